@@ -1,0 +1,42 @@
+// The one error type of tokenbill (house style §2). Adapters map `code` to an HTTP status or an exit code;
+// `details` carries machine-readable context such as the offending field.
+export const ERROR_CODES = [
+  "NOT_FOUND",
+  "VALIDATION",
+  "CONFLICT",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "UPSTREAM_UNAVAILABLE",
+  "INTERNAL",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export class ServiceError extends Error {
+  readonly code: ErrorCode;
+  readonly issues: FieldIssue[];
+
+  constructor(code: ErrorCode, message: string, issues: FieldIssue[] = []) {
+    super(message);
+    this.name = "ServiceError";
+    this.code = code;
+    this.issues = issues;
+  }
+
+  static validation(field: string, message: string): ServiceError {
+    return new ServiceError("VALIDATION", `${field}: ${message}`, [{ field, message }]);
+  }
+
+  static notFound(what: string): ServiceError {
+    return new ServiceError("NOT_FOUND", `${what} not found`);
+  }
+}
+
+export function isServiceError(e: unknown): e is ServiceError {
+  return e instanceof ServiceError;
+}
