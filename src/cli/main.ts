@@ -1,0 +1,106 @@
+import { Command } from "commander";
+import { startServer } from "../app.ts";
+import { describeConfig, loadConfig } from "../config.ts";
+import { createLogger } from "../logger.ts";
+import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys/api-keys.ts";
+import { migrateToLatest } from "../db/migrate.ts";
+import { reportCliError } from "./output.ts";
+import { addPricingCommands } from "./pricing-commands.ts";
+import { withSystemContext } from "./with-context.ts";
+
+// The `tokenbill` command. Each sub-command parses its arguments, calls services, prints; nothing more.
+
+const program = new Command("tokenbill")
+  .description("Billing for SolusIO (SolusVM 2): token pricing, GetTokenPricing, users, invoices")
+  .showHelpAfterError();
+
+program
+  .command("serve")
+  .description("run the HTTP server (admin API, GetTokenPricing); migrates the database first")
+  .action(async () => {
+    const config = loadConfig();
+    const logger = createLogger(config);
+    logger.info({ config: describeConfig(config) }, "starting tokenbill");
+    const server = await startServer(config, logger);
+    logger.info(
+      { url: server.url, pricing: `${server.url}${config.PRICING_PATH}`, openapi: `${server.url}/api/v1/openapi.json` },
+      "tokenbill is listening",
+    );
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, "shutting down");
+      await server.close();
+      process.exit(0);
+    };
+    process.on("SIGINT", () => void stop("SIGINT"));
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+  });
+
+program
+  .command("migrate")
+  .description("apply database migrations and exit")
+  .action(async () =>
+    withSystemContext(async (ctx) => {
+      const applied = await migrateToLatest(ctx.db);
+      process.stdout.write(applied.length ? `applied: ${applied.join(", ")}\n` : "database is up to date\n");
+    }),
+  );
+
+program
+  .command("config")
+  .description("print the effective configuration (secrets masked) and exit")
+  .action(() => {
+    process.stdout.write(`${JSON.stringify(describeConfig(loadConfig()), null, 2)}\n`);
+  });
+
+const apikey = program.command("apikey").description("admin API keys");
+apikey
+  .command("create")
+  .description("create an admin API key; it is printed once and stored only as a hash")
+  .requiredOption("--name <name>", "what the key is for")
+  .action(async (opts: { name: string }) =>
+    withSystemContext(async (ctx) => {
+      const key = await createApiKey({ ctx, input: { name: opts.name } });
+      process.stdout.write(`id:   ${key.id}\nname: ${key.name}\nkey:  ${key.key}\n(store the key now: it cannot be shown again)\n`);
+    }),
+  );
+apikey
+  .command("list")
+  .description("list admin API keys (never the keys themselves)")
+  .action(async () =>
+    withSystemContext(async (ctx) => {
+      for (const k of await listApiKeys({ ctx, input: {} })) {
+        const state = k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : "active";
+        process.stdout.write(`${k.id}  ${k.name}  ${state}  last used ${k.last_used_at?.toISOString() ?? "never"}\n`);
+      }
+    }),
+  );
+apikey
+  .command("revoke <id>")
+  .description("revoke an admin API key")
+  .action(async (id: string) =>
+    withSystemContext(async (ctx) => {
+      await revokeApiKey({ ctx, input: { id } });
+      process.stdout.write(`revoked ${id}\n`);
+    }),
+  );
+
+addPricingCommands(program);
+
+program
+  .command("emulator")
+  .description("run the SolusIO emulator (same as npm run emulator)")
+  .allowUnknownOption()
+  .helpOption(false)
+  .action(async (_opts, command: Command) => {
+    const { runEmulatorCli } = await import("../../emulator/main.ts");
+    await runEmulatorCli(command.args);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportCliError(error);
+}

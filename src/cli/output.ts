@@ -1,0 +1,37 @@
+import { ConfigError } from "../config.ts";
+import { isServiceError, type ErrorCode } from "../errors.ts";
+
+/** Renders rows as an aligned text table; numbers and money are right-aligned. */
+export function renderTable(headers: string[], rows: string[][], rightAligned: boolean[] = []): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (rightAligned[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+const EXIT_CODES: Record<ErrorCode, number> = {
+  VALIDATION: 2,
+  NOT_FOUND: 3,
+  CONFLICT: 4,
+  UNAUTHORIZED: 5,
+  FORBIDDEN: 5,
+  UPSTREAM_UNAVAILABLE: 6,
+  INTERNAL: 1,
+};
+
+/** Prints an error for a person and returns the process exit code. */
+export function reportCliError(error: unknown): number {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    return 78;
+  }
+  if (isServiceError(error)) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return EXIT_CODES[error.code];
+  }
+  process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return 1;
+}

@@ -1,0 +1,143 @@
+import { existsSync, readFileSync } from "node:fs";
+import { z } from "zod";
+
+// The whole configuration of tokenbill, parsed once at start (house style §4). Values come from an optional
+// JSON file (TOKENBILL_CONFIG, or ./tokenbill.config.json when present) overlaid by environment variables;
+// keys are the environment variable names in both. Nothing else in the program reads process.env.
+
+const bool = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no", ""])])
+  .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
+
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === "" ? undefined : v));
+
+const optionalUrl = z
+  .url({ protocol: /^https?$/ })
+  .optional()
+  .or(z.literal("").transform(() => undefined));
+
+export const ConfigSchema = z
+  .object({
+    HOST: z.string().min(1).default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
+    DATA_DIR: z.string().min(1).default("./data"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    TOKENBILL_ADMIN_API_KEY: optionalSecret.refine((v) => v === undefined || v.length >= 16, {
+      message: "must be at least 16 characters",
+    }),
+    SOLUSIO_PRICING_TOKEN: optionalSecret,
+    PRICING_PATH: z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, "must be an absolute URL path").default("/solusio/api"),
+    PRICING_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
+    DEFAULT_CURRENCY: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD")
+      .default("USD"),
+    ROUNDING_MODE: z.enum(["half_away_from_zero", "half_even"]).default("half_away_from_zero"),
+    BILLING_TIME_ZONE: z
+      .string()
+      .default("UTC")
+      .refine((tz) => isTimeZone(tz), { message: "must be an IANA time zone such as UTC or Europe/Berlin" }),
+    SOLUSIO_URL: optionalUrl,
+    SOLUSIO_API_TOKEN: optionalSecret,
+    SOLUSIO_USER_AREA_URL: optionalUrl,
+    SOLUSIO_TLS_INSECURE: bool.default(false),
+    TOKENBILL_PUBLIC_URL: optionalUrl,
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type Config = Readonly<z.output<typeof ConfigSchema>>;
+
+/** Keys whose values are never printed or logged. */
+export const SECRET_KEYS = ["TOKENBILL_ADMIN_API_KEY", "SOLUSIO_PRICING_TOKEN", "SOLUSIO_API_TOKEN"] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const KNOWN_KEYS = Object.keys(ConfigSchema.shape);
+
+/** Parses a raw key/value record; lists every problem at once. */
+export function parseConfig(raw: Record<string, unknown>): Config {
+  const result = ConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      if (issue.code === "unrecognized_keys") return `unknown setting(s): ${issue.keys.join(", ")}`;
+      const key = issue.path.join(".") || "(config)";
+      return `${key}: ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return Object.freeze(result.data);
+}
+
+/** Reads the config file (if any) and the environment; environment wins. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const explicitFile = env["TOKENBILL_CONFIG"];
+  const file = explicitFile ?? `${cwd}/tokenbill.config.json`;
+  let fromFile: Record<string, unknown> = {};
+  if (explicitFile !== undefined || existsSync(file)) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        throw new Error("the file must hold one JSON object");
+      }
+      fromFile = parsed as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError([`config file ${file}: ${(e as Error).message}`]);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const key of KNOWN_KEYS) {
+    const value = env[key];
+    if (value !== undefined) fromEnv[key] = value;
+  }
+  return parseConfig({ ...fromFile, ...fromEnv });
+}
+
+/** The effective configuration with secrets masked, for `tokenbill config` and the start log. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of KNOWN_KEYS) {
+    const value = (config as Record<string, unknown>)[key];
+    if ((SECRET_KEYS as readonly string[]).includes(key)) out[key] = value === undefined ? undefined : "********";
+    else if (key === "DATABASE_URL" && typeof value === "string") out[key] = maskUrlPassword(value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function maskUrlPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "********";
+    return u.toString();
+  } catch {
+    return "********";
+  }
+}
+
+/** Where SolusIO reaches tokenbill; setup pushes this + PRICING_PATH to SolusIO. */
+export function publicUrl(config: Config): string {
+  return config.TOKENBILL_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
+}

@@ -1,0 +1,23 @@
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from "kysely";
+import * as m001 from "./migrations/001-token-economy.ts";
+import type { Database } from "./schema.ts";
+
+// Ordered migrations, listed explicitly so that bundling or a missing file can never change the order.
+const MIGRATIONS: Record<string, Migration> = {
+  "001-token-economy": m001,
+};
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+  });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === "Error");
+    throw new Error(
+      `migration ${failed?.migrationName ?? "(unknown)"} failed: ${(result.error as Error).message ?? result.error}`,
+    );
+  }
+  return (result.results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}

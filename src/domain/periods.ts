@@ -1,0 +1,137 @@
+import { ServiceError } from "../errors.ts";
+
+// A billing period is a calendar month in the billing time zone (billing-rules §5), as UTC instants.
+
+export interface Period {
+  year: number;
+  month: number;
+}
+
+const PERIOD = /^(\d{4})-(\d{2})$/;
+const MINUTE_MS = 60_000;
+// Real zone offsets stay within ±14 h, and no zone changes offset twice within this window.
+const SEARCH_MS = 30 * 60 * MINUTE_MS;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (f === undefined) {
+    try {
+      f = new Intl.DateTimeFormat("en-US", {
+        timeZone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+        second: "numeric",
+      });
+    } catch {
+      throw ServiceError.validation(
+        "timeZone",
+        `must be an IANA time zone such as "Europe/Berlin" (got "${timeZone}")`,
+      );
+    }
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Throws a validation error unless `timeZone` is a time zone this runtime knows. */
+export function validateTimeZone(timeZone: string): string {
+  formatterFor(timeZone);
+  return timeZone;
+}
+
+/** The wall-clock time in `timeZone` at instant `t`, read as if it were UTC (ms since the epoch). */
+function wallClock(t: number, timeZone: string): number {
+  const parts: Record<string, number> = {};
+  for (const p of formatterFor(timeZone).formatToParts(new Date(t))) {
+    if (p.type !== "literal") parts[p.type] = Number(p.value);
+  }
+  const seconds = Date.UTC(
+    parts["year"] ?? 0,
+    (parts["month"] ?? 1) - 1,
+    parts["day"] ?? 1,
+    parts["hour"] ?? 0,
+    parts["minute"] ?? 0,
+    parts["second"] ?? 0,
+  );
+  return seconds + (((t % 1000) + 1000) % 1000);
+}
+
+/** Offset of `timeZone` from UTC at instant `t`, in ms (Berlin in summer: +7,200,000). */
+export function timeZoneOffsetMs(t: number, timeZone: string): number {
+  return wallClock(t, timeZone) - t;
+}
+
+/**
+ * The first instant whose wall clock in `timeZone` reads `local` or later. In an overlap (clocks go
+ * back) that is the earlier occurrence; in a gap (clocks go forward past `local`) it is the transition.
+ */
+function firstInstantAtOrAfter(local: number, timeZone: string): number {
+  const before = timeZoneOffsetMs(local - SEARCH_MS, timeZone);
+  const after = timeZoneOffsetMs(local + SEARCH_MS, timeZone);
+  const exact = [local - before, local - after].filter((t) => wallClock(t, timeZone) === local);
+  if (exact.length > 0) return Math.min(...exact);
+  // A gap: binary-search the transition between the two offsets, to the millisecond.
+  let lo = local - Math.max(before, after);
+  let hi = local - Math.min(before, after);
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (timeZoneOffsetMs(mid, timeZone) === before) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/** "2026-10" → { year: 2026, month: 10 }. */
+export function parsePeriod(s: string): Period {
+  const m = typeof s === "string" ? PERIOD.exec(s) : null;
+  const year = Number(m?.[1]);
+  const month = Number(m?.[2]);
+  if (m === null || month < 1 || month > 12 || year < 1970) {
+    throw ServiceError.validation(
+      "period",
+      `must be a month written YYYY-MM, e.g. "2026-10" (got ${JSON.stringify(s)})`,
+    );
+  }
+  return { year, month };
+}
+
+export function formatPeriod(p: Period): string {
+  return `${String(p.year).padStart(4, "0")}-${String(p.month).padStart(2, "0")}`;
+}
+
+function nextMonth(p: Period): Period {
+  return p.month === 12 ? { year: p.year + 1, month: 1 } : { year: p.year, month: p.month + 1 };
+}
+
+/** [start, end) of the calendar month `period` in `timeZone`, as UTC instants; DST-aware. */
+export function periodBounds(period: string, timeZone = "UTC"): { start: Date; end: Date } {
+  validateTimeZone(timeZone);
+  const p = parsePeriod(period);
+  const n = nextMonth(p);
+  const start = firstInstantAtOrAfter(Date.UTC(p.year, p.month - 1, 1), timeZone);
+  const end = firstInstantAtOrAfter(Date.UTC(n.year, n.month - 1, 1), timeZone);
+  return { start: new Date(start), end: new Date(end) };
+}
+
+/** The period containing `now` in `timeZone`. */
+export function periodOf(now: Date, timeZone = "UTC"): string {
+  const t = now.getTime();
+  if (!Number.isFinite(t)) throw ServiceError.validation("now", "must be a valid date");
+  validateTimeZone(timeZone);
+  const local = new Date(wallClock(t, timeZone));
+  return formatPeriod({ year: local.getUTCFullYear(), month: local.getUTCMonth() + 1 });
+}
+
+/** The month before the one containing `now` in `timeZone`: the period a billing run closes. */
+export function previousPeriod(now: Date, timeZone = "UTC"): string {
+  const current = parsePeriod(periodOf(now, timeZone));
+  return formatPeriod(
+    current.month === 1 ? { year: current.year - 1, month: 12 } : { ...current, month: current.month - 1 },
+  );
+}

@@ -1,0 +1,123 @@
+import { z } from "zod";
+import type { AnyRouteSpec } from "./route.ts";
+
+// Builds the OpenAPI 3.1 document from the routes' own zod schemas (the ones they validate with).
+
+type JsonSchema = Record<string, unknown>;
+
+function schemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" }) as JsonSchema;
+  delete json["$schema"];
+  return json;
+}
+
+function parametersOf(schema: z.ZodType | undefined, where: "path" | "query") {
+  if (!schema) return [];
+  const json = schemaOf(schema, "input");
+  const properties = (json["properties"] ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((json["required"] ?? []) as string[]);
+  return Object.entries(properties).map(([name, s]) => ({
+    name,
+    in: where,
+    required: where === "path" || required.has(name),
+    schema: s,
+    ...(typeof s["description"] === "string" ? { description: s["description"] } : {}),
+  }));
+}
+
+const ErrorEnvelope: JsonSchema = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message", "requestId"],
+      properties: {
+        code: {
+          type: "string",
+          enum: ["NOT_FOUND", "VALIDATION", "CONFLICT", "UNAUTHORIZED", "FORBIDDEN", "UPSTREAM_UNAVAILABLE", "INTERNAL"],
+        },
+        message: { type: "string" },
+        requestId: { type: "string" },
+        issues: {
+          type: "array",
+          items: { type: "object", properties: { field: { type: "string" }, message: { type: "string" } } },
+        },
+      },
+    },
+  },
+};
+
+const PageMeta: JsonSchema = {
+  type: "object",
+  properties: {
+    page: { type: "integer" },
+    per_page: { type: "integer" },
+    total: { type: "integer" },
+    last_page: { type: "integer" },
+  },
+};
+
+export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, unknown> = {}): JsonSchema {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const status = String(route.status ?? 200);
+    const dataSchema = route.response ? schemaOf(route.response, "output") : undefined;
+    const success =
+      status === "204"
+        ? { description: "No content" }
+        : {
+            description: "Success",
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["data"],
+                  properties: { data: dataSchema ?? {}, ...(route.paged ? { meta: PageMeta } : {}) },
+                },
+              },
+            },
+          };
+    const errorResponse = (description: string) => ({
+      description,
+      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+    });
+    const operation: Record<string, unknown> = {
+      tags: [route.tag],
+      summary: route.summary,
+      operationId: `${route.method.toLowerCase()}${route.url.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
+      parameters: [...parametersOf(route.params, "path"), ...parametersOf(route.query, "query")],
+      responses: {
+        [status]: success,
+        "400": errorResponse("Invalid input; `issues` names each field"),
+        "401": errorResponse("Missing or invalid API key"),
+        ...(route.params ? { "404": errorResponse("Not found") } : {}),
+        ...(route.method !== "GET" ? { "409": errorResponse("Conflict with existing data") } : {}),
+      },
+    };
+    if (route.body) {
+      operation["requestBody"] = {
+        required: true,
+        content: { "application/json": { schema: schemaOf(route.body, "input") } },
+      };
+    }
+    paths[route.url] ??= {};
+    paths[route.url]![route.method.toLowerCase()] = operation;
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "tokenbill admin API",
+      version: "1",
+      description:
+        "Billing for SolusIO (SolusVM 2). Authenticate with `Authorization: Bearer <admin API key>`. Exact decimals are strings.",
+    },
+    servers: [{ url: "/" }],
+    security: [{ bearer: [] }],
+    paths: { ...paths, ...extraPaths },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: { Error: ErrorEnvelope },
+    },
+  };
+}

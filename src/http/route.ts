@@ -1,0 +1,65 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import type { ServiceContext } from "../services/context.ts";
+import { zodToServiceError } from "./errors.ts";
+
+// A route is declared once, with zod schemas for its input and output. The same declaration validates
+// requests and produces the OpenAPI document (openapi.ts), so the two cannot disagree.
+
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  url: string;
+  tag: string;
+  summary: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Schema of `data` in the success envelope; omitted for 204. */
+  response?: z.ZodType;
+  /** The response is a page: `{ data: [...], meta }`. */
+  paged?: boolean;
+  status?: 200 | 201 | 204;
+  handler(args: {
+    ctx: ServiceContext;
+    params: z.output<P>;
+    query: z.output<Q>;
+    body: z.output<B>;
+  }): Promise<unknown>;
+}
+
+export type AnyRouteSpec = RouteSpec<z.ZodType, z.ZodType, z.ZodType>;
+
+export type ContextFactory = (request: FastifyRequest) => ServiceContext;
+
+function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, part: string): z.output<S> {
+  if (!schema) return undefined as z.output<S>;
+  const result = schema.safeParse(value ?? (part === "body" ? undefined : {}));
+  if (!result.success) throw zodToServiceError(result.error, part === "body" ? undefined : part);
+  return result.data;
+}
+
+export function registerRoutes(app: FastifyInstance, routes: AnyRouteSpec[], contextOf: ContextFactory): void {
+  for (const spec of routes) {
+    app.route({
+      method: spec.method,
+      // OpenAPI writes path parameters as {id}; Fastify as :id.
+      url: spec.url.replace(/\{(\w+)\}/g, ":$1"),
+      handler: async (request, reply) => {
+        const params = parsePart(spec.params, request.params, "path");
+        const query = parsePart(spec.query, request.query, "query");
+        const body = parsePart(spec.body, request.body, "body");
+        const result = await spec.handler({ ctx: contextOf(request), params, query, body });
+        const status = spec.status ?? 200;
+        if (status === 204) return reply.status(204).send();
+        reply.status(status);
+        return spec.paged ? result : { data: result };
+      },
+    });
+  }
+}
+
+export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+  spec: RouteSpec<P, Q, B>,
+): AnyRouteSpec {
+  return spec as unknown as AnyRouteSpec;
+}

@@ -1,0 +1,72 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { ServiceError } from "../../errors.ts";
+import { getTokenPricingJson } from "../../services/pricing/get-token-pricing.ts";
+import { sendError } from "../errors.ts";
+import type { ContextFactory } from "../route.ts";
+
+// The endpoint SolusIO calls to show prices (solusio-api.md §8, seed step 6):
+//   POST <PRICING_PATH>  token=…&action=GetTokenPricing&userid=<billing_user_id>
+// Form-urlencoded is what SolusIO sends; JSON bodies and `Authorization: Bearer` are accepted as well.
+
+const USER_ID = /^[1-9][0-9]{0,18}$/;
+const MAX_ID = 2n ** 63n - 1n;
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+/** Compares digests, so neither the content nor the length of the configured token leaks through timing. */
+function tokenMatches(presented: unknown, expected: Buffer): boolean {
+  return typeof presented === "string" && timingSafeEqual(digest(presented), expected);
+}
+
+function bearerOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  return match?.[1]?.trim();
+}
+
+function parseUserId(value: unknown): bigint {
+  const raw = typeof value === "number" && Number.isSafeInteger(value) ? String(value) : value;
+  if (raw === undefined || raw === null || raw === "") throw ServiceError.validation("userid", "is required");
+  if (typeof raw !== "string" || !USER_ID.test(raw) || BigInt(raw) > MAX_ID) {
+    throw ServiceError.validation("userid", "must be a positive whole number (the customer id in the billing system)");
+  }
+  return BigInt(raw);
+}
+
+export function registerGetTokenPricing(app: FastifyInstance, path: string, token: string | undefined, contextOf: ContextFactory) {
+  const expected = token === undefined ? undefined : digest(token);
+
+  app.route({
+    method: ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    url: path,
+    handler: async (request, reply) => {
+      reply.header("allow", "POST");
+      return reply.status(405).send({
+        error: { code: "METHOD_NOT_ALLOWED", message: "use POST", requestId: request.id },
+      });
+    },
+  });
+
+  app.post(path, async (request, reply) => {
+    try {
+      const body = request.body;
+      const fields: Record<string, unknown> =
+        typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+      if (expected) {
+        const presented = fields["token"] ?? bearerOf(request.headers.authorization);
+        if (!tokenMatches(presented, expected)) throw new ServiceError("UNAUTHORIZED", "invalid or missing token");
+      }
+      if (fields["action"] !== "GetTokenPricing") {
+        throw ServiceError.validation("action", "must be GetTokenPricing");
+      }
+      const customerId = parseUserId(fields["userid"]);
+      const json = await getTokenPricingJson(contextOf(request), customerId);
+      return reply.status(200).type("application/json; charset=utf-8").send(json);
+    } catch (error) {
+      return sendError(reply, request, error);
+    }
+  });
+}

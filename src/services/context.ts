@@ -1,0 +1,24 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/schema.ts";
+import type { PricingCache } from "./pricing/pricing-cache.ts";
+
+/** What every service verb receives: who acts, on which database, at what time. Built by each adapter. */
+export interface ServiceContext {
+  db: Kysely<Database>;
+  config: Config;
+  logger: Logger;
+  /** `apikey:key_…`, `env-admin-key`, `cli`, `system`. Recorded in the audit log. */
+  actor: string;
+  requestId?: string | undefined;
+  now: () => Date;
+  pricingCache: PricingCache;
+}
+
+export type Tx = Kysely<Database>;
+
+export interface VerbArgs<I> {
+  ctx: ServiceContext;
+  input: I;
+}

@@ -1,0 +1,154 @@
+import type { Selectable } from "kysely";
+import { z } from "zod";
+import type { CurrencyTable } from "../../db/schema.ts";
+import { ServiceError } from "../../errors.ts";
+import { recordAudit } from "../audit.ts";
+import type { VerbArgs } from "../context.ts";
+import { mapDbError } from "../db-errors.ts";
+import { offsetOf, type Page, PageQuery, pageOf } from "../pagination.ts";
+import { currencyCode, decimalString } from "../schemas.ts";
+
+// One service file for the currency resource: its verbs are five short functions over one table, and
+// splitting them would spread one idea over five files.
+
+const display = {
+  display_prefix: z.string().max(10).default(""),
+  display_suffix: z.string().max(10).default(""),
+  thousands_separator: z.string().max(2).default(","),
+  decimals_separator: z.string().min(1).max(2).default("."),
+};
+
+export const CurrencyCreate = z
+  .object({
+    code: currencyCode,
+    exponent: z.number().int().min(0).max(4).meta({ description: "ISO 4217 minor-unit exponent: USD 2, JPY 0" }),
+    token_unit_cost: decimalString({ maxScale: 12, positive: true }),
+    ...display,
+  })
+  .strict();
+export type CurrencyCreate = z.output<typeof CurrencyCreate>;
+
+export const CurrencyUpdate = CurrencyCreate.omit({ code: true })
+  .extend({
+    display_prefix: z.string().max(10),
+    display_suffix: z.string().max(10),
+    thousands_separator: z.string().max(2),
+    decimals_separator: z.string().min(1).max(2),
+  })
+  .partial()
+  .strict();
+export type CurrencyUpdate = z.output<typeof CurrencyUpdate>;
+
+export const CurrencyParams = z.object({ code: currencyCode });
+
+export const Currency = z.object({
+  code: z.string(),
+  exponent: z.number().int(),
+  token_unit_cost: z.string(),
+  display_prefix: z.string(),
+  display_suffix: z.string(),
+  thousands_separator: z.string(),
+  decimals_separator: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type Currency = z.output<typeof Currency>;
+
+export function presentCurrency(row: Selectable<CurrencyTable>): Currency {
+  return {
+    code: row.code,
+    exponent: row.exponent,
+    token_unit_cost: canonicalDecimal(row.token_unit_cost),
+    display_prefix: row.display_prefix,
+    display_suffix: row.display_suffix,
+    thousands_separator: row.thousands_separator,
+    decimals_separator: row.decimals_separator,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+/** numeric(30,12) comes back padded ("0.001000000000"); clients see the canonical form. */
+export function canonicalDecimal(value: string): string {
+  if (!value.includes(".")) return value;
+  return value.replace(/0+$/, "").replace(/\.$/, "");
+}
+
+export async function createCurrency({ ctx, input }: VerbArgs<CurrencyCreate>): Promise<Currency> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const exists = await trx.selectFrom("currency").select("code").where("code", "=", input.code).executeTakeFirst();
+    if (exists) throw new ServiceError("CONFLICT", `currency ${input.code} already exists`);
+    const now = ctx.now();
+    const row = await trx
+      .insertInto("currency")
+      .values({ ...input, created_at: now, updated_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((e) => mapDbError(e, `currency ${input.code}`));
+    const after = presentCurrency(row);
+    await recordAudit(trx, ctx, { action: "create", entity: "currency", entityId: row.code, before: null, after });
+    return after;
+  });
+}
+
+export async function getCurrency({ ctx, input }: VerbArgs<{ code: string }>): Promise<Currency> {
+  const row = await ctx.db.selectFrom("currency").selectAll().where("code", "=", input.code).executeTakeFirst();
+  if (!row) throw ServiceError.notFound(`currency ${input.code}`);
+  return presentCurrency(row);
+}
+
+export async function listCurrencies({ ctx, input }: VerbArgs<PageQuery>): Promise<Page<Currency>> {
+  const [rows, count] = await Promise.all([
+    ctx.db.selectFrom("currency").selectAll().orderBy("code").limit(input.per_page).offset(offsetOf(input)).execute(),
+    ctx.db.selectFrom("currency").select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
+  ]);
+  return pageOf(rows.map(presentCurrency), count.n, input);
+}
+
+export async function updateCurrency({
+  ctx,
+  input,
+}: VerbArgs<{ code: string; patch: CurrencyUpdate }>): Promise<Currency> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const before = await trx
+      .selectFrom("currency")
+      .selectAll()
+      .where("code", "=", input.code)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!before) throw ServiceError.notFound(`currency ${input.code}`);
+    const row = await trx
+      .updateTable("currency")
+      .set({ ...input.patch, updated_at: ctx.now() })
+      .where("code", "=", input.code)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((e) => mapDbError(e, `currency ${input.code}`));
+    const after = presentCurrency(row);
+    await recordAudit(trx, ctx, {
+      action: "update",
+      entity: "currency",
+      entityId: input.code,
+      before: presentCurrency(before),
+      after,
+    });
+    return after;
+  });
+}
+
+export async function deleteCurrency({ ctx, input }: VerbArgs<{ code: string }>): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom("currency").selectAll().where("code", "=", input.code).executeTakeFirst();
+    if (!before) throw ServiceError.notFound(`currency ${input.code}`);
+    const user = await trx.selectFrom("customer").select("id").where("currency_code", "=", input.code).executeTakeFirst();
+    if (user) throw new ServiceError("CONFLICT", `currency ${input.code} is used by customers and cannot be deleted`);
+    await trx.deleteFrom("currency").where("code", "=", input.code).execute();
+    await recordAudit(trx, ctx, {
+      action: "delete",
+      entity: "currency",
+      entityId: input.code,
+      before: presentCurrency(before),
+      after: null,
+    });
+  });
+}

@@ -1,0 +1,78 @@
+import type { Selectable } from "kysely";
+import { z } from "zod";
+import type { CustomerTable } from "../../db/schema.ts";
+import { PageQuery } from "../pagination.ts";
+import { countryCode, currencyCode, id, idOut, nullableIdOut } from "../schemas.ts";
+
+export const CustomerStatus = z.enum(["active", "locked", "suspended"]);
+
+export const CustomerCreate = z
+  .object({
+    email: z.email({ message: "must be an e-mail address" }).max(254),
+    name: z.string().max(200).default(""),
+    country: countryCode,
+    region: z.string().min(1).max(100).nullable().default(null),
+    currency: currencyCode,
+    tax_exempt: z.boolean().default(false),
+    status: CustomerStatus.default("active"),
+    client_group_id: id.nullable().default(null),
+    tax_rule_id: id.nullable().default(null).meta({ description: "explicit tax rule; null picks by country" }),
+  })
+  .strict();
+export type CustomerCreate = z.output<typeof CustomerCreate>;
+
+export const CustomerUpdate = z
+  .object({
+    email: z.email({ message: "must be an e-mail address" }).max(254),
+    name: z.string().max(200),
+    country: countryCode,
+    region: z.string().min(1).max(100).nullable(),
+    currency: currencyCode,
+    tax_exempt: z.boolean(),
+    status: CustomerStatus,
+    client_group_id: id.nullable(),
+    tax_rule_id: id.nullable(),
+  })
+  .partial()
+  .strict();
+export type CustomerUpdate = z.output<typeof CustomerUpdate>;
+
+export const CustomerListQuery = PageQuery.extend({
+  email: z.string().optional().meta({ description: "case-insensitive substring of the e-mail" }),
+  status: CustomerStatus.optional(),
+  client_group_id: id.optional(),
+});
+export type CustomerListQuery = z.output<typeof CustomerListQuery>;
+
+export const Customer = z.object({
+  id: z.number().int().meta({ description: "numeric id; the billing_user_id SolusIO sees" }),
+  email: z.string(),
+  name: z.string(),
+  country: z.string(),
+  region: z.string().nullable(),
+  currency: z.string(),
+  tax_exempt: z.boolean(),
+  status: CustomerStatus,
+  client_group_id: z.number().int().nullable(),
+  tax_rule_id: z.number().int().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type Customer = z.output<typeof Customer>;
+
+export function presentCustomer(row: Selectable<CustomerTable>): Customer {
+  return {
+    id: idOut(row.id),
+    email: row.email,
+    name: row.name,
+    country: row.country,
+    region: row.region,
+    currency: row.currency_code,
+    tax_exempt: row.tax_exempt,
+    status: row.status,
+    client_group_id: nullableIdOut(row.client_group_id),
+    tax_rule_id: nullableIdOut(row.tax_rule_id),
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}

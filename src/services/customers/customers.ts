@@ -1,0 +1,111 @@
+import { ServiceError } from "../../errors.ts";
+import { recordAudit } from "../audit.ts";
+import type { Tx, VerbArgs } from "../context.ts";
+import { mapDbError } from "../db-errors.ts";
+import { offsetOf, type Page, pageOf } from "../pagination.ts";
+import { assertClientGroupExists, assertCurrencyExists, assertTaxRuleExists } from "../references.ts";
+import {
+  type Customer,
+  type CustomerCreate,
+  type CustomerListQuery,
+  type CustomerUpdate,
+  presentCustomer,
+} from "./customer-schemas.ts";
+
+async function assertEmailFree(trx: Tx, email: string, exceptId?: bigint): Promise<void> {
+  let q = trx
+    .selectFrom("customer")
+    .select("id")
+    .where((eb) => eb(eb.fn("lower", ["email"]), "=", email.toLowerCase()));
+  if (exceptId !== undefined) q = q.where("id", "!=", exceptId);
+  if (await q.executeTakeFirst()) throw new ServiceError("CONFLICT", `a customer with e-mail ${email} already exists`);
+}
+
+async function checkReferences(trx: Tx, input: CustomerUpdate): Promise<void> {
+  if (input.currency !== undefined) await assertCurrencyExists(trx, input.currency);
+  if (input.client_group_id) await assertClientGroupExists(trx, input.client_group_id);
+  if (input.tax_rule_id) await assertTaxRuleExists(trx, input.tax_rule_id);
+}
+
+function columns<T extends CustomerUpdate>(input: T) {
+  const { currency, ...rest } = input;
+  return { ...rest, ...(currency !== undefined ? { currency_code: currency } : {}) };
+}
+
+export async function createCustomer({ ctx, input }: VerbArgs<CustomerCreate>): Promise<Customer> {
+  return ctx.db.transaction().execute(async (trx) => {
+    await checkReferences(trx, input);
+    await assertEmailFree(trx, input.email);
+    const now = ctx.now();
+    const row = await trx
+      .insertInto("customer")
+      .values({ ...columns(input), currency_code: input.currency, created_at: now, updated_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((e) => mapDbError(e, `customer ${input.email}`));
+    const after = presentCustomer(row);
+    await recordAudit(trx, ctx, { action: "create", entity: "customer", entityId: String(row.id), before: null, after });
+    return after;
+  });
+}
+
+export async function getCustomer({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<Customer> {
+  const row = await ctx.db.selectFrom("customer").selectAll().where("id", "=", input.id).executeTakeFirst();
+  if (!row) throw ServiceError.notFound(`customer ${input.id}`);
+  return presentCustomer(row);
+}
+
+export async function listCustomers({ ctx, input }: VerbArgs<CustomerListQuery>): Promise<Page<Customer>> {
+  let q = ctx.db.selectFrom("customer");
+  if (input.email) q = q.where("email", "ilike", `%${input.email.replace(/[\\%_]/g, "\\$&")}%`);
+  if (input.status) q = q.where("status", "=", input.status);
+  if (input.client_group_id) q = q.where("client_group_id", "=", input.client_group_id);
+  const [rows, count] = await Promise.all([
+    q.selectAll().orderBy("id").limit(input.per_page).offset(offsetOf(input)).execute(),
+    q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
+  ]);
+  return pageOf(rows.map(presentCustomer), count.n, input);
+}
+
+export async function updateCustomer({
+  ctx,
+  input,
+}: VerbArgs<{ id: bigint; patch: CustomerUpdate }>): Promise<Customer> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom("customer").selectAll().where("id", "=", input.id).forUpdate().executeTakeFirst();
+    if (!before) throw ServiceError.notFound(`customer ${input.id}`);
+    await checkReferences(trx, input.patch);
+    if (input.patch.email !== undefined) await assertEmailFree(trx, input.patch.email, input.id);
+    const row = await trx
+      .updateTable("customer")
+      .set({ ...columns(input.patch), updated_at: ctx.now() })
+      .where("id", "=", input.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((e) => mapDbError(e, `customer ${input.id}`));
+    const after = presentCustomer(row);
+    await recordAudit(trx, ctx, {
+      action: "update",
+      entity: "customer",
+      entityId: String(input.id),
+      before: presentCustomer(before),
+      after,
+    });
+    return after;
+  });
+}
+
+export async function deleteCustomer({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom("customer").selectAll().where("id", "=", input.id).forUpdate().executeTakeFirst();
+    if (!before) throw ServiceError.notFound(`customer ${input.id}`);
+    await trx.deleteFrom("customer").where("id", "=", input.id).execute();
+    await recordAudit(trx, ctx, {
+      action: "delete",
+      entity: "customer",
+      entityId: String(input.id),
+      before: presentCustomer(before),
+      after: null,
+    });
+  });
+}

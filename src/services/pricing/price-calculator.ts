@@ -1,0 +1,133 @@
+import { z } from "zod";
+import { conversionScheme, planTable } from "../../domain/calculator.ts";
+import { Decimal } from "../../domain/decimal.ts";
+import { type CurrencyDisplay, formatDecimal, formatMinor, toMinorUnits } from "../../domain/money.ts";
+import { parseTokenList } from "../../domain/tokens.ts";
+import { ServiceError } from "../../errors.ts";
+import type { ServiceContext, VerbArgs } from "../context.ts";
+import { canonicalDecimal } from "../currencies/currencies.ts";
+
+// Seed steps 1–2: the conversion scheme and the plan table with suggested round monthly prices.
+
+interface PricedCurrency {
+  display: CurrencyDisplay;
+  unitCost: Decimal;
+}
+
+async function loadCurrencies(ctx: ServiceContext, only?: string[]): Promise<PricedCurrency[]> {
+  // The default currency first (it is what the calculator shows unless asked otherwise), then by code.
+  let q = ctx.db
+    .selectFrom("currency")
+    .selectAll()
+    .orderBy((eb) => eb.case().when("code", "=", ctx.config.DEFAULT_CURRENCY).then(0).else(1).end())
+    .orderBy("code");
+  if (only && only.length > 0) q = q.where("code", "in", only);
+  const rows = await q.execute();
+  const missing = (only ?? []).filter((c) => !rows.some((r) => r.code === c));
+  if (missing.length > 0) throw ServiceError.validation("currency", `unknown currency ${missing.join(", ")}`);
+  if (rows.length === 0) throw ServiceError.validation("currency", "no currencies are configured; create one first");
+  return rows.map((r) => ({
+    unitCost: Decimal.parse(r.token_unit_cost),
+    display: {
+      code: r.code,
+      exponent: r.exponent,
+      displayPrefix: r.display_prefix,
+      displaySuffix: r.display_suffix,
+      thousandsSeparator: r.thousands_separator,
+      decimalsSeparator: r.decimals_separator,
+    },
+  }));
+}
+
+export const ConversionQuery = z.object({
+  currency: z.string().optional().meta({ description: "comma-separated ISO codes; all when absent" }),
+});
+
+/** The conversion scheme shows 5 decimals, like the seed's table ("$0.00100", "€0.00091"). */
+const SCHEME_DIGITS = 5;
+
+export const ConversionTable = z.object({
+  currencies: z.array(z.object({ code: z.string(), token_unit_cost: z.string() })),
+  rows: z.array(
+    z.object({
+      tokens: z.number().int(),
+      amounts: z.array(z.object({ code: z.string(), amount: z.string(), display: z.string() })),
+    }),
+  ),
+});
+export type ConversionTable = z.output<typeof ConversionTable>;
+
+export async function priceConversion({ ctx, input }: VerbArgs<{ currency?: string | undefined }>): Promise<ConversionTable> {
+  const currencies = await loadCurrencies(ctx, splitCodes(input.currency));
+  const rows = conversionScheme(currencies.map((c) => ({ code: c.display.code, unitCost: c.unitCost })));
+  return {
+    currencies: currencies.map((c) => ({ code: c.display.code, token_unit_cost: c.unitCost.normalize().toString() })),
+    rows: rows.map((row) => ({
+      tokens: Number(row.tokens),
+      amounts: row.amounts.map((a, i) => ({
+        code: a.code,
+        amount: a.amount.normalize().toString(),
+        display: formatDecimal(a.amount, currencies[i]!.display, Math.max(SCHEME_DIGITS, currencies[i]!.display.exponent), ctx.config.ROUNDING_MODE),
+      })),
+    })),
+  };
+}
+
+export const PlanTableQuery = z.object({
+  tph: z.string().meta({ description: "tokens per hour, comma-separated whole numbers", example: "7,14,21,28" }),
+  currency: z.string().optional().meta({ description: "ISO code; DEFAULT_CURRENCY when absent" }),
+});
+
+export const PlanTable = z.object({
+  currency: z.string(),
+  token_unit_cost: z.string(),
+  hours_in_month: z.number().int(),
+  rows: z.array(
+    z.object({
+      tokens_per_hour: z.number().int(),
+      aggregated_tokens: z.number().int(),
+      aggregated_price: z.string(),
+      aggregated_price_display: z.string(),
+      suggested_tokens_per_month: z.number().int(),
+      suggested_price: z.string(),
+      suggested_price_display: z.string(),
+    }),
+  ),
+});
+export type PlanTable = z.output<typeof PlanTable>;
+
+export async function pricePlans({
+  ctx,
+  input,
+}: VerbArgs<{ tph: string; currency?: string | undefined }>): Promise<PlanTable> {
+  const tphs = parseTokenList(input.tph, "tph");
+  const [currency] = await loadCurrencies(ctx, splitCodes(input.currency));
+  const c = currency!;
+  const money = (amount: Decimal) => {
+    const minor = toMinorUnits(amount, c.display.exponent, ctx.config.ROUNDING_MODE);
+    return { exact: amount.normalize().toString(), display: formatMinor(minor, c.display) };
+  };
+  return {
+    currency: c.display.code,
+    token_unit_cost: canonicalDecimal(c.unitCost.toString()),
+    hours_in_month: 744,
+    rows: planTable(tphs, c.unitCost).map((r) => {
+      const aggregated = money(r.aggregatedMoney);
+      const suggested = money(r.suggestedMoney);
+      return {
+        tokens_per_hour: Number(r.tokensPerHour),
+        aggregated_tokens: Number(r.aggregatedTokens),
+        aggregated_price: aggregated.exact,
+        aggregated_price_display: aggregated.display,
+        suggested_tokens_per_month: Number(r.suggestedMonthlyTokens),
+        suggested_price: suggested.exact,
+        suggested_price_display: suggested.display,
+      };
+    }),
+  };
+}
+
+function splitCodes(list: string | undefined): string[] | undefined {
+  if (list === undefined || list.trim() === "") return undefined;
+  return list.split(",").map((s) => s.trim().toUpperCase());
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { Decimal } from "../domain/decimal.ts";
+
+// Field schemas shared by the resource services. The same zod objects validate HTTP input and generate
+// the OpenAPI document, so the document can never drift from what the routes accept.
+
+/** An exact decimal, given as a JSON string ("0.00091") or a plain JSON number; kept as a canonical string. */
+export const decimalString = (opts: { maxScale: number; min?: string; max?: string; positive?: boolean }) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((value, zctx) => {
+      let d: Decimal;
+      try {
+        d = Decimal.parse(value);
+      } catch {
+        zctx.addIssue({ code: "custom", message: "must be a decimal number such as 0.95 (no exponent)" });
+        return z.NEVER;
+      }
+      if (d.normalize().scale > opts.maxScale) {
+        zctx.addIssue({ code: "custom", message: `must have at most ${opts.maxScale} decimal places` });
+        return z.NEVER;
+      }
+      if (opts.positive && d.sign() <= 0) {
+        zctx.addIssue({ code: "custom", message: "must be greater than 0" });
+        return z.NEVER;
+      }
+      if (opts.min !== undefined && d.lt(Decimal.parse(opts.min))) {
+        zctx.addIssue({ code: "custom", message: `must be at least ${opts.min}` });
+        return z.NEVER;
+      }
+      if (opts.max !== undefined && d.gt(Decimal.parse(opts.max))) {
+        zctx.addIssue({ code: "custom", message: `must be at most ${opts.max}` });
+        return z.NEVER;
+      }
+      return d.normalize().toString();
+    })
+    .meta({ description: "exact decimal as a string (a JSON number is accepted on input)", example: "0.95" });
+
+export const id = z.coerce
+  .bigint({ message: "must be a positive whole number" })
+  .refine((v) => v > 0n && v < 2n ** 63n, { message: "must be a positive whole number" })
+  .meta({ type: "integer" });
+
+export const countryCode = z
+  .string()
+  .transform((s) => s.toUpperCase())
+  .pipe(z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 country code such as DE"));
+
+export const currencyCode = z
+  .string()
+  .transform((s) => s.toUpperCase())
+  .pipe(z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD"));
+
+export const IdParams = z.object({ id });
+export type IdParams = z.output<typeof IdParams>;
+
+/** Converts a database row id to the integer clients see (ids stay far below 2^53). */
+export function idOut(value: bigint): number {
+  return Number(value);
+}
+
+export function nullableIdOut(value: bigint | null): number | null {
+  return value === null ? null : Number(value);
+}

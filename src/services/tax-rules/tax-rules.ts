@@ -1,0 +1,187 @@
+import type { Selectable } from "kysely";
+import { z } from "zod";
+import type { TaxRateTable, TaxRuleTable } from "../../db/schema.ts";
+import { ServiceError } from "../../errors.ts";
+import { recordAudit } from "../audit.ts";
+import type { Tx, VerbArgs } from "../context.ts";
+import { canonicalDecimal } from "../currencies/currencies.ts";
+import { mapDbError } from "../db-errors.ts";
+import { offsetOf, type Page, type PageQuery, pageOf } from "../pagination.ts";
+import { countryCode, decimalString, idOut } from "../schemas.ts";
+
+// A tax rule is an ordered list of rates (percent) applied compound or simple (billing-rules §3).
+// A customer gets: its explicit tax_rule_id, else the rule for (country, region), else (country), else the default.
+
+const TaxRateInput = z
+  .object({
+    label: z.string().min(1).max(100),
+    rate: decimalString({ maxScale: 4, min: "0", max: "100" }).meta({ description: "percent", example: "6" }),
+  })
+  .strict();
+
+const ruleFields = {
+  name: z.string().min(1).max(200),
+  compound: z.boolean(),
+  country: countryCode.nullable(),
+  region: z.string().min(1).max(100).nullable(),
+  is_default: z.boolean(),
+  rates: z.array(TaxRateInput).max(10).meta({ description: "in the order they apply" }),
+};
+
+function regionNeedsCountry(v: { country?: string | null; region?: string | null }, zctx: z.RefinementCtx) {
+  if (v.region && !v.country) zctx.addIssue({ code: "custom", path: ["region"], message: "a region needs a country" });
+}
+
+export const TaxRuleCreate = z
+  .object({
+    ...ruleFields,
+    compound: ruleFields.compound.default(false),
+    country: ruleFields.country.default(null),
+    region: ruleFields.region.default(null),
+    is_default: ruleFields.is_default.default(false),
+  })
+  .strict()
+  .superRefine(regionNeedsCountry);
+export type TaxRuleCreate = z.output<typeof TaxRuleCreate>;
+
+export const TaxRuleUpdate = z.object(ruleFields).partial().strict();
+export type TaxRuleUpdate = z.output<typeof TaxRuleUpdate>;
+
+export const TaxRule = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  compound: z.boolean(),
+  country: z.string().nullable(),
+  region: z.string().nullable(),
+  is_default: z.boolean(),
+  rates: z.array(z.object({ label: z.string(), rate: z.string() })),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type TaxRule = z.output<typeof TaxRule>;
+
+export function presentTaxRule(row: Selectable<TaxRuleTable>, rates: Selectable<TaxRateTable>[]): TaxRule {
+  return {
+    id: idOut(row.id),
+    name: row.name,
+    compound: row.compound,
+    country: row.country,
+    region: row.region,
+    is_default: row.is_default,
+    rates: rates
+      .filter((r) => r.tax_rule_id === row.id)
+      .sort((a, b) => a.position - b.position)
+      .map((r) => ({ label: r.label, rate: canonicalDecimal(r.rate) })),
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+async function ratesOf(trx: Tx, ids: bigint[]) {
+  if (ids.length === 0) return [];
+  return trx.selectFrom("tax_rate").selectAll().where("tax_rule_id", "in", ids).execute();
+}
+
+async function loadRule(trx: Tx, id: bigint, lock: boolean): Promise<TaxRule> {
+  let q = trx.selectFrom("tax_rule").selectAll().where("id", "=", id);
+  if (lock) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  if (!row) throw ServiceError.notFound(`tax rule ${id}`);
+  return presentTaxRule(row, await ratesOf(trx, [id]));
+}
+
+async function assertPlaceFree(trx: Tx, v: { country: string | null; region: string | null; is_default: boolean }, exceptId?: bigint) {
+  if (v.is_default) {
+    let q = trx.selectFrom("tax_rule").select("id").where("is_default", "=", true);
+    if (exceptId !== undefined) q = q.where("id", "!=", exceptId);
+    const other = await q.executeTakeFirst();
+    if (other) throw new ServiceError("CONFLICT", `tax rule ${other.id} is already the default`);
+  }
+  if (v.country) {
+    let q = trx
+      .selectFrom("tax_rule")
+      .select("id")
+      .where("country", "=", v.country)
+      .where((eb) => (v.region === null ? eb("region", "is", null) : eb("region", "=", v.region)));
+    if (exceptId !== undefined) q = q.where("id", "!=", exceptId);
+    const other = await q.executeTakeFirst();
+    if (other) throw new ServiceError("CONFLICT", `tax rule ${other.id} already covers ${v.country}${v.region ? `/${v.region}` : ""}`);
+  }
+}
+
+async function writeRates(trx: Tx, ruleId: bigint, rates: { label: string; rate: string }[]) {
+  await trx.deleteFrom("tax_rate").where("tax_rule_id", "=", ruleId).execute();
+  if (rates.length === 0) return;
+  await trx
+    .insertInto("tax_rate")
+    .values(rates.map((r, position) => ({ tax_rule_id: ruleId, position, label: r.label, rate: r.rate })))
+    .execute();
+}
+
+export async function createTaxRule({ ctx, input }: VerbArgs<TaxRuleCreate>): Promise<TaxRule> {
+  return ctx.db.transaction().execute(async (trx) => {
+    await assertPlaceFree(trx, input);
+    const { rates, ...rule } = input;
+    const now = ctx.now();
+    const row = await trx
+      .insertInto("tax_rule")
+      .values({ ...rule, created_at: now, updated_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((e) => mapDbError(e, `tax rule ${input.name}`));
+    await writeRates(trx, row.id, rates);
+    const after = await loadRule(trx, row.id, false);
+    await recordAudit(trx, ctx, { action: "create", entity: "tax_rule", entityId: String(row.id), before: null, after });
+    return after;
+  });
+}
+
+export async function getTaxRule({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<TaxRule> {
+  return loadRule(ctx.db, input.id, false);
+}
+
+export async function listTaxRules({ ctx, input }: VerbArgs<PageQuery>): Promise<Page<TaxRule>> {
+  const [rows, count] = await Promise.all([
+    ctx.db.selectFrom("tax_rule").selectAll().orderBy("id").limit(input.per_page).offset(offsetOf(input)).execute(),
+    ctx.db.selectFrom("tax_rule").select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
+  ]);
+  const rates = await ratesOf(
+    ctx.db,
+    rows.map((r) => r.id),
+  );
+  return pageOf(
+    rows.map((r) => presentTaxRule(r, rates)),
+    count.n,
+    input,
+  );
+}
+
+export async function updateTaxRule({ ctx, input }: VerbArgs<{ id: bigint; patch: TaxRuleUpdate }>): Promise<TaxRule> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const before = await loadRule(trx, input.id, true);
+    const { rates, ...patch } = input.patch;
+    const merged = { ...before, ...patch };
+    if (merged.region && !merged.country) throw ServiceError.validation("region", "a region needs a country");
+    await assertPlaceFree(trx, merged, input.id);
+    await trx
+      .updateTable("tax_rule")
+      .set({ ...patch, updated_at: ctx.now() })
+      .where("id", "=", input.id)
+      .execute()
+      .catch((e) => mapDbError(e, `tax rule ${input.id}`));
+    if (rates !== undefined) await writeRates(trx, input.id, rates);
+    const after = await loadRule(trx, input.id, false);
+    await recordAudit(trx, ctx, { action: "update", entity: "tax_rule", entityId: String(input.id), before, after });
+    return after;
+  });
+}
+
+export async function deleteTaxRule({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const before = await loadRule(trx, input.id, true);
+    const user = await trx.selectFrom("customer").select("id").where("tax_rule_id", "=", input.id).executeTakeFirst();
+    if (user) throw new ServiceError("CONFLICT", `tax rule ${input.id} is assigned to customers; unassign it first`);
+    await trx.deleteFrom("tax_rule").where("id", "=", input.id).execute();
+    await recordAudit(trx, ctx, { action: "delete", entity: "tax_rule", entityId: String(input.id), before, after: null });
+  });
+}
