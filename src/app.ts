@@ -16,7 +16,12 @@ export async function openMigratedDatabase(config: Config, logger: Logger): Prom
 }
 
 /** A context for work that no HTTP request starts (CLI commands, jobs). */
-export function systemContext(handle: DatabaseHandle, config: Config, logger: Logger, actor: string): ServiceContext {
+export function systemContext(
+  handle: DatabaseHandle,
+  config: Config,
+  logger: Logger,
+  actor: string,
+): ServiceContext {
   return {
     db: handle.db,
     config,

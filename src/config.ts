@@ -34,7 +34,10 @@ export const ConfigSchema = z
       message: "must be at least 16 characters",
     }),
     SOLUSIO_PRICING_TOKEN: optionalSecret,
-    PRICING_PATH: z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, "must be an absolute URL path").default("/solusio/api"),
+    PRICING_PATH: z
+      .string()
+      .regex(/^\/[A-Za-z0-9/_.-]*$/, "must be an absolute URL path")
+      .default("/solusio/api"),
     PRICING_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
     DEFAULT_CURRENCY: z
       .string()
@@ -120,7 +123,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of KNOWN_KEYS) {
     const value = (config as Record<string, unknown>)[key];
-    if ((SECRET_KEYS as readonly string[]).includes(key)) out[key] = value === undefined ? undefined : "********";
+    if ((SECRET_KEYS as readonly string[]).includes(key))
+      out[key] = value === undefined ? undefined : "********";
     else if (key === "DATABASE_URL" && typeof value === "string") out[key] = maskUrlPassword(value);
     else out[key] = value;
   }

@@ -23,7 +23,11 @@ program
     logger.info({ config: describeConfig(config) }, "starting tokenbill");
     const server = await startServer(config, logger);
     logger.info(
-      { url: server.url, pricing: `${server.url}${config.PRICING_PATH}`, openapi: `${server.url}/api/v1/openapi.json` },
+      {
+        url: server.url,
+        pricing: `${server.url}${config.PRICING_PATH}`,
+        openapi: `${server.url}/api/v1/openapi.json`,
+      },
       "tokenbill is listening",
     );
     let stopping = false;
@@ -63,7 +67,9 @@ apikey
   .action(async (opts: { name: string }) =>
     withSystemContext(async (ctx) => {
       const key = await createApiKey({ ctx, input: { name: opts.name } });
-      process.stdout.write(`id:   ${key.id}\nname: ${key.name}\nkey:  ${key.key}\n(store the key now: it cannot be shown again)\n`);
+      process.stdout.write(
+        `id:   ${key.id}\nname: ${key.name}\nkey:  ${key.key}\n(store the key now: it cannot be shown again)\n`,
+      );
     }),
   );
 apikey
@@ -73,7 +79,9 @@ apikey
     withSystemContext(async (ctx) => {
       for (const k of await listApiKeys({ ctx, input: {} })) {
         const state = k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : "active";
-        process.stdout.write(`${k.id}  ${k.name}  ${state}  last used ${k.last_used_at?.toISOString() ?? "never"}\n`);
+        process.stdout.write(
+          `${k.id}  ${k.name}  ${state}  last used ${k.last_used_at?.toISOString() ?? "never"}\n`,
+        );
       }
     }),
   );

@@ -7,7 +7,10 @@ import type { ServiceContext } from "../services/context.ts";
 export async function withSystemContext<T>(work: (ctx: ServiceContext) => Promise<T>): Promise<T> {
   const config = loadConfig();
   // Commands print their results on stdout; logs go to stderr and only from warnings up.
-  const logger = createLogger({ LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, "stderr");
+  const logger = createLogger(
+    { LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL },
+    "stderr",
+  );
   const handle = await openMigratedDatabase(config, logger);
   try {
     return await work(systemContext(handle, config, logger, "cli"));

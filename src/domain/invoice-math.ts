@@ -5,6 +5,8 @@ import { type TaxSet, validateMultiplier, validateTaxRate } from "./pricing.ts";
 
 // The totals of one invoice (billing-rules §4). Every amount is bigint minor units; rounding happens
 // only at the points §4 names: each line, each discount, each tax (per invoice).
+// §4's bound |total − Σ tokens × U| ≤ (lines + discounts + taxes) × 0.5 fails when taxes are positive
+// (15 tokens at USD 0.001, 25 % tax: total 3¢ vs exact 1.875¢); what holds is T × (…) × 0.5, see the test.
 
 export interface InvoiceInputLine {
   tokens: bigint;

@@ -24,12 +24,17 @@ export function statusOf(code: ErrorCode): number {
 }
 
 export function zodToServiceError(error: ZodError, prefix?: string): ServiceError {
-  const issues = error.issues.map((issue) => {
+  const fieldOf = (path: string) => (prefix ? (path ? `${prefix}.${path}` : prefix) : path || "(body)");
+  const issues = error.issues.flatMap((issue) => {
     const path = issue.path.map(String).join(".");
-    const field = prefix ? (path ? `${prefix}.${path}` : prefix) : path || "(body)";
-    const message =
-      issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message;
-    return { field, message };
+    // An unknown key is reported against the key itself, so the client sees which field to remove.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        field: fieldOf(path ? `${path}.${key}` : key),
+        message: "unknown field",
+      }));
+    }
+    return [{ field: fieldOf(path), message: issue.message }];
   });
   const message = issues.map((i) => `${i.field}: ${i.message}`).join("; ");
   return new ServiceError("VALIDATION", message || "invalid input", issues);

@@ -5,6 +5,8 @@
 export function stringifyJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) => {
     if (typeof v !== "bigint") return v;
-    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString();
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(v)
+      : v.toString();
   });
 }

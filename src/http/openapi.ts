@@ -35,7 +35,15 @@ const ErrorEnvelope: JsonSchema = {
       properties: {
         code: {
           type: "string",
-          enum: ["NOT_FOUND", "VALIDATION", "CONFLICT", "UNAUTHORIZED", "FORBIDDEN", "UPSTREAM_UNAVAILABLE", "INTERNAL"],
+          enum: [
+            "NOT_FOUND",
+            "VALIDATION",
+            "CONFLICT",
+            "UNAUTHORIZED",
+            "FORBIDDEN",
+            "UPSTREAM_UNAVAILABLE",
+            "INTERNAL",
+          ],
         },
         message: { type: "string" },
         requestId: { type: "string" },

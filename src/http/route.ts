@@ -38,7 +38,11 @@ function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, p
   return result.data;
 }
 
-export function registerRoutes(app: FastifyInstance, routes: AnyRouteSpec[], contextOf: ContextFactory): void {
+export function registerRoutes(
+  app: FastifyInstance,
+  routes: AnyRouteSpec[],
+  contextOf: ContextFactory,
+): void {
   for (const spec of routes) {
     app.route({
       method: spec.method,

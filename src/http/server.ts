@@ -1,6 +1,11 @@
 import { randomBytes } from "node:crypto";
 import formbody from "@fastify/formbody";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from "fastify";
 import { sql } from "kysely";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
@@ -42,17 +47,22 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request logs would dominate the GetTokenPricing hot path; errors are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
-      return typeof given === "string" && REQUEST_ID.test(given) ? given : `req_${randomBytes(8).toString("hex")}`;
+      return typeof given === "string" && REQUEST_ID.test(given)
+        ? given
+        : `req_${randomBytes(8).toString("hex")}`;
     },
   });
   await app.register(formbody);
   app.setReplySerializer((payload) => stringifyJson(payload));
   app.setErrorHandler((error, request, reply) => sendError(reply, request, error));
-  app.setNotFoundHandler((request, reply) => sendError(reply, request, ServiceError.notFound(`route ${request.method} ${request.url.split("?")[0]}`)));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, request, ServiceError.notFound(`route ${request.method} ${request.url.split("?")[0]}`)),
+  );
 
   const contextOf = (request: FastifyRequest): ServiceContext => ({
     db,
@@ -73,8 +83,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   // Every successful admin write changes prices potentially: drop cached GetTokenPricing answers.
   app.addHook("onResponse", async (request, reply) => {
-    if (request.method !== "GET" && request.url.startsWith("/api/v1/") && reply.statusCode < 400) pricingCache.clear();
-    if (reply.statusCode >= 500) request.log.warn({ url: request.url, status: reply.statusCode }, "request failed");
+    if (request.method !== "GET" && request.url.startsWith("/api/v1/") && reply.statusCode < 400)
+      pricingCache.clear();
+    if (reply.statusCode >= 500)
+      request.log.warn({ url: request.url, status: reply.statusCode }, "request failed");
   });
 
   app.get("/healthz", async () => ({ status: "ok" }));

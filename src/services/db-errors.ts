@@ -12,7 +12,10 @@ export function mapDbError(e: unknown, what: string): never {
   const constraint = (e as { constraint?: string })?.constraint ?? "";
   if (code === UNIQUE_VIOLATION) throw new ServiceError("CONFLICT", `${what} already exists (${constraint})`);
   if (code === FOREIGN_KEY_VIOLATION)
-    throw new ServiceError("CONFLICT", `${what} is referenced by or refers to a missing record (${constraint})`);
+    throw new ServiceError(
+      "CONFLICT",
+      `${what} is referenced by or refers to a missing record (${constraint})`,
+    );
   if (code === CHECK_VIOLATION || code === NOT_NULL_VIOLATION)
     throw new ServiceError("VALIDATION", `${what} violates a rule of the database (${constraint})`);
   throw e;

@@ -66,7 +66,8 @@ export function crudRoutes<K, C, U, L, T>(spec: CrudSpec<K, C, U, L, T>): AnyRou
       params: spec.key,
       body: spec.update,
       response: spec.output,
-      handler: ({ ctx, params, body }) => verbs.update({ ctx, input: { ...(params as K), patch: body as U } }),
+      handler: ({ ctx, params, body }) =>
+        verbs.update({ ctx, input: { ...(params as K), patch: body as U } }),
     }),
     defineRoute({
       method: "DELETE",

@@ -31,12 +31,20 @@ function parseUserId(value: unknown): bigint {
   const raw = typeof value === "number" && Number.isSafeInteger(value) ? String(value) : value;
   if (raw === undefined || raw === null || raw === "") throw ServiceError.validation("userid", "is required");
   if (typeof raw !== "string" || !USER_ID.test(raw) || BigInt(raw) > MAX_ID) {
-    throw ServiceError.validation("userid", "must be a positive whole number (the customer id in the billing system)");
+    throw ServiceError.validation(
+      "userid",
+      "must be a positive whole number (the customer id in the billing system)",
+    );
   }
   return BigInt(raw);
 }
 
-export function registerGetTokenPricing(app: FastifyInstance, path: string, token: string | undefined, contextOf: ContextFactory) {
+export function registerGetTokenPricing(
+  app: FastifyInstance,
+  path: string,
+  token: string | undefined,
+  contextOf: ContextFactory,
+) {
   const expected = token === undefined ? undefined : digest(token);
 
   app.route({
@@ -54,10 +62,13 @@ export function registerGetTokenPricing(app: FastifyInstance, path: string, toke
     try {
       const body = request.body;
       const fields: Record<string, unknown> =
-        typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+        typeof body === "object" && body !== null && !Array.isArray(body)
+          ? (body as Record<string, unknown>)
+          : {};
       if (expected) {
         const presented = fields["token"] ?? bearerOf(request.headers.authorization);
-        if (!tokenMatches(presented, expected)) throw new ServiceError("UNAUTHORIZED", "invalid or missing token");
+        if (!tokenMatches(presented, expected))
+          throw new ServiceError("UNAUTHORIZED", "invalid or missing token");
       }
       if (fields["action"] !== "GetTokenPricing") {
         throw ServiceError.validation("action", "must be GetTokenPricing");

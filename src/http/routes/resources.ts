@@ -19,7 +19,12 @@ import {
   listCurrencies,
   updateCurrency,
 } from "../../services/currencies/currencies.ts";
-import { Customer, CustomerCreate, CustomerListQuery, CustomerUpdate } from "../../services/customers/customer-schemas.ts";
+import {
+  Customer,
+  CustomerCreate,
+  CustomerListQuery,
+  CustomerUpdate,
+} from "../../services/customers/customer-schemas.ts";
 import {
   createCustomer,
   deleteCustomer,
@@ -64,7 +69,13 @@ export const resourceRoutes: AnyRouteSpec[] = [
     update: CurrencyUpdate,
     listQuery: PageQuery,
     output: Currency,
-    verbs: { create: createCurrency, get: getCurrency, list: listCurrencies, update: updateCurrency, remove: deleteCurrency },
+    verbs: {
+      create: createCurrency,
+      get: getCurrency,
+      list: listCurrencies,
+      update: updateCurrency,
+      remove: deleteCurrency,
+    },
   }),
   ...crudRoutes({
     path: "/api/v1/customers",
@@ -76,7 +87,13 @@ export const resourceRoutes: AnyRouteSpec[] = [
     update: CustomerUpdate,
     listQuery: CustomerListQuery,
     output: Customer,
-    verbs: { create: createCustomer, get: getCustomer, list: listCustomers, update: updateCustomer, remove: deleteCustomer },
+    verbs: {
+      create: createCustomer,
+      get: getCustomer,
+      list: listCustomers,
+      update: updateCustomer,
+      remove: deleteCustomer,
+    },
   }),
   ...crudRoutes({
     path: "/api/v1/client-groups",
@@ -106,7 +123,13 @@ export const resourceRoutes: AnyRouteSpec[] = [
     update: DiscountUpdate,
     listQuery: DiscountListQuery,
     output: Discount,
-    verbs: { create: createDiscount, get: getDiscount, list: listDiscounts, update: updateDiscount, remove: deleteDiscount },
+    verbs: {
+      create: createDiscount,
+      get: getDiscount,
+      list: listDiscounts,
+      update: updateDiscount,
+      remove: deleteDiscount,
+    },
   }),
   ...crudRoutes({
     path: "/api/v1/tax-rules",
@@ -118,6 +141,12 @@ export const resourceRoutes: AnyRouteSpec[] = [
     update: TaxRuleUpdate,
     listQuery: PageQuery,
     output: TaxRule,
-    verbs: { create: createTaxRule, get: getTaxRule, list: listTaxRules, update: updateTaxRule, remove: deleteTaxRule },
+    verbs: {
+      create: createTaxRule,
+      get: getTaxRule,
+      list: listTaxRules,
+      update: updateTaxRule,
+      remove: deleteTaxRule,
+    },
   }),
 ];

@@ -51,7 +51,10 @@ function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /** Returns the actor name for a presented Bearer key, or throws UNAUTHORIZED. */
-export async function authenticateAdminKey(ctx: Pick<ServiceContext, "db" | "config" | "now">, presented: string): Promise<string> {
+export async function authenticateAdminKey(
+  ctx: Pick<ServiceContext, "db" | "config" | "now">,
+  presented: string,
+): Promise<string> {
   const bootstrap = ctx.config.TOKENBILL_ADMIN_API_KEY;
   if (bootstrap !== undefined && constantTimeEqual(presented, bootstrap)) return "env-admin-key";
   if (!presented.startsWith(KEY_PREFIX)) throw new ServiceError("UNAUTHORIZED", "invalid API key");

@@ -41,11 +41,17 @@ export function presentClientGroup(row: Selectable<ClientGroupTable>): ClientGro
 async function assertNameFree(trx: Tx, name: string, exceptId?: bigint): Promise<void> {
   let q = trx.selectFrom("client_group").select("id").where("name", "=", name);
   if (exceptId !== undefined) q = q.where("id", "!=", exceptId);
-  if (await q.executeTakeFirst()) throw new ServiceError("CONFLICT", `a client group named ${name} already exists`);
+  if (await q.executeTakeFirst())
+    throw new ServiceError("CONFLICT", `a client group named ${name} already exists`);
 }
 
 async function loadForUpdate(trx: Tx, id: bigint) {
-  const row = await trx.selectFrom("client_group").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+  const row = await trx
+    .selectFrom("client_group")
+    .selectAll()
+    .where("id", "=", id)
+    .forUpdate()
+    .executeTakeFirst();
   if (!row) throw ServiceError.notFound(`client group ${id}`);
   return row;
 }
@@ -61,21 +67,40 @@ export async function createClientGroup({ ctx, input }: VerbArgs<ClientGroupCrea
       .executeTakeFirstOrThrow()
       .catch((e) => mapDbError(e, `client group ${input.name}`));
     const after = presentClientGroup(row);
-    await recordAudit(trx, ctx, { action: "create", entity: "client_group", entityId: String(row.id), before: null, after });
+    await recordAudit(trx, ctx, {
+      action: "create",
+      entity: "client_group",
+      entityId: String(row.id),
+      before: null,
+      after,
+    });
     return after;
   });
 }
 
 export async function getClientGroup({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<ClientGroup> {
-  const row = await ctx.db.selectFrom("client_group").selectAll().where("id", "=", input.id).executeTakeFirst();
+  const row = await ctx.db
+    .selectFrom("client_group")
+    .selectAll()
+    .where("id", "=", input.id)
+    .executeTakeFirst();
   if (!row) throw ServiceError.notFound(`client group ${input.id}`);
   return presentClientGroup(row);
 }
 
 export async function listClientGroups({ ctx, input }: VerbArgs<PageQuery>): Promise<Page<ClientGroup>> {
   const [rows, count] = await Promise.all([
-    ctx.db.selectFrom("client_group").selectAll().orderBy("id").limit(input.per_page).offset(offsetOf(input)).execute(),
-    ctx.db.selectFrom("client_group").select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
+    ctx.db
+      .selectFrom("client_group")
+      .selectAll()
+      .orderBy("id")
+      .limit(input.per_page)
+      .offset(offsetOf(input))
+      .execute(),
+    ctx.db
+      .selectFrom("client_group")
+      .select((eb) => eb.fn.countAll<bigint>().as("n"))
+      .executeTakeFirstOrThrow(),
   ]);
   return pageOf(rows.map(presentClientGroup), count.n, input);
 }
@@ -95,7 +120,13 @@ export async function updateClientGroup({
       .executeTakeFirstOrThrow();
     const after = presentClientGroup(row);
     const entityId = String(input.id);
-    await recordAudit(trx, ctx, { action: "update", entity: "client_group", entityId, before: presentClientGroup(before), after });
+    await recordAudit(trx, ctx, {
+      action: "update",
+      entity: "client_group",
+      entityId,
+      before: presentClientGroup(before),
+      after,
+    });
     return after;
   });
 }
@@ -104,10 +135,21 @@ export async function updateClientGroup({
 export async function deleteClientGroup({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const before = await loadForUpdate(trx, input.id);
-    const member = await trx.selectFrom("customer").select("id").where("client_group_id", "=", input.id).executeTakeFirst();
-    if (member) throw new ServiceError("CONFLICT", `client group ${input.id} still has customers; move them first`);
+    const member = await trx
+      .selectFrom("customer")
+      .select("id")
+      .where("client_group_id", "=", input.id)
+      .executeTakeFirst();
+    if (member)
+      throw new ServiceError("CONFLICT", `client group ${input.id} still has customers; move them first`);
     await trx.deleteFrom("client_group").where("id", "=", input.id).execute();
     const entityId = String(input.id);
-    await recordAudit(trx, ctx, { action: "delete", entity: "client_group", entityId, before: presentClientGroup(before), after: null });
+    await recordAudit(trx, ctx, {
+      action: "delete",
+      entity: "client_group",
+      entityId,
+      before: presentClientGroup(before),
+      after: null,
+    });
   });
 }

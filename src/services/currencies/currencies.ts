@@ -5,7 +5,7 @@ import { ServiceError } from "../../errors.ts";
 import { recordAudit } from "../audit.ts";
 import type { VerbArgs } from "../context.ts";
 import { mapDbError } from "../db-errors.ts";
-import { offsetOf, type Page, PageQuery, pageOf } from "../pagination.ts";
+import { offsetOf, type Page, type PageQuery, pageOf } from "../pagination.ts";
 import { currencyCode, decimalString } from "../schemas.ts";
 
 // One service file for the currency resource: its verbs are five short functions over one table, and
@@ -21,7 +21,12 @@ const display = {
 export const CurrencyCreate = z
   .object({
     code: currencyCode,
-    exponent: z.number().int().min(0).max(4).meta({ description: "ISO 4217 minor-unit exponent: USD 2, JPY 0" }),
+    exponent: z
+      .number()
+      .int()
+      .min(0)
+      .max(4)
+      .meta({ description: "ISO 4217 minor-unit exponent: USD 2, JPY 0" }),
     token_unit_cost: decimalString({ maxScale: 12, positive: true }),
     ...display,
   })
@@ -76,7 +81,11 @@ export function canonicalDecimal(value: string): string {
 
 export async function createCurrency({ ctx, input }: VerbArgs<CurrencyCreate>): Promise<Currency> {
   return ctx.db.transaction().execute(async (trx) => {
-    const exists = await trx.selectFrom("currency").select("code").where("code", "=", input.code).executeTakeFirst();
+    const exists = await trx
+      .selectFrom("currency")
+      .select("code")
+      .where("code", "=", input.code)
+      .executeTakeFirst();
     if (exists) throw new ServiceError("CONFLICT", `currency ${input.code} already exists`);
     const now = ctx.now();
     const row = await trx
@@ -86,21 +95,40 @@ export async function createCurrency({ ctx, input }: VerbArgs<CurrencyCreate>): 
       .executeTakeFirstOrThrow()
       .catch((e) => mapDbError(e, `currency ${input.code}`));
     const after = presentCurrency(row);
-    await recordAudit(trx, ctx, { action: "create", entity: "currency", entityId: row.code, before: null, after });
+    await recordAudit(trx, ctx, {
+      action: "create",
+      entity: "currency",
+      entityId: row.code,
+      before: null,
+      after,
+    });
     return after;
   });
 }
 
 export async function getCurrency({ ctx, input }: VerbArgs<{ code: string }>): Promise<Currency> {
-  const row = await ctx.db.selectFrom("currency").selectAll().where("code", "=", input.code).executeTakeFirst();
+  const row = await ctx.db
+    .selectFrom("currency")
+    .selectAll()
+    .where("code", "=", input.code)
+    .executeTakeFirst();
   if (!row) throw ServiceError.notFound(`currency ${input.code}`);
   return presentCurrency(row);
 }
 
 export async function listCurrencies({ ctx, input }: VerbArgs<PageQuery>): Promise<Page<Currency>> {
   const [rows, count] = await Promise.all([
-    ctx.db.selectFrom("currency").selectAll().orderBy("code").limit(input.per_page).offset(offsetOf(input)).execute(),
-    ctx.db.selectFrom("currency").select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
+    ctx.db
+      .selectFrom("currency")
+      .selectAll()
+      .orderBy("code")
+      .limit(input.per_page)
+      .offset(offsetOf(input))
+      .execute(),
+    ctx.db
+      .selectFrom("currency")
+      .select((eb) => eb.fn.countAll<bigint>().as("n"))
+      .executeTakeFirstOrThrow(),
   ]);
   return pageOf(rows.map(presentCurrency), count.n, input);
 }
@@ -138,10 +166,19 @@ export async function updateCurrency({
 
 export async function deleteCurrency({ ctx, input }: VerbArgs<{ code: string }>): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom("currency").selectAll().where("code", "=", input.code).executeTakeFirst();
+    const before = await trx
+      .selectFrom("currency")
+      .selectAll()
+      .where("code", "=", input.code)
+      .executeTakeFirst();
     if (!before) throw ServiceError.notFound(`currency ${input.code}`);
-    const user = await trx.selectFrom("customer").select("id").where("currency_code", "=", input.code).executeTakeFirst();
-    if (user) throw new ServiceError("CONFLICT", `currency ${input.code} is used by customers and cannot be deleted`);
+    const user = await trx
+      .selectFrom("customer")
+      .select("id")
+      .where("currency_code", "=", input.code)
+      .executeTakeFirst();
+    if (user)
+      throw new ServiceError("CONFLICT", `currency ${input.code} is used by customers and cannot be deleted`);
     await trx.deleteFrom("currency").where("code", "=", input.code).execute();
     await recordAudit(trx, ctx, {
       action: "delete",

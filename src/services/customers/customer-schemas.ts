@@ -16,7 +16,10 @@ export const CustomerCreate = z
     tax_exempt: z.boolean().default(false),
     status: CustomerStatus.default("active"),
     client_group_id: id.nullable().default(null),
-    tax_rule_id: id.nullable().default(null).meta({ description: "explicit tax rule; null picks by country" }),
+    tax_rule_id: id
+      .nullable()
+      .default(null)
+      .meta({ description: "explicit tax rule; null picks by country" }),
   })
   .strict();
 export type CustomerCreate = z.output<typeof CustomerCreate>;

@@ -18,7 +18,8 @@ async function assertEmailFree(trx: Tx, email: string, exceptId?: bigint): Promi
     .select("id")
     .where((eb) => eb(eb.fn("lower", ["email"]), "=", email.toLowerCase()));
   if (exceptId !== undefined) q = q.where("id", "!=", exceptId);
-  if (await q.executeTakeFirst()) throw new ServiceError("CONFLICT", `a customer with e-mail ${email} already exists`);
+  if (await q.executeTakeFirst())
+    throw new ServiceError("CONFLICT", `a customer with e-mail ${email} already exists`);
 }
 
 async function checkReferences(trx: Tx, input: CustomerUpdate): Promise<void> {
@@ -44,7 +45,13 @@ export async function createCustomer({ ctx, input }: VerbArgs<CustomerCreate>): 
       .executeTakeFirstOrThrow()
       .catch((e) => mapDbError(e, `customer ${input.email}`));
     const after = presentCustomer(row);
-    await recordAudit(trx, ctx, { action: "create", entity: "customer", entityId: String(row.id), before: null, after });
+    await recordAudit(trx, ctx, {
+      action: "create",
+      entity: "customer",
+      entityId: String(row.id),
+      before: null,
+      after,
+    });
     return after;
   });
 }
@@ -72,7 +79,12 @@ export async function updateCustomer({
   input,
 }: VerbArgs<{ id: bigint; patch: CustomerUpdate }>): Promise<Customer> {
   return ctx.db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom("customer").selectAll().where("id", "=", input.id).forUpdate().executeTakeFirst();
+    const before = await trx
+      .selectFrom("customer")
+      .selectAll()
+      .where("id", "=", input.id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!before) throw ServiceError.notFound(`customer ${input.id}`);
     await checkReferences(trx, input.patch);
     if (input.patch.email !== undefined) await assertEmailFree(trx, input.patch.email, input.id);
@@ -97,7 +109,12 @@ export async function updateCustomer({
 
 export async function deleteCustomer({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom("customer").selectAll().where("id", "=", input.id).forUpdate().executeTakeFirst();
+    const before = await trx
+      .selectFrom("customer")
+      .selectAll()
+      .where("id", "=", input.id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!before) throw ServiceError.notFound(`customer ${input.id}`);
     await trx.deleteFrom("customer").where("id", "=", input.id).execute();
     await recordAudit(trx, ctx, {

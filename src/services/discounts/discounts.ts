@@ -50,7 +50,10 @@ export const DiscountUpdate = z
   .strict();
 export type DiscountUpdate = z.output<typeof DiscountUpdate>;
 
-export const DiscountListQuery = PageQuery.extend({ client_group_id: id.optional(), customer_id: id.optional() });
+export const DiscountListQuery = PageQuery.extend({
+  client_group_id: id.optional(),
+  customer_id: id.optional(),
+});
 export type DiscountListQuery = z.output<typeof DiscountListQuery>;
 
 export const Discount = z.object({
@@ -81,7 +84,12 @@ export function presentDiscount(row: Selectable<DiscountTable>): Discount {
 }
 
 async function loadForUpdate(trx: Tx, id: bigint) {
-  const row = await trx.selectFrom("discount").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+  const row = await trx
+    .selectFrom("discount")
+    .selectAll()
+    .where("id", "=", id)
+    .forUpdate()
+    .executeTakeFirst();
   if (!row) throw ServiceError.notFound(`discount ${id}`);
   return row;
 }
@@ -107,7 +115,13 @@ export async function createDiscount({ ctx, input }: VerbArgs<DiscountCreate>): 
       .executeTakeFirstOrThrow()
       .catch((e) => mapDbError(e, `discount ${input.name}`));
     const after = presentDiscount(row);
-    await recordAudit(trx, ctx, { action: "create", entity: "discount", entityId: String(row.id), before: null, after });
+    await recordAudit(trx, ctx, {
+      action: "create",
+      entity: "discount",
+      entityId: String(row.id),
+      before: null,
+      after,
+    });
     return after;
   });
 }
@@ -144,7 +158,13 @@ export async function updateDiscount({
       .catch((e) => mapDbError(e, `discount ${input.id}`));
     const after = presentDiscount(row);
     const entityId = String(input.id);
-    await recordAudit(trx, ctx, { action: "update", entity: "discount", entityId, before: presentDiscount(before), after });
+    await recordAudit(trx, ctx, {
+      action: "update",
+      entity: "discount",
+      entityId,
+      before: presentDiscount(before),
+      after,
+    });
     return after;
   });
 }
@@ -154,6 +174,12 @@ export async function deleteDiscount({ ctx, input }: VerbArgs<{ id: bigint }>): 
     const before = await loadForUpdate(trx, input.id);
     await trx.deleteFrom("discount").where("id", "=", input.id).execute();
     const entityId = String(input.id);
-    await recordAudit(trx, ctx, { action: "delete", entity: "discount", entityId, before: presentDiscount(before), after: null });
+    await recordAudit(trx, ctx, {
+      action: "delete",
+      entity: "discount",
+      entityId,
+      before: presentDiscount(before),
+      after: null,
+    });
   });
 }

@@ -113,12 +113,17 @@ export function toTokenPricing(facts: PricingFacts): TokenPricing {
     // A tax-exempt customer pays no tax, so none is listed (T = 1).
     taxes: {
       compound: facts.taxes.compound,
-      rates: facts.taxExempt ? [] : facts.taxes.rates.map((r) => ({ label: r.label, rate: r.rate.toJSONNumber(4) })),
+      rates: facts.taxExempt
+        ? []
+        : facts.taxes.rates.map((r) => ({ label: r.label, rate: r.rate.toJSONNumber(4) })),
     },
   };
 }
 
-export async function getTokenPricing({ ctx, input }: VerbArgs<{ customerId: bigint }>): Promise<TokenPricing> {
+export async function getTokenPricing({
+  ctx,
+  input,
+}: VerbArgs<{ customerId: bigint }>): Promise<TokenPricing> {
   return toTokenPricing(await loadPricingFacts(ctx.db, input.customerId));
 }
 

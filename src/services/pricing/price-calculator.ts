@@ -25,7 +25,8 @@ async function loadCurrencies(ctx: ServiceContext, only?: string[]): Promise<Pri
   const rows = await q.execute();
   const missing = (only ?? []).filter((c) => !rows.some((r) => r.code === c));
   if (missing.length > 0) throw ServiceError.validation("currency", `unknown currency ${missing.join(", ")}`);
-  if (rows.length === 0) throw ServiceError.validation("currency", "no currencies are configured; create one first");
+  if (rows.length === 0)
+    throw ServiceError.validation("currency", "no currencies are configured; create one first");
   return rows.map((r) => ({
     unitCost: Decimal.parse(r.token_unit_cost),
     display: {
@@ -57,24 +58,37 @@ export const ConversionTable = z.object({
 });
 export type ConversionTable = z.output<typeof ConversionTable>;
 
-export async function priceConversion({ ctx, input }: VerbArgs<{ currency?: string | undefined }>): Promise<ConversionTable> {
+export async function priceConversion({
+  ctx,
+  input,
+}: VerbArgs<{ currency?: string | undefined }>): Promise<ConversionTable> {
   const currencies = await loadCurrencies(ctx, splitCodes(input.currency));
   const rows = conversionScheme(currencies.map((c) => ({ code: c.display.code, unitCost: c.unitCost })));
   return {
-    currencies: currencies.map((c) => ({ code: c.display.code, token_unit_cost: c.unitCost.normalize().toString() })),
+    currencies: currencies.map((c) => ({
+      code: c.display.code,
+      token_unit_cost: c.unitCost.normalize().toString(),
+    })),
     rows: rows.map((row) => ({
       tokens: Number(row.tokens),
       amounts: row.amounts.map((a, i) => ({
         code: a.code,
         amount: a.amount.normalize().toString(),
-        display: formatDecimal(a.amount, currencies[i]!.display, Math.max(SCHEME_DIGITS, currencies[i]!.display.exponent), ctx.config.ROUNDING_MODE),
+        display: formatDecimal(
+          a.amount,
+          currencies[i]!.display,
+          Math.max(SCHEME_DIGITS, currencies[i]!.display.exponent),
+          ctx.config.ROUNDING_MODE,
+        ),
       })),
     })),
   };
 }
 
 export const PlanTableQuery = z.object({
-  tph: z.string().meta({ description: "tokens per hour, comma-separated whole numbers", example: "7,14,21,28" }),
+  tph: z
+    .string()
+    .meta({ description: "tokens per hour, comma-separated whole numbers", example: "7,14,21,28" }),
   currency: z.string().optional().meta({ description: "ISO code; DEFAULT_CURRENCY when absent" }),
 });
 

@@ -37,5 +37,8 @@ export async function resolveTaxRule(
     .where("tax_rule_id", "=", rule.id)
     .orderBy("position")
     .execute();
-  return { compound: rule.compound, rates: rates.map((r) => ({ label: r.label, rate: Decimal.parse(r.rate) })) };
+  return {
+    compound: rule.compound,
+    rates: rates.map((r) => ({ label: r.label, rate: Decimal.parse(r.rate) })),
+  };
 }

@@ -29,7 +29,8 @@ const ruleFields = {
 };
 
 function regionNeedsCountry(v: { country?: string | null; region?: string | null }, zctx: z.RefinementCtx) {
-  if (v.region && !v.country) zctx.addIssue({ code: "custom", path: ["region"], message: "a region needs a country" });
+  if (v.region && !v.country)
+    zctx.addIssue({ code: "custom", path: ["region"], message: "a region needs a country" });
 }
 
 export const TaxRuleCreate = z
@@ -90,7 +91,11 @@ async function loadRule(trx: Tx, id: bigint, lock: boolean): Promise<TaxRule> {
   return presentTaxRule(row, await ratesOf(trx, [id]));
 }
 
-async function assertPlaceFree(trx: Tx, v: { country: string | null; region: string | null; is_default: boolean }, exceptId?: bigint) {
+async function assertPlaceFree(
+  trx: Tx,
+  v: { country: string | null; region: string | null; is_default: boolean },
+  exceptId?: bigint,
+) {
   if (v.is_default) {
     let q = trx.selectFrom("tax_rule").select("id").where("is_default", "=", true);
     if (exceptId !== undefined) q = q.where("id", "!=", exceptId);
@@ -105,7 +110,11 @@ async function assertPlaceFree(trx: Tx, v: { country: string | null; region: str
       .where((eb) => (v.region === null ? eb("region", "is", null) : eb("region", "=", v.region)));
     if (exceptId !== undefined) q = q.where("id", "!=", exceptId);
     const other = await q.executeTakeFirst();
-    if (other) throw new ServiceError("CONFLICT", `tax rule ${other.id} already covers ${v.country}${v.region ? `/${v.region}` : ""}`);
+    if (other)
+      throw new ServiceError(
+        "CONFLICT",
+        `tax rule ${other.id} already covers ${v.country}${v.region ? `/${v.region}` : ""}`,
+      );
   }
 }
 
@@ -131,7 +140,13 @@ export async function createTaxRule({ ctx, input }: VerbArgs<TaxRuleCreate>): Pr
       .catch((e) => mapDbError(e, `tax rule ${input.name}`));
     await writeRates(trx, row.id, rates);
     const after = await loadRule(trx, row.id, false);
-    await recordAudit(trx, ctx, { action: "create", entity: "tax_rule", entityId: String(row.id), before: null, after });
+    await recordAudit(trx, ctx, {
+      action: "create",
+      entity: "tax_rule",
+      entityId: String(row.id),
+      before: null,
+      after,
+    });
     return after;
   });
 }
@@ -142,8 +157,17 @@ export async function getTaxRule({ ctx, input }: VerbArgs<{ id: bigint }>): Prom
 
 export async function listTaxRules({ ctx, input }: VerbArgs<PageQuery>): Promise<Page<TaxRule>> {
   const [rows, count] = await Promise.all([
-    ctx.db.selectFrom("tax_rule").selectAll().orderBy("id").limit(input.per_page).offset(offsetOf(input)).execute(),
-    ctx.db.selectFrom("tax_rule").select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
+    ctx.db
+      .selectFrom("tax_rule")
+      .selectAll()
+      .orderBy("id")
+      .limit(input.per_page)
+      .offset(offsetOf(input))
+      .execute(),
+    ctx.db
+      .selectFrom("tax_rule")
+      .select((eb) => eb.fn.countAll<bigint>().as("n"))
+      .executeTakeFirstOrThrow(),
   ]);
   const rates = await ratesOf(
     ctx.db,
@@ -156,7 +180,10 @@ export async function listTaxRules({ ctx, input }: VerbArgs<PageQuery>): Promise
   );
 }
 
-export async function updateTaxRule({ ctx, input }: VerbArgs<{ id: bigint; patch: TaxRuleUpdate }>): Promise<TaxRule> {
+export async function updateTaxRule({
+  ctx,
+  input,
+}: VerbArgs<{ id: bigint; patch: TaxRuleUpdate }>): Promise<TaxRule> {
   return ctx.db.transaction().execute(async (trx) => {
     const before = await loadRule(trx, input.id, true);
     const { rates, ...patch } = input.patch;
@@ -171,7 +198,13 @@ export async function updateTaxRule({ ctx, input }: VerbArgs<{ id: bigint; patch
       .catch((e) => mapDbError(e, `tax rule ${input.id}`));
     if (rates !== undefined) await writeRates(trx, input.id, rates);
     const after = await loadRule(trx, input.id, false);
-    await recordAudit(trx, ctx, { action: "update", entity: "tax_rule", entityId: String(input.id), before, after });
+    await recordAudit(trx, ctx, {
+      action: "update",
+      entity: "tax_rule",
+      entityId: String(input.id),
+      before,
+      after,
+    });
     return after;
   });
 }
@@ -179,9 +212,20 @@ export async function updateTaxRule({ ctx, input }: VerbArgs<{ id: bigint; patch
 export async function deleteTaxRule({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const before = await loadRule(trx, input.id, true);
-    const user = await trx.selectFrom("customer").select("id").where("tax_rule_id", "=", input.id).executeTakeFirst();
-    if (user) throw new ServiceError("CONFLICT", `tax rule ${input.id} is assigned to customers; unassign it first`);
+    const user = await trx
+      .selectFrom("customer")
+      .select("id")
+      .where("tax_rule_id", "=", input.id)
+      .executeTakeFirst();
+    if (user)
+      throw new ServiceError("CONFLICT", `tax rule ${input.id} is assigned to customers; unassign it first`);
     await trx.deleteFrom("tax_rule").where("id", "=", input.id).execute();
-    await recordAudit(trx, ctx, { action: "delete", entity: "tax_rule", entityId: String(input.id), before, after: null });
+    await recordAudit(trx, ctx, {
+      action: "delete",
+      entity: "tax_rule",
+      entityId: String(input.id),
+      before,
+      after: null,
+    });
   });
 }

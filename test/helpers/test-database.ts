@@ -1,0 +1,31 @@
+import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
+import { migrateToLatest } from "../../src/db/migrate.ts";
+import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts";
+
+/**
+ * A fresh, migrated database for one test file: PGlite in memory by default, or — when DATABASE_URL is
+ * set (CI runs the `db` project a second time that way) — a throw-away schema on that PostgreSQL.
+ */
+export async function createTestDatabase(): Promise<DatabaseHandle> {
+  const url = process.env["DATABASE_URL"];
+  if (!url) {
+    const handle = await openDatabase({ memory: true });
+    await migrateToLatest(handle.db);
+    return handle;
+  }
+  const schema = `tb_test_${randomBytes(6).toString("hex")}`;
+  const admin = await openDatabase({ url, poolSize: 1 });
+  await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
+  const handle = await openDatabase({ url, schema, poolSize: 10 });
+  await migrateToLatest(handle.db);
+  return {
+    db: handle.db,
+    kind: handle.kind,
+    close: async () => {
+      await handle.close();
+      await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
+      await admin.close();
+    },
+  };
+}

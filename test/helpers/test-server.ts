@@ -1,0 +1,61 @@
+import type { Kysely } from "kysely";
+import { pino } from "pino";
+import { type ConfigInput, parseConfig } from "../../src/config.ts";
+import type { Database } from "../../src/db/schema.ts";
+import { buildServer } from "../../src/http/server.ts";
+
+export const TEST_ADMIN_KEY = "test-admin-key-0123456789";
+
+export interface TestServer {
+  url: string;
+  close(): Promise<void>;
+  /** fetch against the server with the admin key; JSON in, parsed JSON out. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
+/** tokenbill's real HTTP server on a random loopback port, over the given database. */
+export async function startTestServer(
+  db: Kysely<Database>,
+  overrides: Partial<ConfigInput> = {},
+): Promise<TestServer> {
+  const config = parseConfig({
+    TOKENBILL_ADMIN_API_KEY: TEST_ADMIN_KEY,
+    PORT: 0,
+    LOG_LEVEL: "silent",
+    ...overrides,
+  });
+  const app = await buildServer({ config, db, logger: pino({ level: "silent" }) });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  return {
+    url,
+    close: () => app.close(),
+    api: async (method, path, body) => {
+      const response = await fetch(url + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${TEST_ADMIN_KEY}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    },
+  };
+}
+
+/** POST to GetTokenPricing the way SolusIO does: form-urlencoded. */
+export async function postPricing(
+  url: string,
+  fields: Record<string, string>,
+  path = "/solusio/api",
+): Promise<{ status: number; body: any }> {
+  const response = await fetch(url + path, {
+    method: "POST",
+    headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(fields).toString(),
+  });
+  return { status: response.status, body: await response.json() };
+}
