@@ -1,0 +1,65 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+// The `tokenbill` command as a user runs it, as a child process on a throw-away embedded database.
+
+const run = promisify(execFile);
+const bin = join(import.meta.dirname, "..", "bin", "tokenbill.mjs");
+const env = { ...process.env, DATA_DIR: "memory://", DATABASE_URL: "" };
+
+async function tokenbill(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env, cwd: mkdtempSync(join(tmpdir(), "tb-cli-")) });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe("tokenbill CLI", () => {
+  it("prints the seed's plan table (billing-rules §6)", async () => {
+    const r = await tokenbill("pricing", "plans", "--tph", "7,14,21,28");
+    expect(r.code).toBe(0);
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .slice(2)
+      .map((line) => line.trim().split(/\s{2,}/));
+    expect(rows).toEqual([
+      ["7", "5,208", "$5.21", "5,000", "$5.00"],
+      ["14", "10,416", "$10.42", "10,000", "$10.00"],
+      ["21", "15,624", "$15.62", "15,000", "$15.00"],
+      ["28", "20,832", "$20.83", "20,000", "$20.00"],
+    ]);
+  });
+
+  it("prints the plan table as JSON, and the conversion scheme (billing-rules §1)", async () => {
+    const json = await tokenbill("pricing", "plans", "--tph", "7", "--json");
+    expect(JSON.parse(json.stdout).rows[0]).toMatchObject({ aggregated_tokens: 5208, suggested_tokens_per_month: 5000 });
+    const scheme = await tokenbill("pricing", "conversion");
+    const last = scheme.stdout.trim().split("\n").at(-1)!.trim().split(/\s{2,}/);
+    expect(last).toEqual(["10,000", "$10.00000", "€9.10000"]);
+  });
+
+  it("rejects fractional tokens with a clear message and exit code 2", async () => {
+    const r = await tokenbill("pricing", "plans", "--tph", "7,7.5");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("tph: must be a whole number of tokens");
+    expect(r.stdout).toBe("");
+  });
+
+  it("prints the configuration with secrets masked, and fails listing every config problem", async () => {
+    const ok = await run(process.execPath, [bin, "config"], { env: { ...env, SOLUSIO_PRICING_TOKEN: "s3cr3t-value" } });
+    expect(ok.stdout).not.toContain("s3cr3t-value");
+    expect(JSON.parse(ok.stdout).SOLUSIO_PRICING_TOKEN).toBe("********");
+    const bad = await run(process.execPath, [bin, "config"], { env: { ...env, PORT: "x", LOG_LEVEL: "loud" } }).catch((e) => e);
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toContain("PORT");
+    expect(bad.stderr).toContain("LOG_LEVEL");
+  });
+});
