@@ -2,7 +2,6 @@ import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { type DatabaseHandle, openDatabase } from "./db/open-database.ts";
-import { PricingCache } from "./services/pricing/pricing-cache.ts";
 import type { ServiceContext } from "./services/context.ts";
 import { buildServer } from "./http/server.ts";
 
@@ -28,7 +27,6 @@ export function systemContext(
     logger,
     actor,
     now: () => new Date(),
-    pricingCache: new PricingCache(0),
   };
 }
 

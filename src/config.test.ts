@@ -7,7 +7,12 @@ import { ConfigError, describeConfig, loadConfig, parseConfig, publicUrl } from 
 describe("configuration", () => {
   it("runs on the embedded default with nothing set", () => {
     const config = loadConfig({}, mkdtempSync(join(tmpdir(), "tb-")));
-    expect(config).toMatchObject({ HOST: "127.0.0.1", PORT: 8080, DATA_DIR: "./data", PRICING_PATH: "/solusio/api" });
+    expect(config).toMatchObject({
+      HOST: "127.0.0.1",
+      PORT: 8080,
+      DATA_DIR: "./data",
+      PRICING_PATH: "/solusio/api",
+    });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(Object.isFrozen(config)).toBe(true);
     expect(publicUrl(config)).toBe("http://127.0.0.1:8080");
@@ -16,13 +21,19 @@ describe("configuration", () => {
   it("lists every problem at once", () => {
     let error: unknown;
     try {
-      parseConfig({ PORT: "http", DATABASE_URL: "mysql://x", BILLING_TIME_ZONE: "Mars/Base", TOKENBILL_ADMIN_API_KEY: "short" });
+      parseConfig({
+        PORT: "http",
+        DATABASE_URL: "mysql://x",
+        BILLING_TIME_ZONE: "Mars/Base",
+        TOKENBILL_ADMIN_API_KEY: "short",
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join("\n");
-    for (const key of ["PORT", "DATABASE_URL", "BILLING_TIME_ZONE", "TOKENBILL_ADMIN_API_KEY"]) expect(problems).toContain(key);
+    for (const key of ["PORT", "DATABASE_URL", "BILLING_TIME_ZONE", "TOKENBILL_ADMIN_API_KEY"])
+      expect(problems).toContain(key);
   });
 
   it("rejects unknown keys in the config file, and lets the environment override the file", () => {
@@ -30,7 +41,9 @@ describe("configuration", () => {
     writeFileSync(join(dir, "tokenbill.config.json"), JSON.stringify({ PORT: 9000, HOST: "0.0.0.0" }));
     expect(loadConfig({ PORT: "9100" }, dir)).toMatchObject({ PORT: 9100, HOST: "0.0.0.0" });
     writeFileSync(join(dir, "bad.json"), JSON.stringify({ PROT: 1 }));
-    expect(() => loadConfig({ TOKENBILL_CONFIG: join(dir, "bad.json") }, dir)).toThrow(/unknown setting\(s\): PROT/);
+    expect(() => loadConfig({ TOKENBILL_CONFIG: join(dir, "bad.json") }, dir)).toThrow(
+      /unknown setting\(s\): PROT/,
+    );
     writeFileSync(join(dir, "broken.json"), "{");
     expect(() => loadConfig({ TOKENBILL_CONFIG: join(dir, "broken.json") }, dir)).toThrow(/broken.json/);
   });

@@ -38,7 +38,8 @@ export const ConfigSchema = z
       .string()
       .regex(/^\/[A-Za-z0-9/_.-]*$/, "must be an absolute URL path")
       .default("/solusio/api"),
-    PRICING_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
+    // How often an instance checks whether another instance changed pricing inputs (its staleness bound).
+    PRICING_REFRESH_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
     DEFAULT_CURRENCY: z
       .string()
       .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD")

@@ -13,7 +13,10 @@ const env = { ...process.env, DATA_DIR: "memory://", DATABASE_URL: "" };
 
 async function tokenbill(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env, cwd: mkdtempSync(join(tmpdir(), "tb-cli-")) });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      env,
+      cwd: mkdtempSync(join(tmpdir(), "tb-cli-")),
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -40,9 +43,17 @@ describe("tokenbill CLI", () => {
 
   it("prints the plan table as JSON, and the conversion scheme (billing-rules §1)", async () => {
     const json = await tokenbill("pricing", "plans", "--tph", "7", "--json");
-    expect(JSON.parse(json.stdout).rows[0]).toMatchObject({ aggregated_tokens: 5208, suggested_tokens_per_month: 5000 });
+    expect(JSON.parse(json.stdout).rows[0]).toMatchObject({
+      aggregated_tokens: 5208,
+      suggested_tokens_per_month: 5000,
+    });
     const scheme = await tokenbill("pricing", "conversion");
-    const last = scheme.stdout.trim().split("\n").at(-1)!.trim().split(/\s{2,}/);
+    const last = scheme.stdout
+      .trim()
+      .split("\n")
+      .at(-1)!
+      .trim()
+      .split(/\s{2,}/);
     expect(last).toEqual(["10,000", "$10.00000", "€9.10000"]);
   });
 
@@ -54,10 +65,14 @@ describe("tokenbill CLI", () => {
   });
 
   it("prints the configuration with secrets masked, and fails listing every config problem", async () => {
-    const ok = await run(process.execPath, [bin, "config"], { env: { ...env, SOLUSIO_PRICING_TOKEN: "s3cr3t-value" } });
+    const ok = await run(process.execPath, [bin, "config"], {
+      env: { ...env, SOLUSIO_PRICING_TOKEN: "s3cr3t-value" },
+    });
     expect(ok.stdout).not.toContain("s3cr3t-value");
     expect(JSON.parse(ok.stdout).SOLUSIO_PRICING_TOKEN).toBe("********");
-    const bad = await run(process.execPath, [bin, "config"], { env: { ...env, PORT: "x", LOG_LEVEL: "loud" } }).catch((e) => e);
+    const bad = await run(process.execPath, [bin, "config"], {
+      env: { ...env, PORT: "x", LOG_LEVEL: "loud" },
+    }).catch((e) => e);
     expect(bad.code).toBe(78);
     expect(bad.stderr).toContain("PORT");
     expect(bad.stderr).toContain("LOG_LEVEL");

@@ -97,7 +97,13 @@ export interface AuditLogTable {
   after: ColumnType<unknown, string | null, never>;
 }
 
+export interface PricingVersionTable {
+  singleton: boolean;
+  version: bigint;
+}
+
 export interface Database {
+  pricing_version: PricingVersionTable;
   currency: CurrencyTable;
   client_group: ClientGroupTable;
   customer: CustomerTable;

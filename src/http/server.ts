@@ -14,7 +14,7 @@ import type { Database } from "../db/schema.ts";
 import { ServiceError } from "../errors.ts";
 import { authenticateAdminKey } from "../services/api-keys/api-keys.ts";
 import type { ServiceContext } from "../services/context.ts";
-import { PricingCache } from "../services/pricing/pricing-cache.ts";
+import { PricingIndex } from "../services/pricing/pricing-index.ts";
 import { sendError } from "./errors.ts";
 import { stringifyJson } from "./json.ts";
 import { buildOpenApi } from "./openapi.ts";
@@ -43,7 +43,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, db, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const pricingCache = new PricingCache<string>(config.PRICING_CACHE_TTL_MS);
+  const pricingIndex = new PricingIndex(db, config.PRICING_REFRESH_MS, logger);
 
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
@@ -71,7 +71,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     actor: request.actor ?? "anonymous",
     requestId: request.id,
     now,
-    pricingCache,
   });
 
   app.addHook("onRequest", async (request) => {
@@ -81,10 +80,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     request.actor = await authenticateAdminKey({ db, config, now }, match[1]!);
   });
 
-  // Every successful admin write changes prices potentially: drop cached GetTokenPricing answers.
+  // Any successful admin write may change a price: re-check before the next GetTokenPricing answer.
   app.addHook("onResponse", async (request, reply) => {
     if (request.method !== "GET" && request.url.startsWith("/api/v1/") && reply.statusCode < 400)
-      pricingCache.clear();
+      pricingIndex.invalidate();
     if (reply.statusCode >= 500)
       request.log.warn({ url: request.url, status: reply.statusCode }, "request failed");
   });
@@ -104,6 +103,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get("/api/v1/openapi.json", async () => openapi);
 
   registerRoutes(app, adminRoutes, contextOf);
-  registerGetTokenPricing(app, config.PRICING_PATH, config.SOLUSIO_PRICING_TOKEN, contextOf);
+  registerGetTokenPricing(app, config.PRICING_PATH, config.SOLUSIO_PRICING_TOKEN, pricingIndex);
   return app;
 }

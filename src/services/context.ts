@@ -2,7 +2,6 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
-import type { PricingCache } from "./pricing/pricing-cache.ts";
 
 /** What every service verb receives: who acts, on which database, at what time. Built by each adapter. */
 export interface ServiceContext {
@@ -13,7 +12,6 @@ export interface ServiceContext {
   actor: string;
   requestId?: string | undefined;
   now: () => Date;
-  pricingCache: PricingCache;
 }
 
 export type Tx = Kysely<Database>;

@@ -25,7 +25,9 @@ afterAll(async () => {
 describe("authentication", () => {
   it("refuses requests without a valid key with 401 in the error envelope", async () => {
     for (const authorization of [undefined, "Bearer wrong-key", "Basic abc", "Bearer tbk_forged"]) {
-      const r = await fetch(`${server.url}/api/v1/customers`, { headers: authorization ? { authorization } : {} });
+      const r = await fetch(`${server.url}/api/v1/customers`, {
+        headers: authorization ? { authorization } : {},
+      });
       expect(r.status).toBe(401);
       const body = await r.json();
       expect(body.error.code).toBe("UNAUTHORIZED");
@@ -37,9 +39,14 @@ describe("authentication", () => {
     const logger = pino({ level: "silent" });
     const ctx = systemContext(handle, parseConfig({}), logger, "test");
     const key = await createApiKey({ ctx, input: { name: "automation" } });
-    const stored = await handle.db.selectFrom("api_key").selectAll().where("id", "=", key.id).executeTakeFirstOrThrow();
+    const stored = await handle.db
+      .selectFrom("api_key")
+      .selectAll()
+      .where("id", "=", key.id)
+      .executeTakeFirstOrThrow();
     expect(stored.key_hash).not.toContain(key.key);
-    const get = () => fetch(`${server.url}/api/v1/currencies`, { headers: { authorization: `Bearer ${key.key}` } });
+    const get = () =>
+      fetch(`${server.url}/api/v1/currencies`, { headers: { authorization: `Bearer ${key.key}` } });
     expect((await get()).status).toBe(200);
     await revokeApiKey({ ctx, input: { id: key.id } });
     expect((await get()).status).toBe(401);
@@ -81,13 +88,24 @@ describe("currencies", () => {
       exponent: 2,
       token_unit_cost: "0.0000000000001",
     });
-    expect(tooPrecise.body.error.issues[0]).toEqual({ field: "token_unit_cost", message: "must have at most 12 decimal places" });
-    const dup = await server.api("POST", "/api/v1/currencies", { code: "USD", exponent: 2, token_unit_cost: "1" });
+    expect(tooPrecise.body.error.issues[0]).toEqual({
+      field: "token_unit_cost",
+      message: "must have at most 12 decimal places",
+    });
+    const dup = await server.api("POST", "/api/v1/currencies", {
+      code: "USD",
+      exponent: 2,
+      token_unit_cost: "1",
+    });
     expect(dup.status).toBe(409);
   });
 
   it("refuses to delete a currency that customers use", async () => {
-    await server.api("POST", "/api/v1/customers", { email: "eur-user@example.com", country: "DE", currency: "EUR" });
+    await server.api("POST", "/api/v1/customers", {
+      email: "eur-user@example.com",
+      country: "DE",
+      currency: "EUR",
+    });
     const r = await server.api("DELETE", "/api/v1/currencies/EUR");
     expect(r.status).toBe(409);
     expect(r.body.error.message).toMatch(/used by customers/);
@@ -104,9 +122,17 @@ describe("customers", () => {
     });
     expect(c.status).toBe(201);
     expect(Number.isInteger(c.body.data.id)).toBe(true);
-    expect(c.body.data).toMatchObject({ country: "NL", currency: "USD", status: "active", tax_exempt: false });
+    expect(c.body.data).toMatchObject({
+      country: "NL",
+      currency: "USD",
+      status: "active",
+      tax_exempt: false,
+    });
     const id = c.body.data.id;
-    const patched = await server.api("PATCH", `/api/v1/customers/${id}`, { status: "locked", tax_exempt: true });
+    const patched = await server.api("PATCH", `/api/v1/customers/${id}`, {
+      status: "locked",
+      tax_exempt: true,
+    });
     expect(patched.body.data).toMatchObject({ status: "locked", tax_exempt: true, name: "Alice" });
     expect((await server.api("GET", `/api/v1/customers/${id}`)).body.data.status).toBe("locked");
     expect((await server.api("DELETE", `/api/v1/customers/${id}`)).status).toBe(204);
@@ -114,17 +140,40 @@ describe("customers", () => {
   });
 
   it("keeps e-mails unique regardless of case", async () => {
-    await server.api("POST", "/api/v1/customers", { email: "bob@example.com", country: "DE", currency: "EUR" });
-    const dup = await server.api("POST", "/api/v1/customers", { email: "BOB@example.com", country: "DE", currency: "EUR" });
+    await server.api("POST", "/api/v1/customers", {
+      email: "bob@example.com",
+      country: "DE",
+      currency: "EUR",
+    });
+    const dup = await server.api("POST", "/api/v1/customers", {
+      email: "BOB@example.com",
+      country: "DE",
+      currency: "EUR",
+    });
     expect(dup.status).toBe(409);
   });
 
   it("names every invalid field, including unknown ones and missing references", async () => {
-    const bad = await server.api("POST", "/api/v1/customers", { email: "nope", country: "DEU", currency: "EUR", colour: "red" });
+    const bad = await server.api("POST", "/api/v1/customers", {
+      email: "nope",
+      country: "DEU",
+      currency: "EUR",
+      colour: "red",
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.issues.map((i: { field: string }) => i.field).sort()).toEqual(["colour", "country", "email"]);
-    const ref = await server.api("POST", "/api/v1/customers", { email: "x@example.com", country: "DE", currency: "XXX" });
-    expect(ref.body.error.issues).toEqual([{ field: "currency", message: "unknown currency XXX; create it first" }]);
+    expect(bad.body.error.issues.map((i: { field: string }) => i.field).sort()).toEqual([
+      "colour",
+      "country",
+      "email",
+    ]);
+    const ref = await server.api("POST", "/api/v1/customers", {
+      email: "x@example.com",
+      country: "DE",
+      currency: "XXX",
+    });
+    expect(ref.body.error.issues).toEqual([
+      { field: "currency", message: "unknown currency XXX; create it first" },
+    ]);
     const group = await server.api("POST", "/api/v1/customers", {
       email: "y@example.com",
       country: "DE",
@@ -146,7 +195,11 @@ describe("customers", () => {
 
   it("pages through lists with meta, and filters", async () => {
     for (let i = 0; i < 7; i++) {
-      await server.api("POST", "/api/v1/customers", { email: `page${i}@paging.test`, country: "FR", currency: "EUR" });
+      await server.api("POST", "/api/v1/customers", {
+        email: `page${i}@paging.test`,
+        country: "FR",
+        currency: "EUR",
+      });
     }
     const first = await server.api("GET", "/api/v1/customers?email=paging.test&per_page=3");
     expect(first.body.meta).toEqual({ page: 1, per_page: 3, total: 7, last_page: 3 });
@@ -161,14 +214,25 @@ describe("customers", () => {
 
 describe("client groups, discounts, tax rules", () => {
   it("ties discounts to exactly one owner and validates multipliers", async () => {
-    const g = await server.api("POST", "/api/v1/client-groups", { name: "VIP", description: "best customers" });
+    const g = await server.api("POST", "/api/v1/client-groups", {
+      name: "VIP",
+      description: "best customers",
+    });
     expect(g.status).toBe(201);
     const both = await server.api("POST", "/api/v1/discounts", { name: "x", multiplier: "0.9" });
     expect(both.status).toBe(400);
     expect(both.body.error.issues[0].field).toBe("client_group_id");
-    const high = await server.api("POST", "/api/v1/discounts", { name: "x", multiplier: "1.5", client_group_id: g.body.data.id });
+    const high = await server.api("POST", "/api/v1/discounts", {
+      name: "x",
+      multiplier: "1.5",
+      client_group_id: g.body.data.id,
+    });
     expect(high.body.error.issues[0]).toEqual({ field: "multiplier", message: "must be at most 1" });
-    const d = await server.api("POST", "/api/v1/discounts", { name: "VIP", multiplier: 0.9, client_group_id: g.body.data.id });
+    const d = await server.api("POST", "/api/v1/discounts", {
+      name: "VIP",
+      multiplier: 0.9,
+      client_group_id: g.body.data.id,
+    });
     expect(d.body.data.multiplier).toBe("0.9");
     const listed = await server.api("GET", `/api/v1/discounts?client_group_id=${g.body.data.id}`);
     expect(listed.body.data).toHaveLength(1);
@@ -201,24 +265,46 @@ describe("client groups, discounts, tax rules", () => {
       { label: "GST", rate: "5" },
       { label: "QST", rate: "9.975" },
     ]);
-    const same = await server.api("POST", "/api/v1/tax-rules", { name: "dup", country: "CA", region: "QC", rates: [] });
+    const same = await server.api("POST", "/api/v1/tax-rules", {
+      name: "dup",
+      country: "CA",
+      region: "QC",
+      rates: [],
+    });
     expect(same.status).toBe(409);
-    const u = await server.api("PATCH", `/api/v1/tax-rules/${r.body.data.id}`, { rates: [{ label: "HST", rate: 13 }] });
+    const u = await server.api("PATCH", `/api/v1/tax-rules/${r.body.data.id}`, {
+      rates: [{ label: "HST", rate: 13 }],
+    });
     expect(u.body.data.rates).toEqual([{ label: "HST", rate: "13" }]);
-    const d1 = await server.api("POST", "/api/v1/tax-rules", { name: "Default", is_default: true, rates: [] });
+    const d1 = await server.api("POST", "/api/v1/tax-rules", {
+      name: "Default",
+      is_default: true,
+      rates: [],
+    });
     expect(d1.status).toBe(201);
-    const d2 = await server.api("POST", "/api/v1/tax-rules", { name: "Default 2", is_default: true, rates: [] });
+    const d2 = await server.api("POST", "/api/v1/tax-rules", {
+      name: "Default 2",
+      is_default: true,
+      rates: [],
+    });
     expect(d2.status).toBe(409);
     const regionOnly = await server.api("POST", "/api/v1/tax-rules", { name: "r", region: "QC", rates: [] });
     expect(regionOnly.body.error.issues[0].field).toBe("region");
-    const negative = await server.api("POST", "/api/v1/tax-rules", { name: "n", rates: [{ label: "x", rate: "-1" }] });
+    const negative = await server.api("POST", "/api/v1/tax-rules", {
+      name: "n",
+      rates: [{ label: "x", rate: "-1" }],
+    });
     expect(negative.body.error.issues[0].field).toBe("rates.0.rate");
   });
 });
 
 describe("audit log", () => {
   it("records who changed what, with before and after, and lists it through the API", async () => {
-    const c = await server.api("POST", "/api/v1/customers", { email: "audited@example.com", country: "DE", currency: "EUR" });
+    const c = await server.api("POST", "/api/v1/customers", {
+      email: "audited@example.com",
+      country: "DE",
+      currency: "EUR",
+    });
     const id = String(c.body.data.id);
     await server.api("PATCH", `/api/v1/customers/${id}`, { name: "Audited" });
     await server.api("DELETE", `/api/v1/customers/${id}`);
@@ -248,14 +334,26 @@ describe("OpenAPI document", () => {
     expect(r.status).toBe(200);
     const doc = await r.json();
     expect(doc.openapi).toBe("3.1.0");
-    for (const path of ["/api/v1/currencies", "/api/v1/customers", "/api/v1/client-groups", "/api/v1/discounts", "/api/v1/tax-rules"]) {
+    for (const path of [
+      "/api/v1/currencies",
+      "/api/v1/customers",
+      "/api/v1/client-groups",
+      "/api/v1/discounts",
+      "/api/v1/tax-rules",
+    ]) {
       expect(Object.keys(doc.paths[path])).toEqual(["get", "post"]);
-      expect(Object.keys(doc.paths[`${path}/{${path.endsWith("currencies") ? "code" : "id"}}`])).toEqual(["get", "patch", "delete"]);
+      expect(Object.keys(doc.paths[`${path}/{${path.endsWith("currencies") ? "code" : "id"}}`])).toEqual([
+        "get",
+        "patch",
+        "delete",
+      ]);
     }
     const create = doc.paths["/api/v1/customers"].post.requestBody.content["application/json"].schema;
     expect(create.required).toEqual(expect.arrayContaining(["email", "country", "currency"]));
     expect(create.additionalProperties).toBe(false);
-    expect(doc.paths["/api/v1/pricing/plans"].get.parameters.map((p: { name: string }) => p.name)).toContain("tph");
+    expect(doc.paths["/api/v1/pricing/plans"].get.parameters.map((p: { name: string }) => p.name)).toContain(
+      "tph",
+    );
   });
 });
 
@@ -284,7 +382,9 @@ describe("pricing calculator through the API", () => {
 
   it("returns the seed's conversion scheme", async () => {
     const r = await server.api("GET", "/api/v1/pricing/conversion?currency=USD,EUR");
-    expect(r.body.data.rows.map((x: { amounts: { display: string }[] }) => x.amounts.map((a) => a.display))).toEqual([
+    expect(
+      r.body.data.rows.map((x: { amounts: { display: string }[] }) => x.amounts.map((a) => a.display)),
+    ).toEqual([
       ["$0.00100", "€0.00091"],
       ["$0.01000", "€0.00910"],
       ["$0.10000", "€0.09100"],

@@ -1,9 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { ServiceError } from "../../errors.ts";
-import { getTokenPricingJson } from "../../services/pricing/get-token-pricing.ts";
+import type { PricingIndex } from "../../services/pricing/pricing-index.ts";
 import { sendError } from "../errors.ts";
-import type { ContextFactory } from "../route.ts";
 
 // The endpoint SolusIO calls to show prices (solusio-api.md §8, seed step 6):
 //   POST <PRICING_PATH>  token=…&action=GetTokenPricing&userid=<billing_user_id>
@@ -43,7 +42,7 @@ export function registerGetTokenPricing(
   app: FastifyInstance,
   path: string,
   token: string | undefined,
-  contextOf: ContextFactory,
+  index: PricingIndex,
 ) {
   const expected = token === undefined ? undefined : digest(token);
 
@@ -74,7 +73,7 @@ export function registerGetTokenPricing(
         throw ServiceError.validation("action", "must be GetTokenPricing");
       }
       const customerId = parseUserId(fields["userid"]);
-      const json = await getTokenPricingJson(contextOf(request), customerId);
+      const json = await index.json(customerId);
       return reply.status(200).type("application/json; charset=utf-8").send(json);
     } catch (error) {
       return sendError(reply, request, error);

@@ -51,7 +51,7 @@ async function customerWith(opts: {
 beforeAll(async () => {
   handle = await createTestDatabase();
   server = await startTestServer(handle.db, { SOLUSIO_PRICING_TOKEN: TOKEN });
-  open = await startTestServer(handle.db, { PRICING_CACHE_TTL_MS: 0 });
+  open = await startTestServer(handle.db, { PRICING_REFRESH_MS: 0 });
   for (const [code, cost] of [
     ["GBP", "1.34"],
     ["XTS", "1"],
@@ -317,7 +317,7 @@ describe("freshness after admin changes", () => {
 
   it("another instance on the same database sees the change within its cache TTL", async () => {
     const other = await startTestServer(handle.db, {
-      PRICING_CACHE_TTL_MS: 100,
+      PRICING_REFRESH_MS: 100,
       SOLUSIO_PRICING_TOKEN: TOKEN,
     });
     try {

@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { migrateToLatest } from "../../src/db/migrate.ts";
+import { openDatabase } from "../../src/db/open-database.ts";
+import { seedCustomers } from "./seed-customers.ts";
+
+// GetTokenPricing under load over loopback, against a bare node:http baseline measured in the same run with
+// the same tool and settings. Prints req/s and p99 for both and `ratio: X` = tokenbill ÷ baseline req/s.
+
+const CUSTOMERS = 10_000;
+const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 10);
+const DURATION_S = Number(process.env["BENCH_DURATION"] ?? 10);
+const TOKEN = "bench-pricing-token";
+const root = join(import.meta.dirname, "..", "..");
+
+function startChild(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = ready.exec(out);
+      if (match) resolve({ child, port: Number(match[1]) });
+    });
+    child.on("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}:\n${out}`)));
+  });
+}
+
+async function load(port: number, randomUser: boolean) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/solusio/api`,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    requests: [
+      {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        setupRequest: (req) => ({
+          ...req,
+          body: `token=${TOKEN}&action=GetTokenPricing&userid=${randomUser ? 1 + Math.floor(Math.random() * CUSTOMERS) : 1}`,
+        }),
+      },
+    ],
+  });
+  const non2xx = result.non2xx + result.errors + result.timeouts;
+  return { rps: result.requests.average, p99: result.latency.p99, non2xx, total: result.requests.total };
+}
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), "tokenbill-bench-"));
+  const databaseUrl = process.env["DATABASE_URL"];
+  process.stdout.write(`seeding ${CUSTOMERS} customers on ${databaseUrl ? "PostgreSQL" : "PGlite"}…\n`);
+  const handle = await openDatabase({ url: databaseUrl, dataDir });
+  await migrateToLatest(handle.db);
+  await seedCustomers(handle.db, CUSTOMERS);
+  await handle.close();
+
+  const children: ChildProcess[] = [];
+  try {
+    const tokenbill = await startChild(
+      ["bin/tokenbill.mjs", "serve"],
+      { PORT: "0", DATA_DIR: dataDir, SOLUSIO_PRICING_TOKEN: TOKEN, LOG_LEVEL: "info" },
+      /"url":"http:\/\/127\.0\.0\.1:(\d+)"/,
+    );
+    children.push(tokenbill.child);
+    const baseline = await startChild(
+      ["--import", "tsx", "bench/pricing/baseline-server.ts"],
+      {},
+      /listening (\d+)/,
+    );
+    children.push(baseline.child);
+
+    // Warm both up (JIT, connection pools, the first cache fill), then measure.
+    await autocannon({ url: `http://127.0.0.1:${baseline.port}/`, connections: CONNECTIONS, duration: 2 });
+    await load(tokenbill.port, true).catch(() => undefined);
+
+    const base = await load(baseline.port, false);
+    const tb = await load(tokenbill.port, true);
+    if (tb.non2xx > 0) throw new Error(`tokenbill answered ${tb.non2xx} requests with errors`);
+    const fmt = (n: number) => n.toFixed(0);
+    process.stdout.write(
+      `settings: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s, ${CUSTOMERS} customers\n`,
+    );
+    process.stdout.write(`baseline (bare node:http): ${fmt(base.rps)} req/s, p99 ${base.p99} ms\n`);
+    process.stdout.write(`tokenbill GetTokenPricing: ${fmt(tb.rps)} req/s, p99 ${tb.p99} ms\n`);
+    process.stdout.write(`ratio: ${(tb.rps / base.rps).toFixed(3)}\n`);
+  } finally {
+    for (const child of children) child.kill("SIGTERM");
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
