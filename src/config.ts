@@ -19,7 +19,29 @@ const optionalUrl = z
   .optional()
   .or(z.literal("").transform(() => undefined));
 
-export const ConfigSchema = z
+/** A limit group tokenbill keeps in SolusIO (seed step 5); -1 means unlimited. */
+const LimitGroupSpec = z
+  .object({
+    name: z.string().min(1).max(200),
+    vms: z.number().int().min(-1),
+    running_vms: z.number().int().min(-1),
+    additional_ips: z.number().int().min(-1),
+  })
+  .strict();
+
+/** A list given as JSON text (environment variable) or as a JSON array (config file). */
+function jsonArray<T extends z.ZodType>(item: T) {
+  return z.preprocess((v) => {
+    if (typeof v !== "string") return v;
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v; // reported below as "expected array"
+    }
+  }, z.array(item));
+}
+
+const ConfigObject = z
   .object({
     HOST: z.string().min(1).default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -49,13 +71,63 @@ export const ConfigSchema = z
       .string()
       .default("UTC")
       .refine((tz) => isTimeZone(tz), { message: "must be an IANA time zone such as UTC or Europe/Berlin" }),
+    // Billing cycle (billing-rules §5, solusio-api.md §9).
+    USAGE_SOURCE: z.enum(["solusio", "snapshots"]).default("solusio"),
+    USAGE_CROSS_CHECK: bool.default(false),
+    SOLUSIO_USAGE_PATH: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "must be a path relative to the API base, e.g. usage")
+      .default("usage"),
+    SERVER_POLL_INTERVAL_MS: z.coerce.number().int().min(10_000).max(86_400_000).default(300_000),
+    BILLING_GRACE_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400_000)
+      .default(3_600_000),
+    BILLING_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+    INVOICE_NUMBER_FORMAT: z
+      .string()
+      .max(100)
+      .regex(/\{0+\}/, "must contain a counter placeholder such as {000000}")
+      .default("INV-{YYYY}-{000000}"),
+    PAYMENT_TERMS_DAYS: z.coerce.number().int().min(0).max(365).default(14),
     SOLUSIO_URL: optionalUrl,
     SOLUSIO_API_TOKEN: optionalSecret,
     SOLUSIO_USER_AREA_URL: optionalUrl,
     SOLUSIO_TLS_INSECURE: bool.default(false),
     TOKENBILL_PUBLIC_URL: optionalUrl,
+    SOLUSIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+    // auto: the emulator runs in-process (sandbox) exactly when no SOLUSIO_URL is set.
+    TOKENBILL_SANDBOX: z.enum(["auto", "on", "off"]).default("auto"),
+    SANDBOX_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+    SOLUSIO_LIMIT_GROUPS: jsonArray(LimitGroupSpec).default([
+      { name: "Default", vms: 10, running_vms: 10, additional_ips: 5 },
+    ]),
+    SOLUSIO_DEFAULT_LIMIT_GROUP: z.string().min(1).nullable().default("Default"),
+    JOB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   })
   .strict();
+
+export const ConfigSchema = ConfigObject.superRefine((c, ctx) => {
+  if (c.SOLUSIO_URL && !c.SOLUSIO_API_TOKEN) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SOLUSIO_API_TOKEN"],
+      message: "is required when SOLUSIO_URL is set",
+    });
+  }
+  if (
+    c.SOLUSIO_DEFAULT_LIMIT_GROUP &&
+    !c.SOLUSIO_LIMIT_GROUPS.some((g) => g.name === c.SOLUSIO_DEFAULT_LIMIT_GROUP)
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SOLUSIO_DEFAULT_LIMIT_GROUP"],
+      message: "must name one of SOLUSIO_LIMIT_GROUPS",
+    });
+  }
+});
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Config = Readonly<z.output<typeof ConfigSchema>>;
@@ -79,7 +151,7 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-const KNOWN_KEYS = Object.keys(ConfigSchema.shape);
+const KNOWN_KEYS = Object.keys(ConfigObject.shape);
 
 /** Parses a raw key/value record; lists every problem at once. */
 export function parseConfig(raw: Record<string, unknown>): Config {

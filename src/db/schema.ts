@@ -44,7 +44,14 @@ export interface CustomerTable {
   tax_rule_id: bigint | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  solusio_user_id: ColumnType<bigint | null, bigint | null | undefined, bigint | null>;
+  limit_group: ColumnType<string | null, string | null | undefined, string | null>;
+  sync_state: ColumnType<SyncState, SyncState | undefined, SyncState>;
+  sync_error: ColumnType<string | null, string | null | undefined, string | null>;
+  synced_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
+
+export type SyncState = "pending" | "in_sync" | "failed";
 
 export interface DiscountTable {
   id: Serial;
@@ -97,12 +104,186 @@ export interface AuditLogTable {
   after: ColumnType<unknown, string | null, never>;
 }
 
+export interface SolusioCallTable {
+  id: Serial;
+  at: CreatedAt;
+  method: string;
+  path: string;
+  status: number | null;
+  duration_ms: number;
+  attempt: number;
+  request_body: ColumnType<unknown, string | null, never>;
+  error: string | null;
+}
+
+export type JobStatus = "pending" | "running" | "done" | "failed";
+
+export interface JobTable {
+  id: Serial;
+  kind: string;
+  ordering_key: string | null;
+  payload: ColumnType<unknown, string, string>;
+  status: ColumnType<JobStatus, JobStatus | undefined, JobStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  run_after: ColumnType<Date, Date | undefined, Date>;
+  locked_until: Date | null;
+  locked_by: string | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface PlanPriceTable {
+  id: Serial;
+  plan_name: string;
+  tokens_per_hour: bigint;
+  tokens_per_month: bigint;
+  ip_tokens_per_hour: ColumnType<bigint, bigint | undefined, bigint>;
+  ip_tokens_per_month: ColumnType<bigint, bigint | undefined, bigint>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
 export interface PricingVersionTable {
   singleton: boolean;
   version: bigint;
 }
 
+// Billing cycle (migration 004). Money and tokens are bigint; exact decimals are strings.
+type Json<T> = ColumnType<T, string, string>;
+
+export interface ServerPollTable {
+  id: Serial;
+  started_at: Date;
+  finished_at: Date;
+  servers: number;
+}
+
+export interface ServerSnapshotTable {
+  server_id: bigint;
+  uuid: string;
+  name: string;
+  solusio_user_id: bigint | null;
+  billing_user_id: bigint | null;
+  plan_id: bigint | null;
+  plan_name: string;
+  tokens_per_hour: bigint;
+  tokens_per_month: bigint;
+  ip_tokens_per_hour: bigint;
+  ip_tokens_per_month: bigint;
+  additional_ips: number;
+  created_at: Date;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  gone_at: Date | null;
+}
+
+export type BillingRunState = "running" | "completed" | "failed";
+export type BillingRunPhase = "importing" | "drafting" | "finalizing" | "done";
+
+export interface BillingRunTable {
+  id: string;
+  period: string;
+  period_start: Date;
+  period_end: Date;
+  source: string;
+  state: ColumnType<BillingRunState, BillingRunState | undefined, BillingRunState>;
+  phase: ColumnType<BillingRunPhase, BillingRunPhase | undefined, BillingRunPhase>;
+  processed: ColumnType<number, number | undefined, number>;
+  total: ColumnType<number, number | undefined, number>;
+  summary: ColumnType<unknown, string | null | undefined, string | null>;
+  error: string | null;
+  actor: string;
+  started_at: Date;
+  heartbeat_at: Date;
+  finished_at: Date | null;
+}
+
+export interface BillingAnomalyTable {
+  id: Serial;
+  billing_run_id: string;
+  period: string;
+  kind: string;
+  customer_id: bigint | null;
+  billing_user_id: bigint | null;
+  server_id: bigint | null;
+  message: string;
+  details: Json<unknown>;
+  created_at: CreatedAt;
+}
+
+export interface InvoiceNumberCounterTable {
+  sequence: string;
+  last_value: bigint;
+}
+
+export type InvoiceStatus = "draft" | "finalized" | "paid" | "void";
+
+export interface InvoiceTable {
+  id: string;
+  customer_id: bigint;
+  period: string;
+  period_start: Date;
+  period_end: Date;
+  status: ColumnType<InvoiceStatus, InvoiceStatus | undefined, InvoiceStatus>;
+  number: string | null;
+  number_sequence: string | null;
+  number_value: bigint | null;
+  customer_name: string;
+  customer_email: string;
+  customer_country: string;
+  customer_region: string | null;
+  currency_code: string;
+  currency: Json<unknown>;
+  base_token_unit_cost: Numeric;
+  tax_compound: boolean;
+  tax_exempt: boolean;
+  tokens: bigint;
+  subtotal: bigint;
+  discount_total: bigint;
+  net: bigint;
+  tax_total: bigint;
+  total: bigint;
+  discounts: Json<unknown>;
+  taxes: Json<unknown>;
+  fingerprint: string;
+  billing_run_id: string;
+  issue_date: string | null;
+  due_date: string | null;
+  finalized_at: Date | null;
+  paid_at: Date | null;
+  paid_date: string | null;
+  paid_amount: bigint | null;
+  paid_reference: string | null;
+  voided_at: Date | null;
+  void_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface InvoiceLineTable {
+  invoice_id: string;
+  position: number;
+  kind: "server" | "additional_ips";
+  server_id: bigint;
+  server_uuid: string;
+  server_name: string;
+  plan_name: string;
+  server_created_at: Date;
+  server_deleted_at: Date | null;
+  quantity: bigint;
+  hours: bigint;
+  charge_kind: "hourly" | "monthly_cap" | "monthly_fixed" | "free";
+  tokens: bigint;
+  recomputed_tokens: bigint;
+  unit_cost: Numeric;
+  amount: bigint;
+}
+
 export interface Database {
+  solusio_call: SolusioCallTable;
+  job: JobTable;
+  plan_price: PlanPriceTable;
   pricing_version: PricingVersionTable;
   currency: CurrencyTable;
   client_group: ClientGroupTable;
@@ -112,4 +293,11 @@ export interface Database {
   tax_rate: TaxRateTable;
   api_key: ApiKeyTable;
   audit_log: AuditLogTable;
+  server_poll: ServerPollTable;
+  server_snapshot: ServerSnapshotTable;
+  billing_run: BillingRunTable;
+  billing_anomaly: BillingAnomalyTable;
+  invoice_number_counter: InvoiceNumberCounterTable;
+  invoice: InvoiceTable;
+  invoice_line: InvoiceLineTable;
 }

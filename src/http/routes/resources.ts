@@ -44,6 +44,16 @@ import {
   updateDiscount,
 } from "../../services/discounts/discounts.ts";
 import { PageQuery } from "../../services/pagination.ts";
+import {
+  createPlanPrice,
+  deletePlanPrice,
+  getPlanPrice,
+  listPlanPrices,
+  PlanPrice,
+  PlanPriceCreate,
+  PlanPriceUpdate,
+  updatePlanPrice,
+} from "../../services/plan-prices/plan-prices.ts";
 import { IdParams } from "../../services/schemas.ts";
 import {
   createTaxRule,
@@ -147,6 +157,24 @@ export const resourceRoutes: AnyRouteSpec[] = [
       list: listTaxRules,
       update: updateTaxRule,
       remove: deleteTaxRule,
+    },
+  }),
+  ...crudRoutes({
+    path: "/api/v1/plan-prices",
+    tag: "plan-prices",
+    singular: "plan price",
+    key: IdParams,
+    keyName: "id",
+    create: PlanPriceCreate,
+    update: PlanPriceUpdate,
+    listQuery: PageQuery,
+    output: PlanPrice,
+    verbs: {
+      create: createPlanPrice,
+      get: getPlanPrice,
+      list: listPlanPrices,
+      update: updatePlanPrice,
+      remove: deletePlanPrice,
     },
   }),
 ];

@@ -6,6 +6,19 @@ import { countryCode, currencyCode, id, idOut, nullableIdOut } from "../schemas.
 
 export const CustomerStatus = z.enum(["active", "locked", "suspended"]);
 
+const limitGroup = z
+  .string()
+  .min(1)
+  .max(200)
+  .meta({ description: "name of a SolusIO limit group from SOLUSIO_LIMIT_GROUPS; null = the default group" });
+
+export const SyncInfo = z.object({
+  state: z.enum(["pending", "in_sync", "failed"]),
+  error: z.string().nullable(),
+  solusio_user_id: z.number().int().nullable(),
+  synced_at: z.string().nullable(),
+});
+
 export const CustomerCreate = z
   .object({
     email: z.email({ message: "must be an e-mail address" }).max(254),
@@ -35,6 +48,7 @@ export const CustomerUpdate = z
     status: CustomerStatus,
     client_group_id: id.nullable(),
     tax_rule_id: id.nullable(),
+    limit_group: limitGroup.nullable(),
   })
   .partial()
   .strict();
@@ -58,6 +72,8 @@ export const Customer = z.object({
   status: CustomerStatus,
   client_group_id: z.number().int().nullable(),
   tax_rule_id: z.number().int().nullable(),
+  limit_group: z.string().nullable(),
+  sync: SyncInfo.meta({ description: "whether SolusIO's user matches this customer" }),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -75,6 +91,13 @@ export function presentCustomer(row: Selectable<CustomerTable>): Customer {
     status: row.status,
     client_group_id: nullableIdOut(row.client_group_id),
     tax_rule_id: nullableIdOut(row.tax_rule_id),
+    limit_group: row.limit_group,
+    sync: {
+      state: row.sync_state,
+      error: row.sync_error,
+      solusio_user_id: nullableIdOut(row.solusio_user_id),
+      synced_at: row.synced_at?.toISOString() ?? null,
+    },
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

@@ -3,6 +3,7 @@ import { recordAudit } from "../audit.ts";
 import type { Tx, VerbArgs } from "../context.ts";
 import { mapDbError } from "../db-errors.ts";
 import { offsetOf, type Page, pageOf } from "../pagination.ts";
+import { enqueueCustomerSync } from "../sync/enqueue-customer-sync.ts";
 import { assertClientGroupExists, assertCurrencyExists, assertTaxRuleExists } from "../references.ts";
 import {
   type Customer,
@@ -95,7 +96,12 @@ export async function updateCustomer({
       .returningAll()
       .executeTakeFirstOrThrow()
       .catch((e) => mapDbError(e, `customer ${input.id}`));
-    const after = presentCustomer(row);
+    // Only what SolusIO holds (e-mail, status, limit group) needs a sync; prices are asked for live.
+    const reachesSolusio = (["email", "status", "limit_group"] as const).some(
+      (k) => input.patch[k] !== undefined && input.patch[k] !== before[k],
+    );
+    if (reachesSolusio) await enqueueCustomerSync(trx, input.id);
+    const after = presentCustomer(reachesSolusio ? { ...row, sync_state: "pending", sync_error: null } : row);
     await recordAudit(trx, ctx, {
       action: "update",
       entity: "customer",
@@ -117,6 +123,10 @@ export async function deleteCustomer({ ctx, input }: VerbArgs<{ id: bigint }>): 
       .executeTakeFirst();
     if (!before) throw ServiceError.notFound(`customer ${input.id}`);
     await trx.deleteFrom("customer").where("id", "=", input.id).execute();
+    await enqueueCustomerSync(trx, input.id, {
+      email: before.email,
+      solusioUserId: before.solusio_user_id === null ? null : String(before.solusio_user_id),
+    });
     await recordAudit(trx, ctx, {
       action: "delete",
       entity: "customer",

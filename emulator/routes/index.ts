@@ -1,0 +1,38 @@
+import { Router } from "../http/router.ts";
+import { accountRoutes } from "./account.ts";
+import { controlRoutes } from "./control.ts";
+import { limitGroupsRoutes } from "./limit-groups.ts";
+import { locationsRoutes } from "./locations.ts";
+import { plansRoutes } from "./plans.ts";
+import { registerRoutes } from "./register.ts";
+import { rolesRoutes } from "./roles.ts";
+import { serverActionsRoutes } from "./server-actions.ts";
+import { serversRoutes } from "./servers.ts";
+import { settingsRoutes } from "./settings.ts";
+import { userAreaRoutes } from "./user-area.ts";
+import { userTokensRoutes } from "./user-tokens.ts";
+import { usersRoutes } from "./users.ts";
+import { usageRoutes } from "./usage.ts";
+
+export function buildRouter(usagePath: string): Router {
+  const router = new Router();
+  for (const routes of [
+    accountRoutes,
+    usersRoutes,
+    userTokensRoutes,
+    rolesRoutes,
+    limitGroupsRoutes,
+    plansRoutes,
+    locationsRoutes,
+    serversRoutes,
+    serverActionsRoutes,
+    settingsRoutes,
+    usageRoutes(usagePath),
+    registerRoutes,
+    userAreaRoutes,
+    controlRoutes,
+  ]) {
+    router.add(routes);
+  }
+  return router;
+}

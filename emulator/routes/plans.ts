@@ -1,0 +1,139 @@
+import { z } from "zod";
+import { fieldError, notFound } from "../errors.ts";
+import { planPrice, pricingForUser } from "../billing/plan-price.ts";
+import { paginate } from "../http/paginate.ts";
+import { idParam, listPath } from "../http/params.ts";
+import { actorOf, data, noContent, type Route, type RouteContext } from "../http/route.ts";
+import { parseInput } from "../http/validate.ts";
+import { presentPlan } from "../present/catalog.ts";
+import { PlanParamsInput, TokenCountInput } from "../schemas.ts";
+import { findPlan, liveServers, nextId } from "../state/state.ts";
+import type { EmulatorState, PlanRecord } from "../state/types.ts";
+
+// Plans (solusio-api.md §5). `price` is filled through GetTokenPricing for the token owner when a billing
+// integration is set and the owner has a billing_user_id; otherwise it is null [OURS]. Users see visible
+// plans only; deleting a plan that live servers use is refused [OURS].
+
+const PlanCreate = z.object({
+  name: z.string().trim().min(1).max(255),
+  tokens_per_hour: TokenCountInput.default(0),
+  tokens_per_month: TokenCountInput.default(0),
+  ip_tokens_per_hour: TokenCountInput.default(0),
+  ip_tokens_per_month: TokenCountInput.default(0),
+  is_additional_ips_available: z.boolean().default(false),
+  is_visible: z.boolean().default(true),
+  is_default: z.boolean().default(false),
+  params: PlanParamsInput.default({ disk: 10, ram: 1024, vcpu: 1 }),
+});
+const PlanUpdate = z.object({
+  name: z.string().trim().min(1).max(255).optional(),
+  tokens_per_hour: TokenCountInput.optional(),
+  tokens_per_month: TokenCountInput.optional(),
+  ip_tokens_per_hour: TokenCountInput.optional(),
+  ip_tokens_per_month: TokenCountInput.optional(),
+  is_additional_ips_available: z.boolean().optional(),
+  is_visible: z.boolean().optional(),
+  is_default: z.boolean().optional(),
+  params: PlanParamsInput.optional(),
+});
+
+function planOr404(ctx: RouteContext, visibleOnly: boolean): PlanRecord {
+  const id = idParam(ctx, "Plan");
+  const plan = findPlan(ctx.em.state, id);
+  if (!plan || (visibleOnly && !plan.isVisible)) throw notFound(`Plan ${id}`);
+  return plan;
+}
+
+/** Only one default plan at a time. */
+function makeDefault(state: EmulatorState, plan: PlanRecord): void {
+  for (const p of state.plans) p.isDefault = p.id === plan.id;
+}
+
+async function pricedPresenter(ctx: RouteContext) {
+  const result = await pricingForUser(ctx.em, actorOf(ctx).user);
+  const pricing = result?.ok ? result.pricing : null;
+  return (plan: PlanRecord) => presentPlan(plan, pricing ? planPrice(plan, pricing) : null);
+}
+
+export const plansRoutes: Route[] = [
+  {
+    method: "GET",
+    path: "/api/v1/plans",
+    access: "user",
+    handle: async (ctx) => {
+      const admin = actorOf(ctx).isAdmin;
+      const plans = ctx.em.state.plans.filter((p) => admin || p.isVisible);
+      return { status: 200, json: paginate(plans, ctx.query, listPath(ctx), await pricedPresenter(ctx)) };
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/plans/:id",
+    access: "user",
+    handle: async (ctx) => {
+      const plan = planOr404(ctx, !actorOf(ctx).isAdmin);
+      return data((await pricedPresenter(ctx))(plan));
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/plans",
+    access: "admin",
+    handle: (ctx) => {
+      const body = parseInput(PlanCreate, ctx.body);
+      const at = ctx.em.now().toISOString();
+      const plan: PlanRecord = {
+        id: nextId(ctx.em.state, "plan"),
+        name: body.name,
+        tokensPerHour: body.tokens_per_hour,
+        tokensPerMonth: body.tokens_per_month,
+        ipTokensPerHour: body.ip_tokens_per_hour,
+        ipTokensPerMonth: body.ip_tokens_per_month,
+        isAdditionalIpsAvailable: body.is_additional_ips_available,
+        isVisible: body.is_visible,
+        isDefault: false,
+        params: body.params,
+        createdAt: at,
+        updatedAt: at,
+      };
+      ctx.em.state.plans.push(plan);
+      if (body.is_default) makeDefault(ctx.em.state, plan);
+      return data(presentPlan(plan), 201);
+    },
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/plans/:id",
+    access: "admin",
+    handle: (ctx) => {
+      const plan = planOr404(ctx, false);
+      const b = parseInput(PlanUpdate, ctx.body);
+      if (b.name !== undefined) plan.name = b.name;
+      if (b.tokens_per_hour !== undefined) plan.tokensPerHour = b.tokens_per_hour;
+      if (b.tokens_per_month !== undefined) plan.tokensPerMonth = b.tokens_per_month;
+      if (b.ip_tokens_per_hour !== undefined) plan.ipTokensPerHour = b.ip_tokens_per_hour;
+      if (b.ip_tokens_per_month !== undefined) plan.ipTokensPerMonth = b.ip_tokens_per_month;
+      if (b.is_additional_ips_available !== undefined)
+        plan.isAdditionalIpsAvailable = b.is_additional_ips_available;
+      if (b.is_visible !== undefined) plan.isVisible = b.is_visible;
+      if (b.params !== undefined) plan.params = b.params;
+      if (b.is_default === true) makeDefault(ctx.em.state, plan);
+      if (b.is_default === false) plan.isDefault = false;
+      plan.updatedAt = ctx.em.now().toISOString();
+      return data(presentPlan(plan));
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/plans/:id",
+    access: "admin",
+    handle: (ctx) => {
+      const plan = planOr404(ctx, false);
+      const users = liveServers(ctx.em.state).filter((s) => s.planId === plan.id).length;
+      if (users > 0)
+        throw fieldError("plan", `Plan ${plan.id} is used by ${users} server(s); delete or move them first.`);
+      ctx.em.state.plans = ctx.em.state.plans.filter((p) => p.id !== plan.id);
+      return noContent();
+    },
+  },
+];

@@ -1,0 +1,126 @@
+import type {
+  Counters,
+  EmulatorState,
+  IpRecord,
+  LimitGroupRecord,
+  LocationRecord,
+  PlanRecord,
+  PlanSnapshot,
+  RoleRecord,
+  ServerRecord,
+  UserRecord,
+} from "./types.ts";
+
+export const ADMIN_ROLE_NAME = "Admin";
+export const CLIENT_ROLE_NAME = "Client";
+
+export function emptyCounters(): Counters {
+  return {
+    user: 0,
+    role: 0,
+    location: 0,
+    limitGroup: 0,
+    plan: 0,
+    project: 0,
+    server: 0,
+    ip: 0,
+    task: 0,
+    token: 0,
+  };
+}
+
+/** Ids are never reused, even after deletes, like auto-increment columns. */
+export function nextId(state: EmulatorState, kind: keyof Counters): number {
+  state.counters[kind] += 1;
+  return state.counters[kind];
+}
+
+/** After records with explicit ids were added (seed), make sure new ids come after them. */
+export function bumpCounter(state: EmulatorState, kind: keyof Counters, usedId: number): void {
+  if (usedId > state.counters[kind]) state.counters[kind] = usedId;
+}
+
+export function liveUsers(state: EmulatorState): UserRecord[] {
+  return state.users.filter((u) => u.deletedAt === null);
+}
+
+export function findUser(state: EmulatorState, id: number): UserRecord | undefined {
+  return state.users.find((u) => u.id === id && u.deletedAt === null);
+}
+
+/** Including deleted users: usage still names the owner of a deleted server. */
+export function findUserEvenDeleted(state: EmulatorState, id: number): UserRecord | undefined {
+  return state.users.find((u) => u.id === id);
+}
+
+export function findUserByEmail(state: EmulatorState, email: string): UserRecord | undefined {
+  const wanted = email.toLowerCase();
+  return state.users.find((u) => u.deletedAt === null && u.email.toLowerCase() === wanted);
+}
+
+export function findRole(state: EmulatorState, id: number): RoleRecord | undefined {
+  return state.roles.find((r) => r.id === id);
+}
+
+export function findLocation(state: EmulatorState, id: number): LocationRecord | undefined {
+  return state.locations.find((l) => l.id === id);
+}
+
+export function findLimitGroup(state: EmulatorState, id: number): LimitGroupRecord | undefined {
+  return state.limitGroups.find((g) => g.id === id);
+}
+
+export function findPlan(state: EmulatorState, id: number): PlanRecord | undefined {
+  return state.plans.find((p) => p.id === id);
+}
+
+export function findServer(state: EmulatorState, id: number): ServerRecord | undefined {
+  return state.servers.find((s) => s.id === id && s.deletedAt === null);
+}
+
+export function liveServers(state: EmulatorState): ServerRecord[] {
+  return state.servers.filter((s) => s.deletedAt === null);
+}
+
+export function serversOf(state: EmulatorState, userId: number): ServerRecord[] {
+  return state.servers.filter((s) => s.deletedAt === null && s.userId === userId);
+}
+
+export function isAdmin(state: EmulatorState, user: UserRecord): boolean {
+  return user.roleIds.some((id) => findRole(state, id)?.name === ADMIN_ROLE_NAME);
+}
+
+/** A deterministic, well-formed UUID per server id, so golden files of the billing side stay stable. */
+export function serverUuid(id: number): string {
+  return `00000000-0000-4000-8000-${id.toString(16).padStart(12, "0")}`;
+}
+
+/** Addresses from the documentation ranges (RFC 5737), allocated in order. */
+export function ipForId(id: number): string {
+  const blocks = ["203.0.113", "198.51.100", "192.0.2"];
+  const index = id - 1;
+  const block = blocks[Math.floor(index / 254) % blocks.length] ?? "203.0.113";
+  return `${block}.${(index % 254) + 1}`;
+}
+
+export function snapshotPlan(plan: PlanRecord): PlanSnapshot {
+  return {
+    id: plan.id,
+    name: plan.name,
+    params: { ...plan.params },
+    tokensPerHour: plan.tokensPerHour,
+    tokensPerMonth: plan.tokensPerMonth,
+    ipTokensPerHour: plan.ipTokensPerHour,
+    ipTokensPerMonth: plan.ipTokensPerMonth,
+  };
+}
+
+/** A primary IPv4 address plus `additional` more. */
+export function allocateIps(state: EmulatorState, additional: number): IpRecord[] {
+  const ips: IpRecord[] = [];
+  for (let i = 0; i <= additional; i++) {
+    const id = nextId(state, "ip");
+    ips.push({ id, ip: ipForId(id), isPrimary: i === 0 });
+  }
+  return ips;
+}

@@ -1,0 +1,230 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "../start.ts";
+import { BASIC_SEED, client, reset, startTestEmulator } from "./helpers.ts";
+
+let em: RunningEmulator;
+beforeAll(async () => {
+  em = await startTestEmulator({ seed: BASIC_SEED });
+});
+afterAll(() => em.close());
+beforeEach(() => reset(em, BASIC_SEED));
+
+const alice = () => client(em, "alice-token-0123456789");
+
+describe("roles", () => {
+  it("lists the built-in roles with users_count; GET one; 404", async () => {
+    const res = await client(em).get("roles");
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual([
+      { id: 1, name: "Admin", is_default: false, users_count: 1 },
+      { id: 2, name: "Client", is_default: true, users_count: 2 },
+    ]);
+    expect(res.body.meta.total).toBe(2);
+    expect((await client(em).get("roles/2")).body.data.name).toBe("Client");
+    expect((await client(em).get("roles/9")).status).toBe(404);
+  });
+});
+
+describe("locations", () => {
+  it("admins see all, users only visible ones", async () => {
+    expect((await client(em).get("locations")).body.data.map((l: { id: number }) => l.id)).toEqual([1, 2]);
+    expect((await alice().get("locations")).body.data.map((l: { id: number }) => l.id)).toEqual([1]);
+    expect((await alice().get("locations/2")).status).toBe(404);
+    expect((await client(em).get("locations/2")).body.data).toEqual({
+      id: 2,
+      name: "Hidden DC",
+      is_default: false,
+      is_visible: false,
+    });
+  });
+
+  it("a fresh installation has one location and no plans", async () => {
+    await reset(em, {});
+    expect((await client(em).get("locations")).body.data).toHaveLength(1);
+    expect((await client(em).get("plans")).body).toMatchObject({
+      data: [],
+      meta: { total: 0, last_page: 1 },
+    });
+  });
+});
+
+describe("limit groups", () => {
+  it("create 201, get, update 200, delete 204; the shape mirrors §4", async () => {
+    const created = await client(em).post("limit_groups", {
+      name: "Starter",
+      vms: { limit: 3, is_enabled: true },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({
+      name: "Starter",
+      vms: { limit: 3, is_enabled: true },
+      running_vms: { limit: 0, is_enabled: false },
+      additional_ips: { limit: 0, is_enabled: false },
+    });
+    expect(created.body.data.created_at).toBe("2026-10-01T00:00:00.000000Z");
+    const id = created.body.data.id;
+    const updated = await client(em).put(`limit_groups/${id}`, {
+      running_vms: { limit: 1, is_enabled: true },
+    });
+    expect(updated.body.data).toMatchObject({ name: "Starter", running_vms: { limit: 1, is_enabled: true } });
+    expect((await client(em).get(`limit_groups/${id}`)).status).toBe(200);
+    const del = await client(em).del(`limit_groups/${id}`);
+    expect(del.status).toBe(204);
+    expect(del.text).toBe("");
+    expect((await client(em).get(`limit_groups/${id}`)).status).toBe(404);
+  });
+
+  it("validates bodies and refuses to delete a group in use", async () => {
+    const bad = await client(em).post("limit_groups", { vms: { limit: -1, is_enabled: "yes" } });
+    expect(bad.status).toBe(422);
+    expect(Object.keys(bad.body.errors).sort()).toEqual(["name", "vms.is_enabled", "vms.limit"]);
+    const inUse = await client(em).del("limit_groups/1");
+    expect(inUse.status).toBe(422);
+    expect(inUse.body.message).toMatch(/assigned to 1 user/);
+  });
+
+  it("is admin only", async () => {
+    expect((await alice().get("limit_groups")).status).toBe(403);
+  });
+});
+
+describe("plans", () => {
+  it("lists plans with their token fields; users see visible plans only; price is null without billing", async () => {
+    const all = await client(em).get("plans");
+    expect(all.body.meta.total).toBe(5);
+    expect(all.body.data[0]).toEqual({
+      id: 1,
+      name: "1 Core, 1 GB RAM",
+      tokens_per_hour: 7,
+      tokens_per_month: 5000,
+      ip_tokens_per_hour: 1,
+      ip_tokens_per_month: 500,
+      is_additional_ips_available: true,
+      is_visible: true,
+      is_default: false,
+      params: { disk: 10, ram: 1024, vcpu: 1 },
+      price: null,
+    });
+    expect((await alice().get("plans")).body.meta.total).toBe(4);
+    expect((await alice().get("plans/5")).status).toBe(404);
+  });
+
+  it("create 201, update 200, delete 204; one default at a time", async () => {
+    const created = await client(em).post("plans", {
+      name: "New",
+      tokens_per_hour: 14,
+      tokens_per_month: 10000,
+      is_default: true,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({
+      name: "New",
+      tokens_per_hour: 14,
+      tokens_per_month: 10000,
+      is_default: true,
+    });
+    const id = created.body.data.id;
+    await client(em).put("plans/4", { is_default: true });
+    expect((await client(em).get(`plans/${id}`)).body.data.is_default).toBe(false);
+    const updated = await client(em).put(`plans/${id}`, { tokens_per_month: 9000 });
+    expect(updated.body.data).toMatchObject({ tokens_per_hour: 14, tokens_per_month: 9000 });
+    const del = await client(em).del(`plans/${id}`);
+    expect(del.status).toBe(204);
+    expect(del.text).toBe("");
+    expect((await client(em).del(`plans/${id}`)).status).toBe(404);
+  });
+
+  it("refuses non-integer and negative token prices (billing-rules §1) with 422", async () => {
+    const res = await client(em).post("plans", {
+      name: "Bad",
+      tokens_per_hour: 7.5,
+      tokens_per_month: -1,
+      ip_tokens_per_hour: "3",
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.errors.tokens_per_hour[0]).toMatch(/whole number of tokens|integer/);
+    expect(Object.keys(res.body.errors).sort()).toEqual([
+      "ip_tokens_per_hour",
+      "tokens_per_hour",
+      "tokens_per_month",
+    ]);
+  });
+
+  it("refuses to delete a plan that live servers use", async () => {
+    await client(em).post("servers", { name: "s", plan: 1, location: 1, user: 5 });
+    expect((await client(em).del("plans/1")).status).toBe(422);
+  });
+});
+
+describe("settings", () => {
+  it("GET → default settings of a fresh installation", async () => {
+    const res = await client(em).get("settings");
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      data: { features: { allow_registration: true }, limit_group: null, billing_integration: null },
+    });
+  });
+
+  it("PATCH turns registration off, sets the default limit group and the custom billing integration", async () => {
+    const res = await client(em).patch("settings", {
+      features: { allow_registration: false },
+      limit_group: { id: 1 },
+      billing_integration: {
+        type: "custom",
+        drivers: { custom: { url: "https://billing.example/solusio/api/", token: "t0k" } },
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.data.features.allow_registration).toBe(false);
+    expect(res.body.data.limit_group).toMatchObject({ id: 1, name: "Two servers" });
+    expect(res.body.data.billing_integration).toEqual({
+      type: "custom",
+      drivers: { custom: { url: "https://billing.example/solusio/api/", token: "t0k" } },
+    });
+    // Keys not sent stay as they are.
+    const again = await client(em).patch("settings", { limit_group_id: null });
+    expect(again.body.data).toMatchObject({ features: { allow_registration: false }, limit_group: null });
+    expect(again.body.data.billing_integration.type).toBe("custom");
+  });
+
+  it("validates: unknown limit group, a type without its driver, a bad URL → 422 and nothing changes", async () => {
+    for (const body of [
+      { limit_group: 99 },
+      { billing_integration: { type: "whmcs" } },
+      { billing_integration: { type: "custom", drivers: { custom: { url: "ftp://x" } } } },
+      { features: { allow_registration: "no" } },
+    ]) {
+      const res = await client(em).patch("settings", { features: { allow_registration: false }, ...body });
+      expect(res.status).toBe(422);
+    }
+    expect((await client(em).get("settings")).body.data.features.allow_registration).toBe(true);
+  });
+
+  it("is admin only", async () => {
+    expect((await alice().get("settings")).status).toBe(403);
+    expect((await alice().patch("settings", {})).status).toBe(403);
+  });
+});
+
+describe("self-registration", () => {
+  it("works while allow_registration is on, and is refused (403) when the billing side turned it off", async () => {
+    const anon = client(em, null);
+    const ok = await anon.post("auth/register", { email: "self@example.com", password: "long-enough" });
+    expect(ok.status).toBe(201);
+    expect(ok.body.data).toMatchObject({
+      email: "self@example.com",
+      billing_user_id: null,
+      status: "active",
+    });
+    expect(
+      (await anon.post("auth/register", { email: "self@example.com", password: "long-enough" })).status,
+    ).toBe(422);
+    expect((await anon.post("auth/register", { email: "x@example.com", password: "short" })).status).toBe(
+      422,
+    );
+    await client(em).patch("settings", { features: { allow_registration: false } });
+    const refused = await anon.post("auth/register", { email: "other@example.com", password: "long-enough" });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toMatch(/Registration is disabled/);
+  });
+});

@@ -1,0 +1,151 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseEmulatorConfig } from "../main.ts";
+import { startEmulator } from "../start.ts";
+import { BASIC_SEED, client, setClock, startTestEmulator } from "./helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "solusio-emulator-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("--state FILE", () => {
+  it("keeps users, servers, tokens, settings, the clock and the admin token across a restart", async () => {
+    const stateFile = join(dir, "state.json");
+    const first = await startTestEmulator({ seed: BASIC_SEED, stateFile, adminToken: undefined });
+    await client(first).post("servers", { name: "kept", plan: 1, location: 1, user: 5 });
+    await client(first).patch("settings", { features: { allow_registration: false } });
+    const token = (await client(first).post("users/5/tokens", {})).body.data.access_token;
+    await setClock(first, { advance_hours: 30 });
+    await client(first).del("servers/1");
+    const adminToken = first.adminToken;
+    await first.close();
+    // Nothing half-written is left behind.
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(JSON.parse(readFileSync(stateFile, "utf8")).format).toBe("tokenbill-solusio-emulator-state");
+
+    const second = await startEmulator({ port: 0, logger: false, stateFile });
+    try {
+      expect(second.adminToken).toBe(adminToken);
+      expect((await client(second).get("settings")).body.data.features.allow_registration).toBe(false);
+      expect((await client(second, token).get("account")).body.data.email).toBe("alice@example.com");
+      expect((await client(second).get("/_emulator/clock")).body.data.now).toBe(
+        "2026-10-02T06:00:00.000000Z",
+      );
+      const usage = await client(second).get(
+        "usage?period_start=2026-10-01T00:00:00Z&period_end=2026-11-01T00:00:00Z",
+      );
+      expect(usage.body.data[0]).toMatchObject({ server: { name: "kept" }, hours: 30, tokens: 210 });
+      // New ids continue after the old ones.
+      const next = await client(second).post("servers", { name: "new", plan: 1, location: 1, user: 5 });
+      expect(next.body.data.id).toBe(2);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("a one-time login consumed before a restart stays consumed", async () => {
+    const stateFile = join(dir, "sso.json");
+    const first = await startTestEmulator({ seed: BASIC_SEED, stateFile });
+    const token = (await client(first).post("users/5/tokens", { is_one_time: true })).body.data.access_token;
+    expect((await fetch(`${first.url}/auth/by_token/${token}`, { redirect: "manual" })).status).toBe(302);
+    await first.close();
+    const second = await startTestEmulator({ stateFile });
+    try {
+      expect((await fetch(`${second.url}/auth/by_token/${token}`, { redirect: "manual" })).status).toBe(401);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("refuses a state file that is not one, with a clear message", async () => {
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, "{ nope");
+    await expect(startTestEmulator({ stateFile: bad })).rejects.toThrow(/not valid JSON/);
+    writeFileSync(bad, "{}");
+    await expect(startTestEmulator({ stateFile: bad })).rejects.toThrow(/not an emulator state file/);
+  });
+});
+
+describe("configuration", () => {
+  it("reads flags over environment variables, with the documented defaults", () => {
+    expect(parseEmulatorConfig([], {})).toMatchObject({ host: "127.0.0.1", port: 8090 });
+    const env = {
+      EMULATOR_HOST: "0.0.0.0",
+      EMULATOR_PORT: "9000",
+      EMULATOR_ADMIN_TOKEN: "secret-token",
+      EMULATOR_SEED: "a.json",
+    };
+    expect(parseEmulatorConfig([], env)).toMatchObject({
+      host: "0.0.0.0",
+      port: 9000,
+      adminToken: "secret-token",
+      seed: "a.json",
+    });
+    expect(parseEmulatorConfig(["--port", "0", "--seed", "b.json", "--state", "s.json"], env)).toMatchObject({
+      port: 0,
+      seed: "b.json",
+      state: "s.json",
+    });
+    expect(parseEmulatorConfig(["--help"], {})).toBe("help");
+  });
+
+  it("explains bad configuration", () => {
+    expect(() => parseEmulatorConfig(["--port", "http"], {})).toThrow(/port/);
+    expect(() => parseEmulatorConfig(["--bogus"], {})).toThrow(/Unknown option/);
+    expect(() => parseEmulatorConfig([], { EMULATOR_ADMIN_TOKEN: "short" })).toThrow(/at least 8/);
+  });
+
+  it("reports every problem of a seed file at once: first its shape, then its references", async () => {
+    const seed = join(dir, "bad-seed.json");
+    writeFileSync(
+      seed,
+      JSON.stringify({ plans: [{ name: "p", tokens_per_hour: 7.5 }], users: [{ email: "x" }] }),
+    );
+    await expect(startTestEmulator({ seed })).rejects.toThrow(
+      /plans\.0\.tokens_per_hour[\s\S]*users\.0\.email/,
+    );
+    writeFileSync(
+      seed,
+      JSON.stringify({ servers: [{ name: "s", user: "ghost@example.com", plan: "nope", location: 7 }] }),
+    );
+    await expect(startTestEmulator({ seed })).rejects.toThrow(
+      /no user "ghost@example\.com"[\s\S]*no plan "nope"[\s\S]*no location 7/,
+    );
+    await expect(startTestEmulator({ seed: join(dir, "missing.json") })).rejects.toThrow(
+      /Cannot read the seed file/,
+    );
+  });
+});
+
+describe("npm run emulator", () => {
+  it("starts the program, prints the URL and a generated admin token, and stops on SIGTERM", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "emulator/main.ts", "--port", "0"], {
+      cwd: join(import.meta.dirname, "..", ".."),
+      env: { ...process.env, EMULATOR_ADMIN_TOKEN: "", EMULATOR_SEED: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const banner = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 20_000);
+      child.stdout.on("data", (c: Buffer) => {
+        out += c.toString();
+        if (out.includes("user area:")) {
+          clearTimeout(timer);
+          resolve(out);
+        }
+      });
+      child.on("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    const url = /SolusIO emulator on (http:\/\/\S+)/.exec(banner)?.[1];
+    const token = /admin token: ([0-9a-f]{40})/.exec(banner)?.[1];
+    expect(url).toBeDefined();
+    expect(token).toBeDefined();
+    const res = await fetch(`${url}/api/v1/account`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const exit = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await exit).toBe(0);
+  });
+});

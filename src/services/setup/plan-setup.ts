@@ -1,0 +1,176 @@
+import type { Kysely } from "kysely";
+import type { Config } from "../../config.ts";
+import { publicUrl } from "../../config.ts";
+import type { Database } from "../../db/schema.ts";
+import type { SolusioLimitGroup } from "../../solusio/schemas.ts";
+import { customBillingIntegration, type PlanPrices, type SolusioApi } from "../../solusio/solusio-api.ts";
+
+// `tokenbill solusio setup` (seed steps 3, 4, 5, 7): compare SolusIO with what tokenbill wants and list the
+// differences; `--apply` carries them out. Each step re-reads nothing it was not shown: apply uses the
+// values the diff printed, and a second run finds nothing to do.
+
+export interface SetupStep {
+  key: string;
+  /** What is wrong now, in words a person reads. */
+  summary: string;
+  current: unknown;
+  desired: unknown;
+  apply(): Promise<void>;
+}
+
+export interface SetupReport {
+  steps: SetupStep[];
+  /** Things setup cannot do itself (for example a priced plan that SolusIO does not have). */
+  warnings: string[];
+}
+
+export function pricingUrl(config: Config): string {
+  return `${publicUrl(config).replace(/\/+$/, "")}${config.PRICING_PATH}`;
+}
+
+const limitOf = (n: number) => ({ limit: Math.max(n, 0), is_enabled: n >= 0 });
+
+function limitsDiffer(g: SolusioLimitGroup, spec: Config["SOLUSIO_LIMIT_GROUPS"][number]): boolean {
+  const same = (a: { limit: number; is_enabled: boolean } | undefined, n: number) =>
+    !!a && a.is_enabled === limitOf(n).is_enabled && (!a.is_enabled || a.limit === limitOf(n).limit);
+  return !(
+    same(g.vms, spec.vms) &&
+    same(g.running_vms, spec.running_vms) &&
+    same(g.additional_ips, spec.additional_ips)
+  );
+}
+
+export async function planSetup(deps: {
+  db: Kysely<Database>;
+  api: SolusioApi;
+  config: Config;
+}): Promise<SetupReport> {
+  const { api, config, db } = deps;
+  const steps: SetupStep[] = [];
+  const warnings: string[] = [];
+  const settings = await api.getSettings();
+
+  if (settings.features?.allow_registration !== false) {
+    steps.push({
+      key: "registration",
+      summary: "self-registration in the user area is on; billing must be the only way in (seed step 4)",
+      current: settings.features?.allow_registration ?? null,
+      desired: false,
+      apply: async () => void (await api.patchSettings({ features: { allow_registration: false } })),
+    });
+  }
+
+  const wanted = customBillingIntegration(pricingUrl(config), config.SOLUSIO_PRICING_TOKEN);
+  const current = settings.billing_integration ?? null;
+  const currentDriver = (current?.drivers?.[wanted.type] ?? {}) as { url?: string; token?: string | null };
+  if (
+    current?.type !== wanted.type ||
+    currentDriver.url !== wanted.drivers.custom.url ||
+    (currentDriver.token ?? "") !== wanted.drivers.custom.token
+  ) {
+    steps.push({
+      key: "billing_integration",
+      summary: `the billing integration must call ${wanted.drivers.custom.url} (seed step 7)`,
+      current: current && {
+        type: current.type,
+        url: currentDriver.url ?? null,
+        token: currentDriver.token ? "(set)" : "(none)",
+      },
+      desired: {
+        type: wanted.type,
+        url: wanted.drivers.custom.url,
+        token: wanted.drivers.custom.token ? "(set)" : "(none)",
+      },
+      apply: async () => void (await api.patchSettings({ billing_integration: wanted })),
+    });
+  }
+
+  const groups = await api.listLimitGroups();
+  for (const spec of config.SOLUSIO_LIMIT_GROUPS) {
+    const existing = groups.find((g) => g.name === spec.name);
+    if (!existing) {
+      steps.push({
+        key: `limit_group:${spec.name}`,
+        summary: `limit group "${spec.name}" is missing (seed step 5)`,
+        current: null,
+        desired: spec,
+        apply: async () => void (await api.createLimitGroup(spec)),
+      });
+    } else if (limitsDiffer(existing, spec)) {
+      steps.push({
+        key: `limit_group:${spec.name}`,
+        summary: `limit group "${spec.name}" has other limits than configured`,
+        current: {
+          vms: existing.vms,
+          running_vms: existing.running_vms,
+          additional_ips: existing.additional_ips,
+        },
+        desired: spec,
+        apply: async () => void (await api.updateLimitGroup(existing.id, spec)),
+      });
+    }
+  }
+  const defaultName = config.SOLUSIO_DEFAULT_LIMIT_GROUP;
+  if (defaultName && settings.limit_group?.name !== defaultName) {
+    steps.push({
+      key: "default_limit_group",
+      summary: `new users must get the limit group "${defaultName}"`,
+      current: settings.limit_group?.name ?? null,
+      desired: defaultName,
+      // The group may only exist once the step above has run: look its id up when applying.
+      apply: async () => {
+        const group = (await api.listLimitGroups()).find((g) => g.name === defaultName);
+        if (!group) throw new Error(`limit group ${defaultName} does not exist in SolusIO`);
+        await api.patchSettings({ limit_group_id: group.id });
+      },
+    });
+  }
+
+  const prices = await db.selectFrom("plan_price").selectAll().orderBy("plan_name").execute();
+  const plans = await api.listPlans();
+  for (const price of prices) {
+    const plan = plans.find((p) => p.name === price.plan_name);
+    if (!plan) {
+      warnings.push(`plan "${price.plan_name}" has a price in tokenbill but does not exist in SolusIO`);
+      continue;
+    }
+    const desired: PlanPrices = {
+      tokens_per_hour: Number(price.tokens_per_hour),
+      tokens_per_month: Number(price.tokens_per_month),
+      ip_tokens_per_hour: Number(price.ip_tokens_per_hour),
+      ip_tokens_per_month: Number(price.ip_tokens_per_month),
+    };
+    const currentPrices: PlanPrices = {
+      tokens_per_hour: plan.tokens_per_hour,
+      tokens_per_month: plan.tokens_per_month,
+      ip_tokens_per_hour: plan.ip_tokens_per_hour,
+      ip_tokens_per_month: plan.ip_tokens_per_month,
+    };
+    if (JSON.stringify(desired) !== JSON.stringify(currentPrices)) {
+      steps.push({
+        key: `plan:${plan.name}`,
+        summary: `plan "${plan.name}" has other token prices than tokenbill's price list (seed step 3)`,
+        current: currentPrices,
+        desired,
+        apply: async () => void (await api.updatePlanPrices(plan.id, desired)),
+      });
+    }
+  }
+  return { steps, warnings };
+}
+
+/** Applies every step in order; stops at the first failure and says which. */
+export async function applySetup(report: SetupReport): Promise<string[]> {
+  const applied: string[] = [];
+  for (const step of report.steps) {
+    try {
+      await step.apply();
+    } catch (error) {
+      throw new Error(
+        `setup step ${step.key} failed after ${applied.length} applied: ${(error as Error).message}`,
+      );
+    }
+    applied.push(step.key);
+  }
+  return applied;
+}

@@ -1,0 +1,126 @@
+import { type Kysely, sql } from "kysely";
+import type { Logger } from "pino";
+import type { Database } from "../../db/schema.ts";
+import { type ClaimedJob, type JobHandler, PermanentJobError } from "../../jobs/job-runner.ts";
+import type { SolusioUser } from "../../solusio/schemas.ts";
+import type { SolusioApi } from "../../solusio/solusio-api.ts";
+import { SolusioError } from "../../solusio/solusio-error.ts";
+import { customerOrderingKey, type SyncCustomerPayload } from "./enqueue-customer-sync.ts";
+
+export interface SyncDeps {
+  db: Kysely<Database>;
+  api: SolusioApi;
+  logger: Logger;
+  /** SolusIO limit group id for a tokenbill limit-group name; undefined = SolusIO's default for new users. */
+  limitGroupId(name: string | null): Promise<number | undefined>;
+}
+
+/**
+ * Makes SolusIO's user match the customer as it is now, the way the official modules do it (solusio-api.md
+ * §2): find by stored id, else by e-mail; create with billing_user_id when missing; PATCH the e-mail; PUT
+ * status and billing_user_id. Each step checks before it writes, so a repeated delivery changes nothing.
+ */
+export function syncCustomerHandler(deps: SyncDeps): JobHandler {
+  return async (job: ClaimedJob) => {
+    const payload = job.payload as SyncCustomerPayload;
+    const customerId = BigInt(payload.customerId);
+    try {
+      if (payload.deleted) return await deleteUser(deps, customerId, payload.deleted);
+      await syncExisting(deps, job, customerId);
+    } catch (error) {
+      const permanent = error instanceof SolusioError && !error.retryable;
+      if (permanent && !payload.deleted) {
+        await deps.db
+          .updateTable("customer")
+          .set({ sync_state: "failed", sync_error: error.message.slice(0, 1000) })
+          .where("id", "=", customerId)
+          .execute();
+      }
+      if (permanent) throw new PermanentJobError(error.message);
+      throw error;
+    }
+  };
+}
+
+async function findUser(
+  deps: SyncDeps,
+  storedId: bigint | null,
+  email: string,
+): Promise<SolusioUser | undefined> {
+  if (storedId !== null) {
+    const byId = await deps.api.getUser(Number(storedId));
+    if (byId) return byId;
+  }
+  return deps.api.findUserByEmail(email);
+}
+
+async function syncExisting(deps: SyncDeps, job: ClaimedJob, customerId: bigint): Promise<void> {
+  const customer = await deps.db
+    .selectFrom("customer")
+    .selectAll()
+    .where("id", "=", customerId)
+    .executeTakeFirst();
+  if (!customer) return; // deleted since; the deletion's own job follows in order
+  const billingUserId = Number(customer.id);
+  const limitGroupId = await deps.limitGroupId(customer.limit_group);
+  let user = await findUser(deps, customer.solusio_user_id, customer.email);
+  if (!user) {
+    try {
+      user = await deps.api.createUser({
+        email: customer.email,
+        status: customer.status,
+        billingUserId,
+        limitGroupId,
+      });
+    } catch (error) {
+      // An earlier attempt may have created the user before its answer was lost: adopt it.
+      if (!(error instanceof SolusioError && error.status === 422 && error.fields["email"])) throw error;
+      user = await deps.api.findUserByEmail(customer.email);
+      if (!user) throw error;
+    }
+  }
+  if (user.email.toLowerCase() !== customer.email.toLowerCase())
+    user = await deps.api.patchEmail(user.id, customer.email);
+  const groupDiffers =
+    limitGroupId !== undefined && (user.limit_group?.id ?? user.limit_group_id) !== limitGroupId;
+  if (user.status !== customer.status || user.billing_user_id !== billingUserId || groupDiffers) {
+    user = await deps.api.putUser(user.id, { status: customer.status, billingUserId, limitGroupId });
+  }
+  await deps.db
+    .updateTable("customer")
+    .set({ solusio_user_id: BigInt(user.id), synced_at: new Date() })
+    .where("id", "=", customerId)
+    .execute();
+  // In sync only if no later change is queued behind this job; otherwise that job will say so.
+  await deps.db
+    .updateTable("customer")
+    .set({ sync_state: "in_sync", sync_error: null })
+    .where("id", "=", customerId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("job")
+            .select(sql`1`.as("one"))
+            .where("ordering_key", "=", customerOrderingKey(customerId))
+            .where("status", "in", ["pending", "running"])
+            .where("id", "!=", job.id),
+        ),
+      ),
+    )
+    .execute();
+}
+
+async function deleteUser(
+  deps: SyncDeps,
+  customerId: bigint,
+  deleted: NonNullable<SyncCustomerPayload["deleted"]>,
+): Promise<void> {
+  const user = await findUser(
+    deps,
+    deleted.solusioUserId === null ? null : BigInt(deleted.solusioUserId),
+    deleted.email,
+  );
+  // Never delete a SolusIO user that belongs to another billing customer.
+  if (!user || (user.billing_user_id !== null && user.billing_user_id !== Number(customerId))) return;
+  await deps.api.deleteUser(user.id);
+}

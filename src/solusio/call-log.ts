@@ -1,0 +1,69 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../db/schema.ts";
+
+export interface SolusioCall {
+  method: string;
+  path: string;
+  status: number | null;
+  durationMs: number;
+  attempt: number;
+  requestBody: unknown;
+  error: string | null;
+}
+
+export type CallRecorder = (call: SolusioCall) => void;
+
+const SECRET_FIELDS = /^(password|token|access_token|api_token|secret)$/i;
+
+/** Replaces secret values anywhere in a JSON-like body, so a call log can never leak them. */
+export function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        SECRET_FIELDS.test(k) ? "********" : maskSecrets(v),
+      ]),
+    );
+  }
+  return value;
+}
+
+/**
+ * Records calls into `solusio_call` without slowing the caller: rows are buffered and written in batches.
+ * A failure to record is logged, never thrown into the SolusIO call that triggered it.
+ */
+export function databaseCallRecorder(db: Kysely<Database>, onError: (e: unknown) => void = () => {}) {
+  let buffer: SolusioCall[] = [];
+  let flushing: Promise<void> | undefined;
+  const flush = async (): Promise<void> => {
+    while (buffer.length > 0) {
+      const rows = buffer;
+      buffer = [];
+      await db
+        .insertInto("solusio_call")
+        .values(
+          rows.map((c) => ({
+            method: c.method,
+            path: c.path,
+            status: c.status,
+            duration_ms: Math.round(c.durationMs),
+            attempt: c.attempt,
+            request_body: c.requestBody === undefined ? null : JSON.stringify(maskSecrets(c.requestBody)),
+            error: c.error,
+          })),
+        )
+        .execute()
+        .catch(onError);
+    }
+  };
+  const record: CallRecorder = (call) => {
+    buffer.push(call);
+    flushing ??= Promise.resolve()
+      .then(flush)
+      .finally(() => {
+        flushing = undefined;
+      });
+  };
+  return { record, flush: async () => (flushing ? flushing : flush()) };
+}

@@ -1,0 +1,75 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/schema.ts";
+import { databaseCallRecorder } from "./call-log.ts";
+import { SolusioApi } from "./solusio-api.ts";
+import { SolusioClient } from "./solusio-client.ts";
+
+export interface SolusioConnection {
+  api: SolusioApi;
+  /** Where browsers log in: {userArea}/auth/by_token/{token} */
+  userAreaUrl: string;
+  apiUrl: string;
+  sandbox: boolean;
+  close(): Promise<void>;
+}
+
+export function sandboxWanted(config: Config): boolean {
+  return config.TOKENBILL_SANDBOX === "on" || (config.TOKENBILL_SANDBOX === "auto" && !config.SOLUSIO_URL);
+}
+
+/** The user area lives beside the API: https://host/api/v1 → https://host, unless configured. */
+export function defaultUserAreaUrl(apiUrl: string): string {
+  return apiUrl.replace(/\/api\/v1\/?$/, "");
+}
+
+export function connectSolusio(
+  db: Kysely<Database>,
+  logger: Logger,
+  target: {
+    apiUrl: string;
+    token: string;
+    userAreaUrl?: string | undefined;
+    tlsInsecure: boolean;
+    timeoutMs: number;
+  },
+  sandbox = false,
+): SolusioConnection {
+  const recorder = databaseCallRecorder(db, (e) =>
+    logger.warn({ err: e }, "could not record a SolusIO call"),
+  );
+  const client = new SolusioClient({
+    baseUrl: target.apiUrl,
+    token: target.token,
+    tlsInsecure: target.tlsInsecure,
+    timeoutMs: target.timeoutMs,
+    recorder: recorder.record,
+  });
+  return {
+    api: new SolusioApi(client),
+    apiUrl: target.apiUrl,
+    userAreaUrl: target.userAreaUrl ?? defaultUserAreaUrl(target.apiUrl),
+    sandbox,
+    close: async () => {
+      await recorder.flush();
+      await client.close();
+    },
+  };
+}
+
+/** The configured production SolusIO, or undefined when none is configured. */
+export function connectConfiguredSolusio(
+  config: Config,
+  db: Kysely<Database>,
+  logger: Logger,
+): SolusioConnection | undefined {
+  if (!config.SOLUSIO_URL || !config.SOLUSIO_API_TOKEN) return undefined;
+  return connectSolusio(db, logger, {
+    apiUrl: config.SOLUSIO_URL,
+    token: config.SOLUSIO_API_TOKEN,
+    userAreaUrl: config.SOLUSIO_USER_AREA_URL,
+    tlsInsecure: config.SOLUSIO_TLS_INSECURE,
+    timeoutMs: config.SOLUSIO_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,170 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import {
+  SolusioLimitGroup,
+  SolusioPlan,
+  SolusioSettings,
+  SolusioToken,
+  SolusioUser,
+  single,
+} from "./schemas.ts";
+import type { SolusioClient } from "./solusio-client.ts";
+import { SolusioError } from "./solusio-error.ts";
+
+// The SolusIO calls billing makes, named for what they do and shaped as the official modules send them
+// (solusio-api.md §2–§7). Everything not verified in public sources is marked [OURS] and kept here.
+
+export type UserStatus = "active" | "locked" | "suspended";
+
+export class SolusioApi {
+  constructor(readonly client: SolusioClient) {}
+
+  account() {
+    return this.client.call("GET", "account", { schema: single(SolusioUser) }).then((r) => r.data);
+  }
+
+  /** How the official modules find a user: search by e-mail (substring match), keep the exact match. */
+  async findUserByEmail(email: string): Promise<SolusioUser | undefined> {
+    const users = await this.client.listAll("users", SolusioUser, { "filter[search]": email });
+    return users.find((u) => u.email.toLowerCase() === email.toLowerCase());
+  }
+
+  async getUser(id: number): Promise<SolusioUser | undefined> {
+    try {
+      return (await this.client.call("GET", `users/${id}`, { schema: single(SolusioUser) })).data;
+    } catch (error) {
+      if (error instanceof SolusioError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  listUsers(): Promise<SolusioUser[]> {
+    return this.client.listAll("users", SolusioUser);
+  }
+
+  createUser(input: {
+    email: string;
+    status: UserStatus;
+    billingUserId: number;
+    limitGroupId?: number | null;
+  }) {
+    const body = {
+      email: input.email,
+      // Users sign in through billing's single sign-on; a random password keeps the account closed otherwise.
+      password: randomBytes(18).toString("base64url"),
+      status: input.status,
+      billing_user_id: input.billingUserId,
+      ...(input.limitGroupId != null ? { limit_group_id: input.limitGroupId } : {}),
+    };
+    return this.client.call("POST", "users", { body, schema: single(SolusioUser) }).then((r) => r.data);
+  }
+
+  /** PUT always carries `status`: what PUT does to unsent fields is unverified (§2). */
+  putUser(id: number, input: { status: UserStatus; billingUserId?: number; limitGroupId?: number | null }) {
+    const body = {
+      status: input.status,
+      ...(input.billingUserId !== undefined ? { billing_user_id: input.billingUserId } : {}),
+      ...(input.limitGroupId != null ? { limit_group_id: input.limitGroupId } : {}),
+    };
+    return this.client.call("PUT", `users/${id}`, { body, schema: single(SolusioUser) }).then((r) => r.data);
+  }
+
+  patchEmail(id: number, email: string) {
+    return this.client
+      .call("PATCH", `users/${id}`, { body: { email }, schema: single(SolusioUser) })
+      .then((r) => r.data);
+  }
+
+  /** Deleting a user that is already gone counts as done. */
+  async deleteUser(id: number): Promise<void> {
+    try {
+      await this.client.call("DELETE", `users/${id}`);
+    } catch (error) {
+      if (error instanceof SolusioError && error.status === 404) return;
+      throw error;
+    }
+  }
+
+  async oneTimeLoginToken(userId: number): Promise<string> {
+    const r = await this.client.call("POST", `users/${userId}/tokens`, {
+      body: { is_one_time: true },
+      schema: single(SolusioToken),
+    });
+    return r.data.access_token;
+  }
+
+  listLimitGroups() {
+    return this.client.listAll("limit_groups", SolusioLimitGroup);
+  }
+
+  /** [OURS] body: mirrors the object without ids (§4). */
+  createLimitGroup(group: LimitGroupSpec) {
+    return this.client
+      .call("POST", "limit_groups", { body: limitGroupBody(group), schema: single(SolusioLimitGroup) })
+      .then((r) => r.data);
+  }
+
+  updateLimitGroup(id: number, group: LimitGroupSpec) {
+    return this.client
+      .call("PUT", `limit_groups/${id}`, { body: limitGroupBody(group), schema: single(SolusioLimitGroup) })
+      .then((r) => r.data);
+  }
+
+  getSettings() {
+    return this.client.call("GET", "settings", { schema: single(SolusioSettings) }).then((r) => r.data);
+  }
+
+  patchSettings(patch: Record<string, unknown>) {
+    return this.client
+      .call("PATCH", "settings", { body: patch, schema: single(SolusioSettings) })
+      .then((r) => r.data);
+  }
+
+  listPlans() {
+    return this.client.listAll("plans", SolusioPlan);
+  }
+
+  updatePlanPrices(id: number, prices: PlanPrices) {
+    return this.client
+      .call("PUT", `plans/${id}`, { body: prices, schema: single(SolusioPlan) })
+      .then((r) => r.data);
+  }
+}
+
+export interface LimitGroupSpec {
+  name: string;
+  vms: number;
+  running_vms: number;
+  additional_ips: number;
+}
+
+function limitGroupBody(g: LimitGroupSpec) {
+  // A limit of -1 means unlimited in tokenbill's configuration; SolusIO expresses it as a disabled limit.
+  const limit = (n: number) => ({ limit: Math.max(n, 0), is_enabled: n >= 0 });
+  return {
+    name: g.name,
+    vms: limit(g.vms),
+    running_vms: limit(g.running_vms),
+    additional_ips: limit(g.additional_ips),
+  };
+}
+
+export interface PlanPrices {
+  tokens_per_hour: number;
+  tokens_per_month: number;
+  ip_tokens_per_hour: number;
+  ip_tokens_per_month: number;
+}
+
+/**
+ * [OURS] The billing-integration settings value for "Custom billing" (solusio-api.md §7). Only "whmcs" is
+ * seen in public sources; this one function is all that changes if a live SolusIO spells it differently.
+ */
+export function customBillingIntegration(url: string, token: string | undefined) {
+  return { type: "custom", drivers: { custom: { url, token: token ?? "" } } };
+}
+
+export const CustomBillingDriver = z.looseObject({
+  url: z.string().optional(),
+  token: z.string().optional(),
+});
