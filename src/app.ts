@@ -2,10 +2,17 @@ import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { type DatabaseHandle, openDatabase } from "./db/open-database.ts";
-import type { ServiceContext } from "./services/context.ts";
 import { buildServer } from "./http/server.ts";
+import type { JobRunner } from "./jobs/job-runner.ts";
+import { seedDemo } from "./sandbox/seed-demo.ts";
+import { type Sandbox, startSandbox } from "./sandbox/start-sandbox.ts";
+import type { ServiceContext } from "./services/context.ts";
+import { applySetup, planSetup } from "./services/setup/plan-setup.ts";
+import { sandboxWanted } from "./solusio/connect-solusio.ts";
+import { configuredIntegration, createJobRunner, type SolusioIntegration } from "./solusio/integration.ts";
 
-// The composition root: configuration → database (migrated) → services → HTTP server.
+// The composition root: configuration → database (migrated) → SolusIO (configured, or the sandbox) →
+// job runner → HTTP server.
 
 export async function openMigratedDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
   const handle = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
@@ -16,42 +23,65 @@ export async function openMigratedDatabase(config: Config, logger: Logger): Prom
 
 /** A context for work that no HTTP request starts (CLI commands, jobs). */
 export function systemContext(
-  handle: DatabaseHandle,
+  handle: Pick<DatabaseHandle, "db">,
   config: Config,
   logger: Logger,
   actor: string,
+  solusio?: SolusioIntegration,
 ): ServiceContext {
-  return {
-    db: handle.db,
-    config,
-    logger,
-    actor,
-    now: () => new Date(),
-  };
+  return { db: handle.db, config, logger, actor, now: () => new Date(), solusio };
 }
 
 export interface RunningServer {
   url: string;
+  sandbox?: { emulatorUrl: string; adminToken: string; demoCustomers: boolean } | undefined;
   close(): Promise<void>;
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const handle = await openMigratedDatabase(config, logger);
-  const app = await buildServer({ config, db: handle.db, logger });
+  const closers: (() => Promise<void>)[] = [() => handle.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((e) => logger.error({ err: e }, "shutdown step failed"));
+  };
   try {
+    let sandbox: Sandbox | undefined;
+    let solusio = configuredIntegration(config, handle.db, logger);
+    if (solusio) closers.push(() => solusio!.connection.close());
+    else if (sandboxWanted(config)) {
+      sandbox = await startSandbox(config, handle.db, logger);
+      closers.push(() => sandbox!.close());
+      solusio = sandbox.integration;
+    }
+    const runner: JobRunner | undefined = createJobRunner(handle.db, config, logger, solusio);
+    const app = await buildServer({ config, db: handle.db, logger, solusio, onWrite: () => runner?.wake() });
+    closers.push(() => app.close());
     await app.listen({ host: config.HOST, port: config.PORT });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
+
+    let demoCustomers = false;
+    if (sandbox && solusio) {
+      // The sandbox SolusIO must call this very server for prices, whatever port it got.
+      const effective = Object.freeze({ ...config, TOKENBILL_PUBLIC_URL: config.TOKENBILL_PUBLIC_URL ?? url });
+      const report = await planSetup({ db: handle.db, api: solusio.connection.api, config: effective });
+      await applySetup(report);
+      demoCustomers = (await seedDemo(systemContext(handle, effective, logger, "sandbox"))).created;
+      // Re-apply: the demo seed added plan prices that setup pushes to SolusIO.
+      await applySetup(await planSetup({ db: handle.db, api: solusio.connection.api, config: effective }));
+    }
+    if (runner) {
+      runner.start();
+      closers.push(() => runner.stop());
+    }
+    return {
+      url,
+      sandbox: sandbox && { emulatorUrl: sandbox.emulator.url, adminToken: sandbox.emulator.adminToken, demoCustomers },
+      close: closeAll,
+    };
   } catch (error) {
-    await handle.close();
+    await closeAll();
     throw error;
   }
-  const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : config.PORT;
-  const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
-  return {
-    url,
-    close: async () => {
-      await app.close();
-      await handle.close();
-    },
-  };
 }

@@ -6,9 +6,26 @@ import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys/ap
 import { migrateToLatest } from "../db/migrate.ts";
 import { reportCliError } from "./output.ts";
 import { addPricingCommands } from "./pricing-commands.ts";
+import { addSolusioCommands } from "./solusio-commands.ts";
 import { withSystemContext } from "./with-context.ts";
 
 // The `tokenbill` command. Each sub-command parses its arguments, calls services, prints; nothing more.
+
+function sandboxBanner(url: string, emulatorUrl: string, config: { TOKENBILL_ADMIN_API_KEY?: string | undefined }): string {
+  const key = config.TOKENBILL_ADMIN_API_KEY ? "$TOKENBILL_ADMIN_API_KEY" : "<key from: npx tokenbill apikey create --name me>";
+  return [
+    "",
+    "  ┌─ tokenbill — SANDBOX MODE ─────────────────────────────────────────────",
+    "  │ No SolusIO is configured, so the built-in SolusIO emulator runs here.",
+    `  │ tokenbill admin API   ${url}/api/v1   (Authorization: Bearer ${key})`,
+    `  │ GetTokenPricing       ${url}${"/solusio/api"}`,
+    `  │ SolusIO emulator API  ${emulatorUrl}/api/v1`,
+    `  │ SolusIO user area     ${emulatorUrl}  (log in: POST ${url}/api/v1/customers/1/sso)`,
+    "  │ Set SOLUSIO_URL and SOLUSIO_API_TOKEN to use a real SolusIO instead.",
+    "  └────────────────────────────────────────────────────────────────────────",
+    "",
+  ].join("\n");
+}
 
 const program = new Command("tokenbill")
   .description("Billing for SolusIO (SolusVM 2): token pricing, GetTokenPricing, users, invoices")
@@ -30,6 +47,10 @@ program
       },
       "tokenbill is listening",
     );
+    if (server.sandbox) {
+      logger.info({ sandbox: true, emulator: server.sandbox.emulatorUrl }, "SANDBOX MODE: SolusIO is the built-in emulator");
+      process.stderr.write(sandboxBanner(server.url, server.sandbox.emulatorUrl, config));
+    }
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -96,6 +117,7 @@ apikey
   );
 
 addPricingCommands(program);
+addSolusioCommands(program);
 
 program
   .command("emulator")

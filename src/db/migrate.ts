@@ -3,6 +3,7 @@ import * as m001 from "./migrations/001-token-economy.ts";
 import * as m002 from "./migrations/002-pricing-version.ts";
 import * as m003 from "./migrations/003-solusio-sync.ts";
 import * as m004 from "./migrations/004-billing.ts";
+import * as m005 from "./migrations/005-app-secret.ts";
 import type { Database } from "./schema.ts";
 
 // Ordered migrations, listed explicitly so that bundling or a missing file can never change the order.
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "002-pricing-version": m002,
   "003-solusio-sync": m003,
   "004-billing": m004,
+  "005-app-secret": m005,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {

@@ -280,7 +280,14 @@ export interface InvoiceLineTable {
   amount: bigint;
 }
 
+export interface AppSecretTable {
+  name: string;
+  value: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
+  app_secret: AppSecretTable;
   solusio_call: SolusioCallTable;
   job: JobTable;
   plan_price: PlanPriceTable;

@@ -22,12 +22,18 @@ import { registerRoutes, type AnyRouteSpec } from "./route.ts";
 import { registerGetTokenPricing } from "./routes/get-token-pricing-route.ts";
 import { pricingRoutes } from "./routes/pricing-routes.ts";
 import { resourceRoutes } from "./routes/resources.ts";
+import { solusioRoutes } from "./routes/solusio-routes.ts";
+import { registerSsoRedirect } from "./routes/sso-redirect-route.ts";
+import type { SolusioIntegration } from "../solusio/integration.ts";
 
 export interface ServerDeps {
   config: Config;
   db: Kysely<Database>;
   logger: Logger;
   now?: () => Date;
+  solusio?: SolusioIntegration | undefined;
+  /** Called after each successful admin write, so queued jobs (user sync) start at once. */
+  onWrite?: () => void;
 }
 
 declare module "fastify" {
@@ -36,7 +42,7 @@ declare module "fastify" {
   }
 }
 
-export const adminRoutes: AnyRouteSpec[] = [...resourceRoutes, ...pricingRoutes];
+export const adminRoutes: AnyRouteSpec[] = [...resourceRoutes, ...pricingRoutes, ...solusioRoutes];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -71,6 +77,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     actor: request.actor ?? "anonymous",
     requestId: request.id,
     now,
+    solusio: deps.solusio,
   });
 
   app.addHook("onRequest", async (request) => {
@@ -82,8 +89,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   // Any successful admin write may change a price: re-check before the next GetTokenPricing answer.
   app.addHook("onResponse", async (request, reply) => {
-    if (request.method !== "GET" && request.url.startsWith("/api/v1/") && reply.statusCode < 400)
+    if (request.method !== "GET" && request.url.startsWith("/api/v1/") && reply.statusCode < 400) {
       pricingIndex.invalidate();
+      deps.onWrite?.();
+    }
     if (reply.statusCode >= 500)
       request.log.warn({ url: request.url, status: reply.statusCode }, "request failed");
   });
@@ -103,6 +112,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get("/api/v1/openapi.json", async () => openapi);
 
   registerRoutes(app, adminRoutes, contextOf);
+  registerSsoRedirect(app, contextOf);
   registerGetTokenPricing(app, config.PRICING_PATH, config.SOLUSIO_PRICING_TOKEN, pricingIndex);
   return app;
 }

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
+import type { SolusioIntegration } from "../solusio/integration.ts";
 
 /** What every service verb receives: who acts, on which database, at what time. Built by each adapter. */
 export interface ServiceContext {
@@ -12,6 +13,8 @@ export interface ServiceContext {
   actor: string;
   requestId?: string | undefined;
   now: () => Date;
+  /** Absent when no SolusIO is configured and the sandbox is off. */
+  solusio?: SolusioIntegration | undefined;
 }
 
 export type Tx = Kysely<Database>;

@@ -45,6 +45,7 @@ export async function createCustomer({ ctx, input }: VerbArgs<CustomerCreate>): 
       .returningAll()
       .executeTakeFirstOrThrow()
       .catch((e) => mapDbError(e, `customer ${input.email}`));
+    await enqueueCustomerSync(trx, row.id);
     const after = presentCustomer(row);
     await recordAudit(trx, ctx, {
       action: "create",

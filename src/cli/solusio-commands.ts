@@ -1,0 +1,128 @@
+import type { Command } from "commander";
+import { systemContext, openMigratedDatabase } from "../app.ts";
+import { type Config, loadConfig } from "../config.ts";
+import { ServiceError } from "../errors.ts";
+import { createLogger } from "../logger.ts";
+import { readSandboxAddress } from "../sandbox/start-sandbox.ts";
+import type { ServiceContext } from "../services/context.ts";
+import { runDoctor } from "../services/setup/doctor.ts";
+import { applySetup, planSetup } from "../services/setup/plan-setup.ts";
+import { reconcileSolusio } from "../services/sync/reconcile.ts";
+import { connectSolusio } from "../solusio/connect-solusio.ts";
+import { configuredIntegration, createJobRunner, integrate, type SolusioIntegration } from "../solusio/integration.ts";
+
+/** The configured SolusIO, else the sandbox that `tokenbill serve` is running on this data directory. */
+function cliIntegration(config: Config, ctx: ServiceContext): SolusioIntegration {
+  const configured = configuredIntegration(config, ctx.db, ctx.logger);
+  if (configured) return configured;
+  const sandbox = readSandboxAddress(config);
+  if (!sandbox) {
+    throw new ServiceError(
+      "UPSTREAM_UNAVAILABLE",
+      "no SolusIO configured (SOLUSIO_URL, SOLUSIO_API_TOKEN) and no sandbox running: start `tokenbill serve` first",
+    );
+  }
+  const connection = connectSolusio(
+    ctx.db,
+    ctx.logger,
+    { apiUrl: `${sandbox.url}/api/v1`, token: sandbox.adminToken, userAreaUrl: sandbox.url, tlsInsecure: false, timeoutMs: 5000 },
+    true,
+  );
+  return integrate(connection, config);
+}
+
+async function withSolusio<T>(work: (ctx: ServiceContext, solusio: SolusioIntegration) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const logger = createLogger({ LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, "stderr");
+  const handle = await openMigratedDatabase(config, logger);
+  try {
+    const base = systemContext(handle, config, logger, "cli");
+    const solusio = cliIntegration(config, base);
+    try {
+      return await work({ ...base, solusio }, solusio);
+    } finally {
+      await solusio.connection.close();
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+const print = (s: string) => process.stdout.write(`${s}\n`);
+
+export function addSolusioCommands(program: Command): void {
+  const solusio = program.command("solusio").description("the SolusIO side: setup, doctor, reconciliation");
+
+  solusio
+    .command("setup")
+    .description("show what SolusIO must change to match tokenbill (dry run); --apply makes the changes")
+    .option("--apply", "make the changes")
+    .option("--json", "print JSON")
+    .action(async (opts: { apply?: boolean; json?: boolean }) =>
+      withSolusio(async (ctx, s) => {
+        const report = await planSetup({ db: ctx.db, api: s.connection.api, config: ctx.config });
+        const applied = opts.apply ? await applySetup(report) : [];
+        if (opts.json) {
+          const steps = report.steps.map(({ key, summary, current, desired }) => ({ key, summary, current, desired }));
+          print(JSON.stringify({ steps, warnings: report.warnings, applied }, null, 2));
+          return;
+        }
+        if (report.steps.length === 0) print("SolusIO already matches tokenbill: nothing to do.");
+        for (const step of report.steps) {
+          print(`${opts.apply ? "applied" : "would change"}: ${step.key} — ${step.summary}`);
+          print(`    now:    ${JSON.stringify(step.current)}`);
+          print(`    wanted: ${JSON.stringify(step.desired)}`);
+        }
+        for (const w of report.warnings) print(`warning: ${w}`);
+        if (!opts.apply && report.steps.length > 0) print("\nRun again with --apply to make these changes.");
+      }),
+    );
+
+  solusio
+    .command("doctor")
+    .description("check connectivity, token rights and every setup item; exit 1 when anything is wrong")
+    .option("--json", "print JSON")
+    .action(async (opts: { json?: boolean }) =>
+      withSolusio(async (ctx, s) => {
+        const checks = await runDoctor({
+          db: ctx.db,
+          api: s.connection.api,
+          config: ctx.config,
+          apiUrl: s.connection.apiUrl,
+          userAreaUrl: s.connection.userAreaUrl,
+        });
+        if (opts.json) print(JSON.stringify(checks, null, 2));
+        else {
+          for (const c of checks) {
+            print(`${c.ok ? "ok  " : "FAIL"}  ${c.name}: ${c.detail}`);
+            if (!c.ok && c.fix) print(`      fix: ${c.fix}`);
+          }
+        }
+        if (checks.some((c) => !c.ok)) process.exitCode = 1;
+      }),
+    );
+
+  solusio
+    .command("reconcile")
+    .description("compare customers with SolusIO users and report drift; --fix repairs what billing owns")
+    .option("--fix", "queue and deliver a sync for every customer that drifted")
+    .option("--json", "print JSON")
+    .action(async (opts: { fix?: boolean; json?: boolean }) =>
+      withSolusio(async (ctx, s) => {
+        const report = await reconcileSolusio(ctx, { api: s.connection.api, limitGroupId: s.limitGroupId }, { fix: !!opts.fix });
+        if (opts.fix && report.fixed.length > 0) {
+          const runner = createJobRunner(ctx.db, ctx.config, ctx.logger, s, { backoffBaseMs: 200, backoffCapMs: 2000 });
+          await runner?.drain();
+        }
+        if (opts.json) {
+          print(JSON.stringify(report, null, 2));
+          return;
+        }
+        print(`${report.customers} customers, ${report.solusio_users} SolusIO users, ${report.drift.length} differences`);
+        for (const d of report.drift) {
+          print(`  ${d.kind}: customer ${d.customer_id ?? "-"} / SolusIO user ${d.solusio_user_id ?? "-"}: billing ${JSON.stringify(d.billing)} vs SolusIO ${JSON.stringify(d.solusio)}`);
+        }
+        if (opts.fix) print(`fixed: ${report.fixed.length} customers synced`);
+      }),
+    );
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { runDoctor } from "../../services/setup/doctor.ts";
+import { IdParams } from "../../services/schemas.ts";
+import { createSsoLink, createSsoUrl } from "../../services/sso/single-sign-on.ts";
+import { listSolusioCalls, SolusioCallEntry, SolusioCallQuery } from "../../services/sync/list-solusio-calls.ts";
+import { reconcileSolusio } from "../../services/sync/reconcile.ts";
+import { requireSolusio } from "../../services/sync/require-solusio.ts";
+import { defineRoute } from "../route.ts";
+
+export const solusioRoutes = [
+  defineRoute({
+    method: "POST",
+    url: "/api/v1/customers/{id}/sso",
+    tag: "solusio",
+    summary: "A one-time login URL into the SolusIO user area (suspended customers are refused with 403)",
+    params: IdParams,
+    response: z.object({ url: z.string() }),
+    handler: async ({ ctx, params }) => ({
+      url: await createSsoUrl(ctx, requireSolusio(ctx).connection, params.id),
+    }),
+  }),
+  defineRoute({
+    method: "POST",
+    url: "/api/v1/customers/{id}/sso-link",
+    tag: "solusio",
+    summary: "A signed tokenbill link (valid 5 minutes) that logs the customer into SolusIO when opened",
+    params: IdParams,
+    response: z.object({ url: z.string(), expires_at: z.string() }),
+    handler: ({ ctx, params }) => createSsoLink(ctx, params.id),
+  }),
+  defineRoute({
+    method: "POST",
+    url: "/api/v1/solusio/reconcile",
+    tag: "solusio",
+    summary: "Compare customers with SolusIO users and list the drift; with fix, queue syncs that repair it",
+    body: z.object({ fix: z.boolean().default(false) }).strict(),
+    response: z.object({}).passthrough(),
+    handler: ({ ctx, body }) => {
+      const solusio = requireSolusio(ctx);
+      return reconcileSolusio(ctx, { api: solusio.connection.api, limitGroupId: solusio.limitGroupId }, body);
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    url: "/api/v1/solusio/doctor",
+    tag: "solusio",
+    summary: "Check connectivity, token rights and every setup item; changes nothing",
+    response: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), fix: z.string().optional() })),
+    handler: ({ ctx }) => {
+      const { connection } = requireSolusio(ctx);
+      return runDoctor({ db: ctx.db, api: connection.api, config: ctx.config, apiUrl: connection.apiUrl, userAreaUrl: connection.userAreaUrl });
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    url: "/api/v1/solusio/calls",
+    tag: "solusio",
+    summary: "Every call made to SolusIO: method, path, status, duration, masked body (newest first)",
+    query: SolusioCallQuery,
+    response: z.array(SolusioCallEntry),
+    paged: true,
+    handler: ({ ctx, query }) => listSolusioCalls({ ctx, input: query }),
+  }),
+];

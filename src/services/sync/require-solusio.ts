@@ -1,0 +1,13 @@
+import { ServiceError } from "../../errors.ts";
+import type { SolusioIntegration } from "../../solusio/integration.ts";
+import type { ServiceContext } from "../context.ts";
+
+export function requireSolusio(ctx: ServiceContext): SolusioIntegration {
+  if (!ctx.solusio) {
+    throw new ServiceError(
+      "UPSTREAM_UNAVAILABLE",
+      "no SolusIO is configured: set SOLUSIO_URL and SOLUSIO_API_TOKEN, or leave them unset for the sandbox",
+    );
+  }
+  return ctx.solusio;
+}
