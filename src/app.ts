@@ -42,7 +42,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const handle = await openMigratedDatabase(config, logger);
   const closers: (() => Promise<void>)[] = [() => handle.close()];
   const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch((e) => logger.error({ err: e }, "shutdown step failed"));
+    for (const close of closers.reverse())
+      await close().catch((e) => logger.error({ err: e }, "shutdown step failed"));
   };
   try {
     let sandbox: Sandbox | undefined;
@@ -64,7 +65,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     let demoCustomers = false;
     if (sandbox && solusio) {
       // The sandbox SolusIO must call this very server for prices, whatever port it got.
-      const effective = Object.freeze({ ...config, TOKENBILL_PUBLIC_URL: config.TOKENBILL_PUBLIC_URL ?? url });
+      const effective = Object.freeze({
+        ...config,
+        TOKENBILL_PUBLIC_URL: config.TOKENBILL_PUBLIC_URL ?? url,
+      });
       const report = await planSetup({ db: handle.db, api: solusio.connection.api, config: effective });
       await applySetup(report);
       demoCustomers = (await seedDemo(systemContext(handle, effective, logger, "sandbox"))).created;
@@ -77,7 +81,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     }
     return {
       url,
-      sandbox: sandbox && { emulatorUrl: sandbox.emulator.url, adminToken: sandbox.emulator.adminToken, demoCustomers },
+      sandbox: sandbox && {
+        emulatorUrl: sandbox.emulator.url,
+        adminToken: sandbox.emulator.adminToken,
+        demoCustomers,
+      },
       close: closeAll,
     };
   } catch (error) {

@@ -104,8 +104,17 @@ const ConfigObject = z
     SOLUSIO_LIMIT_GROUPS: jsonArray(LimitGroupSpec).default([
       { name: "Default", vms: 10, running_vms: 10, additional_ips: 5 },
     ]),
-    SOLUSIO_DEFAULT_LIMIT_GROUP: z.string().min(1).nullable().default("Default"),
+    // An empty value means "no default group": SolusIO then keeps its own default for new users.
+    SOLUSIO_DEFAULT_LIMIT_GROUP: z
+      .string()
+      .nullable()
+      .default("Default")
+      .transform((v) => (v === "" ? null : v)),
     JOB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    // Failed jobs (SolusIO down) are retried after 1 s, 2 s, 4 s, … up to this cap.
+    // A claimed job whose runner died is taken over by another runner after this long.
+    JOB_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    JOB_RETRY_CAP_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
   })
   .strict();
 

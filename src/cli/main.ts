@@ -5,14 +5,21 @@ import { createLogger } from "../logger.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys/api-keys.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { reportCliError } from "./output.ts";
+import { addBillingCommands } from "./billing-commands.ts";
 import { addPricingCommands } from "./pricing-commands.ts";
 import { addSolusioCommands } from "./solusio-commands.ts";
 import { withSystemContext } from "./with-context.ts";
 
 // The `tokenbill` command. Each sub-command parses its arguments, calls services, prints; nothing more.
 
-function sandboxBanner(url: string, emulatorUrl: string, config: { TOKENBILL_ADMIN_API_KEY?: string | undefined }): string {
-  const key = config.TOKENBILL_ADMIN_API_KEY ? "$TOKENBILL_ADMIN_API_KEY" : "<key from: npx tokenbill apikey create --name me>";
+function sandboxBanner(
+  url: string,
+  emulatorUrl: string,
+  config: { TOKENBILL_ADMIN_API_KEY?: string | undefined },
+): string {
+  const key = config.TOKENBILL_ADMIN_API_KEY
+    ? "$TOKENBILL_ADMIN_API_KEY"
+    : "<key from: npx tokenbill apikey create --name me>";
   return [
     "",
     "  ┌─ tokenbill — SANDBOX MODE ─────────────────────────────────────────────",
@@ -48,7 +55,10 @@ program
       "tokenbill is listening",
     );
     if (server.sandbox) {
-      logger.info({ sandbox: true, emulator: server.sandbox.emulatorUrl }, "SANDBOX MODE: SolusIO is the built-in emulator");
+      logger.info(
+        { sandbox: true, emulator: server.sandbox.emulatorUrl },
+        "SANDBOX MODE: SolusIO is the built-in emulator",
+      );
       process.stderr.write(sandboxBanner(server.url, server.sandbox.emulatorUrl, config));
     }
     let stopping = false;
@@ -117,6 +127,7 @@ apikey
   );
 
 addPricingCommands(program);
+addBillingCommands(program);
 addSolusioCommands(program);
 
 program

@@ -9,7 +9,12 @@ import { runDoctor } from "../services/setup/doctor.ts";
 import { applySetup, planSetup } from "../services/setup/plan-setup.ts";
 import { reconcileSolusio } from "../services/sync/reconcile.ts";
 import { connectSolusio } from "../solusio/connect-solusio.ts";
-import { configuredIntegration, createJobRunner, integrate, type SolusioIntegration } from "../solusio/integration.ts";
+import {
+  configuredIntegration,
+  createJobRunner,
+  integrate,
+  type SolusioIntegration,
+} from "../solusio/integration.ts";
 
 /** The configured SolusIO, else the sandbox that `tokenbill serve` is running on this data directory. */
 function cliIntegration(config: Config, ctx: ServiceContext): SolusioIntegration {
@@ -25,15 +30,26 @@ function cliIntegration(config: Config, ctx: ServiceContext): SolusioIntegration
   const connection = connectSolusio(
     ctx.db,
     ctx.logger,
-    { apiUrl: `${sandbox.url}/api/v1`, token: sandbox.adminToken, userAreaUrl: sandbox.url, tlsInsecure: false, timeoutMs: 5000 },
+    {
+      apiUrl: `${sandbox.url}/api/v1`,
+      token: sandbox.adminToken,
+      userAreaUrl: sandbox.url,
+      tlsInsecure: false,
+      timeoutMs: 5000,
+    },
     true,
   );
   return integrate(connection, config);
 }
 
-async function withSolusio<T>(work: (ctx: ServiceContext, solusio: SolusioIntegration) => Promise<T>): Promise<T> {
+async function withSolusio<T>(
+  work: (ctx: ServiceContext, solusio: SolusioIntegration) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
-  const logger = createLogger({ LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, "stderr");
+  const logger = createLogger(
+    { LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL },
+    "stderr",
+  );
   const handle = await openMigratedDatabase(config, logger);
   try {
     const base = systemContext(handle, config, logger, "cli");
@@ -63,7 +79,12 @@ export function addSolusioCommands(program: Command): void {
         const report = await planSetup({ db: ctx.db, api: s.connection.api, config: ctx.config });
         const applied = opts.apply ? await applySetup(report) : [];
         if (opts.json) {
-          const steps = report.steps.map(({ key, summary, current, desired }) => ({ key, summary, current, desired }));
+          const steps = report.steps.map(({ key, summary, current, desired }) => ({
+            key,
+            summary,
+            current,
+            desired,
+          }));
           print(JSON.stringify({ steps, warnings: report.warnings, applied }, null, 2));
           return;
         }
@@ -109,18 +130,29 @@ export function addSolusioCommands(program: Command): void {
     .option("--json", "print JSON")
     .action(async (opts: { fix?: boolean; json?: boolean }) =>
       withSolusio(async (ctx, s) => {
-        const report = await reconcileSolusio(ctx, { api: s.connection.api, limitGroupId: s.limitGroupId }, { fix: !!opts.fix });
+        const report = await reconcileSolusio(
+          ctx,
+          { api: s.connection.api, limitGroupId: s.limitGroupId },
+          { fix: !!opts.fix },
+        );
         if (opts.fix && report.fixed.length > 0) {
-          const runner = createJobRunner(ctx.db, ctx.config, ctx.logger, s, { backoffBaseMs: 200, backoffCapMs: 2000 });
+          const runner = createJobRunner(ctx.db, ctx.config, ctx.logger, s, {
+            backoffBaseMs: 200,
+            backoffCapMs: 2000,
+          });
           await runner?.drain();
         }
         if (opts.json) {
           print(JSON.stringify(report, null, 2));
           return;
         }
-        print(`${report.customers} customers, ${report.solusio_users} SolusIO users, ${report.drift.length} differences`);
+        print(
+          `${report.customers} customers, ${report.solusio_users} SolusIO users, ${report.drift.length} differences`,
+        );
         for (const d of report.drift) {
-          print(`  ${d.kind}: customer ${d.customer_id ?? "-"} / SolusIO user ${d.solusio_user_id ?? "-"}: billing ${JSON.stringify(d.billing)} vs SolusIO ${JSON.stringify(d.solusio)}`);
+          print(
+            `  ${d.kind}: customer ${d.customer_id ?? "-"} / SolusIO user ${d.solusio_user_id ?? "-"}: billing ${JSON.stringify(d.billing)} vs SolusIO ${JSON.stringify(d.solusio)}`,
+          );
         }
         if (opts.fix) print(`fixed: ${report.fixed.length} customers synced`);
       }),

@@ -20,6 +20,7 @@ import { stringifyJson } from "./json.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { registerRoutes, type AnyRouteSpec } from "./route.ts";
 import { registerGetTokenPricing } from "./routes/get-token-pricing-route.ts";
+import { billingRoutes } from "./routes/billing-routes.ts";
 import { pricingRoutes } from "./routes/pricing-routes.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { solusioRoutes } from "./routes/solusio-routes.ts";
@@ -42,7 +43,12 @@ declare module "fastify" {
   }
 }
 
-export const adminRoutes: AnyRouteSpec[] = [...resourceRoutes, ...pricingRoutes, ...solusioRoutes];
+export const adminRoutes: AnyRouteSpec[] = [
+  ...resourceRoutes,
+  ...pricingRoutes,
+  ...solusioRoutes,
+  ...billingRoutes,
+];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

@@ -14,7 +14,11 @@ export async function seedDemo(ctx: ServiceContext): Promise<{ created: boolean 
   const any = await ctx.db.selectFrom("customer").select("id").limit(1).executeTakeFirst();
   if (any) return { created: false };
   for (const plan of SANDBOX_PLANS) {
-    const exists = await ctx.db.selectFrom("plan_price").select("id").where("plan_name", "=", plan.name).executeTakeFirst();
+    const exists = await ctx.db
+      .selectFrom("plan_price")
+      .select("id")
+      .where("plan_name", "=", plan.name)
+      .executeTakeFirst();
     if (!exists) {
       await createPlanPrice({
         ctx,
@@ -44,9 +48,19 @@ export async function seedDemo(ctx: ServiceContext): Promise<{ created: boolean 
   });
   await createTaxRule({
     ctx,
-    input: { name: "Germany VAT", compound: false, country: "DE", region: null, is_default: false, rates: [{ label: "VAT", rate: "19" }] },
+    input: {
+      name: "Germany VAT",
+      compound: false,
+      country: "DE",
+      region: null,
+      is_default: false,
+      rates: [{ label: "VAT", rate: "19" }],
+    },
   });
-  const group = await createClientGroup({ ctx, input: { name: "Special Clients", description: "long-standing customers" } });
+  const group = await createClientGroup({
+    ctx,
+    input: { name: "Special Clients", description: "long-standing customers" },
+  });
   await createDiscount({
     ctx,
     input: {
@@ -57,18 +71,47 @@ export async function seedDemo(ctx: ServiceContext): Promise<{ created: boolean 
       position: 0,
     },
   });
-  const base = { name: "", region: null, tax_exempt: false, status: "active" as const, tax_rule_id: null, limit_group: null };
+  const base = {
+    name: "",
+    region: null,
+    tax_exempt: false,
+    status: "active" as const,
+    tax_rule_id: null,
+    limit_group: null,
+  };
   await createCustomer({
     ctx,
-    input: { ...base, email: "ada@example.com", name: "Ada Lovelace", country: "GB", currency: "USD", client_group_id: BigInt(group.id) },
+    input: {
+      ...base,
+      email: "ada@example.com",
+      name: "Ada Lovelace",
+      country: "GB",
+      currency: "USD",
+      client_group_id: BigInt(group.id),
+    },
   });
   await createCustomer({
     ctx,
-    input: { ...base, email: "bert@example.com", name: "Bert Brecht", country: "DE", currency: "EUR", client_group_id: null },
+    input: {
+      ...base,
+      email: "bert@example.com",
+      name: "Bert Brecht",
+      country: "DE",
+      currency: "EUR",
+      client_group_id: null,
+    },
   });
   await createCustomer({
     ctx,
-    input: { ...base, email: "cleo@example.com", name: "Cleo Exempt", country: "US", currency: "USD", tax_exempt: true, client_group_id: null },
+    input: {
+      ...base,
+      email: "cleo@example.com",
+      name: "Cleo Exempt",
+      country: "US",
+      currency: "USD",
+      tax_exempt: true,
+      client_group_id: null,
+    },
   });
   return { created: true };
 }

@@ -26,7 +26,8 @@ export interface Sandbox {
 }
 
 async function listenEmulator(config: Config, logger: Logger): Promise<RunningEmulator> {
-  const stateFile = config.DATA_DIR === "memory://" ? undefined : join(config.DATA_DIR, "sandbox-emulator.json");
+  const stateFile =
+    config.DATA_DIR === "memory://" ? undefined : join(config.DATA_DIR, "sandbox-emulator.json");
   const options = {
     host: "127.0.0.1",
     logger: logger.child({ component: "sandbox-emulator" }),
@@ -49,12 +50,22 @@ export async function startSandbox(config: Config, db: Kysely<Database>, logger:
   const emulator = await listenEmulator(config, logger);
   // CLI commands (setup, doctor, reconcile) run in other processes: tell them where the sandbox listens.
   if (config.DATA_DIR !== "memory://") {
-    writeFileSync(sandboxFile(config), JSON.stringify({ url: emulator.url, adminToken: emulator.adminToken }), { mode: 0o600 });
+    writeFileSync(
+      sandboxFile(config),
+      JSON.stringify({ url: emulator.url, adminToken: emulator.adminToken }),
+      { mode: 0o600 },
+    );
   }
   const connection = connectSolusio(
     db,
     logger,
-    { apiUrl: emulator.apiUrl, token: emulator.adminToken, userAreaUrl: emulator.url, tlsInsecure: false, timeoutMs: 5000 },
+    {
+      apiUrl: emulator.apiUrl,
+      token: emulator.adminToken,
+      userAreaUrl: emulator.url,
+      tlsInsecure: false,
+      timeoutMs: 5000,
+    },
     true,
   );
   return {
@@ -74,7 +85,10 @@ function sandboxFile(config: Config): string {
 /** The running sandbox's address and admin token, as `tokenbill serve` left them; undefined if none ran. */
 export function readSandboxAddress(config: Config): { url: string; adminToken: string } | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(sandboxFile(config), "utf8")) as { url?: unknown; adminToken?: unknown };
+    const parsed = JSON.parse(readFileSync(sandboxFile(config), "utf8")) as {
+      url?: unknown;
+      adminToken?: unknown;
+    };
     if (typeof parsed.url === "string" && typeof parsed.adminToken === "string") {
       return { url: parsed.url, adminToken: parsed.adminToken };
     }

@@ -31,6 +31,9 @@ export function createJobRunner(
     db,
     logger,
     concurrency: config.JOB_CONCURRENCY,
+    backoffBaseMs: Math.min(1000, config.JOB_RETRY_CAP_MS),
+    backoffCapMs: config.JOB_RETRY_CAP_MS,
+    lockSeconds: config.JOB_LOCK_SECONDS,
     ...tuning,
     handlers: {
       [SYNC_CUSTOMER_JOB]: syncCustomerHandler({
@@ -43,7 +46,11 @@ export function createJobRunner(
   });
 }
 
-export function configuredIntegration(config: Config, db: Kysely<Database>, logger: Logger): SolusioIntegration | undefined {
+export function configuredIntegration(
+  config: Config,
+  db: Kysely<Database>,
+  logger: Logger,
+): SolusioIntegration | undefined {
   const connection = connectConfiguredSolusio(config, db, logger);
   return connection ? integrate(connection, config) : undefined;
 }

@@ -3,6 +3,7 @@ import { pino } from "pino";
 import { type ConfigInput, parseConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/schema.ts";
 import { buildServer } from "../../src/http/server.ts";
+import type { SolusioIntegration } from "../../src/solusio/integration.ts";
 
 export const TEST_ADMIN_KEY = "test-admin-key-0123456789";
 
@@ -17,6 +18,7 @@ export interface TestServer {
 export async function startTestServer(
   db: Kysely<Database>,
   overrides: Partial<ConfigInput> = {},
+  extra: { solusio?: SolusioIntegration; onWrite?: () => void } = {},
 ): Promise<TestServer> {
   const config = parseConfig({
     TOKENBILL_ADMIN_API_KEY: TEST_ADMIN_KEY,
@@ -24,7 +26,7 @@ export async function startTestServer(
     LOG_LEVEL: "silent",
     ...overrides,
   });
-  const app = await buildServer({ config, db, logger: pino({ level: "silent" }) });
+  const app = await buildServer({ config, db, logger: pino({ level: "silent" }), ...extra });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;

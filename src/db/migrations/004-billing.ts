@@ -164,7 +164,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         IF OLD.status <> 'draft' THEN RAISE EXCEPTION 'invoice % is % and cannot be deleted', OLD.id, OLD.status USING ERRCODE = 'check_violation'; END IF
         ; RETURN OLD
       ; END IF
-      ; IF NOT ((OLD.status, NEW.status) IN (('draft', 'draft'), ('draft', 'finalized'), ('draft', 'void'), ('finalized', 'paid'), ('finalized', 'void'))) THEN
+      ; IF OLD.status <> NEW.status AND (OLD.status, NEW.status) NOT IN (('draft', 'finalized'), ('draft', 'void'), ('finalized', 'paid'), ('finalized', 'void')) THEN
         RAISE EXCEPTION 'invoice % cannot go from % to %', OLD.id, OLD.status, NEW.status USING ERRCODE = 'check_violation'
       ; END IF
       ; IF OLD.status <> 'draft' AND (to_jsonb(OLD) - ARRAY['status', 'paid_at', 'paid_date', 'paid_amount', 'paid_reference', 'voided_at', 'void_reason', 'updated_at']) IS DISTINCT FROM (to_jsonb(NEW) - ARRAY['status', 'paid_at', 'paid_date', 'paid_amount', 'paid_reference', 'voided_at', 'void_reason', 'updated_at']) THEN

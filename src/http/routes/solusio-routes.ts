@@ -2,7 +2,11 @@ import { z } from "zod";
 import { runDoctor } from "../../services/setup/doctor.ts";
 import { IdParams } from "../../services/schemas.ts";
 import { createSsoLink, createSsoUrl } from "../../services/sso/single-sign-on.ts";
-import { listSolusioCalls, SolusioCallEntry, SolusioCallQuery } from "../../services/sync/list-solusio-calls.ts";
+import {
+  listSolusioCalls,
+  SolusioCallEntry,
+  SolusioCallQuery,
+} from "../../services/sync/list-solusio-calls.ts";
 import { reconcileSolusio } from "../../services/sync/reconcile.ts";
 import { requireSolusio } from "../../services/sync/require-solusio.ts";
 import { defineRoute } from "../route.ts";
@@ -45,10 +49,18 @@ export const solusioRoutes = [
     url: "/api/v1/solusio/doctor",
     tag: "solusio",
     summary: "Check connectivity, token rights and every setup item; changes nothing",
-    response: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), fix: z.string().optional() })),
+    response: z.array(
+      z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), fix: z.string().optional() }),
+    ),
     handler: ({ ctx }) => {
       const { connection } = requireSolusio(ctx);
-      return runDoctor({ db: ctx.db, api: connection.api, config: ctx.config, apiUrl: connection.apiUrl, userAreaUrl: connection.userAreaUrl });
+      return runDoctor({
+        db: ctx.db,
+        api: connection.api,
+        config: ctx.config,
+        apiUrl: connection.apiUrl,
+        userAreaUrl: connection.userAreaUrl,
+      });
     },
   }),
   defineRoute({

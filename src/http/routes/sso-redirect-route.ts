@@ -29,7 +29,11 @@ export function registerSsoRedirect(app: FastifyInstance, contextOf: ContextFact
       const status = !known ? 500 : error.code === "FORBIDDEN" ? 403 : error.code === "NOT_FOUND" ? 404 : 503;
       const title = status === 403 ? "You cannot log in with this link" : "Login is not available right now";
       const message = known ? error.message : "Please try again in a minute.";
-      return reply.status(status).type("text/html; charset=utf-8").header("cache-control", "no-store").send(page(title, message));
+      return reply
+        .status(status)
+        .type("text/html; charset=utf-8")
+        .header("cache-control", "no-store")
+        .send(page(title, message));
     }
   });
 }

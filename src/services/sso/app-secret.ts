@@ -8,6 +8,10 @@ export async function appSecret(db: Tx, name: string): Promise<string> {
     .values({ name, value: randomBytes(32).toString("base64url") })
     .onConflict((oc) => oc.column("name").doNothing())
     .execute();
-  const row = await db.selectFrom("app_secret").select("value").where("name", "=", name).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom("app_secret")
+    .select("value")
+    .where("name", "=", name)
+    .executeTakeFirstOrThrow();
   return row.value;
 }

@@ -10,8 +10,16 @@ import { appSecret } from "./app-secret.ts";
 
 const LINK_LIFETIME_S = 300;
 
-async function solusioUserIdOf(ctx: ServiceContext, solusio: SolusioConnection, customerId: bigint): Promise<number> {
-  const customer = await ctx.db.selectFrom("customer").selectAll().where("id", "=", customerId).executeTakeFirst();
+async function solusioUserIdOf(
+  ctx: ServiceContext,
+  solusio: SolusioConnection,
+  customerId: bigint,
+): Promise<number> {
+  const customer = await ctx.db
+    .selectFrom("customer")
+    .selectAll()
+    .where("id", "=", customerId)
+    .executeTakeFirst();
   if (!customer) throw ServiceError.notFound(`customer ${customerId}`);
   if (customer.status === "suspended") {
     throw new ServiceError("FORBIDDEN", "this account is suspended; contact support to restore access");
@@ -19,19 +27,29 @@ async function solusioUserIdOf(ctx: ServiceContext, solusio: SolusioConnection, 
   if (customer.solusio_user_id !== null) return Number(customer.solusio_user_id);
   const user = await solusio.api.findUserByEmail(customer.email);
   if (!user) {
-    throw new ServiceError("CONFLICT", `customer ${customerId} has no SolusIO user yet (sync state: ${customer.sync_state})`);
+    throw new ServiceError(
+      "CONFLICT",
+      `customer ${customerId} has no SolusIO user yet (sync state: ${customer.sync_state})`,
+    );
   }
   return user.id;
 }
 
 /** A one-time login URL: {user area}/auth/by_token/{token}. */
-export async function createSsoUrl(ctx: ServiceContext, solusio: SolusioConnection, customerId: bigint): Promise<string> {
+export async function createSsoUrl(
+  ctx: ServiceContext,
+  solusio: SolusioConnection,
+  customerId: bigint,
+): Promise<string> {
   const userId = await solusioUserIdOf(ctx, solusio, customerId);
   let token: string;
   try {
     token = await solusio.api.oneTimeLoginToken(userId);
   } catch (error) {
-    throw new ServiceError("UPSTREAM_UNAVAILABLE", `SolusIO did not issue a login token: ${(error as Error).message}`);
+    throw new ServiceError(
+      "UPSTREAM_UNAVAILABLE",
+      `SolusIO did not issue a login token: ${(error as Error).message}`,
+    );
   }
   return `${solusio.userAreaUrl.replace(/\/+$/, "")}/auth/by_token/${encodeURIComponent(token)}`;
 }
@@ -41,13 +59,23 @@ function sign(secret: string, customerId: string, expires: number): string {
 }
 
 /** A short-lived signed link to tokenbill's /sso/solusio, for a billing portal to put behind a button. */
-export async function createSsoLink(ctx: ServiceContext, customerId: bigint): Promise<{ url: string; expires_at: string }> {
-  const customer = await ctx.db.selectFrom("customer").select("id").where("id", "=", customerId).executeTakeFirst();
+export async function createSsoLink(
+  ctx: ServiceContext,
+  customerId: bigint,
+): Promise<{ url: string; expires_at: string }> {
+  const customer = await ctx.db
+    .selectFrom("customer")
+    .select("id")
+    .where("id", "=", customerId)
+    .executeTakeFirst();
   if (!customer) throw ServiceError.notFound(`customer ${customerId}`);
   const expires = Math.floor(ctx.now().getTime() / 1000) + LINK_LIFETIME_S;
   const sig = sign(await appSecret(ctx.db, "sso"), String(customerId), expires);
   const query = new URLSearchParams({ customer: String(customerId), expires: String(expires), sig });
-  return { url: `${publicUrl(ctx.config)}/sso/solusio?${query}`, expires_at: new Date(expires * 1000).toISOString() };
+  return {
+    url: `${publicUrl(ctx.config)}/sso/solusio?${query}`,
+    expires_at: new Date(expires * 1000).toISOString(),
+  };
 }
 
 /** Checks a signed link; returns the customer id or throws FORBIDDEN with a reason a person can read. */
@@ -63,6 +91,7 @@ export async function verifySsoLink(ctx: ServiceContext, query: Record<string, u
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
     throw new ServiceError("FORBIDDEN", "this login link is not valid");
   }
-  if (expires * 1000 < ctx.now().getTime()) throw new ServiceError("FORBIDDEN", "this login link has expired; log in again");
+  if (expires * 1000 < ctx.now().getTime())
+    throw new ServiceError("FORBIDDEN", "this login link has expired; log in again");
   return BigInt(customer);
 }

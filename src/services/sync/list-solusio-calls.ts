@@ -4,7 +4,10 @@ import { offsetOf, type Page, PageQuery, pageOf } from "../pagination.ts";
 import { idOut } from "../schemas.ts";
 
 export const SolusioCallQuery = PageQuery.extend({
-  failed: z.enum(["true", "false"]).optional().meta({ description: "only failed (or only successful) calls" }),
+  failed: z
+    .enum(["true", "false"])
+    .optional()
+    .meta({ description: "only failed (or only successful) calls" }),
 });
 
 export const SolusioCallEntry = z.object({
@@ -21,7 +24,10 @@ export const SolusioCallEntry = z.object({
 export type SolusioCallEntry = z.output<typeof SolusioCallEntry>;
 
 /** Every call made to SolusIO, newest first; bodies were masked before they were stored. */
-export async function listSolusioCalls({ ctx, input }: VerbArgs<z.output<typeof SolusioCallQuery>>): Promise<Page<SolusioCallEntry>> {
+export async function listSolusioCalls({
+  ctx,
+  input,
+}: VerbArgs<z.output<typeof SolusioCallQuery>>): Promise<Page<SolusioCallEntry>> {
   let q = ctx.db.selectFrom("solusio_call");
   if (input.failed === "true") q = q.where("error", "is not", null);
   if (input.failed === "false") q = q.where("error", "is", null);

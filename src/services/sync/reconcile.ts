@@ -56,7 +56,13 @@ export async function reconcileSolusio(
     const user = byBillingId.get(id) ?? byEmail.get(c.email.toLowerCase());
     const billing = { email: c.email, status: c.status, limit_group: c.limit_group };
     if (!user) {
-      drift.push({ kind: "missing_in_solusio", customer_id: id, solusio_user_id: null, billing, solusio: null });
+      drift.push({
+        kind: "missing_in_solusio",
+        customer_id: id,
+        solusio_user_id: null,
+        billing,
+        solusio: null,
+      });
       continue;
     }
     matched.add(user.id);

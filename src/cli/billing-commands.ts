@@ -1,0 +1,151 @@
+import type { Command } from "commander";
+import type { BillingProgress } from "../billing/run/execute-billing-run.ts";
+import { runBilling } from "../billing/run/run-billing.ts";
+import { jsonText } from "../billing/json-text.ts";
+import type { BillingSummary } from "../billing/runs/billing-run-schemas.ts";
+import { listBillingRuns } from "../billing/runs/list-billing-runs.ts";
+import { pollServers } from "../billing/usage/poll-servers.ts";
+import { configuredGetJson } from "../billing/usage/usage-sources-from-config.ts";
+import { formatMinor } from "../domain/money.ts";
+import type { ServiceContext } from "../services/context.ts";
+import { renderTable } from "./output.ts";
+import { withSystemContext } from "./with-context.ts";
+
+const BAR_WIDTH = 30;
+
+/** A one-line progress bar on stderr, redrawn at most every 100 ms; only when stderr is a terminal. */
+function progressBar(): { update(p: BillingProgress): void; done(): void } {
+  if (!process.stderr.isTTY) return { update: () => {}, done: () => {} };
+  let last = 0;
+  let drawn = false;
+  return {
+    update(p) {
+      const now = Date.now();
+      if (now - last < 100 && p.processed !== p.total) return;
+      last = now;
+      const share = p.total > 0 ? Math.min(1, p.processed / p.total) : 0;
+      const filled = Math.round(share * BAR_WIDTH);
+      const bar =
+        p.total > 0
+          ? `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${String(Math.floor(share * 100)).padStart(3)}%`
+          : "";
+      const count =
+        p.total > 0
+          ? `${p.processed.toLocaleString("en-US")}/${p.total.toLocaleString("en-US")}`
+          : p.processed.toLocaleString("en-US");
+      process.stderr.write(`\r\x1b[2K${p.phase.padEnd(10)} ${bar} ${count}`);
+      drawn = true;
+    },
+    done() {
+      if (drawn) process.stderr.write("\n");
+    },
+  };
+}
+
+async function printSummary(ctx: ServiceContext, s: BillingSummary): Promise<void> {
+  const currencies = new Map(
+    (await ctx.db.selectFrom("currency").selectAll().execute()).map((c) => [
+      c.code,
+      {
+        code: c.code,
+        exponent: c.exponent,
+        displayPrefix: c.display_prefix,
+        displaySuffix: c.display_suffix,
+        thousandsSeparator: c.thousands_separator,
+        decimalsSeparator: c.decimals_separator,
+      },
+    ]),
+  );
+  const money = (code: string, minor: bigint) => {
+    const c = currencies.get(code);
+    return c ? formatMinor(minor, c) : `${minor} (${code} minor units)`;
+  };
+  const byStatus =
+    Object.entries(s.invoices.by_status)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(", ") || "none";
+  const kinds = Object.entries(s.anomalies.by_kind)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(", ");
+  const out = [
+    `billing run ${s.run_id}: ${s.period} (${s.period_start} – ${s.period_end}, ${s.time_zone}) completed in ${(s.duration_ms / 1000).toFixed(1)} s`,
+    `usage records: ${s.usage_records} from ${s.source}; customers billed: ${s.customers}`,
+    `invoices: ${s.invoices.created} created, ${s.invoices.already_present} already present, ${s.invoices.finalized} finalized; period: ${byStatus}`,
+    `anomalies: ${s.anomalies.total}${kinds ? ` (${kinds}) — see GET /api/v1/billing-runs/${s.run_id}/anomalies` : ""}`,
+  ].join("\n");
+  const rows = s.totals.map((t) => [
+    t.currency,
+    String(t.invoices),
+    money(t.currency, t.subtotal),
+    money(t.currency, t.discounts),
+    money(t.currency, t.taxes),
+    money(t.currency, t.total),
+  ]);
+  const table = rows.length
+    ? `\n${renderTable(["Currency", "Invoices", "Subtotal", "Discounts", "Taxes", "Total"], rows, [false, true, true, true, true, true])}`
+    : "";
+  process.stdout.write(`${out}${table}\n`);
+}
+
+export function addBillingCommands(program: Command): void {
+  const billing = program.command("billing").description("billing runs: usage → invoices (issue 5)");
+
+  billing
+    .command("run")
+    .description(
+      "bill one period: import usage, draft and finalize invoices; exits 0 only when the run completed",
+    )
+    .requiredOption("--period <YYYY-MM>", "the month to bill, in BILLING_TIME_ZONE")
+    .option("--json", "print the summary as JSON")
+    .action(async (opts: { period: string; json?: boolean }) =>
+      withSystemContext(async (ctx) => {
+        const bar = progressBar();
+        let summary: BillingSummary;
+        try {
+          summary = await runBilling({
+            ctx,
+            input: { period: opts.period },
+            options: { onProgress: (p) => bar.update(p) },
+          });
+        } finally {
+          bar.done();
+        }
+        if (opts.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
+        else await printSummary(ctx, summary);
+      }),
+    );
+
+  billing
+    .command("runs")
+    .description("list billing runs, newest first")
+    .option("--period <YYYY-MM>", "only this period")
+    .action(async (opts: { period?: string }) =>
+      withSystemContext(async (ctx) => {
+        const page = await listBillingRuns({ ctx, input: { page: 1, per_page: 50, period: opts.period } });
+        const rows = page.data.map((r) => [
+          r.id,
+          r.period,
+          r.state,
+          r.phase,
+          `${r.progress.processed}/${r.progress.total}`,
+          r.started_at,
+          r.error ?? "",
+        ]);
+        process.stdout.write(
+          `${renderTable(["Run", "Period", "State", "Phase", "Progress", "Started", "Error"], rows)}\n`,
+        );
+      }),
+    );
+
+  billing
+    .command("poll")
+    .description("record one poll of SolusIO's servers (usage source b: server snapshots)")
+    .action(async () =>
+      withSystemContext(async (ctx) => {
+        const r = await pollServers({ ctx, input: { getJson: configuredGetJson(ctx) } });
+        process.stdout.write(
+          `poll ${r.pollId} at ${r.at.toISOString()}: ${r.servers} servers listed, ${r.gone} gone\n`,
+        );
+      }),
+    );
+}

@@ -1,0 +1,99 @@
+import type { Kysely } from "kysely";
+import { pino } from "pino";
+import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
+import { type Config, type ConfigInput, parseConfig } from "../../src/config.ts";
+import type { DatabaseHandle } from "../../src/db/open-database.ts";
+import type { Database } from "../../src/db/schema.ts";
+import type { JobRunner } from "../../src/jobs/job-runner.ts";
+import { connectSolusio, type SolusioConnection } from "../../src/solusio/connect-solusio.ts";
+import { createJobRunner, integrate, type SolusioIntegration } from "../../src/solusio/integration.ts";
+import { createTestDatabase } from "./test-database.ts";
+import { startTestServer, type TestServer } from "./test-server.ts";
+
+/**
+ * tokenbill (real HTTP server, real database) wired to a real SolusIO emulator over loopback, with a job
+ * runner whose backoff is short enough for tests. Nothing is mocked.
+ */
+export interface SolusioHarness {
+  handle: DatabaseHandle;
+  db: Kysely<Database>;
+  emulator: RunningEmulator;
+  connection: SolusioConnection;
+  integration: SolusioIntegration;
+  server: TestServer;
+  runner: JobRunner;
+  config: Config;
+  /** Calls the emulator's API (or its /_emulator control endpoints) with its admin token. */
+  emu(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function startSolusioHarness(overrides: Partial<ConfigInput> = {}): Promise<SolusioHarness> {
+  const handle = await createTestDatabase();
+  const emulator = await startEmulator({ port: 0, logger: false });
+  const logger = pino({ level: "silent" });
+  const config = parseConfig({ LOG_LEVEL: "silent", ...overrides });
+  const connection = connectSolusio(handle.db, logger, {
+    apiUrl: emulator.apiUrl,
+    token: emulator.adminToken,
+    userAreaUrl: emulator.url,
+    tlsInsecure: false,
+    timeoutMs: 5000,
+  });
+  const integration = integrate(connection, config);
+  const runner = createJobRunner(handle.db, config, logger, integration, {
+    backoffBaseMs: 20,
+    backoffCapMs: 200,
+    pollMs: 20,
+  })!;
+  const server = await startTestServer(
+    handle.db,
+    { ...overrides },
+    { solusio: integration, onWrite: () => runner.wake() },
+  );
+  const emu = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(emulator.url + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${emulator.adminToken}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    handle,
+    db: handle.db,
+    emulator,
+    connection,
+    integration,
+    server,
+    runner,
+    config,
+    emu,
+    close: async () => {
+      await runner.stop();
+      await server.close();
+      await connection.close();
+      await emulator.close();
+      await handle.close();
+    },
+  };
+}
+
+/** Waits until no job is open (pending or running). */
+export async function waitForJobs(db: Kysely<Database>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await db
+      .selectFrom("job")
+      .select((eb) => eb.fn.countAll<bigint>().as("n"))
+      .where("status", "in", ["pending", "running"])
+      .executeTakeFirstOrThrow();
+    if (open.n === 0n) return;
+    if (Date.now() > deadline) throw new Error(`${open.n} jobs still open after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

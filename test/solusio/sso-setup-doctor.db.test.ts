@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDoctor } from "../../src/services/setup/doctor.ts";
+import { applySetup, planSetup } from "../../src/services/setup/plan-setup.ts";
+import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
+
+// Seed steps 3, 4, 5, 7 (setup, doctor) and 9 (single sign-on) against the emulator over real HTTP.
+
+let h: SolusioHarness;
+let customerId: number;
+
+beforeAll(async () => {
+  h = await startSolusioHarness({ SOLUSIO_PRICING_TOKEN: "pricing-token-for-tests" });
+  h.runner.start();
+  const c = await h.server.api("POST", "/api/v1/customers", {
+    email: "sso@example.com",
+    country: "GB",
+    currency: "USD",
+  });
+  customerId = c.body.data.id;
+  await waitForJobs(h.db);
+});
+afterAll(async () => h?.close());
+
+describe("single sign-on", () => {
+  it("returns a one-time user-area URL that logs the browser in once", async () => {
+    const r = await h.server.api("POST", `/api/v1/customers/${customerId}/sso`);
+    expect(r.status).toBe(200);
+    const url: string = r.body.data.url;
+    expect(url.startsWith(`${h.emulator.url}/auth/by_token/`)).toBe(true);
+    const login = await fetch(url, { redirect: "manual" });
+    expect(login.status).toBe(302);
+    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    const area = await fetch(new URL(login.headers.get("location")!, h.emulator.url), {
+      headers: { cookie },
+    });
+    expect(area.status).toBe(200);
+    expect(await area.text()).toContain("sso@example.com");
+    expect((await fetch(url, { redirect: "manual" })).status).toBe(401);
+  });
+
+  it("follows a signed tokenbill link through to the user area; tampered or expired links get a refusal page", async () => {
+    const link = await h.server.api("POST", `/api/v1/customers/${customerId}/sso-link`);
+    const path = new URL(link.body.data.url).pathname + new URL(link.body.data.url).search;
+    const hop = await fetch(h.server.url + path, { redirect: "manual" });
+    expect(hop.status).toBe(302);
+    expect(hop.headers.get("location")).toMatch(/\/auth\/by_token\//);
+    const tampered = await fetch(h.server.url + path.replace(`customer=${customerId}`, "customer=999"), {
+      redirect: "manual",
+    });
+    expect(tampered.status).toBe(403);
+    expect(await tampered.text()).toContain("not valid");
+    const expired = await fetch(`${h.server.url}/sso/solusio?customer=${customerId}&expires=1000&sig=abc`, {
+      redirect: "manual",
+    });
+    expect(expired.status).toBe(403);
+  });
+
+  it("lets a locked customer in and refuses a suspended one with a clear page", async () => {
+    await h.server.api("PATCH", `/api/v1/customers/${customerId}`, { status: "locked" });
+    await waitForJobs(h.db);
+    expect((await h.server.api("POST", `/api/v1/customers/${customerId}/sso`)).status).toBe(200);
+    await h.server.api("PATCH", `/api/v1/customers/${customerId}`, { status: "suspended" });
+    await waitForJobs(h.db);
+    const api = await h.server.api("POST", `/api/v1/customers/${customerId}/sso`);
+    expect(api.status).toBe(403);
+    expect(api.body.error.message).toMatch(/suspended/);
+    const link = await h.server.api("POST", `/api/v1/customers/${customerId}/sso-link`);
+    const page = await fetch(
+      h.server.url + new URL(link.body.data.url).pathname + new URL(link.body.data.url).search,
+      { redirect: "manual" },
+    );
+    expect(page.status).toBe(403);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+    expect(await page.text()).toContain("suspended");
+    await h.server.api("PATCH", `/api/v1/customers/${customerId}`, { status: "active" });
+    await waitForJobs(h.db);
+  });
+});
+
+describe("setup and doctor", () => {
+  it("finds a fresh (misconfigured) SolusIO wrong, fixes it with setup, and then doctor is clean", async () => {
+    const config = {
+      ...h.config,
+      TOKENBILL_PUBLIC_URL: h.server.url,
+      SOLUSIO_PRICING_TOKEN: "pricing-token-for-tests",
+    };
+    await h.emu("POST", "/api/v1/plans", {
+      name: "1 Core, 1 GB RAM",
+      tokens_per_hour: 1,
+      tokens_per_month: 1,
+    });
+    await h.server.api("POST", "/api/v1/plan-prices", {
+      plan_name: "1 Core, 1 GB RAM",
+      tokens_per_hour: 7,
+      tokens_per_month: 5000,
+    });
+    await h.server.api("POST", "/api/v1/plan-prices", {
+      plan_name: "Not in SolusIO",
+      tokens_per_hour: 1,
+      tokens_per_month: 0,
+    });
+    const deps = {
+      db: h.db,
+      api: h.connection.api,
+      config,
+      apiUrl: h.emulator.apiUrl,
+      userAreaUrl: h.emulator.url,
+    };
+    const before = await runDoctor(deps);
+    const failing = before.filter((c) => !c.ok).map((c) => c.name);
+    expect(failing).toEqual(
+      expect.arrayContaining([
+        "registration off",
+        "billing integration",
+        "limit_group Default",
+        "default limit group",
+        "plan prices",
+      ]),
+    );
+    expect(before.find((c) => c.name === "connection")!.ok).toBe(true);
+
+    const plan = await planSetup(deps);
+    expect(plan.steps.map((s) => s.key)).toEqual([
+      "registration",
+      "billing_integration",
+      "limit_group:Default",
+      "default_limit_group",
+      "plan:1 Core, 1 GB RAM",
+    ]);
+    expect(plan.warnings).toEqual([
+      'plan "Not in SolusIO" has a price in tokenbill but does not exist in SolusIO',
+    ]);
+    await applySetup(plan);
+    expect((await planSetup(deps)).steps).toEqual([]);
+
+    const settings = (await h.emu("GET", "/api/v1/settings")).body.data;
+    expect(settings.features.allow_registration).toBe(false);
+    expect(settings.billing_integration.drivers.custom.url).toBe(`${h.server.url}/solusio/api`);
+    expect(settings.limit_group.name).toBe("Default");
+    const solusioPlan = (await h.emu("GET", "/api/v1/plans")).body.data.find(
+      (p: { name: string }) => p.name === "1 Core, 1 GB RAM",
+    );
+    expect(solusioPlan).toMatchObject({ tokens_per_hour: 7, tokens_per_month: 5000 });
+    const register = await fetch(`${h.emulator.url}/api/v1/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "self@example.com", password: "pw-123456" }),
+    });
+    expect(register.status).toBeGreaterThanOrEqual(400);
+
+    await h.server.api(
+      "DELETE",
+      `/api/v1/plan-prices/${(await h.server.api("GET", "/api/v1/plan-prices")).body.data[1].id}`,
+    );
+    const after = await runDoctor(deps);
+    expect(after.filter((c) => !c.ok)).toEqual([]);
+  });
+
+  it("reports a wrong token and an unreachable SolusIO with a fix", async () => {
+    const { SolusioApi } = await import("../../src/solusio/solusio-api.ts");
+    const { SolusioClient } = await import("../../src/solusio/solusio-client.ts");
+    const bad = new SolusioApi(
+      new SolusioClient({ baseUrl: h.emulator.apiUrl, token: "wrong", maxRetries: 0 }),
+    );
+    const checks = await runDoctor({
+      db: h.db,
+      api: bad,
+      config: h.config,
+      apiUrl: h.emulator.apiUrl,
+      userAreaUrl: h.emulator.url,
+    });
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ name: "connection", ok: false });
+    expect(checks[0]!.fix).toMatch(/SOLUSIO_API_TOKEN/);
+    const down = new SolusioApi(
+      new SolusioClient({ baseUrl: "http://127.0.0.1:1/api/v1", token: "x", maxRetries: 0 }),
+    );
+    const none = await runDoctor({
+      db: h.db,
+      api: down,
+      config: h.config,
+      apiUrl: "http://127.0.0.1:1/api/v1",
+      userAreaUrl: "http://127.0.0.1:1",
+    });
+    expect(none[0]!.fix).toMatch(/SOLUSIO_URL/);
+  });
+});
