@@ -1,0 +1,117 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { october2026Invoice } from "./fixtures/october-2026-invoice.ts";
+import type { InvoiceDocument } from "./invoice-document.ts";
+import { renderInvoicePdf } from "./render-invoice-pdf.ts";
+
+// Reading the PDF back needs poppler's pdftotext (Debian: apt-get install poppler-utils).
+const HAS_PDFTOTEXT = spawnSync("pdftotext", ["-v"]).error === undefined;
+const SKIP_REASON = HAS_PDFTOTEXT ? "" : " [skipped: pdftotext missing, install poppler-utils]";
+
+function pdfText(pdf: Buffer): string {
+  const run = spawnSync("pdftotext", ["-layout", "-enc", "UTF-8", "-", "-"], {
+    input: pdf,
+    encoding: "utf8",
+  });
+  if (run.status !== 0) throw new Error(`pdftotext failed: ${run.stderr}`);
+  return run.stdout;
+}
+
+/** The cells of one table row, in order, on one line of the layout text. */
+function rowPattern(...cells: string[]): RegExp {
+  return new RegExp(cells.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("\\s+"));
+}
+
+describe("renderInvoicePdf", () => {
+  it("produces a PDF, byte for byte the same each time, dated by the issue date", async () => {
+    const a = await renderInvoicePdf(october2026Invoice);
+    const b = await renderInvoicePdf(structuredClone(october2026Invoice));
+    expect(a.subarray(0, 5).toString("latin1")).toBe("%PDF-");
+    expect(a.subarray(-6).toString("latin1")).toContain("%%EOF");
+    expect(a.equals(b)).toBe(true);
+    expect(a.toString("latin1")).toContain("(D:20261101000000Z)");
+  });
+
+  it("rejects an issue date that is not YYYY-MM-DD", async () => {
+    for (const issueDate of ["2026-13-45", "2026-02-31", "1 Nov 2026"]) {
+      await expect(renderInvoicePdf({ ...october2026Invoice, issueDate })).rejects.toThrow(/issueDate/);
+    }
+  });
+
+  it.skipIf(!HAS_PDFTOTEXT)(
+    `shows the lines, taxes per label and formatted totals${SKIP_REASON}`,
+    async () => {
+      const text = pdfText(await renderInvoicePdf(october2026Invoice));
+      for (const row of [
+        rowPattern("web-1 (server 101)", "1 Core, 1 GB RAM", "700", "Hourly", "4,900", "$0.001", "$4.90"),
+        rowPattern("db-1 (server 102)", "1 Core, 1 GB RAM", "730", "Monthly cap", "5,000", "$0.001", "$5.00"),
+        rowPattern("test-1 (server 103)", "2 Cores, 4 GB RAM", "1", "Hourly", "28", "$0.001", "$0.03"),
+        rowPattern("Subtotal", "$9.93"),
+        rowPattern("Special Client Group Discount", "-$0.50"),
+        rowPattern("Net", "$9.43"),
+        rowPattern("City Tax (6%)", "$0.57"),
+        rowPattern("State Tax (2%)", "$0.20"),
+        rowPattern("Total (USD)", "$10.20"),
+        rowPattern("Due date", "2026-11-15"),
+        rowPattern("Billing period", "2026-10"),
+        rowPattern("Please pay $10.20 by 2026-11-15"),
+      ]) {
+        expect(text).toMatch(row);
+      }
+      expect(text).toContain("Acme Web Studio");
+      expect(text).toContain("Page 1 of 1");
+    },
+  );
+
+  it.skipIf(!HAS_PDFTOTEXT)(`prints € and £ from the standard font${SKIP_REASON}`, async () => {
+    const eur: InvoiceDocument = {
+      ...october2026Invoice,
+      currency: { ...october2026Invoice.currency, code: "EUR", displayPrefix: "€" },
+    };
+    expect(pdfText(await renderInvoicePdf(eur))).toMatch(rowPattern("Total (EUR)", "€10.20"));
+    const gbp: InvoiceDocument = {
+      ...october2026Invoice,
+      currency: { ...october2026Invoice.currency, code: "GBP", displayPrefix: "£" },
+    };
+    expect(pdfText(await renderInvoicePdf(gbp))).toMatch(rowPattern("City Tax (6%)", "£0.57"));
+  });
+
+  it.skipIf(!HAS_PDFTOTEXT)(
+    `falls back to the ISO code for a symbol the font lacks${SKIP_REASON}`,
+    async () => {
+      const inr: InvoiceDocument = {
+        ...october2026Invoice,
+        currency: { ...october2026Invoice.currency, code: "INR", displayPrefix: "₹" },
+        customer: { ...october2026Invoice.customer, name: "Łukasz Wąsowski" },
+      };
+      const text = pdfText(await renderInvoicePdf(inr));
+      expect(text).toMatch(rowPattern("Total (INR)", "INR 10.20"));
+      expect(text).toMatch(rowPattern("4,900", "INR 0.001", "INR 4.90"));
+      expect(text).not.toContain("₹");
+      expect(text).toContain("?ukasz Wasowski");
+    },
+  );
+
+  it.skipIf(!HAS_PDFTOTEXT)(
+    `continues a long line table on further pages under repeated headings${SKIP_REASON}`,
+    async () => {
+      const line = october2026Invoice.lines[0]!;
+      const lines = Array.from({ length: 90 }, (_, i) => ({
+        ...line,
+        description: `server-${String(i + 1).padStart(3, "0")} with a long name that wraps`,
+      }));
+      const pdf = await renderInvoicePdf({ ...october2026Invoice, lines });
+      const text = pdfText(pdf);
+      const pages = text.split("\f").filter((p) => p.trim() !== "");
+      expect(pages.length).toBeGreaterThanOrEqual(3);
+      pages.forEach((page, i) => {
+        expect(page).toContain(`Page ${i + 1} of ${pages.length}`);
+        expect(page).toMatch(
+          rowPattern("Description", "Plan", "Hours", "Charge", "Tokens", "Unit cost", "Amount"),
+        );
+      });
+      for (const n of ["001", "045", "090"]) expect(text).toContain(`server-${n}`);
+      expect(pages.at(-1)).toMatch(rowPattern("Total (USD)", "$10.20"));
+    },
+  );
+});
