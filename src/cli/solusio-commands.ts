@@ -3,6 +3,7 @@ import { systemContext, openMigratedDatabase } from "../app.ts";
 import { type Config, loadConfig } from "../config.ts";
 import { ServiceError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
+import { closePreservingExitCode } from "./close-database.ts";
 import { readSandboxAddress } from "../sandbox/start-sandbox.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { runDoctor } from "../services/setup/doctor.ts";
@@ -60,7 +61,7 @@ async function withSolusio<T>(
       await solusio.connection.close();
     }
   } finally {
-    await handle.close();
+    await closePreservingExitCode(handle);
   }
 }
 

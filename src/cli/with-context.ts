@@ -1,6 +1,7 @@
 import { systemContext, openMigratedDatabase } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
+import { closePreservingExitCode } from "./close-database.ts";
 import type { ServiceContext } from "../services/context.ts";
 
 /** Opens the configured database (migrated), runs one command's work, and always closes it. */
@@ -15,6 +16,6 @@ export async function withSystemContext<T>(work: (ctx: ServiceContext) => Promis
   try {
     return await work(systemContext(handle, config, logger, "cli"));
   } finally {
-    await handle.close();
+    await closePreservingExitCode(handle);
   }
 }

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
+
+let h: SolusioHarness;
+
+beforeAll(async () => {
+  h = await startSolusioHarness({ SOLUSIO_DEFAULT_LIMIT_GROUP: "", SOLUSIO_LIMIT_GROUPS: "[]" });
+  h.runner.start();
+});
+afterAll(async () => h?.close());
+
+describe("reconciliation", () => {
+  it("reports every kind of drift, and --fix repairs what billing owns", async () => {
+    const ids: number[] = [];
+    for (const email of ["r1@example.com", "r2@example.com", "r3@example.com"]) {
+      ids.push(
+        (await h.server.api("POST", "/api/v1/customers", { email, country: "DE", currency: "EUR" })).body.data
+          .id,
+      );
+    }
+    await waitForJobs(h.db);
+    const users = (await h.emu("GET", "/api/v1/users?per_page=100")).body.data as any[];
+    const userOf = (id: number) => users.find((u) => u.billing_user_id === id);
+    // Someone edits SolusIO behind billing's back.
+    await h.emu("PUT", `/api/v1/users/${userOf(ids[0]!).id}`, { status: "suspended" });
+    await h.emu("PATCH", `/api/v1/users/${userOf(ids[1]!).id}`, { email: "changed@example.com" });
+    await h.emu("DELETE", `/api/v1/users/${userOf(ids[2]!).id}`);
+    await h.emu("POST", "/api/v1/users", {
+      email: "stray@example.com",
+      password: "pw-123456",
+      status: "active",
+    });
+
+    const report = await h.server.api("POST", "/api/v1/solusio/reconcile", {});
+    expect(report.status).toBe(200);
+    const kinds = report.body.data.drift.map(
+      (d: { kind: string; customer_id: number | null }) => `${d.kind}:${d.customer_id}`,
+    );
+    expect(kinds.sort()).toEqual(
+      [
+        `status_differs:${ids[0]}`,
+        `email_differs:${ids[1]}`,
+        `missing_in_solusio:${ids[2]}`,
+        "unknown_to_billing:null",
+      ].sort(),
+    );
+    expect(report.body.data.fixed).toEqual([]);
+
+    const fixed = await h.server.api("POST", "/api/v1/solusio/reconcile", { fix: true });
+    expect(fixed.body.data.fixed.sort()).toEqual([...ids].sort());
+    await waitForJobs(h.db);
+    const again = await h.server.api("POST", "/api/v1/solusio/reconcile", {});
+    // Only the user billing does not own is left, untouched.
+    expect(again.body.data.drift.map((d: { kind: string }) => d.kind)).toEqual(["unknown_to_billing"]);
+  });
+});

@@ -1,0 +1,91 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
+import type { DatabaseHandle } from "../../src/db/open-database.ts";
+import { createTestDatabase } from "../helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../helpers/test-server.ts";
+
+// `tokenbill solusio doctor` and `setup --apply` as an operator runs them, against a fresh emulator.
+
+const run = promisify(execFile);
+const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
+let emulator: RunningEmulator;
+let handle: DatabaseHandle;
+let tokenbill: TestServer;
+let env: NodeJS.ProcessEnv;
+
+async function cli(...args: string[]) {
+  try {
+    const r = await run(process.execPath, [bin, ...args], {
+      env,
+      cwd: mkdtempSync(join(tmpdir(), "tb-cli-")),
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, logger: false });
+  // A tokenbill that answers GetTokenPricing where SolusIO will be told to call.
+  handle = await createTestDatabase();
+  tokenbill = await startTestServer(handle.db);
+  env = {
+    ...process.env,
+    DATABASE_URL: "",
+    DATA_DIR: mkdtempSync(join(tmpdir(), "tb-cli-data-")),
+    SOLUSIO_URL: emulator.apiUrl,
+    SOLUSIO_API_TOKEN: emulator.adminToken,
+    TOKENBILL_PUBLIC_URL: tokenbill.url,
+  };
+});
+afterAll(async () => {
+  await tokenbill?.close();
+  await handle?.close();
+  await emulator?.close();
+});
+
+describe("tokenbill solusio", () => {
+  it("doctor fails on a fresh SolusIO, setup shows a dry run then applies, and doctor then passes", async () => {
+    const before = await cli("solusio", "doctor");
+    expect(before.code).toBe(1);
+    expect(before.stdout).toMatch(/FAIL {2}registration off/);
+    expect(before.stdout).toContain("fix: run `tokenbill solusio setup --apply`");
+
+    const dry = await cli("solusio", "setup");
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("would change: registration");
+    expect(dry.stdout).toContain("Run again with --apply");
+    expect((await cli("solusio", "doctor")).code).toBe(1); // a dry run changed nothing
+
+    const apply = await cli("solusio", "setup", "--apply", "--json");
+    expect(apply.code).toBe(0);
+    expect(JSON.parse(apply.stdout).applied).toEqual([
+      "registration",
+      "billing_integration",
+      "limit_group:Default",
+      "default_limit_group",
+    ]);
+
+    const after = await cli("solusio", "doctor", "--json");
+    expect(after.code, after.stdout).toBe(0);
+    expect(JSON.parse(after.stdout).every((c: { ok: boolean }) => c.ok)).toBe(true);
+    expect((await cli("solusio", "setup")).stdout).toContain("nothing to do");
+  });
+
+  it("explains a wrong token with a non-zero exit", async () => {
+    const saved = env["SOLUSIO_API_TOKEN"];
+    env["SOLUSIO_API_TOKEN"] = "not-the-token";
+    const r = await cli("solusio", "doctor");
+    env["SOLUSIO_API_TOKEN"] = saved;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("FAIL  connection");
+    expect(r.stdout).toContain("SOLUSIO_API_TOKEN");
+  });
+});
