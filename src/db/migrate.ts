@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationResultSet, Migrator } from "kysely";
+import { type Kysely, type Migration, type MigrationResultSet, Migrator, sql } from "kysely";
 import * as m001 from "./migrations/001-token-economy.ts";
 import * as m002 from "./migrations/002-pricing-version.ts";
 import * as m003 from "./migrations/003-solusio-sync.ts";
@@ -16,9 +16,13 @@ const MIGRATIONS: Record<string, Migration> = {
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables in every schema unless told which: with several tokenbill
+  // schemas on one PostgreSQL (tests, benchmarks, tenants) it would find another schema's and skip its own.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableSchema: rows[0]!.schema,
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
