@@ -7,6 +7,7 @@ import type { JobRunner } from "./jobs/job-runner.ts";
 import { seedDemo } from "./sandbox/seed-demo.ts";
 import { type Sandbox, startSandbox } from "./sandbox/start-sandbox.ts";
 import type { ServiceContext } from "./services/context.ts";
+import { ensureBootstrapKey } from "./services/api-keys/bootstrap-key.ts";
 import { applySetup, planSetup } from "./services/setup/plan-setup.ts";
 import { sandboxWanted } from "./solusio/connect-solusio.ts";
 import { configuredIntegration, createJobRunner, type SolusioIntegration } from "./solusio/integration.ts";
@@ -34,6 +35,8 @@ export function systemContext(
 
 export interface RunningServer {
   url: string;
+  /** Where the first-start admin API key was left (embedded default only). */
+  adminKeyFile?: string | undefined;
   sandbox?: { emulatorUrl: string; adminToken: string; demoCustomers: boolean } | undefined;
   close(): Promise<void>;
 }
@@ -62,6 +65,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const port = typeof address === "object" && address ? address.port : config.PORT;
     const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
 
+    const adminKeyFile =
+      handle.kind === "pglite" && config.DATA_DIR !== "memory://"
+        ? await ensureBootstrapKey(systemContext(handle, config, logger, "system"), config.DATA_DIR)
+        : undefined;
+    if (adminKeyFile) logger.info({ file: adminKeyFile }, "an admin API key is in this file");
     let demoCustomers = false;
     if (sandbox && solusio) {
       // The sandbox SolusIO must call this very server for prices, whatever port it got.
@@ -81,6 +89,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     }
     return {
       url,
+      adminKeyFile,
       sandbox: sandbox && {
         emulatorUrl: sandbox.emulator.url,
         adminToken: sandbox.emulator.adminToken,

@@ -12,14 +12,12 @@ import { withSystemContext } from "./with-context.ts";
 
 // The `tokenbill` command. Each sub-command parses its arguments, calls services, prints; nothing more.
 
-function sandboxBanner(
-  url: string,
-  emulatorUrl: string,
-  config: { TOKENBILL_ADMIN_API_KEY?: string | undefined },
-): string {
-  const key = config.TOKENBILL_ADMIN_API_KEY
-    ? "$TOKENBILL_ADMIN_API_KEY"
-    : "<key from: npx tokenbill apikey create --name me>";
+function keyHint(config: { TOKENBILL_ADMIN_API_KEY?: string | undefined }, file: string | undefined): string {
+  if (config.TOKENBILL_ADMIN_API_KEY) return "$TOKENBILL_ADMIN_API_KEY";
+  return file ? `$(cat ${file})` : "<an admin API key>";
+}
+
+function sandboxBanner(url: string, emulatorUrl: string, key: string): string {
   return [
     "",
     "  ┌─ tokenbill — SANDBOX MODE ─────────────────────────────────────────────",
@@ -59,7 +57,7 @@ program
         { sandbox: true, emulator: server.sandbox.emulatorUrl },
         "SANDBOX MODE: SolusIO is the built-in emulator",
       );
-      process.stderr.write(sandboxBanner(server.url, server.sandbox.emulatorUrl, config));
+      process.stderr.write(sandboxBanner(server.url, server.sandbox.emulatorUrl, keyHint(config, server.adminKeyFile)));
     }
     let stopping = false;
     const stop = async (signal: string) => {

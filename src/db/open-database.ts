@@ -3,6 +3,7 @@ import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
+import { lockDataDir } from "./data-dir-lock.ts";
 import type { Database } from "./schema.ts";
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -36,24 +37,33 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   let dataDir: string | undefined;
+  let unlock: (() => void) | undefined;
   if (!options.memory && options.dataDir && options.dataDir !== "memory://") {
     mkdirSync(options.dataDir, { recursive: true });
     dataDir = options.dataDir;
+    unlock = lockDataDir(dataDir);
   }
   // One options object: PGlite.create(undefined, options) would drop the options.
-  const client = await PGlite.create({
-    ...(dataDir ? { dataDir } : {}),
-    parsers: {
-      [pgliteTypes.INT8]: (value: string) => BigInt(value),
-      [pgliteTypes.NUMERIC]: (value: string) => value,
-    },
-  });
+  let client: PGlite;
+  try {
+    client = await PGlite.create({
+      ...(dataDir ? { dataDir } : {}),
+      parsers: {
+        [pgliteTypes.INT8]: (value: string) => BigInt(value),
+        [pgliteTypes.NUMERIC]: (value: string) => value,
+      },
+    });
+  } catch (error) {
+    unlock?.();
+    throw error;
+  }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
   return {
     db,
     kind: "pglite",
     close: async () => {
       await db.destroy();
+      unlock?.();
     },
   };
 }
