@@ -63,7 +63,12 @@ async function syncExisting(deps: SyncDeps, job: ClaimedJob, customerId: bigint)
   if (!customer) return; // deleted since; the deletion's own job follows in order
   const billingUserId = Number(customer.id);
   const limitGroupId = await deps.limitGroupId(customer.limit_group);
-  let user = await findUser(deps, customer.solusio_user_id, customer.email);
+  // A customer never synced before is created straight away; SolusIO's 422 for a taken e-mail sends us
+  // to the search-and-adopt path below. That saves a full user search per new customer.
+  let user =
+    customer.solusio_user_id === null && job.attempts === 1
+      ? undefined
+      : await findUser(deps, customer.solusio_user_id, customer.email);
   if (!user) {
     try {
       user = await deps.api.createUser({
@@ -86,27 +91,19 @@ async function syncExisting(deps: SyncDeps, job: ClaimedJob, customerId: bigint)
   if (user.status !== customer.status || user.billing_user_id !== billingUserId || groupDiffers) {
     user = await deps.api.putUser(user.id, { status: customer.status, billingUserId, limitGroupId });
   }
+  // One statement: store the user id, and say in_sync only if no later change is queued behind this job
+  // (that job will say so when it has run).
+  const laterJobQueued = sql<boolean>`exists (select 1 from job where ordering_key = ${customerOrderingKey(customerId)}
+    and status in ('pending', 'running') and id <> ${job.id})`;
   await deps.db
     .updateTable("customer")
-    .set({ solusio_user_id: BigInt(user.id), synced_at: new Date() })
+    .set({
+      solusio_user_id: BigInt(user.id),
+      synced_at: new Date(),
+      sync_state: sql`case when ${laterJobQueued} then sync_state else 'in_sync' end`,
+      sync_error: sql`case when ${laterJobQueued} then sync_error else null end`,
+    })
     .where("id", "=", customerId)
-    .execute();
-  // In sync only if no later change is queued behind this job; otherwise that job will say so.
-  await deps.db
-    .updateTable("customer")
-    .set({ sync_state: "in_sync", sync_error: null })
-    .where("id", "=", customerId)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom("job")
-            .select(sql`1`.as("one"))
-            .where("ordering_key", "=", customerOrderingKey(customerId))
-            .where("status", "in", ["pending", "running"])
-            .where("id", "!=", job.id),
-        ),
-      ),
-    )
     .execute();
 }
 
