@@ -1,0 +1,58 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+// The README's start command with nothing configured: tokenbill plus the in-process SolusIO emulator,
+// set up and seeded, every step of the integration working end to end.
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) c.kill("SIGTERM");
+});
+
+describe("sandbox mode", () => {
+  it("starts the emulator, applies setup, syncs the demo customers, prices them and logs them in", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "tb-sandbox-"));
+    const env = { ...process.env, PORT: "0", SANDBOX_EMULATOR_PORT: "0", DATABASE_URL: "", DATA_DIR: "./data" };
+    for (const key of ["SOLUSIO_URL", "SOLUSIO_API_TOKEN", "TOKENBILL_ADMIN_API_KEY", "TOKENBILL_SANDBOX"]) delete env[key];
+    const child = spawn(process.execPath, [join(import.meta.dirname, "..", "bin", "tokenbill.mjs"), "serve"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    await expect.poll(() => stderr.includes("SANDBOX MODE") && /tokenbill is listening/.test(stdout), { timeout: 60_000, interval: 100 }).toBe(true);
+    expect(stdout).toContain("SANDBOX MODE: SolusIO is the built-in emulator");
+    const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)","pricing"/.exec(stdout)![1]!;
+    const emulatorUrl = /SolusIO emulator API {2}(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(stderr)![1]!;
+    const key = readFileSync(join(cwd, "data", "admin-api-key"), "utf8").trim();
+    expect(stdout).not.toContain(key);
+    expect(stderr).not.toContain(key);
+    const api = async (method: string, path: string) =>
+      (await fetch(url + path, { method, headers: { authorization: `Bearer ${key}` } })).json();
+
+    await expect
+      .poll(async () => (await api("GET", "/api/v1/customers")).data.map((c: { sync: { state: string } }) => c.sync.state), {
+        timeout: 30_000,
+        interval: 200,
+      })
+      .toEqual(["in_sync", "in_sync", "in_sync"]);
+
+    const pricing = await (
+      await fetch(`${url}/solusio/api`, { method: "POST", body: new URLSearchParams({ action: "GetTokenPricing", userid: "1" }) })
+    ).json();
+    expect(pricing.user_token_unit_cost).toBe(0.00102714);
+
+    const sso = await api("POST", "/api/v1/customers/1/sso");
+    expect(sso.data.url.startsWith(`${emulatorUrl}/auth/by_token/`)).toBe(true);
+    const login = await fetch(sso.data.url, { redirect: "manual" });
+    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    const page = await fetch(new URL(login.headers.get("location")!, emulatorUrl), { headers: { cookie } });
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain("ada@example.com");
+    expect(html).toContain("$5.14"); // 5000 tokens × 0.00102714 on the seed's 1 Core, 1 GB RAM plan
+  }, 120_000);
+});
