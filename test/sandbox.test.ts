@@ -15,15 +15,31 @@ afterAll(() => {
 describe("sandbox mode", () => {
   it("starts the emulator, applies setup, syncs the demo customers, prices them and logs them in", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "tb-sandbox-"));
-    const env = { ...process.env, PORT: "0", SANDBOX_EMULATOR_PORT: "0", DATABASE_URL: "", DATA_DIR: "./data" };
-    for (const key of ["SOLUSIO_URL", "SOLUSIO_API_TOKEN", "TOKENBILL_ADMIN_API_KEY", "TOKENBILL_SANDBOX"]) delete env[key];
-    const child = spawn(process.execPath, [join(import.meta.dirname, "..", "bin", "tokenbill.mjs"), "serve"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const env = {
+      ...process.env,
+      PORT: "0",
+      SANDBOX_EMULATOR_PORT: "0",
+      DATABASE_URL: "",
+      DATA_DIR: "./data",
+    };
+    for (const key of ["SOLUSIO_URL", "SOLUSIO_API_TOKEN", "TOKENBILL_ADMIN_API_KEY", "TOKENBILL_SANDBOX"])
+      delete env[key];
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, "..", "bin", "tokenbill.mjs"), "serve"],
+      { cwd, env, stdio: ["ignore", "pipe", "pipe"] },
+    );
     children.push(child);
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    await expect.poll(() => stderr.includes("SANDBOX MODE") && /tokenbill is listening/.test(stdout), { timeout: 60_000, interval: 100 }).toBe(true);
+    await expect
+      .poll(() => stderr.includes("SANDBOX MODE") && /tokenbill is listening/.test(stdout), {
+        timeout: 60_000,
+        interval: 100,
+      })
+      .toBe(true);
     expect(stdout).toContain("SANDBOX MODE: SolusIO is the built-in emulator");
     const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)","pricing"/.exec(stdout)![1]!;
     const emulatorUrl = /SolusIO emulator API {2}(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(stderr)![1]!;
@@ -34,14 +50,21 @@ describe("sandbox mode", () => {
       (await fetch(url + path, { method, headers: { authorization: `Bearer ${key}` } })).json();
 
     await expect
-      .poll(async () => (await api("GET", "/api/v1/customers")).data.map((c: { sync: { state: string } }) => c.sync.state), {
-        timeout: 30_000,
-        interval: 200,
-      })
+      .poll(
+        async () =>
+          (await api("GET", "/api/v1/customers")).data.map((c: { sync: { state: string } }) => c.sync.state),
+        {
+          timeout: 30_000,
+          interval: 200,
+        },
+      )
       .toEqual(["in_sync", "in_sync", "in_sync"]);
 
     const pricing = await (
-      await fetch(`${url}/solusio/api`, { method: "POST", body: new URLSearchParams({ action: "GetTokenPricing", userid: "1" }) })
+      await fetch(`${url}/solusio/api`, {
+        method: "POST",
+        body: new URLSearchParams({ action: "GetTokenPricing", userid: "1" }),
+      })
     ).json();
     expect(pricing.user_token_unit_cost).toBe(0.00102714);
 

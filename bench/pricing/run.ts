@@ -70,7 +70,13 @@ async function main() {
   try {
     const tokenbill = await startChild(
       ["bin/tokenbill.mjs", "serve"],
-      { PORT: "0", DATA_DIR: dataDir, SOLUSIO_PRICING_TOKEN: TOKEN, LOG_LEVEL: "info", TOKENBILL_SANDBOX: "off" },
+      {
+        PORT: "0",
+        DATA_DIR: dataDir,
+        SOLUSIO_PRICING_TOKEN: TOKEN,
+        LOG_LEVEL: "info",
+        TOKENBILL_SANDBOX: "off",
+      },
       /"url":"http:\/\/127\.0\.0\.1:(\d+)"/,
     );
     children.push(tokenbill.child);

@@ -29,7 +29,12 @@ async function direct(): Promise<number> {
           method: "POST",
           dispatcher: agent,
           headers: { authorization: `Bearer ${emulator.adminToken}`, "content-type": "application/json" },
-          body: JSON.stringify({ email: `direct${i}@example.com`, password: "pw-123456", status: "active", billing_user_id: i + 1 }),
+          body: JSON.stringify({
+            email: `direct${i}@example.com`,
+            password: "pw-123456",
+            status: "active",
+            billing_user_id: i + 1,
+          }),
         });
         await r.body.text();
         if (r.statusCode !== 201) throw new Error(`POST users answered ${r.statusCode}`);
@@ -46,21 +51,41 @@ async function throughTokenbill(): Promise<{ rate: number; createSeconds: number
   const emulator = await startEmulator({ port: 0, logger: false });
   // In-memory PGlite, or a throw-away schema on DATABASE_URL's PostgreSQL.
   const handle = await createTestDatabase();
-  const config = parseConfig({ JOB_CONCURRENCY: CONCURRENCY, SOLUSIO_DEFAULT_LIMIT_GROUP: "", SOLUSIO_LIMIT_GROUPS: "[]" });
-  const connection = connectSolusio(handle.db, logger, { apiUrl: emulator.apiUrl, token: emulator.adminToken, tlsInsecure: false, timeoutMs: 10_000 });
+  const config = parseConfig({
+    JOB_CONCURRENCY: CONCURRENCY,
+    SOLUSIO_DEFAULT_LIMIT_GROUP: "",
+    SOLUSIO_LIMIT_GROUPS: "[]",
+  });
+  const connection = connectSolusio(handle.db, logger, {
+    apiUrl: emulator.apiUrl,
+    token: emulator.adminToken,
+    tlsInsecure: false,
+    timeoutMs: 10_000,
+  });
   const integration = integrate(connection, config);
   const runner = createJobRunner(handle.db, config, logger, integration, { pollMs: 10 })!;
   const ctx = systemContext(handle, config, logger, "bench", integration);
   const started = performance.now();
   runner.start();
-  const base = { name: "", region: null, tax_exempt: false, status: "active" as const, client_group_id: null, tax_rule_id: null, limit_group: null };
+  const base = {
+    name: "",
+    region: null,
+    tax_exempt: false,
+    status: "active" as const,
+    client_group_id: null,
+    tax_rule_id: null,
+    limit_group: null,
+  };
   // Customers arrive as concurrent admin requests would, with the same concurrency as the baseline.
   let next = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < N) {
         const i = next++;
-        await createCustomer({ ctx, input: { ...base, email: `bench${i}@example.com`, country: "DE", currency: "EUR" } });
+        await createCustomer({
+          ctx,
+          input: { ...base, email: `bench${i}@example.com`, country: "DE", currency: "EUR" },
+        });
         if (i % 50 === 0) runner.wake();
       }
     }),
@@ -87,7 +112,11 @@ async function throughTokenbill(): Promise<{ rate: number; createSeconds: number
 
 const directRate = await direct();
 const tb = await throughTokenbill();
-process.stdout.write(`customers: ${N}, concurrency ${CONCURRENCY}, database ${process.env["DATABASE_URL"] ? "PostgreSQL" : "PGlite"}\n`);
+process.stdout.write(
+  `customers: ${N}, concurrency ${CONCURRENCY}, database ${process.env["DATABASE_URL"] ? "PostgreSQL" : "PGlite"}\n`,
+);
 process.stdout.write(`direct POST users: ${directRate.toFixed(0)} users/s\n`);
-process.stdout.write(`tokenbill create + deliver: ${tb.rate.toFixed(0)} users/s (creating took ${tb.createSeconds.toFixed(1)} s)\n`);
+process.stdout.write(
+  `tokenbill create + deliver: ${tb.rate.toFixed(0)} users/s (creating took ${tb.createSeconds.toFixed(1)} s)\n`,
+);
 process.stdout.write(`ratio: ${(tb.rate / directRate).toFixed(3)}\n`);

@@ -10,7 +10,6 @@ export function startTestEmulator(opts: StartEmulatorOptions = {}): Promise<Runn
   return startEmulator({ port: 0, logger: false, now: T0, adminToken: ADMIN_TOKEN, ...opts });
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: tests read answer bodies loosely and assert on them.
 type Loose = any;
 
 export interface Reply<T = Loose> {

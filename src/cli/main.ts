@@ -57,7 +57,9 @@ program
         { sandbox: true, emulator: server.sandbox.emulatorUrl },
         "SANDBOX MODE: SolusIO is the built-in emulator",
       );
-      process.stderr.write(sandboxBanner(server.url, server.sandbox.emulatorUrl, keyHint(config, server.adminKeyFile)));
+      process.stderr.write(
+        sandboxBanner(server.url, server.sandbox.emulatorUrl, keyHint(config, server.adminKeyFile)),
+      );
     }
     let stopping = false;
     const stop = async (signal: string) => {
