@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ERROR_CODES } from "../errors.ts";
 import type { AnyRouteSpec } from "./route.ts";
 
 // Builds the OpenAPI 3.1 document from the routes' own zod schemas (the ones they validate with).
@@ -33,18 +34,7 @@ const ErrorEnvelope: JsonSchema = {
       type: "object",
       required: ["code", "message", "requestId"],
       properties: {
-        code: {
-          type: "string",
-          enum: [
-            "NOT_FOUND",
-            "VALIDATION",
-            "CONFLICT",
-            "UNAUTHORIZED",
-            "FORBIDDEN",
-            "UPSTREAM_UNAVAILABLE",
-            "INTERNAL",
-          ],
-        },
+        code: { type: "string", enum: [...ERROR_CODES] },
         message: { type: "string" },
         requestId: { type: "string" },
         issues: {
