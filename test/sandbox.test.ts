@@ -15,7 +15,7 @@ afterAll(() => {
 describe("sandbox mode", () => {
   it("starts the emulator, applies setup, syncs the demo customers, prices them and logs them in", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "tb-sandbox-"));
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: "0",
       SANDBOX_EMULATOR_PORT: "0",
