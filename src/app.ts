@@ -10,7 +10,8 @@ import type { ServiceContext } from "./services/context.ts";
 import { ensureBootstrapKey } from "./services/api-keys/bootstrap-key.ts";
 import { applySetup, planSetup } from "./services/setup/plan-setup.ts";
 import { sandboxWanted } from "./solusio/connect-solusio.ts";
-import { configuredIntegration, createJobRunner, type SolusioIntegration } from "./solusio/integration.ts";
+import { createJobRunner } from "./jobs/create-job-runner.ts";
+import { configuredIntegration, type SolusioIntegration } from "./solusio/integration.ts";
 
 // The composition root: configuration → database (migrated) → SolusIO (configured, or the sandbox) →
 // job runner → HTTP server.
@@ -57,8 +58,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       closers.push(() => sandbox!.close());
       solusio = sandbox.integration;
     }
-    const runner: JobRunner | undefined = createJobRunner(handle.db, config, logger, solusio);
-    const app = await buildServer({ config, db: handle.db, logger, solusio, onWrite: () => runner?.wake() });
+    const runner: JobRunner = createJobRunner(handle.db, config, logger, solusio);
+    const app = await buildServer({ config, db: handle.db, logger, solusio, onWrite: () => runner.wake() });
     closers.push(() => app.close());
     await app.listen({ host: config.HOST, port: config.PORT });
     const address = app.server.address();
@@ -83,10 +84,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // Re-apply: the demo seed added plan prices that setup pushes to SolusIO.
       await applySetup(await planSetup({ db: handle.db, api: solusio.connection.api, config: effective }));
     }
-    if (runner) {
-      runner.start();
-      closers.push(() => runner.stop());
-    }
+    runner.start();
+    closers.push(() => runner.stop());
     return {
       url,
       adminKeyFile,

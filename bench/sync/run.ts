@@ -6,7 +6,8 @@ import { parseConfig } from "../../src/config.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { createCustomer } from "../../src/services/customers/customers.ts";
 import { connectSolusio } from "../../src/solusio/connect-solusio.ts";
-import { createJobRunner, integrate } from "../../src/solusio/integration.ts";
+import { createJobRunner } from "../../src/jobs/create-job-runner.ts";
+import { integrate } from "../../src/solusio/integration.ts";
 
 // User sync throughput: N customers created in tokenbill and delivered to the SolusIO emulator by the job
 // runner (each delivery = search by e-mail + POST users + bookkeeping), against the emulator's raw
@@ -63,7 +64,7 @@ async function throughTokenbill(): Promise<{ rate: number; createSeconds: number
     timeoutMs: 10_000,
   });
   const integration = integrate(connection, config);
-  const runner = createJobRunner(handle.db, config, logger, integration, { pollMs: 10 })!;
+  const runner = createJobRunner(handle.db, config, logger, integration, { pollMs: 10 });
   const ctx = systemContext(handle, config, logger, "bench", integration);
   const started = performance.now();
   runner.start();

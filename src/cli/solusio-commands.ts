@@ -10,12 +10,8 @@ import { runDoctor } from "../services/setup/doctor.ts";
 import { applySetup, planSetup } from "../services/setup/plan-setup.ts";
 import { reconcileSolusio } from "../services/sync/reconcile.ts";
 import { connectSolusio } from "../solusio/connect-solusio.ts";
-import {
-  configuredIntegration,
-  createJobRunner,
-  integrate,
-  type SolusioIntegration,
-} from "../solusio/integration.ts";
+import { createJobRunner } from "../jobs/create-job-runner.ts";
+import { configuredIntegration, integrate, type SolusioIntegration } from "../solusio/integration.ts";
 
 /** The configured SolusIO, else the sandbox that `tokenbill serve` is running on this data directory. */
 function cliIntegration(config: Config, ctx: ServiceContext): SolusioIntegration {
@@ -141,7 +137,7 @@ export function addSolusioCommands(program: Command): void {
             backoffBaseMs: 200,
             backoffCapMs: 2000,
           });
-          await runner?.drain();
+          await runner.drain();
         }
         if (opts.json) {
           print(JSON.stringify(report, null, 2));

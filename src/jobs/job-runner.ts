@@ -108,7 +108,9 @@ export class JobRunner {
     });
   }
 
+  /** Claims only kinds this runner handles: others (sync jobs while SolusIO is not configured) wait. */
   private async claim(limit: number): Promise<ClaimedJob[]> {
+    if (Object.keys(this.options.handlers).length === 0) return [];
     const lockSeconds = this.options.lockSeconds ?? 60;
     const result = await sql<{
       id: bigint;
@@ -122,7 +124,8 @@ export class JobRunner {
              locked_until = now() + make_interval(secs => ${lockSeconds}), updated_at = now()
        WHERE id IN (
          SELECT j.id FROM job j
-          WHERE ((j.status = 'pending' AND j.run_after <= now())
+          WHERE j.kind IN (${sql.join(Object.keys(this.options.handlers))})
+            AND ((j.status = 'pending' AND j.run_after <= now())
                  OR (j.status = 'running' AND j.locked_until < now()))
             AND (j.ordering_key IS NULL OR NOT EXISTS (
                   SELECT 1 FROM job e

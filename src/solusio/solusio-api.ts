@@ -29,6 +29,17 @@ export class SolusioApi {
     return users.find((u) => u.email.toLowerCase() === email.toLowerCase());
   }
 
+  /**
+   * The user carrying this billing_user_id. `filter[billing_user_id]` is [OURS]: a SolusIO that ignores it
+   * returns every user, and the exact match below still finds the right one (only slower).
+   */
+  async findUserByBillingId(billingUserId: number): Promise<SolusioUser | undefined> {
+    const users = await this.client.listAll("users", SolusioUser, {
+      "filter[billing_user_id]": billingUserId,
+    });
+    return users.find((u) => u.billing_user_id === billingUserId);
+  }
+
   async getUser(id: number): Promise<SolusioUser | undefined> {
     try {
       return (await this.client.call("GET", `users/${id}`, { schema: single(SolusioUser) })).data;

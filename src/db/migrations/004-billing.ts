@@ -134,7 +134,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       CHECK (status <> 'void' OR voided_at IS NOT NULL)
     );
     CREATE INDEX invoice_period_status ON invoice (period, status, customer_id);
-    CREATE INDEX invoice_customer ON invoice (customer_id, period);
 
     CREATE TABLE invoice_line (
       invoice_id text NOT NULL REFERENCES invoice (id) ON DELETE CASCADE,

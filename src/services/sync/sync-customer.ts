@@ -95,7 +95,7 @@ async function syncExisting(deps: SyncDeps, job: ClaimedJob, customerId: bigint)
   // (that job will say so when it has run).
   const laterJobQueued = sql<boolean>`exists (select 1 from job where ordering_key = ${customerOrderingKey(customerId)}
     and status in ('pending', 'running') and id <> ${job.id})`;
-  await deps.db
+  const stored = await deps.db
     .updateTable("customer")
     .set({
       solusio_user_id: BigInt(user.id),
@@ -104,7 +104,11 @@ async function syncExisting(deps: SyncDeps, job: ClaimedJob, customerId: bigint)
       sync_error: sql`case when ${laterJobQueued} then sync_error else null end`,
     })
     .where("id", "=", customerId)
-    .execute();
+    .executeTakeFirst();
+  // The customer was deleted while this job ran: its deletion job may not know this user (it had no id
+  // yet, and the e-mail may have changed since), so this job undoes its own work.
+  if (stored.numUpdatedRows === 0n && user.billing_user_id === billingUserId)
+    await deps.api.deleteUser(user.id);
 }
 
 async function deleteUser(
@@ -112,12 +116,13 @@ async function deleteUser(
   customerId: bigint,
   deleted: NonNullable<SyncCustomerPayload["deleted"]>,
 ): Promise<void> {
-  const user = await findUser(
-    deps,
-    deleted.solusioUserId === null ? null : BigInt(deleted.solusioUserId),
-    deleted.email,
-  );
+  const billingUserId = Number(customerId);
+  const storedId = deleted.solusioUserId === null ? null : BigInt(deleted.solusioUserId);
+  let user = await findUser(deps, storedId, deleted.email);
   // Never delete a SolusIO user that belongs to another billing customer.
-  if (!user || (user.billing_user_id !== null && user.billing_user_id !== Number(customerId))) return;
-  await deps.api.deleteUser(user.id);
+  if (user && user.billing_user_id !== null && user.billing_user_id !== billingUserId) user = undefined;
+  // A user created by a job that raced the deletion may carry neither the stored id nor the last e-mail:
+  // billing_user_id is the last resort.
+  user ??= await deps.api.findUserByBillingId(billingUserId);
+  if (user) await deps.api.deleteUser(user.id);
 }

@@ -1,0 +1,63 @@
+import { ServiceError } from "../../errors.ts";
+import type { InvoiceDocument } from "../../invoicing/invoice-document.ts";
+import type { Invoice } from "./invoice-schemas.ts";
+
+/**
+ * The renderings' view model (src/invoicing) of a stored invoice read with its lines. Only a numbered
+ * invoice has a document: a draft has no number or issue date yet (billing-rules §5).
+ */
+export function invoiceDocumentOf(invoice: Invoice, seller: InvoiceDocument["seller"]): InvoiceDocument {
+  if (invoice.number === null || invoice.issue_date === null || invoice.due_date === null) {
+    throw new ServiceError(
+      "CONFLICT",
+      `invoice ${invoice.id} is a ${invoice.status} without a number: it has no document`,
+    );
+  }
+  if (!invoice.lines) throw new ServiceError("INTERNAL", `invoice ${invoice.id} was read without its lines`);
+  const c = invoice.currency;
+  return {
+    number: invoice.number,
+    status: invoice.status,
+    issueDate: invoice.issue_date,
+    dueDate: invoice.due_date,
+    period: invoice.period,
+    periodStart: invoice.period_start,
+    periodEnd: invoice.period_end,
+    seller,
+    customer: { id: invoice.customer_id, ...invoice.customer },
+    currency: {
+      code: c.code,
+      exponent: c.exponent,
+      displayPrefix: c.display_prefix,
+      displaySuffix: c.display_suffix,
+      thousandsSeparator: c.thousands_separator,
+      decimalsSeparator: c.decimals_separator,
+    },
+    lines: invoice.lines.map((l) => ({
+      description:
+        l.kind === "server"
+          ? `${l.server.name} (server ${l.server.id})`
+          : `${l.server.name} (server ${l.server.id}): ${l.quantity} additional IP${l.quantity === 1n ? "" : "s"}`,
+      plan: l.plan,
+      hours: l.hours,
+      chargeKind: l.charge_kind,
+      tokens: l.tokens,
+      unitCost: l.unit_cost,
+      amount: l.amount,
+    })),
+    subtotal: invoice.subtotal,
+    discounts: invoice.discounts.map((d) => ({ name: d.name, amount: d.amount })),
+    net: invoice.net,
+    taxes: invoice.taxes.map((t) => ({ label: t.label, rate: t.rate, amount: t.amount })),
+    total: invoice.total,
+    ...(invoice.payment
+      ? {
+          paid: {
+            amount: invoice.payment.amount,
+            date: invoice.payment.date,
+            reference: invoice.payment.reference,
+          },
+        }
+      : {}),
+  };
+}

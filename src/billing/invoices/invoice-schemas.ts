@@ -1,0 +1,208 @@
+import type { Selectable } from "kysely";
+import { z } from "zod";
+import type { InvoiceLineTable, InvoiceTable } from "../../db/schema.ts";
+import { PageQuery } from "../../services/pagination.ts";
+import { id } from "../../services/schemas.ts";
+
+// The admin API's view of invoices (issue 5 item 4). Amounts are integers in minor units of the invoice's
+// currency; unit costs, multipliers and rates are exact decimal strings.
+
+const minor = z.bigint().meta({ type: "integer", description: "minor units (cents for USD)" });
+const InvoiceStatus = z.enum(["draft", "finalized", "paid", "void"]);
+
+export const InvoiceLine = z.object({
+  position: z.number().int(),
+  kind: z.enum(["server", "additional_ips"]),
+  server: z.object({ id: z.number().int(), uuid: z.string(), name: z.string() }),
+  plan: z.string(),
+  server_created_at: z.string(),
+  server_deleted_at: z.string().nullable(),
+  quantity: z
+    .bigint()
+    .meta({ type: "integer", description: "1 for a server, the IP count for additional IPs" }),
+  hours: z.bigint().meta({ type: "integer" }),
+  charge_kind: z.enum(["hourly", "monthly_cap", "monthly_fixed", "free"]),
+  tokens: z
+    .bigint()
+    .meta({ type: "integer", description: "billed tokens (SolusIO's figure when it reports one)" }),
+  recomputed_tokens: z.bigint().meta({ type: "integer", description: "tokenbill's billing-rules §2 figure" }),
+  unit_cost: z.string().meta({ description: "B, the token unit cost" }),
+  amount: minor,
+});
+export type InvoiceLine = z.output<typeof InvoiceLine>;
+
+export const Invoice = z.object({
+  id: z.string(),
+  number: z.string().nullable(),
+  status: InvoiceStatus,
+  customer_id: z.number().int(),
+  period: z.string(),
+  period_start: z.string(),
+  period_end: z.string(),
+  customer: z.object({
+    name: z.string(),
+    email: z.string(),
+    country: z.string(),
+    region: z.string().nullable(),
+  }),
+  currency: z.object({
+    code: z.string(),
+    exponent: z.number().int(),
+    display_prefix: z.string(),
+    display_suffix: z.string(),
+    thousands_separator: z.string(),
+    decimals_separator: z.string(),
+  }),
+  base_token_unit_cost: z.string(),
+  tokens: z.bigint().meta({ type: "integer" }),
+  subtotal: minor,
+  discounts: z.array(z.object({ name: z.string(), multiplier: z.string(), amount: minor })),
+  discount_total: minor,
+  net: minor,
+  taxes: z.array(z.object({ label: z.string(), rate: z.string(), amount: minor })),
+  tax_compound: z.boolean(),
+  tax_exempt: z.boolean(),
+  tax_total: minor,
+  total: minor,
+  issue_date: z.string().nullable(),
+  due_date: z.string().nullable(),
+  finalized_at: z.string().nullable(),
+  payment: z
+    .object({ amount: minor, date: z.string(), reference: z.string(), recorded_at: z.string() })
+    .nullable(),
+  void: z.object({ at: z.string(), reason: z.string() }).nullable(),
+  billing_run_id: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  lines: z.array(InvoiceLine).optional().meta({ description: "only when one invoice is read" }),
+});
+export type Invoice = z.output<typeof Invoice>;
+
+interface StoredCurrency {
+  code: string;
+  exponent: number;
+  displayPrefix: string;
+  displaySuffix: string;
+  thousandsSeparator: string;
+  decimalsSeparator: string;
+}
+
+export function presentInvoice(
+  row: Selectable<InvoiceTable>,
+  lines?: Selectable<InvoiceLineTable>[],
+): Invoice {
+  const currency = row.currency as StoredCurrency;
+  const amounts = <T extends { amount: string }>(list: unknown) =>
+    (list as T[]).map((x) => ({ ...x, amount: BigInt(x.amount) }));
+  return {
+    id: row.id,
+    number: row.number,
+    status: row.status,
+    customer_id: Number(row.customer_id),
+    period: row.period,
+    period_start: row.period_start.toISOString(),
+    period_end: row.period_end.toISOString(),
+    customer: {
+      name: row.customer_name,
+      email: row.customer_email,
+      country: row.customer_country,
+      region: row.customer_region,
+    },
+    currency: {
+      code: currency.code,
+      exponent: currency.exponent,
+      display_prefix: currency.displayPrefix,
+      display_suffix: currency.displaySuffix,
+      thousands_separator: currency.thousandsSeparator,
+      decimals_separator: currency.decimalsSeparator,
+    },
+    base_token_unit_cost: row.base_token_unit_cost.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, ""),
+    tokens: row.tokens,
+    subtotal: row.subtotal,
+    discounts: amounts<{ name: string; multiplier: string; amount: string }>(row.discounts),
+    discount_total: row.discount_total,
+    net: row.net,
+    taxes: amounts<{ label: string; rate: string; amount: string }>(row.taxes),
+    tax_compound: row.tax_compound,
+    tax_exempt: row.tax_exempt,
+    tax_total: row.tax_total,
+    total: row.total,
+    issue_date: row.issue_date,
+    due_date: row.due_date,
+    finalized_at: row.finalized_at?.toISOString() ?? null,
+    payment:
+      row.paid_amount !== null && row.paid_date !== null && row.paid_at !== null
+        ? {
+            amount: row.paid_amount,
+            date: row.paid_date,
+            reference: row.paid_reference ?? "",
+            recorded_at: row.paid_at.toISOString(),
+          }
+        : null,
+    void: row.voided_at ? { at: row.voided_at.toISOString(), reason: row.void_reason ?? "" } : null,
+    billing_run_id: row.billing_run_id,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+    ...(lines ? { lines: lines.map(presentLine) } : {}),
+  };
+}
+
+function presentLine(l: Selectable<InvoiceLineTable>): InvoiceLine {
+  return {
+    position: l.position,
+    kind: l.kind,
+    server: { id: Number(l.server_id), uuid: l.server_uuid, name: l.server_name },
+    plan: l.plan_name,
+    server_created_at: l.server_created_at.toISOString(),
+    server_deleted_at: l.server_deleted_at?.toISOString() ?? null,
+    quantity: l.quantity,
+    hours: l.hours,
+    charge_kind: l.charge_kind,
+    tokens: l.tokens,
+    recomputed_tokens: l.recomputed_tokens,
+    unit_cost: l.unit_cost.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, ""),
+    amount: l.amount,
+  };
+}
+
+export const InvoiceListQuery = PageQuery.extend({
+  period: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/, "must be YYYY-MM")
+    .optional(),
+  customer_id: id.optional(),
+  status: InvoiceStatus.optional(),
+  number: z.string().max(100).optional(),
+});
+export type InvoiceListQuery = z.output<typeof InvoiceListQuery>;
+
+export const InvoiceIdParams = z.object({
+  id: z.string().regex(/^inv_[0-9a-f]{1,64}$/, "must be an invoice id (inv_…)"),
+});
+
+/** A calendar date that exists: 2026-02-30 is refused. */
+export const calendarDateString = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date written YYYY-MM-DD")
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, "is not a calendar date");
+
+export const MarkPaidInput = z
+  .object({
+    amount: z
+      .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,18}$/)])
+      .transform((v) => BigInt(v))
+      .meta({
+        type: "integer",
+        description: "amount received, in minor units; must equal the invoice total",
+      }),
+    date: calendarDateString.meta({ description: "the day the payment arrived" }),
+    reference: z.string().trim().min(1).max(200).meta({ description: "bank or gateway reference" }),
+  })
+  .strict();
+export type MarkPaidInput = z.output<typeof MarkPaidInput>;
+
+export const VoidInput = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+export type VoidInput = z.output<typeof VoidInput>;

@@ -1,0 +1,65 @@
+import { ServiceError } from "../../errors.ts";
+import { recordAudit } from "../../services/audit.ts";
+import type { Tx, VerbArgs } from "../../services/context.ts";
+import { jsonText } from "../json-text.ts";
+import { readInvoice } from "./get-invoice.ts";
+import type { Invoice, MarkPaidInput } from "./invoice-schemas.ts";
+
+/** Locks an invoice for a state change, or says why there is none to change. */
+export async function lockInvoice(trx: Tx, id: string) {
+  const row = await trx
+    .selectFrom("invoice")
+    .select(["id", "status", "total"])
+    .where("id", "=", id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw ServiceError.notFound(`invoice ${id}`);
+  return row;
+}
+
+/**
+ * finalized → paid (billing-rules §5). Partial payments are not modelled: the amount must be the total,
+ * so an invoice marked paid is never short.
+ */
+export async function markInvoicePaid({
+  ctx,
+  input,
+}: VerbArgs<MarkPaidInput & { id: string }>): Promise<Invoice> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await lockInvoice(trx, input.id);
+    if (row.status !== "finalized") {
+      throw new ServiceError(
+        "CONFLICT",
+        `invoice ${input.id} is ${row.status}; only a finalized invoice can be marked paid`,
+      );
+    }
+    if (input.amount !== row.total) {
+      throw ServiceError.validation(
+        "amount",
+        `must equal the invoice total ${row.total} (minor units); partial payments are not supported`,
+      );
+    }
+    const now = ctx.now();
+    await trx
+      .updateTable("invoice")
+      .set({
+        status: "paid",
+        paid_amount: input.amount,
+        paid_date: input.date,
+        paid_reference: input.reference,
+        paid_at: now,
+        updated_at: now,
+      })
+      .where("id", "=", input.id)
+      .execute();
+    const after = await readInvoice(trx, input.id);
+    await recordAudit(trx, ctx, {
+      action: "update",
+      entity: "invoice",
+      entityId: input.id,
+      before: { status: row.status },
+      after: JSON.parse(jsonText({ status: after.status, payment: after.payment })),
+    });
+    return after;
+  });
+}

@@ -1,0 +1,164 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { Decimal } from "../../domain/decimal.ts";
+import { type TaxSet, userTokenUnitCost } from "../../domain/pricing.ts";
+import type { PricingFacts } from "../../services/pricing/pricing-facts.ts";
+import { OCTOBER, section4Usage, usageOf } from "../testing/billing-fixtures.ts";
+import { buildInvoice } from "./build-invoice.ts";
+import { type BillableUsage, recomputeUsage } from "./recompute-usage.ts";
+
+// The invoice a billing run builds from usage (lines per server and per server's IPs, discounts and taxes
+// from PricingFacts), checked against billing-rules §4.5 over random usage, discounts and tax sets.
+// The bound that holds with positive taxes is T × (lines + discounts + taxes) × 0.5 (docs/billing.md);
+// the stated one, (lines + discounts + taxes) × 0.5, is checked where T = 1.
+
+function facts(input: {
+  base: Decimal;
+  exponent: number;
+  multipliers: Decimal[];
+  taxes: TaxSet;
+  taxExempt: boolean;
+}): PricingFacts {
+  const cost = userTokenUnitCost({
+    base: input.base,
+    multipliers: input.multipliers,
+    taxes: input.taxes,
+    taxExempt: input.taxExempt,
+  });
+  return {
+    customerId: 1n,
+    base: input.base,
+    multipliers: input.multipliers.map((m, i) => ({ name: `d${i}`, description: "", multiplier: m })),
+    taxes: input.taxes,
+    taxExempt: input.taxExempt,
+    user: cost.user,
+    currency: {
+      code: "XTS",
+      display_prefix: "",
+      display_suffix: "",
+      thousands_separator: ",",
+      decimals_separator: ".",
+      decimals: input.exponent,
+    },
+  };
+}
+
+const decimal = (maxCoefficient: number, maxScale: number) =>
+  fc
+    .tuple(fc.integer({ min: 0, max: maxCoefficient }), fc.integer({ min: 0, max: maxScale }))
+    .map(([c, s]) => Decimal.of(BigInt(c), s));
+
+const multiplier = decimal(10_000, 4).filter((m) => m.lte(Decimal.ONE));
+const rate = decimal(3000, 2).filter((r) => r.lte(Decimal.fromBigInt(100n)));
+
+const usage = fc.record({
+  server: fc.integer({ min: 1, max: 1_000_000 }),
+  tph: fc.integer({ min: 0, max: 500 }),
+  tpm: fc.integer({ min: 0, max: 200_000 }),
+  startHour: fc.integer({ min: -200, max: 743 }),
+  hours: fc.integer({ min: 0, max: 900 }),
+  ips: fc.integer({ min: 0, max: 4 }),
+});
+
+type UsageSpec = typeof usage extends fc.Arbitrary<infer T> ? T : never;
+
+function billable(u: UsageSpec, index: number): BillableUsage {
+  const created = new Date(OCTOBER.start.getTime() + u.startHour * 3_600_000);
+  const deleted = new Date(created.getTime() + (u.hours * 60 + 7) * 60_000);
+  const record = usageOf({
+    billingUserId: 1n,
+    serverId: u.server * 10 + index,
+    tph: u.tph,
+    tpm: u.tpm,
+    createdAt: created.toISOString(),
+    deletedAt: deleted.toISOString(),
+    ips: { count: u.ips, tph: 1, tpm: 500 },
+  });
+  return recomputeUsage(record, OCTOBER).usage;
+}
+
+describe("buildInvoice", () => {
+  it("builds the §4 example: lines 4900/5000/28 tokens, total 1020", () => {
+    const usages = section4Usage(1n, 1).map((u) => recomputeUsage(u, OCTOBER).usage);
+    const invoice = buildInvoice(
+      usages,
+      facts({
+        base: Decimal.parse("0.001"),
+        exponent: 2,
+        multipliers: [Decimal.parse("0.95")],
+        taxes: {
+          compound: true,
+          rates: [
+            { label: "City Tax", rate: Decimal.parse("6") },
+            { label: "State Tax", rate: Decimal.parse("2") },
+          ],
+        },
+        taxExempt: false,
+      }),
+      "half_away_from_zero",
+    );
+    expect(invoice.lines.map((l) => [l.tokens, l.amount])).toEqual([
+      [4900n, 490n],
+      [5000n, 500n],
+      [28n, 3n],
+    ]);
+    expect([invoice.totals.subtotal, invoice.totals.net, invoice.totals.total]).toEqual([993n, 943n, 1020n]);
+    expect(invoice.discounts).toEqual([{ name: "d0", multiplier: "0.95", amount: 50n }]);
+    expect(invoice.taxes).toEqual([
+      { label: "City Tax", rate: "6", amount: 57n },
+      { label: "State Tax", rate: "2", amount: 20n },
+    ]);
+  });
+
+  it("is deterministic: the same usage in any order gives the same invoice and fingerprint", () => {
+    const f = facts({
+      base: Decimal.parse("0.00091"),
+      exponent: 2,
+      multipliers: [],
+      taxes: { compound: false, rates: [] },
+      taxExempt: false,
+    });
+    const usages = section4Usage(1n, 1).map((u) => recomputeUsage(u, OCTOBER).usage);
+    const a = buildInvoice(usages, f, "half_even");
+    const b = buildInvoice([...usages].reverse(), f, "half_even");
+    expect(b.fingerprint).toBe(a.fingerprint);
+    expect(b.lines).toEqual(a.lines);
+  });
+
+  it("§4.5: |total − Σ tokens × U| ≤ T × (lines + discounts + taxes) × 0.5 minor units; without tax, the stated bound", () => {
+    fc.assert(
+      fc.property(
+        fc.array(usage, { minLength: 1, maxLength: 8 }),
+        decimal(2_000_000, 9).filter((b) => !b.isZero()),
+        fc.integer({ min: 0, max: 3 }),
+        fc.array(multiplier, { maxLength: 3 }),
+        fc.record({ compound: fc.boolean(), rates: fc.array(rate, { maxLength: 3 }) }),
+        fc.boolean(),
+        fc.constantFrom("half_away_from_zero" as const, "half_even" as const),
+        (records, base, exponent, multipliers, taxSpec, taxExempt, rounding) => {
+          const taxes: TaxSet = {
+            compound: taxSpec.compound,
+            rates: taxSpec.rates.map((r, i) => ({ label: `t${i}`, rate: r })),
+          };
+          const f = facts({ base, exponent, multipliers, taxes, taxExempt });
+          const invoice = buildInvoice(records.map(billable), f, rounding);
+          const cost = userTokenUnitCost({ base, multipliers, taxes, taxExempt });
+          const exact = cost.user.mul(invoice.tokens).mulPow10(exponent);
+          const gap = Decimal.fromBigInt(invoice.totals.total).sub(exact).abs();
+          const roundings = BigInt(invoice.lines.length + invoice.discounts.length + invoice.taxes.length);
+          const half = Decimal.parse("0.5");
+          expect(gap.lte(cost.tax.mul(roundings).mul(half))).toBe(true);
+          if (cost.tax.eq(Decimal.ONE)) expect(gap.lte(half.mul(roundings))).toBe(true);
+          // Totals are consistent with their parts.
+          expect(invoice.totals.net).toBe(
+            invoice.totals.subtotal - invoice.discounts.reduce((a, d) => a + d.amount, 0n),
+          );
+          expect(invoice.totals.total).toBe(
+            invoice.totals.net + invoice.taxes.reduce((a, t) => a + t.amount, 0n),
+          );
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});

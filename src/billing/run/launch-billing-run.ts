@@ -1,0 +1,24 @@
+import type { VerbArgs } from "../../services/context.ts";
+import type { BillingRun } from "../runs/billing-run-schemas.ts";
+import type { GetJson } from "../usage/get-json.ts";
+import { usageSourcesFromConfig } from "../usage/usage-sources-from-config.ts";
+import { executeBillingRun } from "./execute-billing-run.ts";
+import { startBillingRun } from "./start-billing-run.ts";
+
+/**
+ * Starts a run and returns it at once; the work goes on in this process and its progress is read from the
+ * run's row (the admin API's POST /billing-runs, the scheduler). A failure is recorded on the row.
+ */
+export async function launchBillingRun({
+  ctx,
+  input,
+  getJson,
+}: VerbArgs<{ period: string }> & { getJson?: GetJson }): Promise<{ run: BillingRun; done: Promise<void> }> {
+  const { source, crossCheck } = usageSourcesFromConfig(ctx, getJson);
+  const run = await startBillingRun({ ctx, input: { period: input.period, source: source.name } });
+  const done = executeBillingRun(ctx, run, { source, crossCheck }).then(
+    () => undefined,
+    (error: unknown) => ctx.logger.error({ err: error, runId: run.id }, "billing run failed"),
+  );
+  return { run, done };
+}

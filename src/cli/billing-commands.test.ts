@@ -1,0 +1,88 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
+
+// `tokenbill billing run` as outside checks call it: exit 0 only when the run completed, and --json prints
+// the summary. A child process on a throw-away embedded database reads usage from an emulator.
+
+const run = promisify(execFile);
+const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
+let em: RunningEmulator;
+
+async function tokenbill(env: Record<string, string>, ...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      env: { ...process.env, DATA_DIR: "memory://", DATABASE_URL: "", LOG_LEVEL: "warn", ...env },
+      cwd: mkdtempSync(join(tmpdir(), "tb-billing-cli-")),
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+beforeAll(async () => {
+  em = await startEmulator({
+    port: 0,
+    logger: false,
+    now: new Date("2026-11-02T00:00:00Z"),
+    seed: {
+      plans: [{ id: 1, name: "7/5000", tokens_per_hour: 7, tokens_per_month: 5000 }],
+      users: [{ id: 5, email: "a@example.com", billing_user_id: 77 }],
+      servers: [{ name: "web", user: 5, plan: 1, created_at: "2026-10-01T00:00:00Z" }],
+    },
+  });
+});
+afterAll(() => em?.close());
+
+describe("tokenbill billing run", () => {
+  it("exits 0 when the run completed and prints its summary with --json", async () => {
+    const r = await tokenbill(
+      { SOLUSIO_URL: em.apiUrl, SOLUSIO_API_TOKEN: em.adminToken },
+      "billing",
+      "run",
+      "--period",
+      "2026-10",
+      "--json",
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    // The embedded database has no customer 77: the usage is reported, never dropped.
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      period: "2026-10",
+      state: "completed",
+      source: "solusio",
+      usage_records: 1,
+      customers: 0,
+      invoices: { created: 0, finalized: 0 },
+      totals: [],
+      anomalies: { total: 1, by_kind: { unknown_billing_user: 1 } },
+    });
+  });
+
+  it("exits non-zero when the run cannot complete: a bad period (2), SolusIO unreachable (6)", async () => {
+    const bad = await tokenbill(
+      { SOLUSIO_URL: em.apiUrl, SOLUSIO_API_TOKEN: em.adminToken },
+      "billing",
+      "run",
+      "--period",
+      "October",
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/period: must be a month written YYYY-MM/);
+    const down = await tokenbill(
+      { SOLUSIO_URL: "http://127.0.0.1:9/api/v1", SOLUSIO_API_TOKEN: "x" },
+      "billing",
+      "run",
+      "--period",
+      "2026-10",
+    );
+    expect(down.code).toBe(6);
+    expect(down.stderr).toMatch(/SolusIO GET usage/);
+  });
+});

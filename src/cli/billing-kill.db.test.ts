@@ -1,0 +1,134 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
+import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import type { DatabaseHandle } from "../db/open-database.ts";
+
+// A billing run killed with SIGKILL in the middle of drafting, then run again, ends with every invoice
+// exactly once and gapless numbers (billing-rules §5). It needs a database that two processes share, so it
+// runs on PostgreSQL only (CI's second pass); on PGlite the injected crash of run-safety.db.test.ts covers it.
+
+const url = process.env["DATABASE_URL"];
+const CUSTOMERS = 3000;
+const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
+
+let handle: DatabaseHandle;
+let em: RunningEmulator;
+let schemaUrl = "";
+
+beforeAll(async () => {
+  if (!url) return;
+  handle = await createTestDatabase();
+  const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(handle.db)).rows[0]!.s;
+  schemaUrl = `${url}${url.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  await sql`INSERT INTO customer (email, name, country, currency_code)
+            SELECT 'k' || n || '@example.com', 'K ' || n, 'US', 'USD' FROM generate_series(1, ${CUSTOMERS}) n`.execute(
+    handle.db,
+  );
+  const ids = (await handle.db.selectFrom("customer").select("id").orderBy("id").execute()).map((r) =>
+    Number(r.id),
+  );
+  em = await startEmulator({
+    port: 0,
+    logger: false,
+    now: new Date("2026-11-02T00:00:00Z"),
+    seed: {
+      plans: [{ id: 1, name: "7/5000", tokens_per_hour: 7, tokens_per_month: 5000 }],
+      users: ids.map((id) => ({ id, email: `k${id}@example.com`, billing_user_id: id })),
+      servers: ids.map((id) => ({
+        name: `vps-${id}`,
+        user: id,
+        plan: 1,
+        created_at: "2026-10-20T00:00:00Z",
+      })),
+    },
+  });
+}, 120_000);
+afterAll(async () => {
+  await em?.close();
+  await handle?.close();
+});
+
+function billingRun(): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: string | null; stdout: string }>;
+} {
+  const child = spawn(process.execPath, [bin, "billing", "run", "--period", "2026-10", "--json"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: schemaUrl,
+      SOLUSIO_URL: em.apiUrl,
+      SOLUSIO_API_TOKEN: em.adminToken,
+      BILLING_BATCH_SIZE: "20",
+      LOG_LEVEL: "warn",
+    },
+    cwd: mkdtempSync(join(tmpdir(), "tb-kill-")),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+  const done = new Promise<{ code: number | null; signal: string | null; stdout: string }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal, stdout })),
+  );
+  return { child, done };
+}
+
+describe.skipIf(!url)("a billing run killed with SIGKILL", () => {
+  it("is finished by the next run: every customer invoiced once, numbers 1…N without gaps", async () => {
+    const first = billingRun();
+    // Kill it once it has drafted some customers but not all.
+    for (;;) {
+      const run = await handle.db.selectFrom("billing_run").select(["phase", "processed"]).executeTakeFirst();
+      if (run && run.phase === "drafting" && run.processed >= 200) break;
+      if (run && run.phase !== "importing" && run.phase !== "drafting")
+        throw new Error(`the run got to ${run.phase} first`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    first.child.kill("SIGKILL");
+    expect((await first.done).signal).toBe("SIGKILL");
+    const drafted = Number(
+      (
+        await handle.db
+          .selectFrom("invoice")
+          .select((eb) => eb.fn.countAll<bigint>().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    expect(drafted).toBeGreaterThan(0);
+    expect(drafted).toBeLessThan(CUSTOMERS);
+    expect(await handle.db.selectFrom("billing_run").select("state").executeTakeFirstOrThrow()).toEqual({
+      state: "running",
+    });
+
+    const second = await billingRun().done;
+    expect(second.code).toBe(0);
+    const summary = JSON.parse(second.stdout);
+    expect(summary.invoices).toMatchObject({
+      created: CUSTOMERS - drafted,
+      already_present: drafted,
+      finalized: CUSTOMERS,
+    });
+    expect(summary.anomalies.total).toBe(0);
+
+    const invoices = await handle.db
+      .selectFrom("invoice")
+      .select(["number", "status", "total"])
+      .orderBy("customer_id")
+      .execute();
+    expect(invoices).toHaveLength(CUSTOMERS);
+    expect(invoices.map((i) => i.number)).toEqual(
+      invoices.map((_, i) => `INV-2026-${String(i + 1).padStart(6, "0")}`),
+    );
+    // Every customer had the same server from Oct 20 (288 h × 7 = 2016 tokens, $2.02), whoever drafted it.
+    expect(new Set(invoices.map((i) => `${i.status}:${i.total}`))).toEqual(new Set(["finalized:202"]));
+    const lines = await handle.db
+      .selectFrom("invoice_line")
+      .select((eb) => eb.fn.countAll<bigint>().as("n"))
+      .executeTakeFirstOrThrow();
+    expect(lines.n).toBe(BigInt(CUSTOMERS));
+  }, 120_000);
+});
