@@ -1,6 +1,7 @@
 import { systemContext, openMigratedDatabase } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
+import { configuredIntegration } from "../solusio/integration.ts";
 import { closePreservingExitCode } from "./close-database.ts";
 import type { ServiceContext } from "../services/context.ts";
 
@@ -13,9 +14,12 @@ export async function withSystemContext<T>(work: (ctx: ServiceContext) => Promis
     "stderr",
   );
   const handle = await openMigratedDatabase(config, logger);
+  // A configured SolusIO is at hand for commands that read from it (billing usage, server polls).
+  const solusio = configuredIntegration(config, handle.db, logger);
   try {
-    return await work(systemContext(handle, config, logger, "cli"));
+    return await work(systemContext(handle, config, logger, "cli", solusio));
   } finally {
+    await solusio?.connection.close();
     await closePreservingExitCode(handle);
   }
 }

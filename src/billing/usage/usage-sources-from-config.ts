@@ -5,8 +5,11 @@ import { SnapshotUsageSource } from "./snapshot-usage-source.ts";
 import { SolusioUsageSource } from "./solusio-usage-source.ts";
 import type { UsageSource } from "./usage-record.ts";
 
-/** The GetJson of the configured SolusIO (plain fetch until the SolusIO client is passed in). */
+/** The GetJson of the SolusIO this process talks to. */
 export function configuredGetJson(ctx: ServiceContext): GetJson {
+  // The SolusIO client of this process (configured or sandbox): retries, timeouts, the call log.
+  const client = ctx.solusio?.connection.api.client;
+  if (client) return (path, query) => client.getJson(path, query);
   const { SOLUSIO_URL: apiUrl, SOLUSIO_API_TOKEN: token } = ctx.config;
   if (!apiUrl) throw ServiceError.validation("SOLUSIO_URL", "is required to read usage from SolusIO");
   if (!token) throw ServiceError.validation("SOLUSIO_API_TOKEN", "is required to read usage from SolusIO");
