@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { type DatabaseHandle, openDatabase } from "./db/open-database.ts";
 import { startBillingScheduler } from "./billing/run/billing-scheduler.ts";
+import { startSolusioTasks } from "./solusio/solusio-tasks.ts";
 import { buildServer } from "./http/server.ts";
 import type { JobRunner } from "./jobs/job-runner.ts";
 import { seedDemo } from "./sandbox/seed-demo.ts";
@@ -88,8 +89,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     runner.start();
     closers.push(() => runner.stop());
     // Bills each month once it has ended plus the grace window; safe with several instances (§5).
+    if (solusio)
+      closers.push(
+        ...startSolusioTasks(systemContext(handle, config, logger, "scheduler", solusio), solusio),
+      );
     if (solusio || config.USAGE_SOURCE === "snapshots") {
-      const scheduler = startBillingScheduler({ ctx: systemContext(handle, config, logger, "scheduler", solusio) });
+      const scheduler = startBillingScheduler({
+        ctx: systemContext(handle, config, logger, "scheduler", solusio),
+      });
       closers.push(() => scheduler.stop());
     }
     return {

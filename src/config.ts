@@ -14,6 +14,11 @@ const optionalSecret = z
   .optional()
   .transform((v) => (v === undefined || v === "" ? undefined : v));
 
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
 const optionalUrl = z
   .url({ protocol: /^https?$/ })
   .optional()
@@ -28,6 +33,29 @@ const LimitGroupSpec = z
     additional_ips: z.number().int().min(-1),
   })
   .strict();
+
+/** "a | b" → ["a", "b"]: one setting holds several lines (an address), blank parts dropped. */
+const pipeLines = z
+  .string()
+  .default("")
+  .transform((v) =>
+    v
+      .split("|")
+      .map((line) => line.trim())
+      .filter((line) => line !== ""),
+  );
+
+/** Comma-separated http(s) URLs (environment) or a JSON array (config file); unset or empty: none. */
+const urlList = z.preprocess(
+  (v) =>
+    typeof v === "string"
+      ? v
+          .split(",")
+          .map((u) => u.trim())
+          .filter((u) => u !== "")
+      : v,
+  z.array(z.url({ protocol: /^https?$/ })).default([]),
+);
 
 /** A list given as JSON text (environment variable) or as a JSON array (config file). */
 function jsonArray<T extends z.ZodType>(item: T) {
@@ -110,11 +138,29 @@ const ConfigObject = z
       .nullable()
       .default("Default")
       .transform((v) => (v === "" ? null : v)),
+    // How often serve compares customers with SolusIO users and logs the drift; 0 switches it off.
+    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(604_800_000).default(3_600_000),
     JOB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
     // Failed jobs (SolusIO down) are retried after 1 s, 2 s, 4 s, … up to this cap.
     // A claimed job whose runner died is taken over by another runner after this long.
     JOB_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     JOB_RETRY_CAP_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
+    // Invoices out (issue 5 item 4): e-mail over SMTP, signed webhooks (docs/webhooks.md).
+    SMTP_HOST: optionalText, // unset: invoices are not e-mailed
+    SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+    SMTP_SECURE: bool.default(false),
+    SMTP_USER: optionalText,
+    SMTP_PASSWORD: optionalSecret,
+    MAIL_FROM: z.string().trim().min(1).default("billing@localhost"),
+    SELLER_NAME: z.string().trim().min(1).default("tokenbill"),
+    SELLER_ADDRESS: pipeLines,
+    SELLER_EMAIL: z
+      .email()
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
+    SELLER_TAX_ID: optionalText,
+    WEBHOOK_URLS: urlList,
+    WEBHOOK_SECRET: optionalSecret,
   })
   .strict();
 
@@ -136,13 +182,26 @@ export const ConfigSchema = ConfigObject.superRefine((c, ctx) => {
       message: "must name one of SOLUSIO_LIMIT_GROUPS",
     });
   }
+  if (c.WEBHOOK_URLS.length > 0 && !c.WEBHOOK_SECRET) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["WEBHOOK_SECRET"],
+      message: "is required when WEBHOOK_URLS is set",
+    });
+  }
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Config = Readonly<z.output<typeof ConfigSchema>>;
 
 /** Keys whose values are never printed or logged. */
-export const SECRET_KEYS = ["TOKENBILL_ADMIN_API_KEY", "SOLUSIO_PRICING_TOKEN", "SOLUSIO_API_TOKEN"] as const;
+export const SECRET_KEYS = [
+  "TOKENBILL_ADMIN_API_KEY",
+  "SOLUSIO_PRICING_TOKEN",
+  "SOLUSIO_API_TOKEN",
+  "SMTP_PASSWORD",
+  "WEBHOOK_SECRET",
+] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -1,0 +1,57 @@
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemContext } from "../../src/app.ts";
+import { parseConfig } from "../../src/config.ts";
+import { startSolusioTasks } from "../../src/solusio/solusio-tasks.ts";
+import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
+
+// The clockwork of `serve` against SolusIO: scheduled reconciliation (report only) and server polls.
+
+let h: SolusioHarness;
+beforeAll(async () => {
+  h = await startSolusioHarness();
+  h.runner.start();
+});
+afterAll(async () => h?.close());
+
+describe("scheduled SolusIO tasks", () => {
+  it("polls GET servers when snapshots are a usage source, and logs reconciliation drift without fixing it", async () => {
+    const c = await h.server.api("POST", "/api/v1/customers", {
+      email: "tick@example.com",
+      country: "DE",
+      currency: "EUR",
+    });
+    await waitForJobs(h.db);
+    const user = (await h.emu("GET", "/api/v1/users?per_page=100")).body.data.find(
+      (u: any) => u.billing_user_id === c.body.data.id,
+    );
+    await h.emu("PUT", `/api/v1/users/${user.id}`, { status: "locked" });
+
+    const lines: string[] = [];
+    const logger = pino(
+      { level: "info" },
+      new Writable({
+        write(chunk, _enc, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    const config = parseConfig({ USAGE_SOURCE: "snapshots", RECONCILE_INTERVAL_MS: 50, LOG_LEVEL: "silent" });
+    const ctx = systemContext(h.handle, config, logger, "scheduler", h.integration);
+    const stops = startSolusioTasks(ctx, h.integration);
+    try {
+      await expect
+        .poll(() => lines.some((l) => l.includes("reconciliation: 1 differences")), { timeout: 10_000 })
+        .toBe(true);
+      const polls = await h.db.selectFrom("server_poll").selectAll().execute();
+      expect(polls.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      for (const stop of stops) await stop();
+    }
+    // Report only: SolusIO still has the drift.
+    expect((await h.emu("GET", `/api/v1/users/${user.id}`)).body.data.status).toBe("locked");
+    expect(lines.join("")).not.toContain(h.emulator.adminToken);
+  });
+});
