@@ -22,6 +22,16 @@ afterAll(async () => {
   await handle?.close();
 });
 
+describe("health", () => {
+  it("answers liveness and readiness without a key", async () => {
+    const live = await fetch(`${server.url}/healthz`);
+    expect(await live.json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready" });
+  });
+});
+
 describe("authentication", () => {
   it("refuses requests without a valid key with 401 in the error envelope", async () => {
     for (const authorization of [undefined, "Bearer wrong-key", "Basic abc", "Bearer tbk_forged"]) {

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
+import type { SolusioCall } from "./call-log.ts";
+import { maskSecrets } from "./call-log.ts";
+import { SolusioUser } from "./schemas.ts";
+import { SolusioClient } from "./solusio-client.ts";
+import { SolusioError } from "./solusio-error.ts";
+
+// The SolusIO client against the emulator over loopback, with the emulator's fault injection.
+
+let emulator: RunningEmulator;
+let calls: SolusioCall[];
+let client: SolusioClient;
+
+async function faults(rules: unknown[]) {
+  await fetch(`${emulator.url}/_emulator/faults`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${emulator.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ rules }),
+  });
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, logger: false });
+  client = new SolusioClient({
+    baseUrl: emulator.apiUrl,
+    token: emulator.adminToken,
+    maxRetries: 3,
+    backoffBaseMs: 1,
+    backoffCapMs: 5,
+    timeoutMs: 300,
+    recorder: (c) => calls.push(c),
+  });
+});
+afterAll(async () => {
+  await client?.close();
+  await emulator?.close();
+});
+
+describe("SolusioClient", () => {
+  it("retries 5xx and dropped connections, then succeeds", async () => {
+    calls = [];
+    await faults([{ path: "/api/v1/account", error_rate: 1, error_status: [503, 502], times: 2 }]);
+    await client.call("GET", "account");
+    expect(calls.map((c) => c.status)).toEqual([503, 502, 200]);
+    calls = [];
+    await faults([{ path: "/api/v1/account", drop_rate: 1, times: 1 }]);
+    await client.call("GET", "account");
+    expect(calls.map((c) => c.status)).toEqual([null, 200]);
+    expect(calls[0]!.error).toBeTruthy();
+  });
+
+  it("gives up after the retry budget with a retryable error, and copes with a non-JSON body", async () => {
+    calls = [];
+    await faults([{ path: "/api/v1/account", error_rate: 1, error_status: 502, error_body: "html" }]);
+    const error = await client.call("GET", "account").catch((e) => e);
+    await faults([]);
+    expect(error).toBeInstanceOf(SolusioError);
+    expect(error.retryable).toBe(true);
+    expect(error.status).toBe(502);
+    expect(calls).toHaveLength(4);
+  });
+
+  it("never retries a 4xx, and turns a 422 into an error naming the fields", async () => {
+    calls = [];
+    const notFound = await client.call("GET", "users/999999").catch((e) => e);
+    expect(notFound.status).toBe(404);
+    expect(notFound.retryable).toBe(false);
+    expect(calls).toHaveLength(1);
+    calls = [];
+    const invalid = await client
+      .call("POST", "users", { body: { email: "not-an-email", password: "secret-pw" } })
+      .catch((e) => e);
+    expect(invalid.status).toBe(422);
+    expect(Object.keys(invalid.fields)).toContain("email");
+    expect(invalid.message).toMatch(/email: /);
+    expect(calls).toHaveLength(1);
+    expect(maskSecrets(calls[0]!.requestBody)).toEqual({ email: "not-an-email", password: "********" });
+  });
+
+  it("times out a slow answer and retries it", async () => {
+    calls = [];
+    await faults([{ path: "/api/v1/account", latency_ms: 1000, times: 1 }]);
+    await client.call("GET", "account");
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!.error).toMatch(/timeout/i);
+  });
+
+  it("follows pagination to the last page", async () => {
+    for (let i = 0; i < 35; i++) {
+      await client.call("POST", "users", { body: { email: `page${i}@example.com`, password: "pw-123456" } });
+    }
+    calls = [];
+    const users = await client.listAll("users", SolusioUser, { "filter[search]": "page", per_page: 10 });
+    expect(users).toHaveLength(35);
+    expect(new Set(users.map((u) => u.email)).size).toBe(35);
+    expect(calls.map((c) => c.path)).toEqual(["users", "users", "users", "users"]);
+  });
+
+  it("rejects an answer that does not match the schema, without retrying", async () => {
+    calls = [];
+    const error = await client.call("GET", "account", { schema: SolusioUser }).catch((e) => e);
+    // `account` answers {data: User}; validating it as a bare User must fail clearly.
+    expect(error).toBeInstanceOf(SolusioError);
+    expect(error.message).toMatch(/unexpected answer/);
+    expect(error.retryable).toBe(false);
+    expect(calls).toHaveLength(1);
+  });
+});
