@@ -60,4 +60,39 @@ describe("configuration", () => {
     expect(text).not.toContain('"tok"');
     expect(describeConfig(config)["SOLUSIO_PRICING_TOKEN"]).toBe("********");
   });
+
+  it("reads the invoice delivery settings and masks their secrets", () => {
+    const config = parseConfig({
+      SMTP_HOST: "smtp.example.test",
+      SMTP_PASSWORD: "smtp-hunter2",
+      SELLER_ADDRESS: "1 Harbour Road | | Springfield ",
+      WEBHOOK_URLS: " https://hooks.example.test/a , http://user:pw-in-url@hooks.example.test/b",
+      WEBHOOK_SECRET: "whsec_hunter3",
+    });
+    expect([config.SMTP_PORT, config.SMTP_SECURE, config.MAIL_FROM]).toEqual([
+      587,
+      false,
+      "billing@localhost",
+    ]);
+    expect(config.SELLER_ADDRESS).toEqual(["1 Harbour Road", "Springfield"]);
+    expect(config.WEBHOOK_URLS).toEqual([
+      "https://hooks.example.test/a",
+      "http://user:pw-in-url@hooks.example.test/b",
+    ]);
+    const described = describeConfig(config);
+    expect([described["SMTP_PASSWORD"], described["WEBHOOK_SECRET"]]).toEqual(["********", "********"]);
+    const text = JSON.stringify(described);
+    for (const secret of ["smtp-hunter2", "whsec_hunter3", "pw-in-url"]) expect(text).not.toContain(secret);
+    expect(parseConfig({}).WEBHOOK_URLS).toEqual([]);
+    expect(parseConfig({}).SMTP_HOST).toBeUndefined();
+  });
+
+  it("requires WEBHOOK_SECRET with WEBHOOK_URLS, and only http(s) URLs", () => {
+    expect(() => parseConfig({ WEBHOOK_URLS: "https://hooks.example.test/a" })).toThrow(
+      /WEBHOOK_SECRET: is required when WEBHOOK_URLS is set/,
+    );
+    expect(() => parseConfig({ WEBHOOK_URLS: "ftp://hooks.example.test/a", WEBHOOK_SECRET: "s" })).toThrow(
+      /WEBHOOK_URLS\.0/,
+    );
+  });
 });

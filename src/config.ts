@@ -267,6 +267,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     if ((SECRET_KEYS as readonly string[]).includes(key))
       out[key] = value === undefined ? undefined : "********";
     else if (key === "DATABASE_URL" && typeof value === "string") out[key] = maskUrlPassword(value);
+    else if (key === "WEBHOOK_URLS" && Array.isArray(value)) out[key] = value.map(maskUrlPassword);
     else out[key] = value;
   }
   return out;

@@ -40,3 +40,14 @@ export class ServiceError extends Error {
 export function isServiceError(e: unknown): e is ServiceError {
   return e instanceof ServiceError;
 }
+
+/**
+ * Errors from outside systems (SolusIO) become UPSTREAM_UNAVAILABLE when they reach an adapter unhandled, so a
+ * person sees "SolusIO said …" with a 503 or exit code 6, never an internal error.
+ */
+export function asServiceError(e: unknown): ServiceError | undefined {
+  if (e instanceof ServiceError) return e;
+  if (e instanceof Error && e.name === "SolusioError")
+    return new ServiceError("UPSTREAM_UNAVAILABLE", `SolusIO: ${e.message}`);
+  return undefined;
+}

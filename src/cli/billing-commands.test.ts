@@ -83,6 +83,6 @@ describe("tokenbill billing run", () => {
       "2026-10",
     );
     expect(down.code).toBe(6);
-    expect(down.stderr).toMatch(/SolusIO GET usage/);
+    expect(down.stderr).toMatch(/SolusIO: GET usage: .*ECONNREFUSED/);
   });
 });

@@ -1,5 +1,5 @@
 import { ConfigError } from "../config.ts";
-import { isServiceError, type ErrorCode } from "../errors.ts";
+import { asServiceError, type ErrorCode } from "../errors.ts";
 
 /** Renders rows as an aligned text table; numbers and money are right-aligned. */
 export function renderTable(headers: string[], rows: string[][], rightAligned: boolean[] = []): string {
@@ -28,9 +28,10 @@ export function reportCliError(error: unknown): number {
     process.stderr.write(`${error.message}\n`);
     return 78;
   }
-  if (isServiceError(error)) {
-    process.stderr.write(`error: ${error.message}\n`);
-    return EXIT_CODES[error.code];
+  const known = asServiceError(error);
+  if (known) {
+    process.stderr.write(`error: ${known.message}\n`);
+    return EXIT_CODES[known.code];
   }
   process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
   return 1;

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
-import { type ErrorCode, isServiceError, ServiceError } from "../errors.ts";
+import { asServiceError, type ErrorCode, ServiceError } from "../errors.ts";
 
 // One envelope for every error tokenbill answers: { error: { code, message, requestId, issues? } }.
 
@@ -53,10 +53,9 @@ function fromFastifyError(error: FastifyError): ServiceError | undefined {
 }
 
 export function sendError(reply: FastifyReply, request: FastifyRequest, error: unknown): FastifyReply {
-  let serviceError: ServiceError | undefined;
-  if (isServiceError(error)) serviceError = error;
-  else if (error instanceof ZodError) serviceError = zodToServiceError(error);
-  else serviceError = fromFastifyError(error as FastifyError);
+  let serviceError = asServiceError(error);
+  if (!serviceError && error instanceof ZodError) serviceError = zodToServiceError(error);
+  if (!serviceError) serviceError = fromFastifyError(error as FastifyError);
 
   if (!serviceError || serviceError.code === "INTERNAL") {
     request.log.error({ err: error, requestId: request.id }, "unhandled error");

@@ -56,6 +56,13 @@ const PageMeta: JsonSchema = {
   },
 };
 
+/** A raw body: text for text/* types, bytes otherwise (a PDF). */
+function rawContent(contentType: string): Record<string, unknown> {
+  const mediaType = contentType.split(";")[0]!.trim();
+  const schema = mediaType.startsWith("text/") ? { type: "string" } : { type: "string", format: "binary" };
+  return { [mediaType]: { schema } };
+}
+
 export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, unknown> = {}): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
@@ -64,18 +71,20 @@ export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, 
     const success =
       status === "204"
         ? { description: "No content" }
-        : {
-            description: "Success",
-            content: {
-              "application/json": {
-                schema: {
-                  type: "object",
-                  required: ["data"],
-                  properties: { data: dataSchema ?? {}, ...(route.paged ? { meta: PageMeta } : {}) },
+        : route.raw
+          ? { description: "Success", content: rawContent(route.raw.contentType) }
+          : {
+              description: "Success",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    required: ["data"],
+                    properties: { data: dataSchema ?? {}, ...(route.paged ? { meta: PageMeta } : {}) },
+                  },
                 },
               },
-            },
-          };
+            };
     const errorResponse = (description: string) => ({
       description,
       content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },

@@ -18,6 +18,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   response?: z.ZodType;
   /** The response is a page: `{ data: [...], meta }`. */
   paged?: boolean;
+  /** The handler's string or Buffer is the whole body, of this type (a rendering); errors keep the envelope. */
+  raw?: { contentType: string };
   status?: 200 | 201 | 204;
   handler(args: {
     ctx: ServiceContext;
@@ -55,6 +57,7 @@ export function registerRoutes(
         const result = await spec.handler({ ctx: contextOf(request), params, query, body });
         const status = spec.status ?? 200;
         if (status === 204) return reply.status(204).send();
+        if (spec.raw) return reply.status(status).type(spec.raw.contentType).send(result);
         reply.status(status);
         return spec.paged ? result : { data: result };
       },

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
+import { deliveryHandlers } from "../delivery/delivery-handlers.ts";
 import { SYNC_CUSTOMER_JOB } from "../services/sync/enqueue-customer-sync.ts";
 import { syncCustomerHandler } from "../services/sync/sync-customer.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
@@ -9,7 +10,8 @@ import { type JobHandler, JobRunner } from "./job-runner.ts";
 
 /**
  * The catalog of job kinds and the runner that executes them. Without SolusIO the sync kind has no handler,
- * so those jobs wait in the outbox until a runner that can deliver them starts.
+ * so those jobs wait in the outbox until a runner that can deliver them starts; invoice delivery
+ * (`invoice.email`, `invoice.webhook`) likewise waits for SMTP_HOST / WEBHOOK_URLS.
  */
 export function jobHandlers(deps: {
   db: Kysely<Database>;
@@ -17,7 +19,7 @@ export function jobHandlers(deps: {
   logger: Logger;
   solusio: SolusioIntegration | undefined;
 }): Record<string, JobHandler> {
-  const handlers: Record<string, JobHandler> = {};
+  const handlers: Record<string, JobHandler> = deliveryHandlers(deps);
   if (deps.solusio) {
     handlers[SYNC_CUSTOMER_JOB] = syncCustomerHandler({
       db: deps.db,

@@ -81,12 +81,12 @@ describe("job runner", () => {
       .where("id", "in", [flaky, broken, unknown])
       .orderBy("id")
       .execute();
+    // A kind this runner has no handler for is never claimed: it waits for a runner that can run it.
     expect(rows.map((r) => [r.status, r.attempts])).toEqual([
       ["done", 3],
       ["failed", 1],
-      ["failed", 1],
+      ["pending", 0],
     ]);
     expect(rows[1]!.last_error).toBe("bad input");
-    expect(rows[2]!.last_error).toMatch(/no handler/);
   });
 });

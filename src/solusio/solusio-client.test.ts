@@ -9,6 +9,9 @@ import { SolusioError } from "./solusio-error.ts";
 // The SolusIO client against the emulator over loopback, with the emulator's fault injection.
 
 let emulator: RunningEmulator;
+const unexpected = (): never => {
+  throw new Error("the call was expected to fail");
+};
 let calls: SolusioCall[];
 let client: SolusioClient;
 
@@ -53,7 +56,7 @@ describe("SolusioClient", () => {
   it("gives up after the retry budget with a retryable error, and copes with a non-JSON body", async () => {
     calls = [];
     await faults([{ path: "/api/v1/account", error_rate: 1, error_status: 502, error_body: "html" }]);
-    const error = await client.call("GET", "account").catch((e) => e);
+    const error = await client.call("GET", "account").then(unexpected, (e: SolusioError) => e);
     await faults([]);
     expect(error).toBeInstanceOf(SolusioError);
     expect(error.retryable).toBe(true);
@@ -63,14 +66,14 @@ describe("SolusioClient", () => {
 
   it("never retries a 4xx, and turns a 422 into an error naming the fields", async () => {
     calls = [];
-    const notFound = await client.call("GET", "users/999999").catch((e) => e);
+    const notFound = await client.call("GET", "users/999999").then(unexpected, (e: SolusioError) => e);
     expect(notFound.status).toBe(404);
     expect(notFound.retryable).toBe(false);
     expect(calls).toHaveLength(1);
     calls = [];
     const invalid = await client
       .call("POST", "users", { body: { email: "not-an-email", password: "secret-pw" } })
-      .catch((e) => e);
+      .then(unexpected, (e: SolusioError) => e);
     expect(invalid.status).toBe(422);
     expect(Object.keys(invalid.fields)).toContain("email");
     expect(invalid.message).toMatch(/email: /);
@@ -99,7 +102,9 @@ describe("SolusioClient", () => {
 
   it("rejects an answer that does not match the schema, without retrying", async () => {
     calls = [];
-    const error = await client.call("GET", "account", { schema: SolusioUser }).catch((e) => e);
+    const error = await client
+      .call("GET", "account", { schema: SolusioUser })
+      .then(unexpected, (e: SolusioError) => e);
     // `account` answers {data: User}; validating it as a bare User must fail clearly.
     expect(error).toBeInstanceOf(SolusioError);
     expect(error.message).toMatch(/unexpected answer/);

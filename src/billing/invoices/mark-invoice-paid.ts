@@ -1,3 +1,4 @@
+import { enqueueInvoiceEvent } from "../../delivery/enqueue-invoice-event.ts";
 import { ServiceError } from "../../errors.ts";
 import { recordAudit } from "../../services/audit.ts";
 import type { Tx, VerbArgs } from "../../services/context.ts";
@@ -60,6 +61,7 @@ export async function markInvoicePaid({
       before: { status: row.status },
       after: JSON.parse(jsonText({ status: after.status, payment: after.payment })),
     });
+    await enqueueInvoiceEvent(trx, ctx.config, { event: "invoice.paid", invoiceIds: [input.id], at: now });
     return after;
   });
 }

@@ -182,6 +182,7 @@ async function finalizeAll(
         paymentTermsDays: ctx.config.PAYMENT_TERMS_DAYS,
         format: ctx.config.INVOICE_NUMBER_FORMAT,
         now,
+        config: ctx.config,
       });
       if (r.finalized === 0) return r;
       if (deps.faults?.failFinalizationBatch === batch) {

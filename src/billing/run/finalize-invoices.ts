@@ -1,4 +1,6 @@
 import { sql } from "kysely";
+import type { Config } from "../../config.ts";
+import { enqueueInvoiceEvent } from "../../delivery/enqueue-invoice-event.ts";
 import type { Tx } from "../../services/context.ts";
 import { addDays } from "./calendar-date.ts";
 import { numberSequence } from "./invoice-number.ts";
@@ -24,6 +26,8 @@ export async function finalizeInvoices(
     paymentTermsDays: number;
     format: string;
     now: Date;
+    /** What finalization announces (e-mail, webhooks): enqueued in this transaction. */
+    config: Pick<Config, "SMTP_HOST" | "WEBHOOK_URLS">;
   },
 ): Promise<FinalizeBatchResult> {
   const sequence = numberSequence(input.format, input.issueDate);
@@ -65,5 +69,10 @@ export async function finalizeInvoices(
     .set({ last_value: counter.last_value + BigInt(numbered.length) })
     .where("sequence", "=", sequence.key)
     .execute();
+  await enqueueInvoiceEvent(trx, input.config, {
+    event: "invoice.finalized",
+    invoiceIds: numbered.map((n) => n.id),
+    at: input.now,
+  });
   return { finalized: numbered.length, first: numbered[0]!.number, last: numbered.at(-1)!.number };
 }

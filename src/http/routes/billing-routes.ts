@@ -24,6 +24,7 @@ import { listBillingAnomalies } from "../../billing/runs/list-billing-anomalies.
 import { listBillingRuns } from "../../billing/runs/list-billing-runs.ts";
 import { pollServers } from "../../billing/usage/poll-servers.ts";
 import { configuredGetJson } from "../../billing/usage/usage-sources-from-config.ts";
+import { renderInvoice } from "../../delivery/render-invoice.ts";
 import { defineRoute } from "../route.ts";
 
 // Billing runs and invoices (issue 5). A run is started here and goes on in the server process; its
@@ -105,6 +106,24 @@ export const billingRoutes = [
     params: InvoiceIdParams,
     response: Invoice,
     handler: ({ ctx, params }) => getInvoice({ ctx, input: params }),
+  }),
+  defineRoute({
+    method: "GET",
+    url: "/api/v1/invoices/{id}/html",
+    tag: "invoices",
+    summary: "The invoice as an HTML page (a draft is marked DRAFT and not numbered)",
+    params: InvoiceIdParams,
+    raw: { contentType: "text/html; charset=utf-8" },
+    handler: ({ ctx, params }) => renderInvoice({ ctx, input: { id: params.id, format: "html" } }),
+  }),
+  defineRoute({
+    method: "GET",
+    url: "/api/v1/invoices/{id}/pdf",
+    tag: "invoices",
+    summary: "The invoice as a PDF document (a draft is marked DRAFT and not numbered)",
+    params: InvoiceIdParams,
+    raw: { contentType: "application/pdf" },
+    handler: ({ ctx, params }) => renderInvoice({ ctx, input: { id: params.id, format: "pdf" } }),
   }),
   defineRoute({
     method: "POST",

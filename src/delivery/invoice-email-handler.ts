@@ -1,0 +1,36 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import { invoiceDocumentOf } from "../billing/invoices/invoice-document-of.ts";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/schema.ts";
+import { buildInvoiceEmail, type SmtpSettings, sendMail } from "../invoicing/invoice-mail.ts";
+import { renderInvoicePdf } from "../invoicing/render-invoice-pdf.ts";
+import type { JobHandler } from "../jobs/job-runner.ts";
+import { sellerOf } from "./delivery-settings.ts";
+import { INVOICE_EMAIL_JOB, InvoiceEmailPayload, invoiceForJob, payloadOf } from "./invoice-jobs.ts";
+
+/**
+ * `invoice.email`: the customer's invoice with its PDF, over SMTP. sendMail's failures (server down,
+ * refused) are UPSTREAM_UNAVAILABLE and the runner retries them with backoff.
+ */
+export function invoiceEmailHandler(deps: {
+  db: Kysely<Database>;
+  config: Config;
+  logger: Logger;
+  smtp: SmtpSettings;
+}): JobHandler {
+  return async (job) => {
+    const { invoice_id } = payloadOf(InvoiceEmailPayload, job);
+    const invoice = await invoiceForJob(deps.db, invoice_id);
+    const log = { job: String(job.id), kind: INVOICE_EMAIL_JOB, invoice: invoice.id };
+    if (invoice.status !== "finalized" && invoice.status !== "paid") {
+      // Voided before the mail went out: it asks for nothing any more, so nothing is sent.
+      deps.logger.info({ ...log, status: invoice.status }, "invoice not e-mailed: it is no longer payable");
+      return;
+    }
+    const doc = invoiceDocumentOf(invoice, sellerOf(deps.config));
+    const message = buildInvoiceEmail(doc, await renderInvoicePdf(doc), deps.config.MAIL_FROM);
+    const { messageId } = await sendMail(deps.smtp, message);
+    deps.logger.info({ ...log, number: doc.number, messageId }, "invoice e-mailed");
+  };
+}

@@ -1,0 +1,43 @@
+import { PermanentJobError } from "../jobs/job-runner.ts";
+import { endpointOf } from "./invoice-jobs.ts";
+
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+
+/**
+ * One delivery attempt. Resolves with the status on 2xx. Throws PermanentJobError for a 4xx other than
+ * 408/429 (the receiver refuses this request and will refuse it again), and a plain Error — retried with
+ * backoff — for anything else: 3xx, 5xx, 408, 429, a timeout or a network failure.
+ */
+export async function postWebhook(
+  url: string,
+  request: { headers: Record<string, string>; body: string; timeoutMs?: number },
+): Promise<number> {
+  const endpoint = endpointOf(url);
+  const timeoutMs = request.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: request.headers,
+      body: request.body,
+      // A redirect would resend signed invoice data to wherever it points: not followed, retried.
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    throw new Error(`webhook ${endpoint}: ${failureOf(e, timeoutMs)}`);
+  }
+  // The answer's body is not needed; release the connection without reading (or logging) it.
+  await response.body?.cancel().catch(() => {});
+  const status = response.status;
+  if (status >= 200 && status < 300) return status;
+  const message = `webhook ${endpoint} answered HTTP ${status}`;
+  if (status >= 400 && status < 500 && status !== 408 && status !== 429) throw new PermanentJobError(message);
+  throw new Error(message);
+}
+
+function failureOf(e: unknown, timeoutMs: number): string {
+  if (e instanceof Error && e.name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
+  const code = (e as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof code === "string" ? `connection failed (${code})` : "connection failed";
+}
