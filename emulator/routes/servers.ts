@@ -52,6 +52,32 @@ function listServers(ctx: RouteContext) {
   return paginate(servers, ctx.query, listPath(ctx), (s) => presentServer(ctx.em.state, s));
 }
 
+/** The project the actor may create servers in; another user's project is a 404, as if it did not exist. */
+function projectOr404(ctx: RouteContext) {
+  const id = idParam(ctx, "Project");
+  const project = ctx.em.state.projects.find((p) => p.id === id);
+  const actor = actorOf(ctx);
+  if (!project || (!actor.isAdmin && project.userId !== actor.user.id)) throw notFound(`Project ${id}`);
+  return project;
+}
+
+function createIn(ctx: RouteContext, ownerId: number | undefined) {
+  const actor = actorOf(ctx);
+  const body = parseInput(ServerCreate, ctx.body);
+  const owner = ownerId ?? body.user ?? actor.user.id;
+  if (!actor.isAdmin && owner !== actor.user.id) {
+    throw forbidden("Only an administrator can create servers for another user.");
+  }
+  const server = createServer(ctx.em.state, ctx.em.now(), {
+    name: body.name,
+    planId: body.plan,
+    locationId: body.location,
+    ownerId: owner,
+    additionalIpCount: body.additional_ip_count,
+  });
+  return data(presentServer(ctx.em.state, server), 201);
+}
+
 export const serversRoutes: Route[] = [
   {
     method: "GET",
@@ -69,20 +95,31 @@ export const serversRoutes: Route[] = [
     method: "POST",
     path: "/api/v1/servers",
     access: "user",
+    handle: (ctx) => createIn(ctx, undefined),
+  },
+  {
+    // The official Go SDK creates servers inside a project: the server belongs to the project's owner.
+    method: "POST",
+    path: "/api/v1/projects/:id/servers",
+    access: "user",
+    handle: (ctx) => createIn(ctx, projectOr404(ctx).userId),
+  },
+  {
+    // [OURS] shape: {id, name, owner: {id, email}}; every user has one Default Project.
+    method: "GET",
+    path: "/api/v1/projects",
+    access: "user",
     handle: (ctx) => {
       const actor = actorOf(ctx);
-      const body = parseInput(ServerCreate, ctx.body);
-      if (!actor.isAdmin && body.user !== undefined && body.user !== actor.user.id) {
-        throw forbidden("Only an administrator can create servers for another user.");
-      }
-      const server = createServer(ctx.em.state, ctx.em.now(), {
-        name: body.name,
-        planId: body.plan,
-        locationId: body.location,
-        ownerId: body.user ?? actor.user.id,
-        additionalIpCount: body.additional_ip_count,
-      });
-      return data(presentServer(ctx.em.state, server), 201);
+      const projects = ctx.em.state.projects.filter((p) => actor.isAdmin || p.userId === actor.user.id);
+      return {
+        status: 200,
+        json: paginate(projects, ctx.query, listPath(ctx), (p) => ({
+          id: p.id,
+          name: p.name,
+          user_id: p.userId,
+        })),
+      };
     },
   },
   {
