@@ -11,7 +11,7 @@ import { INVOICE_EMAIL_JOB, InvoiceEmailPayload, invoiceForJob, payloadOf } from
 
 /**
  * `invoice.email`: the customer's invoice with its PDF, over SMTP. sendMail's failures (server down,
- * refused) are UPSTREAM_UNAVAILABLE and the runner retries them with backoff.
+ * busy) are UPSTREAM_UNAVAILABLE and retried with backoff; a recipient refused for good (550–554) is not.
  */
 export function invoiceEmailHandler(deps: {
   db: Kysely<Database>;

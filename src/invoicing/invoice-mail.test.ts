@@ -147,6 +147,32 @@ describe("sendMail", () => {
     expect(smtp.received).toHaveLength(1);
   });
 
+  it("marks a refused recipient (550) as not worth retrying, and a busy server (451) as worth it", async () => {
+    for (const [responseCode, retryable] of [
+      [550, false],
+      [451, true],
+    ] as const) {
+      const server = new SMTPServer({
+        disabledCommands: ["AUTH", "STARTTLS"],
+        authOptional: true,
+        logger: false,
+        onRcptTo(_address, _session, callback) {
+          callback(Object.assign(new Error("no such mailbox"), { responseCode }));
+        },
+      });
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const port = (
+        (server as unknown as { server: { address(): AddressInfo } }).server.address() as AddressInfo
+      ).port;
+      const message = buildInvoiceEmail(october2026Invoice, Buffer.from("%PDF-"), FROM);
+      await expect(sendMail({ host: "127.0.0.1", port, secure: false }, message)).rejects.toMatchObject({
+        code: "UPSTREAM_UNAVAILABLE",
+        retryable,
+      });
+    }
+  });
+
   it("reports an unreachable server as UPSTREAM_UNAVAILABLE", async () => {
     const smtp = await startSmtpServer();
     await new Promise<void>((resolve) => servers.pop()?.close(() => resolve()));

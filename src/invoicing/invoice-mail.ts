@@ -74,10 +74,14 @@ export async function sendMail(smtp: SmtpSettings, message: InvoiceEmail): Promi
     const info = await transport.sendMail(message);
     return { messageId: String(info.messageId) };
   } catch (e) {
-    throw new ServiceError(
+    const error = new ServiceError(
       "UPSTREAM_UNAVAILABLE",
       `SMTP delivery via ${smtp.host}:${smtp.port} failed: ${redact(errorText(e), smtp.password)}`,
     );
+    // 550–554: the mailbox or message is refused for good; sending again cannot help (the job runner
+    // reads `retryable`). Everything else — down, busy, 4xx, a login to fix — is worth another try.
+    const code = (e as { responseCode?: unknown }).responseCode;
+    throw Object.assign(error, { retryable: !(typeof code === "number" && code >= 550 && code <= 554) });
   } finally {
     transport.close();
   }
