@@ -1,11 +1,9 @@
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { DiscountTable } from "../../db/schema.ts";
-import { ServiceError } from "../../errors.ts";
-import { recordAudit } from "../audit.ts";
-import type { Tx, VerbArgs } from "../context.ts";
-import { mapDbError } from "../db-errors.ts";
-import { offsetOf, type Page, PageQuery, pageOf } from "../pagination.ts";
+import type { VerbArgs } from "../context.ts";
+import { auditedTable } from "../audited-table.ts";
+import { type Page, PageQuery } from "../pagination.ts";
 import { assertClientGroupExists, assertCustomerExists } from "../references.ts";
 import { decimalString, id, idOut, nullableIdOut } from "../schemas.ts";
 import { canonicalDecimal } from "../currencies/currencies.ts";
@@ -83,103 +81,41 @@ export function presentDiscount(row: Selectable<DiscountTable>): Discount {
   };
 }
 
-async function loadForUpdate(trx: Tx, id: bigint) {
-  const row = await trx
-    .selectFrom("discount")
-    .selectAll()
-    .where("id", "=", id)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!row) throw ServiceError.notFound(`discount ${id}`);
-  return row;
-}
+const discounts = auditedTable({ table: "discount", label: "discount", present: presentDiscount });
 
-export async function createDiscount({ ctx, input }: VerbArgs<DiscountCreate>): Promise<Discount> {
-  return ctx.db.transaction().execute(async (trx) => {
+export function createDiscount({ ctx, input }: VerbArgs<DiscountCreate>): Promise<Discount> {
+  const values = {
+    name: input.name,
+    description: input.description,
+    multiplier: input.multiplier,
+    client_group_id: input.client_group_id ?? null,
+    customer_id: input.customer_id ?? null,
+    position: input.position,
+  };
+  return discounts.create(ctx, values, async (trx) => {
     if (input.client_group_id) await assertClientGroupExists(trx, input.client_group_id);
     if (input.customer_id) await assertCustomerExists(trx, input.customer_id);
-    const now = ctx.now();
-    const row = await trx
-      .insertInto("discount")
-      .values({
-        name: input.name,
-        description: input.description,
-        multiplier: input.multiplier,
-        client_group_id: input.client_group_id ?? null,
-        customer_id: input.customer_id ?? null,
-        position: input.position,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()
-      .catch((e) => mapDbError(e, `discount ${input.name}`));
-    const after = presentDiscount(row);
-    await recordAudit(trx, ctx, {
-      action: "create",
-      entity: "discount",
-      entityId: String(row.id),
-      before: null,
-      after,
-    });
-    return after;
   });
 }
 
-export async function getDiscount({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<Discount> {
-  const row = await ctx.db.selectFrom("discount").selectAll().where("id", "=", input.id).executeTakeFirst();
-  if (!row) throw ServiceError.notFound(`discount ${input.id}`);
-  return presentDiscount(row);
+export function getDiscount({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<Discount> {
+  return discounts.get(ctx, input.id);
 }
 
-export async function listDiscounts({ ctx, input }: VerbArgs<DiscountListQuery>): Promise<Page<Discount>> {
-  let q = ctx.db.selectFrom("discount");
-  if (input.client_group_id) q = q.where("client_group_id", "=", input.client_group_id);
-  if (input.customer_id) q = q.where("customer_id", "=", input.customer_id);
-  const [rows, count] = await Promise.all([
-    q.selectAll().orderBy("id").limit(input.per_page).offset(offsetOf(input)).execute(),
-    q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
-  ]);
-  return pageOf(rows.map(presentDiscount), count.n, input);
+export function listDiscounts({ ctx, input }: VerbArgs<DiscountListQuery>): Promise<Page<Discount>> {
+  return discounts.list(ctx, input, {
+    client_group_id: input.client_group_id,
+    customer_id: input.customer_id,
+  });
 }
 
-export async function updateDiscount({
+export function updateDiscount({
   ctx,
   input,
 }: VerbArgs<{ id: bigint; patch: DiscountUpdate }>): Promise<Discount> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const before = await loadForUpdate(trx, input.id);
-    const row = await trx
-      .updateTable("discount")
-      .set({ ...input.patch, updated_at: ctx.now() })
-      .where("id", "=", input.id)
-      .returningAll()
-      .executeTakeFirstOrThrow()
-      .catch((e) => mapDbError(e, `discount ${input.id}`));
-    const after = presentDiscount(row);
-    const entityId = String(input.id);
-    await recordAudit(trx, ctx, {
-      action: "update",
-      entity: "discount",
-      entityId,
-      before: presentDiscount(before),
-      after,
-    });
-    return after;
-  });
+  return discounts.update(ctx, input.id, input.patch);
 }
 
-export async function deleteDiscount({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
-    const before = await loadForUpdate(trx, input.id);
-    await trx.deleteFrom("discount").where("id", "=", input.id).execute();
-    const entityId = String(input.id);
-    await recordAudit(trx, ctx, {
-      action: "delete",
-      entity: "discount",
-      entityId,
-      before: presentDiscount(before),
-      after: null,
-    });
-  });
+export function deleteDiscount({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
+  return discounts.remove(ctx, input.id);
 }

@@ -2,11 +2,10 @@ import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { PlanPriceTable } from "../../db/schema.ts";
 import { parseTokens } from "../../domain/tokens.ts";
-import { ServiceError } from "../../errors.ts";
-import { recordAudit } from "../audit.ts";
-import type { Tx, VerbArgs } from "../context.ts";
-import { mapDbError } from "../db-errors.ts";
-import { offsetOf, type Page, type PageQuery, pageOf } from "../pagination.ts";
+import type { ServiceError } from "../../errors.ts";
+import type { VerbArgs } from "../context.ts";
+import { auditedTable } from "../audited-table.ts";
+import type { Page, PageQuery } from "../pagination.ts";
 import { idOut } from "../schemas.ts";
 
 // tokenbill's price list: token prices per SolusIO plan (seed step 3). `tokenbill solusio setup` pushes it
@@ -72,98 +71,27 @@ export function presentPlanPrice(row: Selectable<PlanPriceTable>): PlanPrice {
   };
 }
 
-async function loadForUpdate(trx: Tx, id: bigint) {
-  const row = await trx
-    .selectFrom("plan_price")
-    .selectAll()
-    .where("id", "=", id)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!row) throw ServiceError.notFound(`plan price ${id}`);
-  return row;
+const prices = auditedTable({ table: "plan_price", label: "plan price", present: presentPlanPrice });
+
+export function createPlanPrice({ ctx, input }: VerbArgs<PlanPriceCreate>): Promise<PlanPrice> {
+  return prices.create(ctx, input);
 }
 
-export async function createPlanPrice({ ctx, input }: VerbArgs<PlanPriceCreate>): Promise<PlanPrice> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const now = ctx.now();
-    const row = await trx
-      .insertInto("plan_price")
-      .values({ ...input, created_at: now, updated_at: now })
-      .returningAll()
-      .executeTakeFirstOrThrow()
-      .catch((e) => mapDbError(e, `a price for plan ${input.plan_name}`));
-    const after = presentPlanPrice(row);
-    await recordAudit(trx, ctx, {
-      action: "create",
-      entity: "plan_price",
-      entityId: String(row.id),
-      before: null,
-      after,
-    });
-    return after;
-  });
+export function getPlanPrice({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<PlanPrice> {
+  return prices.get(ctx, input.id);
 }
 
-export async function getPlanPrice({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<PlanPrice> {
-  const row = await ctx.db.selectFrom("plan_price").selectAll().where("id", "=", input.id).executeTakeFirst();
-  if (!row) throw ServiceError.notFound(`plan price ${input.id}`);
-  return presentPlanPrice(row);
+export function listPlanPrices({ ctx, input }: VerbArgs<PageQuery>): Promise<Page<PlanPrice>> {
+  return prices.list(ctx, input);
 }
 
-export async function listPlanPrices({ ctx, input }: VerbArgs<PageQuery>): Promise<Page<PlanPrice>> {
-  const [rows, count] = await Promise.all([
-    ctx.db
-      .selectFrom("plan_price")
-      .selectAll()
-      .orderBy("id")
-      .limit(input.per_page)
-      .offset(offsetOf(input))
-      .execute(),
-    ctx.db
-      .selectFrom("plan_price")
-      .select((eb) => eb.fn.countAll<bigint>().as("n"))
-      .executeTakeFirstOrThrow(),
-  ]);
-  return pageOf(rows.map(presentPlanPrice), count.n, input);
-}
-
-export async function updatePlanPrice({
+export function updatePlanPrice({
   ctx,
   input,
 }: VerbArgs<{ id: bigint; patch: PlanPriceUpdate }>): Promise<PlanPrice> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const before = await loadForUpdate(trx, input.id);
-    const row = await trx
-      .updateTable("plan_price")
-      .set({ ...input.patch, updated_at: ctx.now() })
-      .where("id", "=", input.id)
-      .returningAll()
-      .executeTakeFirstOrThrow()
-      .catch((e) => mapDbError(e, `a price for plan ${input.patch.plan_name}`));
-    const after = presentPlanPrice(row);
-    const entityId = String(input.id);
-    await recordAudit(trx, ctx, {
-      action: "update",
-      entity: "plan_price",
-      entityId,
-      before: presentPlanPrice(before),
-      after,
-    });
-    return after;
-  });
+  return prices.update(ctx, input.id, input.patch);
 }
 
-export async function deletePlanPrice({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
-    const before = await loadForUpdate(trx, input.id);
-    await trx.deleteFrom("plan_price").where("id", "=", input.id).execute();
-    const entityId = String(input.id);
-    await recordAudit(trx, ctx, {
-      action: "delete",
-      entity: "plan_price",
-      entityId,
-      before: presentPlanPrice(before),
-      after: null,
-    });
-  });
+export function deletePlanPrice({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
+  return prices.remove(ctx, input.id);
 }
