@@ -8,8 +8,18 @@ import { afterAll, describe, expect, it } from "vitest";
 // set up and seeded, every step of the integration working end to end.
 
 const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) c.kill("SIGTERM");
+afterAll(async () => {
+  // Wait for the server to finish shutting down, so no process outlives the test run.
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise((resolve) => {
+          if (c.exitCode !== null) return resolve(undefined);
+          c.once("exit", resolve);
+          c.kill("SIGTERM");
+        }),
+    ),
+  );
 });
 
 describe("sandbox mode", () => {

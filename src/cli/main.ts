@@ -65,9 +65,15 @@ program
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, "shutting down");
-      await server.close();
-      process.exit(0);
+      // Whatever happens while closing (a log pipe gone with its reader, a hung connection), the process
+      // ends: cleanly when it can, after 10 s at the latest.
+      setTimeout(() => process.exit(1), 10_000).unref();
+      try {
+        logger.info({ signal }, "shutting down");
+        await server.close();
+      } finally {
+        process.exit(0);
+      }
     };
     process.on("SIGINT", () => void stop("SIGINT"));
     process.on("SIGTERM", () => void stop("SIGTERM"));
