@@ -39,3 +39,16 @@ export const PlanParamsInput = z.object({
 });
 
 export const EmailInput = z.string().trim().pipe(z.email().max(255));
+
+/** A plan as `POST plans` takes it; a seed file's plan is the same with an optional id. */
+export const PlanCreate = z.object({
+  name: z.string().trim().min(1).max(255),
+  tokens_per_hour: TokenCountInput.default(0),
+  tokens_per_month: TokenCountInput.default(0),
+  ip_tokens_per_hour: TokenCountInput.default(0),
+  ip_tokens_per_month: TokenCountInput.default(0),
+  is_additional_ips_available: z.boolean().default(false),
+  is_visible: z.boolean().default(true),
+  is_default: z.boolean().default(false),
+  params: PlanParamsInput.default({ disk: 10, ram: 1024, vcpu: 1 }),
+});

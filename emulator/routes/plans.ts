@@ -6,7 +6,7 @@ import { idParam, listPath } from "../http/params.ts";
 import { actorOf, data, noContent, type Route, type RouteContext } from "../http/route.ts";
 import { parseInput } from "../http/validate.ts";
 import { presentPlan } from "../present/catalog.ts";
-import { PlanParamsInput, TokenCountInput } from "../schemas.ts";
+import { PlanCreate, PlanParamsInput, TokenCountInput } from "../schemas.ts";
 import { findPlan, liveServers, nextId } from "../state/state.ts";
 import type { EmulatorState, PlanRecord } from "../state/types.ts";
 
@@ -14,17 +14,6 @@ import type { EmulatorState, PlanRecord } from "../state/types.ts";
 // integration is set and the owner has a billing_user_id; otherwise it is null [OURS]. Users see visible
 // plans only; deleting a plan that live servers use is refused [OURS].
 
-const PlanCreate = z.object({
-  name: z.string().trim().min(1).max(255),
-  tokens_per_hour: TokenCountInput.default(0),
-  tokens_per_month: TokenCountInput.default(0),
-  ip_tokens_per_hour: TokenCountInput.default(0),
-  ip_tokens_per_month: TokenCountInput.default(0),
-  is_additional_ips_available: z.boolean().default(false),
-  is_visible: z.boolean().default(true),
-  is_default: z.boolean().default(false),
-  params: PlanParamsInput.default({ disk: 10, ram: 1024, vcpu: 1 }),
-});
 const PlanUpdate = z.object({
   name: z.string().trim().min(1).max(255).optional(),
   tokens_per_hour: TokenCountInput.optional(),

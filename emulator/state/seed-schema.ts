@@ -1,13 +1,6 @@
 import { z } from "zod";
 import { BillingIntegrationInput } from "../billing/billing-integration.ts";
-import {
-  BillingUserIdInput,
-  EmailInput,
-  LimitInput,
-  PlanParamsInput,
-  TokenCountInput,
-  UserStatusInput,
-} from "../schemas.ts";
+import { PlanCreate, BillingUserIdInput, EmailInput, LimitInput, UserStatusInput } from "../schemas.ts";
 import { SERVER_STATUSES } from "./types.ts";
 
 // The seed file (docs/emulator.md § Seed). Records may carry explicit ids; references between records are
@@ -38,18 +31,7 @@ export const SeedLimitGroup = z.object({
   additional_ips: LimitInput.default(DISABLED),
 });
 
-export const SeedPlan = z.object({
-  id: z.int().positive().optional(),
-  name: z.string().min(1),
-  tokens_per_hour: TokenCountInput.default(0),
-  tokens_per_month: TokenCountInput.default(0),
-  ip_tokens_per_hour: TokenCountInput.default(0),
-  ip_tokens_per_month: TokenCountInput.default(0),
-  is_additional_ips_available: z.boolean().default(false),
-  is_visible: z.boolean().default(true),
-  is_default: z.boolean().default(false),
-  params: PlanParamsInput.default({ disk: 10, ram: 1024, vcpu: 1 }),
-});
+export const SeedPlan = PlanCreate.extend({ id: z.int().positive().optional() });
 
 export const SeedUser = z.object({
   id: z.int().positive().optional(),

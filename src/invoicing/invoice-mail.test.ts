@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { afterEach, describe, expect, it } from "vitest";
+import { startSmtpSink } from "../delivery/testing/smtp-sink.ts";
 import { ServiceError } from "../errors.ts";
 import { october2026Invoice } from "./fixtures/october-2026-invoice.ts";
 import { buildInvoiceEmail, pdfFilename, sendMail } from "./invoice-mail.ts";
@@ -9,51 +10,16 @@ import { renderInvoicePdf } from "./render-invoice-pdf.ts";
 
 const FROM = "Example Hosting Billing <no-reply@example-hosting.test>";
 
-interface Received {
-  from: string;
-  to: string[];
-  raw: Buffer;
-}
-
-const servers: SMTPServer[] = [];
+const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
 /** A real SMTP server on loopback (the network edge is the one place a stand-in belongs). */
 async function startSmtpServer(credentials?: { user: string; password: string }) {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    disabledCommands: credentials === undefined ? ["AUTH", "STARTTLS"] : ["STARTTLS"],
-    authOptional: credentials === undefined,
-    allowInsecureAuth: true, // loopback only; production SMTP uses TLS
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === credentials?.user && auth.password === credentials?.password) {
-        callback(null, { user: auth.username });
-      } else {
-        callback(new Error("Invalid username or password"));
-      }
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", () => {
-        received.push({
-          from: session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks),
-        });
-        callback();
-      });
-    },
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  // smtp-server keeps its net.Server on `.server`; the type definitions do not declare it.
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address() as AddressInfo)
-    .port;
-  return { port, received };
+  const sink = await startSmtpSink(credentials);
+  servers.push(sink);
+  return sink;
 }
 
 describe("buildInvoiceEmail", () => {
@@ -160,7 +126,7 @@ describe("sendMail", () => {
           callback(Object.assign(new Error("no such mailbox"), { responseCode }));
         },
       });
-      servers.push(server);
+      servers.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       const port = (
         (server as unknown as { server: { address(): AddressInfo } }).server.address() as AddressInfo
@@ -175,7 +141,7 @@ describe("sendMail", () => {
 
   it("reports an unreachable server as UPSTREAM_UNAVAILABLE", async () => {
     const smtp = await startSmtpServer();
-    await new Promise<void>((resolve) => servers.pop()?.close(() => resolve()));
+    await servers.pop()?.close();
     const message = buildInvoiceEmail(october2026Invoice, Buffer.from("%PDF-"), FROM);
     await expect(
       sendMail({ host: "127.0.0.1", port: smtp.port, secure: false }, message),

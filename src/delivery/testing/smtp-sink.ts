@@ -13,15 +13,19 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-/** A real SMTP server on loopback that requires the given login and keeps every message it accepts. */
-export async function startSmtpSink(credentials: { user: string; password: string }): Promise<SmtpSink> {
+/**
+ * A real SMTP server on loopback that keeps every message it accepts; with credentials it requires that
+ * login, without it accepts anyone.
+ */
+export async function startSmtpSink(credentials?: { user: string; password: string }): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
   const server = new SMTPServer({
-    disabledCommands: ["STARTTLS"],
+    disabledCommands: credentials === undefined ? ["AUTH", "STARTTLS"] : ["STARTTLS"],
+    authOptional: credentials === undefined,
     allowInsecureAuth: true, // loopback only; production SMTP uses TLS
     logger: false,
     onAuth(auth, _session, callback) {
-      if (auth.username === credentials.user && auth.password === credentials.password) {
+      if (auth.username === credentials?.user && auth.password === credentials?.password) {
         callback(null, { user: auth.username });
       } else {
         callback(new Error("Invalid username or password"));
