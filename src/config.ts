@@ -80,6 +80,15 @@ const ConfigObject = z
       .or(z.literal("").transform(() => undefined)),
     DATA_DIR: z.string().min(1).default("./data"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // The HTTP server's limits (docs/security.md): slow or greedy clients cannot hold it.
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
+    HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1024),
+    HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    // Wrong secrets (API keys, pricing token, SSO links) one client address may present per minute.
+    AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
+    // Behind a reverse proxy: take the client address from X-Forwarded-For (rate limits count per address).
+    TRUST_PROXY: bool.default(false),
     TOKENBILL_ADMIN_API_KEY: optionalSecret.refine((v) => v === undefined || v.length >= 16, {
       message: "must be at least 16 characters",
     }),
@@ -149,6 +158,8 @@ const ConfigObject = z
     SMTP_HOST: optionalText, // unset: invoices are not e-mailed
     SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
     SMTP_SECURE: bool.default(false),
+    // true: never send in the clear; without SMTP_SECURE the server must offer STARTTLS or sending fails.
+    SMTP_REQUIRE_TLS: bool.default(false),
     SMTP_USER: optionalText,
     SMTP_PASSWORD: optionalSecret,
     MAIL_FROM: z.string().trim().min(1).default("billing@localhost"),
@@ -259,6 +270,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return parseConfig({ ...fromFile, ...fromEnv });
 }
 
+/** Keys holding URLs: printed and logged only through maskUrl(), as they may carry credentials. */
+const URL_KEYS = ["SOLUSIO_URL", "SOLUSIO_USER_AREA_URL", "TOKENBILL_PUBLIC_URL", "DATABASE_URL", "WEBHOOK_URLS"];
+
 /** The effective configuration with secrets masked, for `tokenbill config` and the start log. */
 export function describeConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -266,21 +280,66 @@ export function describeConfig(config: Config): Record<string, unknown> {
     const value = (config as Record<string, unknown>)[key];
     if ((SECRET_KEYS as readonly string[]).includes(key))
       out[key] = value === undefined ? undefined : "********";
-    else if (key === "DATABASE_URL" && typeof value === "string") out[key] = maskUrlPassword(value);
-    else if (key === "WEBHOOK_URLS" && Array.isArray(value)) out[key] = value.map(maskUrlPassword);
+    else if (URL_KEYS.includes(key) && typeof value === "string") out[key] = maskUrl(value);
+    else if (URL_KEYS.includes(key) && Array.isArray(value)) out[key] = value.map((u) => maskUrl(String(u)));
     else out[key] = value;
   }
   return out;
 }
 
-function maskUrlPassword(url: string): string {
+const MASK = "********";
+
+/**
+ * A URL fit for a log or a terminal: the password of its user-info (and a token-like user name), every query value, the fragment and
+ * every token-like path segment become ******** (webhook URLs carry their secret in the path, as
+ * https://hooks.example/T0/B1/abcdef123456secret, or in the query, as ?token=…). A relative URL (a
+ * request's "/path?query") is masked the same way; anything unparsable is masked whole. A URL with
+ * nothing to mask comes back unchanged.
+ */
+export function maskUrl(url: string): string {
+  const relative = url.startsWith("/") && !url.startsWith("//");
+  let u: URL;
   try {
-    const u = new URL(url);
-    if (u.password) u.password = "********";
-    return u.toString();
+    u = relative ? new URL(url, "http://relative.invalid") : new URL(url);
   } catch {
-    return "********";
+    return MASK;
   }
+  let changed = false;
+  if (isTokenLike(decodeURIComponent(u.username))) {
+    u.username = MASK; // a token given as the user name, as some services take it
+    changed = true;
+  }
+  if (u.password) {
+    u.password = MASK;
+    changed = true;
+  }
+  const segments = u.pathname.split("/");
+  if (segments.some(isTokenLike)) {
+    u.pathname = segments.map((s) => (isTokenLike(s) ? MASK : s)).join("/");
+    changed = true;
+  }
+  if (u.search) {
+    const masked = new URLSearchParams();
+    for (const [name, value] of u.searchParams) masked.append(name, value === "" ? "" : MASK);
+    u.search = masked.toString();
+    changed = true;
+  }
+  if (u.hash) {
+    u.hash = MASK;
+    changed = true;
+  }
+  if (!changed) return url;
+  return relative ? u.pathname + u.search + u.hash : u.toString();
+}
+
+/**
+ * A path segment that looks like a credential rather than a name: 16 characters or more with a digit or
+ * with both cases (random tokens, hex, UUIDs), or 40 and more of anything. "invoice-notifications" stays.
+ */
+function isTokenLike(segment: string): boolean {
+  if (segment.length >= 40) return true;
+  if (segment.length < 16) return false;
+  return /\d/.test(segment) || (/[a-z]/.test(segment) && /[A-Z]/.test(segment));
 }
 
 /** Where SolusIO reaches tokenbill; setup pushes this + PRICING_PATH to SolusIO. */

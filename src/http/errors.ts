@@ -1,25 +1,56 @@
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
-import { asServiceError, type ErrorCode, ServiceError } from "../errors.ts";
+import { asServiceError, ERROR_CODES, type ErrorCode, type FieldIssue, ServiceError } from "../errors.ts";
 
-// One envelope for every error tokenbill answers: { error: { code, message, requestId, issues? } }.
+// One envelope for every error tokenbill answers over HTTP, whoever produced it (a verb, validation, the
+// router, the body parser, the socket layer): { error: { code, message, requestId, issues? } }.
 
-export function statusOf(code: ErrorCode): number {
-  switch (code) {
-    case "VALIDATION":
-      return 400;
-    case "UNAUTHORIZED":
-      return 401;
-    case "FORBIDDEN":
-      return 403;
-    case "NOT_FOUND":
-      return 404;
-    case "CONFLICT":
-      return 409;
-    case "UPSTREAM_UNAVAILABLE":
-      return 503;
-    case "INTERNAL":
-      return 500;
+/** Codes only the HTTP layer produces: the protocol's own refusals, before any verb runs. */
+export const PROTOCOL_ERROR_CODES = [
+  "METHOD_NOT_ALLOWED",
+  "REQUEST_TIMEOUT",
+  "PAYLOAD_TOO_LARGE",
+  "URI_TOO_LONG",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "RATE_LIMITED",
+  "HEADERS_TOO_LARGE",
+] as const;
+export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
+export type AnswerCode = ErrorCode | ProtocolErrorCode;
+export const ANSWER_CODES: readonly AnswerCode[] = [...ERROR_CODES, ...PROTOCOL_ERROR_CODES];
+
+const STATUS: Record<AnswerCode, number> = {
+  VALIDATION: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  HEADERS_TOO_LARGE: 431,
+  INTERNAL: 500,
+  UPSTREAM_UNAVAILABLE: 503,
+};
+
+export function statusOf(code: AnswerCode): number {
+  return STATUS[code];
+}
+
+/** An error the HTTP layer answers with a protocol status (413, 429, …) rather than a service code. */
+export class ProtocolError extends Error {
+  constructor(
+    readonly code: ProtocolErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ProtocolError";
   }
 }
 
@@ -40,37 +71,94 @@ export function zodToServiceError(error: ZodError, prefix?: string): ServiceErro
   return new ServiceError("VALIDATION", message || "invalid input", issues);
 }
 
-/** Fastify errors thrown before our handlers (bad JSON, unsupported media type, body too large). */
-function fromFastifyError(error: FastifyError): ServiceError | undefined {
+interface Answer {
+  code: AnswerCode;
+  message: string;
+  issues: FieldIssue[];
+  headers: Record<string, string>;
+}
+
+/** Fastify's own 4xx errors (bad JSON, media type, body size, URL length) in our vocabulary. */
+function fromFastifyError(error: FastifyError): Answer | undefined {
   const status = error.statusCode ?? 0;
-  if (status >= 400 && status < 500) {
-    const code: ErrorCode = status === 401 ? "UNAUTHORIZED" : status === 404 ? "NOT_FOUND" : "VALIDATION";
-    const e = new ServiceError(code, error.message);
-    (e as ServiceError & { status?: number }).status = status;
-    return e;
-  }
-  return undefined;
+  if (status < 400 || status >= 500) return undefined;
+  const byStatus: Record<number, AnswerCode> = {
+    401: "UNAUTHORIZED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    408: "REQUEST_TIMEOUT",
+    413: "PAYLOAD_TOO_LARGE",
+    414: "URI_TOO_LONG",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
+    431: "HEADERS_TOO_LARGE",
+  };
+  return { code: byStatus[status] ?? "VALIDATION", message: error.message, issues: [], headers: {} };
+}
+
+function answerOf(error: unknown): Answer | undefined {
+  if (error instanceof ProtocolError)
+    return { code: error.code, message: error.message, issues: [], headers: error.headers };
+  const known = asServiceError(error) ?? (error instanceof ZodError ? zodToServiceError(error) : undefined);
+  if (known && known.code !== "INTERNAL")
+    return { code: known.code, message: known.message, issues: known.issues, headers: {} };
+  if (known) return undefined;
+  return fromFastifyError(error as FastifyError);
+}
+
+export function errorBody(code: AnswerCode, message: string, requestId: string, issues: FieldIssue[] = []) {
+  return { error: { code, message, requestId, ...(issues.length > 0 ? { issues } : {}) } };
 }
 
 export function sendError(reply: FastifyReply, request: FastifyRequest, error: unknown): FastifyReply {
-  let serviceError = asServiceError(error);
-  if (!serviceError && error instanceof ZodError) serviceError = zodToServiceError(error);
-  if (!serviceError) serviceError = fromFastifyError(error as FastifyError);
-
-  if (!serviceError || serviceError.code === "INTERNAL") {
+  let answer = answerOf(error);
+  if (!answer) {
     request.log.error({ err: error, requestId: request.id }, "unhandled error");
-    serviceError = new ServiceError("INTERNAL", "internal error; the request id identifies it in the logs");
+    answer = {
+      code: "INTERNAL",
+      message: "internal error; the request id identifies it in the logs",
+      issues: [],
+      headers: {},
+    };
   }
-  const status = (serviceError as ServiceError & { status?: number }).status ?? statusOf(serviceError.code);
   return reply
-    .status(status)
-    .type("application/json")
-    .send({
-      error: {
-        code: serviceError.code,
-        message: serviceError.message,
-        requestId: request.id,
-        ...(serviceError.issues.length > 0 ? { issues: serviceError.issues } : {}),
-      },
-    });
+    .status(statusOf(answer.code))
+    .headers(answer.headers)
+    .type("application/json; charset=utf-8")
+    .send(errorBody(answer.code, answer.message, request.id, answer.issues));
+}
+
+/**
+ * Errors Node's HTTP parser raises before any request exists (headers too large, a request that took too
+ * long, garbage on the wire): answered on the socket in the same envelope, then the connection closes.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable || error.code === "ECONNRESET") {
+    socket.destroy();
+    return;
+  }
+  const code: AnswerCode =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? "HEADERS_TOO_LARGE"
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT" || error.code === "ERR_HTTP_HEADERS_TIMEOUT"
+        ? "REQUEST_TIMEOUT"
+        : error.code === "HPE_URI_TOO_LONG"
+          ? "URI_TOO_LONG"
+          : "VALIDATION";
+  const message =
+    code === "HEADERS_TOO_LARGE"
+      ? "request headers are too large"
+      : code === "REQUEST_TIMEOUT"
+        ? "the request was not received in time"
+        : code === "URI_TOO_LONG"
+          ? "the request URL is too long"
+          : "malformed HTTP request";
+  const body = JSON.stringify(errorBody(code, message, "none"));
+  const status = statusOf(code);
+  // An answer to HEAD has no body, even an error (the client would read it as the next answer).
+  const head = (error as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString() === "HEAD ";
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? "" : body}`,
+  );
 }

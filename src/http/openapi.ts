@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ERROR_CODES } from "../errors.ts";
+import { ANSWER_CODES } from "./errors.ts";
 import type { AnyRouteSpec } from "./route.ts";
 
 // Builds the OpenAPI 3.1 document from the routes' own zod schemas (the ones they validate with).
@@ -34,7 +34,7 @@ const ErrorEnvelope: JsonSchema = {
       type: "object",
       required: ["code", "message", "requestId"],
       properties: {
-        code: { type: "string", enum: [...ERROR_CODES] },
+        code: { type: "string", enum: [...ANSWER_CODES] },
         message: { type: "string" },
         requestId: { type: "string" },
         issues: {
@@ -61,6 +61,24 @@ function rawContent(contentType: string): Record<string, unknown> {
   const mediaType = contentType.split(";")[0]!.trim();
   const schema = mediaType.startsWith("text/") ? { type: "string" } : { type: "string", format: "binary" };
   return { [mediaType]: { schema } };
+}
+
+/** Answers the HTTP layer gives before any handler runs; every operation can meet them. */
+function protocolErrors(errorResponse: (d: string) => unknown, hasBody: boolean): Record<string, unknown> {
+  return {
+    "405": errorResponse("Method not allowed for this path; `Allow` lists the methods"),
+    "408": errorResponse("The request was not received in time (HTTP_REQUEST_TIMEOUT_MS)"),
+    ...(hasBody
+      ? {
+          "413": errorResponse("Body larger than HTTP_BODY_LIMIT_BYTES"),
+          "415": errorResponse("Body is not application/json"),
+        }
+      : {}),
+    "414": errorResponse("URL or a path parameter too long"),
+    "429": errorResponse("Too many wrong API keys from this address; `Retry-After` says when to retry"),
+    "431": errorResponse("Request headers too large"),
+    "503": errorResponse("SolusIO or the database is unavailable"),
+  };
 }
 
 export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, unknown> = {}): JsonSchema {
@@ -96,10 +114,13 @@ export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, 
       parameters: [...parametersOf(route.params, "path"), ...parametersOf(route.query, "query")],
       responses: {
         [status]: success,
-        "400": errorResponse("Invalid input; `issues` names each field"),
+        "400": errorResponse(
+          "Invalid input (also control characters or over-long text); `issues` names each field",
+        ),
         "401": errorResponse("Missing or invalid API key"),
-        ...(route.params ? { "404": errorResponse("Not found") } : {}),
+        "404": errorResponse(route.params ? "Not found" : "No such route"),
         ...(route.method !== "GET" ? { "409": errorResponse("Conflict with existing data") } : {}),
+        ...protocolErrors(errorResponse, route.body !== undefined),
       },
     };
     if (route.body) {

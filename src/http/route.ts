@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { ServiceContext } from "../services/context.ts";
 import { zodToServiceError } from "./errors.ts";
+import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "./text-input.ts";
 
 // A route is declared once, with zod schemas for its input and output. The same declaration validates
 // requests and produces the OpenAPI document (openapi.ts), so the two cannot disagree.
@@ -35,6 +36,11 @@ export type ContextFactory = (request: FastifyRequest) => ServiceContext;
 
 function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, part: string): z.output<S> {
   if (!schema) return undefined as z.output<S>;
+  assertCleanText(
+    value,
+    part === "body" ? undefined : part,
+    part === "body" ? MAX_BODY_TEXT : MAX_QUERY_TEXT,
+  );
   const result = schema.safeParse(value ?? (part === "body" ? undefined : {}));
   if (!result.success) throw zodToServiceError(result.error, part === "body" ? undefined : part);
   return result.data;

@@ -11,21 +11,22 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
-import { ServiceError } from "../errors.ts";
-import { authenticateAdminKey } from "../services/api-keys/api-keys.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { PricingIndex } from "../services/pricing/pricing-index.ts";
-import { sendError } from "./errors.ts";
+import type { SolusioIntegration } from "../solusio/integration.ts";
+import { accessOf, installAccessControl, type RouteEntry } from "./access.ts";
+import { answerClientError, sendError } from "./errors.ts";
 import { stringifyJson } from "./json.ts";
 import { buildOpenApi } from "./openapi.ts";
+import { installNotFound, limitedServerFactory, registerSecurityHeaders } from "./protection.ts";
 import { registerRoutes, type AnyRouteSpec } from "./route.ts";
-import { registerGetTokenPricing } from "./routes/get-token-pricing-route.ts";
 import { billingRoutes } from "./routes/billing-routes.ts";
+import { registerGetTokenPricing } from "./routes/get-token-pricing-route.ts";
 import { pricingRoutes } from "./routes/pricing-routes.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { solusioRoutes } from "./routes/solusio-routes.ts";
 import { registerSsoRedirect } from "./routes/sso-redirect-route.ts";
-import type { SolusioIntegration } from "../solusio/integration.ts";
+import { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 
 export interface ServerDeps {
   config: Config;
@@ -38,8 +39,9 @@ export interface ServerDeps {
 }
 
 declare module "fastify" {
-  interface FastifyRequest {
-    actor?: string;
+  interface FastifyInstance {
+    /** Every registered route with its access (public or admin), for the route walk test and docs. */
+    routeTable: RouteEntry[];
   }
 }
 
@@ -56,12 +58,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, db, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const pricingIndex = new PricingIndex(db, config.PRICING_REFRESH_MS, logger);
+  const limiter = new SecretFailureLimiter(config.AUTH_FAILURES_PER_MINUTE);
 
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
     // Per-request logs would dominate the GetTokenPricing hot path; errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 1024 * 1024,
+    serverFactory: limitedServerFactory(config),
+    clientErrorHandler: answerClientError,
+    // Bad percent-encoding, over-long path parameters: the router's refusals, in our envelope too.
+    frameworkErrors: (error, request, reply) => sendError(reply, request, error),
+    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given)
@@ -69,12 +77,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         : `req_${randomBytes(8).toString("hex")}`;
     },
   });
+  app.decorate("routeTable", installAccessControl(app, { db, config, now, limiter }));
+  installNotFound(app);
+  await registerSecurityHeaders(app);
   await app.register(formbody);
   app.setReplySerializer((payload) => stringifyJson(payload));
   app.setErrorHandler((error, request, reply) => sendError(reply, request, error));
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, request, ServiceError.notFound(`route ${request.method} ${request.url.split("?")[0]}`)),
-  );
 
   const contextOf = (request: FastifyRequest): ServiceContext => ({
     db,
@@ -86,16 +94,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     solusio: deps.solusio,
   });
 
-  app.addHook("onRequest", async (request) => {
-    if (!request.url.startsWith("/api/v1/") || request.url.startsWith("/api/v1/openapi.json")) return;
-    const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "");
-    if (!match) throw new ServiceError("UNAUTHORIZED", "send Authorization: Bearer <admin API key>");
-    request.actor = await authenticateAdminKey({ db, config, now }, match[1]!);
-  });
-
   // Any successful admin write may change a price: re-check before the next GetTokenPricing answer.
   app.addHook("onResponse", async (request, reply) => {
-    if (request.method !== "GET" && request.url.startsWith("/api/v1/") && reply.statusCode < 400) {
+    if (
+      request.method !== "GET" &&
+      !request.is404 &&
+      accessOf(request) === "admin" &&
+      reply.statusCode < 400
+    ) {
       pricingIndex.invalidate();
       deps.onWrite?.();
     }
@@ -103,8 +109,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       request.log.warn({ url: request.url, status: reply.statusCode }, "request failed");
   });
 
-  app.get("/healthz", async () => ({ status: "ok" }));
-  app.get("/readyz", async (request, reply) => {
+  const open = { config: { access: "public" as const } };
+  app.get("/healthz", open, async () => ({ status: "ok" }));
+  app.get("/readyz", open, async (request, reply) => {
     try {
       await sql`select 1`.execute(db);
       return { status: "ready" };
@@ -115,10 +122,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   const openapi = buildOpenApi(adminRoutes);
-  app.get("/api/v1/openapi.json", async () => openapi);
+  app.get("/api/v1/openapi.json", open, async () => openapi);
 
   registerRoutes(app, adminRoutes, contextOf);
-  registerSsoRedirect(app, contextOf);
-  registerGetTokenPricing(app, config.PRICING_PATH, config.SOLUSIO_PRICING_TOKEN, pricingIndex);
+  registerSsoRedirect(app, contextOf, limiter);
+  registerGetTokenPricing(app, config.PRICING_PATH, config.SOLUSIO_PRICING_TOKEN, pricingIndex, limiter);
   return app;
 }

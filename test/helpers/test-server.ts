@@ -1,3 +1,4 @@
+import type { FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
 import { pino } from "pino";
 import { type ConfigInput, parseConfig } from "../../src/config.ts";
@@ -9,6 +10,7 @@ export const TEST_ADMIN_KEY = "test-admin-key-0123456789";
 
 export interface TestServer {
   url: string;
+  app: FastifyInstance;
   close(): Promise<void>;
   /** fetch against the server with the admin key; JSON in, parsed JSON out. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -32,6 +34,7 @@ export async function startTestServer(
   const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   return {
     url,
+    app,
     close: () => app.close(),
     api: async (method, path, body) => {
       const response = await fetch(url + path, {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { ServiceError } from "../../errors.ts";
 import type { PricingIndex } from "../../services/pricing/pricing-index.ts";
 import { sendError } from "../errors.ts";
+import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 
 // The endpoint SolusIO calls to show prices (solusio-api.md §8, seed step 6):
 //   POST <PRICING_PATH>  token=…&action=GetTokenPricing&userid=<billing_user_id>
@@ -43,21 +44,12 @@ export function registerGetTokenPricing(
   path: string,
   token: string | undefined,
   index: PricingIndex,
+  limiter: SecretFailureLimiter,
 ) {
   const expected = token === undefined ? undefined : digest(token);
 
-  app.route({
-    method: ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    url: path,
-    handler: async (request, reply) => {
-      reply.header("allow", "POST");
-      return reply.status(405).send({
-        error: { code: "METHOD_NOT_ALLOWED", message: "use POST", requestId: request.id },
-      });
-    },
-  });
-
-  app.post(path, async (request, reply) => {
+  // Public as far as admin keys go: SolusIO authenticates with the pricing token checked below.
+  app.post(path, { config: { access: "public" } }, async (request, reply) => {
     try {
       const body = request.body;
       const fields: Record<string, unknown> =
@@ -66,8 +58,10 @@ export function registerGetTokenPricing(
           : {};
       if (expected) {
         const presented = fields["token"] ?? bearerOf(request.headers.authorization);
-        if (!tokenMatches(presented, expected))
-          throw new ServiceError("UNAUTHORIZED", "invalid or missing token");
+        await limiter.guard(`pricing-token:${request.ip}`, () => {
+          if (!tokenMatches(presented, expected))
+            throw new ServiceError("UNAUTHORIZED", "invalid or missing token");
+        });
       }
       if (fields["action"] !== "GetTokenPricing") {
         throw ServiceError.validation("action", "must be GetTokenPricing");

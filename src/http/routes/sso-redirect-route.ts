@@ -2,7 +2,9 @@ import type { FastifyInstance } from "fastify";
 import { isServiceError } from "../../errors.ts";
 import { createSsoUrl, verifySsoLink } from "../../services/sso/single-sign-on.ts";
 import { requireSolusio } from "../../services/sync/require-solusio.ts";
+import { ProtocolError } from "../errors.ts";
 import type { ContextFactory } from "../route.ts";
+import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 
 // GET /sso/solusio?customer=&expires=&sig= — opened by a person's browser: answers are pages, not JSON.
 
@@ -16,19 +18,34 @@ function page(title: string, message: string): string {
 h1{font-size:1.4rem}</style></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
 }
 
-export function registerSsoRedirect(app: FastifyInstance, contextOf: ContextFactory): void {
-  app.get("/sso/solusio", async (request, reply) => {
+/** What a person sees when the link does not log them in; never an internal detail. */
+function pageFor(error: unknown): { status: number; title: string; message: string } {
+  const refused = "You cannot log in with this link";
+  const unavailable = "Login is not available right now";
+  if (error instanceof ProtocolError) return { status: 429, title: unavailable, message: error.message };
+  if (!isServiceError(error))
+    return { status: 500, title: unavailable, message: "Please try again in a minute." };
+  const status = { FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409 }[error.code as string] ?? 503;
+  return { status, title: status === 403 ? refused : unavailable, message: error.message };
+}
+
+export function registerSsoRedirect(
+  app: FastifyInstance,
+  contextOf: ContextFactory,
+  limiter: SecretFailureLimiter,
+): void {
+  // Public: a person's browser opens it; the link's signature is the credential (and counts when wrong).
+  app.get("/sso/solusio", { config: { access: "public" } }, async (request, reply) => {
     const ctx = contextOf(request);
     try {
-      const customerId = await verifySsoLink(ctx, request.query as Record<string, unknown>);
+      const customerId = await limiter.guard(`sso-link:${request.ip}`, () =>
+        verifySsoLink(ctx, request.query as Record<string, unknown>),
+      );
       const url = await createSsoUrl(ctx, requireSolusio(ctx).connection, customerId);
       return reply.header("cache-control", "no-store").redirect(url, 302);
     } catch (error) {
-      const known = isServiceError(error);
-      if (!known) request.log.error({ err: error }, "single sign-on failed");
-      const status = !known ? 500 : error.code === "FORBIDDEN" ? 403 : error.code === "NOT_FOUND" ? 404 : 503;
-      const title = status === 403 ? "You cannot log in with this link" : "Login is not available right now";
-      const message = known ? error.message : "Please try again in a minute.";
+      const { status, title, message } = pageFor(error);
+      if (status === 500) request.log.error({ err: error }, "single sign-on failed");
       return reply
         .status(status)
         .type("text/html; charset=utf-8")

@@ -1,0 +1,63 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Kysely } from "kysely";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/schema.ts";
+import { ServiceError } from "../errors.ts";
+import { authenticateAdminKey } from "../services/api-keys/api-keys.ts";
+import type { SecretFailureLimiter } from "./secret-failure-limiter.ts";
+
+// Who may call what is decided from the route the router matched, never from the raw URL: the router
+// decodes %61, so a check on the URL's spelling is a check on something else than what will run. Every
+// route needs an admin API key unless its declaration says `access: "public"` (deny by default).
+
+export type Access = "public" | "admin";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Unset means "admin": a route must opt out of authentication, never in. */
+    access?: Access;
+  }
+  interface FastifyRequest {
+    actor?: string;
+  }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: Access;
+}
+
+export function accessOf(request: FastifyRequest): Access {
+  return request.routeOptions.config.access ?? "admin";
+}
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/**
+ * Installs the access check and returns the live table of every route with its access, which the route
+ * walk test and docs/security.md read. Must run before any route is registered.
+ */
+export function installAccessControl(
+  app: FastifyInstance,
+  deps: { db: Kysely<Database>; config: Config; now: () => Date; limiter: SecretFailureLimiter },
+): RouteEntry[] {
+  const table: RouteEntry[] = [];
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods)
+      table.push({ method, url: route.url, access: route.config?.access ?? "admin" });
+  });
+
+  app.addHook("onRequest", async (request) => {
+    // No route matched: the not-found answer carries no data, so it needs no key.
+    if (request.is404 || accessOf(request) === "public") return;
+    const match = BEARER.exec(request.headers.authorization ?? "");
+    if (!match) throw new ServiceError("UNAUTHORIZED", "send Authorization: Bearer <admin API key>");
+    // Only a presented key is a guess worth counting; a request without one learns nothing.
+    request.actor = await deps.limiter.guard(`admin-key:${request.ip}`, () =>
+      authenticateAdminKey(deps, match[1]!),
+    );
+  });
+  return table;
+}

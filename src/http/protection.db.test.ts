@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openSocket, rawRequest, readUntilClose } from "../../test/helpers/raw-http.ts";
+import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../test/helpers/test-server.ts";
+import type { DatabaseHandle } from "../db/open-database.ts";
+
+// Slow and greedy clients cannot hold the server, every refusal uses the one error envelope, and every
+// answer carries the security headers (issue 8 items 4 and 6).
+
+let handle: DatabaseHandle;
+let server: TestServer;
+const auth = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  server = await startTestServer(handle.db, {
+    HTTP_REQUEST_TIMEOUT_MS: 1000,
+    HTTP_HEADERS_TIMEOUT_MS: 1000,
+    HTTP_MAX_CONNECTIONS: 20,
+    HTTP_BODY_LIMIT_BYTES: 4096,
+    AUTH_FAILURES_PER_MINUTE: 3,
+    SOLUSIO_PRICING_TOKEN: "pricing-token-for-tests",
+  });
+});
+afterAll(async () => {
+  await server?.close();
+  await handle?.close();
+});
+
+function envelope(text: string): { code: string; message: string; requestId: string } {
+  const parsed = JSON.parse(text);
+  expect(Object.keys(parsed)).toEqual(["error"]);
+  expect(typeof parsed.error.message).toBe("string");
+  expect(typeof parsed.error.requestId).toBe("string");
+  return parsed.error;
+}
+
+describe("the router's own refusals use the envelope", () => {
+  it("404 for an unknown path, 405 with Allow for a known path and another method", async () => {
+    const missing = await rawRequest(server.url, { method: "GET", path: "/nothing/here", headers: auth });
+    expect(missing.status).toBe(404);
+    expect(envelope(missing.text).code).toBe("NOT_FOUND");
+    const wrongMethod = await rawRequest(server.url, {
+      method: "PUT",
+      path: "/api/v1/customers",
+      headers: auth,
+    });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers["allow"]).toBe("GET, HEAD, POST");
+    expect(envelope(wrongMethod.text).code).toBe("METHOD_NOT_ALLOWED");
+    const pricing = await rawRequest(server.url, { method: "GET", path: "/solusio/api" });
+    expect(pricing.status).toBe(405);
+    expect(pricing.headers["allow"]).toBe("POST");
+  });
+
+  it("413 for a body over the limit, 415 for a body that is not JSON", async () => {
+    const big = await rawRequest(server.url, {
+      method: "POST",
+      path: "/api/v1/customers",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ email: "a@b.co", name: "x".repeat(5000) }),
+    });
+    expect(big.status).toBe(413);
+    expect(envelope(big.text).code).toBe("PAYLOAD_TOO_LARGE");
+    const xml = await rawRequest(server.url, {
+      method: "POST",
+      path: "/api/v1/customers",
+      headers: { ...auth, "content-type": "application/xml" },
+      body: "<customer/>",
+    });
+    expect(xml.status).toBe(415);
+    expect(envelope(xml.text).code).toBe("UNSUPPORTED_MEDIA_TYPE");
+  });
+
+  it("414 for an over-long path parameter, 431 for over-large headers", async () => {
+    const long = await rawRequest(server.url, {
+      method: "GET",
+      path: `/api/v1/customers/${"1".repeat(200)}`,
+      headers: auth,
+    });
+    expect(long.status).toBe(414);
+    expect(envelope(long.text).code).toBe("URI_TOO_LONG");
+    const fat = await rawRequest(server.url, {
+      method: "GET",
+      path: "/api/v1/customers",
+      headers: { ...auth, "x-padding": "p".repeat(20_000) },
+    });
+    expect(fat.status).toBe(431);
+    expect(envelope(fat.text).code).toBe("HEADERS_TOO_LARGE");
+  });
+
+  it("lists the protocol refusals in the OpenAPI document", async () => {
+    const doc = JSON.parse(
+      (await rawRequest(server.url, { method: "GET", path: "/api/v1/openapi.json" })).text,
+    );
+    const create = doc.paths["/api/v1/customers"].post.responses;
+    for (const status of ["400", "401", "404", "405", "408", "409", "413", "414", "415", "429", "431"])
+      expect(create[status], status).toBeDefined();
+    expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain("RATE_LIMITED");
+  });
+});
+
+describe("slow and greedy clients", () => {
+  it("answers 408 and closes a connection whose body trickles in", async () => {
+    const socket = await openSocket(server.url);
+    socket.write(
+      `POST /api/v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_ADMIN_KEY}\r\n` +
+        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+    );
+    const trickle = setInterval(() => socket.writable && socket.write(" "), 200);
+    const answer = await readUntilClose(socket, 8000);
+    clearInterval(trickle);
+    expect(answer.closed).toBe(true);
+    expect(answer.text).toMatch(/^HTTP\/1\.1 408/);
+    expect(answer.text).toContain('"code":"REQUEST_TIMEOUT"');
+  });
+
+  it("closes a connection whose headers never finish", async () => {
+    const socket = await openSocket(server.url);
+    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+    const trickle = setInterval(() => socket.writable && socket.write("X-Slow: 1\r\n"), 200);
+    const answer = await readUntilClose(socket, 8000);
+    clearInterval(trickle);
+    expect(answer.closed).toBe(true);
+    expect(answer.text).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it("refuses connections beyond the cap and serves again once they are gone", async () => {
+    const held = await Promise.all(Array.from({ length: 20 }, () => openSocket(server.url)));
+    const extra = await openSocket(server.url);
+    const refused = await readUntilClose(extra, 3000);
+    expect(refused.closed).toBe(true);
+    expect(refused.text).toBe("");
+    for (const s of held) s.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await rawRequest(server.url, { method: "GET", path: "/healthz" })).status).toBe(200);
+  });
+});
+
+describe("security headers and secret guessing", () => {
+  it("sends security headers on JSON and HTML answers", async () => {
+    for (const path of ["/api/v1/customers", "/sso/solusio?customer=1&expires=1&sig=x", "/healthz"]) {
+      const answer = await rawRequest(server.url, { method: "GET", path, headers: auth });
+      expect(answer.headers["x-content-type-options"], path).toBe("nosniff");
+      expect(answer.headers["content-security-policy"], path).toContain("default-src 'self'");
+      expect(answer.headers["x-frame-options"], path).toBe("SAMEORIGIN");
+    }
+  });
+
+  it("refuses an address with 429 after too many wrong keys, even for the right key, per kind of secret", async () => {
+    const wrong = { authorization: "Bearer tbk_guess" };
+    for (let i = 0; i < 3; i++) {
+      const answer = await rawRequest(server.url, {
+        method: "GET",
+        path: "/api/v1/customers",
+        headers: wrong,
+      });
+      expect(answer.status).toBe(401);
+    }
+    const blocked = await rawRequest(server.url, { method: "GET", path: "/api/v1/customers", headers: auth });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
+    expect(envelope(blocked.text).code).toBe("RATE_LIMITED");
+    // GetTokenPricing's token is another secret: its own count, not blocked by the admin-key guesses.
+    const pricing = await rawRequest(server.url, {
+      method: "POST",
+      path: "/solusio/api",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "token=wrong&action=GetTokenPricing&userid=1",
+    });
+    expect(pricing.status).toBe(401);
+  });
+});

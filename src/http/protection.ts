@@ -1,0 +1,65 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import helmet from "@fastify/helmet";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import FindMyWay, { type HTTPMethod } from "find-my-way";
+import type { Config } from "../config.ts";
+import { ServiceError } from "../errors.ts";
+import { ProtocolError, sendError } from "./errors.ts";
+
+// What keeps slow, greedy or odd clients from holding the server (docs/security.md): timeouts for headers
+// and whole requests, a connection cap, security headers on every answer, and 405 for a known path asked
+// with the wrong method.
+
+/** Node's HTTP server with every limit set; Fastify's serverFactory hands it the request handler. */
+export function limitedServerFactory(config: Config) {
+  return (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => {
+    const server = createServer(
+      {
+        requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+        headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+        // Node checks the two timeouts above on this interval (30 s by default, too coarse for 10 s).
+        connectionsCheckingInterval: 1000,
+        maxHeaderSize: 16 * 1024,
+      },
+      handler,
+    );
+    server.maxConnections = config.HTTP_MAX_CONNECTIONS;
+    return server;
+  };
+}
+
+export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
+  // The defaults: a strict Content-Security-Policy for the few HTML pages (SSO errors, invoice renderings,
+  // which use inline styles only), nosniff, frame denial, no referrer leaks, HSTS for HTTPS deployments.
+  await app.register(helmet, { global: true });
+}
+
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
+/**
+ * The router's own "no such route" answer: 405 with `Allow` when the path exists under other methods,
+ * 404 otherwise, both in the error envelope. Must be installed before any route is registered.
+ */
+export function installNotFound(app: FastifyInstance): void {
+  const known = FindMyWay();
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      const m = method.toUpperCase() as HTTPMethod;
+      if (!known.hasRoute(m, route.url)) known.on(m, route.url, noop);
+    }
+  });
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const allowed = METHODS.filter((m) => known.find(m, request.url) !== null);
+    if (allowed.length > 0)
+      return sendError(
+        reply,
+        request,
+        new ProtocolError("METHOD_NOT_ALLOWED", `use ${allowed.join(", ")}`, { allow: allowed.join(", ") }),
+      );
+    const path = request.url.split("?")[0]!.slice(0, 200);
+    return sendError(reply, request, new ServiceError("NOT_FOUND", `no route ${request.method} ${path}`));
+  });
+}
+
+function noop(): void {}
