@@ -11,7 +11,8 @@ import { type Sandbox, startSandbox } from "./sandbox/start-sandbox.ts";
 import type { ServiceContext } from "./services/context.ts";
 import { ensureBootstrapKey } from "./services/api-keys/bootstrap-key.ts";
 import { applySetup, planSetup } from "./services/setup/plan-setup.ts";
-import { sandboxWanted } from "./solusio/connect-solusio.ts";
+import { decideSandbox } from "./sandbox/sandbox-decision.ts";
+import { ensureBound } from "./solusio/solusio-binding.ts";
 import { createJobRunner } from "./jobs/create-job-runner.ts";
 import { configuredIntegration, type SolusioIntegration } from "./solusio/integration.ts";
 
@@ -19,7 +20,11 @@ import { configuredIntegration, type SolusioIntegration } from "./solusio/integr
 // job runner → HTTP server.
 
 export async function openMigratedDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
-  const handle = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const handle = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    onPermissionWarning: (message, details) => logger.warn(details, message),
+  });
   const applied = await migrateToLatest(handle.db);
   if (applied.length > 0) logger.info({ applied, database: handle.kind }, "migrations applied");
   return handle;
@@ -44,6 +49,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * Checks in the background that the configured SolusIO is the database's own: serve starts (and answers
+ * GetTokenPricing) even while SolusIO is down, and billing, sync and the scheduler check again themselves.
+ */
+function confirmBinding(handle: DatabaseHandle, solusio: SolusioIntegration, logger: Logger): void {
+  ensureBound(handle.db, solusio.connection).then(
+    () => logger.info({ solusio: "bound" }, "SolusIO is this database's own"),
+    (error: unknown) =>
+      logger.error({ err: error }, `SolusIO binding not confirmed: ${(error as Error).message ?? error}`),
+  );
+}
+
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const handle = await openMigratedDatabase(config, logger);
   const closers: (() => Promise<void>)[] = [() => handle.close()];
@@ -54,11 +71,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   try {
     let sandbox: Sandbox | undefined;
     let solusio = configuredIntegration(config, handle.db, logger);
-    if (solusio) closers.push(() => solusio!.connection.close());
-    else if (sandboxWanted(config)) {
-      sandbox = await startSandbox(config, handle.db, logger);
-      closers.push(() => sandbox!.close());
-      solusio = sandbox.integration;
+    if (solusio) {
+      closers.push(() => solusio!.connection.close());
+      confirmBinding(handle, solusio, logger);
+    } else {
+      const decision = await decideSandbox(config, handle);
+      if (decision.start) {
+        sandbox = await startSandbox(config, handle.db, logger);
+        closers.push(() => sandbox!.close());
+        solusio = sandbox.integration;
+        // Marks the database as a sandbox one at once (and refuses an emulator state of another database).
+        await ensureBound(handle.db, solusio.connection);
+      } else logger.warn(decision.reason);
     }
     const runner: JobRunner = createJobRunner(handle.db, config, logger, solusio);
     const app = await buildServer({ config, db: handle.db, logger, solusio, onWrite: () => runner.wake() });
@@ -93,7 +117,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       closers.push(
         ...startSolusioTasks(systemContext(handle, config, logger, "scheduler", solusio), solusio),
       );
-    if (solusio || config.USAGE_SOURCE === "snapshots") {
+    if (solusio) {
       const scheduler = startBillingScheduler({
         ctx: systemContext(handle, config, logger, "scheduler", solusio),
       });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, describeConfig, loadConfig, parseConfig, publicUrl } from "./config.ts";
+import { ConfigError, describeConfig, loadConfig, maskUrl, parseConfig, publicUrl } from "./config.ts";
 
 describe("configuration", () => {
   it("runs on the embedded default with nothing set", () => {
@@ -94,5 +94,64 @@ describe("configuration", () => {
     expect(() => parseConfig({ WEBHOOK_URLS: "ftp://hooks.example.test/a", WEBHOOK_SECRET: "s" })).toThrow(
       /WEBHOOK_URLS\.0/,
     );
+  });
+
+  it("masks credentials in every URL-valued setting, keeping what tells the URLs apart", () => {
+    const config = parseConfig({
+      DATABASE_URL: "postgres://billing:db-hunter2@db.internal:5432/billing?sslmode=require",
+      SOLUSIO_URL: "https://apiuser:solusio-pw1@solus.example.test/api/v1?api_token=solusio-q-tok",
+      SOLUSIO_API_TOKEN: "solusio-api-token-value",
+      SOLUSIO_USER_AREA_URL: "https://solus.example.test/#area-fragment-secret",
+      TOKENBILL_PUBLIC_URL: "https://billing.example.test/hook/0123456789abcdef0123",
+      WEBHOOK_URLS:
+        "https://hooks.example.test/T0/B1/abcdef123456secret,https://hooks.example.test/in?token=wh-q-tok",
+      WEBHOOK_SECRET: "whsec_x",
+    });
+    const described = describeConfig(config);
+    const text = JSON.stringify(described);
+    for (const secret of [
+      "db-hunter2",
+      "solusio-pw1",
+      "solusio-q-tok",
+      "area-fragment-secret",
+      "0123456789abcdef0123",
+      "abcdef123456secret",
+      "wh-q-tok",
+    ])
+      expect(text).not.toContain(secret);
+    expect(described["DATABASE_URL"]).toBe(
+      "postgres://billing:********@db.internal:5432/billing?sslmode=********",
+    );
+    expect(described["SOLUSIO_URL"]).toBe(
+      "https://apiuser:********@solus.example.test/api/v1?api_token=********",
+    );
+    expect(described["WEBHOOK_URLS"]).toEqual([
+      "https://hooks.example.test/T0/B1/********",
+      "https://hooks.example.test/in?token=********",
+    ]);
+    // A URL with nothing to hide is printed exactly as configured.
+    expect(
+      describeConfig(
+        parseConfig({ SOLUSIO_URL: "https://solus.example.test/api/v1", SOLUSIO_API_TOKEN: "t" }),
+      )["SOLUSIO_URL"],
+    ).toBe("https://solus.example.test/api/v1");
+  });
+
+  it("masks token-like path segments but keeps names, and masks relative and unparsable URLs", () => {
+    expect(maskUrl("https://h.example/api/webhooks/123456789012345678/aBcDeFgHiJkLmNoP")).toBe(
+      "https://h.example/api/webhooks/********/********",
+    );
+    expect(maskUrl("https://h.example/invoice-notifications/v1")).toBe(
+      "https://h.example/invoice-notifications/v1",
+    );
+    expect(maskUrl("https://ghp_AbCdEf0123456789@h.example/x")).toBe("https://********@h.example/x");
+    expect(maskUrl("/solusio/api?token=abc&userid=")).toBe("/solusio/api?token=********&userid=");
+    expect(maskUrl("not a url with a secret")).toBe("********");
+  });
+
+  it("reads SMTP_REQUIRE_TLS as a boolean, off by default", () => {
+    expect(parseConfig({}).SMTP_REQUIRE_TLS).toBe(false);
+    expect(parseConfig({ SMTP_REQUIRE_TLS: "true" }).SMTP_REQUIRE_TLS).toBe(true);
+    expect(() => parseConfig({ SMTP_REQUIRE_TLS: "maybe" })).toThrow(/SMTP_REQUIRE_TLS/);
   });
 });

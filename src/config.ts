@@ -84,7 +84,12 @@ const ConfigObject = z
     HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
     HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1024),
-    HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    HTTP_BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
     // Wrong secrets (API keys, pricing token, SSO links) one client address may present per minute.
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
     // Behind a reverse proxy: take the client address from X-Forwarded-For (rate limits count per address).
@@ -135,7 +140,8 @@ const ConfigObject = z
     SOLUSIO_TLS_INSECURE: bool.default(false),
     TOKENBILL_PUBLIC_URL: optionalUrl,
     SOLUSIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
-    // auto: the emulator runs in-process (sandbox) exactly when no SOLUSIO_URL is set.
+    // auto: the emulator runs in-process (sandbox) when no SOLUSIO_URL is set, on an embedded database that is
+    // new or was created in sandbox mode; never on DATABASE_URL (src/sandbox/sandbox-decision.ts).
     TOKENBILL_SANDBOX: z.enum(["auto", "on", "off"]).default("auto"),
     SANDBOX_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
     SOLUSIO_LIMIT_GROUPS: jsonArray(LimitGroupSpec).default([
@@ -271,7 +277,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 }
 
 /** Keys holding URLs: printed and logged only through maskUrl(), as they may carry credentials. */
-const URL_KEYS = ["SOLUSIO_URL", "SOLUSIO_USER_AREA_URL", "TOKENBILL_PUBLIC_URL", "DATABASE_URL", "WEBHOOK_URLS"];
+const URL_KEYS = [
+  "SOLUSIO_URL",
+  "SOLUSIO_USER_AREA_URL",
+  "TOKENBILL_PUBLIC_URL",
+  "DATABASE_URL",
+  "WEBHOOK_URLS",
+];
 
 /** The effective configuration with secrets masked, for `tokenbill config` and the start log. */
 export function describeConfig(config: Config): Record<string, unknown> {
@@ -290,11 +302,11 @@ export function describeConfig(config: Config): Record<string, unknown> {
 const MASK = "********";
 
 /**
- * A URL fit for a log or a terminal: the password of its user-info (and a token-like user name), every query value, the fragment and
- * every token-like path segment become ******** (webhook URLs carry their secret in the path, as
- * https://hooks.example/T0/B1/abcdef123456secret, or in the query, as ?token=…). A relative URL (a
- * request's "/path?query") is masked the same way; anything unparsable is masked whole. A URL with
- * nothing to mask comes back unchanged.
+ * A URL fit for a log or a terminal: the password of its user-info (and a token-like user name), every
+ * query value, the fragment and every token-like path segment become ******** (webhook URLs carry their
+ * secret in the path, as https://hooks.example/T0/B1/abcdef123456secret, or in the query, as ?token=…).
+ * A relative URL (a request's "/path?query") is masked the same way; anything unparsable is masked whole.
+ * A URL with nothing to mask comes back unchanged.
  */
 export function maskUrl(url: string): string {
   const relative = url.startsWith("/") && !url.startsWith("//");
@@ -305,7 +317,7 @@ export function maskUrl(url: string): string {
     return MASK;
   }
   let changed = false;
-  if (isTokenLike(decodeURIComponent(u.username))) {
+  if (isTokenLike(u.username)) {
     u.username = MASK; // a token given as the user name, as some services take it
     changed = true;
   }

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import type { ClockSnapshot } from "../clock.ts";
 import type { EmulatorState } from "./types.ts";
 
 // The --state file: the whole state as JSON, rewritten after every change. Written to a temporary file and
 // renamed over the old one, so a crash mid-write leaves the previous state intact, never half a file.
+// The state holds the admin token and users' API tokens: the file is readable by its owner only (0600).
 
 const FORMAT = "tokenbill-solusio-emulator-state";
 const VERSION = 1;
@@ -40,6 +41,8 @@ export function loadStateFile(path: string): PersistedState | undefined {
 export function saveStateFile(path: string, data: Omit<PersistedState, "format" | "version">): void {
   const body = JSON.stringify({ format: FORMAT, version: VERSION, ...data }, null, 1);
   const tmp = `${path}.${process.pid}.tmp`;
+  // `mode` applies only to a file being created: a leftover temporary file would keep its own bits.
+  rmSync(tmp, { force: true });
   writeFileSync(tmp, body, { mode: 0o600 });
   renameSync(tmp, path);
 }

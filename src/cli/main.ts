@@ -99,7 +99,7 @@ program
 const apikey = program.command("apikey").description("admin API keys");
 apikey
   .command("create")
-  .description("create an admin API key; it is printed once and stored only as a hash")
+  .description("create an admin API key (audited); it is printed once and stored only as a hash")
   .requiredOption("--name <name>", "what the key is for")
   .action(async (opts: { name: string }) =>
     withSystemContext(async (ctx) => {
@@ -114,21 +114,25 @@ apikey
   .description("list admin API keys (never the keys themselves)")
   .action(async () =>
     withSystemContext(async (ctx) => {
-      for (const k of await listApiKeys({ ctx, input: {} })) {
-        const state = k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : "active";
-        process.stdout.write(
-          `${k.id}  ${k.name}  ${state}  last used ${k.last_used_at?.toISOString() ?? "never"}\n`,
-        );
+      for (let page = 1, last = 1; page <= last; page++) {
+        const result = await listApiKeys({ ctx, input: { page, per_page: 500 } });
+        last = result.meta.last_page;
+        for (const k of result.data) {
+          const state = k.revoked_at ? `revoked ${k.revoked_at}` : "active";
+          process.stdout.write(
+            `${k.id}  ${k.prefix ?? "-"}  ${k.name}  ${state}  last used ${k.last_used_at ?? "never"}\n`,
+          );
+        }
       }
     }),
   );
 apikey
   .command("revoke <id>")
-  .description("revoke an admin API key")
+  .description("revoke an admin API key (audited); revoking a revoked key changes nothing")
   .action(async (id: string) =>
     withSystemContext(async (ctx) => {
-      await revokeApiKey({ ctx, input: { id } });
-      process.stdout.write(`revoked ${id}\n`);
+      const { key, changed } = await revokeApiKey({ ctx, input: { id } });
+      process.stdout.write(changed ? `revoked ${id}\n` : `${id} was already revoked at ${key.revoked_at}\n`);
     }),
   );
 

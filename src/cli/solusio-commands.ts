@@ -148,7 +148,7 @@ export function addSolusioCommands(program: Command): void {
         );
         for (const d of report.drift) {
           print(
-            `  ${d.kind}: customer ${d.customer_id ?? "-"} / SolusIO user ${d.solusio_user_id ?? "-"}: billing ${JSON.stringify(d.billing)} vs SolusIO ${JSON.stringify(d.solusio)}`,
+            `  ${d.kind}: customer ${d.customer_id ?? "-"} / SolusIO user ${d.solusio_user_id ?? "-"}: billing ${JSON.stringify(d.billing)} vs SolusIO ${JSON.stringify(d.solusio)}${d.reason ? ` (${d.reason}; not fixed)` : ""}`,
           );
         }
         if (opts.fix) print(`fixed: ${report.fixed.length} customers synced`);

@@ -4,6 +4,9 @@ import * as m002 from "./migrations/002-pricing-version.ts";
 import * as m003 from "./migrations/003-solusio-sync.ts";
 import * as m004 from "./migrations/004-billing.ts";
 import * as m005 from "./migrations/005-app-secret.ts";
+import * as m006 from "./migrations/006-solusio-binding.ts";
+import * as m007 from "./migrations/007-pricing-changes.ts";
+import * as m008 from "./migrations/008-sync-conflict.ts";
 import type { Database } from "./schema.ts";
 
 // Ordered migrations, listed explicitly so that bundling or a missing file can never change the order.
@@ -13,6 +16,9 @@ const MIGRATIONS: Record<string, Migration> = {
   "003-solusio-sync": m003,
   "004-billing": m004,
   "005-app-secret": m005,
+  "006-solusio-binding": m006,
+  "007-pricing-changes": m007,
+  "008-sync-conflict": m008,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {

@@ -1,9 +1,8 @@
-import { mkdirSync } from "node:fs";
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
-import { lockDataDir } from "./data-dir-lock.ts";
+import { ensurePrivateDir, lockDataDir, type PermissionWarning } from "./data-dir-lock.ts";
 import type { Database } from "./schema.ts";
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -17,6 +16,8 @@ export interface OpenDatabaseOptions {
   /** PostgreSQL only: a schema to use as search_path (tests isolate themselves this way). */
   schema?: string;
   poolSize?: number;
+  /** Told when the data directory had to be tightened to 0700; Node's warning on stderr by default. */
+  onPermissionWarning?: PermissionWarning;
 }
 
 export interface DatabaseHandle {
@@ -39,7 +40,8 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
   let dataDir: string | undefined;
   let unlock: (() => void) | undefined;
   if (!options.memory && options.dataDir && options.dataDir !== "memory://") {
-    mkdirSync(options.dataDir, { recursive: true });
+    // The database files and the key files beside them are for the owner only (data-dir-lock.ts).
+    ensurePrivateDir(options.dataDir, options.onPermissionWarning);
     dataDir = options.dataDir;
     unlock = lockDataDir(dataDir);
   }

@@ -51,7 +51,7 @@ export interface CustomerTable {
   synced_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
-export type SyncState = "pending" | "in_sync" | "failed";
+export type SyncState = "pending" | "in_sync" | "failed" | "conflict";
 
 export interface DiscountTable {
   id: Serial;
@@ -144,9 +144,21 @@ export interface PlanPriceTable {
   updated_at: Timestamp;
 }
 
-export interface PricingVersionTable {
+// Pricing change log (migration 007): written by triggers only, read by the in-memory pricing index.
+export interface PricingChangeTable {
+  id: Serial;
+  customer_id: bigint | null;
+  client_group_id: bigint | null;
+  /** xid8, as text: the writing transaction. */
+  xid: ColumnType<string, never, never>;
+  created_at: CreatedAt;
+}
+
+export interface PricingChangePruneTable {
   singleton: boolean;
-  version: bigint;
+  below: ColumnType<string, string, string>;
+  pending_below: ColumnType<string, string, string>;
+  pending_at: Timestamp;
 }
 
 // Billing cycle (migration 004). Money and tokens are bigint; exact decimals are strings.
@@ -280,6 +292,15 @@ export interface InvoiceLineTable {
   amount: bigint;
 }
 
+// The SolusIO this database belongs to (migration 006); one row at most.
+export interface SolusioBindingTable {
+  singleton: ColumnType<boolean, boolean | undefined, never>;
+  kind: "solusio" | "sandbox";
+  api_url: string;
+  identity: string;
+  bound_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface AppSecretTable {
   name: string;
   value: string;
@@ -288,10 +309,12 @@ export interface AppSecretTable {
 
 export interface Database {
   app_secret: AppSecretTable;
+  solusio_binding: SolusioBindingTable;
   solusio_call: SolusioCallTable;
   job: JobTable;
   plan_price: PlanPriceTable;
-  pricing_version: PricingVersionTable;
+  pricing_change: PricingChangeTable;
+  pricing_change_prune: PricingChangePruneTable;
   currency: CurrencyTable;
   client_group: ClientGroupTable;
   customer: CustomerTable;

@@ -20,6 +20,7 @@ export function smtpSettingsOf(config: Config): SmtpSettings | undefined {
     host: config.SMTP_HOST,
     port: config.SMTP_PORT,
     secure: config.SMTP_SECURE,
+    requireTLS: config.SMTP_REQUIRE_TLS,
     ...(config.SMTP_USER === undefined ? {} : { user: config.SMTP_USER }),
     ...(config.SMTP_PASSWORD === undefined ? {} : { password: config.SMTP_PASSWORD }),
   };

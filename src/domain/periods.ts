@@ -130,8 +130,11 @@ export function periodOf(now: Date, timeZone = "UTC"): string {
 
 /** The month before the one containing `now` in `timeZone`: the period a billing run closes. */
 export function previousPeriod(now: Date, timeZone = "UTC"): string {
-  const current = parsePeriod(periodOf(now, timeZone));
-  return formatPeriod(
-    current.month === 1 ? { year: current.year - 1, month: 12 } : { ...current, month: current.month - 1 },
-  );
+  return periodBefore(periodOf(now, timeZone));
+}
+
+/** The period before `period`: "2026-01" → "2025-12". */
+export function periodBefore(period: string): string {
+  const p = parsePeriod(period);
+  return formatPeriod(p.month === 1 ? { year: p.year - 1, month: 12 } : { ...p, month: p.month - 1 });
 }

@@ -62,6 +62,8 @@ export function registerRoutes(
         const body = parsePart(spec.body, request.body, "body");
         const result = await spec.handler({ ctx: contextOf(request), params, query, body });
         const status = spec.status ?? 200;
+        // Admin answers hold customer data and, once, new API keys: no cache may keep them.
+        reply.header("cache-control", "no-store");
         if (status === 204) return reply.status(204).send();
         if (spec.raw) return reply.status(status).type(spec.raw.contentType).send(result);
         reply.status(status);

@@ -20,6 +20,7 @@ import { stringifyJson } from "./json.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { installNotFound, limitedServerFactory, registerSecurityHeaders } from "./protection.ts";
 import { registerRoutes, type AnyRouteSpec } from "./route.ts";
+import { apiKeyRoutes } from "./routes/api-key-routes.ts";
 import { billingRoutes } from "./routes/billing-routes.ts";
 import { registerGetTokenPricing } from "./routes/get-token-pricing-route.ts";
 import { pricingRoutes } from "./routes/pricing-routes.ts";
@@ -50,6 +51,7 @@ export const adminRoutes: AnyRouteSpec[] = [
   ...pricingRoutes,
   ...solusioRoutes,
   ...billingRoutes,
+  ...apiKeyRoutes,
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;

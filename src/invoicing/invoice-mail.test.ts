@@ -2,6 +2,8 @@ import type { AddressInfo } from "node:net";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { afterEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../config.ts";
+import { smtpSettingsOf } from "../delivery/delivery-settings.ts";
 import { startSmtpSink } from "../delivery/testing/smtp-sink.ts";
 import { ServiceError } from "../errors.ts";
 import { october2026Invoice } from "./fixtures/october-2026-invoice.ts";
@@ -110,6 +112,31 @@ describe("sendMail", () => {
     expect((failure as ServiceError).code).toBe("UPSTREAM_UNAVAILABLE");
     expect((failure as ServiceError).message).toMatch(/SMTP delivery via 127\.0\.0\.1:\d+ failed: .*535/);
     expect(JSON.stringify(failure) + String(failure)).not.toContain(password);
+    expect(smtp.received).toHaveLength(1);
+  });
+
+  it("with SMTP_REQUIRE_TLS sends nothing to a server without STARTTLS; without it the same server gets the mail", async () => {
+    const password = "never-in-the-clear";
+    const smtp = await startSmtpServer({ user: "billing", password }); // offers AUTH, never STARTTLS
+    const message = buildInvoiceEmail(october2026Invoice, Buffer.from("%PDF-"), FROM);
+    const settingsWith = (requireTls: string) =>
+      smtpSettingsOf(
+        parseConfig({
+          SMTP_HOST: "127.0.0.1",
+          SMTP_PORT: String(smtp.port),
+          SMTP_USER: "billing",
+          SMTP_PASSWORD: password,
+          SMTP_REQUIRE_TLS: requireTls,
+        }),
+      )!;
+
+    const failure = await sendMail(settingsWith("true"), message).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ServiceError);
+    expect((failure as ServiceError).code).toBe("UPSTREAM_UNAVAILABLE");
+    expect((failure as ServiceError).message).toMatch(/STARTTLS/);
+    expect(smtp.received).toHaveLength(0);
+
+    await sendMail(settingsWith("false"), message);
     expect(smtp.received).toHaveLength(1);
   });
 

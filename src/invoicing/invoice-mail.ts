@@ -18,6 +18,8 @@ export interface SmtpSettings {
   host: string;
   port: number;
   secure: boolean; // true: TLS from the first byte (port 465); false: STARTTLS when the server offers it
+  /** With secure false: STARTTLS or nothing; a server that does not offer it gets no message (SMTP_REQUIRE_TLS). */
+  requireTLS?: boolean;
   user?: string;
   password?: string;
 }
@@ -63,6 +65,7 @@ export async function sendMail(smtp: SmtpSettings, message: InvoiceEmail): Promi
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,
+    requireTLS: smtp.requireTLS ?? false,
     auth: smtp.user === undefined ? undefined : { user: smtp.user, pass: smtp.password ?? "" },
     // A silent server must not hold a job forever.
     connectionTimeout: 10_000,

@@ -6,6 +6,7 @@ import { deliveryHandlers } from "../delivery/delivery-handlers.ts";
 import { SYNC_CUSTOMER_JOB } from "../services/sync/enqueue-customer-sync.ts";
 import { syncCustomerHandler } from "../services/sync/sync-customer.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
+import { ensureBound } from "../solusio/solusio-binding.ts";
 import { type JobHandler, JobRunner } from "./job-runner.ts";
 
 /**
@@ -21,12 +22,18 @@ export function jobHandlers(deps: {
 }): Record<string, JobHandler> {
   const handlers: Record<string, JobHandler> = deliveryHandlers(deps);
   if (deps.solusio) {
-    handlers[SYNC_CUSTOMER_JOB] = syncCustomerHandler({
+    const { connection } = deps.solusio;
+    const sync = syncCustomerHandler({
       db: deps.db,
-      api: deps.solusio.connection.api,
+      api: connection.api,
       logger: deps.logger,
       limitGroupId: deps.solusio.limitGroupId,
     });
+    // Never sync into another SolusIO than the database's own: the job fails and waits for a fix.
+    handlers[SYNC_CUSTOMER_JOB] = async (job) => {
+      await ensureBound(deps.db, connection);
+      return sync(job);
+    };
   }
   return handlers;
 }

@@ -1,9 +1,15 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import type { Config } from "../config.ts";
+import {
+  ensurePrivateDir,
+  ensurePrivateFile,
+  type PermissionWarning,
+  writePrivateFile,
+} from "../db/data-dir-lock.ts";
 import type { Database } from "../db/schema.ts";
 import { connectSolusio } from "../solusio/connect-solusio.ts";
 import { integrate, type SolusioIntegration } from "../solusio/integration.ts";
@@ -28,6 +34,11 @@ export interface Sandbox {
 async function listenEmulator(config: Config, logger: Logger): Promise<RunningEmulator> {
   const stateFile =
     config.DATA_DIR === "memory://" ? undefined : join(config.DATA_DIR, "sandbox-emulator.json");
+  // The emulator's state holds its admin token and users' API tokens: owner only (it saves with 0600).
+  if (stateFile) {
+    ensurePrivateDir(config.DATA_DIR, permissionWarning(logger));
+    ensurePrivateFile(stateFile, permissionWarning(logger));
+  }
   const options = {
     host: "127.0.0.1",
     logger: logger.child({ component: "sandbox-emulator" }),
@@ -50,10 +61,10 @@ export async function startSandbox(config: Config, db: Kysely<Database>, logger:
   const emulator = await listenEmulator(config, logger);
   // CLI commands (setup, doctor, reconcile) run in other processes: tell them where the sandbox listens.
   if (config.DATA_DIR !== "memory://") {
-    writeFileSync(
+    writePrivateFile(
       sandboxFile(config),
       JSON.stringify({ url: emulator.url, adminToken: emulator.adminToken }),
-      { mode: 0o600 },
+      permissionWarning(logger),
     );
   }
   const connection = connectSolusio(
@@ -76,6 +87,10 @@ export async function startSandbox(config: Config, db: Kysely<Database>, logger:
       await emulator.close();
     },
   };
+}
+
+function permissionWarning(logger: Logger): PermissionWarning {
+  return (message, details) => logger.warn(details, message);
 }
 
 function sandboxFile(config: Config): string {

@@ -1,8 +1,15 @@
 import { z } from "zod";
+import { wholeNumber } from "./schemas.ts";
 
+const pageNumber = (max: number) =>
+  wholeNumber({ min: 1n, max: BigInt(max), message: `must be a whole number from 1 to ${max}` })
+    .transform(Number)
+    .meta({ type: "integer", minimum: 1, maximum: max });
+
+/** Pages are bounded: at most 500 rows an answer, so no request makes the server hold a whole table. */
 export const PageQuery = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-  per_page: z.coerce.number().int().min(1).max(500).default(50),
+  page: pageNumber(1_000_000).default(1),
+  per_page: pageNumber(500).default(50),
 });
 export type PageQuery = z.output<typeof PageQuery>;
 

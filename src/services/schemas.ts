@@ -36,10 +36,29 @@ export const decimalString = (opts: { maxScale: number; min?: string; max?: stri
     })
     .meta({ description: "exact decimal as a string (a JSON number is accepted on input)", example: "0.95" });
 
-export const id = z.coerce
-  .bigint({ message: "must be a positive whole number" })
-  .refine((v) => v > 0n && v < 2n ** 63n, { message: "must be a positive whole number" })
-  .meta({ type: "integer" });
+/**
+ * A whole number written plainly: a JSON integer, or decimal digits in a path or query string. Forms that
+ * JavaScript's own conversions also accept ("0x10", "1e3", " 5", "") are refused, so one id has one spelling.
+ */
+export function wholeNumber(opts: { min: bigint; max: bigint; message: string }) {
+  return z.union([z.string().max(19), z.number().int()]).transform((value, zctx) => {
+    const text = typeof value === "number" ? String(value) : value;
+    const parsed = /^[0-9]{1,19}$/.test(text) ? BigInt(text) : undefined;
+    if (parsed === undefined || parsed < opts.min || parsed > opts.max) {
+      zctx.addIssue({ code: "custom", message: opts.message });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
+export const id = wholeNumber({
+  min: 1n,
+  max: 2n ** 63n - 1n,
+  message: "must be a positive whole number",
+}).meta({
+  type: "integer",
+});
 
 export const countryCode = z
   .string()

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
+import { maskSecretFields } from "../logger.ts";
 
 export interface SolusioCall {
   method: string;
@@ -13,24 +14,18 @@ export interface SolusioCall {
 
 export type CallRecorder = (call: SolusioCall) => void;
 
-const SECRET_FIELDS = /^(password|token|access_token|api_token|secret)$/i;
-
-/** Replaces secret values anywhere in a JSON-like body, so a call log can never leak them. */
+/**
+ * A request body fit for the call log: secret fields (password, token, access_token, api_key, …) at any
+ * depth become ********, and so do URLs' credentials — the same rules as the logs (logger.ts).
+ */
 export function maskSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(maskSecrets);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-        k,
-        SECRET_FIELDS.test(k) ? "********" : maskSecrets(v),
-      ]),
-    );
-  }
-  return value;
+  return maskSecretFields(value);
 }
 
 /**
  * Records calls into `solusio_call` without slowing the caller: rows are buffered and written in batches.
+ * A call holds no headers at all, so the Authorization header cannot be stored; its body is masked
+ * (maskSecrets) before it is written.
  * A failure to record is logged, never thrown into the SolusIO call that triggered it.
  */
 export function databaseCallRecorder(db: Kysely<Database>, onError: (e: unknown) => void = () => {}) {

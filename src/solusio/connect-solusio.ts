@@ -15,10 +15,6 @@ export interface SolusioConnection {
   close(): Promise<void>;
 }
 
-export function sandboxWanted(config: Config): boolean {
-  return config.TOKENBILL_SANDBOX === "on" || (config.TOKENBILL_SANDBOX === "auto" && !config.SOLUSIO_URL);
-}
-
 /** The user area lives beside the API: https://host/api/v1 → https://host, unless configured. */
 export function defaultUserAreaUrl(apiUrl: string): string {
   return apiUrl.replace(/\/api\/v1\/?$/, "");

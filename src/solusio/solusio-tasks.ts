@@ -3,6 +3,7 @@ import { startPeriodicTask } from "../jobs/periodic-task.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { reconcileSolusio } from "../services/sync/reconcile.ts";
 import type { SolusioIntegration } from "./integration.ts";
+import { ensureBound } from "./solusio-binding.ts";
 
 /**
  * What `serve` does against SolusIO on a clock: reconciliation (report only: drift is logged, never fixed
@@ -18,6 +19,7 @@ export function startSolusioTasks(ctx: ServiceContext, solusio: SolusioIntegrati
       config.RECONCILE_INTERVAL_MS,
       logger,
       async () => {
+        await ensureBound(ctx.db, solusio.connection);
         const report = await reconcileSolusio(
           ctx,
           { api: solusio.connection.api, limitGroupId: solusio.limitGroupId },
@@ -41,6 +43,7 @@ export function startSolusioTasks(ctx: ServiceContext, solusio: SolusioIntegrati
   if (config.USAGE_SOURCE === "snapshots" || config.USAGE_CROSS_CHECK) {
     const client = solusio.connection.api.client;
     const task = startPeriodicTask("server poll", config.SERVER_POLL_INTERVAL_MS, logger, async () => {
+      await ensureBound(ctx.db, solusio.connection);
       await pollServers({ ctx, input: { getJson: (path, query) => client.getJson(path, query) } });
     });
     stops.push(() => task.stop());

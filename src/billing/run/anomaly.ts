@@ -21,7 +21,9 @@ export type AnomalyKind =
   | "snapshot_stale"
   /** the cross-check source (snapshots) disagrees with the billed source */
   | "cross_check_mismatch"
-  | "cross_check_missing";
+  | "cross_check_missing"
+  /** nothing at all was imported, although the period before was invoiced (a wrong or empty SolusIO?) */
+  | "no_usage";
 
 export interface Anomaly {
   kind: AnomalyKind | string;

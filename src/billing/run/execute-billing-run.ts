@@ -12,6 +12,7 @@ import { draftAll, SimulatedCrash } from "./draft-all.ts";
 import type { RunRef } from "./draft-invoices.ts";
 import { finalizeInvoices } from "./finalize-invoices.ts";
 import { importUsage } from "./import-usage.ts";
+import { noUsageAnomaly } from "./no-usage-anomaly.ts";
 import { summarizeBillingRun } from "./summarize-billing-run.ts";
 
 export { SimulatedCrash } from "./draft-all.ts";
@@ -87,6 +88,7 @@ export async function executeBillingRun(
       ...imported.anomalies,
       ...((await deps.source.notes?.(period)) ?? []),
       ...(deps.crossCheck && tally ? await crossCheckUsage(tally, deps.crossCheck, period) : []),
+      ...(await noUsageAnomaly(ctx.db, run.period, imported.records)),
     ];
     const customerCount = imported.byCustomer.size;
     await ctx.db.transaction().execute(async (trx) => {

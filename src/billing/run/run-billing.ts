@@ -1,4 +1,5 @@
 import type { VerbArgs } from "../../services/context.ts";
+import { ensureBound } from "../../solusio/solusio-binding.ts";
 import type { BillingRun, BillingSummary } from "../runs/billing-run-schemas.ts";
 import type { GetJson } from "../usage/get-json.ts";
 import type { UsageSource } from "../usage/usage-record.ts";
@@ -22,6 +23,7 @@ export type RunBillingArgs = VerbArgs<{ period: string }> & { options?: RunBilli
 
 /** Bills one period: `tokenbill billing run`, the admin API and the scheduler all come here. */
 export async function runBilling({ ctx, input, options = {} }: RunBillingArgs): Promise<BillingSummary> {
+  if (ctx.solusio) await ensureBound(ctx.db, ctx.solusio.connection);
   const configured = options.source ? undefined : usageSourcesFromConfig(ctx, options.getJson);
   const source = options.source ?? configured!.source;
   const run = await startBillingRun({ ctx, input: { period: input.period, source: source.name } });

@@ -95,7 +95,7 @@ function reviveSummary(json: BillingSummary): BillingSummary {
   };
 }
 
-export const BillingRunCreate = z.object({ period: z.string().meta({ example: "2026-10" }) }).strict();
+export const BillingRunCreate = z.object({ period: z.string().max(7).meta({ example: "2026-10" }) }).strict();
 export type BillingRunCreate = z.output<typeof BillingRunCreate>;
 
 export const BillingRunListQuery = PageQuery.extend({

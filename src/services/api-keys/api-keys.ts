@@ -1,47 +1,147 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Selectable } from "kysely";
+import { z } from "zod";
+import type { ApiKeyTable } from "../../db/schema.ts";
 import { ServiceError } from "../../errors.ts";
+import { recordAudit } from "../audit.ts";
 import type { ServiceContext, VerbArgs } from "../context.ts";
+import { offsetOf, type Page, type PageQuery, pageOf } from "../pagination.ts";
 
 // Admin API keys: 32 random bytes shown once at creation; only their SHA-256 is stored. A fast hash is
-// enough here because the keys are random, not chosen by people.
+// enough here because the keys are random, not chosen by people. Creating and revoking are audited in the
+// same transaction as the change, whether the admin API or the CLI asks.
+//
+// A key carries its id: key_3f9a0c1b2d4e has the key tbk_3f9a0c1b2d4e_<secret>, so whoever finds a leaked
+// key knows which one to revoke. The id is no secret (it is in the audit log); the 32 bytes are the key.
+// Keys made before keys carried their id have 16 hex digits in their id and show no prefix.
 
 const KEY_PREFIX = "tbk_";
+const ID_WITH_PREFIX = /^key_([0-9a-f]{12})$/;
 
 export function hashApiKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");
 }
 
-export async function createApiKey({
+/** Control and invisible formatting characters (line breaks, escapes, bidi overrides) in a name. */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+
+export const ApiKeyName = z
+  .string()
+  .trim()
+  .min(1, "must be 1 to 100 characters")
+  .max(100, "must be 1 to 100 characters")
+  .refine((name) => !UNPRINTABLE.test(name), "must not contain control characters")
+  .meta({ description: "what the key is for", example: "deploy pipeline" });
+
+export const ApiKeyCreate = z.object({ name: ApiKeyName }).strict();
+export const ApiKeyParams = z.object({ id: z.string().min(1).max(100) });
+
+export const ApiKey = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string().nullable().meta({
+    description:
+      "how the key begins (never the secret part); null for keys made before keys carried their id",
+    example: "tbk_3f9a0c1b2d4e",
+  }),
+  created_at: z.string(),
+  last_used_at: z.string().nullable().meta({ description: "recorded at most once a minute" }),
+  revoked_at: z.string().nullable(),
+});
+export type ApiKey = z.output<typeof ApiKey>;
+
+export const CreatedApiKey = ApiKey.extend({
+  key: z.string().meta({ description: "the key itself: shown in this answer only, stored only as a hash" }),
+});
+export type CreatedApiKey = z.output<typeof CreatedApiKey>;
+
+type ApiKeyRow = Omit<Selectable<ApiKeyTable>, "key_hash">;
+const COLUMNS = ["id", "name", "created_at", "last_used_at", "revoked_at"] as const;
+
+export function presentApiKey(row: ApiKeyRow): ApiKey {
+  const idHex = ID_WITH_PREFIX.exec(row.id)?.[1];
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: idHex === undefined ? null : `${KEY_PREFIX}${idHex}`,
+    created_at: row.created_at.toISOString(),
+    last_used_at: row.last_used_at?.toISOString() ?? null,
+    revoked_at: row.revoked_at?.toISOString() ?? null,
+  };
+}
+
+function checkedName(name: string): string {
+  const result = ApiKeyName.safeParse(name);
+  if (result.success) return result.data;
+  throw ServiceError.validation("name", result.error.issues[0]?.message ?? "is invalid");
+}
+
+/** A new key; the answer is the only place its secret ever appears. */
+export async function createApiKey({ ctx, input }: VerbArgs<{ name: string }>): Promise<CreatedApiKey> {
+  const name = checkedName(input.name);
+  const idHex = randomBytes(6).toString("hex");
+  const id = `key_${idHex}`;
+  const key = `${KEY_PREFIX}${idHex}_${randomBytes(32).toString("base64url")}`;
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto("api_key")
+      .values({ id, name, key_hash: hashApiKey(key), created_at: ctx.now() })
+      .returning(COLUMNS)
+      .executeTakeFirstOrThrow();
+    const after = presentApiKey(row);
+    await recordAudit(trx, ctx, { action: "create", entity: "api_key", entityId: id, before: null, after });
+    return { ...after, key };
+  });
+}
+
+/** Oldest first; revoked keys stay listed with their revoked_at. */
+export async function listApiKeys({ ctx, input }: VerbArgs<PageQuery>): Promise<Page<ApiKey>> {
+  const [rows, count] = await Promise.all([
+    ctx.db
+      .selectFrom("api_key")
+      .select(COLUMNS)
+      .orderBy("created_at")
+      .orderBy("id")
+      .limit(input.per_page)
+      .offset(offsetOf(input))
+      .execute(),
+    ctx.db
+      .selectFrom("api_key")
+      .select((eb) => eb.fn.countAll<bigint>().as("n"))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return pageOf(rows.map(presentApiKey), count.n, input);
+}
+
+/**
+ * Revokes a key: the very next request with it is refused (authentication reads the table on every
+ * request; nothing caches keys). Revoking a revoked key changes nothing and succeeds (`changed` false),
+ * so a retried revocation is safe; an unknown id is NOT_FOUND. Audited as an update of revoked_at.
+ */
+export async function revokeApiKey({
   ctx,
   input,
-}: VerbArgs<{ name: string }>): Promise<{ id: string; name: string; key: string }> {
-  const name = input.name.trim();
-  if (!name || name.length > 100) throw ServiceError.validation("name", "must be 1 to 100 characters");
-  const key = KEY_PREFIX + randomBytes(32).toString("base64url");
-  const id = `key_${randomBytes(8).toString("hex")}`;
-  await ctx.db
-    .insertInto("api_key")
-    .values({ id, name, key_hash: hashApiKey(key), created_at: ctx.now() })
-    .execute();
-  return { id, name, key };
-}
-
-export async function listApiKeys({ ctx }: VerbArgs<Record<string, never>>) {
-  return ctx.db
-    .selectFrom("api_key")
-    .select(["id", "name", "created_at", "last_used_at", "revoked_at"])
-    .orderBy("created_at")
-    .execute();
-}
-
-export async function revokeApiKey({ ctx, input }: VerbArgs<{ id: string }>): Promise<void> {
-  const result = await ctx.db
-    .updateTable("api_key")
-    .set({ revoked_at: ctx.now() })
-    .where("id", "=", input.id)
-    .where("revoked_at", "is", null)
-    .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw ServiceError.notFound(`active api key ${input.id}`);
+}: VerbArgs<{ id: string }>): Promise<{ key: ApiKey; changed: boolean }> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom("api_key")
+      .select(COLUMNS)
+      .where("id", "=", input.id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) throw ServiceError.notFound(`api key ${input.id}`);
+    const before = presentApiKey(row);
+    if (row.revoked_at !== null) return { key: before, changed: false };
+    const revoked = await trx
+      .updateTable("api_key")
+      .set({ revoked_at: ctx.now() })
+      .where("id", "=", input.id)
+      .returning(COLUMNS)
+      .executeTakeFirstOrThrow();
+    const after = presentApiKey(revoked);
+    await recordAudit(trx, ctx, { action: "update", entity: "api_key", entityId: input.id, before, after });
+    return { key: after, changed: true };
+  });
 }
 
 function constantTimeEqual(a: string, b: string): boolean {
@@ -58,6 +158,7 @@ export async function authenticateAdminKey(
   const bootstrap = ctx.config.TOKENBILL_ADMIN_API_KEY;
   if (bootstrap !== undefined && constantTimeEqual(presented, bootstrap)) return "env-admin-key";
   if (!presented.startsWith(KEY_PREFIX)) throw new ServiceError("UNAUTHORIZED", "invalid API key");
+  // Read on every request, never cached: a revocation holds from the next request on, on every instance.
   const row = await ctx.db
     .selectFrom("api_key")
     .select(["id", "last_used_at"])

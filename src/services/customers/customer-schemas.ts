@@ -13,7 +13,7 @@ const limitGroup = z
   .meta({ description: "name of a SolusIO limit group from SOLUSIO_LIMIT_GROUPS; null = the default group" });
 
 export const SyncInfo = z.object({
-  state: z.enum(["pending", "in_sync", "failed"]),
+  state: z.enum(["pending", "in_sync", "failed", "conflict"]),
   error: z.string().nullable(),
   solusio_user_id: z.number().int().nullable(),
   synced_at: z.string().nullable(),
@@ -55,7 +55,12 @@ export const CustomerUpdate = z
 export type CustomerUpdate = z.output<typeof CustomerUpdate>;
 
 export const CustomerListQuery = PageQuery.extend({
-  email: z.string().optional().meta({ description: "case-insensitive substring of the e-mail" }),
+  email: z
+    .string()
+    .min(1)
+    .max(254)
+    .optional()
+    .meta({ description: "case-insensitive substring of the e-mail (at most 254 characters)" }),
   status: CustomerStatus.optional(),
   client_group_id: id.optional(),
 });

@@ -123,7 +123,23 @@ export async function deleteCustomer({ ctx, input }: VerbArgs<{ id: bigint }>): 
       .forUpdate()
       .executeTakeFirst();
     if (!before) throw ServiceError.notFound(`customer ${input.id}`);
-    await trx.deleteFrom("customer").where("id", "=", input.id).execute();
+    // Invoices are kept for the books: a customer who has any cannot be deleted (lock or suspend instead).
+    const invoiced = await trx
+      .selectFrom("invoice")
+      .select("id")
+      .where("customer_id", "=", input.id)
+      .limit(1)
+      .executeTakeFirst();
+    if (invoiced)
+      throw new ServiceError(
+        "CONFLICT",
+        `customer ${input.id} has invoices, which must be kept; suspend or lock the customer instead`,
+      );
+    await trx
+      .deleteFrom("customer")
+      .where("id", "=", input.id)
+      .execute()
+      .catch((e) => mapDbError(e, `customer ${input.id}`));
     await enqueueCustomerSync(trx, input.id, {
       email: before.email,
       solusioUserId: before.solusio_user_id === null ? null : String(before.solusio_user_id),

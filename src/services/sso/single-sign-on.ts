@@ -3,10 +3,12 @@ import { publicUrl } from "../../config.ts";
 import { ServiceError } from "../../errors.ts";
 import type { SolusioConnection } from "../../solusio/connect-solusio.ts";
 import type { ServiceContext } from "../context.ts";
+import { isOwnedBy } from "../sync/adoption.ts";
 import { appSecret } from "./app-secret.ts";
 
 // Single sign-on into the SolusIO user area (seed step 9, solusio-api.md §3). Locked customers may still log
-// in (they only cannot create servers); suspended ones are refused.
+// in (they only cannot create servers); suspended ones are refused, and so is a customer whose SolusIO user
+// is not its own (a sync conflict, or a user billing has not adopted): never log in as someone else.
 
 const LINK_LIFETIME_S = 300;
 
@@ -24,12 +26,26 @@ async function solusioUserIdOf(
   if (customer.status === "suspended") {
     throw new ServiceError("FORBIDDEN", "this account is suspended; contact support to restore access");
   }
-  if (customer.solusio_user_id !== null) return Number(customer.solusio_user_id);
-  const user = await solusio.api.findUserByEmail(customer.email);
-  if (!user) {
+  if (customer.sync_state === "conflict") {
     throw new ServiceError(
       "CONFLICT",
-      `customer ${customerId} has no SolusIO user yet (sync state: ${customer.sync_state})`,
+      // Not the sync error itself: this message also reaches the customer's browser (/sso/solusio).
+      `customer ${customerId} cannot log in to SolusIO: its sync is in conflict with a SolusIO account that ` +
+        "billing may not take over; the customer's sync.error says how to resolve it",
+    );
+  }
+  // Whichever way it is found, the user must be this customer's own right now: SolusIO may have changed it
+  // since the last sync (another billing_user_id, an admin role), and a user found by e-mail that the sync
+  // has not adopted yet is someone else's.
+  const user =
+    customer.solusio_user_id !== null
+      ? await solusio.api.getUser(Number(customer.solusio_user_id))
+      : await solusio.api.findUserByEmail(customer.email);
+  if (!user || !isOwnedBy(user, Number(customer.id))) {
+    throw new ServiceError(
+      "CONFLICT",
+      `customer ${customerId} has no SolusIO user of its own yet (sync state: ${customer.sync_state}); ` +
+        "see the customer's sync error, or run tokenbill solusio reconcile",
     );
   }
   return user.id;

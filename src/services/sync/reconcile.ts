@@ -1,9 +1,11 @@
 import type { SolusioUser } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import type { ServiceContext } from "../context.ts";
+import { adoptionConflict, isAdminUser } from "./adoption.ts";
 import { enqueueCustomerSync } from "./enqueue-customer-sync.ts";
 
 export type DriftKind =
+  | "conflict"
   | "missing_in_solusio"
   | "unknown_to_billing"
   | "billing_user_id_differs"
@@ -17,21 +19,22 @@ export interface Drift {
   solusio_user_id: number | null;
   billing: unknown;
   solusio: unknown;
+  /** For `conflict`: why billing may not adopt the SolusIO user (admin role, another billing_user_id). */
+  reason?: string;
 }
 
 export interface ReconcileReport {
   customers: number;
   solusio_users: number;
   drift: Drift[];
-  /** Customers queued for a sync by --fix; users unknown to billing are reported, never touched. */
+  /** Customers queued for a sync by --fix; users unknown to billing and conflicts are reported, never touched. */
   fixed: number[];
 }
 
-const isAdmin = (u: SolusioUser) => (u.roles ?? []).some((r) => r.name.toLowerCase() === "admin");
-
 /**
  * Compares every customer with SolusIO's users (matched by billing_user_id, then by e-mail) and lists the
- * drift. With `fix`, every customer that drifted is queued for a sync, which makes SolusIO match billing.
+ * drift. With `fix`, every customer that drifted is queued for a sync, which makes SolusIO match billing —
+ * except a `conflict`: its user is one billing may not adopt (adoption.ts), and a sync would not change it.
  */
 export async function reconcileSolusio(
   ctx: ServiceContext,
@@ -66,6 +69,18 @@ export async function reconcileSolusio(
       continue;
     }
     matched.add(user.id);
+    const reason = adoptionConflict(user, id);
+    if (reason !== undefined) {
+      drift.push({
+        kind: "conflict",
+        customer_id: id,
+        solusio_user_id: user.id,
+        billing,
+        solusio: { email: user.email, billing_user_id: user.billing_user_id, admin: isAdminUser(user) },
+        reason: `SolusIO user ${user.id} ${reason}`,
+      });
+      continue;
+    }
     const push = (kind: DriftKind, b: unknown, s: unknown) =>
       drift.push({ kind, customer_id: id, solusio_user_id: user.id, billing: b, solusio: s });
     if (user.billing_user_id !== id) push("billing_user_id_differs", id, user.billing_user_id);
@@ -79,7 +94,7 @@ export async function reconcileSolusio(
     }
   }
   for (const u of users) {
-    if (!matched.has(u.id) && !isAdmin(u)) {
+    if (!matched.has(u.id) && !isAdminUser(u)) {
       drift.push({
         kind: "unknown_to_billing",
         customer_id: null,
@@ -91,7 +106,8 @@ export async function reconcileSolusio(
   }
   const fixed: number[] = [];
   if (options.fix) {
-    const ids = [...new Set(drift.flatMap((d) => (d.customer_id === null ? [] : [d.customer_id])))];
+    const repairable = (d: Drift) => d.customer_id !== null && d.kind !== "conflict";
+    const ids = [...new Set(drift.filter(repairable).map((d) => d.customer_id as number))];
     await ctx.db.transaction().execute(async (trx) => {
       for (const id of ids) await enqueueCustomerSync(trx, BigInt(id));
     });

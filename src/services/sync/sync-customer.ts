@@ -5,6 +5,7 @@ import { type ClaimedJob, type JobHandler, PermanentJobError } from "../../jobs/
 import type { SolusioUser } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import { SolusioError } from "../../solusio/solusio-error.ts";
+import { AdoptionConflict, assertAdoptable, isOwnedBy } from "./adoption.ts";
 import { customerOrderingKey, type SyncCustomerPayload } from "./enqueue-customer-sync.ts";
 
 export interface SyncDeps {
@@ -19,6 +20,7 @@ export interface SyncDeps {
  * Makes SolusIO's user match the customer as it is now, the way the official modules do it (solusio-api.md
  * §2): find by stored id, else by e-mail; create with billing_user_id when missing; PATCH the e-mail; PUT
  * status and billing_user_id. Each step checks before it writes, so a repeated delivery changes nothing.
+ * A user found that billing may not adopt (adoption.ts) makes the customer `conflict` and the job end.
  */
 export function syncCustomerHandler(deps: SyncDeps): JobHandler {
   return async (job: ClaimedJob) => {
@@ -28,6 +30,16 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler {
       if (payload.deleted) return await deleteUser(deps, customerId, payload.deleted);
       await syncExisting(deps, job, customerId);
     } catch (error) {
+      if (error instanceof AdoptionConflict) {
+        // Retrying cannot help: the customer or SolusIO has to change first (the message says which). The
+        // stored id is forgotten, so that a new e-mail leads to a user of the customer's own.
+        await deps.db
+          .updateTable("customer")
+          .set({ sync_state: "conflict", sync_error: error.message.slice(0, 1000), solusio_user_id: null })
+          .where("id", "=", customerId)
+          .execute();
+        throw new PermanentJobError(error.message);
+      }
       const permanent = error instanceof SolusioError && !error.retryable;
       if (permanent && !payload.deleted) {
         await deps.db
@@ -84,6 +96,8 @@ async function syncExisting(deps: SyncDeps, job: ClaimedJob, customerId: bigint)
       if (!user) throw error;
     }
   }
+  // Before anything is written: never take over an admin or another billing customer's user.
+  assertAdoptable(user, billingUserId);
   if (user.email.toLowerCase() !== customer.email.toLowerCase())
     user = await deps.api.patchEmail(user.id, customer.email);
   const groupDiffers =
@@ -119,10 +133,11 @@ async function deleteUser(
   const billingUserId = Number(customerId);
   const storedId = deleted.solusioUserId === null ? null : BigInt(deleted.solusioUserId);
   let user = await findUser(deps, storedId, deleted.email);
-  // Never delete a SolusIO user that belongs to another billing customer.
-  if (user && user.billing_user_id !== null && user.billing_user_id !== billingUserId) user = undefined;
+  // Delete only a user this customer owns: not an admin, not another billing customer's user, and not one
+  // with an empty billing_user_id (billing never adopted it, since adopting writes billing_user_id).
+  if (user && !isOwnedBy(user, billingUserId)) user = undefined;
   // A user created by a job that raced the deletion may carry neither the stored id nor the last e-mail:
   // billing_user_id is the last resort.
   user ??= await deps.api.findUserByBillingId(billingUserId);
-  if (user) await deps.api.deleteUser(user.id);
+  if (user && isOwnedBy(user, billingUserId)) await deps.api.deleteUser(user.id);
 }

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../../test/helpers/test-server.ts";
+import { runBilling } from "../billing/run/run-billing.ts";
+import {
+  billingContext,
+  createSection4Customer,
+  section4Usage,
+} from "../billing/testing/billing-fixtures.ts";
+import { MemoryUsageSource } from "../billing/usage/memory-usage-source.ts";
+import type { DatabaseHandle } from "../db/open-database.ts";
+
+// Bad input is a 4xx that names what is wrong (issue 8 item 4); each case gave a 500 or was accepted before.
+
+let handle: DatabaseHandle;
+let server: TestServer;
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  server = await startTestServer(handle.db);
+  await server.api("POST", "/api/v1/currencies", { code: "EUR", token_unit_cost: "0.001" });
+});
+afterAll(async () => {
+  await server?.close();
+  await handle?.close();
+});
+
+const issueOf = (body: any) => body.error.issues?.[0];
+
+describe("text input", () => {
+  it("refuses a NUL or another control character in a body field, naming the field", async () => {
+    for (const name of ["Ada\u0000", "Ada\u001b[2J", "Ada\u0085", "Ada\nLovelace"]) {
+      const r = await server.api("POST", "/api/v1/customers", {
+        email: "ada@example.com",
+        name,
+        country: "GB",
+        currency: "EUR",
+      });
+      expect(r.status).toBe(400);
+      expect(issueOf(r.body)).toEqual({ field: "name", message: "must not contain control characters" });
+    }
+  });
+
+  it("refuses control characters in filters and bounds their length", async () => {
+    const nul = await server.api("GET", "/api/v1/customers?email=a%00b");
+    expect(nul.status).toBe(400);
+    expect(issueOf(nul.body).field).toBe("query.email");
+    const long = await server.api("GET", `/api/v1/customers?email=${"a".repeat(8000)}`);
+    expect(long.status).toBe(400);
+    expect(issueOf(long.body).field).toBe("query.email");
+  });
+
+  it("refuses unpaired surrogates in nested fields", async () => {
+    const r = await server.api("POST", "/api/v1/tax-rules", {
+      name: "VAT",
+      country: "DE",
+      rates: [{ label: "VAT\ud800", rate: "19" }],
+    });
+    expect(r.status).toBe(400);
+    expect(issueOf(r.body)).toEqual({ field: "rates.0.label", message: "must be valid Unicode text" });
+  });
+});
+
+describe("numbers have one spelling", () => {
+  it.each(["0x10", "1e1", "+5", " 5", "0", "-1", "99999999999999999999"])(
+    "refuses the id %j",
+    async (raw) => {
+      const r = await server.api("GET", `/api/v1/customers/${encodeURIComponent(raw)}`);
+      expect(r.status).toBe(400);
+      expect(issueOf(r.body).field).toBe("path.id");
+    },
+  );
+
+  it("refuses page numbers JavaScript would convert", async () => {
+    for (const page of ["0x2", "1e2", "2.5"]) {
+      const r = await server.api("GET", `/api/v1/customers?page=${page}`);
+      expect(r.status, page).toBe(400);
+      expect(issueOf(r.body).field).toBe("query.page");
+    }
+    expect((await server.api("GET", "/api/v1/customers?page=2&per_page=500")).status).toBe(200);
+    expect((await server.api("GET", "/api/v1/customers?per_page=501")).status).toBe(400);
+  });
+});
+
+describe("records that must be kept", () => {
+  it("answers 409 when a customer with invoices is deleted, and keeps the customer", async () => {
+    const customer = await createSection4Customer(handle);
+    await runBilling({
+      ctx: billingContext(handle),
+      input: { period: "2026-10" },
+      options: { source: new MemoryUsageSource(section4Usage(customer, 1)) },
+    });
+    const r = await server.api("DELETE", `/api/v1/customers/${customer}`);
+    expect(r.status).toBe(409);
+    expect(r.body.error.message).toContain("has invoices");
+    expect((await server.api("GET", `/api/v1/customers/${customer}`)).status).toBe(200);
+  });
+});

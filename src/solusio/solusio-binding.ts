@@ -1,0 +1,122 @@
+import type { Kysely, Selectable } from "kysely";
+import { z } from "zod";
+import type { Database, SolusioBindingTable } from "../db/schema.ts";
+import { ServiceError } from "../errors.ts";
+import type { SolusioConnection } from "./connect-solusio.ts";
+import { page, SolusioUser } from "./schemas.ts";
+
+// Which SolusIO a database belongs to (issue 8 item 3). The first instance that reaches a SolusIO writes
+// its identity; billing, user sync, server polls and the scheduler then refuse to work against any other
+// one. Without this, a production database started without SOLUSIO_URL fell into sandbox mode, billed last
+// month against the empty emulator, and recorded that month as done with 0 invoices.
+//
+// The identity is the installation's first user (id and creation time; it is the admin the installer
+// created): it survives token rotation, a new admin and a moved hostname, and differs between any two
+// installations, the sandbox emulator included. [OURS] — SolusIO exposes no installation id we know of.
+
+export type SolusioBinding = Selectable<SolusioBindingTable>;
+
+export interface SolusioIdentity {
+  kind: "solusio" | "sandbox";
+  apiUrl: string;
+  identity: string;
+}
+
+export async function identifySolusio(connection: SolusioConnection): Promise<SolusioIdentity> {
+  const first = await connection.api.client.call("GET", "users", {
+    query: { page: 1 },
+    schema: page(SolusioUser),
+  });
+  const oldest = [...first.data].sort((a, b) => a.id - b.id)[0];
+  const account = oldest ?? (await connection.api.account());
+  return {
+    kind: connection.sandbox ? "sandbox" : "solusio",
+    apiUrl: withoutCredentials(connection.apiUrl),
+    identity: `first-user:${account.id}:${String(account.created_at ?? "")}`,
+  };
+}
+
+/** The URL as stored and shown: user-info and query (where credentials hide) removed. */
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = "";
+  u.password = "";
+  u.search = "";
+  return u.toString();
+}
+
+export function readBinding(db: Kysely<Database>): Promise<SolusioBinding | undefined> {
+  return db.selectFrom("solusio_binding").selectAll().executeTakeFirst();
+}
+
+const describe = (b: { kind: string; api_url?: string; apiUrl?: string }) =>
+  `${b.kind === "sandbox" ? "the sandbox emulator" : "SolusIO"} at ${b.api_url ?? b.apiUrl}`;
+
+/** Why `found` is not the SolusIO this database belongs to; undefined when it is. */
+export function bindingMismatch(bound: SolusioBinding, found: SolusioIdentity): string | undefined {
+  if (bound.kind === found.kind && bound.identity === found.identity) return undefined;
+  return (
+    `this database belongs to ${describe(bound)} (identity ${bound.identity}), but this process talks to ` +
+    `${describe(found)} (identity ${found.identity}). Billing, user sync and the scheduler refuse to ` +
+    "work against another SolusIO. Configure the right SOLUSIO_URL, or, if the change is deliberate, run " +
+    "`tokenbill solusio bind --force`."
+  );
+}
+
+/**
+ * Binds the database to `found` when it belongs to none yet; refuses (CONFLICT) when it belongs to another.
+ * A new URL for the same installation is recorded (the host moved). Returns the binding in force.
+ */
+export async function bindOrCheck(db: Kysely<Database>, found: SolusioIdentity): Promise<SolusioBinding> {
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("solusio_binding")
+      .values({ kind: found.kind, api_url: found.apiUrl, identity: found.identity })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const bound = await trx.selectFrom("solusio_binding").selectAll().forUpdate().executeTakeFirstOrThrow();
+    const problem = bindingMismatch(bound, found);
+    if (problem) throw new ServiceError("CONFLICT", problem);
+    if (bound.api_url === found.apiUrl) return bound;
+    return trx
+      .updateTable("solusio_binding")
+      .set({ api_url: found.apiUrl })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/** Replaces the binding with `found`: the operator's deliberate move to another SolusIO. */
+export async function rebind(db: Kysely<Database>, found: SolusioIdentity): Promise<SolusioBinding> {
+  return db.transaction().execute(async (trx) => {
+    await trx.deleteFrom("solusio_binding").execute();
+    return trx
+      .insertInto("solusio_binding")
+      .values({ kind: found.kind, api_url: found.apiUrl, identity: found.identity })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+const verified = new WeakMap<SolusioConnection, Promise<void>>();
+
+/**
+ * Resolves once this connection's SolusIO is known to be the database's own (checked once per connection
+ * and process; a refusal or an unreachable SolusIO is asked again next time, so a fix needs no restart).
+ */
+export function ensureBound(db: Kysely<Database>, connection: SolusioConnection): Promise<void> {
+  let check = verified.get(connection);
+  if (!check) {
+    check = identifySolusio(connection).then((found) => bindOrCheck(db, found).then(() => undefined));
+    verified.set(connection, check);
+    check.catch(() => verified.delete(connection));
+  }
+  return check;
+}
+
+export const BindingView = z.object({
+  kind: z.enum(["solusio", "sandbox"]),
+  api_url: z.string(),
+  identity: z.string(),
+  bound_at: z.string(),
+});
