@@ -41,7 +41,11 @@ async function loadCurrencies(ctx: ServiceContext, only?: string[]): Promise<Pri
 }
 
 export const ConversionQuery = z.object({
-  currency: z.string().optional().meta({ description: "comma-separated ISO codes; all when absent" }),
+  currency: z
+    .string()
+    .max(400)
+    .optional()
+    .meta({ description: "comma-separated ISO codes; all when absent" }),
 });
 
 /** The conversion scheme shows 5 decimals, like the seed's table ("$0.00100", "€0.00091"). */
@@ -88,8 +92,9 @@ export async function priceConversion({
 export const PlanTableQuery = z.object({
   tph: z
     .string()
+    .max(400)
     .meta({ description: "tokens per hour, comma-separated whole numbers", example: "7,14,21,28" }),
-  currency: z.string().optional().meta({ description: "ISO code; DEFAULT_CURRENCY when absent" }),
+  currency: z.string().max(3).optional().meta({ description: "ISO code; DEFAULT_CURRENCY when absent" }),
 });
 
 export const PlanTable = z.object({
