@@ -7,6 +7,7 @@ import { closePreservingExitCode } from "./close-database.ts";
 import { readSandboxAddress } from "../sandbox/start-sandbox.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { runDoctor } from "../services/setup/doctor.ts";
+import { bindDatabase } from "../services/setup/bind-database.ts";
 import { applySetup, planSetup } from "../services/setup/plan-setup.ts";
 import { reconcileSolusio } from "../services/sync/reconcile.ts";
 import { connectSolusio } from "../solusio/connect-solusio.ts";
@@ -108,6 +109,7 @@ export function addSolusioCommands(program: Command): void {
           config: ctx.config,
           apiUrl: s.connection.apiUrl,
           userAreaUrl: s.connection.userAreaUrl,
+          sandbox: s.connection.sandbox,
         });
         if (opts.json) print(JSON.stringify(checks, null, 2));
         else {
@@ -117,6 +119,19 @@ export function addSolusioCommands(program: Command): void {
           }
         }
         if (checks.some((c) => !c.ok)) process.exitCode = 1;
+      }),
+    );
+
+  solusio
+    .command("bind")
+    .description("show which SolusIO this database belongs to; binds it when it belongs to none yet")
+    .option("--force", "move the database to the configured SolusIO (after a deliberate change of SolusIO)")
+    .option("--json", "print JSON")
+    .action(async (opts: { force?: boolean; json?: boolean }) =>
+      withSolusio(async (ctx, s) => {
+        const binding = await bindDatabase(ctx, s.connection, { force: !!opts.force });
+        if (opts.json) print(JSON.stringify(binding, null, 2));
+        else print(`this database belongs to ${binding.kind} at ${binding.api_url} (${binding.identity})`);
       }),
     );
 

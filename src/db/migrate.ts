@@ -7,6 +7,8 @@ import * as m005 from "./migrations/005-app-secret.ts";
 import * as m006 from "./migrations/006-solusio-binding.ts";
 import * as m007 from "./migrations/007-pricing-changes.ts";
 import * as m008 from "./migrations/008-sync-conflict.ts";
+import * as m009 from "./migrations/009-sso-link-use.ts";
+import * as m010 from "./migrations/010-customer-email-search.ts";
 import type { Database } from "./schema.ts";
 
 // Ordered migrations, listed explicitly so that bundling or a missing file can never change the order.
@@ -19,6 +21,8 @@ const MIGRATIONS: Record<string, Migration> = {
   "006-solusio-binding": m006,
   "007-pricing-changes": m007,
   "008-sync-conflict": m008,
+  "009-sso-link-use": m009,
+  "010-customer-email-search": m010,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {

@@ -1,4 +1,5 @@
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { Kysely, PostgresDialect } from "kysely";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
@@ -50,6 +51,8 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
   try {
     client = await PGlite.create({
       ...(dataDir ? { dataDir } : {}),
+      // Trigram indexes serve the admin API's substring filters (migration 010).
+      extensions: { pg_trgm },
       parsers: {
         [pgliteTypes.INT8]: (value: string) => BigInt(value),
         [pgliteTypes.NUMERIC]: (value: string) => value,

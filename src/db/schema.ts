@@ -301,6 +301,14 @@ export interface SolusioBindingTable {
   bound_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+// Redeemed SSO links (migration 009), kept until they would have expired.
+export interface SsoLinkUseTable {
+  nonce: string;
+  customer_id: bigint;
+  expires_at: Date;
+  used_at: ColumnType<Date, Date | undefined, never>;
+}
+
 export interface AppSecretTable {
   name: string;
   value: string;
@@ -310,6 +318,7 @@ export interface AppSecretTable {
 export interface Database {
   app_secret: AppSecretTable;
   solusio_binding: SolusioBindingTable;
+  sso_link_use: SsoLinkUseTable;
   solusio_call: SolusioCallTable;
   job: JobTable;
   plan_price: PlanPriceTable;

@@ -22,7 +22,9 @@ export interface SolusioIdentity {
   identity: string;
 }
 
-export async function identifySolusio(connection: SolusioConnection): Promise<SolusioIdentity> {
+export async function identifySolusio(
+  connection: Pick<SolusioConnection, "api" | "apiUrl" | "sandbox">,
+): Promise<SolusioIdentity> {
   const first = await connection.api.client.call("GET", "users", {
     query: { page: 1 },
     schema: page(SolusioUser),
@@ -88,14 +90,19 @@ export async function bindOrCheck(db: Kysely<Database>, found: SolusioIdentity):
 
 /** Replaces the binding with `found`: the operator's deliberate move to another SolusIO. */
 export async function rebind(db: Kysely<Database>, found: SolusioIdentity): Promise<SolusioBinding> {
-  return db.transaction().execute(async (trx) => {
-    await trx.deleteFrom("solusio_binding").execute();
-    return trx
-      .insertInto("solusio_binding")
-      .values({ kind: found.kind, api_url: found.apiUrl, identity: found.identity })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  });
+  return db
+    .insertInto("solusio_binding")
+    .values({ kind: found.kind, api_url: found.apiUrl, identity: found.identity })
+    .onConflict((oc) =>
+      oc.column("singleton").doUpdateSet({
+        kind: found.kind,
+        api_url: found.apiUrl,
+        identity: found.identity,
+        bound_at: new Date(),
+      }),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 const verified = new WeakMap<SolusioConnection, Promise<void>>();

@@ -79,6 +79,37 @@ describe("tokenbill solusio", () => {
     expect((await cli("solusio", "setup")).stdout).toContain("nothing to do");
   });
 
+  it("bind ties the database to this SolusIO, refuses another one, and moves only with --force", async () => {
+    const first = await cli("solusio", "bind", "--json");
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      kind: "solusio",
+      identity: expect.stringMatching(/^first-user:1:/),
+    });
+    const other = await startEmulator({ port: 0, logger: false });
+    const saved = { url: env["SOLUSIO_URL"], token: env["SOLUSIO_API_TOKEN"] };
+    try {
+      env["SOLUSIO_URL"] = other.apiUrl;
+      env["SOLUSIO_API_TOKEN"] = other.adminToken;
+      const refused = await cli("solusio", "bind");
+      expect(refused.code).toBe(4);
+      expect(refused.stderr).toContain("this database belongs to SolusIO at");
+      const doctor = await cli("solusio", "doctor");
+      expect(doctor.stdout).toMatch(/FAIL {2}database binding/);
+      const billing = await cli("billing", "run", "--period", "2026-10");
+      expect(billing.code).toBe(4);
+      expect(billing.stderr).toContain("refuse to work against another SolusIO");
+      const moved = await cli("solusio", "bind", "--force", "--json");
+      expect(moved.code, moved.stderr).toBe(0);
+      expect(JSON.parse(moved.stdout).api_url).toBe(new URL(other.apiUrl).toString());
+    } finally {
+      env["SOLUSIO_URL"] = saved.url;
+      env["SOLUSIO_API_TOKEN"] = saved.token;
+      await other.close();
+    }
+    expect((await cli("solusio", "bind", "--force")).code).toBe(0);
+  });
+
   it("explains a wrong token with a non-zero exit", async () => {
     const saved = env["SOLUSIO_API_TOKEN"];
     env["SOLUSIO_API_TOKEN"] = "not-the-token";

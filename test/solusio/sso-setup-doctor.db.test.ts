@@ -55,6 +55,40 @@ describe("single sign-on", () => {
     expect(expired.status).toBe(403);
   });
 
+  it("logs in once per signed link, only for its own customer, only within its lifetime", async () => {
+    const link = new URL(
+      (await h.server.api("POST", `/api/v1/customers/${customerId}/sso-link`)).body.data.url,
+    );
+    const path = link.pathname + link.search;
+    const [first, second] = await Promise.all([
+      fetch(h.server.url + path, { redirect: "manual" }),
+      fetch(h.server.url + path, { redirect: "manual" }),
+    ]);
+    expect([first.status, second.status].sort()).toEqual([302, 403]);
+    const again = await fetch(h.server.url + path, { redirect: "manual" });
+    expect(again.status).toBe(403);
+    expect(await again.text()).toContain("already used");
+    // Another customer's id, or another nonce, under this link's signature: not valid.
+    const fresh = new URL(
+      (await h.server.api("POST", `/api/v1/customers/${customerId}/sso-link`)).body.data.url,
+    );
+    for (const [key, value] of [
+      ["customer", String(customerId + 1)],
+      ["nonce", "A".repeat(22)],
+      ["expires", String(Number(fresh.searchParams.get("expires")) + 600)],
+    ] as const) {
+      const forged = new URL(fresh);
+      forged.searchParams.set(key, value);
+      const answer = await fetch(h.server.url + forged.pathname + forged.search, { redirect: "manual" });
+      expect(answer.status, key).toBe(403);
+      expect(await answer.text()).toContain("not valid");
+    }
+    // The untouched link still works: the forgeries did not use it up.
+    expect((await fetch(h.server.url + fresh.pathname + fresh.search, { redirect: "manual" })).status).toBe(
+      302,
+    );
+  });
+
   it("lets a locked customer in and refuses a suspended one with a clear page", async () => {
     await h.server.api("PATCH", `/api/v1/customers/${customerId}`, { status: "locked" });
     await waitForJobs(h.db);

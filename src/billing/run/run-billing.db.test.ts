@@ -152,4 +152,32 @@ describe("runBilling", () => {
       runBilling({ ctx, input: { period: "2026-13" }, options: { source: new MemoryUsageSource([]) } }),
     ).rejects.toMatchObject({ code: "VALIDATION", issues: [{ field: "period" }] });
   });
+
+  it("reports a month without any usage after an invoiced one as an anomaly, not as a quiet month", async () => {
+    // 2026-10 was invoiced by the tests above; November comes back empty, as from a wrong or empty SolusIO.
+    const ctx = billingContext(handle, {}, new Date("2026-12-02T00:00:00Z"));
+    const summary = await runBilling({
+      ctx,
+      input: { period: "2026-11" },
+      options: { source: new MemoryUsageSource([]) },
+    });
+    expect(summary.state).toBe("completed");
+    expect(summary.anomalies.by_kind).toEqual({ no_usage: 1 });
+    const anomalies = await listBillingAnomalies({
+      ctx,
+      input: { id: summary.run_id, page: 1, per_page: 10 },
+    });
+    expect(anomalies.data[0]).toMatchObject({
+      kind: "no_usage",
+      details: { previous_period: "2026-10", previous_invoices: expect.any(Number) },
+    });
+    expect(anomalies.data[0]!.message).toContain("tokenbill solusio doctor");
+    // A month with nothing before it is just a quiet month.
+    const quiet = await runBilling({
+      ctx,
+      input: { period: "2026-08" },
+      options: { source: new MemoryUsageSource([]) },
+    });
+    expect(quiet.anomalies.total).toBe(0);
+  });
 });

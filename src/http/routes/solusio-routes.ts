@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { runDoctor } from "../../services/setup/doctor.ts";
 import { IdParams } from "../../services/schemas.ts";
-import { createSsoLink, createSsoUrl } from "../../services/sso/single-sign-on.ts";
+import { createSsoUrl } from "../../services/sso/single-sign-on.ts";
+import { createSsoLink } from "../../services/sso/sso-link.ts";
 import {
   listSolusioCalls,
   SolusioCallEntry,
@@ -60,6 +61,7 @@ export const solusioRoutes = [
         config: ctx.config,
         apiUrl: connection.apiUrl,
         userAreaUrl: connection.userAreaUrl,
+        sandbox: connection.sandbox,
       });
     },
   }),

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { isServiceError } from "../../errors.ts";
-import { createSsoUrl, verifySsoLink } from "../../services/sso/single-sign-on.ts";
+import { createSsoUrl } from "../../services/sso/single-sign-on.ts";
+import { redeemSsoLink } from "../../services/sso/sso-link.ts";
 import { requireSolusio } from "../../services/sync/require-solusio.ts";
 import { ProtocolError } from "../errors.ts";
 import type { ContextFactory } from "../route.ts";
@@ -38,10 +39,11 @@ export function registerSsoRedirect(
   app.get("/sso/solusio", { config: { access: "public" } }, async (request, reply) => {
     const ctx = contextOf(request);
     try {
-      const customerId = await limiter.guard(`sso-link:${request.ip}`, () =>
-        verifySsoLink(ctx, request.query as Record<string, unknown>),
+      const url = await limiter.guard(`sso-link:${request.ip}`, () =>
+        redeemSsoLink(ctx, request.query as Record<string, unknown>, (customerId) =>
+          createSsoUrl(ctx, requireSolusio(ctx).connection, customerId),
+        ),
       );
-      const url = await createSsoUrl(ctx, requireSolusio(ctx).connection, customerId);
       return reply.header("cache-control", "no-store").redirect(url, 302);
     } catch (error) {
       const { status, title, message } = pageFor(error);

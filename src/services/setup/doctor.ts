@@ -1,8 +1,9 @@
 import type { Kysely } from "kysely";
-import type { Config } from "../../config.ts";
+import { type Config, maskUrl } from "../../config.ts";
 import type { Database } from "../../db/schema.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import type { SolusioError } from "../../solusio/solusio-error.ts";
+import { bindingMismatch, identifySolusio, readBinding } from "../../solusio/solusio-binding.ts";
 import { planSetup, pricingUrl } from "./plan-setup.ts";
 
 export interface DoctorCheck {
@@ -14,6 +15,33 @@ export interface DoctorCheck {
 
 const SETUP_FIX = "run `tokenbill solusio setup --apply`";
 
+/** Is this SolusIO the one the database belongs to? Read only: doctor never binds. */
+async function bindingCheck(
+  db: Kysely<Database>,
+  connection: Parameters<typeof identifySolusio>[0],
+): Promise<DoctorCheck> {
+  const [bound, found] = await Promise.all([readBinding(db), identifySolusio(connection)]);
+  if (!bound)
+    return {
+      name: "database binding",
+      ok: true,
+      detail: `not bound yet: the first sync or billing run binds this database to ${found.identity}`,
+    };
+  const problem = bindingMismatch(bound, found);
+  return problem
+    ? {
+        name: "database binding",
+        ok: false,
+        detail: problem,
+        fix: "configure the SolusIO this database belongs to",
+      }
+    : {
+        name: "database binding",
+        ok: true,
+        detail: `this database belongs to this SolusIO (${bound.identity})`,
+      };
+}
+
 /**
  * `tokenbill solusio doctor`: connectivity, the token's rights, every setup item, the user area, and
  * whether tokenbill's GetTokenPricing answers at the URL SolusIO is given. Never changes anything.
@@ -24,20 +52,25 @@ export async function runDoctor(deps: {
   config: Config;
   apiUrl: string;
   userAreaUrl: string;
+  sandbox?: boolean;
 }): Promise<DoctorCheck[]> {
   const { api, config } = deps;
   const checks: DoctorCheck[] = [];
 
   try {
     const account = await api.account();
-    checks.push({ name: "connection", ok: true, detail: `reached ${deps.apiUrl} as ${account.email}` });
+    checks.push({
+      name: "connection",
+      ok: true,
+      detail: `reached ${maskUrl(deps.apiUrl)} as ${account.email}`,
+    });
   } catch (error) {
     const e = error as SolusioError;
     const unauthorized = e.status === 401;
     checks.push({
       name: "connection",
       ok: false,
-      detail: `${deps.apiUrl}: ${e.message}`,
+      detail: `${maskUrl(deps.apiUrl)}: ${e.message}`,
       fix: unauthorized
         ? "SOLUSIO_API_TOKEN is not accepted: create an API token for an admin user in SolusIO"
         : "check SOLUSIO_URL (it ends in /api/v1), the network, and SOLUSIO_TLS_INSECURE for self-signed certificates",
@@ -48,6 +81,7 @@ export async function runDoctor(deps: {
   try {
     await api.getSettings();
     checks.push({ name: "token rights", ok: true, detail: "the token may read and change settings" });
+    checks.push(await bindingCheck(deps.db, { api, apiUrl: deps.apiUrl, sandbox: deps.sandbox ?? false }));
   } catch (error) {
     checks.push({
       name: "token rights",
