@@ -5,12 +5,17 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { openDatabase } from "../../src/db/open-database.ts";
+import { startAdminWrites } from "./admin-writes.ts";
 import { seedCustomers } from "./seed-customers.ts";
 
 // GetTokenPricing under load over loopback, against a bare node:http baseline measured in the same run with
 // the same tool and settings. Prints req/s and p99 for both and `ratio: X` = tokenbill ÷ baseline req/s.
+// A second tokenbill run repeats the load while admin API writes change prices in the background (staff at
+// work), because that is when the in-memory index has to refresh and its p99 is at stake.
 
-const CUSTOMERS = 10_000;
+const CUSTOMERS = Number(process.env["BENCH_CUSTOMERS"] ?? 10_000);
+const WRITES_PER_S = Number(process.env["BENCH_WRITES_PER_S"] ?? 20);
+const ADMIN_KEY = "bench-pricing-admin-key";
 const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 10);
 const DURATION_S = Number(process.env["BENCH_DURATION"] ?? 10);
 const TOKEN = "bench-pricing-token";
@@ -76,6 +81,7 @@ async function main() {
         SOLUSIO_PRICING_TOKEN: TOKEN,
         LOG_LEVEL: "info",
         TOKENBILL_SANDBOX: "off",
+        TOKENBILL_ADMIN_API_KEY: ADMIN_KEY,
       },
       /"url":"http:\/\/127\.0\.0\.1:(\d+)"/,
     );
@@ -94,13 +100,27 @@ async function main() {
     const base = await load(baseline.port, false);
     const tb = await load(tokenbill.port, true);
     if (tb.non2xx > 0) throw new Error(`tokenbill answered ${tb.non2xx} requests with errors`);
+    const writes = startAdminWrites({
+      port: tokenbill.port,
+      adminKey: ADMIN_KEY,
+      customers: CUSTOMERS,
+      perSecond: WRITES_PER_S,
+    });
+    const busy = await load(tokenbill.port, true);
+    const written = await writes.stop();
+    if (busy.non2xx > 0) throw new Error(`tokenbill answered ${busy.non2xx} requests with errors`);
+    if (written.failed > 0) throw new Error(`${written.failed} admin writes failed`);
     const fmt = (n: number) => n.toFixed(0);
     process.stdout.write(
       `settings: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s, ${CUSTOMERS} customers\n`,
     );
     process.stdout.write(`baseline (bare node:http): ${fmt(base.rps)} req/s, p99 ${base.p99} ms\n`);
     process.stdout.write(`tokenbill GetTokenPricing: ${fmt(tb.rps)} req/s, p99 ${tb.p99} ms\n`);
+    process.stdout.write(
+      `tokenbill GetTokenPricing with admin writes (${written.ok} writes, ${(written.ok / written.seconds).toFixed(1)}/s): ${fmt(busy.rps)} req/s, p99 ${busy.p99} ms\n`,
+    );
     process.stdout.write(`ratio: ${(tb.rps / base.rps).toFixed(3)}\n`);
+    process.stdout.write(`ratio with admin writes: ${(busy.rps / base.rps).toFixed(3)}\n`);
   } finally {
     for (const child of children) child.kill("SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });

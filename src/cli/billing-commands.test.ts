@@ -83,6 +83,7 @@ describe("tokenbill billing run", () => {
       "2026-10",
     );
     expect(down.code).toBe(6);
-    expect(down.stderr).toMatch(/SolusIO: GET usage: .*ECONNREFUSED/);
+    // The first call is the check that this SolusIO is the database's own (docs/solusio-integration.md).
+    expect(down.stderr).toMatch(/SolusIO: GET users: .*ECONNREFUSED/);
   });
 });

@@ -114,8 +114,8 @@ describe("no generated input gives a 5xx", () => {
         { numRuns: 40 },
       );
     }
-    // The generators reach validation (400), missing records (404) and refusals of the routes' own.
+    // The generators reach validation (400) and, with input that happens to be valid, the verbs themselves.
     expect(seen.get(400)).toBeGreaterThan(100);
-    expect(seen.get(404)).toBeGreaterThan(0);
+    expect((seen.get(200) ?? 0) + (seen.get(201) ?? 0)).toBeGreaterThan(0);
   }, 600_000);
 });

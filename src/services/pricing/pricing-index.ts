@@ -1,22 +1,51 @@
 import type { Logger } from "pino";
 import { ServiceError } from "../../errors.ts";
 import type { Tx } from "../context.ts";
+import {
+  currentPosition,
+  type LogPosition,
+  type PricingChanges,
+  prunePricingChanges,
+  readPricingChanges,
+} from "./pricing-changes.ts";
 import { toTokenPricing } from "./pricing-facts.ts";
+import { loadCustomerRows, loadGroupDiscounts, loadOwnDiscounts, loadSharedRows } from "./pricing-rows.ts";
 import { PricingSnapshot } from "./pricing-snapshot.ts";
+
+/** Beyond this many changes in one refresh, one full reload is cheaper than applying them one by one. */
+const MAX_INCREMENTAL_CHANGES = 1000;
+/** How long change rows are kept; an instance that has not read the log for longer reloads everything. */
+export const PRICING_CHANGE_RETENTION_MS = 10 * 60_000;
+const PRUNE_CHECK_MS = 60_000;
+
+export interface PricingIndexStats {
+  fullReloads: number;
+  incrementalRefreshes: number;
+  customersReloaded: number;
+}
 
 /**
  * GetTokenPricing's hot path: every customer's pricing inputs held in memory, answers serialized once and
  * reused. Freshness:
  * - a change made through this instance calls invalidate(), so the very next answer re-checks the database;
- * - a change made through another instance bumps `pricing_version` (a trigger), which this instance polls
+ * - a change made through another instance is found in the `pricing_change` log, which this instance reads
  *   at most every `refreshMs`; that interval is the staleness bound across instances.
+ * A refresh applies only what changed: a customer's change reloads that customer's row and own discounts and
+ * drops its answer; a group discount reloads that group's discounts and drops that group's answers; a currency
+ * or tax change reloads the shared tables (few rows) and drops every answer. Everything is reloaded only at start, after
+ * more than MAX_INCREMENTAL_CHANGES changes, or when the log was pruned past this instance's position.
  */
 export class PricingIndex {
   private snapshot: PricingSnapshot | undefined;
-  private version: bigint | undefined;
+  private position: LogPosition | undefined;
   private readonly answers = new Map<bigint, string>();
   private checkedAt = Number.NEGATIVE_INFINITY;
+  private prunedAt = Number.NEGATIVE_INFINITY;
+  /** Bumped by invalidate(); a refresh covers the invalidations made before it started. */
+  private invalidations = 0;
+  private covered = -1;
   private refreshing: Promise<void> | undefined;
+  readonly stats: PricingIndexStats = { fullReloads: 0, incrementalRefreshes: 0, customersReloaded: 0 };
 
   constructor(
     private readonly db: Tx,
@@ -25,13 +54,13 @@ export class PricingIndex {
     private readonly clock: () => number = () => performance.now(),
   ) {}
 
-  /** Forces a version check before the next answer. */
+  /** Forces a check for changes before the next answer. */
   invalidate(): void {
-    this.checkedAt = Number.NEGATIVE_INFINITY;
+    this.invalidations++;
   }
 
   async json(customerId: bigint): Promise<string> {
-    if (this.clock() - this.checkedAt >= this.refreshMs || !this.snapshot) await this.refresh();
+    await this.ensureFresh();
     const cached = this.answers.get(customerId);
     if (cached !== undefined) return cached;
     if (!this.snapshot!.has(customerId)) throw ServiceError.notFound(`customer ${customerId}`);
@@ -40,27 +69,82 @@ export class PricingIndex {
     return json;
   }
 
-  /** One check (and reload when needed) at a time; concurrent requests wait for the same one. */
+  private async ensureFresh(): Promise<void> {
+    const wanted = this.invalidations;
+    if (this.snapshot && this.covered >= wanted && this.clock() - this.checkedAt < this.refreshMs) return;
+    await this.refresh();
+    // The refresh joined above may have started before invalidate() was called: then one more is needed.
+    if (this.covered < wanted) await this.refresh();
+  }
+
+  /** One refresh at a time; concurrent requests wait for the same one. */
   private refresh(): Promise<void> {
-    this.refreshing ??= this.checkAndReload().finally(() => {
+    this.refreshing ??= this.checkAndApply().finally(() => {
       this.refreshing = undefined;
     });
     return this.refreshing;
   }
 
-  private async checkAndReload(): Promise<void> {
+  private async checkAndApply(): Promise<void> {
     const startedAt = this.clock();
-    const row = await this.db.selectFrom("pricing_version").select("version").executeTakeFirstOrThrow();
-    if (row.version !== this.version || !this.snapshot) {
-      const snapshot = await PricingSnapshot.load(this.db);
-      this.snapshot = snapshot;
-      this.version = row.version;
-      this.answers.clear();
-      this.logger?.debug(
-        { version: String(row.version), ms: Math.round(this.clock() - startedAt) },
-        "pricing index reloaded",
-      );
+    const invalidations = this.invalidations;
+    if (!this.snapshot || this.position === undefined) {
+      await this.reloadAll("start");
+    } else {
+      const changes = await readPricingChanges(this.db, this.position, MAX_INCREMENTAL_CHANGES);
+      if (changes.behind) await this.reloadAll("the change log was pruned past this instance");
+      else if (changes.tooMany) await this.reloadAll("many changes");
+      else await this.apply(changes);
     }
     this.checkedAt = startedAt;
+    this.covered = invalidations;
+    if (startedAt - this.prunedAt >= PRUNE_CHECK_MS) {
+      this.prunedAt = startedAt;
+      // In the background: pruning never decides an answer, so no request waits for it.
+      prunePricingChanges(this.db, PRICING_CHANGE_RETENTION_MS).then(
+        (deleted) =>
+          deleted > 0n && this.logger?.debug({ deleted: String(deleted) }, "pricing changes pruned"),
+        (error) => this.logger?.warn({ err: error }, "pruning pricing changes failed"),
+      );
+    }
+  }
+
+  private async reloadAll(reason: string): Promise<void> {
+    const startedAt = this.clock();
+    // The position is taken before the load: a change committed meanwhile is read (again) next time.
+    const position = await currentPosition(this.db);
+    const snapshot = await PricingSnapshot.load(this.db);
+    this.snapshot = snapshot;
+    this.position = position;
+    this.answers.clear();
+    this.stats.fullReloads++;
+    this.logger?.debug({ reason, ms: Math.round(this.clock() - startedAt) }, "pricing index reloaded");
+  }
+
+  private async apply(changes: PricingChanges): Promise<void> {
+    const ids = [...changes.customers];
+    const groups = changes.shared ? [] : [...changes.groups];
+    const [customers, ownDiscounts, groupDiscounts, shared] = await Promise.all([
+      ids.length ? loadCustomerRows(this.db, ids) : [],
+      ids.length ? loadOwnDiscounts(this.db, ids) : [],
+      groups.length ? loadGroupDiscounts(this.db, groups) : [],
+      changes.shared ? loadSharedRows(this.db) : undefined,
+    ]);
+    // From here on synchronous: no request sees a change half applied.
+    const snapshot = this.snapshot!;
+    snapshot.replaceCustomers(ids, customers, ownDiscounts);
+    for (const id of ids) this.answers.delete(id);
+    if (shared) {
+      snapshot.replaceShared(shared);
+      this.answers.clear();
+    } else if (groups.length) {
+      snapshot.replaceGroupDiscounts(groups, groupDiscounts);
+      for (const group of groups) for (const id of snapshot.membersOf(group)) this.answers.delete(id);
+    }
+    this.position = changes.position;
+    if (ids.length > 0 || groups.length > 0 || shared) {
+      this.stats.incrementalRefreshes++;
+      this.stats.customersReloaded += ids.length;
+    }
   }
 }
