@@ -2,18 +2,18 @@ import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { type DatabaseHandle, openDatabase } from "./db/open-database.ts";
-import { startBillingScheduler } from "./billing/run/billing-scheduler.ts";
-import { startSolusioTasks } from "./solusio/solusio-tasks.ts";
 import { buildServer } from "./http/server.ts";
 import type { JobRunner } from "./jobs/job-runner.ts";
 import { seedDemo } from "./sandbox/seed-demo.ts";
 import { type Sandbox, startSandbox } from "./sandbox/start-sandbox.ts";
+import { type Actor, actors } from "./services/actor.ts";
 import type { ServiceContext } from "./services/context.ts";
 import { ensureBootstrapKey } from "./services/api-keys/bootstrap-key.ts";
 import { applySetup, planSetup } from "./services/setup/plan-setup.ts";
 import { decideSandbox } from "./sandbox/sandbox-decision.ts";
 import { ensureBound } from "./solusio/solusio-binding.ts";
 import { createJobRunner } from "./jobs/create-job-runner.ts";
+import { startSchedules } from "./jobs/schedules.ts";
 import { configuredIntegration, type SolusioIntegration } from "./solusio/integration.ts";
 
 // The composition root: configuration → database (migrated) → SolusIO (configured, or the sandbox) →
@@ -35,7 +35,7 @@ export function systemContext(
   handle: Pick<DatabaseHandle, "db">,
   config: Config,
   logger: Logger,
-  actor: string,
+  actor: Actor,
   solusio?: SolusioIntegration,
 ): ServiceContext {
   return { db: handle.db, config, logger, actor, now: () => new Date(), solusio };
@@ -94,7 +94,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
     const adminKeyFile =
       handle.kind === "pglite" && config.DATA_DIR !== "memory://"
-        ? await ensureBootstrapKey(systemContext(handle, config, logger, "system"), config.DATA_DIR)
+        ? await ensureBootstrapKey(
+            systemContext(handle, config, logger, actors.system("bootstrap")),
+            config.DATA_DIR,
+          )
         : undefined;
     if (adminKeyFile) logger.info({ file: adminKeyFile }, "an admin API key is in this file");
     let demoCustomers = false;
@@ -106,22 +109,20 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       });
       const report = await planSetup({ db: handle.db, api: solusio.connection.api, config: effective });
       await applySetup(report);
-      demoCustomers = (await seedDemo(systemContext(handle, effective, logger, "sandbox"))).created;
+      demoCustomers = (await seedDemo(systemContext(handle, effective, logger, actors.system("sandbox"))))
+        .created;
       // Re-apply: the demo seed added plan prices that setup pushes to SolusIO.
       await applySetup(await planSetup({ db: handle.db, api: solusio.connection.api, config: effective }));
     }
     runner.start();
     closers.push(() => runner.stop());
-    // Bills each month once it has ended plus the grace window; safe with several instances (§5).
-    if (solusio)
-      closers.push(
-        ...startSolusioTasks(systemContext(handle, config, logger, "scheduler", solusio), solusio),
-      );
+    // Billing each month, server polls and reconciliation (src/jobs/schedules.ts): each slot's work is
+    // done once, however many instances run.
     if (solusio) {
-      const scheduler = startBillingScheduler({
-        ctx: systemContext(handle, config, logger, "scheduler", solusio),
-      });
-      closers.push(() => scheduler.stop());
+      const schedules = startSchedules(
+        systemContext(handle, config, logger, actors.system("scheduler"), solusio),
+      );
+      closers.push(() => schedules.stop());
     }
     return {
       url,

@@ -42,12 +42,30 @@ export function isServiceError(e: unknown): e is ServiceError {
 }
 
 /**
- * Errors from outside systems (SolusIO) become UPSTREAM_UNAVAILABLE when they reach an adapter unhandled, so a
+ * A failed call to an outside system (SolusIO; a payment provider later). Each client extends it, so the
+ * kernel maps every one of them without knowing any. `retryable` is true when the same call may succeed
+ * later (network errors, timeouts, 5xx); `status` is the HTTP status, null when there was no answer.
+ */
+export class UpstreamError extends Error {
+  constructor(
+    /** Who failed, as a person names it: "SolusIO". */
+    readonly upstream: string,
+    message: string,
+    readonly status: number | null,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = "UpstreamError";
+  }
+}
+
+/**
+ * Errors from outside systems become UPSTREAM_UNAVAILABLE when they reach an adapter unhandled, so a
  * person sees "SolusIO said …" with a 503 or exit code 6, never an internal error.
  */
 export function asServiceError(e: unknown): ServiceError | undefined {
   if (e instanceof ServiceError) return e;
-  if (e instanceof Error && e.name === "SolusioError")
-    return new ServiceError("UPSTREAM_UNAVAILABLE", `SolusIO: ${e.message}`);
+  if (e instanceof UpstreamError)
+    return new ServiceError("UPSTREAM_UNAVAILABLE", `${e.upstream}: ${e.message}`);
   return undefined;
 }

@@ -9,6 +9,7 @@ import { openDatabase } from "../../src/db/open-database.ts";
 import { seedCustomers } from "../pricing/seed-customers.ts";
 import { timeCopy } from "./copy-baseline.ts";
 import { syntheticUsage } from "./synthetic-usage.ts";
+import { actors } from "../../src/services/actor.ts";
 
 // The billing cycle end to end on PostgreSQL (issue 5 item 6): N customers with 3 servers each, usage read
 // page by page in the §9 (a) shape, validated, grouped, invoiced, finalized. Then, in the same run, a bare
@@ -49,7 +50,7 @@ async function benchOnce(customers: number) {
       db: handle.db,
       config,
       logger: pino({ level: "silent" }),
-      actor: "bench",
+      actor: actors.system("bench"),
       now: () => new Date("2026-11-01T01:00:00Z"),
     };
     const source = new SolusioUsageSource(syntheticUsage(customers));

@@ -1,5 +1,7 @@
 import { billableHoursInPeriod, chargeAdditionalIps, chargeForPeriod } from "../../src/domain/charges.ts";
-import type { GetJson } from "../../src/billing/usage/get-json.ts";
+import type { UsageApi } from "../../src/billing/usage/solusio-usage-source.ts";
+import type { JsonReader } from "../../src/solusio/follow-pages.ts";
+import { listSolusioUsage } from "../../src/solusio/list-usage.ts";
 
 // A synthetic month of SolusIO usage in the shape of solusio-api.md §9 (a), served page by page from memory:
 // what the usage endpoint would answer for `customers` customers with 3 servers each, computed by
@@ -88,24 +90,39 @@ function item(server: number, period: { start: Date; end: Date }) {
   };
 }
 
-/** A GetJson answering the usage endpoint for a synthetic month; `perPage` items a page. */
-export function syntheticUsage(customers: number, perPage = 100): GetJson {
+/**
+ * SolusIO's usage, read and validated by tokenbill's own reader (src/solusio/list-usage.ts) from pages
+ * answered in memory instead of over HTTP: the benchmark measures billing, not the loopback.
+ */
+export function syntheticUsage(customers: number, perPage = 100): UsageApi {
+  const reader = syntheticUsagePages(customers, perPage);
+  return { listUsage: (period, path = "usage") => listSolusioUsage(reader, period, path) };
+}
+
+/** The usage endpoint's answers for a synthetic month; `perPage` items a page. */
+function syntheticUsagePages(customers: number, perPage: number): JsonReader {
   const servers = customers * 3;
   const lastPage = Math.max(1, Math.ceil(servers / perPage));
-  return async (_path, query) => {
-    const page = Number(query["page"]);
-    const period = {
-      start: new Date(String(query["period_start"])),
-      end: new Date(String(query["period_end"])),
-    };
-    const data = [];
-    for (let s = (page - 1) * perPage; s < Math.min(servers, page * perPage); s++) {
-      const i = item(s, period);
-      if (i) data.push(i);
-    }
-    // Offsets would shift if items were dropped from the list; "total" stays the server count (no paging races).
-    return JSON.parse(
-      JSON.stringify({ data, links: {}, meta: { current_page: page, last_page: lastPage, total: servers } }),
-    );
+  return {
+    getJson: async (_path, query) => {
+      const page = Number(query["page"]);
+      const period = {
+        start: new Date(String(query["period_start"])),
+        end: new Date(String(query["period_end"])),
+      };
+      const data = [];
+      for (let s = (page - 1) * perPage; s < Math.min(servers, page * perPage); s++) {
+        const i = item(s, period);
+        if (i) data.push(i);
+      }
+      // Offsets would shift if items were dropped from the list; "total" stays the server count (no paging races).
+      return JSON.parse(
+        JSON.stringify({
+          data,
+          links: {},
+          meta: { current_page: page, last_page: lastPage, total: servers },
+        }),
+      );
+    },
   };
 }

@@ -8,6 +8,7 @@ import { createCustomer } from "../../src/services/customers/customers.ts";
 import { connectSolusio } from "../../src/solusio/connect-solusio.ts";
 import { createJobRunner } from "../../src/jobs/create-job-runner.ts";
 import { integrate } from "../../src/solusio/integration.ts";
+import { actors } from "../../src/services/actor.ts";
 
 // User sync throughput: N customers created in tokenbill and delivered to the SolusIO emulator by the job
 // runner (each delivery = search by e-mail + POST users + bookkeeping), against the emulator's raw
@@ -65,7 +66,7 @@ async function throughTokenbill(): Promise<{ rate: number; createSeconds: number
   });
   const integration = integrate(connection, config);
   const runner = createJobRunner(handle.db, config, logger, integration, { pollMs: 10 });
-  const ctx = systemContext(handle, config, logger, "bench", integration);
+  const ctx = systemContext(handle, config, logger, actors.system("bench"), integration);
   const started = performance.now();
   runner.start();
   const base = {

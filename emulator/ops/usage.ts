@@ -1,14 +1,10 @@
-import {
-  billableHoursInPeriod,
-  chargeAdditionalIps,
-  chargeForPeriod,
-  type ChargeKind,
-} from "../../src/domain/charges.ts";
+import { additionalIpsCharge, type ChargeKind, hoursInPeriod, periodCharge } from "../billing/charges.ts";
 import { findPlan, findUserEvenDeleted } from "../state/state.ts";
 import type { EmulatorState, PlanSnapshot, ServerRecord, UserRecord } from "../state/types.ts";
 
 // What each server costs in a period, as SolusIO's usage endpoint reports it (solusio-api.md §9 (a)).
-// The rule itself is billing-rules.md §2, imported from tokenbill's domain so both sides cannot drift.
+// The rule is billing-rules.md §2 in the emulator's own code (billing/charges.ts), never tokenbill's: the
+// figures tokenbill checks its bills against must come from a second implementation.
 // Deleted servers count too: they vanish from GET servers but not from usage.
 
 export interface UsagePeriod {
@@ -51,12 +47,12 @@ function pricesOf(state: EmulatorState, server: ServerRecord): PlanSnapshot {
  * started so far, including one starting at this very instant: its lifetime is cut just after `now`.
  */
 export function hoursAsOf(server: ServerRecord, period: UsagePeriod, now: Date): bigint {
-  const createdAt = new Date(server.createdAt);
-  if (createdAt.getTime() > now.getTime() || createdAt >= period.end) return 0n;
-  const deletedAt = server.deletedAt ? new Date(server.deletedAt) : new Date(now.getTime() + 1);
+  const created = new Date(server.createdAt);
+  // A server created after `now` (the clock was set back) has had no hour yet, even if it was deleted.
+  if (created.getTime() > now.getTime()) return 0n;
+  const ended = server.deletedAt ? new Date(server.deletedAt) : new Date(now.getTime() + 1);
   // A lifetime that ends before it starts (the clock was set back between create and delete) has no hours.
-  if (deletedAt <= period.start || deletedAt <= createdAt) return 0n;
-  return billableHoursInPeriod({ createdAt, deletedAt, periodStart: period.start, periodEnd: period.end });
+  return hoursInPeriod({ created, ended }, period);
 }
 
 export function usageLines(
@@ -74,27 +70,17 @@ export function usageLines(
     // A server with no hour starting in the period costs nothing there and gets no line [OURS].
     if (hours === 0n) continue;
     const plan = pricesOf(state, server);
-    const charge = chargeForPeriod({
-      tokensPerHour: BigInt(plan.tokensPerHour),
-      tokensPerMonth: BigInt(plan.tokensPerMonth),
+    const runtime = periodCharge(
+      { perHour: BigInt(plan.tokensPerHour), perMonth: BigInt(plan.tokensPerMonth) },
       hours,
-    });
+    );
     const count = BigInt(server.additionalIpCount);
-    const ips = chargeAdditionalIps({
-      ipTokensPerHour: BigInt(plan.ipTokensPerHour),
-      ipTokensPerMonth: BigInt(plan.ipTokensPerMonth),
+    const ips = additionalIpsCharge(
+      { perHour: BigInt(plan.ipTokensPerHour), perMonth: BigInt(plan.ipTokensPerMonth) },
       hours,
       count,
-    });
-    lines.push({
-      server,
-      owner,
-      plan,
-      hours,
-      tokens: charge.tokens,
-      charge: charge.kind,
-      ips: { count, tokens: ips.tokens, charge: ips.kind },
-    });
+    );
+    lines.push({ server, owner, plan, hours, ...runtime, ips: { count, ...ips } });
   }
   return lines;
 }

@@ -9,8 +9,9 @@ import { listInvoices } from "./invoices/list-invoices.ts";
 import { runBilling } from "./run/run-billing.ts";
 import { billingContext, createSection4Customer } from "./testing/billing-fixtures.ts";
 import { emulatorDriver } from "./testing/emulator-driver.ts";
-import { fetchGetJson } from "./usage/get-json.ts";
+import { emulatorIntegration } from "./testing/emulator-integration.ts";
 import { pollServers } from "./usage/poll-servers.ts";
+import type { SolusioIntegration } from "../solusio/integration.ts";
 
 // The golden test of issue 5: billing-rules §4's example invoice end to end. The customer's three servers
 // live in the SolusIO emulator while its clock moves through October 2026; tokenbill polls the server list
@@ -20,6 +21,7 @@ import { pollServers } from "./usage/poll-servers.ts";
 let handle: DatabaseHandle;
 let em: RunningEmulator;
 let customerId: bigint;
+let integration: SolusioIntegration;
 
 beforeAll(async () => {
   handle = await createTestDatabase();
@@ -38,6 +40,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  await integration?.connection.close();
   await em?.close();
   await handle?.close();
 });
@@ -45,9 +48,9 @@ afterAll(async () => {
 describe("billing-rules §4 golden invoice", () => {
   it("October 2026 in the emulator → INV-2026-000001 for $10.20, exactly as §4 computes it", async () => {
     const solusio = emulatorDriver(em);
-    const getJson = fetchGetJson({ apiUrl: em.apiUrl, token: em.adminToken });
+    integration = emulatorIntegration(handle, em);
     const poll = async (now: Date) =>
-      pollServers({ ctx: billingContext(handle, {}, now), input: { getJson } });
+      pollServers({ ctx: { ...billingContext(handle, {}, now), solusio: integration }, input: {} });
 
     const t0 = await solusio.at("2026-10-01T00:00:00Z");
     const web1 = await solusio.createServer({ name: "web-1", plan: 1, user: 5 });
@@ -69,11 +72,14 @@ describe("billing-rules §4 golden invoice", () => {
     const after = await solusio.at("2026-11-01T01:00:00Z");
     await poll(after);
 
-    const ctx = billingContext(
-      handle,
-      { SOLUSIO_URL: em.apiUrl, SOLUSIO_API_TOKEN: em.adminToken, USAGE_CROSS_CHECK: true },
-      after,
-    );
+    const ctx = {
+      ...billingContext(
+        handle,
+        { SOLUSIO_URL: em.apiUrl, SOLUSIO_API_TOKEN: em.adminToken, USAGE_CROSS_CHECK: true },
+        after,
+      ),
+      solusio: integration,
+    };
     const summary = await runBilling({ ctx, input: { period: "2026-10" } });
     expect(summary).toMatchObject({
       state: "completed",

@@ -9,6 +9,8 @@ import { listInvoices } from "./invoices/list-invoices.ts";
 import { runBilling } from "./run/run-billing.ts";
 import { billingContext, createCustomers } from "./testing/billing-fixtures.ts";
 import { emulatorDriver } from "./testing/emulator-driver.ts";
+import { emulatorIntegration } from "./testing/emulator-integration.ts";
+import type { SolusioIntegration } from "../solusio/integration.ts";
 
 // Period boundaries through the emulator (issue 5 item 5): a server crossing midnight at month end is
 // billed in both months without an hour counted twice (billing-rules §2), and a billing time zone whose
@@ -18,6 +20,7 @@ import { emulatorDriver } from "./testing/emulator-driver.ts";
 let utc: DatabaseHandle;
 let berlin: DatabaseHandle;
 let em: RunningEmulator;
+const integrations: SolusioIntegration[] = [];
 const CUSTOMERS = [{ email: "midnight@example.com" }, { email: "berlin@example.com", currency: "EUR" }];
 
 beforeAll(async () => {
@@ -49,13 +52,16 @@ beforeAll(async () => {
   await solusio.at("2026-12-01T01:00:00Z");
 });
 afterAll(async () => {
+  for (const integration of integrations) await integration.connection.close();
   await em?.close();
   await Promise.all([utc?.close(), berlin?.close()]);
 });
 
 function contextFor(handle: DatabaseHandle, timeZone: string): ServiceContext {
   const config = { SOLUSIO_URL: em.apiUrl, SOLUSIO_API_TOKEN: em.adminToken, BILLING_TIME_ZONE: timeZone };
-  return billingContext(handle, config, new Date("2026-12-01T01:00:00Z"));
+  const solusio = emulatorIntegration(handle, em);
+  integrations.push(solusio);
+  return { ...billingContext(handle, config, new Date("2026-12-01T01:00:00Z")), solusio };
 }
 
 async function linesOf(ctx: ServiceContext, email: string, period: string) {

@@ -86,4 +86,16 @@ describe("tokenbill billing run", () => {
     // The first call is the check that this SolusIO is the database's own (docs/solusio-integration.md).
     expect(down.stderr).toMatch(/SolusIO: GET users: .*ECONNREFUSED/);
   });
+
+  it("exits 2 naming SOLUSIO_URL when usage is to come from SolusIO and none is configured", async () => {
+    const none = await tokenbill(
+      { SOLUSIO_URL: "", SOLUSIO_API_TOKEN: "", USAGE_SOURCE: "solusio" },
+      "billing",
+      "run",
+      "--period",
+      "2026-10",
+    );
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/SOLUSIO_URL: is required to read usage from SolusIO/);
+  });
 });

@@ -5,9 +5,9 @@ import { jsonText } from "../billing/json-text.ts";
 import type { BillingSummary } from "../billing/runs/billing-run-schemas.ts";
 import { listBillingRuns } from "../billing/runs/list-billing-runs.ts";
 import { pollServers } from "../billing/usage/poll-servers.ts";
-import { configuredGetJson } from "../billing/usage/usage-sources-from-config.ts";
 import { formatMinor } from "../domain/money.ts";
 import type { ServiceContext } from "../services/context.ts";
+import { currencyDisplays } from "../services/currencies/currencies.ts";
 import { renderTable } from "./output.ts";
 import { withSystemContext } from "./with-context.ts";
 
@@ -43,19 +43,8 @@ function progressBar(): { update(p: BillingProgress): void; done(): void } {
 }
 
 async function printSummary(ctx: ServiceContext, s: BillingSummary): Promise<void> {
-  const currencies = new Map(
-    (await ctx.db.selectFrom("currency").selectAll().execute()).map((c) => [
-      c.code,
-      {
-        code: c.code,
-        exponent: c.exponent,
-        displayPrefix: c.display_prefix,
-        displaySuffix: c.display_suffix,
-        thousandsSeparator: c.thousands_separator,
-        decimalsSeparator: c.decimals_separator,
-      },
-    ]),
-  );
+  // Through a verb: the CLI never queries the database itself.
+  const currencies = await currencyDisplays({ ctx, input: {} });
   const money = (code: string, minor: bigint) => {
     const c = currencies.get(code);
     return c ? formatMinor(minor, c) : `${minor} (${code} minor units)`;
@@ -142,7 +131,7 @@ export function addBillingCommands(program: Command): void {
     .description("record one poll of SolusIO's servers (usage source b: server snapshots)")
     .action(async () =>
       withSystemContext(async (ctx) => {
-        const r = await pollServers({ ctx, input: { getJson: configuredGetJson(ctx) } });
+        const r = await pollServers({ ctx, input: {} });
         process.stdout.write(
           `poll ${r.pollId} at ${r.at.toISOString()}: ${r.servers} servers listed, ${r.gone} gone\n`,
         );

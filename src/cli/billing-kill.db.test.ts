@@ -55,7 +55,7 @@ afterAll(async () => {
 
 function billingRun(): {
   child: ChildProcess;
-  done: Promise<{ code: number | null; signal: string | null; stdout: string }>;
+  done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
 } {
   const child = spawn(process.execPath, [bin, "billing", "run", "--period", "2026-10", "--json"], {
     env: {
@@ -71,8 +71,10 @@ function billingRun(): {
   });
   let stdout = "";
   child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
-  const done = new Promise<{ code: number | null; signal: string | null; stdout: string }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal, stdout })),
+  let stderr = "";
+  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>(
+    (resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
   return { child, done };
 }
@@ -105,7 +107,7 @@ describe.skipIf(!url)("a billing run killed with SIGKILL", () => {
     });
 
     const second = await billingRun().done;
-    expect(second.code).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
     const summary = JSON.parse(second.stdout);
     expect(summary.invoices).toMatchObject({
       created: CUSTOMERS - drafted,

@@ -13,6 +13,7 @@ import { reconcileSolusio } from "../services/sync/reconcile.ts";
 import { connectSolusio } from "../solusio/connect-solusio.ts";
 import { createJobRunner } from "../jobs/create-job-runner.ts";
 import { configuredIntegration, integrate, type SolusioIntegration } from "../solusio/integration.ts";
+import { actors } from "../services/actor.ts";
 
 /** The configured SolusIO, else the sandbox that `tokenbill serve` is running on this data directory. */
 function cliIntegration(config: Config, ctx: ServiceContext): SolusioIntegration {
@@ -50,7 +51,7 @@ async function withSolusio<T>(
   );
   const handle = await openMigratedDatabase(config, logger);
   try {
-    const base = systemContext(handle, config, logger, "cli");
+    const base = systemContext(handle, config, logger, actors.cli());
     const solusio = cliIntegration(config, base);
     try {
       return await work({ ...base, solusio }, solusio);

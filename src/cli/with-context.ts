@@ -4,6 +4,7 @@ import { createLogger } from "../logger.ts";
 import { configuredIntegration } from "../solusio/integration.ts";
 import { closePreservingExitCode } from "./close-database.ts";
 import type { ServiceContext } from "../services/context.ts";
+import { actors } from "../services/actor.ts";
 
 /** Opens the configured database (migrated), runs one command's work, and always closes it. */
 export async function withSystemContext<T>(work: (ctx: ServiceContext) => Promise<T>): Promise<T> {
@@ -17,7 +18,7 @@ export async function withSystemContext<T>(work: (ctx: ServiceContext) => Promis
   // A configured SolusIO is at hand for commands that read from it (billing usage, server polls).
   const solusio = configuredIntegration(config, handle.db, logger);
   try {
-    return await work(systemContext(handle, config, logger, "cli", solusio));
+    return await work(systemContext(handle, config, logger, actors.cli(), solusio));
   } finally {
     await solusio?.connection.close();
     await closePreservingExitCode(handle);

@@ -9,6 +9,7 @@ import * as m007 from "./migrations/007-pricing-changes.ts";
 import * as m008 from "./migrations/008-sync-conflict.ts";
 import * as m009 from "./migrations/009-sso-link-use.ts";
 import * as m010 from "./migrations/010-customer-email-search.ts";
+import * as m011 from "./migrations/011-job-slots.ts";
 import type { Database } from "./schema.ts";
 
 // Ordered migrations, listed explicitly so that bundling or a missing file can never change the order.
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "008-sync-conflict": m008,
   "009-sso-link-use": m009,
   "010-customer-email-search": m010,
+  "011-job-slots": m011,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {

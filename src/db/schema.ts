@@ -131,6 +131,8 @@ export interface JobTable {
   last_error: string | null;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  /** Unique when set: a second job with the same slot is never written (migration 011). */
+  slot: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PlanPriceTable {

@@ -18,8 +18,8 @@ import { verifyWebhook } from "../invoicing/webhook-signature.ts";
 import { createJobRunner } from "../jobs/create-job-runner.ts";
 import { type JobRunner, PermanentJobError } from "../jobs/job-runner.ts";
 import type { ServiceContext } from "../services/context.ts";
-import { enqueueInvoiceEvent } from "./enqueue-invoice-event.ts";
-import { INVOICE_EMAIL_JOB, INVOICE_WEBHOOK_JOB } from "./invoice-jobs.ts";
+import { fanOutInvoiceEvent } from "./fan-out-invoice-event.ts";
+import { INVOICE_EMAIL_JOB, INVOICE_EVENT_JOB, INVOICE_WEBHOOK_JOB } from "./invoice-jobs.ts";
 import { invoiceWebhookHandler } from "./invoice-webhook-handler.ts";
 import { type SmtpSink, startSmtpSink } from "./testing/smtp-sink.ts";
 import {
@@ -100,7 +100,7 @@ function verified(request: ReceivedWebhook): any {
 }
 
 describe("invoice delivery", () => {
-  it("finalizing enqueues the e-mail and one webhook per configured URL in the same transaction", async () => {
+  it("finalizing enqueues an invoice.event in the same transaction, which fans out to the e-mail and one webhook per configured URL", async () => {
     const customer = await createSection4Customer(handle, CUSTOMER_EMAIL);
     const summary = await runBilling({
       ctx,
@@ -110,7 +110,14 @@ describe("invoice delivery", () => {
     expect(summary.invoices.finalized).toBe(1);
     const invoice = await handle.db.selectFrom("invoice").select("id").executeTakeFirstOrThrow();
     invoiceId = invoice.id;
-    expect((await jobsOf(INVOICE_EMAIL_JOB)).map((j) => j.payload)).toEqual([{ invoice_id: invoiceId }]);
+    expect((await jobsOf(INVOICE_EVENT_JOB)).map((j) => j.payload)).toEqual([
+      { invoice_id: invoiceId, event: "invoice.finalized", at: "2026-11-01T01:00:00.000Z" },
+    ]);
+    // The runner fans the event out.
+    await expect
+      .poll(async () => (await jobsOf(INVOICE_EMAIL_JOB)).map((j) => j.payload), { timeout: 15_000 })
+      .toEqual([{ invoice_id: invoiceId }]);
+    await expect.poll(async () => (await jobsOf(INVOICE_WEBHOOK_JOB)).length, { timeout: 15_000 }).toBe(3);
     const webhooks = await jobsOf(INVOICE_WEBHOOK_JOB);
     expect(webhooks.map((j) => (j.payload as { url: string }).url)).toEqual([good.url, flaky.url, gone.url]);
     expect(webhooks.every((j) => (j.payload as { event: string }).event === "invoice.finalized")).toBe(true);
@@ -224,9 +231,9 @@ describe("what is not delivered, or not yet", () => {
     const rolledBack = await handle.db
       .transaction()
       .execute(async (trx) => {
-        counts.push(await enqueueInvoiceEvent(trx, none, { ...event, event: "invoice.finalized" }));
-        counts.push(await enqueueInvoiceEvent(trx, mailOnly, { ...event, event: "invoice.paid" }));
-        counts.push(await enqueueInvoiceEvent(trx, mailOnly, { ...event, event: "invoice.finalized" }));
+        counts.push(await fanOutInvoiceEvent(trx, none, { ...event, event: "invoice.finalized" }));
+        counts.push(await fanOutInvoiceEvent(trx, mailOnly, { ...event, event: "invoice.paid" }));
+        counts.push(await fanOutInvoiceEvent(trx, mailOnly, { ...event, event: "invoice.finalized" }));
         throw new Error("roll back");
       })
       .catch((e: Error) => e.message);

@@ -5,9 +5,10 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
 import { buildInvoiceEmail, type SmtpSettings, sendMail } from "../invoicing/invoice-mail.ts";
 import { renderInvoicePdf } from "../invoicing/render-invoice-pdf.ts";
+import type { InvoiceEmailPayload } from "../jobs/job-payloads.ts";
 import type { JobHandler } from "../jobs/job-runner.ts";
 import { sellerOf } from "./delivery-settings.ts";
-import { INVOICE_EMAIL_JOB, InvoiceEmailPayload, invoiceForJob, payloadOf } from "./invoice-jobs.ts";
+import { INVOICE_EMAIL_JOB, invoiceForJob } from "./invoice-jobs.ts";
 
 /**
  * `invoice.email`: the customer's invoice with its PDF, over SMTP. sendMail's failures (server down,
@@ -18,9 +19,9 @@ export function invoiceEmailHandler(deps: {
   config: Config;
   logger: Logger;
   smtp: SmtpSettings;
-}): JobHandler {
+}): JobHandler<InvoiceEmailPayload> {
   return async (job) => {
-    const { invoice_id } = payloadOf(InvoiceEmailPayload, job);
+    const { invoice_id } = job.payload;
     const invoice = await invoiceForJob(deps.db, invoice_id);
     const log = { job: String(job.id), kind: INVOICE_EMAIL_JOB, invoice: invoice.id };
     if (invoice.status !== "finalized" && invoice.status !== "paid") {

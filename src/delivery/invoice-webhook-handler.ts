@@ -3,14 +3,9 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
 import { webhookHeaders } from "../invoicing/webhook-signature.ts";
+import type { InvoiceWebhookPayload } from "../jobs/job-payloads.ts";
 import { type JobHandler, PermanentJobError } from "../jobs/job-runner.ts";
-import {
-  endpointOf,
-  INVOICE_WEBHOOK_JOB,
-  InvoiceWebhookPayload,
-  invoiceForJob,
-  payloadOf,
-} from "./invoice-jobs.ts";
+import { endpointOf, INVOICE_WEBHOOK_JOB, invoiceForJob } from "./invoice-jobs.ts";
 import { postWebhook } from "./post-webhook.ts";
 import { webhookBody } from "./webhook-body.ts";
 
@@ -25,10 +20,10 @@ export function invoiceWebhookHandler(deps: {
   /** The signing clock; the real one outside tests. */
   now?: () => Date;
   timeoutMs?: number;
-}): JobHandler {
+}): JobHandler<InvoiceWebhookPayload> {
   const now = deps.now ?? (() => new Date());
   return async (job) => {
-    const p = payloadOf(InvoiceWebhookPayload, job);
+    const p = job.payload;
     const endpoint = endpointOf(p.url);
     const secret = deps.config.WEBHOOK_SECRET;
     // An endpoint removed from WEBHOOK_URLS since the event is not called any more.

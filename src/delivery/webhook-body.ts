@@ -1,6 +1,6 @@
+import type { InvoiceEvent } from "../billing/invoices/invoice-events.ts";
 import type { Invoice } from "../billing/invoices/invoice-schemas.ts";
 import { Decimal } from "../domain/decimal.ts";
-import type { WebhookEvent } from "../invoicing/webhook-signature.ts";
 
 /**
  * The JSON text of one notification (docs/webhooks.md). Amounts are exact decimal strings in the
@@ -9,7 +9,7 @@ import type { WebhookEvent } from "../invoicing/webhook-signature.ts";
  */
 export function webhookBody(input: {
   deliveryId: string;
-  event: WebhookEvent;
+  event: InvoiceEvent;
   createdAt: string;
   invoice: Invoice;
 }): string {

@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
 import { ServiceError } from "../errors.ts";
+import type { Actor } from "../services/actor.ts";
 import { authenticateAdminKey } from "../services/api-keys/api-keys.ts";
 import type { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 
@@ -18,7 +19,8 @@ declare module "fastify" {
     access?: Access;
   }
   interface FastifyRequest {
-    actor?: string;
+    /** Who the checked credential stands for; unset on public routes. */
+    actor?: Actor;
   }
 }
 

@@ -2,7 +2,10 @@ import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
-import { asServiceError, ERROR_CODES, type ErrorCode, type FieldIssue, ServiceError } from "../errors.ts";
+import { zodToServiceError } from "../services/verb.ts";
+import { asServiceError, ERROR_CODES, type ErrorCode, type FieldIssue } from "../errors.ts";
+
+export { zodToServiceError };
 
 // One envelope for every error tokenbill answers over HTTP, whoever produced it (a verb, validation, the
 // router, the body parser, the socket layer): { error: { code, message, requestId, issues? } }.
@@ -52,23 +55,6 @@ export class ProtocolError extends Error {
     super(message);
     this.name = "ProtocolError";
   }
-}
-
-export function zodToServiceError(error: ZodError, prefix?: string): ServiceError {
-  const fieldOf = (path: string) => (prefix ? (path ? `${prefix}.${path}` : prefix) : path || "(body)");
-  const issues = error.issues.flatMap((issue) => {
-    const path = issue.path.map(String).join(".");
-    // An unknown key is reported against the key itself, so the client sees which field to remove.
-    if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({
-        field: fieldOf(path ? `${path}.${key}` : key),
-        message: "unknown field",
-      }));
-    }
-    return [{ field: fieldOf(path), message: issue.message }];
-  });
-  const message = issues.map((i) => `${i.field}: ${i.message}`).join("; ");
-  return new ServiceError("VALIDATION", message || "invalid input", issues);
 }
 
 interface Answer {

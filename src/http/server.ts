@@ -11,6 +11,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
+import { actors } from "../services/actor.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { PricingIndex } from "../services/pricing/pricing-index.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
@@ -90,7 +91,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     db,
     config,
     logger: request.log as unknown as Logger,
-    actor: request.actor ?? "anonymous",
+    actor: request.actor ?? actors.anonymous(),
     requestId: request.id,
     now,
     solusio: deps.solusio,

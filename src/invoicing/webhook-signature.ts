@@ -3,9 +3,7 @@ import { ServiceError } from "../errors.ts";
 
 // Webhook signatures (docs/webhooks.md): X-Tokenbill-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 // "<t>.<body>">. The timestamp inside the MAC lets receivers reject replays older than a tolerance.
-
-export const WEBHOOK_EVENTS = ["invoice.finalized", "invoice.paid"] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+// Which events exist is billing's catalog (src/billing/invoices/invoice-events.ts); signing takes any name.
 
 export const WEBHOOK_HEADERS = {
   event: "X-Tokenbill-Event",
@@ -71,7 +69,8 @@ export function verifyWebhook(
 /** The three headers of one delivery attempt; sign again on every retry so the timestamp is fresh. */
 export function webhookHeaders(input: {
   secret: string;
-  event: WebhookEvent;
+  /** The event name, e.g. `invoice.finalized`. */
+  event: string;
   deliveryId: string;
   timestamp: number;
   body: string;

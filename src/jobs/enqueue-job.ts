@@ -1,21 +1,72 @@
 import type { Tx } from "../services/context.ts";
+import { JOB_PAYLOADS, type JobKind, type JobPayload, payloadIssues } from "./job-payloads.ts";
 
-export interface NewJob {
-  kind: string;
+export interface EnqueueOptions {
   /** Jobs sharing a key run one at a time in the order they were enqueued (e.g. `customer:42`). */
   orderingKey?: string | null;
-  payload: unknown;
   runAfter?: Date;
+  /** A key no two jobs may hold: when a job holds it already, nothing is written (migration 011). */
+  slot?: string;
 }
 
-/** Writes a job into the outbox; call it inside the transaction of the change that needs the job. */
-export async function enqueueJob(trx: Tx, job: NewJob): Promise<bigint> {
+/** One job of a catalog kind: the payload's type is its kind's, so a wrong payload does not compile. */
+export type NewJob = { [K in JobKind]: { kind: K; payload: JobPayload<K> } & EnqueueOptions }[JobKind];
+
+/**
+ * Writes a job into the outbox; call it inside the transaction of the change that needs the job. Returns
+ * its id, or undefined when its slot is taken.
+ */
+export async function enqueue<K extends JobKind>(
+  trx: Tx,
+  kind: K,
+  payload: JobPayload<K>,
+  options: EnqueueOptions = {},
+): Promise<bigint | undefined> {
+  const row = await trx
+    .insertInto("job")
+    .values(rowOf(kind, payload, options))
+    .onConflict((oc) => oc.column("slot").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/**
+ * Writes many jobs in few statements (a finalized batch of invoices); same transaction rule as enqueue.
+ * Chunked to stay far below PostgreSQL's 65,535 bind parameters. Jobs whose slot is taken are skipped.
+ */
+export async function enqueueAll(trx: Tx, jobs: readonly NewJob[]): Promise<void> {
+  for (let i = 0; i < jobs.length; i += 1000) {
+    await trx
+      .insertInto("job")
+      .values(jobs.slice(i, i + 1000).map((job) => rowOf(job.kind, job.payload, job)))
+      .onConflict((oc) => oc.column("slot").doNothing())
+      .execute();
+  }
+}
+
+/** The payload as the kind's schema reads it, to be stored; throws, naming the fields, when it does not fit. */
+export function checkedPayload(kind: JobKind, payload: unknown): unknown {
+  const parsed = JOB_PAYLOADS[kind].safeParse(payload);
+  if (!parsed.success) throw new Error(`invalid ${kind} job payload: ${payloadIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * Writes a job of any kind, unchecked: for the runner's own tests, whose kinds are not in the catalog.
+ * Everything else enqueues with `enqueue`.
+ */
+export async function enqueueRawJob(
+  trx: Tx,
+  job: { kind: string; payload: unknown } & EnqueueOptions,
+): Promise<bigint> {
   const row = await trx
     .insertInto("job")
     .values({
       kind: job.kind,
       ordering_key: job.orderingKey ?? null,
       payload: JSON.stringify(job.payload ?? {}),
+      slot: job.slot ?? null,
       ...(job.runAfter ? { run_after: job.runAfter } : {}),
     })
     .returning("id")
@@ -23,22 +74,12 @@ export async function enqueueJob(trx: Tx, job: NewJob): Promise<bigint> {
   return row.id;
 }
 
-/**
- * Writes many jobs in few statements (a finalized batch of invoices); same transaction rule as enqueueJob.
- * Chunked to stay far below PostgreSQL's 65,535 bind parameters.
- */
-export async function enqueueJobs(trx: Tx, jobs: readonly NewJob[]): Promise<void> {
-  for (let i = 0; i < jobs.length; i += 1000) {
-    await trx
-      .insertInto("job")
-      .values(
-        jobs.slice(i, i + 1000).map((job) => ({
-          kind: job.kind,
-          ordering_key: job.orderingKey ?? null,
-          payload: JSON.stringify(job.payload ?? {}),
-          ...(job.runAfter ? { run_after: job.runAfter } : {}),
-        })),
-      )
-      .execute();
-  }
+function rowOf(kind: JobKind, payload: unknown, options: EnqueueOptions) {
+  return {
+    kind,
+    ordering_key: options.orderingKey ?? null,
+    payload: JSON.stringify(checkedPayload(kind, payload)),
+    slot: options.slot ?? null,
+    ...(options.runAfter ? { run_after: options.runAfter } : {}),
+  };
 }

@@ -2,7 +2,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
-import { enqueueJob } from "./enqueue-job.ts";
+import { enqueueRawJob } from "./enqueue-job.ts";
 import { type ClaimedJob, JobRunner, PermanentJobError } from "./job-runner.ts";
 
 let handle: DatabaseHandle;
@@ -16,7 +16,7 @@ afterAll(async () => handle?.close());
 describe("job runner", () => {
   it("lets several runners share the outbox without running a job twice, keeping each key in order", async () => {
     for (let i = 0; i < 200; i++) {
-      await enqueueJob(handle.db, { kind: "record", orderingKey: `key:${i % 10}`, payload: { i } });
+      await enqueueRawJob(handle.db, { kind: "record", orderingKey: `key:${i % 10}`, payload: { i } });
     }
     const seen: { i: number; key: string; runner: number }[] = [];
     const active = new Set<string>();
@@ -68,9 +68,9 @@ describe("job runner", () => {
         },
       },
     });
-    const flaky = await enqueueJob(handle.db, { kind: "flaky", payload: {} });
-    const broken = await enqueueJob(handle.db, { kind: "broken", payload: {} });
-    const unknown = await enqueueJob(handle.db, { kind: "nobody-handles-this", payload: {} });
+    const flaky = await enqueueRawJob(handle.db, { kind: "flaky", payload: {} });
+    const broken = await enqueueRawJob(handle.db, { kind: "broken", payload: {} });
+    const unknown = await enqueueRawJob(handle.db, { kind: "nobody-handles-this", payload: {} });
     for (let i = 0; i < 50 && calls < 3; i++) {
       await runner.runOnce();
       await new Promise((r) => setTimeout(r, 10));

@@ -1,17 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
+import { claimJobs, claimSlot } from "./claim-jobs.ts";
+import { type RetryPolicy, type RunnableKind, withTimeout } from "./job-kind.ts";
+import { LockKeeper } from "./lock-keeper.ts";
 
-export interface ClaimedJob {
+export interface ClaimedJob<P = unknown> {
   id: bigint;
   kind: string;
   orderingKey: string | null;
-  payload: unknown;
+  /** As stored; parsed with the kind's schema when the kind comes from the catalog. */
+  payload: P;
   attempts: number;
 }
 
-export type JobHandler = (job: ClaimedJob) => Promise<void>;
+export type JobHandler<P = unknown> = (job: ClaimedJob<P>) => Promise<void>;
 
 /** Throw this (or any error with `retryable: false`) to stop retrying a job: it is marked failed. */
 export class PermanentJobError extends Error {
@@ -20,12 +24,16 @@ export class PermanentJobError extends Error {
 
 export interface JobRunnerOptions {
   db: Kysely<Database>;
-  handlers: Record<string, JobHandler>;
+  /**
+   * What this runner runs, by kind: catalog kinds (catalog.ts, with payload schema, retry policy and timeout),
+   * or a bare handler (payload as stored, retried until done, no time limit). Other kinds are never claimed.
+   */
+  handlers: Record<string, RunnableKind | JobHandler>;
   logger: Logger;
   /** Jobs run at once by this runner. */
   concurrency?: number;
   pollMs?: number;
-  /** How long a claim lasts; a crashed runner's jobs are taken over after it. */
+  /** How long a claim lasts unless renewed; a crashed runner's jobs are taken over after it. */
   lockSeconds?: number;
   backoffBaseMs?: number;
   backoffCapMs?: number;
@@ -34,8 +42,10 @@ export interface JobRunnerOptions {
 /**
  * Runs outbox jobs. Claims use FOR UPDATE SKIP LOCKED, so any number of runners (in several tokenbill
  * instances on one PostgreSQL) share the work without taking a job twice; a job is claimable only when no
- * earlier open job has the same ordering key, which keeps each customer's changes in order. Failures are
- * retried with capped exponential backoff until a handler says the failure is permanent.
+ * earlier open job has the same ordering key, which keeps each customer's changes in order. A claim is
+ * renewed while its job runs. An attempt fails when its handler throws or outlives the kind's timeout;
+ * failures are retried with capped exponential backoff until the handler says the failure is permanent or
+ * the kind's attempts are used up.
  */
 export class JobRunner {
   readonly workerId = `worker_${randomBytes(4).toString("hex")}`;
@@ -43,8 +53,11 @@ export class JobRunner {
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly locks: LockKeeper;
 
-  constructor(private readonly options: JobRunnerOptions) {}
+  constructor(private readonly options: JobRunnerOptions) {
+    this.locks = new LockKeeper(options.db, this.workerId, this.lockSeconds, options.logger);
+  }
 
   start(): void {
     if (this.running) return;
@@ -74,6 +87,25 @@ export class JobRunner {
   /** Runs batches until nothing is claimable (jobs waiting for their backoff do not count). */
   async drain(): Promise<void> {
     while ((await this.runOnce()) > 0) {}
+  }
+
+  /**
+   * Writes the job of `slot` already claimed by this runner, and runs it now. False when a job with that
+   * slot exists: another firing or instance has it. A failed attempt is retried like any job, and a crashed
+   * one taken over once its claim expires, by whichever runner handles the kind.
+   */
+  async runSlot(job: { kind: string; slot: string; payload: unknown }): Promise<boolean> {
+    if (!this.options.handlers[job.kind]) throw new Error(`this runner does not run ${job.kind} jobs`);
+    const claimed = await claimSlot(this.options.db, this, job);
+    if (!claimed) return false;
+    const run = this.execute(claimed);
+    this.inFlight.add(run);
+    await run.finally(() => this.inFlight.delete(run));
+    return true;
+  }
+
+  get lockSeconds(): number {
+    return this.options.lockSeconds ?? 60;
   }
 
   private async run(): Promise<void> {
@@ -109,48 +141,20 @@ export class JobRunner {
   }
 
   /** Claims only kinds this runner handles: others (sync jobs while SolusIO is not configured) wait. */
-  private async claim(limit: number): Promise<ClaimedJob[]> {
-    if (Object.keys(this.options.handlers).length === 0) return [];
-    const lockSeconds = this.options.lockSeconds ?? 60;
-    const result = await sql<{
-      id: bigint;
-      kind: string;
-      ordering_key: string | null;
-      payload: unknown;
-      attempts: number;
-    }>`
-      UPDATE job
-         SET status = 'running', attempts = attempts + 1, locked_by = ${this.workerId},
-             locked_until = now() + make_interval(secs => ${lockSeconds}), updated_at = now()
-       WHERE id IN (
-         SELECT j.id FROM job j
-          WHERE j.kind IN (${sql.join(Object.keys(this.options.handlers))})
-            AND ((j.status = 'pending' AND j.run_after <= now())
-                 OR (j.status = 'running' AND j.locked_until < now()))
-            AND (j.ordering_key IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM job e
-                   WHERE e.ordering_key = j.ordering_key AND e.id < j.id AND e.status IN ('pending', 'running')))
-          ORDER BY j.id
-          LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
-      RETURNING id, kind, ordering_key, payload, attempts`.execute(this.options.db);
-    return result.rows
-      .map((r) => ({
-        id: r.id,
-        kind: r.kind,
-        orderingKey: r.ordering_key,
-        payload: r.payload,
-        attempts: r.attempts,
-      }))
-      .sort((a, b) => (a.id < b.id ? -1 : 1));
+  private claim(limit: number): Promise<ClaimedJob[]> {
+    return claimJobs(this.options.db, this, Object.keys(this.options.handlers), limit);
   }
 
   private async execute(job: ClaimedJob): Promise<void> {
-    const handler = this.options.handlers[job.kind];
+    const kind = runnableOf(this.options.handlers[job.kind]);
     const db = this.options.db;
+    this.locks.hold(job.id);
     try {
-      if (!handler) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
-      await handler(job);
+      if (!kind) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
+      const attempt = kind.prepare(job)();
+      await (kind.timeoutMs === undefined
+        ? attempt
+        : withTimeout(attempt, kind.timeoutMs, `job ${job.id} (${job.kind})`));
       await db
         .updateTable("job")
         .set({ status: "done", locked_until: null, last_error: null, updated_at: new Date() })
@@ -158,40 +162,63 @@ export class JobRunner {
         .where("locked_by", "=", this.workerId)
         .execute();
     } catch (error) {
-      const message = (error as Error)?.message ?? String(error);
-      const permanent = (error as { retryable?: unknown })?.retryable === false;
-      const delay = this.backoff(job.attempts);
-      await db
-        .updateTable("job")
-        .set({
-          status: permanent ? "failed" : "pending",
-          locked_until: null,
-          last_error: message.slice(0, 2000),
-          run_after: new Date(Date.now() + (permanent ? 0 : delay)),
-          updated_at: new Date(),
-        })
-        .where("id", "=", job.id)
-        .where("locked_by", "=", this.workerId)
-        .execute()
-        .catch((e) =>
-          this.options.logger.error({ err: e, job: String(job.id) }, "could not record job failure"),
-        );
-      this.options.logger[permanent ? "error" : "warn"](
-        {
-          job: String(job.id),
-          kind: job.kind,
-          attempts: job.attempts,
-          retryInMs: permanent ? null : delay,
-          error: message,
-        },
-        permanent ? "job failed permanently" : "job failed; will retry",
-      );
+      await this.recordFailure(job, kind?.retry ?? {}, error);
+    } finally {
+      this.locks.release(job.id);
     }
   }
 
-  private backoff(attempts: number): number {
-    const base = this.options.backoffBaseMs ?? 1_000;
-    const cap = this.options.backoffCapMs ?? 60_000;
+  private async recordFailure(job: ClaimedJob, retry: RetryPolicy, error: unknown): Promise<void> {
+    const reason = (error as Error)?.message ?? String(error);
+    const permanent = (error as { retryable?: unknown })?.retryable === false;
+    const exhausted = !permanent && retry.maxAttempts !== undefined && job.attempts >= retry.maxAttempts;
+    const final = permanent || exhausted;
+    const message = exhausted ? `${reason} (gave up after ${attemptsText(job.attempts)})` : reason;
+    const delay = this.backoff(job.attempts, retry);
+    await this.options.db
+      .updateTable("job")
+      .set({
+        status: final ? "failed" : "pending",
+        locked_until: null,
+        last_error: message.slice(0, 2000),
+        run_after: new Date(Date.now() + (final ? 0 : delay)),
+        updated_at: new Date(),
+      })
+      .where("id", "=", job.id)
+      .where("locked_by", "=", this.workerId)
+      .execute()
+      .catch((e) =>
+        this.options.logger.error({ err: e, job: String(job.id) }, "could not record job failure"),
+      );
+    this.options.logger[permanent ? "error" : "warn"](
+      {
+        job: String(job.id),
+        kind: job.kind,
+        attempts: job.attempts,
+        retryInMs: final ? null : delay,
+        error: message,
+      },
+      permanent
+        ? "job failed permanently"
+        : exhausted
+          ? "job failed; no attempts left"
+          : "job failed; will retry",
+    );
+  }
+
+  private backoff(attempts: number, retry: RetryPolicy): number {
+    const base = retry.backoffBaseMs ?? this.options.backoffBaseMs ?? 1_000;
+    const cap = retry.backoffCapMs ?? this.options.backoffCapMs ?? 60_000;
     return Math.min(cap, base * 2 ** Math.max(0, attempts - 1));
   }
+}
+
+/** A bare handler is a kind with the runner's defaults: payload as stored, retried until done, no limit. */
+function runnableOf(entry: RunnableKind | JobHandler | undefined): RunnableKind | undefined {
+  if (typeof entry !== "function") return entry;
+  return { prepare: (job) => () => entry(job), retry: {} };
+}
+
+function attemptsText(n: number): string {
+  return n === 1 ? "1 attempt" : `${n} attempts`;
 }

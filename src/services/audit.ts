@@ -1,7 +1,20 @@
+import { actorLabel } from "./actor.ts";
 import type { ServiceContext, Tx } from "./context.ts";
 
+/** What was done to the entity; stored as `entity.verb` (`customer.create`, `invoice.mark_paid`). */
+export type AuditVerb =
+  | "create"
+  | "update"
+  | "delete"
+  | "mark_paid"
+  | "void"
+  | "revoke"
+  | "rebind"
+  | "draft"
+  | "finalize";
+
 export interface AuditEntry {
-  action: "create" | "update" | "delete";
+  action: AuditVerb;
   entity: string;
   entityId: string;
   before: unknown;
@@ -14,9 +27,9 @@ export async function recordAudit(trx: Tx, ctx: ServiceContext, entry: AuditEntr
     .insertInto("audit_log")
     .values({
       at: ctx.now(),
-      actor: ctx.actor,
+      actor: actorLabel(ctx.actor),
       request_id: ctx.requestId ?? null,
-      action: entry.action,
+      action: `${entry.entity}.${entry.action}`,
       entity: entry.entity,
       entity_id: entry.entityId,
       before: entry.before === null || entry.before === undefined ? null : JSON.stringify(entry.before),

@@ -4,7 +4,8 @@ import { ServiceError } from "../errors.ts";
 import { recordAudit } from "./audit.ts";
 import type { ServiceContext, Tx } from "./context.ts";
 import { mapDbError } from "./db-errors.ts";
-import { offsetOf, type Page, type PageQuery, pageOf } from "./pagination.ts";
+import { type Page, type PageQuery, fetchPage } from "./pagination.ts";
+import { withTransaction } from "./transaction.ts";
 
 // The verbs every plain admin resource shares — create, get, list, update, delete — over a table with a
 // bigserial `id` and `created_at`/`updated_at`: one transaction per change holding its audit row, 404s that
@@ -35,7 +36,8 @@ export function auditedTable<T extends IdTable, O>(options: {
 
   return {
     async create(ctx: ServiceContext, values: Record<string, unknown>, check?: Check): Promise<O> {
-      return ctx.db.transaction().execute(async (trx) => {
+      return withTransaction(ctx, async (tx) => {
+        const trx = tx.db;
         await check?.(trx);
         const now = ctx.now();
         const row = (await q(trx)
@@ -63,15 +65,17 @@ export function auditedTable<T extends IdTable, O>(options: {
       let query = q(ctx.db).selectFrom(name);
       for (const [column, value] of Object.entries(where))
         if (value !== undefined) query = query.where(column, "=", value);
-      const [rows, count] = await Promise.all([
-        query.selectAll().orderBy("id").limit(input.per_page).offset(offsetOf(input)).execute(),
-        query.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
-      ]);
-      return pageOf((rows as Row<T>[]).map(present), count.n as bigint, input);
+      return fetchPage(
+        query,
+        input,
+        (f) => f.selectAll().orderBy("id"),
+        (row) => present(row as Row<T>),
+      );
     },
 
     async update(ctx: ServiceContext, id: bigint, patch: Record<string, unknown>, check?: Check): Promise<O> {
-      return ctx.db.transaction().execute(async (trx) => {
+      return withTransaction(ctx, async (tx) => {
+        const trx = tx.db;
         const before = await load(trx, id, true);
         await check?.(trx);
         const row = (await q(trx)
@@ -94,10 +98,15 @@ export function auditedTable<T extends IdTable, O>(options: {
     },
 
     async remove(ctx: ServiceContext, id: bigint, check?: Check): Promise<void> {
-      await ctx.db.transaction().execute(async (trx) => {
+      await withTransaction(ctx, async (tx) => {
+        const trx = tx.db;
         const before = await load(trx, id, true);
         await check?.(trx);
-        await q(trx).deleteFrom(name).where("id", "=", id).execute();
+        await q(trx)
+          .deleteFrom(name)
+          .where("id", "=", id)
+          .execute()
+          .catch((e) => mapDbError(e, `${name} ${id}`));
         await recordAudit(trx, ctx, {
           action: "delete",
           entity: table,

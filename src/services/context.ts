@@ -3,14 +3,15 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
+import type { Actor } from "./actor.ts";
 
 /** What every service verb receives: who acts, on which database, at what time. Built by each adapter. */
 export interface ServiceContext {
   db: Kysely<Database>;
   config: Config;
   logger: Logger;
-  /** `apikey:key_…`, `env-admin-key`, `cli`, `system`. Recorded in the audit log. */
-  actor: string;
+  /** Who acts (services/actor.ts); the audit log records its label. */
+  actor: Actor;
   requestId?: string | undefined;
   now: () => Date;
   /** Absent when no SolusIO is configured and the sandbox is off. */

@@ -1,3 +1,4 @@
+import type { SelectQueryBuilder } from "kysely";
 import { z } from "zod";
 import { wholeNumber } from "./schemas.ts";
 
@@ -33,4 +34,23 @@ export function pageOf<T>(data: T[], total: number | bigint, query: PageQuery): 
 
 export function offsetOf(query: PageQuery): number {
   return (query.page - 1) * query.per_page;
+}
+
+/**
+ * One page of a filtered query and the filter's total count, in one place: `rowsOf` adds the selection and
+ * order to the filtered query, `present` shapes each row for the answer.
+ */
+export async function fetchPage<DB, TB extends keyof DB, O, T>(
+  filtered: SelectQueryBuilder<DB, TB, object>,
+  query: PageQuery,
+  rowsOf: (q: SelectQueryBuilder<DB, TB, object>) => SelectQueryBuilder<DB, TB, O>,
+  present: (row: O) => T,
+): Promise<Page<T>> {
+  const [rows, count] = await Promise.all([
+    rowsOf(filtered).limit(query.per_page).offset(offsetOf(query)).execute(),
+    filtered.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow() as Promise<{
+      n: bigint;
+    }>,
+  ]);
+  return pageOf(rows.map(present), count.n, query);
 }

@@ -41,8 +41,9 @@ export const decimalString = (opts: { maxScale: number; min?: string; max?: stri
  * JavaScript's own conversions also accept ("0x10", "1e3", " 5", "") are refused, so one id has one spelling.
  */
 export function wholeNumber(opts: { min: bigint; max: bigint; message: string }) {
-  return z.union([z.string().max(19), z.number().int()]).transform((value, zctx) => {
-    const text = typeof value === "number" ? String(value) : value;
+  // A bigint is this schema's own output: verbs parse input that an adapter may have parsed already.
+  return z.union([z.string().max(19), z.number().int(), z.bigint()]).transform((value, zctx) => {
+    const text = typeof value === "string" ? value : String(value);
     const parsed = /^[0-9]{1,19}$/.test(text) ? BigInt(text) : undefined;
     if (parsed === undefined || parsed < opts.min || parsed > opts.max) {
       zctx.addIssue({ code: "custom", message: opts.message });

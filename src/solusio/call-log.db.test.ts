@@ -8,6 +8,7 @@ import { systemContext } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { connectSolusio } from "./connect-solusio.ts";
 import { customBillingIntegration } from "./solusio-api.ts";
+import { actors } from "../services/actor.ts";
 
 // The SolusIO call log (table solusio_call, listed by GET /api/v1/solusio/calls) records every call to
 // SolusIO with its body. Real calls to the emulator carry the admin token in their Authorization header,
@@ -47,7 +48,7 @@ it("stores neither the Authorization header nor passwords and tokens of request 
   const loginToken = await connection.api.oneTimeLoginToken(user.id);
   await connection.close(); // flushes the recorder
 
-  const ctx = systemContext(handle, parseConfig({}), logger, "test");
+  const ctx = systemContext(handle, parseConfig({}), logger, actors.system("test"));
   const calls = (await listSolusioCalls({ ctx, input: { page: 1, per_page: 50 } })).data;
   const posted = calls.find((c) => c.method === "POST" && c.path === "users");
   expect(posted?.request_body).toMatchObject({ email: "ada@example.test", password: "********" });

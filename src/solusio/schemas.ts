@@ -45,6 +45,60 @@ export const SolusioPlan = z.looseObject({
 });
 export type SolusioPlan = z.output<typeof SolusioPlan>;
 
+/**
+ * A whole, non-negative count of tokens or hours, exactly (bigint). PHP modules send some integers as
+ * numeric strings; zod's int() already refuses numbers beyond 2^53, which would have lost digits.
+ */
+export const wireCount = z
+  .union([z.number().int().nonnegative(), z.string().regex(/^\d{1,18}$/)])
+  .transform((v) => BigInt(v));
+
+/** A billing_user_id as servers and usage items carry it: missing or null means none. */
+export const billingUserRef = z
+  .union([z.number().int().nonnegative(), z.string().regex(/^\d{1,18}$/)])
+  .nullable()
+  .optional()
+  .transform((v) => (v === null || v === undefined ? null : BigInt(v)));
+
+/**
+ * A plan as a server or a usage item carries it: the prices the server runs on (solusio-api.md §6, §9),
+ * as bigints for billing. `SolusioPlan` above is the plans resource, which setup compares with tokenbill's
+ * prices and writes back as numbers. A plan without IP prices has none (0).
+ */
+export const SolusioPlanOfServer = z.looseObject({
+  id: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  name: z.string(),
+  tokens_per_hour: wireCount,
+  tokens_per_month: wireCount,
+  ip_tokens_per_hour: wireCount.optional().default(0n),
+  ip_tokens_per_month: wireCount.optional().default(0n),
+});
+export type SolusioPlanOfServer = z.output<typeof SolusioPlanOfServer>;
+
+/** One server of GET servers (solusio-api.md §6), with what usage source (b) records of it. */
+export const SolusioServer = z.looseObject({
+  id: z.number().int().positive(),
+  uuid: z.string(),
+  name: z.string(),
+  created_at: z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
+  plan: SolusioPlanOfServer,
+  user: z
+    .looseObject({ id: z.number().int(), billing_user_id: billingUserRef })
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  ip_addresses: z
+    .looseObject({ ipv4: z.array(z.looseObject({ is_primary: z.boolean().optional() })).optional() })
+    .nullable()
+    .optional(),
+});
+export type SolusioServer = z.output<typeof SolusioServer>;
+
 export const SolusioSettings = z.looseObject({
   features: z.looseObject({ allow_registration: z.boolean().optional() }).optional(),
   limit_group: SolusioLimitGroup.nullable().optional(),

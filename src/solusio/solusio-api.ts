@@ -1,8 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import type { UsagePeriod, UsageRecord } from "../billing/usage/usage-record.ts";
+import { listSolusioServers } from "./list-servers.ts";
+import { listSolusioUsage } from "./list-usage.ts";
 import {
   SolusioLimitGroup,
   SolusioPlan,
+  type SolusioServer,
   SolusioSettings,
   SolusioToken,
   SolusioUser,
@@ -139,6 +143,19 @@ export class SolusioApi {
     return this.client
       .call("PUT", `plans/${id}`, { body: prices, schema: single(SolusioPlan) })
       .then((r) => r.data);
+  }
+
+  /** Every server, all pages (usage source (b) records them at each poll). */
+  listServers(): Promise<SolusioServer[]> {
+    return listSolusioServers(this.client);
+  }
+
+  /**
+   * [OURS] A period's usage from the usage endpoint at `path` (SOLUSIO_USAGE_PATH), page by page
+   * (solusio-api.md §9 (a)); the shape is known only to usage-schemas.ts.
+   */
+  listUsage(period: UsagePeriod, path = "usage"): AsyncIterable<UsageRecord> {
+    return listSolusioUsage(this.client, period, path);
   }
 }
 

@@ -1,15 +1,17 @@
+import { UpstreamError } from "../errors.ts";
+
 /**
  * A failed SolusIO call. `retryable` is true for network errors, timeouts and 5xx — never for 4xx, which
  * repeat the same answer. A 422 carries SolusIO's per-field messages in `fields`.
  */
-export class SolusioError extends Error {
+export class SolusioError extends UpstreamError {
   constructor(
     message: string,
-    readonly status: number | null,
-    readonly retryable: boolean,
+    status: number | null,
+    retryable: boolean,
     readonly fields: Record<string, string[]> = {},
   ) {
-    super(message);
+    super("SolusIO", message, status, retryable);
     this.name = "SolusioError";
   }
 }

@@ -10,6 +10,7 @@ import { createJobRunner } from "../../src/jobs/create-job-runner.ts";
 import { systemContext } from "../../src/app.ts";
 import { SYNC_CUSTOMER_JOB } from "../../src/services/sync/enqueue-customer-sync.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
+import { actors } from "../../src/services/actor.ts";
 
 // A database belongs to one SolusIO (issue 8 item 3): once bound, billing, sync and the scheduler refuse
 // another one — the production database that fell into sandbox mode could no longer bill an empty emulator.
@@ -48,7 +49,7 @@ describe("the database remembers its SolusIO", () => {
 
   it("refuses a billing run against another SolusIO before a run exists", async () => {
     const wrong = otherIntegration();
-    const ctx = systemContext(h.handle, h.config, pino({ level: "silent" }), "test", wrong);
+    const ctx = systemContext(h.handle, h.config, pino({ level: "silent" }), actors.system("test"), wrong);
     await expect(runBilling({ ctx, input: { period: "2026-10" } })).rejects.toThrow(
       /this database belongs to SolusIO at .* Billing, user sync and the scheduler refuse/,
     );

@@ -3,8 +3,9 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "../../src/app.ts";
 import { parseConfig } from "../../src/config.ts";
-import { startSolusioTasks } from "../../src/solusio/solusio-tasks.ts";
+import { startSchedules } from "../../src/jobs/schedules.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
+import { actors } from "../../src/services/actor.ts";
 
 // The clockwork of `serve` against SolusIO: scheduled reconciliation (report only) and server polls.
 
@@ -39,8 +40,8 @@ describe("scheduled SolusIO tasks", () => {
       }),
     );
     const config = parseConfig({ USAGE_SOURCE: "snapshots", RECONCILE_INTERVAL_MS: 50, LOG_LEVEL: "silent" });
-    const ctx = systemContext(h.handle, config, logger, "scheduler", h.integration);
-    const stops = startSolusioTasks(ctx, h.integration);
+    const ctx = systemContext(h.handle, config, logger, actors.system("scheduler"), h.integration);
+    const schedules = startSchedules(ctx, ["server poll", "reconciliation"]);
     try {
       await expect
         .poll(() => lines.some((l) => l.includes("reconciliation: 1 differences")), { timeout: 10_000 })
@@ -48,7 +49,7 @@ describe("scheduled SolusIO tasks", () => {
       const polls = await h.db.selectFrom("server_poll").selectAll().execute();
       expect(polls.length).toBeGreaterThanOrEqual(1);
     } finally {
-      for (const stop of stops) await stop();
+      await schedules.stop();
     }
     // Report only: SolusIO still has the drift.
     expect((await h.emu("GET", `/api/v1/users/${user.id}`)).body.data.status).toBe("locked");

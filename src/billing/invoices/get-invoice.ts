@@ -1,6 +1,8 @@
 import { ServiceError } from "../../errors.ts";
-import type { Tx, VerbArgs } from "../../services/context.ts";
-import { type Invoice, presentInvoice } from "./invoice-schemas.ts";
+import { customerScope } from "../../services/actor.ts";
+import type { Tx } from "../../services/context.ts";
+import { type Invoice, presentInvoice, InvoiceIdParams } from "./invoice-schemas.ts";
+import { defineVerb } from "../../services/verb.ts";
 
 /** One invoice with its lines, read through `db` (a transaction when the caller holds one). */
 export async function readInvoice(db: Tx, id: string): Promise<Invoice> {
@@ -15,6 +17,9 @@ export async function readInvoice(db: Tx, id: string): Promise<Invoice> {
   return presentInvoice(row, lines);
 }
 
-export async function getInvoice({ ctx, input }: VerbArgs<{ id: string }>): Promise<Invoice> {
-  return readInvoice(ctx.db, input.id);
-}
+/** A customer reads only its own invoices; another's is NOT_FOUND (services/actor.ts). */
+export const getInvoice = defineVerb(InvoiceIdParams, async ({ ctx, input }): Promise<Invoice> => {
+  const invoice = await readInvoice(ctx.db, input.id);
+  customerScope(ctx.actor, BigInt(invoice.customer_id));
+  return invoice;
+});

@@ -1,4 +1,5 @@
 import { ServiceError } from "../../errors.ts";
+import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
 import type { InvoiceDocument } from "../../invoicing/invoice-document.ts";
 import type { Invoice } from "./invoice-schemas.ts";
 
@@ -25,14 +26,7 @@ export function invoiceDocumentOf(invoice: Invoice, seller: InvoiceDocument["sel
     periodEnd: invoice.period_end,
     seller,
     customer: { id: invoice.customer_id, ...invoice.customer },
-    currency: {
-      code: c.code,
-      exponent: c.exponent,
-      displayPrefix: c.display_prefix,
-      displaySuffix: c.display_suffix,
-      thousandsSeparator: c.thousands_separator,
-      decimalsSeparator: c.decimals_separator,
-    },
+    currency: currencyDisplayOf(c),
     lines: invoice.lines.map((l) => ({
       description:
         l.kind === "server"

@@ -1,27 +1,20 @@
-import type { VerbArgs } from "../../services/context.ts";
-import { offsetOf, type Page, pageOf } from "../../services/pagination.ts";
-import { type Invoice, type InvoiceListQuery, presentInvoice } from "./invoice-schemas.ts";
+import { customerScope } from "../../services/actor.ts";
+import { type Page, fetchPage } from "../../services/pagination.ts";
+import { type Invoice, InvoiceListQuery, presentInvoice } from "./invoice-schemas.ts";
+import { defineVerb } from "../../services/verb.ts";
 
-/** Invoices without their lines, by period then customer. */
-export async function listInvoices({ ctx, input }: VerbArgs<InvoiceListQuery>): Promise<Page<Invoice>> {
+/** Invoices without their lines, by period then customer; a customer sees only its own. */
+export const listInvoices = defineVerb(InvoiceListQuery, async ({ ctx, input }): Promise<Page<Invoice>> => {
+  const customerId = customerScope(ctx.actor, input.customer_id);
   let q = ctx.db.selectFrom("invoice");
   if (input.period) q = q.where("period", "=", input.period);
-  if (input.customer_id) q = q.where("customer_id", "=", input.customer_id);
+  if (customerId) q = q.where("customer_id", "=", customerId);
   if (input.status) q = q.where("status", "=", input.status);
   if (input.number) q = q.where("number", "=", input.number);
-  const [rows, count] = await Promise.all([
-    q
-      .selectAll()
-      .orderBy("period", "desc")
-      .orderBy("customer_id")
-      .limit(input.per_page)
-      .offset(offsetOf(input))
-      .execute(),
-    q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
-  ]);
-  return pageOf(
-    rows.map((r) => presentInvoice(r)),
-    count.n,
+  return fetchPage(
+    q,
     input,
+    (f) => f.selectAll().orderBy("period", "desc").orderBy("customer_id"),
+    (r) => presentInvoice(r),
   );
-}
+});

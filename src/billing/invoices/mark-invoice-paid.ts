@@ -1,10 +1,11 @@
-import { enqueueInvoiceEvent } from "../../delivery/enqueue-invoice-event.ts";
 import { ServiceError } from "../../errors.ts";
 import { recordAudit } from "../../services/audit.ts";
 import type { Tx, VerbArgs } from "../../services/context.ts";
 import { jsonText } from "../json-text.ts";
+import { emitInvoiceEvents } from "./emit-invoice-event.ts";
 import { readInvoice } from "./get-invoice.ts";
 import type { Invoice, MarkPaidInput } from "./invoice-schemas.ts";
+import { withTransaction } from "../../services/transaction.ts";
 
 /** Locks an invoice for a state change, or says why there is none to change. */
 export async function lockInvoice(trx: Tx, id: string) {
@@ -26,7 +27,8 @@ export async function markInvoicePaid({
   ctx,
   input,
 }: VerbArgs<MarkPaidInput & { id: string }>): Promise<Invoice> {
-  return ctx.db.transaction().execute(async (trx) => {
+  return withTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     const row = await lockInvoice(trx, input.id);
     if (row.status !== "finalized") {
       throw new ServiceError(
@@ -55,13 +57,13 @@ export async function markInvoicePaid({
       .execute();
     const after = await readInvoice(trx, input.id);
     await recordAudit(trx, ctx, {
-      action: "update",
+      action: "mark_paid",
       entity: "invoice",
       entityId: input.id,
       before: { status: row.status },
       after: JSON.parse(jsonText({ status: after.status, payment: after.payment })),
     });
-    await enqueueInvoiceEvent(trx, ctx.config, { event: "invoice.paid", invoiceIds: [input.id], at: now });
+    await emitInvoiceEvents(trx, { event: "invoice.paid", invoiceIds: [input.id], at: now });
     return after;
   });
 }

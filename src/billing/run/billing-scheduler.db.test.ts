@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
-import type { GetJson } from "../usage/get-json.ts";
+import { SolusioServer } from "../../solusio/schemas.ts";
 import { pollServers } from "../usage/poll-servers.ts";
-import { startBillingScheduler } from "./billing-scheduler.ts";
+import { startSchedules } from "../../jobs/schedules.ts";
 
 // The scheduler bills the due period once (a second scheduler finds it done), here from server snapshots
 // (usage source b) whose last poll predates the period's end: that is reported, not hidden.
@@ -17,9 +17,9 @@ beforeAll(async () => {
 });
 afterAll(async () => handle?.close());
 
-/** GET servers as SolusIO lists them: one page. */
-function servers(list: unknown[]): GetJson {
-  return async () => ({ data: list, meta: { last_page: 1 } });
+/** SolusIO listing these servers, read as SolusioApi.listServers reads GET servers. */
+function servers(list: unknown[]) {
+  return { listServers: async () => list.map((s) => SolusioServer.parse(s)) };
 }
 
 const server = (id: number, ips: number) => ({
@@ -41,16 +41,16 @@ const server = (id: number, ips: number) => ({
   },
 });
 
-describe("startBillingScheduler", () => {
+describe("the billing schedule", () => {
   it("bills the due period from snapshots once, reporting that the last poll was before the period's end", async () => {
     const poll = (at: string, list: unknown[]) =>
-      pollServers({ ctx: billingContext(handle, {}, new Date(at)), input: { getJson: servers(list) } });
+      pollServers({ ctx: billingContext(handle, {}, new Date(at)), input: { solusio: servers(list) } });
     await poll("2026-10-10T00:00:00Z", [server(1, 2), server(2, 0)]);
     // Server 2 is gone at the next poll: billed until its last sighting (hours started by then: 1).
     expect(await poll("2026-10-10T00:30:00Z", [server(1, 2)])).toMatchObject({ servers: 1, gone: 1 });
 
     const ctx = billingContext(handle, { USAGE_SOURCE: "snapshots" }, new Date("2026-11-01T02:00:00Z"));
-    const scheduler = startBillingScheduler({ ctx });
+    const scheduler = startSchedules(ctx, ["billing"]);
     await scheduler.idle();
     await scheduler.stop();
     const runs = await handle.db.selectFrom("billing_run").selectAll().execute();
@@ -70,7 +70,7 @@ describe("startBillingScheduler", () => {
       { server_id: 2n, kind: "server", hours: 1n, tokens: 7n, quantity: 1n },
     ]);
 
-    const again = startBillingScheduler({ ctx });
+    const again = startSchedules(ctx, ["billing"]);
     await again.idle();
     await again.stop();
     expect(await handle.db.selectFrom("billing_run").select("id").execute()).toHaveLength(1);

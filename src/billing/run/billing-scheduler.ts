@@ -1,13 +1,12 @@
 import { periodBounds, periodOf, previousPeriod } from "../../domain/periods.ts";
 import type { ServiceContext } from "../../services/context.ts";
-import type { GetJson } from "../usage/get-json.ts";
-import { launchBillingRun } from "./launch-billing-run.ts";
 
 // The schedule of billing-rules §5: a period is billed once it has ended plus the grace window for late usage.
+// src/jobs/schedules.ts fires it (one slot per period); this file says which period is due and whether it
+// still needs a run.
 
-const RECHECK_MS = 60 * 60_000;
-// setTimeout takes at most 2^31 − 1 ms (24.8 days): shorter than a month.
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A run whose heartbeat is younger than this is alive: some process is billing the period now. */
+const LIVE_RUN_MS = 10 * 60_000;
 
 /** The next run the schedule calls for after `now`: the period and when it may start. */
 export function nextScheduledRun(now: Date, timeZone: string, graceMs: number): { period: string; at: Date } {
@@ -25,72 +24,21 @@ export function duePeriod(now: Date, timeZone: string, graceMs: number): string 
   return now.getTime() >= at ? previous : null;
 }
 
-export interface BillingScheduler {
-  stop(): Promise<void>;
-  /** Resolves after the check in progress (if any); for tests. */
-  idle(): Promise<void>;
-}
-
 /**
- * Checks at start, at each scheduled time and at least hourly: when the due period has no completed run
- * and none in progress, it starts one. Several instances may run it: concurrent runs are safe (§5).
- * A failed run is retried at the next check.
+ * Where a period's billing stands: `completed`, `running` (a live run, in this process or another), or
+ * `open` (no run, or only failed and dead ones: a run should start).
  */
-export function startBillingScheduler(deps: { ctx: ServiceContext; getJson?: GetJson }): BillingScheduler {
-  const { ctx } = deps;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  let current: Promise<void> = Promise.resolve();
-
-  const check = async () => {
-    const now = ctx.now();
-    const period = duePeriod(now, ctx.config.BILLING_TIME_ZONE, ctx.config.BILLING_GRACE_MS);
-    if (period === null) return;
-    const busy = await ctx.db
-      .selectFrom("billing_run")
-      .select("id")
-      .where("period", "=", period)
-      .where((eb) =>
-        eb.or([
-          eb("state", "=", "completed"),
-          eb.and([
-            eb("state", "=", "running"),
-            eb("heartbeat_at", ">", new Date(now.getTime() - 10 * 60_000)),
-          ]),
-        ]),
-      )
-      .executeTakeFirst();
-    if (busy) return;
-    ctx.logger.info({ period }, "scheduled billing run starting");
-    const { done } = await launchBillingRun({
-      ctx,
-      input: { period },
-      ...(deps.getJson ? { getJson: deps.getJson } : {}),
-    });
-    await done;
-  };
-
-  const schedule = () => {
-    if (stopped) return;
-    const next = nextScheduledRun(ctx.now(), ctx.config.BILLING_TIME_ZONE, ctx.config.BILLING_GRACE_MS);
-    const wait = Math.min(MAX_TIMER_MS, RECHECK_MS, Math.max(1000, next.at.getTime() - ctx.now().getTime()));
-    timer = setTimeout(tick, wait);
-    timer.unref();
-  };
-
-  const tick = () => {
-    current = check()
-      .catch((error: unknown) => ctx.logger.error({ err: error }, "scheduled billing run failed"))
-      .finally(schedule);
-  };
-
-  tick();
-  return {
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await current;
-    },
-    idle: () => current,
-  };
+export async function billingStateOf(
+  ctx: ServiceContext,
+  period: string,
+): Promise<"completed" | "running" | "open"> {
+  const runs = await ctx.db
+    .selectFrom("billing_run")
+    .select(["state", "heartbeat_at"])
+    .where("period", "=", period)
+    .where("state", "in", ["completed", "running"])
+    .execute();
+  if (runs.some((r) => r.state === "completed")) return "completed";
+  const liveSince = ctx.now().getTime() - LIVE_RUN_MS;
+  return runs.some((r) => r.heartbeat_at.getTime() > liveSince) ? "running" : "open";
 }

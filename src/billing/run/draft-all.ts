@@ -90,7 +90,7 @@ function writeBatch(
       .execute();
     if (r.created > 0) {
       await recordAudit(trx, ctx, {
-        action: "update",
+        action: "draft",
         entity: "billing_run",
         entityId: input.run.id,
         before: null,

@@ -184,7 +184,6 @@ async function finalizeAll(
         paymentTermsDays: ctx.config.PAYMENT_TERMS_DAYS,
         format: ctx.config.INVOICE_NUMBER_FORMAT,
         now,
-        config: ctx.config,
       });
       if (r.finalized === 0) return r;
       if (deps.faults?.failFinalizationBatch === batch) {
@@ -196,7 +195,7 @@ async function finalizeAll(
         .where("id", "=", run.id)
         .execute();
       await recordAudit(trx, ctx, {
-        action: "update",
+        action: "finalize",
         entity: "billing_run",
         entityId: run.id,
         before: null,

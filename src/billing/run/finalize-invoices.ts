@@ -1,7 +1,6 @@
 import { sql } from "kysely";
-import type { Config } from "../../config.ts";
-import { enqueueInvoiceEvent } from "../../delivery/enqueue-invoice-event.ts";
 import type { Tx } from "../../services/context.ts";
+import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { addDays } from "./calendar-date.ts";
 import { numberSequence } from "./invoice-number.ts";
 
@@ -26,8 +25,6 @@ export async function finalizeInvoices(
     paymentTermsDays: number;
     format: string;
     now: Date;
-    /** What finalization announces (e-mail, webhooks): enqueued in this transaction. */
-    config: Pick<Config, "SMTP_HOST" | "WEBHOOK_URLS">;
   },
 ): Promise<FinalizeBatchResult> {
   const sequence = numberSequence(input.format, input.issueDate);
@@ -69,7 +66,9 @@ export async function finalizeInvoices(
     .set({ last_value: counter.last_value + BigInt(numbered.length) })
     .where("sequence", "=", sequence.key)
     .execute();
-  await enqueueInvoiceEvent(trx, input.config, {
+  // Announced in this transaction: one `invoice.event` per invoice, which delivery turns into e-mail and
+  // webhooks when it runs.
+  await emitInvoiceEvents(trx, {
     event: "invoice.finalized",
     invoiceIds: numbered.map((n) => n.id),
     at: input.now,

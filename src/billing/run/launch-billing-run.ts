@@ -1,7 +1,6 @@
 import type { VerbArgs } from "../../services/context.ts";
 import { ensureBound } from "../../solusio/solusio-binding.ts";
 import type { BillingRun } from "../runs/billing-run-schemas.ts";
-import type { GetJson } from "../usage/get-json.ts";
 import { usageSourcesFromConfig } from "../usage/usage-sources-from-config.ts";
 import { executeBillingRun } from "./execute-billing-run.ts";
 import { startBillingRun } from "./start-billing-run.ts";
@@ -13,11 +12,10 @@ import { startBillingRun } from "./start-billing-run.ts";
 export async function launchBillingRun({
   ctx,
   input,
-  getJson,
-}: VerbArgs<{ period: string }> & { getJson?: GetJson }): Promise<{ run: BillingRun; done: Promise<void> }> {
+}: VerbArgs<{ period: string }>): Promise<{ run: BillingRun; done: Promise<void> }> {
   // Refused before a run row exists: a run against another SolusIO would record a month as billed.
   if (ctx.solusio) await ensureBound(ctx.db, ctx.solusio.connection);
-  const { source, crossCheck } = usageSourcesFromConfig(ctx, getJson);
+  const { source, crossCheck } = usageSourcesFromConfig(ctx);
   const run = await startBillingRun({ ctx, input: { period: input.period, source: source.name } });
   const done = executeBillingRun(ctx, run, { source, crossCheck }).then(
     () => undefined,

@@ -1,7 +1,6 @@
 import type { VerbArgs } from "../../services/context.ts";
 import { ensureBound } from "../../solusio/solusio-binding.ts";
 import type { BillingRun, BillingSummary } from "../runs/billing-run-schemas.ts";
-import type { GetJson } from "../usage/get-json.ts";
 import type { UsageSource } from "../usage/usage-record.ts";
 import { usageSourcesFromConfig } from "../usage/usage-sources-from-config.ts";
 import { type BillingFaults, type BillingProgress, executeBillingRun } from "./execute-billing-run.ts";
@@ -11,8 +10,6 @@ export interface RunBillingOptions {
   /** Overrides the configured usage source (tests, the benchmark). */
   source?: UsageSource;
   crossCheck?: UsageSource;
-  /** How the configured SolusIO source reaches SolusIO (the SolusIO client's getJson). */
-  getJson?: GetJson;
   onProgress?: (progress: BillingProgress) => void;
   /** Called once the run's row exists, before any work: lets callers show or return its id. */
   onStart?: (run: BillingRun) => void;
@@ -24,7 +21,7 @@ export type RunBillingArgs = VerbArgs<{ period: string }> & { options?: RunBilli
 /** Bills one period: `tokenbill billing run`, the admin API and the scheduler all come here. */
 export async function runBilling({ ctx, input, options = {} }: RunBillingArgs): Promise<BillingSummary> {
   if (ctx.solusio) await ensureBound(ctx.db, ctx.solusio.connection);
-  const configured = options.source ? undefined : usageSourcesFromConfig(ctx, options.getJson);
+  const configured = options.source ? undefined : usageSourcesFromConfig(ctx);
   const source = options.source ?? configured!.source;
   const run = await startBillingRun({ ctx, input: { period: input.period, source: source.name } });
   options.onStart?.(run);

@@ -2,8 +2,10 @@ import { randomBytes } from "node:crypto";
 import { periodBounds } from "../../domain/periods.ts";
 import { ServiceError } from "../../errors.ts";
 import { recordAudit } from "../../services/audit.ts";
+import { actorLabel } from "../../services/actor.ts";
 import type { VerbArgs } from "../../services/context.ts";
 import { type BillingRun, presentBillingRun } from "../runs/billing-run-schemas.ts";
+import { withTransaction } from "../../services/transaction.ts";
 
 // A run that has not moved for this long was killed; a new run of its period marks it failed.
 const ABANDONED_AFTER_MS = 10 * 60_000;
@@ -25,7 +27,8 @@ export async function startBillingRun({
       `${input.period} cannot be billed before ${opensAt.toISOString()} (its end in ${ctx.config.BILLING_TIME_ZONE} plus the grace window)`,
     );
   }
-  return ctx.db.transaction().execute(async (trx) => {
+  return withTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     await trx
       .updateTable("billing_run")
       .set({ state: "failed", error: "abandoned: no progress for 10 minutes (killed?)", finished_at: now })
@@ -41,7 +44,7 @@ export async function startBillingRun({
         period_start: bounds.start,
         period_end: bounds.end,
         source: input.source,
-        actor: ctx.actor,
+        actor: actorLabel(ctx.actor),
         started_at: now,
         heartbeat_at: now,
       })

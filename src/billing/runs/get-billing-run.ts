@@ -1,8 +1,8 @@
 import { ServiceError } from "../../errors.ts";
-import type { VerbArgs } from "../../services/context.ts";
-import { type BillingRun, presentBillingRun } from "./billing-run-schemas.ts";
+import { type BillingRun, presentBillingRun, RunIdParams } from "./billing-run-schemas.ts";
+import { defineVerb } from "../../services/verb.ts";
 
-export async function getBillingRun({ ctx, input }: VerbArgs<{ id: string }>): Promise<BillingRun> {
+export const getBillingRun = defineVerb(RunIdParams, async ({ ctx, input }): Promise<BillingRun> => {
   const row = await ctx.db
     .selectFrom("billing_run")
     .selectAll()
@@ -10,4 +10,4 @@ export async function getBillingRun({ ctx, input }: VerbArgs<{ id: string }>): P
     .executeTakeFirst();
   if (!row) throw ServiceError.notFound(`billing run ${input.id}`);
   return presentBillingRun(row);
-}
+});

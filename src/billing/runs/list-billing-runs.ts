@@ -1,23 +1,18 @@
-import type { VerbArgs } from "../../services/context.ts";
-import { offsetOf, type Page, pageOf } from "../../services/pagination.ts";
-import { type BillingRun, type BillingRunListQuery, presentBillingRun } from "./billing-run-schemas.ts";
+import { type Page, fetchPage } from "../../services/pagination.ts";
+import { type BillingRun, BillingRunListQuery, presentBillingRun } from "./billing-run-schemas.ts";
+import { defineVerb } from "../../services/verb.ts";
 
 /** Newest first. */
-export async function listBillingRuns({
-  ctx,
-  input,
-}: VerbArgs<BillingRunListQuery>): Promise<Page<BillingRun>> {
-  let q = ctx.db.selectFrom("billing_run");
-  if (input.period) q = q.where("period", "=", input.period);
-  const [rows, count] = await Promise.all([
-    q
-      .selectAll()
-      .orderBy("started_at", "desc")
-      .orderBy("id")
-      .limit(input.per_page)
-      .offset(offsetOf(input))
-      .execute(),
-    q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
-  ]);
-  return pageOf(rows.map(presentBillingRun), count.n, input);
-}
+export const listBillingRuns = defineVerb(
+  BillingRunListQuery,
+  async ({ ctx, input }): Promise<Page<BillingRun>> => {
+    let q = ctx.db.selectFrom("billing_run");
+    if (input.period) q = q.where("period", "=", input.period);
+    return fetchPage(
+      q,
+      input,
+      (f) => f.selectAll().orderBy("started_at", "desc").orderBy("id"),
+      presentBillingRun,
+    );
+  },
+);

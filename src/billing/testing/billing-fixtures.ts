@@ -4,6 +4,7 @@ import { chargeAdditionalIps, chargeServer } from "../../domain/charges.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import type { ServiceContext } from "../../services/context.ts";
 import type { UsagePeriod, UsageRecord } from "../usage/usage-record.ts";
+import { actors } from "../../services/actor.ts";
 
 // Shared by the billing tests: a context with a fixed clock, customers as billing-rules §4 has them, and
 // usage records computed by §2 the way SolusIO reports them.
@@ -24,7 +25,7 @@ export function billingContext(
     db: handle.db,
     config: parseConfig({ LOG_LEVEL: "silent", ...overrides }),
     logger: pino({ level: "silent" }),
-    actor: "test",
+    actor: actors.system("test"),
     now: () => now,
   };
 }

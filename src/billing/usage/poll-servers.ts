@@ -1,75 +1,14 @@
 import { sql } from "kysely";
-import { z } from "zod";
-import { ServiceError } from "../../errors.ts";
 import type { VerbArgs } from "../../services/context.ts";
-import type { GetJson } from "./get-json.ts";
+import type { SolusioApi } from "../../solusio/solusio-api.ts";
+import { configuredSolusioApi } from "./configured-solusio.ts";
 
 // Usage source (b), the recording half: one poll of GET servers (all pages, solusio-api.md §6, §9 (b)).
 // A deleted server disappears from the list, so its lifetime is known to one poll interval.
 
-const count = z.union([
-  z.number().int().nonnegative(),
-  z
-    .string()
-    .regex(/^\d{1,18}$/)
-    .transform(Number),
-]);
-
-const ListedServer = z.looseObject({
-  id: z.number().int().positive(),
-  uuid: z.string(),
-  name: z.string(),
-  created_at: z.iso.datetime({ offset: true }),
-  plan: z.looseObject({
-    id: z.number().int().nullable().optional(),
-    name: z.string(),
-    tokens_per_hour: count,
-    tokens_per_month: count,
-    ip_tokens_per_hour: count.optional(),
-    ip_tokens_per_month: count.optional(),
-  }),
-  user: z
-    .looseObject({
-      id: z.number().int(),
-      billing_user_id: z
-        .union([z.number().int().nonnegative(), z.string().regex(/^\d{1,18}$/)])
-        .nullable()
-        .optional(),
-    })
-    .nullable()
-    .optional(),
-  ip_addresses: z
-    .looseObject({ ipv4: z.array(z.looseObject({ is_primary: z.boolean().optional() })).optional() })
-    .nullable()
-    .optional(),
-});
-type ListedServer = z.output<typeof ListedServer>;
-
-const ServerPage = z.looseObject({
-  data: z.array(z.unknown()),
-  meta: z.looseObject({ last_page: z.number().int().min(1) }).optional(),
-});
-
-async function listServers(getJson: GetJson): Promise<ListedServer[]> {
-  const servers: ListedServer[] = [];
-  for (let page = 1; ; page++) {
-    const answer = ServerPage.safeParse(await getJson("servers", { page }));
-    if (!answer.success) {
-      throw new ServiceError("UPSTREAM_UNAVAILABLE", `SolusIO servers page ${page} is not a list`);
-    }
-    for (const [i, raw] of answer.data.data.entries()) {
-      const server = ListedServer.safeParse(raw);
-      if (!server.success) {
-        const issue = server.error.issues[0];
-        throw new ServiceError(
-          "UPSTREAM_UNAVAILABLE",
-          `SolusIO servers page ${page}, data[${i}].${issue?.path.join(".")}: ${issue?.message}`,
-        );
-      }
-      servers.push(server.data);
-    }
-    if (page >= (answer.data.meta?.last_page ?? page) || answer.data.data.length === 0) return servers;
-  }
+/** Where the poll reads GET servers: the context's SolusIO unless one is given (tests). */
+export interface ServerPollInput {
+  solusio?: Pick<SolusioApi, "listServers">;
 }
 
 export interface ServerPollResult {
@@ -83,26 +22,23 @@ export interface ServerPollResult {
  * Records one complete poll: every listed server is seen now; a server seen before but not listed is gone
  * since this poll. Nothing is written unless every page was read, so a failed poll never marks servers gone.
  */
-export async function pollServers({ ctx, input }: VerbArgs<{ getJson: GetJson }>): Promise<ServerPollResult> {
+export async function pollServers({ ctx, input }: VerbArgs<ServerPollInput>): Promise<ServerPollResult> {
   const at = ctx.now();
-  const servers = await listServers(input.getJson);
+  const servers = await (input.solusio ?? configuredSolusioApi(ctx)).listServers();
   const rows = servers.map((s) => ({
     server_id: BigInt(s.id),
     uuid: s.uuid,
     name: s.name,
     solusio_user_id: s.user ? BigInt(s.user.id) : null,
-    billing_user_id:
-      s.user?.billing_user_id === null || s.user?.billing_user_id === undefined
-        ? null
-        : BigInt(s.user.billing_user_id),
-    plan_id: s.plan.id === null || s.plan.id === undefined ? null : BigInt(s.plan.id),
+    billing_user_id: s.user?.billing_user_id ?? null,
+    plan_id: s.plan.id === null ? null : BigInt(s.plan.id),
     plan_name: s.plan.name,
-    tokens_per_hour: BigInt(s.plan.tokens_per_hour),
-    tokens_per_month: BigInt(s.plan.tokens_per_month),
-    ip_tokens_per_hour: BigInt(s.plan.ip_tokens_per_hour ?? 0),
-    ip_tokens_per_month: BigInt(s.plan.ip_tokens_per_month ?? 0),
+    tokens_per_hour: s.plan.tokens_per_hour,
+    tokens_per_month: s.plan.tokens_per_month,
+    ip_tokens_per_hour: s.plan.ip_tokens_per_hour,
+    ip_tokens_per_month: s.plan.ip_tokens_per_month,
     additional_ips: (s.ip_addresses?.ipv4 ?? []).filter((ip) => ip.is_primary === false).length,
-    created_at: new Date(s.created_at),
+    created_at: s.created_at,
     first_seen_at: at,
     last_seen_at: at,
     gone_at: null,

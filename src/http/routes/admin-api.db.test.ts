@@ -6,6 +6,7 @@ import { systemContext } from "../../app.ts";
 import { parseConfig } from "../../config.ts";
 import { createApiKey, revokeApiKey } from "../../services/api-keys/api-keys.ts";
 import { pino } from "pino";
+import { actors } from "../../services/actor.ts";
 
 // The admin REST API over real HTTP: CRUD, pagination, one error envelope, field-named validation errors,
 // authentication, the audit log and the OpenAPI document.
@@ -47,7 +48,7 @@ describe("authentication", () => {
 
   it("accepts keys made by `apikey create` until they are revoked, and never stores them in clear", async () => {
     const logger = pino({ level: "silent" });
-    const ctx = systemContext(handle, parseConfig({}), logger, "test");
+    const ctx = systemContext(handle, parseConfig({}), logger, actors.system("test"));
     const key = await createApiKey({ ctx, input: { name: "automation" } });
     const stored = await handle.db
       .selectFrom("api_key")
@@ -321,7 +322,11 @@ describe("audit log", () => {
     const log = await server.api("GET", `/api/v1/audit-log?entity=customer&entity_id=${id}`);
     expect(log.status).toBe(200);
     const [del, upd, cre] = log.body.data;
-    expect([cre.action, upd.action, del.action]).toEqual(["create", "update", "delete"]);
+    expect([cre.action, upd.action, del.action]).toEqual([
+      "customer.create",
+      "customer.update",
+      "customer.delete",
+    ]);
     expect(cre).toMatchObject({ actor: "env-admin-key", before: null });
     expect(cre.after.email).toBe("audited@example.com");
     expect(upd.before.name).toBe("");

@@ -6,6 +6,7 @@ import { systemContext } from "../../app.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createApiKey, hashApiKey, revokeApiKey } from "../../services/api-keys/api-keys.ts";
+import { actors } from "../../services/actor.ts";
 
 // Admin API keys managed through the running server: created (shown once), used, listed without secret
 // material, revoked — refused from the very next request — and every change in the audit log.
@@ -78,8 +79,8 @@ describe("admin API keys over the admin API", () => {
     const log = await call("GET", `/api/v1/audit-log?entity=api_key&entity_id=${id}`, TEST_ADMIN_KEY);
     const audit = log.body.data;
     expect(audit.map((a: { action: string; actor: string }) => [a.action, a.actor])).toEqual([
-      ["update", "env-admin-key"],
-      ["create", "env-admin-key"],
+      ["api_key.revoke", "env-admin-key"],
+      ["api_key.create", "env-admin-key"],
     ]);
     expect(audit[1].request_id).toMatch(/\S/);
     expect([audit[0].before.revoked_at, typeof audit[0].after.revoked_at]).toEqual([null, "string"]);
@@ -107,7 +108,7 @@ describe("admin API keys over the admin API", () => {
 
 describe("the same verbs from the CLI", () => {
   it("audit create and revoke with the CLI as actor, and validate the name the same way", async () => {
-    const ctx = systemContext(handle, parseConfig({}), pino({ level: "silent" }), "cli");
+    const ctx = systemContext(handle, parseConfig({}), pino({ level: "silent" }), actors.cli());
     const key = await createApiKey({ ctx, input: { name: "from the cli" } });
     expect(await revokeApiKey({ ctx, input: { id: key.id } })).toMatchObject({ changed: true });
     expect(await revokeApiKey({ ctx, input: { id: key.id } })).toMatchObject({ changed: false });
@@ -119,8 +120,8 @@ describe("the same verbs from the CLI", () => {
       .orderBy("id")
       .execute();
     expect(audit).toEqual([
-      { action: "create", actor: "cli" },
-      { action: "update", actor: "cli" },
+      { action: "api_key.create", actor: "cli" },
+      { action: "api_key.revoke", actor: "cli" },
     ]);
     await expect(createApiKey({ ctx, input: { name: "tab\there" } })).rejects.toMatchObject({
       code: "VALIDATION",

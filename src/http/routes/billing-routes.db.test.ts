@@ -4,7 +4,9 @@ import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
 import { createCustomers, createSection4Customer } from "../../billing/testing/billing-fixtures.ts";
 import { emulatorDriver } from "../../billing/testing/emulator-driver.ts";
+import { emulatorIntegration } from "../../billing/testing/emulator-integration.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
+import type { SolusioIntegration } from "../../solusio/integration.ts";
 
 // The billing admin API over real HTTP against the emulator: start a run, follow its progress to the
 // summary, read its anomalies, then list, read, pay and void invoices — with field-named 400s, 404s and 409s.
@@ -12,6 +14,7 @@ import type { DatabaseHandle } from "../../db/open-database.ts";
 let handle: DatabaseHandle;
 let server: TestServer;
 let em: RunningEmulator;
+let integration: SolusioIntegration;
 
 beforeAll(async () => {
   handle = await createTestDatabase();
@@ -33,10 +36,17 @@ beforeAll(async () => {
   const solusio = emulatorDriver(em);
   for (const user of [5, 6, 7]) await solusio.createServer({ name: `vps-${user}`, plan: 1, user });
   await solusio.at("2026-11-02T00:00:00Z");
-  server = await startTestServer(handle.db, { SOLUSIO_URL: em.apiUrl, SOLUSIO_API_TOKEN: em.adminToken });
+  // As `serve` has it: the configured SolusIO, connected (billing reads it only through the integration).
+  integration = emulatorIntegration(handle, em);
+  server = await startTestServer(
+    handle.db,
+    { SOLUSIO_URL: em.apiUrl, SOLUSIO_API_TOKEN: em.adminToken },
+    { solusio: integration },
+  );
 });
 afterAll(async () => {
   await server?.close();
+  await integration?.connection.close();
   await em?.close();
   await handle?.close();
 });
@@ -198,5 +208,15 @@ describe("invoices API", () => {
     ]) {
       expect(doc.paths[path]).toBeDefined();
     }
+  });
+});
+
+describe("server polls API", () => {
+  it("POST /server-polls records one poll of SolusIO's servers through the configured SolusIO", async () => {
+    const r = await server.api("POST", "/api/v1/server-polls");
+    expect(r.status).toBe(201);
+    expect(r.body.data).toMatchObject({ servers: 3, gone: 0 });
+    const snapshots = await handle.db.selectFrom("server_snapshot").select("name").orderBy("name").execute();
+    expect(snapshots.map((row) => row.name)).toEqual(["vps-5", "vps-6", "vps-7"]);
   });
 });

@@ -23,7 +23,6 @@ import { getBillingRun } from "../../billing/runs/get-billing-run.ts";
 import { listBillingAnomalies } from "../../billing/runs/list-billing-anomalies.ts";
 import { listBillingRuns } from "../../billing/runs/list-billing-runs.ts";
 import { pollServers } from "../../billing/usage/poll-servers.ts";
-import { configuredGetJson } from "../../billing/usage/usage-sources-from-config.ts";
 import { renderInvoice } from "../../delivery/render-invoice.ts";
 import { defineRoute } from "../route.ts";
 
@@ -84,7 +83,7 @@ export const billingRoutes = [
     }),
     status: 201,
     handler: async ({ ctx }) => {
-      const r = await pollServers({ ctx, input: { getJson: configuredGetJson(ctx) } });
+      const r = await pollServers({ ctx, input: {} });
       return { poll_id: Number(r.pollId), at: r.at.toISOString(), servers: r.servers, gone: r.gone };
     },
   }),

@@ -1,17 +1,15 @@
 import type { FastifyInstance } from "fastify";
 import { isServiceError } from "../../errors.ts";
+import { actors } from "../../services/actor.ts";
 import { createSsoUrl } from "../../services/sso/single-sign-on.ts";
 import { redeemSsoLink } from "../../services/sso/sso-link.ts";
 import { requireSolusio } from "../../services/sync/require-solusio.ts";
+import { escapeHtml } from "../../invoicing/html-escape.ts";
 import { ProtocolError } from "../errors.ts";
 import type { ContextFactory } from "../route.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 
 // GET /sso/solusio?customer=&expires=&sig= — opened by a person's browser: answers are pages, not JSON.
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 function page(title: string, message: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
@@ -41,7 +39,12 @@ export function registerSsoRedirect(
     try {
       const url = await limiter.guard(`sso-link:${request.ip}`, () =>
         redeemSsoLink(ctx, request.query as Record<string, unknown>, (customerId) =>
-          createSsoUrl(ctx, requireSolusio(ctx).connection, customerId),
+          // The checked link is the customer's credential: from here on the customer is acting.
+          createSsoUrl(
+            { ...ctx, actor: actors.customer(customerId) },
+            requireSolusio(ctx).connection,
+            customerId,
+          ),
         ),
       );
       return reply.header("cache-control", "no-store").redirect(url, 302);

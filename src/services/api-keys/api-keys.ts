@@ -2,10 +2,13 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { ApiKeyTable } from "../../db/schema.ts";
+import { type Actor, actors } from "../actor.ts";
 import { ServiceError } from "../../errors.ts";
 import { recordAudit } from "../audit.ts";
-import type { ServiceContext, VerbArgs } from "../context.ts";
-import { offsetOf, type Page, type PageQuery, pageOf } from "../pagination.ts";
+import type { ServiceContext } from "../context.ts";
+import { type Page, PageQuery, fetchPage } from "../pagination.ts";
+import { withTransaction } from "../transaction.ts";
+import { defineVerb } from "../verb.ts";
 
 // Admin API keys: 32 random bytes shown once at creation; only their SHA-256 is stored. A fast hash is
 // enough here because the keys are random, not chosen by people. Creating and revoking are audited in the
@@ -77,12 +80,13 @@ function checkedName(name: string): string {
 }
 
 /** A new key; the answer is the only place its secret ever appears. */
-export async function createApiKey({ ctx, input }: VerbArgs<{ name: string }>): Promise<CreatedApiKey> {
+export const createApiKey = defineVerb(ApiKeyCreate, async ({ ctx, input }): Promise<CreatedApiKey> => {
   const name = checkedName(input.name);
   const idHex = randomBytes(6).toString("hex");
   const id = `key_${idHex}`;
   const key = `${KEY_PREFIX}${idHex}_${randomBytes(32).toString("base64url")}`;
-  return ctx.db.transaction().execute(async (trx) => {
+  return withTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     const row = await trx
       .insertInto("api_key")
       .values({ id, name, key_hash: hashApiKey(key), created_at: ctx.now() })
@@ -92,57 +96,49 @@ export async function createApiKey({ ctx, input }: VerbArgs<{ name: string }>): 
     await recordAudit(trx, ctx, { action: "create", entity: "api_key", entityId: id, before: null, after });
     return { ...after, key };
   });
-}
+});
 
 /** Oldest first; revoked keys stay listed with their revoked_at. */
-export async function listApiKeys({ ctx, input }: VerbArgs<PageQuery>): Promise<Page<ApiKey>> {
-  const [rows, count] = await Promise.all([
-    ctx.db
-      .selectFrom("api_key")
-      .select(COLUMNS)
-      .orderBy("created_at")
-      .orderBy("id")
-      .limit(input.per_page)
-      .offset(offsetOf(input))
-      .execute(),
-    ctx.db
-      .selectFrom("api_key")
-      .select((eb) => eb.fn.countAll<bigint>().as("n"))
-      .executeTakeFirstOrThrow(),
-  ]);
-  return pageOf(rows.map(presentApiKey), count.n, input);
-}
+export const listApiKeys = defineVerb(PageQuery, async ({ ctx, input }): Promise<Page<ApiKey>> => {
+  return fetchPage(
+    ctx.db.selectFrom("api_key"),
+    input,
+    (f) => f.select(COLUMNS).orderBy("created_at").orderBy("id"),
+    presentApiKey,
+  );
+});
 
 /**
  * Revokes a key: the very next request with it is refused (authentication reads the table on every
  * request; nothing caches keys). Revoking a revoked key changes nothing and succeeds (`changed` false),
  * so a retried revocation is safe; an unknown id is NOT_FOUND. Audited as an update of revoked_at.
  */
-export async function revokeApiKey({
-  ctx,
-  input,
-}: VerbArgs<{ id: string }>): Promise<{ key: ApiKey; changed: boolean }> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom("api_key")
-      .select(COLUMNS)
-      .where("id", "=", input.id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!row) throw ServiceError.notFound(`api key ${input.id}`);
-    const before = presentApiKey(row);
-    if (row.revoked_at !== null) return { key: before, changed: false };
-    const revoked = await trx
-      .updateTable("api_key")
-      .set({ revoked_at: ctx.now() })
-      .where("id", "=", input.id)
-      .returning(COLUMNS)
-      .executeTakeFirstOrThrow();
-    const after = presentApiKey(revoked);
-    await recordAudit(trx, ctx, { action: "update", entity: "api_key", entityId: input.id, before, after });
-    return { key: after, changed: true };
-  });
-}
+export const revokeApiKey = defineVerb(
+  ApiKeyParams,
+  async ({ ctx, input }): Promise<{ key: ApiKey; changed: boolean }> => {
+    return withTransaction(ctx, async (tx) => {
+      const trx = tx.db;
+      const row = await trx
+        .selectFrom("api_key")
+        .select(COLUMNS)
+        .where("id", "=", input.id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) throw ServiceError.notFound(`api key ${input.id}`);
+      const before = presentApiKey(row);
+      if (row.revoked_at !== null) return { key: before, changed: false };
+      const revoked = await trx
+        .updateTable("api_key")
+        .set({ revoked_at: ctx.now() })
+        .where("id", "=", input.id)
+        .returning(COLUMNS)
+        .executeTakeFirstOrThrow();
+      const after = presentApiKey(revoked);
+      await recordAudit(trx, ctx, { action: "revoke", entity: "api_key", entityId: input.id, before, after });
+      return { key: after, changed: true };
+    });
+  },
+);
 
 function constantTimeEqual(a: string, b: string): boolean {
   const ha = createHash("sha256").update(a).digest();
@@ -150,13 +146,13 @@ function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-/** Returns the actor name for a presented Bearer key, or throws UNAUTHORIZED. */
+/** The actor a presented Bearer key stands for, or UNAUTHORIZED. */
 export async function authenticateAdminKey(
   ctx: Pick<ServiceContext, "db" | "config" | "now">,
   presented: string,
-): Promise<string> {
+): Promise<Actor> {
   const bootstrap = ctx.config.TOKENBILL_ADMIN_API_KEY;
-  if (bootstrap !== undefined && constantTimeEqual(presented, bootstrap)) return "env-admin-key";
+  if (bootstrap !== undefined && constantTimeEqual(presented, bootstrap)) return actors.envKey();
   if (!presented.startsWith(KEY_PREFIX)) throw new ServiceError("UNAUTHORIZED", "invalid API key");
   // Read on every request, never cached: a revocation holds from the next request on, on every instance.
   const row = await ctx.db
@@ -171,5 +167,5 @@ export async function authenticateAdminKey(
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
     await ctx.db.updateTable("api_key").set({ last_used_at: now }).where("id", "=", row.id).execute();
   }
-  return `apikey:${row.id}`;
+  return actors.adminKey(row.id);
 }

@@ -10,6 +10,7 @@ import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createLogger } from "../../logger.ts";
 import { authenticateAdminKey } from "./api-keys.ts";
 import { ensureBootstrapKey } from "./bootstrap-key.ts";
+import { actors } from "../actor.ts";
 
 // The first-start admin key is left in DATA_DIR/admin-api-key for its owner only; a copy found readable by
 // others at a later start is tightened and the log says so.
@@ -35,13 +36,16 @@ it("writes the bootstrap key 0600, and tightens it on a later start with a warni
     },
   });
   const config = parseConfig({ LOG_LEVEL: "warn" });
-  const ctx = systemContext(handle, config, createLogger(config, memory), "system");
+  const ctx = systemContext(handle, config, createLogger(config, memory), actors.system("system"));
 
   const file = await ensureBootstrapKey(ctx, dataDir);
   expect(file).toBe(join(dataDir, "admin-api-key"));
   expect(statSync(file!).mode & 0o777).toBe(0o600);
   const key = readFileSync(file!, "utf8").trim();
-  expect(await authenticateAdminKey(ctx, key)).toMatch(/^apikey:key_/);
+  expect(await authenticateAdminKey(ctx, key)).toMatchObject({
+    kind: "admin_key",
+    keyId: expect.stringMatching(/^key_/),
+  });
   expect(log).toBe("");
 
   chmodSync(file!, 0o644);

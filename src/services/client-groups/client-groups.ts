@@ -2,10 +2,11 @@ import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { ClientGroupTable } from "../../db/schema.ts";
 import { ServiceError } from "../../errors.ts";
-import type { Tx, VerbArgs } from "../context.ts";
+import type { Tx } from "../context.ts";
 import { auditedTable } from "../audited-table.ts";
-import type { Page, PageQuery } from "../pagination.ts";
-import { idOut } from "../schemas.ts";
+import { type Page, PageQuery } from "../pagination.ts";
+import { idOut, IdParams } from "../schemas.ts";
+import { defineVerb } from "../verb.ts";
 
 export const ClientGroupCreate = z
   .object({ name: z.string().min(1).max(200), description: z.string().max(1000).default("") })
@@ -46,30 +47,30 @@ async function assertNameFree(trx: Tx, name: string, exceptId?: bigint): Promise
 
 const groups = auditedTable({ table: "client_group", label: "client group", present: presentClientGroup });
 
-export function createClientGroup({ ctx, input }: VerbArgs<ClientGroupCreate>): Promise<ClientGroup> {
+export const createClientGroup = defineVerb(ClientGroupCreate, ({ ctx, input }): Promise<ClientGroup> => {
   return groups.create(ctx, input, (trx) => assertNameFree(trx, input.name));
-}
+});
 
-export function getClientGroup({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<ClientGroup> {
+export const getClientGroup = defineVerb(IdParams, ({ ctx, input }): Promise<ClientGroup> => {
   return groups.get(ctx, input.id);
-}
+});
 
-export function listClientGroups({ ctx, input }: VerbArgs<PageQuery>): Promise<Page<ClientGroup>> {
+export const listClientGroups = defineVerb(PageQuery, ({ ctx, input }): Promise<Page<ClientGroup>> => {
   return groups.list(ctx, input);
-}
+});
 
-export function updateClientGroup({
-  ctx,
-  input,
-}: VerbArgs<{ id: bigint; patch: ClientGroupUpdate }>): Promise<ClientGroup> {
-  const { name } = input.patch;
-  return groups.update(ctx, input.id, input.patch, async (trx) => {
-    if (name !== undefined) await assertNameFree(trx, name, input.id);
-  });
-}
+export const updateClientGroup = defineVerb(
+  IdParams.extend({ patch: ClientGroupUpdate }),
+  ({ ctx, input }): Promise<ClientGroup> => {
+    const { name } = input.patch;
+    return groups.update(ctx, input.id, input.patch, async (trx) => {
+      if (name !== undefined) await assertNameFree(trx, name, input.id);
+    });
+  },
+);
 
 /** Refuses while customers are in the group; the group's discounts go with it. */
-export function deleteClientGroup({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
+export const deleteClientGroup = defineVerb(IdParams, ({ ctx, input }): Promise<void> => {
   return groups.remove(ctx, input.id, async (trx) => {
     const member = await trx
       .selectFrom("customer")
@@ -79,4 +80,4 @@ export function deleteClientGroup({ ctx, input }: VerbArgs<{ id: bigint }>): Pro
     if (member)
       throw new ServiceError("CONFLICT", `client group ${input.id} still has customers; move them first`);
   });
-}
+});

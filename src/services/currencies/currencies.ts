@@ -1,12 +1,14 @@
 import type { Selectable } from "kysely";
+import type { CurrencyDisplay } from "../../domain/money.ts";
 import { z } from "zod";
 import type { CurrencyTable } from "../../db/schema.ts";
 import { ServiceError } from "../../errors.ts";
 import { recordAudit } from "../audit.ts";
-import type { VerbArgs } from "../context.ts";
 import { mapDbError } from "../db-errors.ts";
-import { offsetOf, type Page, type PageQuery, pageOf } from "../pagination.ts";
+import { type Page, PageQuery, fetchPage } from "../pagination.ts";
 import { currencyCode, decimalString } from "../schemas.ts";
+import { withTransaction } from "../transaction.ts";
+import { defineVerb, NoInput } from "../verb.ts";
 
 // One service file for the currency resource: its verbs are five short functions over one table, and
 // splitting them would spread one idea over five files.
@@ -59,6 +61,34 @@ export const Currency = z.object({
 });
 export type Currency = z.output<typeof Currency>;
 
+/** How a currency is written, as stored (a currency row, or the snapshot an invoice keeps) → formatMinor's input. */
+export function currencyDisplayOf(c: {
+  code: string;
+  exponent: number;
+  display_prefix: string;
+  display_suffix: string;
+  thousands_separator: string;
+  decimals_separator: string;
+}): CurrencyDisplay {
+  return {
+    code: c.code,
+    exponent: c.exponent,
+    displayPrefix: c.display_prefix,
+    displaySuffix: c.display_suffix,
+    thousandsSeparator: c.thousands_separator,
+    decimalsSeparator: c.decimals_separator,
+  };
+}
+
+/** Every currency's display by code: what a report needs to write amounts of several currencies. */
+export const currencyDisplays = defineVerb(
+  NoInput,
+  async ({ ctx }): Promise<Map<string, CurrencyDisplay>> => {
+    const rows = await ctx.db.selectFrom("currency").selectAll().execute();
+    return new Map(rows.map((c) => [c.code, currencyDisplayOf(c)]));
+  },
+);
+
 export function presentCurrency(row: Selectable<CurrencyTable>): Currency {
   return {
     code: row.code,
@@ -79,8 +109,9 @@ export function canonicalDecimal(value: string): string {
   return value.replace(/0+$/, "").replace(/\.$/, "");
 }
 
-export async function createCurrency({ ctx, input }: VerbArgs<CurrencyCreate>): Promise<Currency> {
-  return ctx.db.transaction().execute(async (trx) => {
+export const createCurrency = defineVerb(CurrencyCreate, async ({ ctx, input }): Promise<Currency> => {
+  return withTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     const exists = await trx
       .selectFrom("currency")
       .select("code")
@@ -104,9 +135,9 @@ export async function createCurrency({ ctx, input }: VerbArgs<CurrencyCreate>): 
     });
     return after;
   });
-}
+});
 
-export async function getCurrency({ ctx, input }: VerbArgs<{ code: string }>): Promise<Currency> {
+export const getCurrency = defineVerb(CurrencyParams, async ({ ctx, input }): Promise<Currency> => {
   const row = await ctx.db
     .selectFrom("currency")
     .selectAll()
@@ -114,58 +145,52 @@ export async function getCurrency({ ctx, input }: VerbArgs<{ code: string }>): P
     .executeTakeFirst();
   if (!row) throw ServiceError.notFound(`currency ${input.code}`);
   return presentCurrency(row);
-}
+});
 
-export async function listCurrencies({ ctx, input }: VerbArgs<PageQuery>): Promise<Page<Currency>> {
-  const [rows, count] = await Promise.all([
-    ctx.db
-      .selectFrom("currency")
-      .selectAll()
-      .orderBy("code")
-      .limit(input.per_page)
-      .offset(offsetOf(input))
-      .execute(),
-    ctx.db
-      .selectFrom("currency")
-      .select((eb) => eb.fn.countAll<bigint>().as("n"))
-      .executeTakeFirstOrThrow(),
-  ]);
-  return pageOf(rows.map(presentCurrency), count.n, input);
-}
+export const listCurrencies = defineVerb(PageQuery, async ({ ctx, input }): Promise<Page<Currency>> => {
+  return fetchPage(
+    ctx.db.selectFrom("currency"),
+    input,
+    (f) => f.selectAll().orderBy("code"),
+    presentCurrency,
+  );
+});
 
-export async function updateCurrency({
-  ctx,
-  input,
-}: VerbArgs<{ code: string; patch: CurrencyUpdate }>): Promise<Currency> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const before = await trx
-      .selectFrom("currency")
-      .selectAll()
-      .where("code", "=", input.code)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!before) throw ServiceError.notFound(`currency ${input.code}`);
-    const row = await trx
-      .updateTable("currency")
-      .set({ ...input.patch, updated_at: ctx.now() })
-      .where("code", "=", input.code)
-      .returningAll()
-      .executeTakeFirstOrThrow()
-      .catch((e) => mapDbError(e, `currency ${input.code}`));
-    const after = presentCurrency(row);
-    await recordAudit(trx, ctx, {
-      action: "update",
-      entity: "currency",
-      entityId: input.code,
-      before: presentCurrency(before),
-      after,
+export const updateCurrency = defineVerb(
+  CurrencyParams.extend({ patch: CurrencyUpdate }),
+  async ({ ctx, input }): Promise<Currency> => {
+    return withTransaction(ctx, async (tx) => {
+      const trx = tx.db;
+      const before = await trx
+        .selectFrom("currency")
+        .selectAll()
+        .where("code", "=", input.code)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!before) throw ServiceError.notFound(`currency ${input.code}`);
+      const row = await trx
+        .updateTable("currency")
+        .set({ ...input.patch, updated_at: ctx.now() })
+        .where("code", "=", input.code)
+        .returningAll()
+        .executeTakeFirstOrThrow()
+        .catch((e) => mapDbError(e, `currency ${input.code}`));
+      const after = presentCurrency(row);
+      await recordAudit(trx, ctx, {
+        action: "update",
+        entity: "currency",
+        entityId: input.code,
+        before: presentCurrency(before),
+        after,
+      });
+      return after;
     });
-    return after;
-  });
-}
+  },
+);
 
-export async function deleteCurrency({ ctx, input }: VerbArgs<{ code: string }>): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
+export const deleteCurrency = defineVerb(CurrencyParams, async ({ ctx, input }): Promise<void> => {
+  await withTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     const before = await trx
       .selectFrom("currency")
       .selectAll()
@@ -179,7 +204,12 @@ export async function deleteCurrency({ ctx, input }: VerbArgs<{ code: string }>)
       .executeTakeFirst();
     if (user)
       throw new ServiceError("CONFLICT", `currency ${input.code} is used by customers and cannot be deleted`);
-    await trx.deleteFrom("currency").where("code", "=", input.code).execute();
+    // A customer or invoice that started using the currency meanwhile makes this a CONFLICT, not a 500.
+    await trx
+      .deleteFrom("currency")
+      .where("code", "=", input.code)
+      .execute()
+      .catch((e) => mapDbError(e, `currency ${input.code}`));
     await recordAudit(trx, ctx, {
       action: "delete",
       entity: "currency",
@@ -188,4 +218,4 @@ export async function deleteCurrency({ ctx, input }: VerbArgs<{ code: string }>)
       after: null,
     });
   });
-}
+});

@@ -1,17 +1,21 @@
+import { z } from "zod";
 import { ServiceError } from "../../errors.ts";
 import { recordAudit } from "../audit.ts";
-import type { Tx, VerbArgs } from "../context.ts";
+import type { Tx } from "../context.ts";
 import { mapDbError } from "../db-errors.ts";
-import { offsetOf, type Page, pageOf } from "../pagination.ts";
+import { type Page, fetchPage } from "../pagination.ts";
 import { enqueueCustomerSync } from "../sync/enqueue-customer-sync.ts";
 import { assertClientGroupExists, assertCurrencyExists, assertTaxRuleExists } from "../references.ts";
 import {
   type Customer,
-  type CustomerCreate,
-  type CustomerListQuery,
-  type CustomerUpdate,
+  CustomerCreate,
+  CustomerListQuery,
+  CustomerUpdate,
   presentCustomer,
 } from "./customer-schemas.ts";
+import { withTransaction } from "../transaction.ts";
+import { defineVerb } from "../verb.ts";
+import { id, IdParams } from "../schemas.ts";
 
 async function assertEmailFree(trx: Tx, email: string, exceptId?: bigint): Promise<void> {
   let q = trx
@@ -34,8 +38,9 @@ function columns<T extends CustomerUpdate>(input: T) {
   return { ...rest, ...(currency !== undefined ? { currency_code: currency } : {}) };
 }
 
-export async function createCustomer({ ctx, input }: VerbArgs<CustomerCreate>): Promise<Customer> {
-  return ctx.db.transaction().execute(async (trx) => {
+export const createCustomer = defineVerb(CustomerCreate, async ({ ctx, input }): Promise<Customer> => {
+  return withTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     await checkReferences(trx, input);
     await assertEmailFree(trx, input.email);
     const now = ctx.now();
@@ -56,66 +61,69 @@ export async function createCustomer({ ctx, input }: VerbArgs<CustomerCreate>): 
     });
     return after;
   });
-}
+});
 
-export async function getCustomer({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<Customer> {
+export const getCustomer = defineVerb(IdParams, async ({ ctx, input }): Promise<Customer> => {
   const row = await ctx.db.selectFrom("customer").selectAll().where("id", "=", input.id).executeTakeFirst();
   if (!row) throw ServiceError.notFound(`customer ${input.id}`);
   return presentCustomer(row);
-}
+});
 
-export async function listCustomers({ ctx, input }: VerbArgs<CustomerListQuery>): Promise<Page<Customer>> {
-  let q = ctx.db.selectFrom("customer");
-  if (input.email) q = q.where("email", "ilike", `%${input.email.replace(/[\\%_]/g, "\\$&")}%`);
-  if (input.status) q = q.where("status", "=", input.status);
-  if (input.client_group_id) q = q.where("client_group_id", "=", input.client_group_id);
-  const [rows, count] = await Promise.all([
-    q.selectAll().orderBy("id").limit(input.per_page).offset(offsetOf(input)).execute(),
-    q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
-  ]);
-  return pageOf(rows.map(presentCustomer), count.n, input);
-}
+export const listCustomers = defineVerb(
+  CustomerListQuery,
+  async ({ ctx, input }): Promise<Page<Customer>> => {
+    let q = ctx.db.selectFrom("customer");
+    if (input.email) q = q.where("email", "ilike", `%${input.email.replace(/[\\%_]/g, "\\$&")}%`);
+    if (input.status) q = q.where("status", "=", input.status);
+    if (input.client_group_id) q = q.where("client_group_id", "=", input.client_group_id);
+    return fetchPage(q, input, (f) => f.selectAll().orderBy("id"), presentCustomer);
+  },
+);
 
-export async function updateCustomer({
-  ctx,
-  input,
-}: VerbArgs<{ id: bigint; patch: CustomerUpdate }>): Promise<Customer> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const before = await trx
-      .selectFrom("customer")
-      .selectAll()
-      .where("id", "=", input.id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!before) throw ServiceError.notFound(`customer ${input.id}`);
-    await checkReferences(trx, input.patch);
-    if (input.patch.email !== undefined) await assertEmailFree(trx, input.patch.email, input.id);
-    const row = await trx
-      .updateTable("customer")
-      .set({ ...columns(input.patch), updated_at: ctx.now() })
-      .where("id", "=", input.id)
-      .returningAll()
-      .executeTakeFirstOrThrow()
-      .catch((e) => mapDbError(e, `customer ${input.id}`));
-    // Only what SolusIO holds (e-mail, status, limit group) needs a sync; prices are asked for live.
-    const reachesSolusio = (["email", "status", "limit_group"] as const).some(
-      (k) => input.patch[k] !== undefined && input.patch[k] !== before[k],
-    );
-    if (reachesSolusio) await enqueueCustomerSync(trx, input.id);
-    const after = presentCustomer(reachesSolusio ? { ...row, sync_state: "pending", sync_error: null } : row);
-    await recordAudit(trx, ctx, {
-      action: "update",
-      entity: "customer",
-      entityId: String(input.id),
-      before: presentCustomer(before),
-      after,
+export const updateCustomer = defineVerb(
+  z.object({ id, patch: CustomerUpdate }),
+  async ({ ctx, input }): Promise<Customer> => {
+    return withTransaction(ctx, async (tx) => {
+      const trx = tx.db;
+      const before = await trx
+        .selectFrom("customer")
+        .selectAll()
+        .where("id", "=", input.id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!before) throw ServiceError.notFound(`customer ${input.id}`);
+      await checkReferences(trx, input.patch);
+      if (input.patch.email !== undefined) await assertEmailFree(trx, input.patch.email, input.id);
+      const row = await trx
+        .updateTable("customer")
+        .set({ ...columns(input.patch), updated_at: ctx.now() })
+        .where("id", "=", input.id)
+        .returningAll()
+        .executeTakeFirstOrThrow()
+        .catch((e) => mapDbError(e, `customer ${input.id}`));
+      // Only what SolusIO holds (e-mail, status, limit group) needs a sync; prices are asked for live.
+      const reachesSolusio = (["email", "status", "limit_group"] as const).some(
+        (k) => input.patch[k] !== undefined && input.patch[k] !== before[k],
+      );
+      if (reachesSolusio) await enqueueCustomerSync(trx, input.id);
+      const after = presentCustomer(
+        reachesSolusio ? { ...row, sync_state: "pending", sync_error: null } : row,
+      );
+      await recordAudit(trx, ctx, {
+        action: "update",
+        entity: "customer",
+        entityId: String(input.id),
+        before: presentCustomer(before),
+        after,
+      });
+      return after;
     });
-    return after;
-  });
-}
+  },
+);
 
-export async function deleteCustomer({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
+export const deleteCustomer = defineVerb(IdParams, async ({ ctx, input }): Promise<void> => {
+  await withTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     const before = await trx
       .selectFrom("customer")
       .selectAll()
@@ -152,4 +160,4 @@ export async function deleteCustomer({ ctx, input }: VerbArgs<{ id: bigint }>): 
       after: null,
     });
   });
-}
+});

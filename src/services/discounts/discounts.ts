@@ -1,12 +1,12 @@
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { DiscountTable } from "../../db/schema.ts";
-import type { VerbArgs } from "../context.ts";
 import { auditedTable } from "../audited-table.ts";
 import { type Page, PageQuery } from "../pagination.ts";
 import { assertClientGroupExists, assertCustomerExists } from "../references.ts";
-import { decimalString, id, idOut, nullableIdOut } from "../schemas.ts";
+import { decimalString, id, idOut, nullableIdOut, IdParams } from "../schemas.ts";
 import { canonicalDecimal } from "../currencies/currencies.ts";
+import { defineVerb } from "../verb.ts";
 
 // A discount is a multiplier 0 ≤ m ≤ 1 (0.95 = 5 % off) owned by a client group or by one customer
 // (billing-rules §3). `position` orders discounts within an owner; group discounts apply before own ones.
@@ -83,7 +83,7 @@ export function presentDiscount(row: Selectable<DiscountTable>): Discount {
 
 const discounts = auditedTable({ table: "discount", label: "discount", present: presentDiscount });
 
-export function createDiscount({ ctx, input }: VerbArgs<DiscountCreate>): Promise<Discount> {
+export const createDiscount = defineVerb(DiscountCreate, ({ ctx, input }): Promise<Discount> => {
   const values = {
     name: input.name,
     description: input.description,
@@ -96,26 +96,26 @@ export function createDiscount({ ctx, input }: VerbArgs<DiscountCreate>): Promis
     if (input.client_group_id) await assertClientGroupExists(trx, input.client_group_id);
     if (input.customer_id) await assertCustomerExists(trx, input.customer_id);
   });
-}
+});
 
-export function getDiscount({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<Discount> {
+export const getDiscount = defineVerb(IdParams, ({ ctx, input }): Promise<Discount> => {
   return discounts.get(ctx, input.id);
-}
+});
 
-export function listDiscounts({ ctx, input }: VerbArgs<DiscountListQuery>): Promise<Page<Discount>> {
+export const listDiscounts = defineVerb(DiscountListQuery, ({ ctx, input }): Promise<Page<Discount>> => {
   return discounts.list(ctx, input, {
     client_group_id: input.client_group_id,
     customer_id: input.customer_id,
   });
-}
+});
 
-export function updateDiscount({
-  ctx,
-  input,
-}: VerbArgs<{ id: bigint; patch: DiscountUpdate }>): Promise<Discount> {
-  return discounts.update(ctx, input.id, input.patch);
-}
+export const updateDiscount = defineVerb(
+  IdParams.extend({ patch: DiscountUpdate }),
+  ({ ctx, input }): Promise<Discount> => {
+    return discounts.update(ctx, input.id, input.patch);
+  },
+);
 
-export function deleteDiscount({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
+export const deleteDiscount = defineVerb(IdParams, ({ ctx, input }): Promise<void> => {
   return discounts.remove(ctx, input.id);
-}
+});

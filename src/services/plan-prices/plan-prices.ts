@@ -3,10 +3,10 @@ import { z } from "zod";
 import type { PlanPriceTable } from "../../db/schema.ts";
 import { parseTokens } from "../../domain/tokens.ts";
 import type { ServiceError } from "../../errors.ts";
-import type { VerbArgs } from "../context.ts";
 import { auditedTable } from "../audited-table.ts";
-import type { Page, PageQuery } from "../pagination.ts";
-import { idOut } from "../schemas.ts";
+import { type Page, PageQuery } from "../pagination.ts";
+import { idOut, IdParams } from "../schemas.ts";
+import { defineVerb } from "../verb.ts";
 
 // tokenbill's price list: token prices per SolusIO plan (seed step 3). `tokenbill solusio setup` pushes it
 // to the plans of the same name. Tokens are whole numbers; fractions are refused, never rounded.
@@ -73,25 +73,25 @@ export function presentPlanPrice(row: Selectable<PlanPriceTable>): PlanPrice {
 
 const prices = auditedTable({ table: "plan_price", label: "plan price", present: presentPlanPrice });
 
-export function createPlanPrice({ ctx, input }: VerbArgs<PlanPriceCreate>): Promise<PlanPrice> {
+export const createPlanPrice = defineVerb(PlanPriceCreate, ({ ctx, input }): Promise<PlanPrice> => {
   return prices.create(ctx, input);
-}
+});
 
-export function getPlanPrice({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<PlanPrice> {
+export const getPlanPrice = defineVerb(IdParams, ({ ctx, input }): Promise<PlanPrice> => {
   return prices.get(ctx, input.id);
-}
+});
 
-export function listPlanPrices({ ctx, input }: VerbArgs<PageQuery>): Promise<Page<PlanPrice>> {
+export const listPlanPrices = defineVerb(PageQuery, ({ ctx, input }): Promise<Page<PlanPrice>> => {
   return prices.list(ctx, input);
-}
+});
 
-export function updatePlanPrice({
-  ctx,
-  input,
-}: VerbArgs<{ id: bigint; patch: PlanPriceUpdate }>): Promise<PlanPrice> {
-  return prices.update(ctx, input.id, input.patch);
-}
+export const updatePlanPrice = defineVerb(
+  IdParams.extend({ patch: PlanPriceUpdate }),
+  ({ ctx, input }): Promise<PlanPrice> => {
+    return prices.update(ctx, input.id, input.patch);
+  },
+);
 
-export function deletePlanPrice({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
+export const deletePlanPrice = defineVerb(IdParams, ({ ctx, input }): Promise<void> => {
   return prices.remove(ctx, input.id);
-}
+});

@@ -5,7 +5,7 @@ import { type CurrencyDisplay, formatDecimal, formatMinor, toMinorUnits } from "
 import { parseTokenList } from "../../domain/tokens.ts";
 import { ServiceError } from "../../errors.ts";
 import type { ServiceContext, VerbArgs } from "../context.ts";
-import { canonicalDecimal } from "../currencies/currencies.ts";
+import { canonicalDecimal, currencyDisplayOf } from "../currencies/currencies.ts";
 
 // Seed steps 1–2: the conversion scheme and the plan table with suggested round monthly prices.
 
@@ -29,14 +29,7 @@ async function loadCurrencies(ctx: ServiceContext, only?: string[]): Promise<Pri
     throw ServiceError.validation("currency", "no currencies are configured; create one first");
   return rows.map((r) => ({
     unitCost: Decimal.parse(r.token_unit_cost),
-    display: {
-      code: r.code,
-      exponent: r.exponent,
-      displayPrefix: r.display_prefix,
-      displaySuffix: r.display_suffix,
-      thousandsSeparator: r.thousands_separator,
-      decimalsSeparator: r.decimals_separator,
-    },
+    display: currencyDisplayOf(r),
   }));
 }
 

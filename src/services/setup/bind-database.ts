@@ -8,6 +8,7 @@ import {
 } from "../../solusio/solusio-binding.ts";
 import { recordAudit } from "../audit.ts";
 import type { ServiceContext } from "../context.ts";
+import { withTransaction } from "../transaction.ts";
 
 // `tokenbill solusio bind`: the operator's view of, and say over, which SolusIO the database belongs to.
 
@@ -22,11 +23,12 @@ export async function bindDatabase(
 ): Promise<SolusioBinding> {
   const found = await identifySolusio(connection);
   if (!options.force) return bindOrCheck(ctx.db, found);
-  return ctx.db.transaction().execute(async (trx) => {
+  return withTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     const before = await readBinding(trx);
     const after = await rebind(trx, found);
     await recordAudit(trx, ctx, {
-      action: "update",
+      action: "rebind",
       entity: "solusio_binding",
       entityId: "database",
       before: before ?? null,

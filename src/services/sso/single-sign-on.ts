@@ -1,4 +1,5 @@
 import { ServiceError } from "../../errors.ts";
+import { customerScope } from "../actor.ts";
 import type { SolusioConnection } from "../../solusio/connect-solusio.ts";
 import type { ServiceContext } from "../context.ts";
 import { isOwnedBy } from "../sync/adoption.ts";
@@ -52,6 +53,8 @@ export async function createSsoUrl(
   solusio: SolusioConnection,
   customerId: bigint,
 ): Promise<string> {
+  // An operator may open any customer's user area; a customer only its own (the signed link's redeemer).
+  customerScope(ctx.actor, customerId);
   const userId = await solusioUserIdOf(ctx, solusio, customerId);
   let token: string;
   try {

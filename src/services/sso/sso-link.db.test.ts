@@ -5,6 +5,7 @@ import { systemContext } from "../../app.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createSsoLink, redeemSsoLink } from "./sso-link.ts";
+import { actors } from "../actor.ts";
 
 // A signed SSO link's lifetime, read against the clock of the instance that redeems it (issue 8 item 5).
 
@@ -27,7 +28,7 @@ beforeAll(async () => {
 afterAll(async () => handle?.close());
 
 const at = (iso: string) => ({
-  ...systemContext(handle, parseConfig({}), pino({ level: "silent" }), "test"),
+  ...systemContext(handle, parseConfig({}), pino({ level: "silent" }), actors.system("test")),
   now: () => new Date(iso),
 });
 const queryOf = (url: string) => Object.fromEntries(new URL(url).searchParams);

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { publicUrl } from "../../config.ts";
 import { ServiceError } from "../../errors.ts";
+import { customerScope } from "../actor.ts";
 import type { ServiceContext } from "../context.ts";
 import { appSecret } from "./app-secret.ts";
 
@@ -19,6 +20,7 @@ export async function createSsoLink(
   ctx: ServiceContext,
   customerId: bigint,
 ): Promise<{ url: string; expires_at: string }> {
+  customerScope(ctx.actor, customerId);
   const customer = await ctx.db
     .selectFrom("customer")
     .select("id")

@@ -1,13 +1,10 @@
-import { enqueueJob } from "../../jobs/enqueue-job.ts";
+import { enqueue } from "../../jobs/enqueue-job.ts";
+import type { JobKind, SyncCustomerPayload } from "../../jobs/job-payloads.ts";
 import type { Tx } from "../context.ts";
 
-export const SYNC_CUSTOMER_JOB = "solusio.sync_customer";
+export type { SyncCustomerPayload } from "../../jobs/job-payloads.ts";
 
-export interface SyncCustomerPayload {
-  customerId: string;
-  /** Set when the customer was deleted in billing: what is needed to find and delete the SolusIO user. */
-  deleted?: { email: string; solusioUserId: string | null };
-}
+export const SYNC_CUSTOMER_JOB = "solusio.sync_customer" satisfies JobKind;
 
 export function customerOrderingKey(customerId: bigint): string {
   return `customer:${customerId}`;
@@ -23,7 +20,7 @@ export async function enqueueCustomerSync(
   deleted?: SyncCustomerPayload["deleted"],
 ): Promise<void> {
   const payload: SyncCustomerPayload = { customerId: customerId.toString(), ...(deleted ? { deleted } : {}) };
-  await enqueueJob(trx, { kind: SYNC_CUSTOMER_JOB, orderingKey: customerOrderingKey(customerId), payload });
+  await enqueue(trx, SYNC_CUSTOMER_JOB, payload, { orderingKey: customerOrderingKey(customerId) });
   if (!deleted) {
     await trx
       .updateTable("customer")

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { VerbArgs } from "../context.ts";
-import { offsetOf, type Page, PageQuery, pageOf } from "../pagination.ts";
+import { type Page, PageQuery, fetchPage } from "../pagination.ts";
 import { idOut } from "../schemas.ts";
+import { defineVerb } from "../verb.ts";
 
 export const SolusioCallQuery = PageQuery.extend({
   failed: z
@@ -24,27 +24,27 @@ export const SolusioCallEntry = z.object({
 export type SolusioCallEntry = z.output<typeof SolusioCallEntry>;
 
 /** Every call made to SolusIO, newest first; bodies were masked before they were stored. */
-export async function listSolusioCalls({
-  ctx,
-  input,
-}: VerbArgs<z.output<typeof SolusioCallQuery>>): Promise<Page<SolusioCallEntry>> {
-  let q = ctx.db.selectFrom("solusio_call");
-  if (input.failed === "true") q = q.where("error", "is not", null);
-  if (input.failed === "false") q = q.where("error", "is", null);
-  const [rows, count] = await Promise.all([
-    q.selectAll().orderBy("id", "desc").limit(input.per_page).offset(offsetOf(input)).execute(),
-    q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
-  ]);
-  const data = rows.map((r) => ({
-    id: idOut(r.id),
-    at: r.at.toISOString(),
-    method: r.method,
-    path: r.path,
-    status: r.status,
-    duration_ms: r.duration_ms,
-    attempt: r.attempt,
-    request_body: r.request_body ?? null,
-    error: r.error,
-  }));
-  return pageOf(data, count.n, input);
-}
+export const listSolusioCalls = defineVerb(
+  SolusioCallQuery,
+  async ({ ctx, input }): Promise<Page<SolusioCallEntry>> => {
+    let q = ctx.db.selectFrom("solusio_call");
+    if (input.failed === "true") q = q.where("error", "is not", null);
+    if (input.failed === "false") q = q.where("error", "is", null);
+    return fetchPage(
+      q,
+      input,
+      (f) => f.selectAll().orderBy("id", "desc"),
+      (r) => ({
+        id: idOut(r.id),
+        at: r.at.toISOString(),
+        method: r.method,
+        path: r.path,
+        status: r.status,
+        duration_ms: r.duration_ms,
+        attempt: r.attempt,
+        request_body: r.request_body ?? null,
+        error: r.error,
+      }),
+    );
+  },
+);

@@ -3,6 +3,7 @@ import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import type { ServiceContext } from "../context.ts";
 import { adoptionConflict, isAdminUser } from "./adoption.ts";
 import { enqueueCustomerSync } from "./enqueue-customer-sync.ts";
+import { withTransaction } from "../transaction.ts";
 
 export type DriftKind =
   | "conflict"
@@ -108,7 +109,8 @@ export async function reconcileSolusio(
   if (options.fix) {
     const repairable = (d: Drift) => d.customer_id !== null && d.kind !== "conflict";
     const ids = [...new Set(drift.filter(repairable).map((d) => d.customer_id as number))];
-    await ctx.db.transaction().execute(async (trx) => {
+    await withTransaction(ctx, async (tx) => {
+      const trx = tx.db;
       for (const id of ids) await enqueueCustomerSync(trx, BigInt(id));
     });
     fixed.push(...ids);

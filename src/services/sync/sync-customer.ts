@@ -22,9 +22,9 @@ export interface SyncDeps {
  * status and billing_user_id. Each step checks before it writes, so a repeated delivery changes nothing.
  * A user found that billing may not adopt (adoption.ts) makes the customer `conflict` and the job end.
  */
-export function syncCustomerHandler(deps: SyncDeps): JobHandler {
-  return async (job: ClaimedJob) => {
-    const payload = job.payload as SyncCustomerPayload;
+export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayload> {
+  return async (job: ClaimedJob<SyncCustomerPayload>) => {
+    const payload = job.payload; // parsed by the runner with the kind's schema (src/jobs/job-payloads.ts)
     const customerId = BigInt(payload.customerId);
     try {
       if (payload.deleted) return await deleteUser(deps, customerId, payload.deleted);

@@ -3,11 +3,13 @@ import { z } from "zod";
 import type { TaxRateTable, TaxRuleTable } from "../../db/schema.ts";
 import { ServiceError } from "../../errors.ts";
 import { recordAudit } from "../audit.ts";
-import type { Tx, VerbArgs } from "../context.ts";
+import type { Tx } from "../context.ts";
 import { canonicalDecimal } from "../currencies/currencies.ts";
 import { mapDbError } from "../db-errors.ts";
-import { offsetOf, type Page, type PageQuery, pageOf } from "../pagination.ts";
-import { countryCode, decimalString, idOut } from "../schemas.ts";
+import { type Page, PageQuery, fetchPage } from "../pagination.ts";
+import { countryCode, decimalString, idOut, IdParams } from "../schemas.ts";
+import { withTransaction } from "../transaction.ts";
+import { defineVerb } from "../verb.ts";
 
 // A tax rule is an ordered list of rates (percent) applied compound or simple (billing-rules §3).
 // A customer gets: its explicit tax_rule_id, else the rule for (country, region), else (country), else the default.
@@ -127,8 +129,9 @@ async function writeRates(trx: Tx, ruleId: bigint, rates: { label: string; rate:
     .execute();
 }
 
-export async function createTaxRule({ ctx, input }: VerbArgs<TaxRuleCreate>): Promise<TaxRule> {
-  return ctx.db.transaction().execute(async (trx) => {
+export const createTaxRule = defineVerb(TaxRuleCreate, async ({ ctx, input }): Promise<TaxRule> => {
+  return withTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     await assertPlaceFree(trx, input);
     const { rates, ...rule } = input;
     const now = ctx.now();
@@ -149,68 +152,60 @@ export async function createTaxRule({ ctx, input }: VerbArgs<TaxRuleCreate>): Pr
     });
     return after;
   });
-}
+});
 
-export async function getTaxRule({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<TaxRule> {
+export const getTaxRule = defineVerb(IdParams, async ({ ctx, input }): Promise<TaxRule> => {
   return loadRule(ctx.db, input.id, false);
-}
+});
 
-export async function listTaxRules({ ctx, input }: VerbArgs<PageQuery>): Promise<Page<TaxRule>> {
-  const [rows, count] = await Promise.all([
-    ctx.db
-      .selectFrom("tax_rule")
-      .selectAll()
-      .orderBy("id")
-      .limit(input.per_page)
-      .offset(offsetOf(input))
-      .execute(),
-    ctx.db
-      .selectFrom("tax_rule")
-      .select((eb) => eb.fn.countAll<bigint>().as("n"))
-      .executeTakeFirstOrThrow(),
-  ]);
+export const listTaxRules = defineVerb(PageQuery, async ({ ctx, input }): Promise<Page<TaxRule>> => {
+  const page = await fetchPage(
+    ctx.db.selectFrom("tax_rule"),
+    input,
+    (f) => f.selectAll().orderBy("id"),
+    (r) => r,
+  );
   const rates = await ratesOf(
     ctx.db,
-    rows.map((r) => r.id),
+    page.data.map((r) => r.id),
   );
-  return pageOf(
-    rows.map((r) => presentTaxRule(r, rates)),
-    count.n,
-    input,
-  );
-}
+  return { ...page, data: page.data.map((r) => presentTaxRule(r, rates)) };
+});
 
-export async function updateTaxRule({
-  ctx,
-  input,
-}: VerbArgs<{ id: bigint; patch: TaxRuleUpdate }>): Promise<TaxRule> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const before = await loadRule(trx, input.id, true);
-    const { rates, ...patch } = input.patch;
-    const merged = { ...before, ...patch };
-    if (merged.region && !merged.country) throw ServiceError.validation("region", "a region needs a country");
-    await assertPlaceFree(trx, merged, input.id);
-    await trx
-      .updateTable("tax_rule")
-      .set({ ...patch, updated_at: ctx.now() })
-      .where("id", "=", input.id)
-      .execute()
-      .catch((e) => mapDbError(e, `tax rule ${input.id}`));
-    if (rates !== undefined) await writeRates(trx, input.id, rates);
-    const after = await loadRule(trx, input.id, false);
-    await recordAudit(trx, ctx, {
-      action: "update",
-      entity: "tax_rule",
-      entityId: String(input.id),
-      before,
-      after,
+export const updateTaxRule = defineVerb(
+  IdParams.extend({ patch: TaxRuleUpdate }),
+  async ({ ctx, input }): Promise<TaxRule> => {
+    return withTransaction(ctx, async (tx) => {
+      const trx = tx.db;
+      const before = await loadRule(trx, input.id, true);
+      const { rates, ...patch } = input.patch;
+      const merged = { ...before, ...patch };
+      if (merged.region && !merged.country)
+        throw ServiceError.validation("region", "a region needs a country");
+      await assertPlaceFree(trx, merged, input.id);
+      await trx
+        .updateTable("tax_rule")
+        .set({ ...patch, updated_at: ctx.now() })
+        .where("id", "=", input.id)
+        .execute()
+        .catch((e) => mapDbError(e, `tax rule ${input.id}`));
+      if (rates !== undefined) await writeRates(trx, input.id, rates);
+      const after = await loadRule(trx, input.id, false);
+      await recordAudit(trx, ctx, {
+        action: "update",
+        entity: "tax_rule",
+        entityId: String(input.id),
+        before,
+        after,
+      });
+      return after;
     });
-    return after;
-  });
-}
+  },
+);
 
-export async function deleteTaxRule({ ctx, input }: VerbArgs<{ id: bigint }>): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
+export const deleteTaxRule = defineVerb(IdParams, async ({ ctx, input }): Promise<void> => {
+  await withTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     const before = await loadRule(trx, input.id, true);
     const user = await trx
       .selectFrom("customer")
@@ -219,7 +214,11 @@ export async function deleteTaxRule({ ctx, input }: VerbArgs<{ id: bigint }>): P
       .executeTakeFirst();
     if (user)
       throw new ServiceError("CONFLICT", `tax rule ${input.id} is assigned to customers; unassign it first`);
-    await trx.deleteFrom("tax_rule").where("id", "=", input.id).execute();
+    await trx
+      .deleteFrom("tax_rule")
+      .where("id", "=", input.id)
+      .execute()
+      .catch((e) => mapDbError(e, `tax rule ${input.id}`));
     await recordAudit(trx, ctx, {
       action: "delete",
       entity: "tax_rule",
@@ -228,4 +227,4 @@ export async function deleteTaxRule({ ctx, input }: VerbArgs<{ id: bigint }>): P
       after: null,
     });
   });
-}
+});

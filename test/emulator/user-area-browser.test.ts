@@ -3,13 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../start.ts";
-import { client, setClock, startTestEmulator } from "./helpers.ts";
-import { type PricingStub, startPricingStub } from "./pricing-stub.ts";
+import type { RunningEmulator } from "../../emulator/start.ts";
+import { client, setClock, startTestEmulator } from "../../emulator/test/helpers.ts";
+import { type PricingStub, startPricingStub } from "../../emulator/test/pricing-stub.ts";
 
 // The user area in a real headless Chromium, with prices fetched from a running tokenbill (its real HTTP
 // server and GetTokenPricing endpoint on an embedded database), and once more with the billing system down.
 // Chromium is Debian's (`apt-get install -y chromium`); without it this file is skipped, saying why.
+// It lives outside emulator/ because it drives tokenbill too, and the emulator never imports src/.
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);

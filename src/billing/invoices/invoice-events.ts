@@ -1,0 +1,6 @@
+// What can happen to an invoice that the outside world hears about: the event catalog. Billing emits these
+// (emit-invoice-event.ts); delivery decides what each one sends (e-mail, webhooks: docs/webhooks.md).
+// A leaf module: the job payload schemas (src/jobs/job-payloads.ts) build on it.
+
+export const INVOICE_EVENTS = ["invoice.finalized", "invoice.paid"] as const;
+export type InvoiceEvent = (typeof INVOICE_EVENTS)[number];

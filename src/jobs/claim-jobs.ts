@@ -1,0 +1,80 @@
+import { type Kysely, sql } from "kysely";
+import type { Database } from "../db/schema.ts";
+import type { ClaimedJob } from "./job-runner.ts";
+
+export interface Claimant {
+  workerId: string;
+  /** How long the claim lasts unless renewed (lock-keeper.ts). */
+  lockSeconds: number;
+}
+
+/**
+ * Claims up to `limit` jobs of `kinds` for `by`, oldest first: pending ones that are due, and running ones
+ * whose claim ran out (their runner died). FOR UPDATE SKIP LOCKED lets runners claim side by side without
+ * taking a job twice; a job is claimable only while no earlier open job has its ordering key.
+ */
+export async function claimJobs(
+  db: Kysely<Database>,
+  by: Claimant,
+  kinds: readonly string[],
+  limit: number,
+): Promise<ClaimedJob[]> {
+  if (kinds.length === 0) return [];
+  const result = await sql<{
+    id: bigint;
+    kind: string;
+    ordering_key: string | null;
+    payload: unknown;
+    attempts: number;
+  }>`
+    UPDATE job
+       SET status = 'running', attempts = attempts + 1, locked_by = ${by.workerId},
+           locked_until = now() + make_interval(secs => ${by.lockSeconds}), updated_at = now()
+     WHERE id IN (
+       SELECT j.id FROM job j
+        WHERE j.kind IN (${sql.join(kinds)})
+          AND ((j.status = 'pending' AND j.run_after <= now())
+               OR (j.status = 'running' AND j.locked_until < now()))
+          AND (j.ordering_key IS NULL OR NOT EXISTS (
+                SELECT 1 FROM job e
+                 WHERE e.ordering_key = j.ordering_key AND e.id < j.id AND e.status IN ('pending', 'running')))
+        ORDER BY j.id
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+    RETURNING id, kind, ordering_key, payload, attempts`.execute(db);
+  return result.rows
+    .map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      orderingKey: r.ordering_key,
+      payload: r.payload,
+      attempts: r.attempts,
+    }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/**
+ * Writes the job of `slot` already claimed by `by` (running, first attempt), or nothing when a job holds
+ * that slot: the unique slot is what makes a schedule's firing claim its work once across instances.
+ */
+export async function claimSlot(
+  db: Kysely<Database>,
+  by: Claimant,
+  job: { kind: string; slot: string; payload: unknown },
+): Promise<ClaimedJob | undefined> {
+  const row = await db
+    .insertInto("job")
+    .values({
+      kind: job.kind,
+      slot: job.slot,
+      payload: JSON.stringify(job.payload),
+      status: "running",
+      attempts: 1,
+      locked_by: by.workerId,
+      locked_until: sql<Date>`now() + make_interval(secs => ${by.lockSeconds})`,
+    })
+    .onConflict((oc) => oc.column("slot").doNothing())
+    .returning(["id", "payload"])
+    .executeTakeFirst();
+  return row && { id: row.id, kind: job.kind, orderingKey: null, payload: row.payload, attempts: 1 };
+}

@@ -1,0 +1,57 @@
+import type { z } from "zod";
+import { payloadIssues } from "./job-payloads.ts";
+import { type ClaimedJob, type JobHandler, PermanentJobError } from "./job-runner.ts";
+
+/** How often a kind is tried. Unset fields take the runner's (JOB_RETRY_CAP_MS). */
+export interface RetryPolicy {
+  /** Attempts before a retryable failure becomes final; unset: retry until done (or a permanent error). */
+  maxAttempts?: number;
+  /** The wait after the first failure, doubled after each further one up to backoffCapMs. */
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+}
+
+/** One job kind as the runner sees it: the catalog's declaration (catalog.ts) with its handler bound. */
+export interface RunnableKind {
+  /** Parses the job's payload and returns the call of its handler; PermanentJobError when it does not parse. */
+  prepare(job: ClaimedJob): () => Promise<void>;
+  retry: RetryPolicy;
+  /** An attempt still running after this long fails, and is retried as `retry` says; unset: no limit. */
+  timeoutMs?: number;
+}
+
+export function runnableKind<S extends z.ZodType>(
+  spec: { payload: S; retry: RetryPolicy; timeoutMs: number },
+  handler: JobHandler<z.output<S>>,
+): RunnableKind {
+  return {
+    retry: spec.retry,
+    timeoutMs: spec.timeoutMs,
+    prepare(job) {
+      const parsed = spec.payload.safeParse(job.payload);
+      // A payload that does not parse now never will: failing at once beats retrying forever.
+      if (!parsed.success) {
+        throw new PermanentJobError(
+          `job ${job.id} (${job.kind}) has an invalid payload: ${payloadIssues(parsed.error)}`,
+        );
+      }
+      const typed: ClaimedJob<z.output<S>> = { ...job, payload: parsed.data };
+      return () => handler(typed);
+    },
+  };
+}
+
+/**
+ * Settles like `work`, or rejects once `timeoutMs` has passed. The work itself cannot be cancelled and may go
+ * on: handlers bound their own I/O (HTTP, SMTP and SolusIO timeouts) well inside their kind's limit, and
+ * kinds whose work is long (billing runs) are safe to repeat.
+ */
+export function withTimeout(work: Promise<void>, timeoutMs: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+  });
+  // A late failure of an abandoned attempt is not an unhandled rejection.
+  work.catch(() => {});
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}

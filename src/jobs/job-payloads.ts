@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { INVOICE_EVENTS } from "../billing/invoices/invoice-events.ts";
+
+// Every job kind and what its payload holds. enqueue (enqueue-job.ts) validates a payload against its
+// kind's schema before writing it, and the runner parses it again before the handler sees it. Schemas
+// have no transforms, so what is stored is what the handler gets. Jobs written by an older version must
+// still parse: widen a schema, never narrow it. The catalog (catalog.ts) gives each kind its retry policy,
+// timeout and handler; this module stays a leaf so that everything that enqueues can import it.
+
+const digits = z.string().regex(/^\d{1,19}$/);
+const invoiceId = z.string().min(1);
+
+export const SyncCustomerPayload = z.object({
+  customerId: digits,
+  /** Set when the customer was deleted in billing: what is needed to find and delete the SolusIO user. */
+  deleted: z.object({ email: z.string(), solusioUserId: digits.nullable() }).optional(),
+});
+
+/** Something happened to an invoice (billing emits it); delivery fans it out into e-mail and webhooks. */
+export const InvoiceEventPayload = z.object({
+  invoice_id: invoiceId,
+  event: z.enum(INVOICE_EVENTS),
+  /** When it happened: the webhooks' created_at. */
+  at: z.iso.datetime(),
+});
+
+// Payloads hold ids, never invoice content: handlers read the invoice when they run, so a retry sends
+// what the database holds.
+export const InvoiceEmailPayload = z.object({ invoice_id: invoiceId });
+
+export const InvoiceWebhookPayload = z.object({
+  invoice_id: invoiceId,
+  event: z.enum(INVOICE_EVENTS),
+  /** The endpoint configured when the event happened. */
+  url: z.string(),
+  /** When the event happened (the body's created_at), the same on every attempt. */
+  created_at: z.string(),
+});
+
+/** The scheduled billing run of one period (billing-rules §5). */
+export const ScheduledBillingPayload = z.object({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/) });
+
+/** Scheduled SolusIO work; the slot (poll:…, reconcile:…) says which round it is. */
+export const NoPayload = z.object({});
+
+export const JOB_PAYLOADS = {
+  "solusio.sync_customer": SyncCustomerPayload,
+  "invoice.event": InvoiceEventPayload,
+  "invoice.email": InvoiceEmailPayload,
+  "invoice.webhook": InvoiceWebhookPayload,
+  "billing.scheduled_run": ScheduledBillingPayload,
+  "solusio.poll_servers": NoPayload,
+  "solusio.reconcile": NoPayload,
+} as const;
+
+export type JobKind = keyof typeof JOB_PAYLOADS;
+export type JobPayload<K extends JobKind> = z.output<(typeof JOB_PAYLOADS)[K]>;
+
+export type SyncCustomerPayload = JobPayload<"solusio.sync_customer">;
+export type InvoiceEventPayload = JobPayload<"invoice.event">;
+export type InvoiceEmailPayload = JobPayload<"invoice.email">;
+export type InvoiceWebhookPayload = JobPayload<"invoice.webhook">;
+
+/** "deleted.email: Invalid input: expected string, received number; …": paths and reasons, never values. */
+export function payloadIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`).join("; ");
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../config.ts";
+import { SCHEDULES } from "./schedules.ts";
+
+// Slot ids are computed from the clock alone, so every instance names a firing the same way.
+
+const config = parseConfig({ SERVER_POLL_INTERVAL_MS: 300_000, RECONCILE_INTERVAL_MS: 3_600_000 });
+const at = (iso: string) => new Date(iso);
+
+describe("schedule slots", () => {
+  it("name the billing slot after the due period, and none in the grace window", () => {
+    expect(SCHEDULES.billing.slot(at("2026-11-01T00:59:59Z"), config)).toBeNull();
+    expect(SCHEDULES.billing.slot(at("2026-11-29T12:07:31Z"), config)).toEqual({
+      kind: "billing.scheduled_run",
+      slot: "billing:2026-10",
+      payload: { period: "2026-10" },
+    });
+  });
+
+  it("name interval slots after the interval's start, in UTC", () => {
+    const now = at("2026-11-29T12:07:31.250Z");
+    expect(SCHEDULES["server poll"].slot(now, config)).toEqual({
+      kind: "solusio.poll_servers",
+      slot: "poll:2026-11-29T12:05",
+      payload: {},
+    });
+    expect(SCHEDULES.reconciliation.slot(now, config)?.slot).toBe("reconcile:2026-11-29T12:00");
+    const fast = parseConfig({ RECONCILE_INTERVAL_MS: 50 });
+    expect(SCHEDULES.reconciliation.slot(now, fast)?.slot).toBe("reconcile:2026-11-29T12:07:31.250");
+  });
+
+  it("fire next at the next slot, and bill at the period's due time or within the hour", () => {
+    expect(SCHEDULES["server poll"].next(at("2026-11-29T12:07:31Z"), config)).toEqual(
+      at("2026-11-29T12:10:00Z"),
+    );
+    expect(SCHEDULES.billing.next(at("2026-11-01T00:30:00Z"), config)).toEqual(at("2026-11-01T01:00:00Z"));
+    expect(SCHEDULES.billing.next(at("2026-11-29T12:07:31Z"), config)).toEqual(at("2026-11-29T13:07:31Z"));
+  });
+
+  it("wait a full interval before the first reconciliation, and poll at once", () => {
+    const start = at("2026-11-29T12:07:31Z");
+    expect(SCHEDULES.reconciliation.first(start, config)).toEqual(at("2026-11-29T13:07:31Z"));
+    expect(SCHEDULES["server poll"].first(start, config)).toEqual(start);
+  });
+});

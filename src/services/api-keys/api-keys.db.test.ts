@@ -1,0 +1,169 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditRows, NOW, NOW_ISO, tableRows } from "../../../test/helpers/service-test.ts";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { withRollback } from "../../../test/helpers/with-rollback.ts";
+import { parseConfig } from "../../config.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { actors } from "../actor.ts";
+import { authenticateAdminKey, createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
+
+// The admin API key verbs called directly, each test in a rolled-back transaction: the key shown once and
+// stored as a hash, audit rows, revocation, authentication and its refusals.
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = await createTestDatabase();
+});
+afterAll(async () => handle?.close());
+
+const at = (iso: string) => () => new Date(iso);
+
+describe("createApiKey", () => {
+  it("returns the key once, stores only its SHA-256, and audits api_key.create without the secret", async () => {
+    await withRollback(
+      handle.db,
+      async (ctx) => {
+        const created = await createApiKey({ ctx, input: { name: "  deploy pipeline " } });
+        const hex = /^key_([0-9a-f]{12})$/.exec(created.id)?.[1];
+        expect(created.key).toMatch(new RegExp(`^tbk_${hex}_[A-Za-z0-9_-]{43}$`));
+        const { key, ...shown } = created;
+        expect(shown).toEqual({
+          id: `key_${hex}`,
+          name: "deploy pipeline",
+          prefix: `tbk_${hex}`,
+          created_at: NOW_ISO,
+          last_used_at: null,
+          revoked_at: null,
+        });
+        const row = await ctx.db.selectFrom("api_key").selectAll().executeTakeFirstOrThrow();
+        expect(row.key_hash).toBe(createHash("sha256").update(key).digest("hex"));
+        const audits = await auditRows(ctx.db);
+        expect(audits).toEqual([
+          {
+            at: NOW,
+            actor: "cli",
+            request_id: null,
+            action: "api_key.create",
+            entity: "api_key",
+            entity_id: created.id,
+            before: null,
+            after: shown,
+          },
+        ]);
+        expect(JSON.stringify(audits)).not.toContain(key.slice(-43));
+      },
+      { actor: actors.cli() },
+    );
+  });
+
+  it("refuses an empty, over-long or control-character name (VALIDATION), writing nothing", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      for (const [name, message] of [
+        ["   ", "must be 1 to 100 characters"],
+        ["x".repeat(101), "must be 1 to 100 characters"],
+        ["deploy\npipeline", "must not contain control characters"],
+        ["deploy\u202epipeline", "must not contain control characters"],
+      ] as const) {
+        await expect(createApiKey({ ctx, input: { name } })).rejects.toMatchObject({
+          code: "VALIDATION",
+          issues: [{ field: "name", message }],
+        });
+      }
+      expect([await tableRows(ctx.db, "api_key"), await auditRows(ctx.db)]).toEqual([[], []]);
+    });
+  });
+});
+
+describe("revokeApiKey", () => {
+  it("revokes once with an audit row; a repeat changes nothing; an unknown id is NOT_FOUND", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const { key: _secret, ...created } = await createApiKey({ ctx, input: { name: "ci" } });
+      const later = { ...ctx, now: at("2026-12-01T00:00:00Z") };
+      const revoked = await revokeApiKey({ ctx: later, input: { id: created.id } });
+      const after = { ...created, revoked_at: "2026-12-01T00:00:00.000Z" };
+      expect(revoked).toEqual({ key: after, changed: true });
+      expect(await revokeApiKey({ ctx, input: { id: created.id } })).toEqual({ key: after, changed: false });
+      await expect(revokeApiKey({ ctx, input: { id: "key_000000000000" } })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+        message: "api key key_000000000000 not found",
+      });
+      const audits = await auditRows(ctx.db);
+      expect(audits.map((a) => [a.action, a.entity_id])).toEqual([
+        ["api_key.create", created.id],
+        ["api_key.revoke", created.id],
+      ]);
+      expect([audits[1]!.before, audits[1]!.after]).toEqual([created, after]);
+    });
+  });
+});
+
+describe("authenticateAdminKey", () => {
+  it("stands for the key's actor until revoked, recording use at most once a minute", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const { id, key } = await createApiKey({ ctx, input: { name: "ci" } });
+      const lastUsed = async () =>
+        (await ctx.db.selectFrom("api_key").select("last_used_at").executeTakeFirstOrThrow()).last_used_at;
+      expect(await authenticateAdminKey(ctx, key)).toEqual({ kind: "admin_key", keyId: id });
+      expect(await lastUsed()).toEqual(NOW);
+      await authenticateAdminKey({ ...ctx, now: at("2026-11-29T12:01:00Z") }, key);
+      expect(await lastUsed()).toEqual(NOW);
+      await authenticateAdminKey({ ...ctx, now: at("2026-11-29T12:01:00.001Z") }, key);
+      expect(await lastUsed()).toEqual(new Date("2026-11-29T12:01:00.001Z"));
+
+      await revokeApiKey({ ctx, input: { id } });
+      for (const presented of [key, `${key}x`, "tbk_forged", key.slice(4)]) {
+        await expect(authenticateAdminKey(ctx, presented)).rejects.toMatchObject({
+          code: "UNAUTHORIZED",
+          message: "invalid API key",
+        });
+      }
+    });
+  });
+
+  it("accepts the configured bootstrap key as the env-key actor", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const config = parseConfig({
+        LOG_LEVEL: "silent",
+        TOKENBILL_ADMIN_API_KEY: "bootstrap-key-0123456789",
+      });
+      expect(await authenticateAdminKey({ ...ctx, config }, "bootstrap-key-0123456789")).toEqual({
+        kind: "env_key",
+      });
+      await expect(authenticateAdminKey({ ...ctx, config }, "bootstrap-key-012345678")).rejects.toMatchObject(
+        {
+          code: "UNAUTHORIZED",
+        },
+      );
+    });
+  });
+});
+
+describe("listApiKeys", () => {
+  it("lists oldest first, revoked keys included, a page at a time", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const { key: _a, ...first } = await createApiKey({ ctx, input: { name: "first" } });
+      const { key: _b, ...second } = await createApiKey({
+        ctx: { ...ctx, now: at("2026-11-29T12:00:01Z") },
+        input: { name: "second" },
+      });
+      const { key: revoked } = await revokeApiKey({ ctx, input: { id: first.id } });
+      expect(await listApiKeys({ ctx, input: { page: 1, per_page: 50 } })).toEqual({
+        data: [revoked, second],
+        meta: { page: 1, per_page: 50, total: 2, last_page: 1 },
+      });
+      expect((await listApiKeys({ ctx, input: { page: 2, per_page: 1 } })).data).toEqual([second]);
+    });
+  });
+});
+
+it("leaves the database as it was: the key and its audit row are rolled back", async () => {
+  const tables = ["api_key", "audit_log"] as const;
+  const before = await Promise.all(tables.map((t) => tableRows(handle.db, t)));
+  await withRollback(handle.db, async (ctx) => {
+    await createApiKey({ ctx, input: { name: "temporary" } });
+    const inside = await Promise.all(tables.map((t) => tableRows(ctx.db, t)));
+    expect(inside.map((rows, i) => rows.length - before[i]!.length)).toEqual([1, 1]);
+  });
+  expect(await Promise.all(tables.map((t) => tableRows(handle.db, t)))).toEqual(before);
+});

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditRows, customerInput, NOW, NOW_ISO, tableRows } from "../../../test/helpers/service-test.ts";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { withRollback } from "../../../test/helpers/with-rollback.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { actors } from "../actor.ts";
+import { createCustomer } from "../customers/customers.ts";
+import {
+  type CurrencyCreate,
+  createCurrency,
+  deleteCurrency,
+  getCurrency,
+  listCurrencies,
+  updateCurrency,
+} from "./currencies.ts";
+
+// The currency verbs called directly, each test in a rolled-back transaction: values, audit rows, refusals.
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = await createTestDatabase();
+});
+afterAll(async () => handle?.close());
+
+const yen: CurrencyCreate = {
+  code: "JPY",
+  exponent: 0,
+  token_unit_cost: "0.123456789012",
+  display_prefix: "¥",
+  display_suffix: "",
+  thousands_separator: ",",
+  decimals_separator: ".",
+};
+
+describe("createCurrency", () => {
+  it("stores the currency with its exact unit cost and audits currency.create", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const created = await createCurrency({ ctx, input: yen });
+      expect(created).toEqual({ ...yen, created_at: NOW_ISO, updated_at: NOW_ISO });
+      expect(await getCurrency({ ctx, input: { code: "JPY" } })).toEqual(created);
+      expect(await auditRows(ctx.db)).toEqual([
+        {
+          at: NOW,
+          actor: "system:test",
+          request_id: null,
+          action: "currency.create",
+          entity: "currency",
+          entity_id: "JPY",
+          before: null,
+          after: created,
+        },
+      ]);
+    });
+  });
+
+  it("refuses a code that exists (CONFLICT) and writes no audit row", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      await expect(createCurrency({ ctx, input: { ...yen, code: "USD" } })).rejects.toMatchObject({
+        code: "CONFLICT",
+        message: "currency USD already exists",
+      });
+      expect(await auditRows(ctx.db)).toEqual([]);
+      expect((await getCurrency({ ctx, input: { code: "USD" } })).token_unit_cost).toBe("0.001");
+    });
+  });
+});
+
+describe("updateCurrency", () => {
+  it("changes only what the patch names, and audits before and after with the caller's request id", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const created = await createCurrency({ ctx, input: yen });
+      const later = {
+        ...ctx,
+        now: () => new Date("2026-12-01T00:00:00Z"),
+        actor: actors.adminKey("key_0123456789ab"),
+        requestId: "req-7",
+      };
+      const updated = await updateCurrency({
+        ctx: later,
+        input: { code: "JPY", patch: { token_unit_cost: "0.15", display_suffix: " JPY" } },
+      });
+      expect(updated).toEqual({
+        ...created,
+        token_unit_cost: "0.15",
+        display_suffix: " JPY",
+        updated_at: "2026-12-01T00:00:00.000Z",
+      });
+      const audit = (await auditRows(ctx.db))[1];
+      expect(audit).toEqual({
+        at: new Date("2026-12-01T00:00:00Z"),
+        actor: "apikey:key_0123456789ab",
+        request_id: "req-7",
+        action: "currency.update",
+        entity: "currency",
+        entity_id: "JPY",
+        before: created,
+        after: updated,
+      });
+    });
+  });
+
+  it("refuses an unknown code (NOT_FOUND)", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      await expect(
+        updateCurrency({ ctx, input: { code: "XXX", patch: { exponent: 3 } } }),
+      ).rejects.toMatchObject({ code: "NOT_FOUND", message: "currency XXX not found" });
+      expect(await auditRows(ctx.db)).toEqual([]);
+    });
+  });
+
+  it("validates its own input: a bad patch is VALIDATION naming the field, and changes nothing", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      await expect(
+        updateCurrency({ ctx, input: { code: "EUR", patch: { decimals_separator: "" } } }),
+      ).rejects.toMatchObject({
+        code: "VALIDATION",
+        issues: [
+          { field: "patch.decimals_separator", message: "Too small: expected string to have >=1 characters" },
+        ],
+      });
+      expect((await getCurrency({ ctx, input: { code: "EUR" } })).decimals_separator).toBe(".");
+      expect(await auditRows(ctx.db)).toEqual([]);
+    });
+  });
+});
+
+describe("deleteCurrency", () => {
+  it("deletes an unused currency and audits currency.delete", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const created = await createCurrency({ ctx, input: yen });
+      await deleteCurrency({ ctx, input: { code: "JPY" } });
+      await expect(getCurrency({ ctx, input: { code: "JPY" } })).rejects.toMatchObject({ code: "NOT_FOUND" });
+      const audit = (await auditRows(ctx.db))[1];
+      expect([audit?.action, audit?.entity_id, audit?.before, audit?.after]).toEqual([
+        "currency.delete",
+        "JPY",
+        created,
+        null,
+      ]);
+    });
+  });
+
+  it("refuses a currency a customer uses (CONFLICT) and an unknown one (NOT_FOUND)", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      await createCustomer({ ctx, input: customerInput({ currency: "EUR" }) });
+      await expect(deleteCurrency({ ctx, input: { code: "EUR" } })).rejects.toMatchObject({
+        code: "CONFLICT",
+        message: "currency EUR is used by customers and cannot be deleted",
+      });
+      await expect(deleteCurrency({ ctx, input: { code: "XXX" } })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+        message: "currency XXX not found",
+      });
+      expect((await getCurrency({ ctx, input: { code: "EUR" } })).code).toBe("EUR");
+      expect((await auditRows(ctx.db)).map((a) => a.action)).toEqual(["customer.create"]);
+    });
+  });
+});
+
+describe("listCurrencies", () => {
+  it("lists by code, a page at a time", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      await createCurrency({ ctx, input: yen });
+      const all = await listCurrencies({ ctx, input: { page: 1, per_page: 50 } });
+      expect(all.data.map((c) => [c.code, c.token_unit_cost])).toEqual([
+        ["EUR", "0.00091"],
+        ["JPY", "0.123456789012"],
+        ["USD", "0.001"],
+      ]);
+      const last = await listCurrencies({ ctx, input: { page: 2, per_page: 2 } });
+      expect([last.data.map((c) => c.code), last.meta]).toEqual([
+        ["USD"],
+        { page: 2, per_page: 2, total: 3, last_page: 2 },
+      ]);
+    });
+  });
+});
+
+it("leaves the database as it was: the currency and its audit row are rolled back", async () => {
+  const before = [await tableRows(handle.db, "currency"), await tableRows(handle.db, "audit_log")];
+  await withRollback(handle.db, async (ctx) => {
+    await createCurrency({ ctx, input: yen });
+    expect((await tableRows(ctx.db, "currency")).length).toBe(before[0]!.length + 1);
+    expect((await tableRows(ctx.db, "audit_log")).length).toBe(before[1]!.length + 1);
+  });
+  expect([await tableRows(handle.db, "currency"), await tableRows(handle.db, "audit_log")]).toEqual(before);
+});

@@ -1,0 +1,241 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  auditRows,
+  customerInput,
+  insertInvoice,
+  jobRows,
+  NOW,
+  NOW_ISO,
+  tableRows,
+} from "../../../test/helpers/service-test.ts";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { withRollback } from "../../../test/helpers/with-rollback.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { actors } from "../actor.ts";
+import { createClientGroup } from "../client-groups/client-groups.ts";
+import { createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from "./customers.ts";
+
+// The customer verbs called directly, each in a rolled-back transaction: values, audit rows, sync jobs, refusals.
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = await createTestDatabase();
+});
+afterAll(async () => handle?.close());
+
+const syncJob = (id: number, deleted?: unknown) => ({
+  kind: "solusio.sync_customer",
+  ordering_key: `customer:${id}`,
+  payload: { customerId: String(id), ...(deleted ? { deleted } : {}) },
+  status: "pending",
+});
+
+describe("createCustomer", () => {
+  it("stores the customer, audits customer.create and enqueues one sync job, all in one transaction", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const customer = await createCustomer({
+        ctx,
+        input: customerInput({ region: "BY", tax_exempt: true }),
+      });
+      expect(customer).toEqual({
+        id: customer.id,
+        email: "ada@example.com",
+        name: "Ada",
+        country: "DE",
+        region: "BY",
+        currency: "EUR",
+        tax_exempt: true,
+        status: "active",
+        client_group_id: null,
+        tax_rule_id: null,
+        limit_group: null,
+        sync: { state: "pending", error: null, solusio_user_id: null, synced_at: null },
+        created_at: NOW_ISO,
+        updated_at: NOW_ISO,
+      });
+      expect(await getCustomer({ ctx, input: { id: BigInt(customer.id) } })).toEqual(customer);
+      expect(await auditRows(ctx.db)).toEqual([
+        {
+          at: NOW,
+          actor: "system:test",
+          request_id: null,
+          action: "customer.create",
+          entity: "customer",
+          entity_id: String(customer.id),
+          before: null,
+          after: customer,
+        },
+      ]);
+      expect(await jobRows(ctx.db)).toEqual([syncJob(customer.id)]);
+    });
+  });
+
+  it("refuses an e-mail taken in any case (CONFLICT) and unknown references (VALIDATION), writing nothing", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      await createCustomer({ ctx, input: customerInput() });
+      const [audits, jobs] = [await auditRows(ctx.db), await jobRows(ctx.db)];
+      await expect(
+        createCustomer({ ctx, input: customerInput({ email: "ADA@example.com" }) }),
+      ).rejects.toMatchObject({
+        code: "CONFLICT",
+        message: "a customer with e-mail ADA@example.com already exists",
+      });
+      for (const [input, field, message] of [
+        [{ currency: "XYZ" }, "currency", "unknown currency XYZ; create it first"],
+        [{ client_group_id: 999_999n }, "client_group_id", "no client group with id 999999"],
+        [{ tax_rule_id: 999_999n }, "tax_rule_id", "no tax rule with id 999999"],
+      ] as const) {
+        await expect(
+          createCustomer({ ctx, input: customerInput({ email: "bob@example.com", ...input }) }),
+        ).rejects.toMatchObject({ code: "VALIDATION", issues: [{ field, message }] });
+      }
+      expect([await auditRows(ctx.db), await jobRows(ctx.db)]).toEqual([audits, jobs]);
+      expect((await listCustomers({ ctx, input: { page: 1, per_page: 50 } })).meta.total).toBe(1);
+    });
+  });
+});
+
+describe("updateCustomer", () => {
+  it("enqueues a sync only when something SolusIO holds changes, and audits before and after", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const { id } = await createCustomer({ ctx, input: customerInput() });
+      await ctx.db.updateTable("customer").set({ sync_state: "in_sync" }).execute();
+      await ctx.db.deleteFrom("job").execute();
+      const later = { ...ctx, now: () => new Date("2026-11-30T08:00:00Z"), actor: actors.cli() };
+
+      const renamed = await updateCustomer({
+        ctx: later,
+        // A status equal to the stored one changes nothing SolusIO holds.
+        input: { id: BigInt(id), patch: { name: "Ada L.", status: "active" } },
+      });
+      expect([renamed.name, renamed.sync.state, renamed.updated_at]).toEqual([
+        "Ada L.",
+        "in_sync",
+        "2026-11-30T08:00:00.000Z",
+      ]);
+      expect(await jobRows(ctx.db)).toEqual([]);
+
+      const moved = await updateCustomer({
+        ctx: later,
+        input: { id: BigInt(id), patch: { email: "ada@lovelace.example", limit_group: "gold" } },
+      });
+      expect([moved.email, moved.limit_group, moved.sync]).toEqual([
+        "ada@lovelace.example",
+        "gold",
+        { state: "pending", error: null, solusio_user_id: null, synced_at: null },
+      ]);
+      expect(await jobRows(ctx.db)).toEqual([syncJob(id)]);
+      expect(await getCustomer({ ctx, input: { id: BigInt(id) } })).toEqual(moved);
+
+      const audits = await auditRows(ctx.db);
+      expect(audits.map((a) => [a.action, a.actor])).toEqual([
+        ["customer.create", "system:test"],
+        ["customer.update", "cli"],
+        ["customer.update", "cli"],
+      ]);
+      expect([audits[2]!.before, audits[2]!.after]).toEqual([renamed, moved]);
+    });
+  });
+
+  it("refuses an unknown id (NOT_FOUND) and another customer's e-mail (CONFLICT)", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      await createCustomer({ ctx, input: customerInput() });
+      const bob = await createCustomer({ ctx, input: customerInput({ email: "bob@example.com" }) });
+      await expect(
+        updateCustomer({ ctx, input: { id: 999_999n, patch: { name: "x" } } }),
+      ).rejects.toMatchObject({ code: "NOT_FOUND", message: "customer 999999 not found" });
+      await expect(
+        updateCustomer({ ctx, input: { id: BigInt(bob.id), patch: { email: "Ada@Example.com" } } }),
+      ).rejects.toMatchObject({
+        code: "CONFLICT",
+        message: "a customer with e-mail Ada@Example.com already exists",
+      });
+      // Its own address, in another case, is no conflict.
+      const same = await updateCustomer({
+        ctx,
+        input: { id: BigInt(bob.id), patch: { email: "BOB@example.com" } },
+      });
+      expect(same.email).toBe("BOB@example.com");
+      expect((await auditRows(ctx.db)).map((a) => a.action)).toEqual([
+        "customer.create",
+        "customer.create",
+        "customer.update",
+      ]);
+    });
+  });
+});
+
+describe("deleteCustomer", () => {
+  it("deletes, audits customer.delete and enqueues a sync job that carries what SolusIO needs", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const customer = await createCustomer({ ctx, input: customerInput() });
+      await deleteCustomer({ ctx, input: { id: BigInt(customer.id) } });
+      await expect(getCustomer({ ctx, input: { id: BigInt(customer.id) } })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+      });
+      const deleted = { email: "ada@example.com", solusioUserId: null };
+      expect(await jobRows(ctx.db)).toEqual([syncJob(customer.id), syncJob(customer.id, deleted)]);
+      const audit = (await auditRows(ctx.db))[1];
+      expect([audit?.action, audit?.entity_id, audit?.before, audit?.after]).toEqual([
+        "customer.delete",
+        String(customer.id),
+        customer,
+        null,
+      ]);
+    });
+  });
+
+  it("refuses a customer with invoices (CONFLICT) and an unknown id (NOT_FOUND)", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const customer = await createCustomer({ ctx, input: customerInput() });
+      await insertInvoice(ctx.db, BigInt(customer.id));
+      await expect(deleteCustomer({ ctx, input: { id: BigInt(customer.id) } })).rejects.toMatchObject({
+        code: "CONFLICT",
+        message: `customer ${customer.id} has invoices, which must be kept; suspend or lock the customer instead`,
+      });
+      await expect(deleteCustomer({ ctx, input: { id: 999_999n } })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+        message: "customer 999999 not found",
+      });
+      expect(await getCustomer({ ctx, input: { id: BigInt(customer.id) } })).toEqual(customer);
+      expect((await auditRows(ctx.db)).map((a) => a.action)).toEqual(["customer.create"]);
+    });
+  });
+});
+
+describe("listCustomers", () => {
+  it("filters by a literal e-mail substring, status and group, and pages", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const group = await createClientGroup({ ctx, input: { name: "Resellers", description: "" } });
+      const a = await createCustomer({ ctx, input: customerInput({ email: "a_b@example.com" }) });
+      const b = await createCustomer({
+        ctx,
+        input: customerInput({
+          email: "axb@example.com",
+          status: "locked",
+          client_group_id: BigInt(group.id),
+        }),
+      });
+      const list = (q: object) => listCustomers({ ctx, input: { page: 1, per_page: 50, ...q } });
+      expect((await list({ email: "A_B" })).data.map((c) => c.id)).toEqual([a.id]);
+      expect((await list({ status: "locked" })).data.map((c) => c.id)).toEqual([b.id]);
+      expect((await list({ client_group_id: BigInt(group.id) })).data.map((c) => c.id)).toEqual([b.id]);
+      const second = await list({ page: 2, per_page: 1 });
+      expect([second.data.map((c) => c.id), second.meta]).toEqual([
+        [b.id],
+        { page: 2, per_page: 1, total: 2, last_page: 2 },
+      ]);
+    });
+  });
+});
+
+it("leaves the database as it was: the customer, audit and job rows are rolled back", async () => {
+  const tables = ["customer", "audit_log", "job", "pricing_change"] as const;
+  const before = await Promise.all(tables.map((t) => tableRows(handle.db, t)));
+  await withRollback(handle.db, async (ctx) => {
+    await createCustomer({ ctx, input: customerInput() });
+    const inside = await Promise.all(tables.map((t) => tableRows(ctx.db, t)));
+    expect(inside.map((rows, i) => rows.length - before[i]!.length)).toEqual([1, 1, 1, 1]);
+  });
+  expect(await Promise.all(tables.map((t) => tableRows(handle.db, t)))).toEqual(before);
+});

@@ -1,0 +1,53 @@
+import type { UsagePeriod, UsageRecord } from "../billing/usage/usage-record.ts";
+import { ServiceError } from "../errors.ts";
+import { describeItemIssue, followPages, type JsonReader } from "./follow-pages.ts";
+import { mapUsageItem, SolusioUsageItem, SolusioUsagePage, usageQuery } from "./usage-schemas.ts";
+
+function invalid(path: string, page: number, detail: string): ServiceError {
+  return new ServiceError(
+    "UPSTREAM_UNAVAILABLE",
+    `SolusIO usage (${path}, page ${page}) is not in the expected shape: ${detail}`,
+  );
+}
+
+/**
+ * Usage source (a): SolusIO's usage endpoint at `path`, every page until meta.last_page (solusio-api.md §1,
+ * §9), page by page as billing reads it. An answer that does not validate stops the run: billing from
+ * half-understood usage is worse than not billing.
+ */
+export async function* listSolusioUsage(
+  reader: JsonReader,
+  period: UsagePeriod,
+  path: string,
+): AsyncGenerator<UsageRecord> {
+  let total: number | undefined;
+  const pages = followPages(
+    reader,
+    path,
+    (page) => usageQuery(period, page),
+    SolusioUsagePage,
+    (page, error) => invalid(path, page, error.issues[0]?.message ?? "invalid"),
+  );
+  for await (const { page, answer } of pages) {
+    const { data, meta } = answer;
+    // Offset pages of a list that changes while it is read would skip or repeat servers.
+    if (total !== undefined && meta?.total !== undefined && meta.total !== total) {
+      throw new ServiceError(
+        "UPSTREAM_UNAVAILABLE",
+        `SolusIO usage changed while it was read (total ${total} then ${meta.total}); run again`,
+      );
+    }
+    total = meta?.total ?? total;
+    for (const [i, raw] of data.entries()) {
+      const item = SolusioUsageItem.safeParse(raw);
+      if (!item.success) throw invalid(path, page, describeItemIssue(i, item.error));
+      if (
+        item.data.period_start.getTime() !== period.start.getTime() ||
+        item.data.period_end.getTime() !== period.end.getTime()
+      ) {
+        throw invalid(path, page, `data[${i}] is for another period than the one asked for`);
+      }
+      yield mapUsageItem(item.data);
+    }
+  }
+}
