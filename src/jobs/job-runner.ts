@@ -3,8 +3,9 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
 import { claimJobs, claimSlot } from "./claim-jobs.ts";
-import { type RetryPolicy, type RunnableKind, withTimeout } from "./job-kind.ts";
+import type { RetryPolicy, RunnableKind } from "./job-kind.ts";
 import { LockKeeper } from "./lock-keeper.ts";
+import { withTimeout } from "./with-timeout.ts";
 
 export interface ClaimedJob<P = unknown> {
   id: bigint;

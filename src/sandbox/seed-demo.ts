@@ -77,7 +77,6 @@ export async function seedDemo(ctx: ServiceContext): Promise<{ created: boolean 
     tax_exempt: false,
     status: "active" as const,
     tax_rule_id: null,
-    limit_group: null,
   };
   await createCustomer({
     ctx,
