@@ -1,9 +1,9 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer } from "../src/app.ts";
+import { startServer } from "../src/app/server.ts";
 import { parseConfig } from "../src/config.ts";
 import type { DatabaseHandle } from "../src/db/open-database.ts";
-import { decideSandbox } from "../src/sandbox/sandbox-decision.ts";
+import { decideSandbox } from "../src/app/sandbox/sandbox-decision.ts";
 import { createTestDatabase } from "./helpers/test-database.ts";
 
 // Sandbox mode starts only on an embedded database that is new or was made in sandbox mode (issue 8

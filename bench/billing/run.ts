@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { pino } from "pino";
-import { runBilling } from "../../src/billing/run/run-billing.ts";
+import { runBilling } from "../../src/billing/runs/run-billing.ts";
 import { SolusioUsageSource } from "../../src/billing/usage/solusio-usage-source.ts";
 import { parseConfig } from "../../src/config.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
@@ -9,7 +9,7 @@ import { openDatabase } from "../../src/db/open-database.ts";
 import { seedCustomers } from "../pricing/seed-customers.ts";
 import { timeCopy } from "./copy-baseline.ts";
 import { syntheticUsage } from "./synthetic-usage.ts";
-import { actors } from "../../src/services/actor.ts";
+import { actors } from "../../src/kernel/actor.ts";
 
 // The billing cycle end to end on PostgreSQL (issue 5 item 6): N customers with 3 servers each, usage read
 // page by page in the §9 (a) shape, validated, grouped, invoiced, finalized. Then, in the same run, a bare

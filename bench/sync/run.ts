@@ -1,14 +1,14 @@
 import { pino } from "pino";
 import { Agent, request } from "undici";
 import { startEmulator } from "../../emulator/start.ts";
-import { systemContext } from "../../src/app.ts";
+import { systemContext } from "../../src/app/server.ts";
 import { parseConfig } from "../../src/config.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { createCustomer } from "../../src/services/customers/customers.ts";
 import { connectSolusio } from "../../src/solusio/connect-solusio.ts";
-import { createJobRunner } from "../../src/jobs/create-job-runner.ts";
+import { createJobRunner } from "../../src/app/runner.ts";
 import { integrate } from "../../src/solusio/integration.ts";
-import { actors } from "../../src/services/actor.ts";
+import { actors } from "../../src/kernel/actor.ts";
 
 // User sync throughput: N customers created in tokenbill and delivered to the SolusIO emulator by the job
 // runner (each delivery = search by e-mail + POST users + bookkeeping), against the emulator's raw

@@ -1,12 +1,12 @@
 import type { Command } from "commander";
-import type { BillingProgress } from "../billing/run/execute-billing-run.ts";
-import { runBilling } from "../billing/run/run-billing.ts";
-import { jsonText } from "../billing/json-text.ts";
+import type { BillingProgress } from "../billing/runs/execute-billing-run.ts";
+import { runBilling } from "../billing/runs/run-billing.ts";
+import { jsonText } from "../kernel/json.ts";
 import type { BillingSummary } from "../billing/runs/billing-run-schemas.ts";
 import { listBillingRuns } from "../billing/runs/list-billing-runs.ts";
 import { pollServers } from "../billing/usage/poll-servers.ts";
 import { formatMinor } from "../domain/money.ts";
-import type { ServiceContext } from "../services/context.ts";
+import type { ServiceContext } from "../kernel/context.ts";
 import { currencyDisplays } from "../services/currencies/currencies.ts";
 import { renderTable } from "./output.ts";
 import { withSystemContext } from "./with-context.ts";

@@ -1,14 +1,13 @@
 import { Command } from "commander";
-import { startServer } from "../app.ts";
+import { migrateDatabase, startServer } from "../app/server.ts";
 import { describeConfig, loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys/api-keys.ts";
-import { migrateToLatest } from "../db/migrate.ts";
 import { reportCliError } from "./output.ts";
 import { addBillingCommands } from "./billing-commands.ts";
 import { addPricingCommands } from "./pricing-commands.ts";
 import { addSolusioCommands } from "./solusio-commands.ts";
-import { withSystemContext } from "./with-context.ts";
+import { withConfig, withSystemContext } from "./with-context.ts";
 
 // The `tokenbill` command. Each sub-command parses its arguments, calls services, prints; nothing more.
 
@@ -83,8 +82,8 @@ program
   .command("migrate")
   .description("apply database migrations and exit")
   .action(async () =>
-    withSystemContext(async (ctx) => {
-      const applied = await migrateToLatest(ctx.db);
+    withConfig(async (config, logger) => {
+      const applied = await migrateDatabase(config, logger);
       process.stdout.write(applied.length ? `applied: ${applied.join(", ")}\n` : "database is up to date\n");
     }),
   );

@@ -1,5 +1,5 @@
 import { ConfigError } from "../config.ts";
-import { asServiceError, type ErrorCode } from "../errors.ts";
+import { asServiceError, type ErrorCode } from "../kernel/errors.ts";
 
 /** Renders rows as an aligned text table; numbers and money are right-aligned. */
 export function renderTable(headers: string[], rows: string[][], rightAligned: boolean[] = []): string {

@@ -1,19 +1,19 @@
 import type { Command } from "commander";
-import { systemContext, openMigratedDatabase } from "../app.ts";
+import { systemContext, openMigratedDatabase } from "../app/server.ts";
 import { type Config, loadConfig } from "../config.ts";
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import { createLogger } from "../logger.ts";
-import { closePreservingExitCode } from "./close-database.ts";
-import { readSandboxAddress } from "../sandbox/start-sandbox.ts";
-import type { ServiceContext } from "../services/context.ts";
+import { closePreservingExitCode } from "../app/close-database.ts";
+import { readSandboxAddress } from "../app/sandbox/start-sandbox.ts";
+import type { ServiceContext } from "../kernel/context.ts";
 import { runDoctor } from "../services/setup/doctor.ts";
 import { bindDatabase } from "../services/setup/bind-database.ts";
 import { applySetup, planSetup } from "../services/setup/plan-setup.ts";
 import { reconcileSolusio } from "../services/sync/reconcile.ts";
 import { connectSolusio } from "../solusio/connect-solusio.ts";
-import { createJobRunner } from "../jobs/create-job-runner.ts";
+import { createJobRunner } from "../app/runner.ts";
 import { configuredIntegration, integrate, type SolusioIntegration } from "../solusio/integration.ts";
-import { actors } from "../services/actor.ts";
+import { actors } from "../kernel/actor.ts";
 
 /** The configured SolusIO, else the sandbox that `tokenbill serve` is running on this data directory. */
 function cliIntegration(config: Config, ctx: ServiceContext): SolusioIntegration {

@@ -1,19 +1,32 @@
-import { systemContext, openMigratedDatabase } from "../app.ts";
-import { loadConfig } from "../config.ts";
+import { systemContext, openMigratedDatabase } from "../app/server.ts";
+import type { Logger } from "pino";
+import { type Config, loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { configuredIntegration } from "../solusio/integration.ts";
-import { closePreservingExitCode } from "./close-database.ts";
-import type { ServiceContext } from "../services/context.ts";
-import { actors } from "../services/actor.ts";
+import { closePreservingExitCode } from "../app/close-database.ts";
+import type { ServiceContext } from "../kernel/context.ts";
+import { actors } from "../kernel/actor.ts";
 
-/** Opens the configured database (migrated), runs one command's work, and always closes it. */
-export async function withSystemContext<T>(work: (ctx: ServiceContext) => Promise<T>): Promise<T> {
+/** The configuration and a logger for a command: results go to stdout, logs to stderr from warnings up. */
+export async function withConfig<T>(work: (config: Config, logger: Logger) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  // Commands print their results on stdout; logs go to stderr and only from warnings up.
   const logger = createLogger(
     { LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL },
     "stderr",
   );
+  return work(config, logger);
+}
+
+/** Opens the configured database (migrated), runs one command's work, and always closes it. */
+export function withSystemContext<T>(work: (ctx: ServiceContext) => Promise<T>): Promise<T> {
+  return withConfig((config, logger) => withDatabase(config, logger, work));
+}
+
+async function withDatabase<T>(
+  config: Config,
+  logger: Logger,
+  work: (ctx: ServiceContext) => Promise<T>,
+): Promise<T> {
   const handle = await openMigratedDatabase(config, logger);
   // A configured SolusIO is at hand for commands that read from it (billing usage, server polls).
   const solusio = configuredIntegration(config, handle.db, logger);

@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
-import type { SmtpSettings } from "../invoicing/invoice-mail.ts";
-import type { InvoiceDocument } from "../invoicing/invoice-document.ts";
+import type { SmtpSettings } from "../billing/documents/invoice-mail.ts";
+import type { InvoiceDocument } from "../billing/documents/invoice-document.ts";
 
 /** The seller block every rendering shows, from SELLER_* (docs/configuration.md). */
 export function sellerOf(config: Config): InvoiceDocument["seller"] {

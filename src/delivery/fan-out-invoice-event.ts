@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { InvoiceEvent } from "../billing/invoices/invoice-events.ts";
 import type { Config } from "../config.ts";
 import { enqueueAll, type NewJob } from "../jobs/enqueue-job.ts";
-import type { Tx } from "../services/context.ts";
+import type { Tx } from "../kernel/context.ts";
 import { INVOICE_EMAIL_JOB, INVOICE_WEBHOOK_JOB } from "./invoice-jobs.ts";
 
 /**

@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { markInvoicePaid } from "../billing/invoices/mark-invoice-paid.ts";
-import { runBilling } from "../billing/run/run-billing.ts";
+import { runBilling } from "../billing/runs/run-billing.ts";
 import {
   billingContext,
   createSection4Customer,
@@ -14,10 +14,10 @@ import {
 import { parseConfig } from "../config.ts";
 import { MemoryUsageSource } from "../billing/usage/memory-usage-source.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
-import { verifyWebhook } from "../invoicing/webhook-signature.ts";
-import { createJobRunner } from "../jobs/create-job-runner.ts";
+import { verifyWebhook } from "../billing/documents/webhook-signature.ts";
+import { createJobRunner } from "../app/runner.ts";
 import { type JobRunner, PermanentJobError } from "../jobs/job-runner.ts";
-import type { ServiceContext } from "../services/context.ts";
+import type { ServiceContext } from "../kernel/context.ts";
 import { fanOutInvoiceEvent } from "./fan-out-invoice-event.ts";
 import { INVOICE_EMAIL_JOB, INVOICE_EVENT_JOB, INVOICE_WEBHOOK_JOB } from "./invoice-jobs.ts";
 import { invoiceWebhookHandler } from "./invoice-webhook-handler.ts";

@@ -5,7 +5,7 @@ import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { emitInvoiceEvents } from "../billing/invoices/emit-invoice-event.ts";
 import { billingContext } from "../billing/testing/billing-fixtures.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
-import { runnableKinds } from "../jobs/catalog.ts";
+import { runnableKinds } from "../app/job-catalog.ts";
 import { JobRunner } from "../jobs/job-runner.ts";
 import { INVOICE_EMAIL_JOB, INVOICE_EVENT_JOB, INVOICE_WEBHOOK_JOB } from "./invoice-jobs.ts";
 

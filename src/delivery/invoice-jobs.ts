@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import { readInvoice } from "../billing/invoices/get-invoice.ts";
 import type { Invoice } from "../billing/invoices/invoice-schemas.ts";
 import type { Database } from "../db/schema.ts";
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import type { JobKind } from "../jobs/job-payloads.ts";
 import { PermanentJobError } from "../jobs/job-runner.ts";
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../test/helpers/test-server.ts";
-import { SimulatedCrash } from "../billing/run/execute-billing-run.ts";
-import { runBilling } from "../billing/run/run-billing.ts";
+import { SimulatedCrash } from "../billing/runs/execute-billing-run.ts";
+import { runBilling } from "../billing/runs/run-billing.ts";
 import {
   billingContext,
   createCustomers,

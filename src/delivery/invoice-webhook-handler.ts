@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
-import { webhookHeaders } from "../invoicing/webhook-signature.ts";
+import { webhookHeaders } from "../billing/documents/webhook-signature.ts";
 import type { InvoiceWebhookPayload } from "../jobs/job-payloads.ts";
 import { type JobHandler, PermanentJobError } from "../jobs/job-runner.ts";
 import { endpointOf, INVOICE_WEBHOOK_JOB, invoiceForJob } from "./invoice-jobs.ts";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import { billableHoursInPeriod, chargeAdditionalIps, chargeForPeriod, chargeServer } from "./charges.ts";
 
 const HOUR = 3_600_000;

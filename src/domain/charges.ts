@@ -1,4 +1,4 @@
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 
 // What one server costs in one billing period (billing-rules §2).
 export type ChargeKind = "hourly" | "monthly_cap" | "monthly_fixed" | "free";

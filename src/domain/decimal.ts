@@ -1,4 +1,4 @@
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import { type AnyMode, divRound, pow10, type RoundingMode } from "./rounding.ts";
 
 export { pow10, type RoundingMode } from "./rounding.ts";

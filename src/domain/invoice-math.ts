@@ -1,4 +1,4 @@
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import { Decimal, type RoundingMode } from "./decimal.ts";
 import { toMinorUnits, validateExponent } from "./money.ts";
 import { type TaxSet, validateMultiplier, validateTaxRate } from "./pricing.ts";

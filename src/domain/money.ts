@@ -1,4 +1,4 @@
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import type { Decimal } from "./decimal.ts";
 import { pow10, type RoundingMode } from "./rounding.ts";
 

@@ -1,4 +1,4 @@
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 
 // A billing period is a calendar month in the billing time zone (billing-rules §5), as UTC instants.
 

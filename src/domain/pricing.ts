@@ -1,4 +1,4 @@
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import { Decimal } from "./decimal.ts";
 
 // Price of one token for one customer (billing-rules §3, GetTokenPricing).

@@ -1,4 +1,4 @@
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 
 // Integer rounding primitives under Decimal: powers of ten and division with a rounding rule.
 export type RoundingMode = "half_away_from_zero" | "half_even";

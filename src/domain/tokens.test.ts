@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import { MAX_TOKENS, parseTokenList, parseTokens } from "./tokens.ts";
 
 describe("parseTokens", () => {

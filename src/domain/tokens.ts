@@ -1,4 +1,4 @@
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 
 // Tokens are non-negative integers (billing-rules §1); a fractional plan price is an error, never rounded.
 // The ceiling is PostgreSQL's bigint, where token counts are stored.

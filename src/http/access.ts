@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Kysely } from "kysely";
 import type { Config } from "../config.ts";
-import type { Database } from "../db/schema.ts";
-import { ServiceError } from "../errors.ts";
-import type { Actor } from "../services/actor.ts";
+import { ServiceError } from "../kernel/errors.ts";
+import type { Actor } from "../kernel/actor.ts";
+import type { Db } from "../kernel/context.ts";
 import { authenticateAdminKey } from "../services/api-keys/api-keys.ts";
 import type { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 
@@ -42,7 +41,7 @@ const BEARER = /^Bearer\s+(\S+)$/i;
  */
 export function installAccessControl(
   app: FastifyInstance,
-  deps: { db: Kysely<Database>; config: Config; now: () => Date; limiter: SecretFailureLimiter },
+  deps: { db: Db; config: Config; now: () => Date; limiter: SecretFailureLimiter },
 ): RouteEntry[] {
   const table: RouteEntry[] = [];
   app.addHook("onRoute", (route) => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../../test/helpers/test-server.ts";
-import { runBilling } from "../billing/run/run-billing.ts";
+import { runBilling } from "../billing/runs/run-billing.ts";
 import {
   billingContext,
   createSection4Customer,

@@ -2,8 +2,8 @@ import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
-import { zodToServiceError } from "../services/verb.ts";
-import { asServiceError, ERROR_CODES, type ErrorCode, type FieldIssue } from "../errors.ts";
+import { zodToServiceError } from "../kernel/verb.ts";
+import { asServiceError, ERROR_CODES, type ErrorCode, type FieldIssue } from "../kernel/errors.ts";
 
 export { zodToServiceError };
 

@@ -3,7 +3,7 @@ import helmet from "@fastify/helmet";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { Config } from "../config.ts";
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import { ProtocolError, sendError } from "./errors.ts";
 
 // What keeps slow, greedy or odd clients from holding the server (docs/security.md): timeouts for headers

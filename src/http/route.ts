@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { z } from "zod";
-import type { ServiceContext } from "../services/context.ts";
+import type { ServiceContext } from "../kernel/context.ts";
 import { zodToServiceError } from "./errors.ts";
 import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "./text-input.ts";
 

@@ -1,5 +1,5 @@
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import { ProtocolError } from "./errors.ts";
 
 // Every endpoint that checks a secret (admin API keys, the GetTokenPricing token, signed SSO links) counts

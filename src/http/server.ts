@@ -6,18 +6,16 @@ import Fastify, {
   type FastifyInstance,
   type FastifyRequest,
 } from "fastify";
-import { sql } from "kysely";
-import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
-import type { Database } from "../db/schema.ts";
-import { actors } from "../services/actor.ts";
-import type { ServiceContext } from "../services/context.ts";
+import { actors } from "../kernel/actor.ts";
+import type { Db, ServiceContext } from "../kernel/context.ts";
+import { databaseReachable } from "../services/health.ts";
 import { PricingIndex } from "../services/pricing/pricing-index.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
 import { accessOf, installAccessControl, type RouteEntry } from "./access.ts";
 import { answerClientError, sendError } from "./errors.ts";
-import { stringifyJson } from "./json.ts";
+import { stringifyJson } from "../kernel/json.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { installNotFound, limitedServerFactory, registerSecurityHeaders } from "./protection.ts";
 import { registerRoutes, type AnyRouteSpec } from "./route.ts";
@@ -32,7 +30,7 @@ import { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 
 export interface ServerDeps {
   config: Config;
-  db: Kysely<Database>;
+  db: Db;
   logger: Logger;
   now?: () => Date;
   solusio?: SolusioIntegration | undefined;
@@ -115,13 +113,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const open = { config: { access: "public" as const } };
   app.get("/healthz", open, async () => ({ status: "ok" }));
   app.get("/readyz", open, async (request, reply) => {
-    try {
-      await sql`select 1`.execute(db);
-      return { status: "ready" };
-    } catch (error) {
-      request.log.warn({ err: error }, "database not reachable");
-      return reply.status(503).send({ status: "unavailable", reason: "database not reachable" });
-    }
+    if (await databaseReachable(db)) return { status: "ready" };
+    request.log.warn("database not reachable");
+    return reply.status(503).send({ status: "unavailable", reason: "database not reachable" });
   });
 
   const openapi = buildOpenApi(adminRoutes);

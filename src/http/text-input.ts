@@ -1,4 +1,4 @@
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 
 // Text that reaches a verb is bounded and free of control characters, whatever the route's own schema
 // says: a NUL byte makes PostgreSQL fail the statement (a 500 instead of a 400), and other control

@@ -1,4 +1,4 @@
-import type { Tx } from "../services/context.ts";
+import type { Tx } from "../kernel/context.ts";
 import { JOB_PAYLOADS, type JobKind, type JobPayload, payloadIssues } from "./job-payloads.ts";
 
 export interface EnqueueOptions {

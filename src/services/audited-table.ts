@@ -1,11 +1,11 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Database } from "../db/schema.ts";
-import { ServiceError } from "../errors.ts";
-import { recordAudit } from "./audit.ts";
-import type { ServiceContext, Tx } from "./context.ts";
-import { mapDbError } from "./db-errors.ts";
-import { type Page, type PageQuery, fetchPage } from "./pagination.ts";
-import { withTransaction } from "./transaction.ts";
+import { ServiceError } from "../kernel/errors.ts";
+import { recordAudit } from "../kernel/audit.ts";
+import type { ServiceContext, Tx } from "../kernel/context.ts";
+import { mapDbError } from "../kernel/db-errors.ts";
+import { type Page, type PageQuery, fetchPage } from "../kernel/pagination.ts";
+import { withTransaction } from "../kernel/transaction.ts";
 
 // The verbs every plain admin resource shares — create, get, list, update, delete — over a table with a
 // bigserial `id` and `created_at`/`updated_at`: one transaction per change holding its audit row, 404s that

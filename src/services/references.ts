@@ -1,5 +1,5 @@
-import { ServiceError } from "../errors.ts";
-import type { Tx } from "./context.ts";
+import { ServiceError } from "../kernel/errors.ts";
+import type { Tx } from "../kernel/context.ts";
 
 // Checks that a referenced record exists, so bad input gets an error naming the field instead of a
 // bare foreign-key violation.

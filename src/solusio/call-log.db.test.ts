@@ -4,11 +4,11 @@ import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import { listSolusioCalls } from "../services/sync/list-solusio-calls.ts";
-import { systemContext } from "../app.ts";
+import { systemContext } from "../app/server.ts";
 import { parseConfig } from "../config.ts";
 import { connectSolusio } from "./connect-solusio.ts";
 import { customBillingIntegration } from "./solusio-api.ts";
-import { actors } from "../services/actor.ts";
+import { actors } from "../kernel/actor.ts";
 
 // The SolusIO call log (table solusio_call, listed by GET /api/v1/solusio/calls) records every call to
 // SolusIO with its body. Real calls to the emulator carry the admin token in their Authorization header,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import { describeItemIssue, followPages, type JsonReader } from "./follow-pages.ts";
 import { SolusioServer } from "./schemas.ts";
 

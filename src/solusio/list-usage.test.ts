@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { UsageRecord } from "../billing/usage/usage-record.ts";
+import type { UsageRecord } from "../domain/usage-record.ts";
 import { type PageServer, startPageServer } from "./testing/page-server.ts";
 
 // SolusioApi.listUsage: answers a live SolusIO might give to the [OURS] usage endpoint (solusio-api.md §9 (a)),

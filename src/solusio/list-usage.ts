@@ -1,5 +1,5 @@
-import type { UsagePeriod, UsageRecord } from "../billing/usage/usage-record.ts";
-import { ServiceError } from "../errors.ts";
+import type { UsagePeriod, UsageRecord } from "../domain/usage-record.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import { describeItemIssue, followPages, type JsonReader } from "./follow-pages.ts";
 import { mapUsageItem, SolusioUsageItem, SolusioUsagePage, usageQuery } from "./usage-schemas.ts";
 

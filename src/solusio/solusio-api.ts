@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { UsagePeriod, UsageRecord } from "../billing/usage/usage-record.ts";
+import type { UsagePeriod, UsageRecord } from "../domain/usage-record.ts";
 import { listSolusioServers } from "./list-servers.ts";
 import { listSolusioUsage } from "./list-usage.ts";
 import {

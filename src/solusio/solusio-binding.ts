@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import { z } from "zod";
 import type { Database, SolusioBindingTable } from "../db/schema.ts";
-import { ServiceError } from "../errors.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import type { SolusioConnection } from "./connect-solusio.ts";
 import { page, SolusioUser } from "./schemas.ts";
 

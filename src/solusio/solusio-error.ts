@@ -1,4 +1,4 @@
-import { UpstreamError } from "../errors.ts";
+import { UpstreamError } from "../kernel/errors.ts";
 
 /**
  * A failed SolusIO call. `retryable` is true for network errors, timeouts and 5xx — never for 4xx, which

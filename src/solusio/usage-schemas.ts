@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { UsagePeriod, UsageRecord } from "../billing/usage/usage-record.ts";
+import type { UsagePeriod, UsageRecord } from "../domain/usage-record.ts";
 import { billingUserRef, SolusioPlanOfServer, wireCount } from "./schemas.ts";
 
 // The usage endpoint's answer, solusio-api.md §9 (a). Its shape is [OURS] (not public): everything that

@@ -31,7 +31,7 @@ interface Tokenbill {
 /** tokenbill itself, through its composition root, on a throwaway embedded database. */
 async function startTokenbill(dataDir: string): Promise<Tokenbill> {
   const { parseConfig } = await import("../../src/config.ts");
-  const { startServer } = await import("../../src/app.ts");
+  const { startServer } = await import("../../src/app/server.ts");
   const config = parseConfig({
     PORT: 0,
     DATA_DIR: dataDir,

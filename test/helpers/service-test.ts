@@ -1,6 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../../src/db/schema.ts";
-import type { Tx } from "../../src/services/context.ts";
+import type { Tx } from "../../src/kernel/context.ts";
 import type { CustomerCreate } from "../../src/services/customers/customer-schemas.ts";
 
 // Shared by the services layer's verb tests (src/services/**/*.db.test.ts): what a verb left in the audit

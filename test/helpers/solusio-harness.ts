@@ -6,7 +6,7 @@ import type { DatabaseHandle } from "../../src/db/open-database.ts";
 import type { Database } from "../../src/db/schema.ts";
 import type { JobRunner } from "../../src/jobs/job-runner.ts";
 import { connectSolusio, type SolusioConnection } from "../../src/solusio/connect-solusio.ts";
-import { createJobRunner } from "../../src/jobs/create-job-runner.ts";
+import { createJobRunner } from "../../src/app/runner.ts";
 import { integrate, type SolusioIntegration } from "../../src/solusio/integration.ts";
 import { createTestDatabase } from "./test-database.ts";
 import { startTestServer, type TestServer } from "./test-server.ts";

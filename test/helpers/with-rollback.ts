@@ -2,8 +2,8 @@ import { pino } from "pino";
 import type { Kysely } from "kysely";
 import { parseConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/schema.ts";
-import { type Actor, actors } from "../../src/services/actor.ts";
-import type { TxContext } from "../../src/services/transaction.ts";
+import { type Actor, actors } from "../../src/kernel/actor.ts";
+import type { TxContext } from "../../src/kernel/transaction.ts";
 
 class RolledBack extends Error {}
 

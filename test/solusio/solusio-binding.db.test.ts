@@ -1,16 +1,16 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
-import { launchBillingRun } from "../../src/billing/run/launch-billing-run.ts";
-import { runBilling } from "../../src/billing/run/run-billing.ts";
+import { launchBillingRun } from "../../src/billing/runs/launch-billing-run.ts";
+import { runBilling } from "../../src/billing/runs/run-billing.ts";
 import { connectSolusio } from "../../src/solusio/connect-solusio.ts";
 import { integrate } from "../../src/solusio/integration.ts";
 import { ensureBound, readBinding, rebind, identifySolusio } from "../../src/solusio/solusio-binding.ts";
-import { createJobRunner } from "../../src/jobs/create-job-runner.ts";
-import { systemContext } from "../../src/app.ts";
+import { createJobRunner } from "../../src/app/runner.ts";
+import { systemContext } from "../../src/app/server.ts";
 import { SYNC_CUSTOMER_JOB } from "../../src/services/sync/enqueue-customer-sync.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
-import { actors } from "../../src/services/actor.ts";
+import { actors } from "../../src/kernel/actor.ts";
 
 // A database belongs to one SolusIO (issue 8 item 3): once bound, billing, sync and the scheduler refuse
 // another one — the production database that fell into sandbox mode could no longer bill an empty emulator.

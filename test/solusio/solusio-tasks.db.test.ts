@@ -1,11 +1,11 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemContext } from "../../src/app.ts";
+import { systemContext } from "../../src/app/server.ts";
 import { parseConfig } from "../../src/config.ts";
-import { startSchedules } from "../../src/jobs/schedules.ts";
+import { startSchedules } from "../../src/app/schedules.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
-import { actors } from "../../src/services/actor.ts";
+import { actors } from "../../src/kernel/actor.ts";
 
 // The clockwork of `serve` against SolusIO: scheduled reconciliation (report only) and server polls.
 

@@ -1,5 +1,5 @@
 import { enqueueAll } from "../../jobs/enqueue-job.ts";
-import type { Tx } from "../../services/context.ts";
+import type { Tx } from "../../kernel/context.ts";
 import type { InvoiceEvent } from "./invoice-events.ts";
 
 /**

@@ -1,8 +1,8 @@
-import { ServiceError } from "../../errors.ts";
-import { customerScope } from "../../services/actor.ts";
-import type { Tx } from "../../services/context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { customerScope } from "../../kernel/actor.ts";
+import type { Tx } from "../../kernel/context.ts";
 import { type Invoice, presentInvoice, InvoiceIdParams } from "./invoice-schemas.ts";
-import { defineVerb } from "../../services/verb.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 
 /** One invoice with its lines, read through `db` (a transaction when the caller holds one). */
 export async function readInvoice(db: Tx, id: string): Promise<Invoice> {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
-import { actors } from "../../services/actor.ts";
-import { runBilling } from "../run/run-billing.ts";
+import { actors } from "../../kernel/actor.ts";
+import { runBilling } from "../runs/run-billing.ts";
 import { billingContext, createCustomers, section4Usage } from "../testing/billing-fixtures.ts";
 import { MemoryUsageSource } from "../usage/memory-usage-source.ts";
 import { getInvoice } from "./get-invoice.ts";

@@ -1,6 +1,6 @@
-import { ServiceError } from "../../errors.ts";
+import { ServiceError } from "../../kernel/errors.ts";
 import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
-import type { InvoiceDocument } from "../../invoicing/invoice-document.ts";
+import type { InvoiceDocument } from "../documents/invoice-document.ts";
 import type { Invoice } from "./invoice-schemas.ts";
 
 /**

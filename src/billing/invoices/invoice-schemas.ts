@@ -1,8 +1,8 @@
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { InvoiceLineTable, InvoiceTable } from "../../db/schema.ts";
-import { PageQuery } from "../../services/pagination.ts";
-import { id } from "../../services/schemas.ts";
+import { PageQuery } from "../../kernel/pagination.ts";
+import { id } from "../../kernel/schemas.ts";
 
 // The admin API's view of invoices (issue 5 item 4). Amounts are integers in minor units of the invoice's
 // currency; unit costs, multipliers and rates are exact decimal strings.

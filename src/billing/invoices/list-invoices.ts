@@ -1,7 +1,7 @@
-import { customerScope } from "../../services/actor.ts";
-import { type Page, fetchPage } from "../../services/pagination.ts";
+import { customerScope } from "../../kernel/actor.ts";
+import { type Page, fetchPage } from "../../kernel/pagination.ts";
 import { type Invoice, InvoiceListQuery, presentInvoice } from "./invoice-schemas.ts";
-import { defineVerb } from "../../services/verb.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 
 /** Invoices without their lines, by period then customer; a customer sees only its own. */
 export const listInvoices = defineVerb(InvoiceListQuery, async ({ ctx, input }): Promise<Page<Invoice>> => {

@@ -1,11 +1,11 @@
-import { ServiceError } from "../../errors.ts";
-import { recordAudit } from "../../services/audit.ts";
-import type { Tx, VerbArgs } from "../../services/context.ts";
-import { jsonText } from "../json-text.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { recordAudit } from "../../kernel/audit.ts";
+import type { Tx, VerbArgs } from "../../kernel/context.ts";
+import { jsonText } from "../../kernel/json.ts";
 import { emitInvoiceEvents } from "./emit-invoice-event.ts";
 import { readInvoice } from "./get-invoice.ts";
 import type { Invoice, MarkPaidInput } from "./invoice-schemas.ts";
-import { withTransaction } from "../../services/transaction.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
 
 /** Locks an invoice for a state change, or says why there is none to change. */
 export async function lockInvoice(trx: Tx, id: string) {

@@ -1,10 +1,10 @@
-import { ServiceError } from "../../errors.ts";
-import { recordAudit } from "../../services/audit.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { recordAudit } from "../../kernel/audit.ts";
 import { readInvoice } from "./get-invoice.ts";
 import { type Invoice, VoidInput, InvoiceIdParams } from "./invoice-schemas.ts";
 import { lockInvoice } from "./mark-invoice-paid.ts";
-import { withTransaction } from "../../services/transaction.ts";
-import { defineVerb } from "../../services/verb.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 
 /**
  * draft | finalized → void. A void invoice keeps its number (numbers are never reused, §5) and its

@@ -1,7 +1,7 @@
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { BillingAnomalyTable, BillingRunTable } from "../../db/schema.ts";
-import { PageQuery } from "../../services/pagination.ts";
+import { PageQuery } from "../../kernel/pagination.ts";
 
 const minor = z.bigint().meta({ type: "integer", description: "minor units" });
 

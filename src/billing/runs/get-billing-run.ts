@@ -1,6 +1,6 @@
-import { ServiceError } from "../../errors.ts";
+import { ServiceError } from "../../kernel/errors.ts";
 import { type BillingRun, presentBillingRun, RunIdParams } from "./billing-run-schemas.ts";
-import { defineVerb } from "../../services/verb.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 
 export const getBillingRun = defineVerb(RunIdParams, async ({ ctx, input }): Promise<BillingRun> => {
   const row = await ctx.db

@@ -1,7 +1,7 @@
-import { type Page, fetchPage } from "../../services/pagination.ts";
+import { type Page, fetchPage } from "../../kernel/pagination.ts";
 import { AnomalyListQuery, type BillingAnomaly, presentAnomaly, RunIdParams } from "./billing-run-schemas.ts";
 import { getBillingRun } from "./get-billing-run.ts";
-import { defineVerb } from "../../services/verb.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 
 /** The anomalies a run reported, in the order it found them. */
 export const listBillingAnomalies = defineVerb(

@@ -1,6 +1,6 @@
-import { type Page, fetchPage } from "../../services/pagination.ts";
+import { type Page, fetchPage } from "../../kernel/pagination.ts";
 import { type BillingRun, BillingRunListQuery, presentBillingRun } from "./billing-run-schemas.ts";
-import { defineVerb } from "../../services/verb.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 
 /** Newest first. */
 export const listBillingRuns = defineVerb(

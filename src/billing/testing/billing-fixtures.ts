@@ -2,9 +2,9 @@ import { pino } from "pino";
 import { type ConfigInput, parseConfig } from "../../config.ts";
 import { chargeAdditionalIps, chargeServer } from "../../domain/charges.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
-import type { ServiceContext } from "../../services/context.ts";
-import type { UsagePeriod, UsageRecord } from "../usage/usage-record.ts";
-import { actors } from "../../services/actor.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import type { UsagePeriod, UsageRecord } from "../../domain/usage-record.ts";
+import { actors } from "../../kernel/actor.ts";
 
 // Shared by the billing tests: a context with a fixed clock, customers as billing-rules §4 has them, and
 // usage records computed by §2 the way SolusIO reports them.

@@ -1,5 +1,5 @@
-import { ServiceError } from "../../errors.ts";
-import type { ServiceContext } from "../../services/context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { UsageNote, UsagePeriod, UsageRecord, UsageSource } from "./usage-record.ts";
+import type { UsageNote, UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
 
 /** Usage already in memory (a replayed recording, tests): the records whose period matches are served. */
 export class MemoryUsageSource implements UsageSource {

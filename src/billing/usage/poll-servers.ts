@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { VerbArgs } from "../../services/context.ts";
+import type { VerbArgs } from "../../kernel/context.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import { configuredSolusioApi } from "./configured-solusio.ts";
 

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import { billableHoursInPeriod, chargeAdditionalIps, chargeForPeriod } from "../../domain/charges.ts";
 import type { Database } from "../../db/schema.ts";
 import { lastPollAt } from "./poll-servers.ts";
-import type { UsageNote, UsagePeriod, UsageRecord, UsageSource } from "./usage-record.ts";
+import type { UsageNote, UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
 
 const PAGE = 5000;
 

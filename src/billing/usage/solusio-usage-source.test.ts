@@ -5,7 +5,7 @@ import { SolusioClient } from "../../solusio/solusio-client.ts";
 import { emulatorDriver } from "../testing/emulator-driver.ts";
 import { OCTOBER } from "../testing/billing-fixtures.ts";
 import { SolusioUsageSource } from "./solusio-usage-source.ts";
-import type { UsageRecord } from "./usage-record.ts";
+import type { UsageRecord } from "../../domain/usage-record.ts";
 
 // Usage source (a): the emulator's usage endpoint over HTTP through the SolusIO client, every page followed.
 // Answers that do not fit the [OURS] shape are in src/solusio/list-usage.test.ts.

@@ -1,5 +1,5 @@
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
-import type { UsagePeriod, UsageRecord, UsageSource } from "./usage-record.ts";
+import type { UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
 
 /** What this source needs from SolusIO: its usage, page by page (SolusioApi.listUsage). */
 export type UsageApi = Pick<SolusioApi, "listUsage">;

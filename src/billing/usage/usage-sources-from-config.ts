@@ -1,8 +1,8 @@
-import type { ServiceContext } from "../../services/context.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
 import { configuredSolusioApi } from "./configured-solusio.ts";
 import { SnapshotUsageSource } from "./snapshot-usage-source.ts";
 import { SolusioUsageSource } from "./solusio-usage-source.ts";
-import type { UsageSource } from "./usage-record.ts";
+import type { UsageSource } from "../../domain/usage-record.ts";
 
 /**
  * The billed source chosen by USAGE_SOURCE, and the snapshot cross-check when USAGE_CROSS_CHECK is on

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
-import { systemContext } from "../../app.ts";
+import { systemContext } from "../../app/server.ts";
 import { parseConfig } from "../../config.ts";
 import { createApiKey, revokeApiKey } from "../../services/api-keys/api-keys.ts";
 import { pino } from "pino";
-import { actors } from "../../services/actor.ts";
+import { actors } from "../../kernel/actor.ts";
 
 // The admin REST API over real HTTP: CRUD, pagination, one error envelope, field-named validation errors,
 // authentication, the audit log and the OpenAPI document.

@@ -2,11 +2,11 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../../test/helpers/test-server.ts";
-import { systemContext } from "../../app.ts";
+import { systemContext } from "../../app/server.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createApiKey, hashApiKey, revokeApiKey } from "../../services/api-keys/api-keys.ts";
-import { actors } from "../../services/actor.ts";
+import { actors } from "../../kernel/actor.ts";
 
 // Admin API keys managed through the running server: created (shown once), used, listed without secret
 // material, revoked — refused from the very next request — and every change in the audit log.

@@ -8,7 +8,7 @@ import {
   listApiKeys,
   revokeApiKey,
 } from "../../services/api-keys/api-keys.ts";
-import { PageQuery } from "../../services/pagination.ts";
+import { PageQuery } from "../../kernel/pagination.ts";
 import { type AnyRouteSpec, defineRoute } from "../route.ts";
 
 // Admin API keys while the server runs (the embedded database is held by the server, so the CLI cannot

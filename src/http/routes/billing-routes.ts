@@ -10,7 +10,7 @@ import {
 import { listInvoices } from "../../billing/invoices/list-invoices.ts";
 import { markInvoicePaid } from "../../billing/invoices/mark-invoice-paid.ts";
 import { voidInvoice } from "../../billing/invoices/void-invoice.ts";
-import { launchBillingRun } from "../../billing/run/launch-billing-run.ts";
+import { launchBillingRun } from "../../billing/runs/launch-billing-run.ts";
 import {
   AnomalyListQuery,
   BillingAnomaly,
@@ -23,7 +23,7 @@ import { getBillingRun } from "../../billing/runs/get-billing-run.ts";
 import { listBillingAnomalies } from "../../billing/runs/list-billing-anomalies.ts";
 import { listBillingRuns } from "../../billing/runs/list-billing-runs.ts";
 import { pollServers } from "../../billing/usage/poll-servers.ts";
-import { renderInvoice } from "../../delivery/render-invoice.ts";
+import { renderInvoice } from "../../billing/invoices/render-invoice.ts";
 import { defineRoute } from "../route.ts";
 
 // Billing runs and invoices (issue 5). A run is started here and goes on in the server process; its

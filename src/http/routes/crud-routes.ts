@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { VerbArgs } from "../../services/context.ts";
-import type { Page } from "../../services/pagination.ts";
+import type { VerbArgs } from "../../kernel/context.ts";
+import type { Page } from "../../kernel/pagination.ts";
 import { type AnyRouteSpec, defineRoute } from "../route.ts";
 
 // The five admin verbs of a resource, declared in one place: every resource behaves the same way

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { ServiceError } from "../../errors.ts";
+import { ServiceError } from "../../kernel/errors.ts";
 import type { PricingIndex } from "../../services/pricing/pricing-index.ts";
 import { sendError } from "../errors.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";

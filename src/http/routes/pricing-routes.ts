@@ -8,7 +8,7 @@ import {
   pricePlans,
 } from "../../services/pricing/price-calculator.ts";
 import { getTokenPricing } from "../../services/pricing/get-token-pricing.ts";
-import { IdParams } from "../../services/schemas.ts";
+import { IdParams } from "../../kernel/schemas.ts";
 import { AuditLogEntry, AuditLogQuery, listAuditLog } from "../../services/audit-log/list-audit-log.ts";
 import { defineRoute } from "../route.ts";
 

@@ -43,7 +43,7 @@ import {
   listDiscounts,
   updateDiscount,
 } from "../../services/discounts/discounts.ts";
-import { PageQuery } from "../../services/pagination.ts";
+import { PageQuery } from "../../kernel/pagination.ts";
 import {
   createPlanPrice,
   deletePlanPrice,
@@ -54,7 +54,7 @@ import {
   PlanPriceUpdate,
   updatePlanPrice,
 } from "../../services/plan-prices/plan-prices.ts";
-import { IdParams } from "../../services/schemas.ts";
+import { IdParams } from "../../kernel/schemas.ts";
 import {
   createTaxRule,
   deleteTaxRule,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { runDoctor } from "../../services/setup/doctor.ts";
-import { IdParams } from "../../services/schemas.ts";
+import { IdParams } from "../../kernel/schemas.ts";
 import { createSsoUrl } from "../../services/sso/single-sign-on.ts";
 import { createSsoLink } from "../../services/sso/sso-link.ts";
 import {

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
-import { isServiceError } from "../../errors.ts";
-import { actors } from "../../services/actor.ts";
+import { isServiceError } from "../../kernel/errors.ts";
+import { actors } from "../../kernel/actor.ts";
 import { createSsoUrl } from "../../services/sso/single-sign-on.ts";
 import { redeemSsoLink } from "../../services/sso/sso-link.ts";
 import { requireSolusio } from "../../services/sync/require-solusio.ts";
-import { escapeHtml } from "../../invoicing/html-escape.ts";
+import { escapeHtml } from "../../billing/documents/html-escape.ts";
 import { ProtocolError } from "../errors.ts";
 import type { ContextFactory } from "../route.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";

@@ -5,7 +5,7 @@ import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { withRollback } from "../../../test/helpers/with-rollback.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
-import { actors } from "../actor.ts";
+import { actors } from "../../kernel/actor.ts";
 import { authenticateAdminKey, createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 
 // The admin API key verbs called directly, each test in a rolled-back transaction: the key shown once and

@@ -2,13 +2,13 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { ApiKeyTable } from "../../db/schema.ts";
-import { type Actor, actors } from "../actor.ts";
-import { ServiceError } from "../../errors.ts";
-import { recordAudit } from "../audit.ts";
-import type { ServiceContext } from "../context.ts";
-import { type Page, PageQuery, fetchPage } from "../pagination.ts";
-import { withTransaction } from "../transaction.ts";
-import { defineVerb } from "../verb.ts";
+import { type Actor, actors } from "../../kernel/actor.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { recordAudit } from "../../kernel/audit.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { type Page, PageQuery, fetchPage } from "../../kernel/pagination.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 
 // Admin API keys: 32 random bytes shown once at creation; only their SHA-256 is stored. A fast hash is
 // enough here because the keys are random, not chosen by people. Creating and revoking are audited in the

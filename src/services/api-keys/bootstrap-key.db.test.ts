@@ -4,13 +4,13 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { systemContext } from "../../app.ts";
+import { systemContext } from "../../app/server.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createLogger } from "../../logger.ts";
 import { authenticateAdminKey } from "./api-keys.ts";
 import { ensureBootstrapKey } from "./bootstrap-key.ts";
-import { actors } from "../actor.ts";
+import { actors } from "../../kernel/actor.ts";
 
 // The first-start admin key is left in DATA_DIR/admin-api-key for its owner only; a copy found readable by
 // others at a later start is tightened and the log says so.

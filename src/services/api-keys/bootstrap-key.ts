@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ensurePrivateFile, type PermissionWarning, writePrivateFile } from "../../db/data-dir-lock.ts";
-import type { ServiceContext } from "../context.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
 import { createApiKey } from "./api-keys.ts";
 
 /**

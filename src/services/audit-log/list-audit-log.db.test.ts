@@ -3,9 +3,9 @@ import { NOW_ISO, tableRows } from "../../../test/helpers/service-test.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { withRollback } from "../../../test/helpers/with-rollback.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
-import { actors } from "../actor.ts";
+import { actors } from "../../kernel/actor.ts";
 import { createClientGroup, updateClientGroup } from "../client-groups/client-groups.ts";
-import type { ServiceContext } from "../context.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
 import { listAuditLog } from "./list-audit-log.ts";
 
 // listAuditLog called directly, each test in a rolled-back transaction: the rows other verbs wrote, newest

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { type Page, PageQuery, fetchPage } from "../pagination.ts";
-import { idOut } from "../schemas.ts";
-import { defineVerb } from "../verb.ts";
+import { type Page, PageQuery, fetchPage } from "../../kernel/pagination.ts";
+import { idOut } from "../../kernel/schemas.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 
 export const AuditLogQuery = PageQuery.extend({
   entity: z.string().max(50).optional(),

@@ -1,12 +1,12 @@
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { ClientGroupTable } from "../../db/schema.ts";
-import { ServiceError } from "../../errors.ts";
-import type { Tx } from "../context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import type { Tx } from "../../kernel/context.ts";
 import { auditedTable } from "../audited-table.ts";
-import { type Page, PageQuery } from "../pagination.ts";
-import { idOut, IdParams } from "../schemas.ts";
-import { defineVerb } from "../verb.ts";
+import { type Page, PageQuery } from "../../kernel/pagination.ts";
+import { idOut, IdParams } from "../../kernel/schemas.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 
 export const ClientGroupCreate = z
   .object({ name: z.string().min(1).max(200), description: z.string().max(1000).default("") })

@@ -3,7 +3,7 @@ import { auditRows, customerInput, NOW, NOW_ISO, tableRows } from "../../../test
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { withRollback } from "../../../test/helpers/with-rollback.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
-import { actors } from "../actor.ts";
+import { actors } from "../../kernel/actor.ts";
 import { createCustomer } from "../customers/customers.ts";
 import {
   type CurrencyCreate,

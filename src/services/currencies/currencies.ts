@@ -2,13 +2,13 @@ import type { Selectable } from "kysely";
 import type { CurrencyDisplay } from "../../domain/money.ts";
 import { z } from "zod";
 import type { CurrencyTable } from "../../db/schema.ts";
-import { ServiceError } from "../../errors.ts";
-import { recordAudit } from "../audit.ts";
-import { mapDbError } from "../db-errors.ts";
-import { type Page, PageQuery, fetchPage } from "../pagination.ts";
-import { currencyCode, decimalString } from "../schemas.ts";
-import { withTransaction } from "../transaction.ts";
-import { defineVerb, NoInput } from "../verb.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { recordAudit } from "../../kernel/audit.ts";
+import { mapDbError } from "../../kernel/db-errors.ts";
+import { type Page, PageQuery, fetchPage } from "../../kernel/pagination.ts";
+import { currencyCode, decimalString } from "../../kernel/schemas.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { defineVerb, NoInput } from "../../kernel/verb.ts";
 
 // One service file for the currency resource: its verbs are five short functions over one table, and
 // splitting them would spread one idea over five files.

@@ -1,8 +1,8 @@
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { CustomerTable } from "../../db/schema.ts";
-import { PageQuery } from "../pagination.ts";
-import { countryCode, currencyCode, id, idOut, nullableIdOut } from "../schemas.ts";
+import { PageQuery } from "../../kernel/pagination.ts";
+import { countryCode, currencyCode, id, idOut, nullableIdOut } from "../../kernel/schemas.ts";
 
 export const CustomerStatus = z.enum(["active", "locked", "suspended"]);
 

@@ -11,7 +11,7 @@ import {
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { withRollback } from "../../../test/helpers/with-rollback.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
-import { actors } from "../actor.ts";
+import { actors } from "../../kernel/actor.ts";
 import { createClientGroup } from "../client-groups/client-groups.ts";
 import { createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from "./customers.ts";
 

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { ServiceError } from "../../errors.ts";
-import { recordAudit } from "../audit.ts";
-import type { Tx } from "../context.ts";
-import { mapDbError } from "../db-errors.ts";
-import { type Page, fetchPage } from "../pagination.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { recordAudit } from "../../kernel/audit.ts";
+import type { Tx } from "../../kernel/context.ts";
+import { mapDbError } from "../../kernel/db-errors.ts";
+import { type Page, fetchPage } from "../../kernel/pagination.ts";
 import { enqueueCustomerSync } from "../sync/enqueue-customer-sync.ts";
 import { assertClientGroupExists, assertCurrencyExists, assertTaxRuleExists } from "../references.ts";
 import {
@@ -13,9 +13,9 @@ import {
   CustomerUpdate,
   presentCustomer,
 } from "./customer-schemas.ts";
-import { withTransaction } from "../transaction.ts";
-import { defineVerb } from "../verb.ts";
-import { id, IdParams } from "../schemas.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { defineVerb } from "../../kernel/verb.ts";
+import { id, IdParams } from "../../kernel/schemas.ts";
 
 async function assertEmailFree(trx: Tx, email: string, exceptId?: bigint): Promise<void> {
   let q = trx

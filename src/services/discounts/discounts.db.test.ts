@@ -4,7 +4,7 @@ import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { withRollback } from "../../../test/helpers/with-rollback.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createClientGroup } from "../client-groups/client-groups.ts";
-import type { ServiceContext } from "../context.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
 import { createCustomer } from "../customers/customers.ts";
 import { createDiscount, deleteDiscount, getDiscount, listDiscounts, updateDiscount } from "./discounts.ts";
 

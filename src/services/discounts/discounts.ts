@@ -2,11 +2,11 @@ import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { DiscountTable } from "../../db/schema.ts";
 import { auditedTable } from "../audited-table.ts";
-import { type Page, PageQuery } from "../pagination.ts";
+import { type Page, PageQuery } from "../../kernel/pagination.ts";
 import { assertClientGroupExists, assertCustomerExists } from "../references.ts";
-import { decimalString, id, idOut, nullableIdOut, IdParams } from "../schemas.ts";
+import { decimalString, id, idOut, nullableIdOut, IdParams } from "../../kernel/schemas.ts";
 import { canonicalDecimal } from "../currencies/currencies.ts";
-import { defineVerb } from "../verb.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 
 // A discount is a multiplier 0 ≤ m ≤ 1 (0.95 = 5 % off) owned by a client group or by one customer
 // (billing-rules §3). `position` orders discounts within an owner; group discounts apply before own ones.

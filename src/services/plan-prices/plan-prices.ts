@@ -2,11 +2,11 @@ import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { PlanPriceTable } from "../../db/schema.ts";
 import { parseTokens } from "../../domain/tokens.ts";
-import type { ServiceError } from "../../errors.ts";
+import type { ServiceError } from "../../kernel/errors.ts";
 import { auditedTable } from "../audited-table.ts";
-import { type Page, PageQuery } from "../pagination.ts";
-import { idOut, IdParams } from "../schemas.ts";
-import { defineVerb } from "../verb.ts";
+import { type Page, PageQuery } from "../../kernel/pagination.ts";
+import { idOut, IdParams } from "../../kernel/schemas.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 
 // tokenbill's price list: token prices per SolusIO plan (seed step 3). `tokenbill solusio setup` pushes it
 // to the plans of the same name. Tokens are whole numbers; fractions are refused, never rounded.

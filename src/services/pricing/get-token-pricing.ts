@@ -1,4 +1,4 @@
-import type { Tx, VerbArgs } from "../context.ts";
+import type { Tx, VerbArgs } from "../../kernel/context.ts";
 import { type PricingFacts, type TokenPricing, toTokenPricing } from "./pricing-facts.ts";
 import { PricingSnapshot } from "./pricing-snapshot.ts";
 

@@ -3,8 +3,8 @@ import { conversionScheme, planTable } from "../../domain/calculator.ts";
 import { Decimal } from "../../domain/decimal.ts";
 import { type CurrencyDisplay, formatDecimal, formatMinor, toMinorUnits } from "../../domain/money.ts";
 import { parseTokenList } from "../../domain/tokens.ts";
-import { ServiceError } from "../../errors.ts";
-import type { ServiceContext, VerbArgs } from "../context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import type { ServiceContext, VerbArgs } from "../../kernel/context.ts";
 import { canonicalDecimal, currencyDisplayOf } from "../currencies/currencies.ts";
 
 // Seed steps 1–2: the conversion scheme and the plan table with suggested round monthly prices.

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Tx } from "../context.ts";
+import type { Tx } from "../../kernel/context.ts";
 
 // Reading the pricing change log (migration 007) without ever skipping a change.
 //

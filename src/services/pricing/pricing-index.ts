@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import { ServiceError } from "../../errors.ts";
-import type { Tx } from "../context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import type { Tx } from "../../kernel/context.ts";
 import {
   currentPosition,
   type LogPosition,

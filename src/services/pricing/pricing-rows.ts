@@ -6,7 +6,7 @@ import type {
   TaxRateTable,
   TaxRuleTable,
 } from "../../db/schema.ts";
-import type { Tx } from "../context.ts";
+import type { Tx } from "../../kernel/context.ts";
 
 // The queries behind PricingSnapshot, split the way the index refreshes: per customer (its row and its own
 // discounts) and shared (currencies, group discounts, tax rules and rates — few rows, loaded whole).

@@ -2,8 +2,8 @@ import type { Selectable } from "kysely";
 import type { CurrencyTable, DiscountTable, TaxRateTable, TaxRuleTable } from "../../db/schema.ts";
 import { Decimal } from "../../domain/decimal.ts";
 import { type TaxSet, userTokenUnitCost } from "../../domain/pricing.ts";
-import { ServiceError } from "../../errors.ts";
-import type { Tx } from "../context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import type { Tx } from "../../kernel/context.ts";
 import type { PricingFacts } from "./pricing-facts.ts";
 import {
   type CustomerPricingRow,

@@ -6,9 +6,9 @@ import {
   rebind,
   type SolusioBinding,
 } from "../../solusio/solusio-binding.ts";
-import { recordAudit } from "../audit.ts";
-import type { ServiceContext } from "../context.ts";
-import { withTransaction } from "../transaction.ts";
+import { recordAudit } from "../../kernel/audit.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
 
 // `tokenbill solusio bind`: the operator's view of, and say over, which SolusIO the database belongs to.
 

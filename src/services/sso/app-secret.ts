@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Tx } from "../context.ts";
+import type { Tx } from "../../kernel/context.ts";
 
 /** Returns the named shared secret, creating it on first use; concurrent creators agree on one value. */
 export async function appSecret(db: Tx, name: string): Promise<string> {

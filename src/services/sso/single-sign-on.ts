@@ -1,7 +1,7 @@
-import { ServiceError } from "../../errors.ts";
-import { customerScope } from "../actor.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { customerScope } from "../../kernel/actor.ts";
 import type { SolusioConnection } from "../../solusio/connect-solusio.ts";
-import type { ServiceContext } from "../context.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
 import { isOwnedBy } from "../sync/adoption.ts";
 
 // Single sign-on into the SolusIO user area (seed step 9, solusio-api.md §3). Locked customers may still log

@@ -1,11 +1,11 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { systemContext } from "../../app.ts";
+import { systemContext } from "../../app/server.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createSsoLink, redeemSsoLink } from "./sso-link.ts";
-import { actors } from "../actor.ts";
+import { actors } from "../../kernel/actor.ts";
 
 // A signed SSO link's lifetime, read against the clock of the instance that redeems it (issue 8 item 5).
 

@@ -1,8 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { publicUrl } from "../../config.ts";
-import { ServiceError } from "../../errors.ts";
-import { customerScope } from "../actor.ts";
-import type { ServiceContext } from "../context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { customerScope } from "../../kernel/actor.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
 import { appSecret } from "./app-secret.ts";
 
 // The signed link to tokenbill's /sso/solusio that a billing portal puts behind an "open control panel"

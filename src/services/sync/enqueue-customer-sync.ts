@@ -1,6 +1,6 @@
 import { enqueue } from "../../jobs/enqueue-job.ts";
 import type { JobKind, SyncCustomerPayload } from "../../jobs/job-payloads.ts";
-import type { Tx } from "../context.ts";
+import type { Tx } from "../../kernel/context.ts";
 
 export type { SyncCustomerPayload } from "../../jobs/job-payloads.ts";
 

@@ -1,9 +1,9 @@
 import type { SolusioUser } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
-import type { ServiceContext } from "../context.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
 import { adoptionConflict, isAdminUser } from "./adoption.ts";
 import { enqueueCustomerSync } from "./enqueue-customer-sync.ts";
-import { withTransaction } from "../transaction.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
 
 export type DriftKind =
   | "conflict"

@@ -1,6 +1,6 @@
-import { ServiceError } from "../../errors.ts";
+import { ServiceError } from "../../kernel/errors.ts";
 import type { SolusioIntegration } from "../../solusio/integration.ts";
-import type { ServiceContext } from "../context.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
 
 export function requireSolusio(ctx: ServiceContext): SolusioIntegration {
   if (!ctx.solusio) {

@@ -1,15 +1,15 @@
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { TaxRateTable, TaxRuleTable } from "../../db/schema.ts";
-import { ServiceError } from "../../errors.ts";
-import { recordAudit } from "../audit.ts";
-import type { Tx } from "../context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { recordAudit } from "../../kernel/audit.ts";
+import type { Tx } from "../../kernel/context.ts";
 import { canonicalDecimal } from "../currencies/currencies.ts";
-import { mapDbError } from "../db-errors.ts";
-import { type Page, PageQuery, fetchPage } from "../pagination.ts";
-import { countryCode, decimalString, idOut, IdParams } from "../schemas.ts";
-import { withTransaction } from "../transaction.ts";
-import { defineVerb } from "../verb.ts";
+import { mapDbError } from "../../kernel/db-errors.ts";
+import { type Page, PageQuery, fetchPage } from "../../kernel/pagination.ts";
+import { countryCode, decimalString, idOut, IdParams } from "../../kernel/schemas.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 
 // A tax rule is an ordered list of rates (percent) applied compound or simple (billing-rules §3).
 // A customer gets: its explicit tax_rule_id, else the rule for (country, region), else (country), else the default.

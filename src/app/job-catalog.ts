@@ -1,0 +1,139 @@
+import type { z } from "zod";
+import { smtpSettingsOf } from "../delivery/delivery-settings.ts";
+import { invoiceEmailHandler } from "../delivery/invoice-email-handler.ts";
+import { invoiceEventHandler } from "../delivery/invoice-event-handler.ts";
+import { invoiceWebhookHandler } from "../delivery/invoice-webhook-handler.ts";
+import type { ServiceContext } from "../kernel/context.ts";
+import { syncCustomerHandler } from "../services/sync/sync-customer.ts";
+import { ensureBound } from "../solusio/solusio-binding.ts";
+import { type RetryPolicy, type RunnableKind, runnableKind } from "../jobs/job-kind.ts";
+import {
+  InvoiceEmailPayload,
+  InvoiceEventPayload,
+  InvoiceWebhookPayload,
+  type JOB_PAYLOADS,
+  type JobKind,
+  NoPayload,
+  ScheduledBillingPayload,
+  SyncCustomerPayload,
+} from "../jobs/job-payloads.ts";
+import type { JobHandler } from "../jobs/job-runner.ts";
+import { reconcileHandler, scheduledBillingHandler, serverPollHandler } from "./scheduled-tasks.ts";
+
+// Every job kind: its payload (job-payloads.ts), how often it is tried, how long an attempt may take, and
+// its handler. `outbox` kinds are written by changes and run by every job runner (createJobRunner);
+// `scheduled` kinds are written by a schedule's firing (schedules.ts) and run by the schedules' runner.
+// A handler factory returns undefined where this process cannot run the kind (not configured): its jobs
+// wait in the outbox for a runner that can.
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** Retried with the runner's capped backoff until done or a permanent failure. */
+const UNTIL_DONE: RetryPolicy = {};
+/** One attempt: the schedule's next slot is the retry. */
+const ONCE: RetryPolicy = { maxAttempts: 1 };
+
+export type JobGroup = "outbox" | "scheduled";
+
+interface JobDefinition<S extends z.ZodType> {
+  payload: S;
+  retry: RetryPolicy;
+  timeoutMs: number;
+  group: JobGroup;
+  handler(ctx: ServiceContext): JobHandler<z.output<S>> | undefined;
+}
+
+function defineJob<S extends z.ZodType>(definition: JobDefinition<S>) {
+  return {
+    ...definition,
+    /** The kind ready for a runner in this context, or undefined while it cannot run here. */
+    bind(ctx: ServiceContext): RunnableKind | undefined {
+      const handler = definition.handler(ctx);
+      return handler && runnableKind(definition, handler);
+    },
+  };
+}
+
+export const JOB_CATALOG = {
+  "solusio.sync_customer": defineJob({
+    payload: SyncCustomerPayload,
+    retry: UNTIL_DONE,
+    timeoutMs: 15 * MINUTE,
+    group: "outbox",
+    handler: (ctx) => {
+      const solusio = ctx.solusio;
+      if (!solusio) return undefined;
+      const sync = syncCustomerHandler({
+        db: ctx.db,
+        api: solusio.connection.api,
+        logger: ctx.logger,
+        limitGroupId: solusio.limitGroupId,
+      });
+      // Never sync into another SolusIO than the database's own: the job fails and waits for a fix.
+      return async (job) => {
+        await ensureBound(ctx.db, solusio.connection);
+        await sync(job);
+      };
+    },
+  }),
+  "invoice.event": defineJob({
+    payload: InvoiceEventPayload,
+    retry: UNTIL_DONE,
+    timeoutMs: 5 * MINUTE,
+    group: "outbox",
+    handler: (ctx) => invoiceEventHandler(ctx),
+  }),
+  "invoice.email": defineJob({
+    payload: InvoiceEmailPayload,
+    retry: UNTIL_DONE,
+    timeoutMs: 5 * MINUTE,
+    group: "outbox",
+    handler: (ctx) => {
+      const smtp = smtpSettingsOf(ctx.config);
+      return smtp && invoiceEmailHandler({ ...ctx, smtp });
+    },
+  }),
+  "invoice.webhook": defineJob({
+    payload: InvoiceWebhookPayload,
+    retry: UNTIL_DONE,
+    // Each attempt is one POST with its own 10 s limit (post-webhook.ts).
+    timeoutMs: 2 * MINUTE,
+    group: "outbox",
+    handler: (ctx) => (ctx.config.WEBHOOK_URLS.length > 0 ? invoiceWebhookHandler(ctx) : undefined),
+  }),
+  "billing.scheduled_run": defineJob({
+    payload: ScheduledBillingPayload,
+    // A failed run is tried again an hour later, as long as its period is the one due.
+    retry: { backoffBaseMs: HOUR, backoffCapMs: HOUR },
+    // Past this the run goes on, and the next attempt finds it running (or completed).
+    timeoutMs: 6 * HOUR,
+    group: "scheduled",
+    handler: (ctx) => scheduledBillingHandler(ctx),
+  }),
+  "solusio.poll_servers": defineJob({
+    payload: NoPayload,
+    retry: ONCE,
+    timeoutMs: 30 * MINUTE,
+    group: "scheduled",
+    handler: (ctx) => ctx.solusio && serverPollHandler(ctx, ctx.solusio),
+  }),
+  "solusio.reconcile": defineJob({
+    payload: NoPayload,
+    retry: ONCE,
+    timeoutMs: 30 * MINUTE,
+    group: "scheduled",
+    handler: (ctx) => ctx.solusio && reconcileHandler(ctx, ctx.solusio),
+  }),
+} satisfies { [K in JobKind]: { payload: (typeof JOB_PAYLOADS)[K] } };
+
+/** The kinds of one group that can run in this context, for a JobRunner. */
+export function runnableKinds(ctx: ServiceContext, group: JobGroup): Record<string, RunnableKind> {
+  const kinds: Record<string, RunnableKind> = {};
+  for (const [kind, definition] of Object.entries(JOB_CATALOG)) {
+    if (definition.group !== group) continue;
+    const runnable = definition.bind(ctx);
+    if (runnable) kinds[kind] = runnable;
+  }
+  return kinds;
+}

@@ -1,0 +1,53 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/schema.ts";
+import { actors } from "../kernel/actor.ts";
+import type { ServiceContext } from "../kernel/context.ts";
+import type { SolusioIntegration } from "../solusio/integration.ts";
+import { type JobGroup, runnableKinds } from "./job-catalog.ts";
+import { JobRunner } from "../jobs/job-runner.ts";
+
+export interface RunnerTuning {
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  pollMs?: number;
+}
+
+/**
+ * The runner of the outbox kinds (catalog.ts): user sync, invoice events, e-mail and webhooks. Without
+ * SolusIO the sync kind has no handler, so those jobs wait in the outbox until a runner that can deliver
+ * them starts; invoice e-mail and webhooks likewise wait for SMTP_HOST / WEBHOOK_URLS.
+ */
+export function createJobRunner(
+  db: Kysely<Database>,
+  config: Config,
+  logger: Logger,
+  solusio: SolusioIntegration | undefined,
+  tuning: RunnerTuning = {},
+): JobRunner {
+  const ctx: ServiceContext = {
+    db,
+    config,
+    logger,
+    actor: actors.system("jobs"),
+    now: () => new Date(),
+    solusio,
+  };
+  return runnerFor(ctx, "outbox", tuning);
+}
+
+/** A runner of one group of catalog kinds, whose handlers act in `ctx` (its clock, actor and SolusIO). */
+export function runnerFor(ctx: ServiceContext, group: JobGroup, tuning: RunnerTuning = {}): JobRunner {
+  const { config } = ctx;
+  return new JobRunner({
+    db: ctx.db,
+    logger: ctx.logger,
+    concurrency: config.JOB_CONCURRENCY,
+    backoffBaseMs: Math.min(1000, config.JOB_RETRY_CAP_MS),
+    backoffCapMs: config.JOB_RETRY_CAP_MS,
+    lockSeconds: config.JOB_LOCK_SECONDS,
+    ...tuning,
+    handlers: runnableKinds(ctx, group),
+  });
+}

@@ -1,0 +1,69 @@
+import { billingStateOf } from "../billing/runs/billing-scheduler.ts";
+import { runBilling } from "../billing/runs/run-billing.ts";
+import { pollServers } from "../billing/usage/poll-servers.ts";
+import { previousPeriod } from "../domain/periods.ts";
+import type { ServiceContext } from "../kernel/context.ts";
+import { reconcileSolusio } from "../services/sync/reconcile.ts";
+import type { SolusioIntegration } from "../solusio/integration.ts";
+import { ensureBound } from "../solusio/solusio-binding.ts";
+import type { JobPayload } from "../jobs/job-payloads.ts";
+import { type JobHandler, PermanentJobError } from "../jobs/job-runner.ts";
+
+// The work behind each schedule (schedules.ts), as job handlers (catalog.ts). Each runs once per slot.
+
+/**
+ * `billing.scheduled_run`: bills the period when it has no completed run and no live one. Concurrent runs
+ * would be safe (billing-rules §5); the check spares the work. A run in progress elsewhere, or a failed
+ * run, is looked at again at the kind's next retry, until a later period is due.
+ */
+export function scheduledBillingHandler(
+  ctx: ServiceContext,
+): JobHandler<JobPayload<"billing.scheduled_run">> {
+  return async (job) => {
+    const { period } = job.payload;
+    const latest = previousPeriod(ctx.now(), ctx.config.BILLING_TIME_ZONE);
+    if (period < latest) {
+      throw new PermanentJobError(
+        `period ${period} is no longer the one due (${latest} is); bill it with tokenbill billing run --period ${period}`,
+      );
+    }
+    const state = await billingStateOf(ctx, period);
+    if (state === "completed") return;
+    if (state === "running")
+      throw new Error(`a billing run for ${period} is in progress; checking again later`);
+    ctx.logger.info({ period }, "scheduled billing run starting");
+    await runBilling({ ctx, input: { period } });
+  };
+}
+
+/**
+ * `solusio.poll_servers`: one poll of GET servers, when server snapshots are a usage source (solusio-api.md
+ * §9 (b)). `solusio` is the context's own, which the poll reads.
+ */
+export function serverPollHandler(ctx: ServiceContext, solusio: SolusioIntegration): JobHandler {
+  return async () => {
+    await ensureBound(ctx.db, solusio.connection);
+    await pollServers({ ctx, input: {} });
+  };
+}
+
+/** `solusio.reconcile`: reports drift between customers and SolusIO users; never fixes it unasked. */
+export function reconcileHandler(ctx: ServiceContext, solusio: SolusioIntegration): JobHandler {
+  return async () => {
+    await ensureBound(ctx.db, solusio.connection);
+    const report = await reconcileSolusio(
+      ctx,
+      { api: solusio.connection.api, limitGroupId: solusio.limitGroupId },
+      { fix: false },
+    );
+    const level = report.drift.length > 0 ? "warn" : "info";
+    ctx.logger[level](
+      {
+        customers: report.customers,
+        solusioUsers: report.solusio_users,
+        drift: report.drift.slice(0, 20),
+      },
+      `reconciliation: ${report.drift.length} differences (tokenbill solusio reconcile --fix repairs them)`,
+    );
+  };
+}

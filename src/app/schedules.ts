@@ -1,0 +1,130 @@
+import { duePeriod, nextScheduledRun } from "../billing/runs/billing-scheduler.ts";
+import type { Config } from "../config.ts";
+import type { ServiceContext } from "../kernel/context.ts";
+import { runnerFor } from "./runner.ts";
+import { checkedPayload } from "../jobs/enqueue-job.ts";
+import type { JobKind, JobPayload } from "../jobs/job-payloads.ts";
+import type { JobRunner } from "../jobs/job-runner.ts";
+import { slotStamp, slotStart, startClock } from "../jobs/schedule-clock.ts";
+
+// All work that happens on a clock: when each schedule fires and which slot a firing claims. A firing
+// writes its slot's job, claimed by this process, and runs it at once (JobRunner.runSlot). A slot is
+// unique in the job table, so a schedule firing twice, or on two instances, does the work once. What the
+// work is, how often it is retried and how long it may take are the kinds' (catalog.ts); the schedules'
+// runner also retries failed firings and takes over those of a crashed instance.
+
+/** The job a firing claims: its kind, its slot (`billing:2026-10`) and its payload. */
+type SlotJob = { [K in JobKind]: { kind: K; slot: string; payload: JobPayload<K> } }[JobKind];
+
+interface Schedule {
+  /** Whether it runs in this context. */
+  enabled(ctx: ServiceContext): boolean;
+  /** The first firing, for a start at `now`. */
+  first(now: Date, config: Config): Date;
+  /** The slot due at `now`, or null when nothing is. */
+  slot(now: Date, config: Config): SlotJob | null;
+  /** The next firing after one at `now`. */
+  next(now: Date, config: Config): Date;
+}
+
+const HOUR = 3_600_000;
+
+/** Every `intervalMs`, in slots aligned to the Unix epoch; `atStart` fires at once, else a full interval on. */
+function every(spec: {
+  enabled(ctx: ServiceContext): boolean;
+  intervalMs(config: Config): number;
+  slot(stamp: string): SlotJob;
+  atStart: boolean;
+}): Schedule {
+  return {
+    enabled: spec.enabled,
+    first: (now, c) => (spec.atStart ? now : new Date(now.getTime() + spec.intervalMs(c))),
+    slot: (now, c) => spec.slot(slotStamp(slotStart(now, spec.intervalMs(c)))),
+    next: (now, c) => new Date(slotStart(now, spec.intervalMs(c)).getTime() + spec.intervalMs(c)),
+  };
+}
+
+export const SCHEDULES = {
+  /**
+   * billing-rules §5: a period is billed once its end plus BILLING_GRACE_MS has passed. Looked at then and
+   * hourly; the slot is the period, so each period gets one scheduled run (retried as its kind says).
+   */
+  billing: {
+    enabled: () => true,
+    first: (now) => now,
+    slot: (now, c) => {
+      const period = duePeriod(now, c.BILLING_TIME_ZONE, c.BILLING_GRACE_MS);
+      if (period === null) return null;
+      return { kind: "billing.scheduled_run", slot: `billing:${period}`, payload: { period } };
+    },
+    next: (now, c) => {
+      const due = nextScheduledRun(now, c.BILLING_TIME_ZONE, c.BILLING_GRACE_MS).at.getTime();
+      return new Date(Math.min(due, now.getTime() + HOUR));
+    },
+  },
+  /** One poll of GET servers per SERVER_POLL_INTERVAL_MS, while server snapshots are a usage source. */
+  "server poll": every({
+    enabled: (ctx) =>
+      ctx.solusio !== undefined && (ctx.config.USAGE_SOURCE === "snapshots" || ctx.config.USAGE_CROSS_CHECK),
+    intervalMs: (c) => c.SERVER_POLL_INTERVAL_MS,
+    slot: (stamp) => ({ kind: "solusio.poll_servers", slot: `poll:${stamp}`, payload: {} }),
+    atStart: true,
+  }),
+  /** Reconciliation (a report; drift is never fixed unasked) per RECONCILE_INTERVAL_MS; 0 turns it off. */
+  reconciliation: every({
+    enabled: (ctx) => ctx.solusio !== undefined && ctx.config.RECONCILE_INTERVAL_MS > 0,
+    intervalMs: (c) => c.RECONCILE_INTERVAL_MS,
+    slot: (stamp) => ({ kind: "solusio.reconcile", slot: `reconcile:${stamp}`, payload: {} }),
+    // The first round waits a full interval: at start, freshly queued syncs would show up as drift.
+    atStart: false,
+  }),
+} satisfies Record<string, Schedule>;
+
+export type ScheduleName = keyof typeof SCHEDULES;
+
+const ALL = Object.keys(SCHEDULES) as ScheduleName[];
+
+export interface RunningSchedules {
+  stop(): Promise<void>;
+  /** Resolves after the firings in progress, if any (tests). */
+  idle(): Promise<void>;
+}
+
+/**
+ * Starts the schedules (all, or the ones named) that are enabled in `ctx`; their work acts in `ctx` (its
+ * clock, actor and SolusIO). `serve` starts them all when SolusIO is configured.
+ */
+export function startSchedules(ctx: ServiceContext, names: readonly ScheduleName[] = ALL): RunningSchedules {
+  // Retries (an hour apart at the soonest) and takeovers (after JOB_LOCK_SECONDS) do not need a fast poll.
+  const runner = runnerFor(ctx, "scheduled", { pollMs: 5_000 });
+  runner.start();
+  const clocks = names
+    .filter((name) => SCHEDULES[name].enabled(ctx))
+    .map((name) => {
+      const schedule: Schedule = SCHEDULES[name];
+      return startClock({
+        name,
+        logger: ctx.logger,
+        now: ctx.now,
+        first: schedule.first(ctx.now(), ctx.config),
+        next: (now) => schedule.next(now, ctx.config),
+        fire: () => fire(ctx, runner, schedule.slot(ctx.now(), ctx.config)),
+      });
+    });
+  return {
+    stop: async () => {
+      await Promise.all(clocks.map((c) => c.stop()));
+      await runner.stop();
+    },
+    idle: async () => {
+      await Promise.all(clocks.map((c) => c.idle()));
+    },
+  };
+}
+
+async function fire(ctx: ServiceContext, runner: JobRunner, job: SlotJob | null): Promise<void> {
+  if (job === null) return;
+  const payload = checkedPayload(job.kind, job.payload);
+  const ran = await runner.runSlot({ kind: job.kind, slot: job.slot, payload });
+  if (!ran) ctx.logger.debug({ slot: job.slot }, "schedule slot already claimed");
+}

@@ -1,0 +1,156 @@
+import type { Logger } from "pino";
+import type { Config } from "../config.ts";
+import { closePreservingExitCode } from "./close-database.ts";
+import { migrateToLatest } from "../db/migrate.ts";
+import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
+import { buildServer } from "../http/server.ts";
+import type { JobRunner } from "../jobs/job-runner.ts";
+import { seedDemo } from "./sandbox/seed-demo.ts";
+import { type Sandbox, startSandbox } from "./sandbox/start-sandbox.ts";
+import { type Actor, actors } from "../kernel/actor.ts";
+import type { ServiceContext } from "../kernel/context.ts";
+import { ensureBootstrapKey } from "../services/api-keys/bootstrap-key.ts";
+import { applySetup, planSetup } from "../services/setup/plan-setup.ts";
+import { decideSandbox } from "./sandbox/sandbox-decision.ts";
+import { ensureBound } from "../solusio/solusio-binding.ts";
+import { createJobRunner } from "./runner.ts";
+import { startSchedules } from "./schedules.ts";
+import { configuredIntegration, type SolusioIntegration } from "../solusio/integration.ts";
+
+// The composition root: configuration → database (migrated) → SolusIO (configured, or the sandbox) →
+// job runner → HTTP server.
+
+export async function openMigratedDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
+  const handle = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    onPermissionWarning: (message, details) => logger.warn(details, message),
+  });
+  const applied = await migrateToLatest(handle.db);
+  if (applied.length > 0) logger.info({ applied, database: handle.kind }, "migrations applied");
+  return handle;
+}
+
+/** `tokenbill migrate`: applies pending migrations and says which. */
+export async function migrateDatabase(config: Config, logger: Logger): Promise<string[]> {
+  const handle = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    onPermissionWarning: (message, details) => logger.warn(details, message),
+  });
+  try {
+    return await migrateToLatest(handle.db);
+  } finally {
+    await closePreservingExitCode(handle);
+  }
+}
+
+/** A context for work that no HTTP request starts (CLI commands, jobs). */
+export function systemContext(
+  handle: Pick<DatabaseHandle, "db">,
+  config: Config,
+  logger: Logger,
+  actor: Actor,
+  solusio?: SolusioIntegration,
+): ServiceContext {
+  return { db: handle.db, config, logger, actor, now: () => new Date(), solusio };
+}
+
+export interface RunningServer {
+  url: string;
+  /** Where the first-start admin API key was left (embedded default only). */
+  adminKeyFile?: string | undefined;
+  sandbox?: { emulatorUrl: string; adminToken: string; demoCustomers: boolean } | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Checks in the background that the configured SolusIO is the database's own: serve starts (and answers
+ * GetTokenPricing) even while SolusIO is down, and billing, sync and the scheduler check again themselves.
+ */
+function confirmBinding(handle: DatabaseHandle, solusio: SolusioIntegration, logger: Logger): void {
+  ensureBound(handle.db, solusio.connection).then(
+    () => logger.info({ solusio: "bound" }, "SolusIO is this database's own"),
+    (error: unknown) =>
+      logger.error({ err: error }, `SolusIO binding not confirmed: ${(error as Error).message ?? error}`),
+  );
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const handle = await openMigratedDatabase(config, logger);
+  const closers: (() => Promise<void>)[] = [() => handle.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse())
+      await close().catch((e) => logger.error({ err: e }, "shutdown step failed"));
+  };
+  try {
+    let sandbox: Sandbox | undefined;
+    let solusio = configuredIntegration(config, handle.db, logger);
+    if (solusio) {
+      closers.push(() => solusio!.connection.close());
+      confirmBinding(handle, solusio, logger);
+    } else {
+      const decision = await decideSandbox(config, handle);
+      if (decision.start) {
+        sandbox = await startSandbox(config, handle.db, logger);
+        closers.push(() => sandbox!.close());
+        solusio = sandbox.integration;
+        // Marks the database as a sandbox one at once (and refuses an emulator state of another database).
+        await ensureBound(handle.db, solusio.connection);
+      } else logger.warn(decision.reason);
+    }
+    const runner: JobRunner = createJobRunner(handle.db, config, logger, solusio);
+    const app = await buildServer({ config, db: handle.db, logger, solusio, onWrite: () => runner.wake() });
+    closers.push(() => app.close());
+    await app.listen({ host: config.HOST, port: config.PORT });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
+
+    const adminKeyFile =
+      handle.kind === "pglite" && config.DATA_DIR !== "memory://"
+        ? await ensureBootstrapKey(
+            systemContext(handle, config, logger, actors.system("bootstrap")),
+            config.DATA_DIR,
+          )
+        : undefined;
+    if (adminKeyFile) logger.info({ file: adminKeyFile }, "an admin API key is in this file");
+    let demoCustomers = false;
+    if (sandbox && solusio) {
+      // The sandbox SolusIO must call this very server for prices, whatever port it got.
+      const effective = Object.freeze({
+        ...config,
+        TOKENBILL_PUBLIC_URL: config.TOKENBILL_PUBLIC_URL ?? url,
+      });
+      const report = await planSetup({ db: handle.db, api: solusio.connection.api, config: effective });
+      await applySetup(report);
+      demoCustomers = (await seedDemo(systemContext(handle, effective, logger, actors.system("sandbox"))))
+        .created;
+      // Re-apply: the demo seed added plan prices that setup pushes to SolusIO.
+      await applySetup(await planSetup({ db: handle.db, api: solusio.connection.api, config: effective }));
+    }
+    runner.start();
+    closers.push(() => runner.stop());
+    // Billing each month, server polls and reconciliation (src/jobs/schedules.ts): each slot's work is
+    // done once, however many instances run.
+    if (solusio) {
+      const schedules = startSchedules(
+        systemContext(handle, config, logger, actors.system("scheduler"), solusio),
+      );
+      closers.push(() => schedules.stop());
+    }
+    return {
+      url,
+      adminKeyFile,
+      sandbox: sandbox && {
+        emulatorUrl: sandbox.emulator.url,
+        adminToken: sandbox.emulator.adminToken,
+        demoCustomers,
+      },
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,168 @@
+import { Decimal } from "../../domain/decimal.ts";
+import { type CurrencyDisplay, formatDecimal, formatMinor } from "../../domain/money.ts";
+import type { InvoiceDocument } from "./invoice-document.ts";
+
+// Every rendering shows the same words and figures: HTML and PDF lay out this one description, so a
+// change of wording or format lands in both. Pure and deterministic (no clock, no locale).
+
+export type TotalKind = "sum" | "adjustment" | "total" | "due";
+
+export interface InvoiceContent {
+  title: string;
+  statusBadge: "DRAFT" | "PAID" | "VOID" | null;
+  seller: { name: string; lines: string[] };
+  billTo: { name: string; lines: string[] };
+  facts: { label: string; value: string }[];
+  lineColumns: { label: string; numeric: boolean }[];
+  lineRows: string[][];
+  totals: { label: string; value: string; kind: TotalKind }[];
+  note: string;
+}
+
+export const LINE_COLUMNS: InvoiceContent["lineColumns"] = [
+  { label: "Description", numeric: false },
+  { label: "Plan", numeric: false },
+  { label: "Hours", numeric: true },
+  { label: "Charge", numeric: false },
+  { label: "Tokens", numeric: true },
+  { label: "Unit cost", numeric: true },
+  { label: "Amount", numeric: true },
+];
+
+const CHARGE_KINDS: Record<string, string> = {
+  hourly: "Hourly",
+  monthly_cap: "Monthly cap",
+  monthly_fixed: "Monthly fixed",
+  free: "Free",
+};
+
+/** `currency` defaults to the document's; the PDF passes a variant its font can encode. */
+export function describeInvoice(
+  doc: InvoiceDocument,
+  currency: CurrencyDisplay = doc.currency,
+): InvoiceContent {
+  const money = (minor: bigint): string => formatMinor(minor, currency);
+  const number = doc.number === "" ? "(not yet numbered)" : doc.number;
+  const place = [doc.customer.region, doc.customer.country].filter((p) => p !== null && p !== "").join(", ");
+
+  return {
+    title: `Invoice ${number}`,
+    statusBadge: STATUS_BADGES[doc.status],
+    seller: {
+      name: doc.seller.name,
+      lines: [
+        ...doc.seller.addressLines,
+        doc.seller.email,
+        ...(doc.seller.taxId === undefined ? [] : [`Tax ID: ${doc.seller.taxId}`]),
+      ],
+    },
+    billTo: {
+      name: doc.customer.name,
+      lines: [doc.customer.email, ...(place === "" ? [] : [place]), `Customer no. ${doc.customer.id}`],
+    },
+    facts: [
+      { label: "Invoice number", value: number },
+      { label: "Issue date", value: doc.issueDate },
+      { label: "Due date", value: doc.dueDate },
+      { label: "Billing period", value: doc.period },
+      { label: "Period covered", value: formatPeriodRange(doc.periodStart, doc.periodEnd) },
+      { label: "Currency", value: doc.currency.code },
+    ],
+    lineColumns: LINE_COLUMNS,
+    lineRows: doc.lines.map((l) => [
+      l.description,
+      l.plan,
+      formatCount(l.hours, currency),
+      CHARGE_KINDS[l.chargeKind] ?? l.chargeKind,
+      formatCount(l.tokens, currency),
+      formatUnitCost(l.unitCost, currency),
+      money(l.amount),
+    ]),
+    totals: totalRows(doc, money, currency),
+    note: paymentNote(doc, money),
+  };
+}
+
+const STATUS_BADGES: Record<InvoiceDocument["status"], InvoiceContent["statusBadge"]> = {
+  draft: "DRAFT",
+  finalized: null,
+  paid: "PAID",
+  void: "VOID",
+};
+
+function totalRows(
+  doc: InvoiceDocument,
+  money: (minor: bigint) => string,
+  currency: CurrencyDisplay,
+): InvoiceContent["totals"] {
+  const rows: InvoiceContent["totals"] = [{ label: "Subtotal", value: money(doc.subtotal), kind: "sum" }];
+  for (const d of doc.discounts) rows.push({ label: d.name, value: money(-d.amount), kind: "adjustment" });
+  // Without discounts "Net" would repeat the subtotal; taxes are on net either way (§4.4).
+  if (doc.discounts.length > 0) rows.push({ label: "Net", value: money(doc.net), kind: "sum" });
+  for (const t of doc.taxes) {
+    rows.push({
+      label: `${t.label} (${formatRate(t.rate, currency)})`,
+      value: money(t.amount),
+      kind: "adjustment",
+    });
+  }
+  rows.push({ label: `Total (${doc.currency.code})`, value: money(doc.total), kind: "total" });
+  if (doc.paid !== undefined) {
+    rows.push({ label: `Paid on ${doc.paid.date}`, value: money(-doc.paid.amount), kind: "adjustment" });
+    rows.push({ label: "Balance due", value: money(doc.total - doc.paid.amount), kind: "due" });
+  }
+  return rows;
+}
+
+function paymentNote(doc: InvoiceDocument, money: (minor: bigint) => string): string {
+  switch (doc.status) {
+    case "draft":
+      return "Draft: not a request for payment. Figures may change until the invoice is finalized.";
+    case "void":
+      return "Void: this invoice has been cancelled and nothing is due.";
+    case "paid":
+      return doc.paid === undefined
+        ? "Paid. Thank you."
+        : `Paid ${money(doc.paid.amount)} on ${doc.paid.date}, reference ${doc.paid.reference}. Thank you.`;
+    case "finalized":
+      return `Please pay ${money(doc.total)} by ${doc.dueDate}, quoting ${doc.number}.`;
+  }
+}
+
+/** Token and hour counts, grouped like the currency's amounts: 5000n → "5,000". */
+export function formatCount(n: bigint, currency: CurrencyDisplay): string {
+  return formatMinor(n, { ...currency, exponent: 0, displayPrefix: "", displaySuffix: "" });
+}
+
+/** "0.001" → "$0.001": exact, never fewer decimals than the currency's minor unit ("$1.00"). */
+export function formatUnitCost(unitCost: string, currency: CurrencyDisplay): string {
+  const d = Decimal.parse(unitCost, "unitCost").normalize();
+  return formatDecimal(d, currency, Math.max(d.scale, currency.exponent));
+}
+
+/** "6" → "6%", "7.50" → "7.5%" with the currency's decimals separator. */
+export function formatRate(rate: string, currency: CurrencyDisplay): string {
+  const d = Decimal.parse(rate, "rate").normalize();
+  return `${formatDecimal(d, { ...currency, displayPrefix: "", displaySuffix: "" }, d.scale)}%`;
+}
+
+/** "2026-10-01 00:00 – 2026-11-01 00:00 UTC": the zone once when both ends share it. */
+export function formatPeriodRange(startIso: string, endIso: string): string {
+  const start = formatInstant(startIso);
+  const end = formatInstant(endIso);
+  const zone = (s: string): string => s.slice(s.lastIndexOf(" "));
+  if (start !== startIso && end !== endIso && zone(start) === zone(end)) {
+    return `${start.slice(0, -zone(start).length)} – ${end}`;
+  }
+  return `${start} – ${end}`;
+}
+
+const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** "2026-10-01T00:00:00.000Z" → "2026-10-01 00:00 UTC"; text only, so the output never depends on the host. */
+export function formatInstant(iso: string): string {
+  const m = ISO_INSTANT.exec(iso);
+  if (m === null) return iso;
+  const [, date, time, zone] = m;
+  return `${date} ${time} ${zone === "Z" ? "UTC" : `UTC${zone}`}`;
+}

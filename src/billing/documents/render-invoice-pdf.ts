@@ -1,0 +1,226 @@
+import PDFDocument from "pdfkit";
+import { ServiceError } from "../../kernel/errors.ts";
+import { describeInvoice, type InvoiceContent } from "./invoice-content.ts";
+import type { InvoiceDocument } from "./invoice-document.ts";
+import { toWinAnsi, winAnsiCurrency } from "./win-ansi.ts";
+
+// The same content as the HTML page (both lay out describeInvoice), drawn with pdfkit's built-in
+// Helvetica so no font file is needed. Reproducible: CreationDate comes from the issue date, and the
+// file ID pdfkit derives from the metadata therefore does too.
+
+const PAGE = { width: 595.28, height: 841.89, margin: 50 }; // A4 in points
+const RIGHT = PAGE.width - PAGE.margin;
+const CONTENT_WIDTH = RIGHT - PAGE.margin;
+const BOTTOM = PAGE.height - PAGE.margin - 20; // room for the footer line
+const FONT = "Helvetica";
+const BOLD = "Helvetica-Bold";
+const INK = "#1f2328";
+const MUTED = "#59636e";
+const RULE = "#d1d9e0";
+const ALERT = "#a40e26";
+const COLUMN_WIDTHS = [120, 95, 42, 66, 52, 55, 65.28]; // sums to CONTENT_WIDTH
+const PAD = 3;
+
+type Doc = PDFKit.PDFDocument;
+
+export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Buffer> {
+  const content = describeInvoice(doc, winAnsiCurrency(doc.currency));
+  const pdf = new PDFDocument({
+    size: "A4",
+    margin: PAGE.margin,
+    bufferPages: true, // footers need the page count, known only at the end
+    displayTitle: true,
+    lang: "en",
+    info: {
+      Title: toWinAnsi(content.title),
+      Author: toWinAnsi(doc.seller.name),
+      Subject: toWinAnsi(`Invoice for ${doc.customer.name}, period ${doc.period}`),
+      Creator: "tokenbill",
+      Producer: "tokenbill (PDFKit)",
+      CreationDate: issueInstant(doc.issueDate),
+    },
+  });
+  const done = collect(pdf);
+  let y = drawHeader(pdf, content);
+  y = drawBillTo(pdf, content, y + 24);
+  y = drawLines(pdf, content, y + 20);
+  y = drawTotals(pdf, content, y + 12);
+  y = ensureSpace(pdf, y + 18, 30);
+  write(pdf, content.note, PAGE.margin, y, { width: CONTENT_WIDTH, font: BOLD, size: 10 });
+  drawFooters(pdf, doc, content);
+  pdf.end();
+  return await done;
+}
+
+function issueInstant(issueDate: string): Date {
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(issueDate) ? new Date(`${issueDate}T00:00:00Z`) : null;
+  // Date rolls "2026-02-31" over to March; only a date that reads back unchanged is real.
+  if (date === null || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== issueDate) {
+    throw ServiceError.validation("issueDate", `must be a date YYYY-MM-DD (got "${issueDate}")`);
+  }
+  return date;
+}
+
+function collect(pdf: Doc): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  return new Promise((resolve, reject) => {
+    pdf.on("data", (chunk: Buffer) => chunks.push(chunk));
+    pdf.on("end", () => resolve(Buffer.concat(chunks)));
+    pdf.on("error", reject);
+  });
+}
+
+interface TextStyle {
+  width: number;
+  font?: string;
+  size?: number;
+  color?: string;
+  align?: "left" | "right";
+}
+
+/** Draws text in a box and returns its height; every string passes through toWinAnsi first. */
+function write(pdf: Doc, text: string, x: number, y: number, style: TextStyle): number {
+  const options = { width: style.width, align: style.align ?? "left" };
+  const safe = toWinAnsi(text);
+  pdf
+    .font(style.font ?? FONT)
+    .fontSize(style.size ?? 9)
+    .fillColor(style.color ?? INK);
+  pdf.text(safe, x, y, options);
+  return pdf.heightOfString(safe, options);
+}
+
+function measure(pdf: Doc, text: string, style: TextStyle): number {
+  pdf.font(style.font ?? FONT).fontSize(style.size ?? 9);
+  return pdf.heightOfString(toWinAnsi(text), { width: style.width });
+}
+
+/** Starts a new page when `height` no longer fits below `y`; returns where to draw. */
+function ensureSpace(pdf: Doc, y: number, height: number): number {
+  if (y + height <= BOTTOM) return y;
+  pdf.addPage();
+  return PAGE.margin;
+}
+
+function drawHeader(pdf: Doc, c: InvoiceContent): number {
+  const leftWidth = 210;
+  let left = PAGE.margin;
+  left += write(pdf, c.seller.name, PAGE.margin, left, { width: leftWidth, font: BOLD, size: 15 }) + 4;
+  for (const line of c.seller.lines) {
+    left += write(pdf, line, PAGE.margin, left, { width: leftWidth, color: MUTED });
+  }
+
+  const labelX = 270;
+  const labelWidth = 80;
+  const valueX = labelX + labelWidth + 8;
+  const valueWidth = RIGHT - valueX;
+  let right = PAGE.margin;
+  right += write(pdf, "INVOICE", labelX, right, {
+    width: RIGHT - labelX,
+    font: BOLD,
+    size: 20,
+    align: "right",
+  });
+  if (c.statusBadge !== null) {
+    right += write(pdf, c.statusBadge, labelX, right, {
+      width: RIGHT - labelX,
+      font: BOLD,
+      size: 12,
+      color: ALERT,
+      align: "right",
+    });
+  }
+  right += 6;
+  for (const fact of c.facts) {
+    write(pdf, fact.label, labelX, right, { width: labelWidth, color: MUTED, align: "right" });
+    right += write(pdf, fact.value, valueX, right, { width: valueWidth }) + 1.5;
+  }
+  return Math.max(left, right);
+}
+
+function drawBillTo(pdf: Doc, c: InvoiceContent, top: number): number {
+  let y = top;
+  y += write(pdf, "BILL TO", PAGE.margin, y, { width: 250, font: BOLD, size: 8, color: MUTED }) + 2;
+  y += write(pdf, c.billTo.name, PAGE.margin, y, { width: 250, font: BOLD, size: 10 }) + 1;
+  for (const line of c.billTo.lines) y += write(pdf, line, PAGE.margin, y, { width: 250 });
+  return y;
+}
+
+function columnX(i: number): number {
+  return PAGE.margin + COLUMN_WIDTHS.slice(0, i).reduce((a, b) => a + b, 0);
+}
+
+function drawRow(pdf: Doc, c: InvoiceContent, cells: string[], y: number, header: boolean): number {
+  const style = (i: number): TextStyle => ({
+    width: (COLUMN_WIDTHS[i] ?? 0) - 2 * PAD,
+    font: header ? BOLD : FONT,
+    color: header ? MUTED : INK,
+    align: c.lineColumns[i]?.numeric === true ? "right" : "left",
+  });
+  const height = Math.max(...cells.map((text, i) => measure(pdf, text, style(i)))) + 2 * PAD;
+  cells.forEach((text, i) => {
+    write(pdf, text, columnX(i) + PAD, y + PAD, style(i));
+  });
+  const ruleY = y + height;
+  pdf
+    .moveTo(PAGE.margin, ruleY)
+    .lineTo(RIGHT, ruleY)
+    .lineWidth(header ? 1.2 : 0.5)
+    .strokeColor(header ? INK : RULE)
+    .stroke();
+  return ruleY;
+}
+
+function drawLines(pdf: Doc, c: InvoiceContent, top: number): number {
+  const header = c.lineColumns.map((col) => col.label);
+  let y = drawRow(pdf, c, header, top, true);
+  const rows =
+    c.lineRows.length === 0 ? [["No charges in this period.", "", "", "", "", "", ""]] : c.lineRows;
+  for (const row of rows) {
+    const height = Math.max(
+      ...row.map((t, i) => measure(pdf, t, { width: (COLUMN_WIDTHS[i] ?? 0) - 2 * PAD })),
+    );
+    const next = ensureSpace(pdf, y, height + 2 * PAD);
+    // A line table continued on a new page repeats its column headings.
+    if (next !== y) y = drawRow(pdf, c, header, next, true);
+    y = drawRow(pdf, c, row, y, false);
+  }
+  return y;
+}
+
+function drawTotals(pdf: Doc, c: InvoiceContent, top: number): number {
+  const width = 260;
+  const valueWidth = 90;
+  const x = RIGHT - width;
+  let y = ensureSpace(pdf, top, c.totals.length * 16);
+  for (const row of c.totals) {
+    const strong = row.kind === "total" || row.kind === "due";
+    if (strong) {
+      pdf.moveTo(x, y).lineTo(RIGHT, y).lineWidth(1.2).strokeColor(INK).stroke();
+      y += 4;
+    }
+    const style = { font: strong ? BOLD : FONT, size: row.kind === "total" ? 11 : 9.5 };
+    const h = write(pdf, row.label, x + PAD, y, { ...style, width: width - valueWidth - 2 * PAD });
+    write(pdf, row.value, RIGHT - valueWidth, y, { ...style, width: valueWidth - PAD, align: "right" });
+    y += h + 4;
+  }
+  return y;
+}
+
+function drawFooters(pdf: Doc, doc: InvoiceDocument, c: InvoiceContent): void {
+  const range = pdf.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    pdf.switchToPage(i);
+    // Text below the bottom margin would make pdfkit open a new page; the footer lives in that margin.
+    const margin = pdf.page.margins.bottom;
+    pdf.page.margins.bottom = 0;
+    const text = `${doc.seller.name} · ${c.title} · Questions: ${doc.seller.email} · Page ${i + 1} of ${range.count}`;
+    write(pdf, text, PAGE.margin, PAGE.height - PAGE.margin + 10, {
+      width: CONTENT_WIDTH,
+      size: 8,
+      color: MUTED,
+      align: "right",
+    });
+    pdf.page.margins.bottom = margin;
+  }
+}

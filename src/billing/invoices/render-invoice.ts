@@ -1,0 +1,38 @@
+import { readInvoice } from "./get-invoice.ts";
+import { invoiceDocumentOf } from "./invoice-document-of.ts";
+import type { Invoice } from "./invoice-schemas.ts";
+import { addDays, calendarDate } from "../runs/calendar-date.ts";
+import type { Config } from "../../config.ts";
+import type { InvoiceDocument } from "../documents/invoice-document.ts";
+import { renderInvoiceHtml } from "../documents/render-invoice-html.ts";
+import { renderInvoicePdf } from "../documents/render-invoice-pdf.ts";
+import type { VerbArgs } from "../../kernel/context.ts";
+import { sellerOf } from "../../delivery/delivery-settings.ts";
+
+export type InvoiceFormat = "html" | "pdf";
+
+/** One invoice as an HTML page (string) or a PDF (Buffer); drafts too, which the renderers mark DRAFT. */
+export async function renderInvoice({
+  ctx,
+  input,
+}: VerbArgs<{ id: string; format: InvoiceFormat }>): Promise<string | Buffer> {
+  const invoice = await readInvoice(ctx.db, input.id);
+  const doc = documentForRendering(invoice, ctx.config, ctx.now());
+  return input.format === "html" ? renderInvoiceHtml(doc) : renderInvoicePdf(doc);
+}
+
+/**
+ * The view model of any invoice. A draft (or a voided draft) has no number or dates yet (billing-rules
+ * §5): its preview shows "(not yet numbered)" and the dates it would get if finalized at `now`.
+ */
+export function documentForRendering(invoice: Invoice, config: Config, now: Date): InvoiceDocument {
+  if (invoice.number !== null) return invoiceDocumentOf(invoice, sellerOf(config));
+  const issueDate = calendarDate(now, config.BILLING_TIME_ZONE);
+  const preview = {
+    ...invoice,
+    number: "",
+    issue_date: issueDate,
+    due_date: addDays(issueDate, config.PAYMENT_TERMS_DAYS),
+  };
+  return invoiceDocumentOf(preview, sellerOf(config));
+}

@@ -1,0 +1,44 @@
+import { periodBounds, periodOf, previousPeriod } from "../../domain/periods.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+
+// The schedule of billing-rules §5: a period is billed once it has ended plus the grace window for late usage.
+// src/jobs/schedules.ts fires it (one slot per period); this file says which period is due and whether it
+// still needs a run.
+
+/** A run whose heartbeat is younger than this is alive: some process is billing the period now. */
+const LIVE_RUN_MS = 10 * 60_000;
+
+/** The next run the schedule calls for after `now`: the period and when it may start. */
+export function nextScheduledRun(now: Date, timeZone: string, graceMs: number): { period: string; at: Date } {
+  const previous = previousPeriod(now, timeZone);
+  const previousAt = new Date(periodBounds(previous, timeZone).end.getTime() + graceMs);
+  if (now < previousAt) return { period: previous, at: previousAt };
+  const current = periodOf(now, timeZone);
+  return { period: current, at: new Date(periodBounds(current, timeZone).end.getTime() + graceMs) };
+}
+
+/** The period that is due at `now` (its end plus grace has passed), or null while in the grace window. */
+export function duePeriod(now: Date, timeZone: string, graceMs: number): string | null {
+  const previous = previousPeriod(now, timeZone);
+  const at = periodBounds(previous, timeZone).end.getTime() + graceMs;
+  return now.getTime() >= at ? previous : null;
+}
+
+/**
+ * Where a period's billing stands: `completed`, `running` (a live run, in this process or another), or
+ * `open` (no run, or only failed and dead ones: a run should start).
+ */
+export async function billingStateOf(
+  ctx: ServiceContext,
+  period: string,
+): Promise<"completed" | "running" | "open"> {
+  const runs = await ctx.db
+    .selectFrom("billing_run")
+    .select(["state", "heartbeat_at"])
+    .where("period", "=", period)
+    .where("state", "in", ["completed", "running"])
+    .execute();
+  if (runs.some((r) => r.state === "completed")) return "completed";
+  const liveSince = ctx.now().getTime() - LIVE_RUN_MS;
+  return runs.some((r) => r.heartbeat_at.getTime() > liveSince) ? "running" : "open";
+}

@@ -1,0 +1,197 @@
+import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
+import type { Tx } from "../../kernel/context.ts";
+import { jsonText } from "../../kernel/json.ts";
+import type { Anomaly } from "./anomaly.ts";
+import type { DraftInvoice, DraftLine } from "./build-invoice.ts";
+import type { CustomerSnapshot } from "./customer-snapshot.ts";
+import { describeDifference } from "./describe-difference.ts";
+import { columnList, type UnnestColumn, unnestRows } from "./unnest-rows.ts";
+
+// Bounds one statement's arrays; a batch of customers rarely has more lines than this.
+const LINE_ROWS_PER_INSERT = 5000;
+
+interface InvoiceRow {
+  id: string;
+  draft: DraftInvoice;
+  customer: CustomerSnapshot;
+}
+
+interface LineRow {
+  invoiceId: string;
+  position: number;
+  line: DraftLine;
+  unitCost: string;
+}
+
+const text = (v: bigint | Date | null) =>
+  v === null ? null : v instanceof Date ? v.toISOString() : v.toString();
+
+function invoiceColumnsFor(c: { run: RunRef; now: string }): UnnestColumn<InvoiceRow>[] {
+  return [
+    { name: "id", type: "text", value: (r) => r.id },
+    { name: "customer_id", type: "bigint", value: (r) => text(r.draft.customerId) },
+    { name: "period", type: "text", value: () => c.run.period },
+    { name: "period_start", type: "timestamptz", value: () => text(c.run.periodStart) },
+    { name: "period_end", type: "timestamptz", value: () => text(c.run.periodEnd) },
+    { name: "customer_name", type: "text", value: (r) => r.customer.name },
+    { name: "customer_email", type: "text", value: (r) => r.customer.email },
+    { name: "customer_country", type: "text", value: (r) => r.customer.country },
+    { name: "customer_region", type: "text", value: (r) => r.customer.region },
+    { name: "currency_code", type: "text", value: (r) => r.draft.facts.currency.code },
+    { name: "currency", type: "jsonb", value: (r) => currencyJson(r.draft) },
+    { name: "base_token_unit_cost", type: "numeric", value: (r) => r.draft.base.toString() },
+    { name: "tax_compound", type: "boolean", value: (r) => r.draft.facts.taxes.compound },
+    { name: "tax_exempt", type: "boolean", value: (r) => r.draft.facts.taxExempt },
+    { name: "tokens", type: "bigint", value: (r) => text(r.draft.tokens) },
+    { name: "subtotal", type: "bigint", value: (r) => text(r.draft.totals.subtotal) },
+    {
+      name: "discount_total",
+      type: "bigint",
+      value: (r) => text(r.draft.totals.subtotal - r.draft.totals.net),
+    },
+    { name: "net", type: "bigint", value: (r) => text(r.draft.totals.net) },
+    { name: "tax_total", type: "bigint", value: (r) => text(r.draft.totals.total - r.draft.totals.net) },
+    { name: "total", type: "bigint", value: (r) => text(r.draft.totals.total) },
+    {
+      name: "discounts",
+      type: "jsonb",
+      value: (r) => jsonText(r.draft.discounts.map((x) => ({ ...x, amount: x.amount.toString() }))),
+    },
+    {
+      name: "taxes",
+      type: "jsonb",
+      value: (r) => jsonText(r.draft.taxes.map((x) => ({ ...x, amount: x.amount.toString() }))),
+    },
+    { name: "fingerprint", type: "text", value: (r) => r.draft.fingerprint },
+    { name: "billing_run_id", type: "text", value: () => c.run.id },
+    { name: "created_at", type: "timestamptz", value: () => c.now },
+    { name: "updated_at", type: "timestamptz", value: () => c.now },
+  ];
+}
+
+const LINE_COLUMNS: UnnestColumn<LineRow>[] = [
+  { name: "invoice_id", type: "text", value: (r) => r.invoiceId },
+  { name: "position", type: "integer", value: (r) => r.position },
+  { name: "kind", type: "text", value: (r) => r.line.kind },
+  { name: "server_id", type: "bigint", value: (r) => r.line.serverId },
+  { name: "server_uuid", type: "text", value: (r) => r.line.serverUuid },
+  { name: "server_name", type: "text", value: (r) => r.line.serverName },
+  { name: "plan_name", type: "text", value: (r) => r.line.planName },
+  { name: "server_created_at", type: "timestamptz", value: (r) => text(r.line.serverCreatedAt) },
+  { name: "server_deleted_at", type: "timestamptz", value: (r) => text(r.line.serverDeletedAt) },
+  { name: "quantity", type: "bigint", value: (r) => text(r.line.quantity) },
+  { name: "hours", type: "bigint", value: (r) => text(r.line.hours) },
+  { name: "charge_kind", type: "text", value: (r) => r.line.charge },
+  { name: "tokens", type: "bigint", value: (r) => text(r.line.tokens) },
+  { name: "recomputed_tokens", type: "bigint", value: (r) => text(r.line.recomputedTokens) },
+  { name: "unit_cost", type: "numeric", value: (r) => r.unitCost },
+  { name: "amount", type: "bigint", value: (r) => text(r.line.amount) },
+];
+
+/** The currency's display as the invoice keeps it (the renderings' CurrencyDisplay). */
+function currencyJson(d: DraftInvoice): string {
+  const c = d.facts.currency;
+  return jsonText({
+    code: c.code,
+    exponent: c.decimals,
+    displayPrefix: c.display_prefix,
+    displaySuffix: c.display_suffix,
+    thousandsSeparator: c.thousands_separator,
+    decimalsSeparator: c.decimals_separator,
+  });
+}
+
+export interface RunRef {
+  id: string;
+  period: string;
+  periodStart: Date;
+  periodEnd: Date;
+}
+
+export interface DraftResult {
+  created: number;
+  existing: number;
+  anomalies: Anomaly[];
+}
+
+/**
+ * Writes one batch of customers' drafts inside the caller's transaction. The unique (customer_id, period)
+ * decides who wins: `ON CONFLICT DO NOTHING` skips customers that already have an invoice (from a killed
+ * or concurrent run) and those are compared instead: a difference is reported, never written.
+ */
+export async function draftInvoices(
+  trx: Tx,
+  run: RunRef,
+  drafts: readonly DraftInvoice[],
+  customers: ReadonlyMap<bigint, CustomerSnapshot>,
+  now: Date,
+): Promise<DraftResult> {
+  if (drafts.length === 0) return { created: 0, existing: 0, anomalies: [] };
+  const rows: InvoiceRow[] = drafts.map((d) => ({
+    id: `inv_${randomBytes(8).toString("hex")}`,
+    draft: d,
+    customer: customers.get(d.customerId)!,
+  }));
+  const context = { run, now: now.toISOString() };
+  const invoiceColumns = invoiceColumnsFor(context);
+  const inserted = await sql<{ id: string; customer_id: bigint }>`
+    INSERT INTO invoice (${columnList(invoiceColumns)}) ${unnestRows(invoiceColumns, rows)}
+    ON CONFLICT ON CONSTRAINT invoice_customer_period_unique DO NOTHING
+    RETURNING id, customer_id`.execute(trx);
+  const won = new Set(inserted.rows.map((r) => r.customer_id));
+
+  const lines: LineRow[] = rows
+    .filter((r) => won.has(r.draft.customerId))
+    .flatMap((r) =>
+      r.draft.lines.map((line, position) => ({
+        invoiceId: r.id,
+        position,
+        line,
+        unitCost: r.draft.base.toString(),
+      })),
+    );
+  for (let i = 0; i < lines.length; i += LINE_ROWS_PER_INSERT) {
+    await sql`INSERT INTO invoice_line (${columnList(LINE_COLUMNS)}) ${unnestRows(LINE_COLUMNS, lines.slice(i, i + LINE_ROWS_PER_INSERT))}`.execute(
+      trx,
+    );
+  }
+
+  const lost = drafts.filter((d) => !won.has(d.customerId));
+  const anomalies = lost.length > 0 ? await compareWithStored(trx, run, lost) : [];
+  return { created: won.size, existing: lost.length, anomalies };
+}
+
+/** A finalized invoice never changes (§5): a re-run that computes something else reports the difference. */
+async function compareWithStored(trx: Tx, run: RunRef, drafts: readonly DraftInvoice[]): Promise<Anomaly[]> {
+  const stored = await trx
+    .selectFrom("invoice")
+    .select(["id", "customer_id", "status", "number", "fingerprint", "total", "tokens", "currency_code"])
+    .where("period", "=", run.period)
+    .where(
+      "customer_id",
+      "in",
+      drafts.map((d) => d.customerId),
+    )
+    .execute();
+  const byCustomer = new Map(stored.map((s) => [s.customer_id, s]));
+  const differing = drafts.filter((d) => byCustomer.get(d.customerId)?.fingerprint !== d.fingerprint);
+  if (differing.length === 0) return [];
+  const storedLines = await trx
+    .selectFrom("invoice_line")
+    .select(["invoice_id", "kind", "server_id", "tokens", "amount"])
+    .where(
+      "invoice_id",
+      "in",
+      differing.map((d) => byCustomer.get(d.customerId)!.id),
+    )
+    .execute();
+  return differing.map((d) => {
+    const s = byCustomer.get(d.customerId)!;
+    return describeDifference(
+      s,
+      storedLines.filter((l) => l.invoice_id === s.id),
+      d,
+    );
+  });
+}

@@ -1,0 +1,210 @@
+import { recordAudit } from "../../kernel/audit.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { PricingSnapshot } from "../../services/pricing/pricing-snapshot.ts";
+import { jsonText } from "../../kernel/json.ts";
+import type { BillingRun, BillingSummary } from "./billing-run-schemas.ts";
+import type { UsageSource } from "../../domain/usage-record.ts";
+import { type Anomaly, recordAnomalies } from "./anomaly.ts";
+import { calendarDate } from "./calendar-date.ts";
+import { crossCheckUsage, UsageTally } from "./cross-check-usage.ts";
+import { loadCustomerSnapshots } from "./customer-snapshot.ts";
+import { draftAll, SimulatedCrash } from "./draft-all.ts";
+import type { RunRef } from "./draft-invoices.ts";
+import { finalizeInvoices } from "./finalize-invoices.ts";
+import { importUsage } from "./import-usage.ts";
+import { noUsageAnomaly } from "./no-usage-anomaly.ts";
+import { summarizeBillingRun } from "./summarize-billing-run.ts";
+
+export { SimulatedCrash } from "./draft-all.ts";
+
+export type BillingPhase = "importing" | "drafting" | "finalizing" | "done";
+
+export interface BillingProgress {
+  runId: string;
+  phase: BillingPhase;
+  processed: number;
+  total: number;
+}
+
+/** Failures injected by tests, at the points where a real process can die. */
+export interface BillingFaults {
+  /** Stop dead once this many customers are drafted, leaving everything as a killed process would. */
+  crashAfterCustomers?: number;
+  /** Throw inside the n-th finalization transaction (1-based), after its numbers were written. */
+  failFinalizationBatch?: number;
+}
+
+export interface BillingRunDeps {
+  source: UsageSource;
+  /** A second source compared with the billed one (snapshots beside the usage endpoint). */
+  crossCheck?: UsageSource | undefined;
+  onProgress?: ((progress: BillingProgress) => void) | undefined;
+  faults?: BillingFaults | undefined;
+}
+
+/**
+ * Imports usage, drafts one invoice per customer in batches (each batch one transaction), then finalizes
+ * every draft of the period with gapless numbers. Every step is safe to repeat: a run started twice, or
+ * started again after a crash, ends with the same invoices (billing-rules §5).
+ */
+export async function executeBillingRun(
+  ctx: ServiceContext,
+  run: BillingRun,
+  deps: BillingRunDeps,
+): Promise<BillingSummary> {
+  const startedAt = ctx.now();
+  const ref: RunRef = {
+    id: run.id,
+    period: run.period,
+    periodStart: new Date(run.period_start),
+    periodEnd: new Date(run.period_end),
+  };
+  const period = { start: ref.periodStart, end: ref.periodEnd };
+  const report = (phase: BillingPhase, processed: number, total: number) =>
+    deps.onProgress?.({ runId: run.id, phase, processed, total });
+  try {
+    const customers = await loadCustomerSnapshots(ctx.db);
+    const pricing = await PricingSnapshot.load(ctx.db);
+
+    const tally = deps.crossCheck ? new UsageTally() : undefined;
+    const imported = await importUsage(
+      deps.source,
+      period,
+      (id) => customers.has(id),
+      async (record, n) => {
+        tally?.add(record);
+        if (n % 1000 === 0) report("importing", n, 0);
+        // The API shows progress from the run's row; the total is unknown until the last page.
+        if (n % 20_000 === 0) {
+          await ctx.db
+            .updateTable("billing_run")
+            .set({ processed: n, heartbeat_at: ctx.now() })
+            .where("id", "=", run.id)
+            .execute();
+        }
+      },
+    );
+    const anomalies: Anomaly[] = [
+      ...imported.anomalies,
+      ...((await deps.source.notes?.(period)) ?? []),
+      ...(deps.crossCheck && tally ? await crossCheckUsage(tally, deps.crossCheck, period) : []),
+      ...(await noUsageAnomaly(ctx.db, run.period, imported.records)),
+    ];
+    const customerCount = imported.byCustomer.size;
+    await ctx.db.transaction().execute(async (trx) => {
+      await recordAnomalies(trx, ref, anomalies);
+      await trx
+        .updateTable("billing_run")
+        .set({ phase: "drafting", processed: 0, total: customerCount, heartbeat_at: ctx.now() })
+        .where("id", "=", run.id)
+        .execute();
+    });
+    report("drafting", 0, customerCount);
+
+    const { created, alreadyPresent } = await draftAll(ctx, {
+      run: ref,
+      usage: imported.byCustomer,
+      pricing,
+      customers,
+      onProgress: (processed, total) => report("drafting", processed, total),
+      crashAfterCustomers: deps.faults?.crashAfterCustomers,
+    });
+
+    const finalized = await finalizeAll(ctx, ref, deps, report);
+    const finishedAt = ctx.now();
+    const summary = await summarizeBillingRun(ctx.db, {
+      runId: run.id,
+      period: run.period,
+      periodStart: ref.periodStart,
+      periodEnd: ref.periodEnd,
+      timeZone: ctx.config.BILLING_TIME_ZONE,
+      source: run.source,
+      usageRecords: imported.records,
+      customers: customerCount,
+      created,
+      alreadyPresent,
+      finalized,
+      startedAt,
+      finishedAt,
+    });
+    await ctx.db
+      .updateTable("billing_run")
+      .set({
+        state: "completed",
+        phase: "done",
+        summary: jsonText(summary),
+        heartbeat_at: finishedAt,
+        finished_at: finishedAt,
+      })
+      .where("id", "=", run.id)
+      .execute();
+    report("done", finalized, finalized);
+    return summary;
+  } catch (error) {
+    if (!(error instanceof SimulatedCrash)) {
+      await ctx.db
+        .updateTable("billing_run")
+        .set({ state: "failed", error: (error as Error).message ?? String(error), finished_at: ctx.now() })
+        .where("id", "=", run.id)
+        .execute()
+        .catch((e) => ctx.logger.error({ err: e, runId: run.id }, "could not mark the billing run failed"));
+    }
+    throw error;
+  }
+}
+
+/** Finalizes every draft of the period, one batch per transaction, until none is left. */
+async function finalizeAll(
+  ctx: ServiceContext,
+  run: RunRef,
+  deps: BillingRunDeps,
+  report: (phase: BillingPhase, processed: number, total: number) => void,
+): Promise<number> {
+  const pending = await ctx.db
+    .selectFrom("invoice")
+    .select((eb) => eb.fn.countAll<bigint>().as("n"))
+    .where("period", "=", run.period)
+    .where("status", "=", "draft")
+    .executeTakeFirstOrThrow();
+  const total = Number(pending.n);
+  await ctx.db
+    .updateTable("billing_run")
+    .set({ phase: "finalizing", processed: 0, total, heartbeat_at: ctx.now() })
+    .where("id", "=", run.id)
+    .execute();
+  report("finalizing", 0, total);
+  let finalized = 0;
+  for (let batch = 1; ; batch++) {
+    const now = ctx.now();
+    const result = await ctx.db.transaction().execute(async (trx) => {
+      const r = await finalizeInvoices(trx, {
+        period: run.period,
+        limit: ctx.config.BILLING_BATCH_SIZE,
+        issueDate: calendarDate(now, ctx.config.BILLING_TIME_ZONE),
+        paymentTermsDays: ctx.config.PAYMENT_TERMS_DAYS,
+        format: ctx.config.INVOICE_NUMBER_FORMAT,
+        now,
+      });
+      if (r.finalized === 0) return r;
+      if (deps.faults?.failFinalizationBatch === batch) {
+        throw new Error(`injected failure in finalization batch ${batch}`);
+      }
+      await trx
+        .updateTable("billing_run")
+        .set({ processed: Math.min(total, finalized + r.finalized), heartbeat_at: now })
+        .where("id", "=", run.id)
+        .execute();
+      await recordAudit(trx, ctx, {
+        action: "finalize",
+        entity: "billing_run",
+        entityId: run.id,
+        before: null,
+        after: { step: "finalized", invoices: r.finalized, numbers: [r.first, r.last] },
+      });
+      return r;
+    });
+    if (result.finalized === 0) return finalized;
+    finalized += result.finalized;
+    report("finalizing", finalized, Math.max(total, finalized));
+  }
+}

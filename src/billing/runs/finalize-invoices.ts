@@ -1,0 +1,77 @@
+import { sql } from "kysely";
+import type { Tx } from "../../kernel/context.ts";
+import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
+import { addDays } from "./calendar-date.ts";
+import { numberSequence } from "./invoice-number.ts";
+
+export interface FinalizeBatchResult {
+  finalized: number;
+  first: string | null;
+  last: string | null;
+}
+
+/**
+ * Finalizes up to `limit` drafts of a period inside the caller's transaction, in customer-id order. The
+ * sequence's counter row is locked first, so finalizers queue behind each other and numbers are handed out
+ * without gaps or repeats; the counter moves in the same transaction as the status, so a failure rolls back
+ * both (billing-rules §5).
+ */
+export async function finalizeInvoices(
+  trx: Tx,
+  input: {
+    period: string;
+    limit: number;
+    issueDate: string;
+    paymentTermsDays: number;
+    format: string;
+    now: Date;
+  },
+): Promise<FinalizeBatchResult> {
+  const sequence = numberSequence(input.format, input.issueDate);
+  await trx
+    .insertInto("invoice_number_counter")
+    .values({ sequence: sequence.key, last_value: 0n })
+    .onConflict((oc) => oc.column("sequence").doNothing())
+    .execute();
+  const counter = await trx
+    .selectFrom("invoice_number_counter")
+    .select("last_value")
+    .where("sequence", "=", sequence.key)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const drafts = await trx
+    .selectFrom("invoice")
+    .select("id")
+    .where("period", "=", input.period)
+    .where("status", "=", "draft")
+    .orderBy("customer_id")
+    .limit(input.limit)
+    .forUpdate()
+    .execute();
+  if (drafts.length === 0) return { finalized: 0, first: null, last: null };
+
+  const dueDate = addDays(input.issueDate, input.paymentTermsDays);
+  const numbered = drafts.map((d, i) => {
+    const value = counter.last_value + BigInt(i + 1);
+    return { id: d.id, value, number: sequence.format(value) };
+  });
+  await sql`
+    UPDATE invoice SET status = 'finalized', number = v.number, number_sequence = ${sequence.key},
+      number_value = v.value::bigint, issue_date = ${input.issueDate}, due_date = ${dueDate},
+      finalized_at = ${input.now}, updated_at = ${input.now}
+    FROM (VALUES ${sql.join(numbered.map((n) => sql`(${n.id}, ${n.number}, ${n.value.toString()})`))}) AS v (id, number, value)
+    WHERE invoice.id = v.id`.execute(trx);
+  await trx
+    .updateTable("invoice_number_counter")
+    .set({ last_value: counter.last_value + BigInt(numbered.length) })
+    .where("sequence", "=", sequence.key)
+    .execute();
+  // Announced in this transaction: one `invoice.event` per invoice, which delivery turns into e-mail and
+  // webhooks when it runs.
+  await emitInvoiceEvents(trx, {
+    event: "invoice.finalized",
+    invoiceIds: numbered.map((n) => n.id),
+    at: input.now,
+  });
+  return { finalized: numbered.length, first: numbered[0]!.number, last: numbered.at(-1)!.number };
+}

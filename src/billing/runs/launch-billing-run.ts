@@ -1,0 +1,25 @@
+import type { VerbArgs } from "../../kernel/context.ts";
+import { ensureBound } from "../../solusio/solusio-binding.ts";
+import type { BillingRun } from "./billing-run-schemas.ts";
+import { usageSourcesFromConfig } from "../usage/usage-sources-from-config.ts";
+import { executeBillingRun } from "./execute-billing-run.ts";
+import { startBillingRun } from "./start-billing-run.ts";
+
+/**
+ * Starts a run and returns it at once; the work goes on in this process and its progress is read from the
+ * run's row (the admin API's POST /billing-runs, the scheduler). A failure is recorded on the row.
+ */
+export async function launchBillingRun({
+  ctx,
+  input,
+}: VerbArgs<{ period: string }>): Promise<{ run: BillingRun; done: Promise<void> }> {
+  // Refused before a run row exists: a run against another SolusIO would record a month as billed.
+  if (ctx.solusio) await ensureBound(ctx.db, ctx.solusio.connection);
+  const { source, crossCheck } = usageSourcesFromConfig(ctx);
+  const run = await startBillingRun({ ctx, input: { period: input.period, source: source.name } });
+  const done = executeBillingRun(ctx, run, { source, crossCheck }).then(
+    () => undefined,
+    (error: unknown) => ctx.logger.error({ err: error, runId: run.id }, "billing run failed"),
+  );
+  return { run, done };
+}

@@ -1,0 +1,298 @@
+import { sql } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { billingContext, createCustomers, createTaxRule, usageOf } from "../testing/billing-fixtures.ts";
+import { MemoryUsageSource } from "../usage/memory-usage-source.ts";
+import type { UsageRecord } from "../../domain/usage-record.ts";
+import { SimulatedCrash } from "./execute-billing-run.ts";
+import { runBilling } from "./run-billing.ts";
+
+// billing-rules §5 / issue 5 item 3: however a period is run — twice at once, after a crash, again after it
+// completed, or after a failed finalization — it ends with exactly the same invoices and gapless numbers.
+// On PostgreSQL the two runs are truly concurrent (a pool of connections); on PGlite they interleave.
+
+const CUSTOMERS = 30;
+const BATCH = 7;
+const handles: DatabaseHandle[] = [];
+
+afterEach(async () => {
+  await Promise.all(handles.splice(0).map((h) => h.close()));
+});
+
+/** A fresh database with the same customers and usage every time, so results can be compared across them. */
+async function setUp(): Promise<{ ctx: ServiceContext; usage: UsageRecord[]; handle: DatabaseHandle }> {
+  const handle = await createTestDatabase();
+  handles.push(handle);
+  const compound = await createTaxRule(handle, {
+    name: "compound",
+    compound: true,
+    rates: [
+      { label: "City Tax", rate: "6" },
+      { label: "State Tax", rate: "2" },
+    ],
+  });
+  const simple = await createTaxRule(handle, {
+    name: "VAT",
+    compound: false,
+    rates: [{ label: "VAT", rate: "19" }],
+  });
+  const ids = await createCustomers(
+    handle,
+    Array.from({ length: CUSTOMERS }, (_, i) => ({
+      email: `c${i}@example.com`,
+      currency: i % 3 === 0 ? "EUR" : "USD",
+      taxRuleId: i % 4 === 0 ? null : i % 2 === 0 ? compound : simple,
+      discounts: i % 5 === 0 ? [{ name: "loyal", multiplier: "0.9" }] : [],
+    })),
+  );
+  const usage = ids.flatMap((id, i) =>
+    Array.from({ length: 1 + (i % 3) }, (_, k) =>
+      usageOf({
+        billingUserId: id,
+        serverId: 10_000 + i * 10 + k,
+        tph: [7, 14, 28][k]!,
+        tpm: [5000, 10000, 0][k]!,
+        createdAt: `2026-10-${String(1 + ((i + k) % 27)).padStart(2, "0")}T0${k}:30:00Z`,
+        deletedAt: k === 1 ? null : `2026-10-28T${String(10 + k).padStart(2, "0")}:00:00Z`,
+        ips: k === 0 ? { count: i % 2, tph: 1, tpm: 500 } : undefined,
+      }),
+    ),
+  );
+  return { ctx: billingContext(handle, { BILLING_BATCH_SIZE: BATCH }), usage, handle };
+}
+
+/** Everything that makes the invoices of a period, keyed by customer e-mail. */
+async function invoicesOf(handle: DatabaseHandle) {
+  const rows = await handle.db
+    .selectFrom("invoice")
+    .innerJoin("customer", "customer.id", "invoice.customer_id")
+    .select([
+      "customer.email",
+      "invoice.number",
+      "invoice.status",
+      "invoice.total",
+      "invoice.currency_code",
+      "invoice.fingerprint",
+      (eb) =>
+        eb
+          .selectFrom("invoice_line")
+          .select(sql<string>`string_agg(tokens::text || ':' || amount::text, ',' ORDER BY position)`.as("l"))
+          .whereRef("invoice_line.invoice_id", "=", "invoice.id")
+          .as("lines"),
+    ])
+    .where("invoice.period", "=", "2026-10")
+    .orderBy("invoice.customer_id")
+    .execute();
+  return rows;
+}
+
+function expectGapless(invoices: { number: string | null }[]) {
+  const numbers = invoices.map((i) => i.number);
+  expect(numbers).toEqual(invoices.map((_, i) => `INV-2026-${String(i + 1).padStart(6, "0")}`));
+}
+
+let reference: Awaited<ReturnType<typeof invoicesOf>> | undefined;
+
+async function referenceInvoices() {
+  if (!reference) {
+    const { ctx, usage, handle } = await setUp();
+    await runBilling({
+      ctx,
+      input: { period: "2026-10" },
+      options: { source: new MemoryUsageSource(usage) },
+    });
+    reference = await invoicesOf(handle);
+  }
+  return reference;
+}
+
+describe("billing run safety", () => {
+  it("a single run: one finalized invoice per customer, numbered in customer order without gaps", async () => {
+    const invoices = await referenceInvoices();
+    expect(invoices).toHaveLength(CUSTOMERS);
+    expect(new Set(invoices.map((i) => i.status))).toEqual(new Set(["finalized"]));
+    expectGapless(invoices);
+  });
+
+  it("two runs started at once end with exactly the same invoices as one run", async () => {
+    const expected = await referenceInvoices();
+    const { ctx, usage, handle } = await setUp();
+    const source = new MemoryUsageSource(usage);
+    const [a, b] = await Promise.all([
+      runBilling({ ctx, input: { period: "2026-10" }, options: { source } }),
+      runBilling({ ctx, input: { period: "2026-10" }, options: { source } }),
+    ]);
+    expect([a.state, b.state]).toEqual(["completed", "completed"]);
+    expect(a.invoices.created + b.invoices.created).toBe(CUSTOMERS);
+    expect(a.invoices.finalized + b.invoices.finalized).toBe(CUSTOMERS);
+    expect(a.anomalies.total + b.anomalies.total).toBe(0);
+    expect(await invoicesOf(handle)).toEqual(expected);
+  });
+
+  it("a run that dies after 14 customers, then runs again, ends with the same invoices", async () => {
+    const expected = await referenceInvoices();
+    const { ctx, usage, handle } = await setUp();
+    const source = new MemoryUsageSource(usage);
+    let crashedRun = "";
+    await expect(
+      runBilling({
+        ctx,
+        input: { period: "2026-10" },
+        options: { source, faults: { crashAfterCustomers: 14 }, onStart: (r) => (crashedRun = r.id) },
+      }),
+    ).rejects.toBeInstanceOf(SimulatedCrash);
+    const left = await handle.db.selectFrom("invoice").select(["status"]).execute();
+    expect(left).toHaveLength(14);
+    expect(left.every((i) => i.status === "draft")).toBe(true);
+    const crashed = await handle.db
+      .selectFrom("billing_run")
+      .selectAll()
+      .where("id", "=", crashedRun)
+      .executeTakeFirstOrThrow();
+    expect([crashed.state, crashed.phase, crashed.processed]).toEqual(["running", "drafting", 14]);
+
+    const again = await runBilling({ ctx, input: { period: "2026-10" }, options: { source } });
+    expect(again.invoices).toMatchObject({
+      created: CUSTOMERS - 14,
+      already_present: 14,
+      finalized: CUSTOMERS,
+    });
+    expect(again.anomalies.total).toBe(0);
+    expect(await invoicesOf(handle)).toEqual(expected);
+  });
+
+  it("a failed finalization leaves no gap: its numbers roll back with it, and the next run continues", async () => {
+    const expected = await referenceInvoices();
+    const { ctx, usage, handle } = await setUp();
+    const source = new MemoryUsageSource(usage);
+    await expect(
+      runBilling({
+        ctx,
+        input: { period: "2026-10" },
+        options: { source, faults: { failFinalizationBatch: 2 } },
+      }),
+    ).rejects.toThrow(/injected failure in finalization batch 2/);
+    const counter = await handle.db.selectFrom("invoice_number_counter").selectAll().execute();
+    expect(counter).toEqual([{ sequence: "INV-2026-{000000}", last_value: BigInt(BATCH) }]);
+    const failed = await handle.db
+      .selectFrom("billing_run")
+      .select(["state", "error"])
+      .executeTakeFirstOrThrow();
+    expect(failed.state).toBe("failed");
+    expect(failed.error).toMatch(/injected failure/);
+
+    await runBilling({ ctx, input: { period: "2026-10" }, options: { source } });
+    const invoices = await invoicesOf(handle);
+    expectGapless(invoices);
+    expect(invoices).toEqual(expected);
+  });
+
+  it("a re-run changes nothing; one that sees different usage reports the difference and keeps the invoice", async () => {
+    const { ctx, usage, handle } = await setUp();
+    await runBilling({
+      ctx,
+      input: { period: "2026-10" },
+      options: { source: new MemoryUsageSource(usage) },
+    });
+    const before = await invoicesOf(handle);
+
+    const same = await runBilling({
+      ctx,
+      input: { period: "2026-10" },
+      options: { source: new MemoryUsageSource(usage) },
+    });
+    expect(same.invoices).toMatchObject({ created: 0, already_present: CUSTOMERS, finalized: 0 });
+    expect(same.anomalies.total).toBe(0);
+
+    const changed = usage.map((u, i) => (i === 0 ? { ...u, tokens: u.tokens + 1000n } : u));
+    let runId = "";
+    const other = await runBilling({
+      ctx,
+      input: { period: "2026-10" },
+      options: { source: new MemoryUsageSource(changed), onStart: (r) => (runId = r.id) },
+    });
+    expect(other.anomalies.by_kind).toEqual({ invoice_differs: 1, token_mismatch: 1 });
+    const differs = await handle.db
+      .selectFrom("billing_anomaly")
+      .selectAll()
+      .where("billing_run_id", "=", runId)
+      .where("kind", "=", "invoice_differs")
+      .executeTakeFirstOrThrow();
+    expect(differs.details).toMatchObject({
+      number: "INV-2026-000001",
+      status: "finalized",
+      tokens: {
+        now: Number(before[0]!.lines!.split(",").reduce((a, l) => a + Number(l.split(":")[0]), 0)) + 1000,
+      },
+      lines: [{ line: `server:${usage[0]!.server.id}`, change: "changed" }],
+    });
+    expect(await invoicesOf(handle)).toEqual(before);
+  });
+
+  it("the database refuses to change a finalized invoice, add lines to it, delete it, or bill a period twice", async () => {
+    const { ctx, usage, handle } = await setUp();
+    await runBilling({
+      ctx,
+      input: { period: "2026-10" },
+      options: { source: new MemoryUsageSource(usage) },
+    });
+    const invoice = await handle.db
+      .selectFrom("invoice")
+      .selectAll()
+      .orderBy("customer_id")
+      .executeTakeFirstOrThrow();
+    await expect(
+      handle.db
+        .updateTable("invoice")
+        .set({ total: invoice.total + 1n, net: invoice.net + 1n })
+        .where("id", "=", invoice.id)
+        .execute(),
+    ).rejects.toThrow(/cannot change/);
+    await expect(
+      handle.db
+        .updateTable("invoice")
+        .set({ status: "draft", number: null, number_sequence: null, number_value: null })
+        .where("id", "=", invoice.id)
+        .execute(),
+    ).rejects.toThrow(/cannot go from finalized to draft/);
+    await expect(handle.db.deleteFrom("invoice").where("id", "=", invoice.id).execute()).rejects.toThrow(
+      /cannot be deleted/,
+    );
+    await expect(
+      handle.db
+        .updateTable("invoice_line")
+        .set({ tokens: 1n })
+        .where("invoice_id", "=", invoice.id)
+        .execute(),
+    ).rejects.toThrow(/are final/);
+    const line = await handle.db
+      .selectFrom("invoice_line")
+      .selectAll()
+      .where("invoice_id", "=", invoice.id)
+      .executeTakeFirstOrThrow();
+    await expect(
+      handle.db
+        .insertInto("invoice_line")
+        .values({ ...line, position: 99 })
+        .execute(),
+    ).rejects.toThrow(/not a draft/);
+    await expect(
+      handle.db
+        .insertInto("invoice")
+        .values({
+          ...invoice,
+          id: "inv_0123",
+          number: null,
+          number_sequence: null,
+          number_value: null,
+          status: "draft",
+          currency: JSON.stringify(invoice.currency),
+          discounts: "[]",
+          taxes: "[]",
+        })
+        .execute(),
+    ).rejects.toThrow(/invoice_customer_period_unique/);
+  });
+});

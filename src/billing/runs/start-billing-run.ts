@@ -1,0 +1,63 @@
+import { randomBytes } from "node:crypto";
+import { periodBounds } from "../../domain/periods.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { recordAudit } from "../../kernel/audit.ts";
+import { actorLabel } from "../../kernel/actor.ts";
+import type { VerbArgs } from "../../kernel/context.ts";
+import { type BillingRun, presentBillingRun } from "./billing-run-schemas.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+
+// A run that has not moved for this long was killed; a new run of its period marks it failed.
+const ABANDONED_AFTER_MS = 10 * 60_000;
+
+/**
+ * Creates a billing run for a period that has ended, grace window included (billing-rules §5): billing an
+ * open month would freeze partial usage into invoices that can never change.
+ */
+export async function startBillingRun({
+  ctx,
+  input,
+}: VerbArgs<{ period: string; source: string }>): Promise<BillingRun> {
+  const bounds = periodBounds(input.period, ctx.config.BILLING_TIME_ZONE);
+  const now = ctx.now();
+  const opensAt = new Date(bounds.end.getTime() + ctx.config.BILLING_GRACE_MS);
+  if (now < opensAt) {
+    throw ServiceError.validation(
+      "period",
+      `${input.period} cannot be billed before ${opensAt.toISOString()} (its end in ${ctx.config.BILLING_TIME_ZONE} plus the grace window)`,
+    );
+  }
+  return withTransaction(ctx, async (tx) => {
+    const trx = tx.db;
+    await trx
+      .updateTable("billing_run")
+      .set({ state: "failed", error: "abandoned: no progress for 10 minutes (killed?)", finished_at: now })
+      .where("period", "=", input.period)
+      .where("state", "=", "running")
+      .where("heartbeat_at", "<", new Date(now.getTime() - ABANDONED_AFTER_MS))
+      .execute();
+    const row = await trx
+      .insertInto("billing_run")
+      .values({
+        id: `run_${randomBytes(8).toString("hex")}`,
+        period: input.period,
+        period_start: bounds.start,
+        period_end: bounds.end,
+        source: input.source,
+        actor: actorLabel(ctx.actor),
+        started_at: now,
+        heartbeat_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const run = presentBillingRun(row);
+    await recordAudit(trx, ctx, {
+      action: "create",
+      entity: "billing_run",
+      entityId: row.id,
+      before: null,
+      after: run,
+    });
+    return run;
+  });
+}

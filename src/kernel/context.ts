@@ -1,0 +1,28 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/schema.ts";
+import type { SolusioIntegration } from "../solusio/integration.ts";
+import type { Actor } from "./actor.ts";
+
+/** What every service verb receives: who acts, on which database, at what time. Built by each adapter. */
+export interface ServiceContext {
+  db: Kysely<Database>;
+  config: Config;
+  logger: Logger;
+  /** Who acts (services/actor.ts); the audit log records its label. */
+  actor: Actor;
+  requestId?: string | undefined;
+  now: () => Date;
+  /** Absent when no SolusIO is configured and the sandbox is off. */
+  solusio?: SolusioIntegration | undefined;
+}
+
+/** The database handle verbs work on: the pool, or an open transaction (transaction.ts). */
+export type Db = Kysely<Database>;
+export type Tx = Db;
+
+export interface VerbArgs<I> {
+  ctx: ServiceContext;
+  input: I;
+}
