@@ -160,7 +160,7 @@ const ConfigObject = z
     // A claimed job whose runner died is taken over by another runner after this long.
     JOB_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     JOB_RETRY_CAP_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
-    // Invoices out (issue 5 item 4): e-mail over SMTP, signed webhooks (docs/webhooks.md).
+    // Invoices out: e-mail over SMTP, signed webhooks (docs/webhooks.md).
     SMTP_HOST: optionalText, // unset: invoices are not e-mailed
     SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
     SMTP_SECURE: bool.default(false),

@@ -6,8 +6,8 @@ import type { DatabaseHandle } from "../src/db/open-database.ts";
 import { decideSandbox } from "../src/app/sandbox/sandbox-decision.ts";
 import { createTestDatabase } from "./helpers/test-database.ts";
 
-// Sandbox mode starts only on an embedded database that is new or was made in sandbox mode (issue 8
-// item 3): a production database started without SOLUSIO_URL must not bill against an empty emulator.
+// Sandbox mode starts only on an embedded database that is new or was made in sandbox mode: a production
+// database started without SOLUSIO_URL must not bill against an empty emulator.
 
 let handle: DatabaseHandle;
 beforeAll(async () => {

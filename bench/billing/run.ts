@@ -11,7 +11,7 @@ import { timeCopy } from "./copy-baseline.ts";
 import { syntheticUsage } from "./synthetic-usage.ts";
 import { actors } from "../../src/kernel/actor.ts";
 
-// The billing cycle end to end on PostgreSQL (issue 5 item 6): N customers with 3 servers each, usage read
+// The billing cycle end to end on PostgreSQL: N customers with 3 servers each, usage read
 // page by page in the §9 (a) shape, validated, grouped, invoiced, finalized. Then, in the same run, a bare
 // COPY of as many invoice lines. Prints wall time, invoices/s, peak RSS, per-customer cost, and last
 // `ratio: X` = run time ÷ COPY time. Usage: bench/billing/run.ts [--customers 10000[,100000]].

@@ -5,7 +5,7 @@ import { addSeedServers, addSeedUsers, IdAllocator, SeedProblems, resolveRef } f
 import type { EmulatorState } from "./types.ts";
 
 // Builds the state a new installation starts with: the admin user, the built-in roles (Admin, Client), one
-// location, no plans, registration on — plus whatever the seed adds (issue 3, "Start").
+// location, no plans, registration on — plus whatever the seed adds ("Start").
 
 export class SeedError extends Error {
   constructor(problems: string[]) {

@@ -13,7 +13,7 @@ import { emulatorIntegration } from "./testing/emulator-integration.ts";
 import { pollServers } from "./usage/poll-servers.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
 
-// The golden test of issue 5: billing-rules §4's example invoice end to end. The customer's three servers
+// The golden test: billing-rules §4's example invoice end to end. The customer's three servers
 // live in the SolusIO emulator while its clock moves through October 2026; tokenbill polls the server list
 // along the way (usage source b), then bills the period from the usage endpoint (source a) with the
 // snapshots as a cross-check, and the invoice is compared field by field.

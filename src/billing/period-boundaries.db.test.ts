@@ -12,7 +12,7 @@ import { emulatorDriver } from "./testing/emulator-driver.ts";
 import { emulatorIntegration } from "./testing/emulator-integration.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
 
-// Period boundaries through the emulator (issue 5 item 5): a server crossing midnight at month end is
+// Period boundaries through the emulator: a server crossing midnight at month end is
 // billed in both months without an hour counted twice (billing-rules §2), and a billing time zone whose
 // month holds a daylight-saving change bills the month's real length. Two tokenbill databases (one billing
 // in UTC, one in Europe/Berlin) read the same emulator.

@@ -77,7 +77,7 @@ async function printSummary(ctx: ServiceContext, s: BillingSummary): Promise<voi
 }
 
 export function addBillingCommands(program: Command): void {
-  const billing = program.command("billing").description("billing runs: usage → invoices (issue 5)");
+  const billing = program.command("billing").description("billing runs: usage → invoices");
 
   billing
     .command("run")

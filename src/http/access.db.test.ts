@@ -4,7 +4,7 @@ import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../test/helpers/test-server.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 
-// Access is decided from the matched route (issue 8 item 1): every registered route, spelled every way a
+// Access is decided from the matched route: every registered route, spelled every way a
 // client can spell it, answers nothing but an error without a valid key.
 
 let handle: DatabaseHandle;

@@ -10,7 +10,7 @@ import {
 import { MemoryUsageSource } from "../billing/usage/memory-usage-source.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 
-// Bad input is a 4xx that names what is wrong (issue 8 item 4); each case gave a 500 or was accepted before.
+// Bad input is a 4xx that names what is wrong; each case gave a 500 or was accepted before.
 
 let handle: DatabaseHandle;
 let server: TestServer;

@@ -5,7 +5,7 @@ import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../test/hel
 import type { DatabaseHandle } from "../db/open-database.ts";
 
 // Slow and greedy clients cannot hold the server, every refusal uses the one error envelope, and every
-// answer carries the security headers (issue 8 items 4 and 6).
+// answer carries the security headers.
 
 let handle: DatabaseHandle;
 let server: TestServer;

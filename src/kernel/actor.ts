@@ -1,6 +1,6 @@
 import { ServiceError } from "./errors.ts";
 
-// Who is acting (issue 9 item 1): a closed union that each adapter builds — the HTTP server from the
+// Who is acting: a closed union that each adapter builds — the HTTP server from the
 // credential it checked, the CLI, the job runner and schedules, later the staff console, the customer
 // portal and payment providers' webhooks. Verbs read it to decide what the caller may see and do; the
 // audit log records it as its label.

@@ -6,7 +6,7 @@ import { createClientGroup } from "../services/client-groups/client-groups.ts";
 import { createCustomer, getCustomer } from "../services/customers/customers.ts";
 import { withTransaction } from "./transaction.ts";
 
-// Verbs compose (issue 9 item 2): given a context that holds a transaction, a verb joins it, so several
+// Verbs compose: given a context that holds a transaction, a verb joins it, so several
 // verbs commit or roll back together; alone, a verb still commits by itself.
 
 let handle: DatabaseHandle;

@@ -6,7 +6,7 @@ import type { ServiceContext } from "./context.ts";
 export type TxContext = ServiceContext & { db: Transaction<Database> };
 
 /**
- * Runs `fn` in a transaction (issue 9 item 2): the caller's, when its context already holds one, else a new
+ * Runs `fn` in a transaction: the caller's, when its context already holds one, else a new
  * one. So "record a payment, mark the invoice, enqueue its events, audit" is one transaction when a verb
  * calls the others with its own context, while each of them alone still commits by itself.
  */

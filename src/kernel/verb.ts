@@ -2,7 +2,7 @@ import { type ZodError, z } from "zod";
 import { ServiceError } from "./errors.ts";
 import type { ServiceContext } from "./context.ts";
 
-// A verb validates its own input (issue 9 item 2): whichever adapter calls it — the HTTP API, the CLI, a
+// A verb validates its own input: whichever adapter calls it — the HTTP API, the CLI, a
 // job, the portal to come, a test — the input goes through the verb's schema first, so no adapter can skip
 // validation. Schemas accept their own output (an id already parsed to a bigint, a canonical decimal), so
 // an adapter that validated the same input already (the HTTP routes, for field-named 400s and the OpenAPI

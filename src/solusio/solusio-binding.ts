@@ -5,7 +5,7 @@ import { ServiceError } from "../kernel/errors.ts";
 import type { SolusioConnection } from "./connect-solusio.ts";
 import { page, SolusioUser } from "./schemas.ts";
 
-// Which SolusIO a database belongs to (issue 8 item 3). The first instance that reaches a SolusIO writes
+// Which SolusIO a database belongs to. The first instance that reaches a SolusIO writes
 // its identity; billing, user sync, server polls and the scheduler then refuse to work against any other
 // one. Without this, a production database started without SOLUSIO_URL fell into sandbox mode, billed last
 // month against the empty emulator, and recorded that month as done with 0 invoices.

@@ -4,7 +4,7 @@ import { rawRequest } from "../helpers/raw-http.ts";
 import { type SolusioHarness, startSolusioHarness } from "../helpers/solusio-harness.ts";
 import { TEST_ADMIN_KEY } from "../helpers/test-server.ts";
 
-// Bad input is a 4xx, always (issue 8 item 4): every operation of the OpenAPI document, driven with
+// Bad input is a 4xx, always: every operation of the OpenAPI document, driven with
 // generated ids, queries and bodies, never answers 5xx. Runs on PGlite and again on PostgreSQL.
 
 let h: SolusioHarness;

@@ -12,7 +12,7 @@ import { SYNC_CUSTOMER_JOB } from "../../src/services/sync/enqueue-customer-sync
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
 import { actors } from "../../src/kernel/actor.ts";
 
-// A database belongs to one SolusIO (issue 8 item 3): once bound, billing, sync and the scheduler refuse
+// A database belongs to one SolusIO: once bound, billing, sync and the scheduler refuse
 // another one — the production database that fell into sandbox mode could no longer bill an empty emulator.
 
 let h: SolusioHarness;

@@ -4,7 +4,7 @@ import type { Config } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { readBinding } from "../../solusio/solusio-binding.ts";
 
-// Whether `serve` starts the in-process SolusIO emulator (issue 8 item 3). TOKENBILL_SANDBOX=auto starts it
+// Whether `serve` starts the in-process SolusIO emulator. TOKENBILL_SANDBOX=auto starts it
 // only on an embedded database that is new or was created in sandbox mode: never on DATABASE_URL, and never
 // on a database that belongs to a real SolusIO, where it would bill a month against an empty emulator.
 

@@ -9,7 +9,7 @@ import { getInvoice } from "./get-invoice.ts";
 import { listInvoices } from "./list-invoices.ts";
 
 // A customer acting for itself (the portal to come) reads only its own invoices, whatever ids it sends;
-// operators read any (issue 9 item 1).
+// operators read any.
 
 let handle: DatabaseHandle;
 let ada: bigint;

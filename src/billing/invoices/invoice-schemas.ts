@@ -4,7 +4,7 @@ import type { InvoiceLineTable, InvoiceTable } from "../../db/schema.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
 import { id } from "../../kernel/schemas.ts";
 
-// The admin API's view of invoices (issue 5 item 4). Amounts are integers in minor units of the invoice's
+// The admin API's view of invoices. Amounts are integers in minor units of the invoice's
 // currency; unit costs, multipliers and rates are exact decimal strings.
 
 const minor = z.bigint().meta({ type: "integer", description: "minor units (cents for USD)" });

@@ -1,7 +1,7 @@
 import type { Tx } from "../../kernel/context.ts";
 import { jsonText } from "../../kernel/json.ts";
 
-// What a billing run reports instead of dropping silently (issue 5 item 2, billing-rules §2, §5).
+// What a billing run reports instead of dropping silently (billing-rules §2, §5).
 export type AnomalyKind =
   /** usage for a billing_user_id that is no tokenbill customer */
   | "unknown_billing_user"

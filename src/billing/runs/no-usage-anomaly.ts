@@ -5,7 +5,7 @@ import type { Anomaly } from "./anomaly.ts";
 /**
  * A period with no usage at all, after one that was invoiced, is far more often a wrong or empty SolusIO
  * (or a broken usage endpoint) than a month in which every customer stopped at once: the run completes,
- * but says so loudly instead of looking like an ordinary quiet month (issue 8 item 3).
+ * but says so loudly instead of looking like an ordinary quiet month.
  */
 export async function noUsageAnomaly(db: Tx, period: string, usageRecords: number): Promise<Anomaly[]> {
   if (usageRecords > 0) return [];

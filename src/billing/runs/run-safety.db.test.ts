@@ -9,7 +9,7 @@ import type { UsageRecord } from "../../domain/usage-record.ts";
 import { SimulatedCrash } from "./execute-billing-run.ts";
 import { runBilling } from "./run-billing.ts";
 
-// billing-rules §5 / issue 5 item 3: however a period is run — twice at once, after a crash, again after it
+// billing-rules §5: however a period is run — twice at once, after a crash, again after it
 // completed, or after a failed finalization — it ends with exactly the same invoices and gapless numbers.
 // On PostgreSQL the two runs are truly concurrent (a pool of connections); on PGlite they interleave.
 

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { runStatements } from "../run-statements.ts";
 
-// The billing cycle (issue 5): server snapshots (usage source b), billing runs with their anomalies, invoices
+// The billing cycle: server snapshots (usage source b), billing runs with their anomalies, invoices
 // with their lines, and the gapless number counters. The invariants of billing-rules §5 live here:
 // one invoice per (customer, period), numbers unique per sequence, and a finalized invoice never changes.
 // Function bodies are written so that no line inside them ends with a semicolon (see runStatements).

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { runStatements } from "../run-statements.ts";
 
-// The SolusIO this database belongs to (issue 8 item 3). Written by the first instance that talks to a
+// The SolusIO this database belongs to. Written by the first instance that talks to a
 // SolusIO; from then on billing, sync and the scheduler refuse any other one, so a production database
 // started without SOLUSIO_URL can never bill a month against an empty sandbox and call it done.
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { runStatements } from "../run-statements.ts";
 
-// A signed SSO link logs in once (issue 8 item 5): its nonce is recorded when it is redeemed, and the
+// A signed SSO link logs in once: its nonce is recorded when it is redeemed, and the
 // primary key refuses a second redemption, also when two arrive at the same moment on two instances.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await runStatements(

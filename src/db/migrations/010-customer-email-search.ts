@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
 
 // The admin API's `customers?email=` filter is a case-insensitive substring match (ILIKE '%…%'), which no
-// B-tree can serve: a trigram index does (issue 8 item 10). pg_trgm is a trusted extension (PostgreSQL 13+),
+// B-tree can serve: a trigram index does. pg_trgm is a trusted extension (PostgreSQL 13+),
 // so a database owner may create it; where even that is not allowed, the migration goes on without the
 // index and the filter still works, by scanning. Each block runs whole (runStatements would split it).
 const CREATE_EXTENSION = `

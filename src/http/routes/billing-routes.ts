@@ -26,7 +26,7 @@ import { pollServers } from "../../billing/usage/poll-servers.ts";
 import { renderInvoice } from "../../billing/invoices/render-invoice.ts";
 import { defineRoute } from "../route.ts";
 
-// Billing runs and invoices (issue 5). A run is started here and goes on in the server process; its
+// Billing runs and invoices. A run is started here and goes on in the server process; its
 // progress and summary are read back with GET /billing-runs/{id}.
 export const billingRoutes = [
   defineRoute({

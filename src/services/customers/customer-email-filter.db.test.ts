@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 
-// The e-mail filter is served by an index (issue 8 item 10): an 8,000-character filter took 5 s as a
+// The e-mail filter is served by an index: an 8,000-character filter took 5 s as a
 // scan; the API now bounds it to 254 characters (tested in src/http/bad-input.db.test.ts) and the
 // substring match uses the trigram index.
 

@@ -7,7 +7,7 @@ import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createSsoLink, redeemSsoLink } from "./sso-link.ts";
 import { actors } from "../../kernel/actor.ts";
 
-// A signed SSO link's lifetime, read against the clock of the instance that redeems it (issue 8 item 5).
+// A signed SSO link's lifetime, read against the clock of the instance that redeems it.
 
 let handle: DatabaseHandle;
 let customerId: bigint;

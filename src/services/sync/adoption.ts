@@ -1,6 +1,6 @@
 import type { SolusioUser } from "../../solusio/schemas.ts";
 
-// Which SolusIO users billing may manage for a customer (issue 8, solusio-api.md §2). A user found by e-mail
+// Which SolusIO users billing may manage for a customer (solusio-api.md §2). A user found by e-mail
 // or by a stored id is adopted — its status, limit group and billing_user_id overwritten, single sign-on
 // into it, deleted with the customer — only when it has no admin role and its billing_user_id is empty or
 // the customer's own. Anything else is a conflict: billing changes nothing in SolusIO and says why.
