@@ -19,13 +19,7 @@ export function addPricingCommands(program: Command): void {
         if (opts.json) return void process.stdout.write(`${JSON.stringify(table, null, 2)}\n`);
         const headers = ["Tokens", ...table.currencies.map((c) => `Token price in ${c.code}`)];
         const rows = table.rows.map((r) => [thousands(r.tokens), ...r.amounts.map((a) => a.display)]);
-        process.stdout.write(
-          `${renderTable(
-            headers,
-            rows,
-            headers.map(() => true),
-          )}\n`,
-        );
+        printNumbers(headers, rows);
       }),
     );
 
@@ -53,13 +47,18 @@ export function addPricingCommands(program: Command): void {
           thousands(r.suggested_tokens_per_month),
           r.suggested_price_display,
         ]);
-        process.stdout.write(
-          `${renderTable(
-            headers,
-            rows,
-            headers.map(() => true),
-          )}\n`,
-        );
+        printNumbers(headers, rows);
       }),
     );
+}
+
+/** A table of amounts, every column right-aligned. */
+function printNumbers(headers: string[], rows: string[][]): void {
+  process.stdout.write(
+    `${renderTable(
+      headers,
+      rows,
+      headers.map(() => true),
+    )}\n`,
+  );
 }

@@ -192,7 +192,11 @@ export const calendarDateString = z
 export const MarkPaidInput = z
   .object({
     amount: z
-      .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,18}$/)])
+      .union([
+        z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+        z.string().regex(/^\d{1,18}$/),
+        z.bigint().nonnegative(), // its own output: verbs re-parse input an adapter parsed already
+      ])
       .transform((v) => BigInt(v))
       .meta({
         type: "integer",

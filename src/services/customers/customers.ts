@@ -17,6 +17,18 @@ import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { id, IdParams } from "../../kernel/schemas.ts";
 
+/** The customer row, locked for a change, or NOT_FOUND. */
+async function lockCustomer(trx: Tx, customerId: bigint) {
+  const row = await trx
+    .selectFrom("customer")
+    .selectAll()
+    .where("id", "=", customerId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw ServiceError.notFound(`customer ${customerId}`);
+  return row;
+}
+
 async function assertEmailFree(trx: Tx, email: string, exceptId?: bigint): Promise<void> {
   let q = trx
     .selectFrom("customer")
@@ -85,13 +97,7 @@ export const updateCustomer = defineVerb(
   async ({ ctx, input }): Promise<Customer> => {
     return withTransaction(ctx, async (tx) => {
       const trx = tx.db;
-      const before = await trx
-        .selectFrom("customer")
-        .selectAll()
-        .where("id", "=", input.id)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!before) throw ServiceError.notFound(`customer ${input.id}`);
+      const before = await lockCustomer(trx, input.id);
       await checkReferences(trx, input.patch);
       if (input.patch.email !== undefined) await assertEmailFree(trx, input.patch.email, input.id);
       const row = await trx
@@ -124,13 +130,7 @@ export const updateCustomer = defineVerb(
 export const deleteCustomer = defineVerb(IdParams, async ({ ctx, input }): Promise<void> => {
   await withTransaction(ctx, async (tx) => {
     const trx = tx.db;
-    const before = await trx
-      .selectFrom("customer")
-      .selectAll()
-      .where("id", "=", input.id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!before) throw ServiceError.notFound(`customer ${input.id}`);
+    const before = await lockCustomer(trx, input.id);
     // Invoices are kept for the books: a customer who has any cannot be deleted (lock or suspend instead).
     const invoiced = await trx
       .selectFrom("invoice")

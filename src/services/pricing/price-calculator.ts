@@ -4,8 +4,9 @@ import { Decimal } from "../../domain/decimal.ts";
 import { type CurrencyDisplay, formatDecimal, formatMinor, toMinorUnits } from "../../domain/money.ts";
 import { parseTokenList } from "../../domain/tokens.ts";
 import { ServiceError } from "../../kernel/errors.ts";
-import type { ServiceContext, VerbArgs } from "../../kernel/context.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
 import { canonicalDecimal, currencyDisplayOf } from "../currencies/currencies.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 
 // Seed steps 1–2: the conversion scheme and the plan table with suggested round monthly prices.
 
@@ -55,32 +56,32 @@ export const ConversionTable = z.object({
 });
 export type ConversionTable = z.output<typeof ConversionTable>;
 
-export async function priceConversion({
-  ctx,
-  input,
-}: VerbArgs<{ currency?: string | undefined }>): Promise<ConversionTable> {
-  const currencies = await loadCurrencies(ctx, splitCodes(input.currency));
-  const rows = conversionScheme(currencies.map((c) => ({ code: c.display.code, unitCost: c.unitCost })));
-  return {
-    currencies: currencies.map((c) => ({
-      code: c.display.code,
-      token_unit_cost: c.unitCost.normalize().toString(),
-    })),
-    rows: rows.map((row) => ({
-      tokens: Number(row.tokens),
-      amounts: row.amounts.map((a, i) => ({
-        code: a.code,
-        amount: a.amount.normalize().toString(),
-        display: formatDecimal(
-          a.amount,
-          currencies[i]!.display,
-          Math.max(SCHEME_DIGITS, currencies[i]!.display.exponent),
-          ctx.config.ROUNDING_MODE,
-        ),
+export const priceConversion = defineVerb(
+  ConversionQuery,
+  async ({ ctx, input }): Promise<ConversionTable> => {
+    const currencies = await loadCurrencies(ctx, splitCodes(input.currency));
+    const rows = conversionScheme(currencies.map((c) => ({ code: c.display.code, unitCost: c.unitCost })));
+    return {
+      currencies: currencies.map((c) => ({
+        code: c.display.code,
+        token_unit_cost: c.unitCost.normalize().toString(),
       })),
-    })),
-  };
-}
+      rows: rows.map((row) => ({
+        tokens: Number(row.tokens),
+        amounts: row.amounts.map((a, i) => ({
+          code: a.code,
+          amount: a.amount.normalize().toString(),
+          display: formatDecimal(
+            a.amount,
+            currencies[i]!.display,
+            Math.max(SCHEME_DIGITS, currencies[i]!.display.exponent),
+            ctx.config.ROUNDING_MODE,
+          ),
+        })),
+      })),
+    };
+  },
+);
 
 export const PlanTableQuery = z.object({
   tph: z
@@ -108,10 +109,7 @@ export const PlanTable = z.object({
 });
 export type PlanTable = z.output<typeof PlanTable>;
 
-export async function pricePlans({
-  ctx,
-  input,
-}: VerbArgs<{ tph: string; currency?: string | undefined }>): Promise<PlanTable> {
+export const pricePlans = defineVerb(PlanTableQuery, async ({ ctx, input }): Promise<PlanTable> => {
   const tphs = parseTokenList(input.tph, "tph");
   const [currency] = await loadCurrencies(ctx, splitCodes(input.currency));
   const c = currency!;
@@ -137,7 +135,7 @@ export async function pricePlans({
       };
     }),
   };
-}
+});
 
 function splitCodes(list: string | undefined): string[] | undefined {
   if (list === undefined || list.trim() === "") return undefined;
