@@ -50,15 +50,19 @@ export function installAccessControl(
       table.push({ method, url: route.url, access: route.config?.access ?? "admin" });
   });
 
-  app.addHook("onRequest", async (request) => {
-    // No route matched: the not-found answer carries no data, so it needs no key.
-    if (request.is404 || accessOf(request) === "public") return;
+  const authenticate = async (request: FastifyRequest): Promise<void> => {
     const match = BEARER.exec(request.headers.authorization ?? "");
     if (!match) throw new ServiceError("UNAUTHORIZED", "send Authorization: Bearer <admin API key>");
     // Only a presented key is a guess worth counting; a request without one learns nothing.
     request.actor = await deps.limiter.guard(`admin-key:${request.ip}`, () =>
       authenticateAdminKey(deps, match[1]!),
     );
+  };
+  // A callback hook, so public routes (GetTokenPricing above all) pass without a promise per request.
+  app.addHook("onRequest", (request, _reply, done) => {
+    // No route matched: the not-found answer carries no data, so it needs no key.
+    if (request.is404 || accessOf(request) === "public") return done();
+    authenticate(request).then(() => done(), done);
   });
   return table;
 }

@@ -3,6 +3,7 @@ import { openSocket, rawRequest, readUntilClose } from "../../test/helpers/raw-h
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../test/helpers/test-server.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
+import { STATIC_SECURITY_HEADERS } from "./protection.ts";
 
 // Slow and greedy clients cannot hold the server, every refusal uses the one error envelope, and every
 // answer carries the security headers.
@@ -145,6 +146,26 @@ describe("security headers and secret guessing", () => {
       expect(answer.headers["content-security-policy"], path).toContain("default-src 'self'");
       expect(answer.headers["x-frame-options"], path).toBe("SAMEORIGIN");
     }
+  });
+
+  it("gives GetTokenPricing, whose headers are precomputed, exactly the security headers helmet sends", async () => {
+    const helmetHeaders = (await rawRequest(server.url, { method: "GET", path: "/healthz" })).headers;
+    const pricing = await rawRequest(server.url, {
+      method: "POST",
+      path: "/solusio/api",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "token=pricing-token-for-tests&action=GetTokenPricing&userid=999",
+    });
+    expect(pricing.status).toBe(404);
+    for (const [name, value] of Object.entries(STATIC_SECURITY_HEADERS)) {
+      expect(helmetHeaders[name], name).toBe(value);
+      expect(pricing.headers[name], name).toBe(value);
+    }
+    const securityNames = (h: Record<string, unknown>) =>
+      Object.keys(h).filter(
+        (n) => !["content-type", "content-length", "date", "connection", "keep-alive"].includes(n),
+      );
+    expect(securityNames(helmetHeaders).sort()).toEqual(Object.keys(STATIC_SECURITY_HEADERS).sort());
   });
 
   it("refuses an address with 429 after too many wrong keys, even for the right key, per kind of secret", async () => {

@@ -28,6 +28,27 @@ export function limitedServerFactory(config: Config) {
   };
 }
 
+/**
+ * Helmet's default headers as one constant, for the GetTokenPricing hot path: helmet computes them anew on
+ * every answer (a dozen small middlewares), which halved that endpoint's throughput. A test checks that
+ * this set stays the one helmet sends.
+ */
+export const STATIC_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "content-security-policy":
+    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+  "origin-agent-cluster": "?1",
+  "referrer-policy": "no-referrer",
+  "strict-transport-security": "max-age=31536000; includeSubDomains",
+  "x-content-type-options": "nosniff",
+  "x-dns-prefetch-control": "off",
+  "x-download-options": "noopen",
+  "x-frame-options": "SAMEORIGIN",
+  "x-permitted-cross-domain-policies": "none",
+  "x-xss-protection": "0",
+});
+
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
   // The defaults: a strict Content-Security-Policy for the few HTML pages (SSO errors, invoice renderings,
   // which use inline styles only), nosniff, frame denial, no referrer leaks, HSTS for HTTPS deployments.

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { ServiceError } from "../../kernel/errors.ts";
 import type { PricingIndex } from "../../services/pricing/pricing-index.ts";
 import { sendError } from "../errors.ts";
+import { STATIC_SECURITY_HEADERS } from "../protection.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 
 // The endpoint SolusIO calls to show prices (solusio-api.md §8, seed step 6):
@@ -49,7 +50,9 @@ export function registerGetTokenPricing(
   const expected = token === undefined ? undefined : digest(token);
 
   // Public as far as admin keys go: SolusIO authenticates with the pricing token checked below.
-  app.post(path, { config: { access: "public" } }, async (request, reply) => {
+  // Helmet's headers, precomputed (protection.ts): this is the hot path SolusIO calls on every price shown.
+  app.post(path, { config: { access: "public" }, helmet: false }, async (request, reply) => {
+    reply.headers(STATIC_SECURITY_HEADERS);
     try {
       const body = request.body;
       const fields: Record<string, unknown> =
@@ -58,10 +61,13 @@ export function registerGetTokenPricing(
           : {};
       if (expected) {
         const presented = fields["token"] ?? bearerOf(request.headers.authorization);
-        await limiter.guard(`pricing-token:${request.ip}`, () => {
-          if (!tokenMatches(presented, expected))
-            throw new ServiceError("UNAUTHORIZED", "invalid or missing token");
-        });
+        // Checked without a promise on the way through: a right token is the common case by far.
+        const client = `pricing-token:${request.ip}`;
+        limiter.assertAllowed(client);
+        if (!tokenMatches(presented, expected)) {
+          await limiter.recordFailure(client);
+          throw new ServiceError("UNAUTHORIZED", "invalid or missing token");
+        }
       }
       if (fields["action"] !== "GetTokenPricing") {
         throw ServiceError.validation("action", "must be GetTokenPricing");
