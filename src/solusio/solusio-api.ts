@@ -166,14 +166,15 @@ export interface LimitGroupSpec {
   additional_ips: number;
 }
 
+/** A limit of -1 means unlimited in tokenbill's configuration; SolusIO expresses it as a disabled limit. */
+export const limitOf = (n: number) => ({ limit: Math.max(n, 0), is_enabled: n >= 0 });
+
 function limitGroupBody(g: LimitGroupSpec) {
-  // A limit of -1 means unlimited in tokenbill's configuration; SolusIO expresses it as a disabled limit.
-  const limit = (n: number) => ({ limit: Math.max(n, 0), is_enabled: n >= 0 });
   return {
     name: g.name,
-    vms: limit(g.vms),
-    running_vms: limit(g.running_vms),
-    additional_ips: limit(g.additional_ips),
+    vms: limitOf(g.vms),
+    running_vms: limitOf(g.running_vms),
+    additional_ips: limitOf(g.additional_ips),
   };
 }
 

@@ -1,12 +1,10 @@
+import { ABANDONED_AFTER_MS } from "./start-billing-run.ts";
 import { periodBounds, periodOf, previousPeriod } from "../../domain/periods.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 
 // The schedule of billing-rules §5: a period is billed once it has ended plus the grace window for late usage.
-// src/jobs/schedules.ts fires it (one slot per period); this file says which period is due and whether it
+// src/app/schedules.ts fires it (one slot per period); this file says which period is due and whether it
 // still needs a run.
-
-/** A run whose heartbeat is younger than this is alive: some process is billing the period now. */
-const LIVE_RUN_MS = 10 * 60_000;
 
 /** The next run the schedule calls for after `now`: the period and when it may start. */
 export function nextScheduledRun(now: Date, timeZone: string, graceMs: number): { period: string; at: Date } {
@@ -39,6 +37,6 @@ export async function billingStateOf(
     .where("state", "in", ["completed", "running"])
     .execute();
   if (runs.some((r) => r.state === "completed")) return "completed";
-  const liveSince = ctx.now().getTime() - LIVE_RUN_MS;
+  const liveSince = ctx.now().getTime() - ABANDONED_AFTER_MS;
   return runs.some((r) => r.heartbeat_at.getTime() > liveSince) ? "running" : "open";
 }

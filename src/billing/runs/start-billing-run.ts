@@ -7,8 +7,11 @@ import type { VerbArgs } from "../../kernel/context.ts";
 import { type BillingRun, presentBillingRun } from "./billing-run-schemas.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 
-// A run that has not moved for this long was killed; a new run of its period marks it failed.
-const ABANDONED_AFTER_MS = 10 * 60_000;
+/**
+ * A run that has not moved for this long was killed: a new run of its period marks it failed, and the
+ * schedule no longer counts it as alive.
+ */
+export const ABANDONED_AFTER_MS = 10 * 60_000;
 
 /**
  * Creates a billing run for a period that has ended, grace window included (billing-rules §5): billing an

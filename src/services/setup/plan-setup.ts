@@ -3,7 +3,12 @@ import type { Config } from "../../config.ts";
 import { publicUrl } from "../../config.ts";
 import type { Database } from "../../db/schema.ts";
 import type { SolusioLimitGroup } from "../../solusio/schemas.ts";
-import { customBillingIntegration, type PlanPrices, type SolusioApi } from "../../solusio/solusio-api.ts";
+import {
+  customBillingIntegration,
+  limitOf,
+  type PlanPrices,
+  type SolusioApi,
+} from "../../solusio/solusio-api.ts";
 
 // `tokenbill solusio setup` (seed steps 3, 4, 5, 7): compare SolusIO with what tokenbill wants and list the
 // differences; `--apply` carries them out. Each step re-reads nothing it was not shown: apply uses the
@@ -27,8 +32,6 @@ export interface SetupReport {
 export function pricingUrl(config: Config): string {
   return `${publicUrl(config).replace(/\/+$/, "")}${config.PRICING_PATH}`;
 }
-
-const limitOf = (n: number) => ({ limit: Math.max(n, 0), is_enabled: n >= 0 });
 
 function limitsDiffer(g: SolusioLimitGroup, spec: Config["SOLUSIO_LIMIT_GROUPS"][number]): boolean {
   const same = (a: { limit: number; is_enabled: boolean } | undefined, n: number) =>
