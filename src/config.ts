@@ -141,7 +141,7 @@ const ConfigObject = z
     TOKENBILL_PUBLIC_URL: optionalUrl,
     SOLUSIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
     // auto: the emulator runs in-process (sandbox) when no SOLUSIO_URL is set, on an embedded database that is
-    // new or was created in sandbox mode; never on DATABASE_URL (src/sandbox/sandbox-decision.ts).
+    // new or was created in sandbox mode; never on DATABASE_URL (src/app/sandbox/sandbox-decision.ts).
     TOKENBILL_SANDBOX: z.enum(["auto", "on", "off"]).default("auto"),
     SANDBOX_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
     SOLUSIO_LIMIT_GROUPS: jsonArray(LimitGroupSpec).default([

@@ -131,7 +131,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     }
     runner.start();
     closers.push(() => runner.stop());
-    // Billing each month, server polls and reconciliation (src/jobs/schedules.ts): each slot's work is
+    // Billing each month, server polls and reconciliation (src/app/schedules.ts): each slot's work is
     // done once, however many instances run.
     if (solusio) {
       const schedules = startSchedules(

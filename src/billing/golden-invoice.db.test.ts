@@ -150,7 +150,7 @@ describe("billing-rules §4 golden invoice", () => {
       ].map((l, i) => (i === 2 ? { ...l, server_created_at: "2026-10-15T12:00:00.000Z" } : l)),
     });
 
-    // What the renderings receive (src/invoicing): the same figures, and the HTML shows the total.
+    // What the renderings receive (src/billing/documents): the same figures, and the HTML shows the total.
     const document = invoiceDocumentOf(invoice, {
       name: "Example Hosting Ltd",
       addressLines: [],

@@ -6,7 +6,7 @@ import { ServiceError } from "../kernel/errors.ts";
 import type { JobKind } from "../jobs/job-payloads.ts";
 import { PermanentJobError } from "../jobs/job-runner.ts";
 
-// The job kinds of invoice delivery; their payloads, policies and handlers are in src/jobs/catalog.ts.
+// The job kinds of invoice delivery; their payloads, policies and handlers are in src/app/job-catalog.ts.
 
 export const INVOICE_EVENT_JOB = "invoice.event" satisfies JobKind;
 export const INVOICE_EMAIL_JOB = "invoice.email" satisfies JobKind;

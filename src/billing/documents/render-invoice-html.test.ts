@@ -7,7 +7,7 @@ import type { InvoiceDocument } from "./invoice-document.ts";
 import { renderInvoiceHtml } from "./render-invoice-html.ts";
 
 const GOLDEN = fileURLToPath(new URL("./fixtures/october-2026-invoice.html", import.meta.url));
-// Regenerating the golden file is a deliberate act: UPDATE_GOLDEN=1 npx vitest run src/invoicing
+// Regenerating the golden file is a deliberate act: UPDATE_GOLDEN=1 npx vitest run src/billing/documents
 const UPDATE_GOLDEN = process.env["UPDATE_GOLDEN"] === "1";
 
 describe("renderInvoiceHtml", () => {

@@ -4,7 +4,7 @@ import type { InvoiceDocument } from "../documents/invoice-document.ts";
 import type { Invoice } from "./invoice-schemas.ts";
 
 /**
- * The renderings' view model (src/invoicing) of a stored invoice read with its lines. Only a numbered
+ * The renderings' view model (src/billing/documents) of a stored invoice read with its lines. Only a numbered
  * invoice has a document: a draft has no number or issue date yet (billing-rules §5).
  */
 export function invoiceDocumentOf(invoice: Invoice, seller: InvoiceDocument["seller"]): InvoiceDocument {
