@@ -63,3 +63,28 @@ export async function insertInvoice(trx: Tx, customerId: bigint): Promise<void> 
     VALUES ('inv_1', ${customerId}, '2026-10', ${start}, ${end}, 'Ada', 'ada@example.com', 'DE', 'EUR', '{}',
     0.00091, false, false, 0, 0, 0, 0, 0, 0, 'f', 'run_1')`.execute(trx);
 }
+
+let rowSeq = 0;
+
+/** A customer row written straight to the table (no verb, no sync job): for tests of triggers and indexes. */
+export async function insertCustomerRow(
+  db: Kysely<Database>,
+  values: { country?: string; client_group_id?: bigint | null; currency?: string } = {},
+): Promise<bigint> {
+  const row = await db
+    .insertInto("customer")
+    .values({
+      email: `row${++rowSeq}-${Date.now()}@example.com`,
+      name: "",
+      country: values.country ?? "DE",
+      currency_code: values.currency ?? "USD",
+      tax_exempt: false,
+      status: "active",
+      client_group_id: values.client_group_id ?? null,
+      tax_rule_id: null,
+      region: null,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../db/open-database.ts";
+import { insertCustomerRow } from "../../../test/helpers/service-test.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { currentPosition, prunePricingChanges, readPricingChanges } from "./pricing-changes.ts";
 
@@ -9,26 +10,9 @@ import { currentPosition, prunePricingChanges, readPricingChanges } from "./pric
 // remove a change from under a reader without telling it.
 
 let handle: DatabaseHandle;
-let seq = 0;
 
-async function customer(values: { country?: string; client_group_id?: bigint | null } = {}) {
-  const row = await handle.db
-    .insertInto("customer")
-    .values({
-      email: `log${++seq}@example.com`,
-      name: "",
-      country: values.country ?? "DE",
-      currency_code: "USD",
-      tax_exempt: false,
-      status: "active",
-      client_group_id: values.client_group_id ?? null,
-      tax_rule_id: null,
-      region: null,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
+const customer = (values: Parameters<typeof insertCustomerRow>[1] = {}) =>
+  insertCustomerRow(handle.db, values);
 
 beforeAll(async () => {
   handle = await createTestDatabase();

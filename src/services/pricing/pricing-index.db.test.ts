@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DatabaseHandle } from "../../db/open-database.ts";
+import { insertCustomerRow } from "../../../test/helpers/service-test.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { prunePricingChanges } from "./pricing-changes.ts";
 import { PricingIndex } from "./pricing-index.ts";
@@ -11,31 +12,12 @@ import { PricingSnapshot } from "./pricing-snapshot.ts";
 // on every admin write is what made GetTokenPricing slow while staff work.
 
 let handle: DatabaseHandle;
-let seq = 0;
 let groupId: bigint;
 let now = 0;
 const clock = () => now;
 
-async function customer(
-  values: { country?: string; client_group_id?: bigint | null; currency?: string } = {},
-) {
-  const row = await handle.db
-    .insertInto("customer")
-    .values({
-      email: `idx${++seq}@example.com`,
-      name: "",
-      country: values.country ?? "DE",
-      currency_code: values.currency ?? "USD",
-      tax_exempt: false,
-      status: "active",
-      client_group_id: values.client_group_id ?? null,
-      tax_rule_id: null,
-      region: null,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
+const customer = (values: Parameters<typeof insertCustomerRow>[1] = {}) =>
+  insertCustomerRow(handle.db, values);
 
 const answer = async (index: PricingIndex, id: bigint) => JSON.parse(await index.json(id));
 const price = async (index: PricingIndex, id: bigint) => (await answer(index, id)).user_token_unit_cost;
