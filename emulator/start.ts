@@ -5,7 +5,8 @@ import { pino, type Logger } from "pino";
 import { EmulatorClock } from "./clock.ts";
 import { createRequestListener } from "./http/server.ts";
 import { randomToken } from "./ops/tokens.ts";
-import { buildRouter } from "./routes/index.ts";
+import { Router } from "./http/router.ts";
+import { allRoutes } from "./routes/index.ts";
 import { Emulator } from "./runtime.ts";
 import { buildInitialState } from "./state/fresh-install.ts";
 import { loadStateFile } from "./state/persist.ts";
@@ -97,7 +98,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   );
   em.persist();
 
-  const listener = createRequestListener(em, buildRouter(em.config.usagePath));
+  const listener = createRequestListener(em, routerOf(allRoutes(em.config.usagePath)));
   const server = createServer((req, res) => void listener(req, res));
   const address = await listen(server, opts.port ?? 8090, host);
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -123,4 +124,10 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
       em.persist();
     },
   };
+}
+
+function routerOf(routes: ReturnType<typeof allRoutes>): Router {
+  const router = new Router();
+  router.add(routes);
+  return router;
 }

@@ -1,4 +1,4 @@
-import { Router } from "../http/router.ts";
+import type { Route } from "../http/route.ts";
 import { accountRoutes } from "./account.ts";
 import { controlRoutes } from "./control.ts";
 import { limitGroupsRoutes } from "./limit-groups.ts";
@@ -14,9 +14,9 @@ import { userTokensRoutes } from "./user-tokens.ts";
 import { usersRoutes } from "./users.ts";
 import { usageRoutes } from "./usage.ts";
 
-export function buildRouter(usagePath: string): Router {
-  const router = new Router();
-  for (const routes of [
+/** Every route the emulator serves; the HTTP layer registers them (emulator/http). */
+export function allRoutes(usagePath: string): Route[] {
+  return [
     accountRoutes,
     usersRoutes,
     userTokensRoutes,
@@ -31,8 +31,5 @@ export function buildRouter(usagePath: string): Router {
     registerRoutes,
     userAreaRoutes,
     controlRoutes,
-  ]) {
-    router.add(routes);
-  }
-  return router;
+  ].flat();
 }
