@@ -32,23 +32,81 @@ export const LimitInput = z.object({
   is_enabled: z.boolean(),
 });
 
+export const MIB = 1024 * 1024;
+
+/** `params.ram` is in bytes (solusio-api.md §5; Terraform and WHMCS send MiB × 1 MiB). */
 export const PlanParamsInput = z.object({
   disk: z.int().positive(),
-  ram: z.int().positive(),
+  ram: z
+    .int()
+    .max(2 ** 50)
+    .refine((ram) => ram >= MIB, "is in bytes: at least 1048576 (1 MiB); 1 GiB is 1073741824"),
   vcpu: z.int().positive(),
 });
 
+/**
+ * Seeds written before RAM was in bytes give MiB (`"ram": 1024`). A value under 1 MiB cannot be a real
+ * amount of bytes, so the seed reads it as MiB [OURS]; anything larger is bytes, as in the API.
+ */
+export const SeedPlanParamsInput = PlanParamsInput.extend({
+  ram: z
+    .int()
+    .positive()
+    .max(2 ** 50)
+    .transform((ram) => (ram < MIB ? ram * MIB : ram)),
+});
+
+const DEFAULT_PARAMS = { disk: 10, ram: 1024 * MIB, vcpu: 1 };
+
+/** Paid backups: a percentage of the runtime tokens, 0–100, fractional allowed (billing-rules §2.2). */
+export const BackupPriceInput = z.number().min(0).max(100);
+
+/** One of `limits` as the Go SDK sends it; the unit defaults as the SDK's setDefault() does. */
+export const PlanLimitInput = z.object({
+  is_enabled: z.boolean().default(false),
+  limit: z.number().int().nonnegative().default(0),
+  unit: z.string().max(20).optional(),
+});
+
+/** The limits the Go SDK declares (plans.go PlanLimits) with the unit it defaults each to. */
+export const PLAN_LIMIT_UNITS: Record<string, string> = {
+  disk_bandwidth: "Bps",
+  disk_iops: "iops",
+  network_incoming_bandwidth: "Kbps",
+  network_outgoing_bandwidth: "Kbps",
+  network_incoming_traffic: "KB",
+  network_outgoing_traffic: "KB",
+  network_total_traffic: "KB",
+  network_reduce_bandwidth: "Kbps",
+  backup_limit: "units",
+};
+
+export const PlanLimitsInput = z.record(z.string().min(1).max(64), PlanLimitInput);
+
+export const VIRTUALIZATION_TYPES = ["kvm", "vz"] as const;
+
 export const EmailInput = z.string().trim().pipe(z.email().max(255));
 
-/** A plan as `POST plans` takes it; a seed file's plan is the same with an optional id. */
+/**
+ * A plan as `POST plans` takes it; a seed file's plan is the same with an optional id. Keys the Go SDK
+ * also sends (storage_type, image_format, position, reset_limit_policy, ...) are accepted and ignored.
+ */
 export const PlanCreate = z.object({
   name: z.string().trim().min(1).max(255),
   tokens_per_hour: TokenCountInput.default(0),
   tokens_per_month: TokenCountInput.default(0),
   ip_tokens_per_hour: TokenCountInput.default(0),
   ip_tokens_per_month: TokenCountInput.default(0),
+  iso_image_tokens_per_hour: TokenCountInput.default(0),
+  iso_image_tokens_per_month: TokenCountInput.default(0),
   is_additional_ips_available: z.boolean().default(false),
+  is_backup_available: z.boolean().default(false),
+  backup_price: BackupPriceInput.default(0),
   is_visible: z.boolean().default(true),
   is_default: z.boolean().default(false),
-  params: PlanParamsInput.default({ disk: 10, ram: 1024, vcpu: 1 }),
+  limits: PlanLimitsInput.default({}),
+  virtualization_type: z.enum(VIRTUALIZATION_TYPES).default("kvm"),
+  params: PlanParamsInput.default(DEFAULT_PARAMS),
 });
+
+export const SeedPlanCreate = PlanCreate.extend({ params: SeedPlanParamsInput.default(DEFAULT_PARAMS) });

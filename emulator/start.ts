@@ -1,11 +1,9 @@
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
 import { EmulatorClock } from "./clock.ts";
-import { createRequestListener } from "./http/server.ts";
+import { buildEmulatorApp } from "./http/app.ts";
 import { randomToken } from "./ops/tokens.ts";
-import { Router } from "./http/router.ts";
 import { allRoutes } from "./routes/index.ts";
 import { Emulator } from "./runtime.ts";
 import { buildInitialState } from "./state/fresh-install.ts";
@@ -61,16 +59,6 @@ export function readSeedFile(path: string): unknown {
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}
-
 export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const host = opts.host ?? "127.0.0.1";
   const log =
@@ -98,9 +86,14 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   );
   em.persist();
 
-  const listener = createRequestListener(em, routerOf(allRoutes(em.config.usagePath)));
-  const server = createServer((req, res) => void listener(req, res));
-  const address = await listen(server, opts.port ?? 8090, host);
+  const app = await buildEmulatorApp(em, allRoutes(em.config.usagePath));
+  try {
+    await app.listen({ port: opts.port ?? 8090, host });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const address = app.server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
   log.info({ url, persisted: Boolean(persisted) }, "SolusIO emulator listening");
@@ -117,17 +110,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     close: async () => {
       if (closed) return;
       closed = true;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await app.close();
       em.persist();
     },
   };
-}
-
-function routerOf(routes: ReturnType<typeof allRoutes>): Router {
-  const router = new Router();
-  router.add(routes);
-  return router;
 }

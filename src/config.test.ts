@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, describeConfig, loadConfig, maskUrl, parseConfig, publicUrl } from "./config.ts";
+import { TAX_ROUNDINGS, type TaxRounding } from "./domain/invoice-math.ts";
 
 describe("configuration", () => {
   it("runs on the embedded default with nothing set", () => {
@@ -16,6 +17,15 @@ describe("configuration", () => {
     expect(config.DATABASE_URL).toBeUndefined();
     expect(Object.isFrozen(config)).toBe(true);
     expect(publicUrl(config)).toBe("http://127.0.0.1:8080");
+  });
+
+  it("TAX_ROUNDING: per_invoice by default, per_line on request, anything else refused by name", () => {
+    expect(parseConfig({}).TAX_ROUNDING).toBe("per_invoice");
+    // The setting's value is what computeInvoiceTotals takes as taxRounding, with no mapping in between.
+    const perLine: TaxRounding = parseConfig({ TAX_ROUNDING: "per_line" }).TAX_ROUNDING;
+    expect(perLine).toBe("per_line");
+    for (const value of TAX_ROUNDINGS) expect(parseConfig({ TAX_ROUNDING: value }).TAX_ROUNDING).toBe(value);
+    expect(() => parseConfig({ TAX_ROUNDING: "per_tax" })).toThrow(/TAX_ROUNDING/);
   });
 
   it("lists every problem at once", () => {

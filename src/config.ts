@@ -109,6 +109,8 @@ const ConfigObject = z
       .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD")
       .default("USD"),
     ROUNDING_MODE: z.enum(["half_away_from_zero", "half_even"]).default("half_away_from_zero"),
+    // Where invoice taxes are rounded (billing-rules §4.4): once on the net, or on each line's share of it.
+    TAX_ROUNDING: z.enum(["per_invoice", "per_line"]).default("per_invoice"),
     BILLING_TIME_ZONE: z
       .string()
       .default("UTC")

@@ -15,14 +15,24 @@ export interface HourlyPrices {
   perMonth: bigint;
 }
 
-const HOUR_MS = 3_600_000n;
+export const HOUR_MS = 3_600_000n;
 
-/** How many hours of a lifetime begun at `created` have started before `instant` (hour k starts at created + k h). */
-function hoursBegunBefore(created: bigint, instant: bigint): bigint {
-  if (instant <= created) return 0n;
-  const elapsed = instant - created;
+/** How many hours of a lifetime begun at `origin` have started before `instant` (hour k starts at origin + k h). */
+function hoursBegunBefore(origin: bigint, instant: bigint): bigint {
+  if (instant <= origin) return 0n;
+  const elapsed = instant - origin;
   // Whole hours elapsed, and one more that began when part of an hour is left over.
   return elapsed / HOUR_MS + (elapsed % HOUR_MS > 0n ? 1n : 0n);
+}
+
+/**
+ * Hours of a lifetime begun at `origin` whose start lies in [from, to) (instants in ms). Half-open on both
+ * sides of everything: an hour starting exactly at `to` is not counted (billing-rules §2.1), one starting
+ * exactly at `from` is.
+ */
+export function hourStartsIn(origin: bigint, from: bigint, to: bigint): bigint {
+  if (to <= from) return 0n;
+  return hoursBegunBefore(origin, to) - hoursBegunBefore(origin, from);
 }
 
 /**
@@ -35,11 +45,9 @@ export function hoursInPeriod(
 ): bigint {
   const created = BigInt(lifetime.created.getTime());
   const ended = BigInt(lifetime.ended.getTime());
-  const periodEnd = BigInt(period.end.getTime());
-  const until = ended < periodEnd ? ended : periodEnd;
-  const inPeriod =
-    hoursBegunBefore(created, until) - hoursBegunBefore(created, BigInt(period.start.getTime()));
-  return inPeriod > 0n ? inPeriod : 0n;
+  const start = BigInt(period.start.getTime());
+  const end = BigInt(period.end.getTime());
+  return hourStartsIn(created, start > created ? start : created, ended < end ? ended : end);
 }
 
 /**
@@ -58,8 +66,21 @@ export function periodCharge(prices: HourlyPrices, hours: bigint): PeriodCharge 
   return { tokens: byTheHour, charge: "hourly" };
 }
 
-/** A server's additional IPs: each one charged by the same table with the plan's IP prices. */
-export function additionalIpsCharge(prices: HourlyPrices, hours: bigint, count: bigint): PeriodCharge {
-  const each = periodCharge(prices, hours);
-  return { tokens: each.tokens * count, charge: each.charge };
+/**
+ * A server's additional IPs on one plan (billing-rules §2.2): each IP charged by the §2 table with the plan's
+ * IP prices and its own IP-hours, so the monthly cap applies per IP. The line's kind is "monthly_cap" when any
+ * IP was capped, else the kind every IP shares [OURS]; with no IP-hour it is the kind `fallbackHours` would
+ * get, so the line still says how the plan charges IPs.
+ */
+export function additionalIpsCharge(
+  prices: HourlyPrices,
+  hoursPerIp: bigint[],
+  fallbackHours: bigint,
+): PeriodCharge & { each: PeriodCharge[] } {
+  const each = hoursPerIp.map((h) => periodCharge(prices, h));
+  const tokens = each.reduce((sum, c) => sum + c.tokens, 0n);
+  const first = each[0];
+  if (!first) return { tokens, charge: periodCharge(prices, fallbackHours).charge, each };
+  const charge = each.some((c) => c.charge === "monthly_cap") ? "monthly_cap" : first.charge;
+  return { tokens, charge, each };
 }

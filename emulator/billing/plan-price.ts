@@ -20,6 +20,14 @@ function amount(tokens: bigint, pricing: TokenPricing): string {
   return plainDecimal(multiplyByInteger(unit, tokens), pricing.currency.decimals);
 }
 
+/** A month of paid backups: monthly tokens × backup_price % × unit cost, exact until the final rounding. */
+function backupAmount(monthly: bigint, percent: number, pricing: TokenPricing): string {
+  const unit = decimalFromNumber(pricing.user_token_unit_cost);
+  const p = decimalFromNumber(percent);
+  const exact = { units: monthly * p.units * unit.units, scale: p.scale + 2 + unit.scale };
+  return plainDecimal(exact, pricing.currency.decimals);
+}
+
 /** `tokens × user_token_unit_cost` as the user sees it: "£5.41 GBP". */
 export function displayAmount(tokens: bigint, pricing: TokenPricing): string {
   const c = pricing.currency;
@@ -33,7 +41,8 @@ export function displayAmount(tokens: bigint, pricing: TokenPricing): string {
 }
 
 export function planPrice(plan: PlanTokens, pricing: TokenPricing): PlanPrice {
-  const perMonth = amount(monthlyTokens(plan.tokensPerHour, plan.tokensPerMonth), pricing);
+  const monthly = monthlyTokens(plan.tokensPerHour, plan.tokensPerMonth);
+  const perMonth = amount(monthly, pricing);
   return {
     per_hour: amount(BigInt(plan.tokensPerHour), pricing),
     per_month: perMonth,
@@ -44,6 +53,8 @@ export function planPrice(plan: PlanTokens, pricing: TokenPricing): PlanPrice {
     taxes_inclusive: true,
     taxes: pricing.taxes.rates.map((r) => ({ label: r.label, rate: r.rate })),
     total_price: perMonth,
+    total_price_without_backups: perMonth,
+    backup_price: backupAmount(monthly, plan.backupPrice, pricing),
   };
 }
 

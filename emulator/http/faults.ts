@@ -1,10 +1,15 @@
 import { z } from "zod";
 
 // Fault injection (solusio-api.md §10) for the billing side's reliability tests: per path pattern, added
-// latency, a share of 5xx answers, connections dropped before answering. Shares are drawn from a seeded
-// generator per rule, so a test sees the same sequence on every run.
+// latency, a share of 5xx answers, connections dropped before answering, and 5xx answers given after the
+// request was fully handled (the "a write that got a 5xx may have been done" case of solusio-api.md §1).
+// Shares are drawn from a seeded generator per rule, so a test sees the same sequence on every run.
 
 // Strict: a typo such as "eror_rate" must be a 422, not a rule that silently does nothing.
+const statusList = z
+  .union([z.int().min(500).max(599), z.array(z.int().min(500).max(599)).min(1)])
+  .transform((s) => (Array.isArray(s) ? s : [s]));
+
 export const FaultRuleInput = z.strictObject({
   /** Matched against the request path; `*` stands for any run of characters. */
   path: z.string().min(1).default("*"),
@@ -18,13 +23,16 @@ export const FaultRuleInput = z.strictObject({
     .optional(),
   latency_ms: z.int().min(0).max(60_000).default(0),
   error_rate: z.number().min(0).max(1).default(0),
-  error_status: z
-    .union([z.int().min(500).max(599), z.array(z.int().min(500).max(599)).min(1)])
-    .default(503)
-    .transform((s) => (Array.isArray(s) ? s : [s])),
+  error_status: statusList.default([503]),
   /** "html" answers like a proxy in front of a dead backend would: a non-JSON body clients must cope with. */
   error_body: z.enum(["json", "html"]).default("json"),
   drop_rate: z.number().min(0).max(1).default(0),
+  /**
+   * Share of matching requests that are handled in full (state changed and persisted) and then answered
+   * with `after_status` instead of the real answer: a proxy that lost the backend's reply.
+   */
+  fail_after_rate: z.number().min(0).max(1).default(0),
+  after_status: statusList.default([502]),
   /** Only the next N matching requests are affected, then the rule switches itself off. */
   times: z.int().positive().optional(),
   seed: z.int().default(1),
@@ -37,7 +45,13 @@ export const FaultsInput = z.union([z.object({ rules: z.array(FaultRuleInput) })
 export type FaultOutcome =
   | { kind: "pass"; latencyMs: number }
   | { kind: "drop"; latencyMs: number }
-  | { kind: "error"; latencyMs: number; status: number; body: "json" | "html" };
+  /** Answer with this error instead of handling the request. */
+  | { kind: "error"; latencyMs: number; status: number; body: "json" | "html" }
+  /** Handle the request, then answer with this error instead of the real answer. */
+  | { kind: "fail_after"; latencyMs: number; status: number; body: "json" | "html" };
+
+// The answer for almost every request (no rules): one shared object, nothing allocated per request.
+const PASS: FaultOutcome = Object.freeze({ kind: "pass", latencyMs: 0 });
 
 interface ActiveRule {
   id: number;
@@ -60,6 +74,11 @@ function seededRandom(seed: number): () => number {
   };
 }
 
+/** A list of statuses is used in turn, by the count of requests the rule has matched. */
+function inTurn(statuses: number[], seen: number, fallback: number): number {
+  return statuses[(seen - 1) % statuses.length] ?? fallback;
+}
+
 function globToRegExp(glob: string): RegExp {
   const escaped = glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
   return new RegExp(`^${escaped.join(".*")}$`);
@@ -80,6 +99,11 @@ export class FaultRegistry {
     }));
   }
 
+  /** No rules: the HTTP layer skips fault handling altogether. */
+  get empty(): boolean {
+    return this.#rules.length === 0;
+  }
+
   clear(): void {
     this.#rules = [];
   }
@@ -90,6 +114,7 @@ export class FaultRegistry {
 
   /** The first rule that matches decides; latency of every matching rule adds up. */
   decide(method: string, path: string): FaultOutcome {
+    if (this.#rules.length === 0) return PASS;
     let latencyMs = 0;
     let outcome: FaultOutcome | null = null;
     for (const rule of this.#rules) {
@@ -105,12 +130,15 @@ export class FaultRegistry {
       if (rule.spec.drop_rate > 0 && rule.random() < rule.spec.drop_rate) {
         outcome = { kind: "drop", latencyMs: 0 };
       } else if (rule.spec.error_rate > 0 && rule.random() < rule.spec.error_rate) {
-        const statuses = rule.spec.error_status;
-        const status = statuses[(rule.seen - 1) % statuses.length] ?? 503;
+        const status = inTurn(rule.spec.error_status, rule.seen, 503);
         outcome = { kind: "error", latencyMs: 0, status, body: rule.spec.error_body };
+      } else if (rule.spec.fail_after_rate > 0 && rule.random() < rule.spec.fail_after_rate) {
+        const status = inTurn(rule.spec.after_status, rule.seen, 502);
+        outcome = { kind: "fail_after", latencyMs: 0, status, body: rule.spec.error_body };
       }
     }
-    this.#rules = this.#rules.filter((r) => r.remaining === null || r.remaining > 0);
+    if (this.#rules.some((r) => r.remaining !== null && r.remaining <= 0))
+      this.#rules = this.#rules.filter((r) => r.remaining === null || r.remaining > 0);
     return outcome ? { ...outcome, latencyMs } : { kind: "pass", latencyMs };
   }
 }

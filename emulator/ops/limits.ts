@@ -1,5 +1,5 @@
 import { forbidden } from "../errors.ts";
-import { findLimitGroup, serversOf } from "../state/state.ts";
+import { additionalIpCount, findLimitGroup, serversOf } from "../state/state.ts";
 import type { EmulatorState, Limit, LimitGroupRecord, ServerRecord, UserRecord } from "../state/types.ts";
 
 // Limit groups (solusio-api.md §4) are checked only when something new is created or started: lowering a
@@ -11,6 +11,13 @@ function groupOf(state: EmulatorState, user: UserRecord): LimitGroupRecord | und
 
 function reached(limit: Limit, used: number, adding: number): boolean {
   return limit.is_enabled && used + adding > limit.limit;
+}
+
+/** solusio-api.md §2: a locked or suspended user cannot create projects either. */
+export function assertMayCreateProjects(user: UserRecord): void {
+  if (user.status === "locked" || user.status === "suspended") {
+    throw forbidden(`User ${user.id} is ${user.status} and cannot create projects.`);
+  }
 }
 
 export function assertMayCreateServers(user: UserRecord): void {
@@ -38,10 +45,17 @@ export function assertWithinCreateLimits(
       `Limit group "${group.name}" allows ${group.runningVms.limit} running servers; user ${user.id} has ${running} running.`,
     );
   }
-  const ips = servers.reduce((sum, s) => sum + s.additionalIpCount, 0);
-  if (additionalIps > 0 && reached(group.additionalIps, ips, additionalIps)) {
+  assertWithinIpLimit(state, user, additionalIps);
+}
+
+/** Adding `adding` additional IPs to the user's servers (at create or with POST servers/{id}/ips). */
+export function assertWithinIpLimit(state: EmulatorState, user: UserRecord, adding: number): void {
+  const group = groupOf(state, user);
+  if (!group || adding === 0) return;
+  const ips = serversOf(state, user.id).reduce((sum, s) => sum + additionalIpCount(s), 0);
+  if (reached(group.additionalIps, ips, adding)) {
     throw forbidden(
-      `Limit group "${group.name}" allows ${group.additionalIps.limit} additional IPs; user ${user.id} has ${ips} and asked for ${additionalIps} more.`,
+      `Limit group "${group.name}" allows ${group.additionalIps.limit} additional IPs; user ${user.id} has ${ips} and asked for ${adding} more.`,
     );
   }
 }

@@ -1,14 +1,8 @@
 import { fieldError, forbidden, validationError, type FieldErrors } from "../errors.ts";
-import {
-  allocateIps,
-  findLocation,
-  findPlan,
-  findUser,
-  nextId,
-  serverUuid,
-  snapshotPlan,
-} from "../state/state.ts";
+import { attachedIps, findLocation, findPlan, findProject, findUser, nextId } from "../state/state.ts";
+import { newServerRecord } from "../state/server-record.ts";
 import type { EmulatorState, ServerRecord, TaskRecord } from "../state/types.ts";
+import { recordActivity, recordTask } from "./journal.ts";
 import { assertMayCreateServers, assertWithinCreateLimits, assertWithinStartLimits } from "./limits.ts";
 import { holdSuspended, liftSuspension } from "./suspension.ts";
 
@@ -17,20 +11,16 @@ export interface ServerInput {
   planId: number;
   locationId: number;
   ownerId: number;
+  /** The project to place it in; the owner's default project when absent. */
+  projectId?: number;
   additionalIpCount: number;
+  backupsEnabled: boolean;
+  /** Who asked, for the activity log. */
+  actorEmail: string;
 }
 
 export const POWER_ACTIONS = ["start", "stop", "restart", "suspend", "resume"] as const;
 export type PowerAction = (typeof POWER_ACTIONS)[number];
-
-// Tasks finish the moment they are created: the emulator has no hypervisor to wait for [OURS].
-function recordTask(state: EmulatorState, now: Date, serverId: number, action: string): TaskRecord {
-  const task: TaskRecord = { id: nextId(state, "task"), serverId, action, createdAt: now.toISOString() };
-  state.tasks.push(task);
-  // Only recent tasks matter to anyone; keep the state file small.
-  if (state.tasks.length > 1000) state.tasks.splice(0, state.tasks.length - 1000);
-  return task;
-}
 
 export function createServer(state: EmulatorState, now: Date, input: ServerInput): ServerRecord {
   const plan = findPlan(state, input.planId);
@@ -43,33 +33,54 @@ export function createServer(state: EmulatorState, now: Date, input: ServerInput
   if (plan && input.additionalIpCount > 0 && !plan.isAdditionalIpsAvailable) {
     errors["additional_ip_count"] = [`Plan ${plan.id} does not offer additional IPs.`];
   }
+  if (plan && input.backupsEnabled && !plan.isBackupAvailable) {
+    errors["backup_settings.enabled"] = [`Plan ${plan.id} does not offer backups.`];
+  }
   if (!plan || !location || !owner || Object.keys(errors).length > 0) throw validationError(errors);
 
   assertMayCreateServers(owner);
   assertWithinCreateLimits(state, owner, input.additionalIpCount);
 
-  const id = nextId(state, "server");
-  const server: ServerRecord = {
-    id,
-    uuid: serverUuid(id),
+  const at = now.toISOString();
+  const server = newServerRecord(state, {
+    id: nextId(state, "server"),
     name: input.name,
-    userId: owner.id,
-    planId: plan.id,
-    plan: snapshotPlan(plan),
+    ownerId: owner.id,
+    plan,
     locationId: location.id,
-    projectId: owner.projectId,
+    projectId: input.projectId ?? owner.projectId,
     // Created servers run at once: provisioning is instantaneous here [OURS].
     status: "started",
-    suspendedBy: [],
-    resumeToStarted: false,
-    additionalIpCount: input.additionalIpCount,
-    ips: allocateIps(state, input.additionalIpCount),
-    createdAt: now.toISOString(),
+    createdAt: at,
     deletedAt: null,
-  };
+    additionalIps: input.additionalIpCount,
+    backupsEnabled: input.backupsEnabled,
+  });
   state.servers.push(server);
-  recordTask(state, now, id, "vm-create");
+  recordTask(state, now, server.id, "vm-create");
+  recordActivity(state, now, "compute_resource_vm_created", input.actorEmail, {
+    server_id: server.id,
+    server_uuid: server.uuid,
+    server_name: server.name,
+    user_id: owner.id,
+    plan_id: plan.id,
+  });
+  // IPs that come with the server are logged like later ones, so the log alone tells every IP's lifetime [OURS].
+  for (const ip of attachedIps(server).filter((i) => !i.isPrimary)) {
+    recordActivity(state, now, "additional_ip_created", input.actorEmail, {
+      server_id: server.id,
+      ip_id: ip.id,
+      ip: ip.ip,
+    });
+  }
   return server;
+}
+
+/** The project a new server goes to must exist; its owner owns the server. */
+export function projectOwner(state: EmulatorState, projectId: number): number {
+  const project = findProject(state, projectId);
+  if (!project) throw fieldError("project", `Project ${projectId} does not exist.`);
+  return project.userId;
 }
 
 function ownerOf(state: EmulatorState, server: ServerRecord) {
@@ -117,8 +128,14 @@ export function runPowerAction(
   return recordTask(state, now, server.id, `vm-${action}`);
 }
 
-export function deleteServer(state: EmulatorState, now: Date, server: ServerRecord): TaskRecord {
+export function deleteServer(
+  state: EmulatorState,
+  now: Date,
+  server: ServerRecord,
+  actorEmail: string,
+): TaskRecord {
   server.deletedAt = now.toISOString();
   server.status = "not exists";
+  recordActivity(state, now, "compute_resource_vm_delete_requested", actorEmail, { server_id: server.id });
   return recordTask(state, now, server.id, "vm-delete");
 }

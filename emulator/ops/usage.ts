@@ -1,10 +1,12 @@
+import { backupTokens } from "../billing/backup-charge.ts";
 import { additionalIpsCharge, type ChargeKind, hoursInPeriod, periodCharge } from "../billing/charges.ts";
+import { planGroups, type ServerTimeline } from "../billing/usage-groups.ts";
 import { findPlan, findUserEvenDeleted } from "../state/state.ts";
 import type { EmulatorState, PlanSnapshot, ServerRecord, UserRecord } from "../state/types.ts";
 
-// What each server costs in a period, as SolusIO's usage endpoint reports it (solusio-api.md §9 (a)).
-// The rule is billing-rules.md §2 in the emulator's own code (billing/charges.ts), never tokenbill's: the
-// figures tokenbill checks its bills against must come from a second implementation.
+// What each server costs in a period, as SolusIO's usage endpoint reports it (solusio-api.md §9 (a)): one line
+// per server and plan (billing-rules §2.2). The rule is the emulator's own code (billing/*), never tokenbill's:
+// the figures tokenbill checks its bills against must come from a second implementation.
 // Deleted servers count too: they vanish from GET servers but not from usage.
 
 export interface UsagePeriod {
@@ -19,7 +21,14 @@ export interface UsageLine {
   hours: bigint;
   tokens: bigint;
   charge: ChargeKind;
-  ips: { count: bigint; tokens: bigint; charge: ChargeKind };
+  ips: {
+    count: bigint;
+    hours: bigint;
+    tokens: bigint;
+    charge: ChargeKind;
+    each: { id: number; hours: bigint; tokens: bigint }[];
+  };
+  backups: { percent: number; hours: bigint; tokens: bigint } | null;
 }
 
 export interface UsageFilter {
@@ -27,32 +36,109 @@ export interface UsageFilter {
   billingUserId?: number;
 }
 
+const ms = (iso: string) => BigInt(new Date(iso).getTime());
+
 /** The plan's prices as they are now; the snapshot the server kept when the plan has been deleted [OURS]. */
-function pricesOf(state: EmulatorState, server: ServerRecord): PlanSnapshot {
-  const live = findPlan(state, server.planId);
+function pricesOf(state: EmulatorState, planId: number, snapshot: PlanSnapshot): PlanSnapshot {
+  const live = findPlan(state, planId);
   return live
     ? {
-        ...server.plan,
+        ...snapshot,
         name: live.name,
         tokensPerHour: live.tokensPerHour,
         tokensPerMonth: live.tokensPerMonth,
         ipTokensPerHour: live.ipTokensPerHour,
         ipTokensPerMonth: live.ipTokensPerMonth,
+        backupPrice: live.backupPrice,
       }
-    : server.plan;
+    : snapshot;
 }
 
 /**
- * Billable hours of one server in a period as of `now`. A running server has had every hour that has
- * started so far, including one starting at this very instant: its lifetime is cut just after `now`.
+ * Where a server's lifetime ends as seen at `now`: its deletion, or `now` for a running server (billing-rules
+ * §2.1: the lifetime is [created_at, now), so an hour starting exactly at `now` has not started yet).
  */
+function endOf(server: ServerRecord, now: Date): bigint {
+  return server.deletedAt ? ms(server.deletedAt) : BigInt(now.getTime());
+}
+
+/** Billable hours of one server in a period as of `now` (every plan together). */
 export function hoursAsOf(server: ServerRecord, period: UsagePeriod, now: Date): bigint {
   const created = new Date(server.createdAt);
   // A server created after `now` (the clock was set back) has had no hour yet, even if it was deleted.
   if (created.getTime() > now.getTime()) return 0n;
-  const ended = server.deletedAt ? new Date(server.deletedAt) : new Date(now.getTime() + 1);
-  // A lifetime that ends before it starts (the clock was set back between create and delete) has no hours.
-  return hoursInPeriod({ created, ended }, period);
+  return hoursInPeriod({ created, ended: new Date(Number(endOf(server, now))) }, period);
+}
+
+export function timelineOf(server: ServerRecord, now: Date): ServerTimeline {
+  const created = ms(server.createdAt);
+  const ended = endOf(server, now);
+  // Each interval lasts until the next one starts; the last one until the lifetime ends.
+  const until = (next: string | undefined) => (next ? ms(next) : ended);
+  return {
+    created,
+    ended,
+    plans: server.planHistory.map((p, i) => ({
+      key: p.planId,
+      from: ms(p.from),
+      to: until(server.planHistory[i + 1]?.from),
+    })),
+    backupsOn: server.backupHistory.flatMap((b, i) =>
+      b.enabled ? [{ from: ms(b.at), to: until(server.backupHistory[i + 1]?.at) }] : [],
+    ),
+    ips: server.ips
+      .filter((ip) => !ip.isPrimary)
+      .map((ip) => ({ id: ip.id, from: ms(ip.attachedAt), to: ip.detachedAt ? ms(ip.detachedAt) : ended })),
+  };
+}
+
+function linesOf(state: EmulatorState, server: ServerRecord, now: Date, period: UsagePeriod): UsageLine[] {
+  if (new Date(server.createdAt).getTime() > now.getTime()) return [];
+  const owner = findUserEvenDeleted(state, server.userId);
+  const span = { from: BigInt(period.start.getTime()), to: BigInt(period.end.getTime()) };
+  return planGroups(timelineOf(server, now), span).map((group) => {
+    // The plan's figures when last switched to: what usage falls back to if the plan is gone.
+    const snapshot =
+      [...server.planHistory].reverse().find((p) => p.planId === group.key)?.plan ?? server.plan;
+    const plan = pricesOf(state, group.key, snapshot);
+    const runtime = periodCharge(
+      { perHour: BigInt(plan.tokensPerHour), perMonth: BigInt(plan.tokensPerMonth) },
+      group.hours,
+    );
+    const ipPrices = { perHour: BigInt(plan.ipTokensPerHour), perMonth: BigInt(plan.ipTokensPerMonth) };
+    const ips = additionalIpsCharge(
+      ipPrices,
+      group.ipHours.map((ip) => ip.hours),
+      group.hours,
+    );
+    const backups =
+      group.backupHours > 0n
+        ? {
+            percent: plan.backupPrice,
+            hours: group.backupHours,
+            tokens: backupTokens(runtime.tokens, plan.backupPrice, group.backupHours, group.hours),
+          }
+        : null;
+    return {
+      server,
+      owner,
+      plan,
+      hours: group.hours,
+      ...runtime,
+      ips: {
+        count: BigInt(group.ipHours.length),
+        hours: group.ipHours.reduce((sum, ip) => sum + ip.hours, 0n),
+        tokens: ips.tokens,
+        charge: ips.charge,
+        each: group.ipHours.map((ip, i) => ({
+          id: ip.id,
+          hours: ip.hours,
+          tokens: ips.each[i]?.tokens ?? 0n,
+        })),
+      },
+      backups,
+    };
+  });
 }
 
 export function usageLines(
@@ -66,21 +152,8 @@ export function usageLines(
     if (filter.userId !== undefined && server.userId !== filter.userId) continue;
     const owner = findUserEvenDeleted(state, server.userId);
     if (filter.billingUserId !== undefined && owner?.billingUserId !== filter.billingUserId) continue;
-    const hours = hoursAsOf(server, period, now);
     // A server with no hour starting in the period costs nothing there and gets no line [OURS].
-    if (hours === 0n) continue;
-    const plan = pricesOf(state, server);
-    const runtime = periodCharge(
-      { perHour: BigInt(plan.tokensPerHour), perMonth: BigInt(plan.tokensPerMonth) },
-      hours,
-    );
-    const count = BigInt(server.additionalIpCount);
-    const ips = additionalIpsCharge(
-      { perHour: BigInt(plan.ipTokensPerHour), perMonth: BigInt(plan.ipTokensPerMonth) },
-      hours,
-      count,
-    );
-    lines.push({ server, owner, plan, hours, ...runtime, ips: { count, ...ips } });
+    lines.push(...linesOf(state, server, now, period));
   }
   return lines;
 }

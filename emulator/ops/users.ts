@@ -48,7 +48,14 @@ export function createUser(
   const at = now.toISOString();
   const id = nextId(state, "user");
   const projectId = nextId(state, "project");
-  state.projects.push({ id: projectId, name: "Default Project", userId: id });
+  state.projects.push({
+    id: projectId,
+    name: "Default Project",
+    description: "",
+    userId: id,
+    isDefault: true,
+    createdAt: at,
+  });
   const defaultRoles = state.roles.filter((r) => r.isDefault).map((r) => r.id);
   const user: UserRecord = {
     id,

@@ -32,21 +32,41 @@ export interface PlanPrice {
   taxes_inclusive: boolean;
   taxes: { label: string; rate: number }[];
   total_price: string;
+  total_price_without_backups: string;
+  /** A month of paid backups at the plan's backup_price (0 when the plan has none). */
+  backup_price: string;
 }
 
-/** A live plan, or the snapshot a server kept of a plan deleted since. `price` is null when not computed. */
+/**
+ * A live plan, or the snapshot a server kept of a plan deleted since. `price` is null when not computed.
+ * Fields beyond solusio-api.md §5 are those the Go SDK's Plan declares (plans.go), with fixed values for
+ * what the emulator has no notion of (storage_type, image_format, snapshots) [OURS].
+ */
 export function presentPlan(plan: PlanRecord | PlanSnapshot, price: PlanPrice | null = null) {
   const live = "isVisible" in plan ? plan : null;
   return {
     id: plan.id,
     name: plan.name,
+    virtualization_type: live?.virtualizationType ?? "kvm",
     tokens_per_hour: plan.tokensPerHour,
     tokens_per_month: plan.tokensPerMonth,
     ip_tokens_per_hour: plan.ipTokensPerHour,
     ip_tokens_per_month: plan.ipTokensPerMonth,
+    iso_image_tokens_per_hour: live?.isoImageTokensPerHour ?? 0,
+    iso_image_tokens_per_month: live?.isoImageTokensPerMonth ?? 0,
     is_additional_ips_available: live?.isAdditionalIpsAvailable ?? false,
+    is_backup_available: live?.isBackupAvailable ?? false,
+    backup_price: plan.backupPrice,
     is_visible: live?.isVisible ?? false,
     is_default: live?.isDefault ?? false,
+    is_snapshot_available: false,
+    is_snapshots_enabled: false,
+    storage_type: "fb",
+    image_format: "qcow2",
+    position: plan.id,
+    reset_limit_policy: "never",
+    network_traffic_limit_type: "separate",
+    limits: live ? structuredClone(live.limits) : {},
     params: { ...plan.params },
     price,
   };

@@ -2,8 +2,9 @@ import type { UsageLine, UsagePeriod } from "../ops/usage.ts";
 import { apiTimestamp, periodTimestamp } from "./time.ts";
 
 /**
- * One item of the usage endpoint, solusio-api.md §9 (a). The whole shape is [OURS]: if a live SolusIO
- * answers differently, this function (and its twin in tokenbill's client) is what changes.
+ * One item of the usage endpoint: one server on one plan (solusio-api.md §9 (a), billing-rules §2.2). The
+ * whole shape is [OURS]: if a live SolusIO answers differently, this function (and its twin in tokenbill's
+ * src/solusio/usage-schemas.ts) is what changes.
  */
 export function presentUsageLine(line: UsageLine, period: UsagePeriod) {
   const { server, owner, plan } = line;
@@ -17,6 +18,7 @@ export function presentUsageLine(line: UsageLine, period: UsagePeriod) {
       tokens_per_month: plan.tokensPerMonth,
       ip_tokens_per_hour: plan.ipTokensPerHour,
       ip_tokens_per_month: plan.ipTokensPerMonth,
+      backup_price: plan.backupPrice,
     },
     period_start: periodTimestamp(period.start),
     period_end: periodTimestamp(period.end),
@@ -25,11 +27,22 @@ export function presentUsageLine(line: UsageLine, period: UsagePeriod) {
     hours: Number(line.hours),
     tokens: Number(line.tokens),
     charge: line.charge,
+    // hours: the IP-hours of this plan group; count: the IPs with at least one of them [OURS].
     additional_ips: {
       count: Number(line.ips.count),
-      hours: Number(line.hours),
+      hours: Number(line.ips.hours),
       tokens: Number(line.ips.tokens),
       charge: line.ips.charge,
+      ips: line.ips.each.map((ip) => ({ id: ip.id, hours: Number(ip.hours), tokens: Number(ip.tokens) })),
     },
+    ...(line.backups
+      ? {
+          backups: {
+            price_percent: line.backups.percent,
+            hours: Number(line.backups.hours),
+            tokens: Number(line.backups.tokens),
+          },
+        }
+      : {}),
   };
 }

@@ -6,7 +6,15 @@ import { idParam, listPath } from "../http/params.ts";
 import { actorOf, data, noContent, type Route, type RouteContext } from "../http/route.ts";
 import { parseInput } from "../http/validate.ts";
 import { presentPlan } from "../present/catalog.ts";
-import { PlanCreate, PlanParamsInput, TokenCountInput } from "../schemas.ts";
+import { mergeLimits, newPlanRecord } from "../ops/plans.ts";
+import {
+  BackupPriceInput,
+  PlanCreate,
+  PlanLimitsInput,
+  PlanParamsInput,
+  TokenCountInput,
+  VIRTUALIZATION_TYPES,
+} from "../schemas.ts";
 import { findPlan, liveServers, nextId } from "../state/state.ts";
 import type { EmulatorState, PlanRecord } from "../state/types.ts";
 
@@ -20,9 +28,15 @@ const PlanUpdate = z.object({
   tokens_per_month: TokenCountInput.optional(),
   ip_tokens_per_hour: TokenCountInput.optional(),
   ip_tokens_per_month: TokenCountInput.optional(),
+  iso_image_tokens_per_hour: TokenCountInput.optional(),
+  iso_image_tokens_per_month: TokenCountInput.optional(),
   is_additional_ips_available: z.boolean().optional(),
+  is_backup_available: z.boolean().optional(),
+  backup_price: BackupPriceInput.optional(),
   is_visible: z.boolean().optional(),
   is_default: z.boolean().optional(),
+  limits: PlanLimitsInput.optional(),
+  virtualization_type: z.enum(VIRTUALIZATION_TYPES).optional(),
   params: PlanParamsInput.optional(),
 });
 
@@ -70,21 +84,8 @@ export const plansRoutes: Route[] = [
     access: "admin",
     handle: (ctx) => {
       const body = parseInput(PlanCreate, ctx.body);
-      const at = ctx.em.now().toISOString();
-      const plan: PlanRecord = {
-        id: nextId(ctx.em.state, "plan"),
-        name: body.name,
-        tokensPerHour: body.tokens_per_hour,
-        tokensPerMonth: body.tokens_per_month,
-        ipTokensPerHour: body.ip_tokens_per_hour,
-        ipTokensPerMonth: body.ip_tokens_per_month,
-        isAdditionalIpsAvailable: body.is_additional_ips_available,
-        isVisible: body.is_visible,
-        isDefault: false,
-        params: body.params,
-        createdAt: at,
-        updatedAt: at,
-      };
+      const plan = newPlanRecord(nextId(ctx.em.state, "plan"), body, ctx.em.now().toISOString());
+      plan.isDefault = false;
       ctx.em.state.plans.push(plan);
       if (body.is_default) makeDefault(ctx.em.state, plan);
       return data(presentPlan(plan), 201);
@@ -102,8 +103,15 @@ export const plansRoutes: Route[] = [
       if (b.tokens_per_month !== undefined) plan.tokensPerMonth = b.tokens_per_month;
       if (b.ip_tokens_per_hour !== undefined) plan.ipTokensPerHour = b.ip_tokens_per_hour;
       if (b.ip_tokens_per_month !== undefined) plan.ipTokensPerMonth = b.ip_tokens_per_month;
+      if (b.iso_image_tokens_per_hour !== undefined) plan.isoImageTokensPerHour = b.iso_image_tokens_per_hour;
+      if (b.iso_image_tokens_per_month !== undefined)
+        plan.isoImageTokensPerMonth = b.iso_image_tokens_per_month;
       if (b.is_additional_ips_available !== undefined)
         plan.isAdditionalIpsAvailable = b.is_additional_ips_available;
+      if (b.is_backup_available !== undefined) plan.isBackupAvailable = b.is_backup_available;
+      if (b.backup_price !== undefined) plan.backupPrice = b.backup_price;
+      if (b.limits !== undefined) plan.limits = mergeLimits(plan.limits, b.limits);
+      if (b.virtualization_type !== undefined) plan.virtualizationType = b.virtualization_type;
       if (b.is_visible !== undefined) plan.isVisible = b.is_visible;
       if (b.params !== undefined) plan.params = b.params;
       if (b.is_default === true) makeDefault(ctx.em.state, plan);

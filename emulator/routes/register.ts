@@ -5,6 +5,7 @@ import { parseInput } from "../http/validate.ts";
 import { createUser } from "../ops/users.ts";
 import { presentUser } from "../present/users.ts";
 import { EmailInput } from "../schemas.ts";
+import { registrationAllowed } from "../state/state.ts";
 
 // Self-registration in the user area, the bypass that seed step 4 closes: it works only while
 // settings.features.allow_registration is on. The path and body are the emulator's own [OURS].
@@ -20,7 +21,7 @@ export const registerRoutes: Route[] = [
     path: "/api/v1/auth/register",
     access: "public",
     handle: (ctx) => {
-      if (!ctx.em.state.settings.allowRegistration) {
+      if (!registrationAllowed(ctx.em.state)) {
         throw forbidden("Registration is disabled: accounts are created by the billing system.");
       }
       const body = parseInput(Registration, ctx.body);

@@ -1,5 +1,4 @@
-import { forbidden, notFound } from "../errors.ts";
-import { idParam } from "../http/params.ts";
+import { forbidden } from "../errors.ts";
 import { actorOf, data, type Route } from "../http/route.ts";
 import { POWER_ACTIONS, runPowerAction } from "../ops/servers.ts";
 import { presentTask } from "../present/servers.ts";
@@ -23,17 +22,4 @@ export const serverActionsRoutes: Route[] = [
       },
     }),
   ),
-  {
-    method: "GET",
-    path: "/api/v1/tasks/:id",
-    access: "user",
-    handle: (ctx) => {
-      const id = idParam(ctx, "Task");
-      const task = ctx.em.state.tasks.find((t) => t.id === id);
-      const actor = actorOf(ctx);
-      const owner = task ? ctx.em.state.servers.find((s) => s.id === task.serverId)?.userId : undefined;
-      if (!task || (!actor.isAdmin && owner !== actor.user.id)) throw notFound(`Task ${id}`);
-      return data(presentTask(task));
-    },
-  },
 ];

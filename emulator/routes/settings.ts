@@ -7,15 +7,22 @@ import { presentSettings } from "../present/settings.ts";
 import { IdInput } from "../schemas.ts";
 import { findLimitGroup } from "../state/state.ts";
 
-// GET/PATCH settings (solusio-api.md §7). PATCH changes only the keys sent. The default limit group may be
-// given as `limit_group: <id>`, `limit_group: {id}` or `limit_group_id: <id>`; null clears it [OURS].
+// GET/PATCH settings (solusio-api.md §7). PATCH keeps what it is sent and GET returns it: every `features`
+// boolean (the Go SDK always sends all of them; unknown ones are kept too), the default limit group, the billing
+// integration, and any other top-level key (hostname, mail, theme, ...: stored and echoed, never acted on) [OURS].
+// Whether SolusIO merges nested objects is unverified: here `features` merges by key, `billing_integration`
+// merges drivers by name (billing/billing-integration.ts), any other key is replaced whole.
+// The default limit group may be `limit_group: <id>`, `limit_group: {id, ...}` (the Go SDK sends the whole
+// LimitGroup) or `limit_group_id: <id>`; null clears it [OURS].
 
-const SettingsPatch = z.object({
-  features: z.object({ allow_registration: z.boolean().optional() }).optional(),
+const SettingsPatch = z.looseObject({
+  features: z.record(z.string().min(1).max(64), z.boolean()).optional(),
   limit_group: z.union([IdInput, z.object({ id: IdInput }), z.null()]).optional(),
   limit_group_id: IdInput.nullable().optional(),
   billing_integration: BillingIntegrationInput.nullable().optional(),
 });
+
+const HANDLED = new Set(["features", "limit_group", "limit_group_id", "billing_integration"]);
 
 export const settingsRoutes: Route[] = [
   {
@@ -44,10 +51,12 @@ export const settingsRoutes: Route[] = [
         body.billing_integration === undefined
           ? settings.billingIntegration
           : mergeBillingIntegration(settings.billingIntegration, body.billing_integration);
-      if (body.features?.allow_registration !== undefined)
-        settings.allowRegistration = body.features.allow_registration;
+      if (body.features) settings.features = { ...settings.features, ...body.features };
       if (groupId !== undefined) settings.limitGroupId = groupId;
       settings.billingIntegration = billing;
+      for (const [key, value] of Object.entries(body)) {
+        if (!HANDLED.has(key)) settings.other[key] = value;
+      }
       return data(presentSettings(ctx.em.state));
     },
   },

@@ -1,11 +1,14 @@
 import { mergeBillingIntegration } from "../billing/billing-integration.ts";
-import { ADMIN_ROLE_NAME, CLIENT_ROLE_NAME, emptyCounters } from "./state.ts";
+import { newPlanRecord } from "../ops/plans.ts";
+import { ADMIN_ROLE_NAME, CLIENT_ROLE_NAME, DEFAULT_FEATURES, emptyCounters, sameName } from "./state.ts";
 import { EmulatorSeed, type ParsedSeed } from "./seed-schema.ts";
 import { addSeedServers, addSeedUsers, IdAllocator, SeedProblems, resolveRef } from "./seed-people.ts";
 import type { EmulatorState } from "./types.ts";
 
-// Builds the state a new installation starts with: the admin user, the built-in roles (Admin, Client), one
-// location, no plans, registration on — plus whatever the seed adds ("Start").
+// Builds the state a new installation starts with: the admin user, the built-in roles (ADMIN, CLIENT), one
+// location, one limit group ("Default", nothing limited, the default for new users), no plans, registration on
+// (solusio-api.md §10) — plus whatever the seed adds ("Start"). Given locations or limit groups replace the
+// default ones.
 
 export class SeedError extends Error {
   constructor(problems: string[]) {
@@ -35,12 +38,14 @@ export function buildInitialState(seedInput: unknown, now: Date): EmulatorState 
     projects: [],
     servers: [],
     tasks: [],
+    activityLogs: [],
     tokens: [],
     sessions: [],
     settings: {
-      allowRegistration: seed.settings.allow_registration,
+      features: { ...DEFAULT_FEATURES, allow_registration: seed.settings.allow_registration },
       limitGroupId: null,
       billingIntegration: null,
+      other: {},
     },
   };
 
@@ -53,13 +58,14 @@ export function buildInitialState(seedInput: unknown, now: Date): EmulatorState 
     problems,
   );
   const seedDefault = seed.roles.some((r) => r.is_default);
+  const builtIn = (name: string) => sameName(name, ADMIN_ROLE_NAME) || sameName(name, CLIENT_ROLE_NAME);
   for (const name of [ADMIN_ROLE_NAME, CLIENT_ROLE_NAME]) {
-    const fromSeed = seed.roles.find((r) => r.name === name);
+    const fromSeed = seed.roles.find((r) => sameName(r.name, name));
     const isDefault = fromSeed ? fromSeed.is_default : name === CLIENT_ROLE_NAME && !seedDefault;
     state.roles.push({ id: roleIds.take(fromSeed?.id), name, isDefault });
   }
   for (const r of seed.roles) {
-    if (r.name === ADMIN_ROLE_NAME || r.name === CLIENT_ROLE_NAME) continue;
+    if (builtIn(r.name)) continue;
     state.roles.push({ id: roleIds.take(r.id), name: r.name, isDefault: r.is_default });
   }
 
@@ -76,15 +82,20 @@ export function buildInitialState(seedInput: unknown, now: Date): EmulatorState 
   const firstLocation = state.locations[0];
   if (firstLocation && !state.locations.some((l) => l.isDefault)) firstLocation.isDefault = true;
 
+  const disabled = { limit: 0, is_enabled: false };
+  const groups =
+    seed.limit_groups.length > 0
+      ? seed.limit_groups
+      : [{ name: "Default", vms: disabled, running_vms: disabled, additional_ips: disabled }];
   const groupIds = new IdAllocator(
     state,
     "limitGroup",
-    seed.limit_groups.map((g) => g.id),
+    groups.map((g) => ("id" in g ? g.id : undefined)),
     "limit_groups",
     problems,
   );
-  for (const g of seed.limit_groups) {
-    const id = groupIds.take(g.id);
+  for (const g of groups) {
+    const id = groupIds.take("id" in g ? g.id : undefined);
     state.limitGroups.push({
       id,
       name: g.name,
@@ -103,25 +114,12 @@ export function buildInitialState(seedInput: unknown, now: Date): EmulatorState 
     "plans",
     problems,
   );
-  for (const p of seed.plans) {
-    const id = planIds.take(p.id);
-    state.plans.push({
-      id,
-      name: p.name,
-      tokensPerHour: p.tokens_per_hour,
-      tokensPerMonth: p.tokens_per_month,
-      ipTokensPerHour: p.ip_tokens_per_hour,
-      ipTokensPerMonth: p.ip_tokens_per_month,
-      isAdditionalIpsAvailable: p.is_additional_ips_available,
-      isVisible: p.is_visible,
-      isDefault: p.is_default,
-      params: p.params,
-      createdAt: at,
-      updatedAt: at,
-    });
-  }
+  for (const p of seed.plans) state.plans.push(newPlanRecord(planIds.take(p.id), p, at));
 
-  if (seed.settings.limit_group !== null) {
+  const defaultGroup = seed.limit_groups.length === 0 ? state.limitGroups[0] : undefined;
+  if (seed.settings.limit_group === undefined) {
+    state.settings.limitGroupId = defaultGroup?.id ?? null;
+  } else if (seed.settings.limit_group !== null) {
     state.settings.limitGroupId =
       resolveRef(
         state.limitGroups,

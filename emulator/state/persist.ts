@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import type { ClockSnapshot } from "../clock.ts";
+import { migrateState } from "./migrate.ts";
 import type { EmulatorState } from "./types.ts";
 
 // The --state file: the whole state as JSON, rewritten after every change. Written to a temporary file and
@@ -35,7 +36,10 @@ export function loadStateFile(path: string): PersistedState | undefined {
       `The state file ${path} is not an emulator state file of version ${VERSION}; move it away to start afresh.`,
     );
   }
-  return file as PersistedState;
+  const persisted = file as PersistedState;
+  // Older files of this version lack the servers' history and newer plan fields: filled in on load.
+  migrateState(persisted.state);
+  return persisted;
 }
 
 export function saveStateFile(path: string, data: Omit<PersistedState, "format" | "version">): void {

@@ -1,8 +1,9 @@
 import { hashPassword } from "../ops/users.ts";
 import { applyOwnerStatus } from "../ops/suspension.ts";
-import { allocateIps, bumpCounter, nextId, serverUuid, snapshotPlan } from "./state.ts";
+import { ADMIN_ROLE_NAME, bumpCounter, nextId, sameName } from "./state.ts";
 import type { ParsedSeed } from "./seed-schema.ts";
-import type { Counters, EmulatorState, ServerRecord, UserRecord } from "./types.ts";
+import { newServerRecord } from "./server-record.ts";
+import type { Counters, EmulatorState, UserRecord } from "./types.ts";
 
 /** Every problem in a seed is collected, so one run tells the author all of them. */
 export class SeedProblems {
@@ -77,7 +78,14 @@ function addUser(
   fields: Omit<UserRecord, "id" | "projectId" | "updatedAt" | "deletedAt">,
 ): UserRecord {
   const projectId = nextId(state, "project");
-  state.projects.push({ id: projectId, name: "Default Project", userId: id });
+  state.projects.push({
+    id: projectId,
+    name: "Default Project",
+    description: "",
+    userId: id,
+    isDefault: true,
+    createdAt: fields.createdAt,
+  });
   const user: UserRecord = { id, ...fields, projectId, updatedAt: fields.createdAt, deletedAt: null };
   state.users.push(user);
   return user;
@@ -97,7 +105,7 @@ export function addSeedUsers(
     "users",
     problems,
   );
-  const adminRole = state.roles.find((r) => r.name === "Admin");
+  const adminRole = state.roles.find((r) => sameName(r.name, ADMIN_ROLE_NAME));
   const adminId = ids.take();
   addUser(state, adminId, {
     email: seed.admin.email,
@@ -183,26 +191,25 @@ export function addSeedServers(
     if (plan && s.additional_ip_count > 0 && !plan.isAdditionalIpsAvailable) {
       problems.push(`${where}: plan ${JSON.stringify(plan.name)} does not offer additional IPs`);
     }
+    if (plan && s.backups_enabled && !plan.isBackupAvailable) {
+      problems.push(`${where}: plan ${JSON.stringify(plan.name)} does not offer backups`);
+    }
     const id = ids.take(s.id);
     if (!plan || !owner || locationId === undefined) continue;
-    const ips = allocateIps(state, s.additional_ip_count);
-    const server: ServerRecord = {
+    const server = newServerRecord(state, {
       id,
-      uuid: serverUuid(id),
       name: s.name,
-      userId: owner.id,
-      planId: plan.id,
-      plan: snapshotPlan(plan),
+      ownerId: owner.id,
+      plan,
       locationId,
       projectId: owner.projectId,
       status: deletedAt ? "not exists" : s.status,
-      suspendedBy: s.is_suspended && !deletedAt ? ["admin"] : [],
-      resumeToStarted: false,
-      additionalIpCount: s.additional_ip_count,
-      ips,
       createdAt,
       deletedAt,
-    };
+      additionalIps: s.additional_ip_count,
+      backupsEnabled: s.backups_enabled,
+    });
+    if (s.is_suspended && !deletedAt) server.suspendedBy = ["admin"];
     if (server.suspendedBy.length > 0 && server.status === "started") {
       server.status = "stopped";
       server.resumeToStarted = true;

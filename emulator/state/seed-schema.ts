@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BillingIntegrationInput } from "../billing/billing-integration.ts";
-import { PlanCreate, BillingUserIdInput, EmailInput, LimitInput, UserStatusInput } from "../schemas.ts";
+import { BillingUserIdInput, EmailInput, LimitInput, SeedPlanCreate, UserStatusInput } from "../schemas.ts";
 import { SERVER_STATUSES } from "./types.ts";
 
 // The seed file (docs/emulator.md § Seed). Records may carry explicit ids; references between records are
@@ -31,7 +31,8 @@ export const SeedLimitGroup = z.object({
   additional_ips: LimitInput.default(DISABLED),
 });
 
-export const SeedPlan = PlanCreate.extend({ id: z.int().positive().optional() });
+/** As POST plans takes it, except that a small `params.ram` is read as MiB (schemas.ts SeedPlanParamsInput). */
+export const SeedPlan = SeedPlanCreate.extend({ id: z.int().positive().optional() });
 
 export const SeedUser = z.object({
   id: z.int().positive().optional(),
@@ -56,6 +57,7 @@ export const SeedServer = z.object({
   status: z.enum(SERVER_STATUSES).default("started"),
   is_suspended: z.boolean().default(false),
   additional_ip_count: z.int().nonnegative().default(0),
+  backups_enabled: z.boolean().default(false),
   created_at: Timestamp.optional(),
   deleted_at: Timestamp.nullable().default(null),
 });
@@ -65,10 +67,11 @@ export const EmulatorSeed = z.object({
   settings: z
     .object({
       allow_registration: z.boolean().default(true),
-      limit_group: Ref.nullable().default(null),
+      /** Absent: the fresh installation's "Default" group when the seed gives no limit groups; null: none. */
+      limit_group: Ref.nullable().optional(),
       billing_integration: BillingIntegrationInput.nullable().default(null),
     })
-    .default({ allow_registration: true, limit_group: null, billing_integration: null }),
+    .default({ allow_registration: true, billing_integration: null }),
   roles: z.array(SeedRole).default([]),
   locations: z.array(SeedLocation).default([]),
   limit_groups: z.array(SeedLimitGroup).default([]),

@@ -6,13 +6,36 @@ import type {
   LocationRecord,
   PlanRecord,
   PlanSnapshot,
+  ProjectRecord,
   RoleRecord,
   ServerRecord,
   UserRecord,
 } from "./types.ts";
 
-export const ADMIN_ROLE_NAME = "Admin";
-export const CLIENT_ROLE_NAME = "Client";
+// The built-in roles as SolusIO names them (solusio-api.md §2); names are compared case-insensitively.
+export const ADMIN_ROLE_NAME = "ADMIN";
+export const CLIENT_ROLE_NAME = "CLIENT";
+
+/**
+ * The `features` booleans of GET settings as the Go SDK declares them (settings.go SettingsFeatures), with a fresh
+ * installation's values [OURS for the values]. PATCH settings keeps any other boolean it is sent as well.
+ */
+export const DEFAULT_FEATURES: Readonly<Record<string, boolean>> = {
+  hide_plan_name: false,
+  hide_user_data: false,
+  hide_plan_section: false,
+  hide_location_section: false,
+  allow_registration: true,
+  allow_password_recovery: true,
+};
+
+export function registrationAllowed(state: EmulatorState): boolean {
+  return state.settings.features["allow_registration"] ?? true;
+}
+
+export function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
 
 export function emptyCounters(): Counters {
   return {
@@ -26,6 +49,7 @@ export function emptyCounters(): Counters {
     ip: 0,
     task: 0,
     token: 0,
+    activityLog: 0,
   };
 }
 
@@ -87,7 +111,7 @@ export function serversOf(state: EmulatorState, userId: number): ServerRecord[] 
 }
 
 export function isAdmin(state: EmulatorState, user: UserRecord): boolean {
-  return user.roleIds.some((id) => findRole(state, id)?.name === ADMIN_ROLE_NAME);
+  return user.roleIds.some((id) => sameName(findRole(state, id)?.name ?? "", ADMIN_ROLE_NAME));
 }
 
 /** A deterministic, well-formed UUID per server id, so golden files of the billing side stay stable. */
@@ -112,15 +136,29 @@ export function snapshotPlan(plan: PlanRecord): PlanSnapshot {
     tokensPerMonth: plan.tokensPerMonth,
     ipTokensPerHour: plan.ipTokensPerHour,
     ipTokensPerMonth: plan.ipTokensPerMonth,
+    backupPrice: plan.backupPrice,
   };
 }
 
-/** A primary IPv4 address plus `additional` more. */
-export function allocateIps(state: EmulatorState, additional: number): IpRecord[] {
+/** `count` new IPv4 addresses attached at `at`; the first is the primary one when `primary` is set. */
+export function allocateIps(state: EmulatorState, count: number, at: string, primary: boolean): IpRecord[] {
   const ips: IpRecord[] = [];
-  for (let i = 0; i <= additional; i++) {
+  for (let i = 0; i < count; i++) {
     const id = nextId(state, "ip");
-    ips.push({ id, ip: ipForId(id), isPrimary: i === 0 });
+    ips.push({ id, ip: ipForId(id), isPrimary: primary && i === 0, attachedAt: at, detachedAt: null });
   }
   return ips;
+}
+
+/** The IPs a server has now: detached additional IPs are history only. */
+export function attachedIps(server: ServerRecord): IpRecord[] {
+  return server.ips.filter((ip) => ip.detachedAt === null);
+}
+
+export function additionalIpCount(server: ServerRecord): number {
+  return attachedIps(server).filter((ip) => !ip.isPrimary).length;
+}
+
+export function findProject(state: EmulatorState, id: number): ProjectRecord | undefined {
+  return state.projects.find((p) => p.id === id);
 }

@@ -65,18 +65,35 @@ export interface PlanTokens {
   tokensPerMonth: number;
   ipTokensPerHour: number;
   ipTokensPerMonth: number;
+  /** Paid backups: a percentage (0–100, may be fractional) of the runtime tokens (billing-rules §2.2). */
+  backupPrice: number;
 }
 
 export interface PlanParams {
+  /** GiB. */
   disk: number;
+  /** Bytes, as SolusIO stores it (solusio-api.md §5). */
   ram: number;
   vcpu: number;
+}
+
+/** One of a plan's `limits` as the Go SDK declares it: {is_enabled, limit, unit}. */
+export interface PlanLimit {
+  is_enabled: boolean;
+  limit: number;
+  unit: string;
 }
 
 export interface PlanRecord extends PlanTokens {
   id: number;
   name: string;
   isAdditionalIpsAvailable: boolean;
+  isBackupAvailable: boolean;
+  isoImageTokensPerHour: number;
+  isoImageTokensPerMonth: number;
+  /** Kept as the API spells them (snake_case keys): the emulator enforces none of them. */
+  limits: Record<string, PlanLimit>;
+  virtualizationType: string;
   isVisible: boolean;
   isDefault: boolean;
   params: PlanParams;
@@ -94,13 +111,36 @@ export interface PlanSnapshot extends PlanTokens {
 export interface ProjectRecord {
   id: number;
   name: string;
+  description: string;
+  /** The owner: servers placed in the project belong to this user. */
   userId: number;
+  /** Every user's first project ("Default Project"); it cannot be deleted. */
+  isDefault: boolean;
+  createdAt: string;
 }
 
 export interface IpRecord {
   id: number;
   ip: string;
   isPrimary: boolean;
+  /** Additional IPs are charged from this instant (billing-rules §2.2); the primary's is the server's. */
+  attachedAt: string;
+  /** A removed additional IP stays here, detached, so past usage still counts it. */
+  detachedAt: string | null;
+}
+
+/** The plan a server is on from `from` until the next interval starts (or the server ends). */
+export interface PlanInterval {
+  planId: number;
+  /** The plan's figures when the interval began: usage falls back to them if the plan is deleted. */
+  plan: PlanSnapshot;
+  from: string;
+}
+
+/** Paid backups switched on or off at `at`; the first entry is the state at creation. */
+export interface BackupSwitch {
+  enabled: boolean;
+  at: string;
 }
 
 /** Who holds a server suspended: an admin's POST servers/{id}/suspend, or its owner's user status. */
@@ -119,8 +159,13 @@ export interface ServerRecord {
   suspendedBy: SuspensionCause[];
   /** Whether lifting the last suspension starts the server again (it was running when suspended). */
   resumeToStarted: boolean;
-  additionalIpCount: number;
+  /** Primary first, then additional IPs, attached and detached ones alike. */
   ips: IpRecord[];
+  backupsEnabled: boolean;
+  /** Every plan the server has had, oldest first; the last one is `planId`/`plan`. */
+  planHistory: PlanInterval[];
+  /** Every change of `backupsEnabled`, oldest first. */
+  backupHistory: BackupSwitch[];
   createdAt: string;
   /** Deleted servers vanish from GET servers but are kept for the usage endpoint. */
   deletedAt: string | null;
@@ -131,6 +176,15 @@ export interface TaskRecord {
   serverId: number;
   action: string;
   createdAt: string;
+}
+
+/** An entry of GET activity_logs (solusio-api.md §9 (c)); `data` keys are read by tokenbill: keep them. */
+export interface ActivityLogRecord {
+  id: number;
+  event: string;
+  userEmail: string;
+  createdAt: string;
+  data: Record<string, string | number | boolean | null>;
 }
 
 export interface AccessTokenRecord {
@@ -161,9 +215,12 @@ export interface BillingIntegration {
 }
 
 export interface SettingsRecord {
-  allowRegistration: boolean;
+  /** The `features` booleans (allow_registration, hide_plan_name, ...), as last sent. */
+  features: Record<string, boolean>;
   limitGroupId: number | null;
   billingIntegration: BillingIntegration | null;
+  /** Every other top-level key PATCH settings was sent (hostname, mail, theme, ...), kept and echoed. */
+  other: Record<string, unknown>;
 }
 
 export interface Counters {
@@ -177,6 +234,7 @@ export interface Counters {
   ip: number;
   task: number;
   token: number;
+  activityLog: number;
 }
 
 export interface EmulatorState {
@@ -190,6 +248,7 @@ export interface EmulatorState {
   projects: ProjectRecord[];
   servers: ServerRecord[];
   tasks: TaskRecord[];
+  activityLogs: ActivityLogRecord[];
   tokens: AccessTokenRecord[];
   sessions: SessionRecord[];
   settings: SettingsRecord;

@@ -16,11 +16,11 @@ describe("roles", () => {
     const res = await client(em).get("roles");
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual([
-      { id: 1, name: "Admin", is_default: false, users_count: 1 },
-      { id: 2, name: "Client", is_default: true, users_count: 2 },
+      { id: 1, name: "ADMIN", is_default: false, users_count: 1 },
+      { id: 2, name: "CLIENT", is_default: true, users_count: 2 },
     ]);
     expect(res.body.meta.total).toBe(2);
-    expect((await client(em).get("roles/2")).body.data.name).toBe("Client");
+    expect((await client(em).get("roles/2")).body.data.name).toBe("CLIENT");
     expect((await client(em).get("roles/9")).status).toBe(404);
   });
 });
@@ -92,18 +92,29 @@ describe("plans", () => {
   it("lists plans with their token fields; users see visible plans only; price is null without billing", async () => {
     const all = await client(em).get("plans");
     expect(all.body.meta.total).toBe(5);
-    expect(all.body.data[0]).toEqual({
+    expect(all.body.data[0]).toMatchObject({
       id: 1,
       name: "1 Core, 1 GB RAM",
+      virtualization_type: "kvm",
       tokens_per_hour: 7,
       tokens_per_month: 5000,
       ip_tokens_per_hour: 1,
       ip_tokens_per_month: 500,
+      iso_image_tokens_per_hour: 0,
+      iso_image_tokens_per_month: 0,
       is_additional_ips_available: true,
+      is_backup_available: true,
+      backup_price: 10,
       is_visible: true,
       is_default: false,
-      params: { disk: 10, ram: 1024, vcpu: 1 },
+      params: { disk: 10, ram: 1073741824, vcpu: 1 },
       price: null,
+    });
+    // Every limit the Go SDK declares, disabled, in the unit it defaults to.
+    expect(all.body.data[0].limits).toMatchObject({
+      disk_iops: { is_enabled: false, limit: 0, unit: "iops" },
+      network_total_traffic: { is_enabled: false, limit: 0, unit: "KB" },
+      backup_limit: { is_enabled: false, limit: 0, unit: "units" },
     });
     expect((await alice().get("plans")).body.meta.total).toBe(4);
     expect((await alice().get("plans/5")).status).toBe(404);
@@ -134,6 +145,66 @@ describe("plans", () => {
     expect((await client(em).del(`plans/${id}`)).status).toBe(404);
   });
 
+  it("takes paid backups, ISO tokens, limits, virtualization type and RAM in bytes on create and update", async () => {
+    const created = await client(em).post("plans", {
+      name: "Backups",
+      tokens_per_hour: 7,
+      tokens_per_month: 5000,
+      is_backup_available: true,
+      backup_price: 12.5,
+      iso_image_tokens_per_hour: 1,
+      iso_image_tokens_per_month: 300,
+      virtualization_type: "vz",
+      limits: { network_total_traffic: { is_enabled: true, limit: 5, unit: "TB" }, disk_iops: { limit: 9 } },
+      params: { disk: 20, ram: 2147483648, vcpu: 2 },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({
+      is_backup_available: true,
+      backup_price: 12.5,
+      iso_image_tokens_per_hour: 1,
+      iso_image_tokens_per_month: 300,
+      virtualization_type: "vz",
+      params: { disk: 20, ram: 2147483648, vcpu: 2 },
+      limits: {
+        network_total_traffic: { is_enabled: true, limit: 5, unit: "TB" },
+        disk_iops: { is_enabled: false, limit: 9, unit: "iops" },
+        backup_limit: { is_enabled: false, limit: 0, unit: "units" },
+      },
+    });
+    const id = created.body.data.id;
+    const updated = await client(em).put(`plans/${id}`, {
+      backup_price: 0.5,
+      is_backup_available: false,
+      limits: { backup_limit: { is_enabled: true, limit: 3 } },
+    });
+    expect(updated.body.data).toMatchObject({
+      backup_price: 0.5,
+      is_backup_available: false,
+      limits: {
+        network_total_traffic: { is_enabled: true, limit: 5, unit: "TB" },
+        backup_limit: { is_enabled: true, limit: 3, unit: "units" },
+      },
+    });
+  });
+
+  it("refuses a backup price outside 0–100, RAM given in MiB, an unknown virtualization type", async () => {
+    const res = await client(em).post("plans", {
+      name: "Bad",
+      backup_price: 101,
+      virtualization_type: "xen",
+      params: { disk: 10, ram: 1024, vcpu: 1 },
+    });
+    expect(res.status).toBe(422);
+    expect(Object.keys(res.body.errors).sort()).toEqual([
+      "backup_price",
+      "params.ram",
+      "virtualization_type",
+    ]);
+    expect(res.body.errors["params.ram"][0]).toMatch(/bytes/);
+    expect((await client(em).put("plans/1", { backup_price: -1 })).status).toBe(422);
+  });
+
   it("refuses non-integer and negative token prices (billing-rules §1) with 422", async () => {
     const res = await client(em).post("plans", {
       name: "Bad",
@@ -161,7 +232,19 @@ describe("settings", () => {
     const res = await client(em).get("settings");
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      data: { features: { allow_registration: true }, limit_group: null, billing_integration: null },
+      data: {
+        // The six booleans of the Go SDK's SettingsFeatures.
+        features: {
+          hide_plan_name: false,
+          hide_user_data: false,
+          hide_plan_section: false,
+          hide_location_section: false,
+          allow_registration: true,
+          allow_password_recovery: true,
+        },
+        limit_group: null,
+        billing_integration: null,
+      },
     });
   });
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../start.ts";
 import { BASIC_SEED, client, reset, startTestEmulator } from "./helpers.ts";
@@ -94,8 +97,76 @@ describe("/_emulator/faults", () => {
   });
 
   it("refuses malformed rules with 422", async () => {
-    for (const body of [{ error_rate: 2 }, { error_status: 404 }, { latency_ms: -1 }, { rules: "all" }]) {
+    for (const body of [
+      { error_rate: 2 },
+      { error_status: 404 },
+      { latency_ms: -1 },
+      { rules: "all" },
+      { fail_after_rate: 1.5 },
+      { fail_after_rate: 1, after_status: 200 },
+      { after_rate: 1 },
+    ]) {
       expect((await faults(body)).status).toBe(422);
+    }
+  });
+});
+
+describe("fail_after_rate: the work is done, then the answer is a 5xx (solusio-api.md §1)", () => {
+  const usersNamed = async (search: string) =>
+    (await client(em).get(`users?filter%5Bsearch%5D=${encodeURIComponent(search)}`)).body.meta.total;
+
+  it("a create answers 502, the user exists afterwards; with times 1 the next create is normal", async () => {
+    const set = await faults({ path: "/api/v1/users", methods: ["POST"], fail_after_rate: 1, times: 1 });
+    expect(set.body.data[0]).toMatchObject({ fail_after_rate: 1, after_status: [502], remaining: 1 });
+
+    const failed = await client(em).post("users", { email: "lost-answer@example.com" });
+    expect(failed.status).toBe(502);
+    expect(failed.body).toEqual({ message: "Injected fault: HTTP 502." });
+    expect(await usersNamed("lost-answer@example.com")).toBe(1);
+    // The retry a careful client makes without looking first: the e-mail is taken, so the create was done.
+    const retry = await client(em).post("users", { email: "lost-answer@example.com" });
+    expect(retry.status).toBe(422);
+
+    const next = await client(em).post("users", { email: "normal@example.com" });
+    expect(next.status).toBe(201);
+    expect(next.body.data.email).toBe("normal@example.com");
+    expect((await client(em).get("/_emulator/faults")).body.data).toEqual([]);
+  });
+
+  it("replaces failed answers too, uses after_status in turn and the html body when asked", async () => {
+    await faults({
+      path: "/api/v1/users*",
+      fail_after_rate: 1,
+      after_status: [500, 504],
+      error_body: "html",
+    });
+    const first = await client(em).post("users", { email: "first@example.com" });
+    expect(first.status).toBe(500);
+    expect(first.headers.get("content-type")).toContain("text/html");
+    // A 422 from the handler is hidden as well: the client cannot tell what happened.
+    const invalid = await client(em).post("users", { email: "not an e-mail" });
+    expect(invalid.status).toBe(504);
+    await client(em).del("/_emulator/faults");
+    expect(await usersNamed("first@example.com")).toBe(1);
+  });
+
+  it("leaves other methods and paths alone", async () => {
+    await faults({ path: "/api/v1/users", methods: ["POST"], fail_after_rate: 1 });
+    expect((await client(em).get("users")).status).toBe(200);
+    expect((await client(em).get("plans")).status).toBe(200);
+  });
+
+  it("the change is in the state file before the 502 goes out", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "solusio-emulator-faults-"));
+    const persisted = await startTestEmulator({ seed: BASIC_SEED, stateFile: join(dir, "state.json") });
+    try {
+      await client(persisted).post("/_emulator/faults", { path: "/api/v1/users", fail_after_rate: 1 });
+      const res = await client(persisted).post("users", { email: "on-disk@example.com" });
+      expect(res.status).toBe(502);
+      expect(readFileSync(join(dir, "state.json"), "utf8")).toContain("on-disk@example.com");
+    } finally {
+      await persisted.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

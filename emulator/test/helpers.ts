@@ -25,6 +25,8 @@ export interface Client {
   put<T = Loose>(path: string, body?: unknown): Promise<Reply<T>>;
   patch<T = Loose>(path: string, body?: unknown): Promise<Reply<T>>;
   del<T = Loose>(path: string): Promise<Reply<T>>;
+  /** Any method, with a JSON body (DELETE servers/{id}/ips {ids}). */
+  request<T = Loose>(method: string, path: string, body?: unknown): Promise<Reply<T>>;
 }
 
 /** `path` is relative to the API base (users?page=2) or absolute from the root when it starts with "/". */
@@ -55,6 +57,7 @@ export function client(em: RunningEmulator, token: string | null = em.adminToken
     put: (p, b) => call("PUT", p, b),
     patch: (p, b) => call("PATCH", p, b),
     del: (p) => call("DELETE", p),
+    request: (m, p, b) => call(m, p, b),
   };
 }
 
@@ -79,6 +82,8 @@ export const BASIC_SEED = {
       ip_tokens_per_hour: 1,
       ip_tokens_per_month: 500,
       is_additional_ips_available: true,
+      is_backup_available: true,
+      backup_price: 10,
     },
     { id: 2, name: "Hourly only", tokens_per_hour: 7, tokens_per_month: 0 },
     { id: 3, name: "Monthly only", tokens_per_hour: 0, tokens_per_month: 5000 },

@@ -3,16 +3,42 @@ import { buildInitialState, SeedError } from "../state/fresh-install.ts";
 import { T0 } from "./helpers.ts";
 
 describe("a fresh installation (no seed)", () => {
-  it("has the admin user, the built-in roles, one location, no plans, registration on", () => {
+  it("has the admin user, the built-in roles, one location, one default limit group, no plans, registration on", () => {
     const state = buildInitialState(undefined, T0);
     expect(state.users.map((u) => [u.id, u.email, u.roleIds])).toEqual([[1, "admin@example.com", [1]]]);
+    // solusio-api.md §10: the ADMIN and CLIENT roles and one limit group.
     expect(state.roles).toEqual([
-      { id: 1, name: "Admin", isDefault: false },
-      { id: 2, name: "Client", isDefault: true },
+      { id: 1, name: "ADMIN", isDefault: false },
+      { id: 2, name: "CLIENT", isDefault: true },
     ]);
     expect(state.locations).toHaveLength(1);
+    expect(state.limitGroups.map((g) => [g.id, g.name, g.vms.is_enabled])).toEqual([[1, "Default", false]]);
     expect(state.plans).toEqual([]);
-    expect(state.settings).toEqual({ allowRegistration: true, limitGroupId: null, billingIntegration: null });
+    expect(state.settings).toMatchObject({
+      features: { allow_registration: true },
+      limitGroupId: 1,
+      billingIntegration: null,
+    });
+  });
+
+  it("keeps seeds that give RAM in MiB working: a value under 1 MiB is read as MiB", () => {
+    const state = buildInitialState(
+      {
+        plans: [
+          { name: "MiB", params: { disk: 20, ram: 1024, vcpu: 1 } },
+          { name: "Bytes", params: { disk: 20, ram: 2147483648, vcpu: 1 } },
+        ],
+      },
+      T0,
+    );
+    expect(state.plans.map((p) => p.params.ram)).toEqual([1073741824, 2147483648]);
+  });
+
+  it("a seed with limit groups replaces the default one; settings.limit_group null means no default group", () => {
+    const none = buildInitialState({ settings: { limit_group: null } }, T0);
+    expect([none.limitGroups.length, none.settings.limitGroupId]).toEqual([1, null]);
+    const given = buildInitialState({ limit_groups: [{ name: "Mine" }] }, T0);
+    expect([given.limitGroups.map((g) => g.name), given.settings.limitGroupId]).toEqual([["Mine"], null]);
   });
 });
 
@@ -57,8 +83,8 @@ describe("the seed", () => {
   it("resolves references by name, email or id and applies defaults", () => {
     const state = buildInitialState(seed, T0);
     expect(state.roles.map((r) => [r.name, r.isDefault])).toEqual([
-      ["Admin", false],
-      ["Client", false],
+      ["ADMIN", false],
+      ["CLIENT", false],
       ["Reseller", true],
     ]);
     expect(state.locations.map((l) => [l.id, l.name, l.isDefault])).toEqual([
@@ -71,7 +97,7 @@ describe("the seed", () => {
     expect(b).toMatchObject({ id: 20, limitGroupId: null, roleIds: [3] });
     expect(state.tokens.map((t) => [t.userId, t.token])).toEqual([[20, "b-token-0123456789ab"]]);
     expect(state.settings).toMatchObject({
-      allowRegistration: false,
+      features: { allow_registration: false },
       limitGroupId: 1,
       billingIntegration: { type: "custom" },
     });
@@ -87,7 +113,15 @@ describe("the seed", () => {
       resumeToStarted: true,
       createdAt: "2026-09-01T00:00:00.000Z",
     });
-    expect(running?.ips).toHaveLength(2);
+    expect(running?.ips.map((ip) => [ip.isPrimary, ip.attachedAt, ip.detachedAt])).toEqual([
+      [true, "2026-09-01T00:00:00.000Z", null],
+      [false, "2026-09-01T00:00:00.000Z", null],
+    ]);
+    // The history begins at creation: usage reads nothing else.
+    expect(running?.planHistory).toEqual([
+      { planId: 1, plan: expect.objectContaining({ tokensPerHour: 7 }), from: "2026-09-01T00:00:00.000Z" },
+    ]);
+    expect(running?.backupHistory).toEqual([{ enabled: false, at: "2026-09-01T00:00:00.000Z" }]);
     expect(gone).toMatchObject({
       userId: 20,
       locationId: 10,

@@ -47,13 +47,21 @@ describe("create, get, list, delete", () => {
       user: { id: 5, billing_user_id: 42 },
       project: { name: "Default Project" },
       location: { id: 1, name: "Frankfurt" },
-      specifications: { disk: 10, ram: 1024, vcpu: 1 },
+      // RAM in bytes (solusio-api.md §5): the default plan has 1 GiB.
+      specifications: { disk: 10, ram: 1073741824, vcpu: 1 },
+      backup_settings: { enabled: true },
     });
     expect(s.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(s.ip_addresses.ipv4).toEqual([
       { id: 1, ip: "203.0.113.1", is_primary: true },
       { id: 2, ip: "203.0.113.2", is_primary: false },
     ]);
+    // The Go SDK and Terraform read `ips` with each address's block.
+    expect(s.ips.map((ip: { id: number; ip: string }) => [ip.id, ip.ip])).toEqual([
+      [1, "203.0.113.1"],
+      [2, "203.0.113.2"],
+    ]);
+    expect(s.ips[0].ip_block).toMatchObject({ name: "203.0.113.0/24", type: "IPv4" });
     expect((await client(em).get("servers/1")).body.data.name).toBe("web-1");
   });
 

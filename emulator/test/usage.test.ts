@@ -97,14 +97,24 @@ describe("billing-rules §2 worked examples (plan 7 tph / 5000 tpm unless stated
     await lifetime(1, "2026-10-01T00:00:00Z", null);
     await setClock(em, { now: "2026-11-01T00:00:00Z" });
     expect(pick((await usage(OCT)).data[0])).toEqual([744, 5000, "monthly_cap"]);
-    // The hour starting at this instant belongs to November and is already started.
+    // The hour starting at this very instant has not started yet (§2.1): nothing in November so far.
+    expect((await usage(NOV)).data).toEqual([]);
+    await setClock(em, { advance_seconds: 1 });
     expect(pick((await usage(NOV)).data[0])).toEqual([1, 7, "hourly"]);
   });
 
-  it("a running server mid-month counts the hours started so far, including the current one", async () => {
+  it("§2.1: a running server looked at exactly 700 h after creation has 700 hours, not 701", async () => {
     await lifetime(1, "2026-10-01T00:00:00Z", null);
+    await setClock(em, { advance_hours: 700 });
+    expect(pick((await usage(OCT)).data[0])).toEqual([700, 4900, "hourly"]);
+  });
+
+  it("a running server mid-month counts the hours started so far; at its creation instant it has none", async () => {
+    await lifetime(1, "2026-10-01T00:00:00Z", null);
+    expect((await usage(OCT)).data).toEqual([]);
+    await setClock(em, { advance_minutes: 1 });
     expect(pick((await usage(OCT)).data[0])).toEqual([1, 7, "hourly"]);
-    await setClock(em, { advance_hours: 10.5 });
+    await setClock(em, { now: "2026-10-01T10:30:00Z" });
     expect(pick((await usage(OCT)).data[0])).toEqual([11, 77, "hourly"]);
   });
 
@@ -113,7 +123,7 @@ describe("billing-rules §2 worked examples (plan 7 tph / 5000 tpm unless stated
     await client(em).post(`servers/${id}/stop`);
     await client(em).post(`servers/${id}/suspend`);
     await setClock(em, { advance_hours: 100 });
-    expect(pick((await usage(OCT)).data[0])).toEqual([101, 707, "hourly"]);
+    expect(pick((await usage(OCT)).data[0])).toEqual([100, 700, "hourly"]);
   });
 
   it("the §4 invoice example: 700 h on 7/5000, 730 h on 7/5000, 5 min on 28/20000 → 9928 tokens", async () => {
@@ -133,10 +143,20 @@ describe("billing-rules §2 worked examples (plan 7 tph / 5000 tpm unless stated
   it("additional IPs are one more charge with the IP prices, times their count", async () => {
     await lifetime(1, "2026-10-01T00:00:00Z", 700, { additional_ip_count: 2 });
     const [item] = (await usage(OCT)).data;
-    expect(item.additional_ips).toEqual({ count: 2, hours: 700, tokens: 1000, charge: "monthly_cap" });
+    // Two IPs, 700 IP-hours each, each capped at 500 (billing-rules §2.2: the cap applies per IP).
+    expect(item.additional_ips).toEqual({
+      count: 2,
+      hours: 1400,
+      tokens: 1000,
+      charge: "monthly_cap",
+      ips: [
+        { id: 2, hours: 700, tokens: 500 },
+        { id: 3, hours: 700, tokens: 500 },
+      ],
+    });
     await reset(em);
     await lifetime(1, "2026-10-01T00:00:00Z", 100);
-    expect((await usage(OCT)).data[0].additional_ips).toMatchObject({ count: 0, tokens: 0 });
+    expect((await usage(OCT)).data[0].additional_ips).toMatchObject({ count: 0, hours: 0, tokens: 0, ips: [] });
   });
 
   it("a free plan costs nothing", async () => {
@@ -160,6 +180,7 @@ describe("the usage endpoint", () => {
         tokens_per_month: 5000,
         ip_tokens_per_hour: 1,
         ip_tokens_per_month: 500,
+        backup_price: 0,
       },
       period_start: "2026-10-01T00:00:00Z",
       period_end: "2026-11-01T00:00:00Z",
@@ -168,7 +189,8 @@ describe("the usage endpoint", () => {
       hours: 700,
       tokens: 4900,
       charge: "hourly",
-      additional_ips: { count: 0, hours: 700, tokens: 0, charge: "monthly_cap" },
+      // No IP: nothing to pay; the kind is what the plan's IP prices would give the server's 700 hours.
+      additional_ips: { count: 0, hours: 0, tokens: 0, charge: "monthly_cap", ips: [] },
     });
     expect(body.meta).toMatchObject({ total: 1, last_page: 1 });
   });

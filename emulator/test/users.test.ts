@@ -32,7 +32,7 @@ describe("authentication", () => {
     const res = await client(em).get("account");
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ id: 1, email: "admin@example.com", status: "active" });
-    expect(res.body.data.roles[0]).toMatchObject({ name: "Admin" });
+    expect(res.body.data.roles[0]).toMatchObject({ name: "ADMIN" });
   });
 });
 
@@ -52,7 +52,7 @@ describe("users", () => {
     });
     expect(res.body.data.created_at).toMatch(TIMESTAMP);
     expect(res.body.data.created_at).toBe("2026-10-01T00:00:00.000000Z");
-    expect(res.body.data.roles).toEqual([{ id: 2, name: "Client", is_default: true, users_count: 3 }]);
+    expect(res.body.data.roles).toEqual([{ id: 2, name: "CLIENT", is_default: true, users_count: 3 }]);
   });
 
   it("accepts billing_user_id as a numeric string (Blesta) and answers an integer", async () => {
@@ -96,7 +96,7 @@ describe("users", () => {
     expect(res.body.errors).toHaveProperty("roles.0");
     expect(res.body.errors).toHaveProperty("limit_group_id");
     const ok = await client(em).post("users", { email: "g@example.com", roles: ["1"], limit_group_id: 1 });
-    expect(ok.body.data.roles[0].name).toBe("Admin");
+    expect(ok.body.data.roles[0].name).toBe("ADMIN");
     expect(ok.body.data.limit_group).toMatchObject({ id: 1, name: "Two servers" });
   });
 

@@ -75,16 +75,33 @@ export function addSolusioCommands(program: Command): void {
     .option("--json", "print JSON")
     .action(async (opts: { apply?: boolean; json?: boolean }) =>
       withSolusio(async (ctx, s) => {
-        const report = await planSetup({ db: ctx.db, api: s.connection.api, config: ctx.config });
+        const deps = { db: ctx.db, api: s.connection.api, config: ctx.config };
+        const report = await planSetup(deps);
         const applied = opts.apply ? await applySetup(report) : [];
+        // Checked by reading SolusIO again: a change SolusIO accepted but did not keep (our guess at the
+        // Custom billing value, say) shows here, and the exit code says so.
+        const remaining = opts.apply && applied.length > 0 ? (await planSetup(deps)).steps : [];
+        if (remaining.length > 0) process.exitCode = 1;
         if (opts.json) {
-          const steps = report.steps.map(({ key, summary, current, desired }) => ({
+          const describe = ({ key, summary, current, desired }: (typeof report.steps)[number]) => ({
             key,
             summary,
             current,
             desired,
-          }));
-          print(JSON.stringify({ steps, warnings: report.warnings, applied }, null, 2));
+          });
+          print(
+            JSON.stringify(
+              {
+                steps: report.steps.map(describe),
+                warnings: report.warnings,
+                applied,
+                remaining: remaining.map(describe),
+                manual_steps: report.manualSteps,
+              },
+              null,
+              2,
+            ),
+          );
           return;
         }
         if (report.steps.length === 0) print("SolusIO already matches tokenbill: nothing to do.");
@@ -94,6 +111,8 @@ export function addSolusioCommands(program: Command): void {
           print(`    wanted: ${JSON.stringify(step.desired)}`);
         }
         for (const w of report.warnings) print(`warning: ${w}`);
+        for (const step of remaining) print(`still differs after --apply: ${step.key} — ${step.summary}`);
+        if (report.manualSteps.length > 0) print(`\n${report.manualSteps.join("\n")}`);
         if (!opts.apply && report.steps.length > 0) print("\nRun again with --apply to make these changes.");
       }),
     );

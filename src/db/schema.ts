@@ -186,10 +186,42 @@ export interface ServerSnapshotTable {
   ip_tokens_per_hour: bigint;
   ip_tokens_per_month: bigint;
   additional_ips: number;
+  backup_percent: ColumnType<string, string | undefined, string>;
+  backups_enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The seq of the server_segment the server was last seen in. */
+  segment_seq: ColumnType<number, number | undefined, number>;
   created_at: Date;
   first_seen_at: Date;
   last_seen_at: Date;
   gone_at: Date | null;
+}
+
+/** One state a server was seen in (migration 012); it holds from started_at until the next segment. */
+export interface ServerSegmentTable {
+  server_id: bigint;
+  seq: number;
+  started_at: Date;
+  solusio_user_id: bigint | null;
+  billing_user_id: bigint | null;
+  plan_id: bigint | null;
+  plan_name: string;
+  tokens_per_hour: bigint;
+  tokens_per_month: bigint;
+  ip_tokens_per_hour: bigint;
+  ip_tokens_per_month: bigint;
+  backup_percent: Numeric;
+  backups_enabled: boolean;
+  additional_ips: number;
+}
+
+/** One SolusIO activity-log entry about a server (usage source (c)). */
+export interface ServerEventTable {
+  id: bigint;
+  event: string;
+  server_id: bigint;
+  at: Date;
+  data: ColumnType<unknown, string, never>;
+  recorded_at: CreatedAt;
 }
 
 export type BillingRunState = "running" | "completed" | "failed";
@@ -275,10 +307,13 @@ export interface InvoiceTable {
   updated_at: Timestamp;
 }
 
+/** The charge kinds of billing-rules §2, and a backup line's share of its plan group (§2.2). */
+export type InvoiceLineCharge = "hourly" | "monthly_cap" | "monthly_fixed" | "free" | "backup_share";
+
 export interface InvoiceLineTable {
   invoice_id: string;
   position: number;
-  kind: "server" | "additional_ips";
+  kind: "server" | "additional_ips" | "backups";
   server_id: bigint;
   server_uuid: string;
   server_name: string;
@@ -287,9 +322,12 @@ export interface InvoiceLineTable {
   server_deleted_at: Date | null;
   quantity: bigint;
   hours: bigint;
-  charge_kind: "hourly" | "monthly_cap" | "monthly_fixed" | "free";
+  charge_kind: InvoiceLineCharge;
   tokens: bigint;
   recomputed_tokens: bigint;
+  plan_id: ColumnType<bigint | null, bigint | null | undefined, never>;
+  /** Set on backup lines only: the plan's backup_price in percent. */
+  backup_percent: ColumnType<string | null, string | null | undefined, never>;
   unit_cost: Numeric;
   amount: bigint;
 }
@@ -336,6 +374,8 @@ export interface Database {
   audit_log: AuditLogTable;
   server_poll: ServerPollTable;
   server_snapshot: ServerSnapshotTable;
+  server_segment: ServerSegmentTable;
+  server_event: ServerEventTable;
   billing_run: BillingRunTable;
   billing_anomaly: BillingAnomalyTable;
   invoice_number_counter: InvoiceNumberCounterTable;

@@ -1,4 +1,5 @@
 import { ServiceError } from "../kernel/errors.ts";
+import { hourStartsIn, instant } from "./hour-starts.ts";
 
 // What one server costs in one billing period (billing-rules §2).
 export type ChargeKind = "hourly" | "monthly_cap" | "monthly_fixed" | "free";
@@ -6,20 +7,6 @@ export type ChargeKind = "hourly" | "monthly_cap" | "monthly_fixed" | "free";
 export interface Charge {
   tokens: bigint;
   kind: ChargeKind;
-}
-
-const HOUR_MS = 3_600_000n;
-
-function instant(d: Date, field: string): bigint {
-  const t = d instanceof Date ? d.getTime() : Number.NaN;
-  if (!Number.isFinite(t)) throw ServiceError.validation(field, "must be a valid date");
-  return BigInt(t);
-}
-
-// ceil(a / b) for b > 0 and any sign of a (bigint division truncates toward zero).
-function ceilDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && a > 0n ? q + 1n : q;
 }
 
 function nonNegative(value: bigint, field: string): void {
@@ -44,21 +31,14 @@ export function billableHoursInPeriod(input: {
   const start = instant(input.periodStart, "periodStart");
   const end = instant(input.periodEnd, "periodEnd");
   if (end <= start) throw ServiceError.validation("periodEnd", "must be after periodStart");
-  // Hours k with createdAt + k·1h in [start, end): k in [ceil((start−c)/h), ceil((end−c)/h)).
-  const first = maxBig(0n, ceilDiv(start - created, HOUR_MS));
-  let last = ceilDiv(end - created, HOUR_MS);
+  let until = end;
   if (input.deletedAt !== null) {
     const deleted = instant(input.deletedAt, "deletedAt");
     if (deleted < created) throw ServiceError.validation("deletedAt", "must not be before createdAt");
-    // Hours that start before deletedAt: k < ceil((deleted − c)/h).
-    const lifetimeHours = ceilDiv(deleted - created, HOUR_MS);
-    if (lifetimeHours < last) last = lifetimeHours;
+    if (deleted < until) until = deleted;
   }
-  return last > first ? last - first : 0n;
-}
-
-function maxBig(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
+  // Hours start at createdAt + k·1h; those inside [periodStart, min(periodEnd, deletedAt)) are this period's.
+  return hourStartsIn(created, start, until);
 }
 
 /**

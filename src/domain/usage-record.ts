@@ -14,12 +14,32 @@ export interface UsagePlan {
   tokensPerMonth: bigint;
   ipTokensPerHour: bigint;
   ipTokensPerMonth: bigint;
+  /** backup_price: percent of the runtime tokens charged while backups are on, exact decimal text ("10", "12.5"). */
+  backupPercent: string;
+}
+
+/** A plan group's additional IPs (billing-rules §2.2): `hours` are IP-hours, the cap applies per IP. */
+export interface UsageIps {
+  count: bigint;
+  hours: bigint;
+  tokens: bigint;
+  charge: ChargeKind;
+  /** Each IP's hours on this plan, when the source knows them: lets tokenbill recompute the per-IP caps. */
+  perIp?: { hours: bigint; tokens: bigint }[];
+}
+
+/** A plan group's paid backups: `hours` of the group with backups on at the hour's start. */
+export interface UsageBackups {
+  percent: string;
+  hours: bigint;
+  tokens: bigint;
 }
 
 /**
- * One server's usage in one period, whatever the source (solusio-api.md §9). `tokens` and
- * `additionalIps.tokens` are the figures to bill; `reportedBySolusio` says they are SolusIO's own, which
- * tokenbill bills as given and only checks against its recomputation (billing-rules §2).
+ * One server's usage on one plan in one period, whatever the source (solusio-api.md §9): a server that
+ * changed plan has one record per plan (billing-rules §2.2), consecutive, in the order the plans held.
+ * `tokens`, `additionalIps.tokens` and `backups.tokens` are the figures to bill; `reportedBySolusio` says
+ * they are SolusIO's own, which tokenbill bills as given and only checks against its recomputation.
  */
 export interface UsageRecord {
   billingUserId: bigint | null;
@@ -31,7 +51,8 @@ export interface UsageRecord {
   hours: bigint;
   tokens: bigint;
   charge: ChargeKind;
-  additionalIps: { count: bigint; hours: bigint; tokens: bigint; charge: ChargeKind };
+  additionalIps: UsageIps;
+  backups: UsageBackups | null;
   reportedBySolusio: boolean;
 }
 
@@ -42,7 +63,10 @@ export interface UsageNote {
   details: Record<string, unknown>;
 }
 
-/** Where usage comes from: the SolusIO usage endpoint (a) or tokenbill's own server snapshots (b). */
+/**
+ * Where usage comes from: the SolusIO usage endpoint (a), tokenbill's own server snapshots (b), SolusIO's
+ * activity log (c), or (b) and (c) together.
+ */
 export interface UsageSource {
   /** A short name recorded on the billing run ("solusio", "snapshots", "synthetic"). */
   readonly name: string;

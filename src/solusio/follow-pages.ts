@@ -5,7 +5,12 @@ import type { z } from "zod";
  * timeouts, the call log); a benchmark can answer from memory.
  */
 export interface JsonReader {
-  getJson(path: string, query: Record<string, string | number>): Promise<unknown>;
+  /** `answeredAt` gets SolusIO's time of the answer (its Date header) when there is one. */
+  getJson(
+    path: string,
+    query: Record<string, string | number>,
+    answeredAt?: (date: Date) => void,
+  ): Promise<unknown>;
 }
 
 interface RawPage {
@@ -24,9 +29,10 @@ export async function* followPages<P extends RawPage>(
   query: (page: number) => Record<string, string | number>,
   schema: z.ZodType<P>,
   notAList: (page: number, answer: z.ZodError) => Error,
+  answeredAt?: (date: Date) => void,
 ): AsyncGenerator<{ page: number; answer: P }> {
   for (let page = 1; ; page++) {
-    const parsed = schema.safeParse(await reader.getJson(path, query(page)));
+    const parsed = schema.safeParse(await reader.getJson(path, query(page), answeredAt));
     if (!parsed.success) throw notAList(page, parsed.error);
     yield { page, answer: parsed.data };
     const { data, meta } = parsed.data;

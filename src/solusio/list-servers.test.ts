@@ -12,7 +12,7 @@ afterEach(async () => {
 
 async function servers(answers: unknown[]) {
   solusio = await startPageServer(answers);
-  return solusio.api.listServers();
+  return (await solusio.api.listServers()).servers;
 }
 
 const server = (id: number, extra: Record<string, unknown> = {}) => ({

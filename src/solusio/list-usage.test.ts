@@ -68,6 +68,7 @@ describe("SolusioApi.listUsage", () => {
         tokensPerMonth: 5000n,
         ipTokensPerHour: 1n,
         ipTokensPerMonth: 500n,
+        backupPercent: "0",
       },
       createdAt: new Date("2026-10-01T00:00:00Z"),
       deletedAt: null,
@@ -75,6 +76,7 @@ describe("SolusioApi.listUsage", () => {
       tokens: 5000n,
       charge: "monthly_cap",
       additionalIps: { count: 1n, hours: 744n, tokens: 500n, charge: "monthly_cap" },
+      backups: null,
       reportedBySolusio: true,
     });
     expect(records[1]!.additionalIps).toEqual({ count: 0n, hours: 0n, tokens: 0n, charge: "free" });

@@ -61,6 +61,21 @@ export const billingUserRef = z
   .transform((v) => (v === null || v === undefined ? null : BigInt(v)));
 
 /**
+ * A plan's backup_price (solusio-api.md §5): a percentage 0–100, fractional allowed, as a number or a
+ * numeric string; kept as exact decimal text (at most 6 decimals, what the database stores). Missing is 0.
+ */
+export const backupPercent = z
+  .union([z.number().min(0).max(100), z.string()])
+  .nullable()
+  .optional()
+  .transform((v) => (v === null || v === undefined ? "0" : String(v)))
+  .pipe(
+    z
+      .string()
+      .regex(/^(100(\.0{1,6})?|\d{1,2}(\.\d{1,6})?)$/, "must be a percentage from 0 to 100 with at most 6 decimals"),
+  );
+
+/**
  * A plan as a server or a usage item carries it: the prices the server runs on (solusio-api.md §6, §9),
  * as bigints for billing. `SolusioPlan` above is the plans resource, which setup compares with tokenbill's
  * prices and writes back as numbers. A plan without IP prices has none (0).
@@ -77,6 +92,7 @@ export const SolusioPlanOfServer = z.looseObject({
   tokens_per_month: wireCount,
   ip_tokens_per_hour: wireCount.optional().default(0n),
   ip_tokens_per_month: wireCount.optional().default(0n),
+  backup_price: backupPercent,
 });
 export type SolusioPlanOfServer = z.output<typeof SolusioPlanOfServer>;
 
@@ -96,6 +112,8 @@ export const SolusioServer = z.looseObject({
     .looseObject({ ipv4: z.array(z.looseObject({ is_primary: z.boolean().optional() })).optional() })
     .nullable()
     .optional(),
+  /** Paid backups on or off (solusio-api.md §6); missing means off. */
+  backup_settings: z.looseObject({ enabled: z.boolean().optional() }).nullable().optional(),
 });
 export type SolusioServer = z.output<typeof SolusioServer>;
 

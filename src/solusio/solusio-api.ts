@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
 import type { UsagePeriod, UsageRecord } from "../domain/usage-record.ts";
-import { listSolusioServers } from "./list-servers.ts";
+import { listSolusioServers, type ServerListing } from "./list-servers.ts";
 import { listSolusioUsage } from "./list-usage.ts";
 import {
   SolusioLimitGroup,
@@ -71,7 +70,17 @@ export class SolusioApi {
       billing_user_id: input.billingUserId,
       ...(input.limitGroupId != null ? { limit_group_id: input.limitGroupId } : {}),
     };
-    return this.client.call("POST", "users", { body, schema: single(SolusioUser) }).then((r) => r.data);
+    // A POST whose answer was lost (5xx, dropped, timed out) may have created the user (solusio-api.md §1):
+    // before it is repeated, and before a 422 "taken" is believed, the user is looked up by its exact e-mail
+    // and taken when it carries this customer's billing_user_id. A user with the e-mail that is not ours is
+    // left to the caller's adoption rule, through the 422 the repeated POST gets.
+    const findIfDone = async () => {
+      const user = await this.findUserByEmail(input.email);
+      return user?.billing_user_id === input.billingUserId ? { data: user } : undefined;
+    };
+    return this.client
+      .call("POST", "users", { body, schema: single(SolusioUser), findIfDone })
+      .then((r) => r.data);
   }
 
   /** PUT always carries `status`: what PUT does to unsent fields is unverified (§2). */
@@ -100,6 +109,10 @@ export class SolusioApi {
     }
   }
 
+  /**
+   * Nothing is looked up before a repeated POST here: a token minted by an attempt whose answer was lost is
+   * never seen by anyone, expires unused, and a new one is exactly as good.
+   */
   async oneTimeLoginToken(userId: number): Promise<string> {
     const r = await this.client.call("POST", `users/${userId}/tokens`, {
       body: { is_one_time: true },
@@ -112,10 +125,21 @@ export class SolusioApi {
     return this.client.listAll("limit_groups", SolusioLimitGroup);
   }
 
-  /** [OURS] body: mirrors the object without ids (§4). */
+  /**
+   * [OURS] body: mirrors the object without ids (§4). A create whose answer was lost may have been done: the
+   * group is looked up by name before the POST is repeated, so a retry never leaves two groups of one name.
+   */
   createLimitGroup(group: LimitGroupSpec) {
+    const findIfDone = async () => {
+      const existing = (await this.listLimitGroups()).find((g) => g.name === group.name);
+      return existing ? { data: existing } : undefined;
+    };
     return this.client
-      .call("POST", "limit_groups", { body: limitGroupBody(group), schema: single(SolusioLimitGroup) })
+      .call("POST", "limit_groups", {
+        body: limitGroupBody(group),
+        schema: single(SolusioLimitGroup),
+        findIfDone,
+      })
       .then((r) => r.data);
   }
 
@@ -145,8 +169,8 @@ export class SolusioApi {
       .then((r) => r.data);
   }
 
-  /** Every server, all pages (usage source (b) records them at each poll). */
-  listServers(): Promise<SolusioServer[]> {
+  /** Every server, all pages, and SolusIO's time of the listing (usage source (b) records them at each poll). */
+  listServers(): Promise<ServerListing> {
     return listSolusioServers(this.client);
   }
 
@@ -185,15 +209,5 @@ export interface PlanPrices {
   ip_tokens_per_month: number;
 }
 
-/**
- * [OURS] The billing-integration settings value for "Custom billing" (solusio-api.md §7). Only "whmcs" is
- * seen in public sources; this one function is all that changes if a live SolusIO spells it differently.
- */
-export function customBillingIntegration(url: string, token: string | undefined) {
-  return { type: "custom", drivers: { custom: { url, token: token ?? "" } } };
-}
-
-export const CustomBillingDriver = z.looseObject({
-  url: z.string().optional(),
-  token: z.string().optional(),
-});
+// The settings value for "Custom billing" is [OURS]: kept with the rest of billing_integration's shape.
+export { customBillingIntegration } from "./billing-integration.ts";

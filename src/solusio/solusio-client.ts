@@ -20,6 +20,21 @@ export interface SolusioClientOptions {
 
 type Query = Record<string, string | number | undefined>;
 
+export interface CallOptions<S extends z.ZodType> {
+  query?: Query;
+  body?: unknown;
+  schema?: S;
+  /**
+   * For a create that must not be repeated blindly: after an attempt that may have been carried out (a 5xx,
+   * a dropped connection, a timeout), this runs before the next attempt and before a 422 is given up on.
+   * It answers what the earlier attempt created when it finds it and it is ours, else undefined (then the
+   * request is repeated, or the 422 thrown).
+   */
+  findIfDone?: () => Promise<z.output<S> | undefined>;
+  /** Called with SolusIO's own time of a successful answer (its Date header), when it sends one. */
+  answeredAt?: (date: Date) => void;
+}
+
 /**
  * The typed SolusIO API client (solusio-api.md §1). Every answer is validated with zod before use; lists are
  * followed to their last page; network errors and 5xx are retried with capped exponential backoff and
@@ -46,24 +61,48 @@ export class SolusioClient {
   async call<S extends z.ZodType>(
     method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
     path: string,
-    opts: { query?: Query; body?: unknown; schema?: S } = {},
+    opts: CallOptions<S> = {},
   ): Promise<z.output<S>> {
     const url = this.urlOf(path, opts.query);
     const maxRetries = this.options.maxRetries ?? 5;
+    const { findIfDone } = opts;
+    // Set once an attempt failed in a way that leaves its fate unknown (solusio-api.md §1: a write that timed
+    // out or got a 5xx may have been done). It stays set: a later clear refusal does not undo an earlier
+    // attempt that SolusIO may have carried out.
+    let mayBeDone = false;
     for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
       try {
-        return await this.attempt(method, path, url, opts.body, opts.schema, attempt);
-      } catch (error) {
-        const retryable = error instanceof SolusioError && error.retryable;
-        if (!retryable || attempt > maxRetries) throw error;
-        await sleep(this.backoff(attempt));
+        if (mayBeDone && findIfDone) {
+          const found = await findIfDone();
+          if (found !== undefined) return found;
+        }
+      } catch (lookupError) {
+        failure = lookupError; // the write's fate is still unknown: look again before the next attempt
       }
+      if (failure === undefined) {
+        try {
+          return await this.attempt(method, path, url, opts, attempt);
+        } catch (error) {
+          failure = error;
+          // "Taken" after an attempt that may have been done: our own earlier write, when the lookup finds
+          // it and says it is ours.
+          if (mayBeDone && findIfDone && error instanceof SolusioError && error.status === 422) {
+            const found = await findIfDone();
+            if (found !== undefined) return found;
+          }
+          if (mayHaveBeenDone(error)) mayBeDone = true;
+        }
+      }
+      const retryable = failure instanceof SolusioError && failure.retryable;
+      if (!retryable || attempt > maxRetries) throw failure;
+      await sleep(this.backoff(attempt));
     }
   }
 
   /** GET a JSON document without a schema (for [OURS] endpoints whose shape is validated by the caller). */
-  getJson(path: string, query?: Query): Promise<unknown> {
-    return this.call("GET", path, { query });
+  getJson(path: string, query?: Query, answeredAt?: (date: Date) => void): Promise<unknown> {
+    return this.call("GET", path, { query, ...(answeredAt ? { answeredAt } : {}) });
   }
 
   /** Every item of a paginated list, page after page until meta.last_page. */
@@ -99,10 +138,10 @@ export class SolusioClient {
     method: string,
     path: string,
     url: string,
-    body: unknown,
-    schema: S | undefined,
+    opts: CallOptions<S>,
     attempt: number,
   ): Promise<z.output<S>> {
+    const { body, schema } = opts;
     const started = performance.now();
     let status: number | null = null;
     let failure: string | null = null;
@@ -123,6 +162,10 @@ export class SolusioClient {
       const text = await response.body.text();
       const json = parseJson(text);
       if (status >= 400) throw errorFor(method, path, status, json, text);
+      if (opts.answeredAt) {
+        const date = dateHeader(response.headers.date);
+        if (date) opts.answeredAt(date);
+      }
       if (!schema) return json as z.output<S>;
       const parsed = schema.safeParse(json);
       if (!parsed.success) {
@@ -155,6 +198,19 @@ export class SolusioClient {
       });
     }
   }
+}
+
+/** A 5xx or no answer at all: SolusIO may have done the work before the answer was lost. */
+function mayHaveBeenDone(error: unknown): boolean {
+  return error instanceof SolusioError && (error.status === null || error.status >= 500);
+}
+
+/** An HTTP Date header (IMF-fixdate, second precision) as an instant; null when missing or unreadable. */
+function dateHeader(value: string | string[] | undefined): Date | null {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return null;
+  const date = new Date(text);
+  return Number.isFinite(date.getTime()) ? date : null;
 }
 
 function parseJson(text: string): unknown {

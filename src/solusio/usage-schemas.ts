@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { UsagePeriod, UsageRecord } from "../domain/usage-record.ts";
-import { billingUserRef, SolusioPlanOfServer, wireCount } from "./schemas.ts";
+import { backupPercent, billingUserRef, SolusioPlanOfServer, wireCount } from "./schemas.ts";
 
 // The usage endpoint's answer, solusio-api.md §9 (a). Its shape is [OURS] (not public): everything that
 // knows it is in this file, so that a live SolusIO answering differently changes only this file. Its
@@ -20,8 +20,19 @@ export const SolusioUsageItem = z.looseObject({
   hours: wireCount,
   tokens: wireCount,
   charge: chargeKind,
+  // hours are the IP-hours of the plan group; `ips` lists each IP's, when SolusIO reports them.
   additional_ips: z
-    .looseObject({ count: wireCount, hours: wireCount, tokens: wireCount, charge: chargeKind })
+    .looseObject({
+      count: wireCount,
+      hours: wireCount,
+      tokens: wireCount,
+      charge: chargeKind,
+      ips: z.array(z.looseObject({ hours: wireCount, tokens: wireCount })).optional(),
+    })
+    .nullable()
+    .optional(),
+  backups: z
+    .looseObject({ price_percent: backupPercent, hours: wireCount, tokens: wireCount })
     .nullable()
     .optional(),
 });
@@ -48,9 +59,10 @@ export function usageQuery(period: UsagePeriod, page: number): Record<string, st
   };
 }
 
-/** One validated item → the source-independent record. */
+/** One validated item (one server on one plan) → the source-independent record. */
 export function mapUsageItem(item: SolusioUsageItem): UsageRecord {
   const ips = item.additional_ips;
+  const backups = item.backups;
   return {
     billingUserId: item.user.billing_user_id,
     solusioUserId: item.user.id ?? null,
@@ -62,6 +74,7 @@ export function mapUsageItem(item: SolusioUsageItem): UsageRecord {
       tokensPerMonth: item.plan.tokens_per_month,
       ipTokensPerHour: item.plan.ip_tokens_per_hour,
       ipTokensPerMonth: item.plan.ip_tokens_per_month,
+      backupPercent: item.plan.backup_price,
     },
     createdAt: item.created_at,
     deletedAt: item.deleted_at ?? null,
@@ -69,8 +82,15 @@ export function mapUsageItem(item: SolusioUsageItem): UsageRecord {
     tokens: item.tokens,
     charge: item.charge,
     additionalIps: ips
-      ? { count: ips.count, hours: ips.hours, tokens: ips.tokens, charge: ips.charge }
+      ? {
+          count: ips.count,
+          hours: ips.hours,
+          tokens: ips.tokens,
+          charge: ips.charge,
+          ...(ips.ips ? { perIp: ips.ips.map((ip) => ({ hours: ip.hours, tokens: ip.tokens })) } : {}),
+        }
       : { count: 0n, hours: 0n, tokens: 0n, charge: "free" },
+    backups: backups ? { percent: backups.price_percent, hours: backups.hours, tokens: backups.tokens } : null,
     reportedBySolusio: true,
   };
 }

@@ -62,21 +62,29 @@ describe("tokenbill solusio", () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain("would change: registration");
     expect(dry.stdout).toContain("Run again with --apply");
+    // Seed step 7 by hand too: the value setup writes for Custom billing is a guess (solusio-api.md §7).
+    expect(dry.stdout).toContain("Settings > Billing Integration");
+    expect(dry.stdout).toContain(`GetTokenPricing URL: ${tokenbill.url}/solusio/api`);
     expect((await cli("solusio", "doctor")).code).toBe(1); // a dry run changed nothing
 
     const apply = await cli("solusio", "setup", "--apply", "--json");
     expect(apply.code).toBe(0);
-    expect(JSON.parse(apply.stdout).applied).toEqual([
+    const applied = JSON.parse(apply.stdout);
+    expect(applied.applied).toEqual([
       "registration",
       "billing_integration",
       "limit_group:Default",
       "default_limit_group",
     ]);
+    expect(applied.remaining).toEqual([]); // read back from SolusIO after applying
+    expect(applied.manual_steps.join("\n")).toContain("Settings > Billing Integration");
 
     const after = await cli("solusio", "doctor", "--json");
     expect(after.code, after.stdout).toBe(0);
     expect(JSON.parse(after.stdout).every((c: { ok: boolean }) => c.ok)).toBe(true);
-    expect((await cli("solusio", "setup")).stdout).toContain("nothing to do");
+    const again = await cli("solusio", "setup");
+    expect(again.stdout).toContain("nothing to do");
+    expect(again.stdout).not.toContain("Billing Integration"); // SolusIO calls tokenbill: no steps to show
   });
 
   it("bind ties the database to this SolusIO, refuses another one, and moves only with --force", async () => {

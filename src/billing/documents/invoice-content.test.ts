@@ -1,15 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { Decimal } from "../../domain/decimal.ts";
 import { computeInvoiceTotals } from "../../domain/invoice-math.ts";
-import type { CurrencyDisplay } from "../../domain/money.ts";
+import { type CurrencyDisplay, formatMinor } from "../../domain/money.ts";
 import { october2026Invoice, USD } from "./fixtures/october-2026-invoice.ts";
+import { resizeBackupsIpsInvoice } from "./fixtures/resize-backups-ips-invoice.ts";
 import {
   describeInvoice,
+  describeLine,
   formatCount,
   formatInstant,
   formatPeriodRange,
   formatRate,
   formatUnitCost,
+  taxLabel,
 } from "./invoice-content.ts";
 
 const EUR_DE: CurrencyDisplay = {
@@ -41,8 +44,75 @@ describe("the §4 fixture", () => {
     expect(doc.lines.map((l) => l.amount)).toEqual(totals.lineAmounts);
     expect([doc.subtotal, doc.net, doc.total]).toEqual([totals.subtotal, totals.net, totals.total]);
     expect(doc.discounts).toEqual(totals.discounts);
-    expect(doc.taxes.map((t) => [t.label, t.amount])).toEqual(totals.taxes.map((t) => [t.label, t.amount]));
+    expect(doc.taxes).toEqual(
+      totals.taxes.map((t) => ({ label: t.label, rate: t.rate.toString(), base: t.base, amount: t.amount })),
+    );
     expect([doc.subtotal, doc.net, doc.total]).toEqual([993n, 943n, 1020n]);
+  });
+});
+
+describe("the resize, backups and IPs fixture", () => {
+  const doc = resizeBackupsIpsInvoice;
+
+  it("holds the billing-rules §2.2 figures: 2800 + 4816 on two plans, backups 140 and 500, IPs 510", () => {
+    expect(doc.lines.map((l) => [l.kind, l.plan, l.hours, l.quantity, l.tokens])).toEqual([
+      ["server", "1 Core, 1 GB RAM", 400n, undefined, 2800n], // 400 × 7
+      ["additional_ips", "1 Core, 1 GB RAM", 400n, 1n, 400n], // 400 × 1, under the 500 cap
+      ["server", "2 Cores, 2 GB RAM", 344n, undefined, 4816n], // 344 × 14
+      ["additional_ips", "2 Cores, 2 GB RAM", 344n, 1n, 688n], // 344 × 2, under the 1000 cap
+      ["backups", "2 Cores, 2 GB RAM", 100n, undefined, 140n], // 4816 × 10 % × 100/344
+      ["server", "1 Core, 1 GB RAM", 744n, undefined, 5000n], // 5208 capped
+      ["additional_ips", "1 Core, 1 GB RAM", 754n, 2n, 510n], // 744 h capped at 500, + 10 h
+      ["backups", "1 Core, 1 GB RAM", 744n, undefined, 500n], // 5000 × 10 %
+    ]);
+    expect(4816n * 10n * 100n).toBe(140n * 100n * 344n); // 140 exactly, no rounding involved
+  });
+
+  it("holds the totals the domain's invoice maths computes for its lines", () => {
+    const totals = computeInvoiceTotals({
+      lines: doc.lines.map((l) => ({ tokens: l.tokens })),
+      base: Decimal.parse("0.001"),
+      discounts: [{ name: "Loyalty Discount", multiplier: Decimal.parse("0.9") }],
+      taxes: { compound: false, rates: [{ label: "Sales Tax", rate: Decimal.parse("8.875") }] },
+      taxExempt: false,
+      exponent: 2,
+    });
+    expect(doc.lines.map((l) => l.amount)).toEqual(totals.lineAmounts);
+    expect(doc.discounts).toEqual(totals.discounts);
+    expect(doc.taxes).toEqual(
+      totals.taxes.map((t) => ({ label: t.label, rate: t.rate.toString(), base: t.base, amount: t.amount })),
+    );
+    // 1486 − round(148.6) = 1337; 1337 × 8.875 % = 118.66 → 119.
+    expect([doc.subtotal, doc.net, doc.total]).toEqual([1486n, 1337n, 1456n]);
+    expect([totals.subtotal, totals.net, totals.total]).toEqual([1486n, 1337n, 1456n]);
+  });
+
+  it("describes each line by server and what it charges, the plan in its own column", () => {
+    expect(describeInvoice(doc).lineRows.map((r) => r.slice(0, 5))).toEqual([
+      ["web-1 (server 201)", "1 Core, 1 GB RAM", "400", "Hourly", "2,800"],
+      ["web-1 (server 201) · Additional IPs ×1", "1 Core, 1 GB RAM", "400", "Hourly", "400"],
+      ["web-1 (server 201)", "2 Cores, 2 GB RAM", "344", "Hourly", "4,816"],
+      ["web-1 (server 201) · Additional IPs ×1", "2 Cores, 2 GB RAM", "344", "Hourly", "688"],
+      ["web-1 (server 201) · Backups 10%", "2 Cores, 2 GB RAM", "100", "Backup share", "140"],
+      ["db-1 (server 202)", "1 Core, 1 GB RAM", "744", "Monthly cap", "5,000"],
+      ["db-1 (server 202) · Additional IPs ×2", "1 Core, 1 GB RAM", "754", "Monthly cap", "510"],
+      ["db-1 (server 202) · Backups 10%", "1 Core, 1 GB RAM", "744", "Backup share", "500"],
+    ]);
+  });
+
+  it("explains what Hours counts when IP or backup lines are present, and only then", () => {
+    expect(describeInvoice(doc).lineNote).toMatch(/IP-hours.*hours with backups on/);
+    expect(describeInvoice(october2026Invoice).lineNote).toBeNull();
+  });
+
+  it("shows the tax on its base: Sales Tax 8.875% on $13.37", () => {
+    expect(describeInvoice(doc).totals).toEqual([
+      { label: "Subtotal", value: "$14.86", kind: "sum" },
+      { label: "Loyalty Discount", value: "-$1.49", kind: "adjustment" },
+      { label: "Net", value: "$13.37", kind: "sum" },
+      { label: "Sales Tax 8.875% on $13.37", value: "$1.19", kind: "adjustment" },
+      { label: "Total (USD)", value: "$14.56", kind: "total" },
+    ]);
   });
 });
 
@@ -52,8 +122,8 @@ describe("describeInvoice", () => {
       { label: "Subtotal", value: "$9.93", kind: "sum" },
       { label: "Special Client Group Discount", value: "-$0.50", kind: "adjustment" },
       { label: "Net", value: "$9.43", kind: "sum" },
-      { label: "City Tax (6%)", value: "$0.57", kind: "adjustment" },
-      { label: "State Tax (2%)", value: "$0.20", kind: "adjustment" },
+      { label: "City Tax 6% on $9.43", value: "$0.57", kind: "adjustment" },
+      { label: "State Tax 2% on $10.00", value: "$0.20", kind: "adjustment" },
       { label: "Total (USD)", value: "$10.20", kind: "total" },
     ]);
   });
@@ -67,6 +137,31 @@ describe("describeInvoice", () => {
       ],
     };
     expect(describeInvoice(doc).lineRows.map((r) => r[3])).toEqual(["Monthly cap", "ip_hourly"]);
+  });
+
+  it("reads a line without a kind as a server line, and a backup or IP line without its figures plainly", () => {
+    const { kind: _, ...legacy } = october2026Invoice.lines[0]!;
+    expect(describeLine(legacy, USD)).toBe("web-1 (server 101)");
+    expect(describeLine({ ...legacy, kind: "additional_ips" }, USD)).toBe(
+      "web-1 (server 101) · Additional IPs",
+    );
+    expect(describeLine({ ...legacy, kind: "backups", backupPercent: null }, USD)).toBe(
+      "web-1 (server 101) · Backups",
+    );
+    expect(describeLine({ ...legacy, kind: "backups", backupPercent: "12.50" }, EUR_DE)).toBe(
+      "web-1 (server 101) · Backups 12,5%",
+    );
+    expect(describeLine({ ...legacy, kind: "additional_ips", quantity: 1200n }, EUR_DE)).toBe(
+      "web-1 (server 101) · Additional IPs ×1.200",
+    );
+  });
+
+  it("labels a tax with its base when the document has one, and with its rate alone otherwise", () => {
+    const money = (minor: bigint) => formatMinor(minor, EUR_DE);
+    expect(taxLabel({ label: "MwSt", rate: "19", base: 123456n, amount: 23457n }, money, EUR_DE)).toBe(
+      "MwSt 19% on 1.234,56 €",
+    );
+    expect(taxLabel({ label: "MwSt", rate: "19", amount: 23457n }, money, EUR_DE)).toBe("MwSt (19%)");
   });
 
   it("leaves out an empty region and the optional tax id", () => {

@@ -1,6 +1,6 @@
 import { Decimal } from "../../domain/decimal.ts";
 import { type CurrencyDisplay, formatDecimal, formatMinor } from "../../domain/money.ts";
-import type { InvoiceDocument } from "./invoice-document.ts";
+import type { InvoiceDocument, InvoiceDocumentLine, InvoiceDocumentTax } from "./invoice-document.ts";
 
 // Every rendering shows the same words and figures: HTML and PDF lay out this one description, so a
 // change of wording or format lands in both. Pure and deterministic (no clock, no locale).
@@ -15,6 +15,8 @@ export interface InvoiceContent {
   facts: { label: string; value: string }[];
   lineColumns: { label: string; numeric: boolean }[];
   lineRows: string[][];
+  /** Says what "Hours" counts on additional-IP and backup lines; null when the invoice has neither. */
+  lineNote: string | null;
   totals: { label: string; value: string; kind: TotalKind }[];
   note: string;
 }
@@ -34,7 +36,13 @@ const CHARGE_KINDS: Record<string, string> = {
   monthly_cap: "Monthly cap",
   monthly_fixed: "Monthly fixed",
   free: "Free",
+  backup_share: "Backup share",
 };
+
+const LINE_NOTE =
+  "Hours: server hours on server lines; on additional-IP lines, the hours of all the IPs added up " +
+  "(IP-hours); on backup lines, the hours with backups on, charged at the plan's backup percentage of " +
+  "the runtime tokens for those hours.";
 
 /** `currency` defaults to the document's; the PDF passes a variant its font can encode. */
 export function describeInvoice(
@@ -70,7 +78,7 @@ export function describeInvoice(
     ],
     lineColumns: LINE_COLUMNS,
     lineRows: doc.lines.map((l) => [
-      l.description,
+      describeLine(l, currency),
       l.plan,
       formatCount(l.hours, currency),
       CHARGE_KINDS[l.chargeKind] ?? l.chargeKind,
@@ -78,6 +86,7 @@ export function describeInvoice(
       formatUnitCost(l.unitCost, currency),
       money(l.amount),
     ]),
+    lineNote: doc.lines.some((l) => (l.kind ?? "server") !== "server") ? LINE_NOTE : null,
     totals: totalRows(doc, money, currency),
     note: paymentNote(doc, money),
   };
@@ -99,19 +108,46 @@ function totalRows(
   for (const d of doc.discounts) rows.push({ label: d.name, value: money(-d.amount), kind: "adjustment" });
   // Without discounts "Net" would repeat the subtotal; taxes are on net either way (§4.4).
   if (doc.discounts.length > 0) rows.push({ label: "Net", value: money(doc.net), kind: "sum" });
-  for (const t of doc.taxes) {
-    rows.push({
-      label: `${t.label} (${formatRate(t.rate, currency)})`,
-      value: money(t.amount),
-      kind: "adjustment",
-    });
-  }
+  for (const t of doc.taxes)
+    rows.push({ label: taxLabel(t, money, currency), value: money(t.amount), kind: "adjustment" });
   rows.push({ label: `Total (${doc.currency.code})`, value: money(doc.total), kind: "total" });
   if (doc.paid !== undefined) {
     rows.push({ label: `Paid on ${doc.paid.date}`, value: money(-doc.paid.amount), kind: "adjustment" });
     rows.push({ label: "Balance due", value: money(doc.total - doc.paid.amount), kind: "due" });
   }
   return rows;
+}
+
+/**
+ * The Description cell: the server, and for a line that is not the server's runtime what it charges —
+ * "web-1 (server 101) · Additional IPs ×2", "web-1 (server 101) · Backups 10%". The plan is its own column.
+ */
+export function describeLine(line: InvoiceDocumentLine, currency: CurrencyDisplay): string {
+  switch (line.kind ?? "server") {
+    case "server":
+      return line.description;
+    case "additional_ips": {
+      const count = line.quantity === undefined ? "" : ` ×${formatCount(line.quantity, currency)}`;
+      return `${line.description} · Additional IPs${count}`;
+    }
+    case "backups": {
+      const percent =
+        line.backupPercent === undefined || line.backupPercent === null
+          ? ""
+          : ` ${formatRate(line.backupPercent, currency)}`;
+      return `${line.description} · Backups${percent}`;
+    }
+  }
+}
+
+/** "City Tax 6% on $9.43" with the taxable base (billing-rules §4.4); "City Tax (6%)" without one. */
+export function taxLabel(
+  tax: InvoiceDocumentTax,
+  money: (minor: bigint) => string,
+  currency: CurrencyDisplay,
+): string {
+  const rate = formatRate(tax.rate, currency);
+  return tax.base === undefined ? `${tax.label} (${rate})` : `${tax.label} ${rate} on ${money(tax.base)}`;
 }
 
 function paymentNote(doc: InvoiceDocument, money: (minor: bigint) => string): string {

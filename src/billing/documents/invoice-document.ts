@@ -16,19 +16,48 @@ export interface InvoiceDocument {
   seller: { name: string; addressLines: string[]; email: string; taxId?: string };
   customer: { id: number; name: string; email: string; country: string; region: string | null };
   currency: CurrencyDisplay;
-  lines: {
-    description: string;
-    plan: string;
-    hours: bigint;
-    chargeKind: string;
-    tokens: bigint;
-    unitCost: string;
-    amount: bigint;
-  }[];
+  lines: InvoiceDocumentLine[];
   subtotal: bigint;
   discounts: { name: string; amount: bigint }[]; // positive amounts, subtracted in order
   net: bigint;
-  taxes: { label: string; rate: string; amount: bigint }[]; // rate in percent
+  taxes: InvoiceDocumentTax[];
   total: bigint;
   paid?: { amount: bigint; date: string; reference: string };
+}
+
+/**
+ * One invoice line (billing-rules §4.1, §2.2). A server resized in the period has one `server` line per
+ * plan, each followed by that plan's `additional_ips` and `backups` lines when it has them; lines come in
+ * that order and the renderings keep it.
+ */
+export interface InvoiceDocumentLine {
+  /** Absent on documents built before line kinds existed: read as "server". */
+  kind?: "server" | "additional_ips" | "backups";
+  /** The server the line belongs to, e.g. "web-1 (server 101)"; the renderings add what the line is for. */
+  description: string;
+  /** The plan the line is charged at (for a resized server, the plan of that part of the period). */
+  plan: string;
+  /** Server hours; IP-hours on an additional_ips line; hours with backups on, on a backups line. */
+  hours: bigint;
+  /** The number of additional IPs on an additional_ips line; 1 (or absent) otherwise. */
+  quantity?: bigint;
+  /** hourly | monthly_cap | monthly_fixed | free | backup_share (unknown kinds are shown as they are). */
+  chargeKind: string;
+  /** The plan's backup_price in percent, exact decimal text ("10", "12.5"), on a backups line. */
+  backupPercent?: string | null;
+  tokens: bigint;
+  unitCost: string;
+  amount: bigint;
+}
+
+export interface InvoiceDocumentTax {
+  label: string;
+  rate: string; // percent, exact decimal text
+  /**
+   * The taxable base in minor units (billing-rules §4.4): net, or net plus the taxes before for compound
+   * taxes — `taxBases` in src/domain/invoice-math.ts derives it from a stored invoice. Shown as
+   * "City Tax 6% on $9.43"; without it the row reads "City Tax (6%)".
+   */
+  base?: bigint;
+  amount: bigint;
 }

@@ -3,19 +3,29 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { october2026Invoice } from "./fixtures/october-2026-invoice.ts";
+import { resizeBackupsIpsInvoice } from "./fixtures/resize-backups-ips-invoice.ts";
 import type { InvoiceDocument } from "./invoice-document.ts";
 import { renderInvoiceHtml } from "./render-invoice-html.ts";
 
-const GOLDEN = fileURLToPath(new URL("./fixtures/october-2026-invoice.html", import.meta.url));
-// Regenerating the golden file is a deliberate act: UPDATE_GOLDEN=1 npx vitest run src/billing/documents
+// The golden set: each fixture document beside the page it must render to, byte for byte.
+const GOLDEN_SET: { name: string; doc: InvoiceDocument; file: string }[] = [
+  { name: "the billing-rules §4 invoice", doc: october2026Invoice, file: "october-2026-invoice.html" },
+  {
+    name: "the billing-rules §2.2 invoice (resize, backups, IPs)",
+    doc: resizeBackupsIpsInvoice,
+    file: "resize-backups-ips-invoice.html",
+  },
+];
+// Regenerating the golden files is a deliberate act: UPDATE_GOLDEN=1 npx vitest run src/billing/documents
 const UPDATE_GOLDEN = process.env["UPDATE_GOLDEN"] === "1";
 
 describe("renderInvoiceHtml", () => {
-  it("renders the billing-rules §4 invoice byte for byte like the golden file", () => {
-    const html = renderInvoiceHtml(october2026Invoice);
-    if (UPDATE_GOLDEN) writeFileSync(GOLDEN, html);
-    expect(existsSync(GOLDEN), "golden file missing: run with UPDATE_GOLDEN=1 and review it").toBe(true);
-    expect(html).toBe(readFileSync(GOLDEN, "utf8"));
+  it.each(GOLDEN_SET)("renders $name byte for byte like its golden file", ({ doc, file }) => {
+    const golden = fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url));
+    const html = renderInvoiceHtml(doc);
+    if (UPDATE_GOLDEN) writeFileSync(golden, html);
+    expect(existsSync(golden), "golden file missing: run with UPDATE_GOLDEN=1 and review it").toBe(true);
+    expect(html).toBe(readFileSync(golden, "utf8"));
   });
 
   it("is deterministic", () => {
@@ -33,14 +43,37 @@ describe("renderInvoiceHtml", () => {
       '<td class="num">$0.03</td>',
       '<th scope="row">Special Client Group Discount</th><td>-$0.50</td>',
       '<th scope="row">Net</th><td>$9.43</td>',
-      '<th scope="row">City Tax (6%)</th><td>$0.57</td>',
-      '<th scope="row">State Tax (2%)</th><td>$0.20</td>',
+      '<th scope="row">City Tax 6% on $9.43</th><td>$0.57</td>',
+      '<th scope="row">State Tax 2% on $10.00</th><td>$0.20</td>',
       '<th scope="row">Total (USD)</th><td>$10.20</td>',
       "<dt>Due date</dt><dd>2026-11-15</dd>",
       "<dt>Billing period</dt><dd>2026-10</dd>",
     ]) {
       expect(html).toContain(text);
     }
+    expect(html).not.toContain('class="line-note"');
+  });
+
+  it("shows a resized server's lines per plan, each with its IPs, then its backups, and what Hours counts", () => {
+    const html = renderInvoiceHtml(resizeBackupsIpsInvoice);
+    const rows = [
+      ...html.matchAll(
+        /<tr><td>(.*?)<\/td><td>(.*?)<\/td><td class="num">(.*?)<\/td><td>(.*?)<\/td><td class="num">(.*?)<\/td>/g,
+      ),
+    ].map((m) => m.slice(1, 6));
+    expect(rows).toEqual([
+      ["web-1 (server 201)", "1 Core, 1 GB RAM", "400", "Hourly", "2,800"],
+      ["web-1 (server 201) · Additional IPs ×1", "1 Core, 1 GB RAM", "400", "Hourly", "400"],
+      ["web-1 (server 201)", "2 Cores, 2 GB RAM", "344", "Hourly", "4,816"],
+      ["web-1 (server 201) · Additional IPs ×1", "2 Cores, 2 GB RAM", "344", "Hourly", "688"],
+      ["web-1 (server 201) · Backups 10%", "2 Cores, 2 GB RAM", "100", "Backup share", "140"],
+      ["db-1 (server 202)", "1 Core, 1 GB RAM", "744", "Monthly cap", "5,000"],
+      ["db-1 (server 202) · Additional IPs ×2", "1 Core, 1 GB RAM", "754", "Monthly cap", "510"],
+      ["db-1 (server 202) · Backups 10%", "1 Core, 1 GB RAM", "744", "Backup share", "500"],
+    ]);
+    expect(html).toMatch(/<p class="line-note">Hours: .*IP-hours.*hours with backups on/);
+    expect(html).toContain('<th scope="row">Sales Tax 8.875% on $13.37</th><td>$1.19</td>');
+    expect(html).toContain('<th scope="row">Total (USD)</th><td>$14.56</td>');
   });
 
   it("is self-contained: no scripts, no external assets", () => {
@@ -135,6 +168,6 @@ describe("renderInvoiceHtml", () => {
     expect(html).toContain('<td class="num">0,00091 €</td>');
     expect(html).toContain('<td class="num">1.123,46 €</td>');
     expect(html).toContain("<td>1.234.567,89 €</td>");
-    expect(html).toContain("City Tax (6%)");
+    expect(html).toContain("City Tax 6% on 9,43 €");
   });
 });

@@ -26,6 +26,7 @@ const STYLE = `
   .lines td { border-bottom: 0.5pt solid #d1d9e0; padding: 1.5mm 2mm; vertical-align: top; }
   .lines .num { text-align: right; white-space: nowrap; }
   .lines tr { break-inside: avoid; }
+  .line-note { margin: 1.5mm 0 0; color: #59636e; font-size: 8.5pt; }
   .totals { width: auto; margin: 4mm 0 0 auto; min-width: 80mm; }
   .totals th { text-align: left; font-weight: 400; padding: 1mm 2mm; vertical-align: baseline; }
   .totals td { text-align: right; padding: 1mm 2mm; white-space: nowrap; vertical-align: baseline; }
@@ -88,6 +89,7 @@ export function renderInvoiceHtml(doc: InvoiceDocument): string {
     ...rows.map((r) => `      ${r}`),
     "    </tbody>",
     "  </table>",
+    ...(c.lineNote === null ? [] : [`  <p class="line-note">${e(c.lineNote)}</p>`]),
     '  <table class="totals">',
     "    <tbody>",
     ...c.totals.map(

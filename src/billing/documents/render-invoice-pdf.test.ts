@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { october2026Invoice } from "./fixtures/october-2026-invoice.ts";
+import { resizeBackupsIpsInvoice } from "./fixtures/resize-backups-ips-invoice.ts";
 import type { InvoiceDocument } from "./invoice-document.ts";
 import { renderInvoicePdf } from "./render-invoice-pdf.ts";
 
@@ -49,8 +50,8 @@ describe("renderInvoicePdf", () => {
         rowPattern("Subtotal", "$9.93"),
         rowPattern("Special Client Group Discount", "-$0.50"),
         rowPattern("Net", "$9.43"),
-        rowPattern("City Tax (6%)", "$0.57"),
-        rowPattern("State Tax (2%)", "$0.20"),
+        rowPattern("City Tax 6% on $9.43", "$0.57"),
+        rowPattern("State Tax 2% on $10.00", "$0.20"),
         rowPattern("Total (USD)", "$10.20"),
         rowPattern("Due date", "2026-11-15"),
         rowPattern("Billing period", "2026-10"),
@@ -60,6 +61,73 @@ describe("renderInvoicePdf", () => {
       }
       expect(text).toContain("Acme Web Studio");
       expect(text).toContain("Page 1 of 1");
+    },
+  );
+
+  it.skipIf(!HAS_PDFTOTEXT)(
+    `shows a resized server per plan with its IP and backup lines, one row each, in order${SKIP_REASON}`,
+    async () => {
+      const text = pdfText(await renderInvoicePdf(resizeBackupsIpsInvoice));
+      const rows = [
+        rowPattern("web-1 (server 201)", "1 Core, 1 GB RAM", "400", "Hourly", "2,800", "$0.001", "$2.80"),
+        rowPattern(
+          "web-1 (server 201) · Additional IPs ×1",
+          "1 Core, 1 GB RAM",
+          "400",
+          "Hourly",
+          "400",
+          "$0.001",
+          "$0.40",
+        ),
+        rowPattern("web-1 (server 201)", "2 Cores, 2 GB RAM", "344", "Hourly", "4,816", "$0.001", "$4.82"),
+        rowPattern(
+          "web-1 (server 201) · Additional IPs ×1",
+          "2 Cores, 2 GB RAM",
+          "344",
+          "Hourly",
+          "688",
+          "$0.001",
+          "$0.69",
+        ),
+        rowPattern(
+          "web-1 (server 201) · Backups 10%",
+          "2 Cores, 2 GB RAM",
+          "100",
+          "Backup share",
+          "140",
+          "$0.001",
+          "$0.14",
+        ),
+        rowPattern("db-1 (server 202)", "1 Core, 1 GB RAM", "744", "Monthly cap", "5,000", "$0.001", "$5.00"),
+        rowPattern(
+          "db-1 (server 202) · Additional IPs ×2",
+          "1 Core, 1 GB RAM",
+          "754",
+          "Monthly cap",
+          "510",
+          "$0.001",
+          "$0.51",
+        ),
+        rowPattern(
+          "db-1 (server 202) · Backups 10%",
+          "1 Core, 1 GB RAM",
+          "744",
+          "Backup share",
+          "500",
+          "$0.001",
+          "$0.50",
+        ),
+        /Hours: server hours on server lines; on additional-IP lines/,
+        rowPattern("Sales Tax 8.875% on $13.37", "$1.19"),
+        rowPattern("Total (USD)", "$14.56"),
+      ];
+      // Each pattern on one line of the layout text (no cell wrapped), and in the document's order.
+      let from = 0;
+      for (const row of rows) {
+        const at = text.slice(from).search(row);
+        expect(at, `${row} after offset ${from}`).toBeGreaterThanOrEqual(0);
+        from += at + 1;
+      }
     },
   );
 
@@ -73,7 +141,7 @@ describe("renderInvoicePdf", () => {
       ...october2026Invoice,
       currency: { ...october2026Invoice.currency, code: "GBP", displayPrefix: "£" },
     };
-    expect(pdfText(await renderInvoicePdf(gbp))).toMatch(rowPattern("City Tax (6%)", "£0.57"));
+    expect(pdfText(await renderInvoicePdf(gbp))).toMatch(rowPattern("City Tax 6% on £9.43", "£0.57"));
   });
 
   it.skipIf(!HAS_PDFTOTEXT)(

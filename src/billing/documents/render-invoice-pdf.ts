@@ -18,7 +18,10 @@ const INK = "#1f2328";
 const MUTED = "#59636e";
 const RULE = "#d1d9e0";
 const ALERT = "#a40e26";
-const COLUMN_WIDTHS = [120, 95, 42, 66, 52, 55, 65.28]; // sums to CONTENT_WIDTH
+// Sums to CONTENT_WIDTH. At 9 pt, less 2 × PAD, one line holds Description "web-1 (server 201) ·
+// Additional IPs ×2", Plan "2 Cores, 2 GB RAM", Charge "Backup share", Unit cost "INR 0.001", Amount
+// "INR 1,234.56"; longer text wraps within its cell.
+const COLUMN_WIDTHS = [158, 86, 33, 61, 47, 50, 60.28];
 const PAD = 3;
 
 type Doc = PDFKit.PDFDocument;
@@ -44,6 +47,7 @@ export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Buffer> {
   let y = drawHeader(pdf, content);
   y = drawBillTo(pdf, content, y + 24);
   y = drawLines(pdf, content, y + 20);
+  if (content.lineNote !== null) y = drawLineNote(pdf, content.lineNote, y + 4);
   y = drawTotals(pdf, content, y + 12);
   y = ensureSpace(pdf, y + 18, 30);
   write(pdf, content.note, PAGE.margin, y, { width: CONTENT_WIDTH, font: BOLD, size: 10 });
@@ -186,6 +190,12 @@ function drawLines(pdf: Doc, c: InvoiceContent, top: number): number {
     y = drawRow(pdf, c, row, y, false);
   }
   return y;
+}
+
+function drawLineNote(pdf: Doc, note: string, top: number): number {
+  const style = { width: CONTENT_WIDTH, size: 7.5, color: MUTED };
+  const y = ensureSpace(pdf, top, measure(pdf, note, style));
+  return y + write(pdf, note, PAGE.margin, y, style);
 }
 
 function drawTotals(pdf: Doc, c: InvoiceContent, top: number): number {

@@ -1,3 +1,4 @@
+import { taxBases } from "../../domain/invoice-math.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
 import type { InvoiceDocument } from "../documents/invoice-document.ts";
@@ -16,6 +17,12 @@ export function invoiceDocumentOf(invoice: Invoice, seller: InvoiceDocument["sel
   }
   if (!invoice.lines) throw new ServiceError("INTERNAL", `invoice ${invoice.id} was read without its lines`);
   const c = invoice.currency;
+  // The amount each rate applied to (billing-rules §4.4), rebuilt from the stored figures.
+  const bases = taxBases(
+    invoice.net,
+    invoice.taxes.map((t) => t.amount),
+    invoice.tax_compound,
+  );
   return {
     number: invoice.number,
     status: invoice.status,
@@ -28,10 +35,10 @@ export function invoiceDocumentOf(invoice: Invoice, seller: InvoiceDocument["sel
     customer: { id: invoice.customer_id, ...invoice.customer },
     currency: currencyDisplayOf(c),
     lines: invoice.lines.map((l) => ({
-      description:
-        l.kind === "server"
-          ? `${l.server.name} (server ${l.server.id})`
-          : `${l.server.name} (server ${l.server.id}): ${l.quantity} additional IP${l.quantity === 1n ? "" : "s"}`,
+      kind: l.kind,
+      description: `${l.server.name} (server ${l.server.id})`,
+      quantity: l.quantity,
+      backupPercent: l.backup_percent,
       plan: l.plan,
       hours: l.hours,
       chargeKind: l.charge_kind,
@@ -42,7 +49,7 @@ export function invoiceDocumentOf(invoice: Invoice, seller: InvoiceDocument["sel
     subtotal: invoice.subtotal,
     discounts: invoice.discounts.map((d) => ({ name: d.name, amount: d.amount })),
     net: invoice.net,
-    taxes: invoice.taxes.map((t) => ({ label: t.label, rate: t.rate, amount: t.amount })),
+    taxes: invoice.taxes.map((t, i) => ({ label: t.label, rate: t.rate, amount: t.amount, ...(bases[i] === undefined ? {} : { base: bases[i] }) })),
     total: invoice.total,
     ...(invoice.payment
       ? {

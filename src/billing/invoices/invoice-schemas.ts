@@ -12,16 +12,24 @@ const InvoiceStatus = z.enum(["draft", "finalized", "paid", "void"]);
 
 export const InvoiceLine = z.object({
   position: z.number().int(),
-  kind: z.enum(["server", "additional_ips"]),
+  kind: z.enum(["server", "additional_ips", "backups"]),
   server: z.object({ id: z.number().int(), uuid: z.string(), name: z.string() }),
   plan: z.string(),
+  plan_id: z.number().int().nullable().meta({ description: "SolusIO's plan id, when the usage source gives it" }),
+  backup_percent: z
+    .string()
+    .nullable()
+    .meta({ description: "backup lines: the plan's backup_price in percent of the plan group's tokens" }),
   server_created_at: z.string(),
   server_deleted_at: z.string().nullable(),
   quantity: z
     .bigint()
-    .meta({ type: "integer", description: "1 for a server, the IP count for additional IPs" }),
-  hours: z.bigint().meta({ type: "integer" }),
-  charge_kind: z.enum(["hourly", "monthly_cap", "monthly_fixed", "free"]),
+    .meta({ type: "integer", description: "1 for a server or backups, the IP count for additional IPs" }),
+  hours: z.bigint().meta({
+    type: "integer",
+    description: "server hours on this plan; IP-hours for additional IPs; hours with backups on for backups",
+  }),
+  charge_kind: z.enum(["hourly", "monthly_cap", "monthly_fixed", "free", "backup_share"]),
   tokens: z
     .bigint()
     .meta({ type: "integer", description: "billed tokens (SolusIO's figure when it reports one)" }),
@@ -116,7 +124,7 @@ export function presentInvoice(
       thousands_separator: currency.thousandsSeparator,
       decimals_separator: currency.decimalsSeparator,
     },
-    base_token_unit_cost: row.base_token_unit_cost.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, ""),
+    base_token_unit_cost: trimZeros(row.base_token_unit_cost),
     tokens: row.tokens,
     subtotal: row.subtotal,
     discounts: amounts<{ name: string; multiplier: string; amount: string }>(row.discounts),
@@ -147,12 +155,19 @@ export function presentInvoice(
   };
 }
 
+/** "0.001000000000" → "0.001", "10.000000" → "10": numeric columns come back at their full scale. */
+function trimZeros(decimal: string): string {
+  return decimal.includes(".") ? decimal.replace(/0+$/, "").replace(/\.$/, "") : decimal;
+}
+
 function presentLine(l: Selectable<InvoiceLineTable>): InvoiceLine {
   return {
     position: l.position,
     kind: l.kind,
     server: { id: Number(l.server_id), uuid: l.server_uuid, name: l.server_name },
     plan: l.plan_name,
+    plan_id: l.plan_id === null ? null : Number(l.plan_id),
+    backup_percent: l.backup_percent === null ? null : trimZeros(l.backup_percent),
     server_created_at: l.server_created_at.toISOString(),
     server_deleted_at: l.server_deleted_at?.toISOString() ?? null,
     quantity: l.quantity,
@@ -160,7 +175,7 @@ function presentLine(l: Selectable<InvoiceLineTable>): InvoiceLine {
     charge_kind: l.charge_kind,
     tokens: l.tokens,
     recomputed_tokens: l.recomputed_tokens,
-    unit_cost: l.unit_cost.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, ""),
+    unit_cost: trimZeros(l.unit_cost),
     amount: l.amount,
   };
 }

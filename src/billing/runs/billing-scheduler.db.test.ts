@@ -19,7 +19,7 @@ afterAll(async () => handle?.close());
 
 /** SolusIO listing these servers, read as SolusioApi.listServers reads GET servers. */
 function servers(list: unknown[]) {
-  return { listServers: async () => list.map((s) => SolusioServer.parse(s)) };
+  return { listServers: async () => ({ servers: list.map((s) => SolusioServer.parse(s)), seenAt: null }) };
 }
 
 const server = (id: number, ips: number) => ({
@@ -64,9 +64,10 @@ describe("the billing schedule", () => {
       .orderBy("position")
       .execute();
     expect(lines).toEqual([
-      // Still listed: running to October's end, 528 h × 7 = 3696; each of 2 IPs 528 h capped at 500.
+      // Still listed: running to October's end, 528 h × 7 = 3696; each of 2 IPs 528 h capped at 500, so
+      // 1056 IP-hours (§2.2).
       { server_id: 1n, kind: "server", hours: 528n, tokens: 3696n, quantity: 1n },
-      { server_id: 1n, kind: "additional_ips", hours: 528n, tokens: 1000n, quantity: 2n },
+      { server_id: 1n, kind: "additional_ips", hours: 1056n, tokens: 1000n, quantity: 2n },
       { server_id: 2n, kind: "server", hours: 1n, tokens: 7n, quantity: 1n },
     ]);
 

@@ -1,21 +1,24 @@
 import { createHash } from "node:crypto";
-import type { ChargeKind } from "../../domain/charges.ts";
+import type { InvoiceLineCharge } from "../../db/schema.ts";
 import type { Decimal, RoundingMode } from "../../domain/decimal.ts";
-import { computeInvoiceTotals, type InvoiceTotals } from "../../domain/invoice-math.ts";
+import { computeInvoiceTotals, type InvoiceTotals, type TaxRounding } from "../../domain/invoice-math.ts";
 import type { PricingFacts } from "../../services/pricing/pricing-facts.ts";
 import type { BillableUsage } from "./recompute-usage.ts";
 
 export interface DraftLine {
-  kind: "server" | "additional_ips";
+  kind: "server" | "additional_ips" | "backups";
   serverId: number;
   serverUuid: string;
   serverName: string;
+  planId: number | null;
   planName: string;
+  /** Backup lines only: the plan's backup_price in percent. */
+  backupPercent: string | null;
   serverCreatedAt: Date;
   serverDeletedAt: Date | null;
   quantity: bigint;
   hours: bigint;
-  charge: ChargeKind;
+  charge: InvoiceLineCharge;
   tokens: bigint;
   recomputedTokens: bigint;
   amount: bigint;
@@ -35,7 +38,8 @@ export interface DraftInvoice {
 }
 
 /**
- * Lines (one per server, one more per server with additional IPs, in server-id order), then
+ * Lines in server-id order; for each server, per plan it ran on (billing-rules §2.2) in the order the plans
+ * held: the runtime line, the additional-IPs line when it had IPs, the backup line when backups were on. Then
  * computeInvoiceTotals with the customer's B, discounts (named multipliers) and taxes from PricingSnapshot.
  * Deterministic: the same usage and pricing always give the same invoice and the same fingerprint.
  */
@@ -43,7 +47,9 @@ export function buildInvoice(
   usages: readonly BillableUsage[],
   facts: PricingFacts,
   rounding: RoundingMode,
+  taxRounding: TaxRounding = "per_invoice",
 ): DraftInvoice {
+  // Stable: a server's plan groups keep the order the source gave them.
   const sorted = [...usages].sort((a, b) => a.serverId - b.serverId);
   const partial: Omit<DraftLine, "amount">[] = [];
   for (const u of sorted) {
@@ -51,6 +57,7 @@ export function buildInvoice(
       serverId: u.serverId,
       serverUuid: u.serverUuid,
       serverName: u.serverName,
+      planId: u.planId,
       planName: u.planName,
       serverCreatedAt: new Date(u.createdAt),
       serverDeletedAt: u.deletedAt === null ? null : new Date(u.deletedAt),
@@ -58,6 +65,7 @@ export function buildInvoice(
     partial.push({
       kind: "server",
       ...common,
+      backupPercent: null,
       quantity: 1n,
       hours: u.hours,
       charge: u.charge,
@@ -68,11 +76,24 @@ export function buildInvoice(
       partial.push({
         kind: "additional_ips",
         ...common,
+        backupPercent: null,
         quantity: u.ipCount,
         hours: u.ipHours,
         charge: u.ipCharge,
         tokens: u.ipTokens,
         recomputedTokens: u.recomputedIpTokens,
+      });
+    }
+    if (u.backupPercent !== null) {
+      partial.push({
+        kind: "backups",
+        ...common,
+        backupPercent: u.backupPercent,
+        quantity: 1n,
+        hours: u.backupHours,
+        charge: "backup_share",
+        tokens: u.backupTokens,
+        recomputedTokens: u.recomputedBackupTokens,
       });
     }
   }
@@ -84,6 +105,7 @@ export function buildInvoice(
     taxExempt: facts.taxExempt,
     exponent: facts.currency.decimals,
     rounding,
+    taxRounding,
   });
   const lines = partial.map((l, i) => ({ ...l, amount: totals.lineAmounts[i]! }));
   const discounts = totals.discounts.map((d, i) => ({
@@ -99,7 +121,9 @@ export function buildInvoice(
     lines: lines.map((l) => [
       l.kind,
       l.serverId,
+      l.planId,
       l.planName,
+      l.backupPercent,
       l.quantity,
       l.hours,
       l.charge,

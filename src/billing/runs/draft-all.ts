@@ -49,7 +49,12 @@ export async function draftAll(
     if (input.crashAfterCustomers !== undefined && i >= input.crashAfterCustomers) break;
     const batch = ids.slice(i, i + size);
     const drafts = batch.map((id) =>
-      buildInvoice(input.usage.get(id)!, input.pricing.facts(id), ctx.config.ROUNDING_MODE),
+      buildInvoice(
+        input.usage.get(id)!,
+        input.pricing.facts(id),
+        ctx.config.ROUNDING_MODE,
+        ctx.config.TAX_ROUNDING,
+      ),
     );
     for (const id of batch) input.usage.delete(id);
     const write = writeBatch(ctx, input, batch, drafts).then(

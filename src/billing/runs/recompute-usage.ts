@@ -1,21 +1,19 @@
-import {
-  billableHoursInPeriod,
-  chargeAdditionalIps,
-  chargeForPeriod,
-  type ChargeKind,
-} from "../../domain/charges.ts";
-import type { UsagePeriod, UsageRecord } from "../../domain/usage-record.ts";
+import { chargeForPeriod, type ChargeKind } from "../../domain/charges.ts";
+import { Decimal } from "../../domain/decimal.ts";
+import { backupTokens } from "../../domain/server-usage.ts";
+import type { UsageRecord } from "../../domain/usage-record.ts";
 import type { Anomaly } from "./anomaly.ts";
 
 /**
- * One server's usage as a run keeps it until its customer is invoiced: flat, with tokenbill's own §2
- * figures beside the billed ones. A big month holds hundreds of thousands of these, so there are no nested
- * objects or Dates (instants are epoch ms) and small counts share one bigint each.
+ * One server's usage on one plan as a run keeps it until its customer is invoiced: flat, with tokenbill's
+ * own figures (billing-rules §2, §2.2) beside the billed ones. A big month holds hundreds of thousands of
+ * these, so there are no nested objects or Dates (instants are epoch ms) and small counts share one bigint.
  */
 export interface BillableUsage {
   serverId: number;
   serverUuid: string;
   serverName: string;
+  planId: number | null;
   planName: string;
   createdAt: number;
   deletedAt: number | null;
@@ -26,8 +24,13 @@ export interface BillableUsage {
   ipHours: bigint;
   ipTokens: bigint;
   ipCharge: ChargeKind;
+  /** null: no backup line (the plan group had no backup hour). */
+  backupPercent: string | null;
+  backupHours: bigint;
+  backupTokens: bigint;
   recomputedTokens: bigint;
   recomputedIpTokens: bigint;
+  recomputedBackupTokens: bigint;
 }
 
 const SHARED_LIMIT = 65_536;
@@ -46,68 +49,81 @@ function compact(n: bigint): bigint {
 }
 
 interface Recomputed {
-  hours: bigint;
   tokens: bigint;
   charge: ChargeKind;
-  ipTokens: bigint;
-}
-
-function recompute(record: UsageRecord, period: UsagePeriod): Recomputed {
-  const hours = billableHoursInPeriod({
-    createdAt: record.createdAt,
-    deletedAt: record.deletedAt,
-    periodStart: period.start,
-    periodEnd: period.end,
-  });
-  const server = chargeForPeriod({
-    tokensPerHour: record.plan.tokensPerHour,
-    tokensPerMonth: record.plan.tokensPerMonth,
-    hours,
-  });
-  const ips = chargeAdditionalIps({
-    ipTokensPerHour: record.plan.ipTokensPerHour,
-    ipTokensPerMonth: record.plan.ipTokensPerMonth,
-    hours,
-    count: record.additionalIps.count,
-  });
-  return { hours, tokens: server.tokens, charge: server.kind, ipTokens: ips.tokens };
+  /** null when the source gives neither each IP's hours nor hours that split evenly between its IPs. */
+  ipTokens: bigint | null;
+  backupTokens: bigint;
 }
 
 /**
- * Recomputes one record by billing-rules §2 and reports where SolusIO's figures differ. The billed figures
- * stay SolusIO's (SolusIO "chooses which price to charge"); a record §2 cannot be applied to is billed as
- * reported and flagged.
+ * The IP line by §2.2: each IP capped on its own. With each IP's hours known that is exact; with only the
+ * total, IPs that all had the same hours are the one case that can be checked.
  */
-export function recomputeUsage(
-  record: UsageRecord,
-  period: UsagePeriod,
-): { usage: BillableUsage; anomalies: Anomaly[] } {
+function recomputeIps(record: UsageRecord): bigint | null {
+  const { ipTokensPerHour, ipTokensPerMonth } = record.plan;
+  const ips = record.additionalIps;
+  const each = (hours: bigint) =>
+    chargeForPeriod({ tokensPerHour: ipTokensPerHour, tokensPerMonth: ipTokensPerMonth, hours }).tokens;
+  if (ips.perIp) return ips.perIp.reduce((sum, ip) => sum + each(ip.hours), 0n);
+  if (ips.count === 0n) return 0n;
+  if (ips.hours % ips.count !== 0n) return null;
+  return each(ips.hours / ips.count) * ips.count;
+}
+
+/** Tokens of one record from its own hours: the plan group's hours are the source's, checked per server. */
+function recompute(record: UsageRecord): Recomputed {
+  const server = chargeForPeriod({
+    tokensPerHour: record.plan.tokensPerHour,
+    tokensPerMonth: record.plan.tokensPerMonth,
+    hours: record.hours,
+  });
+  const backups = record.backups;
+  const backup =
+    backups === null
+      ? 0n
+      : backupTokens(record.tokens, Decimal.parse(backups.percent, "backups.percent"), backups.hours, record.hours);
+  return { tokens: server.tokens, charge: server.kind, ipTokens: recomputeIps(record), backupTokens: backup };
+}
+
+function describe(tokens: bigint, ips: bigint | null, backups: bigint): string {
+  return `${tokens} + ${ips ?? "?"} IP + ${backups} backup tokens`;
+}
+
+/**
+ * Recomputes one record by billing-rules §2 and §2.2 and reports where SolusIO's figures differ. The billed
+ * figures stay SolusIO's (SolusIO "chooses which price to charge"); a record the rules cannot be applied to
+ * is billed as reported and flagged. Hours are checked per server, across its records (import-usage.ts).
+ */
+export function recomputeUsage(record: UsageRecord): { usage: BillableUsage; anomalies: Anomaly[] } {
   const where = { billingUserId: record.billingUserId, serverId: record.server.id };
   const anomalies: Anomaly[] = [];
+  const reportedBackups = record.backups?.tokens ?? 0n;
   let mine: Recomputed;
   try {
-    mine = recompute(record, period);
+    mine = recompute(record);
   } catch (e) {
     mine = {
-      hours: record.hours,
       tokens: record.tokens,
       charge: record.charge,
       ipTokens: record.additionalIps.tokens,
+      backupTokens: reportedBackups,
     };
     anomalies.push({
       kind: "invalid_usage",
       message: `server ${record.server.id}: ${(e as Error).message}; billed as reported`,
       ...where,
-      details: { created_at: record.createdAt, deleted_at: record.deletedAt },
+      details: { created_at: record.createdAt, deleted_at: record.deletedAt, plan: record.plan.name },
     });
   }
-  const tokensDiffer = mine.tokens !== record.tokens || mine.ipTokens !== record.additionalIps.tokens;
-  if (record.reportedBySolusio && anomalies.length === 0 && (tokensDiffer || mine.hours !== record.hours)) {
+  const differs =
+    mine.tokens !== record.tokens ||
+    (mine.ipTokens !== null && mine.ipTokens !== record.additionalIps.tokens) ||
+    mine.backupTokens !== reportedBackups;
+  if (record.reportedBySolusio && anomalies.length === 0 && differs) {
     anomalies.push({
-      kind: tokensDiffer ? "token_mismatch" : "hours_mismatch",
-      message: tokensDiffer
-        ? `server ${record.server.id} (${record.server.name}): SolusIO reports ${record.tokens} + ${record.additionalIps.tokens} IP tokens, billing-rules §2 gives ${mine.tokens} + ${mine.ipTokens}; SolusIO's figure is billed`
-        : `server ${record.server.id} (${record.server.name}): SolusIO reports ${record.hours} h, billing-rules §2 gives ${mine.hours} h (same tokens)`,
+      kind: "token_mismatch",
+      message: `server ${record.server.id} (${record.server.name}) on ${record.plan.name}: SolusIO reports ${describe(record.tokens, record.additionalIps.tokens, reportedBackups)}, billing-rules §2 gives ${describe(mine.tokens, mine.ipTokens, mine.backupTokens)}; SolusIO's figure is billed`,
       ...where,
       details: {
         solusio: {
@@ -115,8 +131,14 @@ export function recomputeUsage(
           tokens: record.tokens,
           charge: record.charge,
           ip_tokens: record.additionalIps.tokens,
+          backup_tokens: reportedBackups,
         },
-        recomputed: { hours: mine.hours, tokens: mine.tokens, charge: mine.charge, ip_tokens: mine.ipTokens },
+        recomputed: {
+          tokens: mine.tokens,
+          charge: mine.charge,
+          ip_tokens: mine.ipTokens,
+          backup_tokens: mine.backupTokens,
+        },
         plan: record.plan.name,
         created_at: record.createdAt,
         deleted_at: record.deletedAt,
@@ -127,6 +149,7 @@ export function recomputeUsage(
     serverId: record.server.id,
     serverUuid: record.server.uuid,
     serverName: record.server.name,
+    planId: record.plan.id,
     planName: record.plan.name,
     createdAt: record.createdAt.getTime(),
     deletedAt: record.deletedAt === null ? null : record.deletedAt.getTime(),
@@ -137,8 +160,13 @@ export function recomputeUsage(
     ipHours: compact(record.additionalIps.hours),
     ipTokens: compact(record.additionalIps.tokens),
     ipCharge: record.additionalIps.charge,
+    backupPercent:
+      record.backups && (record.backups.hours > 0n || reportedBackups > 0n) ? record.backups.percent : null,
+    backupHours: compact(record.backups?.hours ?? 0n),
+    backupTokens: compact(reportedBackups),
     recomputedTokens: compact(mine.tokens),
-    recomputedIpTokens: compact(mine.ipTokens),
+    recomputedIpTokens: compact(mine.ipTokens ?? record.additionalIps.tokens),
+    recomputedBackupTokens: compact(mine.backupTokens),
   };
   return { usage, anomalies };
 }

@@ -135,7 +135,7 @@ describe("runBilling", () => {
     const mismatch = anomalies.data.find((a) => a.kind === "token_mismatch")!;
     expect(mismatch).toMatchObject({
       server_id: 51,
-      details: { solusio: { tokens: 77 }, recomputed: { tokens: 70, hours: 10 } },
+      details: { solusio: { tokens: 77, hours: 10 }, recomputed: { tokens: 70 } },
     });
     const invoices = await listInvoices({ ctx, input: { page: 1, per_page: 10, customer_id: known! } });
     // SolusIO's 77 tokens are billed; tokenbill's 70 is kept beside them on the line.

@@ -156,6 +156,7 @@ export function usageOf(input: {
       tokensPerMonth: BigInt(input.tpm),
       ipTokensPerHour: BigInt(ips.tph),
       ipTokensPerMonth: BigInt(ips.tpm),
+      backupPercent: "0",
     },
     createdAt,
     deletedAt,
@@ -164,10 +165,12 @@ export function usageOf(input: {
     charge: server.kind,
     additionalIps: {
       count: BigInt(ips.count),
-      hours: server.hours,
+      // IP-hours: every IP lived as long as its server here.
+      hours: server.hours * BigInt(ips.count),
       tokens: ipCharge.tokens,
       charge: ipCharge.kind,
     },
+    backups: null,
     reportedBySolusio: true,
   };
 }

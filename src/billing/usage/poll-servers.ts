@@ -1,10 +1,14 @@
-import { sql } from "kysely";
-import type { VerbArgs } from "../../kernel/context.ts";
+import { type Insertable, sql } from "kysely";
+import type { ServerSegmentTable } from "../../db/schema.ts";
+import type { Tx, VerbArgs } from "../../kernel/context.ts";
+import type { SolusioServer } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import { configuredSolusioApi } from "./configured-solusio.ts";
+import { sameState, stateOf } from "./server-state.ts";
 
 // Usage source (b), the recording half: one poll of GET servers (all pages, solusio-api.md §6, §9 (b)).
-// A deleted server disappears from the list, so its lifetime is known to one poll interval.
+// A deleted server disappears from the list, so its lifetime is known to one poll interval; so is the
+// instant of a resize, an IP change or a backup switch (the new segment starts at the first sighting).
 
 /** Where the poll reads GET servers: the context's SolusIO unless one is given (tests). */
 export interface ServerPollInput {
@@ -19,55 +23,20 @@ export interface ServerPollResult {
 }
 
 /**
- * Records one complete poll: every listed server is seen now; a server seen before but not listed is gone
- * since this poll. Nothing is written unless every page was read, so a failed poll never marks servers gone.
+ * Records one complete poll: every listed server is seen at SolusIO's time of the listing; a server whose
+ * billing state changed since its last sighting starts a new segment there (§9 (b)); a server seen before
+ * but not listed is gone since this poll. Nothing is written unless every page was read, so a failed poll
+ * never marks servers gone.
  */
 export async function pollServers({ ctx, input }: VerbArgs<ServerPollInput>): Promise<ServerPollResult> {
-  const at = ctx.now();
-  const servers = await (input.solusio ?? configuredSolusioApi(ctx)).listServers();
-  const rows = servers.map((s) => ({
-    server_id: BigInt(s.id),
-    uuid: s.uuid,
-    name: s.name,
-    solusio_user_id: s.user ? BigInt(s.user.id) : null,
-    billing_user_id: s.user?.billing_user_id ?? null,
-    plan_id: s.plan.id === null ? null : BigInt(s.plan.id),
-    plan_name: s.plan.name,
-    tokens_per_hour: s.plan.tokens_per_hour,
-    tokens_per_month: s.plan.tokens_per_month,
-    ip_tokens_per_hour: s.plan.ip_tokens_per_hour,
-    ip_tokens_per_month: s.plan.ip_tokens_per_month,
-    additional_ips: (s.ip_addresses?.ipv4 ?? []).filter((ip) => ip.is_primary === false).length,
-    created_at: s.created_at,
-    first_seen_at: at,
-    last_seen_at: at,
-    gone_at: null,
-  }));
+  const listing = await (input.solusio ?? configuredSolusioApi(ctx)).listServers();
+  // SolusIO's clock when it sends one: created_at is on that clock, so the hours between them are right.
+  const at = listing.seenAt ?? ctx.now();
+  const servers = listing.servers;
   // Machine data written at every poll: not audited (the audit log records what people and verbs change).
   return ctx.db.transaction().execute(async (trx) => {
-    for (let i = 0; i < rows.length; i += 1000) {
-      await trx
-        .insertInto("server_snapshot")
-        .values(rows.slice(i, i + 1000))
-        .onConflict((oc) =>
-          oc.column("server_id").doUpdateSet((eb) => ({
-            uuid: eb.ref("excluded.uuid"),
-            name: eb.ref("excluded.name"),
-            solusio_user_id: eb.ref("excluded.solusio_user_id"),
-            billing_user_id: eb.ref("excluded.billing_user_id"),
-            plan_id: eb.ref("excluded.plan_id"),
-            plan_name: eb.ref("excluded.plan_name"),
-            tokens_per_hour: eb.ref("excluded.tokens_per_hour"),
-            tokens_per_month: eb.ref("excluded.tokens_per_month"),
-            ip_tokens_per_hour: eb.ref("excluded.ip_tokens_per_hour"),
-            ip_tokens_per_month: eb.ref("excluded.ip_tokens_per_month"),
-            additional_ips: eb.ref("excluded.additional_ips"),
-            created_at: eb.ref("excluded.created_at"),
-            last_seen_at: eb.ref("excluded.last_seen_at"),
-            gone_at: null,
-          })),
-        )
-        .execute();
+    for (let i = 0; i < servers.length; i += BATCH) {
+      await recordSightings(trx, servers.slice(i, i + BATCH), at);
     }
     const gone = await trx
       .updateTable("server_snapshot")
@@ -77,11 +46,81 @@ export async function pollServers({ ctx, input }: VerbArgs<ServerPollInput>): Pr
       .executeTakeFirst();
     const poll = await trx
       .insertInto("server_poll")
-      .values({ started_at: at, finished_at: ctx.now(), servers: rows.length })
+      .values({ started_at: at, finished_at: ctx.now(), servers: servers.length })
       .returning("id")
       .executeTakeFirstOrThrow();
-    return { pollId: poll.id, at, servers: rows.length, gone: Number(gone.numUpdatedRows) };
+    return { pollId: poll.id, at, servers: servers.length, gone: Number(gone.numUpdatedRows) };
   });
+}
+
+const BATCH = 1000;
+
+/** One batch of listed servers: a new segment where the state changed (or the server is new), then the snapshot. */
+async function recordSightings(trx: Tx, batch: SolusioServer[], at: Date): Promise<void> {
+  const known = new Map(
+    (
+      await trx
+        .selectFrom("server_snapshot")
+        .selectAll()
+        .where(
+          "server_id",
+          "in",
+          batch.map((s) => BigInt(s.id)),
+        )
+        .execute()
+    ).map((row) => [row.server_id, row]),
+  );
+  const segments: Insertable<ServerSegmentTable>[] = [];
+  const snapshots = batch.map((s) => {
+    const state = stateOf(s);
+    const before = known.get(BigInt(s.id));
+    let seq = before?.segment_seq ?? 0;
+    if (before === undefined) {
+      // First sighting: assume this state since the server's creation (all that is known of its past).
+      segments.push({ server_id: BigInt(s.id), seq, started_at: s.created_at, ...state });
+    } else if (!sameState(before, state)) {
+      seq += 1;
+      segments.push({ server_id: BigInt(s.id), seq, started_at: at, ...state });
+    }
+    return {
+      server_id: BigInt(s.id),
+      uuid: s.uuid,
+      name: s.name,
+      ...state,
+      segment_seq: seq,
+      created_at: s.created_at,
+      first_seen_at: at,
+      last_seen_at: at,
+      gone_at: null,
+    };
+  });
+  if (snapshots.length === 0) return;
+  await trx
+    .insertInto("server_snapshot")
+    .values(snapshots)
+    .onConflict((oc) =>
+      oc.column("server_id").doUpdateSet((eb) => ({
+        uuid: eb.ref("excluded.uuid"),
+        name: eb.ref("excluded.name"),
+        solusio_user_id: eb.ref("excluded.solusio_user_id"),
+        billing_user_id: eb.ref("excluded.billing_user_id"),
+        plan_id: eb.ref("excluded.plan_id"),
+        plan_name: eb.ref("excluded.plan_name"),
+        tokens_per_hour: eb.ref("excluded.tokens_per_hour"),
+        tokens_per_month: eb.ref("excluded.tokens_per_month"),
+        ip_tokens_per_hour: eb.ref("excluded.ip_tokens_per_hour"),
+        ip_tokens_per_month: eb.ref("excluded.ip_tokens_per_month"),
+        backup_percent: eb.ref("excluded.backup_percent"),
+        backups_enabled: eb.ref("excluded.backups_enabled"),
+        additional_ips: eb.ref("excluded.additional_ips"),
+        segment_seq: eb.ref("excluded.segment_seq"),
+        created_at: eb.ref("excluded.created_at"),
+        last_seen_at: eb.ref("excluded.last_seen_at"),
+        gone_at: null,
+      })),
+    )
+    .execute();
+  if (segments.length > 0) await trx.insertInto("server_segment").values(segments).execute();
 }
 
 /** When the newest complete poll started, or null when there has been none. */

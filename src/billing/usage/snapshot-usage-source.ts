@@ -1,16 +1,17 @@
-import type { Kysely } from "kysely";
-import { billableHoursInPeriod, chargeAdditionalIps, chargeForPeriod } from "../../domain/charges.ts";
-import type { Database } from "../../db/schema.ts";
+import type { Kysely, Selectable } from "kysely";
+import type { Database, ServerSegmentTable } from "../../db/schema.ts";
+import { usageRecordsOf } from "./history-usage.ts";
+import { historyFromSegments } from "./segment-history.ts";
 import { lastPollAt } from "./poll-servers.ts";
 import type { UsageNote, UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
 
 const PAGE = 5000;
 
 /**
- * Usage source (b): hours and tokens computed by tokenbill (billing-rules §2) from the recorded polls.
- * A gone server is billed until its last sighting (every hour that started by then surely existed), so
- * the error is at most one poll interval and never an hour the server did not have. A server still listed
- * is running. The plan is the one of the last sighting.
+ * Usage source (b): hours and tokens computed by tokenbill (billing-rules §2, §2.2) from the recorded
+ * polls, one record per server and plan. A gone server is billed until its last sighting (every hour that
+ * started by then surely existed), so the error is at most one poll interval and never an hour the server
+ * did not have. A server still listed is running. Its owner is the one of the last sighting.
  */
 export class SnapshotUsageSource implements UsageSource {
   readonly name = "snapshots";
@@ -29,52 +30,39 @@ export class SnapshotUsageSource implements UsageSource {
         .orderBy("server_id")
         .limit(PAGE)
         .execute();
+      const segments = await this.segmentsOf(rows.map((r) => r.server_id));
       for (const row of rows) {
-        const deletedAt = row.gone_at === null ? null : new Date(row.last_seen_at.getTime() + 1);
-        const hours = billableHoursInPeriod({
-          createdAt: row.created_at,
-          deletedAt,
-          periodStart: period.start,
-          periodEnd: period.end,
-        });
-        if (hours === 0n) continue;
-        const charge = chargeForPeriod({
-          tokensPerHour: row.tokens_per_hour,
-          tokensPerMonth: row.tokens_per_month,
-          hours,
-        });
-        const count = BigInt(row.additional_ips);
-        const ips = chargeAdditionalIps({
-          ipTokensPerHour: row.ip_tokens_per_hour,
-          ipTokensPerMonth: row.ip_tokens_per_month,
-          hours,
-          count,
-        });
-        yield {
+        const history = historyFromSegments(row, segments.get(row.server_id) ?? []);
+        const who = {
+          server: { id: Number(row.server_id), uuid: row.uuid, name: row.name },
           billingUserId: row.billing_user_id,
           solusioUserId: row.solusio_user_id === null ? null : Number(row.solusio_user_id),
-          server: { id: Number(row.server_id), uuid: row.uuid, name: row.name },
-          plan: {
-            id: row.plan_id === null ? null : Number(row.plan_id),
-            name: row.plan_name,
-            tokensPerHour: row.tokens_per_hour,
-            tokensPerMonth: row.tokens_per_month,
-            ipTokensPerHour: row.ip_tokens_per_hour,
-            ipTokensPerMonth: row.ip_tokens_per_month,
-          },
-          createdAt: row.created_at,
-          deletedAt,
-          hours,
-          tokens: charge.tokens,
-          charge: charge.kind,
-          additionalIps: { count, hours, tokens: ips.tokens, charge: ips.kind },
-          reportedBySolusio: false,
         };
+        yield* usageRecordsOf(who, history, period);
       }
       const last = rows.at(-1);
       if (rows.length < PAGE || last === undefined) return;
       after = last.server_id;
     }
+  }
+
+  /** The segments of a page of servers, in order, by server. */
+  private async segmentsOf(ids: bigint[]): Promise<Map<bigint, Selectable<ServerSegmentTable>[]>> {
+    const byServer = new Map<bigint, Selectable<ServerSegmentTable>[]>();
+    if (ids.length === 0) return byServer;
+    const rows = await this.db
+      .selectFrom("server_segment")
+      .selectAll()
+      .where("server_id", "in", ids)
+      .orderBy("server_id")
+      .orderBy("seq")
+      .execute();
+    for (const row of rows) {
+      const list = byServer.get(row.server_id);
+      if (list) list.push(row);
+      else byServer.set(row.server_id, [row]);
+    }
+    return byServer;
   }
 
   async notes(period: UsagePeriod): Promise<UsageNote[]> {

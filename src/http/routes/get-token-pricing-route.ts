@@ -9,6 +9,8 @@ import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 // The endpoint SolusIO calls to show prices (solusio-api.md §8, seed step 6):
 //   POST <PRICING_PATH>  token=…&action=GetTokenPricing&userid=<billing_user_id>
 // Form-urlencoded is what SolusIO sends; JSON bodies and `Authorization: Bearer` are accepted as well.
+// Only `token`, `action` and `userid` are read, and validated; any other field is ignored, never refused:
+// SolusIO may send more (the SolusVM docs mention "a number of tokens the feature costs", §8).
 
 const USER_ID = /^[1-9][0-9]{0,18}$/;
 const MAX_ID = 2n ** 63n - 1n;

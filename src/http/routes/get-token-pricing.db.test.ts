@@ -309,6 +309,66 @@ describe("protocol and errors", () => {
   });
 });
 
+describe("fields it does not know (solusio-api.md §8)", () => {
+  // The SolusVM docs say SolusIO sends "the user ID and a number of tokens the feature costs": whatever else
+  // comes along is ignored, never refused; the three fields it knows stay validated.
+  const extras = { tokens: "5000", amount: "12.50", currency: "EUR", "feature[name]": "backups", x: "" };
+
+  it("answers a form body with extra fields exactly as one without them", async () => {
+    const id = String(await customerWith({ currency: "GBP", multipliers: ["0.95"] }));
+    const plain = await postPricing(server.url, { token: TOKEN, action: "GetTokenPricing", userid: id });
+    const extra = await postPricing(server.url, {
+      token: TOKEN,
+      action: "GetTokenPricing",
+      userid: id,
+      ...extras,
+    });
+    expect(plain.status).toBe(200);
+    expect(extra.status).toBe(200);
+    expect(extra.body).toEqual(plain.body);
+    expect(extra.body.user_token_unit_cost).toBe(1.273);
+  });
+
+  it("answers a JSON body with extra fields of any type exactly as one without them", async () => {
+    const id = await customerWith({ currency: "GBP", multipliers: ["0.95"] });
+    const ask = async (body: Record<string, unknown>) => {
+      const r = await fetch(`${server.url}/solusio/api`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: TOKEN, action: "GetTokenPricing", userid: id, ...body }),
+      });
+      return { status: r.status, body: await r.json() };
+    };
+    const plain = await ask({});
+    const extra = await ask({ tokens: 5000, amount: 12.5, feature: { name: "backups" }, ids: [1, 2], x: null });
+    expect(plain.status).toBe(200);
+    expect(extra.status).toBe(200);
+    expect(extra.body).toEqual(plain.body);
+  });
+
+  it("still validates token, action and userid when extra fields come with them", async () => {
+    const id = String(await customerWith({ currency: "XTS" }));
+    const wrongToken = await postPricing(server.url, {
+      token: "nope",
+      action: "GetTokenPricing",
+      userid: id,
+      ...extras,
+    });
+    expect(wrongToken.status).toBe(401);
+    const badAction = await postPricing(server.url, { token: TOKEN, action: "Price", userid: id, ...extras });
+    expect(badAction.status).toBe(400);
+    expect(badAction.body.error.issues.map((i: { field: string }) => i.field)).toEqual(["action"]);
+    const badUser = await postPricing(server.url, {
+      token: TOKEN,
+      action: "GetTokenPricing",
+      userid: "5000 tokens",
+      ...extras,
+    });
+    expect(badUser.status).toBe(400);
+    expect(badUser.body.error.issues.map((i: { field: string }) => i.field)).toEqual(["userid"]);
+  });
+});
+
 describe("freshness after admin changes", () => {
   it("an admin change is seen at once by the instance that made it, despite the cache", async () => {
     const id = await customerWith({ currency: "XTS" });

@@ -1,10 +1,13 @@
 import type { Kysely } from "kysely";
 import { type Config, maskUrl } from "../../config.ts";
 import type { Database } from "../../db/schema.ts";
+import type { SolusioSettings } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import type { SolusioError } from "../../solusio/solusio-error.ts";
 import { bindingMismatch, identifySolusio, readBinding } from "../../solusio/solusio-binding.ts";
-import { planSetup, pricingUrl } from "./plan-setup.ts";
+import { checkBillingIntegration } from "./billing-integration-check.ts";
+import { planSetup } from "./plan-setup.ts";
+import { pricingUrl } from "./pricing-url.ts";
 
 export interface DoctorCheck {
   name: string;
@@ -78,8 +81,9 @@ export async function runDoctor(deps: {
     return checks; // nothing else can be checked without a connection
   }
 
+  let settings: SolusioSettings;
   try {
-    await api.getSettings();
+    settings = await api.getSettings();
     checks.push({ name: "token rights", ok: true, detail: "the token may read and change settings" });
     checks.push(await bindingCheck(deps.db, { api, apiUrl: deps.apiUrl, sandbox: deps.sandbox ?? false }));
   } catch (error) {
@@ -106,6 +110,17 @@ export async function runDoctor(deps: {
     ...(config.SOLUSIO_DEFAULT_LIMIT_GROUP ? ["default_limit_group"] : []),
   ];
   for (const key of expected) {
+    if (key === "billing_integration") {
+      // Read, not compared with what setup would write: any integration type that calls tokenbill passes.
+      const verdict = checkBillingIntegration(settings, config);
+      checks.push({
+        name: labels[key]!,
+        ok: verdict.ok,
+        detail: verdict.detail,
+        ...(verdict.ok ? {} : { fix: verdict.fix }),
+      });
+      continue;
+    }
     const step = keyed.get(key);
     checks.push(
       step

@@ -1,14 +1,13 @@
 import type { Kysely } from "kysely";
 import type { Config } from "../../config.ts";
-import { publicUrl } from "../../config.ts";
 import type { Database } from "../../db/schema.ts";
+import { activePricingDriver } from "../../solusio/billing-integration.ts";
 import type { SolusioLimitGroup } from "../../solusio/schemas.ts";
-import {
-  customBillingIntegration,
-  limitOf,
-  type PlanPrices,
-  type SolusioApi,
-} from "../../solusio/solusio-api.ts";
+import { limitOf, type PlanPrices, type SolusioApi } from "../../solusio/solusio-api.ts";
+import { billingIntegrationManualSteps, checkBillingIntegration } from "./billing-integration-check.ts";
+import { pricingUrl } from "./pricing-url.ts";
+
+export { pricingUrl };
 
 // `tokenbill solusio setup` (seed steps 3, 4, 5, 7): compare SolusIO with what tokenbill wants and list the
 // differences; `--apply` carries them out. Each step re-reads nothing it was not shown: apply uses the
@@ -27,10 +26,11 @@ export interface SetupReport {
   steps: SetupStep[];
   /** Things setup cannot do itself (for example a priced plan that SolusIO does not have). */
   warnings: string[];
-}
-
-export function pricingUrl(config: Config): string {
-  return `${publicUrl(config).replace(/\/+$/, "")}${config.PRICING_PATH}`;
+  /**
+   * Seed step 7 by hand, whenever setup has to set the billing integration: the value it writes for
+   * "Custom billing" is a guess (solusio-api.md §7), so the operator is told how to set it in SolusIO's UI.
+   */
+  manualSteps: string[];
 }
 
 function limitsDiffer(g: SolusioLimitGroup, spec: Config["SOLUSIO_LIMIT_GROUPS"][number]): boolean {
@@ -63,27 +63,24 @@ export async function planSetup(deps: {
     });
   }
 
-  const wanted = customBillingIntegration(pricingUrl(config), config.SOLUSIO_PRICING_TOKEN);
-  const current = settings.billing_integration ?? null;
-  const currentDriver = (current?.drivers?.[wanted.type] ?? {}) as { url?: string; token?: string | null };
-  if (
-    current?.type !== wanted.type ||
-    currentDriver.url !== wanted.drivers.custom.url ||
-    (currentDriver.token ?? "") !== wanted.drivers.custom.token
-  ) {
+  // Needed only when SolusIO does not call tokenbill yet, under whatever type (billing-integration-check.ts):
+  // an integration the operator set up by hand that works is never replaced by our guess.
+  const billing = checkBillingIntegration(settings, config);
+  let manualSteps: string[] = [];
+  if (!billing.ok) {
+    const active = activePricingDriver(settings);
+    const wanted = billing.desired;
+    const wantedDriver = Object.values(wanted.drivers)[0];
+    manualSteps = billingIntegrationManualSteps(config);
     steps.push({
       key: "billing_integration",
-      summary: `the billing integration must call ${wanted.drivers.custom.url} (seed step 7)`,
-      current: current && {
-        type: current.type,
-        url: currentDriver.url ?? null,
-        token: currentDriver.token ? "(set)" : "(none)",
+      summary: `the billing integration must call ${pricingUrl(config)} (seed step 7): ${billing.detail}`,
+      current: active && {
+        type: active.type,
+        url: active.url,
+        token: !active.token.shown ? "(not shown)" : active.token.value ? "(set)" : "(none)",
       },
-      desired: {
-        type: wanted.type,
-        url: wanted.drivers.custom.url,
-        token: wanted.drivers.custom.token ? "(set)" : "(none)",
-      },
+      desired: { type: wanted.type, url: wantedDriver?.url, token: wantedDriver?.token ? "(set)" : "(none)" },
       apply: async () => void (await api.patchSettings({ billing_integration: wanted })),
     });
   }
@@ -159,7 +156,7 @@ export async function planSetup(deps: {
       });
     }
   }
-  return { steps, warnings };
+  return { steps, warnings, manualSteps };
 }
 
 /** Applies every step in order; stops at the first failure and says which. */

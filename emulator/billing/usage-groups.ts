@@ -1,0 +1,64 @@
+import { hourStartsIn } from "./charges.ts";
+
+// How a server's hours in a period split by plan (billing-rules §2.2): every hour is charged at the plan in
+// effect at the instant it starts; backups and additional IPs follow the same rule. Instants are ms since the
+// epoch as bigint; every interval is half-open [from, to).
+
+export interface Span {
+  from: bigint;
+  to: bigint;
+}
+
+export interface ServerTimeline {
+  /** The server's lifetime: its hours start at `created` + k h. */
+  created: bigint;
+  ended: bigint;
+  /** Consecutive plan intervals, oldest first; `key` identifies the plan (its id). */
+  plans: (Span & { key: number })[];
+  /** When paid backups were on. */
+  backupsOn: Span[];
+  /** Additional IPs: each one's hours start at its `from` + k h. */
+  ips: (Span & { id: number })[];
+}
+
+export interface PlanGroup {
+  key: number;
+  hours: bigint;
+  backupHours: bigint;
+  /** Only IPs with at least one IP-hour in this group. */
+  ipHours: { id: number; hours: bigint }[];
+}
+
+const max = (...xs: bigint[]) => xs.reduce((a, b) => (a > b ? a : b));
+const min = (...xs: bigint[]) => xs.reduce((a, b) => (a < b ? a : b));
+
+/** One group per plan, in the order each plan was first held; groups with no hour and no IP-hour left out. */
+export function planGroups(t: ServerTimeline, period: Span): PlanGroup[] {
+  const groups = new Map<number, PlanGroup>();
+  const ipHours = new Map<number, Map<number, bigint>>();
+  for (const plan of t.plans) {
+    const group = groups.get(plan.key) ?? { key: plan.key, hours: 0n, backupHours: 0n, ipHours: [] };
+    groups.set(plan.key, group);
+    const from = max(plan.from, t.created, period.from);
+    const to = min(plan.to, t.ended, period.to);
+    group.hours += hourStartsIn(t.created, from, to);
+    for (const on of t.backupsOn) {
+      group.backupHours += hourStartsIn(t.created, max(from, on.from), min(to, on.to));
+    }
+    const perIp = ipHours.get(plan.key) ?? new Map<number, bigint>();
+    ipHours.set(plan.key, perIp);
+    for (const ip of t.ips) {
+      const hours = hourStartsIn(ip.from, max(from, ip.from), min(to, ip.to));
+      if (hours > 0n) perIp.set(ip.id, (perIp.get(ip.id) ?? 0n) + hours);
+    }
+  }
+  const result: PlanGroup[] = [];
+  for (const group of groups.values()) {
+    group.ipHours = [...(ipHours.get(group.key) ?? new Map()).entries()].map(([id, hours]) => ({
+      id,
+      hours,
+    }));
+    if (group.hours > 0n || group.ipHours.length > 0) result.push(group);
+  }
+  return result;
+}

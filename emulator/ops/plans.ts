@@ -1,0 +1,49 @@
+import type { z } from "zod";
+import { PLAN_LIMIT_UNITS, type PlanCreate, type PlanLimitsInput } from "../schemas.ts";
+import type { PlanLimit, PlanRecord } from "../state/types.ts";
+
+// Plan records from what POST plans or a seed gives (solusio-api.md §5). Shared so that both build the
+// same record with the same defaults.
+
+/** Every limit the Go SDK declares, disabled, with the unit it defaults to; then the ones sent over them. */
+export function mergeLimits(
+  current: Record<string, PlanLimit>,
+  input: z.output<typeof PlanLimitsInput>,
+): Record<string, PlanLimit> {
+  const limits: Record<string, PlanLimit> = {};
+  for (const [name, unit] of Object.entries(PLAN_LIMIT_UNITS)) {
+    limits[name] = current[name] ?? { is_enabled: false, limit: 0, unit };
+  }
+  for (const [name, l] of Object.entries(current)) limits[name] = l;
+  for (const [name, l] of Object.entries(input)) {
+    limits[name] = {
+      is_enabled: l.is_enabled,
+      limit: l.limit,
+      unit: l.unit || (limits[name]?.unit ?? PLAN_LIMIT_UNITS[name] ?? "units"),
+    };
+  }
+  return limits;
+}
+
+export function newPlanRecord(id: number, body: z.output<typeof PlanCreate>, at: string): PlanRecord {
+  return {
+    id,
+    name: body.name,
+    tokensPerHour: body.tokens_per_hour,
+    tokensPerMonth: body.tokens_per_month,
+    ipTokensPerHour: body.ip_tokens_per_hour,
+    ipTokensPerMonth: body.ip_tokens_per_month,
+    backupPrice: body.backup_price,
+    isoImageTokensPerHour: body.iso_image_tokens_per_hour,
+    isoImageTokensPerMonth: body.iso_image_tokens_per_month,
+    isAdditionalIpsAvailable: body.is_additional_ips_available,
+    isBackupAvailable: body.is_backup_available,
+    limits: mergeLimits({}, body.limits),
+    virtualizationType: body.virtualization_type,
+    isVisible: body.is_visible,
+    isDefault: body.is_default,
+    params: body.params,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
