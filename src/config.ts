@@ -5,6 +5,9 @@ import { z } from "zod";
 // JSON file (TOKENBILL_CONFIG, or ./tokenbill.config.json when present) overlaid by environment variables;
 // keys are the environment variable names in both. Nothing else in the program reads process.env.
 
+/** Usage sources (solusio-api.md §9): the usage endpoint (a), snapshots (b), the activity log (c), (b)+(c). */
+export const USAGE_SOURCES = ["solusio", "snapshots", "activity", "snapshots+activity"] as const;
+
 const bool = z
   .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no", ""])])
   .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
@@ -116,8 +119,14 @@ const ConfigObject = z
       .default("UTC")
       .refine((tz) => isTimeZone(tz), { message: "must be an IANA time zone such as UTC or Europe/Berlin" }),
     // Billing cycle (billing-rules §5, solusio-api.md §9).
-    USAGE_SOURCE: z.enum(["solusio", "snapshots"]).default("solusio"),
-    USAGE_CROSS_CHECK: bool.default(false),
+    USAGE_SOURCE: z.enum(USAGE_SOURCES).default("solusio"),
+    // A second source compared with the billed one; "true" (the old boolean) means the snapshots.
+    USAGE_CROSS_CHECK: z
+      .union([z.boolean(), z.string()])
+      .transform((v) => (v === true || v === "true" || v === "1" || v === "yes" ? "snapshots" : v))
+      .transform((v) => (v === false || v === "false" || v === "0" || v === "no" || v === "" ? "off" : v))
+      .pipe(z.enum(["off", ...USAGE_SOURCES]))
+      .default("off"),
     SOLUSIO_USAGE_PATH: z
       .string()
       .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "must be a path relative to the API base, e.g. usage")
@@ -199,6 +208,13 @@ export const ConfigSchema = ConfigObject.superRefine((c, ctx) => {
       code: "custom",
       path: ["SOLUSIO_DEFAULT_LIMIT_GROUP"],
       message: "must name one of SOLUSIO_LIMIT_GROUPS",
+    });
+  }
+  if (c.USAGE_CROSS_CHECK === c.USAGE_SOURCE) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["USAGE_CROSS_CHECK"],
+      message: `must name another source than USAGE_SOURCE (${c.USAGE_SOURCE}), or be off`,
     });
   }
   if (c.WEBHOOK_URLS.length > 0 && !c.WEBHOOK_SECRET) {

@@ -29,8 +29,17 @@ export interface PlanGroup {
   ipHours: { id: number; hours: bigint }[];
 }
 
-const max = (...xs: bigint[]) => xs.reduce((a, b) => (a > b ? a : b));
-const min = (...xs: bigint[]) => xs.reduce((a, b) => (a < b ? a : b));
+// Math.max/min do not take bigint.
+function latest(...xs: bigint[]): bigint {
+  let result = xs[0] ?? 0n;
+  for (const x of xs) if (x > result) result = x;
+  return result;
+}
+function earliest(...xs: bigint[]): bigint {
+  let result = xs[0] ?? 0n;
+  for (const x of xs) if (x < result) result = x;
+  return result;
+}
 
 /** One group per plan, in the order each plan was first held; groups with no hour and no IP-hour left out. */
 export function planGroups(t: ServerTimeline, period: Span): PlanGroup[] {
@@ -39,16 +48,16 @@ export function planGroups(t: ServerTimeline, period: Span): PlanGroup[] {
   for (const plan of t.plans) {
     const group = groups.get(plan.key) ?? { key: plan.key, hours: 0n, backupHours: 0n, ipHours: [] };
     groups.set(plan.key, group);
-    const from = max(plan.from, t.created, period.from);
-    const to = min(plan.to, t.ended, period.to);
+    const from = latest(plan.from, t.created, period.from);
+    const to = earliest(plan.to, t.ended, period.to);
     group.hours += hourStartsIn(t.created, from, to);
     for (const on of t.backupsOn) {
-      group.backupHours += hourStartsIn(t.created, max(from, on.from), min(to, on.to));
+      group.backupHours += hourStartsIn(t.created, latest(from, on.from), earliest(to, on.to));
     }
     const perIp = ipHours.get(plan.key) ?? new Map<number, bigint>();
     ipHours.set(plan.key, perIp);
     for (const ip of t.ips) {
-      const hours = hourStartsIn(ip.from, max(from, ip.from), min(to, ip.to));
+      const hours = hourStartsIn(ip.from, latest(from, ip.from), earliest(to, ip.to));
       if (hours > 0n) perIp.set(ip.id, (perIp.get(ip.id) ?? 0n) + hours);
     }
   }

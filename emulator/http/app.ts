@@ -74,7 +74,8 @@ function resultOfError(em: Emulator, error: unknown, request: FastifyRequest): R
   return messageResult(500, "Server Error");
 }
 
-function contextOf(em: Emulator, request: FastifyRequest): RouteContext {
+function contextOf(app: FastifyInstance, em: Emulator, request: FastifyRequest): RouteContext {
+  const cookieHeader = request.headers.cookie;
   return {
     em,
     method: request.method,
@@ -84,7 +85,8 @@ function contextOf(em: Emulator, request: FastifyRequest): RouteContext {
     // No body (GET, or a POST without one) reads as {}, as PHP clients expect; a JSON null stays null.
     body: request.body === undefined ? {} : request.body,
     headers: request.headers,
-    cookies: request.cookies as Record<string, string>,
+    // Parsed here rather than by the plugin's hook on every request: API clients send no cookies.
+    cookies: cookieHeader ? (app.parseCookie(cookieHeader) as Record<string, string>) : {},
     actor: slots(request).emulatorActor,
     origin: `http://${request.headers.host ?? "127.0.0.1"}`,
   };
@@ -96,7 +98,7 @@ function register(app: FastifyInstance, em: Emulator, route: Route): void {
     url: route.path,
     ...(route.access === "public" ? {} : { onRequest: authHook(em, route.access) }),
     handler: async (request, reply) => {
-      const result = await route.handle(contextOf(em, request));
+      const result = await route.handle(contextOf(app, em, request));
       // Every successful change is written through at once: a crash loses nothing.
       if ((request.method !== "GET" || result.changed) && result.status < 400) em.persist();
       return answer(em, request, reply, result);
@@ -133,7 +135,7 @@ export async function buildEmulatorApp(em: Emulator, routes: Route[]): Promise<F
       answerClientError(socket, (error as NodeJS.ErrnoException).code, em.now()),
   });
   declareSlots(app);
-  await app.register(fastifyCookie);
+  await app.register(fastifyCookie, { hook: false });
   acceptBodies(app);
   app.addHook("onRequest", faultHook(em));
   if (em.log.isLevelEnabled("info")) {

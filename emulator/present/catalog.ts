@@ -13,12 +13,16 @@ export function presentLimitGroup(group: LimitGroupRecord) {
   };
 }
 
+/** The Go SDK's Location (locations.go); no icons or compute resources here [OURS]. */
 export function presentLocation(location: LocationRecord) {
   return {
     id: location.id,
     name: location.name,
+    description: "",
+    icon: null,
     is_default: location.isDefault,
     is_visible: location.isVisible,
+    compute_resources: [],
   };
 }
 

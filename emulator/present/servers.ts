@@ -1,6 +1,6 @@
 import { attachedIps, findLocation, findPlan, findUserEvenDeleted } from "../state/state.ts";
 import type { EmulatorState, IpRecord, ServerRecord, TaskRecord } from "../state/types.ts";
-import { presentPlan } from "./catalog.ts";
+import { presentLocation, presentPlan } from "./catalog.ts";
 import { presentProject } from "./projects.ts";
 import { apiTimestamp } from "./time.ts";
 import { presentUser } from "./users.ts";
@@ -52,7 +52,7 @@ export function presentServer(state: EmulatorState, server: ServerRecord) {
     plan: presentPlan(plan),
     user: owner ? presentUser(state, owner) : null,
     project: project ? presentProject(state, project, server.userId) : null,
-    location: location ? { id: location.id, name: location.name } : null,
+    location: location ? presentLocation(location) : null,
     ip_addresses: { ipv4: ips.map((ip) => ({ id: ip.id, ip: ip.ip, is_primary: ip.isPrimary })) },
     ips: ips.map(presentIp),
     specifications: { ...server.plan.params },

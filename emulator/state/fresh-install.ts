@@ -1,6 +1,13 @@
 import { mergeBillingIntegration } from "../billing/billing-integration.ts";
 import { newPlanRecord } from "../ops/plans.ts";
-import { ADMIN_ROLE_NAME, CLIENT_ROLE_NAME, DEFAULT_FEATURES, emptyCounters, sameName } from "./state.ts";
+import {
+  ADMIN_ROLE_NAME,
+  CLIENT_ROLE_NAME,
+  DEFAULT_FEATURES,
+  defaultOtherSettings,
+  emptyCounters,
+  sameName,
+} from "./state.ts";
 import { EmulatorSeed, type ParsedSeed } from "./seed-schema.ts";
 import { addSeedServers, addSeedUsers, IdAllocator, SeedProblems, resolveRef } from "./seed-people.ts";
 import type { EmulatorState } from "./types.ts";
@@ -45,7 +52,7 @@ export function buildInitialState(seedInput: unknown, now: Date): EmulatorState 
       features: { ...DEFAULT_FEATURES, allow_registration: seed.settings.allow_registration },
       limitGroupId: null,
       billingIntegration: null,
-      other: {},
+      other: defaultOtherSettings(),
     },
   };
 

@@ -1,5 +1,5 @@
 import { MIB } from "../schemas.ts";
-import { DEFAULT_FEATURES } from "./state.ts";
+import { DEFAULT_FEATURES, defaultOtherSettings } from "./state.ts";
 import type { EmulatorState, PlanParams, ServerRecord } from "./types.ts";
 
 // State files written before servers kept a history (and before plans had backups, limits and RAM in bytes)
@@ -57,6 +57,6 @@ export function migrateState(state: EmulatorState): EmulatorState {
     settings.features = { ...DEFAULT_FEATURES, allow_registration: allow !== false };
     delete settings["allowRegistration"];
   }
-  settings.other ??= {};
+  settings.other ??= defaultOtherSettings();
   return state;
 }

@@ -29,6 +29,26 @@ export const DEFAULT_FEATURES: Readonly<Record<string, boolean>> = {
   allow_password_recovery: true,
 };
 
+/**
+ * The other keys of GET settings the Go SDK's Settings declares (settings.go), as a fresh installation answers
+ * them [OURS for the values]. The emulator acts on none of them; PATCH replaces each key whole.
+ */
+export function defaultOtherSettings(): Record<string, unknown> {
+  return {
+    hostname: "",
+    mail: {},
+    send_statistics: false,
+    registration: { role: CLIENT_ROLE_NAME },
+    theme: {},
+    network_rules: { arp: true, dhcp: true, cloud_init: true, smtp: true, icmp: true, icmp_reply: true },
+    notifications: {},
+    compute_resource: {},
+    non_existent_vms_remover: { enabled: false, interval: 0 },
+    dns: {},
+    update: {},
+  };
+}
+
 export function registrationAllowed(state: EmulatorState): boolean {
   return state.settings.features["allow_registration"] ?? true;
 }

@@ -33,8 +33,11 @@ describe("locations", () => {
     expect((await client(em).get("locations/2")).body.data).toEqual({
       id: 2,
       name: "Hidden DC",
+      description: "",
+      icon: null,
       is_default: false,
       is_visible: false,
+      compute_resources: [],
     });
   });
 
@@ -231,7 +234,7 @@ describe("settings", () => {
   it("GET → default settings of a fresh installation", async () => {
     const res = await client(em).get("settings");
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
+    expect(res.body).toMatchObject({
       data: {
         // The six booleans of the Go SDK's SettingsFeatures.
         features: {
@@ -244,6 +247,10 @@ describe("settings", () => {
         },
         limit_group: null,
         billing_integration: null,
+        // The Go SDK's other Settings keys, acted on by nothing here.
+        hostname: "",
+        registration: { role: "CLIENT" },
+        non_existent_vms_remover: { enabled: false, interval: 0 },
       },
     });
   });
@@ -268,6 +275,28 @@ describe("settings", () => {
     const again = await client(em).patch("settings", { limit_group_id: null });
     expect(again.body.data).toMatchObject({ features: { allow_registration: false }, limit_group: null });
     expect(again.body.data.billing_integration.type).toBe("custom");
+  });
+
+  it("PATCH keeps what it is sent: every features boolean (merged by key) and any other key", async () => {
+    const res = await client(em).patch("settings", {
+      features: { hide_plan_name: true, allow_password_recovery: false, some_new_flag: true },
+      hostname: "solus.example.com",
+      theme: { brand_name: "Acme" },
+    });
+    expect(res.status).toBe(200);
+    const got = (await client(em).get("settings")).body.data;
+    expect(got.features).toEqual({
+      hide_plan_name: true,
+      hide_user_data: false,
+      hide_plan_section: false,
+      hide_location_section: false,
+      allow_registration: true,
+      allow_password_recovery: false,
+      some_new_flag: true,
+    });
+    expect(got).toMatchObject({ hostname: "solus.example.com", theme: { brand_name: "Acme" } });
+    await client(em).patch("settings", { theme: { primary_color: "#fff" } });
+    expect((await client(em).get("settings")).body.data.theme).toEqual({ primary_color: "#fff" });
   });
 
   it("validates: unknown limit group, a type without its driver, a bad URL → 422 and nothing changes", async () => {

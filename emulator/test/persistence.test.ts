@@ -59,6 +59,83 @@ describe("--state FILE", () => {
     }
   });
 
+  it("loads a state file written before servers kept a history, and bills it as before", async () => {
+    const stateFile = join(dir, "old.json");
+    const first = await startTestEmulator({ seed: BASIC_SEED, stateFile });
+    await client(first).post("servers", {
+      name: "old",
+      plan: 1,
+      location: 1,
+      user: 5,
+      additional_ip_count: 1,
+    });
+    await first.close();
+    // Make it what an older emulator wrote: no history, no activity log, plan fields and RAM in MiB of the time.
+    const file = JSON.parse(readFileSync(stateFile, "utf8"));
+    const st = file.state;
+    delete st.activityLogs;
+    delete st.counters.activityLog;
+    st.settings = { allowRegistration: false, limitGroupId: null, billingIntegration: null };
+    for (const plan of st.plans) {
+      for (const key of [
+        "backupPrice",
+        "isBackupAvailable",
+        "isoImageTokensPerHour",
+        "isoImageTokensPerMonth",
+      ])
+        delete plan[key];
+      delete plan.limits;
+      delete plan.virtualizationType;
+      plan.params.ram = 1024;
+    }
+    for (const p of st.projects) {
+      delete p.description;
+      delete p.isDefault;
+      delete p.createdAt;
+    }
+    const [server] = st.servers;
+    server.additionalIpCount = 1;
+    delete server.planHistory;
+    delete server.backupHistory;
+    delete server.backupsEnabled;
+    delete server.plan.backupPrice;
+    server.plan.params.ram = 1024;
+    for (const ip of server.ips) {
+      delete ip.attachedAt;
+      delete ip.detachedAt;
+    }
+    writeFileSync(stateFile, JSON.stringify(file));
+
+    const second = await startTestEmulator({ stateFile });
+    try {
+      const got = (await client(second).get("servers/1")).body.data;
+      expect(got).toMatchObject({ specifications: { ram: 1073741824 }, backup_settings: { enabled: false } });
+      expect(got.ips).toHaveLength(2);
+      expect((await client(second).get("settings")).body.data.features.allow_registration).toBe(false);
+      expect((await client(second).get("projects/2")).body.data).toMatchObject({ is_default: true });
+      await setClock(second, { advance_hours: 10 });
+      // Plan 4 has no additional IPs: the migrated IP is detached first, then the server resized.
+      expect((await client(second).request("DELETE", "servers/1/ips", { ids: [2] })).status).toBe(200);
+      expect((await client(second).post("servers/1/resize", { plan_id: 4 })).status).toBe(200);
+      await setClock(second, { advance_hours: 5 });
+      const usage = await client(second).get(
+        "usage?period_start=2026-10-01T00:00:00Z&period_end=2026-11-01T00:00:00Z",
+      );
+      expect(
+        usage.body.data.map((i: { hours: number; tokens: number; additional_ips: { tokens: number } }) => [
+          i.hours,
+          i.tokens,
+          i.additional_ips.tokens,
+        ]),
+      ).toEqual([
+        [10, 70, 10],
+        [5, 140, 0],
+      ]);
+    } finally {
+      await second.close();
+    }
+  });
+
   it("refuses a state file that is not one, with a clear message", async () => {
     const bad = join(dir, "bad.json");
     writeFileSync(bad, "{ nope");

@@ -254,27 +254,3 @@ describe("the clock", () => {
     expect(res.body.data.created_at).toBe("2026-10-01T05:30:00.000000Z");
   });
 });
-
-describe("servers in projects (how the official Go SDK creates them)", () => {
-  it("lists the user's projects and creates a server in one, owned by the project's user", async () => {
-    const projects = await alice().get("projects");
-    expect(projects.status).toBe(200);
-    expect(projects.body.data).toHaveLength(1);
-    const project = projects.body.data[0];
-    const res = await alice().post(`projects/${project.id}/servers`, {
-      name: "sdk-1",
-      plan: 1,
-      location: 1,
-      password: "pw",
-      os: 3,
-    });
-    expect(res.status).toBe(201);
-    expect(res.body.data.user.id).toBe(5);
-    expect(res.body.data.project.id).toBe(project.id);
-    const other = await bob().post(`projects/${project.id}/servers`, { name: "x", plan: 1, location: 1 });
-    expect(other.status).toBe(404);
-    expect((await alice().post("projects/999999/servers", { name: "x", plan: 1, location: 1 })).status).toBe(
-      404,
-    );
-  });
-});

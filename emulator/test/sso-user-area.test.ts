@@ -195,6 +195,9 @@ describe("plan.price through the billing integration", () => {
         { label: "State Tax", rate: 2 },
       ],
       total_price: "5406.00",
+      total_price_without_backups: "5406.00",
+      // A month of paid backups: 5000 tokens × 10 % × 1.0812.
+      backup_price: "540.60",
     });
     const list = await client(em, "alice-token-0123456789").get("plans");
     expect(list.body.data.every((p: { price: unknown }) => p.price !== null)).toBe(true);

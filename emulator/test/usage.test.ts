@@ -156,7 +156,12 @@ describe("billing-rules §2 worked examples (plan 7 tph / 5000 tpm unless stated
     });
     await reset(em);
     await lifetime(1, "2026-10-01T00:00:00Z", 100);
-    expect((await usage(OCT)).data[0].additional_ips).toMatchObject({ count: 0, hours: 0, tokens: 0, ips: [] });
+    expect((await usage(OCT)).data[0].additional_ips).toMatchObject({
+      count: 0,
+      hours: 0,
+      tokens: 0,
+      ips: [],
+    });
   });
 
   it("a free plan costs nothing", async () => {

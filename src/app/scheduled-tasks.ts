@@ -1,6 +1,8 @@
 import { billingStateOf } from "../billing/runs/billing-scheduler.ts";
 import { runBilling } from "../billing/runs/run-billing.ts";
+import { pollActivity } from "../billing/usage/poll-activity.ts";
 import { pollServers } from "../billing/usage/poll-servers.ts";
+import { pollsServers, readsActivity } from "../billing/usage/usage-sources-from-config.ts";
 import { previousPeriod } from "../domain/periods.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { reconcileSolusio } from "../services/sync/reconcile.ts";
@@ -37,13 +39,14 @@ export function scheduledBillingHandler(
 }
 
 /**
- * `solusio.poll_servers`: one poll of GET servers, when server snapshots are a usage source (solusio-api.md
- * §9 (b)). `solusio` is the context's own, which the poll reads.
+ * `solusio.poll_servers`: one poll of GET servers when server snapshots are a usage source, and one read of
+ * the activity log when it is one (solusio-api.md §9 (b), (c)). `solusio` is the context's own.
  */
 export function serverPollHandler(ctx: ServiceContext, solusio: SolusioIntegration): JobHandler {
   return async () => {
     await ensureBound(ctx.db, solusio.connection);
-    await pollServers({ ctx, input: {} });
+    if (pollsServers(ctx.config)) await pollServers({ ctx, input: {} });
+    if (readsActivity(ctx.config)) await pollActivity({ ctx, input: {} });
   };
 }
 

@@ -1,3 +1,4 @@
+import { pollsServers, readsActivity } from "../billing/usage/usage-sources-from-config.ts";
 import { duePeriod, nextScheduledRun } from "../billing/runs/billing-scheduler.ts";
 import type { Config } from "../config.ts";
 import type { ServiceContext } from "../kernel/context.ts";
@@ -62,10 +63,12 @@ export const SCHEDULES = {
       return new Date(Math.min(due, now.getTime() + HOUR));
     },
   },
-  /** One poll of GET servers per SERVER_POLL_INTERVAL_MS, while server snapshots are a usage source. */
+  /**
+   * One poll of GET servers and/or the activity log per SERVER_POLL_INTERVAL_MS, while snapshots or the log
+   * are a usage source (billed or cross-checked).
+   */
   "server poll": every({
-    enabled: (ctx) =>
-      ctx.solusio !== undefined && (ctx.config.USAGE_SOURCE === "snapshots" || ctx.config.USAGE_CROSS_CHECK),
+    enabled: (ctx) => ctx.solusio !== undefined && (pollsServers(ctx.config) || readsActivity(ctx.config)),
     intervalMs: (c) => c.SERVER_POLL_INTERVAL_MS,
     slot: (stamp) => ({ kind: "solusio.poll_servers", slot: `poll:${stamp}`, payload: {} }),
     atStart: true,

@@ -72,7 +72,10 @@ export const backupPercent = z
   .pipe(
     z
       .string()
-      .regex(/^(100(\.0{1,6})?|\d{1,2}(\.\d{1,6})?)$/, "must be a percentage from 0 to 100 with at most 6 decimals"),
+      .regex(
+        /^(100(\.0{1,6})?|\d{1,2}(\.\d{1,6})?)$/,
+        "must be a percentage from 0 to 100 with at most 6 decimals",
+      ),
   );
 
 /**

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { UsagePeriod, UsageRecord } from "../domain/usage-record.ts";
+import { listServerActivity, type ServerActivity } from "./list-activity.ts";
 import { listSolusioServers, type ServerListing } from "./list-servers.ts";
 import { listSolusioUsage } from "./list-usage.ts";
 import {
   SolusioLimitGroup,
   SolusioPlan,
-  type SolusioServer,
+  SolusioPlanOfServer,
   SolusioSettings,
   SolusioToken,
   SolusioUser,
@@ -172,6 +173,16 @@ export class SolusioApi {
   /** Every server, all pages, and SolusIO's time of the listing (usage source (b) records them at each poll). */
   listServers(): Promise<ServerListing> {
     return listSolusioServers(this.client);
+  }
+
+  /** The activity log's server events newer than `afterId`, all pages (usage source (c), §9 (c)). */
+  listServerActivity(afterId = 0): Promise<ServerActivity[]> {
+    return listServerActivity(this.client, afterId);
+  }
+
+  /** Every plan with the prices a server on it is billed by (backup_price included), for source (c). */
+  listPlanPrices() {
+    return this.client.listAll("plans", SolusioPlanOfServer);
   }
 
   /**

@@ -90,7 +90,9 @@ export function mapUsageItem(item: SolusioUsageItem): UsageRecord {
           ...(ips.ips ? { perIp: ips.ips.map((ip) => ({ hours: ip.hours, tokens: ip.tokens })) } : {}),
         }
       : { count: 0n, hours: 0n, tokens: 0n, charge: "free" },
-    backups: backups ? { percent: backups.price_percent, hours: backups.hours, tokens: backups.tokens } : null,
+    backups: backups
+      ? { percent: backups.price_percent, hours: backups.hours, tokens: backups.tokens }
+      : null,
     reportedBySolusio: true,
   };
 }

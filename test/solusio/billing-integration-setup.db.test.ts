@@ -56,7 +56,10 @@ describe("doctor reads the billing integration", () => {
   });
 
   it("fails for another URL with the fix printed; setup writes Custom billing, prints the steps, then doctor passes", async () => {
-    await setIntegration({ type: "whmcs", drivers: { whmcs: { url: "https://old-billing.example.com/api/" } } });
+    await setIntegration({
+      type: "whmcs",
+      drivers: { whmcs: { url: "https://old-billing.example.com/api/" } },
+    });
     const before = await doctorSays();
     expect(before).toMatchObject({
       ok: false,
@@ -67,7 +70,11 @@ describe("doctor reads the billing integration", () => {
 
     const plan = await planSetup(deps());
     const step = plan.steps.find((s) => s.key === "billing_integration")!;
-    expect(step.current).toEqual({ type: "whmcs", url: "https://old-billing.example.com/api/", token: "(none)" });
+    expect(step.current).toEqual({
+      type: "whmcs",
+      url: "https://old-billing.example.com/api/",
+      token: "(none)",
+    });
     expect(step.desired).toEqual({ type: "custom", url: ours, token: "(set)" });
     const manual = plan.manualSteps.join("\n");
     expect(manual).toContain("Settings > Billing Integration");
@@ -75,7 +82,10 @@ describe("doctor reads the billing integration", () => {
     expect(manual).not.toContain(TOKEN);
 
     await applySetup(plan);
-    expect(await integration()).toMatchObject({ type: "custom", drivers: { custom: { url: ours, token: TOKEN } } });
+    expect(await integration()).toMatchObject({
+      type: "custom",
+      drivers: { custom: { url: ours, token: TOKEN } },
+    });
     expect((await doctorSays()).ok).toBe(true);
     expect((await planSetup(deps())).manualSteps).toEqual([]);
   });
@@ -86,7 +96,10 @@ describe("doctor reads the billing integration", () => {
     expect(before.ok).toBe(false);
     expect(before.detail).toContain("another token than SOLUSIO_PRICING_TOKEN");
     await applySetup(await planSetup(deps()));
-    expect(await integration()).toMatchObject({ type: "whmcs", drivers: { whmcs: { url: ours, token: TOKEN } } });
+    expect(await integration()).toMatchObject({
+      type: "whmcs",
+      drivers: { whmcs: { url: ours, token: TOKEN } },
+    });
     expect((await doctorSays()).ok).toBe(true);
   });
 });

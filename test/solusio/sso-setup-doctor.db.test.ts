@@ -147,18 +147,19 @@ describe("setup and doctor", () => {
         "registration off",
         "billing integration",
         "limit_group Default",
-        "default limit group",
         "plan prices",
       ]),
     );
     expect(before.find((c) => c.name === "connection")!.ok).toBe(true);
+    // A fresh SolusIO already gives new users its one limit group, "Default" (solusio-api.md §10): only
+    // that group's limits differ from SOLUSIO_LIMIT_GROUPS.
+    expect(before.find((c) => c.name === "default limit group")!.ok).toBe(true);
 
     const plan = await planSetup(deps);
     expect(plan.steps.map((s) => s.key)).toEqual([
       "registration",
       "billing_integration",
       "limit_group:Default",
-      "default_limit_group",
       "plan:1 Core, 1 GB RAM",
     ]);
     expect(plan.warnings).toEqual([

@@ -49,7 +49,12 @@ export function invoiceDocumentOf(invoice: Invoice, seller: InvoiceDocument["sel
     subtotal: invoice.subtotal,
     discounts: invoice.discounts.map((d) => ({ name: d.name, amount: d.amount })),
     net: invoice.net,
-    taxes: invoice.taxes.map((t, i) => ({ label: t.label, rate: t.rate, amount: t.amount, ...(bases[i] === undefined ? {} : { base: bases[i] }) })),
+    taxes: invoice.taxes.map((t, i) => ({
+      label: t.label,
+      rate: t.rate,
+      amount: t.amount,
+      ...(bases[i] === undefined ? {} : { base: bases[i] }),
+    })),
     total: invoice.total,
     ...(invoice.payment
       ? {

@@ -15,7 +15,11 @@ export const InvoiceLine = z.object({
   kind: z.enum(["server", "additional_ips", "backups"]),
   server: z.object({ id: z.number().int(), uuid: z.string(), name: z.string() }),
   plan: z.string(),
-  plan_id: z.number().int().nullable().meta({ description: "SolusIO's plan id, when the usage source gives it" }),
+  plan_id: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: "SolusIO's plan id, when the usage source gives it" }),
   backup_percent: z
     .string()
     .nullable()

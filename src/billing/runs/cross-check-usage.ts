@@ -7,22 +7,24 @@ interface Seen {
   name: string;
 }
 
-const seenOf = (r: UsageRecord): Seen => ({
-  billingUserId: r.billingUserId,
-  tokens: r.tokens + r.additionalIps.tokens,
-  name: r.server.name,
-});
+/** Adds one record (one plan of a server) to the server's total: runtime, IPs and backups. */
+function addTo(servers: Map<number, Seen>, r: UsageRecord): void {
+  const tokens = r.tokens + r.additionalIps.tokens + (r.backups?.tokens ?? 0n);
+  const seen = servers.get(r.server.id);
+  if (seen) seen.tokens += tokens;
+  else servers.set(r.server.id, { billingUserId: r.billingUserId, tokens, name: r.server.name });
+}
 
-/** Collects what the billed source reported, per server, for the comparison below. */
+/** Collects what the billed source reported, per server (all its plans), for the comparison below. */
 export class UsageTally {
   readonly servers = new Map<number, Seen>();
   add(record: UsageRecord): void {
-    this.servers.set(record.server.id, seenOf(record));
+    addTo(this.servers, record);
   }
 }
 
 /**
- * Usage source (b) beside (a) (solusio-api.md §9): every server whose tokens differ between the two, or
+ * Any two usage sources side by side (solusio-api.md §9): every server whose tokens differ between the two, or
  * that only one of them knows, is reported. Nothing billed changes.
  */
 export async function crossCheckUsage(
@@ -32,7 +34,7 @@ export async function crossCheckUsage(
 ): Promise<Anomaly[]> {
   const anomalies: Anomaly[] = [];
   const otherServers = new Map<number, Seen>();
-  for await (const r of other.fetchUsage(period)) otherServers.set(r.server.id, seenOf(r));
+  for await (const r of other.fetchUsage(period)) addTo(otherServers, r);
   for (const [id, a] of billed.servers) {
     const b = otherServers.get(id);
     if (!b) {

@@ -82,7 +82,12 @@ function recompute(record: UsageRecord): Recomputed {
   const backup =
     backups === null
       ? 0n
-      : backupTokens(record.tokens, Decimal.parse(backups.percent, "backups.percent"), backups.hours, record.hours);
+      : backupTokens(
+          record.tokens,
+          Decimal.parse(backups.percent, "backups.percent"),
+          backups.hours,
+          record.hours,
+        );
   return { tokens: server.tokens, charge: server.kind, ipTokens: recomputeIps(record), backupTokens: backup };
 }
 

@@ -65,7 +65,11 @@ export function usageRecordsOf(
     },
     backups:
       group.backups.hours > 0n
-        ? { percent: group.backups.percent.toString(), hours: group.backups.hours, tokens: group.backups.tokens }
+        ? {
+            percent: group.backups.percent.toString(),
+            hours: group.backups.hours,
+            tokens: group.backups.tokens,
+          }
         : null,
     reportedBySolusio: false,
   }));

@@ -1,55 +1,150 @@
-import type { Kysely, Selectable } from "kysely";
-import type { Database, ServerSegmentTable } from "../../db/schema.ts";
-import { usageRecordsOf } from "./history-usage.ts";
+import { type Kysely, type Selectable, sql } from "kysely";
+import type { Database, ServerEventTable, ServerSegmentTable, ServerSnapshotTable } from "../../db/schema.ts";
+import type { PlanRates } from "../../domain/server-usage.ts";
+import { historyFromEvents } from "./event-history.ts";
+import { planRatesOf, usageRecordsOf } from "./history-usage.ts";
 import { historyFromSegments } from "./segment-history.ts";
 import { lastPollAt } from "./poll-servers.ts";
 import type { UsageNote, UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
 
 const PAGE = 5000;
 
+/** Which recorded history a rebuilt source reads: snapshots (b), the activity log (c), or both. */
+export type RebuiltSourceName = "snapshots" | "activity" | "snapshots+activity";
+
 /**
- * Usage source (b): hours and tokens computed by tokenbill (billing-rules §2, §2.2) from the recorded
- * polls, one record per server and plan. A gone server is billed until its last sighting (every hour that
- * started by then surely existed), so the error is at most one poll interval and never an hour the server
- * did not have. A server still listed is running. Its owner is the one of the last sighting.
+ * Usage sources (b) and (c): hours and tokens computed by tokenbill (billing-rules §2, §2.2) from what it
+ * recorded of SolusIO, one record per server and plan.
+ * - snapshots (b): a gone server is billed until its last sighting (every hour that started by then surely
+ *   existed), so the error is at most one poll interval and never an hour the server did not have; a change
+ *   counts from the sighting that saw it. A server still listed is running. Its owner is the last sighting's.
+ * - activity (c): a server whose creation is in the activity log is rebuilt from the log, exact to the
+ *   instant of each create, resize, IP change, backup switch and delete; it also catches servers that lived
+ *   less than one poll interval and were never listed.
+ * - both: the log where it knows the server's creation, the snapshots for the servers older than the log.
  */
 export class SnapshotUsageSource implements UsageSource {
-  readonly name = "snapshots";
+  readonly name: RebuiltSourceName;
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    name: RebuiltSourceName = "snapshots",
+  ) {
+    this.name = name;
+  }
+
+  private get useSnapshots(): boolean {
+    return this.name !== "activity";
+  }
+
+  private get useEvents(): boolean {
+    return this.name !== "snapshots";
+  }
 
   async *fetchUsage(period: UsagePeriod): AsyncIterable<UsageRecord> {
     let after = 0n;
     for (;;) {
-      const rows = await this.db
-        .selectFrom("server_snapshot")
-        .selectAll()
-        .where("server_id", ">", after)
-        .where("created_at", "<", period.end)
-        .where((eb) => eb.or([eb("gone_at", "is", null), eb("last_seen_at", ">=", period.start)]))
-        .orderBy("server_id")
-        .limit(PAGE)
-        .execute();
-      const segments = await this.segmentsOf(rows.map((r) => r.server_id));
-      for (const row of rows) {
-        const history = historyFromSegments(row, segments.get(row.server_id) ?? []);
-        const who = {
-          server: { id: Number(row.server_id), uuid: row.uuid, name: row.name },
-          billingUserId: row.billing_user_id,
-          solusioUserId: row.solusio_user_id === null ? null : Number(row.solusio_user_id),
-        };
-        yield* usageRecordsOf(who, history, period);
+      const ids = await this.serverIds(period, after);
+      if (ids.length === 0) return;
+      const [snapshots, segments, events] = await Promise.all([
+        this.snapshotsOf(ids),
+        this.useSnapshots ? this.segmentsOf(ids) : new Map<bigint, Selectable<ServerSegmentTable>[]>(),
+        this.useEvents ? this.eventsOf(ids) : new Map<bigint, Selectable<ServerEventTable>[]>(),
+      ]);
+      const owners = await this.customersOf(events);
+      for (const id of ids) {
+        const snapshot = snapshots.get(id);
+        const serverSegments = segments.get(id) ?? [];
+        const logged = this.useEvents
+          ? historyFromEvents(events.get(id) ?? [], (planId) => planFromSegments(serverSegments, planId))
+          : null;
+        if (logged) {
+          const solusioUserId = snapshot?.solusio_user_id ?? logged.solusioUserId;
+          const who = {
+            server: {
+              id: Number(id),
+              uuid: snapshot?.uuid ?? logged.server.uuid,
+              name: snapshot?.name ?? logged.server.name,
+            },
+            billingUserId:
+              snapshot?.billing_user_id ??
+              (solusioUserId === null ? null : (owners.get(BigInt(solusioUserId)) ?? null)),
+            solusioUserId: solusioUserId === null ? null : Number(solusioUserId),
+          };
+          yield* usageRecordsOf(who, logged.history, period);
+        } else if (snapshot && this.useSnapshots) {
+          const who = {
+            server: { id: Number(id), uuid: snapshot.uuid, name: snapshot.name },
+            billingUserId: snapshot.billing_user_id,
+            solusioUserId: snapshot.solusio_user_id === null ? null : Number(snapshot.solusio_user_id),
+          };
+          yield* usageRecordsOf(who, historyFromSegments(snapshot, serverSegments), period);
+        }
       }
-      const last = rows.at(-1);
-      if (rows.length < PAGE || last === undefined) return;
-      after = last.server_id;
+      if (ids.length < PAGE) return;
+      after = ids.at(-1) ?? after;
     }
+  }
+
+  /** The next page of servers that may have hours in the period, from the recorded histories in use. */
+  private async serverIds(period: UsagePeriod, after: bigint): Promise<bigint[]> {
+    const listed = sql`SELECT server_id FROM server_snapshot WHERE server_id > ${after}
+      AND created_at < ${period.end} AND (gone_at IS NULL OR last_seen_at >= ${period.start})`;
+    // A creation before the period's end: whether the server still had hours in it is the domain's to say.
+    const logged = sql`SELECT server_id FROM server_event WHERE server_id > ${after}
+      AND event = 'compute_resource_vm_created' AND at < ${period.end}`;
+    const union =
+      this.name === "snapshots" ? listed : this.name === "activity" ? logged : sql`${listed} UNION ${logged}`;
+    const { rows } = await sql<{ server_id: bigint }>`SELECT DISTINCT server_id FROM (${union}) ids
+      ORDER BY server_id LIMIT ${PAGE}`.execute(this.db);
+    return rows.map((r) => BigInt(r.server_id));
+  }
+
+  private async snapshotsOf(ids: bigint[]): Promise<Map<bigint, Selectable<ServerSnapshotTable>>> {
+    const rows = await this.db
+      .selectFrom("server_snapshot")
+      .selectAll()
+      .where("server_id", "in", ids)
+      .execute();
+    return new Map(rows.map((r) => [r.server_id, r]));
+  }
+
+  private async eventsOf(ids: bigint[]): Promise<Map<bigint, Selectable<ServerEventTable>[]>> {
+    const rows = await this.db
+      .selectFrom("server_event")
+      .selectAll()
+      .where("server_id", "in", ids)
+      .orderBy("server_id")
+      .orderBy("at")
+      .orderBy("id")
+      .execute();
+    return groupBy(rows, (r) => r.server_id);
+  }
+
+  /** Customers by SolusIO user id, for servers only the log knows (it names SolusIO's user, not ours). */
+  private async customersOf(
+    events: Map<bigint, Selectable<ServerEventTable>[]>,
+  ): Promise<Map<bigint, bigint>> {
+    const users = new Set<bigint>();
+    for (const list of events.values()) {
+      for (const e of list) {
+        const userId = (e.data as { user_id?: unknown } | null)?.user_id;
+        if (typeof userId === "number") users.add(BigInt(userId));
+      }
+    }
+    if (users.size === 0) return new Map();
+    const rows = await this.db
+      .selectFrom("customer")
+      .select(["id", "solusio_user_id"])
+      .where("solusio_user_id", "in", [...users])
+      .execute();
+    return new Map(
+      rows.flatMap((r) => (r.solusio_user_id === null ? [] : [[r.solusio_user_id, r.id] as const])),
+    );
   }
 
   /** The segments of a page of servers, in order, by server. */
   private async segmentsOf(ids: bigint[]): Promise<Map<bigint, Selectable<ServerSegmentTable>[]>> {
-    const byServer = new Map<bigint, Selectable<ServerSegmentTable>[]>();
-    if (ids.length === 0) return byServer;
     const rows = await this.db
       .selectFrom("server_segment")
       .selectAll()
@@ -57,15 +152,26 @@ export class SnapshotUsageSource implements UsageSource {
       .orderBy("server_id")
       .orderBy("seq")
       .execute();
-    for (const row of rows) {
-      const list = byServer.get(row.server_id);
-      if (list) list.push(row);
-      else byServer.set(row.server_id, [row]);
-    }
-    return byServer;
+    return groupBy(rows, (r) => r.server_id);
   }
 
   async notes(period: UsagePeriod): Promise<UsageNote[]> {
+    const notes: UsageNote[] = [];
+    if (this.useEvents) {
+      const logged = await this.db.selectFrom("server_event").select("id").limit(1).executeTakeFirst();
+      if (!logged) {
+        notes.push({
+          kind: "activity_empty",
+          message: "no entry of SolusIO's activity log has been recorded: activity usage is empty",
+          details: {},
+        });
+      }
+    }
+    if (this.useSnapshots) notes.push(...(await this.snapshotNotes(period)));
+    return notes;
+  }
+
+  private async snapshotNotes(period: UsagePeriod): Promise<UsageNote[]> {
     const at = await lastPollAt(this.db);
     if (at !== null && at >= period.end) return [];
     return [
@@ -79,4 +185,23 @@ export class SnapshotUsageSource implements UsageSource {
       },
     ];
   }
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => bigint): Map<bigint, T[]> {
+  const groups = new Map<bigint, T[]>();
+  for (const row of rows) {
+    const list = groups.get(key(row));
+    if (list) list.push(row);
+    else groups.set(key(row), [row]);
+  }
+  return groups;
+}
+
+/** A plan's prices as the snapshots saw them, for a logged change whose prices were not recorded. */
+function planFromSegments(
+  segments: readonly Selectable<ServerSegmentTable>[],
+  planId: number,
+): PlanRates | null {
+  const seen = [...segments].reverse().find((s) => s.plan_id !== null && Number(s.plan_id) === planId);
+  return seen ? planRatesOf(seen) : null;
 }

@@ -340,7 +340,13 @@ describe("fields it does not know (solusio-api.md §8)", () => {
       return { status: r.status, body: await r.json() };
     };
     const plain = await ask({});
-    const extra = await ask({ tokens: 5000, amount: 12.5, feature: { name: "backups" }, ids: [1, 2], x: null });
+    const extra = await ask({
+      tokens: 5000,
+      amount: 12.5,
+      feature: { name: "backups" },
+      ids: [1, 2],
+      x: null,
+    });
     expect(plain.status).toBe(200);
     expect(extra.status).toBe(200);
     expect(extra.body).toEqual(plain.body);

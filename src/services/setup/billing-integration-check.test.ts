@@ -22,19 +22,29 @@ describe("checkBillingIntegration", () => {
   it("passes for any type whose driver calls tokenbill: whmcs, custom, anything", async () => {
     for (const type of ["whmcs", "custom", "blesta"]) {
       const verdict = check({ type, drivers: { [type]: { url: OURS, token: TOKEN } } });
-      expect(verdict, type).toEqual({ ok: true, detail: `SolusIO calls ${OURS} (integration type "${type}")` });
+      expect(verdict, type).toEqual({
+        ok: true,
+        detail: `SolusIO calls ${OURS} (integration type "${type}")`,
+      });
     }
   });
 
   it("compares scheme and host without case and ignores a default port, but not the path", () => {
-    expect(check({ type: "whmcs", drivers: { whmcs: { url: "HTTPS://Billing.Example.com:443/solusio/api" } } }).ok).toBe(true);
+    expect(
+      check({ type: "whmcs", drivers: { whmcs: { url: "HTTPS://Billing.Example.com:443/solusio/api" } } }).ok,
+    ).toBe(true);
     // tokenbill's router does not answer the path with a trailing slash (the seed's own example has one).
     expect(check({ type: "whmcs", drivers: { whmcs: { url: `${OURS}/` } } }).ok).toBe(false);
-    expect(check({ type: "whmcs", drivers: { whmcs: { url: "https://billing.example.com/SOLUSIO/api" } } }).ok).toBe(false);
+    expect(
+      check({ type: "whmcs", drivers: { whmcs: { url: "https://billing.example.com/SOLUSIO/api" } } }).ok,
+    ).toBe(false);
   });
 
   it("fails for another URL with the fix printed: setup --apply, or the steps in SolusIO's UI", () => {
-    const verdict = check({ type: "whmcs", drivers: { whmcs: { url: "https://old.example.com/api/", token: TOKEN } } });
+    const verdict = check({
+      type: "whmcs",
+      drivers: { whmcs: { url: "https://old.example.com/api/", token: TOKEN } },
+    });
     expect(verdict).toMatchObject({
       ok: false,
       detail: `SolusIO calls https://old.example.com/api/ (integration type "whmcs"), not tokenbill's ${OURS}`,
@@ -60,7 +70,10 @@ describe("checkBillingIntegration", () => {
 
   it("fails when nothing is set", () => {
     for (const value of [null, undefined, {}]) {
-      expect(check(value)).toMatchObject({ ok: false, detail: expect.stringMatching(/no billing integration/) });
+      expect(check(value)).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/no billing integration/),
+      });
     }
   });
 

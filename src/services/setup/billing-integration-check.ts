@@ -23,7 +23,10 @@ export type BillingIntegrationVerdict =
       desired: ReturnType<typeof customBillingIntegration>;
     };
 
-export function checkBillingIntegration(settings: SolusioSettings, config: Config): BillingIntegrationVerdict {
+export function checkBillingIntegration(
+  settings: SolusioSettings,
+  config: Config,
+): BillingIntegrationVerdict {
   const ours = pricingUrl(config);
   const token = config.SOLUSIO_PRICING_TOKEN;
   const fix = `run \`tokenbill solusio setup --apply\`, or by hand in SolusIO: Settings > Billing Integration, type Custom billing, URL ${ours}, token ${token ? "the value of SOLUSIO_PRICING_TOKEN" : "empty"}, Save`;
@@ -51,7 +54,8 @@ export function checkBillingIntegration(settings: SolusioSettings, config: Confi
       // The type the operator chose works: only its token is replaced.
       desired: billingIntegrationValue(driver.type, ours, token),
     };
-  const unread = token && !driver.token.shown ? "; SolusIO does not show its token, so it was not compared" : "";
+  const unread =
+    token && !driver.token.shown ? "; SolusIO does not show its token, so it was not compared" : "";
   return { ok: true, detail: `SolusIO calls ${ours} (integration type "${driver.type}")${unread}` };
 }
 

@@ -1,0 +1,101 @@
+import type { Selectable } from "kysely";
+import type { ServerEventTable } from "../../db/schema.ts";
+import type { PlanRates, ServerHistory } from "../../domain/server-usage.ts";
+import { planRatesOf } from "./history-usage.ts";
+
+// Usage source (c): a server's history from its activity-log entries (poll-activity.ts), exact to the
+// instant SolusIO logged each change. Only a server whose creation is in the log can be rebuilt this way.
+
+type EventRow = Selectable<ServerEventTable>;
+
+export interface EventHistory {
+  history: ServerHistory;
+  server: { uuid: string; name: string };
+  solusioUserId: number | null;
+}
+
+interface StoredPlan {
+  id: number | null;
+  name: string;
+  tokens_per_hour: string;
+  tokens_per_month: string;
+  ip_tokens_per_hour: string;
+  ip_tokens_per_month: string;
+  backup_price: string;
+}
+
+function dataOf(row: EventRow): Record<string, unknown> {
+  const data = typeof row.data === "string" ? JSON.parse(row.data) : row.data;
+  return data && typeof data === "object" ? (data as Record<string, unknown>) : {};
+}
+
+/** The prices recorded with a create or resize; null when the plan was unknown at recording time. */
+function planOf(row: EventRow, fallback: (planId: number) => PlanRates | null): PlanRates | null {
+  const data = dataOf(row);
+  const stored = data.plan as StoredPlan | undefined;
+  if (stored) {
+    return planRatesOf({
+      plan_id: stored.id,
+      plan_name: stored.name,
+      tokens_per_hour: BigInt(stored.tokens_per_hour),
+      tokens_per_month: BigInt(stored.tokens_per_month),
+      ip_tokens_per_hour: BigInt(stored.ip_tokens_per_hour),
+      ip_tokens_per_month: BigInt(stored.ip_tokens_per_month),
+      backup_percent: stored.backup_price,
+    });
+  }
+  return fallback(Number(data.plan_id));
+}
+
+/**
+ * Rebuilds a server from its events in log order, or null when its creation is not in the log (it was
+ * created before tokenbill began reading it) or a plan's prices are unknown. `fallback` prices a plan id
+ * from elsewhere (the snapshots of the same server).
+ */
+export function historyFromEvents(
+  events: readonly EventRow[],
+  fallback: (planId: number) => PlanRates | null = () => null,
+): EventHistory | null {
+  const ordered = [...events].sort((a, b) => a.at.getTime() - b.at.getTime() || Number(a.id - b.id));
+  const created = ordered.find((e) => e.event === "compute_resource_vm_created");
+  if (!created) return null;
+  const first = planOf(created, fallback);
+  if (!first) return null;
+  const data = dataOf(created);
+  const history: ServerHistory = {
+    createdAt: created.at,
+    deletedAt: null,
+    plans: [{ from: created.at, plan: first }],
+    backups: [],
+    ips: [],
+  };
+  const open = new Map<string, Date>();
+  for (const e of ordered) {
+    if (e.at < created.at || e === created) continue;
+    const d = dataOf(e);
+    if (e.event === "compute_resource_vm_resized") {
+      const plan = planOf(e, fallback);
+      if (!plan) return null;
+      history.plans.push({ from: e.at, plan });
+    } else if (e.event === "compute_resource_vm_backups_switched") {
+      history.backups.push({ at: e.at, enabled: d.enabled === true });
+    } else if (e.event === "additional_ip_created") {
+      open.set(String(d.ip_id), e.at);
+    } else if (e.event === "additional_ip_deleted") {
+      const attachedAt = open.get(String(d.ip_id));
+      open.delete(String(d.ip_id));
+      if (attachedAt) history.ips.push({ id: String(d.ip_id), attachedAt, detachedAt: e.at });
+    } else if (e.event === "compute_resource_vm_delete_requested") {
+      history.deletedAt ??= e.at;
+    }
+  }
+  for (const [id, attachedAt] of open) history.ips.push({ id, attachedAt, detachedAt: null });
+  return {
+    history,
+    server: {
+      uuid: String(data.server_uuid ?? ""),
+      name: String(data.server_name ?? `server ${created.server_id}`),
+    },
+    solusioUserId: typeof data.user_id === "number" ? data.user_id : null,
+  };
+}
