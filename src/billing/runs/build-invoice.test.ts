@@ -4,6 +4,7 @@ import { Decimal } from "../../domain/decimal.ts";
 import { type TaxSet, userTokenUnitCost } from "../../domain/pricing.ts";
 import type { PricingFacts } from "../../services/pricing/pricing-facts.ts";
 import { OCTOBER, section4Usage, usageOf } from "../testing/billing-fixtures.ts";
+import { usageRecordsOf } from "../usage/history-usage.ts";
 import { buildInvoice } from "./build-invoice.ts";
 import { type BillableUsage, recomputeUsage } from "./recompute-usage.ts";
 
@@ -160,5 +161,62 @@ describe("buildInvoice", () => {
       ),
       { numRuns: 400 },
     );
+  });
+});
+
+describe("buildInvoice with a server that changed plan (billing-rules §2.2)", () => {
+  const at = (hours: number) => new Date(OCTOBER.start.getTime() + hours * 3_600_000);
+  const rates = (id: number, tph: bigint, tpm: bigint) => ({
+    id,
+    name: `${tph}/${tpm}`,
+    tokensPerHour: tph,
+    tokensPerMonth: tpm,
+    ipTokensPerHour: 1n,
+    ipTokensPerMonth: 500n,
+    backupPercent: Decimal.parse("10"),
+  });
+  const records = usageRecordsOf(
+    { server: { id: 7, uuid: "u-7", name: "web-7" }, billingUserId: 1n, solusioUserId: 5 },
+    {
+      createdAt: at(0),
+      deletedAt: null,
+      plans: [
+        { from: at(0), plan: rates(2, 7n, 5000n) },
+        { from: at(400), plan: rates(3, 14n, 10000n) },
+      ],
+      backups: [{ at: at(644), enabled: true }],
+      ips: [{ id: "a", attachedAt: at(0), detachedAt: null }],
+    },
+    OCTOBER,
+  );
+  const usages = records.map((r) => recomputeUsage(r).usage);
+  const usd = (taxes: TaxSet) =>
+    facts({ base: Decimal.parse("0.001"), exponent: 2, multipliers: [], taxes, taxExempt: false });
+
+  it("writes per plan the runtime line, the IP line and the backup line, in the order the plans held", () => {
+    const invoice = buildInvoice(usages, usd({ compound: false, rates: [] }), "half_away_from_zero");
+    expect(
+      invoice.lines.map((l) => [l.kind, l.planId, l.hours, l.charge, l.tokens, l.backupPercent, l.quantity]),
+    ).toEqual([
+      ["server", 2, 400n, "hourly", 2800n, null, 1n],
+      ["additional_ips", 2, 400n, "hourly", 400n, null, 1n],
+      ["server", 3, 344n, "hourly", 4816n, null, 1n],
+      ["additional_ips", 3, 344n, "hourly", 344n, null, 1n],
+      // Backups on for the last 100 of the 344 hours on 14/10000: round(4816 × 10 % × 100/344) = 140.
+      ["backups", 3, 100n, "backup_share", 140n, "10", 1n],
+    ]);
+    expect(invoice.lines.every((l) => l.tokens === l.recomputedTokens)).toBe(true);
+  });
+
+  it("rounds taxes per invoice or per line as TAX_ROUNDING says", () => {
+    const taxes = { compound: false, rates: [{ label: "VAT", rate: Decimal.parse("3") }] };
+    const perInvoice = buildInvoice(usages, usd(taxes), "half_away_from_zero", "per_invoice");
+    const perLine = buildInvoice(usages, usd(taxes), "half_away_from_zero", "per_line");
+    // Line amounts 280 + 40 + 482 + 34 + 14 = 850 ¢. Per invoice: 3 % of 850 = 25.5 → 26. Per line:
+    // 8.4 → 8, 1.2 → 1, 14.46 → 14, 1.02 → 1, 0.42 → 0: 24.
+    expect(perInvoice.lines.map((l) => l.amount)).toEqual([280n, 40n, 482n, 34n, 14n]);
+    expect([perInvoice.taxes[0]?.amount, perInvoice.totals.total]).toEqual([26n, 876n]);
+    expect([perLine.taxes[0]?.amount, perLine.totals.total]).toEqual([24n, 874n]);
+    expect(perLine.fingerprint).not.toBe(perInvoice.fingerprint);
   });
 });
