@@ -40,23 +40,33 @@ export function injectedErrorResult(status: number, body: "json" | "html"): Rout
   return messageResult(status, `Injected fault: HTTP ${status}.`);
 }
 
+// The header only changes once a second; like Node's own Date, the text is kept for the second it names.
+let datedSecond = Number.NaN;
+let dateText = "";
+
 /** RFC 7231 IMF-fixdate, e.g. "Sat, 31 Oct 2026 22:30:00 GMT". */
 export function httpDate(at: Date): string {
-  return at.toUTCString();
+  const second = Math.floor(at.getTime() / 1000);
+  if (second !== datedSecond) {
+    datedSecond = second;
+    dateText = at.toUTCString();
+  }
+  return dateText;
 }
 
 export function respond(reply: FastifyReply, result: RouteResult, now: Date): FastifyReply {
+  const headers = result.headers;
   reply.code(result.status);
-  if (result.headers) reply.headers(result.headers);
+  if (headers) reply.headers(headers);
   // Set explicitly, so Node's own Date (res.sendDate, the system clock) is left out.
   reply.header("date", httpDate(now));
   if (result.status === 204) return reply.send();
   if (result.html !== undefined) {
-    if (!reply.hasHeader("content-type")) reply.header("content-type", "text/html; charset=utf-8");
+    if (headers?.["content-type"] === undefined) reply.header("content-type", "text/html; charset=utf-8");
     return reply.send(result.html);
   }
   if (result.json !== undefined) {
-    if (!reply.hasHeader("content-type")) reply.header("content-type", "application/json");
+    if (headers?.["content-type"] === undefined) reply.header("content-type", "application/json");
     return reply.send(JSON.stringify(result.json));
   }
   return reply.send();

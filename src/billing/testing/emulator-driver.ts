@@ -1,6 +1,9 @@
 import type { RunningEmulator } from "../../../emulator/start.ts";
 
-/** Drives the SolusIO emulator over HTTP as an administrator would: servers, and the emulator's clock. */
+/**
+ * Drives the SolusIO emulator over HTTP as an administrator would: servers and their resizes, IPs and
+ * backups, and the emulator's clock.
+ */
 export function emulatorDriver(em: RunningEmulator) {
   const call = async (method: string, path: string, body?: unknown) => {
     const url = path.startsWith("/") ? `${em.url}${path}` : `${em.apiUrl}/${path}`;
@@ -27,6 +30,19 @@ export function emulatorDriver(em: RunningEmulator) {
       (await call("POST", "servers", { location: 1, ...input })).data["id"] as number,
     deleteServer: async (id: number) => {
       await call("DELETE", `servers/${id}`);
+    },
+    /** The changes billing-rules §2.2 prices (solusio-api.md §6). */
+    resize: async (id: number, planId: number) => {
+      await call("POST", `servers/${id}/resize`, { plan_id: planId, preserve_disk: true });
+    },
+    addIps: async (id: number, count: number) => {
+      await call("POST", `servers/${id}/ips`, { count });
+    },
+    removeIps: async (id: number, ids: number[]) => {
+      await call("DELETE", `servers/${id}/ips`, { ids });
+    },
+    switchBackups: async (id: number, enabled: boolean) => {
+      await call("PATCH", `servers/${id}`, { backup_settings: { enabled } });
     },
   };
 }
