@@ -24,9 +24,9 @@ import {
 } from "./respond.ts";
 import type { Route, RouteContext, RouteResult } from "./route.ts";
 
-// The emulator's HTTP layer: every Route (route.ts) registered with Fastify. Per request: the fault hook,
-// the route's auth hook (before the body is read), the body parser (body.ts), the handler, and one answer
-// through `answer`, which persists nothing itself but is where a `fail_after` fault replaces the answer.
+// The emulator's HTTP layer: every Route (route.ts) registered with Fastify. Per request: the fault hook
+// (fault-hook.ts), the route's auth hook (auth.ts, before the body is read), the body parser (body.ts), the
+// handler, which saves a successful change, and `answer`, where a `fail_after` fault swaps the answer.
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
@@ -62,6 +62,8 @@ function resultOfError(em: Emulator, error: unknown, request: FastifyRequest): R
   const { code, statusCode: status, message } = error as Partial<FastifyError>;
   if (code === "FST_ERR_CTP_INVALID_JSON_BODY" || code === "FST_ERR_CTP_EMPTY_JSON_BODY")
     return messageResult(400, "The request body is not valid JSON.");
+  if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE")
+    return messageResult(415, "The Content-Type header is not a valid media type.");
   if (code === "FST_ERR_CTP_BODY_TOO_LARGE")
     return messageResult(413, `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
   // Fastify's other refusals of a request (a body shorter than its Content-Length, …) keep their status.
@@ -138,6 +140,7 @@ export async function buildEmulatorApp(em: Emulator, routes: Route[]): Promise<F
   await app.register(fastifyCookie, { hook: false });
   acceptBodies(app);
   app.addHook("onRequest", faultHook(em));
+  // Decided once: with logging off (tests, benchmarks) the hook is not even installed.
   if (em.log.isLevelEnabled("info")) {
     // Never the query string or headers: they can carry tokens and e-mail addresses.
     app.addHook("onResponse", (request, reply, done) => {

@@ -73,6 +73,14 @@ describe("request bodies", () => {
     }
   });
 
+  it("a Content-Type that is not a media type at all is 415 {message}", async () => {
+    for (const type of ["foo", ""]) {
+      const res = await send("POST", "/api/v1/users", '{"email":"t@example.com"}', { "content-type": type });
+      expect(res.status).toBe(415);
+      expect(res.json).toEqual({ message: "The Content-Type header is not a valid media type." });
+    }
+  });
+
   it("a caller without a token gets 401 before its body is read", async () => {
     const res = await fetch(`${em.apiUrl}/users`, {
       method: "POST",

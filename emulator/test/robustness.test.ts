@@ -46,6 +46,37 @@ describe("arbitrary input", () => {
     );
   });
 
+  it("raw bodies under any label never cause a 500", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...WRITES),
+        fc.constantFrom(
+          "application/json",
+          "application/x-www-form-urlencoded",
+          "text/plain",
+          "multipart/form-data; boundary=x",
+          "application/json; charset=latin1",
+          undefined,
+        ),
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.constantFrom("", " ", "{", "[]", "a=1&a=2", "null", '{"__proto__":1}'),
+        ),
+        async ([method, path], type, body) => {
+          const url = path.startsWith("/") ? `${em.url}${path}` : `${em.apiUrl}/${path}`;
+          const headers: Record<string, string> = { authorization: `Bearer ${em.adminToken}` };
+          if (type) headers["content-type"] = type;
+          const res = await fetch(url, { method, headers, body: new TextEncoder().encode(body) });
+          await res.arrayBuffer();
+          expect(res.status).toBeLessThan(500);
+          await client(em).del("/_emulator/faults");
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it("query strings never cause a 500", async () => {
     await fc.assert(
       fc.asyncProperty(

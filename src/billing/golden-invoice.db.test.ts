@@ -201,6 +201,8 @@ function line(
     kind: "server",
     server: { id, uuid: expect.any(String), name },
     plan,
+    plan_id: plan === "1 Core, 1 GB RAM" ? 1 : 2,
+    backup_percent: null,
     server_created_at: "2026-10-01T00:00:00.000Z",
     server_deleted_at: deletedAt,
     quantity: 1n,

@@ -4,7 +4,11 @@ import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import type { UsageRecord } from "../domain/usage-record.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
+import { spawnSync } from "node:child_process";
+import { renderInvoiceHtml } from "./documents/render-invoice-html.ts";
+import { renderInvoicePdf } from "./documents/render-invoice-pdf.ts";
 import { getInvoice } from "./invoices/get-invoice.ts";
+import { invoiceDocumentOf } from "./invoices/invoice-document-of.ts";
 import { listInvoices } from "./invoices/list-invoices.ts";
 import { runBilling } from "./runs/run-billing.ts";
 import { billingContext, createSection4Customer, OCTOBER } from "./testing/billing-fixtures.ts";
@@ -71,6 +75,12 @@ function essentials(r: UsageRecord) {
     ips: [r.additionalIps.count, r.additionalIps.hours, r.additionalIps.tokens],
     backups: r.backups ? [r.backups.hours, r.backups.tokens] : null,
   };
+}
+
+/** The PDF's text through poppler's pdftotext; null where it is not installed (CI installs it). */
+function pdfText(pdf: Buffer): string | null {
+  const out = spawnSync("pdftotext", ["-layout", "-", "-"], { input: pdf });
+  return out.error ? null : out.stdout.toString("utf8");
 }
 
 async function usageFrom(records: AsyncIterable<UsageRecord>) {
@@ -174,7 +184,10 @@ describe("billing-rules §2.2 end to end through the emulator", () => {
     };
     expect(await usageFrom(integration.connection.api.listUsage(OCTOBER))).toEqual(expected);
     for (const name of ["snapshots", "activity", "snapshots+activity"] as const) {
-      expect({ name, usage: await usageFrom(new SnapshotUsageSource(handle.db, name).fetchUsage(OCTOBER)) }).toEqual({
+      expect({
+        name,
+        usage: await usageFrom(new SnapshotUsageSource(handle.db, name).fetchUsage(OCTOBER)),
+      }).toEqual({
         name,
         usage: expected,
       });
@@ -216,5 +229,21 @@ describe("billing-rules §2.2 end to end through the emulator", () => {
       [e, "additional_ips", 1, 2n, 754n, "monthly_cap", 510n, null],
     ]);
     expect(invoice.tokens).toBe(20901n);
+
+    // The documents show each plan, the backup share and the IPs, in HTML and in the PDF.
+    const document = invoiceDocumentOf(invoice, {
+      name: "Example Hosting",
+      addressLines: [],
+      email: "b@example.com",
+    });
+    const html = renderInvoiceHtml(document);
+    const pdf = pdfText(await renderInvoicePdf(document));
+    for (const text of [html, ...(pdf === null ? [] : [pdf])]) {
+      expect(text).toContain(`resized (server ${a})`);
+      expect(text).toContain("2 Cores");
+      expect(text).toContain("Backups 10%");
+      expect(text).toContain("Additional IPs ×2");
+      expect(text).toContain("Backup share");
+    }
   });
 });

@@ -1,4 +1,6 @@
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { syncCustomerHandler } from "../../src/services/sync/sync-customer.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
 
 // Issue 10 item 4.2, end to end: a customer's first sync whose `POST users` SolusIO carried out but answered
@@ -68,4 +70,45 @@ describe("a new customer whose POST users was done but answered with a 5xx", () 
       ]);
     });
   }
+});
+
+describe("a repeated sync job after an attempt whose POST users was done but its answer lost", () => {
+  it("takes the user carrying the customer's billing_user_id, even under the e-mail the customer had then", async () => {
+    const created = await h.server.api("POST", "/api/v1/customers", {
+      email: "before-move@example.com",
+      country: "DE",
+      currency: "EUR",
+    });
+    const id: number = created.body.data.id;
+    await waitForJobs(h.db);
+    const [lost] = await emuUsersWithEmail("before-move@example.com");
+    expect(lost).toMatchObject({ billing_user_id: id });
+    // As billing saw it after the lost answer: no SolusIO user id stored, and the e-mail changed since.
+    await h.db
+      .updateTable("customer")
+      .set({ solusio_user_id: null, email: "after-move@example.com", sync_state: "pending" })
+      .where("id", "=", BigInt(id))
+      .execute();
+
+    const sync = syncCustomerHandler({
+      db: h.db,
+      api: h.connection.api,
+      logger: pino({ level: "silent" }),
+      limitGroupId: h.integration.limitGroupId,
+    });
+    await sync({
+      id: 0n,
+      kind: "solusio.sync_customer",
+      orderingKey: `customer:${id}`,
+      payload: { customerId: String(id) },
+      attempts: 2,
+    });
+
+    expect(await emuUsersWithEmail("after-move@example.com")).toEqual([
+      expect.objectContaining({ id: lost!.id, billing_user_id: id }),
+    ]);
+    expect(await emuUsersWithEmail("before-move@example.com")).toEqual([]);
+    const customer = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data;
+    expect(customer.sync).toMatchObject({ state: "in_sync", solusio_user_id: lost!.id });
+  });
 });

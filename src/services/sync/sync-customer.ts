@@ -81,6 +81,13 @@ async function syncExisting(deps: SyncDeps, job: ClaimedJob, customerId: bigint)
     customer.solusio_user_id === null && job.attempts === 1
       ? undefined
       : await findUser(deps, customer.solusio_user_id, customer.email);
+  // A repeated job: an earlier attempt's POST may have been carried out although its answer was lost
+  // (solusio-api.md §1), under the e-mail the customer had then. A user carrying this customer's
+  // billing_user_id is that user; creating another would leave two.
+  if (!user && job.attempts > 1) {
+    const owned = await deps.api.findUserByBillingId(billingUserId);
+    if (owned && isOwnedBy(owned, billingUserId)) user = owned;
+  }
   if (!user) {
     try {
       user = await deps.api.createUser({
@@ -90,7 +97,9 @@ async function syncExisting(deps: SyncDeps, job: ClaimedJob, customerId: bigint)
         limitGroupId,
       });
     } catch (error) {
-      // An earlier attempt may have created the user before its answer was lost: adopt it.
+      // The e-mail is taken: by a user an earlier job created, or by someone else's account. The client
+      // already took back a user its own lost attempts created (SolusioApi.createUser); the adoption rule
+      // below decides about any other.
       if (!(error instanceof SolusioError && error.status === 422 && error.fields["email"])) throw error;
       user = await deps.api.findUserByEmail(customer.email);
       if (!user) throw error;

@@ -2,9 +2,10 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, request as forward } from "node:http";
 import type { AddressInfo } from "node:net";
 
-// A stand-in for the emulator's "do the work, then fail" fault (solusio-api.md §10), until that fault exists
-// in emulator/http/faults.ts: it sits in front of a real emulator, lets a matching request through so that
-// the emulator really does the work, and then loses the answer. Everything else passes unchanged.
+// Lost answers the emulator's faults cannot give (its `fail_after_rate` only swaps the answer for a 5xx):
+// it sits in front of a real emulator, lets a matching request through so that the emulator really does the
+// work, and then drops the connection or stalls past the client's timeout; or it answers a search with an
+// empty list, like an index that has not caught up. Everything else passes unchanged.
 
 export type LostAnswer =
   /** The work is done, then 502 with an HTML body, as a proxy in front of a dying backend answers. */
