@@ -17,11 +17,11 @@ import { integrate, type SolusioIntegration } from "../../solusio/integration.ts
 // Sandbox mode: with no SolusIO configured, the README's one start command also runs the SolusIO emulator
 // in-process, so a newcomer sees every step of the integration work on one machine.
 
-/** The seed's example plans (seed step 2), as a fresh sandbox SolusIO has them. Prices come from setup. */
-export /** SolusIO gives a plan's RAM in bytes (solusio-api.md §5). */
+/** SolusIO gives a plan's RAM in bytes (solusio-api.md §5). */
 const GIB = 1024 ** 3;
 
-const SANDBOX_PLANS = [
+/** The seed's example plans (seed step 2), as a fresh sandbox SolusIO has them. Prices come from setup. */
+export const SANDBOX_PLANS = [
   { name: "1 Core, 1 GB RAM", params: { vcpu: 1, ram: 1 * GIB, disk: 20 }, tph: 7, tpm: 5000 },
   { name: "1 Core, 2 GB RAM", params: { vcpu: 1, ram: 2 * GIB, disk: 30 }, tph: 14, tpm: 10000 },
   { name: "2 Cores, 2 GB RAM", params: { vcpu: 2, ram: 2 * GIB, disk: 40 }, tph: 21, tpm: 15000 },
