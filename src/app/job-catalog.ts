@@ -13,6 +13,7 @@ import {
   InvoiceWebhookPayload,
   type JOB_PAYLOADS,
   type JobKind,
+  DunningEvaluatePayload,
   NoPayload,
   ScheduledBillingPayload,
   SyncCustomerPayload,
@@ -124,6 +125,21 @@ export const JOB_CATALOG = {
     timeoutMs: 30 * MINUTE,
     group: "scheduled",
     handler: (ctx) => ctx.solusio && reconcileHandler(ctx, ctx.solusio),
+  }),
+  // Dunning (billing-rules §8): the handlers arrive with src/billing/dunning (issue 11, in progress).
+  "dunning.evaluate": defineJob({
+    payload: DunningEvaluatePayload,
+    retry: UNTIL_DONE,
+    timeoutMs: 5 * MINUTE,
+    group: "outbox",
+    handler: () => undefined,
+  }),
+  "dunning.scheduled_run": defineJob({
+    payload: NoPayload,
+    retry: ONCE,
+    timeoutMs: HOUR,
+    group: "scheduled",
+    handler: () => undefined,
   }),
 } satisfies { [K in JobKind]: { payload: (typeof JOB_PAYLOADS)[K] } };
 

@@ -11,6 +11,7 @@ import * as m009 from "./migrations/009-sso-link-use.ts";
 import * as m010 from "./migrations/010-customer-email-search.ts";
 import * as m011 from "./migrations/011-job-slots.ts";
 import * as m012 from "./migrations/012-usage-segments.ts";
+import * as m013 from "./migrations/013-money-in.ts";
 import type { Database } from "./schema.ts";
 
 // Ordered migrations, listed explicitly so that bundling or a missing file can never change the order.
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "010-customer-email-search": m010,
   "011-job-slots": m011,
   "012-usage-segments": m012,
+  "013-money-in": m013,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {

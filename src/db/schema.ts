@@ -49,7 +49,13 @@ export interface CustomerTable {
   sync_state: ColumnType<SyncState, SyncState | undefined, SyncState>;
   sync_error: ColumnType<string | null, string | null | undefined, string | null>;
   synced_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Who set `status` (migration 013): staff, or dunning (which lifts only what it set). */
+  status_source: ColumnType<StatusSource | null, StatusSource | null | undefined, StatusSource | null>;
+  status_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  dunning_exempt: ColumnType<boolean, boolean | undefined, boolean>;
 }
+
+export type StatusSource = "staff" | "dunning";
 
 export type SyncState = "pending" | "in_sync" | "failed" | "conflict";
 
@@ -263,7 +269,7 @@ export interface InvoiceNumberCounterTable {
   last_value: bigint;
 }
 
-export type InvoiceStatus = "draft" | "finalized" | "paid" | "void";
+export type InvoiceStatus = "draft" | "finalized" | "partially_paid" | "paid" | "void";
 
 export interface InvoiceTable {
   id: string;
@@ -381,4 +387,128 @@ export interface Database {
   invoice_number_counter: InvoiceNumberCounterTable;
   invoice: InvoiceTable;
   invoice_line: InvoiceLineTable;
+  payment: PaymentTable;
+  refund: RefundTable;
+  credit_note: CreditNoteTable;
+  ledger_entry: LedgerEntryTable;
+  invoice_due_extension: InvoiceDueExtensionTable;
+  dunning_episode: DunningEpisodeTable;
+  dunning_step: DunningStepTable;
+  provider_event: ProviderEventTable;
+  checkout_session: CheckoutSessionTable;
+}
+
+// Money in (migration 013, billing-rules §7–§8).
+
+export interface PaymentTable {
+  id: string;
+  customer_id: bigint;
+  currency_code: string;
+  amount: bigint;
+  method: string;
+  reference: string;
+  invoice_id: string | null;
+  paid_at: Date;
+  created_at: CreatedAt;
+}
+
+export type RefundStatus = "pending" | "succeeded" | "failed";
+
+export interface RefundTable {
+  id: string;
+  payment_id: string;
+  amount: bigint;
+  reason: ColumnType<string, string | undefined, never>;
+  status: ColumnType<RefundStatus, RefundStatus, RefundStatus>;
+  provider_refund_id: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+}
+
+export interface CreditNoteTable {
+  id: string;
+  invoice_id: string;
+  customer_id: bigint;
+  number: string;
+  number_sequence: string;
+  number_value: bigint;
+  currency_code: string;
+  currency: ColumnType<unknown, string, never>;
+  net: bigint;
+  tax_total: bigint;
+  total: bigint;
+  taxes: ColumnType<unknown, string, never>;
+  lines: ColumnType<unknown, string, never>;
+  reason: string;
+  settlement: "credit" | "refund";
+  issue_date: string;
+  created_at: CreatedAt;
+}
+
+export type LedgerAccount = "receivable" | "credit" | "cash" | "sales";
+export type LedgerEventKind =
+  | "invoice_finalized"
+  | "payment"
+  | "refund"
+  | "credit_note"
+  | "credit_applied"
+  | "opening";
+
+/** Append only (a trigger refuses updates and deletes); the entries of one event sum to zero. */
+export interface LedgerEntryTable {
+  id: Serial;
+  event_id: string;
+  event_kind: LedgerEventKind;
+  customer_id: bigint;
+  currency_code: string;
+  account: LedgerAccount;
+  invoice_id: string | null;
+  payment_id: string | null;
+  refund_id: string | null;
+  credit_note_id: string | null;
+  amount: bigint;
+  created_at: CreatedAt;
+}
+
+export interface InvoiceDueExtensionTable {
+  invoice_id: string;
+  due_date: string;
+  reason: string;
+  created_at: CreatedAt;
+}
+
+export interface DunningEpisodeTable {
+  id: Serial;
+  customer_id: bigint;
+  started_at: Date;
+  ended_at: Date | null;
+  status_before: CustomerStatus | null;
+  source_before: StatusSource | null;
+}
+
+export interface DunningStepTable {
+  episode_id: bigint;
+  step: string;
+  done_at: Date;
+  details: ColumnType<unknown, string | undefined, never>;
+}
+
+export interface ProviderEventTable {
+  provider: string;
+  event_id: string;
+  type: string;
+  payload: ColumnType<unknown, string, never>;
+  received_at: CreatedAt;
+  processed_at: Date | null;
+  error: string | null;
+}
+
+export interface CheckoutSessionTable {
+  id: string;
+  provider: string;
+  invoice_id: string;
+  customer_id: bigint;
+  amount: bigint;
+  currency_code: string;
+  url: string;
+  created_at: CreatedAt;
 }

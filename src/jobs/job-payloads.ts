@@ -22,6 +22,10 @@ export const InvoiceEventPayload = z.object({
   event: z.enum(INVOICE_EVENTS),
   /** When it happened: the webhooks' created_at. */
   at: z.iso.datetime(),
+  /** payment.received / payment.refunded: the payment (and the refund); credit_note.issued: the note. */
+  payment_id: z.string().min(1).optional(),
+  refund_id: z.string().min(1).optional(),
+  credit_note_id: z.string().min(1).optional(),
 });
 
 // Payloads hold ids, never invoice content: handlers read the invoice when they run, so a retry sends
@@ -40,6 +44,9 @@ export const InvoiceWebhookPayload = z.object({
 /** The scheduled billing run of one period (billing-rules §5). */
 export const ScheduledBillingPayload = z.object({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/) });
 
+/** Dunning (billing-rules §8) for one customer, right after a payment or a change that may end an episode. */
+export const DunningEvaluatePayload = z.object({ customer_id: digits });
+
 /** Scheduled SolusIO work; the slot (poll:…, reconcile:…) says which round it is. */
 export const NoPayload = z.object({});
 
@@ -51,6 +58,9 @@ export const JOB_PAYLOADS = {
   "billing.scheduled_run": ScheduledBillingPayload,
   "solusio.poll_servers": NoPayload,
   "solusio.reconcile": NoPayload,
+  "dunning.evaluate": DunningEvaluatePayload,
+  /** The scheduled evaluation of every customer; the slot (dunning:…) says which round. */
+  "dunning.scheduled_run": NoPayload,
 } as const;
 
 export type JobKind = keyof typeof JOB_PAYLOADS;

@@ -95,6 +95,7 @@ export function describeInvoice(
 const STATUS_BADGES: Record<InvoiceDocument["status"], InvoiceContent["statusBadge"]> = {
   draft: "DRAFT",
   finalized: null,
+  partially_paid: null,
   paid: "PAID",
   void: "VOID",
 };
@@ -162,6 +163,8 @@ function paymentNote(doc: InvoiceDocument, money: (minor: bigint) => string): st
         : `Paid ${money(doc.paid.amount)} on ${doc.paid.date}, reference ${doc.paid.reference}. Thank you.`;
     case "finalized":
       return `Please pay ${money(doc.total)} by ${doc.dueDate}, quoting ${doc.number}.`;
+    case "partially_paid":
+      return `Partly paid: please pay the rest${doc.amountDue === undefined ? "" : `, ${money(doc.amountDue)},`} by ${doc.dueDate}, quoting ${doc.number}.`;
   }
 }
 

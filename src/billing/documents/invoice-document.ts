@@ -7,7 +7,9 @@ import type { CurrencyDisplay } from "../../domain/money.ts";
  */
 export interface InvoiceDocument {
   number: string; // "INV-2026-000001"
-  status: "draft" | "finalized" | "paid" | "void";
+  status: "draft" | "finalized" | "partially_paid" | "paid" | "void";
+  /** What is left to pay (billing-rules §7), when the document is made from a stored invoice. */
+  amountDue?: bigint;
   issueDate: string; // "2026-11-01" (YYYY-MM-DD)
   dueDate: string;
   period: string; // "2026-10"

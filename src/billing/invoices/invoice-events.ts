@@ -2,5 +2,12 @@
 // (emit-invoice-event.ts); delivery decides what each one sends (e-mail, webhooks: docs/webhooks.md).
 // A leaf module: the job payload schemas (src/jobs/job-payloads.ts) build on it.
 
-export const INVOICE_EVENTS = ["invoice.finalized", "invoice.paid"] as const;
+export const INVOICE_EVENTS = [
+  "invoice.finalized",
+  "invoice.paid",
+  // Money in (billing-rules §7): the event names the payment, refund or credit note besides its invoice.
+  "payment.received",
+  "payment.refunded",
+  "credit_note.issued",
+] as const;
 export type InvoiceEvent = (typeof INVOICE_EVENTS)[number];

@@ -8,7 +8,7 @@ import { id } from "../../kernel/schemas.ts";
 // currency; unit costs, multipliers and rates are exact decimal strings.
 
 const minor = z.bigint().meta({ type: "integer", description: "minor units (cents for USD)" });
-const InvoiceStatus = z.enum(["draft", "finalized", "paid", "void"]);
+const InvoiceStatus = z.enum(["draft", "finalized", "partially_paid", "paid", "void"]);
 
 export const InvoiceLine = z.object({
   position: z.number().int(),
