@@ -179,10 +179,8 @@ export interface ServerPollTable {
   servers: number;
 }
 
-export interface ServerSnapshotTable {
-  server_id: bigint;
-  uuid: string;
-  name: string;
+/** What usage source (b) records of a server at a sighting: whom it bills and what it costs. */
+export interface ServerStateColumns {
   solusio_user_id: bigint | null;
   billing_user_id: bigint | null;
   plan_id: bigint | null;
@@ -191,9 +189,16 @@ export interface ServerSnapshotTable {
   tokens_per_month: bigint;
   ip_tokens_per_hour: bigint;
   ip_tokens_per_month: bigint;
+  /** backup_price, exact decimal text. */
+  backup_percent: string;
+  backups_enabled: boolean;
   additional_ips: number;
-  backup_percent: ColumnType<string, string | undefined, string>;
-  backups_enabled: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+export interface ServerSnapshotTable extends ServerStateColumns {
+  server_id: bigint;
+  uuid: string;
+  name: string;
   /** The seq of the server_segment the server was last seen in. */
   segment_seq: ColumnType<number, number | undefined, number>;
   created_at: Date;
@@ -203,21 +208,10 @@ export interface ServerSnapshotTable {
 }
 
 /** One state a server was seen in (migration 012); it holds from started_at until the next segment. */
-export interface ServerSegmentTable {
+export interface ServerSegmentTable extends ServerStateColumns {
   server_id: bigint;
   seq: number;
   started_at: Date;
-  solusio_user_id: bigint | null;
-  billing_user_id: bigint | null;
-  plan_id: bigint | null;
-  plan_name: string;
-  tokens_per_hour: bigint;
-  tokens_per_month: bigint;
-  ip_tokens_per_hour: bigint;
-  ip_tokens_per_month: bigint;
-  backup_percent: Numeric;
-  backups_enabled: boolean;
-  additional_ips: number;
 }
 
 /** One SolusIO activity-log entry about a server (usage source (c)). */

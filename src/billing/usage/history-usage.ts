@@ -1,3 +1,4 @@
+import type { ServerStateColumns } from "../../db/schema.ts";
 import { Decimal } from "../../domain/decimal.ts";
 import { type PlanRates, type ServerHistory, serverUsageInPeriod } from "../../domain/server-usage.ts";
 import type { UsagePeriod, UsageRecord } from "../../domain/usage-record.ts";
@@ -13,15 +14,17 @@ export interface ServerIdentity {
 }
 
 /** Plan prices from a recorded row (snapshot segment or event) as the domain takes them. */
-export function planRatesOf(row: {
-  plan_id: bigint | number | null;
-  plan_name: string;
-  tokens_per_hour: bigint;
-  tokens_per_month: bigint;
-  ip_tokens_per_hour: bigint;
-  ip_tokens_per_month: bigint;
-  backup_percent: string;
-}): PlanRates {
+export function planRatesOf(
+  row: Pick<
+    ServerStateColumns,
+    | "plan_name"
+    | "tokens_per_hour"
+    | "tokens_per_month"
+    | "ip_tokens_per_hour"
+    | "ip_tokens_per_month"
+    | "backup_percent"
+  > & { plan_id: bigint | number | null },
+): PlanRates {
   return {
     id: row.plan_id === null ? null : Number(row.plan_id),
     name: row.plan_name,

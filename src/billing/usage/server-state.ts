@@ -1,21 +1,10 @@
+import type { ServerStateColumns } from "../../db/schema.ts";
 import type { SolusioServer } from "../../solusio/schemas.ts";
 
 // What usage source (b) records of a server at each sighting (solusio-api.md §9 (b)): everything that
 // changes its price. A sighting that differs from the last one in any of these starts a new segment.
 
-export interface ServerState {
-  solusio_user_id: bigint | null;
-  billing_user_id: bigint | null;
-  plan_id: bigint | null;
-  plan_name: string;
-  tokens_per_hour: bigint;
-  tokens_per_month: bigint;
-  ip_tokens_per_hour: bigint;
-  ip_tokens_per_month: bigint;
-  backup_percent: string;
-  backups_enabled: boolean;
-  additional_ips: number;
-}
+export type ServerState = ServerStateColumns;
 
 /** The billing-relevant state of a listed server. Additional IPs are the non-primary IPv4 addresses. */
 export function stateOf(s: SolusioServer): ServerState {
