@@ -21,12 +21,18 @@ import { installNotFound, limitedServerFactory, registerSecurityHeaders } from "
 import { registerRoutes, type AnyRouteSpec } from "./route.ts";
 import { apiKeyRoutes } from "./routes/api-key-routes.ts";
 import { billingRoutes } from "./routes/billing-routes.ts";
+import { dunningRoutes } from "./routes/dunning-routes.ts";
 import { registerGetTokenPricing } from "./routes/get-token-pricing-route.ts";
 import { pricingRoutes } from "./routes/pricing-routes.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { solusioRoutes } from "./routes/solusio-routes.ts";
+import { statementRoutes } from "./routes/statement-routes.ts";
+import { registerStripeWebhook, STRIPE_WEBHOOK_PATH, stripeRoutes } from "./routes/stripe-routes.ts";
 import { registerSsoRedirect } from "./routes/sso-redirect-route.ts";
 import { SecretFailureLimiter } from "./secret-failure-limiter.ts";
+import { portalMailer, type PortalMailer } from "../services/portal-accounts/portal-mail.ts";
+import { registerWeb } from "../web/register-web.ts";
+import { createSessionGate } from "../web/session-gate.ts";
 
 export interface ServerDeps {
   config: Config;
@@ -36,6 +42,8 @@ export interface ServerDeps {
   solusio?: SolusioIntegration | undefined;
   /** Called after each successful admin write, so queued jobs (user sync) start at once. */
   onWrite?: () => void;
+  /** How the portal's login and reset links are sent (default: SMTP when configured, else not at all). */
+  portalMailer?: PortalMailer;
 }
 
 declare module "fastify" {
@@ -50,7 +58,10 @@ export const adminRoutes: AnyRouteSpec[] = [
   ...pricingRoutes,
   ...solusioRoutes,
   ...billingRoutes,
+  ...statementRoutes,
+  ...dunningRoutes,
   ...apiKeyRoutes,
+  ...stripeRoutes,
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -78,7 +89,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         : `req_${randomBytes(8).toString("hex")}`;
     },
   });
-  app.decorate("routeTable", installAccessControl(app, { db, config, now, limiter }));
+  // Console and portal pages (src/web) declare the session they need; the gate checks it.
+  const sessionGate = createSessionGate({ db, config, now });
+  app.decorate("routeTable", installAccessControl(app, { db, config, now, limiter, sessionGate }));
   installNotFound(app);
   await registerSecurityHeaders(app);
   await app.register(formbody);
@@ -100,10 +113,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (
       request.method !== "GET" &&
       !request.is404 &&
-      accessOf(request) === "admin" &&
+      (accessOf(request) === "admin" || accessOf(request) === "staff") &&
       reply.statusCode < 400
     ) {
       pricingIndex.invalidate();
+      deps.onWrite?.();
+    } else if (request.routeOptions.url === STRIPE_WEBHOOK_PATH && reply.statusCode < 300) {
+      // A payment recorded from Stripe queues its events and a dunning check: run them now, not at the next poll.
       deps.onWrite?.();
     }
     if (reply.statusCode >= 500)
@@ -123,6 +139,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   registerRoutes(app, adminRoutes, contextOf);
   registerSsoRedirect(app, contextOf, limiter);
+  registerStripeWebhook(app, contextOf);
   registerGetTokenPricing(app, config.PRICING_PATH, config.SOLUSIO_PRICING_TOKEN, pricingIndex, limiter);
+  await registerWeb(app, {
+    config,
+    db,
+    contextOf,
+    mailer: deps.portalMailer ?? portalMailer(config, logger, { sandbox: false }),
+  });
   return app;
 }

@@ -1,3 +1,4 @@
+import { jsonText } from "./json.ts";
 import { actorLabel } from "./actor.ts";
 import type { ServiceContext, Tx } from "./context.ts";
 
@@ -11,7 +12,14 @@ export type AuditVerb =
   | "revoke"
   | "rebind"
   | "draft"
-  | "finalize";
+  | "finalize"
+  // Money in (billing-rules §7): a payment recorded, a refund made or settled, a credit note issued, the
+  // customer's credit applied to an invoice at finalization.
+  | "record"
+  | "refund"
+  | "settle"
+  | "issue"
+  | "apply_credit";
 
 export interface AuditEntry {
   action: AuditVerb;
@@ -32,8 +40,8 @@ export async function recordAudit(trx: Tx, ctx: ServiceContext, entry: AuditEntr
       action: `${entry.entity}.${entry.action}`,
       entity: entry.entity,
       entity_id: entry.entityId,
-      before: entry.before === null || entry.before === undefined ? null : JSON.stringify(entry.before),
-      after: entry.after === null || entry.after === undefined ? null : JSON.stringify(entry.after),
+      before: entry.before === null || entry.before === undefined ? null : jsonText(entry.before),
+      after: entry.after === null || entry.after === undefined ? null : jsonText(entry.after),
     })
     .execute();
 }
