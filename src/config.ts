@@ -37,6 +37,29 @@ const LimitGroupSpec = z
   })
   .strict();
 
+/**
+ * One rung of the dunning ladder (billing-rules §8): `days` from the earliest overdue invoice's due date (−3
+ * is three days before it), what is e-mailed, what status the customer gets in SolusIO. A rung with neither
+ * is only recorded (termination: listed for staff, never done by the ladder).
+ */
+const DunningStepSpec = z
+  .object({
+    step: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, "must be a lower-case name such as first_overdue"),
+    days: z.number().int().min(-60).max(365),
+    email: z.enum(["reminder", "first_overdue", "second_overdue", "final_notice"]).optional(),
+    status: z.enum(["locked", "suspended"]).optional(),
+  })
+  .strict();
+
+/** billing-rules §8's defaults. */
+const DEFAULT_DUNNING_LADDER: z.input<typeof DunningStepSpec>[] = [
+  { step: "reminder", days: -3, email: "reminder" },
+  { step: "first_overdue", days: 1, email: "first_overdue" },
+  { step: "second_overdue", days: 7, email: "second_overdue", status: "locked" },
+  { step: "final_notice", days: 14, email: "final_notice", status: "suspended" },
+  { step: "termination_candidate", days: 14 },
+];
+
 /** "a | b" → ["a", "b"]: one setting holds several lines (an address), blank parts dropped. */
 const pipeLines = z
   .string()
@@ -83,6 +106,8 @@ const ConfigObject = z
       .or(z.literal("").transform(() => undefined)),
     DATA_DIR: z.string().min(1).default("./data"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // auto: human-readable (pino-pretty) on a terminal, JSON lines otherwise; json or pretty force one.
+    LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
     // The HTTP server's limits (docs/security.md): slow or greedy clients cannot hold it.
     HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
@@ -145,11 +170,45 @@ const ConfigObject = z
       .regex(/\{0+\}/, "must contain a counter placeholder such as {000000}")
       .default("INV-{YYYY}-{000000}"),
     PAYMENT_TERMS_DAYS: z.coerce.number().int().min(0).max(365).default(14),
+    // Dunning (docs/dunning.md): evaluated hourly and after every payment; the ladder as a JSON array.
+    DUNNING_ENABLED: bool.default(true),
+    DUNNING_LADDER: jsonArray(DunningStepSpec)
+      .default(DEFAULT_DUNNING_LADDER)
+      .superRefine((ladder, zctx) => {
+        const names = new Set<string>();
+        ladder.forEach((s, i) => {
+          if (names.has(s.step) || s.step === "closed")
+            zctx.addIssue({
+              code: "custom",
+              path: [i, "step"],
+              message: `${s.step} is used twice or reserved`,
+            });
+          names.add(s.step);
+          // Nothing is overdue before the day after the due date: no lock or suspension can come earlier.
+          if (s.status !== undefined && s.days < 1)
+            zctx.addIssue({ code: "custom", path: [i, "days"], message: "a status step needs days >= 1" });
+        });
+      }),
+    // Money in (billing-rules §7): credit notes have their own gapless series; a customer's credit pays
+    // new invoices as they are finalized unless this is off.
+    CREDIT_NOTE_NUMBER_FORMAT: z
+      .string()
+      .max(100)
+      .regex(/\{0+\}/, "must contain a counter placeholder such as {000000}")
+      .default("CN-{YYYY}-{000000}"),
+    CREDIT_APPLY_ON_FINALIZE: bool.default(true),
     SOLUSIO_URL: optionalUrl,
     SOLUSIO_API_TOKEN: optionalSecret,
     SOLUSIO_USER_AREA_URL: optionalUrl,
     SOLUSIO_TLS_INSECURE: bool.default(false),
     TOKENBILL_PUBLIC_URL: optionalUrl,
+    // Console and portal sessions (docs/security.md): closed after this long without a request, and after
+    // this long in any case; wrong logins per e-mail and per client address in LOGIN_WINDOW_MINUTES.
+    WEB_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+    WEB_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(12),
+    LOGIN_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).max(1000).default(5),
+    LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(30),
+    LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
     SOLUSIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
     // auto: the emulator runs in-process (sandbox) when no SOLUSIO_URL is set, on an embedded database that is
     // new or was created in sandbox mode; never on DATABASE_URL (src/app/sandbox/sandbox-decision.ts).
@@ -189,6 +248,14 @@ const ConfigObject = z
     SELLER_TAX_ID: optionalText,
     WEBHOOK_URLS: urlList,
     WEBHOOK_SECRET: optionalSecret,
+    // Online card payments through Stripe (docs/payments-stripe.md); unset STRIPE_SECRET_KEY: off.
+    STRIPE_SECRET_KEY: optionalSecret,
+    STRIPE_WEBHOOK_SECRET: optionalSecret,
+    // Where the Stripe SDK sends its requests instead of https://api.stripe.com (tests point it at a fake).
+    STRIPE_API_URL: optionalUrl,
+    // Where Stripe Checkout sends the customer after paying or giving up; {CHECKOUT_SESSION_ID} is Stripe's.
+    STRIPE_SUCCESS_URL: optionalUrl,
+    STRIPE_CANCEL_URL: optionalUrl,
   })
   .strict();
 
@@ -224,6 +291,15 @@ export const ConfigSchema = ConfigObject.superRefine((c, ctx) => {
       message: "is required when WEBHOOK_URLS is set",
     });
   }
+  // Payments are recorded only from Stripe's signed webhooks: taking payments without the secret that
+  // verifies them would take money tokenbill never records.
+  if (c.STRIPE_SECRET_KEY && !c.STRIPE_WEBHOOK_SECRET) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["STRIPE_WEBHOOK_SECRET"],
+      message: "is required when STRIPE_SECRET_KEY is set (payments are recorded from signed webhooks)",
+    });
+  }
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -236,6 +312,8 @@ export const SECRET_KEYS = [
   "SOLUSIO_API_TOKEN",
   "SMTP_PASSWORD",
   "WEBHOOK_SECRET",
+  "STRIPE_SECRET_KEY",
+  "STRIPE_WEBHOOK_SECRET",
 ] as const;
 
 export class ConfigError extends Error {
@@ -301,6 +379,9 @@ const URL_KEYS = [
   "TOKENBILL_PUBLIC_URL",
   "DATABASE_URL",
   "WEBHOOK_URLS",
+  "STRIPE_API_URL",
+  "STRIPE_SUCCESS_URL",
+  "STRIPE_CANCEL_URL",
 ];
 
 /** The effective configuration with secrets masked, for `tokenbill config` and the start log. */

@@ -1,4 +1,6 @@
+import { isatty } from "node:tty";
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
+import pretty from "pino-pretty";
 import { type Config, maskUrl } from "./config.ts";
 
 // Structured JSON logs. Secrets never reach them, whatever a log call is handed and at every level:
@@ -131,15 +133,25 @@ export function loggerOptions(config: Pick<Config, "LOG_LEVEL">): LoggerOptions 
   };
 }
 
+/**
+ * Whether logs to this file descriptor are written for a person (pino-pretty) rather than as JSON lines:
+ * LOG_FORMAT=pretty or json decides; auto means pretty on a terminal only, so pipes, files and log
+ * collectors always get JSON.
+ */
+export function prettyLogs(config: Partial<Pick<Config, "LOG_FORMAT">>, fd: 1 | 2, tty = isatty(fd)): boolean {
+  const format = config.LOG_FORMAT ?? "auto";
+  return format === "pretty" || (format === "auto" && tty);
+}
+
 export function createLogger(
-  config: Pick<Config, "LOG_LEVEL">,
+  config: Pick<Config, "LOG_LEVEL"> & Partial<Pick<Config, "LOG_FORMAT">>,
   destination: "stdout" | "stderr" | DestinationStream = "stdout",
 ): Logger {
-  const stream =
-    destination === "stdout"
-      ? pino.destination(1)
-      : destination === "stderr"
-        ? pino.destination(2)
-        : destination;
+  if (typeof destination !== "string") return pino(loggerOptions(config), destination);
+  const fd = destination === "stdout" ? 1 : 2;
+  // The masking above runs before any stream, so pretty lines are masked exactly as JSON ones are.
+  const stream = prettyLogs(config, fd)
+    ? pretty({ destination: fd, sync: true, colorize: isatty(fd), ignore: "pid,hostname,service", translateTime: "SYS:HH:MM:ss" })
+    : pino.destination(fd);
   return pino(loggerOptions(config), stream);
 }

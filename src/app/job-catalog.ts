@@ -1,5 +1,7 @@
 import type { z } from "zod";
-import { smtpSettingsOf } from "../delivery/delivery-settings.ts";
+import { dunningEmailHandler } from "../billing/dunning/dunning-email-handler.ts";
+import { dunningEvaluateHandler, dunningScheduledHandler } from "../billing/dunning/dunning-jobs.ts";
+import { sellerOf, smtpSettingsOf } from "../delivery/delivery-settings.ts";
 import { invoiceEmailHandler } from "../delivery/invoice-email-handler.ts";
 import { invoiceEventHandler } from "../delivery/invoice-event-handler.ts";
 import { invoiceWebhookHandler } from "../delivery/invoice-webhook-handler.ts";
@@ -13,6 +15,7 @@ import {
   InvoiceWebhookPayload,
   type JOB_PAYLOADS,
   type JobKind,
+  DunningEmailPayload,
   DunningEvaluatePayload,
   NoPayload,
   ScheduledBillingPayload,
@@ -126,20 +129,34 @@ export const JOB_CATALOG = {
     group: "scheduled",
     handler: (ctx) => ctx.solusio && reconcileHandler(ctx, ctx.solusio),
   }),
-  // Dunning (billing-rules §8): the handlers arrive with src/billing/dunning (issue 11, in progress).
+  // Dunning (billing-rules §8, src/billing/dunning).
   "dunning.evaluate": defineJob({
     payload: DunningEvaluatePayload,
     retry: UNTIL_DONE,
     timeoutMs: 5 * MINUTE,
     group: "outbox",
-    handler: () => undefined,
+    handler: (ctx) => dunningEvaluateHandler(ctx),
   }),
   "dunning.scheduled_run": defineJob({
     payload: NoPayload,
     retry: ONCE,
     timeoutMs: HOUR,
     group: "scheduled",
-    handler: () => undefined,
+    handler: (ctx) => dunningScheduledHandler(ctx),
+  }),
+  "dunning.email": defineJob({
+    payload: DunningEmailPayload,
+    retry: UNTIL_DONE,
+    timeoutMs: 5 * MINUTE,
+    group: "outbox",
+    // Without SMTP_HOST no such job is written (the step records that no mail was sent).
+    handler: (ctx) => {
+      const smtp = smtpSettingsOf(ctx.config);
+      const seller = sellerOf(ctx.config);
+      return (
+        smtp && dunningEmailHandler({ ...ctx, smtp, seller: { name: seller.name, email: seller.email } })
+      );
+    },
   }),
 } satisfies { [K in JobKind]: { payload: (typeof JOB_PAYLOADS)[K] } };
 

@@ -81,6 +81,17 @@ export const SCHEDULES = {
     // The first round waits a full interval: at start, freshly queued syncs would show up as drift.
     atStart: false,
   }),
+  /**
+   * Dunning (billing-rules §8) once an hour: a rung falls due at midnight in BILLING_TIME_ZONE, and the hour
+   * slot (`dunning:2026-11-29T13:00`) makes each round run once across instances; each step is once per
+   * episode anyway (src/billing/dunning).
+   */
+  dunning: every({
+    enabled: (ctx) => ctx.config.DUNNING_ENABLED,
+    intervalMs: () => HOUR,
+    slot: (stamp) => ({ kind: "dunning.scheduled_run", slot: `dunning:${stamp}`, payload: {} }),
+    atStart: true,
+  }),
 } satisfies Record<string, Schedule>;
 
 export type ScheduleName = keyof typeof SCHEDULES;

@@ -6,6 +6,8 @@ import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
 import { buildServer } from "../http/server.ts";
 import type { JobRunner } from "../jobs/job-runner.ts";
 import { seedDemo } from "./sandbox/seed-demo.ts";
+import { ensureSandboxLogins } from "./sandbox/sandbox-logins.ts";
+import { portalMailer } from "../services/portal-accounts/portal-mail.ts";
 import { type Sandbox, startSandbox } from "./sandbox/start-sandbox.ts";
 import { type Actor, actors } from "../kernel/actor.ts";
 import type { ServiceContext } from "../kernel/context.ts";
@@ -60,7 +62,16 @@ export interface RunningServer {
   url: string;
   /** Where the first-start admin API key was left (embedded default only). */
   adminKeyFile?: string | undefined;
-  sandbox?: { emulatorUrl: string; adminToken: string; demoCustomers: boolean } | undefined;
+  sandbox?:
+    | {
+        emulatorUrl: string;
+        adminToken: string;
+        demoCustomers: boolean;
+        /** Where the demo console and portal logins are (undefined with DATA_DIR=memory://). */
+        loginsFile: string | undefined;
+        staffEmail: string;
+      }
+    | undefined;
   close(): Promise<void>;
 }
 
@@ -100,7 +111,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       } else logger.warn(decision.reason);
     }
     const runner: JobRunner = createJobRunner(handle.db, config, logger, solusio);
-    const app = await buildServer({ config, db: handle.db, logger, solusio, onWrite: () => runner.wake() });
+    const app = await buildServer({
+      config,
+      db: handle.db,
+      logger,
+      solusio,
+      onWrite: () => runner.wake(),
+      // Without SMTP, the sandbox logs the portal's login links: its customers are made up.
+      portalMailer: portalMailer(config, logger, { sandbox: sandbox !== undefined }),
+    });
     closers.push(() => app.close());
     await app.listen({ host: config.HOST, port: config.PORT });
     const address = app.server.address();
@@ -116,6 +135,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         : undefined;
     if (adminKeyFile) logger.info({ file: adminKeyFile }, "an admin API key is in this file");
     let demoCustomers = false;
+    let logins: Awaited<ReturnType<typeof ensureSandboxLogins>> | undefined;
     if (sandbox && solusio) {
       // The sandbox SolusIO must call this very server for prices, whatever port it got.
       const effective = Object.freeze({
@@ -126,6 +146,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await applySetup(report);
       demoCustomers = (await seedDemo(systemContext(handle, effective, logger, actors.system("sandbox"))))
         .created;
+      logins = await ensureSandboxLogins(
+        systemContext(handle, effective, logger, actors.system("sandbox")),
+        config.DATA_DIR,
+        logger,
+      );
       // Re-apply: the demo seed added plan prices that setup pushes to SolusIO.
       await applySetup(await planSetup({ db: handle.db, api: solusio.connection.api, config: effective }));
     }
@@ -146,6 +171,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         emulatorUrl: sandbox.emulator.url,
         adminToken: sandbox.emulator.adminToken,
         demoCustomers,
+        loginsFile: logins?.file,
+        staffEmail: logins?.logins.staff.email ?? "",
       },
       close: closeAll,
     };

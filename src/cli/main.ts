@@ -1,12 +1,14 @@
 import { Command } from "commander";
 import { migrateDatabase, startServer } from "../app/server.ts";
 import { describeConfig, loadConfig } from "../config.ts";
-import { createLogger } from "../logger.ts";
+import { createLogger, prettyLogs } from "../logger.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys/api-keys.ts";
 import { reportCliError } from "./output.ts";
 import { addBillingCommands } from "./billing-commands.ts";
+import { addDunningCommands } from "./dunning-commands.ts";
 import { addPricingCommands } from "./pricing-commands.ts";
 import { addSolusioCommands } from "./solusio-commands.ts";
+import { addStaffCommands } from "./staff-commands.ts";
 import { withConfig, withSystemContext } from "./with-context.ts";
 
 // The `tokenbill` command. Each sub-command parses its arguments, calls services, prints; nothing more.
@@ -16,15 +18,25 @@ function keyHint(config: { TOKENBILL_ADMIN_API_KEY?: string | undefined }, file:
   return file ? `$(cat ${file})` : "<an admin API key>";
 }
 
-function sandboxBanner(url: string, emulatorUrl: string, key: string): string {
+function sandboxBanner(
+  url: string,
+  emulatorUrl: string,
+  key: string,
+  logins: { file: string | undefined; staffEmail: string },
+): string {
+  const where = logins.file ? `passwords in ${logins.file}` : "passwords: DATA_DIR is memory://, none kept";
   return [
     "",
     "  ┌─ tokenbill — SANDBOX MODE ─────────────────────────────────────────────",
     "  │ No SolusIO is configured, so the built-in SolusIO emulator runs here.",
+    `  │ Staff console         ${url}/console   (log in as ${logins.staffEmail})`,
+    `  │ Customer portal       ${url}/portal    (demo customers' logins)`,
+    `  │ Demo logins           ${where}`,
     `  │ tokenbill admin API   ${url}/api/v1   (Authorization: Bearer ${key})`,
     `  │ GetTokenPricing       ${url}${"/solusio/api"}`,
     `  │ SolusIO emulator API  ${emulatorUrl}/api/v1`,
     `  │ SolusIO user area     ${emulatorUrl}  (log in: POST ${url}/api/v1/customers/1/sso)`,
+    "  │ Without SMTP_HOST, portal login and reset links are written to the log.",
     "  │ Set SOLUSIO_URL and SOLUSIO_API_TOKEN to use a real SolusIO instead.",
     "  └────────────────────────────────────────────────────────────────────────",
     "",
@@ -41,7 +53,9 @@ program
   .action(async () => {
     const config = loadConfig();
     const logger = createLogger(config);
-    logger.info({ config: describeConfig(config) }, "starting tokenbill");
+    // On a terminal the configuration dump (dozens of lines) would push the sandbox banner out of sight: it
+    // goes to the debug level there; JSON logs keep it at info for log collectors.
+    logger[prettyLogs(config, 1) ? "debug" : "info"]({ config: describeConfig(config) }, "starting tokenbill");
     const server = await startServer(config, logger);
     logger.info(
       {
@@ -57,7 +71,10 @@ program
         "SANDBOX MODE: SolusIO is the built-in emulator",
       );
       process.stderr.write(
-        sandboxBanner(server.url, server.sandbox.emulatorUrl, keyHint(config, server.adminKeyFile)),
+        sandboxBanner(server.url, server.sandbox.emulatorUrl, keyHint(config, server.adminKeyFile), {
+          file: server.sandbox.loginsFile,
+          staffEmail: server.sandbox.staffEmail,
+        }),
       );
     }
     let stopping = false;
@@ -137,7 +154,9 @@ apikey
 
 addPricingCommands(program);
 addBillingCommands(program);
+addDunningCommands(program);
 addSolusioCommands(program);
+addStaffCommands(program);
 
 program
   .command("emulator")

@@ -12,6 +12,7 @@ import * as m010 from "./migrations/010-customer-email-search.ts";
 import * as m011 from "./migrations/011-job-slots.ts";
 import * as m012 from "./migrations/012-usage-segments.ts";
 import * as m013 from "./migrations/013-money-in.ts";
+import * as m014accounts from "./migrations/014-accounts-sessions.ts";
 import type { Database } from "./schema.ts";
 
 // Ordered migrations, listed explicitly so that bundling or a missing file can never change the order.
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "011-job-slots": m011,
   "012-usage-segments": m012,
   "013-money-in": m013,
+  "014-accounts-sessions": m014accounts,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {

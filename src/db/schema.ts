@@ -356,6 +356,10 @@ export interface AppSecretTable {
 }
 
 export interface Database {
+  staff_user: StaffUserTable;
+  portal_account: PortalAccountTable;
+  web_session: WebSessionTable;
+  portal_token: PortalTokenTable;
   app_secret: AppSecretTable;
   solusio_binding: SolusioBindingTable;
   sso_link_use: SsoLinkUseTable;
@@ -505,4 +509,49 @@ export interface CheckoutSessionTable {
   currency_code: string;
   url: string;
   created_at: CreatedAt;
+}
+
+// Accounts and sessions (migration 014-accounts-sessions).
+export type StaffRole = "owner" | "admin" | "billing" | "support";
+
+export interface StaffUserTable {
+  id: string;
+  email: string;
+  name: ColumnType<string, string | undefined, string>;
+  role: StaffRole;
+  password_hash: string;
+  totp_secret: string | null;
+  totp_enabled_at: Date | null;
+  totp_last_step: bigint | null;
+  disabled_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface PortalAccountTable {
+  customer_id: bigint;
+  password_hash: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface WebSessionTable {
+  id_hash: string;
+  kind: "staff" | "customer";
+  staff_user_id: string | null;
+  customer_id: bigint | null;
+  pending_totp: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
+export interface PortalTokenTable {
+  token_hash: string;
+  customer_id: bigint;
+  purpose: "magic_link" | "password_reset";
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
 }

@@ -6,8 +6,16 @@ import type { Tx } from "../kernel/context.ts";
 import { INVOICE_EMAIL_JOB, INVOICE_WEBHOOK_JOB } from "./invoice-jobs.ts";
 
 /**
- * The one place that decides what an invoice event sends: the customer's e-mail (finalized only, when
- * SMTP_HOST is set) and one webhook per WEBHOOK_URLS entry. The `invoice.event` job calls it when it runs
+ * Events that send the customer an e-mail (when SMTP_HOST is set): a finalized invoice, and an issued
+ * credit note (the handler mails the note, read from the event). Payments and refunds send none — the
+ * invoice's status and the statement show them, webhooks announce them, and dunning (§8) writes its own
+ * reminders; a receipt per payment would double what a provider such as Stripe already mails.
+ */
+const MAILED_EVENTS: ReadonlySet<InvoiceEvent> = new Set(["invoice.finalized", "credit_note.issued"]);
+
+/**
+ * The one place that decides what an invoice event sends: the customer's e-mail (MAILED_EVENTS, when
+ * SMTP_HOST is set) and one webhook per WEBHOOK_URLS entry, for every event. The `invoice.event` job calls it when it runs
  * (invoice-event-handler.ts). Returns how many jobs the event sends.
  */
 export async function fanOutInvoiceEvent(
@@ -29,7 +37,7 @@ export async function fanOutInvoiceEvent(
   const slot = (what: string) =>
     input.eventJobId === undefined ? {} : { slot: `invoice.event:${input.eventJobId}:${what}` };
   for (const invoiceId of input.invoiceIds) {
-    if (input.event === "invoice.finalized" && config.SMTP_HOST !== undefined) {
+    if (MAILED_EVENTS.has(input.event) && config.SMTP_HOST !== undefined) {
       jobs.push({
         kind: INVOICE_EMAIL_JOB,
         payload: { invoice_id: invoiceId },

@@ -7,11 +7,19 @@ import { buildInvoiceEmail, type SmtpSettings, sendMail } from "../billing/docum
 import { renderInvoicePdf } from "../billing/documents/render-invoice-pdf.ts";
 import type { InvoiceEmailPayload } from "../jobs/job-payloads.ts";
 import type { JobHandler } from "../jobs/job-runner.ts";
+import { buildCreditNoteEmail } from "../billing/documents/credit-note-mail.ts";
+import { renderCreditNotePdf } from "../billing/documents/render-credit-note.ts";
+import { creditNoteDocumentOf } from "../billing/statements/credit-note-document-of.ts";
+import { ServiceError } from "../kernel/errors.ts";
+import { PermanentJobError } from "../jobs/job-runner.ts";
 import { sellerOf } from "./delivery-settings.ts";
+import { eventSubjectOf } from "./event-subject.ts";
 import { INVOICE_EMAIL_JOB, invoiceForJob } from "./invoice-jobs.ts";
 
 /**
- * `invoice.email`: the customer's invoice with its PDF, over SMTP. sendMail's failures (server down,
+ * `invoice.email`: the customer's invoice with its PDF, over SMTP — or, when the event it was fanned out
+ * from is `credit_note.issued`, that credit note with its PDF (fan-out-invoice-event.ts decides which
+ * events mail anything). sendMail's failures (server down,
  * busy) are UPSTREAM_UNAVAILABLE and retried with backoff; a recipient refused for good (550–554) is not.
  */
 export function invoiceEmailHandler(deps: {
@@ -24,7 +32,12 @@ export function invoiceEmailHandler(deps: {
     const { invoice_id } = job.payload;
     const invoice = await invoiceForJob(deps.db, invoice_id);
     const log = { job: String(job.id), kind: INVOICE_EMAIL_JOB, invoice: invoice.id };
-    if (invoice.status !== "finalized" && invoice.status !== "paid") {
+    const subject = await eventSubjectOf(deps.db, job.id);
+    if (subject?.event === "credit_note.issued") {
+      await mailCreditNote(deps, subject.credit_note_id, log);
+      return;
+    }
+    if (invoice.status === "draft" || invoice.status === "void") {
       // Voided before the mail went out: it asks for nothing any more, so nothing is sent.
       deps.logger.info({ ...log, status: invoice.status }, "invoice not e-mailed: it is no longer payable");
       return;
@@ -34,4 +47,22 @@ export function invoiceEmailHandler(deps: {
     const { messageId } = await sendMail(deps.smtp, message);
     deps.logger.info({ ...log, number: doc.number, messageId }, "invoice e-mailed");
   };
+}
+
+async function mailCreditNote(
+  deps: { db: Kysely<Database>; config: Config; logger: Logger; smtp: SmtpSettings },
+  creditNoteId: string | undefined,
+  log: Record<string, string>,
+): Promise<void> {
+  if (creditNoteId === undefined) throw new PermanentJobError("credit_note.issued names no credit note");
+  let doc: Awaited<ReturnType<typeof creditNoteDocumentOf>>;
+  try {
+    doc = await creditNoteDocumentOf(deps.db, creditNoteId, sellerOf(deps.config));
+  } catch (e) {
+    if (e instanceof ServiceError && e.code === "NOT_FOUND") throw new PermanentJobError(e.message);
+    throw e;
+  }
+  const message = buildCreditNoteEmail(doc, await renderCreditNotePdf(doc), deps.config.MAIL_FROM);
+  const { messageId } = await sendMail(deps.smtp, message);
+  deps.logger.info({ ...log, creditNote: creditNoteId, number: doc.number, messageId }, "credit note e-mailed");
 }

@@ -3,15 +3,20 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
 import { webhookHeaders } from "../billing/documents/webhook-signature.ts";
+import { invoiceAmountDue } from "../billing/ledger/ledger.ts";
 import type { InvoiceWebhookPayload } from "../jobs/job-payloads.ts";
 import { type JobHandler, PermanentJobError } from "../jobs/job-runner.ts";
+import { eventRecordsOf } from "./event-records.ts";
+import { eventSubjectOf } from "./event-subject.ts";
 import { endpointOf, INVOICE_WEBHOOK_JOB, invoiceForJob } from "./invoice-jobs.ts";
 import { postWebhook } from "./post-webhook.ts";
 import { webhookBody } from "./webhook-body.ts";
 
 /**
- * `invoice.webhook`: one signed POST per attempt (docs/webhooks.md). The delivery id is the job's, so it
- * is the same on every retry; the signature is made at each attempt, so its timestamp is always fresh.
+ * `invoice.webhook`: one POST per attempt, signed as Standard Webhooks (docs/webhooks.md). The webhook-id is
+ * the job's — one job per event and endpoint — so it is the same on every retry; the signature is made at
+ * each attempt, so its timestamp is always fresh. The invoice, and the payment, refund or credit note the
+ * event names, are read when the job runs.
  */
 export function invoiceWebhookHandler(deps: {
   db: Kysely<Database>;
@@ -31,10 +36,18 @@ export function invoiceWebhookHandler(deps: {
       throw new PermanentJobError(`webhook endpoint ${endpoint} is no longer configured`);
     }
     const invoice = await invoiceForJob(deps.db, p.invoice_id);
-    const deliveryId = `dlv_${job.id}`;
-    const body = webhookBody({ deliveryId, event: p.event, createdAt: p.created_at, invoice });
+    const records = await eventRecordsOf(deps.db, await eventSubjectOf(deps.db, job.id));
+    const webhookId = `dlv_${job.id}`;
+    const body = webhookBody({
+      webhookId,
+      event: p.event,
+      createdAt: p.created_at,
+      invoice,
+      amountDue: await invoiceAmountDue(deps.db, invoice.id),
+      records,
+    });
     const timestamp = Math.floor(now().getTime() / 1000);
-    const headers = webhookHeaders({ secret, event: p.event, deliveryId, timestamp, body });
+    const headers = webhookHeaders({ secret, webhookId, timestamp, body });
     const started = performance.now();
     const status = await postWebhook(p.url, {
       headers,
@@ -45,7 +58,7 @@ export function invoiceWebhookHandler(deps: {
       {
         job: String(job.id),
         kind: INVOICE_WEBHOOK_JOB,
-        delivery: deliveryId,
+        delivery: webhookId,
         event: p.event,
         invoice: invoice.id,
         endpoint,

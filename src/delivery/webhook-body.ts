@@ -1,23 +1,30 @@
 import type { InvoiceEvent } from "../billing/invoices/invoice-events.ts";
 import type { Invoice } from "../billing/invoices/invoice-schemas.ts";
 import { Decimal } from "../domain/decimal.ts";
+import type { EventRecords } from "./event-records.ts";
 
 /**
  * The JSON text of one notification (docs/webhooks.md). Amounts are exact decimal strings in the
  * currency's major unit ("10.20"), never JSON floats. Customer details stay out: receivers get ids and
- * figures and look up the rest through the admin API.
+ * figures and look up the rest through the admin API. Besides the invoice, `data` names what the event is
+ * about: `payment` (payment.received, payment.refunded, and invoice.paid when a payment paid it), `refund`
+ * (payment.refunded), `credit_note` (credit_note.issued).
  */
 export function webhookBody(input: {
-  deliveryId: string;
+  webhookId: string;
   event: InvoiceEvent;
   createdAt: string;
   invoice: Invoice;
+  /** The invoice's amount due from the ledger (billing-rules §7) when the notification is sent. */
+  amountDue: bigint;
+  records?: EventRecords;
 }): string {
   const i = input.invoice;
   const amount = (minor: bigint): string =>
     Decimal.of(minor, i.currency.exponent).toFixed(i.currency.exponent);
+  const { payment, refund, creditNote } = input.records ?? {};
   return JSON.stringify({
-    id: input.deliveryId,
+    id: input.webhookId,
     type: input.event,
     created_at: input.createdAt,
     data: {
@@ -37,11 +44,46 @@ export function webhookBody(input: {
         net: amount(i.net),
         tax_total: amount(i.tax_total),
         total: amount(i.total),
+        amount_due: amount(input.amountDue),
         payment:
           i.payment === null
             ? null
             : { amount: amount(i.payment.amount), date: i.payment.date, reference: i.payment.reference },
       },
+      ...(payment && {
+        payment: {
+          id: payment.id,
+          customer_id: Number(payment.customer_id),
+          invoice_id: payment.invoice_id,
+          currency: payment.currency_code,
+          amount: amount(payment.amount),
+          method: payment.method,
+          reference: payment.reference,
+          paid_at: payment.paid_at.toISOString(),
+        },
+      }),
+      ...(refund && {
+        refund: {
+          id: refund.id,
+          payment_id: refund.payment_id,
+          amount: amount(refund.amount),
+          status: refund.status,
+          created_at: refund.created_at.toISOString(),
+        },
+      }),
+      ...(creditNote && {
+        credit_note: {
+          id: creditNote.id,
+          number: creditNote.number,
+          invoice_id: creditNote.invoice_id,
+          currency: creditNote.currency_code,
+          net: amount(creditNote.net),
+          tax_total: amount(creditNote.tax_total),
+          total: amount(creditNote.total),
+          settlement: creditNote.settlement,
+          issue_date: creditNote.issue_date,
+        },
+      }),
     },
   });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import type { Actor } from "../kernel/actor.ts";
@@ -8,9 +8,18 @@ import type { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 
 // Who may call what is decided from the route the router matched, never from the raw URL: the router
 // decodes %61, so a check on the URL's spelling is a check on something else than what will run. Every
-// route needs an admin API key unless its declaration says `access: "public"` (deny by default).
+// route needs an admin API key unless its declaration says `access: "public"` (deny by default), or names
+// the session it needs instead: `"staff"` (console pages) or `"customer"` (portal pages), checked by the web
+// layer's session gate (src/web/session-gate.ts). A session route with no gate installed is refused.
 
-export type Access = "public" | "admin";
+export type Access = "public" | "admin" | "staff" | "customer";
+
+/** Checks a page's session; resolves false when it answered the request itself (a redirect to log in). */
+export type SessionGate = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  kind: "staff" | "customer",
+) => Promise<boolean>;
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -41,7 +50,13 @@ const BEARER = /^Bearer\s+(\S+)$/i;
  */
 export function installAccessControl(
   app: FastifyInstance,
-  deps: { db: Db; config: Config; now: () => Date; limiter: SecretFailureLimiter },
+  deps: {
+    db: Db;
+    config: Config;
+    now: () => Date;
+    limiter: SecretFailureLimiter;
+    sessionGate?: SessionGate | undefined;
+  },
 ): RouteEntry[] {
   const table: RouteEntry[] = [];
   app.addHook("onRoute", (route) => {
@@ -59,9 +74,18 @@ export function installAccessControl(
     );
   };
   // A callback hook, so public routes (GetTokenPricing above all) pass without a promise per request.
-  app.addHook("onRequest", (request, _reply, done) => {
+  app.addHook("onRequest", (request, reply, done) => {
     // No route matched: the not-found answer carries no data, so it needs no key.
-    if (request.is404 || accessOf(request) === "public") return done();
+    const access = accessOf(request);
+    if (request.is404 || access === "public") return done();
+    if (access === "staff" || access === "customer") {
+      if (!deps.sessionGate) return done(new ServiceError("UNAUTHORIZED", "no sessions are served here"));
+      // When the gate answered (a redirect to the login page), the request ends there.
+      deps.sessionGate(request, reply, access).then((goOn) => {
+        if (goOn) done();
+      }, done);
+      return;
+    }
     authenticate(request).then(() => done(), done);
   });
   return table;

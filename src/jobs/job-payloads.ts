@@ -47,6 +47,9 @@ export const ScheduledBillingPayload = z.object({ period: z.string().regex(/^\d{
 /** Dunning (billing-rules §8) for one customer, right after a payment or a change that may end an episode. */
 export const DunningEvaluatePayload = z.object({ customer_id: digits });
 
+/** One dunning e-mail (billing-rules §8): the step that decided it; the text is rendered when it is sent. */
+export const DunningEmailPayload = z.object({ episode_id: digits, step: z.string().min(1).max(100) });
+
 /** Scheduled SolusIO work; the slot (poll:…, reconcile:…) says which round it is. */
 export const NoPayload = z.object({});
 
@@ -61,6 +64,7 @@ export const JOB_PAYLOADS = {
   "dunning.evaluate": DunningEvaluatePayload,
   /** The scheduled evaluation of every customer; the slot (dunning:…) says which round. */
   "dunning.scheduled_run": NoPayload,
+  "dunning.email": DunningEmailPayload,
 } as const;
 
 export type JobKind = keyof typeof JOB_PAYLOADS;

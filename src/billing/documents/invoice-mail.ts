@@ -24,16 +24,20 @@ export interface SmtpSettings {
   password?: string;
 }
 
-/** The customer's e-mail for a finalized (or paid) invoice, its PDF attached. */
+/** The customer's e-mail for a finalized (partially paid, or paid) invoice, its PDF attached. */
 export function buildInvoiceEmail(doc: InvoiceDocument, pdf: Buffer, from: string): InvoiceEmail {
-  if (doc.status !== "finalized" && doc.status !== "paid") {
+  if (doc.status === "draft" || doc.status === "void") {
     // A draft may still change and a void invoice asks for nothing: neither goes to a customer.
     throw ServiceError.validation(
       "status",
-      `only finalized or paid invoices are e-mailed (got ${doc.status})`,
+      `only finalized, partially paid or paid invoices are e-mailed (got ${doc.status})`,
     );
   }
-  const total = formatMinor(doc.total, doc.currency);
+  // Part paid already (billing-rules §7): the mail asks for what is left, not the total.
+  const total = formatMinor(
+    doc.status === "partially_paid" ? (doc.amountDue ?? doc.total) : doc.total,
+    doc.currency,
+  );
   const subject =
     doc.status === "paid"
       ? `Receipt for invoice ${doc.number} from ${doc.seller.name}`

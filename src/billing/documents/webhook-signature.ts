@@ -1,84 +1,67 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { Webhook } from "standardwebhooks";
 import { ServiceError } from "../../kernel/errors.ts";
 
-// Webhook signatures (docs/webhooks.md): X-Tokenbill-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
-// "<t>.<body>">. The timestamp inside the MAC lets receivers reject replays older than a tolerance.
-// Which events exist is billing's catalog (src/billing/invoices/invoice-events.ts); signing takes any name.
+// Outgoing webhooks are signed as Standard Webhooks (https://www.standardwebhooks.com, docs/webhooks.md),
+// with the reference library, so a receiver verifies them with an off-the-shelf verifier in any language:
+//   webhook-id         the notification's id, the same on every retry
+//   webhook-timestamp  unix seconds of this attempt
+//   webhook-signature  "v1,<base64 HMAC-SHA256 of `<id>.<timestamp>.<body>`>"
+// This module is the only place that knows how a notification is signed.
 
-export const WEBHOOK_HEADERS = {
-  event: "X-Tokenbill-Event",
-  signature: "X-Tokenbill-Signature",
-  delivery: "X-Tokenbill-Delivery",
-} as const;
+const PREFIX = "whsec_";
+// Standard base64 with its padding: what Standard Webhooks secrets hold after "whsec_".
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-// Generous for a header holding a few signatures (secret rotation); bounds the work on hostile input.
-const MAX_HEADER_LENGTH = 1024;
-
-function mac(secret: string, timestamp: number, body: string): string {
-  return createHmac("sha256", secret).update(`${timestamp}.${body}`, "utf8").digest("hex");
-}
-
-function validTimestamp(timestamp: number): boolean {
-  return Number.isSafeInteger(timestamp) && timestamp >= 0;
-}
-
-export function signWebhook(secret: string, timestamp: number, body: string): string {
-  if (secret === "") throw ServiceError.validation("secret", "must not be empty");
-  if (!validTimestamp(timestamp)) {
-    throw ServiceError.validation("timestamp", `must be whole seconds since 1970 (got ${String(timestamp)})`);
+/**
+ * The HMAC key of WEBHOOK_SECRET. A Standard Webhooks secret ("whsec_" + base64) is the base64-decoded
+ * bytes, as every Standard Webhooks library reads it. Anything else — a plain secret from before this
+ * scheme, e.g. "s3cret" or "whsec_made_up_text" — is its own UTF-8 bytes, so existing configurations keep
+ * working; the receiver is then given `receiverSecret(secret)`.
+ */
+export function webhookSigningKey(secret: string): Uint8Array {
+  if (secret === "") throw ServiceError.validation("WEBHOOK_SECRET", "must not be empty");
+  const encoded = secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : null;
+  if (encoded !== null && encoded !== "" && BASE64.test(encoded)) {
+    return new Uint8Array(Buffer.from(encoded, "base64"));
   }
-  return `t=${timestamp},v1=${mac(secret, timestamp, body)}`;
+  return new Uint8Array(Buffer.from(secret, "utf8"));
 }
 
 /**
- * True only for a well-formed header whose timestamp is within `toleranceSeconds` of `now` (unix
- * seconds, either direction) and one of whose v1 signatures matches. Never throws on bad input.
+ * What a receiver configures in its Standard Webhooks verifier: "whsec_" + base64 of the key. For a
+ * Standard Webhooks secret this is the secret itself.
  */
-export function verifyWebhook(
-  secret: string,
-  header: string,
-  body: string,
-  now: number,
-  toleranceSeconds = 300,
-): boolean {
-  if (secret === "" || header.length > MAX_HEADER_LENGTH) return false;
-  let timestamp: number | undefined;
-  const signatures: Buffer[] = [];
-  for (const part of header.split(",")) {
-    const eq = part.indexOf("=");
-    if (eq < 0) return false;
-    const key = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
-    if (key === "t") {
-      if (timestamp !== undefined || !/^\d{1,15}$/.test(value)) return false;
-      timestamp = Number(value);
-    } else if (key === "v1") {
-      if (!/^[0-9a-fA-F]{64}$/.test(value)) return false;
-      signatures.push(Buffer.from(value, "hex"));
-    } // other schemes (v0, a future v2) are ignored, so senders can add one without breaking receivers
-  }
-  if (timestamp === undefined || signatures.length === 0) return false;
-  if (!Number.isFinite(now) || Math.abs(now - timestamp) > toleranceSeconds) return false;
-  const expected = Buffer.from(mac(secret, timestamp, body), "hex");
-  // Compare against every candidate, without stopping early, in constant time per candidate.
-  let ok = false;
-  for (const s of signatures) ok = timingSafeEqual(s, expected) || ok;
-  return ok;
+export function receiverSecret(secret: string): string {
+  return PREFIX + Buffer.from(webhookSigningKey(secret)).toString("base64");
 }
 
-/** The three headers of one delivery attempt; sign again on every retry so the timestamp is fresh. */
+/**
+ * The headers of one delivery attempt. Sign again on every retry: the id stays, the timestamp is fresh,
+ * so a receiver's age check (5 minutes in the libraries) passes on a late retry too.
+ */
 export function webhookHeaders(input: {
   secret: string;
-  /** The event name, e.g. `invoice.finalized`. */
-  event: string;
-  deliveryId: string;
+  /** Stable per event and endpoint (the delivery job's id): receivers de-duplicate on it. */
+  webhookId: string;
+  /** Unix seconds. */
   timestamp: number;
   body: string;
 }): Record<string, string> {
+  if (!Number.isSafeInteger(input.timestamp) || input.timestamp < 0) {
+    throw ServiceError.validation(
+      "timestamp",
+      `must be whole seconds since 1970 (got ${String(input.timestamp)})`,
+    );
+  }
+  // The id is part of the signed text: a character that cannot be in a header would break verification.
+  if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(input.webhookId)) {
+    throw ServiceError.validation("webhookId", "must be 1–200 letters, digits or _ . : -");
+  }
+  const signer = new Webhook(webhookSigningKey(input.secret), { format: "raw" });
   return {
-    "Content-Type": "application/json",
-    [WEBHOOK_HEADERS.event]: input.event,
-    [WEBHOOK_HEADERS.delivery]: input.deliveryId,
-    [WEBHOOK_HEADERS.signature]: signWebhook(input.secret, input.timestamp, input.body),
+    "content-type": "application/json",
+    "webhook-id": input.webhookId,
+    "webhook-timestamp": String(input.timestamp),
+    "webhook-signature": signer.sign(input.webhookId, new Date(input.timestamp * 1000), input.body),
   };
 }

@@ -2,21 +2,29 @@ import { enqueueAll } from "../../jobs/enqueue-job.ts";
 import type { Tx } from "../../kernel/context.ts";
 import type { InvoiceEvent } from "./invoice-events.ts";
 
+/** What a money-in event names besides its invoice (billing-rules §7). */
+export interface InvoiceEventSubject {
+  payment_id?: string;
+  refund_id?: string;
+  credit_note_id?: string;
+}
+
 /**
  * Announces what happened to invoices: one `invoice.event` job per invoice, written in the caller's
  * transaction (outbox), so a rolled-back finalization or payment announces nothing. What an event sends
  * (e-mail, webhooks) is decided when its job runs, by delivery. One multi-row insert per thousand invoices.
+ * `subject` names the payment, refund or credit note the event is about, on every job of the call.
  */
 export async function emitInvoiceEvents(
   trx: Tx,
-  input: { event: InvoiceEvent; invoiceIds: readonly string[]; at: Date },
+  input: { event: InvoiceEvent; invoiceIds: readonly string[]; at: Date; subject?: InvoiceEventSubject },
 ): Promise<void> {
   const at = input.at.toISOString();
   await enqueueAll(
     trx,
     input.invoiceIds.map((id) => ({
       kind: "invoice.event",
-      payload: { invoice_id: id, event: input.event, at },
+      payload: { invoice_id: id, event: input.event, at, ...input.subject },
       // An invoice's events are handled in the order they happened: `finalized` before `paid`.
       orderingKey: `invoice:${id}`,
     })),

@@ -3,6 +3,7 @@ import { customerScope } from "../../kernel/actor.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { type Invoice, presentInvoice, InvoiceIdParams } from "./invoice-schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
+import { invoiceAmountDue } from "../ledger/ledger.ts";
 
 /** One invoice with its lines, read through `db` (a transaction when the caller holds one). */
 export async function readInvoice(db: Tx, id: string): Promise<Invoice> {
@@ -14,7 +15,7 @@ export async function readInvoice(db: Tx, id: string): Promise<Invoice> {
     .where("invoice_id", "=", id)
     .orderBy("position")
     .execute();
-  return presentInvoice(row, lines);
+  return presentInvoice(row, lines, await invoiceAmountDue(db, id));
 }
 
 /** A customer reads only its own invoices; another's is NOT_FOUND (services/actor.ts). */

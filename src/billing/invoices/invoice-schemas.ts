@@ -76,6 +76,11 @@ export const Invoice = z.object({
   tax_exempt: z.boolean(),
   tax_total: minor,
   total: minor,
+  amount_due: minor.meta({
+    type: "integer",
+    description:
+      "what the customer still owes on it (billing-rules §7: total − payments − credit notes, from the ledger); 0 for a draft or void invoice",
+  }),
   issue_date: z.string().nullable(),
   due_date: z.string().nullable(),
   finalized_at: z.string().nullable(),
@@ -102,6 +107,7 @@ interface StoredCurrency {
 export function presentInvoice(
   row: Selectable<InvoiceTable>,
   lines?: Selectable<InvoiceLineTable>[],
+  amountDue = 0n,
 ): Invoice {
   const currency = row.currency as StoredCurrency;
   const amounts = <T extends { amount: string }>(list: unknown) =>
@@ -139,6 +145,7 @@ export function presentInvoice(
     tax_exempt: row.tax_exempt,
     tax_total: row.tax_total,
     total: row.total,
+    amount_due: amountDue,
     issue_date: row.issue_date,
     due_date: row.due_date,
     finalized_at: row.finalized_at?.toISOString() ?? null,

@@ -1,41 +1,76 @@
+import { recordAudit } from "../../kernel/audit.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { jsonText } from "../../kernel/json.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
-import { emitInvoiceEvents } from "./emit-invoice-event.ts";
+import { invoiceAmountDue } from "../ledger/ledger.ts";
+import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
+import { recordPaymentIn } from "../payments/record-payment.ts";
+import { readInvoice } from "./get-invoice.ts";
 import { type Invoice, InvoiceIdParams, MarkPaidInput } from "./invoice-schemas.ts";
-import { transitionInvoice } from "./transition-invoice.ts";
 
 /**
- * finalized → paid (billing-rules §5). Partial payments are not modelled: the amount must be the total,
- * so an invoice marked paid is never short.
+ * The first API's "mark paid", kept working on top of payments (billing-rules §7): it records a manual
+ * payment of the invoice's whole amount due (the amount sent must equal it), dated `date`, under
+ * `reference`, which moves the invoice to paid. The invoice's `payment` block keeps showing it.
  */
 export const markInvoicePaid = defineVerb(
   MarkPaidInput.extend(InvoiceIdParams.shape),
   ({ ctx, input }): Promise<Invoice> =>
     withTransaction(ctx, async (tx) => {
-      const after = await transitionInvoice(tx, {
-        id: input.id,
-        verb: "mark_paid",
-        done: "marked paid",
-        from: ["finalized"],
-        check: (row) => {
-          if (input.amount !== row.total)
-            throw ServiceError.validation(
-              "amount",
-              `must equal the invoice total ${row.total} (minor units); partial payments are not supported`,
-            );
-        },
-        set: (now) => ({
-          status: "paid",
+      const target = await tx.db
+        .selectFrom("invoice")
+        .select("customer_id")
+        .where("id", "=", input.id)
+        .executeTakeFirst();
+      if (!target) throw ServiceError.notFound(`invoice ${input.id}`);
+      await lockCustomerForMoney(tx.db, target.customer_id);
+      const row = await tx.db
+        .selectFrom("invoice")
+        .select(["status"])
+        .where("id", "=", input.id)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      if (row.status !== "finalized" && row.status !== "partially_paid") {
+        throw new ServiceError(
+          "CONFLICT",
+          `invoice ${input.id} is ${row.status}; only a finalized or partially paid invoice can be marked paid`,
+        );
+      }
+      const due = await invoiceAmountDue(tx.db, input.id);
+      if (input.amount !== due) {
+        throw ServiceError.validation(
+          "amount",
+          `must equal the invoice's amount due ${due} (minor units); record a partial payment with POST /api/v1/invoices/${input.id}/payments`,
+        );
+      }
+      await recordPaymentIn(tx.db, tx, {
+        invoice_id: input.id,
+        amount: input.amount,
+        method: "manual",
+        reference: input.reference,
+        paid_at: new Date(`${input.date}T00:00:00Z`),
+      });
+      const now = tx.now();
+      await tx.db
+        .updateTable("invoice")
+        .set({
           paid_amount: input.amount,
           paid_date: input.date,
           paid_reference: input.reference,
           paid_at: now,
-        }),
-        audited: (invoice) => JSON.parse(jsonText({ status: invoice.status, payment: invoice.payment })),
+          updated_at: now,
+        })
+        .where("id", "=", input.id)
+        .execute();
+      const after = await readInvoice(tx.db, input.id);
+      await recordAudit(tx.db, tx, {
+        action: "mark_paid",
+        entity: "invoice",
+        entityId: input.id,
+        before: { status: row.status },
+        after: JSON.parse(jsonText({ status: after.status, payment: after.payment })),
       });
-      await emitInvoiceEvents(tx.db, { event: "invoice.paid", invoiceIds: [input.id], at: tx.now() });
       return after;
     }),
 );

@@ -1,6 +1,8 @@
 import { sql } from "kysely";
 import type { Tx } from "../../kernel/context.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
+import { applyCreditAtFinalization } from "../payments/apply-credit.ts";
+import { type LedgerEvent, postLedgerEvents } from "../ledger/ledger.ts";
 import { addDays } from "./calendar-date.ts";
 import { numberSequence } from "./invoice-number.ts";
 
@@ -25,6 +27,8 @@ export async function finalizeInvoices(
     paymentTermsDays: number;
     format: string;
     now: Date;
+    /** CREDIT_APPLY_ON_FINALIZE (billing-rules §7): the customer's credit pays the new invoice; default on. */
+    applyCredit?: boolean;
   },
 ): Promise<FinalizeBatchResult> {
   const sequence = numberSequence(input.format, input.issueDate);
@@ -41,7 +45,7 @@ export async function finalizeInvoices(
     .executeTakeFirstOrThrow();
   const drafts = await trx
     .selectFrom("invoice")
-    .select("id")
+    .select(["id", "customer_id", "currency_code", "total"])
     .where("period", "=", input.period)
     .where("status", "=", "draft")
     .orderBy("customer_id")
@@ -53,7 +57,7 @@ export async function finalizeInvoices(
   const dueDate = addDays(input.issueDate, input.paymentTermsDays);
   const numbered = drafts.map((d, i) => {
     const value = counter.last_value + BigInt(i + 1);
-    return { id: d.id, value, number: sequence.format(value) };
+    return { ...d, value, number: sequence.format(value) };
   });
   await sql`
     UPDATE invoice SET status = 'finalized', number = v.number, number_sequence = ${sequence.key},
@@ -66,6 +70,20 @@ export async function finalizeInvoices(
     .set({ last_value: counter.last_value + BigInt(numbered.length) })
     .where("sequence", "=", sequence.key)
     .execute();
+  // The ledger learns what each customer now owes (event `fin:<invoice>`: receivable +T, sales −T) in
+  // the same transaction, so an amount due exists exactly when the invoice is issued.
+  const finalized: LedgerEvent[] = numbered.map((n) => ({
+    id: `fin:${n.id}`,
+    kind: "invoice_finalized",
+    customerId: n.customer_id,
+    currency: n.currency_code,
+    at: input.now,
+    lines: [
+      { account: "receivable", amount: n.total, invoiceId: n.id },
+      { account: "sales", amount: -n.total, invoiceId: n.id },
+    ],
+  }));
+  await postLedgerEvents(trx, finalized);
   // Announced in this transaction: one `invoice.event` per invoice, which delivery turns into e-mail and
   // webhooks when it runs.
   await emitInvoiceEvents(trx, {
@@ -73,5 +91,7 @@ export async function finalizeInvoices(
     invoiceIds: numbered.map((n) => n.id),
     at: input.now,
   });
+  // After `invoice.finalized`, so an invoice's `invoice.paid` (paid by credit) is announced after it.
+  if (input.applyCredit ?? true) await applyCreditAtFinalization(trx, numbered, input.now);
   return { finalized: numbered.length, first: numbered[0]!.number, last: numbered.at(-1)!.number };
 }

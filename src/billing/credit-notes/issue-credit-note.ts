@@ -1,0 +1,243 @@
+import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
+import { recordAudit } from "../../kernel/audit.ts";
+import type { TxContext } from "../../kernel/transaction.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { defineVerb } from "../../kernel/verb.ts";
+import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
+import { type LedgerLine, postLedgerEvent } from "../ledger/ledger.ts";
+import { fieldError } from "../payments/field-error.ts";
+import {
+  amountsDue,
+  lockCustomerForMoney,
+  requestDunningEvaluation,
+  settleInvoiceStatuses,
+} from "../payments/invoice-settlement.ts";
+import { refundedSoFar } from "../payments/refund-payment.ts";
+import { calendarDate } from "../runs/calendar-date.ts";
+import { numberSequence } from "../runs/invoice-number.ts";
+import { type CreditNote, IssueCreditNoteInput, presentCreditNote } from "./credit-note-schemas.ts";
+import { creditNoteTaxes } from "./credit-note-taxes.ts";
+
+/**
+ * Issues a credit note against an issued invoice (billing-rules §7): numbered in its own gapless series
+ * (CREDIT_NOTE_NUMBER_FORMAT, its counter row locked like invoice numbers'), taxed by §4 on its net, its
+ * total never above what is left of the invoice (total − earlier credit notes). Ledger event `cn:<id>`:
+ * sales +C; receivable −min(C, due); the rest — the part the invoice had been paid — becomes credit, or with
+ * settlement "refund" goes back to the invoice's payments as manual refunds, newest payment first (cash −,
+ * one refund row each; whatever no payment can return, e.g. what credit had paid, stays credit).
+ */
+export const issueCreditNote = defineVerb(
+  IssueCreditNoteInput,
+  ({ ctx, input }): Promise<CreditNote> => withTransaction(ctx, (tx) => issueIn(tx, input)),
+);
+
+async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<CreditNote> {
+  const trx = tx.db;
+  const target = await trx
+    .selectFrom("invoice")
+    .select("customer_id")
+    .where("id", "=", input.invoice_id)
+    .executeTakeFirst();
+  if (!target) throw fieldError("NOT_FOUND", "invoice_id", `invoice ${input.invoice_id} not found`);
+  await lockCustomerForMoney(trx, target.customer_id);
+  const invoice = await trx
+    .selectFrom("invoice")
+    .selectAll()
+    .where("id", "=", input.invoice_id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  if (invoice.status === "draft" || invoice.status === "void") {
+    throw fieldError(
+      "CONFLICT",
+      "invoice_id",
+      `invoice ${invoice.id} is ${invoice.status}; only an issued invoice can be credited`,
+    );
+  }
+
+  const field = input.lines ? "lines" : "amount";
+  let net: bigint;
+  let lines: { position: number; amount: bigint }[] = [];
+  if (input.lines) {
+    const stored = await trx
+      .selectFrom("invoice_line")
+      .select(["position", "amount"])
+      .where("invoice_id", "=", invoice.id)
+      .execute();
+    const byPosition = new Map(stored.map((l) => [l.position, l.amount]));
+    for (const [i, l] of input.lines.entries()) {
+      const lineAmount = byPosition.get(l.position);
+      if (lineAmount === undefined)
+        throw fieldError("VALIDATION", `lines.${i}.position`, `invoice ${invoice.id} has no line ${l.position}`);
+      if (l.amount > lineAmount)
+        throw fieldError("VALIDATION", `lines.${i}.amount`, `must not exceed the line's amount ${lineAmount}`);
+    }
+    lines = [...input.lines].sort((a, b) => a.position - b.position);
+    net = lines.reduce((s, l) => s + l.amount, 0n);
+  } else {
+    net = input.amount as bigint;
+  }
+
+  const currency = invoice.currency as { exponent: number };
+  const rates = (invoice.taxes as { label: string; rate: string }[]).map((t) => ({ label: t.label, rate: t.rate }));
+  const { taxes, total } = creditNoteTaxes({
+    net,
+    rates,
+    compound: invoice.tax_compound,
+    exponent: currency.exponent,
+    rounding: tx.config.ROUNDING_MODE,
+  });
+  const earlier = await trx
+    .selectFrom("credit_note")
+    .select(sql<bigint>`coalesce(sum(total), 0)::bigint`.as("n"))
+    .where("invoice_id", "=", invoice.id)
+    .executeTakeFirstOrThrow();
+  const left = invoice.total - BigInt(earlier.n);
+  if (total > left) {
+    throw fieldError(
+      "VALIDATION",
+      field,
+      `the credit note's total ${total} (net ${net} + taxes) exceeds what is left of invoice ${invoice.number}: ${left} (minor units)`,
+    );
+  }
+
+  const now = tx.now();
+  const issueDate = calendarDate(now, tx.config.BILLING_TIME_ZONE);
+  const number = await nextNumber(trx, tx.config.CREDIT_NOTE_NUMBER_FORMAT, issueDate);
+  const creditNoteId = `cn_${randomBytes(12).toString("hex")}`;
+  const row = await trx
+    .insertInto("credit_note")
+    .values({
+      id: creditNoteId,
+      invoice_id: invoice.id,
+      customer_id: invoice.customer_id,
+      number: number.number,
+      number_sequence: number.sequence,
+      number_value: number.value,
+      currency_code: invoice.currency_code,
+      currency: JSON.stringify(invoice.currency),
+      net,
+      tax_total: total - net,
+      total,
+      taxes: JSON.stringify(taxes.map((t) => ({ ...t, amount: String(t.amount) }))),
+      lines: JSON.stringify(lines.map((l) => ({ position: l.position, amount: String(l.amount) }))),
+      reason: input.reason,
+      settlement: input.settlement,
+      issue_date: issueDate,
+      created_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+  const due = (await amountsDue(trx, [invoice.id])).get(invoice.id) ?? 0n;
+  const lowered = total < due ? total : due;
+  let rest = total - lowered;
+  const ids = { creditNoteId };
+  const ledger: LedgerLine[] = [
+    { account: "sales", amount: total, ...ids },
+    { account: "receivable", amount: -lowered, invoiceId: invoice.id, ...ids },
+  ];
+  const refunds: { id: string; payment_id: string; amount: bigint }[] = [];
+  if (input.settlement === "refund" && rest > 0n) {
+    const payments = await trx
+      .selectFrom("ledger_entry")
+      .innerJoin("payment", "payment.id", "ledger_entry.payment_id")
+      .select(["payment.id", "payment.amount", "payment.paid_at"])
+      .where("ledger_entry.invoice_id", "=", invoice.id)
+      .where("ledger_entry.account", "=", "receivable")
+      .groupBy(["payment.id", "payment.amount", "payment.paid_at"])
+      .having(sql`sum(ledger_entry.amount)`, "<", 0)
+      .orderBy("payment.paid_at", "desc")
+      .orderBy("payment.id", "desc")
+      .execute();
+    for (const p of payments) {
+      if (rest === 0n) break;
+      const refundable = p.amount - (await refundedSoFar(trx, p.id));
+      const x = refundable < rest ? refundable : rest;
+      if (x <= 0n) continue;
+      const refundId = `ref_${randomBytes(12).toString("hex")}`;
+      await trx
+        .insertInto("refund")
+        .values({
+          id: refundId,
+          payment_id: p.id,
+          amount: x,
+          reason: `credit note ${number.number}`,
+          status: "succeeded",
+          created_at: now,
+        })
+        .execute();
+      ledger.push({ account: "cash", amount: -x, paymentId: p.id, refundId, ...ids });
+      refunds.push({ id: refundId, payment_id: p.id, amount: x });
+      rest -= x;
+    }
+  }
+  ledger.push({ account: "credit", amount: -rest, ...ids });
+  await postLedgerEvent(trx, {
+    id: `cn:${creditNoteId}`,
+    kind: "credit_note",
+    customerId: invoice.customer_id,
+    currency: invoice.currency_code,
+    at: now,
+    lines: ledger,
+  });
+
+  const changes = await settleInvoiceStatuses(trx, [invoice.id], now);
+  await emitInvoiceEvents(trx, {
+    event: "credit_note.issued",
+    invoiceIds: [invoice.id],
+    at: now,
+    subject: { credit_note_id: creditNoteId },
+  });
+  for (const r of refunds) {
+    await emitInvoiceEvents(trx, {
+      event: "payment.refunded",
+      invoiceIds: [invoice.id],
+      at: now,
+      subject: { payment_id: r.payment_id, refund_id: r.id },
+    });
+  }
+  const note = presentCreditNote(row);
+  await recordAudit(trx, tx, {
+    action: "issue",
+    entity: "credit_note",
+    entityId: creditNoteId,
+    before: null,
+    after: {
+      number: note.number,
+      invoice_id: invoice.id,
+      net: String(net),
+      total: String(total),
+      settlement: input.settlement,
+      lowered_due: String(lowered),
+      refunds: refunds.map((r) => ({ ...r, amount: String(r.amount) })),
+      credit: String(rest),
+      invoice_states: changes,
+    },
+  });
+  await requestDunningEvaluation(trx, invoice.customer_id);
+  return note;
+}
+
+/** The next number of the credit note series, gapless: the counter row is locked until commit. */
+async function nextNumber(trx: TxContext["db"], format: string, issueDate: string) {
+  const sequence = numberSequence(format, issueDate);
+  await trx
+    .insertInto("invoice_number_counter")
+    .values({ sequence: sequence.key, last_value: 0n })
+    .onConflict((oc) => oc.column("sequence").doNothing())
+    .execute();
+  const counter = await trx
+    .selectFrom("invoice_number_counter")
+    .select("last_value")
+    .where("sequence", "=", sequence.key)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const value = counter.last_value + 1n;
+  await trx
+    .updateTable("invoice_number_counter")
+    .set({ last_value: value })
+    .where("sequence", "=", sequence.key)
+    .execute();
+  return { sequence: sequence.key, value, number: sequence.format(value) };
+}

@@ -1,0 +1,33 @@
+import { formatMinor } from "../../domain/money.ts";
+import type { CreditNoteDocument } from "./credit-note-document.ts";
+import { escapeHtml } from "./html-escape.ts";
+import { type InvoiceEmail, pdfFilename } from "./invoice-mail.ts";
+
+/** The customer's e-mail for an issued credit note, its PDF attached; sent with sendMail (invoice-mail.ts). */
+export function buildCreditNoteEmail(doc: CreditNoteDocument, pdf: Buffer, from: string): InvoiceEmail {
+  const total = formatMinor(doc.total, doc.currency);
+  const outcome =
+    doc.settlement === "refund"
+      ? "What you had already paid of it is refunded to you."
+      : "What you had already paid of it is kept as credit for your next invoices.";
+  const paragraphs = [
+    `Dear ${doc.customer.name},`,
+    `Please find attached credit note ${doc.number} for ${total} on invoice ${doc.invoiceNumber}. ${outcome}`,
+    `Reason: ${doc.reason}`,
+    `Questions about this credit note: ${doc.seller.email}`,
+    doc.seller.name,
+  ];
+  return {
+    to: { name: doc.customer.name, address: doc.customer.email },
+    from,
+    replyTo: doc.seller.email,
+    // A reason typed with line breaks must not become extra header lines.
+    subject: `Credit note ${doc.number} from ${doc.seller.name}: ${total} on invoice ${doc.invoiceNumber}`.replace(
+      /[\r\n\t]+/g,
+      " ",
+    ),
+    text: `${paragraphs.join("\n\n")}\n`,
+    html: `${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("\n")}\n`,
+    attachments: [{ filename: pdfFilename(doc.number), content: pdf, contentType: "application/pdf" }],
+  };
+}

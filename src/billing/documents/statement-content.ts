@@ -1,0 +1,70 @@
+import { formatMinor, type CurrencyDisplay } from "../../domain/money.ts";
+import { dayInstant } from "./document-date.ts";
+import type { SimpleLayout } from "./simple-layout.ts";
+import type { StatementDocument, StatementEntryKind } from "./statement-document.ts";
+
+export const STATEMENT_KIND_LABELS: Record<StatementEntryKind, string> = {
+  invoice: "Invoice",
+  payment: "Payment",
+  refund: "Refund",
+  credit_note: "Credit note",
+  credit_applied: "Credit applied",
+};
+
+/** The statement laid out; `currency` defaults to the document's, the PDF passes a WinAnsi variant. */
+export function statementLayout(
+  doc: StatementDocument,
+  currency: CurrencyDisplay = doc.currency,
+): SimpleLayout {
+  const money = (minor: bigint): string => formatMinor(minor, currency);
+  const place = [doc.customer.region, doc.customer.country].filter((p) => p !== null && p !== "").join(", ");
+  return {
+    heading: "Statement",
+    title: `Statement for customer ${doc.customer.id} on ${doc.date}`,
+    subject: `Account statement for ${doc.customer.name} in ${currency.code}`,
+    createdAt: dayInstant(doc.date, "date"),
+    seller: {
+      name: doc.seller.name,
+      lines: [
+        ...doc.seller.addressLines,
+        doc.seller.email,
+        ...(doc.seller.taxId === undefined ? [] : [`Tax ID: ${doc.seller.taxId}`]),
+      ],
+      email: doc.seller.email,
+    },
+    facts: [
+      { label: "Statement date", value: doc.date },
+      { label: "Customer no.", value: String(doc.customer.id) },
+      { label: "Currency", value: currency.code },
+    ],
+    partyHeading: "Statement for",
+    party: { name: doc.customer.name, lines: [doc.customer.email, ...(place === "" ? [] : [place])] },
+    columns: [
+      { label: "Date", weight: 1.1 },
+      { label: "Type", weight: 1.2 },
+      { label: "Reference", weight: 2.2 },
+      { label: "Amount", weight: 1.3, numeric: true },
+      { label: "Balance", weight: 1.3, numeric: true },
+    ],
+    rows: doc.entries.map((e) => [
+      e.date,
+      STATEMENT_KIND_LABELS[e.kind],
+      e.reference,
+      money(e.amount),
+      money(e.balance),
+    ]),
+    empty: "Nothing yet.",
+    totals: [
+      { label: "Credit available", value: money(doc.credit) },
+      {
+        label: doc.balance < 0n ? "Balance in your favour" : "Balance due",
+        value: money(doc.balance < 0n ? -doc.balance : doc.balance),
+        strong: true,
+      },
+    ],
+    notes: [
+      "Amounts add to what you owe (invoices, refunds) or subtract from it (payments, credit notes); " +
+        "applying credit to an invoice moves credit you hold onto that invoice and leaves the balance as it is.",
+    ],
+  };
+}

@@ -1,0 +1,51 @@
+import { Decimal } from "../../domain/decimal.ts";
+import type { StatementDocument } from "./statement-document.ts";
+
+// A statement as CSV (RFC 4180): a header row, one row per entry, CRLF line ends, fields quoted when they
+// hold a comma, a quote or a line break (quotes doubled). Amounts come twice: as exact decimal strings in
+// the currency's major unit with its exponent ("10.20", "-4.00", "1000" for JPY) and as integer minor
+// units, so a spreadsheet and a program each read the column that suits them. No thousands separators,
+// "." for decimals, whatever the currency's display format.
+
+export const STATEMENT_CSV_COLUMNS = [
+  "date",
+  "kind",
+  "reference",
+  "currency",
+  "amount",
+  "amount_minor",
+  "balance",
+  "balance_minor",
+] as const;
+
+export function statementCsv(doc: StatementDocument): string {
+  const exponent = doc.currency.exponent;
+  const decimal = (minor: bigint): string => Decimal.of(minor, exponent).toFixed(exponent);
+  const rows = [
+    [...STATEMENT_CSV_COLUMNS],
+    ...doc.entries.map((e) => [
+      e.date,
+      e.kind,
+      textCell(e.reference),
+      doc.currency.code,
+      decimal(e.amount),
+      e.amount.toString(),
+      decimal(e.balance),
+      e.balance.toString(),
+    ]),
+  ];
+  return rows.map((row) => `${row.map(csvField).join(",")}\r\n`).join("");
+}
+
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/**
+ * A text cell a spreadsheet would run as a formula ("=HYPERLINK(…)", "+1", "@SUM") is prefixed with "'"
+ * (the usual CSV-injection guard): references are typed by staff or come from payment providers.
+ * Amounts are never text cells, so a negative amount keeps its "-".
+ */
+function textCell(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}

@@ -1,0 +1,30 @@
+import type { CurrencyDisplay } from "../../domain/money.ts";
+import type { InvoiceDocument } from "./invoice-document.ts";
+
+/** What moved the customer's balance (billing-rules §7), as the statement lists it. */
+export type StatementEntryKind = "invoice" | "payment" | "refund" | "credit_note" | "credit_applied";
+
+export interface StatementEntry {
+  date: string; // YYYY-MM-DD
+  kind: StatementEntryKind;
+  /** The invoice or credit note number, the payment's reference, the refund's id. */
+  reference: string;
+  /** Signed minor units: + the customer owes more (invoice, refund), − less (payment, credit note). */
+  amount: bigint;
+  /** The balance after this entry (+ owed, − in credit). */
+  balance: bigint;
+}
+
+/** The view model of a customer's statement in one currency: finished figures, renderers only format. */
+export interface StatementDocument {
+  /** The day the statement is made for (YYYY-MM-DD); it lists everything up to then. */
+  date: string;
+  seller: InvoiceDocument["seller"];
+  customer: InvoiceDocument["customer"];
+  currency: CurrencyDisplay;
+  entries: StatementEntry[];
+  /** Σ receivable − credit: + the customer owes, − tokenbill owes them. */
+  balance: bigint;
+  /** Credit the customer holds, ≥ 0 (already counted in balance). */
+  credit: bigint;
+}

@@ -1,0 +1,76 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { Config } from "../../config.ts";
+import type { Database } from "../../db/schema.ts";
+import { type InvoiceEmail, type SmtpSettings, sendMail } from "../documents/invoice-mail.ts";
+import type { JobHandler } from "../../jobs/job-runner.ts";
+import type { JobPayload } from "../../jobs/job-payloads.ts";
+import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
+import type { DunningEmailKind } from "./dunning-ladder.ts";
+import { buildDunningEmail, type DunningMail } from "./dunning-mail.ts";
+import { unpaidInvoices } from "./evaluate-dunning.ts";
+
+export interface DunningEmailDeps {
+  db: Kysely<Database>;
+  config: Config;
+  logger: Logger;
+  smtp: SmtpSettings;
+  seller: { name: string; email: string };
+  /** The SMTP transport (invoice-mail.ts's sendMail); tests may pass their own. */
+  send?: (smtp: SmtpSettings, mail: DunningMail) => Promise<{ messageId: string }>;
+}
+
+/**
+ * `dunning.email`: the e-mail a dunning step decided, rendered when it is sent so that it lists what is
+ * still due then. Nothing is sent when the episode ended meanwhile (the customer paid). SMTP failures are
+ * retried by the runner, as for invoices.
+ */
+export function dunningEmailHandler(deps: DunningEmailDeps): JobHandler<JobPayload<"dunning.email">> {
+  // sendMail is typed for invoice mail, which always carries its PDF; a dunning e-mail has no attachment.
+  const send = deps.send ?? ((smtp, mail) => sendMail(smtp, mail as unknown as InvoiceEmail));
+  return async (job) => {
+    const episodeId = BigInt(job.payload.episode_id);
+    const log = { job: String(job.id), episode: job.payload.episode_id, step: job.payload.step };
+    const row = await deps.db
+      .selectFrom("dunning_step as s")
+      .innerJoin("dunning_episode as e", "e.id", "s.episode_id")
+      .innerJoin("customer as c", "c.id", "e.customer_id")
+      .select(["s.details", "e.ended_at", "c.id as customer_id", "c.name", "c.email", "c.currency_code"])
+      .where("s.episode_id", "=", episodeId)
+      .where("s.step", "=", job.payload.step)
+      .executeTakeFirst();
+    const kind = (row?.details as { email?: DunningEmailKind } | undefined)?.email;
+    if (!row || !kind) {
+      deps.logger.warn(log, "dunning e-mail not sent: its step is gone or sends no e-mail");
+      return;
+    }
+    if (row.ended_at !== null) {
+      deps.logger.info(log, "dunning e-mail not sent: the customer paid before it went out");
+      return;
+    }
+    const invoices = await unpaidInvoices(deps.db, row.customer_id);
+    const currency = await deps.db
+      .selectFrom("currency")
+      .selectAll()
+      .where("code", "=", row.currency_code)
+      .executeTakeFirstOrThrow();
+    if (invoices.length === 0) {
+      deps.logger.info(log, "dunning e-mail not sent: nothing is due any more");
+      return;
+    }
+    const mail = buildDunningEmail({
+      kind,
+      customer: { name: row.name, email: row.email },
+      seller: deps.seller,
+      from: deps.config.MAIL_FROM,
+      currency: currencyDisplayOf(currency),
+      invoices: invoices.map((i) => ({
+        number: i.number ?? i.id,
+        due_date: i.due_date,
+        amount_due: i.amount_due,
+      })),
+    });
+    const { messageId } = await send(deps.smtp, mail);
+    deps.logger.info({ ...log, messageId }, "dunning e-mail sent");
+  };
+}

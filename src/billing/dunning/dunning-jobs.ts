@@ -1,0 +1,39 @@
+import type { ServiceContext } from "../../kernel/context.ts";
+import type { JobHandler } from "../../jobs/job-runner.ts";
+import type { JobPayload } from "../../jobs/job-payloads.ts";
+import { evaluateAllDunning } from "./run-dunning.ts";
+import { evaluateCustomerDunning } from "./evaluate-dunning.ts";
+
+// The dunning job kinds' handlers (src/app/job-catalog.ts). With DUNNING_ENABLED=false they do nothing, so
+// the jobs payments write still end.
+
+/** `dunning.evaluate`: one customer, now; queued in the transaction of every payment, refund, credit note. */
+export function dunningEvaluateHandler(ctx: ServiceContext): JobHandler<JobPayload<"dunning.evaluate">> {
+  return async (job) => {
+    if (!ctx.config.DUNNING_ENABLED) return;
+    const customerId = BigInt(job.payload.customer_id);
+    const exists = await ctx.db
+      .selectFrom("customer")
+      .select("id")
+      .where("id", "=", customerId)
+      .executeTakeFirst();
+    if (!exists) return; // deleted since: nothing to dun
+    const actions = await evaluateCustomerDunning(ctx, customerId, ctx.now());
+    if (actions.length > 0)
+      ctx.logger.info(
+        { customer: job.payload.customer_id, steps: actions.map((a) => a.step) },
+        "dunning steps taken",
+      );
+  };
+}
+
+/** `dunning.scheduled_run`: every customer with an open episode or an invoice past its first rung. */
+export function dunningScheduledHandler(
+  ctx: ServiceContext,
+): JobHandler<JobPayload<"dunning.scheduled_run">> {
+  return async () => {
+    if (!ctx.config.DUNNING_ENABLED) return;
+    const totals = await evaluateAllDunning(ctx, ctx.now());
+    ctx.logger.info(totals, "scheduled dunning run done");
+  };
+}

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { IdParams } from "../../kernel/schemas.ts";
+import { calendarDateString, InvoiceIdParams } from "../invoices/invoice-schemas.ts";
+
+// What the dunning routes and verbs accept and answer.
+
+const reason = z.string().trim().min(1).max(1000);
+
+export const ExemptionInput = z.object({ exempt: z.boolean(), reason }).strict();
+export const ExemptionCall = ExemptionInput.extend(IdParams.shape);
+
+export const Exemption = z.object({
+  customer_id: z.number().int(),
+  exempt: z.boolean(),
+  reason: z.string(),
+});
+
+export const ExtensionInput = z.object({ due_date: calendarDateString, reason }).strict();
+export const ExtensionCall = ExtensionInput.extend(InvoiceIdParams.shape);
+
+export const Extension = z.object({
+  invoice_id: z.string(),
+  original_due_date: z.string(),
+  due_date: z.string(),
+  reason: z.string(),
+});
+
+export const DunningStepOut = z.object({
+  customer_id: z.number().int(),
+  episode_id: z.number().int(),
+  step: z.string(),
+  days: z.number().int().nullable().meta({ description: "days from the anchor due date; null for closed" }),
+  done_at: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+export const DunningRunOut = z.object({
+  as_of: z.string(),
+  customers_evaluated: z.number().int(),
+  steps: z.array(DunningStepOut),
+});

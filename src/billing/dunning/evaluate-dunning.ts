@@ -1,0 +1,269 @@
+import { sql } from "kysely";
+import { enqueue } from "../../jobs/enqueue-job.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import type { ServiceContext, Tx } from "../../kernel/context.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { invoiceAmountsDue } from "../ledger/ledger.ts";
+import { calendarDate } from "../runs/calendar-date.ts";
+import { actingSteps, daysBetween, isOverdueStep, stepsDue } from "./dunning-ladder.ts";
+import { applyStatus, type CustomerState, planStatus, type StatusChange } from "./dunning-status.ts";
+
+// One customer's dunning, evaluated as of an instant (billing-rules §8), in one transaction:
+//  1. the customer row is locked, so two evaluations of one customer (two instances, a payment's job and the
+//     schedule) run one after the other, and the second sees what the first did;
+//  2. nothing overdue any more: the open episode closes and what dunning imposed is lifted;
+//  3. rungs due: each is inserted into dunning_step (PK episode, step) ON CONFLICT DO NOTHING, and its action
+//     (e-mail job, status change) happens only when that insert won — once per episode, whatever re-runs.
+
+/** The step a run took, as the API and the CLI show it. */
+export interface DunningAction {
+  customer_id: bigint;
+  episode_id: bigint;
+  step: string;
+  days: number | null;
+  done_at: Date;
+  details: Record<string, unknown>;
+}
+
+/** The step recorded when an episode ends; ladder rungs may not use the name (config.ts). */
+export const CLOSED_STEP = "closed";
+
+interface Unpaid {
+  id: string;
+  number: string | null;
+  due_date: string;
+  amount_due: bigint;
+}
+
+/** Finalized or partly paid invoices with an amount due in the ledger, earliest (extended) due date first. */
+export async function unpaidInvoices(trx: Tx, customerId: bigint): Promise<Unpaid[]> {
+  const rows = await trx
+    .selectFrom("invoice as i")
+    .leftJoin("invoice_due_extension as x", "x.invoice_id", "i.id")
+    .select(["i.id", "i.number", sql<string>`coalesce(x.due_date, i.due_date)`.as("due_date")])
+    .where("i.customer_id", "=", customerId)
+    .where("i.status", "in", ["finalized", "partially_paid"])
+    .where("i.due_date", "is not", null)
+    .execute();
+  const due = await invoiceAmountsDue(
+    trx,
+    rows.map((r) => r.id),
+  );
+  return rows
+    .map((r) => ({ ...r, amount_due: due.get(r.id) ?? 0n }))
+    .filter((r) => r.amount_due > 0n)
+    .sort((a, b) =>
+      a.due_date === b.due_date ? a.id.localeCompare(b.id) : a.due_date < b.due_date ? -1 : 1,
+    );
+}
+
+export async function evaluateCustomerDunning(
+  ctx: ServiceContext,
+  customerId: bigint,
+  asOf: Date,
+): Promise<DunningAction[]> {
+  return withTransaction(ctx, async (tx) => {
+    const trx = tx.db;
+    const customer = await trx
+      .selectFrom("customer")
+      .select(["id", "status", "status_source", "status_reason", "dunning_exempt"])
+      .where("id", "=", customerId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!customer) throw ServiceError.notFound(`customer ${customerId}`);
+    const ladder = tx.config.DUNNING_LADDER;
+    const today = calendarDate(asOf, tx.config.BILLING_TIME_ZONE);
+    const unpaid = await unpaidInvoices(trx, customerId);
+    const anchor = unpaid[0];
+    const offset = anchor ? daysBetween(anchor.due_date, today) : undefined;
+    const overdue = offset !== undefined && offset >= 1;
+    const actions: DunningAction[] = [];
+
+    let episode = await trx
+      .selectFrom("dunning_episode")
+      .selectAll()
+      .where("customer_id", "=", customerId)
+      .where("ended_at", "is", null)
+      .executeTakeFirst();
+    let state: CustomerState = customer;
+
+    if (episode && !overdue) {
+      const done = await stepRows(trx, episode.id);
+      // An episode of reminders only stays open while the invoice it reminded of is unpaid, so that the
+      // reminder is not sent again; one that reached an overdue rung ends as soon as nothing is overdue.
+      const reachedOverdue = done.some((s) => {
+        const rung = ladder.find((r) => r.step === s.step);
+        return rung !== undefined && isOverdueStep(rung);
+      });
+      if (unpaid.length === 0 || reachedOverdue) {
+        const closed = await closeEpisode(tx, state, episode, done, asOf);
+        actions.push(closed.action);
+        state = closed.state;
+        episode = undefined;
+      }
+    }
+
+    // An exempt customer takes no new rung; an open episode stays open (and still ends, lifting what it
+    // imposed, once the customer has paid).
+    if (customer.dunning_exempt || offset === undefined) return actions;
+    const due = stepsDue(ladder, offset);
+    if (due.length === 0) return actions;
+
+    if (!episode) {
+      await trx
+        .insertInto("dunning_episode")
+        .values({ customer_id: customerId, started_at: asOf, ended_at: null })
+        .onConflict((oc) => oc.column("customer_id").where("ended_at", "is", null).doNothing())
+        .execute();
+      episode = await trx
+        .selectFrom("dunning_episode")
+        .selectAll()
+        .where("customer_id", "=", customerId)
+        .where("ended_at", "is", null)
+        .executeTakeFirstOrThrow();
+    }
+    const episodeId = episode.id;
+    const taken = new Set((await stepRows(trx, episodeId)).map((s) => s.step));
+    const newlyDue = due.filter((s) => !taken.has(s.step));
+    const acting = actingSteps(newlyDue);
+    const reason = `dunning: invoice ${anchor!.number ?? anchor!.id} overdue since ${anchor!.due_date}`;
+    const mailable = tx.config.SMTP_HOST !== undefined;
+
+    for (const rung of newlyDue) {
+      const details: Record<string, unknown> = {
+        invoice_id: anchor!.id,
+        due_date: anchor!.due_date,
+        amount_due: anchor!.amount_due.toString(),
+        overdue_invoices: unpaid.filter((u) => u.due_date < today).length,
+      };
+      if (rung.email) {
+        details["email"] = rung.email;
+        details["mail"] =
+          rung !== acting.email
+            ? `not sent: superseded by ${acting.email!.step}`
+            : mailable
+              ? "queued"
+              : "not sent: no SMTP server is configured (SMTP_HOST)";
+      }
+      let change: StatusChange | undefined;
+      if (rung.status) {
+        if (rung !== acting.status) details["status"] = `superseded by ${acting.status!.step}`;
+        else {
+          const plan = planStatus(state, rung.status);
+          if ("change" in plan) {
+            change = plan.change;
+            details["status_change"] = change;
+          } else details["status"] = plan.unchanged;
+        }
+      }
+      if (!rung.email && !rung.status) details["note"] = "recorded for staff; the ladder takes no action";
+      const inserted = await trx
+        .insertInto("dunning_step")
+        .values({ episode_id: episodeId, step: rung.step, done_at: asOf, details: JSON.stringify(details) })
+        .onConflict((oc) => oc.columns(["episode_id", "step"]).doNothing())
+        .returning("step")
+        .executeTakeFirst();
+      if (!inserted) continue; // taken meanwhile: its action was done by whoever inserted it
+      if (details["mail"] === "queued") {
+        await enqueue(
+          trx,
+          "dunning.email",
+          { episode_id: String(episodeId), step: rung.step },
+          { slot: `dunning-mail:${episodeId}:${rung.step}`, orderingKey: `dunning:${customerId}` },
+        );
+      }
+      if (change) {
+        if (episode.status_before === null) {
+          // The first change of the episode: what paying restores.
+          await trx
+            .updateTable("dunning_episode")
+            .set({ status_before: change.from, source_before: change.source_before })
+            .where("id", "=", episodeId)
+            .execute();
+          episode = { ...episode, status_before: change.from, source_before: change.source_before };
+        }
+        await applyStatus(trx, tx, state, { status: change.to, source: "dunning", reason });
+        state = { ...state, status: change.to, status_source: "dunning", status_reason: reason };
+      }
+      actions.push({
+        customer_id: customerId,
+        episode_id: episodeId,
+        step: rung.step,
+        days: rung.days,
+        done_at: asOf,
+        details,
+      });
+    }
+    return actions;
+  });
+}
+
+async function stepRows(trx: Tx, episodeId: bigint) {
+  return trx
+    .selectFrom("dunning_step")
+    .select(["step", "done_at", "details"])
+    .where("episode_id", "=", episodeId)
+    .orderBy("done_at")
+    .orderBy("step")
+    .execute();
+}
+
+/**
+ * Ends the episode. Only what dunning imposed is lifted: when the status is still dunning's, it goes back to
+ * what it was before the episode's first change (a staff lock that dunning escalated becomes the staff lock
+ * again, with its reason). A status staff set since stays as it is.
+ */
+async function closeEpisode(
+  tx: ServiceContext & { db: Tx },
+  state: CustomerState,
+  episode: {
+    id: bigint;
+    customer_id: bigint;
+    status_before: CustomerState["status"] | null;
+    source_before: CustomerState["status_source"];
+  },
+  done: { step: string; details: unknown }[],
+  asOf: Date,
+): Promise<{ action: DunningAction; state: CustomerState }> {
+  const trx = tx.db;
+  await trx.updateTable("dunning_episode").set({ ended_at: asOf }).where("id", "=", episode.id).execute();
+  const details: Record<string, unknown> = { reason: "nothing is overdue any more" };
+  let next = state;
+  if (state.status_source === "dunning" && episode.status_before !== null) {
+    const first = done
+      .map((s) => (s.details as { status_change?: StatusChange } | null)?.status_change)
+      .find((c) => c !== undefined);
+    const restored = {
+      status: episode.status_before,
+      source: episode.source_before,
+      reason: first?.reason_before ?? null,
+    };
+    await applyStatus(trx, tx, state, restored);
+    details["restored"] = { from: state.status, to: restored.status, source: restored.source };
+    next = {
+      ...state,
+      status: restored.status,
+      status_source: restored.source,
+      status_reason: restored.reason,
+    };
+  } else if (state.status !== "active") {
+    details["kept"] =
+      `${state.status} (set by ${state.status_source ?? "staff"}): only dunning's own changes are lifted`;
+  }
+  await trx
+    .insertInto("dunning_step")
+    .values({ episode_id: episode.id, step: CLOSED_STEP, done_at: asOf, details: JSON.stringify(details) })
+    .onConflict((oc) => oc.columns(["episode_id", "step"]).doNothing())
+    .execute();
+  return {
+    action: {
+      customer_id: episode.customer_id,
+      episode_id: episode.id,
+      step: CLOSED_STEP,
+      days: null,
+      done_at: asOf,
+      details,
+    },
+    state: next,
+  };
+}

@@ -1,0 +1,88 @@
+import { sql } from "kysely";
+import { actorLabel, actors } from "../../kernel/actor.ts";
+import type { Tx } from "../../kernel/context.ts";
+import { type LedgerEvent, postLedgerEvents } from "../ledger/ledger.ts";
+import { settleInvoiceStatuses } from "./invoice-settlement.ts";
+
+/**
+ * Credit pays new invoices as they are finalized (billing-rules §7, CREDIT_APPLY_ON_FINALIZE): each invoice
+ * takes min(its total, the customer's credit in its currency), in the order given; event `cra:<invoice>`
+ * (credit +x, receivable −x). The customers are locked first (in id order, as the batch is), so a payment
+ * or refund of the same customer waits and no credit is spent twice. Inside the finalization transaction.
+ */
+export async function applyCreditAtFinalization(
+  trx: Tx,
+  invoices: readonly { id: string; customer_id: bigint; currency_code: string; total: bigint }[],
+  now: Date,
+): Promise<void> {
+  const customerIds = [...new Set(invoices.filter((i) => i.total > 0n).map((i) => i.customer_id))].sort(
+    (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+  );
+  if (customerIds.length === 0) return;
+  // Only customers holding credit need a lock; the others' invoices are left alone.
+  const holders = await trx
+    .selectFrom("ledger_entry")
+    .select(["customer_id", "currency_code"])
+    .where("customer_id", "in", customerIds)
+    .where("account", "=", "credit")
+    .groupBy(["customer_id", "currency_code"])
+    .having(sql`sum(amount)`, "<", 0)
+    .execute();
+  if (holders.length === 0) return;
+  const lockIds = [...new Set(holders.map((h) => h.customer_id))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  await trx.selectFrom("customer").select("id").where("id", "in", lockIds).orderBy("id").forUpdate().execute();
+  // Read again under the lock: what a committed refund took back is gone.
+  const credits = await trx
+    .selectFrom("ledger_entry")
+    .select(["customer_id", "currency_code", sql<bigint>`(-sum(amount))::bigint`.as("credit")])
+    .where("customer_id", "in", lockIds)
+    .where("account", "=", "credit")
+    .groupBy(["customer_id", "currency_code"])
+    .execute();
+  const left = new Map(credits.map((c) => [`${c.customer_id}/${c.currency_code}`, BigInt(c.credit)]));
+  const events: LedgerEvent[] = [];
+  const audits: { invoice: string; amount: bigint }[] = [];
+  for (const inv of invoices) {
+    const key = `${inv.customer_id}/${inv.currency_code}`;
+    const credit = left.get(key) ?? 0n;
+    const x = credit < inv.total ? credit : inv.total;
+    if (x <= 0n) continue;
+    left.set(key, credit - x);
+    audits.push({ invoice: inv.id, amount: x });
+    events.push({
+      id: `cra:${inv.id}`,
+      kind: "credit_applied",
+      customerId: inv.customer_id,
+      currency: inv.currency_code,
+      at: now,
+      lines: [
+        { account: "credit", amount: x, invoiceId: inv.id },
+        { account: "receivable", amount: -x, invoiceId: inv.id },
+      ],
+    });
+  }
+  if (events.length === 0) return;
+  await postLedgerEvents(trx, events);
+  await settleInvoiceStatuses(
+    trx,
+    audits.map((a) => a.invoice),
+    now,
+  );
+  // One audit row per invoice credit was applied to, as recordAudit writes them (the finalizer has no
+  // request context: the actor is the billing run).
+  await trx
+    .insertInto("audit_log")
+    .values(
+      audits.map((a) => ({
+        at: now,
+        actor: actorLabel(actors.system("billing")),
+        request_id: null,
+        action: "invoice.apply_credit",
+        entity: "invoice",
+        entity_id: a.invoice,
+        before: null,
+        after: JSON.stringify({ credit_applied: String(a.amount) }),
+      })),
+    )
+    .execute();
+}

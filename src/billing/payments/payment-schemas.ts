@@ -1,0 +1,151 @@
+import type { Selectable } from "kysely";
+import { z } from "zod";
+import type { PaymentTable, RefundTable } from "../../db/schema.ts";
+import { PageQuery } from "../../kernel/pagination.ts";
+import { id } from "../../kernel/schemas.ts";
+
+// The admin API's view of payments and refunds. Amounts are integers in minor units of the payment's
+// currency (billing-rules §7); never floats.
+
+/** A positive amount in minor units: a JSON integer, a digit string, or (verbs re-parsing) a bigint. */
+export const positiveMinor = z
+  .union([z.number().int().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^-?\d{1,18}$/), z.bigint()])
+  .transform((v) => BigInt(v))
+  .pipe(z.bigint().positive("must be a positive whole number of minor units"))
+  .meta({ type: "integer", description: "minor units (cents for USD), > 0" });
+
+const minor = z.bigint().meta({ type: "integer", description: "minor units (cents for USD)" });
+
+export const PaymentIdParams = z.object({
+  id: z.string().regex(/^pay_[0-9a-f]{1,64}$/, "must be a payment id (pay_…)"),
+});
+
+/** What a payment is, whichever way it arrives (API, CLI, a provider's webhook). */
+export const PaymentFields = z.object({
+  amount: positiveMinor,
+  currency: z
+    .string()
+    .transform((s) => s.toUpperCase())
+    .pipe(z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD"))
+    .optional()
+    .meta({ description: "must equal the invoice's (or customer's) currency; defaults to it" }),
+  method: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,39}$/, "must be a method name such as manual, bank_transfer, stripe")
+    .default("manual"),
+  reference: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .meta({ description: "unique per method: the same reference again is the same payment" }),
+  paid_at: z
+    .union([z.iso.datetime({ offset: true }), z.iso.date(), z.date()])
+    .transform((v) => (v instanceof Date ? v : new Date(v.length === 10 ? `${v}T00:00:00Z` : v)))
+    .optional()
+    .meta({ description: "when the money arrived (ISO instant or date); defaults to now" }),
+});
+
+export const RecordPaymentInput = PaymentFields.extend({
+  invoice_id: z
+    .string()
+    .regex(/^inv_[0-9a-f]{1,64}$/, "must be an invoice id (inv_…)")
+    .optional(),
+  customer_id: id.optional(),
+})
+  .strict()
+  .superRefine((v, zctx) => {
+    if ((v.invoice_id === undefined) === (v.customer_id === undefined)) {
+      zctx.addIssue({
+        code: "custom",
+        path: ["invoice_id"],
+        message: "name exactly one of invoice_id and customer_id",
+      });
+    }
+  });
+export type RecordPaymentInput = z.output<typeof RecordPaymentInput>;
+
+/** The body of POST /invoices/{id}/payments and /customers/{id}/payments: the target is in the path. */
+export const PaymentBody = PaymentFields.strict();
+
+export const RefundBody = z
+  .object({
+    amount: positiveMinor,
+    reason: z.string().trim().max(1000).default(""),
+  })
+  .strict();
+
+export const RefundInput = RefundBody.extend({ payment_id: PaymentIdParams.shape.id }).strict();
+
+export const Refund = z.object({
+  id: z.string(),
+  payment_id: z.string(),
+  amount: minor,
+  reason: z.string(),
+  status: z.enum(["pending", "succeeded", "failed"]),
+  provider_refund_id: z.string().nullable(),
+  created_at: z.string(),
+});
+export type Refund = z.output<typeof Refund>;
+
+export const Allocation = z.object({ invoice_id: z.string(), amount: minor });
+
+export const Payment = z.object({
+  id: z.string(),
+  customer_id: z.number().int(),
+  invoice_id: z.string().nullable().meta({ description: "the invoice it was paid against, if one" }),
+  currency: z.string(),
+  amount: minor,
+  method: z.string(),
+  reference: z.string(),
+  paid_at: z.string(),
+  created_at: z.string(),
+  allocations: z
+    .array(Allocation)
+    .meta({ description: "what it pays now, per invoice (net of refunds)" }),
+  credit: minor.meta({ description: "the part that became credit and was not taken back by a refund" }),
+  refunded: minor.meta({ description: "Σ refunds that are pending or succeeded" }),
+  refunds: z.array(Refund),
+});
+export type Payment = z.output<typeof Payment>;
+
+export function presentRefund(row: Selectable<RefundTable>): Refund {
+  return {
+    id: row.id,
+    payment_id: row.payment_id,
+    amount: row.amount,
+    reason: row.reason,
+    status: row.status,
+    provider_refund_id: row.provider_refund_id,
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+export function presentPayment(
+  row: Selectable<PaymentTable>,
+  extra: { allocations: { invoice_id: string; amount: bigint }[]; credit: bigint; refunds: Refund[] },
+): Payment {
+  return {
+    id: row.id,
+    customer_id: Number(row.customer_id),
+    invoice_id: row.invoice_id,
+    currency: row.currency_code,
+    amount: row.amount,
+    method: row.method,
+    reference: row.reference,
+    paid_at: row.paid_at.toISOString(),
+    created_at: row.created_at.toISOString(),
+    allocations: extra.allocations,
+    credit: extra.credit,
+    refunded: extra.refunds.filter((r) => r.status !== "failed").reduce((s, r) => s + r.amount, 0n),
+    refunds: extra.refunds,
+  };
+}
+
+export const PaymentListQuery = PageQuery.extend({
+  customer_id: id.optional(),
+  invoice_id: z
+    .string()
+    .regex(/^inv_[0-9a-f]{1,64}$/, "must be an invoice id (inv_…)")
+    .optional(),
+});

@@ -1,0 +1,301 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { getInvoice } from "../invoices/get-invoice.ts";
+import { markInvoicePaid } from "../invoices/mark-invoice-paid.ts";
+import { voidInvoice } from "../invoices/void-invoice.ts";
+import { customerBalance, customerCredit, invoiceAmountDue } from "../ledger/ledger.ts";
+import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
+import { recordPayment } from "./record-payment.ts";
+import { recordRefundIn, refundPayment, settleRefundIn } from "./refund-payment.ts";
+import { issueInvoices } from "./testing/invoice-fixtures.ts";
+
+// Payments and refunds (billing-rules §7) on finalized fixture invoices: allocation, idempotency, races,
+// refunds, and bad input that writes nothing.
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = await createTestDatabase();
+});
+afterAll(async () => handle?.close());
+
+const ctx = () => billingContext(handle, {}, new Date("2026-11-20T10:00:00Z"));
+let n = 0;
+async function customer(currency = "USD"): Promise<bigint> {
+  const [id] = await createCustomers(handle, [{ email: `c${n++}@example.com`, currency }]);
+  return id!;
+}
+const due = (id: string) => invoiceAmountDue(handle.db, id);
+const status = async (id: string) => (await getInvoice({ ctx: ctx(), input: { id } })).status;
+
+/** Row counts of every table a money event writes: a refused call must leave them all unchanged. */
+async function counts() {
+  const count = async (t: "payment" | "refund" | "credit_note" | "ledger_entry" | "job" | "audit_log") =>
+    Number((await handle.db.selectFrom(t).select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow()).n);
+  return {
+    payment: await count("payment"),
+    refund: await count("refund"),
+    credit_note: await count("credit_note"),
+    ledger_entry: await count("ledger_entry"),
+    job: await count("job"),
+    audit_log: await count("audit_log"),
+  };
+}
+
+describe("recording a payment", () => {
+  it("is idempotent per (method, reference): the same payment again is returned and nothing is written", async () => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
+    const input = { invoice_id: inv!, amount: 300n, method: "bank_transfer", reference: "R-1" };
+    const first = await recordPayment({ ctx: ctx(), input });
+    const before = await counts();
+    const again = await recordPayment({ ctx: ctx(), input });
+    expect(again.created).toBe(false);
+    expect(again.payment.id).toBe(first.payment.id);
+    expect(await counts()).toEqual(before);
+    expect(await due(inv!)).toBe(700n);
+  });
+
+  it("refuses a different payment under a used reference (409 naming reference), writing nothing", async () => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
+    await recordPayment({ ctx: ctx(), input: { invoice_id: inv!, amount: 300n, method: "manual", reference: "R-2" } });
+    const before = await counts();
+    await expect(
+      recordPayment({ ctx: ctx(), input: { invoice_id: inv!, amount: 301n, method: "manual", reference: "R-2" } }),
+    ).rejects.toMatchObject({ code: "CONFLICT", issues: [{ field: "reference" }] });
+    // The same reference under another method is another payment.
+    expect(await counts()).toEqual(before);
+    const other = await recordPayment({
+      ctx: ctx(),
+      input: { invoice_id: inv!, amount: 301n, method: "bank_transfer", reference: "R-2" },
+    });
+    expect(other.created).toBe(true);
+  });
+
+  it("never over-allocates under concurrent payments on one invoice", async () => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        recordPayment({ ctx: ctx(), input: { invoice_id: inv!, amount: 300n, method: "manual", reference: `race-${i}` } }),
+      ),
+    );
+    expect(results.every((r) => r.created)).toBe(true);
+    expect(await due(inv!)).toBe(0n);
+    expect(await customerCredit(handle.db, c, "USD")).toBe(8n * 300n - 1000n);
+    const allocated = results.reduce((s, r) => s + r.payment.allocations.reduce((a, x) => a + x.amount, 0n), 0n);
+    expect(allocated).toBe(1000n);
+    expect(await status(inv!)).toBe("paid");
+  });
+
+  it("resolves a race on one (method, reference) to one payment", async () => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
+    const input = { invoice_id: inv!, amount: 250n, method: "manual", reference: "same" };
+    const results = await Promise.all(Array.from({ length: 5 }, () => recordPayment({ ctx: ctx(), input })));
+    expect(new Set(results.map((r) => r.payment.id)).size).toBe(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(await due(inv!)).toBe(750n);
+  });
+
+  it("allocates a customer payment to the oldest open invoices first; the rest becomes credit", async () => {
+    const c = await customer();
+    const [a, b, cc] = await issueInvoices(handle.db, [
+      { customerId: c, total: 500n },
+      { customerId: c, total: 700n },
+      { customerId: c, total: 300n },
+    ]);
+    const first = await recordPayment({ ctx: ctx(), input: { customer_id: c, amount: 900n, reference: "C-1" } });
+    expect(first.payment.allocations).toEqual(
+      [
+        { invoice_id: a!, amount: 500n },
+        { invoice_id: b!, amount: 400n },
+      ].sort((x, y) => x.invoice_id.localeCompare(y.invoice_id)),
+    );
+    expect([await status(a!), await status(b!), await status(cc!)]).toEqual(["paid", "partially_paid", "finalized"]);
+    await recordPayment({ ctx: ctx(), input: { customer_id: c, amount: 1000n, reference: "C-2" } });
+    expect([await due(b!), await due(cc!)]).toEqual([0n, 0n]);
+    expect(await customerCredit(handle.db, c, "USD")).toBe(400n);
+    expect(await customerBalance(handle.db, c, "USD")).toBe(-400n);
+  });
+
+  it("records the old mark-paid as a manual payment of the whole amount due", async () => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1020n }]);
+    await expect(
+      markInvoicePaid({ ctx: ctx(), input: { id: inv!, amount: 1000n, date: "2026-11-10", reference: "B-9" } }),
+    ).rejects.toMatchObject({ code: "VALIDATION", issues: [{ field: "amount" }] });
+    const paid = await markInvoicePaid({
+      ctx: ctx(),
+      input: { id: inv!, amount: 1020n, date: "2026-11-10", reference: "B-9" },
+    });
+    expect(paid).toMatchObject({ status: "paid", amount_due: 0n, payment: { amount: 1020n, reference: "B-9" } });
+    const [p] = await handle.db.selectFrom("payment").selectAll().where("reference", "=", "B-9").execute();
+    expect([p!.method, p!.amount, p!.paid_at.toISOString()]).toEqual(["manual", 1020n, "2026-11-10T00:00:00.000Z"]);
+  });
+});
+
+describe("bad input is refused naming the field, and writes nothing", () => {
+  it.each([
+    ["a zero amount", { amount: 0n }, "VALIDATION", "amount"],
+    ["a negative amount", { amount: -5n }, "VALIDATION", "amount"],
+    ["another currency", { currency: "EUR" }, "VALIDATION", "currency"],
+    ["an unknown invoice", { invoice_id: "inv_00ff" }, "NOT_FOUND", "invoice_id"],
+  ])("%s", async (_name, change, code, field) => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
+    const before = await counts();
+    await expect(
+      recordPayment({
+        ctx: ctx(),
+        input: { invoice_id: inv!, amount: 100n, method: "manual", reference: `bad-${n}`, ...change },
+      }),
+    ).rejects.toMatchObject({ code, issues: [expect.objectContaining({ field })] });
+    expect(await counts()).toEqual(before);
+  });
+
+  it("an unknown customer", async () => {
+    const before = await counts();
+    await expect(
+      recordPayment({ ctx: ctx(), input: { customer_id: 999999n, amount: 100n, reference: "nobody" } }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND", issues: [{ field: "customer_id" }] });
+    expect(await counts()).toEqual(before);
+  });
+
+  it("a void invoice or a draft", async () => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
+    await voidInvoice({ ctx: ctx(), input: { id: inv!, reason: "mistake" } });
+    const before = await counts();
+    await expect(
+      recordPayment({ ctx: ctx(), input: { invoice_id: inv!, amount: 100n, reference: "to-void" } }),
+    ).rejects.toMatchObject({ code: "CONFLICT", issues: [{ field: "invoice_id" }] });
+    expect(await counts()).toEqual(before);
+  });
+
+  it("a refund above what is left of the payment", async () => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
+    const { payment } = await recordPayment({ ctx: ctx(), input: { invoice_id: inv!, amount: 600n, reference: `r-${n}` } });
+    await refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 200n } });
+    const before = await counts();
+    await expect(
+      refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 401n } }),
+    ).rejects.toMatchObject({ code: "VALIDATION", issues: [{ field: "amount" }] });
+    await expect(refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 0n } })).rejects.toMatchObject({
+      code: "VALIDATION",
+      issues: [{ field: "amount" }],
+    });
+    await expect(
+      refundPayment({ ctx: ctx(), input: { payment_id: "pay_00ff", amount: 1n } }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND", issues: [{ field: "payment_id" }] });
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe("refunds", () => {
+  it("take back the payment's unused credit first, then reopen its invoice", async () => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1020n }]);
+    await recordPayment({ ctx: ctx(), input: { invoice_id: inv!, amount: 400n, reference: `w1-${n}` } });
+    const { payment } = await recordPayment({
+      ctx: ctx(),
+      input: { invoice_id: inv!, amount: 1000n, reference: `w2-${n}` },
+    });
+    expect(await customerCredit(handle.db, c, "USD")).toBe(380n);
+    await refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 300n, reason: "asked" } });
+    expect([await customerCredit(handle.db, c, "USD"), await due(inv!), await status(inv!)]).toEqual([80n, 0n, "paid"]);
+    await refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 280n } });
+    expect([await customerCredit(handle.db, c, "USD"), await due(inv!), await status(inv!)]).toEqual([
+      0n,
+      200n,
+      "partially_paid",
+    ]);
+    const cash = await handle.db
+      .selectFrom("ledger_entry")
+      .select((eb) => eb.fn.sum<bigint>("amount").as("n"))
+      .where("customer_id", "=", c)
+      .where("account", "=", "cash")
+      .executeTakeFirstOrThrow();
+    expect(BigInt(cash.n)).toBe(1400n - 580n);
+  });
+
+  it("reopen invoices that spent the payment's credit when that credit is gone", async () => {
+    const c = await customer();
+    const [first] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
+    const { payment } = await recordPayment({ ctx: ctx(), input: { invoice_id: first!, amount: 1500n, reference: `sp-${n}` } });
+    const [second] = await issueInvoices(handle.db, [{ customerId: c, total: 300n }]);
+    expect([await due(second!), await customerCredit(handle.db, c, "USD")]).toEqual([0n, 200n]);
+    await refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 1500n } });
+    expect([await due(first!), await due(second!), await customerCredit(handle.db, c, "USD")]).toEqual([
+      1000n,
+      300n,
+      0n,
+    ]);
+    expect([await status(first!), await status(second!)]).toEqual(["finalized", "finalized"]);
+  });
+
+  it("from a provider start pending (no ledger entry), then post when they succeed, nothing when they fail", async () => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
+    const { payment } = await recordPayment({
+      ctx: ctx(),
+      input: { invoice_id: inv!, amount: 1000n, method: "stripe", reference: `pi_${n}` },
+    });
+    const pending = await handle.db.transaction().execute((trx) =>
+      recordRefundIn(trx, { ...ctx(), db: trx }, {
+        payment_id: payment.id,
+        amount: 400n,
+        status: "pending",
+        provider_refund_id: `re_${n}`,
+      }),
+    );
+    expect(await due(inv!)).toBe(0n);
+    // Pending holds its amount: only 600 is left to refund.
+    await expect(
+      refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 601n } }),
+    ).rejects.toMatchObject({ issues: [{ field: "amount" }] });
+    const settle = (status: "succeeded" | "failed") =>
+      handle.db.transaction().execute((trx) =>
+        settleRefundIn(trx, { ...ctx(), db: trx }, { refund_id: pending.id, status }),
+      );
+    expect((await settle("succeeded")).status).toBe("succeeded");
+    expect((await settle("succeeded")).status).toBe("succeeded");
+    expect([await due(inv!), await status(inv!)]).toEqual([400n, "partially_paid"]);
+    await expect(settle("failed")).rejects.toMatchObject({ code: "CONFLICT" });
+
+    const failing = await handle.db.transaction().execute((trx) =>
+      recordRefundIn(trx, { ...ctx(), db: trx }, { payment_id: payment.id, amount: 600n, status: "pending" }),
+    );
+    const ledgerBefore = (await counts()).ledger_entry;
+    await handle.db.transaction().execute((trx) =>
+      settleRefundIn(trx, { ...ctx(), db: trx }, { refund_id: failing.id, status: "failed" }),
+    );
+    expect((await counts()).ledger_entry).toBe(ledgerBefore);
+    // A failed refund frees its amount again.
+    await refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 600n } });
+    expect(await due(inv!)).toBe(1000n);
+  });
+});
+
+describe("void", () => {
+  it("is refused once anything was paid, and gives back credit applied at finalization", async () => {
+    const c = await customer();
+    const [paid] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
+    await recordPayment({ ctx: ctx(), input: { invoice_id: paid!, amount: 1250n, reference: `v-${n}` } });
+    await expect(voidInvoice({ ctx: ctx(), input: { id: paid!, reason: "x" } })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    const [credited] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
+    expect([await due(credited!), await customerCredit(handle.db, c, "USD")]).toEqual([750n, 0n]);
+    // Back to finalized? No: credit paid part of it; only what is finalized or draft can be voided.
+    await expect(voidInvoice({ ctx: ctx(), input: { id: credited!, reason: "x" } })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    const [plain] = await issueInvoices(handle.db, [{ customerId: c, total: 800n }]);
+    const voided = await voidInvoice({ ctx: ctx(), input: { id: plain!, reason: "duplicate" } });
+    expect([voided.status, voided.amount_due, await due(plain!)]).toEqual(["void", 0n, 0n]);
+    expect(await customerBalance(handle.db, c, "USD")).toBe(750n);
+  });
+});

@@ -1,0 +1,246 @@
+import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
+import type { RefundStatus } from "../../db/schema.ts";
+import { recordAudit } from "../../kernel/audit.ts";
+import type { ServiceContext, Tx } from "../../kernel/context.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { defineVerb } from "../../kernel/verb.ts";
+import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
+import { customerCredit, postLedgerEvent } from "../ledger/ledger.ts";
+import { type Allocation, planRefund } from "./allocate.ts";
+import { fieldError } from "./field-error.ts";
+import { lockCustomerForMoney, requestDunningEvaluation, settleInvoiceStatuses } from "./invoice-settlement.ts";
+import { presentRefund, type Refund, RefundInput } from "./payment-schemas.ts";
+
+/**
+ * Returns money of a payment (billing-rules §7), made by hand: the refund succeeds at once. At most what is
+ * left of the payment (its amount − earlier refunds that did not fail), else VALIDATION naming `amount`.
+ */
+export const refundPayment = defineVerb(
+  RefundInput,
+  ({ ctx, input }): Promise<{ refund: Refund }> =>
+    withTransaction(ctx, async (tx) => ({
+      refund: await recordRefundIn(tx.db, tx, { ...input, status: "succeeded" }),
+    })),
+);
+
+export interface RefundRequest {
+  payment_id: string;
+  amount: bigint;
+  reason?: string;
+  /** A provider's refund starts pending (no ledger entry) until the provider confirms it. */
+  status: RefundStatus;
+  provider_refund_id?: string | null;
+}
+
+/** Writes a refund inside the caller's transaction; a succeeded one posts its ledger event at once. */
+export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: RefundRequest): Promise<Refund> {
+  if (request.amount <= 0n) throw fieldError("VALIDATION", "amount", "must be a positive whole number of minor units");
+  const payment = await trx
+    .selectFrom("payment")
+    .select(["id", "customer_id", "amount"])
+    .where("id", "=", request.payment_id)
+    .executeTakeFirst();
+  if (!payment) throw fieldError("NOT_FOUND", "payment_id", `payment ${request.payment_id} not found`);
+  await lockCustomerForMoney(trx, payment.customer_id);
+  const left = payment.amount - (await refundedSoFar(trx, payment.id));
+  if (request.amount > left) {
+    throw fieldError(
+      "VALIDATION",
+      "amount",
+      `at most ${left} (minor units) of payment ${payment.id} is left to refund`,
+    );
+  }
+  const now = ctx.now();
+  const row = await trx
+    .insertInto("refund")
+    .values({
+      id: `ref_${randomBytes(12).toString("hex")}`,
+      payment_id: payment.id,
+      amount: request.amount,
+      reason: request.reason ?? "",
+      status: request.status,
+      provider_refund_id: request.provider_refund_id ?? null,
+      created_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const posted = request.status === "succeeded" ? await postRefund(trx, ctx, row.id) : null;
+  await recordAudit(trx, ctx, {
+    action: "refund",
+    entity: "payment",
+    entityId: payment.id,
+    before: null,
+    after: { refund: presentRefund(row), ...posted },
+  });
+  return presentRefund(row);
+}
+
+/**
+ * A provider's answer on a pending refund: succeeded posts its ledger event, failed posts nothing (its
+ * amount can be refunded again). Repeating the same answer changes nothing; reversing one is refused.
+ */
+export async function settleRefundIn(
+  trx: Tx,
+  ctx: ServiceContext,
+  input: { refund_id: string; status: "succeeded" | "failed" },
+): Promise<Refund> {
+  const found = await trx
+    .selectFrom("refund")
+    .innerJoin("payment", "payment.id", "refund.payment_id")
+    .select(["refund.id", "payment.customer_id"])
+    .where("refund.id", "=", input.refund_id)
+    .executeTakeFirst();
+  if (!found) throw fieldError("NOT_FOUND", "refund_id", `refund ${input.refund_id} not found`);
+  await lockCustomerForMoney(trx, found.customer_id);
+  const row = await trx
+    .selectFrom("refund")
+    .selectAll()
+    .where("id", "=", input.refund_id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  if (row.status === input.status) return presentRefund(row);
+  if (row.status !== "pending") {
+    throw fieldError("CONFLICT", "status", `refund ${row.id} is ${row.status} already`);
+  }
+  const after = await trx
+    .updateTable("refund")
+    .set({ status: input.status })
+    .where("id", "=", row.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const posted = input.status === "succeeded" ? await postRefund(trx, ctx, row.id) : null;
+  await recordAudit(trx, ctx, {
+    action: "settle",
+    entity: "payment",
+    entityId: row.payment_id,
+    before: { refund: row.id, status: row.status },
+    after: { refund: row.id, status: input.status, ...posted },
+  });
+  return presentRefund(after);
+}
+
+/** Σ refunds of a payment that did not fail (pending ones hold their amount). */
+export async function refundedSoFar(trx: Tx, paymentId: string): Promise<bigint> {
+  const r = await trx
+    .selectFrom("refund")
+    .select(sql<bigint>`coalesce(sum(amount), 0)::bigint`.as("n"))
+    .where("payment_id", "=", paymentId)
+    .where("status", "<>", "failed")
+    .executeTakeFirstOrThrow();
+  return BigInt(r.n);
+}
+
+/**
+ * The ledger event `ref:<id>` of a succeeded refund: cash −R, and where R came from (planRefund): the
+ * payment's unused credit (credit +), its invoice allocations newest first (receivable +, tagged with the
+ * payment), then credit it gave that newer invoices used (receivable +, untagged). Invoices reopen.
+ */
+async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
+  const refund = await trx
+    .selectFrom("refund")
+    .innerJoin("payment", "payment.id", "refund.payment_id")
+    .select([
+      "refund.id",
+      "refund.amount",
+      "payment.id as payment_id",
+      "payment.customer_id",
+      "payment.currency_code",
+      "payment.invoice_id",
+    ])
+    .where("refund.id", "=", refundId)
+    .executeTakeFirstOrThrow();
+  const customerId = refund.customer_id;
+  const currency = refund.currency_code;
+  const creditPart = await trx
+    .selectFrom("ledger_entry")
+    .select(sql<bigint>`coalesce(-sum(amount), 0)::bigint`.as("n"))
+    .where("payment_id", "=", refund.payment_id)
+    .where("account", "=", "credit")
+    .executeTakeFirstOrThrow();
+  const allocations = await receivablesNewestFirst(trx, (q) =>
+    q.where("ledger_entry.payment_id", "=", refund.payment_id),
+  );
+  const creditApplied = await receivablesNewestFirst(trx, (q) =>
+    q
+      .where("ledger_entry.customer_id", "=", customerId)
+      .where("ledger_entry.currency_code", "=", currency)
+      .where((eb) =>
+        eb.or([
+          eb("ledger_entry.event_kind", "=", "credit_applied"),
+          eb.and([eb("ledger_entry.event_kind", "=", "refund"), eb("ledger_entry.payment_id", "is", null)]),
+        ]),
+      ),
+  );
+  const plan = planRefund(refund.amount, {
+    creditPart: BigInt(creditPart.n),
+    customerCredit: await customerCredit(trx, customerId, currency),
+    allocations,
+    creditApplied,
+  });
+  const reopened = [...plan.reopened, ...plan.reopenedCreditApplied].map((a) => a.invoiceId);
+  if (reopened.length > 0) {
+    await trx.selectFrom("invoice").select("id").where("id", "in", reopened).forUpdate().execute();
+  }
+  const now = ctx.now();
+  const ids = { paymentId: refund.payment_id, refundId: refund.id };
+  await postLedgerEvent(trx, {
+    id: `ref:${refund.id}`,
+    kind: "refund",
+    customerId,
+    currency,
+    at: now,
+    lines: [
+      { account: "cash", amount: -refund.amount, ...ids },
+      { account: "credit", amount: plan.credit, ...ids },
+      ...plan.reopened.map((a) => ({ account: "receivable" as const, amount: a.amount, invoiceId: a.invoiceId, ...ids })),
+      ...plan.reopenedCreditApplied.map((a) => ({
+        account: "receivable" as const,
+        amount: a.amount,
+        invoiceId: a.invoiceId,
+        refundId: refund.id,
+      })),
+    ],
+  });
+  const changes = await settleInvoiceStatuses(trx, reopened, now);
+  const announced = [...new Set(refund.invoice_id ? [refund.invoice_id, ...reopened] : reopened)];
+  await emitInvoiceEvents(trx, {
+    event: "payment.refunded",
+    invoiceIds: announced,
+    at: now,
+    subject: { payment_id: refund.payment_id, refund_id: refund.id },
+  });
+  await requestDunningEvaluation(trx, customerId);
+  const out = (list: Allocation[]) => list.map((a) => ({ invoice_id: a.invoiceId, amount: String(a.amount) }));
+  return {
+    credit_taken_back: String(plan.credit),
+    reopened: out(plan.reopened),
+    reopened_credit_applied: out(plan.reopenedCreditApplied),
+    invoice_states: changes,
+  };
+}
+
+/** Receivable entries matching `filter`, netted per issued invoice (positive nets only), newest invoice first. */
+async function receivablesNewestFirst(
+  trx: Tx,
+  filter: (
+    q: ReturnType<typeof baseQuery>,
+  ) => ReturnType<typeof baseQuery>,
+): Promise<Allocation[]> {
+  const rows = await filter(baseQuery(trx)).execute();
+  return rows
+    .map((r) => ({ invoiceId: r.invoice_id as string, amount: BigInt(r.covered) }))
+    .filter((a) => a.amount > 0n);
+}
+
+function baseQuery(trx: Tx) {
+  return trx
+    .selectFrom("ledger_entry")
+    .innerJoin("invoice", "invoice.id", "ledger_entry.invoice_id")
+    .select(["ledger_entry.invoice_id", sql<bigint>`(-sum(ledger_entry.amount))::bigint`.as("covered")])
+    .where("ledger_entry.account", "=", "receivable")
+    .where("invoice.status", "<>", "void")
+    .groupBy(["ledger_entry.invoice_id", "invoice.due_date", "invoice.number"])
+    .orderBy("invoice.due_date", "desc")
+    .orderBy("invoice.number", "desc");
+}

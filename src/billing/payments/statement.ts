@@ -1,0 +1,136 @@
+import { sql } from "kysely";
+import { z } from "zod";
+import { customerScope } from "../../kernel/actor.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { IdParams } from "../../kernel/schemas.ts";
+import { defineVerb } from "../../kernel/verb.ts";
+import { customerBalance, customerCredit } from "../ledger/ledger.ts";
+import { fieldError } from "./field-error.ts";
+
+const minor = z.bigint().meta({ type: "integer", description: "minor units of the customer's currency" });
+
+export const StatementEntry = z.object({
+  date: z.string().meta({ description: "when it was recorded (ISO instant)" }),
+  kind: z.enum(["invoice", "payment", "refund", "credit_note", "credit_applied"]),
+  event_id: z.string(),
+  reference: z
+    .string()
+    .meta({ description: "invoice or credit note number, payment method and reference, refund id" }),
+  invoice_id: z.string().nullable(),
+  payment_id: z.string().nullable(),
+  amount: minor.meta({
+    description:
+      "what it changed in the balance (+ owed, − paid or credited); credit_applied: the credit it moved onto the invoice (the balance does not change)",
+  }),
+  balance: minor.meta({ description: "the running balance after it" }),
+});
+export type StatementEntry = z.output<typeof StatementEntry>;
+
+export const Statement = z.object({
+  customer_id: z.number().int(),
+  currency: z.string(),
+  balance: minor.meta({ description: "Σ amounts due − credit: positive, the customer owes; negative, in credit" }),
+  credit: minor.meta({ description: "credit the customer holds (pays new invoices at finalization)" }),
+  entries: z.array(StatementEntry),
+});
+export type Statement = z.output<typeof Statement>;
+
+/**
+ * The customer's statement in its currency (billing-rules §7): one entry per ledger event, oldest first,
+ * with the running balance — a projection of the ledger, like the balance and credit it ends with. The
+ * CSV and PDF renderings are built on this.
+ */
+export async function customerStatement(ctx: ServiceContext, customerId: bigint): Promise<Statement> {
+  const customer = await ctx.db
+    .selectFrom("customer")
+    .select(["id", "currency_code"])
+    .where("id", "=", customerId)
+    .executeTakeFirst();
+  if (!customer) throw fieldError("NOT_FOUND", "customer_id", `customer ${customerId} not found`);
+  const currency = customer.currency_code;
+  const events = await ctx.db
+    .selectFrom("ledger_entry")
+    .select([
+      "event_id",
+      "event_kind",
+      sql<Date>`min(created_at)`.as("at"),
+      sql<bigint>`min(id)`.as("first"),
+      sql<bigint>`coalesce(sum(amount) FILTER (WHERE account IN ('receivable', 'credit')), 0)::bigint`.as(
+        "effect",
+      ),
+      sql<bigint>`coalesce(sum(amount) FILTER (WHERE account = 'receivable'), 0)::bigint`.as("receivable"),
+      sql<string | null>`max(invoice_id)`.as("invoice_id"),
+      sql<string | null>`max(payment_id)`.as("payment_id"),
+      sql<string | null>`max(refund_id)`.as("refund_id"),
+      sql<string | null>`max(credit_note_id)`.as("credit_note_id"),
+    ])
+    .where("customer_id", "=", customerId)
+    .where("currency_code", "=", currency)
+    .groupBy(["event_id", "event_kind"])
+    .orderBy(sql`min(id)`)
+    .execute();
+  const ids = (key: "invoice_id" | "payment_id" | "credit_note_id") =>
+    [...new Set(events.map((e) => e[key]).filter((v): v is string => v !== null))];
+  const [invoices, payments, notes] = await Promise.all([
+    lookup(ctx, "invoice", ids("invoice_id")),
+    lookup(ctx, "payment", ids("payment_id")),
+    lookup(ctx, "credit_note", ids("credit_note_id")),
+  ]);
+  let running = 0n;
+  const entries = events.map((e): StatementEntry => {
+    const effect = BigInt(e.effect);
+    running += effect;
+    const kind = kindOf(e.event_kind, e.event_id);
+    const reference =
+      kind === "payment"
+        ? (payments.get(e.payment_id ?? "") ?? "")
+        : kind === "refund"
+          ? (e.refund_id ?? "")
+          : kind === "credit_note"
+            ? (notes.get(e.credit_note_id ?? "") ?? "")
+            : `${invoices.get(e.invoice_id ?? "") ?? ""}${e.event_id.startsWith("void:") ? " (void)" : ""}`;
+    return {
+      date: new Date(e.at).toISOString(),
+      kind,
+      event_id: e.event_id,
+      reference,
+      invoice_id: kind === "payment" && e.payment_id ? null : e.invoice_id,
+      payment_id: e.payment_id,
+      amount: kind === "credit_applied" ? BigInt(e.receivable) : effect,
+      balance: running,
+    };
+  });
+  return {
+    customer_id: Number(customerId),
+    currency,
+    balance: await customerBalance(ctx.db, customerId, currency),
+    credit: await customerCredit(ctx.db, customerId, currency),
+    entries,
+  };
+}
+
+function kindOf(kind: string, eventId: string): StatementEntry["kind"] {
+  if (kind === "invoice_finalized") return "invoice";
+  if (kind === "opening") return eventId.startsWith("open:pay_") ? "payment" : "invoice";
+  return kind as StatementEntry["kind"];
+}
+
+async function lookup(
+  ctx: ServiceContext,
+  table: "invoice" | "payment" | "credit_note",
+  ids: string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  if (table === "payment") {
+    const rows = await ctx.db.selectFrom("payment").select(["id", "method", "reference"]).where("id", "in", ids).execute();
+    return new Map(rows.map((r) => [r.id, `${r.method} ${r.reference}`]));
+  }
+  const rows = await ctx.db.selectFrom(table).select(["id", "number"]).where("id", "in", ids).execute();
+  return new Map(rows.map((r) => [r.id, r.number ?? ""]));
+}
+
+/** GET /customers/{id}/statement: a customer reads only its own. */
+export const getCustomerStatement = defineVerb(IdParams, async ({ ctx, input }): Promise<Statement> => {
+  customerScope(ctx.actor, input.id);
+  return customerStatement(ctx, input.id);
+});

@@ -1,0 +1,86 @@
+// A payment provider takes card payments for tokenbill (issue 11 item 4). The interface is what the rest of
+// tokenbill knows of one: Stripe is an adapter (stripe-provider.ts); a second provider is another adapter
+// and nothing else changes. What a provider's webhook says is translated by the adapter into provider-neutral
+// facts (`interpret`), which process-provider-event.ts applies to the ledger through the payments verbs.
+
+/** The invoice a checkout is for: what the provider shows the customer and carries back in its events. */
+export interface CheckoutInvoice {
+  id: string;
+  number: string | null;
+  customerId: bigint;
+  customerEmail: string;
+}
+
+export interface CheckoutRequest {
+  invoice: CheckoutInvoice;
+  /** Minor units of `currency`, > 0: the invoice's amount due when the checkout is made. */
+  amount: bigint;
+  /** ISO 4217, upper case as tokenbill stores it. */
+  currency: string;
+}
+
+export interface CheckoutSession {
+  id: string;
+  /** Where the customer pays. */
+  url: string;
+}
+
+export type ProviderRefundStatus = "pending" | "succeeded" | "failed";
+
+export interface RefundRequest {
+  /** The provider's id of the payment (the payment's reference: a Stripe PaymentIntent id). */
+  paymentRef: string;
+  amount: bigint;
+  reason?: string | undefined;
+  /** tokenbill's payment id, carried by the refund so its events can be told from Dashboard refunds. */
+  paymentId: string;
+}
+
+export interface ProviderRefund {
+  id: string;
+  status: ProviderRefundStatus;
+}
+
+/** A webhook whose signature the provider's own check accepted. */
+export interface VerifiedEvent {
+  id: string;
+  type: string;
+  /** The event as the provider sent it (parsed JSON), stored in provider_event. */
+  payload: unknown;
+}
+
+/** Money came in for a checkout. */
+export interface PaymentSucceeded {
+  kind: "payment_succeeded";
+  /** The provider's id of the payment: the payment's `reference`, unique per provider. */
+  paymentRef: string;
+  checkoutId: string;
+  /** From the checkout's metadata; the stored checkout_session row wins when there is one. */
+  invoiceId: string | undefined;
+  amount: bigint;
+  currency: string;
+  paidAt: Date;
+}
+
+/** A refund's state changed (made through tokenbill or in the provider's dashboard). */
+export interface RefundChanged {
+  kind: "refund_changed";
+  refundRef: string;
+  paymentRef: string;
+  amount: bigint;
+  status: ProviderRefundStatus;
+  reason: string;
+}
+
+export type ProviderFact = PaymentSucceeded | RefundChanged;
+
+export interface PaymentProvider {
+  /** Also the `method` of the payments it records, and provider_event.provider. */
+  readonly name: string;
+  createCheckout(request: CheckoutRequest): Promise<CheckoutSession>;
+  refund(request: RefundRequest): Promise<ProviderRefund>;
+  /** Verifies the signature over the exact bytes received; throws VALIDATION when it does not hold. */
+  parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): VerifiedEvent;
+  /** What a verified (or stored) event means for tokenbill; [] for events it does not act on. */
+  interpret(event: VerifiedEvent): ProviderFact[];
+}

@@ -1,0 +1,148 @@
+import { actors } from "../../kernel/actor.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { jsonText } from "../../kernel/json.ts";
+import type { TxContext } from "../../kernel/transaction.ts";
+import { invoiceAmountDue } from "../ledger/ledger.ts";
+import { recordPaymentIn } from "../payments/record-payment.ts";
+import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
+import type { PaymentProvider, PaymentSucceeded, RefundChanged, VerifiedEvent } from "./payment-provider.ts";
+
+// What a provider's verified webhook does (issue 11 item 4). The event is stored first, in its own
+// statement, once per (provider, event id); then it is processed in the same request, in one transaction
+// that locks its row, so two deliveries of one event at once process it once. A processed event seen again
+// changes nothing. A failed one keeps its row with `error` and the caller answers 5xx: the provider sends it
+// again later, and that delivery processes it (processing in the request keeps "Stripe retries" as the one
+// retry mechanism, with Stripe's own backoff over three days, and needs no job kind).
+
+export type EventOutcome = "processed" | "ignored" | "duplicate";
+
+/** Processing failed after the event was stored: answered 5xx so the provider retries. */
+export class ProviderEventFailed extends Error {
+  constructor(
+    readonly eventId: string,
+    cause: unknown,
+  ) {
+    super(`event ${eventId} is stored but failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = "ProviderEventFailed";
+  }
+}
+
+/** `ctx.db` must be the pool, not an open transaction: the stored row must outlive a failed processing. */
+export async function processProviderEvent(
+  ctx: ServiceContext,
+  provider: PaymentProvider,
+  event: VerifiedEvent,
+): Promise<EventOutcome> {
+  const key = { provider: provider.name, event_id: event.id };
+  await ctx.db
+    .insertInto("provider_event")
+    .values({ ...key, type: event.type, payload: jsonText(event.payload) })
+    .onConflict((oc) => oc.columns(["provider", "event_id"]).doNothing())
+    .execute();
+
+  try {
+    return await ctx.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom("provider_event")
+        .select("processed_at")
+        .where("provider", "=", key.provider)
+        .where("event_id", "=", key.event_id)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      if (row.processed_at !== null) return "duplicate";
+      const tx: TxContext = { ...ctx, db: trx, actor: actors.webhook(provider.name) };
+      const facts = provider.interpret(event);
+      for (const fact of facts) {
+        if (fact.kind === "payment_succeeded") await applyPayment(tx, provider, fact);
+        else await applyRefund(tx, provider, fact);
+      }
+      await trx
+        .updateTable("provider_event")
+        .set({ processed_at: ctx.now(), error: null })
+        .where("provider", "=", key.provider)
+        .where("event_id", "=", key.event_id)
+        .execute();
+      return facts.length > 0 ? "processed" : "ignored";
+    });
+  } catch (error) {
+    ctx.logger.error({ err: error, provider: provider.name, eventId: event.id }, "provider event failed");
+    await ctx.db
+      .updateTable("provider_event")
+      .set({ error: String((error as Error)?.message ?? error).slice(0, 2000) })
+      .where("provider", "=", key.provider)
+      .where("event_id", "=", key.event_id)
+      .execute();
+    throw new ProviderEventFailed(event.id, error);
+  }
+}
+
+async function applyPayment(tx: TxContext, provider: PaymentProvider, fact: PaymentSucceeded): Promise<void> {
+  const checkout = await tx.db
+    .selectFrom("checkout_session")
+    .select("invoice_id")
+    .where("id", "=", fact.checkoutId)
+    .where("provider", "=", provider.name)
+    .executeTakeFirst();
+  // Our own session names its invoice; a session made elsewhere on the same account is not ours to record.
+  const invoiceId = checkout?.invoice_id ?? fact.invoiceId;
+  if (!invoiceId) {
+    tx.logger.info({ checkout: fact.checkoutId }, "checkout without a tokenbill invoice: ignored");
+    return;
+  }
+  const invoice = await tx.db
+    .selectFrom("invoice")
+    .select(["id", "customer_id", "status"])
+    .where("id", "=", invoiceId)
+    .executeTakeFirst();
+  if (!invoice) throw ServiceError.notFound(`invoice ${invoiceId} of Checkout Session ${fact.checkoutId}`);
+  const payment = {
+    amount: fact.amount,
+    currency: fact.currency,
+    method: provider.name,
+    reference: fact.paymentRef,
+    paid_at: fact.paidAt,
+  };
+  // Money that came in is always recorded: when the invoice was settled meanwhile (a bank transfer, a second
+  // session), the payment goes to the customer's oldest open invoices, then to credit (billing-rules §7).
+  const due = invoice.status === "void" ? 0n : await invoiceAmountDue(tx.db, invoice.id);
+  await recordPaymentIn(
+    tx.db,
+    tx,
+    due > 0n ? { ...payment, invoice_id: invoice.id } : { ...payment, customer_id: invoice.customer_id },
+  );
+}
+
+async function applyRefund(tx: TxContext, provider: PaymentProvider, fact: RefundChanged): Promise<void> {
+  const known = await tx.db
+    .selectFrom("refund")
+    .select(["id", "status"])
+    .where("provider_refund_id", "=", fact.refundRef)
+    .executeTakeFirst();
+  if (known) {
+    if (known.status === "pending" && fact.status !== "pending")
+      await settleRefundIn(tx.db, tx, { refund_id: known.id, status: fact.status });
+    else if (known.status !== fact.status && fact.status !== "pending")
+      tx.logger.warn({ refund: known.id, now: fact.status }, "provider changed a settled refund: left as is");
+    return;
+  }
+  // A refund tokenbill has no row for: made in the provider's dashboard, or made through tokenbill and
+  // announced before its pending row committed. Either way it is recorded here; refundThroughProvider
+  // then finds this row by its provider id instead of writing a second one.
+  const payment = await tx.db
+    .selectFrom("payment")
+    .select("id")
+    .where("method", "=", provider.name)
+    .where("reference", "=", fact.paymentRef)
+    .executeTakeFirst();
+  if (!payment || fact.status === "failed") return; // not a payment we recorded, or nothing was returned
+  const refund = await recordRefundIn(tx.db, tx, {
+    payment_id: payment.id,
+    amount: fact.amount,
+    reason: fact.reason,
+    status: "pending",
+    provider_refund_id: fact.refundRef,
+  });
+  if (fact.status === "succeeded")
+    await settleRefundIn(tx.db, tx, { refund_id: refund.id, status: "succeeded" });
+}

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { customerScope } from "../../kernel/actor.ts";
+import { recordAudit } from "../../kernel/audit.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { defineVerb } from "../../kernel/verb.ts";
+import { invoiceAmountDue } from "../ledger/ledger.ts";
+import { requirePaymentProvider } from "./provider-from-config.ts";
+
+// A checkout for an invoice's amount due (issue 11 item 4): the provider's hosted payment page. Nothing is
+// paid here: the payment is recorded only when the provider's signed webhook says the money came in
+// (process-provider-event.ts). Each call makes a new session; two paid sessions are two payments, the
+// second of which becomes credit (billing-rules §7).
+
+export const StartCheckoutInput = z
+  .object({ invoice_id: z.string().regex(/^inv_[0-9a-f]{1,64}$/, "must be an invoice id (inv_…)") })
+  .strict();
+
+export const CheckoutAnswer = z.object({
+  id: z.string(),
+  provider: z.string(),
+  invoice_id: z.string(),
+  amount: z.bigint().meta({ type: "integer", description: "minor units of currency: the amount due" }),
+  currency: z.string(),
+  url: z.string(),
+});
+export type CheckoutAnswer = z.output<typeof CheckoutAnswer>;
+
+const PAYABLE = ["finalized", "partially_paid"];
+
+export const startCheckout = defineVerb(StartCheckoutInput, async ({ ctx, input }) => {
+  // Operators, and (once the portal exists) a customer for its own invoices only.
+  const scope = customerScope(ctx.actor, undefined);
+  const provider = requirePaymentProvider(ctx.config);
+  const invoice = await ctx.db
+    .selectFrom("invoice")
+    .select(["id", "number", "status", "customer_id", "customer_email", "currency_code"])
+    .where("id", "=", input.invoice_id)
+    .executeTakeFirst();
+  if (!invoice || (scope !== undefined && invoice.customer_id !== scope))
+    throw ServiceError.notFound(`invoice ${input.invoice_id}`);
+  if (!PAYABLE.includes(invoice.status))
+    throw new ServiceError(
+      "CONFLICT",
+      `invoice ${invoice.id} is ${invoice.status}: only an issued, unpaid invoice can be paid`,
+    );
+  const due = await invoiceAmountDue(ctx.db, invoice.id);
+  if (due <= 0n) throw new ServiceError("CONFLICT", `invoice ${invoice.id} has nothing due`);
+
+  // The provider is called outside any transaction: no row is locked while Stripe answers.
+  const session = await provider.createCheckout({
+    invoice: {
+      id: invoice.id,
+      number: invoice.number,
+      customerId: invoice.customer_id,
+      customerEmail: invoice.customer_email,
+    },
+    amount: due,
+    currency: invoice.currency_code,
+  });
+  const row = {
+    id: session.id,
+    provider: provider.name,
+    invoice_id: invoice.id,
+    customer_id: invoice.customer_id,
+    amount: due,
+    currency_code: invoice.currency_code,
+    url: session.url,
+  };
+  await withTransaction(ctx, async (tx) => {
+    await tx.db.insertInto("checkout_session").values(row).execute();
+    await recordAudit(tx.db, tx, {
+      action: "create",
+      entity: "checkout_session",
+      entityId: session.id,
+      before: null,
+      after: { ...row, amount: String(due), customer_id: String(invoice.customer_id) },
+    });
+  });
+  return {
+    id: session.id,
+    provider: provider.name,
+    invoice_id: invoice.id,
+    amount: due,
+    currency: invoice.currency_code,
+    url: session.url,
+  } satisfies CheckoutAnswer;
+});

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ServiceError, UpstreamError } from "../../kernel/errors.ts";
+import { StripeProvider } from "./stripe-provider.ts";
+import { type FakeStripe, parseStripeForm, signedWebhook, startFakeStripe } from "./testing/fake-stripe.ts";
+
+// The Stripe adapter through the real SDK, against the fake API at the network edge.
+
+const KEY = "sk_test_unit_0123456789";
+const WHSEC = "whsec_unit_0123456789";
+
+let fake: FakeStripe;
+let provider: StripeProvider;
+
+beforeAll(async () => {
+  fake = await startFakeStripe({ secretKey: KEY });
+  provider = new StripeProvider({
+    secretKey: KEY,
+    webhookSecret: WHSEC,
+    apiUrl: fake.url,
+    successUrl: "https://billing.example/paid",
+  });
+});
+afterAll(() => fake.close());
+
+const invoice = {
+  id: "inv_0a1b",
+  number: "INV-2026-000007",
+  customerId: 42n,
+  customerEmail: "ada@example.com",
+};
+
+function delivered(event: unknown, secret = WHSEC) {
+  const { body, headers } = signedWebhook(event, secret);
+  return provider.parseWebhook(Buffer.from(body), headers);
+}
+
+describe("StripeProvider", () => {
+  it("creates a Checkout Session for the amount in the invoice's currency, naming the invoice", async () => {
+    const session = await provider.createCheckout({ invoice, amount: 1020n, currency: "USD" });
+    expect(session.url).toBe(`https://checkout.stripe.com/c/pay/${session.id}`);
+    const stored = fake.sessions.get(session.id)!;
+    expect(stored).toMatchObject({
+      mode: "payment",
+      amount_total: 1020,
+      currency: "usd",
+      client_reference_id: "inv_0a1b",
+      customer_email: "ada@example.com",
+      metadata: { invoice_id: "inv_0a1b", customer_id: "42" },
+      success_url: "https://billing.example/paid",
+    });
+    const sent = fake.requests.at(-1)!.form;
+    expect(sent["line_items"]).toEqual({
+      "0": {
+        quantity: "1",
+        price_data: {
+          currency: "usd",
+          unit_amount: "1020",
+          product_data: { name: "Invoice INV-2026-000007" },
+        },
+      },
+    });
+  });
+
+  it("refuses an amount Stripe cannot take before calling it", async () => {
+    const before = fake.requests.length;
+    await expect(provider.createCheckout({ invoice, amount: 0n, currency: "USD" })).rejects.toThrow(
+      ServiceError,
+    );
+    await expect(
+      provider.createCheckout({ invoice, amount: 2n ** 53n, currency: "USD" }),
+    ).rejects.toMatchObject({ code: "VALIDATION" });
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it("reports a wrong secret key as Stripe being unavailable, not retryable", async () => {
+    const wrong = new StripeProvider({ secretKey: "sk_test_wrong", webhookSecret: WHSEC, apiUrl: fake.url });
+    const error = await wrong.createCheckout({ invoice, amount: 100n, currency: "USD" }).catch((e) => e);
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ upstream: "Stripe", status: 401, retryable: false });
+  });
+
+  it("verifies a signed webhook with the SDK and turns a paid session into a payment", async () => {
+    const session = await provider.createCheckout({ invoice, amount: 620n, currency: "USD" });
+    const event = fake.completeSession(session.id);
+    const verified = delivered(event);
+    expect(verified).toMatchObject({ id: event.id, type: "checkout.session.completed" });
+    expect(provider.interpret(verified)).toEqual([
+      {
+        kind: "payment_succeeded",
+        paymentRef: fake.sessions.get(session.id)!.payment_intent,
+        checkoutId: session.id,
+        invoiceId: "inv_0a1b",
+        amount: 620n,
+        currency: "USD",
+        paidAt: new Date(event.created * 1000),
+      },
+    ]);
+  });
+
+  it("ignores a completed session that is not paid yet (a delayed payment method)", async () => {
+    const session = await provider.createCheckout({ invoice, amount: 620n, currency: "USD" });
+    const event = fake.event("checkout.session.completed", fake.sessions.get(session.id));
+    expect(provider.interpret(delivered(event))).toEqual([]);
+  });
+
+  it("refuses a wrong signature, another secret, an old timestamp and a missing header", async () => {
+    const event = fake.event("checkout.session.completed", {});
+    const good = signedWebhook(event, WHSEC);
+    const tampered = good.body.replace('"pending_webhooks": 1', '"pending_webhooks": 2');
+    expect(() => provider.parseWebhook(Buffer.from(tampered), good.headers)).toThrow(/signature/i);
+    expect(() => delivered(event, "whsec_other")).toThrow(ServiceError);
+    const old = signedWebhook(event, WHSEC, Math.floor(Date.now() / 1000) - 3600);
+    expect(() => provider.parseWebhook(Buffer.from(old.body), old.headers)).toThrow(/tolerance/i);
+    expect(() => provider.parseWebhook(Buffer.from(good.body), {})).toThrow(
+      /Stripe-Signature header is missing/,
+    );
+  });
+
+  it("refunds a payment intent, marking the refund as tokenbill's, and reads Stripe's later answer", async () => {
+    const session = await provider.createCheckout({ invoice, amount: 1020n, currency: "USD" });
+    fake.completeSession(session.id);
+    const intent = fake.sessions.get(session.id)!.payment_intent!;
+    const refund = await provider.refund({
+      paymentRef: intent,
+      amount: 500n,
+      reason: "goodwill",
+      paymentId: "pay_1",
+    });
+    expect(refund.status).toBe("pending");
+    expect(fake.refunds.get(refund.id)).toMatchObject({
+      amount: 500,
+      payment_intent: intent,
+      metadata: { tokenbill_payment_id: "pay_1", reason: "goodwill" },
+    });
+    await expect(
+      provider.refund({ paymentRef: intent, amount: 521n, reason: undefined, paymentId: "pay_1" }),
+    ).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("greater than unrefunded"),
+    });
+
+    const facts = provider.interpret(delivered(fake.settleRefund(refund.id, "succeeded")));
+    expect(facts).toEqual([
+      {
+        kind: "refund_changed",
+        refundRef: refund.id,
+        paymentRef: intent,
+        amount: 500n,
+        status: "succeeded",
+        reason: "goodwill",
+      },
+    ]);
+    const failed = provider.interpret(
+      delivered(fake.event("refund.failed", { ...fake.refunds.get(refund.id), status: "canceled" })),
+    );
+    expect(failed[0]).toMatchObject({ status: "failed" });
+  });
+
+  it("reads the refunds a charge.refunded event embeds, and none when it embeds none", () => {
+    const refund = { id: "re_1", amount: 300, status: "succeeded", payment_intent: null, metadata: {} };
+    const charge = { payment_intent: "pi_9", refunds: { data: [refund] } };
+    expect(provider.interpret(delivered(fake.event("charge.refunded", charge)))).toEqual([
+      {
+        kind: "refund_changed",
+        refundRef: "re_1",
+        paymentRef: "pi_9",
+        amount: 300n,
+        status: "succeeded",
+        reason: "refunded in Stripe",
+      },
+    ]);
+    expect(provider.interpret(delivered(fake.event("charge.refunded", { payment_intent: "pi_9" })))).toEqual(
+      [],
+    );
+    expect(provider.interpret(delivered(fake.event("customer.created", { id: "cus_1" })))).toEqual([]);
+  });
+});
+
+describe("parseStripeForm", () => {
+  it("nests bracketed keys the way the SDK writes them", () => {
+    expect(parseStripeForm("a=1&b[c]=2&d[0][e][f]=x%20y&d[1][e][f]=z")).toEqual({
+      a: "1",
+      b: { c: "2" },
+      d: { "0": { e: { f: "x y" } }, "1": { e: { f: "z" } } },
+    });
+  });
+});

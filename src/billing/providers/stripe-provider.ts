@@ -1,0 +1,236 @@
+import Stripe from "stripe";
+import { z } from "zod";
+import { ServiceError, UpstreamError } from "../../kernel/errors.ts";
+import type {
+  CheckoutRequest,
+  CheckoutSession,
+  PaymentProvider,
+  ProviderFact,
+  ProviderRefund,
+  ProviderRefundStatus,
+  RefundRequest,
+  VerifiedEvent,
+} from "./payment-provider.ts";
+
+// Stripe behind the PaymentProvider interface, through the official SDK only: Checkout Sessions for an
+// invoice's amount due, refunds of PaymentIntents, and the SDK's own webhook signature check
+// (stripe.webhooks.constructEvent). Amounts are tokenbill's minor units, which are Stripe's "smallest
+// currency unit" for the currencies Stripe treats normally (docs/payments-stripe.md names the exceptions).
+
+export interface StripeProviderOptions {
+  secretKey: string;
+  webhookSecret: string;
+  /** Instead of https://api.stripe.com: tests point the SDK at a local fake of the API. */
+  apiUrl?: string | undefined;
+  successUrl?: string | undefined;
+  cancelUrl?: string | undefined;
+}
+
+/** Stripe's amounts are JSON numbers: beyond 2^53 they are not exact, and Stripe refuses far less anyway. */
+function toStripeAmount(amount: bigint, field: string): number {
+  if (amount <= 0n || amount > BigInt(Number.MAX_SAFE_INTEGER))
+    throw ServiceError.validation(field, "must be a positive amount Stripe can take");
+  return Number(amount);
+}
+
+/** The SDK's host/port/protocol options from one URL. */
+function endpointOptions(apiUrl: string | undefined): Partial<Stripe.StripeConfig> {
+  if (!apiUrl) return {};
+  const url = new URL(apiUrl);
+  const protocol = url.protocol === "http:" ? "http" : "https";
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : protocol === "http" ? 80 : 443,
+    protocol,
+  };
+}
+
+/** A failed SDK call in tokenbill's terms: Stripe's refusal of the request is a conflict, anything else upstream. */
+function asTokenbillError(error: unknown, what: string): Error {
+  if (error instanceof Stripe.errors.StripeError) {
+    const status = error.statusCode ?? null;
+    if (error.type === "StripeInvalidRequestError" || error.type === "StripeCardError")
+      return new ServiceError("CONFLICT", `Stripe refused to ${what}: ${error.message}`);
+    const retryable =
+      status === null || status >= 500 || status === 429 || error.type === "StripeConnectionError";
+    return new UpstreamError("Stripe", `could not ${what}: ${error.message}`, status, retryable);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function refundStatus(status: string | null | undefined): ProviderRefundStatus {
+  if (status === "succeeded") return "succeeded";
+  if (status === "failed" || status === "canceled") return "failed";
+  return "pending"; // pending, requires_action
+}
+
+const idOf = z.union([z.string(), z.object({ id: z.string() }).transform((o) => o.id)]);
+
+const SessionObject = z.object({
+  id: z.string(),
+  mode: z.string().optional(),
+  payment_status: z.string(),
+  payment_intent: idOf.nullable().optional(),
+  amount_total: z.number().int().nullable(),
+  currency: z.string().nullable(),
+  metadata: z.record(z.string(), z.string()).nullable().optional(),
+  client_reference_id: z.string().nullable().optional(),
+});
+
+const RefundObject = z.object({
+  id: z.string(),
+  amount: z.number().int(),
+  status: z.string().nullable().optional(),
+  payment_intent: idOf.nullable().optional(),
+  reason: z.string().nullable().optional(),
+  metadata: z.record(z.string(), z.string()).nullable().optional(),
+});
+
+const ChargeObject = z.object({
+  payment_intent: idOf.nullable().optional(),
+  refunds: z
+    .object({ data: z.array(RefundObject) })
+    .nullable()
+    .optional(),
+});
+
+const EventEnvelope = z.object({
+  id: z.string(),
+  type: z.string(),
+  created: z.number().int(),
+  data: z.object({ object: z.unknown() }),
+});
+
+export class StripeProvider implements PaymentProvider {
+  readonly name = "stripe";
+  private readonly stripe: Stripe;
+
+  constructor(private readonly options: StripeProviderOptions) {
+    this.stripe = new Stripe(options.secretKey, {
+      ...endpointOptions(options.apiUrl),
+      // The SDK retries with an idempotency key of its own, so a retried create is never a second session.
+      maxNetworkRetries: 2,
+      timeout: 20_000,
+      appInfo: { name: "tokenbill" },
+    });
+  }
+
+  async createCheckout({ invoice, amount, currency }: CheckoutRequest): Promise<CheckoutSession> {
+    const metadata = { invoice_id: invoice.id, customer_id: String(invoice.customerId) };
+    const label = invoice.number ? `Invoice ${invoice.number}` : `Invoice ${invoice.id}`;
+    try {
+      const session = await this.stripe.checkout.sessions.create({
+        mode: "payment",
+        client_reference_id: invoice.id,
+        customer_email: invoice.customerEmail,
+        line_items: [
+          {
+            quantity: 1,
+            price_data: {
+              currency: currency.toLowerCase(),
+              unit_amount: toStripeAmount(amount, "amount"),
+              product_data: { name: label },
+            },
+          },
+        ],
+        metadata,
+        // The PaymentIntent carries the invoice too, so it is found from Stripe's Dashboard.
+        payment_intent_data: { metadata, description: label },
+        ...(this.options.successUrl ? { success_url: this.options.successUrl } : {}),
+        ...(this.options.cancelUrl ? { cancel_url: this.options.cancelUrl } : {}),
+      });
+      if (!session.url) throw new UpstreamError("Stripe", "the Checkout Session has no url", null, false);
+      return { id: session.id, url: session.url };
+    } catch (error) {
+      throw asTokenbillError(error, "create a Checkout Session");
+    }
+  }
+
+  async refund({ paymentRef, amount, reason, paymentId }: RefundRequest): Promise<ProviderRefund> {
+    try {
+      const refund = await this.stripe.refunds.create({
+        payment_intent: paymentRef,
+        amount: toStripeAmount(amount, "amount"),
+        // Marks the refund as made by tokenbill: its webhook then settles the pending row, never a second one.
+        metadata: { tokenbill_payment_id: paymentId, ...(reason ? { reason: reason.slice(0, 500) } : {}) },
+      });
+      return { id: refund.id, status: refundStatus(refund.status) };
+    } catch (error) {
+      throw asTokenbillError(error, "refund the payment");
+    }
+  }
+
+  parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): VerifiedEvent {
+    const signature = headers["stripe-signature"];
+    if (typeof signature !== "string" || signature === "")
+      throw ServiceError.validation("stripe-signature", "the Stripe-Signature header is missing");
+    let event: Stripe.Event;
+    try {
+      event = this.stripe.webhooks.constructEvent(rawBody, signature, this.options.webhookSecret);
+    } catch (error) {
+      // Only the SDK's verdict counts; its message says which check failed (timestamp, signature).
+      throw ServiceError.validation("stripe-signature", (error as Error).message);
+    }
+    return { id: event.id, type: event.type, payload: JSON.parse(rawBody.toString("utf8")) };
+  }
+
+  interpret(event: VerifiedEvent): ProviderFact[] {
+    const envelope = EventEnvelope.parse(event.payload);
+    const at = new Date(envelope.created * 1000);
+    switch (envelope.type) {
+      case "checkout.session.completed":
+      case "checkout.session.async_payment_succeeded": {
+        const session = SessionObject.parse(envelope.data.object);
+        // A delayed payment method completes the session unpaid: its async_payment_succeeded event pays it.
+        if (session.payment_status !== "paid" || (session.mode && session.mode !== "payment")) return [];
+        if (!session.payment_intent || session.amount_total === null || !session.currency)
+          throw new ServiceError(
+            "VALIDATION",
+            `Checkout Session ${session.id} has no payment intent or amount`,
+          );
+        return [
+          {
+            kind: "payment_succeeded",
+            paymentRef: session.payment_intent,
+            checkoutId: session.id,
+            invoiceId: session.metadata?.["invoice_id"] ?? session.client_reference_id ?? undefined,
+            amount: BigInt(session.amount_total),
+            currency: session.currency.toUpperCase(),
+            paidAt: at,
+          },
+        ];
+      }
+      case "refund.created":
+      case "refund.updated":
+      case "refund.failed":
+        return refundFacts([RefundObject.parse(envelope.data.object)], undefined);
+      case "charge.refunded": {
+        // Since API version 2022-11-15 a charge no longer embeds its refunds: then refund.* events carry them.
+        const charge = ChargeObject.parse(envelope.data.object);
+        return refundFacts(charge.refunds?.data ?? [], charge.payment_intent ?? undefined);
+      }
+      default:
+        return [];
+    }
+  }
+}
+
+function refundFacts(
+  refunds: z.output<typeof RefundObject>[],
+  paymentIntent: string | undefined,
+): ProviderFact[] {
+  return refunds.flatMap((refund) => {
+    const paymentRef = refund.payment_intent ?? paymentIntent;
+    if (!paymentRef) return [];
+    return [
+      {
+        kind: "refund_changed" as const,
+        refundRef: refund.id,
+        paymentRef,
+        amount: BigInt(refund.amount),
+        status: refundStatus(refund.status),
+        reason: refund.metadata?.["reason"] ?? refund.reason ?? "refunded in Stripe",
+      },
+    ];
+  });
+}

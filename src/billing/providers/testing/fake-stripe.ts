@@ -1,0 +1,303 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import Stripe from "stripe";
+
+// A local fake of the Stripe API at the network edge, for tests: the real SDK talks to it over HTTP (SDK
+// options host/port/protocol, which STRIPE_API_URL sets). It answers the endpoints tokenbill calls, reads
+// the form-encoded bodies the SDK sends (`line_items[0][price_data][currency]=usd`), checks the secret key,
+// and answers JSON shaped like Stripe's objects and errors. What a customer does on Stripe's page (paying)
+// and what Stripe does later (settling a refund) are methods that return the event Stripe would send, which
+// the test signs with the SDK (signedWebhook) and posts to tokenbill.
+
+type Form = { [key: string]: string | Form };
+
+export interface FakeSession {
+  id: string;
+  object: "checkout.session";
+  mode: string;
+  status: "open" | "complete";
+  payment_status: "unpaid" | "paid";
+  amount_total: number;
+  currency: string;
+  client_reference_id: string | null;
+  customer_email: string | null;
+  metadata: Record<string, string>;
+  payment_intent: string | null;
+  success_url: string | null;
+  cancel_url: string | null;
+  url: string;
+  livemode: false;
+  created: number;
+}
+
+export interface FakeRefund {
+  id: string;
+  object: "refund";
+  amount: number;
+  currency: string;
+  payment_intent: string;
+  status: "pending" | "succeeded" | "failed" | "canceled";
+  reason: string | null;
+  metadata: Record<string, string>;
+  created: number;
+}
+
+export interface FakeStripeEvent {
+  id: string;
+  object: "event";
+  type: string;
+  created: number;
+  api_version: string;
+  livemode: false;
+  pending_webhooks: number;
+  request: { id: null; idempotency_key: null };
+  data: { object: unknown };
+}
+
+export interface FakeStripe {
+  /** http://127.0.0.1:<port>: STRIPE_API_URL. */
+  url: string;
+  sessions: Map<string, FakeSession>;
+  refunds: Map<string, FakeRefund>;
+  /** Every request as the SDK sent it, oldest first. */
+  requests: { method: string; path: string; form: Form }[];
+  /** The status a new refund has in Stripe's answer (cards: often succeeded at once; here pending by default). */
+  refundStatusOnCreate: FakeRefund["status"];
+  /** The customer pays the session on Stripe's page: its checkout.session.completed event. */
+  completeSession(sessionId: string): FakeStripeEvent;
+  /** Stripe settles a refund: a refund.updated event. */
+  settleRefund(refundId: string, status: "succeeded" | "failed"): FakeStripeEvent;
+  event(type: string, object: unknown): FakeStripeEvent;
+  close(): Promise<void>;
+}
+
+const hex = (bytes: number) => randomBytes(bytes).toString("hex");
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** `a[b][0]=v` pairs into nested objects (array indexes stay object keys: "0", "1", …). */
+export function parseStripeForm(body: string): Form {
+  const root: Form = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    const path = [key.split("[")[0]!, ...[...key.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]!)];
+    let node = root;
+    path.forEach((part, i) => {
+      if (i === path.length - 1) node[part] = value;
+      else {
+        const next = node[part];
+        const child: Form = typeof next === "object" ? next : {};
+        node[part] = child;
+        node = child;
+      }
+    });
+  }
+  return root;
+}
+
+const text = (form: Form | string | undefined): string | undefined =>
+  typeof form === "string" ? form : undefined;
+const record = (form: Form | string | undefined): Record<string, string> =>
+  typeof form === "object"
+    ? Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => typeof e[1] === "string"))
+    : {};
+
+class StripeFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly param?: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startFakeStripe(options: { secretKey: string }): Promise<FakeStripe> {
+  const sessions = new Map<string, FakeSession>();
+  const refunds = new Map<string, FakeRefund>();
+  const requests: FakeStripe["requests"] = [];
+
+  const event = (type: string, object: unknown): FakeStripeEvent => ({
+    id: `evt_${hex(12)}`,
+    object: "event",
+    type,
+    created: nowSeconds(),
+    api_version: "2026-10-28.endive",
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: { object: structuredClone(object) },
+  });
+
+  const createSession = (form: Form): FakeSession => {
+    if (text(form["mode"]) !== "payment") throw new StripeFailure(400, "Only mode=payment is faked", "mode");
+    const items = typeof form["line_items"] === "object" ? Object.values(form["line_items"]) : [];
+    if (items.length === 0) throw new StripeFailure(400, "Missing required param: line_items.", "line_items");
+    let total = 0;
+    let currency = "";
+    for (const item of items) {
+      if (typeof item !== "object" || typeof item["price_data"] !== "object")
+        throw new StripeFailure(400, "line_items[].price_data is required here", "line_items");
+      const unit = Number(text(item["price_data"]["unit_amount"]));
+      const quantity = Number(text(item["quantity"]) ?? "1");
+      if (!Number.isSafeInteger(unit) || unit < 0)
+        throw new StripeFailure(
+          400,
+          "Invalid integer: unit_amount",
+          "line_items[0][price_data][unit_amount]",
+        );
+      total += unit * quantity;
+      currency = text(item["price_data"]["currency"]) ?? "";
+    }
+    if (!/^[a-z]{3}$/.test(currency)) throw new StripeFailure(400, "Invalid currency", "currency");
+    const id = `cs_test_${hex(16)}`;
+    const session: FakeSession = {
+      id,
+      object: "checkout.session",
+      mode: "payment",
+      status: "open",
+      payment_status: "unpaid",
+      amount_total: total,
+      currency,
+      client_reference_id: text(form["client_reference_id"]) ?? null,
+      customer_email: text(form["customer_email"]) ?? null,
+      metadata: record(form["metadata"]),
+      payment_intent: null,
+      success_url: text(form["success_url"]) ?? null,
+      cancel_url: text(form["cancel_url"]) ?? null,
+      url: `https://checkout.stripe.com/c/pay/${id}`,
+      livemode: false,
+      created: nowSeconds(),
+    };
+    sessions.set(id, session);
+    return session;
+  };
+
+  const createRefund = (form: Form): FakeRefund => {
+    const intent = text(form["payment_intent"]);
+    const session = [...sessions.values()].find((s) => intent && s.payment_intent === intent);
+    if (!session) throw new StripeFailure(404, `No such payment_intent: '${intent}'`, "payment_intent");
+    const refunded = [...refunds.values()]
+      .filter((r) => r.payment_intent === intent && r.status !== "failed" && r.status !== "canceled")
+      .reduce((sum, r) => sum + r.amount, 0);
+    const amount = Number(text(form["amount"]) ?? session.amount_total - refunded);
+    if (!Number.isSafeInteger(amount) || amount <= 0)
+      throw new StripeFailure(400, "Invalid positive integer", "amount");
+    if (refunded + amount > session.amount_total)
+      throw new StripeFailure(
+        400,
+        `Refund amount (${amount}) is greater than unrefunded amount on charge (${session.amount_total - refunded})`,
+        "amount",
+      );
+    const refund: FakeRefund = {
+      id: `re_${hex(12)}`,
+      object: "refund",
+      amount,
+      currency: session.currency,
+      payment_intent: session.payment_intent!,
+      status: fake.refundStatusOnCreate,
+      reason: null,
+      metadata: record(form["metadata"]),
+      created: nowSeconds(),
+    };
+    refunds.set(refund.id, refund);
+    return refund;
+  };
+
+  const route = (method: string, path: string, form: Form): unknown => {
+    if (method === "POST" && path === "/v1/checkout/sessions") return createSession(form);
+    const session = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
+    if (method === "GET" && session) {
+      const found = sessions.get(decodeURIComponent(session[1]!));
+      if (!found) throw new StripeFailure(404, `No such checkout.session: '${session[1]}'`, "id");
+      return found;
+    }
+    if (method === "POST" && path === "/v1/refunds") return createRefund(form);
+    const refund = /^\/v1\/refunds\/([^/]+)$/.exec(path);
+    if (method === "GET" && refund) {
+      const found = refunds.get(decodeURIComponent(refund[1]!));
+      if (!found) throw new StripeFailure(404, `No such refund: '${refund[1]}'`, "id");
+      return found;
+    }
+    throw new StripeFailure(404, `Unrecognized request URL (${method}: ${path}).`);
+  };
+
+  const answer = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json", "request-id": `req_${hex(7)}` });
+    res.end(JSON.stringify(body));
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const form = parseStripeForm(req.method === "GET" ? url.search.slice(1) : raw);
+    requests.push({ method: req.method ?? "", path: url.pathname, form });
+    if (req.headers.authorization !== `Bearer ${options.secretKey}`) {
+      answer(res, 401, {
+        error: { type: "invalid_request_error", message: "Invalid API Key provided: sk_****" },
+      });
+      return;
+    }
+    try {
+      answer(res, 200, route(req.method ?? "", url.pathname, form));
+    } catch (error) {
+      if (!(error instanceof StripeFailure)) throw error;
+      answer(res, error.status, {
+        error: { type: "invalid_request_error", message: error.message, param: error.param },
+      });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    let raw = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      raw += chunk;
+    });
+    req.on("end", () => handle(req, res, raw));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const fake: FakeStripe = {
+    url: `http://127.0.0.1:${port}`,
+    sessions,
+    refunds,
+    requests,
+    refundStatusOnCreate: "pending",
+    event,
+    completeSession(sessionId) {
+      const session = sessions.get(sessionId);
+      if (!session) throw new Error(`no session ${sessionId}`);
+      session.status = "complete";
+      session.payment_status = "paid";
+      session.payment_intent ??= `pi_${hex(12)}`;
+      return event("checkout.session.completed", session);
+    },
+    settleRefund(refundId, status) {
+      const refund = refunds.get(refundId);
+      if (!refund) throw new Error(`no refund ${refundId}`);
+      refund.status = status;
+      return event("refund.updated", refund);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((e) => (e ? reject(e) : resolve()));
+      }),
+  };
+  return fake;
+}
+
+/** A webhook delivery signed the way Stripe signs it (the SDK's own test helper): body and headers. */
+export function signedWebhook(
+  event: unknown,
+  secret: string,
+  timestamp?: number,
+): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify(event, null, 2);
+  const header = new Stripe("sk_test_signing_only").webhooks.generateTestHeaderString({
+    payload: body,
+    secret,
+    ...(timestamp === undefined ? {} : { timestamp }),
+  });
+  return { body, headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": header } };
+}

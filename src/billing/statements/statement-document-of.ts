@@ -1,0 +1,47 @@
+import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { sellerOf } from "../../delivery/delivery-settings.ts";
+import type { StatementDocument } from "../documents/statement-document.ts";
+import { customerStatement } from "../payments/statement.ts";
+import { calendarDate } from "../runs/calendar-date.ts";
+
+/**
+ * The customer's statement (src/billing/payments/statement.ts, a projection of the ledger) as the
+ * renderers' view model: dates are calendar dates in BILLING_TIME_ZONE, like invoices' issue dates, and
+ * the statement is dated today there.
+ */
+export async function statementDocumentOf(ctx: ServiceContext, customerId: bigint): Promise<StatementDocument> {
+  const statement = await customerStatement(ctx, customerId);
+  const customer = await ctx.db
+    .selectFrom("customer")
+    .select(["id", "name", "email", "country", "region"])
+    .where("id", "=", customerId)
+    .executeTakeFirstOrThrow();
+  const currency = await ctx.db
+    .selectFrom("currency")
+    .selectAll()
+    .where("code", "=", statement.currency)
+    .executeTakeFirstOrThrow();
+  const zone = ctx.config.BILLING_TIME_ZONE;
+  return {
+    date: calendarDate(ctx.now(), zone),
+    seller: sellerOf(ctx.config),
+    customer: {
+      id: Number(customer.id),
+      name: customer.name,
+      email: customer.email,
+      country: customer.country,
+      region: customer.region,
+    },
+    currency: currencyDisplayOf(currency),
+    entries: statement.entries.map((e) => ({
+      date: calendarDate(new Date(e.date), zone),
+      kind: e.kind,
+      reference: e.reference,
+      amount: e.amount,
+      balance: e.balance,
+    })),
+    balance: statement.balance,
+    credit: statement.credit,
+  };
+}

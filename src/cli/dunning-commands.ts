@@ -1,0 +1,40 @@
+import type { Command } from "commander";
+import { runDunning } from "../billing/dunning/run-dunning.ts";
+import { jsonText } from "../kernel/json.ts";
+import { renderTable } from "./output.ts";
+import { withSystemContext } from "./with-context.ts";
+
+export function addDunningCommands(program: Command): void {
+  const dunning = program
+    .command("dunning")
+    .description("dunning: reminders, lock and suspension (billing-rules §8)");
+
+  dunning
+    .command("run")
+    .description("evaluate the dunning ladder for every customer now (or --as-of) and print the steps taken")
+    .option("--as-of <ISO>", "the instant to evaluate as of (a future one only in sandbox mode)")
+    .option("--json", "print the steps as JSON")
+    .action(async (opts: { asOf?: string; json?: boolean }) =>
+      withSystemContext(async (ctx) => {
+        const run = await runDunning({ ctx, input: opts.asOf === undefined ? {} : { as_of: opts.asOf } });
+        if (opts.json) {
+          process.stdout.write(`${jsonText(run, 2)}\n`);
+          return;
+        }
+        const rows = run.steps.map((s) => [
+          String(s.customer_id),
+          String(s.episode_id),
+          s.step,
+          s.days === null ? "" : String(s.days),
+          String(
+            s.details["mail"] ?? s.details["status"] ?? (s.details["status_change"] ? "status changed" : ""),
+          ),
+        ]);
+        process.stdout.write(
+          `dunning as of ${run.as_of.toISOString()}: ${run.customers_evaluated} customers evaluated, ${run.steps.length} steps\n`,
+        );
+        if (rows.length > 0)
+          process.stdout.write(`${renderTable(["Customer", "Episode", "Step", "Days", "Outcome"], rows)}\n`);
+      }),
+    );
+}

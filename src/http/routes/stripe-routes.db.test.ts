@@ -1,0 +1,339 @@
+import { randomBytes } from "node:crypto";
+import { type Kysely, sql } from "kysely";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { invoiceAmountDue, postLedgerEvent } from "../../billing/ledger/ledger.ts";
+import { recordPayment } from "../../billing/payments/record-payment.ts";
+import { refundThroughProvider } from "../../billing/providers/refund-through-provider.ts";
+import {
+  type FakeStripe,
+  signedWebhook,
+  startFakeStripe,
+} from "../../billing/providers/testing/fake-stripe.ts";
+import { parseConfig } from "../../config.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import type { Database } from "../../db/schema.ts";
+import { actors } from "../../kernel/actor.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { insertCustomerRow } from "../../../test/helpers/service-test.ts";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+
+// Online card payments end to end (issue 11 item 4): tokenbill's HTTP server, the real Stripe SDK against the
+// fake Stripe API, and webhooks signed the way Stripe signs them. Amounts are billing-rules §7's example.
+
+const KEY = "sk_test_routes_0123456789";
+const WHSEC = "whsec_routes_0123456789";
+const STRIPE = { STRIPE_SECRET_KEY: KEY, STRIPE_WEBHOOK_SECRET: WHSEC };
+
+let handle: DatabaseHandle;
+let fake: FakeStripe;
+let server: TestServer;
+let off: TestServer;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  fake = await startFakeStripe({ secretKey: KEY });
+  server = await startTestServer(handle.db, { ...STRIPE, STRIPE_API_URL: fake.url });
+  off = await startTestServer(handle.db);
+});
+afterAll(async () => {
+  await server.close();
+  await off.close();
+  await fake.close();
+  await handle.close();
+});
+
+let run = 0;
+
+/** A finalized invoice of `total` minor units (USD) for a new customer, with its finalization in the ledger. */
+async function finalizedInvoice(
+  db: Kysely<Database>,
+  total: bigint,
+): Promise<{ id: string; customerId: bigint }> {
+  const customerId = await insertCustomerRow(db, { currency: "USD" });
+  const n = ++run;
+  const id = `inv_${randomBytes(6).toString("hex")}`;
+  const [start, end] = [new Date("2026-10-01T00:00:00Z"), new Date("2026-11-01T00:00:00Z")];
+  if (n === 1)
+    await sql`INSERT INTO billing_run (id, period, period_start, period_end, source, actor, started_at, heartbeat_at)
+      VALUES ('run_5e1', '2026-10', ${start}, ${end}, 'test', 'test', ${end}, ${end})`.execute(db);
+  await sql`INSERT INTO invoice (id, customer_id, period, period_start, period_end, customer_name, customer_email,
+    customer_country, currency_code, currency, base_token_unit_cost, tax_compound, tax_exempt, tokens, subtotal,
+    discount_total, net, tax_total, total, fingerprint, billing_run_id, status, number, number_sequence,
+    number_value, issue_date, due_date, finalized_at)
+    VALUES (${id}, ${customerId}, '2026-10', ${start}, ${end}, 'Ada', 'ada@example.com', 'US', 'USD', '{}', 0.001,
+    false, false, 0, ${total}, 0, ${total}, 0, ${total}, 'f', 'run_5e1', 'finalized', ${`INV-2026-S${n}`},
+    'stripe-test', ${n}, '2026-11-01', '2026-11-15', ${end})`.execute(db);
+  await db.transaction().execute((trx) =>
+    postLedgerEvent(trx, {
+      id: `fin:${id}`,
+      kind: "invoice_finalized",
+      customerId,
+      currency: "USD",
+      at: end,
+      lines: [
+        { account: "receivable", amount: total, invoiceId: id },
+        { account: "sales", amount: -total },
+      ],
+    }),
+  );
+  return { id, customerId };
+}
+
+function context(): ServiceContext {
+  return {
+    db: handle.db,
+    config: parseConfig({ LOG_LEVEL: "silent", ...STRIPE, STRIPE_API_URL: fake.url }),
+    logger: pino({ level: "silent" }),
+    actor: actors.system("test"),
+    now: () => new Date(),
+  };
+}
+
+async function deliver(target: TestServer, event: unknown, secret = WHSEC) {
+  const { body, headers } = signedWebhook(event, secret);
+  const response = await fetch(`${target.url}/webhooks/stripe`, { method: "POST", headers, body });
+  return { status: response.status, body: await response.json() };
+}
+
+async function invoiceState(id: string) {
+  const row = await handle.db
+    .selectFrom("invoice")
+    .select("status")
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+  return { status: row.status, due: await invoiceAmountDue(handle.db, id) };
+}
+
+async function ledgerOf(eventPrefix: string) {
+  const rows = await handle.db
+    .selectFrom("ledger_entry")
+    .select(["event_id", "account", "amount", "invoice_id"])
+    .where("event_id", "like", `${eventPrefix}%`)
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => ({ account: r.account, amount: r.amount, invoice_id: r.invoice_id }));
+}
+
+async function counts() {
+  const [payments, entries, refunds] = await Promise.all(
+    (["payment", "ledger_entry", "refund"] as const).map((t) =>
+      handle.db.selectFrom(t).select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow(),
+    ),
+  );
+  return { payments: payments!.n, entries: entries!.n, refunds: refunds!.n };
+}
+
+describe("Stripe checkout and webhooks", () => {
+  it("pays an invoice's amount due through Checkout, recorded only from the signed webhook, once", async () => {
+    const invoice = await finalizedInvoice(handle.db, 1020n);
+    // billing-rules §7: invoice $10.20; payment $4.00 → partially_paid, due $6.20.
+    await recordPayment({
+      ctx: context(),
+      input: { invoice_id: invoice.id, amount: 400n, method: "bank_transfer", reference: `bt-${invoice.id}` },
+    });
+    expect(await invoiceState(invoice.id)).toEqual({ status: "partially_paid", due: 620n });
+
+    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    expect(checkout.status).toBe(201);
+    expect(checkout.body.data).toMatchObject({
+      provider: "stripe",
+      invoice_id: invoice.id,
+      amount: 620,
+      currency: "USD",
+    });
+    const session = fake.sessions.get(checkout.body.data.id)!;
+    expect(session).toMatchObject({
+      amount_total: 620,
+      currency: "usd",
+      metadata: { invoice_id: invoice.id, customer_id: String(invoice.customerId) },
+    });
+    expect(checkout.body.data.url).toBe(session.url);
+    // Asking for a checkout pays nothing.
+    expect(await invoiceState(invoice.id)).toEqual({ status: "partially_paid", due: 620n });
+
+    const event = fake.completeSession(session.id);
+    const first = await deliver(server, event);
+    expect(first).toEqual({
+      status: 200,
+      body: { received: true, event_id: event.id, outcome: "processed" },
+    });
+    expect(await invoiceState(invoice.id)).toEqual({ status: "paid", due: 0n });
+    const payment = await handle.db
+      .selectFrom("payment")
+      .selectAll()
+      .where("method", "=", "stripe")
+      .where("reference", "=", session.payment_intent!)
+      .executeTakeFirstOrThrow();
+    expect(payment).toMatchObject({ amount: 620n, currency_code: "USD", invoice_id: invoice.id });
+    expect(await ledgerOf(`pay:${payment.id}`)).toEqual([
+      { account: "cash", amount: 620n, invoice_id: null },
+      { account: "receivable", amount: -620n, invoice_id: invoice.id },
+    ]);
+    const stored = await handle.db
+      .selectFrom("provider_event")
+      .selectAll()
+      .where("event_id", "=", event.id)
+      .executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({ provider: "stripe", type: "checkout.session.completed", error: null });
+    expect(stored.processed_at).toBeInstanceOf(Date);
+
+    // Stripe delivers the same event again (a retry, a replay): 200, nothing changes.
+    const before = await counts();
+    const again = await deliver(server, event);
+    expect(again).toEqual({
+      status: 200,
+      body: { received: true, event_id: event.id, outcome: "duplicate" },
+    });
+    expect(await counts()).toEqual(before);
+    expect(await invoiceState(invoice.id)).toEqual({ status: "paid", due: 0n });
+  });
+
+  it("refuses a bad signature with 400 and stores nothing", async () => {
+    const event = fake.event("checkout.session.completed", { id: "cs_forged" });
+    const forged = await deliver(server, event, "whsec_not_ours");
+    expect(forged.status).toBe(400);
+    expect(forged.body.error).toMatchObject({ code: "VALIDATION" });
+    const unsigned = await fetch(`${server.url}/webhooks/stripe`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(event),
+    });
+    expect(unsigned.status).toBe(400);
+    const rows = await handle.db
+      .selectFrom("provider_event")
+      .select("event_id")
+      .where("event_id", "=", event.id)
+      .execute();
+    expect(rows).toEqual([]);
+  });
+
+  it("refunds through Stripe: pending until Stripe's signed event, then the amount due reopens", async () => {
+    const invoice = await finalizedInvoice(handle.db, 1020n);
+    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    expect(checkout.body.data.amount).toBe(1020);
+    expect((await deliver(server, fake.completeSession(checkout.body.data.id))).status).toBe(200);
+    const payment = await handle.db
+      .selectFrom("payment")
+      .selectAll()
+      .where("invoice_id", "=", invoice.id)
+      .executeTakeFirstOrThrow();
+
+    const tooMuch = refundThroughProvider(context(), payment, 1021n, "too much");
+    await expect(tooMuch).rejects.toMatchObject({
+      code: "VALIDATION",
+      message: expect.stringContaining("at most 1020"),
+    });
+    expect(fake.refunds.size).toBe(0);
+    const refund = await refundThroughProvider(context(), payment, 400n, "customer asked");
+    expect(refund).toMatchObject({ status: "pending", amount: 400n, payment_id: payment.id });
+    const inStripe = fake.refunds.get(refund.provider_refund_id!)!;
+    expect(inStripe).toMatchObject({ amount: 400, payment_intent: payment.reference });
+    expect(await ledgerOf(`ref:${refund.id}`)).toEqual([]);
+    expect(await invoiceState(invoice.id)).toEqual({ status: "paid", due: 0n });
+
+    const settled = await deliver(server, fake.settleRefund(inStripe.id, "succeeded"));
+    expect(settled.body).toMatchObject({ outcome: "processed" });
+    const row = await handle.db
+      .selectFrom("refund")
+      .selectAll()
+      .where("id", "=", refund.id)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe("succeeded");
+    expect(await ledgerOf(`ref:${refund.id}`)).toEqual([
+      { account: "cash", amount: -400n, invoice_id: null },
+      { account: "receivable", amount: 400n, invoice_id: invoice.id },
+    ]);
+    expect(await invoiceState(invoice.id)).toEqual({ status: "partially_paid", due: 400n });
+  });
+
+  it("records a refund made in Stripe's Dashboard from its event", async () => {
+    const invoice = await finalizedInvoice(handle.db, 514n);
+    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    await deliver(server, fake.completeSession(checkout.body.data.id));
+    const intent = fake.sessions.get(checkout.body.data.id)!.payment_intent!;
+    const dashboard = fake.event("refund.created", {
+      id: "re_dashboard_1",
+      object: "refund",
+      amount: 514,
+      currency: "usd",
+      payment_intent: intent,
+      status: "succeeded",
+      reason: "requested_by_customer",
+      metadata: {},
+    });
+    expect((await deliver(server, dashboard)).body).toMatchObject({ outcome: "processed" });
+    const row = await handle.db
+      .selectFrom("refund")
+      .selectAll()
+      .where("provider_refund_id", "=", "re_dashboard_1")
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ amount: 514n, status: "succeeded", reason: "requested_by_customer" });
+    expect(await invoiceState(invoice.id)).toEqual({ status: "finalized", due: 514n });
+  });
+
+  it("keeps an event that fails with its error, answers 5xx, and processes it when Stripe sends it again", async () => {
+    const invoice = await finalizedInvoice(handle.db, 1020n);
+    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    const session = fake.sessions.get(checkout.body.data.id)!;
+    session.currency = "eur"; // Stripe says EUR for a USD invoice: recordPayment refuses the currency
+    const event = fake.completeSession(session.id);
+    const failed = await deliver(server, event);
+    expect(failed.status).toBe(500);
+    expect(failed.body.error.message).toContain(event.id);
+    const stored = await handle.db
+      .selectFrom("provider_event")
+      .selectAll()
+      .where("event_id", "=", event.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.processed_at).toBeNull();
+    expect(stored.error).toMatch(/currency/i);
+    expect(await invoiceState(invoice.id)).toEqual({ status: "finalized", due: 1020n });
+
+    // The stored event is not a "duplicate": Stripe's retry processes it again (and fails again here).
+    expect((await deliver(server, event)).status).toBe(500);
+    const fixed = fake.event("checkout.session.completed", { ...session, currency: "usd" });
+    expect((await deliver(server, fixed)).body).toMatchObject({ outcome: "processed" });
+    expect(await invoiceState(invoice.id)).toEqual({ status: "paid", due: 0n });
+  });
+
+  it("refuses a checkout for an invoice with nothing due or not issued", async () => {
+    const invoice = await finalizedInvoice(handle.db, 300n);
+    await recordPayment({
+      ctx: context(),
+      input: { invoice_id: invoice.id, amount: 300n, method: "manual", reference: `m-${invoice.id}` },
+    });
+    const paid = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    expect(paid.status).toBe(409);
+    expect(paid.body.error.message).toMatch(/is paid/);
+    expect((await server.api("POST", "/api/v1/invoices/inv_ffff/checkout")).status).toBe(404);
+    expect((await server.api("POST", "/api/v1/invoices/nope/checkout")).status).toBe(400);
+  });
+
+  it("says online payments are off without STRIPE_SECRET_KEY", async () => {
+    const invoice = await finalizedInvoice(handle.db, 1020n);
+    const checkout = await off.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    expect(checkout.status).toBe(409);
+    expect(checkout.body.error.message).toMatch(/^online payments are off: set STRIPE_SECRET_KEY/);
+    const webhook = await deliver(off, fake.event("checkout.session.completed", {}));
+    expect(webhook.status).toBe(404);
+    expect(webhook.body.error.message).toMatch(/^online payments are off/);
+    expect(() => parseConfig({ STRIPE_SECRET_KEY: KEY })).toThrow(/STRIPE_WEBHOOK_SECRET: is required/);
+  });
+
+  it("needs the admin key for a checkout, and none for the webhook", async () => {
+    const invoice = await finalizedInvoice(handle.db, 1020n);
+    const anonymous = await fetch(`${server.url}/api/v1/invoices/${invoice.id}/checkout`, { method: "POST" });
+    expect(anonymous.status).toBe(401);
+    const routes = server.app.routeTable.filter(
+      (r) => r.url.includes("stripe") || r.url.endsWith("/checkout"),
+    );
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        { method: "POST", url: "/webhooks/stripe", access: "public" },
+        { method: "POST", url: "/api/v1/invoices/:id/checkout", access: "admin" },
+      ]),
+    );
+  });
+});

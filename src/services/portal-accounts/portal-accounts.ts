@@ -1,0 +1,98 @@
+import { z } from "zod";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { id } from "../../kernel/schemas.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { defineVerb } from "../../kernel/verb.ts";
+import { generatePassword, hashPassword, PasswordSchema, spendPasswordCheck, verifyPassword } from "../staff/passwords.ts";
+import { ADMIN_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import { StaffEmail } from "../staff/staff-users.ts";
+import { endAllSessions } from "../staff/web-sessions.ts";
+
+// A customer's login to the portal. The portal's e-mail is the customer's own (customer.email), so there
+// is one address to keep right; a password is optional (portal_account.password_hash), as a customer can
+// always log in by an e-mailed link.
+
+const WRONG = "wrong e-mail or password";
+
+export const PortalLogin = z
+  .object({ email: StaffEmail, password: z.string().min(1, "enter your password").max(200) })
+  .strict();
+
+/** The customer id these credentials belong to; UNAUTHORIZED (after the same work) otherwise. */
+export async function authenticateCustomer(
+  ctx: Pick<ServiceContext, "db">,
+  credentials: z.input<typeof PortalLogin>,
+): Promise<bigint> {
+  const input = PortalLogin.parse(credentials);
+  const row = await ctx.db
+    .selectFrom("customer")
+    .leftJoin("portal_account", "portal_account.customer_id", "customer.id")
+    .select(["customer.id", "portal_account.password_hash"])
+    .where((eb) => eb(eb.fn("lower", ["customer.email"]), "=", input.email))
+    .executeTakeFirst();
+  if (!row?.password_hash) {
+    await spendPasswordCheck(input.password);
+    throw new ServiceError("UNAUTHORIZED", WRONG);
+  }
+  if (!(await verifyPassword(row.password_hash, input.password))) throw new ServiceError("UNAUTHORIZED", WRONG);
+  return row.id;
+}
+
+/** The customer with this e-mail (any case), if any: where magic links and resets go. */
+export async function customerByEmail(
+  ctx: Pick<ServiceContext, "db">,
+  email: string,
+): Promise<{ id: bigint; email: string; name: string } | undefined> {
+  const parsed = StaffEmail.safeParse(email);
+  if (!parsed.success) return undefined;
+  return ctx.db
+    .selectFrom("customer")
+    .select(["id", "email", "name"])
+    .where((eb) => eb(eb.fn("lower", ["email"]), "=", parsed.data))
+    .executeTakeFirst();
+}
+
+/** Stores a customer's new portal password and ends their open sessions (a new password locks others out). */
+export async function storePortalPassword(ctx: ServiceContext, customerId: bigint, password: string): Promise<void> {
+  const passwordHash = await hashPassword(PasswordSchema.parse(password));
+  await withTransaction(ctx, async (tx) => {
+    await tx.db
+      .insertInto("portal_account")
+      .values({ customer_id: customerId, password_hash: passwordHash, created_at: ctx.now(), updated_at: ctx.now() })
+      .onConflict((oc) => oc.column("customer_id").doUpdateSet({ password_hash: passwordHash, updated_at: ctx.now() }))
+      .execute();
+    await endAllSessions(tx, { kind: "customer", customerId });
+  });
+}
+
+/**
+ * Staff set a customer's portal password (owner or admin); without one, a random password is made and
+ * returned once. The sandbox makes its demo logins with it.
+ */
+export const setPortalPassword = defineVerb(
+  z.object({ customer_id: id, password: PasswordSchema.optional() }).strict(),
+  async ({ ctx, input }): Promise<{ customer_id: bigint; password?: string }> => {
+    await requireStaffRole(ctx, ...ADMIN_ROLES);
+    const customer = await ctx.db.selectFrom("customer").select("id").where("id", "=", input.customer_id).executeTakeFirst();
+    if (!customer) throw ServiceError.notFound(`customer ${input.customer_id}`);
+    const password = input.password ?? generatePassword();
+    await storePortalPassword(ctx, input.customer_id, password);
+    return input.password === undefined ? { customer_id: input.customer_id, password } : { customer_id: input.customer_id };
+  },
+);
+
+/** The portal's header: who is logged in. A customer sees only itself, from the session. */
+export const currentPortalCustomer = defineVerb(
+  z.object({}).strict(),
+  async ({ ctx }): Promise<{ id: bigint; name: string; email: string }> => {
+    if (ctx.actor.kind !== "customer") throw new ServiceError("FORBIDDEN", "only a customer has a portal");
+    const row = await ctx.db
+      .selectFrom("customer")
+      .select(["id", "name", "email"])
+      .where("id", "=", ctx.actor.customerId)
+      .executeTakeFirst();
+    if (!row) throw new ServiceError("UNAUTHORIZED", "this customer no longer exists");
+    return row;
+  },
+);

@@ -1,0 +1,60 @@
+import { createTransport } from "nodemailer";
+import type { Logger } from "pino";
+import type { Config } from "../../config.ts";
+import { smtpSettingsOf } from "../../delivery/delivery-settings.ts";
+
+// How the portal's links reach a customer: over the SMTP settings invoices use (docs/configuration.md).
+// Without SMTP, the sandbox writes the message to the log, as its customers are made up and the newcomer
+// has no other way to click the link; outside the sandbox the link is never logged (it is a login): the
+// log says only that a message could not be sent and why.
+
+export interface PortalMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface PortalMailer {
+  send(message: PortalMessage): Promise<void>;
+}
+
+export function portalMailer(config: Config, logger: Logger, options: { sandbox: boolean }): PortalMailer {
+  const smtp = smtpSettingsOf(config);
+  if (smtp) {
+    return {
+      send: async (message) => {
+        const transport = createTransport({
+          host: smtp.host,
+          port: smtp.port,
+          secure: smtp.secure,
+          requireTLS: smtp.requireTLS ?? false,
+          auth: smtp.user === undefined ? undefined : { user: smtp.user, pass: smtp.password ?? "" },
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 30_000,
+          logger: false, // nodemailer's own log would print the AUTH exchange
+        });
+        try {
+          await transport.sendMail({ from: config.MAIL_FROM, ...message });
+        } catch (error) {
+          // The customer sees the same page either way; the operator sees why in the log (no link in it).
+          logger.error({ err: { message: (error as Error).message } }, "portal e-mail could not be sent");
+        } finally {
+          transport.close();
+        }
+      },
+    };
+  }
+  if (options.sandbox) {
+    return {
+      send: async (message) => {
+        logger.info(`SANDBOX MAIL (no SMTP_HOST) to ${message.to}: ${message.subject}\n${message.text}`);
+      },
+    };
+  }
+  return {
+    send: async (message) => {
+      logger.warn({ subject: message.subject }, "portal e-mail not sent: SMTP_HOST is not set");
+    },
+  };
+}

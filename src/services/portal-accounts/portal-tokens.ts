@@ -1,0 +1,89 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { PasswordSchema } from "../staff/passwords.ts";
+import { customerByEmail, storePortalPassword } from "./portal-accounts.ts";
+
+// The portal's e-mailed tokens: a magic link logs in once within 15 minutes, a reset link sets a new
+// password once within an hour. Only the token's SHA-256 is stored (the tokens are random: a fast hash is
+// enough), a token is spent by the one UPDATE that finds it unused and unexpired (two clicks racing: one
+// wins), and a new token of the same purpose retires the older ones.
+
+export type PortalTokenPurpose = "magic_link" | "password_reset";
+
+export const TOKEN_LIFETIME_MS: Record<PortalTokenPurpose, number> = {
+  magic_link: 15 * 60_000,
+  password_reset: 60 * 60_000,
+};
+
+const hashOf = (token: string) => createHash("sha256").update(token).digest("hex");
+
+/**
+ * A new token for the customer with this e-mail, or undefined when no customer has it. The page says the
+ * same either way ("if the address is known, a link is on its way"), so it reveals no addresses.
+ */
+export async function issuePortalToken(
+  ctx: ServiceContext,
+  email: string,
+  purpose: PortalTokenPurpose,
+): Promise<{ customer: { id: bigint; email: string; name: string }; token: string } | undefined> {
+  const customer = await customerByEmail(ctx, email);
+  if (!customer) return undefined;
+  const token = randomBytes(32).toString("base64url");
+  const now = ctx.now();
+  await withTransaction(ctx, async (tx) => {
+    await tx.db
+      .updateTable("portal_token")
+      .set({ used_at: now })
+      .where("customer_id", "=", customer.id)
+      .where("purpose", "=", purpose)
+      .where("used_at", "is", null)
+      .execute();
+    await tx.db
+      .insertInto("portal_token")
+      .values({
+        token_hash: hashOf(token),
+        customer_id: customer.id,
+        purpose,
+        created_at: now,
+        expires_at: new Date(now.getTime() + TOKEN_LIFETIME_MS[purpose]),
+      })
+      .execute();
+  });
+  return { customer, token };
+}
+
+/** Spends a token: the customer it was for, or UNAUTHORIZED when it is unknown, used or expired. */
+export async function spendPortalToken(
+  ctx: Pick<ServiceContext, "db" | "now">,
+  token: string,
+  purpose: PortalTokenPurpose,
+): Promise<bigint> {
+  const now = ctx.now();
+  const row =
+    token.length >= 20 && token.length <= 100
+      ? await ctx.db
+          .updateTable("portal_token")
+          .set({ used_at: now })
+          .where("token_hash", "=", hashOf(token))
+          .where("purpose", "=", purpose)
+          .where("used_at", "is", null)
+          .where("expires_at", ">", now)
+          .returning("customer_id")
+          .executeTakeFirst()
+      : undefined;
+  if (!row) throw new ServiceError("UNAUTHORIZED", "this link is not valid any more; ask for a new one");
+  return row.customer_id;
+}
+
+/** Sets a new password from a reset link (spent in the same transaction), ending every open session. */
+export async function resetPortalPassword(ctx: ServiceContext, token: string, password: string): Promise<bigint> {
+  const checked = PasswordSchema.safeParse(password);
+  if (!checked.success) throw ServiceError.validation("password", checked.error.issues[0]!.message);
+  return withTransaction(ctx, async (tx) => {
+    const customerId = await spendPortalToken(tx, token, "password_reset");
+    await storePortalPassword(tx, customerId, checked.data);
+    return customerId;
+  });
+}

@@ -1,0 +1,68 @@
+import type { Actor } from "../../kernel/actor.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import type { StaffRole } from "../../db/schema.ts";
+
+// Staff roles are checked in the verbs, not in the pages: a page that forgot a check still reaches a verb
+// that refuses. How a verb uses it (docs/console.md):
+//
+//   export const voidInvoice = defineVerb(Input, async ({ ctx, input }) => {
+//     await requireStaffRole(ctx, ...BILLING_ROLES);   // first line; operators' keys and the CLI pass
+//     …
+//   });
+//
+// - owner: everything, including staff accounts and owners;
+// - admin: everything but making, changing or disabling owners;
+// - billing: money (billing runs, invoices, payments, credit notes) and reading everything;
+// - support: reading only.
+
+export const STAFF_ROLES = ["owner", "admin", "billing", "support"] as const satisfies readonly StaffRole[];
+
+/** Who may read anything in the console. */
+export const READ_ROLES: readonly StaffRole[] = STAFF_ROLES;
+/** Who may change money: billing runs, invoices, payments, refunds, credit notes. */
+export const BILLING_ROLES: readonly StaffRole[] = ["owner", "admin", "billing"];
+/** Who may change customers, pricing, SolusIO settings, API keys and (non-owner) staff. */
+export const ADMIN_ROLES: readonly StaffRole[] = ["owner", "admin"];
+
+export interface StaffIdentity {
+  id: string;
+  email: string;
+  name: string;
+  role: StaffRole;
+}
+
+/**
+ * Refuses (FORBIDDEN) an actor that may not do what the verb does. A staff actor must be an enabled user
+ * with one of `roles` (an owner passes every check); it is read from the database on each call, so a
+ * changed role or a disabled user takes effect at once, also for open sessions. The other operators (API
+ * keys, the CLI, system jobs) hold full authority as before and pass; customers, webhooks and anonymous
+ * callers are refused. Returns the staff user, or undefined for the other operators.
+ */
+export async function requireStaffRole(
+  ctx: Pick<ServiceContext, "db" | "actor">,
+  ...roles: readonly StaffRole[]
+): Promise<StaffIdentity | undefined> {
+  const actor: Actor = ctx.actor;
+  switch (actor.kind) {
+    case "admin_key":
+    case "env_key":
+    case "cli":
+    case "system":
+      return undefined;
+    case "staff": {
+      const user = await ctx.db
+        .selectFrom("staff_user")
+        .select(["id", "email", "name", "role", "disabled_at"])
+        .where("id", "=", actor.userId)
+        .executeTakeFirst();
+      if (!user || user.disabled_at !== null)
+        throw new ServiceError("UNAUTHORIZED", "this staff account no longer exists or is disabled");
+      if (user.role !== "owner" && !roles.includes(user.role))
+        throw new ServiceError("FORBIDDEN", `the ${user.role} role may not do this`);
+      return { id: user.id, email: user.email, name: user.name, role: user.role };
+    }
+    default:
+      throw new ServiceError("FORBIDDEN", "only staff may do this");
+  }
+}

@@ -1,0 +1,197 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import type { StaffRole } from "../../db/schema.ts";
+import { recordAudit } from "../../kernel/audit.ts";
+import { mapDbError } from "../../kernel/db-errors.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { defineVerb, NoInput } from "../../kernel/verb.ts";
+import { generatePassword, hashPassword, PasswordSchema } from "./passwords.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole, STAFF_ROLES, type StaffIdentity } from "./staff-roles.ts";
+import { endAllSessions } from "./web-sessions.ts";
+
+// Staff accounts of the console. Owners and admins manage them; only an owner makes, changes or disables
+// an owner, and the last enabled owner cannot be demoted or disabled (nobody could manage staff after).
+
+export const StaffEmail = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email({ message: "must be an e-mail address" }));
+
+export interface StaffUser extends StaffIdentity {
+  totp_enabled: boolean;
+  disabled_at: string | null;
+  created_at: string;
+}
+
+const StaffCreate = z
+  .object({
+    email: StaffEmail,
+    name: z.string().trim().max(200).default(""),
+    role: z.enum(STAFF_ROLES),
+    password: PasswordSchema.optional(),
+  })
+  .strict();
+
+const StaffId = z.object({ id: z.string().regex(/^stf_[0-9a-f]{1,64}$/, "must be a staff id (stf_…)") });
+
+function present(row: {
+  id: string;
+  email: string;
+  name: string;
+  role: StaffRole;
+  totp_enabled_at: Date | null;
+  disabled_at: Date | null;
+  created_at: Date;
+}): StaffUser {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    totp_enabled: row.totp_enabled_at !== null,
+    disabled_at: row.disabled_at?.toISOString() ?? null,
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+const COLUMNS = ["id", "email", "name", "role", "totp_enabled_at", "disabled_at", "created_at"] as const;
+
+/** Owners alone touch owners: an admin may not make one, nor change or disable one. */
+function assertMayManage(actor: StaffIdentity | undefined, role: StaffRole): void {
+  if (actor && actor.role !== "owner" && role === "owner")
+    throw new ServiceError("FORBIDDEN", "only an owner may manage owners");
+}
+
+/**
+ * Creates a staff user. Without a password, a random one is made and returned once (`password`), for the
+ * person to log in with; only its argon2id hash is kept.
+ */
+export const createStaffUser = defineVerb(
+  StaffCreate,
+  async ({ ctx, input }): Promise<StaffUser & { password?: string }> => {
+    const actor = await requireStaffRole(ctx, ...ADMIN_ROLES);
+    assertMayManage(actor, input.role);
+    const password = input.password ?? generatePassword();
+    const passwordHash = await hashPassword(password);
+    return withTransaction(ctx, async (tx) => {
+      const row = await tx.db
+        .insertInto("staff_user")
+        .values({
+          id: `stf_${randomBytes(8).toString("hex")}`,
+          email: input.email,
+          name: input.name,
+          role: input.role,
+          password_hash: passwordHash,
+          created_at: ctx.now(),
+          updated_at: ctx.now(),
+        })
+        .returning(COLUMNS)
+        .executeTakeFirstOrThrow()
+        .catch((e) => mapDbError(e, `staff user ${input.email}`));
+      const user = present(row);
+      await recordAudit(tx.db, tx, { action: "create", entity: "staff_user", entityId: user.id, before: null, after: user });
+      return input.password === undefined ? { ...user, password } : user;
+    });
+  },
+);
+
+export const listStaffUsers = defineVerb(NoInput, async ({ ctx }): Promise<StaffUser[]> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
+  const rows = await ctx.db.selectFrom("staff_user").select(COLUMNS).orderBy("email").execute();
+  return rows.map(present);
+});
+
+/** The staff user the actor is (the console's header, the account page). */
+export const currentStaffUser = defineVerb(NoInput, async ({ ctx }): Promise<StaffUser> => {
+  const me = await requireStaffRole(ctx, ...READ_ROLES);
+  if (!me) throw new ServiceError("FORBIDDEN", "only a staff user has an account page");
+  const row = await ctx.db.selectFrom("staff_user").select(COLUMNS).where("id", "=", me.id).executeTakeFirstOrThrow();
+  return present(row);
+});
+
+async function lastEnabledOwner(ctx: Parameters<typeof withTransaction>[0], id: string): Promise<boolean> {
+  const others = await ctx.db
+    .selectFrom("staff_user")
+    .select("id")
+    .where("role", "=", "owner")
+    .where("disabled_at", "is", null)
+    .where("id", "!=", id)
+    .limit(1)
+    .executeTakeFirst();
+  return others === undefined;
+}
+
+/** Changes a user's role (audited). Demoting the last enabled owner is refused. */
+export const changeStaffRole = defineVerb(
+  StaffId.extend({ role: z.enum(STAFF_ROLES) }).strict(),
+  async ({ ctx, input }): Promise<StaffUser> => {
+    const actor = await requireStaffRole(ctx, ...ADMIN_ROLES);
+    return withTransaction(ctx, async (tx) => {
+      const before = await lockStaff(tx, input.id);
+      assertMayManage(actor, before.role);
+      assertMayManage(actor, input.role);
+      if (before.role === "owner" && input.role !== "owner" && (await lastEnabledOwner(tx, input.id)))
+        throw new ServiceError("CONFLICT", "the last owner cannot be demoted; make another owner first");
+      const row = await tx.db
+        .updateTable("staff_user")
+        .set({ role: input.role, updated_at: ctx.now() })
+        .where("id", "=", input.id)
+        .returning(COLUMNS)
+        .executeTakeFirstOrThrow();
+      const after = present(row);
+      await recordAudit(tx.db, tx, { action: "update", entity: "staff_user", entityId: input.id, before: present(before), after });
+      return after;
+    });
+  },
+);
+
+/** Disables a user and ends every session of theirs at once (audited). */
+export const disableStaffUser = defineVerb(StaffId.strict(), async ({ ctx, input }): Promise<StaffUser> => {
+  const actor = await requireStaffRole(ctx, ...ADMIN_ROLES);
+  return withTransaction(ctx, async (tx) => {
+    const before = await lockStaff(tx, input.id);
+    assertMayManage(actor, before.role);
+    if (before.disabled_at !== null) return present(before);
+    if (before.role === "owner" && (await lastEnabledOwner(tx, input.id)))
+      throw new ServiceError("CONFLICT", "the last owner cannot be disabled");
+    const row = await tx.db
+      .updateTable("staff_user")
+      .set({ disabled_at: ctx.now(), updated_at: ctx.now() })
+      .where("id", "=", input.id)
+      .returning(COLUMNS)
+      .executeTakeFirstOrThrow();
+    await endAllSessions(tx, { kind: "staff", staffUserId: input.id });
+    const after = present(row);
+    await recordAudit(tx.db, tx, { action: "update", entity: "staff_user", entityId: input.id, before: present(before), after });
+    return after;
+  });
+});
+
+async function lockStaff(tx: Parameters<typeof withTransaction>[0], id: string) {
+  const row = await tx.db.selectFrom("staff_user").select(COLUMNS).where("id", "=", id).forUpdate().executeTakeFirst();
+  if (!row) throw ServiceError.notFound(`staff user ${id}`);
+  return row;
+}
+
+/** Sets a staff user's password (owner or admin, or the CLI) and ends their sessions (audited, no hash). */
+export const setStaffPassword = defineVerb(
+  StaffId.extend({ password: PasswordSchema }).strict(),
+  async ({ ctx, input }): Promise<void> => {
+    const actor = await requireStaffRole(ctx, ...ADMIN_ROLES);
+    const passwordHash = await hashPassword(input.password);
+    await withTransaction(ctx, async (tx) => {
+      const before = await lockStaff(tx, input.id);
+      assertMayManage(actor, before.role);
+      await tx.db
+        .updateTable("staff_user")
+        .set({ password_hash: passwordHash, updated_at: ctx.now() })
+        .where("id", "=", input.id)
+        .execute();
+      await endAllSessions(tx, { kind: "staff", staffUserId: input.id });
+      await recordAudit(tx.db, tx, { action: "update", entity: "staff_user", entityId: input.id, before: { password: "set" }, after: { password: "changed" } });
+    });
+  },
+);

@@ -1,0 +1,113 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { ServiceContext } from "../../kernel/context.ts";
+
+// Server-side sessions of the console (staff) and the portal (customers), in the database so that every
+// instance sees a logout at once. The browser holds a random 256-bit id; the table holds its SHA-256
+// only, so a leaked table or backup opens no session. A session ends when it is revoked (logout, logout
+// everywhere, a disabled user, a new password), after WEB_SESSION_IDLE_MINUTES without a request, or
+// WEB_SESSION_MAX_HOURS after login, whichever comes first. Login always starts a new session (rotation):
+// an id planted in a browser before login is worth nothing after it.
+
+export type SessionSubject = { kind: "staff"; staffUserId: string } | { kind: "customer"; customerId: bigint };
+
+export interface WebSession {
+  idHash: string;
+  subject: SessionSubject;
+  /** Password checked, TOTP code still awaited: the session opens no page but the code form. */
+  pendingTotp: boolean;
+  expiresAt: Date;
+}
+
+type SessionCtx = Pick<ServiceContext, "db" | "config" | "now">;
+
+export function sessionIdHash(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** Starts a session and returns the id for the cookie (shown to nobody else, stored only as a hash). */
+export async function startSession(
+  ctx: SessionCtx,
+  subject: SessionSubject,
+  options: { pendingTotp?: boolean } = {},
+): Promise<{ token: string; session: WebSession }> {
+  const token = randomBytes(32).toString("base64url");
+  const now = ctx.now();
+  const expiresAt = new Date(now.getTime() + ctx.config.WEB_SESSION_MAX_HOURS * 3_600_000);
+  const idHash = sessionIdHash(token);
+  await ctx.db
+    .insertInto("web_session")
+    .values({
+      id_hash: idHash,
+      kind: subject.kind,
+      staff_user_id: subject.kind === "staff" ? subject.staffUserId : null,
+      customer_id: subject.kind === "customer" ? subject.customerId : null,
+      pending_totp: options.pendingTotp ?? false,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: expiresAt,
+    })
+    .execute();
+  return { token, session: { idHash, subject, pendingTotp: options.pendingTotp ?? false, expiresAt } };
+}
+
+/**
+ * The live session a cookie names, of the kind asked for, its idle clock restarted; undefined when there is
+ * none (unknown, revoked, idle too long, past its absolute end, or a staff user since disabled).
+ */
+export async function readSession(
+  ctx: SessionCtx,
+  token: string,
+  kind: SessionSubject["kind"],
+): Promise<WebSession | undefined> {
+  if (token.length < 20 || token.length > 100) return undefined;
+  const now = ctx.now();
+  const idleSince = new Date(now.getTime() - ctx.config.WEB_SESSION_IDLE_MINUTES * 60_000);
+  const row = await ctx.db
+    .updateTable("web_session")
+    .set({ last_seen_at: now })
+    .where("id_hash", "=", sessionIdHash(token))
+    .where("kind", "=", kind)
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", now)
+    .where("last_seen_at", ">", idleSince)
+    .where((eb) =>
+      eb.or([
+        eb("staff_user_id", "is", null),
+        eb.exists(
+          eb
+            .selectFrom("staff_user")
+            .select("staff_user.id")
+            .whereRef("staff_user.id", "=", "web_session.staff_user_id")
+            .where("staff_user.disabled_at", "is", null),
+        ),
+      ]),
+    )
+    .returning(["id_hash", "kind", "staff_user_id", "customer_id", "pending_totp", "expires_at"])
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const subject: SessionSubject =
+    row.kind === "staff"
+      ? { kind: "staff", staffUserId: row.staff_user_id! }
+      : { kind: "customer", customerId: row.customer_id! };
+  return { idHash: row.id_hash, subject, pendingTotp: row.pending_totp, expiresAt: row.expires_at };
+}
+
+/** Ends one session (logout); ending an ended or unknown one changes nothing. */
+export async function endSession(ctx: SessionCtx, token: string): Promise<void> {
+  await ctx.db
+    .updateTable("web_session")
+    .set({ revoked_at: ctx.now() })
+    .where("id_hash", "=", sessionIdHash(token))
+    .where("revoked_at", "is", null)
+    .execute();
+}
+
+/** Ends every open session of a person ("log out everywhere", a new password, a disabled account). */
+export async function endAllSessions(ctx: SessionCtx, subject: SessionSubject): Promise<number> {
+  const query = ctx.db.updateTable("web_session").set({ revoked_at: ctx.now() }).where("revoked_at", "is", null);
+  const result = await (subject.kind === "staff"
+    ? query.where("staff_user_id", "=", subject.staffUserId)
+    : query.where("customer_id", "=", subject.customerId)
+  ).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

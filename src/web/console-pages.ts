@@ -1,0 +1,191 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { asServiceErrorCode } from "./service-error-code.ts";
+import { authenticateStaff, beginTotpEnrolment, confirmTotpEnrolment, logoutEverywhere, verifyStaffTotp } from "../services/staff/staff-login.ts";
+import { currentStaffUser, type StaffUser } from "../services/staff/staff-users.ts";
+import { endSession, readSession, startSession } from "../services/staff/web-sessions.ts";
+import { type FieldErrors, renderPage } from "./render.ts";
+import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
+import { csrfToken, formFields, minutes, type WebDeps } from "./web-deps.ts";
+
+// The console's login, second factor, account and (for now) dashboard pages. Pages call the same verbs as
+// the API; the actor is the session's staff user.
+
+const STAFF = { config: { access: "staff" as const } };
+const PUBLIC = { config: { access: "public" as const } };
+
+export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void {
+  const { config } = deps;
+  const csrf = { preHandler: app.csrfProtection };
+
+  const loginPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    extra: { errors?: FieldErrors; values?: Record<string, string>; notice?: string } = {},
+  ) =>
+    renderPage(
+      reply,
+      "login",
+      { face: "console", title: "Log in", heading: "Log in to the console", action: "/console/login", csrf: csrfToken(request, reply), ...extra },
+      status,
+    );
+
+  app.get("/console/login", PUBLIC, async (request, reply) =>
+    loginPage(request, reply, 200, { notice: noticeOf(request) }),
+  );
+
+  app.post("/console/login", { ...PUBLIC, ...csrf }, async (request, reply) => {
+    const { email = "", password = "" } = formFields(request);
+    const errors: FieldErrors = {};
+    if (email.trim() === "") errors["email"] = "Enter your e-mail address.";
+    if (password === "") errors["password"] = "Enter your password.";
+    if (errors["email"] || errors["password"]) return loginPage(request, reply, 400, { errors, values: { email } });
+    const verdict = await deps.limiter.check(email, request.ip);
+    if (!verdict.allowed) {
+      reply.header("retry-after", String(verdict.retryAfterSeconds));
+      return loginPage(request, reply, 429, {
+        errors: { form: `Too many failed logins. Try again in ${minutes(verdict.retryAfterSeconds)}.` },
+        values: { email },
+      });
+    }
+    const ctx = deps.contextOf(request);
+    let result: Awaited<ReturnType<typeof authenticateStaff>>;
+    try {
+      result = await authenticateStaff(ctx, { email, password });
+    } catch (error) {
+      const code = asServiceErrorCode(error);
+      if (code !== "UNAUTHORIZED" && code !== "VALIDATION") throw error;
+      await deps.limiter.fail(email, request.ip);
+      return loginPage(request, reply, code === "UNAUTHORIZED" ? 401 : 400, {
+        errors: code === "UNAUTHORIZED" ? { password: "Wrong e-mail or password." } : { email: "Enter a valid e-mail address." },
+        values: { email },
+      });
+    }
+    await deps.limiter.succeed(email);
+    // Rotation: whatever session the browser held ends, and a new id is issued.
+    const old = sessionToken(request, "staff");
+    if (old) await endSession(ctx, old);
+    const { token } = await startSession(ctx, { kind: "staff", staffUserId: result.user.id }, { pendingTotp: result.totpRequired });
+    setSessionCookie(reply, config, "staff", token);
+    request.log.info({ staff: result.user.id }, "staff login");
+    return reply.redirect(result.totpRequired ? "/console/login/code" : FACES.staff.home, 303);
+  });
+
+  const pendingSession = async (request: FastifyRequest) => {
+    const token = sessionToken(request, "staff");
+    const session = token ? await readSession(deps.contextOf(request), token, "staff") : undefined;
+    return session?.pendingTotp && session.subject.kind === "staff" && token
+      ? { token, staffUserId: session.subject.staffUserId }
+      : undefined;
+  };
+  const codePage = (request: FastifyRequest, reply: FastifyReply, status: number, errors: FieldErrors = {}) =>
+    renderPage(
+      reply,
+      "form",
+      {
+        face: "console",
+        title: "Two-factor login",
+        heading: "Enter your code",
+        intro: "Open your authenticator app and enter the 6-digit code it shows for tokenbill.",
+        action: "/console/login/code",
+        submit: "Continue",
+        fields: [{ name: "code", label: "Code", type: "text", autocomplete: "one-time-code", inputmode: "numeric" }],
+        back: { href: "/console/login", text: "Start again" },
+        errors,
+        csrf: csrfToken(request, reply),
+      },
+      status,
+    );
+
+  app.get("/console/login/code", PUBLIC, async (request, reply) => {
+    if (!(await pendingSession(request))) return reply.redirect(FACES.staff.login, 303);
+    return codePage(request, reply, 200);
+  });
+
+  app.post("/console/login/code", { ...PUBLIC, ...csrf }, async (request, reply) => {
+    const pending = await pendingSession(request);
+    if (!pending) return reply.redirect(FACES.staff.login, 303);
+    const key = `staff-code:${pending.staffUserId}`;
+    const verdict = await deps.limiter.check(key, request.ip);
+    if (!verdict.allowed) {
+      reply.header("retry-after", String(verdict.retryAfterSeconds));
+      return codePage(request, reply, 429, { form: `Too many wrong codes. Try again in ${minutes(verdict.retryAfterSeconds)}.` });
+    }
+    const ctx = deps.contextOf(request);
+    const { code = "" } = formFields(request);
+    if (!(await verifyStaffTotp(ctx, pending.staffUserId, code))) {
+      await deps.limiter.fail(key, request.ip);
+      return codePage(request, reply, 401, { code: "This code is not right. Enter the current code from your app." });
+    }
+    await deps.limiter.succeed(key);
+    await endSession(ctx, pending.token);
+    const { token } = await startSession(ctx, { kind: "staff", staffUserId: pending.staffUserId });
+    setSessionCookie(reply, config, "staff", token);
+    return reply.redirect(FACES.staff.home, 303);
+  });
+
+  const who = (user: StaffUser) => ({ name: user.name || user.email, detail: user.role });
+
+  app.get("/console", STAFF, async (request, reply) => {
+    const user = await currentStaffUser({ ctx: deps.contextOf(request), input: {} });
+    return renderPage(reply, "console-home", { face: "console", title: "Dashboard", who: who(user), user, csrf: csrfToken(request, reply) });
+  });
+
+  const accountPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: { enrolment?: { secret: string; otpauth_url: string }; errors?: FieldErrors; notice?: string } = {},
+    status = 200,
+  ) => {
+    const user = await currentStaffUser({ ctx: deps.contextOf(request), input: {} });
+    return renderPage(
+      reply,
+      "console-account",
+      { face: "console", title: "Your account", who: who(user), user, csrf: csrfToken(request, reply), notice: noticeOf(request), ...extra },
+      status,
+    );
+  };
+
+  app.get("/console/account", STAFF, async (request, reply) => accountPage(request, reply));
+
+  app.post("/console/account/totp/start", { ...STAFF, ...csrf }, async (request, reply) => {
+    const enrolment = await beginTotpEnrolment({ ctx: deps.contextOf(request), input: {} });
+    return accountPage(request, reply, { enrolment });
+  });
+
+  app.post("/console/account/totp/confirm", { ...STAFF, ...csrf }, async (request, reply) => {
+    const { code = "" } = formFields(request);
+    try {
+      await confirmTotpEnrolment({ ctx: deps.contextOf(request), input: { code } });
+    } catch (error) {
+      if (asServiceErrorCode(error) !== "VALIDATION") throw error;
+      return accountPage(request, reply, { errors: { form: "That code was not right: start the set-up again and enter the code your app shows." } }, 400);
+    }
+    return reply.redirect("/console/account?notice=totp_on", 303);
+  });
+
+  app.post("/console/logout", { ...STAFF, ...csrf }, async (request, reply) => {
+    await endSession(deps.contextOf(request), request.webSession!.token);
+    clearSessionCookie(reply, config, "staff");
+    return reply.redirect("/console/login?notice=logged_out", 303);
+  });
+
+  app.post("/console/logout-everywhere", { ...STAFF, ...csrf }, async (request, reply) => {
+    await logoutEverywhere({ ctx: deps.contextOf(request), input: {} });
+    clearSessionCookie(reply, config, "staff");
+    return reply.redirect("/console/login?notice=logged_out_everywhere", 303);
+  });
+}
+
+/** Fixed notices chosen by a query key: nothing from the URL is ever echoed into the page. */
+const NOTICES: Record<string, string> = {
+  logged_out: "You are logged out.",
+  logged_out_everywhere: "You are logged out on every device.",
+  totp_on: "Two-factor login is on. Your next login asks for a code.",
+  password_changed: "Your password is changed. Log in with the new one.",
+};
+
+export function noticeOf(request: FastifyRequest): string | undefined {
+  const key = (request.query as Record<string, unknown> | undefined)?.["notice"];
+  return typeof key === "string" ? NOTICES[key] : undefined;
+}

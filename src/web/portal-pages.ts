@@ -1,0 +1,198 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { publicUrl } from "../config.ts";
+import { authenticateCustomer, currentPortalCustomer } from "../services/portal-accounts/portal-accounts.ts";
+import { issuePortalToken, resetPortalPassword, spendPortalToken } from "../services/portal-accounts/portal-tokens.ts";
+import { logoutEverywhere } from "../services/staff/staff-login.ts";
+import { endSession, startSession } from "../services/staff/web-sessions.ts";
+import { noticeOf } from "./console-pages.ts";
+import { type FieldErrors, renderPage } from "./render.ts";
+import { asServiceErrorCode } from "./service-error-code.ts";
+import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
+import { csrfToken, formFields, minutes, type WebDeps } from "./web-deps.ts";
+
+// The portal's login (password, or an e-mailed single-use link), password reset and home page. Every
+// portal verb takes the customer from the session (actors.customer), never from the request.
+//
+// An e-mailed link opens a page with a button, and only the button's POST spends the token: mail scanners
+// that fetch every link in a message would otherwise spend it (or log in) before the customer clicks.
+
+const CUSTOMER = { config: { access: "customer" as const } };
+const PUBLIC = { config: { access: "public" as const } };
+const SENT = "If this address belongs to an account, a message with a link is on its way. The link works once.";
+
+export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
+  const { config } = deps;
+  const csrf = { preHandler: app.csrfProtection };
+  const base = () => publicUrl(config).replace(/\/$/, "");
+
+  const loginPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    extra: { errors?: FieldErrors; values?: Record<string, string>; notice?: string | undefined } = {},
+  ) =>
+    renderPage(
+      reply,
+      "login",
+      { face: "portal", title: "Log in", heading: "Log in to your account", action: "/portal/login", csrf: csrfToken(request, reply), ...extra },
+      status,
+    );
+
+  /** Starts a customer session after a checked login, ending the one the browser held (rotation). */
+  const logIn = async (request: FastifyRequest, reply: FastifyReply, customerId: bigint) => {
+    const ctx = deps.contextOf(request);
+    const old = sessionToken(request, "customer");
+    if (old) await endSession(ctx, old);
+    const { token } = await startSession(ctx, { kind: "customer", customerId });
+    setSessionCookie(reply, config, "customer", token);
+    return reply.redirect(FACES.customer.home, 303);
+  };
+
+  const tooMany = (reply: FastifyReply, seconds: number) => {
+    reply.header("retry-after", String(seconds));
+    return `Too many attempts. Try again in ${minutes(seconds)}.`;
+  };
+
+  app.get("/portal/login", PUBLIC, async (request, reply) => loginPage(request, reply, 200, { notice: noticeOf(request) }));
+
+  app.post("/portal/login", { ...PUBLIC, ...csrf }, async (request, reply) => {
+    const { email = "", password = "" } = formFields(request);
+    const errors: FieldErrors = {};
+    if (email.trim() === "") errors["email"] = "Enter your e-mail address.";
+    if (password === "") errors["password"] = "Enter your password.";
+    if (errors["email"] || errors["password"]) return loginPage(request, reply, 400, { errors, values: { email } });
+    const verdict = await deps.limiter.check(email, request.ip);
+    if (!verdict.allowed)
+      return loginPage(request, reply, 429, { errors: { form: tooMany(reply, verdict.retryAfterSeconds) }, values: { email } });
+    let customerId: bigint;
+    try {
+      customerId = await authenticateCustomer(deps.contextOf(request), { email, password });
+    } catch (error) {
+      const code = asServiceErrorCode(error);
+      if (code !== "UNAUTHORIZED" && code !== "VALIDATION") throw error;
+      await deps.limiter.fail(email, request.ip);
+      return loginPage(request, reply, code === "UNAUTHORIZED" ? 401 : 400, {
+        errors: code === "UNAUTHORIZED" ? { password: "Wrong e-mail or password." } : { email: "Enter a valid e-mail address." },
+        values: { email },
+      });
+    }
+    await deps.limiter.succeed(email);
+    return logIn(request, reply, customerId);
+  });
+
+  /** "Send me a link" pages: the magic link and the password reset share their shape. */
+  const linkRequest = (kind: "magic_link" | "password_reset") => {
+    const spec =
+      kind === "magic_link"
+        ? { path: "/portal/login/link", title: "E-mail a login link", intro: "We send a link that logs you in once, within 15 minutes.", submit: "Send the link", open: "/portal/login/link/open", subject: "Your login link", lifetime: "15 minutes" }
+        : { path: "/portal/password-reset", title: "Reset your password", intro: "We send a link to choose a new password, valid for one hour.", submit: "Send the link", open: "/portal/password-reset/new", subject: "Reset your password", lifetime: "one hour" };
+    const page = (request: FastifyRequest, reply: FastifyReply, status: number, extra: { errors?: FieldErrors; notice?: string; values?: Record<string, string> } = {}) =>
+      renderPage(
+        reply,
+        "form",
+        {
+          face: "portal",
+          title: spec.title,
+          heading: spec.title,
+          intro: spec.intro,
+          action: spec.path,
+          submit: spec.submit,
+          fields: [{ name: "email", label: "E-mail", type: "email", autocomplete: "email", keep: true }],
+          back: { href: FACES.customer.login, text: "Back to login" },
+          csrf: csrfToken(request, reply),
+          ...extra,
+        },
+        status,
+      );
+    app.get(spec.path, PUBLIC, async (request, reply) => page(request, reply, 200));
+    app.post(spec.path, { ...PUBLIC, ...csrf }, async (request, reply) => {
+      const { email = "" } = formFields(request);
+      if (!/^[^\s@]+@[^\s@]+$/.test(email.trim()))
+        return page(request, reply, 400, { errors: { email: "Enter a valid e-mail address." }, values: { email } });
+      // Each request counts, found or not: nobody may flood an inbox or probe addresses at speed.
+      const verdict = await deps.limiter.check(`${kind}:${email}`, request.ip);
+      if (!verdict.allowed) return page(request, reply, 429, { errors: { form: tooMany(reply, verdict.retryAfterSeconds) }, values: { email } });
+      await deps.limiter.fail(`${kind}:${email}`, request.ip);
+      const issued = await issuePortalToken(deps.contextOf(request), email, kind);
+      if (issued) {
+        const link = `${base()}${spec.open}?token=${encodeURIComponent(issued.token)}`;
+        await deps.mailer.send({
+          to: issued.customer.email,
+          subject: spec.subject,
+          text: `Hello ${issued.customer.name || issued.customer.email},\n\nOpen this link within ${spec.lifetime}; it works once:\n${link}\n\nIf you did not ask for it, ignore this message.\n`,
+        });
+      }
+      return page(request, reply, 200, { notice: SENT });
+    });
+  };
+  linkRequest("magic_link");
+  linkRequest("password_reset");
+
+  const tokenOf = (request: FastifyRequest) => {
+    const value = (request.query as Record<string, unknown> | undefined)?.["token"];
+    return typeof value === "string" ? value : "";
+  };
+
+  const openLinkPage = (request: FastifyRequest, reply: FastifyReply, token: string, status: number, errors: FieldErrors = {}) =>
+    renderPage(
+      reply,
+      "form",
+      { face: "portal", title: "Log in", heading: "Log in with your link", intro: "Press the button to log in.", action: "/portal/login/link/open", submit: "Log in", hidden: { token }, errors, csrf: csrfToken(request, reply), back: { href: "/portal/login/link", text: "Ask for a new link" } },
+      status,
+    );
+  app.get("/portal/login/link/open", PUBLIC, async (request, reply) => openLinkPage(request, reply, tokenOf(request), 200));
+  app.post("/portal/login/link/open", { ...PUBLIC, ...csrf }, async (request, reply) => {
+    const { token = "" } = formFields(request);
+    try {
+      return await logIn(request, reply, await spendPortalToken(deps.contextOf(request), token, "magic_link"));
+    } catch (error) {
+      if (asServiceErrorCode(error) !== "UNAUTHORIZED") throw error;
+      return openLinkPage(request, reply, "", 401, { form: "This link is not valid any more. Ask for a new one." });
+    }
+  });
+
+  const newPasswordPage = (request: FastifyRequest, reply: FastifyReply, token: string, status: number, errors: FieldErrors = {}) =>
+    renderPage(
+      reply,
+      "form",
+      { face: "portal", title: "Choose a new password", heading: "Choose a new password", intro: "At least 12 characters.", action: "/portal/password-reset/new", submit: "Save the password", hidden: { token }, fields: [{ name: "password", label: "New password", type: "password", autocomplete: "new-password" }], errors, csrf: csrfToken(request, reply), back: { href: "/portal/password-reset", text: "Ask for a new link" } },
+      status,
+    );
+  app.get("/portal/password-reset/new", PUBLIC, async (request, reply) => newPasswordPage(request, reply, tokenOf(request), 200));
+  app.post("/portal/password-reset/new", { ...PUBLIC, ...csrf }, async (request, reply) => {
+    const { token = "", password = "" } = formFields(request);
+    try {
+      await resetPortalPassword(deps.contextOf(request), token, password);
+    } catch (error) {
+      const code = asServiceErrorCode(error);
+      if (code === "VALIDATION")
+        return newPasswordPage(request, reply, token, 400, { password: "Choose a password of at least 12 characters." });
+      if (code !== "UNAUTHORIZED") throw error;
+      return newPasswordPage(request, reply, "", 401, { form: "This link is not valid any more. Ask for a new one." });
+    }
+    return reply.redirect("/portal/login?notice=password_changed", 303);
+  });
+
+  app.get("/portal", CUSTOMER, async (request, reply) => {
+    const customer = await currentPortalCustomer({ ctx: deps.contextOf(request), input: {} });
+    return renderPage(reply, "portal-home", {
+      face: "portal",
+      title: "Your account",
+      who: { name: customer.name || customer.email, detail: customer.email },
+      customer,
+      csrf: csrfToken(request, reply),
+    });
+  });
+
+  app.post("/portal/logout", { ...CUSTOMER, ...csrf }, async (request, reply) => {
+    await endSession(deps.contextOf(request), request.webSession!.token);
+    clearSessionCookie(reply, config, "customer");
+    return reply.redirect("/portal/login?notice=logged_out", 303);
+  });
+
+  app.post("/portal/logout-everywhere", { ...CUSTOMER, ...csrf }, async (request, reply) => {
+    await logoutEverywhere({ ctx: deps.contextOf(request), input: {} });
+    clearSessionCookie(reply, config, "customer");
+    return reply.redirect("/portal/login?notice=logged_out_everywhere", 303);
+  });
+}

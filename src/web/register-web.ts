@@ -1,0 +1,82 @@
+import fastifyCookie from "@fastify/cookie";
+import csrfProtection from "@fastify/csrf-protection";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Config } from "../config.ts";
+import type { Db, ServiceContext } from "../kernel/context.ts";
+import { ServiceError } from "../kernel/errors.ts";
+import type { PortalMailer } from "../services/portal-accounts/portal-mail.ts";
+import { appSecret } from "../services/sso/app-secret.ts";
+import { registerConsolePages } from "./console-pages.ts";
+import { LoginLimiter } from "./login-limiter.ts";
+import { registerPortalPages } from "./portal-pages.ts";
+import { renderPage } from "./render.ts";
+import { cookieSecurity, FACES } from "./session-cookie.ts";
+import { csrfUserInfo } from "./web-deps.ts";
+
+// The web layer: the staff console under /console and the customer portal under /portal, server-rendered.
+// Cookies through @fastify/cookie, CSRF through @fastify/csrf-protection: its secret in an HttpOnly
+// cookie, each token bound to the session it was made for (HMAC with a key shared by every instance), and
+// every POST checks it before anything runs. Access is decided by src/http/access.ts from each route's
+// `access` (public, staff, customer), with the session gate of src/web/session-gate.ts.
+
+export interface WebOptions {
+  config: Config;
+  db: Db;
+  contextOf: (request: FastifyRequest) => ServiceContext;
+  mailer: PortalMailer;
+}
+
+export async function registerWeb(app: FastifyInstance, options: WebOptions): Promise<void> {
+  const { config } = options;
+  await app.register(fastifyCookie);
+  await app.register(csrfProtection, {
+    sessionPlugin: "@fastify/cookie",
+    cookieKey: "tb_csrf",
+    cookieOpts: { path: "/", httpOnly: true, sameSite: "lax", ...cookieSecurity(config) },
+    getUserInfo: csrfUserInfo,
+    csrfOpts: { hmacKey: await appSecret(options.db, "csrf-hmac"), userInfo: true },
+  });
+  const limiter = new LoginLimiter({
+    perEmail: config.LOGIN_FAILURES_PER_EMAIL,
+    perIp: config.LOGIN_FAILURES_PER_IP,
+    windowMinutes: config.LOGIN_WINDOW_MINUTES,
+  });
+  await app.register(async (pages) => {
+    pages.setErrorHandler(pageError);
+    const deps = { config, contextOf: options.contextOf, limiter, mailer: options.mailer };
+    registerConsolePages(pages, deps);
+    registerPortalPages(pages, deps);
+  });
+}
+
+const STATUS: Record<string, number> = {
+  VALIDATION: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  UPSTREAM_UNAVAILABLE: 503,
+};
+
+/** A page's error as a page (not the API's JSON envelope), saying what to do next and nothing internal. */
+function pageError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const face = request.url.startsWith("/portal") ? "portal" : "console";
+  const login = face === "portal" ? FACES.customer.login : FACES.staff.login;
+  let status = 500;
+  let message = "Something went wrong on our side. Try again; if it keeps happening, tell us the time it happened.";
+  let back = { href: `/${face}`, text: "Back" };
+  if (error.code === "FST_CSRF_INVALID_TOKEN" || error.code === "FST_CSRF_MISSING_SECRET") {
+    status = 403;
+    message = "This form has expired or did not come from this site. Go back, reload the page and send it again.";
+  } else if (error instanceof ServiceError && STATUS[error.code]) {
+    status = STATUS[error.code]!;
+    message = error.code === "UNAUTHORIZED" ? "Your session has ended. Log in again." : error.message;
+    if (error.code === "UNAUTHORIZED") back = { href: login, text: "Log in" };
+  } else if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
+    status = error.statusCode;
+    message = "This request could not be understood.";
+  } else {
+    request.log.error({ err: error, requestId: request.id }, "page failed");
+  }
+  return renderPage(reply, "message", { face, title: "Error", heading: status >= 500 ? "Error" : "Not possible", message, back, csrf: "" }, status);
+}

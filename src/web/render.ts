@@ -1,0 +1,33 @@
+import { fileURLToPath } from "node:url";
+import { Eta } from "eta";
+import type { FastifyReply } from "fastify";
+
+// Server-rendered pages with Eta templates (src/web/templates): HTML escaping by default (`<%= %>`), one
+// layout, no client-side build and no script at all — the README's install command is all a page needs.
+// Every page is no-store: pages show customer data and carry CSRF tokens.
+
+const eta = new Eta({
+  views: fileURLToPath(new URL("./templates", import.meta.url)),
+  autoEscape: true,
+  cache: true,
+});
+
+export type Face = "console" | "portal";
+
+export interface FieldErrors {
+  [field: string]: string | undefined;
+}
+
+export interface PageData {
+  face: Face;
+  title: string;
+  /** Who is logged in, for the header (absent on login pages). */
+  who?: { name: string; detail: string } | undefined;
+  csrf: string;
+  [key: string]: unknown;
+}
+
+export function renderPage(reply: FastifyReply, template: string, data: PageData, status = 200): FastifyReply {
+  const html = eta.render(`./${template}`, { errors: {}, values: {}, notice: undefined, ...data });
+  return reply.status(status).header("cache-control", "no-store").type("text/html; charset=utf-8").send(html);
+}

@@ -1,0 +1,36 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Config } from "../config.ts";
+import type { ServiceContext } from "../kernel/context.ts";
+import type { PortalMailer } from "../services/portal-accounts/portal-mail.ts";
+import type { LoginLimiter } from "./login-limiter.ts";
+
+/** What the console's and the portal's pages are built with. */
+export interface WebDeps {
+  config: Config;
+  contextOf: (request: FastifyRequest) => ServiceContext;
+  limiter: LoginLimiter;
+  mailer: PortalMailer;
+}
+
+/** The CSRF token for a form on this page, bound to the request's session (or to "no session yet"). */
+export function csrfToken(request: FastifyRequest, reply: FastifyReply): string {
+  return reply.generateCsrf({ userInfo: csrfUserInfo(request) });
+}
+
+export function csrfUserInfo(request: FastifyRequest): string {
+  return request.webSession?.idHash ?? "anonymous";
+}
+
+/** A form's fields as strings (formbody gives strings; anything else is treated as empty). */
+export function formFields(request: FastifyRequest): Record<string, string> {
+  const body = request.body;
+  const out: Record<string, string> = {};
+  if (body && typeof body === "object")
+    for (const [key, value] of Object.entries(body)) out[key] = typeof value === "string" ? value : "";
+  return out;
+}
+
+export function minutes(seconds: number): string {
+  const m = Math.ceil(seconds / 60);
+  return m <= 1 ? "a minute" : `${m} minutes`;
+}

@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../../test/helpers/test-server.ts";
+import type { DatabaseHandle } from "../db/open-database.ts";
+import { actors } from "../kernel/actor.ts";
+import { systemContext } from "../app/server.ts";
+import { parseConfig } from "../config.ts";
+import { pino } from "pino";
+import { createStaffUser } from "../services/staff/staff-users.ts";
+import { createCustomer } from "../services/customers/customers.ts";
+import { setPortalPassword } from "../services/portal-accounts/portal-accounts.ts";
+import { totpCodeAt } from "../services/staff/totp.ts";
+import type { PortalMessage } from "../services/portal-accounts/portal-mail.ts";
+
+// The console's and the portal's login over real HTTP: sessions, rotation, CSRF refusal, the rate limit,
+// TOTP, logout everywhere, magic links and resets, and that pages without a session send to login.
+
+let handle: DatabaseHandle;
+let server: TestServer;
+const mail: PortalMessage[] = [];
+const PASSWORD = "correct horse battery";
+
+/** A browser in miniature: keeps cookies per name (paths are ignored: the test uses distinct names). */
+class Browser {
+  cookies = new Map<string, string>();
+  async request(method: string, path: string, form?: Record<string, string>) {
+    const response = await fetch(server.url + path, {
+      method,
+      redirect: "manual",
+      headers: {
+        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+        ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+      },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const [name, value] = pair!.split("=");
+      if (value === "" || /Expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name!);
+      else this.cookies.set(name!, value!);
+    }
+    return { status: response.status, location: response.headers.get("location"), text: await response.text(), headers: response.headers };
+  }
+  /** GETs a page, then posts its form with the page's CSRF token. */
+  async submit(page: string, action: string, form: Record<string, string>) {
+    const got = await this.request("GET", page);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(got.text)?.[1] ?? "";
+    return this.request("POST", action, { _csrf: csrf, ...form });
+  }
+}
+
+let customerId: bigint;
+let staffId: string;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  server = await startTestServer(handle.db, { LOGIN_FAILURES_PER_EMAIL: 3, TOKENBILL_PUBLIC_URL: "http://portal.test" }, {
+    portalMailer: { send: async (m) => void mail.push(m) },
+  } as never);
+  const ctx = systemContext(handle, parseConfig({ LOG_LEVEL: "silent" }), pino({ level: "silent" }), actors.cli());
+  staffId = (await createStaffUser({ ctx, input: { email: "owner@example.com", role: "owner", password: PASSWORD } })).id;
+  const customer = await createCustomer({ ctx, input: { email: "ada@example.com", name: "Ada", country: "DE", currency: "EUR" } as never });
+  customerId = BigInt(customer.id);
+  await setPortalPassword({ ctx, input: { customer_id: customerId, password: PASSWORD } });
+});
+afterAll(async () => {
+  await server?.close();
+  await handle?.close();
+});
+
+describe("console login", () => {
+  it("sends a page without a session to the login page, and refuses a POST", async () => {
+    const b = new Browser();
+    expect(await b.request("GET", "/console")).toMatchObject({ status: 303, location: "/console/login" });
+    expect(await b.request("GET", "/portal")).toMatchObject({ status: 303, location: "/portal/login" });
+    expect((await b.request("POST", "/console/logout", {})).status).toBe(401);
+  });
+
+  it("logs in with a rotated, HttpOnly SameSite session cookie and logs out", async () => {
+    const b = new Browser();
+    b.cookies.set("tb_console", "planted-session-id-0123456789");
+    const login = await b.submit("/console/login", "/console/login", { email: "OWNER@example.com", password: PASSWORD });
+    expect(login).toMatchObject({ status: 303, location: "/console" });
+    const cookie = login.headers.getSetCookie().find((c) => c.startsWith("tb_console="))!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).toMatch(/Path=\/console/);
+    expect(b.cookies.get("tb_console")).not.toBe("planted-session-id-0123456789");
+    const home = await b.request("GET", "/console");
+    expect(home.status).toBe(200);
+    expect(home.text).toContain("owner@example.com");
+    expect(home.headers.get("cache-control")).toBe("no-store");
+    const out = await b.submit("/console", "/console/logout", {});
+    expect(out).toMatchObject({ status: 303, location: "/console/login?notice=logged_out" });
+    expect((await b.request("GET", "/console")).status).toBe(303);
+  });
+
+  it("refuses a form without the right CSRF token", async () => {
+    const b = new Browser();
+    await b.request("GET", "/console/login");
+    const forged = await b.request("POST", "/console/login", { email: "owner@example.com", password: PASSWORD, _csrf: "forged" });
+    expect(forged.status).toBe(403);
+    expect(b.cookies.has("tb_console")).toBe(false);
+  });
+
+  it("answers wrong passwords next to the field, then 429 with Retry-After", async () => {
+    const b = new Browser();
+    const wrong = await b.submit("/console/login", "/console/login", { email: "limited@example.com", password: "nope" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('id="password-error"');
+    await b.submit("/console/login", "/console/login", { email: "limited@example.com", password: "nope" });
+    await b.submit("/console/login", "/console/login", { email: "limited@example.com", password: "nope" });
+    const blocked = await b.submit("/console/login", "/console/login", { email: "limited@example.com", password: "nope" });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  it("asks enrolled staff for a TOTP code before any page opens", async () => {
+    const b = new Browser();
+    await b.submit("/console/login", "/console/login", { email: "owner@example.com", password: PASSWORD });
+    const start = await b.submit("/console/account", "/console/account/totp/start", {});
+    const secret = /id="totp-secret">([A-Z2-7]+)</.exec(start.text)![1]!;
+    // The confirm form is on the page that showed the secret; post with that page's token.
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(start.text)![1]!;
+    expect((await b.request("POST", "/console/account/totp/confirm", { _csrf: csrf, code: await totpCodeAt(secret, new Date()) })).status).toBe(303);
+
+    const second = new Browser();
+    const login = await second.submit("/console/login", "/console/login", { email: "owner@example.com", password: PASSWORD });
+    expect(login.location).toBe("/console/login/code");
+    expect((await second.request("GET", "/console")).status).toBe(303); // pending: no page yet
+    const wrong = await second.submit("/console/login/code", "/console/login/code", { code: "000000" });
+    expect(wrong.status).toBe(401);
+    const later = new Date(Date.now() + 30_000);
+    const ok = await second.submit("/console/login/code", "/console/login/code", { code: await totpCodeAt(secret, later) });
+    expect(ok).toMatchObject({ status: 303, location: "/console" });
+    expect((await second.request("GET", "/console")).status).toBe(200);
+
+    // Log out everywhere ends the first browser's session too.
+    expect((await second.submit("/console/account", "/console/logout-everywhere", {})).status).toBe(303);
+    expect((await b.request("GET", "/console")).status).toBe(303);
+    await handle.db.updateTable("staff_user").set({ totp_enabled_at: null, totp_secret: null }).where("id", "=", staffId).execute();
+  });
+});
+
+describe("portal login", () => {
+  it("logs a customer in by password and shows only their name", async () => {
+    const b = new Browser();
+    const login = await b.submit("/portal/login", "/portal/login", { email: "ada@example.com", password: PASSWORD });
+    expect(login).toMatchObject({ status: 303, location: "/portal" });
+    const home = await b.request("GET", "/portal");
+    expect(home.status).toBe(200);
+    expect(home.text).toContain("Ada");
+    // The console cookie is another one: the portal session opens no console page.
+    expect((await b.request("GET", "/console")).status).toBe(303);
+  });
+
+  it("logs in once by an e-mailed link and says the same for unknown addresses", async () => {
+    const b = new Browser();
+    mail.length = 0;
+    const unknown = await b.submit("/portal/login/link", "/portal/login/link", { email: "nobody@example.com" });
+    const known = await b.submit("/portal/login/link", "/portal/login/link", { email: "ada@example.com" });
+    expect(unknown.status).toBe(200);
+    expect(known.status).toBe(200);
+    expect(mail).toHaveLength(1);
+    const link = /http:\/\/portal\.test(\/portal\/login\/link\/open\?token=\S+)/.exec(mail[0]!.text)![1]!;
+    const token = decodeURIComponent(link.split("token=")[1]!);
+    const page = await b.request("GET", link);
+    expect(page.status).toBe(200); // opening the link spends nothing
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    expect(await b.request("POST", "/portal/login/link/open", { _csrf: csrf, token })).toMatchObject({ status: 303, location: "/portal" });
+    const again = new Browser();
+    const reuse = await again.submit(link, "/portal/login/link/open", { token });
+    expect(reuse.status).toBe(401);
+  });
+
+  it("resets a password once and ends the open sessions", async () => {
+    const open = new Browser();
+    await open.submit("/portal/login", "/portal/login", { email: "ada@example.com", password: PASSWORD });
+    mail.length = 0;
+    const b = new Browser();
+    await b.submit("/portal/password-reset", "/portal/password-reset", { email: "ada@example.com" });
+    const token = decodeURIComponent(/token=(\S+)/.exec(mail[0]!.text)![1]!);
+    const short = await b.submit("/portal/password-reset/new", "/portal/password-reset/new", { token, password: "short" });
+    expect(short.status).toBe(400);
+    expect(short.text).toContain('id="password-error"');
+    const done = await b.submit("/portal/password-reset/new", "/portal/password-reset/new", { token, password: "a new long password" });
+    expect(done).toMatchObject({ status: 303, location: "/portal/login?notice=password_changed" });
+    expect((await open.request("GET", "/portal")).status).toBe(303);
+    expect((await b.submit("/portal/login", "/portal/login", { email: "ada@example.com", password: "a new long password" })).status).toBe(303);
+    await setPortalPassword({
+      ctx: systemContext(handle, parseConfig({ LOG_LEVEL: "silent" }), pino({ level: "silent" }), actors.cli()),
+      input: { customer_id: customerId, password: PASSWORD },
+    });
+  });
+});
