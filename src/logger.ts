@@ -138,7 +138,11 @@ export function loggerOptions(config: Pick<Config, "LOG_LEVEL">): LoggerOptions 
  * LOG_FORMAT=pretty or json decides; auto means pretty on a terminal only, so pipes, files and log
  * collectors always get JSON.
  */
-export function prettyLogs(config: Partial<Pick<Config, "LOG_FORMAT">>, fd: 1 | 2, tty = isatty(fd)): boolean {
+export function prettyLogs(
+  config: Partial<Pick<Config, "LOG_FORMAT">>,
+  fd: 1 | 2,
+  tty = isatty(fd),
+): boolean {
   const format = config.LOG_FORMAT ?? "auto";
   return format === "pretty" || (format === "auto" && tty);
 }
@@ -151,7 +155,13 @@ export function createLogger(
   const fd = destination === "stdout" ? 1 : 2;
   // The masking above runs before any stream, so pretty lines are masked exactly as JSON ones are.
   const stream = prettyLogs(config, fd)
-    ? pretty({ destination: fd, sync: true, colorize: isatty(fd), ignore: "pid,hostname,service", translateTime: "SYS:HH:MM:ss" })
+    ? pretty({
+        destination: fd,
+        sync: true,
+        colorize: isatty(fd),
+        ignore: "pid,hostname,service",
+        translateTime: "SYS:HH:MM:ss",
+      })
     : pino.destination(fd);
   return pino(loggerOptions(config), stream);
 }

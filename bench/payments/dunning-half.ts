@@ -38,7 +38,9 @@ export async function runDunningHalf(url: string, customers: number, overdue: nu
     const result = await runDunning({ ctx, input: { as_of: asOf.toISOString() } });
     const ms = performance.now() - started;
     const suspended = (
-      await sql<{ n: string }>`SELECT count(*) AS n FROM customer WHERE status = 'suspended'`.execute(handle.db)
+      await sql<{ n: string }>`SELECT count(*) AS n FROM customer WHERE status = 'suspended'`.execute(
+        handle.db,
+      )
     ).rows[0]!.n;
     process.stdout.write(
       [

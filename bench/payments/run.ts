@@ -26,7 +26,8 @@ function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const raw = i >= 0 ? process.argv[i + 1] : String(fallback);
   const n = Number((raw ?? "").replace(/_/g, ""));
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} takes a positive whole number (got ${raw})`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new Error(`--${name} takes a positive whole number (got ${raw})`);
   return n;
 }
 
@@ -96,14 +97,15 @@ async function timeBareInserts(schema: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`CREATE TABLE ${schema}.insert_baseline (id bigint PRIMARY KEY, amount bigint, reference text)`);
+    await client.query(
+      `CREATE TABLE ${schema}.insert_baseline (id bigint PRIMARY KEY, amount bigint, reference text)`,
+    );
     const started = performance.now();
     for (let i = 0; i < PAYMENTS; i++) {
-      await client.query(`INSERT INTO ${schema}.insert_baseline (id, amount, reference) VALUES ($1, $2, $3)`, [
-        i,
-        500,
-        `ref-${i}`,
-      ]);
+      await client.query(
+        `INSERT INTO ${schema}.insert_baseline (id, amount, reference) VALUES ($1, $2, $3)`,
+        [i, 500, `ref-${i}`],
+      );
     }
     return performance.now() - started;
   } finally {

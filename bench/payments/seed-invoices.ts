@@ -9,7 +9,11 @@ export const INVOICE_TOTAL = 1000n; // $10.00, paid in two parts by the benchmar
  * posts (receivable +total, sales −total), written in bulk: the benchmark measures payments, not billing.
  * The first `overdue` customers' invoices are due 2026-11-15, the others' 2026-12-31.
  */
-export async function seedOpenInvoices(db: Kysely<Database>, count: number, overdue = count): Promise<string[]> {
+export async function seedOpenInvoices(
+  db: Kysely<Database>,
+  count: number,
+  overdue = count,
+): Promise<string[]> {
   await sql`
     INSERT INTO billing_run (id, period, period_start, period_end, source, state, phase, actor, started_at, heartbeat_at)
     VALUES ('run_0be4c0', '2026-10', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z', 'bench', 'completed', 'done',
@@ -33,7 +37,9 @@ export async function seedOpenInvoices(db: Kysely<Database>, count: number, over
   await sql`
     INSERT INTO ledger_entry (event_id, event_kind, customer_id, currency_code, account, invoice_id, amount)
     SELECT 'fin:' || i.id, 'invoice_finalized', i.customer_id, 'USD', a.account, i.id, a.amount
-    FROM invoice i, LATERAL (VALUES ('receivable', i.total), ('sales', -i.total)) AS a (account, amount)`.execute(db);
+    FROM invoice i, LATERAL (VALUES ('receivable', i.total), ('sales', -i.total)) AS a (account, amount)`.execute(
+    db,
+  );
   const rows = await db.selectFrom("invoice").select("id").orderBy("id").execute();
   return rows.map((r) => r.id);
 }

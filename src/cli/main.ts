@@ -5,6 +5,7 @@ import { createLogger, prettyLogs } from "../logger.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys/api-keys.ts";
 import { reportCliError } from "./output.ts";
 import { addBillingCommands } from "./billing-commands.ts";
+import { addPaymentCommands } from "./payment-commands.ts";
 import { addDunningCommands } from "./dunning-commands.ts";
 import { addPricingCommands } from "./pricing-commands.ts";
 import { addSolusioCommands } from "./solusio-commands.ts";
@@ -55,7 +56,10 @@ program
     const logger = createLogger(config);
     // On a terminal the configuration dump (dozens of lines) would push the sandbox banner out of sight: it
     // goes to the debug level there; JSON logs keep it at info for log collectors.
-    logger[prettyLogs(config, 1) ? "debug" : "info"]({ config: describeConfig(config) }, "starting tokenbill");
+    logger[prettyLogs(config, 1) ? "debug" : "info"](
+      { config: describeConfig(config) },
+      "starting tokenbill",
+    );
     const server = await startServer(config, logger);
     logger.info(
       {
@@ -154,6 +158,7 @@ apikey
 
 addPricingCommands(program);
 addBillingCommands(program);
+addPaymentCommands(program);
 addDunningCommands(program);
 addSolusioCommands(program);
 addStaffCommands(program);

@@ -13,7 +13,10 @@ export function addStaffCommands(program: Command): void {
     .requiredOption("--email <email>", "the login e-mail")
     .requiredOption("--role <role>", "owner, admin, billing or support (read-only)")
     .option("--name <name>", "the name shown in the console", "")
-    .option("--password <password>", "the password (at least 12 characters); omitted: a random one is printed")
+    .option(
+      "--password <password>",
+      "the password (at least 12 characters); omitted: a random one is printed",
+    )
     .action(async (opts: { email: string; role: string; name: string; password?: string }) =>
       withSystemContext(async (ctx) => {
         const user = await createStaffUser({

@@ -14,7 +14,10 @@ export interface EventRecords {
  * Reads the payment, refund and credit note an event names. A named row that does not exist fails the job
  * for good: retrying cannot make it appear (ids come from the transaction that wrote both).
  */
-export async function eventRecordsOf(db: Kysely<Database>, subject: EventSubject | null): Promise<EventRecords> {
+export async function eventRecordsOf(
+  db: Kysely<Database>,
+  subject: EventSubject | null,
+): Promise<EventRecords> {
   const records: EventRecords = {};
   if (subject?.payment_id !== undefined) {
     records.payment = found(
@@ -34,7 +37,11 @@ export async function eventRecordsOf(db: Kysely<Database>, subject: EventSubject
     records.creditNote = found(
       "credit note",
       subject.credit_note_id,
-      await db.selectFrom("credit_note").selectAll().where("id", "=", subject.credit_note_id).executeTakeFirst(),
+      await db
+        .selectFrom("credit_note")
+        .selectAll()
+        .where("id", "=", subject.credit_note_id)
+        .executeTakeFirst(),
     );
   }
   return records;

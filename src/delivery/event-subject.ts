@@ -14,7 +14,10 @@ const FANNED_OUT_FROM = /^invoice\.event:(\d{1,19}):/;
  * The event a delivery job was fanned out from, or null for a job written without one (tests that call
  * fanOutInvoiceEvent directly, jobs written before slots existed): those are about the invoice alone.
  */
-export async function eventSubjectOf(db: Kysely<Database>, deliveryJobId: bigint): Promise<EventSubject | null> {
+export async function eventSubjectOf(
+  db: Kysely<Database>,
+  deliveryJobId: bigint,
+): Promise<EventSubject | null> {
   const job = await db.selectFrom("job").select("slot").where("id", "=", deliveryJobId).executeTakeFirst();
   const eventJobId = FANNED_OUT_FROM.exec(job?.slot ?? "")?.[1];
   if (eventJobId === undefined) return null;

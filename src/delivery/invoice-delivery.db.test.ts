@@ -196,25 +196,25 @@ describe("invoice delivery", () => {
     expect(failed.last_error).toBe(`webhook ${new URL(gone.url).origin} answered HTTP 410`);
   });
 
-  it("marking the invoice paid sends invoice.paid, after invoice.finalized, and no second e-mail", async () => {
+  it("marking the invoice paid sends payment.received and invoice.paid, after invoice.finalized, and no second e-mail", async () => {
     await markInvoicePaid({
       ctx,
       input: { id: invoiceId, amount: 1020n, date: "2026-11-10", reference: "BANK-0042" },
     });
-    await expect.poll(() => good.received.length, { timeout: 15_000 }).toBe(2);
-    const [finalized, paid] = good.received.map(verified);
-    expect([finalized.type, paid.type]).toEqual(["invoice.finalized", "invoice.paid"]);
-    expect(paid.id).not.toBe(finalized.id);
-    expect(paid.data.invoice).toMatchObject({
-      status: "paid",
-      total: "10.20",
-      payment: { amount: "10.20", date: "2026-11-10", reference: "BANK-0042" },
-    });
-    await expect.poll(() => flaky.received.length, { timeout: 15_000 }).toBe(4);
-    await expect.poll(() => gone.received.length, { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => good.received.length, { timeout: 15_000 }).toBe(3);
+    const [finalized, ...after] = good.received.map(verified);
+    expect(finalized.type).toBe("invoice.finalized");
+    expect(after.map((b) => b.type).sort()).toEqual(["invoice.paid", "payment.received"]);
+    const paid = after.find((b) => b.type === "invoice.paid");
+    const received = after.find((b) => b.type === "payment.received");
+    expect(new Set([finalized.id, paid.id, received.id]).size).toBe(3);
+    expect(paid.data.invoice).toMatchObject({ status: "paid", total: "10.20", amount_due: "0.00" });
+    expect(received.data.payment).toMatchObject({ amount: "10.20", reference: "BANK-0042" });
+    await expect.poll(() => flaky.received.length, { timeout: 15_000 }).toBe(5);
+    await expect.poll(() => gone.received.length, { timeout: 15_000 }).toBe(3);
     await expect
       .poll(async () => (await jobsOf(INVOICE_WEBHOOK_JOB)).slice(3).map((j) => j.status))
-      .toEqual(["done", "done", "failed"]);
+      .toEqual(["done", "done", "failed", "done", "done", "failed"]);
     expect(smtp.received).toHaveLength(1);
   });
 

@@ -6,12 +6,12 @@ import type { Database } from "../db/schema.ts";
 import { buildInvoiceEmail, type SmtpSettings, sendMail } from "../billing/documents/invoice-mail.ts";
 import { renderInvoicePdf } from "../billing/documents/render-invoice-pdf.ts";
 import type { InvoiceEmailPayload } from "../jobs/job-payloads.ts";
-import type { JobHandler } from "../jobs/job-runner.ts";
+import { type JobHandler, PermanentJobError } from "../jobs/job-runner.ts";
+import type { CreditNoteDocument } from "../billing/documents/credit-note-document.ts";
 import { buildCreditNoteEmail } from "../billing/documents/credit-note-mail.ts";
 import { renderCreditNotePdf } from "../billing/documents/render-credit-note.ts";
 import { creditNoteDocumentOf } from "../billing/statements/credit-note-document-of.ts";
 import { ServiceError } from "../kernel/errors.ts";
-import { PermanentJobError } from "../jobs/job-runner.ts";
 import { sellerOf } from "./delivery-settings.ts";
 import { eventSubjectOf } from "./event-subject.ts";
 import { INVOICE_EMAIL_JOB, invoiceForJob } from "./invoice-jobs.ts";
@@ -19,8 +19,8 @@ import { INVOICE_EMAIL_JOB, invoiceForJob } from "./invoice-jobs.ts";
 /**
  * `invoice.email`: the customer's invoice with its PDF, over SMTP — or, when the event it was fanned out
  * from is `credit_note.issued`, that credit note with its PDF (fan-out-invoice-event.ts decides which
- * events mail anything). sendMail's failures (server down,
- * busy) are UPSTREAM_UNAVAILABLE and retried with backoff; a recipient refused for good (550–554) is not.
+ * events mail anything). sendMail's failures (server down, busy) are UPSTREAM_UNAVAILABLE and retried
+ * with backoff; a recipient refused for good (550–554) is not.
  */
 export function invoiceEmailHandler(deps: {
   db: Kysely<Database>;
@@ -55,7 +55,7 @@ async function mailCreditNote(
   log: Record<string, string>,
 ): Promise<void> {
   if (creditNoteId === undefined) throw new PermanentJobError("credit_note.issued names no credit note");
-  let doc: Awaited<ReturnType<typeof creditNoteDocumentOf>>;
+  let doc: CreditNoteDocument;
   try {
     doc = await creditNoteDocumentOf(deps.db, creditNoteId, sellerOf(deps.config));
   } catch (e) {
@@ -64,5 +64,8 @@ async function mailCreditNote(
   }
   const message = buildCreditNoteEmail(doc, await renderCreditNotePdf(doc), deps.config.MAIL_FROM);
   const { messageId } = await sendMail(deps.smtp, message);
-  deps.logger.info({ ...log, creditNote: creditNoteId, number: doc.number, messageId }, "credit note e-mailed");
+  deps.logger.info(
+    { ...log, creditNote: creditNoteId, number: doc.number, messageId },
+    "credit note e-mailed",
+  );
 }

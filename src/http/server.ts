@@ -21,6 +21,7 @@ import { installNotFound, limitedServerFactory, registerSecurityHeaders } from "
 import { registerRoutes, type AnyRouteSpec } from "./route.ts";
 import { apiKeyRoutes } from "./routes/api-key-routes.ts";
 import { billingRoutes } from "./routes/billing-routes.ts";
+import { paymentRecordingRoutes, paymentRoutes, registerPaymentRecording } from "./routes/payment-routes.ts";
 import { dunningRoutes } from "./routes/dunning-routes.ts";
 import { registerGetTokenPricing } from "./routes/get-token-pricing-route.ts";
 import { pricingRoutes } from "./routes/pricing-routes.ts";
@@ -58,6 +59,7 @@ export const adminRoutes: AnyRouteSpec[] = [
   ...pricingRoutes,
   ...solusioRoutes,
   ...billingRoutes,
+  ...paymentRoutes,
   ...statementRoutes,
   ...dunningRoutes,
   ...apiKeyRoutes,
@@ -134,10 +136,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return reply.status(503).send({ status: "unavailable", reason: "database not reachable" });
   });
 
-  const openapi = buildOpenApi(adminRoutes);
+  const openapi = buildOpenApi([...adminRoutes, ...paymentRecordingRoutes]);
   app.get("/api/v1/openapi.json", open, async () => openapi);
 
   registerRoutes(app, adminRoutes, contextOf);
+  registerPaymentRecording(app, contextOf);
   registerSsoRedirect(app, contextOf, limiter);
   registerStripeWebhook(app, contextOf);
   registerGetTokenPricing(app, config.PRICING_PATH, config.SOLUSIO_PRICING_TOKEN, pricingIndex, limiter);

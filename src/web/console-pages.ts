@@ -1,6 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { asServiceErrorCode } from "./service-error-code.ts";
-import { authenticateStaff, beginTotpEnrolment, confirmTotpEnrolment, logoutEverywhere, verifyStaffTotp } from "../services/staff/staff-login.ts";
+import {
+  authenticateStaff,
+  beginTotpEnrolment,
+  confirmTotpEnrolment,
+  logoutEverywhere,
+  verifyStaffTotp,
+} from "../services/staff/staff-login.ts";
 import { currentStaffUser, type StaffUser } from "../services/staff/staff-users.ts";
 import { endSession, readSession, startSession } from "../services/staff/web-sessions.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
@@ -26,7 +32,14 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     renderPage(
       reply,
       "login",
-      { face: "console", title: "Log in", heading: "Log in to the console", action: "/console/login", csrf: csrfToken(request, reply), ...extra },
+      {
+        face: "console",
+        title: "Log in",
+        heading: "Log in to the console",
+        action: "/console/login",
+        csrf: csrfToken(request, reply),
+        ...extra,
+      },
       status,
     );
 
@@ -39,7 +52,8 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     const errors: FieldErrors = {};
     if (email.trim() === "") errors["email"] = "Enter your e-mail address.";
     if (password === "") errors["password"] = "Enter your password.";
-    if (errors["email"] || errors["password"]) return loginPage(request, reply, 400, { errors, values: { email } });
+    if (errors["email"] || errors["password"])
+      return loginPage(request, reply, 400, { errors, values: { email } });
     const verdict = await deps.limiter.check(email, request.ip);
     if (!verdict.allowed) {
       reply.header("retry-after", String(verdict.retryAfterSeconds));
@@ -57,7 +71,10 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
       if (code !== "UNAUTHORIZED" && code !== "VALIDATION") throw error;
       await deps.limiter.fail(email, request.ip);
       return loginPage(request, reply, code === "UNAUTHORIZED" ? 401 : 400, {
-        errors: code === "UNAUTHORIZED" ? { password: "Wrong e-mail or password." } : { email: "Enter a valid e-mail address." },
+        errors:
+          code === "UNAUTHORIZED"
+            ? { password: "Wrong e-mail or password." }
+            : { email: "Enter a valid e-mail address." },
         values: { email },
       });
     }
@@ -65,7 +82,11 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     // Rotation: whatever session the browser held ends, and a new id is issued.
     const old = sessionToken(request, "staff");
     if (old) await endSession(ctx, old);
-    const { token } = await startSession(ctx, { kind: "staff", staffUserId: result.user.id }, { pendingTotp: result.totpRequired });
+    const { token } = await startSession(
+      ctx,
+      { kind: "staff", staffUserId: result.user.id },
+      { pendingTotp: result.totpRequired },
+    );
     setSessionCookie(reply, config, "staff", token);
     request.log.info({ staff: result.user.id }, "staff login");
     return reply.redirect(result.totpRequired ? "/console/login/code" : FACES.staff.home, 303);
@@ -89,7 +110,9 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
         intro: "Open your authenticator app and enter the 6-digit code it shows for tokenbill.",
         action: "/console/login/code",
         submit: "Continue",
-        fields: [{ name: "code", label: "Code", type: "text", autocomplete: "one-time-code", inputmode: "numeric" }],
+        fields: [
+          { name: "code", label: "Code", type: "text", autocomplete: "one-time-code", inputmode: "numeric" },
+        ],
         back: { href: "/console/login", text: "Start again" },
         errors,
         csrf: csrfToken(request, reply),
@@ -109,13 +132,17 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     const verdict = await deps.limiter.check(key, request.ip);
     if (!verdict.allowed) {
       reply.header("retry-after", String(verdict.retryAfterSeconds));
-      return codePage(request, reply, 429, { form: `Too many wrong codes. Try again in ${minutes(verdict.retryAfterSeconds)}.` });
+      return codePage(request, reply, 429, {
+        form: `Too many wrong codes. Try again in ${minutes(verdict.retryAfterSeconds)}.`,
+      });
     }
     const ctx = deps.contextOf(request);
     const { code = "" } = formFields(request);
     if (!(await verifyStaffTotp(ctx, pending.staffUserId, code))) {
       await deps.limiter.fail(key, request.ip);
-      return codePage(request, reply, 401, { code: "This code is not right. Enter the current code from your app." });
+      return codePage(request, reply, 401, {
+        code: "This code is not right. Enter the current code from your app.",
+      });
     }
     await deps.limiter.succeed(key);
     await endSession(ctx, pending.token);
@@ -128,20 +155,38 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
 
   app.get("/console", STAFF, async (request, reply) => {
     const user = await currentStaffUser({ ctx: deps.contextOf(request), input: {} });
-    return renderPage(reply, "console-home", { face: "console", title: "Dashboard", who: who(user), user, csrf: csrfToken(request, reply) });
+    return renderPage(reply, "console-home", {
+      face: "console",
+      title: "Dashboard",
+      who: who(user),
+      user,
+      csrf: csrfToken(request, reply),
+    });
   });
 
   const accountPage = async (
     request: FastifyRequest,
     reply: FastifyReply,
-    extra: { enrolment?: { secret: string; otpauth_url: string }; errors?: FieldErrors; notice?: string } = {},
+    extra: {
+      enrolment?: { secret: string; otpauth_url: string };
+      errors?: FieldErrors;
+      notice?: string;
+    } = {},
     status = 200,
   ) => {
     const user = await currentStaffUser({ ctx: deps.contextOf(request), input: {} });
     return renderPage(
       reply,
       "console-account",
-      { face: "console", title: "Your account", who: who(user), user, csrf: csrfToken(request, reply), notice: noticeOf(request), ...extra },
+      {
+        face: "console",
+        title: "Your account",
+        who: who(user),
+        user,
+        csrf: csrfToken(request, reply),
+        notice: noticeOf(request),
+        ...extra,
+      },
       status,
     );
   };
@@ -159,7 +204,16 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
       await confirmTotpEnrolment({ ctx: deps.contextOf(request), input: { code } });
     } catch (error) {
       if (asServiceErrorCode(error) !== "VALIDATION") throw error;
-      return accountPage(request, reply, { errors: { form: "That code was not right: start the set-up again and enter the code your app shows." } }, 400);
+      return accountPage(
+        request,
+        reply,
+        {
+          errors: {
+            form: "That code was not right: start the set-up again and enter the code your app shows.",
+          },
+        },
+        400,
+      );
     }
     return reply.redirect("/console/account?notice=totp_on", 303);
   });

@@ -24,10 +24,7 @@ export class LoginLimiter {
 
   /** Whether an attempt for this e-mail from this address may be checked now. */
   async check(email: string, ip: string): Promise<LoginVerdict> {
-    const [byEmail, byIp] = await Promise.all([
-      this.perEmail.get(email.toLowerCase()),
-      this.perIp.get(ip),
-    ]);
+    const [byEmail, byIp] = await Promise.all([this.perEmail.get(email.toLowerCase()), this.perIp.get(ip)]);
     const blocked = [
       byEmail && byEmail.consumedPoints >= this.perEmail.points ? byEmail.msBeforeNext : 0,
       byIp && byIp.consumedPoints >= this.perIp.points ? byIp.msBeforeNext : 0,

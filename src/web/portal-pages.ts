@@ -1,7 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { publicUrl } from "../config.ts";
 import { authenticateCustomer, currentPortalCustomer } from "../services/portal-accounts/portal-accounts.ts";
-import { issuePortalToken, resetPortalPassword, spendPortalToken } from "../services/portal-accounts/portal-tokens.ts";
+import {
+  issuePortalToken,
+  resetPortalPassword,
+  spendPortalToken,
+} from "../services/portal-accounts/portal-tokens.ts";
 import { logoutEverywhere } from "../services/staff/staff-login.ts";
 import { endSession, startSession } from "../services/staff/web-sessions.ts";
 import { noticeOf } from "./console-pages.ts";
@@ -18,7 +22,8 @@ import { csrfToken, formFields, minutes, type WebDeps } from "./web-deps.ts";
 
 const CUSTOMER = { config: { access: "customer" as const } };
 const PUBLIC = { config: { access: "public" as const } };
-const SENT = "If this address belongs to an account, a message with a link is on its way. The link works once.";
+const SENT =
+  "If this address belongs to an account, a message with a link is on its way. The link works once.";
 
 export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
   const { config } = deps;
@@ -34,7 +39,14 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     renderPage(
       reply,
       "login",
-      { face: "portal", title: "Log in", heading: "Log in to your account", action: "/portal/login", csrf: csrfToken(request, reply), ...extra },
+      {
+        face: "portal",
+        title: "Log in",
+        heading: "Log in to your account",
+        action: "/portal/login",
+        csrf: csrfToken(request, reply),
+        ...extra,
+      },
       status,
     );
 
@@ -53,17 +65,23 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     return `Too many attempts. Try again in ${minutes(seconds)}.`;
   };
 
-  app.get("/portal/login", PUBLIC, async (request, reply) => loginPage(request, reply, 200, { notice: noticeOf(request) }));
+  app.get("/portal/login", PUBLIC, async (request, reply) =>
+    loginPage(request, reply, 200, { notice: noticeOf(request) }),
+  );
 
   app.post("/portal/login", { ...PUBLIC, ...csrf }, async (request, reply) => {
     const { email = "", password = "" } = formFields(request);
     const errors: FieldErrors = {};
     if (email.trim() === "") errors["email"] = "Enter your e-mail address.";
     if (password === "") errors["password"] = "Enter your password.";
-    if (errors["email"] || errors["password"]) return loginPage(request, reply, 400, { errors, values: { email } });
+    if (errors["email"] || errors["password"])
+      return loginPage(request, reply, 400, { errors, values: { email } });
     const verdict = await deps.limiter.check(email, request.ip);
     if (!verdict.allowed)
-      return loginPage(request, reply, 429, { errors: { form: tooMany(reply, verdict.retryAfterSeconds) }, values: { email } });
+      return loginPage(request, reply, 429, {
+        errors: { form: tooMany(reply, verdict.retryAfterSeconds) },
+        values: { email },
+      });
     let customerId: bigint;
     try {
       customerId = await authenticateCustomer(deps.contextOf(request), { email, password });
@@ -72,7 +90,10 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
       if (code !== "UNAUTHORIZED" && code !== "VALIDATION") throw error;
       await deps.limiter.fail(email, request.ip);
       return loginPage(request, reply, code === "UNAUTHORIZED" ? 401 : 400, {
-        errors: code === "UNAUTHORIZED" ? { password: "Wrong e-mail or password." } : { email: "Enter a valid e-mail address." },
+        errors:
+          code === "UNAUTHORIZED"
+            ? { password: "Wrong e-mail or password." }
+            : { email: "Enter a valid e-mail address." },
         values: { email },
       });
     }
@@ -84,9 +105,30 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
   const linkRequest = (kind: "magic_link" | "password_reset") => {
     const spec =
       kind === "magic_link"
-        ? { path: "/portal/login/link", title: "E-mail a login link", intro: "We send a link that logs you in once, within 15 minutes.", submit: "Send the link", open: "/portal/login/link/open", subject: "Your login link", lifetime: "15 minutes" }
-        : { path: "/portal/password-reset", title: "Reset your password", intro: "We send a link to choose a new password, valid for one hour.", submit: "Send the link", open: "/portal/password-reset/new", subject: "Reset your password", lifetime: "one hour" };
-    const page = (request: FastifyRequest, reply: FastifyReply, status: number, extra: { errors?: FieldErrors; notice?: string; values?: Record<string, string> } = {}) =>
+        ? {
+            path: "/portal/login/link",
+            title: "E-mail a login link",
+            intro: "We send a link that logs you in once, within 15 minutes.",
+            submit: "Send the link",
+            open: "/portal/login/link/open",
+            subject: "Your login link",
+            lifetime: "15 minutes",
+          }
+        : {
+            path: "/portal/password-reset",
+            title: "Reset your password",
+            intro: "We send a link to choose a new password, valid for one hour.",
+            submit: "Send the link",
+            open: "/portal/password-reset/new",
+            subject: "Reset your password",
+            lifetime: "one hour",
+          };
+    const page = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      status: number,
+      extra: { errors?: FieldErrors; notice?: string; values?: Record<string, string> } = {},
+    ) =>
       renderPage(
         reply,
         "form",
@@ -108,10 +150,17 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     app.post(spec.path, { ...PUBLIC, ...csrf }, async (request, reply) => {
       const { email = "" } = formFields(request);
       if (!/^[^\s@]+@[^\s@]+$/.test(email.trim()))
-        return page(request, reply, 400, { errors: { email: "Enter a valid e-mail address." }, values: { email } });
+        return page(request, reply, 400, {
+          errors: { email: "Enter a valid e-mail address." },
+          values: { email },
+        });
       // Each request counts, found or not: nobody may flood an inbox or probe addresses at speed.
       const verdict = await deps.limiter.check(`${kind}:${email}`, request.ip);
-      if (!verdict.allowed) return page(request, reply, 429, { errors: { form: tooMany(reply, verdict.retryAfterSeconds) }, values: { email } });
+      if (!verdict.allowed)
+        return page(request, reply, 429, {
+          errors: { form: tooMany(reply, verdict.retryAfterSeconds) },
+          values: { email },
+        });
       await deps.limiter.fail(`${kind}:${email}`, request.ip);
       const issued = await issuePortalToken(deps.contextOf(request), email, kind);
       if (issued) {
@@ -133,32 +182,77 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     return typeof value === "string" ? value : "";
   };
 
-  const openLinkPage = (request: FastifyRequest, reply: FastifyReply, token: string, status: number, errors: FieldErrors = {}) =>
+  const openLinkPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    token: string,
+    status: number,
+    errors: FieldErrors = {},
+  ) =>
     renderPage(
       reply,
       "form",
-      { face: "portal", title: "Log in", heading: "Log in with your link", intro: "Press the button to log in.", action: "/portal/login/link/open", submit: "Log in", hidden: { token }, errors, csrf: csrfToken(request, reply), back: { href: "/portal/login/link", text: "Ask for a new link" } },
+      {
+        face: "portal",
+        title: "Log in",
+        heading: "Log in with your link",
+        intro: "Press the button to log in.",
+        action: "/portal/login/link/open",
+        submit: "Log in",
+        hidden: { token },
+        errors,
+        csrf: csrfToken(request, reply),
+        back: { href: "/portal/login/link", text: "Ask for a new link" },
+      },
       status,
     );
-  app.get("/portal/login/link/open", PUBLIC, async (request, reply) => openLinkPage(request, reply, tokenOf(request), 200));
+  app.get("/portal/login/link/open", PUBLIC, async (request, reply) =>
+    openLinkPage(request, reply, tokenOf(request), 200),
+  );
   app.post("/portal/login/link/open", { ...PUBLIC, ...csrf }, async (request, reply) => {
     const { token = "" } = formFields(request);
     try {
-      return await logIn(request, reply, await spendPortalToken(deps.contextOf(request), token, "magic_link"));
+      return await logIn(
+        request,
+        reply,
+        await spendPortalToken(deps.contextOf(request), token, "magic_link"),
+      );
     } catch (error) {
       if (asServiceErrorCode(error) !== "UNAUTHORIZED") throw error;
-      return openLinkPage(request, reply, "", 401, { form: "This link is not valid any more. Ask for a new one." });
+      return openLinkPage(request, reply, "", 401, {
+        form: "This link is not valid any more. Ask for a new one.",
+      });
     }
   });
 
-  const newPasswordPage = (request: FastifyRequest, reply: FastifyReply, token: string, status: number, errors: FieldErrors = {}) =>
+  const newPasswordPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    token: string,
+    status: number,
+    errors: FieldErrors = {},
+  ) =>
     renderPage(
       reply,
       "form",
-      { face: "portal", title: "Choose a new password", heading: "Choose a new password", intro: "At least 12 characters.", action: "/portal/password-reset/new", submit: "Save the password", hidden: { token }, fields: [{ name: "password", label: "New password", type: "password", autocomplete: "new-password" }], errors, csrf: csrfToken(request, reply), back: { href: "/portal/password-reset", text: "Ask for a new link" } },
+      {
+        face: "portal",
+        title: "Choose a new password",
+        heading: "Choose a new password",
+        intro: "At least 12 characters.",
+        action: "/portal/password-reset/new",
+        submit: "Save the password",
+        hidden: { token },
+        fields: [{ name: "password", label: "New password", type: "password", autocomplete: "new-password" }],
+        errors,
+        csrf: csrfToken(request, reply),
+        back: { href: "/portal/password-reset", text: "Ask for a new link" },
+      },
       status,
     );
-  app.get("/portal/password-reset/new", PUBLIC, async (request, reply) => newPasswordPage(request, reply, tokenOf(request), 200));
+  app.get("/portal/password-reset/new", PUBLIC, async (request, reply) =>
+    newPasswordPage(request, reply, tokenOf(request), 200),
+  );
   app.post("/portal/password-reset/new", { ...PUBLIC, ...csrf }, async (request, reply) => {
     const { token = "", password = "" } = formFields(request);
     try {
@@ -166,9 +260,13 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     } catch (error) {
       const code = asServiceErrorCode(error);
       if (code === "VALIDATION")
-        return newPasswordPage(request, reply, token, 400, { password: "Choose a password of at least 12 characters." });
+        return newPasswordPage(request, reply, token, 400, {
+          password: "Choose a password of at least 12 characters.",
+        });
       if (code !== "UNAUTHORIZED") throw error;
-      return newPasswordPage(request, reply, "", 401, { form: "This link is not valid any more. Ask for a new one." });
+      return newPasswordPage(request, reply, "", 401, {
+        form: "This link is not valid any more. Ask for a new one.",
+      });
     }
     return reply.redirect("/portal/login?notice=password_changed", 303);
   });

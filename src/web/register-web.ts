@@ -63,11 +63,13 @@ function pageError(error: FastifyError, request: FastifyRequest, reply: FastifyR
   const face = request.url.startsWith("/portal") ? "portal" : "console";
   const login = face === "portal" ? FACES.customer.login : FACES.staff.login;
   let status = 500;
-  let message = "Something went wrong on our side. Try again; if it keeps happening, tell us the time it happened.";
+  let message =
+    "Something went wrong on our side. Try again; if it keeps happening, tell us the time it happened.";
   let back = { href: `/${face}`, text: "Back" };
   if (error.code === "FST_CSRF_INVALID_TOKEN" || error.code === "FST_CSRF_MISSING_SECRET") {
     status = 403;
-    message = "This form has expired or did not come from this site. Go back, reload the page and send it again.";
+    message =
+      "This form has expired or did not come from this site. Go back, reload the page and send it again.";
   } else if (error instanceof ServiceError && STATUS[error.code]) {
     status = STATUS[error.code]!;
     message = error.code === "UNAUTHORIZED" ? "Your session has ended. Log in again." : error.message;
@@ -78,5 +80,10 @@ function pageError(error: FastifyError, request: FastifyRequest, reply: FastifyR
   } else {
     request.log.error({ err: error, requestId: request.id }, "page failed");
   }
-  return renderPage(reply, "message", { face, title: "Error", heading: status >= 500 ? "Error" : "Not possible", message, back, csrf: "" }, status);
+  return renderPage(
+    reply,
+    "message",
+    { face, title: "Error", heading: status >= 500 ? "Error" : "Not possible", message, back, csrf: "" },
+    status,
+  );
 }

@@ -27,7 +27,12 @@ export interface PageData {
   [key: string]: unknown;
 }
 
-export function renderPage(reply: FastifyReply, template: string, data: PageData, status = 200): FastifyReply {
+export function renderPage(
+  reply: FastifyReply,
+  template: string,
+  data: PageData,
+  status = 200,
+): FastifyReply {
   const html = eta.render(`./${template}`, { errors: {}, values: {}, notice: undefined, ...data });
   return reply.status(status).header("cache-control", "no-store").type("text/html; charset=utf-8").send(html);
 }

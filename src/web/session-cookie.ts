@@ -33,7 +33,12 @@ export function sessionToken(request: FastifyRequest, kind: SessionKind): string
   return fastifyCookie.parse(header)[FACES[kind].cookie] || undefined;
 }
 
-export function setSessionCookie(reply: FastifyReply, config: Config, kind: SessionKind, token: string): void {
+export function setSessionCookie(
+  reply: FastifyReply,
+  config: Config,
+  kind: SessionKind,
+  token: string,
+): void {
   reply.setCookie(FACES[kind].cookie, token, options(config, kind));
 }
 

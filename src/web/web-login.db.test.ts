@@ -39,7 +39,12 @@ class Browser {
       if (value === "" || /Expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name!);
       else this.cookies.set(name!, value!);
     }
-    return { status: response.status, location: response.headers.get("location"), text: await response.text(), headers: response.headers };
+    return {
+      status: response.status,
+      location: response.headers.get("location"),
+      text: await response.text(),
+      headers: response.headers,
+    };
   }
   /** GETs a page, then posts its form with the page's CSRF token. */
   async submit(page: string, action: string, form: Record<string, string>) {
@@ -54,12 +59,26 @@ let staffId: string;
 
 beforeAll(async () => {
   handle = await createTestDatabase();
-  server = await startTestServer(handle.db, { LOGIN_FAILURES_PER_EMAIL: 3, TOKENBILL_PUBLIC_URL: "http://portal.test" }, {
-    portalMailer: { send: async (m) => void mail.push(m) },
-  } as never);
-  const ctx = systemContext(handle, parseConfig({ LOG_LEVEL: "silent" }), pino({ level: "silent" }), actors.cli());
-  staffId = (await createStaffUser({ ctx, input: { email: "owner@example.com", role: "owner", password: PASSWORD } })).id;
-  const customer = await createCustomer({ ctx, input: { email: "ada@example.com", name: "Ada", country: "DE", currency: "EUR" } as never });
+  server = await startTestServer(
+    handle.db,
+    { LOGIN_FAILURES_PER_EMAIL: 3, TOKENBILL_PUBLIC_URL: "http://portal.test" },
+    {
+      portalMailer: { send: async (m: PortalMessage) => void mail.push(m) },
+    } as never,
+  );
+  const ctx = systemContext(
+    handle,
+    parseConfig({ LOG_LEVEL: "silent" }),
+    pino({ level: "silent" }),
+    actors.cli(),
+  );
+  staffId = (
+    await createStaffUser({ ctx, input: { email: "owner@example.com", role: "owner", password: PASSWORD } })
+  ).id;
+  const customer = await createCustomer({
+    ctx,
+    input: { email: "ada@example.com", name: "Ada", country: "DE", currency: "EUR" } as never,
+  });
   customerId = BigInt(customer.id);
   await setPortalPassword({ ctx, input: { customer_id: customerId, password: PASSWORD } });
 });
@@ -79,7 +98,10 @@ describe("console login", () => {
   it("logs in with a rotated, HttpOnly SameSite session cookie and logs out", async () => {
     const b = new Browser();
     b.cookies.set("tb_console", "planted-session-id-0123456789");
-    const login = await b.submit("/console/login", "/console/login", { email: "OWNER@example.com", password: PASSWORD });
+    const login = await b.submit("/console/login", "/console/login", {
+      email: "OWNER@example.com",
+      password: PASSWORD,
+    });
     expect(login).toMatchObject({ status: 303, location: "/console" });
     const cookie = login.headers.getSetCookie().find((c) => c.startsWith("tb_console="))!;
     expect(cookie).toMatch(/HttpOnly/);
@@ -98,19 +120,29 @@ describe("console login", () => {
   it("refuses a form without the right CSRF token", async () => {
     const b = new Browser();
     await b.request("GET", "/console/login");
-    const forged = await b.request("POST", "/console/login", { email: "owner@example.com", password: PASSWORD, _csrf: "forged" });
+    const forged = await b.request("POST", "/console/login", {
+      email: "owner@example.com",
+      password: PASSWORD,
+      _csrf: "forged",
+    });
     expect(forged.status).toBe(403);
     expect(b.cookies.has("tb_console")).toBe(false);
   });
 
   it("answers wrong passwords next to the field, then 429 with Retry-After", async () => {
     const b = new Browser();
-    const wrong = await b.submit("/console/login", "/console/login", { email: "limited@example.com", password: "nope" });
+    const wrong = await b.submit("/console/login", "/console/login", {
+      email: "limited@example.com",
+      password: "nope",
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('id="password-error"');
     await b.submit("/console/login", "/console/login", { email: "limited@example.com", password: "nope" });
     await b.submit("/console/login", "/console/login", { email: "limited@example.com", password: "nope" });
-    const blocked = await b.submit("/console/login", "/console/login", { email: "limited@example.com", password: "nope" });
+    const blocked = await b.submit("/console/login", "/console/login", {
+      email: "limited@example.com",
+      password: "nope",
+    });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
   });
@@ -122,30 +154,49 @@ describe("console login", () => {
     const secret = /id="totp-secret">([A-Z2-7]+)</.exec(start.text)![1]!;
     // The confirm form is on the page that showed the secret; post with that page's token.
     const csrf = /name="_csrf" value="([^"]+)"/.exec(start.text)![1]!;
-    expect((await b.request("POST", "/console/account/totp/confirm", { _csrf: csrf, code: await totpCodeAt(secret, new Date()) })).status).toBe(303);
+    expect(
+      (
+        await b.request("POST", "/console/account/totp/confirm", {
+          _csrf: csrf,
+          code: await totpCodeAt(secret, new Date()),
+        })
+      ).status,
+    ).toBe(303);
 
     const second = new Browser();
-    const login = await second.submit("/console/login", "/console/login", { email: "owner@example.com", password: PASSWORD });
+    const login = await second.submit("/console/login", "/console/login", {
+      email: "owner@example.com",
+      password: PASSWORD,
+    });
     expect(login.location).toBe("/console/login/code");
     expect((await second.request("GET", "/console")).status).toBe(303); // pending: no page yet
     const wrong = await second.submit("/console/login/code", "/console/login/code", { code: "000000" });
     expect(wrong.status).toBe(401);
     const later = new Date(Date.now() + 30_000);
-    const ok = await second.submit("/console/login/code", "/console/login/code", { code: await totpCodeAt(secret, later) });
+    const ok = await second.submit("/console/login/code", "/console/login/code", {
+      code: await totpCodeAt(secret, later),
+    });
     expect(ok).toMatchObject({ status: 303, location: "/console" });
     expect((await second.request("GET", "/console")).status).toBe(200);
 
     // Log out everywhere ends the first browser's session too.
     expect((await second.submit("/console/account", "/console/logout-everywhere", {})).status).toBe(303);
     expect((await b.request("GET", "/console")).status).toBe(303);
-    await handle.db.updateTable("staff_user").set({ totp_enabled_at: null, totp_secret: null }).where("id", "=", staffId).execute();
+    await handle.db
+      .updateTable("staff_user")
+      .set({ totp_enabled_at: null, totp_secret: null })
+      .where("id", "=", staffId)
+      .execute();
   });
 });
 
 describe("portal login", () => {
   it("logs a customer in by password and shows only their name", async () => {
     const b = new Browser();
-    const login = await b.submit("/portal/login", "/portal/login", { email: "ada@example.com", password: PASSWORD });
+    const login = await b.submit("/portal/login", "/portal/login", {
+      email: "ada@example.com",
+      password: PASSWORD,
+    });
     expect(login).toMatchObject({ status: 303, location: "/portal" });
     const home = await b.request("GET", "/portal");
     expect(home.status).toBe(200);
@@ -157,7 +208,9 @@ describe("portal login", () => {
   it("logs in once by an e-mailed link and says the same for unknown addresses", async () => {
     const b = new Browser();
     mail.length = 0;
-    const unknown = await b.submit("/portal/login/link", "/portal/login/link", { email: "nobody@example.com" });
+    const unknown = await b.submit("/portal/login/link", "/portal/login/link", {
+      email: "nobody@example.com",
+    });
     const known = await b.submit("/portal/login/link", "/portal/login/link", { email: "ada@example.com" });
     expect(unknown.status).toBe(200);
     expect(known.status).toBe(200);
@@ -167,7 +220,10 @@ describe("portal login", () => {
     const page = await b.request("GET", link);
     expect(page.status).toBe(200); // opening the link spends nothing
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
-    expect(await b.request("POST", "/portal/login/link/open", { _csrf: csrf, token })).toMatchObject({ status: 303, location: "/portal" });
+    expect(await b.request("POST", "/portal/login/link/open", { _csrf: csrf, token })).toMatchObject({
+      status: 303,
+      location: "/portal",
+    });
     const again = new Browser();
     const reuse = await again.submit(link, "/portal/login/link/open", { token });
     expect(reuse.status).toBe(401);
@@ -180,15 +236,33 @@ describe("portal login", () => {
     const b = new Browser();
     await b.submit("/portal/password-reset", "/portal/password-reset", { email: "ada@example.com" });
     const token = decodeURIComponent(/token=(\S+)/.exec(mail[0]!.text)![1]!);
-    const short = await b.submit("/portal/password-reset/new", "/portal/password-reset/new", { token, password: "short" });
+    const short = await b.submit("/portal/password-reset/new", "/portal/password-reset/new", {
+      token,
+      password: "short",
+    });
     expect(short.status).toBe(400);
     expect(short.text).toContain('id="password-error"');
-    const done = await b.submit("/portal/password-reset/new", "/portal/password-reset/new", { token, password: "a new long password" });
+    const done = await b.submit("/portal/password-reset/new", "/portal/password-reset/new", {
+      token,
+      password: "a new long password",
+    });
     expect(done).toMatchObject({ status: 303, location: "/portal/login?notice=password_changed" });
     expect((await open.request("GET", "/portal")).status).toBe(303);
-    expect((await b.submit("/portal/login", "/portal/login", { email: "ada@example.com", password: "a new long password" })).status).toBe(303);
+    expect(
+      (
+        await b.submit("/portal/login", "/portal/login", {
+          email: "ada@example.com",
+          password: "a new long password",
+        })
+      ).status,
+    ).toBe(303);
     await setPortalPassword({
-      ctx: systemContext(handle, parseConfig({ LOG_LEVEL: "silent" }), pino({ level: "silent" }), actors.cli()),
+      ctx: systemContext(
+        handle,
+        parseConfig({ LOG_LEVEL: "silent" }),
+        pino({ level: "silent" }),
+        actors.cli(),
+      ),
       input: { customer_id: customerId, password: PASSWORD },
     });
   });

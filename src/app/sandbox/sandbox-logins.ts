@@ -42,7 +42,8 @@ export async function ensureSandboxLogins(
 ): Promise<{ logins: SandboxLogins; file: string | undefined }> {
   const file = dataDir === "memory://" ? undefined : sandboxLoginsFile(dataDir);
   const earlier = readEarlier(file);
-  const staffPassword = typeof earlier.staff?.password === "string" ? earlier.staff.password : generatePassword();
+  const staffPassword =
+    typeof earlier.staff?.password === "string" ? earlier.staff.password : generatePassword();
   const existing = await ctx.db
     .selectFrom("staff_user")
     .select("id")
@@ -61,7 +62,10 @@ export async function ensureSandboxLogins(
     .orderBy("id")
     .limit(DEMO_CUSTOMERS)
     .execute();
-  const logins: SandboxLogins = { staff: { email: SANDBOX_STAFF_EMAIL, password: staffPassword }, customers: [] };
+  const logins: SandboxLogins = {
+    staff: { email: SANDBOX_STAFF_EMAIL, password: staffPassword },
+    customers: [],
+  };
   for (const customer of customers) {
     const before = earlier.customers?.find((c) => c.id === Number(customer.id));
     const password = typeof before?.password === "string" ? before.password : generatePassword();
@@ -69,6 +73,8 @@ export async function ensureSandboxLogins(
     logins.customers.push({ id: Number(customer.id), email: customer.email, password });
   }
   if (file)
-    writePrivateFile(file, `${JSON.stringify(logins, null, 2)}\n`, (message, details) => logger.warn(details, message));
+    writePrivateFile(file, `${JSON.stringify(logins, null, 2)}\n`, (message, details) =>
+      logger.warn(details, message),
+    );
   return { logins, file };
 }

@@ -45,7 +45,10 @@ export function creditNoteLayout(
     empty: `Credit on invoice ${doc.invoiceNumber}`,
     totals: [
       { label: "Net credited", value: money(doc.net) },
-      ...doc.taxes.map((t) => ({ label: `${t.label} (${formatRate(t.rate, currency)})`, value: money(t.amount) })),
+      ...doc.taxes.map((t) => ({
+        label: `${t.label} (${formatRate(t.rate, currency)})`,
+        value: money(t.amount),
+      })),
       { label: "Total credited", value: money(doc.total), strong: true },
     ],
     notes: [

@@ -22,10 +22,11 @@ export function buildCreditNoteEmail(doc: CreditNoteDocument, pdf: Buffer, from:
     from,
     replyTo: doc.seller.email,
     // A reason typed with line breaks must not become extra header lines.
-    subject: `Credit note ${doc.number} from ${doc.seller.name}: ${total} on invoice ${doc.invoiceNumber}`.replace(
-      /[\r\n\t]+/g,
-      " ",
-    ),
+    subject:
+      `Credit note ${doc.number} from ${doc.seller.name}: ${total} on invoice ${doc.invoiceNumber}`.replace(
+        /[\r\n\t]+/g,
+        " ",
+      ),
     text: `${paragraphs.join("\n\n")}\n`,
     html: `${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("\n")}\n`,
     attachments: [{ filename: pdfFilename(doc.number), content: pdf, contentType: "application/pdf" }],

@@ -80,7 +80,8 @@ export function renderSimpleHtml(c: SimpleLayout): string {
     "  </table>",
     '  <table class="totals">',
     ...c.totals.map(
-      (t) => `    <tr${t.strong ? ' class="strong"' : ""}><th scope="row">${e(t.label)}</th><td>${e(t.value)}</td></tr>`,
+      (t) =>
+        `    <tr${t.strong ? ' class="strong"' : ""}><th scope="row">${e(t.label)}</th><td>${e(t.value)}</td></tr>`,
     ),
     "  </table>",
     '  <section class="notes">',

@@ -92,7 +92,8 @@ function ensureSpace(pdf: Doc, y: number, height: number): number {
 function drawHeader(pdf: Doc, c: SimpleLayout): number {
   let left = PAGE.margin;
   left += write(pdf, c.seller.name, PAGE.margin, left, { width: 210, font: BOLD, size: 15 }) + 4;
-  for (const line of c.seller.lines) left += write(pdf, line, PAGE.margin, left, { width: 210, color: MUTED });
+  for (const line of c.seller.lines)
+    left += write(pdf, line, PAGE.margin, left, { width: 210, color: MUTED });
   const labelX = 270;
   const labelWidth = 90;
   const valueX = labelX + labelWidth + 8;
@@ -113,7 +114,13 @@ function drawHeader(pdf: Doc, c: SimpleLayout): number {
 
 function drawParty(pdf: Doc, c: SimpleLayout, top: number): number {
   let y = top;
-  y += write(pdf, c.partyHeading.toUpperCase(), PAGE.margin, y, { width: 250, font: BOLD, size: 8, color: MUTED }) + 2;
+  y +=
+    write(pdf, c.partyHeading.toUpperCase(), PAGE.margin, y, {
+      width: 250,
+      font: BOLD,
+      size: 8,
+      color: MUTED,
+    }) + 2;
   y += write(pdf, c.party.name, PAGE.margin, y, { width: 250, font: BOLD, size: 10 }) + 1;
   for (const line of c.party.lines) y += write(pdf, line, PAGE.margin, y, { width: 250 });
   return y;

@@ -32,8 +32,7 @@ export async function creditNoteDocumentOf(
   if (!taxes.success || !lines.success) {
     throw new ServiceError("INTERNAL", `credit note ${id} has taxes or lines in an unknown shape`);
   }
-  const invoiceLine = (position: number | undefined) =>
-    invoice.lines?.find((l) => l.position === position);
+  const invoiceLine = (position: number | undefined) => invoice.lines?.find((l) => l.position === position);
   return {
     number: note.number,
     issueDate: note.issue_date,

@@ -10,7 +10,10 @@ import { calendarDate } from "../runs/calendar-date.ts";
  * renderers' view model: dates are calendar dates in BILLING_TIME_ZONE, like invoices' issue dates, and
  * the statement is dated today there.
  */
-export async function statementDocumentOf(ctx: ServiceContext, customerId: bigint): Promise<StatementDocument> {
+export async function statementDocumentOf(
+  ctx: ServiceContext,
+  customerId: bigint,
+): Promise<StatementDocument> {
   const statement = await customerStatement(ctx, customerId);
   const customer = await ctx.db
     .selectFrom("customer")

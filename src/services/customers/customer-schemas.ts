@@ -46,6 +46,12 @@ export const CustomerUpdate = z
     currency: currencyCode,
     tax_exempt: z.boolean(),
     status: CustomerStatus,
+    status_reason: z
+      .string()
+      .trim()
+      .max(1000)
+      .nullable()
+      .meta({ description: "why staff set the status (abuse, a request, …); kept with it" }),
     client_group_id: id.nullable(),
     tax_rule_id: id.nullable(),
     limit_group: limitGroup.nullable(),
@@ -75,6 +81,10 @@ export const Customer = z.object({
   currency: z.string(),
   tax_exempt: z.boolean(),
   status: CustomerStatus,
+  status_source: z.enum(["staff", "dunning"]).nullable().meta({
+    description: "who set the status: staff, or dunning (which lifts only what it set, billing-rules §8)",
+  }),
+  status_reason: z.string().nullable(),
   client_group_id: z.number().int().nullable(),
   tax_rule_id: z.number().int().nullable(),
   limit_group: z.string().nullable(),
@@ -94,6 +104,8 @@ export function presentCustomer(row: Selectable<CustomerTable>): Customer {
     currency: row.currency_code,
     tax_exempt: row.tax_exempt,
     status: row.status,
+    status_source: row.status_source,
+    status_reason: row.status_reason,
     client_group_id: nullableIdOut(row.client_group_id),
     tax_rule_id: nullableIdOut(row.tax_rule_id),
     limit_group: row.limit_group,

@@ -46,6 +46,8 @@ describe("createCustomer", () => {
         currency: "EUR",
         tax_exempt: true,
         status: "active",
+        status_source: null,
+        status_reason: null,
         client_group_id: null,
         tax_rule_id: null,
         limit_group: null,
@@ -96,6 +98,29 @@ describe("createCustomer", () => {
 });
 
 describe("updateCustomer", () => {
+  it("marks a status staff set as staff's, with its reason, so dunning never lifts it (billing-rules §8)", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const { id } = await createCustomer({ ctx, input: customerInput() });
+      const suspended = await updateCustomer({
+        ctx,
+        input: { id: BigInt(id), patch: { status: "suspended", status_reason: "abuse report #12" } },
+      });
+      expect([suspended.status, suspended.status_source, suspended.status_reason]).toEqual([
+        "suspended",
+        "staff",
+        "abuse report #12",
+      ]);
+      // A change of anything else keeps who set the status and why.
+      const renamed = await updateCustomer({ ctx, input: { id: BigInt(id), patch: { name: "Ada L." } } });
+      expect([renamed.status_source, renamed.status_reason]).toEqual(["staff", "abuse report #12"]);
+      const lifted = await updateCustomer({ ctx, input: { id: BigInt(id), patch: { status: "active" } } });
+      expect([lifted.status, lifted.status_source, lifted.status_reason]).toEqual(["active", "staff", null]);
+      await expect(
+        updateCustomer({ ctx, input: { id: BigInt(id), patch: { status_reason: "x".repeat(1001) } } }),
+      ).rejects.toMatchObject({ code: "VALIDATION" });
+    });
+  });
+
   it("enqueues a sync only when something SolusIO holds changes, and audits before and after", async () => {
     await withRollback(handle.db, async (ctx) => {
       const { id } = await createCustomer({ ctx, input: customerInput() });

@@ -50,6 +50,16 @@ function columns<T extends CustomerUpdate>(input: T) {
   return { ...rest, ...(currency !== undefined ? { currency_code: currency } : {}) };
 }
 
+/**
+ * A status set by staff is marked so (billing-rules §8): dunning never lifts it, and its reason is kept. A new
+ * status without a reason clears the old reason; a reason alone re-labels the current status as staff's.
+ */
+function staffStatus(patch: CustomerUpdate, before?: { status: string }) {
+  const changed = patch.status !== undefined && patch.status !== before?.status;
+  if (!changed && patch.status_reason === undefined) return {};
+  return { status_source: "staff" as const, status_reason: patch.status_reason ?? null };
+}
+
 export const createCustomer = defineVerb(CustomerCreate, async ({ ctx, input }): Promise<Customer> => {
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;
@@ -58,7 +68,13 @@ export const createCustomer = defineVerb(CustomerCreate, async ({ ctx, input }):
     const now = ctx.now();
     const row = await trx
       .insertInto("customer")
-      .values({ ...columns(input), currency_code: input.currency, created_at: now, updated_at: now })
+      .values({
+        ...columns(input),
+        ...(input.status !== "active" ? { status_source: "staff" as const } : {}),
+        currency_code: input.currency,
+        created_at: now,
+        updated_at: now,
+      })
       .returningAll()
       .executeTakeFirstOrThrow()
       .catch((e) => mapDbError(e, `customer ${input.email}`));
@@ -102,7 +118,7 @@ export const updateCustomer = defineVerb(
       if (input.patch.email !== undefined) await assertEmailFree(trx, input.patch.email, input.id);
       const row = await trx
         .updateTable("customer")
-        .set({ ...columns(input.patch), updated_at: ctx.now() })
+        .set({ ...columns(input.patch), ...staffStatus(input.patch, before), updated_at: ctx.now() })
         .where("id", "=", input.id)
         .returningAll()
         .executeTakeFirstOrThrow()

@@ -4,7 +4,13 @@ import { ServiceError } from "../../kernel/errors.ts";
 import { id } from "../../kernel/schemas.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
-import { generatePassword, hashPassword, PasswordSchema, spendPasswordCheck, verifyPassword } from "../staff/passwords.ts";
+import {
+  generatePassword,
+  hashPassword,
+  PasswordSchema,
+  spendPasswordCheck,
+  verifyPassword,
+} from "../staff/passwords.ts";
 import { ADMIN_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 import { StaffEmail } from "../staff/staff-users.ts";
 import { endAllSessions } from "../staff/web-sessions.ts";
@@ -35,7 +41,8 @@ export async function authenticateCustomer(
     await spendPasswordCheck(input.password);
     throw new ServiceError("UNAUTHORIZED", WRONG);
   }
-  if (!(await verifyPassword(row.password_hash, input.password))) throw new ServiceError("UNAUTHORIZED", WRONG);
+  if (!(await verifyPassword(row.password_hash, input.password)))
+    throw new ServiceError("UNAUTHORIZED", WRONG);
   return row.id;
 }
 
@@ -54,13 +61,24 @@ export async function customerByEmail(
 }
 
 /** Stores a customer's new portal password and ends their open sessions (a new password locks others out). */
-export async function storePortalPassword(ctx: ServiceContext, customerId: bigint, password: string): Promise<void> {
+export async function storePortalPassword(
+  ctx: ServiceContext,
+  customerId: bigint,
+  password: string,
+): Promise<void> {
   const passwordHash = await hashPassword(PasswordSchema.parse(password));
   await withTransaction(ctx, async (tx) => {
     await tx.db
       .insertInto("portal_account")
-      .values({ customer_id: customerId, password_hash: passwordHash, created_at: ctx.now(), updated_at: ctx.now() })
-      .onConflict((oc) => oc.column("customer_id").doUpdateSet({ password_hash: passwordHash, updated_at: ctx.now() }))
+      .values({
+        customer_id: customerId,
+        password_hash: passwordHash,
+        created_at: ctx.now(),
+        updated_at: ctx.now(),
+      })
+      .onConflict((oc) =>
+        oc.column("customer_id").doUpdateSet({ password_hash: passwordHash, updated_at: ctx.now() }),
+      )
       .execute();
     await endAllSessions(tx, { kind: "customer", customerId });
   });
@@ -74,11 +92,17 @@ export const setPortalPassword = defineVerb(
   z.object({ customer_id: id, password: PasswordSchema.optional() }).strict(),
   async ({ ctx, input }): Promise<{ customer_id: bigint; password?: string }> => {
     await requireStaffRole(ctx, ...ADMIN_ROLES);
-    const customer = await ctx.db.selectFrom("customer").select("id").where("id", "=", input.customer_id).executeTakeFirst();
+    const customer = await ctx.db
+      .selectFrom("customer")
+      .select("id")
+      .where("id", "=", input.customer_id)
+      .executeTakeFirst();
     if (!customer) throw ServiceError.notFound(`customer ${input.customer_id}`);
     const password = input.password ?? generatePassword();
     await storePortalPassword(ctx, input.customer_id, password);
-    return input.password === undefined ? { customer_id: input.customer_id, password } : { customer_id: input.customer_id };
+    return input.password === undefined
+      ? { customer_id: input.customer_id, password }
+      : { customer_id: input.customer_id };
   },
 );
 

@@ -78,7 +78,11 @@ export async function spendPortalToken(
 }
 
 /** Sets a new password from a reset link (spent in the same transaction), ending every open session. */
-export async function resetPortalPassword(ctx: ServiceContext, token: string, password: string): Promise<bigint> {
+export async function resetPortalPassword(
+  ctx: ServiceContext,
+  token: string,
+  password: string,
+): Promise<bigint> {
   const checked = PasswordSchema.safeParse(password);
   if (!checked.success) throw ServiceError.validation("password", checked.error.issues[0]!.message);
   return withTransaction(ctx, async (tx) => {

@@ -92,7 +92,14 @@ export const beginTotpEnrolment = defineVerb(
   },
 );
 
-const CodeInput = z.object({ code: z.string().trim().regex(/^\d{6}$/, "enter the 6-digit code") }).strict();
+const CodeInput = z
+  .object({
+    code: z
+      .string()
+      .trim()
+      .regex(/^\d{6}$/, "enter the 6-digit code"),
+  })
+  .strict();
 
 /** Turns TOTP on once a code from the enrolled secret checks out (audited). */
 export const confirmTotpEnrolment = defineVerb(CodeInput, async ({ ctx, input }): Promise<void> => {

@@ -92,7 +92,13 @@ export const createStaffUser = defineVerb(
         .executeTakeFirstOrThrow()
         .catch((e) => mapDbError(e, `staff user ${input.email}`));
       const user = present(row);
-      await recordAudit(tx.db, tx, { action: "create", entity: "staff_user", entityId: user.id, before: null, after: user });
+      await recordAudit(tx.db, tx, {
+        action: "create",
+        entity: "staff_user",
+        entityId: user.id,
+        before: null,
+        after: user,
+      });
       return input.password === undefined ? { ...user, password } : user;
     });
   },
@@ -108,7 +114,11 @@ export const listStaffUsers = defineVerb(NoInput, async ({ ctx }): Promise<Staff
 export const currentStaffUser = defineVerb(NoInput, async ({ ctx }): Promise<StaffUser> => {
   const me = await requireStaffRole(ctx, ...READ_ROLES);
   if (!me) throw new ServiceError("FORBIDDEN", "only a staff user has an account page");
-  const row = await ctx.db.selectFrom("staff_user").select(COLUMNS).where("id", "=", me.id).executeTakeFirstOrThrow();
+  const row = await ctx.db
+    .selectFrom("staff_user")
+    .select(COLUMNS)
+    .where("id", "=", me.id)
+    .executeTakeFirstOrThrow();
   return present(row);
 });
 
@@ -142,7 +152,13 @@ export const changeStaffRole = defineVerb(
         .returning(COLUMNS)
         .executeTakeFirstOrThrow();
       const after = present(row);
-      await recordAudit(tx.db, tx, { action: "update", entity: "staff_user", entityId: input.id, before: present(before), after });
+      await recordAudit(tx.db, tx, {
+        action: "update",
+        entity: "staff_user",
+        entityId: input.id,
+        before: present(before),
+        after,
+      });
       return after;
     });
   },
@@ -165,13 +181,24 @@ export const disableStaffUser = defineVerb(StaffId.strict(), async ({ ctx, input
       .executeTakeFirstOrThrow();
     await endAllSessions(tx, { kind: "staff", staffUserId: input.id });
     const after = present(row);
-    await recordAudit(tx.db, tx, { action: "update", entity: "staff_user", entityId: input.id, before: present(before), after });
+    await recordAudit(tx.db, tx, {
+      action: "update",
+      entity: "staff_user",
+      entityId: input.id,
+      before: present(before),
+      after,
+    });
     return after;
   });
 });
 
 async function lockStaff(tx: Parameters<typeof withTransaction>[0], id: string) {
-  const row = await tx.db.selectFrom("staff_user").select(COLUMNS).where("id", "=", id).forUpdate().executeTakeFirst();
+  const row = await tx.db
+    .selectFrom("staff_user")
+    .select(COLUMNS)
+    .where("id", "=", id)
+    .forUpdate()
+    .executeTakeFirst();
   if (!row) throw ServiceError.notFound(`staff user ${id}`);
   return row;
 }
@@ -191,7 +218,13 @@ export const setStaffPassword = defineVerb(
         .where("id", "=", input.id)
         .execute();
       await endAllSessions(tx, { kind: "staff", staffUserId: input.id });
-      await recordAudit(tx.db, tx, { action: "update", entity: "staff_user", entityId: input.id, before: { password: "set" }, after: { password: "changed" } });
+      await recordAudit(tx.db, tx, {
+        action: "update",
+        entity: "staff_user",
+        entityId: input.id,
+        before: { password: "set" },
+        after: { password: "changed" },
+      });
     });
   },
 );

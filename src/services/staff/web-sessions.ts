@@ -8,7 +8,9 @@ import type { ServiceContext } from "../../kernel/context.ts";
 // WEB_SESSION_MAX_HOURS after login, whichever comes first. Login always starts a new session (rotation):
 // an id planted in a browser before login is worth nothing after it.
 
-export type SessionSubject = { kind: "staff"; staffUserId: string } | { kind: "customer"; customerId: bigint };
+export type SessionSubject =
+  | { kind: "staff"; staffUserId: string }
+  | { kind: "customer"; customerId: bigint };
 
 export interface WebSession {
   idHash: string;
@@ -104,7 +106,10 @@ export async function endSession(ctx: SessionCtx, token: string): Promise<void> 
 
 /** Ends every open session of a person ("log out everywhere", a new password, a disabled account). */
 export async function endAllSessions(ctx: SessionCtx, subject: SessionSubject): Promise<number> {
-  const query = ctx.db.updateTable("web_session").set({ revoked_at: ctx.now() }).where("revoked_at", "is", null);
+  const query = ctx.db
+    .updateTable("web_session")
+    .set({ revoked_at: ctx.now() })
+    .where("revoked_at", "is", null);
   const result = await (subject.kind === "staff"
     ? query.where("staff_user_id", "=", subject.staffUserId)
     : query.where("customer_id", "=", subject.customerId)

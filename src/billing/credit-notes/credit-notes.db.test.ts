@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { getInvoice } from "../invoices/get-invoice.ts";
+import { voidInvoice } from "../invoices/void-invoice.ts";
+import { customerCredit, invoiceAmountDue } from "../ledger/ledger.ts";
+import { recordPayment } from "../payments/record-payment.ts";
+import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
+import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
+import { getCreditNote, listCreditNotes } from "./get-credit-note.ts";
+import { issueCreditNote } from "./issue-credit-note.ts";
+
+// Credit notes (billing-rules §7): their own gapless series, taxes by §4 on the net, never more than what
+// is left of the invoice; on an unpaid invoice they lower the amount due, on a paid one they become credit
+// or a refund.
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = await createTestDatabase();
+});
+afterAll(async () => handle?.close());
+
+const ctx = () => billingContext(handle, {}, new Date("2026-11-20T10:00:00Z"));
+let n = 0;
+async function customer(): Promise<bigint> {
+  const [id] = await createCustomers(handle, [{ email: `cn${n++}@example.com` }]);
+  return id!;
+}
+const due = (id: string) => invoiceAmountDue(handle.db, id);
+// The §4 example's invoice: net $9.43, compound City Tax 6 % ($0.57) then State Tax 2 % ($0.20): $10.20.
+const section4 = (customerId: bigint) => ({
+  customerId,
+  total: 1020n,
+  taxCompound: true,
+  taxes: [
+    { label: "City Tax", rate: "6", amount: 57n },
+    { label: "State Tax", rate: "2", amount: 20n },
+  ],
+  lines: [490n, 500n, 3n],
+});
+
+describe("credit notes", () => {
+  it("are taxed by §4 on their net with the invoice's rates and lower an unpaid invoice's amount due", async () => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [section4(c)]);
+    const note = await issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 100n, reason: "outage" } });
+    // $1.00 net: City 6 % = $0.06, State 2 % of $1.06 = $0.0212 → $0.02; total $1.08.
+    expect(note).toMatchObject({
+      number: "CN-2026-000001",
+      net: 100n,
+      taxes: [{ label: "City Tax", amount: 6n }, { label: "State Tax", amount: 2n }],
+      tax_total: 8n,
+      total: 108n,
+      settlement: "credit",
+    });
+    expect(await due(inv!)).toBe(1020n - 108n);
+    expect((await getInvoice({ ctx: ctx(), input: { id: inv! } })).status).toBe("finalized");
+    expect((await getCreditNote({ ctx: ctx(), input: { id: note.id } })).id).toBe(note.id);
+  });
+
+  it("number gaplessly in their own series, apart from invoices", async () => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 5000n }]);
+    const notes = await Promise.all(
+      [1, 2, 3].map((i) => issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 100n, reason: `r${i}` } })),
+    );
+    const numbers = notes.map((x) => x.number).sort();
+    expect(numbers).toEqual(["CN-2026-000002", "CN-2026-000003", "CN-2026-000004"]);
+    const listed = await listCreditNotes({ ctx: ctx(), input: { invoice_id: inv! } });
+    expect(listed.data.map((x) => x.number)).toEqual(numbers);
+  });
+
+  it("never exceed what is left of the invoice (total − earlier credit notes): refused naming amount, nothing written", async () => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [section4(c)]);
+    await issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 900n, reason: "most" } });
+    // 900 net → 54 + 19 = 973 total; 47 left. 44 net → 3 + 1 = 48 > 47.
+    const before = await handle.db.selectFrom("credit_note").select("id").execute();
+    await expect(
+      issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 44n, reason: "too much" } }),
+    ).rejects.toMatchObject({ code: "VALIDATION", issues: [{ field: "amount" }] });
+    expect(await handle.db.selectFrom("credit_note").select("id").execute()).toHaveLength(before.length);
+    const last = await issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 43n, reason: "rest" } });
+    // 43 net → 3 + 1 = 47: exactly what was left; nothing is due, so the invoice counts as paid.
+    expect(last.total).toBe(47n);
+    expect(await due(inv!)).toBe(0n);
+    expect((await getInvoice({ ctx: ctx(), input: { id: inv! } })).status).toBe("paid");
+  });
+
+  it("given as lines, credit at most each line's amount", async () => {
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [section4(c)]);
+    await expect(
+      issueCreditNote({
+        ctx: ctx(),
+        input: { invoice_id: inv!, lines: [{ position: 1, amount: 501n }], reason: "x" },
+      }),
+    ).rejects.toMatchObject({ issues: [{ field: "lines.0.amount" }] });
+    await expect(
+      issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, lines: [{ position: 7, amount: 1n }], reason: "x" } }),
+    ).rejects.toMatchObject({ issues: [{ field: "lines.0.position" }] });
+    const note = await issueCreditNote({
+      ctx: ctx(),
+      input: {
+        invoice_id: inv!,
+        lines: [
+          { position: 2, amount: 3n },
+          { position: 0, amount: 490n },
+        ],
+        reason: "server 1 and the short one",
+      },
+    });
+    expect([note.net, note.lines]).toEqual([
+      493n,
+      [
+        { position: 0, amount: 490n },
+        { position: 2, amount: 3n },
+      ],
+    ]);
+  });
+
+  it("on a paid invoice become credit, or a refund of its payments when asked", async () => {
+    const c = await customer();
+    const [a, b] = await issueInvoices(handle.db, [
+      { customerId: c, total: 1000n },
+      { customerId: c, total: 1000n },
+    ]);
+    await recordPayment({ ctx: ctx(), input: { invoice_id: a!, amount: 1000n, reference: `cnp-a-${n}` } });
+    await issueCreditNote({ ctx: ctx(), input: { invoice_id: a!, amount: 250n, reason: "goodwill" } });
+    expect([await due(a!), await customerCredit(handle.db, c, "USD")]).toEqual([0n, 250n]);
+
+    const { payment } = await recordPayment({
+      ctx: ctx(),
+      input: { invoice_id: b!, amount: 600n, reference: `cnp-b-${n}` },
+    });
+    // Due 400: a 700 credit note lowers it to 0 and refunds the other 300 to the payment.
+    await issueCreditNote({
+      ctx: ctx(),
+      input: { invoice_id: b!, amount: 700n, reason: "refund", settlement: "refund" },
+    });
+    const refunds = await handle.db.selectFrom("refund").selectAll().where("payment_id", "=", payment.id).execute();
+    expect(refunds.map((r) => [r.amount, r.status])).toEqual([[300n, "succeeded"]]);
+    expect([await due(b!), await customerCredit(handle.db, c, "USD")]).toEqual([0n, 250n]);
+    expect((await getInvoice({ ctx: ctx(), input: { id: b! } })).status).toBe("paid");
+  });
+
+  it("are refused on drafts, void and unknown invoices, and make an invoice unvoidable", async () => {
+    const c = await customer();
+    const [inv, other] = await issueInvoices(handle.db, [
+      { customerId: c, total: 1000n },
+      { customerId: c, total: 1000n },
+    ]);
+    await issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 10n, reason: "x" } });
+    await expect(voidInvoice({ ctx: ctx(), input: { id: inv!, reason: "x" } })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    await voidInvoice({ ctx: ctx(), input: { id: other!, reason: "x" } });
+    await expect(
+      issueCreditNote({ ctx: ctx(), input: { invoice_id: other!, amount: 10n, reason: "x" } }),
+    ).rejects.toMatchObject({ code: "CONFLICT", issues: [{ field: "invoice_id" }] });
+    await expect(
+      issueCreditNote({ ctx: ctx(), input: { invoice_id: "inv_00ab", amount: 10n, reason: "x" } }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND", issues: [{ field: "invoice_id" }] });
+    await expect(
+      issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 10n, lines: [], reason: "x" } }),
+    ).rejects.toMatchObject({ code: "VALIDATION" });
+  });
+});

@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { buildCreditNoteEmail } from "./credit-note-mail.ts";
+import { creditNoteDocument, workedExampleStatement } from "./fixtures/money-in-documents.ts";
+import { renderCreditNoteHtml, renderCreditNotePdf } from "./render-credit-note.ts";
+import { renderStatementHtml, renderStatementPdf } from "./render-statement.ts";
+import { pdfText } from "./testing/pdf-text.ts";
+
+const squash = (text: string) => text.replace(/[ \t]+/g, " ");
+
+describe("statement PDF", () => {
+  it("shows billing-rules §7's worked example line by line with the running balance", async () => {
+    const pdf = await renderStatementPdf(workedExampleStatement);
+    expect(pdf.subarray(0, 5).toString("latin1")).toBe("%PDF-");
+    const text = squash(await pdfText(pdf));
+    expect(text).toContain("STATEMENT");
+    expect(text).toContain("Statement date 2026-12-02");
+    expect(text).toContain("Ada Lovelace");
+    expect(text).toContain("2026-11-01 Invoice INV-2026-000001 $10.20 $10.20");
+    expect(text).toContain("2026-11-05 Payment bank_transfer BANK-1 -$4.00 $6.20");
+    expect(text).toContain("2026-11-20 Payment bank_transfer BANK-2 -$10.00 -$3.80");
+    expect(text).toContain("2026-12-01 Invoice INV-2026-000002 $5.14 $1.34");
+    expect(text).toContain("2026-12-01 Credit applied INV-2026-000002 -$3.80 $1.34");
+    expect(text).toContain("Credit available $0.00");
+    expect(text).toContain("Balance due $1.34");
+  });
+
+  it("says a negative balance is in the customer's favour", async () => {
+    const inCredit = {
+      ...workedExampleStatement,
+      entries: workedExampleStatement.entries.slice(0, 3),
+      balance: -380n,
+      credit: 380n,
+    };
+    const text = squash(await pdfText(await renderStatementPdf(inCredit)));
+    expect(text).toContain("Credit available $3.80");
+    expect(text).toContain("Balance in your favour $3.80");
+  });
+
+  it("is the same bytes for the same statement, and continues a long one on more pages", async () => {
+    expect(
+      (await renderStatementPdf(workedExampleStatement)).equals(
+        await renderStatementPdf(workedExampleStatement),
+      ),
+    ).toBe(true);
+    const entry = workedExampleStatement.entries[0]!;
+    const long = {
+      ...workedExampleStatement,
+      entries: Array.from({ length: 120 }, (_, i) => ({ ...entry, reference: `INV-${i}` })),
+    };
+    const text = await pdfText(await renderStatementPdf(long));
+    const pages = Number(/Page 1 of (\d+)/.exec(text)?.[1]);
+    expect(pages).toBeGreaterThan(2);
+    // Every page of the table starts with its column headings.
+    expect(text.match(/^\s*Date\s+Type\s+Reference\s+Amount\s+Balance$/gm)).toHaveLength(pages);
+    expect(text).toContain("INV-0 ");
+    expect(text).toContain("INV-119 ");
+  });
+
+  it("renders the same content as HTML, escaped", () => {
+    const html = renderStatementHtml({
+      ...workedExampleStatement,
+      customer: { ...workedExampleStatement.customer, name: "<b>Ada</b>" },
+    });
+    expect(html).toContain("&lt;b&gt;Ada&lt;/b&gt;");
+    expect(html).toContain('<td class="num">-$3.80</td>');
+    expect(html).toContain('<th scope="row">Balance due</th><td>$1.34</td>');
+  });
+});
+
+describe("credit note documents", () => {
+  it("renders the credit note as a PDF: number, invoice, net, taxes by §4, total, reason", async () => {
+    const text = squash(await pdfText(await renderCreditNotePdf(creditNoteDocument)));
+    expect(text).toContain("CREDIT NOTE");
+    expect(text).toContain("Credit note CN-2026-000001");
+    expect(text).toContain("Invoice INV-2026-000001");
+    expect(text).toContain("Credit on invoice INV-2026-000001 $1.00");
+    expect(text).toContain("Net credited $1.00");
+    expect(text).toContain("City Tax (6%) $0.06");
+    expect(text).toContain("State Tax (2%) $0.02");
+    expect(text).toContain("Total credited $1.08");
+    expect(text).toContain("Reason: Server web-1 was unreachable for six hours");
+    expect(text).toContain("kept as credit");
+  });
+
+  it("says a refund when the note was settled by refund, in HTML too", () => {
+    const html = renderCreditNoteHtml({ ...creditNoteDocument, settlement: "refund" });
+    expect(html).toContain("<h1>Credit note</h1>");
+    expect(html).toContain("is refunded to you");
+    expect(html).toContain('<th scope="row">Total credited</th><td>$1.08</td>');
+  });
+
+  it("writes a currency symbol the PDF font lacks as its code", async () => {
+    const inr = { ...creditNoteDocument.currency, code: "INR", displayPrefix: "₹" };
+    const text = squash(await pdfText(await renderCreditNotePdf({ ...creditNoteDocument, currency: inr })));
+    expect(text).toContain("Total credited INR 1.08");
+  });
+
+  it("mails the credit note with its PDF, the reason kept out of the subject's header lines", () => {
+    const mail = buildCreditNoteEmail(
+      { ...creditNoteDocument, invoiceNumber: "INV-2026-000001\r\nBcc: x@evil.test" },
+      Buffer.from("%PDF-"),
+      "Billing <no-reply@example-hosting.test>",
+    );
+    expect(mail.subject).toBe(
+      "Credit note CN-2026-000001 from Example Hosting Ltd: $1.08 on invoice INV-2026-000001 Bcc: x@evil.test",
+    );
+    expect(mail.to).toEqual({ name: "Ada Lovelace", address: "ada@example.com" });
+    expect(mail.attachments[0].filename).toBe("CN-2026-000001.pdf");
+    expect(mail.text).toContain("credit note CN-2026-000001 for $1.08");
+  });
+});

@@ -1,0 +1,187 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { issueCreditNote } from "../credit-notes/issue-credit-note.ts";
+import { voidInvoice } from "../invoices/void-invoice.ts";
+import { customerBalance, customerCredit, invoiceAmountsDue } from "../ledger/ledger.ts";
+import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
+import { statusForAmountDue } from "./invoice-settlement.ts";
+import { recordPayment } from "./record-payment.ts";
+import { refundPayment } from "./refund-payment.ts";
+import { customerStatement } from "./statement.ts";
+import { issueInvoices } from "./testing/invoice-fixtures.ts";
+
+// billing-rules §7 "a ledger, not counters": random sequences of invoices (finalized, with credit applied
+// as they are), payments (against an invoice or the customer), refunds, credit notes and voids. After every
+// sequence: each event sums to zero, no amount is created or lost, every projection equals a
+// recomputation from the rows, and no invoice owes less than nothing.
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = await createTestDatabase();
+});
+afterAll(async () => handle?.close());
+
+const ctx = () => billingContext(handle, {}, new Date("2026-11-20T10:00:00Z"));
+
+type Op =
+  | { op: "invoice"; total: number }
+  | { op: "pay_invoice"; pick: number; amount: number }
+  | { op: "pay_customer"; amount: number }
+  | { op: "refund"; pick: number; amount: number }
+  | { op: "credit_note"; pick: number; net: number; refund: boolean }
+  | { op: "void"; pick: number };
+
+const amount = fc.integer({ min: 1, max: 3000 });
+const pick = fc.nat(20);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("invoice" as const), total: fc.integer({ min: 0, max: 3000 }) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("pay_invoice" as const), pick, amount }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("pay_customer" as const), amount }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("refund" as const), pick, amount }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant("credit_note" as const), pick, net: amount, refund: fc.boolean() }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("void" as const), pick }) },
+);
+
+let seq = 0;
+
+/** Runs one operation; a refusal is fine when it is one §7 demands (over-refund, over-credit, void after payment). */
+async function run(customerId: bigint, op: Op, invoices: string[], payments: string[]): Promise<void> {
+  const at = <T>(list: T[], i: number) => list[i % list.length];
+  try {
+    switch (op.op) {
+      case "invoice":
+        invoices.push(...(await issueInvoices(handle.db, [{ customerId, total: BigInt(op.total) }])));
+        return;
+      case "pay_invoice": {
+        if (invoices.length === 0) return;
+        const r = await recordPayment({
+          ctx: ctx(),
+          input: { invoice_id: at(invoices, op.pick)!, amount: BigInt(op.amount), reference: `p${seq++}` },
+        });
+        payments.push(r.payment.id);
+        return;
+      }
+      case "pay_customer": {
+        const r = await recordPayment({
+          ctx: ctx(),
+          input: { customer_id: customerId, amount: BigInt(op.amount), reference: `p${seq++}` },
+        });
+        payments.push(r.payment.id);
+        return;
+      }
+      case "refund":
+        if (payments.length === 0) return;
+        await refundPayment({ ctx: ctx(), input: { payment_id: at(payments, op.pick)!, amount: BigInt(op.amount) } });
+        return;
+      case "credit_note":
+        if (invoices.length === 0) return;
+        await issueCreditNote({
+          ctx: ctx(),
+          input: {
+            invoice_id: at(invoices, op.pick)!,
+            amount: BigInt(op.net),
+            reason: "property",
+            settlement: op.refund ? "refund" : "credit",
+          },
+        });
+        return;
+      case "void":
+        if (invoices.length === 0) return;
+        await voidInvoice({ ctx: ctx(), input: { id: at(invoices, op.pick)!, reason: "property" } });
+        return;
+    }
+  } catch (e) {
+    const err = e as { code?: string; issues?: { field: string }[] };
+    const expected =
+      (err.code === "VALIDATION" && err.issues?.[0]?.field === "amount") ||
+      (err.code === "CONFLICT" && (op.op === "void" || op.op === "credit_note" || op.op === "pay_invoice"));
+    if (!expected) throw e;
+  }
+}
+
+async function checkInvariants(customerId: bigint): Promise<void> {
+  const db = handle.db;
+  const entries = await db.selectFrom("ledger_entry").selectAll().where("customer_id", "=", customerId).execute();
+  // Each event sums to zero.
+  const byEvent = new Map<string, bigint>();
+  for (const e of entries) byEvent.set(e.event_id, (byEvent.get(e.event_id) ?? 0n) + e.amount);
+  for (const [event, sum] of byEvent) expect(sum, event).toBe(0n);
+
+  const sum = (filter: (e: (typeof entries)[number]) => boolean) =>
+    entries.filter(filter).reduce((s, e) => s + e.amount, 0n);
+  const invoices = await db
+    .selectFrom("invoice")
+    .select(["id", "status", "total"])
+    .where("customer_id", "=", customerId)
+    .execute();
+  const notes = await db.selectFrom("credit_note").selectAll().where("customer_id", "=", customerId).execute();
+  const projected = await invoiceAmountsDue(
+    db,
+    invoices.map((i) => i.id),
+  );
+  let dueTotal = 0n;
+  let issuedTotal = 0n;
+  for (const inv of invoices) {
+    const due = sum((e) => e.account === "receivable" && e.invoice_id === inv.id);
+    expect(projected.get(inv.id) ?? 0n, inv.id).toBe(due);
+    const credited = notes.filter((n) => n.invoice_id === inv.id).reduce((s, n) => s + n.total, 0n);
+    if (inv.status === "void") {
+      expect(due).toBe(0n);
+      continue;
+    }
+    // Amount due = total − payments − credit notes, never below zero nor above what credit notes left.
+    expect(due >= 0n && due <= inv.total - credited, `${inv.id} due ${due}`).toBe(true);
+    const creditNoted = -sum((e) => e.account === "receivable" && e.invoice_id === inv.id && e.event_kind === "credit_note");
+    expect(inv.status).toBe(statusForAmountDue({ total: inv.total, due, creditNoted }));
+    dueTotal += due;
+    issuedTotal += inv.total;
+  }
+  // Credit: what we owe the customer, never negative, equal to its projection.
+  const credit = -sum((e) => e.account === "credit");
+  expect(credit >= 0n).toBe(true);
+  expect(await customerCredit(db, customerId, "USD")).toBe(credit);
+  // Σ cash = Σ payments − Σ refunds that succeeded.
+  const paid = await db.selectFrom("payment").select(["id", "amount"]).where("customer_id", "=", customerId).execute();
+  const refunds = paid.length
+    ? await db
+        .selectFrom("refund")
+        .select("amount")
+        .where(
+          "payment_id",
+          "in",
+          paid.map((p) => p.id),
+        )
+        .where("status", "=", "succeeded")
+        .execute()
+    : [];
+  const cash = sum((e) => e.account === "cash");
+  expect(cash).toBe(paid.reduce((s, p) => s + p.amount, 0n) - refunds.reduce((s, r) => s + r.amount, 0n));
+  // Revenue is what issued invoices billed less what credit notes took back.
+  expect(-sum((e) => e.account === "sales")).toBe(issuedTotal - notes.reduce((s, n) => s + n.total, 0n));
+  // Balance = Σ due − credit, as projected and as the statement ends.
+  const balance = await customerBalance(db, customerId, "USD");
+  expect(balance).toBe(dueTotal - credit);
+  const statement = await customerStatement(ctx(), customerId);
+  expect([statement.balance, statement.credit]).toEqual([balance, credit]);
+  expect(statement.entries.at(-1)?.balance ?? 0n).toBe(balance);
+}
+
+describe("the ledger under random money events", () => {
+  it("balances every event, loses nothing, and projects what the rows say", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 14 }), async (ops) => {
+        const [customerId] = await createCustomers(handle, [{ email: `prop${seq++}@example.com` }]);
+        const invoices: string[] = [];
+        const payments: string[] = [];
+        for (const op of ops) await run(customerId!, op, invoices, payments);
+        await checkInvariants(customerId!);
+      }),
+      { numRuns: 40 },
+    );
+  }, 240_000);
+});

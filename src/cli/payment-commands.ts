@@ -1,0 +1,206 @@
+import type { Command } from "commander";
+import { getCreditNote } from "../billing/credit-notes/get-credit-note.ts";
+import { issueCreditNote } from "../billing/credit-notes/issue-credit-note.ts";
+import { getInvoice } from "../billing/invoices/get-invoice.ts";
+import { getPayment, listPayments } from "../billing/payments/get-payment.ts";
+import { recordPayment } from "../billing/payments/record-payment.ts";
+import { refundPayment } from "../billing/payments/refund-payment.ts";
+import { customerStatement } from "../billing/payments/statement.ts";
+import { formatMinor } from "../domain/money.ts";
+import type { ServiceContext } from "../kernel/context.ts";
+import { ServiceError } from "../kernel/errors.ts";
+import { jsonText } from "../kernel/json.ts";
+import { getCustomer } from "../services/customers/customers.ts";
+import { currencyDisplays } from "../services/currencies/currencies.ts";
+import { renderTable } from "./output.ts";
+import { withSystemContext } from "./with-context.ts";
+
+// `tokenbill payments …`: money in (billing-rules §7, docs/payments.md). People type amounts in the
+// currency's major unit ("12.34"); they are converted exactly to minor units with the currency's exponent
+// (never through a float), and a figure with more decimals than the currency has is refused.
+
+/** "12.34" at exponent 2 → 1234n; refuses signs, exponents, and more decimals than the currency has. */
+export function majorToMinor(text: string, exponent: number, field = "amount"): bigint {
+  const m = /^(\d{1,18})(?:\.(\d+))?$/.exec(text.trim());
+  if (!m) throw ServiceError.validation(field, `must be a positive amount such as 12.34 (got ${JSON.stringify(text)})`);
+  const decimals = m[2] ?? "";
+  if (decimals.length > exponent) {
+    throw ServiceError.validation(field, `has more than ${exponent} decimal${exponent === 1 ? "" : "s"}`);
+  }
+  const minor = BigInt(m[1]! + decimals.padEnd(exponent, "0"));
+  if (minor <= 0n) throw ServiceError.validation(field, "must be more than zero");
+  return minor;
+}
+
+async function exponentOf(ctx: ServiceContext, code: string): Promise<number> {
+  const display = (await currencyDisplays({ ctx, input: {} })).get(code);
+  if (!display) throw ServiceError.validation("currency", `unknown currency ${code}`);
+  return display.exponent;
+}
+
+async function money(ctx: ServiceContext, code: string, minor: bigint): Promise<string> {
+  const display = (await currencyDisplays({ ctx, input: {} })).get(code);
+  return display ? formatMinor(minor, display) : `${minor} (${code} minor units)`;
+}
+
+const print = (value: unknown) => process.stdout.write(`${jsonText(value, 2)}\n`);
+
+export function addPaymentCommands(program: Command): void {
+  const payments = program
+    .command("payments")
+    .description("payments, refunds, credit notes and statements (billing-rules §7)");
+
+  payments
+    .command("record")
+    .description("record a payment against an invoice, or against a customer (oldest open invoices first)")
+    .option("--invoice <id>", "the invoice paid (inv_…)")
+    .option("--customer <id>", "the customer who paid, when no invoice is named")
+    .requiredOption("--amount <amount>", "the amount received in the currency's unit, e.g. 12.34")
+    .option("--method <method>", "manual, bank_transfer, …", "manual")
+    .requiredOption("--reference <reference>", "bank or gateway reference, unique per method")
+    .option("--date <YYYY-MM-DD>", "the day the money arrived (default: now)")
+    .action(
+      async (opts: {
+        invoice?: string;
+        customer?: string;
+        amount: string;
+        method: string;
+        reference: string;
+        date?: string;
+      }) =>
+        withSystemContext(async (ctx) => {
+          if ((opts.invoice === undefined) === (opts.customer === undefined))
+            throw ServiceError.validation("invoice", "name exactly one of --invoice and --customer");
+          const currency = opts.invoice
+            ? (await getInvoice({ ctx, input: { id: opts.invoice } })).currency.code
+            : (await getCustomer({ ctx, input: { id: opts.customer! } })).currency;
+          const amount = majorToMinor(opts.amount, await exponentOf(ctx, currency));
+          const target = opts.invoice ? { invoice_id: opts.invoice } : { customer_id: opts.customer! };
+          const r = await recordPayment({
+            ctx,
+            input: {
+              ...target,
+              amount,
+              method: opts.method,
+              reference: opts.reference,
+              ...(opts.date ? { paid_at: opts.date } : {}),
+            },
+          });
+          if (!r.created) process.stderr.write(`this reference was recorded before: payment ${r.payment.id}\n`);
+          print(r.payment);
+        }),
+    );
+
+  payments
+    .command("refund")
+    .description("refund (part of) a payment: its unused credit first, then its invoices newest first")
+    .requiredOption("--payment <id>", "the payment (pay_…)")
+    .requiredOption("--amount <amount>", "the amount returned in the currency's unit, e.g. 12.34")
+    .option("--reason <text>", "why", "")
+    .action(async (opts: { payment: string; amount: string; reason: string }) =>
+      withSystemContext(async (ctx) => {
+        const payment = await getPayment({ ctx, input: { id: opts.payment } });
+        const amount = majorToMinor(opts.amount, await exponentOf(ctx, payment.currency));
+        print(
+          (await refundPayment({ ctx, input: { payment_id: opts.payment, amount, reason: opts.reason } })).refund,
+        );
+      }),
+    );
+
+  payments
+    .command("show <id>")
+    .description("a payment (pay_…) or a credit note (cn_…)")
+    .action(async (id: string) =>
+      withSystemContext(async (ctx) => {
+        print(
+          id.startsWith("cn_")
+            ? await getCreditNote({ ctx, input: { id } })
+            : await getPayment({ ctx, input: { id } }),
+        );
+      }),
+    );
+
+  payments
+    .command("list")
+    .description("payments, newest first")
+    .option("--customer <id>", "only this customer's")
+    .option("--page <n>", "page", "1")
+    .action(async (opts: { customer?: string; page: string }) =>
+      withSystemContext(async (ctx) => {
+        const page = await listPayments({
+          ctx,
+          input: { page: opts.page, per_page: 50, ...(opts.customer ? { customer_id: opts.customer } : {}) },
+        });
+        const rows = [];
+        for (const p of page.data) {
+          rows.push([
+            p.id,
+            String(p.customer_id),
+            p.invoice_id ?? "",
+            await money(ctx, p.currency, p.amount),
+            `${p.method} ${p.reference}`,
+            p.paid_at.slice(0, 10),
+            await money(ctx, p.currency, p.refunded),
+          ]);
+        }
+        process.stdout.write(
+          `${renderTable(["Payment", "Customer", "Invoice", "Amount", "Reference", "Paid", "Refunded"], rows)}\n`,
+        );
+      }),
+    );
+
+  payments
+    .command("credit-note")
+    .description("issue a credit note against an issued invoice (a net amount; taxes are added by §4)")
+    .requiredOption("--invoice <id>", "the invoice corrected (inv_…)")
+    .requiredOption("--amount <amount>", "the net amount credited, in the currency's unit")
+    .requiredOption("--reason <text>", "why")
+    .option("--refund", "return the part already paid to the payments instead of keeping it as credit")
+    .action(async (opts: { invoice: string; amount: string; reason: string; refund?: boolean }) =>
+      withSystemContext(async (ctx) => {
+        const invoice = await getInvoice({ ctx, input: { id: opts.invoice } });
+        const amount = majorToMinor(opts.amount, invoice.currency.exponent);
+        print(
+          await issueCreditNote({
+            ctx,
+            input: {
+              invoice_id: opts.invoice,
+              amount,
+              reason: opts.reason,
+              settlement: opts.refund ? "refund" : "credit",
+            },
+          }),
+        );
+      }),
+    );
+
+  payments
+    .command("statement")
+    .description("a customer's statement: invoices, payments, refunds, credit notes, running balance")
+    .requiredOption("--customer <id>", "the customer")
+    .option("--json", "print it as JSON (amounts in minor units)")
+    .action(async (opts: { customer: string; json?: boolean }) =>
+      withSystemContext(async (ctx) => {
+        const customer = await getCustomer({ ctx, input: { id: opts.customer } });
+        const s = await customerStatement(ctx, BigInt(customer.id));
+        if (opts.json) {
+          print(s);
+          return;
+        }
+        const rows = [];
+        for (const e of s.entries) {
+          rows.push([
+            e.date.slice(0, 10),
+            e.kind,
+            e.reference,
+            await money(ctx, s.currency, e.amount),
+            await money(ctx, s.currency, e.balance),
+          ]);
+        }
+        process.stdout.write(
+          `${renderTable(["Date", "Kind", "Reference", "Amount", "Balance"], rows, [false, false, false, true, true])}\n` +
+            `balance ${await money(ctx, s.currency, s.balance)}; credit ${await money(ctx, s.currency, s.credit)}\n`,
+        );
+      }),
+    );
+}

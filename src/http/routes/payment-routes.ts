@@ -1,0 +1,154 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { CreditNote, CreditNoteBody, CreditNoteIdParams, CreditNoteListQuery } from "../../billing/credit-notes/credit-note-schemas.ts";
+import { getCreditNote, listCreditNotes } from "../../billing/credit-notes/get-credit-note.ts";
+import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
+import { InvoiceIdParams } from "../../billing/invoices/invoice-schemas.ts";
+import { getPayment, listPayments } from "../../billing/payments/get-payment.ts";
+import { Payment, PaymentBody, PaymentIdParams, PaymentListQuery, Refund, RefundBody } from "../../billing/payments/payment-schemas.ts";
+import { type RecordPaymentResult, recordPayment } from "../../billing/payments/record-payment.ts";
+import { refundPayment } from "../../billing/payments/refund-payment.ts";
+import { getCustomerStatement, Statement } from "../../billing/payments/statement.ts";
+import { IdParams } from "../../kernel/schemas.ts";
+import { zodToServiceError } from "../errors.ts";
+import { type AnyRouteSpec, type ContextFactory, defineRoute } from "../route.ts";
+import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../text-input.ts";
+
+// Money in (billing-rules §7, docs/payments.md): payments, refunds, credit notes, the statement. Amounts
+// are integers in minor units.
+
+/**
+ * Recording a payment answers 201 with the new payment, or 200 with the existing one when its (method,
+ * reference) was recorded before (idempotent). The shared route table has one status per route, so these
+ * two are registered by `registerPaymentRecording`; the specs still describe them in the OpenAPI document.
+ */
+export const paymentRecordingRoutes = [
+  defineRoute({
+    method: "POST",
+    url: "/api/v1/invoices/{id}/payments",
+    tag: "payments",
+    summary:
+      "Record a payment against an invoice (201; the same method and reference again: 200 with the same payment)",
+    params: InvoiceIdParams,
+    body: PaymentBody,
+    response: Payment,
+    status: 201,
+    handler: ({ ctx, params, body }): Promise<RecordPaymentResult> =>
+      recordPayment({ ctx, input: { ...body, invoice_id: params.id } }),
+  }),
+  defineRoute({
+    method: "POST",
+    url: "/api/v1/customers/{id}/payments",
+    tag: "payments",
+    summary:
+      "Record a payment of the customer, allocated to the oldest open invoices first (by due date, then number); the rest becomes credit",
+    params: IdParams,
+    body: PaymentBody,
+    response: Payment,
+    status: 201,
+    handler: ({ ctx, params, body }): Promise<RecordPaymentResult> =>
+      recordPayment({ ctx, input: { ...body, customer_id: params.id } }),
+  }),
+];
+
+export function registerPaymentRecording(app: FastifyInstance, contextOf: ContextFactory): void {
+  for (const spec of paymentRecordingRoutes) {
+    app.route({
+      method: spec.method,
+      url: spec.url.replace(/\{(\w+)\}/g, ":$1"),
+      handler: async (request, reply) => {
+        assertCleanText(request.params, "path", MAX_QUERY_TEXT);
+        assertCleanText(request.body, undefined, MAX_BODY_TEXT);
+        const params = spec.params!.safeParse(request.params ?? {});
+        if (!params.success) throw zodToServiceError(params.error, "path");
+        const body = spec.body!.safeParse(request.body);
+        if (!body.success) throw zodToServiceError(body.error);
+        const result = (await spec.handler({
+          ctx: contextOf(request),
+          params: params.data,
+          query: undefined,
+          body: body.data,
+        })) as RecordPaymentResult;
+        reply.header("cache-control", "no-store");
+        reply.status(result.created ? 201 : 200);
+        return { data: result.payment };
+      },
+    });
+  }
+}
+
+export const paymentRoutes: AnyRouteSpec[] = [
+  defineRoute({
+    method: "GET",
+    url: "/api/v1/payments",
+    tag: "payments",
+    summary: "List payments, newest first, of a customer or an invoice",
+    query: PaymentListQuery,
+    response: z.array(Payment),
+    paged: true,
+    handler: ({ ctx, query }) => listPayments({ ctx, input: query }),
+  }),
+  defineRoute({
+    method: "GET",
+    url: "/api/v1/payments/{id}",
+    tag: "payments",
+    summary: "A payment: its allocations to invoices, the credit it left, its refunds",
+    params: PaymentIdParams,
+    response: Payment,
+    handler: ({ ctx, params }) => getPayment({ ctx, input: params }),
+  }),
+  defineRoute({
+    method: "POST",
+    url: "/api/v1/payments/{id}/refunds",
+    tag: "payments",
+    summary:
+      "Refund (part of) a payment, made by hand: takes back its unused credit first, then reopens its invoices newest first",
+    params: PaymentIdParams,
+    body: RefundBody,
+    response: Refund,
+    status: 201,
+    handler: async ({ ctx, params, body }) =>
+      (await refundPayment({ ctx, input: { ...body, payment_id: params.id } })).refund,
+  }),
+  defineRoute({
+    method: "POST",
+    url: "/api/v1/invoices/{id}/credit-notes",
+    tag: "payments",
+    summary:
+      "Issue a credit note (a net amount, or amounts per invoice line; taxes by billing-rules §4) against an issued invoice",
+    params: InvoiceIdParams,
+    body: CreditNoteBody,
+    response: CreditNote,
+    status: 201,
+    handler: ({ ctx, params, body }) => issueCreditNote({ ctx, input: { ...body, invoice_id: params.id } }),
+  }),
+  defineRoute({
+    method: "GET",
+    url: "/api/v1/credit-notes",
+    tag: "payments",
+    summary: "List credit notes by number, of a customer or an invoice",
+    query: CreditNoteListQuery,
+    response: z.array(CreditNote),
+    paged: true,
+    handler: ({ ctx, query }) => listCreditNotes({ ctx, input: query }),
+  }),
+  defineRoute({
+    method: "GET",
+    url: "/api/v1/credit-notes/{id}",
+    tag: "payments",
+    summary: "A credit note",
+    params: CreditNoteIdParams,
+    response: CreditNote,
+    handler: ({ ctx, params }) => getCreditNote({ ctx, input: params }),
+  }),
+  defineRoute({
+    method: "GET",
+    url: "/api/v1/customers/{id}/statement",
+    tag: "payments",
+    summary:
+      "The customer's statement: every invoice, payment, refund, credit note and credit applied, with the running balance",
+    params: IdParams,
+    response: Statement,
+    handler: ({ ctx, params }) => getCustomerStatement({ ctx, input: params }),
+  }),
+];
