@@ -11,6 +11,8 @@ describe("amounts typed on the command line", () => {
   });
 
   it.each(["12.345", "-1", "0", "0.00", "1e3", "", "12,34", "abc"])("refuse %j naming the field", (text) => {
-    expect(() => majorToMinor(text, 2)).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ field: "amount" })] }));
+    expect(() => majorToMinor(text, 2)).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ field: "amount" })] }),
+    );
   });
 });

@@ -22,7 +22,11 @@ import { withSystemContext } from "./with-context.ts";
 /** "12.34" at exponent 2 → 1234n; refuses signs, exponents, and more decimals than the currency has. */
 export function majorToMinor(text: string, exponent: number, field = "amount"): bigint {
   const m = /^(\d{1,18})(?:\.(\d+))?$/.exec(text.trim());
-  if (!m) throw ServiceError.validation(field, `must be a positive amount such as 12.34 (got ${JSON.stringify(text)})`);
+  if (!m)
+    throw ServiceError.validation(
+      field,
+      `must be a positive amount such as 12.34 (got ${JSON.stringify(text)})`,
+    );
   const decimals = m[2] ?? "";
   if (decimals.length > exponent) {
     throw ServiceError.validation(field, `has more than ${exponent} decimal${exponent === 1 ? "" : "s"}`);
@@ -86,7 +90,8 @@ export function addPaymentCommands(program: Command): void {
               ...(opts.date ? { paid_at: opts.date } : {}),
             },
           });
-          if (!r.created) process.stderr.write(`this reference was recorded before: payment ${r.payment.id}\n`);
+          if (!r.created)
+            process.stderr.write(`this reference was recorded before: payment ${r.payment.id}\n`);
           print(r.payment);
         }),
     );
@@ -102,7 +107,8 @@ export function addPaymentCommands(program: Command): void {
         const payment = await getPayment({ ctx, input: { id: opts.payment } });
         const amount = majorToMinor(opts.amount, await exponentOf(ctx, payment.currency));
         print(
-          (await refundPayment({ ctx, input: { payment_id: opts.payment, amount, reason: opts.reason } })).refund,
+          (await refundPayment({ ctx, input: { payment_id: opts.payment, amount, reason: opts.reason } }))
+            .refund,
         );
       }),
     );

@@ -62,9 +62,7 @@ beforeAll(async () => {
   server = await startTestServer(
     handle.db,
     { LOGIN_FAILURES_PER_EMAIL: 3, TOKENBILL_PUBLIC_URL: "http://portal.test" },
-    {
-      portalMailer: { send: async (m: PortalMessage) => void mail.push(m) },
-    } as never,
+    { portalMailer: { send: async (m: PortalMessage) => void mail.push(m) } },
   );
   const ctx = systemContext(
     handle,

@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { type ConfigInput, parseConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/schema.ts";
 import { buildServer } from "../../src/http/server.ts";
+import type { PortalMailer } from "../../src/services/portal-accounts/portal-mail.ts";
 import type { SolusioIntegration } from "../../src/solusio/integration.ts";
 
 export const TEST_ADMIN_KEY = "test-admin-key-0123456789";
@@ -20,7 +21,7 @@ export interface TestServer {
 export async function startTestServer(
   db: Kysely<Database>,
   overrides: Partial<ConfigInput> = {},
-  extra: { solusio?: SolusioIntegration; onWrite?: () => void } = {},
+  extra: { solusio?: SolusioIntegration; onWrite?: () => void; portalMailer?: PortalMailer } = {},
 ): Promise<TestServer> {
   const config = parseConfig({
     TOKENBILL_ADMIN_API_KEY: TEST_ADMIN_KEY,

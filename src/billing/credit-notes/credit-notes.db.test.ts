@@ -43,12 +43,18 @@ describe("credit notes", () => {
   it("are taxed by §4 on their net with the invoice's rates and lower an unpaid invoice's amount due", async () => {
     const c = await customer();
     const [inv] = await issueInvoices(handle.db, [section4(c)]);
-    const note = await issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 100n, reason: "outage" } });
+    const note = await issueCreditNote({
+      ctx: ctx(),
+      input: { invoice_id: inv!, amount: 100n, reason: "outage" },
+    });
     // $1.00 net: City 6 % = $0.06, State 2 % of $1.06 = $0.0212 → $0.02; total $1.08.
     expect(note).toMatchObject({
       number: "CN-2026-000001",
       net: 100n,
-      taxes: [{ label: "City Tax", amount: 6n }, { label: "State Tax", amount: 2n }],
+      taxes: [
+        { label: "City Tax", amount: 6n },
+        { label: "State Tax", amount: 2n },
+      ],
       tax_total: 8n,
       total: 108n,
       settlement: "credit",
@@ -62,7 +68,9 @@ describe("credit notes", () => {
     const c = await customer();
     const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 5000n }]);
     const notes = await Promise.all(
-      [1, 2, 3].map((i) => issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 100n, reason: `r${i}` } })),
+      [1, 2, 3].map((i) =>
+        issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 100n, reason: `r${i}` } }),
+      ),
     );
     const numbers = notes.map((x) => x.number).sort();
     expect(numbers).toEqual(["CN-2026-000002", "CN-2026-000003", "CN-2026-000004"]);
@@ -80,7 +88,10 @@ describe("credit notes", () => {
       issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 44n, reason: "too much" } }),
     ).rejects.toMatchObject({ code: "VALIDATION", issues: [{ field: "amount" }] });
     expect(await handle.db.selectFrom("credit_note").select("id").execute()).toHaveLength(before.length);
-    const last = await issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 43n, reason: "rest" } });
+    const last = await issueCreditNote({
+      ctx: ctx(),
+      input: { invoice_id: inv!, amount: 43n, reason: "rest" },
+    });
     // 43 net → 3 + 1 = 47: exactly what was left; nothing is due, so the invoice counts as paid.
     expect(last.total).toBe(47n);
     expect(await due(inv!)).toBe(0n);
@@ -97,7 +108,10 @@ describe("credit notes", () => {
       }),
     ).rejects.toMatchObject({ issues: [{ field: "lines.0.amount" }] });
     await expect(
-      issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, lines: [{ position: 7, amount: 1n }], reason: "x" } }),
+      issueCreditNote({
+        ctx: ctx(),
+        input: { invoice_id: inv!, lines: [{ position: 7, amount: 1n }], reason: "x" },
+      }),
     ).rejects.toMatchObject({ issues: [{ field: "lines.0.position" }] });
     const note = await issueCreditNote({
       ctx: ctx(),
@@ -138,7 +152,11 @@ describe("credit notes", () => {
       ctx: ctx(),
       input: { invoice_id: b!, amount: 700n, reason: "refund", settlement: "refund" },
     });
-    const refunds = await handle.db.selectFrom("refund").selectAll().where("payment_id", "=", payment.id).execute();
+    const refunds = await handle.db
+      .selectFrom("refund")
+      .selectAll()
+      .where("payment_id", "=", payment.id)
+      .execute();
     expect(refunds.map((r) => [r.amount, r.status])).toEqual([[300n, "succeeded"]]);
     expect([await due(b!), await customerCredit(handle.db, c, "USD")]).toEqual([0n, 250n]);
     expect((await getInvoice({ ctx: ctx(), input: { id: b! } })).status).toBe("paid");

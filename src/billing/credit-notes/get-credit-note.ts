@@ -2,11 +2,20 @@ import { customerScope } from "../../kernel/actor.ts";
 import { type Page, fetchPage } from "../../kernel/pagination.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { fieldError } from "../payments/field-error.ts";
-import { type CreditNote, CreditNoteIdParams, CreditNoteListQuery, presentCreditNote } from "./credit-note-schemas.ts";
+import {
+  type CreditNote,
+  CreditNoteIdParams,
+  CreditNoteListQuery,
+  presentCreditNote,
+} from "./credit-note-schemas.ts";
 
 /** One credit note; a customer reads only its own (another's is NOT_FOUND). */
 export const getCreditNote = defineVerb(CreditNoteIdParams, async ({ ctx, input }): Promise<CreditNote> => {
-  const row = await ctx.db.selectFrom("credit_note").selectAll().where("id", "=", input.id).executeTakeFirst();
+  const row = await ctx.db
+    .selectFrom("credit_note")
+    .selectAll()
+    .where("id", "=", input.id)
+    .executeTakeFirst();
   const scoped = row && (ctx.actor.kind !== "customer" || ctx.actor.customerId === row.customer_id);
   if (!row || !scoped) throw fieldError("NOT_FOUND", "credit_note_id", `credit note ${input.id} not found`);
   customerScope(ctx.actor, row.customer_id);

@@ -6,6 +6,7 @@ import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { type LedgerLine, postLedgerEvent } from "../ledger/ledger.ts";
+import { minAmount } from "../payments/allocate.ts";
 import { fieldError } from "../payments/field-error.ts";
 import {
   amountsDue,
@@ -68,9 +69,17 @@ async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<Cred
     for (const [i, l] of input.lines.entries()) {
       const lineAmount = byPosition.get(l.position);
       if (lineAmount === undefined)
-        throw fieldError("VALIDATION", `lines.${i}.position`, `invoice ${invoice.id} has no line ${l.position}`);
+        throw fieldError(
+          "VALIDATION",
+          `lines.${i}.position`,
+          `invoice ${invoice.id} has no line ${l.position}`,
+        );
       if (l.amount > lineAmount)
-        throw fieldError("VALIDATION", `lines.${i}.amount`, `must not exceed the line's amount ${lineAmount}`);
+        throw fieldError(
+          "VALIDATION",
+          `lines.${i}.amount`,
+          `must not exceed the line's amount ${lineAmount}`,
+        );
     }
     lines = [...input.lines].sort((a, b) => a.position - b.position);
     net = lines.reduce((s, l) => s + l.amount, 0n);
@@ -79,7 +88,10 @@ async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<Cred
   }
 
   const currency = invoice.currency as { exponent: number };
-  const rates = (invoice.taxes as { label: string; rate: string }[]).map((t) => ({ label: t.label, rate: t.rate }));
+  const rates = (invoice.taxes as { label: string; rate: string }[]).map((t) => ({
+    label: t.label,
+    rate: t.rate,
+  }));
   const { taxes, total } = creditNoteTaxes({
     net,
     rates,
@@ -130,7 +142,7 @@ async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<Cred
     .executeTakeFirstOrThrow();
 
   const due = (await amountsDue(trx, [invoice.id])).get(invoice.id) ?? 0n;
-  const lowered = total < due ? total : due;
+  const lowered = minAmount(total, due);
   let rest = total - lowered;
   const ids = { creditNoteId };
   const ledger: LedgerLine[] = [
@@ -153,7 +165,7 @@ async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<Cred
     for (const p of payments) {
       if (rest === 0n) break;
       const refundable = p.amount - (await refundedSoFar(trx, p.id));
-      const x = refundable < rest ? refundable : rest;
+      const x = minAmount(refundable, rest);
       if (x <= 0n) continue;
       const refundId = `ref_${randomBytes(12).toString("hex")}`;
       await trx

@@ -5,7 +5,9 @@ import type { StatementDocument } from "./statement-document.ts";
 // hold a comma, a quote or a line break (quotes doubled). Amounts come twice: as exact decimal strings in
 // the currency's major unit with its exponent ("10.20", "-4.00", "1000" for JPY) and as integer minor
 // units, so a spreadsheet and a program each read the column that suits them. No thousands separators,
-// "." for decimals, whatever the currency's display format.
+// "." for decimals, whatever the currency's display format. A `credit_applied` row's amount is the credit
+// moved onto an invoice; the balance does not change with it, so sum `amount` over the other kinds only
+// (or read `balance`, the running balance of billing-rules §7).
 
 export const STATEMENT_CSV_COLUMNS = [
   "date",

@@ -1,5 +1,10 @@
 // Pure rules of billing-rules §7 about where money goes; the verbs turn their answers into ledger lines.
 
+/** The smaller of two amounts (Math.min does not take bigints). */
+export function minAmount(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
 export interface OpenInvoice {
   id: string;
   due: bigint;
@@ -23,7 +28,7 @@ export function allocateOldestFirst(
   for (const inv of invoices) {
     if (left === 0n) break;
     if (inv.due <= 0n) continue;
-    const take = inv.due < left ? inv.due : left;
+    const take = minAmount(inv.due, left);
     allocations.push({ invoiceId: inv.id, amount: take });
     left -= take;
   }
@@ -58,15 +63,17 @@ export interface RefundPlan {
  */
 export function planRefund(amount: bigint, sources: RefundSources): RefundPlan {
   let left = amount;
-  const min = (a: bigint, b: bigint) => (a < b ? a : b);
-  const credit = min(left, min(sources.creditPart, sources.customerCredit < 0n ? 0n : sources.customerCredit));
+  const credit = minAmount(
+    left,
+    minAmount(sources.creditPart, sources.customerCredit < 0n ? 0n : sources.customerCredit),
+  );
   left -= credit;
   const take = (list: readonly Allocation[]) => {
     const out: Allocation[] = [];
     for (const a of list) {
       if (left === 0n) break;
       if (a.amount <= 0n) continue;
-      const x = min(left, a.amount);
+      const x = minAmount(left, a.amount);
       out.push({ invoiceId: a.invoiceId, amount: x });
       left -= x;
     }

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { actorLabel, actors } from "../../kernel/actor.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { type LedgerEvent, postLedgerEvents } from "../ledger/ledger.ts";
+import { minAmount } from "./allocate.ts";
 import { settleInvoiceStatuses } from "./invoice-settlement.ts";
 
 /**
@@ -29,8 +30,16 @@ export async function applyCreditAtFinalization(
     .having(sql`sum(amount)`, "<", 0)
     .execute();
   if (holders.length === 0) return;
-  const lockIds = [...new Set(holders.map((h) => h.customer_id))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  await trx.selectFrom("customer").select("id").where("id", "in", lockIds).orderBy("id").forUpdate().execute();
+  const lockIds = [...new Set(holders.map((h) => h.customer_id))].sort((a, b) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
+  await trx
+    .selectFrom("customer")
+    .select("id")
+    .where("id", "in", lockIds)
+    .orderBy("id")
+    .forUpdate()
+    .execute();
   // Read again under the lock: what a committed refund took back is gone.
   const credits = await trx
     .selectFrom("ledger_entry")
@@ -45,7 +54,7 @@ export async function applyCreditAtFinalization(
   for (const inv of invoices) {
     const key = `${inv.customer_id}/${inv.currency_code}`;
     const credit = left.get(key) ?? 0n;
-    const x = credit < inv.total ? credit : inv.total;
+    const x = minAmount(credit, inv.total);
     if (x <= 0n) continue;
     left.set(key, credit - x);
     audits.push({ invoice: inv.id, amount: x });

@@ -31,7 +31,11 @@ export async function lockCustomerForMoney(
 }
 
 /** The state §7 gives an issued invoice: paid at 0 due, partially_paid once anything paid part of it. */
-export function statusForAmountDue(input: { total: bigint; due: bigint; creditNoted: bigint }): InvoiceStatus {
+export function statusForAmountDue(input: {
+  total: bigint;
+  due: bigint;
+  creditNoted: bigint;
+}): InvoiceStatus {
   if (input.due <= 0n) return "paid";
   // What payments and applied credit cover now; credit notes lower the due without paying anything.
   const received = input.total - input.creditNoted - input.due;
@@ -90,11 +94,7 @@ export async function settleInvoiceStatuses(
   for (const to of ["finalized", "partially_paid", "paid"] as const) {
     const moved = changes.filter((c) => c.to === to).map((c) => c.id);
     if (moved.length === 0) continue;
-    await trx
-      .updateTable("invoice")
-      .set({ status: to, updated_at: at })
-      .where("id", "in", moved)
-      .execute();
+    await trx.updateTable("invoice").set({ status: to, updated_at: at }).where("id", "in", moved).execute();
   }
   const paid = changes.filter((c) => c.to === "paid").map((c) => c.id);
   if (paid.length > 0) await emitInvoiceEvents(trx, { event: "invoice.paid", invoiceIds: paid, at });

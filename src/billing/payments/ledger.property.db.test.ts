@@ -36,13 +36,21 @@ type Op =
 const amount = fc.integer({ min: 1, max: 3000 });
 const pick = fc.nat(20);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("invoice" as const), total: fc.integer({ min: 0, max: 3000 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant("invoice" as const), total: fc.integer({ min: 0, max: 3000 }) }),
+  },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("pay_invoice" as const), pick, amount }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("pay_customer" as const), amount }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("refund" as const), pick, amount }) },
   {
     weight: 2,
-    arbitrary: fc.record({ op: fc.constant("credit_note" as const), pick, net: amount, refund: fc.boolean() }),
+    arbitrary: fc.record({
+      op: fc.constant("credit_note" as const),
+      pick,
+      net: amount,
+      refund: fc.boolean(),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("void" as const), pick }) },
 );
@@ -76,7 +84,10 @@ async function run(customerId: bigint, op: Op, invoices: string[], payments: str
       }
       case "refund":
         if (payments.length === 0) return;
-        await refundPayment({ ctx: ctx(), input: { payment_id: at(payments, op.pick)!, amount: BigInt(op.amount) } });
+        await refundPayment({
+          ctx: ctx(),
+          input: { payment_id: at(payments, op.pick)!, amount: BigInt(op.amount) },
+        });
         return;
       case "credit_note":
         if (invoices.length === 0) return;
@@ -106,7 +117,11 @@ async function run(customerId: bigint, op: Op, invoices: string[], payments: str
 
 async function checkInvariants(customerId: bigint): Promise<void> {
   const db = handle.db;
-  const entries = await db.selectFrom("ledger_entry").selectAll().where("customer_id", "=", customerId).execute();
+  const entries = await db
+    .selectFrom("ledger_entry")
+    .selectAll()
+    .where("customer_id", "=", customerId)
+    .execute();
   // Each event sums to zero.
   const byEvent = new Map<string, bigint>();
   for (const e of entries) byEvent.set(e.event_id, (byEvent.get(e.event_id) ?? 0n) + e.amount);
@@ -119,7 +134,11 @@ async function checkInvariants(customerId: bigint): Promise<void> {
     .select(["id", "status", "total"])
     .where("customer_id", "=", customerId)
     .execute();
-  const notes = await db.selectFrom("credit_note").selectAll().where("customer_id", "=", customerId).execute();
+  const notes = await db
+    .selectFrom("credit_note")
+    .selectAll()
+    .where("customer_id", "=", customerId)
+    .execute();
   const projected = await invoiceAmountsDue(
     db,
     invoices.map((i) => i.id),
@@ -136,7 +155,9 @@ async function checkInvariants(customerId: bigint): Promise<void> {
     }
     // Amount due = total − payments − credit notes, never below zero nor above what credit notes left.
     expect(due >= 0n && due <= inv.total - credited, `${inv.id} due ${due}`).toBe(true);
-    const creditNoted = -sum((e) => e.account === "receivable" && e.invoice_id === inv.id && e.event_kind === "credit_note");
+    const creditNoted = -sum(
+      (e) => e.account === "receivable" && e.invoice_id === inv.id && e.event_kind === "credit_note",
+    );
     expect(inv.status).toBe(statusForAmountDue({ total: inv.total, due, creditNoted }));
     dueTotal += due;
     issuedTotal += inv.total;
@@ -146,7 +167,11 @@ async function checkInvariants(customerId: bigint): Promise<void> {
   expect(credit >= 0n).toBe(true);
   expect(await customerCredit(db, customerId, "USD")).toBe(credit);
   // Σ cash = Σ payments − Σ refunds that succeeded.
-  const paid = await db.selectFrom("payment").select(["id", "amount"]).where("customer_id", "=", customerId).execute();
+  const paid = await db
+    .selectFrom("payment")
+    .select(["id", "amount"])
+    .where("customer_id", "=", customerId)
+    .execute();
   const refunds = paid.length
     ? await db
         .selectFrom("refund")

@@ -100,9 +100,7 @@ export const Payment = z.object({
   reference: z.string(),
   paid_at: z.string(),
   created_at: z.string(),
-  allocations: z
-    .array(Allocation)
-    .meta({ description: "what it pays now, per invoice (net of refunds)" }),
+  allocations: z.array(Allocation).meta({ description: "what it pays now, per invoice (net of refunds)" }),
   credit: minor.meta({ description: "the part that became credit and was not taken back by a refund" }),
   refunded: minor.meta({ description: "Σ refunds that are pending or succeeded" }),
   refunds: z.array(Refund),

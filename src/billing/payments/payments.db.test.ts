@@ -31,7 +31,14 @@ const status = async (id: string) => (await getInvoice({ ctx: ctx(), input: { id
 /** Row counts of every table a money event writes: a refused call must leave them all unchanged. */
 async function counts() {
   const count = async (t: "payment" | "refund" | "credit_note" | "ledger_entry" | "job" | "audit_log") =>
-    Number((await handle.db.selectFrom(t).select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await handle.db
+          .selectFrom(t)
+          .select((eb) => eb.fn.countAll<bigint>().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   return {
     payment: await count("payment"),
     refund: await count("refund"),
@@ -59,10 +66,16 @@ describe("recording a payment", () => {
   it("refuses a different payment under a used reference (409 naming reference), writing nothing", async () => {
     const c = await customer();
     const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
-    await recordPayment({ ctx: ctx(), input: { invoice_id: inv!, amount: 300n, method: "manual", reference: "R-2" } });
+    await recordPayment({
+      ctx: ctx(),
+      input: { invoice_id: inv!, amount: 300n, method: "manual", reference: "R-2" },
+    });
     const before = await counts();
     await expect(
-      recordPayment({ ctx: ctx(), input: { invoice_id: inv!, amount: 301n, method: "manual", reference: "R-2" } }),
+      recordPayment({
+        ctx: ctx(),
+        input: { invoice_id: inv!, amount: 301n, method: "manual", reference: "R-2" },
+      }),
     ).rejects.toMatchObject({ code: "CONFLICT", issues: [{ field: "reference" }] });
     // The same reference under another method is another payment.
     expect(await counts()).toEqual(before);
@@ -78,13 +91,19 @@ describe("recording a payment", () => {
     const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        recordPayment({ ctx: ctx(), input: { invoice_id: inv!, amount: 300n, method: "manual", reference: `race-${i}` } }),
+        recordPayment({
+          ctx: ctx(),
+          input: { invoice_id: inv!, amount: 300n, method: "manual", reference: `race-${i}` },
+        }),
       ),
     );
     expect(results.every((r) => r.created)).toBe(true);
     expect(await due(inv!)).toBe(0n);
     expect(await customerCredit(handle.db, c, "USD")).toBe(8n * 300n - 1000n);
-    const allocated = results.reduce((s, r) => s + r.payment.allocations.reduce((a, x) => a + x.amount, 0n), 0n);
+    const allocated = results.reduce(
+      (s, r) => s + r.payment.allocations.reduce((a, x) => a + x.amount, 0n),
+      0n,
+    );
     expect(allocated).toBe(1000n);
     expect(await status(inv!)).toBe("paid");
   });
@@ -106,14 +125,21 @@ describe("recording a payment", () => {
       { customerId: c, total: 700n },
       { customerId: c, total: 300n },
     ]);
-    const first = await recordPayment({ ctx: ctx(), input: { customer_id: c, amount: 900n, reference: "C-1" } });
+    const first = await recordPayment({
+      ctx: ctx(),
+      input: { customer_id: c, amount: 900n, reference: "C-1" },
+    });
     expect(first.payment.allocations).toEqual(
       [
         { invoice_id: a!, amount: 500n },
         { invoice_id: b!, amount: 400n },
       ].sort((x, y) => x.invoice_id.localeCompare(y.invoice_id)),
     );
-    expect([await status(a!), await status(b!), await status(cc!)]).toEqual(["paid", "partially_paid", "finalized"]);
+    expect([await status(a!), await status(b!), await status(cc!)]).toEqual([
+      "paid",
+      "partially_paid",
+      "finalized",
+    ]);
     await recordPayment({ ctx: ctx(), input: { customer_id: c, amount: 1000n, reference: "C-2" } });
     expect([await due(b!), await due(cc!)]).toEqual([0n, 0n]);
     expect(await customerCredit(handle.db, c, "USD")).toBe(400n);
@@ -124,15 +150,26 @@ describe("recording a payment", () => {
     const c = await customer();
     const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1020n }]);
     await expect(
-      markInvoicePaid({ ctx: ctx(), input: { id: inv!, amount: 1000n, date: "2026-11-10", reference: "B-9" } }),
+      markInvoicePaid({
+        ctx: ctx(),
+        input: { id: inv!, amount: 1000n, date: "2026-11-10", reference: "B-9" },
+      }),
     ).rejects.toMatchObject({ code: "VALIDATION", issues: [{ field: "amount" }] });
     const paid = await markInvoicePaid({
       ctx: ctx(),
       input: { id: inv!, amount: 1020n, date: "2026-11-10", reference: "B-9" },
     });
-    expect(paid).toMatchObject({ status: "paid", amount_due: 0n, payment: { amount: 1020n, reference: "B-9" } });
+    expect(paid).toMatchObject({
+      status: "paid",
+      amount_due: 0n,
+      payment: { amount: 1020n, reference: "B-9" },
+    });
     const [p] = await handle.db.selectFrom("payment").selectAll().where("reference", "=", "B-9").execute();
-    expect([p!.method, p!.amount, p!.paid_at.toISOString()]).toEqual(["manual", 1020n, "2026-11-10T00:00:00.000Z"]);
+    expect([p!.method, p!.amount, p!.paid_at.toISOString()]).toEqual([
+      "manual",
+      1020n,
+      "2026-11-10T00:00:00.000Z",
+    ]);
   });
 });
 
@@ -177,13 +214,18 @@ describe("bad input is refused naming the field, and writes nothing", () => {
   it("a refund above what is left of the payment", async () => {
     const c = await customer();
     const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
-    const { payment } = await recordPayment({ ctx: ctx(), input: { invoice_id: inv!, amount: 600n, reference: `r-${n}` } });
+    const { payment } = await recordPayment({
+      ctx: ctx(),
+      input: { invoice_id: inv!, amount: 600n, reference: `r-${n}` },
+    });
     await refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 200n } });
     const before = await counts();
     await expect(
       refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 401n } }),
     ).rejects.toMatchObject({ code: "VALIDATION", issues: [{ field: "amount" }] });
-    await expect(refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 0n } })).rejects.toMatchObject({
+    await expect(
+      refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 0n } }),
+    ).rejects.toMatchObject({
       code: "VALIDATION",
       issues: [{ field: "amount" }],
     });
@@ -205,7 +247,11 @@ describe("refunds", () => {
     });
     expect(await customerCredit(handle.db, c, "USD")).toBe(380n);
     await refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 300n, reason: "asked" } });
-    expect([await customerCredit(handle.db, c, "USD"), await due(inv!), await status(inv!)]).toEqual([80n, 0n, "paid"]);
+    expect([await customerCredit(handle.db, c, "USD"), await due(inv!), await status(inv!)]).toEqual([
+      80n,
+      0n,
+      "paid",
+    ]);
     await refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 280n } });
     expect([await customerCredit(handle.db, c, "USD"), await due(inv!), await status(inv!)]).toEqual([
       0n,
@@ -224,7 +270,10 @@ describe("refunds", () => {
   it("reopen invoices that spent the payment's credit when that credit is gone", async () => {
     const c = await customer();
     const [first] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n }]);
-    const { payment } = await recordPayment({ ctx: ctx(), input: { invoice_id: first!, amount: 1500n, reference: `sp-${n}` } });
+    const { payment } = await recordPayment({
+      ctx: ctx(),
+      input: { invoice_id: first!, amount: 1500n, reference: `sp-${n}` },
+    });
     const [second] = await issueInvoices(handle.db, [{ customerId: c, total: 300n }]);
     expect([await due(second!), await customerCredit(handle.db, c, "USD")]).toEqual([0n, 200n]);
     await refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 1500n } });
@@ -244,12 +293,16 @@ describe("refunds", () => {
       input: { invoice_id: inv!, amount: 1000n, method: "stripe", reference: `pi_${n}` },
     });
     const pending = await handle.db.transaction().execute((trx) =>
-      recordRefundIn(trx, { ...ctx(), db: trx }, {
-        payment_id: payment.id,
-        amount: 400n,
-        status: "pending",
-        provider_refund_id: `re_${n}`,
-      }),
+      recordRefundIn(
+        trx,
+        { ...ctx(), db: trx },
+        {
+          payment_id: payment.id,
+          amount: 400n,
+          status: "pending",
+          provider_refund_id: `re_${n}`,
+        },
+      ),
     );
     expect(await due(inv!)).toBe(0n);
     // Pending holds its amount: only 600 is left to refund.
@@ -257,21 +310,29 @@ describe("refunds", () => {
       refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 601n } }),
     ).rejects.toMatchObject({ issues: [{ field: "amount" }] });
     const settle = (status: "succeeded" | "failed") =>
-      handle.db.transaction().execute((trx) =>
-        settleRefundIn(trx, { ...ctx(), db: trx }, { refund_id: pending.id, status }),
-      );
+      handle.db
+        .transaction()
+        .execute((trx) => settleRefundIn(trx, { ...ctx(), db: trx }, { refund_id: pending.id, status }));
     expect((await settle("succeeded")).status).toBe("succeeded");
     expect((await settle("succeeded")).status).toBe("succeeded");
     expect([await due(inv!), await status(inv!)]).toEqual([400n, "partially_paid"]);
     await expect(settle("failed")).rejects.toMatchObject({ code: "CONFLICT" });
 
-    const failing = await handle.db.transaction().execute((trx) =>
-      recordRefundIn(trx, { ...ctx(), db: trx }, { payment_id: payment.id, amount: 600n, status: "pending" }),
-    );
+    const failing = await handle.db
+      .transaction()
+      .execute((trx) =>
+        recordRefundIn(
+          trx,
+          { ...ctx(), db: trx },
+          { payment_id: payment.id, amount: 600n, status: "pending" },
+        ),
+      );
     const ledgerBefore = (await counts()).ledger_entry;
-    await handle.db.transaction().execute((trx) =>
-      settleRefundIn(trx, { ...ctx(), db: trx }, { refund_id: failing.id, status: "failed" }),
-    );
+    await handle.db
+      .transaction()
+      .execute((trx) =>
+        settleRefundIn(trx, { ...ctx(), db: trx }, { refund_id: failing.id, status: "failed" }),
+      );
     expect((await counts()).ledger_entry).toBe(ledgerBefore);
     // A failed refund frees its amount again.
     await refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 600n } });

@@ -19,7 +19,13 @@ export async function readPayment(db: Tx, id: string): Promise<Payment> {
       .groupBy(["account", "invoice_id"])
       .orderBy("invoice_id")
       .execute(),
-    db.selectFrom("refund").selectAll().where("payment_id", "=", id).orderBy("created_at").orderBy("id").execute(),
+    db
+      .selectFrom("refund")
+      .selectAll()
+      .where("payment_id", "=", id)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute(),
   ]);
   return presentPayment(row, {
     allocations: parts

@@ -9,7 +9,11 @@ import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { customerCredit, postLedgerEvent } from "../ledger/ledger.ts";
 import { type Allocation, planRefund } from "./allocate.ts";
 import { fieldError } from "./field-error.ts";
-import { lockCustomerForMoney, requestDunningEvaluation, settleInvoiceStatuses } from "./invoice-settlement.ts";
+import {
+  lockCustomerForMoney,
+  requestDunningEvaluation,
+  settleInvoiceStatuses,
+} from "./invoice-settlement.ts";
 import { presentRefund, type Refund, RefundInput } from "./payment-schemas.ts";
 
 /**
@@ -35,7 +39,8 @@ export interface RefundRequest {
 
 /** Writes a refund inside the caller's transaction; a succeeded one posts its ledger event at once. */
 export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: RefundRequest): Promise<Refund> {
-  if (request.amount <= 0n) throw fieldError("VALIDATION", "amount", "must be a positive whole number of minor units");
+  if (request.amount <= 0n)
+    throw fieldError("VALIDATION", "amount", "must be a positive whole number of minor units");
   const payment = await trx
     .selectFrom("payment")
     .select(["id", "customer_id", "amount"])
@@ -193,7 +198,12 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
     lines: [
       { account: "cash", amount: -refund.amount, ...ids },
       { account: "credit", amount: plan.credit, ...ids },
-      ...plan.reopened.map((a) => ({ account: "receivable" as const, amount: a.amount, invoiceId: a.invoiceId, ...ids })),
+      ...plan.reopened.map((a) => ({
+        account: "receivable" as const,
+        amount: a.amount,
+        invoiceId: a.invoiceId,
+        ...ids,
+      })),
       ...plan.reopenedCreditApplied.map((a) => ({
         account: "receivable" as const,
         amount: a.amount,
@@ -211,7 +221,8 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
     subject: { payment_id: refund.payment_id, refund_id: refund.id },
   });
   await requestDunningEvaluation(trx, customerId);
-  const out = (list: Allocation[]) => list.map((a) => ({ invoice_id: a.invoiceId, amount: String(a.amount) }));
+  const out = (list: Allocation[]) =>
+    list.map((a) => ({ invoice_id: a.invoiceId, amount: String(a.amount) }));
   return {
     credit_taken_back: String(plan.credit),
     reopened: out(plan.reopened),
@@ -223,9 +234,7 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
 /** Receivable entries matching `filter`, netted per issued invoice (positive nets only), newest invoice first. */
 async function receivablesNewestFirst(
   trx: Tx,
-  filter: (
-    q: ReturnType<typeof baseQuery>,
-  ) => ReturnType<typeof baseQuery>,
+  filter: (q: ReturnType<typeof baseQuery>) => ReturnType<typeof baseQuery>,
 ): Promise<Allocation[]> {
   const rows = await filter(baseQuery(trx)).execute();
   return rows

@@ -29,7 +29,9 @@ export type StatementEntry = z.output<typeof StatementEntry>;
 export const Statement = z.object({
   customer_id: z.number().int(),
   currency: z.string(),
-  balance: minor.meta({ description: "Σ amounts due − credit: positive, the customer owes; negative, in credit" }),
+  balance: minor.meta({
+    description: "Σ amounts due − credit: positive, the customer owes; negative, in credit",
+  }),
   credit: minor.meta({ description: "credit the customer holds (pays new invoices at finalization)" }),
   entries: z.array(StatementEntry),
 });
@@ -69,8 +71,9 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
     .groupBy(["event_id", "event_kind"])
     .orderBy(sql`min(id)`)
     .execute();
-  const ids = (key: "invoice_id" | "payment_id" | "credit_note_id") =>
-    [...new Set(events.map((e) => e[key]).filter((v): v is string => v !== null))];
+  const ids = (key: "invoice_id" | "payment_id" | "credit_note_id") => [
+    ...new Set(events.map((e) => e[key]).filter((v): v is string => v !== null)),
+  ];
   const [invoices, payments, notes] = await Promise.all([
     lookup(ctx, "invoice", ids("invoice_id")),
     lookup(ctx, "payment", ids("payment_id")),
@@ -122,7 +125,11 @@ async function lookup(
 ): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   if (table === "payment") {
-    const rows = await ctx.db.selectFrom("payment").select(["id", "method", "reference"]).where("id", "in", ids).execute();
+    const rows = await ctx.db
+      .selectFrom("payment")
+      .select(["id", "method", "reference"])
+      .where("id", "in", ids)
+      .execute();
     return new Map(rows.map((r) => [r.id, `${r.method} ${r.reference}`]));
   }
   const rows = await ctx.db.selectFrom(table).select(["id", "number"]).where("id", "in", ids).execute();

@@ -5,7 +5,12 @@ import { getInvoice } from "../invoices/get-invoice.ts";
 import { listInvoices } from "../invoices/list-invoices.ts";
 import { customerCredit } from "../ledger/ledger.ts";
 import { runBilling } from "../runs/run-billing.ts";
-import { billingContext, createSection4Customer, section4Usage, usageOf } from "../testing/billing-fixtures.ts";
+import {
+  billingContext,
+  createSection4Customer,
+  section4Usage,
+  usageOf,
+} from "../testing/billing-fixtures.ts";
 import { MemoryUsageSource } from "../usage/memory-usage-source.ts";
 import { recordPayment } from "./record-payment.ts";
 import { customerStatement } from "./statement.ts";
@@ -49,7 +54,11 @@ describe("billing-rules §7 worked example", () => {
       input: { invoice_id: october, amount: 400n, method: "bank_transfer", reference: "BANK-1" },
     });
     expect(created).toBe(true);
-    expect(payment).toMatchObject({ amount: 400n, credit: 0n, allocations: [{ invoice_id: october, amount: 400n }] });
+    expect(payment).toMatchObject({
+      amount: 400n,
+      credit: 0n,
+      allocations: [{ invoice_id: october, amount: 400n }],
+    });
     const invoice = await getInvoice({ ctx: ctx(), input: { id: october } });
     expect([invoice.status, invoice.amount_due]).toEqual(["partially_paid", 620n]);
   });
@@ -76,7 +85,14 @@ describe("billing-rules §7 worked example", () => {
       input: { period: "2026-11" },
       options: {
         source: new MemoryUsageSource([
-          usageOf({ billingUserId: ada, tph: 7, tpm: 5000, createdAt: "2026-11-01T00:00:00Z", deletedAt: null, period: NOVEMBER }),
+          usageOf({
+            billingUserId: ada,
+            tph: 7,
+            tpm: 5000,
+            createdAt: "2026-11-01T00:00:00Z",
+            deletedAt: null,
+            period: NOVEMBER,
+          }),
         ]),
       },
     });

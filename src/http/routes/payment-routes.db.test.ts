@@ -26,8 +26,12 @@ afterAll(async () => {
 
 const ledgerRows = async () =>
   Number(
-    (await handle.db.selectFrom("ledger_entry").select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow())
-      .n,
+    (
+      await handle.db
+        .selectFrom("ledger_entry")
+        .select((eb) => eb.fn.countAll<bigint>().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
   );
 
 describe("payments API", () => {
@@ -50,7 +54,10 @@ describe("payments API", () => {
     const again = await server.api("POST", `/api/v1/invoices/${invoice}/payments`, body);
     expect([again.status, again.body.data.id]).toEqual([200, paymentId]);
     expect(await ledgerRows()).toBe(rows);
-    const different = await server.api("POST", `/api/v1/invoices/${invoice}/payments`, { ...body, amount: 500 });
+    const different = await server.api("POST", `/api/v1/invoices/${invoice}/payments`, {
+      ...body,
+      amount: 500,
+    });
     expect([different.status, different.body.error.issues[0].field]).toEqual([409, "reference"]);
     const inv = await server.api("GET", `/api/v1/invoices/${invoice}`);
     expect(inv.body.data).toMatchObject({ status: "partially_paid", amount_due: 620 });
@@ -71,20 +78,35 @@ describe("payments API", () => {
       const r = await server.api("POST", `/api/v1/invoices/${invoice}/payments`, body);
       expect([r.status, r.body.error.issues[0].field], JSON.stringify(body)).toEqual([status, field]);
     }
-    const unknown = await server.api("POST", "/api/v1/invoices/inv_00ff/payments", { amount: 1, reference: "u" });
+    const unknown = await server.api("POST", "/api/v1/invoices/inv_00ff/payments", {
+      amount: 1,
+      reference: "u",
+    });
     expect([unknown.status, unknown.body.error.issues[0].field]).toEqual([404, "invoice_id"]);
-    const nobody = await server.api("POST", "/api/v1/customers/987654/payments", { amount: 1, reference: "u" });
+    const nobody = await server.api("POST", "/api/v1/customers/987654/payments", {
+      amount: 1,
+      reference: "u",
+    });
     expect([nobody.status, nobody.body.error.issues[0].field]).toEqual([404, "customer_id"]);
     expect(await ledgerRows()).toBe(rows);
   });
 
   it("POST /customers/{id}/payments pays the open invoice and keeps the rest as credit", async () => {
-    const r = await server.api("POST", `/api/v1/customers/${customer}/payments`, { amount: 1000, reference: "C-1" });
+    const r = await server.api("POST", `/api/v1/customers/${customer}/payments`, {
+      amount: 1000,
+      reference: "C-1",
+    });
     expect(r.status).toBe(201);
-    expect(r.body.data).toMatchObject({ invoice_id: null, allocations: [{ invoice_id: invoice, amount: 620 }], credit: 380 });
+    expect(r.body.data).toMatchObject({
+      invoice_id: null,
+      allocations: [{ invoice_id: invoice, amount: 620 }],
+      credit: 380,
+    });
     const statement = await server.api("GET", `/api/v1/customers/${customer}/statement`);
     expect(statement.body.data).toMatchObject({ balance: -380, credit: 380 });
-    expect(statement.body.data.entries.map((e: { kind: string; amount: number }) => [e.kind, e.amount])).toEqual([
+    expect(
+      statement.body.data.entries.map((e: { kind: string; amount: number }) => [e.kind, e.amount]),
+    ).toEqual([
       ["invoice", 1020],
       ["payment", -400],
       ["payment", -1000],
@@ -94,7 +116,10 @@ describe("payments API", () => {
   it("POST /payments/{id}/refunds refunds within what is left, and GET shows it", async () => {
     const over = await server.api("POST", `/api/v1/payments/${paymentId}/refunds`, { amount: 401 });
     expect([over.status, over.body.error.issues[0].field]).toEqual([400, "amount"]);
-    const r = await server.api("POST", `/api/v1/payments/${paymentId}/refunds`, { amount: 100, reason: "asked" });
+    const r = await server.api("POST", `/api/v1/payments/${paymentId}/refunds`, {
+      amount: 100,
+      reason: "asked",
+    });
     expect(r.status).toBe(201);
     expect(r.body.data).toMatchObject({ amount: 100, status: "succeeded", reason: "asked" });
     const p = await server.api("GET", `/api/v1/payments/${paymentId}`);
@@ -105,12 +130,23 @@ describe("payments API", () => {
   });
 
   it("POST /invoices/{id}/credit-notes issues a numbered credit note; one above what is left is refused", async () => {
-    const r = await server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, { amount: 100, reason: "outage" });
+    const r = await server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+      amount: 100,
+      reason: "outage",
+    });
     expect(r.status).toBe(201);
-    expect(r.body.data).toMatchObject({ number: "CN-2026-000001", net: 100, total: 100, settlement: "credit" });
+    expect(r.body.data).toMatchObject({
+      number: "CN-2026-000001",
+      net: 100,
+      total: 100,
+      settlement: "credit",
+    });
     const got = await server.api("GET", `/api/v1/credit-notes/${r.body.data.id}`);
     expect(got.body.data.number).toBe("CN-2026-000001");
-    const over = await server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, { amount: 921, reason: "x" });
+    const over = await server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+      amount: 921,
+      reason: "x",
+    });
     expect([over.status, over.body.error.issues[0].field]).toEqual([400, "amount"]);
     const neither = await server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, { reason: "x" });
     expect([neither.status, neither.body.error.issues[0].field]).toEqual([400, "amount"]);

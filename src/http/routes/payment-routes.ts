@@ -1,11 +1,23 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { CreditNote, CreditNoteBody, CreditNoteIdParams, CreditNoteListQuery } from "../../billing/credit-notes/credit-note-schemas.ts";
+import {
+  CreditNote,
+  CreditNoteBody,
+  CreditNoteIdParams,
+  CreditNoteListQuery,
+} from "../../billing/credit-notes/credit-note-schemas.ts";
 import { getCreditNote, listCreditNotes } from "../../billing/credit-notes/get-credit-note.ts";
 import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
 import { InvoiceIdParams } from "../../billing/invoices/invoice-schemas.ts";
 import { getPayment, listPayments } from "../../billing/payments/get-payment.ts";
-import { Payment, PaymentBody, PaymentIdParams, PaymentListQuery, Refund, RefundBody } from "../../billing/payments/payment-schemas.ts";
+import {
+  Payment,
+  PaymentBody,
+  PaymentIdParams,
+  PaymentListQuery,
+  Refund,
+  RefundBody,
+} from "../../billing/payments/payment-schemas.ts";
 import { type RecordPaymentResult, recordPayment } from "../../billing/payments/record-payment.ts";
 import { refundPayment } from "../../billing/payments/refund-payment.ts";
 import { getCustomerStatement, Statement } from "../../billing/payments/statement.ts";

@@ -10,7 +10,9 @@ let runId: string | undefined;
 let nextPeriod = 0;
 
 async function fixtureRun(db: Kysely<Database>): Promise<string> {
-  const found = runId ? await db.selectFrom("billing_run").select("id").where("id", "=", runId).executeTakeFirst() : undefined;
+  const found = runId
+    ? await db.selectFrom("billing_run").select("id").where("id", "=", runId).executeTakeFirst()
+    : undefined;
   if (found) return found.id;
   runId = `run_${randomBytes(6).toString("hex")}`;
   const at = new Date("2020-01-01T00:00:00Z");

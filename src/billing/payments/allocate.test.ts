@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { allocateOldestFirst, planRefund } from "./allocate.ts";
+
+describe("allocating a payment oldest first (billing-rules §7)", () => {
+  it("pays each invoice what it owes in order; the rest is credit", () => {
+    const open = [
+      { id: "a", due: 500n },
+      { id: "b", due: 0n },
+      { id: "c", due: 700n },
+    ];
+    expect(allocateOldestFirst(900n, open)).toEqual({
+      allocations: [
+        { invoiceId: "a", amount: 500n },
+        { invoiceId: "c", amount: 400n },
+      ],
+      credit: 0n,
+    });
+    expect(allocateOldestFirst(1300n, open).credit).toBe(100n);
+    expect(allocateOldestFirst(50n, [])).toEqual({ allocations: [], credit: 50n });
+  });
+});
+
+describe("planning a refund", () => {
+  const sources = {
+    creditPart: 380n,
+    customerCredit: 380n,
+    allocations: [{ invoiceId: "oct", amount: 620n }],
+    creditApplied: [],
+  };
+
+  it("takes back the payment's unused credit first, then reopens its invoices", () => {
+    expect(planRefund(300n, sources)).toEqual({ credit: 300n, reopened: [], reopenedCreditApplied: [] });
+    expect(planRefund(500n, sources)).toEqual({
+      credit: 380n,
+      reopened: [{ invoiceId: "oct", amount: 120n }],
+      reopenedCreditApplied: [],
+    });
+  });
+
+  it("reopens the invoices that spent the credit once it is gone", () => {
+    const spent = { ...sources, customerCredit: 0n, creditApplied: [{ invoiceId: "nov", amount: 380n }] };
+    expect(planRefund(1000n, spent)).toEqual({
+      credit: 0n,
+      reopened: [{ invoiceId: "oct", amount: 620n }],
+      reopenedCreditApplied: [{ invoiceId: "nov", amount: 380n }],
+    });
+  });
+
+  it("refuses what the payment never covered", () => {
+    expect(() => planRefund(1001n, sources)).toThrow(/exceeds/);
+  });
+});
