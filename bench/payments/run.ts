@@ -5,19 +5,21 @@ import { pino } from "pino";
 import { recordPayment } from "../../src/billing/payments/record-payment.ts";
 import { parseConfig } from "../../src/config.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
-import type { Database } from "../../src/db/schema.ts";
 import { openDatabase } from "../../src/db/open-database.ts";
+import type { Database } from "../../src/db/schema.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { runDunningHalf } from "./dunning-half.ts";
 import { INVOICE_TOTAL, seedOpenInvoices } from "./seed-invoices.ts";
 
-// Money in on PostgreSQL (issue 11). Payments: N payments recorded one after another through the service
-// layer (recordPayment: its transaction, customer and invoice locks, ledger event, invoice status, audit
-// row, payment.received / invoice.paid / dunning.evaluate jobs), two per invoice ($4.00, then the $6.00
-// that pays it). Baseline, in the same run: N bare single-row INSERTs, autocommitted, in one connection.
-// Half the payments go one at a time, half from --concurrency clients at once (default 8): both rates are
-// printed with their ratios, then the overall `ratio: X` = payment rate ÷ INSERT rate (target ≥ 0.25).
-// Then the dunning half (dunning-half.ts).
+// Money in on PostgreSQL (issue 11). Payments: N payments through the service layer (recordPayment: its
+// transaction, customer and invoice locks, ledger event, invoice status, audit row, payment.received /
+// invoice.paid / dunning.evaluate jobs), two per invoice ($4.00, then the $6.00 that pays it). Baseline,
+// in the same run: N bare single-row INSERTs, autocommitted, in one connection.
+// The first payment of every invoice is recorded one at a time (one client, like the baseline), the second
+// from --concurrency clients at once (default 8, a server under load). Payments and INSERTs alternate in
+// blocks of 1,000, so a machine busy with something else slows both alike and the ratio stays fair.
+// Prints each rate and ratio, then `ratio: X` = all payments' rate ÷ INSERT rate (target ≥ 0.25), then the
+// dunning half (dunning-half.ts).
 // Usage: bench/payments/run.ts [--payments 100000] [--concurrency 8] [--dunning-customers 100000 --overdue 10000]
 
 const url = process.env["DATABASE_URL"] || "postgres://postgres@127.0.0.1:5432/test";
@@ -35,12 +37,24 @@ const PAYMENTS = flag("payments", 100_000);
 if (PAYMENTS % 2 !== 0) throw new Error("--payments must be even: each invoice is paid in two parts");
 const FIRST_PART = 400n;
 const CONCURRENCY = flag("concurrency", 8);
+const BLOCK = 1000;
 
-async function timePayments(schema: string): Promise<{ sequentialMs: number; concurrentMs: number }> {
+interface Timings {
+  sequentialMs: number;
+  concurrentMs: number;
+  insertsMs: number;
+}
+
+async function timePaymentsAndInserts(schema: string): Promise<Timings> {
   const handle = await openDatabase({ url, schema, poolSize: CONCURRENCY });
+  const bare = new pg.Client({ connectionString: url });
+  await bare.connect();
   try {
     await migrateToLatest(handle.db);
     const invoices = await seedOpenInvoices(handle.db, PAYMENTS / 2);
+    await bare.query(
+      `CREATE TABLE ${schema}.insert_baseline (id bigint PRIMARY KEY, amount bigint, reference text)`,
+    );
     await sql`ANALYZE`.execute(handle.db);
     const ctx = {
       db: handle.db,
@@ -49,29 +63,54 @@ async function timePayments(schema: string): Promise<{ sequentialMs: number; con
       actor: actors.system("bench"),
       now: () => new Date("2026-11-10T09:00:00Z"),
     };
-    process.stdout.write(`recording ${PAYMENTS.toLocaleString("en-US")} payments in ${schema}…\n`);
     const pay = (invoiceId: string, part: "a" | "b", amount: bigint) =>
       recordPayment({
         ctx,
         input: { invoice_id: invoiceId, amount, method: "bank_transfer", reference: `${invoiceId}-${part}` },
       });
-    // The first halves one at a time, as one client on one connection does (the baseline's shape)…
-    let started = performance.now();
-    for (const invoiceId of invoices) await pay(invoiceId, "a", FIRST_PART);
-    const sequentialMs = performance.now() - started;
-    // …the second halves from CONCURRENCY clients at once, as a server under load does; each invoice is
-    // paid by one client, so they do not wait on one another's locks.
-    started = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < invoices.length) await pay(invoices[next++]!, "b", INVOICE_TOTAL - FIRST_PART);
-      }),
-    );
-    const concurrentMs = performance.now() - started;
+    let inserted = 0;
+    const insertBlock = async (count: number): Promise<number> => {
+      const started = performance.now();
+      for (let i = 0; i < count; i++, inserted++) {
+        await bare.query(
+          `INSERT INTO ${schema}.insert_baseline (id, amount, reference) VALUES ($1, $2, $3)`,
+          [inserted, 500, `ref-${inserted}`],
+        );
+      }
+      return performance.now() - started;
+    };
+    const timed = async (work: () => Promise<unknown>): Promise<number> => {
+      const started = performance.now();
+      await work();
+      return performance.now() - started;
+    };
+
+    process.stdout.write(`recording ${PAYMENTS.toLocaleString("en-US")} payments in ${schema}…\n`);
+    const t: Timings = { sequentialMs: 0, concurrentMs: 0, insertsMs: 0 };
+    for (let from = 0; from < invoices.length; from += BLOCK) {
+      const block = invoices.slice(from, from + BLOCK);
+      t.sequentialMs += await timed(async () => {
+        for (const invoiceId of block) await pay(invoiceId, "a", FIRST_PART);
+      });
+      t.insertsMs += await insertBlock(block.length);
+    }
+    for (let from = 0; from < invoices.length; from += BLOCK) {
+      const block = invoices.slice(from, from + BLOCK);
+      let next = 0;
+      // Each invoice is paid by one client, so the clients do not wait on one another's locks.
+      t.concurrentMs += await timed(() =>
+        Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            while (next < block.length) await pay(block[next++]!, "b", INVOICE_TOTAL - FIRST_PART);
+          }),
+        ),
+      );
+      t.insertsMs += await insertBlock(block.length);
+    }
     await checkOutcome(handle.db, invoices.length);
-    return { sequentialMs, concurrentMs };
+    return t;
   } finally {
+    await bare.end();
     await handle.close();
   }
 }
@@ -93,32 +132,11 @@ async function checkOutcome(db: Kysely<Database>, invoices: number) {
   }
 }
 
-async function timeBareInserts(schema: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(
-      `CREATE TABLE ${schema}.insert_baseline (id bigint PRIMARY KEY, amount bigint, reference text)`,
-    );
-    const started = performance.now();
-    for (let i = 0; i < PAYMENTS; i++) {
-      await client.query(
-        `INSERT INTO ${schema}.insert_baseline (id, amount, reference) VALUES ($1, $2, $3)`,
-        [i, 500, `ref-${i}`],
-      );
-    }
-    return performance.now() - started;
-  } finally {
-    await client.end();
-  }
-}
-
 const schema = `bench_payments_${randomBytes(4).toString("hex")}`;
 const admin = await openDatabase({ url, poolSize: 1 });
 await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
 try {
-  const { sequentialMs, concurrentMs } = await timePayments(schema);
-  const insertsMs = await timeBareInserts(schema);
+  const { sequentialMs, concurrentMs, insertsMs } = await timePaymentsAndInserts(schema);
   const half = PAYMENTS / 2;
   const rate = (n: number, ms: number) => n / (ms / 1000);
   const insertRate = rate(PAYMENTS, insertsMs);
@@ -126,12 +144,13 @@ try {
   const concurrentRate = rate(half, concurrentMs);
   const allRate = rate(PAYMENTS, sequentialMs + concurrentMs);
   const perSecond = (r: number) => `${Math.round(r).toLocaleString("en-US")}/s`;
+  const count = (n: number) => n.toLocaleString("en-US");
   process.stdout.write(
     [
-      `payments one at a time: ${half.toLocaleString("en-US")} in ${(sequentialMs / 1000).toFixed(2)} s, ${perSecond(sequentialRate)} (ratio ${(sequentialRate / insertRate).toFixed(2)})`,
-      `payments ${CONCURRENCY} at a time: ${half.toLocaleString("en-US")} in ${(concurrentMs / 1000).toFixed(2)} s, ${perSecond(concurrentRate)} (ratio ${(concurrentRate / insertRate).toFixed(2)})`,
-      `payments through recordPayment: ${PAYMENTS.toLocaleString("en-US")} in ${((sequentialMs + concurrentMs) / 1000).toFixed(2)} s, ${perSecond(allRate)}`,
-      `bare single-row INSERTs in one connection: ${PAYMENTS.toLocaleString("en-US")} in ${(insertsMs / 1000).toFixed(2)} s, ${perSecond(insertRate)}`,
+      `payments one at a time: ${count(half)} in ${(sequentialMs / 1000).toFixed(2)} s, ${perSecond(sequentialRate)} (ratio ${(sequentialRate / insertRate).toFixed(2)})`,
+      `payments ${CONCURRENCY} at a time: ${count(half)} in ${(concurrentMs / 1000).toFixed(2)} s, ${perSecond(concurrentRate)} (ratio ${(concurrentRate / insertRate).toFixed(2)})`,
+      `payments through recordPayment: ${count(PAYMENTS)} in ${((sequentialMs + concurrentMs) / 1000).toFixed(2)} s, ${perSecond(allRate)}`,
+      `bare single-row INSERTs in one connection: ${count(PAYMENTS)} in ${(insertsMs / 1000).toFixed(2)} s, ${perSecond(insertRate)}`,
       `ratio: ${(allRate / insertRate).toFixed(2)} (target ≥ 0.25)`,
     ].join("\n") + "\n",
   );

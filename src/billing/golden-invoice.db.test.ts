@@ -125,6 +125,7 @@ describe("billing-rules §4 golden invoice", () => {
       tax_exempt: false,
       tax_total: 77n,
       total: 1020n,
+      amount_due: 1020n,
       issue_date: "2026-11-01",
       due_date: "2026-11-15",
       finalized_at: "2026-11-01T01:00:00.000Z",

@@ -4,7 +4,7 @@ import { issueCreditNote } from "../billing/credit-notes/issue-credit-note.ts";
 import { getInvoice } from "../billing/invoices/get-invoice.ts";
 import { getPayment, listPayments } from "../billing/payments/get-payment.ts";
 import { recordPayment } from "../billing/payments/record-payment.ts";
-import { refundPayment } from "../billing/payments/refund-payment.ts";
+import { refundPayment } from "../billing/payments/refund.ts";
 import { customerStatement } from "../billing/payments/statement.ts";
 import { formatMinor } from "../domain/money.ts";
 import type { ServiceContext } from "../kernel/context.ts";

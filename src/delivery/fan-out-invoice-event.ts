@@ -15,8 +15,8 @@ const MAILED_EVENTS: ReadonlySet<InvoiceEvent> = new Set(["invoice.finalized", "
 
 /**
  * The one place that decides what an invoice event sends: the customer's e-mail (MAILED_EVENTS, when
- * SMTP_HOST is set) and one webhook per WEBHOOK_URLS entry, for every event. The `invoice.event` job calls it when it runs
- * (invoice-event-handler.ts). Returns how many jobs the event sends.
+ * SMTP_HOST is set) and one webhook per WEBHOOK_URLS entry, for every event. The `invoice.event` job calls
+ * it when it runs (invoice-event-handler.ts). Returns how many jobs the event sends.
  */
 export async function fanOutInvoiceEvent(
   trx: Tx,

@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
 import { webhookHeaders } from "../billing/documents/webhook-signature.ts";
-import { invoiceAmountDue } from "../billing/ledger/ledger.ts";
 import type { InvoiceWebhookPayload } from "../jobs/job-payloads.ts";
 import { type JobHandler, PermanentJobError } from "../jobs/job-runner.ts";
 import { eventRecordsOf } from "./event-records.ts";
@@ -43,7 +42,6 @@ export function invoiceWebhookHandler(deps: {
       event: p.event,
       createdAt: p.created_at,
       invoice,
-      amountDue: await invoiceAmountDue(deps.db, invoice.id),
       records,
     });
     const timestamp = Math.floor(now().getTime() / 1000);

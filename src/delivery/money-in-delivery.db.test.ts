@@ -9,7 +9,7 @@ import { receiverSecret } from "../billing/documents/webhook-signature.ts";
 import { pdfText } from "../billing/documents/testing/pdf-text.ts";
 import { issueCreditNote } from "../billing/credit-notes/issue-credit-note.ts";
 import { recordPayment } from "../billing/payments/record-payment.ts";
-import { refundPayment } from "../billing/payments/refund-payment.ts";
+import { refundPayment } from "../billing/payments/refund.ts";
 import { runBilling } from "../billing/runs/run-billing.ts";
 import {
   billingContext,

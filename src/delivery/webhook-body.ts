@@ -15,8 +15,6 @@ export function webhookBody(input: {
   event: InvoiceEvent;
   createdAt: string;
   invoice: Invoice;
-  /** The invoice's amount due from the ledger (billing-rules §7) when the notification is sent. */
-  amountDue: bigint;
   records?: EventRecords;
 }): string {
   const i = input.invoice;
@@ -44,7 +42,8 @@ export function webhookBody(input: {
         net: amount(i.net),
         tax_total: amount(i.tax_total),
         total: amount(i.total),
-        amount_due: amount(input.amountDue),
+        // What is left to pay (billing-rules §7) when the notification is sent.
+        amount_due: amount(i.amount_due),
         payment:
           i.payment === null
             ? null

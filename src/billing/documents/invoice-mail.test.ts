@@ -63,6 +63,13 @@ describe("buildInvoiceEmail", () => {
     }
   });
 
+  it("asks a partly paid invoice for what is left of it (billing-rules §7: $10.20 less $4.00 paid)", () => {
+    const partly = { ...october2026Invoice, status: "partially_paid" as const, amountDue: 620n };
+    expect(buildInvoiceEmail(partly, Buffer.alloc(0), FROM).subject).toBe(
+      "Invoice INV-2026-000001 from Example Hosting Ltd: $6.20 due 2026-11-15",
+    );
+  });
+
   it("makes a safe file name of any invoice number", () => {
     expect(pdfFilename("INV-2026-000001")).toBe("INV-2026-000001.pdf");
     expect(pdfFilename("A/B\\..\r\n")).toBe("A_B_..__.pdf");

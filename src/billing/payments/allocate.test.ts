@@ -50,3 +50,15 @@ describe("planning a refund", () => {
     expect(() => planRefund(1001n, sources)).toThrow(/exceeds/);
   });
 });
+
+describe("an invoice's state from its amount due", () => {
+  it("is paid at 0 due, partially_paid when something paid part of it, else finalized", async () => {
+    const { statusForAmountDue } = await import("./invoice-settlement.ts");
+    expect(statusForAmountDue({ total: 1020n, due: 0n, creditNoted: 0n })).toBe("paid");
+    expect(statusForAmountDue({ total: 1020n, due: 620n, creditNoted: 0n })).toBe("partially_paid");
+    expect(statusForAmountDue({ total: 1020n, due: 1020n, creditNoted: 0n })).toBe("finalized");
+    // A credit note lowers the due without paying anything.
+    expect(statusForAmountDue({ total: 1020n, due: 912n, creditNoted: 108n })).toBe("finalized");
+    expect(statusForAmountDue({ total: 0n, due: 0n, creditNoted: 0n })).toBe("finalized");
+  });
+});

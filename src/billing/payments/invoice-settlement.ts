@@ -30,12 +30,17 @@ export async function lockCustomerForMoney(
   return row;
 }
 
-/** The state §7 gives an issued invoice: paid at 0 due, partially_paid once anything paid part of it. */
+/**
+ * The state §7 gives an issued invoice: paid when its amount due reaches 0, partially_paid once a payment
+ * or applied credit covers part of it, else finalized. An invoice of 0 never owed anything: it stays
+ * finalized, as the billing run issued it.
+ */
 export function statusForAmountDue(input: {
   total: bigint;
   due: bigint;
   creditNoted: bigint;
 }): InvoiceStatus {
+  if (input.total === 0n) return "finalized";
   if (input.due <= 0n) return "paid";
   // What payments and applied credit cover now; credit notes lower the due without paying anything.
   const received = input.total - input.creditNoted - input.due;

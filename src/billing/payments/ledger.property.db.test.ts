@@ -8,7 +8,7 @@ import { customerBalance, customerCredit, invoiceAmountsDue } from "../ledger/le
 import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
 import { statusForAmountDue } from "./invoice-settlement.ts";
 import { recordPayment } from "./record-payment.ts";
-import { refundPayment } from "./refund-payment.ts";
+import { refundPayment } from "./refund.ts";
 import { customerStatement } from "./statement.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
 

@@ -7,7 +7,8 @@ import { voidInvoice } from "../invoices/void-invoice.ts";
 import { customerBalance, customerCredit, invoiceAmountDue } from "../ledger/ledger.ts";
 import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
 import { recordPayment } from "./record-payment.ts";
-import { recordRefundIn, refundPayment, settleRefundIn } from "./refund-payment.ts";
+import { refundPayment } from "./refund.ts";
+import { recordRefundIn, settleRefundIn } from "./refund-payment.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
 
 // Payments and refunds (billing-rules §7) on finalized fixture invoices: allocation, idempotency, races,
@@ -307,8 +308,20 @@ describe("refunds", () => {
     expect(await due(inv!)).toBe(0n);
     // Pending holds its amount: only 600 is left to refund.
     await expect(
-      refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 601n } }),
+      handle.db
+        .transaction()
+        .execute((trx) =>
+          recordRefundIn(
+            trx,
+            { ...ctx(), db: trx },
+            { payment_id: payment.id, amount: 601n, status: "pending" },
+          ),
+        ),
     ).rejects.toMatchObject({ issues: [{ field: "amount" }] });
+    // The refund verb sends a Stripe payment's refund back through Stripe, which is not configured here.
+    await expect(
+      refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 100n } }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
     const settle = (status: "succeeded" | "failed") =>
       handle.db
         .transaction()
@@ -335,8 +348,34 @@ describe("refunds", () => {
       );
     expect((await counts()).ledger_entry).toBe(ledgerBefore);
     // A failed refund frees its amount again.
-    await refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 600n } });
+    await handle.db
+      .transaction()
+      .execute((trx) =>
+        recordRefundIn(
+          trx,
+          { ...ctx(), db: trx },
+          { payment_id: payment.id, amount: 600n, status: "succeeded" },
+        ),
+      );
     expect(await due(inv!)).toBe(1000n);
+  });
+});
+
+describe("credit at finalization", () => {
+  it("pays new invoices up to their total, in their currency only, unless the setting is off", async () => {
+    const c = await customer();
+    const [first] = await issueInvoices(handle.db, [{ customerId: c, total: 100n }]);
+    await recordPayment({ ctx: ctx(), input: { invoice_id: first!, amount: 600n, reference: `cf-${n}` } });
+    const [off] = await issueInvoices(handle.db, [{ customerId: c, total: 300n }], { applyCredit: false });
+    expect([await due(off!), await customerCredit(handle.db, c, "USD")]).toEqual([300n, 500n]);
+    const [euro, small, big] = await issueInvoices(handle.db, [
+      { customerId: c, total: 200n, currency: "EUR" },
+      { customerId: c, total: 200n },
+      { customerId: c, total: 450n },
+    ]);
+    expect([await due(euro!), await due(small!), await due(big!)]).toEqual([200n, 0n, 150n]);
+    expect([await status(small!), await status(big!)]).toEqual(["paid", "partially_paid"]);
+    expect(await customerCredit(handle.db, c, "USD")).toBe(0n);
   });
 });
 

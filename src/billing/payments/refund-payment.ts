@@ -3,8 +3,6 @@ import { sql } from "kysely";
 import type { RefundStatus } from "../../db/schema.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
-import { withTransaction } from "../../kernel/transaction.ts";
-import { defineVerb } from "../../kernel/verb.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { customerCredit, postLedgerEvent } from "../ledger/ledger.ts";
 import { type Allocation, planRefund } from "./allocate.ts";
@@ -14,19 +12,7 @@ import {
   requestDunningEvaluation,
   settleInvoiceStatuses,
 } from "./invoice-settlement.ts";
-import { presentRefund, type Refund, RefundInput } from "./payment-schemas.ts";
-
-/**
- * Returns money of a payment (billing-rules §7), made by hand: the refund succeeds at once. At most what is
- * left of the payment (its amount − earlier refunds that did not fail), else VALIDATION naming `amount`.
- */
-export const refundPayment = defineVerb(
-  RefundInput,
-  ({ ctx, input }): Promise<{ refund: Refund }> =>
-    withTransaction(ctx, async (tx) => ({
-      refund: await recordRefundIn(tx.db, tx, { ...input, status: "succeeded" }),
-    })),
-);
+import { presentRefund, type Refund } from "./payment-schemas.ts";
 
 export interface RefundRequest {
   payment_id: string;

@@ -184,6 +184,7 @@ async function finalizeAll(
         paymentTermsDays: ctx.config.PAYMENT_TERMS_DAYS,
         format: ctx.config.INVOICE_NUMBER_FORMAT,
         now,
+        applyCredit: ctx.config.CREDIT_APPLY_ON_FINALIZE,
       });
       if (r.finalized === 0) return r;
       if (deps.faults?.failFinalizationBatch === batch) {

@@ -19,7 +19,7 @@ import {
   RefundBody,
 } from "../../billing/payments/payment-schemas.ts";
 import { type RecordPaymentResult, recordPayment } from "../../billing/payments/record-payment.ts";
-import { refundPayment } from "../../billing/payments/refund-payment.ts";
+import { refundPayment } from "../../billing/payments/refund.ts";
 import { getCustomerStatement, Statement } from "../../billing/payments/statement.ts";
 import { IdParams } from "../../kernel/schemas.ts";
 import { zodToServiceError } from "../errors.ts";

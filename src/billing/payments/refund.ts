@@ -1,0 +1,28 @@
+import { withTransaction } from "../../kernel/transaction.ts";
+import { defineVerb } from "../../kernel/verb.ts";
+import { refundThroughProvider } from "../providers/refund-through-provider.ts";
+import { type Refund, RefundInput } from "./payment-schemas.ts";
+import { recordRefundIn } from "./refund-payment.ts";
+
+/** Payment methods that are a payment provider's: their money goes back through the provider. */
+const PROVIDER_METHODS = new Set(["stripe"]);
+
+/**
+ * Returns money of a payment (billing-rules §7). A manual payment's refund succeeds at once. A provider's
+ * payment (Stripe) is refunded through the provider, outside any transaction (nothing is locked while it
+ * answers): the refund is recorded pending and settled by the provider's signed webhook. At most what is
+ * left of the payment (its amount − earlier refunds that did not fail), else VALIDATION naming `amount`.
+ */
+export const refundPayment = defineVerb(RefundInput, async ({ ctx, input }): Promise<{ refund: Refund }> => {
+  const payment = await ctx.db
+    .selectFrom("payment")
+    .select(["id", "method", "reference", "amount"])
+    .where("id", "=", input.payment_id)
+    .executeTakeFirst();
+  if (payment && PROVIDER_METHODS.has(payment.method)) {
+    return { refund: await refundThroughProvider(ctx, payment, input.amount, input.reason) };
+  }
+  return withTransaction(ctx, async (tx) => ({
+    refund: await recordRefundIn(tx.db, tx, { ...input, status: "succeeded" }),
+  }));
+});
