@@ -4,6 +4,7 @@ import { enqueue } from "../../jobs/enqueue-job.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
+import { fieldError } from "./field-error.ts";
 
 // What every money-in event (payment, refund, credit note, credit applied) shares: the customer row is
 // locked first, so two events of one customer never interleave and cannot over-allocate (the invoices
@@ -27,6 +28,23 @@ export async function lockCustomerForMoney(
       { field, message: "no such customer" },
     ]);
   }
+  return row;
+}
+
+/** Locks the customer an invoice belongs to (one statement), or NOT_FOUND naming `invoice_id`. */
+export async function lockCustomerOfInvoice(
+  trx: Tx,
+  invoiceId: string,
+): Promise<{ id: bigint; currency_code: string }> {
+  const row = await trx
+    .selectFrom("customer")
+    .select(["id", "currency_code"])
+    .where("id", "=", (eb) =>
+      eb.selectFrom("invoice").select("customer_id").where("invoice.id", "=", invoiceId),
+    )
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw fieldError("NOT_FOUND", "invoice_id", `invoice ${invoiceId} not found`);
   return row;
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { PaymentTable } from "../../db/schema.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
@@ -12,10 +12,11 @@ import { fieldError } from "./field-error.ts";
 import {
   amountsDue,
   lockCustomerForMoney,
+  lockCustomerOfInvoice,
   requestDunningEvaluation,
   settleInvoiceStatuses,
 } from "./invoice-settlement.ts";
-import { type Payment, RecordPaymentInput } from "./payment-schemas.ts";
+import { type Payment, presentPayment, RecordPaymentInput } from "./payment-schemas.ts";
 import { readPayment } from "./read-payment.ts";
 
 export interface RecordPaymentResult {
@@ -47,30 +48,26 @@ export async function recordPaymentIn(
   if (!parsed.success) throw zodToServiceError(parsed.error);
   const input = parsed.data;
 
-  let customerId: bigint;
-  if (input.invoice_id !== undefined) {
-    const target = await trx
-      .selectFrom("invoice")
-      .select("customer_id")
-      .where("id", "=", input.invoice_id)
-      .executeTakeFirst();
-    if (!target) throw fieldError("NOT_FOUND", "invoice_id", `invoice ${input.invoice_id} not found`);
-    customerId = target.customer_id;
-  } else {
-    customerId = input.customer_id as bigint;
-  }
-  // The customer first, then its invoices: every money event locks in this order.
-  const customer = await lockCustomerForMoney(trx, customerId);
+  // The customer first, then its invoices: every money event locks in this order. An invoice's payment
+  // finds and locks its customer in one statement.
+  const customer =
+    input.invoice_id !== undefined
+      ? await lockCustomerOfInvoice(trx, input.invoice_id)
+      : await lockCustomerForMoney(trx, input.customer_id as bigint);
+  const customerId = customer.id;
 
-  const repeat = await findByReference(trx, input.method, input.reference);
-  if (repeat) return sameOrRefused(trx, repeat, input, customerId);
-
-  let open: { id: string; currency_code: string }[];
+  let open: { id: string; due: bigint }[];
   let currency = customer.currency_code;
   if (input.invoice_id !== undefined) {
     const invoice = await trx
       .selectFrom("invoice")
-      .select(["id", "status", "currency_code"])
+      .select([
+        "id",
+        "status",
+        "currency_code",
+        sql<bigint>`(SELECT coalesce(sum(amount), 0) FROM ledger_entry
+          WHERE invoice_id = invoice.id AND account = 'receivable')::bigint`.as("due"),
+      ])
       .where("id", "=", input.invoice_id)
       .forUpdate()
       .executeTakeFirstOrThrow();
@@ -82,11 +79,11 @@ export async function recordPaymentIn(
       );
     }
     currency = invoice.currency_code;
-    open = [invoice];
+    open = [{ id: invoice.id, due: BigInt(invoice.due) }];
   } else {
-    open = await trx
+    const rows = await trx
       .selectFrom("invoice")
-      .select(["id", "currency_code"])
+      .select("id")
       .where("customer_id", "=", customerId)
       .where("currency_code", "=", currency)
       .where("status", "in", ["finalized", "partially_paid"])
@@ -94,6 +91,11 @@ export async function recordPaymentIn(
       .orderBy("number")
       .forUpdate()
       .execute();
+    const dues = await amountsDue(
+      trx,
+      rows.map((i) => i.id),
+    );
+    open = rows.map((i) => ({ id: i.id, due: dues.get(i.id) ?? 0n }));
   }
   if (input.currency !== undefined && input.currency !== currency) {
     throw fieldError(
@@ -102,15 +104,7 @@ export async function recordPaymentIn(
       `must be ${currency}, the currency of the ${input.invoice_id ? "invoice" : "customer"}`,
     );
   }
-
-  const dues = await amountsDue(
-    trx,
-    open.map((i) => i.id),
-  );
-  const { allocations, credit } = allocateOldestFirst(
-    input.amount,
-    open.map((i) => ({ id: i.id, due: dues.get(i.id) ?? 0n })),
-  );
+  const { allocations, credit } = allocateOldestFirst(input.amount, open);
 
   const now = ctx.now();
   const inserted = await trx
@@ -126,8 +120,8 @@ export async function recordPaymentIn(
       paid_at: input.paid_at ?? now,
       created_at: now,
     })
-    // A concurrent call with the same reference (another customer's lock) won the race: its row is the
-    // payment, found below once it committed.
+    // The same (method, reference) again — a repeated call, or a concurrent one that won the race — is the
+    // payment already recorded: found below (once it committed), nothing written here.
     .onConflict((oc) => oc.constraint("payment_method_reference").doNothing())
     .returningAll()
     .executeTakeFirst();
@@ -169,7 +163,15 @@ export async function recordPaymentIn(
     at: now,
     subject: { payment_id: inserted.id },
   });
-  const payment = await readPayment(trx, inserted.id);
+  // Just written: what it pays and holds is known, no refund exists yet.
+  const payment = presentPayment(inserted, {
+    allocations: allocations
+      .filter((a) => a.amount !== 0n)
+      .map((a) => ({ invoice_id: a.invoiceId, amount: a.amount }))
+      .sort((a, b) => (a.invoice_id < b.invoice_id ? -1 : a.invoice_id > b.invoice_id ? 1 : 0)),
+    credit,
+    refunds: [],
+  });
   await recordAudit(trx, ctx, {
     action: "record",
     entity: "payment",
