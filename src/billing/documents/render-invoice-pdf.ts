@@ -1,4 +1,21 @@
-import PDFDocument from "pdfkit";
+import {
+  BOLD,
+  collect,
+  CONTENT_WIDTH,
+  type Doc,
+  ensureSpace,
+  newPdf,
+  FONT,
+  INK,
+  measure,
+  MUTED,
+  PAD,
+  PAGE,
+  RIGHT,
+  RULE,
+  type TextStyle,
+  write,
+} from "./pdf-page.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { describeInvoice, type InvoiceContent } from "./invoice-content.ts";
 import type { InvoiceDocument } from "./invoice-document.ts";
@@ -8,40 +25,19 @@ import { toWinAnsi, winAnsiCurrency } from "./win-ansi.ts";
 // Helvetica so no font file is needed. Reproducible: CreationDate comes from the issue date, and the
 // file ID pdfkit derives from the metadata therefore does too.
 
-const PAGE = { width: 595.28, height: 841.89, margin: 50 }; // A4 in points
-const RIGHT = PAGE.width - PAGE.margin;
-const CONTENT_WIDTH = RIGHT - PAGE.margin;
-const BOTTOM = PAGE.height - PAGE.margin - 20; // room for the footer line
-const FONT = "Helvetica";
-const BOLD = "Helvetica-Bold";
-const INK = "#1f2328";
-const MUTED = "#59636e";
-const RULE = "#d1d9e0";
 const ALERT = "#a40e26";
 // Sums to CONTENT_WIDTH. At 9 pt, less 2 × PAD, one line holds Description "web-1 (server 201) ·
 // Additional IPs ×2", Plan "2 Cores, 2 GB RAM", Charge "Backup share", Unit cost "INR 0.001", Amount
 // "INR 1,234.56"; longer text wraps within its cell.
 const COLUMN_WIDTHS = [158, 86, 33, 61, 47, 50, 60.28];
-const PAD = 3;
-
-type Doc = PDFKit.PDFDocument;
 
 export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Buffer> {
   const content = describeInvoice(doc, winAnsiCurrency(doc.currency));
-  const pdf = new PDFDocument({
-    size: "A4",
-    margin: PAGE.margin,
-    bufferPages: true, // footers need the page count, known only at the end
-    displayTitle: true,
-    lang: "en",
-    info: {
-      Title: toWinAnsi(content.title),
-      Author: toWinAnsi(doc.seller.name),
-      Subject: toWinAnsi(`Invoice for ${doc.customer.name}, period ${doc.period}`),
-      Creator: "tokenbill",
-      Producer: "tokenbill (PDFKit)",
-      CreationDate: issueInstant(doc.issueDate),
-    },
+  const pdf = newPdf({
+    title: content.title,
+    author: doc.seller.name,
+    subject: `Invoice for ${doc.customer.name}, period ${doc.period}`,
+    createdAt: issueInstant(doc.issueDate),
   });
   const done = collect(pdf);
   let y = drawHeader(pdf, content);
@@ -63,47 +59,6 @@ function issueInstant(issueDate: string): Date {
     throw ServiceError.validation("issueDate", `must be a date YYYY-MM-DD (got "${issueDate}")`);
   }
   return date;
-}
-
-function collect(pdf: Doc): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    pdf.on("data", (chunk: Buffer) => chunks.push(chunk));
-    pdf.on("end", () => resolve(Buffer.concat(chunks)));
-    pdf.on("error", reject);
-  });
-}
-
-interface TextStyle {
-  width: number;
-  font?: string;
-  size?: number;
-  color?: string;
-  align?: "left" | "right";
-}
-
-/** Draws text in a box and returns its height; every string passes through toWinAnsi first. */
-function write(pdf: Doc, text: string, x: number, y: number, style: TextStyle): number {
-  const options = { width: style.width, align: style.align ?? "left" };
-  const safe = toWinAnsi(text);
-  pdf
-    .font(style.font ?? FONT)
-    .fontSize(style.size ?? 9)
-    .fillColor(style.color ?? INK);
-  pdf.text(safe, x, y, options);
-  return pdf.heightOfString(safe, options);
-}
-
-function measure(pdf: Doc, text: string, style: TextStyle): number {
-  pdf.font(style.font ?? FONT).fontSize(style.size ?? 9);
-  return pdf.heightOfString(toWinAnsi(text), { width: style.width });
-}
-
-/** Starts a new page when `height` no longer fits below `y`; returns where to draw. */
-function ensureSpace(pdf: Doc, y: number, height: number): number {
-  if (y + height <= BOTTOM) return y;
-  pdf.addPage();
-  return PAGE.margin;
 }
 
 function drawHeader(pdf: Doc, c: InvoiceContent): number {

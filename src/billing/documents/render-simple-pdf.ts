@@ -1,4 +1,21 @@
-import PDFDocument from "pdfkit";
+import {
+  BOLD,
+  collect,
+  CONTENT_WIDTH,
+  type Doc,
+  ensureSpace,
+  newPdf,
+  FONT,
+  INK,
+  measure,
+  MUTED,
+  PAD,
+  PAGE,
+  RIGHT,
+  RULE,
+  type TextStyle,
+  write,
+} from "./pdf-page.ts";
 import type { SimpleLayout } from "./simple-layout.ts";
 import { toWinAnsi } from "./win-ansi.ts";
 
@@ -6,42 +23,12 @@ import { toWinAnsi } from "./win-ansi.ts";
 // built-in Helvetica (WinAnsi text, so every string passes through toWinAnsi), reproducible bytes
 // (CreationDate comes from the document). A long table continues on new pages with its headings repeated.
 
-const PAGE = { width: 595.28, height: 841.89, margin: 50 };
-const RIGHT = PAGE.width - PAGE.margin;
-const CONTENT_WIDTH = RIGHT - PAGE.margin;
-const BOTTOM = PAGE.height - PAGE.margin - 20;
-const FONT = "Helvetica";
-const BOLD = "Helvetica-Bold";
-const INK = "#1f2328";
-const MUTED = "#59636e";
-const RULE = "#d1d9e0";
-const PAD = 3;
-
-type Doc = PDFKit.PDFDocument;
-
-interface TextStyle {
-  width: number;
-  font?: string;
-  size?: number;
-  color?: string;
-  align?: "left" | "right";
-}
-
 export async function renderSimplePdf(c: SimpleLayout): Promise<Buffer> {
-  const pdf = new PDFDocument({
-    size: "A4",
-    margin: PAGE.margin,
-    bufferPages: true,
-    displayTitle: true,
-    lang: "en",
-    info: {
-      Title: toWinAnsi(c.title),
-      Author: toWinAnsi(c.seller.name),
-      Subject: toWinAnsi(c.subject),
-      Creator: "tokenbill",
-      Producer: "tokenbill (PDFKit)",
-      CreationDate: c.createdAt,
-    },
+  const pdf = newPdf({
+    title: c.title,
+    author: c.seller.name,
+    subject: c.subject,
+    createdAt: c.createdAt,
   });
   const done = collect(pdf);
   let y = drawHeader(pdf, c);
@@ -56,37 +43,6 @@ export async function renderSimplePdf(c: SimpleLayout): Promise<Buffer> {
   drawFooters(pdf, c);
   pdf.end();
   return await done;
-}
-
-function collect(pdf: Doc): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    pdf.on("data", (chunk: Buffer) => chunks.push(chunk));
-    pdf.on("end", () => resolve(Buffer.concat(chunks)));
-    pdf.on("error", reject);
-  });
-}
-
-function write(pdf: Doc, text: string, x: number, y: number, style: TextStyle): number {
-  const options = { width: style.width, align: style.align ?? "left" };
-  const safe = toWinAnsi(text);
-  pdf
-    .font(style.font ?? FONT)
-    .fontSize(style.size ?? 9)
-    .fillColor(style.color ?? INK);
-  pdf.text(safe, x, y, options);
-  return pdf.heightOfString(safe, options);
-}
-
-function measure(pdf: Doc, text: string, style: TextStyle): number {
-  pdf.font(style.font ?? FONT).fontSize(style.size ?? 9);
-  return pdf.heightOfString(toWinAnsi(text), { width: style.width });
-}
-
-function ensureSpace(pdf: Doc, y: number, height: number): number {
-  if (y + height <= BOTTOM) return y;
-  pdf.addPage();
-  return PAGE.margin;
 }
 
 function drawHeader(pdf: Doc, c: SimpleLayout): number {
