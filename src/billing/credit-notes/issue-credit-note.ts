@@ -16,7 +16,7 @@ import {
 } from "../payments/invoice-settlement.ts";
 import { refundedSoFar } from "../payments/refund-payment.ts";
 import { calendarDate } from "../runs/calendar-date.ts";
-import { numberSequence } from "../runs/invoice-number.ts";
+import { lockNumberCounter, numberSequence, setNumberCounter } from "../runs/invoice-number.ts";
 import { type CreditNote, IssueCreditNoteInput, presentCreditNote } from "./credit-note-schemas.ts";
 import { creditNoteTaxes } from "./credit-note-taxes.ts";
 
@@ -234,22 +234,7 @@ async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<Cred
 /** The next number of the credit note series, gapless: the counter row is locked until commit. */
 async function nextNumber(trx: TxContext["db"], format: string, issueDate: string) {
   const sequence = numberSequence(format, issueDate);
-  await trx
-    .insertInto("invoice_number_counter")
-    .values({ sequence: sequence.key, last_value: 0n })
-    .onConflict((oc) => oc.column("sequence").doNothing())
-    .execute();
-  const counter = await trx
-    .selectFrom("invoice_number_counter")
-    .select("last_value")
-    .where("sequence", "=", sequence.key)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  const value = counter.last_value + 1n;
-  await trx
-    .updateTable("invoice_number_counter")
-    .set({ last_value: value })
-    .where("sequence", "=", sequence.key)
-    .execute();
+  const value = (await lockNumberCounter(trx, sequence.key)) + 1n;
+  await setNumberCounter(trx, sequence.key, value);
   return { sequence: sequence.key, value, number: sequence.format(value) };
 }

@@ -4,7 +4,7 @@ import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { applyCreditAtFinalization } from "../payments/apply-credit.ts";
 import { type LedgerEvent, postLedgerEvents } from "../ledger/ledger.ts";
 import { addDays } from "./calendar-date.ts";
-import { numberSequence } from "./invoice-number.ts";
+import { lockNumberCounter, numberSequence, setNumberCounter } from "./invoice-number.ts";
 
 export interface FinalizeBatchResult {
   finalized: number;
@@ -32,17 +32,7 @@ export async function finalizeInvoices(
   },
 ): Promise<FinalizeBatchResult> {
   const sequence = numberSequence(input.format, input.issueDate);
-  await trx
-    .insertInto("invoice_number_counter")
-    .values({ sequence: sequence.key, last_value: 0n })
-    .onConflict((oc) => oc.column("sequence").doNothing())
-    .execute();
-  const counter = await trx
-    .selectFrom("invoice_number_counter")
-    .select("last_value")
-    .where("sequence", "=", sequence.key)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
+  const last = await lockNumberCounter(trx, sequence.key);
   const drafts = await trx
     .selectFrom("invoice")
     .select(["id", "customer_id", "currency_code", "total"])
@@ -56,7 +46,7 @@ export async function finalizeInvoices(
 
   const dueDate = addDays(input.issueDate, input.paymentTermsDays);
   const numbered = drafts.map((d, i) => {
-    const value = counter.last_value + BigInt(i + 1);
+    const value = last + BigInt(i + 1);
     return { ...d, value, number: sequence.format(value) };
   });
   await sql`
@@ -65,11 +55,7 @@ export async function finalizeInvoices(
       finalized_at = ${input.now}, updated_at = ${input.now}
     FROM (VALUES ${sql.join(numbered.map((n) => sql`(${n.id}, ${n.number}, ${n.value.toString()})`))}) AS v (id, number, value)
     WHERE invoice.id = v.id`.execute(trx);
-  await trx
-    .updateTable("invoice_number_counter")
-    .set({ last_value: counter.last_value + BigInt(numbered.length) })
-    .where("sequence", "=", sequence.key)
-    .execute();
+  await setNumberCounter(trx, sequence.key, last + BigInt(numbered.length));
   // The ledger learns what each customer now owes (event `fin:<invoice>`: receivable +T, sales −T) in
   // the same transaction, so an amount due exists exactly when the invoice is issued.
   const finalized: LedgerEvent[] = numbered.map((n) => ({
