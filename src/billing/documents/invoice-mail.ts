@@ -4,12 +4,20 @@ import { ServiceError } from "../../kernel/errors.ts";
 import { escapeHtml } from "./html-escape.ts";
 import type { InvoiceDocument } from "./invoice-document.ts";
 
-export interface InvoiceEmail {
-  to: { name: string; address: string }; // an address object, so nodemailer quotes the name safely
+/** Any e-mail tokenbill sends: invoices and credit notes (with their PDF), dunning, portal links. */
+export interface OutgoingEmail {
+  to: { name: string; address: string } | string; // an address object, so nodemailer quotes the name safely
   from: string;
-  replyTo: string; // the seller's billing address, for answers to a no-reply sender
+  replyTo?: string; // the seller's billing address, for answers to a no-reply sender
   subject: string;
   text: string;
+  html?: string;
+  attachments?: { filename: string; content: Buffer; contentType: string }[];
+}
+
+export interface InvoiceEmail extends OutgoingEmail {
+  to: { name: string; address: string };
+  replyTo: string;
   html: string;
   attachments: [{ filename: string; content: Buffer; contentType: "application/pdf" }];
 }
@@ -64,7 +72,7 @@ export function buildInvoiceEmail(doc: InvoiceDocument, pdf: Buffer, from: strin
 }
 
 /** Sends one message and closes the connection; failures become UPSTREAM_UNAVAILABLE so a job can retry. */
-export async function sendMail(smtp: SmtpSettings, message: InvoiceEmail): Promise<{ messageId: string }> {
+export async function sendMail(smtp: SmtpSettings, message: OutgoingEmail): Promise<{ messageId: string }> {
   const transport = createTransport({
     host: smtp.host,
     port: smtp.port,

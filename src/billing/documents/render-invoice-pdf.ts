@@ -19,7 +19,7 @@ import {
 import { ServiceError } from "../../kernel/errors.ts";
 import { describeInvoice, type InvoiceContent } from "./invoice-content.ts";
 import type { InvoiceDocument } from "./invoice-document.ts";
-import { toWinAnsi, winAnsiCurrency } from "./win-ansi.ts";
+import { winAnsiCurrency } from "./win-ansi.ts";
 
 // The same content as the HTML page (both lay out describeInvoice), drawn with pdfkit's built-in
 // Helvetica so no font file is needed. Reproducible: CreationDate comes from the issue date, and the

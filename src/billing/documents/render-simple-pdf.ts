@@ -17,7 +17,6 @@ import {
   write,
 } from "./pdf-page.ts";
 import type { SimpleLayout } from "./simple-layout.ts";
-import { toWinAnsi } from "./win-ansi.ts";
 
 // The PDF of a credit note or statement, drawn like the invoice PDF (render-invoice-pdf.ts): A4, pdfkit's
 // built-in Helvetica (WinAnsi text, so every string passes through toWinAnsi), reproducible bytes

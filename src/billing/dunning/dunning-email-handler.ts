@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Config } from "../../config.ts";
 import type { Database } from "../../db/schema.ts";
-import { type InvoiceEmail, type SmtpSettings, sendMail } from "../documents/invoice-mail.ts";
+import { type SmtpSettings, sendMail } from "../documents/invoice-mail.ts";
 import type { JobHandler } from "../../jobs/job-runner.ts";
 import type { JobPayload } from "../../jobs/job-payloads.ts";
 import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
@@ -26,8 +26,7 @@ export interface DunningEmailDeps {
  * retried by the runner, as for invoices.
  */
 export function dunningEmailHandler(deps: DunningEmailDeps): JobHandler<JobPayload<"dunning.email">> {
-  // sendMail is typed for invoice mail, which always carries its PDF; a dunning e-mail has no attachment.
-  const send = deps.send ?? ((smtp, mail) => sendMail(smtp, mail as unknown as InvoiceEmail));
+  const send = deps.send ?? sendMail;
   return async (job) => {
     const episodeId = BigInt(job.payload.episode_id);
     const log = { job: String(job.id), episode: job.payload.episode_id, step: job.payload.step };

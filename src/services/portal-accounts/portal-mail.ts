@@ -1,4 +1,4 @@
-import { createTransport } from "nodemailer";
+import { sendMail } from "../../billing/documents/invoice-mail.ts";
 import type { Logger } from "pino";
 import type { Config } from "../../config.ts";
 import { smtpSettingsOf } from "../../delivery/delivery-settings.ts";
@@ -23,24 +23,11 @@ export function portalMailer(config: Config, logger: Logger, options: { sandbox:
   if (smtp) {
     return {
       send: async (message) => {
-        const transport = createTransport({
-          host: smtp.host,
-          port: smtp.port,
-          secure: smtp.secure,
-          requireTLS: smtp.requireTLS ?? false,
-          auth: smtp.user === undefined ? undefined : { user: smtp.user, pass: smtp.password ?? "" },
-          connectionTimeout: 10_000,
-          greetingTimeout: 10_000,
-          socketTimeout: 30_000,
-          logger: false, // nodemailer's own log would print the AUTH exchange
-        });
         try {
-          await transport.sendMail({ from: config.MAIL_FROM, ...message });
+          await sendMail(smtp, { from: config.MAIL_FROM, ...message });
         } catch (error) {
           // The customer sees the same page either way; the operator sees why in the log (no link in it).
           logger.error({ err: { message: (error as Error).message } }, "portal e-mail could not be sent");
-        } finally {
-          transport.close();
         }
       },
     };
