@@ -74,12 +74,34 @@ export async function enqueueRawJob(
   return row.id;
 }
 
-function rowOf(kind: JobKind, payload: unknown, options: EnqueueOptions) {
+export interface JobRecord {
+  kind: JobKind;
+  ordering_key: string | null;
+  /** Checked by the kind's schema, not yet JSON text. */
+  payload: unknown;
+  slot: string | null;
+  run_after?: Date;
+}
+
+/**
+ * The row enqueue writes for a job, its payload checked but not yet JSON text: for a caller that writes its
+ * jobs inside a larger statement (a payment writes all its rows in one). Throws like enqueue on a bad payload.
+ */
+export function jobRecord(job: NewJob): JobRecord {
+  return recordOf(job.kind, job.payload, job);
+}
+
+function recordOf(kind: JobKind, payload: unknown, options: EnqueueOptions): JobRecord {
   return {
     kind,
     ordering_key: options.orderingKey ?? null,
-    payload: JSON.stringify(checkedPayload(kind, payload)),
+    payload: checkedPayload(kind, payload),
     slot: options.slot ?? null,
     ...(options.runAfter ? { run_after: options.runAfter } : {}),
   };
+}
+
+function rowOf(kind: JobKind, payload: unknown, options: EnqueueOptions) {
+  const record = recordOf(kind, payload, options);
+  return { ...record, payload: JSON.stringify(record.payload) };
 }

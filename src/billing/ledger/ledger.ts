@@ -37,7 +37,21 @@ export async function postLedgerEvent(trx: Tx, event: LedgerEvent): Promise<void
 
 /** Several events in one statement (a finalization batch posts hundreds). */
 export async function postLedgerEvents(trx: Tx, events: readonly LedgerEvent[]): Promise<void> {
-  const rows = events.flatMap((event) => {
+  const rows = ledgerEntryRows(events);
+  for (let i = 0; i < rows.length; i += 2000) {
+    await trx
+      .insertInto("ledger_entry")
+      .values(rows.slice(i, i + 2000))
+      .execute();
+  }
+}
+
+/**
+ * The ledger_entry rows of events, as postLedgerEvents writes them: for a caller that writes them inside a
+ * larger statement (a payment's). Refuses an event that does not sum to zero; zero lines are dropped.
+ */
+export function ledgerEntryRows(events: readonly LedgerEvent[]) {
+  return events.flatMap((event) => {
     const sum = event.lines.reduce((s, l) => s + l.amount, 0n);
     if (sum !== 0n) {
       throw new ServiceError("INTERNAL", `ledger event ${event.id} does not sum to zero (${sum})`);
@@ -58,12 +72,6 @@ export async function postLedgerEvents(trx: Tx, events: readonly LedgerEvent[]):
         created_at: event.at,
       }));
   });
-  for (let i = 0; i < rows.length; i += 2000) {
-    await trx
-      .insertInto("ledger_entry")
-      .values(rows.slice(i, i + 2000))
-      .execute();
-  }
 }
 
 /** An invoice's amount due: its receivable entries. */

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { InvoiceStatus } from "../../db/schema.ts";
-import { enqueue } from "../../jobs/enqueue-job.ts";
+import { enqueueAll, type NewJob } from "../../jobs/enqueue-job.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
@@ -31,21 +31,50 @@ export async function lockCustomerForMoney(
   return row;
 }
 
-/** Locks the customer an invoice belongs to (one statement), or NOT_FOUND naming `invoice_id`. */
-export async function lockCustomerOfInvoice(
-  trx: Tx,
-  invoiceId: string,
-): Promise<{ id: bigint; currency_code: string }> {
+/** An invoice locked for a payment, with what its new state needs (receivable sums as of this read). */
+export interface LockedInvoice {
+  id: string;
+  customer_id: bigint;
+  status: InvoiceStatus;
+  currency_code: string;
+  total: bigint;
+  /** Σ receivable: the amount due. */
+  due: bigint;
+  /** What credit notes took off the amount due (≥ 0). */
+  credit_noted: bigint;
+}
+
+/**
+ * Locks an invoice's customer, then the invoice, in one statement, or NOT_FOUND naming `invoice_id`. The
+ * invoice row cannot pass its filter before the customer subquery has locked the customer, so the order
+ * customer → invoice holds. The receivable sums are read with the statement's snapshot, taken before any
+ * wait for those locks: when a concurrent money event held them, they may be stale, and whoever writes
+ * from them must check them again (writePaymentEvent does, in its own statement).
+ */
+export async function lockInvoiceAndCustomer(trx: Tx, invoiceId: string): Promise<LockedInvoice> {
   const row = await trx
-    .selectFrom("customer")
-    .select(["id", "currency_code"])
-    .where("id", "=", (eb) =>
-      eb.selectFrom("invoice").select("customer_id").where("invoice.id", "=", invoiceId),
+    .selectFrom("invoice as i")
+    .select([
+      "i.id",
+      "i.customer_id",
+      "i.status",
+      "i.currency_code",
+      "i.total",
+      sql<bigint>`(SELECT coalesce(sum(amount), 0) FROM ledger_entry
+        WHERE invoice_id = i.id AND account = 'receivable')::bigint`.as("due"),
+      sql<bigint>`(SELECT coalesce(-sum(amount), 0) FROM ledger_entry
+        WHERE invoice_id = i.id AND account = 'receivable' AND event_kind = 'credit_note')::bigint`.as(
+        "credit_noted",
+      ),
+    ])
+    .where("i.id", "=", invoiceId)
+    .where("i.customer_id", "=", (eb) =>
+      eb.selectFrom("customer as c").select("c.id").whereRef("c.id", "=", "i.customer_id").forUpdate(),
     )
-    .forUpdate()
+    .forUpdate("i")
     .executeTakeFirst();
   if (!row) throw fieldError("NOT_FOUND", "invoice_id", `invoice ${invoiceId} not found`);
-  return row;
+  return { ...row, due: BigInt(row.due), credit_noted: BigInt(row.credit_noted) };
 }
 
 /**
@@ -126,12 +155,16 @@ export async function settleInvoiceStatuses(
 
 /** Dunning looks again at the customer after every payment, refund and credit note (billing-rules §8). */
 export async function requestDunningEvaluation(trx: Tx, customerId: bigint): Promise<void> {
-  await enqueue(
-    trx,
-    "dunning.evaluate",
-    { customer_id: String(customerId) },
-    { orderingKey: `dunning:${customerId}` },
-  );
+  await enqueueAll(trx, [dunningEvaluationJob(customerId)]);
+}
+
+/** The job requestDunningEvaluation writes, for a caller that writes it inside a larger statement. */
+export function dunningEvaluationJob(customerId: bigint): NewJob {
+  return {
+    kind: "dunning.evaluate",
+    payload: { customer_id: String(customerId) },
+    orderingKey: `dunning:${customerId}`,
+  };
 }
 
 /** Amounts due of invoices from the ledger; an invoice with no entry owes 0. */

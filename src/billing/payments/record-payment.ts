@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { type Selectable, sql } from "kysely";
-import type { PaymentTable } from "../../db/schema.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
@@ -12,12 +10,12 @@ import { fieldError } from "./field-error.ts";
 import {
   amountsDue,
   lockCustomerForMoney,
-  lockCustomerOfInvoice,
   requestDunningEvaluation,
   settleInvoiceStatuses,
 } from "./invoice-settlement.ts";
 import { type Payment, presentPayment, RecordPaymentInput } from "./payment-schemas.ts";
-import { readPayment } from "./read-payment.ts";
+import { recordInvoicePayment } from "./record-invoice-payment.ts";
+import { repeatedPayment } from "./repeated-payment.ts";
 
 export interface RecordPaymentResult {
   payment: Payment;
@@ -30,7 +28,7 @@ export interface RecordPaymentResult {
  * oldest open invoices first (by due date, then number); what no invoice needs becomes credit. One
  * transaction: the payment row, its ledger event `pay:<id>` (cash +P, receivable −a per invoice,
  * credit −rest), the invoices' new states, `payment.received` (and `invoice.paid`) jobs, the audit row, and
- * a dunning evaluation.
+ * a dunning evaluation. A payment against one invoice does it in two statements (record-invoice-payment.ts).
  */
 export const recordPayment = defineVerb(
   RecordPaymentInput,
@@ -48,61 +46,32 @@ export async function recordPaymentIn(
   if (!parsed.success) throw zodToServiceError(parsed.error);
   const input = parsed.data;
 
-  // The customer first, then its invoices: every money event locks in this order. An invoice's payment
-  // finds and locks its customer in one statement.
-  const customer =
-    input.invoice_id !== undefined
-      ? await lockCustomerOfInvoice(trx, input.invoice_id)
-      : await lockCustomerForMoney(trx, input.customer_id as bigint);
-  const customerId = customer.id;
+  // A payment against one invoice writes all its rows in one statement; a customer payment, allocated over
+  // several invoices, step by step below.
+  if (input.invoice_id !== undefined)
+    return recordInvoicePayment(trx, ctx, { ...input, invoice_id: input.invoice_id });
+  const customerId = input.customer_id as bigint;
 
-  let open: { id: string; due: bigint }[];
-  let currency = customer.currency_code;
-  if (input.invoice_id !== undefined) {
-    const invoice = await trx
-      .selectFrom("invoice")
-      .select([
-        "id",
-        "status",
-        "currency_code",
-        sql<bigint>`(SELECT coalesce(sum(amount), 0) FROM ledger_entry
-          WHERE invoice_id = invoice.id AND account = 'receivable')::bigint`.as("due"),
-      ])
-      .where("id", "=", input.invoice_id)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    if (invoice.status === "draft" || invoice.status === "void") {
-      throw fieldError(
-        "CONFLICT",
-        "invoice_id",
-        `invoice ${invoice.id} is ${invoice.status}; only an issued invoice can be paid`,
-      );
-    }
-    currency = invoice.currency_code;
-    open = [{ id: invoice.id, due: BigInt(invoice.due) }];
-  } else {
-    const rows = await trx
-      .selectFrom("invoice")
-      .select("id")
-      .where("customer_id", "=", customerId)
-      .where("currency_code", "=", currency)
-      .where("status", "in", ["finalized", "partially_paid"])
-      .orderBy("due_date")
-      .orderBy("number")
-      .forUpdate()
-      .execute();
-    const dues = await amountsDue(
-      trx,
-      rows.map((i) => i.id),
-    );
-    open = rows.map((i) => ({ id: i.id, due: dues.get(i.id) ?? 0n }));
-  }
+  // The customer first, then its invoices: every money event locks in this order.
+  const customer = await lockCustomerForMoney(trx, customerId);
+  const currency = customer.currency_code;
+  const rows = await trx
+    .selectFrom("invoice")
+    .select("id")
+    .where("customer_id", "=", customerId)
+    .where("currency_code", "=", currency)
+    .where("status", "in", ["finalized", "partially_paid"])
+    .orderBy("due_date")
+    .orderBy("number")
+    .forUpdate()
+    .execute();
+  const dues = await amountsDue(
+    trx,
+    rows.map((i) => i.id),
+  );
+  const open = rows.map((i) => ({ id: i.id, due: dues.get(i.id) ?? 0n }));
   if (input.currency !== undefined && input.currency !== currency) {
-    throw fieldError(
-      "VALIDATION",
-      "currency",
-      `must be ${currency}, the currency of the ${input.invoice_id ? "invoice" : "customer"}`,
-    );
+    throw fieldError("VALIDATION", "currency", `must be ${currency}, the currency of the customer`);
   }
   const { allocations, credit } = allocateOldestFirst(input.amount, open);
 
@@ -116,7 +85,7 @@ export async function recordPaymentIn(
       amount: input.amount,
       method: input.method,
       reference: input.reference,
-      invoice_id: input.invoice_id ?? null,
+      invoice_id: null,
       paid_at: input.paid_at ?? now,
       created_at: now,
     })
@@ -125,11 +94,7 @@ export async function recordPaymentIn(
     .onConflict((oc) => oc.constraint("payment_method_reference").doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (!inserted) {
-    const winner = await findByReference(trx, input.method, input.reference);
-    if (!winner) throw fieldError("CONFLICT", "reference", "a concurrent payment with this reference failed");
-    return sameOrRefused(trx, winner, input, customerId);
-  }
+  if (!inserted) return repeatedPayment(trx, input, customerId);
 
   const lines: LedgerLine[] = [
     { account: "cash", amount: input.amount, paymentId: inserted.id },
@@ -154,12 +119,10 @@ export async function recordPaymentIn(
     allocations.map((a) => a.invoiceId),
     now,
   );
-  // A payment against an invoice announces itself on that invoice even when all of it became credit; a
-  // customer payment on each invoice it paid (none when all of it became credit).
-  const announced = input.invoice_id ? [input.invoice_id] : allocations.map((a) => a.invoiceId);
+  // A customer payment announces itself on each invoice it paid (none when all of it became credit).
   await emitInvoiceEvents(trx, {
     event: "payment.received",
-    invoiceIds: announced,
+    invoiceIds: allocations.map((a) => a.invoiceId),
     at: now,
     subject: { payment_id: inserted.id },
   });
@@ -182,7 +145,7 @@ export async function recordPaymentIn(
       currency,
       method: input.method,
       reference: input.reference,
-      invoice_id: input.invoice_id ?? null,
+      invoice_id: null,
       customer_id: String(customerId),
       allocations: allocations.map((a) => ({ invoice_id: a.invoiceId, amount: String(a.amount) })),
       credit: String(credit),
@@ -191,39 +154,4 @@ export async function recordPaymentIn(
   });
   await requestDunningEvaluation(trx, customerId);
   return { payment, created: true };
-}
-
-function findByReference(trx: Tx, method: string, reference: string) {
-  return trx
-    .selectFrom("payment")
-    .selectAll()
-    .where("method", "=", method)
-    .where("reference", "=", reference)
-    .executeTakeFirst();
-}
-
-/**
- * The same (method, reference) again: the same payment when it says the same thing (amount, target),
- * else a mistake — a different payment under a reference already used — refused naming `reference`.
- */
-async function sameOrRefused(
-  trx: Tx,
-  existing: Selectable<PaymentTable>,
-  input: RecordPaymentInput,
-  customerId: bigint,
-): Promise<RecordPaymentResult> {
-  const same =
-    existing.amount === input.amount &&
-    existing.customer_id === customerId &&
-    existing.invoice_id === (input.invoice_id ?? null) &&
-    (input.currency === undefined || input.currency === existing.currency_code);
-  if (!same) {
-    throw fieldError(
-      "CONFLICT",
-      "reference",
-      `${existing.method} reference ${existing.reference} is payment ${existing.id} of ${existing.amount} ` +
-        `(${existing.currency_code} minor units) ${existing.invoice_id ? `on invoice ${existing.invoice_id}` : `by customer ${existing.customer_id}`}; a different payment needs its own reference`,
-    );
-  }
-  return { payment: await readPayment(trx, existing.id), created: false };
 }
