@@ -26,6 +26,10 @@ describe("planning a refund", () => {
     customerCredit: 380n,
     allocations: [{ invoiceId: "oct", amount: 620n }],
     creditApplied: [],
+    reopenable: new Map([
+      ["oct", 1020n],
+      ["nov", 380n],
+    ]),
   };
 
   it("takes back the payment's unused credit first, then reopens its invoices", () => {
@@ -44,6 +48,19 @@ describe("planning a refund", () => {
       reopened: [{ invoiceId: "oct", amount: 620n }],
       reopenedCreditApplied: [{ invoiceId: "nov", amount: 380n }],
     });
+  });
+
+  it("never makes a credit-noted invoice owe again: that part comes out of the credit the note gave", () => {
+    // Invoice of 2 paid by a payment of 1847 (1845 credit); a credit note of 2 then gave 2 more credit.
+    const cancelled = {
+      creditPart: 1845n,
+      customerCredit: 1847n,
+      allocations: [{ invoiceId: "small", amount: 2n }],
+      creditApplied: [],
+      reopenable: new Map([["small", 0n]]),
+    };
+    expect(planRefund(1847n, cancelled)).toEqual({ credit: 1847n, reopened: [], reopenedCreditApplied: [] });
+    expect(() => planRefund(1848n, cancelled)).toThrow(/exceeds/);
   });
 
   it("refuses what the payment never covered", () => {

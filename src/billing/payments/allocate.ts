@@ -44,6 +44,11 @@ export interface RefundSources {
   allocations: readonly Allocation[];
   /** Credit applied to invoices at finalization and not reopened yet, newest invoice first. */
   creditApplied: readonly Allocation[];
+  /**
+   * The most each invoice can take back: its total − its credit notes − its amount due now. An invoice a
+   * credit note has cancelled cannot owe again what the note took off; that part comes from credit.
+   */
+  reopenable: ReadonlyMap<string, bigint>;
 }
 
 export interface RefundPlan {
@@ -63,24 +68,29 @@ export interface RefundPlan {
  */
 export function planRefund(amount: bigint, sources: RefundSources): RefundPlan {
   let left = amount;
-  const credit = minAmount(
-    left,
-    minAmount(sources.creditPart, sources.customerCredit < 0n ? 0n : sources.customerCredit),
-  );
+  const available = sources.customerCredit < 0n ? 0n : sources.customerCredit;
+  let credit = minAmount(left, minAmount(sources.creditPart, available));
   left -= credit;
+  const room = new Map(sources.reopenable);
   const take = (list: readonly Allocation[]) => {
     const out: Allocation[] = [];
     for (const a of list) {
       if (left === 0n) break;
-      if (a.amount <= 0n) continue;
-      const x = minAmount(left, a.amount);
+      const cap = minAmount(a.amount, room.get(a.invoiceId) ?? 0n);
+      if (cap <= 0n) continue;
+      const x = minAmount(left, cap);
       out.push({ invoiceId: a.invoiceId, amount: x });
+      room.set(a.invoiceId, (room.get(a.invoiceId) ?? 0n) - x);
       left -= x;
     }
     return out;
   };
   const reopened = take(sources.allocations);
   const reopenedCreditApplied = take(sources.creditApplied);
+  // What the payment paid on invoices that credit notes have since cancelled became credit: take it there.
+  const more = minAmount(left, available - credit);
+  credit += more;
+  left -= more;
   if (left !== 0n) throw new Error(`refund of ${amount} exceeds what the payment covered by ${left}`);
   return { credit, reopened, reopenedCreditApplied };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
+import { issueCreditNote } from "../credit-notes/issue-credit-note.ts";
 import { getInvoice } from "../invoices/get-invoice.ts";
 import { markInvoicePaid } from "../invoices/mark-invoice-paid.ts";
 import { voidInvoice } from "../invoices/void-invoice.ts";
@@ -238,6 +239,23 @@ describe("bad input is refused naming the field, and writes nothing", () => {
 });
 
 describe("refunds", () => {
+  it("never make an invoice a credit note cancelled owe again (found by the ledger property test)", async () => {
+    // Invoice of 2, paid by 1847 (1845 credit); a credit note of 2 on the paid invoice gives 2 more credit;
+    // the refund of all 1847 must come out of the credit, leaving the invoice at 0 due.
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 2n }]);
+    const { payment } = await recordPayment({
+      ctx: ctx(),
+      input: { invoice_id: inv!, amount: 1847n, reference: `cn-${n}` },
+    });
+    await issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 2n, reason: "goodwill" } });
+    expect(await customerCredit(handle.db, c, "USD")).toBe(1847n);
+    await refundPayment({ ctx: ctx(), input: { payment_id: payment.id, amount: 1847n } });
+    expect(await due(inv!)).toBe(0n);
+    expect(await customerCredit(handle.db, c, "USD")).toBe(0n);
+    expect(await customerBalance(handle.db, c, "USD")).toBe(0n);
+  });
+
   it("take back the payment's unused credit first, then reopen its invoice", async () => {
     const c = await customer();
     const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1020n }]);

@@ -168,6 +168,10 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
     customerCredit: await customerCredit(trx, customerId, currency),
     allocations,
     creditApplied,
+    reopenable: await reopenableAmounts(
+      trx,
+      [...allocations, ...creditApplied].map((a) => a.invoiceId),
+    ),
   });
   const reopened = [...plan.reopened, ...plan.reopenedCreditApplied].map((a) => a.invoiceId);
   if (reopened.length > 0) {
@@ -215,6 +219,26 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
     reopened_credit_applied: out(plan.reopenedCreditApplied),
     invoice_states: changes,
   };
+}
+
+/** Per invoice: total − its credit notes − its amount due now (what a refund may make it owe again). */
+async function reopenableAmounts(trx: Tx, invoiceIds: readonly string[]): Promise<Map<string, bigint>> {
+  const ids = [...new Set(invoiceIds)];
+  if (ids.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom("invoice")
+    .select([
+      "invoice.id",
+      sql<bigint>`(invoice.total
+        - (SELECT coalesce(sum(total), 0) FROM credit_note WHERE credit_note.invoice_id = invoice.id)
+        - (SELECT coalesce(sum(amount), 0) FROM ledger_entry
+            WHERE ledger_entry.invoice_id = invoice.id AND ledger_entry.account = 'receivable'))::bigint`.as(
+        "room",
+      ),
+    ])
+    .where("invoice.id", "in", ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, BigInt(r.room)]));
 }
 
 /** Receivable entries matching `filter`, netted per issued invoice (positive nets only), newest invoice first. */
