@@ -29,19 +29,32 @@ export interface AuditEntry {
   after: unknown;
 }
 
+/**
+ * The audit row of `entry` as `ctx` would write it now, with `before`/`after` still values (recordAudit
+ * stores them as JSON; a statement that writes several tables at once passes the row as JSON whole).
+ */
+export function auditFields(ctx: ServiceContext, entry: AuditEntry) {
+  return {
+    at: ctx.now(),
+    actor: actorLabel(ctx.actor),
+    request_id: ctx.requestId ?? null,
+    action: `${entry.entity}.${entry.action}`,
+    entity: entry.entity,
+    entity_id: entry.entityId,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+  };
+}
+
 /** Writes one audit row inside the caller's transaction, so a change and its record commit together. */
 export async function recordAudit(trx: Tx, ctx: ServiceContext, entry: AuditEntry): Promise<void> {
+  const row = auditFields(ctx, entry);
   await trx
     .insertInto("audit_log")
     .values({
-      at: ctx.now(),
-      actor: actorLabel(ctx.actor),
-      request_id: ctx.requestId ?? null,
-      action: `${entry.entity}.${entry.action}`,
-      entity: entry.entity,
-      entity_id: entry.entityId,
-      before: entry.before === null || entry.before === undefined ? null : jsonText(entry.before),
-      after: entry.after === null || entry.after === undefined ? null : jsonText(entry.after),
+      ...row,
+      before: row.before === null ? null : jsonText(row.before),
+      after: row.after === null ? null : jsonText(row.after),
     })
     .execute();
 }

@@ -1,7 +1,7 @@
 import { type JobRecord, jobRecord, type NewJob } from "../../jobs/enqueue-job.ts";
-import { actorLabel } from "../../kernel/actor.ts";
+import { auditFields } from "../../kernel/audit.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
-import type { InvoiceEvent } from "../invoices/invoice-events.ts";
+import { invoiceEventJobs } from "../invoices/emit-invoice-event.ts";
 import { ledgerEntryRows } from "../ledger/ledger.ts";
 import { type Allocation, allocateOldestFirst } from "./allocate.ts";
 import {
@@ -36,16 +36,7 @@ export interface InvoicePaymentRows {
   invoiceStatus: StatusChange | undefined;
   /** In the order they are to run: invoice.paid before payment.received (one ordering key). */
   jobs: JobRecord[];
-  audit: {
-    at: Date;
-    actor: string;
-    request_id: string | null;
-    action: string;
-    entity: string;
-    entity_id: string;
-    before: null;
-    after: unknown;
-  };
+  audit: ReturnType<typeof auditFields>;
   allocations: Allocation[];
   credit: bigint;
 }
@@ -94,9 +85,16 @@ export function invoicePaymentRows(
   const invoiceStatus = to !== invoice.status ? { id: invoice.id, from: invoice.status, to } : undefined;
 
   const jobs: NewJob[] = [
-    ...(invoiceStatus?.to === "paid" ? [invoiceEventJob(invoice.id, "invoice.paid", now)] : []),
+    ...(invoiceStatus?.to === "paid"
+      ? invoiceEventJobs({ event: "invoice.paid", invoiceIds: [invoice.id], at: now })
+      : []),
     // A payment against an invoice announces itself on that invoice even when all of it became credit.
-    invoiceEventJob(invoice.id, "payment.received", now, paymentId),
+    ...invoiceEventJobs({
+      event: "payment.received",
+      invoiceIds: [invoice.id],
+      at: now,
+      subject: { payment_id: paymentId },
+    }),
     dunningEvaluationJob(customerId),
   ];
 
@@ -116,14 +114,10 @@ export function invoicePaymentRows(
     ledger,
     invoiceStatus,
     jobs: jobs.map(jobRecord),
-    // The row recordAudit writes (kernel/audit.ts).
-    audit: {
-      at: ctx.now(),
-      actor: actorLabel(ctx.actor),
-      request_id: ctx.requestId ?? null,
-      action: "payment.record",
+    audit: auditFields(ctx, {
+      action: "record",
       entity: "payment",
-      entity_id: paymentId,
+      entityId: paymentId,
       before: null,
       after: {
         amount: String(input.amount),
@@ -136,22 +130,8 @@ export function invoicePaymentRows(
         credit: String(credit),
         invoice_states: invoiceStatus ? [invoiceStatus] : [],
       },
-    },
+    }),
     allocations,
     credit,
-  };
-}
-
-/** The `invoice.event` job emitInvoiceEvents writes for one invoice (billing/invoices/emit-invoice-event.ts). */
-function invoiceEventJob(invoiceId: string, event: InvoiceEvent, at: Date, paymentId?: string): NewJob {
-  return {
-    kind: "invoice.event",
-    payload: {
-      invoice_id: invoiceId,
-      event,
-      at: at.toISOString(),
-      ...(paymentId ? { payment_id: paymentId } : {}),
-    },
-    orderingKey: `invoice:${invoiceId}`,
   };
 }
