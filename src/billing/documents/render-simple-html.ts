@@ -1,4 +1,5 @@
 import { escapeHtml } from "./html-escape.ts";
+import { htmlPage } from "./html-page.ts";
 import type { SimpleLayout } from "./simple-layout.ts";
 
 // Self-contained like the invoice page (inline CSS, no scripts or external assets); output depends on the
@@ -44,53 +45,44 @@ export function renderSimpleHtml(c: SimpleLayout): string {
     c.rows.length === 0
       ? [`<tr><td colspan="${c.columns.length}">${e(c.empty)}</td></tr>`]
       : c.rows.map((row) => `<tr>${row.map(cell).join("")}</tr>`);
-  return [
-    "<!DOCTYPE html>",
-    '<html lang="en">',
-    "<head>",
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${e(c.title)} · ${e(c.seller.name)}</title>`,
-    `<style>${STYLE}</style>`,
-    "</head>",
-    "<body>",
-    "<main>",
-    '  <header class="top">',
-    "    <div>",
-    `      <p class="seller-name">${e(c.seller.name)}</p>`,
-    `      <p>${c.seller.lines.map(e).join("<br>")}</p>`,
-    "    </div>",
-    "    <div>",
-    `      <h1>${e(c.heading)}</h1>`,
-    '      <dl class="facts">',
-    ...c.facts.map((f) => `        <dt>${e(f.label)}</dt><dd>${e(f.value)}</dd>`),
-    "      </dl>",
-    "    </div>",
-    "  </header>",
-    '  <section class="party">',
-    `    <h2>${e(c.partyHeading)}</h2>`,
-    `    <p class="name">${e(c.party.name)}</p>`,
-    `    <p>${c.party.lines.map(e).join("<br>")}</p>`,
-    "  </section>",
-    '  <table class="rows">',
-    `    <thead><tr>${head}</tr></thead>`,
-    "    <tbody>",
-    ...rows.map((r) => `      ${r}`),
-    "    </tbody>",
-    "  </table>",
-    '  <table class="totals">',
-    ...c.totals.map(
-      (t) =>
-        `    <tr${t.strong ? ' class="strong"' : ""}><th scope="row">${e(t.label)}</th><td>${e(t.value)}</td></tr>`,
-    ),
-    "  </table>",
-    '  <section class="notes">',
-    ...c.notes.map((n) => `    <p>${e(n)}</p>`),
-    "  </section>",
-    `  <footer>${e(c.seller.name)} · ${e(c.title)} · Questions: ${e(c.seller.email)}</footer>`,
-    "</main>",
-    "</body>",
-    "</html>",
-    "",
-  ].join("\n");
+  return htmlPage({
+    title: `${c.title} · ${c.seller.name}`,
+    style: STYLE,
+    main: "<main>",
+    body: [
+      '  <header class="top">',
+      "    <div>",
+      `      <p class="seller-name">${e(c.seller.name)}</p>`,
+      `      <p>${c.seller.lines.map(e).join("<br>")}</p>`,
+      "    </div>",
+      "    <div>",
+      `      <h1>${e(c.heading)}</h1>`,
+      '      <dl class="facts">',
+      ...c.facts.map((f) => `        <dt>${e(f.label)}</dt><dd>${e(f.value)}</dd>`),
+      "      </dl>",
+      "    </div>",
+      "  </header>",
+      '  <section class="party">',
+      `    <h2>${e(c.partyHeading)}</h2>`,
+      `    <p class="name">${e(c.party.name)}</p>`,
+      `    <p>${c.party.lines.map(e).join("<br>")}</p>`,
+      "  </section>",
+      '  <table class="rows">',
+      `    <thead><tr>${head}</tr></thead>`,
+      "    <tbody>",
+      ...rows.map((r) => `      ${r}`),
+      "    </tbody>",
+      "  </table>",
+      '  <table class="totals">',
+      ...c.totals.map(
+        (t) =>
+          `    <tr${t.strong ? ' class="strong"' : ""}><th scope="row">${e(t.label)}</th><td>${e(t.value)}</td></tr>`,
+      ),
+      "  </table>",
+      '  <section class="notes">',
+      ...c.notes.map((n) => `    <p>${e(n)}</p>`),
+      "  </section>",
+      `  <footer>${e(c.seller.name)} · ${e(c.title)} · Questions: ${e(c.seller.email)}</footer>`,
+    ],
+  });
 }
