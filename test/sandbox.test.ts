@@ -45,12 +45,16 @@ describe("sandbox mode", () => {
     child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     await expect
-      .poll(() => stderr.includes("SANDBOX MODE") && /tokenbill is listening/.test(stdout), {
-        timeout: 60_000,
-        interval: 100,
-      })
+      // The banner (stderr) and the log lines (stdout) are two pipes: wait for both, in any order.
+      .poll(
+        () => stderr.includes("SANDBOX MODE") && stdout.includes("SANDBOX MODE: SolusIO is the built-in"),
+        {
+          timeout: 60_000,
+          interval: 100,
+        },
+      )
       .toBe(true);
-    expect(stdout).toContain("SANDBOX MODE: SolusIO is the built-in emulator");
+    expect(stdout).toMatch(/tokenbill is listening/);
     const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)","pricing"/.exec(stdout)![1]!;
     const emulatorUrl = /SolusIO emulator API {2}(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(stderr)![1]!;
     const key = readFileSync(join(cwd, "data", "admin-api-key"), "utf8").trim();
