@@ -153,17 +153,6 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
 
   const who = (user: StaffUser) => ({ name: user.name || user.email, detail: user.role });
 
-  app.get("/console", STAFF, async (request, reply) => {
-    const user = await currentStaffUser({ ctx: deps.contextOf(request), input: {} });
-    return renderPage(reply, "console-home", {
-      face: "console",
-      title: "Dashboard",
-      who: who(user),
-      user,
-      csrf: csrfToken(request, reply),
-    });
-  });
-
   const accountPage = async (
     request: FastifyRequest,
     reply: FastifyReply,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { publicUrl } from "../config.ts";
-import { authenticateCustomer, currentPortalCustomer } from "../services/portal-accounts/portal-accounts.ts";
+import { authenticateCustomer } from "../services/portal-accounts/portal-accounts.ts";
 import {
   issuePortalToken,
   resetPortalPassword,
@@ -269,17 +269,6 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
       });
     }
     return reply.redirect("/portal/login?notice=password_changed", 303);
-  });
-
-  app.get("/portal", CUSTOMER, async (request, reply) => {
-    const customer = await currentPortalCustomer({ ctx: deps.contextOf(request), input: {} });
-    return renderPage(reply, "portal-home", {
-      face: "portal",
-      title: "Your account",
-      who: { name: customer.name || customer.email, detail: customer.email },
-      customer,
-      csrf: csrfToken(request, reply),
-    });
   });
 
   app.post("/portal/logout", { ...CUSTOMER, ...csrf }, async (request, reply) => {

@@ -6,8 +6,10 @@ import type { Db, ServiceContext } from "../kernel/context.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import type { PortalMailer } from "../services/portal-accounts/portal-mail.ts";
 import { appSecret } from "../services/sso/app-secret.ts";
+import { registerConsoleAreas } from "./console/index.ts";
 import { registerConsolePages } from "./console-pages.ts";
 import { LoginLimiter } from "./login-limiter.ts";
+import { registerPortalAreas } from "./portal/index.ts";
 import { registerPortalPages } from "./portal-pages.ts";
 import { renderPage } from "./render.ts";
 import { cookieSecurity, FACES } from "./session-cookie.ts";
@@ -45,7 +47,9 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
     pages.setErrorHandler(pageError);
     const deps = { config, contextOf: options.contextOf, limiter, mailer: options.mailer };
     registerConsolePages(pages, deps);
+    registerConsoleAreas(pages, deps);
     registerPortalPages(pages, deps);
+    registerPortalAreas(pages, deps);
   });
 }
 

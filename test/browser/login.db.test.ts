@@ -1,7 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { pino } from "pino";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "../../src/app/server.ts";
 import { parseConfig } from "../../src/config.ts";
@@ -10,6 +8,7 @@ import { actors } from "../../src/kernel/actor.ts";
 import { createCustomer } from "../../src/services/customers/customers.ts";
 import { setPortalPassword } from "../../src/services/portal-accounts/portal-accounts.ts";
 import { createStaffUser } from "../../src/services/staff/staff-users.ts";
+import { checkPage, launchBrowser, noBrowser } from "../helpers/browser.ts";
 import { createTestDatabase } from "../helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../helpers/test-server.ts";
 
@@ -18,12 +17,6 @@ import { startTestServer, type TestServer } from "../helpers/test-server.ts";
 // problem on the login and home pages. Screenshots at 375 and 1440 px go to test/browser/screenshots/
 // (git-ignored: they are made anew by every run). Skips, saying why, where /usr/bin/chromium is missing.
 
-const CHROMIUM = "/usr/bin/chromium";
-const skip = !existsSync(CHROMIUM);
-if (skip) console.warn(`browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
-
-const SHOTS = new URL("./screenshots/", import.meta.url);
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const PASSWORD = "browser test password";
 
 let handle: DatabaseHandle;
@@ -31,7 +24,7 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (skip) return;
+  if (noBrowser) return;
   handle = await createTestDatabase();
   server = await startTestServer(handle.db);
   const ctx = systemContext(
@@ -49,18 +42,7 @@ beforeAll(async () => {
     input: { email: "ada@example.com", name: "Ada Lovelace", country: "DE", currency: "EUR" } as never,
   });
   await setPortalPassword({ ctx, input: { customer_id: BigInt(customer.id), password: PASSWORD } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  mkdirSync(SHOTS, { recursive: true });
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
@@ -68,34 +50,7 @@ afterAll(async () => {
   await handle?.close();
 });
 
-async function axeProblems(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the page's strict CSP (no inline script) stays as it is.
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const result = await (
-      window as unknown as {
-        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
-      }
-    ).axe.run();
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, count: v.nodes.length }));
-  });
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}, ${v.count})`);
-}
-
-/** Checks a page at both widths: no serious accessibility problem, nothing wider than the screen, a shot. */
-async function checkPage(page: Page, name: string): Promise<void> {
-  for (const width of [375, 1440]) {
-    await page.setViewportSize({ width, height: 900 });
-    expect(await axeProblems(page), `${name} at ${width}px`).toEqual([]);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, `${name} scrolls sideways at ${width}px`).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: new URL(`${name}-${width}.png`, SHOTS).pathname, fullPage: true });
-  }
-}
-
-describe.skipIf(skip)("console and portal in a real browser", () => {
+describe.skipIf(noBrowser)("console and portal in a real browser", () => {
   it("sends a staff member without a session to the login page, then logs in", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

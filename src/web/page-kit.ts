@@ -1,0 +1,162 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { type CurrencyDisplay, formatMinor } from "../domain/money.ts";
+import type { Page } from "../kernel/pagination.ts";
+import { currentPortalCustomer } from "../services/portal-accounts/portal-accounts.ts";
+import { currentStaffUser } from "../services/staff/staff-users.ts";
+import { type PageData, renderPage } from "./render.ts";
+import { csrfToken, type WebDeps } from "./web-deps.ts";
+
+// What every console and portal page is made of: the header (who is logged in, the face's navigation), the
+// CSRF token for its forms, page numbers from the query, money in the currency's own format (billing-rules
+// §1) and the confirmation step of a destructive action. Pages call verbs; this file holds no rules.
+
+export interface NavItem {
+  href: string;
+  text: string;
+}
+
+export const CONSOLE_NAV: readonly NavItem[] = [
+  { href: "/console", text: "Dashboard" },
+  { href: "/console/customers", text: "Customers" },
+  { href: "/console/pricing", text: "Pricing" },
+  { href: "/console/billing-runs", text: "Billing runs" },
+  { href: "/console/invoices", text: "Invoices" },
+  { href: "/console/credit-notes", text: "Credit notes" },
+  { href: "/console/solusio", text: "SolusIO" },
+  { href: "/console/call-log", text: "Call log" },
+  { href: "/console/audit-log", text: "Audit log" },
+  { href: "/console/api-keys", text: "API keys" },
+  { href: "/console/settings", text: "Settings" },
+];
+
+export const PORTAL_NAV: readonly NavItem[] = [
+  { href: "/portal", text: "Overview" },
+  { href: "/portal/invoices", text: "Invoices" },
+  { href: "/portal/credit-notes", text: "Credit notes" },
+  { href: "/portal/payments", text: "Payments" },
+  { href: "/portal/profile", text: "Profile" },
+];
+
+type PageExtra = Omit<PageData, "face" | "csrf" | "who"> & { title: string };
+
+/** Renders a console page for the session's staff user (header, navigation, CSRF token). */
+export async function staffPage(
+  deps: WebDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  template: string,
+  data: PageExtra,
+  status = 200,
+): Promise<FastifyReply> {
+  const user = await currentStaffUser({ ctx: deps.contextOf(request), input: {} });
+  return renderPage(
+    reply,
+    template,
+    {
+      face: "console",
+      who: { name: user.name || user.email, detail: user.role },
+      staff: user,
+      nav: CONSOLE_NAV,
+      current: request.routeOptions.url,
+      csrf: csrfToken(request, reply),
+      ...data,
+    },
+    status,
+  );
+}
+
+/** Renders a portal page for the session's customer (header, navigation, CSRF token). */
+export async function customerPage(
+  deps: WebDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  template: string,
+  data: PageExtra,
+  status = 200,
+): Promise<FastifyReply> {
+  const customer = await currentPortalCustomer({ ctx: deps.contextOf(request), input: {} });
+  return renderPage(
+    reply,
+    template,
+    {
+      face: "portal",
+      who: { name: customer.name || customer.email, detail: customer.email },
+      customer,
+      nav: PORTAL_NAV,
+      current: request.routeOptions.url,
+      csrf: csrfToken(request, reply),
+      ...data,
+    },
+    status,
+  );
+}
+
+/**
+ * The page a list shows, from `?page=`: a bad or missing value is page 1 (a list page never fails on its
+ * page number). 50 rows a page.
+ */
+export function pageQuery(request: FastifyRequest, perPage = 50): { page: number; per_page: number } {
+  const raw = (request.query as Record<string, unknown> | undefined)?.["page"];
+  const page = typeof raw === "string" && /^[1-9]\d{0,5}$/.test(raw) ? Number(raw) : 1;
+  return { page, per_page: perPage };
+}
+
+/** The pager partial's input: links to the previous and next pages, keeping the list's other filters. */
+export function pagerOf(
+  request: FastifyRequest,
+  meta: Page<unknown>["meta"],
+): { page: number; last: number; total: number; prev?: string; next?: string } {
+  const path = request.url.split("?")[0]!;
+  const params = new URLSearchParams(request.url.includes("?") ? request.url.split("?")[1] : "");
+  const link = (page: number) => {
+    params.set("page", String(page));
+    return `${path}?${params.toString()}`;
+  };
+  return {
+    page: meta.page,
+    last: meta.last_page,
+    total: meta.total,
+    ...(meta.page > 1 ? { prev: link(meta.page - 1) } : {}),
+    ...(meta.page < meta.last_page ? { next: link(meta.page + 1) } : {}),
+  };
+}
+
+/** An amount in minor units as the currency writes it: 123450n in USD → "$1,234.50". */
+export function money(minor: bigint | number | string, currency: CurrencyDisplay): string {
+  return formatMinor(BigInt(minor), currency);
+}
+
+/** A timestamp for a page, in UTC and to the minute: "2026-11-30 14:05 UTC". */
+export function when(value: Date | string | null | undefined): string {
+  if (value === null || value === undefined) return "";
+  const date = typeof value === "string" ? new Date(value) : value;
+  if (Number.isNaN(date.getTime())) return "";
+  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/**
+ * The confirmation step of a destructive action: GET shows this page, its button POSTs the action. Nothing
+ * changes until the button is pressed (no script needed).
+ */
+export interface Confirmation {
+  title: string;
+  message: string;
+  action: string;
+  submit: string;
+  cancel: string;
+  hidden?: Record<string, string>;
+  /** Optional free-text field the action takes, e.g. a reason. */
+  reason?: { name: string; label: string; required: boolean };
+}
+
+/** Shows a console confirmation page (status 200, or 400 with `errors` when the reason was missing). */
+export function confirmStaffAction(
+  deps: WebDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  confirm: Confirmation,
+  extra: { errors?: Record<string, string | undefined>; values?: Record<string, string> } = {},
+  status = 200,
+): Promise<FastifyReply> {
+  return staffPage(deps, request, reply, "confirm", { title: confirm.title, confirm, ...extra }, status);
+}

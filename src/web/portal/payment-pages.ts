@@ -1,0 +1,4 @@
+import type { FastifyInstance } from "fastify";
+import type { WebDeps } from "../web-deps.ts";
+
+export function registerPortalPaymentPages(_app: FastifyInstance, _deps: WebDeps): void {}
