@@ -1,7 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: `db` holds every test that touches a database (files named *.db.test.ts), so CI can run
-// exactly those again against PostgreSQL (`npm run test:pg`); `unit` holds the rest.
+// Three projects: `db` holds every test that touches a database (files named *.db.test.ts), so CI can run
+// exactly those again against PostgreSQL (`npm run test:pg`); `unit` holds the rest; `browser` holds the
+// real-browser journeys (test/browser), which run once, on the embedded database: they test pages, and the
+// pages' SQL is the verbs' SQL, which the `db` project already runs on both databases.
 export default defineConfig({
   test: {
     projects: [
@@ -17,8 +19,17 @@ export default defineConfig({
         test: {
           name: "db",
           include: ["src/**/*.db.test.ts", "test/**/*.db.test.ts"],
+          exclude: ["test/browser/**", "**/node_modules/**"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],
