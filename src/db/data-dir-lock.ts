@@ -10,7 +10,8 @@ import { ServiceError } from "../kernel/errors.ts";
 //
 // PGlite keeps the database in the memory of one process and writes it back to DATA_DIR: a second process
 // opening the same directory would not see the first one's changes and could overwrite them. A lock file
-// with the owner's pid turns that into a clear refusal. (PostgreSQL via DATABASE_URL has no such limit.)
+// with the owner's pid says who has it: a CLI then connects to a `serve` owner's socket
+// (pglite-socket-server.ts) and refuses any other owner clearly. (PostgreSQL via DATABASE_URL has no limit.)
 
 const LOCK = ".tokenbill.lock";
 
@@ -69,22 +70,27 @@ function alive(pid: number): boolean {
   }
 }
 
-export function lockDataDir(dataDir: string): () => void {
-  const path = join(dataDir, LOCK);
+/** The pid of another live tokenbill process holding the directory's lock, if any. */
+export function liveLockOwner(dataDir: string): number | undefined {
   try {
-    const owner = Number(readFileSync(path, "utf8").trim());
-    if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
-      throw new ServiceError(
-        "CONFLICT",
-        `the embedded database in ${dataDir} is in use by another tokenbill process (pid ${owner}). ` +
-          "PGlite serves one process at a time: stop that process first, use the admin API it serves, " +
-          "or use PostgreSQL (DATABASE_URL) to run several processes.",
-      );
-    }
-  } catch (e) {
-    if (e instanceof ServiceError) throw e;
-    // no lock file, or an unreadable one: take it
+    const owner = Number(readFileSync(join(dataDir, LOCK), "utf8").trim());
+    if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) return owner;
+  } catch {
+    // no lock file, or an unreadable one: nobody holds it
   }
-  writeFileSync(path, String(process.pid), { mode: 0o600 });
-  return () => rmSync(path, { force: true });
+  return undefined;
+}
+
+export function lockDataDir(dataDir: string): () => void {
+  const owner = liveLockOwner(dataDir);
+  if (owner !== undefined) {
+    throw new ServiceError(
+      "CONFLICT",
+      `the embedded database in ${dataDir} is in use by another tokenbill process (pid ${owner}) that does ` +
+        "not share it (yet): a `serve` shares it over a socket once it has started, so try again in a moment; " +
+        "any other command holds it until it ends. Or use PostgreSQL (DATABASE_URL) to run several processes.",
+    );
+  }
+  writeFileSync(join(dataDir, LOCK), String(process.pid), { mode: 0o600 });
+  return () => rmSync(join(dataDir, LOCK), { force: true });
 }

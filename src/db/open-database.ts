@@ -1,9 +1,20 @@
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
-import { Kysely, PostgresDialect } from "kysely";
+import { rmSync } from "node:fs";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
-import { ensurePrivateDir, lockDataDir, type PermissionWarning } from "./data-dir-lock.ts";
+import { ServiceError } from "../kernel/errors.ts";
+import { ensurePrivateDir, liveLockOwner, lockDataDir, type PermissionWarning } from "./data-dir-lock.ts";
+import { PgliteSharedDialect } from "./pglite-socket-dialect.ts";
+import {
+  type PgliteSocketServer,
+  SOCKET_PORT,
+  shareOverSocket,
+  sharedSocketDir,
+  socketPathOf,
+} from "./pglite-socket-server.ts";
+import { PgliteSessionQueue } from "./pglite-socket-session.ts";
 import type { Database } from "./schema.ts";
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -19,11 +30,17 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** Told when the data directory had to be tightened to 0700; Node's warning on stderr by default. */
   onPermissionWarning?: PermissionWarning;
+  /** PGlite in a data directory: share it with other processes over a socket there (`serve` does). */
+  share?: boolean;
 }
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: DatabaseKind;
+  /** PGlite reached through the socket of the `serve` that holds it (pid), not opened here. */
+  sharedBy?: number | undefined;
+  /** PGlite opened with `share`: the socket other processes reach it on (undefined: the path is too long). */
+  socketPath?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -44,7 +61,13 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
     // The database files and the key files beside them are for the owner only (data-dir-lock.ts).
     ensurePrivateDir(options.dataDir, options.onPermissionWarning);
     dataDir = options.dataDir;
+    // Another process's serve shares it: a command connects to that; a second serve refuses (below).
+    const owner = liveLockOwner(dataDir);
+    const socketDir = owner === undefined || options.share ? undefined : sharedSocketDir(dataDir);
+    if (owner !== undefined && socketDir) return openSharedPglite(socketDir, owner);
     unlock = lockDataDir(dataDir);
+    // A socket left by a serve that died: nobody answers on it, and a command must not try it.
+    if (!options.share) rmSync(socketPathOf(dataDir), { force: true });
   }
   // One options object: PGlite.create(undefined, options) would drop the options.
   let client: PGlite;
@@ -62,25 +85,69 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
     unlock?.();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  let socket: PgliteSocketServer | undefined;
+  let dialect: PGliteDialect | PgliteSharedDialect = new PGliteDialect(client);
+  if (options.share && dataDir) {
+    const session = new PgliteSessionQueue();
+    try {
+      socket = await shareOverSocket(client, session, dataDir);
+    } catch (error) {
+      await client.close();
+      unlock?.();
+      throw error;
+    }
+    if (socket) dialect = new PgliteSharedDialect(client, session);
+  }
+  const db = new Kysely<Database>({ dialect });
   return {
     db,
     kind: "pglite",
+    socketPath: socket?.path,
     close: async () => {
+      // The socket first: no command's statement may reach a database that is closing.
+      await socket?.close();
       await db.destroy();
       unlock?.();
     },
   };
 }
 
+/** The embedded database of a running `serve`, through its socket: one connection, like PGlite itself. */
+async function openSharedPglite(socketDir: string, owner: number): Promise<DatabaseHandle> {
+  const pool = new pg.Pool({
+    host: socketDir,
+    port: SOCKET_PORT,
+    user: "postgres",
+    database: "postgres",
+    // More would only queue on PGlite's one session, and a transaction on one connection waited for by a
+    // query on another would never end.
+    max: 1,
+    types: typeParsers as pg.CustomTypesConfig,
+  });
+  pool.on("error", () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`SELECT 1`.execute(db);
+  } catch (error) {
+    await db.destroy();
+    throw new ServiceError(
+      "CONFLICT",
+      `the embedded database in ${socketDir} is held by tokenbill process ${owner}, whose socket does not ` +
+        `answer (${(error as Error).message}): is that serve stopping? Try again once it has stopped.`,
+    );
+  }
+  return { db, kind: "pglite", sharedBy: owner, close: () => db.destroy() };
+}
+
+const typeParsers = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === INT8_OID) return (value: string) => BigInt(value);
+    if (oid === NUMERIC_OID) return (value: string) => value;
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
-  const typeParsers = {
-    getTypeParser(oid: number, format?: "text" | "binary") {
-      if (oid === INT8_OID) return (value: string) => BigInt(value);
-      if (oid === NUMERIC_OID) return (value: string) => value;
-      return pg.types.getTypeParser(oid, format);
-    },
-  };
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,

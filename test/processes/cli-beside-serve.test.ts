@@ -1,0 +1,99 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+// Issue 13 item 5 on the embedded database: while `serve` runs on ./data, CLI commands work (through the
+// socket serve shares in DATA_DIR), and what they write is what serve serves.
+
+const run = promisify(execFile);
+const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
+const children: ChildProcess[] = [];
+
+afterAll(async () => {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise((resolve) => {
+          if (c.exitCode !== null) return resolve(undefined);
+          c.once("exit", resolve);
+          c.kill("SIGTERM");
+        }),
+    ),
+  );
+});
+
+function environment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: "0",
+    SANDBOX_EMULATOR_PORT: "0",
+    DATABASE_URL: "",
+    DATA_DIR: "./data",
+  };
+  for (const key of ["SOLUSIO_URL", "SOLUSIO_API_TOKEN", "TOKENBILL_ADMIN_API_KEY", "TOKENBILL_SANDBOX"])
+    delete env[key];
+  return env;
+}
+
+describe("the CLI while serve runs on the embedded database", () => {
+  it("reads and writes through serve's socket, and serve sees the writes", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "tb-beside-"));
+    const env = environment();
+    const serve = spawn(process.execPath, [bin, "serve"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(serve);
+    let stdout = "";
+    serve.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    serve.stderr!.resume();
+    await expect
+      .poll(() => stdout.includes("SANDBOX MODE: SolusIO is the built-in"), {
+        timeout: 90_000,
+        interval: 100,
+      })
+      .toBe(true);
+    const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)","pricing"/.exec(stdout)![1]!;
+    expect(existsSync(join(cwd, "data", ".s.PGSQL.5432"))).toBe(true);
+    const adminKey = readFileSync(join(cwd, "data", "admin-api-key"), "utf8").trim();
+    const tokenbill = (...args: string[]) => run(process.execPath, [bin, ...args], { cwd, env });
+
+    // Three commands at once, beside serve's own work (sync jobs, the scheduler, the requests below).
+    const [key, staff, listed] = await Promise.all([
+      tokenbill("apikey", "create", "--name", "made by the CLI"),
+      tokenbill(
+        "staff",
+        "create",
+        "--email",
+        "cli@example.com",
+        "--role",
+        "support",
+        "--password",
+        "a-long-password-1",
+      ),
+      tokenbill("staff", "list"),
+      ...Array.from({ length: 10 }, () =>
+        fetch(`${url}/api/v1/customers`, { headers: { authorization: `Bearer ${adminKey}` } }),
+      ),
+    ]);
+    expect(listed.stdout).toContain("owner@sandbox.example.com");
+    expect(staff.stdout).toMatch(/email: +cli@example\.com/);
+    const cliKey = /key: +(\S+)/.exec(key.stdout)![1]!;
+
+    // serve answers with what the CLI wrote: the new key is accepted, the new staff user is listed.
+    const asCli = await fetch(`${url}/api/v1/customers`, { headers: { authorization: `Bearer ${cliKey}` } });
+    expect(asCli.status).toBe(200);
+    expect((await asCli.json()).data).toHaveLength(3);
+    const again = await tokenbill("staff", "list");
+    expect(again.stdout).toContain("cli@example.com");
+    const keys = await (
+      await fetch(`${url}/api/v1/api-keys`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json();
+    expect(keys.data.map((k: { name: string }) => k.name)).toContain("made by the CLI");
+
+    // A second serve on the same directory still refuses: it would be a second copy of the database.
+    const second = await run(process.execPath, [bin, "serve"], { cwd, env }).catch((e) => e);
+    expect(second.code).toBe(4);
+    expect(second.stderr).toContain("in use by another tokenbill process");
+  }, 180_000);
+});
