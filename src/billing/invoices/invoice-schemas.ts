@@ -2,7 +2,7 @@ import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { InvoiceLineTable, InvoiceTable } from "../../db/schema.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
-import { id } from "../../kernel/schemas.ts";
+import { currencyCode, id } from "../../kernel/schemas.ts";
 
 // The admin API's view of invoices. Amounts are integers in minor units of the invoice's
 // currency; unit costs, multipliers and rates are exact decimal strings.
@@ -199,6 +199,7 @@ export const InvoiceListQuery = PageQuery.extend({
   customer_id: id.optional(),
   status: InvoiceStatus.optional(),
   number: z.string().max(100).optional(),
+  currency: currencyCode.optional(),
 });
 export type InvoiceListQuery = z.output<typeof InvoiceListQuery>;
 

@@ -3,18 +3,22 @@ import { type Page, fetchPage } from "../../kernel/pagination.ts";
 import { type Invoice, InvoiceListQuery, presentInvoice } from "./invoice-schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { invoiceAmountsDue } from "../ledger/ledger.ts";
+import { READ_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 /**
  * Invoices without their lines, by period then customer; a customer sees only its own. Filters: period,
  * customer, number, status (draft, finalized, partially_paid, paid, void).
  */
 export const listInvoices = defineVerb(InvoiceListQuery, async ({ ctx, input }): Promise<Page<Invoice>> => {
+  // A customer is scoped to itself below; every other caller reads as staff.
+  if (ctx.actor.kind !== "customer") await requireStaffRole(ctx, ...READ_ROLES);
   const customerId = customerScope(ctx.actor, input.customer_id);
   let q = ctx.db.selectFrom("invoice");
   if (input.period) q = q.where("period", "=", input.period);
   if (customerId) q = q.where("customer_id", "=", customerId);
   if (input.status) q = q.where("status", "=", input.status);
   if (input.number) q = q.where("number", "=", input.number);
+  if (input.currency) q = q.where("currency_code", "=", input.currency);
   const page = await fetchPage(
     q,
     input,

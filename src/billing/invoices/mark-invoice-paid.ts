@@ -8,6 +8,7 @@ import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
 import { recordPaymentIn } from "../payments/record-payment.ts";
 import { readInvoice } from "./get-invoice.ts";
 import { type Invoice, InvoiceIdParams, MarkPaidInput } from "./invoice-schemas.ts";
+import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 /**
  * The first API's "mark paid", kept working on top of payments (billing-rules §7): it records a manual
@@ -16,8 +17,9 @@ import { type Invoice, InvoiceIdParams, MarkPaidInput } from "./invoice-schemas.
  */
 export const markInvoicePaid = defineVerb(
   MarkPaidInput.extend(InvoiceIdParams.shape),
-  ({ ctx, input }): Promise<Invoice> =>
-    withTransaction(ctx, async (tx) => {
+  async ({ ctx, input }): Promise<Invoice> => {
+    await requireStaffRole(ctx, ...BILLING_ROLES);
+    return withTransaction(ctx, async (tx) => {
       const target = await tx.db
         .selectFrom("invoice")
         .select("customer_id")
@@ -72,5 +74,6 @@ export const markInvoicePaid = defineVerb(
         after: JSON.parse(jsonText({ status: after.status, payment: after.payment })),
       });
       return after;
-    }),
+    });
+  },
 );

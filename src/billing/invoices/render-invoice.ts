@@ -8,6 +8,8 @@ import { renderInvoiceHtml } from "../documents/render-invoice-html.ts";
 import { renderInvoicePdf } from "../documents/render-invoice-pdf.ts";
 import type { VerbArgs } from "../../kernel/context.ts";
 import { sellerOf } from "../../delivery/delivery-settings.ts";
+import { customerScope } from "../../kernel/actor.ts";
+import { READ_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 export type InvoiceFormat = "html" | "pdf";
 
@@ -16,7 +18,10 @@ export async function renderInvoice({
   ctx,
   input,
 }: VerbArgs<{ id: string; format: InvoiceFormat }>): Promise<string | Buffer> {
+  if (ctx.actor.kind !== "customer") await requireStaffRole(ctx, ...READ_ROLES);
   const invoice = await readInvoice(ctx.db, input.id);
+  // A customer renders only its own invoices (another's is NOT_FOUND, as getInvoice answers).
+  customerScope(ctx.actor, BigInt(invoice.customer_id));
   const doc = documentForRendering(invoice, ctx.config, ctx.now());
   return input.format === "html" ? renderInvoiceHtml(doc) : renderInvoicePdf(doc);
 }

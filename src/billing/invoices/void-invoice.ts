@@ -6,6 +6,7 @@ import { invoiceAmountDue, postLedgerEvent } from "../ledger/ledger.ts";
 import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
 import { type Invoice, InvoiceIdParams, VoidInput } from "./invoice-schemas.ts";
 import { transitionInvoice } from "./transition-invoice.ts";
+import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 /**
  * draft | finalized → void. A void invoice keeps its number (numbers are never reused, §5) and its
@@ -16,8 +17,9 @@ import { transitionInvoice } from "./transition-invoice.ts";
  */
 export const voidInvoice = defineVerb(
   VoidInput.extend(InvoiceIdParams.shape),
-  ({ ctx, input }): Promise<Invoice> =>
-    withTransaction(ctx, async (tx) => {
+  async ({ ctx, input }): Promise<Invoice> => {
+    await requireStaffRole(ctx, ...BILLING_ROLES);
+    return withTransaction(ctx, async (tx) => {
       const target = await tx.db
         .selectFrom("invoice")
         .select(["customer_id", "currency_code", "status", "total"])
@@ -63,5 +65,6 @@ export const voidInvoice = defineVerb(
       }
       // Read before the reversal was posted: a void invoice owes nothing.
       return { ...after, amount_due: 0n };
-    }),
+    });
+  },
 );

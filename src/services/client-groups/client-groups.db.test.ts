@@ -13,6 +13,7 @@ import {
   listClientGroups,
   updateClientGroup,
 } from "./client-groups.ts";
+import { createStaffUser } from "../staff/staff-users.ts";
 
 // The client group verbs called directly, each test in a rolled-back transaction: values, audit rows, refusals.
 
@@ -63,7 +64,12 @@ describe("updateClientGroup", () => {
   it("renames, keeps its own name without conflict, and audits before and after", async () => {
     await withRollback(handle.db, async (ctx) => {
       const group = await createClientGroup({ ctx, input: resellers });
-      const later = { ...ctx, now: () => new Date("2026-12-01T00:00:00Z"), actor: actors.staff("u1") };
+      // A staff actor must be a real, enabled staff user with a role that may change pricing.
+      const staff = await createStaffUser({
+        ctx,
+        input: { email: "admin@example.com", role: "admin", password: "a long enough password" },
+      });
+      const later = { ...ctx, now: () => new Date("2026-12-01T00:00:00Z"), actor: actors.staff(staff.id) };
       const id = BigInt(group.id);
       const same = await updateClientGroup({ ctx: later, input: { id, patch: { name: "Resellers" } } });
       const renamed = await updateClientGroup({ ctx: later, input: { id, patch: { name: "Partners" } } });
@@ -71,10 +77,11 @@ describe("updateClientGroup", () => {
       const audits = await auditRows(ctx.db);
       expect(audits.map((a) => [a.action, a.actor])).toEqual([
         ["client_group.create", "system:test"],
-        ["client_group.update", "staff:u1"],
-        ["client_group.update", "staff:u1"],
+        ["staff_user.create", "system:test"],
+        ["client_group.update", `staff:${staff.id}`],
+        ["client_group.update", `staff:${staff.id}`],
       ]);
-      expect([audits[2]!.before, audits[2]!.after]).toEqual([same, renamed]);
+      expect([audits[3]!.before, audits[3]!.after]).toEqual([same, renamed]);
     });
   });
 

@@ -7,6 +7,7 @@ import { auditedTable } from "../audited-table.ts";
 import { type Page, PageQuery } from "../../kernel/pagination.ts";
 import { idOut, IdParams } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 export const ClientGroupCreate = z
   .object({ name: z.string().min(1).max(200), description: z.string().max(1000).default("") })
@@ -47,21 +48,28 @@ async function assertNameFree(trx: Tx, name: string, exceptId?: bigint): Promise
 
 const groups = auditedTable({ table: "client_group", label: "client group", present: presentClientGroup });
 
-export const createClientGroup = defineVerb(ClientGroupCreate, ({ ctx, input }): Promise<ClientGroup> => {
-  return groups.create(ctx, input, (trx) => assertNameFree(trx, input.name));
-});
+export const createClientGroup = defineVerb(
+  ClientGroupCreate,
+  async ({ ctx, input }): Promise<ClientGroup> => {
+    await requireStaffRole(ctx, ...ADMIN_ROLES);
+    return groups.create(ctx, input, (trx) => assertNameFree(trx, input.name));
+  },
+);
 
-export const getClientGroup = defineVerb(IdParams, ({ ctx, input }): Promise<ClientGroup> => {
+export const getClientGroup = defineVerb(IdParams, async ({ ctx, input }): Promise<ClientGroup> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
   return groups.get(ctx, input.id);
 });
 
-export const listClientGroups = defineVerb(PageQuery, ({ ctx, input }): Promise<Page<ClientGroup>> => {
+export const listClientGroups = defineVerb(PageQuery, async ({ ctx, input }): Promise<Page<ClientGroup>> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
   return groups.list(ctx, input);
 });
 
 export const updateClientGroup = defineVerb(
   IdParams.extend({ patch: ClientGroupUpdate }),
-  ({ ctx, input }): Promise<ClientGroup> => {
+  async ({ ctx, input }): Promise<ClientGroup> => {
+    await requireStaffRole(ctx, ...ADMIN_ROLES);
     const { name } = input.patch;
     return groups.update(ctx, input.id, input.patch, async (trx) => {
       if (name !== undefined) await assertNameFree(trx, name, input.id);
@@ -70,7 +78,8 @@ export const updateClientGroup = defineVerb(
 );
 
 /** Refuses while customers are in the group; the group's discounts go with it. */
-export const deleteClientGroup = defineVerb(IdParams, ({ ctx, input }): Promise<void> => {
+export const deleteClientGroup = defineVerb(IdParams, async ({ ctx, input }): Promise<void> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
   return groups.remove(ctx, input.id, async (trx) => {
     const member = await trx
       .selectFrom("customer")

@@ -9,6 +9,7 @@ import { type Page, PageQuery, fetchPage } from "../../kernel/pagination.ts";
 import { currencyCode, decimalString } from "../../kernel/schemas.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 // One service file for the currency resource: its verbs are five short functions over one table, and
 // splitting them would spread one idea over five files.
@@ -84,6 +85,8 @@ export function currencyDisplayOf(c: {
 export const currencyDisplays = defineVerb(
   NoInput,
   async ({ ctx }): Promise<Map<string, CurrencyDisplay>> => {
+    // Customers see amounts in their currency too (the portal); everyone else reads as staff.
+    if (ctx.actor.kind !== "customer") await requireStaffRole(ctx, ...READ_ROLES);
     const rows = await ctx.db.selectFrom("currency").selectAll().execute();
     return new Map(rows.map((c) => [c.code, currencyDisplayOf(c)]));
   },
@@ -110,6 +113,7 @@ export function canonicalDecimal(value: string): string {
 }
 
 export const createCurrency = defineVerb(CurrencyCreate, async ({ ctx, input }): Promise<Currency> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;
     const exists = await trx
@@ -138,6 +142,7 @@ export const createCurrency = defineVerb(CurrencyCreate, async ({ ctx, input }):
 });
 
 export const getCurrency = defineVerb(CurrencyParams, async ({ ctx, input }): Promise<Currency> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
   const row = await ctx.db
     .selectFrom("currency")
     .selectAll()
@@ -148,6 +153,7 @@ export const getCurrency = defineVerb(CurrencyParams, async ({ ctx, input }): Pr
 });
 
 export const listCurrencies = defineVerb(PageQuery, async ({ ctx, input }): Promise<Page<Currency>> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
   return fetchPage(
     ctx.db.selectFrom("currency"),
     input,
@@ -159,6 +165,7 @@ export const listCurrencies = defineVerb(PageQuery, async ({ ctx, input }): Prom
 export const updateCurrency = defineVerb(
   CurrencyParams.extend({ patch: CurrencyUpdate }),
   async ({ ctx, input }): Promise<Currency> => {
+    await requireStaffRole(ctx, ...ADMIN_ROLES);
     return withTransaction(ctx, async (tx) => {
       const trx = tx.db;
       const before = await trx
@@ -189,6 +196,7 @@ export const updateCurrency = defineVerb(
 );
 
 export const deleteCurrency = defineVerb(CurrencyParams, async ({ ctx, input }): Promise<void> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
   await withTransaction(ctx, async (tx) => {
     const trx = tx.db;
     const before = await trx

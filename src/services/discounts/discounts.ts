@@ -7,6 +7,7 @@ import { assertClientGroupExists, assertCustomerExists } from "../references.ts"
 import { decimalString, id, idOut, nullableIdOut, IdParams } from "../../kernel/schemas.ts";
 import { canonicalDecimal } from "../currencies/currencies.ts";
 import { defineVerb } from "../../kernel/verb.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 // A discount is a multiplier 0 ≤ m ≤ 1 (0.95 = 5 % off) owned by a client group or by one customer
 // (billing-rules §3). `position` orders discounts within an owner; group discounts apply before own ones.
@@ -83,7 +84,8 @@ export function presentDiscount(row: Selectable<DiscountTable>): Discount {
 
 const discounts = auditedTable({ table: "discount", label: "discount", present: presentDiscount });
 
-export const createDiscount = defineVerb(DiscountCreate, ({ ctx, input }): Promise<Discount> => {
+export const createDiscount = defineVerb(DiscountCreate, async ({ ctx, input }): Promise<Discount> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
   const values = {
     name: input.name,
     description: input.description,
@@ -98,24 +100,31 @@ export const createDiscount = defineVerb(DiscountCreate, ({ ctx, input }): Promi
   });
 });
 
-export const getDiscount = defineVerb(IdParams, ({ ctx, input }): Promise<Discount> => {
+export const getDiscount = defineVerb(IdParams, async ({ ctx, input }): Promise<Discount> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
   return discounts.get(ctx, input.id);
 });
 
-export const listDiscounts = defineVerb(DiscountListQuery, ({ ctx, input }): Promise<Page<Discount>> => {
-  return discounts.list(ctx, input, {
-    client_group_id: input.client_group_id,
-    customer_id: input.customer_id,
-  });
-});
+export const listDiscounts = defineVerb(
+  DiscountListQuery,
+  async ({ ctx, input }): Promise<Page<Discount>> => {
+    await requireStaffRole(ctx, ...READ_ROLES);
+    return discounts.list(ctx, input, {
+      client_group_id: input.client_group_id,
+      customer_id: input.customer_id,
+    });
+  },
+);
 
 export const updateDiscount = defineVerb(
   IdParams.extend({ patch: DiscountUpdate }),
-  ({ ctx, input }): Promise<Discount> => {
+  async ({ ctx, input }): Promise<Discount> => {
+    await requireStaffRole(ctx, ...ADMIN_ROLES);
     return discounts.update(ctx, input.id, input.patch);
   },
 );
 
-export const deleteDiscount = defineVerb(IdParams, ({ ctx, input }): Promise<void> => {
+export const deleteDiscount = defineVerb(IdParams, async ({ ctx, input }): Promise<void> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
   return discounts.remove(ctx, input.id);
 });

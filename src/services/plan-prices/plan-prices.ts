@@ -7,6 +7,7 @@ import { auditedTable } from "../audited-table.ts";
 import { type Page, PageQuery } from "../../kernel/pagination.ts";
 import { idOut, IdParams } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 // tokenbill's price list: token prices per SolusIO plan (seed step 3). `tokenbill solusio setup` pushes it
 // to the plans of the same name. Tokens are whole numbers; fractions are refused, never rounded.
@@ -73,25 +74,30 @@ export function presentPlanPrice(row: Selectable<PlanPriceTable>): PlanPrice {
 
 const prices = auditedTable({ table: "plan_price", label: "plan price", present: presentPlanPrice });
 
-export const createPlanPrice = defineVerb(PlanPriceCreate, ({ ctx, input }): Promise<PlanPrice> => {
+export const createPlanPrice = defineVerb(PlanPriceCreate, async ({ ctx, input }): Promise<PlanPrice> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
   return prices.create(ctx, input);
 });
 
-export const getPlanPrice = defineVerb(IdParams, ({ ctx, input }): Promise<PlanPrice> => {
+export const getPlanPrice = defineVerb(IdParams, async ({ ctx, input }): Promise<PlanPrice> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
   return prices.get(ctx, input.id);
 });
 
-export const listPlanPrices = defineVerb(PageQuery, ({ ctx, input }): Promise<Page<PlanPrice>> => {
+export const listPlanPrices = defineVerb(PageQuery, async ({ ctx, input }): Promise<Page<PlanPrice>> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
   return prices.list(ctx, input);
 });
 
 export const updatePlanPrice = defineVerb(
   IdParams.extend({ patch: PlanPriceUpdate }),
-  ({ ctx, input }): Promise<PlanPrice> => {
+  async ({ ctx, input }): Promise<PlanPrice> => {
+    await requireStaffRole(ctx, ...ADMIN_ROLES);
     return prices.update(ctx, input.id, input.patch);
   },
 );
 
-export const deletePlanPrice = defineVerb(IdParams, ({ ctx, input }): Promise<void> => {
+export const deletePlanPrice = defineVerb(IdParams, async ({ ctx, input }): Promise<void> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
   return prices.remove(ctx, input.id);
 });

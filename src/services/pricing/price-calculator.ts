@@ -7,6 +7,7 @@ import { ServiceError } from "../../kernel/errors.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { canonicalDecimal, currencyDisplayOf } from "../currencies/currencies.ts";
 import { defineVerb } from "../../kernel/verb.ts";
+import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 // Seed steps 1–2: the conversion scheme and the plan table with suggested round monthly prices.
 
@@ -59,6 +60,7 @@ export type ConversionTable = z.output<typeof ConversionTable>;
 export const priceConversion = defineVerb(
   ConversionQuery,
   async ({ ctx, input }): Promise<ConversionTable> => {
+    await requireStaffRole(ctx, ...READ_ROLES);
     const currencies = await loadCurrencies(ctx, splitCodes(input.currency));
     const rows = conversionScheme(currencies.map((c) => ({ code: c.display.code, unitCost: c.unitCost })));
     return {
@@ -110,6 +112,7 @@ export const PlanTable = z.object({
 export type PlanTable = z.output<typeof PlanTable>;
 
 export const pricePlans = defineVerb(PlanTableQuery, async ({ ctx, input }): Promise<PlanTable> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
   const tphs = parseTokenList(input.tph, "tph");
   const [currency] = await loadCurrencies(ctx, splitCodes(input.currency));
   const c = currency!;

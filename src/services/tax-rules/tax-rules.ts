@@ -10,6 +10,7 @@ import { type Page, PageQuery, fetchPage } from "../../kernel/pagination.ts";
 import { countryCode, decimalString, idOut, IdParams } from "../../kernel/schemas.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 // A tax rule is an ordered list of rates (percent) applied compound or simple (billing-rules §3).
 // A customer gets: its explicit tax_rule_id, else the rule for (country, region), else (country), else the default.
@@ -130,6 +131,7 @@ async function writeRates(trx: Tx, ruleId: bigint, rates: { label: string; rate:
 }
 
 export const createTaxRule = defineVerb(TaxRuleCreate, async ({ ctx, input }): Promise<TaxRule> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;
     await assertPlaceFree(trx, input);
@@ -155,10 +157,12 @@ export const createTaxRule = defineVerb(TaxRuleCreate, async ({ ctx, input }): P
 });
 
 export const getTaxRule = defineVerb(IdParams, async ({ ctx, input }): Promise<TaxRule> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
   return loadRule(ctx.db, input.id, false);
 });
 
 export const listTaxRules = defineVerb(PageQuery, async ({ ctx, input }): Promise<Page<TaxRule>> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
   const page = await fetchPage(
     ctx.db.selectFrom("tax_rule"),
     input,
@@ -175,6 +179,7 @@ export const listTaxRules = defineVerb(PageQuery, async ({ ctx, input }): Promis
 export const updateTaxRule = defineVerb(
   IdParams.extend({ patch: TaxRuleUpdate }),
   async ({ ctx, input }): Promise<TaxRule> => {
+    await requireStaffRole(ctx, ...ADMIN_ROLES);
     return withTransaction(ctx, async (tx) => {
       const trx = tx.db;
       const before = await loadRule(trx, input.id, true);
@@ -204,6 +209,7 @@ export const updateTaxRule = defineVerb(
 );
 
 export const deleteTaxRule = defineVerb(IdParams, async ({ ctx, input }): Promise<void> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
   await withTransaction(ctx, async (tx) => {
     const trx = tx.db;
     const before = await loadRule(trx, input.id, true);

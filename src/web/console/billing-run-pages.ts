@@ -1,4 +1,126 @@
-import type { FastifyInstance } from "fastify";
-import type { WebDeps } from "../web-deps.ts";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { BillingRunCreate, type BillingRun } from "../../billing/runs/billing-run-schemas.ts";
+import { getBillingRun } from "../../billing/runs/get-billing-run.ts";
+import { launchBillingRun } from "../../billing/runs/launch-billing-run.ts";
+import { listBillingAnomalies } from "../../billing/runs/list-billing-anomalies.ts";
+import { listBillingRuns } from "../../billing/runs/list-billing-runs.ts";
+import { periodOf } from "../../domain/periods.ts";
+import { zodToServiceError } from "../../kernel/verb.ts";
+import { currencyDisplays } from "../../services/currencies/currencies.ts";
+import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
+import type { FieldErrors } from "../render.ts";
+import { formFields, type WebDeps } from "../web-deps.ts";
+import { formFailureOf, noticeFrom, queryText } from "./pricing-form-kit.ts";
 
-export function registerBillingRunPages(_app: FastifyInstance, _deps: WebDeps): void {}
+// Billing runs (docs/billing-cycle.md): the list with a form to start one, and a run's page, which reloads
+// itself every few seconds while the run is running (a meta refresh: the pages have no script) and then
+// shows the summary and the anomalies. The verbs are the admin API's; they check the staff role.
+
+const STAFF = { config: { access: "staff" as const } };
+export const REFRESH_SECONDS = 3;
+
+const NOTICES: Record<string, string> = {
+  started: "The run has started. This page follows its progress.",
+};
+
+export function registerBillingRunPages(app: FastifyInstance, deps: WebDeps): void {
+  const listPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status = 200,
+    extra: { errors?: FieldErrors; values?: Record<string, string> } = {},
+  ) => {
+    const ctx = deps.contextOf(request);
+    const page = await listBillingRuns({ ctx, input: pageQuery(request) });
+    // The month that ended last, in the billing time zone: what a person usually bills.
+    const lastMonth = periodOf(
+      new Date(Date.UTC(ctx.now().getUTCFullYear(), ctx.now().getUTCMonth(), 0)),
+      ctx.config.BILLING_TIME_ZONE,
+    );
+    return staffPage(
+      deps,
+      request,
+      reply,
+      "console-billing-run-list",
+      {
+        title: "Billing runs",
+        runs: page.data.map(rowOf),
+        pager: pagerOf(request, page.meta),
+        values: { period: lastMonth, ...extra.values },
+        errors: extra.errors ?? {},
+      },
+      status,
+    );
+  };
+
+  app.get("/console/billing-runs", STAFF, (request, reply) => listPage(request, reply));
+
+  app.post("/console/billing-runs", { ...STAFF, preHandler: app.csrfProtection }, async (request, reply) => {
+    const { period = "" } = formFields(request);
+    let run: BillingRun;
+    try {
+      const input = BillingRunCreate.safeParse({ period: period.trim() });
+      if (!input.success) throw zodToServiceError(input.error);
+      run = (await launchBillingRun({ ctx: deps.contextOf(request), input: input.data })).run;
+    } catch (error) {
+      const failure = formFailureOf(error, ["period"]);
+      if (!failure) throw error;
+      return listPage(request, reply, failure.status, { errors: failure.errors, values: { period } });
+    }
+    return reply.redirect(`/console/billing-runs/${run.id}?notice=started`, 303);
+  });
+
+  app.get<{ Params: { id: string } }>("/console/billing-runs/:id", STAFF, async (request, reply) => {
+    const ctx = deps.contextOf(request);
+    const run = await getBillingRun({ ctx, input: { id: request.params.id } });
+    const anomalies = await listBillingAnomalies({
+      ctx,
+      input: {
+        id: run.id,
+        ...pageQuery(request),
+        ...(queryText(request, "kind") ? { kind: queryText(request, "kind") } : {}),
+      },
+    });
+    const displays = await currencyDisplays({ ctx, input: {} });
+    const totals = (run.summary?.totals ?? []).map((t) => {
+      const display = displays.get(t.currency);
+      const show = (minor: bigint) =>
+        display ? money(minor, display) : `${minor} (${t.currency} minor units)`;
+      return {
+        currency: t.currency,
+        invoices: t.invoices,
+        subtotal: show(t.subtotal),
+        discounts: show(t.discounts),
+        taxes: show(t.taxes),
+        total: show(t.total),
+      };
+    });
+    const running = run.state === "running";
+    // The refresh stops when asked to (WCAG 2.2.1: a person may need longer than 3 s to read the page).
+    const refresh = running && queryText(request, "refresh") !== "off";
+    return staffPage(deps, request, reply, "console-billing-run", {
+      title: `Billing run ${run.period}`,
+      run: rowOf(run),
+      summary: run.summary,
+      totals,
+      refresh: refresh ? REFRESH_SECONDS : undefined,
+      running,
+      anomalies: anomalies.data.map((a) => ({ ...a, created: when(a.created_at) })),
+      pager: pagerOf(request, anomalies.meta),
+      notice: noticeFrom(request, NOTICES),
+    });
+  });
+}
+
+const STATE_BADGE: Record<BillingRun["state"], string> = { running: "warn", completed: "ok", failed: "bad" };
+
+function rowOf(run: BillingRun) {
+  const { processed, total } = run.progress;
+  return {
+    ...run,
+    badge: STATE_BADGE[run.state],
+    started: when(run.started_at),
+    finished: when(run.finished_at),
+    percent: total > 0 ? Math.floor((processed * 100) / total) : run.state === "completed" ? 100 : 0,
+  };
+}

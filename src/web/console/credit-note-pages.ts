@@ -1,4 +1,86 @@
 import type { FastifyInstance } from "fastify";
+import type { CreditNote } from "../../billing/credit-notes/credit-note-schemas.ts";
+import { getCreditNote, listCreditNotes } from "../../billing/credit-notes/get-credit-note.ts";
+import { renderCreditNote } from "../../billing/statements/render-credit-note.ts";
+import type { CurrencyDisplay } from "../../domain/money.ts";
+import { currencyDisplays } from "../../services/currencies/currencies.ts";
+import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { formFailureOf, noticeFrom, queryText } from "./pricing-form-kit.ts";
 
-export function registerCreditNotePages(_app: FastifyInstance, _deps: WebDeps): void {}
+// Credit notes (billing-rules §7): the list by number, one note with its taxes, and its PDF. They are issued
+// from their invoice's page (invoice-action-pages.ts). The verbs check the staff role.
+
+const STAFF = { config: { access: "staff" as const } };
+
+const NOTICES: Record<string, string> = {
+  issued: "The credit note is issued and numbered.",
+};
+
+export function registerCreditNotePages(app: FastifyInstance, deps: WebDeps): void {
+  app.get("/console/credit-notes", STAFF, async (request, reply) => {
+    const ctx = deps.contextOf(request);
+    const customer = queryText(request, "customer_id");
+    const values = customer === undefined ? {} : { customer_id: customer };
+    const displays = await currencyDisplays({ ctx, input: {} });
+    try {
+      const page = await listCreditNotes({ ctx, input: { ...pageQuery(request), ...values } });
+      return staffPage(deps, request, reply, "console-credit-note-list", {
+        title: "Credit notes",
+        values,
+        notes: page.data.map((n) => rowOf(n, displays.get(n.currency))),
+        pager: pagerOf(request, page.meta),
+      });
+    } catch (error) {
+      const failure = formFailureOf(error, ["customer_id"]);
+      if (!failure) throw error;
+      return staffPage(
+        deps,
+        request,
+        reply,
+        "console-credit-note-list",
+        { title: "Credit notes", values, notes: [], errors: failure.errors },
+        failure.status,
+      );
+    }
+  });
+
+  app.get<{ Params: { id: string } }>("/console/credit-notes/:id", STAFF, async (request, reply) => {
+    const ctx = deps.contextOf(request);
+    const note = await getCreditNote({ ctx, input: { id: request.params.id } });
+    const display = (await currencyDisplays({ ctx, input: {} })).get(note.currency);
+    const show = (minor: bigint) => amountIn(minor, note.currency, display);
+    return staffPage(deps, request, reply, "console-credit-note", {
+      title: `Credit note ${note.number}`,
+      note: rowOf(note, display),
+      net: show(note.net),
+      taxes: note.taxes.map((t) => ({ ...t, amount: show(t.amount) })),
+      lines: note.lines.map((l) => ({ position: l.position, amount: show(l.amount) })),
+      notice: noticeFrom(request, NOTICES),
+    });
+  });
+
+  app.get<{ Params: { id: string } }>("/console/credit-notes/:id/pdf", STAFF, async (request, reply) => {
+    const ctx = deps.contextOf(request);
+    const note = await getCreditNote({ ctx, input: { id: request.params.id } });
+    const pdf = await renderCreditNote({ ctx, input: { id: note.id, format: "pdf" } });
+    return reply
+      .header("cache-control", "no-store")
+      .header("content-disposition", `inline; filename="${note.number.replace(/[^A-Za-z0-9._-]/g, "_")}.pdf"`)
+      .type("application/pdf")
+      .send(pdf);
+  });
+}
+
+function amountIn(minor: bigint, code: string, display: CurrencyDisplay | undefined): string {
+  return display ? money(minor, display) : `${minor} (${code} minor units)`;
+}
+
+function rowOf(note: CreditNote, display: CurrencyDisplay | undefined) {
+  return {
+    ...note,
+    total: amountIn(note.total, note.currency, display),
+    tax_total: amountIn(note.tax_total, note.currency, display),
+    created: when(note.created_at),
+  };
+}

@@ -1,0 +1,77 @@
+import { type RunningEmulator, startEmulator } from "../../../emulator/start.ts";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import { createCustomers, createSection4Customer } from "../../billing/testing/billing-fixtures.ts";
+import { emulatorDriver } from "../../billing/testing/emulator-driver.ts";
+import { emulatorIntegration } from "../../billing/testing/emulator-integration.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import type { StaffRole } from "../../db/schema.ts";
+import type { SolusioIntegration } from "../../solusio/integration.ts";
+import { createStaffPerRole } from "./pricing-test-client.ts";
+
+// October 2026 ready to bill, for the console money pages' tests (and the browser journey): the emulator
+// as SolusIO with a month of usage for two customers — the billing-rules §4 customer (discount 0.95,
+// compound City Tax 6 % and State Tax 2 %: $5.14) and a plain one ($5.00) — and one SolusIO user tokenbill
+// does not know (an anomaly); tokenbill's server on it, and staff per role.
+
+export interface BilledWorld {
+  handle: DatabaseHandle;
+  server: TestServer;
+  section4: bigint;
+  plain: bigint;
+  close(): Promise<void>;
+}
+
+export async function octoberToBill(
+  overrides: Record<string, string> = {},
+  roles: readonly StaffRole[] = ["owner", "billing", "support"],
+): Promise<BilledWorld> {
+  const handle = await createTestDatabase();
+  const section4 = await createSection4Customer(handle);
+  const [plain] = await createCustomers(handle, [{ email: "plain@example.com" }]);
+  const em: RunningEmulator = await startEmulator({
+    port: 0,
+    logger: false,
+    now: new Date("2026-10-01T00:00:00Z"),
+    seed: {
+      plans: [{ id: 1, name: "1 Core, 1 GB RAM", tokens_per_hour: 7, tokens_per_month: 5000 }],
+      users: [
+        { id: 5, email: "section4@example.com", billing_user_id: Number(section4) },
+        { id: 6, email: "plain@example.com", billing_user_id: Number(plain) },
+        { id: 7, email: "stranger@example.com", billing_user_id: 424242 },
+      ],
+    },
+  });
+  const solusio = emulatorDriver(em);
+  for (const user of [5, 6, 7]) await solusio.createServer({ name: `vps-${user}`, plan: 1, user });
+  await solusio.at("2026-11-02T00:00:00Z");
+  const integration: SolusioIntegration = emulatorIntegration(handle, em);
+  const server = await startTestServer(
+    handle.db,
+    { SOLUSIO_URL: em.apiUrl, SOLUSIO_API_TOKEN: em.adminToken, ...overrides },
+    { solusio: integration },
+  );
+  await createStaffPerRole(handle, roles);
+  return {
+    handle,
+    server,
+    section4,
+    plain: plain!,
+    close: async () => {
+      await server.close();
+      await integration.connection.close();
+      await em.close();
+      await handle.close();
+    },
+  };
+}
+
+/** Waits for a run to leave "running", reading it through the admin API. */
+export async function finishedRun(server: TestServer, id: string): Promise<{ state: string }> {
+  for (let i = 0; i < 400; i++) {
+    const r = await server.api("GET", `/api/v1/billing-runs/${id}`);
+    if (r.body.data.state !== "running") return r.body.data;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`billing run ${id} did not finish`);
+}

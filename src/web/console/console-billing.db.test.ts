@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BilledWorld, finishedRun, octoberToBill } from "./billing-run-test-fixture.ts";
+import { PageClient, textOf } from "./pricing-test-client.ts";
+
+// The console's billing run pages over real HTTP against the emulator: start a run from the form (with the
+// verb's refusals next to the field), follow it on its page — which reloads itself only while the run is
+// running — to the summary and the anomalies, and the role check of the verb.
+
+let world: BilledWorld;
+let owner: PageClient;
+
+beforeAll(async () => {
+  world = await octoberToBill();
+  owner = await new PageClient(world.server.url).logIn("owner@example.com");
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+describe("billing run pages", () => {
+  let runPath = "";
+
+  it("refuses a malformed month and an open month next to the field, starting nothing", async () => {
+    const bad = await owner.submit("/console/billing-runs", "/console/billing-runs", { period: "2026-1" });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/id="period-error">[^<]+/);
+    expect(bad.text).toContain('value="2026-1"');
+    const open = await owner.submit("/console/billing-runs", "/console/billing-runs", { period: "2099-01" });
+    expect(open.status).toBe(400);
+    expect(open.text).toMatch(/id="period-error">2099-01 cannot be billed before/);
+    expect((await world.server.api("GET", "/api/v1/billing-runs")).body.meta.total).toBe(0);
+  });
+
+  it("lets support read the runs but not start one", async () => {
+    const support = await new PageClient(world.server.url).logIn("support@example.com");
+    expect((await support.get("/console/billing-runs")).status).toBe(200);
+    const refused = await support.submit("/console/billing-runs", "/console/billing-runs", {
+      period: "2026-10",
+    });
+    expect(refused.status).toBe(403);
+    expect((await world.server.api("GET", "/api/v1/billing-runs")).body.meta.total).toBe(0);
+  });
+
+  it("starts a run from the form and goes to its page", async () => {
+    const started = await owner.submit("/console/billing-runs", "/console/billing-runs", {
+      period: "2026-10",
+    });
+    expect(started.status).toBe(303);
+    expect(started.location).toMatch(/^\/console\/billing-runs\/run_[0-9a-f]+\?notice=started$/);
+    runPath = started.location!.split("?")[0]!;
+    const page = await owner.get(started.location!);
+    expect(page.status).toBe(200);
+    expect(textOf(page.text)).toContain("The run has started.");
+    expect(textOf(page.text)).toContain("Billing run 2026-10");
+  });
+
+  it("shows the summary, the totals in the currency's format and the anomaly once the run is done", async () => {
+    const run = await finishedRun(world.server, runPath.split("/").pop()!);
+    expect(run.state).toBe("completed");
+    const page = await owner.get(runPath);
+    const text = textOf(page.text);
+    expect(page.text).not.toContain('http-equiv="refresh"');
+    expect(text).toContain("State completed");
+    expect(text).toContain("Customers billed 2");
+    expect(text).toContain("Invoices finalized 2");
+    // $5.14 (the §4 customer) + $5.00: USD, 2 invoices, subtotal $10.00 … total $10.14.
+    expect(text).toMatch(/USD 2 \$10\.00 \$0\.25 \$0\.39 \$10\.14/);
+    expect(text).toMatch(/unknown_billing_user .+ 424242/);
+    expect(page.text).toContain('href="/console/invoices?period=2026-10"');
+
+    const list = textOf((await owner.get("/console/billing-runs")).text);
+    expect(list).toContain("2026-10 completed done 2 / 2");
+  });
+
+  it("reloads itself every 3 seconds while a run is running, unless asked to stop", async () => {
+    // A run another instance is working on: its row says running (written here, so nothing races the test).
+    const now = new Date();
+    await world.handle.db
+      .insertInto("billing_run")
+      .values({
+        id: "run_00000000000000aa",
+        period: "2026-09",
+        period_start: new Date("2026-09-01T00:00:00Z"),
+        period_end: new Date("2026-10-01T00:00:00Z"),
+        source: "solusio",
+        actor: "cli",
+        started_at: now,
+        heartbeat_at: now,
+      })
+      .execute();
+    const running = await owner.get("/console/billing-runs/run_00000000000000aa");
+    expect(running.text).toContain('<meta http-equiv="refresh" content="3">');
+    expect(textOf(running.text)).toContain("State running");
+    expect(running.text).toContain('href="/console/billing-runs/run_00000000000000aa?refresh=off"');
+    const stopped = await owner.get("/console/billing-runs/run_00000000000000aa?refresh=off");
+    expect(stopped.text).not.toContain('http-equiv="refresh"');
+    expect(textOf(stopped.text)).toContain("Reloading is off.");
+  });
+
+  it("answers an unknown or malformed run id with a page, not a 500", async () => {
+    expect((await owner.get("/console/billing-runs/run_0000")).status).toBe(404);
+    expect((await owner.get("/console/billing-runs/42")).status).toBe(400);
+  });
+});

@@ -1,0 +1,253 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { createCustomer } from "../../services/customers/customers.ts";
+import { cliContext, createStaffPerRole, PageClient, textOf } from "./pricing-test-client.ts";
+
+// The console's pricing pages over real HTTP: lists, create and edit forms with the verbs' messages next to
+// their fields, deleting only after a confirmation, the seed step 2 calculator, and the role checks of the
+// verbs (support and billing may read pricing but not change it).
+
+let handle: DatabaseHandle;
+let server: TestServer;
+let owner: PageClient;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  server = await startTestServer(handle.db);
+  await createStaffPerRole(handle);
+  owner = await new PageClient(server.url).logIn("owner@example.com");
+});
+afterAll(async () => {
+  await server?.close();
+  await handle?.close();
+});
+
+describe("pricing overview and currencies", () => {
+  it("shows every area with its count, and the seeded currencies in their own format", async () => {
+    const overview = await owner.get("/console/pricing");
+    expect(overview.status).toBe(200);
+    expect(textOf(overview.text)).toMatch(/Currencies 2 /);
+    const list = textOf((await owner.get("/console/pricing/currencies")).text);
+    expect(list).toContain("USD 0.001 2 $1,234.50");
+    expect(list).toContain("EUR 0.00091 2 €1,234.50");
+  });
+
+  it("creates a currency; a bad unit cost is refused next to its field and nothing is written", async () => {
+    const bad = await owner.submit("/console/pricing/currencies/new", "/console/pricing/currencies", {
+      code: "GBP",
+      token_unit_cost: "0,0008",
+      exponent: "2",
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(
+      /aria-describedby="token_unit_cost-hint token_unit_cost-error"[\s\S]*id="token_unit_cost-error">Must be a decimal number/,
+    );
+    expect(bad.text).toContain('value="GBP"');
+    expect((await server.api("GET", "/api/v1/currencies/GBP")).status).toBe(404);
+
+    const made = await owner.submit("/console/pricing/currencies/new", "/console/pricing/currencies", {
+      code: "gbp",
+      token_unit_cost: "0.0008",
+      exponent: "2",
+      display_prefix: "£",
+      thousands_separator: ",",
+      decimals_separator: ".",
+    });
+    expect(made).toMatchObject({ status: 303, location: "/console/pricing/currencies?notice=created" });
+    const api = await server.api("GET", "/api/v1/currencies/GBP");
+    expect(api.body.data).toMatchObject({ code: "GBP", token_unit_cost: "0.0008", display_prefix: "£" });
+    const list = await owner.get("/console/pricing/currencies?notice=created");
+    expect(textOf(list.text)).toContain("Created.");
+    expect(textOf(list.text)).toContain("GBP 0.0008 2 £1,234.50");
+  });
+
+  it("edits a currency with its values filled in, and a duplicate is a conflict above the form", async () => {
+    const form = await owner.get("/console/pricing/currencies/GBP/edit");
+    expect(form.text).toContain('value="0.0008"');
+    expect(form.text).not.toContain('name="code"');
+    const saved = await owner.submit(
+      "/console/pricing/currencies/GBP/edit",
+      "/console/pricing/currencies/GBP",
+      {
+        token_unit_cost: "0.00079",
+        exponent: "2",
+        display_prefix: "£",
+        thousands_separator: ",",
+        decimals_separator: ".",
+      },
+    );
+    expect(saved).toMatchObject({ status: 303, location: "/console/pricing/currencies?notice=updated" });
+    expect((await server.api("GET", "/api/v1/currencies/GBP")).body.data.token_unit_cost).toBe("0.00079");
+
+    const twice = await owner.submit("/console/pricing/currencies/new", "/console/pricing/currencies", {
+      code: "GBP",
+      token_unit_cost: "0.0008",
+      exponent: "2",
+    });
+    expect(twice.status).toBe(409);
+    expect(twice.text).toMatch(/role="alert">currency GBP already exists/);
+  });
+});
+
+describe("plan prices and the calculator", () => {
+  it("lists a plan price and shows the seed step 2 row beside it", async () => {
+    const made = await owner.submit("/console/pricing/plans/new", "/console/pricing/plans", {
+      plan_name: "1 Core, 1 GB RAM",
+      tokens_per_hour: "7",
+      tokens_per_month: "5000",
+    });
+    expect(made).toMatchObject({ status: 303, location: "/console/pricing/plans?notice=created" });
+    const page = textOf((await owner.get("/console/pricing/plans")).text);
+    expect(page).toContain("1 Core, 1 GB RAM 7 5,000 0 0");
+    // 7 × 744 = 5,208 tokens = $5.21; the suggested round price 5,000 tokens = $5.00 (seed step 2).
+    expect(page).toContain("7 5,208 $5.21 5,000 $5.00");
+  });
+
+  it("calculates figures typed in, in another currency, and names a bad figure", async () => {
+    const usd = textOf((await owner.get("/console/pricing/plans?tph=7,14,21,28&currency=USD")).text);
+    expect(usd).toContain("28 20,832 $20.83 20,000 $20.00");
+    const eur = textOf((await owner.get("/console/pricing/plans?tph=7&currency=EUR")).text);
+    expect(eur).toContain("7 5,208 €4.74");
+    const bad = await owner.get("/console/pricing/plans?tph=7.5");
+    expect(bad.status).toBe(200);
+    expect(bad.text).toMatch(/id="tph-error">[^<]*whole/);
+  });
+
+  it("refuses a fraction of a token next to its field", async () => {
+    const bad = await owner.submit("/console/pricing/plans/new", "/console/pricing/plans", {
+      plan_name: "Half",
+      tokens_per_hour: "7.5",
+      tokens_per_month: "0",
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/id="tokens_per_hour-error">/);
+    expect((await server.api("GET", "/api/v1/plan-prices")).body.meta.total).toBe(1);
+  });
+});
+
+describe("client groups, discounts and tax rules", () => {
+  let groupId = 0;
+
+  it("creates a client group (escaped) and a discount for it", async () => {
+    await owner.submit("/console/pricing/client-groups/new", "/console/pricing/client-groups", {
+      name: "Resellers <b>",
+      description: "",
+    });
+    const groups = await server.api("GET", "/api/v1/client-groups");
+    groupId = groups.body.data[0].id;
+    const list = await owner.get("/console/pricing/client-groups");
+    expect(list.text).toContain("Resellers &lt;b&gt;");
+
+    const made = await owner.submit("/console/pricing/discounts/new", "/console/pricing/discounts", {
+      name: "Reseller discount",
+      multiplier: "0.95",
+      client_group_id: String(groupId),
+      customer_id: "",
+      position: "0",
+    });
+    expect(made.status).toBe(303);
+    const discounts = textOf((await owner.get("/console/pricing/discounts")).text);
+    expect(discounts).toContain(`Reseller discount 0.95 client group ${groupId} 0`);
+
+    const bad = await owner.submit("/console/pricing/discounts/new", "/console/pricing/discounts", {
+      name: "Too much",
+      multiplier: "1.5",
+      client_group_id: String(groupId),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/id="multiplier-error">Must be at most 1\./);
+  });
+
+  it("creates a compound tax rule from rate lines, and names the line of a bad rate", async () => {
+    const made = await owner.submit("/console/pricing/tax-rules/new", "/console/pricing/tax-rules", {
+      name: "UK compound",
+      rates: "City Tax = 6\r\nState Tax = 2 %",
+      compound: "on",
+      country: "gb",
+      region: "",
+    });
+    expect(made.status).toBe(303);
+    const rules = await server.api("GET", "/api/v1/tax-rules");
+    expect(rules.body.data[0]).toMatchObject({
+      name: "UK compound",
+      compound: true,
+      country: "GB",
+      rates: [
+        { label: "City Tax", rate: "6" },
+        { label: "State Tax", rate: "2" },
+      ],
+    });
+    const edit = await owner.get(`/console/pricing/tax-rules/${rules.body.data[0].id}/edit`);
+    expect(edit.text).toContain("City Tax = 6\nState Tax = 2</textarea>");
+    expect(edit.text).toMatch(/id="compound" name="compound" type="checkbox" value="on" checked/);
+
+    const bad = await owner.submit("/console/pricing/tax-rules/new", "/console/pricing/tax-rules", {
+      name: "Broken",
+      rates: "VAT = 19\nCity = six",
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/id="rates-error">Line 2: must be a decimal number/);
+    expect((await server.api("GET", "/api/v1/tax-rules")).body.meta.total).toBe(1);
+  });
+
+  it("deletes only after the confirmation, and says why a group with customers stays", async () => {
+    const ctx = cliContext(handle);
+    await createCustomer({
+      ctx,
+      input: {
+        email: "member@example.com",
+        country: "GB",
+        currency: "USD",
+        client_group_id: groupId,
+      } as never,
+    });
+    const confirm = await owner.get(`/console/pricing/client-groups/${groupId}/delete`);
+    expect(confirm.status).toBe(200);
+    expect(textOf(confirm.text)).toContain("Delete client group Resellers <b>?");
+    expect((await server.api("GET", `/api/v1/client-groups/${groupId}`)).status).toBe(200);
+    const refused = await owner.submit(
+      `/console/pricing/client-groups/${groupId}/delete`,
+      `/console/pricing/client-groups/${groupId}/delete`,
+      {},
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.text).toMatch(/role="alert">client group \d+ still has customers/);
+
+    const rule = (await server.api("GET", "/api/v1/tax-rules")).body.data[0].id;
+    const gone = await owner.submit(
+      `/console/pricing/tax-rules/${rule}/delete`,
+      `/console/pricing/tax-rules/${rule}/delete`,
+      {},
+    );
+    expect(gone).toMatchObject({ status: 303, location: "/console/pricing/tax-rules?notice=deleted" });
+    expect((await server.api("GET", `/api/v1/tax-rules/${rule}`)).status).toBe(404);
+  });
+});
+
+describe("roles", () => {
+  it("lets support and billing read pricing but not change it", async () => {
+    for (const role of ["support", "billing"]) {
+      const staff = await new PageClient(server.url).logIn(`${role}@example.com`);
+      expect((await staff.get("/console/pricing/currencies")).status).toBe(200);
+      expect((await staff.get("/console/pricing/plans")).status).toBe(200);
+      const refused = await staff.submit("/console/pricing/currencies/new", "/console/pricing/currencies", {
+        code: "CHF",
+        token_unit_cost: "0.001",
+        exponent: "2",
+      });
+      expect(refused.status).toBe(403);
+      expect(textOf(refused.text)).toContain(`the ${role} role may not do this`);
+    }
+    expect((await server.api("GET", "/api/v1/currencies/CHF")).status).toBe(404);
+  });
+
+  it("sends a visitor without a session to the login page", async () => {
+    const anonymous = new PageClient(server.url);
+    expect(await anonymous.get("/console/pricing/tax-rules")).toMatchObject({
+      status: 303,
+      location: "/console/login",
+    });
+  });
+});

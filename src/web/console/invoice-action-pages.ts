@@ -1,0 +1,224 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
+import { getInvoice } from "../../billing/invoices/get-invoice.ts";
+import { voidInvoice } from "../../billing/invoices/void-invoice.ts";
+import { getPayment } from "../../billing/payments/get-payment.ts";
+import { refundPayment } from "../../billing/payments/refund.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { confirmStaffAction, money, staffPage } from "../page-kit.ts";
+import type { FieldErrors } from "../render.ts";
+import { formFields, type WebDeps } from "../web-deps.ts";
+import { minorUnitsOf } from "./invoice-amount.ts";
+import { displayOf } from "./invoice-view.ts";
+import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
+
+// What changes an issued invoice's money: refunding one of its payments, issuing a credit note, voiding it.
+// Each has a page of its own that says what will happen (the confirmation), and its button POSTs.
+
+const STAFF = { config: { access: "staff" as const } };
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+
+const REFUND_FIELDS: FormField[] = [
+  { name: "amount", label: "Amount to refund", inputmode: "decimal", required: true },
+  { name: "reason", label: "Reason", type: "textarea" },
+];
+
+const CREDIT_FIELDS: FormField[] = [
+  {
+    name: "amount",
+    label: "Net amount to credit",
+    hint: "Before tax: the invoice's tax rates are added to it",
+    inputmode: "decimal",
+    required: true,
+  },
+  { name: "reason", label: "Reason", hint: "Printed on the credit note", required: true },
+  {
+    name: "settlement",
+    label: "What the part already paid becomes",
+    type: "select",
+    options: [
+      { value: "credit", text: "Credit for the customer's next invoices" },
+      { value: "refund", text: "A refund of the invoice's payments" },
+    ],
+  },
+];
+
+export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps): void {
+  const csrf = { preHandler: app.csrfProtection };
+
+  const refundPage = async (
+    request: IdRequest,
+    reply: FastifyReply,
+    paymentId: string,
+    status = 200,
+    extra: { errors?: FieldErrors; values?: Record<string, string> } = {},
+  ) => {
+    const ctx = deps.contextOf(request);
+    const invoice = await getInvoice({ ctx, input: { id: request.params.id } });
+    const payment = await getPayment({ ctx, input: { id: paymentId } });
+    if (payment.invoice_id !== invoice.id)
+      throw ServiceError.notFound(`payment ${paymentId} of this invoice`);
+    const display = displayOf(invoice);
+    return staffPage(
+      deps,
+      request,
+      reply,
+      "console-pricing-form",
+      {
+        title: "Refund a payment",
+        heading: `Refund payment ${payment.reference}`,
+        intro: `${money(payment.amount, display)} paid by ${payment.method} on ${payment.paid_at.slice(0, 10)}; ${money(payment.refunded, display)} refunded so far. The refund is recorded at once and reopens the invoice for what it returns.`,
+        action: `/console/invoices/${invoice.id}/refunds`,
+        hidden: { payment_id: payment.id },
+        fields: REFUND_FIELDS,
+        submit: "Refund",
+        danger: true,
+        cancel: `/console/invoices/${invoice.id}`,
+        errors: extra.errors ?? {},
+        values: extra.values ?? {},
+      },
+      status,
+    );
+  };
+
+  app.get<{ Params: { id: string } }>("/console/invoices/:id/refund", STAFF, (request, reply) => {
+    const payment = (request.query as Record<string, unknown>)["payment"];
+    return refundPage(request, reply, typeof payment === "string" ? payment : "");
+  });
+
+  app.post<{ Params: { id: string } }>(
+    "/console/invoices/:id/refunds",
+    { ...STAFF, ...csrf },
+    async (request, reply) => {
+      const ctx = deps.contextOf(request);
+      const form = formFields(request);
+      const paymentId = form["payment_id"] ?? "";
+      try {
+        const invoice = await getInvoice({ ctx, input: { id: request.params.id } });
+        const payment = await getPayment({ ctx, input: { id: paymentId } });
+        if (payment.invoice_id !== invoice.id)
+          throw ServiceError.notFound(`payment ${paymentId} of this invoice`);
+        const amount = minorUnitsOf(form["amount"] ?? "", displayOf(invoice));
+        await refundPayment({ ctx, input: { payment_id: payment.id, amount, reason: form["reason"] ?? "" } });
+      } catch (error) {
+        const failure = formFailureOf(error, ["amount", "reason"]);
+        if (!failure) throw error;
+        return refundPage(request, reply, paymentId, failure.status, {
+          errors: failure.errors,
+          values: form,
+        });
+      }
+      return reply.redirect(`/console/invoices/${request.params.id}?notice=refunded`, 303);
+    },
+  );
+
+  const creditPage = async (
+    request: IdRequest,
+    reply: FastifyReply,
+    status = 200,
+    extra: { errors?: FieldErrors; values?: Record<string, string> } = {},
+  ) => {
+    const invoice = await getInvoice({ ctx: deps.contextOf(request), input: { id: request.params.id } });
+    const display = displayOf(invoice);
+    return staffPage(
+      deps,
+      request,
+      reply,
+      "console-pricing-form",
+      {
+        title: "Issue a credit note",
+        heading: `Credit note for ${invoice.number ?? "a draft"}`,
+        intro: `The invoice's total is ${money(invoice.total, display)} (net ${money(invoice.net, display)}); ${money(invoice.amount_due, display)} is still due. A credit note is numbered and cannot be taken back.`,
+        action: `/console/invoices/${invoice.id}/credit-notes`,
+        fields: CREDIT_FIELDS,
+        submit: "Issue credit note",
+        danger: true,
+        cancel: `/console/invoices/${invoice.id}`,
+        errors: extra.errors ?? {},
+        values: { settlement: "credit", ...extra.values },
+      },
+      status,
+    );
+  };
+
+  app.get<{ Params: { id: string } }>("/console/invoices/:id/credit-note", STAFF, (request, reply) =>
+    creditPage(request, reply),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/console/invoices/:id/credit-notes",
+    { ...STAFF, ...csrf },
+    async (request, reply) => {
+      const ctx = deps.contextOf(request);
+      const form = formFields(request);
+      let creditNoteId: string;
+      try {
+        const invoice = await getInvoice({ ctx, input: { id: request.params.id } });
+        const amount = minorUnitsOf(form["amount"] ?? "", displayOf(invoice));
+        const note = await issueCreditNote({
+          ctx,
+          input: {
+            invoice_id: invoice.id,
+            amount,
+            reason: form["reason"] ?? "",
+            settlement: form["settlement"] === "refund" ? "refund" : "credit",
+          },
+        });
+        creditNoteId = note.id;
+      } catch (error) {
+        const failure = formFailureOf(error, ["amount", "reason", "settlement"]);
+        if (!failure) throw error;
+        return creditPage(request, reply, failure.status, { errors: failure.errors, values: form });
+      }
+      return reply.redirect(`/console/credit-notes/${creditNoteId}?notice=issued`, 303);
+    },
+  );
+
+  const voidPage = async (
+    request: IdRequest,
+    reply: FastifyReply,
+    status = 200,
+    extra: { errors?: FieldErrors; values?: Record<string, string> } = {},
+  ) => {
+    const invoice = await getInvoice({ ctx: deps.contextOf(request), input: { id: request.params.id } });
+    const name = invoice.number ?? "this draft";
+    return confirmStaffAction(
+      deps,
+      request,
+      reply,
+      {
+        title: `Void invoice ${name}?`,
+        message: `Invoice ${name} of ${invoice.customer.name || invoice.customer.email} (${money(invoice.total, displayOf(invoice))}) will no longer be owed. Its number stays used, and the month is not billed again for this customer. An invoice that was paid or credited cannot be voided: issue a credit note instead.`,
+        action: `/console/invoices/${invoice.id}/void`,
+        submit: "Void invoice",
+        cancel: `/console/invoices/${invoice.id}`,
+        reason: { name: "reason", label: "Reason", required: true },
+      },
+      extra,
+      status,
+    );
+  };
+
+  app.get<{ Params: { id: string } }>("/console/invoices/:id/void", STAFF, (request, reply) =>
+    voidPage(request, reply),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/console/invoices/:id/void",
+    { ...STAFF, ...csrf },
+    async (request, reply) => {
+      const form = formFields(request);
+      try {
+        await voidInvoice({
+          ctx: deps.contextOf(request),
+          input: { id: request.params.id, reason: form["reason"] ?? "" },
+        });
+      } catch (error) {
+        const failure = formFailureOf(error, ["reason"]);
+        if (!failure) throw error;
+        return voidPage(request, reply, failure.status, { errors: failure.errors, values: form });
+      }
+      return reply.redirect(`/console/invoices/${request.params.id}?notice=voided`, 303);
+    },
+  );
+}

@@ -1,0 +1,108 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { listCreditNotes } from "../../billing/credit-notes/get-credit-note.ts";
+import { getInvoice } from "../../billing/invoices/get-invoice.ts";
+import type { Invoice } from "../../billing/invoices/invoice-schemas.ts";
+import { listPayments } from "../../billing/payments/get-payment.ts";
+import type { CurrencyDisplay } from "../../domain/money.ts";
+import { calendarDate } from "../../billing/runs/calendar-date.ts";
+import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
+import { money, staffPage, when } from "../page-kit.ts";
+import type { FieldErrors } from "../render.ts";
+import type { WebDeps } from "../web-deps.ts";
+import { noticeFrom } from "./pricing-form-kit.ts";
+
+// The invoice page's model: the invoice with its lines and totals in the invoice's own currency format
+// (billing-rules §1, from the currency snapshot the invoice keeps), its payments and credit notes, and what
+// can be done to it now. The verbs decide what is allowed; these flags only hide buttons that would fail.
+
+export const INVOICE_NOTICES: Record<string, string> = {
+  payment_recorded: "The payment is recorded.",
+  payment_repeated:
+    "This method and reference were recorded before: it is the same payment, nothing new was recorded.",
+  refunded: "The refund is recorded.",
+  voided: "The invoice is void. Its number stays used.",
+  resent: "The invoice is queued to be e-mailed to the customer again.",
+};
+
+export const STATUS_BADGE: Record<Invoice["status"], string> = {
+  draft: "",
+  finalized: "warn",
+  partially_paid: "warn",
+  paid: "ok",
+  void: "bad",
+};
+
+export const PAYMENT_METHODS = [
+  { value: "bank_transfer", text: "Bank transfer" },
+  { value: "manual", text: "Manual" },
+  { value: "cash", text: "Cash" },
+  { value: "cheque", text: "Cheque" },
+] as const;
+
+export function displayOf(invoice: Invoice): CurrencyDisplay {
+  return currencyDisplayOf(invoice.currency);
+}
+
+export async function invoicePage(
+  deps: WebDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  id: string,
+  status = 200,
+  extra: { errors?: FieldErrors; values?: Record<string, string> } = {},
+): Promise<FastifyReply> {
+  const ctx = deps.contextOf(request);
+  const invoice = await getInvoice({ ctx, input: { id } });
+  const display = displayOf(invoice);
+  const show = (minor: bigint) => money(minor, display);
+  const [payments, creditNotes] = await Promise.all([
+    listPayments({ ctx, input: { invoice_id: id, page: 1, per_page: 100 } }),
+    listCreditNotes({ ctx, input: { invoice_id: id, page: 1, per_page: 100 } }),
+  ]);
+  const issued = invoice.status !== "draft" && invoice.status !== "void";
+  const today = calendarDate(ctx.now(), ctx.config.BILLING_TIME_ZONE);
+  return staffPage(
+    deps,
+    request,
+    reply,
+    "console-invoice",
+    {
+      title: invoice.number ? `Invoice ${invoice.number}` : "Draft invoice",
+      invoice,
+      badge: STATUS_BADGE[invoice.status],
+      lines: (invoice.lines ?? []).map((l) => ({
+        ...l,
+        hours: l.hours.toLocaleString("en-US"),
+        tokens: l.tokens.toLocaleString("en-US"),
+        amount: show(l.amount),
+      })),
+      figures: {
+        subtotal: show(invoice.subtotal),
+        discounts: invoice.discounts.map((d) => ({ ...d, amount: show(-d.amount) })),
+        net: show(invoice.net),
+        taxes: invoice.taxes.map((t) => ({ ...t, amount: show(t.amount) })),
+        total: show(invoice.total),
+        due: show(invoice.amount_due),
+      },
+      payments: payments.data.map((p) => ({
+        ...p,
+        date: when(p.paid_at),
+        amount: show(p.amount),
+        refunded: show(p.refunded),
+        refundable: p.amount > p.refunded,
+      })),
+      creditNotes: creditNotes.data.map((c) => ({ ...c, total: show(c.total) })),
+      can: {
+        pay: invoice.status === "finalized" || invoice.status === "partially_paid",
+        credit: issued,
+        void: invoice.status === "draft" || invoice.status === "finalized",
+        resend: issued,
+      },
+      methods: PAYMENT_METHODS,
+      notice: status === 200 ? noticeFrom(request, INVOICE_NOTICES) : undefined,
+      errors: extra.errors ?? {},
+      values: { method: "bank_transfer", paid_at: today, ...extra.values },
+    },
+    status,
+  );
+}

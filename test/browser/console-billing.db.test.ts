@@ -1,0 +1,135 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pdfText } from "../../src/billing/documents/testing/pdf-text.ts";
+import { type BilledWorld, octoberToBill } from "../../src/web/console/billing-run-test-fixture.ts";
+import { STAFF_PASSWORD } from "../../src/web/console/pricing-test-client.ts";
+import { checkPage, launchBrowser, logInThroughForm, noBrowser } from "../helpers/browser.ts";
+
+// The console's money pages in a real browser (Debian's Chromium): staff logs in, runs October from the
+// billing runs page, follows the run (the page reloads itself while it runs) to its summary, opens the
+// invoice and its PDF — fetched from the link the page shows, in the browser's own session — and records a
+// payment. axe-core and both widths on every pricing, billing run, invoice and credit note page.
+
+let world: BilledWorld;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (noBrowser) return;
+  world = await octoberToBill({}, ["owner"]);
+  // Something on every pricing list, so the tables are scanned too.
+  const { server } = world;
+  await server.api("POST", "/api/v1/plan-prices", {
+    plan_name: "1 Core, 1 GB RAM",
+    tokens_per_hour: 7,
+    tokens_per_month: 5000,
+  });
+  const group = await server.api("POST", "/api/v1/client-groups", { name: "Resellers" });
+  await server.api("POST", "/api/v1/discounts", {
+    name: "Reseller discount",
+    multiplier: "0.95",
+    client_group_id: group.body.data.id,
+  });
+  await server.api("POST", "/api/v1/tax-rules", {
+    name: "UK compound",
+    compound: true,
+    country: "GB",
+    rates: [
+      { label: "City Tax", rate: "6" },
+      { label: "State Tax", rate: "2" },
+    ],
+  });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await world?.close();
+});
+
+async function visit(page: Page, path: string, name: string): Promise<void> {
+  const response = await page.goto(world.server.url + path);
+  expect(response?.status(), path).toBe(200);
+  await checkPage(page, name);
+}
+
+describe.skipIf(noBrowser)("console money pages in a real browser", () => {
+  it("runs a billing period, opens the invoice PDF and records a payment", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const base = world.server.url;
+    await logInThroughForm(page, base, "console", "owner@example.com", STAFF_PASSWORD);
+
+    await page.getByRole("link", { name: "Billing runs" }).click();
+    await checkPage(page, "console-billing-runs");
+    await page.getByLabel("Month (YYYY-MM)").fill("2026-10");
+    let runViews = 0;
+    page.on("framenavigated", (frame) => {
+      if (frame === page.mainFrame() && frame.url().includes("/console/billing-runs/run_")) runViews++;
+    });
+    await page.getByRole("button", { name: "Start billing run" }).click();
+    await page.waitForURL(/\/console\/billing-runs\/run_[0-9a-f]+/);
+    const reloading = await page.locator('meta[http-equiv="refresh"]').count();
+    // While the run runs the page reloads itself (meta refresh); it ends up showing the summary.
+    await expect
+      .poll(() => page.locator("main").textContent(), { timeout: 20_000, interval: 500 })
+      .toContain("Invoices finalized");
+    if (reloading > 0) expect(runViews).toBeGreaterThan(1);
+    expect(await page.locator('meta[http-equiv="refresh"]').count()).toBe(0);
+    await checkPage(page, "console-billing-run");
+
+    await page.getByRole("link", { name: "Invoices of 2026-10" }).click();
+    await page.waitForURL(/\/console\/invoices\?period=2026-10/);
+    await checkPage(page, "console-invoices");
+    await page.getByRole("link", { name: "INV-2026-000001" }).click();
+    await page.waitForURL(/\/console\/invoices\/inv_[0-9a-f]+$/);
+    expect(await page.locator("h1").textContent()).toContain("Invoice INV-2026-000001");
+    expect(await page.locator("main").textContent()).toContain("$5.14");
+    await checkPage(page, "console-invoice");
+
+    // The PDF the page links to, fetched with the browser's own cookies (its session).
+    const href = await page.getByRole("link", { name: "PDF" }).getAttribute("href");
+    const pdf = await context.request.get(new URL(href!, page.url()).toString());
+    expect(pdf.status()).toBe(200);
+    expect(pdf.headers()["content-type"]).toBe("application/pdf");
+    const body = await pdf.body();
+    expect(body.subarray(0, 5).toString()).toBe("%PDF-");
+    expect(await pdfText(body)).toContain("INV-2026-000001");
+
+    await page.getByLabel("Amount in USD").fill("5.14");
+    await page.getByLabel("Reference", { exact: true }).fill("BT-2001");
+    await page.getByRole("button", { name: "Record payment" }).click();
+    await page.waitForURL(/notice=payment_recorded/);
+    expect(await page.locator("h1").textContent()).toContain("paid");
+    expect(await page.locator("main").textContent()).toContain("The payment is recorded.");
+    await context.close();
+  });
+
+  it("passes axe at both widths on every pricing, invoice action and credit note page", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logInThroughForm(page, world.server.url, "console", "owner@example.com", STAFF_PASSWORD);
+    await visit(page, "/console/pricing", "console-pricing");
+    for (const area of ["currencies", "plans", "discounts", "client-groups", "tax-rules"]) {
+      await visit(page, `/console/pricing/${area}`, `console-pricing-${area}`);
+      await visit(page, `/console/pricing/${area}/new`, `console-pricing-${area}-new`);
+    }
+    await visit(page, "/console/pricing/tax-rules/1/edit", "console-pricing-tax-rule-edit");
+    await visit(page, "/console/pricing/currencies/USD/delete", "console-pricing-currency-delete");
+
+    const invoices = (await world.server.api("GET", "/api/v1/invoices?period=2026-10")).body.data;
+    const paid = invoices.find((i: { number: string }) => i.number === "INV-2026-000001");
+    const open = invoices.find((i: { number: string }) => i.number === "INV-2026-000002");
+    const payment = (await world.server.api("GET", `/api/v1/payments?invoice_id=${paid.id}`)).body.data[0];
+    await visit(page, `/console/invoices/${paid.id}/refund?payment=${payment.id}`, "console-invoice-refund");
+    await visit(page, `/console/invoices/${open.id}/void`, "console-invoice-void");
+
+    await visit(page, `/console/invoices/${open.id}/credit-note`, "console-invoice-credit-note");
+    await page.getByLabel("Net amount to credit").fill("1.00");
+    await page.getByLabel("Reason").fill("Goodwill");
+    await page.getByRole("button", { name: "Issue credit note" }).click();
+    await page.waitForURL(/\/console\/credit-notes\/cn_[0-9a-f]+\?notice=issued/);
+    expect(await page.locator("main").textContent()).toContain("Goodwill");
+    await checkPage(page, "console-credit-note");
+    await visit(page, "/console/credit-notes", "console-credit-notes");
+    await context.close();
+  });
+});
