@@ -19,7 +19,9 @@ export type AuditVerb =
   | "refund"
   | "settle"
   | "issue"
-  | "apply_credit";
+  | "apply_credit"
+  // An issued invoice e-mailed again on a staff member's request.
+  | "resend";
 
 export interface AuditEntry {
   action: AuditVerb;

@@ -1,4 +1,5 @@
 import { enqueue } from "../../jobs/enqueue-job.ts";
+import { recordAudit } from "../../kernel/audit.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
@@ -30,6 +31,13 @@ export const resendInvoice = defineVerb(
           `invoice ${input.id} is ${invoice.status}; only an issued invoice is sent`,
         );
       const jobId = await enqueue(tx.db, "invoice.email", { invoice_id: input.id });
+      await recordAudit(tx.db, ctx, {
+        action: "resend",
+        entity: "invoice",
+        entityId: String(input.id),
+        before: null,
+        after: { job_id: String(jobId) },
+      });
       return { job_id: String(jobId) };
     });
   },

@@ -230,6 +230,13 @@ describe("money on an invoice", () => {
       .execute();
     expect(jobs.length).toBe(before.length + 1);
     expect(jobs.at(-1)?.payload).toEqual({ invoice_id: section4Invoice });
+    const audit = await world.handle.db
+      .selectFrom("audit_log")
+      .select(["entity_id", "actor"])
+      .where("action", "=", "invoice.resend")
+      .execute();
+    expect(audit.map((a) => a.entity_id)).toEqual([String(section4Invoice)]);
+    expect(audit[0]?.actor).toMatch(/^staff:/);
     const refused = await owner.submit(
       `/console/invoices/${plainInvoice}`,
       `/console/invoices/${plainInvoice}/resend`,
