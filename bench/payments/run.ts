@@ -11,9 +11,10 @@ import { actors } from "../../src/kernel/actor.ts";
 import { runDunningHalf } from "./dunning-half.ts";
 import { INVOICE_TOTAL, seedOpenInvoices } from "./seed-invoices.ts";
 
-// Money in on PostgreSQL (issue 11). Payments: N payments through the service layer (recordPayment: its
-// transaction, customer and invoice locks, ledger event, invoice status, audit row, payment.received /
-// invoice.paid / dunning.evaluate jobs), two per invoice ($4.00, then the $6.00 that pays it). Baseline,
+// Money in on PostgreSQL (issue 11). Payments: N payments through the service layer (recordPayment: one
+// autocommitted statement taking the customer and invoice locks and writing the payment, its ledger event,
+// the invoice status, the audit row and the payment.received / invoice.paid / dunning.evaluate jobs; see
+// docs/payments.md "Performance"), two per invoice ($4.00, then the $6.00 that pays it). Baseline,
 // in the same run: N bare single-row INSERTs, autocommitted, in one connection.
 // The first payment of every invoice is recorded one at a time (one client, like the baseline), the second
 // from --concurrency clients at once (default 8, a server under load). Payments and INSERTs alternate in
@@ -115,20 +116,45 @@ async function timePaymentsAndInserts(schema: string): Promise<Timings> {
   }
 }
 
-/** The run did what it claims: every payment and its ledger event written, every invoice paid. */
+/**
+ * The run did what it claims: every payment with its ledger event (cash +, receivable −), every invoice
+ * paid and owing nothing, and per payment its audit row, payment.received and dunning.evaluate jobs, plus
+ * one invoice.paid per invoice.
+ */
 async function checkOutcome(db: Kysely<Database>, invoices: number) {
   const row = (
-    await sql<{ payments: string; paid: string; cash: string; events: string }>`
+    await sql<
+      Record<"payments" | "paid" | "cash" | "due" | "entries" | "events" | "dunning" | "audit", string>
+    >`
       SELECT (SELECT count(*) FROM payment) AS payments,
              (SELECT count(*) FROM invoice WHERE status = 'paid') AS paid,
              (SELECT coalesce(sum(amount), 0) FROM ledger_entry WHERE account = 'cash') AS cash,
-             (SELECT count(*) FROM job WHERE kind = 'invoice.event') AS events`.execute(db)
+             (SELECT coalesce(sum(amount), 0) FROM ledger_entry WHERE account = 'receivable') AS due,
+             (SELECT count(*) FROM ledger_entry WHERE event_kind = 'payment') AS entries,
+             (SELECT count(*) FROM job WHERE kind = 'invoice.event') AS events,
+             (SELECT count(*) FROM job WHERE kind = 'dunning.evaluate') AS dunning,
+             (SELECT count(*) FROM audit_log WHERE action = 'payment.record') AS audit`.execute(db)
   ).rows[0]!;
   process.stdout.write(
-    `payments: ${row.payments}, invoices paid: ${row.paid}, cash: ${row.cash} minor units, invoice.event jobs: ${row.events}\n`,
+    `payments: ${row.payments}, invoices paid: ${row.paid}, cash: ${row.cash} minor units, receivable left: ${row.due}, ` +
+      `payment ledger entries: ${row.entries}, invoice.event jobs: ${row.events}, dunning.evaluate jobs: ${row.dunning}, ` +
+      `payment.record audit rows: ${row.audit}\n`,
   );
-  if (Number(row.payments) !== PAYMENTS || Number(row.paid) !== invoices) {
-    throw new Error("the payments benchmark did not record what it should have");
+  const expected: Record<keyof typeof row, number> = {
+    payments: PAYMENTS,
+    paid: invoices,
+    cash: Number(INVOICE_TOTAL) * invoices,
+    due: 0,
+    entries: 2 * PAYMENTS,
+    events: PAYMENTS + invoices,
+    dunning: PAYMENTS,
+    audit: PAYMENTS,
+  };
+  const wrong = Object.entries(expected).filter(([k, v]) => Number(row[k as keyof typeof row]) !== v);
+  if (wrong.length > 0) {
+    throw new Error(
+      `the payments benchmark did not record what it should have: ${wrong.map(([k, v]) => `${k} ≠ ${v}`).join(", ")}`,
+    );
   }
 }
 

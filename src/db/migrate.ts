@@ -13,6 +13,8 @@ import * as m011 from "./migrations/011-job-slots.ts";
 import * as m012 from "./migrations/012-usage-segments.ts";
 import * as m013 from "./migrations/013-money-in.ts";
 import * as m014accounts from "./migrations/014-accounts-sessions.ts";
+import * as m015receivable from "./migrations/015-invoice-receivable-now.ts";
+import * as m016indexes from "./migrations/016-list-filter-indexes.ts";
 import type { Database } from "./schema.ts";
 
 // Ordered migrations, listed explicitly so that bundling or a missing file can never change the order.
@@ -31,6 +33,8 @@ const MIGRATIONS: Record<string, Migration> = {
   "012-usage-segments": m012,
   "013-money-in": m013,
   "014-accounts-sessions": m014accounts,
+  "015-invoice-receivable-now": m015receivable,
+  "016-list-filter-indexes": m016indexes,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {

@@ -1,27 +1,17 @@
-import { type JobRecord, jobRecord, type NewJob } from "../../jobs/enqueue-job.ts";
+import { type JobRecord, jobRecord } from "../../jobs/enqueue-job.ts";
 import { auditFields } from "../../kernel/audit.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { invoiceEventJobs } from "../invoices/emit-invoice-event.ts";
-import { ledgerEntryRows } from "../ledger/ledger.ts";
-import { type Allocation, allocateOldestFirst } from "./allocate.ts";
-import {
-  dunningEvaluationJob,
-  type LockedInvoice,
-  type StatusChange,
-  statusForAmountDue,
-} from "./invoice-settlement.ts";
 import type { RecordPaymentInput } from "./payment-schemas.ts";
 
-// Every row a payment against one invoice writes, computed from what locking the invoice read: the same
-// rows the step-by-step path (record-payment.ts, for customer payments) writes through postLedgerEvent,
-// settleInvoiceStatuses, emitInvoiceEvents, recordAudit and requestDunningEvaluation, so that
-// writePaymentEvent can write them all in one statement. Pure: no I/O.
+// What a payment against one invoice writes that is known before the invoice is read: the payment's own
+// fields, its two invoice.event jobs (checked by the job catalog) and its audit row without the parts that
+// depend on the invoice. writePaymentEvent adds the rest — customer, currency, allocation, credit, the
+// invoice's new state — from the invoice it locks and reads, in the same statement. Pure: no I/O.
 
 export interface InvoicePaymentRows {
   payment: {
     id: string;
-    customer_id: bigint;
-    currency_code: string;
     amount: bigint;
     method: string;
     reference: string;
@@ -29,91 +19,41 @@ export interface InvoicePaymentRows {
     paid_at: Date;
     created_at: Date;
   };
-  /** What the rows were computed from; writePaymentEvent writes nothing unless the ledger still says it. */
-  basis: { invoiceId: string; due: bigint; creditNoted: bigint };
-  ledger: ReturnType<typeof ledgerEntryRows>;
-  /** The invoice's new state, when the payment changes it. */
-  invoiceStatus: StatusChange | undefined;
-  /** In the order they are to run: invoice.paid before payment.received (one ordering key). */
-  jobs: JobRecord[];
+  /** Refused (nothing written) unless the invoice's currency is this one. */
+  currency: string | undefined;
+  /** invoice.paid (written only when the payment moves the invoice to paid), then payment.received. */
+  jobs: { paid: JobRecord; received: JobRecord };
+  /** The audit row; `after` still lacks currency, customer_id, allocations, credit and invoice_states. */
   audit: ReturnType<typeof auditFields>;
-  allocations: Allocation[];
-  credit: bigint;
 }
 
 export function invoicePaymentRows(
   ctx: ServiceContext,
   input: RecordPaymentInput & { invoice_id: string },
-  invoice: LockedInvoice,
   paymentId: string,
   now: Date,
 ): InvoicePaymentRows {
-  const customerId = invoice.customer_id;
-  const currency = invoice.currency_code;
-  const { allocations, credit } = allocateOldestFirst(input.amount, [{ id: invoice.id, due: invoice.due }]);
-  const allocated = allocations.reduce((s, a) => s + a.amount, 0n);
-
-  const ledger = ledgerEntryRows([
-    {
-      id: `pay:${paymentId}`,
-      kind: "payment",
-      customerId,
-      currency,
-      at: now,
-      lines: [
-        { account: "cash", amount: input.amount, paymentId },
-        ...allocations.map((a) => ({
-          account: "receivable" as const,
-          amount: -a.amount,
-          invoiceId: a.invoiceId,
-          paymentId,
-        })),
-        { account: "credit", amount: -credit, paymentId },
-      ],
-    },
-  ]);
-
-  // As settleInvoiceStatuses: only an invoice the payment allocated to is looked at again.
-  const to =
-    allocations.length > 0
-      ? statusForAmountDue({
-          total: invoice.total,
-          due: invoice.due - allocated,
-          creditNoted: invoice.credit_noted,
-        })
-      : invoice.status;
-  const invoiceStatus = to !== invoice.status ? { id: invoice.id, from: invoice.status, to } : undefined;
-
-  const jobs: NewJob[] = [
-    ...(invoiceStatus?.to === "paid"
-      ? invoiceEventJobs({ event: "invoice.paid", invoiceIds: [invoice.id], at: now })
-      : []),
-    // A payment against an invoice announces itself on that invoice even when all of it became credit.
-    ...invoiceEventJobs({
-      event: "payment.received",
-      invoiceIds: [invoice.id],
-      at: now,
-      subject: { payment_id: paymentId },
-    }),
-    dunningEvaluationJob(customerId),
-  ];
-
+  const invoiceIds = [input.invoice_id];
+  const [paid] = invoiceEventJobs({ event: "invoice.paid", invoiceIds, at: now });
+  // A payment against an invoice announces itself on that invoice even when all of it became credit.
+  const [received] = invoiceEventJobs({
+    event: "payment.received",
+    invoiceIds,
+    at: now,
+    subject: { payment_id: paymentId },
+  });
   return {
     payment: {
       id: paymentId,
-      customer_id: customerId,
-      currency_code: currency,
       amount: input.amount,
       method: input.method,
       reference: input.reference,
-      invoice_id: invoice.id,
+      invoice_id: input.invoice_id,
       paid_at: input.paid_at ?? now,
       created_at: now,
     },
-    basis: { invoiceId: invoice.id, due: invoice.due, creditNoted: invoice.credit_noted },
-    ledger,
-    invoiceStatus,
-    jobs: jobs.map(jobRecord),
+    currency: input.currency,
+    jobs: { paid: jobRecord(paid!), received: jobRecord(received!) },
     audit: auditFields(ctx, {
       action: "record",
       entity: "payment",
@@ -121,17 +61,10 @@ export function invoicePaymentRows(
       before: null,
       after: {
         amount: String(input.amount),
-        currency,
         method: input.method,
         reference: input.reference,
-        invoice_id: invoice.id,
-        customer_id: String(customerId),
-        allocations: allocations.map((a) => ({ invoice_id: a.invoiceId, amount: String(a.amount) })),
-        credit: String(credit),
-        invoice_states: invoiceStatus ? [invoiceStatus] : [],
+        invoice_id: input.invoice_id,
       },
     }),
-    allocations,
-    credit,
   };
 }

@@ -4,7 +4,6 @@ import { enqueueAll, type NewJob } from "../../jobs/enqueue-job.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
-import { fieldError } from "./field-error.ts";
 
 // What every money-in event (payment, refund, credit note, credit applied) shares: the customer row is
 // locked first, so two events of one customer never interleave and cannot over-allocate (the invoices
@@ -29,52 +28,6 @@ export async function lockCustomerForMoney(
     ]);
   }
   return row;
-}
-
-/** An invoice locked for a payment, with what its new state needs (receivable sums as of this read). */
-export interface LockedInvoice {
-  id: string;
-  customer_id: bigint;
-  status: InvoiceStatus;
-  currency_code: string;
-  total: bigint;
-  /** Σ receivable: the amount due. */
-  due: bigint;
-  /** What credit notes took off the amount due (≥ 0). */
-  credit_noted: bigint;
-}
-
-/**
- * Locks an invoice's customer, then the invoice, in one statement, or NOT_FOUND naming `invoice_id`. The
- * invoice row cannot pass its filter before the customer subquery has locked the customer, so the order
- * customer → invoice holds. The receivable sums are read with the statement's snapshot, taken before any
- * wait for those locks: when a concurrent money event held them, they may be stale, and whoever writes
- * from them must check them again (writePaymentEvent does, in its own statement).
- */
-export async function lockInvoiceAndCustomer(trx: Tx, invoiceId: string): Promise<LockedInvoice> {
-  const row = await trx
-    .selectFrom("invoice as i")
-    .select([
-      "i.id",
-      "i.customer_id",
-      "i.status",
-      "i.currency_code",
-      "i.total",
-      sql<bigint>`(SELECT coalesce(sum(amount), 0) FROM ledger_entry
-        WHERE invoice_id = i.id AND account = 'receivable')::bigint`.as("due"),
-      sql<bigint>`(SELECT coalesce(-sum(amount), 0) FROM ledger_entry
-        WHERE invoice_id = i.id AND account = 'receivable' AND event_kind = 'credit_note')::bigint`.as(
-        "credit_noted",
-      ),
-    ])
-    .where("i.id", "=", invoiceId)
-    .where("i.customer_id", "=", (eb) =>
-      eb.selectFrom("customer as c").select("c.id").whereRef("c.id", "=", "i.customer_id").forUpdate(),
-    )
-    .forUpdate("i")
-    .executeTakeFirst();
-  if (!row) throw fieldError("NOT_FOUND", "invoice_id", `invoice ${invoiceId} not found`);
-  return { ...row, due: BigInt(row.due), credit_noted: BigInt(row.credit_noted) };
 }
 
 /**

@@ -28,12 +28,15 @@ export interface RecordPaymentResult {
  * oldest open invoices first (by due date, then number); what no invoice needs becomes credit. One
  * transaction: the payment row, its ledger event `pay:<id>` (cash +P, receivable −a per invoice,
  * credit −rest), the invoices' new states, `payment.received` (and `invoice.paid`) jobs, the audit row, and
- * a dunning evaluation. A payment against one invoice does it in two statements (record-invoice-payment.ts).
+ * a dunning evaluation. A payment against one invoice is a single statement (record-invoice-payment.ts),
+ * which needs no explicit transaction around it: autocommit makes it one.
  */
 export const recordPayment = defineVerb(
   RecordPaymentInput,
   ({ ctx, input }): Promise<RecordPaymentResult> =>
-    withTransaction(ctx, (tx) => recordPaymentIn(tx.db, tx, input)),
+    input.invoice_id !== undefined
+      ? recordInvoicePayment(ctx.db, ctx, { ...input, invoice_id: input.invoice_id })
+      : withTransaction(ctx, (tx) => recordPaymentIn(tx.db, tx, input)),
 );
 
 /** The same inside a caller's transaction (a provider's webhook records its payment this way). */

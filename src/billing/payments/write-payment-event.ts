@@ -1,80 +1,135 @@
 import { type Selectable, sql } from "kysely";
-import type { PaymentTable } from "../../db/schema.ts";
+import type { InvoiceStatus, PaymentTable } from "../../db/schema.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { jsonText } from "../../kernel/json.ts";
 import type { InvoicePaymentRows } from "./invoice-payment-rows.ts";
 
+/** What the payment statement found and did. */
 export interface WrittenPaymentEvent {
-  /** false: the invoice's receivable entries are not what the rows were computed from; nothing written. */
-  basisHeld: boolean;
-  /** The payment row, or undefined when (method, reference) was taken: nothing written either. */
+  /** `ok`, or why nothing was written: the invoice is draft or void, or in another currency. */
+  verdict: "ok" | "not_payable" | "currency";
+  invoice: { status: InvoiceStatus; currency_code: string; customer_id: bigint };
+  /** What the payment pays on the invoice, and what became credit. */
+  allocated: bigint;
+  credit: bigint;
+  /** The payment row; undefined when the verdict refused it or (method, reference) was taken. */
   inserted: Selectable<PaymentTable> | undefined;
 }
 
+type Row = {
+  verdict: WrittenPaymentEvent["verdict"];
+  invoice_status: InvoiceStatus;
+  invoice_currency: string;
+  invoice_customer_id: bigint;
+  allocated: bigint;
+  credit: bigint;
+} & { [K in keyof Selectable<PaymentTable>]: Selectable<PaymentTable>[K] | null };
+
 /**
- * Writes a payment against an invoice in one statement (one round trip instead of nine): the payment, then —
- * only when it was inserted — its ledger entries, the invoice's new state, its jobs and its audit row.
+ * A payment against one invoice (billing-rules §7) as ONE statement, so that in autocommit it is one round
+ * trip and one commit: lock the customer, then the invoice (the order every money event keeps); read what
+ * the invoice owes; check it can be paid; and only then write the payment, its ledger event `pay:<id>`
+ * (cash +P, receivable −a, credit −(P − a)), the invoice's new state, its jobs (invoice.paid when it
+ * reaches paid, payment.received, dunning.evaluate, in the order they run) and its audit row.
  *
- * Two guards, both evaluated with this statement's snapshot, taken while the caller holds the customer and
- * invoice locks:
- * - `basis`: the invoice's receivable sums are still those the rows were computed from. They were read in
- *   the statement that took the locks, whose snapshot predates any wait for them; if a concurrent money
- *   event committed meanwhile, nothing is written and the caller reads again (now fresh) and retries.
- * - `payment_method_reference`: a repeated or concurrently recorded (method, reference) inserts no payment,
- *   and every other part depends on the inserted payment row, so nothing at all is written.
- *
- * Rows travel as one JSON parameter per table, typed by the table's own row type (jsonb_populate_record),
- * so each column gets exactly the value and type a plain INSERT of the same row would give it.
+ * - The amount due is read by invoice_receivable_now (migration 015) with a snapshot taken after the
+ *   locks were granted: this statement's own snapshot predates any wait for them.
+ * - A refused check (`verdict`) or a taken (method, reference) inserts no payment, and every other write
+ *   hangs on the inserted payment: nothing at all is written.
+ * - The invoice's new state is statusForAmountDue's rule (invoice-settlement.ts); the ledger property test
+ *   checks every invoice's state against that function.
+ * Returns undefined when there is no such invoice.
  */
-export async function writePaymentEvent(trx: Tx, rows: InvoicePaymentRows): Promise<WrittenPaymentEvent> {
-  const { basis, invoiceStatus } = rows;
-  const paid = sql`EXISTS (SELECT 1 FROM p)`;
-  const setStatus = invoiceStatus
-    ? sql`, s AS (
-        UPDATE invoice SET status = ${invoiceStatus.to}, updated_at = ${rows.payment.created_at}
-        WHERE id = ${invoiceStatus.id} AND ${paid}
-      )`
-    : sql``;
-  const result = await sql<{ basis_held: boolean } & Partial<Selectable<PaymentTable>>>`
-    WITH basis AS (
-      SELECT coalesce(sum(amount), 0) = ${basis.due}
-         AND coalesce(-sum(amount) FILTER (WHERE event_kind = 'credit_note'), 0) = ${basis.creditNoted} AS held
-      FROM ledger_entry WHERE invoice_id = ${basis.invoiceId} AND account = 'receivable'
+export async function writePaymentEvent(
+  db: Tx,
+  rows: InvoicePaymentRows,
+): Promise<WrittenPaymentEvent | undefined> {
+  const { payment, jobs, audit } = rows;
+  const amount = sql`${payment.amount}::bigint`;
+  const now = sql`${payment.created_at}::timestamptz`;
+  const result = await sql<Row>`
+    WITH locked AS MATERIALIZED (
+      SELECT i.id, i.customer_id, i.status, i.currency_code, i.total
+      FROM invoice i
+      WHERE i.id = ${payment.invoice_id}
+        AND i.customer_id = (SELECT c.id FROM customer c WHERE c.id = i.customer_id FOR UPDATE)
+      FOR UPDATE OF i
+    ), owed AS MATERIALIZED (
+      SELECT l.*, r.due, r.credit_noted,
+        CASE WHEN l.status IN ('draft', 'void') THEN 'not_payable'
+             WHEN ${rows.currency ?? null}::text <> l.currency_code THEN 'currency'
+             ELSE 'ok' END AS verdict,
+        (CASE WHEN r.due > 0 THEN least(${amount}, r.due) ELSE 0 END)::bigint AS allocated
+      FROM locked l CROSS JOIN LATERAL invoice_receivable_now(l.id) r
+    ), plan AS (
+      SELECT o.*, ${amount} - o.allocated AS credit,
+        -- Only an invoice the payment allocated to is looked at again.
+        CASE WHEN o.allocated = 0 THEN o.status
+             WHEN o.total = 0 THEN 'finalized'
+             WHEN o.due - o.allocated <= 0 THEN 'paid'
+             WHEN o.total - o.credit_noted - (o.due - o.allocated) > 0 THEN 'partially_paid'
+             ELSE 'finalized' END AS new_status
+      FROM owed o
     ), p AS (
       INSERT INTO payment (id, customer_id, currency_code, amount, method, reference, invoice_id, paid_at, created_at)
-      SELECT r.id, r.customer_id, r.currency_code, r.amount, r.method, r.reference, r.invoice_id, r.paid_at, r.created_at
-      FROM jsonb_populate_record(NULL::payment, ${jsonText(rows.payment)}::jsonb) AS r
-      WHERE (SELECT held FROM basis)
+      SELECT ${payment.id}, s.customer_id, s.currency_code, ${amount}, ${payment.method}, ${payment.reference},
+        s.id, ${payment.paid_at}::timestamptz, ${now}
+      FROM plan s WHERE s.verdict = 'ok'
       ON CONFLICT ON CONSTRAINT payment_method_reference DO NOTHING
       RETURNING *
     ), l AS (
       INSERT INTO ledger_entry (event_id, event_kind, customer_id, currency_code, account, invoice_id, payment_id,
-        refund_id, credit_note_id, amount, created_at)
-      SELECT r.event_id, r.event_kind, r.customer_id, r.currency_code, r.account, r.invoice_id, r.payment_id,
-        r.refund_id, r.credit_note_id, r.amount, r.created_at
-      FROM jsonb_populate_recordset(NULL::ledger_entry, ${jsonText(rows.ledger)}::jsonb) AS r
-      WHERE ${paid}
-    )${setStatus}, j AS (
-      -- Job ids follow the list: jobs sharing an ordering key run in id order.
-      INSERT INTO job (kind, ordering_key, payload, slot, run_after)
-      SELECT r.kind, r.ordering_key, r.payload, r.slot, coalesce(r.run_after, now())
-      FROM jsonb_populate_recordset(NULL::job, ${jsonText(rows.jobs)}::jsonb) WITH ORDINALITY AS r
-      WHERE ${paid}
-      ORDER BY r.ordinality
-      ON CONFLICT (slot) DO NOTHING
+        amount, created_at)
+      SELECT 'pay:' || p.id, 'payment', p.customer_id, p.currency_code, e.account, e.invoice_id, p.id, e.amount, ${now}
+      FROM p CROSS JOIN plan s CROSS JOIN LATERAL (VALUES
+        (1, 'cash', NULL, p.amount), (2, 'receivable', s.id, -s.allocated), (3, 'credit', NULL, -s.credit)
+      ) AS e (n, account, invoice_id, amount)
+      WHERE e.amount <> 0
+      ORDER BY e.n
+    ), u AS (
+      UPDATE invoice i SET status = s.new_status, updated_at = ${now}
+      FROM plan s WHERE i.id = s.id AND s.new_status <> s.status AND EXISTS (SELECT 1 FROM p)
+    ), j AS (
+      -- Job ids follow n: jobs sharing an ordering key run in id order.
+      INSERT INTO job (kind, ordering_key, payload)
+      SELECT x.kind, x.ordering_key, x.payload
+      FROM p CROSS JOIN plan s CROSS JOIN LATERAL (VALUES
+        (1, ${jobs.paid.kind}, ${jobs.paid.ordering_key}, ${jsonText(jobs.paid.payload)}::jsonb,
+          s.new_status = 'paid' AND s.status <> 'paid'),
+        (2, ${jobs.received.kind}, ${jobs.received.ordering_key}, ${jsonText(jobs.received.payload)}::jsonb, true),
+        -- dunningEvaluationJob (invoice-settlement.ts): the customer is only known here.
+        (3, 'dunning.evaluate', 'dunning:' || s.customer_id, jsonb_build_object('customer_id', s.customer_id::text), true)
+      ) AS x (n, kind, ordering_key, payload, wanted)
+      WHERE x.wanted
+      ORDER BY x.n
     ), a AS (
       INSERT INTO audit_log (at, actor, request_id, action, entity, entity_id, before, after)
-      SELECT r.at, r.actor, r.request_id, r.action, r.entity, r.entity_id, r.before, r.after
-      FROM jsonb_populate_record(NULL::audit_log, ${jsonText(rows.audit)}::jsonb) AS r
-      WHERE ${paid}
+      SELECT ${audit.at}::timestamptz, ${audit.actor}, ${audit.request_id}::text, ${audit.action}, ${audit.entity},
+        ${audit.entity_id}, NULL, ${jsonText(audit.after)}::jsonb || jsonb_build_object(
+          'currency', s.currency_code,
+          'customer_id', s.customer_id::text,
+          'allocations', CASE WHEN s.allocated > 0
+            THEN jsonb_build_array(jsonb_build_object('invoice_id', s.id, 'amount', s.allocated::text))
+            ELSE '[]'::jsonb END,
+          'credit', s.credit::text,
+          'invoice_states', CASE WHEN s.new_status <> s.status
+            THEN jsonb_build_array(jsonb_build_object('id', s.id, 'from', s.status, 'to', s.new_status))
+            ELSE '[]'::jsonb END)
+      FROM p CROSS JOIN plan s
     )
-    SELECT basis.held AS basis_held, p.* FROM basis LEFT JOIN p ON true`.execute(trx);
+    SELECT s.verdict, s.status AS invoice_status, s.currency_code AS invoice_currency,
+      s.customer_id AS invoice_customer_id, s.allocated, s.credit,
+      p.id, p.customer_id, p.currency_code, p.amount, p.method, p.reference, p.invoice_id, p.paid_at, p.created_at
+    FROM plan s LEFT JOIN p ON true`.execute(db);
   const row = result.rows[0];
-  if (!row) throw new Error("the payment statement returned no row");
-  const { basis_held, ...payment } = row;
+  if (!row) return undefined;
+  const { verdict, invoice_status, invoice_currency, invoice_customer_id, allocated, credit, ...inserted } =
+    row;
   return {
-    basisHeld: basis_held,
-    inserted:
-      payment.id === undefined || payment.id === null ? undefined : (payment as Selectable<PaymentTable>),
+    verdict,
+    invoice: { status: invoice_status, currency_code: invoice_currency, customer_id: invoice_customer_id },
+    allocated,
+    credit,
+    inserted: inserted.id === null ? undefined : (inserted as Selectable<PaymentTable>),
   };
 }
