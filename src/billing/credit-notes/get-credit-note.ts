@@ -1,7 +1,7 @@
 import { customerScope } from "../../kernel/actor.ts";
 import { type Page, fetchPage } from "../../kernel/pagination.ts";
 import { defineVerb } from "../../kernel/verb.ts";
-import { READ_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
+import { requireReadAccess } from "../../services/staff/staff-roles.ts";
 import { fieldError } from "../payments/field-error.ts";
 import {
   type CreditNote,
@@ -12,7 +12,7 @@ import {
 
 /** One credit note; a customer reads only its own (another's is NOT_FOUND). */
 export const getCreditNote = defineVerb(CreditNoteIdParams, async ({ ctx, input }): Promise<CreditNote> => {
-  if (ctx.actor.kind !== "customer") await requireStaffRole(ctx, ...READ_ROLES);
+  await requireReadAccess(ctx);
   const row = await ctx.db
     .selectFrom("credit_note")
     .selectAll()
@@ -28,7 +28,7 @@ export const getCreditNote = defineVerb(CreditNoteIdParams, async ({ ctx, input 
 export const listCreditNotes = defineVerb(
   CreditNoteListQuery,
   async ({ ctx, input }): Promise<Page<CreditNote>> => {
-    if (ctx.actor.kind !== "customer") await requireStaffRole(ctx, ...READ_ROLES);
+    await requireReadAccess(ctx);
     const customerId = customerScope(ctx.actor, input.customer_id);
     let q = ctx.db.selectFrom("credit_note");
     if (customerId !== undefined) q = q.where("customer_id", "=", customerId);

@@ -5,6 +5,7 @@ import { ServiceError } from "../../kernel/errors.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { ExtensionCall } from "./dunning-schemas.ts";
+import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 /**
  * Moves one invoice's due date for dunning (billing-rules §8); the invoice itself never changes (its
@@ -12,6 +13,7 @@ import { ExtensionCall } from "./dunning-schemas.ts";
  * later than the invoice's own due date. Queues an evaluation: the extension may end an overdue episode.
  */
 export const extendDueDate = defineVerb(ExtensionCall, async ({ ctx, input }) => {
+  await requireStaffRole(ctx, ...BILLING_ROLES);
   requireActor(ctx.actor, "admin_key", "env_key", "cli", "system", "staff");
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;

@@ -6,6 +6,7 @@ import { idOut } from "../../kernel/schemas.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { ExemptionCall } from "./dunning-schemas.ts";
+import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 /**
  * Exempts a customer from dunning, or ends the exemption (billing-rules §8). The reason is kept in the audit
@@ -13,6 +14,7 @@ import { ExemptionCall } from "./dunning-schemas.ts";
  * staff changes the status). Ending an exemption queues an evaluation, so the ladder catches up at once.
  */
 export const setDunningExemption = defineVerb(ExemptionCall, async ({ ctx, input }) => {
+  await requireStaffRole(ctx, ...BILLING_ROLES);
   requireActor(ctx.actor, "admin_key", "env_key", "cli", "system", "staff");
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;

@@ -7,6 +7,7 @@ import { calendarDate } from "../runs/calendar-date.ts";
 import { dunningCandidates } from "./dunning-candidates.ts";
 import { firstStepDays } from "./dunning-ladder.ts";
 import { type DunningAction, evaluateCustomerDunning } from "./evaluate-dunning.ts";
+import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 const BATCH = 500;
 /** A clock a little ahead of ours is not "the future": as_of = the caller's now must pass. */
@@ -53,6 +54,7 @@ export async function evaluateAllDunning(
 export const DunningRunInput = z.object({ as_of: z.iso.datetime({ offset: true }).optional() }).strict();
 
 export const runDunning = defineVerb(DunningRunInput, async ({ ctx, input }) => {
+  await requireStaffRole(ctx, ...BILLING_ROLES);
   requireActor(ctx.actor, "admin_key", "env_key", "cli", "system", "staff");
   if (!ctx.config.DUNNING_ENABLED)
     throw new ServiceError("CONFLICT", "dunning is switched off (DUNNING_ENABLED=false)");

@@ -4,7 +4,7 @@ import type { Tx } from "../../kernel/context.ts";
 import { type Invoice, presentInvoice, InvoiceIdParams } from "./invoice-schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { invoiceAmountDue } from "../ledger/ledger.ts";
-import { READ_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
+import { requireReadAccess } from "../../services/staff/staff-roles.ts";
 
 /** One invoice with its lines, read through `db` (a transaction when the caller holds one). */
 export async function readInvoice(db: Tx, id: string): Promise<Invoice> {
@@ -21,7 +21,7 @@ export async function readInvoice(db: Tx, id: string): Promise<Invoice> {
 
 /** A customer reads only its own invoices; another's is NOT_FOUND (services/actor.ts). */
 export const getInvoice = defineVerb(InvoiceIdParams, async ({ ctx, input }): Promise<Invoice> => {
-  if (ctx.actor.kind !== "customer") await requireStaffRole(ctx, ...READ_ROLES);
+  await requireReadAccess(ctx);
   const invoice = await readInvoice(ctx.db, input.id);
   customerScope(ctx.actor, BigInt(invoice.customer_id));
   return invoice;

@@ -3,7 +3,7 @@ import { type Page, fetchPage } from "../../kernel/pagination.ts";
 import { type Invoice, InvoiceListQuery, presentInvoice } from "./invoice-schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { invoiceAmountsDue } from "../ledger/ledger.ts";
-import { READ_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
+import { requireReadAccess } from "../../services/staff/staff-roles.ts";
 
 /**
  * Invoices without their lines, by period then customer; a customer sees only its own. Filters: period,
@@ -11,7 +11,7 @@ import { READ_ROLES, requireStaffRole } from "../../services/staff/staff-roles.t
  */
 export const listInvoices = defineVerb(InvoiceListQuery, async ({ ctx, input }): Promise<Page<Invoice>> => {
   // A customer is scoped to itself below; every other caller reads as staff.
-  if (ctx.actor.kind !== "customer") await requireStaffRole(ctx, ...READ_ROLES);
+  await requireReadAccess(ctx);
   const customerId = customerScope(ctx.actor, input.customer_id);
   let q = ctx.db.selectFrom("invoice");
   if (input.period) q = q.where("period", "=", input.period);

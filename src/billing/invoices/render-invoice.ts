@@ -9,7 +9,7 @@ import { renderInvoicePdf } from "../documents/render-invoice-pdf.ts";
 import type { VerbArgs } from "../../kernel/context.ts";
 import { sellerOf } from "../../delivery/delivery-settings.ts";
 import { customerScope } from "../../kernel/actor.ts";
-import { READ_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
+import { requireReadAccess } from "../../services/staff/staff-roles.ts";
 
 export type InvoiceFormat = "html" | "pdf";
 
@@ -18,7 +18,7 @@ export async function renderInvoice({
   ctx,
   input,
 }: VerbArgs<{ id: string; format: InvoiceFormat }>): Promise<string | Buffer> {
-  if (ctx.actor.kind !== "customer") await requireStaffRole(ctx, ...READ_ROLES);
+  await requireReadAccess(ctx);
   const invoice = await readInvoice(ctx.db, input.id);
   // A customer renders only its own invoices (another's is NOT_FOUND, as getInvoice answers).
   customerScope(ctx.actor, BigInt(invoice.customer_id));

@@ -4,9 +4,11 @@ import { defineVerb } from "../../kernel/verb.ts";
 import { type Payment, PaymentIdParams, PaymentListQuery } from "./payment-schemas.ts";
 import { readPayment } from "./read-payment.ts";
 import { fieldError } from "./field-error.ts";
+import { requireReadAccess } from "../../services/staff/staff-roles.ts";
 
 /** One payment with its allocations, credit and refunds; a customer reads only its own. */
 export const getPayment = defineVerb(PaymentIdParams, async ({ ctx, input }): Promise<Payment> => {
+  await requireReadAccess(ctx);
   const payment = await readPayment(ctx.db, input.id);
   try {
     customerScope(ctx.actor, BigInt(payment.customer_id));
@@ -20,6 +22,7 @@ export const getPayment = defineVerb(PaymentIdParams, async ({ ctx, input }): Pr
 
 /** Payments, newest first, of one customer or invoice or all. */
 export const listPayments = defineVerb(PaymentListQuery, async ({ ctx, input }): Promise<Page<Payment>> => {
+  await requireReadAccess(ctx);
   const customerId = customerScope(ctx.actor, input.customer_id);
   let q = ctx.db.selectFrom("payment");
   if (customerId !== undefined) q = q.where("customer_id", "=", customerId);

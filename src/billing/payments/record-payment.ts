@@ -16,6 +16,7 @@ import {
 import { type Payment, presentPayment, RecordPaymentInput } from "./payment-schemas.ts";
 import { recordInvoicePayment } from "./record-invoice-payment.ts";
 import { repeatedPayment } from "./repeated-payment.ts";
+import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 export interface RecordPaymentResult {
   payment: Payment;
@@ -33,10 +34,13 @@ export interface RecordPaymentResult {
  */
 export const recordPayment = defineVerb(
   RecordPaymentInput,
-  ({ ctx, input }): Promise<RecordPaymentResult> =>
-    input.invoice_id !== undefined
+  async ({ ctx, input }): Promise<RecordPaymentResult> => {
+    // Staff need a billing role; operators' keys pass without a query (the hot path of bench/payments).
+    await requireStaffRole(ctx, ...BILLING_ROLES);
+    return input.invoice_id !== undefined
       ? recordInvoicePayment(ctx.db, ctx, { ...input, invoice_id: input.invoice_id })
-      : withTransaction(ctx, (tx) => recordPaymentIn(tx.db, tx, input)),
+      : withTransaction(ctx, (tx) => recordPaymentIn(tx.db, tx, input));
+  },
 );
 
 /** The same inside a caller's transaction (a provider's webhook records its payment this way). */

@@ -3,6 +3,7 @@ import { defineVerb } from "../../kernel/verb.ts";
 import { refundThroughProvider } from "../providers/refund-through-provider.ts";
 import { type Refund, RefundInput } from "./payment-schemas.ts";
 import { recordRefundIn } from "./refund-payment.ts";
+import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 /** Payment methods that are a payment provider's: their money goes back through the provider. */
 const PROVIDER_METHODS = new Set(["stripe"]);
@@ -14,6 +15,7 @@ const PROVIDER_METHODS = new Set(["stripe"]);
  * left of the payment (its amount − earlier refunds that did not fail), else VALIDATION naming `amount`.
  */
 export const refundPayment = defineVerb(RefundInput, async ({ ctx, input }): Promise<{ refund: Refund }> => {
+  await requireStaffRole(ctx, ...BILLING_ROLES);
   const payment = await ctx.db
     .selectFrom("payment")
     .select(["id", "method", "reference", "amount"])

@@ -6,6 +6,7 @@ import { IdParams } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { customerBalance, customerCredit } from "../ledger/ledger.ts";
 import { fieldError } from "./field-error.ts";
+import { requireReadAccess } from "../../services/staff/staff-roles.ts";
 
 const minor = z.bigint().meta({ type: "integer", description: "minor units of the customer's currency" });
 
@@ -138,6 +139,7 @@ async function lookup(
 
 /** GET /customers/{id}/statement: a customer reads only its own. */
 export const getCustomerStatement = defineVerb(IdParams, async ({ ctx, input }): Promise<Statement> => {
+  await requireReadAccess(ctx);
   customerScope(ctx.actor, input.id);
   return customerStatement(ctx, input.id);
 });

@@ -66,3 +66,11 @@ export async function requireStaffRole(
       throw new ServiceError("FORBIDDEN", "only staff may do this");
   }
 }
+
+/**
+ * The check of a read verb that customers may call too: a customer passes (the verb scopes it to its own
+ * rows with customerScope), a staff member needs a read role, the other operators pass.
+ */
+export async function requireReadAccess(ctx: Pick<ServiceContext, "db" | "actor">): Promise<void> {
+  if (ctx.actor.kind !== "customer") await requireStaffRole(ctx, ...READ_ROLES);
+}

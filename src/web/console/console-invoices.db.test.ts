@@ -262,7 +262,7 @@ describe("roles", () => {
 
   // recordPayment and refundPayment (src/billing/payments/) get their role check from another change; until
   // then a support user's payment would be recorded.
-  it.skip("refuses support a payment", async () => {
+  it("refuses support a payment", async () => {
     const support = await new PageClient(world.server.url).logIn("support@example.com");
     const page = `/console/invoices/${section4Invoice}`;
     const refused = await support.submit(page, `${page}/payments`, {
