@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { WebDeps } from "../web-deps.ts";
 import { registerPortalControlPanelPages } from "./control-panel-pages.ts";
+import { registerPortalCreditNotePages } from "./credit-note-pages.ts";
 import { registerPortalInvoicePages } from "./invoice-pages.ts";
 import { registerPortalOverviewPages } from "./overview-pages.ts";
 import { registerPortalPaymentPages } from "./payment-pages.ts";
@@ -12,6 +13,7 @@ import { registerPortalProfilePages } from "./profile-pages.ts";
 export function registerPortalAreas(app: FastifyInstance, deps: WebDeps): void {
   registerPortalOverviewPages(app, deps);
   registerPortalInvoicePages(app, deps);
+  registerPortalCreditNotePages(app, deps);
   registerPortalPaymentPages(app, deps);
   registerPortalProfilePages(app, deps);
   registerPortalControlPanelPages(app, deps);

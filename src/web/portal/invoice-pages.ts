@@ -1,4 +1,100 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { Invoice } from "../../billing/invoices/invoice-schemas.ts";
+import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
+import { onlinePaymentsOn } from "../../services/portal/portal-payments.ts";
+import {
+  getPortalInvoice,
+  listPortalInvoices,
+  portalInvoicePdf,
+} from "../../services/portal/portal-invoices.ts";
+import { customerPage, money, pageQuery, pagerOf } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { allowFormRedirects, checkoutOrigin } from "./form-redirects.ts";
+import { CUSTOMER, portalNoticeOf, STATUS_TEXT, statusBadge } from "./portal-notices.ts";
 
-export function registerPortalInvoicePages(_app: FastifyInstance, _deps: WebDeps): void {}
+// The customer's invoices: the list (newest period first), one invoice with its lines and totals, its PDF,
+// and "Pay now" while it has something due and online payments are on.
+
+const LINE_KIND: Record<string, string> = {
+  server: "Server",
+  additional_ips: "Additional IPs",
+  backups: "Backups",
+};
+
+/** A PDF download: the file name is the document's number, never anything from the request. */
+export function sendPdf(reply: FastifyReply, number: string, pdf: Buffer): FastifyReply {
+  const name = number.replace(/[^A-Za-z0-9._-]/g, "_");
+  return reply
+    .header("cache-control", "no-store")
+    .header("content-disposition", `attachment; filename="${name}.pdf"`)
+    .type("application/pdf")
+    .send(pdf);
+}
+
+function invoiceView(invoice: Invoice) {
+  const cur = currencyDisplayOf(invoice.currency);
+  const m = (v: bigint) => money(v, cur);
+  const settled = invoice.status === "void" ? 0n : invoice.total - invoice.amount_due;
+  return {
+    id: invoice.id,
+    number: invoice.number ?? invoice.id,
+    period: invoice.period,
+    status: invoice.status,
+    status_text: STATUS_TEXT[invoice.status] ?? invoice.status,
+    badge: statusBadge(invoice.status),
+    issue_date: invoice.issue_date ?? "",
+    due_date: invoice.due_date ?? "",
+    currency: invoice.currency.code,
+    tokens: invoice.tokens.toLocaleString("en-GB"),
+    subtotal: m(invoice.subtotal),
+    discounts: invoice.discounts.map((d) => ({ name: d.name, amount: m(-d.amount) })),
+    net: m(invoice.net),
+    taxes: invoice.taxes.map((t) => ({ label: t.label, rate: t.rate, amount: m(t.amount) })),
+    total: m(invoice.total),
+    settled: settled > 0n ? m(settled) : undefined,
+    amount_due: m(invoice.amount_due),
+    payable:
+      (invoice.status === "finalized" || invoice.status === "partially_paid") && invoice.amount_due > 0n,
+    lines: (invoice.lines ?? []).map((l) => ({
+      what: `${LINE_KIND[l.kind] ?? l.kind}: ${l.server.name}`,
+      plan: l.plan,
+      hours: l.hours.toLocaleString("en-GB"),
+      quantity: l.quantity.toString(),
+      tokens: l.tokens.toLocaleString("en-GB"),
+      amount: m(l.amount),
+    })),
+  };
+}
+
+export function registerPortalInvoicePages(app: FastifyInstance, deps: WebDeps): void {
+  app.get("/portal/invoices", CUSTOMER, async (request, reply) => {
+    const page = await listPortalInvoices({ ctx: deps.contextOf(request), input: pageQuery(request) });
+    return customerPage(deps, request, reply, "portal-invoices", {
+      title: "Invoices",
+      invoices: page.data.map((i) => invoiceView(i)),
+      pager: pagerOf(request, page.meta),
+    });
+  });
+
+  app.get<{ Params: { id: string } }>("/portal/invoices/:id", CUSTOMER, async (request, reply) => {
+    const invoice = await getPortalInvoice({
+      ctx: deps.contextOf(request),
+      input: { id: request.params.id },
+    });
+    allowFormRedirects(reply, [checkoutOrigin(deps.config)]);
+    return customerPage(deps, request, reply, "portal-invoice", {
+      title: `Invoice ${invoice.number ?? invoice.id}`,
+      notice: portalNoticeOf(request),
+      invoice: invoiceView(invoice),
+      online: onlinePaymentsOn(deps.config),
+    });
+  });
+
+  app.get<{ Params: { id: string } }>("/portal/invoices/:id/pdf", CUSTOMER, async (request, reply) => {
+    const { number, pdf } = await portalInvoicePdf({
+      ctx: deps.contextOf(request),
+      input: { id: request.params.id },
+    });
+    return sendPdf(reply, number, pdf);
+  });
+}

@@ -1,11 +1,69 @@
 import type { FastifyInstance } from "fastify";
-import { customerPage } from "../page-kit.ts";
+import { portalCostEstimate } from "../../services/portal/portal-cost-estimate.ts";
+import { portalOverview } from "../../services/portal/portal-overview.ts";
+import { customerPage, money, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { allowFormRedirects, controlPanelOrigin } from "./form-redirects.ts";
+import { CUSTOMER, portalNoticeOf } from "./portal-notices.ts";
 
-const CUSTOMER = { config: { access: "customer" as const } };
+// The portal's overview (/portal): balance, amount due, the dunning warning, this month's cost so far per
+// server (an estimate), and the "Open control panel" button.
+
+/** "2026-11-22" → "22 November 2026": dates a customer reads in a sentence. */
+function longDate(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  return d.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+}
 
 export function registerPortalOverviewPages(app: FastifyInstance, deps: WebDeps): void {
-  app.get("/portal", CUSTOMER, async (request, reply) =>
-    customerPage(deps, request, reply, "portal-home", { title: "Your account" }),
-  );
+  app.get("/portal", CUSTOMER, async (request, reply) => {
+    const ctx = deps.contextOf(request);
+    const [overview, estimate] = await Promise.all([
+      portalOverview({ ctx, input: {} }),
+      portalCostEstimate({ ctx, input: {} }),
+    ]);
+    allowFormRedirects(reply, [controlPanelOrigin(ctx)]);
+    const cur = overview.currency;
+    const d = overview.dunning;
+    const dunning = d && {
+      level: d.level,
+      status: d.status,
+      invoice: { id: d.invoice.id, number: d.invoice.number ?? d.invoice.id },
+      amount_due: money(d.invoice.amount_due, cur),
+      due_date: longDate(d.invoice.due_date),
+      days_overdue: d.days_overdue,
+      overdue_invoices: d.overdue_invoices,
+      next: d.next && { on: longDate(d.next.on), what: d.next.what },
+    };
+    return customerPage(deps, request, reply, "portal-home", {
+      title: "Your account",
+      notice: portalNoticeOf(request),
+      balance: money(overview.balance, cur),
+      in_credit: overview.balance < 0n,
+      amount_due: money(overview.amount_due, cur),
+      credit: overview.credit > 0n ? money(overview.credit, cur) : undefined,
+      status: overview.status,
+      unpaid: overview.unpaid.map((i) => ({
+        id: i.id,
+        number: i.number ?? i.id,
+        due_date: i.due_date,
+        amount_due: money(i.amount_due, cur),
+      })),
+      dunning,
+      estimate: {
+        available: estimate.available,
+        from: when(estimate.period.start),
+        to: when(estimate.period.end),
+        unit_price: estimate.unit_price,
+        currency: estimate.currency,
+        servers: estimate.servers.map((s) => ({
+          name: s.server.name,
+          plans: s.plans.join(", "),
+          tokens: s.tokens.toLocaleString("en-GB"),
+          amount: money(s.amount, cur),
+        })),
+        total: money(estimate.total, cur),
+      },
+    });
+  });
 }

@@ -1,0 +1,74 @@
+import { usageSourcesFromConfig } from "../../billing/usage/usage-sources-from-config.ts";
+import { Decimal } from "../../domain/decimal.ts";
+import { toMinorUnits } from "../../domain/money.ts";
+import { periodBounds, periodOf } from "../../domain/periods.ts";
+import { defineVerb, NoInput } from "../../kernel/verb.ts";
+import { loadPricingFacts } from "../pricing/get-token-pricing.ts";
+import { portalCustomerId } from "./portal-customer.ts";
+
+// "This month so far" on the portal's overview: each server's tokens from the billed usage source for the
+// month to date, times the price per token this customer sees in SolusIO (GetTokenPricing's
+// user_token_unit_cost U: base cost × discounts × taxes, billing-rules §3). An estimate, and labelled so:
+// usage still accrues, and the invoice rounds its discounts and taxes once over all lines (§4).
+
+export interface ServerEstimate {
+  server: { id: number; name: string };
+  plans: string[];
+  tokens: bigint;
+  /** tokens × U, rounded to the currency's minor units. */
+  amount: bigint;
+}
+
+export interface CostEstimate {
+  /** [start, end): the month in BILLING_TIME_ZONE, up to the start of the current hour. */
+  period: { start: Date; end: Date };
+  available: boolean;
+  currency: string;
+  /** U as GetTokenPricing gives it (exact decimal text). */
+  unit_price: string;
+  servers: ServerEstimate[];
+  total: bigint;
+}
+
+export const portalCostEstimate = defineVerb(NoInput, async ({ ctx }): Promise<CostEstimate> => {
+  const customerId = portalCustomerId(ctx);
+  const now = ctx.now();
+  const month = periodBounds(periodOf(now, ctx.config.BILLING_TIME_ZONE), ctx.config.BILLING_TIME_ZONE);
+  // Whole hours only: usage sources bill begun hours (billing-rules §2.1), and SolusIO echoes the period.
+  const end = new Date(Math.max(month.start.getTime(), Math.floor(now.getTime() / 3_600_000) * 3_600_000));
+  const facts = await loadPricingFacts(ctx.db, customerId);
+  const base = {
+    period: { start: month.start, end },
+    currency: facts.currency.code,
+    unit_price: facts.user.normalize().toString(),
+  };
+  const servers = new Map<number, { name: string; plans: string[]; tokens: bigint }>();
+  if (end > month.start) {
+    try {
+      const { source } = usageSourcesFromConfig(ctx);
+      for await (const record of source.fetchUsage({ start: month.start, end })) {
+        if (record.billingUserId !== customerId) continue;
+        const entry = servers.get(record.server.id) ?? { name: record.server.name, plans: [], tokens: 0n };
+        if (!entry.plans.includes(record.plan.name)) entry.plans.push(record.plan.name);
+        entry.tokens += record.tokens + record.additionalIps.tokens + (record.backups?.tokens ?? 0n);
+        servers.set(record.server.id, entry);
+      }
+    } catch (error) {
+      // SolusIO down or not configured: the page still opens, saying the estimate is not available.
+      ctx.logger.warn({ err: error, customerId: String(customerId) }, "portal cost estimate unavailable");
+      return { ...base, available: false, servers: [], total: 0n };
+    }
+  }
+  const list = [...servers].map(([id, s]) => ({
+    server: { id, name: s.name },
+    plans: s.plans,
+    tokens: s.tokens,
+    amount: toMinorUnits(
+      facts.user.mul(Decimal.fromBigInt(s.tokens)),
+      facts.currency.decimals,
+      ctx.config.ROUNDING_MODE,
+    ),
+  }));
+  list.sort((a, b) => a.server.id - b.server.id);
+  return { ...base, available: true, servers: list, total: list.reduce((sum, s) => sum + s.amount, 0n) };
+});

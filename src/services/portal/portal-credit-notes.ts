@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { type CreditNote, presentCreditNote } from "../../billing/credit-notes/credit-note-schemas.ts";
+import { renderCreditNote } from "../../billing/statements/render-credit-note.ts";
+import { fetchPage, type Page, PageQuery } from "../../kernel/pagination.ts";
+import { defineVerb } from "../../kernel/verb.ts";
+import { notYours, portalCustomerId, wellFormed } from "./portal-customer.ts";
+
+// The customer's credit notes (billing-rules §7) and their PDFs: only the session customer's own.
+
+export type PortalCreditNote = CreditNote & { invoice_number: string | null };
+
+export const listPortalCreditNotes = defineVerb(
+  PageQuery,
+  async ({ ctx, input }): Promise<Page<PortalCreditNote>> => {
+    const customerId = portalCustomerId(ctx);
+    const q = ctx.db
+      .selectFrom("credit_note")
+      .innerJoin("invoice", "invoice.id", "credit_note.invoice_id")
+      .where("credit_note.customer_id", "=", customerId);
+    return fetchPage(
+      q,
+      input,
+      (f) =>
+        f
+          .selectAll("credit_note")
+          .select("invoice.number as invoice_number")
+          .orderBy("credit_note.number_sequence", "desc")
+          .orderBy("credit_note.number_value", "desc"),
+      (row) => ({ ...presentCreditNote(row), invoice_number: row.invoice_number }),
+    );
+  },
+);
+
+export const portalCreditNotePdf = defineVerb(
+  z.object({ id: z.string().max(300) }).strict(),
+  async ({ ctx, input }): Promise<{ number: string; pdf: Buffer }> => {
+    const customerId = portalCustomerId(ctx);
+    const wanted = wellFormed(input.id, "cn");
+    const row = wanted
+      ? await ctx.db
+          .selectFrom("credit_note")
+          .select(["id", "number"])
+          .where("id", "=", wanted)
+          .where("customer_id", "=", customerId)
+          .executeTakeFirst()
+      : undefined;
+    if (!row) throw notYours("credit note");
+    const pdf = await renderCreditNote({ ctx, input: { id: row.id, format: "pdf" } });
+    return { number: row.number, pdf: pdf as Buffer };
+  },
+);

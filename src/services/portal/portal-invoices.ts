@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { readInvoice } from "../../billing/invoices/get-invoice.ts";
+import { type Invoice, presentInvoice } from "../../billing/invoices/invoice-schemas.ts";
+import { renderInvoice } from "../../billing/invoices/render-invoice.ts";
+import { invoiceAmountsDue } from "../../billing/ledger/ledger.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { fetchPage, type Page, PageQuery } from "../../kernel/pagination.ts";
+import { defineVerb } from "../../kernel/verb.ts";
+import { notYours, portalCustomerId, wellFormed } from "./portal-customer.ts";
+
+// The customer's invoices in the portal. Only issued ones: a draft may still change before its run
+// finalizes it, so the customer never sees it (nor learns that it exists).
+
+const PortalRecordId = z.object({ id: z.string().max(300) }).strict();
+
+export const listPortalInvoices = defineVerb(PageQuery, async ({ ctx, input }): Promise<Page<Invoice>> => {
+  const customerId = portalCustomerId(ctx);
+  const q = ctx.db.selectFrom("invoice").where("customer_id", "=", customerId).where("status", "!=", "draft");
+  const page = await fetchPage(
+    q,
+    input,
+    (f) => f.selectAll().orderBy("period", "desc").orderBy("id", "desc"),
+    (r) => presentInvoice(r),
+  );
+  const dues = await invoiceAmountsDue(
+    ctx.db,
+    page.data.map((i) => i.id),
+  );
+  return { ...page, data: page.data.map((i) => ({ ...i, amount_due: dues.get(i.id) ?? 0n })) };
+});
+
+/** The invoice id when it is one of this customer's issued invoices; NOT_FOUND otherwise. */
+export async function ownIssuedInvoiceId(ctx: ServiceContext, id: string): Promise<string> {
+  const customerId = portalCustomerId(ctx);
+  const wanted = wellFormed(id, "inv");
+  const row = wanted
+    ? await ctx.db
+        .selectFrom("invoice")
+        .select("id")
+        .where("id", "=", wanted)
+        .where("customer_id", "=", customerId)
+        .where("status", "!=", "draft")
+        .executeTakeFirst()
+    : undefined;
+  if (!row) throw notYours("invoice");
+  return row.id;
+}
+
+/** One of the customer's issued invoices with its lines and amount due. */
+export const getPortalInvoice = defineVerb(PortalRecordId, async ({ ctx, input }): Promise<Invoice> => {
+  return readInvoice(ctx.db, await ownIssuedInvoiceId(ctx, input.id));
+});
+
+/** The invoice's PDF, the same document the e-mail carries. */
+export const portalInvoicePdf = defineVerb(
+  PortalRecordId,
+  async ({ ctx, input }): Promise<{ number: string; pdf: Buffer }> => {
+    const id = await ownIssuedInvoiceId(ctx, input.id);
+    const invoice = await readInvoice(ctx.db, id);
+    const pdf = await renderInvoice({ ctx, input: { id, format: "pdf" } });
+    return { number: invoice.number ?? id, pdf: pdf as Buffer };
+  },
+);

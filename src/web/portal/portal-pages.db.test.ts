@@ -1,0 +1,299 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import { invoiceAmountDue } from "../../billing/ledger/ledger.ts";
+import {
+  type FakeStripe,
+  signedWebhook,
+  startFakeStripe,
+} from "../../billing/providers/testing/fake-stripe.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { addDays, calendarDate } from "../../billing/runs/calendar-date.ts";
+import { updateCustomer } from "../../services/customers/customers.ts";
+import { evaluateCustomerDunning } from "../../billing/dunning/evaluate-dunning.ts";
+import {
+  operatorContext,
+  PORTAL_PASSWORD,
+  PortalClient,
+  type PortalCustomer,
+  portalCustomer,
+} from "./testing/portal-fixtures.ts";
+
+// The portal's pages over real HTTP with a real database: what each page shows (amounts in the currency's
+// format, statuses, the dunning warning), what each form changes, errors next to their fields, and paying
+// an invoice through the Stripe provider's local fake, paid only once its signed webhook has arrived.
+
+const KEY = "sk_test_portal_0123456789";
+const WHSEC = "whsec_portal_0123456789";
+
+const TODAY = calendarDate(new Date(), "UTC");
+const ADA_DUE = addDays(TODAY, -8);
+const longDate = (date: string) =>
+  new Date(`${date}T00:00:00Z`).toLocaleDateString("en-GB", {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+
+let handle: DatabaseHandle;
+let fake: FakeStripe;
+let server: TestServer;
+let ada: PortalCustomer;
+let grace: PortalCustomer;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  fake = await startFakeStripe({ secretKey: KEY });
+  server = await startTestServer(handle.db, {
+    STRIPE_SECRET_KEY: KEY,
+    STRIPE_WEBHOOK_SECRET: WHSEC,
+    STRIPE_API_URL: fake.url,
+    STRIPE_SUCCESS_URL: "http://portal.test/portal/checkout/return?session_id={CHECKOUT_SESSION_ID}",
+  });
+  // Ada's invoices were due 8 days ago: the dunning ladder has locked her (second overdue, day +7).
+  ada = await portalCustomer(handle, {
+    email: "ada@example.com",
+    name: "Ada Lovelace",
+    dueDate: ADA_DUE,
+  });
+  await evaluateCustomerDunning(operatorContext(handle), ada.id, new Date());
+  grace = await portalCustomer(handle, { email: "grace@example.com", name: "Grace", dueDate: "2099-01-01" });
+});
+afterAll(async () => {
+  await server?.close();
+  await fake?.close();
+  await handle?.close();
+});
+
+async function loggedIn(customer: PortalCustomer): Promise<PortalClient> {
+  const client = new PortalClient(server.url);
+  await client.logIn(customer.email);
+  return client;
+}
+
+describe("the overview", () => {
+  it("shows the balance, the amount due and the dunning warning with what comes next", async () => {
+    const page = await (await loggedIn(ada)).request("GET", "/portal");
+    expect(page.status).toBe(200);
+    // $51.40 − $20.00 paid − $1.00 credit note (tax-free net) = $30.40, plus the unpaid $12.34.
+    expect(page.text).toContain('id="balance">$42.74<');
+    expect(page.text).toContain('id="amount-due">$42.74<');
+    expect(page.text).toContain("Your account is locked");
+    expect(page.text).toContain(`was due on ${longDate(ADA_DUE)}`);
+    // The next rung is the suspension at day +14 (billing-rules §8), shown with its date.
+    expect(page.text).toContain(
+      `on <strong>${longDate(addDays(ADA_DUE, 14))}</strong> your account will be suspended`,
+    );
+    // No SolusIO in this test: the page still opens, and says the estimate is not available.
+    expect(page.text).toContain("The estimate is not available right now");
+    expect(page.text).toContain("Open control panel");
+  });
+
+  it("tells a customer whose invoice falls due in two days when, and what happens if it is not paid", async () => {
+    const soon = await portalCustomer(handle, {
+      email: "soon@example.com",
+      name: "Soon",
+      dueDate: addDays(TODAY, 2),
+      single: true,
+    });
+    const page = await (await loggedIn(soon)).request("GET", "/portal");
+    expect(page.text).toContain('id="dunning-warning"');
+    expect(page.text).toContain(`is due on ${longDate(addDays(TODAY, 2))}`);
+    expect(page.text).toContain(
+      `on <strong>${longDate(addDays(TODAY, 9))}</strong> your account will be locked`,
+    );
+  });
+
+  it("tells a customer that staff locked the account, without blaming dunning", async () => {
+    const held = await portalCustomer(handle, {
+      email: "held@example.com",
+      name: "Held",
+      dueDate: "2099-01-01",
+      single: true,
+    });
+    await updateCustomer({
+      ctx: operatorContext(handle),
+      input: { id: held.id, patch: { status: "locked", status_reason: "abuse report" } },
+    });
+    const page = await (await loggedIn(held)).request("GET", "/portal");
+    expect(page.text).toContain('id="account-status"');
+    expect(page.text).toContain("Your account is locked.");
+    expect(page.text).not.toContain('id="dunning-warning"');
+    // The staff's reason is for staff: the customer is asked to get in touch instead.
+    expect(page.text).not.toContain("abuse report");
+  });
+
+  it("shows no warning to a customer whose invoices are not due yet", async () => {
+    const page = await (await loggedIn(grace)).request("GET", "/portal");
+    expect(page.text).toContain('id="amount-due">$42.74<');
+    expect(page.text).not.toContain('id="dunning-warning"');
+  });
+});
+
+describe("invoices, credit notes and payments", () => {
+  it("lists the customer's invoices and shows one with its line, totals, status and amount due", async () => {
+    const client = await loggedIn(ada);
+    const list = await client.request("GET", "/portal/invoices");
+    expect(list.text).toContain(ada.invoiceNumber);
+    expect(list.text).toContain("partly paid");
+    expect(list.text).not.toContain(grace.invoiceNumber);
+    const page = await client.request("GET", `/portal/invoices/${ada.invoiceId}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("Server: web-1");
+    expect(page.text).toContain('id="invoice-total">$51.40<');
+    expect(page.text).toContain('id="invoice-amount-due">$30.40<');
+    expect(page.text).toContain("Pay now");
+    // The "Pay now" form ends on the provider's page: this page's CSP lets a form redirect there, nowhere else.
+    expect(page.headers.get("content-security-policy")).toContain(
+      "form-action 'self' https://checkout.stripe.com;",
+    );
+    const pdf = await client.request("GET", `/portal/invoices/${ada.invoiceId}/pdf`);
+    expect(pdf.status).toBe(200);
+    expect(pdf.type).toBe("application/pdf");
+    expect(pdf.body.subarray(0, 5).toString()).toBe("%PDF-");
+    expect(pdf.headers.get("content-disposition")).toContain(`${ada.invoiceNumber}.pdf`);
+  });
+
+  it("lists credit notes with their PDF, and payments with what they paid", async () => {
+    const client = await loggedIn(ada);
+    const notes = await client.request("GET", "/portal/credit-notes");
+    expect(notes.text).toContain(ada.creditNoteNumber);
+    expect(notes.text).toContain("Outage");
+    expect(notes.text).toContain("$1.00");
+    const pdf = await client.request("GET", `/portal/credit-notes/${ada.creditNoteId}/pdf`);
+    expect(pdf.body.subarray(0, 5).toString()).toBe("%PDF-");
+    const payments = await client.request("GET", "/portal/payments");
+    expect(payments.text).toContain(`BT-${ada.id}`);
+    expect(payments.text).toContain("$20.00");
+    const one = await client.request("GET", `/portal/payments/${ada.paymentId}`);
+    expect(one.text).toContain("Payment of $20.00");
+    expect(one.text).toContain(ada.invoiceNumber);
+  });
+
+  it("answers 404 for an id that is not a well-formed id at all", async () => {
+    const client = await loggedIn(ada);
+    expect((await client.request("GET", "/portal/invoices/nonsense")).status).toBe(404);
+    expect((await client.request("GET", "/portal/credit-notes/cn_zz/pdf")).status).toBe(404);
+  });
+});
+
+describe("pay now", () => {
+  it("sends the customer to the provider, and shows the invoice paid once the webhook came", async () => {
+    const client = await loggedIn(grace);
+    const pay = await client.submit(
+      `/portal/invoices/${grace.unpaidInvoiceId}`,
+      `/portal/invoices/${grace.unpaidInvoiceId}/pay`,
+      {},
+    );
+    expect(pay.status).toBe(303);
+    expect(pay.location).toMatch(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_/);
+    const sessionId = pay.location!.split("/").at(-1)!;
+    expect(fake.sessions.get(sessionId)).toMatchObject({ amount_total: 1234, currency: "usd" });
+
+    // Back before Stripe's webhook: not paid yet, and the page says the payment is being confirmed.
+    const early = await client.request("GET", `/portal/checkout/return?session_id=${sessionId}`);
+    expect(early).toMatchObject({
+      status: 303,
+      location: `/portal/invoices/${grace.unpaidInvoiceId}?notice=payment_returned`,
+    });
+    const waiting = await client.request("GET", early.location!);
+    expect(waiting.text).toContain("being confirmed");
+    expect(waiting.text).toContain('id="invoice-amount-due">$12.34<');
+
+    const { body, headers } = signedWebhook(fake.completeSession(sessionId), WHSEC);
+    expect((await fetch(`${server.url}/webhooks/stripe`, { method: "POST", headers, body })).status).toBe(
+      200,
+    );
+    const paid = await client.request("GET", `/portal/invoices/${grace.unpaidInvoiceId}`);
+    expect(paid.text).toContain('id="invoice-status">paid<');
+    expect(paid.text).toContain('id="invoice-amount-due">$0.00<');
+    expect(paid.text).not.toContain("Pay now");
+    expect(await invoiceAmountDue(handle.db, grace.unpaidInvoiceId)).toBe(0n);
+
+    // Paying it again is refused without a checkout: back to the invoice with a notice.
+    const again = await client.submit(
+      `/portal/invoices/${grace.invoiceId}`,
+      `/portal/invoices/${grace.unpaidInvoiceId}/pay`,
+      {},
+    );
+    expect(again).toMatchObject({
+      status: 303,
+      location: `/portal/invoices/${grace.unpaidInvoiceId}?notice=not_payable`,
+    });
+  });
+
+  it("refuses a pay-now POST without the page's CSRF token", async () => {
+    const client = await loggedIn(grace);
+    const forged = await client.request("POST", `/portal/invoices/${grace.invoiceId}/pay`, {
+      _csrf: "forged",
+    });
+    expect(forged.status).toBe(403);
+  });
+});
+
+describe("profile", () => {
+  it("saves the name, and shows a missing name next to the field with 400", async () => {
+    const client = await loggedIn(grace);
+    const saved = await client.submit("/portal/profile", "/portal/profile", { name: "Grace Hopper" });
+    expect(saved).toMatchObject({ status: 303, location: "/portal/profile?notice=profile_saved" });
+    const row = await handle.db
+      .selectFrom("customer")
+      .select(["name", "currency_code"])
+      .where("id", "=", grace.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ name: "Grace Hopper", currency_code: "USD" });
+    const bad = await client.submit("/portal/profile", "/portal/profile", { name: "  " });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('id="name-error"');
+    expect(bad.text).toContain("Enter the name for your account.");
+    // The currency is not a field the portal takes: a forged one is ignored and changes nothing.
+    const forged = await client.submit("/portal/profile", "/portal/profile", {
+      name: "X",
+      currency: "EUR",
+    } as never);
+    expect(forged.status).toBe(303);
+    const after = await handle.db
+      .selectFrom("customer")
+      .select("currency_code")
+      .where("id", "=", grace.id)
+      .executeTakeFirstOrThrow();
+    expect(after.currency_code).toBe("USD");
+  });
+
+  it("changes the password given the current one, ends other sessions and keeps this one", async () => {
+    const other = await loggedIn(grace);
+    const client = await loggedIn(grace);
+    const wrong = await client.submit("/portal/profile", "/portal/profile/password", {
+      current_password: "not the password",
+      new_password: "a brand new password",
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.text).toContain('id="current_password-error"');
+    const short = await client.submit("/portal/profile", "/portal/profile/password", {
+      current_password: PORTAL_PASSWORD,
+      new_password: "short",
+    });
+    expect(short.status).toBe(400);
+    expect(short.text).toContain('id="new_password-error"');
+    const changed = await client.submit("/portal/profile", "/portal/profile/password", {
+      current_password: PORTAL_PASSWORD,
+      new_password: "a brand new password",
+    });
+    expect(changed).toMatchObject({ status: 303, location: "/portal/profile?notice=password_changed" });
+    expect((await client.request("GET", "/portal/profile")).status).toBe(200);
+    expect((await other.request("GET", "/portal/profile")).status).toBe(303);
+    const fresh = new PortalClient(server.url);
+    await fresh.logIn(grace.email, "a brand new password");
+  });
+});
+
+describe("control panel", () => {
+  it("says so in the customer's words when no SolusIO is reachable", async () => {
+    const client = await loggedIn(ada);
+    const answer = await client.submit("/portal", "/portal/control-panel", {});
+    expect(answer.status).toBe(503);
+    expect(answer.text).toContain("The control panel cannot be reached right now");
+    expect(answer.text).not.toContain("SOLUSIO_API_TOKEN");
+  });
+});

@@ -1,0 +1,192 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evaluateCustomerDunning } from "../../src/billing/dunning/evaluate-dunning.ts";
+import {
+  type FakeStripe,
+  signedWebhook,
+  startFakeStripe,
+} from "../../src/billing/providers/testing/fake-stripe.ts";
+import { addDays, calendarDate } from "../../src/billing/runs/calendar-date.ts";
+import { periodBounds, periodOf } from "../../src/domain/periods.ts";
+import {
+  operatorContext,
+  PORTAL_PASSWORD,
+  type PortalCustomer,
+  portalCustomer,
+} from "../../src/web/portal/testing/portal-fixtures.ts";
+import { checkPage, launchBrowser, logInThroughForm, noBrowser } from "../helpers/browser.ts";
+import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
+
+// The portal's journeys in a real browser (issue 12 item 5), against the SolusIO emulator and the Stripe
+// provider's local fake: (a) a customer logs in, opens the control panel through single sign-on and lands in
+// the emulator's user area, pays an invoice through the provider and sees it paid; (b) a customer the
+// dunning ladder locked sees the warning, pays, and is active again (in tokenbill and in SolusIO). Every
+// portal page passes checkPage (axe-core, 375 and 1440 px, a screenshot).
+
+const KEY = "sk_test_browser_portal_0123";
+const WHSEC = "whsec_browser_portal_0123";
+const RETURN = "http://portal.test/portal/checkout/return?session_id={CHECKOUT_SESSION_ID}";
+
+let h: SolusioHarness;
+let fake: FakeStripe;
+let browser: Browser;
+let ada: PortalCustomer;
+let dun: PortalCustomer;
+const due = addDays(calendarDate(new Date(), "UTC"), -8);
+
+async function solusioUser(billingUserId: bigint) {
+  const users = (await h.emu("GET", "/api/v1/users?per_page=100")).body.data as any[];
+  return users.find((u) => String(u.billing_user_id) === String(billingUserId));
+}
+
+/** A server for the customer that has run since the month began (the emulator's clock goes back for it). */
+async function serverSinceMonthStart(customerId: bigint): Promise<void> {
+  const month = periodBounds(periodOf(new Date(), "UTC"), "UTC");
+  await h.emu("POST", "/_emulator/clock", { now: month.start.toISOString(), frozen: true });
+  const plan = (
+    await h.emu("POST", "/api/v1/plans", { name: "Portal plan", tokens_per_hour: 7, tokens_per_month: 5000 })
+  ).body.data;
+  const location = (await h.emu("GET", "/api/v1/locations")).body.data[0];
+  const user = await solusioUser(customerId);
+  const server = await h.emu("POST", "/api/v1/servers", {
+    name: "web-1",
+    plan: plan.id,
+    location: location.id,
+    os: 1,
+    password: "pw-123456",
+    user: user.id,
+  });
+  expect(server.status).toBe(201);
+  await h.emu("POST", "/_emulator/clock", { now: new Date().toISOString(), frozen: false });
+}
+
+beforeAll(async () => {
+  if (noBrowser) return;
+  fake = await startFakeStripe({ secretKey: KEY });
+  h = await startSolusioHarness({
+    STRIPE_SECRET_KEY: KEY,
+    STRIPE_WEBHOOK_SECRET: WHSEC,
+    STRIPE_API_URL: fake.url,
+    STRIPE_SUCCESS_URL: RETURN,
+  });
+  h.runner.start();
+  ada = await portalCustomer(h.handle, {
+    email: "ada@example.com",
+    name: "Ada Lovelace",
+    dueDate: "2099-01-01",
+  });
+  dun = await portalCustomer(h.handle, {
+    email: "dun@example.com",
+    name: "Dun Late",
+    dueDate: due,
+    single: true,
+  });
+  await waitForJobs(h.db); // both synced to SolusIO
+  await serverSinceMonthStart(ada.id);
+  await evaluateCustomerDunning(operatorContext(h.handle), dun.id, new Date()); // day +8: locked
+  await waitForJobs(h.db);
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+  await fake?.close();
+});
+
+/** "Pay now" on the invoice page, through Stripe's page (a stand-in: the fake has no pages) and back. */
+async function payThroughProvider(page: Page, baseUrl: string): Promise<void> {
+  await page.route("https://checkout.stripe.com/**", (route) =>
+    route.fulfill({
+      contentType: "text/html",
+      body: `<!doctype html><html lang="en"><title>Checkout</title><main><h1>Stripe checkout (test double)</h1></main></html>`,
+    }),
+  );
+  await page.getByRole("button", { name: "Pay now" }).click();
+  await page.waitForURL(/checkout\.stripe\.com\/c\/pay\/cs_test_/);
+  const sessionId = page.url().split("/").at(-1)!;
+  // The customer pays on Stripe's page; Stripe's signed webhook reaches tokenbill; Stripe sends the browser back.
+  const { body, headers } = signedWebhook(fake.completeSession(sessionId), WHSEC);
+  expect((await fetch(`${baseUrl}/webhooks/stripe`, { method: "POST", headers, body })).status).toBe(200);
+  const success = fake.sessions.get(sessionId)!.success_url!;
+  await page.goto(success.replace("http://portal.test", baseUrl).replace("{CHECKOUT_SESSION_ID}", sessionId));
+}
+
+describe.skipIf(noBrowser)("the customer portal in a real browser", () => {
+  it("(a) opens the control panel by SSO, pays an invoice through the provider and sees it paid", async () => {
+    const base = h.server.url;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logInThroughForm(page, base, "portal", ada.email, PORTAL_PASSWORD);
+    expect(await page.locator("#amount-due").textContent()).toBe("$42.74");
+    const monthStarted =
+      Date.now() - periodBounds(periodOf(new Date(), "UTC"), "UTC").start.getTime() > 3_600_000;
+    if (monthStarted) {
+      // web-1 has run since the month began: every whole hour up to the page's "to" at 7 tokens, capped at
+      // the plan's 5,000 a month (billing-rules §2), times U = $0.001 a token (no discount, no tax).
+      const to = /to (\d{4}-\d\d-\d\d \d\d:\d\d) UTC/.exec(
+        (await page.locator("#estimate").textContent())!,
+      )![1]!;
+      const start = periodBounds(periodOf(new Date(), "UTC"), "UTC").start.getTime();
+      const hours = BigInt((Date.parse(`${to.replace(" ", "T")}:00Z`) - start) / 3_600_000);
+      const tokens = hours * 7n < 5000n ? hours * 7n : 5000n;
+      const row = (await page.locator("table").last().locator("tbody tr").first().textContent())!;
+      expect(row).toContain("web-1");
+      expect(row).toContain(tokens.toLocaleString("en-GB"));
+      expect(row).toContain(`$${(Number(tokens) / 1000).toFixed(2)}`);
+    }
+    await checkPage(page, "portal-overview");
+
+    await page.getByRole("button", { name: "Open control panel" }).click();
+    await page.waitForURL(`${h.emulator.url}/`);
+    expect(await page.locator("h1").first().textContent()).toBe("SolusIO user area");
+    expect(await page.locator("header").textContent()).toContain(ada.email);
+
+    await page.goto(`${base}/portal/invoices`);
+    expect(await page.locator("table").textContent()).toContain(ada.invoiceNumber);
+    await checkPage(page, "portal-invoices");
+    await page.goto(`${base}/portal/invoices/${ada.unpaidInvoiceId}`);
+    expect(await page.locator("#invoice-status").textContent()).toBe("unpaid");
+    await checkPage(page, "portal-invoice");
+    await payThroughProvider(page, base);
+    expect(new URL(page.url()).pathname).toBe(`/portal/invoices/${ada.unpaidInvoiceId}`);
+    expect(await page.locator("#invoice-status").textContent()).toBe("paid");
+    expect(await page.locator("#invoice-amount-due").textContent()).toBe("$0.00");
+    await checkPage(page, "portal-invoice-paid");
+
+    for (const [path, name] of [
+      ["/portal/credit-notes", "portal-credit-notes"],
+      ["/portal/payments", "portal-payments"],
+      [`/portal/payments/${ada.paymentId}`, "portal-payment"],
+      ["/portal/profile", "portal-profile"],
+    ] as const) {
+      await page.goto(base + path);
+      await checkPage(page, name);
+    }
+    expect(await page.locator("#profile-email").textContent()).toBe(ada.email);
+    await context.close();
+  });
+
+  it("(b) a customer locked by dunning sees the warning, pays and is active again", async () => {
+    const base = h.server.url;
+    expect((await solusioUser(dun.id)).status).toBe("locked");
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logInThroughForm(page, base, "portal", dun.email, PORTAL_PASSWORD);
+    const warning = page.locator("#dunning-warning");
+    expect(await warning.textContent()).toContain("Your account is locked");
+    expect(await warning.textContent()).toContain("your account will be suspended");
+    await checkPage(page, "portal-dunning");
+
+    await warning.getByRole("link", { name: "Pay the invoice" }).click();
+    await payThroughProvider(page, base);
+    expect(await page.locator("#invoice-status").textContent()).toBe("paid");
+    await waitForJobs(h.db); // the payment's dunning evaluation, then the user sync to SolusIO
+    await page.goto(`${base}/portal`);
+    expect(await page.locator("#dunning-warning").count()).toBe(0);
+    expect(await page.locator("#amount-due").textContent()).toBe("$0.00");
+    await page.goto(`${base}/portal/profile`);
+    expect(await page.locator("dl").first().textContent()).toContain("active");
+    expect((await solusioUser(dun.id)).status).toBe("active");
+    await context.close();
+  });
+});
