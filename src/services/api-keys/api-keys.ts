@@ -9,6 +9,7 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { type Page, PageQuery, fetchPage } from "../../kernel/pagination.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 // Admin API keys: 32 random bytes shown once at creation; only their SHA-256 is stored. A fast hash is
 // enough here because the keys are random, not chosen by people. Creating and revoking are audited in the
@@ -81,6 +82,7 @@ function checkedName(name: string): string {
 
 /** A new key; the answer is the only place its secret ever appears. */
 export const createApiKey = defineVerb(ApiKeyCreate, async ({ ctx, input }): Promise<CreatedApiKey> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
   const name = checkedName(input.name);
   const idHex = randomBytes(6).toString("hex");
   const id = `key_${idHex}`;
@@ -100,6 +102,7 @@ export const createApiKey = defineVerb(ApiKeyCreate, async ({ ctx, input }): Pro
 
 /** Oldest first; revoked keys stay listed with their revoked_at. */
 export const listApiKeys = defineVerb(PageQuery, async ({ ctx, input }): Promise<Page<ApiKey>> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
   return fetchPage(
     ctx.db.selectFrom("api_key"),
     input,
@@ -116,6 +119,7 @@ export const listApiKeys = defineVerb(PageQuery, async ({ ctx, input }): Promise
 export const revokeApiKey = defineVerb(
   ApiKeyParams,
   async ({ ctx, input }): Promise<{ key: ApiKey; changed: boolean }> => {
+    await requireStaffRole(ctx, ...ADMIN_ROLES);
     return withTransaction(ctx, async (tx) => {
       const trx = tx.db;
       const row = await trx

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type Page, PageQuery, fetchPage } from "../../kernel/pagination.ts";
 import { idOut } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
+import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 export const AuditLogQuery = PageQuery.extend({
   entity: z.string().max(50).optional(),
@@ -27,6 +28,7 @@ export type AuditLogEntry = z.output<typeof AuditLogEntry>;
 export const listAuditLog = defineVerb(
   AuditLogQuery,
   async ({ ctx, input }): Promise<Page<AuditLogEntry>> => {
+    await requireStaffRole(ctx, ...READ_ROLES);
     let q = ctx.db.selectFrom("audit_log");
     if (input.entity) q = q.where("entity", "=", input.entity);
     if (input.entity_id) q = q.where("entity_id", "=", input.entity_id);

@@ -12,8 +12,10 @@ const limitGroup = z
   .max(200)
   .meta({ description: "name of a SolusIO limit group from SOLUSIO_LIMIT_GROUPS; null = the default group" });
 
+export const SyncState = z.enum(["pending", "in_sync", "failed", "conflict"]);
+
 export const SyncInfo = z.object({
-  state: z.enum(["pending", "in_sync", "failed", "conflict"]),
+  state: SyncState,
   error: z.string().nullable(),
   solusio_user_id: z.number().int().nullable(),
   synced_at: z.string().nullable(),
@@ -67,7 +69,15 @@ export const CustomerListQuery = PageQuery.extend({
     .max(254)
     .optional()
     .meta({ description: "case-insensitive substring of the e-mail (at most 254 characters)" }),
+  search: z
+    .string()
+    .trim()
+    .min(1)
+    .max(254)
+    .optional()
+    .meta({ description: "case-insensitive substring of the name or the e-mail (the console's search box)" }),
   status: CustomerStatus.optional(),
+  sync_state: SyncState.optional().meta({ description: "only customers in this sync state" }),
   client_group_id: id.optional(),
 });
 export type CustomerListQuery = z.output<typeof CustomerListQuery>;

@@ -16,6 +16,7 @@ import {
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { id, IdParams } from "../../kernel/schemas.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 /** The customer row, locked for a change, or NOT_FOUND. */
 async function lockCustomer(trx: Tx, customerId: bigint) {
@@ -61,6 +62,7 @@ function staffStatus(patch: CustomerUpdate, before?: { status: string }) {
 }
 
 export const createCustomer = defineVerb(CustomerCreate, async ({ ctx, input }): Promise<Customer> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;
     await checkReferences(trx, input);
@@ -92,17 +94,29 @@ export const createCustomer = defineVerb(CustomerCreate, async ({ ctx, input }):
 });
 
 export const getCustomer = defineVerb(IdParams, async ({ ctx, input }): Promise<Customer> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
   const row = await ctx.db.selectFrom("customer").selectAll().where("id", "=", input.id).executeTakeFirst();
   if (!row) throw ServiceError.notFound(`customer ${input.id}`);
   return presentCustomer(row);
 });
 
+/** `%text%` for ILIKE, with the pattern's own characters taken literally. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, "\\$&")}%`;
+}
+
 export const listCustomers = defineVerb(
   CustomerListQuery,
   async ({ ctx, input }): Promise<Page<Customer>> => {
+    await requireStaffRole(ctx, ...READ_ROLES);
     let q = ctx.db.selectFrom("customer");
-    if (input.email) q = q.where("email", "ilike", `%${input.email.replace(/[\\%_]/g, "\\$&")}%`);
+    if (input.email) q = q.where("email", "ilike", likePattern(input.email));
+    if (input.search) {
+      const pattern = likePattern(input.search);
+      q = q.where((eb) => eb.or([eb("email", "ilike", pattern), eb("name", "ilike", pattern)]));
+    }
     if (input.status) q = q.where("status", "=", input.status);
+    if (input.sync_state) q = q.where("sync_state", "=", input.sync_state);
     if (input.client_group_id) q = q.where("client_group_id", "=", input.client_group_id);
     return fetchPage(q, input, (f) => f.selectAll().orderBy("id"), presentCustomer);
   },
@@ -111,6 +125,7 @@ export const listCustomers = defineVerb(
 export const updateCustomer = defineVerb(
   z.object({ id, patch: CustomerUpdate }),
   async ({ ctx, input }): Promise<Customer> => {
+    await requireStaffRole(ctx, ...ADMIN_ROLES);
     return withTransaction(ctx, async (tx) => {
       const trx = tx.db;
       const before = await lockCustomer(trx, input.id);
@@ -144,6 +159,7 @@ export const updateCustomer = defineVerb(
 );
 
 export const deleteCustomer = defineVerb(IdParams, async ({ ctx, input }): Promise<void> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
   await withTransaction(ctx, async (tx) => {
     const trx = tx.db;
     const before = await lockCustomer(trx, input.id);

@@ -3,6 +3,7 @@ import { customerScope } from "../../kernel/actor.ts";
 import type { SolusioConnection } from "../../solusio/connect-solusio.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { isOwnedBy } from "../sync/adoption.ts";
+import { ADMIN_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 // Single sign-on into the SolusIO user area (seed step 9, solusio-api.md §3). Locked customers may still log
 // in (they only cannot create servers); suspended ones are refused, and so is a customer whose SolusIO user
@@ -54,6 +55,8 @@ export async function createSsoUrl(
   customerId: bigint,
 ): Promise<string> {
   // An operator may open any customer's user area; a customer only its own (the signed link's redeemer).
+  // Staff act in the customer's name there, so only those who may change customers may do it.
+  if (ctx.actor.kind !== "customer") await requireStaffRole(ctx, ...ADMIN_ROLES);
   customerScope(ctx.actor, customerId);
   const userId = await solusioUserIdOf(ctx, solusio, customerId);
   let token: string;

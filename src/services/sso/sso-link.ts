@@ -3,6 +3,7 @@ import { publicUrl } from "../../config.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { customerScope } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
+import { ADMIN_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 import { appSecret } from "./app-secret.ts";
 
 // The signed link to tokenbill's /sso/solusio that a billing portal puts behind an "open control panel"
@@ -20,6 +21,7 @@ export async function createSsoLink(
   ctx: ServiceContext,
   customerId: bigint,
 ): Promise<{ url: string; expires_at: string }> {
+  if (ctx.actor.kind !== "customer") await requireStaffRole(ctx, ...ADMIN_ROLES);
   customerScope(ctx.actor, customerId);
   const customer = await ctx.db
     .selectFrom("customer")

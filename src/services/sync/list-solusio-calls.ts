@@ -1,13 +1,19 @@
 import { z } from "zod";
 import { type Page, PageQuery, fetchPage } from "../../kernel/pagination.ts";
-import { idOut } from "../../kernel/schemas.ts";
+import { idOut, wholeNumber } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
+import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 export const SolusioCallQuery = PageQuery.extend({
   failed: z
     .enum(["true", "false"])
     .optional()
     .meta({ description: "only failed (or only successful) calls" }),
+  status: wholeNumber({ min: 100n, max: 599n, message: "must be an HTTP status from 100 to 599" })
+    .transform(Number)
+    .meta({ type: "integer", minimum: 100, maximum: 599 })
+    .optional()
+    .meta({ description: "only calls SolusIO answered with this HTTP status" }),
 });
 
 export const SolusioCallEntry = z.object({
@@ -27,9 +33,11 @@ export type SolusioCallEntry = z.output<typeof SolusioCallEntry>;
 export const listSolusioCalls = defineVerb(
   SolusioCallQuery,
   async ({ ctx, input }): Promise<Page<SolusioCallEntry>> => {
+    await requireStaffRole(ctx, ...READ_ROLES);
     let q = ctx.db.selectFrom("solusio_call");
     if (input.failed === "true") q = q.where("error", "is not", null);
     if (input.failed === "false") q = q.where("error", "is", null);
+    if (input.status !== undefined) q = q.where("status", "=", input.status);
     return fetchPage(
       q,
       input,

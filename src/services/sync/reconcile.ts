@@ -4,6 +4,7 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { adoptionConflict, isAdminUser } from "./adoption.ts";
 import { enqueueCustomerSync } from "./enqueue-customer-sync.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 export type DriftKind =
   | "conflict"
@@ -42,6 +43,8 @@ export async function reconcileSolusio(
   deps: { api: SolusioApi; limitGroupId(name: string | null): Promise<number | undefined> },
   options: { fix: boolean },
 ): Promise<ReconcileReport> {
+  // Reading the drift is reading; repairing it queues syncs that change SolusIO.
+  await requireStaffRole(ctx, ...(options.fix ? ADMIN_ROLES : READ_ROLES));
   const [users, customers] = await Promise.all([
     deps.api.listUsers(),
     ctx.db.selectFrom("customer").select(["id", "email", "status", "limit_group"]).orderBy("id").execute(),

@@ -1,4 +1,78 @@
-import type { FastifyInstance } from "fastify";
-import type { WebDeps } from "../web-deps.ts";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { type CreatedApiKey, createApiKey, listApiKeys } from "../../services/api-keys/api-keys.ts";
+import { revokeApiKey } from "../../services/api-keys/api-keys.ts";
+import { confirmStaffAction, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
+import type { FieldErrors } from "../render.ts";
+import { formFields, type WebDeps } from "../web-deps.ts";
+import { fieldErrorsOf, noticeFrom, param, STAFF } from "./customer-page-helpers.ts";
 
-export function registerApiKeyPages(_app: FastifyInstance, _deps: WebDeps): void {}
+// Admin API keys for automation: the list (never a key or its hash), create — the new key is shown on the
+// answer page once and never again — and revoke after a confirmation.
+
+const NOTICES: Record<string, string> = {
+  revoked: "The key is revoked: the next request with it is refused.",
+};
+
+export function registerApiKeyPages(app: FastifyInstance, deps: WebDeps): void {
+  const csrf = { preHandler: app.csrfProtection };
+
+  const listPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: { created?: CreatedApiKey; errors?: FieldErrors; values?: Record<string, string> } = {},
+    status = 200,
+  ) => {
+    const page = await listApiKeys({ ctx: deps.contextOf(request), input: pageQuery(request) });
+    return staffPage(
+      deps,
+      request,
+      reply,
+      "console-api-keys",
+      {
+        title: "API keys",
+        keys: page.data.map((k) => ({
+          ...k,
+          created: when(k.created_at),
+          lastUsed: when(k.last_used_at),
+          revoked: when(k.revoked_at),
+        })),
+        pager: pagerOf(request, page.meta),
+        notice: noticeFrom(request, NOTICES),
+        ...extra,
+      },
+      status,
+    );
+  };
+
+  app.get("/console/api-keys", STAFF, async (request, reply) => listPage(request, reply));
+
+  // Answered with the page itself rather than a redirect: the key exists only in this answer.
+  app.post("/console/api-keys", { ...STAFF, ...csrf }, async (request, reply) => {
+    const { name = "" } = formFields(request);
+    try {
+      const created = await createApiKey({ ctx: deps.contextOf(request), input: { name } });
+      return listPage(request, reply, { created });
+    } catch (error) {
+      const errors = fieldErrorsOf(error, ["name"]);
+      if (!errors) throw error;
+      return listPage(request, reply, { errors, values: { name } }, 400);
+    }
+  });
+
+  app.get("/console/api-keys/:id/revoke", STAFF, async (request, reply) => {
+    const id = param(request, "id");
+    return confirmStaffAction(deps, request, reply, {
+      title: `Revoke API key ${id}`,
+      message:
+        "Anything that uses this key (a script, a pipeline) is refused from its next request on. This cannot be undone.",
+      action: `/console/api-keys/${encodeURIComponent(id)}/revoke`,
+      submit: "Revoke key",
+      cancel: "/console/api-keys",
+    });
+  });
+
+  app.post("/console/api-keys/:id/revoke", { ...STAFF, ...csrf }, async (request, reply) => {
+    await revokeApiKey({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
+    return reply.redirect("/console/api-keys?notice=revoked", 303);
+  });
+}

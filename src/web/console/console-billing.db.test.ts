@@ -89,12 +89,13 @@ describe("billing run pages", () => {
       })
       .execute();
     const running = await owner.get("/console/billing-runs/run_00000000000000aa");
-    expect(running.text).toContain('<meta http-equiv="refresh" content="3">');
+    expect(running.text).toContain('data-follow="3"');
+    expect(running.text).toContain('<script src="/console/assets/follow-page.js" defer></script>');
+    expect(running.text).not.toContain('http-equiv="refresh"');
     expect(textOf(running.text)).toContain("State running");
-    expect(running.text).toContain('href="/console/billing-runs/run_00000000000000aa?refresh=off"');
-    const stopped = await owner.get("/console/billing-runs/run_00000000000000aa?refresh=off");
-    expect(stopped.text).not.toContain('http-equiv="refresh"');
-    expect(textOf(stopped.text)).toContain("Reloading is off.");
+    const script = await owner.get("/console/assets/follow-page.js");
+    expect(script.status).toBe(200);
+    expect(script.text).toContain("[data-follow]");
   });
 
   it("answers an unknown or malformed run id with a page, not a 500", async () => {

@@ -1,4 +1,169 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ServiceError } from "../../kernel/errors.ts";
+import { CustomerStatus, SyncState } from "../../services/customers/customer-schemas.ts";
+import {
+  createCustomer,
+  getCustomer,
+  listCustomers,
+  updateCustomer,
+} from "../../services/customers/customers.ts";
+import { pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
+import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { registerCustomerActionPages } from "./customer-action-pages.ts";
+import {
+  CUSTOMER_FIELDS,
+  type CustomerFormValues,
+  currencyCodes,
+  customerInput,
+  postedValues,
+  valuesOf,
+} from "./customer-form.ts";
+import { fieldErrorsOf, noticeFrom, param, queryText, STAFF } from "./customer-page-helpers.ts";
 
-export function registerCustomerPages(_app: FastifyInstance, _deps: WebDeps): void {}
+// Customers: search and filters, create, the customer page, edit. The actions on a customer (status, sync,
+// single sign-on, statement) are in customer-action-pages.ts. Every page calls the admin API's verbs.
+
+export const CUSTOMER_NOTICES: Record<string, string> = {
+  created: "The customer is created. It is queued for SolusIO; its sync state shows when it arrives.",
+  updated: "The customer is saved.",
+  status_changed: "The customer's status is changed; SolusIO follows with the next sync.",
+  sync_queued: "A new sync is queued.",
+  reconciled_clean: "SolusIO matches this customer: nothing to repair.",
+  reconciled_fixed: "SolusIO differed from this customer; a sync is queued to repair it.",
+  reconciled_conflict:
+    "This customer's SolusIO user belongs to someone else or is an admin: billing will not take it over. See the sync error.",
+};
+
+const STATUS_BADGE: Record<string, string> = { active: "ok", locked: "warn", suspended: "bad" };
+const SYNC_BADGE: Record<string, string> = { in_sync: "ok", pending: "warn", failed: "bad", conflict: "bad" };
+
+export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void {
+  const csrf = { preHandler: app.csrfProtection };
+
+  app.get("/console/customers", STAFF, async (request, reply) => {
+    // Unknown filter values are ignored rather than refused: a list page always shows something.
+    const search = queryText(request, "q");
+    const status = CustomerStatus.safeParse(queryText(request, "status")).data;
+    const syncState = SyncState.safeParse(queryText(request, "sync_state")).data;
+    const page = await listCustomers({
+      ctx: deps.contextOf(request),
+      input: {
+        ...pageQuery(request),
+        ...(search ? { search: search.slice(0, 254) } : {}),
+        ...(status ? { status } : {}),
+        ...(syncState ? { sync_state: syncState } : {}),
+      },
+    });
+    return staffPage(deps, request, reply, "console-customers", {
+      title: "Customers",
+      customers: page.data,
+      filters: { q: search ?? "", status: status ?? "", sync_state: syncState ?? "" },
+      statuses: CustomerStatus.options,
+      syncStates: SyncState.options,
+      pager: pagerOf(request, page.meta),
+      statusBadge: STATUS_BADGE,
+      syncBadge: SYNC_BADGE,
+      notice: noticeFrom(request, CUSTOMER_NOTICES),
+    });
+  });
+
+  const formPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    form: { action: string; title: string; submit: string; cancel: string },
+    values: CustomerFormValues,
+    errors: FieldErrors = {},
+    status = 200,
+  ) =>
+    staffPage(
+      deps,
+      request,
+      reply,
+      "console-customer-form",
+      { ...form, values, errors, currencies: await currencyCodes(deps.contextOf(request)) },
+      status,
+    );
+
+  const newForm = {
+    action: "/console/customers/new",
+    title: "New customer",
+    submit: "Create customer",
+    cancel: "/console/customers",
+  };
+  const blank: CustomerFormValues = {
+    email: "",
+    name: "",
+    country: "",
+    region: "",
+    currency: "",
+    tax_exempt: "",
+  };
+
+  app.get("/console/customers/new", STAFF, async (request, reply) =>
+    formPage(request, reply, newForm, blank),
+  );
+
+  app.post("/console/customers/new", { ...STAFF, ...csrf }, async (request, reply) => {
+    const values = postedValues(request);
+    try {
+      const customer = await createCustomer({ ctx: deps.contextOf(request), input: customerInput(values) });
+      return reply.redirect(`/console/customers/${customer.id}?notice=created`, 303);
+    } catch (error) {
+      const answer = formError(error);
+      if (!answer) throw error;
+      return formPage(request, reply, newForm, values, answer.errors, answer.status);
+    }
+  });
+
+  app.get("/console/customers/:id", STAFF, async (request, reply) => {
+    const customer = await getCustomer({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
+    return staffPage(deps, request, reply, "console-customer", {
+      title: customer.name || customer.email,
+      customer,
+      syncedAt: when(customer.sync.synced_at),
+      createdAt: when(customer.created_at),
+      statusBadge: STATUS_BADGE,
+      syncBadge: SYNC_BADGE,
+      solusio: deps.contextOf(request).solusio !== undefined,
+      notice: noticeFrom(request, CUSTOMER_NOTICES),
+    });
+  });
+
+  const editForm = (id: number | string) => ({
+    action: `/console/customers/${id}/edit`,
+    title: "Edit customer",
+    submit: "Save",
+    cancel: `/console/customers/${id}`,
+  });
+
+  app.get("/console/customers/:id/edit", STAFF, async (request, reply) => {
+    const customer = await getCustomer({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
+    return formPage(request, reply, editForm(customer.id), valuesOf(customer));
+  });
+
+  app.post("/console/customers/:id/edit", { ...STAFF, ...csrf }, async (request, reply) => {
+    const ctx = deps.contextOf(request);
+    const customer = await getCustomer({ ctx, input: { id: param(request, "id") } });
+    const values = postedValues(request);
+    try {
+      await updateCustomer({ ctx, input: { id: customer.id, patch: customerInput(values) } });
+      return reply.redirect(`/console/customers/${customer.id}?notice=updated`, 303);
+    } catch (error) {
+      const answer = formError(error);
+      if (!answer) throw error;
+      return formPage(request, reply, editForm(customer.id), values, answer.errors, answer.status);
+    }
+  });
+
+  registerCustomerActionPages(app, deps);
+}
+
+/** A refusal the form can show next to a field: bad input (400) or an e-mail already taken (409). */
+function formError(error: unknown): { errors: FieldErrors; status: number } | undefined {
+  const errors = fieldErrorsOf(error, CUSTOMER_FIELDS);
+  if (errors) return { errors, status: 400 };
+  if (error instanceof ServiceError && error.code === "CONFLICT")
+    return { errors: { email: "Another customer already has this e-mail address." }, status: 409 };
+  return undefined;
+}

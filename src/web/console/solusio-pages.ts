@@ -1,4 +1,61 @@
 import type { FastifyInstance } from "fastify";
+import { isServiceError } from "../../kernel/errors.ts";
+import type { DoctorCheck } from "../../services/setup/doctor.ts";
+import {
+  applySolusioSetup,
+  type SetupStatus,
+  solusioDoctor,
+  solusioSetupStatus,
+} from "../../services/setup/solusio-console.ts";
+import { staffPage } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { noticeFrom, STAFF } from "./customer-page-helpers.ts";
 
-export function registerSolusioPages(_app: FastifyInstance, _deps: WebDeps): void {}
+// SolusIO setup and doctor: the same checks as `tokenbill solusio doctor`, each failing one with the fix the
+// doctor gives, and a button that does what `tokenbill solusio setup --apply` does.
+
+const NOTICES: Record<string, string> = {
+  setup_applied: "Setup is applied: SolusIO now matches tokenbill.",
+  setup_nothing: "SolusIO already matched tokenbill: nothing was changed.",
+  setup_remaining:
+    "Setup is applied, but SolusIO still differs in what is listed below: SolusIO accepted a change it did not keep.",
+};
+
+export function registerSolusioPages(app: FastifyInstance, deps: WebDeps): void {
+  const csrf = { preHandler: app.csrfProtection };
+
+  app.get("/console/solusio", STAFF, async (request, reply) => {
+    const ctx = deps.contextOf(request);
+    let checks: DoctorCheck[] = [];
+    let setup: SetupStatus | undefined;
+    let problem: string | undefined;
+    try {
+      checks = await solusioDoctor({ ctx, input: {} });
+      // The doctor stops early when SolusIO cannot be reached or read; setup can only be planned after.
+      if (checks.every((c) => c.name !== "connection" || c.ok))
+        setup = await solusioSetupStatus({ ctx, input: {} });
+    } catch (error) {
+      if (!isServiceError(error) || error.code !== "UPSTREAM_UNAVAILABLE") throw error;
+      problem = error.message;
+    }
+    return staffPage(deps, request, reply, "console-solusio", {
+      title: "SolusIO",
+      checks,
+      failing: checks.filter((c) => !c.ok).length,
+      setup,
+      problem,
+      notice: noticeFrom(request, NOTICES),
+    });
+  });
+
+  app.post("/console/solusio/setup", { ...STAFF, ...csrf }, async (request, reply) => {
+    const result = await applySolusioSetup({ ctx: deps.contextOf(request), input: {} });
+    const notice =
+      result.applied.length === 0
+        ? "setup_nothing"
+        : result.remaining.length > 0
+          ? "setup_remaining"
+          : "setup_applied";
+    return reply.redirect(`/console/solusio?notice=${notice}`, 303);
+  });
+}

@@ -1,0 +1,119 @@
+import { sql } from "kysely";
+import { recordAudit } from "../../kernel/audit.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { defineVerb, NoInput } from "../../kernel/verb.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import { requireSolusio } from "../sync/require-solusio.ts";
+import { type DoctorCheck, runDoctor } from "./doctor.ts";
+import { applySetup, planSetup } from "./plan-setup.ts";
+
+// The SolusIO side as the console asks for it: the same doctor and setup as `tokenbill solusio doctor` and
+// `tokenbill solusio setup --apply`, behind the staff roles (reading is for every role, applying for admins).
+
+function doctorDeps(ctx: ServiceContext) {
+  const { connection } = requireSolusio(ctx);
+  return {
+    db: ctx.db,
+    api: connection.api,
+    config: ctx.config,
+    apiUrl: connection.apiUrl,
+    userAreaUrl: connection.userAreaUrl,
+    sandbox: connection.sandbox,
+  };
+}
+
+export interface SetupStatus {
+  /** What setup would change, in words (empty: SolusIO matches tokenbill). */
+  steps: { key: string; summary: string }[];
+  warnings: string[];
+  manual_steps: string[];
+}
+
+export const solusioDoctor = defineVerb(NoInput, async ({ ctx }): Promise<DoctorCheck[]> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
+  return runDoctor(doctorDeps(ctx));
+});
+
+export const solusioSetupStatus = defineVerb(NoInput, async ({ ctx }): Promise<SetupStatus> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
+  const report = await planSetup(doctorDeps(ctx));
+  return {
+    steps: report.steps.map(({ key, summary }) => ({ key, summary })),
+    warnings: report.warnings,
+    manual_steps: report.manualSteps,
+  };
+});
+
+/**
+ * `tokenbill solusio setup --apply`: makes every change setup lists, then reads SolusIO again; what still
+ * differs (a change SolusIO accepted but did not keep) is returned as `remaining`. Audited.
+ */
+export const applySolusioSetup = defineVerb(
+  NoInput,
+  async ({ ctx }): Promise<{ applied: string[]; remaining: { key: string; summary: string }[] }> => {
+    await requireStaffRole(ctx, ...ADMIN_ROLES);
+    const deps = doctorDeps(ctx);
+    let applied: string[];
+    try {
+      applied = await applySetup(await planSetup(deps));
+    } catch (error) {
+      // SolusIO refused or failed a step: an upstream problem with its own words, not tokenbill's failure.
+      throw new ServiceError("UPSTREAM_UNAVAILABLE", (error as Error).message);
+    }
+    const remaining =
+      applied.length > 0 ? (await planSetup(deps)).steps.map(({ key, summary }) => ({ key, summary })) : [];
+    if (applied.length > 0) {
+      await withTransaction(ctx, (tx) =>
+        recordAudit(tx.db, tx, {
+          action: "update",
+          entity: "solusio_setup",
+          entityId: "solusio",
+          before: null,
+          after: { applied, remaining: remaining.map((r) => r.key) },
+        }),
+      );
+    }
+    return { applied, remaining };
+  },
+);
+
+export interface SolusioHealth {
+  configured: boolean;
+  /** Whether SolusIO answered an authenticated call just now. */
+  reachable: boolean;
+  problem: string | null;
+  /** Customers whose last sync failed or is in conflict. */
+  sync_errors: number;
+  /** SolusIO calls that failed in the last 24 hours. */
+  failed_calls_24h: number;
+}
+
+/** The dashboard's SolusIO line: one cheap call (the token's account), and counts from tokenbill's tables. */
+export const solusioHealth = defineVerb(NoInput, async ({ ctx }): Promise<SolusioHealth> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
+  const since = new Date(ctx.now().getTime() - 24 * 3600_000);
+  const [syncErrors, failedCalls] = await Promise.all([
+    ctx.db
+      .selectFrom("customer")
+      .select(sql<string>`count(*)`.as("n"))
+      .where("sync_state", "in", ["failed", "conflict"])
+      .executeTakeFirstOrThrow(),
+    ctx.db
+      .selectFrom("solusio_call")
+      .select(sql<string>`count(*)`.as("n"))
+      .where("error", "is not", null)
+      .where("at", ">=", since)
+      .executeTakeFirstOrThrow(),
+  ]);
+  const counts = { sync_errors: Number(syncErrors.n), failed_calls_24h: Number(failedCalls.n) };
+  if (!ctx.solusio)
+    return { configured: false, reachable: false, problem: "no SolusIO is configured", ...counts };
+  try {
+    await ctx.solusio.connection.api.account();
+    return { configured: true, reachable: true, problem: null, ...counts };
+  } catch (error) {
+    return { configured: true, reachable: false, problem: (error as Error).message, ...counts };
+  }
+});

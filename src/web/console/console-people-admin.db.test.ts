@@ -1,0 +1,279 @@
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type SolusioHarness,
+  startSolusioHarness,
+  waitForJobs,
+} from "../../../test/helpers/solusio-harness.ts";
+import { TEST_ADMIN_KEY } from "../../../test/helpers/test-server.ts";
+import { systemContext } from "../../app/server.ts";
+import { periodBounds, periodOf } from "../../domain/periods.ts";
+import { actors } from "../../kernel/actor.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { createDunCustomer, issueInvoice } from "../../billing/dunning/dunning-fixtures.ts";
+import { createCustomer } from "../../services/customers/customers.ts";
+import { createStaffUser } from "../../services/staff/staff-users.ts";
+import { ConsoleClient, textOf } from "./customer-test-client.ts";
+
+// The console's dashboard, SolusIO, log, API-key and settings pages over real HTTP against the SolusIO
+// emulator: figures shown are the ones the usage, the ledger and SolusIO give, each form's effect is read
+// back from the database, the emulator or the API, and roles that may not are refused.
+
+const PASSWORD = "console admin password";
+let h: SolusioHarness;
+let ctx: ServiceContext;
+let owner: ConsoleClient;
+let admin: ConsoleClient;
+let support: ConsoleClient;
+let ownerId: string;
+
+beforeAll(async () => {
+  h = await startSolusioHarness();
+  h.runner.start();
+  ctx = systemContext(h.handle, h.config, pino({ level: "silent" }), actors.cli());
+  ownerId = (
+    await createStaffUser({ ctx, input: { email: "owner@example.com", role: "owner", password: PASSWORD } })
+  ).id;
+  await createStaffUser({ ctx, input: { email: "admin@example.com", role: "admin", password: PASSWORD } });
+  await createStaffUser({
+    ctx,
+    input: { email: "support@example.com", role: "support", password: PASSWORD },
+  });
+  owner = await ConsoleClient.logIn(h.server.url, "owner@example.com", PASSWORD);
+  admin = await ConsoleClient.logIn(h.server.url, "admin@example.com", PASSWORD);
+  support = await ConsoleClient.logIn(h.server.url, "support@example.com", PASSWORD);
+}, 60_000);
+afterAll(async () => {
+  await h?.close();
+});
+
+describe("dashboard", () => {
+  it("shows no run, nothing overdue and SolusIO reachable on an empty database", async () => {
+    const page = await owner.get("/console");
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("No billing run yet.");
+    expect(page.text).toContain("Nothing is overdue.");
+    expect(textOf(page.text, "solusio-health")).toBe("reachable");
+    expect(textOf(page.text, "estimate-tokens")).toBe("0 tokens");
+    expect(textOf(page.text, "sync-errors")).toBe("0 customers");
+  });
+
+  it("totals what is overdue per currency, from the ledger, leaving out what is not yet due", async () => {
+    const customerId = await createDunCustomer(h.db, { email: "late@example.com" });
+    await issueInvoice(h.db, { customerId, total: 123456n, dueDate: "2026-01-10" });
+    await issueInvoice(h.db, { customerId, total: 500n, dueDate: "2026-02-10" });
+    await issueInvoice(h.db, { customerId, total: 999n, dueDate: "2026-02-10", currency: "EUR" });
+    await issueInvoice(h.db, { customerId, total: 7777n, dueDate: "2999-01-01" });
+    const html = (await owner.get("/console")).text;
+    const list = /<ul id="overdue">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? "";
+    const overdue = [...list.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) =>
+      m[1]!
+        .replace(/<[^>]+>/g, "")
+        .replace(/\s+/g, " ")
+        .trim(),
+    );
+    expect(overdue).toEqual(["€9.99 on 1 invoices", "$1,239.56 on 2 invoices"]);
+  });
+
+  it("estimates the month so far from the usage SolusIO reports, priced in the customer's currency", async () => {
+    const customer = await createCustomer({
+      ctx,
+      input: { email: "ada@example.com", name: "Ada", country: "US", currency: "USD" } as never,
+    });
+    await waitForJobs(h.db);
+    const row = await h.db
+      .selectFrom("customer")
+      .select("solusio_user_id")
+      .where("id", "=", BigInt(customer.id))
+      .executeTakeFirstOrThrow();
+    const month = periodBounds(periodOf(new Date(), "UTC"), "UTC");
+    await h.emu("POST", "/_emulator/clock", { now: month.start.toISOString(), frozen: true });
+    const plan = (
+      await h.emu("POST", "/api/v1/plans", { name: "Dash plan", tokens_per_hour: 7, tokens_per_month: 5000 })
+    ).body.data;
+    const location = (await h.emu("GET", "/api/v1/locations")).body.data[0];
+    const server = await h.emu("POST", "/api/v1/servers", {
+      name: "web-1",
+      plan: plan.id,
+      location: location.id,
+      os: 1,
+      password: "pw-123456",
+      user: Number(row.solusio_user_id),
+    });
+    expect(server.status).toBe(201);
+    await h.emu("POST", "/_emulator/clock", { now: new Date().toISOString(), frozen: false });
+
+    const page = await owner.get("/console");
+    // Whole hours since the month began, 7 tokens each, capped at the plan's 5,000 a month (billing-rules §2).
+    const hours = BigInt(Math.floor((Date.now() - month.start.getTime()) / 3_600_000));
+    const tokens = hours * 7n < 5000n ? hours * 7n : 5000n;
+    expect(textOf(page.text, "estimate-tokens")).toBe(`${tokens.toLocaleString("en-US")} tokens`);
+    // USD's token unit cost is 0.001 $: tokens / 10 cents, rounded half away from zero; no tax rule applies.
+    const cents = (tokens + 5n) / 10n;
+    const dollars = `$${cents / 100n}.${String(cents % 100n).padStart(2, "0")}`;
+    expect(textOf(page.text, "estimate-revenue")).toContain(dollars);
+    expect(page.text).toContain("estimate");
+  });
+});
+
+describe("SolusIO page", () => {
+  it("shows the doctor's findings with their fix, and applies setup", async () => {
+    const before = await owner.get("/console/solusio");
+    expect(before.status).toBe(200);
+    expect(before.text).toContain("registration off");
+    expect(before.text).toContain("run `tokenbill solusio setup --apply`");
+    expect(textOf(before.text, "setup-status")).toMatch(/to change/);
+    expect((await h.emu("GET", "/api/v1/settings")).body.data.features.allow_registration).toBe(true);
+
+    const refused = await support.submit("/console/solusio", "/console/solusio/setup");
+    expect(refused.status).toBe(403);
+
+    const applied = await owner.submit("/console/solusio", "/console/solusio/setup");
+    expect(applied.status).toBe(303);
+    expect(applied.location).toMatch(/^\/console\/solusio\?notice=setup_(applied|remaining)$/);
+    expect((await h.emu("GET", "/api/v1/settings")).body.data.features.allow_registration).toBe(false);
+    const after = await owner.get(applied.location!);
+    expect(after.text).not.toContain("self-registration in the user area is on");
+  });
+});
+
+describe("logs", () => {
+  it("lists SolusIO calls and filters them by outcome and status", async () => {
+    const newest = await h.db
+      .selectFrom("solusio_call")
+      .select(["method", "path", "status"])
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    const all = await owner.get("/console/call-log");
+    expect(all.status).toBe(200);
+    expect(all.text).toContain(`<code>${newest.method} ${newest.path}</code>`);
+    expect((await owner.get("/console/call-log?status=599")).text).toContain("No call matches.");
+    // A failed call as the client records one when SolusIO does not answer.
+    await h.db
+      .insertInto("solusio_call")
+      .values({
+        method: "GET",
+        path: "/api/v1/unreachable",
+        status: null,
+        duration_ms: 5,
+        attempt: 3,
+        request_body: null,
+        error: "connect ECONNREFUSED",
+      })
+      .execute();
+    const failed = await owner.get("/console/call-log?failed=true");
+    expect(failed.text).toContain("/api/v1/unreachable");
+    expect(failed.text).toContain("connect ECONNREFUSED");
+    expect(failed.text).not.toContain(`<code>${newest.method} ${newest.path}</code>`);
+    const byStatus = await owner.get(`/console/call-log?status=${newest.status}`);
+    expect(byStatus.text).toContain(`<code>${newest.method} ${newest.path}</code>`);
+    expect(byStatus.text).not.toContain("/api/v1/unreachable");
+  });
+
+  it("lists the audit log and filters it by subject", async () => {
+    const staff = await owner.get(`/console/audit-log?entity=staff_user&entity_id=${ownerId}`);
+    expect(staff.status).toBe(200);
+    expect(staff.text).toContain(`staff_user ${ownerId}`);
+    expect(staff.text).not.toContain("customer 1<");
+    const customers = await owner.get("/console/audit-log?entity=customer");
+    expect(customers.text).toContain("customer.create");
+    expect(customers.text).not.toContain("staff_user.create");
+  });
+});
+
+describe("API keys", () => {
+  it("creates a key shown once that the API accepts, then revokes it after a confirmation", async () => {
+    const empty = await owner.submit("/console/api-keys", "/console/api-keys", { name: "  " });
+    expect(empty.status).toBe(400);
+    expect(textOf(empty.text, "name-error")).toBe("Must be 1 to 100 characters");
+
+    const created = await owner.submit("/console/api-keys", "/console/api-keys", { name: "deploy pipeline" });
+    expect(created.status).toBe(200);
+    const key = textOf(created.text, "new-key")!;
+    expect(key).toMatch(/^tbk_[0-9a-f]{12}_/);
+    const call = (k: string) =>
+      fetch(`${h.server.url}/api/v1/customers`, { headers: { authorization: `Bearer ${k}` } });
+    expect((await call(key)).status).toBe(200);
+
+    const list = await owner.get("/console/api-keys");
+    expect(list.text).toContain("deploy pipeline");
+    expect(list.text).not.toContain(key); // never shown again
+    const id = `key_${key.slice(4, 16)}`;
+    expect((await support.submit("/console/api-keys", "/console/api-keys", { name: "x" })).status).toBe(403);
+
+    const confirm = await owner.get(`/console/api-keys/${id}/revoke`);
+    expect(confirm.text).toContain("Revoke key");
+    expect((await call(key)).status).toBe(200); // the confirmation page changes nothing
+    const revoked = await owner.submit(`/console/api-keys/${id}/revoke`, `/console/api-keys/${id}/revoke`);
+    expect(revoked).toMatchObject({ status: 303, location: "/console/api-keys?notice=revoked" });
+    expect((await call(key)).status).toBe(401);
+  });
+});
+
+describe("settings", () => {
+  it("shows the effective configuration read-only with secrets masked", async () => {
+    const page = await support.get("/console/settings");
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("TOKENBILL_ADMIN_API_KEY");
+    expect(page.text).toContain("********");
+    expect(page.text).not.toContain(TEST_ADMIN_KEY);
+    expect(page.text).toContain("Staff users are managed by owners and admins.");
+    expect(page.text).not.toContain("admin@example.com");
+  });
+
+  it("lets an owner create a staff user, change the role and disable the user", async () => {
+    const bad = await owner.submit("/console/settings", "/console/settings/staff", {
+      email: "nobody",
+      role: "billing",
+    });
+    expect(bad.status).toBe(400);
+    expect(textOf(bad.text, "email-error")).toBe("Must be an e-mail address");
+
+    const created = await owner.submit("/console/settings", "/console/settings/staff", {
+      email: "bill@example.com",
+      name: "Bill",
+      role: "billing",
+      password: "",
+    });
+    expect(created.status).toBe(200);
+    const password = textOf(created.text, "new-password")!;
+    expect(password.length).toBeGreaterThanOrEqual(12);
+    const bill = await ConsoleClient.logIn(h.server.url, "bill@example.com", password);
+    const user = await h.db
+      .selectFrom("staff_user")
+      .select(["id", "role"])
+      .where("email", "=", "bill@example.com")
+      .executeTakeFirstOrThrow();
+    expect(user.role).toBe("billing");
+
+    const changed = await owner.submit("/console/settings", `/console/settings/staff/${user.id}/role`, {
+      role: "support",
+    });
+    expect(changed).toMatchObject({ status: 303, location: "/console/settings?notice=role_changed" });
+    expect(
+      (await h.db.selectFrom("staff_user").select("role").where("id", "=", user.id).executeTakeFirstOrThrow())
+        .role,
+    ).toBe("support");
+
+    const confirm = await owner.get(`/console/settings/staff/${user.id}/disable`);
+    expect(confirm.text).toContain("Disable user");
+    expect((await bill.get("/console")).status).toBe(200);
+    const disabled = await owner.submit(
+      `/console/settings/staff/${user.id}/disable`,
+      `/console/settings/staff/${user.id}/disable`,
+    );
+    expect(disabled).toMatchObject({ status: 303, location: "/console/settings?notice=disabled" });
+    expect((await bill.get("/console")).status).toBe(303); // the session ended with the account
+  });
+
+  it("refuses an admin who tries to demote an owner", async () => {
+    const answer = await admin.submit("/console/settings", `/console/settings/staff/${ownerId}/role`, {
+      role: "support",
+    });
+    expect(answer.status).toBe(403);
+    expect(
+      (await h.db.selectFrom("staff_user").select("role").where("id", "=", ownerId).executeTakeFirstOrThrow())
+        .role,
+    ).toBe("owner");
+  });
+});

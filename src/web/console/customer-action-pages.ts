@@ -1,0 +1,136 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { renderCustomerStatement } from "../../billing/statements/render-statement.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import type { Customer } from "../../services/customers/customer-schemas.ts";
+import { getCustomer, updateCustomer } from "../../services/customers/customers.ts";
+import { createSsoUrl } from "../../services/sso/single-sign-on.ts";
+import { reconcileSolusio } from "../../services/sync/reconcile.ts";
+import { requireSolusio } from "../../services/sync/require-solusio.ts";
+import { retryCustomerSync } from "../../services/sync/retry-customer-sync.ts";
+import { type Confirmation, confirmStaffAction, staffPage } from "../page-kit.ts";
+import { formFields, type WebDeps } from "../web-deps.ts";
+import { param, queryText, STAFF } from "./customer-page-helpers.ts";
+
+// What staff do to one customer: lock, suspend or activate it with a reason (a confirmation first), queue
+// its sync again, reconcile it with SolusIO, log in to SolusIO as it, and download its statement.
+
+type Status = Customer["status"];
+
+const CHANGES: Record<Status, { verb: string; why: string; reasonRequired: boolean }> = {
+  locked: {
+    verb: "Lock",
+    why: "A locked customer keeps its servers but cannot create new ones in SolusIO.",
+    reasonRequired: true,
+  },
+  suspended: {
+    verb: "Suspend",
+    why: "A suspended customer's servers are stopped and it cannot log in to SolusIO.",
+    reasonRequired: true,
+  },
+  active: { verb: "Activate", why: "The customer can use SolusIO fully again.", reasonRequired: false },
+};
+
+function isStatus(value: string | undefined): value is Status {
+  return value === "active" || value === "locked" || value === "suspended";
+}
+
+export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps): void {
+  const csrf = { preHandler: app.csrfProtection };
+  const customerOf = (request: FastifyRequest) =>
+    getCustomer({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
+
+  const confirmation = (customer: Customer, to: Status): Confirmation => {
+    const change = CHANGES[to];
+    return {
+      title: `${change.verb} ${customer.name || customer.email}`,
+      message: `${change.why} The reason is kept with the status and shown in the audit log.`,
+      action: `/console/customers/${customer.id}/status`,
+      submit: change.verb,
+      cancel: `/console/customers/${customer.id}`,
+      hidden: { status: to },
+      reason: { name: "reason", label: "Reason", required: change.reasonRequired },
+    };
+  };
+
+  app.get("/console/customers/:id/status", STAFF, async (request, reply) => {
+    const to = queryText(request, "to");
+    if (!isStatus(to)) throw ServiceError.validation("to", "must be active, locked or suspended");
+    const customer = await customerOf(request);
+    return confirmStaffAction(deps, request, reply, confirmation(customer, to));
+  });
+
+  app.post("/console/customers/:id/status", { ...STAFF, ...csrf }, async (request, reply) => {
+    const customer = await customerOf(request);
+    const { status = "", reason = "" } = formFields(request);
+    if (!isStatus(status)) throw ServiceError.validation("status", "must be active, locked or suspended");
+    const why = reason.trim();
+    if (CHANGES[status].reasonRequired && why === "")
+      return confirmStaffAction(
+        deps,
+        request,
+        reply,
+        confirmation(customer, status),
+        { errors: { reason: "Give the reason: it is kept with the status." } },
+        400,
+      );
+    await updateCustomer({
+      ctx: deps.contextOf(request),
+      input: { id: customer.id, patch: { status, status_reason: why === "" ? null : why } },
+    });
+    return reply.redirect(`/console/customers/${customer.id}?notice=status_changed`, 303);
+  });
+
+  app.post("/console/customers/:id/sync", { ...STAFF, ...csrf }, async (request, reply) => {
+    const customer = await customerOf(request);
+    await retryCustomerSync({ ctx: deps.contextOf(request), input: { id: customer.id } });
+    return reply.redirect(`/console/customers/${customer.id}?notice=sync_queued`, 303);
+  });
+
+  // The reconcile verb reads SolusIO whole; only this customer's drift is acted on, by queueing its sync.
+  app.post("/console/customers/:id/reconcile", { ...STAFF, ...csrf }, async (request, reply) => {
+    const ctx = deps.contextOf(request);
+    const customer = await customerOf(request);
+    const solusio = requireSolusio(ctx);
+    const report = await reconcileSolusio(
+      ctx,
+      { api: solusio.connection.api, limitGroupId: solusio.limitGroupId },
+      { fix: false },
+    );
+    const drift = report.drift.filter((d) => d.customer_id === customer.id);
+    let notice = "reconciled_clean";
+    if (drift.some((d) => d.kind === "conflict")) notice = "reconciled_conflict";
+    else if (drift.length > 0) {
+      await retryCustomerSync({ ctx, input: { id: customer.id } });
+      notice = "reconciled_fixed";
+    }
+    return reply.redirect(`/console/customers/${customer.id}?notice=${notice}`, 303);
+  });
+
+  // Answered with a page that moves on by itself (meta refresh) rather than a 303: the Content-Security-
+  // Policy's `form-action 'self'` makes Chromium refuse a form whose answer redirects to another origin.
+  app.post("/console/customers/:id/sso", { ...STAFF, ...csrf }, async (request, reply) => {
+    const ctx = deps.contextOf(request);
+    const customer = await customerOf(request);
+    const url = await createSsoUrl(ctx, requireSolusio(ctx).connection, BigInt(customer.id));
+    return staffPage(deps, request, reply, "console-customer-sso", {
+      title: "Opening SolusIO",
+      customer,
+      url,
+    });
+  });
+
+  const statement = (format: "csv" | "pdf") => async (request: FastifyRequest, reply: FastifyReply) => {
+    const customer = await customerOf(request);
+    const body = await renderCustomerStatement({
+      ctx: deps.contextOf(request),
+      input: { id: customer.id, format },
+    });
+    return reply
+      .header("cache-control", "no-store")
+      .header("content-disposition", `attachment; filename="statement-${customer.id}.${format}"`)
+      .type(format === "csv" ? "text/csv; charset=utf-8" : "application/pdf")
+      .send(body);
+  };
+  app.get("/console/customers/:id/statement.pdf", STAFF, statement("pdf"));
+  app.get("/console/customers/:id/statement.csv", STAFF, statement("csv"));
+}

@@ -1,0 +1,47 @@
+import type { FastifyRequest } from "fastify";
+import { ServiceError } from "../../kernel/errors.ts";
+import type { FieldErrors } from "../render.ts";
+
+// Small pieces the dashboard, customer, SolusIO, log, API-key and settings pages share.
+
+/** Route options of a console page; every POST adds the CSRF check. */
+export const STAFF = { config: { access: "staff" as const } };
+
+/** A fixed notice chosen by `?notice=`: the URL picks one of `notices`, its text is never echoed. */
+export function noticeFrom(request: FastifyRequest, notices: Record<string, string>): string | undefined {
+  const key = queryText(request, "notice");
+  return key !== undefined && Object.hasOwn(notices, key) ? notices[key] : undefined;
+}
+
+/** A query parameter as trimmed text, or undefined when absent, empty or not a single string. */
+export function queryText(request: FastifyRequest, name: string): string | undefined {
+  const raw = (request.query as Record<string, unknown> | undefined)?.[name];
+  if (typeof raw !== "string") return undefined;
+  const text = raw.trim();
+  return text === "" ? undefined : text;
+}
+
+/** A route's `:name` parameter as text. */
+export function param(request: FastifyRequest, name: string): string {
+  return String((request.params as Record<string, unknown>)[name] ?? "");
+}
+
+/**
+ * A verb's validation failure as messages next to the fields it names (fields not on the form go to
+ * `form`); undefined for any other error, which the page's error handler answers.
+ */
+export function fieldErrorsOf(error: unknown, fields: readonly string[]): FieldErrors | undefined {
+  if (!(error instanceof ServiceError) || error.code !== "VALIDATION") return undefined;
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = issue.field.split(".").at(-1) ?? "";
+    if (fields.includes(field)) errors[field] ??= capitalised(issue.message);
+    else errors["form"] ??= capitalised(`${issue.field}: ${issue.message}`);
+  }
+  if (error.issues.length === 0) errors["form"] = capitalised(error.message);
+  return errors;
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

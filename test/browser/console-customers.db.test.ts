@@ -1,0 +1,115 @@
+import { pino } from "pino";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemContext } from "../../src/app/server.ts";
+import { actors } from "../../src/kernel/actor.ts";
+import { createStaffUser } from "../../src/services/staff/staff-users.ts";
+import { checkPage, launchBrowser, logInThroughForm, noBrowser } from "../helpers/browser.ts";
+import { type SolusioHarness, startSolusioHarness } from "../helpers/solusio-harness.ts";
+
+// The console journey in a real browser against the SolusIO emulator: staff logs in, creates a customer and
+// sees it reach SolusIO (in_sync on the customer page); every page of the dashboard, customers, SolusIO,
+// logs, API keys and settings passes axe-core at 375 and 1440 px without sideways scrolling.
+
+const PASSWORD = "browser console password";
+let h: SolusioHarness;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (noBrowser) return;
+  h = await startSolusioHarness();
+  h.runner.start();
+  const ctx = systemContext(h.handle, h.config, pino({ level: "silent" }), actors.cli());
+  await createStaffUser({
+    ctx,
+    input: { email: "olive@example.com", name: "Olive Owner", role: "owner", password: PASSWORD },
+  });
+  browser = await launchBrowser();
+  page = await (await browser.newContext()).newPage();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+describe.skipIf(noBrowser)("console customers in a real browser", () => {
+  let customerPath = "";
+
+  it("staff logs in, creates a customer and sees it reach SolusIO", async () => {
+    await logInThroughForm(page, h.server.url, "console", "olive@example.com", PASSWORD);
+    await checkPage(page, "console-dashboard");
+
+    await page.getByRole("link", { name: "Customers", exact: true }).click();
+    await page.getByRole("link", { name: "New customer" }).click();
+    await checkPage(page, "console-customer-new");
+    await page.getByLabel("E-mail").fill("not an address");
+    await page.getByRole("button", { name: "Create customer" }).click();
+    await expect.poll(() => page.locator("#email-error").textContent()).toContain("e-mail address");
+    await checkPage(page, "console-customer-new-error");
+
+    await page.getByLabel("E-mail").fill("grace@example.com");
+    await page.getByLabel("Name").fill("Grace Hopper");
+    await page.getByLabel("Country (two letters, e.g. DE)").fill("GB");
+    await page.getByLabel("Currency").selectOption("USD");
+    await page.getByRole("button", { name: "Create customer" }).click();
+    await page.waitForURL(/\/console\/customers\/\d+\?notice=created$/);
+    customerPath = new URL(page.url()).pathname;
+    expect(await page.locator("h1").textContent()).toBe("Grace Hopper");
+
+    // The sync runs in the background: the page shows in_sync once SolusIO has the user.
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.locator("#sync-state").textContent();
+        },
+        { timeout: 20_000, interval: 250 },
+      )
+      .toBe("in_sync");
+    const users = await h.emu("GET", "/api/v1/users");
+    expect(users.body.data.map((u: { email: string }) => u.email)).toContain("grace@example.com");
+    await checkPage(page, "console-customer");
+
+    await page.goto(`${h.server.url}/console/customers?q=grace`);
+    expect(await page.locator("table").textContent()).toContain("grace@example.com");
+    await checkPage(page, "console-customers");
+  });
+
+  it("shows every other console page of this area accessibly at both widths", async () => {
+    const visit = async (path: string, name: string) => {
+      await page.goto(h.server.url + path);
+      expect(new URL(page.url()).pathname).toBe(path.split("?")[0]);
+      await checkPage(page, name);
+    };
+    await visit(`${customerPath}/edit`, "console-customer-edit");
+    await visit(`${customerPath}/status?to=suspended`, "console-customer-suspend");
+    await visit("/console/solusio", "console-solusio");
+    await visit("/console/call-log", "console-call-log");
+    await visit("/console/audit-log", "console-audit-log");
+    await visit("/console/api-keys", "console-api-keys");
+    await page.getByLabel("What the key is for").fill("deploy pipeline");
+    await page.getByRole("button", { name: "Create key" }).click();
+    expect(await page.locator("#new-key").textContent()).toMatch(/^tbk_/);
+    await checkPage(page, "console-api-key-created");
+    await page
+      .getByRole("link", { name: /Revoke/ })
+      .first()
+      .click();
+    await checkPage(page, "console-api-key-revoke");
+    await visit("/console/settings", "console-settings");
+    await page
+      .getByRole("link", { name: /Disable/ })
+      .first()
+      .click();
+    expect(await page.locator("h1").textContent()).toBe("Disable staff user");
+    await checkPage(page, "console-staff-disable");
+  });
+
+  it("logs in to SolusIO as the customer and lands in the emulator's user area", async () => {
+    await page.goto(h.server.url + customerPath);
+    await page.getByRole("button", { name: "Log in to SolusIO as this customer" }).click();
+    await page.waitForURL((url) => url.href.startsWith(h.emulator.url));
+    expect(page.url().startsWith(h.emulator.url)).toBe(true);
+  });
+});
