@@ -132,6 +132,16 @@ const ConfigObject = z
       .default("/solusio/api"),
     // How often an instance checks whether another instance changed pricing inputs (its staleness bound).
     PRICING_REFRESH_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
+    // Also serve GET /metrics without a key on 127.0.0.1:METRICS_PORT (docs/metrics.md); unset: only on the
+    // main port behind the admin key. 0 picks a free port.
+    METRICS_PORT: z
+      .union([z.literal("").transform(() => undefined), z.coerce.number().int().min(0).max(65535)])
+      .optional(),
+    // Housekeeping (docs/metrics.md): how long done jobs, the SolusIO call log and ended web sessions are kept.
+    RETENTION_JOBS_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    RETENTION_CALL_LOG_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    RETENTION_SESSIONS_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    HOUSEKEEPING_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
     DEFAULT_CURRENCY: z
       .string()
       .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD")

@@ -18,16 +18,28 @@ import { ensureBound } from "../solusio/solusio-binding.ts";
 import { createJobRunner } from "./runner.ts";
 import { startSchedules } from "./schedules.ts";
 import { configuredIntegration, type SolusioIntegration } from "../solusio/integration.ts";
+import { startMetricsServer } from "../metrics/metrics-server.ts";
+import { startHousekeeping } from "./housekeeping.ts";
 
 // The composition root: configuration → database (migrated) → SolusIO (configured, or the sandbox) →
 // job runner → HTTP server.
 
-export async function openMigratedDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
+export async function openMigratedDatabase(
+  config: Config,
+  logger: Logger,
+  /** serve shares an embedded database with the CLI over a socket in DATA_DIR (src/db/pglite-socket-server.ts). */
+  share = false,
+): Promise<DatabaseHandle> {
   const handle = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
+    share,
     onPermissionWarning: (message, details) => logger.warn(details, message),
   });
+  if (share && handle.kind === "pglite" && config.DATA_DIR !== "memory://")
+    if (handle.socketPath)
+      logger.info({ socket: handle.socketPath }, "commands share the database through this socket");
+    else logger.warn("DATA_DIR's path is too long for a socket: commands on it refuse while serve runs");
   const applied = await migrateToLatest(handle.db);
   if (applied.length > 0) logger.info({ applied, database: handle.kind }, "migrations applied");
   return handle;
@@ -60,6 +72,8 @@ export function systemContext(
 
 export interface RunningServer {
   url: string;
+  /** GET /metrics without a key on loopback, when METRICS_PORT is set. */
+  metricsUrl?: string | undefined;
   /** Where the first-start admin API key was left (embedded default only). */
   adminKeyFile?: string | undefined;
   sandbox?:
@@ -88,7 +102,7 @@ function confirmBinding(handle: DatabaseHandle, solusio: SolusioIntegration, log
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const handle = await openMigratedDatabase(config, logger);
+  const handle = await openMigratedDatabase(config, logger, true);
   const closers: (() => Promise<void>)[] = [() => handle.close()];
   const closeAll = async () => {
     for (const close of closers.reverse())
@@ -125,6 +139,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
+    let metricsUrl: string | undefined;
+    if (config.METRICS_PORT !== undefined) {
+      const metricsServer = await startMetricsServer(app.metrics, config.METRICS_PORT);
+      closers.push(() => metricsServer.close());
+      metricsUrl = metricsServer.url;
+      logger.info({ url: metricsUrl }, "metrics served on loopback without a key");
+    }
 
     const adminKeyFile =
       handle.kind === "pglite" && config.DATA_DIR !== "memory://"
@@ -156,6 +177,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     }
     runner.start();
     closers.push(() => runner.stop());
+    // Trims done jobs, the SolusIO call log and ended sessions past their retention (housekeeping.ts).
+    const housekeeping = startHousekeeping(
+      systemContext(handle, config, logger, actors.system("housekeeping")),
+    );
+    if (housekeeping) closers.push(() => housekeeping.stop());
     // Billing each month, server polls and reconciliation (src/app/schedules.ts): each slot's work is
     // done once, however many instances run.
     if (solusio) {
@@ -166,6 +192,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     }
     return {
       url,
+      metricsUrl,
       adminKeyFile,
       sandbox: sandbox && {
         emulatorUrl: sandbox.emulator.url,

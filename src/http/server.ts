@@ -23,7 +23,11 @@ import { apiKeyRoutes } from "./routes/api-key-routes.ts";
 import { billingRoutes } from "./routes/billing-routes.ts";
 import { paymentRecordingRoutes, paymentRoutes, registerPaymentRecording } from "./routes/payment-routes.ts";
 import { dunningRoutes } from "./routes/dunning-routes.ts";
-import { registerGetTokenPricing } from "./routes/get-token-pricing-route.ts";
+import {
+  pricingEndpoint,
+  pricingFastPath,
+  registerGetTokenPricing,
+} from "./routes/get-token-pricing-route.ts";
 import { pricingRoutes } from "./routes/pricing-routes.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { solusioRoutes } from "./routes/solusio-routes.ts";
@@ -31,6 +35,8 @@ import { statementRoutes } from "./routes/statement-routes.ts";
 import { registerStripeWebhook, STRIPE_WEBHOOK_PATH, stripeRoutes } from "./routes/stripe-routes.ts";
 import { registerSsoRedirect } from "./routes/sso-redirect-route.ts";
 import { SecretFailureLimiter } from "./secret-failure-limiter.ts";
+import { createMetrics, type Metrics } from "../metrics/metrics.ts";
+import { installRequestMetrics, pricingObserver, registerMetricsRoute } from "../metrics/http-metrics.ts";
 import { portalMailer, type PortalMailer } from "../services/portal-accounts/portal-mail.ts";
 import { registerWeb } from "../web/register-web.ts";
 import { createSessionGate } from "../web/session-gate.ts";
@@ -51,6 +57,8 @@ declare module "fastify" {
   interface FastifyInstance {
     /** Every registered route with its access (public or admin), for the route walk test and docs. */
     routeTable: RouteEntry[];
+    /** The Prometheus registry behind GET /metrics (and METRICS_PORT, src/app/server.ts). */
+    metrics: Metrics;
   }
 }
 
@@ -68,33 +76,57 @@ export const adminRoutes: AnyRouteSpec[] = [
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+function requestIdOf(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && REQUEST_ID.test(given)
+    ? given
+    : `req_${randomBytes(8).toString("hex")}`;
+}
+
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, db, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const pricingIndex = new PricingIndex(db, config.PRICING_REFRESH_MS, logger);
   const limiter = new SecretFailureLimiter(config.AUTH_FAILURES_PER_MINUTE);
+  const metrics = createMetrics(db, logger);
+  const pricing = pricingEndpoint({
+    path: config.PRICING_PATH,
+    token: config.SOLUSIO_PRICING_TOKEN,
+    index: pricingIndex,
+    limiter,
+    observe: pricingObserver(metrics),
+  });
+  // SolusIO's plain GetTokenPricing request is answered in front of Fastify (get-token-pricing-route.ts).
+  const fastPricing = pricingFastPath(pricing, {
+    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    requestId: requestIdOf,
+    logger,
+  });
+  const limitedServer = limitedServerFactory(config);
 
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
     // Per-request logs would dominate the GetTokenPricing hot path; errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
-    serverFactory: limitedServerFactory(config),
+    serverFactory: (handler) =>
+      limitedServer((req, res) => {
+        if (!fastPricing(req, res)) handler(req, res);
+      }),
     clientErrorHandler: answerClientError,
     // Bad percent-encoding, over-long path parameters: the router's refusals, in our envelope too.
     frameworkErrors: (error, request, reply) => sendError(reply, request, error),
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
-    genReqId: (req) => {
-      const given = req.headers["x-request-id"];
-      return typeof given === "string" && REQUEST_ID.test(given)
-        ? given
-        : `req_${randomBytes(8).toString("hex")}`;
-    },
+    genReqId: requestIdOf,
   });
   // Console and portal pages (src/web) declare the session they need; the gate checks it.
   const sessionGate = createSessionGate({ db, config, now });
   app.decorate("routeTable", installAccessControl(app, { db, config, now, limiter, sessionGate }));
   installNotFound(app);
+  app.decorate("metrics", metrics);
+  app.addHook("onClose", async () => metrics.close());
+  installRequestMetrics(app, metrics, config.PRICING_PATH);
   await registerSecurityHeaders(app);
   await app.register(formbody);
   app.setReplySerializer((payload) => stringifyJson(payload));
@@ -138,12 +170,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   const openapi = buildOpenApi([...adminRoutes, ...paymentRecordingRoutes]);
   app.get("/api/v1/openapi.json", open, async () => openapi);
+  registerMetricsRoute(app, metrics);
 
   registerRoutes(app, adminRoutes, contextOf);
   registerPaymentRecording(app, contextOf);
   registerSsoRedirect(app, contextOf, limiter);
   registerStripeWebhook(app, contextOf);
-  registerGetTokenPricing(app, config.PRICING_PATH, config.SOLUSIO_PRICING_TOKEN, pricingIndex, limiter);
+  registerGetTokenPricing(app, pricing);
   await registerWeb(app, {
     config,
     db,

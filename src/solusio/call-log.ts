@@ -15,6 +15,12 @@ export interface SolusioCall {
 export type CallRecorder = (call: SolusioCall) => void;
 
 /**
+ * Also told of every recorded call, in process (metrics: latency and errors by method and path pattern).
+ * Observers must be cheap and must not throw: they run on the caller's path.
+ */
+export const callObservers = new Set<CallRecorder>();
+
+/**
  * A request body fit for the call log: secret fields (password, token, access_token, api_key, …) at any
  * depth become ********, and so do URLs' credentials — the same rules as the logs (logger.ts).
  */
@@ -53,6 +59,7 @@ export function databaseCallRecorder(db: Kysely<Database>, onError: (e: unknown)
     }
   };
   const record: CallRecorder = (call) => {
+    for (const observe of callObservers) observe(call);
     buffer.push(call);
     flushing ??= Promise.resolve()
       .then(flush)

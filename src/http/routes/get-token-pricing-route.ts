@@ -1,8 +1,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parse as parseForm } from "node:querystring";
 import type { FastifyInstance } from "fastify";
-import { ServiceError } from "../../kernel/errors.ts";
+import type { Logger } from "pino";
+import { asServiceError, ServiceError } from "../../kernel/errors.ts";
 import type { PricingIndex } from "../../services/pricing/pricing-index.ts";
-import { sendError } from "../errors.ts";
+import { errorBody, ProtocolError, sendError, statusOf } from "../errors.ts";
 import { STATIC_SECURITY_HEADERS } from "../protection.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 
@@ -42,29 +45,34 @@ function parseUserId(value: unknown): bigint {
   return BigInt(raw);
 }
 
-export function registerGetTokenPricing(
-  app: FastifyInstance,
-  path: string,
-  token: string | undefined,
-  index: PricingIndex,
-  limiter: SecretFailureLimiter,
-) {
-  const expected = token === undefined ? undefined : digest(token);
+/** Told of every answer once it is written (metrics: GetTokenPricing latency by status). */
+export type PricingObserver = (status: number, elapsedMs: number) => void;
 
-  // Public as far as admin keys go: SolusIO authenticates with the pricing token checked below.
-  // Helmet's headers, precomputed (protection.ts): this is the hot path SolusIO calls on every price shown.
-  app.post(path, { config: { access: "public" }, helmet: false }, async (request, reply) => {
-    reply.headers(STATIC_SECURITY_HEADERS);
-    try {
-      const body = request.body;
-      const fields: Record<string, unknown> =
-        typeof body === "object" && body !== null && !Array.isArray(body)
-          ? (body as Record<string, unknown>)
-          : {};
+/** The endpoint's checks and answer, shared by the Fastify route and the fast path below. */
+export interface PricingEndpoint {
+  path: string;
+  observe: PricingObserver;
+  /** The JSON answer for these form fields, or a ServiceError / ProtocolError to answer instead. */
+  answer(fields: Record<string, unknown>, authorization: string | undefined, ip: string): Promise<string>;
+}
+
+export function pricingEndpoint(opts: {
+  path: string;
+  token: string | undefined;
+  index: PricingIndex;
+  limiter: SecretFailureLimiter;
+  observe?: PricingObserver | undefined;
+}): PricingEndpoint {
+  const { index, limiter } = opts;
+  const expected = opts.token === undefined ? undefined : digest(opts.token);
+  return {
+    path: opts.path,
+    observe: opts.observe ?? (() => {}),
+    async answer(fields, authorization, ip) {
       if (expected) {
-        const presented = fields["token"] ?? bearerOf(request.headers.authorization);
+        const presented = fields["token"] ?? bearerOf(authorization);
         // Checked without a promise on the way through: a right token is the common case by far.
-        const client = `pricing-token:${request.ip}`;
+        const client = `pricing-token:${ip}`;
         limiter.assertAllowed(client);
         if (!tokenMatches(presented, expected)) {
           await limiter.recordFailure(client);
@@ -74,11 +82,128 @@ export function registerGetTokenPricing(
       if (fields["action"] !== "GetTokenPricing") {
         throw ServiceError.validation("action", "must be GetTokenPricing");
       }
-      const customerId = parseUserId(fields["userid"]);
-      const json = await index.json(customerId);
-      return reply.status(200).type("application/json; charset=utf-8").send(json);
+      return index.json(parseUserId(fields["userid"]));
+    },
+  };
+}
+
+export function registerGetTokenPricing(app: FastifyInstance, endpoint: PricingEndpoint) {
+  // Public as far as admin keys go: SolusIO authenticates with the pricing token checked below.
+  // Helmet's headers, precomputed (protection.ts): this is the hot path SolusIO calls on every price shown.
+  app.post(endpoint.path, { config: { access: "public" }, helmet: false }, async (request, reply) => {
+    reply.headers(STATIC_SECURITY_HEADERS);
+    try {
+      const body = request.body;
+      const fields: Record<string, unknown> =
+        typeof body === "object" && body !== null && !Array.isArray(body)
+          ? (body as Record<string, unknown>)
+          : {};
+      const json = await endpoint.answer(fields, request.headers.authorization, request.ip);
+      reply.status(200).type("application/json; charset=utf-8").send(json);
     } catch (error) {
-      return sendError(reply, request, error);
+      sendError(reply, request, error);
     }
+    // A string body is written by send() itself, so the time now is the time to the answer.
+    endpoint.observe(reply.statusCode, reply.elapsedTime);
+    return reply;
   });
+}
+
+// The fast path. SolusIO asks for prices on every page that shows one, and Fastify's routing, hooks and
+// body parsing cost more than the answer itself (an in-memory lookup). So the one request SolusIO sends —
+// POST to exactly PRICING_PATH, form-urlencoded, with a Content-Length within the body limit — is answered
+// here, in front of Fastify (serverFactory), with the same checks (PricingEndpoint), headers and error
+// envelope. Anything else (other spellings, JSON, chunked bodies, other methods) goes to Fastify, whose route
+// above answers it the same way. The node:http server's limits (timeouts, connections) apply to both.
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const FORM_TYPE = "application/x-www-form-urlencoded";
+/** The answer's headers but its length, as writeHead takes them: [name, value, name, value, …]. */
+const HEADERS: readonly string[] = Object.entries({
+  ...STATIC_SECURITY_HEADERS,
+  "content-type": JSON_TYPE,
+}).flat();
+
+function isForm(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const type = contentType.length === FORM_TYPE.length ? contentType : contentType.split(";")[0]!.trim();
+  return type.toLowerCase() === FORM_TYPE;
+}
+
+/** The client address as Fastify's request.ip has it: with TRUST_PROXY, the left-most X-Forwarded-For entry. */
+function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? req.headers["x-forwarded-for"] : undefined;
+  const first = typeof forwarded === "string" ? forwarded.split(",")[0]!.trim() : "";
+  return first || req.socket.remoteAddress || "";
+}
+
+function send(res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
+  const headers = [...HEADERS, "content-length", String(Buffer.byteLength(body))];
+  for (const [name, value] of Object.entries(extra)) headers.push(name, value);
+  res.writeHead(status, headers).end(body);
+}
+
+/** The error envelope, as src/http/errors.ts answers the errors this endpoint can raise. */
+function sendFailure(res: ServerResponse, error: unknown, requestId: string, logger: Logger): void {
+  if (error instanceof ProtocolError) {
+    send(
+      res,
+      statusOf(error.code),
+      JSON.stringify(errorBody(error.code, error.message, requestId)),
+      error.headers,
+    );
+    return;
+  }
+  const known = asServiceError(error);
+  if (known && known.code !== "INTERNAL") {
+    const body = errorBody(known.code, known.message, requestId, known.issues);
+    send(res, statusOf(known.code), JSON.stringify(body));
+    return;
+  }
+  logger.error({ err: error, requestId }, "unhandled error");
+  const message = "internal error; the request id identifies it in the logs";
+  send(res, 500, JSON.stringify(errorBody("INTERNAL", message, requestId)));
+}
+
+/**
+ * A request handler to call before Fastify's: true when it took the request (and answers it), false when
+ * Fastify must. `requestId` is Fastify's genReqId, called only for an error answer (a 200 carries none).
+ */
+export function pricingFastPath(
+  endpoint: PricingEndpoint,
+  opts: {
+    bodyLimit: number;
+    trustProxy: boolean;
+    requestId: (req: IncomingMessage) => string;
+    logger: Logger;
+  },
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    if (req.method !== "POST" || req.url !== endpoint.path) return false;
+    const headers = req.headers;
+    if (!isForm(headers["content-type"]) || headers["transfer-encoding"] !== undefined) return false;
+    const length = Number(headers["content-length"]);
+    if (!(length >= 0 && length <= opts.bodyLimit)) return false;
+    const started = performance.now();
+    const chunks: Buffer[] = [];
+    // A client that goes away mid-body: nothing to answer, and the error must not go unhandled.
+    req.on("error", () => {});
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString("utf8");
+      endpoint
+        // maxKeys 0: every field is read, as Fastify's form parser does (the body limit bounds them).
+        .answer(
+          parseForm(text, "&", "=", { maxKeys: 0 }),
+          headers.authorization,
+          clientIp(req, opts.trustProxy),
+        )
+        .then(
+          (json) => send(res, 200, json),
+          (error: unknown) => sendFailure(res, error, opts.requestId(req), opts.logger),
+        )
+        .then(() => endpoint.observe(res.statusCode, performance.now() - started));
+    });
+    return true;
+  };
 }

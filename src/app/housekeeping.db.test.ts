@@ -1,0 +1,96 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { parseConfig } from "../config.ts";
+import type { DatabaseHandle } from "../db/open-database.ts";
+import { trimOldRows } from "./housekeeping.ts";
+
+// Housekeeping trims done jobs, the SolusIO call log and ended web sessions past their retention, batch by
+// batch, and keeps everything else; two instances trimming at once delete each row once.
+
+let handle: DatabaseHandle;
+const NOW = new Date("2026-11-30T12:00:00Z");
+const config = parseConfig({
+  RETENTION_JOBS_DAYS: 7,
+  RETENTION_CALL_LOG_DAYS: 14,
+  RETENTION_SESSIONS_DAYS: 3,
+});
+const ctx = () => ({ db: handle.db, config, now: () => NOW });
+const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  await sql`INSERT INTO customer (email, name, country, currency_code) VALUES ('s@example.com', 'S', 'GB', 'USD')`.execute(
+    handle.db,
+  );
+});
+afterAll(async () => {
+  await handle?.close();
+});
+
+beforeEach(async () => {
+  await sql`DELETE FROM job`.execute(handle.db);
+  await sql`DELETE FROM solusio_call`.execute(handle.db);
+  await sql`DELETE FROM web_session`.execute(handle.db);
+  const db = handle.db;
+  // 2,500 done jobs past the 7 days, 10 within; old jobs that must stay: failed, pending, a billing slot.
+  await sql`INSERT INTO job (kind, status, updated_at)
+            SELECT 'solusio.sync_customer', 'done', ${daysAgo(8)}::timestamptz - n * interval '1 second'
+            FROM generate_series(1, 2500) n`.execute(db);
+  await sql`INSERT INTO job (kind, status, updated_at)
+            SELECT 'solusio.sync_customer', 'done', ${daysAgo(6)} FROM generate_series(1, 10)`.execute(db);
+  await sql`INSERT INTO job (kind, status, updated_at, slot) VALUES
+            ('solusio.sync_customer', 'failed', ${daysAgo(30)}, NULL),
+            ('solusio.sync_customer', 'pending', ${daysAgo(30)}, NULL),
+            ('billing.scheduled_run', 'done', ${daysAgo(30)}, 'billing:2026-10'),
+            ('solusio.poll_servers', 'done', ${daysAgo(30)}, 'poll:2026-10-31T12:00')`.execute(db);
+  // 2,300 calls past the 14 days, 5 within.
+  await sql`INSERT INTO solusio_call (at, method, path, status, duration_ms, attempt)
+            SELECT ${daysAgo(15)}::timestamptz - n * interval '1 second', 'GET', 'users/' || n, 200, 20, 1
+            FROM generate_series(1, 2300) n`.execute(db);
+  await sql`INSERT INTO solusio_call (at, method, path, status, duration_ms, attempt)
+            SELECT ${daysAgo(13)}, 'GET', 'users', 200, 20, 1 FROM generate_series(1, 5)`.execute(db);
+  // Sessions that ended 4 days ago (past the 3 days), ended 1 day ago, and live ones.
+  await sql`INSERT INTO web_session (id_hash, kind, customer_id, created_at, last_seen_at, expires_at)
+            SELECT lpad(to_hex(n), 64, '0'), 'customer', c.id, ${daysAgo(40)}, ${daysAgo(40)},
+                   CASE WHEN n <= 30 THEN ${daysAgo(4)}::timestamptz
+                        WHEN n <= 33 THEN ${daysAgo(1)}::timestamptz ELSE ${daysAgo(-1)}::timestamptz END
+            FROM generate_series(1, 35) n, (SELECT id FROM customer LIMIT 1) c`.execute(db);
+});
+
+async function remaining() {
+  const count = async (query: string) =>
+    Number((await sql<{ n: string }>`${sql.raw(query)}`.execute(handle.db)).rows[0]!.n);
+  return {
+    doneJobs: await count("SELECT count(*) AS n FROM job WHERE status = 'done'"),
+    otherJobs: await count("SELECT count(*) AS n FROM job WHERE status <> 'done'"),
+    billingSlot: await count("SELECT count(*) AS n FROM job WHERE slot = 'billing:2026-10'"),
+    calls: await count("SELECT count(*) AS n FROM solusio_call"),
+    sessions: await count("SELECT count(*) AS n FROM web_session"),
+  };
+}
+
+it("trims what is past its retention, batch by batch, and keeps the rest", async () => {
+  const trimmed = await trimOldRows(ctx(), { batchSize: 1000 });
+  // 2,500 done jobs and the old poll slot; the calls; the 30 sessions that ended 4 days ago.
+  expect(trimmed).toEqual({ jobs: 2501, solusioCalls: 2300, webSessions: 30 });
+  expect(await remaining()).toEqual({ doneJobs: 11, otherJobs: 2, billingSlot: 1, calls: 5, sessions: 5 });
+  // A second round finds nothing more.
+  expect(await trimOldRows(ctx(), { batchSize: 1000 })).toEqual({ jobs: 0, solusioCalls: 0, webSessions: 0 });
+});
+
+it("deletes each row once when two instances trim at the same time", async () => {
+  const [a, b] = await Promise.all([
+    trimOldRows(ctx(), { batchSize: 300 }),
+    trimOldRows(ctx(), { batchSize: 300 }),
+  ]);
+  expect(a.jobs + b.jobs).toBe(2501);
+  expect(a.solusioCalls + b.solusioCalls).toBe(2300);
+  expect(a.webSessions + b.webSessions).toBe(30);
+  expect(await remaining()).toEqual({ doneJobs: 11, otherJobs: 2, billingSlot: 1, calls: 5, sessions: 5 });
+});
+
+it("reads its retentions from the configuration, in days", () => {
+  expect(parseConfig({}).RETENTION_JOBS_DAYS).toBe(30);
+  expect(() => parseConfig({ RETENTION_CALL_LOG_DAYS: "0" })).toThrow(/RETENTION_CALL_LOG_DAYS/);
+});

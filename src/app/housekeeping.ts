@@ -1,0 +1,108 @@
+import { sql } from "kysely";
+import type { Config } from "../config.ts";
+import type { Db, ServiceContext } from "../kernel/context.ts";
+import { type Clock, startClock } from "../jobs/schedule-clock.ts";
+
+// Housekeeping (docs/metrics.md): rows that only grow are trimmed on a clock, each table past its own
+// retention. Each batch is one autocommit DELETE of at most `batchSize` rows, so a backlog of millions is
+// never one giant transaction holding locks and WAL; the batch picks its rows with FOR UPDATE SKIP LOCKED,
+// so instances trimming at the same time take disjoint rows and never wait on each other.
+
+const DAY = 86_400_000;
+
+export interface TrimCounts {
+  jobs: number;
+  solusioCalls: number;
+  webSessions: number;
+}
+
+type Trim = (db: Db, cutoff: Date, limit: number) => Promise<number>;
+
+/**
+ * Done jobs. Failed jobs stay (someone has to look at them); so do scheduled billing runs (`billing:…`
+ * slots): one a month, and while its period is the one due a trimmed slot could be claimed again.
+ */
+const trimJobs: Trim = async (db, cutoff, limit) =>
+  Number(
+    (
+      await sql`DELETE FROM job WHERE id IN (
+        SELECT id FROM job
+        WHERE status = 'done' AND updated_at < ${cutoff} AND (slot IS NULL OR slot NOT LIKE 'billing:%')
+        ORDER BY updated_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)`.execute(db)
+    ).numAffectedRows ?? 0n,
+  );
+
+const trimSolusioCalls: Trim = async (db, cutoff, limit) =>
+  Number(
+    (
+      await sql`DELETE FROM solusio_call WHERE id IN (
+        SELECT id FROM solusio_call WHERE at < ${cutoff} ORDER BY at LIMIT ${limit} FOR UPDATE SKIP LOCKED)`.execute(
+        db,
+      )
+    ).numAffectedRows ?? 0n,
+  );
+
+/** expires_at is the absolute end: a revoked or idle session is past it within its lifetime anyway. */
+const trimWebSessions: Trim = async (db, cutoff, limit) =>
+  Number(
+    (
+      await sql`DELETE FROM web_session WHERE id_hash IN (
+        SELECT id_hash FROM web_session WHERE expires_at < ${cutoff}
+        ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)`.execute(db)
+    ).numAffectedRows ?? 0n,
+  );
+
+/** Deletes batch after batch until one comes back short; returns how many rows went. */
+async function trimAll(trim: Trim, db: Db, cutoff: Date, batchSize: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await trim(db, cutoff, batchSize);
+    total += deleted;
+    if (deleted < batchSize) return total;
+  }
+}
+
+/** One round of housekeeping as of `ctx.now()`. */
+export async function trimOldRows(
+  ctx: Pick<ServiceContext, "db" | "config" | "now">,
+  options: { batchSize?: number } = {},
+): Promise<TrimCounts> {
+  const batchSize = options.batchSize ?? 1000;
+  const now = ctx.now().getTime();
+  const before = (days: number) => new Date(now - days * DAY);
+  const { config, db } = ctx;
+  return {
+    jobs: await trimAll(trimJobs, db, before(config.RETENTION_JOBS_DAYS), batchSize),
+    solusioCalls: await trimAll(trimSolusioCalls, db, before(config.RETENTION_CALL_LOG_DAYS), batchSize),
+    webSessions: await trimAll(trimWebSessions, db, before(config.RETENTION_SESSIONS_DAYS), batchSize),
+  };
+}
+
+/**
+ * Runs housekeeping every HOUSEKEEPING_INTERVAL_MS (0: never), the first round one minute after start (not
+ * during it). Every instance runs its own clock: the batches make that safe, and cheap when nothing is due.
+ */
+export function startHousekeeping(ctx: ServiceContext): Clock | undefined {
+  const interval = ctx.config.HOUSEKEEPING_INTERVAL_MS;
+  if (interval === 0) return undefined;
+  return startClock({
+    name: "housekeeping",
+    logger: ctx.logger,
+    now: ctx.now,
+    first: new Date(ctx.now().getTime() + Math.min(interval, 60_000)),
+    next: (now) => new Date(now.getTime() + interval),
+    fire: async () => {
+      const trimmed = await trimOldRows(ctx);
+      if (trimmed.jobs + trimmed.solusioCalls + trimmed.webSessions > 0)
+        ctx.logger.info({ trimmed, retentionDays: retentionOf(ctx.config) }, "housekeeping trimmed old rows");
+    },
+  });
+}
+
+function retentionOf(config: Config) {
+  return {
+    jobs: config.RETENTION_JOBS_DAYS,
+    solusioCalls: config.RETENTION_CALL_LOG_DAYS,
+    webSessions: config.RETENTION_SESSIONS_DAYS,
+  };
+}

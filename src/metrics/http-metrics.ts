@@ -1,0 +1,59 @@
+import type { FastifyInstance } from "fastify";
+import type { Histogram } from "prom-client";
+import type { Metrics } from "./metrics.ts";
+
+/** The route label of a request no route matched: one series for all of them, whatever the URL. */
+export const UNMATCHED_ROUTE = "(unmatched)";
+
+/**
+ * Observes every answered request under the route pattern the router matched (`/api/v1/customers/:id`),
+ * never the raw URL, so the series stay bounded. `selfTimed` (GetTokenPricing) observes itself: its hot
+ * path pays for one histogram observe, not for a label lookup in a generic hook.
+ * Must run before the routes are registered.
+ */
+export function installRequestMetrics(app: FastifyInstance, metrics: Metrics, selfTimed: string): void {
+  // A callback hook: no promise per request.
+  app.addHook("onResponse", (request, reply, done) => {
+    const route = request.routeOptions.url;
+    if (route !== selfTimed || request.is404) {
+      metrics.requestDuration.observe(
+        {
+          method: request.method,
+          route: request.is404 || route === undefined ? UNMATCHED_ROUTE : route,
+          status: String(reply.statusCode),
+        },
+        reply.elapsedTime / 1000,
+      );
+    }
+    done();
+  });
+}
+
+/**
+ * What GetTokenPricing calls once its answer is written: status and milliseconds since the request
+ * began. The 200 series is bound once, so the common answer costs one observe.
+ */
+export function pricingObserver(metrics: Metrics): (status: number, elapsedMs: number) => void {
+  const children = new Map<number, ReturnType<Histogram<"status">["labels"]>>();
+  const ok = metrics.pricingDuration.labels({ status: "200" });
+  return (status, elapsedMs) => {
+    if (status === 200) return ok.observe(elapsedMs / 1000);
+    let child = children.get(status);
+    if (!child) {
+      child = metrics.pricingDuration.labels({ status: String(status) });
+      children.set(status, child);
+    }
+    child.observe(elapsedMs / 1000);
+  };
+}
+
+/**
+ * GET /metrics on the main server: the Prometheus exposition, behind the admin API key like every route
+ * that does not opt out (src/http/access.ts); a scraper sends `Authorization: Bearer <admin API key>`.
+ */
+export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics): void {
+  app.get("/metrics", { config: { access: "admin" } }, async (_request, reply) => {
+    const { contentType, text } = await metrics.scrape();
+    return reply.type(contentType).send(text);
+  });
+}

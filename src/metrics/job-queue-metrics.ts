@@ -1,0 +1,56 @@
+import { sql } from "kysely";
+import type { Logger } from "pino";
+import { Gauge, type Registry } from "prom-client";
+import type { Db } from "../kernel/context.ts";
+import { sharedScrapeQuery } from "./scrape-query.ts";
+
+interface QueueRow {
+  kind: string;
+  status: string;
+  jobs: number;
+  oldest_seconds: number;
+}
+
+/**
+ * Open jobs (pending, running) by kind and status, and how long the oldest of each has been in the queue,
+ * read at scrape time in one grouped query over the open-jobs partial index (job_open): its cost follows
+ * the queue, not the table. Database-wide figures: every instance reports the same (take max, not sum).
+ */
+export function jobQueueGauges(registry: Registry, db: Db, logger: Logger): void {
+  const read = sharedScrapeQuery(
+    async () =>
+      (
+        await sql<QueueRow>`
+          SELECT kind, status, count(*)::int AS jobs,
+                 greatest(0, extract(epoch FROM now() - min(created_at)))::float8 AS oldest_seconds
+          FROM job WHERE status IN ('pending', 'running') GROUP BY kind, status`.execute(db)
+      ).rows,
+    logger,
+    "the job queue",
+  );
+  new Gauge({
+    name: "tokenbill_job_queue_depth",
+    help: "Jobs not yet done, by kind and status (pending, running); database-wide",
+    labelNames: ["kind", "status"] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await read();
+      this.reset();
+      for (const row of rows) this.set({ kind: row.kind, status: row.status }, Number(row.jobs));
+    },
+  });
+  new Gauge({
+    name: "tokenbill_job_queue_oldest_age_seconds",
+    help: "Age of the oldest job not yet done (pending or running), by kind; database-wide",
+    labelNames: ["kind"] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await read();
+      this.reset();
+      const oldest = new Map<string, number>();
+      for (const row of rows)
+        oldest.set(row.kind, Math.max(oldest.get(row.kind) ?? 0, Number(row.oldest_seconds)));
+      for (const [kind, seconds] of oldest) this.set({ kind }, seconds);
+    },
+  });
+}

@@ -1,0 +1,54 @@
+import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { Logger } from "pino";
+import type { Db } from "../kernel/context.ts";
+import { billingRunGauges } from "./billing-run-metrics.ts";
+import { jobQueueGauges } from "./job-queue-metrics.ts";
+import { observeSolusioCalls } from "./solusio-call-metrics.ts";
+
+// One Prometheus registry per server (docs/metrics.md): request latency by matched route, GetTokenPricing
+// latency, SolusIO calls, and figures read from the database at scrape time (job queue, billing run). A
+// registry per server, not prom-client's global one, so that tests may run several servers in one process.
+
+/** Seconds. The admin API answers in milliseconds; a billing run start or a PDF may take seconds. */
+const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Seconds. GetTokenPricing answers from memory: its target is p99 ≤ 5 ms, so the buckets are finer. */
+const PRICING_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5];
+
+export interface Metrics {
+  registry: Registry;
+  requestDuration: Histogram<"method" | "route" | "status">;
+  pricingDuration: Histogram<"status">;
+  /** The exposition text and its content type. */
+  scrape(): Promise<{ contentType: string; text: string }>;
+  /** Stops observing SolusIO calls (the observers are process-wide). */
+  close(): void;
+}
+
+export function createMetrics(db: Db, logger: Logger): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "tokenbill_" });
+  const requestDuration = new Histogram({
+    name: "tokenbill_http_request_duration_seconds",
+    help: "HTTP requests by method, matched route pattern (never the raw URL) and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: REQUEST_BUCKETS,
+    registers: [registry],
+  });
+  const pricingDuration = new Histogram({
+    name: "tokenbill_get_token_pricing_duration_seconds",
+    help: "GetTokenPricing answers by status, from request start to the answer written",
+    labelNames: ["status"] as const,
+    buckets: PRICING_BUCKETS,
+    registers: [registry],
+  });
+  jobQueueGauges(registry, db, logger);
+  billingRunGauges(registry, db, logger);
+  const stopCalls = observeSolusioCalls(registry);
+  return {
+    registry,
+    requestDuration,
+    pricingDuration,
+    scrape: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
+    close: stopCalls,
+  };
+}
