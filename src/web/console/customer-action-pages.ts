@@ -106,17 +106,12 @@ export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps)
     return reply.redirect(`/console/customers/${customer.id}?notice=${notice}`, 303);
   });
 
-  // Answered with a page that moves on by itself (meta refresh) rather than a 303: the Content-Security-
-  // Policy's `form-action 'self'` makes Chromium refuse a form whose answer redirects to another origin.
+  // A 303 to the one-time SSO URL; the customer's page allows that origin in its form-action (form-redirects.ts).
   app.post("/console/customers/:id/sso", { ...STAFF, ...csrf }, async (request, reply) => {
     const ctx = deps.contextOf(request);
     const customer = await customerOf(request);
     const url = await createSsoUrl(ctx, requireSolusio(ctx).connection, BigInt(customer.id));
-    return staffPage(deps, request, reply, "console-customer-sso", {
-      title: "Opening SolusIO",
-      customer,
-      url,
-    });
+    return reply.header("cache-control", "no-store").redirect(url, 303);
   });
 
   const statement = (format: "csv" | "pdf") => async (request: FastifyRequest, reply: FastifyReply) => {

@@ -1,3 +1,4 @@
+import { allowFormRedirects, controlPanelOrigin } from "../form-redirects.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ServiceError } from "../../kernel/errors.ts";
 import { CustomerStatus, SyncState } from "../../services/customers/customer-schemas.ts";
@@ -117,7 +118,10 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
   });
 
   app.get("/console/customers/:id", STAFF, async (request, reply) => {
-    const customer = await getCustomer({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
+    const ctx = deps.contextOf(request);
+    const customer = await getCustomer({ ctx, input: { id: param(request, "id") } });
+    // Its "Log in to SolusIO" form ends in the SolusIO user area.
+    allowFormRedirects(reply, [controlPanelOrigin(ctx)]);
     return staffPage(deps, request, reply, "console-customer", {
       title: customer.name || customer.email,
       customer,
@@ -125,7 +129,7 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
       createdAt: when(customer.created_at),
       statusBadge: STATUS_BADGE,
       syncBadge: SYNC_BADGE,
-      solusio: deps.contextOf(request).solusio !== undefined,
+      solusio: ctx.solusio !== undefined,
       notice: noticeFrom(request, CUSTOMER_NOTICES),
     });
   });

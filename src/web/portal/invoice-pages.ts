@@ -9,7 +9,7 @@ import {
 } from "../../services/portal/portal-invoices.ts";
 import { customerPage, money, pageQuery, pagerOf } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { allowFormRedirects, checkoutOrigin } from "./form-redirects.ts";
+import { allowFormRedirects, checkoutOrigin } from "../form-redirects.ts";
 import { CUSTOMER, portalNoticeOf, STATUS_TEXT, statusBadge } from "./portal-notices.ts";
 
 // The customer's invoices: the list (newest period first), one invoice with its lines and totals, its PDF,

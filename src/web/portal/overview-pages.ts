@@ -3,7 +3,7 @@ import { portalCostEstimate } from "../../services/portal/portal-cost-estimate.t
 import { portalOverview } from "../../services/portal/portal-overview.ts";
 import { customerPage, money, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { allowFormRedirects, controlPanelOrigin } from "./form-redirects.ts";
+import { allowFormRedirects, controlPanelOrigin } from "../form-redirects.ts";
 import { CUSTOMER, portalNoticeOf } from "./portal-notices.ts";
 
 // The portal's overview (/portal): balance, amount due, the dunning warning, this month's cost so far per

@@ -1,12 +1,13 @@
 import type { FastifyReply } from "fastify";
-import type { Config } from "../../config.ts";
-import { paymentProviderOf } from "../../billing/providers/provider-from-config.ts";
-import type { ServiceContext } from "../../kernel/context.ts";
+import type { Config } from "../config.ts";
+import { paymentProviderOf } from "../billing/providers/provider-from-config.ts";
+import type { ServiceContext } from "../kernel/context.ts";
 
-// Two portal forms end on another site: "Pay now" (303 to the payment provider's page) and "Open control
-// panel" (303 to the SolusIO user area). Browsers apply the page's CSP `form-action` to every redirect of a
-// form's submission, and the site-wide policy says 'self' only, so the pages holding those two forms name
-// the one other origin each may lead to — and nothing more.
+// Three forms end on another site: the portal's "Pay now" (303 to the payment provider's page) and "Open
+// control panel", and the console's "Log in to SolusIO as this customer" (both 303 to the SolusIO user
+// area). Browsers apply the page's CSP `form-action` to every redirect of a form's submission, and the
+// site-wide policy says 'self' only, so the pages holding those forms name the one other origin each may
+// lead to — and nothing more.
 
 /** Where a provider's hosted payment page lives (Stripe Checkout). */
 const CHECKOUT_ORIGINS: Record<string, string> = { stripe: "https://checkout.stripe.com" };
