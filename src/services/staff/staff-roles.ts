@@ -3,6 +3,8 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import type { StaffRole } from "../../db/schema.ts";
 
+export type { StaffRole };
+
 // Staff roles are checked in the verbs, not in the pages: a page that forgot a check still reaches a verb
 // that refuses. How a verb uses it (docs/console.md):
 //

@@ -7,7 +7,7 @@ import { createSsoUrl } from "../../services/sso/single-sign-on.ts";
 import { reconcileSolusio } from "../../services/sync/reconcile.ts";
 import { requireSolusio } from "../../services/sync/require-solusio.ts";
 import { retryCustomerSync } from "../../services/sync/retry-customer-sync.ts";
-import { type Confirmation, confirmStaffAction, staffPage } from "../page-kit.ts";
+import { type Confirmation, confirmStaffAction } from "../page-kit.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { param, queryText, STAFF } from "./customer-page-helpers.ts";
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isServiceError, ServiceError } from "../../kernel/errors.ts";
 import { effectiveConfiguration } from "../../services/setup/effective-config.ts";
-import type { StaffRole } from "../../db/schema.ts";
+import type { StaffRole } from "../../services/staff/staff-roles.ts";
 import { STAFF_ROLES } from "../../services/staff/staff-roles.ts";
 import {
   changeStaffRole,
