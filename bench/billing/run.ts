@@ -1,3 +1,4 @@
+import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { pino } from "pino";
@@ -6,29 +7,44 @@ import { SolusioUsageSource } from "../../src/billing/usage/solusio-usage-source
 import { parseConfig } from "../../src/config.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { openDatabase } from "../../src/db/open-database.ts";
+import { actors } from "../../src/kernel/actor.ts";
 import { seedCustomers } from "../pricing/seed-customers.ts";
 import { timeCopy } from "./copy-baseline.ts";
 import { syntheticUsage } from "./synthetic-usage.ts";
-import { actors } from "../../src/kernel/actor.ts";
 
-// The billing cycle end to end on PostgreSQL: N customers with 3 servers each, usage read
-// page by page in the §9 (a) shape, validated, grouped, invoiced, finalized. Then, in the same run, a bare
-// COPY of as many invoice lines. Prints wall time, invoices/s, peak RSS, per-customer cost, and last
-// `ratio: X` = run time ÷ COPY time. Usage: bench/billing/run.ts [--customers 10000[,100000]].
+// The billing cycle end to end on PostgreSQL: N customers with 3 servers each, usage generated page by page
+// in the §9 (a) shape, validated, staged, invoiced in batches, finalized. Then, in the same run, a bare COPY
+// of as many invoice lines. Each size runs in its own process, so its peak RSS is its own. Prints wall time,
+// invoices/s, peak RSS and per-customer cost per size, and last `ratio: X` = run ÷ COPY at the largest size.
+// Usage: bench/billing/run.ts [--customers 1000000 | --customers 10000,50000] [--trace]
+// (one number: 10,000, 100,000 and 1,000,000 up to it, and the number itself).
 
 const url = process.env["DATABASE_URL"] || "postgres://postgres@127.0.0.1:5432/test";
+const STEPS = [10_000, 100_000, 1_000_000];
 
-function customerCounts(): number[] {
-  const i = process.argv.indexOf("--customers");
-  const raw = i >= 0 ? process.argv[i + 1] : "10000";
-  const counts = (raw ?? "").split(",").map((s) => Number(s.replace(/_/g, "")));
-  if (counts.length === 0 || counts.some((n) => !Number.isSafeInteger(n) || n < 1)) {
-    throw new Error(`--customers takes positive whole numbers, e.g. 10000 or 10000,100000 (got ${raw})`);
-  }
-  return counts;
+interface SizeResult {
+  customers: number;
+  runMs: number;
+  copyMs: number;
+  lines: number;
+  invoices: number;
+  peakRssMb: number;
 }
 
-async function benchOnce(customers: number) {
+function sizes(): number[] {
+  const i = process.argv.indexOf("--customers");
+  const raw = i >= 0 ? process.argv[i + 1] : "100000";
+  const counts = (raw ?? "").split(",").map((s) => Number(s.replace(/_/g, "")));
+  if (counts.length === 0 || counts.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+    throw new Error(`--customers takes positive whole numbers, e.g. 1000000 or 10000,100000 (got ${raw})`);
+  }
+  if (counts.length > 1) return counts;
+  const max = counts[0]!;
+  return [...STEPS.filter((n) => n < max), max];
+}
+
+/** One size, in this (child) process: seed, run, COPY, report. */
+async function benchOnce(customers: number): Promise<SizeResult> {
   const schema = `bench_billing_${randomBytes(4).toString("hex")}`;
   const admin = await openDatabase({ url, poolSize: 1 });
   await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
@@ -69,6 +85,13 @@ async function benchOnce(customers: number) {
     };
     const summary = await runBilling({ ctx, input: { period: "2026-10" }, options: { source, onProgress } });
     const runMs = performance.now() - started;
+    // A synthetic month that ended early would make any figure meaningless.
+    if (summary.customers !== customers) {
+      throw new Error(
+        `${summary.customers} of ${customers} customers had usage: the synthetic month is short`,
+      );
+    }
+    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 
     const lines = Number(
       (
@@ -83,16 +106,16 @@ async function benchOnce(customers: number) {
     process.stdout.write(
       [
         `customers: ${customers.toLocaleString("en-US")}, servers: ${(customers * 3).toLocaleString("en-US")}, usage records: ${summary.usage_records.toLocaleString("en-US")}`,
-        `invoices: ${invoices.toLocaleString("en-US")} finalized, lines: ${lines.toLocaleString("en-US")}, anomalies: ${summary.anomalies.total}`,
+        `invoices: ${invoices.toLocaleString("en-US")} finalized, lines: ${lines.toLocaleString("en-US")}, anomalies: ${summary.anomalies.total} ${JSON.stringify(summary.anomalies.by_kind)}`,
         `totals: ${summary.totals.map((t) => `${t.currency} ${t.total} minor units over ${t.invoices}`).join("; ")}`,
         `wall time: ${(runMs / 1000).toFixed(2)} s`,
         `invoices/s: ${Math.round(invoices / (runMs / 1000)).toLocaleString("en-US")}`,
         `per-customer cost: ${((runMs * 1000) / customers).toFixed(1)} µs`,
-        `COPY of ${lines.toLocaleString("en-US")} lines: ${(copyMs / 1000).toFixed(2)} s`,
-        `peak RSS: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
+        `peak RSS: ${peakRssMb} MB`,
+        `COPY of ${lines.toLocaleString("en-US")} lines: ${(copyMs / 1000).toFixed(2)} s (run ÷ COPY ${(runMs / copyMs).toFixed(2)})`,
       ].join("\n") + "\n",
     );
-    return { runMs, copyMs };
+    return { customers, runMs, copyMs, lines, invoices, peakRssMb };
   } finally {
     await handle.close();
     await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
@@ -100,7 +123,40 @@ async function benchOnce(customers: number) {
   }
 }
 
-const results = [];
-for (const n of customerCounts()) results.push(await benchOnce(n));
-const last = results.at(-1)!;
-process.stdout.write(`ratio: ${(last.runMs / last.copyMs).toFixed(2)}\n`);
+/** Runs one size in a child process and returns what it measured. */
+function inChild(customers: number): Promise<SizeResult> {
+  return new Promise((resolve, reject) => {
+    const args = ["--size", String(customers), ...(process.argv.includes("--trace") ? ["--trace"] : [])];
+    const child = fork(import.meta.filename, args, { execArgv: ["--import", "tsx"] });
+    let result: SizeResult | undefined;
+    child.on("message", (m) => (result = m as SizeResult));
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      result && code === 0 ? resolve(result) : reject(new Error(`the ${customers} run exited with ${code}`)),
+    );
+  });
+}
+
+const one = process.argv.indexOf("--size");
+if (one >= 0) {
+  const result = await benchOnce(Number(process.argv[one + 1]));
+  process.send!(result);
+} else {
+  const results: SizeResult[] = [];
+  for (const n of sizes()) results.push(await inChild(n));
+  const cost = (r: SizeResult) => (r.runMs * 1000) / r.customers;
+  process.stdout.write(
+    "\ncustomers | wall time | invoices/s | per customer | peak RSS | COPY | run ÷ COPY\n",
+  );
+  for (const r of results) {
+    process.stdout.write(
+      `${r.customers.toLocaleString("en-US")} | ${(r.runMs / 1000).toFixed(2)} s | ${Math.round(r.invoices / (r.runMs / 1000)).toLocaleString("en-US")} | ${cost(r).toFixed(1)} µs | ${r.peakRssMb} MB | ${(r.copyMs / 1000).toFixed(2)} s | ${(r.runMs / r.copyMs).toFixed(2)}\n`,
+    );
+  }
+  const costs = results.map(cost);
+  process.stdout.write(
+    `per-customer cost spread (max ÷ min − 1): ${((Math.max(...costs) / Math.min(...costs) - 1) * 100).toFixed(1)} %\n`,
+  );
+  const last = results.at(-1)!;
+  process.stdout.write(`ratio: ${(last.runMs / last.copyMs).toFixed(2)}\n`);
+}

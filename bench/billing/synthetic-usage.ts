@@ -43,7 +43,9 @@ function item(server: number, period: { start: Date; end: Date }) {
   const plan = PLANS[k]!;
   const start = period.start.getTime();
   // Spread lifetimes over the month: some run all month, some start late, some are deleted early.
-  const createdAt = start - HOUR * 24 + ((server * 7919) % (HOUR * 24 * 40));
+  // Created before the period's end: a page whose servers all had no hour would be empty, and an empty page
+  // ends the list (follow-pages.ts), which cut a million customers short.
+  const createdAt = start - HOUR * 24 + ((server * 7919) % (HOUR * 24 * 31));
   const deletedAt = server % 4 === 0 ? createdAt + HOUR * (1 + (server % 500)) + 300_000 : null;
   const createdDate = new Date(createdAt);
   const deletedDate = deletedAt === null ? null : new Date(deletedAt);
@@ -83,7 +85,8 @@ function item(server: number, period: { start: Date; end: Date }) {
     charge: charge.kind,
     additional_ips: {
       count: Number(count),
-      hours: Number(hours),
+      // IP-hours: every IP of the server ran all its hours (§2.2 caps each IP on its own).
+      hours: Number(hours * count),
       tokens: Number(ips.tokens),
       charge: ips.kind,
     },

@@ -8,9 +8,6 @@ import type { CustomerSnapshot } from "./customer-snapshot.ts";
 import { describeDifference } from "./describe-difference.ts";
 import { columnList, type UnnestColumn, unnestRows } from "./unnest-rows.ts";
 
-// Bounds one statement's arrays; a batch of customers rarely has more lines than this.
-const LINE_ROWS_PER_INSERT = 5000;
-
 interface InvoiceRow {
   id: string;
   draft: DraftInvoice;
@@ -137,27 +134,28 @@ export async function draftInvoices(
   }));
   const context = { run, now: now.toISOString() };
   const invoiceColumns = invoiceColumnsFor(context);
+  const lines: LineRow[] = rows.flatMap((r) =>
+    r.draft.lines.map((line, position) => ({
+      invoiceId: r.id,
+      position,
+      line,
+      unitCost: r.draft.base.toString(),
+    })),
+  );
+  // One statement: the invoices that won their (customer, period) slot, and only their lines (the join with
+  // what the insert returned), so a batch costs one round trip however it splits between won and lost.
   const inserted = await sql<{ id: string; customer_id: bigint }>`
-    INSERT INTO invoice (${columnList(invoiceColumns)}) ${unnestRows(invoiceColumns, rows)}
-    ON CONFLICT ON CONSTRAINT invoice_customer_period_unique DO NOTHING
-    RETURNING id, customer_id`.execute(trx);
+    WITH won AS (
+      INSERT INTO invoice (${columnList(invoiceColumns)}) ${unnestRows(invoiceColumns, rows)}
+      ON CONFLICT ON CONSTRAINT invoice_customer_period_unique DO NOTHING
+      RETURNING id, customer_id
+    ), added AS (
+      INSERT INTO invoice_line (${columnList(LINE_COLUMNS)})
+      SELECT l.* FROM (${unnestRows(LINE_COLUMNS, lines)}) AS l (${columnList(LINE_COLUMNS)})
+      JOIN won ON won.id = l.invoice_id
+    )
+    SELECT id, customer_id FROM won`.execute(trx);
   const won = new Set(inserted.rows.map((r) => r.customer_id));
-
-  const lines: LineRow[] = rows
-    .filter((r) => won.has(r.draft.customerId))
-    .flatMap((r) =>
-      r.draft.lines.map((line, position) => ({
-        invoiceId: r.id,
-        position,
-        line,
-        unitCost: r.draft.base.toString(),
-      })),
-    );
-  for (let i = 0; i < lines.length; i += LINE_ROWS_PER_INSERT) {
-    await sql`INSERT INTO invoice_line (${columnList(LINE_COLUMNS)}) ${unnestRows(LINE_COLUMNS, lines.slice(i, i + LINE_ROWS_PER_INSERT))}`.execute(
-      trx,
-    );
-  }
 
   const lost = drafts.filter((d) => !won.has(d.customerId));
   const anomalies = lost.length > 0 ? await compareWithStored(trx, run, lost) : [];

@@ -4,16 +4,17 @@ import { PricingSnapshot } from "../../services/pricing/pricing-snapshot.ts";
 import { jsonText } from "../../kernel/json.ts";
 import type { BillingRun, BillingSummary } from "./billing-run-schemas.ts";
 import type { UsageSource } from "../../domain/usage-record.ts";
+import { loadSharedRows } from "../../services/pricing/pricing-rows.ts";
 import { type Anomaly, recordAnomalies } from "./anomaly.ts";
 import { calendarDate } from "./calendar-date.ts";
-import { crossCheckUsage, UsageTally } from "./cross-check-usage.ts";
-import { loadCustomerSnapshots } from "./customer-snapshot.ts";
+import { crossCheckUsage } from "./cross-check-usage.ts";
 import { draftAll, SimulatedCrash } from "./draft-all.ts";
 import type { RunRef } from "./draft-invoices.ts";
 import { finalizeInvoices } from "./finalize-invoices.ts";
 import { importUsage } from "./import-usage.ts";
 import { noUsageAnomaly } from "./no-usage-anomaly.ts";
 import { summarizeBillingRun } from "./summarize-billing-run.ts";
+import { dropStaleStages, UsageStage } from "./usage-stage.ts";
 
 export { SimulatedCrash } from "./draft-all.ts";
 
@@ -62,37 +63,39 @@ export async function executeBillingRun(
   const period = { start: ref.periodStart, end: ref.periodEnd };
   const report = (phase: BillingPhase, processed: number, total: number) =>
     deps.onProgress?.({ runId: run.id, phase, processed, total });
+  const stage = UsageStage.of(run.id);
+  const record = (anomalies: readonly Anomaly[]) => recordAnomalies(ctx.db, ref, anomalies);
   try {
-    const customers = await loadCustomerSnapshots(ctx.db);
-    const pricing = await PricingSnapshot.load(ctx.db);
+    await dropStaleStages(ctx.db);
+    await stage.create(ctx.db);
+    // The shared pricing inputs (currencies, group discounts, tax rules) once; customers come per batch.
+    const shared = await loadSharedRows(ctx.db);
+    const pricing = new PricingSnapshot({ ...shared, customers: [], discounts: shared.groupDiscounts });
 
-    const tally = deps.crossCheck ? new UsageTally() : undefined;
-    const imported = await importUsage(
-      deps.source,
+    let beat = 0;
+    const imported = await importUsage(ctx.db, {
+      source: deps.source,
       period,
-      (id) => customers.has(id),
-      async (record, n) => {
-        tally?.add(record);
-        if (n % 1000 === 0) report("importing", n, 0);
+      stage,
+      report: record,
+      onProgress: async (n) => {
+        report("importing", n, 0);
         // The API shows progress from the run's row; the total is unknown until the last page.
-        if (n % 20_000 === 0) {
-          await ctx.db
-            .updateTable("billing_run")
-            .set({ processed: n, heartbeat_at: ctx.now() })
-            .where("id", "=", run.id)
-            .execute();
-        }
+        if (n - beat < 20_000) return;
+        beat = n;
+        await ctx.db
+          .updateTable("billing_run")
+          .set({ processed: n, heartbeat_at: ctx.now() })
+          .where("id", "=", run.id)
+          .execute();
       },
-    );
-    const anomalies: Anomaly[] = [
-      ...imported.anomalies,
-      ...((await deps.source.notes?.(period)) ?? []),
-      ...(deps.crossCheck && tally ? await crossCheckUsage(tally, deps.crossCheck, period) : []),
-      ...(await noUsageAnomaly(ctx.db, run.period, imported.records)),
-    ];
-    const customerCount = imported.byCustomer.size;
+    });
+    await record((await deps.source.notes?.(period)) ?? []);
+    if (deps.crossCheck)
+      await crossCheckUsage(ctx.db, { stage, other: deps.crossCheck, period, report: record });
+    const customerCount = imported.customers;
     await ctx.db.transaction().execute(async (trx) => {
-      await recordAnomalies(trx, ref, anomalies);
+      await recordAnomalies(trx, ref, await noUsageAnomaly(trx, run.period, imported.records));
       await trx
         .updateTable("billing_run")
         .set({ phase: "drafting", processed: 0, total: customerCount, heartbeat_at: ctx.now() })
@@ -103,9 +106,9 @@ export async function executeBillingRun(
 
     const { created, alreadyPresent } = await draftAll(ctx, {
       run: ref,
-      usage: imported.byCustomer,
+      stage,
+      total: customerCount,
       pricing,
-      customers,
       onProgress: (processed, total) => report("drafting", processed, total),
       crashAfterCustomers: deps.faults?.crashAfterCustomers,
     });
@@ -150,6 +153,10 @@ export async function executeBillingRun(
         .catch((e) => ctx.logger.error({ err: e, runId: run.id }, "could not mark the billing run failed"));
     }
     throw error;
+  } finally {
+    await stage
+      .drop(ctx.db)
+      .catch((e) => ctx.logger.warn({ err: e, runId: run.id }, "could not drop the run's usage stage"));
   }
 }
 
@@ -174,12 +181,16 @@ async function finalizeAll(
     .execute();
   report("finalizing", 0, total);
   let finalized = 0;
+  // Every draft of the period exists before this run finalizes (its own, or another run's it waited for),
+  // so walking customer ids forward misses none; one another run adds later is finalized by that run.
+  let after = 0n;
   for (let batch = 1; ; batch++) {
     const now = ctx.now();
     const result = await ctx.db.transaction().execute(async (trx) => {
       const r = await finalizeInvoices(trx, {
         period: run.period,
         limit: ctx.config.BILLING_BATCH_SIZE,
+        after,
         issueDate: calendarDate(now, ctx.config.BILLING_TIME_ZONE),
         paymentTermsDays: ctx.config.PAYMENT_TERMS_DAYS,
         format: ctx.config.INVOICE_NUMBER_FORMAT,
@@ -206,6 +217,7 @@ async function finalizeAll(
     });
     if (result.finalized === 0) return finalized;
     finalized += result.finalized;
+    after = result.lastCustomer!;
     report("finalizing", finalized, Math.max(total, finalized));
   }
 }

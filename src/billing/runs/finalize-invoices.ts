@@ -10,6 +10,8 @@ export interface FinalizeBatchResult {
   finalized: number;
   first: string | null;
   last: string | null;
+  /** The last customer finalized: the next batch starts after it. */
+  lastCustomer: bigint | null;
 }
 
 /**
@@ -23,6 +25,11 @@ export async function finalizeInvoices(
   input: {
     period: string;
     limit: number;
+    /**
+     * Keyset: only drafts of customers after this one. A run passes the last customer of its previous batch,
+     * so no batch walks the index entries of the invoices finalized before it.
+     */
+    after?: bigint;
     issueDate: string;
     paymentTermsDays: number;
     format: string;
@@ -38,11 +45,12 @@ export async function finalizeInvoices(
     .select(["id", "customer_id", "currency_code", "total"])
     .where("period", "=", input.period)
     .where("status", "=", "draft")
+    .where("customer_id", ">", input.after ?? 0n)
     .orderBy("customer_id")
     .limit(input.limit)
     .forUpdate()
     .execute();
-  if (drafts.length === 0) return { finalized: 0, first: null, last: null };
+  if (drafts.length === 0) return { finalized: 0, first: null, last: null, lastCustomer: null };
 
   const dueDate = addDays(input.issueDate, input.paymentTermsDays);
   const numbered = drafts.map((d, i) => {
@@ -79,5 +87,10 @@ export async function finalizeInvoices(
   });
   // After `invoice.finalized`, so an invoice's `invoice.paid` (paid by credit) is announced after it.
   if (input.applyCredit ?? true) await applyCreditAtFinalization(trx, numbered, input.now);
-  return { finalized: numbered.length, first: numbered[0]!.number, last: numbered.at(-1)!.number };
+  return {
+    finalized: numbered.length,
+    first: numbered[0]!.number,
+    last: numbered.at(-1)!.number,
+    lastCustomer: numbered.at(-1)!.customer_id,
+  };
 }

@@ -1,7 +1,9 @@
 import { billableHoursInPeriod } from "../../domain/charges.ts";
 import type { UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
+import type { Tx } from "../../kernel/context.ts";
 import type { Anomaly } from "./anomaly.ts";
-import { type BillableUsage, recomputeUsage } from "./recompute-usage.ts";
+import { recomputeUsage } from "./recompute-usage.ts";
+import type { StagedRecord, UsageStage } from "./usage-stage.ts";
 
 /** The records of one server seen so far: its plan groups' hours must add up to its lifetime's (§2.2). */
 interface ServerHours {
@@ -43,86 +45,127 @@ function checkServerHours(server: ServerHours, period: UsagePeriod): Anomaly | n
 }
 
 export interface ImportedUsage {
-  /** Known customers' usage, keyed by customer id (= billing_user_id). */
-  byCustomer: Map<bigint, BillableUsage[]>;
   records: number;
-  anomalies: Anomaly[];
+  /** Customers with usage: how many invoices drafting will make or find. */
+  customers: number;
 }
 
+export interface ImportUsageInput {
+  source: UsageSource;
+  period: UsagePeriod;
+  stage: UsageStage;
+  /** Writes anomalies as they are found, so none is held until the end. */
+  report: (anomalies: Anomaly[]) => Promise<void>;
+  /** Told after every page is staged; may write the run's heartbeat. */
+  onProgress?: (records: number) => Promise<void>;
+}
+
+// Records per staging statement: large enough that a statement's cost is per row, small enough to keep a
+// page (and its anomalies) a few MB.
+const PAGE = 2000;
+
 /**
- * Reads a period's usage, recomputes every record (§2, §2.2) and groups it by customer. Nothing is dropped
- * silently: a duplicate server and plan, a missing or unknown billing_user_id each become an anomaly. A
- * server's records (one per plan) come one after another, so its hours are checked when the next begins.
+ * Streams a period's usage into the run's stage, page by page, recomputing every record (§2, §2.2) on the
+ * way. Nothing is dropped silently: a duplicate server and plan, a missing or unknown billing_user_id each
+ * become an anomaly. Only two pages (one being written, one being read) and the server being read are in
+ * memory: a server's records (one per plan) come one after another, so its hours are checked when the next
+ * server begins, and the stage's unique key, not a set in memory, finds duplicates.
  */
-export async function importUsage(
-  source: UsageSource,
-  period: UsagePeriod,
-  isCustomer: (id: bigint) => boolean,
-  onRecord?: (record: UsageRecord, records: number) => void | Promise<void>,
-): Promise<ImportedUsage> {
-  const byCustomer = new Map<bigint, BillableUsage[]>();
-  const anomalies: Anomaly[] = [];
-  const seen = new Set<string>();
-  const unknown = new Map<bigint, { servers: number[]; tokens: bigint }>();
-  let current: ServerHours | null = null;
-  const closeServer = () => {
-    const found = current && checkServerHours(current, period);
-    if (found) anomalies.push(found);
-  };
+export async function importUsage(db: Tx, input: ImportUsageInput): Promise<ImportedUsage> {
   let records = 0;
-  for await (const record of source.fetchUsage(period)) {
+  let current: ServerHours | null = null;
+  let page: { record: UsageRecord; staged: StagedRecord; found: Anomaly[] }[] = [];
+  let writing: Promise<void> = Promise.resolve();
+
+  // Pages are written one at a time, in order, while the source produces the next one.
+  const flush = async (batch: typeof page) => {
+    const written = await input.stage.write(
+      db,
+      batch.map((p) => p.staged),
+    );
+    const anomalies: Anomaly[] = [];
+    for (const { record, staged, found } of batch) {
+      if (!written.has(staged.seq)) {
+        anomalies.push({
+          kind: "duplicate_usage",
+          message: `server ${record.server.id} on plan ${record.plan.name} appears more than once in the period's usage; the first record is billed`,
+          billingUserId: record.billingUserId,
+          serverId: record.server.id,
+          details: { tokens: record.tokens, hours: record.hours, plan_id: record.plan.id },
+        });
+        continue;
+      }
+      if (current?.record.server.id === record.server.id) current.hours += record.hours;
+      else {
+        const closed = current && checkServerHours(current, input.period);
+        if (closed) anomalies.push(closed);
+        current = { record, hours: record.hours };
+      }
+      anomalies.push(...found);
+      if (record.billingUserId === null) anomalies.push(missingBillingUser(record));
+    }
+    await input.report(anomalies);
+    await input.onProgress?.(batch.at(-1)!.staged.seq);
+  };
+
+  for await (const record of input.source.fetchUsage(input.period)) {
     records++;
-    await onRecord?.(record, records);
-    const key = `${record.server.id}:${record.plan.id ?? record.plan.name}`;
-    if (seen.has(key)) {
-      anomalies.push({
-        kind: "duplicate_usage",
-        message: `server ${record.server.id} on plan ${record.plan.name} appears more than once in the period's usage; the first record is billed`,
-        billingUserId: record.billingUserId,
-        serverId: record.server.id,
-        details: { tokens: record.tokens, hours: record.hours, plan_id: record.plan.id },
-      });
-      continue;
-    }
-    seen.add(key);
-    if (current?.record.server.id === record.server.id) current.hours += record.hours;
-    else {
-      closeServer();
-      current = { record, hours: record.hours };
-    }
     const { usage, anomalies: found } = recomputeUsage(record);
-    anomalies.push(...found);
-    const id = record.billingUserId;
-    if (id === null) {
-      anomalies.push({
-        kind: "missing_billing_user",
-        message: `server ${record.server.id} (${record.server.name}) belongs to SolusIO user ${record.solusioUserId ?? "?"} who has no billing_user_id: not billed`,
-        serverId: record.server.id,
-        details: {
-          solusio_user_id: record.solusioUserId,
-          tokens: record.tokens,
-          ip_tokens: record.additionalIps.tokens,
-        },
-      });
-    } else if (!isCustomer(id)) {
-      const entry = unknown.get(id) ?? { servers: [], tokens: 0n };
-      entry.servers.push(record.server.id);
-      entry.tokens += record.tokens + record.additionalIps.tokens + (record.backups?.tokens ?? 0n);
-      unknown.set(id, entry);
-    } else {
-      const list = byCustomer.get(id);
-      if (list) list.push(usage);
-      else byCustomer.set(id, [usage]);
+    page.push({
+      record,
+      staged: {
+        seq: records,
+        billingUserId: record.billingUserId,
+        planKey: `${record.plan.id ?? record.plan.name}`,
+        usage,
+      },
+      found,
+    });
+    if (page.length >= PAGE) {
+      const batch = page;
+      page = [];
+      await writing;
+      writing = flush(batch);
+      // Awaited before the next page or at the end; until then a failure must not count as unhandled.
+      writing.catch(() => {});
     }
   }
-  closeServer();
-  for (const [id, entry] of unknown) {
-    anomalies.push({
-      kind: "unknown_billing_user",
-      message: `billing_user_id ${id} is not a tokenbill customer: ${entry.servers.length} server(s), ${entry.tokens} tokens not billed`,
-      billingUserId: id,
-      details: { servers: entry.servers, tokens: entry.tokens },
-    });
+  await writing;
+  if (page.length > 0) await flush(page);
+  const last = current && checkServerHours(current, input.period);
+  if (last) await input.report([last]);
+
+  await input.stage.index(db);
+  await reportUnknownUsers(db, input);
+  return { records, customers: await input.stage.countCustomers(db) };
+}
+
+function missingBillingUser(record: UsageRecord): Anomaly {
+  return {
+    kind: "missing_billing_user",
+    message: `server ${record.server.id} (${record.server.name}) belongs to SolusIO user ${record.solusioUserId ?? "?"} who has no billing_user_id: not billed`,
+    serverId: record.server.id,
+    details: {
+      solusio_user_id: record.solusioUserId,
+      tokens: record.tokens,
+      ip_tokens: record.additionalIps.tokens,
+    },
+  };
+}
+
+/** One `unknown_billing_user` per id that is no customer, read from the stage a page at a time. */
+async function reportUnknownUsers(db: Tx, input: ImportUsageInput): Promise<void> {
+  for (let after = -1n; ; ) {
+    const users = await input.stage.unknownUsers(db, after, PAGE);
+    if (users.length === 0) return;
+    await input.report(
+      users.map((u) => ({
+        kind: "unknown_billing_user",
+        message: `billing_user_id ${u.billing_user_id} is not a tokenbill customer: ${u.servers.length} server(s), ${u.tokens} tokens not billed`,
+        billingUserId: u.billing_user_id,
+        details: { servers: u.servers.map(Number), tokens: BigInt(u.tokens) },
+      })),
+    );
+    after = users.at(-1)!.billing_user_id;
   }
-  return { byCustomer, records, anomalies };
 }

@@ -4,6 +4,7 @@ import type { BillingRun } from "./billing-run-schemas.ts";
 import { usageSourcesFromConfig } from "../usage/usage-sources-from-config.ts";
 import { executeBillingRun } from "./execute-billing-run.ts";
 import { startBillingRun } from "./start-billing-run.ts";
+import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 /**
  * Starts a run and returns it at once; the work goes on in this process and its progress is read from the
@@ -13,6 +14,8 @@ export async function launchBillingRun({
   ctx,
   input,
 }: VerbArgs<{ period: string }>): Promise<{ run: BillingRun; done: Promise<void> }> {
+  // Checked before ensureBound, which may bind the database to this SolusIO.
+  await requireStaffRole(ctx, ...BILLING_ROLES);
   // Refused before a run row exists: a run against another SolusIO would record a month as billed.
   if (ctx.solusio) await ensureBound(ctx.db, ctx.solusio.connection);
   const { source, crossCheck } = usageSourcesFromConfig(ctx);

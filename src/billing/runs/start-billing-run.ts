@@ -6,6 +6,7 @@ import { actorLabel } from "../../kernel/actor.ts";
 import type { VerbArgs } from "../../kernel/context.ts";
 import { type BillingRun, presentBillingRun } from "./billing-run-schemas.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
+import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 /**
  * A run that has not moved for this long was killed: a new run of its period marks it failed, and the
@@ -21,6 +22,7 @@ export async function startBillingRun({
   ctx,
   input,
 }: VerbArgs<{ period: string; source: string }>): Promise<BillingRun> {
+  await requireStaffRole(ctx, ...BILLING_ROLES);
   const bounds = periodBounds(input.period, ctx.config.BILLING_TIME_ZONE);
   const now = ctx.now();
   const opensAt = new Date(bounds.end.getTime() + ctx.config.BILLING_GRACE_MS);
