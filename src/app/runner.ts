@@ -7,11 +7,14 @@ import type { ServiceContext } from "../kernel/context.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
 import { type JobGroup, runnableKinds } from "./job-catalog.ts";
 import { JobRunner } from "../jobs/job-runner.ts";
+import { type JobWakeups, localWakeups, postgresWakeups } from "../jobs/job-wakeups.ts";
 
 export interface RunnerTuning {
   backoffBaseMs?: number;
   backoffCapMs?: number;
   pollMs?: number;
+  /** Where the runner hears of new jobs; by default LISTEN on DATABASE_URL's PostgreSQL, else in-process. */
+  wakeups?: JobWakeups;
 }
 
 /**
@@ -34,7 +37,11 @@ export function createJobRunner(
     now: () => new Date(),
     solusio,
   };
-  return runnerFor(ctx, "outbox", tuning);
+  const wakeups =
+    tuning.wakeups ??
+    (config.DATABASE_URL ? postgresWakeups({ url: config.DATABASE_URL, db, logger }) : localWakeups);
+  // New jobs wake the runner (wakeups): the poll only catches retries whose backoff ran out and anything missed.
+  return runnerFor(ctx, "outbox", { pollMs: 1_000, ...tuning, wakeups });
 }
 
 /** A runner of one group of catalog kinds, whose handlers act in `ctx` (its clock, actor and SolusIO). */

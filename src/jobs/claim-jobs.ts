@@ -12,14 +12,35 @@ export interface Claimant {
  * Claims up to `limit` jobs of `kinds` for `by`, oldest first: pending ones that are due, and running ones
  * whose claim ran out (their runner died). FOR UPDATE SKIP LOCKED lets runners claim side by side without
  * taking a job twice; a job is claimable only while no earlier open job has its ordering key.
+ *
+ * `done` are jobs of `by` that have just succeeded: the same statement marks them done, so a busy runner
+ * closes what it finished and takes what is next in one round trip. The claim's snapshot still sees them
+ * running, so they are left out of the ordering check: a customer's next job is claimable at once.
  */
 export async function claimJobs(
   db: Kysely<Database>,
   by: Claimant,
   kinds: readonly string[],
   limit: number,
+  done: readonly bigint[] = [],
 ): Promise<ClaimedJob[]> {
-  if (kinds.length === 0) return [];
+  if (kinds.length === 0 && done.length === 0) return [];
+  if (kinds.length === 0 || limit <= 0) {
+    await markDone(db, by, done);
+    return [];
+  }
+  // Only jobs still ours are closed (a claim that ran out and was taken over is not), and only those are
+  // left out of the ordering check; none of them is claimed again by the same statement.
+  const closing =
+    done.length === 0
+      ? sql``
+      : sql`WITH closed AS (
+          UPDATE job SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = now()
+           WHERE id IN (${sql.join(done)}) AND locked_by = ${by.workerId}
+          RETURNING id)
+        `;
+  const notJustDone = done.length === 0 ? sql`` : sql`AND j.id NOT IN (${sql.join(done)})`;
+  const finishedNow = done.length === 0 ? sql`` : sql`AND e.id NOT IN (SELECT id FROM closed)`;
   const result = await sql<{
     id: bigint;
     kind: string;
@@ -27,17 +48,18 @@ export async function claimJobs(
     payload: unknown;
     attempts: number;
   }>`
-    UPDATE job
+    ${closing}UPDATE job
        SET status = 'running', attempts = attempts + 1, locked_by = ${by.workerId},
            locked_until = now() + make_interval(secs => ${by.lockSeconds}), updated_at = now()
      WHERE id IN (
        SELECT j.id FROM job j
-        WHERE j.kind IN (${sql.join(kinds)})
+        WHERE j.kind IN (${sql.join(kinds)}) ${notJustDone}
           AND ((j.status = 'pending' AND j.run_after <= now())
                OR (j.status = 'running' AND j.locked_until < now()))
           AND (j.ordering_key IS NULL OR NOT EXISTS (
                 SELECT 1 FROM job e
-                 WHERE e.ordering_key = j.ordering_key AND e.id < j.id AND e.status IN ('pending', 'running')))
+                 WHERE e.ordering_key = j.ordering_key AND e.id < j.id AND e.status IN ('pending', 'running')
+                   ${finishedNow}))
         ORDER BY j.id
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
@@ -51,6 +73,17 @@ export async function claimJobs(
       attempts: r.attempts,
     }))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** Marks jobs of `by` done (a claim that ran out and was taken over is no longer `by`'s to close). */
+export async function markDone(db: Kysely<Database>, by: Claimant, ids: readonly bigint[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable("job")
+    .set({ status: "done", locked_until: null, last_error: null, updated_at: new Date() })
+    .where("id", "in", ids)
+    .where("locked_by", "=", by.workerId)
+    .execute();
 }
 
 /**

@@ -1,5 +1,8 @@
+import type { QueryCreator } from "kysely";
+import type { Database } from "../db/schema.ts";
 import type { Tx } from "../kernel/context.ts";
 import { JOB_PAYLOADS, type JobKind, type JobPayload, payloadIssues } from "./job-payloads.ts";
+import { notifyJobWritten, signalJobsWritten } from "./job-wakeups.ts";
 
 export interface EnqueueOptions {
   /** Jobs sharing a key run one at a time in the order they were enqueued (e.g. `customer:42`). */
@@ -14,7 +17,7 @@ export type NewJob = { [K in JobKind]: { kind: K; payload: JobPayload<K> } & Enq
 
 /**
  * Writes a job into the outbox; call it inside the transaction of the change that needs the job. Returns
- * its id, or undefined when its slot is taken.
+ * its id, or undefined when its slot is taken. Runners hear of it once it commits (job-wakeups.ts).
  */
 export async function enqueue<K extends JobKind>(
   trx: Tx,
@@ -22,12 +25,8 @@ export async function enqueue<K extends JobKind>(
   payload: JobPayload<K>,
   options: EnqueueOptions = {},
 ): Promise<bigint | undefined> {
-  const row = await trx
-    .insertInto("job")
-    .values(rowOf(kind, payload, options))
-    .onConflict((oc) => oc.column("slot").doNothing())
-    .returning("id")
-    .executeTakeFirst();
+  const row = await insertJobs(trx, [rowOf(kind, payload, options)]).executeTakeFirst();
+  signalJobsWritten();
   return row?.id;
 }
 
@@ -37,12 +36,30 @@ export async function enqueue<K extends JobKind>(
  */
 export async function enqueueAll(trx: Tx, jobs: readonly NewJob[]): Promise<void> {
   for (let i = 0; i < jobs.length; i += 1000) {
-    await trx
-      .insertInto("job")
-      .values(jobs.slice(i, i + 1000).map((job) => rowOf(job.kind, job.payload, job)))
-      .onConflict((oc) => oc.column("slot").doNothing())
-      .execute();
+    await insertJobs(
+      trx,
+      jobs.slice(i, i + 1000).map((job) => rowOf(job.kind, job.payload, job)),
+    ).execute();
   }
+  if (jobs.length > 0) signalJobsWritten();
+}
+
+/**
+ * The statement that writes `job` and wakes the runners, for a caller that makes it part of a larger one
+ * (a data-modifying WITH: the user sync writes its job and marks the customer in one statement). The
+ * caller then calls signalJobsWritten() (job-wakeups.ts) once the statement has run.
+ */
+export function jobInsert(db: QueryCreator<Database>, job: NewJob) {
+  return insertJobs(db, [rowOf(job.kind, job.payload, job)]);
+}
+
+/** The NOTIFY rides in RETURNING: no statement of its own, and none when a taken slot writes nothing. */
+function insertJobs(db: QueryCreator<Database>, rows: ReturnType<typeof rowOf>[]) {
+  return db
+    .insertInto("job")
+    .values(rows)
+    .onConflict((oc) => oc.column("slot").doNothing())
+    .returning(["id", notifyJobWritten.as("notified")]);
 }
 
 /** The payload as the kind's schema reads it, to be stored; throws, naming the fields, when it does not fit. */
@@ -69,8 +86,9 @@ export async function enqueueRawJob(
       slot: job.slot ?? null,
       ...(job.runAfter ? { run_after: job.runAfter } : {}),
     })
-    .returning("id")
+    .returning(["id", notifyJobWritten.as("notified")])
     .executeTakeFirstOrThrow();
+  signalJobsWritten();
   return row.id;
 }
 

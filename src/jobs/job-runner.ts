@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
-import { claimJobs, claimSlot } from "./claim-jobs.ts";
+import { claimJobs, claimSlot, markDone } from "./claim-jobs.ts";
 import type { RetryPolicy, RunnableKind } from "./job-kind.ts";
+import type { JobWakeups } from "./job-wakeups.ts";
 import { LockKeeper } from "./lock-keeper.ts";
 import { withTimeout } from "./with-timeout.ts";
 
@@ -33,7 +34,10 @@ export interface JobRunnerOptions {
   logger: Logger;
   /** Jobs run at once by this runner. */
   concurrency?: number;
+  /** How often the runner looks for due work by itself: retries whose backoff ran out, missed wake-ups. */
   pollMs?: number;
+  /** Where it hears of new jobs at once (job-wakeups.ts); without it, a new job waits for the next poll. */
+  wakeups?: JobWakeups;
   /** How long a claim lasts unless renewed; a crashed runner's jobs are taken over after it. */
   lockSeconds?: number;
   backoffBaseMs?: number;
@@ -53,35 +57,60 @@ export class JobRunner {
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  private wokenWhileBusy = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly locks: LockKeeper;
+  /** Jobs that succeeded and are not yet marked done: the next claim closes them (claim-jobs.ts). */
+  private finished: bigint[] = [];
+  private listening: Promise<(() => Promise<void>) | undefined> | undefined;
 
   constructor(private readonly options: JobRunnerOptions) {
     this.locks = new LockKeeper(options.db, this.workerId, this.lockSeconds, options.logger);
   }
 
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+  /**
+   * Starts claiming. Resolves once the runner hears of new jobs (its wake-ups subscribed); a subscription
+   * that fails is logged and the runner polls.
+   */
+  start(): Promise<void> {
+    if (!this.running) {
+      this.running = true;
+      this.loop = this.run();
+      this.listening = this.options.wakeups
+        ?.subscribe(() => this.wake())
+        .catch((error: unknown) => {
+          this.options.logger.error(
+            { err: error },
+            "job wake-ups unavailable; new jobs wait for the next poll",
+          );
+          return undefined;
+        });
+    }
+    return this.listening?.then(() => undefined) ?? Promise.resolve();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    const unsubscribe = await this.listening;
+    this.listening = undefined;
+    await unsubscribe?.();
     this.wake();
     await this.loop;
     await Promise.all(this.inFlight);
+    await this.closeFinished();
   }
 
-  /** Looks for work now instead of at the next poll (after a local enqueue, say). */
+  /** Looks for work now instead of at the next poll; a wake-up while a claim is on its way is kept for after it. */
   wake(): void {
-    this.wakeUp?.();
+    if (this.wakeUp) this.wakeUp();
+    else this.wokenWhileBusy = true;
   }
 
   /** Claims and runs one batch; returns how many jobs it ran. Useful in tests and CLI commands. */
   async runOnce(): Promise<number> {
     const jobs = await this.claim(this.options.concurrency ?? 8);
     await Promise.all(jobs.map((job) => this.execute(job)));
+    await this.closeFinished();
     return jobs.length;
   }
 
@@ -102,6 +131,7 @@ export class JobRunner {
     const run = this.execute(claimed);
     this.inFlight.add(run);
     await run.finally(() => this.inFlight.delete(run));
+    await this.closeFinished();
     return true;
   }
 
@@ -131,24 +161,55 @@ export class JobRunner {
   }
 
   private idle(): Promise<void> {
+    // Woken during the claim: the job that woke us may have committed after the claim's snapshot.
+    if (this.wokenWhileBusy) {
+      this.wokenWhileBusy = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.options.pollMs ?? 250);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wakeUp = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, this.options.pollMs ?? 250);
       this.wakeUp = done;
     });
   }
 
-  /** Claims only kinds this runner handles: others (sync jobs while SolusIO is not configured) wait. */
-  private claim(limit: number): Promise<ClaimedJob[]> {
-    return claimJobs(this.options.db, this, Object.keys(this.options.handlers), limit);
+  /**
+   * Claims only kinds this runner handles: others (sync jobs while SolusIO is not configured) wait. The jobs
+   * finished since the last claim are marked done by the same statement.
+   */
+  private async claim(limit: number): Promise<ClaimedJob[]> {
+    const done = this.takeFinished();
+    try {
+      return await claimJobs(this.options.db, this, Object.keys(this.options.handlers), limit, done);
+    } catch (error) {
+      this.finished.push(...done);
+      throw error;
+    }
+  }
+
+  /** Marks the finished jobs done without claiming (runOnce, runSlot and stop end with nothing open). */
+  private async closeFinished(): Promise<void> {
+    const done = this.takeFinished();
+    try {
+      await markDone(this.options.db, this, done);
+    } catch (error) {
+      this.finished.push(...done);
+      throw error;
+    }
+  }
+
+  private takeFinished(): bigint[] {
+    const done = this.finished;
+    this.finished = [];
+    return done;
   }
 
   private async execute(job: ClaimedJob): Promise<void> {
     const kind = runnableOf(this.options.handlers[job.kind]);
-    const db = this.options.db;
     this.locks.hold(job.id);
     try {
       if (!kind) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
@@ -156,12 +217,7 @@ export class JobRunner {
       await (kind.timeoutMs === undefined
         ? attempt
         : withTimeout(attempt, kind.timeoutMs, `job ${job.id} (${job.kind})`));
-      await db
-        .updateTable("job")
-        .set({ status: "done", locked_until: null, last_error: null, updated_at: new Date() })
-        .where("id", "=", job.id)
-        .where("locked_by", "=", this.workerId)
-        .execute();
+      this.finished.push(job.id);
     } catch (error) {
       await this.recordFailure(job, kind?.retry ?? {}, error);
     } finally {

@@ -1,5 +1,6 @@
-import { enqueue } from "../../jobs/enqueue-job.ts";
+import { jobInsert } from "../../jobs/enqueue-job.ts";
 import type { JobKind, SyncCustomerPayload } from "../../jobs/job-payloads.ts";
+import { signalJobsWritten } from "../../jobs/job-wakeups.ts";
 import type { Tx } from "../../kernel/context.ts";
 
 export type { SyncCustomerPayload } from "../../jobs/job-payloads.ts";
@@ -20,12 +21,22 @@ export async function enqueueCustomerSync(
   deleted?: SyncCustomerPayload["deleted"],
 ): Promise<void> {
   const payload: SyncCustomerPayload = { customerId: customerId.toString(), ...(deleted ? { deleted } : {}) };
-  await enqueue(trx, SYNC_CUSTOMER_JOB, payload, { orderingKey: customerOrderingKey(customerId) });
-  if (!deleted) {
+  const job = jobInsert(trx, {
+    kind: SYNC_CUSTOMER_JOB,
+    payload,
+    orderingKey: customerOrderingKey(customerId),
+  });
+  if (deleted) await job.execute();
+  else {
+    // One statement writes the job and marks the customer; a new customer is pending already, so its row is
+    // left alone (no write, no new row version).
     await trx
+      .with("queued", () => job)
       .updateTable("customer")
       .set({ sync_state: "pending", sync_error: null })
       .where("id", "=", customerId)
+      .where((eb) => eb.or([eb("sync_state", "!=", "pending"), eb("sync_error", "is not", null)]))
       .execute();
   }
+  signalJobsWritten();
 }

@@ -69,7 +69,7 @@ async function findUser(
 async function syncExisting(deps: SyncDeps, job: ClaimedJob, customerId: bigint): Promise<void> {
   const customer = await deps.db
     .selectFrom("customer")
-    .selectAll()
+    .select(["id", "email", "status", "limit_group", "solusio_user_id"])
     .where("id", "=", customerId)
     .executeTakeFirst();
   if (!customer) return; // deleted since; the deletion's own job follows in order

@@ -1,0 +1,106 @@
+import { sql } from "kysely";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
+import { enqueueRawJob } from "./enqueue-job.ts";
+import { type ClaimedJob, JobRunner } from "./job-runner.ts";
+import { type JobWakeups, localWakeups, postgresWakeups } from "./job-wakeups.ts";
+
+// A job written while the runner is idle starts at once, not at its next poll. The poll interval here is an
+// hour, far beyond the test's time limit: a job that waited for the poll would fail the test.
+
+const HOUR = 3_600_000;
+const logger = pino({ level: "silent" });
+const url = process.env["DATABASE_URL"];
+let handle: DatabaseHandle;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+});
+afterAll(async () => handle?.close());
+
+/** The wake-ups `serve` uses on this database: LISTEN on PostgreSQL, in-process on PGlite. */
+function wakeupsFor(db: DatabaseHandle["db"]): JobWakeups {
+  return url ? postgresWakeups({ url, db, logger }) : localWakeups;
+}
+
+/** A runner that polls once an hour, and the payloads of the jobs it ran, in order. */
+async function idleRunner(): Promise<{ runner: JobRunner; ran: unknown[]; next(): Promise<unknown> }> {
+  const ran: unknown[] = [];
+  const waiting: ((payload: unknown) => void)[] = [];
+  const runner = new JobRunner({
+    db: handle.db,
+    logger,
+    pollMs: HOUR,
+    wakeups: wakeupsFor(handle.db),
+    handlers: {
+      "test.wake": async (job: ClaimedJob) => {
+        ran.push(job.payload);
+        waiting.shift()?.(job.payload);
+      },
+    },
+  });
+  await runner.start();
+  // Let the first claim (which finds nothing) finish, so the runner sits in its hour-long wait.
+  await new Promise((r) => setTimeout(r, 50));
+  return { runner, ran, next: () => new Promise((resolve) => waiting.push(resolve)) };
+}
+
+describe("job wake-ups", () => {
+  it("starts a job enqueued while the runner is idle without waiting for the poll", async () => {
+    const { runner, ran, next } = await idleRunner();
+    try {
+      const done = next();
+      await enqueueRawJob(handle.db, { kind: "test.wake", payload: { n: 1 } });
+      expect(await done).toEqual({ n: 1 });
+      // Written inside a transaction: the runner is woken, and claims the job once it has committed.
+      const second = next();
+      await handle.db.transaction().execute(async (trx) => {
+        await enqueueRawJob(trx, { kind: "test.wake", payload: { n: 2 } });
+        await trx.selectFrom("job").select("id").execute();
+      });
+      expect(await second).toEqual({ n: 2 });
+      expect(ran).toEqual([{ n: 1 }, { n: 2 }]);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it("does not run a job whose transaction rolled back", async () => {
+    const { runner, ran, next } = await idleRunner();
+    try {
+      await handle.db
+        .transaction()
+        .execute(async (trx) => {
+          await enqueueRawJob(trx, { kind: "test.wake", payload: { n: "rolled back" } });
+          throw new Error("roll back");
+        })
+        .catch(() => {});
+      const done = next();
+      await enqueueRawJob(handle.db, { kind: "test.wake", payload: { n: 3 } });
+      expect(await done).toEqual({ n: 3 });
+      expect(ran).toEqual([{ n: 3 }]);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it.runIf(url)("wakes the runner of another instance on PostgreSQL (NOTIFY), not only its own", async () => {
+    const { runner, next } = await idleRunner();
+    // Another instance: its own pool on the same database and schema. (On PostgreSQL the runner listens
+    // only to NOTIFY, never to this process's signal, so the tests above went through PostgreSQL as well.)
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db);
+    const other = await openDatabase({ url: url!, schema: rows[0]!.schema, poolSize: 1 });
+    try {
+      const done = next();
+      await other.db.transaction().execute(async (trx) => {
+        await enqueueRawJob(trx, { kind: "test.wake", payload: { n: "other" } });
+      });
+      expect(await done).toEqual({ n: "other" });
+    } finally {
+      await other.close();
+      await runner.stop();
+    }
+  });
+});
