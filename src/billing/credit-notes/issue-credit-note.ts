@@ -19,6 +19,7 @@ import { calendarDate } from "../runs/calendar-date.ts";
 import { lockNumberCounter, numberSequence, setNumberCounter } from "../runs/invoice-number.ts";
 import { type CreditNote, IssueCreditNoteInput, presentCreditNote } from "./credit-note-schemas.ts";
 import { creditNoteTaxes } from "./credit-note-taxes.ts";
+import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 /**
  * Issues a credit note against an issued invoice (billing-rules §7): numbered in its own gapless series
@@ -30,7 +31,10 @@ import { creditNoteTaxes } from "./credit-note-taxes.ts";
  */
 export const issueCreditNote = defineVerb(
   IssueCreditNoteInput,
-  ({ ctx, input }): Promise<CreditNote> => withTransaction(ctx, (tx) => issueIn(tx, input)),
+  async ({ ctx, input }): Promise<CreditNote> => {
+    await requireStaffRole(ctx, ...BILLING_ROLES);
+    return withTransaction(ctx, (tx) => issueIn(tx, input));
+  },
 );
 
 async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<CreditNote> {
