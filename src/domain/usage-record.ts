@@ -4,6 +4,12 @@ import type { ChargeKind } from "./charges.ts";
 export interface UsagePeriod {
   start: Date;
   end: Date;
+  /**
+   * Only this billing user's servers are wanted (the portal's estimate of one customer). A hint: a source
+   * that can narrow at the origin does (SolusIO's usage endpoint takes `billing_user_id`); callers still
+   * filter what they get. Billing runs never set it.
+   */
+  billingUserId?: bigint | undefined;
 }
 
 /** Prices of the plan a server was billed on (integers, billing-rules §1). */

@@ -55,6 +55,9 @@ export function usageQuery(period: UsagePeriod, page: number): Record<string, st
   return {
     period_start: `${period.start.toISOString().slice(0, 19)}Z`,
     period_end: `${period.end.toISOString().slice(0, 19)}Z`,
+    ...(period.billingUserId === undefined
+      ? {}
+      : { "filter[billing_user_id]": String(period.billingUserId) }),
     page,
   };
 }

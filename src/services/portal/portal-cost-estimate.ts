@@ -46,7 +46,7 @@ export const portalCostEstimate = defineVerb(NoInput, async ({ ctx }): Promise<C
   if (end > month.start) {
     try {
       const { source } = usageSourcesFromConfig(ctx);
-      for await (const record of source.fetchUsage({ start: month.start, end })) {
+      for await (const record of source.fetchUsage({ start: month.start, end, billingUserId: customerId })) {
         if (record.billingUserId !== customerId) continue;
         const entry = servers.get(record.server.id) ?? { name: record.server.name, plans: [], tokens: 0n };
         if (!entry.plans.includes(record.plan.name)) entry.plans.push(record.plan.name);
