@@ -221,7 +221,7 @@ describe("console customers", () => {
     const pdf = await owner.get(`/console/customers/${id}/statement.pdf`);
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get("content-type")).toBe("application/pdf");
-    expect(pdf.bytes.subarray(0, 5).toString()).toBe("%PDF-");
+    expect(pdf.body.subarray(0, 5).toString()).toBe("%PDF-");
     const csv = await owner.get(`/console/customers/${id}/statement.csv`);
     expect(csv.status).toBe(200);
     expect(csv.text.split("\n")[0]).toContain("date");

@@ -1,61 +1,13 @@
-// A browser in miniature for the console's db tests: keeps cookies, sends forms with the page's CSRF token,
-// never follows redirects (tests assert them). Only tests import it.
+import { type PageAnswer, PageClient } from "../../../test/helpers/page-client.ts";
 
-export interface Answer {
-  status: number;
-  location: string | null;
-  text: string;
-  headers: Headers;
-  bytes: Buffer;
-}
+// For the console's people pages' db tests. Only tests import it.
 
-export class ConsoleClient {
-  private readonly cookies = new Map<string, string>();
-  constructor(private readonly baseUrl: string) {}
+export type Answer = PageAnswer;
 
-  async request(method: string, path: string, form?: Record<string, string>): Promise<Answer> {
-    const response = await fetch(this.baseUrl + path, {
-      method,
-      redirect: "manual",
-      headers: {
-        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-        ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const [name, value] = pair!.split("=");
-      if (value === "" || /Expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name!);
-      else this.cookies.set(name!, value!);
-    }
-    const bytes = Buffer.from(await response.arrayBuffer());
-    return {
-      status: response.status,
-      location: response.headers.get("location"),
-      text: bytes.toString("utf8"),
-      headers: response.headers,
-      bytes,
-    };
-  }
-
-  get(path: string): Promise<Answer> {
-    return this.request("GET", path);
-  }
-
-  /** GETs `page`, then posts `form` to `action` with the page's CSRF token, as the page's form would. */
-  async submit(page: string, action: string, form: Record<string, string> = {}): Promise<Answer> {
-    const got = await this.get(page);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(got.text)?.[1] ?? "";
-    return this.request("POST", action, { _csrf: csrf, ...form });
-  }
-
+/** The console's client (test/helpers/page-client.ts) logged in as a staff user. */
+export class ConsoleClient extends PageClient {
   static async logIn(baseUrl: string, email: string, password: string): Promise<ConsoleClient> {
-    const client = new ConsoleClient(baseUrl);
-    const answer = await client.submit("/console/login", "/console/login", { email, password });
-    if (answer.status !== 303 || answer.location !== "/console")
-      throw new Error(`login of ${email} failed: ${answer.status}`);
-    return client;
+    return new ConsoleClient(baseUrl).logInTo("console", email, password);
   }
 }
 

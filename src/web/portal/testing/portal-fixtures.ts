@@ -1,3 +1,4 @@
+import { PageClient } from "../../../../test/helpers/page-client.ts";
 import { sql } from "kysely";
 import { pino } from "pino";
 import { systemContext } from "../../../app/server.ts";
@@ -157,48 +158,9 @@ async function issueInvoiceWithLine(
   return id;
 }
 
-/** A browser in miniature: one cookie jar, forms posted with the CSRF token of the page they are on. */
-export class PortalClient {
-  cookies = new Map<string, string>();
-  constructor(private readonly baseUrl: string) {}
-
-  async request(method: string, path: string, form?: Record<string, string>) {
-    const response = await fetch(this.baseUrl + path, {
-      method,
-      redirect: "manual",
-      headers: {
-        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-        ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const [name, value] = pair!.split("=");
-      if (value === "" || /Expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name!);
-      else this.cookies.set(name!, value!);
-    }
-    const type = response.headers.get("content-type") ?? "";
-    const body = Buffer.from(await response.arrayBuffer());
-    return {
-      status: response.status,
-      location: response.headers.get("location"),
-      type,
-      body,
-      text: type.startsWith("text/") ? body.toString("utf8") : "",
-      headers: response.headers,
-    };
-  }
-
-  /** GETs `page`, then posts `form` to `action` with that page's CSRF token. */
-  async submit(page: string, action: string, form: Record<string, string>) {
-    const got = await this.request("GET", page);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(got.text)?.[1] ?? "";
-    return this.request("POST", action, { _csrf: csrf, ...form });
-  }
-
-  async logIn(email: string, password = PORTAL_PASSWORD) {
-    const answer = await this.submit("/portal/login", "/portal/login", { email, password });
-    if (answer.status !== 303) throw new Error(`login of ${email} answered ${answer.status}`);
+/** The portal's client (test/helpers/page-client.ts); logIn defaults to PORTAL_PASSWORD. */
+export class PortalClient extends PageClient {
+  async logIn(email: string, password = PORTAL_PASSWORD): Promise<void> {
+    await this.logInTo("portal", email, password);
   }
 }

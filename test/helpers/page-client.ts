@@ -1,0 +1,67 @@
+// A browser in miniature for the console's and the portal's HTTP tests: one cookie jar (paths ignored: the
+// faces' cookies have distinct names), forms posted with the CSRF token of the page they are on, redirects
+// never followed (tests assert them).
+
+export interface PageAnswer {
+  status: number;
+  location: string | null;
+  headers: Headers;
+  type: string;
+  body: Buffer;
+  /** The body as text when it is text (HTML, CSV, JSON); "" for a PDF. */
+  text: string;
+}
+
+export class PageClient {
+  readonly cookies = new Map<string, string>();
+  constructor(readonly baseUrl: string) {}
+
+  async request(method: string, path: string, form?: Record<string, string>): Promise<PageAnswer> {
+    const response = await fetch(this.baseUrl + path, {
+      method,
+      redirect: "manual",
+      headers: {
+        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+        ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+      },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const pair = line.split(";")[0]!;
+      const at = pair.indexOf("=");
+      const [name, value] = [pair.slice(0, at), pair.slice(at + 1)];
+      if (value === "" || /Expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    const type = response.headers.get("content-type") ?? "";
+    const body = Buffer.from(await response.arrayBuffer());
+    const textual = type === "" || type.startsWith("text/") || type.includes("json");
+    return {
+      status: response.status,
+      location: response.headers.get("location"),
+      headers: response.headers,
+      type,
+      body,
+      text: textual ? body.toString("utf8") : "",
+    };
+  }
+
+  get(path: string): Promise<PageAnswer> {
+    return this.request("GET", path);
+  }
+
+  /** GETs `page`, then posts `form` to `action` with that page's CSRF token, as the page's form would. */
+  async submit(page: string, action: string, form: Record<string, string> = {}): Promise<PageAnswer> {
+    const got = await this.get(page);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(got.text)?.[1] ?? "";
+    return this.request("POST", action, { _csrf: csrf, ...form });
+  }
+
+  /** Logs in through the face's login form; throws unless it lands on the face's home page. */
+  async logInTo(face: "console" | "portal", email: string, password: string): Promise<this> {
+    const answer = await this.submit(`/${face}/login`, `/${face}/login`, { email, password });
+    if (answer.status !== 303 || answer.location !== `/${face}`)
+      throw new Error(`login of ${email} to the ${face} answered ${answer.status}`);
+    return this;
+  }
+}
