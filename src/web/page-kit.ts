@@ -39,7 +39,20 @@ export const PORTAL_NAV: readonly NavItem[] = [
 
 type PageExtra = Omit<PageData, "face" | "csrf" | "who"> & { title: string };
 
-/** Renders a console page for the session's staff user (header, navigation, CSRF token). */
+/** Renders a page of `face` with its header (who is logged in), navigation and CSRF token. */
+function facePage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  template: string,
+  frame: Pick<PageData, "face" | "who"> & { nav: readonly NavItem[] } & Record<string, unknown>,
+  data: PageExtra,
+  status: number,
+): FastifyReply {
+  const page = { ...frame, current: request.routeOptions.url, csrf: csrfToken(request, reply), ...data };
+  return renderPage(reply, template, page, status);
+}
+
+/** Renders a console page for the session's staff user. */
 export async function staffPage(
   deps: WebDeps,
   request: FastifyRequest,
@@ -49,23 +62,18 @@ export async function staffPage(
   status = 200,
 ): Promise<FastifyReply> {
   const user = await currentStaffUser({ ctx: deps.contextOf(request), input: {} });
-  return renderPage(
+  const who = { name: user.name || user.email, detail: user.role };
+  return facePage(
+    request,
     reply,
     template,
-    {
-      face: "console",
-      who: { name: user.name || user.email, detail: user.role },
-      staff: user,
-      nav: CONSOLE_NAV,
-      current: request.routeOptions.url,
-      csrf: csrfToken(request, reply),
-      ...data,
-    },
+    { face: "console", who, staff: user, nav: CONSOLE_NAV },
+    data,
     status,
   );
 }
 
-/** Renders a portal page for the session's customer (header, navigation, CSRF token). */
+/** Renders a portal page for the session's customer. */
 export async function customerPage(
   deps: WebDeps,
   request: FastifyRequest,
@@ -75,20 +83,8 @@ export async function customerPage(
   status = 200,
 ): Promise<FastifyReply> {
   const customer = await currentPortalCustomer({ ctx: deps.contextOf(request), input: {} });
-  return renderPage(
-    reply,
-    template,
-    {
-      face: "portal",
-      who: { name: customer.name || customer.email, detail: customer.email },
-      customer,
-      nav: PORTAL_NAV,
-      current: request.routeOptions.url,
-      csrf: csrfToken(request, reply),
-      ...data,
-    },
-    status,
-  );
+  const who = { name: customer.name || customer.email, detail: customer.email };
+  return facePage(request, reply, template, { face: "portal", who, customer, nav: PORTAL_NAV }, data, status);
 }
 
 /**
