@@ -15,6 +15,7 @@ import * as m013 from "./migrations/013-money-in.ts";
 import * as m014accounts from "./migrations/014-accounts-sessions.ts";
 import * as m015receivable from "./migrations/015-invoice-receivable-now.ts";
 import * as m016indexes from "./migrations/016-list-filter-indexes.ts";
+import * as m017payment from "./migrations/017-payment-statement.ts";
 import type { Database } from "./schema.ts";
 
 // Ordered migrations, listed explicitly so that bundling or a missing file can never change the order.
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "014-accounts-sessions": m014accounts,
   "015-invoice-receivable-now": m015receivable,
   "016-list-filter-indexes": m016indexes,
+  "017-payment-statement": m017payment,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
