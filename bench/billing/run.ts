@@ -10,13 +10,14 @@ import { openDatabase } from "../../src/db/open-database.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { seedCustomers } from "../pricing/seed-customers.ts";
 import { timeCopy } from "./copy-baseline.ts";
+import { profileStatements, statementReport } from "./statement-profile.ts";
 import { syntheticUsage } from "./synthetic-usage.ts";
 
 // The billing cycle end to end on PostgreSQL: N customers with 3 servers each, usage generated page by page
 // in the §9 (a) shape, validated, staged, invoiced in batches, finalized. Then, in the same run, a bare COPY
 // of as many invoice lines. Each size runs in its own process, so its peak RSS is its own. Prints wall time,
 // invoices/s, peak RSS and per-customer cost per size, and last `ratio: X` = run ÷ COPY at the largest size.
-// Usage: bench/billing/run.ts [--customers 1000000 | --customers 10000,50000] [--trace]
+// Usage: bench/billing/run.ts [--customers 1000000 | --customers 10000,50000] [--trace] [--statements]
 // (one number: 10,000, 100,000 and 1,000,000 up to it, and the number itself).
 
 const url = process.env["DATABASE_URL"] || "postgres://postgres@127.0.0.1:5432/test";
@@ -70,21 +71,26 @@ async function benchOnce(customers: number): Promise<SizeResult> {
       now: () => new Date("2026-11-01T01:00:00Z"),
     };
     const source = new SolusioUsageSource(syntheticUsage(customers));
+    // With --statements: what the run sent the database, by statement, counted and timed.
+    if (process.argv.includes("--statements")) profileStatements();
     const started = performance.now();
+    const cpuAtStart = process.cpuUsage();
     let phase = "";
     const onProgress = (p: { phase: string }) => {
       if (p.phase === phase) return;
       phase = p.phase;
       // With --trace: when each phase starts and the heap then, to see where a run spends time and memory.
       if (process.argv.includes("--trace")) {
-        const heap = `${Math.round(process.memoryUsage().heapUsed / 1e6)} MB, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)}`;
+        const cpu = process.cpuUsage(cpuAtStart);
+        const heap = `${Math.round(process.memoryUsage().heapUsed / 1e6)} MB, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB, node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`;
         process.stdout.write(
-          `  ${((performance.now() - started) / 1000).toFixed(2)} s: ${phase} (heap ${heap} MB)\n`,
+          `  ${((performance.now() - started) / 1000).toFixed(2)} s: ${phase} (heap ${heap})\n`,
         );
       }
     };
     const summary = await runBilling({ ctx, input: { period: "2026-10" }, options: { source, onProgress } });
     const runMs = performance.now() - started;
+    if (process.argv.includes("--statements")) process.stdout.write(`${statementReport(customers)}\n`);
     // A synthetic month that ended early would make any figure meaningless.
     if (summary.customers !== customers) {
       throw new Error(
@@ -126,7 +132,8 @@ async function benchOnce(customers: number): Promise<SizeResult> {
 /** Runs one size in a child process and returns what it measured. */
 function inChild(customers: number): Promise<SizeResult> {
   return new Promise((resolve, reject) => {
-    const args = ["--size", String(customers), ...(process.argv.includes("--trace") ? ["--trace"] : [])];
+    const flags = ["--trace", "--statements"].filter((f) => process.argv.includes(f));
+    const args = ["--size", String(customers), ...flags];
     const child = fork(import.meta.filename, args, { execArgv: ["--import", "tsx"] });
     let result: SizeResult | undefined;
     child.on("message", (m) => (result = m as SizeResult));

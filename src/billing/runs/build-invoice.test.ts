@@ -109,6 +109,8 @@ describe("buildInvoice", () => {
       { label: "City Tax", rate: "6", amount: 57n },
       { label: "State Tax", rate: "2", amount: 20n },
     ]);
+    // Stored invoices keep their fingerprint: a re-run compares with it, so its text must never drift.
+    expect(invoice.fingerprint).toBe("95f5725831882354eddbb5245650a359");
   });
 
   it("is deterministic: the same usage in any order gives the same invoice and fingerprint", () => {

@@ -115,7 +115,9 @@ export function buildInvoice(
   }));
   const taxes = totals.taxes.map((t) => ({ label: t.label, rate: t.rate.toString(), amount: t.amount }));
   const tokens = lines.reduce((sum, l) => sum + l.tokens, 0n);
-  const fingerprint = fingerprintOf({
+  // Bigints as their decimal text, as fingerprintOf's replacer writes them: the same text, without a
+  // replacer call per value (a tenth of drafting's CPU).
+  const fingerprint = fingerprintOfPlain({
     currency: facts.currency.code,
     base: facts.base.toString(),
     lines: lines.map((l) => [
@@ -124,15 +126,15 @@ export function buildInvoice(
       l.planId,
       l.planName,
       l.backupPercent,
-      l.quantity,
-      l.hours,
+      l.quantity.toString(),
+      l.hours.toString(),
       l.charge,
-      l.tokens,
-      l.amount,
+      l.tokens.toString(),
+      l.amount.toString(),
     ]),
-    discounts: discounts.map((d) => [d.name, d.multiplier, d.amount]),
-    taxes: [facts.taxes.compound, taxes.map((t) => [t.label, t.rate, t.amount])],
-    total: totals.total,
+    discounts: discounts.map((d) => [d.name, d.multiplier, d.amount.toString()]),
+    taxes: [facts.taxes.compound, taxes.map((t) => [t.label, t.rate, t.amount.toString()])],
+    total: totals.total.toString(),
   });
   return {
     customerId: facts.customerId,
@@ -151,4 +153,9 @@ export function buildInvoice(
 export function fingerprintOf(content: unknown): string {
   const text = JSON.stringify(content, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
   return createHash("sha256").update(text).digest("hex").slice(0, 32);
+}
+
+/** fingerprintOf of content that holds no bigint (they are already strings). */
+function fingerprintOfPlain(content: unknown): string {
+  return createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, 32);
 }

@@ -2,7 +2,7 @@ import { type RawBuilder, sql } from "kysely";
 import type { ChargeKind } from "../../domain/charges.ts";
 import type { Tx } from "../../kernel/context.ts";
 import type { BillableUsage } from "./recompute-usage.ts";
-import type { UnnestColumn } from "./unnest-rows.ts";
+import { columnList, type UnnestColumn, unnestRows } from "./unnest-rows.ts";
 
 // A run's usage lives in the database between import and drafting, not in the process: one UNLOGGED table
 // per run (billing_usage_<run hex>), so memory stays flat however many customers there are, concurrent runs
@@ -166,11 +166,10 @@ export class UsageStage {
    */
   async write(db: Tx, records: readonly StagedRecord[]): Promise<Set<number>> {
     if (records.length === 0) return new Set();
-    const arrays = COLUMNS.map((c) => sql`${records.map((r) => c.value(r))}::${sql.raw(c.type)}[]`);
-    const names = sql.raw(COLUMNS.map((c) => c.name).join(", "));
+    const names = columnList(COLUMNS);
     const { rows } = await sql<{ seq: bigint }>`
       INSERT INTO ${this.table} (${names}, customer_id)
-      SELECT u.*, c.id FROM unnest(${sql.join(arrays)}) AS u (${names})
+      SELECT u.*, c.id FROM (${unnestRows(COLUMNS, records)}) AS u
         LEFT JOIN customer c ON c.id = u.billing_user_id
       ORDER BY u.seq
       ON CONFLICT (server_id, plan_key) DO NOTHING
