@@ -28,6 +28,19 @@ describe("configuration", () => {
     expect(() => parseConfig({ TAX_ROUNDING: "per_tax" })).toThrow(/TAX_ROUNDING/);
   });
 
+  it("USAGE_CROSS_CHECK: off by default, any other source, never the billed one", () => {
+    expect(parseConfig({}).USAGE_CROSS_CHECK).toBe("off");
+    // The old boolean still works: true meant the snapshots.
+    expect(parseConfig({ USAGE_CROSS_CHECK: "true" }).USAGE_CROSS_CHECK).toBe("snapshots");
+    expect(parseConfig({ USAGE_CROSS_CHECK: "no" }).USAGE_CROSS_CHECK).toBe("off");
+    const pair = parseConfig({ USAGE_SOURCE: "snapshots+activity", USAGE_CROSS_CHECK: "solusio" });
+    expect([pair.USAGE_SOURCE, pair.USAGE_CROSS_CHECK]).toEqual(["snapshots+activity", "solusio"]);
+    expect(() => parseConfig({ USAGE_SOURCE: "activity", USAGE_CROSS_CHECK: "activity" })).toThrow(
+      /USAGE_CROSS_CHECK.*must name another source than USAGE_SOURCE \(activity\)/s,
+    );
+    expect(() => parseConfig({ USAGE_CROSS_CHECK: "usage-api" })).toThrow(/USAGE_CROSS_CHECK/);
+  });
+
   it("lists every problem at once", () => {
     let error: unknown;
     try {

@@ -1,5 +1,5 @@
 import { presentBillingIntegration } from "../billing/billing-integration.ts";
-import { findLimitGroup } from "../state/state.ts";
+import { DEFAULT_FEATURES, findLimitGroup } from "../state/state.ts";
 import type { EmulatorState } from "../state/types.ts";
 import { presentLimitGroup } from "./catalog.ts";
 
@@ -9,7 +9,8 @@ export function presentSettings(state: EmulatorState) {
     state.settings.limitGroupId === null ? undefined : findLimitGroup(state, state.settings.limitGroupId);
   return {
     ...structuredClone(state.settings.other),
-    features: { ...state.settings.features },
+    // A state file written before a flag existed answers it at its fresh-install value.
+    features: { ...DEFAULT_FEATURES, ...state.settings.features },
     limit_group: group ? presentLimitGroup(group) : null,
     billing_integration: presentBillingIntegration(state.settings.billingIntegration),
   };

@@ -17,8 +17,9 @@ export const ADMIN_ROLE_NAME = "ADMIN";
 export const CLIENT_ROLE_NAME = "CLIENT";
 
 /**
- * The `features` booleans of GET settings as the Go SDK declares them (settings.go SettingsFeatures), with a fresh
- * installation's values [OURS for the values]. PATCH settings keeps any other boolean it is sent as well.
+ * The `features` booleans of GET settings as the newest Go SDK declares them (settings.go SettingsFeatures: seven,
+ * none omitempty, so its PATCH always sends all seven), with a fresh installation's values [OURS for the values].
+ * PATCH settings keeps any other boolean it is sent as well.
  */
 export const DEFAULT_FEATURES: Readonly<Record<string, boolean>> = {
   hide_plan_name: false,
@@ -27,6 +28,7 @@ export const DEFAULT_FEATURES: Readonly<Record<string, boolean>> = {
   hide_location_section: false,
   allow_registration: true,
   allow_password_recovery: true,
+  hide_api_documentation_link: false,
 };
 
 /**

@@ -236,7 +236,7 @@ describe("settings", () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       data: {
-        // The six booleans of the Go SDK's SettingsFeatures.
+        // The seven booleans of the Go SDK's SettingsFeatures.
         features: {
           hide_plan_name: false,
           hide_user_data: false,
@@ -244,6 +244,7 @@ describe("settings", () => {
           hide_location_section: false,
           allow_registration: true,
           allow_password_recovery: true,
+          hide_api_documentation_link: false,
         },
         limit_group: null,
         billing_integration: null,
@@ -292,6 +293,7 @@ describe("settings", () => {
       hide_location_section: false,
       allow_registration: true,
       allow_password_recovery: false,
+      hide_api_documentation_link: false,
       some_new_flag: true,
     });
     expect(got).toMatchObject({ hostname: "solus.example.com", theme: { brand_name: "Acme" } });

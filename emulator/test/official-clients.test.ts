@@ -4,6 +4,7 @@ import type { RunningEmulator } from "../start.ts";
 import { BASIC_SEED, client, reset, startTestEmulator } from "./helpers.ts";
 import {
   ActivityLog,
+  Features,
   IpAddress,
   LimitGroup,
   one,
@@ -183,6 +184,19 @@ describe("projects, server placement, resize, IPs, backups", () => {
     expect(created.status).toBe(201);
     const server = decode(one(Server), created).data;
     expect(server.user.id).toBe(5);
+    // ProjectID has no omitempty: a caller that names no project sends 0 (and nil SSHKeys as null), refused
+    // like an unknown project [OURS].
+    const noProject = await client(em).post("servers", {
+      name: "go-3",
+      boot_mode: "disk",
+      ssh_keys: null,
+      plan: 1,
+      project: 0,
+      location: 1,
+      os: 3,
+    });
+    expect(noProject.status).toBe(422);
+    expect(noProject.body.errors).toHaveProperty("project");
     // servers.go ServerResizeRequest {preserve_disk, plan_id} (backup_settings nil: omitted) → Task.
     const resized = await client(em).post(`servers/${server.id}/resize`, { preserve_disk: true, plan_id: 4 });
     expect(decode(one(Task), resized).data.action).toBe("vm-resize");
@@ -249,8 +263,10 @@ describe("settings", () => {
   it("the Go SDK: read, change one feature, send the whole features object back", async () => {
     // settings.go Get.
     const before = decode(one(Settings), await client(em).get("settings")).data;
-    // settings.go SettingsUpdateRequest{Features: &f}: the whole SettingsFeatures, one flag changed.
-    const features = { ...before.features, allow_registration: false };
+    // settings.go SettingsUpdateRequest{Features: &f}: the whole SettingsFeatures (its seven booleans, none
+    // omitempty, so false ones are sent too), one flag changed.
+    const features = { ...Features.parse(before.features), allow_registration: false };
+    expect(Object.keys(features)).toHaveLength(7);
     const patched = await client(em).patch("settings", { features });
     expect(decode(one(Settings), patched).data.features).toEqual(features);
     // SettingsUpdateRequest{LimitGroup: &g}: the whole LimitGroup is sent.

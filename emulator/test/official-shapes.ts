@@ -197,7 +197,7 @@ export const ActivityLog = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 
-// settings.go SettingsFeatures (the newest: six booleans) and Settings.
+// settings.go SettingsFeatures (the newest: seven booleans, none omitempty) and Settings.
 export const Features = z.object({
   hide_plan_name: z.boolean(),
   hide_user_data: z.boolean(),
@@ -205,6 +205,7 @@ export const Features = z.object({
   hide_location_section: z.boolean(),
   allow_registration: z.boolean(),
   allow_password_recovery: z.boolean(),
+  hide_api_documentation_link: z.boolean(),
 });
 export const Settings = z.object({
   hostname: z.string(),

@@ -59,6 +59,25 @@ describe("--state FILE", () => {
     }
   });
 
+  it("answers a features flag added after the state file was written at its fresh-install value", async () => {
+    const stateFile = join(dir, "six-flags.json");
+    const first = await startTestEmulator({ seed: BASIC_SEED, stateFile });
+    await client(first).patch("settings", { features: { hide_plan_name: true } });
+    await first.close();
+    const file = JSON.parse(readFileSync(stateFile, "utf8"));
+    delete file.state.settings.features.hide_api_documentation_link;
+    writeFileSync(stateFile, JSON.stringify(file));
+    const second = await startTestEmulator({ stateFile });
+    try {
+      expect((await client(second).get("settings")).body.data.features).toMatchObject({
+        hide_plan_name: true,
+        hide_api_documentation_link: false,
+      });
+    } finally {
+      await second.close();
+    }
+  });
+
   it("loads a state file written before servers kept a history, and bills it as before", async () => {
     const stateFile = join(dir, "old.json");
     const first = await startTestEmulator({ seed: BASIC_SEED, stateFile });

@@ -133,9 +133,17 @@ describe("setup and doctor", () => {
       tokens_per_hour: 1,
       tokens_per_month: 0,
     });
+    // Every PATCH settings body setup sends, passed on to the emulator unchanged.
+    const patches: Record<string, unknown>[] = [];
+    const api = Object.create(h.connection.api) as typeof h.connection.api;
+    api.patchSettings = (patch) => {
+      patches.push(patch);
+      return h.connection.api.patchSettings(patch);
+    };
+    const featuresBefore = (await h.emu("GET", "/api/v1/settings")).body.data.features;
     const deps = {
       db: h.db,
-      api: h.connection.api,
+      api,
       config,
       apiUrl: h.emulator.apiUrl,
       userAreaUrl: h.emulator.url,
@@ -167,6 +175,12 @@ describe("setup and doctor", () => {
     ]);
     await applySetup(plan);
     expect((await planSetup(deps)).steps).toEqual([]);
+    // solusio-api.md §7: whether PATCH merges `features` is unverified, so the whole object goes back with
+    // only allow_registration changed (the emulator merges, so only the body itself can show it).
+    expect(Object.keys(featuresBefore).length).toBe(7);
+    expect(patches.find((p) => "features" in p)).toEqual({
+      features: { ...featuresBefore, allow_registration: false },
+    });
 
     const settings = (await h.emu("GET", "/api/v1/settings")).body.data;
     expect(settings.features.allow_registration).toBe(false);

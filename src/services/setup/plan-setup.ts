@@ -59,7 +59,10 @@ export async function planSetup(deps: {
       summary: "self-registration in the user area is on; billing must be the only way in (seed step 4)",
       current: settings.features?.allow_registration ?? null,
       desired: false,
-      apply: async () => void (await api.patchSettings({ features: { allow_registration: false } })),
+      // Whether PATCH merges nested objects is unverified (solusio-api.md §7): send back every flag as
+      // read, with this one changed, so none of the others can be reset.
+      apply: async () =>
+        void (await api.patchSettings({ features: { ...settings.features, allow_registration: false } })),
     });
   }
 
