@@ -1,6 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { parse as parseForm } from "node:querystring";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { asServiceError, ServiceError } from "../../kernel/errors.ts";
@@ -8,6 +6,8 @@ import type { PricingIndex } from "../../services/pricing/pricing-index.ts";
 import { errorBody, ProtocolError, sendError, statusOf } from "../errors.ts";
 import { STATIC_SECURITY_HEADERS } from "../protection.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
+import { parseFormBody } from "./pricing-form.ts";
+import { tokenCheck } from "./pricing-token-check.ts";
 
 // The endpoint SolusIO calls to show prices (solusio-api.md §8, seed step 6):
 //   POST <PRICING_PATH>  token=…&action=GetTokenPricing&userid=<billing_user_id>
@@ -16,16 +16,8 @@ import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 // SolusIO may send more (the SolusVM docs mention "a number of tokens the feature costs", §8).
 
 const USER_ID = /^[1-9][0-9]{0,18}$/;
-const MAX_ID = 2n ** 63n - 1n;
-
-function digest(value: string): Buffer {
-  return createHash("sha256").update(value).digest();
-}
-
-/** Compares digests, so neither the content nor the length of the configured token leaks through timing. */
-function tokenMatches(presented: unknown, expected: Buffer): boolean {
-  return typeof presented === "string" && timingSafeEqual(digest(presented), expected);
-}
+/** 2^63 − 1 in decimal: ids of 19 digits compare as text, so the check needs no BigInt. */
+const MAX_ID = "9223372036854775807";
 
 function bearerOf(header: string | undefined): string | undefined {
   if (!header) return undefined;
@@ -33,16 +25,17 @@ function bearerOf(header: string | undefined): string | undefined {
   return match?.[1]?.trim();
 }
 
-function parseUserId(value: unknown): bigint {
+/** The customer id in decimal, without leading zeros (the index's key). */
+function parseUserId(value: unknown): string {
   const raw = typeof value === "number" && Number.isSafeInteger(value) ? String(value) : value;
   if (raw === undefined || raw === null || raw === "") throw ServiceError.validation("userid", "is required");
-  if (typeof raw !== "string" || !USER_ID.test(raw) || BigInt(raw) > MAX_ID) {
+  if (typeof raw !== "string" || !USER_ID.test(raw) || (raw.length === MAX_ID.length && raw > MAX_ID)) {
     throw ServiceError.validation(
       "userid",
       "must be a positive whole number (the customer id in the billing system)",
     );
   }
-  return BigInt(raw);
+  return raw;
 }
 
 /** Told of every answer once it is written (metrics: GetTokenPricing latency by status). */
@@ -52,8 +45,15 @@ export type PricingObserver = (status: number, elapsedMs: number) => void;
 export interface PricingEndpoint {
   path: string;
   observe: PricingObserver;
-  /** The JSON answer for these form fields, or a ServiceError / ProtocolError to answer instead. */
-  answer(fields: Record<string, unknown>, authorization: string | undefined, ip: string): Promise<string>;
+  /**
+   * The JSON answer for these form fields, or a ServiceError / ProtocolError (thrown or rejected) to answer
+   * instead. A string, not a promise, when the answer is ready at once (the in-memory index is fresh).
+   */
+  answer(
+    fields: Record<string, unknown>,
+    authorization: string | undefined,
+    ip: string,
+  ): string | Promise<string>;
 }
 
 export function pricingEndpoint(opts: {
@@ -64,27 +64,31 @@ export function pricingEndpoint(opts: {
   observe?: PricingObserver | undefined;
 }): PricingEndpoint {
   const { index, limiter } = opts;
-  const expected = opts.token === undefined ? undefined : digest(opts.token);
+  const tokenMatches = opts.token === undefined ? undefined : tokenCheck(opts.token);
   return {
     path: opts.path,
     observe: opts.observe ?? (() => {}),
-    async answer(fields, authorization, ip) {
-      if (expected) {
+    answer(fields, authorization, ip) {
+      if (tokenMatches) {
         const presented = fields["token"] ?? bearerOf(authorization);
         // Checked without a promise on the way through: a right token is the common case by far.
         const client = `pricing-token:${ip}`;
         limiter.assertAllowed(client);
-        if (!tokenMatches(presented, expected)) {
-          await limiter.recordFailure(client);
-          throw new ServiceError("UNAUTHORIZED", "invalid or missing token");
-        }
+        if (!tokenMatches(presented)) return refuse(limiter, client);
       }
       if (fields["action"] !== "GetTokenPricing") {
         throw ServiceError.validation("action", "must be GetTokenPricing");
       }
-      return index.json(parseUserId(fields["userid"]));
+      const userId = parseUserId(fields["userid"]);
+      return index.jsonIfFresh(userId) ?? index.json(BigInt(userId));
     },
   };
+}
+
+/** A wrong or missing token: counted (so guessing is slowed to a crawl), then refused. */
+async function refuse(limiter: SecretFailureLimiter, client: string): Promise<never> {
+  await limiter.recordFailure(client);
+  throw new ServiceError("UNAUTHORIZED", "invalid or missing token");
 }
 
 export function registerGetTokenPricing(app: FastifyInstance, endpoint: PricingEndpoint) {
@@ -130,6 +134,8 @@ function isForm(contentType: string | undefined): boolean {
   return type.toLowerCase() === FORM_TYPE;
 }
 
+function ignore(): void {}
+
 /** The client address as Fastify's request.ip has it: with TRUST_PROXY, the left-most X-Forwarded-For entry. */
 function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   const forwarded = trustProxy ? req.headers["x-forwarded-for"] : undefined;
@@ -141,6 +147,20 @@ function send(res: ServerResponse, status: number, body: string, extra: Record<s
   const headers = [...HEADERS, "content-length", String(Buffer.byteLength(body))];
   for (const [name, value] of Object.entries(extra)) headers.push(name, value);
   res.writeHead(status, headers).end(body);
+}
+
+/** A 200's complete header list by body length: answers have few distinct lengths, so none is built per request. */
+const okHeaders: (readonly string[] | undefined)[] = [];
+const MAX_REMEMBERED_LENGTH = 64 * 1024;
+
+function sendOk(res: ServerResponse, body: string): void {
+  const length = Buffer.byteLength(body);
+  let headers = okHeaders[length];
+  if (headers === undefined) {
+    headers = [...HEADERS, "content-length", String(length)];
+    if (length < MAX_REMEMBERED_LENGTH) okHeaders[length] = headers;
+  }
+  res.writeHead(200, headers as string[]).end(body);
 }
 
 /** The error envelope, as src/http/errors.ts answers the errors this endpoint can raise. */
@@ -165,18 +185,51 @@ function sendFailure(res: ServerResponse, error: unknown, requestId: string, log
   send(res, 500, JSON.stringify(errorBody("INTERNAL", message, requestId)));
 }
 
+interface FastPathOptions {
+  bodyLimit: number;
+  trustProxy: boolean;
+  requestId: (req: IncomingMessage) => string;
+  logger: Logger;
+}
+
+function answerRequest(
+  endpoint: PricingEndpoint,
+  opts: FastPathOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  chunks: Buffer[],
+  started: number,
+): void {
+  const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString("utf8");
+  let answer: string | Promise<string>;
+  try {
+    answer = endpoint.answer(parseFormBody(text), req.headers.authorization, clientIp(req, opts.trustProxy));
+  } catch (error) {
+    sendFailure(res, error, opts.requestId(req), opts.logger);
+    endpoint.observe(res.statusCode, performance.now() - started);
+    return;
+  }
+  // The common case: the index had the answer, so it is written in this same tick, with no promise.
+  if (typeof answer === "string") {
+    sendOk(res, answer);
+    endpoint.observe(res.statusCode, performance.now() - started);
+    return;
+  }
+  answer
+    .then(
+      (json) => sendOk(res, json),
+      (error: unknown) => sendFailure(res, error, opts.requestId(req), opts.logger),
+    )
+    .then(() => endpoint.observe(res.statusCode, performance.now() - started));
+}
+
 /**
  * A request handler to call before Fastify's: true when it took the request (and answers it), false when
  * Fastify must. `requestId` is Fastify's genReqId, called only for an error answer (a 200 carries none).
  */
 export function pricingFastPath(
   endpoint: PricingEndpoint,
-  opts: {
-    bodyLimit: number;
-    trustProxy: boolean;
-    requestId: (req: IncomingMessage) => string;
-    logger: Logger;
-  },
+  opts: FastPathOptions,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     if (req.method !== "POST" || req.url !== endpoint.path) return false;
@@ -187,23 +240,10 @@ export function pricingFastPath(
     const started = performance.now();
     const chunks: Buffer[] = [];
     // A client that goes away mid-body: nothing to answer, and the error must not go unhandled.
-    req.on("error", () => {});
+    req.on("error", ignore);
+    // Inline and unnamed: a named closure per request costs a defineProperty under tsx (keepNames).
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString("utf8");
-      endpoint
-        // maxKeys 0: every field is read, as Fastify's form parser does (the body limit bounds them).
-        .answer(
-          parseForm(text, "&", "=", { maxKeys: 0 }),
-          headers.authorization,
-          clientIp(req, opts.trustProxy),
-        )
-        .then(
-          (json) => send(res, 200, json),
-          (error: unknown) => sendFailure(res, error, opts.requestId(req), opts.logger),
-        )
-        .then(() => endpoint.observe(res.statusCode, performance.now() - started));
-    });
+    req.on("end", () => answerRequest(endpoint, opts, req, res, chunks, started));
     return true;
   };
 }

@@ -82,6 +82,35 @@ describe("PricingIndex", () => {
     await expect(here.json(999_999n)).rejects.toThrow(/not found/);
   });
 
+  it("answers at once from its cache only while fresh: never a cached price after a change it was told of", async () => {
+    const c = await customer();
+    const index = new PricingIndex(handle.db, 1000, undefined, clock);
+    const priceNow = (id: bigint) => {
+      const json = index.jsonIfFresh(String(id));
+      return json === undefined ? undefined : JSON.parse(json).user_token_unit_cost;
+    };
+    expect(priceNow(c)).toBeUndefined(); // nothing loaded yet
+    expect(await price(index, c)).toBe(0.0011);
+    expect(priceNow(c)).toBe(0.0011); // cached, no promise
+
+    // A change through this instance: the cached answer must not be given, and json() shows the change.
+    await setCountry(c, "FR");
+    index.invalidate();
+    expect(priceNow(c)).toBeUndefined();
+    expect(await price(index, c)).toBe(0.0012);
+    expect(priceNow(c)).toBe(0.0012);
+
+    // A change through another instance: cached until refreshMs has passed, then re-checked.
+    await setCountry(c, "DE");
+    now += 999;
+    expect(priceNow(c)).toBe(0.0012);
+    now += 1;
+    expect(priceNow(c)).toBeUndefined();
+    expect(await price(index, c)).toBe(0.0011);
+    expect(priceNow(c)).toBe(0.0011);
+    expect(() => index.jsonIfFresh("999999")).toThrow(/not found/);
+  });
+
   it("reloads only the changed customer, never every customer", async () => {
     const [a, b] = [await customer(), await customer()];
     const index = new PricingIndex(handle.db, 0, undefined, clock);

@@ -38,7 +38,8 @@ export interface PricingIndexStats {
 export class PricingIndex {
   private snapshot: PricingSnapshot | undefined;
   private position: LogPosition | undefined;
-  private readonly answers = new Map<bigint, string>();
+  /** Serialized answers by customer id in decimal (as a request spells it, so a hit needs no BigInt). */
+  private readonly answers = new Map<string, string>();
   private checkedAt = Number.NEGATIVE_INFINITY;
   private prunedAt = Number.NEGATIVE_INFINITY;
   /** Bumped by invalidate(); a refresh covers the invalidations made before it started. */
@@ -61,17 +62,37 @@ export class PricingIndex {
 
   async json(customerId: bigint): Promise<string> {
     await this.ensureFresh();
+    return this.answerOf(String(customerId));
+  }
+
+  /**
+   * The answer at once when no refresh is due (the common case: no promise, no BigInt), else undefined and
+   * the caller awaits json(). `customerId` must be a customer id in decimal without leading zeros.
+   * Throws NOT_FOUND for an unknown customer.
+   */
+  jsonIfFresh(customerId: string): string | undefined {
+    return this.isFresh(this.invalidations) ? this.answerOf(customerId) : undefined;
+  }
+
+  private answerOf(customerId: string): string {
     const cached = this.answers.get(customerId);
     if (cached !== undefined) return cached;
-    if (!this.snapshot!.has(customerId)) throw ServiceError.notFound(`customer ${customerId}`);
-    const json = JSON.stringify(toTokenPricing(this.snapshot!.facts(customerId)));
+    const id = BigInt(customerId);
+    if (!this.snapshot!.has(id)) throw ServiceError.notFound(`customer ${customerId}`);
+    const json = JSON.stringify(toTokenPricing(this.snapshot!.facts(id)));
     this.answers.set(customerId, json);
     return json;
   }
 
+  private isFresh(wanted: number): boolean {
+    return (
+      this.snapshot !== undefined && this.covered >= wanted && this.clock() - this.checkedAt < this.refreshMs
+    );
+  }
+
   private async ensureFresh(): Promise<void> {
     const wanted = this.invalidations;
-    if (this.snapshot && this.covered >= wanted && this.clock() - this.checkedAt < this.refreshMs) return;
+    if (this.isFresh(wanted)) return;
     await this.refresh();
     // The refresh joined above may have started before invalidate() was called: then one more is needed.
     if (this.covered < wanted) await this.refresh();
@@ -133,13 +154,13 @@ export class PricingIndex {
     // From here on synchronous: no request sees a change half applied.
     const snapshot = this.snapshot!;
     snapshot.replaceCustomers(ids, customers, ownDiscounts);
-    for (const id of ids) this.answers.delete(id);
+    for (const id of ids) this.answers.delete(String(id));
     if (shared) {
       snapshot.replaceShared(shared);
       this.answers.clear();
     } else if (groups.length) {
       snapshot.replaceGroupDiscounts(groups, groupDiscounts);
-      for (const group of groups) for (const id of snapshot.membersOf(group)) this.answers.delete(id);
+      for (const group of groups) for (const id of snapshot.membersOf(group)) this.answers.delete(String(id));
     }
     this.position = changes.position;
     if (ids.length > 0 || groups.length > 0 || shared) {
