@@ -15,7 +15,8 @@ let issued: string;
 beforeAll(async () => {
   handle = await createTestDatabase();
   const [customerId] = await createCustomers(handle, [{ email: "guard@example.com" }]);
-  [issued] = await issueInvoices(handle.db, [{ customerId: customerId!, total: 1000n }]);
+  const ids = await issueInvoices(handle.db, [{ customerId: customerId!, total: 1000n }]);
+  issued = ids[0]!;
 });
 afterAll(async () => handle?.close());
 

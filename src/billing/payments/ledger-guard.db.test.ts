@@ -13,7 +13,8 @@ let alice: bigint;
 let bob: bigint;
 beforeAll(async () => {
   handle = await createTestDatabase();
-  [alice, bob] = await createCustomers(handle, [{ email: "l1@example.com" }, { email: "l2@example.com" }]);
+  const ids = await createCustomers(handle, [{ email: "l1@example.com" }, { email: "l2@example.com" }]);
+  [alice, bob] = [ids[0]!, ids[1]!];
 });
 afterAll(async () => handle?.close());
 
