@@ -1,9 +1,10 @@
 // Statements per customer, created (8 creators) and then delivered by the job runner, counted by kind as
 // Kysely executes them (BEGIN/COMMIT not included), with wall time per customer for each phase. A figure that,
-// unlike the rates in run.ts, does not move with the machine's load. `node --import tsx bench/sync/count-statements.ts 500`
+// unlike the rates in run.ts, does not move with the machine's load; so does the process's CPU time per
+// customer (tokenbill, PGlite and the emulator share one thread). A second argument adds emulator latency.
+// `node --import tsx bench/sync/count-statements.ts 500 [latency-ms]`
 import { pino } from "pino";
 import type { KyselyPlugin } from "kysely";
-import { startEmulator } from "../../emulator/start.ts";
 import { createJobRunner } from "../../src/app/runner.ts";
 import { systemContext } from "../../src/app/server.ts";
 import { parseConfig } from "../../src/config.ts";
@@ -12,8 +13,10 @@ import { createCustomer } from "../../src/services/customers/customers.ts";
 import { connectSolusio } from "../../src/solusio/connect-solusio.ts";
 import { integrate } from "../../src/solusio/integration.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { emulatorWithLatency } from "./emulator-with-latency.ts";
 
 const N = Number(process.argv[2] ?? 1000);
+const LATENCY_MS = Number(process.argv[3] ?? 0);
 const counts = new Map<string, number>();
 let phase = "create";
 // Counted when a result comes back: a query built into another (a WITH) is transformed but not executed.
@@ -30,7 +33,7 @@ const counter: KyselyPlugin = {
   },
 };
 const logger = pino({ level: "silent" });
-const emulator = await startEmulator({ port: 0, logger: false });
+const emulator = await emulatorWithLatency(LATENCY_MS);
 const handle = await createTestDatabase();
 const db = handle.db.withPlugin(counter);
 const config = parseConfig({
@@ -49,6 +52,7 @@ const ctx = systemContext({ db }, config, logger, actors.system("bench"), integr
 // Creations first, counted alone; then delivery of all of them by the runner.
 let next = 0;
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 await Promise.all(
   Array.from({ length: 8 }, async () => {
     while (next < N) {
@@ -58,9 +62,14 @@ await Promise.all(
   }),
 );
 const t1 = performance.now();
+const cpu1 = process.cpuUsage();
 phase = "deliver";
 const runner = createJobRunner(db, config, logger, integration, { pollMs: 250 });
 runner.start();
+// As in tokenbill-rate.ts: the emulator's list first, the table (a scan) only at the end.
+while (emulator.state.users.filter((u) => u.billingUserId !== null).length < N) {
+  await new Promise((r) => setTimeout(r, 20));
+}
 for (;;) {
   const open = await handle.db
     .selectFrom("customer")
@@ -71,6 +80,7 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 20));
 }
 const t2 = performance.now();
+const cpu2 = process.cpuUsage();
 await runner.stop();
 await connection.close();
 phase = "x";
@@ -79,6 +89,9 @@ for (const [k, v] of [...counts].sort()) out[k] = (v / N).toFixed(2);
 console.log(
   JSON.stringify({
     N,
+    latency_ms: LATENCY_MS,
+    create_cpu_ms_per: (cpuMs(cpu0, cpu1) / N).toFixed(2),
+    deliver_cpu_ms_per: (cpuMs(cpu1, cpu2) / N).toFixed(2),
     create_ms_per: ((t1 - t0) / N).toFixed(2),
     deliver_ms_per: ((t2 - t1) / N).toFixed(2),
     statements_per_customer: out,
@@ -86,3 +99,7 @@ console.log(
 );
 await emulator.close();
 await handle.close();
+
+function cpuMs(from: NodeJS.CpuUsage, to: NodeJS.CpuUsage): number {
+  return (to.user - from.user + to.system - from.system) / 1000;
+}

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
-import { claimJobs, claimSlot, markDone } from "./claim-jobs.ts";
+import { claimJobs, claimSlot, markDone, refreshJobStatistics } from "./claim-jobs.ts";
 import type { RetryPolicy, RunnableKind } from "./job-kind.ts";
 import type { JobWakeups } from "./job-wakeups.ts";
 import { LockKeeper } from "./lock-keeper.ts";
@@ -24,6 +24,15 @@ export type JobHandler<P = unknown> = (job: ClaimedJob<P>) => Promise<void>;
  * at once 111 users/s, 2 ms 184/s, 5 ms 214/s, with the idle pickup p50 still 8–9 ms.
  */
 const WAKE_GATHER_MS = 5;
+
+/**
+ * A runner working through a backlog (its claims come back full) refreshes the job table's statistics after
+ * this many claimed jobs, and then at most every STATISTICS_EVERY_MS: a claim planned on statistics from
+ * before the backlog reads every open job (claim-jobs.ts). bench/sync, 10,000 customers on PGlite: claims
+ * went from growing with the backlog to a constant cost.
+ */
+const STATISTICS_AFTER_JOBS = 200;
+const STATISTICS_EVERY_MS = 10_000;
 
 /** Throw this (or any error with `retryable: false`) to stop retrying a job: it is marked failed. */
 export class PermanentJobError extends Error {
@@ -69,6 +78,9 @@ export class JobRunner {
   /** Jobs that succeeded and are not yet marked done: the next claim closes them (claim-jobs.ts). */
   private finished: bigint[] = [];
   private listening: Promise<(() => Promise<void>) | undefined> | undefined;
+  private claimedSinceStatistics = 0;
+  private statisticsAt = Number.NEGATIVE_INFINITY;
+  private refreshing: Promise<void> | undefined;
 
   constructor(private readonly options: JobRunnerOptions) {
     this.locks = new LockKeeper(options.db, this.workerId, this.lockSeconds, options.logger);
@@ -103,6 +115,7 @@ export class JobRunner {
     this.wake();
     await this.loop;
     await Promise.all(this.inFlight);
+    await this.refreshing;
     await this.closeFinished();
   }
 
@@ -194,12 +207,30 @@ export class JobRunner {
    */
   private async claim(limit: number): Promise<ClaimedJob[]> {
     const done = this.takeFinished();
+    let claimed: ClaimedJob[];
     try {
-      return await claimJobs(this.options.db, this, Object.keys(this.options.handlers), limit, done);
+      claimed = await claimJobs(this.options.db, this, Object.keys(this.options.handlers), limit, done);
     } catch (error) {
       this.finished.push(...done);
       throw error;
     }
+    this.keepStatistics(claimed.length, limit);
+    return claimed;
+  }
+
+  /** Refreshes the job table's statistics, in the background, while claims come back full. */
+  private keepStatistics(claimed: number, limit: number): void {
+    this.claimedSinceStatistics += claimed;
+    if (claimed < limit || this.refreshing) return;
+    if (this.claimedSinceStatistics < STATISTICS_AFTER_JOBS) return;
+    if (Date.now() - this.statisticsAt < STATISTICS_EVERY_MS) return;
+    this.claimedSinceStatistics = 0;
+    this.statisticsAt = Date.now();
+    this.refreshing = refreshJobStatistics(this.options.db)
+      .catch((error: unknown) => this.options.logger.warn({ err: error }, "could not analyze the job table"))
+      .finally(() => {
+        this.refreshing = undefined;
+      });
   }
 
   /** Marks the finished jobs done without claiming (runOnce, runSlot and stop end with nothing open). */

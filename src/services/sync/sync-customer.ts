@@ -6,6 +6,7 @@ import type { SolusioUser } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import { SolusioError } from "../../solusio/solusio-error.ts";
 import { AdoptionConflict, assertAdoptable, isOwnedBy } from "./adoption.ts";
+import { customerReader, type SyncedCustomer } from "./customer-reads.ts";
 import { customerOrderingKey, type SyncCustomerPayload } from "./enqueue-customer-sync.ts";
 
 export interface SyncDeps {
@@ -23,12 +24,13 @@ export interface SyncDeps {
  * A user found that billing may not adopt (adoption.ts) makes the customer `conflict` and the job end.
  */
 export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayload> {
+  const readCustomer = customerReader(deps.db);
   return async (job: ClaimedJob<SyncCustomerPayload>) => {
     const payload = job.payload; // parsed by the runner with the kind's schema (src/jobs/job-payloads.ts)
     const customerId = BigInt(payload.customerId);
     try {
       if (payload.deleted) return await deleteUser(deps, customerId, payload.deleted);
-      await syncExisting(deps, job, customerId);
+      await syncExisting(deps, job, await readCustomer(customerId));
     } catch (error) {
       if (error instanceof AdoptionConflict) {
         // Retrying cannot help: the customer or SolusIO has to change first (the message says which). The
@@ -66,13 +68,13 @@ async function findUser(
   return deps.api.findUserByEmail(email);
 }
 
-async function syncExisting(deps: SyncDeps, job: ClaimedJob, customerId: bigint): Promise<void> {
-  const customer = await deps.db
-    .selectFrom("customer")
-    .select(["id", "email", "status", "limit_group", "solusio_user_id"])
-    .where("id", "=", customerId)
-    .executeTakeFirst();
+async function syncExisting(
+  deps: SyncDeps,
+  job: ClaimedJob,
+  customer: SyncedCustomer | undefined,
+): Promise<void> {
   if (!customer) return; // deleted since; the deletion's own job follows in order
+  const customerId = customer.id;
   const billingUserId = Number(customer.id);
   const limitGroupId = await deps.limitGroupId(customer.limit_group);
   // A customer never synced before is created straight away; SolusIO's 422 for a taken e-mail sends us
