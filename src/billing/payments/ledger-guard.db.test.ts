@@ -27,16 +27,20 @@ const post = (entries: Entry[]) =>
     }
   });
 
+const entriesOf = async (event: string) =>
+  (
+    await sql<{ n: string }>`SELECT count(*)::text AS n FROM ledger_entry WHERE event_id = ${event}`.execute(
+      handle.db,
+    )
+  ).rows[0]!.n;
+
 describe("the ledger's own checks", () => {
   it("accept an event that sums to zero for one customer and currency", async () => {
     await post([
       ["ok:1", alice, "USD", "cash", 500n],
       ["ok:1", alice, "USD", "credit", -500n],
     ]);
-    const n = await sql<{
-      n: string;
-    }>`SELECT count(*)::text AS n FROM ledger_entry WHERE event_id = 'ok:1'`.execute(handle.db);
-    expect(n.rows[0]!.n).toBe("2");
+    expect(await entriesOf("ok:1")).toBe("2");
   });
 
   it("refuse at commit an event that does not sum to zero, and write none of it", async () => {
@@ -46,10 +50,7 @@ describe("the ledger's own checks", () => {
         ["bad:1", alice, "USD", "credit", -499n],
       ]),
     ).rejects.toThrow(/ledger event bad:1 does not sum to zero/);
-    const n = await sql<{
-      n: string;
-    }>`SELECT count(*)::text AS n FROM ledger_entry WHERE event_id = 'bad:1'`.execute(handle.db);
-    expect(n.rows[0]!.n).toBe("0");
+    expect(await entriesOf("bad:1")).toBe("0");
   });
 
   it("refuse an event that spans customers or currencies even when it sums to zero", async () => {
