@@ -14,6 +14,7 @@ import { connectSolusio } from "../../src/solusio/connect-solusio.ts";
 import { integrate } from "../../src/solusio/integration.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { emulatorWithLatency } from "./emulator-with-latency.ts";
+import { waitUntilInSync } from "./wait-until-in-sync.ts";
 
 const N = Number(process.argv[2] ?? 1000);
 const LATENCY_MS = Number(process.argv[3] ?? 0);
@@ -66,19 +67,7 @@ const cpu1 = process.cpuUsage();
 phase = "deliver";
 const runner = createJobRunner(db, config, logger, integration, { pollMs: 250 });
 runner.start();
-// As in tokenbill-rate.ts: the emulator's list first, the table (a scan) only at the end.
-while (emulator.state.users.filter((u) => u.billingUserId !== null).length < N) {
-  await new Promise((r) => setTimeout(r, 20));
-}
-for (;;) {
-  const open = await handle.db
-    .selectFrom("customer")
-    .select((eb) => eb.fn.countAll<bigint>().as("n"))
-    .where("sync_state", "!=", "in_sync")
-    .executeTakeFirstOrThrow();
-  if (open.n === 0n) break;
-  await new Promise((r) => setTimeout(r, 20));
-}
+await waitUntilInSync(emulator, handle.db, N);
 const t2 = performance.now();
 const cpu2 = process.cpuUsage();
 await runner.stop();

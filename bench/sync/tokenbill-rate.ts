@@ -1,8 +1,8 @@
 import { systemContext } from "../../src/app/server.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { createCustomer } from "../../src/services/customers/customers.ts";
-import type { RunningEmulator } from "../../emulator/start.ts";
 import { logger, startTokenbillStack } from "./tokenbill-stack.ts";
+import { delivered, waitUntilInSync } from "./wait-until-in-sync.ts";
 
 /**
  * N customers created in tokenbill by `concurrency` creators (as concurrent admin requests would) and
@@ -31,27 +31,10 @@ export async function tokenbillRate(
     }),
   );
   const createSeconds = (performance.now() - started) / 1000;
-  // Counting the customers not yet in_sync scans the table: asked every 20 ms from the start, it took a
-  // sizeable share of the one thread that tokenbill, PGlite and the emulator share. The emulator's own list
-  // costs nothing to look at, and a customer is in_sync only after its user exists there.
-  while (delivered(emulator) < n) await new Promise((r) => setTimeout(r, 20));
-  for (;;) {
-    const open = await handle.db
-      .selectFrom("customer")
-      .select((eb) => eb.fn.countAll<bigint>().as("n"))
-      .where("sync_state", "!=", "in_sync")
-      .executeTakeFirstOrThrow();
-    if (open.n === 0n) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntilInSync(emulator, handle.db, n);
   const seconds = (performance.now() - started) / 1000;
   const users = delivered(emulator);
   await stack.close();
   if (users !== n) throw new Error(`expected ${n} users in the emulator, found ${users}`);
   return { rate: n / seconds, createSeconds };
-}
-
-/** Users in the emulator that billing created (carrying a billing_user_id) and that are not deleted. */
-function delivered(emulator: RunningEmulator): number {
-  return emulator.state.users.filter((u) => u.billingUserId !== null && u.deletedAt === null).length;
 }
