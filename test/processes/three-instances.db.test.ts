@@ -162,11 +162,20 @@ describe.skipIf(!baseUrl)("three serve processes on one PostgreSQL database", ()
     expect(new Set(users.map((u) => u.billing_user_id)).size).toBe(CUSTOMERS);
     // tokenbill's own call log (written in batches, hence the poll): one successful POST users per customer.
     await expect.poll(userCreations, { timeout: 10_000, interval: 200 }).toBe(CUSTOMERS);
-    const jobs = await db
-      .selectFrom("job")
-      .select(["status", "attempts"])
-      .where("kind", "=", "solusio.sync_customer")
-      .execute();
+    // A job is marked done in its own statement after the call returns, so it can trail the call log.
+    const syncJobs = () =>
+      db
+        .selectFrom("job")
+        .select(["status", "attempts"])
+        .where("kind", "=", "solusio.sync_customer")
+        .execute();
+    await expect
+      .poll(async () => (await syncJobs()).filter((j) => j.status === "done").length, {
+        timeout: 10_000,
+        interval: 200,
+      })
+      .toBe(CUSTOMERS);
+    const jobs = await syncJobs();
     expect(jobs).toHaveLength(CUSTOMERS);
     expect(jobs.map((j) => [j.status, j.attempts])).toEqual(jobs.map(() => ["done", 1]));
   }, 90_000);
