@@ -1,23 +1,50 @@
 import { systemContext } from "../../src/app/server.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { createCustomer } from "../../src/services/customers/customers.ts";
-import { logger, startTokenbillStack } from "./tokenbill-stack.ts";
+import { logger, startTokenbillStack, type TokenbillStack } from "./tokenbill-stack.ts";
 import { delivered, waitUntilInSync } from "./wait-until-in-sync.ts";
 
+export interface TokenbillRates {
+  /** Users delivered per second by the job runner alone, the customers' jobs already queued. */
+  deliverRate: number;
+  /** Customers created and delivered per second, the runner working while they are created. */
+  createAndDeliverRate: number;
+  createSeconds: number;
+}
+
 /**
- * N customers created in tokenbill by `concurrency` creators (as concurrent admin requests would) and
- * delivered to the emulator by the job runner; the clock stops when every customer is in_sync.
+ * Two runs over fresh databases, each with N customers created by `concurrency` creators (as concurrent admin
+ * requests would). Delivery alone: the customers are created while the runner is stopped, and the clock runs
+ * from the runner's start until every customer is in_sync: the sync rate that the direct `POST users` rate
+ * compares with. Creation and delivery together: the runner works from the start, sharing the process (and on
+ * PGlite the one database connection) with the creators.
  */
-export async function tokenbillRate(
+export async function tokenbillRates(
   n: number,
   concurrency: number,
   latencyMs: number,
-): Promise<{ rate: number; createSeconds: number }> {
-  const stack = await startTokenbillStack(concurrency, latencyMs);
-  const { handle, emulator, runner } = stack;
-  const ctx = systemContext(handle, stack.config, logger, actors.system("bench"), stack.integration);
-  await runner.start();
+): Promise<TokenbillRates> {
+  const queued = await startTokenbillStack(concurrency, latencyMs);
+  await createCustomers(queued, n, concurrency);
+  const deliverStarted = performance.now();
+  await queued.runner.start();
+  await waitUntilInSync(queued.emulator, queued.handle.db, n);
+  const deliverSeconds = (performance.now() - deliverStarted) / 1000;
+  await closeChecked(queued, n);
+
+  const live = await startTokenbillStack(concurrency, latencyMs);
+  await live.runner.start();
   const started = performance.now();
+  await createCustomers(live, n, concurrency);
+  const createSeconds = (performance.now() - started) / 1000;
+  await waitUntilInSync(live.emulator, live.handle.db, n);
+  const seconds = (performance.now() - started) / 1000;
+  await closeChecked(live, n);
+  return { deliverRate: n / deliverSeconds, createAndDeliverRate: n / seconds, createSeconds };
+}
+
+async function createCustomers(stack: TokenbillStack, n: number, concurrency: number): Promise<void> {
+  const ctx = systemContext(stack.handle, stack.config, logger, actors.system("bench"), stack.integration);
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -30,11 +57,10 @@ export async function tokenbillRate(
       }
     }),
   );
-  const createSeconds = (performance.now() - started) / 1000;
-  await waitUntilInSync(emulator, handle.db, n);
-  const seconds = (performance.now() - started) / 1000;
-  const users = delivered(emulator);
+}
+
+async function closeChecked(stack: TokenbillStack, n: number): Promise<void> {
+  const users = delivered(stack.emulator);
   await stack.close();
   if (users !== n) throw new Error(`expected ${n} users in the emulator, found ${users}`);
-  return { rate: n / seconds, createSeconds };
 }

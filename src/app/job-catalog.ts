@@ -75,10 +75,11 @@ export const JOB_CATALOG = {
         limitGroupId: solusio.limitGroupId,
       });
       // Never sync into another SolusIO than the database's own: the job fails and waits for a fix.
-      return async (job) => {
+      const bound = async (job: Parameters<typeof sync>[0]) => {
         await ensureBound(ctx.db, solusio.connection);
         await sync(job);
       };
+      return Object.assign(bound, { claimed: sync.claimed });
     },
   }),
   "invoice.event": defineJob({

@@ -91,6 +91,31 @@ export async function markDone(db: Kysely<Database>, by: Claimant, ids: readonly
 }
 
 /**
+ * Gives back jobs of `by` that were claimed but never started: pending again, with the claim's attempt
+ * taken back, so that any runner takes them at once and counts their attempts right.
+ */
+export async function releaseClaims(
+  db: Kysely<Database>,
+  by: Claimant,
+  ids: readonly bigint[],
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable("job")
+    .set((eb) => ({
+      status: "pending",
+      attempts: eb("attempts", "-", 1),
+      locked_by: null,
+      locked_until: null,
+      updated_at: new Date(),
+    }))
+    .where("id", "in", ids)
+    .where("locked_by", "=", by.workerId)
+    .where("status", "=", "running")
+    .execute();
+}
+
+/**
  * Writes the job of `slot` already claimed by `by` (running, first attempt), or nothing when a job holds
  * that slot: the unique slot is what makes a schedule's firing claim its work once across instances.
  */

@@ -18,15 +18,27 @@ export interface RunnableKind {
   retry: RetryPolicy;
   /** An attempt still running after this long fails, and is retried as `retry` says; unset: no limit. */
   timeoutMs?: number;
+  /** The handler's look-ahead at jobs claimed together (JobHandler.claimed), given those whose payload parses. */
+  claimed?: (jobs: ClaimedJob[]) => void;
 }
 
 export function runnableKind<S extends z.ZodType>(
   spec: { payload: S; retry: RetryPolicy; timeoutMs: number },
   handler: JobHandler<z.output<S>>,
 ): RunnableKind {
+  const lookAhead = handler.claimed;
   return {
     retry: spec.retry,
     timeoutMs: spec.timeoutMs,
+    ...(lookAhead && {
+      claimed(jobs: ClaimedJob[]) {
+        const typed = jobs.flatMap((job) => {
+          const parsed = spec.payload.safeParse(job.payload);
+          return parsed.success ? [{ ...job, payload: parsed.data as z.output<S> }] : [];
+        });
+        if (typed.length > 0) lookAhead(typed);
+      },
+    }),
     prepare(job) {
       const parsed = spec.payload.safeParse(job.payload);
       // A payload that does not parse now never will: failing at once beats retrying forever.

@@ -89,4 +89,60 @@ describe("job runner", () => {
     ]);
     expect(rows[1]!.last_error).toBe("bad input");
   });
+
+  it("claims as many jobs again as it runs, tells the kind of them at once, and gives back the unstarted ones at stop", async () => {
+    const ids: bigint[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await enqueueRawJob(handle.db, { kind: "slow", payload: { i } }));
+    const release: (() => void)[] = [];
+    const started: number[] = [];
+    const toldOfClaims: number[][] = [];
+    const slow = Object.assign(
+      async (job: ClaimedJob) => {
+        started.push((job.payload as { i: number }).i);
+        await new Promise<void>((r) => release.push(r));
+      },
+      { claimed: (jobs: ClaimedJob[]) => toldOfClaims.push(jobs.map((j) => (j.payload as { i: number }).i)) },
+    );
+    const runner = new JobRunner({ db: handle.db, logger, concurrency: 2, pollMs: 5, handlers: { slow } });
+    await runner.start();
+    await expect.poll(() => started.length, { timeout: 10_000, interval: 5 }).toBe(2);
+    // Two running, two claimed ahead and held; the fifth waits in the table.
+    const statuses = async () =>
+      (
+        await handle.db
+          .selectFrom("job")
+          .select(["status", "attempts"])
+          .where("id", "in", ids)
+          .orderBy("id")
+          .execute()
+      ).map((r) => [r.status, r.attempts]);
+    await expect.poll(statuses, { timeout: 5_000, interval: 10 }).toEqual([
+      ["running", 1],
+      ["running", 1],
+      ["running", 1],
+      ["running", 1],
+      ["pending", 0],
+    ]);
+    expect(toldOfClaims[0]).toEqual([0, 1, 2, 3]);
+    // A freed slot starts a job claimed ahead at once.
+    release.shift()!();
+    await expect.poll(() => started, { timeout: 5_000, interval: 5 }).toEqual([0, 1, 2]);
+    const stopping = runner.stop();
+    for (const r of release.splice(0)) r();
+    await new Promise((r) => setTimeout(r, 20));
+    for (const r of release.splice(0)) r();
+    await stopping;
+    const after = await statuses();
+    // 0, 1 and 2 ran; whatever was claimed ahead and never started is pending again with no attempt counted.
+    expect(after.slice(0, 3)).toEqual([
+      ["done", 1],
+      ["done", 1],
+      ["done", 1],
+    ]);
+    for (const [i, row] of after.entries()) {
+      if (started.includes(i)) expect(row).toEqual(["done", 1]);
+      else expect(row).toEqual(["pending", 0]);
+    }
+    expect(started.length).toBeLessThan(5);
+  });
 });

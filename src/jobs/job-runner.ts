@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
-import { claimJobs, claimSlot, markDone, refreshJobStatistics } from "./claim-jobs.ts";
+import { claimJobs, claimSlot, markDone, refreshJobStatistics, releaseClaims } from "./claim-jobs.ts";
 import type { RetryPolicy, RunnableKind } from "./job-kind.ts";
 import type { JobWakeups } from "./job-wakeups.ts";
 import { LockKeeper } from "./lock-keeper.ts";
@@ -17,7 +17,14 @@ export interface ClaimedJob<P = unknown> {
   attempts: number;
 }
 
-export type JobHandler<P = unknown> = (job: ClaimedJob<P>) => Promise<void>;
+export type JobHandler<P = unknown> = ((job: ClaimedJob<P>) => Promise<void>) & {
+  /**
+   * Told of the jobs claimed for this kind together, before any of them starts (they start as slots free),
+   * so that it can read what they need in one statement. Must not throw; what it starts must not reject
+   * unhandled.
+   */
+  claimed?: (jobs: ClaimedJob<P>[]) => void;
+};
 
 /**
  * How long a woken runner gathers further wake-ups before it claims. bench/sync (PGlite, 3,000 customers):
@@ -74,6 +81,8 @@ export class JobRunner {
   private wakeUp: (() => void) | undefined;
   private wokenWhileBusy = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Claimed ahead and held, not yet started: a freed slot starts the next one without waiting for a claim. */
+  private readonly ready: ClaimedJob[] = [];
   private readonly locks: LockKeeper;
   /** Jobs that succeeded and are not yet marked done: the next claim closes them (claim-jobs.ts). */
   private finished: bigint[] = [];
@@ -117,6 +126,7 @@ export class JobRunner {
     await Promise.all(this.inFlight);
     await this.refreshing;
     await this.closeFinished();
+    await this.releaseReady();
   }
 
   /** Looks for work now instead of at the next poll; a wake-up while a claim is on its way is kept for after it. */
@@ -158,25 +168,71 @@ export class JobRunner {
     return this.options.lockSeconds ?? 60;
   }
 
+  /**
+   * Keeps up to `concurrency` jobs running and as many again claimed ahead: a finished job's slot goes to a
+   * job already claimed, while the next claim (which also closes the finished ones) happens beside it. Without
+   * that, each slot sat idle for the wake-up gathering and the claim's round trip after every job.
+   */
   private async run(): Promise<void> {
     const concurrency = this.options.concurrency ?? 8;
+    const depth = concurrency * 2;
     while (this.running) {
       let claimed: ClaimedJob[] = [];
       try {
-        const free = concurrency - this.inFlight.size;
-        if (free > 0) claimed = await this.claim(free);
+        // Refilled when half the jobs claimed ahead have started, so that a claim takes several at once.
+        const room = depth - this.inFlight.size - this.ready.length;
+        if (room > 0 && this.ready.length <= concurrency / 2) claimed = await this.claim(room);
       } catch (error) {
         this.options.logger.error({ err: error }, "job claim failed");
       }
       for (const job of claimed) {
-        const p = this.execute(job).finally(() => {
-          this.inFlight.delete(p);
-          this.wake();
-        });
-        this.inFlight.add(p);
+        this.locks.hold(job.id);
+        this.ready.push(job);
       }
-      if (claimed.length === 0 || this.inFlight.size >= concurrency) await this.idle();
+      this.tellClaimed(claimed);
+      this.startReady(concurrency);
+      if (claimed.length === 0 || this.inFlight.size + this.ready.length >= depth) await this.idle();
     }
+  }
+
+  /** Each kind's `claimed` hook, with that kind's share of a claim. */
+  private tellClaimed(jobs: ClaimedJob[]): void {
+    const byKind = new Map<string, ClaimedJob[]>();
+    for (const job of jobs) byKind.set(job.kind, [...(byKind.get(job.kind) ?? []), job]);
+    for (const [kind, ofKind] of byKind) {
+      try {
+        runnableOf(this.options.handlers[kind])?.claimed?.(ofKind);
+      } catch (error) {
+        this.options.logger.warn(
+          { err: error, kind },
+          "a job kind's look-ahead failed; its jobs run without it",
+        );
+      }
+    }
+  }
+
+  /** Starts claimed jobs while slots are free; not once the runner is stopping (stop releases them). */
+  private startReady(concurrency: number): void {
+    while (this.running && this.inFlight.size < concurrency && this.ready.length > 0) {
+      const job = this.ready.shift()!;
+      const p = this.execute(job).finally(() => {
+        this.inFlight.delete(p);
+        this.startReady(concurrency);
+        this.wake();
+      });
+      this.inFlight.add(p);
+    }
+  }
+
+  /** Gives jobs claimed ahead but never started back, as they were before the claim (stop). */
+  private async releaseReady(): Promise<void> {
+    const jobs = this.ready.splice(0);
+    for (const job of jobs) this.locks.release(job.id);
+    await releaseClaims(
+      this.options.db,
+      this,
+      jobs.map((j) => j.id),
+    );
   }
 
   private idle(): Promise<void> {
@@ -315,7 +371,7 @@ export class JobRunner {
 /** A bare handler is a kind with the runner's defaults: payload as stored, retried until done, no limit. */
 function runnableOf(entry: RunnableKind | JobHandler | undefined): RunnableKind | undefined {
   if (typeof entry !== "function") return entry;
-  return { prepare: (job) => () => entry(job), retry: {} };
+  return { prepare: (job) => () => entry(job), retry: {}, claimed: entry.claimed };
 }
 
 function attemptsText(n: number): string {

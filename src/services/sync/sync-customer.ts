@@ -24,8 +24,9 @@ export interface SyncDeps {
  * A user found that billing may not adopt (adoption.ts) makes the customer `conflict` and the job end.
  */
 export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayload> {
-  const readCustomer = customerReader(deps.db);
-  return async (job: ClaimedJob<SyncCustomerPayload>) => {
+  const reader = customerReader(deps.db);
+  const readCustomer = reader.read;
+  const handler = async (job: ClaimedJob<SyncCustomerPayload>) => {
     const payload = job.payload; // parsed by the runner with the kind's schema (src/jobs/job-payloads.ts)
     const customerId = BigInt(payload.customerId);
     try {
@@ -54,6 +55,10 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
       throw error;
     }
   };
+  // The customers of a claim are read together when it is claimed; each job takes its own read when it starts.
+  const claimed = (jobs: ClaimedJob<SyncCustomerPayload>[]) =>
+    reader.readAhead(jobs.filter((j) => !j.payload.deleted).map((j) => BigInt(j.payload.customerId)));
+  return Object.assign(handler, { claimed });
 }
 
 async function findUser(
