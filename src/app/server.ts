@@ -1,3 +1,4 @@
+import { autovacuumWarning } from "../db/autovacuum-check.ts";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { closePreservingExitCode } from "./close-database.ts";
@@ -42,6 +43,8 @@ export async function openMigratedDatabase(
     else logger.warn("DATA_DIR's path is too long for a socket: commands on it refuse while serve runs");
   const applied = await migrateToLatest(handle.db);
   if (applied.length > 0) logger.info({ applied, database: handle.kind }, "migrations applied");
+  const maintenance = handle.kind === "postgres" ? await autovacuumWarning(handle.db) : undefined;
+  if (maintenance) logger.warn(maintenance);
   return handle;
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { timeOrderedId } from "../../kernel/time-ordered-id.ts";
 import { sql } from "kysely";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { TxContext } from "../../kernel/transaction.ts";
@@ -120,7 +120,7 @@ async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<Cred
   const now = tx.now();
   const issueDate = calendarDate(now, tx.config.BILLING_TIME_ZONE);
   const number = await nextNumber(trx, tx.config.CREDIT_NOTE_NUMBER_FORMAT, issueDate);
-  const creditNoteId = `cn_${randomBytes(12).toString("hex")}`;
+  const creditNoteId = timeOrderedId("cn");
   const row = await trx
     .insertInto("credit_note")
     .values({
@@ -171,7 +171,7 @@ async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<Cred
       const refundable = p.amount - (await refundedSoFar(trx, p.id));
       const x = minAmount(refundable, rest);
       if (x <= 0n) continue;
-      const refundId = `ref_${randomBytes(12).toString("hex")}`;
+      const refundId = timeOrderedId("ref");
       await trx
         .insertInto("refund")
         .values({

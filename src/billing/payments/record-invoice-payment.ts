@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { timeOrderedId } from "../../kernel/time-ordered-id.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { fieldError } from "./field-error.ts";
 import { invoicePaymentRows } from "./invoice-payment-rows.ts";
@@ -17,7 +17,7 @@ export async function recordInvoicePayment(
   ctx: ServiceContext,
   input: RecordPaymentInput & { invoice_id: string },
 ): Promise<RecordPaymentResult> {
-  const paymentId = `pay_${randomBytes(12).toString("hex")}`;
+  const paymentId = timeOrderedId("pay");
   const rows = invoicePaymentRows(ctx, input, paymentId, ctx.now());
   const written = await writePaymentEvent(db, rows);
   if (!written) throw fieldError("NOT_FOUND", "invoice_id", `invoice ${input.invoice_id} not found`);

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { timeOrderedId } from "../../kernel/time-ordered-id.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
@@ -86,7 +86,7 @@ export async function recordPaymentIn(
   const inserted = await trx
     .insertInto("payment")
     .values({
-      id: `pay_${randomBytes(12).toString("hex")}`,
+      id: timeOrderedId("pay"),
       customer_id: customerId,
       currency_code: currency,
       amount: input.amount,

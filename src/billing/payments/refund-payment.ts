@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { timeOrderedId } from "../../kernel/time-ordered-id.ts";
 import { sql } from "kysely";
 import type { RefundStatus } from "../../db/schema.ts";
 import { recordAudit } from "../../kernel/audit.ts";
@@ -46,7 +46,7 @@ export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: Refu
   const row = await trx
     .insertInto("refund")
     .values({
-      id: `ref_${randomBytes(12).toString("hex")}`,
+      id: timeOrderedId("ref"),
       payment_id: payment.id,
       amount: request.amount,
       reason: request.reason ?? "",
