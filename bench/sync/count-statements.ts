@@ -14,7 +14,7 @@ import { connectSolusio } from "../../src/solusio/connect-solusio.ts";
 import { integrate } from "../../src/solusio/integration.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { emulatorWithLatency } from "./emulator-with-latency.ts";
-import { waitUntilInSync } from "./wait-until-in-sync.ts";
+import { inProcessCount, waitUntilInSync } from "./wait-until-in-sync.ts";
 
 const N = Number(process.argv[2] ?? 1000);
 const LATENCY_MS = Number(process.argv[3] ?? 0);
@@ -67,7 +67,7 @@ const cpu1 = process.cpuUsage();
 phase = "deliver";
 const runner = createJobRunner(db, config, logger, integration, { pollMs: 250 });
 runner.start();
-await waitUntilInSync(emulator, handle.db, N);
+await waitUntilInSync(inProcessCount(emulator), handle.db, N);
 const t2 = performance.now();
 const cpu2 = process.cpuUsage();
 await runner.stop();

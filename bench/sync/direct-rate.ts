@@ -1,9 +1,9 @@
 import { Agent, request } from "undici";
-import { emulatorWithLatency } from "./emulator-with-latency.ts";
+import { emulatorProcess } from "./emulator-with-latency.ts";
 
 /** The baseline: the emulator's `POST users` driven directly with `concurrency` requests at a time. */
 export async function directRate(n: number, concurrency: number, latencyMs: number): Promise<number> {
-  const emulator = await emulatorWithLatency(latencyMs);
+  const emulator = await emulatorProcess(latencyMs);
   const agent = new Agent({ connections: concurrency });
   let next = 0;
   const started = performance.now();

@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { startTestServer } from "../../test/helpers/test-server.ts";
+import { emulatorWithLatency } from "./emulator-with-latency.ts";
 import { startTokenbillStack } from "./tokenbill-stack.ts";
 
 /**
@@ -8,7 +9,9 @@ import { startTokenbillStack } from "./tokenbill-stack.ts";
  * wake-up (NOTIFY on PostgreSQL, in-process on PGlite) has to bring it to the runner. Returns the times in ms.
  */
 export async function pickupLatency(creations: number, latencyMs: number, warmup = 5): Promise<number[]> {
-  const stack = await startTokenbillStack(1, latencyMs);
+  // In this process, so that the new user is seen the moment it exists, without a request.
+  const emulator = await emulatorWithLatency(latencyMs);
+  const stack = await startTokenbillStack(1, emulator);
   const server = await startTestServer(stack.handle.db, {}, { solusio: stack.integration });
   await stack.runner.start();
   const times: number[] = [];
@@ -19,12 +22,13 @@ export async function pickupLatency(creations: number, latencyMs: number, warmup
       const answer = await server.api("POST", "/api/v1/customers", { email, country: "DE", currency: "EUR" });
       if (answer.status !== 201) throw new Error(`POST /api/v1/customers answered ${answer.status}`);
       // The user list only grows: the newest user is the one to look at.
-      while (stack.emulator.state.users.at(-1)?.email !== email) await nextTurn();
+      while (emulator.state.users.at(-1)?.email !== email) await nextTurn();
       if (i >= warmup) times.push(performance.now() - started);
     }
   } finally {
     await server.close();
     await stack.close();
+    await emulator.close();
   }
   return times;
 }

@@ -6,7 +6,8 @@ import { tokenbillRates } from "./tokenbill-rate.ts";
 // User sync throughput: N customers' users delivered to the SolusIO emulator by tokenbill's job runner (each
 // delivery = POST users + bookkeeping), against the emulator's raw `POST users` rate driven directly with the
 // same concurrency in the same run. The delivery rate is timed with the customers' jobs already queued; the
-// rate with creation and delivery side by side is printed beside it. Twice: with no added latency (tokenbill's own
+// rate with creation and delivery side by side is printed beside it. For the rates the emulator is a process
+// of its own, as SolusIO is a server of its own; the pickup latency watches an emulator in this process. Twice: with no added latency (tokenbill's own
 // overhead) and with 20 ms on every emulator call (a real SolusIO's pace). Then the time from
 // `POST /api/v1/customers` to the user in SolusIO at idle. The final `ratio:` is the 20 ms one.
 

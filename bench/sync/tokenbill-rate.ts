@@ -1,8 +1,9 @@
 import { systemContext } from "../../src/app/server.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { createCustomer } from "../../src/services/customers/customers.ts";
+import { type BenchSolusio, emulatorProcess } from "./emulator-with-latency.ts";
 import { logger, startTokenbillStack, type TokenbillStack } from "./tokenbill-stack.ts";
-import { delivered, waitUntilInSync } from "./wait-until-in-sync.ts";
+import { waitUntilInSync } from "./wait-until-in-sync.ts";
 
 export interface TokenbillRates {
   /** Users delivered per second by the job runner alone, the customers' jobs already queued. */
@@ -24,22 +25,24 @@ export async function tokenbillRates(
   concurrency: number,
   latencyMs: number,
 ): Promise<TokenbillRates> {
-  const queued = await startTokenbillStack(concurrency, latencyMs);
+  let solusio = await emulatorProcess(latencyMs);
+  const queued = await startTokenbillStack(concurrency, solusio);
   await createCustomers(queued, n, concurrency);
   const deliverStarted = performance.now();
   await queued.runner.start();
-  await waitUntilInSync(queued.emulator, queued.handle.db, n);
+  await waitUntilInSync(solusio, queued.handle.db, n);
   const deliverSeconds = (performance.now() - deliverStarted) / 1000;
-  await closeChecked(queued, n);
+  await closeChecked(queued, solusio, n);
 
-  const live = await startTokenbillStack(concurrency, latencyMs);
+  solusio = await emulatorProcess(latencyMs);
+  const live = await startTokenbillStack(concurrency, solusio);
   await live.runner.start();
   const started = performance.now();
   await createCustomers(live, n, concurrency);
   const createSeconds = (performance.now() - started) / 1000;
-  await waitUntilInSync(live.emulator, live.handle.db, n);
+  await waitUntilInSync(solusio, live.handle.db, n);
   const seconds = (performance.now() - started) / 1000;
-  await closeChecked(live, n);
+  await closeChecked(live, solusio, n);
   return { deliverRate: n / deliverSeconds, createAndDeliverRate: n / seconds, createSeconds };
 }
 
@@ -59,8 +62,9 @@ async function createCustomers(stack: TokenbillStack, n: number, concurrency: nu
   );
 }
 
-async function closeChecked(stack: TokenbillStack, n: number): Promise<void> {
-  const users = delivered(stack.emulator);
+async function closeChecked(stack: TokenbillStack, solusio: BenchSolusio, n: number): Promise<void> {
+  const users = await solusio.delivered();
   await stack.close();
+  await solusio.close();
   if (users !== n) throw new Error(`expected ${n} users in the emulator, found ${users}`);
 }
