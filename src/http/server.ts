@@ -142,15 +142,28 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     solusio: deps.solusio,
   });
 
-  // Any successful admin write may change a price: re-check before the next GetTokenPricing answer.
+  const isWrite = (request: FastifyRequest, statusCode: number) =>
+    request.method !== "GET" &&
+    !request.is404 &&
+    (accessOf(request) === "admin" || accessOf(request) === "staff") &&
+    statusCode < 400;
+  // Any successful admin write may change a price: its answer waits until the GetTokenPricing index has
+  // applied it, while GetTokenPricing answers go on from the index as it was (pricing-index.ts). Should the
+  // check fail, the next answer re-checks instead.
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (isWrite(request, reply.statusCode)) {
+      await pricingIndex.catchUp().catch((error: unknown) => {
+        request.log.warn(
+          { err: error },
+          "the pricing index could not apply a change yet; the next answer re-checks",
+        );
+        pricingIndex.invalidate();
+      });
+    }
+    return payload;
+  });
   app.addHook("onResponse", async (request, reply) => {
-    if (
-      request.method !== "GET" &&
-      !request.is404 &&
-      (accessOf(request) === "admin" || accessOf(request) === "staff") &&
-      reply.statusCode < 400
-    ) {
-      pricingIndex.invalidate();
+    if (isWrite(request, reply.statusCode)) {
       deps.onWrite?.();
     } else if (request.routeOptions.url === STRIPE_WEBHOOK_PATH && reply.statusCode < 300) {
       // A payment recorded from Stripe queues its events and a dunning check: run them now, not at the next poll.

@@ -111,6 +111,31 @@ describe("PricingIndex", () => {
     expect(() => index.jsonIfFresh("999999")).toThrow(/not found/);
   });
 
+  it("applies a change on catchUp() while answers go on from the index as it was, then all at once", async () => {
+    const c = await customer();
+    const index = new PricingIndex(handle.db, 3_600_000, undefined, clock);
+    const priceNow = () => {
+      const json = index.jsonIfFresh(String(c));
+      return json === undefined ? undefined : JSON.parse(json).user_token_unit_cost;
+    };
+    expect(await price(index, c)).toBe(0.0011);
+    await setCountry(c, "FR");
+    const caughtUp = index.catchUp();
+    // While the change is being applied, answers come at once, from before it: none waits.
+    expect(priceNow()).toBe(0.0011);
+    await caughtUp;
+    // Once catchUp() resolved (the writer's answer is sent after it), the change is in every answer.
+    expect(priceNow()).toBe(0.0012);
+    // Two writers at once: each one's change is in by the time its own catchUp() resolves.
+    await setCountry(c, "DE");
+    const first = index.catchUp();
+    const d = await customer({ country: "FR" });
+    await index.catchUp();
+    await first;
+    expect(priceNow()).toBe(0.0011);
+    expect(JSON.parse(index.jsonIfFresh(String(d))!).user_token_unit_cost).toBe(0.0012);
+  });
+
   it("reloads only the changed customer, never every customer", async () => {
     const [a, b] = [await customer(), await customer()];
     const index = new PricingIndex(handle.db, 0, undefined, clock);

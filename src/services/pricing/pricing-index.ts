@@ -27,7 +27,9 @@ export interface PricingIndexStats {
 /**
  * GetTokenPricing's hot path: every customer's pricing inputs held in memory, answers serialized once and
  * reused. Freshness:
- * - a change made through this instance calls invalidate(), so the very next answer re-checks the database;
+ * - a change made through this instance calls catchUp() before its answer is sent: the index applies it while
+ *   requests go on being answered from the index as it was, and the writer's answer waits until it is applied,
+ *   so whoever made a change reads it back. invalidate() instead makes the very next answer wait for a check;
  * - a change made through another instance is found in the `pricing_change` log, which this instance reads
  *   at most every `refreshMs`; that interval is the staleness bound across instances.
  * A refresh applies only what changed: a customer's change reloads that customer's row and own discounts and
@@ -45,6 +47,9 @@ export class PricingIndex {
   /** Bumped by invalidate(); a refresh covers the invalidations made before it started. */
   private invalidations = 0;
   private covered = -1;
+  /** Bumped by catchUp(); a refresh covers the calls made before it started. */
+  private caughtUpRequests = 0;
+  private caughtUpCovered = -1;
   private refreshing: Promise<void> | undefined;
   readonly stats: PricingIndexStats = { fullReloads: 0, incrementalRefreshes: 0, customersReloaded: 0 };
 
@@ -58,6 +63,17 @@ export class PricingIndex {
   /** Forces a check for changes before the next answer. */
   invalidate(): void {
     this.invalidations++;
+  }
+
+  /**
+   * Applies every change committed so far before it resolves, without holding up answers meanwhile: they
+   * come from the index as it was until the changes are in, all at once. Rejects when the check fails.
+   */
+  async catchUp(): Promise<void> {
+    const wanted = ++this.caughtUpRequests;
+    await this.refresh();
+    // The refresh joined above may have started before this change committed: then one more is needed.
+    if (this.caughtUpCovered < wanted) await this.refresh();
   }
 
   async json(customerId: bigint): Promise<string> {
@@ -109,6 +125,7 @@ export class PricingIndex {
   private async checkAndApply(): Promise<void> {
     const startedAt = this.clock();
     const invalidations = this.invalidations;
+    const caughtUp = this.caughtUpRequests;
     if (!this.snapshot || this.position === undefined) {
       await this.reloadAll("start");
     } else {
@@ -119,6 +136,7 @@ export class PricingIndex {
     }
     this.checkedAt = startedAt;
     this.covered = invalidations;
+    this.caughtUpCovered = caughtUp;
     if (startedAt - this.prunedAt >= PRUNE_CHECK_MS) {
       this.prunedAt = startedAt;
       // In the background: pruning never decides an answer, so no request waits for it.
