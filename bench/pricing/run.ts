@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { sql } from "kysely";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { openDatabase } from "../../src/db/open-database.ts";
 import { startAdminWrites } from "./admin-writes.ts";
@@ -46,6 +48,15 @@ function startChild(
   });
 }
 
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.removeAllListeners("exit");
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
 async function load(port: number, randomUser: boolean) {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/solusio/api`,
@@ -69,8 +80,21 @@ async function load(port: number, randomUser: boolean) {
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), "tokenbill-bench-"));
   const databaseUrl = process.env["DATABASE_URL"];
-  process.stdout.write(`seeding ${CUSTOMERS} customers on ${databaseUrl ? "PostgreSQL" : "PGlite"}…\n`);
-  const handle = await openDatabase({ url: databaseUrl, dataDir });
+  // On PostgreSQL a throw-away schema, which serve is pointed at through the URL's search_path, and dropped.
+  const schema = databaseUrl ? `bench_pricing_${randomBytes(4).toString("hex")}` : undefined;
+  const serveUrl =
+    databaseUrl && schema
+      ? `${databaseUrl}${databaseUrl.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`
+      : undefined;
+  process.stdout.write(
+    `seeding ${CUSTOMERS} customers on ${databaseUrl ? `PostgreSQL (schema ${schema})` : "PGlite"}…\n`,
+  );
+  if (databaseUrl) {
+    const admin = await openDatabase({ url: databaseUrl, poolSize: 1 });
+    await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
+    await admin.close();
+  }
+  const handle = await openDatabase({ url: databaseUrl, dataDir, ...(schema ? { schema } : {}) });
   await migrateToLatest(handle.db);
   await seedCustomers(handle.db, CUSTOMERS);
   await handle.close();
@@ -82,6 +106,7 @@ async function main() {
       {
         PORT: "0",
         DATA_DIR: dataDir,
+        ...(serveUrl ? { DATABASE_URL: serveUrl } : {}),
         SOLUSIO_PRICING_TOKEN: TOKEN,
         LOG_LEVEL: "info",
         TOKENBILL_SANDBOX: "off",
@@ -144,8 +169,13 @@ async function main() {
     process.stdout.write(`ratio: ${of((r) => r.tb.rps / r.base.rps).toFixed(3)}\n`);
     process.stdout.write(`ratio with admin writes: ${of((r) => r.busy.rps / r.base.rps).toFixed(3)}\n`);
   } finally {
-    for (const child of children) child.kill("SIGTERM");
+    await Promise.all(children.map(stopChild));
     rmSync(dataDir, { recursive: true, force: true });
+    if (databaseUrl) {
+      const admin = await openDatabase({ url: databaseUrl, poolSize: 1 });
+      await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(admin.db);
+      await admin.close();
+    }
   }
 }
 
