@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { timeOrderedId } from "../../kernel/time-ordered-id.ts";
 import { sql } from "kysely";
 import type { Tx } from "../../kernel/context.ts";
 import { jsonText } from "../../kernel/json.ts";
@@ -128,7 +128,7 @@ export async function draftInvoices(
 ): Promise<DraftResult> {
   if (drafts.length === 0) return { created: 0, existing: 0, anomalies: [] };
   const rows: InvoiceRow[] = drafts.map((d) => ({
-    id: `inv_${randomBytes(8).toString("hex")}`,
+    id: timeOrderedId("inv"),
     draft: d,
     customer: customers.get(d.customerId)!,
   }));
