@@ -1,8 +1,10 @@
+import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "../src/app/server.ts";
 import { parseConfig } from "../src/config.ts";
-import type { DatabaseHandle } from "../src/db/open-database.ts";
+import { type DatabaseHandle, openDatabase } from "../src/db/open-database.ts";
 import { decideSandbox } from "../src/app/sandbox/sandbox-decision.ts";
 import { createTestDatabase } from "./helpers/test-database.ts";
 
@@ -79,19 +81,34 @@ describe("serve on DATABASE_URL with no SolusIO", () => {
     async () => {
       const lines: string[] = [];
       const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(line) });
-      const server = await startServer(
-        parseConfig({
-          DATABASE_URL: process.env["DATABASE_URL"],
-          PORT: 0,
-          TOKENBILL_ADMIN_API_KEY: "k".repeat(20),
-        }),
-        logger,
-      );
+      // serve migrates the database it is given: a schema of its own, never the shared database's public one.
+      const url = process.env["DATABASE_URL"]!;
+      const schema = `tb_serve_${randomBytes(6).toString("hex")}`;
+      const admin = await openDatabase({ url, poolSize: 1 });
+      await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
       try {
-        expect(server.sandbox).toBeUndefined();
-        expect(lines.join("\n")).toMatch(/SolusIO is not configured.*never starts on DATABASE_URL/);
+        const server = await startServer(
+          parseConfig({
+            DATABASE_URL: `${url}${url.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+            PORT: 0,
+            TOKENBILL_ADMIN_API_KEY: "k".repeat(20),
+          }),
+          logger,
+        );
+        try {
+          expect(server.sandbox).toBeUndefined();
+          expect(lines.join("\n")).toMatch(/SolusIO is not configured.*never starts on DATABASE_URL/);
+        } finally {
+          await server.close();
+        }
+        const migrated = await sql<{ n: string }>`
+          SELECT count(*)::text AS n FROM pg_tables WHERE schemaname = ${schema} AND tablename = 'customer'`.execute(
+          admin.db,
+        );
+        expect(migrated.rows[0]!.n).toBe("1");
       } finally {
-        await server.close();
+        await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(admin.db);
+        await admin.close();
       }
     },
   );
