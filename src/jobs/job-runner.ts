@@ -198,7 +198,11 @@ export class JobRunner {
   /** Each kind's `claimed` hook, with that kind's share of a claim. */
   private tellClaimed(jobs: ClaimedJob[]): void {
     const byKind = new Map<string, ClaimedJob[]>();
-    for (const job of jobs) byKind.set(job.kind, [...(byKind.get(job.kind) ?? []), job]);
+    for (const job of jobs) {
+      const ofKind = byKind.get(job.kind);
+      if (ofKind) ofKind.push(job);
+      else byKind.set(job.kind, [job]);
+    }
     for (const [kind, ofKind] of byKind) {
       try {
         runnableOf(this.options.handlers[kind])?.claimed?.(ofKind);
