@@ -3,7 +3,7 @@ import { openSocket, rawRequest, readUntilClose } from "../../test/helpers/raw-h
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../test/helpers/test-server.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
-import { STATIC_SECURITY_HEADERS } from "./protection.ts";
+import { API_SECURITY_HEADERS } from "./protection.ts";
 
 // Slow and greedy clients cannot hold the server, every refusal uses the one error envelope, and every
 // answer carries the security headers.
@@ -148,24 +148,30 @@ describe("security headers and secret guessing", () => {
     }
   });
 
-  it("gives GetTokenPricing, whose headers are precomputed, exactly the security headers helmet sends", async () => {
-    const helmetHeaders = (await rawRequest(server.url, { method: "GET", path: "/healthz" })).headers;
-    const pricing = await rawRequest(server.url, {
+  it("gives GetTokenPricing's answer exactly the API header set, on the fast path and through the router", async () => {
+    const form = await rawRequest(server.url, {
       method: "POST",
       path: "/solusio/api",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: "token=pricing-token-for-tests&action=GetTokenPricing&userid=999",
     });
-    expect(pricing.status).toBe(404);
-    for (const [name, value] of Object.entries(STATIC_SECURITY_HEADERS)) {
-      expect(helmetHeaders[name], name).toBe(value);
-      expect(pricing.headers[name], name).toBe(value);
-    }
+    // A JSON body is not the fast path's: Fastify's route answers it.
+    const json = await rawRequest(server.url, {
+      method: "POST",
+      path: "/solusio/api",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: "pricing-token-for-tests", action: "GetTokenPricing", userid: "999" }),
+    });
     const securityNames = (h: Record<string, unknown>) =>
-      Object.keys(h).filter(
-        (n) => !["content-type", "content-length", "date", "connection", "keep-alive"].includes(n),
-      );
-    expect(securityNames(helmetHeaders).sort()).toEqual(Object.keys(STATIC_SECURITY_HEADERS).sort());
+      Object.keys(h)
+        .filter((n) => !["content-type", "content-length", "date", "connection", "keep-alive"].includes(n))
+        .sort();
+    for (const answer of [form, json]) {
+      expect(answer.status).toBe(404);
+      expect(securityNames(answer.headers)).toEqual(Object.keys(API_SECURITY_HEADERS).sort());
+      for (const [name, value] of Object.entries(API_SECURITY_HEADERS))
+        expect(answer.headers[name], name).toBe(value);
+    }
   });
 
   it("refuses an address with 429 after too many wrong keys, even for the right key, per kind of secret", async () => {

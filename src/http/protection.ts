@@ -29,24 +29,17 @@ export function limitedServerFactory(config: Config) {
 }
 
 /**
- * Helmet's default headers as one constant, for the GetTokenPricing hot path: helmet computes them anew on
- * every answer (a dozen small middlewares), which halved that endpoint's throughput. A test checks that
- * this set stays the one helmet sends.
+ * The headers of GetTokenPricing's answer: JSON read by SolusIO's server, never rendered by a browser, so it
+ * carries OWASP's set for REST answers (REST Security Cheat Sheet, "Security Headers") instead of helmet's
+ * document headers. Per customer, so no cache may keep it; a browser that opens it anyway may neither run,
+ * load nor frame anything from it. Half as many bytes as helmet's set, on the endpoint SolusIO calls most.
  */
-export const STATIC_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  "content-security-policy":
-    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
-  "cross-origin-opener-policy": "same-origin",
-  "cross-origin-resource-policy": "same-origin",
-  "origin-agent-cluster": "?1",
-  "referrer-policy": "no-referrer",
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "cache-control": "no-store",
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
   "strict-transport-security": "max-age=31536000; includeSubDomains",
   "x-content-type-options": "nosniff",
-  "x-dns-prefetch-control": "off",
-  "x-download-options": "noopen",
-  "x-frame-options": "SAMEORIGIN",
-  "x-permitted-cross-domain-policies": "none",
-  "x-xss-protection": "0",
+  "x-frame-options": "DENY",
 });
 
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { asServiceError, ServiceError } from "../../kernel/errors.ts";
 import type { PricingIndex } from "../../services/pricing/pricing-index.ts";
 import { errorBody, ProtocolError, sendError, statusOf } from "../errors.ts";
-import { STATIC_SECURITY_HEADERS } from "../protection.ts";
+import { API_SECURITY_HEADERS } from "../protection.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 import { parseFormBody } from "./pricing-form.ts";
 import { tokenCheck } from "./pricing-token-check.ts";
@@ -93,9 +93,9 @@ async function refuse(limiter: SecretFailureLimiter, client: string): Promise<ne
 
 export function registerGetTokenPricing(app: FastifyInstance, endpoint: PricingEndpoint) {
   // Public as far as admin keys go: SolusIO authenticates with the pricing token checked below.
-  // Helmet's headers, precomputed (protection.ts): this is the hot path SolusIO calls on every price shown.
+  // A JSON answer for SolusIO's server: the API header set (protection.ts), not helmet's document headers.
   app.post(endpoint.path, { config: { access: "public" }, helmet: false }, async (request, reply) => {
-    reply.headers(STATIC_SECURITY_HEADERS);
+    reply.headers(API_SECURITY_HEADERS);
     try {
       const body = request.body;
       const fields: Record<string, unknown> =
@@ -124,7 +124,7 @@ const JSON_TYPE = "application/json; charset=utf-8";
 const FORM_TYPE = "application/x-www-form-urlencoded";
 /** The answer's headers but its length, as writeHead takes them: [name, value, name, value, …]. */
 const HEADERS: readonly string[] = Object.entries({
-  ...STATIC_SECURITY_HEADERS,
+  ...API_SECURITY_HEADERS,
   "content-type": JSON_TYPE,
 }).flat();
 

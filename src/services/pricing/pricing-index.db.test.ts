@@ -158,6 +158,28 @@ describe("PricingIndex", () => {
     expect(index.stats.customersReloaded - before.customersReloaded).toBe(4);
   });
 
+  it("keys answers by id of any length: a 15-digit id as a number, a longer one as text, each found and dropped", async () => {
+    // 999999999999999 is the largest id keyed as a number; 90071992547409930 is past 2^53, where a double
+    // would confuse neighbours, so it must be keyed as text.
+    const ids = [999_999_999_999_999n, 90_071_992_547_409_930n, 90_071_992_547_409_931n];
+    for (const id of ids) {
+      const row = await customer();
+      await sql`update customer set id = ${id} where id = ${row}`.execute(handle.db);
+    }
+    const index = new PricingIndex(handle.db, 60_000, undefined, clock);
+    await setCountry(ids[2]!, "FR");
+    for (const id of ids) expect(await price(index, id)).toBe(id === ids[2] ? 0.0012 : 0.0011);
+    for (const id of ids) {
+      const cached = index.jsonIfFresh(String(id));
+      expect(cached && JSON.parse(cached).user_token_unit_cost).toBe(id === ids[2] ? 0.0012 : 0.0011);
+    }
+    await setCountry(ids[0]!, "FR");
+    await setCountry(ids[1]!, "FR");
+    await index.catchUp();
+    for (const id of ids)
+      expect(JSON.parse(index.jsonIfFresh(String(id))!).user_token_unit_cost).toBe(0.0012);
+  });
+
   it("follows a customer's own discount, a group discount, a tax rate and a currency", async () => {
     const member = await customer({ client_group_id: groupId });
     const other = await customer({ currency: "EUR" });
