@@ -134,7 +134,7 @@ function inChild(customers: number): Promise<SizeResult> {
   return new Promise((resolve, reject) => {
     const flags = ["--trace", "--statements"].filter((f) => process.argv.includes(f));
     const args = ["--size", String(customers), ...flags];
-    const child = fork(import.meta.filename, args, { execArgv: ["--import", "tsx"] });
+    const child = fork(import.meta.filename, args, { execArgv: ["--import", "tsx", ...(process.env["BENCH_CHILD_FLAGS"] ?? "").split(" ").filter(Boolean)] });
     let result: SizeResult | undefined;
     child.on("message", (m) => (result = m as SizeResult));
     child.on("error", reject);

@@ -16,6 +16,7 @@ import * as m014accounts from "./migrations/014-accounts-sessions.ts";
 import * as m015receivable from "./migrations/015-invoice-receivable-now.ts";
 import * as m016indexes from "./migrations/016-list-filter-indexes.ts";
 import * as m017payment from "./migrations/017-payment-statement.ts";
+import * as m018credit from "./migrations/018-ledger-credit-index.ts";
 import type { Database } from "./schema.ts";
 
 // Ordered migrations, listed explicitly so that bundling or a missing file can never change the order.
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "015-invoice-receivable-now": m015receivable,
   "016-list-filter-indexes": m016indexes,
   "017-payment-statement": m017payment,
+  "018-ledger-credit-index": m018credit,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {

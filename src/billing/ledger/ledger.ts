@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { LedgerAccount, LedgerEventKind } from "../../db/schema.ts";
+import { columnList, type UnnestColumn, unnestRows } from "../../db/unnest-rows.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import type { Db, Tx } from "../../kernel/context.ts";
 
@@ -35,16 +36,34 @@ export async function postLedgerEvent(trx: Tx, event: LedgerEvent): Promise<void
   await postLedgerEvents(trx, [event]);
 }
 
-/** Several events in one statement (a finalization batch posts hundreds). */
+/**
+ * Several events in one statement, however many (a finalization batch posts thousands of entries): the rows
+ * travel as one JSON parameter (src/db/unnest-rows.ts), which PostgreSQL plans in constant time, where a
+ * VALUES list of eleven parameters a row was planned value by value.
+ */
 export async function postLedgerEvents(trx: Tx, events: readonly LedgerEvent[]): Promise<void> {
   const rows = ledgerEntryRows(events);
-  for (let i = 0; i < rows.length; i += 2000) {
-    await trx
-      .insertInto("ledger_entry")
-      .values(rows.slice(i, i + 2000))
-      .execute();
-  }
+  if (rows.length === 0) return;
+  await sql`INSERT INTO ledger_entry (${columnList(ENTRY_COLUMNS)}) ${unnestRows(ENTRY_COLUMNS, rows)}`.execute(
+    trx,
+  );
 }
+
+type EntryRow = ReturnType<typeof ledgerEntryRows>[number];
+
+const ENTRY_COLUMNS: UnnestColumn<EntryRow>[] = [
+  { name: "event_id", type: "text", value: (r) => r.event_id },
+  { name: "event_kind", type: "text", value: (r) => r.event_kind },
+  { name: "customer_id", type: "bigint", value: (r) => r.customer_id.toString() },
+  { name: "currency_code", type: "text", value: (r) => r.currency_code },
+  { name: "account", type: "text", value: (r) => r.account },
+  { name: "invoice_id", type: "text", value: (r) => r.invoice_id },
+  { name: "payment_id", type: "text", value: (r) => r.payment_id },
+  { name: "refund_id", type: "text", value: (r) => r.refund_id },
+  { name: "credit_note_id", type: "text", value: (r) => r.credit_note_id },
+  { name: "amount", type: "bigint", value: (r) => r.amount.toString() },
+  { name: "created_at", type: "timestamptz", value: (r) => r.created_at.toISOString() },
+];
 
 /**
  * The ledger_entry rows of events, as postLedgerEvents writes them: for a caller that writes them inside a

@@ -6,7 +6,7 @@ import type { Anomaly } from "./anomaly.ts";
 import type { DraftInvoice, DraftLine } from "./build-invoice.ts";
 import type { CustomerSnapshot } from "./customer-snapshot.ts";
 import { describeDifference } from "./describe-difference.ts";
-import { columnList, type UnnestColumn, unnestRows } from "./unnest-rows.ts";
+import { columnList, type UnnestColumn, unnestRows } from "../../db/unnest-rows.ts";
 
 interface InvoiceRow {
   id: string;

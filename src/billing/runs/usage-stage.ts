@@ -2,7 +2,7 @@ import { type RawBuilder, sql } from "kysely";
 import type { ChargeKind } from "../../domain/charges.ts";
 import type { Tx } from "../../kernel/context.ts";
 import type { BillableUsage } from "./recompute-usage.ts";
-import { columnList, type UnnestColumn, unnestRows } from "./unnest-rows.ts";
+import { columnList, type UnnestColumn, unnestRows } from "../../db/unnest-rows.ts";
 
 // A run's usage lives in the database between import and drafting, not in the process: one UNLOGGED table
 // per run (billing_usage_<run hex>), so memory stays flat however many customers there are, concurrent runs
