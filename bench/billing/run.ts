@@ -18,6 +18,7 @@ import { syntheticUsage } from "./synthetic-usage.ts";
 // of as many invoice lines. Each size runs in its own process, so its peak RSS is its own. Prints wall time,
 // invoices/s, peak RSS and per-customer cost per size, and last `ratio: X` = run ÷ COPY at the largest size.
 // Usage: bench/billing/run.ts [--customers 1000000 | --customers 10000,50000] [--trace] [--statements]
+// BENCH_CHILD_FLAGS passes Node flags to each size's process (e.g. "--cpu-prof --cpu-prof-dir=prof").
 // (one number: 10,000, 100,000 and 1,000,000 up to it, and the number itself).
 
 const url = process.env["DATABASE_URL"] || "postgres://postgres@127.0.0.1:5432/test";
@@ -134,7 +135,9 @@ function inChild(customers: number): Promise<SizeResult> {
   return new Promise((resolve, reject) => {
     const flags = ["--trace", "--statements"].filter((f) => process.argv.includes(f));
     const args = ["--size", String(customers), ...flags];
-    const child = fork(import.meta.filename, args, { execArgv: ["--import", "tsx", ...(process.env["BENCH_CHILD_FLAGS"] ?? "").split(" ").filter(Boolean)] });
+    const child = fork(import.meta.filename, args, {
+      execArgv: ["--import", "tsx", ...(process.env["BENCH_CHILD_FLAGS"] ?? "").split(" ").filter(Boolean)],
+    });
     let result: SizeResult | undefined;
     child.on("message", (m) => (result = m as SizeResult));
     child.on("error", reject);
