@@ -60,6 +60,13 @@ describe("rowsJson", () => {
     }
   });
 
+  it("writes a bigint as a JSON number of its digits, exact beyond 2^53", () => {
+    const ids: UnnestColumn<bigint | null>[] = [{ name: "id", type: "bigint", value: (r) => r }];
+    expect(rowsJson(ids, [90_071_992_547_409_931n, -5n, 0n, null])).toBe(
+      '[{"id":90071992547409931},{"id":-5},{"id":0},{"id":null}]',
+    );
+  });
+
   it("writes an empty array for no rows", () => {
     expect(rowsJson(columns, [])).toBe("[]");
   });

@@ -54,14 +54,14 @@ type EntryRow = ReturnType<typeof ledgerEntryRows>[number];
 const ENTRY_COLUMNS: UnnestColumn<EntryRow>[] = [
   { name: "event_id", type: "text", value: (r) => r.event_id },
   { name: "event_kind", type: "text", value: (r) => r.event_kind },
-  { name: "customer_id", type: "bigint", value: (r) => r.customer_id.toString() },
+  { name: "customer_id", type: "bigint", value: (r) => r.customer_id },
   { name: "currency_code", type: "text", value: (r) => r.currency_code },
   { name: "account", type: "text", value: (r) => r.account },
   { name: "invoice_id", type: "text", value: (r) => r.invoice_id },
   { name: "payment_id", type: "text", value: (r) => r.payment_id },
   { name: "refund_id", type: "text", value: (r) => r.refund_id },
   { name: "credit_note_id", type: "text", value: (r) => r.credit_note_id },
-  { name: "amount", type: "bigint", value: (r) => r.amount.toString() },
+  { name: "amount", type: "bigint", value: (r) => r.amount },
   { name: "created_at", type: "timestamptz", value: (r) => r.created_at.toISOString() },
 ];
 

@@ -27,7 +27,7 @@ const text = (v: bigint | Date | null) =>
 function invoiceColumnsFor(c: { run: RunRef; now: string }): UnnestColumn<InvoiceRow>[] {
   return [
     { name: "id", type: "text", value: (r) => r.id },
-    { name: "customer_id", type: "bigint", value: (r) => text(r.draft.customerId) },
+    { name: "customer_id", type: "bigint", value: (r) => r.draft.customerId },
     { name: "period", type: "text", value: () => c.run.period },
     { name: "period_start", type: "timestamptz", value: () => text(c.run.periodStart) },
     { name: "period_end", type: "timestamptz", value: () => text(c.run.periodEnd) },
@@ -40,16 +40,16 @@ function invoiceColumnsFor(c: { run: RunRef; now: string }): UnnestColumn<Invoic
     { name: "base_token_unit_cost", type: "numeric", value: (r) => r.draft.base.toString() },
     { name: "tax_compound", type: "boolean", value: (r) => r.draft.facts.taxes.compound },
     { name: "tax_exempt", type: "boolean", value: (r) => r.draft.facts.taxExempt },
-    { name: "tokens", type: "bigint", value: (r) => text(r.draft.tokens) },
-    { name: "subtotal", type: "bigint", value: (r) => text(r.draft.totals.subtotal) },
+    { name: "tokens", type: "bigint", value: (r) => r.draft.tokens },
+    { name: "subtotal", type: "bigint", value: (r) => r.draft.totals.subtotal },
     {
       name: "discount_total",
       type: "bigint",
-      value: (r) => text(r.draft.totals.subtotal - r.draft.totals.net),
+      value: (r) => r.draft.totals.subtotal - r.draft.totals.net,
     },
-    { name: "net", type: "bigint", value: (r) => text(r.draft.totals.net) },
-    { name: "tax_total", type: "bigint", value: (r) => text(r.draft.totals.total - r.draft.totals.net) },
-    { name: "total", type: "bigint", value: (r) => text(r.draft.totals.total) },
+    { name: "net", type: "bigint", value: (r) => r.draft.totals.net },
+    { name: "tax_total", type: "bigint", value: (r) => r.draft.totals.total - r.draft.totals.net },
+    { name: "total", type: "bigint", value: (r) => r.draft.totals.total },
     {
       name: "discounts",
       type: "jsonb",
@@ -79,13 +79,13 @@ const LINE_COLUMNS: UnnestColumn<LineRow>[] = [
   { name: "backup_percent", type: "numeric", value: (r) => r.line.backupPercent },
   { name: "server_created_at", type: "timestamptz", value: (r) => text(r.line.serverCreatedAt) },
   { name: "server_deleted_at", type: "timestamptz", value: (r) => text(r.line.serverDeletedAt) },
-  { name: "quantity", type: "bigint", value: (r) => text(r.line.quantity) },
-  { name: "hours", type: "bigint", value: (r) => text(r.line.hours) },
+  { name: "quantity", type: "bigint", value: (r) => r.line.quantity },
+  { name: "hours", type: "bigint", value: (r) => r.line.hours },
   { name: "charge_kind", type: "text", value: (r) => r.line.charge },
-  { name: "tokens", type: "bigint", value: (r) => text(r.line.tokens) },
-  { name: "recomputed_tokens", type: "bigint", value: (r) => text(r.line.recomputedTokens) },
+  { name: "tokens", type: "bigint", value: (r) => r.line.tokens },
+  { name: "recomputed_tokens", type: "bigint", value: (r) => r.line.recomputedTokens },
   { name: "unit_cost", type: "numeric", value: (r) => r.unitCost },
-  { name: "amount", type: "bigint", value: (r) => text(r.line.amount) },
+  { name: "amount", type: "bigint", value: (r) => r.line.amount },
 ];
 
 /** The currency's display as the invoice keeps it (the renderings' CurrencyDisplay). */

@@ -24,11 +24,9 @@ export interface CustomerUsage {
   usage: BillableUsage[];
 }
 
-const text = (v: bigint | number | null) => (v === null ? null : v.toString());
-
 const COLUMNS: UnnestColumn<StagedRecord>[] = [
   { name: "seq", type: "bigint", value: (r) => r.seq },
-  { name: "billing_user_id", type: "bigint", value: (r) => text(r.billingUserId) },
+  { name: "billing_user_id", type: "bigint", value: (r) => r.billingUserId },
   { name: "server_id", type: "bigint", value: (r) => r.usage.serverId },
   { name: "plan_key", type: "text", value: (r) => r.planKey },
   { name: "server_uuid", type: "text", value: (r) => r.usage.serverUuid },
@@ -37,19 +35,19 @@ const COLUMNS: UnnestColumn<StagedRecord>[] = [
   { name: "plan_name", type: "text", value: (r) => r.usage.planName },
   { name: "created_at", type: "bigint", value: (r) => r.usage.createdAt },
   { name: "deleted_at", type: "bigint", value: (r) => r.usage.deletedAt },
-  { name: "hours", type: "bigint", value: (r) => text(r.usage.hours) },
-  { name: "tokens", type: "bigint", value: (r) => text(r.usage.tokens) },
+  { name: "hours", type: "bigint", value: (r) => r.usage.hours },
+  { name: "tokens", type: "bigint", value: (r) => r.usage.tokens },
   { name: "charge", type: "text", value: (r) => r.usage.charge },
-  { name: "ip_count", type: "bigint", value: (r) => text(r.usage.ipCount) },
-  { name: "ip_hours", type: "bigint", value: (r) => text(r.usage.ipHours) },
-  { name: "ip_tokens", type: "bigint", value: (r) => text(r.usage.ipTokens) },
+  { name: "ip_count", type: "bigint", value: (r) => r.usage.ipCount },
+  { name: "ip_hours", type: "bigint", value: (r) => r.usage.ipHours },
+  { name: "ip_tokens", type: "bigint", value: (r) => r.usage.ipTokens },
   { name: "ip_charge", type: "text", value: (r) => r.usage.ipCharge },
   { name: "backup_percent", type: "text", value: (r) => r.usage.backupPercent },
-  { name: "backup_hours", type: "bigint", value: (r) => text(r.usage.backupHours) },
-  { name: "backup_tokens", type: "bigint", value: (r) => text(r.usage.backupTokens) },
-  { name: "recomputed_tokens", type: "bigint", value: (r) => text(r.usage.recomputedTokens) },
-  { name: "recomputed_ip_tokens", type: "bigint", value: (r) => text(r.usage.recomputedIpTokens) },
-  { name: "recomputed_backup_tokens", type: "bigint", value: (r) => text(r.usage.recomputedBackupTokens) },
+  { name: "backup_hours", type: "bigint", value: (r) => r.usage.backupHours },
+  { name: "backup_tokens", type: "bigint", value: (r) => r.usage.backupTokens },
+  { name: "recomputed_tokens", type: "bigint", value: (r) => r.usage.recomputedTokens },
+  { name: "recomputed_ip_tokens", type: "bigint", value: (r) => r.usage.recomputedIpTokens },
+  { name: "recomputed_backup_tokens", type: "bigint", value: (r) => r.usage.recomputedBackupTokens },
 ];
 
 const STAGE_PREFIX = "billing_usage_";
