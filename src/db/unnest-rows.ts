@@ -12,8 +12,8 @@ export interface UnnestColumn<R> {
  * `json_to_recordset` as text and cast to each column's type. PostgreSQL plans it in constant time (a
  * multi-row VALUES list costs planning per value and is capped at 65,535 parameters), and the process pays
  * one pass over the values instead of escaping every value of one array per column (node-postgres' array
- * serializer was a tenth of a billing run's CPU). Values travel as text (bigints and instants as strings,
- * JSON kept as its text), which both PGlite and node-postgres pass through unchanged.
+ * serializer was a tenth of a billing run's CPU). Every value is read as text and cast (bigints sent as JSON
+ * numbers of their digits, instants as ISO strings, JSON kept as its text), the same on PGlite and PostgreSQL.
  */
 export function unnestRows<R>(columns: readonly UnnestColumn<R>[], rows: readonly R[]): RawBuilder<unknown> {
   const casts = sql.raw(columns.map((c) => `"${c.name}"::${c.type} AS "${c.name}"`).join(", "));
