@@ -21,16 +21,16 @@ interface LineRow {
   unitCost: string;
 }
 
-const text = (v: bigint | Date | null) =>
-  v === null ? null : v instanceof Date ? v.toISOString() : v.toString();
+/** An instant as the bulk rows carry it (bigints go as they are: unnest-rows.ts). */
+const instant = (v: Date | null) => (v === null ? null : v.toISOString());
 
 function invoiceColumnsFor(c: { run: RunRef; now: string }): UnnestColumn<InvoiceRow>[] {
   return [
     { name: "id", type: "text", value: (r) => r.id },
     { name: "customer_id", type: "bigint", value: (r) => r.draft.customerId },
     { name: "period", type: "text", value: () => c.run.period },
-    { name: "period_start", type: "timestamptz", value: () => text(c.run.periodStart) },
-    { name: "period_end", type: "timestamptz", value: () => text(c.run.periodEnd) },
+    { name: "period_start", type: "timestamptz", value: () => instant(c.run.periodStart) },
+    { name: "period_end", type: "timestamptz", value: () => instant(c.run.periodEnd) },
     { name: "customer_name", type: "text", value: (r) => r.customer.name },
     { name: "customer_email", type: "text", value: (r) => r.customer.email },
     { name: "customer_country", type: "text", value: (r) => r.customer.country },
@@ -77,8 +77,8 @@ const LINE_COLUMNS: UnnestColumn<LineRow>[] = [
   { name: "plan_name", type: "text", value: (r) => r.line.planName },
   { name: "plan_id", type: "bigint", value: (r) => r.line.planId },
   { name: "backup_percent", type: "numeric", value: (r) => r.line.backupPercent },
-  { name: "server_created_at", type: "timestamptz", value: (r) => text(r.line.serverCreatedAt) },
-  { name: "server_deleted_at", type: "timestamptz", value: (r) => text(r.line.serverDeletedAt) },
+  { name: "server_created_at", type: "timestamptz", value: (r) => instant(r.line.serverCreatedAt) },
+  { name: "server_deleted_at", type: "timestamptz", value: (r) => instant(r.line.serverDeletedAt) },
   { name: "quantity", type: "bigint", value: (r) => r.line.quantity },
   { name: "hours", type: "bigint", value: (r) => r.line.hours },
   { name: "charge_kind", type: "text", value: (r) => r.line.charge },
