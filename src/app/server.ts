@@ -133,7 +133,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       db: handle.db,
       logger,
       solusio,
-      onWrite: () => runner.wake(),
       // Without SMTP, the sandbox logs the portal's login links: its customers are made up.
       portalMailer: portalMailer(config, logger, { sandbox: sandbox !== undefined }),
     });

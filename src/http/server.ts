@@ -32,7 +32,7 @@ import { pricingRoutes } from "./routes/pricing-routes.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { solusioRoutes } from "./routes/solusio-routes.ts";
 import { statementRoutes } from "./routes/statement-routes.ts";
-import { registerStripeWebhook, STRIPE_WEBHOOK_PATH, stripeRoutes } from "./routes/stripe-routes.ts";
+import { registerStripeWebhook, stripeRoutes } from "./routes/stripe-routes.ts";
 import { registerSsoRedirect } from "./routes/sso-redirect-route.ts";
 import { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 import { createMetrics, type Metrics } from "../metrics/metrics.ts";
@@ -47,8 +47,6 @@ export interface ServerDeps {
   logger: Logger;
   now?: () => Date;
   solusio?: SolusioIntegration | undefined;
-  /** Called after each successful admin write, so queued jobs (user sync) start at once. */
-  onWrite?: () => void;
   /** How the portal's login and reset links are sent (default: SMTP when configured, else not at all). */
   portalMailer?: PortalMailer;
 }
@@ -162,13 +160,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
     return payload;
   });
+  // Jobs a request writes wake the runners by themselves (job-wakeups.ts): no request has to.
   app.addHook("onResponse", async (request, reply) => {
-    if (isWrite(request, reply.statusCode)) {
-      deps.onWrite?.();
-    } else if (request.routeOptions.url === STRIPE_WEBHOOK_PATH && reply.statusCode < 300) {
-      // A payment recorded from Stripe queues its events and a dunning check: run them now, not at the next poll.
-      deps.onWrite?.();
-    }
     if (reply.statusCode >= 500)
       request.log.warn({ url: request.url, status: reply.statusCode }, "request failed");
   });

@@ -47,11 +47,7 @@ export async function startSolusioHarness(overrides: Partial<ConfigInput> = {}):
     backoffCapMs: 200,
     pollMs: 20,
   })!;
-  const server = await startTestServer(
-    handle.db,
-    { ...overrides },
-    { solusio: integration, onWrite: () => runner.wake() },
-  );
+  const server = await startTestServer(handle.db, { ...overrides }, { solusio: integration });
   const emu = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(emulator.url + path, {
       method,

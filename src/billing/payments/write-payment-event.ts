@@ -1,6 +1,7 @@
 import { type Selectable, sql } from "kysely";
 import type { InvoiceStatus, PaymentTable } from "../../db/schema.ts";
 import type { Tx } from "../../kernel/context.ts";
+import { notifyJobWritten, signalJobsWritten } from "../../jobs/job-wakeups.ts";
 import { jsonText } from "../../kernel/json.ts";
 import type { InvoicePaymentRows } from "./invoice-payment-rows.ts";
 
@@ -23,6 +24,7 @@ type Row = {
   invoice_customer_id: bigint;
   allocated: bigint;
   credit: bigint;
+  notified: null;
 } & { [K in keyof Selectable<PaymentTable>]: Selectable<PaymentTable>[K] | null };
 
 /**
@@ -37,6 +39,8 @@ type Row = {
  *   locks were granted: the statement's own snapshot predates any wait for them.
  * - A refused check (`verdict`) or a taken (method, reference) inserts no payment, and every other write
  *   hangs on the inserted payment: nothing at all is written.
+ * - Its jobs wake the runners like any enqueue (job-wakeups.ts): the NOTIFY rides in the same statement,
+ *   sent only when a payment was written, and this process's runners are signalled after it.
  * - The invoice's new state is statusForAmountDue's rule (invoice-settlement.ts); the ledger property test
  *   checks every invoice's state against that function.
  * Returns undefined when there is no such invoice.
@@ -49,7 +53,8 @@ export async function writePaymentEvent(
   const result = await sql<Row>`
     SELECT r.o_verdict AS verdict, r.o_status AS invoice_status, r.o_currency AS invoice_currency,
       r.o_customer_id AS invoice_customer_id, r.o_allocated AS allocated, r.o_credit AS credit,
-      r.id, r.customer_id, r.currency_code, r.amount, r.method, r.reference, r.invoice_id, r.paid_at, r.created_at
+      r.id, r.customer_id, r.currency_code, r.amount, r.method, r.reference, r.invoice_id, r.paid_at, r.created_at,
+      CASE WHEN r.id IS NOT NULL THEN ${notifyJobWritten} END AS notified
     FROM record_invoice_payment(
       ${payment.id}, ${payment.invoice_id}, ${payment.amount}::bigint, ${payment.method}, ${payment.reference},
       ${payment.paid_at}::timestamptz, ${payment.created_at}::timestamptz, ${rows.currency ?? null}::text,
@@ -59,8 +64,17 @@ export async function writePaymentEvent(
       ${audit.entity_id}, ${jsonText(audit.after)}::jsonb) r`.execute(db);
   const row = result.rows[0];
   if (!row) return undefined;
-  const { verdict, invoice_status, invoice_currency, invoice_customer_id, allocated, credit, ...inserted } =
-    row;
+  const {
+    verdict,
+    invoice_status,
+    invoice_currency,
+    invoice_customer_id,
+    allocated,
+    credit,
+    notified: _,
+    ...inserted
+  } = row;
+  if (inserted.id !== null) signalJobsWritten();
   return {
     verdict,
     invoice: { status: invoice_status, currency_code: invoice_currency, customer_id: invoice_customer_id },
