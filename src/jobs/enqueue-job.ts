@@ -1,5 +1,6 @@
-import type { QueryCreator } from "kysely";
+import { type QueryCreator, sql } from "kysely";
 import type { Database } from "../db/schema.ts";
+import { type UnnestColumn, unnestRows } from "../db/unnest-rows.ts";
 import type { Tx } from "../kernel/context.ts";
 import { JOB_PAYLOADS, type JobKind, type JobPayload, payloadIssues } from "./job-payloads.ts";
 import { notifyJobWritten, signalJobsWritten } from "./job-wakeups.ts";
@@ -30,18 +31,30 @@ export async function enqueue<K extends JobKind>(
   return row?.id;
 }
 
+/** The columns of a bulk job write; run_after is null for "now", the column's default. */
+const JOB_COLUMNS: readonly UnnestColumn<JobRecord>[] = [
+  { name: "kind", type: "text", value: (j) => j.kind },
+  { name: "ordering_key", type: "text", value: (j) => j.ordering_key },
+  { name: "payload", type: "jsonb", value: (j) => JSON.stringify(j.payload) },
+  { name: "slot", type: "text", value: (j) => j.slot },
+  { name: "run_after", type: "timestamptz", value: (j) => j.run_after?.toISOString() ?? null },
+];
+
 /**
- * Writes many jobs in few statements (a finalized batch of invoices); same transaction rule as enqueue.
- * Chunked to stay far below PostgreSQL's 65,535 bind parameters. Jobs whose slot is taken are skipped.
+ * Writes many jobs in one statement with one parameter (a finalized batch of invoices: unnest-rows.ts); same
+ * transaction rule as enqueue. Ids follow the list's order, which jobs sharing an ordering key run in. Jobs
+ * whose slot is taken are skipped.
  */
 export async function enqueueAll(trx: Tx, jobs: readonly NewJob[]): Promise<void> {
-  for (let i = 0; i < jobs.length; i += 1000) {
-    await insertJobs(
-      trx,
-      jobs.slice(i, i + 1000).map((job) => rowOf(job.kind, job.payload, job)),
-    ).execute();
-  }
-  if (jobs.length > 0) signalJobsWritten();
+  if (jobs.length === 0) return;
+  const records = jobs.map((job) => recordOf(job.kind, job.payload, job));
+  await sql`
+    INSERT INTO job (kind, ordering_key, payload, slot, run_after)
+    SELECT j.kind, j.ordering_key, j.payload, j.slot, coalesce(j.run_after, now())
+    FROM (${unnestRows(JOB_COLUMNS, records)}) AS j
+    ON CONFLICT (slot) DO NOTHING
+    RETURNING id, ${notifyJobWritten} AS notified`.execute(trx);
+  signalJobsWritten();
 }
 
 /**
