@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => handle?.close());
 
-const dunning = (customer: number, options: Partial<NewJob> = {}): NewJob => ({
+const dunning = (customer: number, options: { slot?: string; runAfter?: Date } = {}): NewJob => ({
   kind: "dunning.evaluate",
   payload: { customer_id: String(customer) },
   orderingKey: `dunning:${customer}`,
