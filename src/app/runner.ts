@@ -7,7 +7,7 @@ import type { ServiceContext } from "../kernel/context.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
 import { type JobGroup, runnableKinds } from "./job-catalog.ts";
 import { JobRunner } from "../jobs/job-runner.ts";
-import { type JobWakeups, localWakeups, postgresWakeups } from "../jobs/job-wakeups.ts";
+import { type JobWakeups, wakeupsFor } from "../jobs/job-wakeups.ts";
 
 export interface RunnerTuning {
   backoffBaseMs?: number;
@@ -37,9 +37,7 @@ export function createJobRunner(
     now: () => new Date(),
     solusio,
   };
-  const wakeups =
-    tuning.wakeups ??
-    (config.DATABASE_URL ? postgresWakeups({ url: config.DATABASE_URL, db, logger }) : localWakeups);
+  const wakeups = tuning.wakeups ?? wakeupsFor(config.DATABASE_URL, db, logger);
   // New jobs wake the runner (wakeups): the poll only catches retries whose backoff ran out and anything missed.
   return runnerFor(ctx, "outbox", { pollMs: 1_000, ...tuning, wakeups });
 }

@@ -5,7 +5,7 @@ import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
 import { enqueueRawJob } from "./enqueue-job.ts";
 import { type ClaimedJob, JobRunner } from "./job-runner.ts";
-import { type JobWakeups, localWakeups, postgresWakeups } from "./job-wakeups.ts";
+import { wakeupsFor } from "./job-wakeups.ts";
 
 // A job written while the runner is idle starts at once, not at its next poll. The poll interval here is an
 // hour, far beyond the test's time limit: a job that waited for the poll would fail the test.
@@ -20,11 +20,6 @@ beforeAll(async () => {
 });
 afterAll(async () => handle?.close());
 
-/** The wake-ups `serve` uses on this database: LISTEN on PostgreSQL, in-process on PGlite. */
-function wakeupsFor(db: DatabaseHandle["db"]): JobWakeups {
-  return url ? postgresWakeups({ url, db, logger }) : localWakeups;
-}
-
 /** A runner that polls once an hour, and the payloads of the jobs it ran, in order. */
 async function idleRunner(): Promise<{ runner: JobRunner; ran: unknown[]; next(): Promise<unknown> }> {
   const ran: unknown[] = [];
@@ -33,7 +28,7 @@ async function idleRunner(): Promise<{ runner: JobRunner; ran: unknown[]; next()
     db: handle.db,
     logger,
     pollMs: HOUR,
-    wakeups: wakeupsFor(handle.db),
+    wakeups: wakeupsFor(url, handle.db, logger),
     handlers: {
       "test.wake": async (job: ClaimedJob) => {
         ran.push(job.payload);

@@ -42,6 +42,11 @@ export const localWakeups: JobWakeups = {
   },
 };
 
+/** The wake-ups `serve` uses: LISTEN on PostgreSQL (the database's `url`), this process's signal on PGlite. */
+export function wakeupsFor(url: string | undefined, db: Kysely<Database>, logger: Logger): JobWakeups {
+  return url ? postgresWakeups({ url, db, logger }) : localWakeups;
+}
+
 export interface PostgresWakeupsOptions {
   /** The database's URL: the listener holds a connection of its own (a pooled one would drop LISTEN). */
   url: string;

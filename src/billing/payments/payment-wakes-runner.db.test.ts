@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { type ClaimedJob, JobRunner } from "../../jobs/job-runner.ts";
-import { localWakeups, postgresWakeups } from "../../jobs/job-wakeups.ts";
+import { wakeupsFor } from "../../jobs/job-wakeups.ts";
 import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
 import { recordPayment } from "./record-payment.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
@@ -43,7 +43,7 @@ describe("a recorded payment", () => {
       db: handle.db,
       logger,
       pollMs: HOUR,
-      wakeups: url ? postgresWakeups({ url, db: handle.db, logger }) : localWakeups,
+      wakeups: wakeupsFor(url, handle.db, logger),
       handlers: { "invoice.event": record, "dunning.evaluate": record },
     });
     await runner.start();
