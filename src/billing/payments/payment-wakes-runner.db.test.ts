@@ -8,9 +8,9 @@ import { billingContext, createCustomers } from "../testing/billing-fixtures.ts"
 import { recordPayment } from "./record-payment.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
 
-// A payment writes its jobs (the invoice events payment.received and invoice.paid, dunning.evaluate) inside the payment statement,
-// not through enqueue: it must wake the runners all the same, since no request hook does any more. The
-// runner here polls once an hour, so a job that waited for the poll would fail the test.
+// A payment writes its jobs (the invoice events invoice.paid and payment.received, dunning.evaluate) in the
+// payment statement, not through enqueue: it must wake the runners all the same, since no request hook does
+// any more. The runner here polls once an hour, so a job that waited for the poll would fail the test.
 
 const HOUR = 3_600_000;
 const logger = pino({ level: "silent" });
