@@ -2,10 +2,10 @@ import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { rmSync } from "node:fs";
 import { Kysely, PostgresDialect, sql } from "kysely";
-import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
 import { ServiceError } from "../kernel/errors.ts";
 import { ensurePrivateDir, liveLockOwner, lockDataDir, type PermissionWarning } from "./data-dir-lock.ts";
+import { PgliteDialect } from "./pglite-driver.ts";
 import { PgliteSharedDialect } from "./pglite-socket-dialect.ts";
 import {
   type PgliteSocketServer,
@@ -86,7 +86,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
     throw error;
   }
   let socket: PgliteSocketServer | undefined;
-  let dialect: PGliteDialect | PgliteSharedDialect = new PGliteDialect(client);
+  let dialect: PgliteDialect | PgliteSharedDialect = new PgliteDialect(client);
   if (options.share && dataDir) {
     const session = new PgliteSessionQueue();
     try {

@@ -9,7 +9,7 @@ import type {
   QueryCompiler,
   TransactionSettings,
 } from "kysely";
-import { PGliteDialect } from "kysely-pglite-dialect";
+import { PgliteDialect } from "./pglite-driver.ts";
 import type { PgliteSessionQueue } from "./pglite-socket-session.ts";
 
 // serve's own Kysely on a PGlite it shares over the socket: every connection it takes (one query, or a
@@ -79,13 +79,13 @@ class TurnTakingDriver implements Driver {
 }
 
 export class PgliteSharedDialect implements Dialect {
-  readonly #inner: PGliteDialect;
+  readonly #inner: PgliteDialect;
 
   constructor(
     client: PGlite,
     private readonly session: PgliteSessionQueue,
   ) {
-    this.#inner = new PGliteDialect(client);
+    this.#inner = new PgliteDialect(client);
   }
 
   createDriver(): Driver {
