@@ -60,6 +60,12 @@ interface Prepared {
 
 type Message = Awaited<ReturnType<PGlite["execProtocolStream"]>>[number];
 
+/** A RowDescription's columns: each name with its type's oid. */
+function columnsOf(message: Message): Column[] {
+  const fields = (message as unknown as { fields: { name: string; dataTypeID: number }[] }).fields;
+  return fields.map((f) => ({ name: f.name, type: f.dataTypeID }));
+}
+
 function concat(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -189,8 +195,7 @@ export class PgliteConnection implements DatabaseConnection {
       if (message.name === "parameterDescription") {
         prepared.parameterTypes = (message as unknown as { dataTypeIDs: number[] }).dataTypeIDs;
       } else if (message.name === "rowDescription") {
-        const fields = (message as unknown as { fields: { name: string; dataTypeID: number }[] }).fields;
-        prepared.columns = fields.map((f) => ({ name: f.name, type: f.dataTypeID }));
+        prepared.columns = columnsOf(message);
       }
     }
     return prepared;
@@ -253,8 +258,7 @@ export class PgliteConnection implements DatabaseConnection {
     let affected = 0;
     for (const message of messages) {
       if (message.name === "rowDescription") {
-        const fields = (message as unknown as { fields: { name: string; dataTypeID: number }[] }).fields;
-        columns = fields.map((f) => ({ name: f.name, type: f.dataTypeID }));
+        columns = columnsOf(message);
         rows.length = 0;
       } else if (message.name === "dataRow") {
         const values = (message as unknown as { fields: (string | null)[] }).fields;
