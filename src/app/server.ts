@@ -6,6 +6,7 @@ import { migrateToLatest } from "../db/migrate.ts";
 import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
 import { buildServer } from "../http/server.ts";
 import type { JobRunner } from "../jobs/job-runner.ts";
+import { JOB_CHANNEL, signalJobsWritten } from "../jobs/job-wakeups.ts";
 import { seedDemo } from "./sandbox/seed-demo.ts";
 import { ensureSandboxLogins } from "./sandbox/sandbox-logins.ts";
 import { portalMailer } from "../services/portal-accounts/portal-mail.ts";
@@ -35,6 +36,13 @@ export async function openMigratedDatabase(
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     share,
+    // A job a command writes through the socket wakes this process's runners, as one written here does.
+    sharedNotifications: {
+      channels: [JOB_CHANNEL],
+      onNotification: (channel) => {
+        if (channel === JOB_CHANNEL) signalJobsWritten();
+      },
+    },
     onPermissionWarning: (message, details) => logger.warn(details, message),
   });
   if (share && handle.kind === "pglite" && config.DATA_DIR !== "memory://")

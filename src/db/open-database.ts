@@ -9,6 +9,7 @@ import { PgliteDialect } from "./pglite-driver.ts";
 import { PgliteSharedDialect } from "./pglite-socket-dialect.ts";
 import {
   type PgliteSocketServer,
+  type SharedNotifications,
   SOCKET_PORT,
   shareOverSocket,
   sharedSocketDir,
@@ -32,6 +33,8 @@ export interface OpenDatabaseOptions {
   onPermissionWarning?: PermissionWarning;
   /** PGlite in a data directory: share it with other processes over a socket there (`serve` does). */
   share?: boolean;
+  /** With `share`: notifications that socket clients' commits send on these channels, and who hears them. */
+  sharedNotifications?: SharedNotifications;
 }
 
 export interface DatabaseHandle {
@@ -90,7 +93,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
   if (options.share && dataDir) {
     const session = new PgliteSessionQueue();
     try {
-      socket = await shareOverSocket(client, session, dataDir);
+      socket = await shareOverSocket(client, session, dataDir, options.sharedNotifications);
     } catch (error) {
       await client.close();
       unlock?.();

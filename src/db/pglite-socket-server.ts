@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:net";
 import { join, resolve } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketHandler, type PGLiteSocketHandlerOptions } from "@electric-sql/pglite-socket";
+import { NotificationScanner } from "./notification-scanner.ts";
 import type { PgliteSessionQueue } from "./pglite-socket-session.ts";
 
 // `serve` shares its embedded database with the CLI over a Unix socket in DATA_DIR (docs/ARCHITECTURE.md,
@@ -53,17 +54,30 @@ function lastBytes(previous: Uint8Array, chunk: Uint8Array, n: number): Uint8Arr
  * What PGLiteSocketHandler calls on its queue (the three methods of pglite-socket 0.1.6's own
  * QueryQueueManager, which the package does not export), routed through our session turns.
  */
-function handlerQueue(db: PGlite, session: PgliteSessionQueue) {
+function handlerQueue(db: PGlite, session: PgliteSessionQueue, notifications?: SharedNotifications) {
+  // One scanner a connection: a message may be split across two of its outputs.
+  const scanners = new Map<number, NotificationScanner>();
+  const scannerOf = (handlerId: number) => {
+    if (!notifications) return undefined;
+    let scanner = scanners.get(handlerId);
+    if (!scanner) {
+      scanner = new NotificationScanner(notifications.onNotification);
+      scanners.set(handlerId, scanner);
+    }
+    return scanner;
+  };
   return {
     async enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void) {
       let size = 0;
       let tail: Uint8Array = new Uint8Array(0);
+      const scanner = scannerOf(handlerId);
       await session.take(handlerId, async () => {
         await db.runExclusive(() =>
           db.execProtocolRawStream(message, {
             onRawData: (data) => {
               size += data.length;
               tail = lastBytes(tail, data, 6);
+              scanner?.push(data);
               onData(data);
             },
           }),
@@ -73,6 +87,7 @@ function handlerQueue(db: PGlite, session: PgliteSessionQueue) {
       return size;
     },
     clearQueueForHandler(handlerId: number) {
+      scanners.delete(handlerId);
       session.drop(handlerId, new Error("the connection closed"));
     },
     /** A connection that closes mid-cycle or mid-transaction must not leave the session to serve that way. */
@@ -94,6 +109,17 @@ function handlerQueue(db: PGlite, session: PgliteSessionQueue) {
   };
 }
 
+/**
+ * Channels `serve`'s session LISTENs on, and who is told when a socket client's commit notifies one of them
+ * (notification-scanner.ts): how a job a command writes wakes `serve`'s runner.
+ */
+export interface SharedNotifications {
+  channels: string[];
+  onNotification: (channel: string, payload: string) => void;
+}
+
+const CHANNEL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
 export interface PgliteSocketServer {
   path: string;
   close(): Promise<void>;
@@ -104,12 +130,22 @@ export async function shareOverSocket(
   db: PGlite,
   session: PgliteSessionQueue,
   dataDir: string,
+  notifications?: SharedNotifications,
 ): Promise<PgliteSocketServer | undefined> {
   const path = socketPathOf(dataDir);
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH) return undefined;
+  // Before anyone connects: the session's LISTEN makes PostgreSQL send the notifications into its output.
+  for (const channel of notifications?.channels ?? []) {
+    if (!CHANNEL_NAME.test(channel)) throw new Error(`not a channel name: ${channel}`);
+    await db.exec(`LISTEN ${channel}`);
+  }
   // This process holds DATA_DIR's lock, so a socket file left there is a crashed server's.
   rmSync(path, { force: true });
-  const queue = handlerQueue(db, session) as unknown as PGLiteSocketHandlerOptions["queryQueue"];
+  const queue = handlerQueue(
+    db,
+    session,
+    notifications,
+  ) as unknown as PGLiteSocketHandlerOptions["queryQueue"];
   const handlers = new Set<PGLiteSocketHandler>();
   const server: Server = createServer((socket) => {
     const handler = new PGLiteSocketHandler({ queryQueue: queue, closeOnDetach: true });
