@@ -1,20 +1,25 @@
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sql } from "kysely";
 import { pino } from "pino";
 import { runBilling } from "../../src/billing/runs/run-billing.ts";
 import { SolusioUsageSource } from "../../src/billing/usage/solusio-usage-source.ts";
 import { parseConfig } from "../../src/config.ts";
+import { periodBounds } from "../../src/domain/periods.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { openDatabase } from "../../src/db/open-database.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { seedCustomers } from "../pricing/seed-customers.ts";
 import { timeCopy } from "./copy-baseline.ts";
 import { profileStatements, statementReport } from "./statement-profile.ts";
-import { syntheticUsage } from "./synthetic-usage.ts";
+import { recordedUsage, recordUsage } from "./recorded-usage.ts";
 
-// The billing cycle end to end on PostgreSQL: N customers with 3 servers each, usage generated page by page
-// in the §9 (a) shape, validated, staged, invoiced in batches, finalized. Then, in the same run, a bare COPY
+// The billing cycle end to end on PostgreSQL: N customers with 3 servers each, usage recorded to a file in the
+// §9 (a) shape before the clock starts, then read page by page, validated, staged, invoiced in batches,
+// finalized. Then, in the same run, a bare COPY
 // of as many invoice lines. Each size runs in its own process, so its peak RSS is its own. Prints wall time,
 // invoices/s, peak RSS and per-customer cost per size, and last `ratio: X` = run ÷ COPY at the largest size.
 // Usage: bench/billing/run.ts [--customers 1000000 | --customers 10000,50000] [--trace] [--statements]
@@ -23,6 +28,7 @@ import { syntheticUsage } from "./synthetic-usage.ts";
 
 const url = process.env["DATABASE_URL"] || "postgres://postgres@127.0.0.1:5432/test";
 const STEPS = [10_000, 100_000, 1_000_000];
+const PERIOD = "2026-10";
 
 interface SizeResult {
   customers: number;
@@ -48,6 +54,7 @@ function sizes(): number[] {
 /** One size, in this (child) process: seed, run, COPY, report. */
 async function benchOnce(customers: number): Promise<SizeResult> {
   const schema = `bench_billing_${randomBytes(4).toString("hex")}`;
+  const usageDir = mkdtempSync(join(tmpdir(), "bench-usage-"));
   const admin = await openDatabase({ url, poolSize: 1 });
   await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
   const handle = await openDatabase({ url, schema, poolSize: 4 });
@@ -71,7 +78,13 @@ async function benchOnce(customers: number): Promise<SizeResult> {
       actor: actors.system("bench"),
       now: () => new Date("2026-11-01T01:00:00Z"),
     };
-    const source = new SolusioUsageSource(syntheticUsage(customers));
+    const usageFile = join(usageDir, "usage.ndjson");
+    const recordingStarted = performance.now();
+    const recorded = await recordUsage(customers, periodBounds(PERIOD, config.BILLING_TIME_ZONE), usageFile);
+    process.stdout.write(
+      `recorded ${recorded.pages.toLocaleString("en-US")} pages of usage (${Math.round(statSync(usageFile).size / 1e6)} MB) in ${((performance.now() - recordingStarted) / 1000).toFixed(1)} s, not timed…\n`,
+    );
+    const source = new SolusioUsageSource(recordedUsage(usageFile));
     // With --statements: what the run sent the database, by statement, counted and timed.
     if (process.argv.includes("--statements")) profileStatements();
     const started = performance.now();
@@ -89,7 +102,7 @@ async function benchOnce(customers: number): Promise<SizeResult> {
         );
       }
     };
-    const summary = await runBilling({ ctx, input: { period: "2026-10" }, options: { source, onProgress } });
+    const summary = await runBilling({ ctx, input: { period: PERIOD }, options: { source, onProgress } });
     const runMs = performance.now() - started;
     if (process.argv.includes("--statements")) process.stdout.write(`${statementReport(customers)}\n`);
     // A synthetic month that ended early would make any figure meaningless.
@@ -127,6 +140,7 @@ async function benchOnce(customers: number): Promise<SizeResult> {
     await handle.close();
     await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
     await admin.close();
+    rmSync(usageDir, { recursive: true, force: true });
   }
 }
 
