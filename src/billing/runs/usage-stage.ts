@@ -175,10 +175,15 @@ export class UsageStage {
     return new Set(rows.map((r) => Number(r.seq)));
   }
 
-  /** The keyset index drafting reads by; also finds the records of no customer (customer_id IS NULL). */
+  /**
+   * The keyset index drafting reads by; also finds the records of no customer (customer_id IS NULL). Only the
+   * columns the stage is searched, joined or grouped by are analyzed: the row count comes with any column,
+   * and the text columns were most of ANALYZE's time (30,000 staged records on PostgreSQL 15: 118–124 ms for
+   * every column, 13–14 ms for these three).
+   */
   async index(db: Tx): Promise<void> {
     await sql`CREATE INDEX ON ${this.table} (customer_id, seq)`.execute(db);
-    await sql`ANALYZE ${this.table}`.execute(db);
+    await sql`ANALYZE ${this.table} (customer_id, billing_user_id, server_id)`.execute(db);
   }
 
   /** How many customers have usage: the drafting phase's total. */
