@@ -19,9 +19,9 @@ import { recordedUsage, recordUsage } from "./recorded-usage.ts";
 
 // The billing cycle end to end on PostgreSQL: N customers with 3 servers each, usage recorded to a file in the
 // §9 (a) shape before the clock starts, then read page by page, validated, staged, invoiced in batches,
-// finalized. Then, in the same run, a bare COPY
-// of as many invoice lines. Each size runs in its own process, so its peak RSS is its own. Prints wall time,
-// invoices/s, peak RSS and per-customer cost per size, and last `ratio: X` = run ÷ COPY at the largest size.
+// finalized. Then, in the same run, a bare COPY of as many invoice lines. Each size runs in its own process, so
+// its peak RSS is its own. Prints wall time, invoices/s, peak RSS and per-customer cost per size, and last
+// `ratio: X` = run ÷ COPY at the largest size.
 // Usage: bench/billing/run.ts [--customers 1000000 | --customers 10000,50000] [--trace] [--statements]
 // BENCH_CHILD_FLAGS passes Node flags to each size's process (e.g. "--cpu-prof --cpu-prof-dir=prof").
 // (one number: 10,000, 100,000 and 1,000,000 up to it, and the number itself).
@@ -137,10 +137,10 @@ async function benchOnce(customers: number): Promise<SizeResult> {
     );
     return { customers, runMs, copyMs, lines, invoices, peakRssMb };
   } finally {
+    rmSync(usageDir, { recursive: true, force: true });
     await handle.close();
     await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
     await admin.close();
-    rmSync(usageDir, { recursive: true, force: true });
   }
 }
 
