@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parsePeriod, periodBounds, periodOf, previousPeriod, timeZoneOffsetMs } from "./periods.ts";
+import {
+  monthSoFar,
+  parsePeriod,
+  periodBounds,
+  periodOf,
+  previousPeriod,
+  timeZoneOffsetMs,
+} from "./periods.ts";
 
 const HOUR = 3_600_000;
 const hours = (b: { start: Date; end: Date }) => (b.end.getTime() - b.start.getTime()) / HOUR;
@@ -114,5 +121,37 @@ describe("previousPeriod", () => {
   it("reports offsets", () => {
     expect(timeZoneOffsetMs(Date.UTC(2026, 6, 1), "Europe/Berlin")).toBe(2 * HOUR);
     expect(timeZoneOffsetMs(Date.UTC(2026, 0, 1), "Europe/Berlin")).toBe(HOUR);
+  });
+});
+
+describe("monthSoFar", () => {
+  const span = (now: string, timeZone?: string) => {
+    const { start, end } = monthSoFar(new Date(now), timeZone);
+    return [start.toISOString(), end.toISOString()];
+  };
+
+  it("runs from the period's start to the start of the current hour", () => {
+    expect(span("2026-11-05T14:59:59.999Z")).toEqual([
+      "2026-11-01T00:00:00.000Z",
+      "2026-11-05T14:00:00.000Z",
+    ]);
+  });
+
+  it("is empty in the period's first hour", () => {
+    expect(span("2026-12-01T00:40:00Z")).toEqual(["2026-12-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z"]);
+  });
+
+  it("starts where the billing time zone's month starts", () => {
+    // 23:30 UTC on 30 November is 00:30 on 1 December in Berlin: December's first hour there.
+    expect(span("2026-11-30T23:30:00Z", "Europe/Berlin")).toEqual([
+      "2026-11-30T23:00:00.000Z",
+      "2026-11-30T23:00:00.000Z",
+    ]);
+    expect(span("2026-12-01T02:10:00Z", "Europe/Berlin")).toEqual([
+      "2026-11-30T23:00:00.000Z",
+      "2026-12-01T02:00:00.000Z",
+    ]);
+    // Still October in New York at 02:00 UTC on 1 November (22:00 on 31 October, EDT).
+    expect(span("2026-11-01T02:00:00Z", "America/New_York")[0]).toBe("2026-10-01T04:00:00.000Z");
   });
 });

@@ -138,3 +138,14 @@ export function periodBefore(period: string): string {
   const p = parsePeriod(period);
   return formatPeriod(p.month === 1 ? { year: p.year - 1, month: 12 } : { ...p, month: p.month - 1 });
 }
+
+/**
+ * The month so far at `now`: from the start of the period containing `now` in `timeZone` to the start of the
+ * current hour, never before the period's start. Estimates ask the usage source for whole hours only, as it
+ * bills begun hours (billing-rules §2.1); in the period's first hour the span is empty.
+ */
+export function monthSoFar(now: Date, timeZone = "UTC"): { start: Date; end: Date } {
+  const { start } = periodBounds(periodOf(now, timeZone), timeZone);
+  const hour = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
+  return { start, end: new Date(Math.max(start.getTime(), hour)) };
+}

@@ -29,7 +29,11 @@ export interface SolusioHarness {
   close(): Promise<void>;
 }
 
-export async function startSolusioHarness(overrides: Partial<ConfigInput> = {}): Promise<SolusioHarness> {
+/** `now` is the server's clock (default the real one): a test pins it to see what a page shows at a given time. */
+export async function startSolusioHarness(
+  overrides: Partial<ConfigInput> = {},
+  extra: { now?: () => Date } = {},
+): Promise<SolusioHarness> {
   const handle = await createTestDatabase();
   const emulator = await startEmulator({ port: 0, logger: false });
   const logger = pino({ level: "silent" });
@@ -47,7 +51,7 @@ export async function startSolusioHarness(overrides: Partial<ConfigInput> = {}):
     backoffCapMs: 200,
     pollMs: 20,
   })!;
-  const server = await startTestServer(handle.db, { ...overrides }, { solusio: integration });
+  const server = await startTestServer(handle.db, { ...overrides }, { solusio: integration, ...extra });
   const emu = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(emulator.url + path, {
       method,

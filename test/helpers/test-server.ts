@@ -21,7 +21,7 @@ export interface TestServer {
 export async function startTestServer(
   db: Kysely<Database>,
   overrides: Partial<ConfigInput> = {},
-  extra: { solusio?: SolusioIntegration; portalMailer?: PortalMailer } = {},
+  extra: { solusio?: SolusioIntegration; portalMailer?: PortalMailer; now?: () => Date } = {},
 ): Promise<TestServer> {
   const config = parseConfig({
     TOKENBILL_ADMIN_API_KEY: TEST_ADMIN_KEY,

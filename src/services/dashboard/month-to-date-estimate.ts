@@ -1,12 +1,13 @@
 import { buildInvoice } from "../../billing/runs/build-invoice.ts";
 import { type BillableUsage, recomputeUsage } from "../../billing/runs/recompute-usage.ts";
 import { usageSourcesFromConfig } from "../../billing/usage/usage-sources-from-config.ts";
+import { monthSoFar } from "../../domain/periods.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
 import { PricingSnapshot } from "../pricing/pricing-snapshot.ts";
 import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 export interface MonthToDateEstimate {
-  /** The month so far: [start, end), end being the start of the current hour. */
+  /** The billing month so far (BILLING_TIME_ZONE): [start, end), end being the start of the current hour. */
   period: { start: string; end: string };
   /** Whether the usage source answered; when not, `problem` says why and the figures are empty. */
   available: boolean;
@@ -25,9 +26,8 @@ export interface MonthToDateEstimate {
  */
 export const monthToDateEstimate = defineVerb(NoInput, async ({ ctx }): Promise<MonthToDateEstimate> => {
   await requireStaffRole(ctx, ...READ_ROLES);
-  const now = ctx.now();
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const end = new Date(Math.floor(now.getTime() / 3600_000) * 3600_000);
+  // The billing period so far, in the billing time zone: the month a run will invoice.
+  const { start, end } = monthSoFar(ctx.now(), ctx.config.BILLING_TIME_ZONE);
   const period = { start: start.toISOString(), end: end.toISOString() };
   const empty = { customers: 0, servers: 0, tokens: 0n, revenue: [] };
   if (end <= start) return { period, available: true, problem: null, ...empty };

@@ -1,7 +1,7 @@
 import { usageSourcesFromConfig } from "../../billing/usage/usage-sources-from-config.ts";
 import { Decimal } from "../../domain/decimal.ts";
 import { toMinorUnits } from "../../domain/money.ts";
-import { periodBounds, periodOf } from "../../domain/periods.ts";
+import { monthSoFar } from "../../domain/periods.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
 import { loadPricingFacts } from "../pricing/get-token-pricing.ts";
 import { portalCustomerId } from "./portal-customer.ts";
@@ -32,21 +32,19 @@ export interface CostEstimate {
 
 export const portalCostEstimate = defineVerb(NoInput, async ({ ctx }): Promise<CostEstimate> => {
   const customerId = portalCustomerId(ctx);
-  const now = ctx.now();
-  const month = periodBounds(periodOf(now, ctx.config.BILLING_TIME_ZONE), ctx.config.BILLING_TIME_ZONE);
   // Whole hours only: usage sources bill begun hours (billing-rules §2.1), and SolusIO echoes the period.
-  const end = new Date(Math.max(month.start.getTime(), Math.floor(now.getTime() / 3_600_000) * 3_600_000));
+  const { start, end } = monthSoFar(ctx.now(), ctx.config.BILLING_TIME_ZONE);
   const facts = await loadPricingFacts(ctx.db, customerId);
   const base = {
-    period: { start: month.start, end },
+    period: { start, end },
     currency: facts.currency.code,
     unit_price: facts.user.normalize().toString(),
   };
   const servers = new Map<number, { name: string; plans: string[]; tokens: bigint }>();
-  if (end > month.start) {
+  if (end > start) {
     try {
       const { source } = usageSourcesFromConfig(ctx);
-      for await (const record of source.fetchUsage({ start: month.start, end, billingUserId: customerId })) {
+      for await (const record of source.fetchUsage({ start, end, billingUserId: customerId })) {
         if (record.billingUserId !== customerId) continue;
         const entry = servers.get(record.server.id) ?? { name: record.server.name, plans: [], tokens: 0n };
         if (!entry.plans.includes(record.plan.name)) entry.plans.push(record.plan.name);

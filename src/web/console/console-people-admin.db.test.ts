@@ -5,9 +5,10 @@ import {
   startSolusioHarness,
   waitForJobs,
 } from "../../../test/helpers/solusio-harness.ts";
+import { testClock } from "../../../test/helpers/test-clock.ts";
 import { TEST_ADMIN_KEY } from "../../../test/helpers/test-server.ts";
 import { systemContext } from "../../app/server.ts";
-import { periodBounds, periodOf } from "../../domain/periods.ts";
+import { periodBounds, previousPeriod } from "../../domain/periods.ts";
 import { actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { createDunCustomer, issueInvoice } from "../../billing/dunning/dunning-fixtures.ts";
@@ -26,9 +27,10 @@ let owner: ConsoleClient;
 let admin: ConsoleClient;
 let support: ConsoleClient;
 let ownerId: string;
+const clock = testClock();
 
 beforeAll(async () => {
-  h = await startSolusioHarness();
+  h = await startSolusioHarness({}, { now: clock.now });
   h.runner.start();
   ctx = systemContext(h.handle, h.config, pino({ level: "silent" }), actors.cli());
   ownerId = (
@@ -86,7 +88,9 @@ describe("dashboard", () => {
       .select("solusio_user_id")
       .where("id", "=", BigInt(customer.id))
       .executeTakeFirstOrThrow();
-    const month = periodBounds(periodOf(new Date(), "UTC"), "UTC");
+    // Last month, with the server's clock pinned inside it: every hour the page asks about has passed, and
+    // the figures are the same whenever the suite runs (a month's first hour once made this test fail).
+    const month = periodBounds(previousPeriod(new Date(), "UTC"), "UTC");
     await h.emu("POST", "/_emulator/clock", { now: month.start.toISOString(), frozen: true });
     const plan = (
       await h.emu("POST", "/api/v1/plans", { name: "Dash plan", tokens_per_hour: 7, tokens_per_month: 5000 })
@@ -103,18 +107,23 @@ describe("dashboard", () => {
     expect(server.status).toBe(201);
     await h.emu("POST", "/_emulator/clock", { now: new Date().toISOString(), frozen: false });
 
-    const page = await owner.get("/console");
-    // Whole hours since the month began, 7 tokens each, capped at the plan's 5,000 a month (billing-rules §2).
-    const hours = BigInt(Math.floor((Date.now() - month.start.getTime()) / 3_600_000));
-    const tokens = hours * 7n < 5000n ? hours * 7n : 5000n;
-    expect(textOf(page.text, "estimate-tokens")).toBe(`${tokens.toLocaleString("en-US")} tokens`);
-    // USD's token unit cost is 0.001 $: tokens / 10 cents, rounded half away from zero; no tax rule applies.
-    const cents = (tokens + 5n) / 10n;
-    const dollars = `$${cents / 100n}.${String(cents % 100n).padStart(2, "0")}`;
-    // In a month's first hour no whole hour has passed: nothing has accrued yet, and the page says so.
-    if (hours === 0n) expect(page.text).toContain("No revenue accrued yet.");
-    else expect(textOf(page.text, "estimate-revenue")).toContain(dollars);
-    expect(page.text).toContain("estimate");
+    // A session of its own: requests at a pinned time move its expiry back into last month.
+    const viewer = await ConsoleClient.logIn(h.server.url, "owner@example.com", PASSWORD);
+    try {
+      // 5 h 40 min into the month: 5 whole hours, 7 tokens each (billing-rules §2). USD's token unit cost is
+      // 0.001 $: 35 tokens are 3.5 cents, rounded half away from zero to $0.04; no tax rule applies.
+      clock.pin(new Date(month.start.getTime() + (5 * 60 + 40) * 60_000));
+      const page = await viewer.get("/console");
+      expect(textOf(page.text, "estimate-tokens")).toBe("35 tokens");
+      expect(textOf(page.text, "estimate-revenue")).toContain("$0.04");
+      // In the month's first hour no whole hour has passed: nothing has accrued, and the page says so.
+      clock.pin(new Date(month.start.getTime() + 40 * 60_000));
+      const firstHour = await viewer.get("/console");
+      expect(textOf(firstHour.text, "estimate-tokens")).toBe("0 tokens");
+      expect(firstHour.text).toContain("No revenue accrued yet.");
+    } finally {
+      clock.release();
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { testClock } from "../../../test/helpers/test-clock.ts";
 import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
 import { invoiceAmountDue } from "../../billing/ledger/ledger.ts";
 import {
@@ -10,7 +11,7 @@ import {
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { addDays, calendarDate } from "../../billing/runs/calendar-date.ts";
 import { updateCustomer } from "../../services/customers/customers.ts";
-import { periodBounds, periodOf } from "../../domain/periods.ts";
+import { periodBounds, previousPeriod } from "../../domain/periods.ts";
 import { evaluateCustomerDunning } from "../../billing/dunning/evaluate-dunning.ts";
 import {
   operatorContext,
@@ -42,16 +43,21 @@ let fake: FakeStripe;
 let server: TestServer;
 let ada: PortalCustomer;
 let grace: PortalCustomer;
+const clock = testClock();
 
 beforeAll(async () => {
   handle = await createTestDatabase();
   fake = await startFakeStripe({ secretKey: KEY });
-  server = await startTestServer(handle.db, {
-    STRIPE_SECRET_KEY: KEY,
-    STRIPE_WEBHOOK_SECRET: WHSEC,
-    STRIPE_API_URL: fake.url,
-    STRIPE_SUCCESS_URL: "http://portal.test/portal/checkout/return?session_id={CHECKOUT_SESSION_ID}",
-  });
+  server = await startTestServer(
+    handle.db,
+    {
+      STRIPE_SECRET_KEY: KEY,
+      STRIPE_WEBHOOK_SECRET: WHSEC,
+      STRIPE_API_URL: fake.url,
+      STRIPE_SUCCESS_URL: "http://portal.test/portal/checkout/return?session_id={CHECKOUT_SESSION_ID}",
+    },
+    { now: clock.now },
+  );
   // Ada's invoices were due 8 days ago: the dunning ladder has locked her (second overdue, day +7).
   ada = await portalCustomer(handle, {
     email: "ada@example.com",
@@ -86,13 +92,27 @@ describe("the overview", () => {
     expect(page.text).toContain(
       `on <strong>${longDate(addDays(ADA_DUE, 14))}</strong> your account will be suspended`,
     );
-    // No SolusIO in this test: the page still opens, and says the estimate is not available. In a month's
-    // first hour there is no whole hour to ask SolusIO about, so there is no usage yet instead.
-    const month = periodBounds(periodOf(new Date(), "UTC"), "UTC");
-    if (Date.now() - month.start.getTime() < 3_600_000)
-      expect(page.text).toContain("No server usage this month so far.");
-    else expect(page.text).toContain("The estimate is not available right now");
     expect(page.text).toContain("Open control panel");
+  });
+
+  it("says the estimate is not available when SolusIO cannot be asked, and that there is no usage in a month's first hour", async () => {
+    const client = await loggedIn(ada);
+    // Last month, with the server's clock pinned inside it: the same answers whenever the suite runs.
+    const month = periodBounds(previousPeriod(new Date(), "UTC"), "UTC");
+    try {
+      // No SolusIO in this test: the page still opens, and says the estimate is not available.
+      clock.pin(new Date(month.start.getTime() + 5 * 3_600_000));
+      expect((await client.request("GET", "/portal")).text).toContain(
+        "The estimate is not available right now",
+      );
+      // In the first hour there is no whole hour to ask SolusIO about: no usage yet, and nothing asked.
+      clock.pin(new Date(month.start.getTime() + 40 * 60_000));
+      const firstHour = await client.request("GET", "/portal");
+      expect(firstHour.status).toBe(200);
+      expect(firstHour.text).toContain("No server usage this month so far.");
+    } finally {
+      clock.release();
+    }
   });
 
   it("tells a customer whose invoice falls due in two days when, and what happens if it is not paid", async () => {
