@@ -29,6 +29,8 @@ const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 10);
 const DURATION_S = Number(process.env["BENCH_DURATION"] ?? 5);
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
 const TOKEN = "bench-pricing-token";
+// BENCH_CHILD_FLAGS passes Node flags to tokenbill's process (e.g. "--cpu-prof --cpu-prof-dir=prof").
+const CHILD_FLAGS = (process.env["BENCH_CHILD_FLAGS"] ?? "").split(" ").filter(Boolean);
 const root = join(import.meta.dirname, "..", "..");
 
 function startChild(
@@ -106,7 +108,7 @@ async function main() {
   const children: ChildProcess[] = [];
   try {
     const tokenbill = await startChild(
-      ["bin/tokenbill.mjs", "serve"],
+      [...CHILD_FLAGS, "bin/tokenbill.mjs", "serve"],
       {
         PORT: "0",
         DATA_DIR: dataDir,
