@@ -6,6 +6,8 @@ import { defineConfig } from "vitest/config";
 // pages' SQL is the verbs' SQL, which the `db` project already runs on both databases.
 export default defineConfig({
   test: {
+    // One migrated PGlite database dumped before the workers start; each test file's database loads it.
+    globalSetup: ["test/helpers/test-database-template.ts"],
     projects: [
       {
         test: {

@@ -170,3 +170,26 @@ describe("PGlite driver", () => {
     expect((await prepared()).some((s) => s.includes("$150"))).toBe(false);
   });
 });
+
+describe("a PGlite database started from a dump", () => {
+  it("holds what the dumped one held, parsed the same way, and is a copy of its own", async () => {
+    const source = await openDatabase({ memory: true });
+    try {
+      await sql`create table kept (id int8 primary key, amount numeric)`.execute(source.db);
+      await sql`insert into kept values (9007199254740993, '12.340')`.execute(source.db);
+      const dump = await source.dumpDataDir!();
+      const copy = await openDatabase({ memory: true, loadDataDir: dump });
+      try {
+        const read = async (h: DatabaseHandle) =>
+          (await sql<{ id: bigint; amount: string }>`select id, amount from kept`.execute(h.db)).rows;
+        expect(await read(copy)).toEqual([{ id: 9007199254740993n, amount: "12.340" }]);
+        await sql`insert into kept values (2, '1')`.execute(copy.db);
+        expect(await read(source)).toHaveLength(1);
+      } finally {
+        await copy.close();
+      }
+    } finally {
+      await source.close();
+    }
+  });
+});

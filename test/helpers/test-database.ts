@@ -1,16 +1,22 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { sql } from "kysely";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts";
+import { TEMPLATE_ENV } from "./test-database-template.ts";
 
 /**
- * A fresh, migrated database for one test file: PGlite in memory by default, or — when DATABASE_URL is
+ * A fresh, migrated database for one test file: PGlite in memory by default (loaded from a migrated dump when
+ * the run made one, else migrated here), or — when DATABASE_URL is
  * set (CI runs the `db` project a second time that way) — a throw-away schema on that PostgreSQL.
  */
 export async function createTestDatabase(): Promise<DatabaseHandle> {
   const url = process.env["DATABASE_URL"];
   if (!url) {
-    const handle = await openDatabase({ memory: true });
+    // From the migrated dump the run's global setup made (test-database-template.ts), when there is one.
+    const template = process.env[TEMPLATE_ENV];
+    const loadDataDir = template ? new Blob([readFileSync(template)]) : undefined;
+    const handle = await openDatabase({ memory: true, ...(loadDataDir ? { loadDataDir } : {}) });
     await migrateToLatest(handle.db);
     return handle;
   }

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { calendarDate } from "../../billing/runs/calendar-date.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
 import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
@@ -11,12 +12,12 @@ export interface OverdueTotal {
 
 /**
  * What is overdue, per currency: finalized or partly paid invoices whose due date (an extension's, when one
- * was granted) is before today (UTC), with what the ledger says they still owe. Currencies are never added
- * together (billing-rules §1).
+ * was granted) is before today in BILLING_TIME_ZONE (the day dunning counts from), with what the ledger says
+ * they still owe. Currencies are never added together (billing-rules §1).
  */
 export const overdueTotals = defineVerb(NoInput, async ({ ctx }): Promise<OverdueTotal[]> => {
   await requireStaffRole(ctx, ...READ_ROLES);
-  const today = ctx.now().toISOString().slice(0, 10);
+  const today = calendarDate(ctx.now(), ctx.config.BILLING_TIME_ZONE);
   const rows = await sql<{ currency_code: string; amount: string; invoices: string }>`
     SELECT i.currency_code, sum(d.due)::bigint AS amount, count(*) AS invoices
       FROM invoice i

@@ -5,7 +5,7 @@ import { getBillingRun } from "../../billing/runs/get-billing-run.ts";
 import { launchBillingRun } from "../../billing/runs/launch-billing-run.ts";
 import { listBillingAnomalies } from "../../billing/runs/list-billing-anomalies.ts";
 import { listBillingRuns } from "../../billing/runs/list-billing-runs.ts";
-import { periodOf } from "../../domain/periods.ts";
+import { previousPeriod } from "../../domain/periods.ts";
 import { zodToServiceError } from "../../kernel/verb.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
@@ -42,10 +42,7 @@ export function registerBillingRunPages(app: FastifyInstance, deps: WebDeps): vo
     const ctx = deps.contextOf(request);
     const page = await listBillingRuns({ ctx, input: pageQuery(request) });
     // The month that ended last, in the billing time zone: what a person usually bills.
-    const lastMonth = periodOf(
-      new Date(Date.UTC(ctx.now().getUTCFullYear(), ctx.now().getUTCMonth(), 0)),
-      ctx.config.BILLING_TIME_ZONE,
-    );
+    const lastMonth = previousPeriod(ctx.now(), ctx.config.BILLING_TIME_ZONE);
     return staffPage(
       deps,
       request,
