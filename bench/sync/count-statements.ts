@@ -6,7 +6,7 @@
 import { pino } from "pino";
 import type { KyselyPlugin } from "kysely";
 import { createJobRunner } from "../../src/app/runner.ts";
-import { systemContext } from "../../src/app/server.ts";
+import { systemContext } from "../../src/app/database.ts";
 import { parseConfig } from "../../src/config.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { createCustomer } from "../../src/services/customers/customers.ts";

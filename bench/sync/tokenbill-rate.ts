@@ -1,4 +1,4 @@
-import { systemContext } from "../../src/app/server.ts";
+import { systemContext } from "../../src/app/database.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { createCustomer } from "../../src/services/customers/customers.ts";
 import { type BenchSolusio, emulatorProcess } from "./emulator-with-latency.ts";

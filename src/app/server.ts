@@ -1,18 +1,14 @@
-import { autovacuumWarning } from "../db/autovacuum-check.ts";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
-import { closePreservingExitCode } from "./close-database.ts";
-import { migrateToLatest } from "../db/migrate.ts";
-import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
+import { openMigratedDatabase, systemContext } from "./database.ts";
+import type { DatabaseHandle } from "../db/open-database.ts";
 import { buildServer } from "../http/server.ts";
 import type { JobRunner } from "../jobs/job-runner.ts";
-import { JOB_CHANNEL, signalJobsWritten } from "../jobs/job-wakeups.ts";
 import { seedDemo } from "./sandbox/seed-demo.ts";
 import { ensureSandboxLogins } from "./sandbox/sandbox-logins.ts";
 import { portalMailer } from "../services/portal-accounts/portal-mail.ts";
 import { type Sandbox, startSandbox } from "./sandbox/start-sandbox.ts";
-import { type Actor, actors } from "../kernel/actor.ts";
-import type { ServiceContext } from "../kernel/context.ts";
+import { actors } from "../kernel/actor.ts";
 import { ensureBootstrapKey } from "../services/api-keys/bootstrap-key.ts";
 import { applySetup, planSetup } from "../services/setup/plan-setup.ts";
 import { decideSandbox } from "./sandbox/sandbox-decision.ts";
@@ -25,61 +21,6 @@ import { startHousekeeping } from "./housekeeping.ts";
 
 // The composition root: configuration → database (migrated) → SolusIO (configured, or the sandbox) →
 // job runner → HTTP server.
-
-export async function openMigratedDatabase(
-  config: Config,
-  logger: Logger,
-  /** serve shares an embedded database with the CLI over a socket in DATA_DIR (src/db/pglite-socket-server.ts). */
-  share = false,
-): Promise<DatabaseHandle> {
-  const handle = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
-    share,
-    // A job a command writes through the socket wakes this process's runners, as one written here does.
-    sharedNotifications: {
-      channels: [JOB_CHANNEL],
-      onNotification: (channel) => {
-        if (channel === JOB_CHANNEL) signalJobsWritten();
-      },
-    },
-    onPermissionWarning: (message, details) => logger.warn(details, message),
-  });
-  if (share && handle.kind === "pglite" && config.DATA_DIR !== "memory://")
-    if (handle.socketPath)
-      logger.info({ socket: handle.socketPath }, "commands share the database through this socket");
-    else logger.warn("DATA_DIR's path is too long for a socket: commands on it refuse while serve runs");
-  const applied = await migrateToLatest(handle.db);
-  if (applied.length > 0) logger.info({ applied, database: handle.kind }, "migrations applied");
-  const maintenance = handle.kind === "postgres" ? await autovacuumWarning(handle.db) : undefined;
-  if (maintenance) logger.warn(maintenance);
-  return handle;
-}
-
-/** `tokenbill migrate`: applies pending migrations and says which. */
-export async function migrateDatabase(config: Config, logger: Logger): Promise<string[]> {
-  const handle = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
-    onPermissionWarning: (message, details) => logger.warn(details, message),
-  });
-  try {
-    return await migrateToLatest(handle.db);
-  } finally {
-    await closePreservingExitCode(handle);
-  }
-}
-
-/** A context for work that no HTTP request starts (CLI commands, jobs). */
-export function systemContext(
-  handle: Pick<DatabaseHandle, "db">,
-  config: Config,
-  logger: Logger,
-  actor: Actor,
-  solusio?: SolusioIntegration,
-): ServiceContext {
-  return { db: handle.db, config, logger, actor, now: () => new Date(), solusio };
-}
 
 export interface RunningServer {
   url: string;

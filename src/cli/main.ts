@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { migrateDatabase, startServer } from "../app/server.ts";
+import { migrateDatabase } from "../app/database.ts";
 import { describeConfig, loadConfig } from "../config.ts";
 import { createLogger, prettyLogs } from "../logger.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys/api-keys.ts";
@@ -60,6 +60,8 @@ program
       { config: describeConfig(config) },
       "starting tokenbill",
     );
+    // Loaded here: the HTTP server (Fastify, pages, PDF fonts) is the bulk of startup, and only serve needs it.
+    const { startServer } = await import("../app/server.ts");
     const server = await startServer(config, logger);
     logger.info(
       {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { systemContext, openMigratedDatabase } from "../app/server.ts";
+import { systemContext, openMigratedDatabase } from "../app/database.ts";
 import { type Config, loadConfig } from "../config.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { createLogger } from "../logger.ts";

@@ -1,4 +1,4 @@
-import { systemContext, openMigratedDatabase } from "../app/server.ts";
+import { systemContext, openMigratedDatabase } from "../app/database.ts";
 import type { Logger } from "pino";
 import { type Config, loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";

@@ -4,7 +4,7 @@ import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import { listSolusioCalls } from "../services/sync/list-solusio-calls.ts";
-import { systemContext } from "../app/server.ts";
+import { systemContext } from "../app/database.ts";
 import { parseConfig } from "../config.ts";
 import { connectSolusio } from "./connect-solusio.ts";
 import { customBillingIntegration } from "./solusio-api.ts";

@@ -3,7 +3,7 @@ import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../../test/helpers/test-server.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import { actors } from "../kernel/actor.ts";
-import { systemContext } from "../app/server.ts";
+import { systemContext } from "../app/database.ts";
 import { parseConfig } from "../config.ts";
 import { pino } from "pino";
 import { createStaffUser } from "../services/staff/staff-users.ts";

@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemContext } from "../../src/app/server.ts";
+import { systemContext } from "../../src/app/database.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { createStaffUser } from "../../src/services/staff/staff-users.ts";
 import { checkPage, launchBrowser, logInThroughForm, noBrowser } from "../helpers/browser.ts";

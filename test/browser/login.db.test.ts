@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemContext } from "../../src/app/server.ts";
+import { systemContext } from "../../src/app/database.ts";
 import { parseConfig } from "../../src/config.ts";
 import type { DatabaseHandle } from "../../src/db/open-database.ts";
 import { actors } from "../../src/kernel/actor.ts";

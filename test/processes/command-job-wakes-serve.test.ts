@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openMigratedDatabase } from "../../src/app/server.ts";
+import { openMigratedDatabase } from "../../src/app/database.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { DatabaseHandle } from "../../src/db/open-database.ts";
 import { type ClaimedJob, JobRunner } from "../../src/jobs/job-runner.ts";

@@ -7,7 +7,7 @@ import { connectSolusio } from "../../src/solusio/connect-solusio.ts";
 import { integrate } from "../../src/solusio/integration.ts";
 import { ensureBound, readBinding, rebind, identifySolusio } from "../../src/solusio/solusio-binding.ts";
 import { createJobRunner } from "../../src/app/runner.ts";
-import { systemContext } from "../../src/app/server.ts";
+import { systemContext } from "../../src/app/database.ts";
 import { SYNC_CUSTOMER_JOB } from "../../src/services/sync/enqueue-customer-sync.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
 import { actors } from "../../src/kernel/actor.ts";

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemContext } from "../../src/app/server.ts";
+import { systemContext } from "../../src/app/database.ts";
 import { parseConfig } from "../../src/config.ts";
 import { startSchedules } from "../../src/app/schedules.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
-import { systemContext } from "../../app/server.ts";
+import { systemContext } from "../../app/database.ts";
 import { parseConfig } from "../../config.ts";
 import { createApiKey, revokeApiKey } from "../../services/api-keys/api-keys.ts";
 import { pino } from "pino";

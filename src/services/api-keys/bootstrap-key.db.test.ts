@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { systemContext } from "../../app/server.ts";
+import { systemContext } from "../../app/database.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createLogger } from "../../logger.ts";

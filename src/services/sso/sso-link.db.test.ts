@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { systemContext } from "../../app/server.ts";
+import { systemContext } from "../../app/database.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createSsoLink, redeemSsoLink } from "./sso-link.ts";

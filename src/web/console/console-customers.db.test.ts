@@ -5,7 +5,7 @@ import {
   startSolusioHarness,
   waitForJobs,
 } from "../../../test/helpers/solusio-harness.ts";
-import { systemContext } from "../../app/server.ts";
+import { systemContext } from "../../app/database.ts";
 import { actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { createCustomer } from "../../services/customers/customers.ts";

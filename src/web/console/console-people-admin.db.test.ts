@@ -7,7 +7,7 @@ import {
 } from "../../../test/helpers/solusio-harness.ts";
 import { testClock } from "../../../test/helpers/test-clock.ts";
 import { TEST_ADMIN_KEY } from "../../../test/helpers/test-server.ts";
-import { systemContext } from "../../app/server.ts";
+import { systemContext } from "../../app/database.ts";
 import { periodBounds, previousPeriod } from "../../domain/periods.ts";
 import { actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";

@@ -1,6 +1,6 @@
 import { PageClient as BaseClient } from "../../../test/helpers/page-client.ts";
 import { pino } from "pino";
-import { systemContext } from "../../app/server.ts";
+import { systemContext } from "../../app/database.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { actors } from "../../kernel/actor.ts";

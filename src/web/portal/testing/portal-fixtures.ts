@@ -1,7 +1,7 @@
 import { PageClient } from "../../../../test/helpers/page-client.ts";
 import { sql } from "kysely";
 import { pino } from "pino";
-import { systemContext } from "../../../app/server.ts";
+import { systemContext } from "../../../app/database.ts";
 import { issueCreditNote } from "../../../billing/credit-notes/issue-credit-note.ts";
 import { postLedgerEvent } from "../../../billing/ledger/ledger.ts";
 import { recordPayment } from "../../../billing/payments/record-payment.ts";
