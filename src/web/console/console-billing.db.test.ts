@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BilledWorld, finishedRun, octoberToBill } from "./billing-run-test-fixture.ts";
-import { PageClient, textOf } from "./pricing-test-client.ts";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { startTestServer } from "../../../test/helpers/test-server.ts";
+import { createStaffPerRole, PageClient, textOf } from "./pricing-test-client.ts";
 
 // The console's billing run pages over real HTTP against the emulator: start a run from the form (with the
 // verb's refusals next to the field), follow it on its page — which reloads itself only while the run is
@@ -101,5 +103,28 @@ describe("billing run pages", () => {
   it("answers an unknown or malformed run id with a page, not a 500", async () => {
     expect((await owner.get("/console/billing-runs/run_0000")).status).toBe(404);
     expect((await owner.get("/console/billing-runs/42")).status).toBe(400);
+  });
+});
+
+describe("the billing run form", () => {
+  it("offers the month that ended last in the billing time zone", async () => {
+    // 02:00 UTC on 1 December is still 30 November in New York: November has not ended there, October has.
+    const handle = await createTestDatabase();
+    const server = await startTestServer(
+      handle.db,
+      { BILLING_TIME_ZONE: "America/New_York" },
+      { now: () => new Date("2026-12-01T02:00:00Z") },
+    );
+    try {
+      await createStaffPerRole(handle, ["owner"]);
+      const page = await (await new PageClient(server.url).logIn("owner@example.com")).get(
+        "/console/billing-runs",
+      );
+      expect(page.status).toBe(200);
+      expect(page.text).toMatch(/name="period"[^>]*value="2026-10"|value="2026-10"[^>]*name="period"/);
+    } finally {
+      await server.close();
+      await handle.close();
+    }
   });
 });
