@@ -12,6 +12,8 @@ interface InvoiceRow {
   id: string;
   draft: DraftInvoice;
   customer: CustomerSnapshot;
+  /** The invoice's base token unit cost as text, which each of its lines also carries. */
+  unitCost: string;
 }
 
 interface LineRow {
@@ -25,19 +27,29 @@ interface LineRow {
 const instant = (v: Date | null) => (v === null ? null : v.toISOString());
 
 function invoiceColumnsFor(c: { run: RunRef; now: string }): UnnestColumn<InvoiceRow>[] {
+  // The same for every row of a batch: made once, not once a row. A run prices every draft from one pricing
+  // snapshot (draft-all.ts), which holds one row per currency, so a currency's display follows from its code.
+  const periodStart = instant(c.run.periodStart);
+  const periodEnd = instant(c.run.periodEnd);
+  const currencies = new Map<string, string>();
+  const currency = (d: DraftInvoice) => {
+    let json = currencies.get(d.facts.currency.code);
+    if (json === undefined) currencies.set(d.facts.currency.code, (json = currencyJson(d)));
+    return json;
+  };
   return [
     { name: "id", type: "text", value: (r) => r.id },
     { name: "customer_id", type: "bigint", value: (r) => r.draft.customerId },
     { name: "period", type: "text", value: () => c.run.period },
-    { name: "period_start", type: "timestamptz", value: () => instant(c.run.periodStart) },
-    { name: "period_end", type: "timestamptz", value: () => instant(c.run.periodEnd) },
+    { name: "period_start", type: "timestamptz", value: () => periodStart },
+    { name: "period_end", type: "timestamptz", value: () => periodEnd },
     { name: "customer_name", type: "text", value: (r) => r.customer.name },
     { name: "customer_email", type: "text", value: (r) => r.customer.email },
     { name: "customer_country", type: "text", value: (r) => r.customer.country },
     { name: "customer_region", type: "text", value: (r) => r.customer.region },
     { name: "currency_code", type: "text", value: (r) => r.draft.facts.currency.code },
-    { name: "currency", type: "jsonb", value: (r) => currencyJson(r.draft) },
-    { name: "base_token_unit_cost", type: "numeric", value: (r) => r.draft.base.toString() },
+    { name: "currency", type: "jsonb", value: (r) => currency(r.draft) },
+    { name: "base_token_unit_cost", type: "numeric", value: (r) => r.unitCost },
     { name: "tax_compound", type: "boolean", value: (r) => r.draft.facts.taxes.compound },
     { name: "tax_exempt", type: "boolean", value: (r) => r.draft.facts.taxExempt },
     { name: "tokens", type: "bigint", value: (r) => r.draft.tokens },
@@ -131,6 +143,7 @@ export async function draftInvoices(
     id: timeOrderedId("inv"),
     draft: d,
     customer: customers.get(d.customerId)!,
+    unitCost: d.base.toString(),
   }));
   const context = { run, now: now.toISOString() };
   const invoiceColumns = invoiceColumnsFor(context);
@@ -139,7 +152,7 @@ export async function draftInvoices(
       invoiceId: r.id,
       position,
       line,
-      unitCost: r.draft.base.toString(),
+      unitCost: r.unitCost,
     })),
   );
   // One statement: the invoices that won their (customer, period) slot, and only their lines (the join with
