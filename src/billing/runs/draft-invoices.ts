@@ -34,7 +34,10 @@ function invoiceColumnsFor(c: { run: RunRef; now: string }): UnnestColumn<Invoic
   const currencies = new Map<string, string>();
   const currency = (d: DraftInvoice) => {
     let json = currencies.get(d.facts.currency.code);
-    if (json === undefined) currencies.set(d.facts.currency.code, (json = currencyJson(d)));
+    if (json === undefined) {
+      json = currencyJson(d);
+      currencies.set(d.facts.currency.code, json);
+    }
     return json;
   };
   return [
