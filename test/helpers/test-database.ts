@@ -7,8 +7,8 @@ import { TEMPLATE_ENV } from "./test-database-template.ts";
 
 /**
  * A fresh, migrated database for one test file: PGlite in memory by default (loaded from a migrated dump when
- * the run made one, else migrated here), or — when DATABASE_URL is
- * set (CI runs the `db` project a second time that way) — a throw-away schema on that PostgreSQL.
+ * the run made one, else migrated here), or — when DATABASE_URL is set (CI runs the `db` project a second time
+ * that way) — a throw-away schema on that PostgreSQL.
  */
 export async function createTestDatabase(): Promise<DatabaseHandle> {
   const url = process.env["DATABASE_URL"];
