@@ -154,4 +154,22 @@ describe("monthSoFar", () => {
     // Still October in New York at 02:00 UTC on 1 November (22:00 on 31 October, EDT).
     expect(span("2026-11-01T02:00:00Z", "America/New_York")[0]).toBe("2026-10-01T04:00:00.000Z");
   });
+
+  it("counts whole hours from the month's start where the offset is a half hour", () => {
+    // Kolkata (UTC+5:30): December starts at 18:30 UTC on 30 November.
+    expect(span("2026-11-30T19:10:00Z", "Asia/Kolkata")).toEqual([
+      "2026-11-30T18:30:00.000Z",
+      "2026-11-30T18:30:00.000Z",
+    ]);
+    expect(span("2026-12-01T02:29:59.999Z", "Asia/Kolkata")).toEqual([
+      "2026-11-30T18:30:00.000Z",
+      "2026-12-01T01:30:00.000Z",
+    ]);
+    expect(span("2026-12-01T02:30:00Z", "Asia/Kolkata")[1]).toBe("2026-12-01T02:30:00.000Z");
+    // Adelaide in summer (ACDT, UTC+10:30): December starts at 13:30 UTC on 30 November.
+    expect(span("2026-11-30T15:00:00Z", "Australia/Adelaide")).toEqual([
+      "2026-11-30T13:30:00.000Z",
+      "2026-11-30T14:30:00.000Z",
+    ]);
+  });
 });

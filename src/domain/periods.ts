@@ -140,12 +140,14 @@ export function periodBefore(period: string): string {
 }
 
 /**
- * The month so far at `now`: from the start of the period containing `now` in `timeZone` to the start of the
- * current hour, never before the period's start. Estimates ask the usage source for whole hours only, as it
- * bills begun hours (billing-rules §2.1); in the period's first hour the span is empty.
+ * The month so far at `now`: from the start of the period containing `now` in `timeZone`, for as many whole
+ * hours as have passed since. Estimates ask the usage source for whole hours only, as it bills begun hours
+ * (billing-rules §2.1); in the period's first hour the span is empty. The hours are counted from the
+ * period's start, not from UTC's hour marks: in a zone with a half-hour offset (Asia/Kolkata, UTC+5:30) the
+ * month starts at :30 UTC, and a UTC hour mark would end the span half an hour into an hour.
  */
 export function monthSoFar(now: Date, timeZone = "UTC"): { start: Date; end: Date } {
   const { start } = periodBounds(periodOf(now, timeZone), timeZone);
-  const hour = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
-  return { start, end: new Date(Math.max(start.getTime(), hour)) };
+  const hours = Math.floor((now.getTime() - start.getTime()) / 3_600_000);
+  return { start, end: new Date(start.getTime() + hours * 3_600_000) };
 }
