@@ -125,7 +125,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.decorate("metrics", metrics);
   app.addHook("onClose", async () => metrics.close());
   installRequestMetrics(app, metrics, config.PRICING_PATH);
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   await app.register(formbody);
   app.setReplySerializer((payload) => stringifyJson(payload));
   app.setErrorHandler((error, request, reply) => sendError(reply, request, error));

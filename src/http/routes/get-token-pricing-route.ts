@@ -94,23 +94,27 @@ async function refuse(limiter: SecretFailureLimiter, client: string): Promise<ne
 export function registerGetTokenPricing(app: FastifyInstance, endpoint: PricingEndpoint) {
   // Public as far as admin keys go: SolusIO authenticates with the pricing token checked below.
   // A JSON answer for SolusIO's server: the API header set (protection.ts), not helmet's document headers.
-  app.post(endpoint.path, { config: { access: "public" }, helmet: false }, async (request, reply) => {
-    reply.headers(API_SECURITY_HEADERS);
-    try {
-      const body = request.body;
-      const fields: Record<string, unknown> =
-        typeof body === "object" && body !== null && !Array.isArray(body)
-          ? (body as Record<string, unknown>)
-          : {};
-      const json = await endpoint.answer(fields, request.headers.authorization, request.ip);
-      reply.status(200).type("application/json; charset=utf-8").send(json);
-    } catch (error) {
-      sendError(reply, request, error);
-    }
-    // A string body is written by send() itself, so the time now is the time to the answer.
-    endpoint.observe(reply.statusCode, reply.elapsedTime);
-    return reply;
-  });
+  app.post(
+    endpoint.path,
+    { config: { access: "public", securityHeaders: "api" } },
+    async (request, reply) => {
+      reply.headers(API_SECURITY_HEADERS);
+      try {
+        const body = request.body;
+        const fields: Record<string, unknown> =
+          typeof body === "object" && body !== null && !Array.isArray(body)
+            ? (body as Record<string, unknown>)
+            : {};
+        const json = await endpoint.answer(fields, request.headers.authorization, request.ip);
+        reply.status(200).type("application/json; charset=utf-8").send(json);
+      } catch (error) {
+        sendError(reply, request, error);
+      }
+      // A string body is written by send() itself, so the time now is the time to the answer.
+      endpoint.observe(reply.statusCode, reply.elapsedTime);
+      return reply;
+    },
+  );
 }
 
 // The fast path. SolusIO asks for prices on every page that shows one, and Fastify's routing, hooks and
