@@ -141,35 +141,21 @@ describe("monthSoFar", () => {
     expect(span("2026-12-01T00:40:00Z")).toEqual(["2026-12-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z"]);
   });
 
-  it("starts where the billing time zone's month starts", () => {
+  // The month starts where the billing time zone's month starts, and the span counts whole hours from there
+  // (in a zone with a half-hour offset the hours end at :30 UTC).
+  it.each([
     // 23:30 UTC on 30 November is 00:30 on 1 December in Berlin: December's first hour there.
-    expect(span("2026-11-30T23:30:00Z", "Europe/Berlin")).toEqual([
-      "2026-11-30T23:00:00.000Z",
-      "2026-11-30T23:00:00.000Z",
-    ]);
-    expect(span("2026-12-01T02:10:00Z", "Europe/Berlin")).toEqual([
-      "2026-11-30T23:00:00.000Z",
-      "2026-12-01T02:00:00.000Z",
-    ]);
+    ["2026-11-30T23:30:00Z", "Europe/Berlin", "2026-11-30T23:00", "2026-11-30T23:00"],
+    ["2026-12-01T02:10:00Z", "Europe/Berlin", "2026-11-30T23:00", "2026-12-01T02:00"],
     // Still October in New York at 02:00 UTC on 1 November (22:00 on 31 October, EDT).
-    expect(span("2026-11-01T02:00:00Z", "America/New_York")[0]).toBe("2026-10-01T04:00:00.000Z");
-  });
-
-  it("counts whole hours from the month's start where the offset is a half hour", () => {
+    ["2026-11-01T02:00:00Z", "America/New_York", "2026-10-01T04:00", "2026-11-01T02:00"],
     // Kolkata (UTC+5:30): December starts at 18:30 UTC on 30 November.
-    expect(span("2026-11-30T19:10:00Z", "Asia/Kolkata")).toEqual([
-      "2026-11-30T18:30:00.000Z",
-      "2026-11-30T18:30:00.000Z",
-    ]);
-    expect(span("2026-12-01T02:29:59.999Z", "Asia/Kolkata")).toEqual([
-      "2026-11-30T18:30:00.000Z",
-      "2026-12-01T01:30:00.000Z",
-    ]);
-    expect(span("2026-12-01T02:30:00Z", "Asia/Kolkata")[1]).toBe("2026-12-01T02:30:00.000Z");
+    ["2026-11-30T19:10:00Z", "Asia/Kolkata", "2026-11-30T18:30", "2026-11-30T18:30"],
+    ["2026-12-01T02:29:59.999Z", "Asia/Kolkata", "2026-11-30T18:30", "2026-12-01T01:30"],
+    ["2026-12-01T02:30:00Z", "Asia/Kolkata", "2026-11-30T18:30", "2026-12-01T02:30"],
     // Adelaide in summer (ACDT, UTC+10:30): December starts at 13:30 UTC on 30 November.
-    expect(span("2026-11-30T15:00:00Z", "Australia/Adelaide")).toEqual([
-      "2026-11-30T13:30:00.000Z",
-      "2026-11-30T14:30:00.000Z",
-    ]);
+    ["2026-11-30T15:00:00Z", "Australia/Adelaide", "2026-11-30T13:30", "2026-11-30T14:30"],
+  ])("at %s in %s runs from %s to %s UTC", (now, zone, from, to) => {
+    expect(span(now, zone)).toEqual([`${from}:00.000Z`, `${to}:00.000Z`]);
   });
 });
