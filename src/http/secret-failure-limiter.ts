@@ -28,6 +28,9 @@ export class SecretFailureLimiter {
 
   /** Throws 429 while `client` has used up its wrong guesses. */
   assertAllowed(client: string): void {
+    // Nobody blocked, the common case by far: no lookup (the key is a string built for the request, which a
+    // lookup would have to hash).
+    if (this.blockedUntil.size === 0) return;
     const until = this.blockedUntil.get(client);
     if (until === undefined) return;
     const ms = until - this.clock();
