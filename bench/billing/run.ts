@@ -5,12 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { pino } from "pino";
+import type { BillingSummary } from "../../src/billing/runs/billing-run-schemas.ts";
 import { runBilling } from "../../src/billing/runs/run-billing.ts";
 import { SolusioUsageSource } from "../../src/billing/usage/solusio-usage-source.ts";
 import { parseConfig } from "../../src/config.ts";
 import { periodBounds } from "../../src/domain/periods.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
-import { openDatabase } from "../../src/db/open-database.ts";
+import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { seedCustomers } from "../pricing/seed-customers.ts";
 import { timeCopy } from "./copy-baseline.ts";
@@ -20,7 +21,7 @@ import { recordedUsage, recordUsage } from "./recorded-usage.ts";
 // The billing cycle end to end on PostgreSQL: N customers with 3 servers each, usage recorded to a file in the
 // §9 (a) shape before the clock starts, then read page by page, validated, staged, invoiced in batches,
 // finalized. Then, in the same run, a bare COPY of as many invoice lines. Each size runs in its own process, so
-// its peak RSS is its own. Prints wall time, invoices/s, peak RSS and per-customer cost per size, and last
+// its peak RSS is its own, after an untimed warm-up of WARM_UP_CUSTOMERS in that process (benchOnce). Prints wall time, invoices/s, peak RSS and per-customer cost per size, and last
 // `ratio: X` = run ÷ COPY at the largest size.
 // Usage: bench/billing/run.ts [--customers 1000000 | --customers 10000,50000] [--trace] [--statements]
 // BENCH_CHILD_FLAGS passes Node flags to each size's process (e.g. "--cpu-prof --cpu-prof-dir=prof").
@@ -29,6 +30,8 @@ import { recordedUsage, recordUsage } from "./recorded-usage.ts";
 const url = process.env["DATABASE_URL"] || "postgres://postgres@127.0.0.1:5432/test";
 const STEPS = [10_000, 100_000, 1_000_000];
 const PERIOD = "2026-10";
+// BENCH_WARM_UP=0 leaves the warm-up out (to see the cold figure).
+const WARM_UP_CUSTOMERS = Number(process.env["BENCH_WARM_UP"] ?? 2_000);
 
 interface SizeResult {
   customers: number;
@@ -51,8 +54,10 @@ function sizes(): number[] {
   return [...STEPS.filter((n) => n < max), max];
 }
 
-/** One size, in this (child) process: seed, run, COPY, report. */
-async function benchOnce(customers: number): Promise<SizeResult> {
+/** A schema of its own, migrated, for `fn`; dropped afterwards with the month's recorded usage. */
+async function inFreshSchema<T>(
+  fn: (db: DatabaseHandle["db"], schema: string, usageDir: string) => Promise<T>,
+): Promise<T> {
   const schema = `bench_billing_${randomBytes(4).toString("hex")}`;
   const usageDir = mkdtempSync(join(tmpdir(), "bench-usage-"));
   const admin = await openDatabase({ url, poolSize: 1 });
@@ -60,62 +65,99 @@ async function benchOnce(customers: number): Promise<SizeResult> {
   const handle = await openDatabase({ url, schema, poolSize: 4 });
   try {
     await migrateToLatest(handle.db);
-    process.stdout.write(`seeding ${customers.toLocaleString("en-US")} customers in ${schema}…\n`);
-    await seedCustomers(handle.db, customers);
-    await sql`ANALYZE`.execute(handle.db);
+    return await fn(handle.db, schema, usageDir);
+  } finally {
+    rmSync(usageDir, { recursive: true, force: true });
+    await handle.close();
+    await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
+    await admin.close();
+  }
+}
 
-    // BILLING_BATCH_SIZE from the environment, to try other batch sizes; the default is the program's.
-    const batch = process.env["BILLING_BATCH_SIZE"];
-    const config = parseConfig({
-      DATABASE_URL: url,
-      LOG_LEVEL: "silent",
-      ...(batch ? { BILLING_BATCH_SIZE: batch } : {}),
-    });
-    const ctx = {
-      db: handle.db,
-      config,
-      logger: pino({ level: "silent" }),
-      actor: actors.system("bench"),
-      now: () => new Date("2026-11-01T01:00:00Z"),
-    };
-    const usageFile = join(usageDir, "usage.ndjson");
-    const recordingStarted = performance.now();
-    const recorded = await recordUsage(customers, periodBounds(PERIOD, config.BILLING_TIME_ZONE), usageFile);
-    process.stdout.write(
-      `recorded ${recorded.pages.toLocaleString("en-US")} pages of usage (${Math.round(statSync(usageFile).size / 1e6)} MB) in ${((performance.now() - recordingStarted) / 1000).toFixed(1)} s, not timed…\n`,
-    );
-    const source = new SolusioUsageSource(recordedUsage(usageFile));
-    // With --statements: what the run sent the database, by statement, counted and timed.
-    if (process.argv.includes("--statements")) profileStatements();
-    const started = performance.now();
-    const cpuAtStart = process.cpuUsage();
-    let phase = "";
-    const onProgress = (p: { phase: string }) => {
-      if (p.phase === phase) return;
-      phase = p.phase;
-      // With --trace: when each phase starts and the heap then, to see where a run spends time and memory.
-      if (process.argv.includes("--trace")) {
-        const cpu = process.cpuUsage(cpuAtStart);
-        const heap = `${Math.round(process.memoryUsage().heapUsed / 1e6)} MB, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB, node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`;
-        process.stdout.write(
-          `  ${((performance.now() - started) / 1000).toFixed(2)} s: ${phase} (heap ${heap})\n`,
-        );
-      }
-    };
-    const summary = await runBilling({ ctx, input: { period: PERIOD }, options: { source, onProgress } });
-    const runMs = performance.now() - started;
-    if (process.argv.includes("--statements")) process.stdout.write(`${statementReport(customers)}\n`);
-    // A synthetic month that ended early would make any figure meaningless.
-    if (summary.customers !== customers) {
-      throw new Error(
-        `${summary.customers} of ${customers} customers had usage: the synthetic month is short`,
-      );
+/** Seeds `customers`, records their month, and bills it; only the billing run is timed. */
+async function billOnce(
+  db: DatabaseHandle["db"],
+  usageDir: string,
+  customers: number,
+  say: (line: string) => void,
+  options: { trace?: boolean; statements?: boolean } = {},
+): Promise<{ runMs: number; summary: BillingSummary }> {
+  say(`seeding ${customers.toLocaleString("en-US")} customers…`);
+  await seedCustomers(db, customers);
+  await sql`ANALYZE`.execute(db);
+
+  // BILLING_BATCH_SIZE from the environment, to try other batch sizes; the default is the program's.
+  const batch = process.env["BILLING_BATCH_SIZE"];
+  const config = parseConfig({
+    DATABASE_URL: url,
+    LOG_LEVEL: "silent",
+    ...(batch ? { BILLING_BATCH_SIZE: batch } : {}),
+  });
+  const ctx = {
+    db,
+    config,
+    logger: pino({ level: "silent" }),
+    actor: actors.system("bench"),
+    now: () => new Date("2026-11-01T01:00:00Z"),
+  };
+  const usageFile = join(usageDir, "usage.ndjson");
+  const recordingStarted = performance.now();
+  const recorded = await recordUsage(customers, periodBounds(PERIOD, config.BILLING_TIME_ZONE), usageFile);
+  say(
+    `recorded ${recorded.pages.toLocaleString("en-US")} pages of usage (${Math.round(statSync(usageFile).size / 1e6)} MB) in ${((performance.now() - recordingStarted) / 1000).toFixed(1)} s, not timed…`,
+  );
+  const source = new SolusioUsageSource(recordedUsage(usageFile));
+  // With --statements: what the run sent the database, by statement, counted and timed.
+  if (options.statements) profileStatements();
+  const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  let phase = "";
+  const onProgress = (p: { phase: string }) => {
+    if (p.phase === phase) return;
+    phase = p.phase;
+    // With --trace: when each phase starts and the heap then, to see where a run spends time and memory.
+    if (options.trace) {
+      const cpu = process.cpuUsage(cpuAtStart);
+      const heap = `${Math.round(process.memoryUsage().heapUsed / 1e6)} MB, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB, node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`;
+      say(`  ${((performance.now() - started) / 1000).toFixed(2)} s: ${phase} (heap ${heap})`);
     }
-    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  };
+  const summary = await runBilling({ ctx, input: { period: PERIOD }, options: { source, onProgress } });
+  const runMs = performance.now() - started;
+  if (options.statements) say(statementReport(customers));
+  // A synthetic month that ended early would make any figure meaningless.
+  if (summary.customers !== customers) {
+    throw new Error(`${summary.customers} of ${customers} customers had usage: the synthetic month is short`);
+  }
+  return { runMs, summary };
+}
 
+/**
+ * One size, in this (child) process: an untimed warm-up, then seed, run, COPY, report. The warm-up bills
+ * WARM_UP_CUSTOMERS in a schema of their own first, so that V8 has compiled the run's code before the clock
+ * starts: without it the first batches of every size ran unoptimized, a fixed cost that weighed most on
+ * the smallest size (drafting 144 against 108 µs a customer at 10,000 and 1,000,000, 2026-12-01).
+ */
+async function benchOnce(customers: number): Promise<SizeResult> {
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  if (WARM_UP_CUSTOMERS > 0) {
+    const warmUp = await inFreshSchema((db, _schema, usageDir) =>
+      billOnce(db, usageDir, WARM_UP_CUSTOMERS, () => {}),
+    );
+    say(
+      `warm-up: ${WARM_UP_CUSTOMERS.toLocaleString("en-US")} customers billed in ${(warmUp.runMs / 1000).toFixed(2)} s (not counted)`,
+    );
+  }
+  return inFreshSchema(async (db, schema, usageDir) => {
+    say(`measuring in ${schema}:`);
+    const { runMs, summary } = await billOnce(db, usageDir, customers, say, {
+      trace: process.argv.includes("--trace"),
+      statements: process.argv.includes("--statements"),
+    });
+    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     const lines = Number(
       (
-        await handle.db
+        await db
           .selectFrom("invoice_line")
           .select((eb) => eb.fn.countAll<bigint>().as("n"))
           .executeTakeFirstOrThrow()
@@ -123,7 +165,7 @@ async function benchOnce(customers: number): Promise<SizeResult> {
     );
     const copyMs = await timeCopy(url, schema, lines);
     const invoices = summary.invoices.finalized;
-    process.stdout.write(
+    say(
       [
         `customers: ${customers.toLocaleString("en-US")}, servers: ${(customers * 3).toLocaleString("en-US")}, usage records: ${summary.usage_records.toLocaleString("en-US")}`,
         `invoices: ${invoices.toLocaleString("en-US")} finalized, lines: ${lines.toLocaleString("en-US")}, anomalies: ${summary.anomalies.total} ${JSON.stringify(summary.anomalies.by_kind)}`,
@@ -133,15 +175,10 @@ async function benchOnce(customers: number): Promise<SizeResult> {
         `per-customer cost: ${((runMs * 1000) / customers).toFixed(1)} µs`,
         `peak RSS: ${peakRssMb} MB`,
         `COPY of ${lines.toLocaleString("en-US")} lines: ${(copyMs / 1000).toFixed(2)} s (run ÷ COPY ${(runMs / copyMs).toFixed(2)})`,
-      ].join("\n") + "\n",
+      ].join("\n"),
     );
     return { customers, runMs, copyMs, lines, invoices, peakRssMb };
-  } finally {
-    rmSync(usageDir, { recursive: true, force: true });
-    await handle.close();
-    await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
-    await admin.close();
-  }
+  });
 }
 
 /** Runs one size in a child process and returns what it measured. */
