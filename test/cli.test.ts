@@ -57,6 +57,22 @@ describe("tokenbill CLI", () => {
     expect(last).toEqual(["10,000", "$10.00000", "€9.10000"]);
   });
 
+  it("lists every command group, and a group's commands once it is named (groups load when they run)", async () => {
+    const top = await tokenbill("--help");
+    expect(top.code).toBe(0);
+    for (const group of ["apikey", "pricing", "billing", "payments", "dunning", "solusio", "staff"]) {
+      expect(top.stdout).toMatch(new RegExp(`^  ${group} +\\S`, "m"));
+    }
+    const billing = await tokenbill("help", "billing");
+    expect(billing.stdout).toMatch(/^ {2}run \[options\] +bill one period/m);
+    expect(billing.stdout).toMatch(/^ {2}poll +record one poll/m);
+    const payments = await tokenbill("payments", "--help");
+    expect(payments.stdout).toMatch(/^ {2}credit-note /m);
+    const unknown = await tokenbill("bilig");
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("unknown command 'bilig'");
+  });
+
   it("rejects fractional tokens with a clear message and exit code 2", async () => {
     const r = await tokenbill("pricing", "plans", "--tph", "7,7.5");
     expect(r.code).toBe(2);

@@ -76,9 +76,8 @@ async function printSummary(ctx: ServiceContext, s: BillingSummary): Promise<voi
   process.stdout.write(`${out}${table}\n`);
 }
 
-export function addBillingCommands(program: Command): void {
-  const billing = program.command("billing").description("billing runs: usage → invoices");
-
+/** The `billing` group's commands, added to `billing` (main.ts makes the group and loads this file when it runs). */
+export function addBillingCommands(billing: Command): void {
   billing
     .command("run")
     .description(

@@ -4,11 +4,8 @@ import { jsonText } from "../kernel/json.ts";
 import { renderTable } from "./output.ts";
 import { withSystemContext } from "./with-context.ts";
 
-export function addDunningCommands(program: Command): void {
-  const dunning = program
-    .command("dunning")
-    .description("dunning: reminders, lock and suspension (billing-rules §8)");
-
+/** The `dunning` group's commands, added to `dunning` (main.ts makes the group and loads this file when it runs). */
+export function addDunningCommands(dunning: Command): void {
   dunning
     .command("run")
     .description("evaluate the dunning ladder for every customer now (or --as-of) and print the steps taken")

@@ -1,18 +1,9 @@
 import { Command } from "commander";
-import { migrateDatabase } from "../app/database.ts";
-import { describeConfig, loadConfig } from "../config.ts";
-import { createLogger, prettyLogs } from "../logger.ts";
-import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys/api-keys.ts";
-import { reportCliError } from "./output.ts";
-import { addBillingCommands } from "./billing-commands.ts";
-import { addPaymentCommands } from "./payment-commands.ts";
-import { addDunningCommands } from "./dunning-commands.ts";
-import { addPricingCommands } from "./pricing-commands.ts";
-import { addSolusioCommands } from "./solusio-commands.ts";
-import { addStaffCommands } from "./staff-commands.ts";
-import { withConfig, withSystemContext } from "./with-context.ts";
 
 // The `tokenbill` command. Each sub-command parses its arguments, calls services, prints; nothing more.
+// Only commander is imported up front: each command imports what it needs when it runs, so that `--help`
+// and the light commands do not wait for the modules of all the others (tsx loads each module through a
+// worker thread, a few milliseconds apiece).
 
 function keyHint(config: { TOKENBILL_ADMIN_API_KEY?: string | undefined }, file: string | undefined): string {
   if (config.TOKENBILL_ADMIN_API_KEY) return "$TOKENBILL_ADMIN_API_KEY";
@@ -52,6 +43,8 @@ program
   .command("serve")
   .description("run the HTTP server (admin API, GetTokenPricing); migrates the database first")
   .action(async () => {
+    const { loadConfig, describeConfig } = await import("../config.ts");
+    const { createLogger, prettyLogs } = await import("../logger.ts");
     const config = loadConfig();
     const logger = createLogger(config);
     // On a terminal the configuration dump (dozens of lines) would push the sandbox banner out of sight: it
@@ -104,66 +97,74 @@ program
 program
   .command("migrate")
   .description("apply database migrations and exit")
-  .action(async () =>
-    withConfig(async (config, logger) => {
+  .action(async () => {
+    const { withConfig } = await import("./with-context.ts");
+    const { migrateDatabase } = await import("../app/database.ts");
+    await withConfig(async (config, logger) => {
       const applied = await migrateDatabase(config, logger);
       process.stdout.write(applied.length ? `applied: ${applied.join(", ")}\n` : "database is up to date\n");
-    }),
-  );
+    });
+  });
 
 program
   .command("config")
   .description("print the effective configuration (secrets masked) and exit")
-  .action(() => {
+  .action(async () => {
+    const { loadConfig, describeConfig } = await import("../config.ts");
     process.stdout.write(`${JSON.stringify(describeConfig(loadConfig()), null, 2)}\n`);
   });
 
-const apikey = program.command("apikey").description("admin API keys");
-apikey
-  .command("create")
-  .description("create an admin API key (audited); it is printed once and stored only as a hash")
-  .requiredOption("--name <name>", "what the key is for")
-  .action(async (opts: { name: string }) =>
-    withSystemContext(async (ctx) => {
-      const key = await createApiKey({ ctx, input: { name: opts.name } });
-      process.stdout.write(
-        `id:   ${key.id}\nname: ${key.name}\nkey:  ${key.key}\n(store the key now: it cannot be shown again)\n`,
-      );
-    }),
-  );
-apikey
-  .command("list")
-  .description("list admin API keys (never the keys themselves)")
-  .action(async () =>
-    withSystemContext(async (ctx) => {
-      for (let page = 1, last = 1; page <= last; page++) {
-        const result = await listApiKeys({ ctx, input: { page, per_page: 500 } });
-        last = result.meta.last_page;
-        for (const k of result.data) {
-          const state = k.revoked_at ? `revoked ${k.revoked_at}` : "active";
-          process.stdout.write(
-            `${k.id}  ${k.prefix ?? "-"}  ${k.name}  ${state}  last used ${k.last_used_at ?? "never"}\n`,
-          );
-        }
-      }
-    }),
-  );
-apikey
-  .command("revoke <id>")
-  .description("revoke an admin API key (audited); revoking a revoked key changes nothing")
-  .action(async (id: string) =>
-    withSystemContext(async (ctx) => {
-      const { key, changed } = await revokeApiKey({ ctx, input: { id } });
-      process.stdout.write(changed ? `revoked ${id}\n` : `${id} was already revoked at ${key.revoked_at}\n`);
-    }),
-  );
+// The command groups. Each group's file is imported only when that group runs (or its help is asked for):
+// importing every group's services made every command, even `--help`, load most of tokenbill first.
+const GROUPS: { name: string; description: string; load: () => Promise<(group: Command) => void> }[] = [
+  {
+    name: "apikey",
+    description: "admin API keys",
+    load: async () => (await import("./apikey-commands.ts")).addApiKeyCommands,
+  },
+  {
+    name: "pricing",
+    description: "token pricing calculators (seed steps 1–2)",
+    load: async () => (await import("./pricing-commands.ts")).addPricingCommands,
+  },
+  {
+    name: "billing",
+    description: "billing runs: usage → invoices",
+    load: async () => (await import("./billing-commands.ts")).addBillingCommands,
+  },
+  {
+    name: "payments",
+    description: "payments, refunds, credit notes and statements (billing-rules §7)",
+    load: async () => (await import("./payment-commands.ts")).addPaymentCommands,
+  },
+  {
+    name: "dunning",
+    description: "dunning: reminders, lock and suspension (billing-rules §8)",
+    load: async () => (await import("./dunning-commands.ts")).addDunningCommands,
+  },
+  {
+    name: "solusio",
+    description: "the SolusIO side: setup, doctor, reconciliation",
+    load: async () => (await import("./solusio-commands.ts")).addSolusioCommands,
+  },
+  {
+    name: "staff",
+    description: "staff users of the console (/console)",
+    load: async () => (await import("./staff-commands.ts")).addStaffCommands,
+  },
+];
 
-addPricingCommands(program);
-addBillingCommands(program);
-addPaymentCommands(program);
-addDunningCommands(program);
-addSolusioCommands(program);
-addStaffCommands(program);
+/** The group the command line names: `tokenbill billing run …`, or `tokenbill help billing`. */
+function requestedGroup(argv: readonly string[]): string | undefined {
+  const [first, second] = argv.slice(2);
+  return first === "help" ? second : first;
+}
+
+const wanted = requestedGroup(process.argv);
+for (const group of GROUPS) {
+  const command = program.command(group.name).description(group.description);
+  if (group.name === wanted) (await group.load())(command);
+}
 
 program
   .command("emulator")
@@ -178,5 +179,6 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  const { reportCliError } = await import("./output.ts");
   process.exitCode = reportCliError(error);
 }

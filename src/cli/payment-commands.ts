@@ -49,11 +49,8 @@ async function money(ctx: ServiceContext, code: string, minor: bigint): Promise<
 
 const print = (value: unknown) => process.stdout.write(`${jsonText(value, 2)}\n`);
 
-export function addPaymentCommands(program: Command): void {
-  const payments = program
-    .command("payments")
-    .description("payments, refunds, credit notes and statements (billing-rules §7)");
-
+/** The `payments` group's commands, added to `payments` (main.ts makes the group and loads this file when it runs). */
+export function addPaymentCommands(payments: Command): void {
   payments
     .command("record")
     .description("record a payment against an invoice, or against a customer (oldest open invoices first)")

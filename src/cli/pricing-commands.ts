@@ -5,9 +5,8 @@ import { withSystemContext } from "./with-context.ts";
 
 const thousands = (n: number) => n.toLocaleString("en-US");
 
-export function addPricingCommands(program: Command): void {
-  const pricing = program.command("pricing").description("token pricing calculators (seed steps 1–2)");
-
+/** The `pricing` group's commands, added to `pricing` (main.ts makes the group and loads this file when it runs). */
+export function addPricingCommands(pricing: Command): void {
   pricing
     .command("conversion")
     .description("print what 1, 10, 100, 1,000 and 10,000 tokens cost in each configured currency")

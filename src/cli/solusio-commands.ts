@@ -65,9 +65,8 @@ async function withSolusio<T>(
 
 const print = (s: string) => process.stdout.write(`${s}\n`);
 
-export function addSolusioCommands(program: Command): void {
-  const solusio = program.command("solusio").description("the SolusIO side: setup, doctor, reconciliation");
-
+/** The `solusio` group's commands, added to `solusio` (main.ts makes the group and loads this file when it runs). */
+export function addSolusioCommands(solusio: Command): void {
   solusio
     .command("setup")
     .description("show what SolusIO must change to match tokenbill (dry run); --apply makes the changes")

@@ -5,8 +5,8 @@ import { withSystemContext } from "./with-context.ts";
 // `tokenbill staff …`: console users from the host, above all the first owner (nobody can log in to make
 // one otherwise). The CLI acts with full authority, as it runs where the database is.
 
-export function addStaffCommands(program: Command): void {
-  const staff = program.command("staff").description("staff users of the console (/console)");
+/** The `staff` group's commands, added to `staff` (main.ts makes the group and loads this file when it runs). */
+export function addStaffCommands(staff: Command): void {
   staff
     .command("create")
     .description("create a staff user; without --password a one-time password is printed once")

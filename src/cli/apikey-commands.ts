@@ -1,0 +1,47 @@
+import type { Command } from "commander";
+import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys/api-keys.ts";
+import { withSystemContext } from "./with-context.ts";
+
+/** The `apikey` group's commands, added to `apikey` (main.ts makes the group and loads this file when it runs). */
+export function addApiKeyCommands(apikey: Command): void {
+  apikey
+    .command("create")
+    .description("create an admin API key (audited); it is printed once and stored only as a hash")
+    .requiredOption("--name <name>", "what the key is for")
+    .action(async (opts: { name: string }) =>
+      withSystemContext(async (ctx) => {
+        const key = await createApiKey({ ctx, input: { name: opts.name } });
+        process.stdout.write(
+          `id:   ${key.id}\nname: ${key.name}\nkey:  ${key.key}\n(store the key now: it cannot be shown again)\n`,
+        );
+      }),
+    );
+  apikey
+    .command("list")
+    .description("list admin API keys (never the keys themselves)")
+    .action(async () =>
+      withSystemContext(async (ctx) => {
+        for (let page = 1, last = 1; page <= last; page++) {
+          const result = await listApiKeys({ ctx, input: { page, per_page: 500 } });
+          last = result.meta.last_page;
+          for (const k of result.data) {
+            const state = k.revoked_at ? `revoked ${k.revoked_at}` : "active";
+            process.stdout.write(
+              `${k.id}  ${k.prefix ?? "-"}  ${k.name}  ${state}  last used ${k.last_used_at ?? "never"}\n`,
+            );
+          }
+        }
+      }),
+    );
+  apikey
+    .command("revoke <id>")
+    .description("revoke an admin API key (audited); revoking a revoked key changes nothing")
+    .action(async (id: string) =>
+      withSystemContext(async (ctx) => {
+        const { key, changed } = await revokeApiKey({ ctx, input: { id } });
+        process.stdout.write(
+          changed ? `revoked ${id}\n` : `${id} was already revoked at ${key.revoked_at}\n`,
+        );
+      }),
+    );
+}
