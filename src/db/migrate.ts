@@ -1,4 +1,13 @@
-import { type Kysely, type Migration, type MigrationResultSet, Migrator, sql } from "kysely";
+import {
+  type DatabaseIntrospector,
+  type Kysely,
+  type Migration,
+  type MigrationResultSet,
+  Migrator,
+  type SchemaMetadata,
+  sql,
+  type TableMetadata,
+} from "kysely";
 import * as m001 from "./migrations/001-token-economy.ts";
 import * as m002 from "./migrations/002-pricing-version.ts";
 import * as m003 from "./migrations/003-solusio-sync.ts";
@@ -41,14 +50,59 @@ const MIGRATIONS: Record<string, Migration> = {
   "018-ledger-credit-index": m018credit,
 };
 
+/**
+ * What kysely's Migrator asks of the catalog (does the schema exist, do its two tables), answered for one
+ * schema. Kysely's own introspector reads every column of every schema in the database, looking each schema
+ * up by name as it goes: on a PostgreSQL shared by several schemas (tenants, benchmarks, tests) it failed when
+ * another schema was dropped during the read ("schema … does not exist", two test files at a time), and
+ * it grows with everything else in the database.
+ */
+class OneSchemaIntrospector implements DatabaseIntrospector {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly schema: string,
+  ) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<{ name: string }>`
+      select nspname as name from pg_catalog.pg_namespace where nspname = ${this.schema}`.execute(this.db);
+    return rows;
+  }
+
+  /** The schema's tables and views by name; the Migrator needs no columns. */
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string; kind: string }>`
+      select c.relname as name, c.relkind as kind
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = ${this.schema} and c.relkind in ('r', 'v', 'p')`.execute(this.db);
+    return rows.map((r) => ({ name: r.name, schema: this.schema, isView: r.kind === "v", columns: [] }));
+  }
+
+  async getMetadata(): Promise<{ tables: TableMetadata[] }> {
+    return { tables: await this.getTables() };
+  }
+}
+
+/** `db` with OneSchemaIntrospector as its `introspection`; everything else is `db`'s own (methods bound to it). */
+function withIntrospector(db: Kysely<Database>, introspector: DatabaseIntrospector): Kysely<Database> {
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "introspection") return introspector;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema unless told which: with several tokenbill
   // schemas on one PostgreSQL (tests, benchmarks, tenants) it would find another schema's and skip its own.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]!.schema;
   const migrator = new Migrator({
-    db,
+    db: withIntrospector(db, new OneSchemaIntrospector(db, schema)),
     provider: { getMigrations: async () => MIGRATIONS },
-    migrationTableSchema: rows[0]!.schema,
+    migrationTableSchema: schema,
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
