@@ -22,7 +22,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await handle?.close();
-  rmSync(join(dataDir, ".."), { recursive: true, force: true });
+  // Unset when the database could not be made: that failure is the one to report.
+  if (dataDir) rmSync(join(dataDir, ".."), { recursive: true, force: true });
 });
 
 const modeOf = (file: string) => statSync(join(dataDir, file)).mode & 0o777;
