@@ -10,6 +10,7 @@ import {
 } from "../../test/helpers/test-server.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import { connectSolusio } from "../solusio/connect-solusio.ts";
+import { createMetrics } from "./metrics.ts";
 import { startMetricsServer } from "./metrics-server.ts";
 import { parseExposition, type Sample, samplesOf } from "./testing-exposition.ts";
 
@@ -95,6 +96,16 @@ describe("GET /metrics", () => {
     expect(value(samples, `${pricing}_bucket`, { status: "400", le: "+Inf" })).toEqual([2]);
     // Default process metrics are there too (memory matters for billing runs).
     expect(samplesOf(samples, "tokenbill_process_resident_memory_bytes")[0]?.value).toBeGreaterThan(0);
+  });
+
+  it("carries the process's default metrics once, however many servers the process has built", async () => {
+    // Other servers' metrics in this process (metrics.ts keeps the default metrics in one registry a process).
+    for (let i = 0; i < 2; i++) createMetrics(handle.db, pino({ level: "silent" })).close();
+    const samples = await scrape();
+    const resident = samplesOf(samples, "tokenbill_process_resident_memory_bytes");
+    expect(resident).toHaveLength(1);
+    expect(resident[0]!.value).toBeGreaterThan(0);
+    expect(samplesOf(samples, "tokenbill_nodejs_eventloop_lag_seconds")).toHaveLength(1);
   });
 
   it("reads the job queue by kind and the age of its oldest job at scrape time", async () => {

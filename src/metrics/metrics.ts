@@ -8,6 +8,10 @@ import { observeSolusioCalls } from "./solusio-call-metrics.ts";
 // One Prometheus registry per server (docs/metrics.md): request latency by matched route, GetTokenPricing
 // latency, SolusIO calls, and figures read from the database at scrape time (job queue, billing run). A
 // registry per server, not prom-client's global one, so that tests may run several servers in one process.
+// The process's own figures (CPU, memory, event loop, GC) are another registry, made once per process:
+// prom-client observes GC and the event loop process-wide and never lets go, so default metrics registered
+// per server kept every closed server's registry, its database and the database's memory (about 245 MB an
+// embedded test database) for the life of the process.
 
 /** Seconds. The admin API answers in milliseconds; a billing run start or a PDF may take seconds. */
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -24,9 +28,20 @@ export interface Metrics {
   close(): void;
 }
 
+let processRegistry: Registry | undefined;
+
+/** The process's default metrics, registered once however many servers the process builds. */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: "tokenbill_" });
+  }
+  return processRegistry;
+}
+
 export function createMetrics(db: Db, logger: Logger): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "tokenbill_" });
+  const processWide = processMetrics();
   const requestDuration = new Histogram({
     name: "tokenbill_http_request_duration_seconds",
     help: "HTTP requests by method, matched route pattern (never the raw URL) and status",
@@ -48,7 +63,11 @@ export function createMetrics(db: Db, logger: Logger): Metrics {
     registry,
     requestDuration,
     pricingDuration,
-    scrape: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
+    // Both registries speak the same text format; each metric's HELP and TYPE travel with it.
+    scrape: async () => ({
+      contentType: registry.contentType,
+      text: `${await processWide.metrics()}\n${await registry.metrics()}`,
+    }),
     close: stopCalls,
   };
 }
