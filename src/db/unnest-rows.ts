@@ -14,21 +14,25 @@ export interface UnnestColumn<R> {
  * one pass over the values instead of escaping every value of one array per column (node-postgres' array
  * serializer was a tenth of a billing run's CPU). Every value is read as text and cast (bigints sent as JSON
  * numbers of their digits, instants as ISO strings, JSON kept as its text), the same on PGlite and PostgreSQL.
+ *
+ * Each object is keyed by the column's position ("0", "1", …), not its name: a key is written once a value,
+ * and names (up to 24 characters) made up most of the text, which the process builds, measures and copies
+ * and PostgreSQL parses. A usage page of 2,000 rows: 957 KB with names, 587 KB with positions.
  */
 export function unnestRows<R>(columns: readonly UnnestColumn<R>[], rows: readonly R[]): RawBuilder<unknown> {
-  const casts = sql.raw(columns.map((c) => `"${c.name}"::${c.type} AS "${c.name}"`).join(", "));
-  const record = sql.raw(columns.map((c) => `"${c.name}" text`).join(", "));
+  const casts = sql.raw(columns.map((c, i) => `"${i}"::${c.type} AS "${c.name}"`).join(", "));
+  const record = sql.raw(columns.map((_, i) => `"${i}" text`).join(", "));
   return sql`SELECT ${casts} FROM json_to_recordset(${rowsJson(columns, rows)}::json) AS r (${record})`;
 }
 
 /**
- * The rows as the JSON text of an array of objects keyed by column name: what JSON.stringify gives for
+ * The rows as the JSON text of an array of objects keyed by column position: what JSON.stringify gives for
  * them (a bigint as a JSON number of its digits, which JSON.stringify refuses), written straight from the
  * values: a number needs no escaping, where a string of digits went through JSON.stringify. A run builds this for millions of rows; an object per row (with
  * some twenty keys, which V8 keeps in a slow dictionary) cost more than the text itself, and its garbage.
  */
 export function rowsJson<R>(columns: readonly UnnestColumn<R>[], rows: readonly R[]): string {
-  const keys = columns.map((c, i) => `${i === 0 ? "{" : ","}${JSON.stringify(c.name)}:`);
+  const keys = columns.map((_, i) => `${i === 0 ? "{" : ","}"${i}":`);
   let text = "[";
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
