@@ -15,6 +15,7 @@ import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts
 import { actors } from "../../src/kernel/actor.ts";
 import { seedCustomers } from "../pricing/seed-customers.ts";
 import { timeCopy } from "./copy-baseline.ts";
+import { databaseIsLocal, type PostgresCpu, PostgresCpuMeter } from "./database-cpu.ts";
 import { profileStatements, statementReport } from "./statement-profile.ts";
 import { recordedUsage, recordUsage } from "./recorded-usage.ts";
 
@@ -41,6 +42,9 @@ interface SizeResult {
   lines: number;
   invoices: number;
   peakRssMb: number;
+  /** CPU during the run: this process's, and PostgreSQL's processes' when the database is on this machine. */
+  nodeCpuMs: number;
+  databaseCpu: PostgresCpu | undefined;
 }
 
 function sizes(): number[] {
@@ -82,7 +86,12 @@ async function billOnce(
   customers: number,
   say: (line: string) => void,
   options: { trace?: boolean; statements?: boolean } = {},
-): Promise<{ runMs: number; summary: BillingSummary }> {
+): Promise<{
+  runMs: number;
+  summary: BillingSummary;
+  nodeCpuMs: number;
+  databaseCpu: PostgresCpu | undefined;
+}> {
   say(`seeding ${customers.toLocaleString("en-US")} customers…`);
   await seedCustomers(db, customers);
   await sql`ANALYZE`.execute(db);
@@ -110,6 +119,11 @@ async function billOnce(
   const source = new SolusioUsageSource(recordedUsage(usageFile));
   // With --statements: what the run sent the database, by statement, counted and timed.
   if (options.statements) profileStatements();
+  const databaseMeter = databaseIsLocal(url) ? PostgresCpuMeter.start() : undefined;
+  const databaseSoFar = () => {
+    const used = databaseMeter?.read();
+    return used ? `, PostgreSQL's connections' CPU ${(used.backends / 1000).toFixed(2)} s` : "";
+  };
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
   let phase = "";
@@ -119,18 +133,20 @@ async function billOnce(
     // With --trace: when each phase starts and the heap then, to see where a run spends time and memory.
     if (options.trace) {
       const cpu = process.cpuUsage(cpuAtStart);
-      const heap = `${Math.round(process.memoryUsage().heapUsed / 1e6)} MB, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB, node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`;
+      const heap = `${Math.round(process.memoryUsage().heapUsed / 1e6)} MB, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB, node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s${databaseSoFar()}`;
       say(`  ${((performance.now() - started) / 1000).toFixed(2)} s: ${phase} (heap ${heap})`);
     }
   };
   const summary = await runBilling({ ctx, input: { period: PERIOD }, options: { source, onProgress } });
   const runMs = performance.now() - started;
+  const nodeCpu = process.cpuUsage(cpuAtStart);
+  const databaseCpu = databaseMeter?.stop();
   if (options.statements) say(statementReport(customers));
   // A synthetic month that ended early would make any figure meaningless.
   if (summary.customers !== customers) {
     throw new Error(`${summary.customers} of ${customers} customers had usage: the synthetic month is short`);
   }
-  return { runMs, summary };
+  return { runMs, summary, nodeCpuMs: (nodeCpu.user + nodeCpu.system) / 1000, databaseCpu };
 }
 
 /**
@@ -139,6 +155,8 @@ async function billOnce(
  * starts: without it the first batches of every size ran unoptimized, a fixed cost that weighed most on
  * the smallest size (drafting 144 against 108 µs a customer at 10,000 and 1,000,000, 2026-12-01).
  */
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
 async function benchOnce(customers: number): Promise<SizeResult> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   if (WARM_UP_CUSTOMERS > 0) {
@@ -151,7 +169,7 @@ async function benchOnce(customers: number): Promise<SizeResult> {
   }
   return inFreshSchema(async (db, schema, usageDir) => {
     say(`measuring in ${schema}:`);
-    const { runMs, summary } = await billOnce(db, usageDir, customers, say, {
+    const { runMs, summary, nodeCpuMs, databaseCpu } = await billOnce(db, usageDir, customers, say, {
       trace: process.argv.includes("--trace"),
       statements: process.argv.includes("--statements"),
     });
@@ -176,9 +194,10 @@ async function benchOnce(customers: number): Promise<SizeResult> {
         `per-customer cost: ${((runMs * 1000) / customers).toFixed(1)} µs`,
         `peak RSS: ${peakRssMb} MB`,
         `COPY of ${lines.toLocaleString("en-US")} lines: ${(copyMs / 1000).toFixed(2)} s (run ÷ COPY ${(runMs / copyMs).toFixed(2)})`,
+        `CPU during the run: Node ${seconds(nodeCpuMs)}, PostgreSQL ${databaseCpu === undefined ? "not measured (not on this machine)" : `${seconds(databaseCpu.backends + databaseCpu.background)} (its connections ${seconds(databaseCpu.backends)}, checkpointer and writers ${seconds(databaseCpu.background)}; its connections' CPU ÷ COPY ${(databaseCpu.backends / copyMs).toFixed(2)})`}`,
       ].join("\n"),
     );
-    return { customers, runMs, copyMs, lines, invoices, peakRssMb };
+    return { customers, runMs, copyMs, lines, invoices, peakRssMb, nodeCpuMs, databaseCpu };
   });
 }
 
@@ -208,11 +227,15 @@ if (one >= 0) {
   for (const n of sizes()) results.push(await inChild(n));
   const cost = (r: SizeResult) => (r.runMs * 1000) / r.customers;
   process.stdout.write(
-    "\ncustomers | wall time | invoices/s | per customer | peak RSS | COPY | run ÷ COPY\n",
+    "\ncustomers | wall time | invoices/s | per customer | peak RSS | COPY | run ÷ COPY | CPU a customer: Node / PostgreSQL | PostgreSQL connections' CPU ÷ COPY\n",
   );
+  const perCustomer = (ms: number | undefined, r: SizeResult) =>
+    ms === undefined ? "—" : `${((ms * 1000) / r.customers).toFixed(0)} µs`;
   for (const r of results) {
+    const database = r.databaseCpu && r.databaseCpu.backends + r.databaseCpu.background;
+    const connectionsShare = r.databaseCpu ? (r.databaseCpu.backends / r.copyMs).toFixed(2) : "—";
     process.stdout.write(
-      `${r.customers.toLocaleString("en-US")} | ${(r.runMs / 1000).toFixed(2)} s | ${Math.round(r.invoices / (r.runMs / 1000)).toLocaleString("en-US")} | ${cost(r).toFixed(1)} µs | ${r.peakRssMb} MB | ${(r.copyMs / 1000).toFixed(2)} s | ${(r.runMs / r.copyMs).toFixed(2)}\n`,
+      `${r.customers.toLocaleString("en-US")} | ${(r.runMs / 1000).toFixed(2)} s | ${Math.round(r.invoices / (r.runMs / 1000)).toLocaleString("en-US")} | ${cost(r).toFixed(1)} µs | ${r.peakRssMb} MB | ${(r.copyMs / 1000).toFixed(2)} s | ${(r.runMs / r.copyMs).toFixed(2)} | ${perCustomer(r.nodeCpuMs, r)} / ${perCustomer(database, r)} | ${connectionsShare}\n`,
     );
   }
   const costs = results.map(cost);
