@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../kernel/random-hex.ts";
 import formbody from "@fastify/formbody";
 import Fastify, {
   LogController,
@@ -76,9 +76,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 function requestIdOf(req: { headers: Record<string, string | string[] | undefined> }): string {
   const given = req.headers["x-request-id"];
-  return typeof given === "string" && REQUEST_ID.test(given)
-    ? given
-    : `req_${randomBytes(8).toString("hex")}`;
+  return typeof given === "string" && REQUEST_ID.test(given) ? given : `req_${randomHex(8)}`;
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
