@@ -23,8 +23,9 @@ import { recordedUsage, recordUsage } from "./recorded-usage.ts";
 // §9 (a) shape before the clock starts, then read page by page, validated, staged, invoiced in batches,
 // finalized. Then, in the same run, a bare COPY of as many invoice lines. Each size runs in its own process, so
 // its peak RSS is its own, after an untimed warm-up of WARM_UP_CUSTOMERS in that process (benchOnce).
-// Prints wall time, invoices/s, peak RSS and per-customer cost per size, and last `ratio: X` = run ÷ COPY at
-// the largest size.
+// Prints wall time, invoices/s, peak RSS and per-customer cost per size, the CPU Node and PostgreSQL used
+// during the run (PostgreSQL's when it runs on this machine: database-cpu.ts), and last `ratio: X` = run ÷
+// COPY at the largest size.
 // Usage: bench/billing/run.ts [--customers 1000000 | --customers 10000,50000] [--trace] [--statements]
 // BENCH_CHILD_FLAGS passes Node flags to each size's process (e.g. "--cpu-prof --cpu-prof-dir=prof").
 // (one number: 10,000, 100,000 and 1,000,000 up to it, and the number itself).
