@@ -85,15 +85,13 @@ function readAll(): Map<string, Reading> {
     let title: string;
     try {
       stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (!stat.includes("(postgres)")) continue;
+      // "pid (comm) state …": the name may hold spaces and parentheses, so it ends at the last ")".
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "postgres") continue;
       title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
     } catch {
       continue; // exited meanwhile
     }
-    // "pid (comm) state …": the name may hold spaces and parentheses, so split after its last ")".
-    const close = stat.lastIndexOf(")");
-    if (stat.slice(stat.indexOf("(") + 1, close) !== "postgres") continue;
-    const fields = stat.slice(close + 2).split(" ");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     // After the name: state is field 3 of stat(5), utime 14 and stime 15, so indexes 11 and 12 here.
     const ticks = Number(fields[11]) + Number(fields[12]);
     readings.set(pid, { ticks, backend: title.startsWith("postgres:") && !BACKGROUND.test(title) });
