@@ -1,17 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { readProcessStat } from "../process-cpu.ts";
 
 // The CPU time PostgreSQL's processes use during a run, read from /proc: what the database itself spent,
 // beside Node's own (process.cpuUsage). Only meaningful when the database runs on this machine and nothing
 // else uses it meanwhile, as in the benchmark; elsewhere it is not measured.
-
-const TICKS_PER_SECOND = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
 
 // A process's time is lost when it exits (the pool closes idle connections), so every process is read this
 // often and its last reading kept: an exiting one loses at most this much.
@@ -30,7 +22,7 @@ export interface PostgresCpu {
 }
 
 interface Reading {
-  ticks: number;
+  cpuMs: number;
   backend: boolean;
 }
 
@@ -44,7 +36,7 @@ export class PostgresCpuMeter {
   static start(): PostgresCpuMeter | undefined {
     if (process.platform !== "linux") return undefined;
     const meter = new PostgresCpuMeter();
-    for (const [pid, reading] of readAll()) meter.first.set(pid, reading.ticks);
+    for (const [pid, reading] of readAll()) meter.first.set(pid, reading.cpuMs);
     meter.sample();
     meter.timer = setInterval(() => meter.sample(), SAMPLE_MS);
     meter.timer.unref();
@@ -59,16 +51,13 @@ export class PostgresCpuMeter {
   /** What was used since start(), read now. */
   read(): PostgresCpu {
     this.sample();
-    const ticks = { backends: 0, background: 0 };
+    const used = { backends: 0, background: 0 };
     for (const [pid, reading] of this.last) {
-      const used = reading.ticks - (this.first.get(pid) ?? 0);
-      if (reading.backend) ticks.backends += used;
-      else ticks.background += used;
+      const ms = reading.cpuMs - (this.first.get(pid) ?? 0);
+      if (reading.backend) used.backends += ms;
+      else used.background += ms;
     }
-    return {
-      backends: (ticks.backends * 1000) / TICKS_PER_SECOND,
-      background: (ticks.background * 1000) / TICKS_PER_SECOND,
-    };
+    return used;
   }
 
   private sample(): void {
@@ -76,25 +65,23 @@ export class PostgresCpuMeter {
   }
 }
 
-/** Every process named `postgres` alive now: its user and system CPU in ticks, and whether it is a backend. */
+/** Every process named `postgres` alive now: its user and system CPU in ms, and whether it is a backend. */
 function readAll(): Map<string, Reading> {
   const readings = new Map<string, Reading>();
   for (const pid of readdirSync("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
-    let stat: string;
+    const stat = readProcessStat(pid);
+    if (stat?.name !== "postgres") continue;
     let title: string;
     try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      // "pid (comm) state …": the name may hold spaces and parentheses, so it ends at the last ")".
-      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "postgres") continue;
       title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
     } catch {
       continue; // exited meanwhile
     }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // After the name: state is field 3 of stat(5), utime 14 and stime 15, so indexes 11 and 12 here.
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    readings.set(pid, { ticks, backend: title.startsWith("postgres:") && !BACKGROUND.test(title) });
+    readings.set(pid, {
+      cpuMs: stat.cpuMs,
+      backend: title.startsWith("postgres:") && !BACKGROUND.test(title),
+    });
   }
   return readings;
 }

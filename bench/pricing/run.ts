@@ -7,6 +7,7 @@ import autocannon from "autocannon";
 import { sql } from "kysely";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { openDatabase } from "../../src/db/open-database.ts";
+import { readProcessStat } from "../process-cpu.ts";
 import { startAdminWrites } from "./admin-writes.ts";
 import { seedCustomers } from "./seed-customers.ts";
 
@@ -153,19 +154,47 @@ async function main() {
       const figure = await load(port, randomUser);
       const written = await writes.stop();
       if (written.failed > 0) throw new Error(`${written.failed} admin writes failed`);
-      return { ...figure, writesPerS: written.ok / written.seconds };
+      return { ...figure, writes: written.ok, writesPerS: written.ok / written.seconds };
     };
-    const rounds: { base: Figure; baseBusy: Figure; tb: Figure; busy: Figure; writesPerS: number }[] = [];
+    // What decides the with-writes ratio is what a write costs tokenbill's process under the load: its CPU
+    // (from /proc) in the phase with writes, less the answers at the CPU each cost in the phase without.
+    const serveCpuMs = () => readProcessStat(tokenbill.child.pid!)?.cpuMs;
+    /** Runs `phase` and adds the CPU tokenbill's process used meanwhile (undefined without /proc). */
+    const withServeCpu = async <F>(phase: () => Promise<F>): Promise<F & { cpuMs: number | undefined }> => {
+      const before = serveCpuMs();
+      const figure = await phase();
+      const after = serveCpuMs();
+      return { ...figure, cpuMs: before === undefined || after === undefined ? undefined : after - before };
+    };
+    const rounds: {
+      base: Figure;
+      baseBusy: Figure;
+      tb: Figure;
+      busy: Figure;
+      writesPerS: number;
+      /** tokenbill's CPU per answer without writes (µs) and per write beyond the answers (ms). */
+      cpu?: { answerUs: number; writeMs: number };
+    }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const base = await load(baseline.port, false);
       const baseBusy = await loadWithWrites(baseline.port, false);
-      const tb = await load(tokenbill.port, true);
+      const tb = await withServeCpu(() => load(tokenbill.port, true));
       if (tb.non2xx > 0) throw new Error(`tokenbill answered ${tb.non2xx} requests with errors`);
-      const busy = await loadWithWrites(tokenbill.port, true);
+      const busy = await withServeCpu(() => loadWithWrites(tokenbill.port, true));
       if (busy.non2xx > 0) throw new Error(`tokenbill answered ${busy.non2xx} requests with errors`);
-      rounds.push({ base, baseBusy, tb, busy, writesPerS: busy.writesPerS });
+      const cpu =
+        tb.cpuMs !== undefined && busy.cpuMs !== undefined && tb.total > 0 && busy.writes > 0
+          ? {
+              answerUs: (tb.cpuMs * 1000) / tb.total,
+              writeMs: (busy.cpuMs - (busy.total * tb.cpuMs) / tb.total) / busy.writes,
+            }
+          : undefined;
+      rounds.push({ base, baseBusy, tb, busy, writesPerS: busy.writesPerS, ...(cpu ? { cpu } : {}) });
+      const cpuText = cpu
+        ? `; tokenbill's CPU ${cpu.answerUs.toFixed(1)} µs an answer, ${cpu.writeMs.toFixed(2)} ms a write`
+        : "";
       process.stdout.write(
-        `round ${round + 1}: baseline ${base.rps.toFixed(0)} req/s p99 ${base.p99} ms, with writes ${baseBusy.rps.toFixed(0)}; tokenbill ${tb.rps.toFixed(0)} req/s p99 ${tb.p99} ms (ratio ${(tb.rps / base.rps).toFixed(3)}); with writes ${busy.rps.toFixed(0)} req/s p99 ${busy.p99} ms (ratio ${(busy.rps / baseBusy.rps).toFixed(3)})\n`,
+        `round ${round + 1}: baseline ${base.rps.toFixed(0)} req/s p99 ${base.p99} ms, with writes ${baseBusy.rps.toFixed(0)}; tokenbill ${tb.rps.toFixed(0)} req/s p99 ${tb.p99} ms (ratio ${(tb.rps / base.rps).toFixed(3)}); with writes ${busy.rps.toFixed(0)} req/s p99 ${busy.p99} ms (ratio ${(busy.rps / baseBusy.rps).toFixed(3)})${cpuText}\n`,
       );
     }
     const median = (values: number[]) => {
@@ -190,6 +219,12 @@ async function main() {
     process.stdout.write(
       `tokenbill GetTokenPricing with admin writes (${of((r) => r.writesPerS).toFixed(1)}/s): ${fmt(of((r) => r.busy.rps))} req/s, p99 ${of((r) => r.busy.p99)} ms\n`,
     );
+    const measured = rounds.flatMap((r) => (r.cpu ? [r.cpu] : []));
+    if (measured.length > 0) {
+      process.stdout.write(
+        `tokenbill's CPU under the load (from /proc): ${median(measured.map((c) => c.answerUs)).toFixed(1)} µs an answer, ${median(measured.map((c) => c.writeMs)).toFixed(2)} ms an admin write beyond the answers (rounds ${Math.min(...measured.map((c) => c.writeMs)).toFixed(2)}–${Math.max(...measured.map((c) => c.writeMs)).toFixed(2)})\n`,
+      );
+    }
     process.stdout.write(`ratio: ${of((r) => r.tb.rps / r.base.rps).toFixed(3)}\n`);
     process.stdout.write(
       `ratio with admin writes (against the baseline with the same writes): ${of((r) => r.busy.rps / r.baseBusy.rps).toFixed(3)}\n`,
