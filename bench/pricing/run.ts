@@ -29,6 +29,10 @@ const ADMIN_KEY = "bench-pricing-admin-key";
 const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 10);
 const DURATION_S = Number(process.env["BENCH_DURATION"] ?? 5);
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
+// Admin writes in the warm-up, sent at WARM_WRITES_PER_S under the load. About 100 (the old warm-up: 5 s at
+// 20 a second) left a write costing more through every measured round than after 1,200 (docs/performance.md).
+const WARM_WRITES = Number(process.env["BENCH_WARM_WRITES"] ?? 1000);
+const WARM_WRITES_PER_S = 100;
 const TOKEN = "bench-pricing-token";
 // BENCH_CHILD_FLAGS passes Node flags to tokenbill's process (e.g. "--cpu-prof --cpu-prof-dir=prof").
 const CHILD_FLAGS = (process.env["BENCH_CHILD_FLAGS"] ?? "").split(" ").filter(Boolean);
@@ -64,11 +68,11 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-async function load(port: number, randomUser: boolean) {
+async function load(port: number, randomUser: boolean, durationS = DURATION_S) {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/solusio/api`,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    duration: durationS,
     requests: [
       {
         method: "POST",
@@ -137,10 +141,13 @@ async function main() {
       port: tokenbill.port,
       adminKey: ADMIN_KEY,
       customers: CUSTOMERS,
-      perSecond: WRITES_PER_S,
+      perSecond: WARM_WRITES_PER_S,
     });
-    await load(tokenbill.port, true).catch(() => undefined);
-    await warmWrites.stop();
+    await load(tokenbill.port, true, Math.max(1, Math.ceil(WARM_WRITES / WARM_WRITES_PER_S))).catch(
+      () => undefined,
+    );
+    const warmed = await warmWrites.stop();
+    if (warmed.failed > 0) throw new Error(`${warmed.failed} admin writes failed in the warm-up`);
 
     type Figure = Awaited<ReturnType<typeof load>>;
     /** A load on `port` while admin writes go to the same server. */
