@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { ServiceError } from "../kernel/errors.ts";
 import { ensurePrivateDir, liveLockOwner, lockDataDir, type PermissionWarning } from "./data-dir-lock.ts";
+import { bundledInOnePiece } from "./pglite-extension-bundle.ts";
 import { PgliteDialect } from "./pglite-driver.ts";
 import { PgliteSharedDialect } from "./pglite-socket-dialect.ts";
 import {
@@ -85,8 +86,9 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
     client = await PGlite.create({
       ...(dataDir ? { dataDir } : {}),
       ...(options.loadDataDir && !dataDir ? { loadDataDir: options.loadDataDir } : {}),
-      // Trigram indexes serve the admin API's substring filters (migration 010).
-      extensions: { pg_trgm },
+      // Trigram indexes serve the admin API's substring filters (migration 010). Its bundle is read in one
+      // piece, not through PGlite's stream: pglite-extension-bundle.ts says why.
+      extensions: { pg_trgm: bundledInOnePiece(pg_trgm, "pg_trgm") },
       parsers: {
         [pgliteTypes.INT8]: (value: string) => BigInt(value),
         [pgliteTypes.NUMERIC]: (value: string) => value,
