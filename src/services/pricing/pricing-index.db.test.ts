@@ -180,6 +180,17 @@ describe("PricingIndex", () => {
       expect(JSON.parse(index.jsonIfFresh(String(id))!).user_token_unit_cost).toBe(0.0012);
   });
 
+  it("answers in ASCII: a currency sign beyond it is a \\u escape, and parses back to itself", async () => {
+    const euro = await customer({ currency: "EUR" });
+    const index = new PricingIndex(handle.db, 0, undefined, clock);
+
+    const text = await index.json(euro);
+
+    expect(text).toContain('"display_prefix":"\\u20ac"');
+    expect(Buffer.byteLength(text)).toBe(text.length);
+    expect(JSON.parse(text).currency.display_prefix).toBe("€");
+  });
+
   it("follows a customer's own discount, a group discount, a tax rate and a currency", async () => {
     const member = await customer({ client_group_id: groupId });
     const other = await customer({ currency: "EUR" });

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { ServiceError } from "../../kernel/errors.ts";
 import type { Tx } from "../../kernel/context.ts";
+import { asciiJson } from "../../kernel/json.ts";
 import {
   currentPosition,
   type LogPosition,
@@ -104,7 +105,8 @@ export class PricingIndex {
     if (cached !== undefined) return cached;
     const id = BigInt(customerId);
     if (!this.snapshot!.has(id)) throw ServiceError.notFound(`customer ${customerId}`);
-    const json = JSON.stringify(toTokenPricing(this.snapshot!.facts(id)));
+    // Kept as ASCII: an answer is written many times, and a currency sign would be encoded on every write.
+    const json = asciiJson(JSON.stringify(toTokenPricing(this.snapshot!.facts(id))));
     this.answers.set(key, json);
     return json;
   }
