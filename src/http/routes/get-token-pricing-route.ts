@@ -6,7 +6,7 @@ import type { PricingIndex } from "../../services/pricing/pricing-index.ts";
 import { errorBody, ProtocolError, sendError, statusOf } from "../errors.ts";
 import { API_SECURITY_HEADERS } from "../protection.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
-import { parseFormBody } from "./pricing-form.ts";
+import { parsePricingFields } from "./pricing-form.ts";
 import { tokenCheck } from "./pricing-token-check.ts";
 
 // The endpoint SolusIO calls to show prices (solusio-api.md §8, seed step 6):
@@ -207,7 +207,11 @@ function answerRequest(
   const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString("utf8");
   let answer: string | Promise<string>;
   try {
-    answer = endpoint.answer(parseFormBody(text), req.headers.authorization, clientIp(req, opts.trustProxy));
+    answer = endpoint.answer(
+      parsePricingFields(text),
+      req.headers.authorization,
+      clientIp(req, opts.trustProxy),
+    );
   } catch (error) {
     sendFailure(res, error, opts.requestId(req), opts.logger);
     endpoint.observe(res.statusCode, performance.now() - started);
