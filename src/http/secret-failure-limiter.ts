@@ -26,6 +26,11 @@ export class SecretFailureLimiter {
     this.limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
   }
 
+  /** Whether anyone is blocked now (or was, until the next assertAllowed for them clears it). */
+  get blocking(): boolean {
+    return this.blockedUntil.size > 0;
+  }
+
   /** Throws 429 while `client` has used up its wrong guesses. */
   assertAllowed(client: string): void {
     // Nobody blocked, the common case by far: no lookup (the key is a string built for the request, which a

@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawRequest } from "../../../test/helpers/raw-http.ts";
@@ -96,6 +96,23 @@ describe("GetTokenPricing's fast path and its Fastify route", () => {
       ...routed,
       headers: { ...routed.headers, "retry-after": "n" },
     });
+  });
+
+  it("goes on answering after a client went away mid-body (no error left unhandled)", async () => {
+    const { port, hostname } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    socket.write(
+      "POST /solusio/api HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\n" +
+        `content-length: 200\r\n\r\ntoken=${TOKEN}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    await new Promise((resolve) => socket.once("close", resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const after = await post("/solusio/api", `token=${TOKEN}&action=GetTokenPricing&userid=${customerId}`);
+    expect(after.status).toBe(200);
   });
 
   it("leaves a body over the limit to Fastify's 413", async () => {
