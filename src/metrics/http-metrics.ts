@@ -1,5 +1,4 @@
 import type { FastifyInstance } from "fastify";
-import type { Histogram } from "prom-client";
 import type { Metrics } from "./metrics.ts";
 
 /** The route label of a request no route matched: one series for all of them, whatever the URL. */
@@ -29,22 +28,9 @@ export function installRequestMetrics(app: FastifyInstance, metrics: Metrics, se
   });
 }
 
-/**
- * What GetTokenPricing calls once its answer is written: status and milliseconds since the request
- * began. The 200 series is bound once, so the common answer costs one observe.
- */
+/** What GetTokenPricing calls once its answer is written: status and milliseconds since the request began. */
 export function pricingObserver(metrics: Metrics): (status: number, elapsedMs: number) => void {
-  const children = new Map<number, ReturnType<Histogram<"status">["labels"]>>();
-  const ok = metrics.pricingDuration.labels({ status: "200" });
-  return (status, elapsedMs) => {
-    if (status === 200) return ok.observe(elapsedMs / 1000);
-    let child = children.get(status);
-    if (!child) {
-      child = metrics.pricingDuration.labels({ status: String(status) });
-      children.set(status, child);
-    }
-    child.observe(elapsedMs / 1000);
-  };
+  return (status, elapsedMs) => metrics.pricingDuration.observe(status, elapsedMs / 1000);
 }
 
 /**

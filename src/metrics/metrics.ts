@@ -4,6 +4,7 @@ import type { Db } from "../kernel/context.ts";
 import { billingRunGauges } from "./billing-run-metrics.ts";
 import { jobQueueGauges } from "./job-queue-metrics.ts";
 import { observeSolusioCalls } from "./solusio-call-metrics.ts";
+import { StatusHistogram } from "./status-histogram.ts";
 
 // One Prometheus registry per server (docs/metrics.md): request latency by matched route, GetTokenPricing
 // latency, SolusIO calls, and figures read from the database at scrape time (job queue, billing run). A
@@ -21,7 +22,8 @@ const PRICING_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.
 export interface Metrics {
   registry: Registry;
   requestDuration: Histogram<"method" | "route" | "status">;
-  pricingDuration: Histogram<"status">;
+  /** Observed on every GetTokenPricing answer: a histogram of its own, cheap to observe (status-histogram.ts). */
+  pricingDuration: StatusHistogram;
   /** The exposition text and its content type. */
   scrape(): Promise<{ contentType: string; text: string }>;
   /** Stops observing SolusIO calls (the observers are process-wide). */
@@ -49,13 +51,12 @@ export function createMetrics(db: Db, logger: Logger): Metrics {
     buckets: REQUEST_BUCKETS,
     registers: [registry],
   });
-  const pricingDuration = new Histogram({
-    name: "tokenbill_get_token_pricing_duration_seconds",
-    help: "GetTokenPricing answers by status, from request start to the answer written",
-    labelNames: ["status"] as const,
-    buckets: PRICING_BUCKETS,
-    registers: [registry],
-  });
+  const pricingDuration = new StatusHistogram(
+    "tokenbill_get_token_pricing_duration_seconds",
+    "GetTokenPricing answers by status, from request start to the answer written",
+    PRICING_BUCKETS,
+    registry,
+  );
   jobQueueGauges(registry, db, logger);
   billingRunGauges(registry, db, logger);
   const stopCalls = observeSolusioCalls(registry);
