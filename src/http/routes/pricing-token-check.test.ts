@@ -5,7 +5,7 @@ describe("tokenCheck", () => {
   it("accepts exactly the token, and nothing shorter, longer or padded", () => {
     const check = tokenCheck("s3cret-pricing-token");
     expect(check("s3cret-pricing-token")).toBe(true);
-    expect(check("s3cret-pricing-token")).toBe(true); // the scratch buffer is reused
+    expect(check("s3cret-pricing-token")).toBe(true); // asked again, the same answer
     for (const wrong of [
       "",
       "s3cret-pricing-toke",
@@ -19,15 +19,25 @@ describe("tokenCheck", () => {
       expect(check(wrong), JSON.stringify(wrong)).toBe(false);
     for (const notText of [undefined, null, 1, ["s3cret-pricing-token"], { token: "s3cret-pricing-token" }])
       expect(check(notText)).toBe(false);
-    // A long wrong value leaves no bytes behind that would make a shorter one match.
+    // A longer wrong value leaves nothing behind that would make a shorter one match.
     expect(check("s3cret-pricing-tokenXXXX")).toBe(false);
     expect(check("s3cret-pricing-token")).toBe(true);
   });
 
-  it("compares non-ASCII tokens by their UTF-8 bytes", () => {
+  it("compares non-ASCII tokens exactly, a character beyond the BMP by both its halves", () => {
     const check = tokenCheck("clé-ü-🔑");
     expect(check("clé-ü-🔑")).toBe(true);
     expect(check("cle-u-🔑")).toBe(false);
+    expect(check("clé-ü-🔒")).toBe(false);
+    expect(check("clé-ü-\ud83d")).toBe(false);
+  });
+
+  it("accepts a token of PADDED − 1 units and refuses every value of other lengths against it", () => {
+    const token = "t".repeat(255);
+    const check = tokenCheck(token);
+    expect(check(token)).toBe(true);
+    expect(check("t".repeat(254))).toBe(false);
+    expect(check("t".repeat(256))).toBe(false);
   });
 
   it("checks a token longer than the padded buffer by digest", () => {
