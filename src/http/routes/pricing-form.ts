@@ -21,7 +21,7 @@ const named = (text: string, start: number, end: number, name: string) =>
   end - start === name.length && text.startsWith(name, start);
 
 /** The value of the field text[start, end) whose `=` is at eq (-1 or beyond end: none, so ""). */
-const valueOf = (text: string, eq: number, end: number) =>
+const fieldValue = (text: string, eq: number, end: number) =>
   eq >= 0 && eq < end ? text.slice(eq + 1, end) : "";
 
 export function parsePricingFields(text: string): PricingFields {
@@ -45,11 +45,11 @@ export function parsePricingFields(text: string): PricingFields {
       // No closure for the value: under tsx (esbuild's keepNames) every closure made per request is named
       // by an Object.defineProperty call, which costs more than this whole loop.
       if (named(text, start, nameEnd, "token"))
-        fields.token = withValue(fields.token, valueOf(text, eq, end));
+        fields.token = withValue(fields.token, fieldValue(text, eq, end));
       else if (named(text, start, nameEnd, "action"))
-        fields.action = withValue(fields.action, valueOf(text, eq, end));
+        fields.action = withValue(fields.action, fieldValue(text, eq, end));
       else if (named(text, start, nameEnd, "userid"))
-        fields.userid = withValue(fields.userid, valueOf(text, eq, end));
+        fields.userid = withValue(fields.userid, fieldValue(text, eq, end));
     }
     start = end + 1;
   }
