@@ -17,7 +17,8 @@ type PostgresMod = postgresMod.PostgresMod;
  * How: the extension's own setup still names its bundle; the bytes go into the Emscripten module's
  * `pg_extensions` (typed in PGlite's PostgresMod) from a preRun hook, which PGlite reads after the module
  * starts and before PostgreSQL does. Should a PGlite upgrade stop reading it there, the extension's files are
- * missing and the migration that creates it reports so (010-customer-email-search.ts, tested).
+ * missing: migration 010 then goes on without the trigram index (with a warning), and
+ * customer-email-filter.db.test.ts, which requires that index in the plan, fails.
  */
 export function bundledInOnePiece(extension: Extension, key: string): Extension {
   return {
