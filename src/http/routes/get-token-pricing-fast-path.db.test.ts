@@ -78,6 +78,26 @@ describe("GetTokenPricing's fast path and its Fastify route", () => {
     expect(ok.headers["x-content-type-options"]).toBe("nosniff");
   });
 
+  it("answer a customer whose prices carry non-ASCII symbols alike, in ASCII bytes that say the same", async () => {
+    const created = await server.api("POST", "/api/v1/customers", {
+      email: "euro@example.com",
+      country: "DE",
+      currency: "EUR",
+    });
+    expect(created.status).toBe(201);
+    const body = `token=${TOKEN}&action=GetTokenPricing&userid=${created.body.data.id}`;
+    const fast = await post("/solusio/api", body);
+    expect(fast).toEqual(await post("/solusio/api?via=fastify", body));
+    expect(fast.status).toBe(200);
+    // The fast path writes the answer as latin1 (the same bytes as UTF-8 for ASCII): every byte below 0x80,
+    // as many as Content-Length says, and "€" arrives as the escape JSON reads back as "€".
+    // (A text's UTF-8 length equals its length in characters only when every character is ASCII.)
+    expect(Buffer.byteLength(fast.text)).toBe(fast.text.length);
+    expect(Number(fast.headers["content-length"])).toBe(fast.text.length);
+    expect(fast.text).toContain("\\u20ac");
+    expect(JSON.parse(fast.text).currency.display_prefix).toBe("€");
+  });
+
   it("take the token from a Bearer header alike, and count wrong ones alike until 429", async () => {
     const body = `action=GetTokenPricing&userid=${customerId}`;
     const bearer = { authorization: `Bearer ${TOKEN}` };
