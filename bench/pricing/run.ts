@@ -18,17 +18,17 @@ import { seedCustomers } from "./seed-customers.ts";
 // bare server under the same load and the same writes (which it answers at once): the writes are sent from
 // this process, beside autocannon, and sending them costs the load generator itself 7–13 % of its rate
 // (measured 2026-11-30 against the bare server), which is not tokenbill's to count.
-// On a small shared machine the load from other processes changes from second to second, so the three
-// measurements are taken in BENCH_ROUNDS interleaved rounds (baseline, baseline with writes, tokenbill,
-// tokenbill with writes) and
-// each figure is the median over the rounds: a burst of outside load then spoils one round, not the ratio.
+// On a small shared machine the speed changes from second to second, so the measurements are taken in
+// BENCH_ROUNDS interleaved rounds, each ratio's two phases back to back in an order that alternates (ABBA),
+// and each figure is the median over the rounds: a burst of outside load then spoils one round, not the ratio.
 
 const CUSTOMERS = Number(process.env["BENCH_CUSTOMERS"] ?? 10_000);
 const WRITES_PER_S = Number(process.env["BENCH_WRITES_PER_S"] ?? 20);
 const ADMIN_KEY = "bench-pricing-admin-key";
 const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 10);
-const DURATION_S = Number(process.env["BENCH_DURATION"] ?? 5);
-const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
+const DURATION_S = Number(process.env["BENCH_DURATION"] ?? 4);
+// An even number, so that each order of the ABBA rounds runs as often as the other.
+const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 6);
 // Admin writes in the warm-up, sent at WARM_WRITES_PER_S under the load. About 100 (the old warm-up: 5 s at
 // 20 a second) left a write costing more through every measured round than after 1,200 (docs/performance.md).
 const WARM_WRITES = Number(process.env["BENCH_WARM_WRITES"] ?? 1000);
@@ -49,11 +49,18 @@ function startChild(
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });
+    // Output is kept only until the ready line: the child goes on writing (tokenbill logs), and a string
+    // growing for the whole run would cost this process, which is also the load generator, more and more.
     let out = "";
+    let started = false;
     child.stdout!.on("data", (chunk: Buffer) => {
+      if (started) return;
       out += chunk.toString();
       const match = ready.exec(out);
-      if (match) resolve({ child, port: Number(match[1]) });
+      if (!match) return;
+      started = true;
+      out = "";
+      resolve({ child, port: Number(match[1]) });
     });
     child.on("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}:\n${out}`)));
   });
@@ -69,6 +76,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 async function load(port: number, randomUser: boolean, durationS = DURATION_S) {
+  const cpuBefore = process.cpuUsage();
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/solusio/api`,
     connections: CONNECTIONS,
@@ -84,8 +92,15 @@ async function load(port: number, randomUser: boolean, durationS = DURATION_S) {
       },
     ],
   });
+  const cpu = process.cpuUsage(cpuBefore);
   const non2xx = result.non2xx + result.errors + result.timeouts;
-  return { rps: result.requests.average, p99: result.latency.p99, non2xx, total: result.requests.total };
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    non2xx,
+    total: result.requests.total,
+    generatorUs: result.requests.total > 0 ? (cpu.user + cpu.system) / result.requests.total : 0,
+  };
 }
 
 async function main() {
@@ -179,16 +194,43 @@ async function main() {
       tb: Figure;
       busy: Figure;
       writesPerS: number;
+      /** This process's CPU per request of the bare server without writes (µs): the load generator's
+       * cost, which rises when the machine slows, whatever the server. */
+      generatorUs: number;
       /** tokenbill's CPU per answer without writes (µs) and per write beyond the answers (ms). */
       cpu?: { answerUs: number; writeMs: number };
     }[] = [];
+    const measureBase = () => load(baseline.port, false);
+    const measureBaseBusy = () => loadWithWrites(baseline.port, false);
+    const measureTb = async () => {
+      const figure = await withServeCpu(() => load(tokenbill.port, true));
+      if (figure.non2xx > 0) throw new Error(`tokenbill answered ${figure.non2xx} requests with errors`);
+      return figure;
+    };
+    const measureBusy = async () => {
+      const figure = await withServeCpu(() => loadWithWrites(tokenbill.port, true));
+      if (figure.non2xx > 0) throw new Error(`tokenbill answered ${figure.non2xx} requests with errors`);
+      return figure;
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      const base = await load(baseline.port, false);
-      const baseBusy = await loadWithWrites(baseline.port, false);
-      const tb = await withServeCpu(() => load(tokenbill.port, true));
-      if (tb.non2xx > 0) throw new Error(`tokenbill answered ${tb.non2xx} requests with errors`);
-      const busy = await withServeCpu(() => loadWithWrites(tokenbill.port, true));
-      if (busy.non2xx > 0) throw new Error(`tokenbill answered ${busy.non2xx} requests with errors`);
+      // Each ratio's two phases run one right after the other, and which of them goes first alternates from
+      // round to round (ABBA). The machine's speed drifts within a run (docs/performance.md): with a fixed
+      // order, tokenbill ran 10 s after its baseline in every round, and a slowing machine counted against it.
+      let base: Figure;
+      let baseBusy: Figure & { writes: number; writesPerS: number };
+      let tb: Awaited<ReturnType<typeof measureTb>>;
+      let busy: Awaited<ReturnType<typeof measureBusy>>;
+      if (round % 2 === 0) {
+        base = await measureBase();
+        tb = await measureTb();
+        busy = await measureBusy();
+        baseBusy = await measureBaseBusy();
+      } else {
+        baseBusy = await measureBaseBusy();
+        busy = await measureBusy();
+        tb = await measureTb();
+        base = await measureBase();
+      }
       const cpu =
         tb.cpuMs !== undefined && busy.cpuMs !== undefined && tb.total > 0 && busy.writes > 0
           ? {
@@ -196,12 +238,20 @@ async function main() {
               writeMs: (busy.cpuMs - (busy.total * tb.cpuMs) / tb.total) / busy.writes,
             }
           : undefined;
-      rounds.push({ base, baseBusy, tb, busy, writesPerS: busy.writesPerS, ...(cpu ? { cpu } : {}) });
+      rounds.push({
+        base,
+        baseBusy,
+        tb,
+        busy,
+        writesPerS: busy.writesPerS,
+        generatorUs: base.generatorUs,
+        ...(cpu ? { cpu } : {}),
+      });
       const cpuText = cpu
         ? `; tokenbill's CPU ${cpu.answerUs.toFixed(1)} µs an answer, ${cpu.writeMs.toFixed(2)} ms a write`
         : "";
       process.stdout.write(
-        `round ${round + 1}: baseline ${base.rps.toFixed(0)} req/s p99 ${base.p99} ms, with writes ${baseBusy.rps.toFixed(0)}; tokenbill ${tb.rps.toFixed(0)} req/s p99 ${tb.p99} ms (ratio ${(tb.rps / base.rps).toFixed(3)}); with writes ${busy.rps.toFixed(0)} req/s p99 ${busy.p99} ms (ratio ${(busy.rps / baseBusy.rps).toFixed(3)})${cpuText}\n`,
+        `round ${round + 1} (load generator ${base.generatorUs.toFixed(1)} µs a request): baseline ${base.rps.toFixed(0)} req/s p99 ${base.p99} ms, with writes ${baseBusy.rps.toFixed(0)}; tokenbill ${tb.rps.toFixed(0)} req/s p99 ${tb.p99} ms (ratio ${(tb.rps / base.rps).toFixed(3)}); with writes ${busy.rps.toFixed(0)} req/s p99 ${busy.p99} ms (ratio ${(busy.rps / baseBusy.rps).toFixed(3)})${cpuText}\n`,
       );
     }
     const median = (values: number[]) => {
@@ -225,6 +275,10 @@ async function main() {
     );
     process.stdout.write(
       `tokenbill GetTokenPricing with admin writes (${of((r) => r.writesPerS).toFixed(1)}/s): ${fmt(of((r) => r.busy.rps))} req/s, p99 ${of((r) => r.busy.p99)} ms\n`,
+    );
+    const generator = rounds.map((r) => r.generatorUs);
+    process.stdout.write(
+      `the load generator's CPU a request against the bare server (rises when the machine slows): ${Math.min(...generator).toFixed(1)}–${Math.max(...generator).toFixed(1)} µs over the rounds\n`,
     );
     const measured = rounds.flatMap((r) => (r.cpu ? [r.cpu] : []));
     if (measured.length > 0) {
