@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { parseConfig } from "../config.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
-import { trimOldRows } from "./housekeeping.ts";
+import { pino } from "pino";
+import { housekeepingRound, trimOldRows } from "./housekeeping.ts";
 
 // Housekeeping trims done jobs, the SolusIO call log and ended web sessions past their retention, batch by
 // batch, and keeps everything else; two instances trimming at once delete each row once.
@@ -93,4 +94,19 @@ it("deletes each row once when two instances trim at the same time", async () =>
 it("reads its retentions from the configuration, in days", () => {
   expect(parseConfig({}).RETENTION_JOBS_DAYS).toBe(30);
   expect(() => parseConfig({ RETENTION_CALL_LOG_DAYS: "0" })).toThrow(/RETENTION_CALL_LOG_DAYS/);
+});
+
+it("vacuums every table after trimming when asked (the embedded database), and only then", async () => {
+  const logged: string[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => logged.push(JSON.parse(line).msg) });
+  const without = await housekeepingRound({ ...ctx(), logger }, { vacuum: false });
+  expect(without).toEqual({ trimmed: { jobs: 2501, solusioCalls: 2300, webSessions: 30 }, vacuumed: [] });
+  await trimOldRows(ctx()); // nothing left to trim: the vacuum round below runs on its own
+  const { trimmed, vacuumed } = await housekeepingRound({ ...ctx(), logger }, { vacuum: true });
+  expect(trimmed).toEqual({ jobs: 0, solusioCalls: 0, webSessions: 0 });
+  expect(vacuumed).toEqual(expect.arrayContaining(["job", "solusio_call", "web_session", "customer"]));
+  expect(logged).toEqual([
+    "housekeeping trimmed old rows",
+    "housekeeping vacuumed and analyzed the embedded database's tables",
+  ]);
 });

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Config } from "../config.ts";
+import { vacuumTables } from "../db/vacuum-tables.ts";
 import type { Db, ServiceContext } from "../kernel/context.ts";
 import { type Clock, startClock } from "../jobs/schedule-clock.ts";
 
@@ -78,11 +79,37 @@ export async function trimOldRows(
   };
 }
 
+export interface HousekeepingOptions {
+  /**
+   * Also VACUUM (ANALYZE) every table after trimming: on the embedded database, which has no autovacuum
+   * (src/db/vacuum-tables.ts). PostgreSQL's own autovacuum does it there.
+   */
+  vacuum: boolean;
+}
+
+/** One round: the trimming, then (embedded database) the vacuum; logs what it did. */
+export async function housekeepingRound(
+  ctx: Pick<ServiceContext, "db" | "config" | "now" | "logger">,
+  options: HousekeepingOptions,
+): Promise<{ trimmed: TrimCounts; vacuumed: string[] }> {
+  const trimmed = await trimOldRows(ctx);
+  if (trimmed.jobs + trimmed.solusioCalls + trimmed.webSessions > 0)
+    ctx.logger.info({ trimmed, retentionDays: retentionOf(ctx.config) }, "housekeeping trimmed old rows");
+  if (!options.vacuum) return { trimmed, vacuumed: [] };
+  const started = performance.now();
+  const vacuumed = await vacuumTables(ctx.db);
+  ctx.logger.info(
+    { tables: vacuumed.length, ms: Math.round(performance.now() - started) },
+    "housekeeping vacuumed and analyzed the embedded database's tables",
+  );
+  return { trimmed, vacuumed };
+}
+
 /**
  * Runs housekeeping every HOUSEKEEPING_INTERVAL_MS (0: never), the first round one minute after start (not
  * during it). Every instance runs its own clock: the batches make that safe, and cheap when nothing is due.
  */
-export function startHousekeeping(ctx: ServiceContext): Clock | undefined {
+export function startHousekeeping(ctx: ServiceContext, options: HousekeepingOptions): Clock | undefined {
   const interval = ctx.config.HOUSEKEEPING_INTERVAL_MS;
   if (interval === 0) return undefined;
   return startClock({
@@ -92,9 +119,7 @@ export function startHousekeeping(ctx: ServiceContext): Clock | undefined {
     first: new Date(ctx.now().getTime() + Math.min(interval, 60_000)),
     next: (now) => new Date(now.getTime() + interval),
     fire: async () => {
-      const trimmed = await trimOldRows(ctx);
-      if (trimmed.jobs + trimmed.solusioCalls + trimmed.webSessions > 0)
-        ctx.logger.info({ trimmed, retentionDays: retentionOf(ctx.config) }, "housekeeping trimmed old rows");
+      await housekeepingRound(ctx, options);
     },
   });
 }

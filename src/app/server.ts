@@ -128,9 +128,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     }
     runner.start();
     closers.push(() => runner.stop());
-    // Trims done jobs, the SolusIO call log and ended sessions past their retention (housekeeping.ts).
+    // Trims done jobs, the SolusIO call log and ended sessions past their retention, and on the embedded
+    // database (no autovacuum) vacuums its tables (housekeeping.ts).
     const housekeeping = startHousekeeping(
       systemContext(handle, config, logger, actors.system("housekeeping")),
+      { vacuum: handle.kind === "pglite" },
     );
     if (housekeeping) closers.push(() => housekeeping.stop());
     // Billing each month, server polls and reconciliation (src/app/schedules.ts): each slot's work is

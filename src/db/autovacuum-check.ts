@@ -7,7 +7,8 @@ import type { Database } from "./schema.ts";
  * keeps the statistics a table had when it was last analyzed (empty, for the payment and ledger tables of a
  * new install), and the plans made from them, the foreign-key checks' among them, scan those tables whole:
  * bench/payments recorded 276 payments/s one at a time over 40,000 payments that way, against 1,001/s with
- * the tables analyzed. PGlite has no autovacuum; the job runner analyzes the job table itself (claim-jobs.ts).
+ * the tables analyzed. PGlite has no autovacuum: housekeeping vacuums and analyzes its tables (vacuum-tables.ts),
+ * and the job runner analyzes the job table itself (claim-jobs.ts).
  */
 export async function autovacuumWarning(db: Kysely<Database>): Promise<string | undefined> {
   const row = (
