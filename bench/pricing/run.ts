@@ -51,8 +51,8 @@ function startChild(
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });
-    // Output is kept only until the ready line: the child goes on writing (tokenbill logs), and a string
-    // growing for the whole run would cost this process, which is also the load generator, more and more.
+    // Output is kept only until the ready line: this process is also the load generator, and nothing after
+    // that line is needed (tokenbill writes nothing per request at the benchmark's log level, 2026-12-02).
     let out = "";
     let started = false;
     child.stdout!.on("data", (chunk: Buffer) => {
