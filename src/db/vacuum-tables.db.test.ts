@@ -46,25 +46,32 @@ describe("vacuumTables", () => {
     },
   );
 
-  it("keeps a churning table at the size of one round, and covers every table of the schema", async () => {
+  // Only where housekeeping runs it. On PostgreSQL, VACUUM may not remove rows another session's snapshot
+  // can still see, and CI's other test files keep transactions open on the same database beside this one
+  // (the table grew to three rounds' size there); reclaiming that space is autovacuum's work on PostgreSQL.
+  it.skipIf(!onPglite)("keeps a churning table at the size of one round on PGlite", async () => {
     await sql`CREATE TABLE churn_vacuumed (id int PRIMARY KEY, payload text)`.execute(handle.db);
     await churn("churn_vacuumed");
     const afterOne = await sizeOf("churn_vacuumed");
     expect(afterOne).toBeGreaterThan(0);
-    let vacuumed: string[] = [];
     for (let round = 0; round < 4; round++) {
-      vacuumed = await vacuumTables(handle.db);
+      await vacuumTables(handle.db);
       await churn("churn_vacuumed");
     }
     expect(await sizeOf("churn_vacuumed")).toBeLessThanOrEqual(afterOne);
-    // Every table of tokenbill's schema, this one among them, and nothing from another schema.
+    await sql`DROP TABLE churn_vacuumed`.execute(handle.db);
+  });
+
+  it("covers every table of the schema in use, and nothing from another schema", async () => {
+    await sql`CREATE TABLE churn_listed (id int PRIMARY KEY)`.execute(handle.db);
+    const vacuumed = await vacuumTables(handle.db);
     const { rows } = await sql<{ name: string }>`
       SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`.execute(
       handle.db,
     );
     expect(vacuumed).toEqual(rows.map((r) => r.name));
-    expect(vacuumed).toEqual(expect.arrayContaining(["churn_vacuumed", "job", "customer", "invoice"]));
+    expect(vacuumed).toEqual(expect.arrayContaining(["churn_listed", "job", "customer", "invoice"]));
     expect(vacuumed.some((name) => name.startsWith("pg_"))).toBe(false);
-    await sql`DROP TABLE churn_vacuumed`.execute(handle.db);
+    await sql`DROP TABLE churn_listed`.execute(handle.db);
   });
 });
