@@ -1,28 +1,9 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { tokenbillCommand } from "./helpers/tokenbill-command.ts";
 
 // The `tokenbill` command as a user runs it, as a child process on a throw-away embedded database.
 
-const run = promisify(execFile);
-const bin = join(import.meta.dirname, "..", "bin", "tokenbill.mjs");
-const env = { ...process.env, DATA_DIR: "memory://", DATABASE_URL: "" };
-
-async function tokenbill(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      env,
-      cwd: mkdtempSync(join(tmpdir(), "tb-cli-")),
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const tokenbill = (...args: string[]) => tokenbillCommand(args);
 
 describe("tokenbill CLI", () => {
   it("prints the seed's plan table (billing-rules §6)", async () => {
@@ -81,14 +62,11 @@ describe("tokenbill CLI", () => {
   });
 
   it("prints the configuration with secrets masked, and fails listing every config problem", async () => {
-    const ok = await run(process.execPath, [bin, "config"], {
-      env: { ...env, SOLUSIO_PRICING_TOKEN: "s3cr3t-value" },
-    });
+    const ok = await tokenbillCommand(["config"], { SOLUSIO_PRICING_TOKEN: "s3cr3t-value" });
+    expect(ok.code).toBe(0);
     expect(ok.stdout).not.toContain("s3cr3t-value");
     expect(JSON.parse(ok.stdout).SOLUSIO_PRICING_TOKEN).toBe("********");
-    const bad = await run(process.execPath, [bin, "config"], {
-      env: { ...env, PORT: "x", LOG_LEVEL: "loud" },
-    }).catch((e) => e);
+    const bad = await tokenbillCommand(["config"], { PORT: "x", LOG_LEVEL: "loud" });
     expect(bad.code).toBe(78);
     expect(bad.stderr).toContain("PORT");
     expect(bad.stderr).toContain("LOG_LEVEL");

@@ -1,30 +1,14 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
+import { tokenbillCommand } from "../../test/helpers/tokenbill-command.ts";
 
 // `tokenbill billing run` as outside checks call it: exit 0 only when the run completed, and --json prints
 // the summary. A child process on a throw-away embedded database reads usage from an emulator.
 
-const run = promisify(execFile);
-const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
 let em: RunningEmulator;
 
-async function tokenbill(env: Record<string, string>, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      env: { ...process.env, DATA_DIR: "memory://", DATABASE_URL: "", LOG_LEVEL: "warn", ...env },
-      cwd: mkdtempSync(join(tmpdir(), "tb-billing-cli-")),
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const tokenbill = (env: Record<string, string>, ...args: string[]) =>
+  tokenbillCommand(args, { LOG_LEVEL: "warn", ...env });
 
 beforeAll(async () => {
   em = await startEmulator({
