@@ -8,8 +8,8 @@ import { TEMPLATE_ENV } from "./test-database-template.ts";
 
 // The `tokenbill` command as a user runs it: a child process in an empty working directory, on a throw-away
 // embedded database of its own. That database is a copy of one already migrated: a command on `memory://`
-// ran initdb and every migration first, about 7.5 of the 8–15 s each such command took in the suite
-// (2026-12-02); a copy costs about 0.5 s and opening it about 1 s.
+// ran initdb and every migration first: 7.3–7.5 s a command alone, against 2.9–3.1 s on a copy (13–17 s each
+// in a full run of the suite before; 2026-12-02). Copying takes about 0.5 s and opening the copy about 1 s.
 
 const run = promisify(execFile);
 const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
