@@ -42,7 +42,7 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
  * file cost about 0.4 of the 1.5 s an instance took to load (2026-12-02; 1.1 s with this).
  */
 let template: { path: string; blob: Promise<Blob> } | undefined;
-function templateBlob(path: string): Promise<Blob> {
+export function templateBlob(path: string): Promise<Blob> {
   if (template?.path !== path) template = { path, blob: openAsBlob(path) };
   return template.blob;
 }

@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, openAsBlob, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
+import { templateBlob } from "./test-database.ts";
 import { TEMPLATE_ENV } from "./test-database-template.ts";
 
 // The `tokenbill` command as a user runs it: a child process in an empty working directory, on a throw-away
@@ -55,15 +56,17 @@ export async function tokenbillCommand(
  * (test-database-template.ts) in the dump's directory. Without a dump (DATABASE_URL was set when the run
  * started), undefined: commands then start on `memory://`.
  */
-let golden: Promise<string | undefined> | undefined;
-function goldenDataDir(): Promise<string | undefined> {
-  golden ??= (async () => {
-    const template = process.env[TEMPLATE_ENV];
-    if (!template) return undefined;
-    const dir = mkdtempSync(join(dirname(template), "golden-data-"));
-    const client = await PGlite.create({ dataDir: dir, loadDataDir: await openAsBlob(template) });
-    await client.close();
-    return dir;
-  })();
-  return golden;
+let golden: { template: string; dir: Promise<string> } | undefined;
+async function goldenDataDir(): Promise<string | undefined> {
+  const template = process.env[TEMPLATE_ENV];
+  if (!template) return undefined;
+  if (golden?.template !== template) golden = { template, dir: makeGolden(template) };
+  return golden.dir;
+}
+
+async function makeGolden(template: string): Promise<string> {
+  const dir = mkdtempSync(join(dirname(template), "golden-data-"));
+  const client = await PGlite.create({ dataDir: dir, loadDataDir: await templateBlob(template) });
+  await client.close();
+  return dir;
 }
