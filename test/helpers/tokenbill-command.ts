@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -21,10 +21,13 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs `tokenbill ...args`; `env` adds to (or overrides) the test process's environment. */
+/**
+ * Runs `tokenbill ...args`; `env` adds to (or overrides) the test process's environment. Without a DATA_DIR in
+ * `env` the command gets a database of its own, thrown away after it.
+ */
 export async function tokenbillCommand(
   args: readonly string[],
-  env: Record<string, string> = {},
+  env: NodeJS.ProcessEnv = {},
 ): Promise<CommandResult> {
   const golden = await goldenDataDir();
   // Inside the run's template directory when there is one, which the run removes at its end even when a
@@ -32,7 +35,7 @@ export async function tokenbillCommand(
   const cwd = mkdtempSync(join(golden ? dirname(golden) : tmpdir(), "tb-command-"));
   try {
     let dataDir = "memory://";
-    if (golden) {
+    if (golden && env["DATA_DIR"] === undefined) {
       dataDir = join(cwd, "data");
       cpSync(golden, dataDir, { recursive: true });
     }
@@ -49,6 +52,26 @@ export async function tokenbillCommand(
   } finally {
     rmSync(cwd, { recursive: true, force: true });
   }
+}
+
+export interface CommandDataDir {
+  /** The DATA_DIR to give the commands. */
+  dir: string;
+  remove(): void;
+}
+
+/**
+ * A DATA_DIR for a test whose commands (or `serve` processes) share one database: a copy of the migrated
+ * one when the run has it, else an empty directory where the first of them runs initdb and the migrations.
+ * Remove it when the test is done.
+ */
+export async function commandDataDir(): Promise<CommandDataDir> {
+  const golden = await goldenDataDir();
+  const root = mkdtempSync(join(golden ? dirname(golden) : tmpdir(), "tb-data-"));
+  const dir = join(root, "data");
+  if (golden) cpSync(golden, dir, { recursive: true });
+  else mkdirSync(dir);
+  return { dir, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 /**

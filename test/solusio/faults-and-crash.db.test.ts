@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../emulator/start.ts";
 import { openDatabase } from "../../src/db/open-database.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
+import { type CommandDataDir, commandDataDir } from "../helpers/tokenbill-command.ts";
 
 // Reliability of user sync: changes made while SolusIO misbehaves, and a tokenbill process killed between
 // committing changes and delivering them.
@@ -108,6 +107,7 @@ describe("a crash between commit and delivery", () => {
       JOB_LOCK_SECONDS: "2",
     };
     let schema: string | undefined;
+    let data: CommandDataDir | undefined;
     const baseUrl = process.env["DATABASE_URL"];
     if (baseUrl) {
       schema = `tb_crash_${Date.now()}`;
@@ -117,7 +117,8 @@ describe("a crash between commit and delivery", () => {
       env["DATABASE_URL"] =
         `${baseUrl}${baseUrl.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     } else {
-      env["DATA_DIR"] = mkdtempSync(join(tmpdir(), "tb-crash-"));
+      data = await commandDataDir();
+      env["DATA_DIR"] = data.dir;
       env["DATABASE_URL"] = "";
     }
     const emu = (method: string, path: string, body?: unknown) =>
@@ -190,6 +191,7 @@ describe("a crash between commit and delivery", () => {
       }
     } finally {
       await emulator.close();
+      data?.remove();
       if (schema && baseUrl) {
         const admin = await openDatabase({ url: baseUrl });
         await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);

@@ -1,45 +1,28 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import type { DatabaseHandle } from "../../src/db/open-database.ts";
 import { createTestDatabase } from "../helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../helpers/test-server.ts";
+import { type CommandDataDir, commandDataDir, tokenbillCommand } from "../helpers/tokenbill-command.ts";
 
 // `tokenbill solusio doctor` and `setup --apply` as an operator runs them, against a fresh emulator.
 
-const run = promisify(execFile);
-const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
 let emulator: RunningEmulator;
 let handle: DatabaseHandle;
 let tokenbill: TestServer;
+let data: CommandDataDir;
 let env: NodeJS.ProcessEnv;
 
-async function cli(...args: string[]) {
-  try {
-    const r = await run(process.execPath, [bin, ...args], {
-      env,
-      cwd: mkdtempSync(join(tmpdir(), "tb-cli-")),
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (...args: string[]) => tokenbillCommand(args, env);
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, logger: false });
   // A tokenbill that answers GetTokenPricing where SolusIO will be told to call.
   handle = await createTestDatabase();
   tokenbill = await startTestServer(handle.db);
+  data = await commandDataDir();
   env = {
-    ...process.env,
-    DATABASE_URL: "",
-    DATA_DIR: mkdtempSync(join(tmpdir(), "tb-cli-data-")),
+    DATA_DIR: data.dir,
     SOLUSIO_URL: emulator.apiUrl,
     SOLUSIO_API_TOKEN: emulator.adminToken,
     TOKENBILL_PUBLIC_URL: tokenbill.url,
@@ -49,6 +32,7 @@ afterAll(async () => {
   await tokenbill?.close();
   await handle?.close();
   await emulator?.close();
+  data?.remove();
 });
 
 describe("tokenbill solusio", () => {
