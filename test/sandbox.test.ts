@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from "vitest";
 // set up and seeded, every step of the integration working end to end.
 
 const children: ChildProcess[] = [];
+/** Working directories, each with a ./data database (about 40 MB): removed once the processes are gone. */
+const dirs: string[] = [];
 afterAll(async () => {
   // Wait for the server to finish shutting down, so no process outlives the test run.
   await Promise.all(
@@ -20,11 +22,13 @@ afterAll(async () => {
         }),
     ),
   );
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("sandbox mode", () => {
   it("starts the emulator, applies setup, syncs the demo customers, prices them and logs them in", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "tb-sandbox-"));
+    dirs.push(cwd);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: "0",

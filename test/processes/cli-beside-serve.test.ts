@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -11,6 +11,8 @@ import { afterAll, describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
 const children: ChildProcess[] = [];
+/** Working directories, each with a ./data database (about 40 MB): removed once the processes are gone. */
+const dirs: string[] = [];
 
 afterAll(async () => {
   await Promise.all(
@@ -23,6 +25,7 @@ afterAll(async () => {
         }),
     ),
   );
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function environment(): NodeJS.ProcessEnv {
@@ -41,6 +44,7 @@ function environment(): NodeJS.ProcessEnv {
 describe("the CLI while serve runs on the embedded database", () => {
   it("reads and writes through serve's socket, and serve sees the writes", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "tb-beside-"));
+    dirs.push(cwd);
     const env = environment();
     const serve = spawn(process.execPath, [bin, "serve"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     children.push(serve);
