@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { testTempDir } from "../test/helpers/test-temp-dir.ts";
 import { ConfigError, describeConfig, loadConfig, maskUrl, parseConfig, publicUrl } from "./config.ts";
 import { TAX_ROUNDINGS, type TaxRounding } from "./domain/invoice-math.ts";
 
 describe("configuration", () => {
   it("runs on the embedded default with nothing set", () => {
-    const config = loadConfig({}, mkdtempSync(join(tmpdir(), "tb-")));
+    const config = loadConfig({}, testTempDir("tb-config-"));
     expect(config).toMatchObject({
       HOST: "127.0.0.1",
       PORT: 8080,
@@ -60,7 +60,7 @@ describe("configuration", () => {
   });
 
   it("rejects unknown keys in the config file, and lets the environment override the file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tb-"));
+    const dir = testTempDir("tb-config-");
     writeFileSync(join(dir, "tokenbill.config.json"), JSON.stringify({ PORT: 9000, HOST: "0.0.0.0" }));
     expect(loadConfig({ PORT: "9100" }, dir)).toMatchObject({ PORT: 9100, HOST: "0.0.0.0" });
     writeFileSync(join(dir, "bad.json"), JSON.stringify({ PROT: 1 }));

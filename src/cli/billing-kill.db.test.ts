@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { testTempDir } from "../../test/helpers/test-temp-dir.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 
 // A billing run killed with SIGKILL in the middle of drafting, then run again, ends with every invoice
@@ -66,7 +65,7 @@ function billingRun(): {
       BILLING_BATCH_SIZE: "20",
       LOG_LEVEL: "warn",
     },
-    cwd: mkdtempSync(join(tmpdir(), "tb-kill-")),
+    cwd: testTempDir("tb-kill-"),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

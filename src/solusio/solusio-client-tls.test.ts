@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,17 +43,17 @@ beforeAll(async () => {
     ],
     { stdio: "ignore" },
   );
-  server = createServer(
-    { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) },
-    (_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(
-        JSON.stringify({
-          data: { id: 1, email: "admin@example.com", status: "active", billing_user_id: null },
-        }),
-      );
-    },
-  );
+  const key = readFileSync(join(dir, "key.pem"));
+  const cert = readFileSync(join(dir, "cert.pem"));
+  rmSync(dir, { recursive: true, force: true });
+  server = createServer({ key, cert }, (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({
+        data: { id: 1, email: "admin@example.com", status: "active", billing_user_id: null },
+      }),
+    );
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   url = `https://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/api/v1`;

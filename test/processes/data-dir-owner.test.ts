@@ -1,17 +1,17 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/open-database.ts";
 import { socketPathOf } from "../../src/db/pglite-socket-server.ts";
 import { ServiceError } from "../../src/kernel/errors.ts";
+import { testTempDir } from "../helpers/test-temp-dir.ts";
 
 // Who may open an embedded DATA_DIR that another live process holds: a command reaches a serve's database
 // through its socket (cli-beside-serve.test.ts); anything else is a clear CONFLICT, never a second copy.
 
 /** A DATA_DIR whose lock names a live process other than this one (the test runner's parent). */
 function heldDataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "tb-held-"));
+  const dir = testTempDir("tb-held-");
   writeFileSync(join(dir, ".tokenbill.lock"), String(process.ppid), { mode: 0o600 });
   return dir;
 }
