@@ -301,7 +301,9 @@ async function main() {
     );
     // What the writes take from each server, apart from how the two servers compare: each server's rate with
     // the writes ÷ without them, per round. tokenbill's two phases run back to back in every round, so this is
-    // the least noisy view of what the writes cost; the bare server answers them at once and loses about nothing.
+    // the least noisy view of what the writes cost; the bare server's two phases are a round's first and last,
+    // so its figure carries the machine's drift over the round (0.86–1.07 on 2026-12-02, for writes it answers
+    // at once).
     process.stdout.write(
       `what the writes leave of each server's rate (with ÷ without): tokenbill ${of((r) => r.busy.rps / r.tb.rps).toFixed(3)}, bare server ${of((r) => r.baseBusy.rps / r.base.rps).toFixed(3)}\n`,
     );
