@@ -82,6 +82,54 @@ describe("SolusioApi.listUsage", () => {
     expect(records[1]!.additionalIps).toEqual({ count: 0n, hours: 0n, tokens: 0n, charge: "free" });
   });
 
+  it("converts what the schema only validates: per-IP and backup figures, backup prices, deletion, no user", async () => {
+    const [record] = await usage([
+      {
+        data: [
+          item(1, {
+            user: { billing_user_id: null },
+            plan: { name: "Backed up", tokens_per_hour: "7", tokens_per_month: 5000, backup_price: 12.5 },
+            deleted_at: "2026-10-20T10:00:00+02:00",
+            additional_ips: {
+              count: 2,
+              hours: 30,
+              tokens: "30",
+              charge: "hourly",
+              ips: [
+                { hours: 10, tokens: 10 },
+                { hours: "20", tokens: 20 },
+              ],
+            },
+            backups: { price_percent: "12.500000", hours: 100, tokens: "625" },
+          }),
+        ],
+      },
+    ]);
+    expect(record).toMatchObject({
+      billingUserId: null,
+      solusioUserId: null,
+      plan: {
+        id: null,
+        tokensPerHour: 7n,
+        ipTokensPerHour: 0n,
+        ipTokensPerMonth: 0n,
+        backupPercent: "12.5",
+      },
+      deletedAt: new Date("2026-10-20T08:00:00Z"),
+      additionalIps: {
+        count: 2n,
+        hours: 30n,
+        tokens: 30n,
+        charge: "hourly",
+        perIp: [
+          { hours: 10n, tokens: 10n },
+          { hours: 20n, tokens: 20n },
+        ],
+      },
+      backups: { percent: "12.500000", hours: 100n, tokens: 625n },
+    });
+  });
+
   it("reads a single page when meta is missing, at the default path", async () => {
     expect(await usage([{ data: [item(1), item(2)] }])).toHaveLength(2);
     expect(solusio!.requests.map((r) => r.path)).toEqual(["/api/v1/usage"]);
@@ -101,6 +149,29 @@ describe("SolusioApi.listUsage", () => {
       [{ data: [item(1, { tokens: 1.5 })], meta: { last_page: 1 } }, /page 1\).*data\[0\]\.tokens/],
       [{ data: [item(1, { charge: "weekly" })], meta: { last_page: 1 } }, /data\[0\]\.charge/],
       [{ data: [item(1, { plan: { name: "x", tokens_per_hour: -1 } })] }, /data\[0\]\.plan\.tokens_per_hour/],
+      [
+        {
+          data: [
+            item(1, {
+              plan: { name: "x", tokens_per_hour: 1, tokens_per_month: 1, backup_price: 12.1234567 },
+            }),
+          ],
+        },
+        /data\[0\]\.plan\.backup_price: must be a percentage from 0 to 100 with at most 6 decimals/,
+      ],
+      [
+        { data: [item(1, { backups: { price_percent: "101", hours: 1, tokens: 1 } })] },
+        /data\[0\]\.backups\.price_percent: must be a percentage/,
+      ],
+      [
+        {
+          data: [
+            item(1, { plan: { name: "x", tokens_per_hour: 1, tokens_per_month: 1, backup_price: 101 } }),
+          ],
+        },
+        /data\[0\]\.plan\.backup_price/,
+      ],
+      [{ data: [item(1, { deleted_at: "yesterday" })] }, /data\[0\]\.deleted_at/],
       [
         { data: [item(1, { period_start: "2026-09-01T00:00:00Z" })], meta: { last_page: 1 } },
         /another period/,

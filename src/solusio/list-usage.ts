@@ -1,7 +1,7 @@
 import type { UsagePeriod, UsageRecord } from "../domain/usage-record.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { describeItemIssue, followPages, type JsonReader } from "./follow-pages.ts";
-import { mapUsageItem, SolusioUsageItem, SolusioUsagePage, usageQuery } from "./usage-schemas.ts";
+import { instantMs, mapUsageItem, SolusioUsageItem, SolusioUsagePage, usageQuery } from "./usage-schemas.ts";
 
 function invalid(path: string, page: number, detail: string): ServiceError {
   return new ServiceError(
@@ -42,8 +42,8 @@ export async function* listSolusioUsage(
       const item = SolusioUsageItem.safeParse(raw);
       if (!item.success) throw invalid(path, page, describeItemIssue(i, item.error));
       if (
-        item.data.period_start.getTime() !== period.start.getTime() ||
-        item.data.period_end.getTime() !== period.end.getTime()
+        instantMs(item.data.period_start) !== period.start.getTime() ||
+        instantMs(item.data.period_end) !== period.end.getTime()
       ) {
         throw invalid(path, page, `data[${i}] is for another period than the one asked for`);
       }

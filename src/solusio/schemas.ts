@@ -45,58 +45,84 @@ export const SolusioPlan = z.looseObject({
 });
 export type SolusioPlan = z.output<typeof SolusioPlan>;
 
+// The figures billing reads from servers and usage items come in two parts: a validator of what SolusIO
+// sends (`…Shape`), and a function that makes it tokenbill's value (bigints, decimal text). The schemas that
+// servers and plans are read with join the two with `.transform`. The usage endpoint's items, hundreds of
+// thousands in a billing run, use the validators alone and convert in their mapping (usage-schemas.ts): with
+// zod 4 a `.transform` in an item's schema made V8 tenure allocation sites of zod's parser, and then every
+// young-generation collection was slow (validating 300,000 items: 3.6–4.1 s with transforms, 0.8–0.9 s
+// without, 2026-12-02; docs/performance.md, "Billing").
+
 /**
- * A whole, non-negative count of tokens or hours, exactly (bigint). PHP modules send some integers as
+ * A whole, non-negative count of tokens or hours as SolusIO sends it. PHP modules send some integers as
  * numeric strings; zod's int() already refuses numbers beyond 2^53, which would have lost digits.
  */
-export const wireCount = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d{1,18}$/)])
-  .transform((v) => BigInt(v));
+export const wireCountShape = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,18}$/)]);
+
+/** A validated count, exactly (bigint). */
+export const toCount = (v: number | string): bigint => BigInt(v);
+
+export const wireCount = wireCountShape.transform(toCount);
 
 /** A billing_user_id as servers and usage items carry it: missing or null means none. */
-export const billingUserRef = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d{1,18}$/)])
-  .nullable()
-  .optional()
-  .transform((v) => (v === null || v === undefined ? null : BigInt(v)));
+export const billingUserRefShape = wireCountShape.nullable().optional();
+
+export const toBillingUserRef = (v: number | string | null | undefined): bigint | null =>
+  v === null || v === undefined ? null : BigInt(v);
+
+export const billingUserRef = billingUserRefShape.transform(toBillingUserRef);
+
+const PERCENT = /^(100(\.0{1,6})?|\d{1,2}(\.\d{1,6})?)$/;
 
 /**
  * A plan's backup_price (solusio-api.md §5): a percentage 0–100, fractional allowed, as a number or a
- * numeric string; kept as exact decimal text (at most 6 decimals, what the database stores). Missing is 0.
+ * numeric string, with at most 6 decimals (what the database stores). Missing is 0.
  */
-export const backupPercent = z
+export const backupPercentShape = z
   .union([z.number().min(0).max(100), z.string()])
   .nullable()
   .optional()
-  .transform((v) => (v === null || v === undefined ? "0" : String(v)))
-  .pipe(
-    z
-      .string()
-      .regex(
-        /^(100(\.0{1,6})?|\d{1,2}(\.\d{1,6})?)$/,
-        "must be a percentage from 0 to 100 with at most 6 decimals",
-      ),
+  .refine(
+    (v) => v === null || v === undefined || PERCENT.test(String(v)),
+    "must be a percentage from 0 to 100 with at most 6 decimals",
   );
 
+/** A validated backup_price as exact decimal text. */
+export const toBackupPercent = (v: number | string | null | undefined): string =>
+  v === null || v === undefined ? "0" : String(v);
+
+export const backupPercent = backupPercentShape.transform(toBackupPercent);
+
 /**
- * A plan as a server or a usage item carries it: the prices the server runs on (solusio-api.md §6, §9),
- * as bigints for billing. `SolusioPlan` above is the plans resource, which setup compares with tokenbill's
- * prices and writes back as numbers. A plan without IP prices has none (0).
+ * A plan as a server or a usage item carries it: the prices the server runs on (solusio-api.md §6, §9).
+ * `SolusioPlan` above is the plans resource, which setup compares with tokenbill's prices and writes back as
+ * numbers. A plan without IP prices has none (0).
  */
-export const SolusioPlanOfServer = z.looseObject({
-  id: z
-    .number()
-    .int()
-    .nullable()
-    .optional()
-    .transform((v) => v ?? null),
+export const SolusioPlanOfServerShape = z.looseObject({
+  id: z.number().int().nullable().optional(),
   name: z.string(),
-  tokens_per_hour: wireCount,
-  tokens_per_month: wireCount,
-  ip_tokens_per_hour: wireCount.optional().default(0n),
-  ip_tokens_per_month: wireCount.optional().default(0n),
-  backup_price: backupPercent,
+  tokens_per_hour: wireCountShape,
+  tokens_per_month: wireCountShape,
+  ip_tokens_per_hour: wireCountShape.optional(),
+  ip_tokens_per_month: wireCountShape.optional(),
+  backup_price: backupPercentShape,
 });
+type PlanOfServerShape = z.output<typeof SolusioPlanOfServerShape>;
+
+/** A validated plan with its prices as bigints for billing, its other fields as sent. */
+export function toPlanOfServer(plan: PlanOfServerShape) {
+  return {
+    ...plan,
+    id: plan.id ?? null,
+    tokens_per_hour: toCount(plan.tokens_per_hour),
+    tokens_per_month: toCount(plan.tokens_per_month),
+    ip_tokens_per_hour: plan.ip_tokens_per_hour === undefined ? 0n : toCount(plan.ip_tokens_per_hour),
+    ip_tokens_per_month: plan.ip_tokens_per_month === undefined ? 0n : toCount(plan.ip_tokens_per_month),
+    backup_price: toBackupPercent(plan.backup_price),
+  };
+}
+
+export const SolusioPlanOfServer = SolusioPlanOfServerShape.transform(toPlanOfServer);
 export type SolusioPlanOfServer = z.output<typeof SolusioPlanOfServer>;
 
 /** One server of GET servers (solusio-api.md §6), with what usage source (b) records of it. */

@@ -1,13 +1,27 @@
 import { billableHoursInPeriod } from "../../domain/charges.ts";
-import type { UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
+import type { UsagePeriod, UsageSource } from "../../domain/usage-record.ts";
 import type { Tx } from "../../kernel/context.ts";
 import type { Anomaly } from "./anomaly.ts";
 import { recomputeUsage } from "./recompute-usage.ts";
 import type { StagedRecord, UsageStage } from "./usage-stage.ts";
 
+/**
+ * A record as a page keeps it until the page is written: the staged row and the two facts of the source's
+ * record that the row does not hold. The source's record itself (nested objects, Dates, bigints) is dropped
+ * at once: a page outlives young-generation collections, and each of them copies what the page holds (for
+ * 300,000 records, 0.32–0.45 s of scavenges against 0.57–0.69 s with the record kept, 2026-12-02).
+ */
+interface PageEntry {
+  staged: StagedRecord;
+  solusioUserId: number | null;
+  reportedBySolusio: boolean;
+  /** The record's own anomalies; undefined for the common record that has none. */
+  found: Anomaly[] | undefined;
+}
+
 /** The records of one server seen so far: its plan groups' hours must add up to its lifetime's (§2.2). */
 interface ServerHours {
-  record: UsageRecord;
+  entry: PageEntry;
   hours: bigint;
 }
 
@@ -16,13 +30,16 @@ interface ServerHours {
  * lifetime in the period (billing-rules §2, §2.2); SolusIO's figures that do not are reported, not changed.
  */
 function checkServerHours(server: ServerHours, period: UsagePeriod): Anomaly | null {
-  const { record } = server;
-  if (!record.reportedBySolusio) return null;
+  const { staged, reportedBySolusio } = server.entry;
+  if (!reportedBySolusio) return null;
+  const usage = staged.usage;
+  const createdAt = new Date(usage.createdAt);
+  const deletedAt = usage.deletedAt === null ? null : new Date(usage.deletedAt);
   let lifetime: bigint;
   try {
     lifetime = billableHoursInPeriod({
-      createdAt: record.createdAt,
-      deletedAt: record.deletedAt,
+      createdAt,
+      deletedAt,
       periodStart: period.start,
       periodEnd: period.end,
     });
@@ -32,14 +49,14 @@ function checkServerHours(server: ServerHours, period: UsagePeriod): Anomaly | n
   if (lifetime === server.hours) return null;
   return {
     kind: "hours_mismatch",
-    message: `server ${record.server.id} (${record.server.name}): SolusIO reports ${server.hours} h over its plans, billing-rules §2 gives ${lifetime} h for its lifetime; SolusIO's figures are billed`,
-    billingUserId: record.billingUserId,
-    serverId: record.server.id,
+    message: `server ${usage.serverId} (${usage.serverName}): SolusIO reports ${server.hours} h over its plans, billing-rules §2 gives ${lifetime} h for its lifetime; SolusIO's figures are billed`,
+    billingUserId: staged.billingUserId,
+    serverId: usage.serverId,
     details: {
       solusio_hours: server.hours,
       recomputed_hours: lifetime,
-      created_at: record.createdAt,
-      deleted_at: record.deletedAt,
+      created_at: createdAt,
+      deleted_at: deletedAt,
     },
   };
 }
@@ -74,35 +91,37 @@ const PAGE = 2000;
 export async function importUsage(db: Tx, input: ImportUsageInput): Promise<ImportedUsage> {
   let records = 0;
   let current: ServerHours | null = null;
-  let page: { record: UsageRecord; staged: StagedRecord; found: Anomaly[] }[] = [];
+  let page: PageEntry[] = [];
   let writing: Promise<void> = Promise.resolve();
 
   // Pages are written one at a time, in order, while the source produces the next one.
-  const flush = async (batch: typeof page) => {
+  const flush = async (batch: PageEntry[]) => {
     const written = await input.stage.write(
       db,
       batch.map((p) => p.staged),
     );
     const anomalies: Anomaly[] = [];
-    for (const { record, staged, found } of batch) {
+    for (const entry of batch) {
+      const { staged, found } = entry;
+      const usage = staged.usage;
       if (!written.has(staged.seq)) {
         anomalies.push({
           kind: "duplicate_usage",
-          message: `server ${record.server.id} on plan ${record.plan.name} appears more than once in the period's usage; the first record is billed`,
-          billingUserId: record.billingUserId,
-          serverId: record.server.id,
-          details: { tokens: record.tokens, hours: record.hours, plan_id: record.plan.id },
+          message: `server ${usage.serverId} on plan ${usage.planName} appears more than once in the period's usage; the first record is billed`,
+          billingUserId: staged.billingUserId,
+          serverId: usage.serverId,
+          details: { tokens: usage.tokens, hours: usage.hours, plan_id: usage.planId },
         });
         continue;
       }
-      if (current?.record.server.id === record.server.id) current.hours += record.hours;
+      if (current?.entry.staged.usage.serverId === usage.serverId) current.hours += usage.hours;
       else {
         const closed = current && checkServerHours(current, input.period);
         if (closed) anomalies.push(closed);
-        current = { record, hours: record.hours };
+        current = { entry, hours: usage.hours };
       }
-      anomalies.push(...found);
-      if (record.billingUserId === null) anomalies.push(missingBillingUser(record));
+      if (found) anomalies.push(...found);
+      if (staged.billingUserId === null) anomalies.push(missingBillingUser(entry));
     }
     await input.report(anomalies);
     await input.onProgress?.(batch.at(-1)!.staged.seq);
@@ -112,14 +131,15 @@ export async function importUsage(db: Tx, input: ImportUsageInput): Promise<Impo
     records++;
     const { usage, anomalies: found } = recomputeUsage(record);
     page.push({
-      record,
       staged: {
         seq: records,
         billingUserId: record.billingUserId,
         planKey: `${record.plan.id ?? record.plan.name}`,
         usage,
       },
-      found,
+      solusioUserId: record.solusioUserId,
+      reportedBySolusio: record.reportedBySolusio,
+      found: found.length > 0 ? found : undefined,
     });
     if (page.length >= PAGE) {
       const batch = page;
@@ -140,15 +160,16 @@ export async function importUsage(db: Tx, input: ImportUsageInput): Promise<Impo
   return { records, customers: await input.stage.countCustomers(db) };
 }
 
-function missingBillingUser(record: UsageRecord): Anomaly {
+function missingBillingUser({ staged, solusioUserId }: PageEntry): Anomaly {
+  const usage = staged.usage;
   return {
     kind: "missing_billing_user",
-    message: `server ${record.server.id} (${record.server.name}) belongs to SolusIO user ${record.solusioUserId ?? "?"} who has no billing_user_id: not billed`,
-    serverId: record.server.id,
+    message: `server ${usage.serverId} (${usage.serverName}) belongs to SolusIO user ${solusioUserId ?? "?"} who has no billing_user_id: not billed`,
+    serverId: usage.serverId,
     details: {
-      solusio_user_id: record.solusioUserId,
-      tokens: record.tokens,
-      ip_tokens: record.additionalIps.tokens,
+      solusio_user_id: solusioUserId,
+      tokens: usage.tokens,
+      ip_tokens: usage.ipTokens,
     },
   };
 }
