@@ -49,9 +49,10 @@ export type SolusioPlan = z.output<typeof SolusioPlan>;
 // sends (`…Shape`), and a function that makes it tokenbill's value (bigints, decimal text). The schemas that
 // servers and plans are read with join the two with `.transform`. The usage endpoint's items, hundreds of
 // thousands in a billing run, use the validators alone and convert in their mapping (usage-schemas.ts): with
-// zod 4 a `.transform` in an item's schema made V8 tenure allocation sites of zod's parser, and then every
-// young-generation collection was slow (validating 300,000 items: 3.6–4.1 s with transforms, 0.8–0.9 s
-// without, 2026-12-02; docs/performance.md, "Billing").
+// zod 4's `.transform` in an item's schema, V8's young-generation collections became slow (V8's
+// allocation-site pretenuring was to blame: with it turned off they were fast again). Parsing and validating
+// 300,000 items took 3.6–4.1 s with transforms and 0.8–0.9 s without (2026-12-02; docs/performance.md,
+// "The import's garbage collection").
 
 /**
  * A whole, non-negative count of tokens or hours as SolusIO sends it. PHP modules send some integers as
@@ -109,10 +110,9 @@ export const SolusioPlanOfServerShape = z.looseObject({
 });
 type PlanOfServerShape = z.output<typeof SolusioPlanOfServerShape>;
 
-/** A validated plan with its prices as bigints for billing, its other fields as sent. */
-export function toPlanOfServer(plan: PlanOfServerShape) {
+/** A validated plan's id and prices as billing reads them: bigints, 0 for missing IP prices. */
+export function planPrices(plan: PlanOfServerShape) {
   return {
-    ...plan,
     id: plan.id ?? null,
     tokens_per_hour: toCount(plan.tokens_per_hour),
     tokens_per_month: toCount(plan.tokens_per_month),
@@ -121,6 +121,9 @@ export function toPlanOfServer(plan: PlanOfServerShape) {
     backup_price: toBackupPercent(plan.backup_price),
   };
 }
+
+/** A validated plan with its prices converted (planPrices), its other fields as sent. */
+const toPlanOfServer = (plan: PlanOfServerShape) => ({ ...plan, ...planPrices(plan) });
 
 export const SolusioPlanOfServer = SolusioPlanOfServerShape.transform(toPlanOfServer);
 export type SolusioPlanOfServer = z.output<typeof SolusioPlanOfServer>;

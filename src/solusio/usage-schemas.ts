@@ -3,6 +3,7 @@ import type { UsagePeriod, UsageRecord } from "../domain/usage-record.ts";
 import {
   backupPercentShape,
   billingUserRefShape,
+  planPrices,
   SolusioPlanOfServerShape,
   toBackupPercent,
   toBillingUserRef,
@@ -80,18 +81,19 @@ export const instantMs = (s: string): number => Date.parse(s);
 /** One validated item (one server on one plan) → the source-independent record. */
 export function mapUsageItem(item: SolusioUsageItem): UsageRecord {
   const { plan, additional_ips: ips, backups } = item;
+  const prices = planPrices(plan);
   return {
     billingUserId: toBillingUserRef(item.user.billing_user_id),
     solusioUserId: item.user.id ?? null,
     server: { id: item.server.id, uuid: item.server.uuid, name: item.server.name },
     plan: {
-      id: plan.id ?? null,
+      id: prices.id,
       name: plan.name,
-      tokensPerHour: toCount(plan.tokens_per_hour),
-      tokensPerMonth: toCount(plan.tokens_per_month),
-      ipTokensPerHour: plan.ip_tokens_per_hour === undefined ? 0n : toCount(plan.ip_tokens_per_hour),
-      ipTokensPerMonth: plan.ip_tokens_per_month === undefined ? 0n : toCount(plan.ip_tokens_per_month),
-      backupPercent: toBackupPercent(plan.backup_price),
+      tokensPerHour: prices.tokens_per_hour,
+      tokensPerMonth: prices.tokens_per_month,
+      ipTokensPerHour: prices.ip_tokens_per_hour,
+      ipTokensPerMonth: prices.ip_tokens_per_month,
+      backupPercent: prices.backup_price,
     },
     createdAt: new Date(item.created_at),
     deletedAt: item.deleted_at === null || item.deleted_at === undefined ? null : new Date(item.deleted_at),
