@@ -1,7 +1,7 @@
 import { chargeForPeriod, type ChargeKind } from "../../domain/charges.ts";
 import { Decimal } from "../../domain/decimal.ts";
 import { backupTokens } from "../../domain/server-usage.ts";
-import type { UsageRecord } from "../../domain/usage-record.ts";
+import type { UsagePlan, UsageRecord } from "../../domain/usage-record.ts";
 import type { Anomaly } from "./anomaly.ts";
 
 /**
@@ -56,19 +56,31 @@ interface Recomputed {
   backupTokens: bigint;
 }
 
+/** One IP's tokens for its hours on the plan (§2.2: each IP is capped on its own). */
+function tokensOfOneIp(plan: UsagePlan, hours: bigint): bigint {
+  return chargeForPeriod({
+    tokensPerHour: plan.ipTokensPerHour,
+    tokensPerMonth: plan.ipTokensPerMonth,
+    hours,
+  }).tokens;
+}
+
 /**
  * The IP line by §2.2: each IP capped on its own. With each IP's hours known that is exact; with only the
- * total, IPs that all had the same hours are the one case that can be checked.
+ * total, IPs that all had the same hours are the one case that can be checked. No closure is made per call:
+ * under tsx every closure made is also named (esbuild's keepNames, an Object.defineProperty): 79 ms of a
+ * 100,000-customer import's 3.6 s in a profile, and about 5 % of its allocations (scavenges).
  */
 function recomputeIps(record: UsageRecord): bigint | null {
-  const { ipTokensPerHour, ipTokensPerMonth } = record.plan;
-  const ips = record.additionalIps;
-  const each = (hours: bigint) =>
-    chargeForPeriod({ tokensPerHour: ipTokensPerHour, tokensPerMonth: ipTokensPerMonth, hours }).tokens;
-  if (ips.perIp) return ips.perIp.reduce((sum, ip) => sum + each(ip.hours), 0n);
+  const { plan, additionalIps: ips } = record;
+  if (ips.perIp) {
+    let sum = 0n;
+    for (const ip of ips.perIp) sum += tokensOfOneIp(plan, ip.hours);
+    return sum;
+  }
   if (ips.count === 0n) return 0n;
   if (ips.hours % ips.count !== 0n) return null;
-  return each(ips.hours / ips.count) * ips.count;
+  return tokensOfOneIp(plan, ips.hours / ips.count) * ips.count;
 }
 
 /** Tokens of one record from its own hours: the plan group's hours are the source's, checked per server. */
