@@ -1,34 +1,22 @@
 import { describe, expect, it } from "vitest";
 import type { UsageIps, UsageRecord } from "../../domain/usage-record.ts";
+import { usageOf } from "../testing/billing-fixtures.ts";
 import { recomputeUsage } from "./recompute-usage.ts";
 
 // The IP line as tokenbill recomputes it (billing-rules §2.2: each IP capped on its own), beside SolusIO's
 // figure: exact when each IP's hours are known, checkable when the IP-hours split evenly, else left as reported.
 
+/** A server on 7/5000 all October whose IPs cost 1 token an IP-hour, capped at 500 a month for each IP. */
 function record(additionalIps: UsageIps): UsageRecord {
-  return {
+  const server = usageOf({
     billingUserId: 1n,
-    solusioUserId: 5,
-    server: { id: 7, uuid: "u-7", name: "web-7" },
-    // 1 token an IP-hour, capped at 500 a month for each IP.
-    plan: {
-      id: 2,
-      name: "1 Core",
-      tokensPerHour: 7n,
-      tokensPerMonth: 5000n,
-      ipTokensPerHour: 1n,
-      ipTokensPerMonth: 500n,
-      backupPercent: "0",
-    },
-    createdAt: new Date("2026-10-01T00:00:00Z"),
+    tph: 7,
+    tpm: 5000,
+    createdAt: "2026-10-01T00:00:00Z",
     deletedAt: null,
-    hours: 744n,
-    tokens: 5000n,
-    charge: "monthly_cap",
-    additionalIps,
-    backups: null,
-    reportedBySolusio: true,
-  };
+    ips: { count: 1, tph: 1, tpm: 500 },
+  });
+  return { ...server, additionalIps };
 }
 
 describe("recomputeUsage, the additional IPs (billing-rules §2.2)", () => {
