@@ -63,15 +63,13 @@ export const wireCountShape = z.union([z.number().int().nonnegative(), z.string(
 /** A validated count, exactly (bigint). */
 export const toCount = (v: number | string): bigint => BigInt(v);
 
-export const wireCount = wireCountShape.transform(toCount);
-
 /** A billing_user_id as servers and usage items carry it: missing or null means none. */
 export const billingUserRefShape = wireCountShape.nullable().optional();
 
 export const toBillingUserRef = (v: number | string | null | undefined): bigint | null =>
-  v === null || v === undefined ? null : BigInt(v);
+  v === null || v === undefined ? null : toCount(v);
 
-export const billingUserRef = billingUserRefShape.transform(toBillingUserRef);
+const billingUserRef = billingUserRefShape.transform(toBillingUserRef);
 
 const PERCENT = /^(100(\.0{1,6})?|\d{1,2}(\.\d{1,6})?)$/;
 
@@ -91,8 +89,6 @@ export const backupPercentShape = z
 /** A validated backup_price as exact decimal text. */
 export const toBackupPercent = (v: number | string | null | undefined): string =>
   v === null || v === undefined ? "0" : String(v);
-
-export const backupPercent = backupPercentShape.transform(toBackupPercent);
 
 /**
  * A plan as a server or a usage item carries it: the prices the server runs on (solusio-api.md §6, §9).
