@@ -71,4 +71,15 @@ describe("tokenbill CLI", () => {
     expect(bad.stderr).toContain("PORT");
     expect(bad.stderr).toContain("LOG_LEVEL");
   });
+
+  it("says the database cannot be reached, with exit code 6, when PostgreSQL refuses the connection", async () => {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    const r = await tokenbillCommand(["apikey", "list"], {
+      DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
+    });
+    expect(r.code).toBe(6);
+    expect(r.stderr.trim()).toBe(
+      "error: the database: cannot be reached (connection refused); try again shortly",
+    );
+  });
 });

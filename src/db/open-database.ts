@@ -4,6 +4,7 @@ import { rmSync } from "node:fs";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { ServiceError } from "../kernel/errors.ts";
+import { reportingOutages } from "./database-outage.ts";
 import { ensurePrivateDir, liveLockOwner, lockDataDir, type PermissionWarning } from "./data-dir-lock.ts";
 import { bundledInOnePiece } from "./pglite-extension-bundle.ts";
 import { PgliteDialect } from "./pglite-driver.ts";
@@ -141,8 +142,8 @@ async function openSharedPglite(socketDir: string, owner: number): Promise<Datab
     max: 1,
     types: typeParsers as pg.CustomTypesConfig,
   });
-  pool.on("error", () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  keepLostConnectionsQuiet(pool);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: reportingOutages(pool) }) });
   try {
     await sql`SELECT 1`.execute(db);
   } catch (error) {
@@ -164,16 +165,32 @@ const typeParsers = {
   },
 };
 
+/**
+ * A connection that ends unexpectedly makes its client emit "error", and an "error" nobody listens to ends the
+ * process. The pool listens only while a client is idle; one lent out (between a transaction's statements,
+ * say) would crash `serve` when the database restarts. So every client listens for its whole life: its next
+ * statement fails instead (a DatabaseUnreachableError), and the pool drops it on release.
+ */
+function keepLostConnectionsQuiet(pool: pg.Pool): void {
+  pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
+}
+
+/** How long a statement waits for a pooled connection, a new one included, before the database is unreachable. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
     types: typeParsers as pg.CustomTypesConfig,
+    // A server that does not answer (a network that drops packets) fails a request in bounded time instead
+    // of holding it until the operating system gives up; so does a pool whose clients stay busy that long.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  // An idle client that loses its server must not crash the process; the next query reconnects.
-  pool.on("error", () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  keepLostConnectionsQuiet(pool);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: reportingOutages(pool) }) });
   return {
     db,
     kind: "postgres",

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
-import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
 import { zodToServiceError } from "../kernel/verb.ts";
 import { asServiceError, ERROR_CODES, type ErrorCode, type FieldIssue } from "../kernel/errors.ts";
@@ -82,12 +82,42 @@ function fromFastifyError(error: FastifyError): Answer | undefined {
   return { code: byStatus[status] ?? "VALIDATION", message: error.message, issues: [], headers: {} };
 }
 
+/**
+ * Headers an error answer carries because of its code: a 503 (SolusIO, a payment provider or the database
+ * could not be reached) says when to try again, so a client or a load balancer backs off instead of hammering.
+ */
+export function headersOfCode(code: AnswerCode): Record<string, string> {
+  return code === "UPSTREAM_UNAVAILABLE" ? RETRY_LATER : NO_HEADERS;
+}
+const RETRY_LATER: Record<string, string> = Object.freeze({ "retry-after": "5" });
+const NO_HEADERS: Record<string, string> = Object.freeze({});
+
+/**
+ * The client is told who could not be reached; the operator is told why, with the cause's own words (for the
+ * database, node-postgres's: "connect ECONNREFUSED 10.0.0.5:5432"). One line without a stack: during an outage
+ * every request fails the same way.
+ */
+export function logUpstreamFailure(
+  log: Pick<FastifyBaseLogger, "warn">,
+  error: unknown,
+  requestId: string,
+): void {
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+  const reason = `${asServiceError(error)?.message ?? String(error)}${cause}`;
+  log.warn({ requestId, reason }, "upstream unavailable");
+}
+
 function answerOf(error: unknown): Answer | undefined {
   if (error instanceof ProtocolError)
     return { code: error.code, message: error.message, issues: [], headers: error.headers };
   const known = asServiceError(error) ?? (error instanceof ZodError ? zodToServiceError(error) : undefined);
   if (known && known.code !== "INTERNAL")
-    return { code: known.code, message: known.message, issues: known.issues, headers: {} };
+    return {
+      code: known.code,
+      message: known.message,
+      issues: known.issues,
+      headers: headersOfCode(known.code),
+    };
   if (known) return undefined;
   return fromFastifyError(error as FastifyError);
 }
@@ -98,6 +128,7 @@ export function errorBody(code: AnswerCode, message: string, requestId: string, 
 
 export function sendError(reply: FastifyReply, request: FastifyRequest, error: unknown): FastifyReply {
   let answer = answerOf(error);
+  if (answer?.code === "UPSTREAM_UNAVAILABLE") logUpstreamFailure(request.log, error, request.id);
   if (!answer) {
     request.log.error({ err: error, requestId: request.id }, "unhandled error");
     answer = {

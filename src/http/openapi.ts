@@ -77,7 +77,9 @@ function protocolErrors(errorResponse: (d: string) => unknown, hasBody: boolean)
     "414": errorResponse("URL or a path parameter too long"),
     "429": errorResponse("Too many wrong API keys from this address; `Retry-After` says when to retry"),
     "431": errorResponse("Request headers too large"),
-    "503": errorResponse("SolusIO or the database is unavailable"),
+    "503": errorResponse(
+      "SolusIO, a payment provider or the database could not be reached; `Retry-After` says when to retry",
+    ),
   };
 }
 

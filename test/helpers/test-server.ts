@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { type ConfigInput, parseConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/schema.ts";
 import { buildServer } from "../../src/http/server.ts";
@@ -21,7 +21,12 @@ export interface TestServer {
 export async function startTestServer(
   db: Kysely<Database>,
   overrides: Partial<ConfigInput> = {},
-  extra: { solusio?: SolusioIntegration; portalMailer?: PortalMailer; now?: () => Date } = {},
+  extra: {
+    solusio?: SolusioIntegration;
+    portalMailer?: PortalMailer;
+    now?: () => Date;
+    logger?: Logger;
+  } = {},
 ): Promise<TestServer> {
   const config = parseConfig({
     TOKENBILL_ADMIN_API_KEY: TEST_ADMIN_KEY,

@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
 import { type Kysely, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts";
 import type { Database } from "../../src/db/schema.ts";
+import { type ServeProcess, startServe, stopServe, urlWithSchema } from "../helpers/serve-process.ts";
 
 // Issue 13 item 5 on PostgreSQL: three `serve` processes on one database, as several instances behind a
 // load balancer run. Each job is delivered once, the billing scheduler runs a period once, prices agree
@@ -17,45 +16,13 @@ const CUSTOMERS = 30;
 const LOCK_SECONDS = 2;
 const REFRESH_MS = 500;
 
-interface Instance {
-  child: ChildProcess;
-  url: string;
-}
+type Instance = ServeProcess;
 
 let emulator: RunningEmulator;
 let admin: DatabaseHandle;
 let db: Kysely<Database>;
 let schema: string;
 const instances: Instance[] = [];
-
-function start(env: NodeJS.ProcessEnv): Promise<Instance> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs"), "serve"],
-      {
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let out = "";
-    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)","pricing"/.exec(out);
-      if (m) resolve({ child, url: m[1]! });
-    });
-    child.on("exit", (code) => reject(new Error(`tokenbill exited (${code}): ${out.slice(-2000)}`)));
-  });
-}
-
-function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill(signal);
-  });
-}
 
 async function api(instance: Instance, method: string, path: string, body?: unknown) {
   const r = await fetch(instance.url + path, {
@@ -119,7 +86,7 @@ describe.skipIf(!baseUrl)("three serve processes on one PostgreSQL database", ()
       ...process.env,
       PORT: "0",
       LOG_LEVEL: "info",
-      DATABASE_URL: `${baseUrl}${baseUrl!.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+      DATABASE_URL: urlWithSchema(baseUrl!, schema),
       TOKENBILL_ADMIN_API_KEY: ADMIN_KEY,
       SOLUSIO_URL: emulator.apiUrl,
       SOLUSIO_API_TOKEN: emulator.adminToken,
@@ -131,11 +98,11 @@ describe.skipIf(!baseUrl)("three serve processes on one PostgreSQL database", ()
     };
     delete env["SOLUSIO_PRICING_TOKEN"];
     // All three at once: they migrate the same empty schema side by side (Kysely's migration lock).
-    instances.push(...(await Promise.all([start(env), start(env), start(env)])));
+    instances.push(...(await Promise.all([startServe(env), startServe(env), startServe(env)])));
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(instances.map((i) => stop(i.child, "SIGTERM")));
+    await Promise.all(instances.map((i) => stopServe(i.child, "SIGTERM")));
     await emulator?.close();
     await db?.destroy();
     if (admin) {
@@ -257,7 +224,7 @@ describe.skipIf(!baseUrl)("three serve processes on one PostgreSQL database", ()
         .toBe("running");
       const held = (await jobOf())!;
       a.child.kill("SIGKILL");
-      await stop(a.child, "SIGKILL");
+      await stopServe(a.child, "SIGKILL");
       await emu("DELETE", "/_emulator/faults");
       b.child.kill("SIGCONT");
       c.child.kill("SIGCONT");

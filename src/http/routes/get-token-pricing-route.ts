@@ -3,7 +3,14 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { asServiceError, ServiceError } from "../../kernel/errors.ts";
 import type { PricingIndex } from "../../services/pricing/pricing-index.ts";
-import { errorBody, ProtocolError, sendError, statusOf } from "../errors.ts";
+import {
+  errorBody,
+  headersOfCode,
+  logUpstreamFailure,
+  ProtocolError,
+  sendError,
+  statusOf,
+} from "../errors.ts";
 import { API_SECURITY_HEADERS } from "../protection.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 import { parsePricingFields } from "./pricing-form.ts";
@@ -184,8 +191,9 @@ function sendFailure(res: ServerResponse, error: unknown, requestId: string, log
   }
   const known = asServiceError(error);
   if (known && known.code !== "INTERNAL") {
+    if (known.code === "UPSTREAM_UNAVAILABLE") logUpstreamFailure(logger, error, requestId);
     const body = errorBody(known.code, known.message, requestId, known.issues);
-    send(res, statusOf(known.code), JSON.stringify(body));
+    send(res, statusOf(known.code), JSON.stringify(body), headersOfCode(known.code));
     return;
   }
   logger.error({ err: error, requestId }, "unhandled error");

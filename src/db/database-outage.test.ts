@@ -1,0 +1,109 @@
+import type pg from "pg";
+import { describe, expect, it } from "vitest";
+import { asServiceError } from "../kernel/errors.ts";
+import { DatabaseUnreachableError, outageReason, reportingOutages } from "./database-outage.ts";
+
+// Which of node-postgres's errors mean "the database could not be reached" (a 503, exit code 6), and which
+// are the statement's own (a constraint, a syntax error: left as they are, for the verbs to map or to fail).
+
+const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+describe("outageReason", () => {
+  it.each([
+    [withCode("connect ECONNREFUSED 10.0.0.5:5432", "ECONNREFUSED"), "connection refused"],
+    [withCode("read ECONNRESET", "ECONNRESET"), "connection lost"],
+    [withCode("getaddrinfo ENOTFOUND db.internal", "ENOTFOUND"), "host name not found"],
+    [
+      withCode("terminating connection due to administrator command", "57P01"),
+      "the server ended the connection",
+    ],
+    [withCode("the database system is starting up", "57P03"), "the server is starting up or shutting down"],
+    [withCode("sorry, too many clients already", "53300"), "too many connections"],
+    [withCode("connection failure", "08006"), "connection failure"],
+    [new Error("Connection terminated unexpectedly"), "connection lost"],
+    [new Error("Connection terminated due to connection timeout"), "timed out connecting"],
+    [new Error("timeout exceeded when trying to connect"), "no connection became free in time"],
+    [new Error("Client has encountered a connection error and is not queryable"), "connection lost"],
+  ])("%s → %s", (error, reason) => {
+    expect(outageReason(error)).toBe(reason);
+  });
+
+  it.each([
+    withCode('duplicate key value violates unique constraint "customer_email_key"', "23505"),
+    withCode('syntax error at or near "SELEC"', "42601"),
+    withCode("canceling statement due to statement timeout", "57014"),
+    new Error("something else"),
+  ])("leaves %s alone", (error) => {
+    expect(outageReason(error)).toBeUndefined();
+  });
+
+  it("is undefined for what is not an Error", () => {
+    expect(outageReason({ code: "ECONNREFUSED", message: "connect ECONNREFUSED" })).toBeUndefined();
+    expect(outageReason("ECONNREFUSED")).toBeUndefined();
+  });
+});
+
+describe("DatabaseUnreachableError", () => {
+  it("reaches adapters as UPSTREAM_UNAVAILABLE naming the database, without the address; the cause keeps it", () => {
+    const cause = withCode("connect ECONNREFUSED 10.0.0.5:5432", "ECONNREFUSED");
+    const error = new DatabaseUnreachableError("connection refused", cause);
+    expect(asServiceError(error)).toMatchObject({
+      code: "UPSTREAM_UNAVAILABLE",
+      message: "the database: cannot be reached (connection refused); try again shortly",
+    });
+    expect(error.cause).toBe(cause);
+    expect(error.retryable).toBe(true);
+  });
+});
+
+describe("reportingOutages", () => {
+  /** A pool whose connect and query fail as told. */
+  function fakePool(fail: { connect?: Error; query?: Error }) {
+    const client = {
+      query: async () => {
+        if (fail.query) throw fail.query;
+        return { command: "SELECT", rowCount: 1, rows: [{ one: 1 }] };
+      },
+      release: (destroy?: boolean) => released.push(destroy),
+    };
+    const released: (boolean | undefined)[] = [];
+    const pool = {
+      connect: async () => {
+        if (fail.connect) throw fail.connect;
+        return client;
+      },
+      end: async () => {},
+    };
+    return { pool: pool as unknown as pg.Pool, released };
+  }
+
+  it("turns a refused connection into DatabaseUnreachableError", async () => {
+    const refused = withCode("connect ECONNREFUSED 127.0.0.1:5432", "ECONNREFUSED");
+    const { pool } = fakePool({ connect: refused });
+    const error = await reportingOutages(pool)
+      .connect()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseUnreachableError);
+    expect((error as Error).cause).toBe(refused);
+  });
+
+  it("turns a statement's lost connection into DatabaseUnreachableError, and leaves its own errors alone", async () => {
+    const lost = new Error("Connection terminated unexpectedly");
+    const client = await reportingOutages(fakePool({ query: lost }).pool).connect();
+    await expect(client.query("select 1", [])).rejects.toBeInstanceOf(DatabaseUnreachableError);
+
+    const duplicate = withCode("duplicate key value", "23505");
+    const other = await reportingOutages(fakePool({ query: duplicate }).pool).connect();
+    await expect(other.query("insert …", [])).rejects.toBe(duplicate);
+  });
+
+  it("answers and releases through the pooled client, one wrapper per client", async () => {
+    const { pool, released } = fakePool({});
+    const outages = reportingOutages(pool);
+    const client = await outages.connect();
+    expect((await client.query<{ one: number }>("select 1", [])).rows).toEqual([{ one: 1 }]);
+    client.release(true);
+    expect(released).toEqual([true]);
+    expect(await outages.connect()).toBe(client);
+  });
+});

@@ -1,0 +1,108 @@
+import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
+import type pg from "pg";
+import { UpstreamError } from "../kernel/errors.ts";
+
+// A PostgreSQL that cannot be reached (restarting, failing over, refusing connections, a network down) is an
+// outside system that failed, not a bug: callers see it as an UpstreamError, which every adapter already
+// answers as UPSTREAM_UNAVAILABLE (HTTP 503 with Retry-After, exit code 6), never as an internal error. The
+// pool reconnects by itself once the database is back; nothing has to restart.
+
+/** The database could not be reached; `cause` keeps node-postgres's error (with its address) for the logs. */
+export class DatabaseUnreachableError extends UpstreamError {
+  constructor(reason: string, cause: unknown) {
+    // The address stays out of the message: the message is what an API client is told.
+    super("the database", `cannot be reached (${reason}); try again shortly`, null, true);
+    this.name = "DatabaseUnreachableError";
+    this.cause = cause;
+  }
+}
+
+// SQLSTATEs that say the connection, not the statement, failed (PostgreSQL's appendix A).
+const SQLSTATE_REASONS: Record<string, string> = {
+  "57P01": "the server ended the connection",
+  "57P02": "the server crashed",
+  "57P03": "the server is starting up or shutting down",
+  "53300": "too many connections",
+};
+const CONNECTION_EXCEPTION_CLASS = "08";
+
+// Node's socket errors on the way to the server.
+const ERRNO_REASONS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection lost",
+  EPIPE: "connection lost",
+  ETIMEDOUT: "timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ENOTFOUND: "host name not found",
+  EAI_AGAIN: "host name not resolved",
+};
+
+// node-postgres's own errors for a lost or never-made connection carry no code, only these messages.
+const MESSAGE_REASONS: [RegExp, string][] = [
+  [/^Connection terminated due to connection timeout/, "timed out connecting"],
+  [/^timeout exceeded when trying to connect/, "no connection became free in time"],
+  [/^Connection terminated/, "connection lost"],
+  [/^Client has encountered a connection error/, "connection lost"],
+];
+
+/** Why an error means the database could not be reached, or undefined when it means something else. */
+export function outageReason(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") {
+    const reason = SQLSTATE_REASONS[code] ?? ERRNO_REASONS[code];
+    if (reason) return reason;
+    if (code.length === 5 && code.startsWith(CONNECTION_EXCEPTION_CLASS)) return "connection failure";
+  }
+  for (const [pattern, reason] of MESSAGE_REASONS) if (pattern.test(error.message)) return reason;
+  return undefined;
+}
+
+function rethrowOutage(error: unknown): never {
+  const reason = outageReason(error);
+  throw reason ? new DatabaseUnreachableError(reason, error) : error;
+}
+
+/** One pooled client as Kysely sees it, its statements' connection failures made DatabaseUnreachableError. */
+class OutageReportingClient implements PostgresPoolClient {
+  constructor(private readonly client: pg.PoolClient) {}
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(
+    what: string | PostgresCursor<R>,
+    parameters?: ReadonlyArray<unknown>,
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof what !== "string") return this.client.query(what as never) as PostgresCursor<R>;
+    const pending = this.client.query(what, parameters as unknown[]) as unknown as Promise<
+      PostgresQueryResult<R>
+    >;
+    return pending.catch(rethrowOutage);
+  }
+
+  release(destroy?: boolean): void {
+    this.client.release(destroy);
+  }
+}
+
+/**
+ * The pool as Kysely's PostgresDialect takes it: acquiring a connection and running a statement report a
+ * database that cannot be reached as DatabaseUnreachableError. One wrapper per pooled client, kept with it,
+ * so Kysely's own per-client state (it keys it by the client object) lasts as long as the connection.
+ */
+export function reportingOutages(pool: pg.Pool): PostgresPool {
+  const wrappers = new WeakMap<pg.PoolClient, OutageReportingClient>();
+  return {
+    async connect() {
+      const client = await pool.connect().catch(rethrowOutage);
+      let wrapper = wrappers.get(client);
+      if (!wrapper) {
+        wrapper = new OutageReportingClient(client);
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
+}

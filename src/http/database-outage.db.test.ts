@@ -1,0 +1,135 @@
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import { sql } from "kysely";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrateToLatest } from "../db/migrate.ts";
+import { loggerOptions } from "../logger.ts";
+import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
+import { startTcpProxy, type TcpProxy } from "../../test/helpers/tcp-proxy.ts";
+import {
+  postPricing,
+  startTestServer,
+  TEST_ADMIN_KEY,
+  type TestServer,
+} from "../../test/helpers/test-server.ts";
+
+// PostgreSQL going away under a running server (a restart, a failover, a network cut), staged with a relay
+// between the server and the database that drops every connection and refuses new ones: every route answers
+// 503 with Retry-After and says the database could not be reached, the log names the cause, and once the
+// relay is back the same server answers again without a restart. PostgreSQL only: PGlite runs in-process.
+
+const url = process.env["DATABASE_URL"];
+
+describe.runIf(url)("a database that cannot be reached", () => {
+  let admin: DatabaseHandle;
+  let handle: DatabaseHandle;
+  let proxy: TcpProxy;
+  let server: TestServer;
+  const logLines: { level: number; msg: string; reason?: string; requestId?: string }[] = [];
+  const schema = `tb_test_${randomBytes(6).toString("hex")}`;
+  let customerId: number;
+
+  beforeAll(async () => {
+    admin = await openDatabase({ url: url!, poolSize: 1 });
+    await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
+    const target = new URL(url!);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const viaProxy = new URL(url!);
+    viaProxy.port = String(proxy.port);
+    handle = await openDatabase({ url: viaProxy.toString(), schema, poolSize: 4 });
+    await migrateToLatest(handle.db);
+    const logs = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split("\n")) if (line) logLines.push(JSON.parse(line));
+        done();
+      },
+    });
+    // Every pricing request checks the database, so the outage reaches GetTokenPricing at once.
+    server = await startTestServer(
+      handle.db,
+      { PRICING_REFRESH_MS: 0 },
+      { logger: pino(loggerOptions({ LOG_LEVEL: "warn" }), logs) },
+    );
+    const currency = await server.api("POST", "/api/v1/currencies", {
+      code: "XTS",
+      exponent: 2,
+      token_unit_cost: "1",
+    });
+    expect(currency.status).toBe(201);
+    const customer = await server.api("POST", "/api/v1/customers", {
+      email: "before@example.com",
+      country: "GB",
+      currency: "XTS",
+    });
+    expect(customer.status).toBe(201);
+    customerId = customer.body.data.id;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await handle?.close();
+    await proxy?.close();
+    await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(admin.db);
+    await admin?.close();
+  });
+
+  const pricing = () => postPricing(server.url, { action: "GetTokenPricing", userid: String(customerId) });
+
+  it("answers 503 UNAVAILABLE with Retry-After on the admin API and GetTokenPricing, then recovers", async () => {
+    const before = await pricing();
+    expect(before.status).toBe(200);
+    // Cut while a statement is unanswered: that connection is lent out, not idle in the pool.
+    const cut = proxy.cutOnNextSend();
+    const inFlight = Array.from({ length: 5 }, () => server.api("GET", "/api/v1/customers"));
+    await cut;
+    try {
+      expect((await Promise.all(inFlight)).map((r) => r.status)).toEqual([503, 503, 503, 503, 503]);
+      const read = await fetch(`${server.url}/api/v1/customers`, {
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+      });
+      expect(read.status).toBe(503);
+      expect(read.headers.get("retry-after")).toBe("5");
+      const body = await read.json();
+      expect(body.error.code).toBe("UPSTREAM_UNAVAILABLE");
+      expect(body.error.message).toMatch(/^the database: cannot be reached \(.+\); try again shortly$/);
+      // The database's address is for the operator's log, not for an API client.
+      expect(body.error.message).not.toContain(String(proxy.port));
+
+      const write = await server.api("POST", "/api/v1/customers", {
+        email: "during@example.com",
+        country: "GB",
+        currency: "XTS",
+      });
+      expect(write.status).toBe(503);
+
+      const priced = await fetch(`${server.url}/solusio/api`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: `action=GetTokenPricing&userid=${customerId}`,
+      });
+      expect(priced.status).toBe(503);
+      expect(priced.headers.get("retry-after")).toBe("5");
+      expect((await priced.json()).error.code).toBe("UPSTREAM_UNAVAILABLE");
+    } finally {
+      proxy.restore();
+    }
+
+    // The same server, no restart: the pool opens new connections.
+    const after = await server.api("GET", "/api/v1/customers");
+    expect(after.status).toBe(200);
+    expect(after.body.data.map((c: { email: string }) => c.email)).toEqual(["before@example.com"]);
+    expect(await pricing()).toEqual(before);
+  });
+
+  it("logs each refusal as a warning naming the cause in node-postgres's words", () => {
+    const warnings = logLines.filter((line) => line.msg === "upstream unavailable");
+    // The read, the write and GetTokenPricing above.
+    expect(warnings.length).toBeGreaterThanOrEqual(3);
+    for (const warning of warnings) {
+      expect(warning.level).toBe(40);
+      expect(warning.requestId).toMatch(/^req_/);
+      expect(warning.reason).toMatch(/^the database: cannot be reached \(.+\); try again shortly: \S/);
+    }
+    expect(logLines.filter((line) => line.level >= 50)).toEqual([]);
+  });
+});

@@ -1,0 +1,72 @@
+import { createServer, connect, type Server, type Socket } from "node:net";
+
+/**
+ * A loopback TCP relay in front of a server (PostgreSQL in the outage tests), which a test can cut: every
+ * relayed connection is dropped and new ones are refused until it is restored. It stands for a database
+ * that restarts or a network that fails, without touching the real server other tests share.
+ */
+export interface TcpProxy {
+  port: number;
+  /** Drops every relayed connection and refuses new ones. */
+  cut(): void;
+  /**
+   * Cuts as soon as a client next sends something (a statement): that client is then lent out with its
+   * statement unanswered, the moment a real outage is most likely to find it in. Resolves once cut.
+   */
+  cutOnNextSend(): Promise<void>;
+  /** Relays new connections again. */
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const open = new Set<Socket>();
+  let cut = false;
+  let onSend: (() => void) | undefined;
+  const server: Server = createServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(target.port, target.host);
+    client.on("data", () => onSend?.());
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      open.add(from);
+      from.on("error", () => to.destroy());
+      from.on("close", () => {
+        open.delete(from);
+        to.destroy();
+      });
+      from.pipe(to);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const cutNow = () => {
+    cut = true;
+    onSend = undefined;
+    for (const socket of open) socket.destroy();
+  };
+  return {
+    port: typeof address === "object" && address ? address.port : 0,
+    cut: cutNow,
+    cutOnNextSend: () =>
+      new Promise<void>((resolve) => {
+        onSend = () => {
+          cutNow();
+          resolve();
+        };
+      }),
+    restore() {
+      cut = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of open) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
