@@ -75,7 +75,7 @@ describe.runIf(url)("a database that cannot be reached", () => {
 
   const pricing = () => postPricing(server.url, { action: "GetTokenPricing", userid: String(customerId) });
 
-  it("answers 503 UNAVAILABLE with Retry-After on the admin API and GetTokenPricing, then recovers", async () => {
+  it("answers 503 with Retry-After on the admin API, GetTokenPricing and the pages, then recovers", async () => {
     const before = await pricing();
     expect(before.status).toBe(200);
     // Cut while a statement is unanswered: that connection is lent out, not idle in the pool.
@@ -110,6 +110,26 @@ describe.runIf(url)("a database that cannot be reached", () => {
       expect(priced.status).toBe(503);
       expect(priced.headers.get("retry-after")).toBe("5");
       expect((await priced.json()).error.code).toBe("UPSTREAM_UNAVAILABLE");
+
+      // Pages: a session is looked up in the database, so any session cookie reaches it.
+      const page = async (face: "console" | "portal") => {
+        const answer = await fetch(`${server.url}/${face}`, {
+          headers: { cookie: `tb_${face}=some-session-id-0123456789abcdef` },
+          redirect: "manual",
+        });
+        return {
+          status: answer.status,
+          retryAfter: answer.headers.get("retry-after"),
+          text: await answer.text(),
+        };
+      };
+      const consolePage = await page("console");
+      expect(consolePage).toMatchObject({ status: 503, retryAfter: "5" });
+      expect(consolePage.text).toContain("the database: cannot be reached");
+      const portalPage = await page("portal");
+      expect(portalPage).toMatchObject({ status: 503, retryAfter: "5" });
+      expect(portalPage.text).toContain("This page is unavailable for a moment.");
+      expect(portalPage.text).not.toContain("database");
     } finally {
       proxy.restore();
     }
@@ -123,8 +143,8 @@ describe.runIf(url)("a database that cannot be reached", () => {
 
   it("logs each refusal as a warning naming the cause in node-postgres's words", () => {
     const warnings = logLines.filter((line) => line.msg === "upstream unavailable");
-    // The read, the write and GetTokenPricing above.
-    expect(warnings.length).toBeGreaterThanOrEqual(3);
+    // The reads, the write, GetTokenPricing and the two pages above.
+    expect(warnings.length).toBeGreaterThanOrEqual(5);
     for (const warning of warnings) {
       expect(warning.level).toBe(40);
       expect(warning.requestId).toMatch(/^req_/);

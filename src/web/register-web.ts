@@ -3,7 +3,8 @@ import csrfProtection from "@fastify/csrf-protection";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.ts";
 import type { Db, ServiceContext } from "../kernel/context.ts";
-import { ServiceError } from "../kernel/errors.ts";
+import { asServiceError, ServiceError } from "../kernel/errors.ts";
+import { headersOfCode, logUpstreamFailure } from "../http/errors.ts";
 import type { PortalMailer } from "../services/portal-accounts/portal-mail.ts";
 import { appSecret } from "../services/sso/app-secret.ts";
 import { registerConsoleAreas } from "./console/index.ts";
@@ -70,14 +71,24 @@ function pageError(error: FastifyError, request: FastifyRequest, reply: FastifyR
   let message =
     "Something went wrong on our side. Try again; if it keeps happening, tell us the time it happened.";
   let back = { href: `/${face}`, text: "Back" };
+  // SolusIO's, a payment provider's or the database's failures (UpstreamErrors) as well as ServiceErrors.
+  const known = asServiceError(error);
   if (error.code === "FST_CSRF_INVALID_TOKEN" || error.code === "FST_CSRF_MISSING_SECRET") {
     status = 403;
     message =
       "This form has expired or did not come from this site. Go back, reload the page and send it again.";
-  } else if (error instanceof ServiceError && STATUS[error.code]) {
-    status = STATUS[error.code]!;
-    message = error.code === "UNAUTHORIZED" ? "Your session has ended. Log in again." : error.message;
-    if (error.code === "UNAUTHORIZED") back = { href: login, text: "Log in" };
+  } else if (known && STATUS[known.code]) {
+    status = STATUS[known.code]!;
+    message = known.code === "UNAUTHORIZED" ? "Your session has ended. Log in again." : known.message;
+    if (known.code === "UNAUTHORIZED") back = { href: login, text: "Log in" };
+    if (known.code === "UPSTREAM_UNAVAILABLE") {
+      logUpstreamFailure(request.log, error, request.id);
+      reply.headers(headersOfCode(known.code));
+      // Staff are told what could not be reached; a customer is not shown the provider's systems, unless a
+      // verb already said it in a customer's words (a ServiceError of its own, as the control panel's).
+      if (face === "portal" && !(error instanceof ServiceError))
+        message = "This page is unavailable for a moment. Try again in a few seconds.";
+    }
   } else if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
     status = error.statusCode;
     message = "This request could not be understood.";
