@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateToLatest } from "../db/migrate.ts";
 import { loggerOptions } from "../logger.ts";
 import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
-import { startTcpProxy, type TcpProxy } from "../../test/helpers/tcp-proxy.ts";
+import { relayPostgres, type TcpProxy } from "../../test/helpers/tcp-proxy.ts";
 import {
   postPricing,
   startTestServer,
@@ -33,11 +33,9 @@ describe.runIf(url)("a database that cannot be reached", () => {
   beforeAll(async () => {
     admin = await openDatabase({ url: url!, poolSize: 1 });
     await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
-    const target = new URL(url!);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(url!);
-    viaProxy.port = String(proxy.port);
-    handle = await openDatabase({ url: viaProxy.toString(), schema, poolSize: 4 });
+    const relay = await relayPostgres(url!);
+    proxy = relay.proxy;
+    handle = await openDatabase({ url: relay.url, schema, poolSize: 4 });
     await migrateToLatest(handle.db);
     const logs = new Writable({
       write(chunk, _encoding, done) {

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts";
 import { type ServeProcess, startServe, stopServe, urlWithSchema } from "../helpers/serve-process.ts";
-import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
+import { relayPostgres, type TcpProxy } from "../helpers/tcp-proxy.ts";
 
 // PostgreSQL restarting under a running `serve` while requests are in flight (here a relay between them
 // drops every connection and refuses new ones). Until 2026-12-02 that ended the process: a pooled connection
@@ -21,15 +21,13 @@ describe.runIf(baseUrl)("serve while its PostgreSQL goes away and comes back", (
   beforeAll(async () => {
     admin = await openDatabase({ url: baseUrl!, poolSize: 1 });
     await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
-    const target = new URL(baseUrl!);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(baseUrl!);
-    viaProxy.port = String(proxy.port);
+    const relay = await relayPostgres(baseUrl!);
+    proxy = relay.proxy;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: "0",
       LOG_LEVEL: "info",
-      DATABASE_URL: urlWithSchema(viaProxy.toString(), schema),
+      DATABASE_URL: urlWithSchema(relay.url, schema),
       TOKENBILL_ADMIN_API_KEY: ADMIN_KEY,
       SOLUSIO_URL: "",
     };
