@@ -4,7 +4,9 @@ import { sql } from "kysely";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateToLatest } from "../db/migrate.ts";
+import { UpstreamError } from "../kernel/errors.ts";
 import { loggerOptions } from "../logger.ts";
+import { PricingIndex } from "../services/pricing/pricing-index.ts";
 import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
 import { relayPostgres, type TcpProxy } from "../../test/helpers/tcp-proxy.ts";
 import {
@@ -17,7 +19,8 @@ import {
 // PostgreSQL going away under a running server (a restart, a failover, a network cut), staged with a relay
 // between the server and the database that drops every connection and refuses new ones: every route answers
 // 503 with Retry-After and says the database could not be reached, the log names the cause, and once the
-// relay is back the same server answers again without a restart. PostgreSQL only: PGlite runs in-process.
+// relay is back the same server answers again without a restart. GetTokenPricing answers from memory
+// meanwhile. PostgreSQL only: PGlite runs in-process.
 
 const url = process.env["DATABASE_URL"];
 
@@ -25,6 +28,7 @@ describe.runIf(url)("a database that cannot be reached", () => {
   let admin: DatabaseHandle;
   let handle: DatabaseHandle;
   let proxy: TcpProxy;
+  let relayUrl: string;
   let server: TestServer;
   const logLines: { level: number; msg: string; reason?: string; requestId?: string }[] = [];
   const schema = `tb_test_${randomBytes(6).toString("hex")}`;
@@ -35,6 +39,7 @@ describe.runIf(url)("a database that cannot be reached", () => {
     await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
     const relay = await relayPostgres(url!);
     proxy = relay.proxy;
+    relayUrl = relay.url;
     handle = await openDatabase({ url: relay.url, schema, poolSize: 4 });
     await migrateToLatest(handle.db);
     const logs = new Writable({
@@ -73,7 +78,7 @@ describe.runIf(url)("a database that cannot be reached", () => {
 
   const pricing = () => postPricing(server.url, { action: "GetTokenPricing", userid: String(customerId) });
 
-  it("answers 503 with Retry-After on the admin API, GetTokenPricing and the pages, then recovers", async () => {
+  it("answers 503 with Retry-After on the admin API and the pages, GetTokenPricing from memory, then recovers", async () => {
     const before = await pricing();
     expect(before.status).toBe(200);
     // Cut while a statement is unanswered: that connection is lent out, not idle in the pool.
@@ -100,14 +105,8 @@ describe.runIf(url)("a database that cannot be reached", () => {
       });
       expect(write.status).toBe(503);
 
-      const priced = await fetch(`${server.url}/solusio/api`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: `action=GetTokenPricing&userid=${customerId}`,
-      });
-      expect(priced.status).toBe(503);
-      expect(priced.headers.get("retry-after")).toBe("5");
-      expect((await priced.json()).error.code).toBe("UPSTREAM_UNAVAILABLE");
+      // GetTokenPricing answers from memory: no price can change while the database is unreachable.
+      expect(await pricing()).toEqual(before);
 
       // Pages: a session is looked up in the database, so any session cookie reaches it.
       const page = async (face: "console" | "portal") => {
@@ -141,13 +140,53 @@ describe.runIf(url)("a database that cannot be reached", () => {
 
   it("logs each refusal as a warning naming the cause in node-postgres's words", () => {
     const warnings = logLines.filter((line) => line.msg === "upstream unavailable");
-    // The reads, the write, GetTokenPricing and the two pages above.
-    expect(warnings.length).toBeGreaterThanOrEqual(5);
+    // The reads, the write and the two pages above.
+    expect(warnings.length).toBeGreaterThanOrEqual(4);
     for (const warning of warnings) {
       expect(warning.level).toBe(40);
       expect(warning.requestId).toMatch(/^req_/);
       expect(warning.reason).toMatch(/^the database: cannot be reached \(.+\); try again shortly: \S/);
     }
     expect(logLines.filter((line) => line.level >= 50)).toEqual([]);
+    // GetTokenPricing says once that it answers from memory, and once that it checks again.
+    const fromMemory = logLines.filter((line) => /GetTokenPricing answers from memory/.test(line.msg));
+    expect(fromMemory).toHaveLength(1);
+    expect(fromMemory[0]!.reason).toMatch(/^cannot be reached/);
+  });
+
+  describe("the pricing index", () => {
+    let own: DatabaseHandle;
+    let now = 0;
+    const REFRESH_MS = 500;
+    beforeAll(async () => {
+      own = await openDatabase({ url: relayUrl, schema, poolSize: 1 });
+    });
+    afterAll(async () => own?.close());
+
+    it("answers from memory, tries the database once an interval, and fails after a change it could not apply", async () => {
+      const index = new PricingIndex(own.db, REFRESH_MS, pino({ level: "silent" }), () => now);
+      const known = await index.json(BigInt(customerId));
+      proxy.cut();
+      try {
+        now += REFRESH_MS;
+        expect(await index.json(BigInt(customerId))).toBe(known);
+        const refused = proxy.refused;
+        expect(refused).toBeGreaterThan(0);
+        // Within the interval: answers, and no attempt to reach the database.
+        for (let i = 0; i < 50; i++) expect(await index.json(BigInt(customerId))).toBe(known);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(proxy.refused).toBe(refused);
+        // An interval later, one attempt in the background; the answer does not wait for it.
+        now += REFRESH_MS;
+        expect(await index.json(BigInt(customerId))).toBe(known);
+        await expect.poll(() => proxy.refused, { timeout: 5_000, interval: 20 }).toBeGreaterThan(refused);
+        // A change this instance was told of and could not apply: no answer from memory.
+        index.invalidate();
+        await expect(index.json(BigInt(customerId))).rejects.toBeInstanceOf(UpstreamError);
+      } finally {
+        proxy.restore();
+      }
+      expect(await index.json(BigInt(customerId))).toBe(known);
+    });
   });
 });

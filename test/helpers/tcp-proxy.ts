@@ -7,6 +7,8 @@ import { createServer, connect, type Server, type Socket } from "node:net";
  */
 export interface TcpProxy {
   port: number;
+  /** Connections refused while cut: how often clients tried to reach the server meanwhile. */
+  refused: number;
   /** Drops every relayed connection and refuses new ones. */
   cut(): void;
   /**
@@ -25,6 +27,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let onSend: (() => void) | undefined;
   const server: Server = createServer((client) => {
     if (cut) {
+      proxy.refused++;
       client.destroy();
       return;
     }
@@ -50,8 +53,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     onSend = undefined;
     for (const socket of open) socket.destroy();
   };
-  return {
+  const proxy: TcpProxy = {
     port: typeof address === "object" && address ? address.port : 0,
+    refused: 0,
     cut: cutNow,
     cutOnNextSend: () =>
       new Promise<void>((resolve) => {
@@ -69,6 +73,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         server.close(() => resolve());
       }),
   };
+  return proxy;
 }
 
 /** A relay in front of the server of a postgres:// URL, and that URL through the relay. */

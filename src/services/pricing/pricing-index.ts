@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { ServiceError } from "../../kernel/errors.ts";
+import { ServiceError, UpstreamError } from "../../kernel/errors.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { asciiJson } from "../../kernel/json.ts";
 import {
@@ -41,6 +41,10 @@ export interface PricingIndexStats {
  *   so whoever made a change reads it back. invalidate() instead makes the very next answer wait for a check;
  * - a change made through another instance is found in the `pricing_change` log, which this instance reads
  *   at most every `refreshMs`; that interval is the staleness bound across instances.
+ * - while the database cannot be reached, answers come from the index as it was, and a check runs once an
+ *   interval in the background: nothing can change prices meanwhile (every change is a write to that
+ *   database), so they miss at most the changes of the interval before the outage. Not after a change this
+ *   instance was told of and could not apply yet (invalidate()): those answers fail until it is applied.
  * A refresh applies only what changed: a customer's change reloads that customer's row and own discounts and
  * drops its answer; a group discount reloads that group's discounts and drops that group's answers; a currency
  * or tax change reloads the shared tables (few rows) and drops every answer. Everything is reloaded only at start, after
@@ -60,6 +64,8 @@ export class PricingIndex {
   private caughtUpRequests = 0;
   private caughtUpCovered = -1;
   private refreshing: Promise<void> | undefined;
+  /** When the check that found the database unreachable ran; undefined while it can be reached. */
+  private unreachableCheckedAt: number | undefined;
   readonly stats: PricingIndexStats = { fullReloads: 0, incrementalRefreshes: 0, customersReloaded: 0 };
 
   constructor(
@@ -86,7 +92,13 @@ export class PricingIndex {
   }
 
   async json(customerId: bigint): Promise<string> {
-    await this.ensureFresh();
+    try {
+      await this.ensureFresh();
+    } catch (error) {
+      // The index's only outside system is the database: an UpstreamError from a check means it is unreachable.
+      if (!(error instanceof UpstreamError) || !this.answersWithoutCheck()) throw error;
+      this.noteUnreachable(error);
+    }
     return this.answerOf(String(customerId));
   }
 
@@ -120,6 +132,14 @@ export class PricingIndex {
   private async ensureFresh(): Promise<void> {
     const wanted = this.invalidations;
     if (this.isFresh(wanted)) return;
+    if (this.unreachableCheckedAt !== undefined && this.answersWithoutCheck()) {
+      // Once an interval, not on every request: a database that is down is not hammered, nor waited for.
+      if (this.clock() - this.unreachableCheckedAt >= this.refreshMs) {
+        this.unreachableCheckedAt = this.clock();
+        this.refresh().catch(() => {});
+      }
+      return;
+    }
     await this.refresh();
     // The refresh joined above may have started before invalidate() was called: then one more is needed.
     if (this.covered < wanted) await this.refresh();
@@ -131,6 +151,20 @@ export class PricingIndex {
       this.refreshing = undefined;
     });
     return this.refreshing;
+  }
+
+  /** Whether the index may answer though it could not check: it holds prices, and no change it was told of is missing. */
+  private answersWithoutCheck(): boolean {
+    return this.snapshot !== undefined && this.covered >= this.invalidations;
+  }
+
+  private noteUnreachable(error: UpstreamError): void {
+    if (this.unreachableCheckedAt === undefined)
+      this.logger?.warn(
+        { reason: error.message },
+        "the database cannot be reached: GetTokenPricing answers from memory, checking once an interval",
+      );
+    this.unreachableCheckedAt = this.clock();
   }
 
   private async checkAndApply(): Promise<void> {
@@ -146,6 +180,10 @@ export class PricingIndex {
       else await this.apply(changes);
     }
     this.checkedAt = startedAt;
+    if (this.unreachableCheckedAt !== undefined) {
+      this.unreachableCheckedAt = undefined;
+      this.logger?.info("the database can be reached again: GetTokenPricing checks for changes again");
+    }
     this.covered = invalidations;
     this.caughtUpCovered = caughtUp;
     if (startedAt - this.prunedAt >= PRUNE_CHECK_MS) {
