@@ -6,6 +6,10 @@ import { startTestServer, type TestServer } from "../helpers/test-server.ts";
 import { type CommandDataDir, commandDataDir, tokenbillCommand } from "../helpers/tokenbill-command.ts";
 
 // `tokenbill solusio doctor` and `setup --apply` as an operator runs them, against a fresh emulator.
+// Not a `.db.test.ts`: the commands always run on an embedded database of their own (tokenbillCommand), so a
+// second run in CI's PostgreSQL pass repeated the same 85–100 s of child processes and tested nothing more;
+// the binding's and setup's SQL run on both databases in solusio-binding and billing-integration-setup.
+// It keeps the database project's 120 s timeouts: thirteen commands of 3–6 s each, on two busy cores.
 
 let emulator: RunningEmulator;
 let handle: DatabaseHandle;
@@ -27,7 +31,7 @@ beforeAll(async () => {
     SOLUSIO_API_TOKEN: emulator.adminToken,
     TOKENBILL_PUBLIC_URL: tokenbill.url,
   };
-});
+}, 120_000);
 afterAll(async () => {
   await tokenbill?.close();
   await handle?.close();
@@ -35,7 +39,7 @@ afterAll(async () => {
   data?.remove();
 });
 
-describe("tokenbill solusio", () => {
+describe("tokenbill solusio", { timeout: 120_000 }, () => {
   it("doctor fails on a fresh SolusIO, setup shows a dry run then applies, and doctor then passes", async () => {
     const before = await cli("solusio", "doctor");
     expect(before.code).toBe(1);
