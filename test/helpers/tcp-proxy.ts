@@ -13,7 +13,7 @@ export interface TcpProxy {
   cut(): void;
   /**
    * Cuts as soon as a client next sends something (a statement): that client is then lent out with its
-   * statement unanswered, the moment a real outage is most likely to find it in. Resolves once cut.
+   * statement unanswered, the case that ended `serve` until 2026-12-02. Resolves once cut.
    */
   cutOnNextSend(): Promise<void>;
   /** Relays new connections again. */
