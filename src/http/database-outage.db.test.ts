@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateToLatest } from "../db/migrate.ts";
 import { UpstreamError } from "../kernel/errors.ts";
 import { loggerOptions } from "../logger.ts";
+import { JobRunner } from "../jobs/job-runner.ts";
 import { PricingIndex } from "../services/pricing/pricing-index.ts";
 import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
 import { relayPostgres, type TcpProxy } from "../../test/helpers/tcp-proxy.ts";
@@ -187,6 +188,49 @@ describe.runIf(url)("a database that cannot be reached", () => {
         proxy.restore();
       }
       expect(await index.json(BigInt(customerId))).toBe(known);
+    });
+  });
+
+  describe("the job runner", () => {
+    it("logs the first failed claim as an error, its repeats at debug, and the recovery with their count", async () => {
+      const own = await openDatabase({ url: relayUrl, schema, poolSize: 2 });
+      const lines: { level: number; msg: string; inARow?: number; failedInARow?: number }[] = [];
+      const logs = new Writable({
+        write(chunk, _encoding, done) {
+          for (const line of String(chunk).split("\n")) if (line) lines.push(JSON.parse(line));
+          done();
+        },
+      });
+      const runner = new JobRunner({
+        db: own.db,
+        logger: pino({ level: "debug" }, logs),
+        pollMs: 20,
+        handlers: { "test.noop": async () => {} },
+      });
+      await runner.start();
+      try {
+        proxy.cut();
+        await expect
+          .poll(() => lines.filter((l) => l.msg === "job claim failed again").length, { timeout: 5_000 })
+          .toBeGreaterThanOrEqual(3);
+        proxy.restore();
+        await expect
+          .poll(() => lines.some((l) => l.msg === "job claims work again"), { timeout: 5_000 })
+          .toBe(true);
+      } finally {
+        proxy.restore();
+        await runner.stop();
+        await own.close();
+      }
+      const failed = lines.filter((l) => l.msg === "job claim failed");
+      const again = lines.filter((l) => l.msg === "job claim failed again");
+      expect(failed).toHaveLength(1);
+      expect(failed[0]!.level).toBe(50);
+      expect(again.every((l) => l.level === 20)).toBe(true);
+      expect(again.map((l) => l.inARow)).toEqual(again.map((_, i) => i + 2));
+      const recovered = lines.filter((l) => l.msg === "job claims work again");
+      expect(recovered).toHaveLength(1);
+      expect(recovered[0]!.failedInARow).toBe(1 + again.length);
     });
   });
 });

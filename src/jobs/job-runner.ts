@@ -90,6 +90,8 @@ export class JobRunner {
   private claimedSinceStatistics = 0;
   private statisticsAt = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<void> | undefined;
+  /** Claims failed in a row: a database that is down fails every poll, and says so once. */
+  private claimFailures = 0;
 
   constructor(private readonly options: JobRunnerOptions) {
     this.locks = new LockKeeper(options.db, this.workerId, this.lockSeconds, options.logger);
@@ -181,9 +183,12 @@ export class JobRunner {
       try {
         // Refilled when half the jobs claimed ahead have started, so that a claim takes several at once.
         const room = depth - this.inFlight.size - this.ready.length;
-        if (room > 0 && this.ready.length <= concurrency / 2) claimed = await this.claim(room);
+        if (room > 0 && this.ready.length <= concurrency / 2) {
+          claimed = await this.claim(room);
+          this.noteClaimWorked();
+        }
       } catch (error) {
-        this.options.logger.error({ err: error }, "job claim failed");
+        this.noteClaimFailure(error);
       }
       for (const job of claimed) {
         this.locks.hold(job.id);
@@ -193,6 +198,19 @@ export class JobRunner {
       this.startReady(concurrency);
       if (claimed.length === 0 || this.inFlight.size + this.ready.length >= depth) await this.idle();
     }
+  }
+
+  /** The first failure of a row is an error with its stack; the repeats are counted, logged at debug. */
+  private noteClaimFailure(error: unknown): void {
+    if (++this.claimFailures === 1) this.options.logger.error({ err: error }, "job claim failed");
+    else this.options.logger.debug({ err: error, inARow: this.claimFailures }, "job claim failed again");
+  }
+
+  /** After failures, the first claim that works says how many there were. */
+  private noteClaimWorked(): void {
+    if (this.claimFailures === 0) return;
+    this.options.logger.info({ failedInARow: this.claimFailures }, "job claims work again");
+    this.claimFailures = 0;
   }
 
   /** Each kind's `claimed` hook, with that kind's share of a claim. */
