@@ -4,7 +4,7 @@ import { rmSync } from "node:fs";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { ServiceError } from "../kernel/errors.ts";
-import { reportingOutages } from "./database-outage.ts";
+import { DatabaseUnreachableError, reportingOutages } from "./database-outage.ts";
 import { ensurePrivateDir, liveLockOwner, lockDataDir, type PermissionWarning } from "./data-dir-lock.ts";
 import { bundledInOnePiece } from "./pglite-extension-bundle.ts";
 import { PgliteDialect } from "./pglite-driver.ts";
@@ -148,10 +148,12 @@ async function openSharedPglite(socketDir: string, owner: number): Promise<Datab
     await sql`SELECT 1`.execute(db);
   } catch (error) {
     await db.destroy();
+    // node-postgres's own words ("connect ECONNREFUSED …/.s.PGSQL.5432"), not the outage's wrapping of them.
+    const said = error instanceof DatabaseUnreachableError ? error.cause : error;
     throw new ServiceError(
       "CONFLICT",
       `the embedded database in ${socketDir} is held by tokenbill process ${owner}, whose socket does not ` +
-        `answer (${(error as Error).message}): is that serve stopping? Try again once it has stopped.`,
+        `answer (${(said as Error).message}): is that serve stopping? Try again once it has stopped.`,
     );
   }
   return { db, kind: "pglite", sharedBy: owner, close: () => db.destroy() };

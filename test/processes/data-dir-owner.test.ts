@@ -33,6 +33,8 @@ describe("an embedded database held by another process", () => {
     expect(error).toBeInstanceOf(ServiceError);
     expect((error as ServiceError).code).toBe("CONFLICT");
     expect((error as ServiceError).message).toContain("socket does not answer");
+    // The socket's own error, once: not wrapped as an outage inside the refusal.
+    expect((error as ServiceError).message).toMatch(/socket does not answer \(connect E[A-Z]+ /);
   });
 
   it("is refused to a second serve even while the first shares it", async () => {
