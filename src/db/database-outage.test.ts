@@ -1,7 +1,16 @@
+import { createServer, type Socket } from "node:net";
+import { sql } from "kysely";
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import { asServiceError } from "../kernel/errors.ts";
-import { DatabaseUnreachableError, outageReason, reportingOutages } from "./database-outage.ts";
+import {
+  connectTimeoutMs,
+  DatabaseUnreachableError,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  outageReason,
+  reportingOutages,
+} from "./database-outage.ts";
+import { openDatabase } from "./open-database.ts";
 
 // Which of node-postgres's errors mean "the database could not be reached" (a 503, exit code 6), and which
 // are the statement's own (a constraint, a syntax error: left as they are, for the verbs to map or to fail).
@@ -105,5 +114,52 @@ describe("reportingOutages", () => {
     client.release(true);
     expect(released).toEqual([true]);
     expect(await outages.connect()).toBe(client);
+  });
+});
+
+describe("connectTimeoutMs", () => {
+  const at = (query: string) => connectTimeoutMs(`postgres://u@db.internal:5432/books${query}`);
+
+  it("reads DATABASE_URL's connect_timeout in seconds as libpq does, and bounds the wait without it", () => {
+    expect(at("")).toBe(DEFAULT_CONNECT_TIMEOUT_MS);
+    expect(at("?sslmode=require")).toBe(DEFAULT_CONNECT_TIMEOUT_MS);
+    expect(at("?connect_timeout=5")).toBe(5_000);
+    expect(at("?sslmode=require&connect_timeout=30")).toBe(30_000);
+    expect(at("?connect_timeout=1")).toBe(2_000); // libpq's minimum
+    expect(at("?connect_timeout=0")).toBe(0); // no limit, as in libpq
+    expect(at("?connect_timeout=-1")).toBe(0);
+  });
+
+  it("refuses a connect_timeout that is not a whole number of seconds, naming DATABASE_URL", () => {
+    for (const bad of ["abc", "2.5", ""]) {
+      const error = (() => {
+        try {
+          return at(`?connect_timeout=${bad}`);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toMatchObject({ code: "VALIDATION", issues: [{ field: "DATABASE_URL" }] });
+    }
+  });
+
+  it("gives up on a server that accepts and never answers after connect_timeout, as unreachable", async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    const handle = await openDatabase({ url: `postgres://u@127.0.0.1:${port}/books?connect_timeout=2` });
+    try {
+      const started = performance.now();
+      const error = await sql`select 1`.execute(handle.db).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DatabaseUnreachableError);
+      expect((error as Error).message).toMatch(/^cannot be reached \(timed out connecting\)/);
+      // The URL's 2 s, not the 10 s default (a wide margin: this tells which limit applied, not how fast).
+      expect(performance.now() - started).toBeLessThan(DEFAULT_CONNECT_TIMEOUT_MS - 2_000);
+    } finally {
+      await handle.close();
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 import type pg from "pg";
-import { UpstreamError } from "../kernel/errors.ts";
+import { ServiceError, UpstreamError } from "../kernel/errors.ts";
 
 // A PostgreSQL that cannot be reached (restarting, failing over, refusing connections, a network down) is an
 // outside system that failed, not a bug: callers see it as an UpstreamError, which every adapter already
@@ -105,4 +105,26 @@ export function reportingOutages(pool: pg.Pool): PostgresPool {
     },
     end: () => pool.end(),
   };
+}
+
+/** Without `connect_timeout` in DATABASE_URL: how long a statement waits for a pooled connection. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a statement waits for a pooled connection, a new one included, before the database counts as
+ * unreachable: DATABASE_URL's `connect_timeout` in seconds, as libpq reads it (0 or less: no limit; 1 means 2),
+ * else DEFAULT_CONNECT_TIMEOUT_MS, where libpq would wait without limit. node-postgres itself ignores the
+ * parameter. 0 here means no limit.
+ */
+export function connectTimeoutMs(url: string): number {
+  const given = new URL(url).searchParams.get("connect_timeout");
+  if (given === null) return DEFAULT_CONNECT_TIMEOUT_MS;
+  if (!/^\s*[+-]?\d+\s*$/.test(given))
+    throw ServiceError.validation(
+      "DATABASE_URL",
+      `connect_timeout must be a whole number of seconds, not "${given}"`,
+    );
+  const seconds = Number(given);
+  if (seconds <= 0) return 0;
+  return Math.max(2, seconds) * 1000;
 }

@@ -4,7 +4,7 @@ import { rmSync } from "node:fs";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { ServiceError } from "../kernel/errors.ts";
-import { DatabaseUnreachableError, reportingOutages } from "./database-outage.ts";
+import { connectTimeoutMs, DatabaseUnreachableError, reportingOutages } from "./database-outage.ts";
 import { ensurePrivateDir, liveLockOwner, lockDataDir, type PermissionWarning } from "./data-dir-lock.ts";
 import { bundledInOnePiece } from "./pglite-extension-bundle.ts";
 import { PgliteDialect } from "./pglite-driver.ts";
@@ -178,9 +178,6 @@ function keepLostConnectionsQuiet(pool: pg.Pool): void {
   pool.on("connect", (client) => client.on("error", () => {}));
 }
 
-/** How long a statement waits for a pooled connection, a new one included, before the database is unreachable. */
-const CONNECT_TIMEOUT_MS = 10_000;
-
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -188,7 +185,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     types: typeParsers as pg.CustomTypesConfig,
     // A server that does not answer (a network that drops packets) fails a request in bounded time instead
     // of holding it until the operating system gives up; so does a pool whose clients stay busy that long.
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    connectionTimeoutMillis: connectTimeoutMs(url),
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   keepLostConnectionsQuiet(pool);
