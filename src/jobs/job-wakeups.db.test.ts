@@ -5,7 +5,8 @@ import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
 import { enqueueRawJob } from "./enqueue-job.ts";
 import { type ClaimedJob, JobRunner } from "./job-runner.ts";
-import { wakeupsFor } from "./job-wakeups.ts";
+import { postgresWakeups, wakeupsFor } from "./job-wakeups.ts";
+import { relayPostgres } from "../../test/helpers/tcp-proxy.ts";
 
 // A job written while the runner is idle starts at once, not at its next poll. The poll interval here is an
 // hour, far beyond the test's time limit: a job that waited for the poll would fail the test.
@@ -98,4 +99,98 @@ describe("job wake-ups", () => {
       await runner.stop();
     }
   });
+});
+
+// The listener's own connection goes through a relay the test can cut or silence; the runner's pool does not,
+// so only the wake-ups are affected. The poll is an hour, so a job that ran was woken.
+describe.runIf(url)("the job listener when its connection is lost (PostgreSQL)", () => {
+  /** A runner woken only through a relayed listener, and the listener's log lines. */
+  async function relayedRunner(tuning: { checkEveryMs?: number; answerWithinMs?: number }) {
+    const { proxy, url: relayed } = await relayPostgres(url!);
+    const lines: { level: number; msg: string }[] = [];
+    const listenerLogger = pino(
+      { level: "info" },
+      { write: (line: string) => void lines.push(JSON.parse(line)) },
+    );
+    const ran: unknown[] = [];
+    const waiting: ((payload: unknown) => void)[] = [];
+    const runner = new JobRunner({
+      db: handle.db,
+      logger,
+      pollMs: HOUR,
+      wakeups: postgresWakeups({
+        url: relayed,
+        db: handle.db,
+        logger: listenerLogger,
+        reconnectMs: 50,
+        ...tuning,
+      }),
+      handlers: {
+        "test.wake": async (job: ClaimedJob) => {
+          ran.push(job.payload);
+          waiting.shift()?.(job.payload);
+        },
+      },
+    });
+    await runner.start();
+    await new Promise((r) => setTimeout(r, 50));
+    const logged = (pattern: RegExp) => lines.some((line) => pattern.test(line.msg));
+    return {
+      proxy,
+      runner,
+      ran,
+      lines,
+      next: () => new Promise<unknown>((resolve) => waiting.push(resolve)),
+      /** Resolves once a line matching `pattern` was logged. */
+      until: async (pattern: RegExp) => {
+        while (!logged(pattern)) await new Promise((r) => setTimeout(r, 20));
+      },
+      stop: async () => {
+        await runner.stop();
+        await proxy.close();
+      },
+    };
+  }
+
+  it("reconnects after the connection drops, and wakes the runner for a job written meanwhile", async () => {
+    const r = await relayedRunner({});
+    try {
+      r.proxy.cut();
+      await r.until(/job listener lost its connection/);
+      await enqueueRawJob(handle.db, { kind: "test.wake", payload: { n: "while cut" } });
+      const meanwhile = r.next();
+      r.proxy.restore();
+      expect(await meanwhile).toEqual({ n: "while cut" });
+      await r.until(/job listener reconnected/);
+      // LISTEN works again: a job written now wakes the runner by NOTIFY.
+      const after = r.next();
+      await enqueueRawJob(handle.db, { kind: "test.wake", payload: { n: "after" } });
+      expect(await after).toEqual({ n: "after" });
+      expect(r.ran).toEqual([{ n: "while cut" }, { n: "after" }]);
+    } finally {
+      await r.stop();
+    }
+  }, 20_000);
+
+  it("notices a connection that fell silent (no reset, no answer) and reconnects once the network is back", async () => {
+    const r = await relayedRunner({ checkEveryMs: 100, answerWithinMs: 300 });
+    try {
+      r.proxy.stall();
+      // Nothing arrives on a silent connection to say it is gone: only the listener's own check finds out.
+      await r.until(/job listener lost its connection/);
+      const lost = r.lines.find((line) => /lost its connection/.test(line.msg)) as {
+        err?: { message: string };
+      };
+      expect(lost.err?.message).toMatch(/no answer within 300 ms/);
+      await enqueueRawJob(handle.db, { kind: "test.wake", payload: { n: "while silent" } });
+      const meanwhile = r.next();
+      r.proxy.restore();
+      expect(await meanwhile).toEqual({ n: "while silent" });
+      const after = r.next();
+      await enqueueRawJob(handle.db, { kind: "test.wake", payload: { n: "after" } });
+      expect(await after).toEqual({ n: "after" });
+    } finally {
+      await r.stop();
+    }
+  }, 20_000);
 });

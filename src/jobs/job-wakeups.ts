@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
+import { connectTimeoutMs } from "../db/database-outage.ts";
 import type { Database } from "../db/schema.ts";
 
 // How a runner learns that a job was written, so that it claims it at once instead of at its next poll
@@ -55,14 +56,26 @@ export interface PostgresWakeupsOptions {
   logger: Logger;
   /** First wait before reconnecting a lost listener, doubled up to 30 s. */
   reconnectMs?: number;
+  /** How often the listener checks that its connection still answers (30 s). */
+  checkEveryMs?: number;
+  /** How long a check may wait for its answer before the connection counts as lost (10 s). */
+  answerWithinMs?: number;
 }
 
 /**
  * LISTEN on a dedicated connection: jobs written by any instance wake this runner once committed. A lost
  * connection is reopened with backoff; the runner polls meanwhile and is woken once on reconnecting, for
  * whatever was written while nobody listened.
+ *
+ * A listening connection sends nothing of its own, so a connection that died silently (the database's host
+ * crashed or rebooted, a firewall or NAT forgot an idle connection) would never say so: the runner would
+ * fall back to its poll for good, with nothing in the log. So the listener asks its connection for an answer
+ * every `checkEveryMs` (which also keeps such middleboxes from forgetting it), and one that does not answer
+ * within `answerWithinMs` is dropped and reopened like one that was reset.
  */
 export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
+  const checkEveryMs = options.checkEveryMs ?? 30_000;
+  const answerWithinMs = options.answerWithinMs ?? 10_000;
   return {
     async subscribe(wake) {
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(options.db);
@@ -72,28 +85,43 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
       let closed = false;
       let delay = firstDelay;
       let retry: NodeJS.Timeout | undefined;
+      let lostAt: number | undefined;
 
       const connect = async (): Promise<void> => {
-        const next = new pg.Client({ connectionString: options.url });
+        const next = new pg.Client({
+          connectionString: options.url,
+          // A database that does not answer fails the attempt (and it is retried) instead of holding it.
+          connectionTimeoutMillis: connectTimeoutMs(options.url),
+        });
         next.on("notification", (message) => {
           if (message.channel === JOB_CHANNEL && message.payload === schema) wake();
         });
         next.on("error", (error) => lost(next, error));
         next.on("end", () => lost(next, new Error("connection ended")));
-        await next.connect();
-        await next.query(`LISTEN ${JOB_CHANNEL}`);
+        try {
+          await next.connect();
+          await next.query(`LISTEN ${JOB_CHANNEL}`);
+        } catch (error) {
+          drop(next);
+          throw error;
+        }
         if (closed) {
           await next.end().catch(() => {});
           return;
         }
         client = next;
         delay = firstDelay;
+        if (lostAt !== undefined) {
+          options.logger.info({ lostForMs: Date.now() - lostAt }, "job listener reconnected");
+          lostAt = undefined;
+        }
       };
 
       const lost = (which: pg.Client, error: Error) => {
         if (closed || which !== client) return;
         client = undefined;
-        which.end().catch(() => {});
+        lostAt = Date.now();
+        drop(which);
         options.logger.warn(
           { err: error, retryInMs: delay },
           "job listener lost its connection; polling meanwhile",
@@ -113,9 +141,23 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
         retry.unref();
       };
 
+      let checking = false;
+      const check = setInterval(() => {
+        const which = client;
+        if (!which || checking) return;
+        checking = true;
+        answersWithin(which, answerWithinMs)
+          .catch((error: Error) => lost(which, error))
+          .finally(() => {
+            checking = false;
+          });
+      }, checkEveryMs);
+      check.unref();
+
       await connect();
       return async () => {
         closed = true;
+        clearInterval(check);
         if (retry) clearTimeout(retry);
         const last = client;
         client = undefined;
@@ -123,4 +165,25 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
       };
     },
   };
+}
+
+/** Resolves once `client` answers a trivial statement; rejects when it fails or takes longer than `ms`. */
+async function answersWithin(client: pg.Client, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([client.query("SELECT 1"), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Closes a connection at once, whatever state it is in. `end()` says goodbye to the server and waits for the
+ * socket to close, which on a silent connection may take until the operating system gives up.
+ */
+function drop(client: pg.Client): void {
+  client.connection.stream.destroy();
 }

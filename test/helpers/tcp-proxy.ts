@@ -16,14 +16,23 @@ export interface TcpProxy {
    * statement unanswered, the case that ended `serve` until 2026-12-02. Resolves once cut.
    */
   cutOnNextSend(): Promise<void>;
-  /** Relays new connections again. */
+  /**
+   * Stops relaying without closing anything, as a network that drops packets does (a host that died, a
+   * firewall that forgot the connection): open connections fall silent, new ones are accepted and never reach
+   * the server. Nothing tells the client; only its own timeouts can.
+   */
+  stall(): void;
+  /** Relays new connections again; connections opened or silenced while cut or stalled stay dead. */
   restore(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<Socket>();
+  /** Each relayed connection's two sockets, to silence them (stall) without closing them. */
+  const pairs = new Set<[Socket, Socket]>();
   let cut = false;
+  let stalled = false;
   let onSend: (() => void) | undefined;
   const server: Server = createServer((client) => {
     if (cut) {
@@ -31,7 +40,17 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       client.destroy();
       return;
     }
+    if (stalled) {
+      // Accepted, never relayed: the client's connection attempt waits, as one to a dead host does.
+      open.add(client);
+      client.on("error", () => {});
+      client.on("close", () => open.delete(client));
+      return;
+    }
     const upstream = connect(target.port, target.host);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    upstream.on("close", () => pairs.delete(pair));
     client.on("data", () => onSend?.());
     for (const [from, to] of [
       [client, upstream],
@@ -64,8 +83,20 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
           resolve();
         };
       }),
+    stall() {
+      stalled = true;
+      onSend = undefined;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
     restore() {
+      if (stalled) for (const socket of open) socket.destroy();
       cut = false;
+      stalled = false;
     },
     close: () =>
       new Promise<void>((resolve) => {
