@@ -9,6 +9,7 @@ import {
   type TestServer,
 } from "../../test/helpers/test-server.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
+import { JOB_PAYLOADS } from "../jobs/job-payloads.ts";
 import { connectSolusio } from "../solusio/connect-solusio.ts";
 import { createMetrics } from "./metrics.ts";
 import { startMetricsServer } from "./metrics-server.ts";
@@ -108,6 +109,19 @@ describe("GET /metrics", () => {
     expect(samplesOf(samples, "tokenbill_nodejs_eventloop_lag_seconds")).toHaveLength(1);
   });
 
+  it("gives every job kind its queue series from the start, at 0 while it has no open job", async () => {
+    // Nothing has queued an e-mail or a dunning evaluation in this file yet.
+    const samples = await scrape();
+    const depth = "tokenbill_job_queue_depth";
+    for (const status of ["pending", "running"])
+      expect(value(samples, depth, { kind: "dunning.evaluate", status })).toEqual([0]);
+    expect(value(samples, "tokenbill_job_queue_oldest_age_seconds", { kind: "dunning.evaluate" })).toEqual([
+      0,
+    ]);
+    const kinds = new Set(samplesOf(samples, depth).map((s) => s.labels["kind"]));
+    for (const kind of Object.keys(JOB_PAYLOADS)) expect(kinds).toContain(kind);
+  });
+
   it("reads the job queue by kind and the age of its oldest job at scrape time", async () => {
     // The customer created above queued its SolusIO sync; no SolusIO here, so it waits. Age it by an hour.
     await handle.db
@@ -157,6 +171,19 @@ describe("GET /metrics", () => {
     const run = { run: "run_0e7a1c", period: "2026-10", phase: "drafting" };
     expect(value(samples, "tokenbill_billing_run_customers_done", run)).toEqual([1500]);
     expect(value(samples, "tokenbill_billing_run_customers_total", run)).toEqual([4000]);
+    const [age] = value(samples, "tokenbill_billing_run_progress_age_seconds", run);
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(age).toBeLessThan(60);
+    // A run whose process died reports no progress: its age grows, which an alert looks at.
+    await handle.db
+      .updateTable("billing_run")
+      .set({ heartbeat_at: new Date(at.getTime() - 900_000) })
+      .where("id", "=", "run_0e7a1c")
+      .execute();
+    samples = await scrape();
+    const [stale] = value(samples, "tokenbill_billing_run_progress_age_seconds", run);
+    expect(stale).toBeGreaterThanOrEqual(900);
+    expect(stale).toBeLessThan(960);
 
     await handle.db
       .updateTable("billing_run")
@@ -191,6 +218,32 @@ describe("GET /metrics", () => {
     const errors = "tokenbill_solusio_call_errors_total";
     expect(value(samples, errors, { method: "GET", route: "users/:id", status: "404" })).toEqual([1]);
     expect(samplesOf(samples, errors, { status: "200" })).toEqual([]);
+  });
+
+  it("leaves out the database's figures, and only them, when the database cannot be read", async () => {
+    const lines: { msg: string }[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    // Every statement fails, as with a database that is down; the process's own figures are still there.
+    const failing = handle.db.withPlugin({
+      transformQuery: () => {
+        throw new Error("the database: cannot be reached (connection refused)");
+      },
+      transformResult: async (args) => args.result,
+    });
+    const metrics = createMetrics(failing, logger);
+    try {
+      const samples = parseExposition((await metrics.scrape()).text);
+      expect(samplesOf(samples, "tokenbill_job_queue_depth")).toEqual([]);
+      expect(samplesOf(samples, "tokenbill_job_queue_oldest_age_seconds")).toEqual([]);
+      expect(samplesOf(samples, "tokenbill_billing_run_customers_done")).toEqual([]);
+      expect(samplesOf(samples, "tokenbill_process_resident_memory_bytes")[0]?.value).toBeGreaterThan(0);
+      expect(lines.map((line) => line.msg).sort()).toEqual([
+        "metrics: could not read billing runs",
+        "metrics: could not read the job queue",
+      ]);
+    } finally {
+      metrics.close();
+    }
   });
 
   it("is also served without a key on a loopback port (METRICS_PORT)", async () => {
