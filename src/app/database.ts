@@ -35,11 +35,18 @@ export async function openMigratedDatabase(
     if (handle.socketPath)
       logger.info({ socket: handle.socketPath }, "commands share the database through this socket");
     else logger.warn("DATA_DIR's path is too long for a socket: commands on it refuse while serve runs");
-  const applied = await migrateToLatest(handle.db);
-  if (applied.length > 0) logger.info({ applied, database: handle.kind }, "migrations applied");
-  const maintenance = handle.kind === "postgres" ? await autovacuumWarning(handle.db) : undefined;
-  if (maintenance) logger.warn(maintenance);
-  return handle;
+  try {
+    const applied = await migrateToLatest(handle.db);
+    if (applied.length > 0) logger.info({ applied, database: handle.kind }, "migrations applied");
+    const maintenance = handle.kind === "postgres" ? await autovacuumWarning(handle.db) : undefined;
+    if (maintenance) logger.warn(maintenance);
+    return handle;
+  } catch (error) {
+    // Closed before the error goes up: an embedded database's socket and lock would otherwise keep `serve`
+    // running (and the data directory held) after it has said it cannot start.
+    await closePreservingExitCode(handle);
+    throw error;
+  }
 }
 
 /** `tokenbill migrate`: applies pending migrations and says which. */

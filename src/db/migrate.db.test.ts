@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
-import { migrateToLatest } from "./migrate.ts";
+import { ServiceError } from "../kernel/errors.ts";
+import { LATEST_MIGRATION, migrateToLatest } from "./migrate.ts";
 import { type DatabaseHandle, openDatabase } from "./open-database.ts";
 
 // Migrations on a PostgreSQL shared by several schemas (tenants, benchmarks, test files side by side).
@@ -21,6 +22,30 @@ describe("migrateToLatest", () => {
     const { rows } = await sql<{ n: number }>`
       select count(*)::int as n from kysely_migration`.execute(handle.db);
     expect(rows[0]!.n).toBeGreaterThanOrEqual(18);
+  });
+
+  // An older tokenbill started against a database a newer one has migrated (a rollback, an old instance left
+  // running through an upgrade): it must refuse, saying why, and change nothing.
+  it("refuses a database migrated by a newer tokenbill, naming the migration it does not know", async () => {
+    await handle.db
+      .insertInto("kysely_migration" as never)
+      .values({ name: "999-from-a-newer-version", timestamp: new Date().toISOString() } as never)
+      .execute();
+    try {
+      const refused = await migrateToLatest(handle.db).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ServiceError);
+      expect((refused as ServiceError).code).toBe("CONFLICT");
+      expect((refused as ServiceError).message).toBe(
+        "this database was migrated by a newer version of tokenbill: it has migration 999-from-a-newer-version, " +
+          `which this version does not know (the last it knows is ${LATEST_MIGRATION}). Run that version or a later one.`,
+      );
+    } finally {
+      await handle.db
+        .deleteFrom("kysely_migration" as never)
+        .where("name" as never, "=", "999-from-a-newer-version" as never)
+        .execute();
+    }
+    expect(await migrateToLatest(handle.db)).toEqual([]);
   });
 
   // Kysely's own catalog read looked every schema up by name and failed when one was dropped meanwhile

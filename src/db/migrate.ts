@@ -26,6 +26,7 @@ import * as m015receivable from "./migrations/015-invoice-receivable-now.ts";
 import * as m016indexes from "./migrations/016-list-filter-indexes.ts";
 import * as m017payment from "./migrations/017-payment-statement.ts";
 import * as m018credit from "./migrations/018-ledger-credit-index.ts";
+import { ServiceError } from "../kernel/errors.ts";
 import type { Database } from "./schema.ts";
 
 // Ordered migrations, listed explicitly so that bundling or a missing file can never change the order.
@@ -94,13 +95,36 @@ function withIntrospector(db: Kysely<Database>, introspector: DatabaseIntrospect
   });
 }
 
+/** The last migration this version knows. */
+export const LATEST_MIGRATION = Object.keys(MIGRATIONS).at(-1)!;
+
+/**
+ * Migrations recorded in the database that this version does not have: a newer tokenbill applied them. Kysely
+ * would refuse such a database too, but as "corrupted migrations", which sends an operator looking for damage
+ * rather than for the instance that was left on the old version.
+ */
+async function unknownMigrations(db: Kysely<Database>, introspector: DatabaseIntrospector): Promise<string[]> {
+  const tables = await introspector.getTables();
+  if (!tables.some((t) => t.name === "kysely_migration")) return [];
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
+  return rows.map((r) => r.name).filter((name) => !(name in MIGRATIONS));
+}
+
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema unless told which: with several tokenbill
   // schemas on one PostgreSQL (tests, benchmarks, tenants) it would find another schema's and skip its own.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const schema = rows[0]!.schema;
+  const introspector = new OneSchemaIntrospector(db, schema);
+  const newer = await unknownMigrations(db, introspector);
+  if (newer.length > 0)
+    throw new ServiceError(
+      "CONFLICT",
+      `this database was migrated by a newer version of tokenbill: it has migration ${newer.join(", ")}, ` +
+        `which this version does not know (the last it knows is ${LATEST_MIGRATION}). Run that version or a later one.`,
+    );
   const migrator = new Migrator({
-    db: withIntrospector(db, new OneSchemaIntrospector(db, schema)),
+    db: withIntrospector(db, introspector),
     provider: { getMigrations: async () => MIGRATIONS },
     migrationTableSchema: schema,
   });

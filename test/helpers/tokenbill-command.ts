@@ -28,6 +28,8 @@ export interface CommandResult {
 export async function tokenbillCommand(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  /** Ends the command (SIGTERM) if it runs longer: for a test of one that must stop by itself. */
+  options: { timeoutMs?: number } = {},
 ): Promise<CommandResult> {
   const golden = await goldenDataDir();
   // Inside the run's template directory when there is one, which the run removes at its end even when a
@@ -43,10 +45,12 @@ export async function tokenbillCommand(
       const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
         env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "", ...env },
         cwd,
+        ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
       });
       return { code: 0, stdout, stderr };
     } catch (e) {
-      const err = e as { code: number; stdout: string; stderr: string };
+      const err = e as { code: number | null; signal?: string; stdout: string; stderr: string };
+      if (err.code === null) throw new Error(`tokenbill ${args.join(" ")} did not stop (${err.signal})`);
       return { code: err.code, stdout: err.stdout, stderr: err.stderr };
     }
   } finally {
