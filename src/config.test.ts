@@ -19,6 +19,13 @@ describe("configuration", () => {
     expect(publicUrl(config)).toBe("http://127.0.0.1:8080");
   });
 
+  it("DATABASE_POOL_SIZE: 10 by default, a whole number from 2 to 1000", () => {
+    expect(parseConfig({}).DATABASE_POOL_SIZE).toBe(10);
+    expect(parseConfig({ DATABASE_POOL_SIZE: "25" }).DATABASE_POOL_SIZE).toBe(25);
+    for (const refused of ["1", "1001", "2.5", "many"])
+      expect(() => parseConfig({ DATABASE_POOL_SIZE: refused }), refused).toThrow(/DATABASE_POOL_SIZE/);
+  });
+
   it("TAX_ROUNDING: per_invoice by default, per_line on request, anything else refused by name", () => {
     expect(parseConfig({}).TAX_ROUNDING).toBe("per_invoice");
     // The setting's value is what computeInvoiceTotals takes as taxRounding, with no mapping in between.

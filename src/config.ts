@@ -104,6 +104,9 @@ const ConfigObject = z
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional()
       .or(z.literal("").transform(() => undefined)),
+    // PostgreSQL only: connections one process's pool opens at most (plus one for the job listener). With
+    // several instances on one database their sum must stay under the server's max_connections.
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(1000).default(10),
     DATA_DIR: z.string().min(1).default("./data"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // auto: human-readable (pino-pretty) on a terminal, JSON lines otherwise; json or pretty force one.

@@ -20,6 +20,7 @@ export async function openMigratedDatabase(
 ): Promise<DatabaseHandle> {
   const handle = await openDatabase({
     url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
     dataDir: config.DATA_DIR,
     share,
     // A job a command writes through the socket wakes this process's runners, as one written here does.
@@ -53,6 +54,7 @@ export async function openMigratedDatabase(
 export async function migrateDatabase(config: Config, logger: Logger): Promise<string[]> {
   const handle = await openDatabase({
     url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
     dataDir: config.DATA_DIR,
     onPermissionWarning: (message, details) => logger.warn(details, message),
   });

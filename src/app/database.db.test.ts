@@ -1,0 +1,42 @@
+import { sql } from "kysely";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { urlWithSchema } from "../../test/helpers/serve-process.ts";
+import { parseConfig } from "../config.ts";
+import type { DatabaseHandle } from "../db/open-database.ts";
+import { openMigratedDatabase } from "./database.ts";
+
+// The database as `serve` and the commands open it from the configuration. On PostgreSQL the pool opens at
+// most DATABASE_POOL_SIZE connections: what an operator sizes max_connections by, for every instance.
+
+const url = process.env["DATABASE_URL"];
+let handle: DatabaseHandle;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+});
+afterAll(async () => handle?.close());
+
+describe.runIf(url)("openMigratedDatabase on PostgreSQL", () => {
+  it("opens at most DATABASE_POOL_SIZE connections, however many statements wait", async () => {
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db);
+    const config = parseConfig({
+      DATABASE_URL: urlWithSchema(url!, rows[0]!.schema),
+      DATABASE_POOL_SIZE: "3",
+    });
+    const opened = await openMigratedDatabase(config, pino({ level: "silent" }));
+    try {
+      // Eight statements at once, each holding its connection for a moment: they share three backends.
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.1)`.execute(opened.db),
+        ),
+      );
+      const backends = new Set(answers.map((a) => a.rows[0]!.pid));
+      expect(backends.size).toBe(3);
+    } finally {
+      await opened.close();
+    }
+  });
+});
