@@ -103,7 +103,10 @@ export const LATEST_MIGRATION = Object.keys(MIGRATIONS).at(-1)!;
  * would refuse such a database too, but as "corrupted migrations", which sends an operator looking for damage
  * rather than for the instance that was left on the old version.
  */
-async function unknownMigrations(db: Kysely<Database>, introspector: DatabaseIntrospector): Promise<string[]> {
+async function unknownMigrations(
+  db: Kysely<Database>,
+  introspector: DatabaseIntrospector,
+): Promise<string[]> {
   const tables = await introspector.getTables();
   if (!tables.some((t) => t.name === "kysely_migration")) return [];
   const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
