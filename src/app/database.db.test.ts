@@ -35,6 +35,12 @@ describe.runIf(url)("openMigratedDatabase on PostgreSQL", () => {
       );
       const backends = new Set(answers.map((a) => a.rows[0]!.pid));
       expect(backends.size).toBe(3);
+      // Named for whoever reads pg_stat_activity (the URL sets none here).
+      const named = await sql<{ name: string }>`
+        select application_name as name from pg_stat_activity where pid = pg_backend_pid()`.execute(
+        opened.db,
+      );
+      expect(named.rows[0]!.name).toBe("tokenbill");
     } finally {
       await opened.close();
     }

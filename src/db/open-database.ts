@@ -178,6 +178,9 @@ function keepLostConnectionsQuiet(pool: pg.Pool): void {
   pool.on("connect", (client) => client.on("error", () => {}));
 }
 
+/** The name tokenbill's connections give PostgreSQL (pg_stat_activity's application_name). */
+export const APPLICATION_NAME = "tokenbill";
+
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -186,6 +189,8 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     // A server that does not answer (a network that drops packets) fails a request in bounded time instead
     // of holding it until the operating system gives up; so does a pool whose clients stay busy that long.
     connectionTimeoutMillis: connectTimeoutMs(url),
+    // How the connections show in pg_stat_activity, unless DATABASE_URL or PGAPPNAME names them (libpq's rule).
+    fallback_application_name: APPLICATION_NAME,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   keepLostConnectionsQuiet(pool);

@@ -2,6 +2,7 @@ import { type Kysely, sql } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
 import { connectTimeoutMs } from "../db/database-outage.ts";
+import { APPLICATION_NAME } from "../db/open-database.ts";
 import type { Database } from "../db/schema.ts";
 
 // How a runner learns that a job was written, so that it claims it at once instead of at its next poll
@@ -92,6 +93,7 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
           connectionString: options.url,
           // A database that does not answer fails the attempt (and it is retried) instead of holding it.
           connectionTimeoutMillis: connectTimeoutMs(options.url),
+          fallback_application_name: `${APPLICATION_NAME} job listener`,
         });
         next.on("notification", (message) => {
           if (message.channel === JOB_CHANNEL && message.payload === schema) wake();
