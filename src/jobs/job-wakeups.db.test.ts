@@ -5,7 +5,7 @@ import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
 import { enqueueRawJob } from "./enqueue-job.ts";
 import { type ClaimedJob, JobRunner } from "./job-runner.ts";
-import { postgresWakeups, wakeupsFor } from "./job-wakeups.ts";
+import { type JobWakeups, postgresWakeups, wakeupsFor } from "./job-wakeups.ts";
 import { relayPostgres } from "../../test/helpers/tcp-proxy.ts";
 
 // A job written while the runner is idle starts at once, not at its next poll. The poll interval here is an
@@ -22,14 +22,16 @@ beforeAll(async () => {
 afterAll(async () => handle?.close());
 
 /** A runner that polls once an hour, and the payloads of the jobs it ran, in order. */
-async function idleRunner(): Promise<{ runner: JobRunner; ran: unknown[]; next(): Promise<unknown> }> {
+async function idleRunner(
+  wakeups: JobWakeups = wakeupsFor(url, handle.db, logger),
+): Promise<{ runner: JobRunner; ran: unknown[]; next(): Promise<unknown> }> {
   const ran: unknown[] = [];
   const waiting: ((payload: unknown) => void)[] = [];
   const runner = new JobRunner({
     db: handle.db,
     logger,
     pollMs: HOUR,
-    wakeups: wakeupsFor(url, handle.db, logger),
+    wakeups,
     handlers: {
       "test.wake": async (job: ClaimedJob) => {
         ran.push(job.payload);
@@ -112,35 +114,16 @@ describe.runIf(url)("the job listener when its connection is lost (PostgreSQL)",
       { level: "info" },
       { write: (line: string) => void lines.push(JSON.parse(line)) },
     );
-    const ran: unknown[] = [];
-    const waiting: ((payload: unknown) => void)[] = [];
-    const runner = new JobRunner({
-      db: handle.db,
-      logger,
-      pollMs: HOUR,
-      wakeups: postgresWakeups({
-        url: relayed,
-        db: handle.db,
-        logger: listenerLogger,
-        reconnectMs: 50,
-        ...tuning,
-      }),
-      handlers: {
-        "test.wake": async (job: ClaimedJob) => {
-          ran.push(job.payload);
-          waiting.shift()?.(job.payload);
-        },
-      },
-    });
-    await runner.start();
-    await new Promise((r) => setTimeout(r, 50));
+    const { runner, ran, next } = await idleRunner(
+      postgresWakeups({ url: relayed, db: handle.db, logger: listenerLogger, reconnectMs: 50, ...tuning }),
+    );
     const logged = (pattern: RegExp) => lines.some((line) => pattern.test(line.msg));
     return {
       proxy,
       runner,
       ran,
       lines,
-      next: () => new Promise<unknown>((resolve) => waiting.push(resolve)),
+      next,
       /** Resolves once a line matching `pattern` was logged. */
       until: async (pattern: RegExp) => {
         while (!logged(pattern)) await new Promise((r) => setTimeout(r, 20));
