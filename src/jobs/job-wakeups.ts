@@ -156,7 +156,12 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
       }, checkEveryMs);
       check.unref();
 
-      await connect();
+      try {
+        await connect();
+      } catch (error) {
+        clearInterval(check);
+        throw error;
+      }
       return async () => {
         closed = true;
         clearInterval(check);
