@@ -189,6 +189,47 @@ describe.runIf(url)("a database that cannot be reached", () => {
       }
       expect(await index.json(BigInt(customerId))).toBe(known);
     });
+
+    // A database that stops answering without refusing (its host died, a network drops the packets): the
+    // check waits on a connection that says nothing, until the operating system gives up (about 15 minutes
+    // on Linux; never, through the stalled relay). Until 2026-12-02 every answer waited for that check.
+    it("answers from memory once a check has waited past its limit, and checks again once the database answers", async () => {
+      const lines: { msg: string; waitedMs?: number }[] = [];
+      const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+      const index = new PricingIndex(own.db, REFRESH_MS, logger, () => now, { checkWaitMs: 50 });
+      const known = await index.json(BigInt(customerId));
+      proxy.stall();
+      try {
+        now += REFRESH_MS;
+        expect(await index.json(BigInt(customerId))).toBe(known);
+        expect(lines.map((line) => line.msg)).toContain(
+          "the database is slow to answer: GetTokenPricing answers from memory until its check completes",
+        );
+        // The check still hangs; later answers do not wait for it, in the interval or after it.
+        for (let i = 0; i < 20; i++) expect(await index.json(BigInt(customerId))).toBe(known);
+        now += REFRESH_MS;
+        for (let i = 0; i < 20; i++) expect(await index.json(BigInt(customerId))).toBe(known);
+        // A change made meanwhile through another way in (here: the database directly, not the relay).
+        const direct = await openDatabase({ url: url!, schema, poolSize: 1 });
+        await sql`UPDATE currency SET token_unit_cost = 3 WHERE code = 'XTS'`.execute(direct.db);
+        await direct.close();
+      } finally {
+        // The stalled connection is dropped: its check fails, and the next one (an interval on) finds the change.
+        proxy.restore();
+      }
+      await expect
+        .poll(
+          async () => {
+            now += REFRESH_MS;
+            return index.json(BigInt(customerId));
+          },
+          { timeout: 10_000, interval: 50 },
+        )
+        .not.toBe(known);
+      expect(lines.map((line) => line.msg)).toContain(
+        "the database can be reached again: GetTokenPricing checks for changes again",
+      );
+    });
   });
 
   describe("the job runner", () => {

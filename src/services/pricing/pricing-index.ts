@@ -18,6 +18,13 @@ const MAX_INCREMENTAL_CHANGES = 1000;
 /** How long change rows are kept; an instance that has not read the log for longer reloads everything. */
 export const PRICING_CHANGE_RETENTION_MS = 10 * 60_000;
 const PRUNE_CHECK_MS = 60_000;
+/**
+ * How long an answer waits for a due check before it is answered from the index as it is (the check goes on).
+ * A check takes about a millisecond; one that takes this long is on a database that stopped answering without
+ * refusing (a dead host, a network that drops packets), where it could wait until the operating system gives
+ * up on the connection, some 15 minutes on Linux.
+ */
+const CHECK_WAIT_MS = 500;
 
 /**
  * The answers' key for a customer id in decimal without leading zeros: the number itself up to 15 digits
@@ -45,6 +52,9 @@ export interface PricingIndexStats {
  *   interval in the background: nothing can change prices meanwhile (every change is a write to that
  *   database), so they miss at most the changes of the interval before the outage. Not after a change this
  *   instance was told of and could not apply yet (invalidate()): those answers fail until it is applied.
+ * - a check that has not answered within `checkWaitMs` leaves the answers to the index as it is until it
+ *   completes (or fails, as above), so a database that stops answering does not hold GetTokenPricing up;
+ *   the bound is then the interval plus the time the database takes to answer. Not after invalidate() either.
  * A refresh applies only what changed: a customer's change reloads that customer's row and own discounts and
  * drops its answer; a group discount reloads that group's discounts and drops that group's answers; a currency
  * or tax change reloads the shared tables (few rows) and drops every answer. Everything is reloaded only at start, after
@@ -66,6 +76,8 @@ export class PricingIndex {
   private refreshing: Promise<void> | undefined;
   /** When the check that found the database unreachable ran; undefined while it can be reached. */
   private unreachableCheckedAt: number | undefined;
+  /** Set while a check that overran `checkWaitMs` is still out: answers do not wait for it again. */
+  private slowCheckOut = false;
   readonly stats: PricingIndexStats = { fullReloads: 0, incrementalRefreshes: 0, customersReloaded: 0 };
 
   constructor(
@@ -73,6 +85,7 @@ export class PricingIndex {
     private readonly refreshMs: number,
     private readonly logger?: Logger,
     private readonly clock: () => number = () => performance.now(),
+    private readonly options: { checkWaitMs?: number } = {},
   ) {}
 
   /** Forces a check for changes before the next answer. */
@@ -132,13 +145,21 @@ export class PricingIndex {
   private async ensureFresh(): Promise<void> {
     const wanted = this.invalidations;
     if (this.isFresh(wanted)) return;
-    if (this.unreachableCheckedAt !== undefined && this.answersWithoutCheck()) {
-      // Once an interval, not on every request: a database that is down is not hammered, nor waited for.
-      if (this.clock() - this.unreachableCheckedAt >= this.refreshMs) {
-        this.unreachableCheckedAt = this.clock();
-        this.refresh().catch(() => {});
+    if (this.answersWithoutCheck()) {
+      if (this.unreachableCheckedAt !== undefined) {
+        // Once an interval, not on every request: a database that is down is not hammered, nor waited for.
+        if (this.clock() - this.unreachableCheckedAt >= this.refreshMs) {
+          this.unreachableCheckedAt = this.clock();
+          this.refresh().catch(() => {});
+        }
+        return;
       }
-      return;
+      if (this.slowCheckOut) return;
+      const check = this.refresh();
+      const waitMs = this.options.checkWaitMs ?? CHECK_WAIT_MS;
+      if (!(await settlesWithin(check, waitMs))) return this.answerWithoutWaitingFor(check, waitMs);
+      // Settled: rejects here when it failed, as a check always did.
+      return check;
     }
     await this.refresh();
     // The refresh joined above may have started before invalidate() was called: then one more is needed.
@@ -156,6 +177,25 @@ export class PricingIndex {
   /** Whether the index may answer though it could not check: it holds prices, and no change it was told of is missing. */
   private answersWithoutCheck(): boolean {
     return this.snapshot !== undefined && this.covered >= this.invalidations;
+  }
+
+  /** A check overran its wait: answers come from the index until it settles, which is logged either way. */
+  private answerWithoutWaitingFor(check: Promise<void>, waitedMs: number): void {
+    this.slowCheckOut = true;
+    this.logger?.warn(
+      { waitedMs },
+      "the database is slow to answer: GetTokenPricing answers from memory until its check completes",
+    );
+    check.then(
+      () => {
+        this.slowCheckOut = false;
+      },
+      (error: unknown) => {
+        this.slowCheckOut = false;
+        if (error instanceof UpstreamError) this.noteUnreachable(error);
+        else this.logger?.warn({ err: error }, "GetTokenPricing's check failed");
+      },
+    );
   }
 
   private noteUnreachable(error: UpstreamError): void {
@@ -180,7 +220,7 @@ export class PricingIndex {
       else await this.apply(changes);
     }
     this.checkedAt = startedAt;
-    if (this.unreachableCheckedAt !== undefined) {
+    if (this.unreachableCheckedAt !== undefined || this.slowCheckOut) {
       this.unreachableCheckedAt = undefined;
       this.logger?.info("the database can be reached again: GetTokenPricing checks for changes again");
     }
@@ -235,5 +275,24 @@ export class PricingIndex {
       this.stats.incrementalRefreshes++;
       this.stats.customersReloaded += ids.length;
     }
+  }
+}
+
+/** Whether `promise` settles (either way) within `ms`; it is left running when it does not. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
