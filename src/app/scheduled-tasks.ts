@@ -9,14 +9,16 @@ import { reconcileSolusio } from "../services/sync/reconcile.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
 import { ensureBound } from "../solusio/solusio-binding.ts";
 import type { JobPayload } from "../jobs/job-payloads.ts";
-import { type JobHandler, PermanentJobError } from "../jobs/job-runner.ts";
+import { type JobHandler, PermanentJobError, RetryLaterError } from "../jobs/job-runner.ts";
 
 // The work behind each schedule (schedules.ts), as job handlers (catalog.ts). Each runs once per slot.
 
 /**
  * `billing.scheduled_run`: bills the period when it has no completed run and no live one. Concurrent runs
- * would be safe (billing-rules §5); the check spares the work. A run in progress elsewhere, or a failed
- * run, is looked at again at the kind's next retry, until a later period is due.
+ * would be safe (billing-rules §5); the check spares the work. A failed run is tried again at the kind's next
+ * retry, until a later period is due. A run in progress is looked at again when it would count as abandoned
+ * (ABANDONED_AFTER_MS after its last progress): a run whose process was killed (a deploy, a crash) is then
+ * taken over, where the kind's hourly retry would have left the month unbilled for up to an hour more.
  */
 export function scheduledBillingHandler(
   ctx: ServiceContext,
@@ -29,10 +31,16 @@ export function scheduledBillingHandler(
         `period ${period} is no longer the one due (${latest} is); bill it with tokenbill billing run --period ${period}`,
       );
     }
-    const state = await billingStateOf(ctx, period);
-    if (state === "completed") return;
-    if (state === "running")
-      throw new Error(`a billing run for ${period} is in progress; checking again later`);
+    const billing = await billingStateOf(ctx, period);
+    if (billing.state === "completed") return;
+    if (billing.state === "running") {
+      // A second past the moment, so that the run counts as abandoned by then if it made no progress.
+      const retryInMs = billing.abandonedAt.getTime() - ctx.now().getTime() + 1_000;
+      throw new RetryLaterError(
+        `a billing run for ${period} is in progress; checking again at ${new Date(Date.now() + retryInMs).toISOString()}, when it counts as abandoned unless it reports progress`,
+        retryInMs,
+      );
+    }
     ctx.logger.info({ period }, "scheduled billing run starting");
     await runBilling({ ctx, input: { period } });
   };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import { enqueueRawJob } from "./enqueue-job.ts";
-import { type ClaimedJob, JobRunner, PermanentJobError } from "./job-runner.ts";
+import { type ClaimedJob, JobRunner, PermanentJobError, RetryLaterError } from "./job-runner.ts";
 
 let handle: DatabaseHandle;
 const logger = pino({ level: "silent" });
@@ -88,6 +88,41 @@ describe("job runner", () => {
       ["pending", 0],
     ]);
     expect(rows[1]!.last_error).toBe("bad input");
+  });
+
+  it("defers a job that says when it can be done, keeping why, and logs it as deferred, not failed", async () => {
+    const lines: { level: number; msg: string; retryInMs?: number }[] = [];
+    const runner = new JobRunner({
+      db: handle.db,
+      logger: pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) }),
+      backoffBaseMs: 1,
+      backoffCapMs: 5,
+      handlers: {
+        later: async () => {
+          throw new RetryLaterError("not before the run in progress ends", 90_000);
+        },
+      },
+    });
+    const id = await enqueueRawJob(handle.db, { kind: "later", payload: {} });
+    const before = Date.now();
+    expect(await runner.runOnce()).toBe(1);
+    const row = await handle.db
+      .selectFrom("job")
+      .select(["status", "attempts", "last_error", "run_after"])
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect([row.status, row.attempts, row.last_error]).toEqual([
+      "pending",
+      1,
+      "not before the run in progress ends",
+    ]);
+    // Its own delay, not the runner's backoff of a few milliseconds.
+    expect(row.run_after.getTime()).toBeGreaterThanOrEqual(before + 90_000);
+    expect(row.run_after.getTime()).toBeLessThan(Date.now() + 90_000 + 1_000);
+    expect(await runner.runOnce()).toBe(0);
+    expect(lines.map((line) => [line.level, line.msg, line.retryInMs])).toEqual([
+      [30, "job deferred", 90_000],
+    ]);
   });
 
   it("claims as many jobs again as it runs, tells the kind of them at once, and gives back the unstarted ones at stop", async () => {

@@ -46,6 +46,21 @@ export class PermanentJobError extends Error {
   readonly retryable = false;
 }
 
+/**
+ * Throw this when the job cannot be done yet and the handler knows when it can: it is tried again after
+ * `retryInMs` instead of the kind's backoff, and logged as deferred, not as a failure. The message is kept as
+ * the job's last error, so whoever looks at the queue sees why it waits.
+ */
+export class RetryLaterError extends Error {
+  constructor(
+    message: string,
+    readonly retryInMs: number,
+  ) {
+    super(message);
+    this.name = "RetryLaterError";
+  }
+}
+
 export interface JobRunnerOptions {
   db: Kysely<Database>;
   /**
@@ -351,7 +366,8 @@ export class JobRunner {
     const exhausted = !permanent && retry.maxAttempts !== undefined && job.attempts >= retry.maxAttempts;
     const final = permanent || exhausted;
     const message = exhausted ? `${reason} (gave up after ${attemptsText(job.attempts)})` : reason;
-    const delay = this.backoff(job.attempts, retry);
+    const deferred = error instanceof RetryLaterError && !final;
+    const delay = deferred ? Math.max(0, error.retryInMs) : this.backoff(job.attempts, retry);
     await this.options.db
       .updateTable("job")
       .set({
@@ -367,7 +383,7 @@ export class JobRunner {
       .catch((e) =>
         this.options.logger.error({ err: e, job: String(job.id) }, "could not record job failure"),
       );
-    this.options.logger[permanent ? "error" : "warn"](
+    this.options.logger[permanent ? "error" : deferred ? "info" : "warn"](
       {
         job: String(job.id),
         kind: job.kind,
@@ -379,7 +395,9 @@ export class JobRunner {
         ? "job failed permanently"
         : exhausted
           ? "job failed; no attempts left"
-          : "job failed; will retry",
+          : deferred
+            ? "job deferred"
+            : "job failed; will retry",
     );
   }
 

@@ -22,21 +22,25 @@ export function duePeriod(now: Date, timeZone: string, graceMs: number): string 
   return now.getTime() >= at ? previous : null;
 }
 
-/**
- * Where a period's billing stands: `completed`, `running` (a live run, in this process or another), or
- * `open` (no run, or only failed and dead ones: a run should start).
- */
-export async function billingStateOf(
-  ctx: ServiceContext,
-  period: string,
-): Promise<"completed" | "running" | "open"> {
+export type BillingState =
+  | { state: "completed" }
+  /** A live run, in this process or another; `abandonedAt` is when it counts as dead unless it reports progress. */
+  | { state: "running"; abandonedAt: Date }
+  /** No run, or only failed and dead ones: a run should start. */
+  | { state: "open" };
+
+/** Where a period's billing stands. */
+export async function billingStateOf(ctx: ServiceContext, period: string): Promise<BillingState> {
   const runs = await ctx.db
     .selectFrom("billing_run")
     .select(["state", "heartbeat_at"])
     .where("period", "=", period)
     .where("state", "in", ["completed", "running"])
     .execute();
-  if (runs.some((r) => r.state === "completed")) return "completed";
+  if (runs.some((r) => r.state === "completed")) return { state: "completed" };
   const liveSince = ctx.now().getTime() - ABANDONED_AFTER_MS;
-  return runs.some((r) => r.heartbeat_at.getTime() > liveSince) ? "running" : "open";
+  const latest = Math.max(...runs.map((r) => r.heartbeat_at.getTime()));
+  return latest > liveSince
+    ? { state: "running", abandonedAt: new Date(latest + ABANDONED_AFTER_MS) }
+    : { state: "open" };
 }

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { billingContext } from "../billing/testing/billing-fixtures.ts";
+import type { DatabaseHandle } from "../db/open-database.ts";
+import { RetryLaterError } from "../jobs/job-runner.ts";
+import { scheduledBillingHandler } from "./scheduled-tasks.ts";
+
+// The scheduled billing job finds a run of its period in progress (another instance's, or one whose process
+// was killed by a deploy): it looks again when that run would count as abandoned, not an hour later, and
+// then takes over a run that has stopped reporting progress.
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = await createTestDatabase();
+});
+afterAll(async () => handle?.close());
+
+const NOW = new Date("2026-11-01T02:00:00Z");
+const ctx = () => billingContext(handle, { USAGE_SOURCE: "snapshots" }, NOW);
+const job = { payload: { period: "2026-10" } } as Parameters<ReturnType<typeof scheduledBillingHandler>>[0];
+const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000);
+
+describe("the scheduled billing job, with a run of its period in progress", () => {
+  it("tries again when the run would count as abandoned, then takes over the run that stopped", async () => {
+    await handle.db
+      .insertInto("billing_run")
+      .values({
+        id: "run_dead01",
+        period: "2026-10",
+        period_start: new Date("2026-10-01T00:00:00Z"),
+        period_end: new Date("2026-11-01T00:00:00Z"),
+        source: "snapshots",
+        phase: "drafting",
+        actor: "system:scheduler",
+        started_at: minutesAgo(5),
+        heartbeat_at: minutesAgo(4),
+      })
+      .execute();
+    const deferred = await scheduledBillingHandler(ctx())(job).catch((error: unknown) => error);
+    expect(deferred).toBeInstanceOf(RetryLaterError);
+    // Its last progress 4 minutes ago: abandoned 6 minutes from now, looked at a second after that.
+    expect((deferred as RetryLaterError).retryInMs).toBe(6 * 60_000 + 1_000);
+    expect((deferred as RetryLaterError).message).toMatch(
+      /^a billing run for 2026-10 is in progress; checking again at /,
+    );
+
+    // No progress since: by then it counts as abandoned, and this attempt bills the period.
+    await handle.db
+      .updateTable("billing_run")
+      .set({ heartbeat_at: minutesAgo(10 + 1 / 60) })
+      .where("id", "=", "run_dead01")
+      .execute();
+    await scheduledBillingHandler(ctx())(job);
+    const runs = await handle.db
+      .selectFrom("billing_run")
+      .select(["id", "state"])
+      .orderBy("started_at")
+      .execute();
+    expect(runs).toEqual([
+      { id: "run_dead01", state: "failed" },
+      { id: expect.not.stringMatching(/^run_dead01$/), state: "completed" },
+    ]);
+  });
+});
