@@ -1,14 +1,28 @@
 import type { Logger } from "pino";
 
 /**
+ * How long a scrape waits for the database's figures. Prometheus gives a scrape 10 s by default; a database
+ * that stopped answering must not cost the whole scrape, the process's own figures included.
+ */
+const SCRAPE_QUERY_WAIT_MS = 3_000;
+
+/**
  * A query shared by the gauges one scrape reads it for: prom-client collects every metric of a scrape at
  * once, so the first gauge starts the query and the others await the same promise; the next scrape queries
- * again. A failed query gives undefined (logged): the gauges have no series for that scrape, and the rest of
- * the scrape goes on.
+ * again. A query that fails, or does not answer within `waitMs`, gives undefined (logged): the gauges have no
+ * series for that scrape, and the rest of the scrape goes on. While a query that overran is still out, later
+ * scrapes neither wait for it again nor send another beside it; they give undefined at once.
  */
-export function sharedScrapeQuery<T>(run: () => Promise<T[]>, logger: Logger, what: string) {
+export function sharedScrapeQuery<T>(
+  run: () => Promise<T[]>,
+  logger: Logger,
+  what: string,
+  waitMs = SCRAPE_QUERY_WAIT_MS,
+) {
   let pending: Promise<T[] | undefined> | undefined;
-  return (): Promise<T[] | undefined> => {
+  let overran = false;
+  return async (): Promise<T[] | undefined> => {
+    if (overran) return undefined;
     pending ??= run()
       .catch((error: unknown) => {
         logger.warn({ err: error }, `metrics: could not read ${what}`);
@@ -16,7 +30,21 @@ export function sharedScrapeQuery<T>(run: () => Promise<T[]>, logger: Logger, wh
       })
       .finally(() => {
         pending = undefined;
+        overran = false;
       });
-    return pending;
+    const query = pending;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), waitMs);
+    });
+    try {
+      const rows = await Promise.race([query, late]);
+      if (rows !== "late") return rows;
+      if (!overran) logger.warn({ waitedMs: waitMs }, `metrics: could not read ${what} (no answer in time)`);
+      overran = true;
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }
