@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { actors } from "../kernel/actor.ts";
 import type { Db, ServiceContext } from "../kernel/context.ts";
-import { databaseReachable } from "../services/health.ts";
+import { readinessProbe } from "../services/health.ts";
 import { PricingIndex } from "../services/pricing/pricing-index.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
 import { accessOf, installAccessControl, type RouteEntry } from "./access.ts";
@@ -166,10 +166,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   const open = { config: { access: "public" as const } };
   app.get("/healthz", open, async () => ({ status: "ok" }));
+  const readiness = readinessProbe(db);
   app.get("/readyz", open, async (request, reply) => {
-    if (await databaseReachable(db)) return { status: "ready" };
-    request.log.warn("database not reachable");
-    return reply.status(503).send({ status: "unavailable", reason: "database not reachable" });
+    const answer = await readiness();
+    if (answer === "ready") return { status: "ready" };
+    request.log.warn(answer);
+    return reply.status(503).send({ status: "unavailable", reason: answer });
   });
 
   const openapi = buildOpenApi([...adminRoutes, ...paymentRecordingRoutes]);

@@ -1,12 +1,43 @@
 import { sql } from "kysely";
 import type { Db } from "../kernel/context.ts";
 
-/** Whether the database answers: the readiness probe's question, asked without exposing the database. */
-export async function databaseReachable(db: Db): Promise<boolean> {
-  try {
-    await sql`select 1`.execute(db);
-    return true;
-  } catch {
-    return false;
-  }
+/** How long the readiness probe waits for the database; an orchestrator's own probe timeout is often 1–5 s. */
+const READINESS_WAIT_MS = 2_000;
+
+export type Readiness = "ready" | "database not reachable" | "database not answering";
+
+/**
+ * The readiness probe's question, whether the database answers, asked without exposing the database. A
+ * database that stopped answering (a dead host, dropped packets) gets `waitMs` before the answer is "not
+ * answering"; until that statement settles, later probes answer the same at once rather than leaving one more
+ * statement (and pooled connection) waiting on every probe.
+ */
+export function readinessProbe(db: Db, waitMs = READINESS_WAIT_MS): () => Promise<Readiness> {
+  let outstanding: Promise<Readiness> | undefined;
+  let overran = false;
+  return async () => {
+    if (overran) return "database not answering";
+    outstanding ??= sql`select 1`
+      .execute(db)
+      .then(
+        (): Readiness => "ready",
+        (): Readiness => "database not reachable",
+      )
+      .finally(() => {
+        outstanding = undefined;
+        overran = false;
+      });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), waitMs);
+    });
+    try {
+      const answer = await Promise.race([outstanding, late]);
+      if (answer !== "late") return answer;
+      overran = true;
+      return "database not answering";
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
