@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { connectTimeoutMs } from "../db/database-outage.ts";
 import { APPLICATION_NAME } from "../db/open-database.ts";
 import type { Database } from "../db/schema.ts";
+import { within } from "../kernel/within.ts";
 
 // How a runner learns that a job was written, so that it claims it at once instead of at its next poll
 // (the poll stays, as the fallback for anything missed). Every enqueue does both of these:
@@ -176,15 +177,7 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
 
 /** Resolves once `client` answers a trivial statement; rejects when it fails or takes longer than `ms`. */
 async function answersWithin(client: pg.Client, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    await Promise.race([client.query("SELECT 1"), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  if (!(await within(client.query("SELECT 1"), ms)).settled) throw new Error(`no answer within ${ms} ms`);
 }
 
 /**

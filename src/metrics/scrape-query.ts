@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { within } from "../kernel/within.ts";
 
 /**
  * How long a scrape waits for the database's figures. Prometheus gives a scrape 10 s by default; a database
@@ -32,19 +33,11 @@ export function sharedScrapeQuery<T>(
         pending = undefined;
         overran = false;
       });
-    const query = pending;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), waitMs);
-    });
-    try {
-      const rows = await Promise.race([query, late]);
-      if (rows !== "late") return rows;
-      if (!overran) logger.warn({ waitedMs: waitMs }, `metrics: could not read ${what} (no answer in time)`);
-      overran = true;
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
+    const read = await within(pending, waitMs);
+    if (read.settled) return read.value;
+    if (!overran) logger.warn({ waitedMs: waitMs }, `metrics: could not read ${what} (no answer in time)`);
+    // Unless it settled in the meantime (its `finally` has run): then the next scrape queries again.
+    overran = pending !== undefined;
+    return undefined;
   };
 }

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "../kernel/context.ts";
+import { within } from "../kernel/within.ts";
 
 /** How long the readiness probe waits for the database; an orchestrator's own probe timeout is often 1–5 s. */
 const READINESS_WAIT_MS = 2_000;
@@ -27,17 +28,10 @@ export function readinessProbe(db: Db, waitMs = READINESS_WAIT_MS): () => Promis
         outstanding = undefined;
         overran = false;
       });
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), waitMs);
-    });
-    try {
-      const answer = await Promise.race([outstanding, late]);
-      if (answer !== "late") return answer;
-      overran = true;
-      return "database not answering";
-    } finally {
-      clearTimeout(timer);
-    }
+    const probe = await within(outstanding, waitMs);
+    if (probe.settled) return probe.value;
+    // Unless it settled in the meantime (its `finally` has run): then the next probe asks again.
+    overran = outstanding !== undefined;
+    return "database not answering";
   };
 }

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { ServiceError, UpstreamError } from "../../kernel/errors.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { asciiJson } from "../../kernel/json.ts";
+import { within } from "../../kernel/within.ts";
 import {
   currentPosition,
   type LogPosition,
@@ -25,6 +26,7 @@ const PRUNE_CHECK_MS = 60_000;
  * up on the connection, some 15 minutes on Linux.
  */
 const CHECK_WAIT_MS = 500;
+const noop = () => {};
 
 /**
  * The answers' key for a customer id in decimal without leading zeros: the number itself up to 15 digits
@@ -157,7 +159,8 @@ export class PricingIndex {
       if (this.slowCheckOut) return;
       const check = this.refresh();
       const waitMs = this.options.checkWaitMs ?? CHECK_WAIT_MS;
-      if (!(await settlesWithin(check, waitMs))) return this.answerWithoutWaitingFor(check, waitMs);
+      const settled = (await within(check.then(noop, noop), waitMs)).settled;
+      if (!settled) return this.answerWithoutWaitingFor(check, waitMs);
       // Settled: rejects here when it failed, as a check always did.
       return check;
     }
@@ -275,24 +278,5 @@ export class PricingIndex {
       this.stats.incrementalRefreshes++;
       this.stats.customersReloaded += ids.length;
     }
-  }
-}
-
-/** Whether `promise` settles (either way) within `ms`; it is left running when it does not. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      promise.then(
-        () => true,
-        () => true,
-      ),
-      late,
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }
