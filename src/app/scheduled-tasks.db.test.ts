@@ -7,7 +7,8 @@ import { scheduledBillingHandler } from "./scheduled-tasks.ts";
 
 // The scheduled billing job finds a run of its period in progress (another instance's, or one whose process
 // was killed by a deploy): it looks again when that run would count as abandoned, not an hour later, and
-// then takes over a run that has stopped reporting progress.
+// then takes over a run that has stopped reporting progress. Its own run, when its process stops, stops at
+// the next batch and leaves the job to be taken up again at once.
 
 let handle: DatabaseHandle;
 beforeAll(async () => {
@@ -20,8 +21,8 @@ const ctx = () => billingContext(handle, { USAGE_SOURCE: "snapshots" }, NOW);
 const job = { payload: { period: "2026-10" } } as Parameters<ReturnType<typeof scheduledBillingHandler>>[0];
 const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000);
 
-describe("the scheduled billing job, with a run of its period in progress", () => {
-  it("tries again when the run would count as abandoned, then takes over the run that stopped", async () => {
+describe("the scheduled billing job", () => {
+  it("finding a run of its period in progress, tries again when the run would count as abandoned, then takes over the run that stopped", async () => {
     await handle.db
       .insertInto("billing_run")
       .values({
@@ -60,5 +61,26 @@ describe("the scheduled billing job, with a run of its period in progress", () =
       { id: "run_dead01", state: "failed" },
       { id: expect.not.stringMatching(/^run_dead01$/), state: "completed" },
     ]);
+  });
+
+  it("stops a run it started when the process stops, and has its job taken up again at once", async () => {
+    const stopping = new AbortController();
+    stopping.abort();
+    // A month later: November is due.
+    const november = billingContext(handle, { USAGE_SOURCE: "snapshots" }, new Date("2026-12-01T02:00:00Z"));
+    const interrupted = await scheduledBillingHandler({ ...november, signal: stopping.signal })({
+      payload: { period: "2026-11" },
+    } as typeof job).catch((error: unknown) => error);
+    expect(interrupted).toBeInstanceOf(RetryLaterError);
+    expect((interrupted as RetryLaterError).retryInMs).toBe(0);
+    const run = await handle.db
+      .selectFrom("billing_run")
+      .select(["state", "error"])
+      .where("period", "=", "2026-11")
+      .executeTakeFirstOrThrow();
+    expect(run).toEqual({
+      state: "failed",
+      error: "interrupted: the process was stopping; the next attempt resumes where this one stopped",
+    });
   });
 });

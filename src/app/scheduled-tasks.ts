@@ -1,4 +1,5 @@
 import { billingStateOf } from "../billing/runs/billing-scheduler.ts";
+import { BillingInterrupted } from "../billing/runs/execute-billing-run.ts";
 import { runBilling } from "../billing/runs/run-billing.ts";
 import { pollActivity } from "../billing/usage/poll-activity.ts";
 import { pollServers } from "../billing/usage/poll-servers.ts";
@@ -42,7 +43,13 @@ export function scheduledBillingHandler(
       );
     }
     ctx.logger.info({ period }, "scheduled billing run starting");
-    await runBilling({ ctx, input: { period } });
+    try {
+      await runBilling({ ctx, input: { period }, options: { signal: ctx.signal } });
+    } catch (error) {
+      // Stopped between two batches because this process is stopping: the job is taken up again at once.
+      if (error instanceof BillingInterrupted) throw new RetryLaterError(error.message, 0);
+      throw error;
+    }
   };
 }
 

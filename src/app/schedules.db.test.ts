@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
-import { billingContext } from "../billing/testing/billing-fixtures.ts";
+import { billingContext, createCustomers } from "../billing/testing/billing-fixtures.ts";
+import { pollServers } from "../billing/usage/poll-servers.ts";
+import { SolusioServer } from "../solusio/schemas.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import { startSchedules } from "./schedules.ts";
 
@@ -48,4 +50,90 @@ describe("schedules", () => {
       { kind: "billing.scheduled_run", slot: "billing:2026-10", status: "done", attempts: 1 },
     ]);
   });
+
+  it("stop a billing run in progress at its next batch, and another instance takes its job up at once", async () => {
+    // November, for 40 customers with a server each, one customer a batch: long enough to stop halfway.
+    const ids = await createCustomers(
+      handle,
+      Array.from({ length: 40 }, (_, i) => ({ email: `stop-${i}@example.com` })),
+    );
+    const at = (iso: string) =>
+      billingContext(handle, { USAGE_SOURCE: "snapshots", BILLING_BATCH_SIZE: 1 }, new Date(iso));
+    await pollServers({
+      ctx: at("2026-11-05T00:00:00Z"),
+      input: { solusio: listing(ids.map((id, i) => snapshot(1000 + i, id))) },
+    });
+    const december = () => at("2026-12-01T02:00:00Z");
+    // The first instance is stopped once its run writes the progress of its first drafted batch.
+    let drafting: () => void = () => {};
+    const firstBatch = new Promise<void>((resolve) => {
+      drafting = resolve;
+    });
+    const watched = handle.db.withPlugin({
+      transformQuery: (args) => {
+        const fragments = (args.node as { sqlFragments?: readonly string[] }).sqlFragments;
+        if (fragments?.join("").includes("processed = processed +")) drafting();
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const first = startSchedules({ ...december(), db: watched }, ["billing"]);
+    await firstBatch;
+    await first.stop();
+    const november = () => handle.db.selectFrom("billing_run").selectAll().where("period", "=", "2026-11");
+    const [stopped] = await november().execute();
+    expect([stopped!.state, stopped!.error]).toEqual([
+      "failed",
+      "interrupted: the process was stopping; the next attempt resumes where this one stopped",
+    ]);
+    const [job] = await handle.db
+      .selectFrom("job")
+      .select(["status", "attempts", "run_after"])
+      .where("slot", "=", "billing:2026-11")
+      .execute();
+    expect([job!.status, job!.attempts]).toEqual(["pending", 1]);
+    expect(job!.run_after.getTime()).toBeLessThanOrEqual(Date.now());
+
+    const second = startSchedules(december(), ["billing"]);
+    try {
+      await expect
+        .poll(async () => (await november().where("state", "=", "completed").execute()).length, {
+          timeout: 30_000,
+          interval: 50,
+        })
+        .toBe(1);
+    } finally {
+      await second.stop();
+    }
+    const invoices = await handle.db
+      .selectFrom("invoice")
+      .select((eb) => eb.fn.countAll<bigint>().as("n"))
+      .where("period", "=", "2026-11")
+      .executeTakeFirstOrThrow();
+    expect(invoices.n).toBe(40n);
+  }, 90_000);
 });
+
+/** SolusIO listing these servers, read as SolusioApi.listServers reads GET servers. */
+function listing(list: unknown[]) {
+  return { listServers: async () => ({ servers: list.map((s) => SolusioServer.parse(s)), seenAt: null }) };
+}
+
+function snapshot(id: number, customer: bigint) {
+  return {
+    id,
+    uuid: `uuid-${id}`,
+    name: `vps-${id}`,
+    created_at: "2026-11-01T00:00:00.000000Z",
+    plan: {
+      id: 1,
+      name: "7/5000",
+      tokens_per_hour: 7,
+      tokens_per_month: 5000,
+      ip_tokens_per_hour: 1,
+      ip_tokens_per_month: 500,
+    },
+    user: { id: 5, billing_user_id: Number(customer) },
+    ip_addresses: { ipv4: [{ id: 0, ip: "10.0.0.1", is_primary: true }] },
+  };
+}

@@ -108,7 +108,15 @@ export interface RunningSchedules {
  * Starts the schedules (all, or the ones named) that are enabled in `ctx`; their work acts in `ctx` (its
  * clock, actor and SolusIO). `serve` starts them all when SolusIO is configured.
  */
-export function startSchedules(ctx: ServiceContext, names: readonly ScheduleName[] = ALL): RunningSchedules {
+export function startSchedules(
+  scheduledIn: ServiceContext,
+  names: readonly ScheduleName[] = ALL,
+): RunningSchedules {
+  // Aborted at stop, so that a billing run in progress stops at its next batch and its job is taken up again
+  // at once, by another instance or by this one once restarted (scheduled-tasks.ts), where waiting for it
+  // would outlast serve's 10 s to stop and leave it to be found abandoned 10 minutes later.
+  const stopping = new AbortController();
+  const ctx: ServiceContext = { ...scheduledIn, signal: stopping.signal };
   // Retries (an hour apart at the soonest) and takeovers (after JOB_LOCK_SECONDS) do not need a fast poll.
   const runner = runnerFor(ctx, "scheduled", { pollMs: 5_000 });
   runner.start();
@@ -127,6 +135,7 @@ export function startSchedules(ctx: ServiceContext, names: readonly ScheduleName
     });
   return {
     stop: async () => {
+      stopping.abort();
       await Promise.all(clocks.map((c) => c.stop()));
       await runner.stop();
     },

@@ -16,6 +16,8 @@ export interface ServiceContext {
   now: () => Date;
   /** Absent when no SolusIO is configured and the sandbox is off. */
   solusio?: SolusioIntegration | undefined;
+  /** Aborted when the process is stopping: long work (a billing run) stops at its next safe point. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The database handle verbs work on: the pool, or an open transaction (transaction.ts). */

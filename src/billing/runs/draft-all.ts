@@ -13,6 +13,17 @@ import type { UsageStage } from "./usage-stage.ts";
 // and a round trip's wait is spent on another batch.
 const IN_FLIGHT = 3;
 
+/**
+ * Thrown when the process is stopping (its `signal` aborted): the run stopped between two batches, each of
+ * which committed whole, and the next run resumes from there (billing-rules §5).
+ */
+export class BillingInterrupted extends Error {
+  constructor() {
+    super("interrupted: the process was stopping; the next attempt resumes where this one stopped");
+    this.name = "BillingInterrupted";
+  }
+}
+
 /** Thrown by the crash fault: the run's row is left "running", exactly as after SIGKILL. */
 export class SimulatedCrash extends Error {
   constructor(customers: number) {
@@ -31,6 +42,8 @@ export interface DraftAllInput {
   onProgress: (processed: number, total: number) => void;
   /** Stop dead once this many customers are drafted (a test's stand-in for SIGKILL). */
   crashAfterCustomers?: number | undefined;
+  /** Aborted when the process is stopping: no further batch starts, the ones in flight commit. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -52,6 +65,10 @@ export async function draftAll(
   let crashed = false;
   let failure: unknown;
   for (let after = 0n; failure === undefined; ) {
+    if (input.signal?.aborted) {
+      failure = new BillingInterrupted();
+      break;
+    }
     const usage = await input.stage.readCustomers(ctx.db, after, size);
     if (usage.length === 0) break;
     if (input.crashAfterCustomers !== undefined && read >= input.crashAfterCustomers) {

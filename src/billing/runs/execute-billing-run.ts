@@ -8,7 +8,7 @@ import { loadSharedRows } from "../../services/pricing/pricing-rows.ts";
 import { type Anomaly, recordAnomalies } from "./anomaly.ts";
 import { calendarDate } from "./calendar-date.ts";
 import { crossCheckUsage } from "./cross-check-usage.ts";
-import { draftAll, SimulatedCrash } from "./draft-all.ts";
+import { BillingInterrupted, draftAll, SimulatedCrash } from "./draft-all.ts";
 import type { RunRef } from "./draft-invoices.ts";
 import { finalizeInvoices } from "./finalize-invoices.ts";
 import { importUsage } from "./import-usage.ts";
@@ -16,7 +16,7 @@ import { noUsageAnomaly } from "./no-usage-anomaly.ts";
 import { summarizeBillingRun } from "./summarize-billing-run.ts";
 import { dropStaleStages, UsageStage } from "./usage-stage.ts";
 
-export { SimulatedCrash } from "./draft-all.ts";
+export { BillingInterrupted, SimulatedCrash } from "./draft-all.ts";
 
 export type BillingPhase = "importing" | "drafting" | "finalizing" | "done";
 
@@ -41,6 +41,11 @@ export interface BillingRunDeps {
   crossCheck?: UsageSource | undefined;
   onProgress?: ((progress: BillingProgress) => void) | undefined;
   faults?: BillingFaults | undefined;
+  /**
+   * Aborted when the process is stopping (a deploy): the run stops at its next page or batch, marks itself
+   * failed with BillingInterrupted's message, and rejects with it; the next run resumes.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -79,6 +84,7 @@ export async function executeBillingRun(
       stage,
       report: record,
       onProgress: async (n) => {
+        if (deps.signal?.aborted) throw new BillingInterrupted();
         report("importing", n, 0);
         // The API shows progress from the run's row; the total is unknown until the last page.
         if (n - beat < 20_000) return;
@@ -111,6 +117,7 @@ export async function executeBillingRun(
       pricing,
       onProgress: (processed, total) => report("drafting", processed, total),
       crashAfterCustomers: deps.faults?.crashAfterCustomers,
+      signal: deps.signal,
     });
 
     const finalized = await finalizeAll(ctx, ref, deps, report);
@@ -185,6 +192,7 @@ async function finalizeAll(
   // so walking customer ids forward misses none; one another run adds later is finalized by that run.
   let after = 0n;
   for (let batch = 1; ; batch++) {
+    if (deps.signal?.aborted) throw new BillingInterrupted();
     const now = ctx.now();
     const result = await ctx.db.transaction().execute(async (trx) => {
       const r = await finalizeInvoices(trx, {

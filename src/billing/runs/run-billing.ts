@@ -14,6 +14,8 @@ export interface RunBillingOptions {
   /** Called once the run's row exists, before any work: lets callers show or return its id. */
   onStart?: (run: BillingRun) => void;
   faults?: BillingFaults;
+  /** Aborted when the process is stopping: the run stops at its next batch (BillingInterrupted). */
+  signal?: AbortSignal;
 }
 
 export type RunBillingArgs = VerbArgs<{ period: string }> & { options?: RunBillingOptions };
@@ -30,5 +32,6 @@ export async function runBilling({ ctx, input, options = {} }: RunBillingArgs): 
     crossCheck: options.crossCheck ?? configured?.crossCheck,
     onProgress: options.onProgress,
     faults: options.faults,
+    signal: options.signal,
   });
 }

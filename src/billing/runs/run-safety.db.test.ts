@@ -6,7 +6,7 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { billingContext, createCustomers, createTaxRule, usageOf } from "../testing/billing-fixtures.ts";
 import { MemoryUsageSource } from "../usage/memory-usage-source.ts";
 import type { UsageRecord } from "../../domain/usage-record.ts";
-import { SimulatedCrash } from "./execute-billing-run.ts";
+import { BillingInterrupted, SimulatedCrash } from "./execute-billing-run.ts";
 import { runBilling } from "./run-billing.ts";
 
 // billing-rules §5: however a period is run — twice at once, after a crash, again after it
@@ -160,6 +160,44 @@ describe("billing run safety", () => {
       finalized: CUSTOMERS,
     });
     expect(again.anomalies.total).toBe(0);
+    expect(await invoicesOf(handle)).toEqual(expected);
+  });
+
+  it("a run stopped between two batches by its stopping process, then run again, ends with the same invoices", async () => {
+    const expected = await referenceInvoices();
+    const { ctx, usage, handle } = await setUp();
+    const source = new MemoryUsageSource(usage);
+    const stopping = new AbortController();
+    await expect(
+      runBilling({
+        ctx,
+        input: { period: "2026-10" },
+        options: {
+          source,
+          signal: stopping.signal,
+          // serve's stop, while the first drafting batch is written.
+          onProgress: (p) => p.phase === "drafting" && p.processed > 0 && stopping.abort(),
+        },
+      }),
+    ).rejects.toBeInstanceOf(BillingInterrupted);
+    const stopped = await handle.db
+      .selectFrom("billing_run")
+      .select(["state", "phase", "error"])
+      .executeTakeFirstOrThrow();
+    expect(stopped).toEqual({
+      state: "failed",
+      phase: "drafting",
+      error: "interrupted: the process was stopping; the next attempt resumes where this one stopped",
+    });
+    // Whole batches only (the ones in flight at the stop committed), none finalized.
+    const left = await handle.db.selectFrom("invoice").select(["status"]).execute();
+    expect(left.length % BATCH === 0 || left.length === CUSTOMERS).toBe(true);
+    expect(left.length).toBeGreaterThanOrEqual(BATCH);
+    expect(left.length).toBeLessThan(CUSTOMERS);
+    expect(left.every((i) => i.status === "draft")).toBe(true);
+
+    const again = await runBilling({ ctx, input: { period: "2026-10" }, options: { source } });
+    expect(again.invoices).toMatchObject({ already_present: left.length, finalized: CUSTOMERS });
     expect(await invoicesOf(handle)).toEqual(expected);
   });
 
