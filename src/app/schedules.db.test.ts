@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { billingContext, createCustomers } from "../billing/testing/billing-fixtures.ts";
 import { pollServers } from "../billing/usage/poll-servers.ts";
-import { SolusioServer } from "../solusio/schemas.ts";
+import { serverSnapshot, serversListing } from "../billing/testing/server-snapshots.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import { startSchedules } from "./schedules.ts";
 
@@ -61,7 +61,13 @@ describe("schedules", () => {
       billingContext(handle, { USAGE_SOURCE: "snapshots", BILLING_BATCH_SIZE: 1 }, new Date(iso));
     await pollServers({
       ctx: at("2026-11-05T00:00:00Z"),
-      input: { solusio: listing(ids.map((id, i) => snapshot(1000 + i, id))) },
+      input: {
+        solusio: serversListing(
+          ids.map((customer, i) =>
+            serverSnapshot({ id: 1000 + i, customer, createdAt: "2026-11-01T00:00:00.000000Z" }),
+          ),
+        ),
+      },
     });
     const december = () => at("2026-12-01T02:00:00Z");
     // The first instance is stopped once its run writes the progress of its first drafted batch.
@@ -113,27 +119,3 @@ describe("schedules", () => {
     expect(invoices.n).toBe(40n);
   }, 90_000);
 });
-
-/** SolusIO listing these servers, read as SolusioApi.listServers reads GET servers. */
-function listing(list: unknown[]) {
-  return { listServers: async () => ({ servers: list.map((s) => SolusioServer.parse(s)), seenAt: null }) };
-}
-
-function snapshot(id: number, customer: bigint) {
-  return {
-    id,
-    uuid: `uuid-${id}`,
-    name: `vps-${id}`,
-    created_at: "2026-11-01T00:00:00.000000Z",
-    plan: {
-      id: 1,
-      name: "7/5000",
-      tokens_per_hour: 7,
-      tokens_per_month: 5000,
-      ip_tokens_per_hour: 1,
-      ip_tokens_per_month: 500,
-    },
-    user: { id: 5, billing_user_id: Number(customer) },
-    ip_addresses: { ipv4: [{ id: 0, ip: "10.0.0.1", is_primary: true }] },
-  };
-}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
-import { SolusioServer } from "../../solusio/schemas.ts";
+import { serverSnapshot, serversListing } from "../testing/server-snapshots.ts";
 import { pollServers } from "../usage/poll-servers.ts";
 import { startSchedules } from "../../app/schedules.ts";
 
@@ -17,34 +17,15 @@ beforeAll(async () => {
 });
 afterAll(async () => handle?.close());
 
-/** SolusIO listing these servers, read as SolusioApi.listServers reads GET servers. */
-function servers(list: unknown[]) {
-  return { listServers: async () => ({ servers: list.map((s) => SolusioServer.parse(s)), seenAt: null }) };
-}
-
-const server = (id: number, ips: number) => ({
-  id,
-  uuid: `uuid-${id}`,
-  name: `vps-${id}`,
-  created_at: "2026-10-10T00:00:00.000000Z",
-  plan: {
-    id: 1,
-    name: "7/5000",
-    tokens_per_hour: 7,
-    tokens_per_month: 5000,
-    ip_tokens_per_hour: 1,
-    ip_tokens_per_month: 500,
-  },
-  user: { id: 5, billing_user_id: Number(customer) },
-  ip_addresses: {
-    ipv4: Array.from({ length: ips + 1 }, (_, i) => ({ id: i, ip: "10.0.0.1", is_primary: i === 0 })),
-  },
-});
+const server = (id: number, ips: number) => serverSnapshot({ id, customer, ips });
 
 describe("the billing schedule", () => {
   it("bills the due period from snapshots once, reporting that the last poll was before the period's end", async () => {
     const poll = (at: string, list: unknown[]) =>
-      pollServers({ ctx: billingContext(handle, {}, new Date(at)), input: { solusio: servers(list) } });
+      pollServers({
+        ctx: billingContext(handle, {}, new Date(at)),
+        input: { solusio: serversListing(list) },
+      });
     await poll("2026-10-10T00:00:00Z", [server(1, 2), server(2, 0)]);
     // Server 2 is gone at the next poll: billed until its last sighting (hours started by then: 1).
     expect(await poll("2026-10-10T00:30:00Z", [server(1, 2)])).toMatchObject({ servers: 1, gone: 1 });
