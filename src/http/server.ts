@@ -11,6 +11,7 @@ import type { Config } from "../config.ts";
 import { actors } from "../kernel/actor.ts";
 import type { Db, ServiceContext } from "../kernel/context.ts";
 import { readinessProbe } from "../services/health.ts";
+import { BackgroundWork } from "../kernel/background-work.ts";
 import { PricingIndex } from "../services/pricing/pricing-index.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
 import { accessOf, installAccessControl, type RouteEntry } from "./access.ts";
@@ -128,6 +129,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setReplySerializer((payload) => stringifyJson(payload));
   app.setErrorHandler((error, request, reply) => sendError(reply, request, error));
 
+  // Billing runs launched by requests go on after their answer; at close they stop at their next batch and
+  // are waited for, so that they record how they ended before the database closes.
+  const background = new BackgroundWork();
+  app.addHook("preClose", async () => background.stop());
   const contextOf = (request: FastifyRequest): ServiceContext => ({
     db,
     config,
@@ -136,6 +141,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     requestId: request.id,
     now,
     solusio: deps.solusio,
+    signal: background.signal,
+    background,
   });
 
   const isWrite = (request: FastifyRequest, statusCode: number) =>

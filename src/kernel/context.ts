@@ -1,3 +1,4 @@
+import type { BackgroundWork } from "./background-work.ts";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
@@ -18,6 +19,8 @@ export interface ServiceContext {
   solusio?: SolusioIntegration | undefined;
   /** Aborted when the process is stopping: long work (a billing run) stops at its next safe point. */
   signal?: AbortSignal | undefined;
+  /** Where work the caller does not wait for is kept, to be stopped and awaited at close (a request's). */
+  background?: BackgroundWork | undefined;
 }
 
 /** The database handle verbs work on: the pool, or an open transaction (transaction.ts). */

@@ -2,7 +2,7 @@ import type { VerbArgs } from "../../kernel/context.ts";
 import { ensureBound } from "../../solusio/solusio-binding.ts";
 import type { BillingRun } from "./billing-run-schemas.ts";
 import { usageSourcesFromConfig } from "../usage/usage-sources-from-config.ts";
-import { executeBillingRun } from "./execute-billing-run.ts";
+import { BillingInterrupted, executeBillingRun } from "./execute-billing-run.ts";
 import { startBillingRun } from "./start-billing-run.ts";
 import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
@@ -20,9 +20,18 @@ export async function launchBillingRun({
   if (ctx.solusio) await ensureBound(ctx.db, ctx.solusio.connection);
   const { source, crossCheck } = usageSourcesFromConfig(ctx);
   const run = await startBillingRun({ ctx, input: { period: input.period, source: source.name } });
-  const done = executeBillingRun(ctx, run, { source, crossCheck }).then(
+  // Stops at its next batch when the server closes (ctx.signal), which waits for it (ctx.background).
+  const done = executeBillingRun(ctx, run, { source, crossCheck, signal: ctx.signal }).then(
     () => undefined,
-    (error: unknown) => ctx.logger.error({ err: error, runId: run.id }, "billing run failed"),
+    (error: unknown) => {
+      if (error instanceof BillingInterrupted)
+        ctx.logger.warn(
+          { runId: run.id, period: run.period },
+          "billing run interrupted: the server was stopping; start it again to finish the period",
+        );
+      else ctx.logger.error({ err: error, runId: run.id }, "billing run failed");
+    },
   );
+  ctx.background?.add(done);
   return { run, done };
 }

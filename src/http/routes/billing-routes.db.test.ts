@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../../emulator/start.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
-import { createCustomers, createSection4Customer } from "../../billing/testing/billing-fixtures.ts";
+import { launchBillingRun } from "../../billing/runs/launch-billing-run.ts";
+import {
+  billingContext,
+  createCustomers,
+  createSection4Customer,
+} from "../../billing/testing/billing-fixtures.ts";
+import { BackgroundWork } from "../../kernel/background-work.ts";
 import { emulatorDriver } from "../../billing/testing/emulator-driver.ts";
 import { emulatorIntegration } from "../../billing/testing/emulator-integration.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
@@ -218,5 +224,27 @@ describe("server polls API", () => {
     expect(r.body.data).toMatchObject({ servers: 3, gone: 0 });
     const snapshots = await handle.db.selectFrom("server_snapshot").select("name").orderBy("name").execute();
     expect(snapshots.map((row) => row.name)).toEqual(["vps-5", "vps-6", "vps-7"]);
+  });
+
+  it("stops a run launched by a request at its next batch when the server closes, and records it as interrupted", async () => {
+    // What the server gives a request's context: its background work, stopped and awaited at close.
+    const background = new BackgroundWork();
+    const ctx = {
+      ...billingContext(handle, {}, new Date("2026-11-02T00:00:00Z")),
+      solusio: integration,
+      signal: background.signal,
+      background,
+    };
+    const { run } = await launchBillingRun({ ctx, input: { period: "2026-10" } });
+    await background.stop();
+    const row = await handle.db
+      .selectFrom("billing_run")
+      .select(["state", "error"])
+      .where("id", "=", run.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({
+      state: "failed",
+      error: "interrupted: the process was stopping; the next attempt resumes where this one stopped",
+    });
   });
 });
