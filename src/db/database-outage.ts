@@ -64,8 +64,14 @@ function rethrowOutage(error: unknown): never {
   throw reason ? new DatabaseUnreachableError(reason, error) : error;
 }
 
+/** node-postgres's error when a statement outlives DATABASE_URL's `query_timeout` (milliseconds). */
+const QUERY_READ_TIMEOUT = "Query read timeout";
+
 /** One pooled client as Kysely sees it, its statements' connection failures made DatabaseUnreachableError. */
 class OutageReportingClient implements PostgresPoolClient {
+  /** Closed after a statement outlived `query_timeout`: released for good, never lent out again. */
+  private closed = false;
+
   constructor(private readonly client: pg.PoolClient) {}
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
@@ -78,11 +84,21 @@ class OutageReportingClient implements PostgresPoolClient {
     const pending = this.client.query(what, parameters as unknown[]) as unknown as Promise<
       PostgresQueryResult<R>
     >;
-    return pending.catch(rethrowOutage);
+    return pending.catch((error: unknown) => {
+      if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) {
+        // node-postgres gives up on the answer but keeps waiting for it on the connection, so every later
+        // statement on it would queue behind one that may never end (a database that stopped answering).
+        // Closing it, and releasing it as broken, makes the pool open a new one for the next statement.
+        this.closed = true;
+        this.client.connection.stream.destroy();
+        throw new DatabaseUnreachableError("no answer in time", error);
+      }
+      return rethrowOutage(error);
+    });
   }
 
   release(destroy?: boolean): void {
-    this.client.release(destroy);
+    this.client.release(destroy || this.closed);
   }
 }
 
