@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { within } from "../kernel/within.ts";
+import { sharedWithin } from "../kernel/within.ts";
 
 /**
  * How long a scrape waits for the database's figures. Prometheus gives a scrape 10 s by default; a database
@@ -20,24 +20,19 @@ export function sharedScrapeQuery<T>(
   what: string,
   waitMs = SCRAPE_QUERY_WAIT_MS,
 ) {
-  let pending: Promise<T[] | undefined> | undefined;
-  let overran = false;
-  return async (): Promise<T[] | undefined> => {
-    if (overran) return undefined;
-    pending ??= run()
-      .catch((error: unknown) => {
+  const read = sharedWithin(
+    () =>
+      run().catch((error: unknown) => {
         logger.warn({ err: error }, `metrics: could not read ${what}`);
         return undefined;
-      })
-      .finally(() => {
-        pending = undefined;
-        overran = false;
-      });
-    const read = await within(pending, waitMs);
-    if (read.settled) return read.value;
-    if (!overran) logger.warn({ waitedMs: waitMs }, `metrics: could not read ${what} (no answer in time)`);
-    // Unless it settled in the meantime (its `finally` has run): then the next scrape queries again.
-    overran = pending !== undefined;
+      }),
+    waitMs,
+  );
+  return async (): Promise<T[] | undefined> => {
+    const answer = await read();
+    if (answer.settled) return answer.value;
+    if (answer.first)
+      logger.warn({ waitedMs: waitMs }, `metrics: could not read ${what} (no answer in time)`);
     return undefined;
   };
 }
