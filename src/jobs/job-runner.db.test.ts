@@ -111,9 +111,10 @@ describe("job runner", () => {
       .select(["status", "attempts", "last_error", "run_after"])
       .where("id", "=", id)
       .executeTakeFirstOrThrow();
+    // Waiting is not an attempt: the claim's attempt is given back.
     expect([row.status, row.attempts, row.last_error]).toEqual([
       "pending",
-      1,
+      0,
       "not before the run in progress ends",
     ]);
     // Its own delay, not the runner's backoff of a few milliseconds.
@@ -123,6 +124,43 @@ describe("job runner", () => {
     expect(lines.map((line) => [line.level, line.msg, line.retryInMs])).toEqual([
       [30, "job deferred", 90_000],
     ]);
+  });
+
+  it("does not count a deferral as an attempt: a kind with one attempt is deferred again and again, then runs", async () => {
+    let calls = 0;
+    const runner = new JobRunner({
+      db: handle.db,
+      logger,
+      handlers: {
+        // One attempt, as the scheduled kinds have (job-catalog.ts): a failure would end it.
+        patient: {
+          retry: { maxAttempts: 1 },
+          prepare: () => async () => {
+            calls++;
+            if (calls <= 2) throw new RetryLaterError("waiting for something else", 0);
+          },
+        },
+      },
+    });
+    const id = await enqueueRawJob(handle.db, { kind: "patient", payload: {} });
+    const row = () =>
+      handle.db
+        .selectFrom("job")
+        .select(["status", "attempts", "last_error"])
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+    for (const expected of [1, 2]) {
+      expect(await runner.runOnce()).toBe(1);
+      expect(calls).toBe(expected);
+      expect(await row()).toEqual({
+        status: "pending",
+        attempts: 0,
+        last_error: "waiting for something else",
+      });
+    }
+    expect(await runner.runOnce()).toBe(1);
+    expect(calls).toBe(3);
+    expect(await row()).toMatchObject({ status: "done", attempts: 1 });
   });
 
   it("claims as many jobs again as it runs, tells the kind of them at once, and gives back the unstarted ones at stop", async () => {

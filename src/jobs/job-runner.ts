@@ -362,16 +362,21 @@ export class JobRunner {
 
   private async recordFailure(job: ClaimedJob, retry: RetryPolicy, error: unknown): Promise<void> {
     const reason = (error as Error)?.message ?? String(error);
-    const permanent = (error as { retryable?: unknown })?.retryable === false;
-    const exhausted = !permanent && retry.maxAttempts !== undefined && job.attempts >= retry.maxAttempts;
+    // A deferral is not a failed attempt: it gives the claim's attempt back, so a kind with few attempts
+    // (a scheduled kind has one) is never given up on while it only waits.
+    const deferred = error instanceof RetryLaterError;
+    const permanent = !deferred && (error as { retryable?: unknown })?.retryable === false;
+    const exhausted =
+      !deferred && !permanent && retry.maxAttempts !== undefined && job.attempts >= retry.maxAttempts;
     const final = permanent || exhausted;
     const message = exhausted ? `${reason} (gave up after ${attemptsText(job.attempts)})` : reason;
-    const deferred = error instanceof RetryLaterError && !final;
     const delay = deferred ? Math.max(0, error.retryInMs) : this.backoff(job.attempts, retry);
+    const attempts = deferred ? job.attempts - 1 : job.attempts;
     await this.options.db
       .updateTable("job")
       .set({
         status: final ? "failed" : "pending",
+        attempts,
         locked_until: null,
         last_error: message.slice(0, 2000),
         run_after: new Date(Date.now() + (final ? 0 : delay)),
@@ -387,7 +392,7 @@ export class JobRunner {
       {
         job: String(job.id),
         kind: job.kind,
-        attempts: job.attempts,
+        attempts,
         retryInMs: final ? null : delay,
         error: message,
       },
