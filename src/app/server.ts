@@ -84,6 +84,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       solusio,
       // Without SMTP, the sandbox logs the portal's login links: its customers are made up.
       portalMailer: portalMailer(config, logger, { sandbox: sandbox !== undefined }),
+      warmPricingIndex: true,
     });
     closers.push(() => app.close());
     await app.listen({ host: config.HOST, port: config.PORT });
@@ -126,6 +127,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // Re-apply: the demo seed added plan prices that setup pushes to SolusIO.
       await applySetup(await planSetup({ db: handle.db, api: solusio.connection.api, config: effective }));
     }
+    // After the sandbox's seed, which the index would otherwise learn of only at its next check.
+    app.warmPricingIndex();
     runner.start();
     closers.push(() => runner.stop());
     // Trims done jobs, the SolusIO call log and ended sessions past their retention, and on the embedded

@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { actors } from "../kernel/actor.ts";
 import type { Db, ServiceContext } from "../kernel/context.ts";
-import { readinessProbe } from "../services/health.ts";
+import { type Readiness, readinessProbe } from "../services/health.ts";
 import { BackgroundWork } from "../kernel/background-work.ts";
 import { PricingIndex } from "../services/pricing/pricing-index.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
@@ -50,6 +50,12 @@ export interface ServerDeps {
   solusio?: SolusioIntegration | undefined;
   /** How the portal's login and reset links are sent (default: SMTP when configured, else not at all). */
   portalMailer?: PortalMailer;
+  /**
+   * Answer /readyz "pricing index loading" until the GetTokenPricing index is loaded, and load it then (`serve`
+   * does, and calls app.warmPricingIndex() once its start is done): at a million customers the load takes
+   * seconds, which SolusIO's first calls would otherwise wait.
+   */
+  warmPricingIndex?: boolean;
 }
 
 declare module "fastify" {
@@ -58,6 +64,8 @@ declare module "fastify" {
     routeTable: RouteEntry[];
     /** The Prometheus registry behind GET /metrics (and METRICS_PORT, src/app/server.ts). */
     metrics: Metrics;
+    /** Starts loading the GetTokenPricing index now, in the background; a failure is logged and retried by /readyz. */
+    warmPricingIndex: () => void;
   }
 }
 
@@ -174,8 +182,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const open = { config: { access: "public" as const } };
   app.get("/healthz", open, async () => ({ status: "ok" }));
   const readiness = readinessProbe(db);
+  // A load that failed (the database away at start) is tried again by the next probe: an instance kept out of
+  // the load balancer until it is ready gets no GetTokenPricing request that would try it.
+  const warmPricing = () =>
+    pricingIndex
+      .warm()
+      .catch((error: unknown) =>
+        logger.warn({ err: error }, "the pricing index could not be loaded yet; /readyz tries again"),
+      );
+  app.decorate("warmPricingIndex", () => void warmPricing());
   app.get("/readyz", open, async (request, reply) => {
-    const answer = await readiness();
+    let answer: Readiness | "pricing index loading" = await readiness();
+    if (answer === "ready" && deps.warmPricingIndex && !pricingIndex.loaded) {
+      void warmPricing();
+      answer = "pricing index loading";
+    }
     if (answer === "ready") return { status: "ready" };
     request.log.warn(answer);
     return reply.status(503).send({ status: "unavailable", reason: answer });

@@ -26,6 +26,7 @@ export async function startTestServer(
     portalMailer?: PortalMailer;
     now?: () => Date;
     logger?: Logger;
+    warmPricingIndex?: boolean;
   } = {},
 ): Promise<TestServer> {
   const config = parseConfig({

@@ -58,6 +58,15 @@ describe("the CLI while serve runs on the embedded database", () => {
       })
       .toBe(true);
     const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)","pricing"/.exec(stdout)![1]!;
+    // serve loads the GetTokenPricing index once its start is done, without waiting for a first request:
+    // after the sandbox's seed, so it holds the three demo customers.
+    const loaded = () =>
+      stdout
+        .split("\n")
+        .filter((line) => line.includes('"pricing index loaded"'))
+        .map((line) => JSON.parse(line).customers);
+    await expect.poll(loaded, { timeout: 30_000, interval: 50 }).toEqual([3]);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
     expect(existsSync(join(cwd, "data", ".s.PGSQL.5432"))).toBe(true);
     const adminKey = readFileSync(join(cwd, "data", "admin-api-key"), "utf8").trim();
     const tokenbill = (...args: string[]) => run(process.execPath, [bin, ...args], { cwd, env });

@@ -31,6 +31,22 @@ describe("health", () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ready" });
   });
+
+  it("is not ready until the GetTokenPricing index is loaded, when serve asks for that, and loads it then", async () => {
+    const warming = await startTestServer(handle.db, {}, { warmPricingIndex: true });
+    try {
+      // Nothing has loaded the index yet (serve calls warmPricingIndex() once its start is done): the probe
+      // says so, and starts the load.
+      const first = await fetch(`${warming.url}/readyz`);
+      expect(first.status).toBe(503);
+      expect(await first.json()).toEqual({ status: "unavailable", reason: "pricing index loading" });
+      await expect
+        .poll(async () => (await fetch(`${warming.url}/readyz`)).status, { timeout: 10_000, interval: 20 })
+        .toBe(200);
+    } finally {
+      await warming.close();
+    }
+  });
 });
 
 describe("authentication", () => {

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { insertCustomerRow } from "../../../test/helpers/service-test.ts";
@@ -134,6 +135,26 @@ describe("PricingIndex", () => {
     await first;
     expect(priceNow()).toBe(0.0011);
     expect(JSON.parse(index.jsonIfFresh(String(d))!).user_token_unit_cost).toBe(0.0012);
+  });
+
+  it("loads on warm() rather than at the first answer, once however many ask, and says how many customers it holds", async () => {
+    const lines: { msg: string; customers?: number }[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const index = new PricingIndex(handle.db, 3_600_000, logger, clock);
+    expect(index.loaded).toBe(false);
+    await Promise.all([index.warm(), index.warm()]);
+    expect(index.loaded).toBe(true);
+    const { count } = await handle.db
+      .selectFrom("customer")
+      .select((eb) => eb.fn.countAll<string>().as("count"))
+      .executeTakeFirstOrThrow();
+    expect(lines.map((l) => [l.msg, l.customers])).toEqual([["pricing index loaded", Number(count)]]);
+    const c = await customer();
+    index.invalidate();
+    expect(await price(index, c)).toBe(0.0011);
+    await index.warm();
+    // The first answer and the second warm() used the load warm() made; the new customer came incrementally.
+    expect(index.stats.fullReloads).toBe(1);
   });
 
   it("reloads only the changed customer, never every customer", async () => {

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { ServiceError, UpstreamError } from "../../kernel/errors.ts";
 import type { Tx } from "../../kernel/context.ts";
+import { Interner } from "../../kernel/interner.ts";
 import { asciiJson } from "../../kernel/json.ts";
 import { within } from "../../kernel/within.ts";
 import {
@@ -27,6 +28,8 @@ const PRUNE_CHECK_MS = 60_000;
  */
 const CHECK_WAIT_MS = 500;
 const noop = () => {};
+/** Distinct answers held once; beyond them (a book where most customers have discounts of their own) an answer is kept as made. */
+const DISTINCT_ANSWERS = 10_000;
 
 /**
  * The answers' key for a customer id in decimal without leading zeros: the number itself up to 15 digits
@@ -67,6 +70,11 @@ export class PricingIndex {
   private position: LogPosition | undefined;
   /** Serialized answers by customer id (answerKey: a number where exact, hashed far faster than a string). */
   private readonly answers = new Map<number | string, string>();
+  /**
+   * Customers of one currency, tax rule and discounts get the same answer: held once, an answer costs a
+   * customer a map entry, not its own copy of some 300 bytes (docs/performance.md). Emptied with `answers`.
+   */
+  private readonly answerTexts = new Interner<string>(DISTINCT_ANSWERS);
   private checkedAt = Number.NEGATIVE_INFINITY;
   private prunedAt = Number.NEGATIVE_INFINITY;
   /** Bumped by invalidate(); a refresh covers the invalidations made before it started. */
@@ -89,6 +97,19 @@ export class PricingIndex {
     private readonly clock: () => number = () => performance.now(),
     private readonly options: { checkWaitMs?: number } = {},
   ) {}
+
+  /**
+   * Loads the index now instead of at the first answer (at a million customers the load takes seconds, which
+   * SolusIO's first calls would otherwise wait). Shares a load already under way; rejects when it fails.
+   */
+  warm(): Promise<void> {
+    return this.snapshot ? Promise.resolve() : this.refresh();
+  }
+
+  /** Whether the index holds prices: false until its first load has completed. */
+  get loaded(): boolean {
+    return this.snapshot !== undefined;
+  }
 
   /** Forces a check for changes before the next answer. */
   invalidate(): void {
@@ -133,7 +154,7 @@ export class PricingIndex {
     const id = BigInt(customerId);
     if (!this.snapshot!.has(id)) throw ServiceError.notFound(`customer ${customerId}`);
     // Kept as ASCII: an answer is written many times, and a currency sign would be encoded on every write.
-    const json = asciiJson(JSON.stringify(toTokenPricing(this.snapshot!.facts(id))));
+    const json = this.answerTexts.of(asciiJson(JSON.stringify(toTokenPricing(this.snapshot!.facts(id)))));
     this.answers.set(key, json);
     return json;
   }
@@ -247,9 +268,17 @@ export class PricingIndex {
     const snapshot = await PricingSnapshot.load(this.db);
     this.snapshot = snapshot;
     this.position = position;
-    this.answers.clear();
+    this.forgetAnswers();
     this.stats.fullReloads++;
-    this.logger?.debug({ reason, ms: Math.round(this.clock() - startedAt) }, "pricing index reloaded");
+    const ms = Math.round(this.clock() - startedAt);
+    if (reason === "start") this.logger?.info({ customers: snapshot.size, ms }, "pricing index loaded");
+    else this.logger?.debug({ reason, customers: snapshot.size, ms }, "pricing index reloaded");
+  }
+
+  /** Every answer is made again: the inputs they shared have changed. */
+  private forgetAnswers(): void {
+    this.answers.clear();
+    this.answerTexts.clear();
   }
 
   private async apply(changes: PricingChanges): Promise<void> {
@@ -267,7 +296,7 @@ export class PricingIndex {
     for (const id of ids) this.answers.delete(answerKey(String(id)));
     if (shared) {
       snapshot.replaceShared(shared);
-      this.answers.clear();
+      this.forgetAnswers();
     } else if (groups.length) {
       snapshot.replaceGroupDiscounts(groups, groupDiscounts);
       for (const group of groups)

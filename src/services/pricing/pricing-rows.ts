@@ -16,10 +16,16 @@ export type CustomerPricingRow = Pick<
   "id" | "country" | "region" | "tax_exempt" | "client_group_id" | "tax_rule_id" | "currency_code"
 >;
 
+/** What pricing reads of a discount: whose it is, its place in the order, and what an answer shows of it. */
+export type PricingDiscountRow = Pick<
+  Selectable<DiscountTable>,
+  "id" | "name" | "description" | "multiplier" | "position" | "customer_id" | "client_group_id"
+>;
+
 export interface SharedPricingRows {
   currencies: Selectable<CurrencyTable>[];
   /** Discounts owned by client groups only. */
-  groupDiscounts: Selectable<DiscountTable>[];
+  groupDiscounts: PricingDiscountRow[];
   taxRules: Selectable<TaxRuleTable>[];
   taxRates: Selectable<TaxRateTable>[];
 }
@@ -27,18 +33,45 @@ export interface SharedPricingRows {
 // `in ()` is not SQL; no id is 0, so [0n] matches nothing.
 const orNothing = (ids: bigint[]) => (ids.length ? ids : [0n]);
 
-/** All customers, or only the given ones (absent ids simply yield no row). */
-export function loadCustomerRows(db: Tx, ids?: bigint[]): Promise<CustomerPricingRow[]> {
-  let query = db
-    .selectFrom("customer")
-    .select(["id", "country", "region", "tax_exempt", "client_group_id", "tax_rule_id", "currency_code"]);
-  if (ids) query = query.where("id", "in", orNothing(ids));
-  return query.execute();
+const CUSTOMER_COLUMNS = [
+  "id",
+  "country",
+  "region",
+  "tax_exempt",
+  "client_group_id",
+  "tax_rule_id",
+  "currency_code",
+] as const;
+
+/** The given customers (absent ids simply yield no row). */
+export function loadCustomerRows(db: Tx, ids: bigint[]): Promise<CustomerPricingRow[]> {
+  return db.selectFrom("customer").select(CUSTOMER_COLUMNS).where("id", "in", orNothing(ids)).execute();
 }
 
+/** The next `limit` customers by id after `after` (keyset pagination: every page a short index range). */
+export function loadCustomerPage(db: Tx, after: bigint, limit: number): Promise<CustomerPricingRow[]> {
+  return db
+    .selectFrom("customer")
+    .select(CUSTOMER_COLUMNS)
+    .where("id", ">", after)
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+}
+
+const DISCOUNT_COLUMNS = [
+  "id",
+  "name",
+  "description",
+  "multiplier",
+  "position",
+  "customer_id",
+  "client_group_id",
+] as const;
+
 /** Discounts owned by customers: all, or those of the given customers. */
-export function loadOwnDiscounts(db: Tx, customerIds?: bigint[]): Promise<Selectable<DiscountTable>[]> {
-  let query = db.selectFrom("discount").selectAll();
+export function loadOwnDiscounts(db: Tx, customerIds?: bigint[]): Promise<PricingDiscountRow[]> {
+  let query = db.selectFrom("discount").select(DISCOUNT_COLUMNS);
   query = customerIds
     ? query.where("customer_id", "in", orNothing(customerIds))
     : query.where("customer_id", "is not", null);
@@ -46,8 +79,8 @@ export function loadOwnDiscounts(db: Tx, customerIds?: bigint[]): Promise<Select
 }
 
 /** Discounts owned by client groups: all, or those of the given groups. */
-export function loadGroupDiscounts(db: Tx, groupIds?: bigint[]): Promise<Selectable<DiscountTable>[]> {
-  let query = db.selectFrom("discount").selectAll();
+export function loadGroupDiscounts(db: Tx, groupIds?: bigint[]): Promise<PricingDiscountRow[]> {
+  let query = db.selectFrom("discount").select(DISCOUNT_COLUMNS);
   query = groupIds
     ? query.where("client_group_id", "in", orNothing(groupIds))
     : query.where("client_group_id", "is not", null);
