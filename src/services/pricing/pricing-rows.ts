@@ -33,6 +33,22 @@ export interface SharedPricingRows {
 // `in ()` is not SQL; no id is 0, so [0n] matches nothing.
 const orNothing = (ids: bigint[]) => (ids.length ? ids : [0n]);
 
+/**
+ * Ids a statement's `in (…)` list takes. A statement carries at most 65,535 parameters (the protocol counts
+ * them in 16 bits), so a longer list fails whole: the console's month-to-date estimate, which prices every
+ * customer with usage, failed that way from 65,536 customers on.
+ */
+const IDS_A_STATEMENT = 10_000;
+
+/** Rows for any number of ids, a statement per IDS_A_STATEMENT of them, in the order of the chunks. */
+async function byChunks<R>(ids: bigint[], load: (chunk: bigint[]) => Promise<R[]>): Promise<R[]> {
+  if (ids.length <= IDS_A_STATEMENT) return load(ids);
+  const rows: R[] = [];
+  for (let i = 0; i < ids.length; i += IDS_A_STATEMENT)
+    for (const row of await load(ids.slice(i, i + IDS_A_STATEMENT))) rows.push(row);
+  return rows;
+}
+
 const CUSTOMER_COLUMNS = [
   "id",
   "country",
@@ -45,7 +61,9 @@ const CUSTOMER_COLUMNS = [
 
 /** The given customers (absent ids simply yield no row). */
 export function loadCustomerRows(db: Tx, ids: bigint[]): Promise<CustomerPricingRow[]> {
-  return db.selectFrom("customer").select(CUSTOMER_COLUMNS).where("id", "in", orNothing(ids)).execute();
+  return byChunks(ids, (chunk) =>
+    db.selectFrom("customer").select(CUSTOMER_COLUMNS).where("id", "in", orNothing(chunk)).execute(),
+  );
 }
 
 /** The next `limit` customers by id after `after` (keyset pagination: every page a short index range). */
@@ -71,20 +89,16 @@ const DISCOUNT_COLUMNS = [
 
 /** Discounts owned by customers: all, or those of the given customers. */
 export function loadOwnDiscounts(db: Tx, customerIds?: bigint[]): Promise<PricingDiscountRow[]> {
-  let query = db.selectFrom("discount").select(DISCOUNT_COLUMNS);
-  query = customerIds
-    ? query.where("customer_id", "in", orNothing(customerIds))
-    : query.where("customer_id", "is not", null);
-  return query.execute();
+  const query = db.selectFrom("discount").select(DISCOUNT_COLUMNS);
+  if (!customerIds) return query.where("customer_id", "is not", null).execute();
+  return byChunks(customerIds, (chunk) => query.where("customer_id", "in", orNothing(chunk)).execute());
 }
 
 /** Discounts owned by client groups: all, or those of the given groups. */
 export function loadGroupDiscounts(db: Tx, groupIds?: bigint[]): Promise<PricingDiscountRow[]> {
-  let query = db.selectFrom("discount").select(DISCOUNT_COLUMNS);
-  query = groupIds
-    ? query.where("client_group_id", "in", orNothing(groupIds))
-    : query.where("client_group_id", "is not", null);
-  return query.execute();
+  const query = db.selectFrom("discount").select(DISCOUNT_COLUMNS);
+  if (!groupIds) return query.where("client_group_id", "is not", null).execute();
+  return byChunks(groupIds, (chunk) => query.where("client_group_id", "in", orNothing(chunk)).execute());
 }
 
 /** The shared inputs; group discounts of every group, or only of the given groups. */

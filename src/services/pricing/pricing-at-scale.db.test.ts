@@ -7,11 +7,13 @@ import type { DatabaseHandle } from "../../db/open-database.ts";
 import { loadPricingFacts } from "./get-token-pricing.ts";
 import { toTokenPricing } from "./pricing-facts.ts";
 import { PricingIndex } from "./pricing-index.ts";
+import { PricingSnapshot } from "./pricing-snapshot.ts";
 
 // The index holds every customer, so what it keeps of one decides serve's memory on a large book: at a
 // million customers it held 359 MB of rows and some 400 bytes of answer text a customer asked for (1.1 GB
 // in all), 180 MB and a map entry since (docs/performance.md, "The pricing index at a million customers").
-// Measured on the heap after full collections: V8 lays objects out the same way every run.
+// Measured on the heap after full collections: V8 lays objects out the same way every run. And a list of
+// given customers of any length loads: the month-to-date estimate prices every customer with usage.
 
 const CUSTOMERS = 20_000;
 let handle: DatabaseHandle;
@@ -32,7 +34,7 @@ beforeAll(async () => {
 });
 afterAll(async () => handle?.close());
 
-describe("the pricing index's memory", () => {
+describe("pricing at 20,000 customers and more", () => {
   it("holds a customer's pricing in under 280 bytes, and an answer many customers share once", async () => {
     const index = new PricingIndex(handle.db, 60_000);
     const before = heapUsed();
@@ -48,6 +50,19 @@ describe("the pricing index's memory", () => {
     expect(perCustomer).toBeLessThan(280);
     expect(perAnswer).toBeLessThan(150);
     (globalThis as { keep?: unknown }).keep = [index, ids];
+  });
+
+  it("loads any number of given customers: more ids than one statement may carry", async () => {
+    // 70,000 ids, 20,000 of them customers: one `in (…)` list of them had 70,000 parameters, past the 65,535
+    // a statement may carry, and failed whole (the console's month-to-date estimate prices every customer
+    // with usage this way).
+    const ids = Array.from({ length: 70_000 }, (_, i) => BigInt(i + 1));
+    const snapshot = await PricingSnapshot.load(handle.db, ids);
+    expect(snapshot.size).toBe(CUSTOMERS);
+    const last = (
+      await handle.db.selectFrom("customer").select("id").orderBy("id", "desc").executeTakeFirstOrThrow()
+    ).id;
+    expect(snapshot.facts(last)).toEqual(await loadPricingFacts(handle.db, last));
   });
 
   it("loads every customer across its pages, each priced as the one-customer path prices it", async () => {
