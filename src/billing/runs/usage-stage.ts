@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from "kysely";
 import type { ChargeKind } from "../../domain/charges.ts";
 import type { Tx } from "../../kernel/context.ts";
+import { randomHex } from "../../kernel/random-hex.ts";
 import type { BillableUsage } from "./recompute-usage.ts";
 import { columnList, type UnnestColumn, unnestRows } from "../../db/unnest-rows.ts";
 
@@ -52,6 +53,8 @@ const COLUMNS: UnnestColumn<StagedRecord>[] = [
 
 const STAGE_PREFIX = "billing_usage_";
 const CHECK_PREFIX = "billing_check_";
+/** The console's month-to-date estimate: `usage_estimate_<unix seconds>_<hex>`, the time for the clean-up. */
+const ESTIMATE_PREFIX = "usage_estimate_";
 
 /** The stage of a run: `run_0123…` → `billing_usage_0123…` (run ids are `run_` and lowercase hex). */
 function stageTableOf(runId: string): string {
@@ -120,6 +123,14 @@ export class UsageStage {
   /** The stage of a run; `create` makes its table (once). */
   static of(runId: string): UsageStage {
     return new UsageStage(stageTableOf(runId));
+  }
+
+  /**
+   * A stage of the month-to-date estimate (services/dashboard): no run owns it, so billing's clean-up
+   * (dropStaleStages) leaves it alone, and the name says when it was made for dropStaleEstimates.
+   */
+  static forEstimate(madeAt: Date): UsageStage {
+    return new UsageStage(`${ESTIMATE_PREFIX}${Math.floor(madeAt.getTime() / 1000)}_${randomHex(4)}`);
   }
 
   /**
@@ -193,6 +204,13 @@ export class UsageStage {
     return Number(rows[0]!.n);
   }
 
+  /** How many servers the records of a billing user (a customer or not) are of. */
+  async countServers(db: Tx): Promise<number> {
+    const { rows } = await sql<{ n: bigint }>`
+      SELECT count(DISTINCT server_id) AS n FROM ${this.table} WHERE billing_user_id IS NOT NULL`.execute(db);
+    return Number(rows[0]!.n);
+  }
+
   /**
    * Billing user ids that are no customer, `limit` at a time after `after` (keyset), with their servers and
    * reported tokens (runtime + IPs + backups).
@@ -261,5 +279,21 @@ export async function dropStaleStages(db: Tx): Promise<void> {
           WHERE r.state = 'running' AND r.id = 'run_' || substr(t.tablename, ${prefix.length + 1})
         )`.execute(db);
     for (const { name } of rows) await sql`DROP TABLE IF EXISTS ${sql.table(name)}`.execute(db);
+  }
+}
+
+/**
+ * Drops the estimates' stages made before `before`: an estimate takes minutes at most and drops its own, so
+ * these are those of a process that died while it estimated.
+ */
+export async function dropStaleEstimates(db: Tx, before: Date): Promise<void> {
+  const { rows } = await sql<{ name: string }>`
+    SELECT tablename AS name FROM pg_tables
+    WHERE schemaname = current_schema() AND tablename LIKE ${`${ESTIMATE_PREFIX.replace(/_/g, "\\_")}%`}`.execute(
+    db,
+  );
+  for (const { name } of rows) {
+    const madeAt = Number(/^usage_estimate_(\d+)_/.exec(name)?.[1]) * 1000;
+    if (madeAt < before.getTime()) await sql`DROP TABLE IF EXISTS ${sql.table(name)}`.execute(db);
   }
 }

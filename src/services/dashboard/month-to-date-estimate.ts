@@ -1,7 +1,10 @@
 import { buildInvoice } from "../../billing/runs/build-invoice.ts";
-import { type BillableUsage, recomputeUsage } from "../../billing/runs/recompute-usage.ts";
+import { importUsage } from "../../billing/runs/import-usage.ts";
+import { dropStaleEstimates, UsageStage } from "../../billing/runs/usage-stage.ts";
 import { usageSourcesFromConfig } from "../../billing/usage/usage-sources-from-config.ts";
 import { monthSoFar } from "../../domain/periods.ts";
+import type { UsagePeriod, UsageSource } from "../../domain/usage-record.ts";
+import type { Db, ServiceContext } from "../../kernel/context.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
 import { PricingSnapshot } from "../pricing/pricing-snapshot.ts";
 import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
@@ -17,63 +20,140 @@ export interface MonthToDateEstimate {
   tokens: bigint;
   /** What invoicing the usage so far would come to, per currency (minor units, taxes included). */
   revenue: { currency: string; amount: bigint; customers: number }[];
+  /** When these figures were computed: they are computed once an hour (the hour is what they cover). */
+  computedAt: string;
+}
+
+type Figures = Pick<MonthToDateEstimate, "customers" | "servers" | "tokens" | "revenue">;
+
+/** Customers priced together: one pricing load and one read of the stage each. */
+const CUSTOMERS_A_BATCH = 1000;
+/** An estimate's stage older than this belongs to a process that died while it estimated. */
+const STALE_STAGE_MS = 60 * 60_000;
+
+/** The usage source failed (as opposed to the database): the estimate says so instead of failing the page. */
+class SourceFailed extends Error {}
+
+/** The source's records, its failures marked as its own. */
+function marking(source: UsageSource): UsageSource {
+  return {
+    name: source.name,
+    async *fetchUsage(period: UsagePeriod) {
+      try {
+        yield* source.fetchUsage(period);
+      } catch (error) {
+        throw new SourceFailed((error as Error).message);
+      }
+    },
+  };
+}
+
+/** The billed source as configured; one that cannot be made is a failure of the source too. */
+function billedSource(ctx: ServiceContext): UsageSource {
+  try {
+    return usageSourcesFromConfig(ctx).source;
+  } catch (error) {
+    throw new SourceFailed((error as Error).message);
+  }
 }
 
 /**
+ * The month's usage so far priced as a billing run prices it, with memory that does not grow with the book:
+ * the records go into a stage of their own page by page (importUsage, as a billing run imports them, so a
+ * duplicate counts once and the usage of no customer is left out), and are read back and priced a batch of
+ * customers at a time. Nothing is kept but the stage, which goes at the end. At a million customers the
+ * figures had been every record in memory and one statement of every customer's id, which failed.
+ */
+export async function estimateUsage(
+  ctx: ServiceContext,
+  source: UsageSource,
+  period: UsagePeriod,
+): Promise<Figures> {
+  await dropStaleEstimates(ctx.db, new Date(ctx.now().getTime() - STALE_STAGE_MS));
+  const stage = UsageStage.forEstimate(ctx.now());
+  await stage.create(ctx.db);
+  try {
+    await importUsage(ctx.db, { source: marking(source), period, stage, report: async () => {} });
+    const revenue = new Map<string, { amount: bigint; customers: number }>();
+    let tokens = 0n;
+    let customers = 0;
+    for (let after = 0n; ; ) {
+      const batch = await stage.readCustomers(ctx.db, after, CUSTOMERS_A_BATCH);
+      if (batch.length === 0) break;
+      after = batch.at(-1)!.customerId;
+      const pricing = await PricingSnapshot.load(
+        ctx.db,
+        batch.map((c) => c.customerId),
+      );
+      for (const c of batch) {
+        // Deleted since its usage was staged: a billing run would report it, not bill it.
+        if (!pricing.has(c.customerId)) continue;
+        const facts = pricing.facts(c.customerId);
+        const draft = buildInvoice(c.usage, facts, ctx.config.ROUNDING_MODE, ctx.config.TAX_ROUNDING);
+        const sum = revenue.get(facts.currency.code) ?? { amount: 0n, customers: 0 };
+        revenue.set(facts.currency.code, {
+          amount: sum.amount + draft.totals.total,
+          customers: sum.customers + 1,
+        });
+        tokens += draft.tokens;
+        customers += 1;
+      }
+    }
+    return {
+      customers,
+      servers: await stage.countServers(ctx.db),
+      tokens,
+      revenue: [...revenue]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([currency, r]) => ({ currency, ...r })),
+    };
+  } finally {
+    await stage.drop(ctx.db);
+  }
+}
+
+/**
+ * The figures of one hour, per database: every dashboard view in that hour (on this instance) shares one
+ * computation, which at a million customers reads as much usage as a billing run's import.
+ */
+const computed = new WeakMap<Db, { end: string; result: Promise<MonthToDateEstimate> }>();
+
+/**
  * This month's accruing usage and what it would bill, as an estimate: the billed usage source read for the
- * month so far, priced the way a billing run prices it (recomputeUsage, buildInvoice, PricingSnapshot), and
- * nothing written. The month's invoice may differ: usage still accrues, and prices may change.
+ * month so far, priced the way a billing run prices it (importUsage, buildInvoice, PricingSnapshot), and
+ * nothing written but a stage that goes at the end. The month's invoice may differ: usage still accrues,
+ * and prices may change.
  */
 export const monthToDateEstimate = defineVerb(NoInput, async ({ ctx }): Promise<MonthToDateEstimate> => {
   await requireStaffRole(ctx, ...READ_ROLES);
   // The billing period so far, in the billing time zone: the month a run will invoice.
   const { start, end } = monthSoFar(ctx.now(), ctx.config.BILLING_TIME_ZONE);
   const period = { start: start.toISOString(), end: end.toISOString() };
-  const empty = { customers: 0, servers: 0, tokens: 0n, revenue: [] };
-  if (end <= start) return { period, available: true, problem: null, ...empty };
-
-  const usage = new Map<bigint, BillableUsage[]>();
-  const servers = new Set<number>();
-  try {
-    const { source } = usageSourcesFromConfig(ctx);
-    for await (const record of source.fetchUsage({ start, end })) {
-      if (record.billingUserId === null) continue; // not a customer of billing: nobody to invoice
-      const list = usage.get(record.billingUserId) ?? [];
-      list.push(recomputeUsage(record).usage);
-      usage.set(record.billingUserId, list);
-      servers.add(record.server.id);
-    }
-  } catch (error) {
-    return { period, available: false, problem: (error as Error).message, ...empty };
-  }
-
-  const pricing = await PricingSnapshot.load(ctx.db, [...usage.keys()]);
-  const revenue = new Map<string, { amount: bigint; customers: number }>();
-  let tokens = 0n;
-  let customers = 0;
-  for (const [customerId, usages] of usage) {
-    let facts: ReturnType<PricingSnapshot["facts"]>;
-    try {
-      facts = pricing.facts(customerId);
-    } catch {
-      continue; // usage of a customer billing does not know: a billing run reports it as an anomaly
-    }
-    const draft = buildInvoice(usages, facts, ctx.config.ROUNDING_MODE, ctx.config.TAX_ROUNDING);
-    const sum = revenue.get(facts.currency.code) ?? { amount: 0n, customers: 0 };
-    revenue.set(facts.currency.code, {
-      amount: sum.amount + draft.totals.total,
-      customers: sum.customers + 1,
-    });
-    tokens += draft.tokens;
-    customers += 1;
-  }
-  return {
-    period,
-    available: true,
-    problem: null,
-    customers,
-    servers: servers.size,
-    tokens,
-    revenue: [...revenue].sort(([a], [b]) => a.localeCompare(b)).map(([currency, r]) => ({ currency, ...r })),
+  const held = computed.get(ctx.db);
+  if (held?.end === period.end) return held.result;
+  const result = compute(ctx, { start, end }, period);
+  computed.set(ctx.db, { end: period.end, result });
+  // Only figures are kept: a source that could not be read is asked again by the next view.
+  const forget = () => {
+    if (computed.get(ctx.db)?.result === result) computed.delete(ctx.db);
   };
+  result.then((answer) => answer.available || forget(), forget);
+  return result;
 });
+
+async function compute(
+  ctx: ServiceContext,
+  range: UsagePeriod,
+  period: MonthToDateEstimate["period"],
+): Promise<MonthToDateEstimate> {
+  const computedAt = ctx.now().toISOString();
+  const empty = { customers: 0, servers: 0, tokens: 0n, revenue: [] };
+  if (range.end <= range.start) return { period, available: true, problem: null, ...empty, computedAt };
+  try {
+    const figures = await estimateUsage(ctx, billedSource(ctx), range);
+    return { period, available: true, problem: null, ...figures, computedAt };
+  } catch (error) {
+    if (!(error instanceof SourceFailed)) throw error;
+    return { period, available: false, problem: error.message, ...empty, computedAt };
+  }
+}

@@ -34,6 +34,7 @@ export function registerDashboardPages(app: FastifyInstance, deps: WebDeps): voi
         ...estimate,
         from: when(estimate.period.start),
         to: when(estimate.period.end),
+        computedAt: when(estimate.computedAt),
         tokens: estimate.tokens.toLocaleString("en-US"),
         revenue: estimate.revenue.map((r) => ({ ...r, text: amount(r.amount, r.currency) })),
       },
