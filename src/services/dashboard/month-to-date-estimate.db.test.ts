@@ -14,7 +14,12 @@ import {
 import { MemoryUsageSource } from "../../billing/usage/memory-usage-source.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import type { UsageRecord } from "../../domain/usage-record.ts";
-import { estimateUsage, monthToDateEstimate } from "./month-to-date-estimate.ts";
+import {
+  EstimateStopped,
+  estimateUsage,
+  monthToDateEstimate,
+  viewEstimate,
+} from "./month-to-date-estimate.ts";
 
 // The console's month-to-date estimate prices the usage so far as a billing run prices it, a batch of
 // customers at a time from a stage of its own, so that neither its memory nor its statements grow with the
@@ -112,6 +117,84 @@ describe("the month-to-date estimate", () => {
     await estimateUsage(ctx, new MemoryUsageSource([]), OCTOBER);
     expect(await estimateTables()).toEqual([recent.name]);
     await recent.drop(handle.db);
+  });
+
+  it("does not hold a view past its wait: the hour before's figures, or none yet, while this hour's are computed", async () => {
+    // A database of its own: the figures kept are per database.
+    const own = await createTestDatabase();
+    try {
+      let now = new Date("2026-11-14T10:20:00Z");
+      const ctx = { ...billingContext(own), now: () => now };
+      const [customer] = await createCustomers(own, [{ email: "slow@example.com" }]);
+      const record = usageOf({
+        billingUserId: customer!,
+        tph: 7,
+        tpm: 5000,
+        createdAt: "2026-11-01T00:00:00Z",
+        deletedAt: null,
+        period: { start: new Date("2026-11-01T00:00:00Z"), end: now },
+      });
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const slow = new MemoryUsageSource(() => []);
+      slow.fetchUsage = async function* () {
+        await gate;
+        yield record;
+      };
+      const view = () => viewEstimate(ctx, { source: () => slow, waitMs: 50 });
+
+      const first = await view();
+      expect([first.computing, first.computedAt, first.tokens]).toEqual([true, null, 0n]);
+      release();
+      await expect.poll(async () => (await view()).computing).toBe(false);
+      const done = await view();
+      expect([done.computedAt, done.customers, done.tokens > 0n]).toEqual([
+        "2026-11-14T10:20:00.000Z",
+        1,
+        true,
+      ]);
+
+      // The next hour: its figures wait on the source again, and the view shows the hour before's meanwhile.
+      let releaseNext = () => {};
+      const nextGate = new Promise<void>((resolve) => (releaseNext = resolve));
+      slow.fetchUsage = async function* () {
+        await nextGate;
+        yield record;
+      };
+      now = new Date("2026-11-14T11:05:00Z");
+      const meanwhile = await view();
+      expect({ ...meanwhile, computing: false }).toEqual(done);
+      expect(meanwhile.computing).toBe(true);
+      releaseNext();
+      await expect.poll(async () => (await view()).computedAt).toBe("2026-11-14T11:05:00.000Z");
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("stops at its next record when the server closes, and drops its stage", async () => {
+    const stopping = new AbortController();
+    const ctx = { ...billingContext(handle), signal: stopping.signal };
+    const [customer] = await createCustomers(handle, [{ email: "stopped@example.com" }]);
+    let seen = 0;
+    const endless = new MemoryUsageSource(() => []);
+    endless.fetchUsage = async function* () {
+      for (let serverId = 90_000; ; serverId++) {
+        seen++;
+        if (seen === 3_000) stopping.abort();
+        yield usageOf({
+          billingUserId: customer!,
+          tph: 1,
+          tpm: 500,
+          createdAt: "2026-10-01T00:00:00Z",
+          deletedAt: null,
+          serverId,
+        });
+      }
+    };
+    await expect(estimateUsage(ctx, endless, OCTOBER)).rejects.toBeInstanceOf(EstimateStopped);
+    expect(seen).toBe(3_000);
+    expect(await estimateTables()).toEqual([]);
   });
 
   it("is computed once an hour: views in the same hour share the figures, the next hour computes again", async () => {

@@ -3,9 +3,10 @@ import { importUsage } from "../../billing/runs/import-usage.ts";
 import { dropStaleEstimates, UsageStage } from "../../billing/runs/usage-stage.ts";
 import { usageSourcesFromConfig } from "../../billing/usage/usage-sources-from-config.ts";
 import { monthSoFar } from "../../domain/periods.ts";
-import type { UsagePeriod, UsageSource } from "../../domain/usage-record.ts";
+import type { UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
 import type { Db, ServiceContext } from "../../kernel/context.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
+import { within } from "../../kernel/within.ts";
 import { PricingSnapshot } from "../pricing/pricing-snapshot.ts";
 import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
@@ -20,8 +21,10 @@ export interface MonthToDateEstimate {
   tokens: bigint;
   /** What invoicing the usage so far would come to, per currency (minor units, taxes included). */
   revenue: { currency: string; amount: bigint; customers: number }[];
-  /** When these figures were computed: they are computed once an hour (the hour is what they cover). */
-  computedAt: string;
+  /** When these figures were computed (once an hour: the hour is what they cover); null before the first. */
+  computedAt: string | null;
+  /** The current hour's figures are being computed: these are the last ones, or none yet (computedAt null). */
+  computing: boolean;
 }
 
 type Figures = Pick<MonthToDateEstimate, "customers" | "servers" | "tokens" | "revenue">;
@@ -34,15 +37,25 @@ const STALE_STAGE_MS = 60 * 60_000;
 /** The usage source failed (as opposed to the database): the estimate says so instead of failing the page. */
 class SourceFailed extends Error {}
 
-/** The source's records, its failures marked as its own. */
-function marking(source: UsageSource): UsageSource {
+/** The server is stopping: an estimate stops at its next record or batch, and its stage goes. */
+export class EstimateStopped extends Error {}
+
+/** The source's records, its failures marked as its own, ending early once `signal` is aborted. */
+function marking(source: UsageSource, signal: AbortSignal | undefined): UsageSource {
   return {
     name: source.name,
     async *fetchUsage(period: UsagePeriod) {
-      try {
-        yield* source.fetchUsage(period);
-      } catch (error) {
-        throw new SourceFailed((error as Error).message);
+      const records = source.fetchUsage(period)[Symbol.asyncIterator]();
+      for (;;) {
+        let next: IteratorResult<UsageRecord>;
+        try {
+          next = await records.next();
+        } catch (error) {
+          throw new SourceFailed((error as Error).message);
+        }
+        if (next.done) return;
+        if (signal?.aborted) throw new EstimateStopped();
+        yield next.value;
       }
     },
   };
@@ -73,11 +86,17 @@ export async function estimateUsage(
   const stage = UsageStage.forEstimate(ctx.now());
   await stage.create(ctx.db);
   try {
-    await importUsage(ctx.db, { source: marking(source), period, stage, report: async () => {} });
+    await importUsage(ctx.db, {
+      source: marking(source, ctx.signal),
+      period,
+      stage,
+      report: async () => {},
+    });
     const revenue = new Map<string, { amount: bigint; customers: number }>();
     let tokens = 0n;
     let customers = 0;
     for (let after = 0n; ; ) {
+      if (ctx.signal?.aborted) throw new EstimateStopped();
       const batch = await stage.readCustomers(ctx.db, after, CUSTOMERS_A_BATCH);
       if (batch.length === 0) break;
       after = batch.at(-1)!.customerId;
@@ -112,11 +131,21 @@ export async function estimateUsage(
   }
 }
 
+/** How long a view waits for figures being computed before it shows the last ones (or says they are coming). */
+const VIEW_WAITS_MS = 3_000;
+
 /**
- * The figures of one hour, per database: every dashboard view in that hour (on this instance) shares one
- * computation, which at a million customers reads as much usage as a billing run's import.
+ * Per database: the computation of the current hour's figures, and the last figures computed. The figures
+ * cover whole hours, so every view in an hour (on this instance) shares one computation, which at a million
+ * customers reads as much usage as a billing run's import (minutes): a view waits for it a few seconds, then
+ * shows the hour before's figures, or says they are being computed. Only figures are kept: a source that
+ * could not be read, or a computation that failed, is tried again by the next view.
  */
-const computed = new WeakMap<Db, { end: string; result: Promise<MonthToDateEstimate> }>();
+interface Estimates {
+  current?: { end: string; result: Promise<MonthToDateEstimate> };
+  last?: MonthToDateEstimate;
+}
+const estimates = new WeakMap<Db, Estimates>();
 
 /**
  * This month's accruing usage and what it would bill, as an estimate: the billed usage source read for the
@@ -126,34 +155,68 @@ const computed = new WeakMap<Db, { end: string; result: Promise<MonthToDateEstim
  */
 export const monthToDateEstimate = defineVerb(NoInput, async ({ ctx }): Promise<MonthToDateEstimate> => {
   await requireStaffRole(ctx, ...READ_ROLES);
+  return viewEstimate(ctx, { source: () => billedSource(ctx), waitMs: VIEW_WAITS_MS });
+});
+
+/** The verb's work once access is granted, with its source and its wait given (tests give them). */
+export async function viewEstimate(
+  ctx: ServiceContext,
+  options: { source: () => UsageSource; waitMs: number },
+): Promise<MonthToDateEstimate> {
   // The billing period so far, in the billing time zone: the month a run will invoice.
   const { start, end } = monthSoFar(ctx.now(), ctx.config.BILLING_TIME_ZONE);
   const period = { start: start.toISOString(), end: end.toISOString() };
-  const held = computed.get(ctx.db);
-  if (held?.end === period.end) return held.result;
-  const result = compute(ctx, { start, end }, period);
-  computed.set(ctx.db, { end: period.end, result });
-  // Only figures are kept: a source that could not be read is asked again by the next view.
-  const forget = () => {
-    if (computed.get(ctx.db)?.result === result) computed.delete(ctx.db);
+  let held = estimates.get(ctx.db);
+  if (!held) estimates.set(ctx.db, (held = {}));
+  const state = held;
+  if (state.current?.end !== period.end) {
+    const result = compute(ctx, options.source, { start, end }, period);
+    state.current = { end: period.end, result };
+    const forget = () => {
+      if (state.current?.result === result) state.current = undefined;
+    };
+    result.then(
+      (answer) => (answer.available ? (state.last = answer) : forget()),
+      (error: unknown) => {
+        if (!(error instanceof EstimateStopped))
+          ctx.logger.warn({ err: error }, "the month-to-date estimate could not be computed");
+        forget();
+      },
+    );
+    // Owned by the server: at close it stops at its next record or batch and drops its stage first.
+    ctx.background?.add(result);
+  }
+  const answer = await within(state.current.result, options.waitMs);
+  if (answer.settled) return answer.value;
+  if (state.last) return { ...state.last, computing: true };
+  return {
+    period,
+    available: true,
+    problem: null,
+    customers: 0,
+    servers: 0,
+    tokens: 0n,
+    revenue: [],
+    computedAt: null,
+    computing: true,
   };
-  result.then((answer) => answer.available || forget(), forget);
-  return result;
-});
+}
 
 async function compute(
   ctx: ServiceContext,
+  source: () => UsageSource,
   range: UsagePeriod,
   period: MonthToDateEstimate["period"],
 ): Promise<MonthToDateEstimate> {
   const computedAt = ctx.now().toISOString();
   const empty = { customers: 0, servers: 0, tokens: 0n, revenue: [] };
-  if (range.end <= range.start) return { period, available: true, problem: null, ...empty, computedAt };
+  const done = { computedAt, computing: false };
+  if (range.end <= range.start) return { period, available: true, problem: null, ...empty, ...done };
   try {
-    const figures = await estimateUsage(ctx, billedSource(ctx), range);
-    return { period, available: true, problem: null, ...figures, computedAt };
+    const figures = await estimateUsage(ctx, source(), range);
+    return { period, available: true, problem: null, ...figures, ...done };
   } catch (error) {
     if (!(error instanceof SourceFailed)) throw error;
-    return { period, available: false, problem: error.message, ...empty, computedAt };
+    return { period, available: false, problem: error.message, ...empty, ...done };
   }
 }
