@@ -41,6 +41,8 @@ describe("outageReason", () => {
     withCode('duplicate key value violates unique constraint "customer_email_key"', "23505"),
     withCode('syntax error at or near "SELEC"', "42601"),
     withCode("canceling statement due to statement timeout", "57014"),
+    // Class 08, but the client's mistake: PostgreSQL's answer to a statement of 70,000 parameters.
+    withCode("bind message has 4464 parameter formats but 0 parameters", "08P01"),
     new Error("something else"),
   ])("leaves %s alone", (error) => {
     expect(outageReason(error)).toBeUndefined();

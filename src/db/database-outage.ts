@@ -25,6 +25,12 @@ const SQLSTATE_REASONS: Record<string, string> = {
   "53300": "too many connections",
 };
 const CONNECTION_EXCEPTION_CLASS = "08";
+/**
+ * In class 08 but the client's fault, not the connection's: a message the server could not take (a statement
+ * with more than 65,535 parameters, for one). Reported as the error it is, not as an outage to wait out; when
+ * the server also ends the connection, the next statement fails as a lost connection.
+ */
+const PROTOCOL_VIOLATION = "08P01";
 
 // Node's socket errors on the way to the server.
 const ERRNO_REASONS: Record<string, string> = {
@@ -53,7 +59,8 @@ export function outageReason(error: unknown): string | undefined {
   if (typeof code === "string") {
     const reason = SQLSTATE_REASONS[code] ?? ERRNO_REASONS[code];
     if (reason) return reason;
-    if (code.length === 5 && code.startsWith(CONNECTION_EXCEPTION_CLASS)) return "connection failure";
+    if (code.length === 5 && code.startsWith(CONNECTION_EXCEPTION_CLASS) && code !== PROTOCOL_VIOLATION)
+      return "connection failure";
   }
   for (const [pattern, reason] of MESSAGE_REASONS) if (pattern.test(error.message)) return reason;
   return undefined;
