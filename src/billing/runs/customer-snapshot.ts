@@ -1,5 +1,5 @@
 import type { Tx } from "../../kernel/context.ts";
-import type { CustomerPricingRow } from "../../services/pricing/pricing-rows.ts";
+import { CUSTOMER_PRICING_COLUMNS, type CustomerPricingRow } from "../../services/pricing/pricing-rows.ts";
 
 /** The customer details an invoice keeps as they were when it was made. */
 export interface CustomerSnapshot {
@@ -22,31 +22,14 @@ export async function loadCustomerBatch(
       ? []
       : await db
           .selectFrom("customer")
-          .select([
-            "id",
-            "name",
-            "email",
-            "country",
-            "region",
-            "tax_exempt",
-            "client_group_id",
-            "tax_rule_id",
-            "currency_code",
-          ])
+          .select([...CUSTOMER_PRICING_COLUMNS, "name", "email"])
           .where("id", "in", ids)
           .execute();
   return {
     snapshots: new Map(
       rows.map((r) => [r.id, { name: r.name, email: r.email, country: r.country, region: r.region }]),
     ),
-    pricing: rows.map((r) => ({
-      id: r.id,
-      country: r.country,
-      region: r.region,
-      tax_exempt: r.tax_exempt,
-      client_group_id: r.client_group_id,
-      tax_rule_id: r.tax_rule_id,
-      currency_code: r.currency_code,
-    })),
+    // The rows as they are: the pricing snapshot keeps only its own fields of them (PricingSnapshot.held).
+    pricing: rows,
   };
 }

@@ -166,9 +166,8 @@ export async function viewEstimate(
   // The billing period so far, in the billing time zone: the month a run will invoice.
   const { start, end } = monthSoFar(ctx.now(), ctx.config.BILLING_TIME_ZONE);
   const period = { start: start.toISOString(), end: end.toISOString() };
-  let held = estimates.get(ctx.db);
-  if (!held) estimates.set(ctx.db, (held = {}));
-  const state = held;
+  const state = estimates.get(ctx.db) ?? {};
+  estimates.set(ctx.db, state);
   if (state.current?.end !== period.end) {
     const result = compute(ctx, options.source, { start, end }, period);
     state.current = { end: period.end, result };
@@ -176,7 +175,10 @@ export async function viewEstimate(
       if (state.current?.result === result) state.current = undefined;
     };
     result.then(
-      (answer) => (answer.available ? (state.last = answer) : forget()),
+      (answer) => {
+        if (answer.available) state.last = answer;
+        else forget();
+      },
       (error: unknown) => {
         if (!(error instanceof EstimateStopped))
           ctx.logger.warn({ err: error }, "the month-to-date estimate could not be computed");

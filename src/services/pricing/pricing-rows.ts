@@ -49,7 +49,8 @@ async function byChunks<R>(ids: bigint[], load: (chunk: bigint[]) => Promise<R[]
   return rows;
 }
 
-const CUSTOMER_COLUMNS = [
+/** The customer columns pricing reads (billing's batch read adds its own to them). */
+export const CUSTOMER_PRICING_COLUMNS = [
   "id",
   "country",
   "region",
@@ -62,7 +63,7 @@ const CUSTOMER_COLUMNS = [
 /** The given customers (absent ids simply yield no row). */
 export function loadCustomerRows(db: Tx, ids: bigint[]): Promise<CustomerPricingRow[]> {
   return byChunks(ids, (chunk) =>
-    db.selectFrom("customer").select(CUSTOMER_COLUMNS).where("id", "in", orNothing(chunk)).execute(),
+    db.selectFrom("customer").select(CUSTOMER_PRICING_COLUMNS).where("id", "in", orNothing(chunk)).execute(),
   );
 }
 
@@ -70,7 +71,7 @@ export function loadCustomerRows(db: Tx, ids: bigint[]): Promise<CustomerPricing
 export function loadCustomerPage(db: Tx, after: bigint, limit: number): Promise<CustomerPricingRow[]> {
   return db
     .selectFrom("customer")
-    .select(CUSTOMER_COLUMNS)
+    .select(CUSTOMER_PRICING_COLUMNS)
     .where("id", ">", after)
     .orderBy("id")
     .limit(limit)
