@@ -6,6 +6,7 @@ import { dunningCandidates } from "../src/billing/dunning/dunning-candidates.ts"
 import { applyCreditAtFinalization } from "../src/billing/payments/apply-credit.ts";
 import { listInvoices } from "../src/billing/invoices/list-invoices.ts";
 import { listPayments } from "../src/billing/payments/get-payment.ts";
+import { SnapshotUsageSource } from "../src/billing/usage/snapshot-usage-source.ts";
 import { parseConfig } from "../src/config.ts";
 import type { DatabaseHandle } from "../src/db/open-database.ts";
 import type { Database } from "../src/db/schema.ts";
@@ -31,6 +32,8 @@ const BIG_TABLES = new Set([
   "solusio_call",
   "job",
   "ledger_entry",
+  "server_snapshot",
+  "server_event",
 ]);
 
 let handle: DatabaseHandle;
@@ -158,6 +161,28 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
       SELECT 'solusio.sync_customer', CASE WHEN n % 2000 = 0 THEN 'pending' ELSE 'done' END,
              now() - CASE WHEN n % 1000 = 1 THEN interval '90 days' ELSE interval '1 hour' END
       FROM generate_series(1, 100000) n`);
+    // The month's recorded usage: three sighted servers a customer, and their creations in the activity log.
+    await run(`UPDATE customer SET solusio_user_id = 100000 + id`);
+    await run(`
+      INSERT INTO server_snapshot (server_id, uuid, name, solusio_user_id, billing_user_id, plan_name,
+        tokens_per_hour, tokens_per_month, ip_tokens_per_hour, ip_tokens_per_month, additional_ips, created_at,
+        first_seen_at, last_seen_at)
+      SELECT c.id * 3 + s, 'uuid', 'vps', c.solusio_user_id, c.id, '7/5000', 7, 5000, 0, 0, 0,
+             '2026-06-01', '2026-06-01', now()
+      FROM customer c, generate_series(0, 2) s`);
+    await run(`
+      INSERT INTO server_segment (server_id, seq, started_at, solusio_user_id, billing_user_id, plan_name,
+        tokens_per_hour, tokens_per_month, ip_tokens_per_hour, ip_tokens_per_month, backup_percent,
+        backups_enabled, additional_ips)
+      SELECT server_id, 0, created_at, solusio_user_id, billing_user_id, plan_name, 7, 5000, 0, 0, 0, false, 0
+      FROM server_snapshot`);
+    await run(`
+      INSERT INTO server_event (id, event, server_id, at, data)
+      SELECT server_id, 'compute_resource_vm_created', server_id, '2026-06-01',
+             jsonb_build_object('user_id', solusio_user_id, 'plan', jsonb_build_object('id', null, 'name', '7/5000',
+               'tokens_per_hour', '7', 'tokens_per_month', '5000', 'ip_tokens_per_hour', '0',
+               'ip_tokens_per_month', '0', 'backup_price', '0'))
+      FROM server_snapshot`);
     // As autovacuum leaves them: planner statistics, and the trigram indexes' own counts (GIN keeps them in
     // its metapage, which only VACUUM updates).
     await run("VACUUM ANALYZE");
@@ -185,6 +210,23 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
     expect(await expectIndexed("customer", list({ email }))).toContain("customer_email_trgm");
     const search = rows[0]!.name.slice(-8);
     expect(await expectIndexed("customer", list({ search }))).toContain("customer_name_trgm");
+  });
+
+  it("one customer's recorded usage, as the portal's estimate reads it (migration 019)", async () => {
+    const customer = 1234n;
+    const period = { start: new Date("2026-07-01"), end: new Date("2026-07-15"), billingUserId: customer };
+    for (const name of ["snapshots", "activity", "snapshots+activity"] as const) {
+      const read = async () => {
+        for await (const _ of new SnapshotUsageSource(ctx.db, name).fetchUsage(period));
+      };
+      const snapshots = await expectIndexed("server_snapshot", read);
+      if (name !== "activity")
+        expect(snapshots).toEqual(
+          expect.arrayContaining(["server_snapshot_billing_user", "server_snapshot_solusio_user"]),
+        );
+      if (name !== "snapshots")
+        expect(await expectIndexed("server_event", read)).toContain("server_event_created_by");
+    }
   });
 
   it("invoices by status, customer, period and number; open ones for dunning", async () => {

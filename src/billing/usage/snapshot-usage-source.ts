@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from "kysely";
+import { type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
 import type { Database, ServerEventTable, ServerSegmentTable, ServerSnapshotTable } from "../../db/schema.ts";
 import type { PlanRates } from "../../domain/server-usage.ts";
 import { historyFromEvents } from "./event-history.ts";
@@ -8,6 +8,15 @@ import { lastPollAt } from "./poll-servers.ts";
 import type { UsageNote, UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
 
 const PAGE = 5000;
+
+/**
+ * The conditions under which a server may be one customer's: `sighted` on server_snapshot (its billing user,
+ * or the SolusIO user it was seen with), `created` on a server_event creation (the SolusIO user named).
+ */
+interface CustomerServers {
+  sighted: RawBuilder<unknown>;
+  created: RawBuilder<unknown>;
+}
 
 /** Which recorded history a rebuilt source reads: snapshots (b), the activity log (c), or both. */
 export type RebuiltSourceName = "snapshots" | "activity" | "snapshots+activity";
@@ -42,9 +51,10 @@ export class SnapshotUsageSource implements UsageSource {
   }
 
   async *fetchUsage(period: UsagePeriod): AsyncIterable<UsageRecord> {
+    const mine = await this.customerServers(period.billingUserId);
     let after = 0n;
     for (;;) {
-      const ids = await this.serverIds(period, after);
+      const ids = await this.serverIds(period, after, mine);
       if (ids.length === 0) return;
       const [snapshots, segments, events] = await Promise.all([
         this.snapshotsOf(ids),
@@ -86,13 +96,45 @@ export class SnapshotUsageSource implements UsageSource {
     }
   }
 
+  /**
+   * The conditions that narrow the server lists to one customer's (the portal's estimate), or none. A server
+   * is a customer's by its sighting's billing user, else by the SolusIO user its sighting or its creation in
+   * the log names (fetchUsage): the lists keep every server any of them points at the customer, a superset
+   * the caller filters, each found through its own index (migration 019).
+   */
+  private async customerServers(customerId: bigint | undefined): Promise<CustomerServers | undefined> {
+    if (customerId === undefined) return undefined;
+    const customer = await this.db
+      .selectFrom("customer")
+      .select("solusio_user_id")
+      .where("id", "=", customerId)
+      .executeTakeFirst();
+    const solusioUserId = customer?.solusio_user_id ?? null;
+    const sighted =
+      solusioUserId === null
+        ? sql`billing_user_id = ${customerId}`
+        : sql`(billing_user_id = ${customerId} OR solusio_user_id = ${solusioUserId})`;
+    const created = solusioUserId === null ? sql`false` : sql`data->>'user_id' = ${String(solusioUserId)}`;
+    return { sighted, created };
+  }
+
   /** The next page of servers that may have hours in the period, from the recorded histories in use. */
-  private async serverIds(period: UsagePeriod, after: bigint): Promise<bigint[]> {
+  private async serverIds(
+    period: UsagePeriod,
+    after: bigint,
+    mine: CustomerServers | undefined,
+  ): Promise<bigint[]> {
     const listed = sql`SELECT server_id FROM server_snapshot WHERE server_id > ${after}
-      AND created_at < ${period.end} AND (gone_at IS NULL OR last_seen_at >= ${period.start})`;
+      AND created_at < ${period.end} AND (gone_at IS NULL OR last_seen_at >= ${period.start})
+      ${mine ? sql`AND ${mine.sighted}` : sql``}`;
     // A creation before the period's end: whether the server still had hours in it is the domain's to say.
-    const logged = sql`SELECT server_id FROM server_event WHERE server_id > ${after}
+    const created = sql`SELECT server_id FROM server_event WHERE server_id > ${after}
       AND event = 'compute_resource_vm_created' AND at < ${period.end}`;
+    // One customer's: two queries, not one with OR, so that each is found through its own index.
+    const logged = mine
+      ? sql`${created} AND ${mine.created}
+          UNION ${created} AND server_id IN (SELECT server_id FROM server_snapshot WHERE ${mine.sighted})`
+      : created;
     const union =
       this.name === "snapshots" ? listed : this.name === "activity" ? logged : sql`${listed} UNION ${logged}`;
     const { rows } = await sql<{ server_id: bigint }>`SELECT DISTINCT server_id FROM (${union}) ids
