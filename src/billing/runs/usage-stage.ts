@@ -269,16 +269,21 @@ export class UsageStage {
  * Drops the stages that no live run owns (the cross-check's tables too): those of runs that completed or
  * failed, and a killed run's once a later start has marked it abandoned. A live run's stage is left alone.
  */
+/** A LIKE pattern for the names that start with `prefix` (its underscores taken literally). */
+const startingWith = (prefix: string) => `${prefix.replace(/_/g, "\\_")}%`;
+
+const dropTable = (db: Tx, name: string) => sql`DROP TABLE IF EXISTS ${sql.table(name)}`.execute(db);
+
 export async function dropStaleStages(db: Tx): Promise<void> {
   for (const prefix of [STAGE_PREFIX, CHECK_PREFIX]) {
     const { rows } = await sql<{ name: string }>`
       SELECT t.tablename AS name FROM pg_tables t
-      WHERE t.schemaname = current_schema() AND t.tablename LIKE ${`${prefix.replace(/_/g, "\\_")}%`}
+      WHERE t.schemaname = current_schema() AND t.tablename LIKE ${startingWith(prefix)}
         AND NOT EXISTS (
           SELECT 1 FROM billing_run r
           WHERE r.state = 'running' AND r.id = 'run_' || substr(t.tablename, ${prefix.length + 1})
         )`.execute(db);
-    for (const { name } of rows) await sql`DROP TABLE IF EXISTS ${sql.table(name)}`.execute(db);
+    for (const { name } of rows) await dropTable(db, name);
   }
 }
 
@@ -289,11 +294,10 @@ export async function dropStaleStages(db: Tx): Promise<void> {
 export async function dropStaleEstimates(db: Tx, before: Date): Promise<void> {
   const { rows } = await sql<{ name: string }>`
     SELECT tablename AS name FROM pg_tables
-    WHERE schemaname = current_schema() AND tablename LIKE ${`${ESTIMATE_PREFIX.replace(/_/g, "\\_")}%`}`.execute(
-    db,
-  );
+    WHERE schemaname = current_schema() AND tablename LIKE ${startingWith(ESTIMATE_PREFIX)}`.execute(db);
   for (const { name } of rows) {
-    const madeAt = Number(/^usage_estimate_(\d+)_/.exec(name)?.[1]) * 1000;
-    if (madeAt < before.getTime()) await sql`DROP TABLE IF EXISTS ${sql.table(name)}`.execute(db);
+    // `usage_estimate_<unix seconds>_<hex>` (UsageStage.forEstimate)
+    const madeAt = Number(name.slice(ESTIMATE_PREFIX.length).split("_")[0]) * 1000;
+    if (madeAt < before.getTime()) await dropTable(db, name);
   }
 }

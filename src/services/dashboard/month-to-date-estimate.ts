@@ -28,6 +28,7 @@ export interface MonthToDateEstimate {
 }
 
 type Figures = Pick<MonthToDateEstimate, "customers" | "servers" | "tokens" | "revenue">;
+const NO_FIGURES: Figures = { customers: 0, servers: 0, tokens: 0n, revenue: [] };
 
 /** Customers priced together: one pricing load and one read of the stage each. */
 const CUSTOMERS_A_BATCH = 1000;
@@ -191,17 +192,7 @@ export async function viewEstimate(
   const answer = await within(state.current.result, options.waitMs);
   if (answer.settled) return answer.value;
   if (state.last) return { ...state.last, computing: true };
-  return {
-    period,
-    available: true,
-    problem: null,
-    customers: 0,
-    servers: 0,
-    tokens: 0n,
-    revenue: [],
-    computedAt: null,
-    computing: true,
-  };
+  return { period, available: true, problem: null, ...NO_FIGURES, computedAt: null, computing: true };
 }
 
 async function compute(
@@ -211,14 +202,13 @@ async function compute(
   period: MonthToDateEstimate["period"],
 ): Promise<MonthToDateEstimate> {
   const computedAt = ctx.now().toISOString();
-  const empty = { customers: 0, servers: 0, tokens: 0n, revenue: [] };
   const done = { computedAt, computing: false };
-  if (range.end <= range.start) return { period, available: true, problem: null, ...empty, ...done };
+  if (range.end <= range.start) return { period, available: true, problem: null, ...NO_FIGURES, ...done };
   try {
     const figures = await estimateUsage(ctx, source(), range);
     return { period, available: true, problem: null, ...figures, ...done };
   } catch (error) {
     if (!(error instanceof SourceFailed)) throw error;
-    return { period, available: false, problem: error.message, ...empty, ...done };
+    return { period, available: false, problem: error.message, ...NO_FIGURES, ...done };
   }
 }
