@@ -127,14 +127,21 @@ describe("slow and greedy clients", () => {
   });
 
   it("refuses connections beyond the cap and serves again once they are gone", async () => {
-    const held = await Promise.all(Array.from({ length: 20 }, () => openSocket(server.url)));
-    const extra = await openSocket(server.url);
-    const refused = await readUntilClose(extra, 3000);
-    expect(refused.closed).toBe(true);
-    expect(refused.text).toBe("");
-    for (const s of held) s.destroy();
-    await new Promise((r) => setTimeout(r, 100));
-    expect((await rawRequest(server.url, { method: "GET", path: "/healthz" })).status).toBe(200);
+    // A server of its own with the default timeouts: with this file's 1 s ones, a held connection could time
+    // out (and free its place) before the extra one arrived on a busy machine, and the extra got a 408.
+    const capped = await startTestServer(handle.db, { HTTP_MAX_CONNECTIONS: 20 });
+    try {
+      const held = await Promise.all(Array.from({ length: 20 }, () => openSocket(capped.url)));
+      const extra = await openSocket(capped.url);
+      const refused = await readUntilClose(extra, 3000);
+      expect(refused.closed).toBe(true);
+      expect(refused.text).toBe("");
+      for (const s of held) s.destroy();
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await rawRequest(capped.url, { method: "GET", path: "/healthz" })).status).toBe(200);
+    } finally {
+      await capped.close();
+    }
   });
 });
 
