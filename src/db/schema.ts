@@ -245,6 +245,16 @@ export interface BillingRunTable {
   finished_at: Date | null;
 }
 
+// The console's month-to-date estimate, one row an hour, shared by every instance (migration 020).
+export interface MonthToDateEstimateTable {
+  period_end: Date;
+  period_start: Date;
+  claimed_by: string;
+  claimed_at: Date;
+  computed_at: Date | null;
+  figures: ColumnType<unknown, string | null | undefined, string | null>;
+}
+
 export interface BillingAnomalyTable {
   id: Serial;
   billing_run_id: string;
@@ -394,6 +404,7 @@ export interface Database {
   dunning_step: DunningStepTable;
   provider_event: ProviderEventTable;
   checkout_session: CheckoutSessionTable;
+  month_to_date_estimate: MonthToDateEstimateTable;
 }
 
 // Money in (migration 013, billing-rules §7–§8).

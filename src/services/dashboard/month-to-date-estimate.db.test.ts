@@ -1,5 +1,5 @@
-import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type KyselyPlugin, sql } from "kysely";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { runBilling } from "../../billing/runs/run-billing.ts";
 import { UsageStage } from "../../billing/runs/usage-stage.ts";
@@ -14,6 +14,7 @@ import {
 import { MemoryUsageSource } from "../../billing/usage/memory-usage-source.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import type { UsageRecord } from "../../domain/usage-record.ts";
+import { CLAIM_LAPSES_MS } from "./estimate-claims.ts";
 import {
   EstimateStopped,
   estimateUsage,
@@ -36,6 +37,10 @@ beforeAll(async () => {
   handle = await createTestDatabase();
 });
 afterAll(async () => handle?.close());
+// Each test's hours stand alone: the figures kept are the database's.
+beforeEach(async () => {
+  await handle.db.deleteFrom("month_to_date_estimate").execute();
+});
 
 describe("the month-to-date estimate", () => {
   it("comes to what a billing run invoices for the same usage, across batches of customers", async () => {
@@ -197,19 +202,152 @@ describe("the month-to-date estimate", () => {
     expect(await estimateTables()).toEqual([]);
   });
 
-  it("is computed once an hour: views in the same hour share the figures, the next hour computes again", async () => {
-    let now = new Date("2026-11-14T10:20:00Z");
-    const ctx = { ...billingContext(handle, { USAGE_SOURCE: "snapshots" }), now: () => now };
-    const first = await monthToDateEstimate({ ctx, input: {} });
-    now = new Date("2026-11-14T10:59:00Z");
-    expect(await monthToDateEstimate({ ctx, input: {} })).toBe(first);
-    expect(first.computedAt).toBe("2026-11-14T10:20:00.000Z");
-    now = new Date("2026-11-14T11:00:00Z");
-    const next = await monthToDateEstimate({ ctx, input: {} });
-    expect(next).not.toBe(first);
-    expect([next.period.end, next.computedAt]).toEqual([
-      "2026-11-14T11:00:00.000Z",
-      "2026-11-14T11:00:00.000Z",
+  it("is computed once an hour on the database: every view of the hour, on any instance, shows its figures", async () => {
+    let now = new Date("2026-11-20T08:30:00Z");
+    const onA = { ...billingContext(handle), now: () => now };
+    // A second Kysely on the same database stands for a second instance: what instances share is in the
+    // database, and an instance's own part is kept per Db.
+    const onB = { ...onA, db: handle.db.withPlugin(asItIs) };
+    const [customer] = await createCustomers(handle, [{ email: "hourly@example.com" }]);
+    const { source, reads, release } = gatedSource(customer!);
+    release();
+
+    const first = await viewEstimate(onA, { source, waitMs: 10_000 });
+    expect([first.computing, first.computedAt, first.customers]).toEqual([
+      false,
+      "2026-11-20T08:30:00.000Z",
+      1,
+    ]);
+    expect(await viewEstimate(onB, { source, waitMs: 10_000 })).toEqual(first);
+    now = new Date("2026-11-20T08:59:00Z");
+    expect(await viewEstimate(onB, { source, waitMs: 10_000 })).toEqual(first);
+    expect(reads()).toBe(1);
+
+    // The next hour, viewed on both instances at once: one computation, the hour before's figures meanwhile.
+    now = new Date("2026-11-20T09:00:00Z");
+    const { source: next, reads: nextReads, release: releaseNext } = gatedSource(customer!);
+    const both = await Promise.all([
+      viewEstimate(onA, { source: next, waitMs: 50 }),
+      viewEstimate(onB, { source: next, waitMs: 50 }),
+    ]);
+    expect(both.map((v) => [v.computing, v.computedAt])).toEqual([
+      [true, first.computedAt],
+      [true, first.computedAt],
+    ]);
+    releaseNext();
+    await expect
+      .poll(async () => (await viewEstimate(onB, { source: next, waitMs: 50 })).computedAt)
+      .toBe("2026-11-20T09:00:00.000Z");
+    expect(nextReads()).toBe(1);
+    // Only the latest hour is kept.
+    expect(await storedHours()).toEqual(["2026-11-20T09:00:00.000Z"]);
+  });
+
+  it("takes over an hour whose claim was not renewed, and leaves one that was to its instance", async () => {
+    const now = new Date("2026-11-21T08:30:00Z");
+    const ctx = { ...billingContext(handle), now: () => now };
+    const [customer] = await createCustomers(handle, [{ email: "taken-over@example.com" }]);
+    const claim = (minutesAgo: number) =>
+      handle.db
+        .insertInto("month_to_date_estimate")
+        .values({
+          period_start: new Date("2026-11-01T00:00:00Z"),
+          period_end: new Date("2026-11-21T08:00:00Z"),
+          claimed_by: "estimator_elsewhere",
+          claimed_at: new Date(now.getTime() - minutesAgo * 60_000),
+        })
+        .execute();
+
+    // Renewed a minute ago: its instance is computing; this view waits, then says so.
+    await claim(1);
+    const { source, reads, release } = gatedSource(customer!);
+    release();
+    const waiting = await viewEstimate(ctx, { source, waitMs: 300 });
+    expect([waiting.computing, waiting.computedAt, reads()]).toEqual([true, null, 0]);
+
+    // Not renewed for CLAIM_LAPSES_MS: its process died, and this view computes the hour.
+    await handle.db.deleteFrom("month_to_date_estimate").execute();
+    await claim(CLAIM_LAPSES_MS / 60_000 + 1);
+    const computed = await viewEstimate(ctx, { source, waitMs: 10_000 });
+    expect([computed.computing, computed.computedAt, computed.customers, reads()]).toEqual([
+      false,
+      "2026-11-21T08:30:00.000Z",
+      1,
+      1,
+    ]);
+  });
+
+  it("gives the hour up when the source cannot be read or the server stops, so that the next view tries again", async () => {
+    const now = new Date("2026-11-22T08:30:00Z");
+    const ctx = { ...billingContext(handle), now: () => now };
+    const [customer] = await createCustomers(handle, [{ email: "given-up@example.com" }]);
+    const broken = new MemoryUsageSource(() => []);
+    broken.fetchUsage = async function* () {
+      yield* [];
+      throw new Error("SolusIO answered 502");
+    };
+    const failed = await viewEstimate(ctx, { source: () => broken, waitMs: 10_000 });
+    expect([failed.available, failed.problem]).toEqual([false, "SolusIO answered 502"]);
+    expect(await storedHours()).toEqual([]);
+
+    const stopping = new AbortController();
+    stopping.abort();
+    const { source, release } = gatedSource(customer!);
+    release();
+    await expect(
+      viewEstimate({ ...ctx, signal: stopping.signal }, { source, waitMs: 10_000 }),
+    ).rejects.toBeInstanceOf(EstimateStopped);
+    expect(await storedHours()).toEqual([]);
+
+    const computed = await viewEstimate(ctx, { source, waitMs: 10_000 });
+    expect([computed.available, computed.customers]).toEqual([true, 1]);
+    expect(await storedHours()).toEqual(["2026-11-22T08:00:00.000Z"]);
+  });
+
+  it("is reached through the verb, on the configured usage source", async () => {
+    const ctx = billingContext(handle, { USAGE_SOURCE: "snapshots" }, new Date("2026-11-23T10:20:00Z"));
+    const estimate = await monthToDateEstimate({ ctx, input: {} });
+    expect([estimate.available, estimate.computing, estimate.period]).toEqual([
+      true,
+      false,
+      { start: "2026-11-01T00:00:00.000Z", end: "2026-11-23T10:00:00.000Z" },
     ]);
   });
 });
+
+const asItIs: KyselyPlugin = {
+  transformQuery: (args) => args.node,
+  transformResult: async (args) => args.result,
+};
+
+const storedHours = async () =>
+  (
+    await handle.db.selectFrom("month_to_date_estimate").select("period_end").orderBy("period_end").execute()
+  ).map((r) => r.period_end.toISOString());
+
+/** One server of `customer` this month, read only once `release` is called; `reads` counts the computations. */
+function gatedSource(customer: bigint) {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let reads = 0;
+  const source = new MemoryUsageSource(() => []);
+  source.fetchUsage = async function* (period) {
+    await gate;
+    yield usageOf({
+      billingUserId: customer,
+      tph: 7,
+      tpm: 5000,
+      createdAt: "2026-11-01T00:00:00Z",
+      deletedAt: null,
+      period,
+    });
+  };
+  return {
+    source: () => {
+      reads++;
+      return source;
+    },
+    reads: () => reads,
+    release,
+  };
+}

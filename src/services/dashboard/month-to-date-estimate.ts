@@ -1,3 +1,4 @@
+import { setTimeout } from "node:timers/promises";
 import { buildInvoice } from "../../billing/runs/build-invoice.ts";
 import { importUsage } from "../../billing/runs/import-usage.ts";
 import { dropStaleEstimates, UsageStage } from "../../billing/runs/usage-stage.ts";
@@ -6,9 +7,20 @@ import { monthSoFar } from "../../domain/periods.ts";
 import type { UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
 import type { Db, ServiceContext } from "../../kernel/context.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
+import { randomHex } from "../../kernel/random-hex.ts";
 import { within } from "../../kernel/within.ts";
 import { PricingSnapshot } from "../pricing/pricing-snapshot.ts";
 import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import {
+  CLAIM_RENEWED_MS,
+  claimHour,
+  type EstimateFigures,
+  readEstimates,
+  recordFigures,
+  releaseClaim,
+  renewClaim,
+  type StoredEstimate,
+} from "./estimate-claims.ts";
 
 export interface MonthToDateEstimate {
   /** The billing month so far (BILLING_TIME_ZONE): [start, end), end being the start of the current hour. */
@@ -21,14 +33,13 @@ export interface MonthToDateEstimate {
   tokens: bigint;
   /** What invoicing the usage so far would come to, per currency (minor units, taxes included). */
   revenue: { currency: string; amount: bigint; customers: number }[];
-  /** When these figures were computed (once an hour: the hour is what they cover); null before the first. */
+  /** When these figures were computed (once an hour on the database: the hour is what they cover); null before the first. */
   computedAt: string | null;
   /** The current hour's figures are being computed: these are the last ones, or none yet (computedAt null). */
   computing: boolean;
 }
 
-type Figures = Pick<MonthToDateEstimate, "customers" | "servers" | "tokens" | "revenue">;
-const NO_FIGURES: Figures = { customers: 0, servers: 0, tokens: 0n, revenue: [] };
+const NO_FIGURES: EstimateFigures = { customers: 0, servers: 0, tokens: 0n, revenue: [] };
 
 /** Customers priced together: one pricing load and one read of the stage each. */
 const CUSTOMERS_A_BATCH = 1000;
@@ -82,7 +93,7 @@ export async function estimateUsage(
   ctx: ServiceContext,
   source: UsageSource,
   period: UsagePeriod,
-): Promise<Figures> {
+): Promise<EstimateFigures> {
   await dropStaleEstimates(ctx.db, new Date(ctx.now().getTime() - STALE_STAGE_MS));
   const stage = UsageStage.forEstimate(ctx.now());
   await stage.create(ctx.db);
@@ -134,65 +145,131 @@ export async function estimateUsage(
 
 /** How long a view waits for figures being computed before it shows the last ones (or says they are coming). */
 const VIEW_WAITS_MS = 3_000;
+/** While another instance computes, a view looks for its figures this often, within its wait. */
+const LOOKS_EVERY_MS = 250;
 
 /**
- * Per database: the computation of the current hour's figures, and the last figures computed. The figures
- * cover whole hours, so every view in an hour (on this instance) shares one computation, which at a million
- * customers reads as much usage as a billing run's import (minutes): a view waits for it a few seconds, then
- * shows the hour before's figures, or says they are being computed. Only figures are kept: a source that
- * could not be read, or a computation that failed, is tried again by the next view.
+ * This instance's own part, per database: its name in claims and the hours it is computing. The figures are
+ * the database's (estimate-claims.ts), shared by every instance: at a million customers an hour's figures read
+ * as much usage as a billing run's import (minutes of the database's time), so an hour is computed once on
+ * the database, by the instance whose view claimed it, and every view of that hour on any instance shows it.
  */
-interface Estimates {
-  current?: { end: string; result: Promise<MonthToDateEstimate> };
-  last?: MonthToDateEstimate;
+interface Estimator {
+  id: string;
+  computing: Map<string, Promise<MonthToDateEstimate>>;
 }
-const estimates = new WeakMap<Db, Estimates>();
+const estimators = new WeakMap<Db, Estimator>();
+
+function estimatorOf(db: Db): Estimator {
+  let estimator = estimators.get(db);
+  if (!estimator) {
+    estimator = { id: `estimator_${randomHex(8)}`, computing: new Map() };
+    estimators.set(db, estimator);
+  }
+  return estimator;
+}
 
 /**
  * This month's accruing usage and what it would bill, as an estimate: the billed usage source read for the
  * month so far, priced the way a billing run prices it (importUsage, buildInvoice, PricingSnapshot), and
- * nothing written but a stage that goes at the end. The month's invoice may differ: usage still accrues,
- * and prices may change.
+ * nothing written but a stage that goes at the end and the hour's figures. The month's invoice may differ:
+ * usage still accrues, and prices may change.
  */
 export const monthToDateEstimate = defineVerb(NoInput, async ({ ctx }): Promise<MonthToDateEstimate> => {
   await requireStaffRole(ctx, ...READ_ROLES);
   return viewEstimate(ctx, { source: () => billedSource(ctx), waitMs: VIEW_WAITS_MS });
 });
 
-/** The verb's work once access is granted, with its source and its wait given (tests give them). */
+/**
+ * The verb's work once access is granted, with its source and its wait given (tests give them). The current
+ * hour's figures when computed; else the view claims the hour (unless another instance holds it) and waits
+ * at most `waitMs` for them, then shows the hour before's figures marked as being updated, or none yet. A
+ * source that could not be read, or a computation that failed, gives the hour up: the next view tries again.
+ */
 export async function viewEstimate(
   ctx: ServiceContext,
   options: { source: () => UsageSource; waitMs: number },
 ): Promise<MonthToDateEstimate> {
   // The billing period so far, in the billing time zone: the month a run will invoice.
-  const { start, end } = monthSoFar(ctx.now(), ctx.config.BILLING_TIME_ZONE);
-  const period = { start: start.toISOString(), end: end.toISOString() };
-  const state = estimates.get(ctx.db) ?? {};
-  estimates.set(ctx.db, state);
-  if (state.current?.end !== period.end) {
-    const result = compute(ctx, options.source, { start, end }, period);
-    state.current = { end: period.end, result };
-    const forget = () => {
-      if (state.current?.result === result) state.current = undefined;
-    };
-    result.then(
-      (answer) => {
-        if (answer.available) state.last = answer;
-        else forget();
-      },
-      (error: unknown) => {
-        if (!(error instanceof EstimateStopped))
-          ctx.logger.warn({ err: error }, "the month-to-date estimate could not be computed");
-        forget();
-      },
-    );
-    // Owned by the server: at close it stops at its next record or batch and drops its stage first.
-    ctx.background?.add(result);
+  const range = monthSoFar(ctx.now(), ctx.config.BILLING_TIME_ZONE);
+  const period = { start: range.start.toISOString(), end: range.end.toISOString() };
+  const stored = await readEstimates(ctx.db, range.end);
+  if (stored.current) return shown(stored.current, false);
+  const estimator = estimatorOf(ctx.db);
+  if (!estimator.computing.has(period.end) && (await claimHour(ctx.db, range, estimator.id, ctx.now())))
+    computeHour(ctx, estimator, options.source, range, period);
+  const mine = estimator.computing.get(period.end);
+  if (mine) {
+    const answer = await within(mine, options.waitMs);
+    if (answer.settled) return answer.value;
+  } else {
+    const theirs = await lookForFigures(ctx.db, range.end, options.waitMs);
+    if (theirs) return shown(theirs, false);
   }
-  const answer = await within(state.current.result, options.waitMs);
-  if (answer.settled) return answer.value;
-  if (state.last) return { ...state.last, computing: true };
+  if (stored.last) return shown(stored.last, true);
   return { period, available: true, problem: null, ...NO_FIGURES, computedAt: null, computing: true };
+}
+
+function shown(stored: StoredEstimate, computing: boolean): MonthToDateEstimate {
+  return {
+    period: stored.period,
+    available: true,
+    problem: null,
+    ...stored.figures,
+    computedAt: stored.computedAt,
+    computing,
+  };
+}
+
+/** Another instance computes the hour: its figures if they are written within `waitMs`. */
+async function lookForFigures(db: Db, end: Date, waitMs: number): Promise<StoredEstimate | undefined> {
+  const until = Date.now() + waitMs;
+  for (let left = waitMs; left > 0; left = until - Date.now()) {
+    await setTimeout(Math.min(LOOKS_EVERY_MS, left));
+    const { current } = await readEstimates(db, end);
+    if (current) return current;
+  }
+  return undefined;
+}
+
+/**
+ * The claimed hour computed in the background, owned by the server (at close it stops at its next record or
+ * batch and drops its stage), its claim renewed meanwhile. Figures are written for every instance; an
+ * unavailable source or a failure gives the claim up.
+ */
+function computeHour(
+  ctx: ServiceContext,
+  estimator: Estimator,
+  source: () => UsageSource,
+  range: UsagePeriod,
+  period: MonthToDateEstimate["period"],
+): void {
+  const renewal = setInterval(() => {
+    renewClaim(ctx.db, range.end, estimator.id, ctx.now()).catch(() => {});
+  }, CLAIM_RENEWED_MS);
+  renewal.unref();
+  const result = (async () => {
+    try {
+      const answer = await compute(ctx, source, range, period);
+      if (answer.available && answer.computedAt)
+        await recordFigures(ctx.db, range.end, estimator.id, new Date(answer.computedAt), answer);
+      else await releaseClaim(ctx.db, range.end, estimator.id);
+      return answer;
+    } catch (error) {
+      await releaseClaim(ctx.db, range.end, estimator.id).catch(() => {});
+      throw error;
+    } finally {
+      clearInterval(renewal);
+    }
+  })();
+  estimator.computing.set(period.end, result);
+  result
+    .catch((error: unknown) => {
+      if (!(error instanceof EstimateStopped))
+        ctx.logger.warn({ err: error }, "the month-to-date estimate could not be computed");
+    })
+    .finally(() => estimator.computing.delete(period.end));
+  ctx.background?.add(result);
 }
 
 async function compute(
