@@ -30,8 +30,9 @@ const minorUnits = z
   .string()
   .regex(/^-?\d{1,30}$/)
   .transform((s) => BigInt(s));
-// What a row's JSON holds; read back through this schema, so a row written by another version that does not
-// fit is treated as no figures (the hour is then computed again) instead of showing something wrong.
+// What a row's JSON holds, read back through this schema: a row that does not fit is not shown, rather than
+// shown wrong. (Only this version writes the table: an older one refuses to start on a database it does not
+// know, and a newer one that changes the figures brings a migration.)
 const StoredFigures = z.object({
   customers: count,
   servers: count,
@@ -121,14 +122,16 @@ export async function recordFigures(
   now: Date,
   figures: EstimateFigures,
 ): Promise<void> {
-  await db
+  const written = await db
     .updateTable("month_to_date_estimate")
     .set({ computed_at: now, figures: figuresText(figures) })
     .where("period_end", "=", end)
     .where("claimed_by", "=", by)
     .where("computed_at", "is", null)
-    .execute();
-  // Housekeeping, apart: an older row left by a crash in between goes with the next hour's figures.
+    .executeTakeFirst();
+  // The hour before stays until this one's figures exist: views show it meanwhile. Apart from the write, as
+  // housekeeping: an older row left by a crash in between goes with the next hour's figures.
+  if (written.numUpdatedRows === 0n) return;
   await db.deleteFrom("month_to_date_estimate").where("period_end", "<", end).execute();
 }
 

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import {
+  CLAIM_LAPSES_MS,
+  CLAIM_RENEWED_MS,
+  claimHour,
+  type EstimateFigures,
+  readEstimates,
+  recordFigures,
+  renewClaim,
+} from "./estimate-claims.ts";
+
+// The month-to-date estimate's hours as instances share them in the database: who computes an hour, when
+// another may take it over, and whose figures are kept.
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = await createTestDatabase();
+});
+afterAll(async () => handle?.close());
+beforeEach(async () => {
+  await handle.db.deleteFrom("month_to_date_estimate").execute();
+});
+
+const HOUR = { start: new Date("2026-11-01T00:00:00Z"), end: new Date("2026-11-14T10:00:00Z") };
+const T0 = new Date("2026-11-14T10:05:00Z");
+const later = (ms: number) => new Date(T0.getTime() + ms);
+const FIGURES: EstimateFigures = {
+  customers: 2,
+  servers: 3,
+  tokens: 12_345_678_901_234_567_890n,
+  revenue: [
+    { currency: "EUR", amount: 98_765_432_109_876_543_210n, customers: 1 },
+    { currency: "USD", amount: 1020n, customers: 1 },
+  ],
+};
+
+describe("the estimate's hours in the database", () => {
+  it("lets exactly one of several instances claiming at once compute the hour", async () => {
+    const won = await Promise.all(
+      ["estimator_a", "estimator_b", "estimator_c", "estimator_d"].map((by) =>
+        claimHour(handle.db, HOUR, by, T0),
+      ),
+    );
+    expect(won.filter(Boolean)).toHaveLength(1);
+  });
+
+  it("leaves a renewed claim to its instance and lets another take over one that lapsed", async () => {
+    expect(await claimHour(handle.db, HOUR, "estimator_a", T0)).toBe(true);
+    expect(await claimHour(handle.db, HOUR, "estimator_b", later(CLAIM_RENEWED_MS))).toBe(false);
+    expect(await renewClaim(handle.db, HOUR.end, "estimator_a", later(3 * CLAIM_RENEWED_MS))).toBe(true);
+    // Lapsed counted from the claim, but renewed since: still a's.
+    expect(await claimHour(handle.db, HOUR, "estimator_b", later(CLAIM_LAPSES_MS + 1000))).toBe(false);
+    // No renewal for longer than CLAIM_LAPSES_MS: b takes it, and a can no longer renew it.
+    const lapsed = later(3 * CLAIM_RENEWED_MS + CLAIM_LAPSES_MS + 1000);
+    expect(await claimHour(handle.db, HOUR, "estimator_b", lapsed)).toBe(true);
+    expect(await renewClaim(handle.db, HOUR.end, "estimator_a", lapsed)).toBe(false);
+  });
+
+  it("keeps the figures of the instance holding the claim, exactly, and only the latest hour", async () => {
+    const before = { start: HOUR.start, end: new Date("2026-11-14T09:00:00Z") };
+    await claimHour(handle.db, before, "estimator_a", later(-3_600_000));
+    await recordFigures(handle.db, before.end, "estimator_a", later(-3_600_000), {
+      ...FIGURES,
+      customers: 1,
+    });
+
+    await claimHour(handle.db, HOUR, "estimator_a", T0);
+    const lapsed = later(CLAIM_LAPSES_MS + 1000);
+    await claimHour(handle.db, HOUR, "estimator_b", lapsed);
+    // a's computation ends after b took the hour over: its figures are not written.
+    await recordFigures(handle.db, HOUR.end, "estimator_a", later(CLAIM_LAPSES_MS + 2000), FIGURES);
+    const meanwhile = await readEstimates(handle.db, HOUR.end);
+    expect(meanwhile.current).toBeUndefined();
+    expect(meanwhile.last?.figures.customers).toBe(1);
+
+    await recordFigures(handle.db, HOUR.end, "estimator_b", later(CLAIM_LAPSES_MS + 3000), FIGURES);
+    const done = await readEstimates(handle.db, HOUR.end);
+    expect(done.current).toEqual({
+      period: { start: "2026-11-01T00:00:00.000Z", end: "2026-11-14T10:00:00.000Z" },
+      computedAt: later(CLAIM_LAPSES_MS + 3000).toISOString(),
+      figures: FIGURES,
+    });
+    // The hour before is gone with the new figures.
+    expect(done.last).toBeUndefined();
+  });
+
+  it("shows no figures rather than wrong ones from a row it cannot read", async () => {
+    await handle.db
+      .insertInto("month_to_date_estimate")
+      .values({
+        period_start: HOUR.start,
+        period_end: HOUR.end,
+        claimed_by: "estimator_other_version",
+        claimed_at: T0,
+        computed_at: T0,
+        figures: JSON.stringify({ customers: 2, tokens: 1.5 }),
+      })
+      .execute();
+    expect(await readEstimates(handle.db, HOUR.end)).toEqual({});
+  });
+});
