@@ -17,7 +17,9 @@ export async function runDunningHalf(url: string, customers: number, overdue: nu
   const schema = `bench_dunning_${randomBytes(4).toString("hex")}`;
   const admin = await openDatabase({ url, poolSize: 1 });
   await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
-  const handle = await openDatabase({ url, schema, poolSize: 2 });
+  // serve's default DATABASE_POOL_SIZE, as the configuration below says: a round evaluates up to 4 customers at
+  // once, never more than half the pool.
+  const handle = await openDatabase({ url, schema, poolSize: 10 });
   try {
     await migrateToLatest(handle.db);
     process.stdout.write(

@@ -28,7 +28,7 @@ export function addDunningCommands(dunning: Command): void {
           ),
         ]);
         process.stdout.write(
-          `dunning as of ${run.as_of.toISOString()}: ${run.customers_evaluated} customers evaluated, ${run.steps.length} steps\n`,
+          `dunning as of ${run.as_of.toISOString()}: ${run.customers_evaluated} customers evaluated, ${run.steps_total} steps${run.steps.length < run.steps_total ? ` (the first ${run.steps.length} listed)` : ""}\n`,
         );
         if (rows.length > 0)
           process.stdout.write(`${renderTable(["Customer", "Episode", "Step", "Days", "Outcome"], rows)}\n`);

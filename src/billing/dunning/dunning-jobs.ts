@@ -1,7 +1,7 @@
 import type { ServiceContext } from "../../kernel/context.ts";
-import type { JobHandler } from "../../jobs/job-runner.ts";
+import { type JobHandler, RetryLaterError } from "../../jobs/job-runner.ts";
 import type { JobPayload } from "../../jobs/job-payloads.ts";
-import { evaluateAllDunning } from "./run-dunning.ts";
+import { DunningInterrupted, evaluateAllDunning } from "./run-dunning.ts";
 import { evaluateCustomerDunning } from "./evaluate-dunning.ts";
 
 // The dunning job kinds' handlers (src/app/job-catalog.ts). With DUNNING_ENABLED=false they do nothing, so
@@ -33,7 +33,14 @@ export function dunningScheduledHandler(
 ): JobHandler<JobPayload<"dunning.scheduled_run">> {
   return async () => {
     if (!ctx.config.DUNNING_ENABLED) return;
-    const totals = await evaluateAllDunning(ctx, ctx.now());
-    ctx.logger.info(totals, "scheduled dunning run done");
+    try {
+      const totals = await evaluateAllDunning(ctx, ctx.now());
+      ctx.logger.info(totals, "scheduled dunning run done");
+    } catch (error) {
+      // Stopped between two pages because this process is stopping: the round is taken up again at once, by
+      // another instance or by this one once restarted, instead of running past serve's time to stop.
+      if (error instanceof DunningInterrupted) throw new RetryLaterError(error.message, 0);
+      throw error;
+    }
   };
 }

@@ -37,5 +37,8 @@ export const DunningStepOut = z.object({
 export const DunningRunOut = z.object({
   as_of: z.string(),
   customers_evaluated: z.number().int(),
-  steps: z.array(DunningStepOut),
+  steps_total: z.number().int().meta({ description: "every step the run took" }),
+  steps: z
+    .array(DunningStepOut)
+    .meta({ description: "the steps taken, in customer order; the first 1,000 when there were more" }),
 });

@@ -28,6 +28,7 @@ export const dunningRoutes = [
       return {
         as_of: run.as_of.toISOString(),
         customers_evaluated: run.customers_evaluated,
+        steps_total: run.steps_total,
         steps: run.steps.map((s) => ({
           ...s,
           customer_id: Number(s.customer_id),
