@@ -46,7 +46,7 @@ export async function runDunningHalf(url: string, customers: number, overdue: nu
     ).rows[0]!.n;
     process.stdout.write(
       [
-        `dunning: ${result.customers_evaluated.toLocaleString("en-US")} customers evaluated, ${result.steps.length.toLocaleString("en-US")} steps, ${suspended} suspended`,
+        `dunning: ${result.customers_evaluated.toLocaleString("en-US")} customers evaluated, ${result.steps_total.toLocaleString("en-US")} steps, ${suspended} suspended`,
         `dunning wall time: ${(ms / 1000).toFixed(2)} s (${((ms * 1000) / customers).toFixed(1)} µs per customer on the books)`,
         `peak RSS: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB (${Math.round(rssBefore / 1024)} MB before dunning)`,
       ].join("\n") + "\n",
