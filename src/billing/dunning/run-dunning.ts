@@ -20,7 +20,7 @@ const AT_ONCE = 4;
 /**
  * Steps a run through the API or the command line lists, in customer order; `steps_total` counts them all.
  * A first round over a large book takes hundreds of thousands (five a customer on the default ladder), which
- * would all be held for one answer; each is in `dunning_step` and on the customer's page anyway.
+ * would all be held for one answer; every step is a row of `dunning_step` anyway.
  */
 export const STEPS_LISTED = 1_000;
 /** A clock a little ahead of ours is not "the future": as_of = the caller's now must pass. */
