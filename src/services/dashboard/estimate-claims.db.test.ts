@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
@@ -26,6 +27,12 @@ beforeEach(async () => {
 const HOUR = { start: new Date("2026-11-01T00:00:00Z"), end: new Date("2026-11-14T10:00:00Z") };
 const T0 = new Date("2026-11-14T10:05:00Z");
 const later = (ms: number) => new Date(T0.getTime() + ms);
+/** Time passing for the claims, on the database's clock (which judges them): every claim made `ms` earlier. */
+const ageClaims = (ms: number) =>
+  handle.db
+    .updateTable("month_to_date_estimate")
+    .set({ claimed_at: sql`claimed_at - make_interval(secs => ${ms / 1000})` })
+    .execute();
 const FIGURES: EstimateFigures = {
   customers: 2,
   servers: 3,
@@ -40,35 +47,38 @@ describe("the estimate's hours in the database", () => {
   it("lets exactly one of several instances claiming at once compute the hour", async () => {
     const won = await Promise.all(
       ["estimator_a", "estimator_b", "estimator_c", "estimator_d"].map((by) =>
-        claimHour(handle.db, HOUR, by, T0),
+        claimHour(handle.db, HOUR, by),
       ),
     );
     expect(won.filter(Boolean)).toHaveLength(1);
   });
 
   it("leaves a renewed claim to its instance and lets another take over one that lapsed", async () => {
-    expect(await claimHour(handle.db, HOUR, "estimator_a", T0)).toBe(true);
-    expect(await claimHour(handle.db, HOUR, "estimator_b", later(CLAIM_RENEWED_MS))).toBe(false);
-    expect(await renewClaim(handle.db, HOUR.end, "estimator_a", later(3 * CLAIM_RENEWED_MS))).toBe(true);
-    // Lapsed counted from the claim, but renewed since: still a's.
-    expect(await claimHour(handle.db, HOUR, "estimator_b", later(CLAIM_LAPSES_MS + 1000))).toBe(false);
+    expect(await claimHour(handle.db, HOUR, "estimator_a")).toBe(true);
+    await ageClaims(CLAIM_RENEWED_MS);
+    expect(await claimHour(handle.db, HOUR, "estimator_b")).toBe(false);
+    await ageClaims(2 * CLAIM_RENEWED_MS);
+    expect(await renewClaim(handle.db, HOUR.end, "estimator_a")).toBe(true);
+    await ageClaims(CLAIM_RENEWED_MS + 1000);
+    // Lapsed counted from the claim (CLAIM_LAPSES_MS + 1 s ago), but renewed since: still a's.
+    expect(await claimHour(handle.db, HOUR, "estimator_b")).toBe(false);
     // No renewal for longer than CLAIM_LAPSES_MS: b takes it, and a can no longer renew it.
-    const lapsed = later(3 * CLAIM_RENEWED_MS + CLAIM_LAPSES_MS + 1000);
-    expect(await claimHour(handle.db, HOUR, "estimator_b", lapsed)).toBe(true);
-    expect(await renewClaim(handle.db, HOUR.end, "estimator_a", lapsed)).toBe(false);
+    await ageClaims(CLAIM_LAPSES_MS);
+    expect(await claimHour(handle.db, HOUR, "estimator_b")).toBe(true);
+    expect(await renewClaim(handle.db, HOUR.end, "estimator_a")).toBe(false);
   });
 
   it("keeps the figures of the instance holding the claim, exactly, and only the latest hour", async () => {
     const before = { start: HOUR.start, end: new Date("2026-11-14T09:00:00Z") };
-    await claimHour(handle.db, before, "estimator_a", later(-3_600_000));
+    await claimHour(handle.db, before, "estimator_a");
     await recordFigures(handle.db, before.end, "estimator_a", later(-3_600_000), {
       ...FIGURES,
       customers: 1,
     });
 
-    await claimHour(handle.db, HOUR, "estimator_a", T0);
-    const lapsed = later(CLAIM_LAPSES_MS + 1000);
-    await claimHour(handle.db, HOUR, "estimator_b", lapsed);
+    await claimHour(handle.db, HOUR, "estimator_a");
+    await ageClaims(CLAIM_LAPSES_MS + 1000);
+    await claimHour(handle.db, HOUR, "estimator_b");
     // a's computation ends after b took the hour over: its figures are not written.
     await recordFigures(handle.db, HOUR.end, "estimator_a", later(CLAIM_LAPSES_MS + 2000), FIGURES);
     const meanwhile = await readEstimates(handle.db, HOUR.end);

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { z } from "zod";
 import { jsonText } from "../../kernel/json.ts";
 import type { Db } from "../../kernel/context.ts";
@@ -5,7 +6,9 @@ import type { Db } from "../../kernel/context.ts";
 // The month-to-date estimate's figures, shared by every instance on the database (migration 020). One row an
 // hour: the instance that claims the hour computes it and writes its figures; the others show them. A claim
 // is renewed while its computation runs, so one that has not been renewed for CLAIM_LAPSES_MS belongs to a
-// process that died (or lost its database) and another instance may take the hour over.
+// process that died (or lost its database) and another instance may take the hour over. A claim's age is
+// judged by the database's clock, as the job runner's locks are: instances whose own clocks disagree by more
+// than the lapse would otherwise take each other's hours over and compute them twice.
 
 /** How often a running computation renews its claim. */
 export const CLAIM_RENEWED_MS = 30_000;
@@ -73,24 +76,21 @@ export async function readEstimates(
   return { ...(current ? { current } : {}), ...(last ? { last } : {}) };
 }
 
+/** The database's time less CLAIM_LAPSES_MS: a claim renewed before it has lapsed. */
+const lapsedBefore = sql<Date>`now() - make_interval(secs => ${CLAIM_LAPSES_MS / 1000})`;
+
 /**
  * Claims the hour for `by`: true when nobody had, or the claim held was not renewed for CLAIM_LAPSES_MS and the
  * hour has no figures yet. One statement, so of instances claiming at once exactly one gets true.
  */
-export async function claimHour(
-  db: Db,
-  period: { start: Date; end: Date },
-  by: string,
-  now: Date,
-): Promise<boolean> {
-  const lapsedBefore = new Date(now.getTime() - CLAIM_LAPSES_MS);
+export async function claimHour(db: Db, period: { start: Date; end: Date }, by: string): Promise<boolean> {
   const won = await db
     .insertInto("month_to_date_estimate")
-    .values({ period_start: period.start, period_end: period.end, claimed_by: by, claimed_at: now })
+    .values({ period_start: period.start, period_end: period.end, claimed_by: by, claimed_at: sql`now()` })
     .onConflict((oc) =>
       oc
         .column("period_end")
-        .doUpdateSet({ claimed_by: by, claimed_at: now })
+        .doUpdateSet({ claimed_by: by, claimed_at: sql`now()` })
         .where("month_to_date_estimate.computed_at", "is", null)
         .where("month_to_date_estimate.claimed_at", "<", lapsedBefore),
     )
@@ -100,10 +100,10 @@ export async function claimHour(
 }
 
 /** Still computing: the claim stays `by`'s. False when it is no longer (taken over after a lapse). */
-export async function renewClaim(db: Db, end: Date, by: string, now: Date): Promise<boolean> {
+export async function renewClaim(db: Db, end: Date, by: string): Promise<boolean> {
   const renewed = await db
     .updateTable("month_to_date_estimate")
-    .set({ claimed_at: now })
+    .set({ claimed_at: sql`now()` })
     .where("period_end", "=", end)
     .where("claimed_by", "=", by)
     .where("computed_at", "is", null)

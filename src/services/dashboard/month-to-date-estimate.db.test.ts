@@ -13,6 +13,7 @@ import {
 } from "../../billing/testing/billing-fixtures.ts";
 import { MemoryUsageSource } from "../../billing/usage/memory-usage-source.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
+import { monthSoFar } from "../../domain/periods.ts";
 import type { UsageRecord } from "../../domain/usage-record.ts";
 import { CLAIM_LAPSES_MS } from "./estimate-claims.ts";
 import {
@@ -32,6 +33,20 @@ const estimateTables = async () =>
     await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables
       WHERE schemaname = current_schema() AND tablename LIKE 'usage\\_estimate\\_%'`.execute(handle.db)
   ).rows.map((r) => r.name);
+
+/** Another instance's claim on the hour of `now`, renewed `minutesAgo` by the database's clock. */
+const claimBy = (by: string, now: Date, minutesAgo: number) => {
+  const hour = monthSoFar(now);
+  return handle.db
+    .insertInto("month_to_date_estimate")
+    .values({
+      period_start: hour.start,
+      period_end: hour.end,
+      claimed_by: by,
+      claimed_at: sql<Date>`now() - make_interval(mins => ${minutesAgo})`,
+    })
+    .execute();
+};
 
 beforeAll(async () => {
   handle = await createTestDatabase();
@@ -244,19 +259,11 @@ describe("the month-to-date estimate", () => {
   });
 
   it("takes over an hour whose claim was not renewed, and leaves one that was to its instance", async () => {
+    // The view's clock (2026-11-21) is days behind the database's: a claim's age is the database's alone.
     const now = new Date("2026-11-21T08:30:00Z");
     const ctx = { ...billingContext(handle), now: () => now };
     const [customer] = await createCustomers(handle, [{ email: "taken-over@example.com" }]);
-    const claim = (minutesAgo: number) =>
-      handle.db
-        .insertInto("month_to_date_estimate")
-        .values({
-          period_start: new Date("2026-11-01T00:00:00Z"),
-          period_end: new Date("2026-11-21T08:00:00Z"),
-          claimed_by: "estimator_elsewhere",
-          claimed_at: new Date(now.getTime() - minutesAgo * 60_000),
-        })
-        .execute();
+    const claim = (minutesAgo: number) => claimBy("estimator_elsewhere", now, minutesAgo);
 
     // Renewed a minute ago: its instance is computing; this view waits, then says so.
     await claim(1);
@@ -275,6 +282,20 @@ describe("the month-to-date estimate", () => {
       1,
       1,
     ]);
+  });
+
+  it("leaves a fresh claim alone when the viewing instance's clock runs ahead", async () => {
+    // An instance whose clock is an hour ahead of the database's: the claim is a minute old all the same.
+    const now = new Date(Date.now() + 3_600_000);
+    const ctx = { ...billingContext(handle), now: () => now };
+    const [customer] = await createCustomers(handle, [{ email: "clock-ahead@example.com" }]);
+    await claimBy("estimator_elsewhere", now, 1);
+    const { source, reads, release } = gatedSource(customer!);
+    release();
+    const waiting = await viewEstimate(ctx, { source, waitMs: 300 });
+    expect([waiting.computing, waiting.computedAt, reads()]).toEqual([true, null, 0]);
+    const [row] = await handle.db.selectFrom("month_to_date_estimate").select("claimed_by").execute();
+    expect(row?.claimed_by).toBe("estimator_elsewhere");
   });
 
   it("gives the hour up when the source cannot be read or the server stops, so that the next view tries again", async () => {

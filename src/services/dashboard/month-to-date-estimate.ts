@@ -196,7 +196,7 @@ export async function viewEstimate(
   const stored = await readEstimates(ctx.db, range.end);
   if (stored.current) return shown(stored.current, false);
   const estimator = estimatorOf(ctx.db);
-  if (!estimator.computing.has(period.end) && (await claimHour(ctx.db, range, estimator.id, ctx.now())))
+  if (!estimator.computing.has(period.end) && (await claimHour(ctx.db, range, estimator.id)))
     computeHour(ctx, estimator, options.source, range, period);
   const mine = estimator.computing.get(period.end);
   if (mine) {
@@ -245,7 +245,7 @@ function computeHour(
   period: MonthToDateEstimate["period"],
 ): void {
   const renewal = setInterval(() => {
-    renewClaim(ctx.db, range.end, estimator.id, ctx.now()).catch(() => {});
+    renewClaim(ctx.db, range.end, estimator.id).catch(() => {});
   }, CLAIM_RENEWED_MS);
   renewal.unref();
   const result = (async () => {
