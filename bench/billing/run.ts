@@ -23,10 +23,11 @@ import { recordedUsage, recordUsage } from "./recorded-usage.ts";
 // §9 (a) shape before the clock starts, then read page by page, validated, staged, invoiced in batches,
 // finalized. Then, in the same run, a bare COPY of as many invoice lines. Each size runs in its own process, so
 // its peak RSS is its own, after an untimed warm-up of WARM_UP_CUSTOMERS in that process (benchOnce).
-// Prints wall time, invoices/s, peak RSS and per-customer cost per size, the CPU Node and PostgreSQL used
+// The smaller sizes are measured before the largest and again after it (measuringOrder). Prints wall time,
+// invoices/s, peak RSS and per-customer cost per measurement, the CPU Node and PostgreSQL used
 // during the run (PostgreSQL's when it runs on this machine: database-cpu.ts), and last `ratio: X` = run ÷
 // COPY at the largest size.
-// Usage: bench/billing/run.ts [--customers 1000000 | --customers 10000,50000] [--trace] [--statements]
+// Usage: bench/billing/run.ts [--customers 1000000 | --customers 10000,50000] [--once] [--trace] [--statements]
 // BENCH_CHILD_FLAGS passes Node flags to each size's process (e.g. "--cpu-prof --cpu-prof-dir=prof").
 // (one number: 10,000, 100,000 and 1,000,000 up to it, and the number itself).
 
@@ -219,14 +220,23 @@ function inChild(customers: number): Promise<SizeResult> {
   });
 }
 
-const one = process.argv.indexOf("--size");
-if (one >= 0) {
-  const result = await benchOnce(Number(process.argv[one + 1]));
-  process.send!(result);
-} else {
-  const results: SizeResult[] = [];
-  for (const n of sizes()) results.push(await inChild(n));
-  const cost = (r: SizeResult) => (r.runMs * 1000) / r.customers;
+/**
+ * The order sizes are measured in: the smaller ones before the largest and again after it, in mirror order
+ * (10,000, 100,000, 1,000,000, 100,000, 10,000), so that the machine's drift over a run, which moves every
+ * figure by tens of per cent from one hour to the next (docs/performance.md, "The per-customer spread"),
+ * weighs on each smaller size from both sides of the largest rather than on one. `--once` measures each once.
+ */
+function measuringOrder(counts: number[]): number[] {
+  if (process.argv.includes("--once") || counts.length < 2) return counts;
+  const smaller = counts.slice(0, -1);
+  return [...smaller, counts.at(-1)!, ...smaller.slice().reverse()];
+}
+
+const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+const cost = (r: SizeResult) => (r.runMs * 1000) / r.customers;
+const spreadOf = (costs: number[]) => `${((Math.max(...costs) / Math.min(...costs) - 1) * 100).toFixed(1)} %`;
+
+function printTable(results: SizeResult[]): void {
   process.stdout.write(
     "\ncustomers | wall time | invoices/s | per customer | peak RSS | COPY | run ÷ COPY | CPU a customer: Node / PostgreSQL | PostgreSQL connections' CPU ÷ COPY\n",
   );
@@ -239,10 +249,28 @@ if (one >= 0) {
       `${r.customers.toLocaleString("en-US")} | ${(r.runMs / 1000).toFixed(2)} s | ${Math.round(r.invoices / (r.runMs / 1000)).toLocaleString("en-US")} | ${cost(r).toFixed(1)} µs | ${r.peakRssMb} MB | ${(r.copyMs / 1000).toFixed(2)} s | ${(r.runMs / r.copyMs).toFixed(2)} | ${perCustomer(r.nodeCpuMs, r)} / ${perCustomer(database, r)} | ${connectionsShare}\n`,
     );
   }
-  const costs = results.map(cost);
-  process.stdout.write(
-    `per-customer cost spread (max ÷ min − 1): ${((Math.max(...costs) / Math.min(...costs) - 1) * 100).toFixed(1)} %\n`,
-  );
-  const last = results.at(-1)!;
-  process.stdout.write(`ratio: ${(last.runMs / last.copyMs).toFixed(2)}\n`);
+}
+
+const one = process.argv.indexOf("--size");
+if (one >= 0) {
+  const result = await benchOnce(Number(process.argv[one + 1]));
+  process.send!(result);
+} else {
+  const counts = sizes();
+  const results: SizeResult[] = [];
+  for (const n of measuringOrder(counts)) results.push(await inChild(n));
+  printTable(results);
+  // A size's per-customer cost: the mean of its measurements (before and after the largest).
+  const bySize = counts.map((n) => mean(results.filter((r) => r.customers === n).map(cost)));
+  if (results.length > counts.length) {
+    process.stdout.write(
+      `per customer, each size's measurements averaged: ${counts.map((n, i) => `${n.toLocaleString("en-US")} ${bySize[i]!.toFixed(1)} µs`).join(", ")}\n`,
+    );
+    process.stdout.write(
+      `spread of the single measurements (max ÷ min − 1): ${spreadOf(results.map(cost))}\n`,
+    );
+  }
+  process.stdout.write(`per-customer cost spread (max ÷ min − 1): ${spreadOf(bySize)}\n`);
+  const largest = results.find((r) => r.customers === counts.at(-1))!;
+  process.stdout.write(`ratio: ${(largest.runMs / largest.copyMs).toFixed(2)}\n`);
 }
