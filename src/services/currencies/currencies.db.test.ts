@@ -11,6 +11,7 @@ import {
   deleteCurrency,
   getCurrency,
   listCurrencies,
+  MAX_TOKEN_UNIT_COST,
   updateCurrency,
 } from "./currencies.ts";
 
@@ -120,6 +121,28 @@ describe("updateCurrency", () => {
       });
       expect((await getCurrency({ ctx, input: { code: "EUR" } })).decimals_separator).toBe(".");
       expect(await auditRows(ctx.db)).toEqual([]);
+    });
+  });
+
+  it("refuses a unit cost beyond what the books hold, and takes the largest they do", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      for (const token_unit_cost of ["1000000000000000000", "9999999999999999999999999999999999999999"]) {
+        await expect(
+          updateCurrency({ ctx, input: { code: "EUR", patch: { token_unit_cost } } }),
+        ).rejects.toMatchObject({
+          code: "VALIDATION",
+          issues: [{ field: "patch.token_unit_cost", message: `must be at most ${MAX_TOKEN_UNIT_COST}` }],
+        });
+        await expect(createCurrency({ ctx, input: { ...yen, token_unit_cost } })).rejects.toMatchObject({
+          code: "VALIDATION",
+        });
+      }
+      expect(await auditRows(ctx.db)).toEqual([]);
+      const largest = await updateCurrency({
+        ctx,
+        input: { code: "EUR", patch: { token_unit_cost: MAX_TOKEN_UNIT_COST } },
+      });
+      expect(largest.token_unit_cost).toBe(MAX_TOKEN_UNIT_COST);
     });
   });
 });

@@ -21,6 +21,9 @@ const display = {
   decimals_separator: z.string().min(1).max(2).default("."),
 };
 
+/** The largest unit cost the column holds (numeric(30, 12)). */
+export const MAX_TOKEN_UNIT_COST = "999999999999999999.999999999999";
+
 export const CurrencyCreate = z
   .object({
     code: currencyCode,
@@ -30,7 +33,8 @@ export const CurrencyCreate = z
       .min(0)
       .max(4)
       .meta({ description: "ISO 4217 minor-unit exponent: USD 2, JPY 0" }),
-    token_unit_cost: decimalString({ maxScale: 12, positive: true }),
+    // numeric(30, 12): at most 18 digits before the point. Beyond that PostgreSQL refuses the value.
+    token_unit_cost: decimalString({ maxScale: 12, positive: true, max: MAX_TOKEN_UNIT_COST }),
     ...display,
   })
   .strict();
