@@ -159,3 +159,23 @@ export function fingerprintOf(content: unknown): string {
 function fingerprintOfPlain(content: unknown): string {
   return createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, 32);
 }
+
+/** What an invoice's amounts and token counts are stored in: PostgreSQL's bigint. */
+const BIGINT_MAX = 2n ** 63n - 1n;
+
+/**
+ * Why this draft cannot be written, or undefined when it can. The maths is exact at any size, but the books
+ * store amounts and token counts as bigint: a unit cost or a plan price typed with a few digits too many
+ * would otherwise fail the run on PostgreSQL's "out of range" with no word of which customer or why.
+ * (The subtotal and the total bound every line, discount and tax, which are never negative.)
+ */
+export function invoiceOutOfRange(draft: DraftInvoice): string | undefined {
+  const { subtotal, total } = draft.totals;
+  const largest = subtotal > total ? subtotal : total;
+  const code = draft.facts.currency.code;
+  if (largest > BIGINT_MAX)
+    return `customer ${draft.customerId}'s invoice comes to ${largest} minor units of ${code}, more than an invoice can hold (${BIGINT_MAX}); check ${code}'s token unit cost and the plan prices`;
+  if (draft.tokens > BIGINT_MAX)
+    return `customer ${draft.customerId}'s invoice counts ${draft.tokens} tokens, more than an invoice can hold (${BIGINT_MAX}); check the plan prices in tokens`;
+  return undefined;
+}

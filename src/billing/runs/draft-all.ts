@@ -1,10 +1,11 @@
 import { sql } from "kysely";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
 import { loadOwnDiscounts } from "../../services/pricing/pricing-rows.ts";
 import type { PricingSnapshot } from "../../services/pricing/pricing-snapshot.ts";
 import { recordAnomalies } from "./anomaly.ts";
-import { buildInvoice } from "./build-invoice.ts";
+import { buildInvoice, invoiceOutOfRange } from "./build-invoice.ts";
 import { type CustomerSnapshot, loadCustomerBatch } from "./customer-snapshot.ts";
 import { type DraftResult, draftInvoices, type RunRef } from "./draft-invoices.ts";
 import type { UsageStage } from "./usage-stage.ts";
@@ -92,6 +93,13 @@ export async function draftAll(
       ),
     );
     input.pricing.replaceCustomers(batch, [], []);
+    // Stops the run before this batch is written. The batches before it commit whole: a run after the price
+    // is mended drafts the rest (and reports any earlier draft the new price changes as invoice_differs).
+    const tooLarge = drafts.map(invoiceOutOfRange).find((problem) => problem !== undefined);
+    if (tooLarge !== undefined) {
+      failure = new ServiceError("CONFLICT", tooLarge);
+      break;
+    }
     const write = writeBatch(ctx, input.run, batch, drafts, customers.snapshots).then(
       (r) => {
         created += r.created;

@@ -227,6 +227,62 @@ describe("billing run safety", () => {
     expect(invoices).toEqual(expected);
   });
 
+  it("an invoice too large for the books stops the run before its batch, naming the customer; once the price is mended the run completes", async () => {
+    const { ctx, usage, handle } = await setUp();
+    const source = new MemoryUsageSource(usage);
+    // A unit cost typed with a dozen digits too many, in the currency of one customer of the third batch.
+    await handle.db
+      .insertInto("currency")
+      .values({
+        code: "XTS",
+        exponent: 2,
+        token_unit_cost: "100000000000000000",
+        display_prefix: "",
+        display_suffix: " XTS",
+        thousands_separator: ",",
+        decimals_separator: ".",
+      })
+      .execute();
+    const [c20] = await handle.db
+      .updateTable("customer")
+      .set({ currency_code: "XTS" })
+      .where("email", "=", "c20@example.com")
+      .returning("id")
+      .execute();
+    const failure = runBilling({ ctx, input: { period: "2026-10" }, options: { source } });
+    await expect(failure).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(
+        new RegExp(
+          `^customer ${c20!.id}'s invoice comes to \\d+ minor units of XTS, more than an invoice can hold`,
+        ),
+      ),
+    });
+    const run = await handle.db
+      .selectFrom("billing_run")
+      .select(["state", "error"])
+      .executeTakeFirstOrThrow();
+    expect(run.state).toBe("failed");
+    expect(run.error).toMatch(/check XTS's token unit cost and the plan prices$/);
+    // The two batches before it were written whole; nothing of its own batch was.
+    const drafted = await invoicesOf(handle);
+    expect(drafted.map((i) => i.email)).toEqual(
+      Array.from({ length: 2 * BATCH }, (_, i) => `c${i}@example.com`),
+    );
+
+    await handle.db
+      .updateTable("currency")
+      .set({ token_unit_cost: "0.001" })
+      .where("code", "=", "XTS")
+      .execute();
+    const again = await runBilling({ ctx, input: { period: "2026-10" }, options: { source } });
+    expect(again.state).toBe("completed");
+    const invoices = await invoicesOf(handle);
+    expect(invoices).toHaveLength(CUSTOMERS);
+    expectGapless(invoices);
+    expect(invoices.find((i) => i.email === "c20@example.com")?.currency_code).toBe("XTS");
+  });
+
   it("a re-run changes nothing; one that sees different usage reports the difference and keeps the invoice", async () => {
     const { ctx, usage, handle } = await setUp();
     await runBilling({
