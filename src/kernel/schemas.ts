@@ -38,13 +38,14 @@ export const decimalString = (opts: { maxScale: number; min?: string; max?: stri
 
 /**
  * A whole number written plainly: a JSON integer, or decimal digits in a path or query string. Forms that
- * JavaScript's own conversions also accept ("0x10", "1e3", " 5", "") are refused, so one id has one spelling.
+ * JavaScript's own conversions also accept ("0x10", "1e3", " 5", "") are refused, and so are leading zeros
+ * ("06"), so one id has one spelling, as GetTokenPricing's userid has.
  */
 export function wholeNumber(opts: { min: bigint; max: bigint; message: string }) {
   // A bigint is this schema's own output: verbs parse input that an adapter may have parsed already.
   return z.union([z.string().max(19), z.number().int(), z.bigint()]).transform((value, zctx) => {
     const text = typeof value === "string" ? value : String(value);
-    const parsed = /^[0-9]{1,19}$/.test(text) ? BigInt(text) : undefined;
+    const parsed = /^(?:0|[1-9][0-9]{0,18})$/.test(text) ? BigInt(text) : undefined;
     if (parsed === undefined || parsed < opts.min || parsed > opts.max) {
       zctx.addIssue({ code: "custom", message: opts.message });
       return z.NEVER;
