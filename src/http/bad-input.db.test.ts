@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../test/helpers/test-server.ts";
+import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../test/helpers/test-server.ts";
 import { runBilling } from "../billing/runs/run-billing.ts";
 import {
   billingContext,
@@ -57,6 +57,47 @@ describe("text input", () => {
     });
     expect(r.status).toBe(400);
     expect(issueOf(r.body)).toEqual({ field: "rates.0.label", message: "must be valid Unicode text" });
+  });
+});
+
+describe("nesting", () => {
+  /** A JSON body as written: JSON.stringify itself overflows the stack on such depths. */
+  async function postRaw(path: string, json: string) {
+    const response = await fetch(server.url + path, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
+      body: json,
+    });
+    return { status: response.status, body: await response.json() };
+  }
+  const arrays = (levels: number) => `{"a":${"[".repeat(levels)}${"]".repeat(levels)}}`;
+  const objects = (levels: number) => `{"a":${'{"a":'.repeat(levels)}1${"}".repeat(levels + 1)}`;
+
+  // 20,000 levels overflowed assertCleanText's recursion: a 500 (RangeError) for a 40 KB body.
+  it.each([
+    ["arrays", "/api/v1/currencies", arrays(20_000)],
+    ["objects", "/api/v1/currencies", objects(20_000)],
+    ["arrays", "/api/v1/customers/1/payments", arrays(20_000)],
+    ["objects", "/api/v1/customers/1/payments", objects(20_000)],
+  ])("refuses 20,000 levels of %s on %s with 400", async (_kind, path, json) => {
+    const currencies = async () => (await server.api("GET", "/api/v1/currencies")).body.data;
+    const before = await currencies();
+    const r = await postRaw(path, json);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: "VALIDATION", requestId: expect.any(String) });
+    expect(issueOf(r.body).message).toBe("nested too deeply (more than 32 levels)");
+    expect(issueOf(r.body).field).toMatch(/^a\./);
+    expect(await currencies()).toEqual(before);
+  });
+
+  it("walks 32 levels and refuses the 33rd", async () => {
+    // 32 levels (the body and 31 arrays) reach the schema, which refuses the unknown field `a`.
+    const deepest = await postRaw("/api/v1/currencies", arrays(31));
+    expect(deepest.status).toBe(400);
+    expect(issueOf(deepest.body).message).not.toContain("nested too deeply");
+    const over = await postRaw("/api/v1/currencies", arrays(32));
+    expect(over.status).toBe(400);
+    expect(issueOf(over.body).message).toBe("nested too deeply (more than 32 levels)");
   });
 });
 

@@ -10,6 +10,7 @@ import { appSecret } from "../services/sso/app-secret.ts";
 import { registerConsoleAreas } from "./console/index.ts";
 import { registerConsolePages } from "./console-pages.ts";
 import { LoginLimiter } from "./login-limiter.ts";
+import { installPageTextCheck } from "./page-text-input.ts";
 import { registerPortalAreas } from "./portal/index.ts";
 import { registerPortalPages } from "./portal-pages.ts";
 import { renderPage } from "./render.ts";
@@ -20,7 +21,8 @@ import { csrfUserInfo } from "./web-deps.ts";
 // Cookies through @fastify/cookie, CSRF through @fastify/csrf-protection: its secret in an HttpOnly
 // cookie, each token bound to the session it was made for (HMAC with a key shared by every instance), and
 // every POST checks it before anything runs. Access is decided by src/http/access.ts from each route's
-// `access` (public, staff, customer), with the session gate of src/web/session-gate.ts.
+// `access` (public, staff, customer), with the session gate of src/web/session-gate.ts. Forms, query strings
+// and path parameters are held to the admin API's text rules (page-text-input.ts) after those checks.
 
 export interface WebOptions {
   config: Config;
@@ -46,6 +48,8 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
   });
   await app.register(async (pages) => {
     pages.setErrorHandler(pageError);
+    // Before any page is registered: it applies to the routes registered after it (page-text-input.ts).
+    installPageTextCheck(pages);
     const deps = { config, contextOf: options.contextOf, limiter, mailer: options.mailer };
     registerConsolePages(pages, deps);
     registerConsoleAreas(pages, deps);

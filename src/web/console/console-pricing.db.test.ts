@@ -189,7 +189,21 @@ describe("client groups, discounts and tax rules", () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.text).toMatch(/id="rates-error">Line 2: must be a decimal number/);
+    // The rates' line breaks are the form's; any other control character in them is refused, as is a
+    // line break in a field of one line (a description is one line in the API too).
+    const bell = await owner.submit("/console/pricing/tax-rules/new", "/console/pricing/tax-rules", {
+      name: "Bell",
+      rates: "VAT = 19\r\nCity\u0007 = 6",
+    });
+    expect(bell.status).toBe(400);
+    expect(bell.text).toContain("rates: must not contain control characters");
+    const lines = await owner.submit("/console/pricing/client-groups/new", "/console/pricing/client-groups", {
+      name: "Two lines",
+      description: "one\r\ntwo",
+    });
+    expect(lines.status).toBe(400);
     expect((await server.api("GET", "/api/v1/tax-rules")).body.meta.total).toBe(1);
+    expect((await server.api("GET", "/api/v1/client-groups")).body.meta.total).toBe(1);
   });
 
   it("deletes only after the confirmation, and says why a group with customers stays", async () => {

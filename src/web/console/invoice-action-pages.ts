@@ -20,7 +20,7 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 const REFUND_FIELDS: FormField[] = [
   { name: "amount", label: "Amount to refund", inputmode: "decimal", required: true },
-  { name: "reason", label: "Reason", type: "textarea" },
+  { name: "reason", label: "Reason" },
 ];
 
 const CREDIT_FIELDS: FormField[] = [

@@ -22,7 +22,7 @@ export const clientGroupPages: ResourcePages<ClientGroup> = {
   cells: (g) => [{ text: g.name }, { text: g.description }, { text: String(g.id), num: true }],
   fields: () => [
     { name: "name", label: "Name", required: true },
-    { name: "description", label: "Description", type: "textarea" },
+    { name: "description", label: "Description" },
   ],
   valuesOf: (g) => ({ name: g.name, description: g.description }),
   inputOf: (f) => ({ name: (f["name"] ?? "").trim(), description: f["description"] ?? "" }),

@@ -40,7 +40,7 @@ export const discountPages: ResourcePages<Discount> = {
     const groups = await listClientGroups({ ctx, input: { page: 1, per_page: 500 } });
     return [
       { name: "name", label: "Name", required: true },
-      { name: "description", label: "Description", type: "textarea" },
+      { name: "description", label: "Description" },
       {
         name: "multiplier",
         label: "Multiplier",

@@ -9,6 +9,10 @@ import type { FieldErrors } from "../render.ts";
 export interface FormField {
   name: string;
   label: string;
+  /**
+   * "textarea" only for a field read line by line (its route names it in `lineFields`): a line break in any
+   * other field is refused like every control character, and a single-line input cannot send one.
+   */
   type?: "text" | "select" | "checkbox" | "textarea" | "date";
   options?: readonly { value: string; text: string }[];
   hint?: string;

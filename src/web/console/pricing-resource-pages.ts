@@ -45,6 +45,8 @@ export interface ResourcePages<T> {
   /** The form as the verb's input (create) or patch (update); the verb validates it. */
   inputOf(form: Record<string, string>, mode: "create" | "update"): Record<string, unknown>;
   fieldOf?: (path: string) => string;
+  /** Textarea fields read line by line: their line breaks pass the pages' text check (page-text-input.ts). */
+  lineFields?: readonly string[];
   verbs: ResourceVerbs<T>;
   /** More for the list page (the plan calculator). */
   extra?(request: FastifyRequest, ctx: ServiceContext): Promise<Record<string, unknown>>;
@@ -59,6 +61,8 @@ const NOTICES: Record<string, string> = {
 export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, spec: ResourcePages<T>): void {
   const base = `/console/pricing/${spec.slug}`;
   const csrf = { preHandler: app.csrfProtection };
+  // The create and edit forms post the textareas' line breaks; every other route takes none.
+  const formRoute = { config: { ...STAFF.config, lineFields: spec.lineFields ?? [] }, ...csrf };
   const call = <R>(
     verb: (args: { ctx: ServiceContext; input: never }) => Promise<R>,
     ctx: ServiceContext,
@@ -137,7 +141,7 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
 
   app.get(`${base}/new`, STAFF, (request, reply) => formPage(request, reply, "create", {}));
 
-  app.post(base, { ...STAFF, ...csrf }, async (request, reply) => {
+  app.post(base, formRoute, async (request, reply) => {
     const form = formFields(request);
     try {
       await call(spec.verbs.create, deps.contextOf(request), spec.inputOf(form, "create"));
@@ -160,7 +164,7 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
     );
   });
 
-  app.post<{ Params: { key: string } }>(`${base}/:key`, { ...STAFF, ...csrf }, async (request, reply) => {
+  app.post<{ Params: { key: string } }>(`${base}/:key`, formRoute, async (request, reply) => {
     const form = formFields(request);
     const ctx = deps.contextOf(request);
     try {

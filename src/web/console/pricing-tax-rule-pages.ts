@@ -21,6 +21,8 @@ export const taxRulePages: ResourcePages<TaxRule> = {
   keyOf: (r) => String(r.id),
   nameOf: (r) => r.name,
   keyInput: (id) => ({ id }),
+  // A line per rate: the line breaks are the form's, each rate's label is text like any other.
+  lineFields: ["rates"],
   cells: (r) => [
     { text: r.name },
     { text: r.rates.map((x) => `${x.label} ${x.rate} %`).join(", ") || "none" },

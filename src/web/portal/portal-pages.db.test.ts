@@ -10,7 +10,8 @@ import {
 } from "../../billing/providers/testing/fake-stripe.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { addDays, calendarDate } from "../../billing/runs/calendar-date.ts";
-import { updateCustomer } from "../../services/customers/customers.ts";
+import { createCustomer, updateCustomer } from "../../services/customers/customers.ts";
+import { setPortalPassword } from "../../services/portal-accounts/portal-accounts.ts";
 import { periodBounds, previousPeriod } from "../../domain/periods.ts";
 import { evaluateCustomerDunning } from "../../billing/dunning/evaluate-dunning.ts";
 import {
@@ -310,6 +311,56 @@ describe("profile", () => {
     expect((await other.request("GET", "/portal/profile")).status).toBe(303);
     const fresh = new PortalClient(server.url);
     await fresh.logIn(grace.email, "a brand new password");
+  });
+});
+
+describe("text the portal does not take", () => {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the raw characters a page must not echo.
+  const RAW = /[\u0000\u0007\u001b]/;
+
+  // The name's verb refused it too, but the form page wrote the raw character back; the reset page put the
+  // query's ESC into its hidden field (200).
+  it("refuses a control character in a form field or the address with 400, echoing nothing", async () => {
+    const client = await loggedIn(ada);
+    const before = await handle.db
+      .selectFrom("customer")
+      .select("name")
+      .where("id", "=", ada.id)
+      .executeTakeFirstOrThrow();
+    const bad = await client.submit("/portal/profile", "/portal/profile", { name: "Ada\u0007" });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain("name: must not contain control characters");
+    expect(bad.text).not.toMatch(RAW);
+    for (const path of ["/portal/invoices?page=%00", "/portal/password-reset/new?token=%1B"]) {
+      const answer = await client.get(path);
+      expect(answer.status, path).toBe(400);
+      expect(answer.text).not.toMatch(RAW);
+    }
+    const after = await handle.db
+      .selectFrom("customer")
+      .select("name")
+      .where("id", "=", ada.id)
+      .executeTakeFirstOrThrow();
+    expect(after).toEqual(before);
+  });
+
+  it("logs in with a password that holds a tab, and takes a NUL in one as a wrong password (passwords are only bounded)", async () => {
+    const ctx = operatorContext(handle);
+    const customer = await createCustomer({
+      ctx,
+      input: { email: "tab@example.com", name: "Tab", country: "US", currency: "USD" },
+    });
+    await setPortalPassword({
+      ctx,
+      input: { customer_id: BigInt(customer.id), password: "tab\tin my password" },
+    });
+    await new PortalClient(server.url).logIn("tab@example.com", "tab\tin my password");
+    const nul = await new PortalClient(server.url).submit("/portal/login", "/portal/login", {
+      email: "tab@example.com",
+      password: "tab\u0000in my password",
+    });
+    expect(nul.status).toBe(401);
+    expect(nul.text).toContain("Wrong e-mail or password.");
   });
 });
 

@@ -1,0 +1,97 @@
+import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from "fastify";
+import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../http/text-input.ts";
+import { isServiceError, ServiceError } from "../kernel/errors.ts";
+
+// The console's and the portal's forms, query strings and path parameters are held to the admin API's text
+// rules (src/http/text-input.ts: no control characters, valid Unicode, 10,000 characters a form field and
+// 1,000 a query value, 32 levels of nesting). Pages hand form fields to verbs that trust the API's check: a
+// NUL byte in a name or a search was a 500 (PostgreSQL refuses it), a BEL or an escape sequence was stored,
+// and an ESC in ?q= was written back into the page. One check for every page, installed before any page is
+// registered, so no page can forget it.
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /**
+     * Form fields read line by line (a textarea whose every line becomes an entry, as a tax rule's rates):
+     * their line breaks (CRLF or LF, as browsers send a textarea's) are allowed, nothing else is.
+     */
+    lineFields?: readonly string[];
+  }
+}
+
+/**
+ * Password fields are only bounded. A password is hashed and compared, never stored as text, shown or sent
+ * on, so a control character in it harms nothing; and passwords set before pages were checked (or through
+ * `tokenbill staff create --password`) may hold a tab, and must keep logging in.
+ */
+const PASSWORD_FIELDS = new Set(["password", "current_password", "new_password"]);
+
+/**
+ * Said for a bad query value or path parameter. A link from anywhere can carry those, and pages echo nothing
+ * from the URL (docs/security.md), so the answer names no part of it.
+ */
+const BAD_ADDRESS =
+  "This page's address holds something it cannot take: a control character (such as a tab or a line break) or a value longer than 1,000 characters.";
+
+/**
+ * Makes the text check the last preHandler of every route registered on `pages` from now on. The order is
+ * deliberate: the session gate (an onRequest hook, src/http/access.ts) has already redirected an anonymous
+ * GET to its login page or refused an anonymous POST with 401, and a POST's own preHandler, the CSRF check,
+ * has already refused a forged or stale form with 403. So a request that was refused before is refused as
+ * before: a form's 400 names its field only to whoever sent a form this site gave them, and a query's names
+ * nothing (BAD_ADDRESS).
+ * Its error goes to the pages' error handler (register-web.ts), which renders the 400 as a page.
+ */
+export function installPageTextCheck(pages: FastifyInstance): void {
+  pages.addHook("onRoute", (route) => {
+    const own = route.preHandler === undefined ? [] : [route.preHandler].flat();
+    // Once a route, should the same options be registered again.
+    if (!own.includes(checkPageText)) route.preHandler = [...own, checkPageText];
+  });
+}
+
+const checkPageText: preHandlerHookHandler = (request, _reply, done) => {
+  try {
+    checkAddress(request);
+    assertCleanText(formToCheck(request), undefined, MAX_BODY_TEXT);
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  done();
+};
+
+function checkAddress(request: FastifyRequest): void {
+  try {
+    assertCleanText(request.params, "path", MAX_QUERY_TEXT);
+    assertCleanText(request.query, "query", MAX_QUERY_TEXT);
+  } catch (error) {
+    if (isServiceError(error)) throw new ServiceError("VALIDATION", BAD_ADDRESS);
+    throw error;
+  }
+}
+
+/**
+ * The body as the check sees it: password fields bounded here and left out, line breaks of the route's line
+ * fields blanked (same length, so the bound still counts them). A form field names only itself in the
+ * message: the body came with this site's CSRF token, so from this site's own form.
+ */
+function formToCheck(request: FastifyRequest): unknown {
+  const body = request.body;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  const lines = request.routeOptions.config.lineFields ?? [];
+  // No prototype: a field named __proto__ stays a field.
+  const checked: Record<string, unknown> = Object.create(null);
+  for (const [name, value] of Object.entries(body)) {
+    if (PASSWORD_FIELDS.has(name) && typeof value === "string") {
+      if (value.length > MAX_BODY_TEXT)
+        throw ServiceError.validation(name, `must be at most ${MAX_BODY_TEXT} characters`);
+      continue;
+    }
+    checked[name] =
+      lines.includes(name) && typeof value === "string"
+        ? value.replace(/\r?\n/g, (lineBreak) => " ".repeat(lineBreak.length))
+        : value;
+  }
+  return checked;
+}
