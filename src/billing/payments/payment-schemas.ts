@@ -2,7 +2,7 @@ import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { PaymentTable, RefundTable } from "../../db/schema.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
-import { id } from "../../kernel/schemas.ts";
+import { id, instantOrDate } from "../../kernel/schemas.ts";
 
 // The admin API's view of payments and refunds. Amounts are integers in minor units of the payment's
 // currency (billing-rules §7); never floats.
@@ -39,11 +39,10 @@ export const PaymentFields = z.object({
     .min(1)
     .max(200)
     .meta({ description: "unique per method: the same reference again is the same payment" }),
-  paid_at: z
-    .union([z.iso.datetime({ offset: true }), z.iso.date(), z.date()])
-    .transform((v) => (v instanceof Date ? v : new Date(v.length === 10 ? `${v}T00:00:00Z` : v)))
-    .optional()
-    .meta({ description: "when the money arrived (ISO instant or date); defaults to now" }),
+  paid_at: instantOrDate.optional().meta({
+    description:
+      "when the money arrived (ISO instant, or a date read as its midnight UTC); defaults to now. At most a day ahead of tokenbill's clock (time zones, clocks that disagree) and at most 10 years back; a date PostgreSQL cannot store (year 0000) is refused too",
+  }),
 });
 
 export const RecordPaymentInput = PaymentFields.extend({
