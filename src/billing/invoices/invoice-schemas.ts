@@ -2,6 +2,7 @@ import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { InvoiceLineTable, InvoiceTable } from "../../db/schema.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
+import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
 import { calendarDateString, currencyCode, id } from "../../kernel/schemas.ts";
 
 // The admin API's view of invoices. Amounts are integers in minor units of the invoice's
@@ -212,13 +213,22 @@ export const MarkPaidInput = z
     amount: z
       .union([
         z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-        z.string().regex(/^\d{1,18}$/),
+        z.string().regex(/^\d{1,19}$/),
         z.bigint().nonnegative(), // its own output: verbs re-parse input an adapter parsed already
       ])
       .transform((v) => BigInt(v))
+      // The limit of every money input (src/domain/money.ts): mark-paid records a payment of this amount.
+      .pipe(
+        z
+          .bigint()
+          .max(
+            MAX_AMOUNT_MINOR,
+            `must be at most ${MAX_AMOUNT_MINOR} minor units (10^15): pay a larger amount due in several payments`,
+          ),
+      )
       .meta({
         type: "integer",
-        description: "amount received, in minor units; must equal the invoice total",
+        description: `amount received, in minor units; must equal the invoice's amount due, at most ${MAX_AMOUNT_MINOR} (10^15)`,
       }),
     date: calendarDateString.meta({
       description:

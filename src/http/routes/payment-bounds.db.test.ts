@@ -5,11 +5,12 @@ import { issueInvoices } from "../../billing/payments/testing/invoice-fixtures.t
 import { createCustomers } from "../../billing/testing/billing-fixtures.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 
-// The limits of date input (docs/payments.md, "Limits"): a paid_at PostgreSQL cannot store or outside the
-// window a payment can have arrived in, and any other date PostgreSQL cannot store, are 400s that write
-// nothing.
+// The limits of money input (docs/payments.md, "Limits"): a paid_at PostgreSQL cannot store or outside the
+// window a payment can have arrived in, any other date PostgreSQL cannot store, and an amount above 10^15
+// minor units, are 400s that write nothing.
 
 const NOW = new Date("2026-11-20T10:00:00Z");
+const LIMIT = 1_000_000_000_000_000; // 10^15, exact as a JSON number
 
 let handle: DatabaseHandle;
 let server: TestServer;
@@ -139,5 +140,85 @@ describe("other date inputs", () => {
       const r = await server.api("POST", "/api/v1/dunning/runs", { as_of: asOf });
       expect([r.status, r.body?.error?.issues?.[0]?.field], asOf).toEqual([400, "as_of"]);
     }
+  });
+});
+
+describe("amounts", () => {
+  it("accepts a payment of exactly 10^15 minor units and answers it as a JSON number", async () => {
+    const r = await server.api("POST", `/api/v1/customers/${customer}/payments`, {
+      amount: LIMIT,
+      reference: reference(),
+    });
+    expect(r.status).toBe(201);
+    expect(r.body.data.amount).toBe(LIMIT);
+    const asText = await server.api("POST", `/api/v1/customers/${customer}/payments`, {
+      amount: String(LIMIT),
+      reference: reference(),
+    });
+    expect([asText.status, asText.body.data.amount]).toEqual([201, LIMIT]);
+  });
+
+  it.each([
+    ["10^15 + 1 as a number", LIMIT + 1],
+    ["10^15 + 1 as a string", String(LIMIT + 1)],
+    ["2^53 − 1", Number.MAX_SAFE_INTEGER],
+    ["18 nines", "999999999999999999"],
+    ["a string beyond int8", "99999999999999999999"],
+  ])("refuses a payment of %s: 400 naming amount and the limit, nothing written", async (_label, amount) => {
+    const before = await counts();
+    for (const path of [`/api/v1/customers/${customer}/payments`, `/api/v1/invoices/${invoice}/payments`]) {
+      const r = await server.api("POST", path, { amount, method: "bank_transfer", reference: reference() });
+      expect([r.status, r.body?.error?.issues?.[0]?.field]).toEqual([400, "amount"]);
+      expect(r.body.error.issues[0].message).toContain("1000000000000000");
+    }
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe("an invoice beyond the limit (a billing run's, not an input)", () => {
+  let big = "";
+  beforeAll(async () => {
+    const [a] = (await createCustomers(handle, [{ email: "big-a@example.com" }])) as [bigint];
+    [big] = (await issueInvoices(handle.db, [
+      {
+        customerId: a,
+        total: 5_000_000_000_000_000_000n,
+        lines: [2_500_000_000_000_000_000n, 2_500_000_000_000_000_000n],
+      },
+    ])) as [string];
+  });
+
+  it("takes a credit note, a payment and mark-paid only up to the limit", async () => {
+    const before = await counts();
+    const note = await server.api("POST", `/api/v1/invoices/${big}/credit-notes`, {
+      amount: LIMIT + 1,
+      reason: "too much",
+    });
+    expect([note.status, note.body?.error?.issues?.[0]?.field]).toEqual([400, "amount"]);
+    const lines = await server.api("POST", `/api/v1/invoices/${big}/credit-notes`, {
+      lines: [{ position: 0, amount: String(LIMIT + 1) }],
+      reason: "too much",
+    });
+    expect([lines.status, lines.body?.error?.issues?.[0]?.field]).toEqual([400, "lines.0.amount"]);
+    const sum = await server.api("POST", `/api/v1/invoices/${big}/credit-notes`, {
+      lines: [
+        { position: 0, amount: LIMIT },
+        { position: 1, amount: LIMIT },
+      ],
+      reason: "two lines within the limit, their sum beyond it",
+    });
+    expect([sum.status, sum.body?.error?.issues?.[0]?.field]).toEqual([400, "lines"]);
+    const marked = await server.api("POST", `/api/v1/invoices/${big}/mark-paid`, {
+      amount: "5000000000000000000",
+      date: "2026-11-20",
+      reference: reference(),
+    });
+    expect([marked.status, marked.body?.error?.issues?.[0]?.field]).toEqual([400, "amount"]);
+    expect(await counts()).toEqual(before);
+    const paid = await server.api("POST", `/api/v1/invoices/${big}/payments`, {
+      amount: LIMIT,
+      reference: reference(),
+    });
+    expect([paid.status, paid.body.data.allocations]).toEqual([201, [{ invoice_id: big, amount: LIMIT }]]);
   });
 });
