@@ -1,13 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import { postLedgerEvent } from "../../billing/ledger/ledger.ts";
 import { issueInvoices } from "../../billing/payments/testing/invoice-fixtures.ts";
-import { createCustomers } from "../../billing/testing/billing-fixtures.ts";
+import { billingContext, createCustomers } from "../../billing/testing/billing-fixtures.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
+import { timeOrderedId } from "../../kernel/time-ordered-id.ts";
+import { overdueTotals } from "../../services/dashboard/overdue-totals.ts";
 
 // The limits of money input (docs/payments.md, "Limits"): a paid_at PostgreSQL cannot store or outside the
-// window a payment can have arrived in, any other date PostgreSQL cannot store, and an amount above 10^15
-// minor units, are 400s that write nothing.
+// window a payment can have arrived in, and an amount above 10^15 minor units, are 400s that write nothing;
+// and sums over rows the database already holds (written before the limit, whose sum passes int8) answer
+// exactly instead of failing with PostgreSQL's "bigint out of range".
 
 const NOW = new Date("2026-11-20T10:00:00Z");
 const LIMIT = 1_000_000_000_000_000; // 10^15, exact as a JSON number
@@ -175,10 +179,109 @@ describe("amounts", () => {
   });
 });
 
+/**
+ * Rows written before the limit existed: payments of 9×10^18 minor units each, all credit. Two of them
+ * sum beyond int8 (9.22×10^18). Written directly, as the API no longer takes them.
+ */
+async function legacyPayment(customerId: bigint, amount: bigint): Promise<string> {
+  const id = timeOrderedId("pay");
+  await handle.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("payment")
+      .values({
+        id,
+        customer_id: customerId,
+        currency_code: "USD",
+        amount,
+        method: "bank_transfer",
+        reference: `LEGACY-${id}`,
+        invoice_id: null,
+        paid_at: NOW,
+        created_at: NOW,
+      })
+      .execute();
+    await postLedgerEvent(trx, {
+      id: `pay:${id}`,
+      kind: "payment",
+      customerId,
+      currency: "USD",
+      at: NOW,
+      lines: [
+        { account: "cash", amount, paymentId: id },
+        { account: "credit", amount: -amount, paymentId: id },
+      ],
+    });
+  });
+  return id;
+}
+
+describe("sums beyond int8 over rows the database already holds", () => {
+  const HUGE = 9_000_000_000_000_000_000n;
+  let rich: bigint;
+  let legacy = "";
+  beforeAll(async () => {
+    [rich] = (await createCustomers(handle, [{ email: "rich@example.com" }])) as [bigint];
+    legacy = await legacyPayment(rich, HUGE);
+    await legacyPayment(rich, HUGE);
+  });
+
+  it("GET /customers/{id}/statement answers exactly, the sums beyond 2^53 as digit strings", async () => {
+    const r = await server.api("GET", `/api/v1/customers/${rich}/statement`);
+    expect(r.status).toBe(200);
+    expect(r.body.data).toMatchObject({ balance: "-18000000000000000000", credit: "18000000000000000000" });
+    expect(
+      r.body.data.entries.map((e: { amount: string; balance: string }) => [e.amount, e.balance]),
+    ).toEqual([
+      ["-9000000000000000000", "-9000000000000000000"],
+      ["-9000000000000000000", "-18000000000000000000"],
+    ]);
+  });
+
+  it("GET /customers/{id}/statement.csv and .pdf answer too", async () => {
+    const csv = await fetch(`${server.url}/api/v1/customers/${rich}/statement.csv`, {
+      headers: { authorization: "Bearer test-admin-key-0123456789" },
+    });
+    expect(csv.status).toBe(200);
+    expect(await csv.text()).toContain("-18000000000000000000");
+    const pdf = await fetch(`${server.url}/api/v1/customers/${rich}/statement.pdf`, {
+      headers: { authorization: "Bearer test-admin-key-0123456789" },
+    });
+    expect(pdf.status).toBe(200);
+    expect((await pdf.arrayBuffer()).byteLength).toBeGreaterThan(0);
+  });
+
+  it("a refund of such a payment works within the limit and is refused above it", async () => {
+    const before = await counts();
+    const over = await server.api("POST", `/api/v1/payments/${legacy}/refunds`, {
+      amount: String(LIMIT + 1),
+    });
+    expect([over.status, over.body?.error?.issues?.[0]?.field]).toEqual([400, "amount"]);
+    expect(await counts()).toEqual(before);
+    const ok = await server.api("POST", `/api/v1/payments/${legacy}/refunds`, { amount: 1000 });
+    expect([ok.status, ok.body.data.amount]).toEqual([201, 1000]);
+    const s = await server.api("GET", `/api/v1/customers/${rich}/statement`);
+    expect(s.body.data.credit).toBe("17999999999999999000");
+  });
+
+  it("credit beyond int8 pays a new invoice at finalization", async () => {
+    const [next] = await issueInvoices(handle.db, [{ customerId: rich, total: 5000n }], {
+      applyCredit: true,
+    });
+    const inv = await server.api("GET", `/api/v1/invoices/${next}`);
+    expect([inv.status, inv.body.data.status, inv.body.data.amount_due]).toEqual([200, "paid", 0]);
+    const s = await server.api("GET", `/api/v1/customers/${rich}/statement`);
+    expect(s.body.data.credit).toBe("17999999999999994000");
+  });
+});
+
 describe("an invoice beyond the limit (a billing run's, not an input)", () => {
   let big = "";
+  let other = "";
   beforeAll(async () => {
-    const [a] = (await createCustomers(handle, [{ email: "big-a@example.com" }])) as [bigint];
+    const [a, b] = (await createCustomers(handle, [
+      { email: "big-a@example.com" },
+      { email: "big-b@example.com" },
+    ])) as [bigint, bigint];
     [big] = (await issueInvoices(handle.db, [
       {
         customerId: a,
@@ -186,6 +289,9 @@ describe("an invoice beyond the limit (a billing run's, not an input)", () => {
         lines: [2_500_000_000_000_000_000n, 2_500_000_000_000_000_000n],
       },
     ])) as [string];
+    [other] = (await issueInvoices(handle.db, [{ customerId: b, total: 5_000_000_000_000_000_000n }])) as [
+      string,
+    ];
   });
 
   it("takes a credit note, a payment and mark-paid only up to the limit", async () => {
@@ -220,5 +326,35 @@ describe("an invoice beyond the limit (a billing run's, not an input)", () => {
       reference: reference(),
     });
     expect([paid.status, paid.body.data.allocations]).toEqual([201, [{ invoice_id: big, amount: LIMIT }]]);
+  });
+
+  it("the dashboard's overdue totals add dues beyond int8 exactly", async () => {
+    // Both invoices fell due on 2026-11-15 (issued 2026-11-01, 14 days); so did every other invoice here but
+    // the one whose due date was extended.
+    const totals = await overdueTotals({ ctx: billingContext(handle, {}, NOW), input: {} });
+    const open = await handle.db
+      .selectFrom("invoice")
+      .leftJoin("invoice_due_extension as x", "x.invoice_id", "invoice.id")
+      .select(["invoice.id", "invoice.due_date", "x.due_date as extended"])
+      .where("invoice.status", "in", ["finalized", "partially_paid"])
+      .execute();
+    const overdue = open.filter((i) => (i.extended ?? i.due_date ?? "") < "2026-11-20").map((i) => i.id);
+    expect(overdue).toEqual(expect.arrayContaining([big, other]));
+    const rows = await handle.db
+      .selectFrom("ledger_entry")
+      .select(["invoice_id", "amount"])
+      .where("account", "=", "receivable")
+      .where("invoice_id", "in", overdue)
+      .execute();
+    const due = new Map<string, bigint>();
+    for (const r of rows) due.set(r.invoice_id!, (due.get(r.invoice_id!) ?? 0n) + r.amount);
+    const positive = [...due.values()].filter((d) => d > 0n);
+    const expected = positive.reduce((s, d) => s + d, 0n);
+    expect(expected).toBeGreaterThan(2n ** 63n);
+    expect(totals.find((t) => t.currency === "USD")).toEqual({
+      currency: "USD",
+      amount: expected,
+      invoices: positive.length,
+    });
   });
 });
