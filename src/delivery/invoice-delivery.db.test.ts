@@ -199,7 +199,8 @@ describe("invoice delivery", () => {
   it("marking the invoice paid sends payment.received and invoice.paid, after invoice.finalized, and no second e-mail", async () => {
     await markInvoicePaid({
       ctx,
-      input: { id: invoiceId, amount: 1020n, date: "2026-11-10", reference: "BANK-0042" },
+      // The day of the test's clock (AFTER_OCTOBER): a payment cannot be dated in the future.
+      input: { id: invoiceId, amount: 1020n, date: "2026-11-01", reference: "BANK-0042" },
     });
     await expect.poll(() => good.received.length, { timeout: 15_000 }).toBe(3);
     const [finalized, ...after] = good.received.map(verified);

@@ -12,6 +12,19 @@ export interface CurrencyDisplay {
   decimalsSeparator: string;
 }
 
+/**
+ * The largest single amount tokenbill takes as input, in minor units: a payment, a refund, a credit note (and
+ * each of its lines), the amount of mark-paid. An invoice is one customer's hosting for one month: a very large
+ * customer's is some USD 1 million (10^8 cents). 10^15 is USD 10 trillion, JPY 10^15 (about USD 6.5 trillion),
+ * and still about USD 10 million in the weakest currency ISO writes with two decimals (the Iranian rial, about
+ * a million to the dollar on the open market): no real payment, refund or credit note reaches it.
+ * It leaves room to add 9,223 such amounts before PostgreSQL's int8 (9.22 × 10^18) — the ledger's sums are
+ * made safe anyway (numeric), as rows written before this limit hold more — and it is below 2^53, so every
+ * single amount is an exact JSON number in the API's answers (src/kernel/json.ts writes bigints beyond 2^53
+ * as strings of digits). Refused above it with a 400 naming the field (docs/payments.md, "Limits").
+ */
+export const MAX_AMOUNT_MINOR = 10n ** 15n;
+
 // ISO 4217 exponents are 0–4; up to 12 (the precision of unit costs, §1) leaves room for custom units.
 const MAX_EXPONENT = 12;
 

@@ -72,6 +72,57 @@ export const currencyCode = z
   .transform((s) => s.toUpperCase())
   .pipe(z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD"));
 
+/**
+ * The instants every date input may name: 0001-01-01 to 9999-12-31, in UTC. PostgreSQL refuses year 0 ("date/time
+ * field value out of range": it counts 1 BC before 1 AD), and an instant whose offset carries it past either
+ * end ("0001-01-01T00:30:00+01:00", "9999-12-31T23:00:00-02:00") leaves the four-digit years that both
+ * JavaScript's ISO text and PostgreSQL read the same way. Checked here, so such a date is a 400 naming its
+ * field and never reaches a timestamptz column as a 500.
+ */
+export const FIRST_STORABLE_DATE = "0001-01-01";
+export const LAST_STORABLE_DATE = "9999-12-31";
+const FIRST_STORABLE_MS = Date.parse(`${FIRST_STORABLE_DATE}T00:00:00.000Z`);
+const LAST_STORABLE_MS = Date.parse(`${LAST_STORABLE_DATE}T23:59:59.999Z`);
+const OUTSIDE_STORABLE = `must be between ${FIRST_STORABLE_DATE} and ${LAST_STORABLE_DATE} (UTC)`;
+
+function storableInstant(at: Date, zctx: z.RefinementCtx): Date {
+  const ms = at.getTime();
+  if (Number.isNaN(ms) || ms < FIRST_STORABLE_MS || ms > LAST_STORABLE_MS) {
+    zctx.addIssue({ code: "custom", message: OUTSIDE_STORABLE });
+    return z.NEVER;
+  }
+  return at;
+}
+
+/**
+ * An ISO 8601 instant with its offset ("2026-11-20T10:00:00Z", "…+01:00"), or (verbs re-parsing) a Date; a Date
+ * within the storable years.
+ */
+export const isoInstant = z
+  .union([z.iso.datetime({ offset: true }), z.date()])
+  .transform((v, zctx) => storableInstant(v instanceof Date ? v : new Date(v), zctx));
+
+/**
+ * An instant given as ISO text, a calendar date ("2026-11-20", read as its midnight in UTC) or (verbs re-parsing
+ * what an adapter parsed) a Date; a Date within the storable years.
+ */
+export const instantOrDate = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date(), z.date()])
+  .transform((v, zctx) =>
+    storableInstant(v instanceof Date ? v : new Date(v.length === 10 ? `${v}T00:00:00Z` : v), zctx),
+  );
+
+/** A calendar date that exists, written YYYY-MM-DD: 2026-02-30 and year 0000 are refused. */
+export const calendarDateString = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date written YYYY-MM-DD")
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, "is not a calendar date")
+  // Stored as text (migration 004), compared as text and read as dates: year 0 is none of PostgreSQL's.
+  .refine((s) => s >= FIRST_STORABLE_DATE, OUTSIDE_STORABLE);
+
 export const IdParams = z.object({ id });
 export type IdParams = z.output<typeof IdParams>;
 

@@ -1,5 +1,6 @@
 import { timeOrderedId } from "../../kernel/time-ordered-id.ts";
 import { sql } from "kysely";
+import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { TxContext } from "../../kernel/transaction.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
@@ -87,6 +88,14 @@ async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<Cred
     }
     lines = [...input.lines].sort((a, b) => a.position - b.position);
     net = lines.reduce((s, l) => s + l.amount, 0n);
+    // Each line is within the limit of a money input (src/domain/money.ts); so must their sum be, as an
+    // amount given whole is.
+    if (net > MAX_AMOUNT_MINOR)
+      throw fieldError(
+        "VALIDATION",
+        "lines",
+        `the lines add up to ${net}; a credit note's net amount must be at most ${MAX_AMOUNT_MINOR} minor units (10^15)`,
+      );
   } else {
     net = input.amount as bigint;
   }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { IdParams } from "../../kernel/schemas.ts";
-import { calendarDateString, InvoiceIdParams } from "../invoices/invoice-schemas.ts";
+import { calendarDateString, IdParams } from "../../kernel/schemas.ts";
+import { InvoiceIdParams } from "../invoices/invoice-schemas.ts";
 
 // What the dunning routes and verbs accept and answer.
 
@@ -15,7 +15,15 @@ export const Exemption = z.object({
   reason: z.string(),
 });
 
-export const ExtensionInput = z.object({ due_date: calendarDateString, reason }).strict();
+export const ExtensionInput = z
+  .object({
+    due_date: calendarDateString.meta({
+      description:
+        "the new due date, after the invoice's own: how far is staff's choice (up to 9999-12-31); year 0000 is refused",
+    }),
+    reason,
+  })
+  .strict();
 export const ExtensionCall = ExtensionInput.extend(InvoiceIdParams.shape);
 
 export const Extension = z.object({

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { requireActor } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
+import { isoInstant } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { calendarDate } from "../runs/calendar-date.ts";
 import { dunningCandidates } from "./dunning-candidates.ts";
@@ -95,7 +96,12 @@ async function evaluatePage(
 }
 
 /** POST /dunning/runs: as_of defaults to now; a future instant only in sandbox mode (time travel). */
-export const DunningRunInput = z.object({ as_of: z.iso.datetime({ offset: true }).optional() }).strict();
+export const DunningRunInput = z
+  .object({
+    // Within the years PostgreSQL stores (src/kernel/schemas.ts): it is compared with timestamptz columns.
+    as_of: isoInstant.optional(),
+  })
+  .strict();
 
 export const runDunning = defineVerb(DunningRunInput, async ({ ctx, input }) => {
   await requireStaffRole(ctx, ...BILLING_ROLES);
@@ -103,7 +109,7 @@ export const runDunning = defineVerb(DunningRunInput, async ({ ctx, input }) => 
   if (!ctx.config.DUNNING_ENABLED)
     throw new ServiceError("CONFLICT", "dunning is switched off (DUNNING_ENABLED=false)");
   const now = ctx.now();
-  const asOf = input.as_of === undefined ? now : new Date(input.as_of);
+  const asOf = input.as_of ?? now;
   if (asOf.getTime() > now.getTime() + FUTURE_TOLERANCE_MS && ctx.solusio?.connection.sandbox !== true)
     throw ServiceError.validation(
       "as_of",

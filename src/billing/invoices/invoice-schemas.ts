@@ -2,7 +2,8 @@ import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { InvoiceLineTable, InvoiceTable } from "../../db/schema.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
-import { currencyCode, id } from "../../kernel/schemas.ts";
+import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
+import { calendarDateString, currencyCode, id } from "../../kernel/schemas.ts";
 
 // The admin API's view of invoices. Amounts are integers in minor units of the invoice's
 // currency; unit costs, multipliers and rates are exact decimal strings.
@@ -207,29 +208,32 @@ export const InvoiceIdParams = z.object({
   id: z.string().regex(/^inv_[0-9a-f]{1,64}$/, "must be an invoice id (inv_…)"),
 });
 
-/** A calendar date that exists: 2026-02-30 is refused. */
-export const calendarDateString = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date written YYYY-MM-DD")
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }, "is not a calendar date");
-
 export const MarkPaidInput = z
   .object({
     amount: z
       .union([
         z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-        z.string().regex(/^\d{1,18}$/),
+        z.string().regex(/^\d{1,19}$/),
         z.bigint().nonnegative(), // its own output: verbs re-parse input an adapter parsed already
       ])
       .transform((v) => BigInt(v))
+      // The limit of every money input (src/domain/money.ts): mark-paid records a payment of this amount.
+      .pipe(
+        z
+          .bigint()
+          .max(
+            MAX_AMOUNT_MINOR,
+            `must be at most ${MAX_AMOUNT_MINOR} minor units (10^15): pay a larger amount due in several payments`,
+          ),
+      )
       .meta({
         type: "integer",
-        description: "amount received, in minor units; must equal the invoice total",
+        description: `amount received, in minor units; must equal the invoice's amount due, at most ${MAX_AMOUNT_MINOR} (10^15)`,
       }),
-    date: calendarDateString.meta({ description: "the day the payment arrived" }),
+    date: calendarDateString.meta({
+      description:
+        "the day the payment arrived: at most a day ahead of tokenbill's clock and at most 10 years back",
+    }),
     reference: z.string().trim().min(1).max(200).meta({ description: "bank or gateway reference" }),
   })
   .strict();

@@ -5,6 +5,7 @@ import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { invoiceAmountDue } from "../ledger/ledger.ts";
 import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
+import { checkPaidAt } from "../payments/paid-at-window.ts";
 import { recordPaymentIn } from "../payments/record-payment.ts";
 import { readInvoice } from "./get-invoice.ts";
 import { type Invoice, InvoiceIdParams, MarkPaidInput } from "./invoice-schemas.ts";
@@ -19,6 +20,8 @@ export const markInvoicePaid = defineVerb(
   MarkPaidInput.extend(InvoiceIdParams.shape),
   async ({ ctx, input }): Promise<Invoice> => {
     await requireStaffRole(ctx, ...BILLING_ROLES);
+    const paidAt = new Date(`${input.date}T00:00:00Z`);
+    checkPaidAt(paidAt, ctx.now(), "date");
     return withTransaction(ctx, async (tx) => {
       const target = await tx.db
         .selectFrom("invoice")
@@ -51,7 +54,7 @@ export const markInvoicePaid = defineVerb(
         amount: input.amount,
         method: "manual",
         reference: input.reference,
-        paid_at: new Date(`${input.date}T00:00:00Z`),
+        paid_at: paidAt,
       });
       const now = tx.now();
       await tx.db

@@ -120,26 +120,32 @@ export async function invoiceAmountsDue(
   return new Map(rows.map((r) => [r.invoice_id as string, BigInt(r.due)]));
 }
 
+// A customer's sums run over all its entries, however many: each entry fits int8, but their sum need not
+// (rows written before the limit of a money input, src/domain/money.ts, held up to 9.2 × 10^18 each). So
+// they stay PostgreSQL's numeric (sum(int8) is numeric), which both drivers hand over as its exact digits,
+// and become a bigint here; casting the sum to int8 failed with "bigint out of range". An invoice's sums
+// (amount due) stay int8: its entries never add up to more than its total.
+
 /** The customer's credit in a currency: what tokenbill owes them (≥ 0 in a sound ledger). */
 export async function customerCredit(db: Db | Tx, customerId: bigint, currency: string): Promise<bigint> {
   const row = await db
     .selectFrom("ledger_entry")
-    .select(sql<bigint>`coalesce(-sum(amount), 0)::bigint`.as("credit"))
+    .select(sql<string>`coalesce(-sum(amount), 0)`.as("credit"))
     .where("customer_id", "=", customerId)
     .where("currency_code", "=", currency)
     .where("account", "=", "credit")
     .executeTakeFirst();
-  return BigInt(row?.credit ?? 0n);
+  return BigInt(row?.credit ?? 0);
 }
 
 /** The customer's balance in a currency: Σ receivable − credit (positive: they owe; negative: in credit). */
 export async function customerBalance(db: Db | Tx, customerId: bigint, currency: string): Promise<bigint> {
   const row = await db
     .selectFrom("ledger_entry")
-    .select(sql<bigint>`coalesce(sum(amount), 0)::bigint`.as("balance"))
+    .select(sql<string>`coalesce(sum(amount), 0)`.as("balance"))
     .where("customer_id", "=", customerId)
     .where("currency_code", "=", currency)
     .where("account", "in", ["receivable", "credit"])
     .executeTakeFirst();
-  return BigInt(row?.balance ?? 0n);
+  return BigInt(row?.balance ?? 0);
 }

@@ -43,7 +43,8 @@ export async function applyCreditAtFinalization(
   // Read again under the lock: what a committed refund took back is gone.
   const credits = await trx
     .selectFrom("ledger_entry")
-    .select(["customer_id", "currency_code", sql<bigint>`(-sum(amount))::bigint`.as("credit")])
+    // numeric, not int8: a customer's credit entries may add up beyond it (src/billing/ledger/ledger.ts).
+    .select(["customer_id", "currency_code", sql<string>`-sum(amount)`.as("credit")])
     .where("customer_id", "in", lockIds)
     .where("account", "=", "credit")
     .groupBy(["customer_id", "currency_code"])

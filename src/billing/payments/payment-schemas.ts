@@ -1,20 +1,59 @@
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { PaymentTable, RefundTable } from "../../db/schema.ts";
+import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
-import { id } from "../../kernel/schemas.ts";
+import { id, instantOrDate } from "../../kernel/schemas.ts";
 
 // The admin API's view of payments and refunds. Amounts are integers in minor units of the payment's
 // currency (billing-rules §7); never floats.
 
-/** A positive amount in minor units: a JSON integer, a digit string, or (verbs re-parsing) a bigint. */
-export const positiveMinor = z
-  .union([z.number().int().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^-?\d{1,18}$/), z.bigint()])
-  .transform((v) => BigInt(v))
-  .pipe(z.bigint().positive("must be a positive whole number of minor units"))
-  .meta({ type: "integer", description: "minor units (cents for USD), > 0" });
+const NOT_WHOLE = "must be a positive whole number of minor units";
+const TOO_LARGE = `must be at most ${MAX_AMOUNT_MINOR} minor units (10^15): no single payment, refund or credit note is larger`;
 
-const minor = z.bigint().meta({ type: "integer", description: "minor units (cents for USD)" });
+/** The whole number a JSON integer, a digit string ("-" allowed, to be refused as such) or a bigint is. */
+function minorOf(v: number | string | bigint): bigint | undefined {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : undefined;
+  const digits = /^(-?)0*(\d+)$/.exec(v);
+  if (!digits) return undefined;
+  const sign = digits[1] ?? "";
+  const significant = digits[2] ?? "";
+  // Beyond 17 digits only "above the limit" matters: no BigInt of an arbitrarily long text.
+  return BigInt(sign + (significant.length > 17 ? `1${"0".repeat(17)}` : significant));
+}
+
+/**
+ * A positive amount in minor units, at most MAX_AMOUNT_MINOR (src/domain/money.ts): a JSON integer, a digit
+ * string, or (verbs re-parsing) a bigint. Every money input of the API, the CLI and the console comes
+ * through here. A JSON number beyond 2^53 has lost digits, but it is above the limit anyway: refused with
+ * the limit's message, as is a digit string of any length, so the answer names the limit whatever the form.
+ */
+export const positiveMinor = z
+  .union([z.number(), z.string(), z.bigint()])
+  .transform((v, zctx) => {
+    const parsed = minorOf(v);
+    if (parsed === undefined || parsed <= 0n) {
+      zctx.addIssue({ code: "custom", message: NOT_WHOLE });
+      return z.NEVER;
+    }
+    if (parsed > MAX_AMOUNT_MINOR) {
+      zctx.addIssue({ code: "custom", message: TOO_LARGE });
+      return z.NEVER;
+    }
+    return parsed;
+  })
+  .meta({
+    type: "integer",
+    description: `minor units (cents for USD), > 0 and at most ${MAX_AMOUNT_MINOR} (10^15); a JSON integer or a string of digits`,
+  });
+
+/** An amount in an answer: a JSON integer while exact (below 2^53, src/kernel/json.ts), else its digits as a string. */
+const minor = z.bigint().meta({
+  type: "integer",
+  description:
+    "minor units (cents for USD); a string of digits beyond 2^53, which only rows written before the 10^15 limit reach",
+});
 
 export const PaymentIdParams = z.object({
   id: z.string().regex(/^pay_[0-9a-f]{1,64}$/, "must be a payment id (pay_…)"),
@@ -39,11 +78,10 @@ export const PaymentFields = z.object({
     .min(1)
     .max(200)
     .meta({ description: "unique per method: the same reference again is the same payment" }),
-  paid_at: z
-    .union([z.iso.datetime({ offset: true }), z.iso.date(), z.date()])
-    .transform((v) => (v instanceof Date ? v : new Date(v.length === 10 ? `${v}T00:00:00Z` : v)))
-    .optional()
-    .meta({ description: "when the money arrived (ISO instant or date); defaults to now" }),
+  paid_at: instantOrDate.optional().meta({
+    description:
+      "when the money arrived (ISO instant, or a date read as its midnight UTC); defaults to now. At most a day ahead of tokenbill's clock (time zones, clocks that disagree) and at most 10 years back; a date PostgreSQL cannot store (year 0000) is refused too",
+  }),
 });
 
 export const RecordPaymentInput = PaymentFields.extend({

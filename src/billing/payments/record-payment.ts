@@ -7,6 +7,7 @@ import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { type LedgerLine, postLedgerEvent } from "../ledger/ledger.ts";
 import { allocateOldestFirst } from "./allocate.ts";
 import { fieldError } from "./field-error.ts";
+import { checkPaidAt } from "./paid-at-window.ts";
 import {
   amountsDue,
   lockCustomerForMoney,
@@ -37,6 +38,9 @@ export const recordPayment = defineVerb(
   async ({ ctx, input }): Promise<RecordPaymentResult> => {
     // Staff need a billing role; operators' keys pass without a query (the hot path of bench/payments).
     await requireStaffRole(ctx, ...BILLING_ROLES);
+    // Staff's date is judged here, not in recordPaymentIn: a provider's webhook records its payment there
+    // with the provider's own date (paid-at-window.ts).
+    checkPaidAt(input.paid_at, ctx.now());
     return input.invoice_id !== undefined
       ? recordInvoicePayment(ctx.db, ctx, { ...input, invoice_id: input.invoice_id })
       : withTransaction(ctx, (tx) => recordPaymentIn(tx.db, tx, input));

@@ -1,6 +1,7 @@
 import { timeOrderedId } from "../../kernel/time-ordered-id.ts";
 import { sql } from "kysely";
 import type { RefundStatus } from "../../db/schema.ts";
+import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
@@ -27,6 +28,9 @@ export interface RefundRequest {
 export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: RefundRequest): Promise<Refund> {
   if (request.amount <= 0n)
     throw fieldError("VALIDATION", "amount", "must be a positive whole number of minor units");
+  // RefundInput checks the API's, the CLI's and the console's; a provider's refund arrives here unparsed.
+  if (request.amount > MAX_AMOUNT_MINOR)
+    throw fieldError("VALIDATION", "amount", `must be at most ${MAX_AMOUNT_MINOR} minor units (10^15)`);
   const payment = await trx
     .selectFrom("payment")
     .select(["id", "customer_id", "amount"])

@@ -8,7 +8,12 @@ import { customerBalance, customerCredit } from "../ledger/ledger.ts";
 import { fieldError } from "./field-error.ts";
 import { requireReadAccess } from "../../services/staff/staff-roles.ts";
 
-const minor = z.bigint().meta({ type: "integer", description: "minor units of the customer's currency" });
+/** A JSON integer while exact (below 2^53, src/kernel/json.ts); beyond, a string of its digits. */
+const minor = z.bigint().meta({
+  type: "integer",
+  description:
+    "minor units of the customer's currency; a string of digits beyond 2^53, which a sum of many large amounts can reach",
+});
 
 export const StatementEntry = z.object({
   date: z.string().meta({ description: "when it was recorded (ISO instant)" }),
@@ -58,10 +63,10 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
       "event_kind",
       sql<Date>`min(created_at)`.as("at"),
       sql<bigint>`min(id)`.as("first"),
-      sql<bigint>`coalesce(sum(amount) FILTER (WHERE account IN ('receivable', 'credit')), 0)::bigint`.as(
-        "effect",
-      ),
-      sql<bigint>`coalesce(sum(amount) FILTER (WHERE account = 'receivable'), 0)::bigint`.as("receivable"),
+      // Left numeric and read as digits, like the customer's sums (src/billing/ledger/ledger.ts): the
+      // running balance is added up here, in bigint, so nothing of the statement passes through int8.
+      sql<string>`coalesce(sum(amount) FILTER (WHERE account IN ('receivable', 'credit')), 0)`.as("effect"),
+      sql<string>`coalesce(sum(amount) FILTER (WHERE account = 'receivable'), 0)`.as("receivable"),
       sql<string | null>`max(invoice_id)`.as("invoice_id"),
       sql<string | null>`max(payment_id)`.as("payment_id"),
       sql<string | null>`max(refund_id)`.as("refund_id"),

@@ -18,8 +18,10 @@ export interface OverdueTotal {
 export const overdueTotals = defineVerb(NoInput, async ({ ctx }): Promise<OverdueTotal[]> => {
   await requireStaffRole(ctx, ...READ_ROLES);
   const today = calendarDate(ctx.now(), ctx.config.BILLING_TIME_ZONE);
+  // Each invoice's due fits int8 (at most its total); their sum over a currency's whole book need not, so it
+  // stays numeric and arrives as its exact digits (src/billing/ledger/ledger.ts).
   const rows = await sql<{ currency_code: string; amount: string; invoices: string }>`
-    SELECT i.currency_code, sum(d.due)::bigint AS amount, count(*) AS invoices
+    SELECT i.currency_code, sum(d.due) AS amount, count(*) AS invoices
       FROM invoice i
       LEFT JOIN invoice_due_extension x ON x.invoice_id = i.id
       JOIN LATERAL (
