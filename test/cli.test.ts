@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tokenbillCommand } from "./helpers/tokenbill-command.ts";
 
@@ -59,6 +62,28 @@ describe("tokenbill CLI", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("tph: must be a whole number of tokens");
     expect(r.stdout).toBe("");
+  });
+
+  it("refuses control characters in options and arguments before opening the database, with exit code 2", async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), "tb-cli-text-")), "data");
+    try {
+      const name = await tokenbillCommand(
+        ["staff", "create", "--email", "ann@example.com", "--role", "support", "--name", "\u001b[31mAnn"],
+        { DATA_DIR: dataDir },
+      );
+      expect(name.code).toBe(2);
+      expect(name.stderr).toBe("error: --name: must not contain control characters\n");
+      const reason = await tokenbillCommand(
+        ["payments", "refund", "--payment", "pay_1", "--amount", "1", "--reason", "typo \u202Eevil"],
+        { DATA_DIR: dataDir },
+      );
+      expect(reason.code).toBe(2);
+      expect(reason.stderr).toContain("--reason: must not contain bidirectional override characters");
+      // Nothing was opened: the embedded database would have made its directory.
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      rmSync(dirname(dataDir), { recursive: true, force: true });
+    }
   });
 
   it("prints the configuration with secrets masked, and fails listing every config problem", async () => {

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { installCommandTextCheck } from "./cli-text-input.ts";
 
 // The `tokenbill` command. Each sub-command parses its arguments, calls services, prints; nothing more.
 // Only commander is imported up front: each command imports what it needs when it runs, so that `--help`
@@ -38,6 +39,7 @@ function sandboxBanner(
 const program = new Command("tokenbill")
   .description("Billing for SolusIO (SolusVM 2): token pricing, GetTokenPricing, users, invoices")
   .showHelpAfterError();
+installCommandTextCheck(program);
 
 program
   .command("serve")

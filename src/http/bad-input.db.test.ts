@@ -40,6 +40,35 @@ describe("text input", () => {
     }
   });
 
+  it("refuses line separators and bidirectional overrides, writing nothing, and takes right-to-left text", async () => {
+    const create = (name: string) =>
+      server.api("POST", "/api/v1/customers", {
+        email: "rtl@example.com",
+        name,
+        country: "GB",
+        currency: "EUR",
+      });
+    const separator = await create("Ada\u2028Lovelace");
+    expect(separator.status).toBe(400);
+    expect(issueOf(separator.body)).toEqual({
+      field: "name",
+      message: "must not contain line or paragraph separators (U+2028, U+2029)",
+    });
+    // Shown as "Ada exe.pdf" reversed: what an invoice or the console would display is not what is stored.
+    for (const name of ["Ada \u202Efdp.exe", "Ada \u2067x\u2069"]) {
+      const r = await create(name);
+      expect(r.status).toBe(400);
+      expect(issueOf(r.body)).toEqual({
+        field: "name",
+        message: "must not contain bidirectional override characters (U+202A–U+202E, U+2066–U+2069)",
+      });
+    }
+    expect((await server.api("GET", "/api/v1/customers?email=rtl@example.com")).body.data).toEqual([]);
+    const rtl = await create("شركة الأمل\u200F");
+    expect(rtl.status).toBe(201);
+    expect(rtl.body.data.name).toBe("شركة الأمل\u200F");
+  });
+
   it("refuses control characters in filters and bounds their length", async () => {
     const nul = await server.api("GET", "/api/v1/customers?email=a%00b");
     expect(nul.status).toBe(400);

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { ServiceContext } from "../kernel/context.ts";
 import { zodToServiceError } from "./errors.ts";
-import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "./text-input.ts";
+import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../kernel/clean-text.ts";
 
 // A route is declared once, with zod schemas for its input and output. The same declaration validates
 // requests and produces the OpenAPI document (openapi.ts), so the two cannot disagree.

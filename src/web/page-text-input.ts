@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from "fastify";
-import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../http/text-input.ts";
+import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../kernel/clean-text.ts";
 import { isServiceError, ServiceError } from "../kernel/errors.ts";
 
 // The console's and the portal's forms, query strings and path parameters are held to the admin API's text
-// rules (src/http/text-input.ts: no control characters, valid Unicode, 10,000 characters a form field and
+// rules (src/kernel/clean-text.ts: no control characters, valid Unicode, 10,000 characters a form field and
 // 1,000 a query value, 32 levels of nesting). Pages hand form fields to verbs that trust the API's check: a
 // NUL byte in a name or a search was a 500 (PostgreSQL refuses it), a BEL or an escape sequence was stored,
 // and an ESC in ?q= was written back into the page. One check for every page, installed before any page is

@@ -24,7 +24,7 @@ import { getCustomerStatement, Statement } from "../../billing/payments/statemen
 import { IdParams } from "../../kernel/schemas.ts";
 import { zodToServiceError } from "../errors.ts";
 import { type AnyRouteSpec, type ContextFactory, defineRoute } from "../route.ts";
-import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../text-input.ts";
+import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../../kernel/clean-text.ts";
 
 // Money in (billing-rules §7, docs/payments.md): payments, refunds, credit notes, the statement. Amounts
 // are integers in minor units.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ServiceError } from "../kernel/errors.ts";
-import { assertCleanText, MAX_NESTING } from "./text-input.ts";
+import { ServiceError } from "./errors.ts";
+import { assertCleanText, MAX_NESTING } from "./clean-text.ts";
 
-// The walk keeps its own stack (src/http/text-input.ts): it must still name the first bad field in the
+// The walk keeps its own stack (src/kernel/clean-text.ts): it must still name the first bad field in the
 // body's order, check keys before their values, and stop at MAX_NESTING levels whatever the depth.
 
 function issueOf(value: unknown, prefix?: string) {
@@ -23,6 +23,30 @@ describe("assertCleanText", () => {
       field: "query.q",
       message: "must be at most 100 characters",
     });
+  });
+
+  it("refuses Unicode's line separators and bidirectional controls, and takes the marks and joiners", () => {
+    for (const c of ["\u2028", "\u2029"])
+      expect(issueOf({ a: `x${c}y` })?.message).toBe(
+        "must not contain line or paragraph separators (U+2028, U+2029)",
+      );
+    for (const c of [
+      "\u202A",
+      "\u202B",
+      "\u202C",
+      "\u202D",
+      "\u202E",
+      "\u2066",
+      "\u2067",
+      "\u2068",
+      "\u2069",
+    ])
+      expect(issueOf({ a: `x${c}y` })?.message).toBe(
+        "must not contain bidirectional override characters (U+202A–U+202E, U+2066–U+2069)",
+      );
+    // Left-to-right and right-to-left marks, zero-width (non-)joiners, the characters on either side.
+    for (const c of ["\u200E", "\u200F", "\u200C", "\u200D", "\u2027", "\u202F", "\u2065", "\u206A"])
+      expect(issueOf({ a: `x${c}y` })).toBeUndefined();
   });
 
   it("checks a key before its value, naming the object that holds it", () => {

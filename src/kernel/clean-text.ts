@@ -1,9 +1,10 @@
-import { ServiceError } from "../kernel/errors.ts";
+import { ServiceError } from "./errors.ts";
 
-// Text that reaches a verb is bounded and free of control characters, whatever the route's own schema
+// Text that reaches a verb is bounded and free of control characters, whatever the verb's own schema
 // says: a NUL byte makes PostgreSQL fail the statement (a 500 instead of a 400), and other control
-// characters end up in invoices, logs and SolusIO. Checked once for every admin route, before validation,
-// and for every console and portal page (src/web/page-text-input.ts).
+// characters end up in invoices, logs and SolusIO. Checked once at each edge, before validation: every
+// admin route (src/http/route.ts), every console and portal page (src/web/page-text-input.ts), and every
+// command's options and arguments (src/cli/cli-text-input.ts).
 
 /** A UTF-16 surrogate without its partner: not text, and PostgreSQL would store U+FFFD instead. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -11,6 +12,21 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** C0 controls (tab and newlines included: no admin field is multi-line), DEL and C1 controls. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job.
 const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+
+/**
+ * Unicode's line and paragraph separators: line breaks to whatever lays text out (a PDF, a mail client, a
+ * terminal), in fields that are all single-line.
+ */
+const LINE_SEPARATOR = /[\u2028\u2029]/;
+
+/**
+ * Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069). They reorder what
+ * follows them on display: a name holding U+202E shows its characters right to left, so text stored as one
+ * thing reads as another on an invoice or in the console ("Trojan Source"). The bidirectional algorithm
+ * lays out right-to-left scripts without them; the marks U+200E and U+200F, which reorder nothing but
+ * neutral characters beside them, stay allowed, as do joiners (emoji, Persian, Indic scripts).
+ */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 
 export const MAX_BODY_TEXT = 10_000;
 export const MAX_QUERY_TEXT = 1_000;
@@ -24,6 +40,9 @@ export const MAX_NESTING = 32;
 
 function problemOf(value: string, max: number): string | undefined {
   if (CONTROL.test(value)) return "must not contain control characters";
+  if (LINE_SEPARATOR.test(value)) return "must not contain line or paragraph separators (U+2028, U+2029)";
+  if (BIDI_CONTROL.test(value))
+    return "must not contain bidirectional override characters (U+202A–U+202E, U+2066–U+2069)";
   if (LONE_SURROGATE.test(value)) return "must be valid Unicode text";
   if (value.length > max) return `must be at most ${max} characters`;
   return undefined;

@@ -1,0 +1,74 @@
+import { Command } from "commander";
+import { describe, expect, it } from "vitest";
+import { MAX_BODY_TEXT } from "../kernel/clean-text.ts";
+import { ServiceError } from "../kernel/errors.ts";
+import { installCommandTextCheck } from "./cli-text-input.ts";
+
+// The hook runs before a command's action (src/cli/cli-text-input.ts): a refused value stops the command
+// before anything is opened, and names the option or argument as the user typed it.
+
+/** A program shaped like tokenbill's: a group with a command taking options and an argument. */
+async function runCommand(...argv: string[]): Promise<{ ran: boolean; issue?: unknown }> {
+  let ran = false;
+  const program = new Command("tokenbill").exitOverride();
+  installCommandTextCheck(program);
+  const staff = program.command("staff");
+  staff
+    .command("create")
+    .option("--name <name>", "name", "")
+    .option("--password <password>", "password")
+    .option("--tags <tags...>", "tags")
+    .action(() => {
+      ran = true;
+    });
+  staff.command("disable <id>").action(() => {
+    ran = true;
+  });
+  try {
+    await program.parseAsync(["node", "tokenbill", ...argv]);
+  } catch (error) {
+    if (!(error instanceof ServiceError)) throw error;
+    return { ran, issue: error.issues[0] };
+  }
+  return { ran };
+}
+
+describe("a command's text", () => {
+  it("runs a command whose options and arguments are clean, right-to-left text and emoji included", async () => {
+    expect(await runCommand("staff", "create", "--name", "شركة\u200F Ann 👩\u200D💻")).toEqual({ ran: true });
+    expect(await runCommand("staff", "disable", "stf_1")).toEqual({ ran: true });
+  });
+
+  it("refuses a control character, a line separator or a bidirectional override, naming the option", async () => {
+    expect(await runCommand("staff", "create", "--name", "\u001b[31mRed")).toEqual({
+      ran: false,
+      issue: { field: "--name", message: "must not contain control characters" },
+    });
+    expect(await runCommand("staff", "create", "--name", "Ann\u2028Bob")).toEqual({
+      ran: false,
+      issue: { field: "--name", message: "must not contain line or paragraph separators (U+2028, U+2029)" },
+    });
+    expect(await runCommand("staff", "create", "--tags", "ok", "gpj.exe\u202Eevil")).toEqual({
+      ran: false,
+      issue: {
+        field: "--tags.1",
+        message: "must not contain bidirectional override characters (U+202A–U+202E, U+2066–U+2069)",
+      },
+    });
+  });
+
+  it("names an argument by its declared name", async () => {
+    expect(await runCommand("staff", "disable", "stf_\t1")).toEqual({
+      ran: false,
+      issue: { field: "<id>", message: "must not contain control characters" },
+    });
+  });
+
+  it("only bounds a password: a tab in one is taken, a longer one than any text is not", async () => {
+    expect(await runCommand("staff", "create", "--password", "tab\there password")).toEqual({ ran: true });
+    expect(await runCommand("staff", "create", "--password", "x".repeat(MAX_BODY_TEXT + 1))).toEqual({
+      ran: false,
+      issue: { field: "--password", message: `must be at most ${MAX_BODY_TEXT} characters` },
+    });
+  });
+});
