@@ -28,6 +28,23 @@ const LINE_SEPARATOR = /[\u2028\u2029]/;
  */
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 
+/** Every character the checks above refuse, to replace in text tokenbill receives but cannot refuse. */
+const UNSHOWABLE = new RegExp(
+  [CONTROL, LINE_SEPARATOR, BIDI_CONTROL, LONE_SURROGATE].map((r) => r.source).join("|"),
+  "g",
+);
+
+/**
+ * `text` with each character the checks refuse replaced by U+FFFD, for text from elsewhere that is stored
+ * and shown but is no one's input to refuse (src/solusio/upstream-text.ts): the rest of it is kept, so what
+ * was meant stays readable. The same string when there is nothing to replace.
+ */
+export function replaceUnshowable(text: string): string {
+  UNSHOWABLE.lastIndex = 0;
+  if (!UNSHOWABLE.test(text)) return text;
+  return text.replace(UNSHOWABLE, "\uFFFD");
+}
+
 export const MAX_BODY_TEXT = 10_000;
 export const MAX_QUERY_TEXT = 1_000;
 

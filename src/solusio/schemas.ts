@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { upstreamName } from "./upstream-text.ts";
 
 // Shapes of SolusIO answers (solusio-api.md), validated before use. Objects are loose: SolusIO sends more
 // fields than billing needs, and a newer version may add some.
@@ -118,8 +119,12 @@ export function planPrices(plan: PlanOfServerShape) {
   };
 }
 
-/** A validated plan with its prices converted (planPrices), its other fields as sent. */
-const toPlanOfServer = (plan: PlanOfServerShape) => ({ ...plan, ...planPrices(plan) });
+/** A validated plan with its prices converted (planPrices) and its name showable, its other fields as sent. */
+const toPlanOfServer = (plan: PlanOfServerShape) => ({
+  ...plan,
+  name: upstreamName(plan.name),
+  ...planPrices(plan),
+});
 
 export const SolusioPlanOfServer = SolusioPlanOfServerShape.transform(toPlanOfServer);
 export type SolusioPlanOfServer = z.output<typeof SolusioPlanOfServer>;
@@ -128,7 +133,7 @@ export type SolusioPlanOfServer = z.output<typeof SolusioPlanOfServer>;
 export const SolusioServer = z.looseObject({
   id: z.number().int().positive(),
   uuid: z.string(),
-  name: z.string(),
+  name: z.string().transform(upstreamName),
   created_at: z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
   plan: SolusioPlanOfServer,
   user: z

@@ -10,6 +10,7 @@ import {
   toCount,
   wireCountShape,
 } from "./schemas.ts";
+import { upstreamName } from "./upstream-text.ts";
 
 // The usage endpoint's answer, solusio-api.md §9 (a). Its shape is [OURS] (not public): everything that
 // knows it is in this file, so that a live SolusIO answering differently changes only this file. Its
@@ -85,10 +86,10 @@ export function mapUsageItem(item: SolusioUsageItem): UsageRecord {
   return {
     billingUserId: toBillingUserRef(item.user.billing_user_id),
     solusioUserId: item.user.id ?? null,
-    server: { id: item.server.id, uuid: item.server.uuid, name: item.server.name },
+    server: { id: item.server.id, uuid: item.server.uuid, name: upstreamName(item.server.name) },
     plan: {
       id: prices.id,
-      name: plan.name,
+      name: upstreamName(plan.name),
       tokensPerHour: prices.tokens_per_hour,
       tokensPerMonth: prices.tokens_per_month,
       ipTokensPerHour: prices.ip_tokens_per_hour,

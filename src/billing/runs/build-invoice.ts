@@ -171,6 +171,7 @@ const BIGINT_MAX = 2n ** 63n - 1n;
  */
 export function invoiceOutOfRange(draft: DraftInvoice): string | undefined {
   const { subtotal, total } = draft.totals;
+  // biome-ignore lint/complexity/useMathMinMax: bigints; Math.max throws on them.
   const largest = subtotal > total ? subtotal : total;
   const code = draft.facts.currency.code;
   if (largest > BIGINT_MAX)

@@ -1,6 +1,7 @@
 import type { Selectable } from "kysely";
 import type { ServerEventTable } from "../../db/schema.ts";
 import type { PlanRates, ServerHistory } from "../../domain/server-usage.ts";
+import { upstreamName } from "../../solusio/upstream-text.ts";
 import { planRatesOf } from "./history-usage.ts";
 
 // Usage source (c): a server's history from its activity-log entries (poll-activity.ts), exact to the
@@ -94,7 +95,7 @@ export function historyFromEvents(
     history,
     server: {
       uuid: String(data.server_uuid ?? ""),
-      name: String(data.server_name ?? `server ${created.server_id}`),
+      name: upstreamName(String(data.server_name ?? `server ${created.server_id}`)),
     },
     solusioUserId: typeof data.user_id === "number" ? data.user_id : null,
   };

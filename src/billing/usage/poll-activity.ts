@@ -3,6 +3,7 @@ import type { VerbArgs } from "../../kernel/context.ts";
 import type { ServerActivity } from "../../solusio/list-activity.ts";
 import type { SolusioPlanOfServer } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
+import { upstreamData } from "../../solusio/upstream-text.ts";
 import { configuredSolusioApi } from "./configured-solusio.ts";
 
 // Usage source (c), the recording half: SolusIO's activity log, read from where the last read stopped
@@ -56,7 +57,7 @@ export async function pollActivity({ ctx, input }: VerbArgs<ActivityPollInput>):
       event: e.event,
       server_id: BigInt(e.serverId),
       at: e.at,
-      data: JSON.stringify(plan ? { ...e.data, plan } : e.data),
+      data: JSON.stringify(upstreamData(plan ? { ...e.data, plan } : e.data)),
     };
   });
   await ctx.db.transaction().execute(async (trx) => {

@@ -1,0 +1,31 @@
+import { replaceUnshowable } from "../kernel/clean-text.ts";
+
+// Text SolusIO sends that tokenbill stores and shows: server and plan names (on invoices, in the console, in
+// mails) and the activity log's data. Whoever can name a server in SolusIO writes that text, and SolusIO's
+// own checks are not tokenbill's. A NUL in one server's name made PostgreSQL refuse the billing run's whole
+// stage ("unsupported Unicode escape sequence"), so no customer was invoiced; a bidirectional override
+// would show an invoice line other than it is. Such characters become U+FFFD here, as the text arrives.
+
+/** The longest server or plan name kept; SolusIO's are host names, at most 253 characters. */
+export const MAX_UPSTREAM_NAME = 255;
+
+/** A server's or a plan's name as tokenbill keeps it: showable, and at most MAX_UPSTREAM_NAME characters. */
+export function upstreamName(name: string): string {
+  const clean = replaceUnshowable(name);
+  return clean.length <= MAX_UPSTREAM_NAME ? clean : `${clean.slice(0, MAX_UPSTREAM_NAME - 1)}…`;
+}
+
+/**
+ * A copy of JSON data (an activity entry's `data`) with every string and key showable: PostgreSQL's jsonb
+ * refuses a NUL anywhere in it, and the activity poller would stop at that entry for good.
+ */
+export function upstreamData(value: unknown): unknown {
+  if (typeof value === "string") return replaceUnshowable(value);
+  if (Array.isArray(value)) return value.map(upstreamData);
+  if (typeof value === "object" && value !== null) {
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) copy[replaceUnshowable(key)] = upstreamData(item);
+    return copy;
+  }
+  return value;
+}
