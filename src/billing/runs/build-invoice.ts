@@ -4,6 +4,7 @@ import type { Decimal, RoundingMode } from "../../domain/decimal.ts";
 import { computeInvoiceTotals, type InvoiceTotals, type TaxRounding } from "../../domain/invoice-math.ts";
 import type { PricingFacts } from "../../services/pricing/pricing-facts.ts";
 import type { BillableUsage } from "./recompute-usage.ts";
+import { BIGINT_MAX } from "./books-range.ts";
 
 export interface DraftLine {
   kind: "server" | "additional_ips" | "backups";
@@ -160,14 +161,9 @@ function fingerprintOfPlain(content: unknown): string {
   return createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, 32);
 }
 
-/** What an invoice's amounts and token counts are stored in: PostgreSQL's bigint. */
-const BIGINT_MAX = 2n ** 63n - 1n;
-
 /**
- * Why this draft cannot be written, or undefined when it can. The maths is exact at any size, but the books
- * store amounts and token counts as bigint: a unit cost or a plan price typed with a few digits too many
- * would otherwise fail the run on PostgreSQL's "out of range" with no word of which customer or why.
- * (The subtotal and the total bound every line, discount and tax, which are never negative.)
+ * Why this draft cannot be written, or undefined when it can (books-range.ts). The subtotal and the total
+ * bound every line, discount and tax, which are never negative.
  */
 export function invoiceOutOfRange(draft: DraftInvoice): string | undefined {
   const { subtotal, total } = draft.totals;

@@ -1,7 +1,9 @@
 import { billableHoursInPeriod } from "../../domain/charges.ts";
 import type { UsagePeriod, UsageSource } from "../../domain/usage-record.ts";
 import type { Tx } from "../../kernel/context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
 import type { Anomaly } from "./anomaly.ts";
+import { usageOutOfRange } from "./books-range.ts";
 import { recomputeUsage } from "./recompute-usage.ts";
 import type { StagedRecord, UsageStage } from "./usage-stage.ts";
 
@@ -130,6 +132,12 @@ export async function importUsage(db: Tx, input: ImportUsageInput): Promise<Impo
   for await (const record of input.source.fetchUsage(input.period)) {
     records++;
     const { usage, anomalies: found } = recomputeUsage(record);
+    const outOfRange = usageOutOfRange(usage, record.billingUserId);
+    if (outOfRange !== undefined) {
+      // Stops the run before this page is written; the page being written finishes first.
+      await writing.catch(() => {});
+      throw new ServiceError("CONFLICT", outOfRange);
+    }
     page.push({
       staged: {
         seq: records,

@@ -3,6 +3,7 @@ import { Decimal } from "../../domain/decimal.ts";
 import { backupTokens } from "../../domain/server-usage.ts";
 import type { UsagePlan, UsageRecord } from "../../domain/usage-record.ts";
 import type { Anomaly } from "./anomaly.ts";
+import { BIGINT_MAX } from "./books-range.ts";
 
 /**
  * One server's usage on one plan as a run keeps it until its customer is invoiced: flat, with tokenbill's
@@ -100,7 +101,14 @@ function recompute(record: UsageRecord): Recomputed {
           backups.hours,
           record.hours,
         );
-  return { tokens: server.tokens, charge: server.kind, ipTokens: recomputeIps(record), backupTokens: backup };
+  const ipTokens = recomputeIps(record);
+  // Kept beside the billed figures in the stage's bigint columns: a count past them is the source's error
+  // (thousands of trillions of IPs), reported with the record rather than failing the stage's write.
+  if (server.tokens > BIGINT_MAX || (ipTokens ?? 0n) > BIGINT_MAX || backup > BIGINT_MAX)
+    throw new Error(
+      `tokenbill's own figures (${describe(server.tokens, ipTokens, backup)}) are more than the books hold (${BIGINT_MAX})`,
+    );
+  return { tokens: server.tokens, charge: server.kind, ipTokens, backupTokens: backup };
 }
 
 function describe(tokens: bigint, ips: bigint | null, backups: bigint): string {

@@ -283,6 +283,73 @@ describe("billing run safety", () => {
     expect(invoices.find((i) => i.email === "c20@example.com")?.currency_code).toBe("XTS");
   });
 
+  it("usage too large for the books stops the run before its page is staged, naming the server; nothing is invoiced", async () => {
+    const { ctx, usage, handle } = await setUp();
+    // Nine thousand trillion additional IPs at 10 tokens an hour: a source gone wrong, or a price with digits too many.
+    const huge = usageOf({
+      billingUserId: usage[4]!.billingUserId,
+      serverId: 99_001,
+      tph: 7,
+      tpm: 5000,
+      createdAt: "2026-10-01T00:00:00Z",
+      deletedAt: null,
+      ips: { count: 9e15, tph: 10, tpm: 50_000 },
+    });
+    const failure = runBilling({
+      ctx,
+      input: { period: "2026-10" },
+      options: { source: new MemoryUsageSource([...usage, huge]) },
+    });
+    await expect(failure).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: `server 99001 (server-99001, billing user ${huge.billingUserId}) on plan 7/5000 counts ${5000n + 7440n * 9_000_000_000_000_000n} tokens over 744 h with 9000000000000000 additional IPs, more than the books hold (9223372036854775807); check the plan's prices and the server's figures in SolusIO`,
+    });
+    const run = await handle.db
+      .selectFrom("billing_run")
+      .select(["state", "phase"])
+      .executeTakeFirstOrThrow();
+    expect(run).toEqual({ state: "failed", phase: "importing" });
+    expect(await invoicesOf(handle)).toEqual([]);
+  });
+
+  it("tokenbill's own figures too large for the books are reported with the record, and SolusIO's are billed", async () => {
+    const { ctx, usage, handle } = await setUp();
+    const [customer] = await createCustomers(handle, [{ email: "ips@example.com", currency: "USD" }]);
+    const reported = usageOf({
+      billingUserId: customer!,
+      serverId: 99_002,
+      tph: 7,
+      tpm: 5000,
+      createdAt: "2026-10-01T00:00:00Z",
+      deletedAt: null,
+      ips: { count: 9e15, tph: 10, tpm: 50_000 },
+    });
+    // SolusIO bills the IPs at 500 tokens; by §2.2 they would come to 7,440 tokens each, past any bigint.
+    const record = { ...reported, additionalIps: { ...reported.additionalIps, tokens: 500n } };
+    const summary = await runBilling({
+      ctx,
+      input: { period: "2026-10" },
+      options: { source: new MemoryUsageSource([...usage, record]) },
+    });
+    expect(summary.state).toBe("completed");
+    const anomalies = await handle.db
+      .selectFrom("billing_anomaly")
+      .select(["kind", "message"])
+      .where("server_id", "=", 99_002n)
+      .execute();
+    expect(anomalies).toEqual([
+      {
+        kind: "invalid_usage",
+        message: `server 99002: tokenbill's own figures (5000 + ${7440n * 9_000_000_000_000_000n} IP + 0 backup tokens) are more than the books hold (9223372036854775807); billed as reported`,
+      },
+    ]);
+    const [invoice] = await invoicesOf(handle).then((all) =>
+      all.filter((i) => i.email === "ips@example.com"),
+    );
+    // The server's line at SolusIO's 5,000 tokens, the IPs' line at its 500.
+    expect(invoice!.lines!.split(",").map((line) => line.split(":")[0])).toEqual(["5000", "500"]);
+  });
+
   it("a re-run changes nothing; one that sees different usage reports the difference and keeps the invoice", async () => {
     const { ctx, usage, handle } = await setUp();
     await runBilling({
