@@ -73,6 +73,44 @@ describe("the router's own refusals use the envelope", () => {
     expect(envelope(xml.text).code).toBe("UNSUPPORTED_MEDIA_TYPE");
   });
 
+  it("415 for a form or a text body on the admin API, which parses forms for the pages only", async () => {
+    const form = "email=form%40example.com&country=GB&currency=USD";
+    for (const [path, type, body] of [
+      ["/api/v1/customers", "application/x-www-form-urlencoded", form],
+      ["/api/v1/customers", "text/plain", JSON.stringify({ email: "text@example.com" })],
+      ["/api/v1/customers/1/payments", "application/x-www-form-urlencoded", "amount=100&reference=r1"],
+    ] as const) {
+      const r = await rawRequest(server.url, {
+        method: "POST",
+        path,
+        headers: { ...auth, "content-type": type },
+        body,
+      });
+      expect(r.status).toBe(415);
+      expect(envelope(r.text)).toMatchObject({
+        code: "UNSUPPORTED_MEDIA_TYPE",
+        message: "The body must be JSON (Content-Type: application/json)",
+      });
+    }
+    const listed = await rawRequest(server.url, { method: "GET", path: "/api/v1/customers", headers: auth });
+    expect(JSON.parse(listed.text).data).toEqual([]);
+    // Access is decided first: without a key, a form is a 401 like anything else.
+    const anonymous = await rawRequest(server.url, {
+      method: "POST",
+      path: "/api/v1/customers",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: form,
+    });
+    expect(anonymous.status).toBe(401);
+    // A content type without a body is no body to refuse.
+    const bodiless = await rawRequest(server.url, {
+      method: "DELETE",
+      path: "/api/v1/currencies/XTS",
+      headers: { ...auth, "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(bodiless.status).toBe(404);
+  });
+
   it("414 for an over-long path parameter, 431 for over-large headers", async () => {
     const long = await rawRequest(server.url, {
       method: "GET",

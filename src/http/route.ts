@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
 import type { z } from "zod";
 import type { ServiceContext } from "../kernel/context.ts";
-import { zodToServiceError } from "./errors.ts";
+import { ProtocolError, zodToServiceError } from "./errors.ts";
 import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../kernel/clean-text.ts";
 
 // A route is declared once, with zod schemas for its input and output. The same declaration validates
@@ -46,6 +46,23 @@ function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, p
   return result.data;
 }
 
+/**
+ * The admin API takes JSON bodies only, as its OpenAPI document says (415, "Body is not application/json").
+ * The server parses forms too (the pages, GetTokenPricing) and Fastify plain text, so before this a form body
+ * created a customer from its fields, and a text body was a 400 about the body's shape. A request without a
+ * body (a DELETE whose client sends a content type anyway) is not refused.
+ */
+export const requireJsonBody: onRequestHookHandler = (request, _reply, done) => {
+  const { "content-type": type, "content-length": length, "transfer-encoding": chunked } = request.headers;
+  const hasBody = chunked !== undefined || (length !== undefined && length !== "0");
+  const mediaType = (type ?? "").split(";", 1)[0]!.trim().toLowerCase();
+  if (!hasBody || mediaType === "application/json") {
+    done();
+    return;
+  }
+  done(new ProtocolError("UNSUPPORTED_MEDIA_TYPE", "The body must be JSON (Content-Type: application/json)"));
+};
+
 export function registerRoutes(
   app: FastifyInstance,
   routes: AnyRouteSpec[],
@@ -56,6 +73,7 @@ export function registerRoutes(
       method: spec.method,
       // OpenAPI writes path parameters as {id}; Fastify as :id.
       url: spec.url.replace(/\{(\w+)\}/g, ":$1"),
+      onRequest: requireJsonBody,
       handler: async (request, reply) => {
         const params = parsePart(spec.params, request.params, "path");
         const query = parsePart(spec.query, request.query, "query");

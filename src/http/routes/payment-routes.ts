@@ -23,7 +23,7 @@ import { refundPayment } from "../../billing/payments/refund.ts";
 import { getCustomerStatement, Statement } from "../../billing/payments/statement.ts";
 import { IdParams } from "../../kernel/schemas.ts";
 import { zodToServiceError } from "../errors.ts";
-import { type AnyRouteSpec, type ContextFactory, defineRoute } from "../route.ts";
+import { type AnyRouteSpec, type ContextFactory, defineRoute, requireJsonBody } from "../route.ts";
 import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../../kernel/clean-text.ts";
 
 // Money in (billing-rules §7, docs/payments.md): payments, refunds, credit notes, the statement. Amounts
@@ -68,6 +68,7 @@ export function registerPaymentRecording(app: FastifyInstance, contextOf: Contex
     app.route({
       method: spec.method,
       url: spec.url.replace(/\{(\w+)\}/g, ":$1"),
+      onRequest: requireJsonBody,
       handler: async (request, reply) => {
         assertCleanText(request.params, "path", MAX_QUERY_TEXT);
         assertCleanText(request.body, undefined, MAX_BODY_TEXT);
