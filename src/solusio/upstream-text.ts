@@ -11,9 +11,15 @@ export const MAX_UPSTREAM_NAME = 255;
 
 /** A server's or a plan's name as tokenbill keeps it: showable, and at most MAX_UPSTREAM_NAME characters. */
 export function upstreamName(name: string): string {
-  const clean = replaceUnshowable(name);
-  return clean.length <= MAX_UPSTREAM_NAME ? clean : `${clean.slice(0, MAX_UPSTREAM_NAME - 1)}…`;
+  return upstreamText(name, MAX_UPSTREAM_NAME);
 }
+
+/** `text` showable and at most `max` characters, the last of them "…" when it was cut. */
+export function upstreamText(text: string, max: number): string {
+  const clean = replaceUnshowable(text);
+  return clean.length <= max ? clean : `${replaceUnshowable(clean.slice(0, max - 1))}…`;
+}
+
 
 /**
  * A copy of JSON data (an activity entry's `data`) with every string and key showable: PostgreSQL's jsonb
