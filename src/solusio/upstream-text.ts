@@ -1,4 +1,4 @@
-import { replaceUnshowable } from "../kernel/clean-text.ts";
+import { replaceUnshowable, replaceUnshowableIn } from "../kernel/clean-text.ts";
 
 // Text SolusIO sends that tokenbill stores and shows: server and plan names (on invoices, in the console, in
 // mails) and the activity log's data. Whoever can name a server in SolusIO writes that text, and SolusIO's
@@ -20,18 +20,11 @@ export function upstreamText(text: string, max: number): string {
   return clean.length <= max ? clean : `${replaceUnshowable(clean.slice(0, max - 1))}…`;
 }
 
-
 /**
- * A copy of JSON data (an activity entry's `data`) with every string and key showable: PostgreSQL's jsonb
- * refuses a NUL anywhere in it, and the activity poller would stop at that entry for good.
+ * A copy of JSON data (an activity entry's `data`) with every string and key showable and its nesting bounded
+ * (replaceUnshowableIn): PostgreSQL's jsonb refuses a NUL anywhere in it, and data nested a few thousand
+ * levels deep overflowed the stack; either way the activity poller stopped at that entry for good.
  */
 export function upstreamData(value: unknown): unknown {
-  if (typeof value === "string") return replaceUnshowable(value);
-  if (Array.isArray(value)) return value.map(upstreamData);
-  if (typeof value === "object" && value !== null) {
-    const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) copy[replaceUnshowable(key)] = upstreamData(item);
-    return copy;
-  }
-  return value;
+  return replaceUnshowableIn(value);
 }
