@@ -90,6 +90,32 @@ describe("job runner", () => {
     expect(rows[1]!.last_error).toBe("bad input");
   });
 
+  it("records a failure whose message holds a NUL (text from SolusIO or Stripe): the job does not stay running", async () => {
+    // PostgreSQL refuses a NUL in text: the failure's update failed, the job stayed running under its claim,
+    // and was claimed and failed again for good, holding back every later job of its ordering key.
+    const runner = new JobRunner({
+      db: handle.db,
+      logger,
+      handlers: {
+        hostile: async () => {
+          throw new PermanentJobError("SolusIO: 422 bad\u0000name\u001b[31m");
+        },
+      },
+    });
+    const id = await enqueueRawJob(handle.db, { kind: "hostile", payload: {} });
+    expect(await runner.runOnce()).toBe(1);
+    const row = await handle.db
+      .selectFrom("job")
+      .select(["status", "last_error", "locked_until"])
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({
+      status: "failed",
+      last_error: "SolusIO: 422 bad\uFFFDname\uFFFD[31m",
+      locked_until: null,
+    });
+  });
+
   it("defers a job that says when it can be done, keeping why, and logs it as deferred, not failed", async () => {
     const lines: { level: number; msg: string; retryInMs?: number }[] = [];
     const runner = new JobRunner({

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
+import { replaceUnshowable } from "../kernel/clean-text.ts";
 import { claimJobs, claimSlot, markDone, refreshJobStatistics, releaseClaims } from "./claim-jobs.ts";
 import type { RetryPolicy, RunnableKind } from "./job-kind.ts";
 import type { JobWakeups } from "./job-wakeups.ts";
@@ -378,7 +379,10 @@ export class JobRunner {
         status: final ? "failed" : "pending",
         attempts,
         locked_until: null,
-        last_error: message.slice(0, 2000),
+        // The message may carry another system's text (SolusIO's answer, a SolusIO user's e-mail): a NUL in
+        // it made PostgreSQL refuse this update, and the job stayed running, to be claimed and fail again
+        // for good. Cut first, so a pair of surrogates cut in two is replaced too.
+        last_error: replaceUnshowable(message.slice(0, 2000)),
         run_after: new Date(Date.now() + (final ? 0 : delay)),
         updated_at: new Date(),
       })

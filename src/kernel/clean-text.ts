@@ -45,6 +45,27 @@ export function replaceUnshowable(text: string): string {
   return text.replace(UNSHOWABLE, "\uFFFD");
 }
 
+/** What stands in a copy made by replaceUnshowableIn for a value nested deeper than MAX_NESTING. */
+export const NESTED_TOO_DEEPLY = "(nested too deeply)";
+
+/**
+ * A copy of parsed JSON from elsewhere (SolusIO's activity data, a provider's webhook event) with every string
+ * and key passed through replaceUnshowable, for keeping in jsonb: PostgreSQL refuses a NUL anywhere in it.
+ * An array or object nested deeper than MAX_NESTING becomes NESTED_TOO_DEEPLY: JSON.parse takes any depth,
+ * but this copy, JSON.stringify and PostgreSQL's jsonb overflow their stacks a few thousand levels down, and
+ * the entry would fail every time it is read.
+ */
+export function replaceUnshowableIn(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return replaceUnshowable(value);
+  if (typeof value !== "object" || value === null) return value;
+  if (depth >= MAX_NESTING) return NESTED_TOO_DEEPLY;
+  if (Array.isArray(value)) return value.map((item) => replaceUnshowableIn(item, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value))
+    copy[replaceUnshowable(key)] = replaceUnshowableIn(item, depth + 1);
+  return copy;
+}
+
 export const MAX_BODY_TEXT = 10_000;
 export const MAX_QUERY_TEXT = 1_000;
 

@@ -43,7 +43,9 @@ const ActivityEntry = z.looseObject({
 
 const ActivityPage = z.looseObject({
   data: z.array(z.unknown()),
-  meta: z.looseObject({ last_page: z.number().int().min(1) }).optional(),
+  meta: z
+    .looseObject({ current_page: z.number().int().optional(), last_page: z.number().int().min(1) })
+    .optional(),
 });
 
 export interface ServerActivity {

@@ -5,7 +5,9 @@ import { SolusioServer } from "./schemas.ts";
 
 const ServerPage = z.looseObject({
   data: z.array(z.unknown()),
-  meta: z.looseObject({ last_page: z.number().int().min(1) }).optional(),
+  meta: z
+    .looseObject({ current_page: z.number().int().optional(), last_page: z.number().int().min(1) })
+    .optional(),
 });
 
 /** Every server listed, and SolusIO's own time of the first page's answer (null without a Date header). */

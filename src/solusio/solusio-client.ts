@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, type Dispatcher, request } from "undici";
 import type { z } from "zod";
 import type { CallRecorder } from "./call-log.ts";
+import { hasNextPage } from "./follow-pages.ts";
 import { describeFieldErrors, SolusioError } from "./solusio-error.ts";
 import { page } from "./schemas.ts";
 
@@ -105,16 +106,14 @@ export class SolusioClient {
     return this.call("GET", path, { query, ...(answeredAt ? { answeredAt } : {}) });
   }
 
-  /** Every item of a paginated list, page after page until meta.last_page. */
+  /** Every item of a paginated list, page after page until meta.last_page (hasNextPage). */
   async listAll<S extends z.ZodType>(path: string, item: S, query: Query = {}): Promise<z.output<S>[]> {
     const items: z.output<S>[] = [];
     const schema = page(item);
     for (let current = 1; ; current++) {
       const answer = await this.call("GET", path, { query: { ...query, page: current }, schema });
       items.push(...(answer.data as z.output<S>[]));
-      // Without meta there is only one page (what the official WHMCS module assumes too).
-      const last = answer.meta?.last_page ?? current;
-      if (current >= last || answer.data.length === 0) return items;
+      if (!hasNextPage(path, current, answer.data.length, answer.meta)) return items;
     }
   }
 

@@ -1,8 +1,18 @@
 import { UpstreamError } from "../kernel/errors.ts";
+import { upstreamText } from "./upstream-text.ts";
+
+/**
+ * The longest message a SolusioError keeps. Its message quotes SolusIO's answer, which can be a whole HTML
+ * page or a message of any length; it is stored (the call log's `error`, a job's `last_error`) and printed.
+ */
+export const MAX_SOLUSIO_MESSAGE = 500;
 
 /**
  * A failed SolusIO call. `retryable` is true for network errors, timeouts and 5xx — never for 4xx, which
- * repeat the same answer. A 422 carries SolusIO's per-field messages in `fields`.
+ * repeat the same answer. A 422 carries SolusIO's per-field messages in `fields`, as sent. The message
+ * quotes SolusIO's text, so it is made showable and cut to MAX_SOLUSIO_MESSAGE: a NUL in it made
+ * PostgreSQL refuse the call log's batch and the job's failure, and a terminal escape in it reached the
+ * operator's terminal.
  */
 export class SolusioError extends UpstreamError {
   constructor(
@@ -11,7 +21,7 @@ export class SolusioError extends UpstreamError {
     retryable: boolean,
     readonly fields: Record<string, string[]> = {},
   ) {
-    super("SolusIO", message, status, retryable);
+    super("SolusIO", upstreamText(message, MAX_SOLUSIO_MESSAGE), status, retryable);
     this.name = "SolusioError";
   }
 }

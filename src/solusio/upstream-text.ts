@@ -1,4 +1,4 @@
-import { replaceUnshowable } from "../kernel/clean-text.ts";
+import { replaceUnshowable, replaceUnshowableIn } from "../kernel/clean-text.ts";
 
 // Text SolusIO sends that tokenbill stores and shows: server and plan names (on invoices, in the console, in
 // mails) and the activity log's data. Whoever can name a server in SolusIO writes that text, and SolusIO's
@@ -11,21 +11,20 @@ export const MAX_UPSTREAM_NAME = 255;
 
 /** A server's or a plan's name as tokenbill keeps it: showable, and at most MAX_UPSTREAM_NAME characters. */
 export function upstreamName(name: string): string {
-  const clean = replaceUnshowable(name);
-  return clean.length <= MAX_UPSTREAM_NAME ? clean : `${clean.slice(0, MAX_UPSTREAM_NAME - 1)}…`;
+  return upstreamText(name, MAX_UPSTREAM_NAME);
+}
+
+/** `text` showable and at most `max` characters, the last of them "…" when it was cut. */
+export function upstreamText(text: string, max: number): string {
+  const clean = replaceUnshowable(text);
+  return clean.length <= max ? clean : `${replaceUnshowable(clean.slice(0, max - 1))}…`;
 }
 
 /**
- * A copy of JSON data (an activity entry's `data`) with every string and key showable: PostgreSQL's jsonb
- * refuses a NUL anywhere in it, and the activity poller would stop at that entry for good.
+ * A copy of JSON data (an activity entry's `data`) with every string and key showable and its nesting bounded
+ * (replaceUnshowableIn): PostgreSQL's jsonb refuses a NUL anywhere in it, and data nested a few thousand
+ * levels deep overflowed the stack; either way the activity poller stopped at that entry for good.
  */
 export function upstreamData(value: unknown): unknown {
-  if (typeof value === "string") return replaceUnshowable(value);
-  if (Array.isArray(value)) return value.map(upstreamData);
-  if (typeof value === "object" && value !== null) {
-    const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) copy[replaceUnshowable(key)] = upstreamData(item);
-    return copy;
-  }
-  return value;
+  return replaceUnshowableIn(value);
 }

@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import { z } from "zod";
+import { replaceUnshowableIn } from "../../kernel/clean-text.ts";
 import { ServiceError, UpstreamError } from "../../kernel/errors.ts";
 import type {
   CheckoutRequest,
@@ -171,7 +172,12 @@ export class StripeProvider implements PaymentProvider {
       // Only the SDK's verdict counts; its message says which check failed (timestamp, signature).
       throw ServiceError.validation("stripe-signature", (error as Error).message);
     }
-    return { id: event.id, type: event.type, payload: JSON.parse(rawBody.toString("utf8")) };
+    // Signed by Stripe, but written in part by others: what a paying customer typed in Checkout, metadata
+    // set in the Dashboard. A NUL anywhere made PostgreSQL refuse to store the event, every delivery was a
+    // 500, and the payment was never recorded; so the event is made storable as it arrives, before anything
+    // reads it.
+    const payload = replaceUnshowableIn(JSON.parse(rawBody.toString("utf8")));
+    return { id: event.id, type: event.type, payload };
   }
 
   interpret(event: VerifiedEvent): ProviderFact[] {

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
+import { MAX_NESTING } from "../../kernel/clean-text.ts";
 import { type PageServer, startPageServer } from "../../solusio/testing/page-server.ts";
 import { runBilling } from "../runs/run-billing.ts";
 import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
@@ -115,5 +116,32 @@ describe("names from SolusIO", () => {
     for await (const r of new SnapshotUsageSource(handle.db, "activity").fetchUsage(november))
       if (r.server.id === 73) names.push([r.server.name, r.plan.name]);
     expect(names).toEqual([[SHOWN, "1 Core\uFFFD1 GB"]]);
+  });
+  it("an activity poll records an entry whose data nests without end, cutting it, and goes on past it", async () => {
+    // The entry's data is kept whole in jsonb, extra keys included: nested a few thousand levels, it was
+    // past what JSON.stringify or PostgreSQL's jsonb takes, and the poller stopped at that entry for good.
+    let deep: unknown = "bottom";
+    for (let i = 0; i < 3_000; i++) deep = [deep];
+    const created = {
+      id: 911,
+      event: "compute_resource_vm_created",
+      created_at: "2026-11-04T00:00:00Z",
+      data: { server_id: 74, server_name: "deep", plan_id: 2, extra: deep },
+    };
+    solusio = await startPageServer([
+      { data: [created], meta: { last_page: 1 } },
+      { data: [PLAN], meta: { current_page: 1, last_page: 1 } },
+    ]);
+    const ctx = billingContext(handle, {}, new Date("2026-11-20T00:00:00Z"));
+    expect(await pollActivity({ ctx, input: { solusio: solusio.api } })).toEqual({ events: 1, lastId: 911 });
+    const stored = await handle.db
+      .selectFrom("server_event")
+      .select("data")
+      .where("id", "=", 911n)
+      .executeTakeFirstOrThrow();
+    expect(stored.data).toMatchObject({ server_id: 74, plan_id: 2, plan: { name: "1 Core\uFFFD1 GB" } });
+    let depth = 0;
+    for (let v = (stored.data as { extra: unknown }).extra; Array.isArray(v); v = v[0]) depth++;
+    expect(depth).toBeLessThan(MAX_NESTING);
   });
 });

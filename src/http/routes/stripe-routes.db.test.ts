@@ -304,6 +304,76 @@ describe("Stripe checkout and webhooks", () => {
     expect(await invoiceState(invoice.id)).toEqual({ status: "paid", due: 0n });
   });
 
+  it("records a payment whose event carries a NUL or a terminal escape (what the paying customer typed)", async () => {
+    // PostgreSQL refuses a NUL in jsonb and text: the event was never stored, every delivery answered 500,
+    // and the money that came in was never recorded.
+    const invoice = await finalizedInvoice(handle.db, 700n);
+    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    const session = fake.sessions.get(checkout.body.data.id)!;
+    Object.assign(session, { customer_details: { name: "Ada\u0000\u001b[2J", email: "ada@example.com" } });
+    const event = fake.completeSession(session.id);
+    expect(await deliver(server, event)).toEqual({
+      status: 200,
+      body: { received: true, event_id: event.id, outcome: "processed" },
+    });
+    expect(await invoiceState(invoice.id)).toEqual({ status: "paid", due: 0n });
+    const stored = await handle.db
+      .selectFrom("provider_event")
+      .select("payload")
+      .where("event_id", "=", event.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.payload).toMatchObject({
+      data: { object: { customer_details: { name: "Ada\uFFFD\uFFFD[2J" } } },
+    });
+
+    const intent = session.payment_intent!;
+    const dashboard = fake.event("refund.created", {
+      id: "re_dashboard_nul",
+      object: "refund",
+      amount: 100,
+      currency: "usd",
+      payment_intent: intent,
+      status: "pending",
+      reason: null,
+      metadata: { reason: "goodwill\u0000" },
+    });
+    expect((await deliver(server, dashboard)).body).toMatchObject({ outcome: "processed" });
+    const refund = await handle.db
+      .selectFrom("refund")
+      .select("reason")
+      .where("provider_refund_id", "=", "re_dashboard_nul")
+      .executeTakeFirstOrThrow();
+    expect(refund.reason).toBe("goodwill\uFFFD");
+  });
+
+  it("ignores a session paid on the same Stripe account for something else, instead of failing it for good", async () => {
+    // Another shop on the account sets client_reference_id (or another tokenbill names its own invoice): no
+    // invoice of ours has that id. A 500 made Stripe send it again for days, and Stripe disables an
+    // endpoint that keeps failing, with every later event of ours.
+    const before = await counts();
+    for (const [reference, metadata] of [
+      ["order-4711", {}],
+      [null, { invoice_id: "inv_0123456789ab" }],
+    ] as const) {
+      const foreign = fake.event("checkout.session.completed", {
+        id: `cs_foreign_${randomBytes(4).toString("hex")}`,
+        object: "checkout.session",
+        mode: "payment",
+        payment_status: "paid",
+        payment_intent: `pi_foreign_${randomBytes(4).toString("hex")}`,
+        amount_total: 999,
+        currency: "usd",
+        client_reference_id: reference,
+        metadata,
+      });
+      expect(await deliver(server, foreign)).toEqual({
+        status: 200,
+        body: { received: true, event_id: foreign.id, outcome: "processed" },
+      });
+    }
+    expect(await counts()).toEqual(before);
+  });
+
   it("refuses a checkout for an invoice with nothing due or not issued", async () => {
     const invoice = await finalizedInvoice(handle.db, 300n);
     await recordPayment({

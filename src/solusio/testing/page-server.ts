@@ -17,7 +17,8 @@ export interface PageServer {
 
 /**
  * A stand-in for SolusIO at the network edge, for answers the emulator never gives: each request gets the
- * next of `answers` as JSON, or that status when the answer is `{ status }` (the retry gets the one after).
+ * next of `answers` as JSON, or that status when the answer is `{ status }` or `{ status, body }` (the body
+ * sent as JSON, `{}` without one; the retry gets the next answer).
  */
 export async function startPageServer(answers: unknown[]): Promise<PageServer> {
   const requests: PageServer["requests"] = [];
@@ -28,7 +29,7 @@ export async function startPageServer(answers: unknown[]): Promise<PageServer> {
     const answer = queue.shift();
     const status = isStatus(answer) ? answer.status : 200;
     res.writeHead(status, { "content-type": "application/json" });
-    res.end(isStatus(answer) ? "{}" : JSON.stringify(answer ?? null));
+    res.end(JSON.stringify(isStatus(answer) ? (answer.body ?? {}) : (answer ?? null)));
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -53,6 +54,8 @@ export async function startPageServer(answers: unknown[]): Promise<PageServer> {
   };
 }
 
-function isStatus(answer: unknown): answer is { status: number } {
-  return typeof answer === "object" && answer !== null && Object.keys(answer).join() === "status";
+function isStatus(answer: unknown): answer is { status: number; body?: unknown } {
+  if (typeof answer !== "object" || answer === null) return false;
+  const keys = Object.keys(answer).sort().join();
+  return keys === "status" || keys === "body,status";
 }
