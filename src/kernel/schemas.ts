@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Decimal } from "../domain/decimal.ts";
+import { isPeriod, PERIOD_FORMAT } from "../domain/periods.ts";
 
 // Field schemas shared by the resource services. The same zod objects validate HTTP input and generate
 // the OpenAPI document, so the document can never drift from what the routes accept.
@@ -122,6 +123,9 @@ export const calendarDateString = z
   }, "is not a calendar date")
   // Stored as text (migration 004), compared as text and read as dates: year 0 is none of PostgreSQL's.
   .refine((s) => s >= FIRST_STORABLE_DATE, OUTSIDE_STORABLE);
+
+/** A billing period, a month written YYYY-MM as billing runs read it (src/domain/periods.ts): not 2026-13. */
+export const periodString = z.string().max(7).refine(isPeriod, PERIOD_FORMAT).meta({ example: "2026-10" });
 
 export const IdParams = z.object({ id });
 export type IdParams = z.output<typeof IdParams>;
