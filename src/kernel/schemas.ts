@@ -100,7 +100,13 @@ function storableInstant(at: Date, zctx: z.RefinementCtx): Date {
  * within the storable years.
  */
 export const isoInstant = z
-  .union([z.iso.datetime({ offset: true }), z.date()])
+  .union([
+    z.iso.datetime({
+      offset: true,
+      error: "must be an ISO 8601 instant with its offset, e.g. 2026-11-20T10:00:00Z",
+    }),
+    z.date(),
+  ])
   .transform((v, zctx) => storableInstant(v instanceof Date ? v : new Date(v), zctx));
 
 /**
@@ -108,7 +114,9 @@ export const isoInstant = z
  * what an adapter parsed) a Date; a Date within the storable years.
  */
 export const instantOrDate = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date(), z.date()])
+  .union([z.iso.datetime({ offset: true }), z.iso.date(), z.date()], {
+    error: "must be a date written YYYY-MM-DD (a day that exists) or an ISO 8601 instant with its offset",
+  })
   .transform((v, zctx) =>
     storableInstant(v instanceof Date ? v : new Date(v.length === 10 ? `${v}T00:00:00Z` : v), zctx),
   );
