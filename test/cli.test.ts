@@ -53,8 +53,21 @@ describe("tokenbill CLI", () => {
     const payments = await tokenbill("payments", "--help");
     expect(payments.stdout).toMatch(/^ {2}credit-note /m);
     const unknown = await tokenbill("bilig");
-    expect(unknown.code).not.toBe(0);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'bilig'");
+  });
+
+  it("answers a mistake on the command line with its usage and exit code 2, before running anything", async () => {
+    const missing = await tokenbill("pricing", "plans");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(
+      /^error: required option '--tph <list>' not specified\n\nUsage: tokenbill pricing plans/,
+    );
+    // An argument the command does not take is refused, not ignored.
+    const extra = await tokenbill("billing", "runs", "2026-10");
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toContain("error: too many arguments for 'runs'");
+    expect(extra.stdout).toBe("");
   });
 
   it("rejects fractional tokens with a clear message and exit code 2", async () => {

@@ -9,7 +9,10 @@ export function addDunningCommands(dunning: Command): void {
   dunning
     .command("run")
     .description("evaluate the dunning ladder for every customer now (or --as-of) and print the steps taken")
-    .option("--as-of <ISO>", "the instant to evaluate as of (a future one only in sandbox mode)")
+    .option(
+      "--as-of <instant>",
+      "the instant to evaluate as of, ISO 8601 with its offset (2026-11-20T10:00:00Z); a future one only in sandbox mode",
+    )
     .option("--json", "print the steps as JSON")
     .action(async (opts: { asOf?: string; json?: boolean }) =>
       withSystemContext(async (ctx) => {

@@ -36,9 +36,14 @@ function sandboxBanner(
   ].join("\n");
 }
 
+// A mistake on the command line (an unknown option, a missing one, an argument too many) is bad input: exit
+// code 2 as for every other (reportCliError), never commander's own exit 1. Both settings pass to every
+// command made from the program, groups' commands included.
 const program = new Command("tokenbill")
   .description("Billing for SolusIO (SolusVM 2): token pricing, GetTokenPricing, users, invoices")
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .allowExcessArguments(false)
+  .exitOverride();
 installCommandTextCheck(program);
 
 program
@@ -172,6 +177,7 @@ program
   .command("emulator")
   .description("run the SolusIO emulator (same as npm run emulator)")
   .allowUnknownOption()
+  .allowExcessArguments()
   .helpOption(false)
   .action(async (_opts, command: Command) => {
     const { runEmulatorCli } = await import("../../emulator/main.ts");

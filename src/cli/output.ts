@@ -1,3 +1,4 @@
+import { CommanderError } from "commander";
 import { ConfigError } from "../config.ts";
 import { asServiceError, type ErrorCode } from "../kernel/errors.ts";
 
@@ -24,6 +25,8 @@ const EXIT_CODES: Record<ErrorCode, number> = {
 
 /** Prints an error for a person and returns the process exit code. */
 export function reportCliError(error: unknown): number {
+  // commander has printed its message (and the command's usage) already; help asked for is a success.
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_CODES.VALIDATION;
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     return 78;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { majorToMinor } from "./payment-commands.ts";
+import { majorToMinor, recordDetails } from "./payment-commands.ts";
 
 describe("amounts typed on the command line", () => {
   it("convert exactly to minor units with the currency's exponent", () => {
@@ -14,5 +14,39 @@ describe("amounts typed on the command line", () => {
     expect(() => majorToMinor(text, 2)).toThrow(
       expect.objectContaining({ issues: [expect.objectContaining({ field: "amount" })] }),
     );
+  });
+});
+
+describe("payments record's options but the amount", () => {
+  const base = { invoice: "inv_01", method: "manual", reference: "BT-1" };
+
+  it("are the verb's input, --date as paid_at", () => {
+    expect(recordDetails({ ...base, date: "2026-11-20" })).toEqual({
+      invoice_id: "inv_01",
+      method: "manual",
+      reference: "BT-1",
+      paid_at: "2026-11-20",
+    });
+    expect(recordDetails({ customer: "7", method: "manual", reference: "BT-1" })).toEqual({
+      customer_id: "7",
+      method: "manual",
+      reference: "BT-1",
+    });
+  });
+
+  // Before the database is opened: `--date ""` was taken for no date and the payment recorded as of now.
+  it.each(["", "tomorrow", "2026-02-30"])("refuse --date %j, saying which dates are taken", (date) => {
+    expect(() => recordDetails({ ...base, date })).toThrow(
+      "paid_at: must be a date written YYYY-MM-DD (a day that exists) or an ISO 8601 instant with its offset",
+    );
+  });
+
+  it("refuse a bad method or reference, and neither or both of --invoice and --customer", () => {
+    expect(() => recordDetails({ ...base, method: "" })).toThrow(/^method: must be a method name/);
+    expect(() => recordDetails({ ...base, reference: " " })).toThrow("reference: must not be empty");
+    expect(() => recordDetails({ method: "manual", reference: "BT-1" })).toThrow(
+      "invoice: name exactly one of --invoice and --customer",
+    );
+    expect(() => recordDetails({ ...base, customer: "7" })).toThrow(/name exactly one/);
   });
 });

@@ -10,6 +10,9 @@ import { formatMinor } from "../domain/money.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { jsonText } from "../kernel/json.ts";
+import { zodToServiceError } from "../kernel/verb.ts";
+import { PaymentFields } from "../billing/payments/payment-schemas.ts";
+import { PAID_AT_MAX_AGE_YEARS } from "../billing/payments/paid-at-window.ts";
 import { getCustomer } from "../services/customers/customers.ts";
 import { currencyDisplays } from "../services/currencies/currencies.ts";
 import { renderTable } from "./output.ts";
@@ -36,6 +39,35 @@ export function majorToMinor(text: string, exponent: number, field = "amount"): 
   return minor;
 }
 
+/** `payments record`'s options but the amount. */
+export interface RecordOptions {
+  invoice?: string;
+  customer?: string;
+  method: string;
+  reference: string;
+  date?: string;
+}
+
+/**
+ * The payment `payments record` describes, but its amount (read in the currency found through the invoice or
+ * customer): checked with the verb's own schema before the database is opened. An empty `--date ""` is a
+ * date given, and refused; it was once taken for no date, and the payment dated now.
+ */
+export function recordDetails(opts: RecordOptions) {
+  if ((opts.invoice === undefined) === (opts.customer === undefined))
+    throw ServiceError.validation("invoice", "name exactly one of --invoice and --customer");
+  const details = {
+    method: opts.method,
+    reference: opts.reference,
+    ...(opts.date === undefined ? {} : { paid_at: opts.date }),
+  };
+  const parsed = PaymentFields.pick({ method: true, reference: true, paid_at: true }).safeParse(details);
+  if (!parsed.success) throw zodToServiceError(parsed.error);
+  return opts.invoice === undefined
+    ? { ...details, customer_id: opts.customer! }
+    : { ...details, invoice_id: opts.invoice };
+}
+
 async function exponentOf(ctx: ServiceContext, code: string): Promise<number> {
   const display = (await currencyDisplays({ ctx, input: {} })).get(code);
   if (!display) throw ServiceError.validation("currency", `unknown currency ${code}`);
@@ -59,39 +91,23 @@ export function addPaymentCommands(payments: Command): void {
     .requiredOption("--amount <amount>", "the amount received in the currency's unit, e.g. 12.34")
     .option("--method <method>", "manual, bank_transfer, …", "manual")
     .requiredOption("--reference <reference>", "bank or gateway reference, unique per method")
-    .option("--date <YYYY-MM-DD>", "the day the money arrived (default: now)")
-    .action(
-      async (opts: {
-        invoice?: string;
-        customer?: string;
-        amount: string;
-        method: string;
-        reference: string;
-        date?: string;
-      }) =>
-        withSystemContext(async (ctx) => {
-          if ((opts.invoice === undefined) === (opts.customer === undefined))
-            throw ServiceError.validation("invoice", "name exactly one of --invoice and --customer");
-          const currency = opts.invoice
-            ? (await getInvoice({ ctx, input: { id: opts.invoice } })).currency.code
-            : (await getCustomer({ ctx, input: { id: opts.customer! } })).currency;
-          const amount = majorToMinor(opts.amount, await exponentOf(ctx, currency));
-          const target = opts.invoice ? { invoice_id: opts.invoice } : { customer_id: opts.customer! };
-          const r = await recordPayment({
-            ctx,
-            input: {
-              ...target,
-              amount,
-              method: opts.method,
-              reference: opts.reference,
-              ...(opts.date ? { paid_at: opts.date } : {}),
-            },
-          });
-          if (!r.created)
-            process.stderr.write(`this reference was recorded before: payment ${r.payment.id}\n`);
-          print(r.payment);
-        }),
-    );
+    .option(
+      "--date <date>",
+      `when the money arrived: YYYY-MM-DD (its midnight UTC) or an ISO 8601 instant; at most a day ahead and ${PAID_AT_MAX_AGE_YEARS} years back (default: now)`,
+    )
+    .action(async (opts: RecordOptions & { amount: string }) => {
+      const details = recordDetails(opts);
+      await withSystemContext(async (ctx) => {
+        const currency =
+          "invoice_id" in details
+            ? (await getInvoice({ ctx, input: { id: details.invoice_id } })).currency.code
+            : (await getCustomer({ ctx, input: { id: details.customer_id } })).currency;
+        const amount = majorToMinor(opts.amount, await exponentOf(ctx, currency));
+        const r = await recordPayment({ ctx, input: { ...details, amount } });
+        if (!r.created) process.stderr.write(`this reference was recorded before: payment ${r.payment.id}\n`);
+        print(r.payment);
+      });
+    });
 
   payments
     .command("refund")

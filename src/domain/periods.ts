@@ -87,18 +87,22 @@ function firstInstantAtOrAfter(local: number, timeZone: string): number {
   return hi;
 }
 
-/** "2026-10" → { year: 2026, month: 10 }. */
-export function parsePeriod(s: string): Period {
+/** What a text that is no period is told: a month written YYYY-MM, from 1970 (as parsePeriod reads it). */
+export const PERIOD_FORMAT = 'must be a month written YYYY-MM, e.g. "2026-10"';
+
+/** Whether `s` is a period parsePeriod reads: "2026-10" is, "2026-13", "2026-1" and "1969-12" are not. */
+export function isPeriod(s: unknown): s is string {
   const m = typeof s === "string" ? PERIOD.exec(s) : null;
   const year = Number(m?.[1]);
   const month = Number(m?.[2]);
-  if (m === null || month < 1 || month > 12 || year < 1970) {
-    throw ServiceError.validation(
-      "period",
-      `must be a month written YYYY-MM, e.g. "2026-10" (got ${JSON.stringify(s)})`,
-    );
-  }
-  return { year, month };
+  return m !== null && month >= 1 && month <= 12 && year >= 1970;
+}
+
+/** "2026-10" → { year: 2026, month: 10 }. */
+export function parsePeriod(s: string): Period {
+  if (!isPeriod(s)) throw ServiceError.validation("period", `${PERIOD_FORMAT} (got ${JSON.stringify(s)})`);
+  const [year, month] = s.split("-").map(Number);
+  return { year: year!, month: month! };
 }
 
 export function formatPeriod(p: Period): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { id, wholeNumber } from "./schemas.ts";
+import { id, instantOrDate, isoInstant, wholeNumber } from "./schemas.ts";
 
 // Ids and counts in paths and query strings: one spelling for each number.
 
@@ -24,5 +24,31 @@ describe("wholeNumber", () => {
     expect(percent.safeParse("101").success).toBe(false);
     expect(id.safeParse("0").success).toBe(false);
     expect(id.safeParse("9223372036854775808").success).toBe(false);
+  });
+});
+
+describe("instants", () => {
+  // zod's own "Invalid input" named no form at all (`payments record --date 2026-02-30`, `--date tomorrow`).
+  it("say which forms they take when given none of them", () => {
+    for (const text of ["tomorrow", "2026-02-30", "2026-02-30T00:00:00Z", "2026-11-20T10:00:00", ""]) {
+      expect(
+        instantOrDate.safeParse(text).error?.issues.map((i) => i.message),
+        text,
+      ).toEqual([
+        "must be a date written YYYY-MM-DD (a day that exists) or an ISO 8601 instant with its offset",
+      ]);
+    }
+    for (const text of ["garbage", "2026-01-01", ""]) {
+      expect(
+        isoInstant.safeParse(text).error?.issues.map((i) => i.message),
+        text,
+      ).toEqual(["must be an ISO 8601 instant with its offset, e.g. 2026-11-20T10:00:00Z"]);
+    }
+  });
+
+  it("take their forms", () => {
+    expect(instantOrDate.parse("2026-11-20")).toEqual(new Date("2026-11-20T00:00:00Z"));
+    expect(instantOrDate.parse("2026-11-20T10:00:00+01:00")).toEqual(new Date("2026-11-20T09:00:00Z"));
+    expect(isoInstant.parse("2026-11-20T10:00:00Z")).toEqual(new Date("2026-11-20T10:00:00Z"));
   });
 });

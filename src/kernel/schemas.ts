@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Decimal } from "../domain/decimal.ts";
+import { isPeriod, PERIOD_FORMAT } from "../domain/periods.ts";
 
 // Field schemas shared by the resource services. The same zod objects validate HTTP input and generate
 // the OpenAPI document, so the document can never drift from what the routes accept.
@@ -99,7 +100,13 @@ function storableInstant(at: Date, zctx: z.RefinementCtx): Date {
  * within the storable years.
  */
 export const isoInstant = z
-  .union([z.iso.datetime({ offset: true }), z.date()])
+  .union([
+    z.iso.datetime({
+      offset: true,
+      error: "must be an ISO 8601 instant with its offset, e.g. 2026-11-20T10:00:00Z",
+    }),
+    z.date(),
+  ])
   .transform((v, zctx) => storableInstant(v instanceof Date ? v : new Date(v), zctx));
 
 /**
@@ -107,7 +114,9 @@ export const isoInstant = z
  * what an adapter parsed) a Date; a Date within the storable years.
  */
 export const instantOrDate = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date(), z.date()])
+  .union([z.iso.datetime({ offset: true }), z.iso.date(), z.date()], {
+    error: "must be a date written YYYY-MM-DD (a day that exists) or an ISO 8601 instant with its offset",
+  })
   .transform((v, zctx) =>
     storableInstant(v instanceof Date ? v : new Date(v.length === 10 ? `${v}T00:00:00Z` : v), zctx),
   );
@@ -122,6 +131,9 @@ export const calendarDateString = z
   }, "is not a calendar date")
   // Stored as text (migration 004), compared as text and read as dates: year 0 is none of PostgreSQL's.
   .refine((s) => s >= FIRST_STORABLE_DATE, OUTSIDE_STORABLE);
+
+/** A billing period, a month written YYYY-MM as billing runs read it (src/domain/periods.ts): not 2026-13. */
+export const periodString = z.string().max(7).refine(isPeriod, PERIOD_FORMAT).meta({ example: "2026-10" });
 
 export const IdParams = z.object({ id });
 export type IdParams = z.output<typeof IdParams>;

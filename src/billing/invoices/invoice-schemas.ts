@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { InvoiceLineTable, InvoiceTable } from "../../db/schema.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
 import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
-import { calendarDateString, currencyCode, id } from "../../kernel/schemas.ts";
+import { calendarDateString, currencyCode, id, periodString } from "../../kernel/schemas.ts";
 
 // The admin API's view of invoices. Amounts are integers in minor units of the invoice's
 // currency; unit costs, multipliers and rates are exact decimal strings.
@@ -193,10 +193,7 @@ function presentLine(l: Selectable<InvoiceLineTable>): InvoiceLine {
 }
 
 export const InvoiceListQuery = PageQuery.extend({
-  period: z
-    .string()
-    .regex(/^\d{4}-\d{2}$/, "must be YYYY-MM")
-    .optional(),
+  period: periodString.optional(),
   customer_id: id.optional(),
   status: InvoiceStatus.optional(),
   number: z.string().max(100).optional(),

@@ -75,7 +75,7 @@ export const PaymentFields = z.object({
   reference: z
     .string()
     .trim()
-    .min(1)
+    .min(1, "must not be empty")
     .max(200)
     .meta({ description: "unique per method: the same reference again is the same payment" }),
   paid_at: instantOrDate.optional().meta({

@@ -2,6 +2,7 @@ import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { BillingAnomalyTable, BillingRunTable } from "../../db/schema.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
+import { periodString } from "../../kernel/schemas.ts";
 
 const minor = z.bigint().meta({ type: "integer", description: "minor units" });
 
@@ -99,10 +100,7 @@ export const BillingRunCreate = z.object({ period: z.string().max(7).meta({ exam
 export type BillingRunCreate = z.output<typeof BillingRunCreate>;
 
 export const BillingRunListQuery = PageQuery.extend({
-  period: z
-    .string()
-    .regex(/^\d{4}-\d{2}$/, "must be YYYY-MM")
-    .optional(),
+  period: periodString.optional(),
 });
 export type BillingRunListQuery = z.output<typeof BillingRunListQuery>;
 

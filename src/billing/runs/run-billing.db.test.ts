@@ -12,6 +12,8 @@ import {
   usageOf,
 } from "../testing/billing-fixtures.ts";
 import { MemoryUsageSource } from "../usage/memory-usage-source.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { launchBillingRun } from "./launch-billing-run.ts";
 import { runBilling } from "./run-billing.ts";
 
 // A billing run end to end on the database: the §4 example's figures, and every way usage can be odd
@@ -151,6 +153,29 @@ describe("runBilling", () => {
     await expect(
       runBilling({ ctx, input: { period: "2026-13" }, options: { source: new MemoryUsageSource([]) } }),
     ).rejects.toMatchObject({ code: "VALIDATION", issues: [{ field: "period" }] });
+  });
+
+  it("checks the period before SolusIO or the usage source's configuration: a mistyped month is what is said", async () => {
+    // USAGE_SOURCE is solusio (the default) without SOLUSIO_URL, and the SolusIO at hand must not be asked
+    // (binding the database to it would be a write before the refusal).
+    const ctx = {
+      ...billingContext(handle),
+      solusio: {
+        get connection(): never {
+          throw new Error("SolusIO was asked");
+        },
+      } as unknown as ServiceContext["solusio"],
+    };
+    for (const period of ["2026-13", "2026-1", "abcd-ef", "", "2026-11"]) {
+      await expect(runBilling({ ctx, input: { period } })).rejects.toMatchObject({
+        code: "VALIDATION",
+        issues: [{ field: "period" }],
+      });
+      await expect(launchBillingRun({ ctx, input: { period } })).rejects.toMatchObject({
+        code: "VALIDATION",
+        issues: [{ field: "period" }],
+      });
+    }
   });
 
   it("reports a month without any usage after an invoiced one as an anomaly, not as a quiet month", async () => {

@@ -4,7 +4,7 @@ import type { BillingRun, BillingSummary } from "./billing-run-schemas.ts";
 import type { UsageSource } from "../../domain/usage-record.ts";
 import { usageSourcesFromConfig } from "../usage/usage-sources-from-config.ts";
 import { type BillingFaults, type BillingProgress, executeBillingRun } from "./execute-billing-run.ts";
-import { startBillingRun } from "./start-billing-run.ts";
+import { billablePeriod, startBillingRun } from "./start-billing-run.ts";
 
 export interface RunBillingOptions {
   /** Overrides the configured usage source (tests, the benchmark). */
@@ -22,6 +22,7 @@ export type RunBillingArgs = VerbArgs<{ period: string }> & { options?: RunBilli
 
 /** Bills one period: `tokenbill billing run`, the admin API and the scheduler all come here. */
 export async function runBilling({ ctx, input, options = {} }: RunBillingArgs): Promise<BillingSummary> {
+  billablePeriod(ctx, input.period);
   if (ctx.solusio) await ensureBound(ctx.db, ctx.solusio.connection);
   const configured = options.source ? undefined : usageSourcesFromConfig(ctx);
   const source = options.source ?? configured!.source;

@@ -3,7 +3,7 @@ import { periodBounds } from "../../domain/periods.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import { actorLabel } from "../../kernel/actor.ts";
-import type { VerbArgs } from "../../kernel/context.ts";
+import type { ServiceContext, VerbArgs } from "../../kernel/context.ts";
 import { type BillingRun, presentBillingRun } from "./billing-run-schemas.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
@@ -15,23 +15,31 @@ import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-role
 export const ABANDONED_AFTER_MS = 10 * 60_000;
 
 /**
- * Creates a billing run for a period that has ended, grace window included (billing-rules §5): billing an
- * open month would freeze partial usage into invoices that can never change.
+ * The bounds of `period` when it may be billed: a month written YYYY-MM that has ended, grace window included
+ * (billing-rules §5); billing an open month would freeze partial usage into invoices that can never change.
+ * Callers check it before anything else (SolusIO's binding, the usage source's configuration), so that a
+ * mistyped period is what they are told of, and nothing is written for it.
  */
+export function billablePeriod(ctx: ServiceContext, period: string): { start: Date; end: Date } {
+  const bounds = periodBounds(period, ctx.config.BILLING_TIME_ZONE);
+  const opensAt = new Date(bounds.end.getTime() + ctx.config.BILLING_GRACE_MS);
+  if (ctx.now() < opensAt) {
+    throw ServiceError.validation(
+      "period",
+      `${period} cannot be billed before ${opensAt.toISOString()} (its end in ${ctx.config.BILLING_TIME_ZONE} plus the grace window)`,
+    );
+  }
+  return bounds;
+}
+
+/** Creates a billing run for a period that may be billed (billablePeriod). */
 export async function startBillingRun({
   ctx,
   input,
 }: VerbArgs<{ period: string; source: string }>): Promise<BillingRun> {
   await requireStaffRole(ctx, ...BILLING_ROLES);
-  const bounds = periodBounds(input.period, ctx.config.BILLING_TIME_ZONE);
+  const bounds = billablePeriod(ctx, input.period);
   const now = ctx.now();
-  const opensAt = new Date(bounds.end.getTime() + ctx.config.BILLING_GRACE_MS);
-  if (now < opensAt) {
-    throw ServiceError.validation(
-      "period",
-      `${input.period} cannot be billed before ${opensAt.toISOString()} (its end in ${ctx.config.BILLING_TIME_ZONE} plus the grace window)`,
-    );
-  }
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;
     await trx

@@ -67,6 +67,11 @@ describe("priceConversion", () => {
         code: "VALIDATION",
         issues: [{ field: "currency", message: "unknown currency XYZ, ABC" }],
       });
+      // `pricing conversion --currency USD,,EUR` said "unknown currency " (naming nothing).
+      await expect(priceConversion({ ctx, input: { currency: "USD,,EUR" } })).rejects.toMatchObject({
+        code: "VALIDATION",
+        issues: [{ field: "currency", message: 'item 2 is empty (got "USD,,EUR")' }],
+      });
       await ctx.db.deleteFrom("currency").execute();
       await expect(priceConversion({ ctx, input: {} })).rejects.toMatchObject({
         code: "VALIDATION",

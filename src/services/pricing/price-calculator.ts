@@ -140,7 +140,13 @@ export const pricePlans = defineVerb(PlanTableQuery, async ({ ctx, input }): Pro
   };
 });
 
+/** "usd, eur" → ["USD", "EUR"]; absent or blank: all currencies. An empty item is refused, as --tph's are. */
 function splitCodes(list: string | undefined): string[] | undefined {
   if (list === undefined || list.trim() === "") return undefined;
-  return list.split(",").map((s) => s.trim().toUpperCase());
+  return list.split(",").map((s, i) => {
+    const code = s.trim().toUpperCase();
+    if (code === "")
+      throw ServiceError.validation("currency", `item ${i + 1} is empty (got ${JSON.stringify(list)})`);
+    return code;
+  });
 }

@@ -46,7 +46,9 @@ describe("invoice list", () => {
     );
     const bad = await owner.get("/console/invoices?period=2026-1");
     expect(bad.status).toBe(400);
-    expect(bad.text).toMatch(/id="period-error">Must be YYYY-MM\./);
+    expect(bad.text).toMatch(
+      /id="period-error">Must be a month written YYYY-MM, e\.g\. &quot;2026-10&quot;\./,
+    );
   });
 });
 
