@@ -33,6 +33,23 @@ afterEach(async () => {
 });
 afterAll(async () => handle?.close());
 
+/**
+ * Polls the activity log from a fake SolusIO answering `entries` (then the plans), checks that every entry
+ * was recorded, and reads back the stored entry `id`.
+ */
+async function pollAndRead(entries: { id: number }[], id: bigint) {
+  solusio = await startPageServer([
+    { data: entries, meta: { last_page: 1 } },
+    { data: [PLAN], meta: { current_page: 1, last_page: 1 } },
+  ]);
+  const ctx = billingContext(handle, {}, new Date("2026-11-20T00:00:00Z"));
+  expect(await pollActivity({ ctx, input: { solusio: solusio.api } })).toEqual({
+    events: entries.length,
+    lastId: entries.at(-1)!.id,
+  });
+  return handle.db.selectFrom("server_event").select("data").where("id", "=", id).executeTakeFirstOrThrow();
+}
+
 describe("names from SolusIO", () => {
   it("a billing run on the usage endpoint invoices a server whose name holds a NUL and an override", async () => {
     const item = {
@@ -95,17 +112,7 @@ describe("names from SolusIO", () => {
       created_at: "2026-11-03T00:00:00Z",
       data: { server_id: 73 },
     };
-    solusio = await startPageServer([
-      { data: [created, deleted], meta: { last_page: 1 } },
-      { data: [PLAN], meta: { current_page: 1, last_page: 1 } },
-    ]);
-    const ctx = billingContext(handle, {}, new Date("2026-11-20T00:00:00Z"));
-    expect(await pollActivity({ ctx, input: { solusio: solusio.api } })).toEqual({ events: 2, lastId: 902 });
-    const stored = await handle.db
-      .selectFrom("server_event")
-      .select("data")
-      .where("id", "=", 901n)
-      .executeTakeFirstOrThrow();
+    const stored = await pollAndRead([created, deleted], 901n);
     expect(stored.data).toMatchObject({
       server_name: SHOWN,
       "note\uFFFD": "x\uFFFD",
@@ -128,17 +135,7 @@ describe("names from SolusIO", () => {
       created_at: "2026-11-04T00:00:00Z",
       data: { server_id: 74, server_name: "deep", plan_id: 2, extra: deep },
     };
-    solusio = await startPageServer([
-      { data: [created], meta: { last_page: 1 } },
-      { data: [PLAN], meta: { current_page: 1, last_page: 1 } },
-    ]);
-    const ctx = billingContext(handle, {}, new Date("2026-11-20T00:00:00Z"));
-    expect(await pollActivity({ ctx, input: { solusio: solusio.api } })).toEqual({ events: 1, lastId: 911 });
-    const stored = await handle.db
-      .selectFrom("server_event")
-      .select("data")
-      .where("id", "=", 911n)
-      .executeTakeFirstOrThrow();
+    const stored = await pollAndRead([created], 911n);
     expect(stored.data).toMatchObject({ server_id: 74, plan_id: 2, plan: { name: "1 Core\uFFFD1 GB" } });
     let depth = 0;
     for (let v = (stored.data as { extra: unknown }).extra; Array.isArray(v); v = v[0]) depth++;
