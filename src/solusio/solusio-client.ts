@@ -17,7 +17,17 @@ export interface SolusioClientOptions {
   backoffBaseMs?: number;
   backoffCapMs?: number;
   recorder?: CallRecorder;
+  /** The largest answer read, in bytes (MAX_ANSWER_BYTES unless set). */
+  maxAnswerBytes?: number;
 }
+
+/**
+ * The largest answer the client reads: 64 MiB. An answer is held whole to be parsed, so without a bound a
+ * SolusIO (or whatever answers at its address) that sends without end fills the process's memory. A page
+ * of SolusIO's lists is kilobytes to a few megabytes: the usage endpoint's pages of thousands of servers
+ * are about 0.6 KB a server.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 type Query = Record<string, string | number | undefined>;
 
@@ -158,7 +168,7 @@ export class SolusioClient {
         bodyTimeout: this.options.timeoutMs ?? 10_000,
       });
       status = response.statusCode;
-      const text = await response.body.text();
+      const text = await readBounded(response, this.options.maxAnswerBytes ?? MAX_ANSWER_BYTES, method, path);
       const json = parseJson(text);
       if (status >= 400) throw errorFor(method, path, status, json, text);
       if (opts.answeredAt) {
@@ -197,6 +207,40 @@ export class SolusioClient {
       });
     }
   }
+}
+
+/**
+ * The answer's body as text, refused once it passes `max` bytes (by its Content-Length, or while it is
+ * read): the same request would bring the same answer, so it is not retried.
+ */
+async function readBounded(
+  response: Dispatcher.ResponseData,
+  max: number,
+  method: string,
+  path: string,
+): Promise<string> {
+  const tooLarge = () =>
+    new SolusioError(
+      `${method} ${path}: SolusIO's answer is larger than ${max} bytes, more than tokenbill reads`,
+      response.statusCode,
+      false,
+    );
+  // Closes the connection without reading on. undici's body then emits an AbortError that nobody waits for.
+  const giveUp = () => {
+    response.body.on("error", () => {});
+    response.body.destroy();
+    return tooLarge();
+  };
+  const declared = Number(response.headers["content-length"]);
+  if (declared > max) throw giveUp();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw giveUp();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size).toString("utf8");
 }
 
 /** A 5xx or no answer at all: SolusIO may have done the work before the answer was lost. */
