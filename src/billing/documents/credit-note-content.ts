@@ -4,7 +4,7 @@ import { formatRate } from "./invoice-content.ts";
 import type { SimpleLayout } from "./simple-layout.ts";
 import { dayInstant } from "./document-date.ts";
 
-/** The credit note laid out; `currency` defaults to the document's, the PDF passes a WinAnsi variant. */
+/** The credit note laid out; `currency` defaults to the document's, the PDF passes one its font can draw. */
 export function creditNoteLayout(
   doc: CreditNoteDocument,
   currency: CurrencyDisplay = doc.currency,

@@ -2,13 +2,13 @@ import type { CreditNoteDocument } from "./credit-note-document.ts";
 import { creditNoteLayout } from "./credit-note-content.ts";
 import { renderSimpleHtml } from "./render-simple-html.ts";
 import { renderSimplePdf } from "./render-simple-pdf.ts";
-import { winAnsiCurrency } from "./win-ansi.ts";
+import { printableCurrency } from "./pdf-text.ts";
 
 export function renderCreditNoteHtml(doc: CreditNoteDocument): string {
   return renderSimpleHtml(creditNoteLayout(doc));
 }
 
-/** The PDF's Helvetica encodes WinAnsi only: a symbol outside it ("₹") is written as the code ("INR "). */
+/** A currency symbol the PDF's font lacks ("₼") is written as the code ("AZN "), as on the invoice. */
 export function renderCreditNotePdf(doc: CreditNoteDocument): Promise<Buffer> {
-  return renderSimplePdf(creditNoteLayout(doc, winAnsiCurrency(doc.currency)));
+  return renderSimplePdf(creditNoteLayout(doc, printableCurrency(doc.currency)));
 }

@@ -131,7 +131,7 @@ describe("renderInvoicePdf", () => {
     },
   );
 
-  it.skipIf(!HAS_PDFTOTEXT)(`prints € and £ from the standard font${SKIP_REASON}`, async () => {
+  it.skipIf(!HAS_PDFTOTEXT)(`prints € and £${SKIP_REASON}`, async () => {
     const eur: InvoiceDocument = {
       ...october2026Invoice,
       currency: { ...october2026Invoice.currency, code: "EUR", displayPrefix: "€" },
@@ -147,16 +147,42 @@ describe("renderInvoicePdf", () => {
   it.skipIf(!HAS_PDFTOTEXT)(
     `falls back to the ISO code for a symbol the font lacks${SKIP_REASON}`,
     async () => {
+      const azn: InvoiceDocument = {
+        ...october2026Invoice,
+        currency: { ...october2026Invoice.currency, code: "AZN", displayPrefix: "₼" },
+      };
+      const text = pdfText(await renderInvoicePdf(azn));
+      expect(text).toMatch(rowPattern("Total (AZN)", "AZN 10.20"));
+      expect(text).toMatch(rowPattern("4,900", "AZN 0.001", "AZN 4.90"));
+      expect(text).not.toContain("₼");
+    },
+  );
+
+  it.skipIf(!HAS_PDFTOTEXT)(
+    `names the customer as written, in any European script, and draws the currency's own symbol${SKIP_REASON}`,
+    async () => {
+      // With pdfkit's Helvetica (WinAnsi only) these printed as "?ukasz W?sowski", "Ors" and "???? ??????".
+      const names = ["Łukasz Wąsowski", "Őrség Kft.", "Иван Петров", "Ελληνική Εταιρεία"];
       const inr: InvoiceDocument = {
         ...october2026Invoice,
         currency: { ...october2026Invoice.currency, code: "INR", displayPrefix: "₹" },
-        customer: { ...october2026Invoice.customer, name: "Łukasz Wąsowski" },
+        customer: { ...october2026Invoice.customer, name: names[0]! },
+        lines: october2026Invoice.lines.map((line, i) => ({ ...line, description: names[i + 1]! })),
       };
       const text = pdfText(await renderInvoicePdf(inr));
-      expect(text).toMatch(rowPattern("Total (INR)", "INR 10.20"));
-      expect(text).toMatch(rowPattern("4,900", "INR 0.001", "INR 4.90"));
-      expect(text).not.toContain("₹");
-      expect(text).toContain("?ukasz Wasowski");
+      for (const name of names) expect(text).toContain(name);
+      expect(text).toMatch(rowPattern("Total (INR)", "₹10.20"));
+      expect(text).toMatch(rowPattern("4,900", "₹0.001", "₹4.90"));
+      expect(text).not.toContain("?");
+    },
+  );
+
+  it.skipIf(!HAS_PDFTOTEXT)(
+    `prints a script the font cannot draw, or cannot lay out right to left, as "?"${SKIP_REASON}`,
+    async () => {
+      const customer = { ...october2026Invoice.customer, name: "山田 שלום Ōsaka" };
+      const text = pdfText(await renderInvoicePdf({ ...october2026Invoice, customer }));
+      expect(text).toContain("?? ???? Ōsaka");
     },
   );
 

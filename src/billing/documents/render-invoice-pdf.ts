@@ -12,6 +12,7 @@ import {
   PAD,
   PAGE,
   RIGHT,
+  TABLE_SIZE,
   RULE,
   type TextStyle,
   write,
@@ -19,20 +20,20 @@ import {
 import { ServiceError } from "../../kernel/errors.ts";
 import { describeInvoice, type InvoiceContent } from "./invoice-content.ts";
 import type { InvoiceDocument } from "./invoice-document.ts";
-import { winAnsiCurrency } from "./win-ansi.ts";
+import { printableCurrency } from "./pdf-text.ts";
 
-// The same content as the HTML page (both lay out describeInvoice), drawn with pdfkit's built-in
-// Helvetica so no font file is needed. Reproducible: CreationDate comes from the issue date, and the
-// file ID pdfkit derives from the metadata therefore does too.
+// The same content as the HTML page (both lay out describeInvoice), drawn in the embedded typeface of
+// pdf-page.ts. Reproducible: CreationDate comes from the issue date, and the file ID pdfkit derives from the
+// metadata therefore does too.
 
 const ALERT = "#a40e26";
-// Sums to CONTENT_WIDTH. At 9 pt, less 2 × PAD, one line holds Description "web-1 (server 201) ·
-// Additional IPs ×2", Plan "2 Cores, 2 GB RAM", Charge "Backup share", Unit cost "INR 0.001", Amount
-// "INR 1,234.56"; longer text wraps within its cell.
+// Sums to CONTENT_WIDTH. At TABLE_SIZE, less 2 × PAD, one line holds Description "web-1 (server 201) ·
+// Additional IPs ×2", Plan "2 Cores, 2 GB RAM", Charge "Backup share", Tokens "1,234,567", Unit cost
+// "INR 0.001", Amount "INR 1,234.56"; longer text wraps within its cell.
 const COLUMN_WIDTHS = [158, 86, 33, 61, 47, 50, 60.28];
 
 export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Buffer> {
-  const content = describeInvoice(doc, winAnsiCurrency(doc.currency));
+  const content = describeInvoice(doc, printableCurrency(doc.currency));
   const pdf = newPdf({
     title: content.title,
     author: doc.seller.name,
@@ -112,6 +113,7 @@ function columnX(i: number): number {
 function drawRow(pdf: Doc, c: InvoiceContent, cells: string[], y: number, header: boolean): number {
   const style = (i: number): TextStyle => ({
     width: (COLUMN_WIDTHS[i] ?? 0) - 2 * PAD,
+    size: TABLE_SIZE,
     font: header ? BOLD : FONT,
     color: header ? MUTED : INK,
     align: c.lineColumns[i]?.numeric === true ? "right" : "left",
@@ -137,7 +139,7 @@ function drawLines(pdf: Doc, c: InvoiceContent, top: number): number {
     c.lineRows.length === 0 ? [["No charges in this period.", "", "", "", "", "", ""]] : c.lineRows;
   for (const row of rows) {
     const height = Math.max(
-      ...row.map((t, i) => measure(pdf, t, { width: (COLUMN_WIDTHS[i] ?? 0) - 2 * PAD })),
+      ...row.map((t, i) => measure(pdf, t, { width: (COLUMN_WIDTHS[i] ?? 0) - 2 * PAD, size: TABLE_SIZE })),
     );
     const next = ensureSpace(pdf, y, height + 2 * PAD);
     // A line table continued on a new page repeats its column headings.

@@ -12,14 +12,15 @@ import {
   PAD,
   PAGE,
   RIGHT,
+  TABLE_SIZE,
   RULE,
   type TextStyle,
   write,
 } from "./pdf-page.ts";
 import type { SimpleLayout } from "./simple-layout.ts";
 
-// The PDF of a credit note or statement, drawn like the invoice PDF (render-invoice-pdf.ts): A4, pdfkit's
-// built-in Helvetica (WinAnsi text, so every string passes through toWinAnsi), reproducible bytes
+// The PDF of a credit note or statement, drawn like the invoice PDF (render-invoice-pdf.ts): A4, the
+// embedded typeface of pdf-page.ts (every string passes through toPrintable), reproducible bytes
 // (CreationDate comes from the document). A long table continues on new pages with its headings repeated.
 
 export async function renderSimplePdf(c: SimpleLayout): Promise<Buffer> {
@@ -90,6 +91,7 @@ function drawRow(pdf: Doc, c: SimpleLayout, cells: string[], y: number, header: 
   const widths = columnWidths(c);
   const style = (i: number): TextStyle => ({
     width: (widths[i] ?? 0) - 2 * PAD,
+    size: TABLE_SIZE,
     font: header ? BOLD : FONT,
     color: header ? MUTED : INK,
     align: c.columns[i]?.numeric === true ? "right" : "left",
@@ -116,7 +118,9 @@ function drawTable(pdf: Doc, c: SimpleLayout, top: number): number {
   const rows = c.rows.length === 0 ? [[c.empty, ...c.columns.slice(1).map(() => "")]] : c.rows;
   const widths = columnWidths(c);
   for (const row of rows) {
-    const height = Math.max(...row.map((t, i) => measure(pdf, t, { width: (widths[i] ?? 0) - 2 * PAD })));
+    const height = Math.max(
+      ...row.map((t, i) => measure(pdf, t, { width: (widths[i] ?? 0) - 2 * PAD, size: TABLE_SIZE })),
+    );
     const next = ensureSpace(pdf, y, height + 2 * PAD);
     if (next !== y) y = drawRow(pdf, c, header, next, true);
     y = drawRow(pdf, c, row, y, false);

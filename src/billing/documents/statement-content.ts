@@ -11,7 +11,7 @@ export const STATEMENT_KIND_LABELS: Record<StatementEntryKind, string> = {
   credit_applied: "Credit applied",
 };
 
-/** The statement laid out; `currency` defaults to the document's, the PDF passes a WinAnsi variant. */
+/** The statement laid out; `currency` defaults to the document's, the PDF passes one its font can draw. */
 export function statementLayout(
   doc: StatementDocument,
   currency: CurrencyDisplay = doc.currency,
