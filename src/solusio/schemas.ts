@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { upstreamName } from "./upstream-text.ts";
+import { upstreamName, upstreamText } from "./upstream-text.ts";
 
 // Shapes of SolusIO answers (solusio-api.md), validated before use. Objects are loose: SolusIO sends more
 // fields than billing needs, and a newer version may add some.
@@ -13,14 +13,24 @@ const billingUserId = z
 
 export const SolusioRole = z.looseObject({ id: z.number().int(), name: z.string() });
 
+/**
+ * The longest e-mail address kept as SolusIO sends it (an address has at most 254 characters). Its text is
+ * made showable as it arrives, like server names (upstream-text.ts): it is printed by `solusio reconcile`
+ * and stored in a customer's sync error, and SolusIO's own checks are not tokenbill's.
+ */
+const MAX_UPSTREAM_EMAIL = 320;
+
 export const SolusioUser = z.looseObject({
   id: z.number().int(),
-  email: z.string(),
+  email: z.string().transform((email) => upstreamText(email, MAX_UPSTREAM_EMAIL)),
   status: z.enum(["active", "locked", "suspended"]),
   billing_user_id: billingUserId,
   created_at: z.string().optional(),
   roles: z.array(SolusioRole).optional(),
-  limit_group: z.looseObject({ id: z.number().int(), name: z.string() }).nullable().optional(),
+  limit_group: z
+    .looseObject({ id: z.number().int(), name: z.string().transform(upstreamName) })
+    .nullable()
+    .optional(),
   limit_group_id: z.number().int().nullable().optional(),
 });
 export type SolusioUser = z.output<typeof SolusioUser>;
@@ -29,7 +39,7 @@ const Limit = z.looseObject({ limit: z.number().int(), is_enabled: z.boolean() }
 
 export const SolusioLimitGroup = z.looseObject({
   id: z.number().int(),
-  name: z.string(),
+  name: z.string().transform(upstreamName),
   vms: Limit.optional(),
   running_vms: Limit.optional(),
   additional_ips: Limit.optional(),
