@@ -73,8 +73,37 @@ describe("tokenbill CLI", () => {
   it("rejects fractional tokens with a clear message and exit code 2", async () => {
     const r = await tokenbill("pricing", "plans", "--tph", "7,7.5");
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("tph: must be a whole number of tokens");
+    expect(r.stderr).toContain("error: --tph: must be a whole number of tokens");
     expect(r.stdout).toBe("");
+  });
+
+  it("names the option in a refusal, not the field of the verb it fed", async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), "tb-cli-options-")), "data");
+    try {
+      const run = (...args: string[]) => tokenbillCommand(args, { DATA_DIR: dataDir });
+      const date = await run(
+        "payments",
+        "record",
+        "--customer",
+        "1",
+        "--amount",
+        "5",
+        "--reference",
+        "r1",
+        "--date",
+        "2026-02-31",
+      );
+      expect(date.code).toBe(2);
+      // It said "paid_at: …", a name the person typing never saw.
+      expect(date.stderr).toMatch(/^error: --date: must be a date written YYYY-MM-DD/);
+      const payment = await run("payments", "refund", "--payment", "pay_x", "--amount", "1");
+      expect(payment.code).toBe(2);
+      expect(payment.stderr).toBe("error: --payment: must be a payment id (pay_…)\n");
+      const customer = await run("payments", "statement", "--customer", "abc");
+      expect(customer.stderr).toBe("error: --customer: must be a positive whole number\n");
+    } finally {
+      rmSync(dirname(dataDir), { recursive: true, force: true });
+    }
   });
 
   it("refuses control characters in options and arguments before opening the database, with exit code 2", async () => {

@@ -45,6 +45,11 @@ const program = new Command("tokenbill")
   .allowExcessArguments(false)
   .exitOverride();
 installCommandTextCheck(program);
+/** The command whose action runs, so that a refusal can name its options (option-names.ts). */
+let running: Command | undefined;
+program.hook("preAction", (_program, action) => {
+  running = action;
+});
 
 program
   .command("serve")
@@ -188,5 +193,6 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   const { reportCliError } = await import("./output.ts");
-  process.exitCode = reportCliError(error);
+  const { inOptionTerms } = await import("./option-names.ts");
+  process.exitCode = reportCliError(inOptionTerms(error, running));
 }

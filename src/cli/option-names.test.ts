@@ -1,0 +1,65 @@
+import { Command } from "commander";
+import { describe, expect, it } from "vitest";
+import { ServiceError } from "../kernel/errors.ts";
+import { inOptionTerms, optionForField } from "./option-names.ts";
+
+function command(argv: string[]): Command {
+  const cmd = new Command("record")
+    .exitOverride()
+    .option("--invoice <id>")
+    .option("--customer <id>")
+    .option("--amount <amount>")
+    .option("--as-of <instant>")
+    .option("--date <date>");
+  cmd.parse(argv, { from: "user" });
+  return cmd;
+}
+
+describe("a verb's field as the command's option", () => {
+  it("finds the option by the field's name, without _id, in camel case, or by its alias", () => {
+    const cmd = command([]);
+    expect(optionForField(cmd, "amount")).toBe("--amount");
+    expect(optionForField(cmd, "customer_id")).toBe("--customer");
+    expect(optionForField(cmd, "as_of")).toBe("--as-of");
+    expect(optionForField(cmd, "paid_at")).toBe("--date");
+    expect(optionForField(cmd, "reference")).toBeUndefined();
+  });
+
+  it("takes `id` for the one <id> option given on the command line, and for none when two were", () => {
+    expect(optionForField(command(["--invoice", "inv_1"]), "id")).toBe("--invoice");
+    expect(optionForField(command(["--customer", "7"]), "id")).toBe("--customer");
+    expect(optionForField(command(["--invoice", "inv_1", "--customer", "7"]), "id")).toBeUndefined();
+  });
+
+  it("rewords a refusal worded from its fields, keeping the fields no option carries", () => {
+    const cmd = command(["--customer", "7"]);
+    const two = new ServiceError("VALIDATION", "paid_at: must be a date; reference: too long", [
+      { field: "paid_at", message: "must be a date" },
+      { field: "reference", message: "too long" },
+    ]);
+    const reworded = inOptionTerms(two, cmd) as ServiceError;
+    expect(reworded.message).toBe("--date: must be a date; reference: too long");
+    expect(reworded.issues).toEqual([
+      { field: "--date", message: "must be a date" },
+      { field: "reference", message: "too long" },
+    ]);
+    expect(reworded.code).toBe("VALIDATION");
+  });
+
+  it("leaves other errors, and a refusal with a message of its own, as they were", () => {
+    const cmd = command([]);
+    const own = new ServiceError("VALIDATION", "name exactly one of --invoice and --customer", [
+      { field: "invoice", message: "name exactly one" },
+    ]);
+    expect(inOptionTerms(own, cmd)).toBe(own);
+    const missing = new ServiceError("NOT_FOUND", "customer 7 not found");
+    expect(inOptionTerms(missing, cmd)).toBe(missing);
+    const plain = new Error("boom");
+    expect(inOptionTerms(plain, cmd)).toBe(plain);
+    const unmapped = ServiceError.validation("reference", "too long");
+    expect(inOptionTerms(unmapped, cmd)).toBe(unmapped);
+    expect(inOptionTerms(ServiceError.validation("amount", "too big"), undefined)).toBeInstanceOf(
+      ServiceError,
+    );
+  });
+});

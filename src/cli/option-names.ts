@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import { ServiceError } from "../kernel/errors.ts";
+
+// A command passes its options to a verb under the verb's field names, and a verb's refusal names its field:
+// `payments record --date 2040-01-01` said "paid_at: must not be in the future", a name the person typing
+// never saw. The refusal is reworded with the option that carried the value, when the command has one.
+
+/** Verb fields whose option has another name than the field's own: `paid_at` comes from `--date`. */
+const OPTION_OF_FIELD: Record<string, string> = { paid_at: "date" };
+
+/**
+ * The option of `command` that carries verb field `field` (`customer_id` → `--customer`), if it has one. A
+ * verb that reads one record calls its key `id`: that is the one `<id>` option given on the command line.
+ */
+export function optionForField(command: Command, field: string): string | undefined {
+  if (field === "id") {
+    const given = command.options.filter(
+      (o) => o.flags.endsWith("<id>") && command.getOptionValueSource(o.attributeName()) === "cli",
+    );
+    return given.length === 1 ? given[0]!.long : undefined;
+  }
+  const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const candidates = [OPTION_OF_FIELD[field], camel(field), camel(field.replace(/_id$/, ""))];
+  for (const name of candidates) {
+    if (name === undefined) continue;
+    const option = command.options.find((o) => o.attributeName() === name);
+    if (option?.long) return option.long;
+  }
+  return undefined;
+}
+
+/**
+ * `error` with each refused field that `command` took from an option named by that option instead; any other
+ * error, or a refusal naming a field no option carries (it came from elsewhere), as it was.
+ */
+export function inOptionTerms(error: unknown, command: Command | undefined): unknown {
+  if (!(command && error instanceof ServiceError && error.code === "VALIDATION" && error.issues.length))
+    return error;
+  // Only a refusal worded from its fields is reworded; one with a message of its own is left whole.
+  if (error.message !== wording(error.issues)) return error;
+  let renamed = false;
+  const issues = error.issues.map((issue) => {
+    const option = optionForField(command, issue.field);
+    if (option === undefined) return issue;
+    renamed = true;
+    return { field: option, message: issue.message };
+  });
+  if (!renamed) return error;
+  return new ServiceError("VALIDATION", wording(issues), issues);
+}
+
+/** How ServiceError.validation and zodToServiceError word a refusal: "field: message; field: message". */
+function wording(issues: readonly { field: string; message: string }[]): string {
+  return issues.map((i) => `${i.field}: ${i.message}`).join("; ");
+}
