@@ -6,6 +6,7 @@ import {
   waitForJobs,
 } from "../../../test/helpers/solusio-harness.ts";
 import { testClock } from "../../../test/helpers/test-clock.ts";
+import { FRESH_MS } from "../../services/dashboard/overdue-view.ts";
 import { TEST_ADMIN_KEY } from "../../../test/helpers/test-server.ts";
 import { systemContext } from "../../app/database.ts";
 import { periodBounds, previousPeriod } from "../../domain/periods.ts";
@@ -66,15 +67,31 @@ describe("dashboard", () => {
     await issueInvoice(h.db, { customerId, total: 500n, dueDate: "2026-02-10" });
     await issueInvoice(h.db, { customerId, total: 999n, dueDate: "2026-02-10", currency: "EUR" });
     await issueInvoice(h.db, { customerId, total: 7777n, dueDate: "2999-01-01" });
-    const html = (await owner.get("/console")).text;
-    const list = /<ul id="overdue">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? "";
-    const overdue = [...list.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) =>
-      m[1]!
-        .replace(/<[^>]+>/g, "")
-        .replace(/\s+/g, " ")
-        .trim(),
-    );
-    expect(overdue).toEqual(["€9.99 on 1 invoices", "$1,239.56 on 2 invoices"]);
+    const overdueShown = async () => {
+      const html = (await owner.get("/console")).text;
+      const list = /<ul id="overdue">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? "";
+      const items = [...list.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) =>
+        m[1]!
+          .replace(/<[^>]+>/g, "")
+          .replace(/\s+/g, " ")
+          .trim(),
+      );
+      return { items, asOf: textOf(html, "overdue-as-of") };
+    };
+    // The page's views share figures for a minute (the test before computed them, with nothing overdue):
+    // two minutes on, they are computed again.
+    const later = new Date(Date.now() + 2 * FRESH_MS);
+    clock.pin(later);
+    try {
+      const shown = await overdueShown();
+      expect(shown.items).toEqual(["€9.99 on 1 invoices", "$1,239.56 on 2 invoices"]);
+      expect(shown.asOf).toBe(`As of ${later.toISOString().slice(0, 16).replace("T", " ")} UTC.`);
+      // Within the minute, a new overdue invoice waits for the next computation.
+      await issueInvoice(h.db, { customerId, total: 1n, dueDate: "2026-02-10" });
+      expect(await overdueShown()).toEqual(shown);
+    } finally {
+      clock.release();
+    }
   });
 
   it("estimates the month so far from the usage SolusIO reports, priced in the customer's currency", async () => {

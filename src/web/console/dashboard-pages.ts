@@ -2,14 +2,15 @@ import type { FastifyInstance } from "fastify";
 import { listBillingRuns } from "../../billing/runs/list-billing-runs.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import { monthToDateEstimate } from "../../services/dashboard/month-to-date-estimate.ts";
-import { overdueTotals } from "../../services/dashboard/overdue-totals.ts";
+import { viewOverdueTotals } from "../../services/dashboard/overdue-view.ts";
 import { solusioHealth } from "../../services/setup/solusio-console.ts";
 import { money, staffPage, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { STAFF } from "./customer-page-helpers.ts";
 
 // The console's first page: this month's usage and revenue so far (an estimate), the last billing run,
-// what is overdue per currency and whether SolusIO answers. Each figure comes from its own verb.
+// what is overdue per currency (at most a minute old, overdue-view.ts) and whether SolusIO answers. Each
+// figure comes from its own verb.
 
 export function registerDashboardPages(app: FastifyInstance, deps: WebDeps): void {
   app.get("/console", STAFF, async (request, reply) => {
@@ -18,7 +19,7 @@ export function registerDashboardPages(app: FastifyInstance, deps: WebDeps): voi
     const [estimate, runs, overdue, health, displays] = await Promise.all([
       monthToDateEstimate({ ctx, input }),
       listBillingRuns({ ctx, input: { page: 1, per_page: 1 } }),
-      overdueTotals({ ctx, input }),
+      viewOverdueTotals(ctx),
       solusioHealth({ ctx, input }),
       currencyDisplays({ ctx, input }),
     ]);
@@ -46,7 +47,11 @@ export function registerDashboardPages(app: FastifyInstance, deps: WebDeps): voi
           ? Object.values(run.summary.invoices.by_status).reduce((a, b) => a + b, 0)
           : null,
       },
-      overdue: overdue.map((o) => ({ ...o, text: amount(o.amount, o.currency) })),
+      overdue: {
+        ...overdue,
+        computedAt: when(overdue.computedAt),
+        totals: overdue.totals.map((o) => ({ ...o, text: amount(o.amount, o.currency) })),
+      },
       health,
     });
   });
