@@ -247,6 +247,19 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
     await expectIndexed("invoice", list({ customer_id: 1234n }));
     await expectIndexed("invoice", list({ number: "INV-301234" }));
     await expectIndexed("invoice", list({ period: "2026-03", status: "finalized" }));
+    // A billing run's finalizing batch: the period's drafts after a customer, in customer order (the shape
+    // finalize-invoices.ts sends). Migration 021 dropped the (period, status, customer_id) index it used.
+    const drafts = () =>
+      ctx.db
+        .selectFrom("invoice")
+        .select(["id", "customer_id", "currency_code", "total"])
+        .where("period", "=", "2026-03")
+        .where("status", "=", "draft")
+        .where("customer_id", ">", 1000n)
+        .orderBy("customer_id")
+        .limit(500)
+        .execute();
+    expect(await expectIndexed("invoice", drafts)).toContain("invoice_status");
     const candidates = () =>
       dunningCandidates(ctx.db, { after: 0n, limit: 500, today: "2026-07-01", firstStepDays: -3 });
     expect(await expectIndexed("invoice", candidates)).toContain("invoice_status");
