@@ -10,8 +10,10 @@ import { pdfFonts } from "./pdf-fonts.ts";
 
 const RIGHT_TO_LEFT = /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}]/u;
 
-/** The spaces kept as they are: a no-break space keeps "1 234,56" on one line. Tabs, line breaks and others
- * become a plain space. */
+/**
+ * The spaces kept as they are: a no-break space keeps "1 234,56" on one line. Tabs, line breaks and other
+ * spaces become a plain space.
+ */
 const KEPT_SPACES = new Set([" ", "\u00a0", "\u202f"]);
 const SPACE = /\s/u;
 
@@ -27,8 +29,8 @@ export function canPrint(text: string): boolean {
 }
 
 /**
- * Text the PDF's font can draw: other whitespace (tabs, narrow no-break spaces…) becomes a space, a letter
- * whose accent the font lacks keeps its base letter, anything else becomes "?".
+ * Text the PDF's font can draw: whitespace other than KEPT_SPACES (tabs, line breaks, em spaces…) becomes a
+ * space, a letter whose accent the font lacks keeps its base letter, anything else becomes "?".
  */
 export function toPrintable(text: string): string {
   let out = "";
