@@ -7,8 +7,8 @@ import * as fontkit from "fontkit";
 // no file but encodes WinAnsi (Windows-1252) only, so a customer called "Łukasz", "Őrs" or "Иван" was
 // printed as "?ukasz", "Ors" and "????" on an invoice. DejaVu covers Latin with every European accent,
 // Greek, Cyrillic, Armenian and Georgian; its condensed cut at 8.5 pt is about as wide as Helvetica at 9, so
-// the invoice's columns keep their widths (pdf-page.ts's TABLE_SIZE). Licence: the Bitstream Vera licence with DejaVu's public-domain changes, which
-// allows embedding (node_modules/dejavu-fonts-ttf/LICENSE).
+// the invoice's columns keep their widths (pdf-page.ts's TABLE_SIZE). Licence: the Bitstream Vera licence
+// with DejaVu's public-domain changes, which allows embedding (node_modules/dejavu-fonts-ttf/LICENSE).
 
 const require = createRequire(import.meta.url);
 
@@ -32,7 +32,7 @@ function face(name: string): fontkit.Font {
 
 /**
  * Read and parsed once per process, on the first document: 1.4 MB that a process drawing no PDF never loads.
- * Handing pdfkit the file instead made it parse the font for every document: 34 ms an invoice against 4.
+ * Handing pdfkit the file instead made it parse the font for every document: 34 ms an invoice against 8.
  */
 export function pdfFonts(): PdfFonts {
   if (loaded) return loaded;
@@ -43,7 +43,7 @@ export function pdfFonts(): PdfFonts {
     regular,
     bold,
     // A lookup in the fonts' character maps: cheap enough for every character drawn.
-    covers: (codePoint) => faces.every((face) => face.hasGlyphForCodePoint(codePoint)),
+    covers: (codePoint) => faces.every((cut) => cut.hasGlyphForCodePoint(codePoint)),
   };
   return loaded;
 }
