@@ -4,9 +4,22 @@ import { upstreamName, upstreamText } from "./upstream-text.ts";
 // Shapes of SolusIO answers (solusio-api.md), validated before use. Objects are loose: SolusIO sends more
 // fields than billing needs, and a newer version may add some.
 
-/** billing_user_id is an int in responses; some versions or modules store it as a numeric string. */
+/**
+ * billing_user_id is an int in responses; some versions or modules store it as a numeric string. Digits
+ * beyond 2^53 are refused, not rounded: as a number they would lose digits and could read as another id.
+ */
 const billingUserId = z
-  .union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)])
+  .union(
+    [
+      z.number().int(),
+      z
+        .string()
+        .regex(/^\d+$/)
+        .refine((digits) => Number.isSafeInteger(Number(digits)))
+        .transform(Number),
+    ],
+    { error: "expected a whole number up to 2^53, or its digits" },
+  )
   .nullable()
   .optional()
   .transform((v) => v ?? null);

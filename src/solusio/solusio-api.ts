@@ -12,8 +12,9 @@ import {
   SolusioUser,
   single,
 } from "./schemas.ts";
-import type { SolusioClient } from "./solusio-client.ts";
+import type { CheckedList, SolusioClient } from "./solusio-client.ts";
 import { SolusioError } from "./solusio-error.ts";
+import { mayHoldBillingId, mayHoldEmail, unreadableUserError } from "./unreadable-users.ts";
 
 // The SolusIO calls billing makes, named for what they do and shaped as the official modules send them
 // (solusio-api.md §2–§7). Everything not verified in public sources is marked [OURS] and kept here.
@@ -29,8 +30,12 @@ export class SolusioApi {
 
   /** How the official modules find a user: search by e-mail (substring match), keep the exact match. */
   async findUserByEmail(email: string): Promise<SolusioUser | undefined> {
-    const users = await this.client.listAll("users", SolusioUser, { "filter[search]": email });
-    return users.find((u) => u.email.toLowerCase() === email.toLowerCase());
+    const { items, unreadable } = await this.client.listEach("users", SolusioUser, {
+      "filter[search]": email,
+    });
+    const odd = unreadable.find((u) => mayHoldEmail(u, email));
+    if (odd) throw unreadableUserError(odd, `the e-mail ${email}`);
+    return items.find((u) => u.email.toLowerCase() === email.toLowerCase());
   }
 
   /**
@@ -38,10 +43,12 @@ export class SolusioApi {
    * returns every user, and the exact match below still finds the right one (only slower).
    */
   async findUserByBillingId(billingUserId: number): Promise<SolusioUser | undefined> {
-    const users = await this.client.listAll("users", SolusioUser, {
+    const { items, unreadable } = await this.client.listEach("users", SolusioUser, {
       "filter[billing_user_id]": billingUserId,
     });
-    return users.find((u) => u.billing_user_id === billingUserId);
+    const odd = unreadable.find((u) => mayHoldBillingId(u, billingUserId));
+    if (odd) throw unreadableUserError(odd, `billing_user_id ${billingUserId}`);
+    return items.find((u) => u.billing_user_id === billingUserId);
   }
 
   async getUser(id: number): Promise<SolusioUser | undefined> {
@@ -53,8 +60,9 @@ export class SolusioApi {
     }
   }
 
-  listUsers(): Promise<SolusioUser[]> {
-    return this.client.listAll("users", SolusioUser);
+  /** Every user; those that do not match tokenbill's schema are set apart (unreadable-users.ts). */
+  listUsers(): Promise<CheckedList<typeof SolusioUser>> {
+    return this.client.listEach("users", SolusioUser);
   }
 
   createUser(input: {

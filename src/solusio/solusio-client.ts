@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, type Dispatcher, request } from "undici";
-import type { z } from "zod";
+import { z } from "zod";
 import type { CallRecorder } from "./call-log.ts";
 import { hasNextPage } from "./follow-pages.ts";
 import { describeFieldErrors, SolusioError } from "./solusio-error.ts";
@@ -30,6 +30,37 @@ export interface SolusioClientOptions {
 export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 type Query = Record<string, string | number | undefined>;
+
+/** An item of a list that did not match its schema (`listEach`). */
+export interface UnreadableItem {
+  /** Its `id` when that at least is a whole number, else null. */
+  id: number | null;
+  /** The item as SolusIO sent it: only for matching against what is looked for, never shown. */
+  raw: unknown;
+  /** Which fields did not match, and how. */
+  problem: string;
+}
+
+export interface CheckedList<S extends z.ZodType> {
+  items: z.output<S>[];
+  unreadable: UnreadableItem[];
+}
+
+/** A list item before it is checked: listEach checks each one on its own. */
+const ANY_ITEM = z.unknown();
+
+function idOf(raw: unknown): number | null {
+  const id = typeof raw === "object" && raw !== null ? (raw as { id?: unknown }).id : undefined;
+  return Number.isSafeInteger(id) ? (id as number) : null;
+}
+
+/** The first three of zod's issues as "path: message". zod's messages name what was expected, not the value. */
+function describeIssues(issues: readonly z.core.$ZodIssue[], whole: string): string {
+  return issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join(".") || whole}: ${i.message}`)
+    .join("; ");
+}
 
 export interface CallOptions<S extends z.ZodType> {
   query?: Query;
@@ -127,6 +158,22 @@ export class SolusioClient {
     }
   }
 
+  /**
+   * Every item of a paginated list, each checked against `item` on its own: one that does not match is set
+   * apart in `unreadable` with why, instead of failing the whole list. For lists where one odd record
+   * (a user a newer SolusIO or another module wrote) must not stop the work on all the others.
+   */
+  async listEach<S extends z.ZodType>(path: string, item: S, query: Query = {}): Promise<CheckedList<S>> {
+    const items: z.output<S>[] = [];
+    const unreadable: UnreadableItem[] = [];
+    for (const raw of await this.listAll(path, ANY_ITEM, query)) {
+      const parsed = item.safeParse(raw);
+      if (parsed.success) items.push(parsed.data as z.output<S>);
+      else unreadable.push({ id: idOf(raw), raw, problem: describeIssues(parsed.error.issues, "item") });
+    }
+    return { items, unreadable };
+  }
+
   private urlOf(path: string, query?: Query): string {
     const url = `${this.base}/${path.replace(/^\/+/, "")}`;
     if (!query) return url;
@@ -179,10 +226,7 @@ export class SolusioClient {
       const parsed = schema.safeParse(json);
       if (!parsed.success) {
         throw new SolusioError(
-          `${method} ${path}: unexpected answer from SolusIO (${parsed.error.issues
-            .slice(0, 3)
-            .map((i) => `${i.path.join(".")}: ${i.message}`)
-            .join("; ")})`,
+          `${method} ${path}: unexpected answer from SolusIO (${describeIssues(parsed.error.issues, "answer")})`,
           status,
           false,
         );

@@ -1,5 +1,7 @@
 import type { SolusioUser } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
+import type { UnreadableItem } from "../../solusio/solusio-client.ts";
+import { mayHoldBillingId, mayHoldEmail } from "../../solusio/unreadable-users.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { adoptionConflict, isAdminUser } from "./adoption.ts";
 import { enqueueCustomerSync } from "./enqueue-customer-sync.ts";
@@ -8,6 +10,7 @@ import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.
 
 export type DriftKind =
   | "conflict"
+  | "unreadable_in_solusio"
   | "missing_in_solusio"
   | "unknown_to_billing"
   | "billing_user_id_differs"
@@ -21,7 +24,10 @@ export interface Drift {
   solusio_user_id: number | null;
   billing: unknown;
   solusio: unknown;
-  /** For `conflict`: why billing may not adopt the SolusIO user (admin role, another billing_user_id). */
+  /**
+   * For `conflict`: why billing may not adopt the SolusIO user (admin role, another billing_user_id). For
+   * `unreadable_in_solusio`: which of the user's fields do not match what tokenbill reads.
+   */
   reason?: string;
 }
 
@@ -29,7 +35,10 @@ export interface ReconcileReport {
   customers: number;
   solusio_users: number;
   drift: Drift[];
-  /** Customers queued for a sync by --fix; users unknown to billing and conflicts are reported, never touched. */
+  /**
+   * Customers queued for a sync by --fix. Users unknown to billing, conflicts and unreadable users are
+   * reported, never touched.
+   */
   fixed: number[];
 }
 
@@ -45,7 +54,7 @@ export async function reconcileSolusio(
 ): Promise<ReconcileReport> {
   // Reading the drift is reading; repairing it queues syncs that change SolusIO.
   await requireStaffRole(ctx, ...(options.fix ? ADMIN_ROLES : READ_ROLES));
-  const [users, customers] = await Promise.all([
+  const [{ items: users, unreadable }, customers] = await Promise.all([
     deps.api.listUsers(),
     ctx.db.selectFrom("customer").select(["id", "email", "status", "limit_group"]).orderBy("id").execute(),
   ]);
@@ -56,12 +65,20 @@ export async function reconcileSolusio(
     byEmail.set(u.email.toLowerCase(), u);
   }
   const matched = new Set<number>();
+  const unreadableMatched = new Set<UnreadableItem>();
   const drift: Drift[] = [];
   const groupIds = new Map<string | null, number | undefined>();
   for (const c of customers) {
     const id = Number(c.id);
-    const user = byBillingId.get(id) ?? byEmail.get(c.email.toLowerCase());
     const billing = { email: c.email, status: c.status, limit_group: c.limit_group };
+    // The order a sync looks in (sync-customer.ts): billing_user_id first, an unreadable user included.
+    const odd = byBillingId.has(id) ? undefined : unreadableFor(unreadable, id, c.email, byEmail);
+    if (odd) {
+      unreadableMatched.add(odd);
+      drift.push(unreadableDrift(odd, id, billing));
+      continue;
+    }
+    const user = byBillingId.get(id) ?? byEmail.get(c.email.toLowerCase());
     if (!user) {
       drift.push({
         kind: "missing_in_solusio",
@@ -108,9 +125,12 @@ export async function reconcileSolusio(
       });
     }
   }
+  for (const u of unreadable) if (!unreadableMatched.has(u)) drift.push(unreadableDrift(u, null, null));
   const fixed: number[] = [];
   if (options.fix) {
-    const repairable = (d: Drift) => d.customer_id !== null && d.kind !== "conflict";
+    // A sync would refuse these too: a person has to look at the SolusIO user first.
+    const needsPerson = new Set<DriftKind>(["conflict", "unreadable_in_solusio"]);
+    const repairable = (d: Drift) => d.customer_id !== null && !needsPerson.has(d.kind);
     const ids = [...new Set(drift.filter(repairable).map((d) => d.customer_id as number))];
     await withTransaction(ctx, async (tx) => {
       const trx = tx.db;
@@ -118,5 +138,32 @@ export async function reconcileSolusio(
     });
     fixed.push(...ids);
   }
-  return { customers: customers.length, solusio_users: users.length, drift, fixed };
+  return { customers: customers.length, solusio_users: users.length + unreadable.length, drift, fixed };
+}
+
+/**
+ * The unreadable user a sync of this customer would stop at: one that may carry its billing_user_id, or,
+ * when no readable user has its e-mail, one that may have that e-mail.
+ */
+function unreadableFor(
+  unreadable: UnreadableItem[],
+  customerId: number,
+  email: string,
+  byEmail: Map<string, SolusioUser>,
+): UnreadableItem | undefined {
+  return (
+    unreadable.find((u) => mayHoldBillingId(u, customerId)) ??
+    (byEmail.has(email.toLowerCase()) ? undefined : unreadable.find((u) => mayHoldEmail(u, email)))
+  );
+}
+
+function unreadableDrift(item: UnreadableItem, customerId: number | null, billing: unknown): Drift {
+  return {
+    kind: "unreadable_in_solusio",
+    customer_id: customerId,
+    solusio_user_id: item.id,
+    billing,
+    solusio: null,
+    reason: `SolusIO user ${item.id ?? "without a readable id"} cannot be read: ${item.problem}`,
+  };
 }

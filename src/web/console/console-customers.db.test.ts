@@ -10,6 +10,7 @@ import { actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { createCustomer } from "../../services/customers/customers.ts";
 import { createStaffUser } from "../../services/staff/staff-users.ts";
+import { customerInput } from "../../../test/helpers/service-test.ts";
 import { ConsoleClient, textOf } from "./customer-test-client.ts";
 
 // The console's customer pages over real HTTP against the SolusIO emulator and the job runner: search and
@@ -200,6 +201,28 @@ describe("console customers", () => {
     );
     const again = await owner.submit(`/console/customers/${id}`, `/console/customers/${id}/reconcile`);
     expect(again.location).toBe(`/console/customers/${id}?notice=reconciled_clean`);
+  });
+
+  it("reconciles a customer whose SolusIO user tokenbill cannot read: says so and queues nothing", async () => {
+    const created = await createCustomer({
+      ctx,
+      input: customerInput({ email: "odd@example.com", name: "Odd" }),
+    });
+    await waitForJobs(h.db);
+    const row = await customerRow("odd@example.com");
+    expect(row.sync_state).toBe("in_sync");
+    // A status a newer SolusIO might add; tokenbill reads only active, locked and suspended.
+    const user = h.emulator.state.users.find((u) => u.id === Number(row.solusio_user_id))!;
+    (user as { status: string }).status = "pending_verification";
+    const answer = await owner.submit(
+      `/console/customers/${created.id}`,
+      `/console/customers/${created.id}/reconcile`,
+    );
+    expect(answer.location).toBe(`/console/customers/${created.id}?notice=reconciled_unreadable`);
+    expect((await customerRow("odd@example.com")).sync_state).toBe("in_sync");
+    const page = await owner.get(answer.location!);
+    expect(page.text).toContain("has fields tokenbill cannot read");
+    user.status = "active";
   });
 
   it("retries a sync", async () => {

@@ -99,6 +99,7 @@ export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps)
     const drift = report.drift.filter((d) => d.customer_id === customer.id);
     let notice = "reconciled_clean";
     if (drift.some((d) => d.kind === "conflict")) notice = "reconciled_conflict";
+    else if (drift.some((d) => d.kind === "unreadable_in_solusio")) notice = "reconciled_unreadable";
     else if (drift.length > 0) {
       await retryCustomerSync({ ctx, input: { id: customer.id } });
       notice = "reconciled_fixed";
