@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as fontkit from "fontkit";
+import { bidiLayout } from "./pdf-bidi.ts";
 
 // The typeface of every tokenbill PDF: DejaVu Sans Condensed, regular and bold, embedded (pdfkit writes only
 // the glyphs a document uses: a one-page invoice is 18 KB instead of 3 KB). pdfkit's built-in Helvetica needs
@@ -27,7 +28,9 @@ export interface PdfFonts {
 let loaded: PdfFonts | undefined;
 
 function face(name: string): fontkit.Font {
-  return fontkit.create(fontFile(name)) as fontkit.Font;
+  const font = fontkit.create(fontFile(name)) as fontkit.Font;
+  bidiLayout(font);
+  return font;
 }
 
 /**

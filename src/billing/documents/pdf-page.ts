@@ -1,6 +1,7 @@
 import PDFDocument from "pdfkit";
 import { pdfFonts } from "./pdf-fonts.ts";
-import { toPrintable } from "./pdf-text.ts";
+import { hasRightToLeft, layoutOrder, wrapLogical } from "./pdf-bidi.ts";
+import { toMetadata, toPrintable } from "./pdf-text.ts";
 
 // What every tokenbill PDF (invoice, credit note, statement) is drawn with: A4, DejaVu Sans Condensed
 // embedded (pdf-fonts.ts; every string passes through toPrintable, so a character the font lacks shows as
@@ -40,10 +41,10 @@ export function newPdf(info: { title: string; author: string; subject: string; c
     displayTitle: true,
     lang: "en",
     info: {
-      // pdfkit writes metadata as UTF-16 when it is not ASCII; toPrintable only keeps it to one line.
-      Title: toPrintable(info.title),
-      Author: toPrintable(info.author),
-      Subject: toPrintable(info.subject),
+      // pdfkit writes metadata as UTF-16 when it is not ASCII: no font is involved.
+      Title: toMetadata(info.title),
+      Author: toMetadata(info.author),
+      Subject: toMetadata(info.subject),
       Creator: "tokenbill",
       Producer: "tokenbill (PDFKit)",
       CreationDate: info.createdAt,
@@ -66,21 +67,38 @@ export function collect(pdf: Doc): Promise<Buffer> {
   });
 }
 
+/**
+ * The text as it is handed to pdfkit: what the font draws (toPrintable), and, when it has right-to-left
+ * letters, broken into lines of `width`, each put in the order it is drawn (pdf-bidi.ts). Each line is
+ * drawn on its own: joined with line breaks, pdfkit broke a line that fitted by half a point once more.
+ * The font and size must be set: lines are measured with them.
+ */
+function drawable(pdf: Doc, text: string, width: number): string[] {
+  const printable = toPrintable(text);
+  if (!hasRightToLeft(printable)) return [printable];
+  const widthOf = (line: string) => pdf.widthOfString(layoutOrder(line));
+  return wrapLogical(printable, width, widthOf).map(layoutOrder);
+}
+
 /** Draws text in a box and returns its height; every string passes through toPrintable first. */
 export function write(pdf: Doc, text: string, x: number, y: number, style: TextStyle): number {
   const options = { width: style.width, align: style.align ?? "left" };
-  const safe = toPrintable(text);
   pdf
     .font(style.font ?? FONT)
     .fontSize(style.size ?? 9)
     .fillColor(style.color ?? INK);
-  pdf.text(safe, x, y, options);
-  return pdf.heightOfString(safe, options);
+  let height = 0;
+  for (const line of drawable(pdf, text, style.width)) {
+    pdf.text(line, x, y + height, options);
+    height += pdf.heightOfString(line, options);
+  }
+  return height;
 }
 
 export function measure(pdf: Doc, text: string, style: TextStyle): number {
   pdf.font(style.font ?? FONT).fontSize(style.size ?? 9);
-  return pdf.heightOfString(toPrintable(text), { width: style.width });
+  const options = { width: style.width };
+  return drawable(pdf, text, style.width).reduce((sum, line) => sum + pdf.heightOfString(line, options), 0);
 }
 
 /** Starts a new page when `height` no longer fits below `y`; returns where to draw. */

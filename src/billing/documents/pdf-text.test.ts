@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { USD } from "./fixtures/october-2026-invoice.ts";
-import { canPrint, printableCurrency, toPrintable } from "./pdf-text.ts";
+import { canPrint, printableCurrency, toMetadata, toPrintable } from "./pdf-text.ts";
 
 describe("text as the PDF's font draws it", () => {
   it("keeps names in Latin with any European accent, Greek, Cyrillic, Armenian and Georgian", () => {
@@ -21,14 +21,28 @@ describe("text as the PDF's font draws it", () => {
     }
   });
 
-  it("shows what the font lacks as ?, and right-to-left scripts too", () => {
+  it("shows what the font lacks as ?", () => {
     expect(toPrintable("Ōsaka 大阪")).toBe("Ōsaka ??");
     expect(toPrintable("🚀")).toBe("?");
     expect(toPrintable("ไทย")).toBe("???");
-    // DejaVu has Hebrew and Arabic glyphs, but pdfkit would draw their words in the wrong order.
-    expect(toPrintable("שלום")).toBe("????");
-    expect(toPrintable("Acme مرحبا")).toBe("Acme ?????");
-    expect(toPrintable("\ufc5e")).toBe("?"); // an Arabic ligature whose compatibility form is a space and a mark
+  });
+
+  it("draws an Arabic ligature the font lacks as the letters and marks it stands for", () => {
+    expect(canPrint("\ufdf2")).toBe(false);
+    expect(toPrintable("\ufdf2")).toBe("\u0627\u0644\u0644\u0647");
+    // A ligature of a space and two marks.
+    expect(toPrintable("\ufc5e")).toBe(" \u064c\u0651");
+  });
+
+  it("keeps Hebrew and Arabic (pdf-bidi.ts orders them) but never an explicit direction mark", () => {
+    expect(toPrintable("שלום")).toBe("שלום");
+    expect(toPrintable("Acme مرحبا\u200f")).toBe("Acme مرحبا\u200f");
+    // An override would make "Acme" read as "emcA"; an isolate would be taken for pdf-bidi.ts's own.
+    expect(toPrintable("\u202eAcme\u202c \u2067x\u2069")).toBe("?Acme? ?x?");
+  });
+
+  it("keeps every character of the metadata, on one line, without direction marks", () => {
+    expect(toMetadata("山田 שלום\u202e\nŌsaka\u0007")).toBe("山田 שלום Ōsaka ");
   });
 
   it("keeps a letter whose accent the font lacks as its base letter, and drops a lone mark", () => {

@@ -3,12 +3,14 @@ import { pdfFonts } from "./pdf-fonts.ts";
 
 // Text as the PDF's typeface can draw it (pdf-fonts.ts). A character the font has no glyph for would be
 // drawn as an empty box, so it is replaced before it is drawn: visibly missing rather than silently wrong.
-//
-// Right-to-left scripts are replaced too, although DejaVu has Hebrew and Arabic glyphs: pdfkit lays text out
-// left to right a word at a time, so "שלום עולם" came out with its words in the wrong order and the space
-// between them lost. Drawing them needs the Unicode bidirectional algorithm, which pdfkit does not have.
+// Right-to-left text is kept; pdf-bidi.ts puts it in the order it is drawn in.
 
-const RIGHT_TO_LEFT = /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}]/u;
+/**
+ * The explicit direction marks (embeddings, overrides, isolates) are never drawn: an override can make a
+ * name read as another, and pdf-bidi.ts marks its right-to-left pieces with the isolates. The implicit
+ * marks (U+200E, U+200F) and the joiners stay: they only steer the order and the joining of letters.
+ */
+const EXPLICIT_DIRECTION = /[\u202a-\u202e\u2066-\u2069]/u;
 
 /**
  * The spaces kept as they are: a no-break space keeps "1 234,56" on one line. Tabs, line breaks and other
@@ -19,7 +21,7 @@ const SPACE = /\s/u;
 
 function printable(ch: string): boolean {
   if (SPACE.test(ch)) return KEPT_SPACES.has(ch) && pdfFonts().covers(ch.codePointAt(0) ?? 0);
-  return !RIGHT_TO_LEFT.test(ch) && pdfFonts().covers(ch.codePointAt(0) ?? 0);
+  return !EXPLICIT_DIRECTION.test(ch) && pdfFonts().covers(ch.codePointAt(0) ?? 0);
 }
 
 /** Whether every character of the text can be drawn as it is. */
@@ -37,14 +39,28 @@ export function toPrintable(text: string): string {
   for (const ch of text.normalize("NFC")) {
     if (printable(ch)) out += ch;
     else if (SPACE.test(ch)) out += " ";
-    else if (RIGHT_TO_LEFT.test(ch)) out += "?";
     else {
-      const base = ch.normalize("NFKD").replace(/\p{M}/gu, "");
+      // A compatibility form the font lacks (an Arabic presentation form, a script "ℊ") is drawn as what it
+      // stands for when the font has that; else without its marks.
+      const compatible = ch.normalize("NFKD");
+      const base = compatible.replace(/\p{M}/gu, "");
       // A lone combining mark leaves nothing behind; a letter the font lacks leaves a visible "?".
-      out += base === "" || canPrint(base) ? base : "?";
+      if (compatible !== ch && canPrint(compatible)) out += compatible;
+      else out += base === "" || canPrint(base) ? base : "?";
     }
   }
   return out;
+}
+
+/**
+ * Text for the document's metadata (title, author, subject): pdfkit writes it as UTF-16 and the reader's
+ * viewer shows it, so every character is kept, in the order written, on one line without control characters.
+ */
+export function toMetadata(text: string): string {
+  return text
+    .normalize("NFC")
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, " ")
+    .replace(new RegExp(EXPLICIT_DIRECTION.source, "gu"), "");
 }
 
 /**

@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as fontkit from "fontkit";
+import { describe, expect, it } from "vitest";
+import { layoutOrder, wrapLogical } from "./pdf-bidi.ts";
+import { pdfFonts } from "./pdf-fonts.ts";
+
+// Right-to-left text as the PDFs draw it. What a reader sees is the order of the glyphs the font lays out
+// for a line, from left to right: that is what these tests compare, as the characters the glyphs stand for.
+
+const require = createRequire(import.meta.url);
+const RLI = "\u2067";
+const PDI = "\u2069";
+const NBSP = "\u00a0";
+
+/** The line as drawn, left to right: the characters of the glyphs the document's font lays out. */
+function drawn(line: string): string {
+  const run = pdfFonts().regular.layout(layoutOrder(line));
+  return run.glyphs.map((glyph) => String.fromCodePoint(...glyph.codePoints)).join("");
+}
+
+describe("the order right-to-left text is drawn in", () => {
+  it("draws a Hebrew name right to left with its words in order and its space kept", () => {
+    expect(layoutOrder("שלום עולם")).toBe(`${RLI}שלום${NBSP}עולם${PDI}`);
+    expect(drawn("שלום עולם")).toBe("םלוע\u00a0םולש");
+  });
+
+  it("keeps Latin text and numbers left to right around and inside right-to-left text", () => {
+    expect(drawn("Acme שלום 123 עולם Ltd")).toBe(`Acme םלוע${NBSP}123${NBSP}םולש Ltd`);
+    expect(drawn("?? שלום Ōsaka")).toBe("?? םולש Ōsaka");
+    // Arabic-Indic digits after Latin text: fontkit alone would have reversed them, taking them for Arabic.
+    expect(drawn("Invoice ١٢٣")).toBe("Invoice ١٢٣");
+  });
+
+  it("mirrors brackets inside right-to-left text", () => {
+    expect(drawn("שלום (עולם)")).toBe(`(םלוע)${NBSP}םולש`);
+  });
+
+  it("leaves text without right-to-left letters as it is", () => {
+    for (const text of ["Łukasz Wójcik", "server-1 (10.0.0.1)", "Invoice ١٢٣", ""])
+      expect(layoutOrder(text)).toBe(text);
+  });
+
+  it("joins Arabic letters as written: each takes its connected form", () => {
+    const font = pdfFonts().regular;
+    const shaped = font.layout(layoutOrder("مرحبا")).glyphs.map((g) => g.id);
+    const isolated = [..."مرحبا"].reverse().map((ch) => font.glyphForCodePoint(ch.codePointAt(0)!).id);
+    expect(shaped).toHaveLength(5);
+    expect(shaped).not.toEqual(isolated);
+    // The same glyphs as fontkit's own layout of the word, on a font not made to follow pdf-bidi.ts.
+    const plain = fontkit.create(
+      readFileSync(require.resolve("dejavu-fonts-ttf/ttf/DejaVuSansCondensed.ttf")),
+    );
+    expect(shaped).toEqual((plain as fontkit.Font).layout("مرحبا").glyphs.map((g) => g.id));
+  });
+});
+
+describe("breaking right-to-left text into lines before it is reordered", () => {
+  const byLength = (line: string) => line.length;
+
+  it("keeps the words in the order written, the first words on the first line", () => {
+    expect(wrapLogical("אחת שתיים שלוש ארבע", 9, byLength)).toEqual(["אחת שתיים", "שלוש ארבע"]);
+  });
+
+  it("gives a word wider than a line a line of its own", () => {
+    expect(wrapLogical("א בבבבבבבבבב ג", 4, byLength)).toEqual(["א", "בבבבבבבבבב", "ג"]);
+  });
+});
