@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import fc from "fast-check";
 import * as fontkit from "fontkit";
 import { describe, expect, it } from "vitest";
 import { layoutOrder, wrapLogical } from "./pdf-bidi.ts";
@@ -64,5 +65,53 @@ describe("breaking right-to-left text into lines before it is reordered", () => 
 
   it("gives a word wider than a line a line of its own", () => {
     expect(wrapLogical("א בבבבבבבבבב ג", 4, byLength)).toEqual(["א", "בבבבבבבבבב", "ג"]);
+  });
+});
+
+describe("right-to-left layout on any text (property)", () => {
+  const pieces = [
+    "שלום",
+    "עולם",
+    "مرحبا",
+    "لا",
+    "Acme",
+    "Ltd",
+    "123",
+    "١٢٣",
+    " ",
+    " ",
+    "(",
+    ")",
+    "[",
+    "-",
+    ".",
+    ",",
+    "\u200f",
+  ];
+  const text = fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((parts) => parts.join(""));
+  /** A bracket's pair, for either of its two: layoutOrder may mirror one into the other. */
+  const PAIR: Record<string, string> = { "(": "()", ")": "()", "[": "[]", "]": "[]" };
+  const characters = (s: string) => [...s].map((ch) => PAIR[ch] ?? ch);
+
+  it("keeps every character, only moved, mirrored or its space made a no-break space", () => {
+    fc.assert(
+      fc.property(text, (s) => {
+        const laidOut = layoutOrder(s).replaceAll(RLI, "").replaceAll(PDI, "").replaceAll(NBSP, " ");
+        expect(characters(laidOut).sort()).toEqual(characters(s).sort());
+      }),
+    );
+  });
+
+  it("draws nothing for its own marks: only the text's invisible marks become empty glyphs", () => {
+    const font = pdfFonts().regular;
+    const space = font.glyphForCodePoint(0x20).id;
+    fc.assert(
+      fc.property(text, (s) => {
+        // fontkit draws an invisible character (U+200F here, or a leaked RLI or PDI) as a space of no width.
+        const run = font.layout(layoutOrder(s));
+        const empty = run.glyphs.filter((g, i) => g.id === space && run.positions[i]!.xAdvance === 0);
+        expect(empty).toHaveLength([...s].filter((ch) => ch === "\u200f").length);
+      }),
+    );
   });
 });
