@@ -126,6 +126,22 @@ describe("configuration", () => {
     );
   });
 
+  it("takes PDF_FALLBACK_FONTS as existing files, comma-separated or a JSON array, a collection's face after #", () => {
+    const dir = testTempDir("tokenbill-fonts-");
+    const a = join(dir, "a.ttf");
+    const b = join(dir, "b.ttc");
+    writeFileSync(a, "");
+    writeFileSync(b, "");
+    expect(parseConfig({}).PDF_FALLBACK_FONTS).toEqual([]);
+    expect(
+      parseConfig({ PDF_FALLBACK_FONTS: ` ${a} , ${b}#NotoSansCJKjp-Regular` }).PDF_FALLBACK_FONTS,
+    ).toEqual([a, `${b}#NotoSansCJKjp-Regular`]);
+    expect(parseConfig({ PDF_FALLBACK_FONTS: [a] }).PDF_FALLBACK_FONTS).toEqual([a]);
+    expect(() => parseConfig({ PDF_FALLBACK_FONTS: `${a},${join(dir, "missing.ttf")}` })).toThrow(
+      `PDF_FALLBACK_FONTS.1: no such font file: ${join(dir, "missing.ttf")}`,
+    );
+  });
+
   it("masks credentials in every URL-valued setting, keeping what tells the URLs apart", () => {
     const config = parseConfig({
       DATABASE_URL: "postgres://billing:db-hunter2@db.internal:5432/billing?sslmode=require",

@@ -83,6 +83,28 @@ const urlList = z.preprocess(
   z.array(z.url({ protocol: /^https?$/ })).default([]),
 );
 
+/**
+ * Comma-separated font files (environment) or a JSON array (config file), each `path` or
+ * `path#PostScriptName` (one face of a collection); unset or empty: none. Each file must exist.
+ */
+const fontFileList = z.preprocess(
+  (v) =>
+    typeof v === "string"
+      ? v
+          .split(",")
+          .map((f) => f.trim())
+          .filter((f) => f !== "")
+      : v,
+  z
+    .array(
+      z.string().refine((spec) => existsSync(spec.replace(/#[^#/]*$/, "")), {
+        error: (issue) => `no such font file: ${String(issue.input)}`,
+      }),
+    )
+    .max(8)
+    .default([]),
+);
+
 /** A list given as JSON text (environment variable) or as a JSON array (config file). */
 function jsonArray<T extends z.ZodType>(item: T) {
   return z.preprocess((v) => {
@@ -259,6 +281,8 @@ const ConfigObject = z
       .optional()
       .or(z.literal("").transform(() => undefined)),
     SELLER_TAX_ID: optionalText,
+    // Fonts for what the PDFs' DejaVu lacks (Chinese, Japanese, Korean, Thai…), tried in order.
+    PDF_FALLBACK_FONTS: fontFileList,
     WEBHOOK_URLS: urlList,
     WEBHOOK_SECRET: optionalSecret,
     // Online card payments through Stripe (docs/payments-stripe.md); unset STRIPE_SECRET_KEY: off.

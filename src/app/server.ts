@@ -1,3 +1,4 @@
+import { pdfFontsFor } from "../billing/documents/pdf-fonts.ts";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { openMigratedDatabase, systemContext } from "./database.ts";
@@ -54,6 +55,8 @@ function confirmBinding(handle: DatabaseHandle, solusio: SolusioIntegration, log
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  // A fallback font that cannot be read stops the start, not the first invoice's e-mail.
+  if (config.PDF_FALLBACK_FONTS.length > 0) pdfFontsFor(config);
   const handle = await openMigratedDatabase(config, logger, true);
   const closers: (() => Promise<void>)[] = [() => handle.close()];
   const closeAll = async () => {

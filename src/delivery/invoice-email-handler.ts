@@ -1,3 +1,4 @@
+import { pdfFontsFor } from "../billing/documents/pdf-fonts.ts";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { invoiceDocumentOf } from "../billing/invoices/invoice-document-of.ts";
@@ -43,7 +44,11 @@ export function invoiceEmailHandler(deps: {
       return;
     }
     const doc = invoiceDocumentOf(invoice, sellerOf(deps.config));
-    const message = buildInvoiceEmail(doc, await renderInvoicePdf(doc), deps.config.MAIL_FROM);
+    const message = buildInvoiceEmail(
+      doc,
+      await renderInvoicePdf(doc, pdfFontsFor(deps.config)),
+      deps.config.MAIL_FROM,
+    );
     const { messageId } = await sendMail(deps.smtp, message);
     deps.logger.info({ ...log, number: doc.number, messageId }, "invoice e-mailed");
   };
@@ -62,7 +67,11 @@ async function mailCreditNote(
     if (e instanceof ServiceError && e.code === "NOT_FOUND") throw new PermanentJobError(e.message);
     throw e;
   }
-  const message = buildCreditNoteEmail(doc, await renderCreditNotePdf(doc), deps.config.MAIL_FROM);
+  const message = buildCreditNoteEmail(
+    doc,
+    await renderCreditNotePdf(doc, pdfFontsFor(deps.config)),
+    deps.config.MAIL_FROM,
+  );
   const { messageId } = await sendMail(deps.smtp, message);
   deps.logger.info(
     { ...log, creditNote: creditNoteId, number: doc.number, messageId },

@@ -1,4 +1,11 @@
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  HAS_WQY_MICROHEI,
+  WQY_MICROHEI,
+  WQY_SKIP_REASON,
+} from "../billing/documents/testing/fallback-font.ts";
+import { renderInvoice } from "../billing/invoices/render-invoice.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../test/helpers/test-server.ts";
 import { SimulatedCrash } from "../billing/runs/execute-billing-run.ts";
@@ -109,6 +116,42 @@ describe("invoice renderings API", () => {
       expect(malformed.body.error.issues).toEqual([{ field: "path.id", message: expect.any(String) }]);
     }
   });
+
+  it.skipIf(!HAS_WQY_MICROHEI)(
+    `draws what DejaVu lacks with the configured PDF_FALLBACK_FONTS${WQY_SKIP_REASON}`,
+    async () => {
+      const [yamada] = await createCustomers(handle, [{ email: "山田@example.jp" }]);
+      const usage = [
+        usageOf({
+          billingUserId: yamada!,
+          tph: 7,
+          tpm: 5000,
+          createdAt: "2026-10-01T00:00:00Z",
+          deletedAt: null,
+        }),
+      ];
+      const ctx = billingContext(handle, SELLER);
+      await runBilling({
+        ctx,
+        input: { period: "2026-10" },
+        options: { source: new MemoryUsageSource(usage) },
+      });
+      const { id } = await handle.db
+        .selectFrom("invoice")
+        .select("id")
+        .where("customer_id", "=", yamada!)
+        .executeTakeFirstOrThrow();
+      const fontsOf = async (config: Record<string, unknown>) => {
+        const pdf = await renderInvoice({
+          ctx: billingContext(handle, { ...SELLER, ...config }),
+          input: { id, format: "pdf" },
+        });
+        return spawnSync("pdffonts", ["-"], { input: pdf as Buffer, encoding: "utf8" }).stdout;
+      };
+      expect(await fontsOf({ PDF_FALLBACK_FONTS: WQY_MICROHEI })).toContain("+WenQuanYiMicroHei ");
+      expect(await fontsOf({})).not.toContain("WenQuanYi");
+    },
+  );
 
   it("documents both in OpenAPI with their content types", async () => {
     const doc = (await server.api("GET", "/api/v1/openapi.json")).body;

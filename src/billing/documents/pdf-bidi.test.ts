@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import fc from "fast-check";
 import * as fontkit from "fontkit";
 import { describe, expect, it } from "vitest";
-import { layoutOrder, wrapLogical } from "./pdf-bidi.ts";
+import { layoutOrder } from "./pdf-bidi.ts";
 import { pdfFonts } from "./pdf-fonts.ts";
 
 // Right-to-left text as the PDFs draw it. What a reader sees is the order of the glyphs the font lays out
@@ -53,18 +53,6 @@ describe("the order right-to-left text is drawn in", () => {
       readFileSync(require.resolve("dejavu-fonts-ttf/ttf/DejaVuSansCondensed.ttf")),
     );
     expect(shaped).toEqual((plain as fontkit.Font).layout("مرحبا").glyphs.map((g) => g.id));
-  });
-});
-
-describe("breaking right-to-left text into lines before it is reordered", () => {
-  const byLength = (line: string) => line.length;
-
-  it("keeps the words in the order written, the first words on the first line", () => {
-    expect(wrapLogical("אחת שתיים שלוש ארבע", 9, byLength)).toEqual(["אחת שתיים", "שלוש ארבע"]);
-  });
-
-  it("gives a word wider than a line a line of its own", () => {
-    expect(wrapLogical("א בבבבבבבבבב ג", 4, byLength)).toEqual(["א", "בבבבבבבבבב", "ג"]);
   });
 });
 

@@ -13,8 +13,8 @@ import type * as fontkit from "fontkit";
 // isolate marks, which toPrintable never lets through). pdfkit does not cut it there: its spaces are
 // no-break spaces. The fonts' layout (bidiLayout) shapes such a piece right to left, so Arabic letters join
 // as written, and everything else left to right, so "١٢٣" after Latin text keeps its order.
-// Lines are broken before the reordering (wrapLogical), so a right-to-left paragraph's first words stay on its
-// first line.
+// Lines are broken before the reordering (pdf-lines.ts), so a right-to-left paragraph's first words stay on
+// its first line.
 
 // bidi-js is CommonJS exporting its factory; its types declare an ES default export, which NodeNext reads as
 // a property of the module. Required, the factory is what it is.
@@ -56,25 +56,6 @@ export function layoutOrder(line: string): string {
     i = j;
   }
   return out;
-}
-
-/**
- * The text broken into lines of at most `width` (by `widthOf`, which measures a line as drawn), at spaces,
- * in the order the words were written; a word wider than a line gets a line of its own. For text with
- * right-to-left letters only: pdfkit breaks other text itself.
- */
-export function wrapLogical(text: string, width: number, widthOf: (line: string) => number): string[] {
-  const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(" ")) {
-    const longer = line === "" ? word : `${line} ${word}`;
-    if (line !== "" && widthOf(longer) > width) {
-      lines.push(line);
-      line = word;
-    } else line = longer;
-  }
-  lines.push(line);
-  return lines;
 }
 
 type Layout = fontkit.Font["layout"];

@@ -1,19 +1,25 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as fontkit from "fontkit";
+import { ConfigError } from "../../config.ts";
 import { bidiLayout } from "./pdf-bidi.ts";
 
 // The typeface of every tokenbill PDF: DejaVu Sans Condensed, regular and bold, embedded (pdfkit writes only
 // the glyphs a document uses: a one-page invoice is 18 KB instead of 3 KB). pdfkit's built-in Helvetica needs
 // no file but encodes WinAnsi (Windows-1252) only, so a customer called "Łukasz", "Őrs" or "Иван" was
 // printed as "?ukasz", "Ors" and "????" on an invoice. DejaVu covers Latin with every European accent,
-// Greek, Cyrillic, Armenian and Georgian; its condensed cut at 8.5 pt is about as wide as Helvetica at 9, so
-// the invoice's columns keep their widths (pdf-page.ts's TABLE_SIZE). Licence: the Bitstream Vera licence
-// with DejaVu's public-domain changes, which allows embedding (node_modules/dejavu-fonts-ttf/LICENSE).
+// Greek, Cyrillic, Armenian, Georgian, Hebrew and Arabic; its condensed cut at 8.5 pt is about as wide as
+// Helvetica at 9, so the invoice's columns keep their widths (pdf-page.ts's TABLE_SIZE). Licence: the
+// Bitstream Vera licence with DejaVu's public-domain changes, which allows embedding
+// (node_modules/dejavu-fonts-ttf/LICENSE).
+//
+// What DejaVu lacks (Chinese, Japanese, Korean, Thai, Devanagari…) is drawn with the fallback fonts of
+// PDF_FALLBACK_FONTS, font files the operator installs (Debian's fonts-noto-cjk, say): tokenbill ships none,
+// as one CJK font is 5–20 MB. A fallback font has one cut, used for bold text too.
 
 const require = createRequire(import.meta.url);
 
-function fontFile(name: string): Buffer {
+function dejaVuFile(name: string): Buffer {
   return readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${name}`));
 }
 
@@ -21,32 +27,84 @@ export interface PdfFonts {
   /** Parsed once and shared by every document: pdfkit takes a fontkit font where its types say a file. */
   regular: fontkit.Font;
   bold: fontkit.Font;
-  /** Whether both cuts draw this code point (a glyph of its own, not the empty box). */
+  /** PDF_FALLBACK_FONTS, in order. */
+  fallbacks: readonly fontkit.Font[];
+  /**
+   * Which font draws this code point: -1 for DejaVu (both cuts have it), i for `fallbacks[i]`, undefined
+   * when none does.
+   */
+  fontFor(codePoint: number): number | undefined;
+  /** Whether some font draws this code point (a glyph of its own, not the empty box). */
   covers(codePoint: number): boolean;
 }
 
-let loaded: PdfFonts | undefined;
+/** fontFor's answer for DejaVu. */
+export const PRIMARY = -1;
 
-function face(name: string): fontkit.Font {
-  const font = fontkit.create(fontFile(name)) as fontkit.Font;
+const loaded = new Map<string, PdfFonts>();
+let dejaVu: { regular: fontkit.Font; bold: fontkit.Font } | undefined;
+
+function prepared(font: fontkit.Font): fontkit.Font {
   bidiLayout(font);
   return font;
 }
 
 /**
- * Read and parsed once per process, on the first document: 1.4 MB that a process drawing no PDF never loads.
- * Handing pdfkit the file instead made it parse the font for every document: 34 ms an invoice against 8.
+ * A font file as PDF_FALLBACK_FONTS names it: `path`, or `path#PostScriptName` for one face of a collection
+ * (.ttc), whose first face is taken without a name.
  */
-export function pdfFonts(): PdfFonts {
-  if (loaded) return loaded;
-  const regular = face("DejaVuSansCondensed.ttf");
-  const bold = face("DejaVuSansCondensed-Bold.ttf");
-  const faces = [regular, bold];
-  loaded = {
+export function readFallbackFont(spec: string): fontkit.Font {
+  const hash = spec.lastIndexOf("#");
+  const [path, face] = hash > 0 ? [spec.slice(0, hash), spec.slice(hash + 1)] : [spec, undefined];
+  let parsed: fontkit.Font | fontkit.FontCollection | null;
+  try {
+    parsed = fontkit.create(readFileSync(path), face) as fontkit.Font | fontkit.FontCollection | null;
+  } catch (e) {
+    throw new ConfigError([
+      `PDF_FALLBACK_FONTS: ${path} is not a font tokenbill can read (${(e as Error).message})`,
+    ]);
+  }
+  // fontkit answers a collection without the named face with null.
+  if (parsed === null) throw new ConfigError([`PDF_FALLBACK_FONTS: ${path} has no face named ${face}`]);
+  if (!("fonts" in parsed)) return parsed;
+  const first = parsed.fonts[0];
+  if (!first) throw new ConfigError([`PDF_FALLBACK_FONTS: ${path} holds no font`]);
+  return first;
+}
+
+/**
+ * The fonts of a document: DejaVu and the given fallback fonts, each read and parsed once per process, on
+ * the first document (a process drawing no PDF never loads them). Handing pdfkit the file instead made it
+ * parse the font for every document: 34 ms an invoice against 8.
+ */
+export function pdfFonts(fallbackFiles: readonly string[] = []): PdfFonts {
+  const key = fallbackFiles.join("\n");
+  const known = loaded.get(key);
+  if (known) return known;
+  dejaVu ??= {
+    regular: prepared(fontkit.create(dejaVuFile("DejaVuSansCondensed.ttf")) as fontkit.Font),
+    bold: prepared(fontkit.create(dejaVuFile("DejaVuSansCondensed-Bold.ttf")) as fontkit.Font),
+  };
+  const { regular, bold } = dejaVu;
+  const fallbacks = fallbackFiles.map((file) => prepared(readFallbackFont(file)));
+  // Lookups in the fonts' character maps: cheap enough for every character drawn.
+  const fontFor = (codePoint: number) => {
+    if (regular.hasGlyphForCodePoint(codePoint) && bold.hasGlyphForCodePoint(codePoint)) return PRIMARY;
+    const i = fallbacks.findIndex((font) => font.hasGlyphForCodePoint(codePoint));
+    return i < 0 ? undefined : i;
+  };
+  const fonts: PdfFonts = {
     regular,
     bold,
-    // A lookup in the fonts' character maps: cheap enough for every character drawn.
-    covers: (codePoint) => faces.every((cut) => cut.hasGlyphForCodePoint(codePoint)),
+    fallbacks,
+    fontFor,
+    covers: (codePoint) => fontFor(codePoint) !== undefined,
   };
-  return loaded;
+  loaded.set(key, fonts);
+  return fonts;
+}
+
+/** The fonts a configuration asks for: DejaVu and its PDF_FALLBACK_FONTS. */
+export function pdfFontsFor(config: { PDF_FALLBACK_FONTS: readonly string[] }): PdfFonts {
+  return pdfFonts(config.PDF_FALLBACK_FONTS);
 }

@@ -1,6 +1,7 @@
 import PDFDocument from "pdfkit";
-import { pdfFonts } from "./pdf-fonts.ts";
-import { hasRightToLeft, layoutOrder, wrapLogical } from "./pdf-bidi.ts";
+import { hasRightToLeft, layoutOrder } from "./pdf-bidi.ts";
+import { type PdfFonts, PRIMARY, pdfFonts } from "./pdf-fonts.ts";
+import { breakLines, type FontRun, fontRuns } from "./pdf-lines.ts";
 import { toMetadata, toPrintable } from "./pdf-text.ts";
 
 // What every tokenbill PDF (invoice, credit note, statement) is drawn with: A4, DejaVu Sans Condensed
@@ -32,7 +33,10 @@ export interface TextStyle {
 }
 
 /** A new A4 document with tokenbill's metadata; `bufferPages` lets footers know the page count. */
-export function newPdf(info: { title: string; author: string; subject: string; createdAt: Date }): Doc {
+export function newPdf(
+  info: { title: string; author: string; subject: string; createdAt: Date },
+  fonts: PdfFonts = pdfFonts(),
+): Doc {
   const pdf = new PDFDocument({
     font: "", // none: pdfkit would otherwise load Helvetica's metrics for every document, unused
     size: "A4",
@@ -50,11 +54,20 @@ export function newPdf(info: { title: string; author: string; subject: string; c
       CreationDate: info.createdAt,
     },
   });
-  const fonts = pdfFonts();
   // pdfkit's PDFFontFactory takes a parsed fontkit font (anything with `layout`); @types/pdfkit lists files only.
   pdf.registerFont(FONT, fonts.regular as unknown as Buffer);
   pdf.registerFont(BOLD, fonts.bold as unknown as Buffer);
+  for (const [i, font] of fonts.fallbacks.entries())
+    pdf.registerFont(fallbackName(i), font as unknown as Buffer);
+  documentFonts.set(pdf, fonts);
   return pdf.font(FONT);
+}
+
+/** Each document's fonts, for write and measure. */
+const documentFonts = new WeakMap<Doc, PdfFonts>();
+
+function fallbackName(i: number): string {
+  return `tokenbill-fallback-${i}`;
 }
 
 /** The finished file, once `pdf.end()` has been called. */
@@ -67,38 +80,97 @@ export function collect(pdf: Doc): Promise<Buffer> {
   });
 }
 
+/** A line tokenbill lays out itself: its font runs in drawing order (pdf-lines.ts). */
+type OwnLine = FontRun[];
+
 /**
- * The text as it is handed to pdfkit: what the font draws (toPrintable), and, when it has right-to-left
- * letters, broken into lines of `width`, each put in the order it is drawn (pdf-bidi.ts). Each line is
- * drawn on its own: joined with line breaks, pdfkit broke a line that fitted by half a point once more.
- * The font and size must be set: lines are measured with them.
+ * The text as it is handed to pdfkit: what the fonts draw (toPrintable), as one string that pdfkit breaks
+ * into lines itself, or, when it has right-to-left letters or characters DejaVu lacks, as lines tokenbill
+ * broke to `width`, each in drawing order (pdf-bidi.ts) and cut into font runs. Such a line is drawn on its
+ * own: joined with line breaks, pdfkit broke a line that fitted by half a point once more. The style's font
+ * and size must be set: lines are measured with them.
  */
-function drawable(pdf: Doc, text: string, width: number): string[] {
-  const printable = toPrintable(text);
-  if (!hasRightToLeft(printable)) return [printable];
-  const widthOf = (line: string) => pdf.widthOfString(layoutOrder(line));
-  return wrapLogical(printable, width, widthOf).map(layoutOrder);
+function drawable(pdf: Doc, text: string, width: number, font: string): string | OwnLine[] {
+  const fonts = documentFonts.get(pdf) ?? pdfFonts();
+  const printable = toPrintable(text, fonts);
+  const fallback = fonts.fallbacks.length > 0 && needsFallback(printable, fonts);
+  if (!fallback && !hasRightToLeft(printable)) return printable;
+  const runsOf = (line: string): OwnLine =>
+    fallback ? fontRuns(layoutOrder(line), fonts.fontFor) : [{ font: PRIMARY, text: layoutOrder(line) }];
+  const widthOf = (line: string) => lineWidth(pdf, runsOf(line), font);
+  return breakLines(printable, width, widthOf).map(runsOf);
+}
+
+function needsFallback(text: string, fonts: PdfFonts): boolean {
+  for (const ch of text) if (fonts.fontFor(ch.codePointAt(0)!) !== PRIMARY) return true;
+  return false;
+}
+
+/** The font a run is drawn in: the style's DejaVu cut, or a fallback font (one cut, for bold too). */
+function runFont(run: FontRun, font: string): string {
+  return run.font === PRIMARY ? font : fallbackName(run.font);
+}
+
+function lineWidth(pdf: Doc, line: OwnLine, font: string): number {
+  let width = 0;
+  for (const run of line) width += pdf.font(runFont(run, font)).widthOfString(run.text);
+  pdf.font(font);
+  return width;
+}
+
+/** A line's height: its tallest font's. */
+function lineHeight(pdf: Doc, line: OwnLine, font: string): number {
+  let height = 0;
+  for (const run of line) height = Math.max(height, pdf.font(runFont(run, font)).currentLineHeight(true));
+  pdf.font(font);
+  return height;
 }
 
 /** Draws text in a box and returns its height; every string passes through toPrintable first. */
 export function write(pdf: Doc, text: string, x: number, y: number, style: TextStyle): number {
   const options = { width: style.width, align: style.align ?? "left" };
+  const font = style.font ?? FONT;
   pdf
-    .font(style.font ?? FONT)
+    .font(font)
     .fontSize(style.size ?? 9)
     .fillColor(style.color ?? INK);
+  const safe = drawable(pdf, text, style.width, font);
+  if (typeof safe === "string") {
+    pdf.text(safe, x, y, options);
+    return pdf.heightOfString(safe, options);
+  }
   let height = 0;
-  for (const line of drawable(pdf, text, style.width)) {
-    pdf.text(line, x, y + height, options);
-    height += pdf.heightOfString(line, options);
+  for (const line of safe) {
+    if (line.length === 1 && line[0]!.font === PRIMARY) {
+      pdf.text(line[0]!.text, x, y + height, options);
+      height += pdf.heightOfString(line[0]!.text, options);
+      continue;
+    }
+    // Runs of several fonts, one after another on the line; a line fits its box (breakLines).
+    let runX = options.align === "right" ? x + style.width - lineWidth(pdf, line, font) : x;
+    for (const run of line) {
+      pdf.font(runFont(run, font)).text(run.text, runX, y + height, { lineBreak: false });
+      runX += pdf.widthOfString(run.text);
+    }
+    height += lineHeight(pdf, line, font);
   }
   return height;
 }
 
 export function measure(pdf: Doc, text: string, style: TextStyle): number {
-  pdf.font(style.font ?? FONT).fontSize(style.size ?? 9);
+  const font = style.font ?? FONT;
+  pdf.font(font).fontSize(style.size ?? 9);
   const options = { width: style.width };
-  return drawable(pdf, text, style.width).reduce((sum, line) => sum + pdf.heightOfString(line, options), 0);
+  const safe = drawable(pdf, text, style.width, font);
+  if (typeof safe === "string") return pdf.heightOfString(safe, options);
+  return safe.reduce(
+    (sum, line) =>
+      sum +
+      (line.length === 1 && line[0]!.font === PRIMARY
+        ? pdf.heightOfString(line[0]!.text, options)
+        : lineHeight(pdf, line, font)),
+    0,
+  );
 }
 
 /** Starts a new page when `height` no longer fits below `y`; returns where to draw. */

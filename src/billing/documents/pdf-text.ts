@@ -1,5 +1,5 @@
 import type { CurrencyDisplay } from "../../domain/money.ts";
-import { pdfFonts } from "./pdf-fonts.ts";
+import { type PdfFonts, pdfFonts } from "./pdf-fonts.ts";
 
 // Text as the PDF's typeface can draw it (pdf-fonts.ts). A character the font has no glyph for would be
 // drawn as an empty box, so it is replaced before it is drawn: visibly missing rather than silently wrong.
@@ -19,14 +19,14 @@ const EXPLICIT_DIRECTION = /[\u202a-\u202e\u2066-\u2069]/u;
 const KEPT_SPACES = new Set([" ", "\u00a0", "\u202f"]);
 const SPACE = /\s/u;
 
-function printable(ch: string): boolean {
-  if (SPACE.test(ch)) return KEPT_SPACES.has(ch) && pdfFonts().covers(ch.codePointAt(0) ?? 0);
-  return !EXPLICIT_DIRECTION.test(ch) && pdfFonts().covers(ch.codePointAt(0) ?? 0);
+function printable(ch: string, fonts: PdfFonts): boolean {
+  if (SPACE.test(ch)) return KEPT_SPACES.has(ch) && fonts.covers(ch.codePointAt(0) ?? 0);
+  return !EXPLICIT_DIRECTION.test(ch) && fonts.covers(ch.codePointAt(0) ?? 0);
 }
 
-/** Whether every character of the text can be drawn as it is. */
-export function canPrint(text: string): boolean {
-  for (const ch of text) if (!printable(ch)) return false;
+/** Whether every character of the text can be drawn as it is, with these fonts (DejaVu alone by default). */
+export function canPrint(text: string, fonts = pdfFonts()): boolean {
+  for (const ch of text) if (!printable(ch, fonts)) return false;
   return true;
 }
 
@@ -34,10 +34,10 @@ export function canPrint(text: string): boolean {
  * Text the PDF's font can draw: whitespace other than KEPT_SPACES (tabs, line breaks, em spaces…) becomes a
  * space, a letter whose accent the font lacks keeps its base letter, anything else becomes "?".
  */
-export function toPrintable(text: string): string {
+export function toPrintable(text: string, fonts = pdfFonts()): string {
   let out = "";
   for (const ch of text.normalize("NFC")) {
-    if (printable(ch)) out += ch;
+    if (printable(ch, fonts)) out += ch;
     else if (SPACE.test(ch)) out += " ";
     else {
       // A compatibility form the font lacks (an Arabic presentation form, a script "ℊ") is drawn as what it
@@ -45,8 +45,8 @@ export function toPrintable(text: string): string {
       const compatible = ch.normalize("NFKD");
       const base = compatible.replace(/\p{M}/gu, "");
       // A lone combining mark leaves nothing behind; a letter the font lacks leaves a visible "?".
-      if (compatible !== ch && canPrint(compatible)) out += compatible;
-      else out += base === "" || canPrint(base) ? base : "?";
+      if (compatible !== ch && canPrint(compatible, fonts)) out += compatible;
+      else out += base === "" || canPrint(base, fonts) ? base : "?";
     }
   }
   return out;
@@ -67,8 +67,8 @@ export function toMetadata(text: string): string {
  * The currency block with every part the font cannot draw replaced: a symbol by the ISO code ("₼" →
  * "AZN "), a separator by its plain ASCII counterpart, so amounts stay exact and readable.
  */
-export function printableCurrency(currency: CurrencyDisplay): CurrencyDisplay {
-  const ok = canPrint;
+export function printableCurrency(currency: CurrencyDisplay, fonts = pdfFonts()): CurrencyDisplay {
+  const ok = (text: string) => canPrint(text, fonts);
   const { displayPrefix, displaySuffix, thousandsSeparator, decimalsSeparator, code } = currency;
   if ([displayPrefix, displaySuffix, thousandsSeparator, decimalsSeparator].every(ok)) return currency;
   return {

@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { october2026Invoice } from "./fixtures/october-2026-invoice.ts";
 import { resizeBackupsIpsInvoice } from "./fixtures/resize-backups-ips-invoice.ts";
 import type { InvoiceDocument } from "./invoice-document.ts";
+import { pdfFonts } from "./pdf-fonts.ts";
 import { renderInvoicePdf } from "./render-invoice-pdf.ts";
+import { HAS_WQY_MICROHEI, WQY_MICROHEI, WQY_SKIP_REASON } from "./testing/fallback-font.ts";
 
 // Reading the PDF back needs poppler's pdftotext (Debian: apt-get install poppler-utils).
 const HAS_PDFTOTEXT = spawnSync("pdftotext", ["-v"]).error === undefined;
@@ -182,6 +184,33 @@ describe("renderInvoicePdf", () => {
     const text = pdfText(await renderInvoicePdf({ ...october2026Invoice, customer }));
     expect(text).toContain("?? Ōsaka");
   });
+
+  it.skipIf(!HAS_PDFTOTEXT || !HAS_WQY_MICROHEI)(
+    `prints Chinese, Japanese and Korean with a configured fallback font, breaking long text between characters${SKIP_REASON}${WQY_SKIP_REASON}`,
+    async () => {
+      const customer = { ...october2026Invoice.customer, name: "山田太郎 (株式会社やまだ) Ōsaka" };
+      const line = october2026Invoice.lines[0]!;
+      const lines = [
+        { ...line, description: "東京データセンターのウェブサーバー一号機とバックアップ" },
+        { ...line, description: "web-1 서버 한국" },
+      ];
+      const pdf = await renderInvoicePdf(
+        { ...october2026Invoice, customer, lines },
+        pdfFonts([WQY_MICROHEI]),
+      );
+      const text = pdfText(pdf);
+      expect(text).toContain("\n山田太郎 (株式会社やまだ) Ōsaka\n");
+      // Wider than its column: two lines in the cell, the row's figures beside the first.
+      expect(text).toMatch(
+        rowPattern("東京データセンターのウェブサーバー", "1 Core, 1 GB RAM", "700", "Hourly"),
+      );
+      expect(text).toMatch(/\n\s*一号機とバックアップ\n/);
+      expect(text).toMatch(rowPattern("web-1 서버 한국", "1 Core, 1 GB RAM"));
+      expect(text).not.toContain("?");
+      const fonts = spawnSync("pdffonts", ["-"], { input: pdf, encoding: "utf8" }).stdout;
+      expect(fonts).toMatch(/\+WenQuanYiMicroHei +CID TrueType +Identity-H +yes +yes/);
+    },
+  );
 
   it.skipIf(!HAS_PDFTOTEXT)(
     `prints Hebrew and Arabic names right to left, their first words first${SKIP_REASON}`,

@@ -20,6 +20,7 @@ import {
 import { ServiceError } from "../../kernel/errors.ts";
 import { describeInvoice, type InvoiceContent } from "./invoice-content.ts";
 import type { InvoiceDocument } from "./invoice-document.ts";
+import { pdfFonts } from "./pdf-fonts.ts";
 import { printableCurrency } from "./pdf-text.ts";
 
 // The same content as the HTML page (both lay out describeInvoice), drawn in the embedded typeface of
@@ -32,14 +33,18 @@ const ALERT = "#a40e26";
 // "INR 0.001", Amount "INR 1,234.56"; longer text wraps within its cell.
 const COLUMN_WIDTHS = [158, 86, 33, 61, 47, 50, 60.28];
 
-export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Buffer> {
-  const content = describeInvoice(doc, printableCurrency(doc.currency));
-  const pdf = newPdf({
-    title: content.title,
-    author: doc.seller.name,
-    subject: `Invoice for ${doc.customer.name}, period ${doc.period}`,
-    createdAt: issueInstant(doc.issueDate),
-  });
+/** `fonts`: DejaVu and the configured fallback fonts (pdfFonts(config.PDF_FALLBACK_FONTS)). */
+export async function renderInvoicePdf(doc: InvoiceDocument, fonts = pdfFonts()): Promise<Buffer> {
+  const content = describeInvoice(doc, printableCurrency(doc.currency, fonts));
+  const pdf = newPdf(
+    {
+      title: content.title,
+      author: doc.seller.name,
+      subject: `Invoice for ${doc.customer.name}, period ${doc.period}`,
+      createdAt: issueInstant(doc.issueDate),
+    },
+    fonts,
+  );
   const done = collect(pdf);
   let y = drawHeader(pdf, content);
   y = drawBillTo(pdf, content, y + 24);

@@ -17,19 +17,18 @@ import {
   type TextStyle,
   write,
 } from "./pdf-page.ts";
+import { pdfFonts } from "./pdf-fonts.ts";
 import type { SimpleLayout } from "./simple-layout.ts";
 
 // The PDF of a credit note or statement, drawn like the invoice PDF (render-invoice-pdf.ts): A4, the
 // embedded typeface of pdf-page.ts (every string passes through toPrintable), reproducible bytes
 // (CreationDate comes from the document). A long table continues on new pages with its headings repeated.
 
-export async function renderSimplePdf(c: SimpleLayout): Promise<Buffer> {
-  const pdf = newPdf({
-    title: c.title,
-    author: c.seller.name,
-    subject: c.subject,
-    createdAt: c.createdAt,
-  });
+export async function renderSimplePdf(c: SimpleLayout, fonts = pdfFonts()): Promise<Buffer> {
+  const pdf = newPdf(
+    { title: c.title, author: c.seller.name, subject: c.subject, createdAt: c.createdAt },
+    fonts,
+  );
   const done = collect(pdf);
   let y = drawHeader(pdf, c);
   y = drawParty(pdf, c, y + 24);

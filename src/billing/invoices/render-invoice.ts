@@ -1,3 +1,4 @@
+import { pdfFontsFor } from "../documents/pdf-fonts.ts";
 import { readInvoice } from "./get-invoice.ts";
 import { invoiceDocumentOf } from "./invoice-document-of.ts";
 import type { Invoice } from "./invoice-schemas.ts";
@@ -23,7 +24,7 @@ export async function renderInvoice({
   // A customer renders only its own invoices (another's is NOT_FOUND, as getInvoice answers).
   customerScope(ctx.actor, BigInt(invoice.customer_id));
   const doc = documentForRendering(invoice, ctx.config, ctx.now());
-  return input.format === "html" ? renderInvoiceHtml(doc) : renderInvoicePdf(doc);
+  return input.format === "html" ? renderInvoiceHtml(doc) : renderInvoicePdf(doc, pdfFontsFor(ctx.config));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { pdfFontsFor } from "../documents/pdf-fonts.ts";
 import { z } from "zod";
 import { sellerOf } from "../../delivery/delivery-settings.ts";
 import { customerScope } from "../../kernel/actor.ts";
@@ -17,5 +18,7 @@ export const renderCreditNote = defineVerb(CreditNoteRenderInput, async ({ ctx, 
   await requireReadAccess(ctx);
   const doc = await creditNoteDocumentOf(ctx.db, input.id, sellerOf(ctx.config));
   customerScope(ctx.actor, BigInt(doc.customer.id));
-  return input.format === "html" ? renderCreditNoteHtml(doc) : await renderCreditNotePdf(doc);
+  return input.format === "html"
+    ? renderCreditNoteHtml(doc)
+    : await renderCreditNotePdf(doc, pdfFontsFor(ctx.config));
 });

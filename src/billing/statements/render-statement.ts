@@ -1,3 +1,4 @@
+import { pdfFontsFor } from "../documents/pdf-fonts.ts";
 import { z } from "zod";
 import { customerScope } from "../../kernel/actor.ts";
 import { id } from "../../kernel/schemas.ts";
@@ -17,5 +18,5 @@ export const renderCustomerStatement = defineVerb(StatementRenderInput, async ({
   await requireReadAccess(ctx);
   customerScope(ctx.actor, input.id);
   const doc = await statementDocumentOf(ctx, input.id);
-  return input.format === "csv" ? statementCsv(doc) : await renderStatementPdf(doc);
+  return input.format === "csv" ? statementCsv(doc) : await renderStatementPdf(doc, pdfFontsFor(ctx.config));
 });
