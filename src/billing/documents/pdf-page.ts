@@ -5,9 +5,10 @@ import { breakLines, type FontRun, fontRuns } from "./pdf-lines.ts";
 import { toMetadata, toPrintable } from "./pdf-text.ts";
 
 // What every tokenbill PDF (invoice, credit note, statement) is drawn with: A4, DejaVu Sans Condensed
-// embedded (pdf-fonts.ts; every string passes through toPrintable, so a character the font lacks shows as
-// "?"), the same colours, and reproducible bytes (the creation date comes from the document, so pdfkit's file
-// ID does too; the embedded subset's name is derived from the font's registered name, not drawn at random).
+// embedded, and the configured fallback fonts for what it lacks (pdf-fonts.ts; every string passes through
+// toPrintable, so a character no font has shows as "?"), the same colours, and reproducible bytes (the
+// creation date comes from the document, so pdfkit's file ID does too; the embedded subsets' names are
+// derived from the fonts' registered names, not drawn at random).
 
 export const PAGE = { width: 595.28, height: 841.89, margin: 50 }; // A4 in points
 export const RIGHT = PAGE.width - PAGE.margin;
