@@ -209,6 +209,9 @@ describe("renderInvoicePdf", () => {
       expect(text).not.toContain("?");
       const fonts = spawnSync("pdffonts", ["-"], { input: pdf, encoding: "utf8" }).stdout;
       expect(fonts).toMatch(/\+WenQuanYiMicroHei +CID TrueType +Identity-H +yes +yes/);
+      // A document that needs no fallback font is the same file with one configured as without.
+      const latin = await renderInvoicePdf(october2026Invoice, pdfFonts([WQY_MICROHEI]));
+      expect(latin.equals(await renderInvoicePdf(october2026Invoice))).toBe(true);
     },
   );
 
