@@ -71,38 +71,32 @@ const pipeLines = z
       .filter((line) => line !== ""),
   );
 
-/** Comma-separated http(s) URLs (environment) or a JSON array (config file); unset or empty: none. */
-const urlList = z.preprocess(
-  (v) =>
-    typeof v === "string"
-      ? v
-          .split(",")
-          .map((u) => u.trim())
-          .filter((u) => u !== "")
-      : v,
-  z.array(z.url({ protocol: /^https?$/ })).default([]),
-);
-
 /**
- * Comma-separated font files (environment) or a JSON array (config file), each `path` or
- * `path#PostScriptName` (one face of a collection); unset or empty: none. Each file must exist.
+ * A list given comma-separated (environment variable) or as a JSON array (config file), of at most `most`
+ * items; unset or empty: none.
  */
-const fontFileList = z.preprocess(
-  (v) =>
-    typeof v === "string"
-      ? v
-          .split(",")
-          .map((f) => f.trim())
-          .filter((f) => f !== "")
-      : v,
-  z
-    .array(
-      z.string().refine((spec) => existsSync(spec.replace(/#[^#/]*$/, "")), {
-        error: (issue) => `no such font file: ${String(issue.input)}`,
-      }),
-    )
-    .max(8)
-    .default([]),
+function commaList<T extends z.ZodType>(item: T, most = Number.MAX_SAFE_INTEGER) {
+  return z.preprocess(
+    (v) =>
+      typeof v === "string"
+        ? v
+            .split(",")
+            .map((part) => part.trim())
+            .filter((part) => part !== "")
+        : v,
+    z.array(item).max(most).default([]),
+  );
+}
+
+/** http(s) URLs. */
+const urlList = commaList(z.url({ protocol: /^https?$/ }));
+
+/** Font files, each `path` or `path#PostScriptName` (one face of a collection), each existing. */
+const fontFileList = commaList(
+  z.string().refine((spec) => existsSync(spec.replace(/#[^#/]*$/, "")), {
+    error: (issue) => `no such font file: ${String(issue.input)}`,
+  }),
+  8,
 );
 
 /** A list given as JSON text (environment variable) or as a JSON array (config file). */
