@@ -20,6 +20,11 @@ describe("breaking text into lines before it is reordered or split by font", () 
     // A space between them is kept on its line.
     expect(breakLines("山田 太郎", 4, byLength)).toEqual(["山田 太", "郎"]);
   });
+
+  it("breaks Thai between its words, which no spaces separate", () => {
+    // ศูนย์ข้อมูล (data centre) กรุงเทพ (Bangkok): words of 5, 6 and 7 code units.
+    expect(breakLines("ศูนย์ข้อมูลกรุงเทพ", 12, byLength)).toEqual(["ศูนย์ข้อมูล", "กรุงเทพ"]);
+  });
 });
 
 describe("cutting a line into font runs", () => {

@@ -6,31 +6,38 @@ import { PRIMARY } from "./pdf-fonts.ts";
 
 /** Chinese characters and kana: a line may break before each, as no spaces separate the words. */
 const CLOSE_SET = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+/** Scripts written without spaces between words, whose words a dictionary tells apart (ICU's, in Node). */
+const UNSPACED = /[\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+const words = new Intl.Segmenter(undefined, { granularity: "word" });
+
+/** A space-separated word cut where a line may break inside it: before a Chinese character, between Thai words. */
+function cutWord(word: string): string[] {
+  if (UNSPACED.test(word)) return Array.from(words.segment(word), (s) => s.segment);
+  const cuts: string[] = [];
+  let piece = "";
+  for (const ch of word) {
+    if (piece !== "" && CLOSE_SET.test(ch)) {
+      cuts.push(piece);
+      piece = "";
+    }
+    piece += ch;
+  }
+  cuts.push(piece);
+  return cuts;
+}
 
 /** The pieces a line may break between, each with whether a space joins it to the one before. */
 function breakablePieces(text: string): { text: string; spaced: boolean }[] {
-  const pieces: { text: string; spaced: boolean }[] = [];
-  for (const [w, word] of text.split(" ").entries()) {
-    let piece = "";
-    let first = true;
-    for (const ch of word) {
-      if (piece !== "" && CLOSE_SET.test(ch)) {
-        pieces.push({ text: piece, spaced: first && w > 0 });
-        piece = "";
-        first = false;
-      }
-      piece += ch;
-    }
-    pieces.push({ text: piece, spaced: first && w > 0 });
-  }
-  return pieces;
+  return text
+    .split(" ")
+    .flatMap((word, w) => cutWord(word).map((piece, i) => ({ text: piece, spaced: i === 0 && w > 0 })));
 }
 
 /**
  * The text broken into lines of at most `width` (by `widthOf`, which measures a line as drawn), in the order
- * it was written: at spaces and before each Chinese character or kana; a piece wider than a line is broken
- * between its characters. For text tokenbill lays out itself (right-to-left text, fallback fonts): pdfkit
+ * it was written: at spaces, before each Chinese character or kana, and between Thai, Lao, Khmer or Burmese
+ * words; a piece wider than a line is broken between its characters. For text tokenbill lays out itself (right-to-left text, fallback fonts): pdfkit
  * breaks other text.
  */
 export function breakLines(text: string, width: number, widthOf: (line: string) => number): string[] {
