@@ -7,6 +7,7 @@ import { ServiceError } from "../kernel/errors.ts";
 import { connectTimeoutMs, DatabaseUnreachableError, reportingOutages } from "./database-outage.ts";
 import { ensurePrivateDir, liveLockOwner, lockDataDir, type PermissionWarning } from "./data-dir-lock.ts";
 import { bundledInOnePiece } from "./pglite-extension-bundle.ts";
+import { recordDatabaseTraits } from "./database-traits.ts";
 import { PgliteDialect } from "./pglite-driver.ts";
 import { PgliteSharedDialect } from "./pglite-socket-dialect.ts";
 import {
@@ -195,6 +196,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   });
   keepLostConnectionsQuiet(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: reportingOutages(pool) }) });
+  recordDatabaseTraits(db, { server: true, connections: options.poolSize ?? 10 });
   return {
     db,
     kind: "postgres",

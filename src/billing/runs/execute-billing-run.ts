@@ -1,4 +1,3 @@
-import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { PricingSnapshot } from "../../services/pricing/pricing-snapshot.ts";
 import { jsonText } from "../../kernel/json.ts";
@@ -6,11 +5,10 @@ import type { BillingRun, BillingSummary } from "./billing-run-schemas.ts";
 import type { UsageSource } from "../../domain/usage-record.ts";
 import { loadSharedRows } from "../../services/pricing/pricing-rows.ts";
 import { type Anomaly, recordAnomalies } from "./anomaly.ts";
-import { calendarDate } from "./calendar-date.ts";
 import { crossCheckUsage } from "./cross-check-usage.ts";
 import { BillingInterrupted, draftAll, SimulatedCrash } from "./draft-all.ts";
 import type { RunRef } from "./draft-invoices.ts";
-import { finalizeInvoices } from "./finalize-invoices.ts";
+import { finalizeAll } from "./finalize-all.ts";
 import { importUsage } from "./import-usage.ts";
 import { noUsageAnomaly } from "./no-usage-anomaly.ts";
 import { summarizeBillingRun } from "./summarize-billing-run.ts";
@@ -33,6 +31,11 @@ export interface BillingFaults {
   crashAfterCustomers?: number;
   /** Throw inside the n-th finalization transaction (1-based), after its numbers were written. */
   failFinalizationBatch?: number;
+  /**
+   * Finalization batch n takes its numbers only once batch n + 1 is waiting to take its own: on PostgreSQL,
+   * where batches overlap, the order they would number in if nothing kept them in customer order.
+   */
+  holdFinalizationBatch?: number;
 }
 
 export interface BillingRunDeps {
@@ -120,7 +123,12 @@ export async function executeBillingRun(
       signal: deps.signal,
     });
 
-    const finalized = await finalizeAll(ctx, ref, deps, report);
+    const finalized = await finalizeAll(ctx, ref, {
+      signal: deps.signal,
+      failBatch: deps.faults?.failFinalizationBatch,
+      holdBatch: deps.faults?.holdFinalizationBatch,
+      onProgress: (n, total) => report("finalizing", n, total),
+    });
     const finishedAt = ctx.now();
     const summary = await summarizeBillingRun(ctx.db, {
       runId: run.id,
@@ -164,68 +172,5 @@ export async function executeBillingRun(
     await stage
       .drop(ctx.db)
       .catch((e) => ctx.logger.warn({ err: e, runId: run.id }, "could not drop the run's usage stage"));
-  }
-}
-
-/** Finalizes every draft of the period, one batch per transaction, until none is left. */
-async function finalizeAll(
-  ctx: ServiceContext,
-  run: RunRef,
-  deps: BillingRunDeps,
-  report: (phase: BillingPhase, processed: number, total: number) => void,
-): Promise<number> {
-  const pending = await ctx.db
-    .selectFrom("invoice")
-    .select((eb) => eb.fn.countAll<bigint>().as("n"))
-    .where("period", "=", run.period)
-    .where("status", "=", "draft")
-    .executeTakeFirstOrThrow();
-  const total = Number(pending.n);
-  await ctx.db
-    .updateTable("billing_run")
-    .set({ phase: "finalizing", processed: 0, total, heartbeat_at: ctx.now() })
-    .where("id", "=", run.id)
-    .execute();
-  report("finalizing", 0, total);
-  let finalized = 0;
-  // Every draft of the period exists before this run finalizes (its own, or another run's it waited for),
-  // so walking customer ids forward misses none; one another run adds later is finalized by that run.
-  let after = 0n;
-  for (let batch = 1; ; batch++) {
-    if (deps.signal?.aborted) throw new BillingInterrupted();
-    const now = ctx.now();
-    const result = await ctx.db.transaction().execute(async (trx) => {
-      const r = await finalizeInvoices(trx, {
-        period: run.period,
-        limit: ctx.config.BILLING_BATCH_SIZE,
-        after,
-        issueDate: calendarDate(now, ctx.config.BILLING_TIME_ZONE),
-        paymentTermsDays: ctx.config.PAYMENT_TERMS_DAYS,
-        format: ctx.config.INVOICE_NUMBER_FORMAT,
-        now,
-        applyCredit: ctx.config.CREDIT_APPLY_ON_FINALIZE,
-      });
-      if (r.finalized === 0) return r;
-      if (deps.faults?.failFinalizationBatch === batch) {
-        throw new Error(`injected failure in finalization batch ${batch}`);
-      }
-      await trx
-        .updateTable("billing_run")
-        .set({ processed: Math.min(total, finalized + r.finalized), heartbeat_at: now })
-        .where("id", "=", run.id)
-        .execute();
-      await recordAudit(trx, ctx, {
-        action: "finalize",
-        entity: "billing_run",
-        entityId: run.id,
-        before: null,
-        after: { step: "finalized", invoices: r.finalized, numbers: [r.first, r.last] },
-      });
-      return r;
-    });
-    if (result.finalized === 0) return finalized;
-    finalized += result.finalized;
-    after = result.lastCustomer!;
-    report("finalizing", finalized, Math.max(total, finalized));
   }
 }

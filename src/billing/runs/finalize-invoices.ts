@@ -14,59 +14,59 @@ export interface FinalizeBatchResult {
   lastCustomer: bigint | null;
 }
 
+export interface FinalizeBatchInput {
+  period: string;
+  limit: number;
+  /**
+   * Keyset: only drafts of customers after this one. A run passes the last customer of its previous batch,
+   * so no batch walks the index entries of the invoices finalized before it.
+   */
+  after?: bigint;
+  /** And up to this customer, inclusive: a range the run measured out for this batch (finalize-all.ts). */
+  upTo?: bigint | undefined;
+  issueDate: string;
+  paymentTermsDays: number;
+  format: string;
+  now: Date;
+  /** CREDIT_APPLY_ON_FINALIZE (billing-rules §7): the customer's credit pays the new invoice; default on. */
+  applyCredit?: boolean;
+  /**
+   * Resolves when this batch may take numbers: when the run's batch before it has committed. Its drafts are
+   * locked and their ledger entries and jobs written before it is awaited, so that work of two batches runs
+   * at once and only the numbering waits its turn (finalize-all.ts). Absent: the batch numbers at once.
+   */
+  turn?: () => Promise<void>;
+}
+
 /**
- * Finalizes up to `limit` drafts of a period inside the caller's transaction, in customer-id order. The
- * sequence's counter row is locked first, so finalizers queue behind each other and numbers are handed out
- * without gaps or repeats; the counter moves in the same transaction as the status, so a failure rolls back
- * both (billing-rules §5).
+ * Finalizes the drafts of a period in a range of customers inside the caller's transaction: locks them, posts
+ * what each customer now owes to the ledger, announces them, and then, in its turn, numbers them in
+ * customer-id order from the sequence's counter, which stays locked until commit, so numbers are handed out
+ * without gaps or repeats and move with the status: a failure rolls back both (billing-rules §5).
  */
-export async function finalizeInvoices(
-  trx: Tx,
-  input: {
-    period: string;
-    limit: number;
-    /**
-     * Keyset: only drafts of customers after this one. A run passes the last customer of its previous batch,
-     * so no batch walks the index entries of the invoices finalized before it.
-     */
-    after?: bigint;
-    issueDate: string;
-    paymentTermsDays: number;
-    format: string;
-    now: Date;
-    /** CREDIT_APPLY_ON_FINALIZE (billing-rules §7): the customer's credit pays the new invoice; default on. */
-    applyCredit?: boolean;
-  },
-): Promise<FinalizeBatchResult> {
-  const sequence = numberSequence(input.format, input.issueDate);
-  const last = await lockNumberCounter(trx, sequence.key);
-  const drafts = await trx
+export async function finalizeInvoices(trx: Tx, input: FinalizeBatchInput): Promise<FinalizeBatchResult> {
+  let query = trx
     .selectFrom("invoice")
     .select(["id", "customer_id", "currency_code", "total"])
     .where("period", "=", input.period)
     .where("status", "=", "draft")
-    .where("customer_id", ">", input.after ?? 0n)
-    .orderBy("customer_id")
-    .limit(input.limit)
-    .forUpdate()
-    .execute();
-  if (drafts.length === 0) return { finalized: 0, first: null, last: null, lastCustomer: null };
+    .where("customer_id", ">", input.after ?? 0n);
+  if (input.upTo !== undefined) query = query.where("customer_id", "<=", input.upTo);
+  const locked = await query.orderBy("customer_id").limit(input.limit).forUpdate().execute();
+  // A row another transaction held is read again once it is free, and may then come back out of order.
+  const drafts = locked.sort((a, b) =>
+    a.customer_id < b.customer_id ? -1 : a.customer_id > b.customer_id ? 1 : 0,
+  );
+  if (drafts.length === 0) {
+    await input.turn?.();
+    return { finalized: 0, first: null, last: null, lastCustomer: null };
+  }
 
-  const dueDate = addDays(input.issueDate, input.paymentTermsDays);
-  const numbered = drafts.map((d, i) => {
-    const value = last + BigInt(i + 1);
-    return { ...d, value, number: sequence.format(value) };
-  });
-  await sql`
-    UPDATE invoice SET status = 'finalized', number = v.number, number_sequence = ${sequence.key},
-      number_value = v.value::bigint, issue_date = ${input.issueDate}, due_date = ${dueDate},
-      finalized_at = ${input.now}, updated_at = ${input.now}
-    FROM (VALUES ${sql.join(numbered.map((n) => sql`(${n.id}, ${n.number}, ${n.value.toString()})`))}) AS v (id, number, value)
-    WHERE invoice.id = v.id`.execute(trx);
-  await setNumberCounter(trx, sequence.key, last + BigInt(numbered.length));
+  // Checked as each statement ends rather than at commit: the check's work is then done before the turn.
+  await sql`SET CONSTRAINTS ledger_event_balanced IMMEDIATE`.execute(trx);
   // The ledger learns what each customer now owes (event `fin:<invoice>`: receivable +T, sales −T) in
   // the same transaction, so an amount due exists exactly when the invoice is issued.
-  const finalized: LedgerEvent[] = numbered.map((n) => ({
+  const finalized: LedgerEvent[] = drafts.map((n) => ({
     id: `fin:${n.id}`,
     kind: "invoice_finalized",
     customerId: n.customer_id,
@@ -82,9 +82,25 @@ export async function finalizeInvoices(
   // webhooks when it runs.
   await emitInvoiceEvents(trx, {
     event: "invoice.finalized",
-    invoiceIds: numbered.map((n) => n.id),
+    invoiceIds: drafts.map((n) => n.id),
     at: input.now,
   });
+
+  await input.turn?.();
+  const sequence = numberSequence(input.format, input.issueDate);
+  const last = await lockNumberCounter(trx, sequence.key);
+  const dueDate = addDays(input.issueDate, input.paymentTermsDays);
+  const numbered = drafts.map((d, i) => {
+    const value = last + BigInt(i + 1);
+    return { ...d, value, number: sequence.format(value) };
+  });
+  await sql`
+    UPDATE invoice SET status = 'finalized', number = v.number, number_sequence = ${sequence.key},
+      number_value = v.value::bigint, issue_date = ${input.issueDate}, due_date = ${dueDate},
+      finalized_at = ${input.now}, updated_at = ${input.now}
+    FROM (VALUES ${sql.join(numbered.map((n) => sql`(${n.id}, ${n.number}, ${n.value.toString()})`))}) AS v (id, number, value)
+    WHERE invoice.id = v.id`.execute(trx);
+  await setNumberCounter(trx, sequence.key, last + BigInt(numbered.length));
   // After `invoice.finalized`, so an invoice's `invoice.paid` (paid by credit) is announced after it.
   if (input.applyCredit ?? true) await applyCreditAtFinalization(trx, numbered, input.now);
   return {

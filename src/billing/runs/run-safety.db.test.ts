@@ -1,11 +1,15 @@
-import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
-import type { ServiceContext } from "../../kernel/context.ts";
-import { billingContext, createCustomers, createTaxRule, usageOf } from "../testing/billing-fixtures.ts";
+import { createCustomers, usageOf } from "../testing/billing-fixtures.ts";
+import {
+  BATCH,
+  CUSTOMERS,
+  closePeriodDatabases,
+  expectGapless,
+  invoicesOf,
+  referenceInvoices,
+  setUpPeriod,
+} from "../testing/period-fixtures.ts";
 import { MemoryUsageSource } from "../usage/memory-usage-source.ts";
-import type { UsageRecord } from "../../domain/usage-record.ts";
 import { BillingInterrupted, SimulatedCrash } from "./execute-billing-run.ts";
 import { runBilling } from "./run-billing.ts";
 
@@ -13,100 +17,7 @@ import { runBilling } from "./run-billing.ts";
 // completed, or after a failed finalization — it ends with exactly the same invoices and gapless numbers.
 // On PostgreSQL the two runs are truly concurrent (a pool of connections); on PGlite they interleave.
 
-const CUSTOMERS = 30;
-const BATCH = 7;
-const handles: DatabaseHandle[] = [];
-
-afterEach(async () => {
-  await Promise.all(handles.splice(0).map((h) => h.close()));
-});
-
-/** A fresh database with the same customers and usage every time, so results can be compared across them. */
-async function setUp(): Promise<{ ctx: ServiceContext; usage: UsageRecord[]; handle: DatabaseHandle }> {
-  const handle = await createTestDatabase();
-  handles.push(handle);
-  const compound = await createTaxRule(handle, {
-    name: "compound",
-    compound: true,
-    rates: [
-      { label: "City Tax", rate: "6" },
-      { label: "State Tax", rate: "2" },
-    ],
-  });
-  const simple = await createTaxRule(handle, {
-    name: "VAT",
-    compound: false,
-    rates: [{ label: "VAT", rate: "19" }],
-  });
-  const ids = await createCustomers(
-    handle,
-    Array.from({ length: CUSTOMERS }, (_, i) => ({
-      email: `c${i}@example.com`,
-      currency: i % 3 === 0 ? "EUR" : "USD",
-      taxRuleId: i % 4 === 0 ? null : i % 2 === 0 ? compound : simple,
-      discounts: i % 5 === 0 ? [{ name: "loyal", multiplier: "0.9" }] : [],
-    })),
-  );
-  const usage = ids.flatMap((id, i) =>
-    Array.from({ length: 1 + (i % 3) }, (_, k) =>
-      usageOf({
-        billingUserId: id,
-        serverId: 10_000 + i * 10 + k,
-        tph: [7, 14, 28][k]!,
-        tpm: [5000, 10000, 0][k]!,
-        createdAt: `2026-10-${String(1 + ((i + k) % 27)).padStart(2, "0")}T0${k}:30:00Z`,
-        deletedAt: k === 1 ? null : `2026-10-28T${String(10 + k).padStart(2, "0")}:00:00Z`,
-        ips: k === 0 ? { count: i % 2, tph: 1, tpm: 500 } : undefined,
-      }),
-    ),
-  );
-  return { ctx: billingContext(handle, { BILLING_BATCH_SIZE: BATCH }), usage, handle };
-}
-
-/** Everything that makes the invoices of a period, keyed by customer e-mail. */
-async function invoicesOf(handle: DatabaseHandle) {
-  const rows = await handle.db
-    .selectFrom("invoice")
-    .innerJoin("customer", "customer.id", "invoice.customer_id")
-    .select([
-      "customer.email",
-      "invoice.number",
-      "invoice.status",
-      "invoice.total",
-      "invoice.currency_code",
-      "invoice.fingerprint",
-      (eb) =>
-        eb
-          .selectFrom("invoice_line")
-          .select(sql<string>`string_agg(tokens::text || ':' || amount::text, ',' ORDER BY position)`.as("l"))
-          .whereRef("invoice_line.invoice_id", "=", "invoice.id")
-          .as("lines"),
-    ])
-    .where("invoice.period", "=", "2026-10")
-    .orderBy("invoice.customer_id")
-    .execute();
-  return rows;
-}
-
-function expectGapless(invoices: { number: string | null }[]) {
-  const numbers = invoices.map((i) => i.number);
-  expect(numbers).toEqual(invoices.map((_, i) => `INV-2026-${String(i + 1).padStart(6, "0")}`));
-}
-
-let reference: Awaited<ReturnType<typeof invoicesOf>> | undefined;
-
-async function referenceInvoices() {
-  if (!reference) {
-    const { ctx, usage, handle } = await setUp();
-    await runBilling({
-      ctx,
-      input: { period: "2026-10" },
-      options: { source: new MemoryUsageSource(usage) },
-    });
-    reference = await invoicesOf(handle);
-  }
-  return reference;
-}
+afterEach(closePeriodDatabases);
 
 describe("billing run safety", () => {
   it("a single run: one finalized invoice per customer, numbered in customer order without gaps", async () => {
@@ -118,7 +29,7 @@ describe("billing run safety", () => {
 
   it("two runs started at once end with exactly the same invoices as one run", async () => {
     const expected = await referenceInvoices();
-    const { ctx, usage, handle } = await setUp();
+    const { ctx, usage, handle } = await setUpPeriod();
     const source = new MemoryUsageSource(usage);
     const [a, b] = await Promise.all([
       runBilling({ ctx, input: { period: "2026-10" }, options: { source } }),
@@ -133,7 +44,7 @@ describe("billing run safety", () => {
 
   it("a run that dies after 14 customers, then runs again, ends with the same invoices", async () => {
     const expected = await referenceInvoices();
-    const { ctx, usage, handle } = await setUp();
+    const { ctx, usage, handle } = await setUpPeriod();
     const source = new MemoryUsageSource(usage);
     let crashedRun = "";
     await expect(
@@ -165,7 +76,7 @@ describe("billing run safety", () => {
 
   it("a run stopped between two batches by its stopping process, then run again, ends with the same invoices", async () => {
     const expected = await referenceInvoices();
-    const { ctx, usage, handle } = await setUp();
+    const { ctx, usage, handle } = await setUpPeriod();
     const source = new MemoryUsageSource(usage);
     const stopping = new AbortController();
     await expect(
@@ -203,7 +114,7 @@ describe("billing run safety", () => {
 
   it("a failed finalization leaves no gap: its numbers roll back with it, and the next run continues", async () => {
     const expected = await referenceInvoices();
-    const { ctx, usage, handle } = await setUp();
+    const { ctx, usage, handle } = await setUpPeriod();
     const source = new MemoryUsageSource(usage);
     await expect(
       runBilling({
@@ -228,7 +139,7 @@ describe("billing run safety", () => {
   });
 
   it("an invoice too large for the books stops the run before its batch, naming the customer; once the price is mended the run completes", async () => {
-    const { ctx, usage, handle } = await setUp();
+    const { ctx, usage, handle } = await setUpPeriod();
     const source = new MemoryUsageSource(usage);
     // A unit cost typed with a dozen digits too many, in the currency of one customer of the third batch.
     await handle.db
@@ -284,7 +195,7 @@ describe("billing run safety", () => {
   });
 
   it("usage too large for the books stops the run before its page is staged, naming the server; nothing is invoiced", async () => {
-    const { ctx, usage, handle } = await setUp();
+    const { ctx, usage, handle } = await setUpPeriod();
     // Nine thousand trillion additional IPs at 10 tokens an hour: a source gone wrong, or a price with digits too many.
     const huge = usageOf({
       billingUserId: usage[4]!.billingUserId,
@@ -313,7 +224,7 @@ describe("billing run safety", () => {
   });
 
   it("tokenbill's own figures too large for the books are reported with the record, and SolusIO's are billed", async () => {
-    const { ctx, usage, handle } = await setUp();
+    const { ctx, usage, handle } = await setUpPeriod();
     const [customer] = await createCustomers(handle, [{ email: "ips@example.com", currency: "USD" }]);
     const reported = usageOf({
       billingUserId: customer!,
@@ -351,7 +262,7 @@ describe("billing run safety", () => {
   });
 
   it("a re-run changes nothing; one that sees different usage reports the difference and keeps the invoice", async () => {
-    const { ctx, usage, handle } = await setUp();
+    const { ctx, usage, handle } = await setUpPeriod();
     await runBilling({
       ctx,
       input: { period: "2026-10" },
@@ -393,7 +304,7 @@ describe("billing run safety", () => {
   });
 
   it("the database refuses to change a finalized invoice, add lines to it, delete it, or bill a period twice", async () => {
-    const { ctx, usage, handle } = await setUp();
+    const { ctx, usage, handle } = await setUpPeriod();
     await runBilling({
       ctx,
       input: { period: "2026-10" },

@@ -1,0 +1,264 @@
+import { setTimeout } from "node:timers/promises";
+import { type Kysely, sql } from "kysely";
+import type { Database } from "../../db/schema.ts";
+import { recordAudit } from "../../kernel/audit.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { databaseTraits } from "../../db/database-traits.ts";
+import { calendarDate } from "./calendar-date.ts";
+import { BillingInterrupted } from "./draft-all.ts";
+import type { RunRef } from "./draft-invoices.ts";
+import { type FinalizeBatchResult, finalizeInvoices } from "./finalize-invoices.ts";
+
+// How many finalization batches are open at once on PostgreSQL. A batch's numbering (and its commit) waits
+// for the batch before it, and is about a third of its database work; the rest, two batches do side by side.
+const IN_FLIGHT = 3;
+
+// pg_advisory_lock's first key, tokenbill's "finalizing a period" lock; the second is the period's hash.
+const FINALIZER_LOCK = 0x7b11f1;
+const LOCK_POLL_MS = 200;
+// How often a run waiting for the lock says it is alive (start-billing-run.ts counts 10 minutes of silence
+// as a dead run).
+const HEARTBEAT_MS = 30_000;
+
+export interface FinalizeAllOptions {
+  signal?: AbortSignal | undefined;
+  /** Throw inside the n-th finalization transaction (1-based), after its numbers were written. */
+  failBatch?: number | undefined;
+  /** Batch n waits for its turn only once batch n + 1 waits for its own (on PostgreSQL; a test's fault). */
+  holdBatch?: number | undefined;
+  onProgress: (finalized: number, total: number) => void;
+}
+
+/**
+ * Finalizes every draft of the period, BILLING_BATCH_SIZE customers a transaction, in customer-id order,
+ * until none is left, and returns how many. On PostgreSQL the run first takes the period's finalizer lock
+ * (an advisory lock, held by one connection of its pool until it is done; another run of the period waits
+ * for it and then finds nothing left), and keeps up to two batches open at once: each batch locks its drafts
+ * and writes its ledger entries and jobs beside the other, and takes its numbers once the batch before it has
+ * committed, so numbers follow customer ids as in one batch at a time (billing-rules §5).
+ */
+export async function finalizeAll(
+  ctx: ServiceContext,
+  run: RunRef,
+  options: FinalizeAllOptions,
+): Promise<number> {
+  const total = await startFinalizing(ctx, run);
+  options.onProgress(0, total);
+  const traits = databaseTraits(ctx.db);
+  // PGlite has one session: a batch waiting for its turn there would hold it from the batch it waits for.
+  if (!traits.server) return new Finalizer(ctx, run, options, total).finalizeEvery(1);
+  // One connection holds the lock, the batches need the others (and one to find the next range).
+  const inFlight = Math.max(1, Math.min(IN_FLIGHT, traits.connections - 1));
+  return ctx.db.connection().execute(async (holder) => {
+    await takeFinalizerLock(ctx, run, holder, options.signal);
+    try {
+      return await new Finalizer(ctx, run, options, total).finalizeEvery(inFlight);
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${FINALIZER_LOCK}, hashtext(${run.period}))`.execute(holder);
+    }
+  });
+}
+
+/**
+ * Waits for the period's finalizer lock on `holder`, asking again every LOCK_POLL_MS rather than queueing
+ * for it, so that a stopping process stops (BillingInterrupted) and a waiting run keeps its heartbeat.
+ */
+async function takeFinalizerLock(
+  ctx: ServiceContext,
+  run: RunRef,
+  holder: Kysely<Database>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let beat = Date.now();
+  for (;;) {
+    const { rows } = await sql<{ taken: boolean }>`
+      SELECT pg_try_advisory_lock(${FINALIZER_LOCK}, hashtext(${run.period})) AS taken`.execute(holder);
+    if (rows[0]!.taken) return;
+    if (signal?.aborted) throw new BillingInterrupted();
+    if (Date.now() - beat >= HEARTBEAT_MS) {
+      beat = Date.now();
+      await ctx.db
+        .updateTable("billing_run")
+        .set({ heartbeat_at: ctx.now() })
+        .where("id", "=", run.id)
+        .execute();
+    }
+    await setTimeout(LOCK_POLL_MS);
+  }
+}
+
+async function startFinalizing(ctx: ServiceContext, run: RunRef): Promise<number> {
+  const pending = await ctx.db
+    .selectFrom("invoice")
+    .select((eb) => eb.fn.countAll<bigint>().as("n"))
+    .where("period", "=", run.period)
+    .where("status", "=", "draft")
+    .executeTakeFirstOrThrow();
+  await ctx.db
+    .updateTable("billing_run")
+    .set({ phase: "finalizing", processed: 0, total: Number(pending.n), heartbeat_at: ctx.now() })
+    .where("id", "=", run.id)
+    .execute();
+  return Number(pending.n);
+}
+
+interface Signal {
+  promise: Promise<void>;
+  resolve(): void;
+}
+
+class Finalizer {
+  private finalized = 0;
+  private batches = 0;
+  /** Per batch number, resolved once the batch waits for its turn (for the holdBatch fault). */
+  private readonly waiting = new Map<number, Signal>();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly billingRun: RunRef,
+    private readonly options: FinalizeAllOptions,
+    private readonly total: number,
+  ) {}
+
+  /**
+   * Every draft of the period exists before this run finalizes (its own, or another run's it waited for),
+   * so walking customer ids forward misses none; one another run adds later is finalized by that run.
+   */
+  async finalizeEvery(inFlight: number): Promise<number> {
+    const after = inFlight > 1 ? await this.pipelined(inFlight) : 0n;
+    // What is left after the measured ranges (fewer drafts than a batch), or everything, one batch at a time.
+    for (let from = after; ; ) {
+      if (this.options.signal?.aborted) throw new BillingInterrupted();
+      const result = await this.batch(from, undefined, undefined);
+      if (result.finalized === 0) return this.finalized;
+      from = result.lastCustomer!;
+    }
+  }
+
+  /**
+   * Measures out ranges of BILLING_BATCH_SIZE drafts and finalizes `inFlight` of them at a time, each batch
+   * numbering once the one before it has committed. Returns the end of the last range; a failed batch fails
+   * the ones after it before they number, and then the run.
+   */
+  private async pipelined(inFlight: number): Promise<bigint> {
+    const size = this.ctx.config.BILLING_BATCH_SIZE;
+    const open = new Set<Promise<unknown>>();
+    let previous: Promise<unknown> = Promise.resolve();
+    let failure: unknown;
+    let after = 0n;
+    while (failure === undefined) {
+      if (this.options.signal?.aborted) {
+        failure = new BillingInterrupted();
+        break;
+      }
+      const upTo = await this.rangeEnd(after, size);
+      if (upTo === undefined) break;
+      const before = previous;
+      const batch = this.batch(after, upTo, () =>
+        before.then(
+          () => {},
+          () => {
+            throw new Error("not numbered: the finalization batch before this one failed");
+          },
+        ),
+      );
+      previous = batch;
+      after = upTo;
+      const settled = batch.then(
+        () => {},
+        (error: unknown) => {
+          failure ??= error;
+        },
+      );
+      open.add(settled);
+      void settled.then(() => open.delete(settled));
+      if (open.size >= inFlight) await Promise.race(open);
+    }
+    await Promise.all(open);
+    if (failure !== undefined) throw failure;
+    return after;
+  }
+
+  /** The customer closing the next range of `size` drafts after `after`; undefined when fewer are left. */
+  private async rangeEnd(after: bigint, size: number): Promise<bigint | undefined> {
+    const row = await this.ctx.db
+      .selectFrom("invoice")
+      .select("customer_id")
+      .where("period", "=", this.billingRun.period)
+      .where("status", "=", "draft")
+      .where("customer_id", ">", after)
+      .orderBy("customer_id")
+      .offset(size - 1)
+      .limit(1)
+      .executeTakeFirst();
+    return row?.customer_id;
+  }
+
+  private async batch(
+    after: bigint,
+    upTo: bigint | undefined,
+    turn: (() => Promise<void>) | undefined,
+  ): Promise<FinalizeBatchResult> {
+    const n = ++this.batches;
+    const { ctx, billingRun: run } = this;
+    const inTurn = turn && (() => this.inTurn(n, turn));
+    const now = ctx.now();
+    const result = await ctx.db.transaction().execute(async (trx) => {
+      const r = await finalizeInvoices(trx, {
+        period: run.period,
+        limit: ctx.config.BILLING_BATCH_SIZE,
+        after,
+        upTo,
+        issueDate: calendarDate(now, ctx.config.BILLING_TIME_ZONE),
+        paymentTermsDays: ctx.config.PAYMENT_TERMS_DAYS,
+        format: ctx.config.INVOICE_NUMBER_FORMAT,
+        now,
+        applyCredit: ctx.config.CREDIT_APPLY_ON_FINALIZE,
+        turn: inTurn,
+      });
+      if (r.finalized === 0) return r;
+      if (this.options.failBatch === n) throw new Error(`injected failure in finalization batch ${n}`);
+      // After the turn, so batches update the run's row one after another; they add up, as they may be
+      // counted in any order.
+      await trx
+        .updateTable("billing_run")
+        .set((eb) => ({ processed: eb("processed", "+", r.finalized), heartbeat_at: now }))
+        .where("id", "=", run.id)
+        .execute();
+      await recordAudit(trx, ctx, {
+        action: "finalize",
+        entity: "billing_run",
+        entityId: run.id,
+        before: null,
+        after: { step: "finalized", invoices: r.finalized, numbers: [r.first, r.last] },
+      });
+      return r;
+    });
+    this.finalized += result.finalized;
+    this.options.onProgress(this.finalized, Math.max(this.total, this.finalized));
+    return result;
+  }
+
+  /**
+   * The batch's turn. With the holdBatch fault, batch n first waits until batch n + 1 waits for its turn: the
+   * order two batches would number in if nothing kept them in customer order.
+   */
+  private async inTurn(n: number, turn: () => Promise<void>): Promise<void> {
+    this.waitingFor(n).resolve();
+    if (this.options.holdBatch === n) await this.waitingFor(n + 1).promise;
+    await turn();
+  }
+
+  private waitingFor(n: number): Signal {
+    let waiting = this.waiting.get(n);
+    if (waiting === undefined) {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      waiting = { promise, resolve };
+      this.waiting.set(n, waiting);
+    }
+    return waiting;
+  }
+}
