@@ -55,7 +55,12 @@ export async function finalizeAll(
     try {
       return await new Finalizer(ctx, run, options, total).finalizeEvery(inFlight);
     } finally {
-      await sql`SELECT pg_advisory_unlock(${FINALIZER_LOCK}, hashtext(${run.period}))`.execute(holder);
+      // A connection that broke took its session's locks with it; its failure is not the run's.
+      await sql`SELECT pg_advisory_unlock(${FINALIZER_LOCK}, hashtext(${run.period}))`
+        .execute(holder)
+        .catch((e: unknown) =>
+          ctx.logger.warn({ err: e, runId: run.id }, "could not release the finalizer lock"),
+        );
     }
   });
 }
