@@ -70,6 +70,18 @@ describe.skipIf(!onPostgres)("finalizing a period on PostgreSQL", () => {
     ]);
   });
 
+  it("the last batch of the measured ranges, held for a batch that never comes, goes ahead", async () => {
+    const { ctx, usage, handle } = await setUpPeriod();
+    // 30 customers in batches of 7: four measured ranges, then the last two customers one batch at a time.
+    const summary = await runBilling({
+      ctx,
+      input: { period: "2026-10" },
+      options: { source: new MemoryUsageSource(usage), faults: { holdFinalizationBatch: 4 } },
+    });
+    expect(summary.invoices.finalized).toBe(CUSTOMERS);
+    expectGapless(await invoicesOf(handle));
+  });
+
   it("a run waits while another holds the period's finalizer lock, then finalizes", async () => {
     const expected = await referenceInvoices();
     const { ctx, usage, handle } = await setUpPeriod();

@@ -180,6 +180,8 @@ class Finalizer {
       void settled.then(() => open.delete(settled));
       if (open.size >= inFlight) await Promise.race(open);
     }
+    // No batch comes after the last one opened: one held for it (the holdBatch fault) goes ahead.
+    this.waitingFor(this.batches + 1).resolve();
     await Promise.all(open);
     if (failure !== undefined) throw failure;
     return after;
