@@ -157,7 +157,11 @@ class Finalizer {
         failure = new BillingInterrupted();
         break;
       }
-      const upTo = await this.rangeEnd(after, size);
+      // A failure here stops the loop like a batch's: the open batches end before the run does.
+      const upTo = await this.rangeEnd(after, size).catch((error: unknown) => {
+        failure ??= error;
+        return undefined;
+      });
       if (upTo === undefined) break;
       const before = previous;
       const batch = this.batch(after, upTo, () =>
