@@ -1,5 +1,3 @@
-import type { Kysely } from "kysely";
-
 /**
  * What a database handle allows at once, for work that spreads itself over connections (a billing run's
  * finalizing, src/billing/runs/finalize-all.ts). Recorded by open-database.ts for every pool it makes; a
@@ -13,12 +11,14 @@ export interface DatabaseTraits {
   connections: number;
 }
 
-const known = new WeakMap<Kysely<never>, DatabaseTraits>();
+// Keyed by the Kysely instance itself: a transaction is another instance, so it is not found here.
+const known = new WeakMap<object, DatabaseTraits>();
 
-export function recordDatabaseTraits<D>(db: Kysely<D>, traits: DatabaseTraits): void {
-  known.set(db as unknown as Kysely<never>, traits);
+export function recordDatabaseTraits(db: object, traits: DatabaseTraits): void {
+  known.set(db, traits);
 }
 
-export function databaseTraits<D>(db: Kysely<D>): DatabaseTraits {
-  return known.get(db as unknown as Kysely<never>) ?? { server: false, connections: 1 };
+/** `db`: a Kysely instance. */
+export function databaseTraits(db: object): DatabaseTraits {
+  return known.get(db) ?? { server: false, connections: 1 };
 }

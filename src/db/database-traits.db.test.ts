@@ -1,0 +1,35 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { databaseTraits } from "./database-traits.ts";
+import { type DatabaseHandle, openDatabase } from "./open-database.ts";
+
+// What work spread over connections (a billing run's finalizing) learns of the handle it was given.
+
+const handles: DatabaseHandle[] = [];
+afterEach(async () => {
+  await Promise.all(handles.splice(0).map((h) => h.close()));
+});
+
+describe("database traits", () => {
+  it("PGlite is one session: no server to wait on locks in, one connection", async () => {
+    const handle = await openDatabase({ memory: true });
+    handles.push(handle);
+    expect(databaseTraits(handle.db)).toEqual({ server: false, connections: 1 });
+  });
+
+  it("a transaction, or any handle open-database did not make, counts as PGlite", async () => {
+    const handle = await createTestDatabase();
+    handles.push(handle);
+    const inside = await handle.db.transaction().execute(async (trx) => databaseTraits(trx));
+    expect(inside).toEqual({ server: false, connections: 1 });
+  });
+
+  it.skipIf(!process.env["DATABASE_URL"])("a PostgreSQL pool is a server with its pool's size", async () => {
+    const handle = await openDatabase({ url: process.env["DATABASE_URL"]!, poolSize: 3 });
+    handles.push(handle);
+    expect(databaseTraits(handle.db)).toEqual({ server: true, connections: 3 });
+    const defaulted = await openDatabase({ url: process.env["DATABASE_URL"]! });
+    handles.push(defaulted);
+    expect(databaseTraits(defaulted.db).connections).toBe(10);
+  });
+});
