@@ -32,8 +32,9 @@ export interface FinalizeBatchInput {
   applyCredit?: boolean;
   /**
    * Resolves when this batch may take numbers: when the run's batch before it has committed. Its drafts are
-   * locked and their ledger entries and jobs written before it is awaited, so that the work of several batches runs
-   * at once and only the numbering waits its turn (finalize-all.ts). Absent: the batch numbers at once.
+   * locked and their ledger entries and jobs written before it is awaited, so that the work of several
+   * batches runs at once and only the numbering waits its turn (finalize-all.ts). Absent: the batch numbers
+   * at once.
    */
   turn?: () => Promise<void>;
 }
