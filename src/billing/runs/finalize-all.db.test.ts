@@ -11,6 +11,7 @@ import {
 } from "../testing/period-fixtures.ts";
 import { MemoryUsageSource } from "../usage/memory-usage-source.ts";
 import { BillingInterrupted } from "./execute-billing-run.ts";
+import { FINALIZER_LOCK } from "./finalize-all.ts";
 import { runBilling } from "./run-billing.ts";
 
 // Finalizing on PostgreSQL (finalize-all.ts): batches overlap, numbers still follow customer ids, and one
@@ -23,7 +24,7 @@ afterEach(closePeriodDatabases);
 /** Holds the period's finalizer lock from a connection of its own, as another run finalizing would. */
 async function holdFinalizerLock(period: string) {
   const other = await openDatabase({ url: process.env["DATABASE_URL"]!, poolSize: 1 });
-  const lock = sql`${0x7b11f1}, hashtext(${period})`;
+  const lock = sql`${FINALIZER_LOCK}, hashtext(${period})`;
   await sql`SELECT pg_advisory_lock(${lock})`.execute(other.db);
   return {
     release: async () => {

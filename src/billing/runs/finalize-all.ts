@@ -14,8 +14,8 @@ import { type FinalizeBatchResult, finalizeInvoices } from "./finalize-invoices.
 // rest, the open batches do side by side. Three measured a little faster than two on two cores.
 const IN_FLIGHT = 3;
 
-// pg_advisory_lock's first key, tokenbill's "finalizing a period" lock; the second is the period's hash.
-const FINALIZER_LOCK = 0x7b11f1;
+/** pg_advisory_lock's first key, tokenbill's "finalizing a period" lock; the second is the period's hash. */
+export const FINALIZER_LOCK = 0x7b11f1;
 const LOCK_POLL_MS = 200;
 // How often a run waiting for the lock says it is alive (start-billing-run.ts counts 10 minutes of silence
 // as a dead run).
@@ -116,7 +116,7 @@ interface Signal {
 class Finalizer {
   private finalized = 0;
   private batches = 0;
-  /** Per batch number, resolved once the batch waits for its turn (for the holdBatch fault). */
+  /** Per batch number, resolved once the batch waits for its turn (only with the holdBatch fault). */
   private readonly waiting = new Map<number, Signal>();
 
   constructor(
@@ -185,7 +185,7 @@ class Finalizer {
       if (open.size >= inFlight) await Promise.race(open);
     }
     // No batch comes after the last one opened: one held for it (the holdBatch fault) goes ahead.
-    this.waitingFor(this.batches + 1).resolve();
+    if (this.options.holdBatch !== undefined) this.waitingFor(this.batches + 1).resolve();
     await Promise.all(open);
     if (failure !== undefined) throw failure;
     return after;
@@ -213,7 +213,8 @@ class Finalizer {
   ): Promise<FinalizeBatchResult> {
     const n = ++this.batches;
     const { ctx, billingRun: run } = this;
-    const inTurn = turn && (() => this.inTurn(n, turn));
+    const inTurn =
+      turn !== undefined && this.options.holdBatch !== undefined ? () => this.heldTurn(n, turn) : turn;
     const now = ctx.now();
     const result = await ctx.db.transaction().execute(async (trx) => {
       const r = await finalizeInvoices(trx, {
@@ -252,10 +253,10 @@ class Finalizer {
   }
 
   /**
-   * The batch's turn. With the holdBatch fault, batch n first waits until batch n + 1 waits for its turn: the
+   * The batch's turn under the holdBatch fault: batch n first waits until batch n + 1 waits for its turn, the
    * order two batches would number in if nothing kept them in customer order.
    */
-  private async inTurn(n: number, turn: () => Promise<void>): Promise<void> {
+  private async heldTurn(n: number, turn: () => Promise<void>): Promise<void> {
     this.waitingFor(n).resolve();
     if (this.options.holdBatch === n) await this.waitingFor(n + 1).promise;
     await turn();
