@@ -32,6 +32,11 @@ export interface BillingFaults {
   /** Throw inside the n-th finalization transaction (1-based), after its numbers were written. */
   failFinalizationBatch?: number;
   /**
+   * Throw from the query that measures the n-th range of drafts (1-based) on PostgreSQL, while the batches of
+   * the ranges before it are open.
+   */
+  failFinalizationRange?: number;
+  /**
    * Finalization batch n takes its numbers only once batch n + 1 is waiting to take its own: on PostgreSQL,
    * where batches overlap, the order they would number in if nothing kept them in customer order.
    */
@@ -126,6 +131,7 @@ export async function executeBillingRun(
     const finalized = await finalizeAll(ctx, ref, {
       signal: deps.signal,
       failBatch: deps.faults?.failFinalizationBatch,
+      failRange: deps.faults?.failFinalizationRange,
       holdBatch: deps.faults?.holdFinalizationBatch,
       onProgress: (n, total) => report("finalizing", n, total),
     });

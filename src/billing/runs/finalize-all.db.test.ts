@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../db/open-database.ts";
 import {
+  BATCH,
   CUSTOMERS,
   closePeriodDatabases,
   expectGapless,
@@ -81,6 +82,41 @@ describe.skipIf(!onPostgres)("finalizing a period on PostgreSQL", () => {
     });
     expect(summary.invoices.finalized).toBe(CUSTOMERS);
     expectGapless(await invoicesOf(handle));
+  });
+
+  it("a failed query for the next range lets the open batches number in order and commit, then fails the run", async () => {
+    const expected = await referenceInvoices();
+    const { ctx, usage, handle } = await setUpPeriod();
+    const source = new MemoryUsageSource(usage);
+    await expect(
+      runBilling({
+        ctx,
+        input: { period: "2026-10" },
+        options: { source, faults: { failFinalizationRange: 3 } },
+      }),
+    ).rejects.toThrow(/injected failure measuring finalization range 3/);
+    // The batches of ranges 1 and 2 were open when the third range was measured: both committed, in order.
+    const counter = await handle.db.selectFrom("invoice_number_counter").selectAll().execute();
+    expect(counter).toEqual([{ sequence: "INV-2026-{000000}", last_value: BigInt(2 * BATCH) }]);
+    const afterFailure = await invoicesOf(handle);
+    const issued = afterFailure.filter((i) => i.status === "finalized");
+    expect(issued).toEqual(expected.slice(0, 2 * BATCH));
+    expect(afterFailure.slice(2 * BATCH).every((i) => i.status === "draft" && i.number === null)).toBe(true);
+    const failed = await handle.db
+      .selectFrom("billing_run")
+      .select(["state", "phase", "error"])
+      .executeTakeFirstOrThrow();
+    expect(failed).toEqual({
+      state: "failed",
+      phase: "finalizing",
+      error: "injected failure measuring finalization range 3",
+    });
+
+    const again = await runBilling({ ctx, input: { period: "2026-10" }, options: { source } });
+    expect(again.invoices.finalized).toBe(CUSTOMERS - 2 * BATCH);
+    const invoices = await invoicesOf(handle);
+    expectGapless(invoices);
+    expect(invoices).toEqual(expected);
   });
 
   it("a run waits while another holds the period's finalizer lock, then finalizes", async () => {

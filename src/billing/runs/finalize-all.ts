@@ -25,6 +25,8 @@ export interface FinalizeAllOptions {
   signal?: AbortSignal | undefined;
   /** Throw inside the n-th finalization transaction (1-based), after its numbers were written. */
   failBatch?: number | undefined;
+  /** Throw from the query for the n-th range of drafts (1-based), before that range's batch opens. */
+  failRange?: number | undefined;
   /** Batch n waits for its turn only once batch n + 1 waits for its own (on PostgreSQL; a test's fault). */
   holdBatch?: number | undefined;
   onProgress: (finalized: number, total: number) => void;
@@ -116,6 +118,7 @@ interface Signal {
 class Finalizer {
   private finalized = 0;
   private batches = 0;
+  private ranges = 0;
   /** Per batch number, resolved once the batch waits for its turn (only with the holdBatch fault). */
   private readonly waiting = new Map<number, Signal>();
 
@@ -193,6 +196,9 @@ class Finalizer {
 
   /** The customer closing the next range of `size` drafts after `after`; undefined when fewer are left. */
   private async rangeEnd(after: bigint, size: number): Promise<bigint | undefined> {
+    if (this.options.failRange === ++this.ranges) {
+      throw new Error(`injected failure measuring finalization range ${this.ranges}`);
+    }
     const row = await this.ctx.db
       .selectFrom("invoice")
       .select("customer_id")
