@@ -21,6 +21,7 @@ export async function openMigratedDatabase(
   const handle = await openDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
+    namedStatements: config.DATABASE_NAMED_STATEMENTS === "on",
     dataDir: config.DATA_DIR,
     share,
     // A job a command writes through the socket wakes this process's runners, as one written here does.

@@ -1,6 +1,7 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 import type pg from "pg";
 import { ServiceError, UpstreamError } from "../kernel/errors.ts";
+import { ConnectionStatements } from "./named-statements.ts";
 
 // A PostgreSQL that cannot be reached (restarting, failing over, refusing connections, a network down) is an
 // outside system that failed, not a bug: callers see it as an UpstreamError, which every adapter already
@@ -79,7 +80,11 @@ class OutageReportingClient implements PostgresPoolClient {
   /** Closed after a statement outlived `query_timeout`: released for good, never lent out again. */
   private closed = false;
 
-  constructor(private readonly client: pg.PoolClient) {}
+  constructor(
+    private readonly client: pg.PoolClient,
+    /** With DATABASE_NAMED_STATEMENTS=on: which statements go named on this connection. */
+    private readonly statements: ConnectionStatements | undefined,
+  ) {}
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
@@ -88,20 +93,34 @@ class OutageReportingClient implements PostgresPoolClient {
     parameters?: ReadonlyArray<unknown>,
   ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof what !== "string") return this.client.query(what as never) as PostgresCursor<R>;
-    const pending = this.client.query(what, parameters as unknown[]) as unknown as Promise<
-      PostgresQueryResult<R>
-    >;
-    return pending.catch((error: unknown) => {
-      if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) {
-        // node-postgres gives up on the answer but keeps waiting for it on the connection, so every later
-        // statement on it would queue behind one that may never end (a database that stopped answering).
-        // Closing it, and releasing it as broken, makes the pool open a new one for the next statement.
-        this.closed = true;
-        this.client.connection.stream.destroy();
-        throw new DatabaseUnreachableError("no answer in time", error);
-      }
-      return rethrowOutage(error);
-    });
+    const values = (parameters ?? []) as unknown[];
+    const named = this.statements?.prepare(what, values);
+    if (named === undefined) return this.#run<R>(what, values);
+    return (this.client.query(named) as unknown as Promise<PostgresQueryResult<R>>).catch(
+      (error: unknown) => {
+        // Its name no longer works on this connection (named-statements.ts): run it again unnamed if it may.
+        if (this.statements!.retryUnnamed(what, error)) return this.#run<R>(what, values);
+        return this.#failed(what, error);
+      },
+    );
+  }
+
+  #run<R>(sql: string, values: unknown[]): Promise<PostgresQueryResult<R>> {
+    const pending = this.client.query(sql, values) as unknown as Promise<PostgresQueryResult<R>>;
+    return pending.catch((error: unknown) => this.#failed(sql, error));
+  }
+
+  #failed(sql: string, error: unknown): never {
+    this.statements?.failed(sql);
+    if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) {
+      // node-postgres gives up on the answer but keeps waiting for it on the connection, so every later
+      // statement on it would queue behind one that may never end (a database that stopped answering).
+      // Closing it, and releasing it as broken, makes the pool open a new one for the next statement.
+      this.closed = true;
+      this.client.connection.stream.destroy();
+      throw new DatabaseUnreachableError("no answer in time", error);
+    }
+    return rethrowOutage(error);
   }
 
   release(destroy?: boolean): void {
@@ -114,14 +133,17 @@ class OutageReportingClient implements PostgresPoolClient {
  * database that cannot be reached as DatabaseUnreachableError. One wrapper per pooled client, kept with it,
  * so Kysely's own per-client state (it keys it by the client object) lasts as long as the connection.
  */
-export function reportingOutages(pool: pg.Pool): PostgresPool {
+export function reportingOutages(pool: pg.Pool, options: { namedStatements?: boolean } = {}): PostgresPool {
   const wrappers = new WeakMap<pg.PoolClient, OutageReportingClient>();
   return {
     async connect() {
       const client = await pool.connect().catch(rethrowOutage);
       let wrapper = wrappers.get(client);
       if (!wrapper) {
-        wrapper = new OutageReportingClient(client);
+        wrapper = new OutageReportingClient(
+          client,
+          options.namedStatements ? new ConnectionStatements() : undefined,
+        );
         wrappers.set(client, wrapper);
       }
       return wrapper;

@@ -37,6 +37,8 @@ export interface OpenDatabaseOptions {
   /** PostgreSQL only: a schema to use as search_path (tests isolate themselves this way). */
   schema?: string;
   poolSize?: number;
+  /** PostgreSQL only: DATABASE_NAMED_STATEMENTS=on (src/db/named-statements.ts). */
+  namedStatements?: boolean;
   /** Told when the data directory had to be tightened to 0700; Node's warning on stderr by default. */
   onPermissionWarning?: PermissionWarning;
   /** PGlite in a data directory: share it with other processes over a socket there (`serve` does). */
@@ -195,7 +197,11 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   keepLostConnectionsQuiet(pool);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: reportingOutages(pool) }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool: reportingOutages(pool, { namedStatements: options.namedStatements ?? false }),
+    }),
+  });
   recordDatabaseTraits(db, { server: true, connections: options.poolSize ?? 10 });
   return {
     db,
