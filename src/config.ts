@@ -124,8 +124,9 @@ const ConfigObject = z
     // several instances on one database their sum must stay under the server's max_connections.
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(1000).default(10),
     // PostgreSQL only: statements that read or write rows go as named statements, parsed and planned once per
-    // connection (src/db/named-statements.ts). Off by default: a pooler in transaction mode loses them.
-    DATABASE_NAMED_STATEMENTS: z.enum(["on", "off"]).default("off"),
+    // connection (src/db/named-statements.ts). A pooler that loses them turns them off by itself, with a
+    // warning; off spares that one refused statement (docs/operations.md).
+    DATABASE_NAMED_STATEMENTS: z.enum(["on", "off"]).default("on"),
     DATA_DIR: z.string().min(1).default("./data"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // auto: human-readable (pino-pretty) on a terminal, JSON lines otherwise; json or pretty force one.

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { autovacuumWarning } from "../db/autovacuum-check.ts";
 import { migrateToLatest } from "../db/migrate.ts";
+import type { NamingOff } from "../db/named-statements.ts";
 import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
 import { JOB_CHANNEL, signalJobsWritten } from "../jobs/job-wakeups.ts";
 import type { Actor } from "../kernel/actor.ts";
@@ -22,6 +23,7 @@ export async function openMigratedDatabase(
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
     namedStatements: config.DATABASE_NAMED_STATEMENTS === "on",
+    onNamingOff: (off) => logger.warn(off, namingOffMessage(off)),
     dataDir: config.DATA_DIR,
     share,
     // A job a command writes through the socket wakes this process's runners, as one written here does.
@@ -49,6 +51,15 @@ export async function openMigratedDatabase(
     await closePreservingExitCode(handle);
     throw error;
   }
+}
+
+/** The warning when the pool stops naming statements (src/db/named-statements.ts): what happened, what to do. */
+export function namingOffMessage(off: NamingOff): string {
+  return off.reason === "pooler"
+    ? "named statements turned off: a connection lost one or found another client's (SQLSTATE " +
+        `${off.sqlstate}), which a pooler in transaction mode does; set DATABASE_NAMED_STATEMENTS=off to skip ` +
+        "the statement this refused, or let the pooler keep them (PgBouncer 1.21 or later, max_prepared_statements)"
+    : "named statements turned off: tables changed under them again and again; a restart names them afresh";
 }
 
 /** `tokenbill migrate`: applies pending migrations and says which. */

@@ -1,7 +1,7 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 import type pg from "pg";
 import { ServiceError, UpstreamError } from "../kernel/errors.ts";
-import { ConnectionStatements } from "./named-statements.ts";
+import { ConnectionStatements, type NamingOff, PoolStatements } from "./named-statements.ts";
 
 // A PostgreSQL that cannot be reached (restarting, failing over, refusing connections, a network down) is an
 // outside system that failed, not a bug: callers see it as an UpstreamError, which every adapter already
@@ -82,7 +82,7 @@ class OutageReportingClient implements PostgresPoolClient {
 
   constructor(
     private readonly client: pg.PoolClient,
-    /** With DATABASE_NAMED_STATEMENTS=on: which statements go named on this connection. */
+    /** With named statements (DATABASE_NAMED_STATEMENTS): which statements go named on this connection. */
     private readonly statements: ConnectionStatements | undefined,
   ) {}
 
@@ -96,10 +96,10 @@ class OutageReportingClient implements PostgresPoolClient {
     const values = (parameters ?? []) as unknown[];
     const named = this.statements?.prepare(what, values);
     if (named === undefined) return this.#run<R>(what, values);
-    return (this.client.query(named) as unknown as Promise<PostgresQueryResult<R>>).catch(
+    return (this.client.query(named.query) as unknown as Promise<PostgresQueryResult<R>>).catch(
       (error: unknown) => {
         // Its name no longer works on this connection (named-statements.ts): run it again unnamed if it may.
-        if (this.statements!.retryUnnamed(what, error)) return this.#run<R>(what, values);
+        if (this.statements!.retryUnnamed(error, named)) return this.#run<R>(what, values);
         return this.#failed(what, error);
       },
     );
@@ -133,8 +133,12 @@ class OutageReportingClient implements PostgresPoolClient {
  * database that cannot be reached as DatabaseUnreachableError. One wrapper per pooled client, kept with it,
  * so Kysely's own per-client state (it keys it by the client object) lasts as long as the connection.
  */
-export function reportingOutages(pool: pg.Pool, options: { namedStatements?: boolean } = {}): PostgresPool {
+export function reportingOutages(
+  pool: pg.Pool,
+  options: { namedStatements?: boolean; onNamingOff?: (off: NamingOff) => void } = {},
+): PostgresPool {
   const wrappers = new WeakMap<pg.PoolClient, OutageReportingClient>();
+  const statements = options.namedStatements ? new PoolStatements(options.onNamingOff) : undefined;
   return {
     async connect() {
       const client = await pool.connect().catch(rethrowOutage);
@@ -142,7 +146,7 @@ export function reportingOutages(pool: pg.Pool, options: { namedStatements?: boo
       if (!wrapper) {
         wrapper = new OutageReportingClient(
           client,
-          options.namedStatements ? new ConnectionStatements() : undefined,
+          statements ? new ConnectionStatements(statements) : undefined,
         );
         wrappers.set(client, wrapper);
       }

@@ -2,11 +2,14 @@ import { randomBytes } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import type { Database } from "./schema.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NamingOff } from "./named-statements.ts";
+import { statementName } from "./named-statements.ts";
 import { type DatabaseHandle, openDatabase } from "./open-database.ts";
 
-// DATABASE_NAMED_STATEMENTS=on against PostgreSQL (named-statements.ts): statements are prepared once per
-// connection and reused, and a named `select *` whose table another process changed runs again unnamed
-// outside a transaction, and fails its transaction once inside one.
+// Named statements against PostgreSQL (named-statements.ts): statements are prepared once per connection and
+// reused; a named `select *` whose table another process changed runs again unnamed outside a transaction,
+// fails its transaction once inside one, and makes every connection of the pool name its statements afresh;
+// a connection that loses its statements or finds another client's (a pooler) turns naming off.
 
 const url = process.env["DATABASE_URL"];
 
@@ -23,8 +26,14 @@ describe.runIf(url)("named statements on PostgreSQL", () => {
   let admin: DatabaseHandle;
   const schema = `tb_test_${randomBytes(6).toString("hex")}`;
   const handles: DatabaseHandle[] = [];
-  const open = async (namedStatements: boolean) => {
-    const handle = await openDatabase({ url: url!, schema, poolSize: 1, namedStatements });
+  const open = async (namedStatements: boolean, poolSize = 1, onNamingOff?: (off: NamingOff) => void) => {
+    const handle = await openDatabase({
+      url: url!,
+      schema,
+      poolSize,
+      namedStatements,
+      ...(onNamingOff ? { onNamingOff } : {}),
+    });
     handles.push(handle);
     return handle;
   };
@@ -62,9 +71,14 @@ describe.runIf(url)("named statements on PostgreSQL", () => {
     await sql.raw(`ALTER TABLE ${schema}.probe ADD COLUMN b text DEFAULT 'bee'`).execute(admin.db);
     try {
       // PostgreSQL refuses the prepared form ("cached plan must not change result type"); the statement is
-      // sent again unnamed and answers with the new column, and goes unnamed on this connection from now on.
+      // sent again unnamed and answers with the new column, and the next use prepares it under a new name.
       expect((await read()).rows).toEqual([{ id: 2, a: "two", b: "bee" }]);
       expect((await read()).rows).toEqual([{ id: 2, a: "two", b: "bee" }]);
+      const { rows } = await sql<{ name: string }>`
+        SELECT name FROM pg_prepared_statements WHERE statement = 'SELECT * FROM probe WHERE id = $1'
+        ORDER BY name`.execute(on.db);
+      const name = statementName("SELECT * FROM probe WHERE id = $1");
+      expect(rows.map((r) => r.name)).toEqual([name, `${name}_1`]);
     } finally {
       await sql.raw(`ALTER TABLE ${schema}.probe DROP COLUMN b`).execute(admin.db);
     }
@@ -87,6 +101,55 @@ describe.runIf(url)("named statements on PostgreSQL", () => {
     } finally {
       await sql.raw(`ALTER TABLE ${schema}.probe DROP COLUMN c`).execute(admin.db);
     }
+  });
+
+  it("after another process changed a table, each connection of the pool names afresh, none fails", async () => {
+    const on = await open(true, 2);
+    const read = (db: Kysely<Database>) =>
+      sql<Record<string, unknown>>`SELECT * FROM probe WHERE id = ${2}`.execute(db);
+    /** Runs `read` on both connections of the pool at once: one transaction holds one, the other the second. */
+    const onBoth = () =>
+      on.db.transaction().execute(async (first) => {
+        const second = await on.db.transaction().execute(async (trx) => (await read(trx)).rows);
+        return [(await read(first)).rows, second];
+      });
+    expect(await onBoth()).toEqual([[{ id: 2, a: "two" }], [{ id: 2, a: "two" }]]);
+    await sql.raw(`ALTER TABLE ${schema}.probe ADD COLUMN d int DEFAULT 4`).execute(admin.db);
+    try {
+      // The first refusal, outside a transaction, is sent again unnamed; it starts a new generation of names,
+      // so the other connection's transaction prepares the statement afresh instead of failing.
+      expect((await read(on.db)).rows).toEqual([{ id: 2, a: "two", d: 4 }]);
+      const fresh = { id: 2, a: "two", d: 4 };
+      expect(await onBoth()).toEqual([[fresh], [fresh]]);
+    } finally {
+      await sql.raw(`ALTER TABLE ${schema}.probe DROP COLUMN d`).execute(admin.db);
+    }
+  });
+
+  it("a connection that lost its statements (a pooler's other connection): naming off, with one notice", async () => {
+    const notices: NamingOff[] = [];
+    const on = await open(true, 1, (off) => notices.push(off));
+    const read = (id: number) => sql<{ a: string }>`SELECT a FROM probe WHERE id = ${id}`.execute(on.db);
+    expect((await read(1)).rows).toEqual([{ a: "one" }]);
+    // What a transaction-mode pooler does to a client: its next statement reaches a server connection that
+    // never saw the name. DEALLOCATE on the same connection makes PostgreSQL answer the same way (26000).
+    await sql.raw("DEALLOCATE ALL").execute(on.db);
+    expect((await read(2)).rows).toEqual([{ a: "two" }]);
+    expect(notices).toEqual([{ reason: "pooler", sqlstate: "26000" }]);
+    await sql`SELECT a FROM probe WHERE id = ${1} OR id = ${2}`.execute(on.db);
+    expect(await namedOnConnection(on.db)).toEqual([]);
+  });
+
+  it("a connection that finds another client's statement of the same name: naming off, the query answered", async () => {
+    const notices: NamingOff[] = [];
+    const on = await open(true, 1, (off) => notices.push(off));
+    const text = "SELECT a FROM probe WHERE id = $1";
+    // Another client of a pooler prepared the same text on the server connection we are handed (42P05).
+    await sql.raw(`PREPARE ${statementName(text)} (int) AS ${text}`).execute(on.db);
+    expect((await sql<{ a: string }>`SELECT a FROM probe WHERE id = ${1}`.execute(on.db)).rows).toEqual([
+      { a: "one" },
+    ]);
+    expect(notices).toEqual([{ reason: "pooler", sqlstate: "42P05" }]);
   });
 
   it("after a change of tables on the connection itself, nothing more is named on it", async () => {

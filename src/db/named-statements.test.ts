@@ -1,18 +1,30 @@
 import { describe, expect, it } from "vitest";
-import { ConnectionStatements } from "./named-statements.ts";
+import {
+  ConnectionStatements,
+  GENERATION_LIMIT,
+  type NamingOff,
+  PoolStatements,
+  statementName,
+} from "./named-statements.ts";
 
-// Which statements a connection names (named-statements.ts); PostgreSQL's side is named-statements.db.test.ts.
+// Which statements a connection names, and what a refusal does to its pool (named-statements.ts);
+// PostgreSQL's side is named-statements.db.test.ts.
 
-const refused = Object.assign(new Error("cached plan must not change result type"), { code: "0A000" });
+const withCode = (code: string) => Object.assign(new Error(`refused (${code})`), { code });
+const resultChanged = withCode("0A000");
 
 describe("ConnectionStatements", () => {
   it("names statements that read or write rows, the same text under the same name", () => {
     const c = new ConnectionStatements();
     const first = c.prepare("select * from customer where id = $1", [1]);
-    expect(first?.name).toMatch(/^tokenbill_[0-9a-f]{24}$/);
-    expect(c.prepare("select * from customer where id = $1", [2])).toEqual({ ...first, values: [2] });
-    expect(new ConnectionStatements().prepare("select * from customer where id = $1", [3])?.name).toBe(
-      first?.name,
+    expect(first?.query.name).toMatch(/^tokenbill_[0-9a-f]{24}$/);
+    expect(first?.query.name).toBe(statementName("select * from customer where id = $1"));
+    expect(c.prepare("select * from customer where id = $1", [2])?.query).toEqual({
+      ...first?.query,
+      values: [2],
+    });
+    expect(new ConnectionStatements().prepare("select * from customer where id = $1", [3])?.query.name).toBe(
+      first?.query.name,
     );
     for (const text of [
       "update job set status = $1",
@@ -23,7 +35,7 @@ describe("ConnectionStatements", () => {
   });
 
   it("leaves unnamed transaction control, bulk statements, a run's own tables and statements beyond the limit", () => {
-    const c = new ConnectionStatements(2);
+    const c = new ConnectionStatements(new PoolStatements(), 2);
     expect(c.prepare("begin", [])).toBeUndefined();
     expect(c.prepare("SET CONSTRAINTS ALL IMMEDIATE", [])).toBeUndefined();
     expect(
@@ -40,23 +52,6 @@ describe("ConnectionStatements", () => {
     expect(c.prepare("select 1", [])).toBeDefined();
   });
 
-  it("a refused statement runs again unnamed outside a transaction, not inside one, and stays unnamed", () => {
-    const c = new ConnectionStatements();
-    expect(c.prepare("select * from a", [])).toBeDefined();
-    expect(c.retryUnnamed("select * from a", refused)).toBe(true);
-    expect(c.prepare("select * from a", [])).toBeUndefined();
-
-    c.prepare("begin", []);
-    c.prepare("savepoint s1", []);
-    c.prepare("rollback to savepoint s1", []);
-    expect(c.prepare("select * from b", [])).toBeDefined();
-    expect(c.retryUnnamed("select * from b", refused)).toBe(false);
-    expect(c.retryUnnamed("select * from c", new Error("duplicate key"))).toBe(false);
-    c.prepare("rollback", []);
-    expect(c.prepare("select * from c", [])).toBeDefined();
-    expect(c.retryUnnamed("select * from c", Object.assign(new Error("gone"), { code: "26000" }))).toBe(true);
-  });
-
   it("names nothing more once the connection changed a table, but a run's own tables do not count", () => {
     const c = new ConnectionStatements();
     c.prepare("CREATE UNLOGGED TABLE billing_usage_0123abcd (seq bigint)", []);
@@ -65,4 +60,74 @@ describe("ConnectionStatements", () => {
     expect(c.prepare("select 1", [])).toBeUndefined();
     expect(c.prepare("select 2", [])).toBeUndefined();
   });
+});
+
+describe("a refused statement", () => {
+  it("runs again unnamed outside a transaction, not inside one (savepoints stay inside)", () => {
+    const c = new ConnectionStatements();
+    const a = c.prepare("select * from a", [])!;
+    expect(c.retryUnnamed(resultChanged, a)).toBe(true);
+
+    c.prepare("begin", []);
+    c.prepare("savepoint s1", []);
+    c.prepare("rollback to savepoint s1", []);
+    const b = c.prepare("select * from b", [])!;
+    expect(c.retryUnnamed(resultChanged, b)).toBe(false);
+    expect(c.retryUnnamed(new Error("duplicate key"), b)).toBe(false);
+    c.prepare("rollback", []);
+    expect(c.retryUnnamed(withCode("23505"), c.prepare("select * from c", [])!)).toBe(false);
+  });
+
+  it("changed tables: a new generation of names for every connection of the pool, once per generation", () => {
+    const pool = new PoolStatements();
+    const [one, two] = [new ConnectionStatements(pool), new ConnectionStatements(pool)];
+    const text = "select * from customer where id = $1";
+    const onOne = one.prepare(text, [1])!;
+    const onTwo = two.prepare(text, [1])!;
+    expect(onOne.query.name).toBe(onTwo.query.name);
+
+    expect(one.retryUnnamed(resultChanged, onOne)).toBe(true);
+    expect(pool.generation).toBe(1);
+    // The other connection's statement of the old generation is refused too: it starts no third one.
+    expect(two.retryUnnamed(resultChanged, onTwo)).toBe(true);
+    expect(pool.generation).toBe(1);
+
+    const again = two.prepare(text, [2])!;
+    expect(again.generation).toBe(1);
+    expect(again.query.name).toBe(`${onOne.query.name}_1`);
+    expect(one.prepare(text, [3])?.query.name).toBe(again.query.name);
+    expect(pool.naming).toBe(true);
+  });
+
+  it("changed tables again and again: naming is turned off at the limit, with one notice", () => {
+    const notices: NamingOff[] = [];
+    const pool = new PoolStatements((off) => notices.push(off));
+    const c = new ConnectionStatements(pool);
+    for (let i = 0; i < GENERATION_LIMIT; i++) {
+      const statement = c.prepare("select * from a", [])!;
+      expect(c.retryUnnamed(resultChanged, statement)).toBe(true);
+    }
+    expect(pool.naming).toBe(false);
+    expect(notices).toEqual([{ reason: "tables keep changing" }]);
+    expect(c.prepare("select * from a", [])).toBeUndefined();
+  });
+
+  it.each(["26000", "42P05"])(
+    "%s (a pooler between us): naming off for the whole pool, one notice",
+    (code) => {
+      const notices: NamingOff[] = [];
+      const pool = new PoolStatements((off) => notices.push(off));
+      const [one, two] = [new ConnectionStatements(pool), new ConnectionStatements(pool)];
+      const first = one.prepare("select 1", [])!;
+      const second = two.prepare("select 2", [])!;
+      expect(one.retryUnnamed(withCode(code), first)).toBe(true);
+      expect(two.retryUnnamed(withCode(code), second)).toBe(true);
+      expect(notices).toEqual([{ reason: "pooler", sqlstate: code }]);
+      expect(one.prepare("select 1", [])).toBeUndefined();
+      expect(two.prepare("select 3", [])).toBeUndefined();
+      // Transactions are still followed while nothing is named: a refusal inside one is not retried.
+      two.prepare("BEGIN", []);
+      expect(two.retryUnnamed(withCode(code), second)).toBe(false);
+    },
+  );
 });

@@ -1,16 +1,22 @@
 import { createHash } from "node:crypto";
 
-// DATABASE_NAMED_STATEMENTS=on (PostgreSQL only, off by default): a statement that reads or writes rows goes
-// as a node-postgres named statement, so that each connection parses and plans it once and afterwards only
-// binds and executes it. node-postgres otherwise sends every statement unnamed, and PostgreSQL parses and
-// plans it again every time: about 60 % of its CPU for an admin write (docs/performance.md, "A write on
-// PostgreSQL, profiled"). The PGlite driver does the same for the embedded database (pglite-driver.ts).
+// On PostgreSQL (DATABASE_NAMED_STATEMENTS, on by default) a statement that reads or writes rows goes as a
+// node-postgres named statement, so that each connection parses and plans it once and afterwards only binds
+// and executes it. node-postgres otherwise sends every statement unnamed, and PostgreSQL parses and plans it
+// again every time: about 60 % of its CPU for an admin write (docs/performance.md, "A write on PostgreSQL,
+// profiled"). The PGlite driver does the same for the embedded database (pglite-driver.ts).
 //
-// Off by default, because a named statement belongs to one server connection: a pooler in transaction mode
-// (PgBouncer without `max_prepared_statements`) hands the next transaction another one, where it is missing.
-// And a prepared `select *` fails once its table's columns change under it (SQLSTATE 0A000): after a
-// migration run by another process, such a statement runs again unnamed, and inside a transaction that
-// transaction fails once (docs/operations.md).
+// A named statement belongs to one server connection, and PostgreSQL refuses one in two cases, which are
+// handled here rather than left to the operator (docs/operations.md):
+// - A pooler in transaction mode that does not track them (PgBouncer before 1.21, or without
+//   `max_prepared_statements`) hands the next transaction another server connection, where the name is missing
+//   (SQLSTATE 26000) or another client's is already there (42P05). Nothing else makes that happen, so the
+//   first such refusal turns naming off for the whole pool, with one warning.
+// - A prepared `select *` fails once its table's columns change under it (0A000, "cached plan must not change
+//   result type"): a migration run by another process. The first such refusal starts a new generation of
+//   names for the whole pool, so every connection prepares its statements afresh instead of each failing once.
+// Either way the refused statement runs again unnamed when it may: outside a transaction. Inside one, that
+// transaction fails once (its statements before the refusal are lost with it).
 
 /** Statements that read or write rows: named once per SQL text. */
 const ROWS = /^\s*(?:select|insert|update|delete|with)\b/i;
@@ -23,10 +29,14 @@ const END = /^\s*(?:commit|end|abort|rollback(?!\s+to\b))\b/i;
 /** Bulk statements are planned fresh each time: planning is a small share of them, and their texts vary. */
 const MAX_PARAMETERS = 100;
 const MAX_SQL_LENGTH = 8192;
-/** Statements named per connection; beyond it, new texts go unnamed (nothing is closed). */
+/** Statements named per connection, over all generations (nothing is closed); beyond it, new texts go unnamed. */
 export const NAMED_STATEMENT_LIMIT = 200;
-/** SQLSTATE 26000: the connection has no statement of that name (a pooler gave another connection). */
+/** New generations a pool starts at most (tables changed under it); beyond it, naming is turned off. */
+export const GENERATION_LIMIT = 10;
+/** SQLSTATE 26000: the server connection has no statement of that name (a pooler gave us another one). */
 const NO_SUCH_STATEMENT = "26000";
+/** SQLSTATE 42P05: the server connection already has a statement of that name (another client's, via a pooler). */
+const DUPLICATE_STATEMENT = "42P05";
 /** SQLSTATE 0A000: "cached plan must not change result type" (the table's columns changed). */
 const RESULT_CHANGED = "0A000";
 
@@ -34,13 +44,14 @@ const RESULT_CHANGED = "0A000";
 const names = new Map<string, string>();
 const MAX_REMEMBERED_NAMES = 10_000;
 
-function nameOf(text: string): string {
+/** The name a statement text goes under in a generation: a hash of the text, so equal texts share it. */
+export function statementName(text: string, generation = 0): string {
   let name = names.get(text);
   if (name === undefined) {
     name = `tokenbill_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
     if (names.size < MAX_REMEMBERED_NAMES) names.set(text, name);
   }
-  return name;
+  return generation === 0 ? name : `${name}_${generation}`;
 }
 
 export interface NamedQuery {
@@ -49,50 +60,116 @@ export interface NamedQuery {
   values: unknown[];
 }
 
+/** A named statement and the generation of its name (not sent: node-postgres takes name, text, values). */
+export interface NamedStatement {
+  query: NamedQuery;
+  generation: number;
+}
+
+/** Why a pool stopped naming statements, for its one warning. */
+export type NamingOff = { reason: "pooler"; sqlstate: string } | { reason: "tables keep changing" };
+
+/**
+ * What the connections of one pool share: whether statements are named at all, and the generation of their
+ * names. A new generation gives every statement a new name, so each connection prepares it again against the
+ * tables as they are now; names of an earlier generation are never sent again.
+ */
+export class PoolStatements {
+  #off: NamingOff | undefined;
+  #generation = 0;
+
+  constructor(private readonly onOff: (off: NamingOff) => void = () => {}) {}
+
+  get naming(): boolean {
+    return this.#off === undefined;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * PostgreSQL refused a statement named in `generation` with `code`; false when the code is not a refusal of
+   * its name. Connections that held names of the same generation are refused alike, each at its next use of
+   * one, so only the first refusal of a generation starts the next.
+   */
+  refused(code: unknown, generation: number): boolean {
+    if (code === NO_SUCH_STATEMENT || code === DUPLICATE_STATEMENT) {
+      this.#turnOff({ reason: "pooler", sqlstate: code });
+      return true;
+    }
+    if (code !== RESULT_CHANGED) return false;
+    if (generation !== this.#generation) return true;
+    if (this.#generation + 1 >= GENERATION_LIMIT) this.#turnOff({ reason: "tables keep changing" });
+    else this.#generation++;
+    return true;
+  }
+
+  #turnOff(off: NamingOff): void {
+    if (this.#off) return;
+    this.#off = off;
+    this.onOff(off);
+  }
+}
+
 /** One connection's named statements: which texts go named, and what to do when one is refused. */
 export class ConnectionStatements {
+  /** Texts prepared on this connection in `#generation`. */
   readonly #named = new Set<string>();
-  readonly #refused = new Set<string>();
+  /** Names prepared on this connection in every generation: what it holds on the server. */
+  #prepared = 0;
+  #generation: number;
   #inTransaction = false;
   /** After a change of tables on this connection, nothing more is named on it. */
   #schemaChanged = false;
 
-  constructor(private readonly limit = NAMED_STATEMENT_LIMIT) {}
+  constructor(
+    private readonly pool = new PoolStatements(),
+    private readonly limit = NAMED_STATEMENT_LIMIT,
+  ) {
+    this.#generation = pool.generation;
+  }
 
   /**
    * The statement as node-postgres should send it: named when it reads or writes rows and this connection
    * may name it, else undefined (sent unnamed). Also follows the connection's transaction and schema changes.
    */
-  prepare(text: string, values: readonly unknown[]): NamedQuery | undefined {
+  prepare(text: string, values: readonly unknown[]): NamedStatement | undefined {
     if (BEGIN.test(text)) this.#inTransaction = true;
     else if (END.test(text)) this.#inTransaction = false;
     else if (SCHEMA_CHANGE.test(text) && !RUN_TABLES.test(text)) this.#schemaChanged = true;
     if (
+      !this.pool.naming ||
       this.#schemaChanged ||
       values.length > MAX_PARAMETERS ||
       text.length > MAX_SQL_LENGTH ||
       !ROWS.test(text) ||
-      RUN_TABLES.test(text) ||
-      this.#refused.has(text)
+      RUN_TABLES.test(text)
     )
       return undefined;
-    if (!this.#named.has(text)) {
-      if (this.#named.size >= this.limit) return undefined;
-      this.#named.add(text);
+    if (this.#generation !== this.pool.generation) {
+      this.#generation = this.pool.generation;
+      this.#named.clear();
     }
-    return { name: nameOf(text), text, values: values as unknown[] };
+    if (!this.#named.has(text)) {
+      if (this.#prepared >= this.limit) return undefined;
+      this.#named.add(text);
+      this.#prepared++;
+    }
+    const generation = this.#generation;
+    return {
+      query: { name: statementName(text, generation), text, values: values as unknown[] },
+      generation,
+    };
   }
 
   /**
-   * Whether a named statement's failure means only that its name no longer works here (the connection lost
-   * it, or its table changed). Such a text goes unnamed on this connection from now on; the answer is true
-   * when the statement may simply run again unnamed, which a transaction it aborted does not allow.
+   * Whether a named statement's failure means only that its name no longer works (PoolStatements.refused):
+   * true when the statement may simply run again unnamed, which a transaction it aborted does not allow.
    */
-  retryUnnamed(text: string, error: unknown): boolean {
+  retryUnnamed(error: unknown, statement: NamedStatement): boolean {
     const code = (error as { code?: unknown } | null)?.code;
-    if (code !== NO_SUCH_STATEMENT && code !== RESULT_CHANGED) return false;
-    this.#refused.add(text);
-    return !this.#inTransaction;
+    return this.pool.refused(code, statement.generation) && !this.#inTransaction;
   }
 
   /** A statement failed: one that opened a transaction did not open it. */

@@ -6,6 +6,7 @@ import pg from "pg";
 import { ServiceError } from "../kernel/errors.ts";
 import { connectTimeoutMs, DatabaseUnreachableError, reportingOutages } from "./database-outage.ts";
 import { ensurePrivateDir, liveLockOwner, lockDataDir, type PermissionWarning } from "./data-dir-lock.ts";
+import type { NamingOff } from "./named-statements.ts";
 import { bundledInOnePiece } from "./pglite-extension-bundle.ts";
 import { recordDatabaseTraits } from "./database-traits.ts";
 import { PgliteDialect } from "./pglite-driver.ts";
@@ -37,8 +38,10 @@ export interface OpenDatabaseOptions {
   /** PostgreSQL only: a schema to use as search_path (tests isolate themselves this way). */
   schema?: string;
   poolSize?: number;
-  /** PostgreSQL only: DATABASE_NAMED_STATEMENTS=on (src/db/named-statements.ts). */
+  /** PostgreSQL only: statements named per connection (src/db/named-statements.ts); true unless false. */
   namedStatements?: boolean;
+  /** With named statements: told once if the pool turns them off (a pooler that loses them, say). */
+  onNamingOff?: (off: NamingOff) => void;
   /** Told when the data directory had to be tightened to 0700; Node's warning on stderr by default. */
   onPermissionWarning?: PermissionWarning;
   /** PGlite in a data directory: share it with other processes over a socket there (`serve` does). */
@@ -199,7 +202,10 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   keepLostConnectionsQuiet(pool);
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
-      pool: reportingOutages(pool, { namedStatements: options.namedStatements ?? false }),
+      pool: reportingOutages(pool, {
+        namedStatements: options.namedStatements ?? true,
+        ...(options.onNamingOff ? { onNamingOff: options.onNamingOff } : {}),
+      }),
     }),
   });
   recordDatabaseTraits(db, { server: true, connections: options.poolSize ?? 10 });
