@@ -18,6 +18,20 @@ export class DatabaseUnreachableError extends UpstreamError {
   }
 }
 
+/**
+ * PostgreSQL refused a named statement inside a transaction (named-statements.ts: its table's columns changed,
+ * or a pooler lost it), which aborted the transaction. Nothing of it was kept and the statement will be
+ * named afresh or not at all, so running the whole request or job again works: a 503 with Retry-After, and a
+ * job's retry, rather than an internal error.
+ */
+export class StatementRefusedError extends UpstreamError {
+  constructor(cause: unknown) {
+    super("the database", "refused a prepared statement, which ended the transaction; try again", null, true);
+    this.name = "StatementRefusedError";
+    this.cause = cause;
+  }
+}
+
 // SQLSTATEs that say the connection, not the statement, failed (PostgreSQL's appendix A).
 const SQLSTATE_REASONS: Record<string, string> = {
   "57P01": "the server ended the connection",
@@ -99,8 +113,9 @@ class OutageReportingClient implements PostgresPoolClient {
     return (this.client.query(named.query) as unknown as Promise<PostgresQueryResult<R>>).catch(
       (error: unknown) => {
         // Its name no longer works on this connection (named-statements.ts): run it again unnamed if it may.
-        if (this.statements!.retryUnnamed(error, named)) return this.#run<R>(what, values);
-        return this.#failed(what, error);
+        const refusal = this.statements!.refusal(error, named);
+        if (refusal === "retry") return this.#run<R>(what, values);
+        return this.#failed(what, refusal === "transaction lost" ? new StatementRefusedError(error) : error);
       },
     );
   }

@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import type { Database } from "./schema.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asServiceError } from "../kernel/errors.ts";
+import { StatementRefusedError } from "./database-outage.ts";
 import type { NamingOff } from "./named-statements.ts";
 import { statementName } from "./named-statements.ts";
 import { type DatabaseHandle, openDatabase } from "./open-database.ts";
@@ -95,7 +97,11 @@ describe.runIf(url)("named statements on PostgreSQL", () => {
         .transaction()
         .execute((trx) => read(trx))
         .catch((error: unknown) => error);
-      expect((failed as { code?: string }).code).toBe("0A000");
+      // Answered as the database's passing failure (a 503 with Retry-After, a job's retry), not an internal
+      // error: the transaction was rolled back whole, so running it again is safe, and it works.
+      expect(failed).toBeInstanceOf(StatementRefusedError);
+      expect(asServiceError(failed)?.code).toBe("UPSTREAM_UNAVAILABLE");
+      expect(((failed as Error).cause as { code?: string }).code).toBe("0A000");
       const rows = await on.db.transaction().execute(async (trx) => (await read(trx)).rows);
       expect(rows).toEqual([{ id: 1, a: "one", c: 7 }]);
     } finally {

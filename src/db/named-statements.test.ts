@@ -63,19 +63,19 @@ describe("ConnectionStatements", () => {
 });
 
 describe("a refused statement", () => {
-  it("runs again unnamed outside a transaction, not inside one (savepoints stay inside)", () => {
+  it("runs again unnamed outside a transaction; inside one (savepoints stay inside) the transaction is lost", () => {
     const c = new ConnectionStatements();
     const a = c.prepare("select * from a", [])!;
-    expect(c.retryUnnamed(resultChanged, a)).toBe(true);
+    expect(c.refusal(resultChanged, a)).toBe("retry");
 
     c.prepare("begin", []);
     c.prepare("savepoint s1", []);
     c.prepare("rollback to savepoint s1", []);
     const b = c.prepare("select * from b", [])!;
-    expect(c.retryUnnamed(resultChanged, b)).toBe(false);
-    expect(c.retryUnnamed(new Error("duplicate key"), b)).toBe(false);
+    expect(c.refusal(resultChanged, b)).toBe("transaction lost");
+    expect(c.refusal(new Error("duplicate key"), b)).toBeUndefined();
     c.prepare("rollback", []);
-    expect(c.retryUnnamed(withCode("23505"), c.prepare("select * from c", [])!)).toBe(false);
+    expect(c.refusal(withCode("23505"), c.prepare("select * from c", [])!)).toBeUndefined();
   });
 
   it("changed tables: a new generation of names for every connection of the pool, once per generation", () => {
@@ -86,10 +86,10 @@ describe("a refused statement", () => {
     const onTwo = two.prepare(text, [1])!;
     expect(onOne.query.name).toBe(onTwo.query.name);
 
-    expect(one.retryUnnamed(resultChanged, onOne)).toBe(true);
+    expect(one.refusal(resultChanged, onOne)).toBe("retry");
     expect(pool.generation).toBe(1);
     // The other connection's statement of the old generation is refused too: it starts no third one.
-    expect(two.retryUnnamed(resultChanged, onTwo)).toBe(true);
+    expect(two.refusal(resultChanged, onTwo)).toBe("retry");
     expect(pool.generation).toBe(1);
 
     const again = two.prepare(text, [2])!;
@@ -105,7 +105,7 @@ describe("a refused statement", () => {
     const c = new ConnectionStatements(pool);
     for (let i = 0; i < GENERATION_LIMIT; i++) {
       const statement = c.prepare("select * from a", [])!;
-      expect(c.retryUnnamed(resultChanged, statement)).toBe(true);
+      expect(c.refusal(resultChanged, statement)).toBe("retry");
     }
     expect(pool.naming).toBe(false);
     expect(notices).toEqual([{ reason: "tables keep changing" }]);
@@ -120,14 +120,14 @@ describe("a refused statement", () => {
       const [one, two] = [new ConnectionStatements(pool), new ConnectionStatements(pool)];
       const first = one.prepare("select 1", [])!;
       const second = two.prepare("select 2", [])!;
-      expect(one.retryUnnamed(withCode(code), first)).toBe(true);
-      expect(two.retryUnnamed(withCode(code), second)).toBe(true);
+      expect(one.refusal(withCode(code), first)).toBe("retry");
+      expect(two.refusal(withCode(code), second)).toBe("retry");
       expect(notices).toEqual([{ reason: "pooler", sqlstate: code }]);
       expect(one.prepare("select 1", [])).toBeUndefined();
       expect(two.prepare("select 3", [])).toBeUndefined();
       // Transactions are still followed while nothing is named: a refusal inside one is not retried.
       two.prepare("BEGIN", []);
-      expect(two.retryUnnamed(withCode(code), second)).toBe(false);
+      expect(two.refusal(withCode(code), second)).toBe("transaction lost");
     },
   );
 });

@@ -16,7 +16,8 @@ import { createHash } from "node:crypto";
 //   result type"): a migration run by another process. The first such refusal starts a new generation of
 //   names for the whole pool, so every connection prepares its statements afresh instead of each failing once.
 // Either way the refused statement runs again unnamed when it may: outside a transaction. Inside one, that
-// transaction fails once (its statements before the refusal are lost with it).
+// transaction is lost with it, and fails as a StatementRefusedError (database-outage.ts): a 503 with
+// Retry-After, or a job's retry, since running it again works.
 
 /** Statements that read or write rows: named once per SQL text. */
 const ROWS = /^\s*(?:select|insert|update|delete|with)\b/i;
@@ -164,12 +165,14 @@ export class ConnectionStatements {
   }
 
   /**
-   * Whether a named statement's failure means only that its name no longer works (PoolStatements.refused):
-   * true when the statement may simply run again unnamed, which a transaction it aborted does not allow.
+   * What a named statement's failure means (PoolStatements.refused): "retry" when PostgreSQL refused its name
+   * outside a transaction, so that it may simply run again unnamed; "transaction lost" when it refused it
+   * inside one, which that refusal aborted; undefined when the failure is the statement's own.
    */
-  retryUnnamed(error: unknown, statement: NamedStatement): boolean {
+  refusal(error: unknown, statement: NamedStatement): "retry" | "transaction lost" | undefined {
     const code = (error as { code?: unknown } | null)?.code;
-    return this.pool.refused(code, statement.generation) && !this.#inTransaction;
+    if (!this.pool.refused(code, statement.generation)) return undefined;
+    return this.#inTransaction ? "transaction lost" : "retry";
   }
 
   /** A statement failed: one that opened a transaction did not open it. */
