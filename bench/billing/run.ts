@@ -12,6 +12,7 @@ import { parseConfig } from "../../src/config.ts";
 import { periodBounds } from "../../src/domain/periods.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts";
+import { namedStatements } from "../named-statements.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { seedCustomers } from "../pricing/seed-customers.ts";
 import { timeCopy } from "./copy-baseline.ts";
@@ -69,7 +70,7 @@ async function inFreshSchema<T>(
   const usageDir = mkdtempSync(join(tmpdir(), "bench-usage-"));
   const admin = await openDatabase({ url, poolSize: 1 });
   await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
-  const handle = await openDatabase({ url, schema, poolSize: 4 });
+  const handle = await openDatabase({ url, schema, poolSize: 4, namedStatements: namedStatements() });
   try {
     await migrateToLatest(handle.db);
     return await fn(handle.db, schema, usageDir);

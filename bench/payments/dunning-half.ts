@@ -5,6 +5,7 @@ import { runDunning } from "../../src/billing/dunning/run-dunning.ts";
 import { parseConfig } from "../../src/config.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { openDatabase } from "../../src/db/open-database.ts";
+import { namedStatements } from "../named-statements.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { seedOpenInvoices } from "./seed-invoices.ts";
 
@@ -19,7 +20,7 @@ export async function runDunningHalf(url: string, customers: number, overdue: nu
   await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
   // serve's default DATABASE_POOL_SIZE, as the configuration below says: a round evaluates up to 4 customers at
   // once, never more than half the pool.
-  const handle = await openDatabase({ url, schema, poolSize: 10 });
+  const handle = await openDatabase({ url, schema, poolSize: 10, namedStatements: namedStatements() });
   try {
     await migrateToLatest(handle.db);
     process.stdout.write(

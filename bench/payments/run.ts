@@ -6,6 +6,7 @@ import { recordPayment } from "../../src/billing/payments/record-payment.ts";
 import { parseConfig } from "../../src/config.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { openDatabase } from "../../src/db/open-database.ts";
+import { namedStatements } from "../named-statements.ts";
 import type { Database } from "../../src/db/schema.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { runDunningHalf } from "./dunning-half.ts";
@@ -47,7 +48,12 @@ interface Timings {
 }
 
 async function timePaymentsAndInserts(schema: string): Promise<Timings> {
-  const handle = await openDatabase({ url, schema, poolSize: CONCURRENCY });
+  const handle = await openDatabase({
+    url,
+    schema,
+    poolSize: CONCURRENCY,
+    namedStatements: namedStatements(),
+  });
   const bare = new pg.Client({ connectionString: url });
   await bare.connect();
   try {
