@@ -4,8 +4,7 @@ import type { Database } from "./schema.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
-import type { NamingOff } from "./named-statements.ts";
-import { statementName } from "./named-statements.ts";
+import { type NamingOff, statementName } from "./named-statements.ts";
 import { type DatabaseHandle, openDatabase } from "./open-database.ts";
 
 // Named statements against PostgreSQL (named-statements.ts): statements are prepared once per connection and
