@@ -1,7 +1,7 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 import type pg from "pg";
 import { ServiceError, UpstreamError } from "../kernel/errors.ts";
-import { ConnectionStatements, type NamingOff, PoolStatements } from "./named-statements.ts";
+import { ConnectionStatements, type PoolStatements } from "./named-statements.ts";
 
 // A PostgreSQL that cannot be reached (restarting, failing over, refusing connections, a network down) is an
 // outside system that failed, not a bug: callers see it as an UpstreamError, which every adapter already
@@ -150,10 +150,10 @@ class OutageReportingClient implements PostgresPoolClient {
  */
 export function reportingOutages(
   pool: pg.Pool,
-  options: { namedStatements?: boolean; onNamingOff?: (off: NamingOff) => void } = {},
+  /** With named statements: what the pool's connections share about them (named-statements.ts). */
+  statements?: PoolStatements,
 ): PostgresPool {
   const wrappers = new WeakMap<pg.PoolClient, OutageReportingClient>();
-  const statements = options.namedStatements ? new PoolStatements(options.onNamingOff) : undefined;
   return {
     async connect() {
       const client = await pool.connect().catch(rethrowOutage);

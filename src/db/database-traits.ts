@@ -9,6 +9,8 @@ export interface DatabaseTraits {
   server: boolean;
   /** The pool's most connections; PGlite has one session however reached. */
   connections: number;
+  /** PostgreSQL with named statements (named-statements.ts): whether the pool still names them, and their generation. */
+  namedStatements?: { readonly naming: boolean; readonly generation: number };
 }
 
 // Keyed by the Kysely instance itself: a transaction is another instance, so it is not found here.

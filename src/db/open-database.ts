@@ -6,7 +6,7 @@ import pg from "pg";
 import { ServiceError } from "../kernel/errors.ts";
 import { connectTimeoutMs, DatabaseUnreachableError, reportingOutages } from "./database-outage.ts";
 import { ensurePrivateDir, liveLockOwner, lockDataDir, type PermissionWarning } from "./data-dir-lock.ts";
-import type { NamingOff } from "./named-statements.ts";
+import { type NamingOff, PoolStatements } from "./named-statements.ts";
 import { bundledInOnePiece } from "./pglite-extension-bundle.ts";
 import { recordDatabaseTraits } from "./database-traits.ts";
 import { PgliteDialect } from "./pglite-driver.ts";
@@ -200,15 +200,18 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   keepLostConnectionsQuiet(pool);
+  const namedStatements =
+    (options.namedStatements ?? true) ? new PoolStatements(options.onNamingOff) : undefined;
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
-      pool: reportingOutages(pool, {
-        namedStatements: options.namedStatements ?? true,
-        ...(options.onNamingOff ? { onNamingOff: options.onNamingOff } : {}),
-      }),
+      pool: reportingOutages(pool, namedStatements),
     }),
   });
-  recordDatabaseTraits(db, { server: true, connections: options.poolSize ?? 10 });
+  recordDatabaseTraits(db, {
+    server: true,
+    connections: options.poolSize ?? 10,
+    ...(namedStatements ? { namedStatements } : {}),
+  });
   return {
     db,
     kind: "postgres",

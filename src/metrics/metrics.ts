@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Db } from "../kernel/context.ts";
 import { billingRunGauges } from "./billing-run-metrics.ts";
 import { jobQueueGauges } from "./job-queue-metrics.ts";
+import { namedStatementGauges } from "./named-statement-metrics.ts";
 import { observeSolusioCalls } from "./solusio-call-metrics.ts";
 import { StatusHistogram } from "./status-histogram.ts";
 
@@ -59,6 +60,7 @@ export function createMetrics(db: Db, logger: Logger): Metrics {
   );
   jobQueueGauges(registry, db, logger);
   billingRunGauges(registry, db, logger);
+  namedStatementGauges(registry, db);
   const stopCalls = observeSolusioCalls(registry);
   return {
     registry,
