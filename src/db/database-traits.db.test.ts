@@ -27,9 +27,14 @@ describe("database traits", () => {
   it.skipIf(!process.env["DATABASE_URL"])("a PostgreSQL pool is a server with its pool's size", async () => {
     const handle = await openDatabase({ url: process.env["DATABASE_URL"]!, poolSize: 3 });
     handles.push(handle);
-    expect(databaseTraits(handle.db)).toEqual({ server: true, connections: 3 });
+    expect(databaseTraits(handle.db)).toMatchObject({ server: true, connections: 3 });
+    // Named statements by default: the pool's state, which the metrics read.
+    expect(databaseTraits(handle.db).namedStatements).toMatchObject({ naming: true, generation: 0 });
     const defaulted = await openDatabase({ url: process.env["DATABASE_URL"]! });
     handles.push(defaulted);
     expect(databaseTraits(defaulted.db).connections).toBe(10);
+    const unnamed = await openDatabase({ url: process.env["DATABASE_URL"]!, namedStatements: false });
+    handles.push(unnamed);
+    expect(databaseTraits(unnamed.db)).toEqual({ server: true, connections: 10 });
   });
 });
