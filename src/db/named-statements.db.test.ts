@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import type { Database } from "./schema.ts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { asServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { type NamingOff, statementName } from "./named-statements.ts";
-import { type DatabaseHandle, openDatabase } from "./open-database.ts";
+import { probeSchema } from "./testing/probe-schema.ts";
 
 // Named statements against PostgreSQL (named-statements.ts): statements are prepared once per connection and
 // reused; a named `select *` whose table another process changed runs again unnamed outside a transaction,
@@ -24,32 +23,10 @@ async function namedOnConnection(db: Kysely<Database>): Promise<string[]> {
 }
 
 describe.runIf(url)("named statements on PostgreSQL", () => {
-  let admin: DatabaseHandle;
-  const schema = `tb_test_${randomBytes(6).toString("hex")}`;
-  const handles: DatabaseHandle[] = [];
-  const open = async (namedStatements: boolean, poolSize = 1, onNamingOff?: (off: NamingOff) => void) => {
-    const handle = await openDatabase({
-      url: url!,
-      schema,
-      poolSize,
-      namedStatements,
-      ...(onNamingOff ? { onNamingOff } : {}),
-    });
-    handles.push(handle);
-    return handle;
-  };
-
-  beforeAll(async () => {
-    admin = await openDatabase({ url: url!, poolSize: 1 });
-    await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
-    await sql.raw(`CREATE TABLE ${schema}.probe (id int PRIMARY KEY, a text)`).execute(admin.db);
-    await sql.raw(`INSERT INTO ${schema}.probe VALUES (1, 'one'), (2, 'two')`).execute(admin.db);
-  });
-  afterAll(async () => {
-    for (const handle of handles) await handle.close();
-    await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(admin.db);
-    await admin?.close();
-  });
+  const { schema, alter, open } = probeSchema(url!, [
+    [1, "one"],
+    [2, "two"],
+  ]);
 
   it("prepares a statement once per connection and reuses it; off, nothing is prepared", async () => {
     const on = await open(true);
@@ -69,7 +46,7 @@ describe.runIf(url)("named statements on PostgreSQL", () => {
     const on = await open(true);
     const read = () => sql<Record<string, unknown>>`SELECT * FROM probe WHERE id = ${2}`.execute(on.db);
     expect((await read()).rows).toEqual([{ id: 2, a: "two" }]);
-    await sql.raw(`ALTER TABLE ${schema}.probe ADD COLUMN b text DEFAULT 'bee'`).execute(admin.db);
+    await alter(`ALTER TABLE ${schema}.probe ADD COLUMN b text DEFAULT 'bee'`);
     try {
       // PostgreSQL refuses the prepared form ("cached plan must not change result type"); the statement is
       // sent again unnamed and answers with the new column, and the next use prepares it under a new name.
@@ -81,7 +58,7 @@ describe.runIf(url)("named statements on PostgreSQL", () => {
       const name = statementName("SELECT * FROM probe WHERE id = $1");
       expect(rows.map((r) => r.name)).toEqual([name, `${name}_1`]);
     } finally {
-      await sql.raw(`ALTER TABLE ${schema}.probe DROP COLUMN b`).execute(admin.db);
+      await alter(`ALTER TABLE ${schema}.probe DROP COLUMN b`);
     }
   });
 
@@ -90,7 +67,7 @@ describe.runIf(url)("named statements on PostgreSQL", () => {
     const read = (db: Kysely<Database>) =>
       sql<Record<string, unknown>>`SELECT * FROM probe WHERE id = ${1}`.execute(db);
     expect((await read(on.db)).rows).toEqual([{ id: 1, a: "one" }]);
-    await sql.raw(`ALTER TABLE ${schema}.probe ADD COLUMN c int DEFAULT 7`).execute(admin.db);
+    await alter(`ALTER TABLE ${schema}.probe ADD COLUMN c int DEFAULT 7`);
     try {
       const failed = await on.db
         .transaction()
@@ -104,7 +81,7 @@ describe.runIf(url)("named statements on PostgreSQL", () => {
       const rows = await on.db.transaction().execute(async (trx) => (await read(trx)).rows);
       expect(rows).toEqual([{ id: 1, a: "one", c: 7 }]);
     } finally {
-      await sql.raw(`ALTER TABLE ${schema}.probe DROP COLUMN c`).execute(admin.db);
+      await alter(`ALTER TABLE ${schema}.probe DROP COLUMN c`);
     }
   });
 
@@ -119,7 +96,7 @@ describe.runIf(url)("named statements on PostgreSQL", () => {
         return [(await read(first)).rows, second];
       });
     expect(await onBoth()).toEqual([[{ id: 2, a: "two" }], [{ id: 2, a: "two" }]]);
-    await sql.raw(`ALTER TABLE ${schema}.probe ADD COLUMN d int DEFAULT 4`).execute(admin.db);
+    await alter(`ALTER TABLE ${schema}.probe ADD COLUMN d int DEFAULT 4`);
     try {
       // The first refusal, outside a transaction, is sent again unnamed; it starts a new generation of names,
       // so the other connection's transaction prepares the statement afresh instead of failing.
@@ -127,7 +104,7 @@ describe.runIf(url)("named statements on PostgreSQL", () => {
       const fresh = { id: 2, a: "two", d: 4 };
       expect(await onBoth()).toEqual([[fresh], [fresh]]);
     } finally {
-      await sql.raw(`ALTER TABLE ${schema}.probe DROP COLUMN d`).execute(admin.db);
+      await alter(`ALTER TABLE ${schema}.probe DROP COLUMN d`);
     }
   });
 

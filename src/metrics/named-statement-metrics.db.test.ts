@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
+import { describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "../db/open-database.ts";
+import { probeSchema } from "../db/testing/probe-schema.ts";
 import { createMetrics } from "./metrics.ts";
 import { parseExposition, samplesOf } from "./testing-exposition.ts";
 
@@ -27,26 +27,7 @@ async function gauges(handle: DatabaseHandle): Promise<{ naming?: number; genera
 }
 
 describe.runIf(url)("named statement metrics on PostgreSQL", () => {
-  let admin: DatabaseHandle;
-  const schema = `tb_test_${randomBytes(6).toString("hex")}`;
-  const handles: DatabaseHandle[] = [];
-  const open = async (namedStatements: boolean) => {
-    const handle = await openDatabase({ url: url!, schema, poolSize: 1, namedStatements });
-    handles.push(handle);
-    return handle;
-  };
-
-  beforeAll(async () => {
-    admin = await openDatabase({ url: url!, poolSize: 1, namedStatements: false });
-    await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
-    await sql.raw(`CREATE TABLE ${schema}.probe (id int PRIMARY KEY, a text)`).execute(admin.db);
-    await sql.raw(`INSERT INTO ${schema}.probe VALUES (1, 'one')`).execute(admin.db);
-  });
-  afterAll(async () => {
-    for (const handle of handles) await handle.close();
-    await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(admin.db);
-    await admin?.close();
-  });
+  const { schema, alter, open } = probeSchema(url!, [[1, "one"]]);
 
   it("reads 1 while the pool names statements, and 0 once a connection lost one", async () => {
     const on = await open(true);
@@ -62,12 +43,12 @@ describe.runIf(url)("named statement metrics on PostgreSQL", () => {
     const on = await open(true);
     const read = () => sql`SELECT * FROM probe WHERE id = ${1}`.execute(on.db);
     await read();
-    await sql.raw(`ALTER TABLE ${schema}.probe ADD COLUMN b int`).execute(admin.db);
+    await alter(`ALTER TABLE ${schema}.probe ADD COLUMN b int`);
     try {
       await read();
       expect(await gauges(on)).toEqual({ naming: 1, generation: 1 });
     } finally {
-      await sql.raw(`ALTER TABLE ${schema}.probe DROP COLUMN b`).execute(admin.db);
+      await alter(`ALTER TABLE ${schema}.probe DROP COLUMN b`);
     }
   });
 
