@@ -32,7 +32,7 @@ const MAX_PARAMETERS = 100;
 const MAX_SQL_LENGTH = 8192;
 /** Statements named per connection, over all generations (nothing is closed); beyond it, new texts go unnamed. */
 export const NAMED_STATEMENT_LIMIT = 200;
-/** New generations a pool starts at most (tables changed under it); beyond it, naming is turned off. */
+/** Generations of names a pool goes through, the first included: the change of tables that would start one more turns naming off. */
 export const GENERATION_LIMIT = 10;
 /** SQLSTATE 26000: the server connection has no statement of that name (a pooler gave us another one). */
 const NO_SUCH_STATEMENT = "26000";
