@@ -29,6 +29,7 @@ import * as m018credit from "./migrations/018-ledger-credit-index.ts";
 import * as m019usage from "./migrations/019-usage-by-customer.ts";
 import * as m020estimate from "./migrations/020-month-to-date-estimate.ts";
 import * as m021listOrder from "./migrations/021-list-order-indexes.ts";
+import * as m022lease from "./migrations/022-finalizer-lease.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import type { Database } from "./schema.ts";
 
@@ -55,6 +56,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "019-usage-by-customer": m019usage,
   "020-month-to-date-estimate": m020estimate,
   "021-list-order-indexes": m021listOrder,
+  "022-finalizer-lease": m022lease,
 };
 
 /**

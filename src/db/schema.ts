@@ -245,6 +245,13 @@ export interface BillingRunTable {
   finished_at: Date | null;
 }
 
+// Which run finalizes a period, renewed in each of its batches (migration 022).
+export interface FinalizerLeaseTable {
+  period: string;
+  run_id: string;
+  renewed_at: Date;
+}
+
 // The console's month-to-date estimate, one row an hour, shared by every instance (migration 020).
 export interface MonthToDateEstimateTable {
   period_end: Date;
@@ -392,6 +399,7 @@ export interface Database {
   server_event: ServerEventTable;
   billing_run: BillingRunTable;
   billing_anomaly: BillingAnomalyTable;
+  finalizer_lease: FinalizerLeaseTable;
   invoice_number_counter: InvoiceNumberCounterTable;
   invoice: InvoiceTable;
   invoice_line: InvoiceLineTable;

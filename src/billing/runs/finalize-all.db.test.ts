@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { openDatabase } from "../../db/open-database.ts";
+import { type DatabaseHandle, openDatabase } from "../../db/open-database.ts";
 import {
   BATCH,
   CUSTOMERS,
@@ -12,34 +12,74 @@ import {
 } from "../testing/period-fixtures.ts";
 import { MemoryUsageSource } from "../usage/memory-usage-source.ts";
 import { BillingInterrupted } from "./execute-billing-run.ts";
-import { FINALIZER_LOCK } from "./finalize-all.ts";
+import { FINALIZER_LEASE_LAPSES_MS, FinalizerLeaseLost } from "./finalizer-lease.ts";
 import { runBilling } from "./run-billing.ts";
 
-// Finalizing on PostgreSQL (finalize-all.ts): batches overlap, numbers still follow customer ids, and one
-// run of a period finalizes at a time. PGlite finalizes one batch at a time, so these need PostgreSQL.
+// Finalizing (finalize-all.ts): on PostgreSQL batches overlap and numbers still follow customer ids (PGlite
+// finalizes one batch at a time, so those tests need PostgreSQL); on both, one run of a period finalizes at a
+// time.
 
 const onPostgres = Boolean(process.env["DATABASE_URL"]);
 
 afterEach(closePeriodDatabases);
 
-/** Holds the period's finalizer lock from a connection of its own, as another run finalizing would. */
-async function holdFinalizerLock(period: string) {
-  const other = await openDatabase({ url: process.env["DATABASE_URL"]!, poolSize: 1 });
-  const lock = sql`${FINALIZER_LOCK}, hashtext(${period})`;
-  await sql`SELECT pg_advisory_lock(${lock})`.execute(other.db);
+/** Another run of the period, holding its finalizer lease as a run finalizing would (finalizer-lease.ts). */
+async function holdFinalizerLease(handle: DatabaseHandle, period: string, renewedSecondsAgo = 0) {
+  await handle.db
+    .insertInto("billing_run")
+    .values({
+      id: OTHER_RUN,
+      period,
+      period_start: new Date("2026-10-01T00:00:00Z"),
+      period_end: new Date("2026-11-01T00:00:00Z"),
+      source: "memory",
+      state: "failed",
+      actor: "test",
+      started_at: new Date(),
+      heartbeat_at: new Date(),
+    })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  await handle.db
+    .insertInto("finalizer_lease")
+    .values({
+      period,
+      run_id: OTHER_RUN,
+      renewed_at: sql`statement_timestamp() - make_interval(secs => ${renewedSecondsAgo})`,
+    })
+    .onConflict((oc) => oc.column("period").doUpdateSet({ run_id: OTHER_RUN, renewed_at: sql`now()` }))
+    .execute();
   return {
-    release: async () => {
-      await sql`SELECT pg_advisory_unlock(${lock})`.execute(other.db);
-      await other.close();
-    },
+    release: () => handle.db.deleteFrom("finalizer_lease").where("run_id", "=", OTHER_RUN).execute(),
   };
+}
+
+const OTHER_RUN = "run_0ff1ce";
+
+async function finalizedCount(handle: DatabaseHandle): Promise<bigint> {
+  const row = await handle.db
+    .selectFrom("invoice")
+    .select((eb) => eb.fn.countAll<bigint>().as("n"))
+    .where("status", "<>", "draft")
+    .executeTakeFirstOrThrow();
+  return row.n;
 }
 
 async function untilFinalizing(handle: Awaited<ReturnType<typeof setUpPeriod>>["handle"]) {
   await expect
-    .poll(async () => (await handle.db.selectFrom("billing_run").select("phase").executeTakeFirst())?.phase, {
-      timeout: 10_000,
-    })
+    .poll(
+      async () =>
+        (
+          await handle.db
+            .selectFrom("billing_run")
+            .select("phase")
+            .where("id", "<>", OTHER_RUN)
+            .executeTakeFirst()
+        )?.phase,
+      {
+        timeout: 10_000,
+      },
+    )
     .toBe("finalizing");
 }
 
@@ -118,11 +158,13 @@ describe.skipIf(!onPostgres)("finalizing a period on PostgreSQL", () => {
     expectGapless(invoices);
     expect(invoices).toEqual(expected);
   });
+});
 
-  it("a run waits while another holds the period's finalizer lock, then finalizes", async () => {
+describe("one run of a period finalizes at a time (the finalizer lease)", () => {
+  it("a run waits while another holds the period's finalizer lease, then finalizes", async () => {
     const expected = await referenceInvoices();
     const { ctx, usage, handle } = await setUpPeriod();
-    const other = await holdFinalizerLock("2026-10");
+    const other = await holdFinalizerLease(handle, "2026-10");
     const run = runBilling({
       ctx,
       input: { period: "2026-10" },
@@ -130,28 +172,25 @@ describe.skipIf(!onPostgres)("finalizing a period on PostgreSQL", () => {
     });
     try {
       await untilFinalizing(handle);
-      // Several of its polls for the lock go by; not one invoice is finalized meanwhile.
+      // Several of its polls for the lease go by; not one invoice is finalized meanwhile.
       for (let i = 0; i < 5; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        const finalized = await handle.db
-          .selectFrom("invoice")
-          .select((eb) => eb.fn.countAll<bigint>().as("n"))
-          .where("status", "<>", "draft")
-          .executeTakeFirstOrThrow();
-        expect(finalized.n).toBe(0n);
+        expect(await finalizedCount(handle)).toBe(0n);
       }
     } finally {
       await other.release();
     }
     expect((await run).invoices.finalized).toBe(CUSTOMERS);
     expect(await invoicesOf(handle)).toEqual(expected);
+    // Given up once done: the next run of the period need not wait for it to lapse.
+    expect(await handle.db.selectFrom("finalizer_lease").selectAll().execute()).toEqual([]);
   });
 
-  it("a stopping process stops a run waiting for the lock; the next run finalizes", async () => {
+  it("a stopping process stops a run waiting for the lease; the next run finalizes", async () => {
     const expected = await referenceInvoices();
     const { ctx, usage, handle } = await setUpPeriod();
     const source = new MemoryUsageSource(usage);
-    const other = await holdFinalizerLock("2026-10");
+    const other = await holdFinalizerLease(handle, "2026-10");
     const stopping = new AbortController();
     try {
       const run = runBilling({
@@ -168,10 +207,93 @@ describe.skipIf(!onPostgres)("finalizing a period on PostgreSQL", () => {
     const stopped = await handle.db
       .selectFrom("billing_run")
       .select(["state", "phase"])
+      .where("id", "<>", OTHER_RUN)
       .executeTakeFirstOrThrow();
     expect(stopped).toEqual({ state: "failed", phase: "finalizing" });
     const again = await runBilling({ ctx, input: { period: "2026-10" }, options: { source } });
     expect(again.invoices).toMatchObject({ already_present: CUSTOMERS, finalized: CUSTOMERS });
     expect(await invoicesOf(handle)).toEqual(expected);
+  });
+
+  it("a lease its run stopped renewing (the run died) is taken over once it has lapsed", async () => {
+    const expected = await referenceInvoices();
+    const { ctx, usage, handle } = await setUpPeriod();
+    await holdFinalizerLease(handle, "2026-10", FINALIZER_LEASE_LAPSES_MS / 1000 + 1);
+    const summary = await runBilling({
+      ctx,
+      input: { period: "2026-10" },
+      options: { source: new MemoryUsageSource(usage) },
+    });
+    expect(summary.invoices.finalized).toBe(CUSTOMERS);
+    expect(await invoicesOf(handle)).toEqual(expected);
+  });
+});
+
+describe.skipIf(!onPostgres)("a run whose finalizer lease was taken over", () => {
+  it("stops before its next batch numbers anything; the run after it finalizes the rest in order", async () => {
+    const expected = await referenceInvoices();
+    const { ctx, usage, handle } = await setUpPeriod();
+    const source = new MemoryUsageSource(usage);
+    const other = await holdFinalizerLease(handle, "2026-10");
+    const run = runBilling({ ctx, input: { period: "2026-10" }, options: { source } });
+    const settled = run.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    // While it waits for the lease, another connection locks a draft of the second batch's range: the run's
+    // first batch then commits, and its second stops at that draft.
+    await untilFinalizing(handle);
+    const blocker = await openDatabase({ url: process.env["DATABASE_URL"]!, poolSize: 1 });
+    const schema = await sql<{ s: string }>`SELECT current_schema() AS s`.execute(handle.db);
+    const draft = await handle.db
+      .selectFrom("invoice")
+      .select("id")
+      .orderBy("customer_id")
+      .offset(BATCH + 2)
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    let releaseDraft = () => {};
+    const released = new Promise<void>((r) => {
+      releaseDraft = r;
+    });
+    let locked = () => {};
+    const isLocked = new Promise<void>((r) => {
+      locked = r;
+    });
+    const holding = blocker.db.transaction().execute(async (trx) => {
+      await sql`SELECT 1 FROM ${sql.table(`${schema.rows[0]!.s}.invoice`)} WHERE id = ${draft.id} FOR UPDATE`.execute(
+        trx,
+      );
+      locked();
+      await released;
+    });
+    try {
+      await isLocked;
+      await other.release();
+      await expect.poll(() => finalizedCount(handle), { timeout: 10_000 }).toBe(BigInt(BATCH));
+      // Taken over meanwhile (as after a pause longer than the lapse), while the second batch waits.
+      await holdFinalizerLease(handle, "2026-10");
+    } finally {
+      releaseDraft();
+      await holding;
+      await blocker.close();
+    }
+    const error = await settled;
+    expect(error).toBeInstanceOf(FinalizerLeaseLost);
+    // Nothing after the first batch was numbered: the second batch found the lease gone at its turn.
+    expect(await finalizedCount(handle)).toBe(BigInt(BATCH));
+    const failed = await handle.db
+      .selectFrom("billing_run")
+      .select(["state", "error"])
+      .where("id", "<>", OTHER_RUN)
+      .executeTakeFirstOrThrow();
+    expect(failed).toEqual({ state: "failed", error: (error as Error).message });
+
+    await other.release();
+    const again = await runBilling({ ctx, input: { period: "2026-10" }, options: { source } });
+    expect(again.invoices.finalized).toBe(CUSTOMERS - BATCH);
+    const invoices = await invoicesOf(handle);
+    expectGapless(invoices);
+    expect(invoices).toEqual(expected);
   });
 });

@@ -1,6 +1,4 @@
 import { setTimeout } from "node:timers/promises";
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../../db/schema.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { databaseTraits } from "../../db/database-traits.ts";
@@ -8,16 +6,20 @@ import { calendarDate } from "./calendar-date.ts";
 import { BillingInterrupted } from "./draft-all.ts";
 import type { RunRef } from "./draft-invoices.ts";
 import { type FinalizeBatchResult, finalizeInvoices } from "./finalize-invoices.ts";
+import {
+  finalizerLeaseHolder,
+  releaseFinalizerLease,
+  renewFinalizerLease,
+  takeFinalizerLease,
+} from "./finalizer-lease.ts";
 
 // How many finalization batches are open at once on PostgreSQL. A batch's numbering (the invoices' UPDATE,
 // about a third of its database work, docs/performance.md) and its commit wait for the batch before it; the
 // rest, the open batches do side by side. Three measured a little faster than two on two cores.
 const IN_FLIGHT = 3;
 
-/** pg_advisory_lock's first key, tokenbill's "finalizing a period" lock; the second is the period's hash. */
-export const FINALIZER_LOCK = 0x7b11f1;
-const LOCK_POLL_MS = 200;
-// How often a run waiting for the lock says it is alive (start-billing-run.ts counts 10 minutes of silence
+const LEASE_POLL_MS = 200;
+// How often a run waiting for the lease says it is alive (start-billing-run.ts counts 10 minutes of silence
 // as a dead run).
 const HEARTBEAT_MS = 30_000;
 
@@ -34,11 +36,11 @@ export interface FinalizeAllOptions {
 
 /**
  * Finalizes every draft of the period, BILLING_BATCH_SIZE customers a transaction, in customer-id order,
- * until none is left, and returns how many. On PostgreSQL the run first takes the period's finalizer lock
- * (an advisory lock, held by one connection of its pool until it is done; another run of the period waits
- * for it and then finds nothing left), and keeps up to three batches open at once: each batch locks its drafts
- * and writes its ledger entries and jobs beside the others, and takes its numbers once the batch before it has
- * committed, so numbers follow customer ids as in one batch at a time (billing-rules §5).
+ * until none is left, and returns how many. The run first takes the period's finalizer lease
+ * (finalizer-lease.ts; another run of the period waits for it and then finds nothing left). On PostgreSQL it
+ * keeps up to three batches open at once: each batch locks its drafts and writes its ledger entries and jobs
+ * beside the others, and takes its numbers once the batch before it has committed, so numbers follow customer
+ * ids as in one batch at a time (billing-rules §5).
  */
 export async function finalizeAll(
   ctx: ServiceContext,
@@ -49,40 +51,41 @@ export async function finalizeAll(
   options.onProgress(0, total);
   const traits = databaseTraits(ctx.db);
   // PGlite has one session: a batch waiting for its turn there would hold it from the batch it waits for.
-  if (!traits.server) return new Finalizer(ctx, run, options, total).finalizeEvery(1);
-  // One connection holds the lock; the batches and the query for the next range share the others.
-  const inFlight = Math.max(1, Math.min(IN_FLIGHT, traits.connections - 1));
-  return ctx.db.connection().execute(async (holder) => {
-    await takeFinalizerLock(ctx, run, holder, options.signal);
-    try {
-      return await new Finalizer(ctx, run, options, total).finalizeEvery(inFlight);
-    } finally {
-      // A connection that broke took its session's locks with it; its failure is not the run's.
-      await sql`SELECT pg_advisory_unlock(${FINALIZER_LOCK}, hashtext(${run.period}))`
-        .execute(holder)
-        .catch((e: unknown) =>
-          ctx.logger.warn({ err: e, runId: run.id }, "could not release the finalizer lock"),
-        );
-    }
-  });
+  // On PostgreSQL one connection is left to the query for the next range.
+  const inFlight = traits.server ? Math.max(1, Math.min(IN_FLIGHT, traits.connections - 1)) : 1;
+  await waitForFinalizerLease(ctx, run, options.signal);
+  try {
+    return await new Finalizer(ctx, run, options, total).finalizeEvery(inFlight);
+  } finally {
+    // Not released (the database went away): it lapses, and the next run takes it then.
+    await releaseFinalizerLease(ctx.db, run.period, run.id).catch((e: unknown) =>
+      ctx.logger.warn({ err: e, runId: run.id }, "could not release the finalizer lease"),
+    );
+  }
 }
 
 /**
- * Waits for the period's finalizer lock on `holder`, asking again every LOCK_POLL_MS rather than queueing
- * for it, so that a stopping process stops (BillingInterrupted) and a waiting run keeps its heartbeat.
+ * Waits for the period's finalizer lease, asking again every LEASE_POLL_MS, so that a stopping process stops
+ * (BillingInterrupted) and a waiting run keeps its heartbeat.
  */
-async function takeFinalizerLock(
+async function waitForFinalizerLease(
   ctx: ServiceContext,
   run: RunRef,
-  holder: Kysely<Database>,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   let beat = Date.now();
+  let told = false;
   for (;;) {
-    const { rows } = await sql<{ taken: boolean }>`
-      SELECT pg_try_advisory_lock(${FINALIZER_LOCK}, hashtext(${run.period})) AS taken`.execute(holder);
-    if (rows[0]!.taken) return;
+    if (await takeFinalizerLease(ctx.db, run.period, run.id)) return;
     if (signal?.aborted) throw new BillingInterrupted();
+    if (!told) {
+      told = true;
+      const holder = await finalizerLeaseHolder(ctx.db, run.period);
+      ctx.logger.info(
+        { runId: run.id, period: run.period, holder },
+        "another run is finalizing this period: waiting for it",
+      );
+    }
     if (Date.now() - beat >= HEARTBEAT_MS) {
       beat = Date.now();
       await ctx.db
@@ -91,7 +94,7 @@ async function takeFinalizerLock(
         .where("id", "=", run.id)
         .execute();
     }
-    await setTimeout(LOCK_POLL_MS);
+    await setTimeout(LEASE_POLL_MS);
   }
 }
 
@@ -219,7 +222,7 @@ class Finalizer {
   ): Promise<FinalizeBatchResult> {
     const n = ++this.batches;
     const { ctx, billingRun: run } = this;
-    const inTurn =
+    const inOrder =
       turn !== undefined && this.options.holdBatch !== undefined ? () => this.heldTurn(n, turn) : turn;
     const now = ctx.now();
     const result = await ctx.db.transaction().execute(async (trx) => {
@@ -233,7 +236,11 @@ class Finalizer {
         format: ctx.config.INVOICE_NUMBER_FORMAT,
         now,
         applyCredit: ctx.config.CREDIT_APPLY_ON_FINALIZE,
-        turn: inTurn,
+        // Its turn: after the batch before it, and while this run still holds the period.
+        turn: async () => {
+          await inOrder?.();
+          await renewFinalizerLease(trx, run.period, run.id);
+        },
       });
       if (r.finalized === 0) return r;
       if (this.options.failBatch === n) throw new Error(`injected failure in finalization batch ${n}`);
