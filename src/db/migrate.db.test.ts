@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { ServiceError } from "../kernel/errors.ts";
-import { LATEST_MIGRATION, migrateToLatest } from "./migrate.ts";
+import { applyMigrations, LATEST_MIGRATION, MIGRATIONS, migrateToLatest } from "./migrate.ts";
 import { type DatabaseHandle, openDatabase } from "./open-database.ts";
 
 // Migrations on a PostgreSQL shared by several schemas (tenants, benchmarks, test files side by side).
@@ -85,4 +85,56 @@ describe("migrateToLatest", () => {
       await admin.close();
     }
   });
+
+  // All pending migrations are one transaction: one that fails leaves nothing of itself or of the ones before
+  // it in the same call, says which failed and why, and leaves no lock behind.
+  it("rolls back every migration of a call when one fails, naming it, and leaves nothing locked", async () => {
+    const failing = {
+      ...MIGRATIONS,
+      "998-adds-a-table": {
+        up: async (db: Kysely<unknown>) => {
+          await sql`CREATE TABLE migration_probe (id int)`.execute(db);
+        },
+      },
+      // Fails in code, not in the database: the transaction is not aborted, so only a ROLLBACK undoes 998.
+      "999-fails": {
+        up: async () => {
+          throw new Error("refused by the test");
+        },
+      },
+    };
+    await expect(applyMigrations(handle.db, failing)).rejects.toThrow(
+      /^migration 999-fails failed: refused by the test$/,
+    );
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from pg_catalog.pg_class where relname = 'migration_probe'`.execute(
+      handle.db,
+    );
+    expect(rows[0]!.n).toBe(0);
+    const recorded = await sql<{ name: string }>`select name from kysely_migration where name > '9'`.execute(
+      handle.db,
+    );
+    expect(recorded.rows).toEqual([]);
+    // The lock went with the transaction: the next call goes ahead at once.
+    expect(await migrateToLatest(handle.db)).toEqual([]);
+  });
+
+  it.skipIf(!url)(
+    "of three processes migrating one empty schema at once, one applies every migration",
+    async () => {
+      const admin = await openDatabase({ url: url!, poolSize: 1 });
+      const schema = `tb_test_${randomBytes(6).toString("hex")}`;
+      await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
+      const dbs = await Promise.all([1, 2, 3].map(() => openDatabase({ url: url!, schema, poolSize: 2 })));
+      try {
+        const applied = await Promise.all(dbs.map((db) => migrateToLatest(db.db)));
+        const counts = applied.map((a) => a.length).sort((a, b) => a - b);
+        expect(counts).toEqual([0, 0, Object.keys(MIGRATIONS).length]);
+      } finally {
+        await Promise.all(dbs.map((db) => db.close()));
+        await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
+        await admin.close();
+      }
+    },
+  );
 });

@@ -34,7 +34,7 @@ import { ServiceError } from "../kernel/errors.ts";
 import type { Database } from "./schema.ts";
 
 // Ordered migrations, listed explicitly so that bundling or a missing file can never change the order.
-const MIGRATIONS: Record<string, Migration> = {
+export const MIGRATIONS: Record<string, Migration> = {
   "001-token-economy": m001,
   "002-pricing-version": m002,
   "003-solusio-sync": m003,
@@ -92,13 +92,33 @@ class OneSchemaIntrospector implements DatabaseIntrospector {
   }
 }
 
-/** `db` with OneSchemaIntrospector as its `introspection`; everything else is `db`'s own (methods bound to it). */
-function withIntrospector(db: Kysely<Database>, introspector: DatabaseIntrospector): Kysely<Database> {
-  return new Proxy(db, {
-    get(target, property) {
-      if (property === "introspection") return introspector;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
+/**
+ * `conn` as the Migrator is given it: OneSchemaIntrospector as its `introspection`, and an adapter whose
+ * migration lock does nothing, as applyMigrations holds its own for the whole transaction. Everything else is
+ * `conn`'s own (methods bound to it).
+ */
+function migratorView(conn: Kysely<Database>, introspector: DatabaseIntrospector): Kysely<Database> {
+  const executor = conn.getExecutor();
+  const noLock = async () => {};
+  const adapter = boundView(executor.adapter, (property) =>
+    property === "acquireMigrationLock" || property === "releaseMigrationLock" ? noLock : undefined,
+  );
+  const executorView = boundView(executor, (property) => (property === "adapter" ? adapter : undefined));
+  return boundView(conn, (property) => {
+    if (property === "introspection") return introspector;
+    if (property === "getExecutor") return () => executorView;
+    return undefined;
+  });
+}
+
+/** `target` with some properties answered by `override` (when it gives a value), methods bound to `target`. */
+function boundView<T extends object>(target: T, override: (property: string | symbol) => unknown): T {
+  return new Proxy(target, {
+    get(t, property) {
+      const replaced = override(property);
+      if (replaced !== undefined) return replaced;
+      const value: unknown = Reflect.get(t, property, t);
+      return typeof value === "function" ? value.bind(t) : value;
     },
   });
 }
@@ -114,32 +134,63 @@ export const LATEST_MIGRATION = Object.keys(MIGRATIONS).at(-1)!;
 async function unknownMigrations(
   db: Kysely<Database>,
   introspector: DatabaseIntrospector,
+  migrations: Record<string, Migration>,
 ): Promise<string[]> {
   const tables = await introspector.getTables();
   if (!tables.some((t) => t.name === "kysely_migration")) return [];
   const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
-  return rows.map((r) => r.name).filter((name) => !(name in MIGRATIONS));
+  return rows.map((r) => r.name).filter((name) => !(name in migrations));
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  return applyMigrations(db, MIGRATIONS);
+}
+
+/** pg_advisory_xact_lock's first key, tokenbill's "migrating a schema" lock; the second is the schema's hash. */
+const MIGRATION_LOCK = 0x7b11f2;
+
+/**
+ * Applies what `migrations` has and the database has not, all in one transaction on one connection, which
+ * first takes a transaction-level lock of the schema: of processes migrating at once one applies them and the
+ * others then find nothing left. Kysely's Migrator took a session-level lock before its transaction and
+ * released it after, in separate statements, which a pooler in transaction mode may send to different server
+ * connections, leaving the lock held on one of them; here its own lock is left out (migratorView). Exported
+ * for tests, which add a migration that fails.
+ */
+export async function applyMigrations(
+  db: Kysely<Database>,
+  migrations: Record<string, Migration>,
+): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema unless told which: with several tokenbill
   // schemas on one PostgreSQL (tests, benchmarks, tenants) it would find another schema's and skip its own.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const schema = rows[0]!.schema;
-  const introspector = new OneSchemaIntrospector(db, schema);
-  const newer = await unknownMigrations(db, introspector);
+  const newer = await unknownMigrations(db, new OneSchemaIntrospector(db, schema), migrations);
   if (newer.length > 0)
     throw new ServiceError(
       "CONFLICT",
       `this database was migrated by a newer version of tokenbill: it has migration ${newer.join(", ")}, ` +
         `which this version does not know (the last it knows is ${LATEST_MIGRATION}). Run that version or a later one.`,
     );
-  const migrator = new Migrator({
-    db: withIntrospector(db, introspector),
-    provider: { getMigrations: async () => MIGRATIONS },
-    migrationTableSchema: schema,
+  const result = await db.connection().execute(async (conn) => {
+    await sql`BEGIN`.execute(conn);
+    try {
+      await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK}, hashtext(${schema}))`.execute(conn);
+      const migrator = new Migrator({
+        db: migratorView(conn, new OneSchemaIntrospector(conn, schema)),
+        provider: { getMigrations: async () => migrations },
+        migrationTableSchema: schema,
+        // This transaction is theirs: a failure rolls back every migration of the call, as Kysely's did.
+        disableTransactions: true,
+      });
+      const applied: MigrationResultSet = await migrator.migrateToLatest();
+      await sql.raw(applied.error ? "ROLLBACK" : "COMMIT").execute(conn);
+      return applied;
+    } catch (error) {
+      await sql`ROLLBACK`.execute(conn).catch(() => {});
+      throw error;
+    }
   });
-  const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === "Error");
     throw new Error(
