@@ -26,6 +26,23 @@ describe("configuration", () => {
       expect(() => parseConfig({ DATABASE_POOL_SIZE: refused }), refused).toThrow(/DATABASE_POOL_SIZE/);
   });
 
+  it("DATABASE_LISTEN_URL: a PostgreSQL URL beside DATABASE_URL, never alone, masked when described", () => {
+    const db = "postgres://billing:pool-pw@pgbouncer.internal:6432/billing";
+    const direct = "postgres://billing:direct-pw@db.internal:5432/billing";
+    const config = parseConfig({ DATABASE_URL: db, DATABASE_LISTEN_URL: direct });
+    expect(config.DATABASE_LISTEN_URL).toBe(direct);
+    expect(describeConfig(config)["DATABASE_LISTEN_URL"]).toBe(
+      "postgres://billing:********@db.internal:5432/billing",
+    );
+    expect(parseConfig({ DATABASE_URL: db, DATABASE_LISTEN_URL: "" }).DATABASE_LISTEN_URL).toBeUndefined();
+    expect(() => parseConfig({ DATABASE_LISTEN_URL: direct })).toThrow(
+      "DATABASE_LISTEN_URL: needs DATABASE_URL: it is another way into the same PostgreSQL database",
+    );
+    expect(() => parseConfig({ DATABASE_URL: db, DATABASE_LISTEN_URL: "mysql://x" })).toThrow(
+      /DATABASE_LISTEN_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
+  });
+
   it("TAX_ROUNDING: per_invoice by default, per_line on request, anything else refused by name", () => {
     expect(parseConfig({}).TAX_ROUNDING).toBe("per_invoice");
     // The setting's value is what computeInvoiceTotals takes as taxRounding, with no mapping in between.

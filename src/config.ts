@@ -120,6 +120,13 @@ const ConfigObject = z
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional()
       .or(z.literal("").transform(() => undefined)),
+    // PostgreSQL only: where the job listener LISTENs, when DATABASE_URL goes through a pooler in transaction
+    // mode, which cannot keep a LISTEN (docs/operations.md): the same database, reached directly.
+    DATABASE_LISTEN_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
     // PostgreSQL only: connections one process's pool opens at most (plus one for the job listener). With
     // several instances on one database their sum must stay under the server's max_connections.
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(1000).default(10),
@@ -295,6 +302,13 @@ const ConfigObject = z
   .strict();
 
 export const ConfigSchema = ConfigObject.superRefine((c, ctx) => {
+  if (c.DATABASE_LISTEN_URL && !c.DATABASE_URL) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["DATABASE_LISTEN_URL"],
+      message: "needs DATABASE_URL: it is another way into the same PostgreSQL database",
+    });
+  }
   if (c.SOLUSIO_URL && !c.SOLUSIO_API_TOKEN) {
     ctx.addIssue({
       code: "custom",
@@ -413,6 +427,7 @@ const URL_KEYS = [
   "SOLUSIO_USER_AREA_URL",
   "TOKENBILL_PUBLIC_URL",
   "DATABASE_URL",
+  "DATABASE_LISTEN_URL",
   "WEBHOOK_URLS",
   "STRIPE_API_URL",
   "STRIPE_SUCCESS_URL",

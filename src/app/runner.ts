@@ -13,7 +13,10 @@ export interface RunnerTuning {
   backoffBaseMs?: number;
   backoffCapMs?: number;
   pollMs?: number;
-  /** Where the runner hears of new jobs; by default LISTEN on DATABASE_URL's PostgreSQL, else in-process. */
+  /**
+   * Where the runner hears of new jobs; by default LISTEN on PostgreSQL (DATABASE_LISTEN_URL, else
+   * DATABASE_URL), else in-process.
+   */
   wakeups?: JobWakeups;
 }
 
@@ -37,7 +40,7 @@ export function createJobRunner(
     now: () => new Date(),
     solusio,
   };
-  const wakeups = tuning.wakeups ?? wakeupsFor(config.DATABASE_URL, db, logger);
+  const wakeups = tuning.wakeups ?? wakeupsFor(config.DATABASE_LISTEN_URL ?? config.DATABASE_URL, db, logger);
   // New jobs wake the runner (wakeups): the poll only catches retries whose backoff ran out and anything missed.
   return runnerFor(ctx, "outbox", { pollMs: 1_000, ...tuning, wakeups });
 }

@@ -177,3 +177,37 @@ describe.runIf(url)("the job listener when its connection is lost (PostgreSQL)",
     }
   }, 20_000);
 });
+
+// DATABASE_LISTEN_URL (docs/operations.md): the listener may reach the database another way than the pool,
+// and one that reaches another database is told of, as its runner would then wait for its poll.
+describe.runIf(url)("a job listener on its own URL (PostgreSQL)", () => {
+  async function listenerLines(listenUrl: string): Promise<{ level: number; msg: string }[]> {
+    const lines: { level: number; msg: string }[] = [];
+    const listenerLogger = pino(
+      { level: "info" },
+      { write: (line: string) => void lines.push(JSON.parse(line)) },
+    );
+    const wakeups = postgresWakeups({ url: listenUrl, db: handle.db, logger: listenerLogger });
+    const unsubscribe = await wakeups.subscribe(() => {});
+    await unsubscribe();
+    return lines;
+  }
+
+  it("warns when it reaches another database than the pool, and not when it reaches the same one", async () => {
+    const elsewhere = new URL(url!);
+    elsewhere.pathname = "/postgres";
+    const warned = await listenerLines(elsewhere.toString());
+    expect(warned).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: "the job listener reaches another database than the pool: jobs wait for the runner's poll (check DATABASE_LISTEN_URL)",
+      }),
+    ]);
+    const { proxy, url: relayed } = await relayPostgres(url!);
+    try {
+      expect(await listenerLines(relayed)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

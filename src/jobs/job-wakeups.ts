@@ -22,6 +22,12 @@ export const JOB_CHANNEL = "tokenbill_job";
  */
 export const notifyJobWritten = sql<null>`pg_notify(${sql.lit(JOB_CHANNEL)}, current_schema())`;
 
+/**
+ * Which database a connection reaches: its name and when its server started, which every session of one
+ * server reads alike (through a pooler too) and needs no privilege to read.
+ */
+const DATABASE_IDENTITY = "current_database() || ' started ' || pg_postmaster_start_time()::text";
+
 /** Where a runner hears of new jobs; it subscribes when it starts and unsubscribes when it stops. */
 export interface JobWakeups {
   /** Resolves once `wake` will be called for jobs written from now on. */
@@ -80,8 +86,11 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
   const answerWithinMs = options.answerWithinMs ?? 10_000;
   return {
     async subscribe(wake) {
-      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(options.db);
+      const { rows } = await sql<{ schema: string; database: string }>`
+        select current_schema() as schema, ${sql.raw(DATABASE_IDENTITY)} as database`.execute(options.db);
       const schema = rows[0]?.schema ?? "public";
+      const database = rows[0]?.database;
+      let mismatchTold = false;
       const firstDelay = options.reconnectMs ?? 1_000;
       let client: pg.Client | undefined;
       let closed = false;
@@ -104,6 +113,15 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
         try {
           await next.connect();
           await next.query(`LISTEN ${JOB_CHANNEL}`);
+          const listening = await next.query<{ database: string }>(`select ${DATABASE_IDENTITY} as database`);
+          // A listener on another database (DATABASE_LISTEN_URL set wrong) hears none of the pool's jobs.
+          if (listening.rows[0]?.database !== database && !mismatchTold) {
+            mismatchTold = true;
+            options.logger.warn(
+              { pool: database, listener: listening.rows[0]?.database },
+              "the job listener reaches another database than the pool: jobs wait for the runner's poll (check DATABASE_LISTEN_URL)",
+            );
+          }
         } catch (error) {
           drop(next);
           throw error;
