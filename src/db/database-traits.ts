@@ -10,7 +10,7 @@ export interface DatabaseTraits {
   /** The pool's most connections; PGlite has one session however reached. */
   connections: number;
   /** PostgreSQL with named statements (named-statements.ts): whether the pool still names them, and their generation. */
-  namedStatements?: { readonly naming: boolean; readonly generation: number };
+  namedStatements?: { readonly naming: boolean; readonly generation: number; tablesChanged(): void };
 }
 
 // Keyed by the Kysely instance itself: a transaction is another instance, so it is not found here.

@@ -31,6 +31,7 @@ import * as m020estimate from "./migrations/020-month-to-date-estimate.ts";
 import * as m021listOrder from "./migrations/021-list-order-indexes.ts";
 import * as m022lease from "./migrations/022-finalizer-lease.ts";
 import { ServiceError } from "../kernel/errors.ts";
+import { TABLES_CHANNEL } from "./named-statements.ts";
 import type { Database } from "./schema.ts";
 
 // Ordered migrations, listed explicitly so that bundling or a missing file can never change the order.
@@ -184,6 +185,9 @@ export async function applyMigrations(
         disableTransactions: true,
       });
       const applied: MigrationResultSet = await migrator.migrateToLatest();
+      // Delivered at commit to every process listening: they name their statements afresh (named-statements.ts).
+      if (!applied.error && applied.results?.length)
+        await sql`SELECT pg_notify(${TABLES_CHANNEL}, ${schema})`.execute(conn);
       await sql.raw(applied.error ? "ROLLBACK" : "COMMIT").execute(conn);
       return applied;
     } catch (error) {

@@ -19,6 +19,13 @@ import { createHash } from "node:crypto";
 // transaction is lost with it, and fails as a StatementRefusedError (database-outage.ts): a 503 with
 // Retry-After, or a job's retry, since running it again works.
 
+/**
+ * The channel a migration NOTIFYs when it commits, with its schema as the payload (migrate.ts): processes
+ * listening (the job listener, job-wakeups.ts) start a new generation of names at once (tablesChanged),
+ * rather than at the first statement PostgreSQL refuses, which inside a transaction fails it.
+ */
+export const TABLES_CHANNEL = "tokenbill_tables";
+
 /** Statements that read or write rows: named once per SQL text. */
 const ROWS = /^\s*(?:select|insert|update|delete|with)\b/i;
 /** A change of tables (a migration): statements named before it may no longer fit them. */
@@ -100,10 +107,14 @@ export class PoolStatements {
       return true;
     }
     if (code !== RESULT_CHANGED) return false;
-    if (generation !== this.#generation) return true;
+    if (generation === this.#generation) this.tablesChanged();
+    return true;
+  }
+
+  /** Another process changed tables (a migration): every statement is named afresh from now on. */
+  tablesChanged(): void {
     if (this.#generation + 1 >= GENERATION_LIMIT) this.#turnOff({ reason: "tables keep changing" });
     else this.#generation++;
-    return true;
   }
 
   #turnOff(off: NamingOff): void {

@@ -1,8 +1,12 @@
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { databaseTraits } from "../db/database-traits.ts";
+import { applyMigrations } from "../db/migrate.ts";
 import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
+import type { Database } from "../db/schema.ts";
+import { probeSchema } from "../db/testing/probe-schema.ts";
 import { enqueueRawJob } from "./enqueue-job.ts";
 import { type ClaimedJob, JobRunner } from "./job-runner.ts";
 import { type JobWakeups, postgresWakeups, wakeupsFor } from "./job-wakeups.ts";
@@ -208,6 +212,36 @@ describe.runIf(url)("a job listener on its own URL (PostgreSQL)", () => {
       expect(await listenerLines(relayed)).toEqual([]);
     } finally {
       await proxy.close();
+    }
+  });
+});
+
+// A migration committed by another process (`tokenbill migrate` while instances run) NOTIFYs its schema; the
+// listener hears it and the pool names its statements afresh at once (named-statements.ts), so a transaction
+// after it prepares against the new columns instead of failing once as the first to meet them.
+describe.runIf(url)("the job listener and a migration by another process (PostgreSQL)", () => {
+  const { open } = probeSchema(url!, [[1, "one"]]);
+
+  it("starts a new generation of statement names when the migration commits; the next transaction works", async () => {
+    const pool = await open(true);
+    const read = (db: Kysely<Database>) =>
+      sql<Record<string, unknown>>`SELECT * FROM probe WHERE id = ${1}`.execute(db);
+    expect((await pool.db.transaction().execute(read)).rows).toEqual([{ id: 1, a: "one" }]);
+    const unsubscribe = await wakeupsFor(url, pool.db, logger).subscribe(() => {});
+    try {
+      const other = await open(false);
+      const applied = await applyMigrations(other.db, {
+        "001-probe-column": {
+          up: async (db) => {
+            await sql`ALTER TABLE probe ADD COLUMN e int DEFAULT 5`.execute(db);
+          },
+        },
+      });
+      expect(applied).toEqual(["001-probe-column"]);
+      await expect.poll(() => databaseTraits(pool.db).namedStatements?.generation).toBe(1);
+      expect((await pool.db.transaction().execute(read)).rows).toEqual([{ id: 1, a: "one", e: 5 }]);
+    } finally {
+      await unsubscribe();
     }
   });
 });

@@ -2,6 +2,8 @@ import { type Kysely, sql } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
 import { connectTimeoutMs } from "../db/database-outage.ts";
+import { databaseTraits } from "../db/database-traits.ts";
+import { TABLES_CHANNEL } from "../db/named-statements.ts";
 import { APPLICATION_NAME } from "../db/open-database.ts";
 import type { Database } from "../db/schema.ts";
 import { within } from "../kernel/within.ts";
@@ -53,7 +55,14 @@ export const localWakeups: JobWakeups = {
 
 /** The wake-ups `serve` uses: LISTEN on PostgreSQL (the database's `url`), this process's signal on PGlite. */
 export function wakeupsFor(url: string | undefined, db: Kysely<Database>, logger: Logger): JobWakeups {
-  return url ? postgresWakeups({ url, db, logger }) : localWakeups;
+  if (!url) return localWakeups;
+  const statements = databaseTraits(db).namedStatements;
+  return postgresWakeups({
+    url,
+    db,
+    logger,
+    ...(statements ? { onTablesChanged: () => statements.tablesChanged() } : {}),
+  });
 }
 
 export interface PostgresWakeupsOptions {
@@ -68,6 +77,11 @@ export interface PostgresWakeupsOptions {
   checkEveryMs?: number;
   /** How long a check may wait for its answer before the connection counts as lost (10 s). */
   answerWithinMs?: number;
+  /**
+   * Called when a migration of the pool's schema commits (named-statements.ts, TABLES_CHANNEL), by whichever
+   * process: the listener is the one connection that hears it.
+   */
+  onTablesChanged?: () => void;
 }
 
 /**
@@ -106,13 +120,15 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
           fallback_application_name: `${APPLICATION_NAME} job listener`,
         });
         next.on("notification", (message) => {
-          if (message.channel === JOB_CHANNEL && message.payload === schema) wake();
+          if (message.payload !== schema) return;
+          if (message.channel === JOB_CHANNEL) wake();
+          else if (message.channel === TABLES_CHANNEL) options.onTablesChanged?.();
         });
         next.on("error", (error) => lost(next, error));
         next.on("end", () => lost(next, new Error("connection ended")));
         try {
           await next.connect();
-          await next.query(`LISTEN ${JOB_CHANNEL}`);
+          await next.query(`LISTEN ${JOB_CHANNEL}; LISTEN ${TABLES_CHANNEL}`);
           const listening = await next.query<{ database: string }>(`select ${DATABASE_IDENTITY} as database`);
           // A listener on another database (DATABASE_LISTEN_URL set wrong) hears none of the pool's jobs.
           if (listening.rows[0]?.database !== database && !mismatchTold) {
