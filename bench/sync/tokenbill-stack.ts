@@ -3,7 +3,7 @@ import { createJobRunner } from "../../src/app/runner.ts";
 import { parseConfig } from "../../src/config.ts";
 import type { DatabaseHandle } from "../../src/db/open-database.ts";
 import type { JobRunner } from "../../src/jobs/job-runner.ts";
-import { localWakeups, postgresWakeups } from "../../src/jobs/job-wakeups.ts";
+import { wakeupsFor } from "../../src/jobs/job-wakeups.ts";
 import { connectSolusio, type SolusioConnection } from "../../src/solusio/connect-solusio.ts";
 import { integrate, type SolusioIntegration } from "../../src/solusio/integration.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
@@ -40,8 +40,9 @@ export async function startTokenbillStack(
     timeoutMs: 10_000,
   });
   const integration = integrate(connection, config);
-  const url = process.env["DATABASE_URL"];
-  const wakeups = url ? postgresWakeups({ url, db: handle.db, logger }) : localWakeups;
+  // As serve's runner hears of jobs (src/app/runner.ts): DATABASE_LISTEN_URL when set, else DATABASE_URL.
+  const url = process.env["DATABASE_LISTEN_URL"] || process.env["DATABASE_URL"];
+  const wakeups = wakeupsFor(url, handle.db, logger);
   const runner = createJobRunner(handle.db, config, logger, integration, { wakeups });
   return {
     handle,
