@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
@@ -25,10 +26,11 @@ export const JOB_CHANNEL = "tokenbill_job";
 export const notifyJobWritten = sql<null>`pg_notify(${sql.lit(JOB_CHANNEL)}, current_schema())`;
 
 /**
- * Which database a connection reaches: its name and when its server started, which every session of one
- * server reads alike (through a pooler too) and needs no privilege to read.
+ * The listener's check of itself: once connected it sends a notice on this channel through the pool and
+ * expects to hear it. It does not when its LISTEN was lost to a pooler in transaction mode, or when
+ * DATABASE_LISTEN_URL reaches another database; the runner would then wait for its poll, so that is logged.
  */
-const DATABASE_IDENTITY = "current_database() || ' started ' || pg_postmaster_start_time()::text";
+const PROBE_CHANNEL = "tokenbill_listener_probe";
 
 /** Where a runner hears of new jobs; it subscribes when it starts and unsubscribes when it stops. */
 export interface JobWakeups {
@@ -82,6 +84,8 @@ export interface PostgresWakeupsOptions {
    * process: the listener is the one connection that hears it.
    */
   onTablesChanged?: () => void;
+  /** How long the listener waits to hear its own probe, sent through the pool, before it warns (5 s). */
+  probeWithinMs?: number;
 }
 
 /**
@@ -100,11 +104,11 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
   const answerWithinMs = options.answerWithinMs ?? 10_000;
   return {
     async subscribe(wake) {
-      const { rows } = await sql<{ schema: string; database: string }>`
-        select current_schema() as schema, ${sql.raw(DATABASE_IDENTITY)} as database`.execute(options.db);
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(options.db);
       const schema = rows[0]?.schema ?? "public";
-      const database = rows[0]?.database;
-      let mismatchTold = false;
+      const probeWithinMs = options.probeWithinMs ?? 5_000;
+      let probe: { payload: string; timer: NodeJS.Timeout } | undefined;
+      let deafTold = false;
       const firstDelay = options.reconnectMs ?? 1_000;
       let client: pg.Client | undefined;
       let closed = false;
@@ -120,6 +124,10 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
           fallback_application_name: `${APPLICATION_NAME} job listener`,
         });
         next.on("notification", (message) => {
+          if (message.channel === PROBE_CHANNEL) {
+            if (probe && message.payload === probe.payload) clearTimeout(probe.timer);
+            return;
+          }
           if (message.payload !== schema) return;
           if (message.channel === JOB_CHANNEL) wake();
           else if (message.channel === TABLES_CHANNEL) options.onTablesChanged?.();
@@ -128,16 +136,7 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
         next.on("end", () => lost(next, new Error("connection ended")));
         try {
           await next.connect();
-          await next.query(`LISTEN ${JOB_CHANNEL}; LISTEN ${TABLES_CHANNEL}`);
-          const listening = await next.query<{ database: string }>(`select ${DATABASE_IDENTITY} as database`);
-          // A listener on another database (DATABASE_LISTEN_URL set wrong) hears none of the pool's jobs.
-          if (listening.rows[0]?.database !== database && !mismatchTold) {
-            mismatchTold = true;
-            options.logger.warn(
-              { pool: database, listener: listening.rows[0]?.database },
-              "the job listener reaches another database than the pool: jobs wait for the runner's poll (check DATABASE_LISTEN_URL)",
-            );
-          }
+          await next.query(`LISTEN ${JOB_CHANNEL}; LISTEN ${TABLES_CHANNEL}; LISTEN ${PROBE_CHANNEL}`);
         } catch (error) {
           drop(next);
           throw error;
@@ -148,10 +147,31 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
         }
         client = next;
         delay = firstDelay;
+        sendProbe();
         if (lostAt !== undefined) {
           options.logger.info({ lostForMs: Date.now() - lostAt }, "job listener reconnected");
           lostAt = undefined;
         }
+      };
+
+      /** Sends the listener's probe through the pool; a probe not heard within probeWithinMs is told of, once. */
+      const sendProbe = () => {
+        if (deafTold) return;
+        if (probe) clearTimeout(probe.timer);
+        const payload = `${schema}:${randomBytes(6).toString("hex")}`;
+        const timer = setTimeout(() => {
+          deafTold = true;
+          options.logger.warn(
+            { waitedMs: probeWithinMs },
+            "the job listener does not hear notices sent through the database pool, so jobs wait for the runner's poll: behind a pooler in transaction mode, set DATABASE_LISTEN_URL to reach the database directly; if it is set, check that it reaches the same database as DATABASE_URL",
+          );
+        }, probeWithinMs);
+        timer.unref();
+        probe = { payload, timer };
+        // A pool that cannot send it (the database went away) teaches nothing about the listener.
+        sql`select pg_notify(${PROBE_CHANNEL}, ${payload})`
+          .execute(options.db)
+          .catch(() => clearTimeout(timer));
       };
 
       const lost = (which: pg.Client, error: Error) => {
@@ -200,6 +220,7 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
       return async () => {
         closed = true;
         clearInterval(check);
+        if (probe) clearTimeout(probe.timer);
         if (retry) clearTimeout(retry);
         const last = client;
         client = undefined;
