@@ -111,22 +111,21 @@ function jsonArray<T extends z.ZodType>(item: T) {
   }, z.array(item));
 }
 
+/** A PostgreSQL URL, or unset (an empty value counts as unset). */
+const optionalPostgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+  .optional()
+  .or(z.literal("").transform(() => undefined));
+
 const ConfigObject = z
   .object({
     HOST: z.string().min(1).default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
-      .optional()
-      .or(z.literal("").transform(() => undefined)),
+    DATABASE_URL: optionalPostgresUrl,
     // PostgreSQL only: where the job listener LISTENs, when DATABASE_URL goes through a pooler in transaction
     // mode, which cannot keep a LISTEN (docs/operations.md): the same database, reached directly.
-    DATABASE_LISTEN_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
-      .optional()
-      .or(z.literal("").transform(() => undefined)),
+    DATABASE_LISTEN_URL: optionalPostgresUrl,
     // PostgreSQL only: connections one process's pool opens at most (plus one for the job listener). With
     // several instances on one database their sum must stay under the server's max_connections.
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(1000).default(10),
