@@ -50,56 +50,52 @@ export function buildInvoice(
   rounding: RoundingMode,
   taxRounding: TaxRounding = "per_invoice",
 ): DraftInvoice {
-  // Stable: a server's plan groups keep the order the source gave them.
-  const sorted = [...usages].sort((a, b) => a.serverId - b.serverId);
-  const partial: Omit<DraftLine, "amount">[] = [];
+  // Stable: a server's plan groups keep the order the source gave them. One usage needs no sorting.
+  const sorted = usages.length > 1 ? [...usages].sort((a, b) => a.serverId - b.serverId) : usages;
+  // Each line is made once, whole (its amount set once the totals are known): a run drafts millions of
+  // them, and copies made with spreads cost a second object a line and most of drafting's garbage.
+  const lines: DraftLine[] = [];
   for (const u of sorted) {
-    const common = {
-      serverId: u.serverId,
-      serverUuid: u.serverUuid,
-      serverName: u.serverName,
-      planId: u.planId,
-      planName: u.planName,
-      serverCreatedAt: new Date(u.createdAt),
-      serverDeletedAt: u.deletedAt === null ? null : new Date(u.deletedAt),
-    };
-    partial.push({
-      kind: "server",
-      ...common,
-      backupPercent: null,
-      quantity: 1n,
-      hours: u.hours,
-      charge: u.charge,
-      tokens: u.tokens,
-      recomputedTokens: u.recomputedTokens,
-    });
+    const createdAt = new Date(u.createdAt);
+    const deletedAt = u.deletedAt === null ? null : new Date(u.deletedAt);
+    lines.push(
+      lineOf("server", u, createdAt, deletedAt, null, 1n, u.hours, u.charge, u.tokens, u.recomputedTokens),
+    );
     if (u.ipCount > 0n) {
-      partial.push({
-        kind: "additional_ips",
-        ...common,
-        backupPercent: null,
-        quantity: u.ipCount,
-        hours: u.ipHours,
-        charge: u.ipCharge,
-        tokens: u.ipTokens,
-        recomputedTokens: u.recomputedIpTokens,
-      });
+      lines.push(
+        lineOf(
+          "additional_ips",
+          u,
+          createdAt,
+          deletedAt,
+          null,
+          u.ipCount,
+          u.ipHours,
+          u.ipCharge,
+          u.ipTokens,
+          u.recomputedIpTokens,
+        ),
+      );
     }
     if (u.backupPercent !== null) {
-      partial.push({
-        kind: "backups",
-        ...common,
-        backupPercent: u.backupPercent,
-        quantity: 1n,
-        hours: u.backupHours,
-        charge: "backup_share",
-        tokens: u.backupTokens,
-        recomputedTokens: u.recomputedBackupTokens,
-      });
+      lines.push(
+        lineOf(
+          "backups",
+          u,
+          createdAt,
+          deletedAt,
+          u.backupPercent,
+          1n,
+          u.backupHours,
+          "backup_share",
+          u.backupTokens,
+          u.recomputedBackupTokens,
+        ),
+      );
     }
   }
   const totals = computeInvoiceTotals({
-    lines: partial,
+    lines,
     base: facts.base,
     discounts: facts.multipliers,
     taxes: facts.taxes,
@@ -108,7 +104,7 @@ export function buildInvoice(
     rounding,
     taxRounding,
   });
-  const lines = partial.map((l, i) => ({ ...l, amount: totals.lineAmounts[i]! }));
+  for (let i = 0; i < lines.length; i++) lines[i]!.amount = totals.lineAmounts[i]!;
   const discounts = totals.discounts.map((d, i) => ({
     name: d.name,
     multiplier: facts.multipliers[i]!.multiplier.toString(),
@@ -147,6 +143,39 @@ export function buildInvoice(
     discounts,
     taxes,
     fingerprint,
+  };
+}
+
+/** One line of a server's plan group, every field in one object literal (one shape for all lines). */
+function lineOf(
+  kind: DraftLine["kind"],
+  u: BillableUsage,
+  serverCreatedAt: Date,
+  serverDeletedAt: Date | null,
+  backupPercent: string | null,
+  quantity: bigint,
+  hours: bigint,
+  charge: InvoiceLineCharge,
+  tokens: bigint,
+  recomputedTokens: bigint,
+): DraftLine {
+  return {
+    kind,
+    serverId: u.serverId,
+    serverUuid: u.serverUuid,
+    serverName: u.serverName,
+    planId: u.planId,
+    planName: u.planName,
+    serverCreatedAt,
+    serverDeletedAt,
+    backupPercent,
+    quantity,
+    hours,
+    charge,
+    tokens,
+    recomputedTokens,
+    // Set by buildInvoice once the invoice's totals have rounded every line (billing-rules §4).
+    amount: 0n,
   };
 }
 
