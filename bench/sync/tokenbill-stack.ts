@@ -6,7 +6,7 @@ import type { JobRunner } from "../../src/jobs/job-runner.ts";
 import { wakeupsFor } from "../../src/jobs/job-wakeups.ts";
 import { connectSolusio, type SolusioConnection } from "../../src/solusio/connect-solusio.ts";
 import { integrate, type SolusioIntegration } from "../../src/solusio/integration.ts";
-import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { createTestDatabase, urlOfDatabase } from "../../test/helpers/test-database.ts";
 
 export const logger = pino({ level: "silent" });
 
@@ -40,8 +40,14 @@ export async function startTokenbillStack(
     timeoutMs: 10_000,
   });
   const integration = integrate(connection, config);
-  // As serve's runner hears of jobs (src/app/runner.ts): DATABASE_LISTEN_URL when set, else DATABASE_URL.
-  const url = process.env["DATABASE_LISTEN_URL"] || process.env["DATABASE_URL"];
+  // As serve's runner hears of jobs (src/app/runner.ts): DATABASE_LISTEN_URL when set, else DATABASE_URL;
+  // under database isolation (test-database.ts), those naming the database made for the bench.
+  const listen = process.env["DATABASE_LISTEN_URL"];
+  const url = handle.own
+    ? listen
+      ? urlOfDatabase(listen, handle.own.name)
+      : handle.own.url
+    : listen || process.env["DATABASE_URL"];
   const wakeups = wakeupsFor(url, handle.db, logger);
   const runner = createJobRunner(handle.db, config, logger, integration, { wakeups });
   return {

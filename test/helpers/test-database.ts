@@ -5,12 +5,21 @@ import { migrateToLatest } from "../../src/db/migrate.ts";
 import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts";
 import { TEMPLATE_ENV } from "./test-database-template.ts";
 
+/** A test database: the handle and, under database isolation, the database made for it. */
+export interface TestDatabase extends DatabaseHandle {
+  /** The throw-away database's name and its URL (DATABASE_URL naming it), under database isolation only. */
+  own?: { name: string; url: string };
+}
+
 /**
  * A fresh, migrated database for one test file: PGlite in memory by default (loaded from a migrated dump when
  * the run made one, else migrated here), or — when DATABASE_URL is set (CI runs the `db` project a second time
- * that way) — a throw-away schema on that PostgreSQL.
+ * that way) — a throw-away schema on that PostgreSQL. With TEST_DATABASE_ISOLATION=database, a throw-away
+ * database instead: a pooler in transaction mode drops the startup `options` a schema is chosen by, and
+ * routes a new database name by its wildcard entry (bench/sync through PgBouncer, docs/operations.md);
+ * there DATABASE_NAMED_STATEMENTS=off is read as serve reads it.
  */
-export async function createTestDatabase(): Promise<DatabaseHandle> {
+export async function createTestDatabase(): Promise<TestDatabase> {
   const url = process.env["DATABASE_URL"];
   if (!url) {
     // From the migrated dump the run's global setup made (test-database-template.ts), when there is one.
@@ -20,6 +29,7 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
     await migrateToLatest(handle.db);
     return handle;
   }
+  if (process.env["TEST_DATABASE_ISOLATION"] === "database") return createThrowAwayDatabase(url);
   const schema = `tb_test_${randomBytes(6).toString("hex")}`;
   const admin = await openDatabase({ url, poolSize: 1 });
   await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
@@ -34,6 +44,36 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
       await admin.close();
     },
   };
+}
+
+/** `url` with its database name replaced by `name` (user, host, port and parameters kept). */
+export function urlOfDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function createThrowAwayDatabase(url: string): Promise<TestDatabase> {
+  const name = `tb_test_${randomBytes(6).toString("hex")}`;
+  const admin = await openDatabase({ url, poolSize: 1 });
+  await sql.raw(`CREATE DATABASE ${name}`).execute(admin.db);
+  const own = urlOfDatabase(url, name);
+  // As serve reads it (src/app/database.ts): a pooler without prepared statements needs them off.
+  const namedStatements = process.env["DATABASE_NAMED_STATEMENTS"] !== "off";
+  const handle = await openDatabase({ url: own, poolSize: 10, namedStatements });
+  const drop = async () => {
+    await handle.close();
+    // FORCE: a pooler may keep server connections to it open after its clients have gone.
+    await sql.raw(`DROP DATABASE ${name} WITH (FORCE)`).execute(admin.db);
+    await admin.close();
+  };
+  try {
+    await migrateToLatest(handle.db);
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  return { db: handle.db, kind: handle.kind, own: { name, url: own }, close: drop };
 }
 
 /**
