@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { applyMigrations, LATEST_MIGRATION, MIGRATIONS, migrateToLatest } from "./migrate.ts";
+import type { NamingOff } from "./named-statements.ts";
 import { type DatabaseHandle, openDatabase } from "./open-database.ts";
 
 // Migrations on a PostgreSQL shared by several schemas (tenants, benchmarks, test files side by side).
@@ -118,6 +119,59 @@ describe("migrateToLatest", () => {
     // The lock went with the transaction: the next call goes ahead at once.
     expect(await migrateToLatest(handle.db)).toEqual([]);
   });
+
+  // A pooler in transaction mode that does not keep named statements hands the migration's connection a
+  // server connection without the names the pool prepared: the first named statement of the migration's
+  // transaction is refused (26000), which ends the transaction. DEALLOCATE ALL does the same to one connection.
+  it.skipIf(!url)(
+    "applies its migrations when the pooler lost the connection's named statements, on the second attempt",
+    async () => {
+      const admin = await openDatabase({ url: url!, poolSize: 1 });
+      const schema = `tb_test_${randomBytes(6).toString("hex")}`;
+      await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
+      const notices: NamingOff[] = [];
+      const first = await openDatabase({ url: url!, schema, poolSize: 1 });
+      await migrateToLatest(first.db);
+      await first.close();
+      // A connection that changed tables names nothing more, so another pool, which only reads them.
+      const db = await openDatabase({
+        url: url!,
+        schema,
+        poolSize: 1,
+        onNamingOff: (off) => notices.push(off),
+      });
+      try {
+        // Nothing to apply: its reads go named, and now stand prepared on the connection.
+        expect(await migrateToLatest(db.db)).toEqual([]);
+        // The transaction's first statement is the lock; the reads before the transaction keep their names.
+        const { rows: lock } = await sql<{ name: string }>`
+          select name from pg_prepared_statements
+          where statement like '%pg_advisory_xact_lock%' and statement not like '%pg_prepared_statements%'`.execute(
+          db.db,
+        );
+        expect(lock).toHaveLength(1);
+        await sql.raw(`DEALLOCATE ${lock[0]!.name}`).execute(db.db);
+        const withProbe = {
+          ...MIGRATIONS,
+          "999-adds-a-table": {
+            up: async (trx: Kysely<unknown>) => {
+              await sql`CREATE TABLE migration_probe (id int)`.execute(trx);
+            },
+          },
+        };
+        expect(await applyMigrations(db.db, withProbe)).toEqual(["999-adds-a-table"]);
+        expect(notices).toEqual([{ reason: "pooler", sqlstate: "26000" }]);
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from migration_probe`.execute(
+          db.db,
+        );
+        expect(rows[0]!.n).toBe(0);
+      } finally {
+        await db.close();
+        await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
+        await admin.close();
+      }
+    },
+  );
 
   it.skipIf(!url)(
     "of three processes migrating one empty schema at once, one applies every migration",

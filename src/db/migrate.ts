@@ -31,6 +31,7 @@ import * as m020estimate from "./migrations/020-month-to-date-estimate.ts";
 import * as m021listOrder from "./migrations/021-list-order-indexes.ts";
 import * as m022lease from "./migrations/022-finalizer-lease.ts";
 import { ServiceError } from "../kernel/errors.ts";
+import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
 import type { Database } from "./schema.ts";
 
@@ -162,6 +163,18 @@ export async function applyMigrations(
   db: Kysely<Database>,
   migrations: Record<string, Migration>,
 ): Promise<string[]> {
+  try {
+    return await applyOnce(db, migrations);
+  } catch (error) {
+    // Behind a pooler in transaction mode that does not keep named statements, the first named statement of
+    // the transaction is refused, which ends it (StatementRefusedError), and naming turns off for the pool:
+    // nothing of the call was applied, and the second attempt goes unnamed.
+    if (!(error instanceof StatementRefusedError)) throw error;
+    return applyOnce(db, migrations);
+  }
+}
+
+async function applyOnce(db: Kysely<Database>, migrations: Record<string, Migration>): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema unless told which: with several tokenbill
   // schemas on one PostgreSQL (tests, benchmarks, tenants) it would find another schema's and skip its own.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
