@@ -12,6 +12,19 @@ import { type DatabaseHandle, openDatabase } from "./open-database.ts";
 const url = process.env["DATABASE_URL"];
 let handle: DatabaseHandle;
 
+/** Runs `test` with an empty schema of its own on DATABASE_URL, dropped after. */
+async function inEmptySchema(test: (schema: string) => Promise<void>): Promise<void> {
+  const admin = await openDatabase({ url: url!, poolSize: 1 });
+  const schema = `tb_test_${randomBytes(6).toString("hex")}`;
+  await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
+  try {
+    await test(schema);
+  } finally {
+    await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
+    await admin.close();
+  }
+}
+
 beforeAll(async () => {
   handle = await createTestDatabase();
 });
@@ -125,60 +138,52 @@ describe("migrateToLatest", () => {
   // transaction is refused (26000), which ends the transaction. DEALLOCATE ALL does the same to one connection.
   it.skipIf(!url)(
     "applies its migrations when the pooler lost the connection's named statements, on the second attempt",
-    async () => {
-      const admin = await openDatabase({ url: url!, poolSize: 1 });
-      const schema = `tb_test_${randomBytes(6).toString("hex")}`;
-      await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
-      const notices: NamingOff[] = [];
-      const first = await openDatabase({ url: url!, schema, poolSize: 1 });
-      await migrateToLatest(first.db);
-      await first.close();
-      // A connection that changed tables names nothing more, so another pool, which only reads them.
-      const db = await openDatabase({
-        url: url!,
-        schema,
-        poolSize: 1,
-        onNamingOff: (off) => notices.push(off),
-      });
-      try {
-        // Nothing to apply: its reads go named, and now stand prepared on the connection.
-        expect(await migrateToLatest(db.db)).toEqual([]);
-        // The transaction's first statement is the lock; the reads before the transaction keep their names.
-        const { rows: lock } = await sql<{ name: string }>`
-          select name from pg_prepared_statements
-          where statement like '%pg_advisory_xact_lock%' and statement not like '%pg_prepared_statements%'`.execute(
-          db.db,
-        );
-        expect(lock).toHaveLength(1);
-        await sql.raw(`DEALLOCATE ${lock[0]!.name}`).execute(db.db);
-        const withProbe = {
-          ...MIGRATIONS,
-          "999-adds-a-table": {
-            up: async (trx: Kysely<unknown>) => {
-              await sql`CREATE TABLE migration_probe (id int)`.execute(trx);
+    () =>
+      inEmptySchema(async (schema) => {
+        const notices: NamingOff[] = [];
+        const first = await openDatabase({ url: url!, schema, poolSize: 1 });
+        await migrateToLatest(first.db);
+        await first.close();
+        // A connection that changed tables names nothing more, so another pool, which only reads them.
+        const db = await openDatabase({
+          url: url!,
+          schema,
+          poolSize: 1,
+          onNamingOff: (off) => notices.push(off),
+        });
+        try {
+          // Nothing to apply: its reads go named, and now stand prepared on the connection.
+          expect(await migrateToLatest(db.db)).toEqual([]);
+          // The transaction's first statement is the lock; the reads before the transaction keep their names.
+          const { rows: lock } = await sql<{ name: string }>`
+            select name from pg_prepared_statements
+            where statement like '%pg_advisory_xact_lock%' and statement not like '%pg_prepared_statements%'`.execute(
+            db.db,
+          );
+          expect(lock).toHaveLength(1);
+          await sql.raw(`DEALLOCATE ${lock[0]!.name}`).execute(db.db);
+          const withProbe = {
+            ...MIGRATIONS,
+            "999-adds-a-table": {
+              up: async (trx: Kysely<unknown>) => {
+                await sql`CREATE TABLE migration_probe (id int)`.execute(trx);
+              },
             },
-          },
-        };
-        expect(await applyMigrations(db.db, withProbe)).toEqual(["999-adds-a-table"]);
-        expect(notices).toEqual([{ reason: "pooler", sqlstate: "26000" }]);
-        const { rows } = await sql<{ n: number }>`select count(*)::int as n from migration_probe`.execute(
-          db.db,
-        );
-        expect(rows[0]!.n).toBe(0);
-      } finally {
-        await db.close();
-        await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
-        await admin.close();
-      }
-    },
+          };
+          expect(await applyMigrations(db.db, withProbe)).toEqual(["999-adds-a-table"]);
+          expect(notices).toEqual([{ reason: "pooler", sqlstate: "26000" }]);
+          const { rows } = await sql<{ n: number }>`select count(*)::int as n from migration_probe`.execute(
+            db.db,
+          );
+          expect(rows[0]!.n).toBe(0);
+        } finally {
+          await db.close();
+        }
+      }),
   );
 
-  it.skipIf(!url)(
-    "of three processes migrating one empty schema at once, one applies every migration",
-    async () => {
-      const admin = await openDatabase({ url: url!, poolSize: 1 });
-      const schema = `tb_test_${randomBytes(6).toString("hex")}`;
-      await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
+  it.skipIf(!url)("of three processes migrating one empty schema at once, one applies every migration", () =>
+    inEmptySchema(async (schema) => {
       const dbs = await Promise.all([1, 2, 3].map(() => openDatabase({ url: url!, schema, poolSize: 2 })));
       try {
         const applied = await Promise.all(dbs.map((db) => migrateToLatest(db.db)));
@@ -186,9 +191,7 @@ describe("migrateToLatest", () => {
         expect(counts).toEqual([0, 0, Object.keys(MIGRATIONS).length]);
       } finally {
         await Promise.all(dbs.map((db) => db.close()));
-        await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
-        await admin.close();
       }
-    },
+    }),
   );
 });
