@@ -42,12 +42,8 @@ export async function startTokenbillStack(
   const integration = integrate(connection, config);
   // As serve's runner hears of jobs (src/app/runner.ts): DATABASE_LISTEN_URL when set, else DATABASE_URL;
   // under database isolation (test-database.ts), those naming the database made for the bench.
-  const listen = process.env["DATABASE_LISTEN_URL"];
-  const url = handle.own
-    ? listen
-      ? urlOfDatabase(listen, handle.own.name)
-      : handle.own.url
-    : listen || process.env["DATABASE_URL"];
+  const listen = process.env["DATABASE_LISTEN_URL"] || process.env["DATABASE_URL"];
+  const url = listen && handle.own ? urlOfDatabase(listen, handle.own.name) : listen;
   const wakeups = wakeupsFor(url, handle.db, logger);
   const runner = createJobRunner(handle.db, config, logger, integration, { wakeups });
   return {
