@@ -16,6 +16,7 @@ import { namedStatements } from "../named-statements.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { seedCustomers } from "../pricing/seed-customers.ts";
 import { timeCopy } from "./copy-baseline.ts";
+import { fixedPart } from "./fixed-part.ts";
 import { databaseIsLocal, type PostgresCpu, PostgresCpuMeter } from "./database-cpu.ts";
 import { profileStatements, statementReport } from "./statement-profile.ts";
 import { recordedUsage, recordUsage } from "./recorded-usage.ts";
@@ -26,8 +27,8 @@ import { recordedUsage, recordUsage } from "./recorded-usage.ts";
 // its peak RSS is its own, after an untimed warm-up of WARM_UP_CUSTOMERS in that process (benchOnce).
 // The smaller sizes are measured before the largest and again after it (measuringOrder). Prints wall time,
 // invoices/s, peak RSS and per-customer cost per measurement, the CPU Node and PostgreSQL used
-// during the run (PostgreSQL's when it runs on this machine: database-cpu.ts), and last `ratio: X` = run ÷
-// COPY at the largest size.
+// during the run (PostgreSQL's when it runs on this machine: database-cpu.ts), the two smallest sizes split into a
+// fixed part of a run and a cost a customer (fixed-part.ts), and last `ratio: X` = run ÷ COPY at the largest size.
 // Usage: bench/billing/run.ts [--customers 1000000 | --customers 10000,50000] [--once] [--trace] [--statements]
 // BENCH_CHILD_FLAGS passes Node flags to each size's process (e.g. "--cpu-prof --cpu-prof-dir=prof").
 // (one number: 10,000, 100,000 and 1,000,000 up to it, and the number itself).
@@ -273,6 +274,17 @@ if (one >= 0) {
     );
   }
   process.stdout.write(`per-customer cost spread (max ÷ min − 1): ${spreadOf(bySize)}\n`);
+  const split = fixedPart(
+    counts.map((n) => ({
+      customers: n,
+      runMs: mean(results.filter((r) => r.customers === n).map((r) => r.runMs)),
+    })),
+  );
+  if (split) {
+    process.stdout.write(
+      `the two smallest sizes as a fixed part plus a cost a customer: ${seconds(split.fixedMs)} a run + ${split.marginalUs.toFixed(1)} µs a customer\n`,
+    );
+  }
   const largest = results.find((r) => r.customers === counts.at(-1))!;
   process.stdout.write(`ratio: ${(largest.runMs / largest.copyMs).toFixed(2)}\n`);
 }
