@@ -263,8 +263,9 @@ if (one >= 0) {
   const results: SizeResult[] = [];
   for (const n of measuringOrder(counts)) results.push(await inChild(n));
   printTable(results);
-  // A size's per-customer cost: the mean of its measurements (before and after the largest).
-  const bySize = counts.map((n) => mean(results.filter((r) => r.customers === n).map(cost)));
+  // A size's wall time and per-customer cost: the mean of its measurements (before and after the largest).
+  const meanRunMs = counts.map((n) => mean(results.filter((r) => r.customers === n).map((r) => r.runMs)));
+  const bySize = counts.map((n, i) => (meanRunMs[i]! * 1000) / n);
   if (results.length > counts.length) {
     process.stdout.write(
       `per customer, each size's measurements averaged: ${counts.map((n, i) => `${n.toLocaleString("en-US")} ${bySize[i]!.toFixed(1)} µs`).join(", ")}\n`,
@@ -274,12 +275,7 @@ if (one >= 0) {
     );
   }
   process.stdout.write(`per-customer cost spread (max ÷ min − 1): ${spreadOf(bySize)}\n`);
-  const split = fixedPart(
-    counts.map((n) => ({
-      customers: n,
-      runMs: mean(results.filter((r) => r.customers === n).map((r) => r.runMs)),
-    })),
-  );
+  const split = fixedPart(counts.map((n, i) => ({ customers: n, runMs: meanRunMs[i]! })));
   if (split) {
     process.stdout.write(
       `the two smallest sizes as a fixed part plus a cost a customer: ${seconds(split.fixedMs)} a run + ${split.marginalUs.toFixed(1)} µs a customer\n`,
