@@ -151,6 +151,47 @@ describe("numbers have one spelling", () => {
   });
 });
 
+describe("query parameters", () => {
+  it("refuses one the route does not take, naming it, where it would have been passed over", async () => {
+    // A list takes page and per_page, not limit: the default 50 rows would have come back.
+    const list = await server.api("GET", "/api/v1/customers?limit=10&per_page=5");
+    expect(list.status).toBe(400);
+    expect(list.body.error.issues).toEqual([{ field: "query.limit", message: "unknown field" }]);
+    // A route that takes no query at all: the whole statement would have come back.
+    const statement = await server.api("GET", "/api/v1/customers/1/statement?from=2026-01-01");
+    expect(statement.status).toBe(400);
+    expect(issueOf(statement.body).field).toBe("query.from");
+    expect((await server.api("GET", "/api/v1/customers?per_page=5")).status).toBe(200);
+  });
+
+  it('refuses one given twice, saying so rather than "Invalid input"', async () => {
+    const r = await server.api("GET", "/api/v1/customers?per_page=5&per_page=6&email=a&email=b");
+    expect(r.status).toBe(400);
+    expect(r.body.error.issues).toEqual([
+      { field: "query.per_page", message: "given more than once; give it once" },
+      { field: "query.email", message: "given more than once; give it once" },
+    ]);
+  });
+});
+
+describe("a body where the route takes none", () => {
+  it("refuses its fields by name, and takes no body or an empty object", async () => {
+    const customer = await server.api("POST", "/api/v1/customers", {
+      email: "no-body@example.com",
+      country: "DE",
+      currency: "EUR",
+    });
+    const url = `/api/v1/customers/${customer.body.data.id}/sso-link`;
+    // Before, the field was passed over and a link made as though it had been honoured.
+    const r = await server.api("POST", url, { redirect: "https://elsewhere.example" });
+    expect(r.status).toBe(400);
+    expect(r.body.error.issues).toEqual([{ field: "redirect", message: "unknown field" }]);
+    expect((await server.api("POST", url, [])).status).toBe(400);
+    expect((await server.api("POST", url, {})).status).toBe(200);
+    expect((await server.api("POST", url)).status).toBe(200);
+  });
+});
+
 describe("records that must be kept", () => {
   it("answers 409 when a customer with invoices is deleted, and keeps the customer", async () => {
     const customer = await createSection4Customer(handle);

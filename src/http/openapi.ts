@@ -6,8 +6,24 @@ import type { AnyRouteSpec } from "./route.ts";
 
 type JsonSchema = Record<string, unknown>;
 
+/**
+ * A schema whose metadata names its type (ids and page numbers: `.meta({ type: "integer" })`) keeps only that
+ * type. zod would also write out the union it validates with (a string of digits, an integer, a bigint, which
+ * JSON Schema cannot say and writes as `{}`), and a `type` beside an `anyOf` holding `{}` reads as "anything"
+ * to client generators. zod writes both at one level only where such metadata set the type.
+ */
+function keepDeclaredType(ctx: { jsonSchema: JsonSchema }): void {
+  if (ctx.jsonSchema["type"] !== undefined && ctx.jsonSchema["anyOf"] !== undefined)
+    delete ctx.jsonSchema["anyOf"];
+}
+
 function schemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" }) as JsonSchema;
+  const json = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: "any",
+    target: "draft-2020-12",
+    override: keepDeclaredType,
+  }) as JsonSchema;
   delete json["$schema"];
   return json;
 }

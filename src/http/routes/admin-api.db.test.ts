@@ -386,6 +386,29 @@ describe("OpenAPI document", () => {
       "tph",
     );
   });
+
+  it("gives ids and page numbers the integer type alone, never beside a union that reads as anything", async () => {
+    const doc = await (await fetch(`${server.url}/api/v1/openapi.json`)).json();
+    const parameters = (path: string) =>
+      Object.fromEntries(
+        doc.paths[path].get.parameters.map((p: { name: string; schema: unknown }) => [p.name, p.schema]),
+      );
+    expect(parameters("/api/v1/customers/{id}")["id"]).toEqual({ type: "integer" });
+    expect(parameters("/api/v1/customers")["per_page"]).toEqual({
+      type: "integer",
+      minimum: 1,
+      maximum: 500,
+    });
+    const both: string[] = [];
+    const walk = (node: unknown, where: string) => {
+      if (node === null || typeof node !== "object") return;
+      const o = node as Record<string, unknown>;
+      if (o["type"] !== undefined && o["anyOf"] !== undefined) both.push(where);
+      for (const [key, value] of Object.entries(o)) walk(value, `${where}/${key}`);
+    };
+    walk(doc, "#");
+    expect(both).toEqual([]);
+  });
 });
 
 describe("pricing calculator through the API", () => {
