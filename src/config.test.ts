@@ -26,6 +26,31 @@ describe("configuration", () => {
       expect(() => parseConfig({ DATABASE_POOL_SIZE: refused }), refused).toThrow(/DATABASE_POOL_SIZE/);
   });
 
+  it("takes whole-number settings in digits only, and an empty one as unset, so its default applies", () => {
+    // Each read as 0 before: the payment terms, the listen port ("any free port") and the refresh interval.
+    const empty = parseConfig({
+      PAYMENT_TERMS_DAYS: "",
+      PORT: " ",
+      PRICING_REFRESH_MS: "",
+      METRICS_PORT: "",
+    });
+    expect(empty.PAYMENT_TERMS_DAYS).toBe(14);
+    expect(empty.PORT).toBe(8080);
+    expect(empty.PRICING_REFRESH_MS).toBe(1000);
+    expect(empty.METRICS_PORT).toBeUndefined();
+    expect(parseConfig({ PAYMENT_TERMS_DAYS: " 30 ", METRICS_PORT: "0" })).toMatchObject({
+      PAYMENT_TERMS_DAYS: 30,
+      METRICS_PORT: 0,
+    });
+    expect(parseConfig({ PAYMENT_TERMS_DAYS: 0 }).PAYMENT_TERMS_DAYS).toBe(0);
+    // Spellings JavaScript would convert, and a config file's null and true (0 and 1 before).
+    for (const refused of ["0x10", "1e1", "7.5", "+7", "-1", "7 days", "9".repeat(20), null, true, 7.5])
+      expect(() => parseConfig({ PAYMENT_TERMS_DAYS: refused }), String(refused)).toThrow(
+        "PAYMENT_TERMS_DAYS: must be a whole number from 0 to 365, written in digits",
+      );
+    expect(() => parseConfig({ PAYMENT_TERMS_DAYS: "366" })).toThrow(/PAYMENT_TERMS_DAYS/);
+  });
+
   it("DATABASE_LISTEN_URL: a PostgreSQL URL beside DATABASE_URL, never alone, masked when described", () => {
     const db = "postgres://billing:pool-pw@pgbouncer.internal:6432/billing";
     const direct = "postgres://billing:direct-pw@db.internal:5432/billing";

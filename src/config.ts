@@ -111,6 +111,34 @@ function jsonArray<T extends z.ZodType>(item: T) {
   }, z.array(item));
 }
 
+/**
+ * A whole-number setting: an integer in the config file, or decimal digits in the environment (spaces around
+ * them are dropped). Empty counts as unset, so the default applies, as for the other settings: `z.coerce`
+ * before read an empty `PAYMENT_TERMS_DAYS=` as 0 days and an empty `PORT=` as "any free port", and took
+ * `0x10`, `1e3` or a file's `null` (0) and `true` (1) as numbers. Those are refused now, naming the setting.
+ */
+function wholeNumber(min: number, max: number, fallback: number) {
+  return z.preprocess(settingTextToNumber, wholeNumberIn(min, max).default(fallback));
+}
+
+/** A whole-number setting without a default: unset or empty leaves it undefined. */
+function optionalWholeNumber(min: number, max: number) {
+  return z.preprocess(settingTextToNumber, wholeNumberIn(min, max).optional());
+}
+
+function wholeNumberIn(min: number, max: number) {
+  const error = `must be a whole number from ${min} to ${max}, written in digits`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** An environment variable's text: empty is unset, plain digits a number, anything else left to be refused. */
+function settingTextToNumber(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const text = value.trim();
+  if (text === "") return undefined;
+  return /^[0-9]{1,16}$/.test(text) ? Number(text) : value;
+}
+
 /** A PostgreSQL URL, or unset (an empty value counts as unset). */
 const optionalPostgresUrl = z
   .string()
@@ -121,14 +149,14 @@ const optionalPostgresUrl = z
 const ConfigObject = z
   .object({
     HOST: z.string().min(1).default("127.0.0.1"),
-    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    PORT: wholeNumber(0, 65535, 8080),
     DATABASE_URL: optionalPostgresUrl,
     // PostgreSQL only: where the job listener LISTENs, when DATABASE_URL goes through a pooler in transaction
     // mode, which cannot keep a LISTEN (docs/operations.md): the same database, reached directly.
     DATABASE_LISTEN_URL: optionalPostgresUrl,
     // PostgreSQL only: connections one process's pool opens at most (plus one for the job listener). With
     // several instances on one database their sum must stay under the server's max_connections.
-    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(1000).default(10),
+    DATABASE_POOL_SIZE: wholeNumber(2, 1000, 10),
     // PostgreSQL only: statements that read or write rows go as named statements, parsed and planned once per
     // connection (src/db/named-statements.ts). A pooler that loses them turns them off by itself, with a
     // warning; off spares that one refused statement (docs/operations.md).
@@ -138,17 +166,12 @@ const ConfigObject = z
     // auto: human-readable (pino-pretty) on a terminal, JSON lines otherwise; json or pretty force one.
     LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
     // The HTTP server's limits (docs/security.md): slow or greedy clients cannot hold it.
-    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
-    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
-    HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1024),
-    HTTP_BODY_LIMIT_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(64 * 1024 * 1024)
-      .default(1024 * 1024),
+    HTTP_REQUEST_TIMEOUT_MS: wholeNumber(1000, 600_000, 30_000),
+    HTTP_HEADERS_TIMEOUT_MS: wholeNumber(1000, 120_000, 10_000),
+    HTTP_MAX_CONNECTIONS: wholeNumber(1, 100_000, 1024),
+    HTTP_BODY_LIMIT_BYTES: wholeNumber(1024, 64 * 1024 * 1024, 1024 * 1024),
     // Wrong secrets (API keys, pricing token, SSO links) one client address may present per minute.
-    AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
+    AUTH_FAILURES_PER_MINUTE: wholeNumber(1, 100_000, 20),
     // Behind a reverse proxy: take the client address from X-Forwarded-For (rate limits count per address).
     TRUST_PROXY: bool.default(false),
     TOKENBILL_ADMIN_API_KEY: optionalSecret.refine((v) => v === undefined || v.length >= 16, {
@@ -160,17 +183,15 @@ const ConfigObject = z
       .regex(/^\/[A-Za-z0-9/_.-]*$/, "must be an absolute URL path")
       .default("/solusio/api"),
     // How often an instance checks whether another instance changed pricing inputs (its staleness bound).
-    PRICING_REFRESH_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
+    PRICING_REFRESH_MS: wholeNumber(0, 600_000, 1000),
     // Also serve GET /metrics without a key on 127.0.0.1:METRICS_PORT (docs/metrics.md); unset: only on the
     // main port behind the admin key. 0 picks a free port.
-    METRICS_PORT: z
-      .union([z.literal("").transform(() => undefined), z.coerce.number().int().min(0).max(65535)])
-      .optional(),
+    METRICS_PORT: optionalWholeNumber(0, 65535),
     // Housekeeping (docs/metrics.md): how long done jobs, the SolusIO call log and ended web sessions are kept.
-    RETENTION_JOBS_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-    RETENTION_CALL_LOG_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-    RETENTION_SESSIONS_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-    HOUSEKEEPING_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
+    RETENTION_JOBS_DAYS: wholeNumber(1, 3650, 30),
+    RETENTION_CALL_LOG_DAYS: wholeNumber(1, 3650, 30),
+    RETENTION_SESSIONS_DAYS: wholeNumber(1, 3650, 30),
+    HOUSEKEEPING_INTERVAL_MS: wholeNumber(0, 86_400_000, 3_600_000),
     DEFAULT_CURRENCY: z
       .string()
       .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD")
@@ -195,20 +216,15 @@ const ConfigObject = z
       .string()
       .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "must be a path relative to the API base, e.g. usage")
       .default("usage"),
-    SERVER_POLL_INTERVAL_MS: z.coerce.number().int().min(10_000).max(86_400_000).default(300_000),
-    BILLING_GRACE_MS: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(30 * 86_400_000)
-      .default(3_600_000),
-    BILLING_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+    SERVER_POLL_INTERVAL_MS: wholeNumber(10_000, 86_400_000, 300_000),
+    BILLING_GRACE_MS: wholeNumber(0, 30 * 86_400_000, 3_600_000),
+    BILLING_BATCH_SIZE: wholeNumber(1, 5000, 500),
     INVOICE_NUMBER_FORMAT: z
       .string()
       .max(100)
       .regex(/\{0+\}/, "must contain a counter placeholder such as {000000}")
       .default("INV-{YYYY}-{000000}"),
-    PAYMENT_TERMS_DAYS: z.coerce.number().int().min(0).max(365).default(14),
+    PAYMENT_TERMS_DAYS: wholeNumber(0, 365, 14),
     // Dunning (docs/dunning.md): evaluated hourly and after every payment; the ladder as a JSON array.
     DUNNING_ENABLED: bool.default(true),
     DUNNING_LADDER: jsonArray(DunningStepSpec)
@@ -243,16 +259,16 @@ const ConfigObject = z
     TOKENBILL_PUBLIC_URL: optionalUrl,
     // Console and portal sessions (docs/security.md): closed after this long without a request, and after
     // this long in any case; wrong logins per e-mail and per client address in LOGIN_WINDOW_MINUTES.
-    WEB_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
-    WEB_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(12),
-    LOGIN_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).max(1000).default(5),
-    LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(30),
-    LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
-    SOLUSIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+    WEB_SESSION_IDLE_MINUTES: wholeNumber(1, 1440, 30),
+    WEB_SESSION_MAX_HOURS: wholeNumber(1, 720, 12),
+    LOGIN_FAILURES_PER_EMAIL: wholeNumber(1, 1000, 5),
+    LOGIN_FAILURES_PER_IP: wholeNumber(1, 100_000, 30),
+    LOGIN_WINDOW_MINUTES: wholeNumber(1, 1440, 15),
+    SOLUSIO_TIMEOUT_MS: wholeNumber(100, 300_000, 10_000),
     // auto: the emulator runs in-process (sandbox) when no SOLUSIO_URL is set, on an embedded database that is
     // new or was created in sandbox mode; never on DATABASE_URL (src/app/sandbox/sandbox-decision.ts).
     TOKENBILL_SANDBOX: z.enum(["auto", "on", "off"]).default("auto"),
-    SANDBOX_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+    SANDBOX_EMULATOR_PORT: wholeNumber(0, 65535, 8090),
     SOLUSIO_LIMIT_GROUPS: jsonArray(LimitGroupSpec).default([
       { name: "Default", vms: 10, running_vms: 10, additional_ips: 5 },
     ]),
@@ -263,15 +279,15 @@ const ConfigObject = z
       .default("Default")
       .transform((v) => (v === "" ? null : v)),
     // How often serve compares customers with SolusIO users and logs the drift; 0 switches it off.
-    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(604_800_000).default(3_600_000),
-    JOB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    RECONCILE_INTERVAL_MS: wholeNumber(0, 604_800_000, 3_600_000),
+    JOB_CONCURRENCY: wholeNumber(1, 256, 8),
     // Failed jobs (SolusIO down) are retried after 1 s, 2 s, 4 s, … up to this cap.
     // A claimed job whose runner died is taken over by another runner after this long.
-    JOB_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
-    JOB_RETRY_CAP_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
+    JOB_LOCK_SECONDS: wholeNumber(1, 3600, 60),
+    JOB_RETRY_CAP_MS: wholeNumber(10, 3_600_000, 60_000),
     // Invoices out: e-mail over SMTP, signed webhooks (docs/webhooks.md).
     SMTP_HOST: optionalText, // unset: invoices are not e-mailed
-    SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+    SMTP_PORT: wholeNumber(1, 65535, 587),
     SMTP_SECURE: bool.default(false),
     // true: never send in the clear; without SMTP_SECURE the server must offer STARTTLS or sending fails.
     SMTP_REQUIRE_TLS: bool.default(false),

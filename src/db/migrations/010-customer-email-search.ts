@@ -4,10 +4,15 @@ import { type Kysely, sql } from "kysely";
 // B-tree can serve: a trigram index does. pg_trgm is a trusted extension (PostgreSQL 13+),
 // so a database owner may create it; where even that is not allowed, the migration goes on without the
 // index and the filter still works, by scanning. Each block runs whole (runStatements would split it).
+// An extension is the database's, not a schema's, so the schema's migration lock does not keep two schemas
+// (tenants, test files) apart here: one that creates it while another's creation is uncommitted waits for
+// that one and then fails on pg_extension's unique index, once the extension exists. It exists then, so go on.
 const CREATE_EXTENSION = `
 DO $$ BEGIN
   CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
-EXCEPTION WHEN insufficient_privilege OR undefined_file THEN
+EXCEPTION WHEN unique_violation THEN
+  NULL;
+WHEN insufficient_privilege OR undefined_file THEN
   RAISE WARNING 'pg_trgm is not available (%); customers?email= will scan instead of using an index', SQLERRM;
 END $$`;
 
