@@ -133,7 +133,7 @@ export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, 
       responses: {
         [status]: success,
         "400": errorResponse(
-          "Invalid input (also control characters, over-long text or nesting deeper than 32 levels); `issues` names each field",
+          "Invalid input (also unknown or repeated parameters, unknown body fields, control characters, over-long text or nesting deeper than 32 levels); `issues` names each field",
         ),
         "401": errorResponse("Missing or invalid API key"),
         "404": errorResponse(route.params ? "Not found" : "No such route"),
