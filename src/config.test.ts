@@ -51,6 +51,34 @@ describe("configuration", () => {
     expect(() => parseConfig({ PAYMENT_TERMS_DAYS: "366" })).toThrow(/PAYMENT_TERMS_DAYS/);
   });
 
+  it("takes an empty environment variable as unset: the file's value or the default applies", () => {
+    const dir = testTempDir("tb-config-");
+    writeFileSync(join(dir, "tokenbill.config.json"), JSON.stringify({ PORT: 9000 }));
+    const config = loadConfig(
+      { PORT: "", HOST: "", LOG_LEVEL: " ", DUNNING_LADDER: "", SOLUSIO_DEFAULT_LIMIT_GROUP: "" },
+      dir,
+    );
+    expect(config).toMatchObject({ PORT: 9000, HOST: "127.0.0.1", LOG_LEVEL: "info" });
+    expect(config.DUNNING_LADDER.length).toBeGreaterThan(0);
+    // The one setting where empty says something: no default limit group.
+    expect(config.SOLUSIO_DEFAULT_LIMIT_GROUP).toBeNull();
+  });
+
+  it("takes an empty yes/no setting as unset, so what is on by default stays on", () => {
+    // Both read as "no" before: dunning and paying from credit were switched off by an empty variable.
+    const empty = parseConfig({ DUNNING_ENABLED: "", CREDIT_APPLY_ON_FINALIZE: " ", SMTP_SECURE: "" });
+    expect(empty).toMatchObject({
+      DUNNING_ENABLED: true,
+      CREDIT_APPLY_ON_FINALIZE: true,
+      SMTP_SECURE: false,
+    });
+    expect(parseConfig({ DUNNING_ENABLED: "no", SMTP_SECURE: "1" })).toMatchObject({
+      DUNNING_ENABLED: false,
+      SMTP_SECURE: true,
+    });
+    expect(() => parseConfig({ DUNNING_ENABLED: "off" })).toThrow(/DUNNING_ENABLED/);
+  });
+
   it("DATABASE_LISTEN_URL: a PostgreSQL URL beside DATABASE_URL, never alone, masked when described", () => {
     const db = "postgres://billing:pool-pw@pgbouncer.internal:6432/billing";
     const direct = "postgres://billing:direct-pw@db.internal:5432/billing";

@@ -8,9 +8,19 @@ import { z } from "zod";
 /** Usage sources (solusio-api.md §9): the usage endpoint (a), snapshots (b), the activity log (c), (b)+(c). */
 export const USAGE_SOURCES = ["solusio", "snapshots", "activity", "snapshots+activity"] as const;
 
-const bool = z
-  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no", ""])])
-  .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
+/**
+ * A yes/no setting. Empty counts as unset, so the default applies: it read as "no" until 2026-12-04, so an
+ * empty `DUNNING_ENABLED=` or `CREDIT_APPLY_ON_FINALIZE=` switched off what is on by default.
+ */
+function flag(fallback: boolean) {
+  return z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z
+      .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
+      .transform((v) => v === true || v === "true" || v === "1" || v === "yes")
+      .default(fallback),
+  );
+}
 
 const optionalSecret = z
   .string()
@@ -173,7 +183,7 @@ const ConfigObject = z
     // Wrong secrets (API keys, pricing token, SSO links) one client address may present per minute.
     AUTH_FAILURES_PER_MINUTE: wholeNumber(1, 100_000, 20),
     // Behind a reverse proxy: take the client address from X-Forwarded-For (rate limits count per address).
-    TRUST_PROXY: bool.default(false),
+    TRUST_PROXY: flag(false),
     TOKENBILL_ADMIN_API_KEY: optionalSecret.refine((v) => v === undefined || v.length >= 16, {
       message: "must be at least 16 characters",
     }),
@@ -226,7 +236,7 @@ const ConfigObject = z
       .default("INV-{YYYY}-{000000}"),
     PAYMENT_TERMS_DAYS: wholeNumber(0, 365, 14),
     // Dunning (docs/dunning.md): evaluated hourly and after every payment; the ladder as a JSON array.
-    DUNNING_ENABLED: bool.default(true),
+    DUNNING_ENABLED: flag(true),
     DUNNING_LADDER: jsonArray(DunningStepSpec)
       .default(DEFAULT_DUNNING_LADDER)
       .superRefine((ladder, zctx) => {
@@ -251,11 +261,11 @@ const ConfigObject = z
       .max(100)
       .regex(/\{0+\}/, "must contain a counter placeholder such as {000000}")
       .default("CN-{YYYY}-{000000}"),
-    CREDIT_APPLY_ON_FINALIZE: bool.default(true),
+    CREDIT_APPLY_ON_FINALIZE: flag(true),
     SOLUSIO_URL: optionalUrl,
     SOLUSIO_API_TOKEN: optionalSecret,
     SOLUSIO_USER_AREA_URL: optionalUrl,
-    SOLUSIO_TLS_INSECURE: bool.default(false),
+    SOLUSIO_TLS_INSECURE: flag(false),
     TOKENBILL_PUBLIC_URL: optionalUrl,
     // Console and portal sessions (docs/security.md): closed after this long without a request, and after
     // this long in any case; wrong logins per e-mail and per client address in LOGIN_WINDOW_MINUTES.
@@ -288,9 +298,9 @@ const ConfigObject = z
     // Invoices out: e-mail over SMTP, signed webhooks (docs/webhooks.md).
     SMTP_HOST: optionalText, // unset: invoices are not e-mailed
     SMTP_PORT: wholeNumber(1, 65535, 587),
-    SMTP_SECURE: bool.default(false),
+    SMTP_SECURE: flag(false),
     // true: never send in the clear; without SMTP_SECURE the server must offer STARTTLS or sending fails.
-    SMTP_REQUIRE_TLS: bool.default(false),
+    SMTP_REQUIRE_TLS: flag(false),
     SMTP_USER: optionalText,
     SMTP_PASSWORD: optionalSecret,
     MAIL_FROM: z.string().trim().min(1).default("billing@localhost"),
@@ -397,6 +407,8 @@ function isTimeZone(tz: string): boolean {
 }
 
 const KNOWN_KEYS = Object.keys(ConfigObject.shape);
+/** Settings whose empty value says something other than "unset". */
+const EMPTY_MEANS_NONE = new Set(["SOLUSIO_DEFAULT_LIMIT_GROUP"]);
 
 /** Parses a raw key/value record; lists every problem at once. */
 export function parseConfig(raw: Record<string, unknown>): Config {
@@ -431,7 +443,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const fromEnv: Record<string, unknown> = {};
   for (const key of KNOWN_KEYS) {
     const value = env[key];
-    if (value !== undefined) fromEnv[key] = value;
+    // Empty is unset (env files and compose files write `X=` for "not given"): the file's value or the
+    // default applies. Before 2026-12-04 an empty number read as 0 and an empty yes/no as no, silently.
+    if (value !== undefined && (value.trim() !== "" || EMPTY_MEANS_NONE.has(key))) fromEnv[key] = value;
   }
   return parseConfig({ ...fromFile, ...fromEnv });
 }
