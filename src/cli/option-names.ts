@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ServiceError } from "../kernel/errors.ts";
+import { ServiceError, validationWording } from "../kernel/errors.ts";
 
 // A command passes its options to a verb under the verb's field names, and a verb's refusal names its field:
 // `payments record --date 2040-01-01` said "paid_at: must not be in the future", a name the person typing
@@ -37,7 +37,7 @@ export function inOptionTerms(error: unknown, command: Command | undefined): unk
   if (!(command && error instanceof ServiceError && error.code === "VALIDATION" && error.issues.length))
     return error;
   // Only a refusal worded from its fields is reworded; one with a message of its own is left whole.
-  if (error.message !== wording(error.issues)) return error;
+  if (error.message !== validationWording(error.issues)) return error;
   let renamed = false;
   const issues = error.issues.map((issue) => {
     const option = optionForField(command, issue.field);
@@ -46,10 +46,5 @@ export function inOptionTerms(error: unknown, command: Command | undefined): unk
     return { field: option, message: issue.message };
   });
   if (!renamed) return error;
-  return new ServiceError("VALIDATION", wording(issues), issues);
-}
-
-/** How ServiceError.validation and zodToServiceError word a refusal: "field: message; field: message". */
-function wording(issues: readonly { field: string; message: string }[]): string {
-  return issues.map((i) => `${i.field}: ${i.message}`).join("; ");
+  return ServiceError.invalid(issues);
 }

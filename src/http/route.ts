@@ -74,12 +74,7 @@ function refuseRepeatedParameters(query: unknown): void {
   const repeated = Object.entries(query)
     .filter(([, value]) => Array.isArray(value))
     .map(([name]) => ({ field: `query.${name}`, message: "given more than once; give it once" }));
-  if (repeated.length > 0)
-    throw new ServiceError(
-      "VALIDATION",
-      repeated.map((i) => `${i.field}: ${i.message}`).join("; "),
-      repeated,
-    );
+  if (repeated.length > 0) throw ServiceError.invalid(repeated);
 }
 
 /** A query with no parameters: the route takes none, so any it is sent is a mistake worth naming. */

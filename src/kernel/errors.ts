@@ -29,12 +29,22 @@ export class ServiceError extends Error {
   }
 
   static validation(field: string, message: string): ServiceError {
-    return new ServiceError("VALIDATION", `${field}: ${message}`, [{ field, message }]);
+    return ServiceError.invalid([{ field, message }]);
+  }
+
+  /** A VALIDATION error naming each field, worded "field: message; field: message". */
+  static invalid(issues: FieldIssue[]): ServiceError {
+    return new ServiceError("VALIDATION", validationWording(issues) || "invalid input", issues);
   }
 
   static notFound(what: string): ServiceError {
     return new ServiceError("NOT_FOUND", `${what} not found`);
   }
+}
+
+/** How a refusal naming fields is worded, so that adapters can tell one they may reword (cli/option-names.ts). */
+export function validationWording(issues: readonly FieldIssue[]): string {
+  return issues.map((i) => `${i.field}: ${i.message}`).join("; ");
 }
 
 export function isServiceError(e: unknown): e is ServiceError {

@@ -22,8 +22,7 @@ export function zodToServiceError(error: ZodError, prefix?: string): ServiceErro
     }
     return [{ field: fieldOf(path), message: issue.message }];
   });
-  const message = issues.map((i) => `${i.field}: ${i.message}`).join("; ");
-  return new ServiceError("VALIDATION", message || "invalid input", issues);
+  return ServiceError.invalid(issues);
 }
 
 export interface VerbCall<I> {
