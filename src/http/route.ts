@@ -88,7 +88,7 @@ const NO_BODY = z.strictObject({}).optional();
  * client would never learn that its filter was not one. Only here: verbs keep their schemas as they are, since
  * the console and the portal hand them objects of their own.
  */
-export function strictQuery(schema: z.ZodType | undefined): z.ZodType {
+function strictQuery(schema: z.ZodType | undefined): z.ZodType {
   if (schema === undefined) return NO_QUERY;
   if (schema instanceof z.ZodObject) return schema.strict();
   throw new Error("a route's query schema must be a zod object, so that its parameters can be named");
