@@ -34,16 +34,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const admin = await openDatabase({ url, poolSize: 1 });
   await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
   const handle = await openDatabase({ url, schema, poolSize: 10 });
-  await migrateToLatest(handle.db);
-  return {
-    db: handle.db,
-    kind: handle.kind,
-    close: async () => {
-      await handle.close();
-      await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
-      await admin.close();
-    },
+  const drop = async () => {
+    await handle.close();
+    await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
+    await admin.close();
   };
+  try {
+    await migrateToLatest(handle.db);
+  } catch (error) {
+    // The file's afterAll has no handle to close: without this a failed migration leaves its schema behind.
+    await drop();
+    throw error;
+  }
+  return { db: handle.db, kind: handle.kind, close: drop };
 }
 
 /** `url` with its database name replaced by `name` (user, host, port and parameters kept). */
