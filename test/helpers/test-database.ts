@@ -39,14 +39,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
     await admin.close();
   };
+  await migrateOrDrop(handle, drop);
+  return { db: handle.db, kind: handle.kind, close: drop };
+}
+
+/**
+ * Migrates a database made for one test file, or drops it and rethrows: the file's afterAll gets no handle to
+ * close when this fails, so a failed migration would otherwise leave its schema or database behind.
+ */
+async function migrateOrDrop(handle: DatabaseHandle, drop: () => Promise<void>): Promise<void> {
   try {
     await migrateToLatest(handle.db);
   } catch (error) {
-    // The file's afterAll has no handle to close: without this a failed migration leaves its schema behind.
     await drop();
     throw error;
   }
-  return { db: handle.db, kind: handle.kind, close: drop };
 }
 
 /** `url` with its database name replaced by `name` (user, host, port and parameters kept). */
@@ -70,12 +77,7 @@ async function createThrowAwayDatabase(url: string): Promise<TestDatabase> {
     await sql.raw(`DROP DATABASE ${name} WITH (FORCE)`).execute(admin.db);
     await admin.close();
   };
-  try {
-    await migrateToLatest(handle.db);
-  } catch (error) {
-    await drop();
-    throw error;
-  }
+  await migrateOrDrop(handle, drop);
   return { db: handle.db, kind: handle.kind, own: { name, url: own }, close: drop };
 }
 
