@@ -17,9 +17,17 @@ const USAGE = `Usage: npm run emulator -- [options]
 
 The admin API token is EMULATOR_ADMIN_TOKEN, or generated and printed at start. See docs/emulator.md.`;
 
+// Digits only: `z.coerce` took `0x10` as 16 and `1e3` as 1000, as the server's own settings no longer do.
+const PORT_ERROR = "must be a whole number from 0 to 65535, written in digits";
+
 const Config = z.object({
   host: z.string().min(1).default("127.0.0.1"),
-  port: z.coerce.number().int().min(0).max(65_535).default(8090),
+  port: z
+    .string()
+    .regex(/^[0-9]{1,5}$/, PORT_ERROR)
+    .transform(Number)
+    .pipe(z.number().max(65_535, PORT_ERROR))
+    .default(8090),
   adminToken: z.string().min(8, "EMULATOR_ADMIN_TOKEN must be at least 8 characters").optional(),
   seed: z.string().min(1).optional(),
   state: z.string().min(1).optional(),

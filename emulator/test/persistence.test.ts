@@ -189,6 +189,11 @@ describe("configuration", () => {
 
   it("explains bad configuration", () => {
     expect(() => parseEmulatorConfig(["--port", "http"], {})).toThrow(/port/);
+    for (const port of ["0x10", "1e3", "65536", "-1", " 80"]) {
+      expect(() => parseEmulatorConfig([`--port=${port}`], {})).toThrow(
+        /port: must be a whole number from 0 to 65535/,
+      );
+    }
     expect(() => parseEmulatorConfig(["--bogus"], {})).toThrow(/Unknown option/);
     expect(() => parseEmulatorConfig([], { EMULATOR_ADMIN_TOKEN: "short" })).toThrow(/at least 8/);
   });
