@@ -12,11 +12,11 @@ import { endSession, readSession, startSession } from "../services/staff/web-ses
 import { type FieldErrors, renderPage } from "./render.ts";
 import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
 import { csrfToken, formFields, minutes, type WebDeps } from "./web-deps.ts";
+import { STAFF } from "./console/page-helpers.ts";
 
 // The console's login, second factor, account and (for now) dashboard pages. Pages call the same verbs as
 // the API; the actor is the session's staff user.
 
-const STAFF = { config: { access: "staff" as const } };
 const PUBLIC = { config: { access: "public" as const } };
 
 export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void {

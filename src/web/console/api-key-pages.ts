@@ -4,7 +4,7 @@ import { revokeApiKey } from "../../services/api-keys/api-keys.ts";
 import { confirmStaffAction, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { fieldErrorsOf, noticeFrom, param, STAFF } from "./customer-page-helpers.ts";
+import { fieldErrorsOf, noticeFrom, param, STAFF } from "./page-helpers.ts";
 
 // Admin API keys for automation: the list (never a key or its hash), create — the new key is shown on the
 // answer page once and never again — and revoke after a confirmation.

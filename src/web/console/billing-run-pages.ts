@@ -11,13 +11,13 @@ import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { formFailureOf, noticeFrom, queryText } from "./pricing-form-kit.ts";
+import { formFailureOf } from "./pricing-form-kit.ts";
+import { STAFF, noticeFrom, queryText } from "./page-helpers.ts";
 
 // Billing runs (docs/billing-cycle.md): the list with a form to start one, and a run's page, which follows
 // the run while it is running (assets/follow-page.js swaps in the fresh progress every few seconds; without
 // script, a Reload link) and then shows the summary and the anomalies. The verbs are the admin API's; they check the staff role.
 
-const STAFF = { config: { access: "staff" as const } };
 export const FOLLOW_SECONDS = 3;
 const FOLLOW_SCRIPT = readFileSync(new URL("../assets/follow-page.js", import.meta.url), "utf8");
 

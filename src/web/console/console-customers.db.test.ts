@@ -134,8 +134,18 @@ describe("console customers", () => {
     expect(inSync.text).not.toContain("linus@example.com");
     const locked = await owner.get("/console/customers?status=locked");
     expect(locked.text).toContain("No customer matches.");
-    // An unknown filter value is ignored, not an error page.
-    expect((await owner.get("/console/customers?status=nonsense&page=x")).status).toBe(200);
+    // A filter value the list does not know is refused by name, as on the invoice list, and the list is
+    // empty rather than unfiltered; a bad page number is the first page.
+    const unknown = await owner.get("/console/customers?status=nonsense&sync_state=in_sync&page=x");
+    expect(unknown.status).toBe(400);
+    expect(textOf(unknown.text, "status-error")).toMatch(/^Invalid option: expected one of/);
+    expect(unknown.text).toContain("No customer matches.");
+    expect(unknown.text).not.toContain("grace@example.com");
+    expect(unknown.text).toMatch(/<option value="in_sync" selected>/);
+    const long = await owner.get(`/console/customers?q=${"a".repeat(255)}`);
+    expect(long.status).toBe(400);
+    expect(textOf(long.text, "q-error")).toMatch(/254/);
+    expect((await owner.get("/console/customers?sync_state=in_sync&page=x")).status).toBe(200);
     await waitForJobs(h.db);
   });
 

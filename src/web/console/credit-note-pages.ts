@@ -6,12 +6,11 @@ import type { CurrencyDisplay } from "../../domain/money.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { formFailureOf, noticeFrom, queryText } from "./pricing-form-kit.ts";
+import { formFailureOf } from "./pricing-form-kit.ts";
+import { STAFF, noticeFrom, queryText } from "./page-helpers.ts";
 
 // Credit notes (billing-rules §7): the list by number, one note with its taxes, and its PDF. They are issued
 // from their invoice's page (invoice-action-pages.ts). The verbs check the staff role.
-
-const STAFF = { config: { access: "staff" as const } };
 
 const NOTICES: Record<string, string> = {
   issued: "The credit note is issued and numbered.",

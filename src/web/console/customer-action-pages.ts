@@ -9,7 +9,7 @@ import { requireSolusio } from "../../services/sync/require-solusio.ts";
 import { retryCustomerSync } from "../../services/sync/retry-customer-sync.ts";
 import { type Confirmation, confirmStaffAction } from "../page-kit.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { param, queryText, STAFF } from "./customer-page-helpers.ts";
+import { param, queryText, STAFF } from "./page-helpers.ts";
 
 // What staff do to one customer: lock, suspend or activate it with a reason (a confirmation first), queue
 // its sync again, reconcile it with SolusIO, log in to SolusIO as it, and download its statement.

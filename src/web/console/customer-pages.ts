@@ -20,7 +20,8 @@ import {
   postedValues,
   valuesOf,
 } from "./customer-form.ts";
-import { fieldErrorsOf, noticeFrom, param, queryText, STAFF } from "./customer-page-helpers.ts";
+import { formFailureOf } from "./pricing-form-kit.ts";
+import { fieldErrorsOf, noticeFrom, param, queryText, STAFF } from "./page-helpers.ts";
 
 // Customers: search and filters, create, the customer page, edit. The actions on a customer (status, sync,
 // single sign-on, statement) are in customer-action-pages.ts. Every page calls the admin API's verbs.
@@ -38,6 +39,8 @@ export const CUSTOMER_NOTICES: Record<string, string> = {
     "This customer's SolusIO user has fields tokenbill cannot read (tokenbill solusio reconcile says which). Nothing was changed: fix that user in SolusIO, then reconcile again.",
 };
 
+/** The list's filters, by the verb's names; the search box's parameter is `q`. */
+const CUSTOMER_FILTERS = ["search", "status", "sync_state"] as const;
 const STATUS_BADGE: Record<string, string> = { active: "ok", locked: "warn", suspended: "bad" };
 const SYNC_BADGE: Record<string, string> = { in_sync: "ok", pending: "warn", failed: "bad", conflict: "bad" };
 
@@ -45,30 +48,50 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
   const csrf = { preHandler: app.csrfProtection };
 
   app.get("/console/customers", STAFF, async (request, reply) => {
-    // Unknown filter values are ignored rather than refused: a list page always shows something.
-    const search = queryText(request, "q");
-    const status = CustomerStatus.safeParse(queryText(request, "status")).data;
-    const syncState = SyncState.safeParse(queryText(request, "sync_state")).data;
-    const page = await listCustomers({
-      ctx: deps.contextOf(request),
-      input: {
-        ...pageQuery(request),
-        ...(search ? { search: search.slice(0, 254) } : {}),
-        ...(status ? { status } : {}),
-        ...(syncState ? { sync_state: syncState } : {}),
-      },
-    });
-    return staffPage(deps, request, reply, "console-customers", {
+    // A filter value the list does not know is refused with the form's error and a 400, as on the invoice
+    // list: shown every customer instead, the page would look filtered when it is not.
+    const values: Record<string, string> = {};
+    for (const name of CUSTOMER_FILTERS) {
+      const v = queryText(request, name === "search" ? "q" : name);
+      if (v) values[name] = v;
+    }
+    const data = {
       title: "Customers",
-      customers: page.data,
-      filters: { q: search ?? "", status: status ?? "", sync_state: syncState ?? "" },
+      filters: {
+        q: values["search"] ?? "",
+        status: values["status"] ?? "",
+        sync_state: values["sync_state"] ?? "",
+      },
       statuses: CustomerStatus.options,
       syncStates: SyncState.options,
-      pager: pagerOf(request, page.meta),
       statusBadge: STATUS_BADGE,
       syncBadge: SYNC_BADGE,
       notice: noticeFrom(request, CUSTOMER_NOTICES),
-    });
+    };
+    try {
+      const page = await listCustomers({
+        ctx: deps.contextOf(request),
+        input: { ...pageQuery(request), ...values },
+      });
+      return staffPage(deps, request, reply, "console-customers", {
+        ...data,
+        customers: page.data,
+        pager: pagerOf(request, page.meta),
+      });
+    } catch (error) {
+      const failure = formFailureOf(error, ["q", "status", "sync_state"], (path) =>
+        path === "search" ? "q" : path,
+      );
+      if (!failure) throw error;
+      return staffPage(
+        deps,
+        request,
+        reply,
+        "console-customers",
+        { ...data, customers: [], errors: failure.errors },
+        failure.status,
+      );
+    }
   });
 
   const formPage = async (

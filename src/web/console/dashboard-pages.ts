@@ -6,7 +6,7 @@ import { viewOverdueTotals } from "../../services/dashboard/overdue-view.ts";
 import { solusioHealth } from "../../services/setup/solusio-console.ts";
 import { money, staffPage, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { STAFF } from "./customer-page-helpers.ts";
+import { STAFF } from "./page-helpers.ts";
 
 // The console's first page: this month's usage and revenue so far (an estimate), the last billing run,
 // what is overdue per currency (at most a minute old, overdue-view.ts) and whether SolusIO answers. Each

@@ -11,11 +11,11 @@ import { formFields, type WebDeps } from "../web-deps.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
 import { displayOf } from "./invoice-view.ts";
 import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
+import { STAFF } from "./page-helpers.ts";
 
 // What changes an issued invoice's money: refunding one of its payments, issuing a credit note, voiding it.
 // Each has a page of its own that says what will happen (the confirmation), and its button POSTs.
 
-const STAFF = { config: { access: "staff" as const } };
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 const REFUND_FIELDS: FormField[] = [

@@ -11,13 +11,13 @@ import { formFields, type WebDeps } from "../web-deps.ts";
 import { registerInvoiceActionPages } from "./invoice-action-pages.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
 import { displayOf, invoicePage, STATUS_BADGE } from "./invoice-view.ts";
-import { formFailureOf, queryText } from "./pricing-form-kit.ts";
+import { formFailureOf } from "./pricing-form-kit.ts";
+import { STAFF, queryText } from "./page-helpers.ts";
 
 // Invoices: the filtered list, one invoice's page, its PDF, recording a payment and resending it. Refunds,
 // credit notes and voiding are in invoice-action-pages.ts. Every page calls the admin API's verbs with the
 // session's staff user; the verbs check the role.
 
-const STAFF = { config: { access: "staff" as const } };
 const FILTERS = ["status", "customer_id", "period", "currency"] as const;
 const STATUSES = ["draft", "finalized", "partially_paid", "paid", "void"];
 

@@ -9,7 +9,7 @@ import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
 import { money, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { noticeFrom } from "./pricing-form-kit.ts";
+import { noticeFrom } from "./page-helpers.ts";
 
 // The invoice page's model: the invoice with its lines and totals in the invoice's own currency format
 // (billing-rules §1, from the currency snapshot the invoice keeps), its payments and credit notes, and what

@@ -3,7 +3,7 @@ import { listAuditLog } from "../../services/audit-log/list-audit-log.ts";
 import { listSolusioCalls } from "../../services/sync/list-solusio-calls.ts";
 import { pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { queryText, STAFF } from "./customer-page-helpers.ts";
+import { queryText, STAFF } from "./page-helpers.ts";
 
 // The SolusIO call log (every call tokenbill made, bodies masked before they were stored) and the audit log
 // (every change, with who made it), newest first, 50 a page.

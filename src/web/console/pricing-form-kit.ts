@@ -68,15 +68,3 @@ export function wholeOrText(value: string | undefined): number | string | undefi
   const v = value.trim();
   return /^\d{1,15}$/.test(v) ? Number(v) : v;
 }
-
-/** A value from the query string, or undefined when absent or not text. */
-export function queryText(request: FastifyRequest, name: string): string | undefined {
-  const v = (request.query as Record<string, unknown> | undefined)?.[name];
-  return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
-}
-
-/** Fixed notices chosen by a query key: nothing from the URL is ever echoed into the page. */
-export function noticeFrom(request: FastifyRequest, notices: Record<string, string>): string | undefined {
-  const key = queryText(request, "notice");
-  return key !== undefined && Object.hasOwn(notices, key) ? notices[key] : undefined;
-}

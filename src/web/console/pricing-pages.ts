@@ -7,11 +7,10 @@ import { discountPages } from "./pricing-discount-pages.ts";
 import { planPricePages } from "./pricing-plan-pages.ts";
 import { type ResourcePages, registerResourcePages } from "./pricing-resource-pages.ts";
 import { taxRulePages } from "./pricing-tax-rule-pages.ts";
+import { STAFF } from "./page-helpers.ts";
 
 // The console's pricing area (docs/console.md): an overview, then one list/form set per resource. Every
 // page calls the admin API's verbs with the session's staff user, and those verbs check the role.
-
-const STAFF = { config: { access: "staff" as const } };
 
 const RESOURCES: readonly ResourcePages<never>[] = [
   currencyPages,

@@ -12,8 +12,8 @@ import {
 } from "../../services/plan-prices/plan-prices.ts";
 import { type PlanTable, pricePlans } from "../../services/pricing/price-calculator.ts";
 import type { FieldErrors } from "../render.ts";
-import { queryText } from "./pricing-form-kit.ts";
 import type { ResourcePages } from "./pricing-resource-pages.ts";
+import { queryText } from "./page-helpers.ts";
 
 // Plan prices in tokens (seed step 3), with the seed step 2 calculator beside them: the same table as
 // `tokenbill pricing plans`, from the same verb, for the plans' tokens per hour or figures typed in.

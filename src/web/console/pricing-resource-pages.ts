@@ -4,14 +4,13 @@ import type { Page } from "../../kernel/pagination.ts";
 import { confirmStaffAction, pageQuery, pagerOf, staffPage } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { type FormField, formFailureOf, noticeFrom } from "./pricing-form-kit.ts";
+import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
+import { STAFF, noticeFrom } from "./page-helpers.ts";
 
 // The pricing resources (currencies, plan prices, discounts, client groups, tax rules) behave alike: a list
 // with edit and delete links, a form to create, the same form to edit, a confirmation before deleting. One
 // description per resource (pricing-*-pages.ts) gives its columns, fields and verbs; this file makes the
 // seven routes of each. The verbs check the staff role and validate; the page shows what they answer.
-
-const STAFF = { config: { access: "staff" as const } };
 
 export interface Cell {
   text: string;

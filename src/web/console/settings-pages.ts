@@ -13,7 +13,7 @@ import {
 import { confirmStaffAction, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { fieldErrorsOf, noticeFrom, param, STAFF } from "./customer-page-helpers.ts";
+import { fieldErrorsOf, noticeFrom, param, STAFF } from "./page-helpers.ts";
 
 // Settings: the configuration the server runs with (read only — it is parsed once at start and frozen, so
 // nothing in it can change while the server runs; secrets masked as `tokenbill config` masks them), and

@@ -9,7 +9,7 @@ import {
 } from "../../services/setup/solusio-console.ts";
 import { staffPage } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { noticeFrom, STAFF } from "./customer-page-helpers.ts";
+import { noticeFrom, STAFF } from "./page-helpers.ts";
 
 // SolusIO setup and doctor: the same checks as `tokenbill solusio doctor`, each failing one with the fix the
 // doctor gives, and a button that does what `tokenbill solusio setup --apply` does.

@@ -2,7 +2,7 @@ import type { FastifyRequest } from "fastify";
 import { ServiceError } from "../../kernel/errors.ts";
 import type { FieldErrors } from "../render.ts";
 
-// Small pieces the dashboard, customer, SolusIO, log, API-key and settings pages share.
+// Small pieces every console page shares: the route options, the query's text, the fixed notices.
 
 /** Route options of a console page; every POST adds the CSRF check. */
 export const STAFF = { config: { access: "staff" as const } };
