@@ -187,6 +187,12 @@ describe("a body where the route takes none", () => {
     expect(r.status).toBe(400);
     expect(r.body.error.issues).toEqual([{ field: "redirect", message: "unknown field" }]);
     expect((await server.api("POST", url, [])).status).toBe(400);
+    // JSON's `null` is a body too, not the absence of one.
+    const nullBody = await server.api("POST", url, null);
+    expect(nullBody.status).toBe(400);
+    expect(nullBody.body.error.issues).toEqual([
+      { field: "(body)", message: "Invalid input: expected object, received null" },
+    ]);
     expect((await server.api("POST", url, {})).status).toBe(200);
     expect((await server.api("POST", url)).status).toBe(200);
   });

@@ -43,7 +43,8 @@ function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, p
     part === "body" ? undefined : part,
     part === "body" ? MAX_BODY_TEXT : MAX_QUERY_TEXT,
   );
-  const result = schema.safeParse(value ?? (part === "body" ? undefined : {}));
+  // A JSON `null` body is a body, and refused as one: only a request without a body has none.
+  const result = schema.safeParse(part === "body" ? value : (value ?? {}));
   if (!result.success) throw zodToServiceError(result.error, part === "body" ? undefined : part);
   return result.data;
 }
