@@ -30,6 +30,7 @@ import * as m019usage from "./migrations/019-usage-by-customer.ts";
 import * as m020estimate from "./migrations/020-month-to-date-estimate.ts";
 import * as m021listOrder from "./migrations/021-list-order-indexes.ts";
 import * as m022lease from "./migrations/022-finalizer-lease.ts";
+import * as m023refundCreditNote from "./migrations/023-refund-credit-note.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -59,6 +60,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "020-month-to-date-estimate": m020estimate,
   "021-list-order-indexes": m021listOrder,
   "022-finalizer-lease": m022lease,
+  "023-refund-credit-note": m023refundCreditNote,
 };
 
 /**

@@ -438,6 +438,8 @@ export interface RefundTable {
   reason: ColumnType<string, string | undefined, never>;
   status: ColumnType<RefundStatus, RefundStatus, RefundStatus>;
   provider_refund_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The credit note whose settlement "refund" made it (migration 023). */
+  credit_note_id: ColumnType<string | null, string | null | undefined, never>;
   created_at: CreatedAt;
 }
 

@@ -47,4 +47,30 @@ describe("credit note taxes (billing-rules §4 on the net)", () => {
       total: 500n,
     });
   });
+
+  it("never credits more of a tax than the invoice has left of it: 19 % of 3.00 is 0.57, with 0.30 left it is 0.30", () => {
+    const vat = [{ label: "VAT", rate: "19" }];
+    const base = { net: 300n, rates: vat, compound: false, exponent: 2, rounding: "half_even" as const };
+    expect(creditNoteTaxes(base)).toEqual({
+      taxes: [{ label: "VAT", rate: "19", amount: 57n }],
+      total: 357n,
+    });
+    expect(creditNoteTaxes({ ...base, taxLeft: [57n] }).total).toBe(357n);
+    expect(creditNoteTaxes({ ...base, taxLeft: [30n] })).toEqual({
+      taxes: [{ label: "VAT", rate: "19", amount: 30n }],
+      total: 330n,
+    });
+    expect(creditNoteTaxes({ ...base, taxLeft: [0n] }).total).toBe(300n);
+    // Compound: each rate is capped on its own; the second is still computed on the net and the first's full tax.
+    const capped = creditNoteTaxes({
+      net: 1000n,
+      rates: cityAndState,
+      compound: true,
+      exponent: 2,
+      rounding: "half_even",
+      taxLeft: [10n, 100n],
+    });
+    expect(capped.taxes.map((t) => t.amount)).toEqual([10n, 21n]);
+    expect(capped.total).toBe(1031n);
+  });
 });

@@ -12,6 +12,11 @@ export interface CreditNoteTax {
  * compound as on the invoice, rounded once on the credit note's net. The net is passed to §4's own
  * computation as one line worth exactly `net` minor units (B = one minor unit, no discounts), so credit
  * notes and invoices can never round taxes differently.
+ *
+ * `taxLeft`, when given, is per rate what the invoice charged less what earlier credit notes credited: no tax
+ * is credited beyond it. Each note rounds its own tax, so many small notes could otherwise give back more tax
+ * than the invoice charged (twenty notes on an invoice with 86 of VAT credited 92), which a tax return
+ * cannot show. The cap binds only on that accumulated rounding, or once an invoice's tax is all credited.
  */
 export function creditNoteTaxes(input: {
   net: bigint;
@@ -19,6 +24,7 @@ export function creditNoteTaxes(input: {
   compound: boolean;
   exponent: number;
   rounding: RoundingMode;
+  taxLeft?: readonly bigint[] | undefined;
 }): { taxes: CreditNoteTax[]; total: bigint } {
   const totals = computeInvoiceTotals({
     lines: [{ tokens: input.net }],
@@ -32,8 +38,10 @@ export function creditNoteTaxes(input: {
     exponent: input.exponent,
     rounding: input.rounding,
   });
-  return {
-    taxes: totals.taxes.map((t) => ({ label: t.label, rate: t.rate.toString(), amount: t.amount })),
-    total: totals.total,
-  };
+  const taxes = totals.taxes.map((t, i) => {
+    const left = input.taxLeft?.[i];
+    const amount = left !== undefined && t.amount > left ? (left > 0n ? left : 0n) : t.amount;
+    return { label: t.label, rate: t.rate.toString(), amount };
+  });
+  return { taxes, total: taxes.reduce((sum, t) => sum + t.amount, input.net) };
 }

@@ -98,6 +98,36 @@ describe("credit notes", () => {
     expect((await getInvoice({ ctx: ctx(), input: { id: inv! } })).status).toBe("paid");
   });
 
+  it("never credit more of a tax than the invoice charged, however many small notes round it up", async () => {
+    const c = await customer();
+    // Net 455, VAT 19 % = 86.45 → 86, total 541 (the numbers a review found 92 of VAT credited on).
+    const [inv] = await issueInvoices(handle.db, [
+      { customerId: c, total: 541n, taxes: [{ label: "VAT", rate: "19", amount: 86n }], lines: [455n] },
+    ]);
+    const issue = (amount: bigint) =>
+      issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount, reason: "small" } });
+    // 3 net → 0.57 → 1 of VAT; 100 net → 19. Each rounds up a little more than its share.
+    await issue(3n);
+    for (let i = 0; i < 4; i++) await issue(100n);
+    const taxes: bigint[] = [];
+    for (;;) {
+      const note = await issue(3n).catch(() => undefined);
+      if (!note) break;
+      taxes.push(note.tax_total);
+    }
+    const notes = await handle.db
+      .selectFrom("credit_note")
+      .select(["net", "tax_total", "total"])
+      .where("invoice_id", "=", inv!)
+      .execute();
+    const sum = (pick: (n: (typeof notes)[number]) => bigint) => notes.reduce((s, n) => s + pick(n), 0n);
+    // Nine more notes of 3 take VAT to 86; after that a note credits its net only, until the total is reached.
+    expect(taxes.slice(0, 9)).toEqual(Array(9).fill(1n));
+    expect(taxes.slice(9).every((t) => t === 0n)).toBe(true);
+    expect([sum((n) => n.tax_total), sum((n) => n.total)]).toEqual([86n, 540n]);
+    expect(sum((n) => n.net)).toBeLessThanOrEqual(455n);
+  });
+
   it("given as lines, credit at most each line's amount", async () => {
     const c = await customer();
     const [inv] = await issueInvoices(handle.db, [section4(c)]);

@@ -16,6 +16,8 @@ import {
   settleInvoiceStatuses,
 } from "../payments/invoice-settlement.ts";
 import { refundedSoFar } from "../payments/refund-payment.ts";
+import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
+import { type ProviderPayment, refundThroughProvider } from "../providers/refund-through-provider.ts";
 import { calendarDate } from "../runs/calendar-date.ts";
 import { lockNumberCounter, numberSequence, setNumberCounter } from "../runs/invoice-number.ts";
 import { type CreditNote, IssueCreditNoteInput, presentCreditNote } from "./credit-note-schemas.ts";
@@ -25,20 +27,45 @@ import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-role
 /**
  * Issues a credit note against an issued invoice (billing-rules §7): numbered in its own gapless series
  * (CREDIT_NOTE_NUMBER_FORMAT, its counter row locked like invoice numbers'), taxed by §4 on its net, its
- * total never above what is left of the invoice (total − earlier credit notes). Ledger event `cn:<id>`:
- * sales +C; receivable −min(C, due); the rest — the part the invoice had been paid — becomes credit, or with
- * settlement "refund" goes back to the invoice's payments as manual refunds, newest payment first (cash −,
- * one refund row each; whatever no payment can return, e.g. what credit had paid, stays credit).
+ * total never above what is left of the invoice (total − earlier credit notes), nor any tax above what is
+ * left of it. Ledger event `cn:<id>`: sales +C; receivable −min(C, due); the rest — the part the invoice had
+ * been paid — becomes credit, or with settlement "refund" goes back to the invoice's payments, newest payment
+ * first. A payment tokenbill recorded by hand is refunded at once (cash −, one refund row each). A card
+ * payment's share stays credit and is refunded through its provider after the note commits: pending until the
+ * provider's webhook settles it, which takes back that credit. Whatever no payment can return (what credit
+ * had paid) stays credit.
  */
 export const issueCreditNote = defineVerb(
   IssueCreditNoteInput,
   async ({ ctx, input }): Promise<CreditNote> => {
     await requireStaffRole(ctx, ...BILLING_ROLES);
-    return withTransaction(ctx, (tx) => issueIn(tx, input));
+    const { note, throughProvider } = await withTransaction(ctx, (tx) => issueIn(tx, input));
+    for (const due of throughProvider) {
+      try {
+        await refundThroughProvider(ctx, due.payment, due.amount, `credit note ${note.number}`, note.id);
+      } catch (error) {
+        // The credit note stands and its amount stays the customer's credit; the failed refund is listed
+        // with the payment, and staff refund the payment again (POST /api/v1/payments/{id}/refunds).
+        ctx.logger.warn(
+          { err: error, creditNote: note.id, payment: due.payment.id },
+          "credit note's refund through the payment provider failed: the amount stays credit",
+        );
+      }
+    }
+    return note;
   },
 );
 
-async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<CreditNote> {
+/** A card payment's share of a credit note's refund, asked of the provider after the note commits. */
+interface ProviderRefundDue {
+  payment: ProviderPayment;
+  amount: bigint;
+}
+
+async function issueIn(
+  tx: TxContext,
+  input: IssueCreditNoteInput,
+): Promise<{ note: CreditNote; throughProvider: ProviderRefundDue[] }> {
   const trx = tx.db;
   const target = await trx
     .selectFrom("invoice")
@@ -105,19 +132,20 @@ async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<Cred
     label: t.label,
     rate: t.rate,
   }));
+  const earlier = await trx
+    .selectFrom("credit_note")
+    .select(["total", "taxes"])
+    .where("invoice_id", "=", invoice.id)
+    .execute();
   const { taxes, total } = creditNoteTaxes({
     net,
     rates,
     compound: invoice.tax_compound,
     exponent: currency.exponent,
     rounding: tx.config.ROUNDING_MODE,
+    taxLeft: taxLeftOf(invoice.taxes, earlier),
   });
-  const earlier = await trx
-    .selectFrom("credit_note")
-    .select(sql<bigint>`coalesce(sum(total), 0)::bigint`.as("n"))
-    .where("invoice_id", "=", invoice.id)
-    .executeTakeFirstOrThrow();
-  const left = invoice.total - BigInt(earlier.n);
+  const left = earlier.reduce((l, note) => l - note.total, invoice.total);
   if (total > left) {
     throw fieldError(
       "VALIDATION",
@@ -163,14 +191,15 @@ async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<Cred
     { account: "receivable", amount: -lowered, invoiceId: invoice.id, ...ids },
   ];
   const refunds: { id: string; payment_id: string; amount: bigint }[] = [];
+  const throughProvider: ProviderRefundDue[] = [];
   if (input.settlement === "refund" && rest > 0n) {
     const payments = await trx
       .selectFrom("ledger_entry")
       .innerJoin("payment", "payment.id", "ledger_entry.payment_id")
-      .select(["payment.id", "payment.amount", "payment.paid_at"])
+      .select(["payment.id", "payment.amount", "payment.paid_at", "payment.method", "payment.reference"])
       .where("ledger_entry.invoice_id", "=", invoice.id)
       .where("ledger_entry.account", "=", "receivable")
-      .groupBy(["payment.id", "payment.amount", "payment.paid_at"])
+      .groupBy(["payment.id", "payment.amount", "payment.paid_at", "payment.method", "payment.reference"])
       .having(sql`sum(ledger_entry.amount)`, "<", 0)
       .orderBy("payment.paid_at", "desc")
       .orderBy("payment.id", "desc")
@@ -180,6 +209,13 @@ async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<Cred
       const refundable = p.amount - (await refundedSoFar(trx, p.id));
       const x = minAmount(refundable, rest);
       if (x <= 0n) continue;
+      rest -= x;
+      if (PROVIDER_METHODS.has(p.method)) {
+        // Only the provider can return a card payment: its share stays credit here and is asked for once
+        // this transaction has committed; the refund takes that credit back when the provider settles it.
+        throughProvider.push({ payment: p, amount: x });
+        continue;
+      }
       const refundId = timeOrderedId("ref");
       await trx
         .insertInto("refund")
@@ -189,15 +225,16 @@ async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<Cred
           amount: x,
           reason: `credit note ${number.number}`,
           status: "succeeded",
+          credit_note_id: creditNoteId,
           created_at: now,
         })
         .execute();
       ledger.push({ account: "cash", amount: -x, paymentId: p.id, refundId, ...ids });
       refunds.push({ id: refundId, payment_id: p.id, amount: x });
-      rest -= x;
     }
   }
-  ledger.push({ account: "credit", amount: -rest, ...ids });
+  const toCredit = throughProvider.reduce((sum, r) => sum + r.amount, rest);
+  ledger.push({ account: "credit", amount: -toCredit, ...ids });
   await postLedgerEvent(trx, {
     id: `cn:${creditNoteId}`,
     kind: "credit_note",
@@ -236,12 +273,27 @@ async function issueIn(tx: TxContext, input: IssueCreditNoteInput): Promise<Cred
       settlement: input.settlement,
       lowered_due: String(lowered),
       refunds: refunds.map((r) => ({ ...r, amount: String(r.amount) })),
-      credit: String(rest),
+      refunds_through_provider: throughProvider.map((r) => ({
+        payment_id: r.payment.id,
+        amount: String(r.amount),
+      })),
+      credit: String(toCredit),
       invoice_states: changes,
     },
   });
   await requestDunningEvaluation(trx, invoice.customer_id);
-  return note;
+  return { note, throughProvider };
+}
+
+/** What the invoice charged of each tax, less what earlier credit notes credited of it (by position). */
+function taxLeftOf(invoiceTaxes: unknown, earlier: readonly { taxes: unknown }[]): bigint[] {
+  const left = (invoiceTaxes as { amount: string | number }[]).map((t) => BigInt(t.amount));
+  for (const note of earlier) {
+    for (const [i, t] of (note.taxes as { amount: string }[]).entries()) {
+      if (i < left.length) left[i]! -= BigInt(t.amount);
+    }
+  }
+  return left;
 }
 
 /** The next number of the credit note series, gapless: the counter row is locked until commit. */

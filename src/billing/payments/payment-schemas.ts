@@ -122,6 +122,10 @@ export const Refund = z.object({
   reason: z.string(),
   status: z.enum(["pending", "succeeded", "failed"]),
   provider_refund_id: z.string().nullable(),
+  credit_note_id: z
+    .string()
+    .nullable()
+    .meta({ description: "the credit note that made this refund, if one did" }),
   created_at: z.string(),
 });
 export type Refund = z.output<typeof Refund>;
@@ -153,6 +157,7 @@ export function presentRefund(row: Selectable<RefundTable>): Refund {
     reason: row.reason,
     status: row.status,
     provider_refund_id: row.provider_refund_id,
+    credit_note_id: row.credit_note_id,
     created_at: row.created_at.toISOString(),
   };
 }

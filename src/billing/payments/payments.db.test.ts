@@ -9,7 +9,7 @@ import { customerBalance, customerCredit, invoiceAmountDue } from "../ledger/led
 import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
 import { recordPayment } from "./record-payment.ts";
 import { refundPayment } from "./refund.ts";
-import { recordRefundIn, settleRefundIn } from "./refund-payment.ts";
+import { recordRefundIn, refundedSoFar, settleRefundIn } from "./refund-payment.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
 
 // Payments and refunds (billing-rules §7) on finalized fixture invoices: allocation, idempotency, races,
@@ -347,7 +347,6 @@ describe("refunds", () => {
     expect((await settle("succeeded")).status).toBe("succeeded");
     expect((await settle("succeeded")).status).toBe("succeeded");
     expect([await due(inv!), await status(inv!)]).toEqual([400n, "partially_paid"]);
-    await expect(settle("failed")).rejects.toMatchObject({ code: "CONFLICT" });
 
     const failing = await handle.db
       .transaction()
@@ -376,6 +375,32 @@ describe("refunds", () => {
         ),
       );
     expect(await due(inv!)).toBe(1000n);
+    expect(await refundedSoFar(handle.db, payment.id)).toBe(1000n);
+
+    // A refund that fails after it had succeeded (the customer's bank sent the money back) is reversed: the 400
+    // is the customer's again, as credit; the invoice stays as it is, and 400 of the payment is refundable again.
+    expect((await settle("failed")).status).toBe("failed");
+    expect([await due(inv!), await customerCredit(handle.db, c, "USD")]).toEqual([1000n, 400n]);
+    expect(await refundedSoFar(handle.db, payment.id)).toBe(600n);
+    // A failed refund never succeeds later.
+    await expect(
+      handle.db
+        .transaction()
+        .execute((trx) =>
+          settleRefundIn(trx, { ...ctx(), db: trx }, { refund_id: failing.id, status: "succeeded" }),
+        ),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
+    // A second refund of the payment takes that credit back first, and reopens nothing.
+    await handle.db
+      .transaction()
+      .execute((trx) =>
+        recordRefundIn(
+          trx,
+          { ...ctx(), db: trx },
+          { payment_id: payment.id, amount: 400n, status: "succeeded" },
+        ),
+      );
+    expect([await due(inv!), await customerCredit(handle.db, c, "USD")]).toEqual([1000n, 0n]);
   });
 });
 

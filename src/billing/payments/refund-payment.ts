@@ -6,7 +6,7 @@ import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { customerCredit, postLedgerEvent } from "../ledger/ledger.ts";
-import { type Allocation, planRefund } from "./allocate.ts";
+import { type Allocation, minAmount, planRefund } from "./allocate.ts";
 import { fieldError } from "./field-error.ts";
 import {
   lockCustomerForMoney,
@@ -22,9 +22,14 @@ export interface RefundRequest {
   /** A provider's refund starts pending (no ledger entry) until the provider confirms it. */
   status: RefundStatus;
   provider_refund_id?: string | null;
+  /** A credit note's refund (settlement "refund"): when it succeeds it takes back the credit the note left. */
+  credit_note_id?: string | null;
 }
 
-/** Writes a refund inside the caller's transaction; a succeeded one posts its ledger event at once. */
+/**
+ * Writes a refund inside the caller's transaction; a succeeded one posts its ledger event at once. A failed one
+ * (a provider's refund first heard of as failed) holds nothing, so what is left to refund does not limit it.
+ */
 export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: RefundRequest): Promise<Refund> {
   if (request.amount <= 0n)
     throw fieldError("VALIDATION", "amount", "must be a positive whole number of minor units");
@@ -39,7 +44,7 @@ export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: Refu
   if (!payment) throw fieldError("NOT_FOUND", "payment_id", `payment ${request.payment_id} not found`);
   await lockCustomerForMoney(trx, payment.customer_id);
   const left = payment.amount - (await refundedSoFar(trx, payment.id));
-  if (request.amount > left) {
+  if (request.status !== "failed" && request.amount > left) {
     throw fieldError(
       "VALIDATION",
       "amount",
@@ -56,6 +61,7 @@ export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: Refu
       reason: request.reason ?? "",
       status: request.status,
       provider_refund_id: request.provider_refund_id ?? null,
+      credit_note_id: request.credit_note_id ?? null,
       created_at: now,
     })
     .returningAll()
@@ -73,12 +79,20 @@ export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: Refu
 
 /**
  * A provider's answer on a pending refund: succeeded posts its ledger event, failed posts nothing (its
- * amount can be refunded again). Repeating the same answer changes nothing; reversing one is refused.
+ * amount can be refunded again). Repeating the same answer changes nothing. A refund that had succeeded and
+ * then failed (Stripe: the customer's bank sent the money back) is reversed: the money is the customer's
+ * again, held by the provider, so it becomes the customer's credit (reverseRefund). A failed refund never
+ * succeeds later; that answer is refused.
  */
 export async function settleRefundIn(
   trx: Tx,
   ctx: ServiceContext,
-  input: { refund_id: string; status: "succeeded" | "failed" },
+  input: {
+    refund_id: string;
+    status: "succeeded" | "failed";
+    /** Only a reservation no provider refund is linked to yet (refundThroughProvider's release). */
+    onlyUnlinked?: boolean;
+  },
 ): Promise<Refund> {
   const found = await trx
     .selectFrom("refund")
@@ -95,7 +109,10 @@ export async function settleRefundIn(
     .forUpdate()
     .executeTakeFirstOrThrow();
   if (row.status === input.status) return presentRefund(row);
-  if (row.status !== "pending") {
+  if (input.onlyUnlinked && (row.status !== "pending" || row.provider_refund_id !== null))
+    return presentRefund(row);
+  const reversing = row.status === "succeeded" && input.status === "failed";
+  if (row.status !== "pending" && !reversing) {
     throw fieldError("CONFLICT", "status", `refund ${row.id} is ${row.status} already`);
   }
   const after = await trx
@@ -104,7 +121,9 @@ export async function settleRefundIn(
     .where("id", "=", row.id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  const posted = input.status === "succeeded" ? await postRefund(trx, ctx, row.id) : null;
+  let posted: Record<string, unknown> | null = null;
+  if (input.status === "succeeded") posted = await postRefund(trx, ctx, row.id);
+  else if (reversing) posted = await reverseRefund(trx, ctx, row.id);
   await recordAudit(trx, ctx, {
     action: "settle",
     entity: "payment",
@@ -113,6 +132,41 @@ export async function settleRefundIn(
     after: { refund: row.id, status: input.status, ...posted },
   });
   return presentRefund(after);
+}
+
+/**
+ * The ledger event `ref-failed:<id>` of a refund that failed after it had succeeded: cash +R, credit −R, the
+ * credit tagged with the payment, so a second refund of that payment takes it from there first. The invoices
+ * the refund reopened stay as they are now: they may have been paid again since, and credit never makes an
+ * amount due negative. Staff refund the credit again, or it is applied to the next invoice.
+ */
+async function reverseRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
+  const refund = await trx
+    .selectFrom("refund")
+    .innerJoin("payment", "payment.id", "refund.payment_id")
+    .select([
+      "refund.id",
+      "refund.amount",
+      "payment.id as payment_id",
+      "payment.customer_id",
+      "payment.currency_code",
+    ])
+    .where("refund.id", "=", refundId)
+    .executeTakeFirstOrThrow();
+  const ids = { paymentId: refund.payment_id, refundId: refund.id };
+  await postLedgerEvent(trx, {
+    id: `ref-failed:${refund.id}`,
+    kind: "refund",
+    customerId: refund.customer_id,
+    currency: refund.currency_code,
+    at: ctx.now(),
+    lines: [
+      { account: "cash", amount: refund.amount, ...ids },
+      { account: "credit", amount: -refund.amount, ...ids },
+    ],
+  });
+  await requestDunningEvaluation(trx, refund.customer_id);
+  return { credit_given_back: String(refund.amount) };
 }
 
 /** Σ refunds of a payment that did not fail (pending ones hold their amount). */
@@ -129,7 +183,9 @@ export async function refundedSoFar(trx: Tx, paymentId: string): Promise<bigint>
 /**
  * The ledger event `ref:<id>` of a succeeded refund: cash −R, and where R came from (planRefund): the
  * payment's unused credit (credit +), its invoice allocations newest first (receivable +, tagged with the
- * payment), then credit it gave that newer invoices used (receivable +, untagged). Invoices reopen.
+ * payment), then credit it gave that newer invoices used (receivable +, untagged). Invoices reopen. A credit
+ * note's refund first takes back the credit its note left (credit +, untagged, as the note's was): the note has
+ * just lowered what the invoice may owe, and reopening it would ask the customer for money the note returned.
  */
 async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
   const refund = await trx
@@ -138,6 +194,7 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
     .select([
       "refund.id",
       "refund.amount",
+      "refund.credit_note_id",
       "payment.id as payment_id",
       "payment.customer_id",
       "payment.currency_code",
@@ -167,9 +224,12 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
         ]),
       ),
   );
-  const plan = planRefund(refund.amount, {
+  const available = await customerCredit(trx, customerId, currency);
+  const noteCredit =
+    refund.credit_note_id === null ? 0n : minAmount(refund.amount, available > 0n ? available : 0n);
+  const plan = planRefund(refund.amount - noteCredit, {
     creditPart: BigInt(creditPart.n),
-    customerCredit: await customerCredit(trx, customerId, currency),
+    customerCredit: available - noteCredit,
     allocations,
     creditApplied,
     reopenable: await reopenableAmounts(
@@ -191,6 +251,7 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
     at: now,
     lines: [
       { account: "cash", amount: -refund.amount, ...ids },
+      { account: "credit", amount: noteCredit, refundId: refund.id },
       { account: "credit", amount: plan.credit, ...ids },
       ...plan.reopened.map((a) => ({
         account: "receivable" as const,
@@ -218,7 +279,7 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
   const out = (list: Allocation[]) =>
     list.map((a) => ({ invoice_id: a.invoiceId, amount: String(a.amount) }));
   return {
-    credit_taken_back: String(plan.credit),
+    credit_taken_back: String(plan.credit + noteCredit),
     reopened: out(plan.reopened),
     reopened_credit_applied: out(plan.reopenedCreditApplied),
     invoice_states: changes,

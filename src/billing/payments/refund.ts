@@ -1,12 +1,10 @@
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
+import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
 import { refundThroughProvider } from "../providers/refund-through-provider.ts";
 import { type Refund, RefundInput } from "./payment-schemas.ts";
 import { recordRefundIn } from "./refund-payment.ts";
 import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
-
-/** Payment methods that are a payment provider's: their money goes back through the provider. */
-const PROVIDER_METHODS = new Set(["stripe"]);
 
 /**
  * Returns money of a payment (billing-rules §7). A manual payment's refund succeeds at once. A provider's

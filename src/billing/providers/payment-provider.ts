@@ -3,6 +3,9 @@
 // and nothing else changes. What a provider's webhook says is translated by the adapter into provider-neutral
 // facts (`interpret`), which process-provider-event.ts applies to the ledger through the payments verbs.
 
+/** Payment methods that are a payment provider's: only the provider can give their money back. */
+export const PROVIDER_METHODS: ReadonlySet<string> = new Set(["stripe"]);
+
 /** The invoice a checkout is for: what the provider shows the customer and carries back in its events. */
 export interface CheckoutInvoice {
   id: string;
@@ -34,6 +37,11 @@ export interface RefundRequest {
   reason?: string | undefined;
   /** tokenbill's payment id, carried by the refund so its events can be told from Dashboard refunds. */
   paymentId: string;
+  /**
+   * tokenbill's refund row, reserved before the provider is asked: carried by the refund so that its events
+   * settle that row, and the request's idempotency key, so a retried request is never a second refund.
+   */
+  refundId: string;
 }
 
 export interface ProviderRefund {
@@ -70,6 +78,8 @@ export interface RefundChanged {
   amount: bigint;
   status: ProviderRefundStatus;
   reason: string;
+  /** The refund row tokenbill reserved for it, when tokenbill asked for it (RefundRequest.refundId). */
+  tokenbillRefundId?: string | undefined;
 }
 
 export type ProviderFact = PaymentSucceeded | RefundChanged;

@@ -4,6 +4,7 @@ import { jsonText } from "../../kernel/json.ts";
 import type { TxContext } from "../../kernel/transaction.ts";
 import { invoiceAmountDue } from "../ledger/ledger.ts";
 import { recordPaymentIn } from "../payments/record-payment.ts";
+import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
 import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
 import type { PaymentProvider, PaymentSucceeded, RefundChanged, VerifiedEvent } from "./payment-provider.ts";
 
@@ -51,10 +52,13 @@ export async function processProviderEvent(
         .executeTakeFirstOrThrow();
       if (row.processed_at !== null) return "duplicate";
       const tx: TxContext = { ...ctx, db: trx, actor: actors.webhook(provider.name) };
-      const facts = provider.interpret(event);
-      for (const fact of facts) {
-        if (fact.kind === "payment_succeeded") await applyPayment(tx, provider, fact);
-        else await applyRefund(tx, provider, fact);
+      let changed = false;
+      for (const fact of provider.interpret(event)) {
+        const applied =
+          fact.kind === "payment_succeeded"
+            ? await applyPayment(tx, provider, fact)
+            : await applyRefund(tx, provider, fact);
+        changed ||= applied;
       }
       await trx
         .updateTable("provider_event")
@@ -62,7 +66,9 @@ export async function processProviderEvent(
         .where("provider", "=", key.provider)
         .where("event_id", "=", key.event_id)
         .execute();
-      return facts.length > 0 ? "processed" : "ignored";
+      // "ignored": nothing in the books changed (an event tokenbill does not act on, a payment or refund state
+      // it already had, a checkout that is not its own).
+      return changed ? "processed" : "ignored";
     });
   } catch (error) {
     ctx.logger.error({ err: error, provider: provider.name, eventId: event.id }, "provider event failed");
@@ -76,7 +82,24 @@ export async function processProviderEvent(
   }
 }
 
-async function applyPayment(tx: TxContext, provider: PaymentProvider, fact: PaymentSucceeded): Promise<void> {
+/** Records the payment a checkout brought in; false when it changed nothing. */
+async function applyPayment(
+  tx: TxContext,
+  provider: PaymentProvider,
+  fact: PaymentSucceeded,
+): Promise<boolean> {
+  // The same PaymentIntent told again (a session's completed and async_payment_succeeded events both saying
+  // paid, an event re-sent under a new id) is the payment already recorded. Routed anew, it could name a
+  // different target (the invoice is settled now, so the customer), which recordPayment refuses as another
+  // payment with the same reference: a 500 on every delivery for three days, until Stripe disables the
+  // endpoint with every later event of ours.
+  const recorded = await tx.db
+    .selectFrom("payment")
+    .select("id")
+    .where("method", "=", provider.name)
+    .where("reference", "=", fact.paymentRef)
+    .executeTakeFirst();
+  if (recorded) return false;
   const checkout = await tx.db
     .selectFrom("checkout_session")
     .select("invoice_id")
@@ -87,7 +110,7 @@ async function applyPayment(tx: TxContext, provider: PaymentProvider, fact: Paym
   const invoiceId = checkout?.invoice_id ?? fact.invoiceId;
   if (!invoiceId) {
     tx.logger.info({ checkout: fact.checkoutId }, "checkout without a tokenbill invoice: ignored");
-    return;
+    return false;
   }
   const invoice = await tx.db
     .selectFrom("invoice")
@@ -100,7 +123,7 @@ async function applyPayment(tx: TxContext, provider: PaymentProvider, fact: Paym
     // client_reference_id, another tokenbill's invoice): failing it answered 500 for days, and Stripe
     // disables an endpoint that keeps failing, with every later event of ours.
     tx.logger.info({ checkout: fact.checkoutId, invoiceId }, "checkout for an invoice not ours: ignored");
-    return;
+    return false;
   }
   const payment = {
     amount: fact.amount,
@@ -117,38 +140,81 @@ async function applyPayment(tx: TxContext, provider: PaymentProvider, fact: Paym
     tx,
     due > 0n ? { ...payment, invoice_id: invoice.id } : { ...payment, customer_id: invoice.customer_id },
   );
+  return true;
 }
 
-async function applyRefund(tx: TxContext, provider: PaymentProvider, fact: RefundChanged): Promise<void> {
-  const known = await tx.db
-    .selectFrom("refund")
-    .select(["id", "status"])
-    .where("provider_refund_id", "=", fact.refundRef)
-    .executeTakeFirst();
-  if (known) {
-    if (known.status === "pending" && fact.status !== "pending")
-      await settleRefundIn(tx.db, tx, { refund_id: known.id, status: fact.status });
-    else if (known.status !== fact.status && fact.status !== "pending")
-      tx.logger.warn({ refund: known.id, now: fact.status }, "provider changed a settled refund: left as is");
-    return;
-  }
-  // A refund tokenbill has no row for: made in the provider's dashboard, or made through tokenbill and
-  // announced before its pending row committed. Either way it is recorded here; refundThroughProvider
-  // then finds this row by its provider id instead of writing a second one.
+/** Applies what the provider says of a refund; false when it changed nothing. */
+async function applyRefund(tx: TxContext, provider: PaymentProvider, fact: RefundChanged): Promise<boolean> {
   const payment = await tx.db
     .selectFrom("payment")
-    .select("id")
+    .select(["id", "customer_id"])
     .where("method", "=", provider.name)
     .where("reference", "=", fact.paymentRef)
     .executeTakeFirst();
-  if (!payment || fact.status === "failed") return; // not a payment we recorded, or nothing was returned
+  if (!payment) return false; // not a payment we recorded
+  // Under the customer's lock, as every refund is written: refundThroughProvider links its reservation too.
+  await lockCustomerForMoney(tx.db, payment.customer_id);
+  const known = await knownRefund(tx, payment.id, fact);
+  if (known) {
+    let linked = false;
+    if (known.provider_refund_id === null) {
+      await tx.db
+        .updateTable("refund")
+        .set({ provider_refund_id: fact.refundRef })
+        .where("id", "=", known.id)
+        .execute();
+      linked = true;
+    }
+    if (fact.status === "pending" || fact.status === known.status) return linked;
+    if (known.status === "failed") {
+      // A refund the provider failed does not succeed later; an answer that says so is kept in the event only.
+      tx.logger.warn(
+        { refund: known.id, now: fact.status },
+        "provider says a failed refund changed: left as is",
+      );
+      return linked;
+    }
+    // pending → succeeded or failed; succeeded → failed (the money came back: reversed into credit).
+    await settleRefundIn(tx.db, tx, { refund_id: known.id, status: fact.status });
+    return true;
+  }
+  // A refund tokenbill has no row for: made in the provider's dashboard, or asked for by tokenbill whose
+  // reservation was released when the provider's answer was lost. A failed one is recorded too, holding
+  // nothing: events arrive in any order, and the earlier "pending" of this refund, delivered after, then finds
+  // it failed instead of reserving its amount for good.
   const refund = await recordRefundIn(tx.db, tx, {
     payment_id: payment.id,
     amount: fact.amount,
     reason: fact.reason,
-    status: "pending",
+    status: fact.status === "failed" ? "failed" : "pending",
     provider_refund_id: fact.refundRef,
   });
   if (fact.status === "succeeded")
     await settleRefundIn(tx.db, tx, { refund_id: refund.id, status: "succeeded" });
+  return true;
+}
+
+/**
+ * The refund row a provider's refund is: the one linked to it, else the reservation tokenbill made for it
+ * (named by the refund's metadata), if that reservation is still unlinked and is for the same payment and
+ * amount. Anything else in the metadata (a Dashboard edit, a released reservation) is not trusted.
+ */
+async function knownRefund(tx: TxContext, paymentId: string, fact: RefundChanged) {
+  const columns = ["id", "status", "provider_refund_id"] as const;
+  const linked = await tx.db
+    .selectFrom("refund")
+    .select(columns)
+    .where("provider_refund_id", "=", fact.refundRef)
+    .executeTakeFirst();
+  if (linked || fact.tokenbillRefundId === undefined) return linked;
+  return tx.db
+    .selectFrom("refund")
+    .select(columns)
+    .where("id", "=", fact.tokenbillRefundId)
+    .where("payment_id", "=", paymentId)
+    .where("amount", "=", fact.amount)
+    .where("status", "=", "pending")
+    .where("provider_refund_id", "is", null)
+    .forUpdate()
+    .executeTakeFirst();
 }

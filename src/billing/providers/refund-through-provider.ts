@@ -4,25 +4,33 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { presentRefund, type Refund } from "../payments/payment-schemas.ts";
-import { recordRefundIn, refundedSoFar } from "../payments/refund-payment.ts";
+import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
 import { paymentProviderOf } from "./provider-from-config.ts";
 
-// A refund of a provider's payment goes back through the provider (issue 11 item 4): the provider returns
-// the money, then tokenbill records a *pending* refund, which writes no ledger entry; the provider's signed
-// webhook settles it (process-provider-event.ts), and only then is the amount due reopened. The refund verb
-// calls this for a payment whose method is a provider's, in place of recording a succeeded refund.
+// A refund of a provider's payment goes back through the provider (issue 11 item 4). The amount is reserved
+// first: a *pending* refund row, written under the customer's lock, which holds its amount and writes no
+// ledger entry. Only then is the provider asked, with that row's id as the request's idempotency key and in
+// the refund's metadata. Two refunds at once cannot both reach the provider for the same money (before, both
+// passed a check made without the lock, the provider paid both, and the second was refused only after).
+// The provider's signed webhook settles the row (process-provider-event.ts), and only then does the amount
+// due reopen. A refusal, or no answer, fails the reservation and frees its amount; should the provider have
+// made the refund after all, its webhook records it as it records a refund made in its dashboard.
+
+/** The payment a refund goes back to, as far as the provider needs it. */
+export type ProviderPayment = Pick<Selectable<PaymentTable>, "id" | "method" | "reference" | "amount">;
 
 /**
- * Asks the provider to refund `amount` of `payment`, then records the pending refund. An amount above what
- * is left to refund is VALIDATION before the provider is asked; the provider's own refusal is a CONFLICT.
- * Best called outside an open transaction (nothing is locked while the provider answers); inside one, the
- * refund row joins it.
+ * Reserves `amount` of `payment`, asks the provider to refund it and links the provider's refund to the
+ * reservation. An amount above what is left to refund is VALIDATION before the provider is asked; the
+ * provider's own refusal is a CONFLICT. Call it outside an open transaction: the reservation must be
+ * committed before the provider moves money, and nothing is locked while the provider answers.
  */
 export async function refundThroughProvider(
   ctx: ServiceContext,
-  payment: Pick<Selectable<PaymentTable>, "id" | "method" | "reference" | "amount">,
+  payment: ProviderPayment,
   amount: bigint,
   reason: string | undefined,
+  creditNoteId: string | null = null,
 ): Promise<Refund> {
   const provider = paymentProviderOf(ctx.config);
   if (!provider || provider.name !== payment.method)
@@ -31,33 +39,47 @@ export async function refundThroughProvider(
       `payment ${payment.id} was made through ${payment.method}, which is not configured: refund it in ` +
         `${payment.method}'s dashboard (its webhook records the refund) or set STRIPE_SECRET_KEY`,
     );
-  // Checked before the provider moves any money (recordRefundIn checks again under the customer's lock).
-  const left = payment.amount - (await refundedSoFar(ctx.db, payment.id));
-  if (amount <= 0n || amount > left)
-    throw ServiceError.validation(
-      "amount",
-      `at most ${left} (minor units) of payment ${payment.id} is left to refund`,
-    );
-  const refund = await provider.refund({
-    paymentRef: payment.reference,
-    amount,
-    reason,
-    paymentId: payment.id,
-  });
-  return withTransaction(ctx, async (tx) => {
-    // The provider's webhook may have been faster than this transaction and recorded the refund already.
-    const already = await tx.db
-      .selectFrom("refund")
-      .selectAll()
-      .where("provider_refund_id", "=", refund.id)
-      .executeTakeFirst();
-    if (already) return presentRefund(already);
-    return recordRefundIn(tx.db, tx, {
+  const reserved = await withTransaction(ctx, (tx) =>
+    recordRefundIn(tx.db, tx, {
       payment_id: payment.id,
       amount,
       reason: reason ?? "",
       status: "pending",
-      provider_refund_id: refund.id,
-    });
+      credit_note_id: creditNoteId,
+    }),
+  );
+  let providerRefundId: string;
+  try {
+    ({ id: providerRefundId } = await provider.refund({
+      paymentRef: payment.reference,
+      amount,
+      reason,
+      paymentId: payment.id,
+      refundId: reserved.id,
+    }));
+  } catch (error) {
+    // Unless the provider's webhook has meanwhile linked the reservation to a refund it did make.
+    await withTransaction(ctx, (tx) =>
+      settleRefundIn(tx.db, tx, { refund_id: reserved.id, status: "failed", onlyUnlinked: true }),
+    );
+    throw error;
+  }
+  return withTransaction(ctx, async (tx) => {
+    // The provider's webhook may have been faster and linked the row already (by the metadata's refund id).
+    const row = await tx.db
+      .updateTable("refund")
+      .set({ provider_refund_id: providerRefundId })
+      .where("id", "=", reserved.id)
+      .where("provider_refund_id", "is", null)
+      .returningAll()
+      .executeTakeFirst();
+    return presentRefund(
+      row ??
+        (await tx.db
+          .selectFrom("refund")
+          .selectAll()
+          .where("id", "=", reserved.id)
+          .executeTakeFirstOrThrow()),
+    );
   });
 }

@@ -120,20 +120,32 @@ describe("StripeProvider", () => {
     const session = await provider.createCheckout({ invoice, amount: 1020n, currency: "USD" });
     fake.completeSession(session.id);
     const intent = fake.sessions.get(session.id)!.payment_intent!;
-    const refund = await provider.refund({
+    const request = {
       paymentRef: intent,
       amount: 500n,
       reason: "goodwill",
       paymentId: "pay_1",
-    });
+      refundId: "ref_0a",
+    };
+    const refund = await provider.refund(request);
     expect(refund.status).toBe("pending");
     expect(fake.refunds.get(refund.id)).toMatchObject({
       amount: 500,
       payment_intent: intent,
-      metadata: { tokenbill_payment_id: "pay_1", reason: "goodwill" },
+      metadata: { tokenbill_payment_id: "pay_1", tokenbill_refund_id: "ref_0a", reason: "goodwill" },
     });
+    expect(fake.requests.at(-1)).toMatchObject({ path: "/v1/refunds", idempotencyKey: "tokenbill-ref_0a" });
+    // The same reservation asked again (a retry after a lost answer) is the same refund in Stripe, not a second.
+    expect((await provider.refund(request)).id).toBe(refund.id);
+    expect(fake.refunds.size).toBe(1);
     await expect(
-      provider.refund({ paymentRef: intent, amount: 521n, reason: undefined, paymentId: "pay_1" }),
+      provider.refund({
+        paymentRef: intent,
+        amount: 521n,
+        reason: undefined,
+        paymentId: "pay_1",
+        refundId: "ref_0b",
+      }),
     ).rejects.toMatchObject({
       code: "CONFLICT",
       message: expect.stringContaining("greater than unrefunded"),
@@ -148,6 +160,7 @@ describe("StripeProvider", () => {
         amount: 500n,
         status: "succeeded",
         reason: "goodwill",
+        tokenbillRefundId: "ref_0a",
       },
     ]);
     const failed = provider.interpret(

@@ -147,14 +147,22 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
-  async refund({ paymentRef, amount, reason, paymentId }: RefundRequest): Promise<ProviderRefund> {
+  async refund({ paymentRef, amount, reason, paymentId, refundId }: RefundRequest): Promise<ProviderRefund> {
     try {
-      const refund = await this.stripe.refunds.create({
-        payment_intent: paymentRef,
-        amount: toStripeAmount(amount, "amount"),
-        // Marks the refund as made by tokenbill: its webhook then settles the pending row, never a second one.
-        metadata: { tokenbill_payment_id: paymentId, ...(reason ? { reason: reason.slice(0, 500) } : {}) },
-      });
+      const refund = await this.stripe.refunds.create(
+        {
+          payment_intent: paymentRef,
+          amount: toStripeAmount(amount, "amount"),
+          // Marks the refund as made by tokenbill: its webhook then settles the reserved row, never a second one.
+          metadata: {
+            tokenbill_payment_id: paymentId,
+            tokenbill_refund_id: refundId,
+            ...(reason ? { reason: reason.slice(0, 500) } : {}),
+          },
+        },
+        // One reserved row is one refund in Stripe, however often the request is sent.
+        { idempotencyKey: `tokenbill-${refundId}` },
+      );
       return { id: refund.id, status: refundStatus(refund.status) };
     } catch (error) {
       throw asTokenbillError(error, "refund the payment");
@@ -172,6 +180,15 @@ export class StripeProvider implements PaymentProvider {
       // Only the SDK's verdict counts; its message says which check failed (timestamp, signature).
       throw ServiceError.validation("stripe-signature", (error as Error).message);
     }
+    // Signed with the secret, yet not an event (a test sent by hand): refused, not stored as one that failed.
+    const parsed: unknown = event;
+    if (
+      parsed === null ||
+      typeof parsed !== "object" ||
+      typeof (parsed as { id?: unknown }).id !== "string" ||
+      typeof (parsed as { type?: unknown }).type !== "string"
+    )
+      throw ServiceError.validation("body", "not a Stripe event: it has no id or type");
     // Signed by Stripe, but written in part by others: what a paying customer typed in Checkout, metadata
     // set in the Dashboard. A NUL anywhere made PostgreSQL refuse to store the event, every delivery was a
     // 500, and the payment was never recorded; so the event is made storable as it arrives, before anything
@@ -236,6 +253,7 @@ function refundFacts(
         amount: BigInt(refund.amount),
         status: refundStatus(refund.status),
         reason: refund.metadata?.["reason"] ?? refund.reason ?? "refunded in Stripe",
+        tokenbillRefundId: refund.metadata?.["tokenbill_refund_id"],
       },
     ];
   });

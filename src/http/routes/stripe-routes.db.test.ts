@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invoiceAmountDue, postLedgerEvent } from "../../billing/ledger/ledger.ts";
+import { customerCredit, invoiceAmountDue, postLedgerEvent } from "../../billing/ledger/ledger.ts";
+import { recordRefundIn } from "../../billing/payments/refund-payment.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
 import { refundThroughProvider } from "../../billing/providers/refund-through-provider.ts";
 import {
@@ -62,7 +63,8 @@ async function finalizedInvoice(
     customer_country, currency_code, currency, base_token_unit_cost, tax_compound, tax_exempt, tokens, subtotal,
     discount_total, net, tax_total, total, fingerprint, billing_run_id, status, number, number_sequence,
     number_value, issue_date, due_date, finalized_at)
-    VALUES (${id}, ${customerId}, '2026-10', ${start}, ${end}, 'Ada', 'ada@example.com', 'US', 'USD', '{}', 0.001,
+    VALUES (${id}, ${customerId}, '2026-10', ${start}, ${end}, 'Ada', 'ada@example.com', 'US', 'USD',
+    '{"code": "USD", "exponent": 2}', 0.001,
     false, false, 0, ${total}, 0, ${total}, 0, ${total}, 'f', 'run_5e1', 'finalized', ${`INV-2026-S${n}`},
     'stripe-test', ${n}, '2026-11-01', '2026-11-15', ${end})`.execute(db);
   await db.transaction().execute((trx) =>
@@ -279,6 +281,186 @@ describe("Stripe checkout and webhooks", () => {
     expect(await invoiceState(invoice.id)).toEqual({ status: "finalized", due: 514n });
   });
 
+  /** A finalized invoice paid in full through Checkout, and its payment row. */
+  async function paidByCard(total: bigint) {
+    const invoice = await finalizedInvoice(handle.db, total);
+    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    await deliver(server, fake.completeSession(checkout.body.data.id));
+    const payment = await handle.db
+      .selectFrom("payment")
+      .selectAll()
+      .where("invoice_id", "=", invoice.id)
+      .executeTakeFirstOrThrow();
+    return { invoice, payment };
+  }
+  const creditOf = (customerId: bigint) => customerCredit(handle.db, customerId, "USD");
+  const refundRows = (paymentId: string) =>
+    handle.db
+      .selectFrom("refund")
+      .select(["amount", "status", "provider_refund_id", "credit_note_id"])
+      .where("payment_id", "=", paymentId)
+      .orderBy("id")
+      .execute();
+
+  it("refunds a credit note's share of a card payment through Stripe, taking back the note's credit once settled", async () => {
+    const { invoice, payment } = await paidByCard(500n);
+    const note = await server.api("POST", `/api/v1/invoices/${invoice.id}/credit-notes`, {
+      amount: 100,
+      reason: "outage",
+      settlement: "refund",
+    });
+    expect(note.status).toBe(201);
+    // Before, the note wrote a "succeeded" refund and asked Stripe nothing: the books said refunded, the
+    // customer got no money. Now Stripe is asked, and the 100 is the customer's credit until Stripe settles it.
+    const [refund] = await refundRows(payment.id);
+    expect(refund).toMatchObject({ amount: 100n, status: "pending", credit_note_id: note.body.data.id });
+    expect(fake.refunds.get(refund!.provider_refund_id!)).toMatchObject({
+      amount: 100,
+      payment_intent: payment.reference,
+    });
+    expect([await invoiceState(invoice.id), await creditOf(invoice.customerId)]).toEqual([
+      { status: "paid", due: 0n },
+      100n,
+    ]);
+    const settled = await deliver(server, fake.settleRefund(refund!.provider_refund_id!, "succeeded"));
+    expect(settled.body.outcome).toBe("processed");
+    // The refund took the note's credit back; the invoice the note corrected is not reopened.
+    expect([await invoiceState(invoice.id), await creditOf(invoice.customerId)]).toEqual([
+      { status: "paid", due: 0n },
+      0n,
+    ]);
+    expect((await refundRows(payment.id))[0]!.status).toBe("succeeded");
+  });
+
+  it("keeps a credit note whose refund Stripe refuses: its amount stays credit, the reservation failed", async () => {
+    const { invoice, payment } = await paidByCard(300n);
+    // Refunded in Stripe's Dashboard without tokenbill hearing of it yet: Stripe refuses a second refund.
+    fake.refunds.set("re_elsewhere", {
+      id: "re_elsewhere",
+      object: "refund",
+      amount: 300,
+      currency: "usd",
+      payment_intent: payment.reference,
+      status: "succeeded",
+      reason: null,
+      metadata: {},
+      created: Math.floor(Date.now() / 1000),
+    });
+    const note = await server.api("POST", `/api/v1/invoices/${invoice.id}/credit-notes`, {
+      amount: 50,
+      reason: "outage",
+      settlement: "refund",
+    });
+    expect(note.status).toBe(201);
+    expect(await refundRows(payment.id)).toEqual([
+      { amount: 50n, status: "failed", provider_refund_id: null, credit_note_id: note.body.data.id },
+    ]);
+    expect(await creditOf(invoice.customerId)).toBe(50n);
+  });
+
+  it("reserves a refund before Stripe is asked: two at once for the same money reach Stripe once", async () => {
+    const { payment } = await paidByCard(500n);
+    const before = fake.refunds.size;
+    const answers = await Promise.all(
+      [1, 2].map(() => server.api("POST", `/api/v1/payments/${payment.id}/refunds`, { amount: 300 })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 400]);
+    expect(answers.find((a) => a.status === 400)!.body.error.message).toContain("at most 200");
+    // Before, both passed the check, Stripe refunded both, and the second was refused only afterwards.
+    expect(fake.refunds.size).toBe(before + 1);
+  });
+
+  it("settles a reservation from Stripe's event even before tokenbill has linked it, by the refund's metadata", async () => {
+    const { payment } = await paidByCard(400n);
+    const reserved = await handle.db
+      .transaction()
+      .execute((trx) =>
+        recordRefundIn(
+          trx,
+          { ...context(), db: trx },
+          { payment_id: payment.id, amount: 150n, status: "pending" },
+        ),
+      );
+    const object = {
+      id: "re_early_1",
+      object: "refund",
+      amount: 150,
+      currency: "usd",
+      payment_intent: payment.reference,
+      status: "succeeded",
+      reason: null,
+      metadata: { tokenbill_payment_id: payment.id, tokenbill_refund_id: reserved.id },
+    };
+    expect((await deliver(server, fake.event("refund.updated", object))).body.outcome).toBe("processed");
+    expect(await refundRows(payment.id)).toEqual([
+      { amount: 150n, status: "succeeded", provider_refund_id: "re_early_1", credit_note_id: null },
+    ]);
+  });
+
+  it("records a refund Stripe announces failed before it announces it created, and holds nothing for it", async () => {
+    const { payment } = await paidByCard(500n);
+    const refund = {
+      id: "re_out_of_order",
+      object: "refund",
+      amount: 500,
+      currency: "usd",
+      payment_intent: payment.reference,
+      reason: null,
+      metadata: {},
+    };
+    const failed = fake.event("refund.failed", { ...refund, status: "failed" });
+    const created = fake.event("refund.created", { ...refund, status: "pending" });
+    expect((await deliver(server, failed)).body.outcome).toBe("processed");
+    expect((await deliver(server, created)).body.outcome).toBe("ignored");
+    // Before, the late "pending" reserved the whole payment for good: no refund of it could be made again.
+    expect(await refundRows(payment.id)).toEqual([
+      { amount: 500n, status: "failed", provider_refund_id: "re_out_of_order", credit_note_id: null },
+    ]);
+    const again = await server.api("POST", `/api/v1/payments/${payment.id}/refunds`, { amount: 500 });
+    expect(again.status).toBe(201);
+  });
+
+  it("gives a refund that failed after it succeeded back to the customer as credit", async () => {
+    const { invoice, payment } = await paidByCard(500n);
+    const asked = await server.api("POST", `/api/v1/payments/${payment.id}/refunds`, { amount: 200 });
+    const ref = asked.body.data.provider_refund_id as string;
+    await deliver(server, fake.settleRefund(ref, "succeeded"));
+    expect(await invoiceState(invoice.id)).toEqual({ status: "partially_paid", due: 200n });
+    const failedLater = await deliver(server, fake.settleRefund(ref, "failed"));
+    expect(failedLater.body.outcome).toBe("processed");
+    // Before: "left as is", and the books said the customer had 200 back that never reached them.
+    expect([await invoiceState(invoice.id), await creditOf(invoice.customerId)]).toEqual([
+      { status: "partially_paid", due: 200n },
+      200n,
+    ]);
+    expect((await refundRows(payment.id))[0]!.status).toBe("failed");
+  });
+
+  it("takes a second event for a payment already recorded as that payment, not as a failure", async () => {
+    const invoice = await finalizedInvoice(handle.db, 700n);
+    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    const completed = fake.completeSession(checkout.body.data.id);
+    expect((await deliver(server, completed)).body.outcome).toBe("processed");
+    // The same session's payment told again under another event id (async_payment_succeeded also says paid).
+    const again = fake.event("checkout.session.async_payment_succeeded", completed.data.object);
+    expect(await deliver(server, again)).toMatchObject({ status: 200, body: { outcome: "ignored" } });
+    const payments = await handle.db
+      .selectFrom("payment")
+      .select("amount")
+      .where("reference", "=", fake.sessions.get(checkout.body.data.id)!.payment_intent!)
+      .execute();
+    expect(payments).toEqual([{ amount: 700n }]);
+  });
+
+  it("refuses a signed body that is not a Stripe event with 400, storing nothing", async () => {
+    const { body, headers } = signedWebhook([1, 2], WHSEC);
+    const response = await fetch(`${server.url}/webhooks/stripe`, { method: "POST", headers, body });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+      "not a Stripe event",
+    );
+  });
+
   it("keeps an event that fails with its error, answers 5xx, and processes it when Stripe sends it again", async () => {
     const invoice = await finalizedInvoice(handle.db, 1020n);
     const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
@@ -368,7 +550,8 @@ describe("Stripe checkout and webhooks", () => {
       });
       expect(await deliver(server, foreign)).toEqual({
         status: 200,
-        body: { received: true, event_id: foreign.id, outcome: "processed" },
+        // "ignored", not "processed": nothing in the books changed.
+        body: { received: true, event_id: foreign.id, outcome: "ignored" },
       });
     }
     expect(await counts()).toEqual(before);

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from "fastify";
 import { asServiceError } from "../../kernel/errors.ts";
 import type { FieldErrors } from "../render.ts";
 

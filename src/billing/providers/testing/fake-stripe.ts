@@ -60,8 +60,8 @@ export interface FakeStripe {
   url: string;
   sessions: Map<string, FakeSession>;
   refunds: Map<string, FakeRefund>;
-  /** Every request as the SDK sent it, oldest first. */
-  requests: { method: string; path: string; form: Form }[];
+  /** Every request as the SDK sent it, oldest first, with its Idempotency-Key header. */
+  requests: { method: string; path: string; form: Form; idempotencyKey: string | undefined }[];
   /** The status a new refund has in Stripe's answer (cards: often succeeded at once; here pending by default). */
   refundStatusOnCreate: FakeRefund["status"];
   /** The customer pays the session on Stripe's page: its checkout.session.completed event. */
@@ -115,6 +115,7 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
   const sessions = new Map<string, FakeSession>();
   const refunds = new Map<string, FakeRefund>();
   const requests: FakeStripe["requests"] = [];
+  const answered = new Map<string, unknown>();
 
   const event = (type: string, object: unknown): FakeStripeEvent => ({
     id: `evt_${hex(12)}`,
@@ -229,15 +230,25 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
     const url = new URL(req.url ?? "/", "http://fake");
     const form = parseStripeForm(req.method === "GET" ? url.search.slice(1) : raw);
-    requests.push({ method: req.method ?? "", path: url.pathname, form });
+    const idempotencyKey = req.headers["idempotency-key"];
+    const key = typeof idempotencyKey === "string" ? idempotencyKey : undefined;
+    requests.push({ method: req.method ?? "", path: url.pathname, form, idempotencyKey: key });
     if (req.headers.authorization !== `Bearer ${options.secretKey}`) {
       answer(res, 401, {
         error: { type: "invalid_request_error", message: "Invalid API Key provided: sk_****" },
       });
       return;
     }
+    // Stripe answers a POST repeated with the same key as it answered the first (its idempotent requests).
+    const replayed = key === undefined || req.method !== "POST" ? undefined : answered.get(key);
+    if (replayed) {
+      answer(res, 200, replayed);
+      return;
+    }
     try {
-      answer(res, 200, route(req.method ?? "", url.pathname, form));
+      const result = route(req.method ?? "", url.pathname, form);
+      if (key !== undefined && req.method === "POST") answered.set(key, result);
+      answer(res, 200, result);
     } catch (error) {
       if (!(error instanceof StripeFailure)) throw error;
       answer(res, error.status, {
