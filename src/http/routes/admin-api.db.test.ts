@@ -166,6 +166,31 @@ describe("customers", () => {
     expect((await server.api("DELETE", `/api/v1/customers/${id}`)).status).toBe(404);
   });
 
+  it("keeps a customer's currency once it has been paid: 409 naming currency, the statement unchanged", async () => {
+    const c = await server.api("POST", "/api/v1/customers", {
+      email: "paid-in-usd@example.com",
+      country: "US",
+      currency: "USD",
+    });
+    const id = c.body.data.id;
+    const paid = await server.api("POST", `/api/v1/customers/${id}/payments`, {
+      amount: 304,
+      reference: "currency-change",
+    });
+    expect(paid.status).toBe(201);
+    const refused = await server.api("PATCH", `/api/v1/customers/${id}`, { currency: "EUR" });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: "CONFLICT",
+      issues: [
+        { field: "currency", message: expect.stringContaining("1 payment and 2 ledger entries in USD") },
+      ],
+    });
+    expect((await server.api("GET", `/api/v1/customers/${id}`)).body.data.currency).toBe("USD");
+    const statement = await server.api("GET", `/api/v1/customers/${id}/statement`);
+    expect(statement.body.data).toMatchObject({ currency: "USD", balance: -304, credit: 304 });
+  });
+
   it("keeps e-mails unique regardless of case", async () => {
     await server.api("POST", "/api/v1/customers", {
       email: "bob@example.com",

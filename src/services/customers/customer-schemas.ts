@@ -45,7 +45,10 @@ export const CustomerUpdate = z
     name: z.string().max(200),
     country: countryCode,
     region: z.string().min(1).max(100).nullable(),
-    currency: currencyCode,
+    currency: currencyCode.meta({
+      description:
+        "changes only while the customer has no invoice (draft included), payment or ledger entry in its current currency; 409 naming currency otherwise",
+    }),
     tax_exempt: z.boolean(),
     status: CustomerStatus,
     status_reason: z

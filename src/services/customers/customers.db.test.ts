@@ -12,6 +12,7 @@ import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { withRollback } from "../../../test/helpers/with-rollback.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { actors } from "../../kernel/actor.ts";
+import { recordPayment } from "../../billing/payments/record-payment.ts";
 import { createClientGroup } from "../client-groups/client-groups.ts";
 import { createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from "./customers.ts";
 
@@ -186,6 +187,89 @@ describe("updateCustomer", () => {
         "customer.create",
         "customer.update",
       ]);
+    });
+  });
+});
+
+describe("updateCustomer: the currency", () => {
+  const customerRow = (ctx: { db: Parameters<typeof auditRows>[0] }, id: number) =>
+    ctx.db.selectFrom("customer").selectAll().where("id", "=", BigInt(id)).executeTakeFirstOrThrow();
+
+  it("refuses a change while the customer has an invoice in its currency, a draft too, and changes nothing", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const { id } = await createCustomer({ ctx, input: customerInput() });
+      await insertInvoice(ctx.db, BigInt(id)); // a draft, priced in EUR
+      const before = await customerRow(ctx, id);
+      const [audits, jobs] = [await auditRows(ctx.db), await jobRows(ctx.db)];
+      const message =
+        "cannot change from EUR to USD: the customer has 1 invoice in EUR, which keeps its currency, and its statement and payments would then be in USD without it; a customer's currency can change only while it has no invoice (draft included), payment or ledger entry in its currency";
+      await expect(
+        updateCustomer({ ctx, input: { id: BigInt(id), patch: { currency: "USD", name: "Ada L." } } }),
+      ).rejects.toMatchObject({
+        code: "CONFLICT",
+        message: `currency: ${message}`,
+        issues: [{ field: "currency", message }],
+      });
+      expect(await customerRow(ctx, id)).toEqual(before);
+      expect([await auditRows(ctx.db), await jobRows(ctx.db)]).toEqual([audits, jobs]);
+      // The same currency again (the console's form always sends it) is no change, and is saved.
+      const renamed = await updateCustomer({
+        ctx,
+        input: { id: BigInt(id), patch: { currency: "EUR", name: "Ada L." } },
+      });
+      expect([renamed.currency, renamed.name]).toEqual(["EUR", "Ada L."]);
+    });
+  });
+
+  it("refuses a change while the customer has only a payment (its credit) in its currency", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const { id } = await createCustomer({ ctx, input: customerInput() });
+      await recordPayment({ ctx, input: { customer_id: BigInt(id), amount: 500n, reference: "wire-1" } });
+      const before = await customerRow(ctx, id);
+      const audits = await auditRows(ctx.db);
+      await expect(
+        updateCustomer({ ctx, input: { id: BigInt(id), patch: { currency: "USD" } } }),
+      ).rejects.toMatchObject({
+        code: "CONFLICT",
+        issues: [
+          {
+            field: "currency",
+            message: expect.stringMatching(
+              /^cannot change from EUR to USD: the customer has 1 payment and 2 ledger entries in EUR, which keep their currency,/,
+            ),
+          },
+        ],
+      });
+      expect(await customerRow(ctx, id)).toEqual(before);
+      expect(await auditRows(ctx.db)).toEqual(audits);
+    });
+  });
+
+  it("changes it for a customer never invoiced or paid, and audits the change", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const { id } = await createCustomer({ ctx, input: customerInput() });
+      const moved = await updateCustomer({ ctx, input: { id: BigInt(id), patch: { currency: "USD" } } });
+      expect(moved.currency).toBe("USD");
+      expect((await customerRow(ctx, id)).currency_code).toBe("USD");
+      const audit = (await auditRows(ctx.db)).at(-1)!;
+      expect([audit.action, (audit.before as { currency: string }).currency, audit.after]).toEqual([
+        "customer.update",
+        "EUR",
+        moved,
+      ]);
+    });
+  });
+
+  it("counts only what is in the current currency: a customer left with another currency's invoice may return to it", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      // The state an unchecked change left behind: a USD customer whose draft is in EUR.
+      const { id } = await createCustomer({ ctx, input: customerInput({ currency: "USD" }) });
+      await insertInvoice(ctx.db, BigInt(id));
+      const back = await updateCustomer({ ctx, input: { id: BigInt(id), patch: { currency: "EUR" } } });
+      expect(back.currency).toBe("EUR");
+      await expect(
+        updateCustomer({ ctx, input: { id: BigInt(id), patch: { currency: "USD" } } }),
+      ).rejects.toMatchObject({ code: "CONFLICT", issues: [{ field: "currency" }] });
     });
   });
 });

@@ -40,6 +40,64 @@ async function assertEmailFree(trx: Tx, email: string, exceptId?: bigint): Promi
     throw new ServiceError("CONFLICT", `a customer with e-mail ${email} already exists`);
 }
 
+/** "1 invoice", "2 payments": a count with its noun, for a message. */
+function counted(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * A customer's currency changes only while nothing is priced or paid in it. Its invoices (a draft is priced
+ * in it too), payments and ledger entries keep the currency they were made in, while the statement, new
+ * payments and credit follow the customer's current one (billing-rules §7): a change would hide what is
+ * owed, turn the next payment into credit beside an unpaid invoice, and refuse the provider's payment for an
+ * old invoice. Called with the customer row locked: every money event locks it first and a new invoice's
+ * insert waits on it, so none commits between this check and the change.
+ */
+async function assertCurrencyChangeable(
+  trx: Tx,
+  customer: { id: bigint; currency_code: string },
+  currency: string,
+): Promise<void> {
+  const from = customer.currency_code;
+  if (currency === from) return;
+  const held = await trx
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom("invoice")
+        .select((e) => e.fn.countAll().as("n"))
+        .where("customer_id", "=", customer.id)
+        .where("currency_code", "=", from)
+        .as("invoices"),
+      eb
+        .selectFrom("payment")
+        .select((e) => e.fn.countAll().as("n"))
+        .where("customer_id", "=", customer.id)
+        .where("currency_code", "=", from)
+        .as("payments"),
+      eb
+        .selectFrom("ledger_entry")
+        .select((e) => e.fn.countAll().as("n"))
+        .where("customer_id", "=", customer.id)
+        .where("currency_code", "=", from)
+        .as("entries"),
+    ])
+    .executeTakeFirstOrThrow();
+  const [invoices, payments, entries] = [Number(held.invoices), Number(held.payments), Number(held.entries)];
+  if (invoices + payments + entries === 0) return;
+  const parts = [
+    invoices > 0 ? counted(invoices, "invoice", "invoices") : "",
+    payments > 0 ? counted(payments, "payment", "payments") : "",
+    entries > 0 ? counted(entries, "ledger entry", "ledger entries") : "",
+  ].filter((p) => p !== "");
+  const what = parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
+  const [keeps, them] = invoices + payments + entries === 1 ? ["keeps its", "it"] : ["keep their", "them"];
+  const message =
+    `cannot change from ${from} to ${currency}: the customer has ${what} in ${from}, which ${keeps} currency, ` +
+    `and its statement and payments would then be in ${currency} without ${them}; a customer's currency can ` +
+    "change only while it has no invoice (draft included), payment or ledger entry in its currency";
+  throw new ServiceError("CONFLICT", `currency: ${message}`, [{ field: "currency", message }]);
+}
+
 async function checkReferences(trx: Tx, input: CustomerUpdate): Promise<void> {
   if (input.currency !== undefined) await assertCurrencyExists(trx, input.currency);
   if (input.client_group_id) await assertClientGroupExists(trx, input.client_group_id);
@@ -130,6 +188,8 @@ export const updateCustomer = defineVerb(
       const trx = tx.db;
       const before = await lockCustomer(trx, input.id);
       await checkReferences(trx, input.patch);
+      if (input.patch.currency !== undefined)
+        await assertCurrencyChangeable(trx, before, input.patch.currency);
       if (input.patch.email !== undefined) await assertEmailFree(trx, input.patch.email, input.id);
       const row = await trx
         .updateTable("customer")

@@ -9,6 +9,7 @@ import { systemContext } from "../../app/database.ts";
 import { actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { createCustomer } from "../../services/customers/customers.ts";
+import { recordPayment } from "../../billing/payments/record-payment.ts";
 import { createStaffUser } from "../../services/staff/staff-users.ts";
 import { customerInput } from "../../../test/helpers/service-test.ts";
 import { ConsoleClient, textOf } from "./customer-test-client.ts";
@@ -164,6 +165,49 @@ describe("console customers", () => {
       region: "VA",
       tax_exempt: false,
     });
+  });
+
+  it("refuses another currency for a customer already paid next to the field (409), and changes nothing", async () => {
+    const paid = await createCustomer({
+      ctx,
+      input: customerInput({ email: "paid@example.com", name: "Paid", currency: "USD" }),
+    });
+    await recordPayment({
+      ctx,
+      input: { customer_id: BigInt(paid.id), amount: 304n, reference: "console-currency" },
+    });
+    const edit = `/console/customers/${paid.id}/edit`;
+    const answer = await owner.submit(edit, edit, {
+      email: "paid@example.com",
+      name: "Paid",
+      country: "DE",
+      currency: "EUR",
+    });
+    expect(answer.status).toBe(409);
+    expect(textOf(answer.text, "currency-error")).toMatch(
+      /^Cannot change from USD to EUR: the customer has 1 payment and 2 ledger entries in USD, which keep their currency,/,
+    );
+    expect(answer.text).toContain('aria-describedby="currency-error"');
+    expect(textOf(answer.text, "email-error")).toBeUndefined();
+    expect(await customerRow("paid@example.com")).toMatchObject({ currency_code: "USD", name: "Paid" });
+    // A customer never invoiced or paid changes currency with the same form.
+    const fresh = await createCustomer({
+      ctx,
+      input: customerInput({ email: "fresh@example.com", name: "Fresh", currency: "USD" }),
+    });
+    const moved = await owner.submit(
+      `/console/customers/${fresh.id}/edit`,
+      `/console/customers/${fresh.id}/edit`,
+      {
+        email: "fresh@example.com",
+        name: "Fresh",
+        country: "DE",
+        currency: "EUR",
+      },
+    );
+    expect(moved).toMatchObject({ status: 303, location: `/console/customers/${fresh.id}?notice=updated` });
+    expect((await customerRow("fresh@example.com")).currency_code).toBe("EUR");
+    await waitForJobs(h.db);
   });
 
   it("locks a customer only after the confirmation, and only with a reason", async () => {

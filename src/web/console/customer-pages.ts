@@ -188,11 +188,18 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
   registerCustomerActionPages(app, deps);
 }
 
-/** A refusal the form can show next to a field: bad input (400) or an e-mail already taken (409). */
+/**
+ * A refusal the form can show next to a field: bad input (400), or a conflict (409): one naming its field (the
+ * currency of a customer already invoiced or paid) next to that field, else an e-mail already taken.
+ */
 function formError(error: unknown): { errors: FieldErrors; status: number } | undefined {
   const errors = fieldErrorsOf(error, CUSTOMER_FIELDS);
   if (errors) return { errors, status: 400 };
-  if (error instanceof ServiceError && error.code === "CONFLICT")
-    return { errors: { email: "Another customer already has this e-mail address." }, status: 409 };
-  return undefined;
+  if (!(error instanceof ServiceError && error.code === "CONFLICT")) return undefined;
+  const named = error.issues.find((i) => (CUSTOMER_FIELDS as readonly string[]).includes(i.field));
+  if (named) {
+    const message = named.message.charAt(0).toUpperCase() + named.message.slice(1);
+    return { errors: { [named.field]: message }, status: 409 };
+  }
+  return { errors: { email: "Another customer already has this e-mail address." }, status: 409 };
 }
