@@ -142,7 +142,11 @@ export const Payment = z.object({
   reference: z.string(),
   paid_at: z.string(),
   created_at: z.string(),
-  allocations: z.array(Allocation).meta({ description: "what it pays now, per invoice (net of refunds)" }),
+  allocations: z.array(Allocation).meta({
+    description:
+      "what it pays now, per invoice, net of refunds that reopened an invoice; a credit note's refund leaves it " +
+      "as it is (the note lowered what the invoice owes), so amount may be less than allocations + credit + refunded",
+  }),
   credit: minor.meta({ description: "the part that became credit and was not taken back by a refund" }),
   refunded: minor.meta({ description: "Σ refunds that are pending or succeeded" }),
   refunds: z.array(Refund),
