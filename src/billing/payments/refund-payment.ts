@@ -141,18 +141,7 @@ export async function settleRefundIn(
  * amount due negative. Staff refund the credit again, or it is applied to the next invoice.
  */
 async function reverseRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
-  const refund = await trx
-    .selectFrom("refund")
-    .innerJoin("payment", "payment.id", "refund.payment_id")
-    .select([
-      "refund.id",
-      "refund.amount",
-      "payment.id as payment_id",
-      "payment.customer_id",
-      "payment.currency_code",
-    ])
-    .where("refund.id", "=", refundId)
-    .executeTakeFirstOrThrow();
+  const refund = await refundWithPayment(trx, refundId);
   const ids = { paymentId: refund.payment_id, refundId: refund.id };
   await postLedgerEvent(trx, {
     id: `ref-failed:${refund.id}`,
@@ -188,20 +177,7 @@ export async function refundedSoFar(trx: Tx, paymentId: string): Promise<bigint>
  * just lowered what the invoice may owe, and reopening it would ask the customer for money the note returned.
  */
 async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
-  const refund = await trx
-    .selectFrom("refund")
-    .innerJoin("payment", "payment.id", "refund.payment_id")
-    .select([
-      "refund.id",
-      "refund.amount",
-      "refund.credit_note_id",
-      "payment.id as payment_id",
-      "payment.customer_id",
-      "payment.currency_code",
-      "payment.invoice_id",
-    ])
-    .where("refund.id", "=", refundId)
-    .executeTakeFirstOrThrow();
+  const refund = await refundWithPayment(trx, refundId);
   const customerId = refund.customer_id;
   const currency = refund.currency_code;
   const creditPart = await trx
@@ -284,6 +260,24 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
     reopened_credit_applied: out(plan.reopenedCreditApplied),
     invoice_states: changes,
   };
+}
+
+/** A refund with what its ledger events need of its payment. */
+function refundWithPayment(trx: Tx, refundId: string) {
+  return trx
+    .selectFrom("refund")
+    .innerJoin("payment", "payment.id", "refund.payment_id")
+    .select([
+      "refund.id",
+      "refund.amount",
+      "refund.credit_note_id",
+      "payment.id as payment_id",
+      "payment.customer_id",
+      "payment.currency_code",
+      "payment.invoice_id",
+    ])
+    .where("refund.id", "=", refundId)
+    .executeTakeFirstOrThrow();
 }
 
 /** Per invoice: total − its credit notes − its amount due now (what a refund may make it owe again). */
