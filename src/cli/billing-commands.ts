@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { BillingProgress } from "../billing/runs/execute-billing-run.ts";
+import { BillingInterrupted, type BillingProgress } from "../billing/runs/execute-billing-run.ts";
 import { runBilling } from "../billing/runs/run-billing.ts";
 import { jsonText } from "../kernel/json.ts";
 import type { BillingSummary } from "../billing/runs/billing-run-schemas.ts";
@@ -76,6 +76,30 @@ async function printSummary(ctx: ServiceContext, s: BillingSummary): Promise<voi
   process.stdout.write(`${out}${table}\n`);
 }
 
+/**
+ * Ctrl-C or SIGTERM stops a run at its next page or batch, as `serve` stops its runs: the run marks itself
+ * failed ("interrupted") and drops its stage, and the next run resumes. Killed at once, the run stayed
+ * "running" for good (only a later run of the same period retires it), its stage table was kept, and /metrics
+ * went on reporting it. A second signal while it stops ends the process at once.
+ */
+function stopOnSignal(): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write("\nstopping at the next batch (press Ctrl-C again to quit at once)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    release() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
 /** The `billing` group's commands, added to `billing` (main.ts makes the group and loads this file when it runs). */
 export function addBillingCommands(billing: Command): void {
   billing
@@ -88,14 +112,24 @@ export function addBillingCommands(billing: Command): void {
     .action(async (opts: { period: string; json?: boolean }) =>
       withSystemContext(async (ctx) => {
         const bar = progressBar();
+        const stopping = stopOnSignal();
         let summary: BillingSummary;
         try {
           summary = await runBilling({
             ctx,
             input: { period: opts.period },
-            options: { onProgress: (p) => bar.update(p) },
+            options: { onProgress: (p) => bar.update(p), signal: stopping.signal },
           });
+        } catch (error) {
+          if (!(error instanceof BillingInterrupted)) throw error;
+          bar.done();
+          process.stderr.write(
+            `billing run of ${opts.period} interrupted: run the same command again to resume where it stopped\n`,
+          );
+          process.exitCode = 130;
+          return;
         } finally {
+          stopping.release();
           bar.done();
         }
         if (opts.json) process.stdout.write(`${jsonText(summary, 2)}\n`);

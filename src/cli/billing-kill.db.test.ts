@@ -78,17 +78,53 @@ function billingRun(): {
   return { child, done };
 }
 
+/** The newest run's row. */
+function newestRun() {
+  return handle.db
+    .selectFrom("billing_run")
+    .select(["id", "phase", "processed", "state", "error"])
+    .orderBy("started_at", "desc")
+    .orderBy("id", "desc")
+    .executeTakeFirst();
+}
+
+/** Waits until the run started after `before` runs has drafted at least `drafted` customers but not all. */
+async function whenDrafting(before: number, drafted: number): Promise<void> {
+  for (;;) {
+    const runs = await handle.db.selectFrom("billing_run").select("id").execute();
+    const run = runs.length > before ? await newestRun() : undefined;
+    if (run && run.phase === "drafting" && run.processed >= drafted) return;
+    if (run && run.phase !== "importing" && run.phase !== "drafting")
+      throw new Error(`the run got to ${run.phase} first`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe.skipIf(!url)("a billing run stopped with Ctrl-C (SIGINT)", () => {
+  it("stops at its next batch, marks itself interrupted, drops its stage and says how to resume", async () => {
+    const first = billingRun();
+    await whenDrafting(0, 200);
+    first.child.kill("SIGINT");
+    const ended = await first.done;
+    // Before, the command died at once: the run stayed "running" for good and its stage table was kept.
+    expect(ended.code, ended.stderr).toBe(130);
+    expect(ended.stderr).toContain("interrupted: run the same command again to resume");
+    expect(await newestRun()).toMatchObject({
+      state: "failed",
+      error: expect.stringContaining("interrupted"),
+    });
+    const stages = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_tables
+      WHERE schemaname = current_schema() AND tablename LIKE 'billing_usage_%'`.execute(handle.db);
+    expect(stages.rows[0]!.n).toBe(0);
+  }, 120_000);
+});
+
 describe.skipIf(!url)("a billing run killed with SIGKILL", () => {
   it("is finished by the next run: every customer invoiced once, numbers 1…N without gaps", async () => {
+    const runsBefore = (await handle.db.selectFrom("billing_run").select("id").execute()).length;
     const first = billingRun();
-    // Kill it once it has drafted some customers but not all.
-    for (;;) {
-      const run = await handle.db.selectFrom("billing_run").select(["phase", "processed"]).executeTakeFirst();
-      if (run && run.phase === "drafting" && run.processed >= 200) break;
-      if (run && run.phase !== "importing" && run.phase !== "drafting")
-        throw new Error(`the run got to ${run.phase} first`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    // Kill it once it has drafted some customers (more than the interrupted run above) but not all.
+    await whenDrafting(runsBefore, 1200);
     first.child.kill("SIGKILL");
     expect((await first.done).signal).toBe("SIGKILL");
     const drafted = Number(
@@ -101,9 +137,7 @@ describe.skipIf(!url)("a billing run killed with SIGKILL", () => {
     );
     expect(drafted).toBeGreaterThan(0);
     expect(drafted).toBeLessThan(CUSTOMERS);
-    expect(await handle.db.selectFrom("billing_run").select("state").executeTakeFirstOrThrow()).toEqual({
-      state: "running",
-    });
+    expect((await newestRun())?.state).toBe("running");
 
     const second = await billingRun().done;
     expect(second.code, second.stderr).toBe(0);
