@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { installCommandTextCheck } from "./cli-text-input.ts";
+import { installRepeatedOptionCheck } from "./repeated-options.ts";
 
 // The `tokenbill` command. Each sub-command parses its arguments, calls services, prints; nothing more.
 // Only commander is imported up front: each command imports what it needs when it runs, so that `--help`
@@ -45,6 +46,7 @@ const program = new Command("tokenbill")
   .allowExcessArguments(false)
   .exitOverride();
 installCommandTextCheck(program);
+installRepeatedOptionCheck(program);
 /** The command whose action runs, so that a refusal can name its options (option-names.ts). */
 let running: Command | undefined;
 program.hook("preAction", (_program, action) => {
