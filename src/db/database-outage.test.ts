@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { asServiceError } from "../kernel/errors.ts";
 import {
   connectTimeoutMs,
+  DatabaseRefusedError,
   DatabaseUnreachableError,
   DEFAULT_CONNECT_TIMEOUT_MS,
   outageReason,
@@ -96,6 +97,29 @@ describe("reportingOutages", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseUnreachableError);
     expect((error as Error).cause).toBe(refused);
+  });
+
+  it("turns a login PostgreSQL refuses into DatabaseRefusedError naming DATABASE_URL, without PostgreSQL's text", async () => {
+    for (const [refusal, reason] of [
+      [withCode('password authentication failed for user "bob"', "28P01"), "the password was not accepted"],
+      [withCode('role "bob" does not exist', "28000"), "the role may not log in"],
+      [withCode('database "nonexistentdb" does not exist', "3D000"), "the database does not exist"],
+      [new Error("The server does not support SSL connections"), "the server does not speak TLS"],
+    ] as const) {
+      const error = await reportingOutages(fakePool({ connect: refusal }).pool)
+        .connect()
+        .catch((e: unknown) => e);
+      // Before, each reached the command line as a raw stack trace with exit code 1.
+      expect(error).toBeInstanceOf(DatabaseRefusedError);
+      expect(asServiceError(error)).toMatchObject({
+        code: "UPSTREAM_UNAVAILABLE",
+        message: expect.stringMatching(
+          new RegExp(`^the database: refused the connection \\(${reason}.*check DATABASE_URL$`),
+        ),
+      });
+      expect(asServiceError(error)!.message).not.toMatch(/bob|nonexistentdb/);
+      expect((error as Error).cause).toBe(refusal);
+    }
   });
 
   it("turns a statement's lost connection into DatabaseUnreachableError, and leaves its own errors alone", async () => {

@@ -19,6 +19,38 @@ export class DatabaseUnreachableError extends UpstreamError {
 }
 
 /**
+ * PostgreSQL answered, but would not let tokenbill in: a wrong password or role, a database that does not
+ * exist, TLS that one side will not speak. Waiting does not help, DATABASE_URL must change, so the message
+ * says that instead of "try again shortly"; for a command it is one line (exit code 6), not a stack trace.
+ */
+export class DatabaseRefusedError extends UpstreamError {
+  constructor(reason: string, cause: unknown) {
+    // PostgreSQL's own text (it names the role or database) goes to the logs with `cause`, not to clients.
+    super("the database", `refused the connection (${reason}): check DATABASE_URL`, null, false);
+    this.name = "DatabaseRefusedError";
+    this.cause = cause;
+  }
+}
+
+// SQLSTATEs of a connection the server refused at login (PostgreSQL's appendix A).
+const LOGIN_REFUSALS: Record<string, string> = {
+  "28P01": "the password was not accepted",
+  "28000": "the role may not log in: it does not exist, or pg_hba.conf does not admit it",
+  "3D000": "the database does not exist",
+};
+
+/** Why PostgreSQL refused to let tokenbill in, or undefined when the error is something else. */
+export function loginRefusalReason(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && LOGIN_REFUSALS[code]) return LOGIN_REFUSALS[code];
+  // node-postgres's own TLS refusals carry no code.
+  if (/does not support SSL connections/.test(error.message))
+    return "the server does not speak TLS (sslmode)";
+  return undefined;
+}
+
+/**
  * PostgreSQL refused a named statement inside a transaction (named-statements.ts: its table's columns changed,
  * or a pooler lost it), which aborted the transaction. Nothing of it was kept and the statement will be
  * named afresh or not at all, so running the whole request or job again works: a 503 with Retry-After, and a
@@ -83,7 +115,9 @@ export function outageReason(error: unknown): string | undefined {
 
 function rethrowOutage(error: unknown): never {
   const reason = outageReason(error);
-  throw reason ? new DatabaseUnreachableError(reason, error) : error;
+  if (reason) throw new DatabaseUnreachableError(reason, error);
+  const refused = loginRefusalReason(error);
+  throw refused ? new DatabaseRefusedError(refused, error) : error;
 }
 
 /** node-postgres's error when a statement outlives DATABASE_URL's `query_timeout` (milliseconds). */
