@@ -8,7 +8,7 @@ import { systemContext } from "../../app/database.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createLogger } from "../../logger.ts";
-import { authenticateAdminKey } from "./api-keys.ts";
+import { authenticateAdminKey, revokeApiKey } from "./api-keys.ts";
 import { ensureBootstrapKey } from "./bootstrap-key.ts";
 import { actors } from "../../kernel/actor.ts";
 
@@ -54,5 +54,29 @@ it("writes the bootstrap key 0600, and tightens it on a later start with a warni
   expect(readFileSync(file!, "utf8").trim()).toBe(key);
   expect(log).toContain("readable by other users");
   expect(log).toContain('"mode":"0644"');
+  expect(log).not.toContain(key);
+});
+
+it("does not offer the file's key once it is revoked, and says so", async () => {
+  let log = "";
+  const memory = new Writable({
+    write(chunk, _encoding, done) {
+      log += String(chunk);
+      done();
+    },
+  });
+  const config = parseConfig({ LOG_LEVEL: "warn" });
+  const ctx = systemContext(handle, config, createLogger(config, memory), actors.system("system"));
+  const file = join(dataDir, "admin-api-key");
+  const key = readFileSync(file, "utf8").trim();
+  const row = await handle.db
+    .selectFrom("api_key")
+    .select("id")
+    .where("name", "=", "bootstrap (first start)")
+    .executeTakeFirstOrThrow();
+  await revokeApiKey({ ctx, input: { id: row.id } });
+  // Before, the banner went on pointing at the file (`Bearer $(cat data/admin-api-key)`), and the key got 401.
+  expect(await ensureBootstrapKey(ctx, dataDir)).toBeUndefined();
+  expect(log).toContain("revoked or unknown to this database");
   expect(log).not.toContain(key);
 });

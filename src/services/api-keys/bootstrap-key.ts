@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensurePrivateFile, type PermissionWarning, writePrivateFile } from "../../db/data-dir-lock.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
-import { createApiKey } from "./api-keys.ts";
+import { createApiKey, hashApiKey } from "./api-keys.ts";
 
 /**
  * On the embedded default nobody has configured anything, and `tokenbill apikey create` cannot open the
@@ -18,7 +18,20 @@ export async function ensureBootstrapKey(ctx: ServiceContext, dataDir: string): 
   if (any) {
     if (!existsSync(file)) return undefined;
     ensurePrivateFile(file, warn);
-    return file;
+    // A key revoked since (or the file of another database) is not offered as the way in.
+    const held = readFileSync(file, "utf8").trim();
+    const usable = await ctx.db
+      .selectFrom("api_key")
+      .select("id")
+      .where("key_hash", "=", hashApiKey(held))
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    if (usable) return file;
+    ctx.logger.warn(
+      { file },
+      "the admin API key in this file is revoked or unknown to this database: create one with `tokenbill apikey create`",
+    );
+    return undefined;
   }
   const key = await createApiKey({ ctx, input: { name: "bootstrap (first start)" } });
   writePrivateFile(file, `${key.key}\n`, warn);
