@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -39,6 +39,14 @@ describe("tokenbill CLI", () => {
       .trim()
       .split(/\s{2,}/);
     expect(last).toEqual(["10,000", "$10.00000", "€9.10000"]);
+  });
+
+  it("prints its version, as package.json gives it", async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8"));
+    for (const flag of ["--version", "-V"]) {
+      const r = await tokenbill(flag);
+      expect([r.code, r.stdout]).toEqual([0, `${version}\n`]);
+    }
   });
 
   it("lists every command group, and a group's commands once it is named (groups load when they run)", async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { installCommandTextCheck } from "./cli-text-input.ts";
 import { installRepeatedOptionCheck } from "./repeated-options.ts";
@@ -6,6 +7,11 @@ import { installRepeatedOptionCheck } from "./repeated-options.ts";
 // Only commander is imported up front: each command imports what it needs when it runs, so that `--help`
 // and the light commands do not wait for the modules of all the others (tsx loads each module through a
 // worker thread, a few milliseconds apiece).
+
+function packageVersion(): string {
+  const file = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+}
 
 function keyHint(config: { TOKENBILL_ADMIN_API_KEY?: string | undefined }, file: string | undefined): string {
   if (config.TOKENBILL_ADMIN_API_KEY) return "$TOKENBILL_ADMIN_API_KEY";
@@ -42,6 +48,8 @@ function sandboxBanner(
 // command made from the program, groups' commands included.
 const program = new Command("tokenbill")
   .description("Billing for SolusIO (SolusVM 2): token pricing, GetTokenPricing, users, invoices")
+  // Which version runs, for an upgrade (docs/operations.md) or a report.
+  .version(packageVersion(), "-V, --version", "print the version of tokenbill and exit")
   .showHelpAfterError()
   .allowExcessArguments(false)
   .exitOverride();
