@@ -1,7 +1,11 @@
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loggerOptions } from "../../src/logger.ts";
 import { runDoctor } from "../../src/services/setup/doctor.ts";
 import { applySetup, planSetup } from "../../src/services/setup/plan-setup.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
+import { startTestServer } from "../helpers/test-server.ts";
 
 // Seed steps 3, 4, 5, 7 (setup, doctor) and 9 (single sign-on) against the emulator over real HTTP.
 
@@ -108,6 +112,73 @@ describe("single sign-on", () => {
     expect(await page.text()).toContain("suspended");
     await h.server.api("PATCH", `/api/v1/customers/${customerId}`, { status: "active" });
     await waitForJobs(h.db);
+  });
+});
+
+describe("single sign-on while SolusIO fails", () => {
+  it("shows the customer one plain sentence with 503 and Retry-After, and logs SolusIO's own error", async () => {
+    const logLines: { level: number; msg: string; reason?: string }[] = [];
+    const logs = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split("\n")) if (line) logLines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const server = await startTestServer(
+      h.db,
+      { SOLUSIO_PRICING_TOKEN: "pricing-token-for-tests" },
+      { solusio: h.integration, logger: pino(loggerOptions({ LOG_LEVEL: "warn" }), logs) },
+    );
+    const open = async () => {
+      const link = new URL(
+        (await server.api("POST", `/api/v1/customers/${customerId}/sso-link`)).body.data.url,
+      );
+      const answer = await fetch(server.url + link.pathname + link.search, { redirect: "manual" });
+      return {
+        status: answer.status,
+        retryAfter: answer.headers.get("retry-after"),
+        text: await answer.text(),
+      };
+    };
+    try {
+      const faults = [
+        // A proxy in front of SolusIO answers for it, naming a host of the provider's network.
+        {
+          path: "/api/v1/users/*/tokens",
+          methods: ["POST"],
+          error_rate: 1,
+          error_status: 502,
+          error_body: "html",
+        },
+        { path: "/api/v1/users/*", methods: ["GET"], error_rate: 1, error_status: 503 },
+      ];
+      for (const fault of faults) {
+        await h.emu("POST", "/_emulator/faults", { rules: [fault] });
+        logLines.length = 0;
+        const page = await open();
+        expect(page.status, fault.path).toBe(503);
+        expect(page.retryAfter).toBe("5");
+        expect(page.text).toContain("The control panel cannot be reached right now. Try again in a minute.");
+        expect(page.text).not.toMatch(/SolusIO|users\/|nginx|html&gt;|50[23]/);
+        // The operator reads what SolusIO said; nothing is logged as our own error.
+        const warned = logLines.filter((l) => l.msg === "upstream unavailable");
+        expect(warned).toHaveLength(1);
+        expect(warned[0]!.reason).toMatch(
+          fault.error_body ? /POST users\/\d+\/tokens: 502/ : /GET users\/\d+: 503/,
+        );
+        expect(logLines.filter((l) => l.level >= 50)).toEqual([]);
+      }
+      // The staff's door keeps SolusIO's words (still 503 with Retry-After).
+      const api = await server.api("POST", `/api/v1/customers/${customerId}/sso`);
+      expect(api.status).toBe(503);
+      expect(api.body.error.message).toMatch(/GET users\/\d+: 503/);
+      // Once SolusIO answers again, a new link logs in.
+      await h.emu("DELETE", "/_emulator/faults");
+      expect((await open()).status).toBe(302);
+    } finally {
+      await h.emu("DELETE", "/_emulator/faults");
+      await server.close();
+    }
   });
 });
 

@@ -3,9 +3,10 @@ import { isServiceError } from "../../kernel/errors.ts";
 import { actors } from "../../kernel/actor.ts";
 import { createSsoUrl } from "../../services/sso/single-sign-on.ts";
 import { redeemSsoLink } from "../../services/sso/sso-link.ts";
+import { ssoUnavailable } from "../../services/sso/sso-unavailable.ts";
 import { requireSolusio } from "../../services/sync/require-solusio.ts";
 import { escapeHtml } from "../../billing/documents/html-escape.ts";
-import { ProtocolError } from "../errors.ts";
+import { headersOfCode, logUpstreamFailure, ProtocolError } from "../errors.ts";
 import type { ContextFactory } from "../route.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 
@@ -17,15 +18,40 @@ function page(title: string, message: string): string {
 h1{font-size:1.4rem}</style></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
 }
 
-/** What a person sees when the link does not log them in; never an internal detail. */
-function pageFor(error: unknown): { status: number; title: string; message: string } {
+/**
+ * What a person sees when the link does not log them in; never an internal detail. Refusals of the link or
+ * the account (403, 404, 409) are worded for the person already; SolusIO failing is one fixed sentence
+ * (SolusIO's own words, host names included, go to the log); anything else is our fault, a 500.
+ */
+function pageFor(error: unknown): {
+  status: number;
+  title: string;
+  message: string;
+  headers: Record<string, string>;
+} {
   const refused = "You cannot log in with this link";
   const unavailable = "Login is not available right now";
-  if (error instanceof ProtocolError) return { status: 429, title: unavailable, message: error.message };
-  if (!isServiceError(error))
-    return { status: 500, title: unavailable, message: "Please try again in a minute." };
-  const status = { FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409 }[error.code as string] ?? 503;
-  return { status, title: status === 403 ? refused : unavailable, message: error.message };
+  if (error instanceof ProtocolError)
+    return { status: 429, title: unavailable, message: error.message, headers: error.headers };
+  const outside = ssoUnavailable(error);
+  if (outside)
+    return {
+      status: 503,
+      title: unavailable,
+      message: outside.message,
+      headers: headersOfCode("UPSTREAM_UNAVAILABLE"),
+    };
+  const status = isServiceError(error)
+    ? { FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409 }[error.code as string]
+    : undefined;
+  if (status === undefined)
+    return { status: 500, title: unavailable, message: "Please try again in a minute.", headers: {} };
+  return {
+    status,
+    title: status === 403 ? refused : unavailable,
+    message: (error as Error).message,
+    headers: {},
+  };
 }
 
 export function registerSsoRedirect(
@@ -49,10 +75,12 @@ export function registerSsoRedirect(
       );
       return reply.header("cache-control", "no-store").redirect(url, 302);
     } catch (error) {
-      const { status, title, message } = pageFor(error);
-      if (status === 500) request.log.error({ err: error }, "single sign-on failed");
+      const { status, title, message, headers } = pageFor(error);
+      if (status === 503) logUpstreamFailure(request.log, error, request.id);
+      if (status === 500) request.log.error({ err: error, requestId: request.id }, "single sign-on failed");
       return reply
         .status(status)
+        .headers(headers)
         .type("text/html; charset=utf-8")
         .header("cache-control", "no-store")
         .send(page(title, message));

@@ -1,6 +1,7 @@
 import { ServiceError } from "../../kernel/errors.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
 import { createSsoUrl } from "../sso/single-sign-on.ts";
+import { ssoUnavailable } from "../sso/sso-unavailable.ts";
 import { requireSolusio } from "../sync/require-solusio.ts";
 import { portalCustomerId } from "./portal-customer.ts";
 
@@ -13,6 +14,9 @@ export const openControlPanel = defineVerb(NoInput, async ({ ctx }): Promise<{ u
   try {
     return { url: await createSsoUrl(ctx, requireSolusio(ctx).connection, customerId) };
   } catch (error) {
+    // SolusIO failing (or not configured) in the customer's words, SolusIO's own kept for the log.
+    const unavailable = ssoUnavailable(error);
+    if (unavailable) throw unavailable;
     if (!(error instanceof ServiceError)) throw error;
     if (error.code === "FORBIDDEN")
       throw new ServiceError(
@@ -23,11 +27,6 @@ export const openControlPanel = defineVerb(NoInput, async ({ ctx }): Promise<{ u
       throw new ServiceError(
         "CONFLICT",
         "Your control panel account is not ready yet. Try again in a few minutes; if it stays so, contact support.",
-      );
-    if (error.code === "UPSTREAM_UNAVAILABLE")
-      throw new ServiceError(
-        "UPSTREAM_UNAVAILABLE",
-        "The control panel cannot be reached right now. Try again in a minute.",
       );
     throw error;
   }
