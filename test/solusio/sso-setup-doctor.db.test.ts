@@ -304,4 +304,85 @@ describe("setup and doctor", () => {
     });
     expect(none[0]!.fix).toMatch(/SOLUSIO_URL/);
   });
+  it("reports each failing SolusIO call on its own check, with advice that fits the failure", async () => {
+    const { SolusioApi } = await import("../../src/solusio/solusio-api.ts");
+    const { SolusioClient } = await import("../../src/solusio/solusio-client.ts");
+    // No retries: each fault is seen at once.
+    const api = new SolusioApi(
+      new SolusioClient({ baseUrl: h.emulator.apiUrl, token: h.emulator.adminToken, maxRetries: 0 }),
+    );
+    const deps = {
+      db: h.db,
+      api,
+      config: {
+        ...h.config,
+        TOKENBILL_PUBLIC_URL: h.server.url,
+        SOLUSIO_PRICING_TOKEN: "pricing-token-for-tests",
+      },
+      apiUrl: h.emulator.apiUrl,
+      userAreaUrl: h.emulator.url,
+    };
+    const names = [
+      "connection",
+      "token rights",
+      "database binding",
+      "registration off",
+      "billing integration",
+      "limit_group Default",
+      "default limit group",
+      "plan prices",
+      "user area",
+      "GetTokenPricing",
+    ];
+    const doctorWith = async (rule: Record<string, unknown>, userAreaUrl = deps.userAreaUrl) => {
+      await h.emu("POST", "/_emulator/faults", { rules: [{ error_rate: 1, ...rule }] });
+      try {
+        const checks = await runDoctor({ ...deps, userAreaUrl });
+        // Every check is there, whichever failed: one failure hides none of the others.
+        expect(checks.map((c) => c.name)).toEqual(names);
+        return {
+          failing: Object.fromEntries(checks.filter((c) => !c.ok).map((c) => [c.name, c])),
+          all: checks,
+        };
+      } finally {
+        await h.emu("DELETE", "/_emulator/faults");
+      }
+    };
+    const solusioFailing = /SolusIO answered 50\d: it is failing or busy/;
+    expect((await runDoctor(deps)).filter((c) => !c.ok)).toEqual([]);
+
+    // (a) Users unreadable: the binding check fails, not the token's rights, and never both ok and failed.
+    const users = await doctorWith({ path: "/api/v1/users*", error_status: 503 });
+    expect(Object.keys(users.failing)).toEqual(["database binding"]);
+    expect(users.failing["database binding"]!.detail).toMatch(/GET users: 503/);
+    expect(users.failing["database binding"]!.fix).toMatch(solusioFailing);
+    expect(users.all.filter((c) => c.name === "token rights")).toMatchObject([{ ok: true }]);
+
+    // (b) Limit groups unreadable: only the limit group check fails; doctor still answers every check.
+    const groups = await doctorWith({ path: "/api/v1/limit_groups", error_status: 503 });
+    expect(Object.keys(groups.failing)).toEqual(["limit_group Default"]);
+    expect(groups.failing["limit_group Default"]!.detail).toMatch(/not checked: .*GET limit_groups: 503/);
+    expect(groups.failing["limit_group Default"]!.fix).toMatch(solusioFailing);
+
+    // (c) A user area that answers 404 is not the user area.
+    const area = await doctorWith({ path: "/nothing-matches" }, `${h.emulator.url}/no-such-page`);
+    expect(Object.keys(area.failing)).toEqual(["user area"]);
+    expect(area.failing["user area"]!.detail).toMatch(/answered 404/);
+    expect(area.failing["user area"]!.fix).toMatch(/SOLUSIO_USER_AREA_URL/);
+
+    // (d) Settings failing with 500: the token is fine, so the advice is not about the token; what needs the
+    // settings is "not checked", everything else is checked as usual.
+    const settings = await doctorWith({ path: "/api/v1/settings", error_status: 500 });
+    expect(Object.keys(settings.failing)).toEqual([
+      "token rights",
+      "registration off",
+      "billing integration",
+      "default limit group",
+    ]);
+    for (const check of Object.values(settings.failing)) {
+      expect(check.detail).toMatch(/GET settings: 500/);
+      expect(check.fix).toMatch(solusioFailing);
+      expect(check.fix).not.toMatch(/API token|Admin role|SOLUSIO_API_TOKEN/);
+    }
+  });
 });

@@ -3,10 +3,10 @@ import { type Config, maskUrl } from "../../config.ts";
 import type { Database } from "../../db/schema.ts";
 import type { SolusioSettings } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
-import type { SolusioError } from "../../solusio/solusio-error.ts";
+import { UpstreamError } from "../../kernel/errors.ts";
 import { bindingMismatch, identifySolusio, readBinding } from "../../solusio/solusio-binding.ts";
 import { checkBillingIntegration } from "./billing-integration-check.ts";
-import { planSetup } from "./plan-setup.ts";
+import { planSetup, type SetupReport } from "./plan-setup.ts";
 import { pricingUrl } from "./pricing-url.ts";
 
 export interface DoctorCheck {
@@ -45,9 +45,44 @@ async function bindingCheck(
       };
 }
 
+const TOKEN_NOT_ACCEPTED =
+  "SOLUSIO_API_TOKEN is not accepted: create an API token for an admin user in SolusIO";
+const NOT_ADMIN = "use an API token of a SolusIO user with the Admin role";
+const CHECK_URL =
+  "check SOLUSIO_URL (it ends in /api/v1), the network, and SOLUSIO_TLS_INSECURE for self-signed certificates";
+
+/**
+ * What to do about a failed call, by how it failed: the token only when SolusIO refused it (401, 403); a 5xx or
+ * a 429 is SolusIO failing or busy, which no setting of tokenbill's fixes.
+ */
+function fixFor(error: unknown): string {
+  if (!(error instanceof UpstreamError))
+    return "tokenbill itself failed here (not SolusIO's answer); see its log and run doctor again";
+  const { status } = error;
+  if (status === null) return CHECK_URL;
+  if (status === 401) return TOKEN_NOT_ACCEPTED;
+  if (status === 403) return NOT_ADMIN;
+  if (status === 429 || status >= 500)
+    return (
+      `SolusIO answered ${status}: it is failing or busy, which is not a setting of tokenbill's; run doctor ` +
+      "again in a few minutes, and if it lasts, check SolusIO itself (its services and logs, and any proxy in front of it)"
+    );
+  if (status === 404)
+    return "SolusIO does not know this address: check that SOLUSIO_URL is SolusIO's API and ends in /api/v1";
+  if (status < 400)
+    return "SolusIO's answer is not what tokenbill reads (solusio-api.md); check SolusIO's version";
+  return `SolusIO refused the request with ${status}; its answer is in the detail`;
+}
+
+function failed(name: string, detail: string, error: unknown): DoctorCheck {
+  return { name, ok: false, detail, fix: fixFor(error) };
+}
+
 /**
  * `tokenbill solusio doctor`: connectivity, the token's rights, every setup item, the user area, and
- * whether tokenbill's GetTokenPricing answers at the URL SolusIO is given. Never changes anything.
+ * whether tokenbill's GetTokenPricing answers at the URL SolusIO is given. Never changes anything. Past the
+ * connection, each check fails on its own, with the fix its own failure calls for: one failing call never
+ * hides the others' results.
  */
 export async function runDoctor(deps: {
   db: Kysely<Database>;
@@ -68,41 +103,57 @@ export async function runDoctor(deps: {
       detail: `reached ${maskUrl(deps.apiUrl)} as ${account.email}`,
     });
   } catch (error) {
-    const e = error as SolusioError;
-    const unauthorized = e.status === 401;
-    checks.push({
-      name: "connection",
-      ok: false,
-      detail: `${maskUrl(deps.apiUrl)}: ${e.message}`,
-      fix: unauthorized
-        ? "SOLUSIO_API_TOKEN is not accepted: create an API token for an admin user in SolusIO"
-        : "check SOLUSIO_URL (it ends in /api/v1), the network, and SOLUSIO_TLS_INSECURE for self-signed certificates",
-    });
+    checks.push(failed("connection", `${maskUrl(deps.apiUrl)}: ${(error as Error).message}`, error));
     return checks; // nothing else can be checked without a connection
   }
 
-  let settings: SolusioSettings;
+  let settings: SolusioSettings | undefined;
+  let settingsError: unknown;
   try {
     settings = await api.getSettings();
     checks.push({ name: "token rights", ok: true, detail: "the token may read and change settings" });
-    checks.push(await bindingCheck(deps.db, { api, apiUrl: deps.apiUrl, sandbox: deps.sandbox ?? false }));
   } catch (error) {
-    checks.push({
-      name: "token rights",
-      ok: false,
-      detail: (error as Error).message,
-      fix: "use an API token of a SolusIO user with the Admin role",
-    });
-    return checks;
+    settingsError = error;
+    checks.push(failed("token rights", `not confirmed: ${(error as Error).message}`, error));
   }
 
-  const report = await planSetup(deps);
+  try {
+    checks.push(await bindingCheck(deps.db, { api, apiUrl: deps.apiUrl, sandbox: deps.sandbox ?? false }));
+  } catch (error) {
+    checks.push(failed("database binding", `not checked: ${(error as Error).message}`, error));
+  }
+
+  // planSetup reads settings, limit groups and plans. Each read that fails is remembered and reported by the
+  // checks that need it, instead of failing the whole doctor; the settings already read are reused.
+  const unread: { limitGroups?: unknown; plans?: unknown } = {};
+  const reading = Object.create(api) as SolusioApi;
+  reading.getSettings = async () => settings ?? {};
+  reading.listLimitGroups = () =>
+    api.listLimitGroups().catch((error: unknown) => {
+      unread.limitGroups = error;
+      return [];
+    });
+  reading.listPlans = () =>
+    api.listPlans().catch((error: unknown) => {
+      unread.plans = error;
+      return [];
+    });
+  let report: SetupReport | undefined;
+  let setupError: unknown;
+  try {
+    report = await planSetup({ ...deps, api: reading });
+  } catch (error) {
+    setupError = error;
+  }
+  const notChecked = (name: string, what: string, error: unknown) =>
+    failed(name, `not checked: ${what}: ${(error as Error).message}`, error);
+
   const labels: Record<string, string> = {
     registration: "registration off",
     billing_integration: "billing integration",
     default_limit_group: "default limit group",
   };
-  const keyed = new Map(report.steps.map((s) => [s.key, s]));
+  const keyed = new Map((report?.steps ?? []).map((s) => [s.key, s]));
   const expected = [
     "registration",
     "billing_integration",
@@ -110,47 +161,59 @@ export async function runDoctor(deps: {
     ...(config.SOLUSIO_DEFAULT_LIMIT_GROUP ? ["default_limit_group"] : []),
   ];
   for (const key of expected) {
+    const name = labels[key] ?? key.replace(":", " ");
+    if (key.startsWith("limit_group:") && unread.limitGroups !== undefined) {
+      checks.push(notChecked(name, "SolusIO's limit groups could not be read", unread.limitGroups));
+      continue;
+    }
+    if (!key.startsWith("limit_group:") && !settings) {
+      checks.push(notChecked(name, "SolusIO's settings could not be read", settingsError));
+      continue;
+    }
     if (key === "billing_integration") {
       // Read, not compared with what setup would write: any integration type that calls tokenbill passes.
-      const verdict = checkBillingIntegration(settings, config);
+      const verdict = checkBillingIntegration(settings!, config);
       checks.push({
-        name: labels[key]!,
+        name,
         ok: verdict.ok,
         detail: verdict.detail,
         ...(verdict.ok ? {} : { fix: verdict.fix }),
       });
       continue;
     }
+    if (!report) {
+      checks.push(notChecked(name, "setup could not be compared", setupError));
+      continue;
+    }
     const step = keyed.get(key);
     checks.push(
       step
-        ? { name: labels[key] ?? key.replace(":", " "), ok: false, detail: step.summary, fix: SETUP_FIX }
-        : { name: labels[key] ?? key.replace(":", " "), ok: true, detail: "as configured" },
+        ? { name, ok: false, detail: step.summary, fix: SETUP_FIX }
+        : { name, ok: true, detail: "as configured" },
     );
   }
-  const planSteps = report.steps.filter((s) => s.key.startsWith("plan:"));
-  checks.push({
-    name: "plan prices",
-    ok: planSteps.length === 0 && report.warnings.length === 0,
-    detail:
-      planSteps.length === 0 && report.warnings.length === 0
-        ? "every priced plan matches tokenbill's price list"
-        : [...planSteps.map((s) => s.summary), ...report.warnings].join("; "),
-    ...(planSteps.length > 0
-      ? { fix: SETUP_FIX }
-      : report.warnings.length > 0
-        ? { fix: "create the plan in SolusIO or remove its price" }
-        : {}),
-  });
+  if (unread.plans !== undefined) {
+    checks.push(notChecked("plan prices", "SolusIO's plans could not be read", unread.plans));
+  } else if (!report) {
+    checks.push(notChecked("plan prices", "setup could not be compared", setupError));
+  } else {
+    const planSteps = report.steps.filter((s) => s.key.startsWith("plan:"));
+    checks.push({
+      name: "plan prices",
+      ok: planSteps.length === 0 && report.warnings.length === 0,
+      detail:
+        planSteps.length === 0 && report.warnings.length === 0
+          ? "every priced plan matches tokenbill's price list"
+          : [...planSteps.map((s) => s.summary), ...report.warnings].join("; "),
+      ...(planSteps.length > 0
+        ? { fix: SETUP_FIX }
+        : report.warnings.length > 0
+          ? { fix: "create the plan in SolusIO or remove its price" }
+          : {}),
+    });
+  }
 
-  checks.push(
-    await reachable(
-      "user area",
-      deps.userAreaUrl,
-      "GET",
-      "set SOLUSIO_USER_AREA_URL to the address customers open",
-    ),
-  );
+  checks.push(await userAreaCheck(deps.userAreaUrl));
 
   const url = pricingUrl(config);
   try {
@@ -186,13 +249,30 @@ export async function runDoctor(deps: {
   return checks;
 }
 
-async function reachable(name: string, url: string, method: string, fix: string): Promise<DoctorCheck> {
+/**
+ * The user area must answer its start page: a 2xx, a 3xx to its login page, or 401/403 (it asks a visitor
+ * without a session to log in). Any other 4xx (a 404: nothing of SolusIO's there) is a wrong
+ * SOLUSIO_USER_AREA_URL; a 5xx is SolusIO's web server failing.
+ */
+async function userAreaCheck(url: string): Promise<DoctorCheck> {
+  const name = "user area";
+  const wrongUrl =
+    "set SOLUSIO_USER_AREA_URL to the address customers open (SolusIO's address, without /api/v1)";
   try {
-    const r = await fetch(url, { method, redirect: "manual", signal: AbortSignal.timeout(5000) });
-    return r.status < 500
-      ? { name, ok: true, detail: `${url} answers (${r.status})` }
-      : { name, ok: false, detail: `${url} answered ${r.status}`, fix };
+    const r = await fetch(url, { method: "GET", redirect: "manual", signal: AbortSignal.timeout(5000) });
+    await r.body?.cancel();
+    if (r.status < 400 || r.status === 401 || r.status === 403)
+      return { name, ok: true, detail: `${url} answers (${r.status})` };
+    return {
+      name,
+      ok: false,
+      detail: `${url} answered ${r.status}`,
+      fix:
+        r.status >= 500
+          ? `the user area answered ${r.status}: SolusIO's web server is failing; check SolusIO and run doctor again`
+          : wrongUrl,
+    };
   } catch (error) {
-    return { name, ok: false, detail: `${url}: ${(error as Error).message}`, fix };
+    return { name, ok: false, detail: `${url}: ${(error as Error).message}`, fix: wrongUrl };
   }
 }
