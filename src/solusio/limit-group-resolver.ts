@@ -3,7 +3,9 @@ import type { SolusioApi } from "./solusio-api.ts";
 
 /**
  * Maps tokenbill's limit-group names to SolusIO ids, asking SolusIO at most once a minute.
- * `null` means the configured default group; an unknown name is left to SolusIO's own default.
+ * `null` means the configured default group. A name SolusIO has no group for is undefined, as is "no group
+ * wanted": the sync then leaves the user's group as it is. Customers may only be given configured names
+ * (limit-group-choice.ts), and reconcile reports a customer whose group SolusIO lacks (`limit_group_unknown`).
  */
 export function limitGroupResolver(
   api: SolusioApi,

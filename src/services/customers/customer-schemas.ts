@@ -10,7 +10,12 @@ const limitGroup = z
   .string()
   .min(1)
   .max(200)
-  .meta({ description: "name of a SolusIO limit group from SOLUSIO_LIMIT_GROUPS; null = the default group" });
+  // Which names are allowed is configuration (SOLUSIO_LIMIT_GROUPS), which a schema does not know: the verbs
+  // check it (limit-group-choice.ts).
+  .meta({
+    description:
+      "name of a SolusIO limit group from SOLUSIO_LIMIT_GROUPS (exactly; any other name is a 400 naming limit_group); null = the default group",
+  });
 
 export const SyncState = z.enum(["pending", "in_sync", "failed", "conflict"]);
 

@@ -16,7 +16,8 @@ export type DriftKind =
   | "billing_user_id_differs"
   | "email_differs"
   | "status_differs"
-  | "limit_group_differs";
+  | "limit_group_differs"
+  | "limit_group_unknown";
 
 export interface Drift {
   kind: DriftKind;
@@ -26,7 +27,8 @@ export interface Drift {
   solusio: unknown;
   /**
    * For `conflict`: why billing may not adopt the SolusIO user (admin role, another billing_user_id). For
-   * `unreadable_in_solusio`: which of the user's fields do not match what tokenbill reads.
+   * `unreadable_in_solusio`: which of the user's fields do not match what tokenbill reads. For
+   * `limit_group_unknown`: which group SolusIO lacks and what to do about it.
    */
   reason?: string;
 }
@@ -110,7 +112,19 @@ export async function reconcileSolusio(
     if (!groupIds.has(c.limit_group)) groupIds.set(c.limit_group, await deps.limitGroupId(c.limit_group));
     const wantedGroup = groupIds.get(c.limit_group);
     const actualGroup = user.limit_group?.id ?? user.limit_group_id ?? null;
-    if (wantedGroup !== undefined && actualGroup !== null && actualGroup !== wantedGroup) {
+    // A group the customer was given that SolusIO does not have: the sync leaves the user's group as it is and
+    // reports in sync, so this is drift, not agreement. (A missing default group, for customers without one,
+    // is the installation's problem, and doctor's: its "default limit group" check.)
+    if (c.limit_group !== null && wantedGroup === undefined) {
+      drift.push({
+        kind: "limit_group_unknown",
+        customer_id: id,
+        solusio_user_id: user.id,
+        billing: c.limit_group,
+        solusio: actualGroup,
+        reason: unknownGroupReason(ctx.config.SOLUSIO_LIMIT_GROUPS, c.limit_group),
+      });
+    } else if (wantedGroup !== undefined && actualGroup !== null && actualGroup !== wantedGroup) {
       push("limit_group_differs", wantedGroup, actualGroup);
     }
   }
@@ -128,8 +142,9 @@ export async function reconcileSolusio(
   for (const u of unreadable) if (!unreadableMatched.has(u)) drift.push(unreadableDrift(u, null, null));
   const fixed: number[] = [];
   if (options.fix) {
-    // A sync would refuse these too: a person has to look at the SolusIO user first.
-    const needsPerson = new Set<DriftKind>(["conflict", "unreadable_in_solusio"]);
+    // A sync would refuse these too, or (a group SolusIO lacks) change nothing: a person has to look at the
+    // SolusIO user first, or create the group.
+    const needsPerson = new Set<DriftKind>(["conflict", "unreadable_in_solusio", "limit_group_unknown"]);
     const repairable = (d: Drift) => d.customer_id !== null && !needsPerson.has(d.kind);
     const ids = [...new Set(drift.filter(repairable).map((d) => d.customer_id as number))];
     await withTransaction(ctx, async (tx) => {
@@ -139,6 +154,13 @@ export async function reconcileSolusio(
     fixed.push(...ids);
   }
   return { customers: customers.length, solusio_users: users.length + unreadable.length, drift, fixed };
+}
+
+function unknownGroupReason(configured: readonly { name: string }[], name: string): string {
+  const prefix = `limit group ${JSON.stringify(name)} does not exist in SolusIO, so the sync leaves the user in its current group`;
+  return configured.some((g) => g.name === name)
+    ? `${prefix}: run \`tokenbill solusio setup --apply\`, which creates the groups of SOLUSIO_LIMIT_GROUPS, then reconcile with --fix`
+    : `${prefix}, and it is not one of SOLUSIO_LIMIT_GROUPS: give the customer one of those (or null, the default group)`;
 }
 
 /**
