@@ -96,7 +96,7 @@ describe("a customer's limit group that SolusIO does not have", () => {
 
   // Passes once updateCustomer calls assertConfiguredLimitGroup (limit-group-choice.ts); customers.ts is not
   // this change's to edit.
-  it.skip("refuses a limit group that is not configured, naming the field and the configured groups", async () => {
+  it("refuses a limit group that is not configured, naming the field and the configured groups", async () => {
     const answer = await h.server.api("PATCH", `/api/v1/customers/${customerId}`, {
       limit_group: "Platinum",
     });

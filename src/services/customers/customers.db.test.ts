@@ -143,11 +143,11 @@ describe("updateCustomer", () => {
 
       const moved = await updateCustomer({
         ctx: later,
-        input: { id: BigInt(id), patch: { email: "ada@lovelace.example", limit_group: "gold" } },
+        input: { id: BigInt(id), patch: { email: "ada@lovelace.example", limit_group: "Default" } },
       });
       expect([moved.email, moved.limit_group, moved.sync]).toEqual([
         "ada@lovelace.example",
-        "gold",
+        "Default",
         { state: "pending", error: null, solusio_user_id: null, synced_at: null },
       ]);
       expect(await jobRows(ctx.db)).toEqual([syncJob(id)]);

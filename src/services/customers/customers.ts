@@ -1,3 +1,4 @@
+import { assertConfiguredLimitGroup } from "./limit-group-choice.ts";
 import { z } from "zod";
 import { ServiceError } from "../../kernel/errors.ts";
 import { recordAudit } from "../../kernel/audit.ts";
@@ -184,6 +185,7 @@ export const updateCustomer = defineVerb(
   z.object({ id, patch: CustomerUpdate }),
   async ({ ctx, input }): Promise<Customer> => {
     await requireStaffRole(ctx, ...ADMIN_ROLES);
+    assertConfiguredLimitGroup(ctx.config, input.patch.limit_group);
     return withTransaction(ctx, async (tx) => {
       const trx = tx.db;
       const before = await lockCustomer(trx, input.id);

@@ -100,6 +100,8 @@ export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps)
     let notice = "reconciled_clean";
     if (drift.some((d) => d.kind === "conflict")) notice = "reconciled_conflict";
     else if (drift.some((d) => d.kind === "unreadable_in_solusio")) notice = "reconciled_unreadable";
+    // A sync cannot make a group SolusIO lacks: setup creates it, or the customer's group changes.
+    else if (drift.some((d) => d.kind === "limit_group_unknown")) notice = "reconciled_limit_group";
     else if (drift.length > 0) {
       await retryCustomerSync({ ctx, input: { id: customer.id } });
       notice = "reconciled_fixed";

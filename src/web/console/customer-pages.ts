@@ -35,6 +35,8 @@ export const CUSTOMER_NOTICES: Record<string, string> = {
   reconciled_fixed: "SolusIO differed from this customer; a sync is queued to repair it.",
   reconciled_conflict:
     "This customer's SolusIO user belongs to someone else or is an admin: billing will not take it over. See the sync error.",
+  reconciled_limit_group:
+    "This customer's limit group does not exist in SolusIO. Nothing was queued: run tokenbill solusio setup --apply to create the configured groups, or change the customer's group.",
   reconciled_unreadable:
     "This customer's SolusIO user has fields tokenbill cannot read (tokenbill solusio reconcile says which). Nothing was changed: fix that user in SolusIO, then reconcile again.",
 };
