@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tokenbillCommand } from "./helpers/tokenbill-command.ts";
+import { commandDataDir, tokenbillCommand } from "./helpers/tokenbill-command.ts";
 
 // The `tokenbill` command as a user runs it, as a child process on a throw-away embedded database.
 
@@ -39,6 +40,30 @@ describe("tokenbill CLI", () => {
       .trim()
       .split(/\s{2,}/);
     expect(last).toEqual(["10,000", "$10.00000", "€9.10000"]);
+  });
+
+  it("says no sandbox runs when the one a stopped serve left behind answers nothing", async () => {
+    const data = await commandDataDir();
+    try {
+      // A port nothing listens on any more, as after `serve` stopped.
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const { port } = server.address() as AddressInfo;
+      await new Promise((resolve) => server.close(resolve));
+      writeFileSync(
+        join(data.dir, "sandbox.json"),
+        JSON.stringify({ url: `http://127.0.0.1:${port}`, adminToken: "left-behind" }),
+        { mode: 0o600 },
+      );
+      const r = await tokenbillCommand(["solusio", "doctor"], { DATA_DIR: data.dir });
+      // Before: "FAIL connection … check SOLUSIO_URL", though no SOLUSIO_URL was ever set.
+      expect([r.code, r.stderr]).toEqual([
+        6,
+        "error: no SolusIO configured (SOLUSIO_URL, SOLUSIO_API_TOKEN) and no sandbox running: start `tokenbill serve` first\n",
+      ]);
+    } finally {
+      data.remove();
+    }
   });
 
   it("prints its version, as package.json gives it", async () => {

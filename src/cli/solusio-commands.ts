@@ -15,17 +15,18 @@ import { createJobRunner } from "../app/runner.ts";
 import { configuredIntegration, integrate, type SolusioIntegration } from "../solusio/integration.ts";
 import { actors } from "../kernel/actor.ts";
 
+const NO_SANDBOX =
+  "no SolusIO configured (SOLUSIO_URL, SOLUSIO_API_TOKEN) and no sandbox running: start `tokenbill serve` first";
+
 /** The configured SolusIO, else the sandbox that `tokenbill serve` is running on this data directory. */
-function cliIntegration(config: Config, ctx: ServiceContext): SolusioIntegration {
+async function cliIntegration(config: Config, ctx: ServiceContext): Promise<SolusioIntegration> {
   const configured = configuredIntegration(config, ctx.db, ctx.logger);
   if (configured) return configured;
   const sandbox = readSandboxAddress(config);
-  if (!sandbox) {
-    throw new ServiceError(
-      "UPSTREAM_UNAVAILABLE",
-      "no SolusIO configured (SOLUSIO_URL, SOLUSIO_API_TOKEN) and no sandbox running: start `tokenbill serve` first",
-    );
-  }
+  if (!sandbox) throw new ServiceError("UPSTREAM_UNAVAILABLE", NO_SANDBOX);
+  // The address a `serve` left behind stays when it stops: nothing listening there means no sandbox runs.
+  // Before, doctor advised checking SOLUSIO_URL (never set) and setup failed on a refused connection.
+  if (!(await listening(sandbox.url))) throw new ServiceError("UPSTREAM_UNAVAILABLE", NO_SANDBOX);
   const connection = connectSolusio(
     ctx.db,
     ctx.logger,
@@ -41,6 +42,16 @@ function cliIntegration(config: Config, ctx: ServiceContext): SolusioIntegration
   return integrate(connection, config);
 }
 
+/** Whether anything answers HTTP at `url` within a second. */
+async function listening(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(1000), redirect: "manual" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function withSolusio<T>(
   work: (ctx: ServiceContext, solusio: SolusioIntegration) => Promise<T>,
 ): Promise<T> {
@@ -52,7 +63,7 @@ async function withSolusio<T>(
   const handle = await openMigratedDatabase(config, logger);
   try {
     const base = systemContext(handle, config, logger, actors.cli());
-    const solusio = cliIntegration(config, base);
+    const solusio = await cliIntegration(config, base);
     try {
       return await work({ ...base, solusio }, solusio);
     } finally {
