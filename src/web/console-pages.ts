@@ -9,6 +9,7 @@ import {
 } from "../services/staff/staff-login.ts";
 import { currentStaffUser, type StaffUser } from "../services/staff/staff-users.ts";
 import { endSession, readSession, startSession } from "../services/staff/web-sessions.ts";
+import { checkPasswordLogin } from "./password-login.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
 import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
 import { csrfToken, formFields, minutes, type WebDeps } from "./web-deps.ts";
@@ -48,37 +49,13 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
   );
 
   app.post("/console/login", { ...PUBLIC, ...csrf }, async (request, reply) => {
-    const { email = "", password = "" } = formFields(request);
-    const errors: FieldErrors = {};
-    if (email.trim() === "") errors["email"] = "Enter your e-mail address.";
-    if (password === "") errors["password"] = "Enter your password.";
-    if (errors["email"] || errors["password"])
-      return loginPage(request, reply, 400, { errors, values: { email } });
-    const verdict = await deps.limiter.check(email, request.ip);
-    if (!verdict.allowed) {
-      reply.header("retry-after", String(verdict.retryAfterSeconds));
-      return loginPage(request, reply, 429, {
-        errors: { form: `Too many failed logins. Try again in ${minutes(verdict.retryAfterSeconds)}.` },
-        values: { email },
-      });
-    }
     const ctx = deps.contextOf(request);
-    let result: Awaited<ReturnType<typeof authenticateStaff>>;
-    try {
-      result = await authenticateStaff(ctx, { email, password });
-    } catch (error) {
-      const code = asServiceErrorCode(error);
-      if (code !== "UNAUTHORIZED" && code !== "VALIDATION") throw error;
-      await deps.limiter.fail(email, request.ip);
-      return loginPage(request, reply, code === "UNAUTHORIZED" ? 401 : 400, {
-        errors:
-          code === "UNAUTHORIZED"
-            ? { password: "Wrong e-mail or password." }
-            : { email: "Enter a valid e-mail address." },
-        values: { email },
-      });
-    }
-    await deps.limiter.succeed(email);
+    const login = await checkPasswordLogin(request, reply, deps, (credentials) =>
+      authenticateStaff(ctx, credentials),
+    );
+    if (!login.ok)
+      return loginPage(request, reply, login.status, { errors: login.errors, values: login.values });
+    const result = login.result;
     // Rotation: whatever session the browser held ends, and a new id is issued.
     const old = sessionToken(request, "staff");
     if (old) await endSession(ctx, old);
@@ -144,7 +121,7 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
         code: "This code is not right. Enter the current code from your app.",
       });
     }
-    await deps.limiter.succeed(key);
+    await deps.limiter.clear(key);
     await endSession(ctx, pending.token);
     const { token } = await startSession(ctx, { kind: "staff", staffUserId: pending.staffUserId });
     setSessionCookie(reply, config, "staff", token);

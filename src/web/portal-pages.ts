@@ -9,6 +9,8 @@ import {
 import { logoutEverywhere } from "../services/staff/staff-login.ts";
 import { endSession, startSession } from "../services/staff/web-sessions.ts";
 import { noticeOf } from "./console-pages.ts";
+import { loginKey } from "./login-limiter.ts";
+import { checkPasswordLogin } from "./password-login.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
 import { asServiceErrorCode } from "./service-error-code.ts";
 import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
@@ -70,35 +72,12 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
   );
 
   app.post("/portal/login", { ...PUBLIC, ...csrf }, async (request, reply) => {
-    const { email = "", password = "" } = formFields(request);
-    const errors: FieldErrors = {};
-    if (email.trim() === "") errors["email"] = "Enter your e-mail address.";
-    if (password === "") errors["password"] = "Enter your password.";
-    if (errors["email"] || errors["password"])
-      return loginPage(request, reply, 400, { errors, values: { email } });
-    const verdict = await deps.limiter.check(email, request.ip);
-    if (!verdict.allowed)
-      return loginPage(request, reply, 429, {
-        errors: { form: tooMany(reply, verdict.retryAfterSeconds) },
-        values: { email },
-      });
-    let customerId: bigint;
-    try {
-      customerId = await authenticateCustomer(deps.contextOf(request), { email, password });
-    } catch (error) {
-      const code = asServiceErrorCode(error);
-      if (code !== "UNAUTHORIZED" && code !== "VALIDATION") throw error;
-      await deps.limiter.fail(email, request.ip);
-      return loginPage(request, reply, code === "UNAUTHORIZED" ? 401 : 400, {
-        errors:
-          code === "UNAUTHORIZED"
-            ? { password: "Wrong e-mail or password." }
-            : { email: "Enter a valid e-mail address." },
-        values: { email },
-      });
-    }
-    await deps.limiter.succeed(email);
-    return logIn(request, reply, customerId);
+    const login = await checkPasswordLogin(request, reply, deps, (credentials) =>
+      authenticateCustomer(deps.contextOf(request), credentials),
+    );
+    if (!login.ok)
+      return loginPage(request, reply, login.status, { errors: login.errors, values: login.values });
+    return logIn(request, reply, login.result);
   });
 
   /** "Send me a link" pages: the magic link and the password reset share their shape. */
@@ -154,14 +133,14 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
           errors: { email: "Enter a valid e-mail address." },
           values: { email },
         });
-      // Each request counts, found or not: nobody may flood an inbox or probe addresses at speed.
-      const verdict = await deps.limiter.check(`${kind}:${email}`, request.ip);
+      // Each request counts, found or not, and is counted before anything is looked up or sent: nobody
+      // may flood an inbox or probe addresses at speed, nor in parallel, nor by spelling the address anew.
+      const verdict = await deps.limiter.attempt(loginKey(email, kind), request.ip);
       if (!verdict.allowed)
         return page(request, reply, 429, {
           errors: { form: tooMany(reply, verdict.retryAfterSeconds) },
           values: { email },
         });
-      await deps.limiter.fail(`${kind}:${email}`, request.ip);
       const issued = await issuePortalToken(deps.contextOf(request), email, kind);
       if (issued) {
         const link = `${base()}${spec.open}?token=${encodeURIComponent(issued.token)}`;

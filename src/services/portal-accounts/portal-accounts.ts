@@ -3,7 +3,7 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { id } from "../../kernel/schemas.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
-import { defineVerb } from "../../kernel/verb.ts";
+import { defineVerb, zodToServiceError } from "../../kernel/verb.ts";
 import {
   generatePassword,
   hashPassword,
@@ -22,7 +22,10 @@ import { endAllSessions } from "../staff/web-sessions.ts";
 const WRONG = "wrong e-mail or password";
 
 export const PortalLogin = z
-  .object({ email: StaffEmail, password: z.string().min(1, "enter your password").max(200) })
+  .object({
+    email: StaffEmail,
+    password: z.string().min(1, "enter your password").max(200, "must be at most 200 characters"),
+  })
   .strict();
 
 /** The customer id these credentials belong to; UNAUTHORIZED (after the same work) otherwise. */
@@ -30,7 +33,10 @@ export async function authenticateCustomer(
   ctx: Pick<ServiceContext, "db">,
   credentials: z.input<typeof PortalLogin>,
 ): Promise<bigint> {
-  const input = PortalLogin.parse(credentials);
+  const parsed = PortalLogin.safeParse(credentials);
+  // A VALIDATION error naming the field (email or password), for the login page to show where it belongs.
+  if (!parsed.success) throw zodToServiceError(parsed.error);
+  const input = parsed.data;
   const row = await ctx.db
     .selectFrom("customer")
     .leftJoin("portal_account", "portal_account.customer_id", "customer.id")

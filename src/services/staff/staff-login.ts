@@ -3,7 +3,7 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
-import { defineVerb, NoInput } from "../../kernel/verb.ts";
+import { defineVerb, NoInput, zodToServiceError } from "../../kernel/verb.ts";
 import { spendPasswordCheck, verifyPassword } from "./passwords.ts";
 import { READ_ROLES, requireStaffRole, type StaffIdentity } from "./staff-roles.ts";
 import { StaffEmail } from "./staff-users.ts";
@@ -16,7 +16,10 @@ import { endAllSessions } from "./web-sessions.ts";
 const WRONG = "wrong e-mail or password";
 
 export const StaffLogin = z
-  .object({ email: StaffEmail, password: z.string().min(1, "enter your password").max(200) })
+  .object({
+    email: StaffEmail,
+    password: z.string().min(1, "enter your password").max(200, "must be at most 200 characters"),
+  })
   .strict();
 
 /**
@@ -27,7 +30,10 @@ export async function authenticateStaff(
   ctx: Pick<ServiceContext, "db">,
   credentials: z.input<typeof StaffLogin>,
 ): Promise<{ user: StaffIdentity; totpRequired: boolean }> {
-  const input = StaffLogin.parse(credentials);
+  const parsed = StaffLogin.safeParse(credentials);
+  // A VALIDATION error naming the field (email or password), for the login page to show where it belongs.
+  if (!parsed.success) throw zodToServiceError(parsed.error);
+  const input = parsed.data;
   const row = await ctx.db
     .selectFrom("staff_user")
     .select(["id", "email", "name", "role", "password_hash", "totp_enabled_at", "disabled_at"])

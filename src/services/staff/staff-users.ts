@@ -13,10 +13,18 @@ import { endAllSessions } from "./web-sessions.ts";
 // Staff accounts of the console. Owners and admins manage them; only an owner makes, changes or disables
 // an owner, and the last enabled owner cannot be demoted or disabled (nobody could manage staff after).
 
+/**
+ * An e-mail address as logins look it up: trimmed (any Unicode white space, NBSP included) and lower-cased.
+ * The login limiter keys its counts on exactly this (src/web/login-limiter.ts), so " Bert@…" is the same
+ * account's count as "bert@…", as it is the same account.
+ */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
 export const StaffEmail = z
   .string()
-  .trim()
-  .toLowerCase()
+  .overwrite(normaliseEmail)
   .max(254)
   .pipe(z.email({ message: "must be an e-mail address" }));
 

@@ -66,9 +66,10 @@ export function registerPortalProfilePages(app: FastifyInstance, deps: WebDeps):
     const { current_password = "", new_password = "" } = formFields(request);
     const ctx = deps.contextOf(request);
     const customerId = portalCustomerId(ctx);
-    // Guessing the current password from an open session is limited like a login.
+    // Guessing the current password from an open session is limited like a login: the attempt is counted
+    // before the password is verified, and given back unless the current password was wrong.
     const key = `password-change:${customerId}`;
-    const verdict = await deps.limiter.check(key, request.ip);
+    const verdict = await deps.limiter.attempt(key, request.ip);
     if (!verdict.allowed) {
       reply.header("retry-after", String(verdict.retryAfterSeconds));
       return profilePage(request, reply, 429, {
@@ -81,11 +82,11 @@ export function registerPortalProfilePages(app: FastifyInstance, deps: WebDeps):
       await changePortalPassword({ ctx, input: { current_password, new_password } });
     } catch (error) {
       const errors = fieldErrorsOf(error, ["current_password", "new_password"]);
+      if (!errors?.["current_password"]) await deps.limiter.giveBack(key, request.ip);
       if (!errors) throw error;
-      if (errors["current_password"]) await deps.limiter.fail(key, request.ip);
       return profilePage(request, reply, 400, { errors });
     }
-    await deps.limiter.succeed(key);
+    await deps.limiter.succeed(key, request.ip);
     // The change ended every session, this one included: a new one for this browser (rotation, as at login).
     const { token } = await startSession(ctx, { kind: "customer", customerId });
     setSessionCookie(reply, deps.config, "customer", token);

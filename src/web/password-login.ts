@@ -1,0 +1,76 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { ServiceError } from "../kernel/errors.ts";
+import { loginKey } from "./login-limiter.ts";
+import type { FieldErrors } from "./render.ts";
+import { formFields, minutes, type WebDeps } from "./web-deps.ts";
+
+// The console's and the portal's password login, up to the checked credentials: the form's fields, the
+// limit (a point taken before the password is verified, given back when it was right or never checked),
+// and the answer for each failure. Each face then starts its own session.
+
+/** What the login page shows when the login did not go through. */
+export interface LoginRefusal {
+  status: 400 | 401 | 429;
+  errors: FieldErrors;
+  values: { email: string };
+}
+
+/** The page's wording for a field the verb refused (the verb's own words for any other field). */
+const FIELD_TEXT: Record<string, string> = {
+  email: "Enter a valid e-mail address.",
+  password: "A password has at most 200 characters.",
+};
+
+/**
+ * Checks a login form's e-mail and password with `authenticate` (authenticateStaff, authenticateCustomer),
+ * counted by deps.limiter: the credentials' result, or what the login page shows instead. A right password
+ * clears its e-mail's count; a form error (the verb's VALIDATION) counts nothing, as no password was tried.
+ */
+export async function checkPasswordLogin<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: Pick<WebDeps, "limiter">,
+  authenticate: (credentials: { email: string; password: string }) => Promise<T>,
+): Promise<{ ok: true; result: T } | ({ ok: false } & LoginRefusal)> {
+  const { email = "", password = "" } = formFields(request);
+  const values = { email };
+  const errors: FieldErrors = {};
+  if (email.trim() === "") errors["email"] = "Enter your e-mail address.";
+  if (password === "") errors["password"] = "Enter your password.";
+  if (errors["email"] || errors["password"]) return { ok: false, status: 400, errors, values };
+
+  // The same address the verb looks up (trimmed, lower-cased), so no spelling of it has a count of its own.
+  const key = loginKey(email);
+  const verdict = await deps.limiter.attempt(key, request.ip);
+  if (!verdict.allowed) {
+    reply.header("retry-after", String(verdict.retryAfterSeconds));
+    const form = `Too many failed logins. Try again in ${minutes(verdict.retryAfterSeconds)}.`;
+    return { ok: false, status: 429, errors: { form }, values };
+  }
+  let result: T;
+  try {
+    result = await authenticate({ email, password });
+  } catch (error) {
+    const known = error instanceof ServiceError ? error : undefined;
+    // A wrong password keeps its point: that is the count.
+    if (known?.code === "UNAUTHORIZED")
+      return { ok: false, status: 401, errors: { password: "Wrong e-mail or password." }, values };
+    // Anything else tried no password: the point comes back.
+    await deps.limiter.giveBack(key, request.ip);
+    if (known?.code !== "VALIDATION") throw error;
+    return { ok: false, status: 400, errors: refusedFields(known), values };
+  }
+  await deps.limiter.succeed(key, request.ip);
+  return { ok: true, result };
+}
+
+/** A VALIDATION error's issues on the fields they name: an over-long password is the password's error. */
+function refusedFields(error: ServiceError): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = issue.field in FIELD_TEXT ? issue.field : "form";
+    errors[field] ??= FIELD_TEXT[field] ?? `${issue.field}: ${issue.message}`;
+  }
+  if (Object.keys(errors).length === 0) errors["form"] = error.message;
+  return errors;
+}
