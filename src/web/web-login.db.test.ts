@@ -266,6 +266,78 @@ describe("portal login", () => {
   });
 });
 
+describe("e-mailed links end with a change of e-mail or password", () => {
+  /** Asks for a login link and a reset link for this address: the tokens the mails carry. */
+  const askForLinks = async (email: string) => {
+    mail.length = 0;
+    const b = new Browser();
+    await b.submit("/portal/login/link", "/portal/login/link", { email });
+    await b.submit("/portal/password-reset", "/portal/password-reset", { email });
+    expect(mail).toHaveLength(2);
+    return mail.map((m) => decodeURIComponent(/token=(\S+)/.exec(m.text)![1]!));
+  };
+  const spend = async ([magic, reset]: string[]) => {
+    const b = new Browser();
+    return {
+      magic: (
+        await b.submit(`/portal/login/link/open?token=${magic}`, "/portal/login/link/open", { token: magic! })
+      ).status,
+      reset: (
+        await b.submit(`/portal/password-reset/new?token=${reset}`, "/portal/password-reset/new", {
+          token: reset!,
+          password: "somebody else's password",
+        })
+      ).status,
+    };
+  };
+
+  it("revokes a customer's outstanding links when staff change its e-mail", async () => {
+    const created = await server.api("POST", "/api/v1/customers", {
+      email: "carl@example.com",
+      name: "Carl",
+      country: "DE",
+      currency: "EUR",
+    });
+    expect(created.status).toBe(201);
+    const links = await askForLinks("carl@example.com");
+    const changed = await server.api("PATCH", `/api/v1/customers/${created.body.data.id}`, {
+      email: "carl.new@example.com",
+    });
+    expect(changed.status).toBe(200);
+    // The links went to the old address: whoever reads it no longer holds the account.
+    expect(await spend(links)).toEqual({ magic: 401, reset: 401 });
+  });
+
+  it("revokes them when the password is set or reset", async () => {
+    const ctx = systemContext(
+      handle,
+      parseConfig({ LOG_LEVEL: "silent" }),
+      pino({ level: "silent" }),
+      actors.cli(),
+    );
+    const created = await server.api("POST", "/api/v1/customers", {
+      email: "dora@example.com",
+      name: "Dora",
+      country: "DE",
+      currency: "EUR",
+    });
+    const id = BigInt(created.body.data.id);
+    const links = await askForLinks("dora@example.com");
+    await setPortalPassword({ ctx, input: { customer_id: id, password: PASSWORD } });
+    expect(await spend(links)).toEqual({ magic: 401, reset: 401 });
+
+    // A reset by its link ends the login link asked for with it.
+    const [magic, reset] = await askForLinks("dora@example.com");
+    const b = new Browser();
+    const done = await b.submit(`/portal/password-reset/new?token=${reset}`, "/portal/password-reset/new", {
+      token: reset!,
+      password: "a new long password",
+    });
+    expect(done.status).toBe(303);
+    expect((await spend([magic!, "x".repeat(43)])).magic).toBe(401);
+  });
+});
+
 describe("login limits", () => {
   /** The login page's CSRF token for this browser, to post many forms at once. */
   const csrfOf = async (b: Browser, page: string) =>

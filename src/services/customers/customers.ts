@@ -18,6 +18,7 @@ import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { id, IdParams } from "../../kernel/schemas.ts";
 import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import { revokePortalTokens } from "../portal-accounts/portal-accounts.ts";
 
 /** The customer row, locked for a change, or NOT_FOUND. */
 async function lockCustomer(trx: Tx, customerId: bigint) {
@@ -205,6 +206,9 @@ export const updateCustomer = defineVerb(
         (k) => input.patch[k] !== undefined && input.patch[k] !== before[k],
       );
       if (reachesSolusio) await enqueueCustomerSync(trx, input.id);
+      // Login and reset links sent to the old address must not open the account any more.
+      if (input.patch.email !== undefined && input.patch.email !== before.email)
+        await revokePortalTokens(trx, ctx.now(), input.id);
       const after = presentCustomer(
         reachesSolusio ? { ...row, sync_state: "pending", sync_error: null } : row,
       );

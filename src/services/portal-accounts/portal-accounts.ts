@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ServiceContext } from "../../kernel/context.ts";
+import type { Db, ServiceContext } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { id } from "../../kernel/schemas.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
@@ -66,7 +66,26 @@ export async function customerByEmail(
     .executeTakeFirst();
 }
 
-/** Stores a customer's new portal password and ends their open sessions (a new password locks others out). */
+/**
+ * Retires every outstanding e-mailed token of the customer (login links and reset links), in the caller's
+ * transaction: when its e-mail changes (the links went to an address that no longer holds the account) and
+ * when its password is set, changed or reset (a reset link asked for before must not set it again). Until
+ * 2026-12-04 a token was retired only by a new one of its kind, so a reset link sent to an old address still
+ * set the password after staff changed the e-mail.
+ */
+export async function revokePortalTokens(db: Db, now: Date, customerId: bigint): Promise<void> {
+  await db
+    .updateTable("portal_token")
+    .set({ used_at: now })
+    .where("customer_id", "=", customerId)
+    .where("used_at", "is", null)
+    .execute();
+}
+
+/**
+ * Stores a customer's new portal password, ends their open sessions (a new password locks others out) and
+ * retires their outstanding login and reset links, in one transaction.
+ */
 export async function storePortalPassword(
   ctx: ServiceContext,
   customerId: bigint,
@@ -87,6 +106,7 @@ export async function storePortalPassword(
       )
       .execute();
     await endAllSessions(tx, { kind: "customer", customerId });
+    await revokePortalTokens(tx.db, ctx.now(), customerId);
   });
 }
 
