@@ -193,6 +193,29 @@ describe("security headers and secret guessing", () => {
     }
   });
 
+  it("sends them on the access gate's own answers too: the login redirect, the 401 page, the API's 401", async () => {
+    const answers = {
+      redirect: await rawRequest(server.url, { method: "GET", path: "/console" }),
+      page401: await rawRequest(server.url, {
+        method: "POST",
+        path: "/portal/logout",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "",
+      }),
+      api401: await rawRequest(server.url, { method: "GET", path: "/api/v1/customers" }),
+    };
+    expect(answers.redirect.status).toBe(303);
+    expect(answers.page401.status).toBe(401);
+    expect(answers.api401.status).toBe(401);
+    for (const [name, answer] of Object.entries(answers)) {
+      expect(answer.headers["x-content-type-options"], name).toBe("nosniff");
+      expect(answer.headers["content-security-policy"], name).toContain("default-src 'self'");
+      expect(answer.headers["x-frame-options"], name).toBe("SAMEORIGIN");
+      expect(answer.headers["strict-transport-security"], name).toContain("max-age=");
+      expect(answer.headers["cache-control"], name).toBe("no-store");
+    }
+  });
+
   it("gives GetTokenPricing's answer exactly the API header set, on the fast path and through the router", async () => {
     const form = await rawRequest(server.url, {
       method: "POST",

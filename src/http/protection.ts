@@ -4,6 +4,7 @@ import FindMyWay, { type HTTPMethod } from "find-my-way";
 import helmet from "helmet";
 import type { Config } from "../config.ts";
 import { ServiceError } from "../kernel/errors.ts";
+import { accessOf } from "./access.ts";
 import { ProtocolError, sendError } from "./errors.ts";
 
 // What keeps slow, greedy or odd clients from holding the server (docs/security.md): timeouts for headers
@@ -61,11 +62,18 @@ declare module "fastify" {
  */
 const helmetHeaders = helmet();
 
+/**
+ * Must be installed before the access check (installAccessControl), whose hook may answer by itself (the
+ * redirect to a login page, a 401): hooks run in the order they were added, and until 2026-12-04 those
+ * answers carried none of these headers. Answers of routes that need a credential are also `no-store`
+ * from here on, refusals included (routes and pages set it again on their own answers).
+ */
 export function registerSecurityHeaders(app: FastifyInstance): void {
   // onRequest, so every answer carries them, 404s and errors included; a page that needs a wider CSP
   // (form-action to SolusIO) sets its own header over this one.
   app.addHook("onRequest", (request, reply, done) => {
     if (request.routeOptions.config.securityHeaders === "api") return done();
+    if (!request.is404 && accessOf(request) !== "public") reply.header("cache-control", "no-store");
     // helmet throws on a bad option (at build time, above) and never passes an error on: done is only called.
     helmetHeaders(request.raw, reply.raw, done as (error?: unknown) => void);
   });

@@ -125,6 +125,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     trustProxy: config.TRUST_PROXY,
     genReqId: requestIdOf,
   });
+  // First of the onRequest hooks, so that every answer carries the security headers, the access gate's
+  // own (a redirect to a login page, a 401) included.
+  registerSecurityHeaders(app);
   // Console and portal pages (src/web) declare the session they need; the gate checks it.
   const sessionGate = createSessionGate({ db, config, now });
   app.decorate("routeTable", installAccessControl(app, { db, config, now, limiter, sessionGate }));
@@ -132,7 +135,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.decorate("metrics", metrics);
   app.addHook("onClose", async () => metrics.close());
   installRequestMetrics(app, metrics, config.PRICING_PATH);
-  registerSecurityHeaders(app);
   await app.register(formbody);
   app.setReplySerializer((payload) => stringifyJson(payload));
   app.setErrorHandler((error, request, reply) => sendError(reply, request, error));
