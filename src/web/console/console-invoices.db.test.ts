@@ -186,6 +186,21 @@ describe("money on an invoice", () => {
     expect(await pdfText(pdf.body)).toContain(notes[0].number);
   });
 
+  it("refuses a settlement other than credit or refund beside its field, issuing nothing", async () => {
+    const page = `/console/invoices/${section4Invoice}/credit-note`;
+    const before = (await api(`/api/v1/credit-notes?invoice_id=${section4Invoice}`)).body.meta.total;
+    for (const settlement of ["NaN", "", "Refund", "credit "]) {
+      const odd = await owner.submit(page, `/console/invoices/${section4Invoice}/credit-notes`, {
+        amount: "1.00",
+        reason: "Goodwill",
+        settlement,
+      });
+      expect(odd.status, settlement).toBe(400);
+      expect(odd.text, settlement).toMatch(/id="settlement-error">/);
+    }
+    expect((await api(`/api/v1/credit-notes?invoice_id=${section4Invoice}`)).body.meta.total).toBe(before);
+  });
+
   it("voids only after the confirmation with a reason, and refuses an invoice money touched", async () => {
     const confirm = await owner.get(`/console/invoices/${plainInvoice}/void`);
     expect(textOf(confirm.text)).toContain("Void invoice INV-2026-000002?");

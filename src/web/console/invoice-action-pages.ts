@@ -151,6 +151,14 @@ export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps):
     async (request, reply) => {
       const ctx = deps.contextOf(request);
       const form = formFields(request);
+      // The select sends one of its two values; without the field, the one it shows first. Anything else is
+      // refused: until 2026-12-04 every value but "refund" (settlement=NaN) issued a credit note as "credit".
+      const settlement = form["settlement"] ?? "credit";
+      if (settlement !== "credit" && settlement !== "refund")
+        return creditPage(request, reply, 400, {
+          errors: { settlement: "Choose credit for the next invoices or a refund of the payments." },
+          values: form,
+        });
       let creditNoteId: string;
       try {
         const invoice = await getInvoice({ ctx, input: { id: request.params.id } });
@@ -161,7 +169,7 @@ export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps):
             invoice_id: invoice.id,
             amount,
             reason: form["reason"] ?? "",
-            settlement: form["settlement"] === "refund" ? "refund" : "credit",
+            settlement,
           },
         });
         creditNoteId = note.id;
