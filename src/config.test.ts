@@ -79,6 +79,41 @@ describe("configuration", () => {
     expect(() => parseConfig({ DUNNING_ENABLED: "off" })).toThrow(/DUNNING_ENABLED/);
   });
 
+  it("TRUST_PROXY: off by default; yes trusts one hop; or a hop count; or the proxies' addresses", () => {
+    const trust = (value: unknown) => parseConfig({ TRUST_PROXY: value }).TRUST_PROXY;
+    expect(parseConfig({}).TRUST_PROXY).toBe(false);
+    for (const off of ["", " ", "false", "no", "0", false, 0]) expect(trust(off), String(off)).toBe(false);
+    // "true" passed Fastify `true` until 2026-12-04: every hop trusted, the left-most X-Forwarded-For taken,
+    // which the client writes. Now it is the one proxy in front.
+    for (const one of ["true", "yes", "1", true, 1]) expect(trust(one), String(one)).toBe(1);
+    expect(trust(" 2 ")).toBe(2);
+    expect(trust(3)).toBe(3);
+    expect(trust("10.0.0.1, 192.168.0.0/16,::1 , fd00::/8")).toEqual([
+      "10.0.0.1",
+      "192.168.0.0/16",
+      "::1",
+      "fd00::/8",
+    ]);
+    expect(trust(["10.0.0.1", "127.0.0.0/8"])).toEqual(["10.0.0.1", "127.0.0.0/8"]);
+    for (const bad of [
+      "on",
+      "-1",
+      "1e3",
+      "0x1",
+      "33",
+      "10.0.0.300",
+      "10.0.0.0/33",
+      "::1/129",
+      "proxy.local",
+      "10.0.0.1,,x",
+      [],
+      ["on"],
+      1.5,
+    ])
+      expect(() => trust(bad), JSON.stringify(bad)).toThrow(/TRUST_PROXY: must be/);
+    expect(() => trust("10.0.0.1, nginx")).toThrow(/"nginx" is neither/);
+  });
+
   it("DATABASE_LISTEN_URL: a PostgreSQL URL beside DATABASE_URL, never alone, masked when described", () => {
     const db = "postgres://billing:pool-pw@pgbouncer.internal:6432/billing";
     const direct = "postgres://billing:direct-pw@db.internal:5432/billing";

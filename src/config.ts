@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { z } from "zod";
 
 // The whole configuration of tokenbill, parsed once at start (house style §4). Values come from an optional
@@ -149,6 +150,66 @@ function settingTextToNumber(value: unknown): unknown {
   return /^[0-9]{1,16}$/.test(text) ? Number(text) : value;
 }
 
+/** The most proxies TRUST_PROXY may count in front of tokenbill. */
+const MOST_PROXY_HOPS = 16;
+const TRUST_PROXY_FORMS = `must be true or false, a number of proxies in front (0 to ${MOST_PROXY_HOPS}, written in digits), or a comma-separated list of the proxies' IP addresses or CIDR ranges`;
+
+/** An IP address, or a CIDR range (`10.0.0.0/8`, `fd00::/8`). */
+function isAddressOrRange(text: string): boolean {
+  const [address = "", prefix, ...more] = text.split("/");
+  const version = isIP(address);
+  if (version === 0 || more.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * Which hops in front of tokenbill are proxies whose X-Forwarded-For is believed (src/http/client-address.ts):
+ * false (none: the client address is the socket's), a number of hops (yes is 1: the one proxy in front), or
+ * the proxies' addresses and CIDR ranges. Yes meant "every hop" until 2026-12-04, so the client address was
+ * the left-most X-Forwarded-For entry, which the client writes when the proxy appends to the header.
+ */
+const trustProxySetting = z.preprocess(
+  (v) => {
+    if (v === true) return 1;
+    if (v === false) return 0;
+    if (typeof v !== "string") return v;
+    const text = v.trim();
+    if (text === "") return undefined;
+    if (["true", "yes"].includes(text)) return 1;
+    if (["false", "no"].includes(text)) return 0;
+    if (/^[0-9]{1,16}$/.test(text)) return Number(text);
+    return text
+      .split(",")
+      .map((part) => part.trim())
+      .filter((part) => part !== "");
+  },
+  z
+    .union(
+      [
+        z
+          .number({ error: TRUST_PROXY_FORMS })
+          .int({ error: TRUST_PROXY_FORMS })
+          .min(0, { error: TRUST_PROXY_FORMS })
+          .max(MOST_PROXY_HOPS, { error: TRUST_PROXY_FORMS }),
+        z
+          .array(z.string({ error: TRUST_PROXY_FORMS }), { error: TRUST_PROXY_FORMS })
+          .min(1, { error: TRUST_PROXY_FORMS })
+          .superRefine((list, ctx) => {
+            const bad = list.find((item) => !isAddressOrRange(item));
+            if (bad !== undefined)
+              ctx.addIssue({
+                code: "custom",
+                message: `${TRUST_PROXY_FORMS}; ${JSON.stringify(bad)} is neither an IP address nor a CIDR range`,
+              });
+          }),
+      ],
+      { error: TRUST_PROXY_FORMS },
+    )
+    .default(0)
+    .transform((v): false | number | readonly string[] => (v === 0 ? false : v)),
+);
+
 /** A PostgreSQL URL, or unset (an empty value counts as unset). */
 const optionalPostgresUrl = z
   .string()
@@ -182,8 +243,9 @@ const ConfigObject = z
     HTTP_BODY_LIMIT_BYTES: wholeNumber(1024, 64 * 1024 * 1024, 1024 * 1024),
     // Wrong secrets (API keys, pricing token, SSO links) one client address may present per minute.
     AUTH_FAILURES_PER_MINUTE: wholeNumber(1, 100_000, 20),
-    // Behind a reverse proxy: take the client address from X-Forwarded-For (rate limits count per address).
-    TRUST_PROXY: flag(false),
+    // Behind a reverse proxy: take the client address from X-Forwarded-For (rate limits count per address),
+    // believing only the hops named here (yes: the one proxy in front).
+    TRUST_PROXY: trustProxySetting,
     TOKENBILL_ADMIN_API_KEY: optionalSecret.refine((v) => v === undefined || v.length >= 16, {
       message: "must be at least 16 characters",
     }),

@@ -35,6 +35,7 @@ import { solusioRoutes } from "./routes/solusio-routes.ts";
 import { statementRoutes } from "./routes/statement-routes.ts";
 import { registerStripeWebhook, stripeRoutes } from "./routes/stripe-routes.ts";
 import { registerSsoRedirect } from "./routes/sso-redirect-route.ts";
+import { proxyTrust } from "./client-address.ts";
 import { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 import { createMetrics, type Metrics } from "../metrics/metrics.ts";
 import { installRequestMetrics, pricingObserver, registerMetricsRoute } from "../metrics/http-metrics.ts";
@@ -102,9 +103,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     observe: pricingObserver(metrics),
   });
   // SolusIO's plain GetTokenPricing request is answered in front of Fastify (get-token-pricing-route.ts).
+  // TRUST_PROXY's hops, the same for Fastify's request.ip and the pricing fast path (client-address.ts).
+  const trustProxy = proxyTrust(config.TRUST_PROXY);
   const fastPricing = pricingFastPath(pricing, {
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    trustProxy,
     requestId: requestIdOf,
     logger,
   });
@@ -122,7 +125,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Bad percent-encoding, over-long path parameters: the router's refusals, in our envelope too.
     frameworkErrors: (error, request, reply) => sendError(reply, request, error),
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    trustProxy,
     genReqId: requestIdOf,
   });
   // First of the onRequest hooks, so that every answer carries the security headers, the access gate's

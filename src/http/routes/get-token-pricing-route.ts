@@ -11,6 +11,7 @@ import {
   sendError,
   statusOf,
 } from "../errors.ts";
+import { clientAddress, type ProxyTrust } from "../client-address.ts";
 import { API_SECURITY_HEADERS } from "../protection.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 import { parsePricingFields } from "./pricing-form.ts";
@@ -147,13 +148,6 @@ function isForm(contentType: string | undefined): boolean {
   return type.toLowerCase() === FORM_TYPE;
 }
 
-/** The client address as Fastify's request.ip has it: with TRUST_PROXY, the left-most X-Forwarded-For entry. */
-function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? req.headers["x-forwarded-for"] : undefined;
-  const first = typeof forwarded === "string" ? forwarded.split(",")[0]!.trim() : "";
-  return first || req.socket.remoteAddress || "";
-}
-
 function send(res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
   const headers = [...HEADERS, "content-length", String(Buffer.byteLength(body))];
   for (const [name, value] of Object.entries(extra)) headers.push(name, value);
@@ -203,7 +197,8 @@ function sendFailure(res: ServerResponse, error: unknown, requestId: string, log
 
 interface FastPathOptions {
   bodyLimit: number;
-  trustProxy: boolean;
+  /** TRUST_PROXY's trust (client-address.ts): the address is request.ip's, as Fastify has it. */
+  trustProxy: ProxyTrust | false;
   requestId: (req: IncomingMessage) => string;
   logger: Logger;
 }
@@ -221,7 +216,7 @@ function answerRequest(
   try {
     // The address as a thunk, inline and unnamed (a named closure per request costs a defineProperty under tsx).
     answer = endpoint.answer(parsePricingFields(text), req.headers.authorization, () =>
-      clientIp(req, opts.trustProxy),
+      clientAddress(req, opts.trustProxy),
     );
   } catch (error) {
     sendFailure(res, error, opts.requestId(req), opts.logger);
