@@ -13,9 +13,16 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
 }
 
-function keyHint(config: { TOKENBILL_ADMIN_API_KEY?: string | undefined }, file: string | undefined): string {
+/** What the banner tells a person to send as the admin key; never the key itself. */
+export function keyHint(
+  config: { TOKENBILL_ADMIN_API_KEY?: string | undefined; DATA_DIR: string },
+  file: string | undefined,
+): string {
   if (config.TOKENBILL_ADMIN_API_KEY) return "$TOKENBILL_ADMIN_API_KEY";
-  return file ? `$(cat ${file})` : "<an admin API key>";
+  if (file) return `$(cat ${file})`;
+  // No command can reach a database in memory (each would open its own), so no key can be made for it later.
+  if (config.DATA_DIR === "memory://") return "<set TOKENBILL_ADMIN_API_KEY: memory:// keeps no key file>";
+  return "<a key from `tokenbill apikey create`>";
 }
 
 function sandboxBanner(
