@@ -47,7 +47,7 @@ function apply(
       return;
     case "error":
       em.log.info({ ...log, status: fault.status }, "fault: injected error");
-      respond(reply, injectedErrorResult(fault.status, fault.body), em.now());
+      respond(reply, injectedErrorResult(fault.status, fault.body, fault.retryAfter), em.now());
       return;
     case "fail_after":
       slots(request).emulatorAfterFault = { status: fault.status, body: fault.body };

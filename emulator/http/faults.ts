@@ -1,13 +1,19 @@
 import { z } from "zod";
 
 // Fault injection (solusio-api.md §10) for the billing side's reliability tests: per path pattern, added
-// latency, a share of 5xx answers, connections dropped before answering, and 5xx answers given after the
+// latency, a share of 5xx (or 429, with an optional Retry-After) answers, connections dropped before answering, and 5xx answers given after the
 // request was fully handled (the "a write that got a 5xx may have been done" case of solusio-api.md §1).
 // Shares are drawn from a seeded generator per rule, so a test sees the same sequence on every run.
 
 // Strict: a typo such as "eror_rate" must be a 422, not a rule that silently does nothing.
 const statusList = z
   .union([z.int().min(500).max(599), z.array(z.int().min(500).max(599)).min(1)])
+  .transform((s) => (Array.isArray(s) ? s : [s]));
+
+/** An error instead of the work may also be 429 Too Many Requests (rate limiting in front of SolusIO). */
+const errorStatus = z.int().refine((s) => s === 429 || (s >= 500 && s <= 599), "must be 429 or 500–599");
+const errorStatusList = z
+  .union([errorStatus, z.array(errorStatus).min(1)])
   .transform((s) => (Array.isArray(s) ? s : [s]));
 
 export const FaultRuleInput = z.strictObject({
@@ -23,7 +29,12 @@ export const FaultRuleInput = z.strictObject({
     .optional(),
   latency_ms: z.int().min(0).max(60_000).default(0),
   error_rate: z.number().min(0).max(1).default(0),
-  error_status: statusList.default([503]),
+  error_status: errorStatusList.default([503]),
+  /**
+   * Sent as `Retry-After` with the injected errors of `error_status` (429 or 5xx): seconds (a whole number),
+   * or an HTTP date as text, sent as given.
+   */
+  retry_after: z.union([z.int().min(0).max(86_400), z.string().min(1).max(100)]).optional(),
   /** "html" answers like a proxy in front of a dead backend would: a non-JSON body clients must cope with. */
   error_body: z.enum(["json", "html"]).default("json"),
   drop_rate: z.number().min(0).max(1).default(0),
@@ -46,7 +57,7 @@ export type FaultOutcome =
   | { kind: "pass"; latencyMs: number }
   | { kind: "drop"; latencyMs: number }
   /** Answer with this error instead of handling the request. */
-  | { kind: "error"; latencyMs: number; status: number; body: "json" | "html" }
+  | { kind: "error"; latencyMs: number; status: number; body: "json" | "html"; retryAfter?: string }
   /** Handle the request, then answer with this error instead of the real answer. */
   | { kind: "fail_after"; latencyMs: number; status: number; body: "json" | "html" };
 
@@ -132,6 +143,7 @@ export class FaultRegistry {
       } else if (rule.spec.error_rate > 0 && rule.random() < rule.spec.error_rate) {
         const status = inTurn(rule.spec.error_status, rule.seen, 503);
         outcome = { kind: "error", latencyMs: 0, status, body: rule.spec.error_body };
+        if (rule.spec.retry_after !== undefined) outcome.retryAfter = String(rule.spec.retry_after);
       } else if (rule.spec.fail_after_rate > 0 && rule.random() < rule.spec.fail_after_rate) {
         const status = inTurn(rule.spec.after_status, rule.seen, 502);
         outcome = { kind: "fail_after", latencyMs: 0, status, body: rule.spec.error_body };

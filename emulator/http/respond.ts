@@ -30,14 +30,16 @@ export function messageResult(status: number, message: string): RouteResult {
   return { status, json: { message } };
 }
 
-export function injectedErrorResult(status: number, body: "json" | "html"): RouteResult {
+export function injectedErrorResult(status: number, body: "json" | "html", retryAfter?: string): RouteResult {
+  const headers = retryAfter === undefined ? {} : { headers: { "retry-after": retryAfter } };
   if (body === "html") {
     return {
       status,
       html: `<html><head><title>${status}</title></head><body><center><h1>${status}</h1></center><hr><center>nginx</center></body></html>`,
+      ...headers,
     };
   }
-  return messageResult(status, `Injected fault: HTTP ${status}.`);
+  return { ...messageResult(status, `Injected fault: HTTP ${status}.`), ...headers };
 }
 
 // The header only changes once a second; like Node's own Date, the text is kept for the second it names.

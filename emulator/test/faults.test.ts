@@ -96,10 +96,32 @@ describe("/_emulator/faults", () => {
     expect((await client(em).get("users")).status).toBe(200);
   });
 
+  it("answers 429 with the Retry-After asked for (seconds or a date), and 5xx with one too", async () => {
+    const set = await faults({ path: "/api/v1/users", error_rate: 1, error_status: 429, retry_after: 30 });
+    expect(set.status).toBe(200);
+    const limited = await client(em).get("users");
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("30");
+    await faults({
+      path: "/api/v1/users",
+      error_rate: 1,
+      error_status: 503,
+      retry_after: "Fri, 31 Dec 2027 23:59:59 GMT",
+    });
+    const down = await client(em).get("users");
+    expect(down.status).toBe(503);
+    expect(down.headers.get("retry-after")).toBe("Fri, 31 Dec 2027 23:59:59 GMT");
+    await faults({ path: "/api/v1/users", error_rate: 1, error_status: 429 });
+    expect((await client(em).get("users")).headers.get("retry-after")).toBeNull();
+  });
+
   it("refuses malformed rules with 422", async () => {
     for (const body of [
       { error_rate: 2 },
       { error_status: 404 },
+      { error_status: 428 },
+      { retry_after: -1 },
+      { fail_after_rate: 1, after_status: 429 },
       { latency_ms: -1 },
       { rules: "all" },
       { fail_after_rate: 1.5 },
