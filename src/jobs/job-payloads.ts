@@ -14,6 +14,12 @@ export const SyncCustomerPayload = z.object({
   customerId: digits,
   /** Set when the customer was deleted in billing: what is needed to find and delete the SolusIO user. */
   deleted: z.object({ email: z.string(), solusioUserId: digits.nullable() }).optional(),
+  /**
+   * Set on the job written with the customer's creation: its first attempt may create the SolusIO user
+   * without looking first. Any other job of a customer without a SolusIO user id looks it up by
+   * billing_user_id first, since an earlier job may have created it (sync-customer.ts).
+   */
+  created: z.literal(true).optional(),
 });
 
 /** Something happened to an invoice (billing emits it); delivery fans it out into e-mail and webhooks. */

@@ -121,15 +121,39 @@ describe("POST users whose answer was lost", () => {
 
   it("a look-up that fails is repeated before the create is: still one user", async () => {
     const email = "lost-lookup-fails@example.com";
-    // The look-up's own retries (3) all fail once, so the create's loop must look again, not post again.
+    // The look-up fails twice, so the create's loop must look again, not post again.
     await faults([
       failAfter("/api/v1/users"),
-      { path: "/api/v1/users", methods: ["GET"], error_rate: 1, error_status: 503, times: 4 },
+      { path: "/api/v1/users", methods: ["GET"], error_rate: 1, error_status: 503, times: 2 },
     ]);
     const user = await api.createUser({ email, status: "active", billingUserId: 504 });
     expect(user.billing_user_id).toBe(504);
-    expect(calls.filter((c) => c.method === "POST")).toHaveLength(1);
-    expect(calls.filter((c) => c.status === 503)).toHaveLength(4);
+    expect(trail()).toEqual(["POST users 502", "GET users 503", "GET users 503", "GET users 200"]);
+    expect(await usersWithEmail(email)).toHaveLength(1);
+  });
+
+  it("a look-up inside the create's retries does not retry on its own: a handful of calls, not dozens", async () => {
+    // Every users call fails: each of the create's attempts after the first is one look-up, no more.
+    await faults([{ path: "/api/v1/users", error_rate: 1, error_status: 503 }]);
+    const error = await api
+      .createUser({ email: "lost-everything@example.com", status: "active", billingUserId: 507 })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect((error as SolusioError).retryable).toBe(true);
+    expect((error as SolusioError).mayHaveBeenDone).toBe(true);
+    expect(trail()).toEqual(["POST users 503", "GET users 503", "GET users 503", "GET users 503"]);
+  });
+
+  it("a 2xx whose body cannot be read (a proxy's page) counts as done: looked up, never posted again", async () => {
+    const email = "lost-html-ok@example.com";
+    proxy.setRules([{ ...postUsers, outcome: "html-200" }]);
+    const user = await viaProxy.createUser({ email, status: "active", billingUserId: 508 });
+    expect(proxy.taken()).toEqual([1]);
+    expect(user).toMatchObject({ email, billing_user_id: 508 });
+    expect(trail()).toEqual(["POST users 200", "GET users 200"]);
+    expect(calls[0]!.error).toMatch(/unexpected answer/);
     expect(await usersWithEmail(email)).toHaveLength(1);
   });
 

@@ -12,7 +12,7 @@ import {
   SolusioUser,
   single,
 } from "./schemas.ts";
-import type { CheckedList, SolusioClient } from "./solusio-client.ts";
+import type { CheckedList, ListOptions, SolusioClient } from "./solusio-client.ts";
 import { SolusioError } from "./solusio-error.ts";
 import { mayHoldBillingId, mayHoldEmail, unreadableUserError } from "./unreadable-users.ts";
 
@@ -21,18 +21,44 @@ import { mayHoldBillingId, mayHoldEmail, unreadableUserError } from "./unreadabl
 
 export type UserStatus = "active" | "locked" | "suspended";
 
+/**
+ * How long SolusIO is asked while a person waits for a page (the portal's estimate, the console's
+ * dashboard): all of that page's calls together, one attempt each, no retries, so that a slow SolusIO costs
+ * the page seconds, not the retry budget (which with SOLUSIO_TIMEOUT_MS at 10 s passes a minute).
+ */
+export const INTERACTIVE_TIMEOUT_MS = 3_000;
+
+/**
+ * A look-up made inside a create's retry loop (findIfDone) is one attempt: the loop itself looks again before
+ * its next attempt, so that one failed create costs a handful of calls, not retries of retries.
+ */
+const LOOK_UP_ONCE: ListOptions = { retries: 0 };
+
 export class SolusioApi {
   constructor(readonly client: SolusioClient) {}
+
+  /**
+   * The same SolusIO (connections, call log) for the calls of one page view: they all end within `budgetMs`
+   * from now, one attempt each. Make one per page view.
+   */
+  interactive(budgetMs = INTERACTIVE_TIMEOUT_MS): SolusioApi {
+    return new SolusioApi(
+      this.client.withOptions({ timeoutMs: budgetMs, maxRetries: 0, deadlineAt: Date.now() + budgetMs }),
+    );
+  }
 
   account() {
     return this.client.call("GET", "account", { schema: single(SolusioUser) }).then((r) => r.data);
   }
 
   /** How the official modules find a user: search by e-mail (substring match), keep the exact match. */
-  async findUserByEmail(email: string): Promise<SolusioUser | undefined> {
-    const { items, unreadable } = await this.client.listEach("users", SolusioUser, {
-      "filter[search]": email,
-    });
+  async findUserByEmail(email: string, options: ListOptions = {}): Promise<SolusioUser | undefined> {
+    const { items, unreadable } = await this.client.listEach(
+      "users",
+      SolusioUser,
+      { "filter[search]": email },
+      options,
+    );
     const odd = unreadable.find((u) => mayHoldEmail(u, email));
     if (odd) throw unreadableUserError(odd, `the e-mail ${email}`);
     return items.find((u) => u.email.toLowerCase() === email.toLowerCase());
@@ -43,12 +69,21 @@ export class SolusioApi {
    * returns every user, and the exact match below still finds the right one (only slower).
    */
   async findUserByBillingId(billingUserId: number): Promise<SolusioUser | undefined> {
+    return (await this.findUsersByBillingId(billingUserId))[0];
+  }
+
+  /**
+   * Every user carrying this billing_user_id: normally none or one. More than one means a customer was
+   * created twice in SolusIO (a create whose answer was lost and was repeated blindly, before 2026-12-04);
+   * callers must not pick one.
+   */
+  async findUsersByBillingId(billingUserId: number): Promise<SolusioUser[]> {
     const { items, unreadable } = await this.client.listEach("users", SolusioUser, {
       "filter[billing_user_id]": billingUserId,
     });
     const odd = unreadable.find((u) => mayHoldBillingId(u, billingUserId));
     if (odd) throw unreadableUserError(odd, `billing_user_id ${billingUserId}`);
-    return items.find((u) => u.billing_user_id === billingUserId);
+    return items.filter((u) => u.billing_user_id === billingUserId);
   }
 
   async getUser(id: number): Promise<SolusioUser | undefined> {
@@ -79,12 +114,13 @@ export class SolusioApi {
       billing_user_id: input.billingUserId,
       ...(input.limitGroupId != null ? { limit_group_id: input.limitGroupId } : {}),
     };
-    // A POST whose answer was lost (5xx, dropped, timed out) may have created the user (solusio-api.md §1):
-    // before it is repeated, and before a 422 "taken" is believed, the user is looked up by its exact e-mail
-    // and taken when it carries this customer's billing_user_id. A user with the e-mail that is not ours is
-    // left to the caller's adoption rule, through the 422 the repeated POST gets.
+    // A POST whose answer was lost (5xx, dropped, timed out, a 2xx that cannot be read) may have created the
+    // user (solusio-api.md §1): before it is repeated, and before a 422 "taken" is believed, the user is
+    // looked up by its exact e-mail and taken when it carries this customer's billing_user_id. A user with
+    // the e-mail that is not ours is left to the caller's adoption rule, through the 422 the repeated POST
+    // gets. The look-up is one attempt: the create's loop looks again before its next attempt.
     const findIfDone = async () => {
-      const user = await this.findUserByEmail(input.email);
+      const user = await this.findUserByEmail(input.email, LOOK_UP_ONCE);
       return user?.billing_user_id === input.billingUserId ? { data: user } : undefined;
     };
     return this.client
@@ -140,7 +176,8 @@ export class SolusioApi {
    */
   createLimitGroup(group: LimitGroupSpec) {
     const findIfDone = async () => {
-      const existing = (await this.listLimitGroups()).find((g) => g.name === group.name);
+      const groups = await this.client.listAll("limit_groups", SolusioLimitGroup, {}, LOOK_UP_ONCE);
+      const existing = groups.find((g) => g.name === group.name);
       return existing ? { data: existing } : undefined;
     };
     return this.client

@@ -1,9 +1,12 @@
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import type { SolusioCall } from "./call-log.ts";
 import { maskSecrets } from "./call-log.ts";
 import { SolusioUser } from "./schemas.ts";
-import { SolusioClient } from "./solusio-client.ts";
+import { MAX_RETRY_AFTER_MS, retryAfterMs, SolusioClient } from "./solusio-client.ts";
 import { SolusioError } from "./solusio-error.ts";
 
 // The SolusIO client against the emulator over loopback, with the emulator's fault injection.
@@ -110,5 +113,105 @@ describe("SolusioClient", () => {
     expect(error.message).toMatch(/unexpected answer/);
     expect(error.retryable).toBe(false);
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe("SolusioClient and Retry-After", () => {
+  const withCap = (backoffCapMs: number) =>
+    new SolusioClient({
+      baseUrl: emulator.apiUrl,
+      token: emulator.adminToken,
+      maxRetries: 3,
+      backoffBaseMs: 1,
+      backoffCapMs,
+      timeoutMs: 1_000,
+      recorder: (c) => calls.push(c),
+    });
+
+  it("reads seconds and HTTP dates, capped, and ignores what it cannot read", () => {
+    const now = Date.parse("2026-12-04T12:00:00Z");
+    expect(retryAfterMs("30", now)).toBe(30_000);
+    expect(retryAfterMs("Fri, 04 Dec 2026 12:00:45 GMT", now)).toBe(45_000);
+    expect(retryAfterMs("Fri, 04 Dec 2026 11:00:00 GMT", now)).toBe(0);
+    expect(retryAfterMs("86400", now)).toBe(MAX_RETRY_AFTER_MS);
+    expect(retryAfterMs("soon", now)).toBeUndefined();
+    expect(retryAfterMs(undefined, now)).toBeUndefined();
+  });
+
+  it("a 429 asking for longer than the client waits between attempts ends the call, carrying the wait", async () => {
+    const short = withCap(5);
+    try {
+      calls = [];
+      await faults([{ path: "/api/v1/account", error_rate: 1, error_status: 429, retry_after: 30 }]);
+      const started = performance.now();
+      const error = await short.call("GET", "account").then(unexpected, (e: SolusioError) => e);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(error.status).toBe(429);
+      expect(error.retryable).toBe(true);
+      expect(error.retryAfterMs).toBe(30_000);
+      // Not 4 attempts in a few milliseconds: one, and the wait goes to the caller.
+      expect(calls).toHaveLength(1);
+    } finally {
+      await faults([]);
+      await short.close();
+    }
+  });
+
+  it("a 429 asking for a wait within the client's own is retried no sooner than asked", async () => {
+    const patient = withCap(2_000);
+    try {
+      calls = [];
+      await faults([{ path: "/api/v1/account", error_rate: 1, error_status: 429, retry_after: 1, times: 1 }]);
+      const started = performance.now();
+      await patient.call("GET", "account");
+      expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+      expect(calls.map((c) => c.status)).toEqual([429, 200]);
+    } finally {
+      await faults([]);
+      await patient.close();
+    }
+  });
+});
+
+describe("SolusioClient's timeout bounds a whole attempt", () => {
+  it("gives up on an answer trickled a byte at a time after timeoutMs, not after the last byte", async () => {
+    // Headers at once, then one byte every 50 ms of a 40-byte body: 2 s in all, each gap far below the
+    // timeout, which undici's bodyTimeout alone restarted with every byte.
+    const body = JSON.stringify({ data: { id: 1, note: "x".repeat(20) } });
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      let i = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || i >= body.length) {
+          clearInterval(timer);
+          res.end();
+          return;
+        }
+        res.write(body[i++]);
+      }, 50);
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    const slow = new SolusioClient({
+      baseUrl: `http://127.0.0.1:${port}/api/v1`,
+      token: "t",
+      maxRetries: 0,
+      timeoutMs: 300,
+      recorder: (c) => calls.push(c),
+    });
+    try {
+      calls = [];
+      const started = performance.now();
+      const error = await slow.call("GET", "account").then(unexpected, (e: SolusioError) => e);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(error).toBeInstanceOf(SolusioError);
+      expect(error.retryable).toBe(true);
+      expect(error.message).toMatch(/timeout of 300 ms/);
+    } finally {
+      await slow.close();
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

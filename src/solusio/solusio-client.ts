@@ -11,9 +11,15 @@ export interface SolusioClientOptions {
   baseUrl: string;
   token: string;
   tlsInsecure?: boolean;
+  /** The longest one attempt may take, its answer's headers and body together (SOLUSIO_TIMEOUT_MS). */
   timeoutMs?: number;
-  /** Retries after the first attempt, for network errors and 5xx only. */
+  /** Retries after the first attempt, for network errors, timeouts, 5xx, 408 and 429 (never other 4xx). */
   maxRetries?: number;
+  /**
+   * An end for every call of this client together (epoch ms): each attempt gets what is left of it, at most
+   * `timeoutMs`, and none starts after it. For calls a page waits on (withOptions).
+   */
+  deadlineAt?: number;
   backoffBaseMs?: number;
   backoffCapMs?: number;
   recorder?: CallRecorder;
@@ -28,6 +34,12 @@ export interface SolusioClientOptions {
  * are about 0.6 KB a server.
  */
 export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The longest wait a Retry-After header is taken at: a SolusIO (or proxy) asking for an hour does not hold a
+ * customer's sync that long; it is asked again after this.
+ */
+export const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 type Query = Record<string, string | number | undefined>;
 
@@ -75,29 +87,56 @@ export interface CallOptions<S extends z.ZodType> {
   findIfDone?: () => Promise<z.output<S> | undefined>;
   /** Called with SolusIO's own time of a successful answer (its Date header), when it sends one. */
   answeredAt?: (date: Date) => void;
+  /** Retries of this call, instead of the client's `maxRetries` (0: one attempt only). */
+  retries?: number;
+}
+
+/** Options of a list read (listAll, listEach). */
+export interface ListOptions {
+  /** Retries of each page's call, instead of the client's `maxRetries`. */
+  retries?: number;
 }
 
 /**
  * The typed SolusIO API client (solusio-api.md §1). Every answer is validated with zod before use; lists are
- * followed to their last page; network errors and 5xx are retried with capped exponential backoff and
- * jitter (never 4xx); every attempt is recorded with its duration and a masked body.
+ * followed to their last page; network errors, timeouts, 5xx, 408 and 429 are retried with capped
+ * exponential backoff and jitter, never sooner than a Retry-After asks (never other 4xx); every attempt is
+ * bounded by `timeoutMs` as a whole and recorded with its duration and a masked body.
  */
 export class SolusioClient {
   private readonly dispatcher: Dispatcher;
   private readonly base: string;
+  /** False for a client made by `withOptions`: the connections are its parent's to close. */
+  private readonly ownsDispatcher: boolean;
 
-  constructor(private readonly options: SolusioClientOptions) {
+  constructor(
+    private readonly options: SolusioClientOptions,
+    shared?: Dispatcher,
+  ) {
     this.base = options.baseUrl.replace(/\/+$/, "");
+    this.ownsDispatcher = shared === undefined;
     // Many installations use self-signed certificates: verification can be skipped, on request only.
-    this.dispatcher = new Agent({
-      connect: { rejectUnauthorized: !options.tlsInsecure },
-      keepAliveTimeout: 10_000,
-      connections: 32,
-    });
+    this.dispatcher =
+      shared ??
+      new Agent({
+        connect: { rejectUnauthorized: !options.tlsInsecure },
+        keepAliveTimeout: 10_000,
+        connections: 32,
+      });
+  }
+
+  /**
+   * The same SolusIO over the same connections (and call log) with other retries or timeout: for calls a
+   * person waits for (a page), which must answer in seconds rather than wait out the retry budget.
+   */
+  withOptions(
+    overrides: Pick<SolusioClientOptions, "timeoutMs" | "maxRetries" | "deadlineAt">,
+  ): SolusioClient {
+    return new SolusioClient({ ...this.options, ...overrides }, this.dispatcher);
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
   async call<S extends z.ZodType>(
@@ -106,7 +145,7 @@ export class SolusioClient {
     opts: CallOptions<S> = {},
   ): Promise<z.output<S>> {
     const url = this.urlOf(path, opts.query);
-    const maxRetries = this.options.maxRetries ?? 5;
+    const maxRetries = opts.retries ?? this.options.maxRetries ?? 5;
     const { findIfDone } = opts;
     // Set once an attempt failed in a way that leaves its fate unknown (solusio-api.md §1: a write that timed
     // out or got a 5xx may have been done). It stays set: a later clear refusal does not undo an earlier
@@ -133,12 +172,18 @@ export class SolusioClient {
             const found = await findIfDone();
             if (found !== undefined) return found;
           }
-          if (mayHaveBeenDone(error)) mayBeDone = true;
+          if (mayHaveBeenDone(method, error)) mayBeDone = true;
         }
       }
+      if (failure instanceof SolusioError && mayBeDone) failure.mayHaveBeenDone = true;
       const retryable = failure instanceof SolusioError && failure.retryable;
       if (!retryable || attempt > maxRetries) throw failure;
-      await sleep(this.backoff(attempt));
+      // SolusIO said when to ask again (429, 503): never sooner. A wait longer than the client would wait
+      // between two attempts of its own ends the call; the error carries the wait (retryAfterMs) for the
+      // caller to schedule the next try (a sync job is deferred by that long).
+      const asked = (failure as SolusioError).retryAfterMs ?? 0;
+      if (asked > this.backoffCap()) throw failure;
+      await sleep(Math.max(asked, this.backoff(attempt)));
     }
   }
 
@@ -148,11 +193,20 @@ export class SolusioClient {
   }
 
   /** Every item of a paginated list, page after page until meta.last_page (hasNextPage). */
-  async listAll<S extends z.ZodType>(path: string, item: S, query: Query = {}): Promise<z.output<S>[]> {
+  async listAll<S extends z.ZodType>(
+    path: string,
+    item: S,
+    query: Query = {},
+    options: ListOptions = {},
+  ): Promise<z.output<S>[]> {
     const items: z.output<S>[] = [];
     const schema = page(item);
     for (let current = 1; ; current++) {
-      const answer = await this.call("GET", path, { query: { ...query, page: current }, schema });
+      const answer = await this.call("GET", path, {
+        query: { ...query, page: current },
+        schema,
+        ...(options.retries !== undefined ? { retries: options.retries } : {}),
+      });
       items.push(...(answer.data as z.output<S>[]));
       if (!hasNextPage(path, current, answer.data.length, answer.meta)) return items;
     }
@@ -163,10 +217,15 @@ export class SolusioClient {
    * apart in `unreadable` with why, instead of failing the whole list. For lists where one odd record
    * (a user a newer SolusIO or another module wrote) must not stop the work on all the others.
    */
-  async listEach<S extends z.ZodType>(path: string, item: S, query: Query = {}): Promise<CheckedList<S>> {
+  async listEach<S extends z.ZodType>(
+    path: string,
+    item: S,
+    query: Query = {},
+    options: ListOptions = {},
+  ): Promise<CheckedList<S>> {
     const items: z.output<S>[] = [];
     const unreadable: UnreadableItem[] = [];
-    for (const raw of await this.listAll(path, ANY_ITEM, query)) {
+    for (const raw of await this.listAll(path, ANY_ITEM, query, options)) {
       const parsed = item.safeParse(raw);
       if (parsed.success) items.push(parsed.data as z.output<S>);
       else unreadable.push({ id: idOf(raw), raw, problem: describeIssues(parsed.error.issues, "item") });
@@ -183,10 +242,13 @@ export class SolusioClient {
     return qs ? `${url}?${qs}` : url;
   }
 
+  private backoffCap(): number {
+    return this.options.backoffCapMs ?? 5_000;
+  }
+
   private backoff(attempt: number): number {
     const base = this.options.backoffBaseMs ?? 200;
-    const cap = this.options.backoffCapMs ?? 5_000;
-    const exp = Math.min(cap, base * 2 ** (attempt - 1));
+    const exp = Math.min(this.backoffCap(), base * 2 ** (attempt - 1));
     return exp / 2 + Math.random() * (exp / 2);
   }
 
@@ -199,9 +261,22 @@ export class SolusioClient {
   ): Promise<z.output<S>> {
     const { body, schema } = opts;
     const started = performance.now();
+    const { deadlineAt } = this.options;
+    const timeoutMs = Math.max(
+      0,
+      Math.min(
+        this.options.timeoutMs ?? 10_000,
+        deadlineAt === undefined ? Infinity : deadlineAt - Date.now(),
+      ),
+    );
+    // One deadline for the whole attempt, headers and body: undici's bodyTimeout starts again with every
+    // chunk, so an answer trickled a byte at a time was never timed out.
+    const deadline = AbortSignal.timeout(timeoutMs);
     let status: number | null = null;
     let failure: string | null = null;
     try {
+      if (timeoutMs <= 0)
+        throw new SolusioError(`${method} ${path}: no time left to ask SolusIO`, null, true);
       const response = await request(url, {
         method: method as Dispatcher.HttpMethod,
         dispatcher: this.dispatcher,
@@ -211,13 +286,14 @@ export class SolusioClient {
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        headersTimeout: this.options.timeoutMs ?? 10_000,
-        bodyTimeout: this.options.timeoutMs ?? 10_000,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: deadline,
       });
       status = response.statusCode;
       const text = await readBounded(response, this.options.maxAnswerBytes ?? MAX_ANSWER_BYTES, method, path);
       const json = parseJson(text);
-      if (status >= 400) throw errorFor(method, path, status, json, text);
+      if (status >= 400) throw errorFor(method, path, status, json, text, response.headers);
       if (opts.answeredAt) {
         const date = dateHeader(response.headers.date);
         if (date) opts.answeredAt(date);
@@ -225,10 +301,13 @@ export class SolusioClient {
       if (!schema) return json as z.output<S>;
       const parsed = schema.safeParse(json);
       if (!parsed.success) {
+        // A GET would bring the same answer again. A write answered 2xx was carried out, though what it
+        // made cannot be read (a proxy's `<html>ok</html>`): repeating it is left to the call's loop, which
+        // looks first (findIfDone), so it is retryable, and it counts as "may have been done".
         throw new SolusioError(
           `${method} ${path}: unexpected answer from SolusIO (${describeIssues(parsed.error.issues, "answer")})`,
           status,
-          false,
+          method !== "GET",
         );
       }
       return parsed.data;
@@ -236,7 +315,17 @@ export class SolusioClient {
       const e =
         error instanceof SolusioError
           ? error
-          : new SolusioError(`${method} ${path}: ${(error as Error).message || "network error"}`, null, true);
+          : deadline.aborted
+            ? new SolusioError(
+                `${method} ${path}: no complete answer within the timeout of ${timeoutMs} ms`,
+                null,
+                true,
+              )
+            : new SolusioError(
+                `${method} ${path}: ${(error as Error).message || "network error"}`,
+                null,
+                true,
+              );
       failure = e.message;
       throw e;
     } finally {
@@ -287,9 +376,31 @@ async function readBounded(
   return Buffer.concat(chunks, size).toString("utf8");
 }
 
-/** A 5xx or no answer at all: SolusIO may have done the work before the answer was lost. */
-function mayHaveBeenDone(error: unknown): boolean {
-  return error instanceof SolusioError && (error.status === null || error.status >= 500);
+/**
+ * A 5xx, no (complete) answer at all, or a write's 2xx answer that could not be read: SolusIO may have done
+ * the work before the answer was lost.
+ */
+function mayHaveBeenDone(method: string, error: unknown): boolean {
+  if (!(error instanceof SolusioError)) return false;
+  const { status } = error;
+  return status === null || status >= 500 || (method !== "GET" && status >= 200 && status < 300);
+}
+
+/**
+ * Retry-After (RFC 9110 §10.2.3) in milliseconds from now: delay-seconds or an HTTP date, at most
+ * MAX_RETRY_AFTER_MS; undefined when missing or unreadable.
+ */
+export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!text) return undefined;
+  let ms: number;
+  if (/^\d+$/.test(text)) ms = Number(text) * 1000;
+  else {
+    const at = Date.parse(text);
+    if (!Number.isFinite(at)) return undefined;
+    ms = at - now;
+  }
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }
 
 /** An HTTP Date header (IMF-fixdate, second precision) as an instant; null when missing or unreadable. */
@@ -309,7 +420,14 @@ function parseJson(text: string): unknown {
   }
 }
 
-function errorFor(method: string, path: string, status: number, json: unknown, text: string): SolusioError {
+function errorFor(
+  method: string,
+  path: string,
+  status: number,
+  json: unknown,
+  text: string,
+  headers: Dispatcher.ResponseData["headers"],
+): SolusioError {
   const body = (json && typeof json === "object" ? json : {}) as { message?: unknown; errors?: unknown };
   const message = typeof body.message === "string" ? body.message : text.slice(0, 200) || `HTTP ${status}`;
   const fields: Record<string, string[]> = {};
@@ -321,5 +439,16 @@ function errorFor(method: string, path: string, status: number, json: unknown, t
   const detail = Object.keys(fields).length ? ` (${describeFieldErrors(fields)})` : "";
   // 408 and 429 are worth retrying too: the same request can succeed later.
   const retryable = status >= 500 || status === 408 || status === 429;
-  return new SolusioError(`${method} ${path}: ${status} ${message}${detail}`, status, retryable, fields);
+  const error = new SolusioError(
+    `${method} ${path}: ${status} ${message}${detail}`,
+    status,
+    retryable,
+    fields,
+  );
+  // Only where it means "ask again then" (RFC 9110: 429, 503; a redirect's is no wait).
+  if (status === 429 || status === 503) {
+    const wait = retryAfterMs(headers["retry-after"]);
+    if (wait !== undefined) error.retryAfterMs = wait;
+  }
+  return error;
 }

@@ -8,13 +8,18 @@ import { upstreamText } from "./upstream-text.ts";
 export const MAX_SOLUSIO_MESSAGE = 500;
 
 /**
- * A failed SolusIO call. `retryable` is true for network errors, timeouts and 5xx — never for 4xx, which
- * repeat the same answer. A 422 carries SolusIO's per-field messages in `fields`, as sent. The message
+ * A failed SolusIO call. `retryable` is true for network errors, timeouts, 5xx, 408 and 429, and for a
+ * write's 2xx answer that cannot be read — never for other 4xx, which repeat the same answer. A 422 carries SolusIO's per-field messages in `fields`, as sent. The message
  * quotes SolusIO's text, so it is made showable and cut to MAX_SOLUSIO_MESSAGE: a NUL in it made
  * PostgreSQL refuse the call log's batch and the job's failure, and a terminal escape in it reached the
  * operator's terminal.
  */
 export class SolusioError extends UpstreamError {
+  /** How long SolusIO asked to wait before the next try (its Retry-After, capped), when it said. */
+  retryAfterMs: number | undefined;
+  /** Set by the client when an attempt of the call may have been carried out (a write's answer was lost). */
+  mayHaveBeenDone = false;
+
   constructor(
     message: string,
     status: number | null,

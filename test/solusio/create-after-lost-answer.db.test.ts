@@ -112,3 +112,141 @@ describe("a repeated sync job after an attempt whose POST users was done but its
     expect(customer.sync).toMatchObject({ state: "in_sync", solusio_user_id: lost!.id });
   });
 });
+
+/** Every emulator user carrying this billing_user_id. */
+async function emuUsersOf(billingUserId: number) {
+  const r = await h.emu("GET", "/api/v1/users?per_page=100");
+  expect(r.body.meta.last_page).toBe(1);
+  return (r.body.data as { id: number; email: string; billing_user_id: number | null }[]).filter(
+    (u) => u.billing_user_id === billingUserId,
+  );
+}
+
+async function newSyncedCustomer(email: string): Promise<number> {
+  const created = await h.server.api("POST", "/api/v1/customers", { email, country: "DE", currency: "EUR" });
+  expect(created.status).toBe(201);
+  await waitForJobs(h.db);
+  return created.body.data.id;
+}
+
+describe("a new sync job of a customer whose earlier job may have created its user", () => {
+  it("looks the user up by billing_user_id before it posts: an edit after a failed create leaves one user", async () => {
+    const id = await newSyncedCustomer("failed-first@example.com");
+    const [first] = await emuUsersOf(id);
+    // As the job left the customer when the POST's 2xx answer could not be read and it failed for good: no
+    // user id stored, although SolusIO created the user.
+    await h.db
+      .updateTable("customer")
+      .set({
+        solusio_user_id: null,
+        sync_state: "failed",
+        sync_error: "POST users: unexpected answer from SolusIO",
+      })
+      .where("id", "=", BigInt(id))
+      .execute();
+    // The edit queues a new job (and marks the customer pending again).
+    const edited = await h.server.api("PATCH", `/api/v1/customers/${id}`, {
+      email: "failed-then-edited@example.com",
+    });
+    expect(edited.status).toBe(200);
+    await waitForJobs(h.db);
+
+    expect(await emuUsersOf(id)).toEqual([
+      expect.objectContaining({ id: first!.id, email: "failed-then-edited@example.com" }),
+    ]);
+    const customer = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data;
+    expect(customer.sync).toMatchObject({ state: "in_sync", error: null, solusio_user_id: first!.id });
+  });
+
+  it("two users carrying the customer's billing_user_id are a conflict: neither is picked", async () => {
+    const id = await newSyncedCustomer("twice@example.com");
+    const [first] = await emuUsersOf(id);
+    const second = await h.emu("POST", "/api/v1/users", {
+      email: "twice-again@example.com",
+      password: "pw-123456",
+      billing_user_id: id,
+    });
+    expect(second.status).toBe(201);
+    await h.db.updateTable("customer").set({ solusio_user_id: null }).where("id", "=", BigInt(id)).execute();
+    await h.server.api("PATCH", `/api/v1/customers/${id}`, { status: "suspended" });
+    await waitForJobs(h.db);
+
+    const customer = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data;
+    expect(customer.sync.state).toBe("conflict");
+    expect(customer.sync.solusio_user_id).toBeNull();
+    expect(customer.sync.error).toContain(
+      `SolusIO users ${first!.id} (twice@example.com), ${second.body.data.id}`,
+    );
+    expect(customer.sync.error).toContain(`carry billing_user_id ${id}`);
+    // Nothing was changed in SolusIO: both are still active.
+    expect((await emuUsersOf(id)).map((u) => (u as unknown as { status: string }).status)).toEqual([
+      "active",
+      "active",
+    ]);
+  });
+
+  it("the first create of a new customer still posts without looking first", async () => {
+    const before = await h.db
+      .selectFrom("solusio_call")
+      .select("id")
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    const id = await newSyncedCustomer("first-create@example.com");
+    expect(await emuUsersOf(id)).toHaveLength(1);
+    const trail = async () =>
+      (
+        await h.db
+          .selectFrom("solusio_call")
+          .select(["method", "path", "status"])
+          .where("id", ">", before?.id ?? 0n)
+          .where("path", "like", "users%")
+          .orderBy("id")
+          .execute()
+      ).map((c) => `${c.method} ${c.path} ${c.status}`);
+    await expect.poll(trail, { timeout: 5_000, interval: 20 }).toEqual(["POST users 201"]);
+  });
+});
+
+describe("SolusIO answers 429 with Retry-After", () => {
+  it("the sync job waits as long as asked instead of retrying at once, then looks before it posts", async () => {
+    const fault = await h.emu("POST", "/_emulator/faults", {
+      rules: [
+        { path: "/api/v1/users", methods: ["POST"], error_rate: 1, error_status: 429, retry_after: 30 },
+      ],
+    });
+    expect(fault.status).toBe(200);
+    const created = await h.server.api("POST", "/api/v1/customers", {
+      email: "rate-limited@example.com",
+      country: "DE",
+      currency: "EUR",
+    });
+    const id: number = created.body.data.id;
+    const job = async () =>
+      h.db
+        .selectFrom("job")
+        .select(["id", "status", "attempts", "run_after", "last_error"])
+        .where("ordering_key", "=", `customer:${id}`)
+        .executeTakeFirstOrThrow();
+    await expect
+      .poll(async () => (await job()).last_error, { timeout: 5_000, interval: 20 })
+      .toMatch(/waiting 30 s/);
+    const deferred = await job();
+    expect(deferred.status).toBe("pending");
+    expect(deferred.run_after.getTime() - Date.now()).toBeGreaterThan(25_000);
+    // One POST, not one every second.
+    await new Promise((r) => setTimeout(r, 500));
+    const rules = (await h.emu("GET", "/_emulator/faults")).body.data;
+    expect(rules[0].matched).toBe(1);
+    const customer = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data;
+    expect(customer.sync).toMatchObject({ state: "pending", error: expect.stringMatching(/waiting 30 s/) });
+
+    // SolusIO takes requests again; the job's time comes.
+    await h.emu("DELETE", "/_emulator/faults");
+    await h.db.updateTable("job").set({ run_after: new Date() }).where("id", "=", deferred.id).execute();
+    await waitForJobs(h.db);
+    expect(await emuUsersOf(id)).toHaveLength(1);
+    const synced = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data;
+    expect(synced.sync).toMatchObject({ state: "in_sync", error: null });
+  });
+});

@@ -30,6 +30,11 @@ const syncJob = (id: number, deleted?: unknown) => ({
   payload: { customerId: String(id), ...(deleted ? { deleted } : {}) },
   status: "pending",
 });
+/** The job written with the customer's creation: its first attempt creates without looking first. */
+const creationSyncJob = (id: number) => ({
+  ...syncJob(id),
+  payload: { customerId: String(id), created: true },
+});
 
 describe("createCustomer", () => {
   it("stores the customer, audits customer.create and enqueues one sync job, all in one transaction", async () => {
@@ -69,7 +74,7 @@ describe("createCustomer", () => {
           after: customer,
         },
       ]);
-      expect(await jobRows(ctx.db)).toEqual([syncJob(customer.id)]);
+      expect(await jobRows(ctx.db)).toEqual([creationSyncJob(customer.id)]);
     });
   });
 
@@ -283,7 +288,7 @@ describe("deleteCustomer", () => {
         code: "NOT_FOUND",
       });
       const deleted = { email: "ada@example.com", solusioUserId: null };
-      expect(await jobRows(ctx.db)).toEqual([syncJob(customer.id), syncJob(customer.id, deleted)]);
+      expect(await jobRows(ctx.db)).toEqual([creationSyncJob(customer.id), syncJob(customer.id, deleted)]);
       const audit = (await auditRows(ctx.db))[1];
       expect([audit?.action, audit?.entity_id, audit?.before, audit?.after]).toEqual([
         "customer.delete",

@@ -140,7 +140,7 @@ export const createCustomer = defineVerb(CustomerCreate, async ({ ctx, input }):
       .returningAll()
       .executeTakeFirstOrThrow()
       .catch((e) => mapDbError(e, `customer ${input.email}`));
-    await enqueueCustomerSync(trx, row.id);
+    await enqueueCustomerSync(trx, row.id, undefined, true);
     const after = presentCustomer(row);
     await recordAudit(trx, ctx, {
       action: "create",

@@ -40,6 +40,22 @@ export class AdoptionConflict extends Error {
   }
 }
 
+/**
+ * More than one SolusIO user carries the customer's billing_user_id (a create was repeated): billing picks
+ * none, since suspending or deleting one would leave the other running and billed.
+ */
+export class DuplicateUsersConflict extends Error {
+  constructor(users: readonly SolusioUser[], billingUserId: number) {
+    const named = users.map((u) => `${u.id} (${u.email})`).join(", ");
+    super(
+      `conflict: SolusIO users ${named} all carry billing_user_id ${billingUserId}, so billing will not ` +
+        "pick one; nothing in SolusIO was changed. Keep the customer's user in SolusIO and delete the others " +
+        "(or clear their billing_user_id), then retry the sync.",
+    );
+    this.name = "DuplicateUsersConflict";
+  }
+}
+
 export function assertAdoptable(user: SolusioUser, billingUserId: number): void {
   const reason = adoptionConflict(user, billingUserId);
   if (reason !== undefined) throw new AdoptionConflict(user, reason);

@@ -4,7 +4,7 @@ import type { CustomerTable, Database } from "../../db/schema.ts";
 /** What a sync job reads of its customer when it starts. */
 export type SyncedCustomer = Pick<
   Selectable<CustomerTable>,
-  "id" | "email" | "status" | "limit_group" | "solusio_user_id"
+  "id" | "email" | "status" | "limit_group" | "solusio_user_id" | "sync_error"
 >;
 
 type Waiter = { resolve(row: SyncedCustomer | undefined): void; reject(error: unknown): void };
@@ -35,7 +35,7 @@ export function customerReader(db: Kysely<Database>): CustomerReader {
   const select = async (ids: readonly bigint[]) => {
     const rows = await db
       .selectFrom("customer")
-      .select(["id", "email", "status", "limit_group", "solusio_user_id"])
+      .select(["id", "email", "status", "limit_group", "solusio_user_id", "sync_error"])
       .where("id", "in", ids)
       .execute();
     return new Map(rows.map((r) => [r.id, r]));

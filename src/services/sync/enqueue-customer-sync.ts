@@ -14,13 +14,20 @@ export function customerOrderingKey(customerId: bigint): string {
 /**
  * Queues "make SolusIO's user match this customer" in the caller's transaction and marks the customer
  * pending. The job reads the customer's state when it runs, so repeats and reorderings converge.
+ * `created` only in the transaction that creates the customer: that job's first attempt creates the
+ * SolusIO user without looking for it first.
  */
 export async function enqueueCustomerSync(
   trx: Tx,
   customerId: bigint,
   deleted?: SyncCustomerPayload["deleted"],
+  created = false,
 ): Promise<void> {
-  const payload: SyncCustomerPayload = { customerId: customerId.toString(), ...(deleted ? { deleted } : {}) };
+  const payload: SyncCustomerPayload = {
+    customerId: customerId.toString(),
+    ...(deleted ? { deleted } : {}),
+    ...(created && !deleted ? { created: true as const } : {}),
+  };
   const job = jobInsert(trx, {
     kind: SYNC_CUSTOMER_JOB,
     payload,

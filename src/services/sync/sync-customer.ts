@@ -1,11 +1,16 @@
 import { type Kysely, sql } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../../db/schema.ts";
-import { type ClaimedJob, type JobHandler, PermanentJobError } from "../../jobs/job-runner.ts";
+import {
+  type ClaimedJob,
+  type JobHandler,
+  PermanentJobError,
+  RetryLaterError,
+} from "../../jobs/job-runner.ts";
 import type { SolusioUser } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import { SolusioError } from "../../solusio/solusio-error.ts";
-import { AdoptionConflict, assertAdoptable, isOwnedBy } from "./adoption.ts";
+import { AdoptionConflict, assertAdoptable, DuplicateUsersConflict, isOwnedBy } from "./adoption.ts";
 import { customerReader, type SyncedCustomer } from "./customer-reads.ts";
 import { customerOrderingKey, type SyncCustomerPayload } from "./enqueue-customer-sync.ts";
 
@@ -33,7 +38,7 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
       if (payload.deleted) return await deleteUser(deps, customerId, payload.deleted);
       await syncExisting(deps, job, await readCustomer(customerId));
     } catch (error) {
-      if (error instanceof AdoptionConflict) {
+      if (error instanceof AdoptionConflict || error instanceof DuplicateUsersConflict) {
         // Retrying cannot help: the customer or SolusIO has to change first (the message says which). The
         // stored id is forgotten, so that a new e-mail leads to a user of the customer's own.
         await deps.db
@@ -42,6 +47,19 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
           .where("id", "=", customerId)
           .execute();
         throw new PermanentJobError(error.message);
+      }
+      // SolusIO said when to ask again (Retry-After), later than the client waits itself: the job waits that
+      // long. A deferral gives the attempt back, so the note on the customer is what tells the next run that
+      // a create may have been sent (it then looks before it creates).
+      if (error instanceof SolusioError && error.retryable && error.retryAfterMs !== undefined) {
+        const wait = `waiting ${Math.ceil(error.retryAfterMs / 1000)} s, as SolusIO asked: ${error.message}`;
+        if (!payload.deleted)
+          await deps.db
+            .updateTable("customer")
+            .set({ sync_error: wait.slice(0, 1000) })
+            .where("id", "=", customerId)
+            .execute();
+        throw new RetryLaterError(wait, error.retryAfterMs);
       }
       const permanent = error instanceof SolusioError && !error.retryable;
       if (permanent && !payload.deleted) {
@@ -75,25 +93,33 @@ async function findUser(
 
 async function syncExisting(
   deps: SyncDeps,
-  job: ClaimedJob,
+  job: ClaimedJob<SyncCustomerPayload>,
   customer: SyncedCustomer | undefined,
 ): Promise<void> {
   if (!customer) return; // deleted since; the deletion's own job follows in order
   const customerId = customer.id;
   const billingUserId = Number(customer.id);
   const limitGroupId = await deps.limitGroupId(customer.limit_group);
-  // A customer never synced before is created straight away; SolusIO's 422 for a taken e-mail sends us
-  // to the search-and-adopt path below. That saves a full user search per new customer.
-  let user =
-    customer.solusio_user_id === null && job.attempts === 1
-      ? undefined
-      : await findUser(deps, customer.solusio_user_id, customer.email);
-  // A repeated job: an earlier attempt's POST may have been carried out although its answer was lost
-  // (solusio-api.md §1), under the e-mail the customer had then. A user carrying this customer's
-  // billing_user_id is that user; creating another would leave two.
-  if (!user && job.attempts > 1) {
-    const owned = await deps.api.findUserByBillingId(billingUserId);
-    if (owned && isOwnedBy(owned, billingUserId)) user = owned;
+  let user: SolusioUser | undefined;
+  if (customer.solusio_user_id === null) {
+    // The first attempt of the job written with the customer's creation, with nothing noted since, creates
+    // straight away; SolusIO's 422 for a taken e-mail sends us to the search-and-adopt path below. That
+    // saves a user search per new customer (bench/sync).
+    const firstCreate = job.payload.created === true && job.attempts === 1 && customer.sync_error === null;
+    // Any other job: an earlier attempt or an earlier job (one that failed for good, after which an edit
+    // queued this one) may have sent a POST that SolusIO carried out although its answer was lost
+    // (solusio-api.md §1), under the e-mail the customer had then. A user carrying this customer's
+    // billing_user_id is that user; creating another would leave two. Two such users already: which one is
+    // the customer's is for a person to decide.
+    if (!firstCreate) {
+      const carrying = await deps.api.findUsersByBillingId(billingUserId);
+      if (carrying.length > 1) throw new DuplicateUsersConflict(carrying, billingUserId);
+      const owned = carrying[0];
+      user =
+        owned && isOwnedBy(owned, billingUserId) ? owned : await deps.api.findUserByEmail(customer.email);
+    }
+  } else {
+    user = await findUser(deps, customer.solusio_user_id, customer.email);
   }
   if (!user) {
     try {
@@ -152,8 +178,9 @@ async function deleteUser(
   // Delete only a user this customer owns: not an admin, not another billing customer's user, and not one
   // with an empty billing_user_id (billing never adopted it, since adopting writes billing_user_id).
   if (user && !isOwnedBy(user, billingUserId)) user = undefined;
+  if (user) return await deps.api.deleteUser(user.id);
   // A user created by a job that raced the deletion may carry neither the stored id nor the last e-mail:
-  // billing_user_id is the last resort.
-  user ??= await deps.api.findUserByBillingId(billingUserId);
-  if (user && isOwnedBy(user, billingUserId)) await deps.api.deleteUser(user.id);
+  // billing_user_id is the last resort. Every user the customer owns goes (two, when a create was repeated).
+  for (const owned of await deps.api.findUsersByBillingId(billingUserId))
+    if (isOwnedBy(owned, billingUserId)) await deps.api.deleteUser(owned.id);
 }

@@ -10,6 +10,8 @@ import type { AddressInfo } from "node:net";
 export type LostAnswer =
   /** The work is done, then 502 with an HTML body, as a proxy in front of a dying backend answers. */
   | "502"
+  /** The work is done, then 200 with `<html>ok</html>`: a proxy's own page instead of SolusIO's JSON. */
+  | "html-200"
   /** The work is done, then the connection is dropped without an answer. */
   | "drop"
   /** The work is done, then nothing is sent for `stallMs`: the client's timeout fires first. */
@@ -66,7 +68,10 @@ export async function startLostAnswerProxy(target: string, stallMs = 2_000): Pro
       res.end(answer.body);
       return;
     }
-    if (match.rule.outcome === "502") {
+    if (match.rule.outcome === "html-200") {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<html>ok</html>");
+    } else if (match.rule.outcome === "502") {
       res.writeHead(502, { "content-type": "text/html" });
       res.end("<html><body><h1>502 Bad Gateway</h1></body></html>");
     } else if (match.rule.outcome === "drop") {
