@@ -78,7 +78,7 @@ export async function startSandbox(config: Config, db: Kysely<Database>, logger:
       token: emulator.adminToken,
       userAreaUrl: emulator.url,
       tlsInsecure: false,
-      timeoutMs: 5000,
+      timeoutMs: config.SOLUSIO_TIMEOUT_MS,
     },
     true,
   );

@@ -1,4 +1,8 @@
+import { configuredSolusioApi } from "../../billing/usage/configured-solusio.ts";
+import { SolusioUsageSource } from "../../billing/usage/solusio-usage-source.ts";
 import { usageSourcesFromConfig } from "../../billing/usage/usage-sources-from-config.ts";
+import type { UsageSource } from "../../domain/usage-record.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
 import { Decimal } from "../../domain/decimal.ts";
 import { toMinorUnits } from "../../domain/money.ts";
 import { monthSoFar } from "../../domain/periods.ts";
@@ -43,7 +47,7 @@ export const portalCostEstimate = defineVerb(NoInput, async ({ ctx }): Promise<C
   const servers = new Map<number, { name: string; plans: string[]; tokens: bigint }>();
   if (end > start) {
     try {
-      const { source } = usageSourcesFromConfig(ctx);
+      const source = pageSource(ctx);
       for await (const record of source.fetchUsage({ start, end, billingUserId: customerId })) {
         if (record.billingUserId !== customerId) continue;
         const entry = servers.get(record.server.id) ?? { name: record.server.name, plans: [], tokens: 0n };
@@ -70,3 +74,14 @@ export const portalCostEstimate = defineVerb(NoInput, async ({ ctx }): Promise<C
   list.sort((a, b) => a.server.id - b.server.id);
   return { ...base, available: true, servers: list, total: list.reduce((sum, s) => sum + s.amount, 0n) };
 });
+
+/**
+ * The billed usage source, for a page: SolusIO's usage endpoint is asked with a deadline of a few seconds
+ * for all its pages and no retries (SolusioApi.interactive), so a slow SolusIO gives "not available right
+ * now" in seconds instead of the page waiting out the client's retries (over a minute at the default
+ * SOLUSIO_TIMEOUT_MS, past a reverse proxy's timeout).
+ */
+function pageSource(ctx: ServiceContext): UsageSource {
+  if (ctx.config.USAGE_SOURCE !== "solusio") return usageSourcesFromConfig(ctx).source;
+  return new SolusioUsageSource(configuredSolusioApi(ctx).interactive(), ctx.config.SOLUSIO_USAGE_PATH);
+}

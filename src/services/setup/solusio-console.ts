@@ -111,7 +111,8 @@ export const solusioHealth = defineVerb(NoInput, async ({ ctx }): Promise<Solusi
   if (!ctx.solusio)
     return { configured: false, reachable: false, problem: "no SolusIO is configured", ...counts };
   try {
-    await ctx.solusio.connection.api.account();
+    // A page waits on it: seconds at most, no retries (SolusioApi.interactive), whatever SolusIO does.
+    await ctx.solusio.connection.api.interactive().account();
     return { configured: true, reachable: true, problem: null, ...counts };
   } catch (error) {
     return { configured: true, reachable: false, problem: (error as Error).message, ...counts };

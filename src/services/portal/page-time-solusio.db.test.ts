@@ -1,0 +1,99 @@
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../../../emulator/start.ts";
+import { withRollback } from "../../../test/helpers/with-rollback.ts";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { actors } from "../../kernel/actor.ts";
+import { connectSolusio, type SolusioConnection } from "../../solusio/connect-solusio.ts";
+import { INTERACTIVE_TIMEOUT_MS } from "../../solusio/solusio-api.ts";
+import { integrate } from "../../solusio/integration.ts";
+import { parseConfig } from "../../config.ts";
+import { createCustomer } from "../customers/customers.ts";
+import { solusioHealth } from "../setup/solusio-console.ts";
+import { portalCostEstimate } from "./portal-cost-estimate.ts";
+
+// Pages a person waits for ask SolusIO with a deadline of a few seconds and no retries (SolusioApi.interactive):
+// with SolusIO slow, the portal's estimate and the console's SolusIO line say "not available" in seconds,
+// instead of waiting out the client's retry budget (37 s and 38 s measured with a 5 s timeout; over a
+// minute at the production SOLUSIO_TIMEOUT_MS), past a reverse proxy's timeout.
+
+let handle: DatabaseHandle;
+let emulator: RunningEmulator;
+let connection: SolusioConnection;
+const SLOW_MS = INTERACTIVE_TIMEOUT_MS + 2_000;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  emulator = await startEmulator({ port: 0, logger: false });
+  // The production setting: 10 s an attempt, 5 retries.
+  connection = connectSolusio(handle.db, pino({ level: "silent" }), {
+    apiUrl: emulator.apiUrl,
+    token: emulator.adminToken,
+    tlsInsecure: false,
+    timeoutMs: 10_000,
+  });
+});
+afterAll(async () => {
+  await connection?.close();
+  await emulator?.close();
+  await handle?.close();
+});
+
+async function slowSolusio(path: string) {
+  const r = await fetch(`${emulator.url}/_emulator/faults`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${emulator.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ rules: [{ path, latency_ms: SLOW_MS }] }),
+  });
+  expect(r.status).toBe(200);
+}
+
+describe("page-time SolusIO calls", () => {
+  it("the console's SolusIO line says SolusIO is not reachable within the page deadline", async () => {
+    await slowSolusio("/api/v1/account");
+    const started = performance.now();
+    const health = await withRollback(handle.db, (ctx) =>
+      solusioHealth({ ctx: { ...ctx, solusio: integrate(connection, ctx.config) }, input: {} }),
+    );
+    const took = performance.now() - started;
+    expect(health).toMatchObject({ configured: true, reachable: false });
+    expect(health.problem).toMatch(/timeout/);
+    expect(took).toBeLessThan(INTERACTIVE_TIMEOUT_MS + 1_000);
+  }, 30_000);
+
+  it("the portal's month-to-date estimate is not available within the page deadline", async () => {
+    await slowSolusio("/api/v1/usage*");
+    const started = performance.now();
+    const estimate = await withRollback(handle.db, async (ctx) => {
+      const customer = await createCustomer({
+        ctx,
+        input: {
+          email: "page-time@example.com",
+          name: "Page",
+          country: "DE",
+          region: null,
+          currency: "EUR",
+          tax_exempt: false,
+          status: "active",
+          client_group_id: null,
+          tax_rule_id: null,
+        },
+      });
+      const config = parseConfig({ LOG_LEVEL: "silent", USAGE_SOURCE: "solusio" });
+      return portalCostEstimate({
+        ctx: {
+          ...ctx,
+          config,
+          solusio: integrate(connection, config),
+          actor: actors.customer(BigInt(customer.id)),
+          now: () => new Date(),
+        },
+        input: {},
+      });
+    });
+    const took = performance.now() - started;
+    expect(estimate.available).toBe(false);
+    expect(took).toBeLessThan(INTERACTIVE_TIMEOUT_MS + 1_000);
+  }, 30_000);
+});
