@@ -53,12 +53,20 @@ export class PermanentJobError extends Error {
  * the job's last error, so whoever looks at the queue sees why it waits.
  */
 export class RetryLaterError extends Error {
+  /**
+   * The deferral counts as an attempt (the claim's attempt is not given back): for a handler whose next run
+   * must know that this one got some way, e.g. sent a write whose outcome is unknown (a sync job's create).
+   */
+  readonly countsAsAttempt: boolean;
+
   constructor(
     message: string,
     readonly retryInMs: number,
+    options: { countsAsAttempt?: boolean } = {},
   ) {
     super(message);
     this.name = "RetryLaterError";
+    this.countsAsAttempt = options.countsAsAttempt ?? false;
   }
 }
 
@@ -372,7 +380,7 @@ export class JobRunner {
     const final = permanent || exhausted;
     const message = exhausted ? `${reason} (gave up after ${attemptsText(job.attempts)})` : reason;
     const delay = deferred ? Math.max(0, error.retryInMs) : this.backoff(job.attempts, retry);
-    const attempts = deferred ? job.attempts - 1 : job.attempts;
+    const attempts = deferred && !error.countsAsAttempt ? job.attempts - 1 : job.attempts;
     await this.options.db
       .updateTable("job")
       .set({

@@ -186,6 +186,8 @@ describe("a new sync job of a customer whose earlier job may have created its us
   });
 
   it("the first create of a new customer still posts without looking first", async () => {
+    // The call log is written in the background (gathered for 20 ms): let the earlier tests' rows land first.
+    await new Promise((r) => setTimeout(r, 300));
     const before = await h.db
       .selectFrom("solusio_call")
       .select("id")
@@ -248,5 +250,55 @@ describe("SolusIO answers 429 with Retry-After", () => {
     expect(await emuUsersOf(id)).toHaveLength(1);
     const synced = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data;
     expect(synced.sync).toMatchObject({ state: "in_sync", error: null });
+  });
+});
+
+describe("a sync job deferred by Retry-After after its POST users may have been done", () => {
+  it("keeps the attempt, so its next run looks first even after an edit changed the e-mail meanwhile", async () => {
+    // The POST is carried out and answered 502; the look-up before the next POST is answered 429, wait 30 s.
+    const fault = await h.emu("POST", "/_emulator/faults", {
+      rules: [
+        { path: "/api/v1/users", methods: ["POST"], fail_after_rate: 1, after_status: 502, times: 1 },
+        {
+          path: "/api/v1/users",
+          methods: ["GET"],
+          error_rate: 1,
+          error_status: 429,
+          retry_after: 30,
+          times: 1,
+        },
+      ],
+    });
+    expect(fault.status).toBe(200);
+    const created = await h.server.api("POST", "/api/v1/customers", {
+      email: "deferred-before@example.com",
+      country: "DE",
+      currency: "EUR",
+    });
+    const id: number = created.body.data.id;
+    const job = async () =>
+      h.db
+        .selectFrom("job")
+        .select(["id", "status", "attempts", "last_error"])
+        .where("ordering_key", "=", `customer:${id}`)
+        .orderBy("id")
+        .executeTakeFirstOrThrow();
+    await expect
+      .poll(async () => (await job()).last_error, { timeout: 5_000, interval: 20 })
+      .toMatch(/waiting 30 s/);
+    const deferred = await job();
+    expect([deferred.status, deferred.attempts]).toEqual(["pending", 1]);
+    // An edit meanwhile: its job queues behind, and it clears the customer's sync note.
+    const edited = await h.server.api("PATCH", `/api/v1/customers/${id}`, {
+      email: "deferred-after@example.com",
+    });
+    expect(edited.status).toBe(200);
+    await h.db.updateTable("job").set({ run_after: new Date() }).where("id", "=", deferred.id).execute();
+    await waitForJobs(h.db);
+
+    const users = await emuUsersOf(id);
+    expect(users).toEqual([expect.objectContaining({ email: "deferred-after@example.com" })]);
+    const customer = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data;
+    expect(customer.sync).toMatchObject({ state: "in_sync", error: null, solusio_user_id: users[0]!.id });
   });
 });

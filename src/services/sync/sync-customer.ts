@@ -34,9 +34,10 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
   const handler = async (job: ClaimedJob<SyncCustomerPayload>) => {
     const payload = job.payload; // parsed by the runner with the kind's schema (src/jobs/job-payloads.ts)
     const customerId = BigInt(payload.customerId);
+    const run: SyncRun = { createSent: false };
     try {
       if (payload.deleted) return await deleteUser(deps, customerId, payload.deleted);
-      await syncExisting(deps, job, await readCustomer(customerId));
+      await syncExisting(deps, job, await readCustomer(customerId), run);
     } catch (error) {
       if (error instanceof AdoptionConflict || error instanceof DuplicateUsersConflict) {
         // Retrying cannot help: the customer or SolusIO has to change first (the message says which). The
@@ -49,8 +50,9 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
         throw new PermanentJobError(error.message);
       }
       // SolusIO said when to ask again (Retry-After), later than the client waits itself: the job waits that
-      // long. A deferral gives the attempt back, so the note on the customer is what tells the next run that
-      // a create may have been sent (it then looks before it creates).
+      // long. A deferral gives the attempt back unless this run sent POST users (its outcome may be unknown,
+      // and the user id is stored only at the end): then it counts, so the next run looks before it creates
+      // even when an edit has cleared the note on the customer meanwhile.
       if (error instanceof SolusioError && error.retryable && error.retryAfterMs !== undefined) {
         const wait = `waiting ${Math.ceil(error.retryAfterMs / 1000)} s, as SolusIO asked: ${error.message}`;
         if (!payload.deleted)
@@ -59,7 +61,7 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
             .set({ sync_error: wait.slice(0, 1000) })
             .where("id", "=", customerId)
             .execute();
-        throw new RetryLaterError(wait, error.retryAfterMs);
+        throw new RetryLaterError(wait, error.retryAfterMs, { countsAsAttempt: run.createSent });
       }
       const permanent = error instanceof SolusioError && !error.retryable;
       if (permanent && !payload.deleted) {
@@ -91,10 +93,17 @@ async function findUser(
   return deps.api.findUserByEmail(email);
 }
 
+/** What a run of a sync job did that its failure handling must know. */
+interface SyncRun {
+  /** POST users was sent: SolusIO may hold the user although no id was stored. */
+  createSent: boolean;
+}
+
 async function syncExisting(
   deps: SyncDeps,
   job: ClaimedJob<SyncCustomerPayload>,
   customer: SyncedCustomer | undefined,
+  run: SyncRun,
 ): Promise<void> {
   if (!customer) return; // deleted since; the deletion's own job follows in order
   const customerId = customer.id;
@@ -122,6 +131,7 @@ async function syncExisting(
     user = await findUser(deps, customer.solusio_user_id, customer.email);
   }
   if (!user) {
+    run.createSent = true;
     try {
       user = await deps.api.createUser({
         email: customer.email,
