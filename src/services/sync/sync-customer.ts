@@ -53,15 +53,15 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
       // long. A deferral gives the attempt back unless this run sent POST users (its outcome may be unknown,
       // and the user id is stored only at the end): then it counts, so the next run looks before it creates
       // even when an edit has cleared the note on the customer meanwhile.
-      if (error instanceof SolusioError && error.retryable && error.retryAfterMs !== undefined) {
-        const wait = `waiting ${Math.ceil(error.retryAfterMs / 1000)} s, as SolusIO asked: ${error.message}`;
+      if (error instanceof SolusioError && error.retryable && (error.retryAfterMs ?? 0) > 0) {
+        const wait = `waiting ${Math.ceil((error.retryAfterMs ?? 0) / 1000)} s, as SolusIO asked: ${error.message}`;
         if (!payload.deleted)
           await deps.db
             .updateTable("customer")
             .set({ sync_error: wait.slice(0, 1000) })
             .where("id", "=", customerId)
             .execute();
-        throw new RetryLaterError(wait, error.retryAfterMs, { countsAsAttempt: run.createSent });
+        throw new RetryLaterError(wait, error.retryAfterMs ?? 0, { countsAsAttempt: run.createSent });
       }
       const permanent = error instanceof SolusioError && !error.retryable;
       if (permanent && !payload.deleted) {
