@@ -27,16 +27,22 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-it("writes the bootstrap key 0600, and tightens it on a later start with a warning", async () => {
-  let log = "";
+/** A system context whose warnings are kept in memory; `log()` reads them. */
+function loggedContext() {
+  let text = "";
   const memory = new Writable({
     write(chunk, _encoding, done) {
-      log += String(chunk);
+      text += String(chunk);
       done();
     },
   });
   const config = parseConfig({ LOG_LEVEL: "warn" });
   const ctx = systemContext(handle, config, createLogger(config, memory), actors.system("system"));
+  return { ctx, log: () => text };
+}
+
+it("writes the bootstrap key 0600, and tightens it on a later start with a warning", async () => {
+  const { ctx, log } = loggedContext();
 
   const file = await ensureBootstrapKey(ctx, dataDir);
   expect(file).toBe(join(dataDir, "admin-api-key"));
@@ -46,27 +52,19 @@ it("writes the bootstrap key 0600, and tightens it on a later start with a warni
     kind: "admin_key",
     keyId: expect.stringMatching(/^key_/),
   });
-  expect(log).toBe("");
+  expect(log()).toBe("");
 
   chmodSync(file!, 0o644);
   expect(await ensureBootstrapKey(ctx, dataDir)).toBe(file);
   expect(statSync(file!).mode & 0o777).toBe(0o600);
   expect(readFileSync(file!, "utf8").trim()).toBe(key);
-  expect(log).toContain("readable by other users");
-  expect(log).toContain('"mode":"0644"');
-  expect(log).not.toContain(key);
+  expect(log()).toContain("readable by other users");
+  expect(log()).toContain('"mode":"0644"');
+  expect(log()).not.toContain(key);
 });
 
 it("does not offer the file's key once it is revoked, and says so", async () => {
-  let log = "";
-  const memory = new Writable({
-    write(chunk, _encoding, done) {
-      log += String(chunk);
-      done();
-    },
-  });
-  const config = parseConfig({ LOG_LEVEL: "warn" });
-  const ctx = systemContext(handle, config, createLogger(config, memory), actors.system("system"));
+  const { ctx, log } = loggedContext();
   const file = join(dataDir, "admin-api-key");
   const key = readFileSync(file, "utf8").trim();
   const row = await handle.db
@@ -77,6 +75,6 @@ it("does not offer the file's key once it is revoked, and says so", async () => 
   await revokeApiKey({ ctx, input: { id: row.id } });
   // Before, the banner went on pointing at the file (`Bearer $(cat data/admin-api-key)`), and the key got 401.
   expect(await ensureBootstrapKey(ctx, dataDir)).toBeUndefined();
-  expect(log).toContain("revoked or unknown to this database");
-  expect(log).not.toContain(key);
+  expect(log()).toContain("revoked or unknown to this database");
+  expect(log()).not.toContain(key);
 });
