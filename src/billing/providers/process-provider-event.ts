@@ -93,12 +93,7 @@ async function applyPayment(
   // different target (the invoice is settled now, so the customer), which recordPayment refuses as another
   // payment with the same reference: a 500 on every delivery for three days, until Stripe disables the
   // endpoint with every later event of ours.
-  const recorded = await tx.db
-    .selectFrom("payment")
-    .select("id")
-    .where("method", "=", provider.name)
-    .where("reference", "=", fact.paymentRef)
-    .executeTakeFirst();
+  const recorded = await paymentOf(tx, provider, fact.paymentRef);
   if (recorded) return false;
   const checkout = await tx.db
     .selectFrom("checkout_session")
@@ -145,12 +140,7 @@ async function applyPayment(
 
 /** Applies what the provider says of a refund; false when it changed nothing. */
 async function applyRefund(tx: TxContext, provider: PaymentProvider, fact: RefundChanged): Promise<boolean> {
-  const payment = await tx.db
-    .selectFrom("payment")
-    .select(["id", "customer_id"])
-    .where("method", "=", provider.name)
-    .where("reference", "=", fact.paymentRef)
-    .executeTakeFirst();
+  const payment = await paymentOf(tx, provider, fact.paymentRef);
   if (!payment) return false; // not a payment we recorded
   // Under the customer's lock, as every refund is written: refundThroughProvider links its reservation too.
   await lockCustomerForMoney(tx.db, payment.customer_id);
@@ -192,6 +182,16 @@ async function applyRefund(tx: TxContext, provider: PaymentProvider, fact: Refun
   if (fact.status === "succeeded")
     await settleRefundIn(tx.db, tx, { refund_id: refund.id, status: "succeeded" });
   return true;
+}
+
+/** The payment tokenbill recorded for the provider's payment `paymentRef`, if any. */
+function paymentOf(tx: TxContext, provider: PaymentProvider, paymentRef: string) {
+  return tx.db
+    .selectFrom("payment")
+    .select(["id", "customer_id"])
+    .where("method", "=", provider.name)
+    .where("reference", "=", paymentRef)
+    .executeTakeFirst();
 }
 
 /**

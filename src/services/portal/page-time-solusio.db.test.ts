@@ -2,6 +2,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../../emulator/start.ts";
 import { withRollback } from "../../../test/helpers/with-rollback.ts";
+import { customerInput } from "../../../test/helpers/service-test.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { actors } from "../../kernel/actor.ts";
@@ -68,17 +69,7 @@ describe("page-time SolusIO calls", () => {
     const estimate = await withRollback(handle.db, async (ctx) => {
       const customer = await createCustomer({
         ctx,
-        input: {
-          email: "page-time@example.com",
-          name: "Page",
-          country: "DE",
-          region: null,
-          currency: "EUR",
-          tax_exempt: false,
-          status: "active",
-          client_group_id: null,
-          tax_rule_id: null,
-        },
+        input: customerInput({ email: "page-time@example.com", name: "Page" }),
       });
       const config = parseConfig({ LOG_LEVEL: "silent", USAGE_SOURCE: "solusio" });
       return portalCostEstimate({
