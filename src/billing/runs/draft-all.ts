@@ -1,14 +1,14 @@
 import { sql } from "kysely";
 import { recordAudit } from "../../kernel/audit.ts";
-import type { ServiceContext } from "../../kernel/context.ts";
+import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { loadOwnDiscounts } from "../../services/pricing/pricing-rows.ts";
 import type { PricingSnapshot } from "../../services/pricing/pricing-snapshot.ts";
-import { recordAnomalies } from "./anomaly.ts";
-import { buildInvoice, invoiceOutOfRange } from "./build-invoice.ts";
+import { type Anomaly, recordAnomalies } from "./anomaly.ts";
+import { buildInvoice, type DraftInvoice, invoiceOutOfRange } from "./build-invoice.ts";
 import { type CustomerSnapshot, loadCustomerBatch } from "./customer-snapshot.ts";
 import { type DraftResult, draftInvoices, type RunRef } from "./draft-invoices.ts";
-import type { UsageStage } from "./usage-stage.ts";
+import type { CustomerUsage, UsageStage } from "./usage-stage.ts";
 
 // Batches are written while the next is read and computed: the database and the process each have work,
 // and a round trip's wait is spent on another batch.
@@ -43,6 +43,8 @@ export interface DraftAllInput {
   onProgress: (processed: number, total: number) => void;
   /** Stop dead once this many customers are drafted (a test's stand-in for SIGKILL). */
   crashAfterCustomers?: number | undefined;
+  /** A test's hook between a batch's read and its write (BillingFaults.beforeDraftWrite). */
+  beforeWrite?: ((customerIds: readonly bigint[]) => Promise<void>) | undefined;
   /** Aborted when the process is stopping: no further batch starts, the ones in flight commit. */
   signal?: AbortSignal | undefined;
 }
@@ -79,28 +81,16 @@ export async function draftAll(
     after = usage.at(-1)!.customerId;
     read += usage.length;
     const batch = usage.map((c) => c.customerId);
-    const [customers, own] = await Promise.all([
-      loadCustomerBatch(ctx.db, batch),
-      loadOwnDiscounts(ctx.db, batch),
-    ]);
-    input.pricing.replaceCustomers(batch, customers.pricing, own);
-    const drafts = usage.map((c) =>
-      buildInvoice(
-        c.usage,
-        input.pricing.facts(c.customerId),
-        ctx.config.ROUNDING_MODE,
-        ctx.config.TAX_ROUNDING,
-      ),
-    );
-    input.pricing.replaceCustomers(batch, [], []);
+    const priced = await priceBatch(ctx, ctx.db, usage, input.pricing);
     // Stops the run before this batch is written. The batches before it commit whole: a run after the price
     // is mended drafts the rest (and reports any earlier draft the new price changes as invoice_differs).
-    const tooLarge = drafts.map(invoiceOutOfRange).find((problem) => problem !== undefined);
+    const tooLarge = firstOutOfRange(priced.drafts);
     if (tooLarge !== undefined) {
       failure = new ServiceError("CONFLICT", tooLarge);
       break;
     }
-    const write = writeBatch(ctx, input.run, batch, drafts, customers.snapshots).then(
+    await input.beforeWrite?.(batch);
+    const write = writeBatch(ctx, input, usage, priced).then(
       (r) => {
         created += r.created;
         alreadyPresent += r.existing;
@@ -121,16 +111,79 @@ export async function draftAll(
   return { created, alreadyPresent };
 }
 
+interface PricedBatch {
+  drafts: DraftInvoice[];
+  customers: ReadonlyMap<bigint, CustomerSnapshot>;
+}
+
+/**
+ * Prices a batch's customers from their rows read through `db`. The shared pricing snapshot holds them only
+ * while their drafts are built, without an await in between, so batches in flight never see each other's.
+ */
+async function priceBatch(
+  ctx: ServiceContext,
+  db: Tx,
+  usage: readonly CustomerUsage[],
+  pricing: PricingSnapshot,
+): Promise<PricedBatch> {
+  const ids = usage.map((c) => c.customerId);
+  const [customers, own] = await Promise.all([loadCustomerBatch(db, ids), loadOwnDiscounts(db, ids)]);
+  pricing.replaceCustomers(ids, customers.pricing, own);
+  try {
+    const drafts = usage.map((c) =>
+      buildInvoice(c.usage, pricing.facts(c.customerId), ctx.config.ROUNDING_MODE, ctx.config.TAX_ROUNDING),
+    );
+    return { drafts, customers: customers.snapshots };
+  } finally {
+    pricing.replaceCustomers(ids, [], []);
+  }
+}
+
+const firstOutOfRange = (drafts: readonly DraftInvoice[]) =>
+  drafts.map(invoiceOutOfRange).find((problem) => problem !== undefined);
+
+/**
+ * The batch's customers' currencies, each row locked FOR KEY SHARE until the batch commits. A currency
+ * changes only under the customer's FOR UPDATE lock and only while the customer has no invoice
+ * (customers.ts), so once these locks are held the drafts' currencies can be checked against them for good.
+ */
+async function lockedCurrencies(trx: Tx, ids: readonly bigint[]): Promise<Map<bigint, string>> {
+  const rows = await trx
+    .selectFrom("customer")
+    .select(["id", "currency_code"])
+    .where("id", "in", ids)
+    .forKeyShare()
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.currency_code]));
+}
+
 function writeBatch(
   ctx: ServiceContext,
-  run: RunRef,
-  batch: bigint[],
-  drafts: Parameters<typeof draftInvoices>[2],
-  customers: ReadonlyMap<bigint, CustomerSnapshot>,
+  input: DraftAllInput,
+  usage: readonly CustomerUsage[],
+  priced: PricedBatch,
 ): Promise<DraftResult> {
+  const { run } = input;
+  const batch = usage.map((c) => c.customerId);
   return ctx.db.transaction().execute(async (trx) => {
+    const currencies = await lockedCurrencies(trx, batch);
+    let { drafts, customers } = priced;
+    const gone = batch.filter((id) => !currencies.has(id));
+    // Staff changed a currency or deleted a customer between the batch's read and this transaction: the
+    // batch is priced again from what the locks now hold, so no invoice is written in a currency its
+    // customer no longer has (the currency check in customers.ts then refuses the change for good).
+    if (gone.length > 0 || drafts.some((d) => currencies.get(d.customerId) !== d.facts.currency.code)) {
+      ({ drafts, customers } = await priceBatch(
+        ctx,
+        trx,
+        usage.filter((c) => currencies.has(c.customerId)),
+        input.pricing,
+      ));
+      const tooLarge = firstOutOfRange(drafts);
+      if (tooLarge !== undefined) throw new ServiceError("CONFLICT", tooLarge);
+    }
     const r = await draftInvoices(trx, run, drafts, customers, ctx.now());
-    await recordAnomalies(trx, run, r.anomalies);
+    await recordAnomalies(trx, run, [...r.anomalies, ...gone.map(deletedDuringRun)]);
     // Batches may commit out of order: progress adds up instead of being set. The same statement turns off
     // the wait for the disk at commit (set_config(…, true) = SET LOCAL, without a round trip of its own):
     // a draft lost to a database crash is drafted again by the next run (billing-rules §5 convergence).
@@ -149,3 +202,10 @@ function writeBatch(
     return r;
   });
 }
+
+const deletedDuringRun = (customerId: bigint): Anomaly => ({
+  kind: "unknown_billing_user",
+  customerId: null,
+  billingUserId: customerId,
+  message: `customer ${customerId} was deleted while the run drafted; its usage of the period is not invoiced`,
+});

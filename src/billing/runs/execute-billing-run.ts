@@ -41,6 +41,11 @@ export interface BillingFaults {
    * where batches overlap, the order they would number in if nothing kept them in customer order.
    */
   holdFinalizationBatch?: number;
+  /**
+   * Called between a drafting batch's read of its customers and the transaction that writes its drafts, with
+   * the batch's customer ids: where staff can change or delete a customer under a running run.
+   */
+  beforeDraftWrite?: (customerIds: readonly bigint[]) => Promise<void>;
 }
 
 export interface BillingRunDeps {
@@ -125,6 +130,7 @@ export async function executeBillingRun(
       pricing,
       onProgress: (processed, total) => report("drafting", processed, total),
       crashAfterCustomers: deps.faults?.crashAfterCustomers,
+      beforeWrite: deps.faults?.beforeDraftWrite,
       signal: deps.signal,
     });
 
