@@ -88,6 +88,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // Without SMTP, the sandbox logs the portal's login links: its customers are made up.
       portalMailer: portalMailer(config, logger, { sandbox: sandbox !== undefined }),
       warmPricingIndex: true,
+      backup: handle.backup,
     });
     closers.push(() => app.close());
     await app.listen({ host: config.HOST, port: config.PORT });

@@ -181,6 +181,11 @@ const GROUPS: { name: string; description: string; load: () => Promise<(group: C
     description: "staff users of the console (/console)",
     load: async () => (await import("./staff-commands.ts")).addStaffCommands,
   },
+  {
+    name: "database",
+    description: "backup and restore of the embedded database",
+    load: async () => (await import("./database-commands.ts")).addDatabaseCommands,
+  },
 ];
 
 /** The group the command line names: `tokenbill billing run …`, or `tokenbill help billing`. */

@@ -13,7 +13,7 @@ import { ServiceError } from "../kernel/errors.ts";
 // with the owner's pid says who has it: a CLI then connects to a `serve` owner's socket
 // (pglite-socket-server.ts) and refuses any other owner clearly. (PostgreSQL via DATABASE_URL has no limit.)
 
-const LOCK = ".tokenbill.lock";
+export const LOCK_FILE = ".tokenbill.lock";
 
 /** How a tightened permission is reported: the logger where there is one. */
 export type PermissionWarning = (message: string, details: { path: string; mode: string }) => void;
@@ -73,7 +73,7 @@ function alive(pid: number): boolean {
 /** The pid of another live tokenbill process holding the directory's lock, if any. */
 export function liveLockOwner(dataDir: string): number | undefined {
   try {
-    const owner = Number(readFileSync(join(dataDir, LOCK), "utf8").trim());
+    const owner = Number(readFileSync(join(dataDir, LOCK_FILE), "utf8").trim());
     if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) return owner;
   } catch {
     // no lock file, or an unreadable one: nobody holds it
@@ -91,6 +91,6 @@ export function lockDataDir(dataDir: string): () => void {
         "any other command holds it until it ends. Or use PostgreSQL (DATABASE_URL) to run several processes.",
     );
   }
-  writeFileSync(join(dataDir, LOCK), String(process.pid), { mode: 0o600 });
-  return () => rmSync(join(dataDir, LOCK), { force: true });
+  writeFileSync(join(dataDir, LOCK_FILE), String(process.pid), { mode: 0o600 });
+  return () => rmSync(join(dataDir, LOCK_FILE), { force: true });
 }

@@ -9,6 +9,7 @@ import { ensurePrivateDir, liveLockOwner, lockDataDir, type PermissionWarning } 
 import { type NamingOff, PoolStatements } from "./named-statements.ts";
 import { bundledInOnePiece } from "./pglite-extension-bundle.ts";
 import { recordDatabaseTraits } from "./database-traits.ts";
+import { packDataDir } from "./pack-data-dir.ts";
 import { PgliteDialect } from "./pglite-driver.ts";
 import { PgliteSharedDialect } from "./pglite-socket-dialect.ts";
 import {
@@ -59,6 +60,8 @@ export interface DatabaseHandle {
   socketPath?: string | undefined;
   /** PGlite opened here only: the whole cluster as a tarball, which `loadDataDir` starts another from. */
   dumpDataDir?: () => Promise<Blob>;
+  /** PGlite opened here only: a backup, a gzipped tar of the data directory (pack-data-dir.ts). */
+  backup?: () => Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -127,6 +130,9 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
       const dump = await client.dumpDataDir("none");
       return dump instanceof Blob ? dump : new Blob([dump]);
     },
+    backup: dataDir
+      ? () => packDataDir(db, dataDir)
+      : async () => new Uint8Array(await (await client.dumpDataDir("gzip")).arrayBuffer()),
     close: async () => {
       // The socket first: no command's statement may reach a database that is closing.
       await socket?.close();

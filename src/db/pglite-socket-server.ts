@@ -15,7 +15,7 @@ import type { PgliteSessionQueue } from "./pglite-socket-session.ts";
 
 /** pg connects to `<host>/.s.PGSQL.<port>` when host is a directory; the port only names the file. */
 export const SOCKET_PORT = 5432;
-const SOCKET_NAME = `.s.PGSQL.${SOCKET_PORT}`;
+export const SOCKET_NAME = `.s.PGSQL.${SOCKET_PORT}`;
 /** sun_path holds 108 bytes on Linux (104 on macOS): a deeper DATA_DIR cannot be shared. */
 const MAX_SOCKET_PATH = 103;
 

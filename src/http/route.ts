@@ -21,7 +21,11 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   /** The response is a page: `{ data: [...], meta }`. */
   paged?: boolean;
   /** The handler's string or Buffer is the whole body, of this type (a rendering); errors keep the envelope. */
-  raw?: { contentType: string };
+  raw?: {
+    contentType: string;
+    /** A download's file name (Content-Disposition: attachment), made when the answer is. */
+    fileName?: (now: Date) => string;
+  };
   status?: 200 | 201 | 204;
   handler(args: {
     ctx: ServiceContext;
@@ -117,6 +121,8 @@ export function registerRoutes(
         // Admin answers hold customer data and, once, new API keys: no cache may keep them.
         reply.header("cache-control", "no-store");
         if (status === 204) return reply.status(204).send();
+        if (spec.raw?.fileName)
+          reply.header("content-disposition", `attachment; filename="${spec.raw.fileName(new Date())}"`);
         if (spec.raw) return reply.status(status).type(spec.raw.contentType).send(result);
         reply.status(status);
         return spec.paged ? result : { data: result };

@@ -32,6 +32,7 @@ import {
 import { pricingRoutes } from "./routes/pricing-routes.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { solusioRoutes } from "./routes/solusio-routes.ts";
+import { backupRoutes } from "./routes/backup-routes.ts";
 import { statementRoutes } from "./routes/statement-routes.ts";
 import { registerStripeWebhook, stripeRoutes } from "./routes/stripe-routes.ts";
 import { registerSsoRedirect } from "./routes/sso-redirect-route.ts";
@@ -57,6 +58,8 @@ export interface ServerDeps {
    * seconds, which SolusIO's first calls would otherwise wait.
    */
   warmPricingIndex?: boolean;
+  /** The embedded database's backup (GET /api/v1/backup, the console); absent on PostgreSQL. */
+  backup?: (() => Promise<Uint8Array>) | undefined;
 }
 
 declare module "fastify" {
@@ -80,6 +83,7 @@ export const adminRoutes: AnyRouteSpec[] = [
   ...dunningRoutes,
   ...apiKeyRoutes,
   ...stripeRoutes,
+  ...backupRoutes,
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -156,6 +160,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     solusio: deps.solusio,
     signal: background.signal,
     background,
+    backup: deps.backup,
   });
 
   const isWrite = (request: FastifyRequest, statusCode: number) =>

@@ -21,7 +21,9 @@ export type AuditVerb =
   | "issue"
   | "apply_credit"
   // An issued invoice e-mailed again on a staff member's request.
-  | "resend";
+  | "resend"
+  // A copy of the whole embedded database taken (services/backup): it holds every customer's data.
+  | "backup";
 
 export interface AuditEntry {
   action: AuditVerb;

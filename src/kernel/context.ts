@@ -21,6 +21,11 @@ export interface ServiceContext {
   signal?: AbortSignal | undefined;
   /** Where work the caller does not wait for is kept, to be stopped and awaited at close (a request's). */
   background?: BackgroundWork | undefined;
+  /**
+   * A backup of the embedded database this process holds (open-database.ts); absent on PostgreSQL and where
+   * the database is reached through serve's socket.
+   */
+  backup?: (() => Promise<Uint8Array>) | undefined;
 }
 
 /** The database handle verbs work on: the pool, or an open transaction (transaction.ts). */

@@ -27,6 +27,7 @@ export async function startTestServer(
     now?: () => Date;
     logger?: Logger;
     warmPricingIndex?: boolean;
+    backup?: () => Promise<Uint8Array>;
   } = {},
 ): Promise<TestServer> {
   const config = parseConfig({

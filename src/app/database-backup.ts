@@ -1,0 +1,73 @@
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Config } from "../config.ts";
+import { liveLockOwner } from "../db/data-dir-lock.ts";
+import { type RestoreResult, restoreEmbeddedBackup } from "../db/embedded-backup.ts";
+import { openDatabase } from "../db/open-database.ts";
+import { sharedSocketDir } from "../db/pglite-socket-server.ts";
+import { ServiceError } from "../kernel/errors.ts";
+
+// `tokenbill database backup` and `restore` (docs/operations.md, "Backups"): the embedded database only.
+
+function embeddedOnly(config: Config, postgresAdvice: string): void {
+  if (config.DATABASE_URL)
+    throw new ServiceError(
+      "CONFLICT",
+      `DATABASE_URL is set: tokenbill backs up only its embedded database; ${postgresAdvice} (docs/operations.md, "Backups")`,
+    );
+  if (config.DATA_DIR === "memory://")
+    throw new ServiceError("CONFLICT", "DATA_DIR is memory://: an in-memory database has nothing to keep");
+}
+
+/**
+ * Writes the backup of a DATA_DIR no other process holds to `out` (opened here, not migrated: the backup to
+ * take before an upgrade). Returns its size.
+ */
+export async function backupDataDir(config: Config, out: string): Promise<number> {
+  embeddedOnly(config, "back it up with pg_dump or your provider's snapshots");
+  if (existsSync(out)) throw new ServiceError("CONFLICT", `${out} exists; name a new file`);
+  if (!existsSync(`${config.DATA_DIR}/PG_VERSION`))
+    throw new ServiceError("NOT_FOUND", `${resolve(config.DATA_DIR)} holds no database to back up`);
+  const owner = liveLockOwner(config.DATA_DIR);
+  if (owner !== undefined)
+    throw new ServiceError(
+      "CONFLICT",
+      sharedSocketDir(config.DATA_DIR)
+        ? `serve (pid ${owner}) holds the database: take the backup from it, with an admin API key: ` +
+            `curl -fsS -H "Authorization: Bearer $KEY" -o ${out} http://<serve's address>/api/v1/backup`
+        : `tokenbill process ${owner} holds the database; run the backup when it has ended`,
+    );
+  const handle = await openDatabase({ dataDir: config.DATA_DIR });
+  let bytes: Uint8Array;
+  try {
+    bytes = await handle.backup!();
+  } finally {
+    await handle.close();
+  }
+  writePrivately(out, bytes);
+  return bytes.byteLength;
+}
+
+/** Puts the backup in `from` in DATA_DIR (embedded-backup.ts says how). */
+export function restoreDataDir(config: Config, from: string, replace: boolean): Promise<RestoreResult> {
+  embeddedOnly(config, "restore it with pg_restore or psql");
+  if (!existsSync(from)) throw new ServiceError("NOT_FOUND", `no backup file at ${from}`);
+  return restoreEmbeddedBackup({
+    bytes: readFileSync(from),
+    dataDir: config.DATA_DIR,
+    replace,
+    now: new Date(),
+  });
+}
+
+/** Written whole or not at all, readable by its owner only: a backup holds every secret's hash. */
+function writePrivately(path: string, bytes: Uint8Array): void {
+  const partial = `${path}.partial-${process.pid}`;
+  try {
+    writeFileSync(partial, bytes, { mode: 0o600, flag: "wx" });
+    renameSync(partial, path);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,40 @@
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { backupDataDir, restoreDataDir } from "../app/database-backup.ts";
+import { withConfig } from "./with-context.ts";
+
+/** The `database` group's commands: backup and restore of the embedded database (docs/operations.md). */
+export function addDatabaseCommands(database: Command): void {
+  database
+    .command("backup")
+    .description(
+      "write a backup of the embedded database (DATA_DIR) to a new owner-only file; with `serve` running, download it from serve instead",
+    )
+    .requiredOption("--out <file>", "the file to write (refused if it exists)")
+    .action(async (opts: { out: string }) =>
+      withConfig(async (config) => {
+        const out = resolve(opts.out);
+        const size = await backupDataDir(config, out);
+        process.stdout.write(`backup: ${out} (${size} bytes)\n`);
+      }),
+    );
+  database
+    .command("restore")
+    .description(
+      "put a backup in DATA_DIR, migrated to this version; refused while a process holds DATA_DIR, or while it holds a database unless --replace",
+    )
+    .requiredOption("--from <file>", "the backup file")
+    .option("--replace", "move the database in DATA_DIR aside (it is kept) and restore in its place")
+    .action(async (opts: { from: string; replace?: boolean }) =>
+      withConfig(async (config) => {
+        const from = resolve(opts.from);
+        const result = await restoreDataDir(config, from, opts.replace === true);
+        const { customers, invoices, payments } = result.counts;
+        process.stdout.write(
+          `restored ${from} into ${result.dataDir}: ${customers} customers, ${invoices} invoices, ${payments} payments\n` +
+            (result.migrated.length > 0 ? `migrated: ${result.migrated.join(", ")}\n` : "") +
+            (result.replacedTo ? `the database that was there is kept in ${result.replacedTo}\n` : ""),
+        );
+      }),
+    );
+}

@@ -1,0 +1,187 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { sql } from "kysely";
+import * as tar from "tar";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { testTempDir } from "../../test/helpers/test-temp-dir.ts";
+import { LOCK_FILE } from "./data-dir-lock.ts";
+import { restoreEmbeddedBackup } from "./embedded-backup.ts";
+import { type DatabaseHandle, openDatabase } from "./open-database.ts";
+import { SOCKET_NAME } from "./pglite-socket-server.ts";
+
+// A backup of the embedded database and its restore (docs/operations.md, "Backups"): what is restored is what
+// was backed up, without the files of the process that held it, and a restore that cannot finish leaves
+// DATA_DIR as it was.
+
+/** A gzipped tar of the given files, made in a directory of its own. */
+function tarOf(files: Record<string, string>): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), "tb-tar-"));
+  try {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    tar.c({ cwd: dir, gzip: true, sync: true, file: join(dir, "out.tar.gz") }, Object.keys(files));
+    return readFileSync(join(dir, "out.tar.gz"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const NOW = new Date("2026-12-04T21:05:12Z");
+let source: DatabaseHandle;
+let backup: Uint8Array;
+
+async function customerEmails(dataDir: string): Promise<string[]> {
+  const handle = await openDatabase({ dataDir });
+  try {
+    const rows = await handle.db.selectFrom("customer").select("email").orderBy("id").execute();
+    return rows.map((r) => r.email);
+  } finally {
+    await handle.close();
+  }
+}
+
+const restore = (bytes: Uint8Array, dataDir: string, replace = false) =>
+  restoreEmbeddedBackup({ bytes, dataDir, replace, now: NOW });
+
+beforeAll(async () => {
+  source = await createTestDatabase();
+  await sql`INSERT INTO customer (email, name, country, currency_code)
+            VALUES ('ada@example.com', 'Ada', 'GB', 'USD'), ('bert@example.com', 'Bert', 'DE', 'EUR')`.execute(
+    source.db,
+  );
+  backup = await source.backup!();
+});
+afterAll(() => source?.close());
+
+describe("backup and restore of the embedded database", () => {
+  it("restores what was backed up into a new DATA_DIR", async () => {
+    const dataDir = join(testTempDir("tb-restore-"), "data");
+    const result = await restore(backup, dataDir);
+    expect(result).toMatchObject({
+      dataDir,
+      replacedTo: undefined,
+      migrated: [],
+      counts: { customers: 2, invoices: 0, payments: 0 },
+    });
+    expect(await customerEmails(dataDir)).toEqual(["ada@example.com", "bert@example.com"]);
+  });
+
+  it("leaves out the lock and socket of the serve the backup was taken from", async () => {
+    const root = testTempDir("tb-restore-");
+    const first = join(root, "first");
+    await restore(backup, first);
+    const serving = await openDatabase({ dataDir: first, share: true });
+    let again: Uint8Array;
+    try {
+      expect(existsSync(join(first, LOCK_FILE))).toBe(true);
+      expect(existsSync(join(first, SOCKET_NAME))).toBe(true);
+      again = await serving.backup!();
+    } finally {
+      await serving.close();
+    }
+    const second = join(root, "second");
+    await restore(again, second);
+    const names = readdirSync(second);
+    expect(names).toContain("PG_VERSION");
+    expect(names).not.toContain(LOCK_FILE);
+    expect(names).not.toContain(SOCKET_NAME);
+    expect(await customerEmails(second)).toEqual(["ada@example.com", "bert@example.com"]);
+  });
+
+  it("refuses a DATA_DIR that holds a database unless told to replace it, and keeps the one replaced", async () => {
+    const root = testTempDir("tb-restore-");
+    const dataDir = join(root, "data");
+    await restore(backup, dataDir);
+    const handle = await openDatabase({ dataDir });
+    await sql`UPDATE customer SET name = 'Ada Lovelace' WHERE email = 'ada@example.com'`.execute(handle.db);
+    await handle.close();
+
+    await expect(restore(backup, dataDir)).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: `${dataDir} already holds a database; --replace moves it aside (it is kept) and restores in its place`,
+    });
+    expect(readdirSync(root)).toEqual(["data"]);
+
+    const replaced = await restore(backup, dataDir, true);
+    expect(replaced.replacedTo).toBe(`${dataDir}.replaced-20261204T210512Z`);
+    const names = async (dir: string) => {
+      const h = await openDatabase({ dataDir: dir });
+      try {
+        return (await h.db.selectFrom("customer").select("name").orderBy("id").execute()).map((r) => r.name);
+      } finally {
+        await h.close();
+      }
+    };
+    expect(await names(dataDir)).toEqual(["Ada", "Bert"]);
+    expect(await names(replaced.replacedTo!)).toEqual(["Ada Lovelace", "Bert"]);
+  });
+
+  describe("a restore that cannot finish", () => {
+    let root: string;
+    let dataDir: string;
+    let before: string;
+    // What a restore could have touched: the directory's names, and each file's size.
+    const listing = (dir: string): string =>
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => `${join(e.parentPath, e.name)}:${statSync(join(e.parentPath, e.name)).size}`)
+        .sort()
+        .join("\n");
+
+    beforeAll(async () => {
+      root = mkdtempSync(join(tmpdir(), "tb-restore-"));
+      dataDir = join(root, "data");
+      await restore(backup, dataDir);
+      before = listing(root);
+    });
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+    it("refuses while another process holds DATA_DIR", async () => {
+      // The parent process (the test runner's) is alive and is not this one.
+      writeFileSync(join(dataDir, LOCK_FILE), String(process.ppid));
+      try {
+        await expect(restore(backup, dataDir, true)).rejects.toMatchObject({
+          code: "CONFLICT",
+          message: `${dataDir} is in use by tokenbill process ${process.ppid}: stop it (serve, or the command) before restoring`,
+        });
+        expect(readFileSync(join(dataDir, LOCK_FILE), "utf8")).toBe(String(process.ppid));
+      } finally {
+        rmSync(join(dataDir, LOCK_FILE));
+      }
+      expect(listing(root)).toBe(before);
+    });
+
+    const cases: [string, () => Uint8Array, string][] = [
+      [
+        "a file that is not gzip",
+        () => Buffer.from("hello"),
+        "not a tokenbill backup: the file is not gzip-compressed",
+      ],
+      [
+        "gzip that is not a tar",
+        () => gzipSync(Buffer.alloc(4096, 7)),
+        "not a tokenbill backup: it could not be unpacked (TAR_BAD_ARCHIVE: Unrecognized archive format)",
+      ],
+      [
+        "a backup cut short",
+        () => backup.subarray(0, Math.floor(backup.byteLength / 2)),
+        "not a tokenbill backup: it could not be unpacked (zlib: unexpected end of file)",
+      ],
+      [
+        "a tar without a database",
+        () => tarOf({ "notes.txt": "hello" }),
+        "not a tokenbill backup: it holds no database (no PG_VERSION)",
+      ],
+    ];
+    it.each(cases)("refuses %s and leaves DATA_DIR as it was", async (_name, input, message) => {
+      await expect(restore(input(), dataDir, true)).rejects.toMatchObject({ code: "VALIDATION", message });
+      expect(listing(root)).toBe(before);
+    });
+
+    it("and the database there still opens with its rows", async () => {
+      expect(await customerEmails(dataDir)).toEqual(["ada@example.com", "bert@example.com"]);
+    });
+  });
+});

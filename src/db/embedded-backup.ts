@@ -1,0 +1,149 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { sql } from "kysely";
+import * as tar from "tar";
+import { ServiceError } from "../kernel/errors.ts";
+import { LOCK_FILE, liveLockOwner, lockDataDir } from "./data-dir-lock.ts";
+import { migrateToLatest } from "./migrate.ts";
+import { openDatabase } from "./open-database.ts";
+import { isDataEntry } from "./pack-data-dir.ts";
+
+// A backup of the embedded database is a gzipped tar of DATA_DIR (pack-data-dir.ts), taken
+// by `serve` (GET /api/v1/backup, the console) or by `tokenbill database backup` when nothing else holds the
+// directory. A restore unpacks it beside DATA_DIR, opens and migrates it there, and only then puts it in place,
+// so a backup that cannot be read never touches the database in use (docs/operations.md, "Backups").
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** A UTC instant as a file-name part: 20261204T210512Z. */
+export function fileStamp(at: Date): string {
+  return at
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+}
+
+export interface RestoreResult {
+  dataDir: string;
+  /** Where the database that was in DATA_DIR was moved to, if there was one. */
+  replacedTo?: string | undefined;
+  /** Migrations the backup needed to reach this version of tokenbill. */
+  migrated: string[];
+  counts: { customers: number; invoices: number; payments: number };
+}
+
+const holdsDatabase = (dir: string) => existsSync(join(dir, "PG_VERSION"));
+
+/**
+ * Puts the backup `bytes` in DATA_DIR. Refuses while another process holds DATA_DIR, and when DATA_DIR holds
+ * a database unless `replace`, which moves that one aside (never deletes it).
+ */
+export async function restoreEmbeddedBackup(input: {
+  bytes: Uint8Array;
+  dataDir: string;
+  replace: boolean;
+  now: Date;
+}): Promise<RestoreResult> {
+  const dataDir = resolve(input.dataDir);
+  if (input.bytes[0] !== GZIP_MAGIC[0] || input.bytes[1] !== GZIP_MAGIC[1])
+    throw new ServiceError("VALIDATION", "not a tokenbill backup: the file is not gzip-compressed");
+  const existing = existsSync(dataDir);
+  if (existing) {
+    const owner = liveLockOwner(dataDir);
+    if (owner !== undefined)
+      throw new ServiceError(
+        "CONFLICT",
+        `${dataDir} is in use by tokenbill process ${owner}: stop it (serve, or the command) before restoring`,
+      );
+    if (holdsDatabase(dataDir) && !input.replace)
+      throw new ServiceError(
+        "CONFLICT",
+        `${dataDir} already holds a database; --replace moves it aside (it is kept) and restores in its place`,
+      );
+  }
+  // Held until the swap, so no serve starts on DATA_DIR half-way; the lock file moves aside with it.
+  const unlock = existing ? lockDataDir(dataDir) : undefined;
+  try {
+    const stamp = fileStamp(input.now);
+    const staging = join(
+      dirname(dataDir),
+      `.${basename(dataDir)}.restoring-${stamp}-${randomBytes(3).toString("hex")}`,
+    );
+    mkdirSync(staging, { recursive: true, mode: 0o700 });
+    let result: Omit<RestoreResult, "dataDir" | "replacedTo">;
+    try {
+      await unpack(input.bytes, staging);
+      if (!holdsDatabase(staging))
+        throw new ServiceError("VALIDATION", "not a tokenbill backup: it holds no database (no PG_VERSION)");
+      result = await openAndMigrate(staging);
+    } catch (error) {
+      rmSync(staging, { recursive: true, force: true });
+      throw error;
+    }
+    let replacedTo: string | undefined;
+    if (existing) {
+      const kept = readdirSync(dataDir).filter((name) => name !== LOCK_FILE);
+      if (kept.length > 0) {
+        replacedTo = `${dataDir}.replaced-${stamp}`;
+        renameSync(dataDir, replacedTo);
+        rmSync(join(replacedTo, LOCK_FILE), { force: true });
+      } else rmSync(dataDir, { recursive: true });
+    }
+    renameSync(staging, dataDir);
+    return { dataDir, replacedTo, ...result };
+  } finally {
+    unlock?.();
+  }
+}
+
+async function unpack(bytes: Uint8Array, into: string): Promise<void> {
+  try {
+    await pipeline(
+      Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]),
+      tar.x({
+        cwd: into,
+        // PGlite names entries from the root (/base/1/…); node-tar makes them relative to cwd, as wanted.
+        // Only the data: entries are relative to the dump's root, so a runtime file is a first-level name.
+        filter: (path) => isDataEntry(path),
+      }),
+    );
+  } catch (error) {
+    throw new ServiceError(
+      "VALIDATION",
+      `not a tokenbill backup: it could not be unpacked (${(error as Error).message.slice(0, 200)})`,
+    );
+  }
+}
+
+async function openAndMigrate(dir: string): Promise<Omit<RestoreResult, "dataDir" | "replacedTo">> {
+  let handle: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    handle = await openDatabase({ dataDir: dir });
+  } catch (error) {
+    throw new ServiceError(
+      "VALIDATION",
+      `the backup's database does not open: ${(error as Error).message.slice(0, 200)}`,
+    );
+  }
+  try {
+    const migrated = await migrateToLatest(handle.db);
+    const count = async (table: "customer" | "invoice" | "payment") =>
+      Number(
+        (await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${sql.table(table)}`.execute(handle.db))
+          .rows[0]?.n ?? 0,
+      );
+    return {
+      migrated,
+      counts: {
+        customers: await count("customer"),
+        invoices: await count("invoice"),
+        payments: await count("payment"),
+      },
+    };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,50 @@
+import { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { type Kysely, sql } from "kysely";
+import * as tar from "tar";
+import { LOCK_FILE } from "./data-dir-lock.ts";
+import { SOCKET_NAME } from "./pglite-socket-server.ts";
+import type { Database } from "./schema.ts";
+
+/**
+ * What belongs to a process that had DATA_DIR open, not to the data: its lock, its socket and a sandbox's
+ * address. A backup leaves them out, and so does a restore (a dump made by PGlite itself keeps them).
+ */
+const RUNTIME_FILES = new Set([LOCK_FILE, SOCKET_NAME, "sandbox.json"]);
+
+/** True for a tar entry's path (`./x/y`, `/x/y` or `x/y`) of the data, not of a process. */
+export function isDataEntry(path: string): boolean {
+  return !RUNTIME_FILES.has(path.replace(/^\.?\//, "").split("/")[0] ?? "");
+}
+
+/**
+ * The embedded database in `dataDir` as a gzipped tar, consistent: inside one transaction, which holds PGlite's
+ * one session (no statement of serve's or of a command's runs meanwhile, and PGlite writes its files only
+ * while one runs), a checkpoint first writes what is only in its buffers to the files, so the copy needs no
+ * recovery. PGlite's own dump cannot be used on a shared directory: it fails on the socket there.
+ */
+export function packDataDir(db: Kysely<Database>, dataDir: string): Promise<Uint8Array> {
+  return db.transaction().execute(async (trx) => {
+    await sql`CHECKPOINT`.execute(trx);
+    const chunks: Buffer[] = [];
+    await pipeline(
+      tar.c(
+        {
+          cwd: dataDir,
+          gzip: true,
+          portable: true,
+          filter: (path, stat) =>
+            isDataEntry(path) && (!("isFile" in stat) || stat.isFile() || stat.isDirectory()),
+        },
+        ["."],
+      ),
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          chunks.push(chunk);
+          done();
+        },
+      }),
+    );
+    return new Uint8Array(Buffer.concat(chunks));
+  });
+}

@@ -1,0 +1,16 @@
+import { backupFileName, takeBackup } from "../../services/backup/take-backup.ts";
+import { defineRoute } from "../route.ts";
+
+// The embedded database's backup, for a cron job with an admin key (docs/operations.md, "Backups").
+
+export const backupRoutes = [
+  defineRoute({
+    method: "GET",
+    url: "/api/v1/backup",
+    tag: "backup",
+    summary:
+      "A backup of the embedded database (gzipped tar; `tokenbill database restore` puts it back); admins only, audited; 409 on PostgreSQL",
+    raw: { contentType: "application/gzip", fileName: backupFileName },
+    handler: async ({ ctx }) => Buffer.from(await takeBackup({ ctx, input: {} })),
+  }),
+];
