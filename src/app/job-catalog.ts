@@ -6,6 +6,8 @@ import { invoiceEmailHandler } from "../delivery/invoice-email-handler.ts";
 import { invoiceEventHandler } from "../delivery/invoice-event-handler.ts";
 import { invoiceWebhookHandler } from "../delivery/invoice-webhook-handler.ts";
 import type { ServiceContext } from "../kernel/context.ts";
+import { portalLinkEmailHandler } from "../services/portal-accounts/portal-link-mail.ts";
+import type { PortalMailer } from "../services/portal-accounts/portal-mail.ts";
 import { syncCustomerHandler } from "../services/sync/sync-customer.ts";
 import { ensureBound } from "../solusio/solusio-binding.ts";
 import { type RetryPolicy, type RunnableKind, runnableKind } from "../jobs/job-kind.ts";
@@ -18,6 +20,7 @@ import {
   DunningEmailPayload,
   DunningEvaluatePayload,
   NoPayload,
+  PortalLinkEmailPayload,
   ScheduledBillingPayload,
   SyncCustomerPayload,
 } from "../jobs/job-payloads.ts";
@@ -40,20 +43,26 @@ const ONCE: RetryPolicy = { maxAttempts: 1 };
 
 export type JobGroup = "outbox" | "scheduled";
 
+/** What a process sends through besides its context, given by whoever starts its runner (server.ts). */
+export interface JobOutlets {
+  /** Where portal login and reset links go; a runner without it leaves those jobs to `serve`'s. */
+  portalMailer?: PortalMailer | undefined;
+}
+
 interface JobDefinition<S extends z.ZodType> {
   payload: S;
   retry: RetryPolicy;
   timeoutMs: number;
   group: JobGroup;
-  handler(ctx: ServiceContext): JobHandler<z.output<S>> | undefined;
+  handler(ctx: ServiceContext, outlets: JobOutlets): JobHandler<z.output<S>> | undefined;
 }
 
 function defineJob<S extends z.ZodType>(definition: JobDefinition<S>) {
   return {
     ...definition,
     /** The kind ready for a runner in this context, or undefined while it cannot run here. */
-    bind(ctx: ServiceContext): RunnableKind | undefined {
-      const handler = definition.handler(ctx);
+    bind(ctx: ServiceContext, outlets: JobOutlets = {}): RunnableKind | undefined {
+      const handler = definition.handler(ctx, outlets);
       return handler && runnableKind(definition, handler);
     },
   };
@@ -159,14 +168,29 @@ export const JOB_CATALOG = {
       );
     },
   }),
+  "portal.link_email": defineJob({
+    payload: PortalLinkEmailPayload,
+    // A link that comes later than its reader waits is worse than none (they ask again): about four
+    // minutes of retries, then the job fails. Each attempt mints a fresh token (portal-link-mail.ts).
+    retry: { maxAttempts: 5, backoffBaseMs: 15_000, backoffCapMs: 2 * MINUTE },
+    timeoutMs: 2 * MINUTE,
+    group: "outbox",
+    // Only `serve` passes a mailer: a command draining the outbox (reconcile --fix) would send the
+    // sandbox's links to a log nobody reads.
+    handler: (ctx, outlets) => outlets.portalMailer && portalLinkEmailHandler(ctx, outlets.portalMailer),
+  }),
 } satisfies { [K in JobKind]: { payload: (typeof JOB_PAYLOADS)[K] } };
 
 /** The kinds of one group that can run in this context, for a JobRunner. */
-export function runnableKinds(ctx: ServiceContext, group: JobGroup): Record<string, RunnableKind> {
+export function runnableKinds(
+  ctx: ServiceContext,
+  group: JobGroup,
+  outlets: JobOutlets = {},
+): Record<string, RunnableKind> {
   const kinds: Record<string, RunnableKind> = {};
   for (const [kind, definition] of Object.entries(JOB_CATALOG)) {
     if (definition.group !== group) continue;
-    const runnable = definition.bind(ctx);
+    const runnable = definition.bind(ctx, outlets);
     if (runnable) kinds[kind] = runnable;
   }
   return kinds;

@@ -5,11 +5,11 @@ import type { Database } from "../db/schema.ts";
 import { actors } from "../kernel/actor.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
-import { type JobGroup, runnableKinds } from "./job-catalog.ts";
+import { type JobGroup, type JobOutlets, runnableKinds } from "./job-catalog.ts";
 import { JobRunner } from "../jobs/job-runner.ts";
 import { type JobWakeups, wakeupsFor } from "../jobs/job-wakeups.ts";
 
-export interface RunnerTuning {
+export interface RunnerTuning extends JobOutlets {
   backoffBaseMs?: number;
   backoffCapMs?: number;
   pollMs?: number;
@@ -21,9 +21,10 @@ export interface RunnerTuning {
 }
 
 /**
- * The runner of the outbox kinds (catalog.ts): user sync, invoice events, e-mail and webhooks. Without
- * SolusIO the sync kind has no handler, so those jobs wait in the outbox until a runner that can deliver
- * them starts; invoice e-mail and webhooks likewise wait for SMTP_HOST / WEBHOOK_URLS.
+ * The runner of the outbox kinds (catalog.ts): user sync, invoice events, e-mail and webhooks, and the
+ * portal's links when given a `portalMailer` (serve gives one). Without SolusIO the sync kind has no
+ * handler, so those jobs wait in the outbox until a runner that can deliver them starts; invoice e-mail and
+ * webhooks likewise wait for SMTP_HOST / WEBHOOK_URLS, and portal links for a runner with a mailer.
  */
 export function createJobRunner(
   db: Kysely<Database>,
@@ -48,6 +49,7 @@ export function createJobRunner(
 /** A runner of one group of catalog kinds, whose handlers act in `ctx` (its clock, actor and SolusIO). */
 export function runnerFor(ctx: ServiceContext, group: JobGroup, tuning: RunnerTuning = {}): JobRunner {
   const { config } = ctx;
+  const { portalMailer, ...runnerTuning } = tuning;
   return new JobRunner({
     db: ctx.db,
     logger: ctx.logger,
@@ -55,7 +57,7 @@ export function runnerFor(ctx: ServiceContext, group: JobGroup, tuning: RunnerTu
     backoffBaseMs: Math.min(1000, config.JOB_RETRY_CAP_MS),
     backoffCapMs: config.JOB_RETRY_CAP_MS,
     lockSeconds: config.JOB_LOCK_SECONDS,
-    ...tuning,
-    handlers: runnableKinds(ctx, group),
+    ...runnerTuning,
+    handlers: runnableKinds(ctx, group, { portalMailer }),
   });
 }

@@ -79,14 +79,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await ensureBound(handle.db, solusio.connection);
       } else logger.warn(decision.reason);
     }
-    const runner: JobRunner = createJobRunner(handle.db, config, logger, solusio);
+    const runner: JobRunner = createJobRunner(handle.db, config, logger, solusio, {
+      // Without SMTP, the sandbox logs the portal's login links: its customers are made up.
+      portalMailer: portalMailer(config, logger, { sandbox: sandbox !== undefined }),
+    });
     const app = await buildServer({
       config,
       db: handle.db,
       logger,
       solusio,
-      // Without SMTP, the sandbox logs the portal's login links: its customers are made up.
-      portalMailer: portalMailer(config, logger, { sandbox: sandbox !== undefined }),
       warmPricingIndex: true,
       backup: handle.backup,
     });

@@ -40,7 +40,6 @@ import { proxyTrust } from "./client-address.ts";
 import { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 import { createMetrics, type Metrics } from "../metrics/metrics.ts";
 import { installRequestMetrics, pricingObserver, registerMetricsRoute } from "../metrics/http-metrics.ts";
-import { portalMailer, type PortalMailer } from "../services/portal-accounts/portal-mail.ts";
 import { registerWeb } from "../web/register-web.ts";
 import { createSessionGate } from "../web/session-gate.ts";
 
@@ -51,7 +50,6 @@ export interface ServerDeps {
   now?: () => Date;
   solusio?: SolusioIntegration | undefined;
   /** How the portal's login and reset links are sent (default: SMTP when configured, else not at all). */
-  portalMailer?: PortalMailer;
   /**
    * Answer /readyz "pricing index loading" until the GetTokenPricing index is loaded, and load it then (`serve`
    * does, and calls app.warmPricingIndex() once its start is done): at a million customers the load takes
@@ -221,11 +219,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerSsoRedirect(app, contextOf, limiter);
   registerStripeWebhook(app, contextOf);
   registerGetTokenPricing(app, pricing);
-  await registerWeb(app, {
-    config,
-    db,
-    contextOf,
-    mailer: deps.portalMailer ?? portalMailer(config, logger, { sandbox: false }),
-  });
+  await registerWeb(app, { config, db, contextOf });
   return app;
 }

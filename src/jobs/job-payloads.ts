@@ -56,6 +56,17 @@ export const DunningEvaluatePayload = z.object({ customer_id: digits });
 /** One dunning e-mail (billing-rules §8): the step that decided it; the text is rendered when it is sent. */
 export const DunningEmailPayload = z.object({ episode_id: digits, step: z.string().min(1).max(100) });
 
+/**
+ * A portal login or reset link asked for on a public page. It holds the address as typed (normalised), not
+ * the customer and never the link: the handler looks the customer up and mints the token when it runs, so
+ * the request does the same work for a known and an unknown address, and no secret is ever stored in the job
+ * table (portal-link-mail.ts).
+ */
+export const PortalLinkEmailPayload = z.object({
+  email: z.string().min(3).max(254),
+  purpose: z.enum(["magic_link", "password_reset"]),
+});
+
 /** Scheduled SolusIO work; the slot (poll:…, reconcile:…) says which round it is. */
 export const NoPayload = z.object({});
 
@@ -71,6 +82,7 @@ export const JOB_PAYLOADS = {
   /** The scheduled evaluation of every customer; the slot (dunning:…) says which round. */
   "dunning.scheduled_run": NoPayload,
   "dunning.email": DunningEmailPayload,
+  "portal.link_email": PortalLinkEmailPayload,
 } as const;
 
 export type JobKind = keyof typeof JOB_PAYLOADS;
@@ -80,6 +92,7 @@ export type SyncCustomerPayload = JobPayload<"solusio.sync_customer">;
 export type InvoiceEventPayload = JobPayload<"invoice.event">;
 export type InvoiceEmailPayload = JobPayload<"invoice.email">;
 export type InvoiceWebhookPayload = JobPayload<"invoice.webhook">;
+export type PortalLinkEmailPayload = JobPayload<"portal.link_email">;
 
 /** "deleted.email: Invalid input: expected string, received number; …": paths and reasons, never values. */
 export function payloadIssues(error: z.ZodError): string {

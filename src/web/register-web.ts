@@ -5,7 +5,6 @@ import type { Config } from "../config.ts";
 import type { Db, ServiceContext } from "../kernel/context.ts";
 import { asServiceError, ServiceError } from "../kernel/errors.ts";
 import { headersOfCode, logUpstreamFailure } from "../http/errors.ts";
-import type { PortalMailer } from "../services/portal-accounts/portal-mail.ts";
 import { appSecret } from "../services/sso/app-secret.ts";
 import { registerConsoleAreas } from "./console/index.ts";
 import { registerConsolePages } from "./console-pages.ts";
@@ -28,7 +27,6 @@ export interface WebOptions {
   config: Config;
   db: Db;
   contextOf: (request: FastifyRequest) => ServiceContext;
-  mailer: PortalMailer;
 }
 
 export async function registerWeb(app: FastifyInstance, options: WebOptions): Promise<void> {
@@ -50,7 +48,7 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
     pages.setErrorHandler(pageError);
     // Before any page is registered: it applies to the routes registered after it (page-text-input.ts).
     installPageTextCheck(pages);
-    const deps = { config, contextOf: options.contextOf, limiter, mailer: options.mailer };
+    const deps = { config, contextOf: options.contextOf, limiter };
     registerConsolePages(pages, deps);
     registerConsoleAreas(pages, deps);
     registerPortalPages(pages, deps);

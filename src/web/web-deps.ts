@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.ts";
 import type { ServiceContext } from "../kernel/context.ts";
-import type { PortalMailer } from "../services/portal-accounts/portal-mail.ts";
 import type { LoginLimiter } from "./login-limiter.ts";
 
 /** What the console's and the portal's pages are built with. */
@@ -9,7 +8,6 @@ export interface WebDeps {
   config: Config;
   contextOf: (request: FastifyRequest) => ServiceContext;
   limiter: LoginLimiter;
-  mailer: PortalMailer;
 }
 
 /** The CSRF token for a form on this page, bound to the request's session (or to "no session yet"). */

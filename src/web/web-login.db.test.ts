@@ -11,13 +11,22 @@ import { createCustomer } from "../services/customers/customers.ts";
 import { setPortalPassword } from "../services/portal-accounts/portal-accounts.ts";
 import { totpCodeAt } from "../services/staff/totp.ts";
 import type { PortalMessage } from "../services/portal-accounts/portal-mail.ts";
+import { runnerFor } from "../app/runner.ts";
+import type { JobRunner } from "../jobs/job-runner.ts";
 
 // The console's and the portal's login over real HTTP: sessions, rotation, CSRF refusal, the rate limit,
 // TOTP, logout everywhere, magic links and resets, and that pages without a session send to login.
 
 let handle: DatabaseHandle;
 let server: TestServer;
+/** The outbox's runner, as serve's would run it, with a mailer that keeps what it is given. */
+let outbox: JobRunner;
 const mail: PortalMessage[] = [];
+/** Runs the queued jobs (the links go out as `portal.link_email` jobs), then the mail sent so far. */
+const delivered = async () => {
+  await outbox.drain();
+  return mail;
+};
 const PASSWORD = "correct horse battery";
 
 /** A browser in miniature: keeps cookies per name (paths are ignored: the test uses distinct names). */
@@ -59,17 +68,19 @@ let staffId: string;
 
 beforeAll(async () => {
   handle = await createTestDatabase();
-  server = await startTestServer(
-    handle.db,
-    { LOGIN_FAILURES_PER_EMAIL: 3, TOKENBILL_PUBLIC_URL: "http://portal.test" },
-    { portalMailer: { send: async (m: PortalMessage) => void mail.push(m) } },
-  );
+  server = await startTestServer(handle.db, {
+    LOGIN_FAILURES_PER_EMAIL: 3,
+    TOKENBILL_PUBLIC_URL: "http://portal.test",
+  });
   const ctx = systemContext(
     handle,
-    parseConfig({ LOG_LEVEL: "silent" }),
+    parseConfig({ LOG_LEVEL: "silent", TOKENBILL_PUBLIC_URL: "http://portal.test" }),
     pino({ level: "silent" }),
     actors.cli(),
   );
+  outbox = runnerFor({ ...ctx, actor: actors.system("jobs") }, "outbox", {
+    portalMailer: { send: async (m: PortalMessage) => void mail.push(m) },
+  });
   staffId = (
     await createStaffUser({ ctx, input: { email: "owner@example.com", role: "owner", password: PASSWORD } })
   ).id;
@@ -81,6 +92,7 @@ beforeAll(async () => {
   await setPortalPassword({ ctx, input: { customer_id: customerId, password: PASSWORD } });
 });
 afterAll(async () => {
+  await outbox?.stop();
   await server?.close();
   await handle?.close();
 });
@@ -212,7 +224,7 @@ describe("portal login", () => {
     const known = await b.submit("/portal/login/link", "/portal/login/link", { email: "ada@example.com" });
     expect(unknown.status).toBe(200);
     expect(known.status).toBe(200);
-    expect(mail).toHaveLength(1);
+    expect(await delivered()).toHaveLength(1);
     const link = /http:\/\/portal\.test(\/portal\/login\/link\/open\?token=\S+)/.exec(mail[0]!.text)![1]!;
     const token = decodeURIComponent(link.split("token=")[1]!);
     const page = await b.request("GET", link);
@@ -233,7 +245,7 @@ describe("portal login", () => {
     mail.length = 0;
     const b = new Browser();
     await b.submit("/portal/password-reset", "/portal/password-reset", { email: "ada@example.com" });
-    const token = decodeURIComponent(/token=(\S+)/.exec(mail[0]!.text)![1]!);
+    const token = decodeURIComponent(/token=(\S+)/.exec((await delivered())[0]!.text)![1]!);
     const short = await b.submit("/portal/password-reset/new", "/portal/password-reset/new", {
       token,
       password: "short",
@@ -273,7 +285,7 @@ describe("e-mailed links end with a change of e-mail or password", () => {
     const b = new Browser();
     await b.submit("/portal/login/link", "/portal/login/link", { email });
     await b.submit("/portal/password-reset", "/portal/password-reset", { email });
-    expect(mail).toHaveLength(2);
+    expect(await delivered()).toHaveLength(2);
     return mail.map((m) => decodeURIComponent(/token=(\S+)/.exec(m.text)![1]!));
   };
   const spend = async ([magic, reset]: string[]) => {

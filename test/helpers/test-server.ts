@@ -4,7 +4,6 @@ import { type Logger, pino } from "pino";
 import { type ConfigInput, parseConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/schema.ts";
 import { buildServer } from "../../src/http/server.ts";
-import type { PortalMailer } from "../../src/services/portal-accounts/portal-mail.ts";
 import type { SolusioIntegration } from "../../src/solusio/integration.ts";
 
 export const TEST_ADMIN_KEY = "test-admin-key-0123456789";
@@ -23,7 +22,6 @@ export async function startTestServer(
   overrides: Partial<ConfigInput> = {},
   extra: {
     solusio?: SolusioIntegration;
-    portalMailer?: PortalMailer;
     now?: () => Date;
     logger?: Logger;
     warmPricingIndex?: boolean;

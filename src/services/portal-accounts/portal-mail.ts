@@ -3,10 +3,11 @@ import type { Logger } from "pino";
 import type { Config } from "../../config.ts";
 import { smtpSettingsOf } from "../../delivery/delivery-settings.ts";
 
-// How the portal's links reach a customer: over the SMTP settings invoices use (docs/configuration.md).
-// Without SMTP, the sandbox writes the message to the log, as its customers are made up and the newcomer
-// has no other way to click the link; outside the sandbox the link is never logged (it is a login): the
-// log says only that a message could not be sent and why.
+// How the portal's links reach a customer: over the SMTP settings invoices use (docs/configuration.md), from
+// the `portal.link_email` job (portal-link-mail.ts). A failed send throws (UPSTREAM_UNAVAILABLE, no link in
+// the message), so the job runner retries it. Without SMTP, the sandbox writes the message to the log, as
+// its customers are made up and the newcomer has no other way to click the link; outside the sandbox the
+// link is never logged (it is a login): the log says only that no message was sent.
 
 export interface PortalMessage {
   to: string;
@@ -23,12 +24,7 @@ export function portalMailer(config: Config, logger: Logger, options: { sandbox:
   if (smtp) {
     return {
       send: async (message) => {
-        try {
-          await sendMail(smtp, { from: config.MAIL_FROM, ...message });
-        } catch (error) {
-          // The customer sees the same page either way; the operator sees why in the log (no link in it).
-          logger.error({ err: { message: (error as Error).message } }, "portal e-mail could not be sent");
-        }
+        await sendMail(smtp, { from: config.MAIL_FROM, ...message });
       },
     };
   }

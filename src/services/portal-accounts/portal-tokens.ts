@@ -20,8 +20,9 @@ export const TOKEN_LIFETIME_MS: Record<PortalTokenPurpose, number> = {
 const hashOf = (token: string) => createHash("sha256").update(token).digest("hex");
 
 /**
- * A new token for the customer with this e-mail, or undefined when no customer has it. The page says the
- * same either way ("if the address is known, a link is on its way"), so it reveals no addresses.
+ * A new token for the customer with this e-mail, or undefined when no customer has it. Called by the
+ * `portal.link_email` job (portal-link-mail.ts), never by the page, which says the same either way ("if the
+ * address belongs to an account, a link is on its way") and answers before anything is looked up.
  */
 export async function issuePortalToken(
   ctx: ServiceContext,
