@@ -1,9 +1,11 @@
 import type { Command } from "commander";
+import { enableStaffUser, resetStaffTwoFactor, setStaffPassword } from "../services/staff/staff-repairs.ts";
 import { createStaffUser, disableStaffUser, listStaffUsers } from "../services/staff/staff-users.ts";
 import { withSystemContext } from "./with-context.ts";
 
 // `tokenbill staff …`: console users from the host, above all the first owner (nobody can log in to make
-// one otherwise). The CLI acts with full authority, as it runs where the database is.
+// one otherwise) and the repair of an account nobody can get into any more (the only owner's lost phone or
+// forgotten password). The CLI acts with full authority, as it runs where the database is.
 
 /** The `staff` group's commands, added to `staff` (main.ts makes the group and loads this file when it runs). */
 export function addStaffCommands(staff: Command): void {
@@ -51,8 +53,52 @@ export function addStaffCommands(staff: Command): void {
     .description("disable a staff user and end their sessions")
     .action(async (id: string) =>
       withSystemContext(async (ctx) => {
-        await disableStaffUser({ ctx, input: { id } });
-        process.stdout.write(`disabled ${id}\n`);
+        const user = await disableStaffUser({ ctx, input: { id } });
+        process.stdout.write(user.changed ? `disabled ${id}\n` : `${id} was already disabled\n`);
+      }),
+    );
+  staff
+    .command("enable <id>")
+    .description("enable a disabled staff user again")
+    .action(async (id: string) =>
+      withSystemContext(async (ctx) => {
+        const user = await enableStaffUser({ ctx, input: { id } });
+        process.stdout.write(user.changed ? `enabled ${id}\n` : `${id} was already enabled\n`);
+      }),
+    );
+  staff
+    .command("reset-password <id>")
+    .description(
+      "give a staff user a new password and end their sessions; without --password a one-time password is printed once",
+    )
+    .option(
+      "--password <password>",
+      "the new password (at least 12 characters); omitted: a random one is printed",
+    )
+    .action(async (id: string, opts: { password?: string }) =>
+      withSystemContext(async (ctx) => {
+        const reset = await setStaffPassword({
+          ctx,
+          input: { id, ...(opts.password === undefined ? {} : { password: opts.password }) },
+        });
+        process.stdout.write(`password of ${id} reset; their sessions have ended\n`);
+        if (reset.password !== undefined)
+          process.stdout.write(
+            `password: ${reset.password}\n(shown once: give it to them to log in at /console/login)\n`,
+          );
+      }),
+    );
+  staff
+    .command("reset-2fa <id>")
+    .description("turn a staff user's two-factor login off (a lost phone) and end their sessions")
+    .action(async (id: string) =>
+      withSystemContext(async (ctx) => {
+        const user = await resetStaffTwoFactor({ ctx, input: { id } });
+        process.stdout.write(
+          user.changed
+            ? `two-factor login of ${id} turned off; their sessions have ended\n`
+            : `two-factor login of ${id} was already off\n`,
+        );
       }),
     );
 }

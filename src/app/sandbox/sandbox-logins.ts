@@ -5,7 +5,8 @@ import { writePrivateFile } from "../../db/data-dir-lock.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { setPortalPassword } from "../../services/portal-accounts/portal-accounts.ts";
 import { generatePassword } from "../../services/staff/passwords.ts";
-import { createStaffUser, setStaffPassword } from "../../services/staff/staff-users.ts";
+import { setStaffPassword } from "../../services/staff/staff-repairs.ts";
+import { createStaffUser } from "../../services/staff/staff-users.ts";
 
 // The sandbox's demo logins: a staff owner for the console and the first demo customers for the portal,
 // written to DATA_DIR/sandbox-logins.json (0600) as

@@ -43,9 +43,14 @@ const StaffCreate = z
   })
   .strict();
 
-const StaffId = z.object({ id: z.string().regex(/^stf_[0-9a-f]{1,64}$/, "must be a staff id (stf_…)") });
+export const StaffId = z.object({
+  id: z.string().regex(/^stf_[0-9a-f]{1,64}$/, "must be a staff id (stf_…)"),
+});
 
-function present(row: {
+/** What a verb that may find nothing to do returns: the user, and whether this call changed anything. */
+export type StaffChange = StaffUser & { changed: boolean };
+
+export function present(row: {
   id: string;
   email: string;
   name: string;
@@ -65,10 +70,18 @@ function present(row: {
   };
 }
 
-const COLUMNS = ["id", "email", "name", "role", "totp_enabled_at", "disabled_at", "created_at"] as const;
+export const COLUMNS = [
+  "id",
+  "email",
+  "name",
+  "role",
+  "totp_enabled_at",
+  "disabled_at",
+  "created_at",
+] as const;
 
-/** Owners alone touch owners: an admin may not make one, nor change or disable one. */
-function assertMayManage(actor: StaffIdentity | undefined, role: StaffRole): void {
+/** Owners alone touch owners: an admin may not make one, nor change, disable or repair one. */
+export function assertMayManage(actor: StaffIdentity | undefined, role: StaffRole): void {
   if (actor && actor.role !== "owner" && role === "owner")
     throw new ServiceError("FORBIDDEN", "only an owner may manage owners");
 }
@@ -172,13 +185,16 @@ export const changeStaffRole = defineVerb(
   },
 );
 
-/** Disables a user and ends every session of theirs at once (audited). */
-export const disableStaffUser = defineVerb(StaffId.strict(), async ({ ctx, input }): Promise<StaffUser> => {
+/**
+ * Disables a user and ends every session of theirs at once (audited). A user disabled already is left as
+ * it is (`changed: false`, nothing audited), so the caller can say so.
+ */
+export const disableStaffUser = defineVerb(StaffId.strict(), async ({ ctx, input }): Promise<StaffChange> => {
   const actor = await requireStaffRole(ctx, ...ADMIN_ROLES);
   return withTransaction(ctx, async (tx) => {
     const before = await lockStaff(tx, input.id);
     assertMayManage(actor, before.role);
-    if (before.disabled_at !== null) return present(before);
+    if (before.disabled_at !== null) return { ...present(before), changed: false };
     if (before.role === "owner" && (await lastEnabledOwner(tx, input.id)))
       throw new ServiceError("CONFLICT", "the last owner cannot be disabled");
     const row = await tx.db
@@ -196,11 +212,12 @@ export const disableStaffUser = defineVerb(StaffId.strict(), async ({ ctx, input
       before: present(before),
       after,
     });
-    return after;
+    return { ...after, changed: true };
   });
 });
 
-async function lockStaff(tx: Parameters<typeof withTransaction>[0], id: string) {
+/** The user's row, locked for the caller's transaction; NOT_FOUND when there is none. */
+export async function lockStaff(tx: Parameters<typeof withTransaction>[0], id: string) {
   const row = await tx.db
     .selectFrom("staff_user")
     .select(COLUMNS)
@@ -210,29 +227,3 @@ async function lockStaff(tx: Parameters<typeof withTransaction>[0], id: string) 
   if (!row) throw ServiceError.notFound(`staff user ${id}`);
   return row;
 }
-
-/** Sets a staff user's password (owner or admin, or the CLI) and ends their sessions (audited, no hash). */
-export const setStaffPassword = defineVerb(
-  StaffId.extend({ password: PasswordSchema }).strict(),
-  async ({ ctx, input }): Promise<void> => {
-    const actor = await requireStaffRole(ctx, ...ADMIN_ROLES);
-    const passwordHash = await hashPassword(input.password);
-    await withTransaction(ctx, async (tx) => {
-      const before = await lockStaff(tx, input.id);
-      assertMayManage(actor, before.role);
-      await tx.db
-        .updateTable("staff_user")
-        .set({ password_hash: passwordHash, updated_at: ctx.now() })
-        .where("id", "=", input.id)
-        .execute();
-      await endAllSessions(tx, { kind: "staff", staffUserId: input.id });
-      await recordAudit(tx.db, tx, {
-        action: "update",
-        entity: "staff_user",
-        entityId: input.id,
-        before: { password: "set" },
-        after: { password: "changed" },
-      });
-    });
-  },
-);

@@ -4,6 +4,11 @@ import { effectiveConfiguration } from "../../services/setup/effective-config.ts
 import type { StaffRole } from "../../services/staff/staff-roles.ts";
 import { STAFF_ROLES } from "../../services/staff/staff-roles.ts";
 import {
+  enableStaffUser,
+  resetStaffTwoFactor,
+  setStaffPassword,
+} from "../../services/staff/staff-repairs.ts";
+import {
   changeStaffRole,
   createStaffUser,
   disableStaffUser,
@@ -17,11 +22,18 @@ import { fieldErrorsOf, noticeFrom, param, STAFF } from "./page-helpers.ts";
 
 // Settings: the configuration the server runs with (read only — it is parsed once at start and frozen, so
 // nothing in it can change while the server runs; secrets masked as `tokenbill config` masks them), and
-// the staff users, which owners and admins create, give another role or disable.
+// the staff users, which owners and admins create, give another role, disable or enable, and repair: a new
+// one-time password, or two-factor login turned off after a lost phone (staff-repairs.ts).
 
 const NOTICES: Record<string, string> = {
   role_changed: "The role is changed; it applies from the user's next click.",
   disabled: "The user is disabled and every session of theirs has ended.",
+  already_disabled: "The user was already disabled; nothing changed.",
+  enabled: "The user is enabled again and can log in with their password.",
+  already_enabled: "The user was already enabled; nothing changed.",
+  two_factor_off:
+    "Two-factor login is off for the user and every session of theirs has ended; they log in with their password.",
+  two_factor_already_off: "Two-factor login was already off for the user; nothing changed.",
 };
 
 const STAFF_FIELDS = ["email", "name", "role", "password"] as const;
@@ -34,6 +46,8 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
     reply: FastifyReply,
     extra: {
       created?: StaffUser & { password?: string };
+      /** A one-time password just given to an existing user: shown on this answer only. */
+      reset?: { email: string; password: string };
       errors?: FieldErrors;
       values?: Record<string, string>;
     } = {},
@@ -116,7 +130,72 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
   });
 
   app.post("/console/settings/staff/:id/disable", { ...STAFF, ...csrf }, async (request, reply) => {
-    await disableStaffUser({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
-    return reply.redirect("/console/settings?notice=disabled", 303);
+    const user = await disableStaffUser({
+      ctx: deps.contextOf(request),
+      input: { id: param(request, "id") },
+    });
+    return reply.redirect(`/console/settings?notice=${user.changed ? "disabled" : "already_disabled"}`, 303);
   });
+
+  /** A repair's confirmation page and its POST, which ends on the settings page with a notice. */
+  const repair = (
+    path: string,
+    confirmation: (id: string) => { title: string; message: string; submit: string },
+    act: (request: FastifyRequest, reply: FastifyReply, id: string) => Promise<FastifyReply | string>,
+  ) => {
+    app.get(`/console/settings/staff/:id/${path}`, STAFF, async (request, reply) => {
+      const id = param(request, "id");
+      return confirmStaffAction(deps, request, reply, {
+        ...confirmation(id),
+        action: `/console/settings/staff/${encodeURIComponent(id)}/${path}`,
+        cancel: "/console/settings",
+      });
+    });
+    app.post(`/console/settings/staff/:id/${path}`, { ...STAFF, ...csrf }, async (request, reply) => {
+      const done = await act(request, reply, param(request, "id"));
+      return typeof done === "string" ? reply.redirect(`/console/settings?notice=${done}`, 303) : done;
+    });
+  };
+
+  repair(
+    "enable",
+    (id) => ({
+      title: "Enable staff user",
+      message: `The staff user ${id} can log in again with their password and second factor.`,
+      submit: "Enable user",
+    }),
+    async (request, _reply, id) =>
+      (await enableStaffUser({ ctx: deps.contextOf(request), input: { id } })).changed
+        ? "enabled"
+        : "already_enabled",
+  );
+
+  repair(
+    "two-factor",
+    (id) => ({
+      title: "Turn off two-factor login",
+      message: `The staff user ${id} logs in with the password alone until they enrol again (for a lost phone). Every session of theirs ends at once.`,
+      submit: "Turn off two-factor login",
+    }),
+    async (request, _reply, id) =>
+      (await resetStaffTwoFactor({ ctx: deps.contextOf(request), input: { id } })).changed
+        ? "two_factor_off"
+        : "two_factor_already_off",
+  );
+
+  // Answered with the page itself, as a created user's: the one-time password exists only in this answer.
+  repair(
+    "password",
+    (id) => ({
+      title: "Reset password",
+      message: `The staff user ${id} gets a new one-time password, shown once on the next page; their old password stops working and every session of theirs ends at once.`,
+      submit: "Reset password",
+    }),
+    async (request, reply, id) => {
+      const ctx = deps.contextOf(request);
+      const { password } = await setStaffPassword({ ctx, input: { id } });
+      const user = (await listStaffUsers({ ctx, input: {} })).find((u) => u.id === id);
+      return settingsPage(request, reply, { reset: { email: user?.email ?? id, password: password! } });
+    },
+  );
 }

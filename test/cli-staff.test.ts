@@ -1,0 +1,60 @@
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CommandDataDir, commandDataDir, tokenbillCommand } from "./helpers/tokenbill-command.ts";
+
+// `tokenbill staff …` repairs an account from the host, as the only owner locked out needs: a new password,
+// two-factor login off, enable after disable; and a repeated disable or enable says there was nothing to do.
+
+let data: CommandDataDir;
+const tokenbill = (...args: string[]) => tokenbillCommand(args, { DATA_DIR: data.dir });
+
+beforeAll(async () => {
+  data = await commandDataDir();
+});
+afterAll(() => data?.remove());
+
+/** Runs `staff create` and returns the new user's id. */
+async function createStaff(email: string, role: string, ...more: string[]): Promise<string> {
+  const created = await tokenbill("staff", "create", "--email", email, "--role", role, ...more);
+  expect(created.code).toBe(0);
+  return /^id:\s+(stf_[0-9a-f]+)$/m.exec(created.stdout)![1]!;
+}
+
+// Each command is a process of its own on two shared cores (about 3–5 s each): hence the longer limits.
+describe("tokenbill staff", () => {
+  it("turns a lost phone's two-factor login off and resets a password to a one-time one", async () => {
+    const id = await createStaff("only-owner@example.com", "owner", "--password", "the owner's old password");
+    // The owner enrolled a phone, then lost it (enrolment itself is a console page).
+    const db = await PGlite.create({ dataDir: data.dir });
+    await db.query(
+      "UPDATE staff_user SET totp_secret = 'JBSWY3DPEHPK3PXP', totp_enabled_at = now() WHERE id = $1",
+      [id],
+    );
+    await db.close();
+    expect(await tokenbill("staff", "reset-2fa", id)).toMatchObject({
+      code: 0,
+      stdout: `two-factor login of ${id} turned off; their sessions have ended\n`,
+    });
+    const reset = await tokenbill("staff", "reset-password", id);
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toMatch(
+      new RegExp(`^password of ${id} reset; their sessions have ended\\npassword: [A-Za-z0-9_-]{24}\\n`),
+    );
+  }, 120_000);
+
+  it("enables a disabled user, and says so when a user already was disabled or enabled", async () => {
+    const id = await createStaff("helper@example.com", "support");
+    expect(await tokenbill("staff", "disable", id)).toMatchObject({ code: 0, stdout: `disabled ${id}\n` });
+    expect(await tokenbill("staff", "disable", id)).toMatchObject({
+      code: 0,
+      stdout: `${id} was already disabled\n`,
+    });
+    expect(await tokenbill("staff", "enable", id)).toMatchObject({ code: 0, stdout: `enabled ${id}\n` });
+    expect(await tokenbill("staff", "enable", id)).toMatchObject({
+      code: 0,
+      stdout: `${id} was already enabled\n`,
+    });
+    const list = await tokenbill("staff", "list");
+    expect(list.stdout).toMatch(new RegExp(`^${id}  helper@example\\.com  support  active  2fa off$`, "m"));
+  }, 120_000);
+});
