@@ -34,7 +34,8 @@ export async function backupDataDir(config: Config, out: string): Promise<number
       "CONFLICT",
       sharedSocketDir(config.DATA_DIR)
         ? `serve (pid ${owner}) holds the database: take the backup from it, with an admin API key: ` +
-            `curl -fsS -H "Authorization: Bearer $KEY" -o ${out} http://<serve's address>/api/v1/backup`
+            `curl -fsS -H "Authorization: Bearer $KEY" -o ${out} http://<serve's address>/api/v1/backup ` +
+            "(or the console's Settings page)"
         : `tokenbill process ${owner} holds the database; run the backup when it has ended`,
     );
   const handle = await openDatabase({ dataDir: config.DATA_DIR });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { WebDeps } from "../web-deps.ts";
 import { registerApiKeyPages } from "./api-key-pages.ts";
+import { registerBackupPages } from "./backup-pages.ts";
 import { registerBillingRunPages } from "./billing-run-pages.ts";
 import { registerCreditNotePages } from "./credit-note-pages.ts";
 import { registerCustomerPages } from "./customer-pages.ts";
@@ -26,4 +27,5 @@ export function registerConsoleAreas(app: FastifyInstance, deps: WebDeps): void 
   registerLogPages(app, deps);
   registerApiKeyPages(app, deps);
   registerSettingsPages(app, deps);
+  registerBackupPages(app, deps);
 }

@@ -72,6 +72,8 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
         config,
         staff,
         roles: STAFF_ROLES,
+        // Offered to those who manage staff (owners, admins: takeBackup's roles), on the embedded database.
+        backup: staff !== undefined && ctx.backup !== undefined,
         notice: noticeFrom(request, NOTICES),
         ...extra,
       },

@@ -1,0 +1,60 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { testTempDir } from "../../test/helpers/test-temp-dir.ts";
+import { parseConfig } from "../config.ts";
+import { backupDataDir } from "./database-backup.ts";
+
+// What `tokenbill database backup` refuses before it opens anything (docs/operations.md, "Backups").
+
+function dataDir(files: Record<string, string>): { dir: string; out: string } {
+  const root = testTempDir("tb-backup-");
+  const dir = join(root, "data");
+  mkdirSync(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return { dir, out: join(root, "backup.tar.gz") };
+}
+
+const backup = (dir: string, out: string) =>
+  backupDataDir(parseConfig({ DATA_DIR: dir, LOG_LEVEL: "silent" }), out);
+
+describe("tokenbill database backup refuses", () => {
+  it("a DATA_DIR a running serve shares, and says how to take it from serve", async () => {
+    // The parent process (the test runner's) is alive and is not this one: it stands for serve.
+    const { dir, out } = dataDir({
+      PG_VERSION: "17",
+      ".tokenbill.lock": String(process.ppid),
+      ".s.PGSQL.5432": "",
+    });
+    await expect(backup(dir, out)).rejects.toMatchObject({
+      code: "CONFLICT",
+      message:
+        `serve (pid ${process.ppid}) holds the database: take the backup from it, with an admin API key: ` +
+        `curl -fsS -H "Authorization: Bearer $KEY" -o ${out} http://<serve's address>/api/v1/backup ` +
+        "(or the console's Settings page)",
+    });
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("a DATA_DIR another command holds", async () => {
+    const { dir, out } = dataDir({ PG_VERSION: "17", ".tokenbill.lock": String(process.ppid) });
+    await expect(backup(dir, out)).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: `tokenbill process ${process.ppid} holds the database; run the backup when it has ended`,
+    });
+  });
+
+  it("an existing file, and a DATA_DIR without a database", async () => {
+    const held = dataDir({ PG_VERSION: "17" });
+    writeFileSync(held.out, "keep me");
+    await expect(backup(held.dir, held.out)).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: `${held.out} exists; name a new file`,
+    });
+    const empty = dataDir({});
+    await expect(backup(empty.dir, empty.out)).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: `${empty.dir} holds no database to back up`,
+    });
+  });
+});
