@@ -173,8 +173,9 @@ export async function evaluateCustomerDunning(
         );
       }
       if (change) {
-        if (episode.status_before === null) {
-          // The first change of the episode: what paying restores.
+        if (change.source_before !== "dunning") {
+          // The status dunning is about to change is not its own (the customer's before the episode, or one
+          // staff set since an earlier rung): that is what paying restores, so it is recorded afresh.
           await trx
             .updateTable("dunning_episode")
             .set({ status_before: change.from, source_before: change.source_before })
@@ -210,8 +211,8 @@ async function stepRows(trx: Tx, episodeId: bigint) {
 
 /**
  * Ends the episode. Only what dunning imposed is lifted: when the status is still dunning's, it goes back to
- * what it was before the episode's first change (a staff lock that dunning escalated becomes the staff lock
- * again, with its reason). A status staff set since stays as it is.
+ * the last status dunning replaced that was not its own (a staff lock that dunning escalated becomes the
+ * staff lock again, with its reason). A status staff set since dunning's last change stays as it is.
  */
 async function closeEpisode(
   tx: ServiceContext & { db: Tx },
@@ -230,13 +231,16 @@ async function closeEpisode(
   const details: Record<string, unknown> = { reason: "nothing is overdue any more" };
   let next = state;
   if (state.status_source === "dunning" && episode.status_before !== null) {
-    const first = done
+    // The reason goes with the state recorded on the episode: that of the latest change from a status that
+    // was not dunning's (`done` is in the order the steps were taken).
+    const replaced = done
       .map((s) => (s.details as { status_change?: StatusChange } | null)?.status_change)
-      .find((c) => c !== undefined);
+      .filter((c) => c !== undefined && c.source_before !== "dunning")
+      .at(-1);
     const restored = {
       status: episode.status_before,
       source: episode.source_before,
-      reason: first?.reason_before ?? null,
+      reason: replaced?.reason_before ?? null,
     };
     await applyStatus(trx, tx, state, restored);
     details["restored"] = { from: state.status, to: restored.status, source: restored.source };

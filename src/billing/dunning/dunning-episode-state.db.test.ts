@@ -1,0 +1,94 @@
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { type ConfigInput, parseConfig } from "../../config.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { actors } from "../../kernel/actor.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
+import { updateCustomer } from "../../services/customers/customers.ts";
+import { recordPayment } from "../payments/record-payment.ts";
+import { createDunCustomer, issueInvoice } from "./dunning-fixtures.ts";
+import { evaluateCustomerDunning } from "./evaluate-dunning.ts";
+
+// What an episode restores and when it ends, when staff, payments or a run's as_of act between its rungs
+// (billing-rules §8). Default ladder from an invoice due 2026-11-15: lock 11-22, suspension 11-29.
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = await createTestDatabase();
+});
+afterAll(async () => handle?.close());
+
+const DUE = "2026-11-15";
+function ctxAt(iso: string, overrides: Partial<ConfigInput> = {}): ServiceContext {
+  return {
+    db: handle.db,
+    config: parseConfig({ LOG_LEVEL: "silent", ...overrides }),
+    logger: pino({ level: "silent" }),
+    actor: actors.system("test"),
+    now: () => new Date(iso),
+  };
+}
+const at = (iso: string, id: bigint) => evaluateCustomerDunning(ctxAt(iso), id, new Date(iso));
+
+async function customer(id: bigint) {
+  return handle.db
+    .selectFrom("customer")
+    .select(["status", "status_source", "status_reason"])
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+}
+async function pay(invoiceId: string, amount: bigint, iso: string) {
+  return recordPayment({
+    ctx: ctxAt(iso),
+    input: { invoice_id: invoiceId, amount, method: "bank_transfer", reference: `ref-${invoiceId}` },
+  });
+}
+
+describe("a status staff set during an episode", () => {
+  it("a lock staff re-labelled after dunning's lock is escalated, and paying returns to staff's lock", async () => {
+    const id = await createDunCustomer(handle.db, { email: "relock@example.com" });
+    const inv = await issueInvoice(handle.db, { customerId: id, total: 800n, dueDate: DUE });
+    await at("2026-11-22T00:00:00Z", id);
+    expect(await customer(id)).toMatchObject({ status: "locked", status_source: "dunning" });
+    // Staff take the lock over: from now on it is theirs, whatever dunning does after.
+    await updateCustomer({
+      ctx: ctxAt("2026-11-23T00:00:00Z"),
+      input: { id, patch: { status: "locked", status_reason: "chargeback investigation" } },
+    });
+    const suspend = await at("2026-11-29T00:00:00Z", id);
+    expect(suspend.find((a) => a.step === "final_notice")!.details["status_change"]).toMatchObject({
+      from: "locked",
+      to: "suspended",
+      source_before: "staff",
+    });
+    await pay(inv, 800n, "2026-11-30T00:00:00Z");
+    const closed = await at("2026-11-30T00:00:00Z", id);
+    expect(closed.map((a) => [a.step, a.details["restored"]])).toEqual([
+      ["closed", { from: "suspended", to: "locked", source: "staff" }],
+    ]);
+    expect(await customer(id)).toMatchObject({
+      status: "locked",
+      status_source: "staff",
+      status_reason: "chargeback investigation",
+    });
+  });
+
+  it("staff setting active and then locked mid-episode keep their lock after the payment", async () => {
+    const id = await createDunCustomer(handle.db, { email: "activelock@example.com" });
+    const inv = await issueInvoice(handle.db, { customerId: id, total: 900n, dueDate: DUE });
+    await at("2026-11-22T00:00:00Z", id);
+    const ctx = ctxAt("2026-11-23T00:00:00Z");
+    await updateCustomer({ ctx, input: { id, patch: { status: "active" } } });
+    await updateCustomer({ ctx, input: { id, patch: { status: "locked", status_reason: "fraud review" } } });
+    await at("2026-11-29T00:00:00Z", id);
+    expect(await customer(id)).toMatchObject({ status: "suspended", status_source: "dunning" });
+    await pay(inv, 900n, "2026-11-30T00:00:00Z");
+    await at("2026-11-30T00:00:00Z", id);
+    expect(await customer(id)).toMatchObject({
+      status: "locked",
+      status_source: "staff",
+      status_reason: "fraud review",
+    });
+  });
+});
