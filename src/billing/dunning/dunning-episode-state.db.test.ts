@@ -9,6 +9,7 @@ import { updateCustomer } from "../../services/customers/customers.ts";
 import { recordPayment } from "../payments/record-payment.ts";
 import { createDunCustomer, issueInvoice } from "./dunning-fixtures.ts";
 import { evaluateCustomerDunning } from "./evaluate-dunning.ts";
+import { runDunning } from "./run-dunning.ts";
 
 // What an episode restores and when it ends, when staff, payments or a run's as_of act between its rungs
 // (billing-rules §8). Default ladder from an invoice due 2026-11-15: lock 11-22, suspension 11-29.
@@ -90,5 +91,29 @@ describe("a status staff set during an episode", () => {
       status_source: "staff",
       status_reason: "fraud review",
     });
+  });
+});
+
+describe("a run as of an instant earlier than an episode's latest step", () => {
+  it("neither closes the episode nor lifts the suspension of a customer who still owes", async () => {
+    const id = await createDunCustomer(handle.db, { email: "pastrun@example.com" });
+    await issueInvoice(handle.db, { customerId: id, total: 700n, dueDate: DUE });
+    await at("2026-11-29T00:00:00Z", id);
+    expect(await customer(id)).toMatchObject({ status: "suspended", status_source: "dunning" });
+    const now = ctxAt("2026-12-01T00:00:00Z");
+    for (const asOf of ["2026-11-10T12:00:00Z", "0001-01-01T00:00:00Z"]) {
+      const run = await runDunning({ ctx: now, input: { as_of: asOf } });
+      expect(run.steps.filter((s) => s.customer_id === id)).toEqual([]);
+      expect(await customer(id)).toMatchObject({ status: "suspended", status_source: "dunning" });
+    }
+    // The next run as of now finds the same episode: no second final notice.
+    const again = await runDunning({ ctx: now, input: {} });
+    expect(again.steps.filter((s) => s.customer_id === id)).toEqual([]);
+    const episodes = await handle.db
+      .selectFrom("dunning_episode")
+      .select("ended_at")
+      .where("customer_id", "=", id)
+      .execute();
+    expect(episodes).toEqual([{ ended_at: null }]);
   });
 });

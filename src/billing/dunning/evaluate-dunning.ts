@@ -86,9 +86,13 @@ export async function evaluateCustomerDunning(
       .where("ended_at", "is", null)
       .executeTakeFirst();
     let state: CustomerState = customer;
+    const done = episode ? await stepRows(trx, episode.id) : [];
+    // Amounts due are the ledger's as of now, so a run as of an earlier instant than the episode's latest step
+    // is no re-evaluation of it: closing it would lift a suspension of a customer who still owes, and the next
+    // run would open a new episode and send its notices again. Such an episode is left as it is.
+    if (episode && isPastRun(tx.now(), asOf) && asOf < latestStepAt(episode.started_at, done)) return [];
 
     if (episode && !overdue) {
-      const done = await stepRows(trx, episode.id);
       // An episode of reminders only stays open while the invoice it reminded of is unpaid, so that the
       // reminder is not sent again; one that reached an overdue rung ends as soon as nothing is overdue.
       const reachedOverdue = done.some((s) => {
@@ -197,6 +201,16 @@ export async function evaluateCustomerDunning(
     }
     return actions;
   });
+}
+
+/** An evaluation clearly earlier than now (a run's `as_of`), not one as of now on a clock a little behind. */
+const PAST_TOLERANCE_MS = 60_000;
+function isPastRun(now: Date, asOf: Date): boolean {
+  return asOf.getTime() < now.getTime() - PAST_TOLERANCE_MS;
+}
+
+function latestStepAt(startedAt: Date, done: { done_at: Date }[]): Date {
+  return done.reduce((latest, s) => (s.done_at > latest ? s.done_at : latest), startedAt);
 }
 
 async function stepRows(trx: Tx, episodeId: bigint) {
