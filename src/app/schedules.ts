@@ -84,10 +84,11 @@ export const SCHEDULES = {
   /**
    * Dunning (billing-rules §8) once an hour: a rung falls due at midnight in BILLING_TIME_ZONE, and the hour
    * slot (`dunning:2026-11-29T13:00`) makes each round run once across instances; each step is once per
-   * episode anyway (src/billing/dunning).
+   * episode anyway (src/billing/dunning). It runs with DUNNING_ENABLED=false too: then it takes no rung but
+   * ends the episodes of customers who paid, lifting what dunning imposed.
    */
   dunning: every({
-    enabled: (ctx) => ctx.config.DUNNING_ENABLED,
+    enabled: () => true,
     intervalMs: () => HOUR,
     slot: (stamp) => ({ kind: "dunning.scheduled_run", slot: `dunning:${stamp}`, payload: {} }),
     atStart: true,

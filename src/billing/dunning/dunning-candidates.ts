@@ -6,12 +6,24 @@ import { addDays } from "../runs/calendar-date.ts";
  * One page of the customers a scheduled run looks at, after `after` in id order (keyset pagination: the
  * run holds one page at a time, however many customers there are): those with an open episode, and those
  * with a finalized or partly paid invoice whose first rung has come (due date + first rung's days ≤ today).
- * Which of them really owe anything is the ledger's answer, asked per customer.
+ * Which of them really owe anything is the ledger's answer, asked per customer. With `openEpisodesOnly`
+ * (dunning switched off: no new rung, only episodes to end) just those with an open episode.
  */
 export async function dunningCandidates(
   db: Tx,
-  input: { after: bigint; limit: number; today: string; firstStepDays: number },
+  input: { after: bigint; limit: number; today: string; firstStepDays: number; openEpisodesOnly?: boolean },
 ): Promise<bigint[]> {
+  if (input.openEpisodesOnly) {
+    const open = await db
+      .selectFrom("dunning_episode")
+      .select("customer_id")
+      .where("ended_at", "is", null)
+      .where("customer_id", ">", input.after)
+      .orderBy("customer_id")
+      .limit(input.limit)
+      .execute();
+    return open.map((r) => BigInt(r.customer_id));
+  }
   // due_date + days ≤ today ⇔ due_date ≤ today − days: compared as text, as YYYY-MM-DD sorts by date.
   const latestDue = addDays(input.today, -input.firstStepDays);
   const rows = await sql<{ customer_id: bigint }>`

@@ -8,6 +8,7 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { updateCustomer } from "../../services/customers/customers.ts";
 import { recordPayment } from "../payments/record-payment.ts";
 import { createDunCustomer, issueInvoice } from "./dunning-fixtures.ts";
+import { dunningEvaluateHandler, dunningScheduledHandler } from "./dunning-jobs.ts";
 import { evaluateCustomerDunning } from "./evaluate-dunning.ts";
 import { runDunning } from "./run-dunning.ts";
 
@@ -38,6 +39,15 @@ async function customer(id: bigint) {
     .select(["status", "status_source", "status_reason"])
     .where("id", "=", id)
     .executeTakeFirstOrThrow();
+}
+async function openEpisodes(id: bigint) {
+  const rows = await handle.db
+    .selectFrom("dunning_episode")
+    .select("id")
+    .where("customer_id", "=", id)
+    .where("ended_at", "is", null)
+    .execute();
+  return rows.length;
 }
 async function pay(invoiceId: string, amount: bigint, iso: string) {
   return recordPayment({
@@ -115,5 +125,45 @@ describe("a run as of an instant earlier than an episode's latest step", () => {
       .where("customer_id", "=", id)
       .execute();
     expect(episodes).toEqual([{ ended_at: null }]);
+  });
+});
+
+describe("with DUNNING_ENABLED=false", () => {
+  const off = (iso: string) => ctxAt(iso, { DUNNING_ENABLED: "false" });
+  const job = <P>(payload: P) => ({ id: 1n, kind: "dunning", orderingKey: null, payload, attempts: 1 });
+
+  it("a customer who pays is still lifted, by the payment's evaluation and by the hourly run", async () => {
+    const byJob = await createDunCustomer(handle.db, { email: "off-job@example.com" });
+    const byRound = await createDunCustomer(handle.db, { email: "off-round@example.com" });
+    const owing = await createDunCustomer(handle.db, { email: "off-owing@example.com" });
+    const fresh = await createDunCustomer(handle.db, { email: "off-fresh@example.com" });
+    const invoices = new Map<bigint, string>();
+    for (const id of [byJob, byRound, owing]) {
+      invoices.set(id, await issueInvoice(handle.db, { customerId: id, total: 600n, dueDate: DUE }));
+      await at("2026-11-29T00:00:00Z", id);
+      expect(await customer(id)).toMatchObject({ status: "suspended", status_source: "dunning" });
+    }
+    await issueInvoice(handle.db, { customerId: fresh, total: 600n, dueDate: DUE });
+    await pay(invoices.get(byJob)!, 600n, "2026-11-30T00:00:00Z");
+    await pay(invoices.get(byRound)!, 600n, "2026-11-30T00:00:00Z");
+
+    await dunningEvaluateHandler(off("2026-11-30T01:00:00Z"))(job({ customer_id: String(byJob) }));
+    expect(await customer(byJob)).toMatchObject({ status: "active", status_source: null });
+    expect(await openEpisodes(byJob)).toBe(0);
+
+    await dunningScheduledHandler(off("2026-11-30T02:00:00Z"))(job({}));
+    expect(await customer(byRound)).toMatchObject({ status: "active", status_source: null });
+    expect(await openEpisodes(byRound)).toBe(0);
+    // No new rung: the one who still owes keeps what was imposed, the one never dunned gets no episode.
+    expect(await customer(owing)).toMatchObject({ status: "suspended", status_source: "dunning" });
+    expect(await openEpisodes(owing)).toBe(1);
+    await dunningEvaluateHandler(off("2026-11-30T03:00:00Z"))(job({ customer_id: String(fresh) }));
+    expect(await customer(fresh)).toMatchObject({ status: "active" });
+    const episodes = await handle.db
+      .selectFrom("dunning_episode")
+      .select("id")
+      .where("customer_id", "=", fresh)
+      .execute();
+    expect(episodes).toEqual([]);
   });
 });

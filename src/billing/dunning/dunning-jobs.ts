@@ -4,13 +4,13 @@ import type { JobPayload } from "../../jobs/job-payloads.ts";
 import { DunningInterrupted, evaluateAllDunning } from "./run-dunning.ts";
 import { evaluateCustomerDunning } from "./evaluate-dunning.ts";
 
-// The dunning job kinds' handlers (src/app/job-catalog.ts). With DUNNING_ENABLED=false they do nothing, so
-// the jobs payments write still end.
+// The dunning job kinds' handlers (src/app/job-catalog.ts). With DUNNING_ENABLED=false they take no new rung
+// but still end the open episodes of customers who paid and lift what dunning imposed: switching dunning off
+// must not leave a paying customer suspended.
 
 /** `dunning.evaluate`: one customer, now; queued in the transaction of every payment, refund, credit note. */
 export function dunningEvaluateHandler(ctx: ServiceContext): JobHandler<JobPayload<"dunning.evaluate">> {
   return async (job) => {
-    if (!ctx.config.DUNNING_ENABLED) return;
     const customerId = BigInt(job.payload.customer_id);
     const exists = await ctx.db
       .selectFrom("customer")
@@ -32,7 +32,6 @@ export function dunningScheduledHandler(
   ctx: ServiceContext,
 ): JobHandler<JobPayload<"dunning.scheduled_run">> {
   return async () => {
-    if (!ctx.config.DUNNING_ENABLED) return;
     try {
       const totals = await evaluateAllDunning(ctx, ctx.now());
       ctx.logger.info(totals, "scheduled dunning run done");

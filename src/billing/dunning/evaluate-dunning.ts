@@ -107,9 +107,9 @@ export async function evaluateCustomerDunning(
       }
     }
 
-    // An exempt customer takes no new rung; an open episode stays open (and still ends, lifting what it
-    // imposed, once the customer has paid).
-    if (customer.dunning_exempt || offset === undefined) return actions;
+    // An exempt customer, or any while dunning is switched off (DUNNING_ENABLED=false), takes no new rung; an
+    // open episode stays open (and still ends, lifting what it imposed, once the customer has paid).
+    if (!tx.config.DUNNING_ENABLED || customer.dunning_exempt || offset === undefined) return actions;
     const due = stepsDue(ladder, offset);
     if (due.length === 0) return actions;
 

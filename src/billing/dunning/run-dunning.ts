@@ -60,7 +60,13 @@ export async function evaluateAllDunning(
   const atOnce = Math.max(1, Math.min(AT_ONCE, Math.floor(ctx.config.DATABASE_POOL_SIZE / 2)));
   for (let after = 0n; ; ) {
     if (ctx.signal?.aborted) throw new DunningInterrupted();
-    const ids = await dunningCandidates(ctx.db, { after, limit, today, firstStepDays: first });
+    const ids = await dunningCandidates(ctx.db, {
+      after,
+      limit,
+      today,
+      firstStepDays: first,
+      openEpisodesOnly: !ctx.config.DUNNING_ENABLED,
+    });
     const outcomes = await evaluatePage(ctx, ids, asOf, atOnce);
     for (const actions of outcomes) {
       if (actions === undefined) continue;
