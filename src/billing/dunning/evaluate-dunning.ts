@@ -173,7 +173,9 @@ export async function evaluateCustomerDunning(
           trx,
           "dunning.email",
           { episode_id: String(episodeId), step: rung.step },
-          { slot: `dunning-mail:${episodeId}:${rung.step}`, orderingKey: `dunning:${customerId}` },
+          // A key of their own: an e-mail retried while SMTP is down must not hold back the customer's
+          // dunning.evaluate jobs (`dunning:<id>`), which lift a suspension once the customer pays.
+          { slot: `dunning-mail:${episodeId}:${rung.step}`, orderingKey: `dunning-mail:${customerId}` },
         );
       }
       if (change) {
