@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditRows, customerInput, NOW, NOW_ISO, tableRows } from "../../../test/helpers/service-test.ts";
+import { sql } from "kysely";
+import {
+  auditRows,
+  customerInput,
+  insertInvoice,
+  NOW,
+  NOW_ISO,
+  tableRows,
+} from "../../../test/helpers/service-test.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { withRollback } from "../../../test/helpers/with-rollback.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
@@ -143,6 +151,90 @@ describe("updateCurrency", () => {
         input: { code: "EUR", patch: { token_unit_cost: MAX_TOKEN_UNIT_COST } },
       });
       expect(largest.token_unit_cost).toBe(MAX_TOKEN_UNIT_COST);
+    });
+  });
+});
+
+describe("updateCurrency: what would change amounts already written", () => {
+  it("refuses a new exponent once a draft invoice is in the currency (CONFLICT on exponent)", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const customer = await createCustomer({ ctx, input: customerInput({ currency: "EUR" }) });
+      await insertInvoice(ctx.db, BigInt(customer.id));
+      await expect(
+        updateCurrency({ ctx, input: { code: "EUR", patch: { exponent: 0 } } }),
+      ).rejects.toMatchObject({
+        code: "CONFLICT",
+        issues: [
+          {
+            field: "exponent",
+            message: expect.stringMatching(/^cannot change from 2 to 0 .*EUR already has invoices,/),
+          },
+        ],
+      });
+      expect((await getCurrency({ ctx, input: { code: "EUR" } })).exponent).toBe(2);
+      expect((await auditRows(ctx.db)).map((a) => a.action)).toEqual(["customer.create"]);
+      // The console's form sends every field: the same exponent with other changes is no change of it.
+      const kept = await updateCurrency({
+        ctx,
+        input: { code: "EUR", patch: { exponent: 2, display_suffix: " EUR" } },
+      });
+      expect([kept.exponent, kept.display_suffix]).toEqual([2, " EUR"]);
+    });
+  });
+
+  it("refuses a new exponent once a payment is in the currency, and allows it in a currency holding nothing", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const customer = await createCustomer({ ctx, input: customerInput({ currency: "USD" }) });
+      await sql`INSERT INTO payment (id, customer_id, currency_code, amount, method, reference, paid_at)
+        VALUES ('pay_1', ${BigInt(customer.id)}, 'USD', 514, 'manual', 'r-1', ${NOW})`.execute(ctx.db);
+      await expect(
+        updateCurrency({ ctx, input: { code: "USD", patch: { exponent: 0 } } }),
+      ).rejects.toMatchObject({
+        code: "CONFLICT",
+        issues: [{ field: "exponent", message: expect.stringContaining("USD already has payments,") }],
+      });
+      // EUR has a customer but no amounts: its exponent may still change.
+      await createCustomer({ ctx, input: customerInput({ currency: "EUR", email: "bo@example.com" }) });
+      expect((await updateCurrency({ ctx, input: { code: "EUR", patch: { exponent: 3 } } })).exponent).toBe(
+        3,
+      );
+    });
+  });
+
+  it("refuses separators that make amounts ambiguous, naming the field, and changes nothing", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const refusals: [Partial<CurrencyCreate>, string][] = [
+        [{ thousands_separator: ".", decimals_separator: "." }, "decimals_separator"],
+        [{ decimals_separator: "1" }, "decimals_separator"],
+        [{ decimals_separator: "" }, "decimals_separator"],
+        [{ thousands_separator: "0" }, "thousands_separator"],
+        [{ thousands_separator: "٣" }, "thousands_separator"],
+      ];
+      for (const [display, field] of refusals) {
+        await expect(createCurrency({ ctx, input: { ...yen, ...display } })).rejects.toMatchObject({
+          code: "VALIDATION",
+          issues: [{ field }],
+        });
+      }
+      // EUR is written 1,234.50: a patch naming one separator is checked against the other as stored.
+      for (const [patch, field] of [
+        [{ decimals_separator: "," }, "decimals_separator"],
+        [{ thousands_separator: "." }, "thousands_separator"],
+        [{ decimals_separator: "5" }, "patch.decimals_separator"],
+      ] as const) {
+        await expect(updateCurrency({ ctx, input: { code: "EUR", patch } })).rejects.toMatchObject({
+          code: "VALIDATION",
+          issues: [{ field }],
+        });
+      }
+      expect(await auditRows(ctx.db)).toEqual([]);
+      const swapped = await updateCurrency({
+        ctx,
+        input: { code: "EUR", patch: { thousands_separator: ".", decimals_separator: "," } },
+      });
+      expect([swapped.thousands_separator, swapped.decimals_separator]).toEqual([".", ","]);
+      const spaced = await createCurrency({ ctx, input: { ...yen, thousands_separator: "" } });
+      expect(spaced.thousands_separator).toBe("");
     });
   });
 });

@@ -10,6 +10,13 @@ import { currencyCode, decimalString } from "../../kernel/schemas.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
 import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import {
+  assertExponentChangeable,
+  assertSeparatorsDiffer,
+  decimalsSeparator,
+  separatorsDiffer,
+  thousandsSeparator,
+} from "./currency-rules.ts";
 
 // One service file for the currency resource: its verbs are five short functions over one table, and
 // splitting them would spread one idea over five files.
@@ -17,8 +24,8 @@ import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.
 const display = {
   display_prefix: z.string().max(10).default(""),
   display_suffix: z.string().max(10).default(""),
-  thousands_separator: z.string().max(2).default(","),
-  decimals_separator: z.string().min(1).max(2).default("."),
+  thousands_separator: thousandsSeparator.default(","),
+  decimals_separator: decimalsSeparator.default("."),
 };
 
 /** The largest unit cost the column holds (numeric(30, 12)). */
@@ -37,15 +44,22 @@ export const CurrencyCreate = z
     token_unit_cost: decimalString({ maxScale: 12, positive: true, max: MAX_TOKEN_UNIT_COST }),
     ...display,
   })
-  .strict();
+  .strict()
+  .superRefine(separatorsDiffer);
 export type CurrencyCreate = z.output<typeof CurrencyCreate>;
 
-export const CurrencyUpdate = CurrencyCreate.omit({ code: true })
-  .extend({
+// The separators' rule across both fields is checked against the stored row (a patch may name one).
+export const CurrencyUpdate = z
+  .object({
+    exponent: CurrencyCreate.shape.exponent.meta({
+      description:
+        "ISO 4217 minor-unit exponent; refused (409) once an invoice, payment, credit note or ledger entry is in the currency",
+    }),
+    token_unit_cost: CurrencyCreate.shape.token_unit_cost,
     display_prefix: z.string().max(10),
     display_suffix: z.string().max(10),
-    thousands_separator: z.string().max(2),
-    decimals_separator: z.string().min(1).max(2),
+    thousands_separator: thousandsSeparator,
+    decimals_separator: decimalsSeparator,
   })
   .partial()
   .strict();
@@ -179,6 +193,8 @@ export const updateCurrency = defineVerb(
         .forUpdate()
         .executeTakeFirst();
       if (!before) throw ServiceError.notFound(`currency ${input.code}`);
+      assertSeparatorsDiffer(before, input.patch);
+      await assertExponentChangeable(trx, before, input.patch.exponent);
       const row = await trx
         .updateTable("currency")
         .set({ ...input.patch, updated_at: ctx.now() })

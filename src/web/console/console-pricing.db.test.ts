@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { customerInput, insertInvoice } from "../../../test/helpers/service-test.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
@@ -88,6 +89,54 @@ describe("pricing overview and currencies", () => {
     });
     expect(twice.status).toBe(409);
     expect(twice.text).toMatch(/role="alert">currency GBP already exists/);
+  });
+});
+
+describe("a currency holding amounts", () => {
+  it("keeps its exponent: the refusal is shown beside the field, and the API answers 409 naming it", async () => {
+    const ctx = cliContext(handle);
+    const customer = await createCustomer({
+      ctx,
+      input: customerInput({ email: "books@example.com", currency: "EUR" }),
+    });
+    await insertInvoice(handle.db, BigInt(customer.id));
+    const fields = { token_unit_cost: "0.00091", display_prefix: "€", thousands_separator: "," };
+    const refused = await owner.submit(
+      "/console/pricing/currencies/EUR/edit",
+      "/console/pricing/currencies/EUR",
+      {
+        ...fields,
+        exponent: "0",
+        decimals_separator: ".",
+      },
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.text).toMatch(
+      /id="exponent-error">Cannot change from 2 to 0 minor-unit digits: EUR already has invoices/,
+    );
+
+    const ambiguous = await owner.submit(
+      "/console/pricing/currencies/EUR/edit",
+      "/console/pricing/currencies/EUR",
+      {
+        ...fields,
+        exponent: "2",
+        decimals_separator: ",",
+      },
+    );
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.text).toMatch(/id="decimals_separator-error">Must differ from the thousands separator/);
+
+    const api = await server.api("PATCH", "/api/v1/currencies/EUR", { exponent: 0 });
+    expect([api.status, api.body.error.code, api.body.error.issues]).toEqual([
+      409,
+      "CONFLICT",
+      [{ field: "exponent", message: expect.stringContaining("EUR already has invoices") }],
+    ]);
+    expect((await server.api("GET", "/api/v1/currencies/EUR")).body.data).toMatchObject({
+      exponent: 2,
+      decimals_separator: ".",
+    });
   });
 });
 

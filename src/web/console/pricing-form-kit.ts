@@ -1,4 +1,4 @@
-import { asServiceError } from "../../kernel/errors.ts";
+import { asServiceError, type ServiceError } from "../../kernel/errors.ts";
 import type { FieldErrors } from "../render.ts";
 
 // What the console's money forms share (pricing, invoices, credit notes): the form's field descriptions for
@@ -27,7 +27,8 @@ export interface FormFailure {
 }
 
 /**
- * A verb's VALIDATION (400, each message next to its field) or CONFLICT (409, above the form) as what the
+ * A verb's VALIDATION (400, each message next to its field) or CONFLICT (409, above the form, or next to
+ * the field it names: a currency's exponent once amounts are held in it) as what the
  * form shows; undefined for any other error, which the page's error handler answers. `fieldOf` maps an
  * issue's path to the form field it came from ("rates.0.rate" → "rates"); a field the form does not show
  * goes above the form with its name, so no message is lost.
@@ -39,7 +40,7 @@ export function formFailureOf(
 ): FormFailure | undefined {
   const e = asServiceError(error);
   if (!e) return undefined;
-  if (e.code === "CONFLICT") return { status: 409, errors: { form: e.message } };
+  if (e.code === "CONFLICT") return conflictFailure(e, shown, fieldOf);
   if (e.code !== "VALIDATION") return undefined;
   const errors: FieldErrors = {};
   const above: string[] = [];
@@ -53,6 +54,21 @@ export function formFailureOf(
   }
   if (above.length > 0) errors["form"] = sentence(above.join("; "));
   return { status: 400, errors };
+}
+
+function conflictFailure(
+  e: ServiceError,
+  shown: readonly string[],
+  fieldOf: (path: string) => string,
+): FormFailure {
+  const fields = e.issues.map((i) => fieldOf(i.field));
+  if (fields.length === 0 || !fields.every((f) => shown.includes(f)))
+    return { status: 409, errors: { form: e.message } };
+  const errors: FieldErrors = {};
+  e.issues.forEach((issue, i) => {
+    errors[fields[i]!] ??= sentence(issue.message);
+  });
+  return { status: 409, errors };
 }
 
 function sentence(text: string): string {
