@@ -196,7 +196,47 @@ describe("a body where the route takes none", () => {
     expect((await server.api("POST", url, {})).status).toBe(200);
     expect((await server.api("POST", url)).status).toBe(200);
   });
+
+  // Before, Fastify's JSON parser refused the empty body (400 "Body cannot be empty when content-type is set
+  // to 'application/json'") after the route layer had let it through as no body.
+  it("takes a JSON content type with an empty body as no body", async () => {
+    const customer = await server.api("POST", "/api/v1/customers", {
+      email: "json-no-body@example.com",
+      country: "DE",
+      currency: "EUR",
+    });
+    const link = await jsonWithoutBody("POST", `/api/v1/customers/${customer.body.data.id}/sso-link`);
+    expect([link.status, typeof link.body.data.url]).toEqual([200, "string"]);
+    const group = await server.api("POST", "/api/v1/client-groups", { name: "No body" });
+    const deleted = await jsonWithoutBody("DELETE", `/api/v1/client-groups/${group.body.data.id}`);
+    expect(deleted.status).toBe(204);
+    expect((await server.api("GET", `/api/v1/client-groups/${group.body.data.id}`)).status).toBe(404);
+    // A route that needs a body still refuses its absence, through its schema and in the usual envelope.
+    const create = await jsonWithoutBody("POST", "/api/v1/client-groups");
+    expect([create.status, create.body.error.code, create.body.error.issues]).toEqual([
+      400,
+      "VALIDATION",
+      [{ field: "(body)", message: "Invalid input: expected object, received undefined" }],
+    ]);
+    // Bad JSON is refused as before.
+    const broken = await fetch(`${server.url}/api/v1/client-groups`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
+      body: "{",
+    });
+    expect(broken.status).toBe(400);
+  });
 });
+
+/** A request saying its body is JSON and sending none, as some clients do on every request. */
+async function jsonWithoutBody(method: string, path: string) {
+  const response = await fetch(server.url + path, {
+    method,
+    headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
 
 describe("records that must be kept", () => {
   it("answers 409 when a customer with invoices is deleted, and keeps the customer", async () => {

@@ -57,7 +57,8 @@ function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, p
  * The admin API takes JSON bodies only, as its OpenAPI document says (415, "Body is not application/json").
  * The server parses forms too (the pages, GetTokenPricing) and Fastify plain text, so before this a form body
  * created a customer from its fields, and a text body was a 400 about the body's shape. A request without a
- * body (a DELETE whose client sends a content type anyway) is not refused.
+ * body (a DELETE whose client sends a content type anyway) is not refused: the JSON parser takes an empty
+ * body as none (json-body-parser.ts).
  */
 export const requireJsonBody: onRequestHookHandler = (request, _reply, done) => {
   const { "content-type": type, "content-length": length, "transfer-encoding": chunked } = request.headers;

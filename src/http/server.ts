@@ -29,6 +29,7 @@ import {
   pricingFastPath,
   registerGetTokenPricing,
 } from "./routes/get-token-pricing-route.ts";
+import { installJsonBodyParser } from "./json-body-parser.ts";
 import { pricingRoutes } from "./routes/pricing-routes.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { solusioRoutes } from "./routes/solusio-routes.ts";
@@ -141,6 +142,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.addHook("onClose", async () => metrics.close());
   installRequestMetrics(app, metrics, config.PRICING_PATH);
   await app.register(formbody);
+  installJsonBodyParser(app);
   app.setReplySerializer((payload) => stringifyJson(payload));
   app.setErrorHandler((error, request, reply) => sendError(reply, request, error));
 
