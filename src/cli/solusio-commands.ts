@@ -76,6 +76,11 @@ async function withSolusio<T>(
 
 const print = (s: string) => process.stdout.write(`${s}\n`);
 
+/** A setup value for a person: JSON, and "none" where SolusIO has nothing (JSON.stringify gave "undefined"). */
+function shownValue(value: unknown): string {
+  return value === undefined || value === null ? "none" : JSON.stringify(value);
+}
+
 /** The `solusio` group's commands, added to `solusio` (main.ts makes the group and loads this file when it runs). */
 export function addSolusioCommands(solusio: Command): void {
   solusio
@@ -117,8 +122,8 @@ export function addSolusioCommands(solusio: Command): void {
         if (report.steps.length === 0) print("SolusIO already matches tokenbill: nothing to do.");
         for (const step of report.steps) {
           print(`${opts.apply ? "applied" : "would change"}: ${step.key} — ${step.summary}`);
-          print(`    now:    ${JSON.stringify(step.current)}`);
-          print(`    wanted: ${JSON.stringify(step.desired)}`);
+          print(`    now:    ${shownValue(step.current)}`);
+          print(`    wanted: ${shownValue(step.desired)}`);
         }
         for (const w of report.warnings) print(`warning: ${w}`);
         for (const step of remaining) print(`still differs after --apply: ${step.key} — ${step.summary}`);

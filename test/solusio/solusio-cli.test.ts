@@ -50,6 +50,9 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain("would change: registration");
     expect(dry.stdout).toContain("Run again with --apply");
+    // A fresh SolusIO has no billing integration: said as "none", where it printed "now: undefined".
+    expect(dry.stdout).toMatch(/would change: billing_integration .*\n {4}now: {4}none\n/);
+    expect(dry.stdout).not.toContain("undefined");
     // Seed step 7 by hand too: the value setup writes for Custom billing is a guess (solusio-api.md §7).
     expect(dry.stdout).toContain("Settings > Billing Integration");
     expect(dry.stdout).toContain(`GetTokenPricing URL: ${tokenbill.url}/solusio/api`);
@@ -58,6 +61,10 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
     const apply = await cli("solusio", "setup", "--apply", "--json");
     expect(apply.code).toBe(0);
     const applied = JSON.parse(apply.stdout);
+    expect(applied.steps.find((s: { key: string }) => s.key === "billing_integration")).toHaveProperty(
+      "current",
+      null,
+    );
     // A fresh SolusIO already gives new users its "Default" limit group (solusio-api.md §10): only the
     // group's limits change, not which group is the default.
     expect(applied.applied).toEqual(["registration", "billing_integration", "limit_group:Default"]);

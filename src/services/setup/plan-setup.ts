@@ -78,11 +78,14 @@ export async function planSetup(deps: {
     steps.push({
       key: "billing_integration",
       summary: `the billing integration must call ${pricingUrl(config)} (seed step 7): ${billing.detail}`,
-      current: active && {
-        type: active.type,
-        url: active.url,
-        token: !active.token.shown ? "(not shown)" : active.token.value ? "(set)" : "(none)",
-      },
+      // null, not undefined, when SolusIO has none: undefined vanished from --json and printed as "undefined".
+      current: active
+        ? {
+            type: active.type,
+            url: active.url,
+            token: !active.token.shown ? "(not shown)" : active.token.value ? "(set)" : "(none)",
+          }
+        : null,
       desired: { type: wanted.type, url: wantedDriver?.url, token: wantedDriver?.token ? "(set)" : "(none)" },
       apply: async () => void (await api.patchSettings({ billing_integration: wanted })),
     });
