@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { z } from "zod";
+import "./kernel/plain-zod-wording.ts";
 
 // The whole configuration of tokenbill, parsed once at start (house style §4). Values come from an optional
 // JSON file (TOKENBILL_CONFIG, or ./tokenbill.config.json when present) overlaid by environment variables;

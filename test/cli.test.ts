@@ -134,6 +134,9 @@ describe("tokenbill CLI", () => {
       expect(payment.stderr).toBe("error: --payment: must be a payment id (pay_…)\n");
       const customer = await run("payments", "statement", "--customer", "abc");
       expect(customer.stderr).toBe("error: --customer: must be a positive whole number\n");
+      // zod's own words ("Too big: expected string to have <=19 characters") no more.
+      const long = await run("payments", "statement", "--customer", "1".repeat(25));
+      expect([long.code, long.stderr]).toEqual([2, "error: --customer: must be at most 19 characters\n"]);
     } finally {
       rmSync(dirname(dataDir), { recursive: true, force: true });
     }

@@ -94,7 +94,7 @@ export type InvoiceEmailPayload = JobPayload<"invoice.email">;
 export type InvoiceWebhookPayload = JobPayload<"invoice.webhook">;
 export type PortalLinkEmailPayload = JobPayload<"portal.link_email">;
 
-/** "deleted.email: Invalid input: expected string, received number; …": paths and reasons, never values. */
+/** "deleted.email: must be text; …": paths and reasons, never values. */
 export function payloadIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`).join("; ");
 }

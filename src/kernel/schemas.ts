@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "./plain-zod-wording.ts";
 import { Decimal } from "../domain/decimal.ts";
 import { isPeriod, PERIOD_FORMAT } from "../domain/periods.ts";
 

@@ -1,4 +1,5 @@
 import { type ZodError, z } from "zod";
+import "./plain-zod-wording.ts";
 import { ServiceError } from "./errors.ts";
 import type { ServiceContext } from "./context.ts";
 

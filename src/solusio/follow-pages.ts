@@ -69,7 +69,7 @@ export async function* followPages<P extends RawPage>(
   }
 }
 
-/** "data[3].plan.tokens_per_hour: Invalid input" for the first issue of one item. */
+/** "data[3].plan.tokens_per_hour: must be a number" for the first issue of one item. */
 export function describeItemIssue(index: number, error: z.ZodError): string {
   const issue = error.issues[0];
   return `data[${index}].${issue?.path.join(".") ?? ""}: ${issue?.message ?? ""}`;

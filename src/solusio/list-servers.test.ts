@@ -62,7 +62,8 @@ describe("SolusioApi.listServers", () => {
     const ok = { data: [server(1)], meta: { last_page: 2 } };
     await expect(servers([ok, { data: [server(2, { created_at: "yesterday" })] }])).rejects.toMatchObject({
       code: "UPSTREAM_UNAVAILABLE",
-      message: "SolusIO servers page 2, data[0].created_at: Invalid ISO datetime",
+      message:
+        "SolusIO servers page 2, data[0].created_at: must be a date and time in ISO 8601 with its offset, such as 2026-11-20T10:00:00Z",
     });
     await solusio?.close();
     await expect(servers([{ servers: [] }])).rejects.toMatchObject({
