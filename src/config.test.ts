@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { testTempDir } from "../test/helpers/test-temp-dir.ts";
@@ -181,6 +181,35 @@ describe("configuration", () => {
     );
     writeFileSync(join(dir, "broken.json"), "{");
     expect(() => loadConfig({ TOKENBILL_CONFIG: join(dir, "broken.json") }, dir)).toThrow(/broken.json/);
+  });
+
+  it("warns, naming the file and chmod 600, when a config file with secrets is readable by others", () => {
+    const dir = testTempDir("tb-config-");
+    const file = join(dir, "tokenbill.config.json");
+    const warnings: string[] = [];
+    const load = () => loadConfig({}, dir, (line) => warnings.push(line));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        SOLUSIO_URL: "https://solusio.example/api/v1",
+        SOLUSIO_API_TOKEN: "a-secret-token",
+        DATABASE_URL: "postgres://billing:hunter2@db/billing",
+      }),
+    );
+    chmodSync(file, 0o644);
+    expect(load().SOLUSIO_API_TOKEN).toBe("a-secret-token"); // warned, not refused
+    expect(warnings).toEqual([
+      `warning: config file ${file} holds secrets (SOLUSIO_API_TOKEN, DATABASE_URL) and other users may read it (mode 0644): chmod 600 ${file}`,
+    ]);
+    expect(warnings.join("")).not.toContain("a-secret-token");
+    expect(warnings.join("")).not.toContain("hunter2");
+    // Owner only: quiet. Readable by others but without secrets: quiet too.
+    chmodSync(file, 0o600);
+    load();
+    writeFileSync(file, JSON.stringify({ PORT: 9000, TOKENBILL_PUBLIC_URL: "https://billing.example" }));
+    chmodSync(file, 0o644);
+    load();
+    expect(warnings).toHaveLength(1);
   });
 
   it("masks secrets and database passwords when described", () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 import { z } from "zod";
 import "./kernel/plain-zod-wording.ts";
@@ -487,8 +487,46 @@ export function parseConfig(raw: Record<string, unknown>): Config {
   return Object.freeze(result.data);
 }
 
+/** Where a warning about the config file goes: one line on stderr, before any logger exists. */
+export type ConfigWarning = (line: string) => void;
+const warnOnStderr: ConfigWarning = (line) => void process.stderr.write(`${line}\n`);
+
+/**
+ * The secret settings a config file holds (by name): the secret keys, and URLs with credentials in them.
+ * Values are never named, only keys.
+ */
+function secretsIn(fromFile: Record<string, unknown>): string[] {
+  return Object.keys(fromFile).filter((key) => {
+    const value = fromFile[key];
+    if ((SECRET_KEYS as readonly string[]).includes(key)) return value !== undefined && value !== "";
+    if (!URL_KEYS.includes(key)) return false;
+    const urls = Array.isArray(value) ? value : [value];
+    return urls.some((url) => typeof url === "string" && maskUrl(url) !== url);
+  });
+}
+
+/**
+ * A config file with secrets that other users may read gets a warning, as OpenSSH gives a private key with
+ * such permissions; not a refusal, so an upgrade never stops a running installation over it.
+ */
+function warnIfReadableByOthers(file: string, fromFile: Record<string, unknown>, warn: ConfigWarning): void {
+  if (process.platform === "win32") return;
+  const secrets = secretsIn(fromFile);
+  if (secrets.length === 0) return;
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  warn(
+    `warning: config file ${file} holds secrets (${secrets.join(", ")}) and other users may read it ` +
+      `(mode ${mode.toString(8).padStart(4, "0")}): chmod 600 ${file}`,
+  );
+}
+
 /** Reads the config file (if any) and the environment; environment wins. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+  warn: ConfigWarning = warnOnStderr,
+): Config {
   const explicitFile = env["TOKENBILL_CONFIG"];
   const file = explicitFile ?? `${cwd}/tokenbill.config.json`;
   let fromFile: Record<string, unknown> = {};
@@ -502,6 +540,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     } catch (e) {
       throw new ConfigError([`config file ${file}: ${(e as Error).message}`]);
     }
+    warnIfReadableByOthers(file, fromFile, warn);
   }
   const fromEnv: Record<string, unknown> = {};
   for (const key of KNOWN_KEYS) {
