@@ -175,6 +175,39 @@ describe("tokenbill CLI", () => {
     expect(bad.stderr).toContain("LOG_LEVEL");
   });
 
+  it("refuses a command on DATA_DIR=memory:// in one line with exit code 78, but runs the calculators", async () => {
+    const memory = { DATA_DIR: "memory://" };
+    const refused = "error: DATA_DIR is memory://, a database that lives only as long as one process";
+    // Before, each "succeeded" on a database of its own that vanished when it exited.
+    for (const args of [
+      [
+        "staff",
+        "create",
+        "--email",
+        "kept@example.com",
+        "--role",
+        "support",
+        "--password",
+        "a-long-password-1",
+      ],
+      ["apikey", "create", "--name", "kept"],
+      ["migrate"],
+      ["solusio", "doctor"],
+    ]) {
+      const r = await tokenbillCommand(args, memory);
+      expect([r.code, r.stdout], args.join(" ")).toEqual([78, ""]);
+      expect(r.stderr.split("\n"), args.join(" ")).toEqual([expect.stringContaining(refused), ""]);
+    }
+    const plans = await tokenbillCommand(["pricing", "plans", "--tph", "7", "--json"], memory);
+    expect([plans.code, JSON.parse(plans.stdout).rows[0].suggested_tokens_per_month]).toEqual([0, 5000]);
+    // PostgreSQL wins over DATA_DIR: memory:// is then no database at all, and not refused for it.
+    const postgres = await tokenbillCommand(["apikey", "list"], {
+      ...memory,
+      DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
+    });
+    expect(postgres.code).toBe(6);
+  });
+
   it("says the database cannot be reached, with exit code 6, when PostgreSQL refuses the connection", async () => {
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     const r = await tokenbillCommand(["apikey", "list"], {

@@ -129,7 +129,9 @@ program
   .action(async () => {
     const { withConfig } = await import("./with-context.ts");
     const { migrateDatabase } = await import("../app/database.ts");
+    const { refuseThrowAwayDatabase } = await import("./throw-away-database.ts");
     await withConfig(async (config, logger) => {
+      refuseThrowAwayDatabase(config);
       const applied = await migrateDatabase(config, logger);
       process.stdout.write(applied.length ? `applied: ${applied.join(", ")}\n` : "database is up to date\n");
     });

@@ -1,6 +1,7 @@
 import { CommanderError } from "commander";
 import { ConfigError } from "../config.ts";
 import { asServiceError, type ErrorCode } from "../kernel/errors.ts";
+import { ThrowAwayDatabaseError } from "./throw-away-database.ts";
 
 /** Renders rows as an aligned text table; numbers and money are right-aligned. */
 export function renderTable(headers: string[], rows: string[][], rightAligned: boolean[] = []): string {
@@ -27,6 +28,11 @@ const EXIT_CODES: Record<ErrorCode, number> = {
 export function reportCliError(error: unknown): number {
   // commander has printed its message (and the command's usage) already; help asked for is a success.
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_CODES.VALIDATION;
+  // A configuration this command cannot work with (DATA_DIR=memory://): one line, and 78 as for a bad setting.
+  if (error instanceof ThrowAwayDatabaseError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return 78;
+  }
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     return 78;

@@ -5,6 +5,9 @@ import { withSystemContext } from "./with-context.ts";
 
 const thousands = (n: number) => n.toLocaleString("en-US");
 
+/** The calculators write nothing and read only what the migrations seed: on memory:// too they answer. */
+const CALCULATOR = { onThrowAwayDatabase: "run" } as const;
+
 /** The `pricing` group's commands, added to `pricing` (main.ts makes the group and loads this file when it runs). */
 export function addPricingCommands(pricing: Command): void {
   pricing
@@ -19,7 +22,7 @@ export function addPricingCommands(pricing: Command): void {
         const headers = ["Tokens", ...table.currencies.map((c) => `Token price in ${c.code}`)];
         const rows = table.rows.map((r) => [thousands(r.tokens), ...r.amounts.map((a) => a.display)]);
         printNumbers(headers, rows);
-      }),
+      }, CALCULATOR),
     );
 
   pricing
@@ -47,7 +50,7 @@ export function addPricingCommands(pricing: Command): void {
           r.suggested_price_display,
         ]);
         printNumbers(headers, rows);
-      }),
+      }, CALCULATOR),
     );
 }
 

@@ -14,6 +14,7 @@ import { connectSolusio } from "../solusio/connect-solusio.ts";
 import { createJobRunner } from "../app/runner.ts";
 import { configuredIntegration, integrate, type SolusioIntegration } from "../solusio/integration.ts";
 import { actors } from "../kernel/actor.ts";
+import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
 
 const NO_SANDBOX =
   "no SolusIO configured (SOLUSIO_URL, SOLUSIO_API_TOKEN) and no sandbox running: start `tokenbill serve` first";
@@ -56,6 +57,7 @@ async function withSolusio<T>(
   work: (ctx: ServiceContext, solusio: SolusioIntegration) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig();
+  refuseThrowAwayDatabase(config);
   const logger = createLogger(
     { LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL },
     "stderr",

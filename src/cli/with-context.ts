@@ -6,6 +6,7 @@ import { configuredIntegration } from "../solusio/integration.ts";
 import { closePreservingExitCode } from "../app/close-database.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { actors } from "../kernel/actor.ts";
+import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
 
 /** The configuration and a logger for a command: results go to stdout, logs to stderr from warnings up. */
 export async function withConfig<T>(work: (config: Config, logger: Logger) => Promise<T>): Promise<T> {
@@ -17,9 +18,18 @@ export async function withConfig<T>(work: (config: Config, logger: Logger) => Pr
   return work(config, logger);
 }
 
-/** Opens the configured database (migrated), runs one command's work, and always closes it. */
-export function withSystemContext<T>(work: (ctx: ServiceContext) => Promise<T>): Promise<T> {
-  return withConfig((config, logger) => withDatabase(config, logger, work));
+/**
+ * Opens the configured database (migrated), runs one command's work, and always closes it. A command that
+ * only reads what the migrations seed (the pricing calculators) may run on memory://; any other is refused.
+ */
+export function withSystemContext<T>(
+  work: (ctx: ServiceContext) => Promise<T>,
+  options: { onThrowAwayDatabase?: "run" } = {},
+): Promise<T> {
+  return withConfig((config, logger) => {
+    if (options.onThrowAwayDatabase !== "run") refuseThrowAwayDatabase(config);
+    return withDatabase(config, logger, work);
+  });
 }
 
 async function withDatabase<T>(

@@ -8,8 +8,8 @@ import { templateBlob } from "./test-database.ts";
 import { TEMPLATE_ENV } from "./test-database-template.ts";
 
 // The `tokenbill` command as a user runs it: a child process in an empty working directory, on a throw-away
-// embedded database of its own. That database is a copy of one already migrated: a command on `memory://`
-// ran initdb and every migration first: 7.3–7.5 s a command alone, against 2.9–3.1 s on a copy (13–17 s each
+// embedded database of its own. That database is a copy of one already migrated: a command on a new one
+// runs initdb and every migration first: 7.3–7.5 s a command alone, against 2.9–3.1 s on a copy (13–17 s each
 // in a full run of the suite before; 2026-12-02). Copying takes about 0.5 s and opening the copy about 1 s.
 
 const run = promisify(execFile);
@@ -36,11 +36,10 @@ export async function tokenbillCommand(
   // test was cut short; a database copy is about 40 MB.
   const cwd = mkdtempSync(join(golden ? dirname(golden) : tmpdir(), "tb-command-"));
   try {
-    let dataDir = "memory://";
-    if (golden && env["DATA_DIR"] === undefined) {
-      dataDir = join(cwd, "data");
-      cpSync(golden, dataDir, { recursive: true });
-    }
+    // Without the migrated copy, an empty directory the command migrates itself: not memory://, which the
+    // commands refuse (src/cli/throw-away-database.ts).
+    const dataDir = join(cwd, "data");
+    if (golden && env["DATA_DIR"] === undefined) cpSync(golden, dataDir, { recursive: true });
     try {
       const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
         env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "", ...env },
@@ -81,7 +80,7 @@ export async function commandDataDir(): Promise<CommandDataDir> {
 /**
  * A migrated embedded database on disk, made once per worker from the run's migrated dump
  * (test-database-template.ts) in the dump's directory. Without a dump (DATABASE_URL was set when the run
- * started), undefined: commands then start on `memory://`.
+ * started), undefined: commands then start on an empty directory.
  */
 let golden: { template: string; dir: Promise<string> } | undefined;
 async function goldenDataDir(): Promise<string | undefined> {
