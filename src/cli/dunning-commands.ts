@@ -2,7 +2,26 @@ import type { Command } from "commander";
 import { runDunning } from "../billing/dunning/run-dunning.ts";
 import { jsonText } from "../kernel/json.ts";
 import { renderTable } from "./output.ts";
+import type { ServiceContext } from "../kernel/context.ts";
+import { runningSandbox } from "./running-sandbox.ts";
 import { withSystemContext } from "./with-context.ts";
+
+/**
+ * With no SolusIO configured, the sandbox a `serve` runs on this DATA_DIR: a future --as-of is for sandbox
+ * mode, as through that serve's API. The context had no SolusIO at all, so the run refused it as "not in
+ * sandbox mode" though it ran on the sandbox's very database.
+ */
+async function withSandboxIfRunning<T>(
+  ctx: ServiceContext,
+  work: (ctx: ServiceContext) => Promise<T>,
+): Promise<T> {
+  const sandbox = ctx.solusio ? undefined : await runningSandbox(ctx.config, ctx);
+  try {
+    return await work(sandbox ? { ...ctx, solusio: sandbox } : ctx);
+  } finally {
+    await sandbox?.connection.close();
+  }
+}
 
 /** The `dunning` group's commands, added to `dunning` (main.ts makes the group and loads this file when it runs). */
 export function addDunningCommands(dunning: Command): void {
@@ -16,7 +35,9 @@ export function addDunningCommands(dunning: Command): void {
     .option("--json", "print the steps as JSON")
     .action(async (opts: { asOf?: string; json?: boolean }) =>
       withSystemContext(async (ctx) => {
-        const run = await runDunning({ ctx, input: opts.asOf === undefined ? {} : { as_of: opts.asOf } });
+        const run = await withSandboxIfRunning(ctx, (withSandbox) =>
+          runDunning({ ctx: withSandbox, input: opts.asOf === undefined ? {} : { as_of: opts.asOf } }),
+        );
         if (opts.json) {
           process.stdout.write(`${jsonText(run, 2)}\n`);
           return;

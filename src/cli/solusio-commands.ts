@@ -4,15 +4,14 @@ import { type Config, loadConfig } from "../config.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { createLogger } from "../logger.ts";
 import { closePreservingExitCode } from "../app/close-database.ts";
-import { readSandboxAddress } from "../app/sandbox/start-sandbox.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { runDoctor } from "../services/setup/doctor.ts";
 import { bindDatabase } from "../services/setup/bind-database.ts";
 import { applySetup, planSetup } from "../services/setup/plan-setup.ts";
 import { reconcileSolusio } from "../services/sync/reconcile.ts";
-import { connectSolusio } from "../solusio/connect-solusio.ts";
 import { createJobRunner } from "../app/runner.ts";
-import { configuredIntegration, integrate, type SolusioIntegration } from "../solusio/integration.ts";
+import { configuredIntegration, type SolusioIntegration } from "../solusio/integration.ts";
+import { runningSandbox } from "./running-sandbox.ts";
 import { actors } from "../kernel/actor.ts";
 import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
 
@@ -21,36 +20,12 @@ const NO_SANDBOX =
 
 /** The configured SolusIO, else the sandbox that `tokenbill serve` is running on this data directory. */
 async function cliIntegration(config: Config, ctx: ServiceContext): Promise<SolusioIntegration> {
-  const configured = configuredIntegration(config, ctx.db, ctx.logger);
-  if (configured) return configured;
-  const sandbox = readSandboxAddress(config);
-  if (!sandbox) throw new ServiceError("UPSTREAM_UNAVAILABLE", NO_SANDBOX);
-  // The address a `serve` left behind stays when it stops: nothing listening there means no sandbox runs.
-  // Before, doctor advised checking SOLUSIO_URL (never set) and setup failed on a refused connection.
-  if (!(await listening(sandbox.url))) throw new ServiceError("UPSTREAM_UNAVAILABLE", NO_SANDBOX);
-  const connection = connectSolusio(
-    ctx.db,
-    ctx.logger,
-    {
-      apiUrl: `${sandbox.url}/api/v1`,
-      token: sandbox.adminToken,
-      userAreaUrl: sandbox.url,
-      tlsInsecure: false,
-      timeoutMs: 5000,
-    },
-    true,
-  );
-  return integrate(connection, config);
-}
-
-/** Whether anything answers HTTP at `url` within a second. */
-async function listening(url: string): Promise<boolean> {
-  try {
-    await fetch(url, { signal: AbortSignal.timeout(1000), redirect: "manual" });
-    return true;
-  } catch {
-    return false;
-  }
+  const integration =
+    configuredIntegration(config, ctx.db, ctx.logger) ?? (await runningSandbox(config, ctx));
+  // Before, with a sandbox address left by a stopped serve, doctor advised checking SOLUSIO_URL (never set)
+  // and setup failed on a refused connection.
+  if (!integration) throw new ServiceError("UPSTREAM_UNAVAILABLE", NO_SANDBOX);
+  return integration;
 }
 
 async function withSolusio<T>(

@@ -104,6 +104,13 @@ describe("the CLI while serve runs on the embedded database", () => {
     ).json();
     expect(keys.data.map((k: { name: string }) => k.name)).toContain("made by the CLI");
 
+    // Sandbox mode reaches the commands too: a dunning run as of a future instant, as serve's API takes it.
+    // It was refused as "accepted only in sandbox mode": the command's context had no SolusIO at all.
+    const future = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const dunning = await tokenbill("dunning", "run", "--as-of", future, "--json").catch((e) => e);
+    expect(dunning.stderr).toBe("");
+    expect(JSON.parse(dunning.stdout)).toMatchObject({ as_of: future, steps_total: 0 });
+
     // A second serve on the same directory still refuses: it would be a second copy of the database.
     const second = await run(process.execPath, [bin, "serve"], { cwd, env }).catch((e) => e);
     expect(second.code).toBe(4);
