@@ -8,7 +8,7 @@ import type { JobRunner } from "../jobs/job-runner.ts";
 import { seedDemo } from "./sandbox/seed-demo.ts";
 import { ensureSandboxLogins } from "./sandbox/sandbox-logins.ts";
 import { portalMailer } from "../services/portal-accounts/portal-mail.ts";
-import { type Sandbox, startSandbox } from "./sandbox/start-sandbox.ts";
+import { recordSandboxTokenbillUrl, type Sandbox, startSandbox } from "./sandbox/start-sandbox.ts";
 import { actors } from "../kernel/actor.ts";
 import { ensureBootstrapKey } from "../services/api-keys/bootstrap-key.ts";
 import { applySetup, planSetup } from "../services/setup/plan-setup.ts";
@@ -120,6 +120,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         ...config,
         TOKENBILL_PUBLIC_URL: config.TOKENBILL_PUBLIC_URL ?? url,
       });
+      // The same address for setup and doctor run as commands beside this serve.
+      recordSandboxTokenbillUrl(config, effective.TOKENBILL_PUBLIC_URL, logger);
       const report = await planSetup({ db: handle.db, api: solusio.connection.api, config: effective });
       await applySetup(report);
       demoCustomers = (await seedDemo(systemContext(handle, effective, logger, actors.system("sandbox"))))

@@ -1,7 +1,7 @@
 import { CommanderError } from "commander";
 import { ConfigError } from "../config.ts";
 import { asServiceError, type ErrorCode } from "../kernel/errors.ts";
-import { ThrowAwayDatabaseError } from "./throw-away-database.ts";
+import { UnfitConfigurationError } from "./unfit-configuration.ts";
 
 /** Renders rows as an aligned text table; numbers and money are right-aligned. */
 export function renderTable(headers: string[], rows: string[][], rightAligned: boolean[] = []): string {
@@ -29,7 +29,7 @@ export function reportCliError(error: unknown): number {
   // commander has printed its message (and the command's usage) already; help asked for is a success.
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_CODES.VALIDATION;
   // A configuration this command cannot work with (DATA_DIR=memory://): one line, and 78 as for a bad setting.
-  if (error instanceof ThrowAwayDatabaseError) {
+  if (error instanceof UnfitConfigurationError) {
     process.stderr.write(`error: ${error.message}\n`);
     return 78;
   }

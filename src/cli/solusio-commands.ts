@@ -12,6 +12,7 @@ import { reconcileSolusio } from "../services/sync/reconcile.ts";
 import { createJobRunner } from "../app/runner.ts";
 import { configuredIntegration, type SolusioIntegration } from "../solusio/integration.ts";
 import { runningSandbox } from "./running-sandbox.ts";
+import { withServePublicUrl } from "./serve-public-url.ts";
 import { actors } from "../kernel/actor.ts";
 import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
 
@@ -67,7 +68,7 @@ export function addSolusioCommands(solusio: Command): void {
     .option("--json", "print JSON")
     .action(async (opts: { apply?: boolean; json?: boolean }) =>
       withSolusio(async (ctx, s) => {
-        const deps = { db: ctx.db, api: s.connection.api, config: ctx.config };
+        const deps = { db: ctx.db, api: s.connection.api, config: withServePublicUrl(ctx.config, s) };
         const report = await planSetup(deps);
         const applied = opts.apply ? await applySetup(report) : [];
         // Checked by reading SolusIO again: a change SolusIO accepted but did not keep (our guess at the
@@ -118,7 +119,7 @@ export function addSolusioCommands(solusio: Command): void {
         const checks = await runDoctor({
           db: ctx.db,
           api: s.connection.api,
-          config: ctx.config,
+          config: withServePublicUrl(ctx.config, s),
           apiUrl: s.connection.apiUrl,
           userAreaUrl: s.connection.userAreaUrl,
           sandbox: s.connection.sandbox,

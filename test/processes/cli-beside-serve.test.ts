@@ -111,6 +111,11 @@ describe("the CLI while serve runs on the embedded database", () => {
     expect(dunning.stderr).toBe("");
     expect(JSON.parse(dunning.stdout)).toMatchObject({ as_of: future, steps_total: 0 });
 
+    // Doctor calls GetTokenPricing where serve listens (sandbox.json says), not at this command's PORT=0.
+    const doctor = await tokenbill("solusio", "doctor", "--json").catch((e) => e);
+    const pricing = JSON.parse(doctor.stdout).find((c: { name: string }) => c.name === "GetTokenPricing");
+    expect(pricing).toMatchObject({ ok: true, detail: `tokenbill answers at ${url}/solusio/api` });
+
     // A second serve on the same directory still refuses: it would be a second copy of the database.
     const second = await run(process.execPath, [bin, "serve"], { cwd, env }).catch((e) => e);
     expect(second.code).toBe(4);

@@ -110,6 +110,22 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
     expect((await cli("solusio", "bind", "--force")).code).toBe(0);
   });
 
+  it("setup and doctor refuse without TOKENBILL_PUBLIC_URL, rather than point SolusIO at their own HOST:PORT", async () => {
+    // HOST and PORT say where tokenbill *would* listen; the command took them for serve's public address.
+    const { TOKENBILL_PUBLIC_URL: _unset, ...withoutUrl } = env;
+    const local = { ...withoutUrl, HOST: "127.0.0.1", PORT: "9" };
+    for (const command of ["setup", "doctor"]) {
+      const r = await tokenbillCommand(["solusio", command], local);
+      expect([r.code, r.stdout], command).toEqual([78, ""]);
+      expect(r.stderr, command).toMatch(
+        /^error: TOKENBILL_PUBLIC_URL is not set: setup and doctor need .*\n$/,
+      );
+      expect(r.stderr, command).not.toContain("127.0.0.1:9");
+    }
+    // What does not tell SolusIO where tokenbill is needs no address.
+    expect((await tokenbillCommand(["solusio", "bind"], local)).code).toBe(0);
+  });
+
   it("explains a wrong token with a non-zero exit", async () => {
     const saved = env["SOLUSIO_API_TOKEN"];
     env["SOLUSIO_API_TOKEN"] = "not-the-token";
