@@ -264,6 +264,8 @@ const ConfigObject = z
     RETENTION_JOBS_DAYS: wholeNumber(1, 3650, 30),
     RETENTION_CALL_LOG_DAYS: wholeNumber(1, 3650, 30),
     RETENTION_SESSIONS_DAYS: wholeNumber(1, 3650, 30),
+    // Idempotency-Key answers (docs/payments.md) are kept this long; Stripe keeps its own 24 hours.
+    RETENTION_IDEMPOTENCY_KEYS_HOURS: wholeNumber(1, 8760, 24),
     HOUSEKEEPING_INTERVAL_MS: wholeNumber(0, 86_400_000, 3_600_000),
     DEFAULT_CURRENCY: z
       .string()

@@ -6,8 +6,8 @@ import type { DatabaseHandle } from "../db/open-database.ts";
 import { pino } from "pino";
 import { housekeepingRound, trimOldRows } from "./housekeeping.ts";
 
-// Housekeeping trims done jobs, the SolusIO call log and ended web sessions past their retention, batch by
-// batch, and keeps everything else; two instances trimming at once delete each row once.
+// Housekeeping trims done jobs, the SolusIO call log, ended web sessions and Idempotency-Key answers past
+// their retention, batch by batch, and keeps everything else; two instances trimming at once delete each row once.
 
 let handle: DatabaseHandle;
 const NOW = new Date("2026-11-30T12:00:00Z");
@@ -15,9 +15,11 @@ const config = parseConfig({
   RETENTION_JOBS_DAYS: 7,
   RETENTION_CALL_LOG_DAYS: 14,
   RETENTION_SESSIONS_DAYS: 3,
+  RETENTION_IDEMPOTENCY_KEYS_HOURS: 6,
 });
 const ctx = () => ({ db: handle.db, config, now: () => NOW });
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
+const hoursAgo = (hours: number) => daysAgo(hours / 24);
 
 beforeAll(async () => {
   handle = await createTestDatabase();
@@ -33,6 +35,7 @@ beforeEach(async () => {
   await sql`DELETE FROM job`.execute(handle.db);
   await sql`DELETE FROM solusio_call`.execute(handle.db);
   await sql`DELETE FROM web_session`.execute(handle.db);
+  await sql`DELETE FROM idempotency_key`.execute(handle.db);
   const db = handle.db;
   // 2,500 done jobs past the 7 days, 10 within; old jobs that must stay: failed, pending, a billing slot.
   await sql`INSERT INTO job (kind, status, updated_at)
@@ -57,6 +60,16 @@ beforeEach(async () => {
                    CASE WHEN n <= 30 THEN ${daysAgo(4)}::timestamptz
                         WHEN n <= 33 THEN ${daysAgo(1)}::timestamptz ELSE ${daysAgo(-1)}::timestamptz END
             FROM generate_series(1, 35) n, (SELECT id FROM customer LIMIT 1) c`.execute(db);
+  // 1,200 Idempotency-Keys first used 7 hours ago (past the 6), one of them still unanswered; 4 within.
+  await sql`INSERT INTO idempotency_key (scope, key, request_hash, status, response_body, created_at, completed_at)
+            SELECT 'apikey:key_1', 'old-' || n, repeat('a', 64), 201, '{}',
+                   ${hoursAgo(7)}::timestamptz - n * interval '1 second', ${hoursAgo(7)}
+            FROM generate_series(1, 1199) n`.execute(db);
+  await sql`INSERT INTO idempotency_key (scope, key, request_hash, created_at)
+            VALUES ('apikey:key_1', 'in-flight', repeat('a', 64), ${hoursAgo(7)})`.execute(db);
+  await sql`INSERT INTO idempotency_key (scope, key, request_hash, status, response_body, created_at, completed_at)
+            SELECT 'apikey:key_1', 'new-' || n, repeat('a', 64), 201, '{}', ${hoursAgo(5)}, ${hoursAgo(5)}
+            FROM generate_series(1, 4) n`.execute(db);
 });
 
 async function remaining() {
@@ -68,16 +81,29 @@ async function remaining() {
     billingSlot: await count("SELECT count(*) AS n FROM job WHERE slot = 'billing:2026-10'"),
     calls: await count("SELECT count(*) AS n FROM solusio_call"),
     sessions: await count("SELECT count(*) AS n FROM web_session"),
+    keys: await count("SELECT count(*) AS n FROM idempotency_key"),
   };
 }
 
 it("trims what is past its retention, batch by batch, and keeps the rest", async () => {
   const trimmed = await trimOldRows(ctx(), { batchSize: 1000 });
   // 2,500 done jobs and the old poll slot; the calls; the 30 sessions that ended 4 days ago.
-  expect(trimmed).toEqual({ jobs: 2501, solusioCalls: 2300, webSessions: 30 });
-  expect(await remaining()).toEqual({ doneJobs: 11, otherJobs: 2, billingSlot: 1, calls: 5, sessions: 5 });
+  expect(trimmed).toEqual({ jobs: 2501, solusioCalls: 2300, webSessions: 30, idempotencyKeys: 1200 });
+  expect(await remaining()).toEqual({
+    doneJobs: 11,
+    otherJobs: 2,
+    billingSlot: 1,
+    calls: 5,
+    sessions: 5,
+    keys: 4,
+  });
   // A second round finds nothing more.
-  expect(await trimOldRows(ctx(), { batchSize: 1000 })).toEqual({ jobs: 0, solusioCalls: 0, webSessions: 0 });
+  expect(await trimOldRows(ctx(), { batchSize: 1000 })).toEqual({
+    jobs: 0,
+    solusioCalls: 0,
+    webSessions: 0,
+    idempotencyKeys: 0,
+  });
 });
 
 it("deletes each row once when two instances trim at the same time", async () => {
@@ -88,22 +114,37 @@ it("deletes each row once when two instances trim at the same time", async () =>
   expect(a.jobs + b.jobs).toBe(2501);
   expect(a.solusioCalls + b.solusioCalls).toBe(2300);
   expect(a.webSessions + b.webSessions).toBe(30);
-  expect(await remaining()).toEqual({ doneJobs: 11, otherJobs: 2, billingSlot: 1, calls: 5, sessions: 5 });
+  expect(a.idempotencyKeys + b.idempotencyKeys).toBe(1200);
+  expect(await remaining()).toEqual({
+    doneJobs: 11,
+    otherJobs: 2,
+    billingSlot: 1,
+    calls: 5,
+    sessions: 5,
+    keys: 4,
+  });
 });
 
-it("reads its retentions from the configuration, in days", () => {
+it("reads its retentions from the configuration, in days (Idempotency-Keys in hours)", () => {
   expect(parseConfig({}).RETENTION_JOBS_DAYS).toBe(30);
   expect(() => parseConfig({ RETENTION_CALL_LOG_DAYS: "0" })).toThrow(/RETENTION_CALL_LOG_DAYS/);
+  expect(parseConfig({}).RETENTION_IDEMPOTENCY_KEYS_HOURS).toBe(24);
+  expect(() => parseConfig({ RETENTION_IDEMPOTENCY_KEYS_HOURS: "0" })).toThrow(
+    /RETENTION_IDEMPOTENCY_KEYS_HOURS/,
+  );
 });
 
 it("vacuums every table after trimming when asked (the embedded database), and only then", async () => {
   const logged: string[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => logged.push(JSON.parse(line).msg) });
   const without = await housekeepingRound({ ...ctx(), logger }, { vacuum: false });
-  expect(without).toEqual({ trimmed: { jobs: 2501, solusioCalls: 2300, webSessions: 30 }, vacuumed: [] });
+  expect(without).toEqual({
+    trimmed: { jobs: 2501, solusioCalls: 2300, webSessions: 30, idempotencyKeys: 1200 },
+    vacuumed: [],
+  });
   await trimOldRows(ctx()); // nothing left to trim: the vacuum round below runs on its own
   const { trimmed, vacuumed } = await housekeepingRound({ ...ctx(), logger }, { vacuum: true });
-  expect(trimmed).toEqual({ jobs: 0, solusioCalls: 0, webSessions: 0 });
+  expect(trimmed).toEqual({ jobs: 0, solusioCalls: 0, webSessions: 0, idempotencyKeys: 0 });
   expect(vacuumed).toEqual(expect.arrayContaining(["job", "solusio_call", "web_session", "customer"]));
   expect(logged).toEqual([
     "housekeeping trimmed old rows",

@@ -9,12 +9,14 @@ import { type Clock, startClock } from "../jobs/schedule-clock.ts";
 // never one giant transaction holding locks and WAL; the batch picks its rows with FOR UPDATE SKIP LOCKED,
 // so instances trimming at the same time take disjoint rows and never wait on each other.
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 export interface TrimCounts {
   jobs: number;
   solusioCalls: number;
   webSessions: number;
+  idempotencyKeys: number;
 }
 
 type Trim = (db: Db, cutoff: Date, limit: number) => Promise<number>;
@@ -53,6 +55,19 @@ const trimWebSessions: Trim = async (db, cutoff, limit) =>
     ).numAffectedRows ?? 0n,
   );
 
+/**
+ * Idempotency-Key answers, by when the key was first used (as Stripe counts its 24 hours); a key still in
+ * flight that old belongs to a reservation `payment refund-release` has to settle, and goes too.
+ */
+const trimIdempotencyKeys: Trim = async (db, cutoff, limit) =>
+  Number(
+    (
+      await sql`DELETE FROM idempotency_key WHERE (scope, key) IN (
+        SELECT scope, key FROM idempotency_key WHERE created_at < ${cutoff}
+        ORDER BY created_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)`.execute(db)
+    ).numAffectedRows ?? 0n,
+  );
+
 /** Deletes batch after batch until one comes back short; returns how many rows went. */
 async function trimAll(trim: Trim, db: Db, cutoff: Date, batchSize: number): Promise<number> {
   let total = 0;
@@ -76,6 +91,12 @@ export async function trimOldRows(
     jobs: await trimAll(trimJobs, db, before(config.RETENTION_JOBS_DAYS), batchSize),
     solusioCalls: await trimAll(trimSolusioCalls, db, before(config.RETENTION_CALL_LOG_DAYS), batchSize),
     webSessions: await trimAll(trimWebSessions, db, before(config.RETENTION_SESSIONS_DAYS), batchSize),
+    idempotencyKeys: await trimAll(
+      trimIdempotencyKeys,
+      db,
+      new Date(now - config.RETENTION_IDEMPOTENCY_KEYS_HOURS * HOUR),
+      batchSize,
+    ),
   };
 }
 
@@ -93,8 +114,8 @@ export async function housekeepingRound(
   options: HousekeepingOptions,
 ): Promise<{ trimmed: TrimCounts; vacuumed: string[] }> {
   const trimmed = await trimOldRows(ctx);
-  if (trimmed.jobs + trimmed.solusioCalls + trimmed.webSessions > 0)
-    ctx.logger.info({ trimmed, retentionDays: retentionOf(ctx.config) }, "housekeeping trimmed old rows");
+  if (Object.values(trimmed).some((n) => n > 0))
+    ctx.logger.info({ trimmed, retention: retentionOf(ctx.config) }, "housekeeping trimmed old rows");
   if (!options.vacuum) return { trimmed, vacuumed: [] };
   const started = performance.now();
   const vacuumed = await vacuumTables(ctx.db);
@@ -129,5 +150,6 @@ function retentionOf(config: Config) {
     jobs: config.RETENTION_JOBS_DAYS,
     solusioCalls: config.RETENTION_CALL_LOG_DAYS,
     webSessions: config.RETENTION_SESSIONS_DAYS,
+    idempotencyKeysHours: config.RETENTION_IDEMPOTENCY_KEYS_HOURS,
   };
 }

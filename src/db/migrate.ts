@@ -31,6 +31,7 @@ import * as m020estimate from "./migrations/020-month-to-date-estimate.ts";
 import * as m021listOrder from "./migrations/021-list-order-indexes.ts";
 import * as m022lease from "./migrations/022-finalizer-lease.ts";
 import * as m023refundCreditNote from "./migrations/023-refund-credit-note.ts";
+import * as m024idempotency from "./migrations/024-idempotency-key.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -61,6 +62,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "021-list-order-indexes": m021listOrder,
   "022-finalizer-lease": m022lease,
   "023-refund-credit-note": m023refundCreditNote,
+  "024-idempotency-key": m024idempotency,
 };
 
 /**

@@ -413,6 +413,7 @@ export interface Database {
   provider_event: ProviderEventTable;
   checkout_session: CheckoutSessionTable;
   month_to_date_estimate: MonthToDateEstimateTable;
+  idempotency_key: IdempotencyKeyTable;
 }
 
 // Money in (migration 013, billing-rules §7–§8).
@@ -441,6 +442,21 @@ export interface RefundTable {
   /** The credit note whose settlement "refund" made it (migration 023). */
   credit_note_id: ColumnType<string | null, string | null | undefined, never>;
   created_at: CreatedAt;
+}
+
+/** A request sent with an Idempotency-Key, and its answer once known (migration 024). */
+export interface IdempotencyKeyTable {
+  /** Who sent it (actorLabel): keys of different API keys never meet. */
+  scope: string;
+  key: string;
+  /** SHA-256 (hex) of the method, the route, its path parameters and its body. */
+  request_hash: string;
+  status: number | null;
+  response_body: string | null;
+  /** The refund reservation of a refund through the provider, while the provider's answer is awaited. */
+  refund_id: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: Date;
+  completed_at: Date | null;
 }
 
 export interface CreditNoteTable {

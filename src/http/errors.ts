@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
 import { zodToServiceError } from "../kernel/verb.ts";
+import { jsonText } from "../kernel/json.ts";
 import { asServiceError, ERROR_CODES, type ErrorCode, type FieldIssue } from "../kernel/errors.ts";
 
 export { zodToServiceError };
@@ -126,17 +127,31 @@ export function errorBody(code: AnswerCode, message: string, requestId: string, 
   return { error: { code, message, requestId, ...(issues.length > 0 ? { issues } : {}) } };
 }
 
+const INTERNAL_ANSWER: Answer = {
+  code: "INTERNAL",
+  message: "internal error; the request id identifies it in the logs",
+  issues: [],
+  headers: {},
+};
+
+/**
+ * The status and exact body `sendError` answers `error` with, for an answer kept under an Idempotency-Key
+ * (src/kernel/idempotency.ts) and sent again as it is. Logging stays with `sendError`, which sends it first.
+ */
+export function errorAnswerText(error: unknown, requestId: string): { status: number; body: string } {
+  const answer = answerOf(error) ?? INTERNAL_ANSWER;
+  return {
+    status: statusOf(answer.code),
+    body: jsonText(errorBody(answer.code, answer.message, requestId, answer.issues)),
+  };
+}
+
 export function sendError(reply: FastifyReply, request: FastifyRequest, error: unknown): FastifyReply {
   let answer = answerOf(error);
   if (answer?.code === "UPSTREAM_UNAVAILABLE") logUpstreamFailure(request.log, error, request.id);
   if (!answer) {
     request.log.error({ err: error, requestId: request.id }, "unhandled error");
-    answer = {
-      code: "INTERNAL",
-      message: "internal error; the request id identifies it in the logs",
-      issues: [],
-      headers: {},
-    };
+    answer = INTERNAL_ANSWER;
   }
   return reply
     .status(statusOf(answer.code))

@@ -62,6 +62,16 @@ const ErrorEnvelope: JsonSchema = {
   },
 };
 
+/** The header of a money-moving POST without a natural key (route.idempotent; docs/payments.md). */
+const IdempotencyKeyParameter: JsonSchema = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description:
+    "Makes a retry safe: the same key with the same request is answered as the first time (same status and body, `Idempotent-Replayed: true`) and does nothing again. Keys are kept RETENTION_IDEMPOTENCY_KEYS_HOURS (24 h). Per API key; 1–255 printable ASCII characters, a UUID is a good key.",
+  schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x20-\\x7e]{1,255}$" },
+};
+
 const PageMeta: JsonSchema = {
   type: "object",
   properties: {
@@ -129,7 +139,11 @@ export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, 
       tags: [route.tag],
       summary: route.summary,
       operationId: `${route.method.toLowerCase()}${route.url.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
-      parameters: [...parametersOf(route.params, "path"), ...parametersOf(route.query, "query")],
+      parameters: [
+        ...parametersOf(route.params, "path"),
+        ...parametersOf(route.query, "query"),
+        ...(route.idempotent ? [IdempotencyKeyParameter] : []),
+      ],
       responses: {
         [status]: success,
         "400": errorResponse(
@@ -137,7 +151,15 @@ export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, 
         ),
         "401": errorResponse("Missing or invalid API key"),
         "404": errorResponse(route.params ? "Not found" : "No such route"),
-        ...(route.method !== "GET" ? { "409": errorResponse("Conflict with existing data") } : {}),
+        ...(route.method !== "GET"
+          ? {
+              "409": errorResponse(
+                route.idempotent
+                  ? "Conflict with existing data; or the Idempotency-Key was used with a different request, or its first request is still being processed (`issues` names `header.idempotency-key`)"
+                  : "Conflict with existing data",
+              ),
+            }
+          : {}),
         ...protocolErrors(errorResponse, route.body !== undefined),
       },
     };

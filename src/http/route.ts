@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fast
 import { z } from "zod";
 import type { ServiceContext } from "../kernel/context.ts";
 import { ServiceError } from "../kernel/errors.ts";
+import { IdempotentReplay } from "../kernel/idempotency.ts";
 import { ProtocolError, zodToServiceError } from "./errors.ts";
+import { readIdempotencyKey, sendReplay } from "./idempotency-header.ts";
 import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../kernel/clean-text.ts";
 
 // A route is declared once, with zod schemas for its input and output. The same declaration validates
@@ -27,6 +29,11 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
     fileName?: (now: Date) => string;
   };
   status?: 200 | 201 | 204;
+  /**
+   * Takes an Idempotency-Key header (readIdempotencyKey): a money-moving POST without a natural key. Its verb
+   * claims the key in its transaction; a replay is sent as it was first answered.
+   */
+  idempotent?: boolean;
   handler(args: {
     ctx: ServiceContext;
     params: z.output<P>;
@@ -117,7 +124,15 @@ export function registerRoutes(
         const params = parsePart(spec.params, request.params, "path");
         const query = parsePart(querySchema, request.query, "query");
         const body = parsePart(bodySchema, request.body, "body");
-        const result = await spec.handler({ ctx: contextOf(request), params, query, body });
+        const ctx = contextOf(request);
+        if (spec.idempotent) ctx.idempotency = readIdempotencyKey(request, ctx, spec, params, body);
+        let result: unknown;
+        try {
+          result = await spec.handler({ ctx, params, query, body });
+        } catch (error) {
+          if (error instanceof IdempotentReplay) return sendReplay(reply, error.answer);
+          throw error;
+        }
         const status = spec.status ?? 200;
         // Admin answers hold customer data and, once, new API keys: no cache may keep them.
         reply.header("cache-control", "no-store");

@@ -5,6 +5,7 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
 import type { Actor } from "./actor.ts";
+import type { IdempotencyRequest } from "./idempotency.ts";
 
 /** What every service verb receives: who acts, on which database, at what time. Built by each adapter. */
 export interface ServiceContext {
@@ -26,6 +27,8 @@ export interface ServiceContext {
    * the database is reached through serve's socket.
    */
   backup?: (() => Promise<Uint8Array>) | undefined;
+  /** The request's Idempotency-Key, read by the verbs that honour one (credit notes, refunds). */
+  idempotency?: IdempotencyRequest | undefined;
 }
 
 /** The database handle verbs work on: the pool, or an open transaction (transaction.ts). */

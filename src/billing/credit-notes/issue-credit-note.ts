@@ -9,6 +9,7 @@ import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { type LedgerLine, postLedgerEvent } from "../ledger/ledger.ts";
 import { minAmount } from "../payments/allocate.ts";
 import { fieldError } from "../payments/field-error.ts";
+import { answerIdempotencyKey, claimIdempotencyKey } from "../payments/idempotency-key.ts";
 import {
   amountsDue,
   lockCustomerForMoney,
@@ -39,7 +40,13 @@ export const issueCreditNote = defineVerb(
   IssueCreditNoteInput,
   async ({ ctx, input }): Promise<CreditNote> => {
     await requireStaffRole(ctx, ...BILLING_ROLES);
-    const { note, throughProvider } = await withTransaction(ctx, (tx) => issueIn(tx, input));
+    const { note, throughProvider } = await withTransaction(ctx, async (tx) => {
+      // The key's answer commits with the note: a replay gets the note and never reaches the provider again.
+      await claimIdempotencyKey(tx, ctx.idempotency);
+      const issued = await issueIn(tx, input);
+      await answerIdempotencyKey(tx, ctx.idempotency, issued.note);
+      return issued;
+    });
     for (const due of throughProvider) {
       try {
         await refundThroughProvider(ctx, due.payment, due.amount, `credit note ${note.number}`, note.id);

@@ -3,6 +3,7 @@ import { defineVerb } from "../../kernel/verb.ts";
 import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
 import { refundThroughProvider } from "../providers/refund-through-provider.ts";
 import { type Refund, RefundInput } from "./payment-schemas.ts";
+import { answerIdempotencyKey, claimIdempotencyKey } from "./idempotency-key.ts";
 import { recordRefundIn } from "./refund-payment.ts";
 import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
@@ -11,6 +12,8 @@ import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-role
  * payment (Stripe) is refunded through the provider, outside any transaction (nothing is locked while it
  * answers): the refund is recorded pending and settled by the provider's signed webhook. At most what is
  * left of the payment (its amount − earlier refunds that did not fail), else VALIDATION naming `amount`.
+ * With an Idempotency-Key (ctx.idempotency) the refund and the key commit together, and a repeat is answered
+ * with the first answer.
  */
 export const refundPayment = defineVerb(RefundInput, async ({ ctx, input }): Promise<{ refund: Refund }> => {
   await requireStaffRole(ctx, ...BILLING_ROLES);
@@ -20,9 +23,14 @@ export const refundPayment = defineVerb(RefundInput, async ({ ctx, input }): Pro
     .where("id", "=", input.payment_id)
     .executeTakeFirst();
   if (payment && PROVIDER_METHODS.has(payment.method)) {
-    return { refund: await refundThroughProvider(ctx, payment, input.amount, input.reason) };
+    return {
+      refund: await refundThroughProvider(ctx, payment, input.amount, input.reason, null, ctx.idempotency),
+    };
   }
-  return withTransaction(ctx, async (tx) => ({
-    refund: await recordRefundIn(tx.db, tx, { ...input, status: "succeeded" }),
-  }));
+  return withTransaction(ctx, async (tx) => {
+    await claimIdempotencyKey(tx, ctx.idempotency);
+    const refund = await recordRefundIn(tx.db, tx, { ...input, status: "succeeded" });
+    await answerIdempotencyKey(tx, ctx.idempotency, refund);
+    return { refund };
+  });
 });

@@ -2,8 +2,15 @@ import type { Selectable } from "kysely";
 import type { PaymentTable } from "../../db/schema.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
+import type { IdempotencyRequest } from "../../kernel/idempotency.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { presentRefund, type Refund } from "../payments/payment-schemas.ts";
+import {
+  answerIdempotencyKey,
+  answerIdempotencyKeyWithError,
+  claimIdempotencyKey,
+  linkIdempotencyKeyToRefund,
+} from "../payments/idempotency-key.ts";
 import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
 import { paymentProviderOf } from "./provider-from-config.ts";
 
@@ -31,6 +38,7 @@ export async function refundThroughProvider(
   amount: bigint,
   reason: string | undefined,
   creditNoteId: string | null = null,
+  idempotency?: IdempotencyRequest,
 ): Promise<Refund> {
   const provider = paymentProviderOf(ctx.config);
   if (!provider || provider.name !== payment.method)
@@ -39,15 +47,20 @@ export async function refundThroughProvider(
       `payment ${payment.id} was made through ${payment.method}, which is not configured: refund it in ` +
         `${payment.method}'s dashboard (its webhook records the refund) or set STRIPE_SECRET_KEY`,
     );
-  const reserved = await withTransaction(ctx, (tx) =>
-    recordRefundIn(tx.db, tx, {
+  // The key is claimed with the reservation and left unanswered (in flight) until the provider answers: a
+  // repeat meanwhile is a 409, never a second reservation; releaseRefundReservation answers it after a crash.
+  const reserved = await withTransaction(ctx, async (tx) => {
+    await claimIdempotencyKey(tx, idempotency);
+    const row = await recordRefundIn(tx.db, tx, {
       payment_id: payment.id,
       amount,
       reason: reason ?? "",
       status: "pending",
       credit_note_id: creditNoteId,
-    }),
-  );
+    });
+    await linkIdempotencyKeyToRefund(tx, idempotency, row.id);
+    return row;
+  });
   let providerRefundId: string;
   try {
     ({ id: providerRefundId } = await provider.refund({
@@ -59,9 +72,12 @@ export async function refundThroughProvider(
     }));
   } catch (error) {
     // Unless the provider's webhook has meanwhile linked the reservation to a refund it did make.
-    await withTransaction(ctx, (tx) =>
-      settleRefundIn(tx.db, tx, { refund_id: reserved.id, status: "failed", onlyUnlinked: true }),
-    );
+    // The refusal is the key's answer (as Stripe keeps its own errors): the reservation is released, and a
+    // repeat with the key must not ask the provider a second time for money it may have moved after all.
+    await withTransaction(ctx, async (tx) => {
+      await settleRefundIn(tx.db, tx, { refund_id: reserved.id, status: "failed", onlyUnlinked: true });
+      await answerIdempotencyKeyWithError(tx, idempotency, error);
+    });
     throw error;
   }
   return withTransaction(ctx, async (tx) => {
@@ -73,7 +89,7 @@ export async function refundThroughProvider(
       .where("provider_refund_id", "is", null)
       .returningAll()
       .executeTakeFirst();
-    return presentRefund(
+    const refund = presentRefund(
       row ??
         (await tx.db
           .selectFrom("refund")
@@ -81,5 +97,7 @@ export async function refundThroughProvider(
           .where("id", "=", reserved.id)
           .executeTakeFirstOrThrow()),
     );
+    await answerIdempotencyKey(tx, idempotency, refund);
+    return refund;
   });
 }

@@ -120,6 +120,7 @@ export const paymentRoutes: AnyRouteSpec[] = [
     body: RefundBody,
     response: Refund,
     status: 201,
+    idempotent: true,
     handler: async ({ ctx, params, body }) =>
       (await refundPayment({ ctx, input: { ...body, payment_id: params.id } })).refund,
   }),
@@ -133,6 +134,7 @@ export const paymentRoutes: AnyRouteSpec[] = [
     body: CreditNoteBody,
     response: CreditNote,
     status: 201,
+    idempotent: true,
     handler: ({ ctx, params, body }) => issueCreditNote({ ctx, input: { ...body, invoice_id: params.id } }),
   }),
   defineRoute({

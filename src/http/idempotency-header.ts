@@ -1,0 +1,55 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { actorLabel } from "../kernel/actor.ts";
+import type { ServiceContext } from "../kernel/context.ts";
+import { ServiceError } from "../kernel/errors.ts";
+import {
+  IDEMPOTENCY_KEY_FIELD,
+  IDEMPOTENCY_KEY_PATTERN,
+  type IdempotencyRequest,
+  requestHash,
+  type StoredAnswer,
+} from "../kernel/idempotency.ts";
+import { errorAnswerText } from "./errors.ts";
+
+// The Idempotency-Key header of the admin API's money-moving POSTs (a route declares `idempotent: true`;
+// docs/payments.md). Read here, honoured by the verbs (src/billing/payments/idempotency-key.ts).
+
+const HEADER = "idempotency-key";
+
+/** The request's key as the verbs take it, or undefined without the header; a bad key is a 400 naming it. */
+export function readIdempotencyKey(
+  request: FastifyRequest,
+  ctx: ServiceContext,
+  route: { method: string; url: string; status?: number | undefined },
+  params: unknown,
+  body: unknown,
+): IdempotencyRequest | undefined {
+  // Node joins a repeated header's values with ", ", which would make two keys one that looks valid.
+  const raw = request.raw.rawHeaders;
+  const given = raw.filter((name, i) => i % 2 === 0 && name.toLowerCase() === HEADER).length;
+  if (given === 0) return undefined;
+  if (given > 1) throw ServiceError.validation(IDEMPOTENCY_KEY_FIELD, "given more than once; give it once");
+  const key = request.headers[HEADER];
+  if (typeof key !== "string" || !IDEMPOTENCY_KEY_PATTERN.test(key))
+    throw ServiceError.validation(
+      IDEMPOTENCY_KEY_FIELD,
+      "must be 1 to 255 printable ASCII characters (a UUID is a good key)",
+    );
+  return {
+    scope: actorLabel(ctx.actor),
+    key,
+    requestHash: requestHash(route.method, route.url, params, body),
+    successStatus: route.status ?? 200,
+    errorAnswer: (error) => errorAnswerText(error, request.id),
+  };
+}
+
+/** Sends an answer kept under the key again, as it was, marked as a replay (as Stripe marks its own). */
+export function sendReplay(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
+  return reply
+    .status(answer.status)
+    .header("cache-control", "no-store")
+    .header("idempotent-replayed", "true")
+    .type("application/json; charset=utf-8")
+    .send(answer.body);
+}
