@@ -57,7 +57,7 @@ const trimWebSessions: Trim = async (db, cutoff, limit) =>
 
 /**
  * Idempotency-Key answers, by when the key was first used (as Stripe counts its 24 hours); a key still in
- * flight that old belongs to a reservation `payment refund-release` has to settle, and goes too.
+ * flight that old belongs to a reservation `payments refund-release` has to settle, and goes too.
  */
 const trimIdempotencyKeys: Trim = async (db, cutoff, limit) =>
   Number(

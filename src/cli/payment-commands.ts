@@ -6,6 +6,11 @@ import { getPayment, listPayments } from "../billing/payments/get-payment.ts";
 import { recordPayment } from "../billing/payments/record-payment.ts";
 import { refundPayment } from "../billing/payments/refund.ts";
 import { customerStatement } from "../billing/payments/statement.ts";
+import {
+  DEFAULT_RESERVATION_AGE_MINUTES,
+  MIN_RESERVATION_AGE_MINUTES,
+  releaseRefundReservation,
+} from "../billing/providers/release-refund-reservation.ts";
 import { formatMinor } from "../domain/money.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { ServiceError } from "../kernel/errors.ts";
@@ -125,6 +130,28 @@ export function addPaymentCommands(payments: Command): void {
         );
       }),
     );
+
+  payments
+    .command("refund-release")
+    .description(
+      "release a refund reservation left pending when its call to the payment provider never ran: the " +
+        "provider is asked first; what it has is settled as its webhook would, else the reservation fails",
+    )
+    .requiredOption("--refund <id>", "the pending refund (ref_…)")
+    .option(
+      "--older-than-minutes <n>",
+      `refuse a reservation younger than this (at least ${MIN_RESERVATION_AGE_MINUTES}; default ${DEFAULT_RESERVATION_AGE_MINUTES})`,
+    )
+    .action(async (opts: { refund: string; olderThanMinutes?: string }) => {
+      const minutes = opts.olderThanMinutes;
+      if (minutes !== undefined && !/^\d{1,6}$/.test(minutes))
+        throw ServiceError.validation("older_than_minutes", "must be a whole number of minutes");
+      const input = {
+        refund_id: opts.refund,
+        ...(minutes === undefined ? {} : { older_than_minutes: Number(minutes) }),
+      };
+      await withSystemContext(async (ctx) => print(await releaseRefundReservation({ ctx, input })));
+    });
 
   payments
     .command("show <id>")

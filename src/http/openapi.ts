@@ -165,7 +165,8 @@ export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, 
     };
     if (route.body) {
       operation["requestBody"] = {
-        required: true,
+        // A body whose fields all have defaults may be left out (the route takes none as `{}`).
+        required: !route.body.safeParse(undefined).success,
         content: { "application/json": { schema: schemaOf(route.body, "input") } },
       };
     }

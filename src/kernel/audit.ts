@@ -20,6 +20,8 @@ export type AuditVerb =
   | "settle"
   | "issue"
   | "apply_credit"
+  // A refund reservation whose provider call never ran, released after asking the provider.
+  | "release"
   // An issued invoice e-mailed again on a staff member's request.
   | "resend"
   // A copy of the whole embedded database taken (services/backup): it holds every customer's data.

@@ -84,11 +84,26 @@ export interface RefundChanged {
 
 export type ProviderFact = PaymentSucceeded | RefundChanged;
 
+/** Which refund tokenbill asks the provider about (releaseRefundReservation). */
+export interface RefundLookup {
+  /** The provider's id of the payment (the payment's reference). */
+  paymentRef: string;
+  /** tokenbill's reservation, carried in the metadata of a refund tokenbill asked for. */
+  refundId: string;
+  /** The provider's refund linked to the reservation, when one is. */
+  providerRefundId: string | null;
+}
+
 export interface PaymentProvider {
   /** Also the `method` of the payments it records, and provider_event.provider. */
   readonly name: string;
   createCheckout(request: CheckoutRequest): Promise<CheckoutSession>;
   refund(request: RefundRequest): Promise<ProviderRefund>;
+  /**
+   * The refund the provider made for tokenbill's reservation, as its webhook would tell it (a refund_changed
+   * fact); null when the provider has none: the request never reached it.
+   */
+  findRefund(lookup: RefundLookup): Promise<RefundChanged | null>;
   /** Verifies the signature over the exact bytes received; throws VALIDATION when it does not hold. */
   parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): VerifiedEvent;
   /** What a verified (or stored) event means for tokenbill; [] for events it does not act on. */

@@ -57,7 +57,7 @@ export async function processProviderEvent(
         const applied =
           fact.kind === "payment_succeeded"
             ? await applyPayment(tx, provider, fact)
-            : await applyRefund(tx, provider, fact);
+            : await applyRefundFact(tx, provider, fact);
         changed ||= applied;
       }
       await trx
@@ -138,8 +138,15 @@ async function applyPayment(
   return true;
 }
 
-/** Applies what the provider says of a refund; false when it changed nothing. */
-async function applyRefund(tx: TxContext, provider: PaymentProvider, fact: RefundChanged): Promise<boolean> {
+/**
+ * Applies what the provider says of a refund; false when it changed nothing. Also what a released reservation
+ * does with the refund the provider turns out to have made (releaseRefundReservation).
+ */
+export async function applyRefundFact(
+  tx: TxContext,
+  provider: PaymentProvider,
+  fact: RefundChanged,
+): Promise<boolean> {
   const payment = await paymentOf(tx, provider, fact.paymentRef);
   if (!payment) return false; // not a payment we recorded
   // Under the customer's lock, as every refund is written: refundThroughProvider links its reservation too.

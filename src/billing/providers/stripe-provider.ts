@@ -9,6 +9,8 @@ import type {
   ProviderFact,
   ProviderRefund,
   ProviderRefundStatus,
+  RefundChanged,
+  RefundLookup,
   RefundRequest,
   VerifiedEvent,
 } from "./payment-provider.ts";
@@ -169,6 +171,24 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
+  async findRefund({ paymentRef, refundId, providerRefundId }: RefundLookup): Promise<RefundChanged | null> {
+    try {
+      if (providerRefundId !== null) {
+        const refund = await this.stripe.refunds.retrieve(providerRefundId);
+        return factOf(RefundObject.parse(refund), paymentRef);
+      }
+      // Refunds carry no searchable field: the payment's refunds are few, and ours name the reservation.
+      for await (const refund of this.stripe.refunds.list({ payment_intent: paymentRef, limit: 100 })) {
+        if (refund.metadata?.["tokenbill_refund_id"] === refundId)
+          return factOf(RefundObject.parse(refund), paymentRef);
+      }
+      return null;
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeError && error.statusCode === 404) return null;
+      throw asTokenbillError(error, "look up the refund");
+    }
+  }
+
   parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): VerifiedEvent {
     const signature = headers["stripe-signature"];
     if (typeof signature !== "string" || signature === "")
@@ -236,6 +256,11 @@ export class StripeProvider implements PaymentProvider {
         return [];
     }
   }
+}
+
+function factOf(refund: z.output<typeof RefundObject>, paymentRef: string): RefundChanged | null {
+  const [fact] = refundFacts([refund], paymentRef);
+  return fact?.kind === "refund_changed" ? fact : null;
 }
 
 function refundFacts(

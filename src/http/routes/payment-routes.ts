@@ -21,6 +21,12 @@ import {
 import { type RecordPaymentResult, recordPayment } from "../../billing/payments/record-payment.ts";
 import { refundPayment } from "../../billing/payments/refund.ts";
 import { getCustomerStatement, Statement } from "../../billing/payments/statement.ts";
+import {
+  RefundIdParams,
+  RefundRelease,
+  ReleaseRefundBody,
+  releaseRefundReservation,
+} from "../../billing/providers/release-refund-reservation.ts";
 import { IdParams } from "../../kernel/schemas.ts";
 import { zodToServiceError } from "../errors.ts";
 import { type AnyRouteSpec, type ContextFactory, defineRoute, requireJsonBody } from "../route.ts";
@@ -123,6 +129,18 @@ export const paymentRoutes: AnyRouteSpec[] = [
     idempotent: true,
     handler: async ({ ctx, params, body }) =>
       (await refundPayment({ ctx, input: { ...body, payment_id: params.id } })).refund,
+  }),
+  defineRoute({
+    method: "POST",
+    url: "/api/v1/refunds/{id}/release",
+    tag: "payments",
+    summary:
+      "Release a refund reservation left pending when its provider call never ran: asks the provider, settles what it has as its webhook would, else fails the reservation and frees its amount (409 when not pending or too young)",
+    params: RefundIdParams,
+    body: ReleaseRefundBody.optional(),
+    response: RefundRelease,
+    handler: ({ ctx, params, body }) =>
+      releaseRefundReservation({ ctx, input: { ...(body ?? {}), refund_id: params.id } }),
   }),
   defineRoute({
     method: "POST",

@@ -213,6 +213,14 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
       return found;
     }
     if (method === "POST" && path === "/v1/refunds") return createRefund(form);
+    if (method === "GET" && path === "/v1/refunds") {
+      // One page, newest first, of a payment's refunds (or all): enough for the tests' few.
+      const intent = text(form["payment_intent"]);
+      const data = [...refunds.values()]
+        .filter((r) => intent === undefined || r.payment_intent === intent)
+        .reverse();
+      return { object: "list", data, has_more: false, url: "/v1/refunds" };
+    }
     const refund = /^\/v1\/refunds\/([^/]+)$/.exec(path);
     if (method === "GET" && refund) {
       const found = refunds.get(decodeURIComponent(refund[1]!));

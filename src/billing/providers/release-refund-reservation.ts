@@ -1,0 +1,137 @@
+import { z } from "zod";
+import { recordAudit } from "../../kernel/audit.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { successAnswer } from "../../kernel/idempotency.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { defineVerb } from "../../kernel/verb.ts";
+import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
+import { fieldError } from "../payments/field-error.ts";
+import { settleIdempotencyKeyOfRefund } from "../payments/idempotency-key.ts";
+import { presentRefund, Refund } from "../payments/payment-schemas.ts";
+import { settleRefundIn } from "../payments/refund-payment.ts";
+import { applyRefundFact } from "./process-provider-event.ts";
+import { paymentProviderOf } from "./provider-from-config.ts";
+
+// A refund through the provider is reserved (a pending row holding its amount) and committed before the
+// provider is asked (refund-through-provider.ts). A process that died between the two left the reservation
+// pending for good: no provider refund exists, so no webhook will ever settle it. Releasing it asks the
+// provider first, since the request may have reached it after all (the answer lost): what the provider has
+// is applied as its webhook would apply it; only when it has nothing is the reservation failed and its
+// amount freed. An Idempotency-Key left waiting on the reservation is answered or freed with it.
+
+/** Below this the provider call may still be running (the SDK's 20 s timeout, three attempts). */
+export const MIN_RESERVATION_AGE_MINUTES = 5;
+export const DEFAULT_RESERVATION_AGE_MINUTES = 15;
+
+export const RefundIdParams = z.object({
+  id: z.string().regex(/^ref_[0-9a-f]{1,64}$/, "must be a refund id (ref_…)"),
+});
+
+export const ReleaseRefundBody = z
+  .object({
+    older_than_minutes: z
+      .number()
+      .int()
+      .min(MIN_RESERVATION_AGE_MINUTES)
+      .max(10_080)
+      .default(DEFAULT_RESERVATION_AGE_MINUTES)
+      .meta({ description: "refuse (409) a reservation younger than this; at least 5, default 15" }),
+  })
+  .strict();
+
+export const ReleaseRefundInput = ReleaseRefundBody.extend({ refund_id: RefundIdParams.shape.id }).strict();
+
+export const RefundRelease = z.object({
+  outcome: z.enum(["settled", "linked", "released"]).meta({
+    description:
+      "settled: the provider had made the refund and said how it ended; linked: the provider has it, still pending (its webhook settles it); released: the provider has none, the reservation failed and its amount is free",
+  }),
+  refund: Refund,
+});
+export type RefundRelease = z.output<typeof RefundRelease>;
+
+export const releaseRefundReservation = defineVerb(
+  ReleaseRefundInput,
+  async ({ ctx, input }): Promise<RefundRelease> => {
+    await requireStaffRole(ctx, ...BILLING_ROLES);
+    const row = await ctx.db
+      .selectFrom("refund")
+      .innerJoin("payment", "payment.id", "refund.payment_id")
+      .select([
+        "refund.id",
+        "refund.status",
+        "refund.created_at",
+        "refund.provider_refund_id",
+        "payment.method",
+        "payment.reference",
+      ])
+      .where("refund.id", "=", input.refund_id)
+      .executeTakeFirst();
+    if (!row) throw fieldError("NOT_FOUND", "refund_id", `refund ${input.refund_id} not found`);
+    if (row.status !== "pending")
+      throw fieldError(
+        "CONFLICT",
+        "refund_id",
+        `refund ${row.id} is ${row.status}; only a pending reservation can be released`,
+      );
+    const ageMinutes = (ctx.now().getTime() - row.created_at.getTime()) / 60_000;
+    if (ageMinutes < input.older_than_minutes)
+      throw fieldError(
+        "CONFLICT",
+        "refund_id",
+        `refund ${row.id} was reserved ${Math.floor(ageMinutes)} minutes ago; only one older than ` +
+          `${input.older_than_minutes} minutes is released (its provider call may still be running)`,
+      );
+    const provider = paymentProviderOf(ctx.config);
+    if (!provider || provider.name !== row.method)
+      throw new ServiceError(
+        "CONFLICT",
+        `refund ${row.id} is of a ${row.method} payment and ${row.method} is not configured: it cannot be asked ` +
+          "whether it made the refund (set STRIPE_SECRET_KEY)",
+      );
+    // Outside any transaction: nothing is locked while the provider answers.
+    const found = await provider.findRefund({
+      paymentRef: row.reference,
+      refundId: row.id,
+      providerRefundId: row.provider_refund_id,
+    });
+    if (!found && row.provider_refund_id !== null)
+      throw fieldError(
+        "CONFLICT",
+        "refund_id",
+        `refund ${row.id} is linked to ${provider.name} refund ${row.provider_refund_id}, which ${provider.name} does not know: look in its dashboard`,
+      );
+
+    return withTransaction(ctx, async (tx) => {
+      if (found) await applyRefundFact(tx, provider, found);
+      // Nothing the provider has is this reservation (none at all, or one its webhook rules could not match
+      // to it): the reservation fails and frees its amount. A row linked meanwhile is left as it is.
+      await settleRefundIn(tx.db, tx, { refund_id: row.id, status: "failed", onlyUnlinked: true });
+      const after = presentRefund(
+        await tx.db.selectFrom("refund").selectAll().where("id", "=", row.id).executeTakeFirstOrThrow(),
+      );
+      const outcome: RefundRelease["outcome"] =
+        after.status === "failed" && after.provider_refund_id === null
+          ? "released"
+          : after.status === "pending"
+            ? "linked"
+            : "settled";
+      // A client's key waiting on this reservation: answered with the refund the provider made (a retry must
+      // not make a second one), or freed when the provider never heard of it (a retry may ask again).
+      await settleIdempotencyKeyOfRefund(
+        tx.db,
+        row.id,
+        outcome === "released" ? null : successAnswer(201, after),
+        tx.now(),
+      );
+      await recordAudit(tx.db, tx, {
+        action: "release",
+        entity: "refund",
+        entityId: row.id,
+        before: { status: row.status, provider_refund_id: row.provider_refund_id },
+        after: { outcome, status: after.status, provider_refund_id: after.provider_refund_id },
+      });
+      return { outcome, refund: after };
+    });
+  },
+);
