@@ -191,6 +191,43 @@ describe("releasing a refund reservation", () => {
     expect(await refundRow(reserved.id)).toEqual({ status: "pending", provider_refund_id: "re_lost_2" });
   });
 
+  it("asks Stripe for the refund a reservation is linked to by its id, and refuses one Stripe does not know", async () => {
+    const { payment } = await paidByCard(300n);
+    const linked = await strandedReservation(payment.id, 80n);
+    fake.refunds.set("re_linked_1", {
+      id: "re_linked_1",
+      object: "refund",
+      amount: 80,
+      currency: "usd",
+      payment_intent: payment.reference,
+      status: "succeeded",
+      reason: null,
+      // Edited in the Dashboard: only the link names the reservation now.
+      metadata: {},
+      created: Math.floor(Date.now() / 1000) - 3600,
+    });
+    await handle.db
+      .updateTable("refund")
+      .set({ provider_refund_id: "re_linked_1" })
+      .where("id", "=", linked.id)
+      .execute();
+    const settled = await post(`/api/v1/refunds/${linked.id}/release`);
+    expect(settled.body.data).toMatchObject({ outcome: "settled", refund: { status: "succeeded" } });
+
+    const unknown = await strandedReservation(payment.id, 70n);
+    await handle.db
+      .updateTable("refund")
+      .set({ provider_refund_id: "re_nowhere" })
+      .where("id", "=", unknown.id)
+      .execute();
+    const refused = await post(`/api/v1/refunds/${unknown.id}/release`);
+    expect([refused.status, refused.body.error.message]).toEqual([
+      409,
+      expect.stringContaining("does not know"),
+    ]);
+    expect(await refundRow(unknown.id)).toEqual({ status: "pending", provider_refund_id: "re_nowhere" });
+  });
+
   it("refuses a refund that is not pending, one reserved too recently, and bad input, changing nothing", async () => {
     const { payment } = await paidByCard(300n);
     const young = await withTransaction({ ...pastContext(), now: () => new Date() }, (tx) =>
