@@ -138,6 +138,7 @@ export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, 
     const operation: Record<string, unknown> = {
       tags: [route.tag],
       summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
       operationId: `${route.method.toLowerCase()}${route.url.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
       parameters: [
         ...parametersOf(route.params, "path"),

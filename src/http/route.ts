@@ -15,6 +15,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   url: string;
   tag: string;
   summary: string;
+  /** Longer prose for the OpenAPI document: what the operation refuses, and why. */
+  description?: string;
   params?: P;
   query?: Q;
   body?: B;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { z } from "zod";
 import type { UsagePeriod, UsageRecord } from "../domain/usage-record.ts";
 import { listServerActivity, type ServerActivity } from "./list-activity.ts";
 import { listSolusioServers, type ServerListing } from "./list-servers.ts";
@@ -215,6 +216,18 @@ export class SolusioApi {
       .then((r) => r.data);
   }
 
+  /**
+   * How many servers this user has (`GET servers?filter[user_id]=`, solusio-api.md §6), all pages. Only
+   * servers listed with this user as their owner count, so a SolusIO that ignored the filter still answers
+   * right; one whose owner cannot be read counts too, as it may be this user's.
+   */
+  async countUserServers(userId: number): Promise<number> {
+    const { items, unreadable } = await this.client.listEach("servers", ServerOwner, {
+      "filter[user_id]": userId,
+    });
+    return items.filter((s) => s.user.id === userId).length + unreadable.length;
+  }
+
   /** Every server, all pages, and SolusIO's time of the listing (usage source (b) records them at each poll). */
   listServers(): Promise<ServerListing> {
     return listSolusioServers(this.client);
@@ -238,6 +251,9 @@ export class SolusioApi {
     return listSolusioUsage(this.client, period, path);
   }
 }
+
+/** What countUserServers reads of a server: its owner. */
+const ServerOwner = z.looseObject({ user: z.looseObject({ id: z.number().int() }) });
 
 export interface LimitGroupSpec {
   name: string;

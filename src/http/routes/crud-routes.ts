@@ -16,6 +16,8 @@ interface CrudSpec<K, C, U, L, T> {
   update: z.ZodType<U>;
   listQuery: z.ZodType<L>;
   output: z.ZodType<T>;
+  /** What the delete refuses and why, for the OpenAPI document. */
+  removeDescription?: string;
   verbs: {
     create(args: VerbArgs<C>): Promise<T>;
     get(args: VerbArgs<K>): Promise<T>;
@@ -74,6 +76,7 @@ export function crudRoutes<K, C, U, L, T>(spec: CrudSpec<K, C, U, L, T>): AnyRou
       url: item,
       tag,
       summary: `Delete a ${singular}`,
+      ...(spec.removeDescription ? { description: spec.removeDescription } : {}),
       params: spec.key,
       status: 204,
       handler: ({ ctx, params }) => verbs.remove({ ctx, input: params as K }),

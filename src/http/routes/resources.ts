@@ -97,6 +97,11 @@ export const resourceRoutes: AnyRouteSpec[] = [
     update: CustomerUpdate,
     listQuery: CustomerListQuery,
     output: Customer,
+    removeDescription:
+      "Refused with 409 when the customer has invoices, or when its SolusIO user still has servers (SolusIO " +
+      "deletes no such user: delete the servers in SolusIO first, or suspend or lock the customer); with 503 " +
+      "when SolusIO cannot be asked whether it has servers. Nothing is deleted then. A customer without a " +
+      "SolusIO user is deleted without asking SolusIO.",
     verbs: {
       create: createCustomer,
       get: getCustomer,

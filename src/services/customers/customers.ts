@@ -19,6 +19,7 @@ import { defineVerb } from "../../kernel/verb.ts";
 import { id, IdParams } from "../../kernel/schemas.ts";
 import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 import { revokePortalTokens } from "../portal-accounts/portal-accounts.ts";
+import { assertNoSolusioServers } from "./solusio-servers-guard.ts";
 
 /** The customer row, locked for a change, or NOT_FOUND. */
 async function lockCustomer(trx: Tx, customerId: bigint) {
@@ -226,9 +227,22 @@ export const updateCustomer = defineVerb(
 
 export const deleteCustomer = defineVerb(IdParams, async ({ ctx, input }): Promise<void> => {
   await requireStaffRole(ctx, ...ADMIN_ROLES);
+  const asked = await ctx.db
+    .selectFrom("customer")
+    .select("solusio_user_id")
+    .where("id", "=", input.id)
+    .executeTakeFirst();
+  if (!asked) throw ServiceError.notFound(`customer ${input.id}`);
+  await assertNoSolusioServers(ctx, input.id, asked.solusio_user_id);
   await withTransaction(ctx, async (tx) => {
     const trx = tx.db;
     const before = await lockCustomer(trx, input.id);
+    // A sync stored another SolusIO user while SolusIO was asked: that user's servers were not counted.
+    if (before.solusio_user_id !== null && before.solusio_user_id !== asked.solusio_user_id)
+      throw new ServiceError(
+        "CONFLICT",
+        `customer ${input.id}'s SolusIO user changed while its servers were counted; try again`,
+      );
     // Invoices are kept for the books: a customer who has any cannot be deleted (lock or suspend instead).
     const invoiced = await trx
       .selectFrom("invoice")

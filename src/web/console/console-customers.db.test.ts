@@ -305,6 +305,47 @@ describe("console customers", () => {
     expect(csv.text.split("\n")[0]).toContain("date");
   });
 
+  it("deletes only after the confirmation, and shows why a customer with servers in SolusIO stays", async () => {
+    const doomed = await createCustomer({ ctx, input: customerInput({ email: "doomed@example.com" }) });
+    await waitForJobs(h.db);
+    const userId = Number((await customerRow("doomed@example.com")).solusio_user_id);
+    const plan = (
+      await h.emu("POST", "/api/v1/plans", { name: "p-doomed", tokens_per_hour: 7, tokens_per_month: 5000 })
+    ).body.data;
+    const location = (await h.emu("GET", "/api/v1/locations")).body.data[0];
+    const server = await h.emu("POST", "/api/v1/servers", {
+      name: "kept",
+      plan: plan.id,
+      location: location.id,
+      os: 1,
+      password: "pw-123456",
+      user: userId,
+    });
+    const page = `/console/customers/${doomed.id}`;
+    expect((await owner.get(page)).text).toContain(`href="${page}/delete"`);
+    const confirm = await owner.get(`${page}/delete`);
+    expect(confirm.status).toBe(200);
+    expect(confirm.text).toContain("Delete customer");
+
+    const refused = await owner.submit(`${page}/delete`, `${page}/delete`);
+    expect(refused.status).toBe(409);
+    const alert = /<p class="alert" role="alert">([^<]*)<\/p>/.exec(refused.text)?.[1] ?? "";
+    expect(alert).toContain(`SolusIO user ${userId} has 1 server,`);
+    expect(alert).toContain("suspend or lock the customer instead");
+    expect((await customerRow("doomed@example.com")).id).toBe(BigInt(doomed.id));
+
+    await h.emu("DELETE", `/api/v1/servers/${server.body.data.id}`);
+    const supportTry = await support.submit(page, `${page}/delete`);
+    expect(supportTry.status).toBe(403);
+    const done = await owner.submit(`${page}/delete`, `${page}/delete`);
+    expect(done).toMatchObject({ status: 303, location: "/console/customers?notice=deleted" });
+    expect(
+      await h.db.selectFrom("customer").select("id").where("email", "=", "doomed@example.com").execute(),
+    ).toEqual([]);
+    await waitForJobs(h.db);
+    expect((await h.emu("GET", `/api/v1/users/${userId}`)).status).toBe(404);
+  });
+
   it("lets support read but not change customers", async () => {
     expect((await support.get(`/console/customers/${id}`)).status).toBe(200);
     const create = await support.submit("/console/customers/new", "/console/customers/new", {

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { renderCustomerStatement } from "../../billing/statements/render-statement.ts";
-import { ServiceError } from "../../kernel/errors.ts";
+import { asServiceError, type ErrorCode, ServiceError } from "../../kernel/errors.ts";
 import type { Customer } from "../../services/customers/customer-schemas.ts";
-import { getCustomer, updateCustomer } from "../../services/customers/customers.ts";
+import { deleteCustomer, getCustomer, updateCustomer } from "../../services/customers/customers.ts";
 import { createSsoUrl } from "../../services/sso/single-sign-on.ts";
 import { reconcileSolusio } from "../../services/sync/reconcile.ts";
 import { requireSolusio } from "../../services/sync/require-solusio.ts";
@@ -10,9 +10,10 @@ import { retryCustomerSync } from "../../services/sync/retry-customer-sync.ts";
 import { type Confirmation, confirmStaffAction } from "../page-kit.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { param, queryText, STAFF } from "./page-helpers.ts";
+import { sentence } from "./pricing-form-kit.ts";
 
-// What staff do to one customer: lock, suspend or activate it with a reason (a confirmation first), queue
-// its sync again, reconcile it with SolusIO, log in to SolusIO as it, and download its statement.
+// What staff do to one customer: lock, suspend or activate it with a reason (a confirmation first), delete
+// it (a confirmation first; a refusal is shown there), queue its sync again, reconcile it with SolusIO, log in to SolusIO as it, and download its statement.
 
 type Status = Customer["status"];
 
@@ -29,6 +30,9 @@ const CHANGES: Record<Status, { verb: string; why: string; reasonRequired: boole
   },
   active: { verb: "Activate", why: "The customer can use SolusIO fully again.", reasonRequired: false },
 };
+
+/** The deletion's refusals that the confirmation page shows, with the status the API answers them with. */
+const REFUSAL_STATUS: Partial<Record<ErrorCode, number>> = { CONFLICT: 409, UPSTREAM_UNAVAILABLE: 503 };
 
 function isStatus(value: string | undefined): value is Status {
   return value === "active" || value === "locked" || value === "suspended";
@@ -78,6 +82,41 @@ export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps)
       input: { id: customer.id, patch: { status, status_reason: why === "" ? null : why } },
     });
     return reply.redirect(`/console/customers/${customer.id}?notice=status_changed`, 303);
+  });
+
+  const deletion = (customer: Customer): Confirmation => ({
+    title: `Delete ${customer.name || customer.email}?`,
+    message:
+      "The customer is deleted for good, and its SolusIO user with it. A customer with invoices, or whose " +
+      "SolusIO user still has servers, is not deleted: suspend or lock it instead.",
+    action: `/console/customers/${customer.id}/delete`,
+    submit: "Delete customer",
+    cancel: `/console/customers/${customer.id}`,
+  });
+
+  app.get("/console/customers/:id/delete", STAFF, async (request, reply) =>
+    confirmStaffAction(deps, request, reply, deletion(await customerOf(request))),
+  );
+
+  // A refusal (invoices kept, servers in SolusIO, SolusIO not answering) is shown on the confirmation page.
+  app.post("/console/customers/:id/delete", { ...STAFF, ...csrf }, async (request, reply) => {
+    const customer = await customerOf(request);
+    try {
+      await deleteCustomer({ ctx: deps.contextOf(request), input: { id: customer.id } });
+    } catch (error) {
+      const refusal = asServiceError(error);
+      const status = refusal ? REFUSAL_STATUS[refusal.code] : undefined;
+      if (!refusal || status === undefined) throw error;
+      return confirmStaffAction(
+        deps,
+        request,
+        reply,
+        deletion(customer),
+        { errors: { form: sentence(refusal.message) } },
+        status,
+      );
+    }
+    return reply.redirect("/console/customers?notice=deleted", 303);
   });
 
   app.post("/console/customers/:id/sync", { ...STAFF, ...csrf }, async (request, reply) => {

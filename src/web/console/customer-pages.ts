@@ -29,6 +29,7 @@ import { fieldErrorsOf, noticeFrom, param, queryText, STAFF } from "./page-helpe
 export const CUSTOMER_NOTICES: Record<string, string> = {
   created: "The customer is created. It is queued for SolusIO; its sync state shows when it arrives.",
   updated: "The customer is saved.",
+  deleted: "The customer is deleted. Its SolusIO user is deleted by a background job.",
   status_changed: "The customer's status is changed; SolusIO follows with the next sync.",
   sync_queued: "A new sync is queued.",
   reconciled_clean: "SolusIO matches this customer: nothing to repair.",

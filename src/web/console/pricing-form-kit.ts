@@ -71,7 +71,8 @@ function conflictFailure(
   return { status: 409, errors };
 }
 
-function sentence(text: string): string {
+/** The text as a sentence: a capital first and a full stop last. */
+export function sentence(text: string): string {
   const t = text.trim();
   const capital = t.charAt(0).toUpperCase() + t.slice(1);
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
