@@ -11,6 +11,8 @@ import { parseConfig } from "../src/config.ts";
 import type { DatabaseHandle } from "../src/db/open-database.ts";
 import type { Database } from "../src/db/schema.ts";
 import { claimJobs } from "../src/jobs/claim-jobs.ts";
+import { readJobQueue } from "../src/metrics/job-queue-metrics.ts";
+import { listFailedJobs } from "../src/services/jobs/failed-jobs.ts";
 import { actors } from "../src/kernel/actor.ts";
 import type { ServiceContext } from "../src/kernel/context.ts";
 import { listAuditLog } from "../src/services/audit-log/list-audit-log.ts";
@@ -166,7 +168,8 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
       FROM generate_series(1, 100000) n`);
     await run(`
       INSERT INTO job (kind, status, updated_at)
-      SELECT 'solusio.sync_customer', CASE WHEN n % 2000 = 0 THEN 'pending' ELSE 'done' END,
+      SELECT 'solusio.sync_customer',
+             CASE WHEN n % 2000 = 0 THEN 'pending' WHEN n % 5000 = 7 THEN 'failed' ELSE 'done' END,
              now() - CASE WHEN n % 1000 = 1 THEN interval '90 days' ELSE interval '1 hour' END
       FROM generate_series(1, 100000) n`);
     // The month's recorded usage: three sighted servers a customer, and their creations in the activity log.
@@ -317,5 +320,12 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
     // Housekeeping sends raw SQL through the same plugin; its job batch uses the done-jobs index.
     const trim = () => trimOldRows({ ...ctx, config: parseConfig({ RETENTION_JOBS_DAYS: 30 }) });
     expect(await expectIndexed("job", trim)).toContain("job_done_updated");
+  });
+
+  it("jobs: the failed-jobs list, and the metrics scrape of open and failed jobs", async () => {
+    const failed = () => listFailedJobs({ ctx, input: page });
+    expect(await expectIndexed("job", failed)).toContain("job_failed");
+    const scrape = () => readJobQueue(ctx.db);
+    expect((await expectIndexed("job", scrape)).sort()).toEqual(["job_failed", "job_open"]);
   });
 });

@@ -32,6 +32,7 @@ import * as m021listOrder from "./migrations/021-list-order-indexes.ts";
 import * as m022lease from "./migrations/022-finalizer-lease.ts";
 import * as m023refundCreditNote from "./migrations/023-refund-credit-note.ts";
 import * as m024idempotency from "./migrations/024-idempotency-key.ts";
+import * as m025failedJobs from "./migrations/025-failed-jobs-index.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -63,6 +64,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "022-finalizer-lease": m022lease,
   "023-refund-credit-note": m023refundCreditNote,
   "024-idempotency-key": m024idempotency,
+  "025-failed-jobs-index": m025failedJobs,
 };
 
 /**

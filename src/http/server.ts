@@ -34,6 +34,7 @@ import { pricingRoutes } from "./routes/pricing-routes.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { solusioRoutes } from "./routes/solusio-routes.ts";
 import { backupRoutes } from "./routes/backup-routes.ts";
+import { jobRoutes } from "./routes/job-routes.ts";
 import { statementRoutes } from "./routes/statement-routes.ts";
 import { registerStripeWebhook, stripeRoutes } from "./routes/stripe-routes.ts";
 import { registerSsoRedirect } from "./routes/sso-redirect-route.ts";
@@ -76,6 +77,7 @@ export const adminRoutes: AnyRouteSpec[] = [
   ...resourceRoutes,
   ...pricingRoutes,
   ...solusioRoutes,
+  ...jobRoutes,
   ...billingRoutes,
   ...paymentRoutes,
   ...statementRoutes,

@@ -120,6 +120,9 @@ describe("GET /metrics", () => {
     ]);
     const kinds = new Set(samplesOf(samples, depth).map((s) => s.labels["kind"]));
     for (const kind of Object.keys(JOB_PAYLOADS)) expect(kinds).toContain(kind);
+    const failedKinds = samplesOf(samples, "tokenbill_jobs_failed").map((s) => s.labels["kind"]);
+    expect(failedKinds.sort()).toEqual(Object.keys(JOB_PAYLOADS).sort());
+    expect(value(samples, "tokenbill_jobs_failed", { kind: "dunning.evaluate" })).toEqual([0]);
   });
 
   it("reads the job queue by kind and the age of its oldest job at scrape time", async () => {
@@ -135,6 +138,8 @@ describe("GET /metrics", () => {
         { kind: "invoice.email", payload: "{}", status: "running" },
         { kind: "invoice.email", payload: "{}" },
         { kind: "invoice.email", payload: "{}", status: "done" },
+        { kind: "invoice.email", payload: "{}", status: "failed" },
+        { kind: "invoice.email", payload: "{}", status: "failed" },
       ])
       .execute();
 
@@ -144,6 +149,10 @@ describe("GET /metrics", () => {
     expect(value(samples, depth, { kind: "invoice.email", status: "pending" })).toEqual([1]);
     expect(value(samples, depth, { kind: "invoice.email", status: "running" })).toEqual([1]);
     expect(samplesOf(samples, depth, { status: "done" })).toEqual([]);
+    // Failed jobs are not in the queue: they have a gauge of their own.
+    expect(samplesOf(samples, depth, { status: "failed" })).toEqual([]);
+    expect(value(samples, "tokenbill_jobs_failed", { kind: "invoice.email" })).toEqual([2]);
+    expect(value(samples, "tokenbill_jobs_failed", { kind: "solusio.sync_customer" })).toEqual([0]);
     const [age] = value(samples, "tokenbill_job_queue_oldest_age_seconds", { kind: "solusio.sync_customer" });
     expect(age).toBeGreaterThanOrEqual(3600);
     expect(age).toBeLessThan(3600 + 600);
@@ -235,6 +244,7 @@ describe("GET /metrics", () => {
       const samples = parseExposition((await metrics.scrape()).text);
       expect(samplesOf(samples, "tokenbill_job_queue_depth")).toEqual([]);
       expect(samplesOf(samples, "tokenbill_job_queue_oldest_age_seconds")).toEqual([]);
+      expect(samplesOf(samples, "tokenbill_jobs_failed")).toEqual([]);
       expect(samplesOf(samples, "tokenbill_billing_run_customers_done")).toEqual([]);
       expect(samplesOf(samples, "tokenbill_process_resident_memory_bytes")[0]?.value).toBeGreaterThan(0);
       expect(lines.map((line) => line.msg).sort()).toEqual([

@@ -85,7 +85,20 @@ describe.skipIf(noBrowser)("console customers in a real browser", () => {
     await visit(`${customerPath}/edit`, "console-customer-edit");
     await visit(`${customerPath}/status?to=suspended`, "console-customer-suspend");
     await visit("/console/solusio", "console-solusio");
+    await visit(`${customerPath}/delete`, "console-customer-delete");
     await visit("/console/call-log", "console-call-log");
+    await h.db
+      .insertInto("job")
+      .values({
+        kind: "invoice.webhook",
+        ordering_key: "webhook:inv_browser:a",
+        payload: "{}",
+        status: "failed",
+        attempts: 8,
+        last_error: "HTTP 500 from the endpoint (gave up after 8 attempts)",
+      })
+      .execute();
+    await visit("/console/jobs", "console-jobs");
     await visit("/console/audit-log", "console-audit-log");
     await visit("/console/api-keys", "console-api-keys");
     await page.getByLabel("What the key is for").fill("deploy pipeline");

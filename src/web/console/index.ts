@@ -7,6 +7,7 @@ import { registerCreditNotePages } from "./credit-note-pages.ts";
 import { registerCustomerPages } from "./customer-pages.ts";
 import { registerDashboardPages } from "./dashboard-pages.ts";
 import { registerInvoicePages } from "./invoice-pages.ts";
+import { registerJobPages } from "./job-pages.ts";
 import { registerLogPages } from "./log-pages.ts";
 import { registerPricingPages } from "./pricing-pages.ts";
 import { registerSettingsPages } from "./settings-pages.ts";
@@ -25,6 +26,7 @@ export function registerConsoleAreas(app: FastifyInstance, deps: WebDeps): void 
   registerCreditNotePages(app, deps);
   registerSolusioPages(app, deps);
   registerLogPages(app, deps);
+  registerJobPages(app, deps);
   registerApiKeyPages(app, deps);
   registerSettingsPages(app, deps);
   registerBackupPages(app, deps);
