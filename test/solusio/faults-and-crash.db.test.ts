@@ -53,8 +53,13 @@ describe("1,000 customer changes under 30 % 503s and latency", () => {
         });
       changes++;
     }
+    // A delete asks SolusIO first whether the customer's user has servers, once, while the caller waits: a
+    // fault there is a 503 that deletes nothing, and the caller tries again, as a person would.
     for (const id of ids.slice(0, 200)) {
-      expect((await h.server.api("DELETE", `/api/v1/customers/${id}`)).status).toBe(204);
+      let status = 503;
+      for (let tries = 0; status === 503 && tries < 30; tries++)
+        status = (await h.server.api("DELETE", `/api/v1/customers/${id}`)).status;
+      expect(status).toBe(204);
       changes++;
     }
     expect(changes).toBe(1000);
