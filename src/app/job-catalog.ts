@@ -77,18 +77,14 @@ export const JOB_CATALOG = {
     handler: (ctx) => {
       const solusio = ctx.solusio;
       if (!solusio) return undefined;
-      const sync = syncCustomerHandler({
+      return syncCustomerHandler({
         db: ctx.db,
         api: solusio.connection.api,
         logger: ctx.logger,
         limitGroupId: solusio.limitGroupId,
+        // Never sync into another SolusIO than the database's own: the job fails and waits for a fix.
+        beforeEach: () => ensureBound(ctx.db, solusio.connection),
       });
-      // Never sync into another SolusIO than the database's own: the job fails and waits for a fix.
-      const bound = async (job: Parameters<typeof sync>[0]) => {
-        await ensureBound(ctx.db, solusio.connection);
-        await sync(job);
-      };
-      return Object.assign(bound, { claimed: sync.claimed });
     },
   }),
   "invoice.event": defineJob({

@@ -21,7 +21,10 @@ export const SyncState = z.enum(["pending", "in_sync", "failed", "conflict"]);
 
 export const SyncInfo = z.object({
   state: SyncState,
-  error: z.string().nullable(),
+  error: z.string().nullable().meta({
+    description:
+      "failed or conflict: why; pending: why the last attempt did not get through (SolusIO answered 5xx or not at all, retried with backoff; or how long SolusIO asked to wait), null before any attempt failed",
+  }),
   solusio_user_id: z.number().int().nullable(),
   synced_at: z.string().nullable(),
 });

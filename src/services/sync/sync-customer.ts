@@ -20,6 +20,11 @@ export interface SyncDeps {
   logger: Logger;
   /** SolusIO limit group id for a tokenbill limit-group name; undefined = SolusIO's default for new users. */
   limitGroupId(name: string | null): Promise<number | undefined>;
+  /**
+   * Runs first in every attempt: the check that SolusIO is the database's own (ensureBound). Inside the
+   * attempt, so that a SolusIO that does not answer it is noted on the customer like any other failure.
+   */
+  beforeEach?: () => Promise<void>;
 }
 
 /**
@@ -36,6 +41,7 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
     const customerId = BigInt(payload.customerId);
     const run: SyncRun = { createSent: false };
     try {
+      await deps.beforeEach?.();
       if (payload.deleted) return await deleteUser(deps, customerId, payload.deleted);
       await syncExisting(deps, job, await readCustomer(customerId), run);
     } catch (error) {
@@ -55,15 +61,21 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
       // even when an edit has cleared the note on the customer meanwhile.
       if (error instanceof SolusioError && error.retryable && (error.retryAfterMs ?? 0) > 0) {
         const wait = `waiting ${Math.ceil((error.retryAfterMs ?? 0) / 1000)} s, as SolusIO asked: ${error.message}`;
-        if (!payload.deleted)
-          await deps.db
-            .updateTable("customer")
-            .set({ sync_error: wait.slice(0, 1000) })
-            .where("id", "=", customerId)
-            .execute();
+        if (!payload.deleted) await noteSyncError(deps, customerId, wait);
         throw new RetryLaterError(wait, error.retryAfterMs ?? 0, { countsAsAttempt: run.createSent });
       }
       const permanent = error instanceof SolusioError && !error.retryable;
+      // SolusIO failed in a way a retry may get past (5xx, no answer): the job is retried with backoff and the
+      // customer stays pending, with the reason beside it, so that "pending" for an hour says why. Only
+      // SolusIO's text, made showable by SolusioError, is noted; the job's last_error has any other.
+      if (!permanent && !payload.deleted && error instanceof SolusioError)
+        await noteSyncError(
+          deps,
+          customerId,
+          `retrying after attempt ${job.attempts}: ${error.message}`,
+        ).catch((noteError: unknown) =>
+          deps.logger.warn({ err: noteError }, "could not note the sync error"),
+        );
       if (permanent && !payload.deleted) {
         await deps.db
           .updateTable("customer")
@@ -79,6 +91,18 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
   const claimed = (jobs: ClaimedJob<SyncCustomerPayload>[]) =>
     reader.readAhead(jobs.filter((j) => !j.payload.deleted).map((j) => BigInt(j.payload.customerId)));
   return Object.assign(handler, { claimed });
+}
+
+/**
+ * Notes why the customer's sync is still pending (sync.error), leaving its state alone: the job goes on. The
+ * next successful sync clears it, as does the next change that queues a sync.
+ */
+async function noteSyncError(deps: SyncDeps, customerId: bigint, text: string): Promise<void> {
+  await deps.db
+    .updateTable("customer")
+    .set({ sync_error: text.slice(0, 1000) })
+    .where("id", "=", customerId)
+    .execute();
 }
 
 async function findUser(
