@@ -13,7 +13,8 @@ import { param, queryText, STAFF } from "./page-helpers.ts";
 import { sentence } from "./pricing-form-kit.ts";
 
 // What staff do to one customer: lock, suspend or activate it with a reason (a confirmation first), delete
-// it (a confirmation first; a refusal is shown there), queue its sync again, reconcile it with SolusIO, log in to SolusIO as it, and download its statement.
+// it (a confirmation first; a refusal is shown there), queue its sync again, reconcile it with SolusIO, log
+// in to SolusIO as it, and download its statement.
 
 type Status = Customer["status"];
 
