@@ -57,4 +57,23 @@ describe("tokenbill staff", () => {
     const list = await tokenbill("staff", "list");
     expect(list.stdout).toMatch(new RegExp(`^${id}  helper@example\\.com  support  active  2fa off$`, "m"));
   }, 120_000);
+
+  it("revokes the API keys a disabled admin created and says how many", async () => {
+    const id = await createStaff("leaving-admin@example.com", "admin");
+    // The admin made a key in the console (a console page, so written here as the console writes it).
+    const db = await PGlite.create({ dataDir: data.dir });
+    await db.query(
+      "INSERT INTO api_key (id, name, key_hash, created_at, created_by) VALUES ('key_0a0b0c0d0e0f', 'backup', 'h', now(), $1)",
+      [`staff:${id}`],
+    );
+    await db.close();
+    expect(await tokenbill("staff", "disable", id)).toMatchObject({
+      code: 0,
+      stdout: `disabled ${id}\n1 API key they created revoked: key_0a0b0c0d0e0f\n`,
+    });
+    const list = await tokenbill("apikey", "list");
+    expect(list.stdout).toMatch(
+      /^key_0a0b0c0d0e0f {2}tbk_0a0b0c0d0e0f {2}backup {2}revoked \S+ {2}last used never {2}by staff:stf_/m,
+    );
+  }, 120_000);
 });

@@ -27,7 +27,7 @@ export function addApiKeyCommands(apikey: Command): void {
           for (const k of result.data) {
             const state = k.revoked_at ? `revoked ${k.revoked_at}` : "active";
             process.stdout.write(
-              `${k.id}  ${k.prefix ?? "-"}  ${k.name}  ${state}  last used ${k.last_used_at ?? "never"}\n`,
+              `${k.id}  ${k.prefix ?? "-"}  ${k.name}  ${state}  last used ${k.last_used_at ?? "never"}  by ${k.created_by ?? "unknown"}\n`,
             );
           }
         }

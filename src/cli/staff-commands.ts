@@ -50,11 +50,12 @@ export function addStaffCommands(staff: Command): void {
     );
   staff
     .command("disable <id>")
-    .description("disable a staff user and end their sessions")
+    .description("disable a staff user, end their sessions and revoke the API keys they created")
     .action(async (id: string) =>
       withSystemContext(async (ctx) => {
         const user = await disableStaffUser({ ctx, input: { id } });
         process.stdout.write(user.changed ? `disabled ${id}\n` : `${id} was already disabled\n`);
+        if (user.api_keys_revoked.length > 0) process.stdout.write(keysRevokedLine(user.api_keys_revoked));
       }),
     );
   staff
@@ -101,4 +102,9 @@ export function addStaffCommands(staff: Command): void {
         );
       }),
     );
+}
+
+/** How many API keys a staff change revoked with it, and which: the operator may have automation to move. */
+function keysRevokedLine(ids: readonly string[]): string {
+  return `${ids.length} API key${ids.length === 1 ? "" : "s"} they created revoked: ${ids.join(", ")}\n`;
 }

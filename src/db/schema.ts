@@ -96,6 +96,8 @@ export interface ApiKeyTable {
   created_at: CreatedAt;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  /** Who created the key, as the audit log labels actors; null when unknown (migration 026). */
+  created_by: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface AuditLogTable {

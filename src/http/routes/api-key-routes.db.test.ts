@@ -55,10 +55,17 @@ describe("admin API keys over the admin API", () => {
     const listed = await call("GET", "/api/v1/api-keys", key);
     expect(listed.status).toBe(200);
     const entry = listed.body.data.find((k: { id: string }) => k.id === id);
-    expect(entry).toMatchObject({ id, name: "deploy pipeline", prefix, revoked_at: null });
+    // Made with the configured key: its creator is named as the audit log names that actor.
+    expect(entry).toMatchObject({
+      id,
+      name: "deploy pipeline",
+      prefix,
+      revoked_at: null,
+      created_by: "env-admin-key",
+    });
     expect(entry.last_used_at).not.toBeNull();
     expect(Object.keys(entry).sort()).toEqual(
-      ["created_at", "id", "last_used_at", "name", "prefix", "revoked_at"].sort(),
+      ["created_at", "created_by", "id", "last_used_at", "name", "prefix", "revoked_at"].sort(),
     );
     // Neither the key, nor its secret part, nor its hash is ever listed.
     for (const secret of [key, key.slice(prefix.length + 1), hashApiKey(key)])

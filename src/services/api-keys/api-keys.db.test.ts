@@ -33,6 +33,7 @@ describe("createApiKey", () => {
           name: "deploy pipeline",
           prefix: `tbk_${hex}`,
           created_at: NOW_ISO,
+          created_by: "cli",
           last_used_at: null,
           revoked_at: null,
         });

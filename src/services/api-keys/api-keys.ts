@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { ApiKeyTable } from "../../db/schema.ts";
-import { type Actor, actors } from "../../kernel/actor.ts";
+import { type Actor, actorLabel, actors } from "../../kernel/actor.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
@@ -49,6 +49,11 @@ export const ApiKey = z.object({
     example: "tbk_3f9a0c1b2d4e",
   }),
   created_at: z.string(),
+  created_by: z.string().nullable().meta({
+    description:
+      "who created the key, as the audit log names actors (`staff:stf_…`, `apikey:key_…`, `cli`, `env-admin-key`); null when unknown (a key older than this field with no audit row)",
+    example: "staff:stf_3f9a0c1b2d4e5f60",
+  }),
   last_used_at: z.string().nullable().meta({ description: "recorded at most once a minute" }),
   revoked_at: z.string().nullable(),
 });
@@ -60,7 +65,7 @@ export const CreatedApiKey = ApiKey.extend({
 export type CreatedApiKey = z.output<typeof CreatedApiKey>;
 
 type ApiKeyRow = Omit<Selectable<ApiKeyTable>, "key_hash">;
-const COLUMNS = ["id", "name", "created_at", "last_used_at", "revoked_at"] as const;
+export const COLUMNS = ["id", "name", "created_at", "created_by", "last_used_at", "revoked_at"] as const;
 
 export function presentApiKey(row: ApiKeyRow): ApiKey {
   const idHex = ID_WITH_PREFIX.exec(row.id)?.[1];
@@ -69,6 +74,7 @@ export function presentApiKey(row: ApiKeyRow): ApiKey {
     name: row.name,
     prefix: idHex === undefined ? null : `${KEY_PREFIX}${idHex}`,
     created_at: row.created_at.toISOString(),
+    created_by: row.created_by,
     last_used_at: row.last_used_at?.toISOString() ?? null,
     revoked_at: row.revoked_at?.toISOString() ?? null,
   };
@@ -91,7 +97,13 @@ export const createApiKey = defineVerb(ApiKeyCreate, async ({ ctx, input }): Pro
     const trx = tx.db;
     const row = await trx
       .insertInto("api_key")
-      .values({ id, name, key_hash: hashApiKey(key), created_at: ctx.now() })
+      .values({
+        id,
+        name,
+        key_hash: hashApiKey(key),
+        created_at: ctx.now(),
+        created_by: actorLabel(ctx.actor),
+      })
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
     const after = presentApiKey(row);

@@ -6,12 +6,14 @@ import { mapDbError } from "../../kernel/db-errors.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
+import { revokeKeysOfStaff } from "../api-keys/revoke-staff-keys.ts";
 import { generatePassword, hashPassword, PasswordSchema } from "./passwords.ts";
 import { ADMIN_ROLES, READ_ROLES, requireStaffRole, STAFF_ROLES, type StaffIdentity } from "./staff-roles.ts";
 import { endAllSessions } from "./web-sessions.ts";
 
 // Staff accounts of the console. Owners and admins manage them; only an owner makes, changes or disables
 // an owner, and the last enabled owner cannot be demoted or disabled (nobody could manage staff after).
+// A user disabled, or given a role below admin, loses the API keys they created (revoke-staff-keys.ts).
 
 /**
  * An e-mail address as logins look it up: trimmed (any Unicode white space, NBSP included) and lower-cased.
@@ -49,6 +51,9 @@ export const StaffId = z.object({
 
 /** What a verb that may find nothing to do returns: the user, and whether this call changed anything. */
 export type StaffChange = StaffUser & { changed: boolean };
+
+/** The ids of the API keys a change of the user revoked with it (keys they created; none for most changes). */
+export type KeysRevoked = { api_keys_revoked: string[] };
 
 export function present(row: {
   id: string;
@@ -155,10 +160,14 @@ async function lastEnabledOwner(ctx: Parameters<typeof withTransaction>[0], id: 
   return others === undefined;
 }
 
-/** Changes a user's role (audited). Demoting the last enabled owner is refused. */
+/**
+ * Changes a user's role (audited). Demoting the last enabled owner is refused. A role below admin revokes
+ * the API keys the user created; giving it again revokes any still active (a user demoted before key
+ * creators were recorded keeps their keys until then).
+ */
 export const changeStaffRole = defineVerb(
   StaffId.extend({ role: z.enum(STAFF_ROLES) }).strict(),
-  async ({ ctx, input }): Promise<StaffUser> => {
+  async ({ ctx, input }): Promise<StaffUser & KeysRevoked> => {
     const actor = await requireStaffRole(ctx, ...ADMIN_ROLES);
     return withTransaction(ctx, async (tx) => {
       const before = await lockStaff(tx, input.id);
@@ -180,41 +189,51 @@ export const changeStaffRole = defineVerb(
         before: present(before),
         after,
       });
-      return after;
+      const revoked = ADMIN_ROLES.includes(input.role) ? [] : await revokeKeysOfStaff(tx, input.id);
+      return { ...after, api_keys_revoked: revoked };
     });
   },
 );
 
 /**
- * Disables a user and ends every session of theirs at once (audited). A user disabled already is left as
- * it is (`changed: false`, nothing audited), so the caller can say so.
+ * Disables a user, ends every session of theirs at once and revokes the API keys they created (audited). A
+ * user disabled already is left as it is (`changed: false`), so the caller can say so, but any key of theirs
+ * still active is revoked all the same (a user disabled before key creators were recorded kept their keys).
  */
-export const disableStaffUser = defineVerb(StaffId.strict(), async ({ ctx, input }): Promise<StaffChange> => {
-  const actor = await requireStaffRole(ctx, ...ADMIN_ROLES);
-  return withTransaction(ctx, async (tx) => {
-    const before = await lockStaff(tx, input.id);
-    assertMayManage(actor, before.role);
-    if (before.disabled_at !== null) return { ...present(before), changed: false };
-    if (before.role === "owner" && (await lastEnabledOwner(tx, input.id)))
-      throw new ServiceError("CONFLICT", "the last owner cannot be disabled");
-    const row = await tx.db
-      .updateTable("staff_user")
-      .set({ disabled_at: ctx.now(), updated_at: ctx.now() })
-      .where("id", "=", input.id)
-      .returning(COLUMNS)
-      .executeTakeFirstOrThrow();
-    await endAllSessions(tx, { kind: "staff", staffUserId: input.id });
-    const after = present(row);
-    await recordAudit(tx.db, tx, {
-      action: "update",
-      entity: "staff_user",
-      entityId: input.id,
-      before: present(before),
-      after,
+export const disableStaffUser = defineVerb(
+  StaffId.strict(),
+  async ({ ctx, input }): Promise<StaffChange & KeysRevoked> => {
+    const actor = await requireStaffRole(ctx, ...ADMIN_ROLES);
+    return withTransaction(ctx, async (tx) => {
+      const before = await lockStaff(tx, input.id);
+      assertMayManage(actor, before.role);
+      if (before.disabled_at !== null)
+        return {
+          ...present(before),
+          changed: false,
+          api_keys_revoked: await revokeKeysOfStaff(tx, input.id),
+        };
+      if (before.role === "owner" && (await lastEnabledOwner(tx, input.id)))
+        throw new ServiceError("CONFLICT", "the last owner cannot be disabled");
+      const row = await tx.db
+        .updateTable("staff_user")
+        .set({ disabled_at: ctx.now(), updated_at: ctx.now() })
+        .where("id", "=", input.id)
+        .returning(COLUMNS)
+        .executeTakeFirstOrThrow();
+      await endAllSessions(tx, { kind: "staff", staffUserId: input.id });
+      const after = present(row);
+      await recordAudit(tx.db, tx, {
+        action: "update",
+        entity: "staff_user",
+        entityId: input.id,
+        before: present(before),
+        after,
+      });
+      return { ...after, changed: true, api_keys_revoked: await revokeKeysOfStaff(tx, input.id) };
     });
-    return { ...after, changed: true };
-  });
-});
+  },
+);
 
 /** The user's row, locked for the caller's transaction; NOT_FOUND when there is none. */
 export async function lockStaff(tx: Parameters<typeof withTransaction>[0], id: string) {

@@ -236,6 +236,41 @@ describe("API keys", () => {
     expect(revoked).toMatchObject({ status: 303, location: "/console/api-keys?notice=revoked" });
     expect((await call(key)).status).toBe(401);
   });
+
+  it("names who created a key, and revokes an admin's keys when an owner disables the admin", async () => {
+    const leaverId = (
+      await createStaffUser({
+        ctx,
+        input: { email: "leaver@example.com", role: "admin", password: PASSWORD },
+      })
+    ).id;
+    const leaver = await ConsoleClient.logIn(h.server.url, "leaver@example.com", PASSWORD);
+    const created = await leaver.submit("/console/api-keys", "/console/api-keys", {
+      name: "backup automation",
+    });
+    const key = textOf(created.text, "new-key")!;
+    const id = `key_${key.slice(4, 16)}`;
+    const call = (path: string, k = key) =>
+      fetch(`${h.server.url}${path}`, { headers: { authorization: `Bearer ${k}` } });
+    expect((await call("/api/v1/customers")).status).toBe(200);
+    const listed = (await (await call("/api/v1/api-keys?per_page=500", TEST_ADMIN_KEY)).json()) as {
+      data: { id: string; created_by: string | null }[];
+    };
+    expect(listed.data.find((k) => k.id === id)?.created_by).toBe(`staff:${leaverId}`);
+    expect((await owner.get("/console/api-keys")).text).toContain(`staff:${leaverId}`);
+
+    const confirm = await owner.get(`/console/settings/staff/${leaverId}/disable`);
+    expect(confirm.text).toContain("every API key they created is revoked");
+    const disabled = await owner.submit(
+      `/console/settings/staff/${leaverId}/disable`,
+      `/console/settings/staff/${leaverId}/disable`,
+    );
+    expect(disabled).toMatchObject({ status: 303, location: "/console/settings?notice=disabled&keys=1" });
+    expect((await owner.get(disabled.location!)).text).toContain(
+      "The user is disabled and every session of theirs has ended. 1 API key they created is revoked.",
+    );
+    expect((await call("/api/v1/customers")).status).toBe(401);
+  });
 });
 
 describe("settings", () => {

@@ -18,7 +18,7 @@ import {
 import { confirmStaffAction, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { fieldErrorsOf, noticeFrom, param, STAFF } from "./page-helpers.ts";
+import { fieldErrorsOf, noticeFrom, param, queryText, STAFF } from "./page-helpers.ts";
 
 // Settings: the configuration the server runs with (read only — it is parsed once at start and frozen, so
 // nothing in it can change while the server runs; secrets masked as `tokenbill config` masks them), and
@@ -29,6 +29,8 @@ const NOTICES: Record<string, string> = {
   role_changed: "The role is changed; it applies from the user's next click.",
   disabled: "The user is disabled and every session of theirs has ended.",
   already_disabled: "The user was already disabled; nothing changed.",
+  already_disabled_keys:
+    "The user was already disabled, but API keys they created were still active (from before tokenbill recorded who creates a key).",
   enabled: "The user is enabled again and can log in with their password.",
   already_enabled: "The user was already enabled; nothing changed.",
   two_factor_off:
@@ -37,6 +39,23 @@ const NOTICES: Record<string, string> = {
 };
 
 const STAFF_FIELDS = ["email", "name", "role", "password"] as const;
+
+/**
+ * The notice, with how many API keys the change revoked when it revoked any (`keys` in the redirect's
+ * query: a count only, so nothing a link could forge says more than a number).
+ */
+function staffNotice(request: FastifyRequest): string | undefined {
+  const notice = noticeFrom(request, NOTICES);
+  const keys = queryText(request, "keys");
+  if (notice === undefined || keys === undefined || !/^[1-9][0-9]{0,5}$/.test(keys)) return notice;
+  return `${notice} ${keys === "1" ? "1 API key" : `${keys} API keys`} they created ${keys === "1" ? "is" : "are"} revoked.`;
+}
+
+/** The settings page's address after a change, with its notice and the count of API keys it revoked. */
+function afterChange(notice: string, keysRevoked: readonly string[]): string {
+  const keys = keysRevoked.length > 0 ? `&keys=${keysRevoked.length}` : "";
+  return `/console/settings?notice=${notice}${keys}`;
+}
 
 export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void {
   const csrf = { preHandler: app.csrfProtection };
@@ -74,7 +93,7 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
         roles: STAFF_ROLES,
         // Offered to those who manage staff (owners, admins: takeBackup's roles), on the embedded database.
         backup: staff !== undefined && ctx.backup !== undefined,
-        notice: noticeFrom(request, NOTICES),
+        notice: staffNotice(request),
         ...extra,
       },
       status,
@@ -113,18 +132,18 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
 
   app.post("/console/settings/staff/:id/role", { ...STAFF, ...csrf }, async (request, reply) => {
     const { role = "" } = formFields(request);
-    await changeStaffRole({
+    const changed = await changeStaffRole({
       ctx: deps.contextOf(request),
       input: { id: param(request, "id"), role: role as StaffRole },
     });
-    return reply.redirect("/console/settings?notice=role_changed", 303);
+    return reply.redirect(afterChange("role_changed", changed.api_keys_revoked), 303);
   });
 
   app.get("/console/settings/staff/:id/disable", STAFF, async (request, reply) => {
     const id = param(request, "id");
     return confirmStaffAction(deps, request, reply, {
       title: "Disable staff user",
-      message: `The staff user ${id} can no longer log in, and every session of theirs ends at once.`,
+      message: `The staff user ${id} can no longer log in, every session of theirs ends at once, and every API key they created is revoked (the next page says how many).`,
       action: `/console/settings/staff/${encodeURIComponent(id)}/disable`,
       submit: "Disable user",
       cancel: "/console/settings",
@@ -136,7 +155,17 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
       ctx: deps.contextOf(request),
       input: { id: param(request, "id") },
     });
-    return reply.redirect(`/console/settings?notice=${user.changed ? "disabled" : "already_disabled"}`, 303);
+    return reply.redirect(
+      afterChange(
+        user.changed
+          ? "disabled"
+          : user.api_keys_revoked.length > 0
+            ? "already_disabled_keys"
+            : "already_disabled",
+        user.api_keys_revoked,
+      ),
+      303,
+    );
   });
 
   /** A repair's confirmation page and its POST, which ends on the settings page with a notice. */
