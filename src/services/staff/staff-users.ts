@@ -148,16 +148,27 @@ export const currentStaffUser = defineVerb(NoInput, async ({ ctx }): Promise<Sta
   return present(row);
 });
 
-async function lastEnabledOwner(ctx: Parameters<typeof withTransaction>[0], id: string): Promise<boolean> {
-  const others = await ctx.db
+/**
+ * Locks every enabled owner's row, in id order, and returns their ids: the first step of a verb that may
+ * leave an owner less. Read without a lock, two owners demoting or disabling each other at once each saw
+ * the other still an owner and both went through, leaving none (write skew). Locked first, and in one
+ * order so that two such verbs cannot deadlock, the second waits for the first and then sees its change.
+ */
+async function lockEnabledOwners(tx: Parameters<typeof withTransaction>[0]): Promise<string[]> {
+  const owners = await tx.db
     .selectFrom("staff_user")
     .select("id")
     .where("role", "=", "owner")
     .where("disabled_at", "is", null)
-    .where("id", "!=", id)
-    .limit(1)
-    .executeTakeFirst();
-  return others === undefined;
+    .orderBy("id")
+    .forUpdate()
+    .execute();
+  return owners.map((o) => o.id);
+}
+
+/** Whether `id` is the only one of the enabled owners (locked by lockEnabledOwners). */
+function onlyOwner(owners: readonly string[], id: string): boolean {
+  return !owners.some((owner) => owner !== id);
 }
 
 /**
@@ -170,10 +181,11 @@ export const changeStaffRole = defineVerb(
   async ({ ctx, input }): Promise<StaffUser & KeysRevoked> => {
     const actor = await requireStaffRole(ctx, ...ADMIN_ROLES);
     return withTransaction(ctx, async (tx) => {
+      const owners = await lockEnabledOwners(tx);
       const before = await lockStaff(tx, input.id);
       assertMayManage(actor, before.role);
       assertMayManage(actor, input.role);
-      if (before.role === "owner" && input.role !== "owner" && (await lastEnabledOwner(tx, input.id)))
+      if (before.role === "owner" && input.role !== "owner" && onlyOwner(owners, input.id))
         throw new ServiceError("CONFLICT", "the last owner cannot be demoted; make another owner first");
       const row = await tx.db
         .updateTable("staff_user")
@@ -205,6 +217,7 @@ export const disableStaffUser = defineVerb(
   async ({ ctx, input }): Promise<StaffChange & KeysRevoked> => {
     const actor = await requireStaffRole(ctx, ...ADMIN_ROLES);
     return withTransaction(ctx, async (tx) => {
+      const owners = await lockEnabledOwners(tx);
       const before = await lockStaff(tx, input.id);
       assertMayManage(actor, before.role);
       if (before.disabled_at !== null)
@@ -213,7 +226,7 @@ export const disableStaffUser = defineVerb(
           changed: false,
           api_keys_revoked: await revokeKeysOfStaff(tx, input.id),
         };
-      if (before.role === "owner" && (await lastEnabledOwner(tx, input.id)))
+      if (before.role === "owner" && onlyOwner(owners, input.id))
         throw new ServiceError("CONFLICT", "the last owner cannot be disabled");
       const row = await tx.db
         .updateTable("staff_user")
