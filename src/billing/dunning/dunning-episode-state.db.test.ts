@@ -6,6 +6,7 @@ import type { DatabaseHandle } from "../../db/open-database.ts";
 import { actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { updateCustomer } from "../../services/customers/customers.ts";
+import { voidInvoice } from "../invoices/void-invoice.ts";
 import { recordPayment } from "../payments/record-payment.ts";
 import { createDunCustomer, issueInvoice } from "./dunning-fixtures.ts";
 import { dunningEvaluateHandler, dunningScheduledHandler } from "./dunning-jobs.ts";
@@ -165,5 +166,31 @@ describe("with DUNNING_ENABLED=false", () => {
       .where("customer_id", "=", fresh)
       .execute();
     expect(episodes).toEqual([]);
+  });
+});
+
+describe("voiding an overdue invoice", () => {
+  it("queues the evaluation that ends the episode and lifts the lock", async () => {
+    const id = await createDunCustomer(handle.db, { email: "voided@example.com" });
+    const inv = await issueInvoice(handle.db, { customerId: id, total: 400n, dueDate: DUE });
+    await at("2026-11-22T00:00:00Z", id);
+    expect(await customer(id)).toMatchObject({ status: "locked", status_source: "dunning" });
+    await voidInvoice({ ctx: ctxAt("2026-11-23T00:00:00Z"), input: { id: inv, reason: "issued in error" } });
+    const queued = await handle.db
+      .selectFrom("job")
+      .select(["payload", "ordering_key"])
+      .where("kind", "=", "dunning.evaluate")
+      .where("ordering_key", "=", `dunning:${id}`)
+      .execute();
+    expect(queued).toEqual([{ payload: { customer_id: String(id) }, ordering_key: `dunning:${id}` }]);
+    await dunningEvaluateHandler(ctxAt("2026-11-23T00:00:05Z"))({
+      id: 1n,
+      kind: "dunning.evaluate",
+      orderingKey: `dunning:${id}`,
+      payload: { customer_id: String(id) },
+      attempts: 1,
+    });
+    expect(await customer(id)).toMatchObject({ status: "active", status_source: null });
+    expect(await openEpisodes(id)).toBe(0);
   });
 });

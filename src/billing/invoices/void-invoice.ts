@@ -3,7 +3,7 @@ import { ServiceError } from "../../kernel/errors.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { invoiceAmountDue, postLedgerEvent } from "../ledger/ledger.ts";
-import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
+import { lockCustomerForMoney, requestDunningEvaluation } from "../payments/invoice-settlement.ts";
 import { type Invoice, InvoiceIdParams, VoidInput } from "./invoice-schemas.ts";
 import { transitionInvoice } from "./transition-invoice.ts";
 import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
@@ -62,6 +62,9 @@ export const voidInvoice = defineVerb(
             { account: "credit", amount: -(target.total - due), invoiceId: input.id },
           ],
         });
+        // An issued invoice may be what dunning locked or suspended the customer for: look again now, as
+        // after a payment, rather than at the next hourly run.
+        await requestDunningEvaluation(tx.db, target.customer_id);
       }
       // Read before the reversal was posted: a void invoice owes nothing.
       return { ...after, amount_due: 0n };
