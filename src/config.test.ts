@@ -230,7 +230,7 @@ describe("configuration", () => {
       SMTP_HOST: "smtp.example.test",
       SMTP_PASSWORD: "smtp-hunter2",
       SELLER_ADDRESS: "1 Harbour Road | | Springfield ",
-      WEBHOOK_URLS: " https://hooks.example.test/a , http://user:pw-in-url@hooks.example.test/b",
+      WEBHOOK_URLS: " https://hooks.example.test/a , http://hooks.example.test/b?token=pw-in-url",
       WEBHOOK_SECRET: "whsec_hunter3",
     });
     expect([config.SMTP_PORT, config.SMTP_SECURE, config.MAIL_FROM]).toEqual([
@@ -241,7 +241,7 @@ describe("configuration", () => {
     expect(config.SELLER_ADDRESS).toEqual(["1 Harbour Road", "Springfield"]);
     expect(config.WEBHOOK_URLS).toEqual([
       "https://hooks.example.test/a",
-      "http://user:pw-in-url@hooks.example.test/b",
+      "http://hooks.example.test/b?token=pw-in-url",
     ]);
     const described = describeConfig(config);
     expect([described["SMTP_PASSWORD"], described["WEBHOOK_SECRET"]]).toEqual(["********", "********"]);
@@ -258,6 +258,24 @@ describe("configuration", () => {
     expect(() => parseConfig({ WEBHOOK_URLS: "ftp://hooks.example.test/a", WEBHOOK_SECRET: "s" })).toThrow(
       /WEBHOOK_URLS\.0/,
     );
+  });
+
+  it("refuses a WEBHOOK_URLS entry with a user name or password (fetch never sends it), naming the entry, not the password", () => {
+    let error: unknown;
+    try {
+      parseConfig({
+        WEBHOOK_URLS: "https://hooks.example.test/a,https://hook:pw-in-url@hooks.example.test/b",
+        WEBHOOK_SECRET: "s",
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(
+      /WEBHOOK_URLS\.1: https:\/\/hooks\.example\.test carries a user name or password/,
+    );
+    expect(message).not.toContain("pw-in-url");
   });
 
   it("takes PDF_FALLBACK_FONTS as existing files, comma-separated or a JSON array, a collection's face after #", () => {

@@ -103,6 +103,23 @@ function commaList<T extends z.ZodType>(item: T, most = Number.MAX_SAFE_INTEGER)
 /** http(s) URLs. */
 const urlList = commaList(z.url({ protocol: /^https?$/ }));
 
+/**
+ * Webhook endpoints: http(s) URLs without a user name or password, which fetch refuses to send to (every
+ * delivery would fail). The problem names the entry by its index and origin, never the credential.
+ */
+const webhookUrlList = commaList(
+  z.url({ protocol: /^https?$/ }).refine(
+    (url) => {
+      const parsed = new URL(url);
+      return parsed.username === "" && parsed.password === "";
+    },
+    {
+      error: (issue) =>
+        `${new URL(String(issue.input)).origin} carries a user name or password, which webhook requests cannot send; give the receiver a token in the path or query instead`,
+    },
+  ),
+);
+
 /** Font files, each `path` or `path#PostScriptName` (one face of a collection), each existing. */
 const fontFileList = commaList(
   z.string().refine((spec) => existsSync(spec.replace(/#[^#/]*$/, "")), {
@@ -378,7 +395,7 @@ const ConfigObject = z
     SELLER_TAX_ID: optionalText,
     // Fonts for what the PDFs' DejaVu lacks (Chinese, Japanese, Korean, Thai…), tried in order.
     PDF_FALLBACK_FONTS: fontFileList,
-    WEBHOOK_URLS: urlList,
+    WEBHOOK_URLS: webhookUrlList,
     WEBHOOK_SECRET: optionalSecret,
     // Online card payments through Stripe (docs/payments-stripe.md); unset STRIPE_SECRET_KEY: off.
     STRIPE_SECRET_KEY: optionalSecret,

@@ -5,8 +5,9 @@ export const WEBHOOK_TIMEOUT_MS = 10_000;
 
 /**
  * One delivery attempt. Resolves with the status on 2xx. Throws PermanentJobError for a 4xx other than
- * 408/429 (the receiver refuses this request and will refuse it again), and a plain Error — retried with
- * backoff — for anything else: 3xx, 5xx, 408, 429, a timeout or a network failure.
+ * 408/429 (the receiver refuses this request and will refuse it again) or a request fetch will not even
+ * send (say a URL with credentials), and a plain Error — retried with backoff — for anything else: 3xx,
+ * 5xx, 408, 429, a timeout or a network failure.
  */
 export async function postWebhook(
   url: string,
@@ -25,6 +26,12 @@ export async function postWebhook(
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
+    // fetch's own TypeError without a cause refuses the request before any connection: it never will.
+    // (A network failure is a TypeError "fetch failed" with the socket's error as its cause.)
+    if (e instanceof TypeError && e.cause === undefined) {
+      const message = e.message.split(url).join(endpoint); // it quotes the URL, credentials and all
+      throw new PermanentJobError(`webhook ${endpoint}: request not sent: ${message}`);
+    }
     throw new Error(`webhook ${endpoint}: ${failureOf(e, timeoutMs)}`);
   }
   // The answer's body is not needed; release the connection without reading (or logging) it.
