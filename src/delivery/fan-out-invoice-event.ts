@@ -3,6 +3,7 @@ import type { InvoiceEvent } from "../billing/invoices/invoice-events.ts";
 import type { Config } from "../config.ts";
 import { enqueueAll, type NewJob } from "../jobs/enqueue-job.ts";
 import type { Tx } from "../kernel/context.ts";
+import type { EventSubject } from "./event-subject.ts";
 import { INVOICE_EMAIL_JOB, INVOICE_WEBHOOK_JOB } from "./invoice-jobs.ts";
 
 /**
@@ -30,9 +31,12 @@ export async function fanOutInvoiceEvent(
      * repeated after a crash, before the event job was marked done, writes nothing new.
      */
     eventJobId?: bigint;
+    /** The payment, refund or credit note the event names; each job carries it (it outlives the event job). */
+    ids?: Omit<EventSubject, "event">;
   },
 ): Promise<number> {
   const jobs: NewJob[] = [];
+  const subject: EventSubject = { event: input.event, ...input.ids };
   const createdAt = input.at.toISOString();
   const slot = (what: string) =>
     input.eventJobId === undefined ? {} : { slot: `invoice.event:${input.eventJobId}:${what}` };
@@ -40,7 +44,7 @@ export async function fanOutInvoiceEvent(
     if (MAILED_EVENTS.has(input.event) && config.SMTP_HOST !== undefined) {
       jobs.push({
         kind: INVOICE_EMAIL_JOB,
-        payload: { invoice_id: invoiceId },
+        payload: { invoice_id: invoiceId, subject },
         ...slot(`${invoiceId}:email`),
       });
     }
@@ -48,7 +52,7 @@ export async function fanOutInvoiceEvent(
       const endpoint = urlKey(url);
       jobs.push({
         kind: INVOICE_WEBHOOK_JOB,
-        payload: { invoice_id: invoiceId, event: input.event, url, created_at: createdAt },
+        payload: { invoice_id: invoiceId, event: input.event, url, created_at: createdAt, subject },
         // One key per invoice and endpoint: that endpoint hears `finalized` before `paid`, while a slow or
         // failing endpoint holds up nobody else.
         orderingKey: `webhook:${invoiceId}:${endpoint}`,

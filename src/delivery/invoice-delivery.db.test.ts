@@ -122,7 +122,7 @@ describe("invoice delivery", () => {
     // The runner fans the event out.
     await expect
       .poll(async () => (await jobsOf(INVOICE_EMAIL_JOB)).map((j) => j.payload), { timeout: 15_000 })
-      .toEqual([{ invoice_id: invoiceId }]);
+      .toEqual([{ invoice_id: invoiceId, subject: { event: "invoice.finalized" } }]);
     await expect.poll(async () => (await jobsOf(INVOICE_WEBHOOK_JOB)).length, { timeout: 15_000 }).toBe(3);
     const webhooks = await jobsOf(INVOICE_WEBHOOK_JOB);
     expect(webhooks.map((j) => (j.payload as { url: string }).url)).toEqual([good.url, flaky.url, gone.url]);

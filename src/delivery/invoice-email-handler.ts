@@ -33,7 +33,7 @@ export function invoiceEmailHandler(deps: {
     const { invoice_id } = job.payload;
     const invoice = await invoiceForJob(deps.db, invoice_id);
     const log = { job: String(job.id), kind: INVOICE_EMAIL_JOB, invoice: invoice.id };
-    const subject = await eventSubjectOf(deps.db, job.id);
+    const subject = await eventSubjectOf(deps.db, job);
     if (subject?.event === "credit_note.issued") {
       await mailCreditNote(deps, subject.credit_note_id, log);
       return;

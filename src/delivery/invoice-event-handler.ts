@@ -15,12 +15,13 @@ export function invoiceEventHandler(deps: {
   config: Config;
 }): JobHandler<InvoiceEventPayload> {
   return async (job) => {
-    const { invoice_id, event, at } = job.payload;
+    const { invoice_id, event, at, ...ids } = job.payload;
     await fanOutInvoiceEvent(deps.db, deps.config, {
       event,
       invoiceIds: [invoice_id],
       at: new Date(at),
       eventJobId: job.id,
+      ids,
     });
   };
 }

@@ -35,7 +35,7 @@ export function invoiceWebhookHandler(deps: {
       throw new PermanentJobError(`webhook endpoint ${endpoint} is no longer configured`);
     }
     const invoice = await invoiceForJob(deps.db, p.invoice_id);
-    const records = await eventRecordsOf(deps.db, await eventSubjectOf(deps.db, job.id));
+    const records = await eventRecordsOf(deps.db, await eventSubjectOf(deps.db, job));
     const webhookId = `dlv_${job.id}`;
     const body = webhookBody({
       webhookId,

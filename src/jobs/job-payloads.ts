@@ -34,9 +34,19 @@ export const InvoiceEventPayload = z.object({
   credit_note_id: z.string().min(1).optional(),
 });
 
+/**
+ * What an event named besides its invoice, copied into each delivery job it fans out into: the event job
+ * is trimmed by housekeeping once done (RETENTION_JOBS_DAYS), while its deliveries may still be retrying.
+ * Optional: jobs written before it had none (src/delivery/event-subject.ts reads their event job).
+ */
+const EventSubjectPayload = InvoiceEventPayload.omit({ invoice_id: true, at: true });
+
 // Payloads hold ids, never invoice content: handlers read the invoice when they run, so a retry sends
 // what the database holds.
-export const InvoiceEmailPayload = z.object({ invoice_id: invoiceId });
+export const InvoiceEmailPayload = z.object({
+  invoice_id: invoiceId,
+  subject: EventSubjectPayload.optional(),
+});
 
 export const InvoiceWebhookPayload = z.object({
   invoice_id: invoiceId,
@@ -45,6 +55,7 @@ export const InvoiceWebhookPayload = z.object({
   url: z.string(),
   /** When the event happened (the body's created_at), the same on every attempt. */
   created_at: z.string(),
+  subject: EventSubjectPayload.optional(),
 });
 
 /** The scheduled billing run of one period (billing-rules §5). */
