@@ -194,3 +194,27 @@ describe("voiding an overdue invoice", () => {
     expect(await openEpisodes(id)).toBe(0);
   });
 });
+
+describe("an episode of reminders only", () => {
+  it("ends once the invoice it reminded of is paid, so the next invoice gets its own reminder", async () => {
+    const id = await createDunCustomer(handle.db, { email: "reminders@example.com" });
+    const first = await issueInvoice(handle.db, { customerId: id, total: 300n, dueDate: DUE });
+    const reminded = await at("2026-11-12T00:00:00Z", id);
+    expect(reminded.map((a) => [a.step, a.details["invoice_id"]])).toEqual([["reminder", first]]);
+    const next = await issueInvoice(handle.db, { customerId: id, total: 300n, dueDate: "2026-11-25" });
+    await pay(first, 300n, "2026-11-13T00:00:00Z");
+    const later = await at("2026-11-22T00:00:00Z", id);
+    expect(later.map((a) => [a.step, a.details["invoice_id"] ?? null])).toEqual([
+      ["closed", null],
+      ["reminder", next],
+    ]);
+  });
+
+  it("stays open while the reminded invoice is unpaid: its reminder is not sent twice", async () => {
+    const id = await createDunCustomer(handle.db, { email: "reminded-once@example.com" });
+    await issueInvoice(handle.db, { customerId: id, total: 300n, dueDate: DUE });
+    expect((await at("2026-11-12T00:00:00Z", id)).map((a) => a.step)).toEqual(["reminder"]);
+    expect(await at("2026-11-14T00:00:00Z", id)).toEqual([]);
+    expect(await openEpisodes(id)).toBe(1);
+  });
+});

@@ -94,12 +94,17 @@ export async function evaluateCustomerDunning(
 
     if (episode && !overdue) {
       // An episode of reminders only stays open while the invoice it reminded of is unpaid, so that the
-      // reminder is not sent again; one that reached an overdue rung ends as soon as nothing is overdue.
+      // reminder is not sent again — and no longer, or the next invoice's reminder would count as taken; one
+      // that reached an overdue rung ends as soon as nothing is overdue.
       const reachedOverdue = done.some((s) => {
         const rung = ladder.find((r) => r.step === s.step);
         return rung !== undefined && isOverdueStep(rung);
       });
-      if (unpaid.length === 0 || reachedOverdue) {
+      const remindedStillUnpaid = done.some((s) => {
+        const remindedOf = (s.details as { invoice_id?: string } | null)?.invoice_id;
+        return unpaid.some((u) => u.id === remindedOf);
+      });
+      if (!remindedStillUnpaid || reachedOverdue) {
         const closed = await closeEpisode(tx, state, episode, done, asOf);
         actions.push(closed.action);
         state = closed.state;
