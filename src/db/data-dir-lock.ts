@@ -1,6 +1,8 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ServiceError } from "../kernel/errors.ts";
+import { MAX_SOCKET_PATH, socketPathOf } from "./pglite-socket-server.ts";
+import { processRun } from "./process-run.ts";
 
 // The embedded data directory (DATA_DIR): who may read it, and who may use it.
 //
@@ -11,9 +13,15 @@ import { ServiceError } from "../kernel/errors.ts";
 // PGlite keeps the database in the memory of one process and writes it back to DATA_DIR: a second process
 // opening the same directory would not see the first one's changes and could overwrite them. A lock file
 // with the owner's pid says who has it: a CLI then connects to a `serve` owner's socket
-// (pglite-socket-server.ts) and refuses any other owner clearly. (PostgreSQL via DATABASE_URL has no limit.)
+// (pglite-socket-server.ts) and refuses any other owner clearly, with advice that fits who is refused and
+// why. (PostgreSQL via DATABASE_URL has no limit.)
 
 export const LOCK_FILE = ".tokenbill.lock";
+/**
+ * Beside the lock: which run of the holder's pid it is (process-run.ts), so that a pid used again by another
+ * process is not taken for the holder. Its own file: the lock stays a bare pid, as every version reads it.
+ */
+export const LOCK_RUN_FILE = ".tokenbill.lock-run";
 
 /** How a tightened permission is reported: the logger where there is one. */
 export type PermissionWarning = (message: string, details: { path: string; mode: string }) => void;
@@ -70,27 +78,94 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The pid of another live tokenbill process holding the directory's lock, if any. */
-export function liveLockOwner(dataDir: string): number | undefined {
+function readLockPid(dataDir: string): number | undefined {
   try {
     const owner = Number(readFileSync(join(dataDir, LOCK_FILE), "utf8").trim());
-    if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) return owner;
+    return Number.isInteger(owner) ? owner : undefined;
   } catch {
-    // no lock file, or an unreadable one: nobody holds it
+    return undefined; // no lock file, or an unreadable one: nobody holds it
   }
-  return undefined;
 }
 
-export function lockDataDir(dataDir: string): () => void {
-  const owner = liveLockOwner(dataDir);
-  if (owner !== undefined) {
-    throw new ServiceError(
-      "CONFLICT",
-      `the embedded database in ${dataDir} is in use by another tokenbill process (pid ${owner}) that does ` +
-        "not share it (yet): a `serve` shares it over a socket once it has started, so try again in a moment; " +
-        "any other command holds it until it ends. Or use PostgreSQL (DATABASE_URL) to run several processes.",
-    );
+/** The run recorded for `pid`; undefined when none is, or the one there is another pid's (an older writer). */
+function readLockRun(dataDir: string, pid: number): string | undefined {
+  try {
+    const [forPid, run] = readFileSync(join(dataDir, LOCK_RUN_FILE), "utf8").trim().split(" ");
+    return forPid === String(pid) && run ? run : undefined;
+  } catch {
+    return undefined;
   }
+}
+
+export interface LockHolder {
+  pid: number;
+  /** The run the lock recorded is the one alive now; false where that cannot be told (not Linux, older lock). */
+  confirmed: boolean;
+}
+
+/** The pid of another live tokenbill process holding the directory's lock, if any. */
+export function liveLockOwner(dataDir: string): number | undefined {
+  return liveLockHolder(dataDir)?.pid;
+}
+
+/** Another live tokenbill process holding the directory's lock, if any. */
+export function liveLockHolder(dataDir: string): LockHolder | undefined {
+  const pid = readLockPid(dataDir);
+  if (pid === undefined || pid === process.pid || !alive(pid)) return undefined;
+  const recorded = readLockRun(dataDir, pid);
+  const actual = recorded === undefined ? undefined : processRun(pid);
+  // Alive, but another run of that pid: the holder died and left its lock (a killed serve, a restarted
+  // container). Before, that lock was "in use by another tokenbill process" for as long as the pid lived.
+  if (recorded !== undefined && actual !== undefined && actual !== recorded) return undefined;
+  return { pid, confirmed: actual !== undefined };
+}
+
+/**
+ * Without a recorded run (a lock of an older tokenbill, a system without /proc) the pid may be a stranger's
+ * that only looks like the holder: say how to tell, and what to do then.
+ */
+export function staleLockHint(dataDir: string, holder: LockHolder): string {
+  if (holder.confirmed) return "";
+  return (
+    ` If pid ${holder.pid} is not tokenbill (its pid was used again after tokenbill was killed), the lock is ` +
+    `stale: delete ${join(dataDir, LOCK_FILE)}.`
+  );
+}
+
+/** Who is refused, for the advice: a `serve` never gets in beside another; a command may, through its socket. */
+export type LockSeeker = "serve" | "command";
+
+/** Why a process may not take the directory, and what to do about it: true for each kind of holder. */
+function heldAdvice(dataDir: string, holder: LockHolder, seeker: LockSeeker): string {
+  const held = `the embedded database in ${dataDir} is in use by another tokenbill process (pid ${holder.pid})`;
+  const postgres = "Or use PostgreSQL (DATABASE_URL) to run several processes.";
+  const unsure = staleLockHint(dataDir, holder);
+  if (seeker === "serve")
+    return `${held}: only one serve may run on it, and it is not shared with a second one; stop that process first, or give this serve another DATA_DIR. ${postgres}${unsure}`;
+  const socketBytes = Buffer.byteLength(socketPathOf(dataDir));
+  if (socketBytes > MAX_SOCKET_PATH)
+    return (
+      `${held}, and DATA_DIR's path is too long (${socketBytes} bytes with the socket's name, at most ` +
+      `${MAX_SOCKET_PATH}) for the socket a serve shares it on: if that process is serve, use its admin API ` +
+      "(/api/v1) while it runs, or move DATA_DIR to a shorter path; any other command holds it until it ends. " +
+      `${postgres}${unsure}`
+    );
+  return (
+    `${held} that does not share it (yet): a \`serve\` shares it over a socket once it has started, so try ` +
+    `again in a moment; any other command holds it until it ends. ${postgres}${unsure}`
+  );
+}
+
+export function lockDataDir(dataDir: string, seeker: LockSeeker = "command"): () => void {
+  const holder = liveLockHolder(dataDir);
+  if (holder !== undefined) throw new ServiceError("CONFLICT", heldAdvice(dataDir, holder, seeker));
+  // The run first: a process that reads the new pid then finds the run that goes with it.
+  const run = processRun(process.pid);
+  if (run) writeFileSync(join(dataDir, LOCK_RUN_FILE), `${process.pid} ${run}`, { mode: 0o600 });
+  else rmSync(join(dataDir, LOCK_RUN_FILE), { force: true });
   writeFileSync(join(dataDir, LOCK_FILE), String(process.pid), { mode: 0o600 });
-  return () => rmSync(join(dataDir, LOCK_FILE), { force: true });
+  return () => {
+    rmSync(join(dataDir, LOCK_FILE), { force: true });
+    rmSync(join(dataDir, LOCK_RUN_FILE), { force: true });
+  };
 }

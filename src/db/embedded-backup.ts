@@ -6,7 +6,7 @@ import { pipeline } from "node:stream/promises";
 import { sql } from "kysely";
 import * as tar from "tar";
 import { ServiceError } from "../kernel/errors.ts";
-import { LOCK_FILE, liveLockOwner, lockDataDir } from "./data-dir-lock.ts";
+import { LOCK_FILE, LOCK_RUN_FILE, liveLockOwner, lockDataDir } from "./data-dir-lock.ts";
 import { migrateToLatest } from "./migrate.ts";
 import { openDatabase } from "./open-database.ts";
 import { isDataEntry } from "./pack-data-dir.ts";
@@ -85,11 +85,12 @@ export async function restoreEmbeddedBackup(input: {
     }
     let replacedTo: string | undefined;
     if (existing) {
-      const kept = readdirSync(dataDir).filter((name) => name !== LOCK_FILE);
+      const kept = readdirSync(dataDir).filter((name) => name !== LOCK_FILE && name !== LOCK_RUN_FILE);
       if (kept.length > 0) {
         replacedTo = `${dataDir}.replaced-${stamp}`;
         renameSync(dataDir, replacedTo);
         rmSync(join(replacedTo, LOCK_FILE), { force: true });
+        rmSync(join(replacedTo, LOCK_RUN_FILE), { force: true });
       } else rmSync(dataDir, { recursive: true });
     }
     renameSync(staging, dataDir);

@@ -5,7 +5,14 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { ServiceError } from "../kernel/errors.ts";
 import { connectTimeoutMs, DatabaseUnreachableError, reportingOutages } from "./database-outage.ts";
-import { ensurePrivateDir, liveLockOwner, lockDataDir, type PermissionWarning } from "./data-dir-lock.ts";
+import {
+  ensurePrivateDir,
+  type LockHolder,
+  liveLockHolder,
+  lockDataDir,
+  type PermissionWarning,
+  staleLockHint,
+} from "./data-dir-lock.ts";
 import { type NamingOff, PoolStatements } from "./named-statements.ts";
 import { bundledInOnePiece } from "./pglite-extension-bundle.ts";
 import { recordDatabaseTraits } from "./database-traits.ts";
@@ -83,10 +90,10 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
     ensurePrivateDir(options.dataDir, options.onPermissionWarning);
     dataDir = options.dataDir;
     // Another process's serve shares it: a command connects to that; a second serve refuses (below).
-    const owner = liveLockOwner(dataDir);
+    const owner = liveLockHolder(dataDir);
     const socketDir = owner === undefined || options.share ? undefined : sharedSocketDir(dataDir);
-    if (owner !== undefined && socketDir) return openSharedPglite(socketDir, owner);
-    unlock = lockDataDir(dataDir);
+    if (owner !== undefined && socketDir) return openSharedPglite(socketDir, owner, dataDir);
+    unlock = lockDataDir(dataDir, options.share ? "serve" : "command");
     // A socket left by a serve that died: nobody answers on it, and a command must not try it.
     if (!options.share) rmSync(socketPathOf(dataDir), { force: true });
   }
@@ -143,7 +150,11 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
 }
 
 /** The embedded database of a running `serve`, through its socket: one connection, like PGlite itself. */
-async function openSharedPglite(socketDir: string, owner: number): Promise<DatabaseHandle> {
+async function openSharedPglite(
+  socketDir: string,
+  owner: LockHolder,
+  dataDir: string,
+): Promise<DatabaseHandle> {
   const pool = new pg.Pool({
     host: socketDir,
     port: SOCKET_PORT,
@@ -162,13 +173,15 @@ async function openSharedPglite(socketDir: string, owner: number): Promise<Datab
     await db.destroy();
     // node-postgres's own words ("connect ECONNREFUSED …/.s.PGSQL.5432"), not the outage's wrapping of them.
     const said = error instanceof DatabaseUnreachableError ? error.cause : error;
+    // A serve removes a dead one's socket only once it has the lock and before it listens: starting, too.
     throw new ServiceError(
       "CONFLICT",
-      `the embedded database in ${socketDir} is held by tokenbill process ${owner}, whose socket does not ` +
-        `answer (${(said as Error).message}): is that serve stopping? Try again once it has stopped.`,
+      `the embedded database in ${socketDir} is held by tokenbill process ${owner.pid}, whose socket does not ` +
+        `answer (${(said as Error).message}): is that serve starting or stopping? Try again in a moment.` +
+        staleLockHint(dataDir, owner),
     );
   }
-  return { db, kind: "pglite", sharedBy: owner, close: () => db.destroy() };
+  return { db, kind: "pglite", sharedBy: owner.pid, close: () => db.destroy() };
 }
 
 const typeParsers = {

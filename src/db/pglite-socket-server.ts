@@ -17,7 +17,7 @@ import type { PgliteSessionQueue } from "./pglite-socket-session.ts";
 export const SOCKET_PORT = 5432;
 export const SOCKET_NAME = `.s.PGSQL.${SOCKET_PORT}`;
 /** sun_path holds 108 bytes on Linux (104 on macOS): a deeper DATA_DIR cannot be shared. */
-const MAX_SOCKET_PATH = 103;
+export const MAX_SOCKET_PATH = 103;
 
 export function socketPathOf(dataDir: string): string {
   return join(resolve(dataDir), SOCKET_NAME);
