@@ -7,7 +7,8 @@ import * as tar from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { testTempDir } from "../../test/helpers/test-temp-dir.ts";
-import { LOCK_FILE } from "./data-dir-lock.ts";
+import { LOCK_FILE, LOCK_RUN_FILE } from "./data-dir-lock.ts";
+import { processRun } from "./process-run.ts";
 import { restoreEmbeddedBackup } from "./embedded-backup.ts";
 import { type DatabaseHandle, openDatabase } from "./open-database.ts";
 import { SOCKET_NAME } from "./pglite-socket-server.ts";
@@ -76,6 +77,7 @@ describe("backup and restore of the embedded database", () => {
     let again: Uint8Array;
     try {
       expect(existsSync(join(first, LOCK_FILE))).toBe(true);
+      expect(existsSync(join(first, LOCK_RUN_FILE))).toBe(processRun(process.pid) !== undefined);
       expect(existsSync(join(first, SOCKET_NAME))).toBe(true);
       again = await serving.backup!();
     } finally {
@@ -86,6 +88,7 @@ describe("backup and restore of the embedded database", () => {
     const names = readdirSync(second);
     expect(names).toContain("PG_VERSION");
     expect(names).not.toContain(LOCK_FILE);
+    expect(names).not.toContain(LOCK_RUN_FILE); // which run of a pid held the lock: the serve's, not the data's
     expect(names).not.toContain(SOCKET_NAME);
     expect(await customerEmails(second)).toEqual(["ada@example.com", "bert@example.com"]);
   });

@@ -214,7 +214,7 @@ describe("a body where the route takes none", () => {
     expect([create.status, create.body.error.code, create.body.error.issues]).toEqual([
       400,
       "VALIDATION",
-      [{ field: "(body)", message: "Invalid input: expected object, received undefined" }],
+      [{ field: "(body)", message: "is required" }],
     ]);
     // Bad JSON is refused as before.
     const broken = await fetch(`${server.url}/api/v1/client-groups`, {
