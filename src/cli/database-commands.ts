@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { backupDataDir, restoreDataDir } from "../app/database-backup.ts";
+import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
 import { withConfig } from "./with-context.ts";
 
 /** The `database` group's commands: backup and restore of the embedded database (docs/operations.md). */
@@ -13,6 +14,7 @@ export function addDatabaseCommands(database: Command): void {
     .requiredOption("--out <file>", "the file to write (refused if it exists)")
     .action(async (opts: { out: string }) =>
       withConfig(async (config) => {
+        refuseThrowAwayDatabase(config);
         const out = resolve(opts.out);
         const size = await backupDataDir(config, out);
         process.stdout.write(`backup: ${out} (${size} bytes)\n`);
@@ -27,6 +29,7 @@ export function addDatabaseCommands(database: Command): void {
     .option("--replace", "move the database in DATA_DIR aside (it is kept) and restore in its place")
     .action(async (opts: { from: string; replace?: boolean }) =>
       withConfig(async (config) => {
+        refuseThrowAwayDatabase(config);
         const from = resolve(opts.from);
         const result = await restoreDataDir(config, from, opts.replace === true);
         const { customers, invoices, payments } = result.counts;
