@@ -572,7 +572,7 @@ export function loadConfig(
 }
 
 /** Keys holding URLs: printed and logged only through maskUrl(), as they may carry credentials. */
-const URL_KEYS = [
+export const URL_KEYS = [
   "SOLUSIO_URL",
   "SOLUSIO_USER_AREA_URL",
   "TOKENBILL_PUBLIC_URL",

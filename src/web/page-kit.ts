@@ -102,8 +102,9 @@ export function pageQuery(request: FastifyRequest, perPage = 50): { page: number
 export function pagerOf(
   request: FastifyRequest,
   meta: Page<unknown>["meta"],
+  // A page a form's POST answers with itself (settings) links to where it is read: its GET path.
+  path = request.url.split("?")[0]!,
 ): { page: number; last: number; total: number; prev?: string; next?: string } {
-  const path = request.url.split("?")[0]!;
   const params = new URLSearchParams(request.url.includes("?") ? request.url.split("?")[1] : "");
   const link = (page: number) => {
     params.set("page", String(page));

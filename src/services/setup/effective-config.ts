@@ -1,17 +1,46 @@
-import { describeConfig } from "../../config.ts";
+import { describeConfig, URL_KEYS } from "../../config.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
-import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+
+/**
+ * Settings that say where tokenbill's systems are: connection URLs (the database, SolusIO, Stripe, webhook
+ * receivers), the mail server and its account, the address it listens on, its proxies and its files. Even
+ * masked, they map the internal network, which a read-only role does not need to do its work.
+ */
+const WHERE_KEYS: ReadonlySet<string> = new Set([
+  ...URL_KEYS,
+  "HOST",
+  "TRUST_PROXY",
+  "DATA_DIR",
+  "SMTP_HOST",
+  "SMTP_USER",
+  "PDF_FALLBACK_FONTS",
+]);
 
 /**
  * The configuration the server runs with, secrets masked exactly as `tokenbill config` prints them. It is
- * parsed once at start and frozen (src/config.ts), so nothing in it changes while the server runs.
+ * parsed once at start and frozen (src/config.ts), so nothing in it changes while the server runs. Staff
+ * below admin see only whether each of `WHERE_KEYS` is set.
  */
 export const effectiveConfiguration = defineVerb(
   NoInput,
   async ({ ctx }): Promise<{ key: string; value: string }[]> => {
-    await requireStaffRole(ctx, ...READ_ROLES);
-    return Object.entries(describeConfig(ctx.config))
-      .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => ({ key, value: typeof value === "string" ? value : JSON.stringify(value) }));
+    const me = await requireStaffRole(ctx, ...READ_ROLES);
+    // Operators (API keys, the CLI) hold full authority, as everywhere; requireStaffRole returns no user.
+    const seesWhere = me === undefined || ADMIN_ROLES.includes(me.role);
+    const shown = (key: string, value: unknown): string | undefined => {
+      if (!seesWhere && WHERE_KEYS.has(key)) return whetherSet(value);
+      if (value === undefined) return undefined;
+      return typeof value === "string" ? value : JSON.stringify(value);
+    };
+    return Object.entries(describeConfig(ctx.config)).flatMap(([key, raw]) => {
+      const value = shown(key, raw);
+      return value === undefined ? [] : [{ key, value }];
+    });
   },
 );
+
+/** An empty list (no webhook receivers) is as unset as an absent value. */
+function whetherSet(value: unknown): string {
+  return value === undefined || (Array.isArray(value) && value.length === 0) ? "not set" : "set";
+}

@@ -259,3 +259,6 @@ export async function lockStaff(tx: Parameters<typeof withTransaction>[0], id: s
   if (!row) throw ServiceError.notFound(`staff user ${id}`);
   return row;
 }
+
+// For the settings page's paged list (list-staff-user-page.ts), which shows staff as this file presents them.
+export { COLUMNS as STAFF_USER_COLUMNS, present as presentStaffUser };

@@ -284,6 +284,19 @@ describe("settings", () => {
     expect(page.text).not.toContain("admin@example.com");
   });
 
+  it("shows where tokenbill's systems are to owners and admins only; other roles see whether each is set", async () => {
+    const row = (html: string, key: string) =>
+      new RegExp(`<code>${key}</code></td><td><code class="secret">([^<]*)<`).exec(html)?.[1];
+    const supportPage = (await support.get("/console/settings")).text;
+    expect([row(supportPage, "HOST"), row(supportPage, "DATABASE_URL"), row(supportPage, "PORT")]).toEqual([
+      "set",
+      "not set",
+      expect.stringMatching(/^\d+$/),
+    ]);
+    const ownerPage = (await owner.get("/console/settings")).text;
+    expect([row(ownerPage, "HOST"), row(ownerPage, "DATABASE_URL")]).toEqual([h.config.HOST, undefined]);
+  });
+
   it("lets an owner create a staff user, change the role and disable the user", async () => {
     const bad = await owner.submit("/console/settings", "/console/settings/staff", {
       email: "nobody",
@@ -327,6 +340,37 @@ describe("settings", () => {
     );
     expect(disabled).toMatchObject({ status: 303, location: "/console/settings?notice=disabled" });
     expect((await bill.get("/console")).status).toBe(303); // the session ended with the account
+  });
+
+  it("lists staff users 50 a page, with a pager to the next", async () => {
+    const hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
+    await h.db
+      .insertInto("staff_user")
+      .values(
+        Array.from({ length: 50 }, (_, i) => ({
+          id: `stf_${(0xa000 + i).toString(16)}`,
+          email: `zz-${String(i).padStart(2, "0")}@example.com`,
+          role: "support" as const,
+          password_hash: hash,
+        })),
+      )
+      .execute();
+    const total = Number(
+      (
+        await h.db
+          .selectFrom("staff_user")
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const first = await admin.get("/console/settings");
+    expect((first.text.match(/<tr>\s*<td>[^<]*@example\.com<\/td>/g) ?? []).length).toBe(50);
+    expect(first.text).toContain(`Page 1 of 2 (${total} in all)`);
+    expect(first.text).toContain('href="/console/settings?page=2" rel="next"');
+    const second = await admin.get("/console/settings?page=2");
+    expect(second.text).toContain("<td>zz-49@example.com</td>");
+    expect(first.text).toContain("<td>admin@example.com</td>");
+    expect(second.text).not.toContain("<td>admin@example.com</td>");
   });
 
   it("refuses an admin who tries to demote an owner", async () => {

@@ -3,6 +3,7 @@ import { isServiceError, ServiceError } from "../../kernel/errors.ts";
 import { effectiveConfiguration } from "../../services/setup/effective-config.ts";
 import type { StaffRole } from "../../services/staff/staff-roles.ts";
 import { STAFF_ROLES } from "../../services/staff/staff-roles.ts";
+import { listStaffUserPage } from "../../services/staff/list-staff-user-page.ts";
 import {
   enableStaffUser,
   resetStaffTwoFactor,
@@ -15,15 +16,16 @@ import {
   listStaffUsers,
   type StaffUser,
 } from "../../services/staff/staff-users.ts";
-import { confirmStaffAction, staffPage, when } from "../page-kit.ts";
+import { confirmStaffAction, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { fieldErrorsOf, noticeFrom, param, queryText, STAFF } from "./page-helpers.ts";
 
 // Settings: the configuration the server runs with (read only — it is parsed once at start and frozen, so
-// nothing in it can change while the server runs; secrets masked as `tokenbill config` masks them), and
-// the staff users, which owners and admins create, give another role, disable or enable, and repair: a new
-// one-time password, or two-factor login turned off after a lost phone (staff-repairs.ts).
+// nothing in it can change while the server runs; secrets masked as `tokenbill config` masks them, and where
+// the systems are only to owners and admins), and the staff users, 50 a page, which owners and admins create,
+// give another role, disable or enable, and repair: a new one-time password, or two-factor login turned off
+// after a lost phone (staff-repairs.ts).
 
 const NOTICES: Record<string, string> = {
   role_changed: "The role is changed; it applies from the user's next click.",
@@ -76,8 +78,11 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
     const config = await effectiveConfiguration({ ctx, input: {} });
     // Staff are listed only to those who manage them; the others see the configuration alone.
     let staff: (StaffUser & { created: string })[] | undefined;
+    let pager: ReturnType<typeof pagerOf> | undefined;
     try {
-      staff = (await listStaffUsers({ ctx, input: {} })).map((u) => ({ ...u, created: when(u.created_at) }));
+      const page = await listStaffUserPage({ ctx, input: pageQuery(request) });
+      staff = page.data.map((u) => ({ ...u, created: when(u.created_at) }));
+      pager = pagerOf(request, page.meta, "/console/settings");
     } catch (error) {
       if (!isServiceError(error) || error.code !== "FORBIDDEN") throw error;
     }
@@ -90,6 +95,7 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
         title: "Settings",
         config,
         staff,
+        pager,
         roles: STAFF_ROLES,
         // Offered to those who manage staff (owners, admins: takeBackup's roles), on the embedded database.
         backup: staff !== undefined && ctx.backup !== undefined,
