@@ -96,6 +96,20 @@ export class SolusioApi {
     }
   }
 
+  /**
+   * The users one filter finds — carrying a billing_user_id, or matching an e-mail by SolusIO's substring
+   * search — with the unreadable ones set apart, for the caller to decide about (reconciling one customer).
+   */
+  findUsersChecked(
+    filter: { billingUserId: number } | { email: string },
+  ): Promise<CheckedList<typeof SolusioUser>> {
+    const query =
+      "email" in filter
+        ? { "filter[search]": filter.email }
+        : { "filter[billing_user_id]": filter.billingUserId };
+    return this.client.listEach("users", SolusioUser, query);
+  }
+
   /** Every user; those that do not match tokenbill's schema are set apart (unreadable-users.ts). */
   listUsers(): Promise<CheckedList<typeof SolusioUser>> {
     return this.client.listEach("users", SolusioUser);

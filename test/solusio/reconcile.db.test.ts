@@ -53,4 +53,35 @@ describe("reconciliation", () => {
     // Only the user billing does not own is left, untouched.
     expect(again.body.data.drift.map((d: { kind: string }) => d.kind)).toEqual(["unknown_to_billing"]);
   });
+  it("answers the counts in full and at most 500 drifts, with a note that more exist", async () => {
+    // 501 customers SolusIO has never heard of (written straight to the table: no sync is queued).
+    await h.db
+      .insertInto("customer")
+      .values(
+        Array.from({ length: 501 }, (_, i) => ({
+          email: `bulk-${i}@example.com`,
+          name: "",
+          status: "active" as const,
+          country: "DE",
+          currency_code: "EUR",
+          tax_exempt: false,
+        })),
+      )
+      .execute();
+    const report = (await h.server.api("POST", "/api/v1/solusio/reconcile", {})).body.data;
+    // The first test left one user billing does not own: 502 drifts in all.
+    expect(report).toMatchObject({
+      drift_total: 502,
+      drift_by_kind: { missing_in_solusio: 501, unknown_to_billing: 1 },
+      fixed_total: 0,
+      fixed: [],
+      note: "2 more drifts than listed here; `tokenbill solusio reconcile --json` lists them all",
+    });
+    expect(report.customers).toBe(504);
+    expect(report.drift).toHaveLength(500);
+    expect(report.drift[0]).toMatchObject({
+      kind: "missing_in_solusio",
+      billing: { email: "bulk-0@example.com" },
+    });
+  });
 });

@@ -9,6 +9,7 @@ import {
   SolusioCallQuery,
 } from "../../services/sync/list-solusio-calls.ts";
 import { reconcileSolusio } from "../../services/sync/reconcile.ts";
+import { ReconcileAnswer, reconcileAnswer } from "../../services/sync/reconcile-answer.ts";
 import { requireSolusio } from "../../services/sync/require-solusio.ts";
 import { defineRoute } from "../route.ts";
 
@@ -37,12 +38,14 @@ export const solusioRoutes = [
     method: "POST",
     url: "/api/v1/solusio/reconcile",
     tag: "solusio",
-    summary: "Compare customers with SolusIO users and list the drift; with fix, queue syncs that repair it",
+    summary:
+      "Compare every customer with SolusIO's users and list the drift (owner and admin); with fix, queue syncs that repair it. The counts are whole; the lists hold at most 500 rows, with a note when more exist",
     body: z.object({ fix: z.boolean().default(false) }).strict(),
-    response: z.object({}).passthrough(),
-    handler: ({ ctx, body }) => {
+    response: ReconcileAnswer,
+    handler: async ({ ctx, body }) => {
       const solusio = requireSolusio(ctx);
-      return reconcileSolusio(ctx, { api: solusio.connection.api, limitGroupId: solusio.limitGroupId }, body);
+      const deps = { api: solusio.connection.api, limitGroupId: solusio.limitGroupId };
+      return reconcileAnswer(await reconcileSolusio(ctx, deps, body));
     },
   }),
   defineRoute({

@@ -6,7 +6,7 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { adoptionConflict, isAdminUser } from "./adoption.ts";
 import { enqueueCustomerSync } from "./enqueue-customer-sync.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
-import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import { ADMIN_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 export type DriftKind =
   | "conflict"
@@ -54,8 +54,9 @@ export async function reconcileSolusio(
   deps: { api: SolusioApi; limitGroupId(name: string | null): Promise<number | undefined> },
   options: { fix: boolean },
 ): Promise<ReconcileReport> {
-  // Reading the drift is reading; repairing it queues syncs that change SolusIO.
-  await requireStaffRole(ctx, ...(options.fix ? ADMIN_ROLES : READ_ROLES));
+  // It reads every SolusIO user and every customer, and with fix changes SolusIO: admins' work. Any staff
+  // role may check one customer (reconcileCustomer, reconcile-customer.ts).
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
   const [{ items: users, unreadable }, customers] = await Promise.all([
     deps.api.listUsers(),
     ctx.db.selectFrom("customer").select(["id", "email", "status", "limit_group"]).orderBy("id").execute(),
@@ -69,64 +70,15 @@ export async function reconcileSolusio(
   const matched = new Set<number>();
   const unreadableMatched = new Set<UnreadableItem>();
   const drift: Drift[] = [];
-  const groupIds = new Map<string | null, number | undefined>();
+  const groupIds = cachedLimitGroups(deps.limitGroupId);
   for (const c of customers) {
     const id = Number(c.id);
-    const billing = { email: c.email, status: c.status, limit_group: c.limit_group };
     // The order a sync looks in (sync-customer.ts): billing_user_id first, an unreadable user included.
     const odd = byBillingId.has(id) ? undefined : unreadableFor(unreadable, id, c.email, byEmail);
-    if (odd) {
-      unreadableMatched.add(odd);
-      drift.push(unreadableDrift(odd, id, billing));
-      continue;
-    }
-    const user = byBillingId.get(id) ?? byEmail.get(c.email.toLowerCase());
-    if (!user) {
-      drift.push({
-        kind: "missing_in_solusio",
-        customer_id: id,
-        solusio_user_id: null,
-        billing,
-        solusio: null,
-      });
-      continue;
-    }
-    matched.add(user.id);
-    const reason = adoptionConflict(user, id);
-    if (reason !== undefined) {
-      drift.push({
-        kind: "conflict",
-        customer_id: id,
-        solusio_user_id: user.id,
-        billing,
-        solusio: { email: user.email, billing_user_id: user.billing_user_id, admin: isAdminUser(user) },
-        reason: `SolusIO user ${user.id} ${reason}`,
-      });
-      continue;
-    }
-    const push = (kind: DriftKind, b: unknown, s: unknown) =>
-      drift.push({ kind, customer_id: id, solusio_user_id: user.id, billing: b, solusio: s });
-    if (user.billing_user_id !== id) push("billing_user_id_differs", id, user.billing_user_id);
-    if (user.email.toLowerCase() !== c.email.toLowerCase()) push("email_differs", c.email, user.email);
-    if (user.status !== c.status) push("status_differs", c.status, user.status);
-    if (!groupIds.has(c.limit_group)) groupIds.set(c.limit_group, await deps.limitGroupId(c.limit_group));
-    const wantedGroup = groupIds.get(c.limit_group);
-    const actualGroup = user.limit_group?.id ?? user.limit_group_id ?? null;
-    // A group the customer was given that SolusIO does not have: the sync leaves the user's group as it is and
-    // reports in sync, so this is drift, not agreement. (A missing default group, for customers without one,
-    // is the installation's problem, and doctor's: its "default limit group" check.)
-    if (c.limit_group !== null && wantedGroup === undefined) {
-      drift.push({
-        kind: "limit_group_unknown",
-        customer_id: id,
-        solusio_user_id: user.id,
-        billing: c.limit_group,
-        solusio: actualGroup,
-        reason: unknownGroupReason(ctx.config.SOLUSIO_LIMIT_GROUPS, c.limit_group),
-      });
-    } else if (wantedGroup !== undefined && actualGroup !== null && actualGroup !== wantedGroup) {
-      push("limit_group_differs", wantedGroup, actualGroup);
-    }
+    if (odd) unreadableMatched.add(odd);
+    const user = odd ? undefined : (byBillingId.get(id) ?? byEmail.get(c.email.toLowerCase()));
+    if (user) matched.add(user.id);
+    drift.push(...(await driftOfCustomer(ctx, c, { user, odd }, groupIds)));
   }
   for (const u of users) {
     if (!matched.has(u.id) && !isAdminUser(u)) {
@@ -156,6 +108,81 @@ export async function reconcileSolusio(
   return { customers: customers.length, solusio_users: users.length + unreadable.length, drift, fixed };
 }
 
+/** What reconciling one customer found in SolusIO: its user, an unreadable user that may be it, or neither. */
+export interface CustomerMatch {
+  user: SolusioUser | undefined;
+  odd: UnreadableItem | undefined;
+}
+
+export interface ReconciledCustomer {
+  id: bigint;
+  email: string;
+  status: string;
+  limit_group: string | null;
+}
+
+/** A limit group's SolusIO id by name, asked once per name in one reconcile. */
+export function cachedLimitGroups(
+  limitGroupId: (name: string | null) => Promise<number | undefined>,
+): (name: string | null) => Promise<number | undefined> {
+  const known = new Map<string | null, number | undefined>();
+  return async (name) => {
+    if (!known.has(name)) known.set(name, await limitGroupId(name));
+    return known.get(name);
+  };
+}
+
+/** The drift of one customer against what SolusIO holds for it: the same for the whole book and for one. */
+export async function driftOfCustomer(
+  ctx: ServiceContext,
+  c: ReconciledCustomer,
+  { user, odd }: CustomerMatch,
+  groupIdOf: (name: string | null) => Promise<number | undefined>,
+): Promise<Drift[]> {
+  const id = Number(c.id);
+  const billing = { email: c.email, status: c.status, limit_group: c.limit_group };
+  if (odd) return [unreadableDrift(odd, id, billing)];
+  if (!user)
+    return [{ kind: "missing_in_solusio", customer_id: id, solusio_user_id: null, billing, solusio: null }];
+  const reason = adoptionConflict(user, id);
+  if (reason !== undefined) {
+    return [
+      {
+        kind: "conflict",
+        customer_id: id,
+        solusio_user_id: user.id,
+        billing,
+        solusio: { email: user.email, billing_user_id: user.billing_user_id, admin: isAdminUser(user) },
+        reason: `SolusIO user ${user.id} ${reason}`,
+      },
+    ];
+  }
+  const drift: Drift[] = [];
+  const push = (kind: DriftKind, b: unknown, s: unknown) =>
+    drift.push({ kind, customer_id: id, solusio_user_id: user.id, billing: b, solusio: s });
+  if (user.billing_user_id !== id) push("billing_user_id_differs", id, user.billing_user_id);
+  if (user.email.toLowerCase() !== c.email.toLowerCase()) push("email_differs", c.email, user.email);
+  if (user.status !== c.status) push("status_differs", c.status, user.status);
+  const wantedGroup = await groupIdOf(c.limit_group);
+  const actualGroup = user.limit_group?.id ?? user.limit_group_id ?? null;
+  // A group the customer was given that SolusIO does not have: the sync leaves the user's group as it is and
+  // reports in sync, so this is drift, not agreement. (A missing default group, for customers without one,
+  // is the installation's problem, and doctor's: its "default limit group" check.)
+  if (c.limit_group !== null && wantedGroup === undefined) {
+    drift.push({
+      kind: "limit_group_unknown",
+      customer_id: id,
+      solusio_user_id: user.id,
+      billing: c.limit_group,
+      solusio: actualGroup,
+      reason: unknownGroupReason(ctx.config.SOLUSIO_LIMIT_GROUPS, c.limit_group),
+    });
+  } else if (wantedGroup !== undefined && actualGroup !== null && actualGroup !== wantedGroup) {
+    push("limit_group_differs", wantedGroup, actualGroup);
+  }
+  return drift;
+}
+
 function unknownGroupReason(configured: readonly { name: string }[], name: string): string {
   const prefix = `limit group ${JSON.stringify(name)} does not exist in SolusIO, so the sync leaves the user in its current group`;
   return configured.some((g) => g.name === name)
@@ -167,7 +194,7 @@ function unknownGroupReason(configured: readonly { name: string }[], name: strin
  * The unreadable user a sync of this customer would stop at: one that may carry its billing_user_id, or,
  * when no readable user has its e-mail, one that may have that e-mail.
  */
-function unreadableFor(
+export function unreadableFor(
   unreadable: UnreadableItem[],
   customerId: number,
   email: string,

@@ -253,8 +253,25 @@ describe("console customers", () => {
     expect((await h.emu("GET", `/api/v1/users/${row.solusio_user_id}`)).body.data.email).toBe(
       "grace@example.com",
     );
-    const again = await owner.submit(`/console/customers/${id}`, `/console/customers/${id}/reconcile`);
-    expect(again.location).toBe(`/console/customers/${id}?notice=reconciled_clean`);
+    // Which lists of SolusIO's users the button asks for: watched, passed through unchanged.
+    const client = h.connection.api.client;
+    const listEach = client.listEach;
+    const lists: unknown[] = [];
+    client.listEach = ((path: string, schema: never, query?: never, options?: never) => {
+      lists.push({ path, query });
+      return listEach.call(client, path, schema, query, options);
+    }) as typeof client.listEach;
+    try {
+      const again = await owner.submit(`/console/customers/${id}`, `/console/customers/${id}/reconcile`);
+      expect(again.location).toBe(`/console/customers/${id}?notice=reconciled_clean`);
+    } finally {
+      client.listEach = listEach;
+    }
+    // One look-up of this customer's user, not a read of every SolusIO user (the whole reconcile's).
+    expect(lists).toEqual([{ path: "users", query: { "filter[billing_user_id]": Number(id) } }]);
+    // Any staff role may check one customer; it reads only.
+    const checked = await support.submit(`/console/customers/${id}`, `/console/customers/${id}/reconcile`);
+    expect(checked.location).toBe(`/console/customers/${id}?notice=reconciled_clean`);
   });
 
   it("reconciles a customer whose SolusIO user tokenbill cannot read: says so and queues nothing", async () => {

@@ -4,7 +4,7 @@ import { asServiceError, type ErrorCode, ServiceError } from "../../kernel/error
 import type { Customer } from "../../services/customers/customer-schemas.ts";
 import { deleteCustomer, getCustomer, updateCustomer } from "../../services/customers/customers.ts";
 import { createSsoUrl } from "../../services/sso/single-sign-on.ts";
-import { reconcileSolusio } from "../../services/sync/reconcile.ts";
+import { reconcileCustomer } from "../../services/sync/reconcile-customer.ts";
 import { requireSolusio } from "../../services/sync/require-solusio.ts";
 import { retryCustomerSync } from "../../services/sync/retry-customer-sync.ts";
 import { type Confirmation, confirmStaffAction } from "../page-kit.ts";
@@ -126,17 +126,17 @@ export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps)
     return reply.redirect(`/console/customers/${customer.id}?notice=sync_queued`, 303);
   });
 
-  // The reconcile verb reads SolusIO whole; only this customer's drift is acted on, by queueing its sync.
+  // This customer's drift from a look-up of its own SolusIO user (not the whole book, which is admins' work);
+  // drift a sync can repair is acted on by queueing its sync.
   app.post("/console/customers/:id/reconcile", { ...STAFF, ...csrf }, async (request, reply) => {
     const ctx = deps.contextOf(request);
     const customer = await customerOf(request);
     const solusio = requireSolusio(ctx);
-    const report = await reconcileSolusio(
+    const drift = await reconcileCustomer(
       ctx,
       { api: solusio.connection.api, limitGroupId: solusio.limitGroupId },
-      { fix: false },
+      BigInt(customer.id),
     );
-    const drift = report.drift.filter((d) => d.customer_id === customer.id);
     let notice = "reconciled_clean";
     if (drift.some((d) => d.kind === "conflict")) notice = "reconciled_conflict";
     else if (drift.some((d) => d.kind === "unreadable_in_solusio")) notice = "reconciled_unreadable";
