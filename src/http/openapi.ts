@@ -147,6 +147,9 @@ export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, 
       ],
       responses: {
         [status]: success,
+        ...(route.repeatAnswers
+          ? { "200": { ...success, description: route.repeatAnswers.description } }
+          : {}),
         "400": errorResponse(
           "Invalid input (also unknown or repeated parameters, unknown body fields, control characters, over-long text or nesting deeper than 32 levels); `issues` names each field",
         ),

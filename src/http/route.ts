@@ -36,6 +36,11 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
    * claims the key in its transaction; a replay is sent as it was first answered.
    */
   idempotent?: boolean;
+  /**
+   * A route whose natural key makes a repeat answer 200 with the row it found, and a new row 201 (recording a
+   * payment: its method and reference). `of` splits the handler's result; `description` is the 200's in OpenAPI.
+   */
+  repeatAnswers?: { of(result: unknown): { created: boolean; data: unknown }; description: string };
   handler(args: {
     ctx: ServiceContext;
     params: z.output<P>;
@@ -134,6 +139,12 @@ export function registerRoutes(
         } catch (error) {
           if (error instanceof IdempotentReplay) return sendReplay(reply, error.answer);
           throw error;
+        }
+        if (spec.repeatAnswers) {
+          const { created, data } = spec.repeatAnswers.of(result);
+          reply.header("cache-control", "no-store");
+          reply.status(created ? 201 : 200);
+          return { data };
         }
         const status = spec.status ?? 200;
         // Admin answers hold customer data and, once, new API keys: no cache may keep them.

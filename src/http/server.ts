@@ -22,7 +22,7 @@ import { installNotFound, limitedServerFactory, registerSecurityHeaders } from "
 import { registerRoutes, type AnyRouteSpec } from "./route.ts";
 import { apiKeyRoutes } from "./routes/api-key-routes.ts";
 import { billingRoutes } from "./routes/billing-routes.ts";
-import { paymentRecordingRoutes, paymentRoutes, registerPaymentRecording } from "./routes/payment-routes.ts";
+import { paymentRoutes } from "./routes/payment-routes.ts";
 import { dunningRoutes } from "./routes/dunning-routes.ts";
 import {
   pricingEndpoint,
@@ -214,12 +214,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return reply.status(503).send({ status: "unavailable", reason: answer });
   });
 
-  const openapi = buildOpenApi([...adminRoutes, ...paymentRecordingRoutes]);
+  const openapi = buildOpenApi(adminRoutes);
   app.get("/api/v1/openapi.json", open, async () => openapi);
   registerMetricsRoute(app, metrics);
 
   registerRoutes(app, adminRoutes, contextOf);
-  registerPaymentRecording(app, contextOf);
   registerSsoRedirect(app, contextOf, limiter);
   registerStripeWebhook(app, contextOf);
   registerGetTokenPricing(app, pricing);

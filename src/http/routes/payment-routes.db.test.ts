@@ -154,8 +154,31 @@ describe("payments API", () => {
     expect(list.body.meta.total).toBe(1);
   });
 
+  it("refuses unknown or repeated query parameters on the recording routes before writing anything", async () => {
+    const rows = await ledgerRows();
+    const body = { amount: 20, method: "bank_transfer", reference: "QUERY-1" };
+    const cases: [string, string][] = [
+      [`/api/v1/customers/${customer}/payments?dry_run=true`, "query.dry_run"],
+      [`/api/v1/invoices/${invoice}/payments?dry_run=true`, "query.dry_run"],
+      [`/api/v1/customers/${customer}/payments?x=1&x=2`, "query.x"],
+    ];
+    for (const [url, field] of cases) {
+      const r = await server.api("POST", url, body);
+      expect([r.status, r.body.error.issues[0].field], url).toEqual([400, field]);
+    }
+    expect(await ledgerRows()).toBe(rows);
+    const listed = await server.api("GET", `/api/v1/payments?customer_id=${customer}&per_page=100`);
+    expect(listed.body.data.map((p: { reference: string }) => p.reference)).not.toContain("QUERY-1");
+  });
+
   it("documents the routes in the OpenAPI document", async () => {
-    const doc = (await fetch(`${server.url}/api/v1/openapi.json`).then((r) => r.json())) as { paths: object };
+    const doc = (await fetch(`${server.url}/api/v1/openapi.json`).then((r) => r.json())) as {
+      paths: Record<string, { post?: { responses: Record<string, unknown> } }>;
+    };
+    for (const url of ["/api/v1/invoices/{id}/payments", "/api/v1/customers/{id}/payments"])
+      expect(Object.keys(doc.paths[url]?.post?.responses ?? {}), url).toEqual(
+        expect.arrayContaining(["200", "201", "400"]),
+      );
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         "/api/v1/invoices/{id}/payments",

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import {
   CreditNote,
@@ -28,19 +27,25 @@ import {
   releaseRefundReservation,
 } from "../../billing/providers/release-refund-reservation.ts";
 import { IdParams } from "../../kernel/schemas.ts";
-import { zodToServiceError } from "../errors.ts";
-import { type AnyRouteSpec, type ContextFactory, defineRoute, requireJsonBody } from "../route.ts";
-import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../../kernel/clean-text.ts";
+import { type AnyRouteSpec, defineRoute } from "../route.ts";
 
 // Money in (billing-rules §7, docs/payments.md): payments, refunds, credit notes, the statement. Amounts
 // are integers in minor units.
 
 /**
  * Recording a payment answers 201 with the new payment, or 200 with the existing one when its (method,
- * reference) was recorded before (idempotent). The shared route table has one status per route, so these
- * two are registered by `registerPaymentRecording`; the specs still describe them in the OpenAPI document.
+ * reference) was recorded before (idempotent by that natural key, so no Idempotency-Key header).
  */
-export const paymentRecordingRoutes = [
+const recordingAnswers = {
+  of: (result: unknown) => {
+    const { created, payment } = result as RecordPaymentResult;
+    return { created, data: payment };
+  },
+  description:
+    "This method and reference were recorded before with the same payment: that payment, nothing written",
+};
+
+const paymentRecordingRoutes: AnyRouteSpec[] = [
   defineRoute({
     method: "POST",
     url: "/api/v1/invoices/{id}/payments",
@@ -51,6 +56,7 @@ export const paymentRecordingRoutes = [
     body: PaymentBody,
     response: Payment,
     status: 201,
+    repeatAnswers: recordingAnswers,
     handler: ({ ctx, params, body }): Promise<RecordPaymentResult> =>
       recordPayment({ ctx, input: { ...body, invoice_id: params.id } }),
   }),
@@ -64,39 +70,14 @@ export const paymentRecordingRoutes = [
     body: PaymentBody,
     response: Payment,
     status: 201,
+    repeatAnswers: recordingAnswers,
     handler: ({ ctx, params, body }): Promise<RecordPaymentResult> =>
       recordPayment({ ctx, input: { ...body, customer_id: params.id } }),
   }),
 ];
 
-export function registerPaymentRecording(app: FastifyInstance, contextOf: ContextFactory): void {
-  for (const spec of paymentRecordingRoutes) {
-    app.route({
-      method: spec.method,
-      url: spec.url.replace(/\{(\w+)\}/g, ":$1"),
-      onRequest: requireJsonBody,
-      handler: async (request, reply) => {
-        assertCleanText(request.params, "path", MAX_QUERY_TEXT);
-        assertCleanText(request.body, undefined, MAX_BODY_TEXT);
-        const params = spec.params!.safeParse(request.params ?? {});
-        if (!params.success) throw zodToServiceError(params.error, "path");
-        const body = spec.body!.safeParse(request.body);
-        if (!body.success) throw zodToServiceError(body.error);
-        const result = (await spec.handler({
-          ctx: contextOf(request),
-          params: params.data,
-          query: undefined,
-          body: body.data,
-        })) as RecordPaymentResult;
-        reply.header("cache-control", "no-store");
-        reply.status(result.created ? 201 : 200);
-        return { data: result.payment };
-      },
-    });
-  }
-}
-
 export const paymentRoutes: AnyRouteSpec[] = [
+  ...paymentRecordingRoutes,
   defineRoute({
     method: "GET",
     url: "/api/v1/payments",
