@@ -301,9 +301,10 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
     const invoice = await sql<{ id: string }>`SELECT invoice_id AS id FROM payment LIMIT 1`.execute(
       handle.db,
     );
-    expect(await expectIndexed("payment", list({ invoice_id: invoice.rows[0]!.id }))).toContain(
-      "payment_invoice",
-    );
+    // An invoice's payments are those recorded against it and those allocated to it (its receivable entries).
+    const ofInvoice = list({ invoice_id: invoice.rows[0]!.id });
+    expect(await expectIndexed("payment", ofInvoice)).toContain("payment_invoice");
+    expect(await expectIndexed("ledger_entry", ofInvoice)).toContain("ledger_entry_invoice");
   });
 
   it("the audit log by subject and by actor; failed SolusIO calls", async () => {

@@ -1,3 +1,5 @@
+import { sql } from "kysely";
+import type { Tx } from "../../kernel/context.ts";
 import { customerScope } from "../../kernel/actor.ts";
 import { type Page, pageOf, offsetOf } from "../../kernel/pagination.ts";
 import { defineVerb } from "../../kernel/verb.ts";
@@ -20,13 +22,33 @@ export const getPayment = defineVerb(PaymentIdParams, async ({ ctx, input }): Pr
   return payment;
 });
 
+/**
+ * The payments of an invoice: recorded against it, or allocated to it (a customer's payment, or credit a
+ * payment left, paying it: its receivable entries name both). A union, so each half uses its own index
+ * (payment_invoice, ledger_entry_invoice) and the payments are then read by key.
+ */
+function paymentsOfInvoice(db: Tx, invoiceId: string) {
+  return db
+    .selectFrom("payment")
+    .select("id")
+    .where("invoice_id", "=", invoiceId)
+    .union(
+      db
+        .selectFrom("ledger_entry")
+        .select(sql<string>`payment_id`.as("id"))
+        .where("invoice_id", "=", invoiceId)
+        .where("account", "=", "receivable")
+        .where("payment_id", "is not", null),
+    );
+}
+
 /** Payments, newest first, of one customer or invoice or all. */
 export const listPayments = defineVerb(PaymentListQuery, async ({ ctx, input }): Promise<Page<Payment>> => {
   await requireReadAccess(ctx);
   const customerId = customerScope(ctx.actor, input.customer_id);
   let q = ctx.db.selectFrom("payment");
   if (customerId !== undefined) q = q.where("customer_id", "=", customerId);
-  if (input.invoice_id) q = q.where("invoice_id", "=", input.invoice_id);
+  if (input.invoice_id) q = q.where("id", "in", paymentsOfInvoice(ctx.db, input.invoice_id));
   const [ids, count] = await Promise.all([
     q
       .select("id")

@@ -111,6 +111,10 @@ describe("payments API", () => {
       ["payment", -400],
       ["payment", -1000],
     ]);
+    // Allocated to the invoice, it is one of the invoice's payments, beside the one recorded against it.
+    const ofInvoice = await server.api("GET", `/api/v1/payments?invoice_id=${invoice}`);
+    expect(ofInvoice.body.data.map((p: { reference: string }) => p.reference)).toEqual(["C-1", "BANK-1"]);
+    expect(ofInvoice.body.meta.total).toBe(2);
   });
 
   it("POST /payments/{id}/refunds refunds within what is left, and GET shows it", async () => {

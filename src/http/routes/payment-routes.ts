@@ -82,7 +82,8 @@ export const paymentRoutes: AnyRouteSpec[] = [
     method: "GET",
     url: "/api/v1/payments",
     tag: "payments",
-    summary: "List payments, newest first, of a customer or an invoice",
+    summary:
+      "List payments, newest first, of a customer or an invoice (recorded against it or allocated to it)",
     query: PaymentListQuery,
     response: z.array(Payment),
     paged: true,
