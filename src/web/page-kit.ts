@@ -89,11 +89,15 @@ export async function customerPage(
 }
 
 /**
- * The page a list shows, from `?page=`: a bad or missing value is page 1 (a list page never fails on its
- * page number). 50 rows a page.
+ * The page a list shows, from `?page=` (or `name`, for a page holding two lists): a bad or missing value is
+ * page 1 (a list page never fails on its page number). 50 rows a page.
  */
-export function pageQuery(request: FastifyRequest, perPage = 50): { page: number; per_page: number } {
-  const raw = (request.query as Record<string, unknown> | undefined)?.["page"];
+export function pageQuery(
+  request: FastifyRequest,
+  perPage = 50,
+  name = "page",
+): { page: number; per_page: number } {
+  const raw = (request.query as Record<string, unknown> | undefined)?.[name];
   const page = typeof raw === "string" && /^[1-9]\d{0,5}$/.test(raw) ? Number(raw) : 1;
   return { page, per_page: perPage };
 }
@@ -102,12 +106,13 @@ export function pageQuery(request: FastifyRequest, perPage = 50): { page: number
 export function pagerOf(
   request: FastifyRequest,
   meta: Page<unknown>["meta"],
+  name = "page",
   // A page a form's POST answers with itself (settings) links to where it is read: its GET path.
   path = request.url.split("?")[0]!,
 ): { page: number; last: number; total: number; prev?: string; next?: string } {
   const params = new URLSearchParams(request.url.includes("?") ? request.url.split("?")[1] : "");
   const link = (page: number) => {
-    params.set("page", String(page));
+    params.set(name, String(page));
     return `${path}?${params.toString()}`;
   };
   return {

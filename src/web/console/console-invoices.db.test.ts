@@ -302,3 +302,87 @@ describe("roles", () => {
     expect(paid.location).toBe(`${page}?notice=payment_recorded`);
   });
 });
+
+/** Minor units as the console writes a dollar amount, in integers: 1234 → "$12.34". */
+const dollars = (minor: number) => `$${Math.trunc(minor / 100)}.${String(minor % 100).padStart(2, "0")}`;
+
+describe("a customer's payments", () => {
+  const post = (path: string, body: unknown) => world.server.api("POST", path, body);
+
+  it("lists a payment allocated to the invoice on the invoice page, and refunds it from there", async () => {
+    const invoice = (await api(`/api/v1/invoices/${section4Invoice}`)).body.data;
+    expect(invoice.amount_due).toBeGreaterThan(100);
+    const paid = await post(`/api/v1/customers/${world.section4}/payments`, {
+      amount: 100,
+      reference: "CUST-1",
+    });
+    expect(paid.body.data).toMatchObject({
+      invoice_id: null,
+      allocations: [{ invoice_id: section4Invoice }],
+    });
+    const paymentId = paid.body.data.id;
+    expect(textOf((await owner.get(`/console/invoices/${section4Invoice}`)).text)).toContain("CUST-1");
+    const page = `/console/invoices/${section4Invoice}/refund?payment=${paymentId}`;
+    const form = await owner.get(page);
+    expect([form.status, textOf(form.text)]).toEqual([200, expect.stringContaining("Refund payment CUST-1")]);
+    const done = await owner.submit(page, `/console/invoices/${section4Invoice}/refunds`, {
+      payment_id: paymentId,
+      amount: "0.25",
+      reason: "",
+    });
+    expect(done.location).toBe(`/console/invoices/${section4Invoice}?notice=refunded`);
+    expect((await api(`/api/v1/payments/${paymentId}`)).body.data.refunded).toBe(25);
+  });
+
+  it("shows the customer's credit and payments, and refunds a payment that only left credit", async () => {
+    // The plain customer's invoice is void: the payment is all credit, on no invoice's page.
+    const paid = await post(`/api/v1/customers/${world.plain}/payments`, {
+      amount: 300,
+      reference: "PLAIN-1",
+    });
+    expect(paid.body.data).toMatchObject({ allocations: [], credit: 300 });
+    const paymentId = paid.body.data.id;
+    const customerPage = `/console/customers/${world.plain}`;
+    const text = textOf((await owner.get(customerPage)).text);
+    expect(text).toContain(`Credit ${dollars(300)}`);
+    expect(text).toMatch(/PLAIN-1 the customer \$3\.00 \$3\.00 \$0\.00 Refund/);
+
+    const page = `${customerPage}/refund?payment=${paymentId}`;
+    expect(textOf((await owner.get(page)).text)).toContain("Refund payment PLAIN-1");
+    const done = await owner.submit(page, `${customerPage}/refunds`, {
+      payment_id: paymentId,
+      amount: "1.00",
+      reason: "asked back",
+    });
+    expect(done.location).toBe(`${customerPage}?notice=refunded`);
+    expect((await api(`/api/v1/payments/${paymentId}`)).body.data.refunded).toBe(100);
+    const after = textOf((await owner.get(`${customerPage}?notice=refunded`)).text);
+    expect(after).toContain("The refund is recorded.");
+    expect(after).toContain(`Credit ${dollars(200)}`);
+
+    // Another customer's or invoice's payment is not refunded from here.
+    expect((await owner.get(`/console/customers/${world.section4}/refund?payment=${paymentId}`)).status).toBe(
+      404,
+    );
+    expect((await owner.get(`/console/invoices/${section4Invoice}/refund?payment=${paymentId}`)).status).toBe(
+      404,
+    );
+  });
+
+  it("pages the customer's payments and the invoice's payments", async () => {
+    for (let n = 1; n <= 21; n++)
+      await post(`/api/v1/customers/${world.plain}/payments`, { amount: 1, reference: `PAGE-${n}` });
+    const first = textOf((await owner.get(`/console/customers/${world.plain}`)).text);
+    expect(first).toContain("Page 1 of 2 (22 in all)");
+    const second = await owner.get(`/console/customers/${world.plain}?payments_page=2`);
+    expect(textOf(second.text)).toContain("Page 2 of 2 (22 in all)");
+
+    const invoicePayments = (await api(`/api/v1/payments?invoice_id=${section4Invoice}`)).body.meta.total;
+    for (let n = invoicePayments + 1; n <= 21; n++)
+      await post(`/api/v1/invoices/${section4Invoice}/payments`, { amount: 1, reference: `INV-PAGE-${n}` });
+    const invoicePage = textOf(
+      (await owner.get(`/console/invoices/${section4Invoice}?payments_page=2`)).text,
+    );
+    expect(invoicePage).toContain("Page 2 of 2 (21 in all)");
+  });
+});

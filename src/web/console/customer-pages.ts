@@ -12,6 +12,7 @@ import { pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { registerCustomerActionPages } from "./customer-action-pages.ts";
+import { customerMoney } from "./customer-money.ts";
 import {
   CUSTOMER_FIELDS,
   type CustomerFormValues,
@@ -32,6 +33,7 @@ export const CUSTOMER_NOTICES: Record<string, string> = {
   deleted: "The customer is deleted. Its SolusIO user is deleted by a background job.",
   status_changed: "The customer's status is changed; SolusIO follows with the next sync.",
   sync_queued: "A new sync is queued.",
+  refunded: "The refund is recorded.",
   reconciled_clean: "SolusIO matches this customer: nothing to repair.",
   reconciled_fixed: "SolusIO differed from this customer; a sync is queued to repair it.",
   reconciled_conflict:
@@ -148,11 +150,13 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
   app.get("/console/customers/:id", STAFF, async (request, reply) => {
     const ctx = deps.contextOf(request);
     const customer = await getCustomer({ ctx, input: { id: param(request, "id") } });
+    const money = await customerMoney(ctx, request, customer.id);
     // Its "Log in to SolusIO" form ends in the SolusIO user area.
     allowFormRedirects(reply, [controlPanelOrigin(ctx)]);
     return staffPage(deps, request, reply, "console-customer", {
       title: customer.name || customer.email,
       customer,
+      money,
       syncedAt: when(customer.sync.synced_at),
       createdAt: when(customer.created_at),
       statusBadge: STATUS_BADGE,

@@ -2,26 +2,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
 import { getInvoice } from "../../billing/invoices/get-invoice.ts";
 import { voidInvoice } from "../../billing/invoices/void-invoice.ts";
-import { getPayment } from "../../billing/payments/get-payment.ts";
-import { refundPayment } from "../../billing/payments/refund.ts";
-import { ServiceError } from "../../kernel/errors.ts";
 import { confirmStaffAction, money, staffPage } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
 import { displayOf } from "./invoice-view.ts";
+import { registerPaymentRefundPages } from "./payment-refund-pages.ts";
 import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
 import { STAFF } from "./page-helpers.ts";
 
-// What changes an issued invoice's money: refunding one of its payments, issuing a credit note, voiding it.
-// Each has a page of its own that says what will happen (the confirmation), and its button POSTs.
+// What changes an issued invoice's money: issuing a credit note, voiding it (refunding one of its payments is
+// in payment-refund-pages.ts). Each has a page of its own that says what will happen (the confirmation), and
+// its button POSTs.
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
-
-const REFUND_FIELDS: FormField[] = [
-  { name: "amount", label: "Amount to refund", inputmode: "decimal", required: true },
-  { name: "reason", label: "Reason" },
-];
 
 const CREDIT_FIELDS: FormField[] = [
   {
@@ -45,72 +39,7 @@ const CREDIT_FIELDS: FormField[] = [
 
 export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps): void {
   const csrf = { preHandler: app.csrfProtection };
-
-  const refundPage = async (
-    request: IdRequest,
-    reply: FastifyReply,
-    paymentId: string,
-    status = 200,
-    extra: { errors?: FieldErrors; values?: Record<string, string> } = {},
-  ) => {
-    const ctx = deps.contextOf(request);
-    const invoice = await getInvoice({ ctx, input: { id: request.params.id } });
-    const payment = await getPayment({ ctx, input: { id: paymentId } });
-    if (payment.invoice_id !== invoice.id)
-      throw ServiceError.notFound(`payment ${paymentId} of this invoice`);
-    const display = displayOf(invoice);
-    return staffPage(
-      deps,
-      request,
-      reply,
-      "console-pricing-form",
-      {
-        title: "Refund a payment",
-        heading: `Refund payment ${payment.reference}`,
-        intro: `${money(payment.amount, display)} paid by ${payment.method} on ${payment.paid_at.slice(0, 10)}; ${money(payment.refunded, display)} refunded so far. The refund is recorded at once and reopens the invoice for what it returns.`,
-        action: `/console/invoices/${invoice.id}/refunds`,
-        hidden: { payment_id: payment.id },
-        fields: REFUND_FIELDS,
-        submit: "Refund",
-        danger: true,
-        cancel: `/console/invoices/${invoice.id}`,
-        errors: extra.errors ?? {},
-        values: extra.values ?? {},
-      },
-      status,
-    );
-  };
-
-  app.get<{ Params: { id: string } }>("/console/invoices/:id/refund", STAFF, (request, reply) => {
-    const payment = (request.query as Record<string, unknown>)["payment"];
-    return refundPage(request, reply, typeof payment === "string" ? payment : "");
-  });
-
-  app.post<{ Params: { id: string } }>(
-    "/console/invoices/:id/refunds",
-    { ...STAFF, ...csrf },
-    async (request, reply) => {
-      const ctx = deps.contextOf(request);
-      const form = formFields(request);
-      const paymentId = form["payment_id"] ?? "";
-      try {
-        const invoice = await getInvoice({ ctx, input: { id: request.params.id } });
-        const payment = await getPayment({ ctx, input: { id: paymentId } });
-        if (payment.invoice_id !== invoice.id)
-          throw ServiceError.notFound(`payment ${paymentId} of this invoice`);
-        const amount = minorUnitsOf(form["amount"] ?? "", displayOf(invoice));
-        await refundPayment({ ctx, input: { payment_id: payment.id, amount, reason: form["reason"] ?? "" } });
-      } catch (error) {
-        const failure = formFailureOf(error, ["amount", "reason"]);
-        if (!failure) throw error;
-        return refundPage(request, reply, paymentId, failure.status, {
-          errors: failure.errors,
-          values: form,
-        });
-      }
-      return reply.redirect(`/console/invoices/${request.params.id}?notice=refunded`, 303);
-    },
-  );
+  registerPaymentRefundPages(app, deps);
 
   const creditPage = async (
     request: IdRequest,

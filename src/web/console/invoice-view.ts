@@ -6,7 +6,7 @@ import { listPayments } from "../../billing/payments/get-payment.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
 import { calendarDate } from "../../billing/runs/calendar-date.ts";
 import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
-import { money, staffPage, when } from "../page-kit.ts";
+import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { noticeFrom } from "./page-helpers.ts";
@@ -14,6 +14,9 @@ import { noticeFrom } from "./page-helpers.ts";
 // The invoice page's model: the invoice with its lines and totals in the invoice's own currency format
 // (billing-rules §1, from the currency snapshot the invoice keeps), its payments and credit notes, and what
 // can be done to it now. The verbs decide what is allowed; these flags only hide buttons that would fail.
+
+/** Rows of each list on the invoice page (payments, credit notes); more are paged. */
+export const LIST_ROWS = 20;
 
 export const INVOICE_NOTICES: Record<string, string> = {
   payment_recorded: "The payment is recorded.",
@@ -55,9 +58,13 @@ export async function invoicePage(
   const invoice = await getInvoice({ ctx, input: { id } });
   const display = displayOf(invoice);
   const show = (minor: bigint) => money(minor, display);
+  // Each list pages on its own parameter, so the page shows every payment and credit note however many.
   const [payments, creditNotes] = await Promise.all([
-    listPayments({ ctx, input: { invoice_id: id, page: 1, per_page: 100 } }),
-    listCreditNotes({ ctx, input: { invoice_id: id, page: 1, per_page: 100 } }),
+    listPayments({ ctx, input: { ...pageQuery(request, LIST_ROWS, "payments_page"), invoice_id: id } }),
+    listCreditNotes({
+      ctx,
+      input: { ...pageQuery(request, LIST_ROWS, "credit_notes_page"), invoice_id: id },
+    }),
   ]);
   const issued = invoice.status !== "draft" && invoice.status !== "void";
   const today = calendarDate(ctx.now(), ctx.config.BILLING_TIME_ZONE);
@@ -91,7 +98,9 @@ export async function invoicePage(
         refunded: show(p.refunded),
         refundable: p.amount > p.refunded,
       })),
+      paymentsPager: pagerOf(request, payments.meta, "payments_page"),
       creditNotes: creditNotes.data.map((c) => ({ ...c, total: show(c.total) })),
+      creditNotesPager: pagerOf(request, creditNotes.meta, "credit_notes_page"),
       can: {
         pay: invoice.status === "finalized" || invoice.status === "partially_paid",
         credit: issued,

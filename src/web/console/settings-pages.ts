@@ -82,7 +82,7 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
     try {
       const page = await listStaffUserPage({ ctx, input: pageQuery(request) });
       staff = page.data.map((u) => ({ ...u, created: when(u.created_at) }));
-      pager = pagerOf(request, page.meta, "/console/settings");
+      pager = pagerOf(request, page.meta, "page", "/console/settings");
     } catch (error) {
       if (!isServiceError(error) || error.code !== "FORBIDDEN") throw error;
     }
