@@ -3,6 +3,7 @@ import { listCreditNotes } from "../../billing/credit-notes/get-credit-note.ts";
 import { getInvoice } from "../../billing/invoices/get-invoice.ts";
 import type { Invoice } from "../../billing/invoices/invoice-schemas.ts";
 import { listPayments } from "../../billing/payments/get-payment.ts";
+import type { Payment } from "../../billing/payments/payment-schemas.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
 import { calendarDate } from "../../billing/runs/calendar-date.ts";
 import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
@@ -41,6 +42,15 @@ export const PAYMENT_METHODS = [
   { value: "cash", text: "Cash" },
   { value: "cheque", text: "Cheque" },
 ] as const;
+
+/**
+ * A payment the invoice page may refund: recorded against the invoice, or allocated to it now. The list also
+ * shows a payment whose allocation here a refund took back (its history); that one is refunded from its
+ * customer's page.
+ */
+export function paysInvoice(payment: Payment, invoiceId: string): boolean {
+  return payment.invoice_id === invoiceId || payment.allocations.some((a) => a.invoice_id === invoiceId);
+}
 
 export function displayOf(invoice: Invoice): CurrencyDisplay {
   return currencyDisplayOf(invoice.currency);
@@ -96,7 +106,7 @@ export async function invoicePage(
         date: when(p.paid_at),
         amount: show(p.amount),
         refunded: show(p.refunded),
-        refundable: p.amount > p.refunded,
+        refundable: p.amount > p.refunded && paysInvoice(p, id),
       })),
       paymentsPager: pagerOf(request, payments.meta, "payments_page"),
       creditNotes: creditNotes.data.map((c) => ({ ...c, total: show(c.total) })),

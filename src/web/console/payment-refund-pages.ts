@@ -11,7 +11,7 @@ import { money, staffPage } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
-import { displayOf } from "./invoice-view.ts";
+import { displayOf, paysInvoice } from "./invoice-view.ts";
 import { STAFF, param } from "./page-helpers.ts";
 import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
 
@@ -35,11 +35,6 @@ interface RefundOwner {
   owns(payment: Payment): boolean;
   /** Of this invoice, of this customer: for the 404 of a payment it does not own. */
   name: string;
-}
-
-/** An invoice's payments: recorded against it, or allocated to it (as `GET /api/v1/payments?invoice_id=`). */
-export function paysInvoice(payment: Payment, invoiceId: string): boolean {
-  return payment.invoice_id === invoiceId || payment.allocations.some((a) => a.invoice_id === invoiceId);
 }
 
 async function invoiceOwner(deps: WebDeps, request: IdRequest): Promise<RefundOwner> {
