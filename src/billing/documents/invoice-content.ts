@@ -112,11 +112,22 @@ function totalRows(
   for (const t of doc.taxes)
     rows.push({ label: taxLabel(t, money, currency), value: money(t.amount), kind: "adjustment" });
   rows.push({ label: `Total (${doc.currency.code})`, value: money(doc.total), kind: "total" });
-  if (doc.paid !== undefined) {
+  const settled = amountSettled(doc);
+  if (settled !== null) {
+    // One row for every payment, credit applied and credit note (billing-rules §7), then what is left.
+    rows.push({ label: "Payments and credit", value: money(-settled), kind: "adjustment" });
+    rows.push({ label: "Amount due", value: money(doc.total - settled), kind: "due" });
+  } else if (doc.paid !== undefined) {
     rows.push({ label: `Paid on ${doc.paid.date}`, value: money(-doc.paid.amount), kind: "adjustment" });
     rows.push({ label: "Balance due", value: money(doc.total - doc.paid.amount), kind: "due" });
   }
   return rows;
+}
+
+/** Total less amount due, when something was paid or credited; null when the whole total is owed or unknown. */
+function amountSettled(doc: InvoiceDocument): bigint | null {
+  if (doc.amountDue === undefined || doc.status === "draft" || doc.status === "void") return null;
+  return doc.amountDue < doc.total ? doc.total - doc.amountDue : null;
 }
 
 /**
@@ -162,7 +173,7 @@ function paymentNote(doc: InvoiceDocument, money: (minor: bigint) => string): st
         ? "Paid. Thank you."
         : `Paid ${money(doc.paid.amount)} on ${doc.paid.date}, reference ${doc.paid.reference}. Thank you.`;
     case "finalized":
-      return `Please pay ${money(doc.total)} by ${doc.dueDate}, quoting ${doc.number}.`;
+      return `Please pay ${money(doc.amountDue ?? doc.total)} by ${doc.dueDate}, quoting ${doc.number}.`;
     case "partially_paid":
       return `Partly paid: please pay the rest${doc.amountDue === undefined ? "" : `, ${money(doc.amountDue)},`} by ${doc.dueDate}, quoting ${doc.number}.`;
   }

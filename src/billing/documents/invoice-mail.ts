@@ -41,11 +41,9 @@ export function buildInvoiceEmail(doc: InvoiceDocument, pdf: Buffer, from: strin
       `only finalized, partially paid or paid invoices are e-mailed (got ${doc.status})`,
     );
   }
-  // Part paid already (billing-rules §7): the mail asks for what is left, not the total.
-  const total = formatMinor(
-    doc.status === "partially_paid" ? (doc.amountDue ?? doc.total) : doc.total,
-    doc.currency,
-  );
+  // Part paid or credited already (billing-rules §7): the mail asks for what is left, not the total;
+  // a receipt names the total that was paid.
+  const total = formatMinor(doc.status === "paid" ? doc.total : (doc.amountDue ?? doc.total), doc.currency);
   const subject =
     doc.status === "paid"
       ? `Receipt for invoice ${doc.number} from ${doc.seller.name}`

@@ -23,9 +23,14 @@ export function invoiceDocumentOf(invoice: Invoice, seller: InvoiceDocument["sel
     invoice.taxes.map((t) => t.amount),
     invoice.tax_compound,
   );
+  // What is left after payments, credit applied and credit notes (billing-rules §7). A draft or void
+  // invoice asks for nothing, so its stored 0 is not an amount due.
+  const owes =
+    invoice.status === "finalized" || invoice.status === "partially_paid" || invoice.status === "paid";
   return {
     number: invoice.number,
     status: invoice.status,
+    ...(owes ? { amountDue: invoice.amount_due } : {}),
     issueDate: invoice.issue_date,
     dueDate: invoice.due_date,
     period: invoice.period,
