@@ -174,6 +174,37 @@ export function measure(pdf: Doc, text: string, style: TextStyle): number {
   );
 }
 
+/** How wide `text` is on one line in the style's font and size. */
+export function textWidth(pdf: Doc, text: string, style: Omit<TextStyle, "width">): number {
+  const font = style.font ?? FONT;
+  pdf.font(font).fontSize(style.size ?? 9);
+  const safe = drawable(pdf, text, Number.POSITIVE_INFINITY, font);
+  if (typeof safe === "string") return pdf.widthOfString(safe);
+  return Math.max(0, ...safe.map((line) => lineWidth(pdf, line, font)));
+}
+
+/**
+ * The style, its size shrunk when `text` is wider than its box, so that a figure is drawn whole on one line:
+ * "Rp 2.197.800,00" broken at its space, or ".74" wrapped under the rest, reads as another number.
+ */
+export function onOneLine(pdf: Doc, text: string, style: TextStyle): { style: TextStyle; dy: number } {
+  const width = textWidth(pdf, text, style);
+  if (width <= style.width) return { style, dy: 0 };
+  // A little under the exact fit: pdfkit wraps a line that is wider than its box by a rounding error.
+  const size = ((style.size ?? 9) * style.width * 0.98) / width;
+  // `dy` lowers the smaller text onto the row's baseline, so it reads as part of the same line.
+  const font = style.font ?? FONT;
+  return { style: { ...style, size }, dy: ascent(pdf, font, style.size ?? 9) - ascent(pdf, font, size) };
+}
+
+/** How far below the top of its box pdfkit draws the baseline of `font` at `size`. */
+function ascent(pdf: Doc, font: string, size: number): number {
+  pdf.font(font).fontSize(size);
+  // pdfkit's typings leave out the current font; its ascender is in thousandths of the size.
+  const current = (pdf as unknown as { _font?: { ascender?: number } })._font;
+  return ((current?.ascender ?? 800) / 1000) * size;
+}
+
 /** Starts a new page when `height` no longer fits below `y`; returns where to draw. */
 export function ensureSpace(pdf: Doc, y: number, height: number): number {
   if (y + height <= BOTTOM) return y;

@@ -9,12 +9,14 @@ import {
   INK,
   measure,
   MUTED,
+  onOneLine,
   PAD,
   PAGE,
   RIGHT,
   TABLE_SIZE,
   RULE,
   type TextStyle,
+  textWidth,
   write,
 } from "./pdf-page.ts";
 import { ServiceError } from "../../kernel/errors.ts";
@@ -115,17 +117,36 @@ function columnX(i: number): number {
   return PAGE.margin + COLUMN_WIDTHS.slice(0, i).reduce((a, b) => a + b, 0);
 }
 
-function drawRow(pdf: Doc, c: InvoiceContent, cells: string[], y: number, header: boolean): number {
-  const style = (i: number): TextStyle => ({
+/** A cell's style; a figure in a numeric column is shrunk to fit rather than broken over two lines. */
+function cellStyle(
+  pdf: Doc,
+  c: InvoiceContent,
+  text: string,
+  i: number,
+  header: boolean,
+): { style: TextStyle; dy: number } {
+  const numeric = c.lineColumns[i]?.numeric === true;
+  const style: TextStyle = {
     width: (COLUMN_WIDTHS[i] ?? 0) - 2 * PAD,
     size: TABLE_SIZE,
     font: header ? BOLD : FONT,
     color: header ? MUTED : INK,
-    align: c.lineColumns[i]?.numeric === true ? "right" : "left",
-  });
-  const height = Math.max(...cells.map((text, i) => measure(pdf, text, style(i)))) + 2 * PAD;
+    align: numeric ? "right" : "left",
+  };
+  return numeric && !header ? onOneLine(pdf, text, style) : { style, dy: 0 };
+}
+
+/** The height of a row's tallest cell, padding included. */
+function rowHeight(pdf: Doc, c: InvoiceContent, cells: string[], header: boolean): number {
+  const heights = cells.map((text, i) => measure(pdf, text, cellStyle(pdf, c, text, i, header).style));
+  return Math.max(...heights) + 2 * PAD;
+}
+
+function drawRow(pdf: Doc, c: InvoiceContent, cells: string[], y: number, header: boolean): number {
+  const height = rowHeight(pdf, c, cells, header);
   cells.forEach((text, i) => {
-    write(pdf, text, columnX(i) + PAD, y + PAD, style(i));
+    const { style, dy } = cellStyle(pdf, c, text, i, header);
+    write(pdf, text, columnX(i) + PAD, y + PAD + dy, style);
   });
   const ruleY = y + height;
   pdf
@@ -143,10 +164,7 @@ function drawLines(pdf: Doc, c: InvoiceContent, top: number): number {
   const rows =
     c.lineRows.length === 0 ? [["No charges in this period.", "", "", "", "", "", ""]] : c.lineRows;
   for (const row of rows) {
-    const height = Math.max(
-      ...row.map((t, i) => measure(pdf, t, { width: (COLUMN_WIDTHS[i] ?? 0) - 2 * PAD, size: TABLE_SIZE })),
-    );
-    const next = ensureSpace(pdf, y, height + 2 * PAD);
+    const next = ensureSpace(pdf, y, rowHeight(pdf, c, row, false));
     // A line table continued on a new page repeats its column headings.
     if (next !== y) y = drawRow(pdf, c, header, next, true);
     y = drawRow(pdf, c, row, y, false);
@@ -161,20 +179,28 @@ function drawLineNote(pdf: Doc, note: string, top: number): number {
 }
 
 function drawTotals(pdf: Doc, c: InvoiceContent, top: number): number {
-  const width = 260;
-  const valueWidth = 90;
+  const styleOf = (row: InvoiceContent["totals"][number]) => {
+    const strong = row.kind === "total" || row.kind === "due";
+    return { font: strong ? BOLD : FONT, size: row.kind === "total" ? 11 : 9.5 };
+  };
+  // The value column is as wide as the widest figure (90 pt at least), so no figure wraps; the box grows
+  // to the left to keep its labels room.
+  const widest = Math.max(...c.totals.map((row) => textWidth(pdf, row.value, styleOf(row))));
+  const valueWidth = Math.min(Math.max(90, Math.ceil(widest) + PAD + 2), CONTENT_WIDTH - 120);
+  const width = Math.min(Math.max(260, valueWidth + 170), CONTENT_WIDTH);
   const x = RIGHT - width;
   let y = ensureSpace(pdf, top, c.totals.length * 16);
   for (const row of c.totals) {
-    const strong = row.kind === "total" || row.kind === "due";
-    if (strong) {
+    const style = styleOf(row);
+    if (row.kind === "total" || row.kind === "due") {
       pdf.moveTo(x, y).lineTo(RIGHT, y).lineWidth(1.2).strokeColor(INK).stroke();
       y += 4;
     }
-    const style = { font: strong ? BOLD : FONT, size: row.kind === "total" ? 11 : 9.5 };
-    const h = write(pdf, row.label, x + PAD, y, { ...style, width: width - valueWidth - 2 * PAD });
-    write(pdf, row.value, RIGHT - valueWidth, y, { ...style, width: valueWidth - PAD, align: "right" });
-    y += h + 4;
+    const label = write(pdf, row.label, x + PAD, y, { ...style, width: width - valueWidth - 2 * PAD });
+    const fit = onOneLine(pdf, row.value, { ...style, width: valueWidth - PAD, align: "right" });
+    const value = write(pdf, row.value, RIGHT - valueWidth, y + fit.dy, fit.style) + fit.dy;
+    // A wrapped label or figure pushes the next row down by its own height, not the label's alone.
+    y += Math.max(label, value) + 4;
   }
   return y;
 }
