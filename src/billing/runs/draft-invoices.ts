@@ -182,7 +182,18 @@ export async function draftInvoices(
 async function compareWithStored(trx: Tx, run: RunRef, drafts: readonly DraftInvoice[]): Promise<Anomaly[]> {
   const stored = await trx
     .selectFrom("invoice")
-    .select(["id", "customer_id", "status", "number", "fingerprint", "total", "tokens", "currency_code"])
+    .select([
+      "id",
+      "customer_id",
+      "status",
+      "number",
+      "fingerprint",
+      "total",
+      "tokens",
+      "currency_code",
+      "discounts",
+      "taxes",
+    ])
     .where("period", "=", run.period)
     .where(
       "customer_id",
@@ -195,7 +206,7 @@ async function compareWithStored(trx: Tx, run: RunRef, drafts: readonly DraftInv
   if (differing.length === 0) return [];
   const storedLines = await trx
     .selectFrom("invoice_line")
-    .select(["invoice_id", "kind", "server_id", "tokens", "amount"])
+    .select(["invoice_id", "position", "kind", "server_id", "plan_id", "tokens", "amount"])
     .where(
       "invoice_id",
       "in",

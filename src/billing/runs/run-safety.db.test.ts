@@ -298,7 +298,12 @@ describe("billing run safety", () => {
       tokens: {
         now: Number(before[0]!.lines!.split(",").reduce((a, l) => a + Number(l.split(":")[0]), 0)) + 1000,
       },
-      lines: [{ line: `server:${usage[0]!.server.id}`, change: "changed" }],
+      // Lines are named by kind, server and plan (a resized server has a line per plan).
+      lines: [
+        { line: expect.stringMatching(`^server:${usage[0]!.server.id} plan:\\d+$`), change: "changed" },
+      ],
+      // More tokens, a larger discount: its amount changed, its multiplier did not.
+      discounts: [{ name: "loyal", change: "changed", multiplier: { stored: "0.9", now: "0.9" } }],
     });
     expect(await invoicesOf(handle)).toEqual(before);
   });
