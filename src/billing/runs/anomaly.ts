@@ -17,6 +17,8 @@ export type AnomalyKind =
   | "duplicate_usage"
   /** an invoice of this period already exists and this run computed a different one */
   | "invoice_differs"
+  /** this run computed usage for a customer whose invoice of the period is void: nothing bills it */
+  | "invoice_void"
   /** the usage source says its data may be incomplete */
   | "snapshot_stale"
   /** the cross-check source (snapshots) disagrees with the billed source */

@@ -6,6 +6,7 @@ import type { Anomaly } from "./anomaly.ts";
 import type { DraftInvoice, DraftLine } from "./build-invoice.ts";
 import type { CustomerSnapshot } from "./customer-snapshot.ts";
 import { describeDifference } from "./describe-difference.ts";
+import { voidInvoiceAnomaly } from "./void-invoice-anomaly.ts";
 import { columnList, type UnnestColumn, unnestRows } from "../../db/unnest-rows.ts";
 
 interface InvoiceRow {
@@ -193,6 +194,7 @@ async function compareWithStored(trx: Tx, run: RunRef, drafts: readonly DraftInv
       "currency_code",
       "discounts",
       "taxes",
+      "void_reason",
     ])
     .where("period", "=", run.period)
     .where(
@@ -202,8 +204,14 @@ async function compareWithStored(trx: Tx, run: RunRef, drafts: readonly DraftInv
     )
     .execute();
   const byCustomer = new Map(stored.map((s) => [s.customer_id, s]));
-  const differing = drafts.filter((d) => byCustomer.get(d.customerId)?.fingerprint !== d.fingerprint);
-  if (differing.length === 0) return [];
+  // A void invoice bills nothing, whatever its fingerprint: its usage is reported as unbilled.
+  const voided = drafts.filter((d) => byCustomer.get(d.customerId)?.status === "void");
+  const unbilled = voided.map((d) => voidInvoiceAnomaly(byCustomer.get(d.customerId)!, run.period, d));
+  const differing = drafts.filter((d) => {
+    const s = byCustomer.get(d.customerId);
+    return s?.status !== "void" && s?.fingerprint !== d.fingerprint;
+  });
+  if (differing.length === 0) return unbilled;
   const storedLines = await trx
     .selectFrom("invoice_line")
     .select(["invoice_id", "position", "kind", "server_id", "plan_id", "tokens", "amount"])
@@ -213,7 +221,7 @@ async function compareWithStored(trx: Tx, run: RunRef, drafts: readonly DraftInv
       differing.map((d) => byCustomer.get(d.customerId)!.id),
     )
     .execute();
-  return differing.map((d) => {
+  const differences = differing.map((d) => {
     const s = byCustomer.get(d.customerId)!;
     return describeDifference(
       s,
@@ -221,4 +229,5 @@ async function compareWithStored(trx: Tx, run: RunRef, drafts: readonly DraftInv
       d,
     );
   });
+  return [...unbilled, ...differences];
 }

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { voidInvoice } from "../invoices/void-invoice.ts";
+import { billingContext, createCustomers, usageOf } from "../testing/billing-fixtures.ts";
+import { MemoryUsageSource } from "../usage/memory-usage-source.ts";
+import { runBilling } from "./run-billing.ts";
+
+// The review's case: Cleo's July invoice is voided ("wrong tax rule, to be reissued") and July is run again.
+// The void invoice keeps her (customer, period) slot, so the run bills nothing for her: it must say so.
+
+const JULY = { start: new Date("2026-07-01T00:00:00Z"), end: new Date("2026-08-01T00:00:00Z") };
+const AFTER_JULY = new Date("2026-08-01T01:00:00Z");
+
+let handle: DatabaseHandle;
+let cleo: bigint;
+let usage: ReturnType<typeof usageOf>[];
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  const ids = await createCustomers(handle, [
+    { email: "cleo@example.com" },
+    { email: "dora@example.com" },
+    { email: "emil@example.com" },
+  ]);
+  cleo = ids[0]!;
+  // A full month on a 7-tokens-an-hour plan capped at 5000: $5.00 each at B 0.001.
+  usage = ids.map((id) =>
+    usageOf({
+      billingUserId: id,
+      tph: 7,
+      tpm: 5000,
+      createdAt: "2026-07-01T00:00:00Z",
+      deletedAt: null,
+      period: JULY,
+    }),
+  );
+});
+afterAll(async () => handle?.close());
+
+const ctx = () => billingContext(handle, {}, AFTER_JULY);
+const run = async () => {
+  let runId = "";
+  const summary = await runBilling({
+    ctx: ctx(),
+    input: { period: "2026-07" },
+    options: { source: new MemoryUsageSource(usage), onStart: (r) => (runId = r.id) },
+  });
+  return { summary, runId };
+};
+
+describe("a run that meets a void invoice", () => {
+  it("reports the usage no live invoice bills, naming the void invoice and the amount", async () => {
+    const first = await run();
+    expect(first.summary.invoices).toMatchObject({ created: 3 });
+    const invoice = await handle.db
+      .selectFrom("invoice")
+      .select(["id", "number", "total"])
+      .where("customer_id", "=", cleo)
+      .where("period", "=", "2026-07")
+      .executeTakeFirstOrThrow();
+    expect(invoice.total).toBe(500n);
+    await voidInvoice({ ctx: ctx(), input: { id: invoice.id, reason: "wrong tax rule, to be reissued" } });
+
+    const again = await run();
+    expect(again.summary.invoices).toMatchObject({ created: 0, already_present: 3 });
+    expect(again.summary.anomalies.by_kind).toEqual({ invoice_void: 1 });
+    const anomaly = await handle.db
+      .selectFrom("billing_anomaly")
+      .selectAll()
+      .where("billing_run_id", "=", again.runId)
+      .executeTakeFirstOrThrow();
+    expect(anomaly.customer_id).toBe(cleo);
+    expect(anomaly.message).toContain(`invoice ${invoice.number} of customer ${cleo} for 2026-07 is void`);
+    expect(anomaly.message).toContain("computed 500 USD minor units (5000 tokens)");
+    expect(anomaly.message).toContain("cannot issue another usage invoice");
+    expect(anomaly.details).toMatchObject({
+      invoice_id: invoice.id,
+      number: invoice.number,
+      status: "void",
+      void_reason: "wrong tax rule, to be reissued",
+      unbilled: { total: 500, tokens: 5000, currency: "USD" },
+    });
+  });
+});
