@@ -205,8 +205,9 @@ describe("money-in webhooks (Standard Webhooks)", () => {
 describe("credit note e-mail", () => {
   it("mails the invoice when finalized and the credit note when issued, its PDF attached; payments mail nothing", async () => {
     const mails = await Promise.all(smtp.received.map((m) => simpleParser(m.raw)));
+    // The invoice is read when its mail is sent, after everything: it asks for the $1.00 the refund reopened.
     expect(mails.map((m) => m.subject)).toEqual([
-      "Invoice INV-2026-000001 from Example Hosting Ltd: $10.20 due 2026-11-15",
+      "Invoice INV-2026-000001 from Example Hosting Ltd: $1.00 due 2026-11-15",
       "Credit note CN-2026-000001 from Example Hosting Ltd: $1.08 on invoice INV-2026-000001",
     ]);
     const [pdf] = mails[1]!.attachments;
