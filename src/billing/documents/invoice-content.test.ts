@@ -128,6 +128,37 @@ describe("describeInvoice", () => {
     ]);
   });
 
+  it("shows what credit or payments left due: ¥105 with ¥42 credit applied asks for ¥63", () => {
+    const JPY = { ...USD, code: "JPY", exponent: 0, displayPrefix: "¥" };
+    const yen = {
+      ...october2026Invoice,
+      currency: JPY,
+      status: "partially_paid" as const,
+      subtotal: 105n,
+      discounts: [],
+      net: 105n,
+      taxes: [],
+      total: 105n,
+      amountDue: 63n,
+    };
+    const content = describeInvoice(yen);
+    expect(content.totals.slice(-3)).toEqual([
+      { label: "Total (JPY)", value: "¥105", kind: "total" },
+      { label: "Payments and credit", value: "-¥42", kind: "adjustment" },
+      { label: "Amount due", value: "¥63", kind: "due" },
+    ]);
+    expect(content.note).toBe(
+      "Partly paid: please pay the rest, ¥63, by 2026-11-15, quoting INV-2026-000001.",
+    );
+    // Owed in full, or a draft or void invoice: no such rows.
+    for (const doc of [
+      { ...yen, status: "finalized" as const, amountDue: 105n },
+      { ...yen, status: "void" as const, amountDue: 0n },
+    ]) {
+      expect(describeInvoice(doc).totals.map((t) => t.label)).not.toContain("Amount due");
+    }
+  });
+
   it("names charge kinds and passes unknown ones through", () => {
     const doc = {
       ...october2026Invoice,
