@@ -61,6 +61,19 @@ export function presentFailedJob(row: FailedJobRow): FailedJob {
   };
 }
 
+/** What presentFailedJob reads of a job. */
+export const FAILED_JOB_COLUMNS = [
+  "id",
+  "kind",
+  "ordering_key",
+  "slot",
+  "payload",
+  "attempts",
+  "last_error",
+  "updated_at",
+  "created_at",
+] as const;
+
 /** Failed jobs, the latest failure first (the job_failed index, migration 025). */
 export const listFailedJobs = defineVerb(PageQuery, async ({ ctx, input }): Promise<Page<FailedJob>> => {
   await requireStaffRole(ctx, ...READ_ROLES);
@@ -68,21 +81,7 @@ export const listFailedJobs = defineVerb(PageQuery, async ({ ctx, input }): Prom
   return fetchPage(
     failed,
     input,
-    (q) =>
-      q
-        .select([
-          "id",
-          "kind",
-          "ordering_key",
-          "slot",
-          "payload",
-          "attempts",
-          "last_error",
-          "updated_at",
-          "created_at",
-        ])
-        .orderBy("updated_at", "desc")
-        .orderBy("id", "desc"),
+    (q) => q.select(FAILED_JOB_COLUMNS).orderBy("updated_at", "desc").orderBy("id", "desc"),
     presentFailedJob,
   );
 });

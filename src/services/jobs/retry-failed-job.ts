@@ -6,7 +6,7 @@ import { IdParams } from "../../kernel/schemas.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { ADMIN_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
-import { presentFailedJob } from "./failed-jobs.ts";
+import { FAILED_JOB_COLUMNS, presentFailedJob } from "./failed-jobs.ts";
 
 /**
  * Queues a failed job again, in place: pending now, with its kind's attempts anew. Every handler reads what
@@ -20,18 +20,7 @@ export const retryFailedJob = defineVerb(IdParams, async ({ ctx, input }): Promi
   await withTransaction(ctx, async (tx) => {
     const job = await tx.db
       .selectFrom("job")
-      .select([
-        "id",
-        "kind",
-        "status",
-        "ordering_key",
-        "slot",
-        "payload",
-        "attempts",
-        "last_error",
-        "updated_at",
-        "created_at",
-      ])
+      .select([...FAILED_JOB_COLUMNS, "status"])
       .where("id", "=", input.id)
       .forUpdate()
       .executeTakeFirst();
