@@ -67,6 +67,9 @@ export interface UsageNote {
   kind: string;
   message: string;
   details: Record<string, unknown>;
+  /** The server and billing user the note is about, when it is about one (the anomaly's columns). */
+  serverId?: number;
+  billingUserId?: bigint | null;
 }
 
 /**

@@ -19,6 +19,8 @@ export type AnomalyKind =
   | "invoice_differs"
   /** this run computed usage for a customer whose invoice of the period is void: nothing bills it */
   | "invoice_void"
+  /** hours on a plan whose prices the activity source cannot know (deleted before the log was read): not billed */
+  | "unpriced_usage"
   /** the usage source says its data may be incomplete */
   | "snapshot_stale"
   /** the cross-check source (snapshots) disagrees with the billed source */

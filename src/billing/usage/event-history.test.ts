@@ -62,12 +62,12 @@ describe("historyFromEvents (usage source (c))", () => {
     expect([group?.tokens, group?.backups.hours, group?.backups.tokens]).toEqual([5000n, 744n, 500n]);
   });
 
-  it("cannot rebuild a server whose creation is not in the log, or whose plan's prices are unknown", () => {
+  it("cannot rebuild a server whose creation is not in the log; names a plan whose prices are unknown", () => {
     expect(
       historyFromEvents([event("compute_resource_vm_resized", "2026-10-02T00:00:00Z", { plan_id: 3 })]),
     ).toBeNull();
     const created = event("compute_resource_vm_created", "2026-10-01T00:00:00Z", { plan_id: 9 });
-    expect(historyFromEvents([created])).toBeNull();
+    expect(historyFromEvents([created])?.unpricedPlanIds).toEqual([9]);
     const fallback = historyFromEvents([created], (id) =>
       id === 9
         ? {
@@ -82,5 +82,6 @@ describe("historyFromEvents (usage source (c))", () => {
         : null,
     );
     expect(fallback?.history.plans[0]?.plan.name).toBe("nine");
+    expect(fallback?.unpricedPlanIds).toEqual([]);
   });
 });

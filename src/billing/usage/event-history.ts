@@ -1,6 +1,7 @@
 import type { Selectable } from "kysely";
 import type { ServerEventTable } from "../../db/schema.ts";
 import type { PlanRates, ServerHistory } from "../../domain/server-usage.ts";
+import { Decimal } from "../../domain/decimal.ts";
 import { upstreamName } from "../../solusio/upstream-text.ts";
 import { planRatesOf } from "./history-usage.ts";
 
@@ -13,6 +14,25 @@ export interface EventHistory {
   history: ServerHistory;
   server: { uuid: string; name: string };
   solusioUserId: number | null;
+  /**
+   * Plans the server ran on whose prices are known neither from the log nor from `fallback` (a plan deleted
+   * before the log was read): their intervals carry `unpricedPlan`'s zero prices, and are for the caller to
+   * report, never to bill.
+   */
+  unpricedPlanIds: number[];
+}
+
+/** Stands in for a plan whose prices are unknown, so that the server's other plans are still rebuilt. */
+export function unpricedPlan(planId: number): PlanRates {
+  return {
+    id: planId,
+    name: `plan ${planId} (prices unknown)`,
+    tokensPerHour: 0n,
+    tokensPerMonth: 0n,
+    ipTokensPerHour: 0n,
+    ipTokensPerMonth: 0n,
+    backupPercent: Decimal.ZERO,
+  };
 }
 
 interface StoredPlan {
@@ -50,8 +70,8 @@ function planOf(row: EventRow, fallback: (planId: number) => PlanRates | null): 
 
 /**
  * Rebuilds a server from its events in log order, or null when its creation is not in the log (it was
- * created before tokenbill began reading it) or a plan's prices are unknown. `fallback` prices a plan id
- * from elsewhere (the snapshots of the same server).
+ * created before tokenbill began reading it). `fallback` prices a plan id from elsewhere (the snapshots of
+ * the same server); a plan priced nowhere is listed in `unpricedPlanIds`.
  */
 export function historyFromEvents(
   events: readonly EventRow[],
@@ -60,8 +80,15 @@ export function historyFromEvents(
   const ordered = [...events].sort((a, b) => a.at.getTime() - b.at.getTime() || Number(a.id - b.id));
   const created = ordered.find((e) => e.event === "compute_resource_vm_created");
   if (!created) return null;
-  const first = planOf(created, fallback);
-  if (!first) return null;
+  const unpriced = new Set<number>();
+  const priced = (row: EventRow): PlanRates => {
+    const plan = planOf(row, fallback);
+    if (plan) return plan;
+    const planId = Number(dataOf(row).plan_id);
+    unpriced.add(planId);
+    return unpricedPlan(planId);
+  };
+  const first = priced(created);
   const data = dataOf(created);
   const history: ServerHistory = {
     createdAt: created.at,
@@ -75,9 +102,7 @@ export function historyFromEvents(
     if (e.at < created.at || e === created) continue;
     const d = dataOf(e);
     if (e.event === "compute_resource_vm_resized") {
-      const plan = planOf(e, fallback);
-      if (!plan) return null;
-      history.plans.push({ from: e.at, plan });
+      history.plans.push({ from: e.at, plan: priced(e) });
     } else if (e.event === "compute_resource_vm_backups_switched") {
       history.backups.push({ at: e.at, enabled: d.enabled === true });
     } else if (e.event === "additional_ip_created") {
@@ -98,5 +123,6 @@ export function historyFromEvents(
       name: upstreamName(String(data.server_name ?? `server ${created.server_id}`)),
     },
     solusioUserId: typeof data.user_id === "number" ? data.user_id : null,
+    unpricedPlanIds: [...unpriced],
   };
 }

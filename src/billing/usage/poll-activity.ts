@@ -38,6 +38,30 @@ function needsPlan(e: ServerActivity): boolean {
   return e.event === "compute_resource_vm_created" || e.event === "compute_resource_vm_resized";
 }
 
+/**
+ * Plans the events name that SolusIO no longer lists (deleted since), priced as an earlier poll recorded
+ * them with another event: the prices the server was sold at, as far as tokenbill can know them.
+ */
+async function addRecordedPrices(
+  ctx: VerbArgs<ActivityPollInput>["ctx"],
+  plans: Map<number, unknown>,
+  events: readonly ServerActivity[],
+): Promise<void> {
+  const missing = new Set<string>();
+  for (const e of events) {
+    if (needsPlan(e) && !plans.has(Number(e.data.plan_id))) missing.add(String(e.data.plan_id));
+  }
+  if (missing.size === 0) return;
+  const { rows } = await sql<{ plan_id: string; plan: unknown }>`
+    SELECT DISTINCT ON (data->'plan'->>'id') data->'plan'->>'id' AS plan_id, data->'plan' AS plan
+    FROM server_event WHERE data->'plan'->>'id' IN (${sql.join([...missing])})
+    ORDER BY data->'plan'->>'id', id DESC`.execute(ctx.db);
+  for (const row of rows) {
+    const plan = typeof row.plan === "string" ? JSON.parse(row.plan) : row.plan;
+    plans.set(Number(row.plan_id), plan);
+  }
+}
+
 /** Records every new server event; an entry already recorded (same SolusIO id) is left as it is. */
 export async function pollActivity({ ctx, input }: VerbArgs<ActivityPollInput>): Promise<ActivityPollResult> {
   const api = input.solusio ?? configuredSolusioApi(ctx);
@@ -47,9 +71,10 @@ export async function pollActivity({ ctx, input }: VerbArgs<ActivityPollInput>):
     .executeTakeFirst();
   const events = await api.listServerActivity(last?.id === null || last === undefined ? 0 : Number(last.id));
   if (events.length === 0) return { events: 0, lastId: last?.id == null ? null : Number(last.id) };
-  const plans = events.some(needsPlan)
+  const plans: Map<number, unknown> = events.some(needsPlan)
     ? new Map((await api.listPlanPrices()).map((p) => [p.id, planJson(p)]))
     : new Map();
+  await addRecordedPrices(ctx, plans, events);
   const rows = events.map((e) => {
     const plan = needsPlan(e) ? plans.get(Number(e.data.plan_id)) : undefined;
     return {

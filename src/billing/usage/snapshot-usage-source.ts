@@ -35,6 +35,9 @@ export type RebuiltSourceName = "snapshots" | "activity" | "snapshots+activity";
 export class SnapshotUsageSource implements UsageSource {
   readonly name: RebuiltSourceName;
 
+  /** unpriced_usage notes found while reading a period's usage, for notes() (keyed by periodKey). */
+  private readonly unpriced = new Map<string, UsageNote[]>();
+
   constructor(
     private readonly db: Kysely<Database>,
     name: RebuiltSourceName = "snapshots",
@@ -52,6 +55,8 @@ export class SnapshotUsageSource implements UsageSource {
 
   async *fetchUsage(period: UsagePeriod): AsyncIterable<UsageRecord> {
     const mine = await this.customerServers(period.billingUserId);
+    const unpriced: UsageNote[] = [];
+    this.unpriced.set(periodKey(period), unpriced);
     let after = 0n;
     for (;;) {
       const ids = await this.serverIds(period, after, mine);
@@ -68,7 +73,10 @@ export class SnapshotUsageSource implements UsageSource {
         const logged = this.useEvents
           ? historyFromEvents(events.get(id) ?? [], (planId) => planFromSegments(serverSegments, planId))
           : null;
-        if (logged) {
+        // A plan priced nowhere: the snapshots, when they know the server, bill it whole instead.
+        const snapshotsInstead =
+          logged !== null && logged.unpricedPlanIds.length > 0 && snapshot && this.useSnapshots;
+        if (logged && !snapshotsInstead) {
           const solusioUserId = snapshot?.solusio_user_id ?? logged.solusioUserId;
           const who = {
             server: {
@@ -81,7 +89,11 @@ export class SnapshotUsageSource implements UsageSource {
               (solusioUserId === null ? null : (owners.get(BigInt(solusioUserId)) ?? null)),
             solusioUserId: solusioUserId === null ? null : Number(solusioUserId),
           };
-          yield* usageRecordsOf(who, logged.history, period);
+          for (const record of usageRecordsOf(who, logged.history, period)) {
+            if (record.plan.id !== null && logged.unpricedPlanIds.includes(record.plan.id))
+              unpriced.push(unpricedNote(record));
+            else yield record;
+          }
         } else if (snapshot && this.useSnapshots) {
           const who = {
             server: { id: Number(id), uuid: snapshot.uuid, name: snapshot.name },
@@ -198,7 +210,8 @@ export class SnapshotUsageSource implements UsageSource {
   }
 
   async notes(period: UsagePeriod): Promise<UsageNote[]> {
-    const notes: UsageNote[] = [];
+    const notes: UsageNote[] = [...(this.unpriced.get(periodKey(period)) ?? [])];
+    this.unpriced.delete(periodKey(period));
     if (this.useEvents) {
       const logged = await this.db.selectFrom("server_event").select("id").limit(1).executeTakeFirst();
       if (!logged) {
@@ -227,6 +240,30 @@ export class SnapshotUsageSource implements UsageSource {
       },
     ];
   }
+}
+
+function periodKey(period: UsagePeriod): string {
+  return `${period.start.toISOString()}/${period.end.toISOString()}/${period.billingUserId ?? ""}`;
+}
+
+/** A server's hours on a plan whose prices are unknown: not billed, so said (billing-rules §5: never silently). */
+function unpricedNote(record: UsageRecord): UsageNote {
+  return {
+    kind: "unpriced_usage",
+    serverId: record.server.id,
+    billingUserId: record.billingUserId,
+    message: `server ${record.server.id} (${record.server.name}) ran ${record.hours} h on plan ${record.plan.id}, whose prices are unknown (the plan was deleted in SolusIO before its activity log was read): these hours are not billed`,
+    details: {
+      server_id: record.server.id,
+      server_uuid: record.server.uuid,
+      billing_user_id: record.billingUserId?.toString() ?? null,
+      solusio_user_id: record.solusioUserId,
+      plan_id: record.plan.id,
+      hours: record.hours.toString(),
+      additional_ip_hours: record.additionalIps.hours.toString(),
+      backup_hours: record.backups?.hours.toString() ?? "0",
+    },
+  };
 }
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => bigint): Map<bigint, T[]> {
