@@ -64,6 +64,8 @@ export function createServer(state: EmulatorState, now: Date, input: ServerInput
     server_name: server.name,
     user_id: owner.id,
     plan_id: plan.id,
+    // Backups switched on at creation log no switch: the creation says so, or the log alone bills none [OURS].
+    backups_enabled: server.backupsEnabled,
   });
   // IPs that come with the server are logged like later ones, so the log alone tells every IP's lifetime [OURS].
   for (const ip of attachedIps(server).filter((i) => !i.isPrimary)) {

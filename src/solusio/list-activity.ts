@@ -26,6 +26,8 @@ export const ServerEventData = {
     server_name: z.string().optional(),
     user_id: positive.optional(),
     plan_id: positive,
+    // [OURS] whether paid backups were on from creation; absent from a SolusIO that does not send it.
+    backups_enabled: z.boolean().optional(),
   }),
   compute_resource_vm_delete_requested: z.looseObject({ server_id: positive }),
   compute_resource_vm_resized: z.looseObject({ server_id: positive, plan_id: positive }),

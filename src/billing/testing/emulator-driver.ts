@@ -26,8 +26,13 @@ export function emulatorDriver(em: RunningEmulator) {
       await call("POST", "/_emulator/clock", { now: iso });
       return new Date(iso);
     },
-    createServer: async (input: { name: string; plan: number; user: number; additional_ip_count?: number }) =>
-      (await call("POST", "servers", { location: 1, ...input })).data["id"] as number,
+    createServer: async (input: {
+      name: string;
+      plan: number;
+      user: number;
+      additional_ip_count?: number;
+      backup_settings?: { enabled: boolean };
+    }) => (await call("POST", "servers", { location: 1, ...input })).data["id"] as number,
     deleteServer: async (id: number) => {
       await call("DELETE", `servers/${id}`);
     },

@@ -62,6 +62,27 @@ describe("historyFromEvents (usage source (c))", () => {
     expect([group?.tokens, group?.backups.hours, group?.backups.tokens]).toEqual([5000n, 744n, 500n]);
   });
 
+  it("has backups on from creation when the creation entry says so, or else the first sighting saw them on", () => {
+    const backupTokens = (rebuilt: ReturnType<typeof historyFromEvents>) =>
+      serverUsageInPeriod(rebuilt!.history, DAY)[0]?.backups.tokens;
+    const created = (extra: Record<string, unknown>) =>
+      event("compute_resource_vm_created", "2026-10-01T00:00:00Z", {
+        plan_id: 2,
+        plan: plan(2, 7, 5000),
+        ...extra,
+      });
+    expect(backupTokens(historyFromEvents([created({ backups_enabled: true })]))).toBe(500n);
+    expect(backupTokens(historyFromEvents([created({ backups_enabled: false })]))).toBe(0n);
+    const sighted = { at: new Date("2026-10-01T00:05:00Z"), backupsEnabled: true };
+    expect(backupTokens(historyFromEvents([created({})], undefined, sighted))).toBe(500n);
+    // Switched on before the first sighting: the sighting saw the switch, not the state at creation.
+    const switched = event("compute_resource_vm_backups_switched", "2026-10-16T00:00:00Z", { enabled: true });
+    const late = { at: new Date("2026-10-20T00:00:00Z"), backupsEnabled: true };
+    const fromSwitch = backupTokens(historyFromEvents([created({}), switched]));
+    expect(fromSwitch).toBeLessThan(500n);
+    expect(backupTokens(historyFromEvents([created({}), switched], undefined, late))).toBe(fromSwitch);
+  });
+
   it("cannot rebuild a server whose creation is not in the log; names a plan whose prices are unknown", () => {
     expect(
       historyFromEvents([event("compute_resource_vm_resized", "2026-10-02T00:00:00Z", { plan_id: 3 })]),

@@ -68,14 +68,39 @@ function planOf(row: EventRow, fallback: (planId: number) => PlanRates | null): 
   return fallback(Number(data.plan_id));
 }
 
+/** What the snapshots saw of a server first (its first segment), for what its creation entry leaves out. */
+export interface FirstSighting {
+  at: Date;
+  backupsEnabled: boolean;
+}
+
+/**
+ * Whether paid backups were on from creation, which logs no switch: the creation entry says so when it
+ * carries `backups_enabled`; else the first sighting, unless a switch logged before it may be what it saw.
+ */
+function backupsAtCreation(
+  created: Record<string, unknown>,
+  ordered: readonly EventRow[],
+  firstSighting: FirstSighting | null,
+): boolean {
+  if (typeof created.backups_enabled === "boolean") return created.backups_enabled;
+  if (!firstSighting) return false;
+  const firstSwitch = ordered.find((e) => e.event === "compute_resource_vm_backups_switched");
+  return firstSwitch !== undefined && firstSwitch.at <= firstSighting.at
+    ? false
+    : firstSighting.backupsEnabled;
+}
+
 /**
  * Rebuilds a server from its events in log order, or null when its creation is not in the log (it was
  * created before tokenbill began reading it). `fallback` prices a plan id from elsewhere (the snapshots of
- * the same server); a plan priced nowhere is listed in `unpricedPlanIds`.
+ * the same server); a plan priced nowhere is listed in `unpricedPlanIds`. `firstSighting` (the snapshots')
+ * tells whether backups were on from creation when the creation entry does not.
  */
 export function historyFromEvents(
   events: readonly EventRow[],
   fallback: (planId: number) => PlanRates | null = () => null,
+  firstSighting: FirstSighting | null = null,
 ): EventHistory | null {
   const ordered = [...events].sort((a, b) => a.at.getTime() - b.at.getTime() || Number(a.id - b.id));
   const created = ordered.find((e) => e.event === "compute_resource_vm_created");
@@ -97,6 +122,8 @@ export function historyFromEvents(
     backups: [],
     ips: [],
   };
+  const atCreation = backupsAtCreation(data, ordered, firstSighting);
+  if (atCreation) history.backups.push({ at: created.at, enabled: true });
   const open = new Map<string, Date>();
   for (const e of ordered) {
     if (e.at < created.at || e === created) continue;

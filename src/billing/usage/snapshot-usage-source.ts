@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
 import type { Database, ServerEventTable, ServerSegmentTable, ServerSnapshotTable } from "../../db/schema.ts";
 import type { PlanRates } from "../../domain/server-usage.ts";
-import { historyFromEvents } from "./event-history.ts";
+import { type FirstSighting, historyFromEvents } from "./event-history.ts";
 import { planRatesOf, usageRecordsOf } from "./history-usage.ts";
 import { historyFromSegments } from "./segment-history.ts";
 import { lastPollAt } from "./poll-servers.ts";
@@ -63,7 +63,8 @@ export class SnapshotUsageSource implements UsageSource {
       if (ids.length === 0) return;
       const [snapshots, segments, events] = await Promise.all([
         this.snapshotsOf(ids),
-        this.useSnapshots ? this.segmentsOf(ids) : new Map<bigint, Selectable<ServerSegmentTable>[]>(),
+        // Read for (c) too, when there are any: they price a plan and tell backups at creation the log may not.
+        this.segmentsOf(ids),
         this.useEvents ? this.eventsOf(ids) : new Map<bigint, Selectable<ServerEventTable>[]>(),
       ]);
       const owners = await this.customersOf(events);
@@ -71,7 +72,11 @@ export class SnapshotUsageSource implements UsageSource {
         const snapshot = snapshots.get(id);
         const serverSegments = segments.get(id) ?? [];
         const logged = this.useEvents
-          ? historyFromEvents(events.get(id) ?? [], (planId) => planFromSegments(serverSegments, planId))
+          ? historyFromEvents(
+              events.get(id) ?? [],
+              (planId) => planFromSegments(serverSegments, planId),
+              firstSightingOf(serverSegments),
+            )
           : null;
         // A plan priced nowhere: the snapshots, when they know the server, bill it whole instead.
         const snapshotsInstead =
@@ -274,6 +279,11 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => bigint): Map<bigint, T[
     else groups.set(key(row), [row]);
   }
   return groups;
+}
+
+function firstSightingOf(segments: readonly Selectable<ServerSegmentTable>[]): FirstSighting | null {
+  const first = segments[0];
+  return first ? { at: first.started_at, backupsEnabled: first.backups_enabled } : null;
 }
 
 /** A plan's prices as the snapshots saw them, for a logged change whose prices were not recorded. */
