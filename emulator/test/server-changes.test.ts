@@ -162,6 +162,7 @@ describe("GET tasks and GET activity_logs", () => {
           server_name: "web",
           user_id: 5,
           plan_id: 1,
+          backups_enabled: false,
         },
       },
       {
