@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { UsageRecord } from "../domain/usage-record.ts";
-import { type PageServer, startPageServer } from "./testing/page-server.ts";
+import { type PageServer, RawJson, startPageServer } from "./testing/page-server.ts";
 
 // SolusioApi.listUsage: answers a live SolusIO might give to the [OURS] usage endpoint (solusio-api.md §9 (a)),
 // fitting or not, read through the real client. The emulator's endpoint is read in solusio-usage-source.test.ts.
@@ -186,6 +186,32 @@ describe("SolusioApi.listUsage", () => {
       await solusio?.close();
       solusio = undefined;
     }
+  });
+
+  it("reads a token figure of 2^53 or more exactly (billing-rules §1: tokens are bigints)", async () => {
+    // 20,000,000,000,001 tokens/hour for 744 h: both beyond what a JS number holds exactly.
+    const page = JSON.stringify({
+      data: [item(1, { tokens: "TOKENS", charge: "hourly" })],
+      meta: { last_page: 1 },
+    })
+      .replace('"TOKENS"', "14880000000000744")
+      .replace('"tokens_per_hour":7', '"tokens_per_hour":20000000000000001');
+    const [record] = await usage([new RawJson(page)]);
+    expect(record?.tokens).toBe(14_880_000_000_000_744n);
+    expect(record?.plan.tokensPerHour).toBe(20_000_000_000_000_001n);
+  });
+
+  it("names the server, its users and plan when a figure does not fit at all", async () => {
+    const page = JSON.stringify({ data: [item(1, { tokens: "TOKENS" })], meta: { last_page: 1 } }).replace(
+      '"TOKENS"',
+      "1234567890123456789012",
+    );
+    await expect(usage([new RawJson(page)])).rejects.toMatchObject({
+      code: "UPSTREAM_UNAVAILABLE",
+      message: expect.stringMatching(
+        /data\[0\]\.tokens.*server 1 \(s-1\), SolusIO user 5, billing user 42, plan 2/,
+      ),
+    });
   });
 
   it("refuses usage that changed while it was paged (offset pages would skip or repeat servers)", async () => {

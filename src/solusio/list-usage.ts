@@ -10,6 +10,24 @@ function invalid(path: string, page: number, detail: string): ServiceError {
   );
 }
 
+/** As far as it can be read, whose an item is: its server, SolusIO user, billing user and plan. */
+function whoseItem(raw: unknown): string {
+  const field = (o: unknown, key: string): unknown =>
+    o && typeof o === "object" ? (o as Record<string, unknown>)[key] : undefined;
+  // Only figures and short names: what SolusIO sent goes into an error message and the run's report.
+  const shown = (v: unknown): string =>
+    typeof v === "number" || (typeof v === "string" && /^[\w .-]{1,64}$/.test(v)) ? String(v) : "?";
+  const server = field(raw, "server");
+  const user = field(raw, "user");
+  const name = field(server, "name");
+  return [
+    `server ${shown(field(server, "id"))}${name === undefined ? "" : ` (${shown(name)})`}`,
+    `SolusIO user ${shown(field(user, "id"))}`,
+    `billing user ${shown(field(user, "billing_user_id"))}`,
+    `plan ${shown(field(field(raw, "plan"), "id"))}`,
+  ].join(", ");
+}
+
 /**
  * Usage source (a): SolusIO's usage endpoint at `path`, every page until meta.last_page (solusio-api.md §1,
  * §9), page by page as billing reads it. An answer that does not validate stops the run: billing from
@@ -40,7 +58,7 @@ export async function* listSolusioUsage(
     total = meta?.total ?? total;
     for (const [i, raw] of data.entries()) {
       const item = SolusioUsageItem.safeParse(raw);
-      if (!item.success) throw invalid(path, page, describeItemIssue(i, item.error));
+      if (!item.success) throw invalid(path, page, `${describeItemIssue(i, item.error)} (${whoseItem(raw)})`);
       if (
         instantMs(item.data.period_start) !== period.start.getTime() ||
         instantMs(item.data.period_end) !== period.end.getTime()

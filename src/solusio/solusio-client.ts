@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, type Dispatcher, request } from "undici";
 import { z } from "zod";
 import type { CallRecorder } from "./call-log.ts";
+import { parseJsonExact } from "./exact-json.ts";
 import { hasNextPage } from "./follow-pages.ts";
 import { describeFieldErrors, SolusioError } from "./solusio-error.ts";
 import { page } from "./schemas.ts";
@@ -89,6 +90,8 @@ export interface CallOptions<S extends z.ZodType> {
   answeredAt?: (date: Date) => void;
   /** Retries of this call, instead of the client's `maxRetries` (0: one attempt only). */
   retries?: number;
+  /** Integers beyond 2^53 in the answer arrive as decimal strings, exact (exact-json.ts). */
+  exactIntegers?: boolean;
 }
 
 /** Options of a list read (listAll, listEach). */
@@ -187,9 +190,12 @@ export class SolusioClient {
     }
   }
 
-  /** GET a JSON document without a schema (for [OURS] endpoints whose shape is validated by the caller). */
+  /**
+   * GET a JSON document without a schema (for [OURS] endpoints whose shape is validated by the caller), big
+   * integers as exact decimal strings: the callers' count schemas take them as bigints.
+   */
   getJson(path: string, query?: Query, answeredAt?: (date: Date) => void): Promise<unknown> {
-    return this.call("GET", path, { query, ...(answeredAt ? { answeredAt } : {}) });
+    return this.call("GET", path, { query, exactIntegers: true, ...(answeredAt ? { answeredAt } : {}) });
   }
 
   /** Every item of a paginated list, page after page until meta.last_page (hasNextPage). */
@@ -292,7 +298,7 @@ export class SolusioClient {
       });
       status = response.statusCode;
       const text = await readBounded(response, this.options.maxAnswerBytes ?? MAX_ANSWER_BYTES, method, path);
-      const json = parseJson(text);
+      const json = parseJson(text, opts.exactIntegers === true);
       if (status >= 400) throw errorFor(method, path, status, json, text, response.headers);
       if (opts.answeredAt) {
         const date = dateHeader(response.headers.date);
@@ -411,10 +417,10 @@ function dateHeader(value: string | string[] | undefined): Date | null {
   return Number.isFinite(date.getTime()) ? date : null;
 }
 
-function parseJson(text: string): unknown {
+function parseJson(text: string, exactIntegers: boolean): unknown {
   if (!text) return undefined;
   try {
-    return JSON.parse(text);
+    return exactIntegers ? parseJsonExact(text) : JSON.parse(text);
   } catch {
     return undefined; // a non-JSON body (an HTML error page from a proxy) is possible: callers cope
   }

@@ -15,6 +15,11 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
+/** An answer sent as this exact text: for JSON that a JS value cannot stand for (an integer beyond 2^53). */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 /**
  * A stand-in for SolusIO at the network edge, for answers the emulator never gives: each request gets the
  * next of `answers` as JSON, or that status when the answer is `{ status }` or `{ status, body }` (the body
@@ -29,7 +34,8 @@ export async function startPageServer(answers: unknown[]): Promise<PageServer> {
     const answer = queue.shift();
     const status = isStatus(answer) ? answer.status : 200;
     res.writeHead(status, { "content-type": "application/json" });
-    res.end(JSON.stringify(isStatus(answer) ? (answer.body ?? {}) : (answer ?? null)));
+    if (answer instanceof RawJson) res.end(answer.text);
+    else res.end(JSON.stringify(isStatus(answer) ? (answer.body ?? {}) : (answer ?? null)));
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
