@@ -48,6 +48,11 @@ export class SolusioApi {
     );
   }
 
+  /** The same SolusIO for work that stops with the process: `signal` cancels its calls at once. */
+  stoppedBy(signal: AbortSignal | undefined): SolusioApi {
+    return signal ? new SolusioApi(this.client.withOptions({ signal })) : this;
+  }
+
   account() {
     return this.client.call("GET", "account", { schema: single(SolusioUser) }).then((r) => r.data);
   }

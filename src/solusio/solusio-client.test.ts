@@ -67,6 +67,24 @@ describe("SolusioClient", () => {
     expect(calls).toHaveLength(4);
   });
 
+  it("cancels the attempt in flight when its signal is aborted, and retries nothing after it", async () => {
+    calls = [];
+    // One attempt's timeout is 300 ms: a 2 s answer would be retried four times without the signal.
+    await faults([{ path: "/api/v1/account", latency_ms: 2000 }]);
+    const stopping = new AbortController();
+    const pending = client
+      .withOptions({ signal: stopping.signal })
+      .call("GET", "account")
+      .then(unexpected, (e: SolusioError) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the attempt is under way
+    stopping.abort();
+    const error = await pending;
+    await faults([]);
+    expect(error.message).toMatch(/cancelled, the process is stopping/);
+    expect(error.retryable).toBe(false);
+    expect(calls).toHaveLength(1);
+  });
+
   it("never retries a 4xx, and turns a 422 into an error naming the fields", async () => {
     calls = [];
     const notFound = await client.call("GET", "users/999999").then(unexpected, (e: SolusioError) => e);

@@ -26,6 +26,11 @@ export interface SolusioClientOptions {
   recorder?: CallRecorder;
   /** The largest answer read, in bytes (MAX_ANSWER_BYTES unless set). */
   maxAnswerBytes?: number;
+  /**
+   * Ends every call of this client at once when aborted (the process is stopping): the attempt in flight is
+   * cancelled and none follows. For the calls of work that stops with the process (a billing run).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -133,7 +138,7 @@ export class SolusioClient {
    * person waits for (a page), which must answer in seconds rather than wait out the retry budget.
    */
   withOptions(
-    overrides: Pick<SolusioClientOptions, "timeoutMs" | "maxRetries" | "deadlineAt">,
+    overrides: Pick<SolusioClientOptions, "timeoutMs" | "maxRetries" | "deadlineAt" | "signal">,
   ): SolusioClient {
     return new SolusioClient({ ...this.options, ...overrides }, this.dispatcher);
   }
@@ -186,7 +191,11 @@ export class SolusioClient {
       // caller to schedule the next try (a sync job is deferred by that long).
       const asked = (failure as SolusioError).retryAfterMs ?? 0;
       if (asked > this.backoffCap()) throw failure;
-      await sleep(Math.max(asked, this.backoff(attempt)));
+      await sleep(Math.max(asked, this.backoff(attempt)), undefined, { signal: this.options.signal }).catch(
+        () => {
+          throw this.stopped(method, path);
+        },
+      );
     }
   }
 
@@ -248,6 +257,11 @@ export class SolusioClient {
     return qs ? `${url}?${qs}` : url;
   }
 
+  /** The call was cancelled by the client's signal: never retried, whatever it had failed with before. */
+  private stopped(method: string, path: string): SolusioError {
+    return new SolusioError(`${method} ${path}: cancelled, the process is stopping`, null, false);
+  }
+
   private backoffCap(): number {
     return this.options.backoffCapMs ?? 5_000;
   }
@@ -278,9 +292,11 @@ export class SolusioClient {
     // One deadline for the whole attempt, headers and body: undici's bodyTimeout starts again with every
     // chunk, so an answer trickled a byte at a time was never timed out.
     const deadline = AbortSignal.timeout(timeoutMs);
+    const { signal: stopping } = this.options;
     let status: number | null = null;
     let failure: string | null = null;
     try {
+      if (stopping?.aborted) throw this.stopped(method, path);
       if (timeoutMs <= 0)
         throw new SolusioError(`${method} ${path}: no time left to ask SolusIO`, null, true);
       const response = await request(url, {
@@ -294,7 +310,7 @@ export class SolusioClient {
         body: body === undefined ? undefined : JSON.stringify(body),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: deadline,
+        signal: stopping ? AbortSignal.any([deadline, stopping]) : deadline,
       });
       status = response.statusCode;
       const text = await readBounded(response, this.options.maxAnswerBytes ?? MAX_ANSWER_BYTES, method, path);
@@ -321,17 +337,19 @@ export class SolusioClient {
       const e =
         error instanceof SolusioError
           ? error
-          : deadline.aborted
-            ? new SolusioError(
-                `${method} ${path}: no complete answer within the timeout of ${timeoutMs} ms`,
-                null,
-                true,
-              )
-            : new SolusioError(
-                `${method} ${path}: ${(error as Error).message || "network error"}`,
-                null,
-                true,
-              );
+          : stopping?.aborted
+            ? this.stopped(method, path)
+            : deadline.aborted
+              ? new SolusioError(
+                  `${method} ${path}: no complete answer within the timeout of ${timeoutMs} ms`,
+                  null,
+                  true,
+                )
+              : new SolusioError(
+                  `${method} ${path}: ${(error as Error).message || "network error"}`,
+                  null,
+                  true,
+                );
       failure = e.message;
       throw e;
     } finally {

@@ -170,7 +170,10 @@ export async function executeBillingRun(
       .execute();
     report("done", finalized, finalized);
     return summary;
-  } catch (error) {
+  } catch (thrown) {
+    // A SolusIO read cancelled because the process is stopping is an interruption, not a failure of the run.
+    const error =
+      deps.signal?.aborted && !(thrown instanceof SimulatedCrash) ? new BillingInterrupted() : thrown;
     if (!(error instanceof SimulatedCrash)) {
       await ctx.db
         .updateTable("billing_run")

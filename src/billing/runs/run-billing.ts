@@ -24,7 +24,9 @@ export type RunBillingArgs = VerbArgs<{ period: string }> & { options?: RunBilli
 export async function runBilling({ ctx, input, options = {} }: RunBillingArgs): Promise<BillingSummary> {
   billablePeriod(ctx, input.period);
   if (ctx.solusio) await ensureBound(ctx.db, ctx.solusio.connection);
-  const configured = options.source ? undefined : usageSourcesFromConfig(ctx);
+  // The run's signal also cancels its SolusIO reads in flight (the CLI's Ctrl-C or SIGTERM, the scheduler's stop).
+  const signal = options.signal ?? ctx.signal;
+  const configured = options.source ? undefined : usageSourcesFromConfig({ ...ctx, signal });
   const source = options.source ?? configured!.source;
   const run = await startBillingRun({ ctx, input: { period: input.period, source: source.name } });
   options.onStart?.(run);

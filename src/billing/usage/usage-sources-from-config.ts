@@ -9,7 +9,11 @@ type SourceName = Config["USAGE_SOURCE"];
 
 function sourceNamed(ctx: ServiceContext, name: SourceName): UsageSource {
   if (name === "solusio")
-    return new SolusioUsageSource(configuredSolusioApi(ctx), ctx.config.SOLUSIO_USAGE_PATH);
+    // ctx.signal (the process stopping) cancels a page read at once, so the run is recorded interrupted.
+    return new SolusioUsageSource(
+      configuredSolusioApi(ctx).stoppedBy(ctx.signal),
+      ctx.config.SOLUSIO_USAGE_PATH,
+    );
   return new SnapshotUsageSource(ctx.db, name);
 }
 
