@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { type PageServer, startPageServer } from "../../solusio/testing/page-server.ts";
+import { runBilling } from "../runs/run-billing.ts";
 import { billingContext, OCTOBER } from "../testing/billing-fixtures.ts";
 import { pollActivity } from "./poll-activity.ts";
 import { SnapshotUsageSource } from "./snapshot-usage-source.ts";
@@ -65,6 +66,20 @@ describe("a server on a plan deleted before the log was read (usage source (c))"
     expect(unpriced).toHaveLength(1);
     expect(unpriced[0]).toMatchObject({ serverId: 31, details: { server_id: 31, plan_id: 9, hours: "240" } });
     expect(unpriced[0]?.message).toContain("server 31");
+
+    // A billing run from the log records it with the server, and the rest of the month is billed.
+    const summary = await runBilling({
+      ctx: billingContext(handle, { USAGE_SOURCE: "activity" }),
+      input: { period: "2026-10" },
+      options: { source: new SnapshotUsageSource(handle.db, "activity") },
+    });
+    expect(summary.anomalies.by_kind).toMatchObject({ unpriced_usage: 1 });
+    const anomaly = await handle.db
+      .selectFrom("billing_anomaly")
+      .select(["server_id", "message"])
+      .where("kind", "=", "unpriced_usage")
+      .executeTakeFirstOrThrow();
+    expect(anomaly.server_id).toBe(31n);
   });
 
   it("prices a plan SolusIO no longer lists as an earlier poll recorded it", async () => {
