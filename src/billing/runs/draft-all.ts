@@ -182,6 +182,7 @@ function writeBatch(
       const tooLarge = firstOutOfRange(drafts);
       if (tooLarge !== undefined) throw new ServiceError("CONFLICT", tooLarge);
     }
+    await assertExponentsUnchanged(trx, drafts);
     const r = await draftInvoices(trx, run, drafts, customers, ctx.now());
     await recordAnomalies(trx, run, [...r.anomalies, ...gone.map(deletedDuringRun)]);
     // Batches may commit out of order: progress adds up instead of being set. The same statement turns off
@@ -201,6 +202,30 @@ function writeBatch(
     }
     return r;
   });
+}
+
+/**
+ * Refuses the batch when a currency's exponent changed after the run read its pricing: its amounts would be
+ * in minor units of the wrong size. An exponent changes only while nothing is held in the currency, under the
+ * currency row's FOR UPDATE lock (currency-rules.ts), so with the rows locked FOR SHARE here the check holds
+ * until the batch commits. The run fails before this batch; a run started again reads the new exponent.
+ */
+async function assertExponentsUnchanged(trx: Tx, drafts: readonly DraftInvoice[]): Promise<void> {
+  const used = new Map(drafts.map((d) => [d.facts.currency.code, d.facts.currency.decimals]));
+  if (used.size === 0) return;
+  const rows = await trx
+    .selectFrom("currency")
+    .select(["code", "exponent"])
+    .where("code", "in", [...used.keys()])
+    .forShare()
+    .execute();
+  const changed = rows.find((r) => used.get(r.code) !== r.exponent);
+  if (changed)
+    throw new ServiceError(
+      "CONFLICT",
+      `currency ${changed.code}'s exponent changed to ${changed.exponent} while this run priced in ` +
+        `${used.get(changed.code)}: run the period again, which prices in the new one`,
+    );
 }
 
 const deletedDuringRun = (customerId: bigint): Anomaly => ({

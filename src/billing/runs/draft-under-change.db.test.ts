@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { actors } from "../../kernel/actor.ts";
+import { updateCurrency } from "../../services/currencies/currencies.ts";
 import { deleteCustomer, updateCustomer } from "../../services/customers/customers.ts";
 import { BATCH, closePeriodDatabases, invoicesOf, setUpPeriod } from "../testing/period-fixtures.ts";
 import { MemoryUsageSource } from "../usage/memory-usage-source.ts";
@@ -88,5 +89,46 @@ describe("a customer changed while its batch is drafted", () => {
         message: `customer ${target} was deleted while the run drafted; its usage of the period is not invoiced`,
       },
     ]);
+  });
+
+  it("a currency's exponent changed between the read and the write: the run stops, and the next one prices in it", async () => {
+    const { ctx, usage, handle } = await setUpPeriod();
+    const staff = { ...ctx, actor: actors.cli() };
+    const source = new MemoryUsageSource(usage);
+    let changed = false;
+    await expect(
+      runBilling({
+        ctx,
+        input: { period: "2026-10" },
+        options: {
+          source,
+          faults: {
+            // Before the first batch is written nothing is held in EUR, so the change is allowed.
+            beforeDraftWrite: async () => {
+              if (changed) return;
+              changed = true;
+              await updateCurrency({ ctx: staff, input: { code: "EUR", patch: { exponent: 3 } } });
+            },
+          },
+        },
+      }),
+    ).rejects.toMatchObject({
+      code: "CONFLICT",
+      message:
+        "currency EUR's exponent changed to 3 while this run priced in 2: run the period again, which prices in the new one",
+    });
+    expect(
+      await handle.db.selectFrom("invoice").select("id").where("currency_code", "=", "EUR").execute(),
+    ).toEqual([]);
+
+    const again = await runBilling({ ctx, input: { period: "2026-10" }, options: { source } });
+    expect(again.state).toBe("completed");
+    const eur = await handle.db
+      .selectFrom("invoice")
+      .select("currency")
+      .where("currency_code", "=", "EUR")
+      .execute();
+    expect(eur.length).toBeGreaterThan(0);
+    expect(new Set(eur.map((i) => (i.currency as { exponent: number }).exponent))).toEqual(new Set([3]));
   });
 });
