@@ -34,6 +34,7 @@ import * as m023refundCreditNote from "./migrations/023-refund-credit-note.ts";
 import * as m024idempotency from "./migrations/024-idempotency-key.ts";
 import * as m025failedJobs from "./migrations/025-failed-jobs-index.ts";
 import * as m026apiKeyCreator from "./migrations/026-api-key-creator.ts";
+import * as m027invoiceReissue from "./migrations/027-invoice-reissue.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -67,6 +68,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "024-idempotency-key": m024idempotency,
   "025-failed-jobs-index": m025failedJobs,
   "026-api-key-creator": m026apiKeyCreator,
+  "027-invoice-reissue": m027invoiceReissue,
 };
 
 /**

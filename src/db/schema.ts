@@ -322,6 +322,8 @@ export interface InvoiceTable {
   paid_reference: string | null;
   voided_at: Date | null;
   void_reason: string | null;
+  /** A void invoice whose (customer, period) slot staff released, so that a run bills the period again. */
+  released_at: Date | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

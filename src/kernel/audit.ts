@@ -22,6 +22,8 @@ export type AuditVerb =
   | "apply_credit"
   // A refund reservation whose provider call never ran, released after asking the provider.
   | "release"
+  // A void usage invoice's (customer, period) slot given up, so that a run bills the period again.
+  | "reissue"
   // An issued invoice e-mailed again on a staff member's request.
   | "resend"
   // A copy of the whole embedded database taken (services/backup): it holds every customer's data.

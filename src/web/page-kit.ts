@@ -150,6 +150,8 @@ export interface Confirmation {
   hidden?: Record<string, string>;
   /** Optional free-text field the action takes, e.g. a reason. */
   reason?: { name: string; label: string; required: boolean };
+  /** Optional yes/no the action takes (posted as "on" when ticked), e.g. voiding with reissue. */
+  option?: { name: string; label: string };
 }
 
 /** Shows a console confirmation page (status 200, or 400 with `errors` when the reason was missing). */

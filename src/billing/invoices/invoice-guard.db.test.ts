@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { INVOICE_MUTABLE_COLUMNS } from "../../db/migrations/017-payment-statement.ts";
+import { INVOICE_MUTABLE_COLUMNS } from "../../db/migrations/027-invoice-reissue.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { createCustomers } from "../testing/billing-fixtures.ts";

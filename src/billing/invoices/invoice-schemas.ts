@@ -88,7 +88,16 @@ export const Invoice = z.object({
   payment: z
     .object({ amount: minor, date: z.string(), reference: z.string(), recorded_at: z.string() })
     .nullable(),
-  void: z.object({ at: z.string(), reason: z.string() }).nullable(),
+  void: z
+    .object({
+      at: z.string(),
+      reason: z.string(),
+      released_at: z.string().nullable().meta({
+        description:
+          "when staff released the invoice's (customer, period) slot so that the next run of the period bills it again (reissue); null while the void invoice keeps the slot",
+      }),
+    })
+    .nullable(),
   billing_run_id: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -159,7 +168,13 @@ export function presentInvoice(
             recorded_at: row.paid_at.toISOString(),
           }
         : null,
-    void: row.voided_at ? { at: row.voided_at.toISOString(), reason: row.void_reason ?? "" } : null,
+    void: row.voided_at
+      ? {
+          at: row.voided_at.toISOString(),
+          reason: row.void_reason ?? "",
+          released_at: row.released_at?.toISOString() ?? null,
+        }
+      : null,
     billing_run_id: row.billing_run_id,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
@@ -236,5 +251,13 @@ export const MarkPaidInput = z
   .strict();
 export type MarkPaidInput = z.output<typeof MarkPaidInput>;
 
-export const VoidInput = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+export const VoidInput = z
+  .object({
+    reason: z.string().trim().min(1).max(500),
+    reissue: z.boolean().default(false).meta({
+      description:
+        'also release the invoice\'s (customer, period) slot, so that the next run of the period drafts a new invoice with a new number (docs/billing-cycle.md, "Voiding and reissuing")',
+    }),
+  })
+  .strict();
 export type VoidInput = z.output<typeof VoidInput>;

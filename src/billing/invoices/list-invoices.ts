@@ -22,7 +22,8 @@ export const listInvoices = defineVerb(InvoiceListQuery, async ({ ctx, input }):
   const page = await fetchPage(
     q,
     input,
-    (f) => f.selectAll().orderBy("period", "desc").orderBy("customer_id"),
+    // The id last: a period reissued for a customer holds the void invoice and its replacement.
+    (f) => f.selectAll().orderBy("period", "desc").orderBy("customer_id").orderBy("id"),
     (r) => presentInvoice(r),
   );
   // Amounts due are projections of the ledger: one grouped query for the page.

@@ -5,12 +5,15 @@ import { defineVerb } from "../../kernel/verb.ts";
 import { invoiceAmountDue, postLedgerEvent } from "../ledger/ledger.ts";
 import { lockCustomerForMoney, requestDunningEvaluation } from "../payments/invoice-settlement.ts";
 import { type Invoice, InvoiceIdParams, VoidInput } from "./invoice-schemas.ts";
+import { releaseInvoiceSlot } from "./reissue-invoice.ts";
 import { transitionInvoice } from "./transition-invoice.ts";
 import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 /**
- * draft | finalized → void. A void invoice keeps its number (numbers are never reused, §5) and its
- * (customer, period) slot: a correction is a new document, not a re-run. Only an invoice no payment ever
+ * draft | finalized → void. A void invoice keeps its number (numbers are never reused, §5) and, unless
+ * `reissue` is asked, its (customer, period) slot, so that a re-run does not bill the period again; with
+ * `reissue` the slot is released in the same transaction (reissue-invoice.ts) and the next run of the
+ * period drafts a new invoice. Only an invoice no payment ever
  * touched and no credit note corrected can be voided (billing-rules §7). Voiding an issued one takes back
  * its finalization in the ledger (event `void:<invoice>`: sales +T, receivable −due) and returns credit
  * that was applied to it at finalization (credit −(T − due)).
@@ -66,8 +69,9 @@ export const voidInvoice = defineVerb(
         // after a payment, rather than at the next hourly run.
         await requestDunningEvaluation(tx.db, target.customer_id);
       }
+      const released = input.reissue ? await releaseInvoiceSlot(tx, input.id) : after;
       // Read before the reversal was posted: a void invoice owes nothing.
-      return { ...after, amount_due: 0n };
+      return { ...released, amount_due: 0n };
     });
   },
 );

@@ -131,8 +131,8 @@ export interface DraftResult {
 }
 
 /**
- * Writes one batch of customers' drafts inside the caller's transaction. The unique (customer_id, period)
- * decides who wins: `ON CONFLICT DO NOTHING` skips customers that already have an invoice (from a killed
+ * Writes one batch of customers' drafts inside the caller's transaction. The unique (customer_id, period) of
+ * the invoices in force (every invoice but a void one released for reissue, migration 027) decides who wins: `ON CONFLICT DO NOTHING` skips customers that already have an invoice (from a killed
  * or concurrent run) and those are compared instead: a difference is reported, never written.
  */
 export async function draftInvoices(
@@ -164,7 +164,7 @@ export async function draftInvoices(
   const inserted = await sql<{ id: string; customer_id: bigint }>`
     WITH won AS (
       INSERT INTO invoice (${columnList(invoiceColumns)}) ${unnestRows(invoiceColumns, rows)}
-      ON CONFLICT ON CONSTRAINT invoice_customer_period_unique DO NOTHING
+      ON CONFLICT (customer_id, period) WHERE released_at IS NULL DO NOTHING
       RETURNING id, customer_id
     ), added AS (
       INSERT INTO invoice_line (${columnList(LINE_COLUMNS)})
@@ -197,6 +197,7 @@ async function compareWithStored(trx: Tx, run: RunRef, drafts: readonly DraftInv
       "void_reason",
     ])
     .where("period", "=", run.period)
+    .where("released_at", "is", null)
     .where(
       "customer_id",
       "in",

@@ -72,7 +72,7 @@ describe("a run that meets a void invoice", () => {
     expect(anomaly.customer_id).toBe(cleo);
     expect(anomaly.message).toContain(`invoice ${invoice.number} of customer ${cleo} for 2026-07 is void`);
     expect(anomaly.message).toContain("computed 500 USD minor units (5000 tokens)");
-    expect(anomaly.message).toContain("cannot issue another usage invoice");
+    expect(anomaly.message).toContain(`reissue the invoice (POST /api/v1/invoices/${invoice.id}/reissue`);
     expect(anomaly.details).toMatchObject({
       invoice_id: invoice.id,
       number: invoice.number,

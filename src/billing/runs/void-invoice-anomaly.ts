@@ -9,10 +9,10 @@ interface VoidInvoice {
 }
 
 /**
- * A run computed usage for a customer whose invoice of the period is void. The void invoice keeps the
+ * A run computed usage for a customer whose invoice of the period is void and still holds the customer's
  * (customer, period) slot (billing-rules §5: one usage invoice per customer and period; its number stays
- * used), so no run can bill this usage again: the run says so, with the amount now computed, instead of
- * counting the void invoice as present and saying nothing.
+ * used), so the run bills nothing for them: it says so, with the amount now computed and how to bill it
+ * (reissue, migration 027), instead of counting the void invoice as present and saying nothing.
  */
 export function voidInvoiceAnomaly(
   stored: VoidInvoice,
@@ -25,9 +25,9 @@ export function voidInvoiceAnomaly(
     message:
       `invoice ${label} of customer ${stored.customer_id} for ${period} is void, so no live invoice bills this ` +
       `period's usage: this run computed ${draft.totals.total} ${draft.facts.currency.code} minor units ` +
-      `(${draft.tokens} tokens). The void invoice keeps the customer's slot for the period, so tokenbill cannot ` +
-      "issue another usage invoice for it: bill this amount outside tokenbill, or leave it unbilled " +
-      "(docs/billing-cycle.md, known limits)",
+      `(${draft.tokens} tokens). The void invoice keeps the customer's slot for the period: to bill it, reissue ` +
+      `the invoice (POST /api/v1/invoices/${stored.id}/reissue, or Reissue in the console) and run ${period} ` +
+      'again; otherwise it stays unbilled (docs/billing-cycle.md, "Voiding and reissuing")',
     customerId: stored.customer_id,
     billingUserId: stored.customer_id,
     details: {

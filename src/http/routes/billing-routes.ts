@@ -9,6 +9,7 @@ import {
 } from "../../billing/invoices/invoice-schemas.ts";
 import { listInvoices } from "../../billing/invoices/list-invoices.ts";
 import { markInvoicePaid } from "../../billing/invoices/mark-invoice-paid.ts";
+import { reissueInvoice } from "../../billing/invoices/reissue-invoice.ts";
 import { voidInvoice } from "../../billing/invoices/void-invoice.ts";
 import { launchBillingRun } from "../../billing/runs/launch-billing-run.ts";
 import {
@@ -138,10 +139,21 @@ export const billingRoutes = [
     method: "POST",
     url: "/api/v1/invoices/{id}/void",
     tag: "invoices",
-    summary: "Void a draft or finalized invoice (its number stays used)",
+    summary:
+      "Void a draft or finalized invoice (its number stays used); with reissue, the period is billed again",
     params: InvoiceIdParams,
     body: VoidInput,
     response: Invoice,
     handler: ({ ctx, params, body }) => voidInvoice({ ctx, input: { ...body, id: params.id } }),
+  }),
+  defineRoute({
+    method: "POST",
+    url: "/api/v1/invoices/{id}/reissue",
+    tag: "invoices",
+    summary:
+      "Release a void invoice's (customer, period) slot, so that the next run of the period drafts a new invoice",
+    params: InvoiceIdParams,
+    response: Invoice,
+    handler: ({ ctx, params }) => reissueInvoice({ ctx, input: params }),
   }),
 ];

@@ -386,3 +386,39 @@ describe("a customer's payments", () => {
     expect(invoicePage).toContain("Page 2 of 2 (21 in all)");
   });
 });
+
+describe("reissuing a void invoice", () => {
+  it("releases the month after a confirmation, and links the void invoice and the new one", async () => {
+    // The plain customer's invoice was voided without reissue above: the page offers Reissue.
+    const page = `/console/invoices/${plainInvoice}`;
+    expect(textOf((await owner.get(page)).text)).toMatch(/Void: billed by mistake.*Reissue/s);
+    const support = await new PageClient(world.server.url).logIn("support@example.com");
+    expect((await support.submit(page, `${page}/reissue`, {})).status).toBe(403);
+    const confirm = await owner.get(`${page}/reissue`);
+    expect(textOf(confirm.text)).toContain("Reissue INV-2026-000002?");
+    const done = await owner.submit(`${page}/reissue`, `${page}/reissue`, {});
+    expect(done.location).toBe(`${page}?notice=reissued`);
+    const released = textOf((await owner.get(done.location!)).text);
+    expect(released).toMatch(/Released for reissue \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(released).not.toMatch(/ Reissue /);
+    const again = await owner.submit(`${page}/reissue`, `${page}/reissue`, {});
+    expect(again.status).toBe(409);
+    expect(textOf(again.text)).toContain("already released for reissue");
+
+    const started = await world.server.api("POST", "/api/v1/billing-runs", { period: "2026-10" });
+    await finishedRun(world.server, started.body.data.id);
+    const month = (await api(`/api/v1/invoices?period=2026-10&customer_id=${world.plain}`)).body.data;
+    expect(month).toHaveLength(2);
+    // The new invoice is issued (the credit this customer was left above pays part of it at finalization).
+    const reissued = month[1] as { id: string; number: string; status: string; total: number };
+    expect(["finalized", "partially_paid"]).toContain(reissued.status);
+    expect(reissued.total).toBe(500);
+    expect(reissued.number).toMatch(/^INV-2026-00000[3-9]$/);
+    expect(textOf((await owner.get(page)).text)).toContain(
+      `Also for this month: ${reissued.number} (${reissued.status.replace("_", " ")})`,
+    );
+    expect(textOf((await owner.get(`/console/invoices/${reissued.id}`)).text)).toContain(
+      "Also for this month: INV-2026-000002 (void)",
+    );
+  });
+});

@@ -1,18 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
 import { getInvoice } from "../../billing/invoices/get-invoice.ts";
-import { voidInvoice } from "../../billing/invoices/void-invoice.ts";
 import { confirmStaffAction, money, staffPage } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
 import { displayOf } from "./invoice-view.ts";
+import { registerInvoiceVoidPages } from "./invoice-void-pages.ts";
 import { registerPaymentRefundPages } from "./payment-refund-pages.ts";
 import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
 import { STAFF } from "./page-helpers.ts";
 
-// What changes an issued invoice's money: issuing a credit note, voiding it (refunding one of its payments is
-// in payment-refund-pages.ts). Each has a page of its own that says what will happen (the confirmation), and
+// What changes an issued invoice's money: issuing a credit note (voiding and reissuing are in
+// invoice-void-pages.ts, refunding one of its payments in payment-refund-pages.ts). Each has a page of its own that says what will happen (the confirmation), and
 // its button POSTs.
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
@@ -110,52 +110,5 @@ export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps):
       return reply.redirect(`/console/credit-notes/${creditNoteId}?notice=issued`, 303);
     },
   );
-
-  const voidPage = async (
-    request: IdRequest,
-    reply: FastifyReply,
-    status = 200,
-    extra: { errors?: FieldErrors; values?: Record<string, string> } = {},
-  ) => {
-    const invoice = await getInvoice({ ctx: deps.contextOf(request), input: { id: request.params.id } });
-    const name = invoice.number ?? "this draft";
-    return confirmStaffAction(
-      deps,
-      request,
-      reply,
-      {
-        title: `Void invoice ${name}?`,
-        message: `Invoice ${name} of ${invoice.customer.name || invoice.customer.email} (${money(invoice.total, displayOf(invoice))}) will no longer be owed. Its number stays used, and the month is not billed again for this customer. An invoice that was paid or credited cannot be voided: issue a credit note instead.`,
-        action: `/console/invoices/${invoice.id}/void`,
-        submit: "Void invoice",
-        cancel: `/console/invoices/${invoice.id}`,
-        reason: { name: "reason", label: "Reason", required: true },
-      },
-      extra,
-      status,
-    );
-  };
-
-  app.get<{ Params: { id: string } }>("/console/invoices/:id/void", STAFF, (request, reply) =>
-    voidPage(request, reply),
-  );
-
-  app.post<{ Params: { id: string } }>(
-    "/console/invoices/:id/void",
-    { ...STAFF, ...csrf },
-    async (request, reply) => {
-      const form = formFields(request);
-      try {
-        await voidInvoice({
-          ctx: deps.contextOf(request),
-          input: { id: request.params.id, reason: form["reason"] ?? "" },
-        });
-      } catch (error) {
-        const failure = formFailureOf(error, ["reason"]);
-        if (!failure) throw error;
-        return voidPage(request, reply, failure.status, { errors: failure.errors, values: form });
-      }
-      return reply.redirect(`/console/invoices/${request.params.id}?notice=voided`, 303);
-    },
-  );
+  registerInvoiceVoidPages(app, deps);
 }

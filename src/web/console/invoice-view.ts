@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { listCreditNotes } from "../../billing/credit-notes/get-credit-note.ts";
 import { getInvoice } from "../../billing/invoices/get-invoice.ts";
+import { listInvoices } from "../../billing/invoices/list-invoices.ts";
 import type { Invoice } from "../../billing/invoices/invoice-schemas.ts";
 import { listPayments } from "../../billing/payments/get-payment.ts";
 import type { Payment } from "../../billing/payments/payment-schemas.ts";
@@ -25,6 +26,10 @@ export const INVOICE_NOTICES: Record<string, string> = {
     "This method and reference were recorded before: it is the same payment, nothing new was recorded.",
   refunded: "The refund is recorded.",
   voided: "The invoice is void. Its number stays used.",
+  voided_reissue:
+    "The invoice is void and released for reissue: the next run of its month bills the customer again on a new invoice.",
+  reissued:
+    "Released for reissue: the next run of the invoice's month bills the customer again on a new invoice.",
   resent: "The invoice is queued to be e-mailed to the customer again.",
 };
 
@@ -69,11 +74,21 @@ export async function invoicePage(
   const display = displayOf(invoice);
   const show = (minor: bigint) => money(minor, display);
   // Each list pages on its own parameter, so the page shows every payment and credit note however many.
-  const [payments, creditNotes] = await Promise.all([
+  const [payments, creditNotes, samePeriod] = await Promise.all([
     listPayments({ ctx, input: { ...pageQuery(request, LIST_ROWS, "payments_page"), invoice_id: id } }),
     listCreditNotes({
       ctx,
       input: { ...pageQuery(request, LIST_ROWS, "credit_notes_page"), invoice_id: id },
+    }),
+    // A void invoice and its reissue share the customer's month: each page links the other.
+    listInvoices({
+      ctx,
+      input: {
+        page: 1,
+        per_page: LIST_ROWS,
+        customer_id: BigInt(invoice.customer_id),
+        period: invoice.period,
+      },
     }),
   ]);
   const issued = invoice.status !== "draft" && invoice.status !== "void";
@@ -111,10 +126,15 @@ export async function invoicePage(
       paymentsPager: pagerOf(request, payments.meta, "payments_page"),
       creditNotes: creditNotes.data.map((c) => ({ ...c, total: show(c.total) })),
       creditNotesPager: pagerOf(request, creditNotes.meta, "credit_notes_page"),
+      samePeriod: samePeriod.data
+        .filter((i) => i.id !== id)
+        .map((i) => ({ id: i.id, number: i.number ?? "draft", status: i.status })),
+      released: when(invoice.void?.released_at),
       can: {
         pay: invoice.status === "finalized" || invoice.status === "partially_paid",
         credit: issued,
         void: invoice.status === "draft" || invoice.status === "finalized",
+        reissue: invoice.status === "void" && !invoice.void?.released_at,
         resend: issued,
       },
       methods: PAYMENT_METHODS,
