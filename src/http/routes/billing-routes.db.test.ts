@@ -202,6 +202,34 @@ describe("invoices API", () => {
     expect((await server.api("POST", "/api/v1/invoices/inv_00/void", { reason: "x" })).status).toBe(404);
   });
 
+  it("reissues the void invoice: the next run bills the period again under a new number", async () => {
+    const [invoice] = (await server.api("GET", "/api/v1/invoices?number=INV-2026-000002")).body.data;
+    const path = `/api/v1/invoices/${invoice.id}`;
+    const [paid] = (await server.api("GET", "/api/v1/invoices?number=INV-2026-000001")).body.data;
+    const notVoid = await server.api("POST", `/api/v1/invoices/${paid.id}/reissue`);
+    expect(notVoid.status).toBe(409);
+    expect(notVoid.body.error.message).toContain("only a void invoice can be reissued");
+    expect((await server.api("POST", `${path}/void`, { reason: "x", reissue: "yes" })).status).toBe(400);
+    const released = await server.api("POST", `${path}/reissue`);
+    expect(released.status).toBe(200);
+    expect(released.body.data.void).toMatchObject({
+      reason: "customer left before the period",
+      released_at: expect.any(String),
+    });
+    expect((await server.api("POST", `${path}/reissue`)).status).toBe(409);
+    const again = await server.api("POST", "/api/v1/billing-runs", { period: "2026-10" });
+    const run = await completed(again.body.data.id);
+    expect(run.summary.invoices).toMatchObject({ created: 1, already_present: 1, finalized: 1 });
+    const month = (
+      await server.api("GET", `/api/v1/invoices?period=2026-10&customer_id=${invoice.customer_id}`)
+    ).body.data;
+    expect(month.map((i: { number: string; status: string }) => [i.number, i.status])).toEqual([
+      ["INV-2026-000002", "void"],
+      ["INV-2026-000003", "finalized"],
+    ]);
+    expect((await server.api("POST", "/api/v1/invoices/inv_00/reissue")).status).toBe(404);
+  });
+
   it("documents the routes in the OpenAPI document", async () => {
     const doc = (await fetch(`${server.url}/api/v1/openapi.json`).then((r) => r.json())) as {
       paths: Record<string, unknown>;
@@ -211,6 +239,7 @@ describe("invoices API", () => {
       "/api/v1/billing-runs/{id}",
       "/api/v1/invoices/{id}/mark-paid",
       "/api/v1/invoices/{id}/void",
+      "/api/v1/invoices/{id}/reissue",
     ]) {
       expect(doc.paths[path]).toBeDefined();
     }
