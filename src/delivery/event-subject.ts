@@ -13,7 +13,11 @@ export type EventSubject = Omit<InvoiceEventPayload, "invoice_id" | "at">;
 const FANNED_OUT_FROM = /^invoice\.event:(\d{1,19}):/;
 
 /** Events whose delivery names nothing but the invoice: an old job of one of them needs no event job. */
-const INVOICE_ONLY: ReadonlySet<InvoiceEvent> = new Set(["invoice.finalized", "invoice.paid"]);
+const INVOICE_ONLY: ReadonlySet<InvoiceEvent> = new Set([
+  "invoice.finalized",
+  "invoice.paid",
+  "invoice.voided",
+]);
 
 /**
  * The subject of a delivery job, or null for a job written without one and without an event (tests that

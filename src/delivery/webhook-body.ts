@@ -48,6 +48,11 @@ export function webhookBody(input: {
           i.payment === null
             ? null
             : { amount: amount(i.payment.amount), date: i.payment.date, reference: i.payment.reference },
+        // When and why it was voided, and whether its month is to be billed again (reissue).
+        void:
+          i.void === null
+            ? null
+            : { at: i.void.at, reason: i.void.reason, released_for_reissue_at: i.void.released_at },
       },
       ...(payment && {
         payment: {

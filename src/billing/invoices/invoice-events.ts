@@ -5,6 +5,8 @@
 export const INVOICE_EVENTS = [
   "invoice.finalized",
   "invoice.paid",
+  // An issued invoice voided: no longer owed (a draft was never announced, so voiding one says nothing).
+  "invoice.voided",
   // Money in (billing-rules §7): the event names the payment, refund or credit note besides its invoice.
   "payment.received",
   "payment.refunded",

@@ -5,6 +5,7 @@ import { defineVerb } from "../../kernel/verb.ts";
 import { invoiceAmountDue, postLedgerEvent } from "../ledger/ledger.ts";
 import { lockCustomerForMoney, requestDunningEvaluation } from "../payments/invoice-settlement.ts";
 import { type Invoice, InvoiceIdParams, VoidInput } from "./invoice-schemas.ts";
+import { emitInvoiceEvents } from "./emit-invoice-event.ts";
 import { releaseInvoiceSlot } from "./reissue-invoice.ts";
 import { transitionInvoice } from "./transition-invoice.ts";
 import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
@@ -68,6 +69,8 @@ export const voidInvoice = defineVerb(
         // An issued invoice may be what dunning locked or suspended the customer for: look again now, as
         // after a payment, rather than at the next hourly run.
         await requestDunningEvaluation(tx.db, target.customer_id);
+        // Whoever heard of its finalization (webhooks) hears that it is no longer owed.
+        await emitInvoiceEvents(tx.db, { event: "invoice.voided", invoiceIds: [input.id], at: tx.now() });
       }
       const released = input.reissue ? await releaseInvoiceSlot(tx, input.id) : after;
       // Read before the reversal was posted: a void invoice owes nothing.
