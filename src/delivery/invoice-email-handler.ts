@@ -1,6 +1,7 @@
 import { pdfFontsFor } from "../billing/documents/pdf-fonts.ts";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
+import { replacedInvoiceNumbers } from "../billing/invoices/replaced-invoices.ts";
 import { invoiceDocumentOf } from "../billing/invoices/invoice-document-of.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
@@ -43,7 +44,11 @@ export function invoiceEmailHandler(deps: {
       deps.logger.info({ ...log, status: invoice.status }, "invoice not e-mailed: it is no longer payable");
       return;
     }
-    const doc = invoiceDocumentOf(invoice, sellerOf(deps.config));
+    const doc = invoiceDocumentOf(
+      invoice,
+      sellerOf(deps.config),
+      await replacedInvoiceNumbers(deps.db, invoice),
+    );
     const message = buildInvoiceEmail(
       doc,
       await renderInvoicePdf(doc, pdfFontsFor(deps.config)),

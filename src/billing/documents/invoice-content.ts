@@ -75,6 +75,7 @@ export function describeInvoice(
       { label: "Billing period", value: doc.period },
       { label: "Period covered", value: formatPeriodRange(doc.periodStart, doc.periodEnd) },
       { label: "Currency", value: doc.currency.code },
+      ...(doc.replaces?.length ? [{ label: "Replaces", value: `${doc.replaces.join(", ")} (void)` }] : []),
     ],
     lineColumns: LINE_COLUMNS,
     lineRows: doc.lines.map((l) => [

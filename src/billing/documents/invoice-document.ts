@@ -25,6 +25,8 @@ export interface InvoiceDocument {
   taxes: InvoiceDocumentTax[];
   total: bigint;
   paid?: { amount: bigint; date: string; reference: string };
+  /** The numbers of the void invoices this one reissues (docs/billing-cycle.md, "Voiding and reissuing"). */
+  replaces?: string[];
 }
 
 /**

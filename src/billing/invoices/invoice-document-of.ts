@@ -8,7 +8,11 @@ import type { Invoice } from "./invoice-schemas.ts";
  * The renderings' view model (src/billing/documents) of a stored invoice read with its lines. Only a numbered
  * invoice has a document: a draft has no number or issue date yet (billing-rules §5).
  */
-export function invoiceDocumentOf(invoice: Invoice, seller: InvoiceDocument["seller"]): InvoiceDocument {
+export function invoiceDocumentOf(
+  invoice: Invoice,
+  seller: InvoiceDocument["seller"],
+  replaces: readonly string[] = [],
+): InvoiceDocument {
   if (invoice.number === null || invoice.issue_date === null || invoice.due_date === null) {
     throw new ServiceError(
       "CONFLICT",
@@ -61,6 +65,7 @@ export function invoiceDocumentOf(invoice: Invoice, seller: InvoiceDocument["sel
       ...(bases[i] === undefined ? {} : { base: bases[i] }),
     })),
     total: invoice.total,
+    ...(replaces.length > 0 ? { replaces: [...replaces] } : {}),
     ...(invoice.payment
       ? {
           paid: {

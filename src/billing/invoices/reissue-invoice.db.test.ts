@@ -8,7 +8,9 @@ import { customerBalance } from "../ledger/ledger.ts";
 import { runBilling } from "../runs/run-billing.ts";
 import { billingContext, createCustomers, createTaxRule, usageOf } from "../testing/billing-fixtures.ts";
 import { MemoryUsageSource } from "../usage/memory-usage-source.ts";
+import { pdfText } from "../documents/testing/pdf-text.ts";
 import { reissueInvoice } from "./reissue-invoice.ts";
+import { renderInvoice } from "./render-invoice.ts";
 import { voidInvoice } from "./void-invoice.ts";
 
 // Void and reissue (migration 027, docs/billing-cycle.md "Voiding and reissuing"): Cleo's July invoice went
@@ -96,6 +98,16 @@ describe("voiding and reissuing a usage invoice", () => {
     });
     // The void took back the first invoice's $5.00: Cleo owes the new invoice's $6.00, nothing more.
     expect(await customerBalance(handle.db, cleo, "USD")).toBe(600n);
+
+    // Its documents say what they replace; the void one's do not.
+    const html = String(await renderInvoice({ ctx: ctx(), input: { id: reissued!.id, format: "html" } }));
+    expect(html).toMatch(/Replaces<\/[a-z]+>\s*<[a-z]+>INV-2026-000001 \(void\)/);
+    const pdf = await pdfText(
+      (await renderInvoice({ ctx: ctx(), input: { id: reissued!.id, format: "pdf" } })) as Buffer,
+    );
+    expect(pdf).toMatch(/Replaces\s+INV-2026-000001 \(void\)/);
+    const voidHtml = String(await renderInvoice({ ctx: ctx(), input: { id: wrong!.id, format: "html" } }));
+    expect(voidHtml).not.toContain("Replaces");
 
     // A third run finds the new invoice in force and changes nothing.
     const third = await runJuly();

@@ -1,6 +1,7 @@
 import { pdfFontsFor } from "../documents/pdf-fonts.ts";
 import { readInvoice } from "./get-invoice.ts";
 import { invoiceDocumentOf } from "./invoice-document-of.ts";
+import { replacedInvoiceNumbers } from "./replaced-invoices.ts";
 import type { Invoice } from "./invoice-schemas.ts";
 import { addDays, calendarDate } from "../runs/calendar-date.ts";
 import type { Config } from "../../config.ts";
@@ -23,7 +24,12 @@ export async function renderInvoice({
   const invoice = await readInvoice(ctx.db, input.id);
   // A customer renders only its own invoices (another's is NOT_FOUND, as getInvoice answers).
   customerScope(ctx.actor, BigInt(invoice.customer_id));
-  const doc = documentForRendering(invoice, ctx.config, ctx.now());
+  const doc = documentForRendering(
+    invoice,
+    ctx.config,
+    ctx.now(),
+    await replacedInvoiceNumbers(ctx.db, invoice),
+  );
   return input.format === "html" ? renderInvoiceHtml(doc) : renderInvoicePdf(doc, pdfFontsFor(ctx.config));
 }
 
@@ -31,8 +37,13 @@ export async function renderInvoice({
  * The view model of any invoice. A draft (or a voided draft) has no number or dates yet (billing-rules
  * §5): its preview shows "(not yet numbered)" and the dates it would get if finalized at `now`.
  */
-export function documentForRendering(invoice: Invoice, config: Config, now: Date): InvoiceDocument {
-  if (invoice.number !== null) return invoiceDocumentOf(invoice, sellerOf(config));
+export function documentForRendering(
+  invoice: Invoice,
+  config: Config,
+  now: Date,
+  replaces: readonly string[] = [],
+): InvoiceDocument {
+  if (invoice.number !== null) return invoiceDocumentOf(invoice, sellerOf(config), replaces);
   const issueDate = calendarDate(now, config.BILLING_TIME_ZONE);
   const preview = {
     ...invoice,
@@ -40,5 +51,5 @@ export function documentForRendering(invoice: Invoice, config: Config, now: Date
     issue_date: issueDate,
     due_date: addDays(issueDate, config.PAYMENT_TERMS_DAYS),
   };
-  return invoiceDocumentOf(preview, sellerOf(config));
+  return invoiceDocumentOf(preview, sellerOf(config), replaces);
 }
