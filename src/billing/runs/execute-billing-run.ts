@@ -9,6 +9,7 @@ import { crossCheckUsage } from "./cross-check-usage.ts";
 import { BillingInterrupted, draftAll, SimulatedCrash } from "./draft-all.ts";
 import type { RunRef } from "./draft-invoices.ts";
 import { finalizeAll } from "./finalize-all.ts";
+import { startImportHeartbeat } from "./import-heartbeat.ts";
 import { importUsage } from "./import-usage.ts";
 import { noUsageAnomaly } from "./no-usage-anomaly.ts";
 import { summarizeBillingRun } from "./summarize-billing-run.ts";
@@ -59,6 +60,8 @@ export interface BillingRunDeps {
    * failed with BillingInterrupted's message, and rejects with it; the next run resumes.
    */
   signal?: AbortSignal | undefined;
+  /** How often the heartbeat is written while usage records arrive (IMPORT_HEARTBEAT_MS); tests shorten it. */
+  heartbeatMs?: number | undefined;
 }
 
 /**
@@ -91,11 +94,16 @@ export async function executeBillingRun(
     const pricing = new PricingSnapshot({ ...shared, customers: [], discounts: shared.groupDiscounts });
 
     let beat = 0;
+    let received = 0;
+    const heartbeat = startImportHeartbeat(ctx, run.id, () => received, deps.heartbeatMs);
     const imported = await importUsage(ctx.db, {
       source: deps.source,
       period,
       stage,
       report: record,
+      onRecord: () => {
+        received++;
+      },
       onProgress: async (n) => {
         if (deps.signal?.aborted) throw new BillingInterrupted();
         report("importing", n, 0);
@@ -109,6 +117,7 @@ export async function executeBillingRun(
           .execute();
       },
     });
+    heartbeat.stop();
     await record((await deps.source.notes?.(period)) ?? []);
     if (deps.crossCheck)
       await crossCheckUsage(ctx.db, { stage, other: deps.crossCheck, period, report: record });

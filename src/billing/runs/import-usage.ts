@@ -77,6 +77,8 @@ export interface ImportUsageInput {
   report: (anomalies: Anomaly[]) => Promise<void>;
   /** Told after every page is staged; may write the run's heartbeat. */
   onProgress?: (records: number) => Promise<void>;
+  /** Told of every record as it arrives from the source, before it is staged (cheap: a counter). */
+  onRecord?: () => void;
 }
 
 // Records per staging statement: large enough that a statement's cost is per row, small enough to keep a
@@ -131,6 +133,7 @@ export async function importUsage(db: Tx, input: ImportUsageInput): Promise<Impo
 
   for await (const record of input.source.fetchUsage(input.period)) {
     records++;
+    input.onRecord?.();
     const { usage, anomalies: found } = recomputeUsage(record);
     const outOfRange = usageOutOfRange(usage, record.billingUserId);
     if (outOfRange !== undefined) {

@@ -16,6 +16,8 @@ export interface RunBillingOptions {
   faults?: BillingFaults;
   /** Aborted when the process is stopping: the run stops at its next batch (BillingInterrupted). */
   signal?: AbortSignal;
+  /** How often the import writes the run's heartbeat while records arrive (tests shorten it). */
+  heartbeatMs?: number;
 }
 
 export type RunBillingArgs = VerbArgs<{ period: string }> & { options?: RunBillingOptions };
@@ -36,5 +38,6 @@ export async function runBilling({ ctx, input, options = {} }: RunBillingArgs): 
     onProgress: options.onProgress,
     faults: options.faults,
     signal: options.signal,
+    heartbeatMs: options.heartbeatMs,
   });
 }
