@@ -1,10 +1,8 @@
 import { simpleParser } from "mailparser";
-import { pino } from "pino";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../test/helpers/test-server.ts";
-import { runnableKinds } from "../app/job-catalog.ts";
 import { receiverSecret } from "../billing/documents/webhook-signature.ts";
 import { pdfText } from "../billing/documents/testing/pdf-text.ts";
 import { issueCreditNote } from "../billing/credit-notes/issue-credit-note.ts";
@@ -18,8 +16,8 @@ import {
 } from "../billing/testing/billing-fixtures.ts";
 import { MemoryUsageSource } from "../billing/usage/memory-usage-source.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
-import { JobRunner } from "../jobs/job-runner.ts";
-import { INVOICE_EMAIL_JOB, INVOICE_EVENT_JOB, INVOICE_WEBHOOK_JOB } from "./invoice-jobs.ts";
+import type { JobRunner } from "../jobs/job-runner.ts";
+import { deliveryRunner, drain } from "./testing/delivery-runner.ts";
 import { type SmtpSink, startSmtpSink } from "./testing/smtp-sink.ts";
 import {
   type ReceivedWebhook,
@@ -62,15 +60,7 @@ beforeAll(async () => {
   const settings = { ...SETTINGS, SMTP_PORT: smtp.port, WEBHOOK_URLS: receiver.url };
   const at = (instant: string) => billingContext(handle, settings, new Date(instant));
   // Only delivery runs here: the dunning jobs the payments enqueue stay in the outbox.
-  // Signed with the real clock, as in production: the receiver checks the timestamp against its own.
-  const kinds = runnableKinds({ ...at("2026-11-01T01:00:00Z"), now: () => new Date() }, "outbox");
-  runner = new JobRunner({
-    db: handle.db,
-    logger: pino({ level: "silent" }),
-    handlers: Object.fromEntries(
-      [INVOICE_EVENT_JOB, INVOICE_EMAIL_JOB, INVOICE_WEBHOOK_JOB].map((k) => [k, kinds[k]!]),
-    ),
-  });
+  runner = deliveryRunner(at("2026-11-01T01:00:00Z"));
 
   customerId = await createSection4Customer(handle, CUSTOMER_EMAIL);
   await runBilling({
@@ -100,8 +90,8 @@ beforeAll(async () => {
       input: { payment_id: bank1, amount: 100n, reason: "goodwill" },
     })
   ).refund.id;
-  // Every event fanned out and delivered (the event jobs first: they write the others).
-  while ((await runner.runOnce()) > 0) {}
+  // Every event fanned out and delivered.
+  await drain(runner);
   server = await startTestServer(handle.db, settings);
 }, 60_000);
 afterAll(async () => {

@@ -1,8 +1,6 @@
-import { pino } from "pino";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
-import { runnableKinds } from "../app/job-catalog.ts";
 import { receiverSecret } from "../billing/documents/webhook-signature.ts";
 import { voidInvoice } from "../billing/invoices/void-invoice.ts";
 import { runBilling } from "../billing/runs/run-billing.ts";
@@ -13,8 +11,8 @@ import {
 } from "../billing/testing/billing-fixtures.ts";
 import { MemoryUsageSource } from "../billing/usage/memory-usage-source.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
-import { JobRunner } from "../jobs/job-runner.ts";
-import { INVOICE_EMAIL_JOB, INVOICE_EVENT_JOB, INVOICE_WEBHOOK_JOB } from "./invoice-jobs.ts";
+import type { JobRunner } from "../jobs/job-runner.ts";
+import { deliveryRunner, drain } from "./testing/delivery-runner.ts";
 import { type SmtpSink, startSmtpSink } from "./testing/smtp-sink.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "./testing/webhook-receiver.ts";
 
@@ -40,14 +38,7 @@ beforeAll(async () => {
     WEBHOOK_SECRET: SECRET,
   };
   const at = (instant: string) => billingContext(handle, settings, new Date(instant));
-  const kinds = runnableKinds({ ...at("2026-11-01T01:00:00Z"), now: () => new Date() }, "outbox");
-  runner = new JobRunner({
-    db: handle.db,
-    logger: pino({ level: "silent" }),
-    handlers: Object.fromEntries(
-      [INVOICE_EVENT_JOB, INVOICE_EMAIL_JOB, INVOICE_WEBHOOK_JOB].map((k) => [k, kinds[k]!]),
-    ),
-  });
+  runner = deliveryRunner(at("2026-11-01T01:00:00Z"));
   const customerId = await createSection4Customer(handle);
   await runBilling({
     ctx: at("2026-11-01T01:00:00Z"),
@@ -56,12 +47,12 @@ beforeAll(async () => {
   });
   invoiceId = (await handle.db.selectFrom("invoice").select("id").executeTakeFirstOrThrow()).id;
   // The invoice is delivered (mailed and announced) before it is voided, as in practice.
-  while ((await runner.runOnce()) > 0) {}
+  await drain(runner);
   await voidInvoice({
     ctx: at("2026-11-03T09:00:00Z"),
     input: { id: invoiceId, reason: "VAT missing", reissue: true },
   });
-  while ((await runner.runOnce()) > 0) {}
+  await drain(runner);
 }, 60_000);
 afterAll(async () => {
   await Promise.all([smtp, receiver].map((s) => s?.close()));

@@ -6,7 +6,12 @@ import { actors } from "../../kernel/actor.ts";
 import { createStaffUser } from "../../services/staff/staff-users.ts";
 import { customerBalance } from "../ledger/ledger.ts";
 import { runBilling } from "../runs/run-billing.ts";
-import { billingContext, createCustomers, createTaxRule, usageOf } from "../testing/billing-fixtures.ts";
+import {
+  billingContext,
+  createTaxRule,
+  julyOfThreeCustomers,
+  type usageOf,
+} from "../testing/billing-fixtures.ts";
 import { MemoryUsageSource } from "../usage/memory-usage-source.ts";
 import { pdfText } from "../documents/testing/pdf-text.ts";
 import { reissueInvoice } from "./reissue-invoice.ts";
@@ -18,7 +23,6 @@ import { voidInvoice } from "./void-invoice.ts";
 // invoice with a new number and the right total, the void one stays on record, and the other customers'
 // invoices are untouched. Dora's invoice is voided without reissue first, and released afterwards.
 
-const JULY = { start: new Date("2026-07-01T00:00:00Z"), end: new Date("2026-08-01T00:00:00Z") };
 const AFTER_JULY = new Date("2026-08-01T01:00:00Z");
 
 let handle: DatabaseHandle;
@@ -28,23 +32,14 @@ let emil: bigint;
 let usage: ReturnType<typeof usageOf>[];
 beforeAll(async () => {
   handle = await createTestDatabase();
-  const ids = await createCustomers(handle, [
-    { email: "cleo@example.com" },
-    { email: "dora@example.com" },
-    { email: "emil@example.com" },
+  const july = await julyOfThreeCustomers(handle, [
+    "cleo@example.com",
+    "dora@example.com",
+    "emil@example.com",
   ]);
+  const ids = july.ids;
   [cleo, dora, emil] = [ids[0]!, ids[1]!, ids[2]!];
-  // A full month on a 7-tokens-an-hour plan capped at 5000: $5.00 each at B 0.001.
-  usage = ids.map((id) =>
-    usageOf({
-      billingUserId: id,
-      tph: 7,
-      tpm: 5000,
-      createdAt: "2026-07-01T00:00:00Z",
-      deletedAt: null,
-      period: JULY,
-    }),
-  );
+  usage = july.usage;
 });
 afterAll(async () => handle?.close());
 

@@ -2,14 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { voidInvoice } from "../invoices/void-invoice.ts";
-import { billingContext, createCustomers, usageOf } from "../testing/billing-fixtures.ts";
+import { billingContext, julyOfThreeCustomers, type usageOf } from "../testing/billing-fixtures.ts";
 import { MemoryUsageSource } from "../usage/memory-usage-source.ts";
 import { runBilling } from "./run-billing.ts";
 
 // The review's case: Cleo's July invoice is voided ("wrong tax rule, to be reissued") and July is run again.
 // The void invoice keeps her (customer, period) slot, so the run bills nothing for her: it must say so.
 
-const JULY = { start: new Date("2026-07-01T00:00:00Z"), end: new Date("2026-08-01T00:00:00Z") };
 const AFTER_JULY = new Date("2026-08-01T01:00:00Z");
 
 let handle: DatabaseHandle;
@@ -17,23 +16,14 @@ let cleo: bigint;
 let usage: ReturnType<typeof usageOf>[];
 beforeAll(async () => {
   handle = await createTestDatabase();
-  const ids = await createCustomers(handle, [
-    { email: "cleo@example.com" },
-    { email: "dora@example.com" },
-    { email: "emil@example.com" },
+  const july = await julyOfThreeCustomers(handle, [
+    "cleo@example.com",
+    "dora@example.com",
+    "emil@example.com",
   ]);
+  const ids = july.ids;
   cleo = ids[0]!;
-  // A full month on a 7-tokens-an-hour plan capped at 5000: $5.00 each at B 0.001.
-  usage = ids.map((id) =>
-    usageOf({
-      billingUserId: id,
-      tph: 7,
-      tpm: 5000,
-      createdAt: "2026-07-01T00:00:00Z",
-      deletedAt: null,
-      period: JULY,
-    }),
-  );
+  usage = july.usage;
 });
 afterAll(async () => handle?.close());
 

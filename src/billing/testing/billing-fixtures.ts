@@ -114,6 +114,34 @@ export async function createSection4Customer(
 let nextServerId = 1000;
 
 /** A server's usage in a period as SolusIO reports it: hours and tokens by billing-rules §2. */
+/** July 2026: the month the void-and-reissue tests bill. */
+export const JULY_2026: UsagePeriod = {
+  start: new Date("2026-07-01T00:00:00Z"),
+  end: new Date("2026-08-01T00:00:00Z"),
+};
+
+/** Three customers with a server each for the whole of July on 7/5000 ($5.00 each at B 0.001). */
+export async function julyOfThreeCustomers(
+  handle: DatabaseHandle,
+  emails: [string, string, string],
+): Promise<{ ids: bigint[]; usage: UsageRecord[] }> {
+  const ids = await createCustomers(
+    handle,
+    emails.map((email) => ({ email })),
+  );
+  const usage = ids.map((id) =>
+    usageOf({
+      billingUserId: id,
+      tph: 7,
+      tpm: 5000,
+      createdAt: "2026-07-01T00:00:00Z",
+      deletedAt: null,
+      period: JULY_2026,
+    }),
+  );
+  return { ids, usage };
+}
+
 export function usageOf(input: {
   billingUserId: bigint | null;
   tph: number;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
 import { getInvoice } from "../../billing/invoices/get-invoice.ts";
-import { confirmStaffAction, money, staffPage } from "../page-kit.ts";
+import { money, staffPage } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
