@@ -35,6 +35,7 @@ import * as m024idempotency from "./migrations/024-idempotency-key.ts";
 import * as m025failedJobs from "./migrations/025-failed-jobs-index.ts";
 import * as m026apiKeyCreator from "./migrations/026-api-key-creator.ts";
 import * as m027invoiceReissue from "./migrations/027-invoice-reissue.ts";
+import * as m028pricingTruncate from "./migrations/028-pricing-truncate.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -69,6 +70,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "025-failed-jobs-index": m025failedJobs,
   "026-api-key-creator": m026apiKeyCreator,
   "027-invoice-reissue": m027invoiceReissue,
+  "028-pricing-truncate": m028pricingTruncate,
 };
 
 /**

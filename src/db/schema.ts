@@ -162,6 +162,8 @@ export interface PricingChangeTable {
   /** xid8, as text: the writing transaction. */
   xid: ColumnType<string, never, never>;
   created_at: CreatedAt;
+  /** A pricing table (or the log) was emptied by TRUNCATE: readers reload everything (migration 028). */
+  everything: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface PricingChangePruneTable {

@@ -30,6 +30,8 @@ export interface PricingChanges {
   behind: boolean;
   /** More than `max` changes: a full reload is cheaper than applying them one by one. */
   tooMany: boolean;
+  /** A table pricing reads (or the log itself) was emptied by TRUNCATE (migration 028): only a full reload is safe. */
+  everything: boolean;
   customers: Set<bigint>;
   groups: Set<bigint>;
   /** A currency or a tax rule/rate changed: anyone's price may have. */
@@ -53,13 +55,14 @@ export async function readPricingChanges(db: Tx, since: LogPosition, max: number
     customer_id: bigint | null;
     client_group_id: bigint | null;
     found: boolean;
+    everything: boolean | null;
   }>`
     select s.position, p.below > pg_snapshot_xmin(${since}::pg_snapshot) as behind,
-           c.customer_id, c.client_group_id, c.found is not null as found
+           c.customer_id, c.client_group_id, c.found is not null as found, c.everything
     from (select pg_current_snapshot()::text as position) s
     cross join pricing_change_prune p
     left join lateral (
-      select customer_id, client_group_id, true as found from pricing_change
+      select customer_id, client_group_id, everything, true as found from pricing_change
       where xid >= pg_snapshot_xmin(${since}::pg_snapshot)
         and not pg_visible_in_snapshot(xid, ${since}::pg_snapshot)
       -- The order makes the planner walk the xid index: PGlite never analyzes the table, and without
@@ -73,12 +76,14 @@ export async function readPricingChanges(db: Tx, since: LogPosition, max: number
     position: first.position,
     behind: first.behind,
     tooMany: found.length > max,
+    everything: false,
     customers: new Set(),
     groups: new Set(),
     shared: false,
   };
   for (const r of found) {
-    if (r.customer_id !== null) changes.customers.add(r.customer_id);
+    if (r.everything) changes.everything = true;
+    else if (r.customer_id !== null) changes.customers.add(r.customer_id);
     else if (r.client_group_id !== null) changes.groups.add(r.client_group_id);
     else changes.shared = true;
   }

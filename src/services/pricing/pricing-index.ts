@@ -63,7 +63,8 @@ export interface PricingIndexStats {
  * A refresh applies only what changed: a customer's change reloads that customer's row and own discounts and
  * drops its answer; a group discount reloads that group's discounts and drops that group's answers; a currency
  * or tax change reloads the shared tables (few rows) and drops every answer. Everything is reloaded only at start, after
- * more than MAX_INCREMENTAL_CHANGES changes, or when the log was pruned past this instance's position.
+ * more than MAX_INCREMENTAL_CHANGES changes, when the log was pruned past this instance's position, or after a
+ * TRUNCATE of a table pricing reads or of the log (migration 028).
  */
 export class PricingIndex {
   private snapshot: PricingSnapshot | undefined;
@@ -241,6 +242,7 @@ export class PricingIndex {
       const changes = await readPricingChanges(this.db, this.position, MAX_INCREMENTAL_CHANGES);
       if (changes.behind) await this.reloadAll("the change log was pruned past this instance");
       else if (changes.tooMany) await this.reloadAll("many changes");
+      else if (changes.everything) await this.reloadAll("a table pricing reads was truncated");
       else await this.apply(changes);
     }
     this.checkedAt = startedAt;
