@@ -230,6 +230,31 @@ describe.runIf(url)("a database that cannot be reached", () => {
         "the database can be reached again: GetTokenPricing checks for changes again",
       );
     });
+
+    // Until 2026-12 a check while the database was unreachable started only when a request came, and that
+    // request was answered from memory: the first answer after the outage was as stale as the outage was long.
+    it("notices the database is back without a request: the first answer after the outage is fresh", async () => {
+      const index = new PricingIndex(own.db, REFRESH_MS, pino({ level: "silent" }), () => now);
+      try {
+        const known = await index.json(BigInt(customerId));
+        proxy.cut();
+        try {
+          now += REFRESH_MS;
+          expect(await index.json(BigInt(customerId))).toBe(known);
+          const direct = await openDatabase({ url: url!, schema, poolSize: 1 });
+          await sql`UPDATE currency SET token_unit_cost = 4 WHERE code = 'XTS'`.execute(direct.db);
+          await direct.close();
+        } finally {
+          proxy.restore();
+        }
+        // An interval passes with no request at all; the index checks by itself meanwhile.
+        now += REFRESH_MS;
+        await new Promise((resolve) => setTimeout(resolve, 3 * REFRESH_MS));
+        expect(JSON.parse(await index.json(BigInt(customerId))).base_token_unit_cost).toBe(4);
+      } finally {
+        index.close();
+      }
+    });
   });
 
   describe("the job runner", () => {

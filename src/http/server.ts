@@ -141,7 +141,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.decorate("routeTable", installAccessControl(app, { db, config, now, limiter, sessionGate }));
   installNotFound(app);
   app.decorate("metrics", metrics);
-  app.addHook("onClose", async () => metrics.close());
+  app.addHook("onClose", async () => {
+    metrics.close();
+    pricingIndex.close();
+  });
   installRequestMetrics(app, metrics, config.PRICING_PATH);
   await app.register(formbody);
   installJsonBodyParser(app);

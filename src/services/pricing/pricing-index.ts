@@ -28,6 +28,8 @@ const PRUNE_CHECK_MS = 60_000;
  */
 const CHECK_WAIT_MS = 500;
 const noop = () => {};
+/** Background checks while unreachable with PRICING_REFRESH_MS=0 (a check every answer): one a second, not a loop. */
+const RECOVERY_CHECK_AT_ZERO_MS = 1000;
 /** Distinct answers held once; beyond them (a book where most customers have discounts of their own) an answer is kept as made. */
 const DISTINCT_ANSWERS = 10_000;
 
@@ -54,9 +56,10 @@ export interface PricingIndexStats {
  * - a change made through another instance is found in the `pricing_change` log, which this instance reads
  *   at most every `refreshMs`; that interval is the staleness bound across instances.
  * - while the database cannot be reached, answers come from the index as it was, and a check runs once an
- *   interval in the background: nothing can change prices meanwhile (every change is a write to that
- *   database), so they miss at most the changes of the interval before the outage. Not after a change this
- *   instance was told of and could not apply yet (invalidate()): those answers fail until it is applied.
+ *   interval in the background, on a timer as well as on a request, so the first answer after the database is
+ *   back is within the interval again. Not after a change this instance was told of and could not apply yet
+ *   (invalidate()): those answers fail until it is applied. (Other instances that still reach the database
+ *   may change prices meanwhile: docs/ARCHITECTURE.md, "When PostgreSQL goes away".)
  * - a check that has not answered within `checkWaitMs` leaves the answers to the index as it is until it
  *   completes (or fails, as above), so a database that stops answering does not hold GetTokenPricing up;
  *   the bound is then the interval plus the time the database takes to answer. Not after invalidate() either.
@@ -89,6 +92,9 @@ export class PricingIndex {
   private unreachableCheckedAt: number | undefined;
   /** Set while a check that overran `checkWaitMs` is still out: answers do not wait for it again. */
   private slowCheckOut = false;
+  /** The next background check while unreachable (unref'd: it never keeps the process alive). */
+  private recoveryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
   readonly stats: PricingIndexStats = { fullReloads: 0, incrementalRefreshes: 0, customersReloaded: 0 };
 
   constructor(
@@ -110,6 +116,13 @@ export class PricingIndex {
   /** Whether the index holds prices: false until its first load has completed. */
   get loaded(): boolean {
     return this.snapshot !== undefined;
+  }
+
+  /** Stops the background checks (the server's close). */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.recoveryTimer);
+    this.recoveryTimer = undefined;
   }
 
   /** Forces a check for changes before the next answer. */
@@ -172,10 +185,7 @@ export class PricingIndex {
     if (this.answersWithoutCheck()) {
       if (this.unreachableCheckedAt !== undefined) {
         // Once an interval, not on every request: a database that is down is not hammered, nor waited for.
-        if (this.clock() - this.unreachableCheckedAt >= this.refreshMs) {
-          this.unreachableCheckedAt = this.clock();
-          this.refresh().catch(() => {});
-        }
+        this.checkIfDueWhileUnreachable();
         return;
       }
       if (this.slowCheckOut) return;
@@ -230,6 +240,36 @@ export class PricingIndex {
         "the database cannot be reached: GetTokenPricing answers from memory, checking once an interval",
       );
     this.unreachableCheckedAt = this.clock();
+    this.scheduleRecoveryCheck();
+  }
+
+  /** Starts a background check when an interval has passed since the last one that found the database away. */
+  private checkIfDueWhileUnreachable(): void {
+    if (this.unreachableCheckedAt === undefined || this.clock() - this.unreachableCheckedAt < this.refreshMs)
+      return;
+    this.unreachableCheckedAt = this.clock();
+    // A success clears unreachableCheckedAt (checkAndApply); a failure leaves it, and the timer goes on.
+    this.refresh().catch(noop);
+  }
+
+  /**
+   * While unreachable, a check comes due every interval whether or not a request arrives: otherwise the first
+   * answer after the database came back would be as stale as the outage was long (it starts the check and is
+   * answered from memory).
+   */
+  private scheduleRecoveryCheck(): void {
+    if (this.closed || this.recoveryTimer !== undefined || this.unreachableCheckedAt === undefined) return;
+    const dueInMs = this.unreachableCheckedAt + this.refreshMs - this.clock();
+    this.recoveryTimer = setTimeout(
+      () => {
+        this.recoveryTimer = undefined;
+        this.checkIfDueWhileUnreachable();
+        const check = this.refreshing ?? Promise.resolve();
+        check.then(noop, noop).then(() => this.scheduleRecoveryCheck());
+      },
+      Math.max(dueInMs, this.refreshMs > 0 ? 1 : RECOVERY_CHECK_AT_ZERO_MS),
+    );
+    this.recoveryTimer.unref();
   }
 
   private async checkAndApply(): Promise<void> {
