@@ -106,7 +106,7 @@ describe.runIf(url)("a database that cannot be reached", () => {
       });
       expect(write.status).toBe(503);
 
-      // GetTokenPricing answers from memory: no price can change while the database is unreachable.
+      // GetTokenPricing answers from memory: no instance reaches this database, so no price can change meanwhile.
       expect(await pricing()).toEqual(before);
 
       // Pages: a session is looked up in the database, so any session cookie reaches it.
