@@ -118,6 +118,36 @@ describe("GetTokenPricing's fast path and its Fastify route", () => {
     });
   });
 
+  // docs/billing.md promises 415 for any type but form-urlencoded or JSON; until 2026-12 Fastify's default
+  // text/plain parser took such a body, which then lacked a token: 401, counted as a wrong guess.
+  it("answer a text/plain body 415 alike, as any other type, without counting a wrong token", async () => {
+    // A server of its own: the test above leaves `limited`'s address blocked for the minute.
+    const strict = await startTestServer(handle.db, {
+      SOLUSIO_PRICING_TOKEN: TOKEN,
+      AUTH_FAILURES_PER_MINUTE: 3,
+    });
+    try {
+      const body = `token=wrong&action=GetTokenPricing&userid=${customerId}`;
+      const plain = { "content-type": "text/plain" };
+      for (let i = 0; i < 5; i++) {
+        const fast = await post("/solusio/api", body, plain, strict);
+        expect(fast.status).toBe(415);
+        expect(fast).toEqual(await post("/solusio/api?via=fastify", body, plain, strict));
+      }
+      const right = `token=${TOKEN}&action=GetTokenPricing&userid=${customerId}`;
+      expect(
+        (await post("/solusio/api", right, { "content-type": "text/plain; charset=utf-8" })).status,
+      ).toBe(415);
+      const xml = await post("/solusio/api", right, { "content-type": "application/xml" });
+      const text = await post("/solusio/api", right, { "content-type": "text/plain" });
+      expect(text.text.replace("text/plain", "T")).toEqual(xml.text.replace("application/xml", "T"));
+      // Ten wrong tokens in text/plain, three allowed a minute: none was counted.
+      expect((await post("/solusio/api", right, {}, strict)).status).toBe(200);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it("goes on answering after a client went away mid-body (no error left unhandled)", async () => {
     const { port, hostname } = new URL(server.url);
     const socket = connect(Number(port), hostname);

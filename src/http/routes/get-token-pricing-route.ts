@@ -100,6 +100,16 @@ async function refuse(limiter: SecretFailureLimiter, client: string): Promise<ne
 }
 
 export function registerGetTokenPricing(app: FastifyInstance, endpoint: PricingEndpoint) {
+  // docs/billing.md promises 415 for any type but form-urlencoded or JSON. Fastify parses text/plain by
+  // default, which made such a body a request without a token (401, counted as a wrong guess): in this
+  // route's own scope that parser is removed, so text/plain gets Fastify's 415 as any other type does.
+  void app.register(async (scope) => {
+    scope.removeContentTypeParser("text/plain");
+    registerPricingRoute(scope, endpoint);
+  });
+}
+
+function registerPricingRoute(app: FastifyInstance, endpoint: PricingEndpoint) {
   // Public as far as admin keys go: SolusIO authenticates with the pricing token checked below.
   // A JSON answer for SolusIO's server: the API header set (protection.ts), not helmet's document headers.
   app.post(
