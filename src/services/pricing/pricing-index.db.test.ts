@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type KyselyPlugin, type QueryId, type RawNode, sql } from "kysely";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DatabaseHandle } from "../../db/open-database.ts";
@@ -315,6 +315,73 @@ describe("PricingIndex", () => {
     expect(await price(behind, c)).toBe(0.0012);
     expect(behind.stats.fullReloads).toBe(2);
   });
+
+  // A refresh read the change log, then the changed customers' rows and the shared rows in later statements
+  // (on PostgreSQL on other connections): a write committed in between reached the index half. A customer
+  // moved to a currency made after the log read found no currency (a 500), one given a new tax rule was
+  // answered without tax until the next check. Here the write is made right after the check's first or
+  // second read of the log (a check that finds changes reads it again, with the rows, in one transaction).
+  it.each([
+    { what: "a currency", currency: "XRC", nthRead: 1 },
+    { what: "a currency", currency: "XRD", nthRead: 2 },
+    { what: "a tax rule", currency: null, nthRead: 1 },
+    { what: "a tax rule", currency: null, nthRead: 2 },
+  ] as const)(
+    "applies a change as of one moment: a customer moved to $what made meanwhile is priced whole (log read $nthRead)",
+    async ({ currency, nthRead }) => {
+      const c = await customer();
+      let reads = 0;
+      let write: (() => Promise<unknown>) | undefined;
+      let written: Promise<unknown> | undefined;
+      const logReads = new Set<QueryId>();
+      const afterLogRead: KyselyPlugin = {
+        transformQuery({ node, queryId }) {
+          if (
+            node.kind === "RawNode" &&
+            (node as RawNode).sqlFragments.join("").includes("pricing_change_prune")
+          )
+            logReads.add(queryId);
+          return node;
+        },
+        async transformResult({ result, queryId }) {
+          if (!logReads.has(queryId) || !write || ++reads < nthRead) return result;
+          written = write();
+          write = undefined;
+          // PGlite's one session runs it after this statement's turn (in arrival order); PostgreSQL at once.
+          if (handle.kind === "postgres") await written;
+          return result;
+        },
+      };
+      const index = new PricingIndex(handle.db.withPlugin(afterLogRead), 1000, undefined, clock);
+      const before = await answer(index, c);
+      expect(before.taxes.rates).toEqual([{ label: "VAT", rate: 10 }]);
+      await setCountry(c, "FR");
+      write = () =>
+        currency
+          ? sql`with made as (
+                insert into currency (code, exponent, token_unit_cost, display_prefix, display_suffix,
+                                      thousands_separator, decimals_separator)
+                values (${currency}, 2, '0.005', '', ' RC', ',', '.') returning code)
+              update customer set currency_code = (select code from made) where id = ${c}`.execute(handle.db)
+          : sql`with made as (
+                insert into tax_rule (name, compound, country, region, is_default)
+                values ('special', false, null, null, false) returning id),
+              rate as (insert into tax_rate (tax_rule_id, position, label, rate)
+                       select id, 0, 'Special', 7 from made)
+              update customer set tax_rule_id = (select id from made) where id = ${c}`.execute(handle.db);
+      reads = 0;
+      now += 1000;
+      // The customer as it was before the write or after it, whole: never the new row without what it names.
+      const during = await answer(index, c);
+      await written;
+      const whole = (a: typeof during) => [a.currency.code, a.base_token_unit_cost, a.taxes.rates];
+      const vat = [{ label: "VAT", rate: 20 }];
+      const afterWrite = currency ? [currency, 0.005, vat] : ["USD", 0.001, [{ label: "Special", rate: 7 }]];
+      expect([["USD", 0.001, vat], afterWrite]).toContainEqual(whole(during));
+      now += 1000;
+      expect(whole(await answer(index, c))).toEqual(afterWrite);
+    },
+  );
 
   // Two sessions are needed to commit out of id order; PGlite has one, so this runs on PostgreSQL.
   it.runIf(process.env["DATABASE_URL"])(

@@ -4,15 +4,14 @@ import type { Tx } from "../../kernel/context.ts";
 import { Interner } from "../../kernel/interner.ts";
 import { asciiJson } from "../../kernel/json.ts";
 import { within } from "../../kernel/within.ts";
+import { type ChangedRows, readChangedRows } from "./changed-rows.ts";
 import {
   currentPosition,
   type LogPosition,
   type PricingChanges,
   prunePricingChanges,
-  readPricingChanges,
 } from "./pricing-changes.ts";
 import { toTokenPricing } from "./pricing-facts.ts";
-import { loadCustomerRows, loadGroupDiscounts, loadOwnDiscounts, loadSharedRows } from "./pricing-rows.ts";
 import { PricingSnapshot } from "./pricing-snapshot.ts";
 
 /** Beyond this many changes in one refresh, one full reload is cheaper than applying them one by one. */
@@ -65,7 +64,8 @@ export interface PricingIndexStats {
  *   the bound is then the interval plus the time the database takes to answer. Not after invalidate() either.
  * A refresh applies only what changed: a customer's change reloads that customer's row and own discounts and
  * drops its answer; a group discount reloads that group's discounts and drops that group's answers; a currency
- * or tax change reloads the shared tables (few rows) and drops every answer. Everything is reloaded only at start, after
+ * or tax change reloads the shared tables (few rows) and drops every answer; the log and those rows are read as of
+ * one snapshot (changed-rows.ts), so no answer sees a row without the rows it names. Everything is reloaded only at start, after
  * more than MAX_INCREMENTAL_CHANGES changes, when the log was pruned past this instance's position, or after a
  * TRUNCATE of a table pricing reads or of the log (migration 028).
  */
@@ -279,11 +279,11 @@ export class PricingIndex {
     if (!this.snapshot || this.position === undefined) {
       await this.reloadAll("start");
     } else {
-      const changes = await readPricingChanges(this.db, this.position, MAX_INCREMENTAL_CHANGES);
+      const { changes, rows } = await readChangedRows(this.db, this.position, MAX_INCREMENTAL_CHANGES);
       if (changes.behind) await this.reloadAll("the change log was pruned past this instance");
       else if (changes.tooMany) await this.reloadAll("many changes");
       else if (changes.everything) await this.reloadAll("a table pricing reads was truncated");
-      else await this.apply(changes);
+      else this.apply(changes, rows);
     }
     this.checkedAt = startedAt;
     if (this.unreachableCheckedAt !== undefined || this.slowCheckOut) {
@@ -323,16 +323,13 @@ export class PricingIndex {
     this.answerTexts.clear();
   }
 
-  private async apply(changes: PricingChanges): Promise<void> {
+  /** Applies changes with the rows they name, read as of the same snapshot (changed-rows.ts); synchronous, so no request sees a change half applied. */
+  private apply(changes: PricingChanges, rows: ChangedRows | undefined): void {
+    this.position = changes.position;
+    if (!rows) return;
     const ids = [...changes.customers];
     const groups = changes.shared ? [] : [...changes.groups];
-    const [customers, ownDiscounts, groupDiscounts, shared] = await Promise.all([
-      ids.length ? loadCustomerRows(this.db, ids) : [],
-      ids.length ? loadOwnDiscounts(this.db, ids) : [],
-      groups.length ? loadGroupDiscounts(this.db, groups) : [],
-      changes.shared ? loadSharedRows(this.db) : undefined,
-    ]);
-    // From here on synchronous: no request sees a change half applied.
+    const { customers, ownDiscounts, groupDiscounts, shared } = rows;
     const snapshot = this.snapshot!;
     snapshot.replaceCustomers(ids, customers, ownDiscounts);
     for (const id of ids) this.answers.delete(answerKey(String(id)));
@@ -344,7 +341,6 @@ export class PricingIndex {
       for (const group of groups)
         for (const id of snapshot.membersOf(group)) this.answers.delete(answerKey(String(id)));
     }
-    this.position = changes.position;
     if (ids.length > 0 || groups.length > 0 || shared) {
       this.stats.incrementalRefreshes++;
       this.stats.customersReloaded += ids.length;
