@@ -78,4 +78,33 @@ describe("pricing at 20,000 customers and more", () => {
         expect(JSON.parse(answer)).toEqual(toTokenPricing(await loadPricingFacts(handle.db, id)));
     }
   });
+
+  it("prices a customer moved, between two pages of a full load, into a currency made meanwhile", async () => {
+    // 20,000 customers are two pages. The write lands after the first: the last customer is read on the second
+    // page already in a currency that did not exist when the load began (before, its answer was a 500).
+    const last = await handle.db
+      .selectFrom("customer")
+      .select("id")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    let pages = 0;
+    const snapshot = await PricingSnapshot.load(handle.db, undefined, {
+      afterPage: async () => {
+        if (++pages > 1) return;
+        await handle.db
+          .insertInto("currency")
+          .values({ code: "ZZZ", exponent: 2, token_unit_cost: "0.25" } as never)
+          .execute();
+        await handle.db
+          .updateTable("customer")
+          .set({ currency_code: "ZZZ" })
+          .where("id", "=", last.id)
+          .execute();
+      },
+    });
+    expect(pages).toBeGreaterThanOrEqual(1);
+    const facts = snapshot.facts(last.id);
+    expect(facts.currency.code).toBe("ZZZ");
+    expect(facts.base.toString()).toBe("0.25");
+  });
 });

@@ -45,6 +45,11 @@ const DISTINCT_VALUES = 10_000;
 /** Customers a statement of the full load reads. */
 const CUSTOMER_PAGE = 10_000;
 
+/** A test's way in between the pages of a full load, where another connection's writes can land. */
+export interface LoadHooks {
+  afterPage?: () => Promise<void>;
+}
+
 export class PricingSnapshot {
   private currencies = new Map<string, Selectable<CurrencyTable>>();
   private readonly customers = new Map<bigint, CustomerPricingRow>();
@@ -109,8 +114,8 @@ export class PricingSnapshot {
   }
 
   /** Loads all customers, or only the given ones (with just the rows they need). */
-  static async load(db: Tx, customerIds?: bigint[]): Promise<PricingSnapshot> {
-    if (!customerIds) return PricingSnapshot.loadAll(db);
+  static async load(db: Tx, customerIds?: bigint[], hooks: LoadHooks = {}): Promise<PricingSnapshot> {
+    if (!customerIds) return PricingSnapshot.loadAll(db, hooks);
     const customers = await loadCustomerRows(db, customerIds);
     const groups = customerIds
       ? [...new Set(customers.flatMap((c) => (c.client_group_id === null ? [] : [c.client_group_id])))]
@@ -124,21 +129,30 @@ export class PricingSnapshot {
    * so the load never has every customer's row twice, as node-postgres made it and as it is held; on the
    * embedded database one result of every customer would also grow PGlite's memory for good. The pages are
    * separate statements: a change committed between two of them is in the change log after the position the
-   * index took before the load, and applied at its next check (pricing-index.ts).
+   * index took before the load, and applied at its next check (pricing-index.ts). The shared rows
+   * (currencies, tax rules, group discounts) are read after the last page: a customer may be in a currency or
+   * under a tax rule created while the pages were read, and what a customer refers to cannot be deleted, so
+   * rows read after every customer hold all that any of them refers to (read before, such a customer had no
+   * currency and its answer was a 500).
    */
-  private static async loadAll(db: Tx): Promise<PricingSnapshot> {
-    const [shared, own] = await Promise.all([loadSharedRows(db), loadOwnDiscounts(db)]);
+  private static async loadAll(db: Tx, hooks: LoadHooks): Promise<PricingSnapshot> {
+    const own = await loadOwnDiscounts(db);
     const snapshot = new PricingSnapshot({
-      ...shared,
+      currencies: [],
+      taxRules: [],
+      taxRates: [],
       customers: [],
-      discounts: [...shared.groupDiscounts, ...own],
+      discounts: own,
     });
     for (let after = 0n; ; ) {
       const page = await loadCustomerPage(db, after, CUSTOMER_PAGE);
       for (const row of page) snapshot.add(row);
-      if (page.length < CUSTOMER_PAGE) return snapshot;
+      if (page.length < CUSTOMER_PAGE) break;
       after = page.at(-1)!.id;
+      await hooks.afterPage?.();
     }
+    snapshot.replaceShared(await loadSharedRows(db));
+    return snapshot;
   }
 
   /**
