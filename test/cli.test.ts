@@ -164,6 +164,25 @@ describe("tokenbill CLI", () => {
     }
   });
 
+  it("refuses a payment reference holding an invisible character, naming --reference and the character, with exit code 2", async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), "tb-cli-reference-")), "data");
+    try {
+      // "DUP-1" + U+200B was recorded as a second payment beside "DUP-1", and listed as one more "DUP-1".
+      const r = await tokenbillCommand(
+        ["payments", "record", "--customer", "1", "--amount", "5", "--reference", "DUP-1\u200b"],
+        { DATA_DIR: dataDir },
+      );
+      expect([r.code, r.stdout, r.stderr]).toEqual([
+        2,
+        "",
+        "error: --reference: must not contain invisible characters (U+200B at character 6): it is compared as written, and would look like another\n",
+      ]);
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      rmSync(dirname(dataDir), { recursive: true, force: true });
+    }
+  });
+
   it("prints the configuration with secrets masked, and fails listing every config problem", async () => {
     const ok = await tokenbillCommand(["config"], { SOLUSIO_PRICING_TOKEN: "s3cr3t-value" });
     expect(ok.code).toBe(0);

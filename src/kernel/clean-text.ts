@@ -4,7 +4,9 @@ import { ServiceError } from "./errors.ts";
 // says: a NUL byte makes PostgreSQL fail the statement (a 500 instead of a 400), and other control
 // characters end up in invoices, logs and SolusIO. Checked once at each edge, before validation: every
 // admin route (src/http/route.ts), every console and portal page (src/web/page-text-input.ts), and every
-// command's options and arguments (src/cli/cli-text-input.ts).
+// command's options and arguments (src/cli/cli-text-input.ts). Joiners and other invisible characters stay
+// allowed here, as names and free text need them (Persian, emoji); identifiers, which are compared as written,
+// refuse them in their schemas (src/kernel/identifier-text.ts).
 
 /** A UTF-16 surrogate without its partner: not text, and PostgreSQL would store U+FFFD instead. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

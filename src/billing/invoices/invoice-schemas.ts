@@ -1,6 +1,7 @@
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { InvoiceLineTable, InvoiceTable } from "../../db/schema.ts";
+import { identifierText } from "../../kernel/identifier-text.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
 import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
 import { calendarDateString, currencyCode, id, periodString } from "../../kernel/schemas.ts";
@@ -246,7 +247,9 @@ export const MarkPaidInput = z
       description:
         "the day the payment arrived: at most a day ahead of tokenbill's clock and at most 10 years back",
     }),
-    reference: z.string().trim().min(1).max(200).meta({ description: "bank or gateway reference" }),
+    reference: identifierText(200).meta({
+      description: "bank or gateway reference; invisible characters are refused, as in a payment's reference",
+    }),
   })
   .strict();
 export type MarkPaidInput = z.output<typeof MarkPaidInput>;

@@ -2,6 +2,7 @@ import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { PaymentTable, RefundTable } from "../../db/schema.ts";
 import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
+import { identifierText } from "../../kernel/identifier-text.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
 import { id, instantOrDate } from "../../kernel/schemas.ts";
 
@@ -72,12 +73,10 @@ export const PaymentFields = z.object({
     .string()
     .regex(/^[a-z][a-z0-9_]{0,39}$/, "must be a method name such as manual, bank_transfer, stripe")
     .default("manual"),
-  reference: z
-    .string()
-    .trim()
-    .min(1, "must not be empty")
-    .max(200)
-    .meta({ description: "unique per method: the same reference again is the same payment" }),
+  reference: identifierText(200).meta({
+    description:
+      "unique per method: the same reference again is the same payment. Spaces around it are dropped; invisible characters (Unicode format characters such as U+200B, U+00AD, U+FEFF, and the other default-ignorables) are refused",
+  }),
   paid_at: instantOrDate.optional().meta({
     description:
       "when the money arrived (ISO instant, or a date read as its midnight UTC); defaults to now. At most a day ahead of tokenbill's clock (time zones, clocks that disagree) and at most 10 years back; a date PostgreSQL cannot store (year 0000) is refused too",
