@@ -183,6 +183,35 @@ describe("tokenbill CLI", () => {
     }
   });
 
+  it("says billing run and poll need a SolusIO, with exit code 78, pointing sandbox mode to serve's admin API", async () => {
+    // Sandbox mode: no SOLUSIO_URL, the emulator inside serve. Both said "SOLUSIO_URL: is required…", exit 2.
+    const data = await commandDataDir();
+    try {
+      const run = await tokenbillCommand(["billing", "run", "--period", "2026-10"], { DATA_DIR: data.dir });
+      expect([run.code, run.stdout]).toEqual([78, ""]);
+      expect(run.stderr).toBe(
+        "error: SOLUSIO_URL is not set, so this command has no SolusIO to read usage from. In sandbox mode the " +
+          "emulator lives inside `tokenbill serve`: bill the period through serve's admin API, " +
+          'POST /api/v1/billing-runs with {"period":"YYYY-MM"} (README, "Bill a month against the sandbox"). ' +
+          "For a real SolusIO, set SOLUSIO_URL and SOLUSIO_API_TOKEN.\n",
+      );
+      // The period is still checked first, whatever the state of SolusIO.
+      const month = await tokenbillCommand(["billing", "run", "--period", "2026-13"], { DATA_DIR: data.dir });
+      expect([month.code, month.stderr]).toEqual([2, expect.stringMatching(/^error: --period: /)]);
+      const poll = await tokenbillCommand(["billing", "poll"], { DATA_DIR: data.dir });
+      expect([poll.code, poll.stdout]).toEqual([78, ""]);
+      expect(poll.stderr).toContain("through serve's admin API, POST /api/v1/server-polls");
+      // A billing run from the snapshots needs no SolusIO: it goes on (and finds no usage).
+      const snapshots = await tokenbillCommand(["billing", "run", "--period", "2026-10", "--json"], {
+        DATA_DIR: data.dir,
+        USAGE_SOURCE: "snapshots",
+      });
+      expect([snapshots.code, JSON.parse(snapshots.stdout).source]).toEqual([0, "snapshots"]);
+    } finally {
+      data.remove();
+    }
+  }, 120_000);
+
   it("prints the configuration with secrets masked, and fails listing every config problem", async () => {
     const ok = await tokenbillCommand(["config"], { SOLUSIO_PRICING_TOKEN: "s3cr3t-value" });
     expect(ok.code).toBe(0);

@@ -71,7 +71,8 @@ describe("tokenbill billing run", () => {
     expect(down.stderr).toMatch(/SolusIO: GET users: .*ECONNREFUSED/);
   });
 
-  it("exits 2 naming SOLUSIO_URL when usage is to come from SolusIO and none is configured", async () => {
+  // A configuration the command cannot work with, as README's exit codes say: it was 2, invalid input.
+  it("exits 78 naming SOLUSIO_URL when usage is to come from SolusIO and none is configured", async () => {
     const none = await tokenbill(
       { SOLUSIO_URL: "", SOLUSIO_API_TOKEN: "", USAGE_SOURCE: "solusio" },
       "billing",
@@ -79,7 +80,9 @@ describe("tokenbill billing run", () => {
       "--period",
       "2026-10",
     );
-    expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/SOLUSIO_URL: is required to read usage from SolusIO/);
+    expect(none.code).toBe(78);
+    expect(none.stderr).toMatch(
+      /^error: SOLUSIO_URL is not set, so this command has no SolusIO to read usage from/,
+    );
   });
 });

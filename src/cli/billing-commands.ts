@@ -1,14 +1,17 @@
 import type { Command } from "commander";
 import { BillingInterrupted, type BillingProgress } from "../billing/runs/execute-billing-run.ts";
 import { runBilling } from "../billing/runs/run-billing.ts";
+import { billablePeriod } from "../billing/runs/start-billing-run.ts";
 import { jsonText } from "../kernel/json.ts";
 import type { BillingSummary } from "../billing/runs/billing-run-schemas.ts";
 import { listBillingRuns } from "../billing/runs/list-billing-runs.ts";
 import { pollServers } from "../billing/usage/poll-servers.ts";
+import { readsUsageEndpoint } from "../billing/usage/usage-sources-from-config.ts";
 import { formatMinor } from "../domain/money.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { currencyDisplays } from "../services/currencies/currencies.ts";
 import { renderTable } from "./output.ts";
+import { requireSolusio } from "./solusio-required.ts";
 import { withSystemContext } from "./with-context.ts";
 
 const BAR_WIDTH = 30;
@@ -111,6 +114,14 @@ export function addBillingCommands(billing: Command): void {
     .option("--json", "print the summary as JSON")
     .action(async (opts: { period: string; json?: boolean }) =>
       withSystemContext(async (ctx) => {
+        // The period first, as the verb checks it: a bad one is refused as such whatever the state of SolusIO.
+        billablePeriod(ctx, opts.period);
+        if (readsUsageEndpoint(ctx.config))
+          requireSolusio(
+            ctx,
+            "read usage from",
+            `bill the period through serve's admin API, POST /api/v1/billing-runs with {"period":"YYYY-MM"} (README, "Bill a month against the sandbox")`,
+          );
         const bar = progressBar();
         const stopping = stopOnSignal();
         let summary: BillingSummary;
@@ -164,6 +175,11 @@ export function addBillingCommands(billing: Command): void {
     .description("record one poll of SolusIO's servers (usage source b: server snapshots)")
     .action(async () =>
       withSystemContext(async (ctx) => {
+        requireSolusio(
+          ctx,
+          "poll",
+          "record the poll through serve's admin API, POST /api/v1/server-polls (serve also polls by itself when USAGE_SOURCE reads the snapshots)",
+        );
         const r = await pollServers({ ctx, input: {} });
         process.stdout.write(
           `poll ${r.pollId} at ${r.at.toISOString()}: ${r.servers} servers listed, ${r.gone} gone\n`,

@@ -36,6 +36,11 @@ function inUse(config: Pick<Config, "USAGE_SOURCE" | "USAGE_CROSS_CHECK">): stri
   return [config.USAGE_SOURCE, config.USAGE_CROSS_CHECK];
 }
 
+/** Whether a configured source reads SolusIO's usage endpoint, so a billing run needs SolusIO itself. */
+export function readsUsageEndpoint(config: Pick<Config, "USAGE_SOURCE" | "USAGE_CROSS_CHECK">): boolean {
+  return inUse(config).includes("solusio");
+}
+
 /** Whether a configured source reads the server snapshots, so GET servers must be polled. */
 export function pollsServers(config: Pick<Config, "USAGE_SOURCE" | "USAGE_CROSS_CHECK">): boolean {
   return inUse(config).some((s) => s === "snapshots" || s === "snapshots+activity");
