@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { testTempDir } from "../test/helpers/test-temp-dir.ts";
@@ -49,6 +49,55 @@ describe("configuration", () => {
         "PAYMENT_TERMS_DAYS: must be a whole number from 0 to 365, written in digits",
       );
     expect(() => parseConfig({ PAYMENT_TERMS_DAYS: "366" })).toThrow(/PAYMENT_TERMS_DAYS/);
+  });
+
+  it("gives every interval a lower bound, 0 still switching off what 0 switches off", () => {
+    // HOUSEKEEPING_INTERVAL_MS=1 vacuumed every table back to back: 152 info lines in 3 minutes, admin calls
+    // held up to 1.1 s. RECONCILE_INTERVAL_MS=1 listed every SolusIO user as often; JOB_RETRY_CAP_MS=10
+    // retried a failing job a hundred times a second.
+    for (const [key, low, off] of [
+      ["HOUSEKEEPING_INTERVAL_MS", 60_000, true],
+      ["RECONCILE_INTERVAL_MS", 60_000, true],
+      ["JOB_RETRY_CAP_MS", 1000, false],
+    ] as const) {
+      expect(parseConfig({ [key]: String(low) })[key], key).toBe(low);
+      for (const refused of ["1", String(low - 1)])
+        expect(() => parseConfig({ [key]: refused }), `${key}=${refused}`).toThrow(
+          off
+            ? new RegExp(
+                `^Invalid configuration:\\n  - ${key}: must be 0 \\(never\\) or a whole number from ${low} to `,
+              )
+            : new RegExp(`^Invalid configuration:\\n  - ${key}: must be a whole number from ${low} to `),
+        );
+      if (off) expect(parseConfig({ [key]: "0" })[key], key).toBe(0);
+      else expect(() => parseConfig({ [key]: "0" }), key).toThrow(key);
+    }
+  });
+
+  it("has docs/configuration.md state the range of every whole-number setting", () => {
+    const doc = readFileSync(join(import.meta.dirname, "..", "docs", "configuration.md"), "utf8");
+    const ranged = Object.keys(describeConfig(parseConfig({}))).flatMap((key) => {
+      // A value above every range makes each whole-number setting name its own.
+      const refused = /must be (0 \(never\) or )?a whole number from (\d+) to (\d+)/.exec(
+        (() => {
+          try {
+            parseConfig({ [key]: "9".repeat(16) });
+            return "";
+          } catch (e) {
+            return (e as Error).message;
+          }
+        })(),
+      );
+      return refused
+        ? [{ key, range: `${refused[2]}–${refused[3]}`, orNever: refused[1] !== undefined }]
+        : [];
+    });
+    expect(ranged.length).toBeGreaterThan(25);
+    for (const { key, range, orNever } of ranged) {
+      const row = doc.split("\n").find((line) => line.startsWith(`| \`${key}\` |`)) ?? "";
+      expect(row, key).toContain(`range ${range}`);
+      if (orNever) expect(row, key).toMatch(new RegExp(`range ${range}[^|]*, or 0`));
+    }
   });
 
   it("takes an empty environment variable as unset: the file's value or the default applies", () => {

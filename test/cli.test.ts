@@ -223,6 +223,27 @@ describe("tokenbill CLI", () => {
     expect(bad.stderr).toContain("LOG_LEVEL");
   });
 
+  it("refuses to serve with an interval too short to be one, exit code 78, listing each", async () => {
+    // HOUSEKEEPING_INTERVAL_MS=1 was taken: serve vacuumed every table back to back.
+    const r = await tokenbillCommand(
+      ["serve"],
+      {
+        HOUSEKEEPING_INTERVAL_MS: "1",
+        RECONCILE_INTERVAL_MS: "50",
+        JOB_RETRY_CAP_MS: "10",
+        PORT: "4731",
+        TOKENBILL_SANDBOX: "off",
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect([r.code, r.stdout]).toEqual([78, ""]);
+    expect(r.stderr).toContain(
+      "HOUSEKEEPING_INTERVAL_MS: must be 0 (never) or a whole number from 60000 to 86400000, written in digits",
+    );
+    expect(r.stderr).toContain("RECONCILE_INTERVAL_MS: must be 0 (never) or a whole number from 60000 to");
+    expect(r.stderr).toContain("JOB_RETRY_CAP_MS: must be a whole number from 1000 to 3600000");
+  });
+
   it("refuses a command on DATA_DIR=memory:// in one line with exit code 78, but runs the calculators", async () => {
     const memory = { DATA_DIR: "memory://" };
     const refused = "error: DATA_DIR is memory://, a database that lives only as long as one process";

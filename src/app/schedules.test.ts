@@ -25,7 +25,8 @@ describe("schedule slots", () => {
       payload: {},
     });
     expect(SCHEDULES.reconciliation.slot(now, config)?.slot).toBe("reconcile:2026-11-29T12:00");
-    const fast = parseConfig({ RECONCILE_INTERVAL_MS: 50 });
+    // Below the setting's minute (src/config.ts), as tests shorten it: slots still follow the interval.
+    const fast = { ...config, RECONCILE_INTERVAL_MS: 50 };
     expect(SCHEDULES.reconciliation.slot(now, fast)?.slot).toBe("reconcile:2026-11-29T12:07:31.250");
   });
 

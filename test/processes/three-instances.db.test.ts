@@ -92,7 +92,7 @@ describe.skipIf(!baseUrl)("three serve processes on one PostgreSQL database", ()
       SOLUSIO_API_TOKEN: emulator.adminToken,
       SOLUSIO_DEFAULT_LIMIT_GROUP: "",
       SOLUSIO_LIMIT_GROUPS: "[]",
-      JOB_RETRY_CAP_MS: "500",
+      JOB_RETRY_CAP_MS: "1000", // the least it may be
       JOB_LOCK_SECONDS: String(LOCK_SECONDS),
       PRICING_REFRESH_MS: String(REFRESH_MS),
     };

@@ -108,7 +108,7 @@ describe("a crash between commit and delivery", () => {
       SOLUSIO_API_TOKEN: emulator.adminToken,
       SOLUSIO_DEFAULT_LIMIT_GROUP: "",
       SOLUSIO_LIMIT_GROUPS: "[]",
-      JOB_RETRY_CAP_MS: "500",
+      JOB_RETRY_CAP_MS: "1000", // the least it may be
       JOB_LOCK_SECONDS: "2",
     };
     let schema: string | undefined;

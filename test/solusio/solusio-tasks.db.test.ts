@@ -39,7 +39,11 @@ describe("scheduled SolusIO tasks", () => {
         },
       }),
     );
-    const config = parseConfig({ USAGE_SOURCE: "snapshots", RECONCILE_INTERVAL_MS: 50, LOG_LEVEL: "silent" });
+    // 50 ms, below the setting's minute (src/config.ts): a test's clock, not a configuration.
+    const config = {
+      ...parseConfig({ USAGE_SOURCE: "snapshots", LOG_LEVEL: "silent" }),
+      RECONCILE_INTERVAL_MS: 50,
+    };
     const ctx = systemContext(h.handle, config, logger, actors.system("scheduler"), h.integration);
     const schedules = startSchedules(ctx, ["server poll", "reconciliation"]);
     try {
