@@ -38,7 +38,7 @@ describe("configuration", () => {
     expect(empty.PORT).toBe(8080);
     expect(empty.PRICING_REFRESH_MS).toBe(1000);
     expect(empty.METRICS_PORT).toBeUndefined();
-    expect(parseConfig({ PAYMENT_TERMS_DAYS: " 30 ", METRICS_PORT: "0" })).toMatchObject({
+    expect(parseConfig({ PAYMENT_TERMS_DAYS: "30", METRICS_PORT: "0" })).toMatchObject({
       PAYMENT_TERMS_DAYS: 30,
       METRICS_PORT: 0,
     });
@@ -100,6 +100,34 @@ describe("configuration", () => {
     }
   });
 
+  it("refuses a number with spaces around it, in the environment and in the file, as yes/no and named values are", () => {
+    // " 5" was taken as 5, though a number is written in digits (docs/configuration.md); " true" and " info" never were.
+    for (const padded of [" 5", "5 ", " 5 ", "\t5", "5\n", "\u00a05"]) {
+      expect(() => parseConfig({ RETENTION_SESSIONS_DAYS: padded }), JSON.stringify(padded)).toThrow(
+        "RETENTION_SESSIONS_DAYS: must be a whole number from 1 to 3650, written in digits, without spaces around it",
+      );
+      expect(() => loadConfig({ RETENTION_SESSIONS_DAYS: padded }, testTempDir("tb-config-"))).toThrow(
+        /RETENTION_SESSIONS_DAYS: must be .* without spaces around it/,
+      );
+    }
+    expect(() => parseConfig({ METRICS_PORT: " 0" })).toThrow(
+      "METRICS_PORT: must be a whole number from 0 to",
+    );
+    expect(() => parseConfig({ HOUSEKEEPING_INTERVAL_MS: "0 " })).toThrow(
+      "HOUSEKEEPING_INTERVAL_MS: must be 0 (never) or a whole number from 60000 to 86400000, written in digits, without spaces around it",
+    );
+    expect(() => parseConfig({ TRUST_PROXY: " 2 " })).toThrow(
+      /^[^;]*TRUST_PROXY: must be .*, without spaces around it$/,
+    );
+    expect(() => parseConfig({ DUNNING_ENABLED: " true" })).toThrow(/DUNNING_ENABLED/);
+    expect(parseConfig({ RETENTION_SESSIONS_DAYS: "5" }).RETENTION_SESSIONS_DAYS).toBe(5);
+    // Blank is still unset, so the default applies; text settings still drop their spaces.
+    expect(parseConfig({ RETENTION_SESSIONS_DAYS: "  ", SELLER_NAME: " Example " })).toMatchObject({
+      RETENTION_SESSIONS_DAYS: 30,
+      SELLER_NAME: "Example",
+    });
+  });
+
   it("takes an empty environment variable as unset: the file's value or the default applies", () => {
     const dir = testTempDir("tb-config-");
     writeFileSync(join(dir, "tokenbill.config.json"), JSON.stringify({ PORT: 9000 }));
@@ -135,7 +163,7 @@ describe("configuration", () => {
     // "true" passed Fastify `true` until 2026-12-04: every hop trusted, the left-most X-Forwarded-For taken,
     // which the client writes. Now it is the one proxy in front.
     for (const one of ["true", "yes", "1", true, 1]) expect(trust(one), String(one)).toBe(1);
-    expect(trust(" 2 ")).toBe(2);
+    expect(trust("2")).toBe(2);
     expect(trust(3)).toBe(3);
     expect(trust("10.0.0.1, 192.168.0.0/16,::1 , fd00::/8")).toEqual([
       "10.0.0.1",

@@ -141,10 +141,12 @@ function jsonArray<T extends z.ZodType>(item: T) {
 }
 
 /**
- * A whole-number setting: an integer in the config file, or decimal digits in the environment (spaces around
- * them are dropped). Empty counts as unset, so the default applies, as for the other settings: `z.coerce`
- * before read an empty `PAYMENT_TERMS_DAYS=` as 0 days and an empty `PORT=` as "any free port", and took
- * `0x10`, `1e3` or a file's `null` (0) and `true` (1) as numbers. Those are refused now, naming the setting.
+ * A whole-number setting: an integer in the config file, or decimal digits in the environment. Empty counts
+ * as unset, so the default applies, as for the other settings: `z.coerce` before read an empty
+ * `PAYMENT_TERMS_DAYS=` as 0 days and an empty `PORT=` as "any free port", and took `0x10`, `1e3` or a file's
+ * `null` (0) and `true` (1) as numbers. Those are refused now, naming the setting. So are spaces around the
+ * digits (" 5" was 5 until 2026-12-05): a value of a fixed form is taken as written, as yes/no and named
+ * values (`true`, `info`) always were; only text settings drop their spaces.
  */
 function wholeNumber(min: number, max: number, fallback: number) {
   return z.preprocess(settingTextToNumber, wholeNumberIn(min, max).default(fallback));
@@ -156,8 +158,16 @@ function optionalWholeNumber(min: number, max: number) {
 }
 
 function wholeNumberIn(min: number, max: number) {
-  const error = `must be a whole number from ${min} to ${max}, written in digits`;
+  const error = refusal(`must be a whole number from ${min} to ${max}, written in digits`);
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** A setting's refusal, saying so when spaces around the value are what is wrong with it. */
+function refusal(forms: string) {
+  return (issue: { input?: unknown }) =>
+    typeof issue.input === "string" && issue.input.trim() !== issue.input
+      ? `${forms}, without spaces around it`
+      : forms;
 }
 
 /**
@@ -166,7 +176,7 @@ function wholeNumberIn(min: number, max: number) {
  * every table without pause (152 info lines in 3 minutes, admin calls held up to 1.1 s).
  */
 function intervalOrNever(min: number, max: number, fallback: number) {
-  const error = `must be 0 (never) or a whole number from ${min} to ${max}, written in digits`;
+  const error = refusal(`must be 0 (never) or a whole number from ${min} to ${max}, written in digits`);
   return z.preprocess(
     settingTextToNumber,
     z
@@ -177,12 +187,11 @@ function intervalOrNever(min: number, max: number, fallback: number) {
   );
 }
 
-/** An environment variable's text: empty is unset, plain digits a number, anything else left to be refused. */
+/** A setting's text: blank is unset, plain digits a number, anything else (spaces around too) left to be refused. */
 function settingTextToNumber(value: unknown): unknown {
   if (typeof value !== "string") return value;
-  const text = value.trim();
-  if (text === "") return undefined;
-  return /^[0-9]{1,16}$/.test(text) ? Number(text) : value;
+  if (value.trim() === "") return undefined;
+  return /^[0-9]{1,16}$/.test(value) ? Number(value) : value;
 }
 
 /** The most proxies TRUST_PROXY may count in front of tokenbill. */
@@ -211,6 +220,8 @@ const trustProxySetting = z.preprocess(
     if (typeof v !== "string") return v;
     const text = v.trim();
     if (text === "") return undefined;
+    // Taken as written, as the numbers are; spaces after a list's commas are fine.
+    if (text !== v) return v;
     if (["true", "yes"].includes(text)) return 1;
     if (["false", "no"].includes(text)) return 0;
     if (/^[0-9]{1,16}$/.test(text)) return Number(text);
@@ -239,7 +250,7 @@ const trustProxySetting = z.preprocess(
               });
           }),
       ],
-      { error: TRUST_PROXY_FORMS },
+      { error: refusal(TRUST_PROXY_FORMS) },
     )
     .default(0)
     .transform((v): false | number | readonly string[] => (v === 0 ? false : v)),
