@@ -8,6 +8,8 @@ import {
   DatabaseRefusedError,
   DatabaseUnreachableError,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  loginOutageReason,
+  loginRefusalReason,
   outageReason,
   reportingOutages,
 } from "./database-outage.ts";
@@ -29,6 +31,16 @@ describe("outageReason", () => {
     ],
     [withCode("the database system is starting up", "57P03"), "the server is starting up or shutting down"],
     [withCode("sorry, too many clients already", "53300"), "too many connections"],
+    // A standby after a failover: the write reached the old primary.
+    [
+      withCode("cannot execute INSERT in a read-only transaction", "25006"),
+      "the server is read-only (a standby)",
+    ],
+    [withCode("database dropped", "57P04"), "the database was dropped"],
+    [
+      withCode("terminating connection due to idle-session timeout", "57P05"),
+      "the server ended an idle connection",
+    ],
     [withCode("connection failure", "08006"), "connection failure"],
     [new Error("Connection terminated unexpectedly"), "connection lost"],
     [new Error("Connection terminated due to connection timeout"), "timed out connecting"],
@@ -42,6 +54,8 @@ describe("outageReason", () => {
     withCode('duplicate key value violates unique constraint "customer_email_key"', "23505"),
     withCode('syntax error at or near "SELEC"', "42601"),
     withCode("canceling statement due to statement timeout", "57014"),
+    // 55000 in a statement is the statement's own: an outage only at login (loginOutageReason).
+    withCode('currval of sequence "job_id_seq" is not yet defined in this session', "55000"),
     // Class 08, but the client's mistake: PostgreSQL's answer to a statement of 70,000 parameters.
     withCode("bind message has 4464 parameter formats but 0 parameters", "08P01"),
     new Error("something else"),
@@ -52,6 +66,28 @@ describe("outageReason", () => {
   it("is undefined for what is not an Error", () => {
     expect(outageReason({ code: "ECONNREFUSED", message: "connect ECONNREFUSED" })).toBeUndefined();
     expect(outageReason("ECONNREFUSED")).toBeUndefined();
+  });
+});
+
+describe("loginOutageReason", () => {
+  it("reads a login refused because the database takes no connections (maintenance) as an outage", () => {
+    const refusal = withCode('database "books" is not currently accepting connections', "55000");
+    // Before, no reason: the admin API answered 500 with a stack in the log, a command exited 1.
+    expect(loginOutageReason(refusal)).toBe("the database is not accepting connections");
+  });
+
+  it("reads every outage of a statement as one of a login too", () => {
+    expect(loginOutageReason(withCode("the database system is starting up", "57P03"))).toBe(
+      "the server is starting up or shutting down",
+    );
+  });
+
+  it("leaves a login refused for its password, role or database to loginRefusalReason: a configuration to fix", () => {
+    for (const code of ["28P01", "28000", "3D000"]) {
+      const refusal = withCode("refused", code);
+      expect(loginOutageReason(refusal)).toBeUndefined();
+      expect(loginRefusalReason(refusal)).toBeDefined();
+    }
   });
 });
 
@@ -97,6 +133,30 @@ describe("reportingOutages", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseUnreachableError);
     expect((error as Error).cause).toBe(refused);
+  });
+
+  it("turns a database that takes no connections into DatabaseUnreachableError at login, and only there", async () => {
+    const refusal = withCode('database "books" is not currently accepting connections', "55000");
+    const error = await reportingOutages(fakePool({ connect: refusal }).pool)
+      .connect()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseUnreachableError);
+    expect(asServiceError(error)).toMatchObject({
+      code: "UPSTREAM_UNAVAILABLE",
+      message:
+        "the database: cannot be reached (the database is not accepting connections); try again shortly",
+    });
+    const client = await reportingOutages(fakePool({ query: refusal }).pool).connect();
+    await expect(client.query("select currval('job_id_seq')", [])).rejects.toBe(refusal);
+  });
+
+  it("closes a connection that met a read-only server (a standby after a failover) instead of lending it again", async () => {
+    const readOnly = withCode("cannot execute UPDATE in a read-only transaction", "25006");
+    const { pool, released } = fakePool({ query: readOnly });
+    const client = await reportingOutages(pool).connect();
+    await expect(client.query("update job set …", [])).rejects.toBeInstanceOf(DatabaseUnreachableError);
+    client.release();
+    expect(released).toEqual([true]);
   });
 
   it("turns a login PostgreSQL refuses into DatabaseRefusedError naming DATABASE_URL, without PostgreSQL's text", async () => {

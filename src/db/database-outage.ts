@@ -64,12 +64,28 @@ export class StatementRefusedError extends UpstreamError {
   }
 }
 
-// SQLSTATEs that say the connection, not the statement, failed (PostgreSQL's appendix A).
+// SQLSTATEs that say the database cannot serve tokenbill right now, whatever the statement (PostgreSQL's
+// appendix A). Not here, on purpose: a login refused for its password, role or database (LOGIN_REFUSALS: a
+// configuration to fix, not an outage to wait out) and a statement's own failures (57014, a statement
+// timeout, among them).
 const SQLSTATE_REASONS: Record<string, string> = {
   "57P01": "the server ended the connection",
   "57P02": "the server crashed",
   "57P03": "the server is starting up or shutting down",
+  "57P04": "the database was dropped",
+  "57P05": "the server ended an idle connection",
   "53300": "too many connections",
+  // A write sent to a standby: after a failover, the address (or a connection opened before it) reaches the
+  // old primary, now read-only. tokenbill opens no read-only transaction of its own, so it is never ours.
+  "25006": "the server is read-only (a standby)",
+};
+
+// SQLSTATEs that mean an outage when PostgreSQL answers them to a login, and something else in a statement:
+// 55000 (object_not_in_prerequisite_state) is "database X is not currently accepting connections" at login
+// (ALTER DATABASE … ALLOW_CONNECTIONS false, during maintenance), but `currval` before `nextval` in a
+// statement.
+const LOGIN_OUTAGES: Record<string, string> = {
+  "55000": "the database is not accepting connections",
 };
 const CONNECTION_EXCEPTION_CLASS = "08";
 /**
@@ -113,19 +129,41 @@ export function outageReason(error: unknown): string | undefined {
   return undefined;
 }
 
-function rethrowOutage(error: unknown): never {
+/** Why a failed login means the database cannot serve tokenbill now (outageReason, and LOGIN_OUTAGES). */
+export function loginOutageReason(error: unknown): string | undefined {
   const reason = outageReason(error);
+  if (reason || !(error instanceof Error)) return reason;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? LOGIN_OUTAGES[code] : undefined;
+}
+
+function rethrowOutage(
+  error: unknown,
+  reasonOf: (error: unknown) => string | undefined = outageReason,
+): never {
+  const reason = reasonOf(error);
   if (reason) throw new DatabaseUnreachableError(reason, error);
   const refused = loginRefusalReason(error);
   throw refused ? new DatabaseRefusedError(refused, error) : error;
 }
+
+/** A connection's login failed: its refusals are read as a login's (loginOutageReason). */
+function rethrowLoginFailure(error: unknown): never {
+  return rethrowOutage(error, loginOutageReason);
+}
+
+/**
+ * A read-only server (25006) keeps refusing writes on every connection already open to it, while the address
+ * may by now lead to the new primary: such a connection is closed rather than lent out again.
+ */
+const READ_ONLY_SERVER = "25006";
 
 /** node-postgres's error when a statement outlives DATABASE_URL's `query_timeout` (milliseconds). */
 const QUERY_READ_TIMEOUT = "Query read timeout";
 
 /** One pooled client as Kysely sees it, its statements' connection failures made DatabaseUnreachableError. */
 class OutageReportingClient implements PostgresPoolClient {
-  /** Closed after a statement outlived `query_timeout`: released for good, never lent out again. */
+  /** Closed after a statement outlived `query_timeout` or met a read-only server: released for good. */
   private closed = false;
 
   constructor(
@@ -169,6 +207,7 @@ class OutageReportingClient implements PostgresPoolClient {
       this.client.connection.stream.destroy();
       throw new DatabaseUnreachableError("no answer in time", error);
     }
+    if ((error as { code?: unknown } | undefined)?.code === READ_ONLY_SERVER) this.closed = true;
     return rethrowOutage(error);
   }
 
@@ -190,7 +229,7 @@ export function reportingOutages(
   const wrappers = new WeakMap<pg.PoolClient, OutageReportingClient>();
   return {
     async connect() {
-      const client = await pool.connect().catch(rethrowOutage);
+      const client = await pool.connect().catch(rethrowLoginFailure);
       let wrapper = wrappers.get(client);
       if (!wrapper) {
         wrapper = new OutageReportingClient(
