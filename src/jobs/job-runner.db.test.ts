@@ -316,4 +316,64 @@ describe("job runner", () => {
     expect(await startHeld(handle.db, runner, id)).toBeUndefined();
     await markDone(handle.db, runner, [id]);
   });
+  it("gives back, at the end of a stop's grace, the jobs whose handler still runs, logging each; finished ones are done", async () => {
+    const ids = [
+      await enqueueRawJob(handle.db, { kind: "stop.slow", payload: {} }),
+      await enqueueRawJob(handle.db, { kind: "stop.quick", payload: {} }),
+      await enqueueRawJob(handle.db, { kind: "stop.slow", payload: {} }),
+    ];
+    const lines: { level: number; msg: string; job?: string; kind?: string; ranMs?: number }[] = [];
+    const started: bigint[] = [];
+    const runner = new JobRunner({
+      db: handle.db,
+      logger: pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) }),
+      concurrency: 2,
+      pollMs: 5,
+      handlers: {
+        // SolusIO answering in 20 s: the handler outlives the stop's grace.
+        "stop.slow": async (job: ClaimedJob) => {
+          started.push(job.id);
+          await new Promise((r) => setTimeout(r, 3_000));
+        },
+        "stop.quick": async (job: ClaimedJob) => {
+          started.push(job.id);
+          // Ends within the grace: done, not given back.
+          await new Promise((r) => setTimeout(r, 200));
+        },
+      },
+    });
+    await runner.start();
+    await expect.poll(() => started.length, { timeout: 5_000, interval: 5 }).toBe(2);
+    const stopAt = performance.now();
+    await runner.stop(400);
+    // Before, stop waited for every handler (serve's 10 s exit came first, with nothing logged).
+    expect(performance.now() - stopAt).toBeLessThan(2_000);
+    const rows = await handle.db
+      .selectFrom("job")
+      .select(["status", "attempts", "locked_by", "run_after", "last_error"])
+      .where("id", "in", ids)
+      .orderBy("id")
+      .execute();
+    expect(rows.map((r) => [r.status, r.attempts, r.locked_by])).toEqual([
+      // Cut short: pending again at once, its attempt counted (the handler may have reached SolusIO).
+      ["pending", 1, null],
+      ["done", 1, runner.workerId],
+      // Held and never started: given back with no attempt.
+      ["pending", 0, null],
+    ]);
+    expect(rows[0]!.run_after.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(rows[0]!.last_error).toBe("cut short by a graceful stop; run again");
+    const cut = lines.filter((l) => l.msg === "job cut short by the stop; given back to run again");
+    expect(cut).toHaveLength(1);
+    expect(cut[0]).toMatchObject({ level: 40, job: String(ids[0]), kind: "stop.slow" });
+    expect(cut[0]!.ranMs).toBeGreaterThanOrEqual(350);
+    // The cut handler ends later: nothing it records changes the job any more.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const after = await handle.db
+      .selectFrom("job")
+      .select("status")
+      .where("id", "=", ids[0]!)
+      .executeTakeFirst();
+    expect(after?.status).toBe("pending");
+  });
 });
