@@ -50,6 +50,8 @@ export function connectSolusio(
     close: async () => {
       await recorder.flush();
       await client.close();
+      // The calls that ended while closing, those it cut short included.
+      await recorder.flush();
     },
   };
 }

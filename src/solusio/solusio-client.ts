@@ -111,6 +111,17 @@ export interface ListOptions {
  * exponential backoff and jitter, never sooner than a Retry-After asks (never other 4xx); every attempt is
  * bounded by `timeoutMs` as a whole and recorded with its duration and a masked body.
  */
+/** How long closing waits for SolusIO calls in flight (SolusioClient.close). */
+const CLOSE_GRACE_MS = 1_000;
+/** Dispatchers being closed: a call on one is not tried again (the process is stopping). */
+const closedDispatchers = new WeakSet<Dispatcher>();
+/**
+ * Ends the calls still in flight on a dispatcher once its close's grace is over. undici's own destroy() does
+ * not end them after close() has begun (undici 7: they wait for their timeout), so each attempt listens to
+ * this signal too.
+ */
+const cutOnClose = new WeakMap<Dispatcher, AbortController>();
+
 export class SolusioClient {
   private readonly dispatcher: Dispatcher;
   private readonly base: string;
@@ -131,6 +142,7 @@ export class SolusioClient {
         keepAliveTimeout: 10_000,
         connections: 32,
       });
+    if (this.ownsDispatcher) cutOnClose.set(this.dispatcher, new AbortController());
   }
 
   /**
@@ -143,8 +155,24 @@ export class SolusioClient {
     return new SolusioClient({ ...this.options, ...overrides }, this.dispatcher);
   }
 
-  async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+  /**
+   * Closes the connections, waiting at most `graceMs` for calls in flight: undici's close waits for each to
+   * be answered, which a slow SolusIO made outlast serve's 10 s to stop. The calls still waiting then are
+   * ended (a network error, recorded like any failed attempt).
+   */
+  async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
+    if (!this.ownsDispatcher) return;
+    closedDispatchers.add(this.dispatcher);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    const closing = this.dispatcher.close();
+    const closed = await Promise.race([closing.then(() => true), graceOver]);
+    clearTimeout(timer);
+    if (closed) return;
+    cutOnClose.get(this.dispatcher)?.abort();
+    await closing;
   }
 
   async call<S extends z.ZodType>(
@@ -185,7 +213,7 @@ export class SolusioClient {
       }
       if (failure instanceof SolusioError && mayBeDone) failure.mayHaveBeenDone = true;
       const retryable = failure instanceof SolusioError && failure.retryable;
-      if (!retryable || attempt > maxRetries) throw failure;
+      if (!retryable || attempt > maxRetries || closedDispatchers.has(this.dispatcher)) throw failure;
       // SolusIO said when to ask again (429, 503): never sooner. A wait longer than the client would wait
       // between two attempts of its own ends the call; the error carries the wait (retryAfterMs) for the
       // caller to schedule the next try (a sync job is deferred by that long).
@@ -293,6 +321,7 @@ export class SolusioClient {
     // chunk, so an answer trickled a byte at a time was never timed out.
     const deadline = AbortSignal.timeout(timeoutMs);
     const { signal: stopping } = this.options;
+    const cut = cutOnClose.get(this.dispatcher)?.signal;
     let status: number | null = null;
     let failure: string | null = null;
     try {
@@ -310,7 +339,7 @@ export class SolusioClient {
         body: body === undefined ? undefined : JSON.stringify(body),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: stopping ? AbortSignal.any([deadline, stopping]) : deadline,
+        signal: AbortSignal.any([deadline, ...(stopping ? [stopping] : []), ...(cut ? [cut] : [])]),
       });
       status = response.statusCode;
       const text = await readBounded(response, this.options.maxAnswerBytes ?? MAX_ANSWER_BYTES, method, path);
@@ -339,17 +368,19 @@ export class SolusioClient {
           ? error
           : stopping?.aborted
             ? this.stopped(method, path)
-            : deadline.aborted
-              ? new SolusioError(
-                  `${method} ${path}: no complete answer within the timeout of ${timeoutMs} ms`,
-                  null,
-                  true,
-                )
-              : new SolusioError(
-                  `${method} ${path}: ${(error as Error).message || "network error"}`,
-                  null,
-                  true,
-                );
+            : cut?.aborted
+              ? new SolusioError(`${method} ${path}: cut short: tokenbill is stopping`, null, true)
+              : deadline.aborted
+                ? new SolusioError(
+                    `${method} ${path}: no complete answer within the timeout of ${timeoutMs} ms`,
+                    null,
+                    true,
+                  )
+                : new SolusioError(
+                    `${method} ${path}: ${(error as Error).message || "network error"}`,
+                    null,
+                    true,
+                  );
       failure = e.message;
       throw e;
     } finally {
