@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "../kernel/plain-zod-wording.ts";
 import { INVOICE_EVENTS } from "../billing/invoices/invoice-events.ts";
 
 // Every job kind and what its payload holds. enqueue (enqueue-job.ts) validates a payload against its
