@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ServiceError } from "../kernel/errors.ts";
 import { MAX_SOCKET_PATH, socketPathOf } from "./pglite-socket-server.ts";
@@ -81,7 +81,7 @@ function alive(pid: number): boolean {
 function readLockPid(dataDir: string): number | undefined {
   try {
     const owner = Number(readFileSync(join(dataDir, LOCK_FILE), "utf8").trim());
-    return Number.isInteger(owner) ? owner : undefined;
+    return Number.isInteger(owner) && owner > 0 ? owner : undefined;
   } catch {
     return undefined; // no lock file, or an unreadable one: nobody holds it
   }
@@ -156,16 +156,85 @@ function heldAdvice(dataDir: string, holder: LockHolder, seeker: LockSeeker): st
   );
 }
 
+/**
+ * Taken by creating the lock file where none is (a link, which fails when the name exists), so of two processes that start at
+ * once exactly one gets it. A stale lock (its holder dead, or its pid another run now) is removed only
+ * under TAKEOVER_DIR, and only if it is still the one found stale: two processes taking it over at once cannot
+ * both remove a lock and each create one, nor can one remove the lock the other has just made.
+ */
 export function lockDataDir(dataDir: string, seeker: LockSeeker = "command"): () => void {
-  const holder = liveLockHolder(dataDir);
-  if (holder !== undefined) throw new ServiceError("CONFLICT", heldAdvice(dataDir, holder, seeker));
-  // The run first: a process that reads the new pid then finds the run that goes with it.
+  const lock = join(dataDir, LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    if (createLock(lock)) break;
+    const holder = liveLockHolder(dataDir);
+    if (holder !== undefined) throw new ServiceError("CONFLICT", heldAdvice(dataDir, holder, seeker));
+    if (attempt >= MAX_TAKEOVER_ATTEMPTS)
+      throw new ServiceError(
+        "CONFLICT",
+        `the lock of ${dataDir} keeps changing hands: another process is starting on it; try again in a moment`,
+      );
+    removeStaleLock(dataDir);
+  }
+  // The run once the lock is ours: until then a reader finds no run for this pid, and takes the lock for held.
   const run = processRun(process.pid);
   if (run) writeFileSync(join(dataDir, LOCK_RUN_FILE), `${process.pid} ${run}`, { mode: 0o600 });
-  else rmSync(join(dataDir, LOCK_RUN_FILE), { force: true });
-  writeFileSync(join(dataDir, LOCK_FILE), String(process.pid), { mode: 0o600 });
   return () => {
-    rmSync(join(dataDir, LOCK_FILE), { force: true });
+    rmSync(lock, { force: true });
     rmSync(join(dataDir, LOCK_RUN_FILE), { force: true });
   };
+}
+
+/** Where a process removing a stale lock says so: made with mkdir, which fails when it exists. */
+export const TAKEOVER_DIR = ".tokenbill.lock-takeover";
+const MAX_TAKEOVER_ATTEMPTS = 50;
+/** A takeover takes microseconds: one older than this was left by a process killed in it. */
+const STALE_TAKEOVER_MS = 10_000;
+
+/**
+ * Written whole beside the lock, then linked to its name: link fails when the name exists, and a reader never
+ * finds the lock empty (a `wx` create would show it empty until written).
+ */
+function createLock(lock: string): boolean {
+  const mine = `${lock}.${process.pid}`;
+  writeFileSync(mine, String(process.pid), { mode: 0o600 });
+  try {
+    linkSync(mine, lock);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    rmSync(mine, { force: true });
+  }
+}
+
+function removeStaleLock(dataDir: string): void {
+  const takeover = join(dataDir, TAKEOVER_DIR);
+  try {
+    mkdirSync(takeover);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    // Another process is removing it: wait a moment, then look again.
+    leftByTheDead(takeover);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    return;
+  }
+  try {
+    // Looked at again under the takeover: another process may have removed the stale one and taken it since.
+    if (liveLockHolder(dataDir) === undefined) {
+      rmSync(join(dataDir, LOCK_FILE), { force: true });
+      rmSync(join(dataDir, LOCK_RUN_FILE), { force: true });
+    }
+  } finally {
+    rmSync(takeover, { recursive: true, force: true });
+  }
+}
+
+function leftByTheDead(takeover: string): void {
+  try {
+    if (Date.now() - statSync(takeover).mtimeMs > STALE_TAKEOVER_MS)
+      rmSync(takeover, { recursive: true, force: true });
+  } catch {
+    // gone meanwhile
+  }
 }

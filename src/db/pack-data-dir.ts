@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type Kysely, sql } from "kysely";
 import * as tar from "tar";
-import { LOCK_FILE, LOCK_RUN_FILE } from "./data-dir-lock.ts";
+import { LOCK_FILE } from "./data-dir-lock.ts";
 import { SOCKET_NAME } from "./pglite-socket-server.ts";
 import type { Database } from "./schema.ts";
 
@@ -10,11 +10,13 @@ import type { Database } from "./schema.ts";
  * What belongs to a process that had DATA_DIR open, not to the data: its lock, its socket and a sandbox's
  * address. A backup leaves them out, and so does a restore (a dump made by PGlite itself keeps them).
  */
-const RUNTIME_FILES = new Set([LOCK_FILE, LOCK_RUN_FILE, SOCKET_NAME, "sandbox.json"]);
+const RUNTIME_FILES = new Set([SOCKET_NAME, "sandbox.json"]);
 
 /** True for a tar entry's path (`./x/y`, `/x/y` or `x/y`) of the data, not of a process. */
 export function isDataEntry(path: string): boolean {
-  return !RUNTIME_FILES.has(path.replace(/^\.?\//, "").split("/")[0] ?? "");
+  const name = path.replace(/^\.?\//, "").split("/")[0] ?? "";
+  // The lock, its run and the files of a process taking it (data-dir-lock.ts) all start with the lock's name.
+  return !RUNTIME_FILES.has(name) && !name.startsWith(LOCK_FILE);
 }
 
 /**
