@@ -179,6 +179,8 @@ export function lockDataDir(dataDir: string, seeker: LockSeeker = "command"): ()
   const run = processRun(process.pid);
   if (run) writeFileSync(join(dataDir, LOCK_RUN_FILE), `${process.pid} ${run}`, { mode: 0o600 });
   return () => {
+    // Only while it is still this process's: a restore that lost DATA_DIR to another process leaves its lock.
+    if (readLockPid(dataDir) !== process.pid) return;
     rmSync(lock, { force: true });
     rmSync(join(dataDir, LOCK_RUN_FILE), { force: true });
   };

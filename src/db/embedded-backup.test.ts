@@ -12,6 +12,7 @@ import { processRun } from "./process-run.ts";
 import { restoreEmbeddedBackup } from "./embedded-backup.ts";
 import { type DatabaseHandle, openDatabase } from "./open-database.ts";
 import { SOCKET_NAME } from "./pglite-socket-server.ts";
+import { type Contender, startContenders } from "./testing/lock-contenders.ts";
 
 // A backup of the embedded database and its restore (docs/operations.md, "Backups"): what is restored is what
 // was backed up, without the files of the process that held it, and a restore that cannot finish leaves
@@ -185,6 +186,36 @@ describe("backup and restore of the embedded database", () => {
 
     it("and the database there still opens with its rows", async () => {
       expect(await customerEmails(dataDir)).toEqual(["ada@example.com", "bert@example.com"]);
+    });
+  });
+
+  describe("into a DATA_DIR that is not there yet", () => {
+    let serve: Contender | undefined;
+    beforeAll(async () => {
+      [serve] = await startContenders(1);
+    });
+    afterAll(() => serve?.stop());
+
+    it("holds it from the start: a serve starting meanwhile is refused, and the restore finishes", async () => {
+      const root = testTempDir("tb-restore-");
+      const dataDir = join(root, "data");
+      const restoring = restore(backup, dataDir);
+      restoring.catch(() => {}); // looked at below, after the other process's attempt
+      // The restore has begun (its staging directory is there) and is unpacking: another process starts on
+      // DATA_DIR as serve does, making the directory if it is missing.
+      expect(readdirSync(root).some((name) => name.startsWith(".data.restoring-"))).toBe(true);
+      expect(await serve!.tryLock(dataDir)).toBe("lost");
+      await expect(restoring).resolves.toMatchObject({ counts: { customers: 2 } });
+      expect(readdirSync(root)).toEqual(["data"]);
+      expect(await customerEmails(dataDir)).toEqual(["ada@example.com", "bert@example.com"]);
+    });
+
+    it("leaves nothing behind when the backup is refused: no DATA_DIR, no staging directory", async () => {
+      const root = testTempDir("tb-restore-");
+      await expect(restore(tarOf({ "notes.txt": "hello" }), join(root, "data"))).rejects.toMatchObject({
+        code: "VALIDATION",
+      });
+      expect(readdirSync(root)).toEqual([]);
     });
   });
 });

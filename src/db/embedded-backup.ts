@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { sql } from "kysely";
 import * as tar from "tar";
 import { ServiceError } from "../kernel/errors.ts";
-import { LOCK_FILE, LOCK_RUN_FILE, liveLockOwner, lockDataDir } from "./data-dir-lock.ts";
+import { ensurePrivateDir, LOCK_FILE, LOCK_RUN_FILE, liveLockOwner, lockDataDir } from "./data-dir-lock.ts";
 import { migrateToLatest } from "./migrate.ts";
 import { openDatabase } from "./open-database.ts";
 import { isDataEntry } from "./pack-data-dir.ts";
@@ -39,7 +39,8 @@ const holdsDatabase = (dir: string) => existsSync(join(dir, "PG_VERSION"));
 
 /**
  * Puts the backup `bytes` in DATA_DIR. Refuses while another process holds DATA_DIR, and when DATA_DIR holds
- * a database unless `replace`, which moves that one aside (never deletes it).
+ * a database unless `replace`, which moves that one aside (never deletes it). DATA_DIR is locked from the
+ * start to the end, made (empty, 0700) when it is not there yet, so no serve starts on it meanwhile.
  */
 export async function restoreEmbeddedBackup(input: {
   bytes: Uint8Array;
@@ -50,54 +51,97 @@ export async function restoreEmbeddedBackup(input: {
   const dataDir = resolve(input.dataDir);
   if (input.bytes[0] !== GZIP_MAGIC[0] || input.bytes[1] !== GZIP_MAGIC[1])
     throw new ServiceError("VALIDATION", "not a tokenbill backup: the file is not gzip-compressed");
-  const existing = existsSync(dataDir);
-  if (existing) {
-    const owner = liveLockOwner(dataDir);
-    if (owner !== undefined)
-      throw new ServiceError(
-        "CONFLICT",
-        `${dataDir} is in use by tokenbill process ${owner}: stop it (serve, or the command) before restoring`,
-      );
+  const made = !existsSync(dataDir);
+  const unlock = lockForRestore(dataDir, made);
+  let staging: string | undefined;
+  let restored: RestoreResult;
+  try {
     if (holdsDatabase(dataDir) && !input.replace)
       throw new ServiceError(
         "CONFLICT",
         `${dataDir} already holds a database; --replace moves it aside (it is kept) and restores in its place`,
       );
-  }
-  // Held until the swap, so no serve starts on DATA_DIR half-way; the lock file moves aside with it.
-  const unlock = existing ? lockDataDir(dataDir) : undefined;
-  try {
     const stamp = fileStamp(input.now);
-    const staging = join(
+    staging = join(
       dirname(dataDir),
       `.${basename(dataDir)}.restoring-${stamp}-${randomBytes(3).toString("hex")}`,
     );
     mkdirSync(staging, { recursive: true, mode: 0o700 });
-    let result: Omit<RestoreResult, "dataDir" | "replacedTo">;
-    try {
-      await unpack(input.bytes, staging);
-      if (!holdsDatabase(staging))
-        throw new ServiceError("VALIDATION", "not a tokenbill backup: it holds no database (no PG_VERSION)");
-      result = await openAndMigrate(staging);
-    } catch (error) {
-      rmSync(staging, { recursive: true, force: true });
-      throw error;
-    }
-    let replacedTo: string | undefined;
-    if (existing) {
-      const kept = readdirSync(dataDir).filter((name) => name !== LOCK_FILE && name !== LOCK_RUN_FILE);
-      if (kept.length > 0) {
-        replacedTo = `${dataDir}.replaced-${stamp}`;
-        renameSync(dataDir, replacedTo);
-        rmSync(join(replacedTo, LOCK_FILE), { force: true });
-        rmSync(join(replacedTo, LOCK_RUN_FILE), { force: true });
-      } else rmSync(dataDir, { recursive: true });
-    }
-    renameSync(staging, dataDir);
-    return { dataDir, replacedTo, ...result };
-  } finally {
-    unlock?.();
+    await unpack(input.bytes, staging);
+    if (!holdsDatabase(staging))
+      throw new ServiceError("VALIDATION", "not a tokenbill backup: it holds no database (no PG_VERSION)");
+    const result = await openAndMigrate(staging);
+    const replacedTo = swapIn(staging, dataDir, stamp);
+    staging = undefined;
+    restored = { dataDir, replacedTo, ...result };
+  } catch (error) {
+    // The unpacked copy holds every secret's hash: never left behind.
+    if (staging) rmSync(staging, { recursive: true, force: true });
+    unlock();
+    // The directory this restore made, empty again; rmdir leaves it if another process has put anything in.
+    if (made) rmdirQuietly(dataDir);
+    throw error;
   }
+  unlock();
+  return restored;
+}
+
+/** DATA_DIR locked for the restore, or the refusal that names who holds it. */
+function lockForRestore(dataDir: string, made: boolean): () => void {
+  ensurePrivateDir(dataDir);
+  try {
+    return lockDataDir(dataDir);
+  } catch (error) {
+    if (made) rmdirQuietly(dataDir);
+    if (!(error instanceof ServiceError) || error.code !== "CONFLICT") throw error;
+    throw new ServiceError(
+      "CONFLICT",
+      `${dataDir} is in use by tokenbill process ${liveLockOwner(dataDir) ?? "(another)"}: stop it (serve, or the command) before restoring`,
+    );
+  }
+}
+
+function rmdirQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // another process's by now, or not empty: left as it is
+  }
+}
+
+/**
+ * Puts the migrated staging directory in DATA_DIR's place, the database there (if any) moved aside. The
+ * staging directory is locked first, so DATA_DIR is locked by this process as soon as it has arrived; only
+ * between the two renames is the name free, and a process that takes it then makes the second fail, which
+ * is reported as a lost race (a CONFLICT), never a half-restored DATA_DIR.
+ */
+function swapIn(staging: string, dataDir: string, stamp: string): string | undefined {
+  lockDataDir(staging);
+  const kept = readdirSync(dataDir).filter((name) => !name.startsWith(LOCK_FILE));
+  let replacedTo: string | undefined;
+  if (kept.length > 0) {
+    replacedTo = `${dataDir}.replaced-${stamp}`;
+    renameSync(dataDir, replacedTo);
+    rmSync(join(replacedTo, LOCK_FILE), { force: true });
+    rmSync(join(replacedTo, LOCK_RUN_FILE), { force: true });
+  } else {
+    // Empty but for this process's lock: a rename replaces an empty directory in one step.
+    rmSync(join(dataDir, LOCK_FILE), { force: true });
+    rmSync(join(dataDir, LOCK_RUN_FILE), { force: true });
+  }
+  try {
+    renameSync(staging, dataDir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
+    throw new ServiceError(
+      "CONFLICT",
+      `another process took ${dataDir} while the restore was putting the backup in place; nothing was restored` +
+        (replacedTo ? `, and the database that was there is in ${replacedTo}` : "") +
+        ": stop that process and restore again",
+    );
+  }
+  return replacedTo;
 }
 
 async function unpack(bytes: Uint8Array, into: string): Promise<void> {
