@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Config } from "../config.ts";
 import { liveLockOwner } from "../db/data-dir-lock.ts";
@@ -54,7 +54,7 @@ export function restoreDataDir(config: Config, from: string, replace: boolean): 
   embeddedOnly(config, "restore it with pg_restore or psql");
   if (!existsSync(from)) throw new ServiceError("NOT_FOUND", `no backup file at ${from}`);
   return restoreEmbeddedBackup({
-    bytes: readFileSync(from),
+    from,
     dataDir: config.DATA_DIR,
     replace,
     now: new Date(),

@@ -1,4 +1,14 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -31,6 +41,7 @@ function tarOf(files: Record<string, string>): Uint8Array {
 }
 
 const NOW = new Date("2026-12-04T21:05:12Z");
+const MIB = 1024 * 1024;
 let source: DatabaseHandle;
 let backup: Uint8Array;
 
@@ -44,8 +55,14 @@ async function customerEmails(dataDir: string): Promise<string[]> {
   }
 }
 
-const restore = (bytes: Uint8Array, dataDir: string, replace = false) =>
-  restoreEmbeddedBackup({ bytes, dataDir, replace, now: NOW });
+/** The backup `bytes` restored from a file, as the command does. */
+function restore(bytes: Uint8Array, dataDir: string, replace = false) {
+  const dir = mkdtempSync(join(tmpdir(), "tb-backup-file-"));
+  const from = join(dir, "backup.tar.gz");
+  writeFileSync(from, bytes);
+  const restoring = restoreEmbeddedBackup({ from, dataDir, replace, now: NOW });
+  return restoring.finally(() => rmSync(dir, { recursive: true, force: true }));
+}
 
 beforeAll(async () => {
   source = await createTestDatabase();
@@ -171,7 +188,7 @@ describe("backup and restore of the embedded database", () => {
       [
         "a backup cut short",
         () => backup.subarray(0, Math.floor(backup.byteLength / 2)),
-        "not a tokenbill backup: it could not be unpacked (zlib: unexpected end of file)",
+        "not a tokenbill backup: it could not be unpacked (unexpected end of file)",
       ],
       [
         "a tar without a database",
@@ -217,5 +234,43 @@ describe("backup and restore of the embedded database", () => {
       });
       expect(readdirSync(root)).toEqual([]);
     });
+  });
+
+  it("reads the file as a stream and refuses one that unpacks to more than the bound, with memory flat", async () => {
+    // Under 1 MB of gzip holding 256 MiB of zeros as a database file: memory grew with the unpacked size (a 1 GiB
+    // one peaked at 1.27 GB RSS) when the file was read whole and unpacked from memory.
+    const root = testTempDir("tb-restore-");
+    const source = join(root, "source");
+    mkdirSync(join(source, "base", "1"), { recursive: true });
+    writeFileSync(join(source, "PG_VERSION"), "17\n");
+    writeFileSync(join(source, "base", "1", "big"), "");
+    truncateSync(join(source, "base", "1", "big"), 256 * MIB);
+    const from = join(root, "bomb.tar.gz");
+    await tar.c({ cwd: source, gzip: true, file: from }, ["PG_VERSION", "base"]);
+    expect(statSync(from).size).toBeLessThan(2 * MIB);
+
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 5);
+    try {
+      await expect(
+        restoreEmbeddedBackup({
+          from,
+          dataDir: join(root, "data"),
+          replace: false,
+          now: NOW,
+          maxUnpackedBytes: 16 * MIB,
+        }),
+      ).rejects.toMatchObject({
+        code: "VALIDATION",
+        message: "not restored: the backup unpacks to more than 16 MiB, the most this restore may write",
+      });
+    } finally {
+      clearInterval(sampler);
+    }
+    expect((peak - before) / MIB).toBeLessThan(100);
+    expect(readdirSync(root).sort()).toEqual(["bomb.tar.gz", "source"]);
   });
 });

@@ -1,7 +1,20 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statfsSync,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { Readable } from "node:stream";
+import { Transform } from "node:stream";
+import { createGunzip } from "node:zlib";
 import { pipeline } from "node:stream/promises";
 import { sql } from "kysely";
 import * as tar from "tar";
@@ -38,18 +51,21 @@ export interface RestoreResult {
 const holdsDatabase = (dir: string) => existsSync(join(dir, "PG_VERSION"));
 
 /**
- * Puts the backup `bytes` in DATA_DIR. Refuses while another process holds DATA_DIR, and when DATA_DIR holds
+ * Puts the backup in the file `from` in DATA_DIR. Refuses while another process holds DATA_DIR, and when DATA_DIR holds
  * a database unless `replace`, which moves that one aside (never deletes it). DATA_DIR is locked from the
  * start to the end, made (empty, 0700) when it is not there yet, so no serve starts on it meanwhile.
  */
 export async function restoreEmbeddedBackup(input: {
-  bytes: Uint8Array;
+  /** The backup file: read as a stream, never whole. */
+  from: string;
   dataDir: string;
   replace: boolean;
   now: Date;
+  /** At most this many bytes unpacked; the free space beside DATA_DIR bounds it in any case. */
+  maxUnpackedBytes?: number;
 }): Promise<RestoreResult> {
   const dataDir = resolve(input.dataDir);
-  if (input.bytes[0] !== GZIP_MAGIC[0] || input.bytes[1] !== GZIP_MAGIC[1])
+  if (!isGzip(input.from))
     throw new ServiceError("VALIDATION", "not a tokenbill backup: the file is not gzip-compressed");
   const made = !existsSync(dataDir);
   const unlock = lockForRestore(dataDir, made);
@@ -67,7 +83,7 @@ export async function restoreEmbeddedBackup(input: {
       `.${basename(dataDir)}.restoring-${stamp}-${randomBytes(3).toString("hex")}`,
     );
     mkdirSync(staging, { recursive: true, mode: 0o700 });
-    await unpack(input.bytes, staging);
+    await unpack(input.from, staging, unpackBound(staging, input.maxUnpackedBytes));
     if (!holdsDatabase(staging))
       throw new ServiceError("VALIDATION", "not a tokenbill backup: it holds no database (no PG_VERSION)");
     const result = await openAndMigrate(staging);
@@ -144,10 +160,55 @@ function swapIn(staging: string, dataDir: string, stamp: string): string | undef
   return replacedTo;
 }
 
-async function unpack(bytes: Uint8Array, into: string): Promise<void> {
+function isGzip(file: string): boolean {
+  const head = Buffer.alloc(2);
+  const fd = openSync(file, "r");
+  try {
+    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * How much a restore may unpack: no more than the file system beside DATA_DIR has free (more could only fail
+ * half-way, and fill the disk the running database may share), nor than `max`. A gzip file's size says
+ * nothing of it: a few KB may unpack to terabytes.
+ */
+function unpackBound(staging: string, max = Number.POSITIVE_INFINITY): UnpackBound {
+  const { bavail, bsize } = statfsSync(staging);
+  const free = bavail * bsize;
+  return free < max
+    ? { bytes: free, what: "the free space beside DATA_DIR" }
+    : { bytes: max, what: "the most this restore may write" };
+}
+
+interface UnpackBound {
+  bytes: number;
+  what: string;
+}
+
+class UnpacksTooLarge extends Error {}
+
+const MIB = 1024 * 1024;
+
+/**
+ * The file, streamed through gunzip (zlib's, in libuv's thread pool) into tar's extractor, which pushes back
+ * while it writes: memory stays flat whatever the file unpacks to, and the count stops it at the bound.
+ */
+async function unpack(from: string, into: string, bound: UnpackBound): Promise<void> {
+  let unpacked = 0;
+  const bounded = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      unpacked += chunk.byteLength;
+      done(unpacked > bound.bytes ? new UnpacksTooLarge() : null, chunk);
+    },
+  });
   try {
     await pipeline(
-      Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]),
+      createReadStream(from),
+      createGunzip(),
+      bounded,
       tar.x({
         cwd: into,
         // PGlite names entries from the root (/base/1/…); node-tar makes them relative to cwd, as wanted.
@@ -156,6 +217,11 @@ async function unpack(bytes: Uint8Array, into: string): Promise<void> {
       }),
     );
   } catch (error) {
+    if (error instanceof UnpacksTooLarge)
+      throw new ServiceError(
+        "VALIDATION",
+        `not restored: the backup unpacks to more than ${Math.floor(bound.bytes / MIB)} MiB, ${bound.what}`,
+      );
     throw new ServiceError(
       "VALIDATION",
       `not a tokenbill backup: it could not be unpacked (${(error as Error).message.slice(0, 200)})`,
