@@ -57,4 +57,18 @@ describe("tokenbill database backup refuses", () => {
       message: `${empty.dir} holds no database to back up`,
     });
   });
+
+  it("a file in a directory that is not there, plainly, before it opens the database", async () => {
+    const { dir, out } = dataDir({ PG_VERSION: "17" });
+    const missing = join(out, "..", "nonexistent-dir");
+    await expect(backup(dir, join(missing, "x.tgz"))).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: `no directory ${missing} to write the backup in`,
+    });
+    const notADirectory = join(dir, "PG_VERSION");
+    await expect(backup(dir, join(notADirectory, "x.tgz"))).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: `no directory ${notADirectory} to write the backup in`,
+    });
+  });
 });

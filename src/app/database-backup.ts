@@ -1,5 +1,5 @@
-import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Config } from "../config.ts";
 import { liveLockOwner } from "../db/data-dir-lock.ts";
 import { type RestoreResult, restoreEmbeddedBackup } from "../db/embedded-backup.ts";
@@ -26,6 +26,9 @@ function embeddedOnly(config: Config, postgresAdvice: string): void {
 export async function backupDataDir(config: Config, out: string): Promise<number> {
   embeddedOnly(config, "back it up with pg_dump or your provider's snapshots");
   if (existsSync(out)) throw new ServiceError("CONFLICT", `${out} exists; name a new file`);
+  // Said before the database is opened (seconds), not as the write's ENOENT once the backup is made.
+  if (!isDirectory(dirname(out)))
+    throw new ServiceError("NOT_FOUND", `no directory ${dirname(out)} to write the backup in`);
   if (!existsSync(`${config.DATA_DIR}/PG_VERSION`))
     throw new ServiceError("NOT_FOUND", `${resolve(config.DATA_DIR)} holds no database to back up`);
   const owner = liveLockOwner(config.DATA_DIR);
@@ -61,6 +64,14 @@ export function restoreDataDir(config: Config, from: string, replace: boolean): 
   });
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Written whole or not at all, readable by its owner only: a backup holds every secret's hash. */
 function writePrivately(path: string, bytes: Uint8Array): void {
   const partial = `${path}.partial-${process.pid}`;
@@ -69,6 +80,7 @@ function writePrivately(path: string, bytes: Uint8Array): void {
     renameSync(partial, path);
   } catch (error) {
     rmSync(partial, { force: true });
-    throw error;
+    // The file system's refusal (no space, no permission) in one line, not a stack trace.
+    throw new ServiceError("INTERNAL", `could not write the backup to ${path}: ${(error as Error).message}`);
   }
 }
