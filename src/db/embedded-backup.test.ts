@@ -111,6 +111,32 @@ describe("backup and restore of the embedded database", () => {
     expect(await customerEmails(second)).toEqual(["ada@example.com", "bert@example.com"]);
   });
 
+  it("leaves out the plaintext secrets beside the database: the admin key and the sandbox's logins", async () => {
+    const dataDir = join(testTempDir("tb-restore-"), "data");
+    await restore(backup, dataDir);
+    writeFileSync(join(dataDir, "admin-api-key"), "tbk_live_secret\n", { mode: 0o600 });
+    writeFileSync(join(dataDir, "sandbox-logins.json"), '{"staff":{"password":"pw"}}', { mode: 0o600 });
+    writeFileSync(join(dataDir, "sandbox-emulator.json"), "{}", { mode: 0o600 });
+    const handle = await openDatabase({ dataDir });
+    let again: Uint8Array;
+    try {
+      again = await handle.backup!();
+    } finally {
+      await handle.close();
+    }
+    const entries: string[] = [];
+    await new Promise<void>((done, fail) => {
+      const list = tar.t({ onReadEntry: (entry) => entries.push(entry.path.replace(/^\.\//, "")) });
+      list.on("end", done).on("error", fail);
+      list.end(Buffer.from(again));
+    });
+    expect(entries).toContain("PG_VERSION");
+    expect(entries).not.toContain("admin-api-key");
+    expect(entries).not.toContain("sandbox-logins.json");
+    // The sandbox emulator's state stays: a restored sandbox database is bound to that emulator's identity.
+    expect(entries).toContain("sandbox-emulator.json");
+  });
+
   it("refuses a DATA_DIR that holds a database unless told to replace it, and keeps the one replaced", async () => {
     const root = testTempDir("tb-restore-");
     const dataDir = join(root, "data");

@@ -8,9 +8,14 @@ import type { Database } from "./schema.ts";
 
 /**
  * What belongs to a process that had DATA_DIR open, not to the data: its lock, its socket and a sandbox's
- * address. A backup leaves them out, and so does a restore (a dump made by PGlite itself keeps them).
+ * address. And the secrets kept there in plain text for whoever reads DATA_DIR: the bootstrap admin key
+ * (services/api-keys/bootstrap-key.ts) and the sandbox's demo passwords (app/sandbox/sandbox-logins.ts); the
+ * database holds their hashes, and a restored instance needs neither (a key that is not there is not made
+ * again once keys exist; missing demo passwords are made anew). A backup leaves them all out, and so does a
+ * restore (a dump made by PGlite itself keeps them). The sandbox emulator's state (sandbox-emulator.json, with
+ * its own admin token) stays: a sandbox database is bound to that emulator's identity (docs/security.md).
  */
-const RUNTIME_FILES = new Set([SOCKET_NAME, "sandbox.json"]);
+const RUNTIME_FILES = new Set([SOCKET_NAME, "sandbox.json", "admin-api-key", "sandbox-logins.json"]);
 
 /** True for a tar entry's path (`./x/y`, `/x/y` or `x/y`) of the data, not of a process. */
 export function isDataEntry(path: string): boolean {
