@@ -106,6 +106,11 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
       // Trigram indexes serve the admin API's substring filters (migration 010). Its bundle is read in one
       // piece, not through PGlite's stream: pglite-extension-bundle.ts says why.
       extensions: { pg_trgm: bundledInOnePiece(pg_trgm, "pg_trgm") },
+      // A checkpoint removes the WAL segments it no longer needs instead of renaming them as future ones:
+      // recycled, up to 1 GB of old WAL stayed in DATA_DIR and in every backup (docs/operations.md, "Backups").
+      // PostgreSQL's own setting (for file systems where a new file costs no more than an old one); a segment
+      // needed later is made then, 16 MB zero-filled.
+      startParams: [...PGlite.defaultStartParams, "-c", "wal_recycle=off"],
       parsers: {
         [pgliteTypes.INT8]: (value: string) => BigInt(value),
         [pgliteTypes.NUMERIC]: (value: string) => value,

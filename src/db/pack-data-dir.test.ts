@@ -2,8 +2,11 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { sql } from "kysely";
+import * as tar from "tar";
 import { describe, expect, it } from "vitest";
 import { testTempDir } from "../../test/helpers/test-temp-dir.ts";
+import { restoreEmbeddedBackup } from "./embedded-backup.ts";
 import { openDatabase } from "./open-database.ts";
 
 // A backup taken while `serve` runs must leave its event loop free: GetTokenPricing answers from memory
@@ -29,6 +32,52 @@ describe("packing a data directory", () => {
       expect(longestMs).toBeLessThan(250);
     } finally {
       await handle.close();
+    }
+  });
+
+  it("carries at most two WAL segments after churn, not the recycled ones, and the copy opens with its rows", async () => {
+    const root = testTempDir("tb-pack-");
+    const handle = await openDatabase({ dataDir: join(root, "data") });
+    let bytes: Uint8Array;
+    try {
+      await sql`CREATE TABLE churn (id int, pad text)`.execute(handle.db);
+      // What vacuum rounds leave: each checkpoint recycled the segments before it as future ones.
+      for (let round = 0; round < 8; round++) {
+        await sql`INSERT INTO churn SELECT g, repeat('x', 200) FROM generate_series(1, 60000) g`.execute(
+          handle.db,
+        );
+        await sql`DELETE FROM churn`.execute(handle.db);
+        await sql`VACUUM churn`.execute(handle.db);
+        await sql`CHECKPOINT`.execute(handle.db);
+      }
+      await sql`INSERT INTO churn VALUES (1, 'kept')`.execute(handle.db);
+      bytes = await handle.backup!();
+    } finally {
+      await handle.close();
+    }
+    const segments: string[] = [];
+    await new Promise<void>((done, fail) => {
+      const list = tar.t({
+        onReadEntry: (entry) => {
+          if (/pg_wal\/[0-9A-F]{24}$/.test(entry.path)) segments.push(entry.path);
+        },
+      });
+      list.on("end", done).on("error", fail);
+      list.end(Buffer.from(bytes));
+    });
+    // The segment of the last checkpoint's redo, and the one written since (if the checkpoint crossed into it).
+    expect(segments.length).toBeLessThanOrEqual(2);
+    const from = join(root, "backup.tar.gz");
+    writeFileSync(from, bytes);
+    const restored = join(root, "restored");
+    await restoreEmbeddedBackup({ from, dataDir: restored, replace: false, now: new Date() });
+    const again = await openDatabase({ dataDir: restored });
+    try {
+      expect((await sql<{ pad: string }>`SELECT pad FROM churn`.execute(again.db)).rows).toEqual([
+        { pad: "kept" },
+      ]);
+    } finally {
+      await again.close();
     }
   });
 });
