@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { sql } from "kysely";
 import * as tar from "tar";
 import { describe, expect, it } from "vitest";
@@ -15,24 +14,42 @@ import { openDatabase } from "./open-database.ts";
 const MIB = 1024 * 1024;
 
 describe("packing a data directory", () => {
-  it("keeps the event loop's longest stall short while it compresses tens of MB", async () => {
-    const dataDir = join(testTempDir("tb-pack-"), "data");
+  // How long the event loop stalls while a backup compresses is measured, not asserted (no timing in a test):
+  // docs/performance.md, "A backup beside the load". This checks that the streamed archive holds every byte.
+  it("packs tens of MB of mixed files through the streamed compression, whole", async () => {
+    const root = testTempDir("tb-pack-");
+    const dataDir = join(root, "data");
     const handle = await openDatabase({ dataDir });
+    const random = randomBytes(24 * MIB);
+    let bytes: Uint8Array;
     try {
       // What a book's files look like to gzip: some incompressible, some very compressible (WAL, tables).
-      writeFileSync(join(dataDir, "base", "ballast-random"), randomBytes(24 * MIB));
+      writeFileSync(join(dataDir, "base", "ballast-random"), random);
       writeFileSync(join(dataDir, "base", "ballast-text"), Buffer.alloc(24 * MIB, "customer invoice 12345 "));
-      const delay = monitorEventLoopDelay({ resolution: 10 });
-      delay.enable();
-      const bytes = await handle.backup!();
-      delay.disable();
-      const longestMs = delay.max / 1e6;
-      console.log(`backup of ${bytes.byteLength} bytes: longest event-loop stall ${longestMs.toFixed(0)} ms`);
-      expect(bytes.byteLength).toBeGreaterThan(24 * MIB);
-      expect(longestMs).toBeLessThan(250);
+      bytes = await handle.backup!();
     } finally {
       await handle.close();
     }
+    expect(bytes.byteLength).toBeGreaterThan(24 * MIB);
+    const sizes = new Map<string, number>();
+    let packedRandom = Buffer.alloc(0);
+    await new Promise<void>((done, fail) => {
+      const list = tar.t({
+        onReadEntry: (entry) => {
+          sizes.set(entry.path.replace(/^\.\//, ""), entry.size);
+          if (!entry.path.endsWith("ballast-random")) return entry.resume();
+          const parts: Buffer[] = [];
+          entry.on("data", (c: Buffer) => parts.push(c));
+          entry.on("end", () => {
+            packedRandom = Buffer.concat(parts);
+          });
+        },
+      });
+      list.on("end", done).on("error", fail);
+      list.end(Buffer.from(bytes));
+    });
+    expect(sizes.get("base/ballast-text")).toBe(24 * MIB);
+    expect(packedRandom.equals(random)).toBe(true);
   });
 
   it("carries at most two WAL segments after churn, not the recycled ones, and the copy opens with its rows", async () => {

@@ -34,9 +34,9 @@ it("closes within its grace while a call waits on SolusIO, and records the calls
   });
   const pending = connection.api.getUser(41).catch((error: unknown) => error);
   await expect.poll(() => held.length, { timeout: 5_000, interval: 10 }).toBe(1);
-  const started = performance.now();
   await connection.close();
-  expect(performance.now() - started).toBeLessThan(5_000);
+  // The close did not wait for SolusIO's answer: the server never gave one.
+  expect(held[0]!.writableEnded).toBe(false);
   expect(await pending).toBeInstanceOf(Error);
   const calls = await handle.db
     .selectFrom("solusio_call")
