@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
@@ -368,12 +367,7 @@ describe("job runner", () => {
     expect(rows[0]!.last_error).toBe("cut short by a graceful stop; run again");
     const cut = lines.filter((l) => l.msg === "job cut short by the stop; given back to run again");
     expect(cut).toHaveLength(1);
-    expect(cut[0]).toMatchObject({
-      level: 40,
-      job: String(ids[0]),
-      kind: "stop.slow",
-      worker: runner.workerId,
-    });
+    expect(cut[0]).toMatchObject({ level: 40, job: String(ids[0]), kind: "stop.slow" });
     expect(cut[0]!.ranMs).toEqual(expect.any(Number));
     // The cut handler ends later: nothing it records changes the job any more.
     await new Promise((r) => setTimeout(r, 3_000));
@@ -383,36 +377,5 @@ describe("job runner", () => {
       .where("id", "=", ids[0]!)
       .executeTakeFirst();
     expect(after?.status).toBe("pending");
-  });
-  it("names its worker id (the job's locked_by) at start with host and pid, and in each failure line", async () => {
-    const lines: { msg: string; worker?: string; host?: string; pid?: number; job?: string }[] = [];
-    const runner = new JobRunner({
-      db: handle.db,
-      logger: pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) }),
-      pollMs: 5,
-      backoffBaseMs: 60_000,
-      handlers: {
-        "worker.fails": async () => {
-          throw new Error("SolusIO: 503");
-        },
-      },
-    });
-    await runner.start();
-    const id = await enqueueRawJob(handle.db, { kind: "worker.fails", payload: {} });
-    await expect
-      .poll(() => lines.some((l) => l.msg === "job failed; will retry"), { timeout: 5_000, interval: 10 })
-      .toBe(true);
-    await runner.stop();
-    expect(lines.find((l) => l.msg === "job runner started")).toMatchObject({
-      worker: runner.workerId,
-      host: hostname(),
-      pid: process.pid,
-    });
-    expect(lines.find((l) => l.msg === "job failed; will retry")).toMatchObject({
-      job: String(id),
-      worker: runner.workerId,
-    });
-    const row = await handle.db.selectFrom("job").select("locked_by").where("id", "=", id).executeTakeFirst();
-    expect(row?.locked_by).toBe(runner.workerId);
   });
 });

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
@@ -151,17 +150,6 @@ export class JobRunner {
   start(): Promise<void> {
     if (!this.running) {
       this.running = true;
-      // A job's locked_by is this id: said once with the host and pid, so an operator can tell which
-      // instance holds a job; failure and cut-short lines carry it too.
-      this.options.logger.info(
-        {
-          worker: this.workerId,
-          host: hostname(),
-          pid: process.pid,
-          kinds: Object.keys(this.options.handlers),
-        },
-        "job runner started",
-      );
       this.loop = this.run();
       this.listening = this.options.wakeups
         ?.subscribe(() => this.wake())
@@ -346,19 +334,13 @@ export class JobRunner {
       );
     } catch (error) {
       this.options.logger.error(
-        { err: error, worker: this.workerId, jobs: cut.map(({ job }) => String(job.id)) },
+        { err: error, jobs: cut.map(({ job }) => String(job.id)) },
         "could not give back jobs cut short by the stop; they are taken over once their claims run out",
       );
     }
     for (const { job, since } of cut) {
       this.options.logger.warn(
-        {
-          job: String(job.id),
-          kind: job.kind,
-          worker: this.workerId,
-          attempts: job.attempts,
-          ranMs: Math.round(now - since),
-        },
+        { job: String(job.id), kind: job.kind, attempts: job.attempts, ranMs: Math.round(now - since) },
         "job cut short by the stop; given back to run again",
       );
     }
@@ -519,16 +501,12 @@ export class JobRunner {
       .where("locked_by", "=", this.workerId)
       .execute()
       .catch((e) =>
-        this.options.logger.error(
-          { err: e, job: String(job.id), worker: this.workerId },
-          "could not record job failure",
-        ),
+        this.options.logger.error({ err: e, job: String(job.id) }, "could not record job failure"),
       );
     this.options.logger[permanent ? "error" : deferred ? "info" : "warn"](
       {
         job: String(job.id),
         kind: job.kind,
-        worker: this.workerId,
         attempts,
         retryInMs: final ? null : delay,
         error: message,
