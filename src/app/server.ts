@@ -137,12 +137,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // After the sandbox's seed, which the index would otherwise learn of only at its next check.
     app.warmPricingIndex();
     runner.start();
-    // The outbox's and the schedules' runners stop side by side: each may wait its grace for running
-    // handlers (job-runner.ts STOP_GRACE_MS), and both must end within serve's 10 s to stop.
-    const runnerStops: (() => Promise<void>)[] = [() => runner.stop()];
-    closers.push(async () => {
-      await Promise.all(runnerStops.map((stop) => stop()));
-    });
+    closers.push(() => runner.stop());
     // Trims done jobs, the SolusIO call log and ended sessions past their retention, and on the embedded
     // database (no autovacuum) vacuums its tables (housekeeping.ts).
     const housekeeping = startHousekeeping(
@@ -156,7 +151,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const schedules = startSchedules(
         systemContext(handle, config, logger, actors.system("scheduler"), solusio),
       );
-      runnerStops.push(() => schedules.stop());
+      closers.push(() => schedules.stop());
     }
     return {
       url,

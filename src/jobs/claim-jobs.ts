@@ -160,36 +160,6 @@ export async function releaseClaims(
 }
 
 /**
- * Gives back jobs of `by` whose handler was started and is still running when a graceful stop ends (the
- * runner's stop): pending, due at once, free for any runner. Their attempt stays counted: the handler may
- * have reached SolusIO, and a handler's next attempt reads `attempts` to know that (the sync's first create
- * looks for the user before posting once attempts is past 1). A stop never makes a job final: the next
- * attempt runs whatever its kind's maxAttempts.
- */
-export async function releaseCutShort(
-  db: Kysely<Database>,
-  by: Claimant,
-  ids: readonly bigint[],
-  why: string,
-): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable("job")
-    .set({
-      status: "pending",
-      locked_by: null,
-      locked_until: null,
-      run_after: sql<Date>`now()`,
-      last_error: why,
-      updated_at: new Date(),
-    })
-    .where("id", "in", ids)
-    .where("locked_by", "=", by.workerId)
-    .where("status", "=", "running")
-    .execute();
-}
-
-/**
  * Writes the job of `slot` already claimed by `by` (running, first attempt), or nothing when a job holds
  * that slot: the unique slot is what makes a schedule's firing claim its work once across instances.
  */

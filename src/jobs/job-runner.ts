@@ -10,7 +10,6 @@ import {
   markDone,
   refreshJobStatistics,
   releaseClaims,
-  releaseCutShort,
   startHeld,
 } from "./claim-jobs.ts";
 import type { RetryPolicy, RunnableKind } from "./job-kind.ts";
@@ -49,12 +48,6 @@ const WAKE_GATHER_MS = 5;
  * went from growing with the backlog to a constant cost.
  */
 const STATISTICS_AFTER_JOBS = 200;
-
-/**
- * How long a graceful stop waits for running handlers before it gives their jobs back (cut short). Inside
- * serve's 10 s to stop (src/cli/main.ts), leaving room for the release and the rest of the shutdown.
- */
-export const STOP_GRACE_MS = 6_000;
 const STATISTICS_EVERY_MS = 10_000;
 
 /** Throw this (or any error with `retryable: false`) to stop retrying a job: it is marked failed. */
@@ -132,10 +125,6 @@ export class JobRunner {
   private claimedSinceStatistics = 0;
   private statisticsAt = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<void> | undefined;
-  /** Jobs a stop gave back while their handler ran: how that handler ends is no longer theirs to record. */
-  private readonly given = new Set<bigint>();
-  /** Jobs whose handler runs now, and since when (performance.now()): what a stop may have to cut short. */
-  private readonly active = new Map<bigint, { job: ClaimedJob; since: number }>();
   /** Claims failed in a row: a database that is down fails every poll, and says so once. */
   private claimFailures = 0;
 
@@ -164,26 +153,14 @@ export class JobRunner {
     return this.listening?.then(() => undefined) ?? Promise.resolve();
   }
 
-  /**
-   * Stops claiming, waits up to `graceMs` for the running handlers, then gives back the jobs whose handler
-   * is still running (releaseCutShort: pending, due now) and logs each; their handlers are left to end or to
-   * die with the process, and what they record afterwards no longer applies (the job is not theirs). Held
-   * and finished jobs are settled as at any stop.
-   */
-  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
+  async stop(): Promise<void> {
     this.running = false;
     const unsubscribe = await this.listening;
     this.listening = undefined;
     await unsubscribe?.();
     this.wake();
     await this.loop;
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), graceMs);
-    });
-    const ended = await Promise.race([Promise.all(this.inFlight).then(() => true), graceOver]);
-    clearTimeout(timer);
-    if (!ended) await this.cutShort();
+    await Promise.all(this.inFlight);
     await this.refreshing;
     await this.closeFinished();
     await this.releaseReady();
@@ -315,37 +292,6 @@ export class JobRunner {
     this.inFlight.add(p);
   }
 
-  /** Gives back the jobs whose handler still runs at the end of a stop's grace, and logs each (stop). */
-  private async cutShort(): Promise<void> {
-    const now = performance.now();
-    // A handler that succeeded is in `finished` (closed below, not repeated), not in `active`.
-    const cut = [...this.active.values()];
-    for (const { job } of cut) {
-      this.locks.release(job.id);
-      this.given.add(job.id);
-    }
-    const why = "cut short by a graceful stop; run again";
-    try {
-      await releaseCutShort(
-        this.options.db,
-        this,
-        cut.map(({ job }) => job.id),
-        why,
-      );
-    } catch (error) {
-      this.options.logger.error(
-        { err: error, jobs: cut.map(({ job }) => String(job.id)) },
-        "could not give back jobs cut short by the stop; they are taken over once their claims run out",
-      );
-    }
-    for (const { job, since } of cut) {
-      this.options.logger.warn(
-        { job: String(job.id), kind: job.kind, attempts: job.attempts, ranMs: Math.round(now - since) },
-        "job cut short by the stop; given back to run again",
-      );
-    }
-  }
-
   /** Gives jobs claimed but never started back, as they were before the claim (stop). */
   private async releaseReady(): Promise<void> {
     const jobs = this.ready.splice(0);
@@ -438,20 +384,16 @@ export class JobRunner {
       this.locks.release(claimed.id);
       return;
     }
-    this.active.set(job.id, { job, since: performance.now() });
     try {
       if (!kind) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
       const attempt = kind.prepare(job)();
       await (kind.timeoutMs === undefined
         ? attempt
         : withTimeout(attempt, kind.timeoutMs, `job ${job.id} (${job.kind})`));
-      this.active.delete(job.id);
       this.finished.push(job.id);
     } catch (error) {
-      this.active.delete(job.id);
-      if (!this.given.has(job.id)) await this.recordFailure(job, kind?.retry ?? {}, error);
+      await this.recordFailure(job, kind?.retry ?? {}, error);
     } finally {
-      this.active.delete(job.id);
       this.locks.release(job.id);
     }
   }
