@@ -8,28 +8,16 @@ export interface Claimant {
   lockSeconds: number;
 }
 
-/** A job a claim took: started (running, its attempt counted), or held for this runner to start later. */
-export interface ClaimedRow extends ClaimedJob {
-  started: boolean;
-}
-
 /**
- * Claims up to `limit` jobs of `kinds` for `by`, oldest first: pending ones that are due and held by nobody
- * (or whose hold ran out), and running ones whose claim ran out (their runner died). FOR UPDATE SKIP LOCKED
- * lets runners claim side by side without taking a job twice; a job is claimable only while no earlier open
- * job has its ordering key.
- *
- * The first `startNow` (by id) are started: `running`, their attempt counted. The rest are held ahead for a
- * slot of `by` to free (job-runner.ts): they stay `pending` with their attempts as they were, and only
- * `locked_by`/`locked_until` keep other runners off them; `startHeld` starts one. So `running` means a
- * handler was started (what the queue gauge reports), and a runner killed before starting a held job costs
- * that job no attempt (until 2026-12-04 held jobs were `running` with the attempt already counted).
+ * Claims up to `limit` jobs of `kinds` for `by`, oldest first: pending ones that are due, and running ones
+ * whose claim ran out (their runner died). FOR UPDATE SKIP LOCKED lets runners claim side by side without
+ * taking a job twice; a job is claimable only while no earlier open job has its ordering key.
  *
  * `done` are jobs of `by` that have just succeeded: the same statement marks them done, so a busy runner
  * closes what it finished and takes what is next in one round trip. The claim's snapshot still sees them
  * running, so they are left out of the ordering check: a customer's next job is claimable at once.
  *
- * The picked ids go to the UPDATE as one array (`= ANY (…)`), so it finds them by primary key; as
+ * The picked ids go to the UPDATE as one array (`= ANY (ARRAY(…))`), so it finds them by primary key; as
  * `IN (subquery)`, statistics that show many open jobs made it a hash join over a scan of the whole table.
  * Walking the open jobs in id order and stopping at `limit` needs statistics too (refreshJobStatistics).
  */
@@ -39,8 +27,7 @@ export async function claimJobs(
   kinds: readonly string[],
   limit: number,
   done: readonly bigint[] = [],
-  startNow: number = limit,
-): Promise<ClaimedRow[]> {
+): Promise<ClaimedJob[]> {
   if (kinds.length === 0 && done.length === 0) return [];
   if (kinds.length === 0 || limit <= 0) {
     await markDone(db, by, done);
@@ -51,27 +38,27 @@ export async function claimJobs(
   const closing =
     done.length === 0
       ? sql``
-      : sql`closed AS (
+      : sql`WITH closed AS (
           UPDATE job SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = now()
            WHERE id IN (${sql.join(done)}) AND locked_by = ${by.workerId}
-          RETURNING id),
+          RETURNING id)
         `;
   const notJustDone = done.length === 0 ? sql`` : sql`AND j.id NOT IN (${sql.join(done)})`;
   const finishedNow = done.length === 0 ? sql`` : sql`AND e.id NOT IN (SELECT id FROM closed)`;
-  const starts = sql`array_position((SELECT ids FROM picked), job.id) <= ${startNow}`;
   const result = await sql<{
     id: bigint;
     kind: string;
     ordering_key: string | null;
     payload: unknown;
     attempts: number;
-    status: string;
   }>`
-    WITH ${closing}picked AS (SELECT ARRAY(
+    ${closing}UPDATE job
+       SET status = 'running', attempts = attempts + 1, locked_by = ${by.workerId},
+           locked_until = now() + make_interval(secs => ${by.lockSeconds}), updated_at = now()
+     WHERE id = ANY (ARRAY(
        SELECT j.id FROM job j
         WHERE j.kind IN (${sql.join(kinds)}) ${notJustDone}
-          AND ((j.status = 'pending' AND j.run_after <= now()
-                AND (j.locked_until IS NULL OR j.locked_until < now()))
+          AND ((j.status = 'pending' AND j.run_after <= now())
                OR (j.status = 'running' AND j.locked_until < now()))
           AND (j.ordering_key IS NULL OR NOT EXISTS (
                 SELECT 1 FROM job e
@@ -79,14 +66,8 @@ export async function claimJobs(
                    ${finishedNow}))
         ORDER BY j.id
         LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED) AS ids)
-    UPDATE job
-       SET status = CASE WHEN ${starts} THEN 'running' ELSE 'pending' END,
-           attempts = CASE WHEN ${starts} THEN attempts + 1 ELSE attempts END,
-           locked_by = ${by.workerId},
-           locked_until = now() + make_interval(secs => ${by.lockSeconds}), updated_at = now()
-     WHERE id = ANY ((SELECT ids FROM picked)::bigint[])
-    RETURNING id, kind, ordering_key, payload, attempts, status`.execute(db);
+        FOR UPDATE SKIP LOCKED))
+    RETURNING id, kind, ordering_key, payload, attempts`.execute(db);
   return result.rows
     .map((r) => ({
       id: r.id,
@@ -94,32 +75,8 @@ export async function claimJobs(
       orderingKey: r.ordering_key,
       payload: r.payload,
       attempts: r.attempts,
-      started: r.status === "running",
     }))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
-}
-
-/**
- * Starts a job `by` holds (claimJobs): `running`, its attempt counted, its claim the full `lockSeconds`.
- * Undefined when the hold is no longer `by`'s (it ran out and another runner took the job): then the job is
- * not to be run here.
- */
-export async function startHeld(db: Kysely<Database>, by: Claimant, id: bigint): Promise<number | undefined> {
-  const row = await db
-    .updateTable("job")
-    .set((eb) => ({
-      status: "running",
-      attempts: eb("attempts", "+", 1),
-      locked_until: sql<Date>`now() + make_interval(secs => ${by.lockSeconds})`,
-      updated_at: new Date(),
-    }))
-    .where("id", "=", id)
-    .where("locked_by", "=", by.workerId)
-    .where("status", "=", "pending")
-    .where("locked_until", "is not", null)
-    .returning("attempts")
-    .executeTakeFirst();
-  return row?.attempts;
 }
 
 /** Marks jobs of `by` done (a claim that ran out and was taken over is no longer `by`'s to close). */
@@ -134,9 +91,8 @@ export async function markDone(db: Kysely<Database>, by: Claimant, ids: readonly
 }
 
 /**
- * Gives back jobs of `by` whose handler never ran: held ones (claimJobs) and ones started by the claim but
- * never handed to a handler (the runner was stopping). Pending and free for any runner at once, with the
- * attempts they had before the claim.
+ * Gives back jobs of `by` that were claimed but never started: pending again, with the claim's attempt
+ * taken back, so that any runner takes them at once and counts their attempts right.
  */
 export async function releaseClaims(
   db: Kysely<Database>,
@@ -146,16 +102,16 @@ export async function releaseClaims(
   if (ids.length === 0) return;
   await db
     .updateTable("job")
-    .set({
+    .set((eb) => ({
       status: "pending",
-      attempts: sql<number>`CASE WHEN status = 'running' THEN attempts - 1 ELSE attempts END`,
+      attempts: eb("attempts", "-", 1),
       locked_by: null,
       locked_until: null,
       updated_at: new Date(),
-    })
+    }))
     .where("id", "in", ids)
     .where("locked_by", "=", by.workerId)
-    .where("status", "in", ["pending", "running"])
+    .where("status", "=", "running")
     .execute();
 }
 

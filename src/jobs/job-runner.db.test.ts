@@ -2,8 +2,6 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
-import { readJobQueue } from "../metrics/job-queue-metrics.ts";
-import { claimJobs, markDone, startHeld } from "./claim-jobs.ts";
 import { enqueueRawJob } from "./enqueue-job.ts";
 import { type ClaimedJob, JobRunner, PermanentJobError, RetryLaterError } from "./job-runner.ts";
 
@@ -207,8 +205,7 @@ describe("job runner", () => {
     const runner = new JobRunner({ db: handle.db, logger, concurrency: 2, pollMs: 5, handlers: { slow } });
     await runner.start();
     await expect.poll(() => started.length, { timeout: 10_000, interval: 5 }).toBe(2);
-    // Two running, two claimed ahead and held (pending, no attempt counted, kept by the claim from other
-    // runners); the fifth waits in the table. Until 2026-12-04 the held two were running, attempt counted.
+    // Two running, two claimed ahead and held; the fifth waits in the table.
     const statuses = async () =>
       (
         await handle.db
@@ -221,22 +218,9 @@ describe("job runner", () => {
     await expect.poll(statuses, { timeout: 5_000, interval: 10 }).toEqual([
       ["running", 1],
       ["running", 1],
+      ["running", 1],
+      ["running", 1],
       ["pending", 0],
-      ["pending", 0],
-      ["pending", 0],
-    ]);
-    const holders = await handle.db
-      .selectFrom("job")
-      .select("locked_by")
-      .where("id", "in", ids)
-      .orderBy("id")
-      .execute();
-    expect(holders.map((h) => h.locked_by)).toEqual([
-      runner.workerId,
-      runner.workerId,
-      runner.workerId,
-      runner.workerId,
-      null,
     ]);
     expect(toldOfClaims[0]).toEqual([0, 1, 2, 3]);
     // A freed slot starts a job claimed ahead at once.
@@ -259,61 +243,5 @@ describe("job runner", () => {
       else expect(row).toEqual(["pending", 0]);
     }
     expect(started.length).toBeLessThan(5);
-  });
-  it("holds the jobs a claim takes beyond the free slots: pending, attempt uncounted, taken with no attempt lost once the hold runs out", async () => {
-    const ids: bigint[] = [];
-    for (let i = 0; i < 4; i++) ids.push(await enqueueRawJob(handle.db, { kind: "held", payload: { i } }));
-    const rows = async () =>
-      (
-        await handle.db
-          .selectFrom("job")
-          .select(["status", "attempts", "locked_by"])
-          .where("id", "in", ids)
-          .orderBy("id")
-          .execute()
-      ).map((r) => [r.status, r.attempts, r.locked_by]);
-    // A runner with one free slot claims three: one starts, two are held for it.
-    const dead = { workerId: "worker_dead", lockSeconds: 1 };
-    const claimed = await claimJobs(handle.db, dead, ["held"], 3, [], 1);
-    expect(claimed.map((j) => [j.started, j.attempts])).toEqual([
-      [true, 1],
-      [false, 0],
-      [false, 0],
-    ]);
-    // `running` is what a handler runs (tokenbill_job_queue_depth): one, not three.
-    expect(await rows()).toEqual([
-      ["running", 1, "worker_dead"],
-      ["pending", 0, "worker_dead"],
-      ["pending", 0, "worker_dead"],
-      ["pending", 0, null],
-    ]);
-    const depth = (await readJobQueue(handle.db)).filter((r) => r.kind === "held");
-    expect(depth.map((r) => [r.status, r.jobs]).sort()).toEqual([
-      ["pending", 3],
-      ["running", 1],
-    ]);
-    // Held jobs are no other runner's while the hold lasts.
-    const other = { workerId: "worker_other", lockSeconds: 60 };
-    expect((await claimJobs(handle.db, other, ["held"], 10)).map((j) => j.id)).toEqual([ids[3]]);
-    // The holder is killed (it never starts them): once the hold runs out, another runner takes them, and
-    // only the job whose handler started has an attempt counted.
-    await new Promise((r) => setTimeout(r, 1_100));
-    const taken = await claimJobs(handle.db, other, ["held"], 10);
-    expect(taken.map((j) => [j.id, j.attempts])).toEqual([
-      [ids[0], 2],
-      [ids[1], 1],
-      [ids[2], 1],
-    ]);
-  });
-
-  it("starts a held job only while its hold is this runner's", async () => {
-    const id = await enqueueRawJob(handle.db, { kind: "held.once", payload: {} });
-    const runner = { workerId: "worker_slow", lockSeconds: 60 };
-    const [held] = await claimJobs(handle.db, runner, ["held.once"], 1, [], 0);
-    expect(held).toMatchObject({ id, started: false, attempts: 0 });
-    expect(await startHeld(handle.db, { workerId: "worker_else", lockSeconds: 60 }, id)).toBeUndefined();
-    expect(await startHeld(handle.db, runner, id)).toBe(1);
-    expect(await startHeld(handle.db, runner, id)).toBeUndefined();
-    await markDone(handle.db, runner, [id]);
   });
 });

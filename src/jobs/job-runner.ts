@@ -3,15 +3,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
 import { replaceUnshowable } from "../kernel/clean-text.ts";
-import {
-  type ClaimedRow,
-  claimJobs,
-  claimSlot,
-  markDone,
-  refreshJobStatistics,
-  releaseClaims,
-  startHeld,
-} from "./claim-jobs.ts";
+import { claimJobs, claimSlot, markDone, refreshJobStatistics, releaseClaims } from "./claim-jobs.ts";
 import type { RetryPolicy, RunnableKind } from "./job-kind.ts";
 import type { JobWakeups } from "./job-wakeups.ts";
 import { LockKeeper } from "./lock-keeper.ts";
@@ -113,11 +105,8 @@ export class JobRunner {
   private wakeUp: (() => void) | undefined;
   private wokenWhileBusy = false;
   private readonly inFlight = new Set<Promise<void>>();
-  /**
-   * Claimed and not yet started: held ahead (pending, their attempt not counted: claim-jobs.ts), so that a freed
-   * slot starts the next one without waiting for a claim.
-   */
-  private readonly ready: ClaimedRow[] = [];
+  /** Claimed ahead and held, not yet started: a freed slot starts the next one without waiting for a claim. */
+  private readonly ready: ClaimedJob[] = [];
   private readonly locks: LockKeeper;
   /** Jobs that succeeded and are not yet marked done: the next claim closes them (claim-jobs.ts). */
   private finished: bigint[] = [];
@@ -174,9 +163,8 @@ export class JobRunner {
 
   /** Claims and runs one batch; returns how many jobs it ran. Useful in tests and CLI commands. */
   async runOnce(): Promise<number> {
-    const limit = this.options.concurrency ?? 8;
-    const jobs = await this.claim(limit, limit);
-    await Promise.all(jobs.map((job) => this.execute(job, job.started)));
+    const jobs = await this.claim(this.options.concurrency ?? 8);
+    await Promise.all(jobs.map((job) => this.execute(job)));
     await this.closeFinished();
     return jobs.length;
   }
@@ -195,7 +183,7 @@ export class JobRunner {
     if (!this.options.handlers[job.kind]) throw new Error(`this runner does not run ${job.kind} jobs`);
     const claimed = await claimSlot(this.options.db, this, job);
     if (!claimed) return false;
-    const run = this.execute(claimed, true);
+    const run = this.execute(claimed);
     this.inFlight.add(run);
     await run.finally(() => this.inFlight.delete(run));
     await this.closeFinished();
@@ -207,37 +195,30 @@ export class JobRunner {
   }
 
   /**
-   * Keeps up to `concurrency` jobs running and as many again held ahead: a finished job's slot goes to a job
-   * already held, while the next claim (which also closes the finished ones) happens beside it. Without that,
-   * each slot sat idle for the wake-up gathering and the claim's round trip after every job. A claim starts
-   * at once as many jobs as there are free slots (no second statement: a new job is picked up as fast as
-   * before), and holds the rest, which become `running` one statement each as slots free (startHeld).
+   * Keeps up to `concurrency` jobs running and as many again claimed ahead: a finished job's slot goes to a
+   * job already claimed, while the next claim (which also closes the finished ones) happens beside it. Without
+   * that, each slot sat idle for the wake-up gathering and the claim's round trip after every job.
    */
   private async run(): Promise<void> {
     const concurrency = this.options.concurrency ?? 8;
     const depth = concurrency * 2;
     while (this.running) {
-      let claimed: ClaimedRow[] = [];
+      let claimed: ClaimedJob[] = [];
       try {
         // Refilled when half the jobs claimed ahead have started, so that a claim takes several at once.
         const room = depth - this.inFlight.size - this.ready.length;
         if (room > 0 && this.ready.length <= concurrency / 2) {
-          const free = concurrency - this.inFlight.size - this.ready.length;
-          claimed = await this.claim(room, Math.max(0, free));
+          claimed = await this.claim(room);
           this.noteClaimWorked();
         }
       } catch (error) {
         this.noteClaimFailure(error);
       }
-      for (const job of claimed) this.locks.hold(job.id);
-      this.tellClaimed(claimed);
-      // Started by the claim: into their slots now; while stopping, kept for stop to give back.
-      const started = claimed.filter((job) => job.started);
-      for (const job of started) {
-        if (this.running) this.launch(job, concurrency);
-        else this.ready.push(job);
+      for (const job of claimed) {
+        this.locks.hold(job.id);
+        this.ready.push(job);
       }
-      this.ready.push(...claimed.filter((job) => !job.started));
+      this.tellClaimed(claimed);
       this.startReady(concurrency);
       if (claimed.length === 0 || this.inFlight.size + this.ready.length >= depth) await this.idle();
     }
@@ -276,23 +257,20 @@ export class JobRunner {
     }
   }
 
-  /** Starts held jobs while slots are free; not once the runner is stopping (stop releases them). */
+  /** Starts claimed jobs while slots are free; not once the runner is stopping (stop releases them). */
   private startReady(concurrency: number): void {
-    while (this.running && this.inFlight.size < concurrency && this.ready.length > 0)
-      this.launch(this.ready.shift()!, concurrency);
+    while (this.running && this.inFlight.size < concurrency && this.ready.length > 0) {
+      const job = this.ready.shift()!;
+      const p = this.execute(job).finally(() => {
+        this.inFlight.delete(p);
+        this.startReady(concurrency);
+        this.wake();
+      });
+      this.inFlight.add(p);
+    }
   }
 
-  /** Runs a claimed job in a slot; its end frees the slot for the next held job and asks for more. */
-  private launch(job: ClaimedRow, concurrency: number): void {
-    const p = this.execute(job, job.started).finally(() => {
-      this.inFlight.delete(p);
-      this.startReady(concurrency);
-      this.wake();
-    });
-    this.inFlight.add(p);
-  }
-
-  /** Gives jobs claimed but never started back, as they were before the claim (stop). */
+  /** Gives jobs claimed ahead but never started back, as they were before the claim (stop). */
   private async releaseReady(): Promise<void> {
     const jobs = this.ready.splice(0);
     for (const job of jobs) this.locks.release(job.id);
@@ -329,12 +307,11 @@ export class JobRunner {
    * Claims only kinds this runner handles: others (sync jobs while SolusIO is not configured) wait. The jobs
    * finished since the last claim are marked done by the same statement.
    */
-  private async claim(limit: number, startNow: number): Promise<ClaimedRow[]> {
+  private async claim(limit: number): Promise<ClaimedJob[]> {
     const done = this.takeFinished();
-    let claimed: ClaimedRow[];
+    let claimed: ClaimedJob[];
     try {
-      const kinds = Object.keys(this.options.handlers);
-      claimed = await claimJobs(this.options.db, this, kinds, limit, done, startNow);
+      claimed = await claimJobs(this.options.db, this, Object.keys(this.options.handlers), limit, done);
     } catch (error) {
       this.finished.push(...done);
       throw error;
@@ -375,15 +352,9 @@ export class JobRunner {
     return done;
   }
 
-  /** Runs one attempt of `job`; a held one (`started` false) is first made running, its attempt counted. */
-  private async execute(claimed: ClaimedJob, started: boolean): Promise<void> {
-    const kind = runnableOf(this.options.handlers[claimed.kind]);
-    this.locks.hold(claimed.id);
-    const job = started ? claimed : await this.startHeld(claimed);
-    if (!job) {
-      this.locks.release(claimed.id);
-      return;
-    }
+  private async execute(job: ClaimedJob): Promise<void> {
+    const kind = runnableOf(this.options.handlers[job.kind]);
+    this.locks.hold(job.id);
     try {
       if (!kind) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
       const attempt = kind.prepare(job)();
@@ -396,22 +367,6 @@ export class JobRunner {
     } finally {
       this.locks.release(job.id);
     }
-  }
-
-  /** A held job made running; undefined (and not run) when this runner's hold on it is gone or unknown. */
-  private async startHeld(job: ClaimedJob): Promise<ClaimedJob | undefined> {
-    try {
-      const attempts = await startHeld(this.options.db, this, job.id);
-      if (attempts !== undefined) return { ...job, attempts };
-      this.options.logger.warn({ job: String(job.id), kind: job.kind }, "a held job was taken over; not run");
-    } catch (error) {
-      // Its hold runs out, and any runner takes it then, with no attempt lost.
-      this.options.logger.warn(
-        { err: error, job: String(job.id), kind: job.kind },
-        "could not start a held job; it waits for its hold to run out",
-      );
-    }
-    return undefined;
   }
 
   private async recordFailure(job: ClaimedJob, retry: RetryPolicy, error: unknown): Promise<void> {

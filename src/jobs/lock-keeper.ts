@@ -41,14 +41,7 @@ export class LockKeeper {
       .set({ locked_until: sql<Date>`now() + make_interval(secs => ${this.lockSeconds})` })
       .where("id", "in", ids)
       .where("locked_by", "=", this.workerId)
-      // Running, or held ahead (pending with a claim): not a job whose failure was just recorded (pending,
-      // no claim), which a renewal would otherwise keep from every runner for a whole lock.
-      .where((eb) =>
-        eb.or([
-          eb("status", "=", "running"),
-          eb.and([eb("status", "=", "pending"), eb("locked_until", "is not", null)]),
-        ]),
-      )
+      .where("status", "=", "running")
       .execute()
       .catch((error) => this.logger.warn({ err: error }, "could not renew job claims"));
   }
