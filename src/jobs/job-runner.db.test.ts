@@ -14,6 +14,29 @@ beforeAll(async () => {
 afterAll(async () => handle?.close());
 
 describe("job runner", () => {
+  it("names its worker id (what a held job's locked_by shows) at start, with host and pid, and in failure lines", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const id = await enqueueRawJob(handle.db, { kind: "named.fails", payload: {} });
+    const runner = new JobRunner({
+      db: handle.db,
+      logger: pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) }),
+      handlers: {
+        "named.fails": async () => {
+          throw new PermanentJobError("no");
+        },
+      },
+    });
+    await runner.start();
+    await expect.poll(() => lines.some((l) => l["job"] === String(id)), { timeout: 5_000 }).toBe(true);
+    await runner.stop();
+    expect(lines.find((l) => l["msg"] === "job runner started")).toMatchObject({
+      worker: runner.workerId,
+      pid: process.pid,
+      kinds: ["named.fails"],
+    });
+    expect(lines.find((l) => l["job"] === String(id))).toMatchObject({ worker: runner.workerId });
+  });
+
   it("lets several runners share the outbox without running a job twice, keeping each key in order", async () => {
     for (let i = 0; i < 200; i++) {
       await enqueueRawJob(handle.db, { kind: "record", orderingKey: `key:${i % 10}`, payload: { i } });

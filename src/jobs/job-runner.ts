@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
@@ -128,6 +129,16 @@ export class JobRunner {
   start(): Promise<void> {
     if (!this.running) {
       this.running = true;
+      // The id a job's locked_by shows, so an operator can tell which instance holds a job.
+      this.options.logger.info(
+        {
+          worker: this.workerId,
+          host: hostname(),
+          pid: process.pid,
+          kinds: Object.keys(this.options.handlers),
+        },
+        "job runner started",
+      );
       this.loop = this.run();
       this.listening = this.options.wakeups
         ?.subscribe(() => this.wake())
@@ -404,6 +415,7 @@ export class JobRunner {
       {
         job: String(job.id),
         kind: job.kind,
+        worker: this.workerId,
         attempts,
         retryInMs: final ? null : delay,
         error: message,
