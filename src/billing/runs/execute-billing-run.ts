@@ -96,6 +96,7 @@ export async function executeBillingRun(
     let beat = 0;
     let received = 0;
     const heartbeat = startImportHeartbeat(ctx, run.id, () => received, deps.heartbeatMs);
+    // Stopped however the import ends: a failed or interrupted run must not leave its timer behind in serve.
     const imported = await importUsage(ctx.db, {
       source: deps.source,
       period,
@@ -116,8 +117,7 @@ export async function executeBillingRun(
           .where("id", "=", run.id)
           .execute();
       },
-    });
-    heartbeat.stop();
+    }).finally(() => heartbeat.stop());
     await record((await deps.source.notes?.(period)) ?? []);
     if (deps.crossCheck)
       await crossCheckUsage(ctx.db, { stage, other: deps.crossCheck, period, report: record });
