@@ -157,27 +157,32 @@ function heldAdvice(dataDir: string, holder: LockHolder, seeker: LockSeeker): st
 }
 
 /**
- * Taken by creating the lock file where none is (a link, which fails when the name exists), so of two processes that start at
- * once exactly one gets it. A stale lock (its holder dead, or its pid another run now) is removed only
- * under TAKEOVER_DIR, and only if it is still the one found stale: two processes taking it over at once cannot
- * both remove a lock and each create one, nor can one remove the lock the other has just made.
+ * Taken by creating the lock file where none is (a link, which fails when the name exists), inside a mutex
+ * (TAKEOVER_DIR, made with mkdir) that every taker holds in turn: finding a lock stale (its holder dead, or its
+ * pid another run now), removing it and making one's own happen with no other taker in between, so of processes
+ * that start at once, or take over a stale lock at once, exactly one gets it.
  */
 export function lockDataDir(dataDir: string, seeker: LockSeeker = "command"): () => void {
   const lock = join(dataDir, LOCK_FILE);
-  for (let attempt = 0; ; attempt++) {
-    if (createLock(lock)) break;
-    const holder = liveLockHolder(dataDir);
-    if (holder !== undefined) throw new ServiceError("CONFLICT", heldAdvice(dataDir, holder, seeker));
-    if (attempt >= MAX_TAKEOVER_ATTEMPTS)
-      throw new ServiceError(
-        "CONFLICT",
-        `the lock of ${dataDir} keeps changing hands: another process is starting on it; try again in a moment`,
-      );
-    removeStaleLock(dataDir);
-  }
-  // The run once the lock is ours: until then a reader finds no run for this pid, and takes the lock for held.
-  const run = processRun(process.pid);
-  if (run) writeFileSync(join(dataDir, LOCK_RUN_FILE), `${process.pid} ${run}`, { mode: 0o600 });
+  // Taking, and taking over, happen one process at a time: a stale lock removed outside the mutex could be a
+  // fresh one another process had just made (two winners, seen once in 25 rounds of the test).
+  underTakeover(dataDir, () => {
+    if (!createLock(lock)) {
+      const holder = liveLockHolder(dataDir);
+      if (holder !== undefined) throw new ServiceError("CONFLICT", heldAdvice(dataDir, holder, seeker));
+      rmSync(lock, { force: true });
+      rmSync(join(dataDir, LOCK_RUN_FILE), { force: true });
+      if (!createLock(lock))
+        throw new ServiceError(
+          "CONFLICT",
+          `the lock of ${dataDir} keeps changing hands: another process is starting on it; try again in a moment`,
+        );
+    }
+    // The run, still inside the mutex, so the next process never reads it half written. Until it is there a
+    // reader finds no run for this pid, and takes the lock for held.
+    const run = processRun(process.pid);
+    if (run) writeFileSync(join(dataDir, LOCK_RUN_FILE), `${process.pid} ${run}`, { mode: 0o600 });
+  });
   return () => {
     // Only while it is still this process's: a restore that lost DATA_DIR to another process leaves its lock.
     if (readLockPid(dataDir) !== process.pid) return;
@@ -186,11 +191,36 @@ export function lockDataDir(dataDir: string, seeker: LockSeeker = "command"): ()
   };
 }
 
-/** Where a process removing a stale lock says so: made with mkdir, which fails when it exists. */
+/** The mutex of taking the lock: made with mkdir, which fails when it exists. */
 export const TAKEOVER_DIR = ".tokenbill.lock-takeover";
-const MAX_TAKEOVER_ATTEMPTS = 50;
-/** A takeover takes microseconds: one older than this was left by a process killed in it. */
+/** 5 ms apart: about 2 s for processes that start at once to take their turns. */
+const MAX_TAKEOVER_ATTEMPTS = 400;
+/** A turn takes well under a second: one older than this was left by a process killed in it. */
 const STALE_TAKEOVER_MS = 10_000;
+
+function underTakeover(dataDir: string, take: () => void): void {
+  const takeover = join(dataDir, TAKEOVER_DIR);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      mkdirSync(takeover);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (attempt >= MAX_TAKEOVER_ATTEMPTS)
+        throw new ServiceError(
+          "CONFLICT",
+          `the lock of ${dataDir} keeps changing hands: another process is starting on it; try again in a moment`,
+        );
+      leftByTheDead(takeover);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+  try {
+    take();
+  } finally {
+    rmSync(takeover, { recursive: true, force: true });
+  }
+}
 
 /**
  * Written whole beside the lock, then linked to its name: link fails when the name exists, and a reader never
@@ -207,28 +237,6 @@ function createLock(lock: string): boolean {
     throw error;
   } finally {
     rmSync(mine, { force: true });
-  }
-}
-
-function removeStaleLock(dataDir: string): void {
-  const takeover = join(dataDir, TAKEOVER_DIR);
-  try {
-    mkdirSync(takeover);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    // Another process is removing it: wait a moment, then look again.
-    leftByTheDead(takeover);
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-    return;
-  }
-  try {
-    // Looked at again under the takeover: another process may have removed the stale one and taken it since.
-    if (liveLockHolder(dataDir) === undefined) {
-      rmSync(join(dataDir, LOCK_FILE), { force: true });
-      rmSync(join(dataDir, LOCK_RUN_FILE), { force: true });
-    }
-  } finally {
-    rmSync(takeover, { recursive: true, force: true });
   }
 }
 

@@ -91,8 +91,9 @@ export async function restoreEmbeddedBackup(input: {
     staging = undefined;
     restored = { dataDir, replacedTo, ...result };
   } catch (error) {
-    // The unpacked copy holds every secret's hash: never left behind.
-    if (staging) rmSync(staging, { recursive: true, force: true });
+    // The unpacked copy holds every secret's hash: never left behind. Retried: a refused archive's extractor
+    // may still be writing its last entry while this removes the directory (ENOTEMPTY, seen under load).
+    if (staging) rmSync(staging, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     unlock();
     // The directory this restore made, empty again; rmdir leaves it if another process has put anything in.
     if (made) rmdirQuietly(dataDir);
