@@ -100,9 +100,6 @@ function commaList<T extends z.ZodType>(item: T, most = Number.MAX_SAFE_INTEGER)
   );
 }
 
-/** http(s) URLs. */
-const urlList = commaList(z.url({ protocol: /^https?$/ }));
-
 /**
  * Webhook endpoints: http(s) URLs without a user name or password, which fetch refuses to send to (every
  * delivery would fail). The problem names the entry by its index and origin, never the credential.

@@ -22,4 +22,14 @@ describe("parseJsonExact", () => {
   it("refuses what JSON.parse refuses", () => {
     expect(() => parseJsonExact("{12345678901234567890}")).toThrow(SyntaxError);
   });
+
+  it("keeps exponent and fraction forms as the numbers JSON.parse makes of them", () => {
+    const text = "[12345678901234567890e0, 1.00000000000000000001, -0, 1e400]";
+    expect(parseJsonExact(text)).toEqual(JSON.parse(text));
+  });
+
+  it("refuses one key given two values, where JSON.parse would silently keep the second", () => {
+    // A long figure with two different values is no answer to bill from: the caller treats it as unreadable.
+    expect(() => parseJsonExact('{"tokens":1,"tokens":2,"n":12345678901234567890}')).toThrow(SyntaxError);
+  });
 });

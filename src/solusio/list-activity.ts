@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "../kernel/plain-zod-wording.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { describeItemIssue, followPages, type JsonReader } from "./follow-pages.ts";
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "../kernel/plain-zod-wording.ts";
 import { upstreamName, upstreamText } from "./upstream-text.ts";
 
 // Shapes of SolusIO answers (solusio-api.md), validated before use. Objects are loose: SolusIO sends more

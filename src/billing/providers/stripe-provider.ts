@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import { z } from "zod";
+import "../../kernel/plain-zod-wording.ts";
 import { replaceUnshowableIn } from "../../kernel/clean-text.ts";
 import { ServiceError, UpstreamError } from "../../kernel/errors.ts";
 import type {
