@@ -77,7 +77,16 @@ describe("tokenbill CLI", () => {
   it("lists every command group, and a group's commands once it is named (groups load when they run)", async () => {
     const top = await tokenbill("--help");
     expect(top.code).toBe(0);
-    for (const group of ["apikey", "pricing", "billing", "payments", "dunning", "solusio", "staff"]) {
+    for (const group of [
+      "apikey",
+      "pricing",
+      "billing",
+      "invoices",
+      "payments",
+      "dunning",
+      "solusio",
+      "staff",
+    ]) {
       expect(top.stdout).toMatch(new RegExp(`^  ${group} +\\S`, "m"));
     }
     const billing = await tokenbill("help", "billing");

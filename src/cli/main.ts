@@ -164,6 +164,11 @@ const GROUPS: { name: string; description: string; load: () => Promise<(group: C
     load: async () => (await import("./billing-commands.ts")).addBillingCommands,
   },
   {
+    name: "invoices",
+    description: "void an invoice, and reissue a void invoice's month (docs/billing-cycle.md)",
+    load: async () => (await import("./invoice-commands.ts")).addInvoiceCommands,
+  },
+  {
     name: "payments",
     description: "payments, refunds, credit notes and statements (billing-rules §7)",
     load: async () => (await import("./payment-commands.ts")).addPaymentCommands,
