@@ -415,10 +415,10 @@ describe("reissuing a void invoice", () => {
     expect(reissued.total).toBe(500);
     expect(reissued.number).toMatch(/^INV-2026-00000[3-9]$/);
     expect(textOf((await owner.get(page)).text)).toContain(
-      `Also for this month: ${reissued.number} (${reissued.status.replace("_", " ")})`,
+      `Reissued as: ${reissued.number} (${reissued.status.replace("_", " ")})`,
     );
     expect(textOf((await owner.get(`/console/invoices/${reissued.id}`)).text)).toContain(
-      "Also for this month: INV-2026-000002 (void)",
+      "Replaces: INV-2026-000002 (void)",
     );
   });
 });

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { listCreditNotes } from "../../billing/credit-notes/get-credit-note.ts";
 import { getInvoice } from "../../billing/invoices/get-invoice.ts";
 import { listInvoices } from "../../billing/invoices/list-invoices.ts";
+import { reissueNeighbours } from "../../billing/invoices/reissue-chain.ts";
 import type { Invoice } from "../../billing/invoices/invoice-schemas.ts";
 import { listPayments } from "../../billing/payments/get-payment.ts";
 import type { Payment } from "../../billing/payments/payment-schemas.ts";
@@ -57,6 +58,18 @@ export function paysInvoice(payment: Payment, invoiceId: string): boolean {
   return payment.invoice_id === invoiceId || payment.allocations.some((a) => a.invoice_id === invoiceId);
 }
 
+/**
+ * The other invoices of the page's month, each named by what it is to this one: the void invoice this one
+ * replaces, the one that replaced it, or just another of the month. Read from the release order
+ * (reissue-chain.ts): listed all alike, a month reissued twice gave no way to tell B, A's reissue, from C.
+ */
+function monthLinks(month: readonly Invoice[], id: string) {
+  const link = (i: Invoice | undefined) =>
+    i && { id: i.id, number: i.number ?? "draft", status: i.status.replace("_", " ") };
+  const { replaces, reissuedAs, others } = reissueNeighbours(month, id);
+  return { replaces: link(replaces), reissuedAs: link(reissuedAs), others: others.map((i) => link(i)!) };
+}
+
 export function displayOf(invoice: Invoice): CurrencyDisplay {
   return currencyDisplayOf(invoice.currency);
 }
@@ -80,7 +93,7 @@ export async function invoicePage(
       ctx,
       input: { ...pageQuery(request, LIST_ROWS, "credit_notes_page"), invoice_id: id },
     }),
-    // A void invoice and its reissue share the customer's month: each page links the other.
+    // A void invoice and its reissue share the customer's month: each page links the other (monthLinks).
     listInvoices({
       ctx,
       input: {
@@ -126,9 +139,7 @@ export async function invoicePage(
       paymentsPager: pagerOf(request, payments.meta, "payments_page"),
       creditNotes: creditNotes.data.map((c) => ({ ...c, total: show(c.total) })),
       creditNotesPager: pagerOf(request, creditNotes.meta, "credit_notes_page"),
-      samePeriod: samePeriod.data
-        .filter((i) => i.id !== id)
-        .map((i) => ({ id: i.id, number: i.number ?? "draft", status: i.status })),
+      month: monthLinks(samePeriod.data, id),
       released: when(invoice.void?.released_at),
       can: {
         pay: invoice.status === "finalized" || invoice.status === "partially_paid",
