@@ -4,6 +4,7 @@ import { listPayments } from "../../billing/payments/get-payment.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import { money, pageQuery, pagerOf, when } from "../page-kit.ts";
+import { pendingRefunds } from "./invoice-view.ts";
 
 // The customer page's money card: balance and credit (projections of the ledger), and the customer's
 // payments newest first, paged, each with a Refund action while some of it is left to refund. A payment
@@ -37,6 +38,7 @@ export async function customerMoney(ctx: ServiceContext, request: FastifyRequest
       credit: showIn(p.credit, p.currency),
       refunded: showIn(p.refunded, p.currency),
       refundable: p.amount > p.refunded,
+      pending: pendingRefunds(p, (minor) => showIn(minor, p.currency)),
     })),
     pager: pagerOf(request, payments.meta, "payments_page"),
   };

@@ -23,6 +23,7 @@ import {
 } from "./customer-form.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
 import { fieldErrorsOf, noticeFrom, param, queryText, STAFF } from "./page-helpers.ts";
+import { REFUND_RELEASE_NOTICES } from "./refund-release-notices.ts";
 
 // Customers: search and filters, create, the customer page, edit. The actions on a customer (status, sync,
 // single sign-on, statement) are in customer-action-pages.ts. Every page calls the admin API's verbs.
@@ -34,6 +35,7 @@ export const CUSTOMER_NOTICES: Record<string, string> = {
   status_changed: "The customer's status is changed; SolusIO follows with the next sync.",
   sync_queued: "A new sync is queued.",
   refunded: "The refund is recorded.",
+  ...REFUND_RELEASE_NOTICES,
   reconciled_clean: "SolusIO matches this customer: nothing to repair.",
   reconciled_fixed: "SolusIO differed from this customer; a sync is queued to repair it.",
   reconciled_conflict:

@@ -8,11 +8,12 @@ import { minorUnitsOf } from "./invoice-amount.ts";
 import { displayOf } from "./invoice-view.ts";
 import { registerInvoiceVoidPages } from "./invoice-void-pages.ts";
 import { registerPaymentRefundPages } from "./payment-refund-pages.ts";
+import { registerRefundReleasePages } from "./refund-release-pages.ts";
 import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
 import { STAFF } from "./page-helpers.ts";
 
 // What changes an issued invoice's money: issuing a credit note (voiding and reissuing are in
-// invoice-void-pages.ts, refunding one of its payments in payment-refund-pages.ts). Each has a page of its own that says what will happen (the confirmation), and
+// invoice-void-pages.ts, refunding one of its payments in payment-refund-pages.ts, releasing a refund's reservation in refund-release-pages.ts). Each has a page of its own that says what will happen (the confirmation), and
 // its button POSTs.
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
@@ -40,6 +41,7 @@ const CREDIT_FIELDS: FormField[] = [
 export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps): void {
   const csrf = { preHandler: app.csrfProtection };
   registerPaymentRefundPages(app, deps);
+  registerRefundReleasePages(app, deps);
 
   const creditPage = async (
     request: IdRequest,

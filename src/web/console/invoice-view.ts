@@ -13,6 +13,7 @@ import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { noticeFrom } from "./page-helpers.ts";
+import { REFUND_RELEASE_NOTICES } from "./refund-release-notices.ts";
 
 // The invoice page's model: the invoice with its lines and totals in the invoice's own currency format
 // (billing-rules §1, from the currency snapshot the invoice keeps), its payments and credit notes, and what
@@ -32,6 +33,7 @@ export const INVOICE_NOTICES: Record<string, string> = {
   reissued:
     "Released for reissue: the next run of the invoice's month bills the customer again on a new invoice.",
   resent: "The invoice is queued to be e-mailed to the customer again.",
+  ...REFUND_RELEASE_NOTICES,
 };
 
 export const STATUS_BADGE: Record<Invoice["status"], string> = {
@@ -68,6 +70,16 @@ function monthLinks(month: readonly Invoice[], id: string) {
     i && { id: i.id, number: i.number ?? "draft", status: i.status.replace("_", " ") };
   const { replaces, reissuedAs, others } = reissueNeighbours(month, id);
   return { replaces: link(replaces), reissuedAs: link(reissuedAs), others: others.map((i) => link(i)!) };
+}
+
+/**
+ * A payment's refunds still waiting on the payment provider: each may be released (refund-release-pages.ts)
+ * when its call to the provider never ran.
+ */
+export function pendingRefunds(payment: Payment, show: (minor: bigint) => string) {
+  return payment.refunds
+    .filter((r) => r.status === "pending")
+    .map((r) => ({ id: r.id, amount: show(r.amount) }));
 }
 
 export function displayOf(invoice: Invoice): CurrencyDisplay {
@@ -135,6 +147,7 @@ export async function invoicePage(
         amount: show(p.amount),
         refunded: show(p.refunded),
         refundable: p.amount > p.refunded && paysInvoice(p, id),
+        pending: pendingRefunds(p, show),
       })),
       paymentsPager: pagerOf(request, payments.meta, "payments_page"),
       creditNotes: creditNotes.data.map((c) => ({ ...c, total: show(c.total) })),

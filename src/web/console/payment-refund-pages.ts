@@ -19,7 +19,7 @@ import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
 // verb, under two owners. A customer's payment (recorded against no invoice) is allocated to invoices, so
 // an invoice's page lists it and may refund it; one that only left credit is reached from the customer.
 
-type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+export type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 const REFUND_FIELDS: FormField[] = [
   { name: "amount", label: "Amount to refund", inputmode: "decimal", required: true },
@@ -27,7 +27,7 @@ const REFUND_FIELDS: FormField[] = [
 ];
 
 /** Where a refund is asked from: its page's address, what it may refund, the amounts' format. */
-interface RefundOwner {
+export interface RefundOwner {
   /** `/console/invoices/inv_…` or `/console/customers/7`: the form posts to `${base}/refunds`. */
   base: string;
   /** The payment's currency format, to show its amounts and read the one typed. */
@@ -37,7 +37,7 @@ interface RefundOwner {
   name: string;
 }
 
-async function invoiceOwner(deps: WebDeps, request: IdRequest): Promise<RefundOwner> {
+export async function invoiceOwner(deps: WebDeps, request: IdRequest): Promise<RefundOwner> {
   const invoice = await getInvoice({ ctx: deps.contextOf(request), input: { id: request.params.id } });
   return {
     base: `/console/invoices/${invoice.id}`,
@@ -48,7 +48,7 @@ async function invoiceOwner(deps: WebDeps, request: IdRequest): Promise<RefundOw
   };
 }
 
-async function customerOwner(deps: WebDeps, request: IdRequest): Promise<RefundOwner> {
+export async function customerOwner(deps: WebDeps, request: IdRequest): Promise<RefundOwner> {
   const ctx = deps.contextOf(request);
   const [customer, displays] = await Promise.all([
     getCustomer({ ctx, input: { id: param(request, "id") } }),
@@ -67,6 +67,12 @@ async function customerOwner(deps: WebDeps, request: IdRequest): Promise<RefundO
     name: "of this customer",
   };
 }
+
+/** The pages a payment's refunds are asked from, and whose page owns the payment. */
+export const REFUND_OWNERS = [
+  { path: "/console/invoices/:id", ownerOf: invoiceOwner },
+  { path: "/console/customers/:id", ownerOf: customerOwner },
+] as const;
 
 export function registerPaymentRefundPages(app: FastifyInstance, deps: WebDeps): void {
   const csrf = { preHandler: app.csrfProtection };
@@ -110,11 +116,7 @@ export function registerPaymentRefundPages(app: FastifyInstance, deps: WebDeps):
     );
   };
 
-  const pages = [
-    { path: "/console/invoices/:id", ownerOf: invoiceOwner },
-    { path: "/console/customers/:id", ownerOf: customerOwner },
-  ];
-  for (const { path, ownerOf } of pages) {
+  for (const { path, ownerOf } of REFUND_OWNERS) {
     app.get<{ Params: { id: string } }>(`${path}/refund`, STAFF, async (request, reply) => {
       const payment = (request.query as Record<string, unknown>)["payment"];
       const owner = await ownerOf(deps, request);

@@ -44,6 +44,11 @@ export interface FixtureInvoice {
   taxes?: { label: string; rate: string; amount: bigint }[];
   taxCompound?: boolean;
   lines?: bigint[];
+  /**
+   * Its month, for a test that shows it on a page (the pages read periods from 1970 on); by default the
+   * next of a series from 1900, so that no two fixture invoices of a customer share one.
+   */
+  period?: string;
 }
 
 /** Drafts then finalizes invoices (one period each, in order), as of `now`; returns their ids in order. */
@@ -56,7 +61,9 @@ export async function issueInvoices(
   const now = options.now ?? new Date("2026-11-01T01:00:00Z");
   const ids: string[] = [];
   for (const spec of specs) {
-    const period = `${1900 + Math.floor(nextPeriod / 12)}-${String((nextPeriod % 12) + 1).padStart(2, "0")}`;
+    const period =
+      spec.period ??
+      `${1900 + Math.floor(nextPeriod / 12)}-${String((nextPeriod % 12) + 1).padStart(2, "0")}`;
     nextPeriod++;
     const id = `inv_${randomBytes(8).toString("hex")}`;
     const taxTotal = (spec.taxes ?? []).reduce((s, t) => s + t.amount, 0n);
