@@ -94,6 +94,14 @@ const RETRY_LATER: Record<string, string> = Object.freeze({ "retry-after": "5" }
 const NO_HEADERS: Record<string, string> = Object.freeze({});
 
 /**
+ * headersOfCode for an answer kept as its status and body (an Idempotency-Key's): a replayed 503 says when to
+ * try again as the first answer did. Only 503 carries headers, and only UPSTREAM_UNAVAILABLE answers 503.
+ */
+export function headersOfStatus(status: number): Record<string, string> {
+  return status === STATUS.UPSTREAM_UNAVAILABLE ? RETRY_LATER : NO_HEADERS;
+}
+
+/**
  * The client is told who could not be reached; the operator is told why, with the cause's own words (for the
  * database, node-postgres's: "connect ECONNREFUSED 10.0.0.5:5432"). One line without a stack: during an outage
  * every request fails the same way.

@@ -9,7 +9,7 @@ import {
   requestHash,
   type StoredAnswer,
 } from "../kernel/idempotency.ts";
-import { errorAnswerText } from "./errors.ts";
+import { errorAnswerText, headersOfStatus } from "./errors.ts";
 
 // The Idempotency-Key header of the admin API's money-moving POSTs (a route declares `idempotent: true`;
 // docs/payments.md). Read here, honoured by the verbs (src/billing/payments/idempotency-key.ts).
@@ -44,10 +44,15 @@ export function readIdempotencyKey(
   };
 }
 
-/** Sends an answer kept under the key again, as it was, marked as a replay (as Stripe marks its own). */
+/**
+ * Sends an answer kept under the key again, as it was, marked as a replay (as Stripe marks its own). A kept
+ * 503 (Stripe could not be reached) carries Retry-After as it first did, whatever the client makes of it:
+ * `Idempotent-Replayed` tells it that this key's answer will not change (docs/payments.md).
+ */
 export function sendReplay(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
   return reply
     .status(answer.status)
+    .headers(headersOfStatus(answer.status))
     .header("cache-control", "no-store")
     .header("idempotent-replayed", "true")
     .type("application/json; charset=utf-8")

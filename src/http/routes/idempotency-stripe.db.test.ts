@@ -54,6 +54,7 @@ async function post(path: string, body: unknown, key: string) {
     text,
     body: JSON.parse(text),
     replayed: response.headers.get("idempotent-replayed"),
+    retryAfter: response.headers.get("retry-after"),
   };
 }
 
@@ -138,5 +139,31 @@ describe("Idempotency-Key and Stripe", () => {
     expect([again.status, again.text, again.replayed]).toEqual([409, first.text, "true"]);
     expect(stripeRefundCalls()).toBe(calls);
     expect((await refundRows(payment.id)).map((r) => r.status)).toEqual(["failed"]);
+  });
+
+  it("replays Stripe's 503 with its Retry-After, as first answered, and does not ask Stripe again", async () => {
+    const { payment } = await paidByCard(400n);
+    const path = `/api/v1/payments/${payment.id}/refunds`;
+    fake.refundsFailWith = 500;
+    try {
+      const first = await post(path, { amount: 400 }, "ref-stripe-down");
+      expect([first.status, first.body.error.code, first.retryAfter]).toEqual([
+        503,
+        "UPSTREAM_UNAVAILABLE",
+        "5",
+      ]);
+      const calls = stripeRefundCalls();
+      // Kept: the call may have reached Stripe, so the key must not ask again (a new key asks again).
+      const again = await post(path, { amount: 400 }, "ref-stripe-down");
+      expect([again.status, again.text, again.replayed, again.retryAfter]).toEqual([
+        503,
+        first.text,
+        "true",
+        "5",
+      ]);
+      expect(stripeRefundCalls()).toBe(calls);
+    } finally {
+      fake.refundsFailWith = null;
+    }
   });
 });

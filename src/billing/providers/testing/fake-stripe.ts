@@ -64,6 +64,11 @@ export interface FakeStripe {
   requests: { method: string; path: string; form: Form; idempotencyKey: string | undefined }[];
   /** The status a new refund has in Stripe's answer (cards: often succeeded at once; here pending by default). */
   refundStatusOnCreate: FakeRefund["status"];
+  /**
+   * While set, every refund request is answered with this 5xx, an `api_error` as Stripe's own trouble is, and
+   * `Stripe-Should-Retry: false`, so the SDK gives up at once instead of retrying with its backoff.
+   */
+  refundsFailWith: number | null;
   /** The customer pays the session on Stripe's page: its checkout.session.completed event. */
   completeSession(sessionId: string): FakeStripeEvent;
   /** Stripe settles a refund: a refund.updated event. */
@@ -106,6 +111,7 @@ class StripeFailure extends Error {
     readonly status: number,
     message: string,
     readonly param?: string,
+    readonly type = "invalid_request_error",
   ) {
     super(message);
   }
@@ -212,7 +218,11 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
       if (!found) throw new StripeFailure(404, `No such checkout.session: '${session[1]}'`, "id");
       return found;
     }
-    if (method === "POST" && path === "/v1/refunds") return createRefund(form);
+    if (method === "POST" && path === "/v1/refunds") {
+      if (fake.refundsFailWith !== null)
+        throw new StripeFailure(fake.refundsFailWith, "An unknown error occurred", undefined, "api_error");
+      return createRefund(form);
+    }
     if (method === "GET" && path === "/v1/refunds") {
       // One page, newest first, of a payment's refunds (or all): enough for the tests' few.
       const intent = text(form["payment_intent"]);
@@ -231,7 +241,11 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
   };
 
   const answer = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { "content-type": "application/json", "request-id": `req_${hex(7)}` });
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "request-id": `req_${hex(7)}`,
+      ...(status >= 500 ? { "stripe-should-retry": "false" } : {}),
+    });
     res.end(JSON.stringify(body));
   };
 
@@ -260,7 +274,7 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     } catch (error) {
       if (!(error instanceof StripeFailure)) throw error;
       answer(res, error.status, {
-        error: { type: "invalid_request_error", message: error.message, param: error.param },
+        error: { type: error.type, message: error.message, param: error.param },
       });
     }
   };
@@ -282,6 +296,7 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     refunds,
     requests,
     refundStatusOnCreate: "pending",
+    refundsFailWith: null,
     event,
     completeSession(sessionId) {
       const session = sessions.get(sessionId);
