@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type CreatedApiKey, createApiKey, listApiKeys } from "../../services/api-keys/api-keys.ts";
 import { revokeApiKey } from "../../services/api-keys/api-keys.ts";
+import { nameActors } from "../../services/audit-log/name-actors.ts";
 import { confirmStaffAction, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
@@ -22,7 +23,11 @@ export function registerApiKeyPages(app: FastifyInstance, deps: WebDeps): void {
     extra: { created?: CreatedApiKey; errors?: FieldErrors; values?: Record<string, string> } = {},
     status = 200,
   ) => {
-    const page = await listApiKeys({ ctx: deps.contextOf(request), input: pageQuery(request) });
+    const ctx = deps.contextOf(request);
+    const page = await listApiKeys({ ctx, input: pageQuery(request) });
+    // Who made each key, by name and e-mail rather than the audit log's `staff:stf_…` label.
+    const labels = page.data.flatMap((k) => (k.created_by === null ? [] : [k.created_by]));
+    const creators = await nameActors({ ctx, input: { labels } });
     return staffPage(
       deps,
       request,
@@ -33,6 +38,7 @@ export function registerApiKeyPages(app: FastifyInstance, deps: WebDeps): void {
         keys: page.data.map((k) => ({
           ...k,
           created: when(k.created_at),
+          createdBy: k.created_by === null ? "unknown" : (creators.get(k.created_by) ?? k.created_by),
           lastUsed: when(k.last_used_at),
           revoked: when(k.revoked_at),
         })),

@@ -10,10 +10,11 @@ import { FRESH_MS } from "../../services/dashboard/overdue-view.ts";
 import { TEST_ADMIN_KEY } from "../../../test/helpers/test-server.ts";
 import { systemContext } from "../../app/database.ts";
 import { periodBounds, previousPeriod } from "../../domain/periods.ts";
-import { actors } from "../../kernel/actor.ts";
+import { type Actor, actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { createDunCustomer, issueInvoice } from "../../billing/dunning/dunning-fixtures.ts";
 import { createCustomer } from "../../services/customers/customers.ts";
+import { createApiKey } from "../../services/api-keys/api-keys.ts";
 import { createStaffUser } from "../../services/staff/staff-users.ts";
 import { ConsoleClient, textOf } from "./customer-test-client.ts";
 
@@ -257,7 +258,9 @@ describe("API keys", () => {
       data: { id: string; created_by: string | null }[];
     };
     expect(listed.data.find((k) => k.id === id)?.created_by).toBe(`staff:${leaverId}`);
-    expect((await owner.get("/console/api-keys")).text).toContain(`staff:${leaverId}`);
+    expect(textOf((await owner.get("/console/api-keys")).text, `created-by-${id}`)).toBe(
+      "leaver@example.com",
+    );
 
     const confirm = await owner.get(`/console/settings/staff/${leaverId}/disable`);
     expect(confirm.text).toContain("every API key they created is revoked");
@@ -270,6 +273,43 @@ describe("API keys", () => {
       "The user is disabled and every session of theirs has ended. 1 API key they created is revoked.",
     );
     expect((await call("/api/v1/customers")).status).toBe(401);
+  });
+
+  it("names each key's creator as a person reads it: a staff user by name and e-mail, not by id", async () => {
+    await createStaffUser({
+      ctx,
+      input: { email: "kim@example.com", name: "Kim Keymaker", role: "admin", password: PASSWORD },
+    });
+    const kim = await ConsoleClient.logIn(h.server.url, "kim@example.com", PASSWORD);
+    const idOf = (key: string) => `key_${key.slice(4, 16)}`;
+    const byKim = idOf(
+      textOf((await kim.submit("/console/api-keys", "/console/api-keys", { name: "k1" })).text, "new-key")!,
+    );
+    const post = (key: string, name: string) =>
+      fetch(`${h.server.url}/api/v1/api-keys`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ name }),
+      }).then((r) => r.json() as Promise<{ data: { id: string; key: string } }>);
+    const envMade = (await post(TEST_ADMIN_KEY, "made by the env key")).data;
+    const keyMade = (await post(envMade.key, "made by a key")).data;
+    const system = (actor: Actor) => systemContext(h.handle, h.config, pino({ level: "silent" }), actor);
+    const bootstrap = await createApiKey({ ctx: system(actors.system("bootstrap")), input: { name: "b" } });
+    const cli = await createApiKey({ ctx: system(actors.cli()), input: { name: "c" } });
+
+    const page = (await owner.get("/console/api-keys?per_page=500")).text;
+    expect(textOf(page, `created-by-${byKim}`)).toBe("Kim Keymaker (kim@example.com)");
+    expect(textOf(page, `created-by-${envMade.id}`)).toBe("environment key (TOKENBILL_ADMIN_API_KEY)");
+    expect(textOf(page, `created-by-${keyMade.id}`)).toBe("API key “made by the env key”");
+    expect(textOf(page, `created-by-${bootstrap.id}`)).toBe("bootstrap (first start)");
+    expect(textOf(page, `created-by-${cli.id}`)).toBe("command line");
+    // The API keeps the audit log's labels, which name the same actors there.
+    const listed = (await (
+      await fetch(`${h.server.url}/api/v1/api-keys?per_page=500`, {
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+      })
+    ).json()) as { data: { id: string; created_by: string | null }[] };
+    expect(listed.data.find((k) => k.id === byKim)?.created_by).toMatch(/^staff:stf_/);
   });
 });
 
