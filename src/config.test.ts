@@ -78,7 +78,7 @@ describe("configuration", () => {
     const doc = readFileSync(join(import.meta.dirname, "..", "docs", "configuration.md"), "utf8");
     const ranged = Object.keys(describeConfig(parseConfig({}))).flatMap((key) => {
       // A value above every range makes each whole-number setting name its own.
-      const refused = /must be (0 \(never\) or )?a whole number from (\d+) to (\d+)/.exec(
+      const refused = /must be (0 \((?:never|none)\) or )?a whole number from (\d+) to (\d+)/.exec(
         (() => {
           try {
             parseConfig({ [key]: "9".repeat(16) });

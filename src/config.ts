@@ -172,8 +172,8 @@ function refusal(forms: string) {
  * work would run back to back. HOUSEKEEPING_INTERVAL_MS=1 was taken until 2026-12-05, and `serve` vacuumed
  * every table without pause (152 info lines in 3 minutes, admin calls held up to 1.1 s).
  */
-function intervalOrNever(min: number, max: number, fallback: number) {
-  const error = refusal(`must be 0 (never) or a whole number from ${min} to ${max}, written in digits`);
+function intervalOrNever(min: number, max: number, fallback: number, zero = "never") {
+  const error = refusal(`must be 0 (${zero}) or a whole number from ${min} to ${max}, written in digits`);
   return z.preprocess(
     settingTextToNumber,
     z
@@ -275,6 +275,10 @@ const ConfigObject = z
     // connection (src/db/named-statements.ts). A pooler that loses them turns them off by itself, with a
     // warning; off spares that one refused statement (docs/operations.md).
     DATABASE_NAMED_STATEMENTS: z.enum(["on", "off"]).default("on"),
+    // PostgreSQL, serve only: how long a statement waits for a lock (lock_timeout on each connection) before
+    // it fails as a 503 rather than holding its request for as long as another session holds the row; 0 sets
+    // none. Far above what tokenbill's own transactions hold a lock (docs/operations.md).
+    DATABASE_LOCK_TIMEOUT_MS: intervalOrNever(100, 600_000, 10_000, "none"),
     DATA_DIR: z.string().min(1).default("./data"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // auto: human-readable (pino-pretty) on a terminal, JSON lines otherwise; json or pretty force one.

@@ -45,4 +45,24 @@ describe.runIf(url)("openMigratedDatabase on PostgreSQL", () => {
       await opened.close();
     }
   });
+
+  it("bounds serve's lock waits by DATABASE_LOCK_TIMEOUT_MS (10 s unless set), and no command's", async () => {
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db);
+    const lockTimeout = async (settings: Record<string, string>, serve: boolean) => {
+      const config = parseConfig({ DATABASE_URL: urlWithSchema(url!, rows[0]!.schema), ...settings });
+      const opened = await openMigratedDatabase(config, pino({ level: "silent" }), serve);
+      try {
+        return (await sql<{ lock_timeout: string }>`show lock_timeout`.execute(opened.db)).rows[0]!
+          .lock_timeout;
+      } finally {
+        await opened.close();
+      }
+    };
+    expect(await lockTimeout({}, true)).toBe("10s");
+    expect(await lockTimeout({ DATABASE_LOCK_TIMEOUT_MS: "2500" }, true)).toBe("2500ms");
+    // 0: serve sets none, and the server's own (0, no limit, unless the role or DATABASE_URL sets one) holds.
+    expect(await lockTimeout({ DATABASE_LOCK_TIMEOUT_MS: "0" }, true)).toBe("0");
+    // A command (billing run, migrate) waits as long as the server lets it, as before.
+    expect(await lockTimeout({}, false)).toBe("0");
+  });
 });

@@ -16,16 +16,22 @@ import { closePreservingExitCode } from "./close-database.ts";
 export async function openMigratedDatabase(
   config: Config,
   logger: Logger,
-  /** serve shares an embedded database with the CLI over a socket in DATA_DIR (src/db/pglite-socket-server.ts). */
-  share = false,
+  /**
+   * Opened for serve: an embedded database is shared with the CLI over a socket in DATA_DIR
+   * (src/db/pglite-socket-server.ts), and PostgreSQL's lock waits are bounded by DATABASE_LOCK_TIMEOUT_MS, so
+   * a request never waits as long as another session holds a row. Commands wait as long as the server lets
+   * them: an operator runs them in a terminal and sees them wait.
+   */
+  serve = false,
 ): Promise<DatabaseHandle> {
   const handle = await openDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
+    lockTimeoutMs: serve ? config.DATABASE_LOCK_TIMEOUT_MS : undefined,
     namedStatements: config.DATABASE_NAMED_STATEMENTS === "on",
     onNamingOff: (off) => logger.warn(off, namingOffMessage(off)),
     dataDir: config.DATA_DIR,
-    share,
+    share: serve,
     // A job a command writes through the socket wakes this process's runners, as one written here does.
     sharedNotifications: {
       channels: [JOB_CHANNEL],
@@ -35,7 +41,7 @@ export async function openMigratedDatabase(
     },
     onPermissionWarning: (message, details) => logger.warn(details, message),
   });
-  if (share && handle.kind === "pglite" && config.DATA_DIR !== "memory://")
+  if (serve && handle.kind === "pglite" && config.DATA_DIR !== "memory://")
     if (handle.socketPath)
       logger.info({ socket: handle.socketPath }, "commands share the database through this socket");
     else logger.warn("DATA_DIR's path is too long for a socket: commands on it refuse while serve runs");

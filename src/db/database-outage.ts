@@ -64,6 +64,28 @@ export class StatementRefusedError extends UpstreamError {
   }
 }
 
+/**
+ * A statement gave up waiting for a lock (55P03, after `lock_timeout`: serve's DATABASE_LOCK_TIMEOUT_MS):
+ * another session held the row or table longer than tokenbill's own transactions ever do (a `psql`
+ * transaction left open, a migration run beside the instances). Not the request's fault, and over once the
+ * holder ends: a 503 with Retry-After and a job's retry, like an outage, though the database is up.
+ */
+export class DatabaseBusyError extends UpstreamError {
+  constructor(cause: unknown) {
+    super(
+      "the database",
+      "is busy: a row or table this needs stayed locked by another session; try again shortly",
+      null,
+      true,
+    );
+    this.name = "DatabaseBusyError";
+    this.cause = cause;
+  }
+}
+
+/** lock_not_available: lock_timeout ran out (tokenbill asks for no lock with NOWAIT, the other source of it). */
+const LOCK_NOT_AVAILABLE = "55P03";
+
 // SQLSTATEs that say the database cannot serve tokenbill right now, whatever the statement (PostgreSQL's
 // appendix A). Not here, on purpose: a login refused for its password, role or database (LOGIN_REFUSALS: a
 // configuration to fix, not an outage to wait out) and a statement's own failures (57014, a statement
@@ -207,7 +229,9 @@ class OutageReportingClient implements PostgresPoolClient {
       this.client.connection.stream.destroy();
       throw new DatabaseUnreachableError("no answer in time", error);
     }
-    if ((error as { code?: unknown } | undefined)?.code === READ_ONLY_SERVER) this.closed = true;
+    const code = (error as { code?: unknown } | undefined)?.code;
+    if (code === READ_ONLY_SERVER) this.closed = true;
+    if (code === LOCK_NOT_AVAILABLE) throw new DatabaseBusyError(error);
     return rethrowOutage(error);
   }
 

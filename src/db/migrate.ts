@@ -201,6 +201,9 @@ async function applyOnce(db: Kysely<Database>, migrations: Record<string, Migrat
   const result = await db.connection().execute(async (conn) => {
     await sql`BEGIN`.execute(conn);
     try {
+      // serve's connections give up on a lock after DATABASE_LOCK_TIMEOUT_MS, but an instance starting beside
+      // the one migrating waits here for as long as the migrations take, and a migration's DDL for its tables.
+      await sql`SET LOCAL lock_timeout = 0`.execute(conn);
       await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK}, hashtext(${schema}))`.execute(conn);
       const migrator = new Migrator({
         db: migratorView(conn, new OneSchemaIntrospector(conn, schema)),

@@ -48,6 +48,11 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** PostgreSQL only: statements named per connection (src/db/named-statements.ts); true unless false. */
   namedStatements?: boolean;
+  /**
+   * PostgreSQL only: how long a statement waits for a lock before it fails (`lock_timeout`, set once on each
+   * new connection); 0 or undefined leaves the server's (the role's, or DATABASE_URL's) as it is. `serve`'s.
+   */
+  lockTimeoutMs?: number | undefined;
   /** With named statements: told once if the pool turns them off (a pooler that loses them, say). */
   onNamingOff?: (off: NamingOff) => void;
   /** Told when the data directory had to be tightened to 0700; Node's warning on stderr by default. */
@@ -208,6 +213,17 @@ function keepLostConnectionsQuiet(pool: pg.Pool): void {
   pool.on("connect", (client) => client.on("error", () => {}));
 }
 
+/**
+ * Sets `lock_timeout` on every new connection of the pool, once: the pool emits "connect" before it lends a
+ * new client, whose statements run in order, so the SET comes before the first borrower's statement and costs
+ * nothing after. A SET that fails (the connection lost at once) leaves the next statement to fail as well.
+ */
+function boundLockWaits(pool: pg.Pool, ms: number): void {
+  pool.on("connect", (client) => {
+    client.query(`SET lock_timeout = ${Math.trunc(ms)}`).catch(() => {});
+  });
+}
+
 /** The name tokenbill's connections give PostgreSQL (pg_stat_activity's application_name). */
 export const APPLICATION_NAME = "tokenbill";
 
@@ -224,6 +240,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   keepLostConnectionsQuiet(pool);
+  if (options.lockTimeoutMs) boundLockWaits(pool, options.lockTimeoutMs);
   const namedStatements =
     (options.namedStatements ?? true) ? new PoolStatements(options.onNamingOff) : undefined;
   const db = new Kysely<Database>({
