@@ -83,13 +83,35 @@ export class DatabaseBusyError extends UpstreamError {
   }
 }
 
+/**
+ * The database stopped a statement (57014, query_canceled): DATABASE_URL's `statement_timeout` ran out (the
+ * limit docs/operations.md suggests), or an operator cancelled it (`pg_cancel_backend`). Not a fault in
+ * tokenbill to answer with a 500 and a stack: a 503 with Retry-After, and a job's retry. A statement that
+ * always outlives the limit keeps failing this way; the message names the setting to look at.
+ */
+export class StatementCancelledError extends UpstreamError {
+  constructor(cause: unknown) {
+    super(
+      "the database",
+      "stopped a statement before it finished (its statement_timeout, or an operator cancelled it); try again",
+      null,
+      true,
+    );
+    this.name = "StatementCancelledError";
+    this.cause = cause;
+  }
+}
+
+/** query_canceled: statement_timeout, or a cancel request (tokenbill sends none of its own). */
+const QUERY_CANCELED = "57014";
+
 /** lock_not_available: lock_timeout ran out (tokenbill asks for no lock with NOWAIT, the other source of it). */
 const LOCK_NOT_AVAILABLE = "55P03";
 
 // SQLSTATEs that say the database cannot serve tokenbill right now, whatever the statement (PostgreSQL's
 // appendix A). Not here, on purpose: a login refused for its password, role or database (LOGIN_REFUSALS: a
 // configuration to fix, not an outage to wait out) and a statement's own failures (57014, a statement
-// timeout, among them).
+// timeout or a cancel, is StatementCancelledError above: the database is up).
 const SQLSTATE_REASONS: Record<string, string> = {
   "57P01": "the server ended the connection",
   "57P02": "the server crashed",
@@ -232,6 +254,7 @@ class OutageReportingClient implements PostgresPoolClient {
     const code = (error as { code?: unknown } | undefined)?.code;
     if (code === READ_ONLY_SERVER) this.closed = true;
     if (code === LOCK_NOT_AVAILABLE) throw new DatabaseBusyError(error);
+    if (code === QUERY_CANCELED) throw new StatementCancelledError(error);
     return rethrowOutage(error);
   }
 

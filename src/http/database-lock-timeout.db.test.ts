@@ -76,3 +76,67 @@ describe.runIf(url)("a request behind a row lock held by another session", () =>
     expect([after.status, after.body.data.name]).toEqual([200, "After"]);
   }, 60_000);
 });
+
+// DATABASE_URL's `statement_timeout` (docs/operations.md suggests one) or an operator's pg_cancel_backend
+// stops a statement with 57014: a 503 naming the setting, not a 500 with a stack in the log.
+describe.runIf(url)("a request whose statement the database cancels", () => {
+  const schema = `tb_test_${randomBytes(6).toString("hex")}`;
+  let admin: DatabaseHandle;
+  let handle: DatabaseHandle;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    admin = await openDatabase({ url: url!, poolSize: 2 });
+    await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
+    const limited = `${url!}${url!.includes("?") ? "&" : "?"}statement_timeout=300`;
+    // No lock_timeout: the wait behind the lock below is what outlives statement_timeout.
+    handle = await openDatabase({ url: limited, schema, poolSize: 2, lockTimeoutMs: 0 });
+    await migrateToLatest(handle.db);
+    server = await startTestServer(handle.db);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await handle?.close();
+    await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(admin.db);
+    await admin?.close();
+  });
+
+  it("answers 503 with Retry-After naming statement_timeout, and the next request is served", async () => {
+    const created = await server.api("POST", "/api/v1/customers", {
+      email: "cancelled@example.com",
+      name: "Before",
+      country: "GB",
+      currency: "USD",
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.data.id as number;
+    const rename = async (name: string) => {
+      const response = await fetch(`${server.url}/api/v1/customers/${id}`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ name }),
+        signal: AbortSignal.timeout(20_000),
+      });
+      return {
+        status: response.status,
+        retryAfter: response.headers.get("retry-after"),
+        body: await response.json(),
+      };
+    };
+
+    const cancelled = await admin.db.transaction().execute(async (trx) => {
+      await sql`select id from ${sql.table(`${schema}.customer`)} where id = ${id} for update`.execute(trx);
+      return rename("During");
+    });
+    expect([cancelled.status, cancelled.retryAfter, cancelled.body.error.code]).toEqual([
+      503,
+      "5",
+      "UPSTREAM_UNAVAILABLE",
+    ]);
+    expect(cancelled.body.error.message).toBe(
+      "the database: stopped a statement before it finished (its statement_timeout, or an operator cancelled it); try again",
+    );
+    const after = await rename("After");
+    expect([after.status, after.body.data.name]).toEqual([200, "After"]);
+  }, 60_000);
+});
