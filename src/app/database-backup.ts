@@ -1,9 +1,11 @@
-import { existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import type { Writable } from "node:stream";
 import type { Config } from "../config.ts";
 import { liveLockOwner } from "../db/data-dir-lock.ts";
 import { type RestoreResult, restoreEmbeddedBackup } from "../db/embedded-backup.ts";
 import { openDatabase } from "../db/open-database.ts";
+import { packDataDir } from "../db/pack-data-dir.ts";
 import { sharedSocketDir } from "../db/pglite-socket-server.ts";
 import { ServiceError } from "../kernel/errors.ts";
 
@@ -42,14 +44,11 @@ export async function backupDataDir(config: Config, out: string): Promise<number
         : `tokenbill process ${owner} holds the database; run the backup when it has ended`,
     );
   const handle = await openDatabase({ dataDir: config.DATA_DIR });
-  let bytes: Uint8Array;
   try {
-    bytes = await handle.backup!();
+    return await writePrivately(out, (into) => packDataDir(handle.db, config.DATA_DIR, into));
   } finally {
     await handle.close();
   }
-  writePrivately(out, bytes);
-  return bytes.byteLength;
 }
 
 /** Puts the backup in `from` in DATA_DIR (embedded-backup.ts says how). */
@@ -72,12 +71,16 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Written whole or not at all, readable by its owner only: a backup holds every secret's hash. */
-function writePrivately(path: string, bytes: Uint8Array): void {
+/**
+ * Written whole or not at all, readable by its owner only: a backup holds every secret's hash. Streamed into a
+ * file beside `path` (the same file system, so the rename is one step) and renamed once whole. Returns its size.
+ */
+async function writePrivately(path: string, write: (into: Writable) => Promise<void>): Promise<number> {
   const partial = `${path}.partial-${process.pid}`;
   try {
-    writeFileSync(partial, bytes, { mode: 0o600, flag: "wx" });
+    await write(createWriteStream(partial, { mode: 0o600, flags: "wx" }));
     renameSync(partial, path);
+    return statSync(path).size;
   } catch (error) {
     rmSync(partial, { force: true });
     // The file system's refusal (no space, no permission) in one line, not a stack trace.

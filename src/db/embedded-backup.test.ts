@@ -22,6 +22,7 @@ import { processRun } from "./process-run.ts";
 import { restoreEmbeddedBackup } from "./embedded-backup.ts";
 import { type DatabaseHandle, openDatabase } from "./open-database.ts";
 import { SOCKET_NAME } from "./pglite-socket-server.ts";
+import { backupBytes } from "./testing/backup-bytes.ts";
 import { type Contender, startContenders } from "./testing/lock-contenders.ts";
 
 // A backup of the embedded database and its restore (docs/operations.md, "Backups"): what is restored is what
@@ -70,7 +71,7 @@ beforeAll(async () => {
             VALUES ('ada@example.com', 'Ada', 'GB', 'USD'), ('bert@example.com', 'Bert', 'DE', 'EUR')`.execute(
     source.db,
   );
-  backup = await source.backup!();
+  backup = await backupBytes(source);
 });
 afterAll(() => source?.close());
 
@@ -97,7 +98,7 @@ describe("backup and restore of the embedded database", () => {
       expect(existsSync(join(first, LOCK_FILE))).toBe(true);
       expect(existsSync(join(first, LOCK_RUN_FILE))).toBe(processRun(process.pid) !== undefined);
       expect(existsSync(join(first, SOCKET_NAME))).toBe(true);
-      again = await serving.backup!();
+      again = await backupBytes(serving);
     } finally {
       await serving.close();
     }
@@ -120,7 +121,7 @@ describe("backup and restore of the embedded database", () => {
     const handle = await openDatabase({ dataDir });
     let again: Uint8Array;
     try {
-      again = await handle.backup!();
+      again = await backupBytes(handle);
     } finally {
       await handle.close();
     }

@@ -1,9 +1,11 @@
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { rmSync } from "node:fs";
+import { Readable } from "node:stream";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { ServiceError } from "../kernel/errors.ts";
+import { type BackupStream, removeLeftSpools, spoolBackup } from "./backup-spool.ts";
 import { connectTimeoutMs, DatabaseUnreachableError, reportingOutages } from "./database-outage.ts";
 import {
   ensurePrivateDir,
@@ -72,8 +74,11 @@ export interface DatabaseHandle {
   socketPath?: string | undefined;
   /** PGlite opened here only: the whole cluster as a tarball, which `loadDataDir` starts another from. */
   dumpDataDir?: () => Promise<Blob>;
-  /** PGlite opened here only: a backup, a gzipped tar of the data directory (pack-data-dir.ts). */
-  backup?: () => Promise<Uint8Array>;
+  /**
+   * PGlite opened here only: a backup, a gzipped tar of the data directory (pack-data-dir.ts), spooled to a
+   * file in it and streamed from there (backup-spool.ts); `signal` stops it while it is being made.
+   */
+  backup?: (signal?: AbortSignal) => Promise<BackupStream>;
   close(): Promise<void>;
 }
 
@@ -101,6 +106,8 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
     unlock = lockDataDir(dataDir, options.share ? "serve" : "command");
     // A socket left by a serve that died: nobody answers on it, and a command must not try it.
     if (!options.share) rmSync(socketPathOf(dataDir), { force: true });
+    // A half-made backup of a process that died while making it; nobody else packs here while this holds the lock.
+    removeLeftSpools(dataDir);
   }
   // One options object: PGlite.create(undefined, options) would drop the options.
   let client: PGlite;
@@ -148,8 +155,12 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
       return dump instanceof Blob ? dump : new Blob([dump]);
     },
     backup: dataDir
-      ? () => packDataDir(db, dataDir)
-      : async () => new Uint8Array(await (await client.dumpDataDir("gzip")).arrayBuffer()),
+      ? (signal) => spoolBackup(dataDir, (into, stop) => packDataDir(db, dataDir, into, stop), signal)
+      : async () => {
+          // In memory the database is whole in memory anyway, and PGlite's dump makes its archive whole there.
+          const archive = Buffer.from(await (await client.dumpDataDir("gzip")).arrayBuffer());
+          return { bytes: archive.byteLength, stream: Readable.from([archive]) };
+        },
     close: async () => {
       // The socket first: no command's statement may reach a database that is closing.
       await socket?.close();

@@ -6,6 +6,7 @@ import * as tar from "tar";
 import { describe, expect, it } from "vitest";
 import { testTempDir } from "../../test/helpers/test-temp-dir.ts";
 import { restoreEmbeddedBackup } from "./embedded-backup.ts";
+import { backupBytes } from "./testing/backup-bytes.ts";
 import { openDatabase } from "./open-database.ts";
 
 // A backup taken while `serve` runs must leave its event loop free: GetTokenPricing answers from memory
@@ -26,7 +27,7 @@ describe("packing a data directory", () => {
       // What a book's files look like to gzip: some incompressible, some very compressible (WAL, tables).
       writeFileSync(join(dataDir, "base", "ballast-random"), random);
       writeFileSync(join(dataDir, "base", "ballast-text"), Buffer.alloc(24 * MIB, "customer invoice 12345 "));
-      bytes = await handle.backup!();
+      bytes = await backupBytes(handle);
     } finally {
       await handle.close();
     }
@@ -68,7 +69,7 @@ describe("packing a data directory", () => {
         await sql`CHECKPOINT`.execute(handle.db);
       }
       await sql`INSERT INTO churn VALUES (1, 'kept')`.execute(handle.db);
-      bytes = await handle.backup!();
+      bytes = await backupBytes(handle);
     } finally {
       await handle.close();
     }

@@ -1,8 +1,9 @@
-import { Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { type Kysely, sql } from "kysely";
 import * as tar from "tar";
+import { SPOOL_PREFIX } from "./backup-spool.ts";
 import { LOCK_FILE } from "./data-dir-lock.ts";
 import { SOCKET_NAME } from "./pglite-socket-server.ts";
 import type { Database } from "./schema.ts";
@@ -21,20 +22,27 @@ const RUNTIME_FILES = new Set([SOCKET_NAME, "sandbox.json", "admin-api-key", "sa
 /** True for a tar entry's path (`./x/y`, `/x/y` or `x/y`) of the data, not of a process. */
 export function isDataEntry(path: string): boolean {
   const name = path.replace(/^\.?\//, "").split("/")[0] ?? "";
-  // The lock, its run and the files of a process taking it (data-dir-lock.ts) all start with the lock's name.
-  return !RUNTIME_FILES.has(name) && !name.startsWith(LOCK_FILE);
+  // The lock, its run and the files of a process taking it (data-dir-lock.ts) all start with the lock's name;
+  // a backup being made is spooled beside the data (backup-spool.ts).
+  return !RUNTIME_FILES.has(name) && !name.startsWith(LOCK_FILE) && !name.startsWith(SPOOL_PREFIX);
 }
 
 /**
- * The embedded database in `dataDir` as a gzipped tar, consistent: inside one transaction, which holds PGlite's
- * one session (no statement of serve's or of a command's runs meanwhile, and PGlite writes its files only
- * while one runs), a checkpoint first writes what is only in its buffers to the files, so the copy needs no
- * recovery. PGlite's own dump cannot be used on a shared directory: it fails on the socket there.
+ * Writes the embedded database in `dataDir` into `into` as a gzipped tar, and ends it; consistent: inside one
+ * transaction, which holds PGlite's one session (no statement of serve's or of a command's runs meanwhile, and
+ * PGlite writes its files only while one runs), a checkpoint first writes what is only in its buffers to the
+ * files, so the copy needs no recovery. Streamed: memory does not grow with the database. `signal` stops it
+ * (the transaction ends, `into` is destroyed). PGlite's own dump cannot be used on a shared directory: it fails
+ * on the socket there, and it makes the whole archive in memory.
  */
-export function packDataDir(db: Kysely<Database>, dataDir: string): Promise<Uint8Array> {
+export function packDataDir(
+  db: Kysely<Database>,
+  dataDir: string,
+  into: Writable,
+  signal?: AbortSignal,
+): Promise<void> {
   return db.transaction().execute(async (trx) => {
     await sql`CHECKPOINT`.execute(trx);
-    const chunks: Buffer[] = [];
     await pipeline(
       tar.c(
         {
@@ -50,13 +58,8 @@ export function packDataDir(db: Kysely<Database>, dataDir: string): Promise<Uint
       // zlib's stream compresses in libuv's thread pool; tar's own gzip (minizlib) did it on the event loop,
       // 16 MB at a time, and stalled serve (GetTokenPricing included) for up to a second.
       createGzip(),
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          chunks.push(chunk);
-          done();
-        },
-      }),
+      into,
+      signal ? { signal } : {},
     );
-    return new Uint8Array(Buffer.concat(chunks));
   });
 }

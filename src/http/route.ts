@@ -5,6 +5,7 @@ import { ServiceError } from "../kernel/errors.ts";
 import { IdempotentReplay } from "../kernel/idempotency.ts";
 import { ProtocolError, zodToServiceError } from "./errors.ts";
 import { readIdempotencyKey, sendReplay } from "./idempotency-header.ts";
+import { clientGone, isStreamedAnswer, sendStreamed, stoppedForGoneClient } from "./streamed-answer.ts";
 import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../kernel/clean-text.ts";
 
 // A route is declared once, with zod schemas for its input and output. The same declaration validates
@@ -24,7 +25,10 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   response?: z.ZodType;
   /** The response is a page: `{ data: [...], meta }`. */
   paged?: boolean;
-  /** The handler's string or Buffer is the whole body, of this type (a rendering); errors keep the envelope. */
+  /**
+   * The handler's string or Buffer is the whole body, of this type (a rendering), or a StreamedAnswer is sent
+   * as it is read (streamed-answer.ts); errors keep the envelope.
+   */
   raw?: {
     contentType: string;
     /** A download's file name (Content-Disposition: attachment), made when the answer is. */
@@ -46,6 +50,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
     params: z.output<P>;
     query: z.output<Q>;
     body: z.output<B>;
+    /** Aborted when the client goes away before its answer is whole (streamed-answer.ts). */
+    clientGone: AbortSignal;
   }): Promise<unknown>;
 }
 
@@ -134,10 +140,12 @@ export function registerRoutes(
         const ctx = contextOf(request);
         if (spec.idempotent) ctx.idempotency = readIdempotencyKey(request, ctx, spec, params, body);
         let result: unknown;
+        const gone = clientGone(reply);
         try {
-          result = await spec.handler({ ctx, params, query, body });
+          result = await spec.handler({ ctx, params, query, body, clientGone: gone });
         } catch (error) {
           if (error instanceof IdempotentReplay) return sendReplay(reply, error.answer);
+          if (stoppedForGoneClient(reply, gone, error)) return reply;
           throw error;
         }
         if (spec.repeatAnswers) {
@@ -152,7 +160,10 @@ export function registerRoutes(
         if (status === 204) return reply.status(204).send();
         if (spec.raw?.fileName)
           reply.header("content-disposition", `attachment; filename="${spec.raw.fileName(new Date())}"`);
-        if (spec.raw) return reply.status(status).type(spec.raw.contentType).send(result);
+        if (spec.raw) {
+          reply.status(status).type(spec.raw.contentType);
+          return isStreamedAnswer(result) ? sendStreamed(reply, result) : reply.send(result);
+        }
         reply.status(status);
         return spec.paged ? result : { data: result };
       },

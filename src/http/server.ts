@@ -59,7 +59,7 @@ export interface ServerDeps {
    */
   warmPricingIndex?: boolean;
   /** The embedded database's backup (GET /api/v1/backup, the console); absent on PostgreSQL. */
-  backup?: (() => Promise<Uint8Array>) | undefined;
+  backup?: ServiceContext["backup"];
 }
 
 declare module "fastify" {

@@ -2,6 +2,7 @@ import type { BackgroundWork } from "./background-work.ts";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
+import type { BackupStream } from "../db/backup-spool.ts";
 import type { Database } from "../db/schema.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
 import type { Actor } from "./actor.ts";
@@ -24,9 +25,9 @@ export interface ServiceContext {
   background?: BackgroundWork | undefined;
   /**
    * A backup of the embedded database this process holds (open-database.ts); absent on PostgreSQL and where
-   * the database is reached through serve's socket.
+   * the database is reached through serve's socket. `signal` stops it while it is being made.
    */
-  backup?: (() => Promise<Uint8Array>) | undefined;
+  backup?: ((signal?: AbortSignal) => Promise<BackupStream>) | undefined;
   /** The request's Idempotency-Key, read by the verbs that honour one (credit notes, refunds). */
   idempotency?: IdempotencyRequest | undefined;
 }

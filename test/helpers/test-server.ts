@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
 import { type Logger, pino } from "pino";
 import { type ConfigInput, parseConfig } from "../../src/config.ts";
+import type { BackupStream } from "../../src/db/backup-spool.ts";
 import type { Database } from "../../src/db/schema.ts";
 import { buildServer } from "../../src/http/server.ts";
 import type { SolusioIntegration } from "../../src/solusio/integration.ts";
@@ -25,7 +26,7 @@ export async function startTestServer(
     now?: () => Date;
     logger?: Logger;
     warmPricingIndex?: boolean;
-    backup?: () => Promise<Uint8Array>;
+    backup?: (signal?: AbortSignal) => Promise<BackupStream>;
   } = {},
 ): Promise<TestServer> {
   const config = parseConfig({

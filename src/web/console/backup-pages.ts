@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { clientGone, sendStreamed, stoppedForGoneClient } from "../../http/streamed-answer.ts";
 import { backupFileName, takeBackup } from "../../services/backup/take-backup.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { STAFF } from "./page-helpers.ts";
@@ -9,11 +10,18 @@ import { STAFF } from "./page-helpers.ts";
 export function registerBackupPages(app: FastifyInstance, deps: WebDeps): void {
   app.post("/console/backup", { ...STAFF, preHandler: app.csrfProtection }, async (request, reply) => {
     const ctx = deps.contextOf(request);
-    const bytes = await takeBackup({ ctx, input: {} });
-    return reply
+    const gone = clientGone(reply);
+    let backup: Awaited<ReturnType<typeof takeBackup>>;
+    try {
+      backup = await takeBackup({ ctx: { ...ctx, signal: gone }, input: {} });
+    } catch (error) {
+      if (stoppedForGoneClient(reply, gone, error)) return reply;
+      throw error;
+    }
+    reply
       .header("cache-control", "no-store")
       .header("content-disposition", `attachment; filename="${backupFileName(ctx.now())}"`)
-      .type("application/gzip")
-      .send(Buffer.from(bytes));
+      .type("application/gzip");
+    return sendStreamed(reply, backup);
   });
 }
