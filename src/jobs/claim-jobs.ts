@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema.ts";
 import type { ClaimedJob } from "./job-runner.ts";
+import { notifyJobWritten } from "./job-wakeups.ts";
 
 export interface Claimant {
   workerId: string;
@@ -91,28 +92,37 @@ export async function markDone(db: Kysely<Database>, by: Claimant, ids: readonly
 }
 
 /**
- * Gives back jobs of `by` that were claimed but never started: pending again, with the claim's attempt
- * taken back, so that any runner takes them at once and counts their attempts right.
+ * Gives back jobs of `by` in one statement: claimed ahead and never started, or cut short by a stop whose
+ * grace ended while their handler ran (job-runner.ts, stop). Each is pending and due at once, free for any
+ * runner (woken by NOTIFY), with the claim's attempt taken back, so a stop never uses up a kind's attempts.
+ * Only jobs still running under `by`'s claim change: one finished, failed or taken over since is left as it
+ * is. Returns the ids it gave back.
  */
 export async function releaseClaims(
   db: Kysely<Database>,
   by: Claimant,
   ids: readonly bigint[],
-): Promise<void> {
-  if (ids.length === 0) return;
-  await db
+): Promise<bigint[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
     .updateTable("job")
-    .set((eb) => ({
+    .set({
       status: "pending",
-      attempts: eb("attempts", "-", 1),
+      // Every claim counted one, so this stays at 0 or more; GREATEST all the same, as the CHECK on attempts
+      // would fail the whole statement, and with it the give-back of every other job.
+      attempts: sql<number>`greatest(attempts - 1, 0)`,
       locked_by: null,
       locked_until: null,
+      run_after: sql<Date>`now()`,
       updated_at: new Date(),
-    }))
+    })
     .where("id", "in", ids)
     .where("locked_by", "=", by.workerId)
     .where("status", "=", "running")
+    // The runners of other instances hear of them at once, not at their next poll (job-wakeups.ts).
+    .returning(["id", notifyJobWritten.as("notified")])
     .execute();
+  return rows.map((r) => r.id);
 }
 
 /**

@@ -4,7 +4,8 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
 import { replaceUnshowable } from "../kernel/clean-text.ts";
-import { claimJobs, claimSlot, markDone, refreshJobStatistics, releaseClaims } from "./claim-jobs.ts";
+import { claimJobs, claimSlot, markDone, refreshJobStatistics } from "./claim-jobs.ts";
+import { giveBackJobs } from "./give-back-jobs.ts";
 import type { RetryPolicy, RunnableKind } from "./job-kind.ts";
 import type { JobWakeups } from "./job-wakeups.ts";
 import { LockKeeper } from "./lock-keeper.ts";
@@ -71,6 +72,15 @@ export class RetryLaterError extends Error {
   }
 }
 
+export interface StopOptions {
+  /**
+   * The end of the stop's grace: once it settles, the jobs whose handler still runs are given back (pending,
+   * due at once, their attempt taken back) and the stop no longer waits for those handlers. Without it, the
+   * stop waits for every handler.
+   */
+  giveBackAfter?: Promise<void>;
+}
+
 export interface JobRunnerOptions {
   db: Kysely<Database>;
   /**
@@ -117,6 +127,11 @@ export class JobRunner {
   private refreshing: Promise<void> | undefined;
   /** Claims failed in a row: a database that is down fails every poll, and says so once. */
   private claimFailures = 0;
+  /** Each running job's way to stop waiting for its handler when a stop's grace ends (execute). */
+  private readonly active = new Map<bigint, () => void>();
+  /** Jobs whose handler was still running when the stop's grace ended: the stop gives them back. */
+  private readonly cutShort: ClaimedJob[] = [];
+  private graceOver = false;
 
   constructor(private readonly options: JobRunnerOptions) {
     this.locks = new LockKeeper(options.db, this.workerId, this.lockSeconds, options.logger);
@@ -129,6 +144,7 @@ export class JobRunner {
   start(): Promise<void> {
     if (!this.running) {
       this.running = true;
+      this.graceOver = false;
       // The id a job's locked_by shows, so an operator can tell which instance holds a job.
       this.options.logger.info(
         {
@@ -153,17 +169,31 @@ export class JobRunner {
     return this.listening?.then(() => undefined) ?? Promise.resolve();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming and waits for the running handlers, until `giveBackAfter` (serve's grace) if given. Then
+   * it marks the finished jobs done and gives back, in one statement, the jobs claimed ahead and those whose
+   * handler still runs; a cut handler may go on until the process ends, but what it ends with is not
+   * recorded (the job is no longer this runner's). Logs each job it cut short, and that it holds no jobs.
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
     this.running = false;
     const unsubscribe = await this.listening;
     this.listening = undefined;
     await unsubscribe?.();
     this.wake();
     await this.loop;
-    await Promise.all(this.inFlight);
+    await this.awaitHandlers(options.giveBackAfter);
     await this.refreshing;
-    await this.closeFinished();
-    await this.releaseReady();
+    try {
+      await this.closeFinished();
+    } finally {
+      await this.giveBack();
+    }
+  }
+
+  /** Whether this runner keeps the claim of job `id` alive (its LockKeeper renews it). */
+  holds(id: bigint): boolean {
+    return this.locks.holds(id);
   }
 
   /** Looks for work now instead of at the next poll; a wake-up while a claim is on its way is kept for after it. */
@@ -192,13 +222,21 @@ export class JobRunner {
    */
   async runSlot(job: { kind: string; slot: string; payload: unknown }): Promise<boolean> {
     if (!this.options.handlers[job.kind]) throw new Error(`this runner does not run ${job.kind} jobs`);
-    const claimed = await claimSlot(this.options.db, this, job);
-    if (!claimed) return false;
-    const run = this.execute(claimed);
-    this.inFlight.add(run);
-    await run.finally(() => this.inFlight.delete(run));
-    await this.closeFinished();
-    return true;
+    // A stopping runner writes no slot: the schedule's next firing (another instance, or this one restarted)
+    // does. From the claim on, the stop waits for the job, and gives it back like any other.
+    if (!this.running) return false;
+    const run = claimSlot(this.options.db, this, job).then(async (claimed) => {
+      if (claimed) await this.execute(claimed);
+      return claimed !== undefined;
+    });
+    const tracked = run.then(
+      () => {},
+      () => {},
+    );
+    this.inFlight.add(tracked);
+    const ran = await run.finally(() => this.inFlight.delete(tracked));
+    if (ran) await this.closeFinished();
+    return ran;
   }
 
   get lockSeconds(): number {
@@ -281,14 +319,36 @@ export class JobRunner {
     }
   }
 
-  /** Gives jobs claimed ahead but never started back, as they were before the claim (stop). */
-  private async releaseReady(): Promise<void> {
-    const jobs = this.ready.splice(0);
-    for (const job of jobs) this.locks.release(job.id);
-    await releaseClaims(
-      this.options.db,
-      this,
-      jobs.map((j) => j.id),
+  /**
+   * Waits for the running handlers; once `giveBackAfter` settles, stops waiting for those still running
+   * (cut short, given back by giveBack). A loop, as a schedule's firing may start a job meanwhile (runSlot).
+   */
+  private async awaitHandlers(giveBackAfter: Promise<void> | undefined): Promise<void> {
+    const graceOver =
+      giveBackAfter?.then(
+        () => true,
+        () => true,
+      ) ?? new Promise<boolean>(() => {});
+    while (this.inFlight.size > 0) {
+      const ended = Promise.all(this.inFlight).then(() => false);
+      if (!(await Promise.race([ended, graceOver]))) continue;
+      this.graceOver = true;
+      for (const cut of this.active.values()) cut();
+      await Promise.all(this.inFlight);
+    }
+  }
+
+  /** Gives back the jobs claimed ahead and those cut short (giveBackJobs); says when it holds none (stop). */
+  private async giveBack(): Promise<void> {
+    const unstarted = this.ready.splice(0);
+    for (const job of unstarted) this.locks.release(job.id);
+    const cut = this.cutShort.splice(0);
+    const given = await giveBackJobs(this.options.db, this, this.options.logger, { unstarted, cut });
+    // Finished jobs that could not be marked done (stop rethrows why) are still held, until their claims run out.
+    if (!given || this.finished.length > 0) return;
+    this.options.logger.info(
+      { worker: this.workerId, cutShort: cut.length, unstarted: unstarted.length },
+      "job runner stopped; it holds no jobs",
     );
   }
 
@@ -367,17 +427,37 @@ export class JobRunner {
     const kind = runnableOf(this.options.handlers[job.kind]);
     this.locks.hold(job.id);
     try {
+      // Claimed by a schedule's firing after the stop's grace ended (runSlot): given back unstarted.
+      if (this.graceOver) {
+        this.cutShort.push(job);
+        return;
+      }
       if (!kind) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
       const attempt = kind.prepare(job)();
-      await (kind.timeoutMs === undefined
-        ? attempt
-        : withTimeout(attempt, kind.timeoutMs, `job ${job.id} (${job.kind})`));
+      const work =
+        kind.timeoutMs === undefined
+          ? attempt
+          : withTimeout(attempt, kind.timeoutMs, `job ${job.id} (${job.kind})`);
+      if (await this.cutShortFirst(job.id, work)) {
+        this.cutShort.push(job);
+        return;
+      }
       this.finished.push(job.id);
     } catch (error) {
       await this.recordFailure(job, kind?.retry ?? {}, error);
     } finally {
       this.locks.release(job.id);
     }
+  }
+
+  /**
+   * True once a stop's grace ends before `work` does; as `work` otherwise. What the work ends with after that
+   * is not recorded (Promise.race keeps a late rejection handled): the job is given back by then, and markDone
+   * and recordFailure would leave it alone anyway, as they only touch jobs still claimed by this runner.
+   */
+  private cutShortFirst(id: bigint, work: Promise<void>): Promise<boolean> {
+    const cut = new Promise<boolean>((resolve) => this.active.set(id, () => resolve(true)));
+    return Promise.race([work.then(() => false), cut]).finally(() => this.active.delete(id));
   }
 
   private async recordFailure(job: ClaimedJob, retry: RetryPolicy, error: unknown): Promise<void> {

@@ -26,6 +26,10 @@ export class LockKeeper {
     this.timer.unref();
   }
 
+  holds(id: bigint): boolean {
+    return this.held.has(id);
+  }
+
   release(id: bigint): void {
     this.held.delete(id);
     if (this.held.size > 0 || !this.timer) return;
