@@ -5,7 +5,7 @@ import type { ServiceContext } from "../kernel/context.ts";
 import { runnerFor } from "./runner.ts";
 import { checkedPayload } from "../jobs/enqueue-job.ts";
 import type { JobKind, JobPayload } from "../jobs/job-payloads.ts";
-import type { JobRunner } from "../jobs/job-runner.ts";
+import type { JobRunner, StopOptions } from "../jobs/job-runner.ts";
 import { slotStamp, slotStart, startClock } from "../jobs/schedule-clock.ts";
 
 // All work that happens on a clock: when each schedule fires and which slot a firing claims. A firing
@@ -100,7 +100,8 @@ export type ScheduleName = keyof typeof SCHEDULES;
 const ALL = Object.keys(SCHEDULES) as ScheduleName[];
 
 export interface RunningSchedules {
-  stop(): Promise<void>;
+  /** Stops the clocks and the schedules' runner; `giveBackAfter` as for JobRunner.stop. */
+  stop(options?: StopOptions): Promise<void>;
   /** Resolves after the firings in progress, if any (tests). */
   idle(): Promise<void>;
 }
@@ -135,10 +136,11 @@ export function startSchedules(
       });
     });
   return {
-    stop: async () => {
+    stop: async (options = {}) => {
       stopping.abort();
-      await Promise.all(clocks.map((c) => c.stop()));
-      await runner.stop();
+      // Side by side: a clock's stop waits for its firing's job (runSlot), and a handler that hangs ends
+      // only by the runner's give-back at the end of the grace.
+      await Promise.all([...clocks.map((c) => c.stop()), runner.stop(options)]);
     },
     idle: async () => {
       await Promise.all(clocks.map((c) => c.idle()));

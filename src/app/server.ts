@@ -4,7 +4,7 @@ import type { Config } from "../config.ts";
 import { openMigratedDatabase, systemContext } from "./database.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import { buildServer } from "../http/server.ts";
-import type { JobRunner } from "../jobs/job-runner.ts";
+import type { JobRunner, StopOptions } from "../jobs/job-runner.ts";
 import { seedDemo } from "./sandbox/seed-demo.ts";
 import { ensureSandboxLogins } from "./sandbox/sandbox-logins.ts";
 import { portalMailer } from "../services/portal-accounts/portal-mail.ts";
@@ -22,6 +22,32 @@ import { startHousekeeping } from "./housekeeping.ts";
 
 // The composition root: configuration → database (migrated) → SolusIO (configured, or the sandbox) →
 // job runner → HTTP server.
+
+/** serve's stop ends the process this long after SIGTERM or SIGINT, whatever is still closing (cli/main.ts). */
+export const FORCED_EXIT_MS = 10_000;
+
+/**
+ * How long serve's stop lets running job handlers finish before it gives their jobs back (JobRunner.stop).
+ * Two seconds before the forced exit: after the give-back (one statement) closing still ends the SolusIO
+ * calls in flight (up to 1 s, CLOSE_GRACE_MS in solusio-client.ts), the HTTP server and the database. A give-back
+ * the exit cut off would leave the jobs running until their claims ran out, as before it existed.
+ */
+export const JOB_STOP_GRACE_MS = FORCED_EXIT_MS - 2_000;
+
+/**
+ * Stops the runners side by side against one grace, so that the one stopped second gets no extra time,
+ * and waits for all of them (closing the database under a runner still giving back would fail it).
+ */
+async function stopRunners(stops: readonly ((options: StopOptions) => Promise<void>)[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const giveBackAfter = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, JOB_STOP_GRACE_MS);
+  });
+  const results = await Promise.allSettled(stops.map((stop) => stop({ giveBackAfter })));
+  clearTimeout(timer);
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
 
 export interface RunningServer {
   url: string;
@@ -136,8 +162,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     }
     // After the sandbox's seed, which the index would otherwise learn of only at its next check.
     app.warmPricingIndex();
-    runner.start();
-    closers.push(() => runner.stop());
     // Trims done jobs, the SolusIO call log and ended sessions past their retention, and on the embedded
     // database (no autovacuum) vacuums its tables (housekeeping.ts).
     const housekeeping = startHousekeeping(
@@ -145,14 +169,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       { vacuum: handle.kind === "pglite" },
     );
     if (housekeeping) closers.push(() => housekeeping.stop());
+    const runnerStops: ((options: StopOptions) => Promise<void>)[] = [(o) => runner.stop(o)];
     // Billing each month, server polls and reconciliation (src/app/schedules.ts): each slot's work is
     // done once, however many instances run.
     if (solusio) {
       const schedules = startSchedules(
         systemContext(handle, config, logger, actors.system("scheduler"), solusio),
       );
-      closers.push(() => schedules.stop());
+      runnerStops.push((o) => schedules.stop(o));
     }
+    // Started last and closed first (closers run in reverse), with nothing between that could throw: the
+    // grace counts from the start of the stop, and a runner that started is always stopped.
+    runner.start();
+    closers.push(() => stopRunners(runnerStops));
     return {
       url,
       metricsUrl,

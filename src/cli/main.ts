@@ -83,7 +83,7 @@ program
       "starting tokenbill",
     );
     // Loaded here: the HTTP server (Fastify, pages, PDF fonts) is the bulk of startup, and only serve needs it.
-    const { startServer } = await import("../app/server.ts");
+    const { FORCED_EXIT_MS, startServer } = await import("../app/server.ts");
     const server = await startServer(config, logger);
     logger.info(
       {
@@ -110,8 +110,8 @@ program
       if (stopping) return;
       stopping = true;
       // Whatever happens while closing (a log pipe gone with its reader, a hung connection), the process
-      // ends: cleanly when it can, after 10 s at the latest.
-      setTimeout(() => process.exit(1), 10_000).unref();
+      // ends: cleanly when it can, after 10 s at the latest. Job handlers get 8 s of it (JOB_STOP_GRACE_MS).
+      setTimeout(() => process.exit(1), FORCED_EXIT_MS).unref();
       try {
         logger.info({ signal }, "shutting down");
         await server.close();
