@@ -91,9 +91,8 @@ export async function restoreEmbeddedBackup(input: {
     staging = undefined;
     restored = { dataDir, replacedTo, ...result };
   } catch (error) {
-    // The unpacked copy holds every secret's hash: never left behind. Retried: a refused archive's extractor
-    // may still be writing its last entry while this removes the directory (ENOTEMPTY, seen under load).
-    if (staging) rmSync(staging, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+    // The unpacked copy holds every secret's hash: never left behind (unpack writes nothing after it fails).
+    if (staging) rmSync(staging, { recursive: true, force: true });
     unlock();
     // The directory this restore made, empty again; rmdir leaves it if another process has put anything in.
     if (made) rmdirQuietly(dataDir);
@@ -210,7 +209,12 @@ async function unpack(from: string, into: string, bound: UnpackBound): Promise<v
       createReadStream(from),
       createGunzip(),
       bounded,
-      tar.x({
+      // The synchronous extractor: each chunk's files are written before the next chunk is taken, so when the
+      // stream fails (an archive cut short) no write is still on its way and the staging directory can be
+      // removed for good. The asynchronous one went on writing after the failure and recreated the directory
+      // the clean-up had just removed (embedded-backup.test.ts, under load). Restore is a command of its own:
+      // nothing else waits for its event loop.
+      new tar.UnpackSync({
         cwd: into,
         // PGlite names entries from the root (/base/1/…); node-tar makes them relative to cwd, as wanted.
         // Only the data: entries are relative to the dump's root, so a runtime file is a first-level name.

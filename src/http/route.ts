@@ -120,6 +120,9 @@ function strictQuery(schema: z.ZodType | undefined): z.ZodType {
   throw new Error("a route's query schema must be a zod object, so that its parameters can be named");
 }
 
+/** The signal of a route whose work is not stopped when its client leaves: it never aborts. */
+const NEVER_GONE = new AbortController().signal;
+
 export function registerRoutes(
   app: FastifyInstance,
   routes: AnyRouteSpec[],
@@ -140,7 +143,8 @@ export function registerRoutes(
         const ctx = contextOf(request);
         if (spec.idempotent) ctx.idempotency = readIdempotencyKey(request, ctx, spec, params, body);
         let result: unknown;
-        const gone = clientGone(reply);
+        // Only a download's work is worth stopping for a client gone; other answers take milliseconds.
+        const gone = spec.raw ? clientGone(reply) : NEVER_GONE;
         try {
           result = await spec.handler({ ctx, params, query, body, clientGone: gone });
         } catch (error) {
