@@ -94,28 +94,41 @@ export async function markDone(db: Kysely<Database>, by: Claimant, ids: readonly
 /**
  * Gives back jobs of `by` in one statement: claimed ahead and never started, or cut short by a stop whose
  * grace ended while their handler ran (job-runner.ts, stop). Each is pending and due at once, free for any
- * runner (woken by NOTIFY), with the claim's attempt taken back, so a stop never uses up a kind's attempts.
- * Only jobs still running under `by`'s claim change: one finished, failed or taken over since is left as it
- * is. Returns the ids it gave back.
+ * runner (woken by NOTIFY). A job never started has its claim's attempt taken back. A cut job keeps it, as
+ * after a killed instance's claim runs out: its handler may have done part of its work (sent SolusIO its
+ * `POST users`), and handlers read the attempt to know whether to look first (sync-customer.ts creates
+ * without looking only on attempt 1, which a given-back attempt would repeat: a second SolusIO user when the
+ * e-mail changed meanwhile). Only jobs still running under `by`'s claim change: one finished, failed or taken
+ * over since is left as it is. Returns the ids it gave back.
  */
 export async function releaseClaims(
   db: Kysely<Database>,
   by: Claimant,
-  ids: readonly bigint[],
+  jobs: { unstarted: readonly bigint[]; cut?: readonly bigint[] },
 ): Promise<bigint[]> {
+  const unstarted = jobs.unstarted;
+  const ids = [...unstarted, ...(jobs.cut ?? [])];
   if (ids.length === 0) return [];
   const rows = await db
     .updateTable("job")
-    .set({
+    .set((eb) => ({
       status: "pending",
       // Every claim counted one, so this stays at 0 or more; GREATEST all the same, as the CHECK on attempts
       // would fail the whole statement, and with it the give-back of every other job.
-      attempts: sql<number>`greatest(attempts - 1, 0)`,
+      attempts:
+        unstarted.length === 0
+          ? eb.ref("attempts")
+          : eb
+              .case()
+              .when("id", "in", unstarted)
+              .then(sql<number>`greatest(attempts - 1, 0)`)
+              .else(eb.ref("attempts"))
+              .end(),
       locked_by: null,
       locked_until: null,
       run_after: sql<Date>`now()`,
       updated_at: new Date(),
-    })
+    }))
     .where("id", "in", ids)
     .where("locked_by", "=", by.workerId)
     .where("status", "=", "running")

@@ -22,11 +22,10 @@ export async function giveBackJobs(
   let given: Set<bigint>;
   try {
     given = new Set(
-      await releaseClaims(
-        db,
-        by,
-        [...unstarted, ...cut].map((j) => j.id),
-      ),
+      await releaseClaims(db, by, {
+        unstarted: unstarted.map((j) => j.id),
+        cut: cut.map((j) => j.id),
+      }),
     );
   } catch (error) {
     logger.error(
@@ -38,7 +37,7 @@ export async function giveBackJobs(
   for (const job of cut.filter((j) => given.has(j.id))) {
     logger.warn(
       { job: String(job.id), kind: job.kind, attempt: job.attempts, worker },
-      "job given back: its handler still ran when the stop's grace ended; any runner runs it again now, as the same attempt",
+      "job given back: its handler still ran when the stop's grace ended; any runner runs it again now, as its next attempt",
     );
   }
   // Not matched: its claim ran out and another runner took it over meanwhile.

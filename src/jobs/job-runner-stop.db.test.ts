@@ -57,7 +57,7 @@ async function rowsOf(ids: readonly bigint[]) {
 }
 
 describe("a graceful stop whose grace ends", () => {
-  it("gives back the jobs whose handler still runs, due at once with their attempt given back, and another runner completes them", async () => {
+  it("gives back the jobs whose handler still runs, due at once with their attempt kept, and another runner completes them as the next attempt", async () => {
     const hangs = await enqueueRawJob(handle.db, { kind: "stop.hangs", payload: {} });
     const lines: LogLine[] = [];
     const started: bigint[] = [];
@@ -80,8 +80,9 @@ describe("a graceful stop whose grace ends", () => {
     const stopping = a.stop({ giveBackAfter: grace.promise });
     grace.resolve();
     await stopping;
+    // The attempt stays counted: the handler ran, and may have done part of its work (claim-jobs.ts).
     expect(await rowsOf([hangs])).toEqual([
-      { status: "pending", attempts: 0, locked_by: null, locked_until: null, due: true },
+      { status: "pending", attempts: 1, locked_by: null, locked_until: null, due: true },
     ]);
     // The LockKeeper no longer renews the claim it gave back.
     expect(a.holds(hangs)).toBe(false);
@@ -89,7 +90,8 @@ describe("a graceful stop whose grace ends", () => {
     expect(given).toHaveLength(1);
     expect(given[0]).toMatchObject({ kind: "stop.hangs", attempt: 1, worker: a.workerId });
 
-    // Another instance takes it at once and counts the same first attempt.
+    // Another instance takes it at once, as its second attempt: a handler that trusts a first attempt to be
+    // the first (sync-customer.ts creates a SolusIO user without looking) looks first now.
     const seen: number[] = [];
     const b = new JobRunner({
       db: handle.db,
@@ -97,8 +99,8 @@ describe("a graceful stop whose grace ends", () => {
       handlers: { "stop.hangs": async (job: ClaimedJob) => void seen.push(job.attempts) },
     });
     expect(await b.runOnce()).toBe(1);
-    expect(seen).toEqual([1]);
-    expect(await rowsOf([hangs])).toMatchObject([{ status: "done", attempts: 1, locked_by: b.workerId }]);
+    expect(seen).toEqual([2]);
+    expect(await rowsOf([hangs])).toMatchObject([{ status: "done", attempts: 2, locked_by: b.workerId }]);
   }, 30_000);
 
   it("leaves alone what its late handlers end with, and the jobs that ended before the give-back", async () => {
@@ -148,8 +150,8 @@ describe("a graceful stop whose grace ends", () => {
     expect(await rowsOf(ids)).toEqual([
       { status: "done", attempts: 1, locked_by: a.workerId, locked_until: null, due: true },
       { status: "failed", attempts: 1, locked_by: a.workerId, locked_until: null, due: true },
-      { status: "pending", attempts: 0, locked_by: null, locked_until: null, due: true },
-      { status: "pending", attempts: 0, locked_by: null, locked_until: null, due: true },
+      { status: "pending", attempts: 1, locked_by: null, locked_until: null, due: true },
+      { status: "pending", attempts: 1, locked_by: null, locked_until: null, due: true },
       { status: "done", attempts: 1, locked_by: a.workerId, locked_until: null, due: true },
     ]);
 
@@ -172,7 +174,7 @@ describe("a graceful stop whose grace ends", () => {
     handlersOfA.get(succeeds)!.resolve();
     handlersOfA.get(throws)!.reject(new Error("SolusIO answered at last: 500"));
     await settled();
-    const underB = { status: "running", attempts: 1, locked_by: b.workerId };
+    const underB = { status: "running", attempts: 2, locked_by: b.workerId };
     expect(await rowsOf([succeeds, throws])).toMatchObject([underB, underB]);
     // Were a's late success written, the guard on locked_by would leave b's claim alone too.
     await markDone(handle.db, a, [succeeds, throws]);
@@ -180,8 +182,8 @@ describe("a graceful stop whose grace ends", () => {
     for (const d of handlersOfB) d.resolve();
     expect(await bRuns).toBe(2);
     expect(await rowsOf([succeeds, throws])).toMatchObject([
-      { status: "done", attempts: 1, locked_by: b.workerId },
-      { status: "done", attempts: 1, locked_by: b.workerId },
+      { status: "done", attempts: 2, locked_by: b.workerId },
+      { status: "done", attempts: 2, locked_by: b.workerId },
     ]);
     expect(quickDone).toEqual([early]);
   }, 30_000);
@@ -206,7 +208,7 @@ describe("a graceful stop whose grace ends", () => {
     // The clock's stop waits for this firing (schedule-clock.ts): it ends with the give-back.
     expect(await firing).toBe(true);
     expect(await rowsOf(started)).toEqual([
-      { status: "pending", attempts: 0, locked_by: null, locked_until: null, due: true },
+      { status: "pending", attempts: 1, locked_by: null, locked_until: null, due: true },
     ]);
     expect(await runner.runSlot({ kind: "slot.hangs", slot: "slot.hangs:2", payload: {} })).toBe(false);
     const slots = await handle.db.selectFrom("job").select("slot").where("kind", "=", "slot.hangs").execute();
@@ -238,7 +240,7 @@ describe("a graceful stop whose grace ends", () => {
 });
 
 describe("giving claims back", () => {
-  it("never takes an attempt below zero, nor reopens a job that is done, failed or held by another runner", async () => {
+  it("takes back the attempt of a job never started (never below zero), keeps a cut job's, and reopens no job done, failed or held by another runner", async () => {
     const by = { workerId: "worker_gives", lockSeconds: 60 };
     const insert = (row: { status: JobStatus; attempts: number; locked_by: string }) =>
       handle.db
@@ -256,13 +258,17 @@ describe("giving claims back", () => {
       // No claim counts 0 attempts; were one written, the CHECK on attempts must not fail the whole give-back.
       await insert({ status: "running", attempts: 0, locked_by: by.workerId }),
       await insert({ status: "running", attempts: 2, locked_by: by.workerId }),
+      // Cut short while its handler ran: pending again, its attempt still counted.
+      await insert({ status: "running", attempts: 1, locked_by: by.workerId }),
       await insert({ status: "done", attempts: 1, locked_by: by.workerId }),
       await insert({ status: "failed", attempts: 3, locked_by: by.workerId }),
       await insert({ status: "running", attempts: 1, locked_by: "worker_other" }),
     ];
-    await releaseClaims(handle.db, by, ids);
+    const [zero, two, cut, ...rest] = ids;
+    await releaseClaims(handle.db, by, { unstarted: [zero!, two!, ...rest], cut: [cut!] });
     expect((await rowsOf(ids)).map((r) => [r.status, r.attempts, r.locked_by])).toEqual([
       ["pending", 0, null],
+      ["pending", 1, null],
       ["pending", 1, null],
       ["done", 1, by.workerId],
       ["failed", 3, by.workerId],

@@ -75,8 +75,8 @@ export class RetryLaterError extends Error {
 export interface StopOptions {
   /**
    * The end of the stop's grace: once it settles, the jobs whose handler still runs are given back (pending,
-   * due at once, their attempt taken back) and the stop no longer waits for those handlers. Without it, the
-   * stop waits for every handler.
+   * due at once, their attempt still counted: releaseClaims says why) and the stop no longer waits for those
+   * handlers. Without it, the stop waits for every handler.
    */
   giveBackAfter?: Promise<void>;
 }
