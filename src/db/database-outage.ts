@@ -51,16 +51,30 @@ export function loginRefusalReason(error: unknown): string | undefined {
 }
 
 /**
+ * The database is up but did not carry out a statement, for a reason that passes: a 503 with Retry-After (the
+ * HTTP layer's answer to a retryable UpstreamError) and a job's retry, rather than an internal error with a
+ * stack. The subclasses say why.
+ */
+abstract class StatementNotDoneError extends UpstreamError {
+  constructor(name: string, message: string, cause: unknown) {
+    super("the database", message, null, true);
+    this.name = name;
+    this.cause = cause;
+  }
+}
+
+/**
  * PostgreSQL refused a named statement inside a transaction (named-statements.ts: its table's columns changed,
  * or a pooler lost it), which aborted the transaction. Nothing of it was kept and the statement will be
- * named afresh or not at all, so running the whole request or job again works: a 503 with Retry-After, and a
- * job's retry, rather than an internal error.
+ * named afresh or not at all, so running the whole request or job again works.
  */
-export class StatementRefusedError extends UpstreamError {
+export class StatementRefusedError extends StatementNotDoneError {
   constructor(cause: unknown) {
-    super("the database", "refused a prepared statement, which ended the transaction; try again", null, true);
-    this.name = "StatementRefusedError";
-    this.cause = cause;
+    super(
+      "StatementRefusedError",
+      "refused a prepared statement, which ended the transaction; try again",
+      cause,
+    );
   }
 }
 
@@ -68,37 +82,31 @@ export class StatementRefusedError extends UpstreamError {
  * A statement gave up waiting for a lock (55P03, after `lock_timeout`: serve's DATABASE_LOCK_TIMEOUT_MS):
  * another session held the row or table longer than tokenbill's own transactions ever do (a `psql`
  * transaction left open, a migration run beside the instances). Not the request's fault, and over once the
- * holder ends: a 503 with Retry-After and a job's retry, like an outage, though the database is up.
+ * holder ends, like an outage, though the database is up.
  */
-export class DatabaseBusyError extends UpstreamError {
+export class DatabaseBusyError extends StatementNotDoneError {
   constructor(cause: unknown) {
     super(
-      "the database",
+      "DatabaseBusyError",
       "is busy: a row or table this needs stayed locked by another session; try again shortly",
-      null,
-      true,
+      cause,
     );
-    this.name = "DatabaseBusyError";
-    this.cause = cause;
   }
 }
 
 /**
  * The database stopped a statement (57014, query_canceled): DATABASE_URL's `statement_timeout` ran out (the
- * limit docs/operations.md suggests), or an operator cancelled it (`pg_cancel_backend`). Not a fault in
- * tokenbill to answer with a 500 and a stack: a 503 with Retry-After, and a job's retry. A statement that
- * always outlives the limit keeps failing this way; the message names the setting to look at.
+ * limit docs/operations.md suggests), or an operator cancelled it (`pg_cancel_backend`). Until 2026-12-05 a
+ * 500 with a stack. A statement that always outlives the limit keeps failing this way; the message names the
+ * setting to look at.
  */
-export class StatementCancelledError extends UpstreamError {
+export class StatementCancelledError extends StatementNotDoneError {
   constructor(cause: unknown) {
     super(
-      "the database",
+      "StatementCancelledError",
       "stopped a statement before it finished (its statement_timeout, or an operator cancelled it); try again",
-      null,
-      true,
+      cause,
     );
-    this.name = "StatementCancelledError";
-    this.cause = cause;
   }
 }
 
