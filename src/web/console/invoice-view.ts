@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { listCreditNotes } from "../../billing/credit-notes/get-credit-note.ts";
 import { getInvoice } from "../../billing/invoices/get-invoice.ts";
-import { listInvoices } from "../../billing/invoices/list-invoices.ts";
+import { listMonthInvoices } from "../../billing/invoices/list-month-invoices.ts";
 import { reissueNeighbours } from "../../billing/invoices/reissue-chain.ts";
 import type { Invoice } from "../../billing/invoices/invoice-schemas.ts";
 import { listPayments } from "../../billing/payments/get-payment.ts";
@@ -106,15 +106,7 @@ export async function invoicePage(
       input: { ...pageQuery(request, LIST_ROWS, "credit_notes_page"), invoice_id: id },
     }),
     // A void invoice and its reissue share the customer's month: each page links the other (monthLinks).
-    listInvoices({
-      ctx,
-      input: {
-        page: 1,
-        per_page: LIST_ROWS,
-        customer_id: BigInt(invoice.customer_id),
-        period: invoice.period,
-      },
-    }),
+    listMonthInvoices({ ctx, input: { id } }),
   ]);
   const issued = invoice.status !== "draft" && invoice.status !== "void";
   const today = calendarDate(ctx.now(), ctx.config.BILLING_TIME_ZONE);
@@ -152,7 +144,7 @@ export async function invoicePage(
       paymentsPager: pagerOf(request, payments.meta, "payments_page"),
       creditNotes: creditNotes.data.map((c) => ({ ...c, total: show(c.total) })),
       creditNotesPager: pagerOf(request, creditNotes.meta, "credit_notes_page"),
-      month: monthLinks(samePeriod.data, id),
+      month: monthLinks(samePeriod, id),
       released: when(invoice.void?.released_at),
       can: {
         pay: invoice.status === "finalized" || invoice.status === "partially_paid",
