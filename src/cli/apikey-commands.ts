@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys/api-keys.ts";
+import { nameActors } from "../services/audit-log/name-actors.ts";
 import { withSystemContext } from "./with-context.ts";
 
 /** The `apikey` group's commands, added to `apikey` (main.ts makes the group and loads this file when it runs). */
@@ -24,10 +25,15 @@ export function addApiKeyCommands(apikey: Command): void {
         for (let page = 1, last = 1; page <= last; page++) {
           const result = await listApiKeys({ ctx, input: { page, per_page: 500 } });
           last = result.meta.last_page;
+          // Who made each key as the console names them (a staff user's name and e-mail), not the audit log's
+          // `staff:stf_…` label; a page at a time, as nameActors takes at most one page of labels.
+          const labels = result.data.flatMap((k) => (k.created_by === null ? [] : [k.created_by]));
+          const creators = await nameActors({ ctx, input: { labels } });
           for (const k of result.data) {
             const state = k.revoked_at ? `revoked ${k.revoked_at}` : "active";
+            const by = k.created_by === null ? "unknown" : (creators.get(k.created_by) ?? k.created_by);
             process.stdout.write(
-              `${k.id}  ${k.prefix ?? "-"}  ${k.name}  ${state}  last used ${k.last_used_at ?? "never"}  by ${k.created_by ?? "unknown"}\n`,
+              `${k.id}  ${k.prefix ?? "-"}  ${k.name}  ${state}  last used ${k.last_used_at ?? "never"}  by ${by}\n`,
             );
           }
         }
