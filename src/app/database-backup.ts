@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, renameSync, rmSync, statSync } from "node:fs";
+import { createWriteStream, existsSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Writable } from "node:stream";
 import type { Config } from "../config.ts";
@@ -21,11 +21,23 @@ function embeddedOnly(config: Config, postgresAdvice: string): void {
     throw new ServiceError("CONFLICT", "DATA_DIR is memory://: an in-memory database has nothing to keep");
 }
 
+/** A backup stopped by its caller's signal (Ctrl-C): its partial file is removed and `out` is not made. */
+export class BackupInterrupted extends Error {
+  constructor(out: string) {
+    super(`${out} was not written`);
+  }
+}
+
+/** The file a backup to `out` is streamed into before it is whole (docs/operations.md, "Backups"). */
+export function partialBackupPath(out: string): string {
+  return `${out}.partial-${process.pid}`;
+}
+
 /**
  * Writes the backup of a DATA_DIR no other process holds to `out` (opened here, not migrated: the backup to
- * take before an upgrade). Returns its size.
+ * take before an upgrade). Returns its size. `signal` stops it: BackupInterrupted, and no file is left.
  */
-export async function backupDataDir(config: Config, out: string): Promise<number> {
+export async function backupDataDir(config: Config, out: string, signal?: AbortSignal): Promise<number> {
   embeddedOnly(config, "back it up with pg_dump or your provider's snapshots");
   if (existsSync(out)) throw new ServiceError("CONFLICT", `${out} exists; name a new file`);
   // Said before the database is opened (seconds), not as the write's ENOENT once the backup is made.
@@ -45,7 +57,9 @@ export async function backupDataDir(config: Config, out: string): Promise<number
     );
   const handle = await openDatabase({ dataDir: config.DATA_DIR });
   try {
-    return await writePrivately(out, (into) => packDataDir(handle.db, config.DATA_DIR, into));
+    // Stopped while the database opened (seconds): nothing is written yet.
+    if (signal?.aborted) throw new BackupInterrupted(out);
+    return await writePrivately(out, (into) => packDataDir(handle.db, config.DATA_DIR, into, signal), signal);
   } finally {
     await handle.close();
   }
@@ -75,14 +89,25 @@ function isDirectory(path: string): boolean {
  * Written whole or not at all, readable by its owner only: a backup holds every secret's hash. Streamed into a
  * file beside `path` (the same file system, so the rename is one step) and renamed once whole. Returns its size.
  */
-async function writePrivately(path: string, write: (into: Writable) => Promise<void>): Promise<number> {
-  const partial = `${path}.partial-${process.pid}`;
+async function writePrivately(
+  path: string,
+  write: (into: Writable) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const partial = partialBackupPath(path);
+  let into: Writable | undefined;
   try {
-    await write(createWriteStream(partial, { mode: 0o600, flags: "wx" }));
+    // Opened here, not by the stream: the file exists from now on, so removing it below cannot run before a
+    // stream's own open, still pending when a signal stops the write, makes it.
+    into = createWriteStream(partial, { fd: openSync(partial, "wx", 0o600) });
+    await write(into);
     renameSync(partial, path);
     return statSync(path).size;
   } catch (error) {
+    // Closed even when the write failed before it used the stream (a failed CHECKPOINT).
+    into?.destroy();
     rmSync(partial, { force: true });
+    if (signal?.aborted) throw new BackupInterrupted(path);
     // The file system's refusal (no space, no permission) in one line, not a stack trace.
     throw new ServiceError("INTERNAL", `could not write the backup to ${path}: ${(error as Error).message}`);
   }

@@ -1,6 +1,13 @@
+import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { backupDataDir, restoreDataDir } from "../app/database-backup.ts";
+import {
+  BackupInterrupted,
+  backupDataDir,
+  partialBackupPath,
+  restoreDataDir,
+} from "../app/database-backup.ts";
+import { interruptOnSignal, signalExitCode } from "./interrupt-signal.ts";
 import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
 import { withConfig } from "./with-context.ts";
 
@@ -16,8 +23,20 @@ export function addDatabaseCommands(database: Command): void {
       withConfig(async (config) => {
         refuseThrowAwayDatabase(config);
         const out = resolve(opts.out);
-        const size = await backupDataDir(config, out);
-        process.stdout.write(`backup: ${out} (${size} bytes)\n`);
+        // Ctrl-C stops the write and removes its partial file; killed at once, the file stayed behind. A
+        // second Ctrl-C while the database closes removes it there and then.
+        const interruption = interruptOnSignal(() => rmSync(partialBackupPath(out), { force: true }));
+        try {
+          const size = await backupDataDir(config, out, interruption.signal);
+          process.stdout.write(`backup: ${out} (${size} bytes)\n`);
+        } catch (error) {
+          const signal = interruption.received();
+          if (!(error instanceof BackupInterrupted) || signal === undefined) throw error;
+          process.stderr.write(`backup interrupted (${signal}): ${error.message}\n`);
+          process.exitCode = signalExitCode(signal);
+        } finally {
+          interruption.release();
+        }
       }),
     );
   database

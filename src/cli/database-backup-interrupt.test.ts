@@ -1,0 +1,65 @@
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, ftruncateSync, openSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type CommandDataDir, commandDataDir } from "../../test/helpers/tokenbill-command.ts";
+
+// `tokenbill database backup --out FILE` stopped with Ctrl-C or SIGTERM while it writes: the partial file it
+// streams into (FILE.partial-<pid>) is removed, FILE is not made, and the exit code says which signal.
+
+const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
+const dirs: CommandDataDir[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.remove();
+});
+
+/**
+ * A DATA_DIR whose backup takes long enough to be interrupted mid-write: beside the database, a sparse file of
+ * 2 GiB of zeros, which costs no disk yet has to be read and compressed whole (tar takes any file there).
+ */
+async function slowToBackUp(): Promise<CommandDataDir> {
+  const data = await commandDataDir();
+  dirs.push(data);
+  const fd = openSync(join(data.dir, "filler"), "wx");
+  ftruncateSync(fd, 2 * 1024 ** 3);
+  closeSync(fd);
+  return data;
+}
+
+async function whenExists(path: string, exited: Promise<unknown>): Promise<void> {
+  let over = false;
+  void exited.then(() => (over = true));
+  while (!existsSync(path)) {
+    if (over) throw new Error(`the command ended before ${path} existed`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("tokenbill database backup, interrupted", () => {
+  // A process that opens an embedded database: seconds on a busy machine.
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("on %s removes its partial file and exits %i", { timeout: 120_000 }, async (signal, code) => {
+    const data = await slowToBackUp();
+    const out = join(data.dir, "..", "backup.tar.gz");
+    const child = spawn(process.execPath, [bin, "database", "backup", "--out", out], {
+      env: { ...process.env, DATA_DIR: data.dir, DATABASE_URL: "" },
+      cwd: join(data.dir, ".."),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.on("exit", (exitCode, exitSignal) => resolve({ code: exitCode, signal: exitSignal })),
+    );
+    const partial = `${out}.partial-${child.pid}`;
+    await whenExists(partial, exited);
+    child.kill(signal);
+
+    // Before, the process died of the signal (no exit code) and left the partial file behind.
+    expect(await exited, stderr).toEqual({ code, signal: null });
+    expect(stderr).toBe(`backup interrupted (${signal}): ${out} was not written\n`);
+    expect(readdirSync(join(data.dir, "..")).filter((f) => f.startsWith("backup.tar.gz"))).toEqual([]);
+  });
+});
