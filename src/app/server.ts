@@ -2,7 +2,6 @@ import { pdfFontsFor } from "../billing/documents/pdf-fonts.ts";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { openMigratedDatabase, systemContext } from "./database.ts";
-import type { DatabaseHandle } from "../db/open-database.ts";
 import { buildServer } from "../http/server.ts";
 import type { JobRunner, StopOptions } from "../jobs/job-runner.ts";
 import { seedDemo } from "./sandbox/seed-demo.ts";
@@ -14,9 +13,10 @@ import { ensureBootstrapKey } from "../services/api-keys/bootstrap-key.ts";
 import { applySetup, planSetup } from "../services/setup/plan-setup.ts";
 import { decideSandbox } from "./sandbox/sandbox-decision.ts";
 import { ensureBound } from "../solusio/solusio-binding.ts";
+import { confirmBinding } from "./confirm-binding.ts";
 import { createJobRunner } from "./runner.ts";
 import { startSchedules } from "./schedules.ts";
-import { configuredIntegration, type SolusioIntegration } from "../solusio/integration.ts";
+import { configuredIntegration } from "../solusio/integration.ts";
 import { startMetricsServer } from "../metrics/metrics-server.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 
@@ -68,24 +68,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/**
- * Checks in the background that the configured SolusIO is the database's own: serve starts (and answers
- * GetTokenPricing) even while SolusIO is down, and billing, sync and the scheduler check again themselves.
- */
-function confirmBinding(handle: DatabaseHandle, solusio: SolusioIntegration, logger: Logger): void {
-  ensureBound(handle.db, solusio.connection).then(
-    () => logger.info({ solusio: "bound" }, "SolusIO is this database's own"),
-    (error: unknown) =>
-      logger.error({ err: error }, `SolusIO binding not confirmed: ${(error as Error).message ?? error}`),
-  );
-}
-
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   // A fallback font that cannot be read stops the start, not the first invoice's e-mail.
   if (config.PDF_FALLBACK_FONTS.length > 0) pdfFontsFor(config);
   const handle = await openMigratedDatabase(config, logger, true);
   const closers: (() => Promise<void>)[] = [() => handle.close()];
+  // Aborted as the stop begins: work that only waits on SolusIO (the background binding check) ends then.
+  const stopping = new AbortController();
   const closeAll = async () => {
+    stopping.abort();
     for (const close of closers.reverse())
       await close().catch((e) => logger.error({ err: e }, "shutdown step failed"));
   };
@@ -94,7 +85,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     let solusio = configuredIntegration(config, handle.db, logger);
     if (solusio) {
       closers.push(() => solusio!.connection.close());
-      confirmBinding(handle, solusio, logger);
+      confirmBinding(handle.db, solusio.connection, logger, stopping.signal);
     } else {
       const decision = await decideSandbox(config, handle);
       if (decision.start) {

@@ -4,6 +4,8 @@ import type { Database, SolusioBindingTable } from "../db/schema.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import type { SolusioConnection } from "./connect-solusio.ts";
 import { page, SolusioUser } from "./schemas.ts";
+import { SharedCheck } from "./shared-check.ts";
+import { SolusioError } from "./solusio-error.ts";
 
 // Which SolusIO a database belongs to. The first instance that reaches a SolusIO writes
 // its identity; billing, user sync, server polls and the scheduler then refuse to work against any other
@@ -22,15 +24,18 @@ export interface SolusioIdentity {
   identity: string;
 }
 
+/** `signal` cancels its calls (a billing run's stop: solusio-client.ts, `signal`). */
 export async function identifySolusio(
   connection: Pick<SolusioConnection, "api" | "apiUrl" | "sandbox">,
+  signal?: AbortSignal,
 ): Promise<SolusioIdentity> {
-  const first = await connection.api.client.call("GET", "users", {
+  const api = connection.api.stoppedBy(signal);
+  const first = await api.client.call("GET", "users", {
     query: { page: 1 },
     schema: page(SolusioUser),
   });
   const oldest = [...first.data].sort((a, b) => a.id - b.id)[0];
-  const account = oldest ?? (await connection.api.account());
+  const account = oldest ?? (await api.account());
   return {
     kind: connection.sandbox ? "sandbox" : "solusio",
     apiUrl: withoutCredentials(connection.apiUrl),
@@ -105,20 +110,37 @@ export async function rebind(db: Kysely<Database>, found: SolusioIdentity): Prom
     .executeTakeFirstOrThrow();
 }
 
-const verified = new WeakMap<SolusioConnection, Promise<void>>();
+const checks = new WeakMap<SolusioConnection, SharedCheck>();
+
+/** What a caller whose signal aborted is answered: the check may go on for others. */
+const stopped = () => new SolusioError("binding check: cancelled, the process is stopping", null, false);
 
 /**
  * Resolves once this connection's SolusIO is known to be the database's own (checked once per connection
  * and process; a refusal or an unreachable SolusIO is asked again next time, so a fix needs no restart).
+ * `signal` (the work's stop: a billing run's, serve's) ends the wait at once, and the check's calls once
+ * no caller waits on them any more; concurrent callers share one check (serve's start, the schedules).
  */
-export function ensureBound(db: Kysely<Database>, connection: SolusioConnection): Promise<void> {
-  let check = verified.get(connection);
+export function ensureBound(
+  db: Kysely<Database>,
+  connection: SolusioConnection,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (signal?.aborted) return Promise.reject(stopped());
+  let check = checks.get(connection);
   if (!check) {
-    check = identifySolusio(connection).then((found) => bindOrCheck(db, found).then(() => undefined));
-    verified.set(connection, check);
-    check.catch(() => verified.delete(connection));
+    const forget = () => {
+      if (checks.get(connection) === made) checks.delete(connection);
+    };
+    const made = new SharedCheck(
+      (cancel) => identifySolusio(connection, cancel).then((found) => bindOrCheck(db, found).then(() => {})),
+      forget,
+    );
+    made.done.catch(forget);
+    checks.set(connection, made);
+    check = made;
   }
-  return check;
+  return check.wait(signal, stopped);
 }
 
 export const BindingView = z.object({

@@ -17,8 +17,9 @@ export async function launchBillingRun({
   // Checked before ensureBound, which may bind the database to this SolusIO.
   await requireStaffRole(ctx, ...BILLING_ROLES);
   billablePeriod(ctx, input.period);
-  // Refused before a run row exists: a run against another SolusIO would record a month as billed.
-  if (ctx.solusio) await ensureBound(ctx.db, ctx.solusio.connection);
+  // Refused before a run row exists: a run against another SolusIO would record a month as billed. The
+  // server's close ends the wait (503, the server is stopping), where it waited for SolusIO to answer.
+  if (ctx.solusio) await ensureBound(ctx.db, ctx.solusio.connection, ctx.signal);
   const { source, crossCheck } = usageSourcesFromConfig(ctx);
   const run = await startBillingRun({ ctx, input: { period: input.period, source: source.name } });
   // Stops at its next batch when the server closes (ctx.signal), which waits for it (ctx.background).

@@ -3,7 +3,12 @@ import { ensureBound } from "../../solusio/solusio-binding.ts";
 import type { BillingRun, BillingSummary } from "./billing-run-schemas.ts";
 import type { UsageSource } from "../../domain/usage-record.ts";
 import { usageSourcesFromConfig } from "../usage/usage-sources-from-config.ts";
-import { type BillingFaults, type BillingProgress, executeBillingRun } from "./execute-billing-run.ts";
+import {
+  BillingInterrupted,
+  type BillingFaults,
+  type BillingProgress,
+  executeBillingRun,
+} from "./execute-billing-run.ts";
 import { billablePeriod, startBillingRun } from "./start-billing-run.ts";
 
 export interface RunBillingOptions {
@@ -25,9 +30,13 @@ export type RunBillingArgs = VerbArgs<{ period: string }> & { options?: RunBilli
 /** Bills one period: `tokenbill billing run`, the admin API and the scheduler all come here. */
 export async function runBilling({ ctx, input, options = {} }: RunBillingArgs): Promise<BillingSummary> {
   billablePeriod(ctx, input.period);
-  if (ctx.solusio) await ensureBound(ctx.db, ctx.solusio.connection);
-  // The run's signal also cancels its SolusIO reads in flight (the CLI's Ctrl-C or SIGTERM, the scheduler's stop).
+  // The run's signal also cancels its SolusIO reads in flight (the CLI's Ctrl-C or SIGTERM, the scheduler's stop),
+  // the binding check first: a stop while it waits ends the run as interrupted, before any run row exists.
   const signal = options.signal ?? ctx.signal;
+  if (ctx.solusio)
+    await ensureBound(ctx.db, ctx.solusio.connection, signal).catch((error: unknown) => {
+      throw signal?.aborted ? new BillingInterrupted() : error;
+    });
   const configured = options.source ? undefined : usageSourcesFromConfig({ ...ctx, signal });
   const source = options.source ?? configured!.source;
   const run = await startBillingRun({ ctx, input: { period: input.period, source: source.name } });
