@@ -46,7 +46,7 @@ export async function runBilling({ ctx, input, options = {} }: RunBillingArgs): 
     crossCheck: options.crossCheck ?? configured?.crossCheck,
     onProgress: options.onProgress,
     faults: options.faults,
-    signal: options.signal,
+    signal,
     heartbeatMs: options.heartbeatMs,
   });
 }
