@@ -73,7 +73,8 @@ describe("tokenbill staff", () => {
     });
     const list = await tokenbill("apikey", "list");
     expect(list.stdout).toMatch(
-      /^key_0a0b0c0d0e0f {2}tbk_0a0b0c0d0e0f {2}backup {2}revoked \S+ {2}last used never {2}by staff:stf_/m,
+      // The creator is named as the console names it (nameActors), not by the audit label staff:stf_….
+      /^key_0a0b0c0d0e0f {2}tbk_0a0b0c0d0e0f {2}backup {2}revoked \S+ {2}last used never {2}by leaving-admin@example\.com$/m,
     );
   }, 120_000);
 });

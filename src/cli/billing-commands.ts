@@ -11,6 +11,7 @@ import { formatMinor } from "../domain/money.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { currencyDisplays } from "../services/currencies/currencies.ts";
 import { renderTable } from "./output.ts";
+import { type Interruption, interruptOnSignal, signalExitCode } from "./interrupt-signal.ts";
 import { requireSolusio } from "./solusio-required.ts";
 import { withSystemContext } from "./with-context.ts";
 
@@ -83,24 +84,14 @@ async function printSummary(ctx: ServiceContext, s: BillingSummary): Promise<voi
  * Ctrl-C or SIGTERM stops a run at its next page or batch, as `serve` stops its runs: the run marks itself
  * failed ("interrupted") and drops its stage, and the next run resumes. Killed at once, the run stayed
  * "running" for good (only a later run of the same period retires it), its stage table was kept, and /metrics
- * went on reporting it. A second signal while it stops ends the process at once.
+ * went on reporting it. A second signal while it stops ends the process at once (interrupt-signal.ts).
  */
-function stopOnSignal(): { signal: AbortSignal; release(): void } {
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write("\nstopping at the next batch (press Ctrl-C again to quit at once)\n");
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return {
-    signal: controller.signal,
-    release() {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
+function stopOnSignal(): Interruption {
+  const stopping = interruptOnSignal();
+  stopping.signal.addEventListener("abort", () =>
+    process.stderr.write("\nstopping at the next batch (press Ctrl-C again to quit at once)\n"),
+  );
+  return stopping;
 }
 
 /** The `billing` group's commands, added to `billing` (main.ts makes the group and loads this file when it runs). */
@@ -137,7 +128,8 @@ export function addBillingCommands(billing: Command): void {
           process.stderr.write(
             `billing run of ${opts.period} interrupted: run the same command again to resume where it stopped\n`,
           );
-          process.exitCode = 130;
+          // The shell's code for the signal that stopped it: 130 for Ctrl-C, 143 for SIGTERM.
+          process.exitCode = signalExitCode(stopping.received() ?? "SIGINT");
           return;
         } finally {
           stopping.release();
