@@ -1,6 +1,5 @@
-import { createWriteStream, existsSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { Writable } from "node:stream";
 import type { Config } from "../config.ts";
 import { liveLockOwner } from "../db/data-dir-lock.ts";
 import { type RestoreResult, restoreEmbeddedBackup } from "../db/embedded-backup.ts";
@@ -8,6 +7,7 @@ import { openDatabase } from "../db/open-database.ts";
 import { packDataDir } from "../db/pack-data-dir.ts";
 import { sharedSocketDir } from "../db/pglite-socket-server.ts";
 import { ServiceError } from "../kernel/errors.ts";
+import { BackupInterrupted, writePrivately } from "./write-privately.ts";
 
 // `tokenbill database backup` and `restore` (docs/operations.md, "Backups"): the embedded database only.
 
@@ -19,18 +19,6 @@ function embeddedOnly(config: Config, postgresAdvice: string): void {
     );
   if (config.DATA_DIR === "memory://")
     throw new ServiceError("CONFLICT", "DATA_DIR is memory://: an in-memory database has nothing to keep");
-}
-
-/** A backup stopped by its caller's signal (Ctrl-C): its partial file is removed and `out` is not made. */
-export class BackupInterrupted extends Error {
-  constructor(out: string) {
-    super(`${out} was not written`);
-  }
-}
-
-/** The file a backup to `out` is streamed into before it is whole (docs/operations.md, "Backups"). */
-export function partialBackupPath(out: string): string {
-  return `${out}.partial-${process.pid}`;
 }
 
 /**
@@ -82,33 +70,5 @@ function isDirectory(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
-  }
-}
-
-/**
- * Written whole or not at all, readable by its owner only: a backup holds every secret's hash. Streamed into a
- * file beside `path` (the same file system, so the rename is one step) and renamed once whole. Returns its size.
- */
-async function writePrivately(
-  path: string,
-  write: (into: Writable) => Promise<void>,
-  signal: AbortSignal | undefined,
-): Promise<number> {
-  const partial = partialBackupPath(path);
-  let into: Writable | undefined;
-  try {
-    // Opened here, not by the stream: the file exists from now on, so removing it below cannot run before a
-    // stream's own open, still pending when a signal stops the write, makes it.
-    into = createWriteStream(partial, { fd: openSync(partial, "wx", 0o600) });
-    await write(into);
-    renameSync(partial, path);
-    return statSync(path).size;
-  } catch (error) {
-    // Closed even when the write failed before it used the stream (a failed CHECKPOINT).
-    into?.destroy();
-    rmSync(partial, { force: true });
-    if (signal?.aborted) throw new BackupInterrupted(path);
-    // The file system's refusal (no space, no permission) in one line, not a stack trace.
-    throw new ServiceError("INTERNAL", `could not write the backup to ${path}: ${(error as Error).message}`);
   }
 }

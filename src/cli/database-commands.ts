@@ -1,12 +1,8 @@
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import {
-  BackupInterrupted,
-  backupDataDir,
-  partialBackupPath,
-  restoreDataDir,
-} from "../app/database-backup.ts";
+import { backupDataDir, restoreDataDir } from "../app/database-backup.ts";
+import { BackupInterrupted, partialBackupPath } from "../app/write-privately.ts";
 import { interruptOnSignal, signalExitCode } from "./interrupt-signal.ts";
 import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
 import { withConfig } from "./with-context.ts";
