@@ -36,6 +36,7 @@ import * as m025failedJobs from "./migrations/025-failed-jobs-index.ts";
 import * as m026apiKeyCreator from "./migrations/026-api-key-creator.ts";
 import * as m027invoiceReissue from "./migrations/027-invoice-reissue.ts";
 import * as m028pricingTruncate from "./migrations/028-pricing-truncate.ts";
+import * as m029ledgerCheckPlan from "./migrations/029-ledger-check-plan.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -71,6 +72,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "026-api-key-creator": m026apiKeyCreator,
   "027-invoice-reissue": m027invoiceReissue,
   "028-pricing-truncate": m028pricingTruncate,
+  "029-ledger-check-plan": m029ledgerCheckPlan,
 };
 
 /**
