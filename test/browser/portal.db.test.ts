@@ -2,10 +2,9 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluateCustomerDunning } from "../../src/billing/dunning/evaluate-dunning.ts";
 import {
-  type FakeStripe,
-  signedWebhook,
-  startFakeStripe,
-} from "../../src/billing/providers/testing/fake-stripe.ts";
+  type FakeStripeAccount,
+  startFakeStripeAccount,
+} from "../../src/billing/providers/testing/stripe-world.ts";
 import { addDays, calendarDate } from "../../src/billing/runs/calendar-date.ts";
 import { periodBounds, previousPeriod } from "../../src/domain/periods.ts";
 import {
@@ -25,12 +24,10 @@ import { testClock } from "../helpers/test-clock.ts";
 // month-so-far estimate from SolusIO's usage, at a pinned instant. Every portal page passes checkPage
 // (axe-core, 375 and 1440 px, a screenshot).
 
-const KEY = "sk_test_browser_portal_0123";
-const WHSEC = "whsec_browser_portal_0123";
 const RETURN = "http://portal.test/portal/checkout/return?session_id={CHECKOUT_SESSION_ID}";
 
 let h: SolusioHarness;
-let fake: FakeStripe;
+let stripe: FakeStripeAccount;
 let browser: Browser;
 let ada: PortalCustomer;
 let dun: PortalCustomer;
@@ -66,16 +63,8 @@ async function serverSinceLastMonth(customerId: bigint): Promise<void> {
 
 beforeAll(async () => {
   if (noBrowser) return;
-  fake = await startFakeStripe({ secretKey: KEY });
-  h = await startSolusioHarness(
-    {
-      STRIPE_SECRET_KEY: KEY,
-      STRIPE_WEBHOOK_SECRET: WHSEC,
-      STRIPE_API_URL: fake.url,
-      STRIPE_SUCCESS_URL: RETURN,
-    },
-    { now: clock.now },
-  );
+  stripe = await startFakeStripeAccount();
+  h = await startSolusioHarness({ ...stripe.settings, STRIPE_SUCCESS_URL: RETURN }, { now: clock.now });
   h.runner.start();
   ada = await portalCustomer(h.handle, {
     email: "ada@example.com",
@@ -97,7 +86,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await h?.close();
-  await fake?.close();
+  await stripe?.close();
 });
 
 /** "Pay now" on the invoice page, through Stripe's page (a stand-in: the fake has no pages) and back. */
@@ -112,9 +101,8 @@ async function payThroughProvider(page: Page, baseUrl: string): Promise<void> {
   await page.waitForURL(/checkout\.stripe\.com\/c\/pay\/cs_test_/);
   const sessionId = page.url().split("/").at(-1)!;
   // The customer pays on Stripe's page; Stripe's signed webhook reaches tokenbill; Stripe sends the browser back.
-  const { body, headers } = signedWebhook(fake.completeSession(sessionId), WHSEC);
-  expect((await fetch(`${baseUrl}/webhooks/stripe`, { method: "POST", headers, body })).status).toBe(200);
-  const success = fake.sessions.get(sessionId)!.success_url!;
+  expect((await stripe.deliverTo({ url: baseUrl }, stripe.fake.completeSession(sessionId))).status).toBe(200);
+  const success = stripe.fake.sessions.get(sessionId)!.success_url!;
   await page.goto(success.replace("http://portal.test", baseUrl).replace("{CHECKOUT_SESSION_ID}", sessionId));
 }
 

@@ -1,48 +1,31 @@
 import { randomBytes } from "node:crypto";
 import { type Kysely, sql } from "kysely";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { customerCredit, invoiceAmountDue, postLedgerEvent } from "../../billing/ledger/ledger.ts";
 import { recordRefundIn } from "../../billing/payments/refund-payment.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
 import { refundThroughProvider } from "../../billing/providers/refund-through-provider.ts";
-import {
-  type FakeStripe,
-  signedWebhook,
-  startFakeStripe,
-} from "../../billing/providers/testing/fake-stripe.ts";
+import { signedWebhook } from "../../billing/providers/testing/fake-stripe.ts";
+import { type StripeWorld, startStripeWorld } from "../../billing/providers/testing/stripe-world.ts";
 import { parseConfig } from "../../config.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
 import type { Database } from "../../db/schema.ts";
-import { actors } from "../../kernel/actor.ts";
-import type { ServiceContext } from "../../kernel/context.ts";
 import { insertCustomerRow } from "../../../test/helpers/service-test.ts";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
 
 // Online card payments end to end (issue 11 item 4): tokenbill's HTTP server, the real Stripe SDK against the
 // fake Stripe API, and webhooks signed the way Stripe signs them. Amounts are billing-rules §7's example.
 
-const KEY = "sk_test_routes_0123456789";
-const WHSEC = "whsec_routes_0123456789";
-const STRIPE = { STRIPE_SECRET_KEY: KEY, STRIPE_WEBHOOK_SECRET: WHSEC };
-
-let handle: DatabaseHandle;
-let fake: FakeStripe;
-let server: TestServer;
+let world: StripeWorld;
+/** A server over the same database with online payments off. */
 let off: TestServer;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  fake = await startFakeStripe({ secretKey: KEY });
-  server = await startTestServer(handle.db, { ...STRIPE, STRIPE_API_URL: fake.url });
-  off = await startTestServer(handle.db);
+  world = await startStripeWorld();
+  off = await startTestServer(world.db);
 });
 afterAll(async () => {
-  await server.close();
-  await off.close();
-  await fake.close();
-  await handle.close();
+  await off?.close();
+  await world?.close();
 });
 
 let run = 0;
@@ -83,33 +66,17 @@ async function finalizedInvoice(
   return { id, customerId };
 }
 
-function context(): ServiceContext {
-  return {
-    db: handle.db,
-    config: parseConfig({ LOG_LEVEL: "silent", ...STRIPE, STRIPE_API_URL: fake.url }),
-    logger: pino({ level: "silent" }),
-    actor: actors.system("test"),
-    now: () => new Date(),
-  };
-}
-
-async function deliver(target: TestServer, event: unknown, secret = WHSEC) {
-  const { body, headers } = signedWebhook(event, secret);
-  const response = await fetch(`${target.url}/webhooks/stripe`, { method: "POST", headers, body });
-  return { status: response.status, body: await response.json() };
-}
-
 async function invoiceState(id: string) {
-  const row = await handle.db
+  const row = await world.db
     .selectFrom("invoice")
     .select("status")
     .where("id", "=", id)
     .executeTakeFirstOrThrow();
-  return { status: row.status, due: await invoiceAmountDue(handle.db, id) };
+  return { status: row.status, due: await invoiceAmountDue(world.db, id) };
 }
 
 async function ledgerOf(eventPrefix: string) {
-  const rows = await handle.db
+  const rows = await world.db
     .selectFrom("ledger_entry")
     .select(["event_id", "account", "amount", "invoice_id"])
     .where("event_id", "like", `${eventPrefix}%`)
@@ -121,7 +88,7 @@ async function ledgerOf(eventPrefix: string) {
 async function counts() {
   const [payments, entries, refunds] = await Promise.all(
     (["payment", "ledger_entry", "refund"] as const).map((t) =>
-      handle.db.selectFrom(t).select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow(),
+      world.db.selectFrom(t).select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow(),
     ),
   );
   return { payments: payments!.n, entries: entries!.n, refunds: refunds!.n };
@@ -129,15 +96,15 @@ async function counts() {
 
 describe("Stripe checkout and webhooks", () => {
   it("pays an invoice's amount due through Checkout, recorded only from the signed webhook, once", async () => {
-    const invoice = await finalizedInvoice(handle.db, 1020n);
+    const invoice = await finalizedInvoice(world.db, 1020n);
     // billing-rules §7: invoice $10.20; payment $4.00 → partially_paid, due $6.20.
     await recordPayment({
-      ctx: context(),
+      ctx: world.context(),
       input: { invoice_id: invoice.id, amount: 400n, method: "bank_transfer", reference: `bt-${invoice.id}` },
     });
     expect(await invoiceState(invoice.id)).toEqual({ status: "partially_paid", due: 620n });
 
-    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    const checkout = await world.server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
     expect(checkout.status).toBe(201);
     expect(checkout.body.data).toMatchObject({
       provider: "stripe",
@@ -145,7 +112,7 @@ describe("Stripe checkout and webhooks", () => {
       amount: 620,
       currency: "USD",
     });
-    const session = fake.sessions.get(checkout.body.data.id)!;
+    const session = world.fake.sessions.get(checkout.body.data.id)!;
     expect(session).toMatchObject({
       amount_total: 620,
       currency: "usd",
@@ -155,14 +122,14 @@ describe("Stripe checkout and webhooks", () => {
     // Asking for a checkout pays nothing.
     expect(await invoiceState(invoice.id)).toEqual({ status: "partially_paid", due: 620n });
 
-    const event = fake.completeSession(session.id);
-    const first = await deliver(server, event);
+    const event = world.fake.completeSession(session.id);
+    const first = await world.deliver(event);
     expect(first).toEqual({
       status: 200,
       body: { received: true, event_id: event.id, outcome: "processed" },
     });
     expect(await invoiceState(invoice.id)).toEqual({ status: "paid", due: 0n });
-    const payment = await handle.db
+    const payment = await world.db
       .selectFrom("payment")
       .selectAll()
       .where("method", "=", "stripe")
@@ -173,7 +140,7 @@ describe("Stripe checkout and webhooks", () => {
       { account: "cash", amount: 620n, invoice_id: null },
       { account: "receivable", amount: -620n, invoice_id: invoice.id },
     ]);
-    const stored = await handle.db
+    const stored = await world.db
       .selectFrom("provider_event")
       .selectAll()
       .where("event_id", "=", event.id)
@@ -183,7 +150,7 @@ describe("Stripe checkout and webhooks", () => {
 
     // Stripe delivers the same event again (a retry, a replay): 200, nothing changes.
     const before = await counts();
-    const again = await deliver(server, event);
+    const again = await world.deliver(event);
     expect(again).toEqual({
       status: 200,
       body: { received: true, event_id: event.id, outcome: "duplicate" },
@@ -193,17 +160,17 @@ describe("Stripe checkout and webhooks", () => {
   });
 
   it("refuses a bad signature with 400 and stores nothing", async () => {
-    const event = fake.event("checkout.session.completed", { id: "cs_forged" });
-    const forged = await deliver(server, event, "whsec_not_ours");
+    const event = world.fake.event("checkout.session.completed", { id: "cs_forged" });
+    const forged = await world.deliver(event, "whsec_not_ours");
     expect(forged.status).toBe(400);
     expect(forged.body.error).toMatchObject({ code: "VALIDATION" });
-    const unsigned = await fetch(`${server.url}/webhooks/stripe`, {
+    const unsigned = await fetch(`${world.server.url}/webhooks/stripe`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(event),
     });
     expect(unsigned.status).toBe(400);
-    const rows = await handle.db
+    const rows = await world.db
       .selectFrom("provider_event")
       .select("event_id")
       .where("event_id", "=", event.id)
@@ -212,38 +179,38 @@ describe("Stripe checkout and webhooks", () => {
   });
 
   it("refunds through Stripe: pending until Stripe's signed event, then the amount due reopens", async () => {
-    const invoice = await finalizedInvoice(handle.db, 1020n);
-    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    const invoice = await finalizedInvoice(world.db, 1020n);
+    const checkout = await world.server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
     expect(checkout.body.data.amount).toBe(1020);
-    expect((await deliver(server, fake.completeSession(checkout.body.data.id))).status).toBe(200);
-    const payment = await handle.db
+    expect((await world.deliver(world.fake.completeSession(checkout.body.data.id))).status).toBe(200);
+    const payment = await world.db
       .selectFrom("payment")
       .selectAll()
       .where("invoice_id", "=", invoice.id)
       .executeTakeFirstOrThrow();
 
-    const tooMuch = refundThroughProvider(context(), payment, 1021n, "too much");
+    const tooMuch = refundThroughProvider(world.context(), payment, 1021n, "too much");
     await expect(tooMuch).rejects.toMatchObject({
       code: "VALIDATION",
       message: expect.stringContaining("at most 1020"),
     });
-    expect(fake.refunds.size).toBe(0);
+    expect(world.fake.refunds.size).toBe(0);
     // The admin API's refund of a Stripe payment goes back through Stripe (refundPayment → the provider).
-    const asked = await server.api("POST", `/api/v1/payments/${payment.id}/refunds`, {
+    const asked = await world.server.api("POST", `/api/v1/payments/${payment.id}/refunds`, {
       amount: 400,
       reason: "customer asked",
     });
     expect(asked.status).toBe(201);
     const refund = asked.body.data as { id: string; status: string; provider_refund_id: string };
     expect(refund).toMatchObject({ status: "pending", amount: 400, payment_id: payment.id });
-    const inStripe = fake.refunds.get(refund.provider_refund_id!)!;
+    const inStripe = world.fake.refunds.get(refund.provider_refund_id!)!;
     expect(inStripe).toMatchObject({ amount: 400, payment_intent: payment.reference });
     expect(await ledgerOf(`ref:${refund.id}`)).toEqual([]);
     expect(await invoiceState(invoice.id)).toEqual({ status: "paid", due: 0n });
 
-    const settled = await deliver(server, fake.settleRefund(inStripe.id, "succeeded"));
+    const settled = await world.deliver(world.fake.settleRefund(inStripe.id, "succeeded"));
     expect(settled.body).toMatchObject({ outcome: "processed" });
-    const row = await handle.db
+    const row = await world.db
       .selectFrom("refund")
       .selectAll()
       .where("id", "=", refund.id)
@@ -257,11 +224,11 @@ describe("Stripe checkout and webhooks", () => {
   });
 
   it("records a refund made in Stripe's Dashboard from its event", async () => {
-    const invoice = await finalizedInvoice(handle.db, 514n);
-    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
-    await deliver(server, fake.completeSession(checkout.body.data.id));
-    const intent = fake.sessions.get(checkout.body.data.id)!.payment_intent!;
-    const dashboard = fake.event("refund.created", {
+    const invoice = await finalizedInvoice(world.db, 514n);
+    const checkout = await world.server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    await world.deliver(world.fake.completeSession(checkout.body.data.id));
+    const intent = world.fake.sessions.get(checkout.body.data.id)!.payment_intent!;
+    const dashboard = world.fake.event("refund.created", {
       id: "re_dashboard_1",
       object: "refund",
       amount: 514,
@@ -271,8 +238,8 @@ describe("Stripe checkout and webhooks", () => {
       reason: "requested_by_customer",
       metadata: {},
     });
-    expect((await deliver(server, dashboard)).body).toMatchObject({ outcome: "processed" });
-    const row = await handle.db
+    expect((await world.deliver(dashboard)).body).toMatchObject({ outcome: "processed" });
+    const row = await world.db
       .selectFrom("refund")
       .selectAll()
       .where("provider_refund_id", "=", "re_dashboard_1")
@@ -283,19 +250,12 @@ describe("Stripe checkout and webhooks", () => {
 
   /** A finalized invoice paid in full through Checkout, and its payment row. */
   async function paidByCard(total: bigint) {
-    const invoice = await finalizedInvoice(handle.db, total);
-    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
-    await deliver(server, fake.completeSession(checkout.body.data.id));
-    const payment = await handle.db
-      .selectFrom("payment")
-      .selectAll()
-      .where("invoice_id", "=", invoice.id)
-      .executeTakeFirstOrThrow();
-    return { invoice, payment };
+    const invoice = await finalizedInvoice(world.db, total);
+    return { invoice, payment: await world.payByCard(invoice.id) };
   }
-  const creditOf = (customerId: bigint) => customerCredit(handle.db, customerId, "USD");
+  const creditOf = (customerId: bigint) => customerCredit(world.db, customerId, "USD");
   const refundRows = (paymentId: string) =>
-    handle.db
+    world.db
       .selectFrom("refund")
       .select(["amount", "status", "provider_refund_id", "credit_note_id"])
       .where("payment_id", "=", paymentId)
@@ -304,7 +264,7 @@ describe("Stripe checkout and webhooks", () => {
 
   it("refunds a credit note's share of a card payment through Stripe, taking back the note's credit once settled", async () => {
     const { invoice, payment } = await paidByCard(500n);
-    const note = await server.api("POST", `/api/v1/invoices/${invoice.id}/credit-notes`, {
+    const note = await world.server.api("POST", `/api/v1/invoices/${invoice.id}/credit-notes`, {
       amount: 100,
       reason: "outage",
       settlement: "refund",
@@ -314,7 +274,7 @@ describe("Stripe checkout and webhooks", () => {
     // customer got no money. Now Stripe is asked, and the 100 is the customer's credit until Stripe settles it.
     const [refund] = await refundRows(payment.id);
     expect(refund).toMatchObject({ amount: 100n, status: "pending", credit_note_id: note.body.data.id });
-    expect(fake.refunds.get(refund!.provider_refund_id!)).toMatchObject({
+    expect(world.fake.refunds.get(refund!.provider_refund_id!)).toMatchObject({
       amount: 100,
       payment_intent: payment.reference,
     });
@@ -322,7 +282,7 @@ describe("Stripe checkout and webhooks", () => {
       { status: "paid", due: 0n },
       100n,
     ]);
-    const settled = await deliver(server, fake.settleRefund(refund!.provider_refund_id!, "succeeded"));
+    const settled = await world.deliver(world.fake.settleRefund(refund!.provider_refund_id!, "succeeded"));
     expect(settled.body.outcome).toBe("processed");
     // The refund took the note's credit back; the invoice the note corrected is not reopened.
     expect([await invoiceState(invoice.id), await creditOf(invoice.customerId)]).toEqual([
@@ -335,18 +295,13 @@ describe("Stripe checkout and webhooks", () => {
   it("keeps a credit note whose refund Stripe refuses: its amount stays credit, the reservation failed", async () => {
     const { invoice, payment } = await paidByCard(300n);
     // Refunded in Stripe's Dashboard without tokenbill hearing of it yet: Stripe refuses a second refund.
-    fake.refunds.set("re_elsewhere", {
+    world.fake.addRefund({
       id: "re_elsewhere",
-      object: "refund",
       amount: 300,
-      currency: "usd",
       payment_intent: payment.reference,
       status: "succeeded",
-      reason: null,
-      metadata: {},
-      created: Math.floor(Date.now() / 1000),
     });
-    const note = await server.api("POST", `/api/v1/invoices/${invoice.id}/credit-notes`, {
+    const note = await world.server.api("POST", `/api/v1/invoices/${invoice.id}/credit-notes`, {
       amount: 50,
       reason: "outage",
       settlement: "refund",
@@ -360,24 +315,24 @@ describe("Stripe checkout and webhooks", () => {
 
   it("reserves a refund before Stripe is asked: two at once for the same money reach Stripe once", async () => {
     const { payment } = await paidByCard(500n);
-    const before = fake.refunds.size;
+    const before = world.fake.refunds.size;
     const answers = await Promise.all(
-      [1, 2].map(() => server.api("POST", `/api/v1/payments/${payment.id}/refunds`, { amount: 300 })),
+      [1, 2].map(() => world.server.api("POST", `/api/v1/payments/${payment.id}/refunds`, { amount: 300 })),
     );
     expect(answers.map((a) => a.status).sort()).toEqual([201, 400]);
     expect(answers.find((a) => a.status === 400)!.body.error.message).toContain("at most 200");
     // Before, both passed the check, Stripe refunded both, and the second was refused only afterwards.
-    expect(fake.refunds.size).toBe(before + 1);
+    expect(world.fake.refunds.size).toBe(before + 1);
   });
 
   it("settles a reservation from Stripe's event even before tokenbill has linked it, by the refund's metadata", async () => {
     const { payment } = await paidByCard(400n);
-    const reserved = await handle.db
+    const reserved = await world.db
       .transaction()
       .execute((trx) =>
         recordRefundIn(
           trx,
-          { ...context(), db: trx },
+          { ...world.context(), db: trx },
           { payment_id: payment.id, amount: 150n, status: "pending" },
         ),
       );
@@ -391,7 +346,7 @@ describe("Stripe checkout and webhooks", () => {
       reason: null,
       metadata: { tokenbill_payment_id: payment.id, tokenbill_refund_id: reserved.id },
     };
-    expect((await deliver(server, fake.event("refund.updated", object))).body.outcome).toBe("processed");
+    expect((await world.deliver(world.fake.event("refund.updated", object))).body.outcome).toBe("processed");
     expect(await refundRows(payment.id)).toEqual([
       { amount: 150n, status: "succeeded", provider_refund_id: "re_early_1", credit_note_id: null },
     ]);
@@ -408,25 +363,25 @@ describe("Stripe checkout and webhooks", () => {
       reason: null,
       metadata: {},
     };
-    const failed = fake.event("refund.failed", { ...refund, status: "failed" });
-    const created = fake.event("refund.created", { ...refund, status: "pending" });
-    expect((await deliver(server, failed)).body.outcome).toBe("processed");
-    expect((await deliver(server, created)).body.outcome).toBe("ignored");
+    const failed = world.fake.event("refund.failed", { ...refund, status: "failed" });
+    const created = world.fake.event("refund.created", { ...refund, status: "pending" });
+    expect((await world.deliver(failed)).body.outcome).toBe("processed");
+    expect((await world.deliver(created)).body.outcome).toBe("ignored");
     // Before, the late "pending" reserved the whole payment for good: no refund of it could be made again.
     expect(await refundRows(payment.id)).toEqual([
       { amount: 500n, status: "failed", provider_refund_id: "re_out_of_order", credit_note_id: null },
     ]);
-    const again = await server.api("POST", `/api/v1/payments/${payment.id}/refunds`, { amount: 500 });
+    const again = await world.server.api("POST", `/api/v1/payments/${payment.id}/refunds`, { amount: 500 });
     expect(again.status).toBe(201);
   });
 
   it("gives a refund that failed after it succeeded back to the customer as credit", async () => {
     const { invoice, payment } = await paidByCard(500n);
-    const asked = await server.api("POST", `/api/v1/payments/${payment.id}/refunds`, { amount: 200 });
+    const asked = await world.server.api("POST", `/api/v1/payments/${payment.id}/refunds`, { amount: 200 });
     const ref = asked.body.data.provider_refund_id as string;
-    await deliver(server, fake.settleRefund(ref, "succeeded"));
+    await world.deliver(world.fake.settleRefund(ref, "succeeded"));
     expect(await invoiceState(invoice.id)).toEqual({ status: "partially_paid", due: 200n });
-    const failedLater = await deliver(server, fake.settleRefund(ref, "failed"));
+    const failedLater = await world.deliver(world.fake.settleRefund(ref, "failed"));
     expect(failedLater.body.outcome).toBe("processed");
     // Before: "left as is", and the books said the customer had 200 back that never reached them.
     expect([await invoiceState(invoice.id), await creditOf(invoice.customerId)]).toEqual([
@@ -437,24 +392,27 @@ describe("Stripe checkout and webhooks", () => {
   });
 
   it("takes a second event for a payment already recorded as that payment, not as a failure", async () => {
-    const invoice = await finalizedInvoice(handle.db, 700n);
-    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
-    const completed = fake.completeSession(checkout.body.data.id);
-    expect((await deliver(server, completed)).body.outcome).toBe("processed");
+    const invoice = await finalizedInvoice(world.db, 700n);
+    const checkout = await world.server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    const completed = world.fake.completeSession(checkout.body.data.id);
+    expect((await world.deliver(completed)).body.outcome).toBe("processed");
     // The same session's payment told again under another event id (async_payment_succeeded also says paid).
-    const again = fake.event("checkout.session.async_payment_succeeded", completed.data.object);
-    expect(await deliver(server, again)).toMatchObject({ status: 200, body: { outcome: "ignored" } });
-    const payments = await handle.db
+    const again = world.fake.event("checkout.session.async_payment_succeeded", completed.data.object);
+    expect(await world.deliver(again)).toMatchObject({
+      status: 200,
+      body: { outcome: "ignored" },
+    });
+    const payments = await world.db
       .selectFrom("payment")
       .select("amount")
-      .where("reference", "=", fake.sessions.get(checkout.body.data.id)!.payment_intent!)
+      .where("reference", "=", world.fake.sessions.get(checkout.body.data.id)!.payment_intent!)
       .execute();
     expect(payments).toEqual([{ amount: 700n }]);
   });
 
   it("refuses a signed body that is not a Stripe event with 400, storing nothing", async () => {
-    const { body, headers } = signedWebhook([1, 2], WHSEC);
-    const response = await fetch(`${server.url}/webhooks/stripe`, { method: "POST", headers, body });
+    const { body, headers } = signedWebhook([1, 2], world.webhookSecret);
+    const response = await fetch(`${world.server.url}/webhooks/stripe`, { method: "POST", headers, body });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
       "not a Stripe event",
@@ -462,15 +420,15 @@ describe("Stripe checkout and webhooks", () => {
   });
 
   it("keeps an event that fails with its error, answers 5xx, and processes it when Stripe sends it again", async () => {
-    const invoice = await finalizedInvoice(handle.db, 1020n);
-    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
-    const session = fake.sessions.get(checkout.body.data.id)!;
+    const invoice = await finalizedInvoice(world.db, 1020n);
+    const checkout = await world.server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    const session = world.fake.sessions.get(checkout.body.data.id)!;
     session.currency = "eur"; // Stripe says EUR for a USD invoice: recordPayment refuses the currency
-    const event = fake.completeSession(session.id);
-    const failed = await deliver(server, event);
+    const event = world.fake.completeSession(session.id);
+    const failed = await world.deliver(event);
     expect(failed.status).toBe(500);
     expect(failed.body.error.message).toContain(event.id);
-    const stored = await handle.db
+    const stored = await world.db
       .selectFrom("provider_event")
       .selectAll()
       .where("event_id", "=", event.id)
@@ -480,26 +438,26 @@ describe("Stripe checkout and webhooks", () => {
     expect(await invoiceState(invoice.id)).toEqual({ status: "finalized", due: 1020n });
 
     // The stored event is not a "duplicate": Stripe's retry processes it again (and fails again here).
-    expect((await deliver(server, event)).status).toBe(500);
-    const fixed = fake.event("checkout.session.completed", { ...session, currency: "usd" });
-    expect((await deliver(server, fixed)).body).toMatchObject({ outcome: "processed" });
+    expect((await world.deliver(event)).status).toBe(500);
+    const fixed = world.fake.event("checkout.session.completed", { ...session, currency: "usd" });
+    expect((await world.deliver(fixed)).body).toMatchObject({ outcome: "processed" });
     expect(await invoiceState(invoice.id)).toEqual({ status: "paid", due: 0n });
   });
 
   it("records a payment whose event carries a NUL or a terminal escape (what the paying customer typed)", async () => {
     // PostgreSQL refuses a NUL in jsonb and text: the event was never stored, every delivery answered 500,
     // and the money that came in was never recorded.
-    const invoice = await finalizedInvoice(handle.db, 700n);
-    const checkout = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
-    const session = fake.sessions.get(checkout.body.data.id)!;
+    const invoice = await finalizedInvoice(world.db, 700n);
+    const checkout = await world.server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    const session = world.fake.sessions.get(checkout.body.data.id)!;
     Object.assign(session, { customer_details: { name: "Ada\u0000\u001b[2J", email: "ada@example.com" } });
-    const event = fake.completeSession(session.id);
-    expect(await deliver(server, event)).toEqual({
+    const event = world.fake.completeSession(session.id);
+    expect(await world.deliver(event)).toEqual({
       status: 200,
       body: { received: true, event_id: event.id, outcome: "processed" },
     });
     expect(await invoiceState(invoice.id)).toEqual({ status: "paid", due: 0n });
-    const stored = await handle.db
+    const stored = await world.db
       .selectFrom("provider_event")
       .select("payload")
       .where("event_id", "=", event.id)
@@ -509,7 +467,7 @@ describe("Stripe checkout and webhooks", () => {
     });
 
     const intent = session.payment_intent!;
-    const dashboard = fake.event("refund.created", {
+    const dashboard = world.fake.event("refund.created", {
       id: "re_dashboard_nul",
       object: "refund",
       amount: 100,
@@ -519,8 +477,8 @@ describe("Stripe checkout and webhooks", () => {
       reason: null,
       metadata: { reason: "goodwill\u0000" },
     });
-    expect((await deliver(server, dashboard)).body).toMatchObject({ outcome: "processed" });
-    const refund = await handle.db
+    expect((await world.deliver(dashboard)).body).toMatchObject({ outcome: "processed" });
+    const refund = await world.db
       .selectFrom("refund")
       .select("reason")
       .where("provider_refund_id", "=", "re_dashboard_nul")
@@ -537,7 +495,7 @@ describe("Stripe checkout and webhooks", () => {
       ["order-4711", {}],
       [null, { invoice_id: "inv_0123456789ab" }],
     ] as const) {
-      const foreign = fake.event("checkout.session.completed", {
+      const foreign = world.fake.event("checkout.session.completed", {
         id: `cs_foreign_${randomBytes(4).toString("hex")}`,
         object: "checkout.session",
         mode: "payment",
@@ -548,7 +506,7 @@ describe("Stripe checkout and webhooks", () => {
         client_reference_id: reference,
         metadata,
       });
-      expect(await deliver(server, foreign)).toEqual({
+      expect(await world.deliver(foreign)).toEqual({
         status: 200,
         // "ignored", not "processed": nothing in the books changed.
         body: { received: true, event_id: foreign.id, outcome: "ignored" },
@@ -558,34 +516,38 @@ describe("Stripe checkout and webhooks", () => {
   });
 
   it("refuses a checkout for an invoice with nothing due or not issued", async () => {
-    const invoice = await finalizedInvoice(handle.db, 300n);
+    const invoice = await finalizedInvoice(world.db, 300n);
     await recordPayment({
-      ctx: context(),
+      ctx: world.context(),
       input: { invoice_id: invoice.id, amount: 300n, method: "manual", reference: `m-${invoice.id}` },
     });
-    const paid = await server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
+    const paid = await world.server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
     expect(paid.status).toBe(409);
     expect(paid.body.error.message).toMatch(/is paid/);
-    expect((await server.api("POST", "/api/v1/invoices/inv_ffff/checkout")).status).toBe(404);
-    expect((await server.api("POST", "/api/v1/invoices/nope/checkout")).status).toBe(400);
+    expect((await world.server.api("POST", "/api/v1/invoices/inv_ffff/checkout")).status).toBe(404);
+    expect((await world.server.api("POST", "/api/v1/invoices/nope/checkout")).status).toBe(400);
   });
 
   it("says online payments are off without STRIPE_SECRET_KEY", async () => {
-    const invoice = await finalizedInvoice(handle.db, 1020n);
+    const invoice = await finalizedInvoice(world.db, 1020n);
     const checkout = await off.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
     expect(checkout.status).toBe(409);
     expect(checkout.body.error.message).toMatch(/^online payments are off: set STRIPE_SECRET_KEY/);
-    const webhook = await deliver(off, fake.event("checkout.session.completed", {}));
+    const webhook = await world.deliverTo(off, world.fake.event("checkout.session.completed", {}));
     expect(webhook.status).toBe(404);
     expect(webhook.body.error.message).toMatch(/^online payments are off/);
-    expect(() => parseConfig({ STRIPE_SECRET_KEY: KEY })).toThrow(/STRIPE_WEBHOOK_SECRET: is required/);
+    expect(() => parseConfig({ STRIPE_SECRET_KEY: world.secretKey })).toThrow(
+      /STRIPE_WEBHOOK_SECRET: is required/,
+    );
   });
 
   it("needs the admin key for a checkout, and none for the webhook", async () => {
-    const invoice = await finalizedInvoice(handle.db, 1020n);
-    const anonymous = await fetch(`${server.url}/api/v1/invoices/${invoice.id}/checkout`, { method: "POST" });
+    const invoice = await finalizedInvoice(world.db, 1020n);
+    const anonymous = await fetch(`${world.server.url}/api/v1/invoices/${invoice.id}/checkout`, {
+      method: "POST",
+    });
     expect(anonymous.status).toBe(401);
-    const routes = server.app.routeTable.filter(
+    const routes = world.server.app.routeTable.filter(
       (r) => r.url.includes("stripe") || r.url.endsWith("/checkout"),
     );
     expect(routes).toEqual(

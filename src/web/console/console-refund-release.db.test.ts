@@ -1,18 +1,8 @@
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
 import { invoiceAmountDue } from "../../billing/ledger/ledger.ts";
 import { recordRefundIn, refundedSoFar } from "../../billing/payments/refund-payment.ts";
-import { issueInvoices } from "../../billing/payments/testing/invoice-fixtures.ts";
-import {
-  type FakeStripe,
-  signedWebhook,
-  startFakeStripe,
-} from "../../billing/providers/testing/fake-stripe.ts";
+import { type StripeWorld, startStripeWorld } from "../../billing/providers/testing/stripe-world.ts";
 import { createCustomers } from "../../billing/testing/billing-fixtures.ts";
-import { parseConfig } from "../../config.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
 import { actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
@@ -22,59 +12,30 @@ import { createStaffPerRole, PageClient, textOf } from "./pricing-test-client.ts
 // (docs/payments-stripe.md): offered beside the payment on the customer's and the invoice's pages, a
 // confirmation first, the release verb with the session's staff user, and the outcome as the page's notice.
 
-const KEY = "sk_test_console_release_0123";
-const WHSEC = "whsec_console_release_0123";
-const STRIPE = { STRIPE_SECRET_KEY: KEY, STRIPE_WEBHOOK_SECRET: WHSEC };
-
-let handle: DatabaseHandle;
-let fake: FakeStripe;
-let server: TestServer;
+let world: StripeWorld;
 let customer: bigint;
 let owner: PageClient;
 let billing: PageClient;
 let support: PageClient;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  fake = await startFakeStripe({ secretKey: KEY });
-  server = await startTestServer(handle.db, { ...STRIPE, STRIPE_API_URL: fake.url });
-  [customer] = (await createCustomers(handle, [{ email: "card@example.com" }])) as [bigint];
-  await createStaffPerRole(handle);
-  owner = await new PageClient(server.url).logIn("owner@example.com");
-  billing = await new PageClient(server.url).logIn("billing@example.com");
-  support = await new PageClient(server.url).logIn("support@example.com");
+  world = await startStripeWorld();
+  [customer] = (await createCustomers(world.handle, [{ email: "card@example.com" }])) as [bigint];
+  await createStaffPerRole(world.handle);
+  owner = await new PageClient(world.server.url).logIn("owner@example.com");
+  billing = await new PageClient(world.server.url).logIn("billing@example.com");
+  support = await new PageClient(world.server.url).logIn("support@example.com");
 });
-afterAll(async () => {
-  await server?.close();
-  await fake?.close();
-  await handle?.close();
-});
+afterAll(() => world?.close());
 
 const HOUR = 3_600_000;
 /** The context of a process that reserved a refund and died before asking Stripe, `ago` ms back. */
-const contextAgo = (ago: number): ServiceContext => ({
-  db: handle.db,
-  config: parseConfig({ LOG_LEVEL: "silent", ...STRIPE, STRIPE_API_URL: fake.url }),
-  logger: pino({ level: "silent" }),
-  actor: actors.envKey(),
-  now: () => new Date(Date.now() - ago),
-});
+const contextAgo = (ago: number): ServiceContext =>
+  world.context({ actor: actors.envKey(), now: () => new Date(Date.now() - ago) });
 
 /** An invoice paid by card, of `period` when a page is to show it (fixture periods start in 1900). */
-async function paidByCard(total: bigint, period?: string) {
-  const [invoice] = (await issueInvoices(handle.db, [
-    { customerId: customer, total, ...(period ? { period } : {}) },
-  ])) as [string];
-  const checkout = await server.api("POST", `/api/v1/invoices/${invoice}/checkout`);
-  const { body, headers } = signedWebhook(fake.completeSession(checkout.body.data.id), WHSEC);
-  expect((await fetch(`${server.url}/webhooks/stripe`, { method: "POST", headers, body })).status).toBe(200);
-  const payment = await handle.db
-    .selectFrom("payment")
-    .select(["id", "reference"])
-    .where("invoice_id", "=", invoice)
-    .executeTakeFirstOrThrow();
-  return { invoice, payment };
-}
+const paidByCard = (total: bigint, period?: string) =>
+  world.paidByCard({ customerId: customer, total, period });
 
 const strandedReservation = (paymentId: string, amount: bigint, ago = HOUR) =>
   withTransaction(contextAgo(ago), (tx) =>
@@ -82,7 +43,7 @@ const strandedReservation = (paymentId: string, amount: bigint, ago = HOUR) =>
   );
 
 const refundStatus = async (id: string) =>
-  (await handle.db.selectFrom("refund").select("status").where("id", "=", id).executeTakeFirstOrThrow())
+  (await world.db.selectFrom("refund").select("status").where("id", "=", id).executeTakeFirstOrThrow())
     .status;
 
 describe("releasing a refund reservation from the console", () => {
@@ -112,7 +73,7 @@ describe("releasing a refund reservation from the console", () => {
     const done = await billing.submit(confirmAt, `${page}/refund-release`, form);
     expect(done).toMatchObject({ status: 303, location: `${page}?notice=refund_released` });
     expect(await refundStatus(reserved.id)).toBe("failed");
-    expect(await refundedSoFar(handle.db, payment.id)).toBe(0n);
+    expect(await refundedSoFar(world.db, payment.id)).toBe(0n);
     const after = textOf((await owner.get(done.location!)).text);
     expect(after).toContain(
       "The payment provider had no refund for this reservation: it is released, and its amount can be refunded again.",
@@ -128,14 +89,11 @@ describe("releasing a refund reservation from the console", () => {
   it("settles from the invoice's page a refund Stripe had made, reopening what it paid", async () => {
     const { invoice, payment } = await paidByCard(400n, "2026-10");
     const reserved = await strandedReservation(payment.id, 150n);
-    fake.refunds.set("re_console_1", {
+    world.fake.addRefund({
       id: "re_console_1",
-      object: "refund",
       amount: 150,
-      currency: "usd",
       payment_intent: payment.reference,
       status: "succeeded",
-      reason: null,
       metadata: { tokenbill_payment_id: payment.id, tokenbill_refund_id: reserved.id },
       created: Math.floor(Date.now() / 1000) - 3600,
     });
@@ -148,7 +106,7 @@ describe("releasing a refund reservation from the console", () => {
     });
     expect(done).toMatchObject({ status: 303, location: `${page}?notice=refund_settled` });
     expect(await refundStatus(reserved.id)).toBe("succeeded");
-    expect(await invoiceAmountDue(handle.db, invoice)).toBe(150n);
+    expect(await invoiceAmountDue(world.db, invoice)).toBe(150n);
     expect(textOf((await owner.get(done.location!)).text)).toContain(
       "The payment provider had made this refund: it is recorded as the provider's webhook would record it.",
     );
@@ -169,7 +127,7 @@ describe("releasing a refund reservation from the console", () => {
     );
     expect(await refundStatus(young.id)).toBe("pending");
 
-    const [elsewhere] = (await createCustomers(handle, [{ email: "other@example.com" }])) as [bigint];
+    const [elsewhere] = (await createCustomers(world.handle, [{ email: "other@example.com" }])) as [bigint];
     const foreign = await owner.get(
       `/console/customers/${elsewhere}/refund-release?payment=${payment.id}&refund=${young.id}`,
     );

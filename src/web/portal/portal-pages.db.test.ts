@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { testClock } from "../../../test/helpers/test-clock.ts";
-import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
 import { invoiceAmountDue } from "../../billing/ledger/ledger.ts";
-import {
-  type FakeStripe,
-  signedWebhook,
-  startFakeStripe,
-} from "../../billing/providers/testing/fake-stripe.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
+import { type StripeWorld, startStripeWorld } from "../../billing/providers/testing/stripe-world.ts";
 import { addDays, calendarDate } from "../../billing/runs/calendar-date.ts";
 import { createCustomer, updateCustomer } from "../../services/customers/customers.ts";
 import { setPortalPassword } from "../../services/portal-accounts/portal-accounts.ts";
@@ -26,9 +19,6 @@ import {
 // format, statuses, the dunning warning), what each form changes, errors next to their fields, and paying
 // an invoice through the Stripe provider's local fake, paid only once its signed webhook has arrived.
 
-const KEY = "sk_test_portal_0123456789";
-const WHSEC = "whsec_portal_0123456789";
-
 const TODAY = calendarDate(new Date(), "UTC");
 const ADA_DUE = addDays(TODAY, -8);
 const longDate = (date: string) =>
@@ -39,43 +29,35 @@ const longDate = (date: string) =>
     timeZone: "UTC",
   });
 
-let handle: DatabaseHandle;
-let fake: FakeStripe;
-let server: TestServer;
+let world: StripeWorld;
 let ada: PortalCustomer;
 let grace: PortalCustomer;
 const clock = testClock();
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  fake = await startFakeStripe({ secretKey: KEY });
-  server = await startTestServer(
-    handle.db,
-    {
-      STRIPE_SECRET_KEY: KEY,
-      STRIPE_WEBHOOK_SECRET: WHSEC,
-      STRIPE_API_URL: fake.url,
+  world = await startStripeWorld({
+    settings: {
       STRIPE_SUCCESS_URL: "http://portal.test/portal/checkout/return?session_id={CHECKOUT_SESSION_ID}",
     },
-    { now: clock.now },
-  );
+    now: clock.now,
+  });
   // Ada's invoices were due 8 days ago: the dunning ladder has locked her (second overdue, day +7).
-  ada = await portalCustomer(handle, {
+  ada = await portalCustomer(world.handle, {
     email: "ada@example.com",
     name: "Ada Lovelace",
     dueDate: ADA_DUE,
   });
-  await evaluateCustomerDunning(operatorContext(handle), ada.id, new Date());
-  grace = await portalCustomer(handle, { email: "grace@example.com", name: "Grace", dueDate: "2099-01-01" });
+  await evaluateCustomerDunning(operatorContext(world.handle), ada.id, new Date());
+  grace = await portalCustomer(world.handle, {
+    email: "grace@example.com",
+    name: "Grace",
+    dueDate: "2099-01-01",
+  });
 });
-afterAll(async () => {
-  await server?.close();
-  await fake?.close();
-  await handle?.close();
-});
+afterAll(() => world?.close());
 
 async function loggedIn(customer: PortalCustomer): Promise<PortalClient> {
-  const client = new PortalClient(server.url);
+  const client = new PortalClient(world.server.url);
   await client.logIn(customer.email);
   return client;
 }
@@ -117,7 +99,7 @@ describe("the overview", () => {
   });
 
   it("tells a customer whose invoice falls due in two days when, and what happens if it is not paid", async () => {
-    const soon = await portalCustomer(handle, {
+    const soon = await portalCustomer(world.handle, {
       email: "soon@example.com",
       name: "Soon",
       dueDate: addDays(TODAY, 2),
@@ -132,14 +114,14 @@ describe("the overview", () => {
   });
 
   it("tells a customer that staff locked the account, without blaming dunning", async () => {
-    const held = await portalCustomer(handle, {
+    const held = await portalCustomer(world.handle, {
       email: "held@example.com",
       name: "Held",
       dueDate: "2099-01-01",
       single: true,
     });
     await updateCustomer({
-      ctx: operatorContext(handle),
+      ctx: operatorContext(world.handle),
       input: { id: held.id, patch: { status: "locked", status_reason: "abuse report" } },
     });
     const page = await (await loggedIn(held)).request("GET", "/portal");
@@ -215,7 +197,7 @@ describe("pay now", () => {
     expect(pay.status).toBe(303);
     expect(pay.location).toMatch(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_/);
     const sessionId = pay.location!.split("/").at(-1)!;
-    expect(fake.sessions.get(sessionId)).toMatchObject({ amount_total: 1234, currency: "usd" });
+    expect(world.fake.sessions.get(sessionId)).toMatchObject({ amount_total: 1234, currency: "usd" });
 
     // Back before Stripe's webhook: not paid yet, and the page says the payment is being confirmed.
     const early = await client.request("GET", `/portal/checkout/return?session_id=${sessionId}`);
@@ -227,15 +209,12 @@ describe("pay now", () => {
     expect(waiting.text).toContain("being confirmed");
     expect(waiting.text).toContain('id="invoice-amount-due">$12.34<');
 
-    const { body, headers } = signedWebhook(fake.completeSession(sessionId), WHSEC);
-    expect((await fetch(`${server.url}/webhooks/stripe`, { method: "POST", headers, body })).status).toBe(
-      200,
-    );
+    expect((await world.deliver(world.fake.completeSession(sessionId))).status).toBe(200);
     const paid = await client.request("GET", `/portal/invoices/${grace.unpaidInvoiceId}`);
     expect(paid.text).toContain('id="invoice-status">paid<');
     expect(paid.text).toContain('id="invoice-amount-due">$0.00<');
     expect(paid.text).not.toContain("Pay now");
-    expect(await invoiceAmountDue(handle.db, grace.unpaidInvoiceId)).toBe(0n);
+    expect(await invoiceAmountDue(world.db, grace.unpaidInvoiceId)).toBe(0n);
 
     // Paying it again is refused without a checkout: back to the invoice with a notice.
     const again = await client.submit(
@@ -263,7 +242,7 @@ describe("profile", () => {
     const client = await loggedIn(grace);
     const saved = await client.submit("/portal/profile", "/portal/profile", { name: "Grace Hopper" });
     expect(saved).toMatchObject({ status: 303, location: "/portal/profile?notice=profile_saved" });
-    const row = await handle.db
+    const row = await world.db
       .selectFrom("customer")
       .select(["name", "currency_code"])
       .where("id", "=", grace.id)
@@ -279,7 +258,7 @@ describe("profile", () => {
       currency: "EUR",
     } as never);
     expect(forged.status).toBe(303);
-    const after = await handle.db
+    const after = await world.db
       .selectFrom("customer")
       .select("currency_code")
       .where("id", "=", grace.id)
@@ -309,7 +288,7 @@ describe("profile", () => {
     expect(changed).toMatchObject({ status: 303, location: "/portal/profile?notice=password_changed" });
     expect((await client.request("GET", "/portal/profile")).status).toBe(200);
     expect((await other.request("GET", "/portal/profile")).status).toBe(303);
-    const fresh = new PortalClient(server.url);
+    const fresh = new PortalClient(world.server.url);
     await fresh.logIn(grace.email, "a brand new password");
   });
 });
@@ -322,7 +301,7 @@ describe("text the portal does not take", () => {
   // query's ESC into its hidden field (200).
   it("refuses a control character in a form field or the address with 400, echoing nothing", async () => {
     const client = await loggedIn(ada);
-    const before = await handle.db
+    const before = await world.db
       .selectFrom("customer")
       .select("name")
       .where("id", "=", ada.id)
@@ -336,7 +315,7 @@ describe("text the portal does not take", () => {
       expect(answer.status, path).toBe(400);
       expect(answer.text).not.toMatch(RAW);
     }
-    const after = await handle.db
+    const after = await world.db
       .selectFrom("customer")
       .select("name")
       .where("id", "=", ada.id)
@@ -345,7 +324,7 @@ describe("text the portal does not take", () => {
   });
 
   it("logs in with a password that holds a tab, and takes a NUL in one as a wrong password (passwords are only bounded)", async () => {
-    const ctx = operatorContext(handle);
+    const ctx = operatorContext(world.handle);
     const customer = await createCustomer({
       ctx,
       input: { email: "tab@example.com", name: "Tab", country: "US", currency: "USD" },
@@ -354,8 +333,8 @@ describe("text the portal does not take", () => {
       ctx,
       input: { customer_id: BigInt(customer.id), password: "tab\tin my password" },
     });
-    await new PortalClient(server.url).logIn("tab@example.com", "tab\tin my password");
-    const nul = await new PortalClient(server.url).submit("/portal/login", "/portal/login", {
+    await new PortalClient(world.server.url).logIn("tab@example.com", "tab\tin my password");
+    const nul = await new PortalClient(world.server.url).submit("/portal/login", "/portal/login", {
       email: "tab@example.com",
       password: "tab\u0000in my password",
     });

@@ -74,6 +74,13 @@ export interface FakeStripe {
   /** Stripe settles a refund: a refund.updated event. */
   settleRefund(refundId: string, status: "succeeded" | "failed"): FakeStripeEvent;
   event(type: string, object: unknown): FakeStripeEvent;
+  /**
+   * A refund Stripe holds that tokenbill was never told of (made in the Dashboard, or its answer lost with the
+   * process that asked): in USD, made now, with no reason or metadata unless the test says otherwise.
+   */
+  addRefund(
+    refund: Pick<FakeRefund, "id" | "amount" | "payment_intent" | "status"> & Partial<FakeRefund>,
+  ): FakeRefund;
   close(): Promise<void>;
 }
 
@@ -305,6 +312,18 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
       session.payment_status = "paid";
       session.payment_intent ??= `pi_${hex(12)}`;
       return event("checkout.session.completed", session);
+    },
+    addRefund(given) {
+      const refund: FakeRefund = {
+        object: "refund",
+        currency: "usd",
+        reason: null,
+        metadata: {},
+        created: nowSeconds(),
+        ...given,
+      };
+      refunds.set(refund.id, refund);
+      return refund;
     },
     settleRefund(refundId, status) {
       const refund = refunds.get(refundId);
