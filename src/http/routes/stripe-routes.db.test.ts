@@ -411,12 +411,19 @@ describe("Stripe checkout and webhooks", () => {
   });
 
   it("refuses a signed body that is not a Stripe event with 400, storing nothing", async () => {
+    const storedEvents = () =>
+      world.db
+        .selectFrom("provider_event")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
+    const before = await storedEvents();
     const { body, headers } = signedWebhook([1, 2], world.webhookSecret);
     const response = await fetch(`${world.server.url}/webhooks/stripe`, { method: "POST", headers, body });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
       "not a Stripe event",
     );
+    expect(await storedEvents()).toEqual(before);
   });
 
   it("keeps an event that fails with its error, answers 5xx, and processes it when Stripe sends it again", async () => {
