@@ -1,12 +1,16 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { installCommandTextCheck } from "./cli-text-input.ts";
+import { installClosedOutputHandling } from "./closed-output.ts";
 import { installRepeatedOptionCheck } from "./repeated-options.ts";
 
 // The `tokenbill` command. Each sub-command parses its arguments, calls services, prints; nothing more.
 // Only commander is imported up front: each command imports what it needs when it runs, so that `--help`
 // and the light commands do not wait for the modules of all the others (tsx loads each module through a
 // worker thread, a few milliseconds apiece).
+
+// Before anything is written, help included: a reader that goes away must not crash the command.
+installClosedOutputHandling();
 
 function packageVersion(): string {
   const file = new URL("../../package.json", import.meta.url);
