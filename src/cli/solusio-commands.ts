@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import { systemContext, openMigratedDatabase } from "../app/database.ts";
 import { type Config, loadConfig } from "../config.ts";
 import { ServiceError } from "../kernel/errors.ts";
-import { createLogger } from "../logger.ts";
 import { closePreservingExitCode } from "../app/close-database.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { runDoctor } from "../services/setup/doctor.ts";
@@ -15,6 +14,7 @@ import { runningSandbox } from "./running-sandbox.ts";
 import { withServePublicUrl } from "./serve-public-url.ts";
 import { actors } from "../kernel/actor.ts";
 import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
+import { commandLogger } from "./with-context.ts";
 
 const NO_SANDBOX =
   "no SolusIO configured (SOLUSIO_URL, SOLUSIO_API_TOKEN) and no sandbox running: start `tokenbill serve` first";
@@ -34,10 +34,7 @@ async function withSolusio<T>(
 ): Promise<T> {
   const config = loadConfig();
   refuseThrowAwayDatabase(config);
-  const logger = createLogger(
-    { LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL },
-    "stderr",
-  );
+  const logger = commandLogger(config);
   const handle = await openMigratedDatabase(config, logger);
   try {
     const base = systemContext(handle, config, logger, actors.cli());

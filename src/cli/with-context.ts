@@ -8,14 +8,22 @@ import type { ServiceContext } from "../kernel/context.ts";
 import { actors } from "../kernel/actor.ts";
 import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
 
-/** The configuration and a logger for a command: results go to stdout, logs to stderr from warnings up. */
-export async function withConfig<T>(work: (config: Config, logger: Logger) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const logger = createLogger(
-    { LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL },
+/**
+ * A command's logger: on stderr (results go to stdout), from warnings up unless LOG_LEVEL asks for less or
+ * more than info, in the LOG_FORMAT serve's logs follow (before, commands left it out and always chose by
+ * the terminal).
+ */
+export function commandLogger(config: Pick<Config, "LOG_LEVEL" | "LOG_FORMAT">): Logger {
+  return createLogger(
+    { LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, LOG_FORMAT: config.LOG_FORMAT },
     "stderr",
   );
-  return work(config, logger);
+}
+
+/** The configuration and a logger for a command (commandLogger). */
+export async function withConfig<T>(work: (config: Config, logger: Logger) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  return work(config, commandLogger(config));
 }
 
 /**

@@ -1,0 +1,44 @@
+import { chmodSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  type CommandDataDir,
+  commandDataDir,
+  tokenbillCommand,
+} from "../../test/helpers/tokenbill-command.ts";
+
+// A command's own log lines (warnings and up, on stderr) follow LOG_FORMAT as serve's do. Before, commands
+// built their logger from LOG_LEVEL alone: LOG_FORMAT=pretty gave JSON on a pipe, and json gave pretty lines
+// on a terminal, against docs/configuration.md.
+
+const dirs: CommandDataDir[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.remove();
+});
+
+/** A DATA_DIR readable by others: opening it logs one warning as it is tightened to 0700. */
+async function looseDataDir(): Promise<string> {
+  const data = await commandDataDir();
+  dirs.push(data);
+  chmodSync(data.dir, 0o755);
+  return data.dir;
+}
+
+const WARNING = "the data directory was readable by other users; now 0700 (owner only)";
+
+describe("a command's log lines", () => {
+  it.each([
+    ["billing", "runs"],
+    // The solusio group opens its database apart from the other commands; it then refuses (no SolusIO).
+    ["solusio", "doctor"],
+  ])("are pretty with LOG_FORMAT=pretty, on a pipe too (%s %s)", async (...args) => {
+    const r = await tokenbillCommand(args, { DATA_DIR: await looseDataDir(), LOG_FORMAT: "pretty" });
+    expect(r.stderr).toMatch(
+      new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] WARN: ${WARNING.replace(/[()]/g, "\\$&")}\n`),
+    );
+  });
+
+  it("are JSON lines on a pipe by default", async () => {
+    const r = await tokenbillCommand(["billing", "runs"], { DATA_DIR: await looseDataDir() });
+    expect(JSON.parse(r.stderr.split("\n")[0]!)).toMatchObject({ level: 40, msg: WARNING });
+  });
+});
