@@ -88,7 +88,12 @@ program
     );
     // Loaded here: the HTTP server (Fastify, pages, PDF fonts) is the bulk of startup, and only serve needs it.
     const { FORCED_EXIT_MS, startServer } = await import("../app/server.ts");
-    const server = await startServer(config, logger);
+    const { listenRefusal } = await import("./listen-refusal.ts");
+    const server = await startServer(config, logger).catch((error: unknown) => {
+      const portOf = (port: number) =>
+        port === config.PORT ? "PORT" : port === config.METRICS_PORT ? "METRICS_PORT" : undefined;
+      throw listenRefusal(error, { host: "HOST", portOf }) ?? error;
+    });
     logger.info(
       {
         url: server.url,
@@ -218,8 +223,20 @@ program
   .allowExcessArguments()
   .helpOption(false)
   .action(async (_opts, command: Command) => {
-    const { runEmulatorCli } = await import("../../emulator/main.ts");
-    await runEmulatorCli(command.args);
+    const { CliUsageError, runEmulatorCli } = await import("../../emulator/main.ts");
+    const { listenRefusal } = await import("./listen-refusal.ts");
+    try {
+      await runEmulatorCli(command.args);
+    } catch (error) {
+      // Its own mistakes on the command line come with its usage: exit 2 as `npm run emulator` gives.
+      if (error instanceof CliUsageError) {
+        process.stderr.write(`error: ${error.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const settings = { host: "--host (EMULATOR_HOST)", portOf: () => "--port (EMULATOR_PORT)" };
+      throw listenRefusal(error, settings) ?? error;
+    }
   });
 
 try {

@@ -1,0 +1,96 @@
+import { type AddressInfo, createServer, type Server } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { ServiceError } from "../kernel/errors.ts";
+import { listenRefusal } from "./listen-refusal.ts";
+import { UnfitConfigurationError } from "./unfit-configuration.ts";
+import {
+  type CommandDataDir,
+  commandDataDir,
+  tokenbillCommand,
+} from "../../test/helpers/tokenbill-command.ts";
+
+// `tokenbill serve` or `tokenbill emulator` on a port another program holds, and the emulator given an option
+// it does not know. Before, each ended with "error: Error: listen EADDRINUSE …" or "error: Error: Unknown
+// option …" and a stack trace, exit code 1 (and the emulator's own `npm run emulator` said it with exit 2).
+
+const dirs: CommandDataDir[] = [];
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) d.remove();
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+/** A port another program listens on for the test's length. */
+async function takenPort(): Promise<number> {
+  const server = createServer();
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+describe("a port that is taken", () => {
+  it("is refused by serve in one line naming PORT, exit code 4 as for a DATA_DIR in use", async () => {
+    const port = await takenPort();
+    const data = await commandDataDir();
+    dirs.push(data);
+    const r = await tokenbillCommand(["serve"], {
+      DATA_DIR: data.dir,
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      TOKENBILL_SANDBOX: "off",
+      LOG_LEVEL: "error",
+    });
+    expect([r.code, r.stderr]).toEqual([
+      4,
+      `error: 127.0.0.1:${port} is in use by another program (another tokenbill serve?): stop it, or set PORT to a free port\n`,
+    ]);
+  });
+
+  it("is refused by the emulator in one line naming --port, exit code 4", async () => {
+    const port = await takenPort();
+    const r = await tokenbillCommand(["emulator", "--port", String(port)]);
+    expect([r.code, r.stderr]).toEqual([
+      4,
+      `error: 127.0.0.1:${port} is in use by another program (another tokenbill serve?): stop it, or set --port (EMULATOR_PORT) to a free port\n`,
+    ]);
+  });
+});
+
+describe("tokenbill emulator given a bad option", () => {
+  it("says so with its usage and exit code 2, as npm run emulator does", async () => {
+    const r = await tokenbillCommand(["emulator", "--bogus"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: Unknown option '--bogus'[^\n]*\n\nUsage: /);
+    expect(r.stderr).not.toContain("    at ");
+  });
+});
+
+describe("listenRefusal", () => {
+  /** The error Node's listen gives, with the fields it sets. */
+  const listenError = (code: string, address: string, port: number) =>
+    Object.assign(new Error(`listen ${code}: ${address}:${port}`), {
+      code,
+      syscall: "listen",
+      address,
+      port,
+    });
+  const settings = { host: "HOST", portOf: (port: number) => (port === 80 ? "PORT" : undefined) };
+
+  it("makes a port this user may not open, or a host that is not this machine's, a setting to change (78)", () => {
+    const denied = listenRefusal(listenError("EACCES", "0.0.0.0", 80), settings);
+    expect(denied).toBeInstanceOf(UnfitConfigurationError);
+    expect(denied?.message).toBe(
+      "not allowed to listen on 0.0.0.0:80 (ports below 1024 need privileges): set PORT to 1024 or above",
+    );
+    const elsewhere = listenRefusal(listenError("EADDRNOTAVAIL", "10.9.9.9", 8080), settings);
+    expect(elsewhere?.message).toBe("10.9.9.9 is not an address of this machine: set HOST to one");
+  });
+
+  it("names the port generically when no setting chose it, and leaves other errors alone", () => {
+    const taken = listenRefusal(listenError("EADDRINUSE", "127.0.0.1", 9), settings);
+    expect(taken).toBeInstanceOf(ServiceError);
+    expect(taken?.message).toMatch(/set the port to a free port$/);
+    expect(listenRefusal(new Error("boom"), settings)).toBeUndefined();
+    expect(listenRefusal(Object.assign(new Error("x"), { code: "EADDRINUSE" }), settings)).toBeUndefined();
+  });
+});

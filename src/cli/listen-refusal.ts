@@ -1,0 +1,37 @@
+import { ServiceError } from "../kernel/errors.ts";
+import { UnfitConfigurationError } from "./unfit-configuration.ts";
+
+// `serve` on a port another program holds (8080 often is) ended with Node's "Error: listen EADDRINUSE" and a
+// stack trace, exit code 1. A port taken is a conflict, as a DATA_DIR another serve holds is (exit 4); a port
+// this user may not open, or a HOST that is not this machine's, is a setting to change (exit 78).
+
+/** The settings a person changes: the host's ("HOST"), and the one that chose a port ("PORT"), if known. */
+export interface ListenSettings {
+  host: string;
+  portOf(port: number): string | undefined;
+}
+
+/** The one-line refusal for a failed listen, naming the setting to change; undefined for any other error. */
+export function listenRefusal(error: unknown, settings: ListenSettings): Error | undefined {
+  const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (!(e instanceof Error) || e.syscall !== "listen") return undefined;
+  const where = e.port === undefined ? e.address : `${e.address}:${e.port}`;
+  const setting = (e.port === undefined ? undefined : settings.portOf(e.port)) ?? "the port";
+  switch (e.code) {
+    case "EADDRINUSE":
+      return new ServiceError(
+        "CONFLICT",
+        `${where} is in use by another program (another tokenbill serve?): stop it, or set ${setting} to a free port`,
+      );
+    case "EACCES":
+      return new UnfitConfigurationError(
+        `not allowed to listen on ${where} (ports below 1024 need privileges): set ${setting} to 1024 or above`,
+      );
+    case "EADDRNOTAVAIL":
+      return new UnfitConfigurationError(
+        `${e.address} is not an address of this machine: set ${settings.host} to one`,
+      );
+    default:
+      return undefined;
+  }
+}
