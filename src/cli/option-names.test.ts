@@ -31,6 +31,17 @@ describe("a verb's field as the command's option", () => {
     expect(optionForField(command(["--invoice", "inv_1", "--customer", "7"]), "id")).toBeUndefined();
   });
 
+  it("takes `id` for the command's <id> argument when no option carries it (`payments show <id>`)", () => {
+    const show = new Command("show").exitOverride().argument("<id>").option("--json");
+    show.parse(["pay_x"], { from: "user" });
+    // It said "id: must be a payment id", naming no argument or option the person typed.
+    const reworded = inOptionTerms(ServiceError.validation("id", "must be a payment id (pay_…)"), show);
+    expect((reworded as ServiceError).message).toBe("<id>: must be a payment id (pay_…)");
+    const revoke = new Command("revoke").exitOverride().argument("<key>");
+    revoke.parse(["key_x"], { from: "user" });
+    expect(optionForField(revoke, "id")).toBeUndefined();
+  });
+
   it("rewords a refusal worded from its fields, keeping the fields no option carries", () => {
     const cmd = command(["--customer", "7"]);
     const two = new ServiceError("VALIDATION", "paid_at: must be a date; reference: too long", [

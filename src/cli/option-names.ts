@@ -10,14 +10,17 @@ const OPTION_OF_FIELD: Record<string, string> = { paid_at: "date" };
 
 /**
  * The option of `command` that carries verb field `field` (`customer_id` → `--customer`), if it has one. A
- * verb that reads one record calls its key `id`: that is the one `<id>` option given on the command line.
+ * verb that reads one record calls its key `id`: that is the one `<id>` option given on the command line, or
+ * else the command's `<id>` argument (`staff disable <id>`), named as the text check names it.
  */
 export function optionForField(command: Command, field: string): string | undefined {
   if (field === "id") {
     const given = command.options.filter(
       (o) => o.flags.endsWith("<id>") && command.getOptionValueSource(o.attributeName()) === "cli",
     );
-    return given.length === 1 ? given[0]!.long : undefined;
+    if (given.length === 1) return given[0]!.long;
+    if (given.length === 0 && command.registeredArguments.some((a) => a.name() === "id")) return "<id>";
+    return undefined;
   }
   const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
   const candidates = [OPTION_OF_FIELD[field], camel(field), camel(field.replace(/_id$/, ""))];
