@@ -283,6 +283,8 @@ const ConfigObject = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // auto: human-readable (pino-pretty) on a terminal, JSON lines otherwise; json or pretty force one.
     LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
+    // no-color.org: set to anything but empty, pretty logs on a terminal come without colours.
+    NO_COLOR: optionalText,
     // The HTTP server's limits (docs/security.md): slow or greedy clients cannot hold it.
     HTTP_REQUEST_TIMEOUT_MS: wholeNumber(1000, 600_000, 30_000),
     HTTP_HEADERS_TIMEOUT_MS: wholeNumber(1000, 120_000, 10_000),

@@ -148,7 +148,7 @@ export function prettyLogs(
 }
 
 export function createLogger(
-  config: Pick<Config, "LOG_LEVEL"> & Partial<Pick<Config, "LOG_FORMAT">>,
+  config: Pick<Config, "LOG_LEVEL"> & Partial<Pick<Config, "LOG_FORMAT" | "NO_COLOR">>,
   destination: "stdout" | "stderr" | DestinationStream = "stdout",
 ): Logger {
   if (typeof destination !== "string") return pino(loggerOptions(config), destination);
@@ -158,7 +158,7 @@ export function createLogger(
     ? pretty({
         destination: fd,
         sync: true,
-        colorize: isatty(fd),
+        colorize: isatty(fd) && config.NO_COLOR === undefined,
         ignore: "pid,hostname,service",
         translateTime: "SYS:HH:MM:ss",
       })

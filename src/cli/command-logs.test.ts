@@ -1,4 +1,7 @@
-import { chmodSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { chmodSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type CommandDataDir,
@@ -23,6 +26,17 @@ async function looseDataDir(): Promise<string> {
   return data.dir;
 }
 
+const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
+
+/** `tokenbill ...args` on a terminal (util-linux's `script` gives it one); what the terminal showed. */
+async function onTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const command = [process.execPath, bin, ...args].map((a) => `'${a}'`).join(" ");
+  const { stdout } = await promisify(execFile)("script", ["-qec", command, "/dev/null"], {
+    env: { ...process.env, DATABASE_URL: "", ...env },
+  });
+  return stdout;
+}
+
 const WARNING = "the data directory was readable by other users; now 0700 (owner only)";
 
 describe("a command's log lines", () => {
@@ -41,4 +55,18 @@ describe("a command's log lines", () => {
     const r = await tokenbillCommand(["billing", "runs"], { DATA_DIR: await looseDataDir() });
     expect(JSON.parse(r.stderr.split("\n")[0]!)).toMatchObject({ level: 40, msg: WARNING });
   });
+});
+
+describe("a command's log lines on a terminal", () => {
+  it.runIf(existsSync("/usr/bin/script"))(
+    "are in colour, unless NO_COLOR is set (no-color.org)",
+    async () => {
+      const coloured = await onTerminal(["billing", "runs"], { DATA_DIR: await looseDataDir() });
+      expect(coloured).toContain(`\u001b[33mWARN\u001b[39m`);
+      const plain = await onTerminal(["billing", "runs"], { DATA_DIR: await looseDataDir(), NO_COLOR: "1" });
+      // Pretty still, as on any terminal; only the colours go.
+      expect(plain).toContain(`WARN: ${WARNING}`);
+      expect(plain).not.toContain("\u001b[");
+    },
+  );
 });

@@ -10,14 +10,12 @@ import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
 
 /**
  * A command's logger: on stderr (results go to stdout), from warnings up unless LOG_LEVEL asks for less or
- * more than info, in the LOG_FORMAT serve's logs follow (before, commands left it out and always chose by
- * the terminal).
+ * more than info, in the LOG_FORMAT (and NO_COLOR) serve's logs follow: before, commands left them out and
+ * always chose by the terminal.
  */
-export function commandLogger(config: Pick<Config, "LOG_LEVEL" | "LOG_FORMAT">): Logger {
-  return createLogger(
-    { LOG_LEVEL: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, LOG_FORMAT: config.LOG_FORMAT },
-    "stderr",
-  );
+export function commandLogger(config: Pick<Config, "LOG_LEVEL" | "LOG_FORMAT" | "NO_COLOR">): Logger {
+  const level = config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL;
+  return createLogger({ ...config, LOG_LEVEL: level }, "stderr");
 }
 
 /** The configuration and a logger for a command (commandLogger). */
