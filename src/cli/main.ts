@@ -244,5 +244,9 @@ try {
 } catch (error) {
   const { reportCliError } = await import("./output.ts");
   const { inOptionTerms } = await import("./option-names.ts");
-  process.exitCode = reportCliError(inOptionTerms(error, running));
+  const { asksForJson, jsonFailure } = await import("./json-errors.ts");
+  const failure = inOptionTerms(error, running);
+  const code = reportCliError(failure);
+  if (code !== 0 && asksForJson(program, process.argv)) process.stdout.write(jsonFailure(failure, code));
+  process.exitCode = code;
 }
