@@ -83,7 +83,7 @@ export const JOB_CATALOG = {
         logger: ctx.logger,
         limitGroupId: solusio.limitGroupId,
         // Never sync into another SolusIO than the database's own: the job fails and waits for a fix.
-        beforeEach: () => ensureBound(ctx.db, solusio.connection),
+        beforeEach: (signal) => ensureBound(ctx.db, solusio.connection, signal),
       });
     },
   }),

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { payloadIssues } from "./job-payloads.ts";
-import { type ClaimedJob, type JobHandler, PermanentJobError } from "./job-runner.ts";
+import { type ClaimedJob, type JobHandler, type JobRun, PermanentJobError } from "./job-runner.ts";
 
 /** How often a kind is tried. Unset fields take the runner's (JOB_RETRY_CAP_MS). */
 export interface RetryPolicy {
@@ -14,7 +14,7 @@ export interface RetryPolicy {
 /** One job kind as the runner sees it: the catalog's declaration (catalog.ts) with its handler bound. */
 export interface RunnableKind {
   /** Parses the job's payload and returns the call of its handler; PermanentJobError when it does not parse. */
-  prepare(job: ClaimedJob): () => Promise<void>;
+  prepare(job: ClaimedJob): (run: JobRun) => Promise<void>;
   retry: RetryPolicy;
   /** An attempt still running after this long fails, and is retried as `retry` says; unset: no limit. */
   timeoutMs?: number;
@@ -48,7 +48,7 @@ export function runnableKind<S extends z.ZodType>(
         );
       }
       const typed: ClaimedJob<z.output<S>> = { ...job, payload: parsed.data };
-      return () => handler(typed);
+      return (run) => handler(typed, run);
     },
   };
 }

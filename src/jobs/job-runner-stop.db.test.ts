@@ -6,7 +6,7 @@ import type { DatabaseHandle } from "../db/open-database.ts";
 import type { JobStatus } from "../db/schema.ts";
 import { markDone, releaseClaims } from "./claim-jobs.ts";
 import { enqueueRawJob } from "./enqueue-job.ts";
-import { type ClaimedJob, JobRunner, PermanentJobError } from "./job-runner.ts";
+import { type ClaimedJob, JobRunner, type JobRun, PermanentJobError } from "./job-runner.ts";
 
 // A graceful stop whose grace ends while handlers still run (a SolusIO call that hangs) gives their jobs
 // back at once instead of leaving them `running` until their claims run out. The grace is a promise the
@@ -188,6 +188,30 @@ describe("a graceful stop whose grace ends", () => {
     expect(quickDone).toEqual([early]);
   }, 30_000);
 
+  it("aborts the signal of each handler it cut short, so the handler can stop before its next outside call", async () => {
+    const id = await enqueueRawJob(handle.db, { kind: "stop.listens", payload: {} });
+    const started: bigint[] = [];
+    const stoppedBecause: string[] = [];
+    const runner = new JobRunner({
+      db: handle.db,
+      logger: pino({ level: "silent" }),
+      pollMs: 5,
+      handlers: {
+        "stop.listens": async (job: ClaimedJob, run?: JobRun) => {
+          started.push(job.id);
+          await new Promise<void>((resolve) => run!.signal.addEventListener("abort", () => resolve()));
+          stoppedBecause.push((run!.signal.reason as Error).message);
+        },
+      },
+    });
+    await runner.start();
+    await expect.poll(() => started, { timeout: 10_000, interval: 5 }).toEqual([id]);
+    await runner.stop({ giveBackAfter: Promise.resolve() });
+    await settled();
+    expect(stoppedBecause).toEqual(["the stop's grace ended: the job was given back"]);
+    expect(await rowsOf([id])).toMatchObject([{ status: "pending", attempts: 1, locked_by: null }]);
+  }, 30_000);
+
   it("gives back a schedule's job (runSlot) whose handler still runs, so the firing waiting for it ends; a stopped runner writes no slot", async () => {
     const started: bigint[] = [];
     const runner = new JobRunner({
@@ -275,4 +299,55 @@ describe("giving claims back", () => {
       ["running", 1, "worker_other"],
     ]);
   });
+});
+
+describe("a job this runner claims again after its claim ran out", () => {
+  for (const late of ["fails", "succeeds"] as const) {
+    it(`leaves the new attempt's claim alone when the earlier attempt ${late} late, and aborts the earlier one's signal`, async () => {
+      const id = await enqueueRawJob(handle.db, { kind: `again.${late}`, payload: {} });
+      const attempts: { attempts: number; run: JobRun | undefined; end: ReturnType<typeof deferred> }[] = [];
+      const runner = new JobRunner({
+        db: handle.db,
+        logger: pino({ level: "silent" }),
+        pollMs: 5,
+        backoffBaseMs: 1,
+        handlers: {
+          [`again.${late}`]: async (job: ClaimedJob, run?: JobRun) => {
+            const end = deferred();
+            attempts.push({ attempts: job.attempts, run, end });
+            await end.promise;
+          },
+        },
+      });
+      await runner.start();
+      await expect.poll(() => attempts.length, { timeout: 10_000, interval: 5 }).toBe(1);
+      // Its renewals did not reach the database (an outage) until the claim ran out: the runner claims it anew.
+      await handle.db
+        .updateTable("job")
+        .set({ locked_until: sql<Date>`now() - interval '1 second'` })
+        .where("id", "=", id)
+        .execute();
+      await expect.poll(() => attempts.length, { timeout: 10_000, interval: 5 }).toBe(2);
+      expect(attempts.map((a) => a.attempts)).toEqual([1, 2]);
+      // The first attempt ends now; the runner goes on claiming (and would close a finished job) meanwhile.
+      if (late === "fails") attempts[0]!.end.reject(new Error("SolusIO answered at last: 500"));
+      else attempts[0]!.end.resolve();
+      await settled();
+      await runner.runOnce();
+      expect(await rowsOf([id])).toMatchObject([
+        { status: "running", attempts: 2, locked_by: runner.workerId },
+      ]);
+      // Not reopened and run a third time beside the second (a late failure recorded over the new claim did).
+      expect(attempts).toHaveLength(2);
+      expect(runner.holds(id)).toBe(true);
+      // The earlier attempt was told to stop when the job was claimed again; the new one was not.
+      expect(attempts.map((a) => a.run?.signal.aborted)).toEqual([true, false]);
+      attempts[1]!.end.resolve();
+      await expect
+        .poll(async () => (await rowsOf([id]))[0]?.status, { timeout: 10_000, interval: 5 })
+        .toBe("done");
+      await runner.stop();
+      expect(await rowsOf([id])).toMatchObject([{ status: "done", attempts: 2 }]);
+    }, 30_000);
+  }
 });

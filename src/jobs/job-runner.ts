@@ -6,6 +6,7 @@ import type { Database } from "../db/schema.ts";
 import { replaceUnshowable } from "../kernel/clean-text.ts";
 import { claimJobs, claimSlot, markDone, refreshJobStatistics } from "./claim-jobs.ts";
 import { giveBackJobs } from "./give-back-jobs.ts";
+import { Attempt } from "./job-attempt.ts";
 import type { RetryPolicy, RunnableKind } from "./job-kind.ts";
 import type { JobWakeups } from "./job-wakeups.ts";
 import { LockKeeper } from "./lock-keeper.ts";
@@ -20,7 +21,19 @@ export interface ClaimedJob<P = unknown> {
   attempts: number;
 }
 
-export type JobHandler<P = unknown> = ((job: ClaimedJob<P>) => Promise<void>) & {
+/** What a handler is given beside its job. */
+export interface JobRun {
+  /**
+   * Aborted once the runner no longer waits for this attempt: the stop's grace ended (the job is given back),
+   * the kind's timeout passed, or the claim ran out and the job was claimed again. What the attempt does after
+   * that is not recorded, and the job's next run may already be under way: a handler stops before its next
+   * outside call (SolusIO, SMTP, a webhook) and before it writes what the next run writes.
+   */
+  signal: AbortSignal;
+}
+
+/** `run` is always given by the runner; a test calling a handler directly may leave it out. */
+export type JobHandler<P = unknown> = ((job: ClaimedJob<P>, run?: JobRun) => Promise<void>) & {
   /**
    * Told of the jobs claimed for this kind together, before any of them starts (they start as slots free),
    * so that it can read what they need in one statement. Must not throw; what it starts must not reject
@@ -127,8 +140,8 @@ export class JobRunner {
   private refreshing: Promise<void> | undefined;
   /** Claims failed in a row: a database that is down fails every poll, and says so once. */
   private claimFailures = 0;
-  /** Each running job's way to stop waiting for its handler when a stop's grace ends (execute). */
-  private readonly active = new Map<bigint, () => void>();
+  /** Each running job's attempt: its way to stop waiting for the handler and to abort its signal (execute). */
+  private readonly active = new Map<bigint, Attempt>();
   /** Jobs whose handler was still running when the stop's grace ended: the stop gives them back. */
   private readonly cutShort: ClaimedJob[] = [];
   private graceOver = false;
@@ -333,7 +346,7 @@ export class JobRunner {
       const ended = Promise.all(this.inFlight).then(() => false);
       if (!(await Promise.race([ended, graceOver]))) continue;
       this.graceOver = true;
-      for (const cut of this.active.values()) cut();
+      for (const attempt of this.active.values()) attempt.end("cut");
       await Promise.all(this.inFlight);
     }
   }
@@ -388,7 +401,25 @@ export class JobRunner {
       throw error;
     }
     this.keepStatistics(claimed.length, limit);
+    for (const job of claimed) this.claimedAgain(job.id);
     return claimed;
+  }
+
+  /**
+   * A job this runner still runs came back in a claim: its claim ran out (renewals failed, say while the
+   * database was away) and the job was claimed anew. The new claim is the job's now: the earlier attempt is
+   * no longer waited for and its signal is aborted, and its outcome is never recorded, as it would overwrite
+   * the new attempt's (mark the job done while it runs, or pending). A success not yet marked done is
+   * dropped too: the new attempt runs the job again, which every handler must bear anyway.
+   */
+  private claimedAgain(id: bigint): void {
+    const earlier = this.active.get(id);
+    if (earlier) {
+      // Forgotten here, so that its end leaves the claim's renewal to the new attempt.
+      this.active.delete(id);
+      earlier.end("superseded");
+    }
+    if (this.finished.includes(id)) this.finished = this.finished.filter((f) => f !== id);
   }
 
   /** Refreshes the job table's statistics, in the background, while claims come back full. */
@@ -425,6 +456,8 @@ export class JobRunner {
 
   private async execute(job: ClaimedJob): Promise<void> {
     const kind = runnableOf(this.options.handlers[job.kind]);
+    const attempt = new Attempt();
+    this.active.set(job.id, attempt);
     this.locks.hold(job.id);
     try {
       // Claimed by a schedule's firing after the stop's grace ended (runSlot): given back unstarted.
@@ -433,31 +466,33 @@ export class JobRunner {
         return;
       }
       if (!kind) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
-      const attempt = kind.prepare(job)();
+      const started = kind.prepare(job)({ signal: attempt.signal });
       const work =
         kind.timeoutMs === undefined
-          ? attempt
-          : withTimeout(attempt, kind.timeoutMs, `job ${job.id} (${job.kind})`);
-      if (await this.cutShortFirst(job.id, work)) {
-        this.cutShort.push(job);
-        return;
-      }
-      this.finished.push(job.id);
+          ? started
+          : withTimeout(started, kind.timeoutMs, `job ${job.id} (${job.kind})`);
+      const ended = await attempt.race(work);
+      if (ended === "cut") this.cutShort.push(job);
+      else if (ended === "superseded") this.noteSuperseded(job);
+      else this.finished.push(job.id);
     } catch (error) {
       await this.recordFailure(job, kind?.retry ?? {}, error);
     } finally {
-      this.locks.release(job.id);
+      // From here on nobody waits for the handler: it is told to stop (JobRun.signal).
+      attempt.abort();
+      // A later claim of the same job by this runner has its own attempt, and holds the claim itself.
+      if (this.active.get(job.id) === attempt) {
+        this.active.delete(job.id);
+        this.locks.release(job.id);
+      }
     }
   }
 
-  /**
-   * True once a stop's grace ends before `work` does; as `work` otherwise. What the work ends with after that
-   * is not recorded (Promise.race keeps a late rejection handled): the job is given back by then, and markDone
-   * and recordFailure would leave it alone anyway, as they only touch jobs still claimed by this runner.
-   */
-  private cutShortFirst(id: bigint, work: Promise<void>): Promise<boolean> {
-    const cut = new Promise<boolean>((resolve) => this.active.set(id, () => resolve(true)));
-    return Promise.race([work.then(() => false), cut]).finally(() => this.active.delete(id));
+  private noteSuperseded(job: ClaimedJob): void {
+    this.options.logger.warn(
+      { job: String(job.id), kind: job.kind, attempt: job.attempts, worker: this.workerId },
+      "job claimed again after its claim ran out; the earlier attempt's outcome is not recorded",
+    );
   }
 
   private async recordFailure(job: ClaimedJob, retry: RetryPolicy, error: unknown): Promise<void> {
@@ -487,6 +522,8 @@ export class JobRunner {
       })
       .where("id", "=", job.id)
       .where("locked_by", "=", this.workerId)
+      // A job no longer running (given back, or closed by an attempt that superseded this one) stays as it is.
+      .where("status", "=", "running")
       .execute()
       .catch((e) =>
         this.options.logger.error({ err: e, job: String(job.id) }, "could not record job failure"),
@@ -520,7 +557,7 @@ export class JobRunner {
 /** A bare handler is a kind with the runner's defaults: payload as stored, retried until done, no limit. */
 function runnableOf(entry: RunnableKind | JobHandler | undefined): RunnableKind | undefined {
   if (typeof entry !== "function") return entry;
-  return { prepare: (job) => () => entry(job), retry: {}, claimed: entry.claimed };
+  return { prepare: (job) => (run) => entry(job, run), retry: {}, claimed: entry.claimed };
 }
 
 function attemptsText(n: number): string {

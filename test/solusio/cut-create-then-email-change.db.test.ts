@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJobRunner } from "../../src/app/runner.ts";
+import { syncCustomerHandler } from "../../src/services/sync/sync-customer.ts";
 import { connectSolusio } from "../../src/solusio/connect-solusio.ts";
 import { integrate } from "../../src/solusio/integration.ts";
 import { type AnswerHoldingRelay, startAnswerHoldingRelay } from "../helpers/answer-holding-relay.ts";
@@ -78,5 +79,65 @@ describe("a creation sync job cut after its POST users landed, then the e-mail c
     expect(customer.sync).toMatchObject({ state: "in_sync", error: null, solusio_user_id: users[0]!.id });
     // Why: the cut job was given back with its attempt kept.
     expect(job).toEqual({ status: "pending", attempts: 1, locked_by: null });
+  });
+});
+
+describe("the cut attempt of that job, ending after the job's next run", () => {
+  it("stops at the cut and writes nothing over what the next run left (in_sync, no error)", async () => {
+    const logger = pino({ level: "silent" });
+    const viaRelay = connectSolusio(h.db, logger, {
+      apiUrl: relay.apiUrl,
+      token: h.emulator.adminToken,
+      tlsInsecure: false,
+      timeoutMs: 60_000,
+    });
+    const created = await h.server.api("POST", "/api/v1/customers", {
+      email: "stale-before@example.com",
+      country: "DE",
+      currency: "EUR",
+    });
+    const id: number = created.body.data.id;
+    const job = await h.db
+      .selectFrom("job")
+      .select(["id", "payload"])
+      .where("ordering_key", "=", `customer:${id}`)
+      .executeTakeFirstOrThrow();
+    // Instance A's attempt 1, as its runner runs it, with its POST users' answer held by the relay.
+    const landed = relay.holdAnswerOf("POST", "/users");
+    const attempt = new AbortController();
+    const stale = syncCustomerHandler({
+      db: h.db,
+      api: viaRelay.api,
+      logger,
+      limitGroupId: integrate(viaRelay, h.config).limitGroupId,
+    })(
+      {
+        id: job.id,
+        kind: "solusio.sync_customer",
+        orderingKey: `customer:${id}`,
+        payload: job.payload as { customerId: string; created: true },
+        attempts: 1,
+      },
+      { signal: attempt.signal },
+    ).then(
+      () => "ended",
+      () => "failed",
+    );
+    expect(await landed).toEqual({ status: 201 });
+    // A's stop: the grace ends (the attempt's signal is aborted) and the job is given back, its attempt kept.
+    attempt.abort();
+    await h.db.updateTable("job").set({ attempts: 1 }).where("id", "=", job.id).execute();
+
+    await h.server.api("PATCH", `/api/v1/customers/${id}`, { email: "stale-after@example.com" });
+    await h.runner.drain();
+    const synced = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data.sync;
+    expect(synced).toMatchObject({ state: "in_sync", error: null });
+
+    // A's SolusIO connection closes (serve's order), which ends whatever A's attempt still waited on.
+    await viaRelay.close();
+    expect(await stale).toBe("failed");
+    const customer = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data;
+    expect(customer.sync).toEqual(synced);
+    expect(await usersCarrying(id)).toEqual([expect.objectContaining({ email: "stale-after@example.com" })]);
   });
 });

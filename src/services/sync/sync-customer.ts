@@ -4,6 +4,7 @@ import type { Database } from "../../db/schema.ts";
 import {
   type ClaimedJob,
   type JobHandler,
+  type JobRun,
   PermanentJobError,
   RetryLaterError,
 } from "../../jobs/job-runner.ts";
@@ -23,8 +24,9 @@ export interface SyncDeps {
   /**
    * Runs first in every attempt: the check that SolusIO is the database's own (ensureBound). Inside the
    * attempt, so that a SolusIO that does not answer it is noted on the customer like any other failure.
+   * `signal` is the attempt's (JobRun.signal).
    */
-  beforeEach?: () => Promise<void>;
+  beforeEach?: (signal?: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -36,15 +38,22 @@ export interface SyncDeps {
 export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayload> {
   const reader = customerReader(deps.db);
   const readCustomer = reader.read;
-  const handler = async (job: ClaimedJob<SyncCustomerPayload>) => {
+  const handler = async (job: ClaimedJob<SyncCustomerPayload>, attempt?: JobRun) => {
     const payload = job.payload; // parsed by the runner with the kind's schema (src/jobs/job-payloads.ts)
     const customerId = BigInt(payload.customerId);
     const run: SyncRun = { createSent: false };
+    const signal = attempt?.signal;
+    // The attempt's SolusIO calls end when the runner stops waiting for it (a stop's grace, a timeout): one
+    // in flight at once, and none is started or retried after. The job's next run may already be under way.
+    const own = { ...deps, api: deps.api.stoppedBy(signal) };
     try {
-      await deps.beforeEach?.();
-      if (payload.deleted) return await deleteUser(deps, customerId, payload.deleted);
-      await syncExisting(deps, job, await readCustomer(customerId), run);
+      await deps.beforeEach?.(signal);
+      if (payload.deleted) return await deleteUser(own, customerId, payload.deleted);
+      await syncExisting(own, job, await readCustomer(customerId), run, signal);
     } catch (error) {
+      // Given up on by the runner: what this attempt saw is old news to the run that follows it, whose notes on
+      // the customer (in_sync, a newer error) this one must not overwrite. Nothing is recorded.
+      if (signal?.aborted) throw error;
       if (error instanceof AdoptionConflict || error instanceof DuplicateUsersConflict) {
         // Retrying cannot help: the customer or SolusIO has to change first (the message says which). The
         // stored id is forgotten, so that a new e-mail leads to a user of the customer's own.
@@ -128,6 +137,7 @@ async function syncExisting(
   job: ClaimedJob<SyncCustomerPayload>,
   customer: SyncedCustomer | undefined,
   run: SyncRun,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   if (!customer) return; // deleted since; the deletion's own job follows in order
   const customerId = customer.id;
@@ -181,6 +191,8 @@ async function syncExisting(
   if (user.status !== customer.status || user.billing_user_id !== billingUserId || groupDiffers) {
     user = await deps.api.putUser(user.id, { status: customer.status, billingUserId, limitGroupId });
   }
+  // The runner gave up on this attempt while its last call was answered: the next run stores what it finds.
+  signal?.throwIfAborted();
   // One statement: store the user id, and say in_sync only if no later change is queued behind this job
   // (that job will say so when it has run).
   const laterJobQueued = sql<boolean>`exists (select 1 from job where ordering_key = ${customerOrderingKey(customerId)}
