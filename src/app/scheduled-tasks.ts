@@ -10,7 +10,7 @@ import { reconcileSolusio } from "../services/sync/reconcile.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
 import { ensureBound } from "../solusio/solusio-binding.ts";
 import type { JobPayload } from "../jobs/job-payloads.ts";
-import { type JobHandler, PermanentJobError, RetryLaterError } from "../jobs/job-runner.ts";
+import { type JobHandler, type JobRun, PermanentJobError, RetryLaterError } from "../jobs/job-runner.ts";
 
 // The work behind each schedule (schedules.ts), as job handlers (catalog.ts). Each runs once per slot.
 
@@ -58,22 +58,31 @@ export function scheduledBillingHandler(
  * the activity log when it is one (solusio-api.md §9 (b), (c)). `solusio` is the context's own.
  */
 export function serverPollHandler(ctx: ServiceContext, solusio: SolusioIntegration): JobHandler {
-  return async () => {
-    await ensureBound(ctx.db, solusio.connection);
-    if (pollsServers(ctx.config)) await pollServers({ ctx, input: {} });
-    if (readsActivity(ctx.config)) await pollActivity({ ctx, input: {} });
+  return async (_job, run) => {
+    const signal = stopSignal(ctx, run);
+    const api = solusio.connection.api.stoppedBy(signal);
+    await interruptedByStop(ctx, async () => {
+      await ensureBound(ctx.db, solusio.connection, signal);
+      if (pollsServers(ctx.config)) await pollServers({ ctx, input: { solusio: api } });
+      if (readsActivity(ctx.config)) await pollActivity({ ctx, input: { solusio: api } });
+    });
   };
 }
 
 /** `solusio.reconcile`: reports drift between customers and SolusIO users; never fixes it unasked. */
 export function reconcileHandler(ctx: ServiceContext, solusio: SolusioIntegration): JobHandler {
-  return async () => {
-    await ensureBound(ctx.db, solusio.connection);
-    const report = await reconcileSolusio(
-      ctx,
-      { api: solusio.connection.api, limitGroupId: solusio.limitGroupId },
-      { fix: false },
-    );
+  return async (_job, run) => {
+    const signal = stopSignal(ctx, run);
+    const report = await interruptedByStop(ctx, async () => {
+      await ensureBound(ctx.db, solusio.connection, signal);
+      // The limit groups' look-up (solusio.limitGroupId) keeps the connection's own calls: it comes after the
+      // list of users, which a stop ends, and is cached.
+      return reconcileSolusio(
+        ctx,
+        { api: solusio.connection.api.stoppedBy(signal), limitGroupId: solusio.limitGroupId },
+        { fix: false },
+      );
+    });
     const level = report.drift.length > 0 ? "warn" : "info";
     ctx.logger[level](
       {
@@ -84,4 +93,26 @@ export function reconcileHandler(ctx: ServiceContext, solusio: SolusioIntegratio
       `reconciliation: ${report.drift.length} differences (tokenbill solusio reconcile --fix repairs them)`,
     );
   };
+}
+
+/** What ends a scheduled task's SolusIO calls: the schedules' stop (ctx.signal) or the runner giving up on it. */
+function stopSignal(ctx: ServiceContext, run: JobRun | undefined): AbortSignal | undefined {
+  const signals = [ctx.signal, run?.signal].filter((s): s is AbortSignal => s !== undefined);
+  return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+}
+
+/**
+ * Runs `work`; when it fails because the process is stopping (the schedules' stop cancelled its calls), the
+ * job is deferred for at once, as an interrupted billing run is: taken up by another instance, or by this one
+ * restarted, and logged at info, not as a failure. Until 2026-12-05 a poll or reconciliation waiting on a
+ * SolusIO that did not answer held the stop until the give-back, and its call ended only when the connection
+ * closed.
+ */
+async function interruptedByStop<T>(ctx: ServiceContext, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!ctx.signal?.aborted) throw error;
+    throw new RetryLaterError("interrupted: the process was stopping; the next attempt starts again", 0);
+  }
 }
