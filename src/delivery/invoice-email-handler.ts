@@ -30,13 +30,13 @@ export function invoiceEmailHandler(deps: {
   logger: Logger;
   smtp: SmtpSettings;
 }): JobHandler<InvoiceEmailPayload> {
-  return async (job) => {
+  return async (job, run) => {
     const { invoice_id } = job.payload;
     const invoice = await invoiceForJob(deps.db, invoice_id);
     const log = { job: String(job.id), kind: INVOICE_EMAIL_JOB, invoice: invoice.id };
     const subject = await eventSubjectOf(deps.db, job);
     if (subject?.event === "credit_note.issued") {
-      await mailCreditNote(deps, subject.credit_note_id, log);
+      await mailCreditNote(deps, subject.credit_note_id, log, run?.signal);
       return;
     }
     if (invoice.status === "draft" || invoice.status === "void") {
@@ -54,6 +54,9 @@ export function invoiceEmailHandler(deps: {
       await renderInvoicePdf(doc, pdfFontsFor(deps.config)),
       deps.config.MAIL_FROM,
     );
+    // Given up on by the runner (a stop's grace, a timeout) while rendering: the next attempt sends it. A send
+    // under way is not stopped (SMTP cannot take a message back).
+    run?.signal.throwIfAborted();
     const { messageId } = await sendMail(deps.smtp, message);
     deps.logger.info({ ...log, number: doc.number, messageId }, "invoice e-mailed");
   };
@@ -63,6 +66,7 @@ async function mailCreditNote(
   deps: { db: Kysely<Database>; config: Config; logger: Logger; smtp: SmtpSettings },
   creditNoteId: string | undefined,
   log: Record<string, string>,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   if (creditNoteId === undefined) throw new PermanentJobError("credit_note.issued names no credit note");
   let doc: CreditNoteDocument;
@@ -77,6 +81,7 @@ async function mailCreditNote(
     await renderCreditNotePdf(doc, pdfFontsFor(deps.config)),
     deps.config.MAIL_FROM,
   );
+  signal?.throwIfAborted();
   const { messageId } = await sendMail(deps.smtp, message);
   deps.logger.info(
     { ...log, creditNote: creditNoteId, number: doc.number, messageId },

@@ -26,7 +26,7 @@ export function invoiceWebhookHandler(deps: {
   timeoutMs?: number;
 }): JobHandler<InvoiceWebhookPayload> {
   const now = deps.now ?? (() => new Date());
-  return async (job) => {
+  return async (job, run) => {
     const p = job.payload;
     const endpoint = endpointOf(p.url);
     const secret = deps.config.WEBHOOK_SECRET;
@@ -51,6 +51,7 @@ export function invoiceWebhookHandler(deps: {
       headers,
       body,
       ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
+      ...(run ? { signal: run.signal } : {}),
     });
     deps.logger.info(
       {

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { PermanentJobError } from "../jobs/job-runner.ts";
 import { postWebhook } from "./post-webhook.ts";
@@ -20,5 +22,26 @@ describe("postWebhook", () => {
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(PermanentJobError);
     expect(error.message).toBe("webhook http://127.0.0.1:41899: connection failed (ECONNREFUSED)");
+  });
+});
+
+describe("postWebhook given the attempt's signal", () => {
+  it("sends nothing once the runner has given up on the attempt", async () => {
+    let received = 0;
+    const server = createServer((_, response) => {
+      received++;
+      response.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/in`;
+    try {
+      expect(await postWebhook(url, request)).toBe(204);
+      const givenUp = new AbortController();
+      givenUp.abort();
+      await expect(postWebhook(url, { ...request, signal: givenUp.signal })).rejects.toThrow();
+      expect(received).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

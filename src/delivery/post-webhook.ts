@@ -4,17 +4,21 @@ import { endpointOf } from "./invoice-jobs.ts";
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 
 /**
- * One delivery attempt. Resolves with the status on 2xx. Throws PermanentJobError for a 4xx other than
+ * One delivery attempt. Resolves with the status on 2xx. `signal` (the job attempt's, JobRun.signal) ends it:
+ * nothing is sent once it is aborted, and a POST in flight is given up (the receiver may have it: the
+ * webhook-id is the same on the next attempt). Throws PermanentJobError for a 4xx other than
  * 408/429 (the receiver refuses this request and will refuse it again) or a request fetch will not even
  * send (say a URL with credentials), and a plain Error — retried with backoff — for anything else: 3xx,
  * 5xx, 408, 429, a timeout or a network failure.
  */
 export async function postWebhook(
   url: string,
-  request: { headers: Record<string, string>; body: string; timeoutMs?: number },
+  request: { headers: Record<string, string>; body: string; timeoutMs?: number; signal?: AbortSignal },
 ): Promise<number> {
   const endpoint = endpointOf(url);
   const timeoutMs = request.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
+  request.signal?.throwIfAborted();
+  const timeout = AbortSignal.timeout(timeoutMs);
   let response: Response;
   try {
     response = await fetch(url, {
@@ -23,7 +27,7 @@ export async function postWebhook(
       body: request.body,
       // A redirect would resend signed invoice data to wherever it points: not followed, retried.
       redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: request.signal ? AbortSignal.any([timeout, request.signal]) : timeout,
     });
   } catch (e) {
     // fetch's own TypeError without a cause refuses the request before any connection: it never will.

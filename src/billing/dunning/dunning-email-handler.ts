@@ -32,7 +32,7 @@ export interface DunningEmailDeps {
  */
 export function dunningEmailHandler(deps: DunningEmailDeps): JobHandler<JobPayload<"dunning.email">> {
   const send = deps.send ?? sendMail;
-  return async (job) => {
+  return async (job, run) => {
     const episodeId = BigInt(job.payload.episode_id);
     const log = { job: String(job.id), episode: job.payload.episode_id, step: job.payload.step };
     const row = await deps.db
@@ -80,6 +80,8 @@ export function dunningEmailHandler(deps: DunningEmailDeps): JobHandler<JobPaylo
         amount_due: i.amount_due,
       })),
     });
+    // Given up on by the runner meanwhile (JobRun.signal): the next attempt decides again and sends.
+    run?.signal.throwIfAborted();
     const { messageId } = await send(deps.smtp, mail);
     deps.logger.info({ ...log, messageId }, "dunning e-mail sent");
   };

@@ -13,7 +13,7 @@ import { actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { createCustomer } from "../customers/customers.ts";
 import { portalMailer, type PortalMailer, type PortalMessage } from "./portal-mail.ts";
-import { PORTAL_LINK_EMAIL_JOB } from "./portal-link-mail.ts";
+import { PORTAL_LINK_EMAIL_JOB, portalLinkEmailHandler } from "./portal-link-mail.ts";
 
 // The portal's login and reset links go out through the job queue: the request answers before any mail is
 // sent, the same for a known and an unknown address, and the job mints the token and mails the link, with
@@ -182,5 +182,28 @@ describe("portal links go out as jobs", () => {
     // The undelivered link of the failed attempt was retired by the one that went out.
     expect(await spendMagicLink(firstToken)).toBe(401);
     expect(await spendMagicLink(tokenIn(attempts[1]!.text))).toBe(303);
+  });
+});
+
+describe("a portal link job the runner has given up on", () => {
+  it("sends no mail (the stop's grace ended or its time ran out: the next attempt sends a fresh link)", async () => {
+    const sent: PortalMessage[] = [];
+    const givenUp = new AbortController();
+    givenUp.abort();
+    const ended = await portalLinkEmailHandler(ctx, { send: async (m) => void sent.push(m) })(
+      {
+        id: 1n,
+        kind: PORTAL_LINK_EMAIL_JOB,
+        orderingKey: null,
+        payload: { email: "ada@example.com", purpose: "magic_link" },
+        attempts: 1,
+      },
+      { signal: givenUp.signal },
+    ).then(
+      () => "sent",
+      () => "stopped",
+    );
+    expect(ended).toBe("stopped");
+    expect(sent).toEqual([]);
   });
 });

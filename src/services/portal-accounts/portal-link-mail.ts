@@ -50,7 +50,7 @@ export function portalLinkEmailHandler(
   ctx: ServiceContext,
   mailer: PortalMailer,
 ): JobHandler<PortalLinkEmailPayload> {
-  return async (job) => {
+  return async (job, run) => {
     const { purpose } = job.payload;
     const log = { job: String(job.id), kind: PORTAL_LINK_EMAIL_JOB, purpose };
     const issued = await issuePortalToken(ctx, job.payload.email, purpose);
@@ -59,6 +59,8 @@ export function portalLinkEmailHandler(
       ctx.logger.info(log, "portal link not sent: no customer has the address");
       return;
     }
+    // Given up on by the runner meanwhile (JobRun.signal): the next attempt mints another token and sends it.
+    run?.signal.throwIfAborted();
     await mailer.send(portalLinkMessage(ctx, issued, purpose));
     ctx.logger.info({ ...log, customer: String(issued.customer.id) }, "portal link e-mailed");
   };
