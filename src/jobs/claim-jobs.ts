@@ -41,7 +41,7 @@ export async function claimJobs(
       ? sql``
       : sql`WITH closed AS (
           UPDATE job SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = now()
-           WHERE id IN (${sql.join(done)}) AND locked_by = ${by.workerId}
+           WHERE id IN (${sql.join(done)}) AND locked_by = ${by.workerId} AND status = 'running'
           RETURNING id)
         `;
   const notJustDone = done.length === 0 ? sql`` : sql`AND j.id NOT IN (${sql.join(done)})`;
@@ -80,7 +80,10 @@ export async function claimJobs(
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
-/** Marks jobs of `by` done (a claim that ran out and was taken over is no longer `by`'s to close). */
+/**
+ * Marks jobs of `by` done: only while still running under its claim (one that ran out and was taken over, or
+ * was given back, is no longer `by`'s to close).
+ */
 export async function markDone(db: Kysely<Database>, by: Claimant, ids: readonly bigint[]): Promise<void> {
   if (ids.length === 0) return;
   await db
@@ -88,6 +91,7 @@ export async function markDone(db: Kysely<Database>, by: Claimant, ids: readonly
     .set({ status: "done", locked_until: null, last_error: null, updated_at: new Date() })
     .where("id", "in", ids)
     .where("locked_by", "=", by.workerId)
+    .where("status", "=", "running")
     .execute();
 }
 

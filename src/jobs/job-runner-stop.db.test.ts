@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import type { JobStatus } from "../db/schema.ts";
-import { markDone, releaseClaims } from "./claim-jobs.ts";
+import { claimJobs, markDone, releaseClaims } from "./claim-jobs.ts";
 import { enqueueRawJob } from "./enqueue-job.ts";
 import { type ClaimedJob, JobRunner, type JobRun, PermanentJobError } from "./job-runner.ts";
 
@@ -298,6 +298,27 @@ describe("giving claims back", () => {
       ["failed", 3, by.workerId],
       ["running", 1, "worker_other"],
     ]);
+  });
+});
+
+describe("closing a claim", () => {
+  it("marks done only jobs still running under it: one failed and waiting for its retry stays pending", async () => {
+    const by = { workerId: "worker_closes", lockSeconds: 60 };
+    const insert = (status: JobStatus) =>
+      handle.db
+        .insertInto("job")
+        .values({ kind: "close.claim", payload: "{}", status, attempts: 1, locked_by: by.workerId })
+        .returning("id")
+        .executeTakeFirstOrThrow()
+        .then((r) => r.id);
+    // A failure recorded keeps locked_by: only the status says the claim has ended.
+    const ids = [await insert("running"), await insert("pending"), await insert("failed")];
+    await markDone(handle.db, by, ids);
+    expect((await rowsOf(ids)).map((r) => r.status)).toEqual(["done", "pending", "failed"]);
+    // The same rule when a claim closes them (a busy runner's way).
+    const again = [await insert("running"), await insert("pending"), await insert("failed")];
+    expect(await claimJobs(handle.db, by, ["close.nothing_to_claim"], 1, again)).toEqual([]);
+    expect((await rowsOf(again)).map((r) => r.status)).toEqual(["done", "pending", "failed"]);
   });
 });
 
