@@ -185,8 +185,9 @@ export class JobRunner {
   /**
    * Stops claiming and waits for the running handlers, until `giveBackAfter` (serve's grace) if given. Then
    * it marks the finished jobs done and gives back, in one statement, the jobs claimed ahead and those whose
-   * handler still runs; a cut handler may go on until the process ends, but what it ends with is not
-   * recorded (the job is no longer this runner's). Logs each job it cut short, and that it holds no jobs.
+   * handler still runs. A cut handler's signal is aborted (JobRun.signal) and what it ends with is not
+   * recorded (the job is no longer this runner's); one that ignores the signal may go on until the process
+   * ends. Logs each job it cut short, and that it holds no jobs.
    */
   async stop(options: StopOptions = {}): Promise<void> {
     this.running = false;
