@@ -81,11 +81,26 @@ export function registerSecurityHeaders(app: FastifyInstance): void {
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
+/** What the router knows of a path no route answers: the methods it takes, and whether a path is a page. */
+export interface RouteMiss {
+  allowed: HTTPMethod[];
+  /** Whether GET has a route at this path (a page to send a person back to). */
+  hasGet(path: string): boolean;
+}
+
+/** Answers a miss itself (the console's and the portal's pages), or returns undefined for the envelope. */
+export type MissAnswer = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  miss: RouteMiss,
+) => FastifyReply | undefined;
+
 /**
  * The router's own "no such route" answer: 405 with `Allow` when the path exists under other methods,
- * 404 otherwise, both in the error envelope. Must be installed before any route is registered.
+ * 404 otherwise, both in the error envelope unless `pageMiss` answers (an address under the pages). Must
+ * be installed before any route is registered.
  */
-export function installNotFound(app: FastifyInstance): void {
+export function installNotFound(app: FastifyInstance, pageMiss?: MissAnswer): void {
   const known = FindMyWay();
   app.addHook("onRoute", (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -96,6 +111,9 @@ export function installNotFound(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     const allowed = METHODS.filter((m) => known.find(m, request.url) !== null);
+    const hasGet = (path: string) => known.find("GET", path) !== null;
+    const answered = pageMiss?.(request, reply, { allowed, hasGet });
+    if (answered) return answered;
     if (allowed.length > 0)
       return sendError(
         reply,

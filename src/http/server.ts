@@ -42,6 +42,7 @@ import { proxyTrust } from "./client-address.ts";
 import { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 import { createMetrics, type Metrics } from "../metrics/metrics.ts";
 import { installRequestMetrics, pricingObserver, registerMetricsRoute } from "../metrics/http-metrics.ts";
+import { answerPageMiss } from "../web/page-miss.ts";
 import { registerWeb } from "../web/register-web.ts";
 import { createSessionGate } from "../web/session-gate.ts";
 
@@ -139,7 +140,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // Console and portal pages (src/web) declare the session they need; the gate checks it.
   const sessionGate = createSessionGate({ db, config, now });
   app.decorate("routeTable", installAccessControl(app, { db, config, now, limiter, sessionGate }));
-  installNotFound(app);
+  // An address under /console or /portal that no page answers is a page too (src/web/page-miss.ts).
+  installNotFound(app, answerPageMiss);
   app.decorate("metrics", metrics);
   app.addHook("onClose", async () => {
     metrics.close();

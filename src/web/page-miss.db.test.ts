@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../../test/helpers/test-server.ts";
+import type { DatabaseHandle } from "../db/open-database.ts";
+
+// An address under /console or /portal that no page answers: a mistyped link, or the address a form was
+// sent to, opened again in a new tab or after the session ended. A person gets a page with a way back, not
+// the admin API's JSON envelope (found by exploring the console in a browser, 2026-12-05).
+
+let handle: DatabaseHandle;
+let server: TestServer;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  server = await startTestServer(handle.db);
+});
+afterAll(async () => {
+  await server?.close();
+  await handle?.close();
+});
+
+async function get(path: string) {
+  const response = await fetch(server.url + path, { redirect: "manual" });
+  return {
+    status: response.status,
+    type: response.headers.get("content-type") ?? "",
+    headers: response.headers,
+    text: await response.text(),
+  };
+}
+
+describe("an address no page answers", () => {
+  it("is a page saying so, with a link to the nearest page above it", async () => {
+    for (const [path, back] of [
+      ["/console/nothing-here", "/console"],
+      ["/console/pricing/nothing/here", "/console/pricing"],
+      ["/portal/invoice", "/portal"],
+    ] as const) {
+      const answer = await get(path);
+      expect(answer.status, path).toBe(404);
+      expect(answer.type, path).toContain("text/html");
+      expect(answer.text, path).toContain("There is no page at this address");
+      expect(answer.text, path).toContain(`<a href="${back}">`);
+    }
+  });
+
+  it("opened where only a form is sent, is a page (405, Allow) pointing to the page the form is on", async () => {
+    for (const [path, back] of [
+      ["/console/customers/12/sync", "/console/customers/12"],
+      [
+        "/console/invoices/inv_0123456789abcdef01234567/payments",
+        "/console/invoices/inv_0123456789abcdef01234567",
+      ],
+      ["/console/settings/staff", "/console/settings"],
+      ["/portal/control-panel", "/portal"],
+    ] as const) {
+      const answer = await get(path);
+      expect(answer.status, path).toBe(405);
+      expect(answer.headers.get("allow"), path).toBe("POST");
+      expect(answer.type, path).toContain("text/html");
+      expect(answer.text, path).toContain("only receives a form");
+      expect(answer.text, path).toContain(`<a href="${back}">`);
+    }
+  });
+
+  it("stays the error envelope everywhere else", async () => {
+    const missing = await get("/api/v1/nothing");
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.text).error.code).toBe("NOT_FOUND");
+    const posted = await fetch(`${server.url}/console/nothing-here`, { method: "POST" });
+    expect(posted.status).toBe(404);
+    expect(posted.headers.get("content-type")).toContain("application/json");
+    const lookalike = await get("/consoles");
+    expect(lookalike.status).toBe(404);
+    expect(lookalike.type).toContain("application/json");
+  });
+});
