@@ -8,7 +8,7 @@ import { defineVerb } from "../../kernel/verb.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { type LedgerLine, postLedgerEvent } from "../ledger/ledger.ts";
 import { minAmount } from "../payments/allocate.ts";
-import { fieldError } from "../payments/field-error.ts";
+import { fieldError, MoneyRefusal } from "../payments/field-error.ts";
 import { answerIdempotencyKey, claimIdempotencyKey } from "../payments/idempotency-key.ts";
 import {
   amountsDue,
@@ -154,10 +154,13 @@ async function issueIn(
   });
   const left = earlier.reduce((l, note) => l - note.total, invoice.total);
   if (total > left) {
-    throw fieldError(
+    const code = invoice.currency_code;
+    throw new MoneyRefusal(
       "VALIDATION",
       field,
       `the credit note's total ${total} (net ${net} + taxes) exceeds what is left of invoice ${invoice.number}: ${left} (minor units)`,
+      (money) =>
+        `with its taxes the credit note comes to ${money(total, code)} (net ${money(net, code)}), more than the ${money(left, code)} left of invoice ${invoice.number}`,
     );
   }
 

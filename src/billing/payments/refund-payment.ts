@@ -7,7 +7,7 @@ import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { customerCredit, postLedgerEvent } from "../ledger/ledger.ts";
 import { type Allocation, minAmount, planRefund } from "./allocate.ts";
-import { fieldError } from "./field-error.ts";
+import { fieldError, MoneyRefusal } from "./field-error.ts";
 import {
   lockCustomerForMoney,
   requestDunningEvaluation,
@@ -38,17 +38,18 @@ export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: Refu
     throw fieldError("VALIDATION", "amount", `must be at most ${MAX_AMOUNT_MINOR} minor units (10^15)`);
   const payment = await trx
     .selectFrom("payment")
-    .select(["id", "customer_id", "amount"])
+    .select(["id", "customer_id", "amount", "currency_code"])
     .where("id", "=", request.payment_id)
     .executeTakeFirst();
   if (!payment) throw fieldError("NOT_FOUND", "payment_id", `payment ${request.payment_id} not found`);
   await lockCustomerForMoney(trx, payment.customer_id);
   const left = payment.amount - (await refundedSoFar(trx, payment.id));
   if (request.status !== "failed" && request.amount > left) {
-    throw fieldError(
+    throw new MoneyRefusal(
       "VALIDATION",
       "amount",
       `at most ${left} (minor units) of payment ${payment.id} is left to refund`,
+      (money) => `at most ${money(left, payment.currency_code)} of this payment is left to refund`,
     );
   }
   const now = ctx.now();

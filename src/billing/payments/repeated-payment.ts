@@ -1,7 +1,7 @@
 import type { Selectable } from "kysely";
 import type { PaymentTable } from "../../db/schema.ts";
 import type { Tx } from "../../kernel/context.ts";
-import { fieldError } from "./field-error.ts";
+import { fieldError, MoneyRefusal } from "./field-error.ts";
 import type { RecordPaymentInput } from "./payment-schemas.ts";
 import { readPayment } from "./read-payment.ts";
 import type { RecordPaymentResult } from "./record-payment.ts";
@@ -42,11 +42,25 @@ async function sameOrRefused(
     existing.invoice_id === (input.invoice_id ?? null) &&
     (input.currency === undefined || input.currency === existing.currency_code);
   if (!same) {
-    throw fieldError(
+    // The invoice by its number, for a person; the API's message keeps the id it has always named.
+    const invoice = existing.invoice_id
+      ? await trx
+          .selectFrom("invoice")
+          .select("number")
+          .where("id", "=", existing.invoice_id)
+          .executeTakeFirst()
+      : undefined;
+    const target = existing.invoice_id
+      ? `on invoice ${invoice?.number ?? existing.invoice_id}`
+      : `by customer ${existing.customer_id}`;
+    throw new MoneyRefusal(
       "CONFLICT",
       "reference",
       `${existing.method} reference ${existing.reference} is payment ${existing.id} of ${existing.amount} ` +
         `(${existing.currency_code} minor units) ${existing.invoice_id ? `on invoice ${existing.invoice_id}` : `by customer ${existing.customer_id}`}; a different payment needs its own reference`,
+      (money) =>
+        `${existing.method.replaceAll("_", " ")} reference ${existing.reference} is already a payment of ` +
+        `${money(existing.amount, existing.currency_code)} ${target}; a different payment needs its own reference`,
     );
   }
   return { payment: await readPayment(trx, existing.id), created: false };

@@ -126,6 +126,15 @@ describe("money on an invoice", () => {
       reference: "BT-1001",
     });
     expect(again.location).toBe(`${page}?notice=payment_repeated`);
+    const otherPayment = await owner.submit(page, `${page}/payments`, {
+      amount: "1.50",
+      method: "bank_transfer",
+      reference: "BT-1001",
+    });
+    expect(otherPayment.status).toBe(409);
+    expect(otherPayment.text).toContain(
+      `id="reference-error">Bank transfer reference BT-1001 is already a payment of $2.00 on invoice INV-2026-000001; a different payment needs its own reference.</p>`,
+    );
     expect((await api(`/api/v1/payments?invoice_id=${section4Invoice}`)).body.meta.total).toBe(1);
   });
 
@@ -140,7 +149,8 @@ describe("money on an invoice", () => {
       reason: "",
     });
     expect(tooMuch.status).toBe(400);
-    expect(tooMuch.text).toMatch(/id="amount-error">/);
+    // In dollars, as typed: until 2026-12-05 the page said "At most 200 (minor units) of payment pay_… …".
+    expect(tooMuch.text).toContain('id="amount-error">At most $2.00 of this payment is left to refund.</p>');
     const done = await owner.submit(page, `/console/invoices/${section4Invoice}/refunds`, {
       payment_id: paymentId,
       amount: "0.50",
@@ -163,6 +173,15 @@ describe("money on an invoice", () => {
     });
     expect(noReason.status).toBe(400);
     expect(noReason.text).toMatch(/id="reason-error">/);
+    const tooMuch = await owner.submit(page, `/console/invoices/${section4Invoice}/credit-notes`, {
+      amount: "5.00",
+      reason: "Goodwill",
+      settlement: "credit",
+    });
+    expect(tooMuch.status).toBe(400);
+    expect(textOf(tooMuch.text)).toContain(
+      "With its taxes the credit note comes to $5.39 (net $5.00), more than the $5.14 left of invoice INV-2026-000001.",
+    );
     const issued = await owner.submit(page, `/console/invoices/${section4Invoice}/credit-notes`, {
       amount: "1.00",
       reason: "Goodwill",

@@ -5,6 +5,7 @@ import { money, staffPage } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
+import { inPeoplesMoney } from "./money-words.ts";
 import { displayOf } from "./invoice-view.ts";
 import { registerInvoiceVoidPages } from "./invoice-void-pages.ts";
 import { registerPaymentRefundPages } from "./payment-refund-pages.ts";
@@ -105,7 +106,7 @@ export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps):
         });
         creditNoteId = note.id;
       } catch (error) {
-        const failure = formFailureOf(error, ["amount", "reason", "settlement"]);
+        const failure = formFailureOf(await inPeoplesMoney(error, ctx), ["amount", "reason", "settlement"]);
         if (!failure) throw error;
         return creditPage(request, reply, failure.status, { errors: failure.errors, values: form });
       }

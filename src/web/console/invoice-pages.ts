@@ -11,6 +11,7 @@ import { formFields, type WebDeps } from "../web-deps.ts";
 import { registerInvoiceActionPages } from "./invoice-action-pages.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
 import { displayOf, invoicePage, STATUS_BADGE } from "./invoice-view.ts";
+import { inPeoplesMoney } from "./money-words.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
 import { STAFF, queryText } from "./page-helpers.ts";
 
@@ -99,7 +100,12 @@ export function registerInvoicePages(app: FastifyInstance, deps: WebDeps): void 
         });
         created = result.created;
       } catch (error) {
-        const failure = formFailureOf(error, ["amount", "method", "reference", "paid_at"]);
+        const failure = formFailureOf(await inPeoplesMoney(error, deps.contextOf(request)), [
+          "amount",
+          "method",
+          "reference",
+          "paid_at",
+        ]);
         if (!failure) throw error;
         return invoicePage(deps, request, reply, id, failure.status, {
           errors: failure.errors,

@@ -11,6 +11,7 @@ import { money, staffPage } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
+import { inPeoplesMoney } from "./money-words.ts";
 import { displayOf, paysInvoice } from "./invoice-view.ts";
 import { STAFF, param } from "./page-helpers.ts";
 import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
@@ -133,7 +134,7 @@ export function registerPaymentRefundPages(app: FastifyInstance, deps: WebDeps):
         const amount = minorUnitsOf(form["amount"] ?? "", owner.display(payment));
         await refundPayment({ ctx, input: { payment_id: payment.id, amount, reason: form["reason"] ?? "" } });
       } catch (error) {
-        const failure = formFailureOf(error, ["amount", "reason"]);
+        const failure = formFailureOf(await inPeoplesMoney(error, ctx), ["amount", "reason"]);
         if (!failure) throw error;
         return refundPage(request, reply, owner, paymentId, failure.status, {
           errors: failure.errors,
