@@ -6,7 +6,7 @@ import { withRollback } from "../../../test/helpers/with-rollback.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { actors } from "../../kernel/actor.ts";
-import { authenticateAdminKey, createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
+import { authenticateAdminKey, createApiKey, getApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 
 // The admin API key verbs called directly, each test in a rolled-back transaction: the key shown once and
 // stored as a hash, audit rows, revocation, authentication and its refusals.
@@ -167,4 +167,18 @@ it("leaves the database as it was: the key and its audit row are rolled back", a
     expect(inside.map((rows, i) => rows.length - before[i]!.length)).toEqual([1, 1]);
   });
   expect(await Promise.all(tables.map((t) => tableRows(handle.db, t)))).toEqual(before);
+});
+
+describe("getApiKey", () => {
+  it("reads one key without its secret, and is NOT_FOUND for an id that is no key's", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const created = await createApiKey({ ctx, input: { name: "deploy pipeline" } });
+      const { key, ...shown } = created;
+      expect(await getApiKey({ ctx, input: { id: created.id } })).toEqual(shown);
+      expect(JSON.stringify(await getApiKey({ ctx, input: { id: created.id } }))).not.toContain(key);
+      await expect(getApiKey({ ctx, input: { id: "key_000000000000" } })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+      });
+    });
+  });
 });

@@ -123,6 +123,18 @@ export const listApiKeys = defineVerb(PageQuery, async ({ ctx, input }): Promise
   );
 });
 
+/** One key (never the key itself or its hash), for the page that asks before revoking it. */
+export const getApiKey = defineVerb(ApiKeyParams, async ({ ctx, input }): Promise<ApiKey> => {
+  await requireStaffRole(ctx, ...READ_ROLES);
+  const row = await ctx.db
+    .selectFrom("api_key")
+    .select(COLUMNS)
+    .where("id", "=", input.id)
+    .executeTakeFirst();
+  if (!row) throw ServiceError.notFound(`api key ${input.id}`);
+  return presentApiKey(row);
+});
+
 /**
  * Revokes a key: the very next request with it is refused (authentication reads the table on every
  * request; nothing caches keys). Revoking a revoked key changes nothing and succeeds (`changed` false),

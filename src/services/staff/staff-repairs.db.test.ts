@@ -6,7 +6,7 @@ import { type Actor, actors } from "../../kernel/actor.ts";
 import type { TxContext } from "../../kernel/transaction.ts";
 import { authenticateStaff, beginTotpEnrolment, confirmTotpEnrolment } from "./staff-login.ts";
 import { enableStaffUser, resetStaffTwoFactor, setStaffPassword } from "./staff-repairs.ts";
-import { createStaffUser, disableStaffUser } from "./staff-users.ts";
+import { createStaffUser, disableStaffUser, getStaffUser } from "./staff-users.ts";
 import { totpCodeAt } from "./totp.ts";
 import { readSession, startSession } from "./web-sessions.ts";
 
@@ -161,6 +161,22 @@ describe("staff account repairs", () => {
         [true, false],
         [false, true],
       ]);
+    });
+  });
+});
+
+describe("getStaffUser", () => {
+  it("reads one user for owners and admins, refuses support, and is NOT_FOUND for an id that is no one's", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const { owner, admin, support, as } = await people(ctx);
+      const read = await getStaffUser({ ctx: as(actors.staff(admin)), input: { id: support } });
+      expect(read).toMatchObject({ id: support, email: "s@example.com", role: "support" });
+      await expect(
+        getStaffUser({ ctx: as(actors.staff(support)), input: { id: owner } }),
+      ).rejects.toMatchObject({ code: "FORBIDDEN" });
+      await expect(
+        getStaffUser({ ctx: as(actors.staff(owner)), input: { id: "stf_00000000" } }),
+      ).rejects.toMatchObject({ code: "NOT_FOUND" });
     });
   });
 });

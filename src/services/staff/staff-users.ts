@@ -136,6 +136,18 @@ export const listStaffUsers = defineVerb(NoInput, async ({ ctx }): Promise<Staff
   return rows.map(present);
 });
 
+/** One staff user, for the pages that ask before changing them; owners and admins, as listStaffUsers. */
+export const getStaffUser = defineVerb(StaffId.strict(), async ({ ctx, input }): Promise<StaffUser> => {
+  await requireStaffRole(ctx, ...ADMIN_ROLES);
+  const row = await ctx.db
+    .selectFrom("staff_user")
+    .select(COLUMNS)
+    .where("id", "=", input.id)
+    .executeTakeFirst();
+  if (!row) throw ServiceError.notFound(`staff user ${input.id}`);
+  return present(row);
+});
+
 /** The staff user the actor is (the console's header, the account page). */
 export const currentStaffUser = defineVerb(NoInput, async ({ ctx }): Promise<StaffUser> => {
   const me = await requireStaffRole(ctx, ...READ_ROLES);

@@ -1,5 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { type CreatedApiKey, createApiKey, listApiKeys } from "../../services/api-keys/api-keys.ts";
+import {
+  type CreatedApiKey,
+  createApiKey,
+  getApiKey,
+  listApiKeys,
+} from "../../services/api-keys/api-keys.ts";
 import { revokeApiKey } from "../../services/api-keys/api-keys.ts";
 import { nameActors } from "../../services/audit-log/name-actors.ts";
 import { confirmStaffAction, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
@@ -65,13 +70,14 @@ export function registerApiKeyPages(app: FastifyInstance, deps: WebDeps): void {
     }
   });
 
+  // The key by the name the list shows (and how it begins), so the right one is revoked; no page for an id
+  // that is no key's.
   app.get("/console/api-keys/:id/revoke", STAFF, async (request, reply) => {
-    const id = param(request, "id");
+    const key = await getApiKey({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
     return confirmStaffAction(deps, request, reply, {
-      title: `Revoke API key ${id}`,
-      message:
-        "Anything that uses this key (a script, a pipeline) is refused from its next request on. This cannot be undone.",
-      action: `/console/api-keys/${encodeURIComponent(id)}/revoke`,
+      title: `Revoke API key “${key.name}”`,
+      message: `${key.prefix === null ? `The key ${key.id}` : `The key beginning ${key.prefix}`}: anything that uses it (a script, a pipeline) is refused from its next request on. This cannot be undone.`,
+      action: `/console/api-keys/${encodeURIComponent(key.id)}/revoke`,
       submit: "Revoke key",
       cancel: "/console/api-keys",
     });

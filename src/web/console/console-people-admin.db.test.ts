@@ -232,6 +232,9 @@ describe("API keys", () => {
 
     const confirm = await owner.get(`/console/api-keys/${id}/revoke`);
     expect(confirm.text).toContain("Revoke key");
+    // By its name, as the list shows it; an id that is no key's has nothing to confirm (until 2026-12-05 it had).
+    expect(confirm.text).toContain("Revoke API key “deploy pipeline”");
+    expect((await owner.get("/console/api-keys/key_000000000000/revoke")).status).toBe(404);
     expect((await call(key)).status).toBe(200); // the confirmation page changes nothing
     const revoked = await owner.submit(`/console/api-keys/${id}/revoke`, `/console/api-keys/${id}/revoke`);
     expect(revoked).toMatchObject({ status: 303, location: "/console/api-keys?notice=revoked" });

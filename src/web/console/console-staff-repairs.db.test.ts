@@ -108,4 +108,17 @@ describe("staff repairs on the settings page", () => {
       .executeTakeFirstOrThrow();
     expect(row.disabled_at).toBeNull();
   });
+
+  it("names the user each confirmation is about, and has none for an id that is no user", async () => {
+    // Until 2026-12-05 each asked "The staff user stf_… …?" and confirmed even an id that was no one's.
+    for (const repair of ["disable", "enable", "two-factor", "password"]) {
+      const confirm = await owner.get(`/console/settings/staff/${supportId}/${repair}`);
+      expect(confirm.status, repair).toBe(200);
+      expect(confirm.text, repair).toContain("support@example.com");
+      expect(confirm.text, repair).not.toContain(`staff user ${supportId}`);
+      const nobody = await owner.get(`/console/settings/staff/stf_00000000/${repair}`);
+      expect(nobody.status, repair).toBe(404);
+      expect(nobody.text, repair).not.toContain('type="submit" class="danger"');
+    }
+  });
 });

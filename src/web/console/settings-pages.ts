@@ -13,6 +13,7 @@ import {
   changeStaffRole,
   createStaffUser,
   disableStaffUser,
+  getStaffUser,
   listStaffUsers,
   type StaffUser,
 } from "../../services/staff/staff-users.ts";
@@ -108,6 +109,10 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
 
   app.get("/console/settings", STAFF, async (request, reply) => settingsPage(request, reply));
 
+  // A confirmation names the person it is about, as the list shows them; an id that is no one's is a 404.
+  const staffUserOf = (request: FastifyRequest) =>
+    getStaffUser({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
+
   // Answered with the page itself: a generated password exists only in this answer.
   app.post("/console/settings/staff", { ...STAFF, ...csrf }, async (request, reply) => {
     const form = formFields(request);
@@ -146,11 +151,11 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
   });
 
   app.get("/console/settings/staff/:id/disable", STAFF, async (request, reply) => {
-    const id = param(request, "id");
+    const user = await staffUserOf(request);
     return confirmStaffAction(deps, request, reply, {
       title: "Disable staff user",
-      message: `The staff user ${id} can no longer log in, every session of theirs ends at once, and every API key they created is revoked (the next page says how many).`,
-      action: `/console/settings/staff/${encodeURIComponent(id)}/disable`,
+      message: `The staff user ${personOf(user)} can no longer log in, every session of theirs ends at once, and every API key they created is revoked (the next page says how many).`,
+      action: `/console/settings/staff/${encodeURIComponent(user.id)}/disable`,
       submit: "Disable user",
       cancel: "/console/settings",
     });
@@ -177,14 +182,14 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
   /** A repair's confirmation page and its POST, which ends on the settings page with a notice. */
   const repair = (
     path: string,
-    confirmation: (id: string) => { title: string; message: string; submit: string },
+    confirmation: (person: string) => { title: string; message: string; submit: string },
     act: (request: FastifyRequest, reply: FastifyReply, id: string) => Promise<FastifyReply | string>,
   ) => {
     app.get(`/console/settings/staff/:id/${path}`, STAFF, async (request, reply) => {
-      const id = param(request, "id");
+      const user = await staffUserOf(request);
       return confirmStaffAction(deps, request, reply, {
-        ...confirmation(id),
-        action: `/console/settings/staff/${encodeURIComponent(id)}/${path}`,
+        ...confirmation(personOf(user)),
+        action: `/console/settings/staff/${encodeURIComponent(user.id)}/${path}`,
         cancel: "/console/settings",
       });
     });
@@ -196,9 +201,9 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
 
   repair(
     "enable",
-    (id) => ({
+    (person) => ({
       title: "Enable staff user",
-      message: `The staff user ${id} can log in again with their password and second factor.`,
+      message: `The staff user ${person} can log in again with their password and second factor.`,
       submit: "Enable user",
     }),
     async (request, _reply, id) =>
@@ -209,9 +214,9 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
 
   repair(
     "two-factor",
-    (id) => ({
+    (person) => ({
       title: "Turn off two-factor login",
-      message: `The staff user ${id} logs in with the password alone until they enrol again (for a lost phone). Every session of theirs ends at once.`,
+      message: `The staff user ${person} logs in with the password alone until they enrol again (for a lost phone). Every session of theirs ends at once.`,
       submit: "Turn off two-factor login",
     }),
     async (request, _reply, id) =>
@@ -223,9 +228,9 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
   // Answered with the page itself, as a created user's: the one-time password exists only in this answer.
   repair(
     "password",
-    (id) => ({
+    (person) => ({
       title: "Reset password",
-      message: `The staff user ${id} gets a new one-time password, shown once on the next page; their old password stops working and every session of theirs ends at once.`,
+      message: `The staff user ${person} gets a new one-time password, shown once on the next page; their old password stops working and every session of theirs ends at once.`,
       submit: "Reset password",
     }),
     async (request, reply, id) => {
@@ -235,4 +240,9 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
       return settingsPage(request, reply, { reset: { email: user?.email ?? id, password: password! } });
     },
   );
+}
+
+/** A staff user as a confirmation names them, as the list does: "Sue Support (support@example.com)". */
+function personOf(user: StaffUser): string {
+  return user.name === "" ? user.email : `${user.name} (${user.email})`;
 }
