@@ -161,7 +161,12 @@ describe("plan prices and the calculator", () => {
     expect(eur).toContain("7 5,208 €4.74");
     const bad = await owner.get("/console/pricing/plans?tph=7.5");
     expect(bad.status).toBe(200);
-    expect(bad.text).toMatch(/id="tph-error">[^<]*whole/);
+    // A sentence, as every other field's message (until 2026-12-05 "must be a whole number …" without a stop).
+    expect(bad.text).toContain(
+      'id="tph-error">Must be a whole number of tokens (got &quot;7.5&quot;); tokens are integers in SolusIO.</p>',
+    );
+    // Without a table there is no token unit cost to name (until 2026-12-05: "at  per token").
+    expect(textOf(bad.text)).toContain("in the chosen currency at its token unit cost.");
   });
 
   it("refuses a fraction of a token next to its field", async () => {
@@ -173,6 +178,34 @@ describe("plan prices and the calculator", () => {
     expect(bad.status).toBe(400);
     expect(bad.text).toMatch(/id="tokens_per_hour-error">/);
     expect((await server.api("GET", "/api/v1/plan-prices")).body.meta.total).toBe(1);
+  });
+
+  it("refuses a plan name that already has a price next to the name, saying so in words", async () => {
+    // Until 2026-12-05 above the form: "plan price already exists (plan_price_plan_name_key)", and on an edit
+    // "plan price 2 already exists", which named the price being edited.
+    const taken = "The plan 1 Core, 1 GB RAM already has a price: edit that one instead.";
+    const twice = await owner.submit("/console/pricing/plans/new", "/console/pricing/plans", {
+      plan_name: "1 Core, 1 GB RAM",
+      tokens_per_hour: "8",
+      tokens_per_month: "6000",
+    });
+    expect(twice.status).toBe(409);
+    expect(twice.text).toContain(`id="plan_name-error">${taken}</p>`);
+    expect(twice.text).toContain('value="8"');
+    const other = await server.api("POST", "/api/v1/plan-prices", {
+      plan_name: "1 Core, 2 GB RAM",
+      tokens_per_hour: 14,
+      tokens_per_month: 10000,
+    });
+    const edit = `/console/pricing/plans/${other.body.data.id}`;
+    const renamed = await owner.submit(`${edit}/edit`, edit, {
+      plan_name: "1 Core, 1 GB RAM",
+      tokens_per_hour: "14",
+      tokens_per_month: "10000",
+    });
+    expect(renamed.status).toBe(409);
+    expect(renamed.text).toContain(`id="plan_name-error">${taken}</p>`);
+    await server.api("DELETE", `/api/v1/plan-prices/${other.body.data.id}`);
   });
 });
 

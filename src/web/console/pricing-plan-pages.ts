@@ -14,6 +14,7 @@ import { type PlanTable, pricePlans } from "../../services/pricing/price-calcula
 import type { FieldErrors } from "../render.ts";
 import type { ResourcePages } from "./pricing-resource-pages.ts";
 import { queryText } from "./page-helpers.ts";
+import { sentence } from "./pricing-form-kit.ts";
 
 // Plan prices in tokens (seed step 3), with the seed step 2 calculator beside them: the same table as
 // `tokenbill pricing plans`, from the same verb, for the plans' tokens per hour or figures typed in.
@@ -78,6 +79,11 @@ export const planPricePages: ResourcePages<PlanPrice> = {
     update: updatePlanPrice,
     remove: deletePlanPrice,
   },
+  // plan_name is the table's one unique key besides the id (plan_price_plan_name_key).
+  uniqueConflict: (f) => ({
+    field: "plan_name",
+    message: `The plan ${(f["plan_name"] ?? "").trim()} already has a price: edit that one instead.`,
+  }),
   extra: async (request, ctx) => ({ calculator: await calculator(request, ctx) }),
 };
 
@@ -102,8 +108,8 @@ async function calculator(request: FastifyRequest, ctx: ServiceContext) {
       const e = asServiceError(error);
       if (e?.code !== "VALIDATION") throw error;
       const tphIssue = e.issues.find((i) => i.field === "tph");
-      if (tphIssue) errors["tph"] = tphIssue.message;
-      else errors["form"] = e.message;
+      if (tphIssue) errors["tph"] = sentence(tphIssue.message);
+      else errors["form"] = sentence(e.message);
     }
   }
   return {

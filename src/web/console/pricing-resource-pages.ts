@@ -4,7 +4,8 @@ import type { Page } from "../../kernel/pagination.ts";
 import { confirmStaffAction, pageQuery, pagerOf, staffPage } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
+import { asServiceError } from "../../kernel/errors.ts";
+import { type FormFailure, type FormField, formFailureOf } from "./pricing-form-kit.ts";
 import { STAFF, noticeFrom } from "./page-helpers.ts";
 
 // The pricing resources (currencies, plan prices, discounts, client groups, tax rules) behave alike: a list
@@ -47,6 +48,11 @@ export interface ResourcePages<T> {
   /** Textarea fields read line by line: their line breaks pass the pages' text check (page-text-input.ts). */
   lineFields?: readonly string[];
   verbs: ResourceVerbs<T>;
+  /**
+   * A conflict the verb answers from a unique key of the database, naming no field (a plan's name that has
+   * a price), worded for the form next to the field it is about; without it, the verb's message goes above.
+   */
+  uniqueConflict?(form: Record<string, string>): { field: string; message: string };
   /** More for the list page (the plan calculator). */
   extra?(request: FastifyRequest, ctx: ServiceContext): Promise<Record<string, unknown>>;
 }
@@ -67,6 +73,13 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
     ctx: ServiceContext,
     input: unknown,
   ) => verb({ ctx, input: input as never });
+
+  const uniqueConflictOf = (error: unknown, form: Record<string, string>): FormFailure | undefined => {
+    const e = asServiceError(error);
+    if (!spec.uniqueConflict || e?.code !== "CONFLICT" || e.issues.length > 0) return undefined;
+    const { field, message } = spec.uniqueConflict(form);
+    return { status: 409, errors: { [field]: message } };
+  };
 
   const listPage = async (
     request: FastifyRequest,
@@ -145,7 +158,8 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
     try {
       await call(spec.verbs.create, deps.contextOf(request), spec.inputOf(form, "create"));
     } catch (error) {
-      const failure = formFailureOf(error, await shownFields(request), spec.fieldOf);
+      const failure =
+        uniqueConflictOf(error, form) ?? formFailureOf(error, await shownFields(request), spec.fieldOf);
       if (!failure) throw error;
       return formPage(request, reply, "create", form, undefined, failure);
     }
@@ -172,7 +186,8 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
         patch: spec.inputOf(form, "update"),
       });
     } catch (error) {
-      const failure = formFailureOf(error, await shownFields(request), spec.fieldOf);
+      const failure =
+        uniqueConflictOf(error, form) ?? formFailureOf(error, await shownFields(request), spec.fieldOf);
       if (!failure) throw error;
       return formPage(request, reply, "update", form, request.params.key, failure);
     }
