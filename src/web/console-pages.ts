@@ -10,6 +10,7 @@ import {
 import { currentStaffUser, type StaffUser } from "../services/staff/staff-users.ts";
 import { endSession, readSession, startSession } from "../services/staff/web-sessions.ts";
 import { checkPasswordLogin } from "./password-login.ts";
+import { returnPath } from "./return-path.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
 import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
 import { csrfToken, formFields, minutes, type WebDeps } from "./web-deps.ts";
@@ -39,6 +40,8 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
         heading: "Log in to the console",
         action: "/console/login",
         csrf: csrfToken(request, reply),
+        // Where the login ends (return-path.ts): from the address, then carried by the form.
+        next: nextOf(request),
         ...extra,
       },
       status,
@@ -56,6 +59,7 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     if (!login.ok)
       return loginPage(request, reply, login.status, { errors: login.errors, values: login.values });
     const result = login.result;
+    const next = nextOf(request);
     // Rotation: whatever session the browser held ends, and a new id is issued.
     const old = sessionToken(request, "staff");
     if (old) await endSession(ctx, old);
@@ -66,7 +70,8 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     );
     setSessionCookie(reply, config, "staff", token);
     request.log.info({ staff: result.user.id }, "staff login");
-    return reply.redirect(result.totpRequired ? "/console/login/code" : FACES.staff.home, 303);
+    if (result.totpRequired) return reply.redirect(`/console/login/code${nextQuery(next)}`, 303);
+    return reply.redirect(next ?? FACES.staff.home, 303);
   });
 
   const pendingSession = async (request: FastifyRequest) => {
@@ -91,6 +96,7 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
           { name: "code", label: "Code", type: "text", autocomplete: "one-time-code", inputmode: "numeric" },
         ],
         back: { href: "/console/login", text: "Start again" },
+        hidden: nextOf(request) === undefined ? {} : { next: nextOf(request) },
         errors,
         csrf: csrfToken(request, reply),
       },
@@ -125,7 +131,7 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     await endSession(ctx, pending.token);
     const { token } = await startSession(ctx, { kind: "staff", staffUserId: pending.staffUserId });
     setSessionCookie(reply, config, "staff", token);
-    return reply.redirect(FACES.staff.home, 303);
+    return reply.redirect(nextOf(request) ?? FACES.staff.home, 303);
   });
 
   const who = (user: StaffUser) => ({ name: user.name || user.email, detail: user.role });
@@ -208,4 +214,14 @@ const NOTICES: Record<string, string> = {
 export function noticeOf(request: FastifyRequest): string | undefined {
   const key = (request.query as Record<string, unknown> | undefined)?.["notice"];
   return typeof key === "string" ? NOTICES[key] : undefined;
+}
+
+/** The page a login ends on: the form's `next`, else the address's (the login page as the gate sent it). */
+function nextOf(request: FastifyRequest): string | undefined {
+  const form = request.method === "POST" ? formFields(request)["next"] : undefined;
+  return returnPath("staff", form ?? (request.query as Record<string, unknown> | undefined)?.["next"]);
+}
+
+function nextQuery(next: string | undefined): string {
+  return next === undefined ? "" : `?next=${encodeURIComponent(next)}`;
 }

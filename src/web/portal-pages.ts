@@ -7,6 +7,7 @@ import { endSession, startSession } from "../services/staff/web-sessions.ts";
 import { noticeOf } from "./console-pages.ts";
 import { loginKey } from "./login-limiter.ts";
 import { checkPasswordLogin } from "./password-login.ts";
+import { returnPath } from "./return-path.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
 import { asServiceErrorCode } from "./service-error-code.ts";
 import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
@@ -42,19 +43,26 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
         heading: "Log in to your account",
         action: "/portal/login",
         csrf: csrfToken(request, reply),
+        // Where the login ends (return-path.ts): from the address, then carried by the form.
+        next: portalNextOf(request),
         ...extra,
       },
       status,
     );
 
   /** Starts a customer session after a checked login, ending the one the browser held (rotation). */
-  const logIn = async (request: FastifyRequest, reply: FastifyReply, customerId: bigint) => {
+  const logIn = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    customerId: bigint,
+    next: string = FACES.customer.home,
+  ) => {
     const ctx = deps.contextOf(request);
     const old = sessionToken(request, "customer");
     if (old) await endSession(ctx, old);
     const { token } = await startSession(ctx, { kind: "customer", customerId });
     setSessionCookie(reply, config, "customer", token);
-    return reply.redirect(FACES.customer.home, 303);
+    return reply.redirect(next, 303);
   };
 
   const tooMany = (reply: FastifyReply, seconds: number) => {
@@ -72,7 +80,7 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     );
     if (!login.ok)
       return loginPage(request, reply, login.status, { errors: login.errors, values: login.values });
-    return logIn(request, reply, login.result);
+    return logIn(request, reply, login.result, portalNextOf(request));
   });
 
   /** "Send me a link" pages: the magic link and the password reset share their shape. */
@@ -244,4 +252,10 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     clearSessionCookie(reply, config, "customer");
     return reply.redirect("/portal/login?notice=logged_out_everywhere", 303);
   });
+}
+
+/** The page a portal login ends on: the form's `next`, else the address's (return-path.ts). */
+function portalNextOf(request: FastifyRequest): string | undefined {
+  const form = request.method === "POST" ? formFields(request)["next"] : undefined;
+  return returnPath("customer", form ?? (request.query as Record<string, unknown> | undefined)?.["next"]);
 }

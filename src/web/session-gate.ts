@@ -4,7 +4,8 @@ import { actors } from "../kernel/actor.ts";
 import type { Db } from "../kernel/context.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { readSession, type WebSession } from "../services/staff/web-sessions.ts";
-import { FACES, type SessionKind, sessionToken } from "./session-cookie.ts";
+import { loginFor } from "./return-path.ts";
+import { type SessionKind, sessionToken } from "./session-cookie.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -16,7 +17,7 @@ declare module "fastify" {
 /**
  * The access check of a page (src/http/access.ts calls it for routes declared `access: "staff"` or
  * `"customer"`): the request's session of that kind becomes its actor. Without one, a page asked for
- * with GET is sent to its login page (303) and anything else is refused (401); nothing runs.
+ * with GET is sent to its login page (303, with the page as `next`) and anything else is refused (401); nothing runs.
  * Resolves true when the request may go on, false when the gate answered it.
  */
 export function createSessionGate(deps: { db: Db; config: Config; now: () => Date }) {
@@ -25,7 +26,8 @@ export function createSessionGate(deps: { db: Db; config: Config; now: () => Dat
     const session = token ? await readSession(deps, token, kind) : undefined;
     if (!token || !session || session.pendingTotp) {
       if (request.method === "GET" || request.method === "HEAD") {
-        reply.header("cache-control", "no-store").redirect(FACES[kind].login, 303);
+        // The login ends on the page asked for (return-path.ts).
+        reply.header("cache-control", "no-store").redirect(loginFor(kind, request.url), 303);
         return false;
       }
       throw new ServiceError("UNAUTHORIZED", "your session has ended; log in again");

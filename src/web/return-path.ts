@@ -1,0 +1,32 @@
+import { FACES, type SessionKind } from "./session-cookie.ts";
+
+// Where a login ends: the page that sent the person to log in (a link from an e-mail, a bookmark, a session
+// that ended), carried as `next` through the login form and the two-factor step. Only a page of the same
+// face is followed, written as a browser would resolve it on this origin (no other host, no `..` or encoded
+// dots, no backslash), so a link cannot use the login to send a person elsewhere.
+
+const BASE = "http://tokenbill.invalid";
+const MAX_LENGTH = 1000;
+
+/** The address to go to after logging in, or undefined when `value` is not one of this face's pages. */
+export function returnPath(kind: SessionKind, value: unknown): string | undefined {
+  if (typeof value !== "string" || value.length > MAX_LENGTH) return undefined;
+  const face = FACES[kind].path;
+  let url: URL;
+  try {
+    url = new URL(value, BASE);
+  } catch {
+    return undefined;
+  }
+  // Resolved exactly as written: anything a browser would rewrite (dots, backslashes, another host) is refused.
+  if (url.origin !== BASE || `${url.pathname}${url.search}` !== value) return undefined;
+  if (!url.pathname.startsWith(`${face}/`)) return undefined;
+  if (url.pathname.startsWith(`${face}/login`) || url.pathname.startsWith(`${face}/logout`)) return undefined;
+  return value;
+}
+
+/** The login page's address for a page asked for without a session; the home page needs no `next`. */
+export function loginFor(kind: SessionKind, asked: string): string {
+  const next = returnPath(kind, asked);
+  return next === undefined ? FACES[kind].login : `${FACES[kind].login}?next=${encodeURIComponent(next)}`;
+}
