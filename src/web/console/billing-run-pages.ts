@@ -21,8 +21,11 @@ import { STAFF, noticeFrom, queryText } from "./page-helpers.ts";
 export const FOLLOW_SECONDS = 3;
 const FOLLOW_SCRIPT = readFileSync(new URL("../assets/follow-page.js", import.meta.url), "utf8");
 
-const NOTICES: Record<string, string> = {
-  started: "The run has started. This page follows its progress.",
+/** What the form's answer says, by the run's state now: it may have ended before the page is read. */
+const STARTED: Record<BillingRun["state"], string> = {
+  running: "The run has started. This page follows its progress.",
+  completed: "The run has started and finished: its summary is below.",
+  failed: "The run has started and failed: its state and error are below.",
 };
 
 export function registerBillingRunPages(app: FastifyInstance, deps: WebDeps): void {
@@ -111,7 +114,7 @@ export function registerBillingRunPages(app: FastifyInstance, deps: WebDeps): vo
       running,
       anomalies: anomalies.data.map((a) => ({ ...a, created: when(a.created_at) })),
       pager: pagerOf(request, anomalies.meta),
-      notice: noticeFrom(request, NOTICES),
+      notice: noticeFrom(request, { started: STARTED[run.state] }),
     });
   });
 }

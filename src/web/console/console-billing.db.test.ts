@@ -52,7 +52,7 @@ describe("billing run pages", () => {
     runPath = started.location!.split("?")[0]!;
     const page = await owner.get(started.location!);
     expect(page.status).toBe(200);
-    expect(textOf(page.text)).toContain("The run has started.");
+    expect(textOf(page.text)).toContain("The run has started");
     expect(textOf(page.text)).toContain("Billing run 2026-10");
   });
 
@@ -69,6 +69,11 @@ describe("billing run pages", () => {
     expect(text).toMatch(/USD 2 \$10\.00 \$0\.25 \$0\.39 \$10\.14/);
     expect(text).toMatch(/unknown_billing_user .+ 424242/);
     expect(page.text).toContain('href="/console/invoices?period=2026-10"');
+    // The address the form sent to, once the run is done, says so (until 2026-12-05 "This page follows its
+    // progress." stayed above the finished run's summary).
+    const after = textOf((await owner.get(`${runPath}?notice=started`)).text);
+    expect(after).toContain("The run has started and finished: its summary is below.");
+    expect(after).not.toContain("follows its progress");
 
     const list = textOf((await owner.get("/console/billing-runs")).text);
     expect(list).toContain("2026-10 completed done 2 / 2");
