@@ -107,6 +107,8 @@ describe("logging in from a page opened without a session", () => {
       "/portal",
       "/consolex",
       "/console/logout",
+      "/console/customers?q=%00",
+      "/console/customers?q=%E0%A4%A",
       "javascript:alert(1)",
     ]) {
       const browser = new PageClient(server.url);

@@ -1,3 +1,4 @@
+import { assertCleanText, MAX_QUERY_TEXT } from "../kernel/clean-text.ts";
 import { FACES, type SessionKind } from "./session-cookie.ts";
 
 // Where a login ends: the page that sent the person to log in (a link from an e-mail, a bookmark, a session
@@ -6,11 +7,10 @@ import { FACES, type SessionKind } from "./session-cookie.ts";
 // dots, no backslash), so a link cannot use the login to send a person elsewhere.
 
 const BASE = "http://tokenbill.invalid";
-const MAX_LENGTH = 1000;
 
 /** The address to go to after logging in, or undefined when `value` is not one of this face's pages. */
 export function returnPath(kind: SessionKind, value: unknown): string | undefined {
-  if (typeof value !== "string" || value.length > MAX_LENGTH) return undefined;
+  if (typeof value !== "string" || value.length > MAX_QUERY_TEXT) return undefined;
   const face = FACES[kind].path;
   let url: URL;
   try {
@@ -22,11 +22,26 @@ export function returnPath(kind: SessionKind, value: unknown): string | undefine
   if (url.origin !== BASE || `${url.pathname}${url.search}` !== value) return undefined;
   if (!url.pathname.startsWith(`${face}/`)) return undefined;
   if (url.pathname.startsWith(`${face}/login`) || url.pathname.startsWith(`${face}/logout`)) return undefined;
+  // Text the pages refuse (a control character, bad encoding) would only come back as an error page.
+  if (!readable(value)) return undefined;
   return value;
 }
 
 /** The login page's address for a page asked for without a session; the home page needs no `next`. */
 export function loginFor(kind: SessionKind, asked: string): string {
   const next = returnPath(kind, asked);
-  return next === undefined ? FACES[kind].login : `${FACES[kind].login}?next=${encodeURIComponent(next)}`;
+  const query = next === undefined ? "" : encodeURIComponent(next);
+  // The login page's own query is held to the pages' text rules: one too long would be refused there.
+  return query === "" || query.length > MAX_QUERY_TEXT
+    ? FACES[kind].login
+    : `${FACES[kind].login}?next=${query}`;
+}
+
+function readable(value: string): boolean {
+  try {
+    assertCleanText(decodeURIComponent(value.replace(/\+/g, " ")), undefined, MAX_QUERY_TEXT);
+    return true;
+  } catch {
+    return false;
+  }
 }
