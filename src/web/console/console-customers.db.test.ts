@@ -56,7 +56,7 @@ describe("console customers", () => {
       currency: "USD",
     });
     expect(answer.status).toBe(400);
-    expect(textOf(answer.text, "email-error")).toBe("Must be an e-mail address");
+    expect(textOf(answer.text, "email-error")).toBe("Must be an e-mail address.");
     expect(answer.text).toContain('aria-describedby="email-error"');
     expect(answer.text).toContain('value="Grace Hopper"'); // what was typed is kept
     const bad = await owner.submit("/console/customers/new", "/console/customers/new", {

@@ -214,7 +214,7 @@ describe("API keys", () => {
   it("creates a key shown once that the API accepts, then revokes it after a confirmation", async () => {
     const empty = await owner.submit("/console/api-keys", "/console/api-keys", { name: "  " });
     expect(empty.status).toBe(400);
-    expect(textOf(empty.text, "name-error")).toBe("Must be 1 to 100 characters");
+    expect(textOf(empty.text, "name-error")).toBe("Must be 1 to 100 characters.");
 
     const created = await owner.submit("/console/api-keys", "/console/api-keys", { name: "deploy pipeline" });
     expect(created.status).toBe(200);
@@ -346,7 +346,7 @@ describe("settings", () => {
       role: "billing",
     });
     expect(bad.status).toBe(400);
-    expect(textOf(bad.text, "email-error")).toBe("Must be an e-mail address");
+    expect(textOf(bad.text, "email-error")).toBe("Must be an e-mail address.");
 
     const created = await owner.submit("/console/settings", "/console/settings/staff", {
       email: "bill@example.com",

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { ServiceError } from "../../kernel/errors.ts";
 import type { FieldErrors } from "../render.ts";
+import { sentence } from "./pricing-form-kit.ts";
 
 // Small pieces every console page shares: the route options, the query's text, the fixed notices.
 
@@ -35,13 +36,9 @@ export function fieldErrorsOf(error: unknown, fields: readonly string[]): FieldE
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const field = issue.field.split(".").at(-1) ?? "";
-    if (fields.includes(field)) errors[field] ??= capitalised(issue.message);
-    else errors["form"] ??= capitalised(`${issue.field}: ${issue.message}`);
+    if (fields.includes(field)) errors[field] ??= sentence(issue.message);
+    else errors["form"] ??= sentence(`${issue.field}: ${issue.message}`);
   }
-  if (error.issues.length === 0) errors["form"] = capitalised(error.message);
+  if (error.issues.length === 0) errors["form"] = sentence(error.message);
   return errors;
-}
-
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
