@@ -195,7 +195,7 @@ describe("failed jobs", () => {
   it("is for staff only: no session goes to the login page, no key is a 401", async () => {
     const anonymous = await fetch(`${h.server.url}/console/jobs`, { redirect: "manual" });
     expect(anonymous.status).toBe(303);
-    expect(anonymous.headers.get("location")).toBe("/console/login");
+    expect(anonymous.headers.get("location")).toBe("/console/login?next=%2Fconsole%2Fjobs");
     const post = await fetch(`${h.server.url}/console/jobs/1/retry`, { method: "POST", redirect: "manual" });
     expect(post.status).toBe(401);
     expect((await fetch(`${h.server.url}/api/v1/jobs/failed`)).status).toBe(401);

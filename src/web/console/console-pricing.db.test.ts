@@ -343,7 +343,7 @@ describe("roles", () => {
     const anonymous = new PageClient(server.url);
     expect(await anonymous.get("/console/pricing/tax-rules")).toMatchObject({
       status: 303,
-      location: "/console/login",
+      location: "/console/login?next=%2Fconsole%2Fpricing%2Ftax-rules",
     });
   });
 });
