@@ -69,6 +69,9 @@ describe("the overview", () => {
     // $51.40 − $20.00 paid − $1.00 credit note (tax-free net) = $30.40, plus the unpaid $12.34.
     expect(page.text).toContain('id="balance">$42.74<');
     expect(page.text).toContain('id="amount-due">$42.74<');
+    // Counted in words, not "2 unpaid invoice(s)." (until 2026-12-05).
+    expect(page.text).toContain("2 unpaid invoices.");
+    expect(page.text).not.toContain("(s)");
     expect(page.text).toContain("Your account is locked");
     expect(page.text).toContain(`was due on ${longDate(ADA_DUE)}`);
     // The next rung is the suspension at day +14 (billing-rules §8), shown with its date.
@@ -135,6 +138,9 @@ describe("the overview", () => {
   it("shows no warning to a customer whose invoices are not due yet", async () => {
     const page = await (await loggedIn(grace)).request("GET", "/portal");
     expect(page.text).toContain('id="amount-due">$42.74<');
+    // Counted in words, not "2 unpaid invoice(s)." (until 2026-12-05).
+    expect(page.text).toContain("2 unpaid invoices.");
+    expect(page.text).not.toContain("(s)");
     expect(page.text).not.toContain('id="dunning-warning"');
   });
 });
