@@ -149,7 +149,7 @@ describe("tokenbill CLI", () => {
     } finally {
       rmSync(dirname(dataDir), { recursive: true, force: true });
     }
-  });
+  }, 120_000); // four CLI processes on an embedded database: 34 s on a loaded machine, over the default 60 s under a heavier load
 
   it("refuses control characters in options and arguments before opening the database, with exit code 2", async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), "tb-cli-text-")), "data");
