@@ -15,6 +15,7 @@ import { openDatabase } from "../db/open-database.ts";
 let data: CommandDataDir;
 let byNumber = { id: "", number: "" };
 let byId = { id: "", number: "" };
+let finalized = { id: "", number: "" };
 
 const run = (...args: string[]) => tokenbillCommand(["invoices", ...args], { DATA_DIR: data.dir });
 
@@ -29,10 +30,11 @@ async function inDatabase<T>(work: (handle: Awaited<ReturnType<typeof openDataba
 
 beforeAll(async () => {
   data = await commandDataDir();
-  [byNumber, byId] = await inDatabase(async (handle) => {
+  [byNumber, byId, finalized] = await inDatabase(async (handle) => {
     const customers = await createCustomers(handle, [
       { email: "voided@example.com" },
       { email: "later@example.com" },
+      { email: "kept@example.com" },
     ]);
     const ids = await issueInvoices(
       handle.db,
@@ -44,7 +46,11 @@ beforeAll(async () => {
       .where("id", "in", ids)
       .orderBy("number")
       .execute();
-    return rows.map((r) => ({ id: r.id, number: r.number! })) as [typeof byNumber, typeof byId];
+    return rows.map((r) => ({ id: r.id, number: r.number! })) as [
+      typeof byNumber,
+      typeof byId,
+      typeof finalized,
+    ];
   });
 });
 afterAll(() => data?.remove());
@@ -112,6 +118,19 @@ describe("tokenbill invoices", () => {
       { actor: "cli", action: "invoice.void", entity_id: byId.id },
       { actor: "cli", action: "invoice.reissue", entity_id: byId.id },
     ]);
+  });
+
+  // The verb's refusal words the API's body field ("reissue": true), which the command line has as an option.
+  it("refuses to reissue an invoice not void, naming void's --reissue option, not the API's field", {
+    timeout: 120_000,
+  }, async () => {
+    const refused = await run("reissue", "--invoice", finalized.number, "--json");
+    expect(refused.code).toBe(4);
+    const hint = `void it first (tokenbill invoices void --invoice ${finalized.number} --reason … --reissue does both)`;
+    expect(refused.stderr).toBe(
+      `error: invoice ${finalized.id} is finalized; only a void invoice can be reissued — ${hint}\n`,
+    );
+    expect(JSON.parse(refused.stdout).error.message).toContain(hint);
   });
 
   it("refuses bad input naming the option, and an unknown invoice as not found", {

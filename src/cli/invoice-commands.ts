@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Invoice } from "../billing/invoices/invoice-schemas.ts";
 import { listInvoices } from "../billing/invoices/list-invoices.ts";
-import { reissueInvoice } from "../billing/invoices/reissue-invoice.ts";
+import { reissueInvoice, VOID_WITH_REISSUE_HINT } from "../billing/invoices/reissue-invoice.ts";
 import { voidInvoice } from "../billing/invoices/void-invoice.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { ServiceError } from "../kernel/errors.ts";
@@ -28,6 +28,16 @@ const nameOf = (invoice: Invoice) => invoice.number ?? `draft ${invoice.id}`;
 /** The line a person reads; with --json, the invoice as the API answers it in `data`. */
 function report(invoice: Invoice, json: boolean | undefined, line: string): void {
   process.stdout.write(json ? `${jsonText(invoice, 2)}\n` : `${line}\n`);
+}
+
+/**
+ * The refusal to reissue an invoice not yet void, in the command line's terms: the API's hint names its body
+ * field (`"reissue": true`); here the same is `invoices void`'s --reissue option.
+ */
+function inCommandTerms(error: unknown, given: string): unknown {
+  if (!(error instanceof ServiceError && error.message.includes(VOID_WITH_REISSUE_HINT))) return error;
+  const hint = `(tokenbill invoices void --invoice ${given} --reason … --reissue does both)`;
+  return new ServiceError(error.code, error.message.replace(VOID_WITH_REISSUE_HINT, hint), error.issues);
 }
 
 const rerun = (invoice: Invoice) =>
@@ -64,7 +74,9 @@ export function addInvoiceCommands(invoices: Command): void {
     .action(async (opts: { invoice: string; json?: boolean }) =>
       withSystemContext(async (ctx) => {
         const id = await invoiceIdOf(ctx, opts.invoice);
-        const invoice = await reissueInvoice({ ctx, input: { id } });
+        const invoice = await reissueInvoice({ ctx, input: { id } }).catch((error: unknown) => {
+          throw inCommandTerms(error, opts.invoice);
+        });
         report(invoice, opts.json, `invoice ${nameOf(invoice)} is released for reissue: ${rerun(invoice)}`);
       }),
     );

@@ -6,6 +6,9 @@ import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-role
 import { readInvoice } from "./get-invoice.ts";
 import { type Invoice, InvoiceIdParams } from "./invoice-schemas.ts";
 
+/** How the API's refusal to reissue an invoice not yet void names voiding and releasing at once. */
+export const VOID_WITH_REISSUE_HINT = `(with "reissue": true to do both)`;
+
 /**
  * Gives up a void invoice's (customer, period) slot, so that the next run of the period drafts the customer
  * a new usage invoice (new number, today's prices, taxes and details) — "void and reissue". The void
@@ -25,7 +28,7 @@ export async function releaseInvoiceSlot(tx: TxContext, id: string): Promise<Inv
   if (row.status !== "void") {
     throw new ServiceError(
       "CONFLICT",
-      `invoice ${id} is ${row.status}; only a void invoice can be reissued — void it first (with "reissue": true to do both)`,
+      `invoice ${id} is ${row.status}; only a void invoice can be reissued — void it first ${VOID_WITH_REISSUE_HINT}`,
     );
   }
   if (row.released_at) {
