@@ -1,27 +1,14 @@
 import type { Command } from "commander";
 import type { Invoice } from "../billing/invoices/invoice-schemas.ts";
-import { listInvoices } from "../billing/invoices/list-invoices.ts";
 import { reissueInvoice, VOID_WITH_REISSUE_HINT } from "../billing/invoices/reissue-invoice.ts";
 import { voidInvoice } from "../billing/invoices/void-invoice.ts";
-import type { ServiceContext } from "../kernel/context.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { jsonText } from "../kernel/json.ts";
+import { INVOICE_ARGUMENT_HELP, invoiceIdOf } from "./invoice-argument.ts";
 import { withSystemContext } from "./with-context.ts";
 
 // `tokenbill invoices void` and `reissue`: the admin API's POST /api/v1/invoices/{id}/void and …/reissue
 // (docs/billing-cycle.md, "Voiding and reissuing"), the same verbs, audit rows and refusals, as the CLI actor.
-
-/**
- * The id of the invoice `--invoice` names: an id (`inv_…`, checked by the verb) as it is, anything else as a
- * number. The number format is a setting (INVOICE_NUMBER_FORMAT), so no other shape is assumed.
- */
-export async function invoiceIdOf(ctx: ServiceContext, given: string): Promise<string> {
-  if (given.startsWith("inv_")) return given;
-  const page = await listInvoices({ ctx, input: { page: 1, per_page: 1, number: given } });
-  const found = page.data[0];
-  if (!found) throw ServiceError.notFound(`invoice ${given}`);
-  return found.id;
-}
 
 const nameOf = (invoice: Invoice) => invoice.number ?? `draft ${invoice.id}`;
 
@@ -50,7 +37,7 @@ export function addInvoiceCommands(invoices: Command): void {
     .description(
       "void a draft or finalized invoice nothing was paid or credited on; its number stays used (billing-rules §5, §7)",
     )
-    .requiredOption("--invoice <id>", "the invoice: its id (inv_…) or its number (INV-2026-000001)")
+    .requiredOption("--invoice <id>", `the invoice: ${INVOICE_ARGUMENT_HELP}`)
     .requiredOption("--reason <text>", "why it is void (kept on the invoice and in the audit log)")
     .option("--reissue", "also release the customer's month, so that its next run bills it on a new invoice")
     .option("--json", "print the invoice as JSON, as the admin API answers")
@@ -69,7 +56,7 @@ export function addInvoiceCommands(invoices: Command): void {
   invoices
     .command("reissue")
     .description("release a void invoice's month for good, so that its next run bills the customer again")
-    .requiredOption("--invoice <id>", "the void invoice: its id (inv_…) or its number (INV-2026-000001)")
+    .requiredOption("--invoice <id>", `the void invoice: ${INVOICE_ARGUMENT_HELP}`)
     .option("--json", "print the invoice as JSON, as the admin API answers")
     .action(async (opts: { invoice: string; json?: boolean }) =>
       withSystemContext(async (ctx) => {

@@ -20,6 +20,7 @@ import { PaymentFields } from "../billing/payments/payment-schemas.ts";
 import { PAID_AT_MAX_AGE_YEARS } from "../billing/payments/paid-at-window.ts";
 import { getCustomer } from "../services/customers/customers.ts";
 import { currencyDisplays } from "../services/currencies/currencies.ts";
+import { INVOICE_ARGUMENT_HELP, invoiceIdOf } from "./invoice-argument.ts";
 import { renderTable } from "./output.ts";
 import { withSystemContext } from "./with-context.ts";
 
@@ -91,7 +92,7 @@ export function addPaymentCommands(payments: Command): void {
   payments
     .command("record")
     .description("record a payment against an invoice, or against a customer (oldest open invoices first)")
-    .option("--invoice <id>", "the invoice paid (inv_…)")
+    .option("--invoice <id>", `the invoice paid: ${INVOICE_ARGUMENT_HELP}`)
     .option("--customer <id>", "the customer who paid, when no invoice is named")
     .requiredOption("--amount <amount>", "the amount received in the currency's unit, e.g. 12.34")
     .option("--method <method>", "manual, bank_transfer, …", "manual")
@@ -103,12 +104,16 @@ export function addPaymentCommands(payments: Command): void {
     .action(async (opts: RecordOptions & { amount: string }) => {
       const details = recordDetails(opts);
       await withSystemContext(async (ctx) => {
-        const currency =
+        const paying =
           "invoice_id" in details
-            ? (await getInvoice({ ctx, input: { id: details.invoice_id } })).currency.code
-            : (await getCustomer({ ctx, input: { id: details.customer_id } })).currency;
+            ? { ...details, invoice_id: await invoiceIdOf(ctx, details.invoice_id) }
+            : details;
+        const currency =
+          "invoice_id" in paying
+            ? (await getInvoice({ ctx, input: { id: paying.invoice_id } })).currency.code
+            : (await getCustomer({ ctx, input: { id: paying.customer_id } })).currency;
         const amount = majorToMinor(opts.amount, await exponentOf(ctx, currency));
-        const r = await recordPayment({ ctx, input: { ...details, amount } });
+        const r = await recordPayment({ ctx, input: { ...paying, amount } });
         if (!r.created) process.stderr.write(`this reference was recorded before: payment ${r.payment.id}\n`);
         print(r.payment);
       });
@@ -198,19 +203,20 @@ export function addPaymentCommands(payments: Command): void {
   payments
     .command("credit-note")
     .description("issue a credit note against an issued invoice (a net amount; taxes are added by §4)")
-    .requiredOption("--invoice <id>", "the invoice corrected (inv_…)")
+    .requiredOption("--invoice <id>", `the invoice corrected: ${INVOICE_ARGUMENT_HELP}`)
     .requiredOption("--amount <amount>", "the net amount credited, in the currency's unit")
     .requiredOption("--reason <text>", "why")
     .option("--refund", "return the part already paid to the payments instead of keeping it as credit")
     .action(async (opts: { invoice: string; amount: string; reason: string; refund?: boolean }) =>
       withSystemContext(async (ctx) => {
-        const invoice = await getInvoice({ ctx, input: { id: opts.invoice } });
+        const id = await invoiceIdOf(ctx, opts.invoice);
+        const invoice = await getInvoice({ ctx, input: { id } });
         const amount = majorToMinor(opts.amount, invoice.currency.exponent);
         print(
           await issueCreditNote({
             ctx,
             input: {
-              invoice_id: opts.invoice,
+              invoice_id: id,
               amount,
               reason: opts.reason,
               settlement: opts.refund ? "refund" : "credit",

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type CommandDataDir,
+  commandDataDir,
+  tokenbillCommand,
+} from "../../test/helpers/tokenbill-command.ts";
+import { issueInvoices } from "../billing/payments/testing/invoice-fixtures.ts";
+import { createCustomers } from "../billing/testing/billing-fixtures.ts";
+import { openDatabase } from "../db/open-database.ts";
+
+// Every command's --invoice takes the invoice's id or its number, as `invoices void` does: `payments record`
+// and `payments credit-note` took only the id (a number was "--invoice: must be an invoice id").
+
+let data: CommandDataDir;
+let invoices: { id: string; number: string }[] = [];
+
+const run = (...args: string[]) => tokenbillCommand(["payments", ...args], { DATA_DIR: data.dir });
+
+beforeAll(async () => {
+  data = await commandDataDir();
+  const handle = await openDatabase({ dataDir: data.dir });
+  try {
+    const customers = await createCustomers(handle, [
+      { email: "paid@example.com" },
+      { email: "cn@example.com" },
+    ]);
+    const ids = await issueInvoices(
+      handle.db,
+      customers.map((customerId) => ({ customerId, total: 500n })),
+    );
+    const rows = await handle.db
+      .selectFrom("invoice")
+      .select(["id", "number"])
+      .where("id", "in", ids)
+      .orderBy("number")
+      .execute();
+    invoices = rows.map((r) => ({ id: r.id, number: r.number! }));
+  } finally {
+    await handle.close();
+  }
+});
+afterAll(() => data?.remove());
+
+describe("an invoice named on the command line by its number", () => {
+  // Each command is a process that opens the embedded database: a few seconds apiece on a busy machine.
+  it("is what payments record pays", { timeout: 120_000 }, async () => {
+    const paid = invoices[0]!;
+    const r = await run("record", "--invoice", paid.number, "--amount", "2.00", "--reference", "BT-77");
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ invoice_id: paid.id, amount: 200 });
+  });
+
+  it("is what payments credit-note corrects", { timeout: 120_000 }, async () => {
+    const corrected = invoices[1]!;
+    const r = await run(
+      "credit-note",
+      "--invoice",
+      corrected.number,
+      "--amount",
+      "1.00",
+      "--reason",
+      "goodwill",
+    );
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ invoice_id: corrected.id });
+  });
+
+  it("that no invoice has is not found, as invoices void says", { timeout: 120_000 }, async () => {
+    const r = await run("record", "--invoice", "INV-1999-000042", "--amount", "1", "--reference", "BT-78");
+    expect([r.code, r.stderr]).toEqual([3, "error: invoice INV-1999-000042 not found\n"]);
+  });
+});
