@@ -64,3 +64,17 @@ describe("tokenbill apikey list", () => {
     expect(byOf("from the cli")).toBe("command line");
   });
 });
+
+describe("tokenbill apikey revoke", () => {
+  // As `staff disable nope` is: an id of the wrong form is bad input (exit 2), naming the form; it was
+  // "api key nope not found" with exit 3, as if a key had been looked for.
+  it("refuses an id that is not a key id as bad input, naming the form", { timeout: 120_000 }, async () => {
+    const malformed = await tokenbillCommand(["apikey", "revoke", "nope"], { DATA_DIR: data.dir });
+    expect([malformed.code, malformed.stderr]).toEqual([2, "error: <id>: must be an API key id (key_…)\n"]);
+    const unknown = await tokenbillCommand(["apikey", "revoke", "key_0000000000ff"], { DATA_DIR: data.dir });
+    expect([unknown.code, unknown.stderr]).toEqual([3, "error: api key key_0000000000ff not found\n"]);
+    // Keys made before ids carried the key's prefix have 16 hex digits.
+    const older = await tokenbillCommand(["apikey", "revoke", "key_000000000001"], { DATA_DIR: data.dir });
+    expect([older.code, older.stdout]).toEqual([0, "revoked key_000000000001\n"]);
+  });
+});

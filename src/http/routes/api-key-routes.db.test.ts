@@ -78,9 +78,14 @@ describe("admin API keys over the admin API", () => {
     const after = await call("GET", "/api/v1/api-keys", TEST_ADMIN_KEY);
     expect(after.body.data.find((k: { id: string }) => k.id === id).revoked_at).not.toBeNull();
 
-    // Revoking again succeeds and changes nothing; an unknown id is 404.
+    // Revoking again succeeds and changes nothing; an unknown id is 404, one not of a key's form 400.
     expect((await call("DELETE", `/api/v1/api-keys/${id}`, TEST_ADMIN_KEY)).status).toBe(204);
     expect((await call("DELETE", "/api/v1/api-keys/key_000000000000", TEST_ADMIN_KEY)).status).toBe(404);
+    const malformed = await call("DELETE", "/api/v1/api-keys/nope", TEST_ADMIN_KEY);
+    expect([malformed.status, malformed.body.error.message]).toEqual([
+      400,
+      "path.id: must be an API key id (key_…)",
+    ]);
 
     // Newest first, as the audit log API answers.
     const log = await call("GET", `/api/v1/audit-log?entity=api_key&entity_id=${id}`, TEST_ADMIN_KEY);
@@ -134,6 +139,9 @@ describe("the same verbs from the CLI", () => {
       code: "VALIDATION",
     });
     await expect(revokeApiKey({ ctx, input: { id: "key_unknown" } })).rejects.toMatchObject({
+      code: "VALIDATION",
+    });
+    await expect(revokeApiKey({ ctx, input: { id: "key_0000000000ab" } })).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
   });

@@ -38,7 +38,10 @@ export const ApiKeyName = z
   .meta({ description: "what the key is for", example: "deploy pipeline" });
 
 export const ApiKeyCreate = z.object({ name: ApiKeyName }).strict();
-export const ApiKeyParams = z.object({ id: z.string().min(1).max(100) });
+// Any length of hex digits, as other ids are checked: ids have had 16 digits and now 12 (above).
+export const ApiKeyParams = z.object({
+  id: z.string().regex(/^key_[0-9a-f]{1,64}$/, "must be an API key id (key_…)"),
+});
 
 export const ApiKey = z.object({
   id: z.string(),
