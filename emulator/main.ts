@@ -5,7 +5,10 @@ import { startEmulator } from "./start.ts";
 
 // The program entry: `npm run emulator` and `tokenbill emulator`. Flags win over environment variables.
 
-const USAGE = `Usage: npm run emulator -- [options]
+/** How `npm run emulator` is run; `tokenbill emulator` passes its own name, so the usage shows what was typed. */
+const NPM_COMMAND = "npm run emulator --";
+
+const usage = (command: string) => `Usage: ${command} [options]
 
   --host HOST        listen address (env EMULATOR_HOST, default 127.0.0.1)
   --port PORT        listen port, 0 = any free one (env EMULATOR_PORT, default 8090)
@@ -47,6 +50,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 export function parseEmulatorConfig(
   argv: string[],
   env: NodeJS.ProcessEnv,
+  command = NPM_COMMAND,
 ): z.output<typeof Config> | "help" {
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -65,7 +69,7 @@ export function parseEmulatorConfig(
       allowPositionals: false,
     });
   } catch (e) {
-    throw new CliUsageError(`${(e as Error).message}\n\n${USAGE}`);
+    throw new CliUsageError(`${(e as Error).message}\n\n${usage(command)}`);
   }
   const v = parsed.values as Record<string, string | boolean | undefined>;
   if (v["help"]) return "help";
@@ -81,16 +85,16 @@ export function parseEmulatorConfig(
   });
   if (!result.success) {
     const problems = result.error.issues.map((i) => `  - ${i.path.join(".")}: ${i.message}`).join("\n");
-    throw new CliUsageError(`Invalid emulator configuration:\n${problems}\n\n${USAGE}`);
+    throw new CliUsageError(`Invalid emulator configuration:\n${problems}\n\n${usage(command)}`);
   }
   return result.data;
 }
 
 /** Runs until SIGINT or SIGTERM, then closes cleanly and resolves. */
-export async function runEmulatorCli(argv: string[]): Promise<void> {
-  const config = parseEmulatorConfig(argv, process.env);
+export async function runEmulatorCli(argv: string[], command = NPM_COMMAND): Promise<void> {
+  const config = parseEmulatorConfig(argv, process.env, command);
   if (config === "help") {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usage(command)}\n`);
     return;
   }
   const running = await startEmulator({

@@ -195,6 +195,13 @@ describe("configuration", () => {
       );
     }
     expect(() => parseEmulatorConfig(["--bogus"], {})).toThrow(/Unknown option/);
+    // The usage names the command run: npm's, or the one `tokenbill emulator` passes.
+    expect(() => parseEmulatorConfig(["--bogus"], {})).toThrow(
+      /\n\nUsage: npm run emulator -- \[options\]\n/,
+    );
+    expect(() => parseEmulatorConfig(["--bogus"], {}, "tokenbill emulator")).toThrow(
+      /\n\nUsage: tokenbill emulator \[options\]\n/,
+    );
     expect(() => parseEmulatorConfig([], { EMULATOR_ADMIN_TOKEN: "short" })).toThrow(/at least 8/);
   });
 

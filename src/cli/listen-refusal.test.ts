@@ -60,8 +60,18 @@ describe("tokenbill emulator given a bad option", () => {
   it("says so with its usage and exit code 2, as npm run emulator does", async () => {
     const r = await tokenbillCommand(["emulator", "--bogus"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: Unknown option '--bogus'[^\n]*\n\nUsage: /);
+    expect(r.stderr).toMatch(
+      /^error: Unknown option '--bogus'[^\n]*\n\nUsage: tokenbill emulator \[options\]\n/,
+    );
     expect(r.stderr).not.toContain("    at ");
+  });
+
+  // The usage names the command that was run: it said `npm run emulator -- [options]` here too.
+  it("gives its help under the name tokenbill emulator", async () => {
+    const r = await tokenbillCommand(["emulator", "--help"]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(/^Usage: tokenbill emulator \[options\]\n/);
+    expect(r.stdout).not.toContain("npm run");
   });
 });
 

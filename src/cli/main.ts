@@ -226,7 +226,7 @@ program
     const { CliUsageError, runEmulatorCli } = await import("../../emulator/main.ts");
     const { listenRefusal } = await import("./listen-refusal.ts");
     try {
-      await runEmulatorCli(command.args);
+      await runEmulatorCli(command.args, "tokenbill emulator");
     } catch (error) {
       // Its own mistakes on the command line come with its usage: exit 2 as `npm run emulator` gives.
       if (error instanceof CliUsageError) {
