@@ -11,7 +11,13 @@ import { formatMinor } from "../domain/money.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { currencyDisplays } from "../services/currencies/currencies.ts";
 import { renderTable } from "./output.ts";
-import { type Interruption, interruptOnSignal, signalExitCode } from "./interrupt-signal.ts";
+import {
+  CommandInterrupted,
+  type Interruption,
+  interruptOnSignal,
+  signalExitCode,
+} from "./interrupt-signal.ts";
+import { jsonFailure } from "./json-errors.ts";
 import { requireSolusio } from "./solusio-required.ts";
 import { withSystemContext } from "./with-context.ts";
 
@@ -86,8 +92,16 @@ async function printSummary(ctx: ServiceContext, s: BillingSummary): Promise<voi
  * "running" for good (only a later run of the same period retires it), its stage table was kept, and /metrics
  * went on reporting it. A second signal while it stops ends the process at once (interrupt-signal.ts).
  */
-function stopOnSignal(): Interruption {
-  const stopping = interruptOnSignal();
+function stopOnSignal(period: string, json: boolean | undefined): Interruption {
+  // Quit at once, a --json run still leaves its envelope (a write to a pipe or file is synchronous here).
+  const stopping = interruptOnSignal((first) => {
+    if (!json) return;
+    const quit = new CommandInterrupted(
+      `billing run of ${period} quit at once: run the same command again to finish it`,
+      first,
+    );
+    process.stdout.write(jsonFailure(quit, signalExitCode(first)));
+  });
   stopping.signal.addEventListener("abort", () =>
     process.stderr.write("\nstopping at the next batch (press Ctrl-C again to quit at once)\n"),
   );
@@ -114,7 +128,7 @@ export function addBillingCommands(billing: Command): void {
             `bill the period through serve's admin API, POST /api/v1/billing-runs with {"period":"YYYY-MM"} (README, "Bill a month against the sandbox")`,
           );
         const bar = progressBar();
-        const stopping = stopOnSignal();
+        const stopping = stopOnSignal(opts.period, opts.json);
         let summary: BillingSummary;
         try {
           summary = await runBilling({
@@ -125,12 +139,11 @@ export function addBillingCommands(billing: Command): void {
         } catch (error) {
           if (!(error instanceof BillingInterrupted)) throw error;
           bar.done();
-          process.stderr.write(
-            `billing run of ${opts.period} interrupted: run the same command again to resume where it stopped\n`,
+          // Ends as a failure does (main.ts): its line, the signal's exit code, with --json the envelope.
+          throw new CommandInterrupted(
+            `billing run of ${opts.period} interrupted: run the same command again to resume where it stopped`,
+            stopping.received() ?? "SIGINT",
           );
-          // The shell's code for the signal that stopped it: 130 for Ctrl-C, 143 for SIGTERM.
-          process.exitCode = signalExitCode(stopping.received() ?? "SIGINT");
-          return;
         } finally {
           stopping.release();
           bar.done();

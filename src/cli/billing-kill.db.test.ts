@@ -116,6 +116,15 @@ describe.skipIf(!url)("a billing run stopped with Ctrl-C (SIGINT) or SIGTERM", (
       // Before, the command died at once: the run stayed "running" for good and its stage table was kept.
       expect(ended.code, ended.stderr).toBe(code);
       expect(ended.stderr).toContain("interrupted: run the same command again to resume");
+      // Given --json, stdout is the error envelope as for every other failure; it was empty.
+      expect(JSON.parse(ended.stdout)).toEqual({
+        error: {
+          code: "INTERRUPTED",
+          message:
+            "billing run of 2026-10 interrupted: run the same command again to resume where it stopped",
+          exit_code: code,
+        },
+      });
       expect(await newestRun()).toMatchObject({
         state: "failed",
         error: expect.stringContaining("interrupted"),
@@ -126,6 +135,26 @@ describe.skipIf(!url)("a billing run stopped with Ctrl-C (SIGINT) or SIGTERM", (
     },
     120_000,
   );
+});
+
+describe.skipIf(!url)("a billing run stopped twice (Ctrl-C, then SIGTERM while it stops)", () => {
+  // Two different signals, so that the second is not merged with the first while both wait to be delivered.
+  it("quits at once with the first signal's code, its envelope on stdout", async () => {
+    const runsBefore = (await handle.db.selectFrom("billing_run").select("id").execute()).length;
+    const run = billingRun();
+    await whenDrafting(runsBefore, 100);
+    run.child.kill("SIGINT");
+    run.child.kill("SIGTERM");
+    const ended = await run.done;
+    expect(ended.code, ended.stderr).toBe(130);
+    expect(JSON.parse(ended.stdout)).toEqual({
+      error: {
+        code: "INTERRUPTED",
+        message: "billing run of 2026-10 quit at once: run the same command again to finish it",
+        exit_code: 130,
+      },
+    });
+  }, 120_000);
 });
 
 describe.skipIf(!url)("a billing run killed with SIGKILL", () => {

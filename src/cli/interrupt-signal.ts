@@ -1,6 +1,20 @@
 import { constants } from "node:os";
 
-type StopSignal = "SIGINT" | "SIGTERM";
+export type StopSignal = "SIGINT" | "SIGTERM";
+
+/**
+ * A command that stopped because it was asked to (Ctrl-C, SIGTERM): not an error of its own. It ends with the
+ * shell's code for the signal, and with --json the envelope's code INTERRUPTED (json-errors.ts).
+ */
+export class CommandInterrupted extends Error {
+  constructor(
+    message: string,
+    readonly signal: StopSignal,
+  ) {
+    super(message);
+    this.name = "CommandInterrupted";
+  }
+}
 
 export interface Interruption {
   /** Aborted at the first Ctrl-C or SIGTERM: the work stops and cleans up after itself. */
@@ -20,12 +34,12 @@ export function signalExitCode(signal: StopSignal): number {
  * aborted and undoes what it left half done. A second signal while it stops runs `atOnce` (what cannot wait,
  * synchronously) and ends the process with the first signal's code.
  */
-export function interruptOnSignal(atOnce: () => void = () => {}): Interruption {
+export function interruptOnSignal(atOnce: (first: StopSignal) => void = () => {}): Interruption {
   const controller = new AbortController();
   let received: StopSignal | undefined;
   const on = (signal: StopSignal) => () => {
     if (received !== undefined) {
-      atOnce();
+      atOnce(received);
       process.exit(signalExitCode(received));
     }
     received = signal;

@@ -1,6 +1,7 @@
 import { type Command, CommanderError } from "commander";
 import { ConfigError } from "../config.ts";
 import { asServiceError } from "../kernel/errors.ts";
+import { CommandInterrupted } from "./interrupt-signal.ts";
 import { UnfitConfigurationError } from "./unfit-configuration.ts";
 
 // With --json a script reads stdout as one JSON document. A failure left it empty (`| jq .` read nothing and
@@ -30,15 +31,17 @@ export function jsonFailure(error: unknown, exitCode: number): string {
   const described =
     error instanceof CommanderError
       ? { code: "VALIDATION", message: error.message.replace(/^error: /, "") }
-      : error instanceof ConfigError || error instanceof UnfitConfigurationError
-        ? { code: "CONFIGURATION", message: error.message }
-        : known
-          ? {
-              code: known.code,
-              message: known.message,
-              ...(known.issues.length > 0 ? { issues: known.issues } : {}),
-            }
-          : // What went wrong is on stderr with its stack; nothing internal goes into a document scripts keep.
-            { code: "INTERNAL", message: "an unexpected error: see the message on stderr" };
+      : error instanceof CommandInterrupted
+        ? { code: "INTERRUPTED", message: error.message }
+        : error instanceof ConfigError || error instanceof UnfitConfigurationError
+          ? { code: "CONFIGURATION", message: error.message }
+          : known
+            ? {
+                code: known.code,
+                message: known.message,
+                ...(known.issues.length > 0 ? { issues: known.issues } : {}),
+              }
+            : // What went wrong is on stderr with its stack; nothing internal goes into a document scripts keep.
+              { code: "INTERNAL", message: "an unexpected error: see the message on stderr" };
   return `${JSON.stringify({ error: { ...described, exit_code: exitCode } })}\n`;
 }

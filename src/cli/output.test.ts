@@ -1,6 +1,8 @@
 import { CommanderError } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ServiceError } from "../kernel/errors.ts";
+import { CommandInterrupted } from "./interrupt-signal.ts";
+import { jsonFailure } from "./json-errors.ts";
 import { reportCliError } from "./output.ts";
 
 afterEach(() => vi.restoreAllMocks());
@@ -40,6 +42,21 @@ describe("reportCliError", () => {
     expect(reported(ServiceError.validation("period", "must be YYYY-MM"))).toEqual({
       code: 2,
       stderr: "error: period: must be YYYY-MM\n",
+    });
+  });
+
+  it("ends a command stopped by a signal with the shell's code for it and its line, INTERRUPTED in JSON", () => {
+    const stopped = new CommandInterrupted("billing run of 2026-10 interrupted: run it again", "SIGTERM");
+    expect(reported(stopped)).toEqual({
+      code: 143,
+      stderr: "billing run of 2026-10 interrupted: run it again\n",
+    });
+    expect(JSON.parse(jsonFailure(stopped, 143))).toEqual({
+      error: {
+        code: "INTERRUPTED",
+        message: "billing run of 2026-10 interrupted: run it again",
+        exit_code: 143,
+      },
     });
   });
 });

@@ -1,6 +1,7 @@
 import { CommanderError } from "commander";
 import { ConfigError } from "../config.ts";
 import { asServiceError, type ErrorCode } from "../kernel/errors.ts";
+import { CommandInterrupted, signalExitCode } from "./interrupt-signal.ts";
 import { UnfitConfigurationError } from "./unfit-configuration.ts";
 
 /** Renders rows as an aligned text table; numbers and money are right-aligned. */
@@ -32,6 +33,11 @@ export function reportCliError(error: unknown): number {
   if (error instanceof UnfitConfigurationError) {
     process.stderr.write(`error: ${error.message}\n`);
     return 78;
+  }
+  // Stopped as asked: its line says how to go on; the shell's code for the signal (130 Ctrl-C, 143 SIGTERM).
+  if (error instanceof CommandInterrupted) {
+    process.stderr.write(`${error.message}\n`);
+    return signalExitCode(error.signal);
   }
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
