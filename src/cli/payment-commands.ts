@@ -2,7 +2,9 @@ import type { Command } from "commander";
 import { getCreditNote } from "../billing/credit-notes/get-credit-note.ts";
 import { issueCreditNote } from "../billing/credit-notes/issue-credit-note.ts";
 import { getInvoice } from "../billing/invoices/get-invoice.ts";
+import { fieldError, MoneyRefusal } from "../billing/payments/field-error.ts";
 import { getPayment, listPayments } from "../billing/payments/get-payment.ts";
+import { moneyRefusalWords } from "../billing/payments/money-refusal-words.ts";
 import { recordPayment } from "../billing/payments/record-payment.ts";
 import { refundPayment } from "../billing/payments/refund.ts";
 import { customerStatement } from "../billing/payments/statement.ts";
@@ -85,6 +87,16 @@ async function money(ctx: ServiceContext, code: string, minor: bigint): Promise<
   return display ? formatMinor(minor, display) : `${minor} (${code} minor units)`;
 }
 
+/**
+ * A refusal about amounts in the currency's units, as --amount was typed: the API's message counts minor
+ * units ("at most 200 (minor units) of payment pay_…"). It stays a refusal of its field, so that it names
+ * the option (option-names.ts): "--amount: at most $2.00 of this payment is left to refund".
+ */
+async function inTypedMoney(error: unknown, ctx: ServiceContext): Promise<unknown> {
+  if (!(error instanceof MoneyRefusal)) return error;
+  return fieldError(error.code, error.field, await moneyRefusalWords(error, ctx));
+}
+
 const print = (value: unknown) => process.stdout.write(`${jsonText(value, 2)}\n`);
 
 /** The `payments` group's commands, added to `payments` (main.ts makes the group and loads this file when it runs). */
@@ -113,7 +125,9 @@ export function addPaymentCommands(payments: Command): void {
             ? (await getInvoice({ ctx, input: { id: paying.invoice_id } })).currency.code
             : (await getCustomer({ ctx, input: { id: paying.customer_id } })).currency;
         const amount = majorToMinor(opts.amount, await exponentOf(ctx, currency));
-        const r = await recordPayment({ ctx, input: { ...paying, amount } });
+        const r = await recordPayment({ ctx, input: { ...paying, amount } }).catch(async (error: unknown) => {
+          throw await inTypedMoney(error, ctx);
+        });
         if (!r.created) process.stderr.write(`this reference was recorded before: payment ${r.payment.id}\n`);
         print(r.payment);
       });
@@ -129,10 +143,11 @@ export function addPaymentCommands(payments: Command): void {
       withSystemContext(async (ctx) => {
         const payment = await getPayment({ ctx, input: { id: opts.payment } });
         const amount = majorToMinor(opts.amount, await exponentOf(ctx, payment.currency));
-        print(
-          (await refundPayment({ ctx, input: { payment_id: opts.payment, amount, reason: opts.reason } }))
-            .refund,
-        );
+        const input = { payment_id: opts.payment, amount, reason: opts.reason };
+        const refunded = await refundPayment({ ctx, input }).catch(async (error: unknown) => {
+          throw await inTypedMoney(error, ctx);
+        });
+        print(refunded.refund);
       }),
     );
 
@@ -212,15 +227,15 @@ export function addPaymentCommands(payments: Command): void {
         const id = await invoiceIdOf(ctx, opts.invoice);
         const invoice = await getInvoice({ ctx, input: { id } });
         const amount = majorToMinor(opts.amount, invoice.currency.exponent);
+        const input = {
+          invoice_id: id,
+          amount,
+          reason: opts.reason,
+          settlement: opts.refund ? ("refund" as const) : ("credit" as const),
+        };
         print(
-          await issueCreditNote({
-            ctx,
-            input: {
-              invoice_id: id,
-              amount,
-              reason: opts.reason,
-              settlement: opts.refund ? "refund" : "credit",
-            },
+          await issueCreditNote({ ctx, input }).catch(async (error: unknown) => {
+            throw await inTypedMoney(error, ctx);
           }),
         );
       }),

@@ -1,8 +1,7 @@
 import { MoneyRefusal } from "../../billing/payments/field-error.ts";
+import { moneyRefusalWords } from "../../billing/payments/money-refusal-words.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
-import { currencyDisplays } from "../../services/currencies/currencies.ts";
-import { money } from "../page-kit.ts";
 
 /**
  * A verb's refusal about amounts (MoneyRefusal), worded for a person who typed the amount in major units:
@@ -11,10 +10,6 @@ import { money } from "../page-kit.ts";
  */
 export async function inPeoplesMoney(error: unknown, ctx: ServiceContext): Promise<unknown> {
   if (!(error instanceof MoneyRefusal)) return error;
-  const displays = await currencyDisplays({ ctx, input: {} });
-  const words = error.inWords((minor, code) => {
-    const display = displays.get(code);
-    return display ? money(minor, display) : `${minor} (${code} minor units)`;
-  });
+  const words = await moneyRefusalWords(error, ctx);
   return new ServiceError(error.code, words, [{ field: error.field, message: words }]);
 }

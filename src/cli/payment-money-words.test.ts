@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type CommandDataDir,
+  commandDataDir,
+  tokenbillCommand,
+} from "../../test/helpers/tokenbill-command.ts";
+import { issueInvoices } from "../billing/payments/testing/invoice-fixtures.ts";
+import { createCustomers } from "../billing/testing/billing-fixtures.ts";
+import { openDatabase } from "../db/open-database.ts";
+
+// A refusal about amounts answers in the currency's units, as the person typed them (--amount 5.00), not in
+// the API's minor units: `payments refund --amount 5.00` said "at most 200 (minor units) of payment pay_… is
+// left to refund". The console words them the same (MoneyRefusal, src/billing/payments/money-refusal-words.ts).
+
+let data: CommandDataDir;
+let invoice = { id: "", number: "" };
+
+const run = (...args: string[]) => tokenbillCommand(["payments", ...args], { DATA_DIR: data.dir });
+
+beforeAll(async () => {
+  data = await commandDataDir();
+  const handle = await openDatabase({ dataDir: data.dir });
+  try {
+    const [customerId] = await createCustomers(handle, [{ email: "refunds@example.com" }]);
+    const [id] = await issueInvoices(handle.db, [{ customerId: customerId!, total: 500n }]);
+    const row = await handle.db
+      .selectFrom("invoice")
+      .select(["id", "number"])
+      .where("id", "=", id!)
+      .executeTakeFirstOrThrow();
+    invoice = { id: row.id, number: row.number! };
+  } finally {
+    await handle.close();
+  }
+});
+afterAll(() => data?.remove());
+
+describe("a refusal about amounts on the command line", () => {
+  // Each command is a process that opens the embedded database: a few seconds apiece on a busy machine.
+  it("names a refund's limit in dollars, against --amount", { timeout: 120_000 }, async () => {
+    const paid = await run("record", "--invoice", invoice.id, "--amount", "2.00", "--reference", "BT-9");
+    expect([paid.code, paid.stderr]).toEqual([0, ""]);
+    const payment = JSON.parse(paid.stdout).id as string;
+    const over = await run("refund", "--payment", payment, "--amount", "5.00");
+    expect([over.code, over.stderr]).toEqual([
+      2,
+      "error: --amount: at most $2.00 of this payment is left to refund\n",
+    ]);
+  });
+
+  it("names a credit note's total and what is left of the invoice in dollars", {
+    timeout: 120_000,
+  }, async () => {
+    const over = await run("credit-note", "--invoice", invoice.number, "--amount", "10.00", "--reason", "x");
+    expect(over.code).toBe(2);
+    expect(over.stderr).toBe(
+      `error: --amount: with its taxes the credit note comes to $10.00 (net $10.00), more than the $5.00 left of invoice ${invoice.number}\n`,
+    );
+  });
+});
