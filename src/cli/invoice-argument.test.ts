@@ -4,40 +4,19 @@ import {
   commandDataDir,
   tokenbillCommand,
 } from "../../test/helpers/tokenbill-command.ts";
-import { issueInvoices } from "../billing/payments/testing/invoice-fixtures.ts";
-import { createCustomers } from "../billing/testing/billing-fixtures.ts";
-import { openDatabase } from "../db/open-database.ts";
+import { issuedInvoicesIn, type NamedInvoice } from "../../test/helpers/command-invoices.ts";
 
 // Every command's --invoice takes the invoice's id or its number, as `invoices void` does: `payments record`
 // and `payments credit-note` took only the id (a number was "--invoice: must be an invoice id").
 
 let data: CommandDataDir;
-let invoices: { id: string; number: string }[] = [];
+let invoices: NamedInvoice[] = [];
 
 const run = (...args: string[]) => tokenbillCommand(["payments", ...args], { DATA_DIR: data.dir });
 
 beforeAll(async () => {
   data = await commandDataDir();
-  const handle = await openDatabase({ dataDir: data.dir });
-  try {
-    const customers = await createCustomers(handle, [
-      { email: "paid@example.com" },
-      { email: "cn@example.com" },
-    ]);
-    const ids = await issueInvoices(
-      handle.db,
-      customers.map((customerId) => ({ customerId, total: 500n })),
-    );
-    const rows = await handle.db
-      .selectFrom("invoice")
-      .select(["id", "number"])
-      .where("id", "in", ids)
-      .orderBy("number")
-      .execute();
-    invoices = rows.map((r) => ({ id: r.id, number: r.number! }));
-  } finally {
-    await handle.close();
-  }
+  invoices = await issuedInvoicesIn(data.dir, ["paid@example.com", "cn@example.com"]);
 });
 afterAll(() => data?.remove());
 

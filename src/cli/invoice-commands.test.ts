@@ -4,8 +4,7 @@ import {
   commandDataDir,
   tokenbillCommand,
 } from "../../test/helpers/tokenbill-command.ts";
-import { issueInvoices } from "../billing/payments/testing/invoice-fixtures.ts";
-import { createCustomers } from "../billing/testing/billing-fixtures.ts";
+import { issuedInvoicesIn, type NamedInvoice } from "../../test/helpers/command-invoices.ts";
 import { openDatabase } from "../db/open-database.ts";
 
 // `tokenbill invoices void` and `reissue` as an operator runs them, on an embedded database the commands
@@ -30,28 +29,12 @@ async function inDatabase<T>(work: (handle: Awaited<ReturnType<typeof openDataba
 
 beforeAll(async () => {
   data = await commandDataDir();
-  [byNumber, byId, finalized] = await inDatabase(async (handle) => {
-    const customers = await createCustomers(handle, [
-      { email: "voided@example.com" },
-      { email: "later@example.com" },
-      { email: "kept@example.com" },
-    ]);
-    const ids = await issueInvoices(
-      handle.db,
-      customers.map((customerId) => ({ customerId, total: 500n })),
-    );
-    const rows = await handle.db
-      .selectFrom("invoice")
-      .select(["id", "number"])
-      .where("id", "in", ids)
-      .orderBy("number")
-      .execute();
-    return rows.map((r) => ({ id: r.id, number: r.number! })) as [
-      typeof byNumber,
-      typeof byId,
-      typeof finalized,
-    ];
-  });
+  const invoices = await issuedInvoicesIn(data.dir, [
+    "voided@example.com",
+    "later@example.com",
+    "kept@example.com",
+  ]);
+  [byNumber, byId, finalized] = invoices as [NamedInvoice, NamedInvoice, NamedInvoice];
 });
 afterAll(() => data?.remove());
 

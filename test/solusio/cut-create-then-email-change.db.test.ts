@@ -27,6 +27,16 @@ afterAll(async () => {
 });
 
 /** Every emulator user carrying this billing_user_id. */
+/** Instance A's SolusIO: through the relay, which can keep an answer from it. */
+function solusioThroughRelay(logger: pino.Logger) {
+  return connectSolusio(h.db, logger, {
+    apiUrl: relay.apiUrl,
+    token: h.emulator.adminToken,
+    tlsInsecure: false,
+    timeoutMs: 60_000,
+  });
+}
+
 async function usersCarrying(billingUserId: number) {
   const r = await h.emu("GET", "/api/v1/users?per_page=100");
   expect(r.body.meta.last_page).toBe(1);
@@ -39,12 +49,7 @@ describe("a creation sync job cut after its POST users landed, then the e-mail c
   it("ends, run again by another instance, with one SolusIO user carrying the new e-mail", async () => {
     // Instance A reaches SolusIO through the relay, which keeps POST users' answer from it.
     const logger = pino({ level: "silent" });
-    const viaRelay = connectSolusio(h.db, logger, {
-      apiUrl: relay.apiUrl,
-      token: h.emulator.adminToken,
-      tlsInsecure: false,
-      timeoutMs: 60_000,
-    });
+    const viaRelay = solusioThroughRelay(logger);
     const a = createJobRunner(h.db, h.config, logger, integrate(viaRelay, h.config), { pollMs: 20 });
     const landed = relay.holdAnswerOf("POST", "/users");
     await a.start();
@@ -85,12 +90,7 @@ describe("a creation sync job cut after its POST users landed, then the e-mail c
 describe("the cut attempt of that job, ending after the job's next run", () => {
   it("stops at the cut and writes nothing over what the next run left (in_sync, no error)", async () => {
     const logger = pino({ level: "silent" });
-    const viaRelay = connectSolusio(h.db, logger, {
-      apiUrl: relay.apiUrl,
-      token: h.emulator.adminToken,
-      tlsInsecure: false,
-      timeoutMs: 60_000,
-    });
+    const viaRelay = solusioThroughRelay(logger);
     const created = await h.server.api("POST", "/api/v1/customers", {
       email: "stale-before@example.com",
       country: "DE",
