@@ -96,6 +96,51 @@ describe("the estimate's hours in the database", () => {
     expect(done.last).toBeUndefined();
   });
 
+  // PostgreSQL only: PGlite has one session, so no reader runs between a write's statements.
+  it.runIf(process.env["DATABASE_URL"])(
+    "never shows a reader the new hour beside the old one while the old one is being removed",
+    async () => {
+      const before = { start: HOUR.start, end: new Date("2026-11-14T09:00:00Z") };
+      await claimHour(handle.db, before, "estimator_a");
+      await recordFigures(handle.db, before.end, "estimator_a", later(-3_600_000), FIGURES);
+      await claimHour(handle.db, HOUR, "estimator_a");
+      /** The hours with figures, as a reader in another session sees them. */
+      const hours = async () =>
+        (
+          await handle.db
+            .selectFrom("month_to_date_estimate")
+            .select("period_end")
+            .where("computed_at", "is not", null)
+            .orderBy("period_end")
+            .execute()
+        ).map((row) => row.period_end.toISOString());
+
+      // Another session holds the hour before's row, so its removal waits; a reader meanwhile.
+      let writing: Promise<void> | undefined;
+      const seenWhileWaiting = await handle.db.transaction().execute(async (trx) => {
+        await trx
+          .selectFrom("month_to_date_estimate")
+          .select("period_end")
+          .where("period_end", "=", before.end)
+          .forUpdate()
+          .execute();
+        writing = recordFigures(handle.db, HOUR.end, "estimator_a", T0, FIGURES);
+        await expect
+          .poll(async () => {
+            const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+              where wait_event_type = 'Lock' and datname = current_database()`.execute(handle.db);
+            return waiting.rows[0]!.n;
+          })
+          .toBeGreaterThan(0);
+        return hours();
+      });
+      await writing;
+      // Before the removal is through, only the hour before (its figures); after it, only the new hour.
+      expect(seenWhileWaiting).toEqual([before.end.toISOString()]);
+      expect(await hours()).toEqual([HOUR.end.toISOString()]);
+    },
+  );
+
   it("shows no figures rather than wrong ones from a row it cannot read", async () => {
     await handle.db
       .insertInto("month_to_date_estimate")

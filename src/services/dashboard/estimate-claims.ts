@@ -113,7 +113,8 @@ export async function renewClaim(db: Db, end: Date, by: string): Promise<boolean
 
 /**
  * The hour's figures, written when `by` still holds its claim (one that lapsed and was taken over leaves them
- * to the instance that took it). Earlier hours go: only the latest figures are ever shown.
+ * to the instance that took it). Earlier hours go in the same statement: only the latest figures are ever
+ * shown, and a reader never sees the new hour beside the old one.
  */
 export async function recordFigures(
   db: Db,
@@ -122,17 +123,21 @@ export async function recordFigures(
   now: Date,
   figures: EstimateFigures,
 ): Promise<void> {
-  const written = await db
-    .updateTable("month_to_date_estimate")
-    .set({ computed_at: now, figures: figuresText(figures) })
-    .where("period_end", "=", end)
-    .where("claimed_by", "=", by)
-    .where("computed_at", "is", null)
-    .executeTakeFirst();
-  // The hour before stays until this one's figures exist: views show it meanwhile. Apart from the write, as
-  // housekeeping: an older row left by a crash in between goes with the next hour's figures.
-  if (written.numUpdatedRows === 0n) return;
-  await db.deleteFrom("month_to_date_estimate").where("period_end", "<", end).execute();
+  // The hour before stays until this one's figures exist (views show it meanwhile): it goes only with a write.
+  await db
+    .with("written", (w) =>
+      w
+        .updateTable("month_to_date_estimate")
+        .set({ computed_at: now, figures: figuresText(figures) })
+        .where("period_end", "=", end)
+        .where("claimed_by", "=", by)
+        .where("computed_at", "is", null)
+        .returning("period_end"),
+    )
+    .deleteFrom("month_to_date_estimate")
+    .where("period_end", "<", end)
+    .where(({ exists, selectFrom }) => exists(selectFrom("written").select("written.period_end")))
+    .execute();
 }
 
 /** Gives the hour up (a failure, a stop): the next view, on any instance, claims it again. */
