@@ -1,15 +1,20 @@
-import { PGlite } from "@electric-sql/pglite";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CommandDataDir, commandDataDir, tokenbillCommand } from "./helpers/tokenbill-command.ts";
+import {
+  type SharedCommandDataDir,
+  sharedCommandDataDir,
+  tokenbillCommand,
+} from "./helpers/tokenbill-command.ts";
 
 // `tokenbill staff …` repairs an account from the host, as the only owner locked out needs: a new password,
 // two-factor login off, enable after disable; and a repeated disable or enable says there was nothing to do.
 
-let data: CommandDataDir;
+// The commands share one database, held by this test as a running serve holds it (one process each is costly).
+let data: SharedCommandDataDir;
 const tokenbill = (...args: string[]) => tokenbillCommand(args, { DATA_DIR: data.dir });
 
 beforeAll(async () => {
-  data = await commandDataDir();
+  data = await sharedCommandDataDir();
 });
 afterAll(() => data?.remove());
 
@@ -20,17 +25,14 @@ async function createStaff(email: string, role: string, ...more: string[]): Prom
   return /^id:\s+(stf_[0-9a-f]+)$/m.exec(created.stdout)![1]!;
 }
 
-// Each command is a process of its own on two shared cores (about 3–5 s each): hence the longer limits.
+// Each command is a process of its own on two shared cores: hence the longer limits.
 describe("tokenbill staff", () => {
   it("turns a lost phone's two-factor login off and resets a password to a one-time one", async () => {
     const id = await createStaff("only-owner@example.com", "owner", "--password", "the owner's old password");
     // The owner enrolled a phone, then lost it (enrolment itself is a console page).
-    const db = await PGlite.create({ dataDir: data.dir });
-    await db.query(
-      "UPDATE staff_user SET totp_secret = 'JBSWY3DPEHPK3PXP', totp_enabled_at = now() WHERE id = $1",
-      [id],
+    await sql`UPDATE staff_user SET totp_secret = 'JBSWY3DPEHPK3PXP', totp_enabled_at = now() WHERE id = ${id}`.execute(
+      data.handle.db,
     );
-    await db.close();
     expect(await tokenbill("staff", "reset-2fa", id)).toMatchObject({
       code: 0,
       stdout: `two-factor login of ${id} turned off; their sessions have ended\n`,
@@ -61,12 +63,8 @@ describe("tokenbill staff", () => {
   it("revokes the API keys a disabled admin created and says how many", async () => {
     const id = await createStaff("leaving-admin@example.com", "admin");
     // The admin made a key in the console (a console page, so written here as the console writes it).
-    const db = await PGlite.create({ dataDir: data.dir });
-    await db.query(
-      "INSERT INTO api_key (id, name, key_hash, created_at, created_by) VALUES ('key_0a0b0c0d0e0f', 'backup', 'h', now(), $1)",
-      [`staff:${id}`],
-    );
-    await db.close();
+    await sql`INSERT INTO api_key (id, name, key_hash, created_at, created_by)
+              VALUES ('key_0a0b0c0d0e0f', 'backup', 'h', now(), ${`staff:${id}`})`.execute(data.handle.db);
     expect(await tokenbill("staff", "disable", id)).toMatchObject({
       code: 0,
       stdout: `disabled ${id}\n1 API key they created revoked: key_0a0b0c0d0e0f\n`,

@@ -2,12 +2,24 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { commandDataDir, tokenbillCommand } from "./helpers/tokenbill-command.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  commandDataDir,
+  type SharedCommandDataDir,
+  sharedCommandDataDir,
+  tokenbillCommand,
+} from "./helpers/tokenbill-command.ts";
 
-// The `tokenbill` command as a user runs it, as a child process on a throw-away embedded database.
+// The `tokenbill` command as a user runs it, as a child process. Most commands share one embedded database,
+// held here as a running serve holds it, so that each need not open it (helpers/tokenbill-command.ts); the
+// tests of what a command does before or without opening one give it a directory of their own.
 
-const tokenbill = (...args: string[]) => tokenbillCommand(args);
+let shared: SharedCommandDataDir;
+beforeAll(async () => {
+  shared = await sharedCommandDataDir();
+});
+afterAll(() => shared?.remove());
+const tokenbill = (...args: string[]) => tokenbillCommand(args, { DATA_DIR: shared.dir });
 
 describe("tokenbill CLI", () => {
   it("prints the seed's plan table (billing-rules §6)", async () => {
@@ -120,36 +132,30 @@ describe("tokenbill CLI", () => {
   });
 
   it("names the option in a refusal, not the field of the verb it fed", async () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), "tb-cli-options-")), "data");
-    try {
-      const run = (...args: string[]) => tokenbillCommand(args, { DATA_DIR: dataDir });
-      const date = await run(
-        "payments",
-        "record",
-        "--customer",
-        "1",
-        "--amount",
-        "5",
-        "--reference",
-        "r1",
-        "--date",
-        "2026-02-31",
-      );
-      expect(date.code).toBe(2);
-      // It said "paid_at: …", a name the person typing never saw.
-      expect(date.stderr).toMatch(/^error: --date: must be a date written YYYY-MM-DD/);
-      const payment = await run("payments", "refund", "--payment", "pay_x", "--amount", "1");
-      expect(payment.code).toBe(2);
-      expect(payment.stderr).toBe("error: --payment: must be a payment id (pay_…)\n");
-      const customer = await run("payments", "statement", "--customer", "abc");
-      expect(customer.stderr).toBe("error: --customer: must be a positive whole number\n");
-      // zod's own words ("Too big: expected string to have <=19 characters") no more.
-      const long = await run("payments", "statement", "--customer", "1".repeat(25));
-      expect([long.code, long.stderr]).toEqual([2, "error: --customer: must be at most 19 characters\n"]);
-    } finally {
-      rmSync(dirname(dataDir), { recursive: true, force: true });
-    }
-  }, 120_000); // four CLI processes on an embedded database: 34 s on a loaded machine, over the default 60 s under a heavier load
+    const date = await tokenbill(
+      "payments",
+      "record",
+      "--customer",
+      "1",
+      "--amount",
+      "5",
+      "--reference",
+      "r1",
+      "--date",
+      "2026-02-31",
+    );
+    expect(date.code).toBe(2);
+    // It said "paid_at: …", a name the person typing never saw.
+    expect(date.stderr).toMatch(/^error: --date: must be a date written YYYY-MM-DD/);
+    const payment = await tokenbill("payments", "refund", "--payment", "pay_x", "--amount", "1");
+    expect(payment.code).toBe(2);
+    expect(payment.stderr).toBe("error: --payment: must be a payment id (pay_…)\n");
+    const customer = await tokenbill("payments", "statement", "--customer", "abc");
+    expect(customer.stderr).toBe("error: --customer: must be a positive whole number\n");
+    // zod's own words ("Too big: expected string to have <=19 characters") no more.
+    const long = await tokenbill("payments", "statement", "--customer", "1".repeat(25));
+    expect([long.code, long.stderr]).toEqual([2, "error: --customer: must be at most 19 characters\n"]);
+  }, 120_000); // four CLI processes
 
   it("refuses control characters in options and arguments before opening the database, with exit code 2", async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), "tb-cli-text-")), "data");
@@ -194,39 +200,37 @@ describe("tokenbill CLI", () => {
 
   it("says billing run and poll need a SolusIO, with exit code 78, pointing sandbox mode to serve's admin API", async () => {
     // Sandbox mode: no SOLUSIO_URL, the emulator inside serve. Both said "SOLUSIO_URL: is required…", exit 2.
-    const data = await commandDataDir();
-    try {
-      const run = await tokenbillCommand(["billing", "run", "--period", "2026-10"], { DATA_DIR: data.dir });
-      expect([run.code, run.stdout]).toEqual([78, ""]);
-      expect(run.stderr).toBe(
-        "error: SOLUSIO_URL is not set, so this command has no SolusIO to read usage from. In sandbox mode the " +
-          "emulator lives inside `tokenbill serve`: bill the period through serve's admin API, " +
-          'POST /api/v1/billing-runs with {"period":"YYYY-MM"} (README, "Bill a month against the sandbox"). ' +
-          "For a real SolusIO, set SOLUSIO_URL and SOLUSIO_API_TOKEN.\n",
-      );
-      // The period is still checked first, whatever the state of SolusIO.
-      const month = await tokenbillCommand(["billing", "run", "--period", "2026-13"], { DATA_DIR: data.dir });
-      expect([month.code, month.stderr]).toEqual([2, expect.stringMatching(/^error: --period: /)]);
-      const poll = await tokenbillCommand(["billing", "poll"], { DATA_DIR: data.dir });
-      expect([poll.code, poll.stdout]).toEqual([78, ""]);
-      expect(poll.stderr).toContain("through serve's admin API, POST /api/v1/server-polls");
-      // A billing run from the snapshots needs no SolusIO: it goes on (and finds no usage).
-      const snapshots = await tokenbillCommand(["billing", "run", "--period", "2026-10", "--json"], {
-        DATA_DIR: data.dir,
-        USAGE_SOURCE: "snapshots",
-      });
-      expect([snapshots.code, JSON.parse(snapshots.stdout).source]).toEqual([0, "snapshots"]);
-    } finally {
-      data.remove();
-    }
+    const run = await tokenbillCommand(["billing", "run", "--period", "2026-10"], { DATA_DIR: shared.dir });
+    expect([run.code, run.stdout]).toEqual([78, ""]);
+    expect(run.stderr).toBe(
+      "error: SOLUSIO_URL is not set, so this command has no SolusIO to read usage from. In sandbox mode the " +
+        "emulator lives inside `tokenbill serve`: bill the period through serve's admin API, " +
+        'POST /api/v1/billing-runs with {"period":"YYYY-MM"} (README, "Bill a month against the sandbox"). ' +
+        "For a real SolusIO, set SOLUSIO_URL and SOLUSIO_API_TOKEN.\n",
+    );
+    // The period is still checked first, whatever the state of SolusIO.
+    const month = await tokenbillCommand(["billing", "run", "--period", "2026-13"], { DATA_DIR: shared.dir });
+    expect([month.code, month.stderr]).toEqual([2, expect.stringMatching(/^error: --period: /)]);
+    const poll = await tokenbillCommand(["billing", "poll"], { DATA_DIR: shared.dir });
+    expect([poll.code, poll.stdout]).toEqual([78, ""]);
+    expect(poll.stderr).toContain("through serve's admin API, POST /api/v1/server-polls");
+    // A billing run from the snapshots needs no SolusIO: it goes on (and finds no usage).
+    const snapshots = await tokenbillCommand(["billing", "run", "--period", "2026-10", "--json"], {
+      DATA_DIR: shared.dir,
+      USAGE_SOURCE: "snapshots",
+    });
+    expect([snapshots.code, JSON.parse(snapshots.stdout).source]).toEqual([0, "snapshots"]);
   }, 120_000);
 
   it("prints the configuration with secrets masked, and fails listing every config problem", async () => {
-    const ok = await tokenbillCommand(["config"], { SOLUSIO_PRICING_TOKEN: "s3cr3t-value" });
+    const ok = await tokenbillCommand(["config"], {
+      DATA_DIR: shared.dir,
+      SOLUSIO_PRICING_TOKEN: "s3cr3t-value",
+    });
     expect(ok.code).toBe(0);
     expect(ok.stdout).not.toContain("s3cr3t-value");
     expect(JSON.parse(ok.stdout).SOLUSIO_PRICING_TOKEN).toBe("********");
-    const bad = await tokenbillCommand(["config"], { PORT: "x", LOG_LEVEL: "loud" });
+    const bad = await tokenbillCommand(["config"], { DATA_DIR: shared.dir, PORT: "x", LOG_LEVEL: "loud" });
     expect(bad.code).toBe(78);
     expect(bad.stderr).toContain("PORT");
     expect(bad.stderr).toContain("LOG_LEVEL");
@@ -289,6 +293,7 @@ describe("tokenbill CLI", () => {
   it("says the database cannot be reached, with exit code 6, when PostgreSQL refuses the connection", async () => {
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     const r = await tokenbillCommand(["apikey", "list"], {
+      DATA_DIR: shared.dir,
       DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
     });
     expect(r.code).toBe(6);

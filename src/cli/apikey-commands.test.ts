@@ -1,47 +1,42 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  type CommandDataDir,
-  commandDataDir,
+  type SharedCommandDataDir,
+  sharedCommandDataDir,
   tokenbillCommand,
 } from "../../test/helpers/tokenbill-command.ts";
-import { openDatabase } from "../db/open-database.ts";
 
 // `tokenbill apikey list` as an operator runs it: each key's creator named as the console names it (a staff
 // user's name and e-mail, the environment key, the first start, the command line, the key that made it),
 // not as the audit log labels actors.
 
-let data: CommandDataDir;
+let data: SharedCommandDataDir;
 
 /** Keys as each kind of actor leaves them (created_by is actorLabel's text), and the staff user one names. */
 beforeAll(async () => {
-  data = await commandDataDir();
-  const handle = await openDatabase({ dataDir: data.dir });
-  try {
-    // The hash only has the form the CHECK asks for: nobody logs in here.
-    const staff = { email: "ada@example.com", name: "Ada", role: "owner" as const };
-    await handle.db
-      .insertInto("staff_user")
-      .values({ id: "stf_0a1b2c3d", ...staff, password_hash: "$argon2id$not-a-login" })
-      .execute();
-    const key = (id: string, name: string, created_by: string) => ({ id, name, key_hash: id, created_by });
-    await handle.db
-      .insertInto("api_key")
-      .values([
-        key("key_000000000001", "first", "system:bootstrap"),
-        key("key_000000000002", "deploy", "staff:stf_0a1b2c3d"),
-        key("key_000000000003", "made by env", "env-admin-key"),
-        key("key_000000000004", "made by deploy", "apikey:key_000000000002"),
-        key("key_000000000005", "gone staff", "staff:stf_gone"),
-      ])
-      .execute();
-  } finally {
-    await handle.close();
-  }
+  data = await sharedCommandDataDir();
+  const { handle } = data;
+  // The hash only has the form the CHECK asks for: nobody logs in here.
+  const staff = { email: "ada@example.com", name: "Ada", role: "owner" as const };
+  await handle.db
+    .insertInto("staff_user")
+    .values({ id: "stf_0a1b2c3d", ...staff, password_hash: "$argon2id$not-a-login" })
+    .execute();
+  const key = (id: string, name: string, created_by: string) => ({ id, name, key_hash: id, created_by });
+  await handle.db
+    .insertInto("api_key")
+    .values([
+      key("key_000000000001", "first", "system:bootstrap"),
+      key("key_000000000002", "deploy", "staff:stf_0a1b2c3d"),
+      key("key_000000000003", "made by env", "env-admin-key"),
+      key("key_000000000004", "made by deploy", "apikey:key_000000000002"),
+      key("key_000000000005", "gone staff", "staff:stf_gone"),
+    ])
+    .execute();
 });
 afterAll(() => data?.remove());
 
 describe("tokenbill apikey list", () => {
-  // Two commands, each a process that opens the embedded database: a few seconds apiece on a busy machine.
+  // Two commands, each a process of its own: a few seconds apiece on a busy machine.
   it("names each key's creator as a person reads it", { timeout: 120_000 }, async () => {
     const created = await tokenbillCommand(["apikey", "create", "--name", "from the cli"], {
       DATA_DIR: data.dir,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  type CommandDataDir,
-  commandDataDir,
+  type SharedCommandDataDir,
+  sharedCommandDataDir,
   tokenbillCommand,
 } from "../../test/helpers/tokenbill-command.ts";
 import { issuedInvoicesIn, type NamedInvoice } from "../../test/helpers/command-invoices.ts";
@@ -9,19 +9,19 @@ import { issuedInvoicesIn, type NamedInvoice } from "../../test/helpers/command-
 // Every command's --invoice takes the invoice's id or its number, as `invoices void` does: `payments record`
 // and `payments credit-note` took only the id (a number was "--invoice: must be an invoice id").
 
-let data: CommandDataDir;
+let data: SharedCommandDataDir;
 let invoices: NamedInvoice[] = [];
 
 const run = (...args: string[]) => tokenbillCommand(["payments", ...args], { DATA_DIR: data.dir });
 
 beforeAll(async () => {
-  data = await commandDataDir();
-  invoices = await issuedInvoicesIn(data.dir, ["paid@example.com", "cn@example.com"]);
+  data = await sharedCommandDataDir();
+  invoices = await issuedInvoicesIn(data.handle, ["paid@example.com", "cn@example.com"]);
 });
 afterAll(() => data?.remove());
 
 describe("an invoice named on the command line by its number", () => {
-  // Each command is a process that opens the embedded database: a few seconds apiece on a busy machine.
+  // Each command is a process of its own: a few seconds apiece on a busy machine.
   it("is what payments record pays", { timeout: 120_000 }, async () => {
     const paid = invoices[0]!;
     const r = await run("record", "--invoice", paid.number, "--amount", "2.00", "--reference", "BT-77");

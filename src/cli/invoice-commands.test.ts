@@ -1,35 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  type CommandDataDir,
-  commandDataDir,
+  type SharedCommandDataDir,
+  sharedCommandDataDir,
   tokenbillCommand,
 } from "../../test/helpers/tokenbill-command.ts";
 import { issuedInvoicesIn, type NamedInvoice } from "../../test/helpers/command-invoices.ts";
-import { openDatabase } from "../db/open-database.ts";
 
 // `tokenbill invoices void` and `reissue` as an operator runs them, on an embedded database the commands
-// share: the admin API's verbs (docs/billing-cycle.md, "Voiding and reissuing") with the CLI as the actor,
+// share (held by this test as serve holds it): the admin API's verbs (docs/billing-cycle.md, "Voiding and reissuing") with the CLI as the actor,
 // the same audit rows, and refusals as exit codes naming the option.
 
-let data: CommandDataDir;
+let data: SharedCommandDataDir;
 let byNumber = { id: "", number: "" };
 let byId = { id: "", number: "" };
 let finalized = { id: "", number: "" };
 
 const run = (...args: string[]) => tokenbillCommand(["invoices", ...args], { DATA_DIR: data.dir });
 
-async function inDatabase<T>(work: (handle: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>) {
-  const handle = await openDatabase({ dataDir: data.dir });
-  try {
-    return await work(handle);
-  } finally {
-    await handle.close();
-  }
-}
-
 beforeAll(async () => {
-  data = await commandDataDir();
-  const invoices = await issuedInvoicesIn(data.dir, [
+  data = await sharedCommandDataDir();
+  const invoices = await issuedInvoicesIn(data.handle, [
     "voided@example.com",
     "later@example.com",
     "kept@example.com",
@@ -39,7 +29,7 @@ beforeAll(async () => {
 afterAll(() => data?.remove());
 
 describe("tokenbill invoices", () => {
-  // Each command is a process that opens the embedded database: a few seconds apiece on a busy machine.
+  // Each command is a process of its own: a few seconds apiece on a busy machine.
   it("voids an invoice named by its number and releases its month, printing the API's invoice", {
     timeout: 120_000,
   }, async () => {
@@ -86,15 +76,13 @@ describe("tokenbill invoices", () => {
     expect(twice.stderr).toContain("already released for reissue");
 
     // The same audit rows as the API's, with the command line as the actor.
-    const audit = await inDatabase((handle) =>
-      handle.db
-        .selectFrom("audit_log")
-        .select(["actor", "action", "entity_id"])
-        .where("entity", "=", "invoice")
-        .where("action", "in", ["invoice.void", "invoice.reissue"])
-        .orderBy("id")
-        .execute(),
-    );
+    const audit = await data.handle.db
+      .selectFrom("audit_log")
+      .select(["actor", "action", "entity_id"])
+      .where("entity", "=", "invoice")
+      .where("action", "in", ["invoice.void", "invoice.reissue"])
+      .orderBy("id")
+      .execute();
     expect(audit).toEqual([
       { actor: "cli", action: "invoice.void", entity_id: byNumber.id },
       { actor: "cli", action: "invoice.reissue", entity_id: byNumber.id },

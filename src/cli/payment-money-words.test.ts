@@ -1,42 +1,37 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  type CommandDataDir,
-  commandDataDir,
+  type SharedCommandDataDir,
+  sharedCommandDataDir,
   tokenbillCommand,
 } from "../../test/helpers/tokenbill-command.ts";
 import { issueInvoices } from "../billing/payments/testing/invoice-fixtures.ts";
 import { createCustomers } from "../billing/testing/billing-fixtures.ts";
-import { openDatabase } from "../db/open-database.ts";
 
 // A refusal about amounts answers in the currency's units, as the person typed them (--amount 5.00), not in
 // the API's minor units: `payments refund --amount 5.00` said "at most 200 (minor units) of payment pay_… is
 // left to refund". The console words them the same (MoneyRefusal, src/billing/payments/money-refusal-words.ts).
 
-let data: CommandDataDir;
+let data: SharedCommandDataDir;
 let invoice = { id: "", number: "" };
 
 const run = (...args: string[]) => tokenbillCommand(["payments", ...args], { DATA_DIR: data.dir });
 
 beforeAll(async () => {
-  data = await commandDataDir();
-  const handle = await openDatabase({ dataDir: data.dir });
-  try {
-    const [customerId] = await createCustomers(handle, [{ email: "refunds@example.com" }]);
-    const [id] = await issueInvoices(handle.db, [{ customerId: customerId!, total: 500n }]);
-    const row = await handle.db
-      .selectFrom("invoice")
-      .select(["id", "number"])
-      .where("id", "=", id!)
-      .executeTakeFirstOrThrow();
-    invoice = { id: row.id, number: row.number! };
-  } finally {
-    await handle.close();
-  }
+  data = await sharedCommandDataDir();
+  const { handle } = data;
+  const [customerId] = await createCustomers(handle, [{ email: "refunds@example.com" }]);
+  const [id] = await issueInvoices(handle.db, [{ customerId: customerId!, total: 500n }]);
+  const row = await handle.db
+    .selectFrom("invoice")
+    .select(["id", "number"])
+    .where("id", "=", id!)
+    .executeTakeFirstOrThrow();
+  invoice = { id: row.id, number: row.number! };
 });
 afterAll(() => data?.remove());
 
 describe("a refusal about amounts on the command line", () => {
-  // Each command is a process that opens the embedded database: a few seconds apiece on a busy machine.
+  // Each command is a process of its own: a few seconds apiece on a busy machine.
   it("names a refund's limit in dollars, against --amount", { timeout: 120_000 }, async () => {
     const paid = await run("record", "--invoice", invoice.id, "--amount", "2.00", "--reference", "BT-9");
     expect([paid.code, paid.stderr]).toEqual([0, ""]);

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
+import { migrateToLatest } from "../../src/db/migrate.ts";
+import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts";
 import { templateBlob } from "./test-database.ts";
 import { TEMPLATE_ENV } from "./test-database-template.ts";
 
@@ -75,6 +77,41 @@ export async function commandDataDir(): Promise<CommandDataDir> {
   if (golden) cpSync(golden, dir, { recursive: true });
   else mkdirSync(dir);
   return { dir, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+export interface SharedCommandDataDir {
+  /** The DATA_DIR to give the commands. */
+  dir: string;
+  /** The database the commands reach, for a test to arrange or read what they cannot. */
+  handle: DatabaseHandle;
+  /** Closes the database (its socket first) and removes the directory. */
+  remove(): Promise<void>;
+}
+
+/**
+ * A DATA_DIR whose database this test process holds and shares over its socket, as a running `serve` does
+ * (docs/ARCHITECTURE.md, "Many processes"): the commands given it connect there instead of each opening the
+ * database itself. A command that opens the embedded database costs about 3.4 s on an idle machine, one that
+ * connects to the socket about 1.6 s (2026-12-05). For tests of what a command says and does; a test of
+ * opening the files themselves (the lock, permissions, backup, memory://) uses commandDataDir().
+ */
+export async function sharedCommandDataDir(): Promise<SharedCommandDataDir> {
+  const data = await commandDataDir();
+  const handle = await openDatabase({ dataDir: data.dir, share: true, onPermissionWarning: () => {} });
+  if (!handle.socketPath) {
+    await handle.close();
+    data.remove();
+    throw new Error(`${data.dir}: too long a path for the database's socket`);
+  }
+  await migrateToLatest(handle.db);
+  return {
+    dir: data.dir,
+    handle,
+    async remove() {
+      await handle.close();
+      data.remove();
+    },
+  };
 }
 
 /**

@@ -3,18 +3,23 @@ import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import type { DatabaseHandle } from "../../src/db/open-database.ts";
 import { createTestDatabase } from "../helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../helpers/test-server.ts";
-import { type CommandDataDir, commandDataDir, tokenbillCommand } from "../helpers/tokenbill-command.ts";
+import {
+  type SharedCommandDataDir,
+  sharedCommandDataDir,
+  tokenbillCommand,
+} from "../helpers/tokenbill-command.ts";
 
 // `tokenbill solusio doctor` and `setup --apply` as an operator runs them, against a fresh emulator.
-// Not a `.db.test.ts`: the commands always run on an embedded database of their own (tokenbillCommand), so a
-// second run in CI's PostgreSQL pass repeated the same 85–100 s of child processes and tested nothing more;
-// the binding's and setup's SQL run on both databases in solusio-binding and billing-integration-setup.
-// It keeps the database project's 120 s timeouts: thirteen commands of 3–6 s each, on two busy cores.
+// Not a `.db.test.ts`: the commands always run on an embedded database (one this test holds and shares over
+// its socket, as serve does, so that each command need not open it), so a second run in CI's PostgreSQL pass
+// repeated the same child processes and tested nothing more; the binding's and setup's SQL run on both
+// databases in solusio-binding and billing-integration-setup. It keeps the database project's 120 s
+// timeouts: fifteen commands on two busy cores.
 
 let emulator: RunningEmulator;
 let handle: DatabaseHandle;
 let tokenbill: TestServer;
-let data: CommandDataDir;
+let data: SharedCommandDataDir;
 let env: NodeJS.ProcessEnv;
 
 const cli = (...args: string[]) => tokenbillCommand(args, env);
@@ -24,7 +29,7 @@ beforeAll(async () => {
   // A tokenbill that answers GetTokenPricing where SolusIO will be told to call.
   handle = await createTestDatabase();
   tokenbill = await startTestServer(handle.db);
-  data = await commandDataDir();
+  data = await sharedCommandDataDir();
   env = {
     DATA_DIR: data.dir,
     SOLUSIO_URL: emulator.apiUrl,
@@ -36,7 +41,7 @@ afterAll(async () => {
   await tokenbill?.close();
   await handle?.close();
   await emulator?.close();
-  data?.remove();
+  await data?.remove();
 });
 
 describe("tokenbill solusio", { timeout: 120_000 }, () => {
