@@ -1,0 +1,108 @@
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AnswerHoldingRelay,
+  startAnswerHoldingRelay,
+} from "../../../test/helpers/answer-holding-relay.ts";
+import { type SolusioHarness, startSolusioHarness } from "../../../test/helpers/solusio-harness.ts";
+import { createJobRunner } from "../../app/runner.ts";
+import { connectSolusio } from "../../solusio/connect-solusio.ts";
+import { integrate } from "../../solusio/integration.ts";
+
+// A retry by hand queues a failed job in place with its attempts anew (retry-failed-job.ts), so a customer's
+// creation sync job, retried, runs as attempt 1 again: the attempt that creates without looking first
+// (sync-customer.ts, firstCreate). Here that job's first POST users was carried out by SolusIO while its
+// answer never came back (the instance stopped), the job then failed for good (SolusIO refused the token),
+// and the customer's e-mail was edited meanwhile, its job failing the same way. Retried once the token is
+// right again, the creation job must find the user it made, not post the new e-mail as a second user.
+
+let h: SolusioHarness;
+let relay: AnswerHoldingRelay;
+const logger = pino({ level: "silent" });
+
+beforeAll(async () => {
+  h = await startSolusioHarness({ SOLUSIO_LIMIT_GROUPS: "[]", SOLUSIO_DEFAULT_LIMIT_GROUP: "" });
+  relay = await startAnswerHoldingRelay(h.emulator.apiUrl);
+});
+afterAll(async () => {
+  await relay?.close();
+  await h?.close();
+});
+
+/** Every emulator user carrying this billing_user_id. */
+async function usersCarrying(billingUserId: number) {
+  const r = await h.emu("GET", "/api/v1/users?per_page=100");
+  expect(r.body.meta.last_page).toBe(1);
+  return (r.body.data as { id: number; email: string; billing_user_id: number | null }[]).filter(
+    (u) => u.billing_user_id === billingUserId,
+  );
+}
+
+/** A runner reaching SolusIO at `apiUrl` with `token`, as another instance of tokenbill would. */
+function runnerVia(apiUrl: string, token: string) {
+  const connection = connectSolusio(h.db, logger, { apiUrl, token, tlsInsecure: false, timeoutMs: 60_000 });
+  const runner = createJobRunner(h.db, h.config, logger, integrate(connection, h.config), {
+    backoffBaseMs: 20,
+    backoffCapMs: 200,
+    pollMs: 20,
+  })!;
+  return { connection, runner };
+}
+
+async function jobsOf(customerId: number) {
+  return h.db
+    .selectFrom("job")
+    .select(["id", "status", "attempts", "payload"])
+    .where("ordering_key", "=", `customer:${customerId}`)
+    .orderBy("id")
+    .execute();
+}
+
+describe("a creation sync job retried by hand after its POST users landed and the job failed for good", () => {
+  it("takes the user its lost attempt created: one SolusIO user, with the e-mail edited since", async () => {
+    // Attempt 1 posts the user through the relay, which keeps SolusIO's answer; the instance stops.
+    const a = runnerVia(relay.apiUrl, h.emulator.adminToken);
+    const landed = relay.holdAnswerOf("POST", "/users");
+    await a.runner.start();
+    const created = await h.server.api("POST", "/api/v1/customers", {
+      email: "retried-before@example.com",
+      country: "DE",
+      currency: "EUR",
+    });
+    expect(created.status).toBe(201);
+    const id: number = created.body.data.id;
+    expect(await landed).toEqual({ status: 201 });
+    await a.runner.stop({ giveBackAfter: Promise.resolve() });
+    await a.connection.close();
+    expect(await usersCarrying(id)).toHaveLength(1);
+
+    // The e-mail changes, and both jobs fail for good: SolusIO refuses the token (401, not retried).
+    const edited = await h.server.api("PATCH", `/api/v1/customers/${id}`, {
+      email: "retried-after@example.com",
+    });
+    expect(edited.status).toBe(200);
+    const refused = runnerVia(h.emulator.apiUrl, "a-revoked-token");
+    await refused.runner.drain();
+    await refused.connection.close();
+    const [creation, edit] = await jobsOf(id);
+    expect(creation).toMatchObject({ status: "failed", payload: { created: true } });
+    expect(edit).toMatchObject({ status: "failed" });
+
+    // The token is right again (the harness's runner): staff retry the creation job, then the edit's.
+    for (const job of [creation!, edit!]) {
+      const retried = await h.server.api("POST", `/api/v1/jobs/${job.id}/retry`);
+      expect(retried.status).toBe(204);
+      await h.runner.drain();
+    }
+
+    const users = await usersCarrying(id);
+    expect(users).toEqual([expect.objectContaining({ email: "retried-after@example.com" })]);
+    const customer = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data;
+    expect(customer.sync).toMatchObject({ state: "in_sync", error: null, solusio_user_id: users[0]!.id });
+    // The retry ran as attempt 1 of a creation job: only the customer's note kept it from creating blind.
+    expect((await jobsOf(id)).map((j) => [j.status, j.attempts])).toEqual([
+      ["done", 1],
+      ["done", 1],
+    ]);
+  });
+});
