@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { majorToMinor, recordDetails } from "./payment-commands.ts";
+import { Command } from "commander";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ServiceError } from "../kernel/errors.ts";
+import { inOptionTerms } from "./option-names.ts";
+import { addPaymentCommands, majorToMinor, recordDetails } from "./payment-commands.ts";
 
 describe("amounts typed on the command line", () => {
   it("convert exactly to minor units with the currency's exponent", () => {
@@ -48,5 +51,40 @@ describe("payments record's options but the amount", () => {
       "invoice: name exactly one of --invoice and --customer",
     );
     expect(() => recordDetails({ ...base, customer: "7" })).toThrow(/name exactly one/);
+  });
+});
+
+describe("payments show", () => {
+  // A command that went as far as the database finds none it may open here (memory://: exit 78), not ./data.
+  afterEach(() => vi.unstubAllEnvs());
+  /** `tokenbill payments show …args` as main.ts runs it, up to the refusal worded in the command's terms. */
+  async function refusalOf(...args: string[]): Promise<string> {
+    vi.stubEnv("DATA_DIR", "memory://");
+    const program = new Command("tokenbill").exitOverride();
+    let running: Command | undefined;
+    program.hook("preAction", (_program, action) => {
+      running = action;
+    });
+    addPaymentCommands(program.command("payments").exitOverride());
+    const error = await program.parseAsync(["payments", "show", ...args], { from: "user" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    return (inOptionTerms(error, running) as ServiceError).message;
+  }
+
+  it("refuses an id that is neither a payment's nor a credit note's, naming both, before opening a database", async () => {
+    // It said "must be a payment id (pay_…)" for any id but cn_…, although a credit note id is taken too.
+    const both = "<id>: must be a payment id (pay_…) or a credit note id (cn_…)";
+    for (const id of ["foo", "pay_x", "cn_zz", "PAY_1", "inv_1", ""]) expect(await refusalOf(id)).toBe(both);
+  });
+
+  it("says in its help that it takes a payment id or a credit note id", () => {
+    const payments = new Command("payments");
+    addPaymentCommands(payments);
+    const show = payments.commands.find((c) => c.name() === "show")!;
+    expect(show.helpInformation()).toMatch(
+      /Arguments:\n\s+id\s+a payment id \(pay_…\) or a credit note id \(cn_…\)/,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { CreditNoteIdParams } from "../billing/credit-notes/credit-note-schemas.ts";
 import { getCreditNote } from "../billing/credit-notes/get-credit-note.ts";
 import { issueCreditNote } from "../billing/credit-notes/issue-credit-note.ts";
 import { getInvoice } from "../billing/invoices/get-invoice.ts";
@@ -18,7 +19,7 @@ import type { ServiceContext } from "../kernel/context.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { jsonText } from "../kernel/json.ts";
 import { zodToServiceError } from "../kernel/verb.ts";
-import { PaymentFields } from "../billing/payments/payment-schemas.ts";
+import { PaymentFields, PaymentIdParams } from "../billing/payments/payment-schemas.ts";
 import { PAID_AT_MAX_AGE_YEARS } from "../billing/payments/paid-at-window.ts";
 import { getCustomer } from "../services/customers/customers.ts";
 import { currencyDisplays } from "../services/currencies/currencies.ts";
@@ -97,6 +98,9 @@ async function inTypedMoney(error: unknown, ctx: ServiceContext): Promise<unknow
   return fieldError(error.code, error.field, await moneyRefusalWords(error, ctx));
 }
 
+/** What `payments show` takes: the ids getPayment and getCreditNote take, and nothing else. */
+const SHOWN_ID = "a payment id (pay_…) or a credit note id (cn_…)";
+
 const print = (value: unknown) => process.stdout.write(`${jsonText(value, 2)}\n`);
 
 /** The `payments` group's commands, added to `payments` (main.ts makes the group and loads this file when it runs). */
@@ -174,17 +178,21 @@ export function addPaymentCommands(payments: Command): void {
     });
 
   payments
-    .command("show <id>")
-    .description("a payment (pay_…) or a credit note (cn_…)")
-    .action(async (id: string) =>
-      withSystemContext(async (ctx) => {
+    .command("show")
+    .description("a payment or a credit note")
+    .argument("<id>", SHOWN_ID)
+    .action(async (id: string) => {
+      // Either verb's own refusal names only its kind of id ("must be a payment id"), though both are taken
+      // here: one refusal names both, before the database is opened.
+      const payment = PaymentIdParams.shape.id.safeParse(id).success;
+      if (!payment && !CreditNoteIdParams.shape.id.safeParse(id).success)
+        throw ServiceError.validation("id", `must be ${SHOWN_ID}`);
+      await withSystemContext(async (ctx) => {
         print(
-          id.startsWith("cn_")
-            ? await getCreditNote({ ctx, input: { id } })
-            : await getPayment({ ctx, input: { id } }),
+          payment ? await getPayment({ ctx, input: { id } }) : await getCreditNote({ ctx, input: { id } }),
         );
-      }),
-    );
+      });
+    });
 
   payments
     .command("list")
