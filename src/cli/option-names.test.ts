@@ -57,6 +57,32 @@ describe("a verb's field as the command's option", () => {
     expect(reworded.code).toBe("VALIDATION");
   });
 
+  it("rewords a conflict or a not-found worded from its fields the same way, keeping its code", () => {
+    const cmd = command(["--invoice", "inv_1"]);
+    // It said "invoice_id: invoice inv_1 is void; …" and "paid_at: …", the verb's names for --invoice, --date.
+    const conflict = new ServiceError("CONFLICT", "invoice_id: invoice inv_1 is void", [
+      { field: "invoice_id", message: "invoice inv_1 is void" },
+    ]);
+    const reworded = inOptionTerms(conflict, cmd) as ServiceError;
+    expect([reworded.code, reworded.message]).toEqual(["CONFLICT", "--invoice: invoice inv_1 is void"]);
+    expect(reworded.issues).toEqual([{ field: "--invoice", message: "invoice inv_1 is void" }]);
+    const date = new ServiceError("CONFLICT", "paid_at: after the refund", [
+      { field: "paid_at", message: "after the refund" },
+    ]);
+    expect((inOptionTerms(date, cmd) as ServiceError).message).toBe("--date: after the refund");
+    const missing = new ServiceError("NOT_FOUND", "customer_id: customer 7 not found", [
+      { field: "customer_id", message: "customer 7 not found" },
+    ]);
+    expect(inOptionTerms(missing, cmd)).toMatchObject({
+      code: "NOT_FOUND",
+      message: "--customer: customer 7 not found",
+    });
+    const unmapped = new ServiceError("CONFLICT", "status: refund ref_1 is failed already", [
+      { field: "status", message: "refund ref_1 is failed already" },
+    ]);
+    expect(inOptionTerms(unmapped, cmd)).toBe(unmapped);
+  });
+
   it("leaves other errors, and a refusal with a message of its own, as they were", () => {
     const cmd = command([]);
     const own = new ServiceError("VALIDATION", "name exactly one of --invoice and --customer", [

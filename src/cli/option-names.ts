@@ -33,12 +33,12 @@ export function optionForField(command: Command, field: string): string | undefi
 }
 
 /**
- * `error` with each refused field that `command` took from an option named by that option instead; any other
- * error, or a refusal naming a field no option carries (it came from elsewhere), as it was.
+ * `error` with each refused field that `command` took from an option named by that option instead, whatever
+ * its code (a VALIDATION, a CONFLICT such as a reference used before, a NOT_FOUND); any other error, or a
+ * refusal naming a field no option carries (it came from elsewhere), as it was.
  */
 export function inOptionTerms(error: unknown, command: Command | undefined): unknown {
-  if (!(command && error instanceof ServiceError && error.code === "VALIDATION" && error.issues.length))
-    return error;
+  if (!(command && error instanceof ServiceError && error.issues.length)) return error;
   // Only a refusal worded from its fields is reworded; one with a message of its own is left whole.
   if (error.message !== validationWording(error.issues)) return error;
   let renamed = false;
@@ -49,5 +49,5 @@ export function inOptionTerms(error: unknown, command: Command | undefined): unk
     return { field: option, message: issue.message };
   });
   if (!renamed) return error;
-  return ServiceError.invalid(issues);
+  return new ServiceError(error.code, validationWording(issues), issues);
 }

@@ -41,10 +41,14 @@ describe("a refusal about amounts on the command line", () => {
       2,
       "error: --amount: at most $2.00 of this payment is left to refund\n",
     ]);
-    // Another amount under a reference already used is a conflict that names the first payment's amount.
+    // Another amount under a reference already used is a conflict that names the first payment's amount, and
+    // the option: it said "reference: …", the verb's field.
     const again = await run("record", "--invoice", invoice.id, "--amount", "3.00", "--reference", "BT-9");
     expect(again.code).toBe(4);
-    expect(again.stderr).toMatch(/^error: reference: manual reference BT-9 is already a payment of \$2\.00 /);
+    expect(again.stderr).toBe(
+      `error: --reference: manual reference BT-9 is already a payment of $2.00 on invoice ${invoice.number}; ` +
+        "a different payment needs its own reference\n",
+    );
     expect(again.stderr).not.toContain("minor units");
   });
 
