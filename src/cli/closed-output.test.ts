@@ -51,6 +51,21 @@ describe("tokenbill with nowhere to write its output", () => {
     });
   });
 
+  it.runIf(process.platform !== "win32")(
+    "cannot tell a stdout closed outright (>&-) from /dev/null: Node gives it /dev/null, exit 0 (README, exit codes)",
+    async () => {
+      // If this fails, Node has stopped filling a closed fd 1: the command now sees EBADF, and the README's
+      // exit codes (and closed-output.ts) should say what it does with it.
+      const child = spawn("/bin/sh", ["-c", 'exec "$0" "$1" --help >&-', process.execPath, bin], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    },
+  );
+
   it.runIf(process.platform === "linux")("says once that a full disk took its output, exit 1", async () => {
     const full = openSync("/dev/full", "w");
     try {

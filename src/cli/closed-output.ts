@@ -4,6 +4,10 @@ import { constants } from "node:os";
 // reading) makes the next write fail with EPIPE, an 'error' event nothing handled: the command crashed with
 // a 25-line stack trace and exit code 1, in the middle of closing its database. A full disk behind `> file`
 // (ENOSPC) did the same.
+// A stdout closed outright (`tokenbill … >&-`) is out of reach: before any JavaScript runs, Node opens
+// /dev/null read-write on a closed fd 0–2 (node.cc, PlatformInit), which is what `stdio: "ignore"` and Python's
+// subprocess.DEVNULL hand a child on purpose (same flags, checked in /proc/self/fdinfo on Node 20), so writes
+// succeed and there is nothing to tell a lost output from a discarded one.
 
 /** The shell's code for a process ended by SIGPIPE (128 + 13), as `seq 100000 | head -1` gives. */
 export const CLOSED_OUTPUT_EXIT_CODE = 128 + constants.signals.SIGPIPE;
