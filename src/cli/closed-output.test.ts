@@ -1,17 +1,19 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type CommandDataDir, commandDataDir } from "../../test/helpers/tokenbill-command.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SharedCommandDataDir, sharedCommandDataDir } from "../../test/helpers/tokenbill-command.ts";
 
 // A command whose output cannot be written: a reader gone (`| head -1`, EPIPE) or a full disk (ENOSPC).
 // Before, every command crashed there with Node's "Unhandled 'error' event" and a stack trace, exit code 1.
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
-const dirs: CommandDataDir[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove();
+// One database for every command, held here as serve holds it: none of them writes to it.
+let data: SharedCommandDataDir;
+beforeAll(async () => {
+  data = await sharedCommandDataDir();
 });
+afterAll(() => data?.remove());
 
 interface Ended {
   code: number | null;
@@ -20,8 +22,6 @@ interface Ended {
 
 /** Runs `tokenbill ...args` with its stdout either a pipe the reader closes at once, or an open file. */
 async function withStdout(args: string[], stdout: "closed pipe" | number): Promise<Ended> {
-  const data = await commandDataDir();
-  dirs.push(data);
   const child = spawn(process.execPath, [bin, ...args], {
     env: { ...process.env, DATA_DIR: data.dir, DATABASE_URL: "" },
     cwd: join(data.dir, ".."),
