@@ -1,16 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
-import { tokenbillCommand } from "../../test/helpers/tokenbill-command.ts";
+import {
+  type SharedCommandDataDir,
+  sharedCommandDataDir,
+  tokenbillCommand,
+} from "../../test/helpers/tokenbill-command.ts";
 
 // `tokenbill billing run` as outside checks call it: exit 0 only when the run completed, and --json prints
-// the summary. A child process on a throw-away embedded database reads usage from an emulator.
+// the summary. A child process on an embedded database (held by this test, as serve holds it) reads usage
+// from an emulator.
 
 let em: RunningEmulator;
+let data: SharedCommandDataDir;
 
 const tokenbill = (env: Record<string, string>, ...args: string[]) =>
-  tokenbillCommand(args, { LOG_LEVEL: "warn", ...env });
+  tokenbillCommand(args, { DATA_DIR: data.dir, LOG_LEVEL: "warn", ...env });
 
 beforeAll(async () => {
+  data = await sharedCommandDataDir();
   em = await startEmulator({
     port: 0,
     logger: false,
@@ -22,7 +29,10 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(() => em?.close());
+afterAll(async () => {
+  await em?.close();
+  await data?.remove();
+});
 
 describe("tokenbill billing run", () => {
   it("exits 0 when the run completed and prints its summary with --json", async () => {
