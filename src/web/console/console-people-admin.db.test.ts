@@ -199,6 +199,18 @@ describe("logs", () => {
     expect(byStatus.text).not.toContain("/api/v1/unreachable");
   });
 
+  it("refuses a filter it cannot read beside its field with a 400 and no calls, as the other lists do", async () => {
+    // Until 2026-12-06 the bad filter was dropped and every call listed, as if none had been asked for.
+    const bad = await owner.get("/console/call-log?status=abc");
+    expect(bad.status).toBe(400);
+    expect(textOf(bad.text, "status-error")).toBe("Must be an HTTP status from 100 to 599.");
+    expect(bad.text).toContain('value="abc"');
+    expect(bad.text).not.toContain("<table");
+    const outcome = await owner.get("/console/call-log?failed=maybe");
+    expect(outcome.status).toBe(400);
+    expect(textOf(outcome.text, "failed-error")).toBe("Must be one of true, false.");
+  });
+
   it("lists the audit log and filters it by subject", async () => {
     const staff = await owner.get(`/console/audit-log?entity=staff_user&entity_id=${ownerId}`);
     expect(staff.status).toBe(200);

@@ -4,6 +4,7 @@ import { listSolusioCalls } from "../../services/sync/list-solusio-calls.ts";
 import { pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { queryText, STAFF } from "./page-helpers.ts";
+import { formFailureOf } from "./pricing-form-kit.ts";
 
 // The SolusIO call log (every call tokenbill made, bodies masked before they were stored) and the audit log
 // (every change, with who made it), newest first, 50 a page.
@@ -17,29 +18,40 @@ function shown(value: unknown): string {
 
 export function registerLogPages(app: FastifyInstance, deps: WebDeps): void {
   app.get("/console/call-log", STAFF, async (request, reply) => {
-    const failed = queryText(request, "failed");
-    const status = queryText(request, "status");
-    // Filters that do not parse are dropped (the form offers only valid ones), never a failed page.
-    const outcome: "true" | "false" | undefined =
-      failed === "true" || failed === "false" ? failed : undefined;
+    // As on the customer and invoice lists, a filter the verb cannot read is refused beside its field (400,
+    // no calls listed), never dropped: a list without its filter would pass for the filtered one.
     const filters = {
-      failed: outcome ?? "",
-      status: status && /^[1-5]\d\d$/.test(status) ? status : "",
+      failed: queryText(request, "failed") ?? "",
+      status: queryText(request, "status") ?? "",
     };
-    const page = await listSolusioCalls({
-      ctx: deps.contextOf(request),
-      input: {
-        ...pageQuery(request),
-        ...(outcome ? { failed: outcome } : {}),
-        ...(filters.status ? { status: filters.status } : {}),
-      },
-    });
-    return staffPage(deps, request, reply, "console-call-log", {
-      title: "SolusIO call log",
-      calls: page.data.map((c) => ({ ...c, when: when(c.at), body: shown(c.request_body) })),
-      filters,
-      pager: pagerOf(request, page.meta),
-    });
+    const data = { title: "SolusIO call log", filters };
+    try {
+      const page = await listSolusioCalls({
+        ctx: deps.contextOf(request),
+        input: {
+          ...pageQuery(request),
+          // The verb checks the value against its list; the cast only passes the query's text on.
+          ...(filters.failed ? { failed: filters.failed as "true" | "false" } : {}),
+          ...(filters.status ? { status: filters.status } : {}),
+        },
+      });
+      return staffPage(deps, request, reply, "console-call-log", {
+        ...data,
+        calls: page.data.map((c) => ({ ...c, when: when(c.at), body: shown(c.request_body) })),
+        pager: pagerOf(request, page.meta),
+      });
+    } catch (error) {
+      const failure = formFailureOf(error, ["failed", "status"]);
+      if (!failure) throw error;
+      return staffPage(
+        deps,
+        request,
+        reply,
+        "console-call-log",
+        { ...data, calls: [], errors: failure.errors },
+        failure.status,
+      );
+    }
   });
 
   app.get("/console/audit-log", STAFF, async (request, reply) => {
