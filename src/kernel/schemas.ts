@@ -134,7 +134,12 @@ export const calendarDateString = z
   .refine((s) => s >= FIRST_STORABLE_DATE, OUTSIDE_STORABLE);
 
 /** A billing period, a month written YYYY-MM as billing runs read it (src/domain/periods.ts): not 2026-13. */
-export const periodString = z.string().max(7).refine(isPeriod, PERIOD_FORMAT).meta({ example: "2026-10" });
+// The bound's message is the format too: "October 2026" was told "must be at most 7 characters".
+export const periodString = z
+  .string()
+  .max(7, PERIOD_FORMAT)
+  .refine(isPeriod, PERIOD_FORMAT)
+  .meta({ example: "2026-10" });
 
 export const IdParams = z.object({ id });
 export type IdParams = z.output<typeof IdParams>;

@@ -4,6 +4,8 @@ import type { Page } from "../kernel/pagination.ts";
 import { currentPortalCustomer } from "../services/portal-accounts/portal-accounts.ts";
 import { currentStaffUser } from "../services/staff/staff-users.ts";
 import { type PageData, renderPage } from "./render.ts";
+
+export { when } from "./page-time.ts";
 import { csrfToken, type WebDeps } from "./web-deps.ts";
 
 // What every console and portal page is made of: the header (who is logged in, the face's navigation), the
@@ -127,14 +129,6 @@ export function pagerOf(
 /** An amount in minor units as the currency writes it: 123450n in USD → "$1,234.50". */
 export function money(minor: bigint | number | string, currency: CurrencyDisplay): string {
   return formatMinor(BigInt(minor), currency);
-}
-
-/** A timestamp for a page, in UTC and to the minute: "2026-11-30 14:05 UTC". */
-export function when(value: Date | string | null | undefined): string {
-  if (value === null || value === undefined) return "";
-  const date = typeof value === "string" ? new Date(value) : value;
-  if (Number.isNaN(date.getTime())) return "";
-  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { Eta } from "eta";
 import type { FastifyReply } from "fastify";
+import { readableTimes } from "./page-time.ts";
 
 // Server-rendered pages with Eta templates (src/web/templates): HTML escaping by default (`<%= %>`), one
 // layout, no client-side build and no script at all — the README's install command is all a page needs.
@@ -33,6 +34,30 @@ export function renderPage(
   data: PageData,
   status = 200,
 ): FastifyReply {
-  const html = eta.render(`./${template}`, { errors: {}, values: {}, notice: undefined, ...data });
+  const html = eta.render(`./${template}`, {
+    errors: {},
+    values: {},
+    notice: undefined,
+    ...data,
+    ...shownMessages(data),
+  });
   return reply.status(status).header("cache-control", "no-store").type("text/html; charset=utf-8").send(html);
+}
+
+/**
+ * The messages a page shows (a refusal beside its field or above the form, an error page's message) with the
+ * times in them written as the pages write times: verbs word them for the API, in ISO 8601 (page-time.ts).
+ */
+function shownMessages(data: PageData): { errors?: FieldErrors; message?: string } {
+  const shown: { errors?: FieldErrors; message?: string } = {};
+  const errors = data["errors"];
+  if (errors && typeof errors === "object")
+    shown.errors = Object.fromEntries(
+      Object.entries(errors as FieldErrors).map(([field, text]) => [
+        field,
+        typeof text === "string" ? readableTimes(text) : text,
+      ]),
+    );
+  if (typeof data["message"] === "string") shown.message = readableTimes(data["message"]);
+  return shown;
 }

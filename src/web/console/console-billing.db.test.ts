@@ -30,6 +30,17 @@ describe("billing run pages", () => {
     const open = await owner.submit("/console/billing-runs", "/console/billing-runs", { period: "2099-01" });
     expect(open.status).toBe(400);
     expect(open.text).toMatch(/id="period-error">2099-01 cannot be billed before/);
+    // The time as the console writes every time (until 2026-12-06 the API's 2099-02-01T00:00:00.000Z).
+    expect(open.text).toMatch(/cannot be billed before 2099-02-0[12] \d\d:\d\d UTC \(/);
+    expect(open.text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
+    // A month written out is told the format expected, not its length.
+    const words = await owner.submit("/console/billing-runs", "/console/billing-runs", {
+      period: "October 2026",
+    });
+    expect(words.status).toBe(400);
+    expect(words.text).toMatch(
+      /id="period-error">Must be a month written YYYY-MM, e\.g\. &quot;2026-10&quot;\./,
+    );
     expect((await world.server.api("GET", "/api/v1/billing-runs")).body.meta.total).toBe(0);
   });
 

@@ -49,6 +49,12 @@ describe("invoice list", () => {
     expect(bad.text).toMatch(
       /id="period-error">Must be a month written YYYY-MM, e\.g\. &quot;2026-10&quot;\./,
     );
+    // A month written out is told the format, not "at most 7 characters" (until 2026-12-06).
+    const words = await owner.get("/console/invoices?period=October%202026");
+    expect(words.status).toBe(400);
+    expect(words.text).toMatch(
+      /id="period-error">Must be a month written YYYY-MM, e\.g\. &quot;2026-10&quot;\./,
+    );
   });
 });
 
@@ -95,6 +101,29 @@ describe("money on an invoice", () => {
       expect(bad.text).toContain(`id="amount-error">${message}</p>`);
       expect(bad.text).toContain(`value="${amount === "$2" ? "$2" : amount}"`);
     }
+    // A date out of range is refused with its bound written as the console writes times (until 2026-12-06
+    // the API's 2036-11-11T10:00:00.000Z).
+    const future = await owner.submit(page, `${page}/payments`, {
+      amount: "2",
+      method: "bank_transfer",
+      reference: "BT-FUTURE",
+      paid_at: "2999-01-01",
+    });
+    expect(future.status).toBe(400);
+    expect(future.text).toMatch(
+      /id="paid_at-error">Must not be in the future: [^<]*\(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)/,
+    );
+    expect(future.text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
+    const old = await owner.submit(page, `${page}/payments`, {
+      amount: "2",
+      method: "bank_transfer",
+      reference: "BT-OLD",
+      paid_at: "2000-01-01",
+    });
+    expect(old.status).toBe(400);
+    expect(old.text).toMatch(
+      /id="paid_at-error">Must be within the last 10 years \(not before \d{4}-\d\d-\d\d \d\d:\d\d UTC\)/,
+    );
     const noReference = await owner.submit(page, `${page}/payments`, {
       amount: "2",
       method: "bank_transfer",
