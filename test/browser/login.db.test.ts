@@ -1,5 +1,5 @@
 import { pino } from "pino";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "../../src/app/database.ts";
 import { parseConfig } from "../../src/config.ts";
@@ -57,6 +57,9 @@ describe.skipIf(noBrowser)("console and portal in a real browser", () => {
     await page.goto(`${server.url}/console`);
     expect(new URL(page.url()).pathname).toBe("/console/login");
     await checkPage(page, "console-login");
+    // The layout names its icon inline, a data: URL the pages' CSP (img-src 'self' data:) lets load: Chromium
+    // then asks for no /favicon.ico, which was a 404 on every page load until 2026-12-06.
+    expect(await iconOf(page)).toEqual({ type: "data:image/svg+xml,", width: 16 });
 
     await page.getByLabel("E-mail").fill("owner@example.com");
     await page.getByLabel("Password").fill("wrong password");
@@ -85,6 +88,7 @@ describe.skipIf(noBrowser)("console and portal in a real browser", () => {
     await page.goto(`${server.url}/portal`);
     expect(new URL(page.url()).pathname).toBe("/portal/login");
     await checkPage(page, "portal-login");
+    expect(await iconOf(page)).toEqual({ type: "data:image/svg+xml,", width: 16 });
 
     await page.getByLabel("E-mail").fill("ada@example.com");
     await page.getByLabel("Password").fill(PASSWORD);
@@ -95,3 +99,15 @@ describe.skipIf(noBrowser)("console and portal in a real browser", () => {
     await context.close();
   });
 });
+
+/** The page's icon as the browser loads it under the page's CSP: its data: type and width, or null. */
+function iconOf(page: Page): Promise<{ type: string; width: number } | null> {
+  return page.evaluate(async () => {
+    const link = document.querySelector<HTMLLinkElement>('link[rel="icon"]');
+    if (!link) return null;
+    const image = new Image();
+    image.src = link.href;
+    await image.decode();
+    return { type: link.href.slice(0, link.href.indexOf(",") + 1), width: image.naturalWidth };
+  });
+}
