@@ -16,7 +16,36 @@ declare module "fastify" {
      * their line breaks (CRLF or LF, as browsers send a textarea's) are allowed, nothing else is.
      */
     lineFields?: readonly string[];
+    /**
+     * The route answers a refusal by showing its form again with the person's entry (it calls
+     * refuseFormText first in the try block whose catch re-shows the form): a control character in one of
+     * its one-line fields is then dropped from the entry and named beside the field, instead of the 400
+     * error page that lost what was typed.
+     */
+    reshowsForm?: boolean;
   }
+  interface FastifyRequest {
+    /** The fields whose control characters the text check dropped (reshowsForm routes only). */
+    formTextRefusal?: ServiceError;
+  }
+}
+
+/** Said beside a field whose control characters were dropped from the entry shown again. */
+export const CONTROL_DROPPED =
+  "held a control character (such as a tab or a line break, often pasted with the text): it is taken out of the entry above; check it and send the form again";
+
+/** Tabs and line breaks become a space (they stood between words), other control characters go. */
+const SPACE_LIKE = /\r\n|[\t\n\v\f\r\u0085\u2028\u2029]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job.
+const DROPPED = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * Throws the VALIDATION error naming each field whose control characters the text check dropped, if any:
+ * the first statement of the try block of a `reshowsForm` route, so its catch shows the form again with
+ * the (cleaned) entry and the message beside each field, and no verb runs.
+ */
+export function refuseFormText(request: FastifyRequest): void {
+  if (request.formTextRefusal) throw request.formTextRefusal;
 }
 
 /**
@@ -53,6 +82,7 @@ export function installPageTextCheck(pages: FastifyInstance): void {
 const checkPageText: preHandlerHookHandler = (request, _reply, done) => {
   try {
     checkAddress(request);
+    if (request.routeOptions.config.reshowsForm) dropControlCharacters(request);
     assertCleanText(formToCheck(request), undefined, MAX_BODY_TEXT);
   } catch (error) {
     done(error as Error);
@@ -94,4 +124,25 @@ function formToCheck(request: FastifyRequest): unknown {
         : value;
   }
   return checked;
+}
+
+/**
+ * A reshowsForm route's one-line fields without their control characters, each such field named in
+ * request.formTextRefusal. What is left is checked as every form is (an over-long field is still the 400
+ * page). Password fields and the route's line fields are left to that check.
+ */
+function dropControlCharacters(request: FastifyRequest): void {
+  const body = request.body;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return;
+  const lines = request.routeOptions.config.lineFields ?? [];
+  const fields = body as Record<string, unknown>;
+  const issues: { field: string; message: string }[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    if (typeof value !== "string" || PASSWORD_FIELDS.has(name) || lines.includes(name)) continue;
+    const cleaned = value.replace(SPACE_LIKE, " ").replace(DROPPED, "");
+    if (cleaned === value) continue;
+    fields[name] = cleaned;
+    issues.push({ field: name, message: CONTROL_DROPPED });
+  }
+  if (issues.length > 0) request.formTextRefusal = ServiceError.invalid(issues);
 }

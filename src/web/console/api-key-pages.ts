@@ -10,7 +10,8 @@ import { nameActors } from "../../services/audit-log/name-actors.ts";
 import { confirmStaffAction, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { fieldErrorsOf, noticeFrom, param, STAFF } from "./page-helpers.ts";
+import { fieldErrorsOf, noticeFrom, param, STAFF, STAFF_FORM } from "./page-helpers.ts";
+import { refuseFormText } from "../page-text-input.ts";
 
 // Admin API keys for automation: the list (never a key or its hash), create — the new key is shown on the
 // answer page once and never again — and revoke after a confirmation.
@@ -58,9 +59,10 @@ export function registerApiKeyPages(app: FastifyInstance, deps: WebDeps): void {
   app.get("/console/api-keys", STAFF, async (request, reply) => listPage(request, reply));
 
   // Answered with the page itself rather than a redirect: the key exists only in this answer.
-  app.post("/console/api-keys", { ...STAFF, ...csrf }, async (request, reply) => {
+  app.post("/console/api-keys", { ...STAFF_FORM, ...csrf }, async (request, reply) => {
     const { name = "" } = formFields(request);
     try {
+      refuseFormText(request);
       const created = await createApiKey({ ctx: deps.contextOf(request), input: { name } });
       return listPage(request, reply, { created });
     } catch (error) {

@@ -124,6 +124,15 @@ describe("money on an invoice", () => {
     expect(old.text).toMatch(
       /id="paid_at-error">Must be within the last 10 years \(not before \d{4}-\d\d-\d\d \d\d:\d\d UTC\)/,
     );
+    // A tab pasted into the reference: the form again, the reference kept with a space for the tab and named.
+    const tab = await owner.submit(page, `${page}/payments`, {
+      amount: "2",
+      method: "bank_transfer",
+      reference: "BT\t1001",
+    });
+    expect(tab.status).toBe(400);
+    expect(tab.text).toMatch(/id="reference-error">Held a control character/);
+    expect(tab.text).toContain('value="BT 1001"');
     const noReference = await owner.submit(page, `${page}/payments`, {
       amount: "2",
       method: "bank_transfer",

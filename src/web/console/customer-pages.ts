@@ -22,7 +22,8 @@ import {
   valuesOf,
 } from "./customer-form.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
-import { fieldErrorsOf, noticeFrom, param, queryText, STAFF } from "./page-helpers.ts";
+import { fieldErrorsOf, noticeFrom, param, queryText, STAFF, STAFF_FORM } from "./page-helpers.ts";
+import { refuseFormText } from "../page-text-input.ts";
 import { REFUND_RELEASE_NOTICES } from "./refund-release-notices.ts";
 
 // Customers: search and filters, create, the customer page, edit. The actions on a customer (status, sync,
@@ -137,9 +138,10 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
     formPage(request, reply, newForm, blank),
   );
 
-  app.post("/console/customers/new", { ...STAFF, ...csrf }, async (request, reply) => {
+  app.post("/console/customers/new", { ...STAFF_FORM, ...csrf }, async (request, reply) => {
     const values = postedValues(request);
     try {
+      refuseFormText(request);
       const customer = await createCustomer({ ctx: deps.contextOf(request), input: customerInput(values) });
       return reply.redirect(`/console/customers/${customer.id}?notice=created`, 303);
     } catch (error) {
@@ -180,11 +182,12 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
     return formPage(request, reply, editForm(customer.id), valuesOf(customer));
   });
 
-  app.post("/console/customers/:id/edit", { ...STAFF, ...csrf }, async (request, reply) => {
+  app.post("/console/customers/:id/edit", { ...STAFF_FORM, ...csrf }, async (request, reply) => {
     const ctx = deps.contextOf(request);
     const customer = await getCustomer({ ctx, input: { id: param(request, "id") } });
     const values = postedValues(request);
     try {
+      refuseFormText(request);
       await updateCustomer({ ctx, input: { id: customer.id, patch: customerInput(values) } });
       return reply.redirect(`/console/customers/${customer.id}?notice=updated`, 303);
     } catch (error) {

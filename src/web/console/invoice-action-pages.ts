@@ -11,7 +11,8 @@ import { registerInvoiceVoidPages } from "./invoice-void-pages.ts";
 import { registerPaymentRefundPages } from "./payment-refund-pages.ts";
 import { registerRefundReleasePages } from "./refund-release-pages.ts";
 import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
-import { STAFF } from "./page-helpers.ts";
+import { STAFF, STAFF_FORM } from "./page-helpers.ts";
+import { refuseFormText } from "../page-text-input.ts";
 
 // What changes an issued invoice's money: issuing a credit note (voiding and reissuing are in
 // invoice-void-pages.ts, refunding one of its payments in payment-refund-pages.ts, releasing a refund's reservation in refund-release-pages.ts). Each has a page of its own that says what will happen (the confirmation), and
@@ -79,7 +80,7 @@ export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps):
 
   app.post<{ Params: { id: string } }>(
     "/console/invoices/:id/credit-notes",
-    { ...STAFF, ...csrf },
+    { ...STAFF_FORM, ...csrf },
     async (request, reply) => {
       const ctx = deps.contextOf(request);
       const form = formFields(request);
@@ -93,6 +94,7 @@ export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps):
         });
       let creditNoteId: string;
       try {
+        refuseFormText(request);
         const invoice = await getInvoice({ ctx, input: { id: request.params.id } });
         const amount = minorUnitsOf(form["amount"] ?? "", displayOf(invoice));
         const note = await issueCreditNote({

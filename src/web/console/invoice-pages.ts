@@ -13,7 +13,8 @@ import { minorUnitsOf } from "./invoice-amount.ts";
 import { displayOf, invoicePage, STATUS_BADGE } from "./invoice-view.ts";
 import { inPeoplesMoney } from "./money-words.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
-import { STAFF, queryText } from "./page-helpers.ts";
+import { STAFF, STAFF_FORM, queryText } from "./page-helpers.ts";
+import { refuseFormText } from "../page-text-input.ts";
 
 // Invoices: the filtered list, one invoice's page, its PDF, recording a payment and resending it. Refunds,
 // credit notes and voiding are in invoice-action-pages.ts. Every page calls the admin API's verbs with the
@@ -79,13 +80,14 @@ export function registerInvoicePages(app: FastifyInstance, deps: WebDeps): void 
 
   app.post<{ Params: { id: string } }>(
     "/console/invoices/:id/payments",
-    { ...STAFF, ...csrf },
+    { ...STAFF_FORM, ...csrf },
     async (request, reply) => {
       const ctx = deps.contextOf(request);
       const form = formFields(request);
       const { id } = request.params;
       let created: boolean;
       try {
+        refuseFormText(request);
         const invoice = await getInvoice({ ctx, input: { id } });
         const amount = minorUnitsOf(form["amount"] ?? "", displayOf(invoice));
         const result = await recordPayment({

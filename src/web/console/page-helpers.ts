@@ -8,6 +8,12 @@ import { sentence } from "./pricing-form-kit.ts";
 /** Route options of a console page; every POST adds the CSRF check. */
 export const STAFF = { config: { access: "staff" as const } };
 
+/**
+ * Route options of a console form that shows itself again on a refusal, control characters included
+ * (page-text-input.ts, reshowsForm): its try block starts with refuseFormText(request).
+ */
+export const STAFF_FORM = { config: { access: "staff" as const, reshowsForm: true } };
+
 /** A fixed notice chosen by `?notice=`: the URL picks one of `notices`, its text is never echoed. */
 export function noticeFrom(request: FastifyRequest, notices: Record<string, string>): string | undefined {
   const key = queryText(request, "notice");

@@ -13,7 +13,8 @@ import { formFields, type WebDeps } from "../web-deps.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
 import { inPeoplesMoney } from "./money-words.ts";
 import { displayOf, paysInvoice } from "./invoice-view.ts";
-import { STAFF, param } from "./page-helpers.ts";
+import { STAFF, STAFF_FORM, param } from "./page-helpers.ts";
+import { refuseFormText } from "../page-text-input.ts";
 import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
 
 // Refunding a payment by hand, from the invoice it pays or from its customer's page: the same form and
@@ -124,24 +125,32 @@ export function registerPaymentRefundPages(app: FastifyInstance, deps: WebDeps):
       return refundPage(request, reply, owner, typeof payment === "string" ? payment : "");
     });
 
-    app.post<{ Params: { id: string } }>(`${path}/refunds`, { ...STAFF, ...csrf }, async (request, reply) => {
-      const ctx = deps.contextOf(request);
-      const form = formFields(request);
-      const paymentId = form["payment_id"] ?? "";
-      const owner = await ownerOf(deps, request);
-      try {
-        const payment = await paymentOf(request, owner, paymentId);
-        const amount = minorUnitsOf(form["amount"] ?? "", owner.display(payment));
-        await refundPayment({ ctx, input: { payment_id: payment.id, amount, reason: form["reason"] ?? "" } });
-      } catch (error) {
-        const failure = formFailureOf(await inPeoplesMoney(error, ctx), ["amount", "reason"]);
-        if (!failure) throw error;
-        return refundPage(request, reply, owner, paymentId, failure.status, {
-          errors: failure.errors,
-          values: form,
-        });
-      }
-      return reply.redirect(`${owner.base}?notice=refunded`, 303);
-    });
+    app.post<{ Params: { id: string } }>(
+      `${path}/refunds`,
+      { ...STAFF_FORM, ...csrf },
+      async (request, reply) => {
+        const ctx = deps.contextOf(request);
+        const form = formFields(request);
+        const paymentId = form["payment_id"] ?? "";
+        const owner = await ownerOf(deps, request);
+        try {
+          refuseFormText(request);
+          const payment = await paymentOf(request, owner, paymentId);
+          const amount = minorUnitsOf(form["amount"] ?? "", owner.display(payment));
+          await refundPayment({
+            ctx,
+            input: { payment_id: payment.id, amount, reason: form["reason"] ?? "" },
+          });
+        } catch (error) {
+          const failure = formFailureOf(await inPeoplesMoney(error, ctx), ["amount", "reason"]);
+          if (!failure) throw error;
+          return refundPage(request, reply, owner, paymentId, failure.status, {
+            errors: failure.errors,
+            values: form,
+          });
+        }
+        return reply.redirect(`${owner.base}?notice=refunded`, 303);
+      },
+    );
   }
 }

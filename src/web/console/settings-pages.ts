@@ -20,7 +20,8 @@ import {
 import { confirmStaffAction, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { fieldErrorsOf, noticeFrom, param, queryText, STAFF } from "./page-helpers.ts";
+import { fieldErrorsOf, noticeFrom, param, queryText, STAFF, STAFF_FORM } from "./page-helpers.ts";
+import { refuseFormText } from "../page-text-input.ts";
 
 // Settings: the configuration the server runs with (read only — it is parsed once at start and frozen, so
 // nothing in it can change while the server runs; secrets masked as `tokenbill config` masks them, and where
@@ -114,11 +115,12 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
     getStaffUser({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
 
   // Answered with the page itself: a generated password exists only in this answer.
-  app.post("/console/settings/staff", { ...STAFF, ...csrf }, async (request, reply) => {
+  app.post("/console/settings/staff", { ...STAFF_FORM, ...csrf }, async (request, reply) => {
     const form = formFields(request);
     const values = { email: form["email"] ?? "", name: form["name"] ?? "", role: form["role"] ?? "" };
     const password = form["password"] ?? "";
     try {
+      refuseFormText(request);
       const created = await createStaffUser({
         ctx: deps.contextOf(request),
         // The verb checks the role against its list; the cast only passes the form's text on.

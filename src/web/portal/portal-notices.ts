@@ -47,3 +47,6 @@ export const STATUS_TEXT: Record<string, string> = {
 };
 
 export const CUSTOMER = { config: { access: "customer" as const } };
+
+/** A portal form that shows itself again on a refusal, control characters included (page-text-input.ts). */
+export const CUSTOMER_FORM = { config: { access: "customer" as const, reshowsForm: true } };

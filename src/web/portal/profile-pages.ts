@@ -10,7 +10,8 @@ import { customerPage } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { setSessionCookie } from "../session-cookie.ts";
 import { formFields, minutes, type WebDeps } from "../web-deps.ts";
-import { CUSTOMER, fieldErrorsOf, portalNoticeOf } from "./portal-notices.ts";
+import { CUSTOMER, CUSTOMER_FORM, fieldErrorsOf, portalNoticeOf } from "./portal-notices.ts";
+import { refuseFormText } from "../page-text-input.ts";
 
 // The customer's profile: the name (editable), e-mail, country and currency (shown; staff change them), and
 // the password change (current + new). A changed password ends every session of the customer; this browser
@@ -50,9 +51,10 @@ export function registerPortalProfilePages(app: FastifyInstance, deps: WebDeps):
 
   app.get("/portal/profile", CUSTOMER, async (request, reply) => profilePage(request, reply, 200));
 
-  app.post("/portal/profile", { ...CUSTOMER, ...csrf }, async (request, reply) => {
+  app.post("/portal/profile", { ...CUSTOMER_FORM, ...csrf }, async (request, reply) => {
     const { name = "" } = formFields(request);
     try {
+      refuseFormText(request);
       await updatePortalProfile({ ctx: deps.contextOf(request), input: { name } });
     } catch (error) {
       const errors = fieldErrorsOf(error, ["name"]);
