@@ -119,6 +119,41 @@ describe.skipIf(noBrowser)("console customers in a real browser", () => {
     await checkPage(page, "console-staff-disable");
   });
 
+  it("creates one API key and one staff user when the answer page is reloaded, showing the secret once", async () => {
+    // Until 2026-12-06 the answer to the form was the page itself, and a reload sent the form again: a
+    // second key, and a second user refused as a duplicate.
+    const keysNamed = async (name: string) =>
+      (await h.db.selectFrom("api_key").select("id").where("name", "=", name).execute()).length;
+    await page.goto(`${h.server.url}/console/api-keys`);
+    await page.getByLabel("What the key is for").fill("reload check");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const key = await page.locator("#new-key").textContent();
+    expect(key).toMatch(/^tbk_/);
+    expect(page.url()).not.toContain(key!);
+    await page.reload();
+    expect(await keysNamed("reload check")).toBe(1);
+    // Shown once: the reloaded page lists the key by name but no longer holds it.
+    expect(await page.locator("#new-key").count()).toBe(0);
+    expect(await page.content()).not.toContain(key!);
+    expect(await page.locator("#keys").textContent()).toContain("reload check");
+
+    await page.goto(`${h.server.url}/console/settings`);
+    await page.getByLabel("E-mail", { exact: true }).fill("reload@example.com");
+    await page.locator("#role").selectOption("support");
+    await page.getByRole("button", { name: "Create staff user" }).click();
+    const password = await page.locator("#new-password").textContent();
+    expect(password?.length).toBeGreaterThanOrEqual(12);
+    await page.reload();
+    expect(await page.locator("#new-password").count()).toBe(0);
+    expect(await page.locator(".field-error").count()).toBe(0);
+    const users = await h.db
+      .selectFrom("staff_user")
+      .select("id")
+      .where("email", "=", "reload@example.com")
+      .execute();
+    expect(users).toHaveLength(1);
+  });
+
   it("logs in to SolusIO as the customer and lands in the emulator's user area", async () => {
     await page.goto(h.server.url + customerPath);
     await page.getByRole("button", { name: "Log in to SolusIO as this customer" }).click();

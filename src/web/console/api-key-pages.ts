@@ -12,9 +12,10 @@ import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { fieldErrorsOf, noticeFrom, param, STAFF, STAFF_FORM } from "./page-helpers.ts";
 import { refuseFormText } from "../page-text-input.ts";
+import { API_KEY_SHOWN_ONCE, leaveShownOnce, takeShownOnce } from "../shown-once.ts";
 
-// Admin API keys for automation: the list (never a key or its hash), create — the new key is shown on the
-// answer page once and never again — and revoke after a confirmation.
+// Admin API keys for automation: the list (never a key or its hash), create — the new key is shown once, on
+// the list the form redirects to (shown-once.ts), and never again — and revoke after a confirmation.
 
 const NOTICES: Record<string, string> = {
   revoked: "The key is revoked: the next request with it is refused.",
@@ -26,7 +27,11 @@ export function registerApiKeyPages(app: FastifyInstance, deps: WebDeps): void {
   const listPage = async (
     request: FastifyRequest,
     reply: FastifyReply,
-    extra: { created?: CreatedApiKey; errors?: FieldErrors; values?: Record<string, string> } = {},
+    extra: {
+      created?: Pick<CreatedApiKey, "name" | "key">;
+      errors?: FieldErrors;
+      values?: Record<string, string>;
+    } = {},
     status = 200,
   ) => {
     const ctx = deps.contextOf(request);
@@ -56,15 +61,27 @@ export function registerApiKeyPages(app: FastifyInstance, deps: WebDeps): void {
     );
   };
 
-  app.get("/console/api-keys", STAFF, async (request, reply) => listPage(request, reply));
+  app.get("/console/api-keys", STAFF, async (request, reply) => {
+    const created = takeShownOnce(request, reply, deps.config, API_KEY_SHOWN_ONCE);
+    const shown = created?.["name"] !== undefined && created["key"] !== undefined;
+    return listPage(
+      request,
+      reply,
+      shown ? { created: { name: created["name"]!, key: created["key"]! } } : {},
+    );
+  });
 
-  // Answered with the page itself rather than a redirect: the key exists only in this answer.
+  // Post/Redirect/Get: reloading the page that shows the key reads the list again, and makes no second key.
   app.post("/console/api-keys", { ...STAFF_FORM, ...csrf }, async (request, reply) => {
     const { name = "" } = formFields(request);
     try {
       refuseFormText(request);
       const created = await createApiKey({ ctx: deps.contextOf(request), input: { name } });
-      return listPage(request, reply, { created });
+      leaveShownOnce(request, reply, deps.config, API_KEY_SHOWN_ONCE, {
+        name: created.name,
+        key: created.key,
+      });
+      return reply.redirect("/console/api-keys", 303);
     } catch (error) {
       const errors = fieldErrorsOf(error, ["name"]);
       if (!errors) throw error;

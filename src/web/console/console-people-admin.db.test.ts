@@ -227,11 +227,28 @@ describe("API keys", () => {
     const empty = await owner.submit("/console/api-keys", "/console/api-keys", { name: "  " });
     expect(empty.status).toBe(400);
     expect(textOf(empty.text, "name-error")).toBe("Must be 1 to 100 characters.");
+    // A tab pasted into the name: the form again with the name kept (the tab a space) and the field named.
+    const tab = await owner.submit("/console/api-keys", "/console/api-keys", { name: "deploy\tpipeline" });
+    expect(tab.status).toBe(400);
+    expect(textOf(tab.text, "name-error")).toMatch(/^Held a control character/);
+    expect(tab.text).toContain('value="deploy pipeline"');
 
-    const created = await owner.submit("/console/api-keys", "/console/api-keys", { name: "deploy pipeline" });
-    expect(created.status).toBe(200);
+    const posted = await owner.submit("/console/api-keys", "/console/api-keys", { name: "deploy pipeline" });
+    // Post/Redirect/Get (until 2026-12-06 the answer was the page itself, and a reload made a second key).
+    expect(posted).toMatchObject({ status: 303, location: "/console/api-keys" });
+    // The key travels to the next page in a cookie of that page alone, sealed: never in clear, nor in the URL.
+    const sealed = posted.headers.getSetCookie().find((c) => c.startsWith("tb_once_api_key="))!;
+    expect(sealed).toMatch(/; Max-Age=300; Path=\/console\/api-keys; HttpOnly; SameSite=Strict/);
+    // Another session with the cookie opens nothing: the seal is bound to the session that made the key.
+    const other = await ConsoleClient.logIn(h.server.url, "owner@example.com", PASSWORD);
+    other.cookies.set("tb_once_api_key", owner.cookies.get("tb_once_api_key")!);
+    expect(textOf((await other.get("/console/api-keys")).text, "new-key")).toBeUndefined();
+    const created = await owner.get(posted.location!);
     const key = textOf(created.text, "new-key")!;
     expect(key).toMatch(/^tbk_[0-9a-f]{12}_/);
+    expect(sealed).not.toContain(key.slice(4));
+    // Shown once: the page again (a reload) lists the key and no longer holds it.
+    expect((await owner.get("/console/api-keys")).text).not.toContain(key);
     const call = (k: string) =>
       fetch(`${h.server.url}/api/v1/customers`, { headers: { authorization: `Bearer ${k}` } });
     expect((await call(key)).status).toBe(200);
@@ -261,10 +278,8 @@ describe("API keys", () => {
       })
     ).id;
     const leaver = await ConsoleClient.logIn(h.server.url, "leaver@example.com", PASSWORD);
-    const created = await leaver.submit("/console/api-keys", "/console/api-keys", {
-      name: "backup automation",
-    });
-    const key = textOf(created.text, "new-key")!;
+    await leaver.submit("/console/api-keys", "/console/api-keys", { name: "backup automation" });
+    const key = textOf((await leaver.get("/console/api-keys")).text, "new-key")!;
     const id = `key_${key.slice(4, 16)}`;
     const call = (path: string, k = key) =>
       fetch(`${h.server.url}${path}`, { headers: { authorization: `Bearer ${k}` } });
@@ -297,9 +312,8 @@ describe("API keys", () => {
     });
     const kim = await ConsoleClient.logIn(h.server.url, "kim@example.com", PASSWORD);
     const idOf = (key: string) => `key_${key.slice(4, 16)}`;
-    const byKim = idOf(
-      textOf((await kim.submit("/console/api-keys", "/console/api-keys", { name: "k1" })).text, "new-key")!,
-    );
+    await kim.submit("/console/api-keys", "/console/api-keys", { name: "k1" });
+    const byKim = idOf(textOf((await kim.get("/console/api-keys")).text, "new-key")!);
     const post = (key: string, name: string) =>
       fetch(`${h.server.url}/api/v1/api-keys`, {
         method: "POST",
@@ -360,14 +374,17 @@ describe("settings", () => {
     expect(bad.status).toBe(400);
     expect(textOf(bad.text, "email-error")).toBe("Must be an e-mail address.");
 
-    const created = await owner.submit("/console/settings", "/console/settings/staff", {
+    const posted = await owner.submit("/console/settings", "/console/settings/staff", {
       email: "bill@example.com",
       name: "Bill",
       role: "billing",
       password: "",
     });
-    expect(created.status).toBe(200);
+    expect(posted).toMatchObject({ status: 303, location: "/console/settings" });
+    const created = await owner.get(posted.location!);
+    expect(textOf(created.text, "created-h")).toBe("bill@example.com can log in as billing");
     const password = textOf(created.text, "new-password")!;
+    expect(textOf((await owner.get("/console/settings")).text, "new-password")).toBeUndefined();
     expect(password.length).toBeGreaterThanOrEqual(12);
     const bill = await ConsoleClient.logIn(h.server.url, "bill@example.com", password);
     const user = await h.db

@@ -72,10 +72,13 @@ describe("staff repairs on the settings page", () => {
 
   it("gives a user a one-time password shown once, which logs in; the old one no longer does", async () => {
     const path = `/console/settings/staff/${supportId}/password`;
-    const answer = await owner.submit(path, path);
-    expect(answer.status).toBe(200);
+    // Post/Redirect/Get: the password is shown on the settings page the form sends to, once.
+    const posted = await owner.submit(path, path);
+    expect(posted).toMatchObject({ status: 303, location: "/console/settings" });
+    const answer = await owner.get(posted.location!);
     expect(answer.headers.get("cache-control")).toBe("no-store");
     const password = textOf(answer.text, "reset-password")!;
+    expect(textOf((await owner.get("/console/settings")).text, "reset-password")).toBeUndefined();
     expect(password).toHaveLength(24);
     expect(answer.text).toContain("New password for support@example.com");
     await ConsoleClient.logIn(server.url, "support@example.com", password);

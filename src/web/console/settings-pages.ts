@@ -22,6 +22,7 @@ import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { fieldErrorsOf, noticeFrom, param, queryText, STAFF, STAFF_FORM } from "./page-helpers.ts";
 import { refuseFormText } from "../page-text-input.ts";
+import { leaveShownOnce, STAFF_SECRET_SHOWN_ONCE, takeShownOnce } from "../shown-once.ts";
 
 // Settings: the configuration the server runs with (read only — it is parsed once at start and frozen, so
 // nothing in it can change while the server runs; secrets masked as `tokenbill config` masks them, and where
@@ -68,7 +69,7 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
     request: FastifyRequest,
     reply: FastifyReply,
     extra: {
-      created?: StaffUser & { password?: string };
+      created?: { email: string; role: string; password?: string };
       /** A one-time password just given to an existing user: shown on this answer only. */
       reset?: { email: string; password: string };
       errors?: FieldErrors;
@@ -108,13 +109,23 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
     );
   };
 
-  app.get("/console/settings", STAFF, async (request, reply) => settingsPage(request, reply));
+  // A user just created, or a password just reset, left by the form for this view alone (shown-once.ts).
+  app.get("/console/settings", STAFF, async (request, reply) => {
+    const left = takeShownOnce(request, reply, deps.config, STAFF_SECRET_SHOWN_ONCE);
+    const { email, role, password } = left ?? {};
+    if (email !== undefined && role !== undefined)
+      return settingsPage(request, reply, { created: { email, role, ...(password ? { password } : {}) } });
+    if (email !== undefined && password !== undefined)
+      return settingsPage(request, reply, { reset: { email, password } });
+    return settingsPage(request, reply);
+  });
 
   // A confirmation names the person it is about, as the list shows them; an id that is no one's is a 404.
   const staffUserOf = (request: FastifyRequest) =>
     getStaffUser({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
 
-  // Answered with the page itself: a generated password exists only in this answer.
+  // Post/Redirect/Get: the user (and a generated password) are shown on the settings page the form
+  // redirects to, so reloading that page makes no second user.
   app.post("/console/settings/staff", { ...STAFF_FORM, ...csrf }, async (request, reply) => {
     const form = formFields(request);
     const values = { email: form["email"] ?? "", name: form["name"] ?? "", role: form["role"] ?? "" };
@@ -126,7 +137,12 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
         // The verb checks the role against its list; the cast only passes the form's text on.
         input: { ...values, role: values.role as StaffRole, ...(password === "" ? {} : { password }) },
       });
-      return settingsPage(request, reply, { created });
+      leaveShownOnce(request, reply, deps.config, STAFF_SECRET_SHOWN_ONCE, {
+        email: created.email,
+        role: created.role,
+        ...(created.password ? { password: created.password } : {}),
+      });
+      return reply.redirect("/console/settings", 303);
     } catch (error) {
       const errors =
         fieldErrorsOf(error, STAFF_FIELDS) ??
@@ -227,7 +243,7 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
         : "two_factor_already_off",
   );
 
-  // Answered with the page itself, as a created user's: the one-time password exists only in this answer.
+  // As a created user's, the one-time password is shown on the settings page the form redirects to.
   repair(
     "password",
     (person) => ({
@@ -239,7 +255,11 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
       const ctx = deps.contextOf(request);
       const { password } = await setStaffPassword({ ctx, input: { id } });
       const user = (await listStaffUsers({ ctx, input: {} })).find((u) => u.id === id);
-      return settingsPage(request, reply, { reset: { email: user?.email ?? id, password: password! } });
+      leaveShownOnce(request, reply, deps.config, STAFF_SECRET_SHOWN_ONCE, {
+        email: user?.email ?? id,
+        password: password!,
+      });
+      return reply.redirect("/console/settings", 303);
     },
   );
 }
