@@ -157,6 +157,18 @@ describe("tokenbill CLI", () => {
     expect([long.code, long.stderr]).toEqual([2, "error: --customer: must be at most 19 characters\n"]);
   }, 120_000); // four CLI processes
 
+  it("says a payment or credit note no one has is not found, naming only the id given", async () => {
+    // It said "payment_id: payment pay_00 not found", the verb's name for the argument.
+    expect(await tokenbill("payments", "show", "pay_00")).toMatchObject({
+      code: 3,
+      stderr: "error: payment pay_00 not found\n",
+    });
+    expect(await tokenbill("payments", "show", "cn_00")).toMatchObject({
+      code: 3,
+      stderr: "error: credit note cn_00 not found\n",
+    });
+  });
+
   it("refuses control characters in options and arguments before opening the database, with exit code 2", async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), "tb-cli-text-")), "data");
     try {

@@ -188,9 +188,19 @@ export function addPaymentCommands(payments: Command): void {
       if (!payment && !CreditNoteIdParams.shape.id.safeParse(id).success)
         throw ServiceError.validation("id", `must be ${SHOWN_ID}`);
       await withSystemContext(async (ctx) => {
-        print(
-          payment ? await getPayment({ ctx, input: { id } }) : await getCreditNote({ ctx, input: { id } }),
-        );
+        try {
+          print(
+            payment ? await getPayment({ ctx, input: { id } }) : await getCreditNote({ ctx, input: { id } }),
+          );
+        } catch (error) {
+          // The verbs name their key (payment_id, credit_note_id), a name this command line never shows; the
+          // message names the id given, as `staff disable` says "staff user … not found".
+          if (error instanceof ServiceError && error.code === "NOT_FOUND" && error.issues.length === 1)
+            throw new ServiceError("NOT_FOUND", error.issues[0]!.message, [
+              { field: "<id>", message: error.issues[0]!.message },
+            ]);
+          throw error;
+        }
       });
     });
 
