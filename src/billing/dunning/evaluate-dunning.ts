@@ -217,6 +217,7 @@ function isPastRun(now: Date, asOf: Date): boolean {
 }
 
 function latestStepAt(startedAt: Date, done: { done_at: Date }[]): Date {
+  // biome-ignore lint/complexity/useMathMinMax: these are Dates; Math.max would return a number, not the Date.
   return done.reduce((latest, s) => (s.done_at > latest ? s.done_at : latest), startedAt);
 }
 
