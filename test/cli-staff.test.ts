@@ -1,22 +1,12 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type SharedCommandDataDir,
-  sharedCommandDataDir,
-  tokenbillCommand,
-} from "./helpers/tokenbill-command.ts";
+import { describe, expect, it } from "vitest";
+import { commandsOnSharedDatabase } from "./helpers/tokenbill-command.ts";
 
 // `tokenbill staff …` repairs an account from the host, as the only owner locked out needs: a new password,
 // two-factor login off, enable after disable; and a repeated disable or enable says there was nothing to do.
 
 // The commands share one database, held by this test as a running serve holds it (one process each is costly).
-let data: SharedCommandDataDir;
-const tokenbill = (...args: string[]) => tokenbillCommand(args, { DATA_DIR: data.dir });
-
-beforeAll(async () => {
-  data = await sharedCommandDataDir();
-});
-afterAll(() => data?.remove());
+const { data, tokenbill } = commandsOnSharedDatabase();
 
 /** Runs `staff create` and returns the new user's id. */
 async function createStaff(email: string, role: string, ...more: string[]): Promise<string> {
@@ -31,7 +21,7 @@ describe("tokenbill staff", () => {
     const id = await createStaff("only-owner@example.com", "owner", "--password", "the owner's old password");
     // The owner enrolled a phone, then lost it (enrolment itself is a console page).
     await sql`UPDATE staff_user SET totp_secret = 'JBSWY3DPEHPK3PXP', totp_enabled_at = now() WHERE id = ${id}`.execute(
-      data.handle.db,
+      data().handle.db,
     );
     expect(await tokenbill("staff", "reset-2fa", id)).toMatchObject({
       code: 0,
@@ -64,7 +54,7 @@ describe("tokenbill staff", () => {
     const id = await createStaff("leaving-admin@example.com", "admin");
     // The admin made a key in the console (a console page, so written here as the console writes it).
     await sql`INSERT INTO api_key (id, name, key_hash, created_at, created_by)
-              VALUES ('key_0a0b0c0d0e0f', 'backup', 'h', now(), ${`staff:${id}`})`.execute(data.handle.db);
+              VALUES ('key_0a0b0c0d0e0f', 'backup', 'h', now(), ${`staff:${id}`})`.execute(data().handle.db);
     expect(await tokenbill("staff", "disable", id)).toMatchObject({
       code: 0,
       stdout: `disabled ${id}\n1 API key they created revoked: key_0a0b0c0d0e0f\n`,

@@ -2,24 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  commandDataDir,
-  type SharedCommandDataDir,
-  sharedCommandDataDir,
-  tokenbillCommand,
-} from "./helpers/tokenbill-command.ts";
+import { describe, expect, it } from "vitest";
+import { commandDataDir, commandsOnSharedDatabase, tokenbillCommand } from "./helpers/tokenbill-command.ts";
 
 // The `tokenbill` command as a user runs it, as a child process. Most commands share one embedded database,
 // held here as a running serve holds it, so that each need not open it (helpers/tokenbill-command.ts); the
 // tests of what a command does before or without opening one give it a directory of their own.
 
-let shared: SharedCommandDataDir;
-beforeAll(async () => {
-  shared = await sharedCommandDataDir();
-});
-afterAll(() => shared?.remove());
-const tokenbill = (...args: string[]) => tokenbillCommand(args, { DATA_DIR: shared.dir });
+const { data: shared, tokenbill } = commandsOnSharedDatabase();
 
 describe("tokenbill CLI", () => {
   it("prints the seed's plan table (billing-rules §6)", async () => {
@@ -212,7 +202,7 @@ describe("tokenbill CLI", () => {
 
   it("says billing run and poll need a SolusIO, with exit code 78, pointing sandbox mode to serve's admin API", async () => {
     // Sandbox mode: no SOLUSIO_URL, the emulator inside serve. Both said "SOLUSIO_URL: is required…", exit 2.
-    const run = await tokenbillCommand(["billing", "run", "--period", "2026-10"], { DATA_DIR: shared.dir });
+    const run = await tokenbillCommand(["billing", "run", "--period", "2026-10"], { DATA_DIR: shared().dir });
     expect([run.code, run.stdout]).toEqual([78, ""]);
     expect(run.stderr).toBe(
       "error: SOLUSIO_URL is not set, so this command has no SolusIO to read usage from. In sandbox mode the " +
@@ -221,14 +211,16 @@ describe("tokenbill CLI", () => {
         "For a real SolusIO, set SOLUSIO_URL and SOLUSIO_API_TOKEN.\n",
     );
     // The period is still checked first, whatever the state of SolusIO.
-    const month = await tokenbillCommand(["billing", "run", "--period", "2026-13"], { DATA_DIR: shared.dir });
+    const month = await tokenbillCommand(["billing", "run", "--period", "2026-13"], {
+      DATA_DIR: shared().dir,
+    });
     expect([month.code, month.stderr]).toEqual([2, expect.stringMatching(/^error: --period: /)]);
-    const poll = await tokenbillCommand(["billing", "poll"], { DATA_DIR: shared.dir });
+    const poll = await tokenbillCommand(["billing", "poll"], { DATA_DIR: shared().dir });
     expect([poll.code, poll.stdout]).toEqual([78, ""]);
     expect(poll.stderr).toContain("through serve's admin API, POST /api/v1/server-polls");
     // A billing run from the snapshots needs no SolusIO: it goes on (and finds no usage).
     const snapshots = await tokenbillCommand(["billing", "run", "--period", "2026-10", "--json"], {
-      DATA_DIR: shared.dir,
+      DATA_DIR: shared().dir,
       USAGE_SOURCE: "snapshots",
     });
     expect([snapshots.code, JSON.parse(snapshots.stdout).source]).toEqual([0, "snapshots"]);
@@ -236,13 +228,13 @@ describe("tokenbill CLI", () => {
 
   it("prints the configuration with secrets masked, and fails listing every config problem", async () => {
     const ok = await tokenbillCommand(["config"], {
-      DATA_DIR: shared.dir,
+      DATA_DIR: shared().dir,
       SOLUSIO_PRICING_TOKEN: "s3cr3t-value",
     });
     expect(ok.code).toBe(0);
     expect(ok.stdout).not.toContain("s3cr3t-value");
     expect(JSON.parse(ok.stdout).SOLUSIO_PRICING_TOKEN).toBe("********");
-    const bad = await tokenbillCommand(["config"], { DATA_DIR: shared.dir, PORT: "x", LOG_LEVEL: "loud" });
+    const bad = await tokenbillCommand(["config"], { DATA_DIR: shared().dir, PORT: "x", LOG_LEVEL: "loud" });
     expect(bad.code).toBe(78);
     expect(bad.stderr).toContain("PORT");
     expect(bad.stderr).toContain("LOG_LEVEL");
@@ -305,7 +297,7 @@ describe("tokenbill CLI", () => {
   it("says the database cannot be reached, with exit code 6, when PostgreSQL refuses the connection", async () => {
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     const r = await tokenbillCommand(["apikey", "list"], {
-      DATA_DIR: shared.dir,
+      DATA_DIR: shared().dir,
       DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
     });
     expect(r.code).toBe(6);

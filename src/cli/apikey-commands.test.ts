@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type SharedCommandDataDir,
-  sharedCommandDataDir,
-  tokenbillCommand,
-} from "../../test/helpers/tokenbill-command.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { commandsOnSharedDatabase } from "../../test/helpers/tokenbill-command.ts";
 
 // `tokenbill apikey list` as an operator runs it: each key's creator named as the console names it (a staff
 // user's name and e-mail, the environment key, the first start, the command line, the key that made it),
 // not as the audit log labels actors.
 
-let data: SharedCommandDataDir;
+const { data, tokenbill } = commandsOnSharedDatabase();
 
 /** Keys as each kind of actor leaves them (created_by is actorLabel's text), and the staff user one names. */
 beforeAll(async () => {
-  data = await sharedCommandDataDir();
-  const { handle } = data;
+  const { handle } = data();
   // The hash only has the form the CHECK asks for: nobody logs in here.
   const staff = { email: "ada@example.com", name: "Ada", role: "owner" as const };
   await handle.db
@@ -33,17 +28,14 @@ beforeAll(async () => {
     ])
     .execute();
 });
-afterAll(() => data?.remove());
 
 describe("tokenbill apikey list", () => {
   // Two commands, each a process of its own: a few seconds apiece on a busy machine.
   it("names each key's creator as a person reads it", { timeout: 120_000 }, async () => {
-    const created = await tokenbillCommand(["apikey", "create", "--name", "from the cli"], {
-      DATA_DIR: data.dir,
-    });
+    const created = await tokenbill("apikey", "create", "--name", "from the cli");
     expect([created.code, created.stderr]).toEqual([0, ""]);
 
-    const listed = await tokenbillCommand(["apikey", "list"], { DATA_DIR: data.dir });
+    const listed = await tokenbill("apikey", "list");
     expect([listed.code, listed.stderr]).toEqual([0, ""]);
     const byOf = (name: string) =>
       listed.stdout
@@ -64,12 +56,12 @@ describe("tokenbill apikey revoke", () => {
   // As `staff disable nope` is: an id of the wrong form is bad input (exit 2), naming the form; it was
   // "api key nope not found" with exit 3, as if a key had been looked for.
   it("refuses an id that is not a key id as bad input, naming the form", { timeout: 120_000 }, async () => {
-    const malformed = await tokenbillCommand(["apikey", "revoke", "nope"], { DATA_DIR: data.dir });
+    const malformed = await tokenbill("apikey", "revoke", "nope");
     expect([malformed.code, malformed.stderr]).toEqual([2, "error: <id>: must be an API key id (key_…)\n"]);
-    const unknown = await tokenbillCommand(["apikey", "revoke", "key_0000000000ff"], { DATA_DIR: data.dir });
+    const unknown = await tokenbill("apikey", "revoke", "key_0000000000ff");
     expect([unknown.code, unknown.stderr]).toEqual([3, "error: api key key_0000000000ff not found\n"]);
     // Keys made before ids carried the key's prefix have 16 hex digits.
-    const older = await tokenbillCommand(["apikey", "revoke", "key_000000000001"], { DATA_DIR: data.dir });
+    const older = await tokenbill("apikey", "revoke", "key_000000000001");
     expect([older.code, older.stdout]).toEqual([0, "revoked key_000000000001\n"]);
   });
 });

@@ -1,24 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type SharedCommandDataDir,
-  sharedCommandDataDir,
-  tokenbillCommand,
-} from "../../test/helpers/tokenbill-command.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { commandsOnSharedDatabase } from "../../test/helpers/tokenbill-command.ts";
 import { issuedInvoicesIn, type NamedInvoice } from "../../test/helpers/command-invoices.ts";
 
 // Every command's --invoice takes the invoice's id or its number, as `invoices void` does: `payments record`
 // and `payments credit-note` took only the id (a number was "--invoice: must be an invoice id").
 
-let data: SharedCommandDataDir;
+const { data, tokenbill } = commandsOnSharedDatabase();
 let invoices: NamedInvoice[] = [];
 
-const run = (...args: string[]) => tokenbillCommand(["payments", ...args], { DATA_DIR: data.dir });
+const run = (...args: string[]) => tokenbill("payments", ...args);
 
 beforeAll(async () => {
-  data = await sharedCommandDataDir();
-  invoices = await issuedInvoicesIn(data.handle, ["paid@example.com", "cn@example.com"]);
+  invoices = await issuedInvoicesIn(data().handle, ["paid@example.com", "cn@example.com"]);
 });
-afterAll(() => data?.remove());
 
 describe("an invoice named on the command line by its number", () => {
   // Each command is a process of its own: a few seconds apiece on a busy machine.

@@ -1,32 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type SharedCommandDataDir,
-  sharedCommandDataDir,
-  tokenbillCommand,
-} from "../../test/helpers/tokenbill-command.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { commandsOnSharedDatabase } from "../../test/helpers/tokenbill-command.ts";
 import { issuedInvoicesIn, type NamedInvoice } from "../../test/helpers/command-invoices.ts";
 
 // `tokenbill invoices void` and `reissue` as an operator runs them, on an embedded database the commands
 // share (held by this test as serve holds it): the admin API's verbs (docs/billing-cycle.md, "Voiding and reissuing") with the CLI as the actor,
 // the same audit rows, and refusals as exit codes naming the option.
 
-let data: SharedCommandDataDir;
+const { data, tokenbill } = commandsOnSharedDatabase();
 let byNumber = { id: "", number: "" };
 let byId = { id: "", number: "" };
 let finalized = { id: "", number: "" };
 
-const run = (...args: string[]) => tokenbillCommand(["invoices", ...args], { DATA_DIR: data.dir });
+const run = (...args: string[]) => tokenbill("invoices", ...args);
 
 beforeAll(async () => {
-  data = await sharedCommandDataDir();
-  const invoices = await issuedInvoicesIn(data.handle, [
+  const invoices = await issuedInvoicesIn(data().handle, [
     "voided@example.com",
     "later@example.com",
     "kept@example.com",
   ]);
   [byNumber, byId, finalized] = invoices as [NamedInvoice, NamedInvoice, NamedInvoice];
 });
-afterAll(() => data?.remove());
 
 describe("tokenbill invoices", () => {
   // Each command is a process of its own: a few seconds apiece on a busy machine.
@@ -76,8 +70,8 @@ describe("tokenbill invoices", () => {
     expect(twice.stderr).toContain("already released for reissue");
 
     // The same audit rows as the API's, with the command line as the actor.
-    const audit = await data.handle.db
-      .selectFrom("audit_log")
+    const audit = await data()
+      .handle.db.selectFrom("audit_log")
       .select(["actor", "action", "entity_id"])
       .where("entity", "=", "invoice")
       .where("action", "in", ["invoice.void", "invoice.reissue"])

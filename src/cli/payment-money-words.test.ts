@@ -1,9 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type SharedCommandDataDir,
-  sharedCommandDataDir,
-  tokenbillCommand,
-} from "../../test/helpers/tokenbill-command.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { commandsOnSharedDatabase } from "../../test/helpers/tokenbill-command.ts";
 import { issueInvoices } from "../billing/payments/testing/invoice-fixtures.ts";
 import { createCustomers } from "../billing/testing/billing-fixtures.ts";
 
@@ -11,14 +7,13 @@ import { createCustomers } from "../billing/testing/billing-fixtures.ts";
 // the API's minor units: `payments refund --amount 5.00` said "at most 200 (minor units) of payment pay_… is
 // left to refund". The console words them the same (MoneyRefusal, src/billing/payments/money-refusal-words.ts).
 
-let data: SharedCommandDataDir;
+const { data, tokenbill } = commandsOnSharedDatabase();
 let invoice = { id: "", number: "" };
 
-const run = (...args: string[]) => tokenbillCommand(["payments", ...args], { DATA_DIR: data.dir });
+const run = (...args: string[]) => tokenbill("payments", ...args);
 
 beforeAll(async () => {
-  data = await sharedCommandDataDir();
-  const { handle } = data;
+  const { handle } = data();
   const [customerId] = await createCustomers(handle, [{ email: "refunds@example.com" }]);
   const [id] = await issueInvoices(handle.db, [{ customerId: customerId!, total: 500n }]);
   const row = await handle.db
@@ -28,7 +23,6 @@ beforeAll(async () => {
     .executeTakeFirstOrThrow();
   invoice = { id: row.id, number: row.number! };
 });
-afterAll(() => data?.remove());
 
 describe("a refusal about amounts on the command line", () => {
   // Each command is a process of its own: a few seconds apiece on a busy machine.

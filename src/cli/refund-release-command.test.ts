@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  type SharedCommandDataDir,
-  sharedCommandDataDir,
-  tokenbillCommand,
-} from "../../test/helpers/tokenbill-command.ts";
+import { expect, it } from "vitest";
+import { commandsOnSharedDatabase } from "../../test/helpers/tokenbill-command.ts";
 
 // `tokenbill payments refund-release` reaches the release verb (src/billing/providers/release-refund-
 // reservation.ts, tested against the fake Stripe beside it) and names its options in refusals.
 
-let data: SharedCommandDataDir;
-beforeAll(async () => {
-  data = await sharedCommandDataDir();
-});
-afterAll(() => data?.remove());
-const tokenbill = (...args: string[]) => tokenbillCommand(args, { DATA_DIR: data.dir });
+const { tokenbill } = commandsOnSharedDatabase();
 
 it("refuses a bad age naming the option, and an unknown refund as not found", async () => {
   const badAge = await tokenbill(

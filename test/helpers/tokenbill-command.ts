@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
+import { afterAll, beforeAll } from "vitest";
 import { PGlite } from "@electric-sql/pglite";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts";
@@ -112,6 +113,29 @@ export async function sharedCommandDataDir(): Promise<SharedCommandDataDir> {
       data.remove();
     },
   };
+}
+
+/**
+ * For a test file whose commands all share one database (sharedCommandDataDir): registers the hooks that make
+ * and remove it (call at the file's top level, before hooks that use it), and runs `tokenbill ...args` on it.
+ */
+export function commandsOnSharedDatabase(): {
+  /** The shared DATA_DIR and its handle, once the file's tests run. */
+  data: () => SharedCommandDataDir;
+  tokenbill: (...args: string[]) => Promise<CommandResult>;
+} {
+  let data: SharedCommandDataDir | undefined;
+  beforeAll(async () => {
+    data = await sharedCommandDataDir();
+  });
+  afterAll(async () => {
+    await data?.remove();
+  });
+  const held = () => {
+    if (!data) throw new Error("the shared database is made in beforeAll: use it inside a test or hook");
+    return data;
+  };
+  return { data: held, tokenbill: (...args) => tokenbillCommand(args, { DATA_DIR: held().dir }) };
 }
 
 /**
