@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { pino } from "pino";
+import { expect } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import { type Config, type ConfigInput, parseConfig } from "../../src/config.ts";
 import type { DatabaseHandle } from "../../src/db/open-database.ts";
@@ -97,4 +98,13 @@ export async function waitForJobs(db: Kysely<Database>, timeoutMs = 60_000): Pro
     if (Date.now() > deadline) throw new Error(`${open.n} jobs still open after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The emulator's users carrying `billingUserId` (one page of 100 is all a harness test makes). */
+export async function solusioUsersCarrying(h: SolusioHarness, billingUserId: number) {
+  const r = await h.emu("GET", "/api/v1/users?per_page=100");
+  expect(r.body.meta.last_page).toBe(1);
+  return (r.body.data as { id: number; email: string; billing_user_id: number | null }[]).filter(
+    (u) => u.billing_user_id === billingUserId,
+  );
 }

@@ -5,7 +5,11 @@ import { syncCustomerHandler } from "../../src/services/sync/sync-customer.ts";
 import { connectSolusio } from "../../src/solusio/connect-solusio.ts";
 import { integrate } from "../../src/solusio/integration.ts";
 import { type AnswerHoldingRelay, startAnswerHoldingRelay } from "../helpers/answer-holding-relay.ts";
-import { type SolusioHarness, startSolusioHarness } from "../helpers/solusio-harness.ts";
+import {
+  type SolusioHarness,
+  solusioUsersCarrying,
+  startSolusioHarness,
+} from "../helpers/solusio-harness.ts";
 
 // A new customer's sync job creates its SolusIO user without looking first on attempt 1 only
 // (sync-customer.ts, firstCreate). Here its POST users is carried out by SolusIO while the answer is still on
@@ -37,14 +41,6 @@ function solusioThroughRelay(logger: pino.Logger) {
   });
 }
 
-async function usersCarrying(billingUserId: number) {
-  const r = await h.emu("GET", "/api/v1/users?per_page=100");
-  expect(r.body.meta.last_page).toBe(1);
-  return (r.body.data as { id: number; email: string; billing_user_id: number | null }[]).filter(
-    (u) => u.billing_user_id === billingUserId,
-  );
-}
-
 describe("a creation sync job cut after its POST users landed, then the e-mail changes", () => {
   it("ends, run again by another instance, with one SolusIO user carrying the new e-mail", async () => {
     // Instance A reaches SolusIO through the relay, which keeps POST users' answer from it.
@@ -61,7 +57,9 @@ describe("a creation sync job cut after its POST users landed, then the e-mail c
     expect(created.status).toBe(201);
     const id: number = created.body.data.id;
     expect(await landed).toEqual({ status: 201 });
-    expect(await usersCarrying(id)).toEqual([expect.objectContaining({ email: "cut-before@example.com" })]);
+    expect(await solusioUsersCarrying(h, id)).toEqual([
+      expect.objectContaining({ email: "cut-before@example.com" }),
+    ]);
 
     // A stops and its grace is over at once: the job is cut and given back, its attempt kept.
     await a.stop({ giveBackAfter: Promise.resolve() });
@@ -78,7 +76,7 @@ describe("a creation sync job cut after its POST users landed, then the e-mail c
     // Instance B (the harness's runner, straight to the emulator) runs the cut job, then the edit's.
     await h.runner.drain();
 
-    const users = await usersCarrying(id);
+    const users = await solusioUsersCarrying(h, id);
     expect(users).toEqual([expect.objectContaining({ email: "cut-after@example.com", billing_user_id: id })]);
     const customer = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data;
     expect(customer.sync).toMatchObject({ state: "in_sync", error: null, solusio_user_id: users[0]!.id });
@@ -138,6 +136,8 @@ describe("the cut attempt of that job, ending after the job's next run", () => {
     expect(await stale).toBe("failed");
     const customer = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data;
     expect(customer.sync).toEqual(synced);
-    expect(await usersCarrying(id)).toEqual([expect.objectContaining({ email: "stale-after@example.com" })]);
+    expect(await solusioUsersCarrying(h, id)).toEqual([
+      expect.objectContaining({ email: "stale-after@example.com" }),
+    ]);
   });
 });

@@ -4,7 +4,11 @@ import {
   type AnswerHoldingRelay,
   startAnswerHoldingRelay,
 } from "../../../test/helpers/answer-holding-relay.ts";
-import { type SolusioHarness, startSolusioHarness } from "../../../test/helpers/solusio-harness.ts";
+import {
+  type SolusioHarness,
+  solusioUsersCarrying,
+  startSolusioHarness,
+} from "../../../test/helpers/solusio-harness.ts";
 import { createJobRunner } from "../../app/runner.ts";
 import { connectSolusio } from "../../solusio/connect-solusio.ts";
 import { integrate } from "../../solusio/integration.ts";
@@ -30,14 +34,6 @@ afterAll(async () => {
 });
 
 /** Every emulator user carrying this billing_user_id. */
-async function usersCarrying(billingUserId: number) {
-  const r = await h.emu("GET", "/api/v1/users?per_page=100");
-  expect(r.body.meta.last_page).toBe(1);
-  return (r.body.data as { id: number; email: string; billing_user_id: number | null }[]).filter(
-    (u) => u.billing_user_id === billingUserId,
-  );
-}
-
 /** A runner reaching SolusIO at `apiUrl` with `token`, as another instance of tokenbill would. */
 function runnerVia(apiUrl: string, token: string) {
   const connection = connectSolusio(h.db, logger, { apiUrl, token, tlsInsecure: false, timeoutMs: 60_000 });
@@ -74,7 +70,7 @@ describe("a creation sync job retried by hand after its POST users landed and th
     expect(await landed).toEqual({ status: 201 });
     await a.runner.stop({ giveBackAfter: Promise.resolve() });
     await a.connection.close();
-    expect(await usersCarrying(id)).toHaveLength(1);
+    expect(await solusioUsersCarrying(h, id)).toHaveLength(1);
 
     // The e-mail changes, and both jobs fail for good: SolusIO refuses the token (401, not retried).
     const edited = await h.server.api("PATCH", `/api/v1/customers/${id}`, {
@@ -95,7 +91,7 @@ describe("a creation sync job retried by hand after its POST users landed and th
       await h.runner.drain();
     }
 
-    const users = await usersCarrying(id);
+    const users = await solusioUsersCarrying(h, id);
     expect(users).toEqual([expect.objectContaining({ email: "retried-after@example.com" })]);
     const customer = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data;
     expect(customer.sync).toMatchObject({ state: "in_sync", error: null, solusio_user_id: users[0]!.id });
