@@ -134,10 +134,11 @@ export const calendarDateString = z
   .refine((s) => s >= FIRST_STORABLE_DATE, OUTSIDE_STORABLE);
 
 /** A billing period, a month written YYYY-MM as billing runs read it (src/domain/periods.ts): not 2026-13. */
-// The bound's message is the format too: "October 2026" was told "must be at most 7 characters".
+// The bound's message is the format too: "October 2026" was told "must be at most 7 characters". The bound
+// aborts, so an over-long month is told the format once, not once by the bound and again by the check.
 export const periodString = z
   .string()
-  .max(7, PERIOD_FORMAT)
+  .max(7, { message: PERIOD_FORMAT, abort: true })
   .refine(isPeriod, PERIOD_FORMAT)
   .meta({ example: "2026-10" });
 

@@ -96,7 +96,8 @@ function reviveSummary(json: BillingSummary): BillingSummary {
   };
 }
 
-export const BillingRunCreate = z.object({ period: z.string().max(7).meta({ example: "2026-10" }) }).strict();
+// periodString: its bound and its check both say the format, so "October 2026" is told YYYY-MM, not a length.
+export const BillingRunCreate = z.object({ period: periodString }).strict();
 export type BillingRunCreate = z.output<typeof BillingRunCreate>;
 
 export const BillingRunListQuery = PageQuery.extend({

@@ -106,6 +106,14 @@ describe("billing runs API", () => {
     const bad = await server.api("POST", "/api/v1/billing-runs", { period: "2026-1" });
     expect(bad.status).toBe(400);
     expect(bad.body.error.issues).toEqual([expect.objectContaining({ field: "period" })]);
+    // A month written out is told the format, as the console's form is (until 2026-12-06: "must be at most
+    // 7 characters", the schema's bare bound).
+    const words = await server.api("POST", "/api/v1/billing-runs", { period: "October 2026" });
+    expect(words.status).toBe(400);
+    expect(words.body.error.issues).toEqual([
+      expect.objectContaining({ field: "period", message: expect.stringContaining("YYYY-MM") }),
+    ]);
+    expect(JSON.stringify(words.body)).not.toContain("at most 7");
     const open = await server.api("POST", "/api/v1/billing-runs", { period: "2099-01" });
     expect([open.status, open.body.error.issues[0].field]).toEqual([400, "period"]);
     const extra = await server.api("POST", "/api/v1/billing-runs", { period: "2026-10", force: true });

@@ -6,7 +6,6 @@ import { launchBillingRun } from "../../billing/runs/launch-billing-run.ts";
 import { listBillingAnomalies } from "../../billing/runs/list-billing-anomalies.ts";
 import { listBillingRuns } from "../../billing/runs/list-billing-runs.ts";
 import { previousPeriod } from "../../domain/periods.ts";
-import { periodString } from "../../kernel/schemas.ts";
 import { zodToServiceError } from "../../kernel/verb.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
@@ -28,12 +27,6 @@ const STARTED: Record<BillingRun["state"], string> = {
   completed: "The run has started and finished: its summary is below.",
   failed: "The run has started and failed: its state and error are below.",
 };
-
-/**
- * The form's month as the API's month fields read it (periodString): BillingRunCreate only bounds it to 7
- * characters, so "October 2026" was told its length rather than the format expected.
- */
-const RUN_FORM = BillingRunCreate.extend({ period: periodString });
 
 export function registerBillingRunPages(app: FastifyInstance, deps: WebDeps): void {
   // The one script of the console, from our own origin (the CSP allows 'self' scripts, never inline ones).
@@ -75,7 +68,7 @@ export function registerBillingRunPages(app: FastifyInstance, deps: WebDeps): vo
     const { period = "" } = formFields(request);
     let run: BillingRun;
     try {
-      const input = RUN_FORM.safeParse({ period: period.trim() });
+      const input = BillingRunCreate.safeParse({ period: period.trim() });
       if (!input.success) throw zodToServiceError(input.error);
       run = (await launchBillingRun({ ctx: deps.contextOf(request), input: input.data })).run;
     } catch (error) {
