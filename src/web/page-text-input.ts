@@ -36,8 +36,13 @@ export const CONTROL_DROPPED =
 
 /** Tabs and line breaks become a space (they stood between words), other control characters go. */
 const SPACE_LIKE = /\r\n|[\t\n\v\f\r\u0085\u2028\u2029]/g;
+/** In a line field, a line break (CRLF or LF, as browsers send a textarea's) stays; other spacing as above. */
+const LINE_SPACE_LIKE = /\r\n|\n|[\t\v\f\r\u0085\u2028\u2029]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job.
 const DROPPED = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+// As DROPPED, less the LF and CR of the line breaks a line field keeps (a lone CR is a space by then).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job.
+const DROPPED_IN_LINES = /[\u0000-\u0009\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 
 /**
  * Throws the VALIDATION error naming each field whose control characters the text check dropped, if any:
@@ -127,9 +132,9 @@ function formToCheck(request: FastifyRequest): unknown {
 }
 
 /**
- * A reshowsForm route's one-line fields without their control characters, each such field named in
- * request.formTextRefusal. What is left is checked as every form is (an over-long field is still the 400
- * page). Password fields and the route's line fields are left to that check.
+ * A reshowsForm route's fields without their control characters, each such field named in
+ * request.formTextRefusal; a line field keeps its line breaks. What is left is checked as every form is (an
+ * over-long field is still the 400 page). Password fields are left to that check.
  */
 function dropControlCharacters(request: FastifyRequest): void {
   const body = request.body;
@@ -138,8 +143,12 @@ function dropControlCharacters(request: FastifyRequest): void {
   const fields = body as Record<string, unknown>;
   const issues: { field: string; message: string }[] = [];
   for (const [name, value] of Object.entries(fields)) {
-    if (typeof value !== "string" || PASSWORD_FIELDS.has(name) || lines.includes(name)) continue;
-    const cleaned = value.replace(SPACE_LIKE, " ").replace(DROPPED, "");
+    if (typeof value !== "string" || PASSWORD_FIELDS.has(name)) continue;
+    const cleaned = lines.includes(name)
+      ? value
+          .replace(LINE_SPACE_LIKE, (space) => (space === "\r\n" || space === "\n" ? space : " "))
+          .replace(DROPPED_IN_LINES, "")
+      : value.replace(SPACE_LIKE, " ").replace(DROPPED, "");
     if (cleaned === value) continue;
     fields[name] = cleaned;
     issues.push({ field: name, message: CONTROL_DROPPED });

@@ -9,6 +9,7 @@ import { loginKey } from "./login-limiter.ts";
 import { checkPasswordLogin } from "./password-login.ts";
 import { returnPath } from "./return-path.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
+import { fieldErrorsOf } from "./portal/portal-notices.ts";
 import { asServiceErrorCode } from "./service-error-code.ts";
 import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
 import { csrfToken, formFields, minutes, type WebDeps } from "./web-deps.ts";
@@ -21,6 +22,8 @@ import { csrfToken, formFields, minutes, type WebDeps } from "./web-deps.ts";
 
 const CUSTOMER = { config: { access: "customer" as const } };
 const PUBLIC = { config: { access: "public" as const } };
+/** A public form that shows itself again on a control character (page-text-input.ts, reshowsForm). */
+const PUBLIC_FORM = { config: { access: "public" as const, reshowsForm: true } };
 const SENT =
   "If this address belongs to an account, a message with a link is on its way. The link works once.";
 
@@ -123,8 +126,14 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
         status,
       );
     app.get(spec.path, PUBLIC, async (request, reply) => page(request, reply, 200));
-    app.post(spec.path, { ...PUBLIC, ...csrf }, async (request, reply) => {
+    app.post(spec.path, { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
       const { email = "" } = formFields(request);
+      // A control character: the form again with the address kept without it; nothing counted or sent.
+      if (request.formTextRefusal)
+        return page(request, reply, 400, {
+          errors: fieldErrorsOf(request.formTextRefusal, ["email"]) ?? {},
+          values: { email },
+        });
       if (!/^[^\s@]+@[^\s@]+$/.test(email.trim()))
         return page(request, reply, 400, {
           errors: { email: "Enter a valid e-mail address." },

@@ -12,7 +12,8 @@ import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
-import { STAFF, noticeFrom, queryText } from "./page-helpers.ts";
+import { STAFF, STAFF_FORM, noticeFrom, queryText } from "./page-helpers.ts";
+import { refuseFormText } from "../page-text-input.ts";
 
 // Billing runs (docs/billing-cycle.md): the list with a form to start one, and a run's page, which follows
 // the run while it is running (assets/follow-page.js swaps in the fresh progress every few seconds; without
@@ -64,20 +65,25 @@ export function registerBillingRunPages(app: FastifyInstance, deps: WebDeps): vo
 
   app.get("/console/billing-runs", STAFF, (request, reply) => listPage(request, reply));
 
-  app.post("/console/billing-runs", { ...STAFF, preHandler: app.csrfProtection }, async (request, reply) => {
-    const { period = "" } = formFields(request);
-    let run: BillingRun;
-    try {
-      const input = BillingRunCreate.safeParse({ period: period.trim() });
-      if (!input.success) throw zodToServiceError(input.error);
-      run = (await launchBillingRun({ ctx: deps.contextOf(request), input: input.data })).run;
-    } catch (error) {
-      const failure = formFailureOf(error, ["period"]);
-      if (!failure) throw error;
-      return listPage(request, reply, failure.status, { errors: failure.errors, values: { period } });
-    }
-    return reply.redirect(`/console/billing-runs/${run.id}?notice=started`, 303);
-  });
+  app.post(
+    "/console/billing-runs",
+    { ...STAFF_FORM, preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const { period = "" } = formFields(request);
+      let run: BillingRun;
+      try {
+        refuseFormText(request);
+        const input = BillingRunCreate.safeParse({ period: period.trim() });
+        if (!input.success) throw zodToServiceError(input.error);
+        run = (await launchBillingRun({ ctx: deps.contextOf(request), input: input.data })).run;
+      } catch (error) {
+        const failure = formFailureOf(error, ["period"]);
+        if (!failure) throw error;
+        return listPage(request, reply, failure.status, { errors: failure.errors, values: { period } });
+      }
+      return reply.redirect(`/console/billing-runs/${run.id}?notice=started`, 303);
+    },
+  );
 
   app.get<{ Params: { id: string } }>("/console/billing-runs/:id", STAFF, async (request, reply) => {
     const ctx = deps.contextOf(request);

@@ -271,19 +271,41 @@ describe("client groups, discounts and tax rules", () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.text).toMatch(/id="rates-error">Line 2: must be a decimal number/);
-    // The rates' line breaks are the form's; any other control character in them is refused, as is a
-    // line break in a field of one line (a description is one line in the API too).
+    // The rates' line breaks are the form's; any other control character in them, or a line break in a field
+    // of one line (a description is one line in the API too), shows the form again with the entry kept
+    // without it and the field named (until 2026-12-06 the 400 error page, the entry lost).
     const bell = await owner.submit("/console/pricing/tax-rules/new", "/console/pricing/tax-rules", {
-      name: "Bell",
-      rates: "VAT = 19\r\nCity\u0007 = 6",
+      name: "Bell\tRule",
+      rates: "VAT = 19\r\nCity\u0007 = 6\nState\t= 2",
     });
     expect(bell.status).toBe(400);
-    expect(bell.text).toContain("rates: must not contain control characters");
+    expect(bell.text).toContain('action="/console/pricing/tax-rules"');
+    expect(bell.text).toMatch(/>VAT = 19\r?\nCity = 6\r?\nState = 2<\/textarea>/);
+    expect(bell.text).toMatch(/id="rates-error">Held a control character/);
+    expect(bell.text).toMatch(/id="name"[^>]* value="Bell Rule"/);
+    expect(bell.text).toMatch(/id="name-error">Held a control character/);
+    expect(bell.text).not.toContain("\u0007");
     const lines = await owner.submit("/console/pricing/client-groups/new", "/console/pricing/client-groups", {
       name: "Two lines",
       description: "one\r\ntwo",
     });
     expect(lines.status).toBe(400);
+    expect(lines.text).toMatch(/id="description"[^>]* value="one two"/);
+    expect(lines.text).toMatch(/id="description-error">Held a control character/);
+    // An edit too: the currency's form again, the entry kept without the tab.
+    const tabbed = await owner.submit(
+      "/console/pricing/currencies/USD/edit",
+      "/console/pricing/currencies/USD",
+      {
+        token_unit_cost: "0.001",
+        exponent: "2",
+        display_prefix: "$\t",
+      },
+    );
+    expect(tabbed.status).toBe(400);
+    expect(tabbed.text).toContain('action="/console/pricing/currencies/USD"');
+    expect(tabbed.text).toMatch(/id="display_prefix"[^>]* value="\$ "/);
+    expect(tabbed.text).toMatch(/id="display_prefix-error">Held a control character/);
     expect((await server.api("GET", "/api/v1/tax-rules")).body.meta.total).toBe(1);
     expect((await server.api("GET", "/api/v1/client-groups")).body.meta.total).toBe(1);
   });

@@ -9,7 +9,9 @@ import { requireSolusio } from "../../services/sync/require-solusio.ts";
 import { retryCustomerSync } from "../../services/sync/retry-customer-sync.ts";
 import { type Confirmation, confirmStaffAction } from "../page-kit.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { param, queryText, STAFF } from "./page-helpers.ts";
+import { fieldErrorsOf, param, queryText, STAFF, STAFF_FORM } from "./page-helpers.ts";
+import { refuseFormText } from "../page-text-input.ts";
+import type { FieldErrors } from "../render.ts";
 import { sentence } from "./pricing-form-kit.ts";
 
 // What staff do to one customer: lock, suspend or activate it with a reason (a confirmation first), delete
@@ -64,20 +66,29 @@ export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps)
     return confirmStaffAction(deps, request, reply, confirmation(customer, to));
   });
 
-  app.post("/console/customers/:id/status", { ...STAFF, ...csrf }, async (request, reply) => {
+  app.post("/console/customers/:id/status", { ...STAFF_FORM, ...csrf }, async (request, reply) => {
     const customer = await customerOf(request);
     const { status = "", reason = "" } = formFields(request);
     if (!isStatus(status)) throw ServiceError.validation("status", "must be active, locked or suspended");
     const why = reason.trim();
-    if (CHANGES[status].reasonRequired && why === "")
-      return confirmStaffAction(
+    const again = (errors: FieldErrors) =>
+      confirmStaffAction(
         deps,
         request,
         reply,
         confirmation(customer, status),
-        { errors: { reason: "Give the reason: it is kept with the status." } },
+        { errors, values: { reason } },
         400,
       );
+    try {
+      refuseFormText(request);
+    } catch (error) {
+      const errors = fieldErrorsOf(error, ["reason"]);
+      if (!errors) throw error;
+      return again(errors);
+    }
+    if (CHANGES[status].reasonRequired && why === "")
+      return again({ reason: "Give the reason: it is kept with the status." });
     await updateCustomer({
       ctx: deps.contextOf(request),
       input: { id: customer.id, patch: { status, status_reason: why === "" ? null : why } },

@@ -6,7 +6,8 @@ import { confirmStaffAction, money } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { displayOf } from "./invoice-view.ts";
-import { STAFF } from "./page-helpers.ts";
+import { STAFF, STAFF_FORM } from "./page-helpers.ts";
+import { refuseFormText } from "../page-text-input.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
 
 // Voiding an invoice, with or without reissue, and reissuing one voided before (docs/billing-cycle.md,
@@ -48,11 +49,12 @@ export function registerInvoiceVoidPages(app: FastifyInstance, deps: WebDeps): v
 
   app.post<{ Params: { id: string } }>(
     "/console/invoices/:id/void",
-    { ...STAFF, ...csrf },
+    { ...STAFF_FORM, ...csrf },
     async (request, reply) => {
       const form = formFields(request);
       const reissue = form["reissue"] === "on";
       try {
+        refuseFormText(request);
         await voidInvoice({
           ctx: deps.contextOf(request),
           input: { id: request.params.id, reason: form["reason"] ?? "", reissue },

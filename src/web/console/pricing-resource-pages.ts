@@ -7,6 +7,7 @@ import { formFields, type WebDeps } from "../web-deps.ts";
 import { asServiceError } from "../../kernel/errors.ts";
 import { type FormFailure, type FormField, formFailureOf } from "./pricing-form-kit.ts";
 import { STAFF, noticeFrom } from "./page-helpers.ts";
+import { refuseFormText } from "../page-text-input.ts";
 
 // The pricing resources (currencies, plan prices, discounts, client groups, tax rules) behave alike: a list
 // with edit and delete links, a form to create, the same form to edit, a confirmation before deleting. One
@@ -66,8 +67,12 @@ const NOTICES: Record<string, string> = {
 export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, spec: ResourcePages<T>): void {
   const base = `/console/pricing/${spec.slug}`;
   const csrf = { preHandler: app.csrfProtection };
-  // The create and edit forms post the textareas' line breaks; every other route takes none.
-  const formRoute = { config: { ...STAFF.config, lineFields: spec.lineFields ?? [] }, ...csrf };
+  // The create and edit forms post the textareas' line breaks; every other route takes none. They show
+  // themselves again on a control character (page-text-input.ts), so their try blocks start refuseFormText.
+  const formRoute = {
+    config: { ...STAFF.config, lineFields: spec.lineFields ?? [], reshowsForm: true },
+    ...csrf,
+  };
   const call = <R>(
     verb: (args: { ctx: ServiceContext; input: never }) => Promise<R>,
     ctx: ServiceContext,
@@ -156,6 +161,7 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
   app.post(base, formRoute, async (request, reply) => {
     const form = formFields(request);
     try {
+      refuseFormText(request);
       await call(spec.verbs.create, deps.contextOf(request), spec.inputOf(form, "create"));
     } catch (error) {
       const failure =
@@ -181,6 +187,7 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
     const form = formFields(request);
     const ctx = deps.contextOf(request);
     try {
+      refuseFormText(request);
       await call(spec.verbs.update, ctx, {
         ...spec.keyInput(request.params.key),
         patch: spec.inputOf(form, "update"),
