@@ -12,6 +12,7 @@ import { registerLogPages } from "./log-pages.ts";
 import { registerPricingPages } from "./pricing-pages.ts";
 import { registerSettingsPages } from "./settings-pages.ts";
 import { registerSolusioPages } from "./solusio-pages.ts";
+import { registerSubmitOnceAsset } from "./submit-once-asset.ts";
 
 // The console's pages by area (docs/console.md describes each). Every route is `access: "staff"` unless it is
 // one of the login pages of ../console-pages.ts; every page calls the same verbs as the admin API, and the
@@ -30,4 +31,5 @@ export function registerConsoleAreas(app: FastifyInstance, deps: WebDeps): void 
   registerApiKeyPages(app, deps);
   registerSettingsPages(app, deps);
   registerBackupPages(app, deps);
+  registerSubmitOnceAsset(app);
 }
