@@ -154,32 +154,62 @@ describe.skipIf(noBrowser)("console customers in a real browser", () => {
     expect(users).toHaveLength(1);
   });
 
-  it("sends the key form once when its button is clicked again before the answer comes", async () => {
-    // Until 2026-12-06 a second click while the first answer was on its way sent the form again: two keys.
-    // The first request is held at the browser's edge until the second click is done, so the race is sure.
-    const sent: Route[] = [];
-    let held = true;
-    await page.route("**/console/api-keys", async (route) => {
-      if (route.request().method() !== "POST") return route.continue();
-      sent.push(route);
-      if (!held) await route.continue();
-    });
-    await page.goto(`${h.server.url}/console/api-keys`);
-    await page.getByLabel("What the key is for").fill("double click");
-    const button = page.getByRole("button", { name: "Create key" });
-    const box = await button.boundingBox();
-    await button.click({ noWaitAfter: true });
-    await expect.poll(() => sent.length).toBe(1);
-    // The second click where the button is, as a person's hand would (a locator would wait for the page).
-    await page.mouse.click(box!.x + box!.width / 2, box!.y + box!.height / 2);
-    held = false;
-    // A request the browser gave up (a later submission replaces an earlier one) cannot be continued.
-    for (const route of sent) await route.continue().catch(() => undefined);
-    expect(await page.locator("#new-key").textContent()).toMatch(/^tbk_/);
-    await page.unroute("**/console/api-keys");
-    expect(sent).toHaveLength(1);
+  it("sends the key and staff user forms once when the button is clicked again before the answer comes", async () => {
+    // Until 2026-12-06 a second click while the first answer was on its way sent the form again: two keys,
+    // or a second user refused as a duplicate. The first request is held at the browser's edge until the
+    // second click is done, so the race is sure.
+    const clickTwice = async (
+      from: string,
+      path: string,
+      fill: () => Promise<void>,
+      submit: string,
+      shown: string,
+    ) => {
+      const sent: Route[] = [];
+      let held = true;
+      await page.route(`**${path}`, async (route) => {
+        if (route.request().method() !== "POST") return route.continue();
+        sent.push(route);
+        if (!held) await route.continue();
+      });
+      await page.goto(h.server.url + from);
+      await fill();
+      const button = page.getByRole("button", { name: submit });
+      // In view first, so the box is where the second click lands (the first click would scroll it there).
+      await button.scrollIntoViewIfNeeded();
+      const box = await button.boundingBox();
+      await button.click({ noWaitAfter: true });
+      await expect.poll(() => sent.length).toBe(1);
+      // The second click where the button is, as a person's hand would (a locator would wait for the page).
+      await page.mouse.click(box!.x + box!.width / 2, box!.y + box!.height / 2);
+      held = false;
+      // A request the browser gave up (a later submission replaces an earlier one) cannot be continued.
+      for (const route of sent) await route.continue().catch(() => undefined);
+      await page.locator(shown).waitFor();
+      await page.unroute(`**${path}`);
+      return sent.length;
+    };
+    const keyPosts = await clickTwice(
+      "/console/api-keys",
+      "/console/api-keys",
+      () => page.getByLabel("What the key is for").fill("double click"),
+      "Create key",
+      "#new-key",
+    );
+    expect(keyPosts).toBe(1);
     const keys = await h.db.selectFrom("api_key").select("id").where("name", "=", "double click").execute();
     expect(keys).toHaveLength(1);
+    const userPosts = await clickTwice(
+      "/console/settings",
+      "/console/settings/staff",
+      async () => {
+        await page.getByLabel("E-mail", { exact: true }).fill("double@example.com");
+        await page.locator("#role").selectOption("support");
+      },
+      "Create staff user",
+      "#new-password",
+    );
+    expect(userPosts).toBe(1);
   });
 
   it("logs in to SolusIO as the customer and lands in the emulator's user area", async () => {
