@@ -92,7 +92,7 @@ export interface SharedCommandDataDir {
 /**
  * A DATA_DIR whose database this test process holds and shares over its socket, as a running `serve` does
  * (docs/ARCHITECTURE.md, "Many processes"): the commands given it connect there instead of each opening the
- * database itself. A command that opens the embedded database costs about 3.4 s on an idle machine, one that
+ * database itself. A command that opens the embedded database costs about 3.4 s on a lightly loaded machine, one that
  * connects to the socket about 1.6 s (2026-12-05). For tests of what a command says and does; a test of
  * opening the files themselves (the lock, permissions, backup, memory://) uses commandDataDir().
  */
