@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createServer, request as forward, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { TestServer } from "./test-server.ts";
 
 export interface AnswerHoldingRelay {
   /** The relay's API base, to configure in place of the target's. */
@@ -70,4 +71,23 @@ export async function startAnswerHoldingRelay(targetApiUrl: string): Promise<Ans
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/**
+ * A customer created through `server`'s admin API while `startRunner`'s runner reaches SolusIO through `relay`:
+ * its creation's POST users lands in SolusIO and the relay keeps the answer from the runner. The customer's id.
+ */
+export async function customerWhoseUserAnswerIsHeld(
+  relay: AnswerHoldingRelay,
+  server: Pick<TestServer, "api">,
+  startRunner: () => Promise<void>,
+  email: string,
+): Promise<number> {
+  const landed = relay.holdAnswerOf("POST", "/users");
+  await startRunner();
+  const created = await server.api("POST", "/api/v1/customers", { email, country: "DE", currency: "EUR" });
+  if (created.status !== 201) throw new Error(`creating ${email}: ${created.status}`);
+  const answer = await landed;
+  if (answer.status !== 201) throw new Error(`POST users for ${email} answered ${answer.status}`);
+  return created.body.data.id;
 }

@@ -4,7 +4,11 @@ import { createJobRunner } from "../../src/app/runner.ts";
 import { syncCustomerHandler } from "../../src/services/sync/sync-customer.ts";
 import { connectSolusio } from "../../src/solusio/connect-solusio.ts";
 import { integrate } from "../../src/solusio/integration.ts";
-import { type AnswerHoldingRelay, startAnswerHoldingRelay } from "../helpers/answer-holding-relay.ts";
+import {
+  type AnswerHoldingRelay,
+  customerWhoseUserAnswerIsHeld,
+  startAnswerHoldingRelay,
+} from "../helpers/answer-holding-relay.ts";
 import {
   type SolusioHarness,
   solusioUsersCarrying,
@@ -47,16 +51,12 @@ describe("a creation sync job cut after its POST users landed, then the e-mail c
     const logger = pino({ level: "silent" });
     const viaRelay = solusioThroughRelay(logger);
     const a = createJobRunner(h.db, h.config, logger, integrate(viaRelay, h.config), { pollMs: 20 });
-    const landed = relay.holdAnswerOf("POST", "/users");
-    await a.start();
-    const created = await h.server.api("POST", "/api/v1/customers", {
-      email: "cut-before@example.com",
-      country: "DE",
-      currency: "EUR",
-    });
-    expect(created.status).toBe(201);
-    const id: number = created.body.data.id;
-    expect(await landed).toEqual({ status: 201 });
+    const id = await customerWhoseUserAnswerIsHeld(
+      relay,
+      h.server,
+      () => a.start(),
+      "cut-before@example.com",
+    );
     expect(await solusioUsersCarrying(h, id)).toEqual([
       expect.objectContaining({ email: "cut-before@example.com" }),
     ]);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AnswerHoldingRelay,
   startAnswerHoldingRelay,
+  customerWhoseUserAnswerIsHeld,
 } from "../../../test/helpers/answer-holding-relay.ts";
 import {
   type SolusioHarness,
@@ -58,16 +59,12 @@ describe("a creation sync job retried by hand after its POST users landed and th
   it("takes the user its lost attempt created: one SolusIO user, with the e-mail edited since", async () => {
     // Attempt 1 posts the user through the relay, which keeps SolusIO's answer; the instance stops.
     const a = runnerVia(relay.apiUrl, h.emulator.adminToken);
-    const landed = relay.holdAnswerOf("POST", "/users");
-    await a.runner.start();
-    const created = await h.server.api("POST", "/api/v1/customers", {
-      email: "retried-before@example.com",
-      country: "DE",
-      currency: "EUR",
-    });
-    expect(created.status).toBe(201);
-    const id: number = created.body.data.id;
-    expect(await landed).toEqual({ status: 201 });
+    const id = await customerWhoseUserAnswerIsHeld(
+      relay,
+      h.server,
+      () => a.runner.start(),
+      "retried-before@example.com",
+    );
     await a.runner.stop({ giveBackAfter: Promise.resolve() });
     await a.connection.close();
     expect(await solusioUsersCarrying(h, id)).toHaveLength(1);
