@@ -126,6 +126,52 @@ describe.skipIf(noBrowser)("console money pages in a real browser", () => {
     await context.close();
   });
 
+  it("refunds once when Refund is clicked again before the first answer comes", async () => {
+    // Until 2026-12-05 the second click sent the form again and the server refunded twice (src/web/form-once.ts).
+    // Both sendings reach the server here: the first one's answer is held at the browser's edge until the
+    // second click has sent the form again.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logInThroughForm(page, world.server.url, "console", "owner@example.com", STAFF_PASSWORD);
+    const invoices = (await world.server.api("GET", "/api/v1/invoices?period=2026-10")).body.data;
+    const invoice = invoices.find((i: { number: string }) => i.number === "INV-2026-000002");
+    const recorded = await world.server.api("POST", `/api/v1/invoices/${invoice.id}/payments`, {
+      amount: 50,
+      method: "bank_transfer",
+      reference: "DOUBLE-CLICK-1",
+    });
+    expect(recorded.status).toBe(201);
+    const payment = recorded.body.data;
+    const refunded = async () =>
+      (await world.server.api("GET", `/api/v1/payments/${payment.id}`)).body.data.refunded;
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let posts = 0;
+    await page.route("**/refunds", async (route) => {
+      if (route.request().method() !== "POST") return route.continue();
+      posts += 1;
+      const answer = await route.fetch({ maxRedirects: 0 });
+      await released;
+      // The browser gives up the first sending's navigation when the second starts.
+      await route.fulfill({ response: answer }).catch(() => undefined);
+    });
+    await page.goto(`${world.server.url}/console/invoices/${invoice.id}/refund?payment=${payment.id}`);
+    await page.getByLabel("Amount to refund").fill("0.10");
+    const button = page.getByRole("button", { name: "Refund", exact: true });
+    await button.scrollIntoViewIfNeeded();
+    const box = await button.boundingBox();
+    await button.click({ noWaitAfter: true });
+    await expect.poll(() => posts).toBe(1);
+    await page.mouse.click(box!.x + box!.width / 2, box!.y + box!.height / 2);
+    await expect.poll(() => posts).toBe(2);
+    release();
+    await page.waitForURL(/\?notice=refunded$/);
+    expect(await refunded()).toBe(10);
+    await context.close();
+  });
+
   it("follows a running run live, and passes axe while it runs", async () => {
     const db = world.handle.db;
     const now = new Date();

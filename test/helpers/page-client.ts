@@ -50,11 +50,13 @@ export class PageClient {
     return this.request("GET", path);
   }
 
-  /** GETs `page`, then posts `form` to `action` with that page's CSRF token, as the page's form would. */
+  /**
+   * GETs `page`, then posts `form` to `action` with that page's CSRF token and, on a money form, its one-time
+   * key (src/web/form-once.ts), as the page's form would.
+   */
   async submit(page: string, action: string, form: Record<string, string> = {}): Promise<PageAnswer> {
     const got = await this.get(page);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(got.text)?.[1] ?? "";
-    return this.request("POST", action, { _csrf: csrf, ...form });
+    return this.request("POST", action, { ...hiddenOf(got.text), ...form });
   }
 
   /** Logs in through the face's login form; throws unless it lands on the face's home page. */
@@ -64,4 +66,15 @@ export class PageClient {
       throw new Error(`login of ${email} to the ${face} answered ${answer.status}`);
     return this;
   }
+}
+
+/** The hidden fields a page's form sends without being typed: the CSRF token, a money form's key. */
+export function hiddenOf(html: string): Record<string, string> {
+  const hidden: Record<string, string> = {};
+  for (const name of ["_csrf", "form_key"]) {
+    const value = new RegExp(`name="${name}" value="([^"]+)"`).exec(html)?.[1];
+    if (value !== undefined) hidden[name] = value;
+  }
+  if (hidden["_csrf"] === undefined) hidden["_csrf"] = "";
+  return hidden;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { FORM_KEY_FIELD, formOnceOutcome, formOnceRequest, newFormKey } from "../form-once.ts";
 import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
 import { getInvoice } from "../../billing/invoices/get-invoice.ts";
 import { money, staffPage } from "../page-kit.ts";
@@ -63,6 +64,7 @@ export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps):
         heading: `Credit note for ${invoice.number ?? "a draft"}`,
         intro: `The invoice's total is ${money(invoice.total, display)} (net ${money(invoice.net, display)}); ${money(invoice.amount_due, display)} is still due. A credit note is numbered and cannot be taken back.`,
         action: `/console/invoices/${invoice.id}/credit-notes`,
+        hidden: { [FORM_KEY_FIELD]: newFormKey() },
         fields: CREDIT_FIELDS,
         submit: "Issue credit note",
         danger: true,
@@ -97,20 +99,20 @@ export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps):
         refuseFormText(request);
         const invoice = await getInvoice({ ctx, input: { id: request.params.id } });
         const amount = minorUnitsOf(form["amount"] ?? "", displayOf(invoice));
-        const note = await issueCreditNote({
-          ctx,
-          input: {
-            invoice_id: invoice.id,
-            amount,
-            reason: form["reason"] ?? "",
-            settlement,
-          },
-        });
+        const input = { invoice_id: invoice.id, amount, reason: form["reason"] ?? "", settlement } as const;
+        ctx.idempotency = formOnceRequest(request, ctx, input);
+        const note = await issueCreditNote({ ctx, input });
         creditNoteId = note.id;
       } catch (error) {
-        const failure = formFailureOf(await inPeoplesMoney(error, ctx), ["amount", "reason", "settlement"]);
-        if (!failure) throw error;
-        return creditPage(request, reply, failure.status, { errors: failure.errors, values: form });
+        const again = formOnceOutcome(error);
+        // Sent before and done: the first sending's note, whose answer was kept with the form's key.
+        if (again?.done) creditNoteId = (again.data as { id: string }).id;
+        else {
+          const failure =
+            again ?? formFailureOf(await inPeoplesMoney(error, ctx), ["amount", "reason", "settlement"]);
+          if (!failure) throw error;
+          return creditPage(request, reply, failure.status, { errors: failure.errors, values: form });
+        }
       }
       return reply.redirect(`/console/credit-notes/${creditNoteId}?notice=issued`, 303);
     },

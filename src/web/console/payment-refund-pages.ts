@@ -15,6 +15,7 @@ import { inPeoplesMoney } from "./money-words.ts";
 import { displayOf, paysInvoice } from "./invoice-view.ts";
 import { STAFF, STAFF_FORM, param } from "./page-helpers.ts";
 import { refuseFormText } from "../page-text-input.ts";
+import { FORM_KEY_FIELD, formOnceOutcome, formOnceRequest, newFormKey } from "../form-once.ts";
 import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
 
 // Refunding a payment by hand, from the invoice it pays or from its customer's page: the same form and
@@ -106,7 +107,7 @@ export function registerPaymentRefundPages(app: FastifyInstance, deps: WebDeps):
         heading: `Refund payment ${payment.reference}`,
         intro: `${show(payment.amount)} paid by ${payment.method} on ${payment.paid_at.slice(0, 10)}; ${show(payment.refunded)} refunded so far. The refund is recorded at once: it takes back the payment's unused credit first, then reopens the invoices it paid for what it returns.`,
         action: `${owner.base}/refunds`,
-        hidden: { payment_id: payment.id },
+        hidden: { payment_id: payment.id, [FORM_KEY_FIELD]: newFormKey() },
         fields: REFUND_FIELDS,
         submit: "Refund",
         danger: true,
@@ -137,12 +138,14 @@ export function registerPaymentRefundPages(app: FastifyInstance, deps: WebDeps):
           refuseFormText(request);
           const payment = await paymentOf(request, owner, paymentId);
           const amount = minorUnitsOf(form["amount"] ?? "", owner.display(payment));
-          await refundPayment({
-            ctx,
-            input: { payment_id: payment.id, amount, reason: form["reason"] ?? "" },
-          });
+          const input = { payment_id: payment.id, amount, reason: form["reason"] ?? "" };
+          ctx.idempotency = formOnceRequest(request, ctx, input);
+          await refundPayment({ ctx, input });
         } catch (error) {
-          const failure = formFailureOf(await inPeoplesMoney(error, ctx), ["amount", "reason"]);
+          const again = formOnceOutcome(error);
+          // Sent before and done: the same page the first sending was answered with.
+          if (again?.done) return reply.redirect(`${owner.base}?notice=refunded`, 303);
+          const failure = again ?? formFailureOf(await inPeoplesMoney(error, ctx), ["amount", "reason"]);
           if (!failure) throw error;
           return refundPage(request, reply, owner, paymentId, failure.status, {
             errors: failure.errors,

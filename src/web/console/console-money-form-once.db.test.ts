@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hiddenOf } from "../../../test/helpers/page-client.ts";
+import { type BilledWorld, finishedRun, octoberToBill } from "./billing-run-test-fixture.ts";
+import { PageClient, textOf } from "./pricing-test-client.ts";
+
+// The console's money forms (a refund, a credit note) sent twice do the work once (src/web/form-once.ts): a
+// double click, a reload that re-posts, the back button and Send again. Until 2026-12-05 only the amount
+// left bounded a second refund or credit note, so each of these made two.
+
+let world: BilledWorld;
+let owner: PageClient;
+let invoiceId = "";
+let paymentId = "";
+
+const api = (path: string) => world.server.api("GET", path);
+
+beforeAll(async () => {
+  world = await octoberToBill();
+  const started = await world.server.api("POST", "/api/v1/billing-runs", { period: "2026-10" });
+  await finishedRun(world.server, started.body.data.id);
+  const invoices = (await api("/api/v1/invoices?period=2026-10")).body.data;
+  invoiceId = invoices.find((i: { customer_id: number }) => i.customer_id === Number(world.section4)).id;
+  const paid = await world.server.api("POST", `/api/v1/invoices/${invoiceId}/payments`, {
+    amount: 300,
+    method: "bank_transfer",
+    reference: "ONCE-1",
+    paid_at: "2026-11-10T00:00:00Z",
+  });
+  expect(paid.status).toBe(201);
+  paymentId = paid.body.data.id;
+  owner = await new PageClient(world.server.url).logIn("owner@example.com");
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+/** The form on `page` as its browser would send it, with `typed` filled in. */
+async function formOn(page: string, typed: Record<string, string>): Promise<Record<string, string>> {
+  const html = (await owner.get(page)).text;
+  expect(html).toMatch(/name="form_key" value="[A-Za-z0-9_-]{22}"/);
+  return { ...hiddenOf(html), ...typed };
+}
+
+describe("a refund form", () => {
+  const page = () => `/console/invoices/${invoiceId}/refund?payment=${paymentId}`;
+  const action = () => `/console/invoices/${invoiceId}/refunds`;
+  const refunded = async () => (await api(`/api/v1/payments/${paymentId}`)).body.data.refunded;
+
+  it("sent twice at once refunds once, and both sendings land on the invoice's page", async () => {
+    const form = await formOn(page(), { payment_id: paymentId, amount: "0.50", reason: "double click" });
+    const [first, second] = await Promise.all([
+      owner.request("POST", action(), form),
+      owner.request("POST", action(), form),
+    ]);
+    for (const answer of [first, second])
+      expect(answer).toMatchObject({
+        status: 303,
+        location: `/console/invoices/${invoiceId}?notice=refunded`,
+      });
+    expect(await refunded()).toBe(50);
+    // Sent again later (a reload that re-posts): still the one refund.
+    expect((await owner.request("POST", action(), form)).status).toBe(303);
+    expect(await refunded()).toBe(50);
+  });
+
+  it("sent again with another amount under the same key does nothing and says so", async () => {
+    const form = await formOn(page(), { payment_id: paymentId, amount: "0.25", reason: "" });
+    expect((await owner.request("POST", action(), form)).status).toBe(303);
+    expect(await refunded()).toBe(75);
+    const changed = await owner.request("POST", action(), { ...form, amount: "0.30" });
+    expect(changed.status).toBe(409);
+    expect(textOf(changed.text)).toContain(
+      "This form was sent before, so nothing was done again: its first sending is still at work or carried other values.",
+    );
+    // The form is drawn again with a new key, so the next sending is a new refund.
+    const redrawn = hiddenOf(changed.text)["form_key"];
+    expect(redrawn).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(redrawn).not.toBe(form["form_key"]);
+    expect(await refunded()).toBe(75);
+  });
+
+  it("drawn twice makes two refunds when both are sent: each drawing is a new form", async () => {
+    const one = await formOn(page(), { payment_id: paymentId, amount: "0.10", reason: "" });
+    const two = await formOn(page(), { payment_id: paymentId, amount: "0.10", reason: "" });
+    expect(one["form_key"]).not.toBe(two["form_key"]);
+    expect((await owner.request("POST", action(), one)).status).toBe(303);
+    expect((await owner.request("POST", action(), two)).status).toBe(303);
+    expect(await refunded()).toBe(95);
+  });
+
+  it("refuses a damaged key beside the form, refunding nothing", async () => {
+    const form = await formOn(page(), { payment_id: paymentId, amount: "0.05", reason: "" });
+    const damaged = await owner.request("POST", action(), { ...form, form_key: "x".repeat(256) });
+    expect(damaged.status).toBe(400);
+    expect(textOf(damaged.text)).toContain("this form's key is damaged; open the form again");
+    expect(await refunded()).toBe(95);
+  });
+
+  it("without a key (a hand-made request) refunds as before", async () => {
+    const form = await formOn(page(), { payment_id: paymentId, amount: "0.05", reason: "" });
+    delete form["form_key"];
+    expect((await owner.request("POST", action(), form)).status).toBe(303);
+    expect(await refunded()).toBe(100);
+  });
+});
+
+describe("a credit note form", () => {
+  const page = () => `/console/invoices/${invoiceId}/credit-note`;
+  const action = () => `/console/invoices/${invoiceId}/credit-notes`;
+  const notes = async () => (await api(`/api/v1/credit-notes?invoice_id=${invoiceId}`)).body.data;
+
+  it("sent twice at once issues one note, and both sendings land on its page", async () => {
+    const form = await formOn(page(), { amount: "1.00", reason: "Goodwill", settlement: "credit" });
+    const [first, second] = await Promise.all([
+      owner.request("POST", action(), form),
+      owner.request("POST", action(), form),
+    ]);
+    const issued = await notes();
+    expect(issued).toHaveLength(1);
+    for (const answer of [first, second])
+      expect(answer).toMatchObject({
+        status: 303,
+        location: `/console/credit-notes/${issued[0].id}?notice=issued`,
+      });
+    expect((await owner.request("POST", action(), form)).location).toBe(
+      `/console/credit-notes/${issued[0].id}?notice=issued`,
+    );
+    expect(await notes()).toHaveLength(1);
+  });
+
+  it("sent again with another reason under the same key issues nothing", async () => {
+    const form = await formOn(page(), { amount: "0.50", reason: "Late", settlement: "credit" });
+    expect((await owner.request("POST", action(), form)).status).toBe(303);
+    expect(await notes()).toHaveLength(2);
+    const changed = await owner.request("POST", action(), { ...form, reason: "Later" });
+    expect(changed.status).toBe(409);
+    expect(textOf(changed.text)).toContain("This form was sent before, so nothing was done again");
+    expect(await notes()).toHaveLength(2);
+  });
+});
