@@ -126,10 +126,11 @@ describe.skipIf(noBrowser)("console money pages in a real browser", () => {
     await context.close();
   });
 
-  it("refunds once when Refund is clicked again before the first answer comes", async () => {
-    // Until 2026-12-05 the second click sent the form again and the server refunded twice (src/web/form-once.ts).
-    // Both sendings reach the server here: the first one's answer is held at the browser's edge until the
-    // second click has sent the form again.
+  it("refunds once when Refund is clicked again before the first answer comes, with or without script", async () => {
+    // Until 2026-12-05 the second click sent the form again and the server refunded twice. The form's key
+    // (src/web/form-once.ts) makes the server refund once; the page's script (submit-once.js) keeps the
+    // browser from sending it twice at all. Each is checked alone: the first answer is held at the browser's
+    // edge until the second click is done.
     const context = await browser.newContext();
     const page = await context.newPage();
     await logInThroughForm(page, world.server.url, "console", "owner@example.com", STAFF_PASSWORD);
@@ -144,31 +145,47 @@ describe.skipIf(noBrowser)("console money pages in a real browser", () => {
     const payment = recorded.body.data;
     const refunded = async () =>
       (await world.server.api("GET", `/api/v1/payments/${payment.id}`)).body.data.refunded;
-    let release = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let posts = 0;
-    await page.route("**/refunds", async (route) => {
-      if (route.request().method() !== "POST") return route.continue();
-      posts += 1;
-      const answer = await route.fetch({ maxRedirects: 0 });
-      await released;
-      // The browser gives up the first sending's navigation when the second starts.
-      await route.fulfill({ response: answer }).catch(() => undefined);
-    });
-    await page.goto(`${world.server.url}/console/invoices/${invoice.id}/refund?payment=${payment.id}`);
-    await page.getByLabel("Amount to refund").fill("0.10");
-    const button = page.getByRole("button", { name: "Refund", exact: true });
-    await button.scrollIntoViewIfNeeded();
-    const box = await button.boundingBox();
-    await button.click({ noWaitAfter: true });
-    await expect.poll(() => posts).toBe(1);
-    await page.mouse.click(box!.x + box!.width / 2, box!.y + box!.height / 2);
-    await expect.poll(() => posts).toBe(2);
-    release();
-    await page.waitForURL(/\?notice=refunded$/);
+
+    /** Clicks Refund, then again once the first POST has reached the server; the POSTs the browser sent. */
+    const clickTwice = async (withScript: boolean): Promise<number> => {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let posts = 0;
+      await page.route("**/refunds", async (route) => {
+        if (route.request().method() !== "POST") return route.continue();
+        posts += 1;
+        const answer = await route.fetch({ maxRedirects: 0 });
+        await released;
+        // The browser gives up the first sending's navigation when a second starts.
+        await route.fulfill({ response: answer }).catch(() => undefined);
+      });
+      await page.goto(`${world.server.url}/console/invoices/${invoice.id}/refund?payment=${payment.id}`);
+      await page.getByLabel("Amount to refund").fill("0.10");
+      const button = page.getByRole("button", { name: "Refund", exact: true });
+      await button.scrollIntoViewIfNeeded();
+      const box = await button.boundingBox();
+      await button.click({ noWaitAfter: true });
+      await expect.poll(() => posts).toBe(1);
+      await page.mouse.click(box!.x + box!.width / 2, box!.y + box!.height / 2);
+      // Without the script the second POST leaves at once. With it none leaves; had one left, it would have
+      // superseded the first sending's navigation, so the page below would come from it, counted first.
+      if (!withScript) await expect.poll(() => posts).toBe(2);
+      release();
+      await page.waitForURL(/\?notice=refunded$/);
+      await page.unroute("**/refunds");
+      return posts;
+    };
+
+    // Without the script (as without JavaScript, or from another client): two POSTs, one refund.
+    await page.route("**/submit-once.js", (route) => route.abort());
+    expect(await clickTwice(false)).toBe(2);
     expect(await refunded()).toBe(10);
+    await page.unroute("**/submit-once.js");
+    // With it: the second click is ignored while the button is busy.
+    expect(await clickTwice(true)).toBe(1);
+    expect(await refunded()).toBe(20);
     await context.close();
   });
 
