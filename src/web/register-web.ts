@@ -14,6 +14,7 @@ import { registerPortalAreas } from "./portal/index.ts";
 import { registerPortalPages } from "./portal-pages.ts";
 import { renderPage } from "./render.ts";
 import { cookieSecurity, FACES } from "./session-cookie.ts";
+import { installShownOnce } from "./shown-once.ts";
 import { csrfUserInfo } from "./web-deps.ts";
 
 // The web layer: the staff console under /console and the customer portal under /portal, server-rendered.
@@ -48,6 +49,8 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
     pages.setErrorHandler(pageError);
     // Before any page is registered: it applies to the routes registered after it (page-text-input.ts).
     installPageTextCheck(pages);
+    // A secret shown once is cleared by the 200 that shows it, never by an error page (shown-once.ts).
+    installShownOnce(pages);
     const deps = { config, contextOf: options.contextOf, limiter };
     registerConsolePages(pages, deps);
     registerConsoleAreas(pages, deps);

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.ts";
 import { cookieSecurity } from "./session-cookie.ts";
 
@@ -9,7 +9,10 @@ import { cookieSecurity } from "./session-cookie.ts";
 // browser alone, in a short-lived HttpOnly cookie scoped to that page, encrypted (AES-256-GCM) with a key
 // derived from the session's own token: the server keeps nothing (no table, any instance can show it), the
 // secret is in no URL and no log (cookie headers are redacted), and another session, which has another token,
-// cannot open it. The page that shows it clears the cookie, so a reload or the back button shows it no more.
+// cannot open it. The page that shows it clears the cookie, so a reload or the back button shows it no more —
+// and only that page: the clearing goes out with the 200 that carries the secret, so a page that fails while
+// it is drawn (a list read, a template) leaves the cookie, and a reload shows the secret (until 2026-12-05 the
+// cookie was cleared before the page was drawn, and such a failure lost the key or password for good).
 // docs/console.md, "Secrets shown once".
 
 /** What a form leaves for its page: the page's path (the cookie's scope) and a name of its own. */
@@ -50,8 +53,25 @@ export function leaveShownOnce(
   reply.setCookie(once.cookie, cookie, { ...cookieOptions(config, once), maxAge: LIFETIME_SECONDS });
 }
 
+/** The cookie each reply is to clear if it is a page drawn in full (a 200): see installShownOnce. */
+const clearedWhenShown = new WeakMap<FastifyReply, { config: Config; once: ShownOnce }>();
+
 /**
- * What the form left for this page, once: the cookie is cleared whatever it holds. Undefined without one, or
+ * Clears, on each 200 answer, the cookie its handler took with takeShownOnce; an error page (or any other
+ * answer) leaves it for the next view. On the pages' instance, before the pages are registered.
+ */
+export function installShownOnce(pages: FastifyInstance): void {
+  pages.addHook("onSend", async (_request, reply, payload) => {
+    const taken = clearedWhenShown.get(reply);
+    if (taken && reply.statusCode === 200)
+      reply.clearCookie(taken.once.cookie, cookieOptions(taken.config, taken.once));
+    return payload;
+  });
+}
+
+/**
+ * What the form left for this page, once: the cookie is cleared by the page's answer when that is a 200
+ * (installShownOnce), and at once when it holds nothing this session can open. Undefined without one, or
  * when it was sealed for another session, has expired or was tampered with.
  */
 export function takeShownOnce(
@@ -63,8 +83,13 @@ export function takeShownOnce(
   const cookie = request.cookies[once.cookie];
   const token = request.webSession?.token;
   if (!cookie) return undefined;
-  reply.clearCookie(once.cookie, cookieOptions(config, once));
-  if (!token) return undefined;
+  const value = token === undefined ? undefined : opened(cookie, token, once);
+  if (value === undefined) reply.clearCookie(once.cookie, cookieOptions(config, once));
+  else clearedWhenShown.set(reply, { config, once });
+  return value;
+}
+
+function opened(cookie: string, token: string, once: ShownOnce): Record<string, string> | undefined {
   try {
     const bytes = Buffer.from(cookie, "base64url");
     const decipher = createDecipheriv("aes-256-gcm", keyOf(token, once), bytes.subarray(0, 12));
