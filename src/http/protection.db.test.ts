@@ -193,6 +193,17 @@ describe("security headers and secret guessing", () => {
     }
   });
 
+  it("gives every HTML document its icon inline, which the CSP allows: the browser asks for no /favicon.ico", async () => {
+    // No route answers /favicon.ico: a document without an icon of its own made the browser ask, a 404 each
+    // time (the single sign-on page until 2026-12-05; the console's and the portal's layout had one).
+    for (const path of ["/sso/solusio?customer=1&expires=1&sig=x", "/console/login", "/portal/login"]) {
+      const answer = await rawRequest(server.url, { method: "GET", path });
+      expect(answer.headers["content-type"], path).toMatch(/^text\/html/);
+      expect(answer.text, path).toMatch(/<link rel="icon" href="data:image\/svg\+xml,[^"]*">/);
+      expect(answer.headers["content-security-policy"], path).toMatch(/img-src 'self' data:/);
+    }
+  });
+
   it("sends them on the access gate's own answers too: the login redirect, the 401 page, the API's 401", async () => {
     const answers = {
       redirect: await rawRequest(server.url, { method: "GET", path: "/console" }),

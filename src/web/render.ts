@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { Eta } from "eta";
 import type { FastifyReply } from "fastify";
+import { PAGE_ICON_LINK } from "../billing/documents/page-icon.ts";
 import { readableTimes } from "./page-time.ts";
 
 // Server-rendered pages with Eta templates (src/web/templates): HTML escaping by default (`<%= %>`), one
@@ -39,6 +40,7 @@ export function renderPage(
     values: {},
     notice: undefined,
     ...data,
+    pageIcon: PAGE_ICON_LINK,
     ...shownMessages(data),
   });
   return reply.status(status).header("cache-control", "no-store").type("text/html; charset=utf-8").send(html);

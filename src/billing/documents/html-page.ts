@@ -1,8 +1,10 @@
 import { escapeHtml } from "./html-escape.ts";
+import { PAGE_ICON_LINK } from "./page-icon.ts";
 
 /**
  * A whole HTML document page: one language, UTF-8, a viewport for phones, the title and inline style, and
- * `main` (the lines inside <main>, with its opening tag). Self-contained so it opens from an e-mail.
+ * `main` (the lines inside <main>, with its opening tag), and our icon inline (page-icon.ts). Self-contained
+ * so it opens from an e-mail.
  */
 export function htmlPage(input: {
   title: string;
@@ -17,6 +19,7 @@ export function htmlPage(input: {
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(input.title)}</title>`,
+    PAGE_ICON_LINK,
     `<style>${input.style}</style>`,
     "</head>",
     "<body>",

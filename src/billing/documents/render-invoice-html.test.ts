@@ -76,9 +76,12 @@ describe("renderInvoiceHtml", () => {
     expect(html).toContain('<th scope="row">Total (USD)</th><td>$14.56</td>');
   });
 
-  it("is self-contained: no scripts, no external assets", () => {
+  it("is self-contained: no scripts, no external assets; its icon inline", () => {
     const html = renderInvoiceHtml(october2026Invoice);
-    expect(html).not.toMatch(/<script|<link|<img|src=|href=|url\(/i);
+    // Without an icon of its own the browser asks for /favicon.ico, which no route answers (until 2026-12-05).
+    const icon = /<link rel="icon" href="data:image\/svg\+xml,[^"]*">/;
+    expect(html).toMatch(icon);
+    expect(html.replace(icon, "")).not.toMatch(/<script|<link|<img|src=|href=|url\(/i);
   });
 
   it("escapes every value taken from the document", () => {
@@ -97,7 +100,7 @@ describe("renderInvoiceHtml", () => {
 
   it("never lets document text open a tag of its own (property)", () => {
     const allowed = new Set(
-      "html head meta title style body main header div p br h1 h2 dl dt dd section table thead tbody tr th td footer".split(
+      "html head meta title link style body main header div p br h1 h2 dl dt dd section table thead tbody tr th td footer".split(
         " ",
       ),
     );

@@ -67,6 +67,8 @@ describe("statement PDF", () => {
     expect(html).toContain("&lt;b&gt;Ada&lt;/b&gt;");
     expect(html).toContain('<td class="num">-$3.80</td>');
     expect(html).toContain('<th scope="row">Balance due</th><td>$1.34</td>');
+    // Its icon inline, so the browser asks for no /favicon.ico (which no route answers).
+    expect(html).toMatch(/<link rel="icon" href="data:image\/svg\+xml,[^"]*">/);
   });
 });
 
@@ -90,6 +92,7 @@ describe("credit note documents", () => {
     expect(html).toContain("<h1>Credit note</h1>");
     expect(html).toContain("is refunded to you");
     expect(html).toContain('<th scope="row">Total credited</th><td>$1.08</td>');
+    expect(html).toMatch(/<link rel="icon" href="data:image\/svg\+xml,[^"]*">/);
   });
 
   it("writes a currency symbol the PDF font lacks as its code, and one it has as itself", async () => {

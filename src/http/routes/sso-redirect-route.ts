@@ -6,15 +6,17 @@ import { redeemSsoLink } from "../../services/sso/sso-link.ts";
 import { ssoUnavailable } from "../../services/sso/sso-unavailable.ts";
 import { requireSolusio } from "../../services/sync/require-solusio.ts";
 import { escapeHtml } from "../../billing/documents/html-escape.ts";
+import { PAGE_ICON_LINK } from "../../billing/documents/page-icon.ts";
 import { headersOfCode, logUpstreamFailure, ProtocolError } from "../errors.ts";
 import type { ContextFactory } from "../route.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 
-// GET /sso/solusio?customer=&expires=&sig= — opened by a person's browser: answers are pages, not JSON.
+// GET /sso/solusio?customer=&expires=&sig= — opened by a person's browser: answers are pages, not JSON, with
+// our icon inline, so the browser asks for no /favicon.ico (which no route answers).
 
 function page(title: string, message: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}
+${PAGE_ICON_LINK}<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.4rem}</style></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
 }
 
