@@ -483,6 +483,37 @@ describe("text the console does not take", () => {
     });
   });
 
+  // The status is a hidden field the confirmation writes: a control character in it answered the bare 400
+  // error page (until 2026-12-05), where a reason's showed the form again.
+  it("shows the status form again for a control character in its hidden status, or the customer page when no status is left", async () => {
+    const page = `/console/customers/${id}/status?to=locked`;
+    const alertOf = (html: string) => /class="alert" role="alert">([^<]*)</.exec(html)?.[1];
+    for (const status of ["locked\t", "lo\u0007cked", "\u0000locked"]) {
+      const answer = await owner.submit(page, `/console/customers/${id}/status`, {
+        status,
+        reason: "unpaid",
+      });
+      expect(answer.status, JSON.stringify(status)).toBe(400);
+      expect(answer.text).toContain(`action="/console/customers/${id}/status"`);
+      expect(answer.text).toContain('name="status" value="locked"');
+      expect(answer.text).toMatch(/id="reason"[^>]* value="unpaid"/);
+      expect(alertOf(answer.text)).toMatch(/^The form held a control character/);
+      expect(answer.text).not.toMatch(RAW);
+    }
+    // Nothing that names a status is left: no confirmation can be drawn, so the customer page, saying why.
+    for (const status of ["\u0000", "\u001b[2J"]) {
+      const answer = await owner.submit(page, `/console/customers/${id}/status`, {
+        status,
+        reason: "unpaid",
+      });
+      expect(answer.status, JSON.stringify(status)).toBe(400);
+      expect(textOf(answer.text, "customer-status")).toBe("active");
+      expect(alertOf(answer.text)).toMatch(/^The status change was not made/);
+      expect(answer.text).not.toMatch(RAW);
+    }
+    expect(await customerRow("text@example.com")).toMatchObject({ status: "active", status_reason: null });
+  });
+
   it("refuses a control character in a search or an audit-log filter with 400, echoing nothing", async () => {
     for (const path of [
       "/console/customers?q=%00",

@@ -12,6 +12,7 @@ import { formFields, type WebDeps } from "../web-deps.ts";
 import { fieldErrorsOf, param, queryText, STAFF, STAFF_FORM } from "./page-helpers.ts";
 import { refuseFormText } from "../page-text-input.ts";
 import type { FieldErrors } from "../render.ts";
+import { customerOverview } from "./customer-overview.ts";
 import { sentence } from "./pricing-form-kit.ts";
 
 // What staff do to one customer: lock, suspend or activate it with a reason (a confirmation first), delete
@@ -33,6 +34,13 @@ const CHANGES: Record<Status, { verb: string; why: string; reasonRequired: boole
   },
   active: { verb: "Activate", why: "The customer can use SolusIO fully again.", reasonRequired: false },
 };
+
+/** Said above the status form drawn again when its hidden status held a control character. */
+const STATUS_DAMAGED =
+  "The form held a control character where it names the status (taken out): check the form and send it again.";
+/** Said on the customer page when a status form named no status (control characters taken out). */
+const STATUS_UNKNOWN =
+  "The status change was not made: the form named no status this page knows (active, locked or suspended). Choose Lock, Suspend or Activate again.";
 
 /** The deletion's refusals that the confirmation page shows, with the status the API answers them with. */
 const REFUSAL_STATUS: Partial<Record<ErrorCode, number>> = { CONFLICT: 409, UPSTREAM_UNAVAILABLE: 503 };
@@ -68,8 +76,15 @@ export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps)
 
   app.post("/console/customers/:id/status", { ...STAFF_FORM, ...csrf }, async (request, reply) => {
     const customer = await customerOf(request);
-    const { status = "", reason = "" } = formFields(request);
-    if (!isStatus(status)) throw ServiceError.validation("status", "must be active, locked or suspended");
+    const { status: sent = "", reason = "" } = formFields(request);
+    // The status is the confirmation's hidden field. The text check has taken its control characters out (a
+    // tab became a space: hence the trim); what is left names the status the form was for, and the form is
+    // shown again saying so, as a reason's are. Where it names none, no confirmation can be drawn: the
+    // customer page, saying why (until 2026-12-05 both were the bare 400 error page).
+    const damaged = request.formTextRefusal?.issues.some((issue) => issue.field === "status") ?? false;
+    const status = damaged ? sent.trim() : sent;
+    if (!isStatus(status))
+      return customerOverview(deps, request, reply, customer, { errors: { form: STATUS_UNKNOWN } }, 400);
     const why = reason.trim();
     const again = (errors: FieldErrors) =>
       confirmStaffAction(
@@ -85,7 +100,7 @@ export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps)
     } catch (error) {
       const errors = fieldErrorsOf(error, ["reason"]);
       if (!errors) throw error;
-      return again(errors);
+      return again(damaged ? { ...errors, form: STATUS_DAMAGED } : errors);
     }
     if (CHANGES[status].reasonRequired && why === "")
       return again({ reason: "Give the reason: it is kept with the status." });

@@ -1,4 +1,3 @@
-import { allowFormRedirects, controlPanelOrigin } from "../form-redirects.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ServiceError } from "../../kernel/errors.ts";
 import { CustomerStatus, SyncState } from "../../services/customers/customer-schemas.ts";
@@ -12,7 +11,7 @@ import { pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { registerCustomerActionPages } from "./customer-action-pages.ts";
-import { customerMoney } from "./customer-money.ts";
+import { CUSTOMER_NOTICES, customerOverview, STATUS_BADGE, SYNC_BADGE } from "./customer-overview.ts";
 import {
   CUSTOMER_FIELDS,
   type CustomerFormValues,
@@ -24,33 +23,12 @@ import {
 import { formFailureOf } from "./pricing-form-kit.ts";
 import { fieldErrorsOf, noticeFrom, param, queryText, STAFF, STAFF_FORM } from "./page-helpers.ts";
 import { refuseFormText } from "../page-text-input.ts";
-import { REFUND_RELEASE_NOTICES } from "./refund-release-notices.ts";
 
 // Customers: search and filters, create, the customer page, edit. The actions on a customer (status, sync,
 // single sign-on, statement) are in customer-action-pages.ts. Every page calls the admin API's verbs.
 
-export const CUSTOMER_NOTICES: Record<string, string> = {
-  created: "The customer is created. It is queued for SolusIO; its sync state shows when it arrives.",
-  updated: "The customer is saved.",
-  deleted: "The customer is deleted. Its SolusIO user is deleted by a background job.",
-  status_changed: "The customer's status is changed; SolusIO follows with the next sync.",
-  sync_queued: "A new sync is queued.",
-  refunded: "The refund is recorded.",
-  ...REFUND_RELEASE_NOTICES,
-  reconciled_clean: "SolusIO matches this customer: nothing to repair.",
-  reconciled_fixed: "SolusIO differed from this customer; a sync is queued to repair it.",
-  reconciled_conflict:
-    "This customer's SolusIO user belongs to someone else or is an admin: billing will not take it over. See the sync error.",
-  reconciled_limit_group:
-    "This customer's limit group does not exist in SolusIO. Nothing was queued: run tokenbill solusio setup --apply to create the configured groups, or change the customer's group.",
-  reconciled_unreadable:
-    "This customer's SolusIO user has fields tokenbill cannot read (tokenbill solusio reconcile says which). Nothing was changed: fix that user in SolusIO, then reconcile again.",
-};
-
 /** The list's filters, by the verb's names; the search box's parameter is `q`. */
 const CUSTOMER_FILTERS = ["search", "status", "sync_state"] as const;
-const STATUS_BADGE: Record<string, string> = { active: "ok", locked: "warn", suspended: "bad" };
-const SYNC_BADGE: Record<string, string> = { in_sync: "ok", pending: "warn", failed: "bad", conflict: "bad" };
 
 export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void {
   const csrf = { preHandler: app.csrfProtection };
@@ -152,22 +130,8 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
   });
 
   app.get("/console/customers/:id", STAFF, async (request, reply) => {
-    const ctx = deps.contextOf(request);
-    const customer = await getCustomer({ ctx, input: { id: param(request, "id") } });
-    const money = await customerMoney(ctx, request, customer.id);
-    // Its "Log in to SolusIO" form ends in the SolusIO user area.
-    allowFormRedirects(reply, [controlPanelOrigin(ctx)]);
-    return staffPage(deps, request, reply, "console-customer", {
-      title: customer.name || customer.email,
-      customer,
-      money,
-      syncedAt: when(customer.sync.synced_at),
-      createdAt: when(customer.created_at),
-      statusBadge: STATUS_BADGE,
-      syncBadge: SYNC_BADGE,
-      solusio: ctx.solusio !== undefined,
-      notice: noticeFrom(request, CUSTOMER_NOTICES),
-    });
+    const customer = await getCustomer({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
+    return customerOverview(deps, request, reply, customer);
   });
 
   const editForm = (id: number | string) => ({

@@ -1,0 +1,72 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Customer } from "../../services/customers/customer-schemas.ts";
+import { allowFormRedirects, controlPanelOrigin } from "../form-redirects.ts";
+import { staffPage, when } from "../page-kit.ts";
+import type { FieldErrors } from "../render.ts";
+import type { WebDeps } from "../web-deps.ts";
+import { customerMoney } from "./customer-money.ts";
+import { noticeFrom } from "./page-helpers.ts";
+import { REFUND_RELEASE_NOTICES } from "./refund-release-notices.ts";
+
+// The customer page (/console/customers/:id): its details, status, SolusIO, money and actions. Drawn by its
+// GET, and again by an action whose form cannot be shown again (a status form that names no status), with
+// the refusal above it.
+
+export const CUSTOMER_NOTICES: Record<string, string> = {
+  created: "The customer is created. It is queued for SolusIO; its sync state shows when it arrives.",
+  updated: "The customer is saved.",
+  deleted: "The customer is deleted. Its SolusIO user is deleted by a background job.",
+  status_changed: "The customer's status is changed; SolusIO follows with the next sync.",
+  sync_queued: "A new sync is queued.",
+  refunded: "The refund is recorded.",
+  ...REFUND_RELEASE_NOTICES,
+  reconciled_clean: "SolusIO matches this customer: nothing to repair.",
+  reconciled_fixed: "SolusIO differed from this customer; a sync is queued to repair it.",
+  reconciled_conflict:
+    "This customer's SolusIO user belongs to someone else or is an admin: billing will not take it over. See the sync error.",
+  reconciled_limit_group:
+    "This customer's limit group does not exist in SolusIO. Nothing was queued: run tokenbill solusio setup --apply to create the configured groups, or change the customer's group.",
+  reconciled_unreadable:
+    "This customer's SolusIO user has fields tokenbill cannot read (tokenbill solusio reconcile says which). Nothing was changed: fix that user in SolusIO, then reconcile again.",
+};
+
+export const STATUS_BADGE: Record<string, string> = { active: "ok", locked: "warn", suspended: "bad" };
+export const SYNC_BADGE: Record<string, string> = {
+  in_sync: "ok",
+  pending: "warn",
+  failed: "bad",
+  conflict: "bad",
+};
+
+export async function customerOverview(
+  deps: WebDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  customer: Customer,
+  extra: { errors?: FieldErrors } = {},
+  status = 200,
+): Promise<FastifyReply> {
+  const ctx = deps.contextOf(request);
+  const money = await customerMoney(ctx, request, customer.id);
+  // Its "Log in to SolusIO" form ends in the SolusIO user area.
+  allowFormRedirects(reply, [controlPanelOrigin(ctx)]);
+  return staffPage(
+    deps,
+    request,
+    reply,
+    "console-customer",
+    {
+      title: customer.name || customer.email,
+      customer,
+      money,
+      syncedAt: when(customer.sync.synced_at),
+      createdAt: when(customer.created_at),
+      statusBadge: STATUS_BADGE,
+      syncBadge: SYNC_BADGE,
+      solusio: ctx.solusio !== undefined,
+      notice: noticeFrom(request, CUSTOMER_NOTICES),
+      ...extra,
+    },
+    status,
+  );
+}
