@@ -10,16 +10,19 @@ import {
 import { currentStaffUser, type StaffUser } from "../services/staff/staff-users.ts";
 import { endSession, readSession, startSession } from "../services/staff/web-sessions.ts";
 import { checkPasswordLogin } from "./password-login.ts";
+import { refuseFormText } from "./page-text-input.ts";
 import { returnPath } from "./return-path.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
 import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
 import { csrfToken, formFields, minutes, type WebDeps } from "./web-deps.ts";
-import { STAFF } from "./console/page-helpers.ts";
+import { fieldErrorsOf, STAFF, STAFF_FORM } from "./console/page-helpers.ts";
 
 // The console's login, second factor, account and (for now) dashboard pages. Pages call the same verbs as
 // the API; the actor is the session's staff user.
 
 const PUBLIC = { config: { access: "public" as const } };
+/** A public form shown again for a control character in what was typed (page-text-input.ts). */
+const PUBLIC_FORM = { config: { access: "public" as const, reshowsForm: true } };
 
 export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void {
   const { config } = deps;
@@ -108,7 +111,9 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     return codePage(request, reply, 200);
   });
 
-  app.post("/console/login/code", { ...PUBLIC, ...csrf }, async (request, reply) => {
+  // A code pasted with a tab or a line break shows the form again naming the code, counted as no attempt (no
+  // code is checked); until 2026-12-05 it was the bare 400 error page.
+  app.post("/console/login/code", { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
     const pending = await pendingSession(request);
     if (!pending) return reply.redirect(FACES.staff.login, 303);
     const key = `staff-code:${pending.staffUserId}`;
@@ -119,6 +124,8 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
         form: `Too many wrong codes. Try again in ${minutes(verdict.retryAfterSeconds)}.`,
       });
     }
+    const refused = request.formTextRefusal && fieldErrorsOf(request.formTextRefusal, ["code"]);
+    if (refused) return codePage(request, reply, 400, refused);
     const ctx = deps.contextOf(request);
     const { code = "" } = formFields(request);
     if (!(await verifyStaffTotp(ctx, pending.staffUserId, code))) {
@@ -170,22 +177,19 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     return accountPage(request, reply, { enrolment });
   });
 
-  app.post("/console/account/totp/confirm", { ...STAFF, ...csrf }, async (request, reply) => {
+  // A code with a control character (pasted with a line break) is refused before the verb runs, saying so
+  // (until 2026-12-05 the bare 400 error page); the enrolment waits for the right code.
+  app.post("/console/account/totp/confirm", { ...STAFF_FORM, ...csrf }, async (request, reply) => {
     const { code = "" } = formFields(request);
     try {
+      refuseFormText(request);
       await confirmTotpEnrolment({ ctx: deps.contextOf(request), input: { code } });
     } catch (error) {
       if (asServiceErrorCode(error) !== "VALIDATION") throw error;
-      return accountPage(
-        request,
-        reply,
-        {
-          errors: {
-            form: "That code was not right: start the set-up again and enter the code your app shows.",
-          },
-        },
-        400,
-      );
+      const form = request.formTextRefusal
+        ? "That code held a control character (such as a tab or a line break, often pasted with it): start the set-up again and enter the 6 digits alone."
+        : "That code was not right: start the set-up again and enter the code your app shows.";
+      return accountPage(request, reply, { errors: { form } }, 400);
     }
     return reply.redirect("/console/account?notice=totp_on", 303);
   });

@@ -164,6 +164,15 @@ describe("console login", () => {
     const secret = /id="totp-secret">([A-Z2-7]+)</.exec(start.text)![1]!;
     // The confirm form is on the page that showed the secret; post with that page's token.
     const csrf = /name="_csrf" value="([^"]+)"/.exec(start.text)![1]!;
+    // A code pasted with a line break: the account page saying so (400), no verb run, so the enrolment waits
+    // for the right code (until 2026-12-05 the bare 400 error page, "code: must not contain …").
+    const pasted = await b.request("POST", "/console/account/totp/confirm", {
+      _csrf: csrf,
+      code: "123456\n",
+    });
+    expect(pasted.status).toBe(400);
+    expect(pasted.text).toContain("That code held a control character");
+    expect(pasted.text).toContain('action="/console/account/totp/start"');
     expect(
       (
         await b.request("POST", "/console/account/totp/confirm", {
@@ -180,6 +189,12 @@ describe("console login", () => {
     });
     expect(login.location).toBe("/console/login/code");
     expect((await second.request("GET", "/console")).status).toBe(303); // pending: no page yet
+    // The code form again, the code named, for a code pasted with a tab (until 2026-12-05 the error page).
+    const tab = await second.submit("/console/login/code", "/console/login/code", { code: "12\t3456" });
+    expect(tab.status).toBe(400);
+    expect(tab.text).toContain('action="/console/login/code"');
+    expect(tab.text).toMatch(/id="code-error">Held a control character/);
+    expect((await second.request("GET", "/console")).status).toBe(303); // still pending
     const wrong = await second.submit("/console/login/code", "/console/login/code", { code: "000000" });
     expect(wrong.status).toBe(401);
     const later = new Date(Date.now() + 30_000);
