@@ -402,6 +402,20 @@ describe("settings", () => {
       (await h.db.selectFrom("staff_user").select("role").where("id", "=", user.id).executeTakeFirstOrThrow())
         .role,
     ).toBe("support");
+    // A role the select does not offer, or one with a control character in it: the settings page saying the
+    // role was not changed (until 2026-12-05 the bare 400 error page).
+    for (const role of ["emperor", "admin\t", "\u0007admin"]) {
+      const refused = await owner.submit("/console/settings", `/console/settings/staff/${user.id}/role`, {
+        role,
+      });
+      expect(refused.status, JSON.stringify(role)).toBe(400);
+      expect(refused.text).toMatch(/role="alert">The role of bill@example\.com was not changed/);
+      expect(refused.text).toContain("Change role");
+    }
+    expect(
+      (await h.db.selectFrom("staff_user").select("role").where("id", "=", user.id).executeTakeFirstOrThrow())
+        .role,
+    ).toBe("support");
 
     const confirm = await owner.get(`/console/settings/staff/${user.id}/disable`);
     expect(confirm.text).toContain("Disable user");

@@ -159,12 +159,23 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
     }
   });
 
-  app.post("/console/settings/staff/:id/role", { ...STAFF, ...csrf }, async (request, reply) => {
+  // A role the select does not offer, or one holding a control character, is said on the settings page
+  // (until 2026-12-05 the bare 400 error page); nothing changes.
+  app.post("/console/settings/staff/:id/role", { ...STAFF_FORM, ...csrf }, async (request, reply) => {
     const { role = "" } = formFields(request);
-    const changed = await changeStaffRole({
-      ctx: deps.contextOf(request),
-      input: { id: param(request, "id"), role: role as StaffRole },
-    });
+    let changed: Awaited<ReturnType<typeof changeStaffRole>>;
+    try {
+      refuseFormText(request);
+      changed = await changeStaffRole({
+        ctx: deps.contextOf(request),
+        input: { id: param(request, "id"), role: role as StaffRole },
+      });
+    } catch (error) {
+      if (fieldErrorsOf(error, ["role"])?.["role"] === undefined) throw error;
+      const user = await staffUserOf(request);
+      const form = `The role of ${user.email} was not changed: choose one of ${STAFF_ROLES.join(", ")}.`;
+      return settingsPage(request, reply, { errors: { form } }, 400);
+    }
     return reply.redirect(afterChange("role_changed", changed.api_keys_revoked), 303);
   });
 
