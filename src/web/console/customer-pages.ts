@@ -7,7 +7,7 @@ import {
   listCustomers,
   updateCustomer,
 } from "../../services/customers/customers.ts";
-import { pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
+import { pageQuery, pagerOf, staffPage } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { registerCustomerActionPages } from "./customer-action-pages.ts";
