@@ -226,6 +226,35 @@ describe("a body where the route takes none", () => {
   });
 });
 
+describe("body encoding", () => {
+  // JSON is UTF-8 (RFC 8259). Before, bytes that are not UTF-8 (a client's Latin-1 "é") were read as U+FFFD
+  // and the answer was 201: the customer's name was stored as "Ren\uFFFD", silently not what was sent.
+  it("refuses a JSON body that is not UTF-8, naming the body, and writes nothing", async () => {
+    const latin1 = Buffer.from(
+      '{"email":"latin1@example.com","name":"Ren\u00e9","country":"DE","currency":"EUR"}',
+      "latin1",
+    );
+    const r = await fetch(`${server.url}/api/v1/customers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
+      body: latin1,
+    });
+    expect(r.status).toBe(400);
+    expect((await r.json()).error.issues).toEqual([
+      { field: "(body)", message: "must be UTF-8 text (JSON is UTF-8)" },
+    ]);
+    expect((await server.api("GET", "/api/v1/customers?email=latin1@example.com")).body.data).toEqual([]);
+    // The same body in UTF-8 is taken, "é" and all.
+    const utf8 = await server.api("POST", "/api/v1/customers", {
+      email: "latin1@example.com",
+      name: "Ren\u00e9",
+      country: "DE",
+      currency: "EUR",
+    });
+    expect([utf8.status, utf8.body.data.name]).toEqual([201, "Ren\u00e9"]);
+  });
+});
+
 /** A request saying its body is JSON and sending none, as some clients do on every request. */
 async function jsonWithoutBody(method: string, path: string) {
   const response = await fetch(server.url + path, {

@@ -1,4 +1,8 @@
 import type { FastifyInstance } from "fastify";
+import { ServiceError } from "../kernel/errors.ts";
+
+/** Refuses bytes that are not UTF-8 instead of reading them as U+FFFD. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Fastify's JSON parser, except that an empty body is no body (undefined) rather than a 400 "Body cannot be
@@ -6,15 +10,25 @@ import type { FastifyInstance } from "fastify";
  * polls), which `requireJsonBody` lets through. A route that needs a body still refuses the missing one
  * through its schema, in the project's envelope. Anything else, bad JSON and `__proto__` keys included, is
  * parsed and refused exactly as Fastify's own parser does.
+ *
+ * JSON is UTF-8 (RFC 8259): a body that is not (a client's Latin-1 "é") is a 400 naming the body. Read as a
+ * string, its bytes became U+FFFD and were stored as such, answered 201 (until 2026-12-05).
  */
 export function installJsonBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
     if (body.length === 0) {
       done(null, undefined);
       return;
     }
-    // parseAs "string" gives a string; the type of the shared parser signature also allows a Buffer.
-    parseJson(request, body.toString(), done);
+    let text: string;
+    try {
+      // parseAs "buffer" gives a Buffer; the type of the shared parser signature also allows a string.
+      text = typeof body === "string" ? body : utf8.decode(body);
+    } catch {
+      done(ServiceError.validation("(body)", "must be UTF-8 text (JSON is UTF-8)"));
+      return;
+    }
+    parseJson(request, text, done);
   });
 }
