@@ -13,7 +13,7 @@ export interface RawAnswer {
  */
 export function rawRequest(
   base: string,
-  options: { method: string; path: string; headers?: Record<string, string>; body?: string },
+  options: { method: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
 ): Promise<RawAnswer> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
