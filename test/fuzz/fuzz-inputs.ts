@@ -181,6 +181,41 @@ export const badBody: fc.Arbitrary<unknown> = fc.oneof(
   fc.dictionary(badStrings, badValue, { maxKeys: 4 }),
 );
 
+/** The wrong values every field is sent once, each (fuzz's sweep), beside its own edgeValues. */
+export const SWEEP_VALUES: unknown[] = [
+  null,
+  true,
+  {},
+  [],
+  [1],
+  "",
+  " ",
+  "\u0000",
+  "\ud800",
+  "\u202e",
+  "x".repeat(20_000),
+  -1,
+  0,
+  1.5,
+  2 ** 53,
+  1e308,
+  new RawJson("9223372036854775808"),
+  new RawJson("-9223372036854775809"),
+  new RawJson("1e400"),
+  "9223372036854775808",
+  "99999999999999999999999999999999999999.5",
+  "-0",
+  "1e3",
+  "NaN",
+  "2026-02-30",
+  "2026-13",
+  "0000-01-01",
+  "10000-01-01",
+  "+275760-09-13T00:00:00.000Z",
+  "2026-11-10T24:00:00Z",
+  new RawJson(`${"[".repeat(40)}${"]".repeat(40)}`),
+];
+
 /** Values that mean something in the fixture (its records' ids, its currencies), by field name. */
 export type Hints = Record<string, unknown[]>;
 
