@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueInvoices } from "../../src/billing/payments/testing/invoice-fixtures.ts";
 import { ANSWER_CODES } from "../../src/http/errors.ts";
 import { type RawAnswer, rawRequest } from "../helpers/raw-http.ts";
-import { type SolusioHarness, startSolusioHarness } from "../helpers/solusio-harness.ts";
+import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
 import { TEST_ADMIN_KEY } from "../helpers/test-server.ts";
 import {
   badId,
@@ -65,6 +65,8 @@ async function created(path: string, body: unknown): Promise<string> {
 beforeAll(async () => {
   h = await startSolusioHarness({ HTTP_BODY_LIMIT_BYTES: BODY_LIMIT });
   secrets = [TEST_ADMIN_KEY, h.emulator.adminToken];
+  // Customers synced to the emulator, so single sign-on, deletion and limit groups reach SolusIO too.
+  h.runner.start();
   const group = await created("/api/v1/client-groups", { name: "fuzz group" });
   const rule = await created("/api/v1/tax-rules", {
     name: "fuzz VAT",
@@ -107,6 +109,7 @@ beforeAll(async () => {
   // Shown in its creation answer only: no other answer may carry it.
   expect(apiKey.body.data.key).toMatch(/^tbk_/);
   secrets.push(apiKey.body.data.key);
+  await waitForJobs(h.db);
   const run = await h.db.selectFrom("billing_run").select("id").executeTakeFirstOrThrow();
   const job = await h.db.selectFrom("job").select("id").executeTakeFirst();
   Object.assign(ids, {
