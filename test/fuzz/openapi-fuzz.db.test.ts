@@ -80,6 +80,8 @@ beforeAll(async () => {
   });
   const other = await created("/api/v1/customers", {
     email: "fuzz2@example.com",
+    // Scripts, joiners and marks the PDF and CSV renderings of its statement and invoices meet.
+    name: "شركة 中文 👩‍💻 Za̐l देव",
     country: "DE",
     currency: "EUR",
   });
