@@ -149,6 +149,22 @@ describe("numbers have one spelling", () => {
     expect((await server.api("GET", "/api/v1/customers?page=2&per_page=500")).status).toBe(200);
     expect((await server.api("GET", "/api/v1/customers?per_page=501")).status).toBe(400);
   });
+
+  // Before, an id of another JSON type was "client_group_id: is not valid", which says nothing of what is.
+  it("tells an id of the wrong JSON type what an id is", async () => {
+    for (const value of [null, true, "1.5", 1.5, [1]]) {
+      const r = await server.api("POST", "/api/v1/discounts", {
+        name: "Wrong id",
+        multiplier: "0.9",
+        client_group_id: value,
+      });
+      expect(r.status, JSON.stringify(value)).toBe(400);
+      expect(r.body.error.issues, JSON.stringify(value)).toContainEqual({
+        field: "client_group_id",
+        message: "must be a positive whole number",
+      });
+    }
+  });
 });
 
 describe("query parameters", () => {

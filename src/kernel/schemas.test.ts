@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { id, instantOrDate, isoInstant, wholeNumber } from "./schemas.ts";
 
 // Ids and counts in paths and query strings: one spelling for each number.
@@ -18,6 +19,18 @@ describe("wholeNumber", () => {
       expect(percent.safeParse(spelling).success, spelling).toBe(false);
     }
     expect(id.safeParse("01").error?.issues[0]?.message).toBe("must be a positive whole number");
+  });
+
+  // Before, a value of another JSON type or a number past 19 digits failed every branch of the union, and the
+  // answer said only "client_group_id: is not valid" (POST /api/v1/discounts with "client_group_id": null).
+  it("says what it takes whatever the wrong value is: another type, a fraction, too many digits", () => {
+    for (const value of [null, true, {}, [], 1.5, -1, "9".repeat(40), 2 ** 64]) {
+      expect(
+        id.safeParse(value).error?.issues.map((i) => i.message),
+        JSON.stringify(value),
+      ).toEqual(["must be a positive whole number"]);
+    }
+    expect(z.object({ id }).safeParse({}).error?.issues[0]?.message).toBe("is required");
   });
 
   it("refuses numbers out of its bounds", () => {

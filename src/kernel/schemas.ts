@@ -44,8 +44,16 @@ export const decimalString = (opts: { maxScale: number; min?: string; max?: stri
  * ("06"), so one id has one spelling, as GetTokenPricing's userid has.
  */
 export function wholeNumber(opts: { min: bigint; max: bigint; message: string }) {
-  // A bigint is this schema's own output: verbs parse input that an adapter may have parsed already.
-  return z.union([z.string().max(19), z.number().int(), z.bigint()]).transform((value, zctx) => {
+  // A bigint is this schema's own output: verbs parse input that an adapter may have parsed already. A value no
+  // branch takes (null, true, 1.5, 40 digits) is told the same as a wrong spelling, and a missing one that it is
+  // required: the union's own wording was "is not valid" for both (until 2026-12-05).
+  const union = z.union(
+    [z.string().max(19, { error: opts.message }), z.number().int({ error: opts.message }), z.bigint()],
+    {
+      error: (issue) => (issue.input === undefined ? "is required" : opts.message),
+    },
+  );
+  return union.transform((value, zctx) => {
     const text = typeof value === "string" ? value : String(value);
     const parsed = /^(?:0|[1-9][0-9]{0,18})$/.test(text) ? BigInt(text) : undefined;
     if (parsed === undefined || parsed < opts.min || parsed > opts.max) {
