@@ -11,8 +11,8 @@ import {
 } from "../kernel/idempotency.ts";
 import { errorAnswerText, headersOfStatus } from "./errors.ts";
 
-// The Idempotency-Key header of the admin API's money-moving POSTs (a route declares `idempotent: true`;
-// docs/payments.md). Read here, honoured by the verbs (src/billing/payments/idempotency-key.ts).
+// The Idempotency-Key header of the admin API's POSTs a retry must not repeat (a route declares `idempotent:
+// true`; docs/payments.md). Read here, honoured by the verbs (src/kernel/idempotency-key.ts).
 
 const HEADER = "idempotency-key";
 

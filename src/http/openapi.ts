@@ -62,7 +62,7 @@ const ErrorEnvelope: JsonSchema = {
   },
 };
 
-/** The header of a money-moving POST without a natural key (route.idempotent; docs/payments.md). */
+/** The header of a POST a retry must not repeat: refunds, credit notes, a customer's creation (route.idempotent; docs/payments.md). */
 const IdempotencyKeyParameter: JsonSchema = {
   name: "Idempotency-Key",
   in: "header",

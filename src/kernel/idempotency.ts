@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { jsonText } from "./json.ts";
 
-// An Idempotency-Key sent with a money-moving admin request (credit notes, refunds: docs/payments.md). The
-// adapter that read the header builds an IdempotencyRequest and puts it in the context; the verb claims the
-// key in its own transaction (src/billing/payments/idempotency-key.ts), so the key and the work commit
-// together, and a repeat of the request is answered with what the first one was answered.
+// An Idempotency-Key sent with an admin request a retry must not repeat (credit notes, refunds, a customer's
+// creation: docs/payments.md), or a console form's one-time key (src/web/form-once.ts). The adapter that read
+// the header builds an IdempotencyRequest and puts it in the context; the verb claims the key in its own
+// transaction (src/kernel/idempotency-key.ts), so the key and the work commit together, and a repeat of the
+// request is answered with what the first one was answered.
 
 /** What an answer is stored as, and replayed as: its HTTP status and its exact body. */
 export interface StoredAnswer {

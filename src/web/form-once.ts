@@ -14,12 +14,13 @@ import {
 import type { FieldErrors } from "./render.ts";
 import { formFields } from "./web-deps.ts";
 
-// The console's forms that move money (a refund, a credit note) carry a one-time key, drawn fresh into every
-// form the server renders and sent back with it. The verb claims it exactly as it claims the admin API's
-// Idempotency-Key header (src/billing/payments/idempotency-key.ts), in the transaction that does the work: a
-// form sent twice — a double click, a reload that re-posts, the back button and Send again — does the work
-// once, and the second answer is the first one's page. A browser-side guard cannot promise that; this does,
-// on both databases and across instances. docs/console.md, "A money form is sent once".
+// The console's forms a second sending must not repeat (a refund, a credit note, a new customer) carry a
+// one-time key, drawn fresh into every form the server renders and sent back with it. The verb claims it
+// exactly as it claims the admin API's Idempotency-Key header (src/kernel/idempotency-key.ts), in the
+// transaction that does the work: a form sent twice — a double click, a reload that re-posts, the back button
+// and Send again — does the work once, and the second answer is the first one's page. A browser-side guard
+// cannot promise that; this does, on both databases and across instances. docs/console.md, "A money form is
+// sent once".
 
 /** The hidden field the key travels in. */
 export const FORM_KEY_FIELD = "form_key";

@@ -9,7 +9,7 @@ import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { type LedgerLine, postLedgerEvent } from "../ledger/ledger.ts";
 import { minAmount } from "../payments/allocate.ts";
 import { fieldError, MoneyRefusal } from "../payments/field-error.ts";
-import { answerIdempotencyKey, claimIdempotencyKey } from "../payments/idempotency-key.ts";
+import { answerIdempotencyKey, claimIdempotencyKey } from "../../kernel/idempotency-key.ts";
 import {
   amountsDue,
   lockCustomerForMoney,

@@ -8,7 +8,7 @@ import { actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { type IdempotencyRequest, IdempotentReplay, requestHash } from "../../kernel/idempotency.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
-import { answerIdempotencyKey, claimIdempotencyKey } from "./idempotency-key.ts";
+import { answerIdempotencyKey, claimIdempotencyKey } from "../../kernel/idempotency-key.ts";
 
 // The key's row as the verbs use it: claimed as the first write of the verb's transaction, answered in it,
 // gone with it when it rolls back; a second claim is given the answer, refused for another request or while

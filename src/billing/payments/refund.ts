@@ -3,7 +3,7 @@ import { defineVerb } from "../../kernel/verb.ts";
 import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
 import { refundThroughProvider } from "../providers/refund-through-provider.ts";
 import { type Refund, RefundInput } from "./payment-schemas.ts";
-import { answerIdempotencyKey, claimIdempotencyKey } from "./idempotency-key.ts";
+import { answerIdempotencyKey, claimIdempotencyKey } from "../../kernel/idempotency-key.ts";
 import { recordRefundIn } from "./refund-payment.ts";
 import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 

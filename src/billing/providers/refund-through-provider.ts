@@ -9,8 +9,8 @@ import {
   answerIdempotencyKey,
   answerIdempotencyKeyWithError,
   claimIdempotencyKey,
-  linkIdempotencyKeyToRefund,
-} from "../payments/idempotency-key.ts";
+} from "../../kernel/idempotency-key.ts";
+import { linkIdempotencyKeyToRefund } from "../payments/idempotency-key.ts";
 import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
 import { paymentProviderOf } from "./provider-from-config.ts";
 

@@ -18,6 +18,8 @@ interface CrudSpec<K, C, U, L, T> {
   output: z.ZodType<T>;
   /** What the delete refuses and why, for the OpenAPI document. */
   removeDescription?: string;
+  /** The create takes an Idempotency-Key (its verb claims it: src/kernel/idempotency-key.ts). */
+  idempotentCreate?: boolean;
   verbs: {
     create(args: VerbArgs<C>): Promise<T>;
     get(args: VerbArgs<K>): Promise<T>;
@@ -49,6 +51,7 @@ export function crudRoutes<K, C, U, L, T>(spec: CrudSpec<K, C, U, L, T>): AnyRou
       body: spec.create,
       response: spec.output,
       status: 201,
+      idempotent: spec.idempotentCreate ?? false,
       handler: ({ ctx, body }) => verbs.create({ ctx, input: body as C }),
     }),
     defineRoute({

@@ -251,3 +251,42 @@ describe("Idempotency-Key", () => {
     expect(payments.some((p: { in: string }) => p.in === "header")).toBe(false);
   });
 });
+
+describe("a customer's creation with an Idempotency-Key", () => {
+  // A signup flow that retries POST /customers after a timeout: until 2026-12-05 the retry was a 409 on the
+  // e-mail its own first request had taken, and the client could not tell it from someone else's.
+  const customersNamed = async (email: string) =>
+    Number(
+      (await sql<{ n: string }>`SELECT count(*) AS n FROM customer WHERE email = ${email}`.execute(handle.db))
+        .rows[0]!.n,
+    );
+  const signup = { email: "signup@example.com", name: "Signup", country: "DE", currency: "USD" };
+
+  it("answers a retry with the customer the first request made, once, and refuses another body under the key", async () => {
+    const key = { "idempotency-key": "signup-7f3a" };
+    const first = await post("/api/v1/customers", signup, key);
+    expect(first.status).toBe(201);
+    expect(first.replayed).toBeNull();
+    const retry = await post("/api/v1/customers", signup, key);
+    expect(retry).toMatchObject({ status: 201, replayed: "true" });
+    expect(retry.text).toBe(first.text);
+    expect(await customersNamed("signup@example.com")).toBe(1);
+    const other = await post("/api/v1/customers", { ...signup, name: "Someone else" }, key);
+    expect(other.status).toBe(409);
+    expect(other.body.error.issues).toEqual([expect.objectContaining({ field: "header.idempotency-key" })]);
+    // Without a key a repeat is still refused on its e-mail, as before.
+    expect((await post("/api/v1/customers", signup)).status).toBe(409);
+  });
+
+  it("makes one customer from two requests sent at once", async () => {
+    const key = { "idempotency-key": "signup-both" };
+    const body = { ...signup, email: "both@example.com" };
+    const answers = await Promise.all([
+      post("/api/v1/customers", body, key),
+      post("/api/v1/customers", body, key),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([201, 201]);
+    expect(answers[0]!.body.data.id).toBe(answers[1]!.body.data.id);
+    expect(await customersNamed("both@example.com")).toBe(1);
+  });
+});

@@ -102,6 +102,8 @@ export const resourceRoutes: AnyRouteSpec[] = [
       "deletes no such user: delete the servers in SolusIO first, or suspend or lock the customer); with 503 " +
       "when SolusIO cannot be asked whether it has servers. Nothing is deleted then. A customer without a " +
       "SolusIO user is deleted without asking SolusIO.",
+    // A signup flow that retries after a timeout gets the customer it made, not a 409 on its e-mail.
+    idempotentCreate: true,
     verbs: {
       create: createCustomer,
       get: getCustomer,

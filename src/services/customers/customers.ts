@@ -1,4 +1,5 @@
 import { assertConfiguredLimitGroup } from "./limit-group-choice.ts";
+import { answerIdempotencyKey, claimIdempotencyKey } from "../../kernel/idempotency-key.ts";
 import { z } from "zod";
 import { ServiceError } from "../../kernel/errors.ts";
 import { recordAudit } from "../../kernel/audit.ts";
@@ -126,6 +127,8 @@ export const createCustomer = defineVerb(CustomerCreate, async ({ ctx, input }):
   await requireStaffRole(ctx, ...ADMIN_ROLES);
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;
+    // With an Idempotency-Key (or a console form's key) a repeat answers the customer the first one made.
+    await claimIdempotencyKey(tx, ctx.idempotency);
     await checkReferences(trx, input);
     await assertEmailFree(trx, input.email);
     const now = ctx.now();
@@ -150,6 +153,7 @@ export const createCustomer = defineVerb(CustomerCreate, async ({ ctx, input }):
       before: null,
       after,
     });
+    await answerIdempotencyKey(tx, ctx.idempotency, after);
     return after;
   });
 });

@@ -138,3 +138,28 @@ describe("a credit note form", () => {
     expect(await notes()).toHaveLength(2);
   });
 });
+
+describe("a new customer form", () => {
+  // Until 2026-12-05 the second sending was refused as another customer with the same e-mail (409), though
+  // the first had made it; now it lands on that customer.
+  it("sent twice at once makes one customer, and both sendings land on its page", async () => {
+    const form = await formOn("/console/customers/new", {
+      email: "twice@example.com",
+      name: "Twice",
+      country: "DE",
+      region: "",
+      currency: "USD",
+    });
+    const [first, second] = await Promise.all([
+      owner.request("POST", "/console/customers/new", form),
+      owner.request("POST", "/console/customers/new", form),
+    ]);
+    const made = (await api("/api/v1/customers?email=twice@example.com")).body.data;
+    expect(made).toHaveLength(1);
+    for (const answer of [first, second])
+      expect(answer).toMatchObject({
+        status: 303,
+        location: `/console/customers/${made[0].id}?notice=created`,
+      });
+  });
+});

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { formOnceOutcome, formOnceRequest, newFormKey } from "../form-once.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { CustomerStatus, SyncState } from "../../services/customers/customer-schemas.ts";
 import {
@@ -83,7 +84,7 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
   const formPage = async (
     request: FastifyRequest,
     reply: FastifyReply,
-    form: { action: string; title: string; submit: string; cancel: string },
+    form: { action: string; title: string; submit: string; cancel: string; once?: boolean },
     values: CustomerFormValues,
     errors: FieldErrors = {},
     status = 200,
@@ -93,7 +94,14 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
       request,
       reply,
       "console-customer-form",
-      { ...form, values, errors, currencies: await currencyCodes(deps.contextOf(request)) },
+      {
+        ...form,
+        values,
+        errors,
+        currencies: await currencyCodes(deps.contextOf(request)),
+        // A new customer's form is sent once (src/web/form-once.ts): a second sending lands on the customer.
+        formKey: form.once ? newFormKey() : undefined,
+      },
       status,
     );
 
@@ -102,6 +110,7 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
     title: "New customer",
     submit: "Create customer",
     cancel: "/console/customers",
+    once: true,
   };
   const blank: CustomerFormValues = {
     email: "",
@@ -120,10 +129,17 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
     const values = postedValues(request);
     try {
       refuseFormText(request);
-      const customer = await createCustomer({ ctx: deps.contextOf(request), input: customerInput(values) });
+      const ctx = deps.contextOf(request);
+      const input = customerInput(values);
+      ctx.idempotency = formOnceRequest(request, ctx, input);
+      const customer = await createCustomer({ ctx, input });
       return reply.redirect(`/console/customers/${customer.id}?notice=created`, 303);
     } catch (error) {
-      const answer = formError(error);
+      const again = formOnceOutcome(error);
+      // Sent before and done: the customer the first sending made.
+      if (again?.done)
+        return reply.redirect(`/console/customers/${(again.data as { id: number }).id}?notice=created`, 303);
+      const answer = again ?? formError(error);
       if (!answer) throw error;
       return formPage(request, reply, newForm, values, answer.errors, answer.status);
     }
