@@ -14,6 +14,8 @@ import { STAFF, noticeFrom, queryText } from "./page-helpers.ts";
 
 const NOTICES: Record<string, string> = {
   issued: "The credit note is issued and numbered.",
+  // Its form sent again under the form's one-time key (src/web/form-once.ts).
+  issued_before: "This form was sent before: this is the credit note it issued, and nothing more was issued.",
 };
 
 export function registerCreditNotePages(app: FastifyInstance, deps: WebDeps): void {

@@ -19,6 +19,9 @@ export const CUSTOMER_NOTICES: Record<string, string> = {
   status_changed: "The customer's status is changed; SolusIO follows with the next sync.",
   sync_queued: "A new sync is queued.",
   refunded: "The refund is recorded.",
+  // A form sent again under its one-time key (src/web/form-once.ts): nothing was done the second time.
+  created_before: "This form was sent before: this is the customer it created, and nothing new was created.",
+  refunded_before: "This form was sent before: its refund is recorded once, and nothing more was refunded.",
   ...REFUND_RELEASE_NOTICES,
   reconciled_clean: "SolusIO matches this customer: nothing to repair.",
   reconciled_fixed: "SolusIO differed from this customer; a sync is queued to repair it.",

@@ -138,7 +138,10 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
       const again = formOnceOutcome(error);
       // Sent before and done: the customer the first sending made.
       if (again?.done)
-        return reply.redirect(`/console/customers/${(again.data as { id: number }).id}?notice=created`, 303);
+        return reply.redirect(
+          `/console/customers/${(again.data as { id: number }).id}?notice=created_before`,
+          303,
+        );
       const answer = again ?? formError(error);
       if (!answer) throw error;
       return formPage(request, reply, newForm, values, answer.errors, answer.status);

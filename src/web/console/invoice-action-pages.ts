@@ -95,6 +95,7 @@ export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps):
           values: form,
         });
       let creditNoteId: string;
+      let notice = "issued";
       try {
         refuseFormText(request);
         const invoice = await getInvoice({ ctx, input: { id: request.params.id } });
@@ -106,15 +107,17 @@ export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps):
       } catch (error) {
         const again = formOnceOutcome(error);
         // Sent before and done: the first sending's note, whose answer was kept with the form's key.
-        if (again?.done) creditNoteId = (again.data as { id: string }).id;
-        else {
+        if (again?.done) {
+          creditNoteId = (again.data as { id: string }).id;
+          notice = "issued_before";
+        } else {
           const failure =
             again ?? formFailureOf(await inPeoplesMoney(error, ctx), ["amount", "reason", "settlement"]);
           if (!failure) throw error;
           return creditPage(request, reply, failure.status, { errors: failure.errors, values: form });
         }
       }
-      return reply.redirect(`/console/credit-notes/${creditNoteId}?notice=issued`, 303);
+      return reply.redirect(`/console/credit-notes/${creditNoteId}?notice=${notice}`, 303);
     },
   );
   registerInvoiceVoidPages(app, deps);

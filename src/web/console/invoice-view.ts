@@ -27,6 +27,8 @@ export const INVOICE_NOTICES: Record<string, string> = {
   payment_repeated:
     "This method and reference were recorded before: it is the same payment, nothing new was recorded.",
   refunded: "The refund is recorded.",
+  // A refund form sent again under its one-time key (src/web/form-once.ts).
+  refunded_before: "This form was sent before: its refund is recorded once, and nothing more was refunded.",
   voided: "The invoice is void. Its number stays used.",
   voided_reissue:
     "The invoice is void and released for reissue: the next run of its month bills the customer again on a new invoice.",

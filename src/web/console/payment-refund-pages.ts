@@ -144,7 +144,7 @@ export function registerPaymentRefundPages(app: FastifyInstance, deps: WebDeps):
         } catch (error) {
           const again = formOnceOutcome(error);
           // Sent before and done: the same page the first sending was answered with.
-          if (again?.done) return reply.redirect(`${owner.base}?notice=refunded`, 303);
+          if (again?.done) return reply.redirect(`${owner.base}?notice=refunded_before`, 303);
           const failure = again ?? formFailureOf(await inPeoplesMoney(error, ctx), ["amount", "reason"]);
           if (!failure) throw error;
           return refundPage(request, reply, owner, paymentId, failure.status, {
