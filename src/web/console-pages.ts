@@ -10,7 +10,7 @@ import {
 import { currentStaffUser, type StaffUser } from "../services/staff/staff-users.ts";
 import { endSession, readSession, startSession } from "../services/staff/web-sessions.ts";
 import { checkPasswordLogin } from "./password-login.ts";
-import { refuseFormText } from "./page-text-input.ts";
+import { CUT_TO_BOUND, refuseFormText } from "./page-text-input.ts";
 import { returnPath } from "./return-path.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
 import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
@@ -54,7 +54,7 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     loginPage(request, reply, 200, { notice: noticeOf(request) }),
   );
 
-  app.post("/console/login", { ...PUBLIC, ...csrf }, async (request, reply) => {
+  app.post("/console/login", { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
     const ctx = deps.contextOf(request);
     const login = await checkPasswordLogin(request, reply, deps, (credentials) =>
       authenticateStaff(ctx, credentials),
@@ -186,9 +186,13 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
       await confirmTotpEnrolment({ ctx: deps.contextOf(request), input: { code } });
     } catch (error) {
       if (asServiceErrorCode(error) !== "VALIDATION") throw error;
-      const form = request.formTextRefusal
-        ? "That code held a control character (such as a tab or a line break, often pasted with it): start the set-up again and enter the 6 digits alone."
-        : "That code was not right: start the set-up again and enter the code your app shows.";
+      const refusal = request.formTextRefusal?.issues[0]?.message;
+      const form =
+        refusal === CUT_TO_BOUND
+          ? "That code was far too long: start the set-up again and enter the 6 digits alone."
+          : refusal
+            ? "That code held a control character (such as a tab or a line break, often pasted with it): start the set-up again and enter the 6 digits alone."
+            : "That code was not right: start the set-up again and enter the code your app shows.";
       return accountPage(request, reply, { errors: { form } }, 400);
     }
     return reply.redirect("/console/account?notice=totp_on", 303);

@@ -19,13 +19,14 @@ declare module "fastify" {
     /**
      * The route answers a refusal by showing its form again with the person's entry (it calls
      * refuseFormText first in the try block whose catch re-shows the form): a control character in one of
-     * its one-line fields is then dropped from the entry and named beside the field, instead of the 400
-     * error page that lost what was typed.
+     * its one-line fields is then dropped from the entry, and a field over the bound cut to it, and the field
+     * named beside it (above the form when the form does not show it), instead of the 400 error page that
+     * lost what was typed.
      */
     reshowsForm?: boolean;
   }
   interface FastifyRequest {
-    /** The fields whose control characters the text check dropped (reshowsForm routes only). */
+    /** The fields whose control characters the text check dropped or that it cut (reshowsForm routes only). */
     formTextRefusal?: ServiceError;
   }
 }
@@ -33,6 +34,31 @@ declare module "fastify" {
 /** Said beside a field whose control characters were dropped from the entry shown again. */
 export const CONTROL_DROPPED =
   "held a control character (such as a tab or a line break, often pasted with the text): it is taken out of the entry above; check it and send the form again";
+
+/** Said beside a field cut to the bound from the entry shown again (no form field of ours takes as much). */
+export const CUT_TO_BOUND = `was longer than ${MAX_BODY_TEXT.toLocaleString("en")} characters: only its first ${MAX_BODY_TEXT.toLocaleString("en")} are kept in the entry above; check it and send the form again`;
+
+/**
+ * Said above a form drawn again because a field it does not show (a token, an id, the form's one-time key)
+ * held a control character or too much text: the person typed nothing there, so naming the field, or
+ * saying "the entry above", would only puzzle them. An edited page or a browser extension does this.
+ */
+export const HIDDEN_FIELD_DAMAGED =
+  "The form arrived damaged: a part of it that is not shown held a control character or too much text, as an edited page or a browser extension can cause. Nothing was done; check the form and send it again.";
+
+/** The error page's words for the same on a form that does not show itself again (a button's form). */
+const FORM_DAMAGED =
+  "The form arrived damaged: a part of it that is not shown held a control character or too much text, as an edited page or a browser extension can cause. Nothing was done; go back, reload the page and send it again.";
+
+/**
+ * The words for a text-check refusal of a field the form does not show (HIDDEN_FIELD_DAMAGED), or undefined
+ * for any other issue: the pages' mappers of refusals to fields use it for the fields they do not show.
+ */
+export function hiddenFieldText(issue: { message: string }): string | undefined {
+  return issue.message === CONTROL_DROPPED || issue.message === CUT_TO_BOUND
+    ? HIDDEN_FIELD_DAMAGED
+    : undefined;
+}
 
 /** Tabs and line breaks become a space (they stood between words), other control characters go. */
 const SPACE_LIKE = /\r\n|[\t\n\v\f\r\u0085\u2028\u2029]/g;
@@ -87,14 +113,29 @@ export function installPageTextCheck(pages: FastifyInstance): void {
 const checkPageText: preHandlerHookHandler = (request, _reply, done) => {
   try {
     checkAddress(request);
-    if (request.routeOptions.config.reshowsForm) dropControlCharacters(request);
-    assertCleanText(formToCheck(request), undefined, MAX_BODY_TEXT);
+    if (request.routeOptions.config.reshowsForm) reshowableRefusals(request);
+    checkForm(request);
   } catch (error) {
     done(error as Error);
     return;
   }
   done();
 };
+
+/**
+ * A form that does not show itself again is a button whose fields are all hidden (ids, a token; the CSRF
+ * token is checked before): what the check refuses there was not typed by the person, so the page names
+ * no field and says the form was damaged (FORM_DAMAGED).
+ */
+function checkForm(request: FastifyRequest): void {
+  try {
+    assertCleanText(formToCheck(request), undefined, MAX_BODY_TEXT);
+  } catch (error) {
+    if (isServiceError(error) && !request.routeOptions.config.reshowsForm)
+      throw new ServiceError("VALIDATION", FORM_DAMAGED);
+    throw error;
+  }
+}
 
 function checkAddress(request: FastifyRequest): void {
   try {
@@ -132,26 +173,39 @@ function formToCheck(request: FastifyRequest): unknown {
 }
 
 /**
- * A reshowsForm route's fields without their control characters, each such field named in
- * request.formTextRefusal; a line field keeps its line breaks. What is left is checked as every form is (an
- * over-long field is still the 400 page). Password fields are left to that check.
+ * A reshowsForm route's fields without their control characters and cut to the bound, each such field named
+ * in request.formTextRefusal; a line field keeps its line breaks. What is left is checked as every form is.
+ * A password field over the bound is cut without a word: every password verb's own bound (200) is far
+ * smaller and refuses it in its own words, and no stored password is that long, so the cut one matches none.
  */
-function dropControlCharacters(request: FastifyRequest): void {
+function reshowableRefusals(request: FastifyRequest): void {
   const body = request.body;
   if (typeof body !== "object" || body === null || Array.isArray(body)) return;
   const lines = request.routeOptions.config.lineFields ?? [];
   const fields = body as Record<string, unknown>;
   const issues: { field: string; message: string }[] = [];
   for (const [name, value] of Object.entries(fields)) {
-    if (typeof value !== "string" || PASSWORD_FIELDS.has(name)) continue;
+    if (typeof value !== "string") continue;
+    if (PASSWORD_FIELDS.has(name)) {
+      fields[name] = cutToBound(value);
+      continue;
+    }
     const cleaned = lines.includes(name)
       ? value
           .replace(LINE_SPACE_LIKE, (space) => (space === "\r\n" || space === "\n" ? space : " "))
           .replace(DROPPED_IN_LINES, "")
       : value.replace(SPACE_LIKE, " ").replace(DROPPED, "");
-    if (cleaned === value) continue;
-    fields[name] = cleaned;
-    issues.push({ field: name, message: CONTROL_DROPPED });
+    const cut = cutToBound(cleaned);
+    if (cut === value) continue;
+    fields[name] = cut;
+    issues.push({ field: name, message: cleaned !== value ? CONTROL_DROPPED : CUT_TO_BOUND });
   }
   if (issues.length > 0) request.formTextRefusal = ServiceError.invalid(issues);
+}
+
+/** The text's first MAX_BODY_TEXT UTF-16 units (as the bound counts), never half of a surrogate pair. */
+function cutToBound(text: string): string {
+  if (text.length <= MAX_BODY_TEXT) return text;
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(MAX_BODY_TEXT - 1)) ? MAX_BODY_TEXT - 1 : MAX_BODY_TEXT;
+  return text.slice(0, end);
 }

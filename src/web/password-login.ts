@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ServiceError } from "../kernel/errors.ts";
 import { loginKey } from "./login-limiter.ts";
+import { CONTROL_DROPPED, CUT_TO_BOUND, hiddenFieldText } from "./page-text-input.ts";
 import type { FieldErrors } from "./render.ts";
 import { formFields, minutes, type WebDeps } from "./web-deps.ts";
 
@@ -34,6 +35,10 @@ export async function checkPasswordLogin<T>(
 ): Promise<{ ok: true; result: T } | ({ ok: false } & LoginRefusal)> {
   const { email = "", password = "" } = formFields(request);
   const values = { email };
+  // A control character in the e-mail (or the bound passed, or a hidden field damaged): the form again with
+  // the entry cleaned (page-text-input.ts); no password was tried, so nothing is counted.
+  if (request.formTextRefusal)
+    return { ok: false, status: 400, errors: refusedFields(request.formTextRefusal), values };
   const errors: FieldErrors = {};
   if (email.trim() === "") errors["email"] = "Enter your e-mail address.";
   if (password === "") errors["password"] = "Enter your password.";
@@ -64,13 +69,24 @@ export async function checkPasswordLogin<T>(
   return { ok: true, result };
 }
 
-/** A VALIDATION error's issues on the fields they name: an over-long password is the password's error. */
+/**
+ * A VALIDATION error's issues on the fields they name: an over-long password is the password's error, the
+ * text check's own refusal of the e-mail says what it took out, and one of a field the form does not show
+ * (the console's `next`) says the form was damaged.
+ */
 function refusedFields(error: ServiceError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const field = issue.field in FIELD_TEXT ? issue.field : "form";
-    errors[field] ??= FIELD_TEXT[field] ?? `${issue.field}: ${issue.message}`;
+    const textCheck = field === "form" ? hiddenFieldText(issue) : textCheckWords(issue.message);
+    errors[field] ??= textCheck ?? FIELD_TEXT[field] ?? `${issue.field}: ${issue.message}`;
   }
   if (Object.keys(errors).length === 0) errors["form"] = error.message;
   return errors;
+}
+
+/** The text check's message as a sentence beside its field, or undefined for a verb's own refusal. */
+function textCheckWords(message: string): string | undefined {
+  if (message !== CONTROL_DROPPED && message !== CUT_TO_BOUND) return undefined;
+  return `${message.charAt(0).toUpperCase()}${message.slice(1)}.`;
 }

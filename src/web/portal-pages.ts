@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { asServiceError } from "../kernel/errors.ts";
 import { authenticateCustomer } from "../services/portal-accounts/portal-accounts.ts";
 import { requestPortalLink } from "../services/portal-accounts/portal-link-mail.ts";
 import { resetPortalPassword, spendPortalToken } from "../services/portal-accounts/portal-tokens.ts";
@@ -24,6 +25,9 @@ const CUSTOMER = { config: { access: "customer" as const } };
 const PUBLIC = { config: { access: "public" as const } };
 /** A public form that shows itself again on a control character (page-text-input.ts, reshowsForm). */
 const PUBLIC_FORM = { config: { access: "public" as const, reshowsForm: true } };
+
+/** Said for a link's token that arrived with a control character or too long: not one this site sent. */
+const LINK_DAMAGED = "This link arrived damaged. Open it again from the e-mail, or ask for a new one.";
 const SENT =
   "If this address belongs to an account, a message with a link is on its way. The link works once.";
 
@@ -77,7 +81,7 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     loginPage(request, reply, 200, { notice: noticeOf(request) }),
   );
 
-  app.post("/portal/login", { ...PUBLIC, ...csrf }, async (request, reply) => {
+  app.post("/portal/login", { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
     const login = await checkPasswordLogin(request, reply, deps, (credentials) =>
       authenticateCustomer(deps.contextOf(request), credentials),
     );
@@ -188,8 +192,11 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
   app.get("/portal/login/link/open", PUBLIC, async (request, reply) =>
     openLinkPage(request, reply, tokenOf(request), 200),
   );
-  app.post("/portal/login/link/open", { ...PUBLIC, ...csrf }, async (request, reply) => {
+  app.post("/portal/login/link/open", { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
     const { token = "" } = formFields(request);
+    // A token with a control character or past the bound is no token this site sent: refused as a stale
+    // one, without a lookup (it was the bare 400 error page until 2026-12-05).
+    if (request.formTextRefusal) return openLinkPage(request, reply, "", 400, { form: LINK_DAMAGED });
     try {
       return await logIn(
         request,
@@ -232,15 +239,19 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
   app.get("/portal/password-reset/new", PUBLIC, async (request, reply) =>
     newPasswordPage(request, reply, tokenOf(request), 200),
   );
-  app.post("/portal/password-reset/new", { ...PUBLIC, ...csrf }, async (request, reply) => {
+  app.post("/portal/password-reset/new", { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
     const { token = "", password = "" } = formFields(request);
+    // Only the hidden token can hold what the text check refuses (a password is only bounded, page-text-input.ts).
+    if (request.formTextRefusal) return newPasswordPage(request, reply, "", 400, { form: LINK_DAMAGED });
     try {
       await resetPortalPassword(deps.contextOf(request), token, password);
     } catch (error) {
       const code = asServiceErrorCode(error);
       if (code === "VALIDATION")
         return newPasswordPage(request, reply, token, 400, {
-          password: "Choose a password of at least 12 characters.",
+          // The verb's own bound (at least 12, at most 200): until 2026-12-05 a 201-character password was
+          // told to have at least 12.
+          password: `The password ${asServiceError(error)?.issues[0]?.message ?? "is not valid"}.`,
         });
       if (code !== "UNAUTHORIZED") throw error;
       return newPasswordPage(request, reply, "", 401, {

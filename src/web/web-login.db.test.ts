@@ -452,3 +452,114 @@ describe("login limits", () => {
     }
   });
 });
+
+// Until 2026-12-05 each of these was the bare 400 error page: the login's e-mail with a control character or
+// over 10,000 characters, a password over 10,000, a link's token damaged in the form, a password change's
+// field over 10,000; and a reset's 201-character password was told to have "at least 12 characters".
+describe("login and link forms that arrive with a control character or too much text", () => {
+  const DAMAGED = "The form arrived damaged: a part of it that is not shown held a control character";
+
+  it("shows the login form again, the e-mail cleaned or cut, counting nothing", async () => {
+    const b = new Browser();
+    for (const face of ["portal", "console"] as const) {
+      const email = face === "portal" ? "ada@example.com" : "owner@example.com";
+      for (let i = 0; i < 4; i++) {
+        const tabbed = await b.submit(`/${face}/login`, `/${face}/login`, {
+          email: `${email}\t`,
+          password: "x",
+        });
+        expect(tabbed.status, face).toBe(400);
+        expect(tabbed.text, face).toContain(`action="/${face}/login"`);
+        expect(tabbed.text, face).toMatch(/id="email-error">Held a control character/);
+        expect(tabbed.text, face).toMatch(new RegExp(`id="email"[^>]* value="${email} "`));
+      }
+      const long = await b.submit(`/${face}/login`, `/${face}/login`, {
+        email: `${"e".repeat(10_050)}@example.com`,
+        password: "y".repeat(10_050),
+      });
+      expect(long.status, face).toBe(400);
+      expect(long.text, face).toMatch(
+        /id="email-error">Was longer than 10,000 characters: only its first 10,000/,
+      );
+      expect(/id="email"[^>]* value="(e*)"/.exec(long.text)?.[1], face).toHaveLength(10_000);
+      const longPassword = await b.submit(`/${face}/login`, `/${face}/login`, {
+        email,
+        password: "y".repeat(10_050),
+      });
+      expect(longPassword.text, face).toMatch(/id="password-error">A password has at most 200 characters./);
+      // Six refusals with a limit of three wrong passwords: none was counted, the right one logs in.
+      expect((await b.submit(`/${face}/login`, `/${face}/login`, { email, password: PASSWORD })).status).toBe(
+        303,
+      );
+    }
+  });
+
+  it("says the console login arrived damaged when its hidden return address held a control character", async () => {
+    const b = new Browser();
+    const answer = await b.submit("/console/login?next=/console/customers", "/console/login", {
+      email: "owner@example.com",
+      password: PASSWORD,
+      next: "/console/customers\u0007",
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.text).toContain(DAMAGED);
+    expect(answer.text).not.toMatch(/next:|entry above/);
+    expect((await b.request("GET", "/console")).status).toBe(303);
+  });
+
+  it("refuses a login link or reset link whose token arrived damaged, and leaves the link unspent", async () => {
+    for (const kind of ["link", "reset"] as const) {
+      mail.length = 0;
+      const b = new Browser();
+      const [ask, open] =
+        kind === "link"
+          ? ["/portal/login/link", "/portal/login/link/open"]
+          : ["/portal/password-reset", "/portal/password-reset/new"];
+      await b.submit(ask, ask, { email: "ada@example.com" });
+      const token = decodeURIComponent(/token=(\S+)/.exec((await delivered())[0]!.text)![1]!);
+      const page = `${open}?token=${encodeURIComponent(token)}`;
+      const typed: Record<string, string> = kind === "reset" ? { password: "a fresh long password" } : {};
+      const damaged = await b.submit(page, open, { token: `${token}\u0000`, ...typed });
+      expect(damaged.status, kind).toBe(400);
+      expect(damaged.text, kind).toContain(
+        "This link arrived damaged. Open it again from the e-mail, or ask for a new one.",
+      );
+      expect(damaged.text, kind).not.toMatch(/token:/);
+      if (kind === "reset") {
+        const long = await b.submit(page, open, { token, password: "p".repeat(201) });
+        expect(long.status).toBe(400);
+        expect(long.text).toMatch(/id="password-error">The password must be at most 200 characters./);
+        const huge = await b.submit(page, open, { token, password: "p".repeat(10_050) });
+        expect(huge.text).toMatch(/id="password-error">The password must be at most 200 characters./);
+      }
+      const good = await b.submit(page, open, { token, ...typed });
+      expect(good.status, kind).toBe(303);
+    }
+    await setPortalPassword({
+      ctx: systemContext(
+        handle,
+        parseConfig({ LOG_LEVEL: "silent", TOKENBILL_PUBLIC_URL: "http://portal.test" }),
+        pino({ level: "silent" }),
+        actors.cli(),
+      ),
+      input: { customer_id: customerId, password: PASSWORD },
+    });
+  });
+
+  it("shows the profile again for a new password over 10,000 characters, changing nothing", async () => {
+    const b = new Browser();
+    await b.submit("/portal/login", "/portal/login", { email: "ada@example.com", password: PASSWORD });
+    const answer = await b.submit("/portal/profile", "/portal/profile/password", {
+      current_password: PASSWORD,
+      new_password: "n".repeat(10_050),
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.text).toMatch(/id="new_password-error">Must be at most 200 characters./);
+    expect((await b.request("GET", "/portal")).status).toBe(200);
+    const again = new Browser();
+    expect(
+      (await again.submit("/portal/login", "/portal/login", { email: "ada@example.com", password: PASSWORD }))
+        .status,
+    ).toBe(303);
+  });
+});

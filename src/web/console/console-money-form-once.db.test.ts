@@ -181,3 +181,69 @@ describe("a new customer form", () => {
     );
   });
 });
+
+// Until 2026-12-05 a control character in a field the form does not show was named to the person as a field
+// ("Payment_id: held a control character …: it is taken out of the entry above"), and a typed field over
+// 10,000 characters was the bare 400 error page that lost the form.
+describe("a damaged form", () => {
+  const DAMAGED =
+    "The form arrived damaged: a part of it that is not shown held a control character or too much text";
+
+  it("with a control character in the refund form's payment id is drawn again saying so, naming no field", async () => {
+    const before = (await api(`/api/v1/payments/${paymentId}`)).body.data.refunded;
+    const page = `/console/invoices/${invoiceId}/refund?payment=${paymentId}`;
+    const form = await formOn(page, { payment_id: `${paymentId}\u0007`, amount: "0.05", reason: "" });
+    const answer = await owner.request("POST", `/console/invoices/${invoiceId}/refunds`, form);
+    expect(answer.status).toBe(400);
+    const text = textOf(answer.text);
+    expect(text).toContain(DAMAGED);
+    expect(text).not.toMatch(/payment_id|entry above/i);
+    expect(answer.text).toMatch(/name="amount"[^>]*value="0.05"/);
+    expect((await api(`/api/v1/payments/${paymentId}`)).body.data.refunded).toBe(before);
+  });
+
+  it("with a tab in a credit note form's key is drawn again saying so, and issues nothing", async () => {
+    const notes = async () => (await api(`/api/v1/credit-notes?invoice_id=${invoiceId}`)).body.data.length;
+    const before = await notes();
+    const form = await formOn(`/console/invoices/${invoiceId}/credit-note`, {
+      amount: "0.10",
+      reason: "Tabbed",
+      settlement: "credit",
+    });
+    const answer = await owner.request("POST", `/console/invoices/${invoiceId}/credit-notes`, {
+      ...form,
+      form_key: `${form["form_key"]!.slice(0, 10)}\t${form["form_key"]!.slice(10)}`,
+    });
+    expect(answer.status).toBe(400);
+    expect(textOf(answer.text)).toContain(DAMAGED);
+    expect(textOf(answer.text)).not.toMatch(/form_key/i);
+    expect(await notes()).toBe(before);
+  });
+
+  it("with a name over 10,000 characters shows the customer form again, the name cut and said so", async () => {
+    const form = await formOn("/console/customers/new", {
+      email: "long@example.com",
+      name: "n".repeat(10_050),
+      country: "DE",
+      region: "",
+      currency: "USD",
+    });
+    const answer = await owner.request("POST", "/console/customers/new", form);
+    expect(answer.status).toBe(400);
+    expect(answer.text).toMatch(/id="name-error">Was longer than 10,000 characters: only its first 10,000/);
+    expect(answer.text).toMatch(/id="email"[^>]* value="long@example.com"/);
+    expect(/id="name"[^>]* value="(n*)"/.exec(answer.text)?.[1]).toHaveLength(10_000);
+    // The cut never splits a character written with two UTF-16 units (a lone half is not valid text).
+    const emoji = await owner.request("POST", "/console/customers/new", {
+      ...(await formOn("/console/customers/new", {})),
+      email: "long@example.com",
+      name: `${"n".repeat(9_999)}${"\u{1F600}".repeat(30)}`,
+      country: "DE",
+      currency: "USD",
+    });
+    expect(emoji.status).toBe(400);
+    expect(/id="name"[^>]* value="(n*)"/.exec(emoji.text)?.[1]).toHaveLength(9_999);
+    expect(emoji.text).not.toContain("\uFFFD");
+    expect((await api("/api/v1/customers?email=long@example.com")).body.data).toHaveLength(0);
+  });
+});

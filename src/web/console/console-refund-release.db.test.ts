@@ -135,4 +135,25 @@ describe("releasing a refund reservation from the console", () => {
     const unknown = await owner.get(`${page}/refund-release?payment=${payment.id}&refund=ref_0123456789ab`);
     expect(unknown.status).toBe(404);
   });
+
+  // Until 2026-12-05 the 400 page said "refund_id: must not contain control characters", naming a field of a
+  // form that shows only a button.
+  it("answers a confirmation whose hidden ids arrived damaged with a page that names no field", async () => {
+    const { payment } = await paidByCard(200n);
+    const reserved = await strandedReservation(payment.id, 100n);
+    const page = `/console/customers/${customer}`;
+    const confirmAt = `${page}/refund-release?payment=${payment.id}&refund=${reserved.id}`;
+    const damaged = await owner.submit(confirmAt, `${page}/refund-release`, {
+      payment_id: payment.id,
+      refund_id: `${reserved.id}\u001b`,
+    });
+    expect(damaged.status).toBe(400);
+    const text = textOf(damaged.text);
+    expect(text).toContain(
+      "The form arrived damaged: a part of it that is not shown held a control character",
+    );
+    expect(text).toContain("Nothing was done; go back, reload the page and send it again.");
+    expect(text).not.toMatch(/refund_id/);
+    expect(await refundStatus(reserved.id)).toBe("pending");
+  });
 });

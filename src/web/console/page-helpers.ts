@@ -2,6 +2,7 @@ import type { FastifyRequest } from "fastify";
 import { ServiceError } from "../../kernel/errors.ts";
 import type { FieldErrors } from "../render.ts";
 import { sentence } from "./pricing-form-kit.ts";
+import { hiddenFieldText } from "../page-text-input.ts";
 
 // Small pieces every console page shares: the route options, the query's text, the fixed notices.
 
@@ -43,7 +44,7 @@ export function fieldErrorsOf(error: unknown, fields: readonly string[]): FieldE
   for (const issue of error.issues) {
     const field = issue.field.split(".").at(-1) ?? "";
     if (fields.includes(field)) errors[field] ??= sentence(issue.message);
-    else errors["form"] ??= sentence(`${issue.field}: ${issue.message}`);
+    else errors["form"] ??= hiddenFieldText(issue) ?? sentence(`${issue.field}: ${issue.message}`);
   }
   if (error.issues.length === 0) errors["form"] = sentence(error.message);
   return errors;

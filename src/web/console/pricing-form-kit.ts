@@ -1,5 +1,6 @@
 import { asServiceError, type ServiceError } from "../../kernel/errors.ts";
 import type { FieldErrors } from "../render.ts";
+import { hiddenFieldText } from "../page-text-input.ts";
 
 // What the console's money forms share (pricing, invoices, credit notes): the form's field descriptions for
 // console-pricing-field.eta, and turning a verb's refusal into messages next to the fields. Verbs validate;
@@ -50,7 +51,11 @@ export function formFailureOf(
     const index = /^[^.]+\.(\d+)(\.|$)/.exec(issue.field)?.[1];
     const message = index === undefined ? issue.message : `line ${Number(index) + 1}: ${issue.message}`;
     if (shown.includes(field)) errors[field] ??= sentence(message);
-    else above.push(issue.field ? `${issue.field}: ${issue.message}` : issue.message);
+    else {
+      const text =
+        hiddenFieldText(issue) ?? (issue.field ? `${issue.field}: ${issue.message}` : issue.message);
+      if (!above.includes(text)) above.push(text);
+    }
   }
   if (above.length > 0) errors["form"] = sentence(above.join("; "));
   return { status: 400, errors };

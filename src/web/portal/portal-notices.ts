@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { isServiceError } from "../../kernel/errors.ts";
 import type { FieldErrors } from "../render.ts";
+import { hiddenFieldText } from "../page-text-input.ts";
 
 // What the portal says after a POST redirected back (303 to `?notice=<key>`): fixed texts chosen by key, so
 // no URL text is ever echoed into a page. Plus the shared small helpers of the portal's pages.
@@ -24,7 +25,8 @@ export function fieldErrorsOf(error: unknown, known: readonly string[]): FieldEr
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const field = known.includes(issue.field) ? issue.field : "form";
-    const text = issue.message.charAt(0).toUpperCase() + issue.message.slice(1);
+    const hidden = field === "form" ? hiddenFieldText(issue) : undefined;
+    const text = hidden ?? issue.message.charAt(0).toUpperCase() + issue.message.slice(1);
     errors[field] ??= /[.!?]$/.test(text) ? text : `${text}.`;
   }
   if (Object.keys(errors).length === 0) errors["form"] = error.message;
