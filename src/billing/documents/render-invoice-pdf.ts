@@ -5,18 +5,10 @@ import {
   type Doc,
   ensureSpace,
   newPdf,
-  FONT,
-  INK,
   measure,
   MUTED,
-  onOneLine,
-  PAD,
   PAGE,
   RIGHT,
-  TABLE_SIZE,
-  RULE,
-  type TextStyle,
-  textWidth,
   write,
 } from "./pdf-page.ts";
 import { ServiceError } from "../../kernel/errors.ts";
@@ -24,6 +16,7 @@ import { describeInvoice, type InvoiceContent } from "./invoice-content.ts";
 import type { InvoiceDocument } from "./invoice-document.ts";
 import { pdfFonts } from "./pdf-fonts.ts";
 import { printableCurrency } from "./pdf-text.ts";
+import { columnsOf, drawFooters, drawTable, drawTotals, type TotalsRow } from "./pdf-table.ts";
 
 // The same content as the HTML page (both lay out describeInvoice), drawn in the embedded typeface of
 // pdf-page.ts. Reproducible: CreationDate comes from the issue date, and the file ID pdfkit derives from the
@@ -52,10 +45,10 @@ export async function renderInvoicePdf(doc: InvoiceDocument, fonts = pdfFonts())
   y = drawBillTo(pdf, content, y + 24);
   y = drawLines(pdf, content, y + 20);
   if (content.lineNote !== null) y = drawLineNote(pdf, content.lineNote, y + 4);
-  y = drawTotals(pdf, content, y + 12);
+  y = drawTotals(pdf, totalsRows(content), y + 12);
   y = ensureSpace(pdf, y + 18, 30);
   write(pdf, content.note, PAGE.margin, y, { width: CONTENT_WIDTH, font: BOLD, size: 10 });
-  drawFooters(pdf, doc, content);
+  drawFooters(pdf, doc.seller, content.title);
   pdf.end();
   return await done;
 }
@@ -113,63 +106,17 @@ function drawBillTo(pdf: Doc, c: InvoiceContent, top: number): number {
   return y;
 }
 
-function columnX(i: number): number {
-  return PAGE.margin + COLUMN_WIDTHS.slice(0, i).reduce((a, b) => a + b, 0);
-}
-
-/** A cell's style; a figure in a numeric column is shrunk to fit rather than broken over two lines. */
-function cellStyle(
-  pdf: Doc,
-  c: InvoiceContent,
-  text: string,
-  i: number,
-  header: boolean,
-): { style: TextStyle; dy: number } {
-  const numeric = c.lineColumns[i]?.numeric === true;
-  const style: TextStyle = {
-    width: (COLUMN_WIDTHS[i] ?? 0) - 2 * PAD,
-    size: TABLE_SIZE,
-    font: header ? BOLD : FONT,
-    color: header ? MUTED : INK,
-    align: numeric ? "right" : "left",
-  };
-  return numeric && !header ? onOneLine(pdf, text, style) : { style, dy: 0 };
-}
-
-/** The height of a row's tallest cell, padding included. */
-function rowHeight(pdf: Doc, c: InvoiceContent, cells: string[], header: boolean): number {
-  const heights = cells.map((text, i) => measure(pdf, text, cellStyle(pdf, c, text, i, header).style));
-  return Math.max(...heights) + 2 * PAD;
-}
-
-function drawRow(pdf: Doc, c: InvoiceContent, cells: string[], y: number, header: boolean): number {
-  const height = rowHeight(pdf, c, cells, header);
-  cells.forEach((text, i) => {
-    const { style, dy } = cellStyle(pdf, c, text, i, header);
-    write(pdf, text, columnX(i) + PAD, y + PAD + dy, style);
-  });
-  const ruleY = y + height;
-  pdf
-    .moveTo(PAGE.margin, ruleY)
-    .lineTo(RIGHT, ruleY)
-    .lineWidth(header ? 1.2 : 0.5)
-    .strokeColor(header ? INK : RULE)
-    .stroke();
-  return ruleY;
-}
-
 function drawLines(pdf: Doc, c: InvoiceContent, top: number): number {
-  const header = c.lineColumns.map((col) => col.label);
-  let y = drawRow(pdf, c, header, top, true);
+  const columns = columnsOf(COLUMN_WIDTHS, (i) => c.lineColumns[i]?.numeric === true);
   const rows =
     c.lineRows.length === 0 ? [["No charges in this period.", "", "", "", "", "", ""]] : c.lineRows;
-  for (const row of rows) {
-    const next = ensureSpace(pdf, y, rowHeight(pdf, c, row, false));
-    // A line table continued on a new page repeats its column headings.
-    if (next !== y) y = drawRow(pdf, c, header, next, true);
-    y = drawRow(pdf, c, row, y, false);
-  }
-  return y;
+  return drawTable(
+    pdf,
+    columns,
+    c.lineColumns.map((col) => col.label),
+    rows,
+    top,
+  );
 }
 
 function drawLineNote(pdf: Doc, note: string, top: number): number {
@@ -178,47 +125,12 @@ function drawLineNote(pdf: Doc, note: string, top: number): number {
   return y + write(pdf, note, PAGE.margin, y, style);
 }
 
-function drawTotals(pdf: Doc, c: InvoiceContent, top: number): number {
-  const styleOf = (row: InvoiceContent["totals"][number]) => {
-    const strong = row.kind === "total" || row.kind === "due";
-    return { font: strong ? BOLD : FONT, size: row.kind === "total" ? 11 : 9.5 };
-  };
-  // The value column is as wide as the widest figure (90 pt at least), so no figure wraps; the box grows
-  // to the left to keep its labels room.
-  const widest = Math.max(...c.totals.map((row) => textWidth(pdf, row.value, styleOf(row))));
-  const valueWidth = Math.min(Math.max(90, Math.ceil(widest) + PAD + 2), CONTENT_WIDTH - 120);
-  const width = Math.min(Math.max(260, valueWidth + 170), CONTENT_WIDTH);
-  const x = RIGHT - width;
-  let y = ensureSpace(pdf, top, c.totals.length * 16);
-  for (const row of c.totals) {
-    const style = styleOf(row);
-    if (row.kind === "total" || row.kind === "due") {
-      pdf.moveTo(x, y).lineTo(RIGHT, y).lineWidth(1.2).strokeColor(INK).stroke();
-      y += 4;
-    }
-    const label = write(pdf, row.label, x + PAD, y, { ...style, width: width - valueWidth - 2 * PAD });
-    const fit = onOneLine(pdf, row.value, { ...style, width: valueWidth - PAD, align: "right" });
-    const value = write(pdf, row.value, RIGHT - valueWidth, y + fit.dy, fit.style) + fit.dy;
-    // A wrapped label or figure pushes the next row down by its own height, not the label's alone.
-    y += Math.max(label, value) + 4;
-  }
-  return y;
-}
-
-function drawFooters(pdf: Doc, doc: InvoiceDocument, c: InvoiceContent): void {
-  const range = pdf.bufferedPageRange();
-  for (let i = range.start; i < range.start + range.count; i++) {
-    pdf.switchToPage(i);
-    // Text below the bottom margin would make pdfkit open a new page; the footer lives in that margin.
-    const margin = pdf.page.margins.bottom;
-    pdf.page.margins.bottom = 0;
-    const text = `${doc.seller.name} · ${c.title} · Questions: ${doc.seller.email} · Page ${i + 1} of ${range.count}`;
-    write(pdf, text, PAGE.margin, PAGE.height - PAGE.margin + 10, {
-      width: CONTENT_WIDTH,
-      size: 8,
-      color: MUTED,
-      align: "right",
-    });
-    pdf.page.margins.bottom = margin;
-  }
+/** The invoice's totals: its total and amount due strong, the total larger. */
+function totalsRows(c: InvoiceContent): TotalsRow[] {
+  return c.totals.map((row) => ({
+    label: row.label,
+    value: row.value,
+    strong: row.kind === "total" || row.kind === "due",
+    size: row.kind === "total" ? 11 : 9.5,
+  }));
 }

@@ -118,3 +118,57 @@ describe("credit note documents", () => {
     expect(mail.text).toContain("credit note CN-2026-000001 for $1.08");
   });
 });
+
+// Until 2026-12-05 the credit note's and the statement's totals had a fixed 100-point figure column and their
+// tables broke figures too: "$4,910,400,000,000" on one line and ".81" on the next, drawn over the row below.
+// A rupiah customer's yearly statement reaches such widths; the invoice PDF already kept its figures whole.
+describe("figures in the credit note and statement PDFs", () => {
+  const big = 446_400_000_000_074n;
+  /** Every line of the text must hold nothing but a piece of a figure on its own. */
+  const brokenFigures = (text: string) => text.split("\n").filter((r) => /^\s*[.,]?\d{1,3}\s*$/.test(r));
+
+  it("keeps a credit note's huge net, tax and total whole, each row below the one before", async () => {
+    const text = await pdfText(
+      await renderCreditNotePdf({
+        ...creditNoteDocument,
+        lines: [{ description: "Credit", amount: big }],
+        net: big,
+        taxes: [{ label: "City Tax", rate: "6", amount: big / 10n }],
+        total: big + big / 10n,
+      }),
+    );
+    const rows = text.split("\n");
+    const at = (pattern: RegExp) => rows.findIndex((r) => pattern.test(r));
+    const net = at(/Net credited\s+\$4,464,000,000,000\.74$/);
+    const tax = at(/City Tax \(6%\)\s+\$446,400,000,000\.07$/);
+    const total = at(/Total credited\s+\$4,910,400,000,000\.81$/);
+    expect([net, tax, total].every((i) => i >= 0)).toBe(true);
+    expect(net < tax && tax < total).toBe(true);
+    expect(brokenFigures(text)).toEqual([]);
+  });
+
+  it("keeps a statement's huge amounts and balances whole, in its table and its totals", async () => {
+    const text = await pdfText(
+      await renderStatementPdf({
+        ...workedExampleStatement,
+        entries: [
+          { date: "2026-11-01", kind: "invoice", reference: "INV-2026-000001", amount: big, balance: big },
+          {
+            date: "2026-11-05",
+            kind: "payment",
+            reference: "bank_transfer BANK-1",
+            amount: -big,
+            balance: 0n,
+          },
+        ],
+        balance: big,
+        credit: big,
+      }),
+    );
+    expect(text).toMatch(/INV-2026-000001\s+\$4,464,000,000,000\.74\s+\$4,464,000,000,000\.74$/m);
+    expect(text).toMatch(/BANK-1\s+-\$4,464,000,000,000\.74\s+\$0\.00$/m);
+    expect(text).toMatch(/Credit available\s+\$4,464,000,000,000\.74$/m);
+    expect(text).toMatch(/Balance due\s+\$4,464,000,000,000\.74$/m);
+    expect(brokenFigures(text)).toEqual([]);
+  });
+});

@@ -1,0 +1,157 @@
+import {
+  BOLD,
+  CONTENT_WIDTH,
+  type Doc,
+  ensureSpace,
+  FONT,
+  INK,
+  measure,
+  MUTED,
+  onOneLine,
+  PAD,
+  PAGE,
+  RIGHT,
+  RULE,
+  TABLE_SIZE,
+  type TextStyle,
+  textWidth,
+  write,
+} from "./pdf-page.ts";
+
+// What every PDF document draws alike (the invoice, credit notes, statements): a table that continues on
+// new pages under its headings, the totals box, the footer line. A figure is never broken over two lines in
+// any of them: ".74" wrapped under "$4,464,000,000,000" reads as another number (until 2026-12-05 credit
+// notes and statements did that; the invoice had its own, fixed copy of this code).
+
+/** A table column: where it starts, how wide it is, and whether it holds figures (right-aligned, whole). */
+export interface PdfColumn {
+  x: number;
+  width: number;
+  numeric?: boolean | undefined;
+}
+
+/** Columns side by side from the left margin, `widths` wide. */
+export function columnsOf(widths: readonly number[], numeric: (i: number) => boolean): PdfColumn[] {
+  let x = PAGE.margin;
+  return widths.map((width, i) => {
+    const column = { x, width, numeric: numeric(i) };
+    x += width;
+    return column;
+  });
+}
+
+/** A cell's style; a figure in a numeric column is shrunk to fit rather than broken over two lines. */
+function cellStyle(pdf: Doc, column: PdfColumn | undefined, text: string, header: boolean) {
+  const numeric = column?.numeric === true;
+  const style: TextStyle = {
+    width: (column?.width ?? 0) - 2 * PAD,
+    size: TABLE_SIZE,
+    font: header ? BOLD : FONT,
+    color: header ? MUTED : INK,
+    align: numeric ? "right" : "left",
+  };
+  return numeric && !header ? onOneLine(pdf, text, style) : { style, dy: 0 };
+}
+
+/** The height of a row's tallest cell, padding included. */
+function rowHeight(
+  pdf: Doc,
+  columns: readonly PdfColumn[],
+  cells: readonly string[],
+  header: boolean,
+): number {
+  const heights = cells.map((text, i) => measure(pdf, text, cellStyle(pdf, columns[i], text, header).style));
+  return Math.max(...heights) + 2 * PAD;
+}
+
+function drawRow(
+  pdf: Doc,
+  columns: readonly PdfColumn[],
+  cells: readonly string[],
+  y: number,
+  header: boolean,
+): number {
+  const height = rowHeight(pdf, columns, cells, header);
+  cells.forEach((text, i) => {
+    const { style, dy } = cellStyle(pdf, columns[i], text, header);
+    write(pdf, text, (columns[i]?.x ?? PAGE.margin) + PAD, y + PAD + dy, style);
+  });
+  const ruleY = y + height;
+  pdf
+    .moveTo(PAGE.margin, ruleY)
+    .lineTo(RIGHT, ruleY)
+    .lineWidth(header ? 1.2 : 0.5)
+    .strokeColor(header ? INK : RULE)
+    .stroke();
+  return ruleY;
+}
+
+/** The headings and rows from `top`; a table continued on a new page repeats its headings. */
+export function drawTable(
+  pdf: Doc,
+  columns: readonly PdfColumn[],
+  headings: readonly string[],
+  rows: readonly (readonly string[])[],
+  top: number,
+): number {
+  let y = drawRow(pdf, columns, headings, top, true);
+  for (const row of rows) {
+    const next = ensureSpace(pdf, y, rowHeight(pdf, columns, row, false));
+    if (next !== y) y = drawRow(pdf, columns, headings, next, true);
+    y = drawRow(pdf, columns, row, y, false);
+  }
+  return y;
+}
+
+/** A row of the totals box: `strong` rows (a total, the amount due) are bold under a rule. */
+export interface TotalsRow {
+  label: string;
+  value: string;
+  strong?: boolean | undefined;
+  /** 9.5 unless given (the invoice's total is 11). */
+  size?: number | undefined;
+}
+
+/** The totals box at the right margin from `top`; returns the y below it. */
+export function drawTotals(pdf: Doc, rows: readonly TotalsRow[], top: number): number {
+  const styleOf = (row: TotalsRow) => ({ font: row.strong ? BOLD : FONT, size: row.size ?? 9.5 });
+  // The value column is as wide as the widest figure (90 pt at least), so no figure wraps; the box grows
+  // to the left to keep its labels room.
+  const widest = Math.max(...rows.map((row) => textWidth(pdf, row.value, styleOf(row))));
+  const valueWidth = Math.min(Math.max(90, Math.ceil(widest) + PAD + 2), CONTENT_WIDTH - 120);
+  const width = Math.min(Math.max(260, valueWidth + 170), CONTENT_WIDTH);
+  const x = RIGHT - width;
+  let y = ensureSpace(pdf, top, rows.length * 16);
+  for (const row of rows) {
+    const style = styleOf(row);
+    if (row.strong) {
+      pdf.moveTo(x, y).lineTo(RIGHT, y).lineWidth(1.2).strokeColor(INK).stroke();
+      y += 4;
+    }
+    const label = write(pdf, row.label, x + PAD, y, { ...style, width: width - valueWidth - 2 * PAD });
+    const fit = onOneLine(pdf, row.value, { ...style, width: valueWidth - PAD, align: "right" });
+    const value = write(pdf, row.value, RIGHT - valueWidth, y + fit.dy, fit.style) + fit.dy;
+    // A wrapped label or figure pushes the next row down by its own height, not the label's alone.
+    y += Math.max(label, value) + 4;
+  }
+  return y;
+}
+
+/** "Seller · title · Questions: e-mail · Page 1 of 2" in the bottom margin of every page. */
+export function drawFooters(pdf: Doc, seller: { name: string; email: string }, title: string): void {
+  const range = pdf.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    pdf.switchToPage(i);
+    // Text below the bottom margin would make pdfkit open a new page; the footer lives in that margin.
+    const margin = pdf.page.margins.bottom;
+    pdf.page.margins.bottom = 0;
+    const text = `${seller.name} · ${title} · Questions: ${seller.email} · Page ${i + 1} of ${range.count}`;
+    write(pdf, text, PAGE.margin, PAGE.height - PAGE.margin + 10, {
+      width: CONTENT_WIDTH,
+      size: 8,
+      color: MUTED,
+      align: "right",
+    });
+    pdf.page.margins.bottom = margin;
+  }
+}
