@@ -26,6 +26,19 @@ const PUBLIC = { config: { access: "public" as const } };
 /** A public form that shows itself again on a control character (page-text-input.ts, reshowsForm). */
 const PUBLIC_FORM = { config: { access: "public" as const, reshowsForm: true } };
 
+/** What the form page of a link shows besides its token (form.eta). */
+interface LinkPage {
+  title: string;
+  heading: string;
+  intro: string;
+  action: string;
+  submit: string;
+  fields?: readonly { name: string; label: string; type: string; autocomplete: string }[];
+  back: { href: string; text: string };
+}
+
+/** Said for a link's token already spent, past its time or never sent. */
+const LINK_STALE = "This link is not valid any more. Ask for a new one.";
 /** Said for a link's token that arrived with a control character or too long: not one this site sent. */
 const LINK_DAMAGED = "This link arrived damaged. Open it again from the e-mail, or ask for a new one.";
 const SENT =
@@ -165,30 +178,25 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     return typeof value === "string" ? value : "";
   };
 
-  const openLinkPage = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    token: string,
-    status: number,
-    errors: FieldErrors = {},
-  ) =>
-    renderPage(
-      reply,
-      "form",
-      {
-        face: "portal",
-        title: "Log in",
-        heading: "Log in with your link",
-        intro: "Press the button to log in.",
-        action: "/portal/login/link/open",
-        submit: "Log in",
-        hidden: { token },
-        errors,
-        csrf: csrfToken(request, reply),
-        back: { href: "/portal/login/link", text: "Ask for a new link" },
-      },
-      status,
-    );
+  /** A page a link opens (log in, choose a new password): its token goes on in a hidden field. */
+  const linkFormPage =
+    (page: LinkPage) =>
+    (request: FastifyRequest, reply: FastifyReply, token: string, status: number, errors: FieldErrors = {}) =>
+      renderPage(
+        reply,
+        "form",
+        { face: "portal", ...page, hidden: { token }, errors, csrf: csrfToken(request, reply) },
+        status,
+      );
+
+  const openLinkPage = linkFormPage({
+    title: "Log in",
+    heading: "Log in with your link",
+    intro: "Press the button to log in.",
+    action: "/portal/login/link/open",
+    submit: "Log in",
+    back: { href: "/portal/login/link", text: "Ask for a new link" },
+  });
   app.get("/portal/login/link/open", PUBLIC, async (request, reply) =>
     openLinkPage(request, reply, tokenOf(request), 200),
   );
@@ -206,36 +214,20 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     } catch (error) {
       if (asServiceErrorCode(error) !== "UNAUTHORIZED") throw error;
       return openLinkPage(request, reply, "", 401, {
-        form: "This link is not valid any more. Ask for a new one.",
+        form: LINK_STALE,
       });
     }
   });
 
-  const newPasswordPage = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    token: string,
-    status: number,
-    errors: FieldErrors = {},
-  ) =>
-    renderPage(
-      reply,
-      "form",
-      {
-        face: "portal",
-        title: "Choose a new password",
-        heading: "Choose a new password",
-        intro: "At least 12 characters.",
-        action: "/portal/password-reset/new",
-        submit: "Save the password",
-        hidden: { token },
-        fields: [{ name: "password", label: "New password", type: "password", autocomplete: "new-password" }],
-        errors,
-        csrf: csrfToken(request, reply),
-        back: { href: "/portal/password-reset", text: "Ask for a new link" },
-      },
-      status,
-    );
+  const newPasswordPage = linkFormPage({
+    title: "Choose a new password",
+    heading: "Choose a new password",
+    intro: "At least 12 characters.",
+    action: "/portal/password-reset/new",
+    submit: "Save the password",
+    fields: [{ name: "password", label: "New password", type: "password", autocomplete: "new-password" }],
+    back: { href: "/portal/password-reset", text: "Ask for a new link" },
+  });
   app.get("/portal/password-reset/new", PUBLIC, async (request, reply) =>
     newPasswordPage(request, reply, tokenOf(request), 200),
   );
@@ -255,7 +247,7 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
         });
       if (code !== "UNAUTHORIZED") throw error;
       return newPasswordPage(request, reply, "", 401, {
-        form: "This link is not valid any more. Ask for a new one.",
+        form: LINK_STALE,
       });
     }
     return reply.redirect("/portal/login?notice=password_changed", 303);

@@ -4,6 +4,7 @@ import { enqueueAll, type NewJob } from "../../jobs/enqueue-job.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
+import { invoiceAmountsDue } from "../ledger/ledger.ts";
 
 // What every money-in event (payment, refund, credit note, credit applied) shares: the customer row is
 // locked first, so two events of one customer never interleave and cannot over-allocate (the invoices
@@ -122,15 +123,6 @@ export function dunningEvaluationJob(customerId: bigint): NewJob {
 
 /** Amounts due of invoices from the ledger; an invoice with no entry owes 0. */
 export async function amountsDue(trx: Tx, invoiceIds: readonly string[]): Promise<Map<string, bigint>> {
-  if (invoiceIds.length === 0) return new Map();
-  const rows = await trx
-    .selectFrom("ledger_entry")
-    .select(["invoice_id", sql<bigint>`sum(amount)::bigint`.as("due")])
-    .where("invoice_id", "in", invoiceIds)
-    .where("account", "=", "receivable")
-    .groupBy("invoice_id")
-    .execute();
-  const dues = new Map(invoiceIds.map((id) => [id, 0n]));
-  for (const r of rows) dues.set(r.invoice_id as string, BigInt(r.due));
-  return dues;
+  const found = await invoiceAmountsDue(trx, invoiceIds);
+  return new Map(invoiceIds.map((id) => [id, found.get(id) ?? 0n]));
 }
