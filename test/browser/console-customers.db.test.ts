@@ -3,6 +3,7 @@ import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "../../src/app/database.ts";
 import { actors } from "../../src/kernel/actor.ts";
+import { createCustomer } from "../../src/services/customers/customers.ts";
 import { createStaffUser } from "../../src/services/staff/staff-users.ts";
 import { checkPage, launchBrowser, logInThroughForm, noBrowser } from "../helpers/browser.ts";
 import { type SolusioHarness, startSolusioHarness } from "../helpers/solusio-harness.ts";
@@ -117,6 +118,32 @@ describe.skipIf(noBrowser)("console customers in a real browser", () => {
       .click();
     expect(await page.locator("h1").textContent()).toBe("Disable staff user");
     await checkPage(page, "console-staff-disable");
+  });
+
+  // Until 2026-12-05 a name without spaces widened the page (the delete page scrolled 1,800 px sideways at
+  // 1440) and the customer page's cards ran under each other.
+  it("keeps a customer with a long unbroken name and a long address within the page at both widths", async () => {
+    const ctx = systemContext(h.handle, h.config, pino({ level: "silent" }), actors.cli());
+    const long = await createCustomer({
+      ctx,
+      input: {
+        email: "accounts-payable.department@very-long-hosting-company-name.example.com",
+        name: "Wolfeschlegelsteinhausenbergerdorff".repeat(5),
+        country: "DE",
+        currency: "USD",
+      },
+    });
+    const at = `/console/customers/${long.id}`;
+    for (const [path, name] of [
+      [at, "console-customer-long-name"],
+      [`${at}/edit`, "console-customer-long-name-edit"],
+      [`${at}/delete`, "console-customer-long-name-delete"],
+      ["/console/customers?q=Wolfe", "console-customers-long-name"],
+    ] as const) {
+      await page.goto(h.server.url + path);
+      expect(new URL(page.url()).pathname).toBe(path.split("?")[0]);
+      await checkPage(page, name);
+    }
   });
 
   it("creates one API key and one staff user when the answer page is reloaded, showing the secret once", async () => {
