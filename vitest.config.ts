@@ -32,7 +32,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["src/**/*.test.ts", "test/**/*.test.ts", "emulator/**/*.test.ts", "bench/**/*.test.ts"],
-          exclude: ["**/*.db.test.ts", "**/node_modules/**"],
+          // Browser journeys run in their own project, once.
+          exclude: ["**/*.db.test.ts", "test/browser/**", "**/node_modules/**"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

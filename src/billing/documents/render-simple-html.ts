@@ -20,6 +20,7 @@ const STYLE = `
   .facts dd { margin: 0; font-variant-numeric: tabular-nums; }
   .party { margin: 8mm 0 6mm; }
   .party .name { font-weight: 700; margin-bottom: 0.5mm; }
+  .party, .facts dd { overflow-wrap: anywhere; }
   table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
   .rows th { text-align: left; font-size: 9pt; color: #59636e; border-bottom: 1.5pt solid #1f2328; padding: 1.5mm 2mm; }
   .rows td { border-bottom: 0.5pt solid #d1d9e0; padding: 1.5mm 2mm; vertical-align: top; }
