@@ -128,6 +128,41 @@ describe("configuration", () => {
     });
   });
 
+  it("says what a yes/no or a named value takes, and that spaces around it are what is wrong", () => {
+    // A yes/no said only "is not valid", naming neither the spellings taken nor the spaces around " true".
+    expect(() => parseConfig({ SMTP_REQUIRE_TLS: "maybe" })).toThrow(
+      /SMTP_REQUIRE_TLS: must be true or false \(or yes or no, 1 or 0\)$/,
+    );
+    expect(() => loadConfig({ DUNNING_ENABLED: " true" }, testTempDir("tb-config-"))).toThrow(
+      "DUNNING_ENABLED: must be true or false (or yes or no, 1 or 0), without spaces around it",
+    );
+    // A named value listed the names, but not that " info" was refused for its spaces.
+    expect(() => parseConfig({ LOG_LEVEL: " info" })).toThrow(
+      "LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, without spaces around it",
+    );
+    expect(() => parseConfig({ USAGE_CROSS_CHECK: "snapshots " })).toThrow(
+      "USAGE_CROSS_CHECK: must be one of off, solusio, snapshots, activity, snapshots+activity, without spaces around it",
+    );
+    expect(() => parseConfig({ TOKENBILL_SANDBOX: "ON" })).toThrow(
+      /TOKENBILL_SANDBOX: must be one of auto, on, off$/,
+    );
+  });
+
+  it("takes HOST and DATA_DIR as written: spaces around them are refused at start", () => {
+    // HOST=" 127.0.0.1" was taken, and serve failed after migrating with a stack trace (exit 1); DATA_DIR=" /srv/tb"
+    // made a directory named " " in the working directory and opened a fresh database in it.
+    expect(() => loadConfig({ HOST: " 127.0.0.1" }, testTempDir("tb-config-"))).toThrow(
+      "HOST: must be written without spaces around it",
+    );
+    expect(() => parseConfig({ DATA_DIR: "/srv/tb " })).toThrow(
+      "DATA_DIR: must be written without spaces around it",
+    );
+    expect(parseConfig({ HOST: "0.0.0.0", DATA_DIR: "/srv/tb" })).toMatchObject({
+      HOST: "0.0.0.0",
+      DATA_DIR: "/srv/tb",
+    });
+  });
+
   it("takes an empty environment variable as unset: the file's value or the default applies", () => {
     const dir = testTempDir("tb-config-");
     writeFileSync(join(dir, "tokenbill.config.json"), JSON.stringify({ PORT: 9000 }));

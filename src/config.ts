@@ -15,13 +15,34 @@ export const USAGE_SOURCES = ["solusio", "snapshots", "activity", "snapshots+act
  * empty `DUNNING_ENABLED=` or `CREDIT_APPLY_ON_FINALIZE=` switched off what is on by default.
  */
 function flag(fallback: boolean) {
+  // One wording for every wrong value: it said only "is not valid", naming neither the spellings taken nor
+  // the spaces around " true" that made it wrong.
+  const error = refusal("must be true or false (or yes or no, 1 or 0)");
   return z.preprocess(
     (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
     z
-      .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
+      .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])], { error })
       .transform((v) => v === true || v === "true" || v === "1" || v === "yes")
       .default(fallback),
   );
+}
+
+/** A named value (`info`, `on`), taken as written; a refusal lists the names and says so of spaces around it. */
+function namedValue<const T extends readonly [string, ...string[]]>(names: T, fallback: T[number]) {
+  return z.enum(names, { error: refusal(`must be one of ${names.join(", ")}`) }).default(fallback);
+}
+
+/**
+ * A host name or address, or a directory, taken as written: " 127.0.0.1" was looked up as a host name and
+ * stopped `serve` with a stack trace (exit 1), and DATA_DIR=" /srv/tb" made a directory named " " in the
+ * working directory and put the database there, unnoticed.
+ */
+function unpadded(fallback: string) {
+  return z
+    .string()
+    .min(1)
+    .refine((v) => v.trim() === v, { error: "must be written without spaces around it" })
+    .default(fallback);
 }
 
 const optionalSecret = z
@@ -262,7 +283,7 @@ const optionalPostgresUrl = z
 
 const ConfigObject = z
   .object({
-    HOST: z.string().min(1).default("127.0.0.1"),
+    HOST: unpadded("127.0.0.1"),
     PORT: wholeNumber(0, 65535, 8080),
     DATABASE_URL: optionalPostgresUrl,
     // PostgreSQL only: where the job listener LISTENs, when DATABASE_URL goes through a pooler in transaction
@@ -274,15 +295,15 @@ const ConfigObject = z
     // PostgreSQL only: statements that read or write rows go as named statements, parsed and planned once per
     // connection (src/db/named-statements.ts). A pooler that loses them turns them off by itself, with a
     // warning; off spares that one refused statement (docs/operations.md).
-    DATABASE_NAMED_STATEMENTS: z.enum(["on", "off"]).default("on"),
+    DATABASE_NAMED_STATEMENTS: namedValue(["on", "off"], "on"),
     // PostgreSQL, serve only: how long a statement waits for a lock (lock_timeout on each connection) before
     // it fails as a 503 rather than holding its request for as long as another session holds the row; 0 sets
     // none. Far above what tokenbill's own transactions hold a lock (docs/operations.md).
     DATABASE_LOCK_TIMEOUT_MS: intervalOrNever(100, 600_000, 10_000, "none"),
-    DATA_DIR: z.string().min(1).default("./data"),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    DATA_DIR: unpadded("./data"),
+    LOG_LEVEL: namedValue(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "info"),
     // auto: human-readable (pino-pretty) on a terminal, JSON lines otherwise; json or pretty force one.
-    LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
+    LOG_FORMAT: namedValue(["auto", "json", "pretty"], "auto"),
     // no-color.org: set to anything but empty, pretty logs on a terminal come without colours.
     NO_COLOR: optionalText,
     // The HTTP server's limits (docs/security.md): slow or greedy clients cannot hold it.
@@ -320,21 +341,25 @@ const ConfigObject = z
       .string()
       .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD")
       .default("USD"),
-    ROUNDING_MODE: z.enum(["half_away_from_zero", "half_even"]).default("half_away_from_zero"),
+    ROUNDING_MODE: namedValue(["half_away_from_zero", "half_even"], "half_away_from_zero"),
     // Where invoice taxes are rounded (billing-rules §4.4): once on the net, or on each line's share of it.
-    TAX_ROUNDING: z.enum(["per_invoice", "per_line"]).default("per_invoice"),
+    TAX_ROUNDING: namedValue(["per_invoice", "per_line"], "per_invoice"),
     BILLING_TIME_ZONE: z
       .string()
       .default("UTC")
       .refine((tz) => isTimeZone(tz), { message: "must be an IANA time zone such as UTC or Europe/Berlin" }),
     // Billing cycle (billing-rules §5, solusio-api.md §9).
-    USAGE_SOURCE: z.enum(USAGE_SOURCES).default("solusio"),
+    USAGE_SOURCE: namedValue(USAGE_SOURCES, "solusio"),
     // A second source compared with the billed one; "true" (the old boolean) means the snapshots.
     USAGE_CROSS_CHECK: z
       .union([z.boolean(), z.string()])
       .transform((v) => (v === true || v === "true" || v === "1" || v === "yes" ? "snapshots" : v))
       .transform((v) => (v === false || v === "false" || v === "0" || v === "no" || v === "" ? "off" : v))
-      .pipe(z.enum(["off", ...USAGE_SOURCES]))
+      .pipe(
+        z.enum(["off", ...USAGE_SOURCES], {
+          error: refusal(`must be one of ${["off", ...USAGE_SOURCES].join(", ")}`),
+        }),
+      )
       .default("off"),
     SOLUSIO_USAGE_PATH: z
       .string()
@@ -391,7 +416,7 @@ const ConfigObject = z
     SOLUSIO_TIMEOUT_MS: wholeNumber(100, 300_000, 10_000),
     // auto: the emulator runs in-process (sandbox) when no SOLUSIO_URL is set, on an embedded database that is
     // new or was created in sandbox mode; never on DATABASE_URL (src/app/sandbox/sandbox-decision.ts).
-    TOKENBILL_SANDBOX: z.enum(["auto", "on", "off"]).default("auto"),
+    TOKENBILL_SANDBOX: namedValue(["auto", "on", "off"], "auto"),
     SANDBOX_EMULATOR_PORT: wholeNumber(0, 65535, 8090),
     SOLUSIO_LIMIT_GROUPS: jsonArray(LimitGroupSpec).default([
       { name: "Default", vms: 10, running_vms: 10, additional_ips: 5 },
