@@ -56,6 +56,25 @@ describe("a port that is taken", () => {
   });
 });
 
+describe("a HOST that names no machine", () => {
+  it("is refused by serve in one line naming HOST, exit code 78, without a stack trace", async () => {
+    const data = await commandDataDir();
+    dirs.push(data);
+    const r = await tokenbillCommand(["serve"], {
+      DATA_DIR: data.dir,
+      HOST: "tokenbill-host.invalid",
+      PORT: "0",
+      TOKENBILL_SANDBOX: "off",
+      LOG_LEVEL: "error",
+    });
+    // It said "error: Error: getaddrinfo ENOTFOUND tokenbill-host.invalid" with a stack trace, exit code 1.
+    expect([r.code, r.stderr]).toEqual([
+      78,
+      "error: tokenbill-host.invalid is not a name of this machine (no address found for it): set HOST to one of its addresses or names\n",
+    ]);
+  });
+});
+
 describe("tokenbill emulator given a bad option", () => {
   it("says so with its usage and exit code 2, as npm run emulator does", async () => {
     const r = await tokenbillCommand(["emulator", "--bogus"]);
@@ -94,6 +113,20 @@ describe("listenRefusal", () => {
     );
     const elsewhere = listenRefusal(listenError("EADDRNOTAVAIL", "10.9.9.9", 8080), settings);
     expect(elsewhere?.message).toBe("10.9.9.9 is not an address of this machine: set HOST to one");
+  });
+
+  it("makes a HOST no resolver knows a setting to change (78), as an address of another machine is", () => {
+    // Node's error for a host name whose lookup fails, before any listen.
+    const lookup = Object.assign(new Error("getaddrinfo ENOTFOUND billing.example.invalid"), {
+      code: "ENOTFOUND",
+      syscall: "getaddrinfo",
+      hostname: "billing.example.invalid",
+    });
+    const refused = listenRefusal(lookup, settings);
+    expect(refused).toBeInstanceOf(UnfitConfigurationError);
+    expect(refused?.message).toBe(
+      "billing.example.invalid is not a name of this machine (no address found for it): set HOST to one of its addresses or names",
+    );
   });
 
   it("names the port generically when no setting chose it, and leaves other errors alone", () => {

@@ -3,7 +3,7 @@ import { UnfitConfigurationError } from "./unfit-configuration.ts";
 
 // `serve` on a port another program holds (8080 often is) ended with Node's "Error: listen EADDRINUSE" and a
 // stack trace, exit code 1. A port taken is a conflict, as a DATA_DIR another serve holds is (exit 4); a port
-// this user may not open, or a HOST that is not this machine's, is a setting to change (exit 78).
+// this user may not open, or a HOST that is not this machine's (or no machine's), is a setting to change (exit 78).
 
 /** The settings a person changes: the host's ("HOST"), and the one that chose a port ("PORT"), if known. */
 export interface ListenSettings {
@@ -13,7 +13,13 @@ export interface ListenSettings {
 
 /** The one-line refusal for a failed listen, naming the setting to change; undefined for any other error. */
 export function listenRefusal(error: unknown, settings: ListenSettings): Error | undefined {
-  const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  const e = error as NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string };
+  // A host name no resolver knows (HOST=billing.example.invalid, a typo) fails before listening, in the name's
+  // lookup: it ended with "error: Error: getaddrinfo ENOTFOUND …" and a stack trace, exit 1.
+  if (e instanceof Error && e.syscall === "getaddrinfo" && e.code === "ENOTFOUND")
+    return new UnfitConfigurationError(
+      `${e.hostname ?? "the host name"} is not a name of this machine (no address found for it): set ${settings.host} to one of its addresses or names`,
+    );
   if (!(e instanceof Error) || e.syscall !== "listen") return undefined;
   const where = e.port === undefined ? e.address : `${e.address}:${e.port}`;
   const setting = (e.port === undefined ? undefined : settings.portOf(e.port)) ?? "the port";
