@@ -19,7 +19,7 @@ const backup = (dir: string, out: string) =>
   backupDataDir(parseConfig({ DATA_DIR: dir, LOG_LEVEL: "silent" }), out);
 
 describe("tokenbill database backup refuses", () => {
-  it("a DATA_DIR a running serve shares, and says how to take it from serve", async () => {
+  it("a DATA_DIR a running serve shares, and says how to take it from serve into an owner-only file", async () => {
     // The parent process (the test runner's) is alive and is not this one: it stands for serve.
     const { dir, out } = dataDir({
       PG_VERSION: "17",
@@ -30,7 +30,8 @@ describe("tokenbill database backup refuses", () => {
       code: "CONFLICT",
       message:
         `serve (pid ${process.ppid}) holds the database: take the backup from it, with an admin API key: ` +
-        `curl -fsS -H "Authorization: Bearer $KEY" -o ${out} http://<serve's address>/api/v1/backup ` +
+        // The curl line it gave wrote the backup with the shell's umask, readable by every user of the host.
+        `(umask 077; curl -fsS -H "Authorization: Bearer $KEY" -o ${out} http://<serve's address>/api/v1/backup) ` +
         "(or the console's Settings page)",
     });
     expect(existsSync(out)).toBe(false);

@@ -38,8 +38,10 @@ export async function backupDataDir(config: Config, out: string, signal?: AbortS
     throw new ServiceError(
       "CONFLICT",
       sharedSocketDir(config.DATA_DIR)
-        ? `serve (pid ${owner}) holds the database: take the backup from it, with an admin API key: ` +
-            `curl -fsS -H "Authorization: Bearer $KEY" -o ${out} http://<serve's address>/api/v1/backup ` +
+        ? // The umask makes curl's file owner-only, as this command's is: under the usual 022 every user of
+          // the host could read the key hashes, the SSO signing key and every customer (docs/security.md).
+          `serve (pid ${owner}) holds the database: take the backup from it, with an admin API key: ` +
+            `(umask 077; curl -fsS -H "Authorization: Bearer $KEY" -o ${out} http://<serve's address>/api/v1/backup) ` +
             "(or the console's Settings page)"
         : `tokenbill process ${owner} holds the database; run the backup when it has ended`,
     );
