@@ -148,6 +148,27 @@ describe("configuration", () => {
     );
   });
 
+  it("takes MAIL_FROM only as an address, or a name and an address in angle brackets", () => {
+    // "billing" or a name alone was taken, to be the sender of every e-mail and the seller's e-mail on invoices.
+    for (const wrong of [
+      "billing",
+      "Example Billing",
+      "Example <billing>",
+      "a b@example.com",
+      "x@example.com\nBcc: y@example.com",
+    ])
+      expect(() => parseConfig({ MAIL_FROM: wrong }), JSON.stringify(wrong)).toThrow(
+        "MAIL_FROM: must be an e-mail address (billing@example.com), or a name and one in angle brackets (Example Billing <billing@example.com>)",
+      );
+    for (const right of [
+      "billing@localhost",
+      "Example Billing <billing@example.com>",
+      '"Doe, J" <j@example.com>',
+    ])
+      expect(parseConfig({ MAIL_FROM: right }).MAIL_FROM).toBe(right);
+    expect(parseConfig({ MAIL_FROM: " billing@example.com " }).MAIL_FROM).toBe("billing@example.com");
+  });
+
   it("takes HOST and DATA_DIR as written: spaces around them are refused at start", () => {
     // HOST=" 127.0.0.1" was taken, and serve failed after migrating with a stack trace (exit 1); DATA_DIR=" /srv/tb"
     // made a directory named " " in the working directory and opened a fresh database in it.

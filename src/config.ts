@@ -444,7 +444,15 @@ const ConfigObject = z
     SMTP_REQUIRE_TLS: flag(false),
     SMTP_USER: optionalText,
     SMTP_PASSWORD: optionalSecret,
-    MAIL_FROM: z.string().trim().min(1).default("billing@localhost"),
+    MAIL_FROM: z
+      .string()
+      .trim()
+      .min(1)
+      .refine(isMailbox, {
+        error:
+          "must be an e-mail address (billing@example.com), or a name and one in angle brackets (Example Billing <billing@example.com>)",
+      })
+      .default("billing@localhost"),
     SELLER_NAME: z.string().trim().min(1).default("tokenbill"),
     SELLER_ADDRESS: pipeLines,
     SELLER_EMAIL: z
@@ -536,6 +544,19 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
+}
+
+/**
+ * A sender as MAIL_FROM takes it: `billing@example.com` or `Example Billing <billing@example.com>`. Anything
+ * else ("billing", a name alone) was taken until 2026-12-05: handed to the SMTP server as the sender of every
+ * e-mail, and printed as the seller's e-mail on invoices while SELLER_EMAIL is unset.
+ */
+function isMailbox(text: string): boolean {
+  if (/\p{Cc}/u.test(text)) return false;
+  const address = /^[^\s<>@",;]+@[^\s<>@",;]+$/;
+  if (address.test(text)) return true;
+  const named = /^[^<>]*<([^<>]+)>$/.exec(text);
+  return named !== null && address.test(named[1]!);
 }
 
 function isTimeZone(tz: string): boolean {
