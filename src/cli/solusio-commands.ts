@@ -8,6 +8,7 @@ import { runDoctor } from "../services/setup/doctor.ts";
 import { bindDatabase } from "../services/setup/bind-database.ts";
 import { applySetup, planSetup } from "../services/setup/plan-setup.ts";
 import { reconcileSolusio } from "../services/sync/reconcile.ts";
+import { refuseAnotherSolusio } from "../solusio/solusio-binding.ts";
 import { createJobRunner } from "../app/runner.ts";
 import { configuredIntegration, type SolusioIntegration } from "../solusio/integration.ts";
 import { runningSandbox } from "./running-sandbox.ts";
@@ -152,6 +153,7 @@ export function addSolusioCommands(solusio: Command): void {
     .option("--json", "print JSON")
     .action(async (opts: { fix?: boolean; json?: boolean }) =>
       withSolusio(async (ctx, s) => {
+        await refuseAnotherSolusio(ctx.db, s.connection);
         const report = await reconcileSolusio(
           ctx,
           { api: s.connection.api, limitGroupId: s.limitGroupId },

@@ -71,6 +71,21 @@ export function bindingMismatch(bound: SolusioBinding, found: SolusioIdentity): 
 }
 
 /**
+ * Refuses (CONFLICT) when the database belongs to another SolusIO than `connection`'s; binds nothing. For a
+ * comparison with SolusIO's users (reconciliation): against another SolusIO every customer was reported
+ * missing, and `--fix` said "1 customers synced" while each sync refused.
+ */
+export async function refuseAnotherSolusio(
+  db: Kysely<Database>,
+  connection: Pick<SolusioConnection, "api" | "apiUrl" | "sandbox">,
+): Promise<void> {
+  const bound = await readBinding(db);
+  if (!bound) return;
+  const problem = bindingMismatch(bound, await identifySolusio(connection));
+  if (problem) throw new ServiceError("CONFLICT", problem);
+}
+
+/**
  * Binds the database to `found` when it belongs to none yet; refuses (CONFLICT) when it belongs to another.
  * A new URL for the same installation is recorded (the host moved). Returns the binding in force.
  */

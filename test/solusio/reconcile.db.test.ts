@@ -84,4 +84,24 @@ describe("reconciliation", () => {
       billing: { email: "bulk-0@example.com" },
     });
   });
+
+  it("refuses a SolusIO the database does not belong to (409), fix or not", async () => {
+    const [bound] = await h.db.selectFrom("solusio_binding").selectAll().execute();
+    expect(bound).toBeDefined();
+    // The database now belongs to another installation; the harness still talks to its emulator. The
+    // comparison answered 200 with every customer missing, and fix queued syncs that each refused.
+    await h.db.updateTable("solusio_binding").set({ identity: "first-user:999:elsewhere" }).execute();
+    try {
+      for (const body of [{}, { fix: true }]) {
+        const refused = await h.server.api("POST", "/api/v1/solusio/reconcile", body);
+        expect(refused.status).toBe(409);
+        expect(refused.body.error.message).toMatch(
+          /^this database belongs to SolusIO at .* \(identity first-user:999:elsewhere\)/,
+        );
+      }
+    } finally {
+      await h.db.updateTable("solusio_binding").set({ identity: bound!.identity }).execute();
+    }
+    expect((await h.server.api("POST", "/api/v1/solusio/reconcile", {})).status).toBe(200);
+  });
 });

@@ -9,6 +9,7 @@ import {
   SolusioCallQuery,
 } from "../../services/sync/list-solusio-calls.ts";
 import { reconcileSolusio } from "../../services/sync/reconcile.ts";
+import { refuseAnotherSolusio } from "../../solusio/solusio-binding.ts";
 import { ReconcileAnswer, reconcileAnswer } from "../../services/sync/reconcile-answer.ts";
 import { requireSolusio } from "../../services/sync/require-solusio.ts";
 import { defineRoute } from "../route.ts";
@@ -44,6 +45,7 @@ export const solusioRoutes = [
     response: ReconcileAnswer,
     handler: async ({ ctx, body }) => {
       const solusio = requireSolusio(ctx);
+      await refuseAnotherSolusio(ctx.db, solusio.connection);
       const deps = { api: solusio.connection.api, limitGroupId: solusio.limitGroupId };
       return reconcileAnswer(await reconcileSolusio(ctx, deps, body));
     },
