@@ -207,6 +207,7 @@ async function issueIn(
       .selectFrom("ledger_entry")
       .innerJoin("payment", "payment.id", "ledger_entry.payment_id")
       .select(["payment.id", "payment.amount", "payment.paid_at", "payment.method", "payment.reference"])
+      .select(sql<bigint>`(-sum(ledger_entry.amount))::bigint`.as("paid_here"))
       .where("ledger_entry.invoice_id", "=", invoice.id)
       .where("ledger_entry.account", "=", "receivable")
       .groupBy(["payment.id", "payment.amount", "payment.paid_at", "payment.method", "payment.reference"])
@@ -214,10 +215,15 @@ async function issueIn(
       .orderBy("payment.paid_at", "desc")
       .orderBy("payment.id", "desc")
       .execute();
+    const returnedHere = await returnedByNotesOf(trx, invoice.id);
     for (const p of payments) {
       if (rest === 0n) break;
+      // A payment gets back at most what it paid on this invoice and earlier notes on it have not returned:
+      // the rest of a customer payment pays other invoices, and refunding it here would leave them paid by
+      // money returned, which a later refund of another payment of this invoice could then find nowhere.
+      const share = BigInt(p.paid_here) - (returnedHere.get(p.id) ?? 0n);
       const refundable = p.amount - (await refundedSoFar(trx, p.id));
-      const x = minAmount(refundable, rest);
+      const x = minAmount(minAmount(refundable, share), rest);
       if (x <= 0n) continue;
       rest -= x;
       if (PROVIDER_METHODS.has(p.method)) {
@@ -293,6 +299,22 @@ async function issueIn(
   });
   await requestDunningEvaluation(trx, invoice.customer_id);
   return { note, throughProvider };
+}
+
+/**
+ * Per payment, what credit notes on the invoice have refunded of it (not failed; a pending card refund holds
+ * its amount). Such a refund leaves the payment's receivable entries as they were, so it is counted here.
+ */
+async function returnedByNotesOf(trx: TxContext["db"], invoiceId: string): Promise<Map<string, bigint>> {
+  const rows = await trx
+    .selectFrom("refund")
+    .innerJoin("credit_note", "credit_note.id", "refund.credit_note_id")
+    .select(["refund.payment_id", sql<bigint>`sum(refund.amount)::bigint`.as("returned")])
+    .where("credit_note.invoice_id", "=", invoiceId)
+    .where("refund.status", "<>", "failed")
+    .groupBy("refund.payment_id")
+    .execute();
+  return new Map(rows.map((r) => [r.payment_id, BigInt(r.returned)]));
 }
 
 /** What the invoice charged of each tax, less what earlier credit notes credited of it (by position). */
