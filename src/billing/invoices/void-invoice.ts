@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { ServiceError } from "../../kernel/errors.ts";
-import { withTransaction } from "../../kernel/transaction.ts";
+import { type TxContext, withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { invoiceAmountDue, postLedgerEvent } from "../ledger/ledger.ts";
 import { lockCustomerForMoney, requestDunningEvaluation } from "../payments/invoice-settlement.ts";
@@ -26,10 +26,11 @@ export const voidInvoice = defineVerb(
     return withTransaction(ctx, async (tx) => {
       const target = await tx.db
         .selectFrom("invoice")
-        .select(["customer_id", "currency_code", "status", "total"])
+        .select(["customer_id", "currency_code", "status"])
         .where("id", "=", input.id)
         .executeTakeFirst();
       if (!target) throw ServiceError.notFound(`invoice ${input.id}`);
+      if (target.status === "draft") return voidDraft(tx, input);
       // Money events of the customer wait (or are waited for): nothing is paid while this decides.
       await lockCustomerForMoney(tx.db, target.customer_id);
       const touched = await tx.db
@@ -44,16 +45,22 @@ export const voidInvoice = defineVerb(
           `invoice ${input.id} has ${Number(touched.payments) > 0 ? "payments" : "credit notes"}; only an invoice nothing was paid or credited on can be voided — issue a credit note instead`,
         );
       }
-      const due = target.status === "finalized" ? await invoiceAmountDue(tx.db, input.id) : 0n;
+      // What it was issued for is read from the row transitionInvoice locks.
+      let issued: { total: bigint } | undefined;
       const after = await transitionInvoice(tx, {
         id: input.id,
         verb: "void",
         done: "voided",
         from: ["draft", "finalized"],
+        check: (row) => {
+          if (row.status === "finalized") issued = { total: row.total };
+        },
         set: (now) => ({ status: "void", voided_at: now, void_reason: input.reason }),
         audited: (invoice) => ({ status: invoice.status, void: invoice.void }),
       });
-      if (target.status === "finalized") {
+      if (issued) {
+        // The ledger's amount due; the status just written does not change it.
+        const due = await invoiceAmountDue(tx.db, input.id);
         await postLedgerEvent(tx.db, {
           id: `void:${input.id}`,
           kind: "invoice_finalized",
@@ -61,9 +68,9 @@ export const voidInvoice = defineVerb(
           currency: target.currency_code,
           at: tx.now(),
           lines: [
-            { account: "sales", amount: target.total, invoiceId: input.id },
+            { account: "sales", amount: issued.total, invoiceId: input.id },
             { account: "receivable", amount: -due, invoiceId: input.id },
-            { account: "credit", amount: -(target.total - due), invoiceId: input.id },
+            { account: "credit", amount: -(issued.total - due), invoiceId: input.id },
           ],
         });
         // An issued invoice may be what dunning locked or suspended the customer for: look again now, as
@@ -78,3 +85,36 @@ export const voidInvoice = defineVerb(
     });
   },
 );
+
+/**
+ * A draft owes nothing and has no ledger entry: it is voided under its own row lock, without the customer's.
+ * A billing run's finalizer locks its drafts and then the customers holding credit (apply-credit.ts), so
+ * taking the customer first here made the two deadlock (PostgreSQL then failed the void with a 500). A draft
+ * the finalizer issued while this waited for its row is refused: it now has a number and is owed, and a void
+ * of it is a void of an issued invoice, sent again; until 2026-12-05 it was voided as the draft read before
+ * the wait, its finalization left in the ledger, so the customer owed a void invoice's total.
+ */
+async function voidDraft(tx: TxContext, input: { id: string; reason: string; reissue?: boolean }) {
+  const row = await tx.db
+    .selectFrom("invoice")
+    .select(["status", "number"])
+    .where("id", "=", input.id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  if (row.status !== "draft") {
+    throw new ServiceError(
+      "CONFLICT",
+      `invoice ${input.id} was issued as ${row.number ?? "an invoice"} (${row.status}) by a billing run while it was being voided; nothing was changed: void it again if it should be, which takes its finalization back`,
+    );
+  }
+  const after = await transitionInvoice(tx, {
+    id: input.id,
+    verb: "void",
+    done: "voided",
+    from: ["draft"],
+    set: (now) => ({ status: "void", voided_at: now, void_reason: input.reason }),
+    audited: (invoice) => ({ status: invoice.status, void: invoice.void }),
+  });
+  const released = input.reissue ? await releaseInvoiceSlot(tx, input.id) : after;
+  return { ...released, amount_due: 0n };
+}

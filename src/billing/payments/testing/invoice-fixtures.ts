@@ -51,11 +51,14 @@ export interface FixtureInvoice {
   period?: string;
 }
 
-/** Drafts then finalizes invoices (one period each, in order), as of `now`; returns their ids in order. */
+/**
+ * Drafts then finalizes invoices (one period each, in order), as of `now`; returns their ids in order. With
+ * `draftOnly` they stay drafts (their period is the invoice's `period`).
+ */
 export async function issueInvoices(
   db: Kysely<Database>,
   specs: FixtureInvoice[],
-  options: { now?: Date; applyCredit?: boolean } = {},
+  options: { now?: Date; applyCredit?: boolean; draftOnly?: boolean } = {},
 ): Promise<string[]> {
   const billingRunId = await fixtureRun(db);
   const now = options.now ?? new Date("2026-11-01T01:00:00Z");
@@ -146,6 +149,9 @@ export async function issueInvoices(
         )
         .execute();
     }
+    ids.push(id);
+    // A test that finalizes the draft itself, as a billing run's finalizer does (finalizeInvoices).
+    if (options.draftOnly) continue;
     await db.transaction().execute((trx) =>
       finalizeInvoices(trx, {
         period,
@@ -157,7 +163,6 @@ export async function issueInvoices(
         ...(options.applyCredit === undefined ? {} : { applyCredit: options.applyCredit }),
       }),
     );
-    ids.push(id);
   }
   return ids;
 }
