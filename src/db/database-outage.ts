@@ -110,6 +110,27 @@ export class StatementCancelledError extends StatementNotDoneError {
   }
 }
 
+/**
+ * PostgreSQL ended the transaction to break a deadlock (40P01): two transactions each waited for a lock the
+ * other held, and this one was rolled back whole, so sending the request again works. tokenbill's money
+ * events lock the customer, then its invoices; a billing run's finalizer locks its drafts, then the customers
+ * holding credit (to apply it), so a payment, credit note or mark-paid sent for a draft at the moment the run
+ * issues it can meet it the other way round. Until 2026-12-05 a 500 with a stack; the retry finds the invoice
+ * issued.
+ */
+export class DeadlockError extends StatementNotDoneError {
+  constructor(cause: unknown) {
+    super(
+      "DeadlockError",
+      "ended this transaction to resolve a deadlock with another one; nothing of it was kept; try again",
+      cause,
+    );
+  }
+}
+
+/** deadlock_detected: PostgreSQL chose this transaction to roll back. */
+const DEADLOCK_DETECTED = "40P01";
+
 /** query_canceled: statement_timeout, or a cancel request (tokenbill sends none of its own). */
 const QUERY_CANCELED = "57014";
 
@@ -263,6 +284,7 @@ class OutageReportingClient implements PostgresPoolClient {
     if (code === READ_ONLY_SERVER) this.closed = true;
     if (code === LOCK_NOT_AVAILABLE) throw new DatabaseBusyError(error);
     if (code === QUERY_CANCELED) throw new StatementCancelledError(error);
+    if (code === DEADLOCK_DETECTED) throw new DeadlockError(error);
     return rethrowOutage(error);
   }
 
