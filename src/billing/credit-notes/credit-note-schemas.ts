@@ -9,7 +9,7 @@ const minor = z.bigint().meta({ type: "integer", description: "minor units (cent
 
 // A credit note corrects an issued invoice (billing-rules §7). Its amount is a NET amount: taxes are
 // computed on it by §4 with the invoice's rates. Given as lines, each names an invoice line by position
-// and the net amount credited against it (at most that line's amount); the net is their sum.
+// and the net amount credited against it (at most what earlier notes left of that line); the net is their sum.
 
 export const CreditNoteLineInput = z
   .object({

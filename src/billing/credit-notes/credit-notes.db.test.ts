@@ -163,6 +163,40 @@ describe("credit notes", () => {
     ]);
   });
 
+  it("given as lines, credit a line at most what earlier notes left of it", async () => {
+    // Until 2026-12-05 each note was held to the line's whole amount: two notes of 400 on a line of 500 were
+    // both taken (the invoice's total had room), crediting the line 800.
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n, lines: [500n, 500n] }]);
+    const line0 = (amount: bigint) =>
+      issueCreditNote({
+        ctx: ctx(),
+        input: { invoice_id: inv!, lines: [{ position: 0, amount }], reason: "line 0" },
+      });
+    await line0(400n);
+    await expect(line0(400n)).rejects.toMatchObject({
+      code: "VALIDATION",
+      issues: [
+        {
+          field: "lines.0.amount",
+          message:
+            "must not exceed what is left of the line: 100 (its amount 500 less 400 credited against it by earlier credit notes)",
+        },
+      ],
+    });
+    // A note given as an amount names no line: it counts against the total only.
+    await issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 50n, reason: "goodwill" } });
+    await line0(100n);
+    const notes = await handle.db
+      .selectFrom("credit_note")
+      .select(["net", "lines"])
+      .where("invoice_id", "=", inv!)
+      .orderBy("number")
+      .execute();
+    expect(notes.map((n) => n.net)).toEqual([400n, 50n, 100n]);
+    expect(await due(inv!)).toBe(450n);
+  });
+
   it("on a paid invoice become credit, or a refund of its payments when asked", async () => {
     const c = await customer();
     const [a, b] = await issueInvoices(handle.db, [

@@ -96,6 +96,11 @@ async function issueIn(
   }
 
   const field = input.lines ? "lines" : "amount";
+  const earlier = await trx
+    .selectFrom("credit_note")
+    .select(["total", "taxes", "lines"])
+    .where("invoice_id", "=", invoice.id)
+    .execute();
   let net: bigint;
   let lines: { position: number; amount: bigint }[] = [];
   if (input.lines) {
@@ -105,6 +110,7 @@ async function issueIn(
       .where("invoice_id", "=", invoice.id)
       .execute();
     const byPosition = new Map(stored.map((l) => [l.position, l.amount]));
+    const creditedBefore = lineCredits(earlier);
     for (const [i, l] of input.lines.entries()) {
       const lineAmount = byPosition.get(l.position);
       if (lineAmount === undefined)
@@ -113,11 +119,14 @@ async function issueIn(
           `lines.${i}.position`,
           `invoice ${invoice.id} has no line ${l.position}`,
         );
-      if (l.amount > lineAmount)
+      const before = creditedBefore.get(l.position) ?? 0n;
+      if (l.amount > lineAmount - before)
         throw fieldError(
           "VALIDATION",
           `lines.${i}.amount`,
-          `must not exceed the line's amount ${lineAmount}`,
+          before === 0n
+            ? `must not exceed the line's amount ${lineAmount}`
+            : `must not exceed what is left of the line: ${lineAmount - before} (its amount ${lineAmount} less ${before} credited against it by earlier credit notes)`,
         );
     }
     lines = [...input.lines].sort((a, b) => a.position - b.position);
@@ -139,11 +148,6 @@ async function issueIn(
     label: t.label,
     rate: t.rate,
   }));
-  const earlier = await trx
-    .selectFrom("credit_note")
-    .select(["total", "taxes"])
-    .where("invoice_id", "=", invoice.id)
-    .execute();
   const { taxes, total } = creditNoteTaxes({
     net,
     rates,
@@ -315,6 +319,20 @@ async function returnedByNotesOf(trx: TxContext["db"], invoiceId: string): Promi
     .groupBy("refund.payment_id")
     .execute();
   return new Map(rows.map((r) => [r.payment_id, BigInt(r.returned)]));
+}
+
+/**
+ * Per invoice line (position), what earlier credit notes given as lines credited against it. A note given as
+ * an amount names no line, so it counts only against the invoice's total.
+ */
+function lineCredits(earlier: readonly { lines: unknown }[]): Map<number, bigint> {
+  const credited = new Map<number, bigint>();
+  for (const note of earlier) {
+    for (const l of (note.lines ?? []) as { position: number; amount: string }[]) {
+      credited.set(l.position, (credited.get(l.position) ?? 0n) + BigInt(l.amount));
+    }
+  }
+  return credited;
 }
 
 /** What the invoice charged of each tax, less what earlier credit notes credited of it (by position). */
