@@ -49,7 +49,7 @@ export function statementLayout(
     rows: doc.entries.map((e) => [
       e.date,
       STATEMENT_KIND_LABELS[e.kind],
-      e.reference,
+      e.received === undefined ? e.reference : `${e.reference} (received ${e.received})`,
       money(e.amount),
       money(e.balance),
     ]),

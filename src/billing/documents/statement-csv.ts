@@ -18,6 +18,8 @@ export const STATEMENT_CSV_COLUMNS = [
   "amount_minor",
   "balance",
   "balance_minor",
+  // Last, so that readers of the columns before it are unchanged: a payment's own date when it is not `date`.
+  "received",
 ] as const;
 
 export function statementCsv(doc: StatementDocument): string {
@@ -34,6 +36,7 @@ export function statementCsv(doc: StatementDocument): string {
       e.amount.toString(),
       decimal(e.balance),
       e.balance.toString(),
+      e.received ?? "",
     ]),
   ];
   return rows.map((row) => `${row.map(csvField).join(",")}\r\n`).join("");

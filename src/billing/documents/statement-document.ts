@@ -9,6 +9,8 @@ export interface StatementEntry {
   kind: StatementEntryKind;
   /** The invoice or credit note number, the payment's reference, the refund's id. */
   reference: string;
+  /** A payment's own date (YYYY-MM-DD) when it is not `date`, the day it was recorded; otherwise absent. */
+  received?: string | undefined;
   /** Signed minor units: + the customer owes more (invoice, refund), − less (payment, credit note). */
   amount: bigint;
   /** The balance after this entry (+ owed, − in credit). */

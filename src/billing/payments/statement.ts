@@ -24,6 +24,10 @@ export const StatementEntry = z.object({
     .meta({ description: "invoice or credit note number, payment method and reference, refund id" }),
   invoice_id: z.string().nullable(),
   payment_id: z.string().nullable(),
+  paid_at: z.string().nullable().meta({
+    description:
+      "a payment's own date, as recorded with it (ISO instant; it may be days before `date`, when the payment was recorded); null for other entries",
+  }),
   amount: minor.meta({
     description:
       "what it changed in the balance (+ owed, − paid or credited); credit_applied: the credit it moved onto the invoice (the balance does not change)",
@@ -81,18 +85,19 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
     ...new Set(events.map((e) => e[key]).filter((v): v is string => v !== null)),
   ];
   const [invoices, payments, notes] = await Promise.all([
-    lookup(ctx, "invoice", ids("invoice_id")),
-    lookup(ctx, "payment", ids("payment_id")),
-    lookup(ctx, "credit_note", ids("credit_note_id")),
+    numbersOf(ctx, "invoice", ids("invoice_id")),
+    paymentsOf(ctx, ids("payment_id")),
+    numbersOf(ctx, "credit_note", ids("credit_note_id")),
   ]);
   let running = 0n;
   const entries = events.map((e): StatementEntry => {
     const effect = BigInt(e.effect);
     running += effect;
     const kind = kindOf(e.event_kind, e.event_id);
+    const payment = kind === "payment" ? payments.get(e.payment_id ?? "") : undefined;
     const reference =
       kind === "payment"
-        ? (payments.get(e.payment_id ?? "") ?? "")
+        ? (payment?.label ?? "")
         : kind === "refund"
           ? (e.refund_id ?? "")
           : kind === "credit_note"
@@ -105,6 +110,7 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
       reference,
       invoice_id: kind === "payment" && e.payment_id ? null : e.invoice_id,
       payment_id: e.payment_id,
+      paid_at: payment ? payment.paidAt.toISOString() : null,
       amount: kind === "credit_applied" ? BigInt(e.receivable) : effect,
       balance: running,
     };
@@ -124,22 +130,31 @@ function kindOf(kind: string, eventId: string): StatementEntry["kind"] {
   return kind as StatementEntry["kind"];
 }
 
-async function lookup(
+/** Invoice or credit note numbers by id. */
+async function numbersOf(
   ctx: ServiceContext,
-  table: "invoice" | "payment" | "credit_note",
+  table: "invoice" | "credit_note",
   ids: string[],
 ): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
-  if (table === "payment") {
-    const rows = await ctx.db
-      .selectFrom("payment")
-      .select(["id", "method", "reference"])
-      .where("id", "in", ids)
-      .execute();
-    return new Map(rows.map((r) => [r.id, `${r.method} ${r.reference}`]));
-  }
   const rows = await ctx.db.selectFrom(table).select(["id", "number"]).where("id", "in", ids).execute();
   return new Map(rows.map((r) => [r.id, r.number ?? ""]));
+}
+
+/** Payments by id: "method reference", and the payment's own date. */
+async function paymentsOf(
+  ctx: ServiceContext,
+  ids: string[],
+): Promise<Map<string, { label: string; paidAt: Date }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await ctx.db
+    .selectFrom("payment")
+    .select(["id", "method", "reference", "paid_at"])
+    .where("id", "in", ids)
+    .execute();
+  return new Map(
+    rows.map((r) => [r.id, { label: `${r.method} ${r.reference}`, paidAt: new Date(r.paid_at) }]),
+  );
 }
 
 /** GET /customers/{id}/statement: a customer reads only its own. */

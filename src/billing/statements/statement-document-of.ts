@@ -37,13 +37,19 @@ export async function statementDocumentOf(
       region: customer.region,
     },
     currency: currencyDisplayOf(currency),
-    entries: statement.entries.map((e) => ({
-      date: calendarDate(new Date(e.date), zone),
-      kind: e.kind,
-      reference: e.reference,
-      amount: e.amount,
-      balance: e.balance,
-    })),
+    entries: statement.entries.map((e) => {
+      const date = calendarDate(new Date(e.date), zone);
+      const received = e.paid_at === null ? undefined : calendarDate(new Date(e.paid_at), zone);
+      return {
+        date,
+        kind: e.kind,
+        reference: e.reference,
+        // A bank transfer recorded days after it arrived: the customer knows it by the day it was paid.
+        received: received === date ? undefined : received,
+        amount: e.amount,
+        balance: e.balance,
+      };
+    }),
     balance: statement.balance,
     credit: statement.credit,
   };
