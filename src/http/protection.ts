@@ -63,6 +63,14 @@ declare module "fastify" {
 const helmetHeaders = helmet();
 
 /**
+ * helmet's set on an answer made where no hook runs: the router's refusal of an address it cannot read
+ * (frameworkErrors in server.ts), which may be a page.
+ */
+export function addSecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  helmetHeaders(request.raw, reply.raw, () => undefined);
+}
+
+/**
  * Must be installed before the access check (installAccessControl), whose hook may answer by itself (the
  * redirect to a login page, a 401): hooks run in the order they were added, and until 2026-12-04 those
  * answers carried none of these headers. Answers of routes that need a credential are also `no-store`

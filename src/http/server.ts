@@ -18,7 +18,12 @@ import { accessOf, installAccessControl, type RouteEntry } from "./access.ts";
 import { answerClientError, sendError } from "./errors.ts";
 import { stringifyJson } from "../kernel/json.ts";
 import { buildOpenApi } from "./openapi.ts";
-import { installNotFound, limitedServerFactory, registerSecurityHeaders } from "./protection.ts";
+import {
+  addSecurityHeaders,
+  installNotFound,
+  limitedServerFactory,
+  registerSecurityHeaders,
+} from "./protection.ts";
 import { registerRoutes, type AnyRouteSpec } from "./route.ts";
 import { apiKeyRoutes } from "./routes/api-key-routes.ts";
 import { billingRoutes } from "./routes/billing-routes.ts";
@@ -42,7 +47,7 @@ import { proxyTrust } from "./client-address.ts";
 import { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 import { createMetrics, type Metrics } from "../metrics/metrics.ts";
 import { installRequestMetrics, pricingObserver, registerMetricsRoute } from "../metrics/http-metrics.ts";
-import { answerPageMiss } from "../web/page-miss.ts";
+import { answerPageAddressError, answerPageMiss } from "../web/page-miss.ts";
 import { registerWeb } from "../web/register-web.ts";
 import { createSessionGate } from "../web/session-gate.ts";
 
@@ -128,8 +133,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         if (!fastPricing(req, res)) handler(req, res);
       }),
     clientErrorHandler: answerClientError,
-    // Bad percent-encoding, over-long path parameters: the router's refusals, in our envelope too.
-    frameworkErrors: (error, request, reply) => sendError(reply, request, error),
+    // Bad percent-encoding, over-long path parameters: the router's refusals, in our envelope too, or as a
+    // page where a browser opened a console or portal address (src/web/page-miss.ts).
+    // No onRequest hook has run, so the security headers are added here.
+    frameworkErrors: (error, request, reply) => {
+      addSecurityHeaders(request, reply);
+      return answerPageAddressError(error, request, reply) ?? sendError(reply, request, error);
+    },
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     trustProxy,
     genReqId: requestIdOf,

@@ -38,6 +38,37 @@ export function answerPageMiss(
   );
 }
 
+/**
+ * An address under /console or /portal that the router cannot read, opened in a browser: bad
+ * percent-encoding (400) or a path segment longer than the router takes (414). A page that names nothing of
+ * the address (pages echo nothing from the URL: docs/security.md), where the router's own message quoted it
+ * in the API's envelope. A form sent to such an address stays in the envelope, as answerPageMiss has it.
+ */
+export function answerPageAddressError(
+  error: { statusCode?: number },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply | undefined {
+  if (request.method !== "GET" && request.method !== "HEAD") return undefined;
+  const face = FACE.exec(request.url)?.[1] as "console" | "portal" | undefined;
+  if (face === undefined) return undefined;
+  const status = error.statusCode === 414 ? 414 : 400;
+  return renderPage(
+    reply,
+    "message",
+    {
+      face,
+      title: "Not found",
+      heading: "Page not found",
+      message:
+        "This address is damaged or too long: it cannot be read as the address of a page. The link may be mistyped or cut.",
+      back: { href: `/${face}`, text: "Back" },
+      csrf: "",
+    },
+    status,
+  );
+}
+
 /** The longest leading part of the path that a page answers; at worst the face's home page. */
 function nearestPage(path: string, face: string, miss: RouteMiss): string {
   const segments = path.split("/").filter((s) => s !== "");
