@@ -1,7 +1,7 @@
 import { recordAudit } from "../../kernel/audit.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { jsonText } from "../../kernel/json.ts";
-import { withTransaction } from "../../kernel/transaction.ts";
+import { type TxContext, withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { invoiceAmountDue } from "../ledger/ledger.ts";
 import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
@@ -36,6 +36,10 @@ export const markInvoicePaid = defineVerb(
         .where("id", "=", input.id)
         .forUpdate()
         .executeTakeFirstOrThrow();
+      // Sent again (a retry after a lost answer): the payment it recorded is found by its reference, as every
+      // payment's repeat is, and the invoice is answered as it is now, nothing written. Until 2026-12-05 the
+      // retry met the invoice it had paid and was refused (409 "is paid").
+      if (await sameMarkPaid(tx.db, input)) return readInvoice(tx.db, input.id);
       if (row.status !== "finalized" && row.status !== "partially_paid") {
         throw new ServiceError(
           "CONFLICT",
@@ -80,3 +84,22 @@ export const markInvoicePaid = defineVerb(
     });
   },
 );
+
+/** A manual payment under this reference that is this very call's: same invoice, amount and date. */
+async function sameMarkPaid(
+  db: TxContext["db"],
+  input: { id: string; amount: bigint; date: string; reference: string },
+): Promise<boolean> {
+  const earlier = await db
+    .selectFrom("payment")
+    .select(["invoice_id", "amount", "paid_at"])
+    .where("method", "=", "manual")
+    .where("reference", "=", input.reference)
+    .executeTakeFirst();
+  return (
+    earlier !== undefined &&
+    earlier.invoice_id === input.id &&
+    earlier.amount === input.amount &&
+    new Date(earlier.paid_at).toISOString().slice(0, 10) === input.date
+  );
+}

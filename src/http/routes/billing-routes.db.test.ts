@@ -181,9 +181,28 @@ describe("invoices API", () => {
       number: "INV-2026-000001",
       total: 514,
     });
+    // The same call again (a retry after a lost answer) is answered with the invoice, nothing written; until
+    // 2026-12-05 it was 409 "is paid".
+    const retried = await server.api("POST", `${path}/mark-paid`, {
+      amount: 514,
+      date: "2026-11-20",
+      reference: "bank 1",
+    });
+    expect([retried.status, retried.body.data]).toEqual([200, paid.body.data]);
+    const payments = await server.api("GET", `/api/v1/payments?invoice_id=${invoice.id}`);
+    expect(payments.body.data).toHaveLength(1);
     expect(
       (await server.api("POST", `${path}/mark-paid`, { amount: 514, date: "2026-11-20", reference: "again" }))
         .status,
+    ).toBe(409);
+    expect(
+      (
+        await server.api("POST", `${path}/mark-paid`, {
+          amount: 514,
+          date: "2026-11-21",
+          reference: "bank 1",
+        })
+      ).status,
     ).toBe(409);
     expect((await server.api("POST", `${path}/void`, { reason: "mistake" })).status).toBe(409);
   });
