@@ -9,7 +9,7 @@ import type { DatabaseHandle } from "../db/open-database.ts";
 
 // A payment, credit note or mark-paid sent for a draft at the moment a billing run issues it, the customer
 // holding credit: the money event holds the customer and waits for the invoice, the run holds the invoice and
-// waits for the customer (to apply the credit), and PostgreSQL rolls one back. When it is the request, it is
+// waits for the customer (to apply the credit), and PostgreSQL rolls one back (the test makes it the request). When it is the request, it is
 // answered 503 with Retry-After ("try again"), nothing written, and sent again it pays the issued invoice;
 // until 2026-12-05 it was a 500. PostgreSQL only: PGlite runs one transaction at a time.
 
@@ -37,6 +37,15 @@ async function post(path: string, body: unknown) {
     retryAfter: response.headers.get("retry-after"),
     body: await response.json(),
   };
+}
+
+/** Polls `done` every 10 ms for up to 5 s; throws naming `what` if it never holds. */
+async function waitUntil(what: string, done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${what}: not within 5 s`);
 }
 
 const ledgerRows = async (customerId: bigint) =>
@@ -87,23 +96,39 @@ describe.runIf(process.env["DATABASE_URL"])("a money event on a draft the billin
       const [path, body] = request(draft!);
       const rowsBefore = await ledgerRows(c!);
       let sent: ReturnType<typeof post> | undefined;
+      // The order is made, not raced: a third transaction holds the customer, so the request queues for it
+      // first; the finalizer then queues behind it; only then is the customer let go. The request takes it
+      // and waits for the draft the finalizer holds, and its own deadlock check (1 s) finds the cycle. The
+      // finalizer checks only after a minute, so PostgreSQL never picks it here.
+      let letGo = () => {};
+      let customerHeld = (_holderPid: number) => {};
+      const held = new Promise<number>((resolve) => {
+        customerHeld = resolve;
+      });
+      const holder = handle.db.transaction().execute(async (hold) => {
+        await hold.selectFrom("customer").select("id").where("id", "=", c!).forUpdate().execute();
+        const release = new Promise<void>((resolve) => {
+          letGo = resolve;
+        });
+        customerHeld((await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(hold)).rows[0]!.pid);
+        await release;
+      });
+      const holderPid = await held;
       await handle.db.transaction().execute(async (trx) => {
-        // The finalizer's first statement locks the drafts; the request then waits for the draft, and the
-        // finalizer goes on to lock the customer to apply its credit.
+        await sql`SET LOCAL deadlock_timeout = '60s'`.execute(trx);
+        // The finalizer's first statement locks the drafts.
         await trx.selectFrom("invoice").select("id").where("id", "=", draft!).forUpdate().execute();
         const { pid } = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0]!;
         sent = post(path, body);
         sent.catch(() => {}); // awaited below
-        for (let i = 0; ; i++) {
-          const blocked = await sql<{ n: string }>`
-          SELECT count(*) AS n FROM pg_stat_activity WHERE ${pid}::int = ANY (pg_blocking_pids(pid))`.execute(
+        await waitUntil("the request queued for the customer", async () => {
+          const waiting = await sql<{ n: string }>`
+            SELECT count(*) AS n FROM pg_stat_activity WHERE ${holderPid}::int = ANY (pg_blocking_pids(pid))`.execute(
             handle.db,
           );
-          if (Number(blocked.rows[0]!.n) > 0) break;
-          if (i > 500) throw new Error("the request never waited for the finalizer");
-          await new Promise((r) => setTimeout(r, 10));
-        }
-        await finalizeInvoices(trx, {
+          return Number(waiting.rows[0]!.n) > 0;
+        });
+        const finalizing = finalizeInvoices(trx, {
           period,
           limit: 10,
           issueDate: "2026-11-01",
@@ -111,6 +136,15 @@ describe.runIf(process.env["DATABASE_URL"])("a money event on a draft the billin
           format: `DF${period}-{000000}`,
           now,
         });
+        finalizing.catch(() => {}); // awaited below
+        await waitUntil("the finalizer queued for the customer", async () => {
+          const blocked = await sql<{ n: string }>`
+            SELECT cardinality(pg_blocking_pids(${pid}::int)) AS n`.execute(handle.db);
+          return Number(blocked.rows[0]!.n) > 0;
+        });
+        letGo();
+        await holder;
+        await finalizing;
       });
       const answer = await sent!;
       expect([answer.status, answer.retryAfter, answer.body.error.code]).toEqual([
