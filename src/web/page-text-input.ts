@@ -38,17 +38,19 @@ export const CONTROL_DROPPED =
 /** Said beside a field cut to the bound from the entry shown again (no form field of ours takes as much). */
 export const CUT_TO_BOUND = `was longer than ${MAX_BODY_TEXT.toLocaleString("en")} characters: only its first ${MAX_BODY_TEXT.toLocaleString("en")} are kept in the entry above; check it and send the form again`;
 
+/** What both answers to a damaged hidden field say first. */
+const DAMAGED =
+  "The form arrived damaged: a part of it that is not shown held a control character or too much text, as an edited page or a browser extension can cause. Nothing was done;";
+
 /**
  * Said above a form drawn again because a field it does not show (a token, an id, the form's one-time key)
  * held a control character or too much text: the person typed nothing there, so naming the field, or
  * saying "the entry above", would only puzzle them. An edited page or a browser extension does this.
  */
-export const HIDDEN_FIELD_DAMAGED =
-  "The form arrived damaged: a part of it that is not shown held a control character or too much text, as an edited page or a browser extension can cause. Nothing was done; check the form and send it again.";
+export const HIDDEN_FIELD_DAMAGED = `${DAMAGED} check the form and send it again.`;
 
 /** The error page's words for the same on a form that does not show itself again (a button's form). */
-const FORM_DAMAGED =
-  "The form arrived damaged: a part of it that is not shown held a control character or too much text, as an edited page or a browser extension can cause. Nothing was done; go back, reload the page and send it again.";
+const FORM_DAMAGED = `${DAMAGED} go back, reload the page and send it again.`;
 
 /**
  * The words for a text-check refusal of a field the form does not show (HIDDEN_FIELD_DAMAGED), or undefined
