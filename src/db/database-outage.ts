@@ -112,11 +112,10 @@ export class StatementCancelledError extends StatementNotDoneError {
 
 /**
  * PostgreSQL ended the transaction to break a deadlock (40P01): two transactions each waited for a lock the
- * other held, and this one was rolled back whole, so sending the request again works. tokenbill's money
- * events lock the customer, then its invoices; a billing run's finalizer locks its drafts, then the customers
- * holding credit (to apply it), so a payment, credit note or mark-paid sent for a draft at the moment the run
- * issues it can meet it the other way round. Until 2026-12-05 a 500 with a stack; the retry finds the invoice
- * issued.
+ * other held, and this one was rolled back whole, so sending the request again works. tokenbill's own
+ * transactions lock a customer before its invoices (a billing run's finalizer the customers holding credit
+ * before its drafts, finalize-invoices.ts), so this takes a session that locks the other way round, or a
+ * customer who gained credit between a batch's two locks. Until 2026-12-05 a 500 with a stack.
  */
 export class DeadlockError extends StatementNotDoneError {
   constructor(cause: unknown) {

@@ -8,10 +8,11 @@ import { createCustomers } from "../billing/testing/billing-fixtures.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 
 // A payment, credit note or mark-paid sent for a draft at the moment a billing run issues it, the customer
-// holding credit: the money event holds the customer and waits for the invoice, the run holds the invoice and
-// waits for the customer (to apply the credit), and PostgreSQL rolls one back (the test makes it the request). When it is the request, it is
-// answered 503 with Retry-After ("try again"), nothing written, and sent again it pays the issued invoice;
-// until 2026-12-05 it was a 500. PostgreSQL only: PGlite runs one transaction at a time.
+// holding credit. Until 2026-12-05 the run locked its drafts and then the customer (to apply the credit), the
+// money event the customer and then the invoice, and PostgreSQL ended one of the two: a 500, then a 503 to
+// send again. The run now locks the customers holding credit before its drafts, so whichever of the two queues
+// for the customer first goes first and the other waits: the request meets the draft (409, nothing written)
+// or the issued invoice (done). PostgreSQL only: PGlite runs one transaction at a time.
 
 let handle: DatabaseHandle;
 let server: TestServer;
@@ -59,29 +60,117 @@ const ledgerRows = async (customerId: bigint) =>
     ).n,
   );
 
+/** The request for a draft; `tag` keeps each test's payment references its own. */
+type Request = (id: string, tag: string) => [string, Record<string, unknown>];
+const requests: [string, string, Request][] = [
+  [
+    "payment",
+    "2026-07",
+    (id, tag) => [`/api/v1/invoices/${id}/payments`, { amount: 100, reference: `DURING-FIN-${tag}` }],
+  ],
+  [
+    "credit note",
+    "2026-06",
+    (id) => [`/api/v1/invoices/${id}/credit-notes`, { amount: 100, reason: "goodwill" }],
+  ],
+  [
+    "mark-paid",
+    "2026-05",
+    (id, tag) => [
+      `/api/v1/invoices/${id}/mark-paid`,
+      { amount: 734, date: "2026-11-01", reference: `DURING-FIN-MP-${tag}` },
+    ],
+  ],
+];
+
+/** Backends waiting for `holderPid`, directly or behind one that waits for it (PostgreSQL queues a tuple's
+ * second waiter behind its first). */
+const waitingFor = async (holderPid: number) =>
+  Number(
+    (
+      await sql<{ n: string }>`
+        SELECT count(*) AS n FROM pg_stat_activity a
+        WHERE ${holderPid}::int = ANY (pg_blocking_pids(a.pid))
+          OR EXISTS (SELECT 1 FROM pg_stat_activity b
+                     WHERE ${holderPid}::int = ANY (pg_blocking_pids(b.pid)) AND b.pid = ANY (pg_blocking_pids(a.pid)))`.execute(
+        handle.db,
+      )
+    ).rows[0]!.n,
+  );
+
+/**
+ * Makes the order instead of racing it: a third transaction holds the customer; the request and a billing
+ * run's finalization of the draft then queue for it in the order given, each seen waiting before the next is
+ * started; then the customer is let go. Answers the request's answer once both are done.
+ */
+async function inOrder(
+  first: "request" | "run",
+  customerId: bigint,
+  period: string,
+  [path, body]: [string, Record<string, unknown>],
+) {
+  let letGo = () => {};
+  let customerHeld = (_holderPid: number) => {};
+  const held = new Promise<number>((resolve) => {
+    customerHeld = resolve;
+  });
+  const holder = handle.db.transaction().execute(async (hold) => {
+    await hold.selectFrom("customer").select("id").where("id", "=", customerId).forUpdate().execute();
+    const release = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    customerHeld((await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(hold)).rows[0]!.pid);
+    await release;
+  });
+  const holderPid = await held;
+  let sent: ReturnType<typeof post> | undefined;
+  let finalizing: Promise<unknown> | undefined;
+  const send = () => {
+    sent = post(path, body);
+    sent.catch(() => {}); // awaited below
+  };
+  const finalize = () => {
+    finalizing = handle.db.transaction().execute((trx) =>
+      finalizeInvoices(trx, {
+        period,
+        limit: 10,
+        issueDate: "2026-11-01",
+        paymentTermsDays: 14,
+        format: `DF${period}-{000000}`,
+        now,
+      }),
+    );
+    finalizing.catch(() => {}); // awaited below
+  };
+  const [start, then] = first === "request" ? [send, finalize] : [finalize, send];
+  try {
+    start();
+    await waitUntil(`the ${first} queued for the customer`, async () => (await waitingFor(holderPid)) === 1);
+    then();
+    await waitUntil("both queued for the customer", async () => (await waitingFor(holderPid)) === 2);
+  } finally {
+    letGo();
+  }
+  await holder;
+  await finalizing;
+  return sent!;
+}
+
+async function moneyWritten(customerId: bigint) {
+  const written = await handle.db
+    .selectFrom("payment")
+    .select("reference")
+    .where("customer_id", "=", customerId)
+    .union(
+      handle.db.selectFrom("credit_note").select("number as reference").where("customer_id", "=", customerId),
+    )
+    .execute();
+  return written.map((r) => r.reference).sort();
+}
+
 describe.runIf(process.env["DATABASE_URL"])("a money event on a draft the billing run is issuing", () => {
-  type Request = (id: string) => [string, Record<string, unknown>];
-  it.each<[string, string, Request]>([
-    [
-      "payment",
-      "2026-07",
-      (id: string) => [`/api/v1/invoices/${id}/payments`, { amount: 100, reference: "DURING-FIN" }],
-    ],
-    [
-      "credit note",
-      "2026-06",
-      (id: string) => [`/api/v1/invoices/${id}/credit-notes`, { amount: 100, reason: "goodwill" }],
-    ],
-    [
-      "mark-paid",
-      "2026-05",
-      (id: string) => [
-        `/api/v1/invoices/${id}/mark-paid`,
-        { amount: 734, date: "2026-11-01", reference: "DURING-FIN-MP" },
-      ],
-    ],
-  ])(
-    "answers a %s 503 to send again, writing nothing, when the database breaks the deadlock with it",
+  it.each(requests)(
+    "a %s that takes the customer first meets the draft (409) and the run then issues it",
     async (_kind, period, request) => {
       const [c] = await createCustomers(handle, [{ email: `during-${period}@example.com` }]);
       const credit = await post(`/api/v1/customers/${c}/payments`, {
@@ -93,84 +182,91 @@ describe.runIf(process.env["DATABASE_URL"])("a money event on a draft the billin
         now,
         draftOnly: true,
       });
-      const [path, body] = request(draft!);
       const rowsBefore = await ledgerRows(c!);
-      let sent: ReturnType<typeof post> | undefined;
-      // The order is made, not raced: a third transaction holds the customer, so the request queues for it
-      // first; the finalizer then queues behind it; only then is the customer let go. The request takes it
-      // and waits for the draft the finalizer holds, and its own deadlock check (1 s) finds the cycle. The
-      // finalizer checks only after a minute, so PostgreSQL never picks it here.
-      let letGo = () => {};
-      let customerHeld = (_holderPid: number) => {};
-      const held = new Promise<number>((resolve) => {
-        customerHeld = resolve;
-      });
-      const holder = handle.db.transaction().execute(async (hold) => {
-        await hold.selectFrom("customer").select("id").where("id", "=", c!).forUpdate().execute();
-        const release = new Promise<void>((resolve) => {
-          letGo = resolve;
-        });
-        customerHeld((await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(hold)).rows[0]!.pid);
-        await release;
-      });
-      const holderPid = await held;
-      await handle.db.transaction().execute(async (trx) => {
-        await sql`SET LOCAL deadlock_timeout = '60s'`.execute(trx);
-        // The finalizer's first statement locks the drafts.
-        await trx.selectFrom("invoice").select("id").where("id", "=", draft!).forUpdate().execute();
-        const { pid } = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0]!;
-        sent = post(path, body);
-        sent.catch(() => {}); // awaited below
-        await waitUntil("the request queued for the customer", async () => {
-          const waiting = await sql<{ n: string }>`
-            SELECT count(*) AS n FROM pg_stat_activity WHERE ${holderPid}::int = ANY (pg_blocking_pids(pid))`.execute(
-            handle.db,
-          );
-          return Number(waiting.rows[0]!.n) > 0;
-        });
-        const finalizing = finalizeInvoices(trx, {
-          period,
-          limit: 10,
-          issueDate: "2026-11-01",
-          paymentTermsDays: 14,
-          format: `DF${period}-{000000}`,
-          now,
-        });
-        finalizing.catch(() => {}); // awaited below
-        await waitUntil("the finalizer queued for the customer", async () => {
-          const blocked = await sql<{ n: string }>`
-            SELECT cardinality(pg_blocking_pids(${pid}::int)) AS n`.execute(handle.db);
-          return Number(blocked.rows[0]!.n) > 0;
-        });
-        letGo();
-        await holder;
-        await finalizing;
-      });
-      const answer = await sent!;
-      expect([answer.status, answer.retryAfter, answer.body.error.code]).toEqual([
-        503,
-        "5",
-        "UPSTREAM_UNAVAILABLE",
-      ]);
-      expect(answer.body.error.message).toMatch(
-        /^the database: ended this transaction to resolve a deadlock/,
-      );
+      const answer = await inOrder("request", c!, period, request(draft!, "first"));
+      expect([answer.status, answer.body.error?.code]).toEqual([409, "CONFLICT"]);
+      expect(answer.body.error.message).toMatch(/draft/);
       // Issued with the credit applied (fin + cra: four rows), and nothing of the request's.
       expect(await ledgerRows(c!)).toBe(rowsBefore + 4);
-      const written = await handle.db
-        .selectFrom("payment")
-        .select("reference")
-        .where("customer_id", "=", c!)
-        .union(
-          handle.db.selectFrom("credit_note").select("number as reference").where("customer_id", "=", c!),
-        )
-        .execute();
-      expect(written.map((r) => r.reference)).toEqual([`CREDIT-${period}`]);
+      expect(await moneyWritten(c!)).toEqual([`CREDIT-${period}`]);
       const invoice = await server.api("GET", `/api/v1/invoices/${draft}`);
       expect(invoice.body.data).toMatchObject({ status: "partially_paid", amount_due: 734 });
       // Sent again, it is done on the issued invoice.
-      const again = await post(path, body);
+      const again = await post(...request(draft!, "first"));
       expect(again.status, JSON.stringify(again.body)).toBeLessThan(300);
     },
   );
+
+  it.each(requests)(
+    "a %s that queues behind the run is done on the invoice the run issued",
+    async (_kind, period, request) => {
+      const [c] = await createCustomers(handle, [{ email: `after-${period}@example.com` }]);
+      await post(`/api/v1/customers/${c}/payments`, { amount: 500, reference: `CREDIT2-${period}` });
+      const [draft] = await issueInvoices(handle.db, [{ customerId: c!, total: 1234n, period }], {
+        now,
+        draftOnly: true,
+      });
+      const answer = await inOrder("run", c!, period, request(draft!, "behind"));
+      expect(answer.status, JSON.stringify(answer.body)).toBeLessThan(300);
+      const invoice = await server.api("GET", `/api/v1/invoices/${draft}`);
+      expect(invoice.body.data.status).not.toBe("draft");
+      expect(invoice.body.data.amount_due).toBeLessThan(734);
+    },
+  );
+});
+
+// A deadlock can still happen with a session that takes the locks the other way round (another program, an
+// operator's transaction, or the run meeting a customer who gained credit after its batch's customers were
+// locked): the transaction PostgreSQL ends is answered 503 with Retry-After, nothing of it kept, and sent
+// again it goes through.
+describe.runIf(process.env["DATABASE_URL"])("a request PostgreSQL ends to break a deadlock", () => {
+  it("is answered 503 to send again, writing nothing, and the retry is done", async () => {
+    const [c] = await createCustomers(handle, [{ email: "deadlock@example.com" }]);
+    const [invoice] = await issueInvoices(handle.db, [{ customerId: c!, total: 900n, period: "2026-04" }], {
+      now,
+    });
+    const body = { amount: 100, reference: "DEADLOCKED" };
+    let letGo = () => {};
+    const held = new Promise<number>((resolve) => {
+      void handle.db.transaction().execute(async (hold) => {
+        await hold.selectFrom("customer").select("id").where("id", "=", c!).forUpdate().execute();
+        const release = new Promise<void>((r) => {
+          letGo = r;
+        });
+        resolve((await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(hold)).rows[0]!.pid);
+        await release;
+      });
+    });
+    const holderPid = await held;
+    let sent: ReturnType<typeof post> | undefined;
+    // The other session holds the invoice and then asks for its customer, after the request queued for it;
+    // it checks for a deadlock only after a minute, so the request's own check (1 s) finds the cycle.
+    const other = handle.db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL deadlock_timeout = '60s'`.execute(trx);
+      await trx.selectFrom("invoice").select("id").where("id", "=", invoice!).forUpdate().execute();
+      try {
+        sent = post(`/api/v1/invoices/${invoice}/payments`, body);
+        sent.catch(() => {}); // awaited below
+        await waitUntil("the request queued", async () => (await waitingFor(holderPid)) === 1);
+        const asking = trx.selectFrom("customer").select("id").where("id", "=", c!).forUpdate().execute();
+        asking.catch(() => {}); // awaited below
+        await waitUntil("the other session queued", async () => (await waitingFor(holderPid)) === 2);
+        letGo();
+        await asking;
+      } finally {
+        letGo();
+      }
+    });
+    await other;
+    const answer = await sent!;
+    expect([answer.status, answer.retryAfter, answer.body.error.code]).toEqual([
+      503,
+      "5",
+      "UPSTREAM_UNAVAILABLE",
+    ]);
+    expect(answer.body.error.message).toMatch(/^the database: ended this transaction to resolve a deadlock/);
+    expect(await moneyWritten(c!)).toEqual([]);
+    const again = await post(`/api/v1/invoices/${invoice}/payments`, body);
+    expect([again.status, again.body.data?.amount]).toEqual([201, 100]);
+  });
 });

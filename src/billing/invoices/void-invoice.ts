@@ -87,9 +87,9 @@ export const voidInvoice = defineVerb(
 );
 
 /**
- * A draft owes nothing and has no ledger entry: it is voided under its own row lock, without the customer's.
- * A billing run's finalizer locks its drafts and then the customers holding credit (apply-credit.ts), so
- * taking the customer first here made the two deadlock (PostgreSQL then failed the void with a 500). A draft
+ * A draft owes nothing and has no ledger entry: it is voided under its own row lock, without the customer's
+ * (taking the customer first here deadlocked with a billing run's finalizer while that locked its drafts
+ * before the customers holding credit; it no longer does, and the customer is still not needed). A draft
  * the finalizer issued while this waited for its row is refused: it now has a number and is owed, and a void
  * of it is a void of an issued invoice, sent again; until 2026-12-05 it was voided as the draft read before
  * the wait, its finalization left in the ledger, so the customer owed a void invoice's total.

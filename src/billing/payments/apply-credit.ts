@@ -8,8 +8,10 @@ import { settleInvoiceStatuses } from "./invoice-settlement.ts";
 /**
  * Credit pays new invoices as they are finalized (billing-rules §7, CREDIT_APPLY_ON_FINALIZE): each invoice
  * takes min(its total, the customer's credit in its currency), in the order given; event `cra:<invoice>`
- * (credit +x, receivable −x). The customers are locked first (in id order, as the batch is), so a payment
- * or refund of the same customer waits and no credit is spent twice. Inside the finalization transaction.
+ * (credit +x, receivable −x). The customers holding credit are locked (in id order, as the batch is), so a
+ * payment or refund of the same customer waits and no credit is spent twice; the finalizer has already locked
+ * those it found before its drafts (finalize-invoices.ts), and this locks again only one that gained credit
+ * since. Inside the finalization transaction.
  */
 export async function applyCreditAtFinalization(
   trx: Tx,

@@ -1,4 +1,5 @@
-import { sql } from "kysely";
+import { type SelectQueryBuilder, sql } from "kysely";
+import type { Database } from "../../db/schema.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { applyCreditAtFinalization } from "../payments/apply-credit.ts";
@@ -53,7 +54,10 @@ export async function finalizeInvoices(trx: Tx, input: FinalizeBatchInput): Prom
     .where("status", "=", "draft")
     .where("customer_id", ">", input.after ?? 0n);
   if (input.upTo !== undefined) query = query.where("customer_id", "<=", input.upTo);
-  const locked = await query.orderBy("customer_id").limit(input.limit).forUpdate().execute();
+  const batch = query.orderBy("customer_id").limit(input.limit);
+  const applyCredit = input.applyCredit ?? true;
+  if (applyCredit) await lockCreditHolders(trx, batch);
+  const locked = await batch.forUpdate().execute();
   // A row another transaction held is read again once it is free, and may then come back out of order.
   const drafts = locked.sort((a, b) =>
     a.customer_id < b.customer_id ? -1 : a.customer_id > b.customer_id ? 1 : 0,
@@ -103,11 +107,41 @@ export async function finalizeInvoices(trx: Tx, input: FinalizeBatchInput): Prom
     WHERE invoice.id = v.id`.execute(trx);
   await setNumberCounter(trx, sequence.key, last + BigInt(numbered.length));
   // After `invoice.finalized`, so an invoice's `invoice.paid` (paid by credit) is announced after it.
-  if (input.applyCredit ?? true) await applyCreditAtFinalization(trx, numbered, input.now);
+  if (applyCredit) await applyCreditAtFinalization(trx, numbered, input.now);
   return {
     finalized: numbered.length,
     first: numbered[0]!.number,
     last: numbered.at(-1)!.number,
     lastCustomer: numbered.at(-1)!.customer_id,
   };
+}
+
+/**
+ * Locks, in id order, the customers of the batch's drafts who hold credit, before the drafts themselves. Every
+ * money event locks the customer and then its invoice (invoice-settlement.ts); a finalizer that held the drafts
+ * and then asked for the customer to apply its credit met a payment, credit note or mark-paid of the same
+ * draft the other way round, and PostgreSQL ended one of the two (a 503 to send again). Holding the customer
+ * first makes the request wait for the run, or the run for the request, and both go through. A customer who
+ * gains credit after this statement is still locked by the credit step (apply-credit.ts), after its drafts: a
+ * window of one batch's statements, where the deadlock answer stays the 503.
+ */
+async function lockCreditHolders(
+  trx: Tx,
+  batch: SelectQueryBuilder<Database, "invoice", { customer_id: bigint }>,
+): Promise<void> {
+  await trx
+    .selectFrom("customer")
+    .select("id")
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("ledger_entry")
+        .select("ledger_entry.customer_id")
+        .where("account", "=", "credit")
+        .where("ledger_entry.customer_id", "in", batch.clearSelect().select("invoice.customer_id"))
+        .groupBy(["ledger_entry.customer_id", "currency_code"])
+        .having(sql`sum(amount)`, "<", 0),
+    )
+    .orderBy("id")
+    .forUpdate()
+    .execute();
 }
