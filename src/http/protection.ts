@@ -71,6 +71,22 @@ export function addSecurityHeaders(request: FastifyRequest, reply: FastifyReply)
 }
 
 /**
+ * helmet's set as header lines, for an answer written straight to the socket before any request exists (a
+ * page's answer to headers too large: src/web/page-client-error.ts). Collected once from helmet itself, so
+ * the two never differ.
+ */
+export const PAGE_SECURITY_HEADER_LINES: string = (() => {
+  const lines: string[] = [];
+  const collector = {
+    setHeader: (name: string, value: string | number | readonly string[]) =>
+      lines.push(`${name}: ${Array.isArray(value) ? value.join(", ") : String(value)}\r\n`),
+    removeHeader: () => undefined,
+  };
+  helmetHeaders({} as IncomingMessage, collector as unknown as ServerResponse, () => undefined);
+  return lines.join("");
+})();
+
+/**
  * Must be installed before the access check (installAccessControl), whose hook may answer by itself (the
  * redirect to a login page, a 401): hooks run in the order they were added, and until 2026-12-04 those
  * answers carried none of these headers. Answers of routes that need a credential are also `no-store`

@@ -47,6 +47,7 @@ import { proxyTrust } from "./client-address.ts";
 import { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 import { createMetrics, type Metrics } from "../metrics/metrics.ts";
 import { installRequestMetrics, pricingObserver, registerMetricsRoute } from "../metrics/http-metrics.ts";
+import { answerPageClientError } from "../web/page-client-error.ts";
 import { answerPageAddressError, answerPageMiss } from "../web/page-miss.ts";
 import { registerWeb } from "../web/register-web.ts";
 import { createSessionGate } from "../web/session-gate.ts";
@@ -132,7 +133,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       limitedServer((req, res) => {
         if (!fastPricing(req, res)) handler(req, res);
       }),
-    clientErrorHandler: answerClientError,
+    // A page's request whose headers are too large is answered as a page (src/web/page-client-error.ts).
+    clientErrorHandler: (error, socket) => {
+      if (!answerPageClientError(error, socket)) answerClientError(error, socket);
+    },
     // Bad percent-encoding, over-long path parameters: the router's refusals, in our envelope too, or as a
     // page where a browser opened a console or portal address (src/web/page-miss.ts).
     // No onRequest hook has run, so the security headers are added here.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { rawRequest } from "../../test/helpers/raw-http.ts";
 import { startTestServer, type TestServer } from "../../test/helpers/test-server.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 
@@ -89,6 +90,35 @@ describe("an address no page answers", () => {
     const posted = await fetch(`${server.url}/console/invoices/%ZZ/payments`, { method: "POST" });
     expect(posted.status).toBe(400);
     expect(posted.headers.get("content-type")).toContain("application/json");
+  });
+
+  // Node's parser refuses headers over 16 KiB before any request exists (answered on the socket); a browser
+  // with many or large cookies for the host meets it. It was the admin API's JSON envelope under the pages too.
+  it("with headers too large (a browser's cookies) is a page saying what to do, with the pages' headers", async () => {
+    const missing = await get("/console/nothing-here");
+    const cookie = `other_app=${"c".repeat(20_000)}`;
+    for (const path of ["/console/customers", "/portal", "/portal/invoices?page=2"]) {
+      const answer = await rawRequest(server.url, { method: "GET", path, headers: { cookie } });
+      expect(answer.status, path).toBe(431);
+      expect(answer.headers["content-type"], path).toContain("text/html");
+      expect(answer.headers["cache-control"], path).toBe("no-store");
+      expect(answer.text, path).toContain(`· tokenbill ${path.split(/[/?]/)[1]}</title>`);
+      expect(answer.text, path).toContain("Delete this site&#39;s cookies");
+      expect(answer.text, path).not.toContain("ccccc");
+      for (const header of ["content-security-policy", "x-frame-options", "x-content-type-options"])
+        expect(answer.headers[header], `${path} ${header}`).toBe(missing.headers.get(header));
+    }
+    const head = await rawRequest(server.url, { method: "HEAD", path: "/console", headers: { cookie } });
+    expect([head.status, head.text]).toEqual([431, ""]);
+    // The API, and a form sent to a page's address, keep the envelope.
+    for (const [method, path] of [
+      ["GET", "/api/v1/customers"],
+      ["POST", "/console/customers"],
+    ]) {
+      const answer = await rawRequest(server.url, { method: method!, path: path!, headers: { cookie } });
+      expect(answer.status, path).toBe(431);
+      expect(JSON.parse(answer.text).error.code, path).toBe("HEADERS_TOO_LARGE");
+    }
   });
 
   it("stays the error envelope everywhere else", async () => {

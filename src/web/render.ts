@@ -35,7 +35,13 @@ export function renderPage(
   data: PageData,
   status = 200,
 ): FastifyReply {
-  const html = eta.render(`./${template}`, {
+  const html = pageHtml(template, data);
+  return reply.status(status).header("cache-control", "no-store").type("text/html; charset=utf-8").send(html);
+}
+
+/** A page's HTML, for an answer made where there is no Fastify reply (page-client-error.ts). */
+export function pageHtml(template: string, data: PageData): string {
+  return eta.render(`./${template}`, {
     errors: {},
     values: {},
     notice: undefined,
@@ -43,7 +49,6 @@ export function renderPage(
     pageIcon: PAGE_ICON_LINK,
     ...shownMessages(data),
   });
-  return reply.status(status).header("cache-control", "no-store").type("text/html; charset=utf-8").send(html);
 }
 
 /**
