@@ -57,6 +57,7 @@ export async function checkPage(page: Page, name: string): Promise<void> {
     // Text wider than its card runs under the next card, which hides it: "ada@exa" on the customer page
     // at 1440 px until 2026-12-05. The page itself did not scroll, so the check above could not see it.
     expect(await spilledCards(page), `${name}: text wider than its card at ${width}px`).toEqual([]);
+    expect(await loneLastCards(page), `${name}: a card alone under a full row at ${width}px`).toEqual([]);
     await page.screenshot({ path: new URL(`${name}-${width}.png`, SHOTS).pathname, fullPage: true });
   }
 }
@@ -67,6 +68,24 @@ function spilledCards(page: Page): Promise<string[]> {
     [...document.querySelectorAll<HTMLElement>(".card")]
       .filter((card) => card.scrollWidth > card.clientWidth + 1)
       .map((card) => (card.textContent ?? "").trim().replace(/\s+/g, " ").slice(0, 60)),
+  );
+}
+
+/**
+ * The heading of each grid whose last row is one card under a row of three or more: four cards drew as three
+ * and one on the dashboard and the customer page at 1440 px until 2026-12-05; they are two and two.
+ */
+function loneLastCards(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>(".grid")]
+      .filter((grid) => {
+        const rows = new Map<number, number>();
+        for (const card of grid.querySelectorAll<HTMLElement>(":scope > .card"))
+          rows.set(card.offsetTop, (rows.get(card.offsetTop) ?? 0) + 1);
+        const counts = [...rows.entries()].sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+        return counts.length >= 2 && counts.at(-1) === 1 && counts.at(-2)! >= 3;
+      })
+      .map((grid) => (grid.querySelector("h2")?.textContent ?? "").trim()),
   );
 }
 
