@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { ServiceError } from "../kernel/errors.ts";
 import { loginKey } from "./login-limiter.ts";
 import { CONTROL_DROPPED, CUT_TO_BOUND, hiddenFieldText } from "./page-text-input.ts";
+import { sentence } from "./page-sentence.ts";
 import type { FieldErrors } from "./render.ts";
 import { formFields, minutes, type WebDeps } from "./web-deps.ts";
 
@@ -87,6 +88,5 @@ function refusedFields(error: ServiceError): FieldErrors {
 
 /** The text check's message as a sentence beside its field, or undefined for a verb's own refusal. */
 function textCheckWords(message: string): string | undefined {
-  if (message !== CONTROL_DROPPED && message !== CUT_TO_BOUND) return undefined;
-  return `${message.charAt(0).toUpperCase()}${message.slice(1)}.`;
+  return message === CONTROL_DROPPED || message === CUT_TO_BOUND ? sentence(message) : undefined;
 }

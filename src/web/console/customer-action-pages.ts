@@ -13,7 +13,7 @@ import { fieldErrorsOf, param, queryText, STAFF, STAFF_FORM } from "./page-helpe
 import { refuseFormText } from "../page-text-input.ts";
 import type { FieldErrors } from "../render.ts";
 import { customerOverview } from "./customer-overview.ts";
-import { sentence } from "./pricing-form-kit.ts";
+import { sentence } from "../page-sentence.ts";
 
 // What staff do to one customer: lock, suspend or activate it with a reason (a confirmation first), delete
 // it (a confirmation first; a refusal is shown there), queue its sync again, reconcile it with SolusIO, log

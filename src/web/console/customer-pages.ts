@@ -21,6 +21,7 @@ import {
   postedValues,
   valuesOf,
 } from "./customer-form.ts";
+import { sentence } from "../page-sentence.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
 import { fieldErrorsOf, noticeFrom, param, queryText, STAFF, STAFF_FORM } from "./page-helpers.ts";
 import { refuseFormText } from "../page-text-input.ts";
@@ -193,8 +194,7 @@ function formError(error: unknown): { errors: FieldErrors; status: number } | un
   if (!(error instanceof ServiceError && error.code === "CONFLICT")) return undefined;
   const named = error.issues.find((i) => (CUSTOMER_FIELDS as readonly string[]).includes(i.field));
   if (named) {
-    const message = named.message.charAt(0).toUpperCase() + named.message.slice(1);
-    return { errors: { [named.field]: message }, status: 409 };
+    return { errors: { [named.field]: sentence(named.message) }, status: 409 };
   }
   return { errors: { email: "Another customer already has this e-mail address." }, status: 409 };
 }

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { ServiceError } from "../../kernel/errors.ts";
 import type { FieldErrors } from "../render.ts";
-import { sentence } from "./pricing-form-kit.ts";
+import { sentence } from "../page-sentence.ts";
 import { hiddenFieldText } from "../page-text-input.ts";
 
 // Small pieces every console page shares: the route options, the query's text, the fixed notices.

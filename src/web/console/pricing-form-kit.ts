@@ -1,5 +1,6 @@
 import { asServiceError, type ServiceError } from "../../kernel/errors.ts";
 import type { FieldErrors } from "../render.ts";
+import { sentence } from "../page-sentence.ts";
 import { hiddenFieldText } from "../page-text-input.ts";
 
 // What the console's money forms share (pricing, invoices, credit notes): the form's field descriptions for
@@ -74,13 +75,6 @@ function conflictFailure(
     errors[fields[i]!] ??= sentence(issue.message);
   });
   return { status: 409, errors };
-}
-
-/** The text as a sentence: a capital first and a full stop last. */
-export function sentence(text: string): string {
-  const t = text.trim();
-  const capital = t.charAt(0).toUpperCase() + t.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 /** Digits become a number (a JSON-style integer field); anything else stays text for the verb to refuse. */

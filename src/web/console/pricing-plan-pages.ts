@@ -14,7 +14,7 @@ import { type PlanTable, pricePlans } from "../../services/pricing/price-calcula
 import type { FieldErrors } from "../render.ts";
 import type { ResourcePages } from "./pricing-resource-pages.ts";
 import { queryText } from "./page-helpers.ts";
-import { sentence } from "./pricing-form-kit.ts";
+import { sentence } from "../page-sentence.ts";
 
 // Plan prices in tokens (seed step 3), with the seed step 2 calculator beside them: the same table as
 // `tokenbill pricing plans`, from the same verb, for the plans' tokens per hour or figures typed in.

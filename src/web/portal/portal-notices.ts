@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { isServiceError } from "../../kernel/errors.ts";
 import type { FieldErrors } from "../render.ts";
+import { sentence } from "../page-sentence.ts";
 import { hiddenFieldText } from "../page-text-input.ts";
 
 // What the portal says after a POST redirected back (303 to `?notice=<key>`): fixed texts chosen by key, so
@@ -26,8 +27,7 @@ export function fieldErrorsOf(error: unknown, known: readonly string[]): FieldEr
   for (const issue of error.issues) {
     const field = known.includes(issue.field) ? issue.field : "form";
     const hidden = field === "form" ? hiddenFieldText(issue) : undefined;
-    const text = hidden ?? issue.message.charAt(0).toUpperCase() + issue.message.slice(1);
-    errors[field] ??= /[.!?]$/.test(text) ? text : `${text}.`;
+    errors[field] ??= hidden ?? sentence(issue.message);
   }
   if (Object.keys(errors).length === 0) errors["form"] = error.message;
   return errors;
