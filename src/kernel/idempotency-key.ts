@@ -11,7 +11,7 @@ import type { TxContext } from "./transaction.ts";
 
 // The key of a request sent with Idempotency-Key (./idempotency.ts), or of a console form's one-time key
 // (src/web/form-once.ts), claimed and answered inside the verbs' own transactions: a customer's creation, a
-// refund, a credit note. Each function does nothing when the request carries no key. What only a refund
+// payment, a mark-paid, a refund, a credit note. Each function does nothing when the request carries no key. What only a refund
 // through a provider needs (a key waiting on its reservation) is in src/billing/payments/idempotency-key.ts.
 
 /**
@@ -56,14 +56,18 @@ export async function claimIdempotencyKey(tx: TxContext, request: IdempotencyReq
   throw new IdempotentReplay({ status: row.status, body: row.response_body });
 }
 
-/** Stores the verb's answer (what the API sends as `data`) with the key, in the transaction that did the work. */
+/**
+ * Stores the verb's answer (what the API sends as `data`) with the key, in the transaction that did the work;
+ * `status` when the route answers more than one success (a payment's repeat by its reference is 200).
+ */
 export async function answerIdempotencyKey(
   tx: TxContext,
   request: IdempotencyRequest | undefined,
   data: unknown,
+  status = request?.successStatus,
 ): Promise<void> {
   if (!request) return;
-  await storeAnswer(tx.db, request, successAnswer(request.successStatus, data), tx.now());
+  await storeAnswer(tx.db, request, successAnswer(status ?? request.successStatus, data), tx.now());
 }
 
 /** Stores an error as the key's answer: what was done stands (a reservation released), so it is not redone. */

@@ -1,4 +1,5 @@
 import { recordAudit } from "../../kernel/audit.ts";
+import { answerIdempotencyKey, claimIdempotencyKey } from "../../kernel/idempotency-key.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { jsonText } from "../../kernel/json.ts";
 import { type TxContext, withTransaction } from "../../kernel/transaction.ts";
@@ -23,67 +24,80 @@ export const markInvoicePaid = defineVerb(
     const paidAt = new Date(`${input.date}T00:00:00Z`);
     checkPaidAt(paidAt, ctx.now(), "date");
     return withTransaction(ctx, async (tx) => {
-      const target = await tx.db
-        .selectFrom("invoice")
-        .select("customer_id")
-        .where("id", "=", input.id)
-        .executeTakeFirst();
-      if (!target) throw ServiceError.notFound(`invoice ${input.id}`);
-      await lockCustomerForMoney(tx.db, target.customer_id);
-      const row = await tx.db
-        .selectFrom("invoice")
-        .select(["status"])
-        .where("id", "=", input.id)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
-      // Sent again (a retry after a lost answer): the payment it recorded is found by its reference, as every
-      // payment's repeat is, and the invoice is answered as it is now, nothing written. Until 2026-12-05 the
-      // retry met the invoice it had paid and was refused (409 "is paid").
-      if (await sameMarkPaid(tx.db, input)) return readInvoice(tx.db, input.id);
-      if (row.status !== "finalized" && row.status !== "partially_paid") {
-        throw new ServiceError(
-          "CONFLICT",
-          `invoice ${input.id} is ${row.status}; only a finalized or partially paid invoice can be marked paid`,
-        );
-      }
-      const due = await invoiceAmountDue(tx.db, input.id);
-      if (input.amount !== due) {
-        throw ServiceError.validation(
-          "amount",
-          `must equal the invoice's amount due ${due} (minor units); record a partial payment with POST /api/v1/invoices/${input.id}/payments`,
-        );
-      }
-      await recordPaymentIn(tx.db, tx, {
-        invoice_id: input.id,
-        amount: input.amount,
-        method: "manual",
-        reference: input.reference,
-        paid_at: paidAt,
-      });
-      const now = tx.now();
-      await tx.db
-        .updateTable("invoice")
-        .set({
-          paid_amount: input.amount,
-          paid_date: input.date,
-          paid_reference: input.reference,
-          paid_at: now,
-          updated_at: now,
-        })
-        .where("id", "=", input.id)
-        .execute();
-      const after = await readInvoice(tx.db, input.id);
-      await recordAudit(tx.db, tx, {
-        action: "mark_paid",
-        entity: "invoice",
-        entityId: input.id,
-        before: { status: row.status },
-        after: JSON.parse(jsonText({ status: after.status, payment: after.payment })),
-      });
-      return after;
+      // With an Idempotency-Key, the key and the payment commit together and a retry gets this answer.
+      await claimIdempotencyKey(tx, ctx.idempotency);
+      const paid = await markPaidIn(tx, input, paidAt);
+      await answerIdempotencyKey(tx, ctx.idempotency, paid);
+      return paid;
     });
   },
 );
+
+/** Mark-paid inside the verb's transaction: the customer locked, then the invoice, then the payment. */
+async function markPaidIn(
+  tx: TxContext,
+  input: MarkPaidInput & { id: string },
+  paidAt: Date,
+): Promise<Invoice> {
+  const target = await tx.db
+    .selectFrom("invoice")
+    .select("customer_id")
+    .where("id", "=", input.id)
+    .executeTakeFirst();
+  if (!target) throw ServiceError.notFound(`invoice ${input.id}`);
+  await lockCustomerForMoney(tx.db, target.customer_id);
+  const row = await tx.db
+    .selectFrom("invoice")
+    .select(["status"])
+    .where("id", "=", input.id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  // Sent again (a retry after a lost answer): the payment it recorded is found by its reference, as every
+  // payment's repeat is, and the invoice is answered as it is now, nothing written. Until 2026-12-05 the
+  // retry met the invoice it had paid and was refused (409 "is paid").
+  if (await sameMarkPaid(tx.db, input)) return readInvoice(tx.db, input.id);
+  if (row.status !== "finalized" && row.status !== "partially_paid") {
+    throw new ServiceError(
+      "CONFLICT",
+      `invoice ${input.id} is ${row.status}; only a finalized or partially paid invoice can be marked paid`,
+    );
+  }
+  const due = await invoiceAmountDue(tx.db, input.id);
+  if (input.amount !== due) {
+    throw ServiceError.validation(
+      "amount",
+      `must equal the invoice's amount due ${due} (minor units); record a partial payment with POST /api/v1/invoices/${input.id}/payments`,
+    );
+  }
+  await recordPaymentIn(tx.db, tx, {
+    invoice_id: input.id,
+    amount: input.amount,
+    method: "manual",
+    reference: input.reference,
+    paid_at: paidAt,
+  });
+  const now = tx.now();
+  await tx.db
+    .updateTable("invoice")
+    .set({
+      paid_amount: input.amount,
+      paid_date: input.date,
+      paid_reference: input.reference,
+      paid_at: now,
+      updated_at: now,
+    })
+    .where("id", "=", input.id)
+    .execute();
+  const after = await readInvoice(tx.db, input.id);
+  await recordAudit(tx.db, tx, {
+    action: "mark_paid",
+    entity: "invoice",
+    entityId: input.id,
+    before: { status: row.status },
+    after: JSON.parse(jsonText({ status: after.status, payment: after.payment })),
+  });
+  return after;
+}
 
 /** A manual payment under this reference that is this very call's: same invoice, amount and date. */
 async function sameMarkPaid(

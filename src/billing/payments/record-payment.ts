@@ -1,5 +1,6 @@
 import { timeOrderedId } from "../../kernel/time-ordered-id.ts";
 import { recordAudit } from "../../kernel/audit.ts";
+import { answerIdempotencyKey, claimIdempotencyKey } from "../../kernel/idempotency-key.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb, zodToServiceError } from "../../kernel/verb.ts";
@@ -41,6 +42,20 @@ export const recordPayment = defineVerb(
     // Staff's date is judged here, not in recordPaymentIn: a provider's webhook records its payment there
     // with the provider's own date (paid-at-window.ts).
     checkPaidAt(input.paid_at, ctx.now());
+    if (ctx.idempotency) {
+      // With an Idempotency-Key the key, the payment and the answer commit together; a retry under the key
+      // is answered as the first request was, whatever its reference (a client that made a new reference
+      // for its retry would otherwise record the money twice).
+      return withTransaction(ctx, async (tx) => {
+        await claimIdempotencyKey(tx, ctx.idempotency);
+        const result =
+          input.invoice_id !== undefined
+            ? await recordInvoicePayment(tx.db, ctx, { ...input, invoice_id: input.invoice_id })
+            : await recordPaymentIn(tx.db, tx, input);
+        await answerIdempotencyKey(tx, ctx.idempotency, result.payment, result.created ? 201 : 200);
+        return result;
+      });
+    }
     return input.invoice_id !== undefined
       ? recordInvoicePayment(ctx.db, ctx, { ...input, invoice_id: input.invoice_id })
       : withTransaction(ctx, (tx) => recordPaymentIn(tx.db, tx, input));

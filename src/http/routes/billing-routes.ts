@@ -133,6 +133,7 @@ export const billingRoutes = [
     params: InvoiceIdParams,
     body: MarkPaidInput,
     response: Invoice,
+    idempotent: true,
     handler: ({ ctx, params, body }) => markInvoicePaid({ ctx, input: { ...body, id: params.id } }),
   }),
   defineRoute({

@@ -247,8 +247,78 @@ describe("Idempotency-Key", () => {
       const header = doc.paths[path][method].parameters.find((p: { in: string }) => p.in === "header");
       expect(header).toMatchObject({ name: "Idempotency-Key", required: false, schema: { maxLength: 255 } });
     }
-    const payments = doc.paths["/api/v1/invoices/{id}/payments"].post.parameters;
-    expect(payments.some((p: { in: string }) => p.in === "header")).toBe(false);
+  });
+});
+
+describe("a payment or mark-paid with an Idempotency-Key", () => {
+  // A payment is idempotent by its (method, reference) without a key. Until 2026-12-05 the header was passed
+  // over on these routes, so a client that retried with the key but a reference made anew for the retry
+  // recorded the money twice.
+  const payments = async () =>
+    Number((await sql<{ n: string }>`SELECT count(*) AS n FROM payment`.execute(handle.db)).rows[0]!.n);
+
+  it("answers a retry of an invoice's payment as the first, and refuses another reference under the key", async () => {
+    const invoice = await newInvoice();
+    const path = `/api/v1/invoices/${invoice}/payments`;
+    const key = { "idempotency-key": "pay-retry-1" };
+    const first = await post(path, { amount: 400, reference: "PAY-A1" }, key);
+    expect([first.status, first.replayed]).toEqual([201, null]);
+    const before = [await payments(), await counts()];
+    const again = await post(path, { reference: "PAY-A1", amount: 400 }, key);
+    expect([again.status, again.text, again.replayed]).toEqual([201, first.text, "true"]);
+    const renamed = await post(path, { amount: 400, reference: "PAY-A1-retry" }, key);
+    expect([renamed.status, renamed.body.error?.issues?.[0]?.field]).toEqual([409, "header.idempotency-key"]);
+    expect([await payments(), await counts()]).toEqual(before);
+  });
+
+  it("answers a retry of a customer's payment as the first, once", async () => {
+    await newInvoice(700n);
+    const path = `/api/v1/customers/${customer}/payments`;
+    const key = { "idempotency-key": "cust-pay-1" };
+    const first = await post(path, { amount: 250, reference: "CUST-PAY-1" }, key);
+    expect(first.status).toBe(201);
+    const before = [await payments(), await counts()];
+    const again = await post(path, { amount: 250, reference: "CUST-PAY-1" }, key);
+    expect([again.status, again.text, again.replayed]).toEqual([201, first.text, "true"]);
+    expect([await payments(), await counts()]).toEqual(before);
+  });
+
+  it("keeps a repeat by reference's own answer (200) under a new key", async () => {
+    const invoice = await newInvoice();
+    const path = `/api/v1/invoices/${invoice}/payments`;
+    expect((await post(path, { amount: 100, reference: "REPEAT-1" })).status).toBe(201);
+    const key = { "idempotency-key": "pay-repeat-1" };
+    const repeat = await post(path, { amount: 100, reference: "REPEAT-1" }, key);
+    expect([repeat.status, repeat.replayed]).toEqual([200, null]);
+    const again = await post(path, { amount: 100, reference: "REPEAT-1" }, key);
+    expect([again.status, again.text, again.replayed]).toEqual([200, repeat.text, "true"]);
+  });
+
+  it("answers a retry of mark-paid as the first, and refuses another reference under the key", async () => {
+    const invoice = await newInvoice(900n);
+    const path = `/api/v1/invoices/${invoice}/mark-paid`;
+    const key = { "idempotency-key": "mark-paid-1" };
+    const body = { amount: 900, date: new Date().toISOString().slice(0, 10), reference: "MP-1" };
+    const first = await post(path, body, key);
+    expect([first.status, first.body.data?.status]).toEqual([200, "paid"]);
+    const before = [await payments(), await counts()];
+    const again = await post(path, body, key);
+    expect([again.status, again.text, again.replayed]).toEqual([200, first.text, "true"]);
+    const renamed = await post(path, { ...body, reference: "MP-1-retry" }, key);
+    expect([renamed.status, renamed.body.error?.issues?.[0]?.field]).toEqual([409, "header.idempotency-key"]);
+    expect([await payments(), await counts()]).toEqual(before);
+  });
+
+  it("describes the header on the payment routes and mark-paid in the OpenAPI document", async () => {
+    const doc = (await server.api("GET", "/api/v1/openapi.json")).body;
+    for (const path of [
+      "/api/v1/invoices/{id}/payments",
+      "/api/v1/customers/{id}/payments",
+      "/api/v1/invoices/{id}/mark-paid",
+    ]) {
+      const header = doc.paths[path].post.parameters.find((p: { in: string }) => p.in === "header");
+      expect(header, path).toMatchObject({ name: "Idempotency-Key", required: false });
+    }
   });
 });
 

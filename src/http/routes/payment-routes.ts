@@ -56,6 +56,7 @@ const paymentRecordingRoutes: AnyRouteSpec[] = [
     body: PaymentBody,
     response: Payment,
     status: 201,
+    idempotent: true,
     repeatAnswers: recordingAnswers,
     handler: ({ ctx, params, body }): Promise<RecordPaymentResult> =>
       recordPayment({ ctx, input: { ...body, invoice_id: params.id } }),
@@ -70,6 +71,7 @@ const paymentRecordingRoutes: AnyRouteSpec[] = [
     body: PaymentBody,
     response: Payment,
     status: 201,
+    idempotent: true,
     repeatAnswers: recordingAnswers,
     handler: ({ ctx, params, body }): Promise<RecordPaymentResult> =>
       recordPayment({ ctx, input: { ...body, customer_id: params.id } }),
