@@ -1,19 +1,32 @@
+import { recordRefundIn } from "../../src/billing/payments/refund-payment.ts";
 import { issueInvoices } from "../../src/billing/payments/testing/invoice-fixtures.ts";
+import {
+  type FakeStripeAccount,
+  startFakeStripeAccount,
+} from "../../src/billing/providers/testing/stripe-world.ts";
+import { actors } from "../../src/kernel/actor.ts";
+import { withTransaction } from "../../src/kernel/transaction.ts";
 import { setPortalPassword } from "../../src/services/portal-accounts/portal-accounts.ts";
+import { beginTotpEnrolment, confirmTotpEnrolment } from "../../src/services/staff/staff-login.ts";
 import { setStaffPassword } from "../../src/services/staff/staff-repairs.ts";
 import { createStaffUser } from "../../src/services/staff/staff-users.ts";
+import { totpCodeAt } from "../../src/services/staff/totp.ts";
 import { operatorContext } from "../../src/web/portal/testing/portal-fixtures.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
 
 // The page fuzz's world (page-fuzz.db.test.ts): tokenbill wired to the SolusIO emulator with its job runner
-// on, as the OpenAPI fuzz has it, so sync, single sign-on and set-up pages reach SolusIO; an owner and a
-// second staff user; two customers (one with a portal password) with invoices, a payment, a refund and a
-// credit note; one of each pricing record. The pages link to these, and the fuzz finds them from the links.
+// on, as the OpenAPI fuzz has it, so sync, single sign-on and set-up pages reach SolusIO, and to the fake
+// Stripe, so the portal draws "Pay now" and card refunds reach a provider; an owner, a second staff user and
+// one with two-factor login on; two customers (one with a portal password) with invoices, a payment, a
+// refund, a credit note and two card payments whose refunds' reservations await release; one of each pricing
+// record. The pages link to these, and the fuzz finds them from the links.
 
 export const STAFF_PASSWORD = "page fuzz staff password";
 export const PORTAL_PASSWORD = "page fuzz portal password";
 export const OWNER = "owner@fuzz.example";
 export const CUSTOMER = "fuzz@example.com";
+/** A staff user with two-factor login on: the fuzz logs in as them to reach the code form. */
+export const TWO_FACTOR = "twofactor@fuzz.example";
 /** Small, so a body just over it is cheap; larger than a 10,001-character field spoilt into a valid form. */
 export const BODY_LIMIT = 32 * 1024;
 
@@ -23,11 +36,31 @@ async function created(h: SolusioHarness, path: string, body: unknown): Promise<
   return String(r.body.data.id ?? r.body.data.code);
 }
 
+export interface PageFuzzWorld extends SolusioHarness {
+  stripe: FakeStripeAccount;
+  /** The two-factor user's TOTP secret: it may appear in no answer. */
+  totpSecret: string;
+}
+
 /**
- * Gives the fixture's owner and customer back their passwords (and the owner their access): a spoilt form
- * may be a valid one (a new password of 26 nines), and the fuzz goes on logged in as them.
+ * The code the two-factor user's app shows now. A code passes once (totp.ts refuses a step at or before the
+ * last one used), and the fuzz sends the right code again after each login, so the last step is forgotten.
  */
-export async function restoreLogins(h: SolusioHarness): Promise<void> {
+export async function twoFactorCode(h: PageFuzzWorld): Promise<string> {
+  await h.db
+    .updateTable("staff_user")
+    .set({ totp_last_step: null })
+    .where("email", "=", TWO_FACTOR)
+    .execute();
+  return totpCodeAt(h.totpSecret, new Date());
+}
+
+/**
+ * Gives the fixture's owner and customer back their passwords (and the owner their access), and the
+ * two-factor user their password, access and second factor: a spoilt form may be a valid one (a new password
+ * of 26 nines, a staff user's two-factor reset), and the fuzz goes on logged in as them.
+ */
+export async function restoreLogins(h: PageFuzzWorld): Promise<void> {
   const ctx = operatorContext(h.handle);
   const customer = await h.db
     .selectFrom("customer")
@@ -46,15 +79,49 @@ export async function restoreLogins(h: SolusioHarness): Promise<void> {
     .where("id", "=", owner.id)
     .execute();
   await setStaffPassword({ ctx, input: { id: owner.id, password: STAFF_PASSWORD } });
+  const second = await h.db
+    .updateTable("staff_user")
+    .set({ disabled_at: null, totp_secret: h.totpSecret, totp_enabled_at: new Date(), totp_last_step: null })
+    .where("email", "=", TWO_FACTOR)
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await setStaffPassword({ ctx, input: { id: second.id, password: STAFF_PASSWORD } });
 }
 
-export async function startPageFuzzWorld(): Promise<SolusioHarness> {
-  const h = await startSolusioHarness({
-    HTTP_BODY_LIMIT_BYTES: BODY_LIMIT,
-    // The fuzz sends the login forms many wrong passwords; the limiter would lock the fixture out.
-    LOGIN_FAILURES_PER_EMAIL: 1000,
-    LOGIN_FAILURES_PER_IP: 100_000,
-  });
+export async function startPageFuzzWorld(): Promise<PageFuzzWorld> {
+  const stripe = await startFakeStripeAccount();
+  let harness: SolusioHarness;
+  try {
+    harness = await startSolusioHarness({
+      HTTP_BODY_LIMIT_BYTES: BODY_LIMIT,
+      // The fuzz sends the login forms many wrong passwords; the limiter would lock the fixture out.
+      LOGIN_FAILURES_PER_EMAIL: 1000,
+      LOGIN_FAILURES_PER_IP: 100_000,
+      ...stripe.settings,
+    });
+  } catch (error) {
+    await stripe.close();
+    throw error;
+  }
+  const h: PageFuzzWorld = {
+    ...harness,
+    stripe,
+    totpSecret: "",
+    close: async () => {
+      await harness.close();
+      await stripe.close();
+    },
+  };
+  try {
+    await populate(h);
+  } catch (error) {
+    await h.close();
+    throw error;
+  }
+  return h;
+}
+
+async function populate(h: PageFuzzWorld): Promise<void> {
   h.runner.start();
   const ctx = operatorContext(h.handle);
   await createStaffUser({
@@ -116,5 +183,45 @@ export async function startPageFuzzWorld(): Promise<SolusioHarness> {
     .insertInto("job")
     .values({ kind: "fuzz.gone", payload: "{}", status: "failed", attempts: 5, last_error: "fuzz" })
     .execute();
-  return h;
+  await cardRefundsAwaitingRelease(h, BigInt(customer));
+  const twoFactor = await createStaffUser({
+    ctx,
+    input: { email: TWO_FACTOR, name: "Fuzz Two-Factor", role: "billing", password: STAFF_PASSWORD },
+  });
+  const asTwoFactor = { ...ctx, actor: actors.staff(twoFactor.id) };
+  h.totpSecret = (await beginTotpEnrolment({ ctx: asTwoFactor, input: {} })).secret;
+  const code = await totpCodeAt(h.totpSecret, new Date());
+  await confirmTotpEnrolment({ ctx: asTwoFactor, input: { code } });
+}
+
+/**
+ * Two invoices of `customer` paid by card through Checkout and Stripe's signed webhook, each with a refund
+ * reserved an hour ago whose call to Stripe never ran, so that the invoice's page and the customer's each
+ * offer one to release: the invoices' list shows the later month first and the customer's page the later
+ * payment first, so the later month is paid first.
+ */
+async function cardRefundsAwaitingRelease(h: PageFuzzWorld, customer: bigint): Promise<void> {
+  const [earlier, later] = (await issueInvoices(h.db, [
+    { customerId: customer, total: 20_000n },
+    { customerId: customer, total: 30_000n },
+  ])) as [string, string];
+  for (const invoice of [later, earlier]) await reservedCardRefund(h, invoice);
+}
+
+async function reservedCardRefund(h: PageFuzzWorld, invoice: string): Promise<void> {
+  const checkout = await h.server.api("POST", `/api/v1/invoices/${invoice}/checkout`);
+  if (checkout.status !== 201 && checkout.status !== 200)
+    throw new Error(`fixture checkout: ${checkout.status} ${JSON.stringify(checkout.body)}`);
+  const paid = await h.stripe.deliverTo(h.server, h.stripe.fake.completeSession(checkout.body.data.id));
+  if (paid.status !== 200)
+    throw new Error(`fixture card payment: ${paid.status} ${JSON.stringify(paid.body)}`);
+  const payment = await h.db
+    .selectFrom("payment")
+    .select("id")
+    .where("invoice_id", "=", invoice)
+    .executeTakeFirstOrThrow();
+  const anHourAgo = operatorContext(h.handle, new Date(Date.now() - 3_600_000));
+  await withTransaction(anHourAgo, (tx) =>
+    recordRefundIn(tx.db, tx, { payment_id: payment.id, amount: 1_000n, status: "pending" }),
+  );
 }

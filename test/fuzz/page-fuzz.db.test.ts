@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RouteEntry } from "../../src/http/access.ts";
 import { PageClient } from "../helpers/page-client.ts";
 import { type RawAnswer, rawRequest } from "../helpers/raw-http.ts";
-import type { SolusioHarness } from "../helpers/solusio-harness.ts";
 import { TEST_ADMIN_KEY } from "../helpers/test-server.ts";
 import {
   type DrawnForm,
@@ -29,20 +28,25 @@ import {
   BODY_LIMIT,
   CUSTOMER,
   OWNER,
+  type PageFuzzWorld,
   PORTAL_PASSWORD,
   restoreLogins,
   STAFF_PASSWORD,
   startPageFuzzWorld,
+  TWO_FACTOR,
+  twoFactorCode,
 } from "./page-fuzz-world.ts";
 
 // Bad input to a page is a page, always: every console and portal route of the live route table (so a new
 // page is fuzzed without being listed here) is sent, as the actor it serves (an owner's session for the
-// console, a customer's for the portal, none for the login and link pages), its real address with each path
-// segment and query value spoilt, and each form it draws, with that page's CSRF token and one-time key,
-// spoilt one field at a time or sent in a shape no browser of ours sends. No answer may be a 5xx, every 4xx
-// must be one of our HTML pages, and no answer may echo a control character or carry a secret (the admin
-// API key, SolusIO's token, a session token). The real addresses and the forms are found by walking the
-// pages' own links from each face's pages without parameters. Seeded; runs on PGlite and on PostgreSQL.
+// console, a customer's for the portal, none for the login and link pages, a staff user half-way through a
+// two-factor login for the code form), its real address with each path segment and query value spoilt, and
+// each form it draws, with that page's CSRF token and one-time key, spoilt one field at a time or sent in a
+// shape no browser of ours sends. No answer may be a 5xx, every 4xx must be one of our HTML pages, and no
+// answer may echo a control character or carry a secret (the admin API key, SolusIO's token, Stripe's keys,
+// a TOTP secret, a session token). The real addresses and the forms are found by walking the pages' own links
+// from each face's pages without parameters (a login page opened as the gate sends a browser there, with its
+// `next`), a link's query kept while one of its values is spoilt. Seeded; runs on PGlite and on PostgreSQL.
 
 /** Routes not fuzzed, and why. Each must be in the route table (checked), so the list cannot go stale. */
 const SKIPPED: Record<string, string> = {
@@ -55,31 +59,9 @@ const SKIPPED: Record<string, string> = {
  * with the CSRF token of the face's home page, over the fields below (checked against the table as well).
  */
 const FORMLESS: Record<string, { why: string; fields: [string, string][] }> = {
-  "POST /console/login/code": {
-    why: "its form follows the password of a staff user with two-factor on, which only that user's code passes",
-    fields: [["code", "123456"]],
-  },
   "POST /console/account/totp/confirm": {
     why: "its form is drawn by the answer to starting an enrolment (a POST), not by a page a link opens",
     fields: [["code", "123456"]],
-  },
-  "POST /console/invoices/:id/refund-release": {
-    why: "drawn only for a card refund's reservation, which needs the Stripe fake (console-refund-release.db.test.ts)",
-    fields: [
-      ["payment_id", "pay_ffff"],
-      ["refund_id", "ref_ffff"],
-    ],
-  },
-  "POST /console/customers/:id/refund-release": {
-    why: "as the invoice's: drawn only for a card refund's reservation",
-    fields: [
-      ["payment_id", "pay_ffff"],
-      ["refund_id", "ref_ffff"],
-    ],
-  },
-  "POST /portal/invoices/:id/pay": {
-    why: "drawn only when a payment provider is configured (stripe-routes.db.test.ts has that world)",
-    fields: [],
   },
   "POST /portal/login/link/open": {
     why: "its form is drawn only for a live link token, which only an e-mail carries",
@@ -95,23 +77,37 @@ const FORMLESS: Record<string, { why: string; fields: [string, string][] }> = {
 };
 
 /** GET routes with a parameter that no page reachable by links links to, and why (checked as above). */
-const UNLINKED: Record<string, string> = {
-  "GET /console/invoices/:id/refund-release": "linked only beside a card refund's reservation (Stripe fake)",
-  "GET /console/customers/:id/refund-release": "linked only beside a card refund's reservation (Stripe fake)",
+const UNLINKED: Record<string, string> = {};
+
+/** Who a page is sent as: the actor its route serves, or, for the routes below, someone more particular. */
+type Actor = PageRoute["access"] | "two-factor";
+/** Routes (both methods) sent as another actor than their access names, and why. */
+const ACTOR_OF: Record<string, Actor> = {
+  // Public, but drawn only for a browser whose password login waits for its second factor.
+  "/console/login/code": "two-factor",
 };
+const actorOf = (route: PageRoute): Actor => ACTOR_OF[route.url] ?? route.access;
 
 // Searching deeper: FUZZ_RUNS=50 FUZZ_SEED=7 npx vitest run test/fuzz/page-fuzz.db.test.ts
 const RUNS = Number(process.env["FUZZ_RUNS"] ?? 3);
 const SEED = Number(process.env["FUZZ_SEED"] ?? 20261205);
 const seedOf = (key: string) => [...key].reduce((s, c) => (s * 31 + c.charCodeAt(0)) | 0, SEED);
 
-let h: SolusioHarness;
+let h: PageFuzzWorld;
 let routes: PageRoute[];
-const clients: Record<PageRoute["access"], PageClient> = {} as never;
+const clients: Record<Actor, PageClient> = {} as never;
 /** A real path for each route (`METHOD pattern`), found from the pages' links and forms. */
 const realPath = new Map<string, string>();
+/** The query of the link a real path was found from, as drawn (a refund's page names its payment). */
+const realQuery = new Map<string, string>();
 const forms = new Map<string, DrawnForm>();
 const queryNames = new Map<string, Set<string>>();
+/**
+ * The address a person first opens a login page at, by route: the login page as the gate sends a browser
+ * asking for a page without a session (its `next` carried by the form), and the code page as the password
+ * login leaves a two-factor user. The crawl starts these routes there.
+ */
+const entries = new Map<string, string>();
 /** Requests sent per route, for the check that every route was exercised. */
 const sent = new Map<string, number>();
 const failures: string[] = [];
@@ -121,24 +117,39 @@ const MAX_HEAD = 16 * 1024 - 512;
 const keyOf = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
 const faceOf = (path: string) => (path.startsWith("/portal") ? "portal" : "console");
 
-async function logIn(access: PageRoute["access"], again = true): Promise<void> {
+async function logIn(actor: Actor, again = true): Promise<void> {
   const client = new PageClient(h.server.url);
   try {
-    if (access === "staff") await client.logInTo("console", OWNER, STAFF_PASSWORD);
-    if (access === "customer") await client.logInTo("portal", CUSTOMER, PORTAL_PASSWORD);
+    if (actor === "staff") await client.logInTo("console", OWNER, STAFF_PASSWORD);
+    if (actor === "customer") await client.logInTo("portal", CUSTOMER, PORTAL_PASSWORD);
+    if (actor === "two-factor") {
+      const gate = entries.get("GET /console/login") ?? "/console/login";
+      const next = new URLSearchParams(gate.split("?")[1]).get("next");
+      const login = { email: TWO_FACTOR, password: STAFF_PASSWORD, ...(next ? { next } : {}) };
+      const answer = await client.submit(gate, "/console/login", login);
+      if (answer.status !== 303 || !answer.location?.startsWith("/console/login/code"))
+        throw new Error(`login of ${TWO_FACTOR} answered ${answer.status} ${answer.location}`);
+      if (!entries.has("GET /console/login/code")) entries.set("GET /console/login/code", answer.location);
+    }
   } catch (error) {
     if (!again) throw error;
     await restoreLogins(h);
-    return logIn(access, false);
+    return logIn(actor, false);
   }
-  clients[access] = client;
+  clients[actor] = client;
 }
 
+/** The page each actor's session opens, answering 200 while that session lasts. */
+const SESSION_PAGE: Record<Exclude<Actor, "public">, string> = {
+  staff: "/console",
+  customer: "/portal",
+  "two-factor": "/console/login/code",
+};
+
 /** The session is still there (a spoilt body may have been taken as a valid logout); else log in again. */
-async function ensureSession(access: PageRoute["access"]): Promise<void> {
-  if (access === "public") return logIn("public");
-  const home = access === "staff" ? "/console" : "/portal";
-  if ((await clients[access].get(home)).status !== 200) await logIn(access);
+async function ensureSession(actor: Actor): Promise<void> {
+  if (actor === "public") return logIn("public");
+  if ((await clients[actor].get(SESSION_PAGE[actor])).status !== 200) await logIn(actor);
 }
 
 beforeAll(async () => {
@@ -146,32 +157,55 @@ beforeAll(async () => {
   routes = (h.server.app as unknown as { routeTable: RouteEntry[] }).routeTable
     .filter((r) => /^\/(console|portal)(\/|$)/.test(r.url) && r.method !== "HEAD")
     .map((r) => ({ method: r.method, url: r.url, access: r.access as PageRoute["access"] }));
-  for (const access of ["staff", "customer", "public"] as const) await logIn(access);
+  await findGates();
+  for (const actor of ["staff", "customer", "public", "two-factor"] as const) await logIn(actor);
   await crawl();
 }, 120_000);
 afterAll(async () => {
   await h?.close();
 });
 
+/** Each face's login page as its gate draws it for the first page without parameters but its home. */
+async function findGates(): Promise<void> {
+  const gets = routes.filter((r) => r.method === "GET");
+  for (const route of gets) {
+    if (route.access === "public" || route.url.includes(":")) continue;
+    const login = `GET ${route.url.startsWith("/portal") ? "/portal" : "/console"}/login`;
+    if (entries.has(login)) continue;
+    const answer = await new PageClient(h.server.url).get(route.url);
+    const target = answer.location?.includes("?next=") && routeOf(gets, answer.location.split("?")[0]!);
+    if (target && keyOf(target) === login) entries.set(login, answer.location!);
+  }
+}
+
 /** Walks each face's links from its pages without parameters; records real paths, forms and query names. */
 async function crawl(): Promise<void> {
   const gets = routes.filter((r) => r.method === "GET");
   const posts = routes.filter((r) => r.method === "POST");
-  const queue = gets.filter((r) => !r.url.includes(":")).map((r) => ({ route: r, path: r.url }));
+  const queue = gets
+    .filter((r) => !r.url.includes(":"))
+    .map((r) => ({ route: r, path: entries.get(keyOf(r)) ?? r.url }));
   const crawled = new Set(queue.map((q) => q.path));
-  for (const { route, path } of queue) realPath.set(keyOf(route), path);
+  for (const { route, path } of queue) {
+    const [bare, query = ""] = path.split("?") as [string, string?];
+    realPath.set(keyOf(route), bare);
+    realQuery.set(keyOf(route), query);
+  }
   for (let i = 0; i < queue.length; i++) {
     const { route, path } = queue[i]!;
-    const answer = await clients[route.access].get(path);
+    const answer = await clients[actorOf(route)].get(path);
     if (!answer.type.startsWith("text/html")) continue;
     const names = queryNames.get(keyOf(route)) ?? new Set();
     for (const name of queryNamesOf(answer.text, patternOf(route.url))) names.add(name);
     queryNames.set(keyOf(route), names);
     for (const link of linksOf(answer.text)) {
-      const linkPath = link.split("?")[0]!;
+      const [linkPath, query = ""] = link.split("?") as [string, string?];
       const target = routeOf(gets, linkPath);
       if (!target) continue;
-      if (!realPath.has(keyOf(target))) realPath.set(keyOf(target), linkPath);
+      if (!realPath.has(keyOf(target))) {
+        realPath.set(keyOf(target), linkPath);
+        realQuery.set(keyOf(target), query);
+      }
       // Each distinct link once: a page's query may draw another form (a lock or a suspension, a refund).
       const visits = queue.filter((q) => q.route === target).length;
       if (!crawled.has(link) && visits < 4) {
@@ -197,7 +231,14 @@ function check(answer: RawAnswer, path: string, what: string): void {
   const sessions = Object.values(clients).flatMap((c) =>
     [...c.cookies].filter(([name]) => name === "tb_console" || name === "tb_portal").map(([, v]) => v),
   );
-  for (const secret of [TEST_ADMIN_KEY, h.emulator.adminToken, ...sessions])
+  const keys = [
+    TEST_ADMIN_KEY,
+    h.emulator.adminToken,
+    h.stripe.secretKey,
+    h.stripe.webhookSecret,
+    h.totpSecret,
+  ];
+  for (const secret of [...keys, ...sessions])
     if ((textual && answer.text.includes(secret)) || JSON.stringify(headers).includes(secret))
       throw new Error(`${what} → ${answer.status} carries a secret`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
@@ -215,7 +256,7 @@ async function send(
   what: string,
   body?: { type?: string; body: string | Buffer },
 ): Promise<void> {
-  const client = clients[route.access];
+  const client = clients[actorOf(route)];
   const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
   sent.set(keyOf(route), (sent.get(keyOf(route)) ?? 0) + 1);
   try {
@@ -238,6 +279,7 @@ async function send(
 
 /** The route's real path with one segment replaced, for each parameter and each spoilt segment. */
 function spoiltPaths(route: PageRoute, real: string): string[] {
+  const query = realQuery.get(keyOf(route)) ? `?${realQuery.get(keyOf(route))}` : "";
   const realSegments = real.split("/");
   const params = route.url
     .split("/")
@@ -245,31 +287,41 @@ function spoiltPaths(route: PageRoute, real: string): string[] {
     .filter((i) => i >= 0);
   const pieces = [...SEGMENTS, ...randomPieces(seedOf(keyOf(route)), RUNS)];
   return params.flatMap((at) =>
-    pieces.map((piece) => realSegments.map((s, i) => (i === at ? piece : s)).join("/")),
+    pieces.map((piece) => realSegments.map((s, i) => (i === at ? piece : s)).join("/") + query),
   );
 }
 
 /**
  * Each query name the page's links and search forms use, `page`, `q`, and the fields of the form posted to the
  * same address (a login link's page reads its `token` from the query and posts it back), spoilt one at a time
- * and sent twice; then the whole query strings no link of ours makes.
+ * and sent twice; then the whole query strings no link of ours makes. The rest of the query is the link's
+ * own, so that a page drawn for the records its query names (a refund's confirmation) is reached.
  */
 function spoiltQueries(route: PageRoute): string[] {
   const post = `POST ${route.url}`;
   const posted = (forms.get(post)?.fields ?? FORMLESS[post]?.fields ?? []).map(([n]) => n);
-  const names = new Set(["page", "q", ...(queryNames.get(keyOf(route)) ?? []), ...posted]);
+  const real = (realQuery.get(keyOf(route)) ?? "").split("&").filter((p) => p !== "");
+  const linked = real.map((p) => decodeURIComponent(p.split("=")[0]!));
+  const names = new Set(["page", "q", ...(queryNames.get(keyOf(route)) ?? []), ...linked, ...posted]);
   names.delete("_csrf");
   const values = [...QUERY_VALUES, ...randomPieces(seedOf(`${keyOf(route)}?`), RUNS)];
+  /** The link's query with `name` left out and `pairs` after it. */
+  const but = (name: string, pairs: string) =>
+    [...real.filter((_, i) => linked[i] !== name), pairs].join("&");
   return [
-    ...ODD_QUERIES,
+    ...ODD_QUERIES.map((odd) => but("", odd)),
     ...[...names].flatMap((name) => {
       const n = encodeURIComponent(name);
-      return [...values.map((v) => `${n}=${v}`), `${n}=1&${n}=2`];
+      return [...values.map((v) => but(name, `${n}=${v}`)), but(name, `${n}=1&${n}=2`)];
     }),
   ];
 }
 
-/** The hidden fields a page's form sends untouched: the CSRF token and any one-time key. */
+/**
+ * The hidden fields a page's form sends untouched: the CSRF token and any one-time key. A form page that sends
+ * the browser to its login page means the session ended (a right two-factor code ends the half-way one):
+ * the actor logs in again, as a person would, and opens the page anew.
+ */
 async function freshHidden(route: PageRoute, form: DrawnForm | undefined): Promise<Record<string, string>> {
   const page =
     form?.page ??
@@ -280,7 +332,17 @@ async function freshHidden(route: PageRoute, form: DrawnForm | undefined): Promi
       : route.access === "public"
         ? "/console/login"
         : "/console");
-  const html = (await clients[route.access].get(page)).text;
+  const actor = actorOf(route);
+  let answer = await clients[actor].get(page);
+  if (
+    actor !== "public" &&
+    answer.status === 303 &&
+    /^\/(console|portal)\/login(\?|$)/.test(answer.location ?? "")
+  ) {
+    await logIn(actor);
+    answer = await clients[actor].get(page);
+  }
+  const html = answer.text;
   const pageForm = formsOf(html, page).find((f) => f.action === form?.action) ?? formsOf(html, page)[0];
   const hidden: Record<string, string> = {};
   for (const [name, value] of pageForm?.fields ?? [])
@@ -288,10 +350,15 @@ async function freshHidden(route: PageRoute, form: DrawnForm | undefined): Promi
   return hidden;
 }
 
-/** A form's fields made valid where the page left them empty: who is logging in, a password, a name. */
-function validFields(route: PageRoute, drawn: [string, string][]): Fields {
+/**
+ * A form's fields made valid where the page left them empty: who is logging in, a password, a name, and for
+ * the two-factor code form the code the user's app shows now.
+ */
+async function validFields(route: PageRoute, drawn: [string, string][]): Promise<Fields> {
   const portal = route.url.startsWith("/portal");
+  const code = actorOf(route) === "two-factor" ? await twoFactorCode(h) : "";
   const fill: Record<string, string> = {
+    code,
     email: portal ? CUSTOMER : OWNER,
     password: portal ? PORTAL_PASSWORD : STAFF_PASSWORD,
     current_password: portal ? PORTAL_PASSWORD : STAFF_PASSWORD,
@@ -337,7 +404,7 @@ describe("no spoilt address or form of a page gives a 5xx or anything but our pa
   it("answers every page route's spoilt addresses and forms with a page", async () => {
     const ordered = routes.filter((r) => !SKIPPED[keyOf(r)]).sort((a, b) => LAST(a) - LAST(b));
     for (const route of ordered) {
-      await ensureSession(route.access);
+      await ensureSession(actorOf(route));
       const real = realPath.get(keyOf(route)) ?? borrowedPath(route);
       if (route.method === "GET") {
         for (const path of spoiltPaths(route, real)) await send(route, path, "path");
@@ -347,12 +414,17 @@ describe("no spoilt address or form of a page gives a 5xx or anything but our pa
       const form = forms.get(keyOf(route));
       const drawn = form?.fields ?? FORMLESS[keyOf(route)]?.fields ?? [];
       const HIDDEN = new Set(["_csrf", "form_key"]);
-      const base = validFields(route, drawn).filter(([n]) => !HIDDEN.has(n));
-      const oneTime = drawn.some(([n]) => n === "form_key");
+      const valid = async () => (await validFields(route, drawn)).filter(([n]) => !HIDDEN.has(n));
+      let base = await valid();
+      // A one-time key is spent by a valid sending, and so is a half-way two-factor session: each sending
+      // starts from the form's page again, and a code is good once, so it is made afresh too.
+      const twoFactor = actorOf(route) === "two-factor";
+      const oneTime = drawn.some(([n]) => n === "form_key") || twoFactor;
       let hidden = await freshHidden(route, form);
       /** The page's hidden fields as drawn, then the others; `spoil` replaces one field's value. */
       const post = async (what: string, spoil?: [string, string | string[]]) => {
         if (oneTime) hidden = await freshHidden(route, form);
+        if (twoFactor) base = await valid();
         const fields: Fields = [...Object.entries(hidden), ...base];
         await send(route, real, what, {
           type: "application/x-www-form-urlencoded",
@@ -374,6 +446,7 @@ describe("no spoilt address or form of a page gives a 5xx or anything but our pa
       const count = oddBodies([], BODY_LIMIT).length;
       for (let i = 0; i < count; i++) {
         if (oneTime || i === 0) hidden = await freshHidden(route, form);
+        if (twoFactor) base = await valid();
         const odd = oddBodies([...Object.entries(hidden), ...base], BODY_LIMIT)[i]!;
         await send(route, real, odd.what, odd);
       }
