@@ -25,7 +25,7 @@ describe("schedule slots", () => {
       payload: {},
     });
     expect(SCHEDULES.reconciliation.slot(now, config)?.slot).toBe("reconcile:2026-11-29T12:00");
-    // Below the setting's minute (src/config.ts), as tests shorten it: slots still follow the interval.
+    // Below the setting's minute (src/config/config-schema.ts), as tests shorten it: slots still follow the interval.
     const fast = { ...config, RECONCILE_INTERVAL_MS: 50 };
     expect(SCHEDULES.reconciliation.slot(now, fast)?.slot).toBe("reconcile:2026-11-29T12:07:31.250");
   });

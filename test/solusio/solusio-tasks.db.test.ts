@@ -39,7 +39,7 @@ describe("scheduled SolusIO tasks", () => {
         },
       }),
     );
-    // 50 ms, below the setting's minute (src/config.ts): a test's clock, not a configuration.
+    // 50 ms, below the setting's minute (src/config/config-schema.ts): a test's clock, not a configuration.
     const config = {
       ...parseConfig({ USAGE_SOURCE: "snapshots", LOG_LEVEL: "silent" }),
       RECONCILE_INTERVAL_MS: 50,

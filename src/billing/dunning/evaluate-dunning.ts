@@ -25,7 +25,7 @@ export interface DunningAction {
   details: Record<string, unknown>;
 }
 
-/** The step recorded when an episode ends; ladder rungs may not use the name (config.ts). */
+/** The step recorded when an episode ends; ladder rungs may not use the name (src/config/setting-shapes.ts). */
 export const CLOSED_STEP = "closed";
 
 interface Unpaid {

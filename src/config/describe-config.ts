@@ -1,0 +1,25 @@
+import { type Config, KNOWN_KEYS } from "./config-schema.ts";
+import { maskUrl } from "./mask-url.ts";
+import { SECRET_KEYS, URL_KEYS } from "./sensitive-keys.ts";
+
+// The configuration as people see it: every setting with secrets and URLs masked (`tokenbill config`, the
+// start log), and the address SolusIO reaches tokenbill at.
+
+/** The effective configuration with secrets masked, for `tokenbill config` and the start log. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of KNOWN_KEYS) {
+    const value = (config as Record<string, unknown>)[key];
+    if ((SECRET_KEYS as readonly string[]).includes(key))
+      out[key] = value === undefined ? undefined : "********";
+    else if (URL_KEYS.includes(key) && typeof value === "string") out[key] = maskUrl(value);
+    else if (URL_KEYS.includes(key) && Array.isArray(value)) out[key] = value.map((u) => maskUrl(String(u)));
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** Where SolusIO reaches tokenbill; setup pushes this + PRICING_PATH to SolusIO. */
+export function publicUrl(config: Config): string {
+  return config.TOKENBILL_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
+}

@@ -1,0 +1,77 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { type Config, KNOWN_KEYS } from "./config-schema.ts";
+import { maskUrl } from "./mask-url.ts";
+import { ConfigError, parseConfig } from "./parse-config.ts";
+import { SECRET_KEYS, URL_KEYS } from "./sensitive-keys.ts";
+
+// Loading the configuration: the config file (TOKENBILL_CONFIG, or ./tokenbill.config.json when present),
+// with a warning when others may read its secrets, overlaid by the environment. Nothing else in the program
+// reads process.env.
+
+/** Settings whose empty value says something other than "unset". */
+const EMPTY_MEANS_NONE = new Set(["SOLUSIO_DEFAULT_LIMIT_GROUP"]);
+
+/** Where a warning about the config file goes: one line on stderr, before any logger exists. */
+export type ConfigWarning = (line: string) => void;
+const warnOnStderr: ConfigWarning = (line) => void process.stderr.write(`${line}\n`);
+
+/**
+ * The secret settings a config file holds (by name): the secret keys, and URLs with credentials in them.
+ * Values are never named, only keys.
+ */
+function secretsIn(fromFile: Record<string, unknown>): string[] {
+  return Object.keys(fromFile).filter((key) => {
+    const value = fromFile[key];
+    if ((SECRET_KEYS as readonly string[]).includes(key)) return value !== undefined && value !== "";
+    if (!URL_KEYS.includes(key)) return false;
+    const urls = Array.isArray(value) ? value : [value];
+    return urls.some((url) => typeof url === "string" && maskUrl(url) !== url);
+  });
+}
+
+/**
+ * A config file with secrets that other users may read gets a warning, as OpenSSH gives a private key with
+ * such permissions; not a refusal, so an upgrade never stops a running installation over it.
+ */
+function warnIfReadableByOthers(file: string, fromFile: Record<string, unknown>, warn: ConfigWarning): void {
+  if (process.platform === "win32") return;
+  const secrets = secretsIn(fromFile);
+  if (secrets.length === 0) return;
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  warn(
+    `warning: config file ${file} holds secrets (${secrets.join(", ")}) and other users may read it ` +
+      `(mode ${mode.toString(8).padStart(4, "0")}): chmod 600 ${file}`,
+  );
+}
+
+/** Reads the config file (if any) and the environment; environment wins. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+  warn: ConfigWarning = warnOnStderr,
+): Config {
+  const explicitFile = env["TOKENBILL_CONFIG"];
+  const file = explicitFile ?? `${cwd}/tokenbill.config.json`;
+  let fromFile: Record<string, unknown> = {};
+  if (explicitFile !== undefined || existsSync(file)) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        throw new Error("the file must hold one JSON object");
+      }
+      fromFile = parsed as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError([`config file ${file}: ${(e as Error).message}`]);
+    }
+    warnIfReadableByOthers(file, fromFile, warn);
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const key of KNOWN_KEYS) {
+    const value = env[key];
+    // Empty is unset (env files and compose files write `X=` for "not given"): the file's value or the
+    // default applies. Before 2026-12-04 an empty number read as 0 and an empty yes/no as no, silently.
+    if (value !== undefined && (value.trim() !== "" || EMPTY_MEANS_NONE.has(key))) fromEnv[key] = value;
+  }
+  return parseConfig({ ...fromFile, ...fromEnv });
+}
