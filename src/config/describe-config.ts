@@ -21,5 +21,9 @@ export function describeConfig(config: Config): Record<string, unknown> {
 
 /** Where SolusIO reaches tokenbill; setup pushes this + PRICING_PATH to SolusIO. */
 export function publicUrl(config: Config): string {
-  return config.TOKENBILL_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
+  if (config.TOKENBILL_PUBLIC_URL !== undefined) return config.TOKENBILL_PUBLIC_URL;
+  // An IPv6 address goes in brackets, as `serve` writes its own URL: until 2026-12-05 HOST=::1 gave
+  // http://::1:8080, which no client opens, in SSO and portal links and in the pricing URL.
+  const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+  return `http://${host}:${config.PORT}`;
 }
