@@ -51,7 +51,10 @@ export function loadConfig(
   cwd = process.cwd(),
   warn: ConfigWarning = warnOnStderr,
 ): Config {
-  const explicitFile = env["TOKENBILL_CONFIG"];
+  // Empty is unset here too, as for every setting: TOKENBILL_CONFIG= stopped the program until 2026-12-05 with
+  // "config file : ENOENT: no such file or directory, open ''".
+  const named = env["TOKENBILL_CONFIG"];
+  const explicitFile = named === undefined || named.trim() === "" ? undefined : named;
   const file = explicitFile ?? `${cwd}/tokenbill.config.json`;
   let fromFile: Record<string, unknown> = {};
   if (explicitFile !== undefined || existsSync(file)) {
