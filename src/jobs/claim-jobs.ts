@@ -1,6 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema.ts";
-import type { ClaimedJob } from "./job-runner.ts";
+import type { ClaimedJob } from "./job-handler.ts";
 import { notifyJobWritten } from "./job-wakeups.ts";
 
 export interface Claimant {
@@ -173,7 +173,7 @@ export async function claimSlot(
  * PostgreSQL table new or grown since autovacuum last looked), the planner takes a backlog of open jobs for a
  * handful, and plans the claim as "every open job, each checked against its key, then sorted": a claim then
  * costs in proportion to the backlog (30 ms at 700 open jobs in PGlite) instead of to `limit`. The runner
- * calls this while it works through a backlog (job-runner.ts).
+ * calls this while it works through a backlog (job-statistics.ts).
  */
 export async function refreshJobStatistics(db: Kysely<Database>): Promise<void> {
   await sql`analyze job`.execute(db);

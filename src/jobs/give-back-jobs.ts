@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
 import { type Claimant, releaseClaims } from "./claim-jobs.ts";
-import type { ClaimedJob } from "./job-runner.ts";
+import type { ClaimedJob } from "./job-handler.ts";
 
 /**
  * The end of a runner's stop: gives back, in one statement (releaseClaims), the jobs it claimed ahead and

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { payloadIssues } from "./job-payloads.ts";
-import { type ClaimedJob, type JobHandler, type JobRun, PermanentJobError } from "./job-runner.ts";
+import { PermanentJobError } from "./job-errors.ts";
+import type { ClaimedJob, JobHandler, JobRun } from "./job-handler.ts";
 
 /** How often a kind is tried. Unset fields take the runner's (JOB_RETRY_CAP_MS). */
 export interface RetryPolicy {
@@ -51,4 +52,10 @@ export function runnableKind<S extends z.ZodType>(
       return (run) => handler(typed, run);
     },
   };
+}
+
+/** A bare handler is a kind with the runner's defaults: payload as stored, retried until done, no limit. */
+export function runnableOf(entry: RunnableKind | JobHandler | undefined): RunnableKind | undefined {
+  if (typeof entry !== "function") return entry;
+  return { prepare: (job) => (run) => entry(job, run), retry: {}, claimed: entry.claimed };
 }

@@ -3,87 +3,30 @@ import { hostname } from "node:os";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
-import { replaceUnshowable } from "../kernel/clean-text.ts";
-import { claimJobs, claimSlot, markDone, refreshJobStatistics } from "./claim-jobs.ts";
+import { claimJobs, claimSlot, markDone } from "./claim-jobs.ts";
 import { giveBackJobs } from "./give-back-jobs.ts";
 import { Attempt } from "./job-attempt.ts";
-import type { RetryPolicy, RunnableKind } from "./job-kind.ts";
+import { PermanentJobError } from "./job-errors.ts";
+import type { ClaimedJob, JobHandler } from "./job-handler.ts";
+import { type RunnableKind, runnableOf } from "./job-kind.ts";
+import { JobStatistics } from "./job-statistics.ts";
 import type { JobWakeups } from "./job-wakeups.ts";
 import { LockKeeper } from "./lock-keeper.ts";
+import { recordJobFailure } from "./record-job-failure.ts";
 import { withTimeout } from "./with-timeout.ts";
 
-export interface ClaimedJob<P = unknown> {
-  id: bigint;
-  kind: string;
-  orderingKey: string | null;
-  /** As stored; parsed with the kind's schema when the kind comes from the catalog. */
-  payload: P;
-  attempts: number;
-}
-
-/** What a handler is given beside its job. */
-export interface JobRun {
-  /**
-   * Aborted once the runner no longer waits for this attempt: the stop's grace ended (the job is given back),
-   * the kind's timeout passed, or the claim ran out and the job was claimed again. What the attempt does after
-   * that is not recorded, and the job's next run may already be under way: a handler stops before its next
-   * outside call (SolusIO, SMTP, a webhook) and before it writes what the next run writes.
-   */
-  signal: AbortSignal;
-}
-
-/** `run` is always given by the runner; a test calling a handler directly may leave it out. */
-export type JobHandler<P = unknown> = ((job: ClaimedJob<P>, run?: JobRun) => Promise<void>) & {
-  /**
-   * Told of the jobs claimed for this kind together, before any of them starts (they start as slots free),
-   * so that it can read what they need in one statement. Must not throw; what it starts must not reject
-   * unhandled.
-   */
-  claimed?: (jobs: ClaimedJob<P>[]) => void;
-};
+// The outbox runner: it claims jobs, runs their handlers a few at a time and records how each attempt ended.
+// What a handler is (job-handler.ts) and throws (job-errors.ts), how a failure is recorded
+// (record-job-failure.ts) and when the job table's statistics are refreshed (job-statistics.ts) are beside
+// it; their names are exported from here too, where the rest of the program has always imported them.
+export { PermanentJobError, RetryLaterError } from "./job-errors.ts";
+export type { ClaimedJob, JobHandler, JobRun } from "./job-handler.ts";
 
 /**
  * How long a woken runner gathers further wake-ups before it claims. bench/sync (PGlite, 3,000 customers):
  * at once 111 users/s, 2 ms 184/s, 5 ms 214/s, with the idle pickup p50 still 8–9 ms.
  */
 const WAKE_GATHER_MS = 5;
-
-/**
- * A runner working through a backlog (its claims come back full) refreshes the job table's statistics after
- * this many claimed jobs, and then at most every STATISTICS_EVERY_MS: a claim planned on statistics from
- * before the backlog reads every open job (claim-jobs.ts). bench/sync, 10,000 customers on PGlite: claims
- * went from growing with the backlog to a constant cost.
- */
-const STATISTICS_AFTER_JOBS = 200;
-const STATISTICS_EVERY_MS = 10_000;
-
-/** Throw this (or any error with `retryable: false`) to stop retrying a job: it is marked failed. */
-export class PermanentJobError extends Error {
-  readonly retryable = false;
-}
-
-/**
- * Throw this when the job cannot be done yet and the handler knows when it can: it is tried again after
- * `retryInMs` instead of the kind's backoff, and logged as deferred, not as a failure. The message is kept as
- * the job's last error, so whoever looks at the queue sees why it waits.
- */
-export class RetryLaterError extends Error {
-  /**
-   * The deferral counts as an attempt (the claim's attempt is not given back): for a handler whose next run
-   * must know that this one got some way, e.g. sent a write whose outcome is unknown (a sync job's create).
-   */
-  readonly countsAsAttempt: boolean;
-
-  constructor(
-    message: string,
-    readonly retryInMs: number,
-    options: { countsAsAttempt?: boolean } = {},
-  ) {
-    super(message);
-    this.name = "RetryLaterError";
-    this.countsAsAttempt = options.countsAsAttempt ?? false;
-  }
-}
 
 export interface StopOptions {
   /**
@@ -132,12 +75,10 @@ export class JobRunner {
   /** Claimed ahead and held, not yet started: a freed slot starts the next one without waiting for a claim. */
   private readonly ready: ClaimedJob[] = [];
   private readonly locks: LockKeeper;
+  private readonly statistics: JobStatistics;
   /** Jobs that succeeded and are not yet marked done: the next claim closes them (claim-jobs.ts). */
   private finished: bigint[] = [];
   private listening: Promise<(() => Promise<void>) | undefined> | undefined;
-  private claimedSinceStatistics = 0;
-  private statisticsAt = Number.NEGATIVE_INFINITY;
-  private refreshing: Promise<void> | undefined;
   /** Claims failed in a row: a database that is down fails every poll, and says so once. */
   private claimFailures = 0;
   /** Each running job's attempt: its way to stop waiting for the handler and to abort its signal (execute). */
@@ -148,6 +89,7 @@ export class JobRunner {
 
   constructor(private readonly options: JobRunnerOptions) {
     this.locks = new LockKeeper(options.db, this.workerId, this.lockSeconds, options.logger);
+    this.statistics = new JobStatistics(options.db, options.logger);
   }
 
   /**
@@ -197,7 +139,7 @@ export class JobRunner {
     this.wake();
     await this.loop;
     await this.awaitHandlers(options.giveBackAfter);
-    await this.refreshing;
+    await this.statistics.refreshing;
     try {
       await this.closeFinished();
     } finally {
@@ -401,7 +343,7 @@ export class JobRunner {
       this.finished.push(...done);
       throw error;
     }
-    this.keepStatistics(claimed.length, limit);
+    this.statistics.noteClaim(claimed.length, limit);
     for (const job of claimed) this.claimedAgain(job.id);
     return claimed;
   }
@@ -421,21 +363,6 @@ export class JobRunner {
       earlier.end("superseded");
     }
     if (this.finished.includes(id)) this.finished = this.finished.filter((f) => f !== id);
-  }
-
-  /** Refreshes the job table's statistics, in the background, while claims come back full. */
-  private keepStatistics(claimed: number, limit: number): void {
-    this.claimedSinceStatistics += claimed;
-    if (claimed < limit || this.refreshing) return;
-    if (this.claimedSinceStatistics < STATISTICS_AFTER_JOBS) return;
-    if (Date.now() - this.statisticsAt < STATISTICS_EVERY_MS) return;
-    this.claimedSinceStatistics = 0;
-    this.statisticsAt = Date.now();
-    this.refreshing = refreshJobStatistics(this.options.db)
-      .catch((error: unknown) => this.options.logger.warn({ err: error }, "could not analyze the job table"))
-      .finally(() => {
-        this.refreshing = undefined;
-      });
   }
 
   /** Marks the finished jobs done without claiming (runOnce, runSlot and stop end with nothing open). */
@@ -477,7 +404,13 @@ export class JobRunner {
       else if (ended === "superseded") this.noteSuperseded(job);
       else this.finished.push(job.id);
     } catch (error) {
-      await this.recordFailure(job, kind?.retry ?? {}, error);
+      const { db, logger, backoffBaseMs, backoffCapMs } = this.options;
+      await recordJobFailure(
+        { db, logger, workerId: this.workerId, backoffBaseMs, backoffCapMs },
+        job,
+        kind?.retry ?? {},
+        error,
+      );
     } finally {
       // From here on nobody waits for the handler: it is told to stop (JobRun.signal).
       attempt.abort();
@@ -495,72 +428,4 @@ export class JobRunner {
       "job claimed again after its claim ran out; the earlier attempt's outcome is not recorded",
     );
   }
-
-  private async recordFailure(job: ClaimedJob, retry: RetryPolicy, error: unknown): Promise<void> {
-    const reason = (error as Error)?.message ?? String(error);
-    // A deferral is not a failed attempt: it gives the claim's attempt back, so a kind with few attempts
-    // (a scheduled kind has one) is never given up on while it only waits.
-    const deferred = error instanceof RetryLaterError;
-    const permanent = !deferred && (error as { retryable?: unknown })?.retryable === false;
-    const exhausted =
-      !deferred && !permanent && retry.maxAttempts !== undefined && job.attempts >= retry.maxAttempts;
-    const final = permanent || exhausted;
-    const message = exhausted ? `${reason} (gave up after ${attemptsText(job.attempts)})` : reason;
-    const delay = deferred ? Math.max(0, error.retryInMs) : this.backoff(job.attempts, retry);
-    const attempts = deferred && !error.countsAsAttempt ? job.attempts - 1 : job.attempts;
-    await this.options.db
-      .updateTable("job")
-      .set({
-        status: final ? "failed" : "pending",
-        attempts,
-        locked_until: null,
-        // The message may carry another system's text (SolusIO's answer, a SolusIO user's e-mail): a NUL in
-        // it made PostgreSQL refuse this update, and the job stayed running, to be claimed and fail again
-        // for good. Cut first, so a pair of surrogates cut in two is replaced too.
-        last_error: replaceUnshowable(message.slice(0, 2000)),
-        run_after: new Date(Date.now() + (final ? 0 : delay)),
-        updated_at: new Date(),
-      })
-      .where("id", "=", job.id)
-      .where("locked_by", "=", this.workerId)
-      // A job no longer running (given back, or closed by an attempt that superseded this one) stays as it is.
-      .where("status", "=", "running")
-      .execute()
-      .catch((e) =>
-        this.options.logger.error({ err: e, job: String(job.id) }, "could not record job failure"),
-      );
-    this.options.logger[permanent ? "error" : deferred ? "info" : "warn"](
-      {
-        job: String(job.id),
-        kind: job.kind,
-        worker: this.workerId,
-        attempts,
-        retryInMs: final ? null : delay,
-        error: message,
-      },
-      permanent
-        ? "job failed permanently"
-        : exhausted
-          ? "job failed; no attempts left"
-          : deferred
-            ? "job deferred"
-            : "job failed; will retry",
-    );
-  }
-
-  private backoff(attempts: number, retry: RetryPolicy): number {
-    const base = retry.backoffBaseMs ?? this.options.backoffBaseMs ?? 1_000;
-    const cap = retry.backoffCapMs ?? this.options.backoffCapMs ?? 60_000;
-    return Math.min(cap, base * 2 ** Math.max(0, attempts - 1));
-  }
-}
-
-/** A bare handler is a kind with the runner's defaults: payload as stored, retried until done, no limit. */
-function runnableOf(entry: RunnableKind | JobHandler | undefined): RunnableKind | undefined {
-  if (typeof entry !== "function") return entry;
-  return { prepare: (job) => (run) => entry(job, run), retry: {}, claimed: entry.claimed };
-}
-
-function attemptsText(n: number): string {
-  return n === 1 ? "1 attempt" : `${n} attempts`;
 }
