@@ -1,12 +1,18 @@
+import { createHash } from "node:crypto";
+import { runnableKinds } from "../../src/app/job-catalog.ts";
 import { recordRefundIn } from "../../src/billing/payments/refund-payment.ts";
 import { issueInvoices } from "../../src/billing/payments/testing/invoice-fixtures.ts";
 import {
   type FakeStripeAccount,
   startFakeStripeAccount,
 } from "../../src/billing/providers/testing/stripe-world.ts";
+import { JobRunner } from "../../src/jobs/job-runner.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { withTransaction } from "../../src/kernel/transaction.ts";
 import { setPortalPassword } from "../../src/services/portal-accounts/portal-accounts.ts";
+import { PORTAL_LINK_EMAIL_JOB } from "../../src/services/portal-accounts/portal-link-mail.ts";
+import type { PortalMessage } from "../../src/services/portal-accounts/portal-mail.ts";
+import type { PortalTokenPurpose } from "../../src/services/portal-accounts/portal-tokens.ts";
 import { beginTotpEnrolment, confirmTotpEnrolment } from "../../src/services/staff/staff-login.ts";
 import { setStaffPassword } from "../../src/services/staff/staff-repairs.ts";
 import { createStaffUser } from "../../src/services/staff/staff-users.ts";
@@ -19,7 +25,8 @@ import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helper
 // Stripe, so the portal draws "Pay now" and card refunds reach a provider; an owner, a second staff user and
 // one with two-factor login on; two customers (one with a portal password) with invoices, a payment, a
 // refund, a credit note and two card payments whose refunds' reservations await release; one of each pricing
-// record. The pages link to these, and the fuzz finds them from the links.
+// record. The pages link to these, and the fuzz finds them from the links. The portal's link e-mails, which
+// the harness's runner leaves queued (it has no mailer), are sent when the fuzz asks for one, into a list.
 
 export const STAFF_PASSWORD = "page fuzz staff password";
 export const PORTAL_PASSWORD = "page fuzz portal password";
@@ -40,6 +47,71 @@ export interface PageFuzzWorld extends SolusioHarness {
   stripe: FakeStripeAccount;
   /** The two-factor user's TOTP secret: it may appear in no answer. */
   totpSecret: string;
+  /** Runs the queued `portal.link_email` jobs only, as serve's runner would, when drained. */
+  linkMailer: JobRunner;
+  /** What those jobs sent, in order. */
+  mail: PortalMessage[];
+}
+
+const OPEN_PATH: Record<PortalTokenPurpose, string> = {
+  magic_link: "/portal/login/link/open",
+  password_reset: "/portal/password-reset/new",
+};
+
+/**
+ * Sends the queued link e-mails, then returns the address (path and query) of the last link of `purpose`
+ * mailed to the customer: a newer token of a purpose retires the older ones, so the last is the live one.
+ */
+export async function mailedLink(h: PageFuzzWorld, purpose: PortalTokenPurpose): Promise<string> {
+  await h.linkMailer.drain();
+  const open = OPEN_PATH[purpose];
+  for (const message of [...h.mail].reverse()) {
+    const link = new RegExp(`https?://[^/\\s]+(${open}\\?token=\\S+)`).exec(message.text)?.[1];
+    if (message.to === CUSTOMER && link) return link;
+  }
+  throw new Error(`no ${purpose} link was mailed to ${CUSTOMER}`);
+}
+
+/** Whether a mailed token is unspent, unretired and unexpired. */
+export async function tokenLive(h: PageFuzzWorld, token: string): Promise<boolean> {
+  const row = await h.db
+    .selectFrom("portal_token")
+    .select("token_hash")
+    .where("token_hash", "=", createHash("sha256").update(token).digest("hex"))
+    .where("used_at", "is", null)
+    .where("expires_at", ">", new Date())
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The customer's portal password hash: a refused reset leaves it as it was. */
+export async function portalPasswordHash(h: PageFuzzWorld): Promise<string | null> {
+  const row = await h.db
+    .selectFrom("portal_account")
+    .innerJoin("customer", "customer.id", "portal_account.customer_id")
+    .select("portal_account.password_hash")
+    .where("customer.email", "=", CUSTOMER)
+    .executeTakeFirstOrThrow();
+  return row.password_hash;
+}
+
+/** The owner's two-factor state: a secret waiting for its confirmation, and whether it is on. */
+export async function ownerTotp(h: PageFuzzWorld): Promise<{ secret: string | null; on: boolean }> {
+  const row = await h.db
+    .selectFrom("staff_user")
+    .select(["totp_secret", "totp_enabled_at"])
+    .where("email", "=", OWNER)
+    .executeTakeFirstOrThrow();
+  return { secret: row.totp_secret, on: row.totp_enabled_at !== null };
+}
+
+/** Turns the owner's two-factor login off: a confirmed enrolment (a valid sending) would ask them for codes. */
+export async function ownerTotpOff(h: PageFuzzWorld): Promise<void> {
+  await h.db
+    .updateTable("staff_user")
+    .set({ totp_secret: null, totp_enabled_at: null, totp_last_step: null })
+    .where("email", "=", OWNER)
+    .execute();
 }
 
 /**
@@ -56,9 +128,10 @@ export async function twoFactorCode(h: PageFuzzWorld): Promise<string> {
 }
 
 /**
- * Gives the fixture's owner and customer back their passwords (and the owner their access), and the
- * two-factor user their password, access and second factor: a spoilt form may be a valid one (a new password
- * of 26 nines, a staff user's two-factor reset), and the fuzz goes on logged in as them.
+ * Gives the fixture's owner and customer back their passwords (and the owner their access and a login without
+ * a second factor), and the two-factor user their password, access and second factor: a spoilt form may be a
+ * valid one (a new password of 26 nines, a staff user's two-factor reset, the owner's enrolment confirmed), and
+ * the fuzz goes on logged in as them.
  */
 export async function restoreLogins(h: PageFuzzWorld): Promise<void> {
   const ctx = operatorContext(h.handle);
@@ -78,6 +151,7 @@ export async function restoreLogins(h: PageFuzzWorld): Promise<void> {
     .set({ disabled_at: null, role: "owner" })
     .where("id", "=", owner.id)
     .execute();
+  await ownerTotpOff(h);
   await setStaffPassword({ ctx, input: { id: owner.id, password: STAFF_PASSWORD } });
   const second = await h.db
     .updateTable("staff_user")
@@ -103,11 +177,24 @@ export async function startPageFuzzWorld(): Promise<PageFuzzWorld> {
     await stripe.close();
     throw error;
   }
+  const mail: PortalMessage[] = [];
+  const ctx = { ...operatorContext(harness.handle), actor: actors.system("jobs") };
+  const portalMailer = { send: async (m: PortalMessage) => void mail.push(m) };
+  const linkMailer = new JobRunner({
+    db: harness.db,
+    logger: ctx.logger,
+    handlers: {
+      [PORTAL_LINK_EMAIL_JOB]: runnableKinds(ctx, "outbox", { portalMailer })[PORTAL_LINK_EMAIL_JOB]!,
+    },
+  });
   const h: PageFuzzWorld = {
     ...harness,
     stripe,
     totpSecret: "",
+    linkMailer,
+    mail,
     close: async () => {
+      await linkMailer.stop();
       await harness.close();
       await stripe.close();
     },

@@ -3,6 +3,8 @@ import type { RouteEntry } from "../../src/http/access.ts";
 import { PageClient } from "../helpers/page-client.ts";
 import { type RawAnswer, rawRequest } from "../helpers/raw-http.ts";
 import { TEST_ADMIN_KEY } from "../helpers/test-server.ts";
+import { totpCodeAt } from "../../src/services/staff/totp.ts";
+import type { PortalTokenPurpose } from "../../src/services/portal-accounts/portal-tokens.ts";
 import {
   type DrawnForm,
   formsOf,
@@ -27,13 +29,18 @@ import {
 import {
   BODY_LIMIT,
   CUSTOMER,
+  mailedLink,
   OWNER,
+  ownerTotp,
+  ownerTotpOff,
   type PageFuzzWorld,
   PORTAL_PASSWORD,
+  portalPasswordHash,
   restoreLogins,
   STAFF_PASSWORD,
   startPageFuzzWorld,
   TWO_FACTOR,
+  tokenLive,
   twoFactorCode,
 } from "./page-fuzz-world.ts";
 
@@ -44,9 +51,15 @@ import {
 // each form it draws, with that page's CSRF token and one-time key, spoilt one field at a time or sent in a
 // shape no browser of ours sends. No answer may be a 5xx, every 4xx must be one of our HTML pages, and no
 // answer may echo a control character or carry a secret (the admin API key, SolusIO's token, Stripe's keys,
-// a TOTP secret, a session token). The real addresses and the forms are found by walking the pages' own links
-// from each face's pages without parameters (a login page opened as the gate sends a browser there, with its
-// `next`), a link's query kept while one of its values is spoilt. Seeded; runs on PGlite and on PostgreSQL.
+// a TOTP secret, a session token). Three forms no link's page draws are come by as a person comes by them:
+// the two-factor enrolment's from the answer to starting one (its right code computed from the secret shown),
+// the login link's and the password reset's from the page their e-mail links to, asked for on the portal's
+// pages and mailed by the link e-mail job; each is drawn anew when a sending spent what it stood on. Only a
+// sending the server took (its redirect) may: a refused one leaves the token unspent, the enrolment waiting
+// and the password as it was, and no answer shows the form's token or secret but in its own hidden field.
+// The real addresses and the forms are found by walking the pages' own links from each face's pages without
+// parameters (a login page opened as the gate sends a browser there, with its `next`), a link's query kept
+// while one of its values is spoilt. Seeded; runs on PGlite and on PostgreSQL.
 
 /** Routes not fuzzed, and why. Each must be in the route table (checked), so the list cannot go stale. */
 const SKIPPED: Record<string, string> = {
@@ -58,22 +71,32 @@ const SKIPPED: Record<string, string> = {
  * POST routes whose form no page reachable by links draws, and why; they are still sent every spoilt body,
  * with the CSRF token of the face's home page, over the fields below (checked against the table as well).
  */
-const FORMLESS: Record<string, { why: string; fields: [string, string][] }> = {
-  "POST /console/account/totp/confirm": {
-    why: "its form is drawn by the answer to starting an enrolment (a POST), not by a page a link opens",
-    fields: [["code", "123456"]],
-  },
-  "POST /portal/login/link/open": {
-    why: "its form is drawn only for a live link token, which only an e-mail carries",
-    fields: [["token", "tbl_0000"]],
-  },
-  "POST /portal/password-reset/new": {
-    why: "its form is drawn only for a live reset token, which only an e-mail carries",
-    fields: [
-      ["token", "tbr_0000"],
-      ["password", "a new fuzz password"],
-    ],
-  },
+const FORMLESS: Record<string, { why: string; fields: [string, string][] }> = {};
+
+/**
+ * A form drawn otherwise than by a page a link opens, as a person comes by it: what it holds that is theirs
+ * alone, what they type into it now, and whether what it stands on is still as drawn.
+ */
+interface Drawing {
+  form: DrawnForm;
+  /** In no answer to its sendings but in its own hidden field: a mailed token, an enrolment's TOTP secret. */
+  secret: string;
+  /** What a person types into the fields it leaves empty, as of now (a TOTP code changes). */
+  typed(): Promise<Record<string, string>>;
+  /** Its token unspent, its enrolment waiting, nothing written: what a refused sending must leave. */
+  intact(): Promise<boolean>;
+}
+
+/**
+ * Routes whose form is drawn by the answer to a POST, or by a page only an e-mail links to: each drawn the way a
+ * person comes by it, anew whenever a sending spent what it stood on (checked to be one the server accepted).
+ */
+const DRAWN_BY: Record<string, () => Promise<Drawing>> = {
+  // Drawn by the answer to starting an enrolment; the right code is computed from the secret it shows.
+  "POST /console/account/totp/confirm": enrolmentForm,
+  // Drawn by the page the e-mailed link opens: the link is asked for on its page, and the e-mail sent.
+  "POST /portal/login/link/open": () => mailedForm("magic_link", "/portal/login/link"),
+  "POST /portal/password-reset/new": () => mailedForm("password_reset", "/portal/password-reset"),
 };
 
 /** GET routes with a parameter that no page reachable by links links to, and why (checked as above). */
@@ -160,10 +183,64 @@ beforeAll(async () => {
   await findGates();
   for (const actor of ["staff", "customer", "public", "two-factor"] as const) await logIn(actor);
   await crawl();
+  for (const [key, draw] of Object.entries(DRAWN_BY)) {
+    const { form } = await draw();
+    forms.set(key, form);
+    realPath.set(key, form.action);
+  }
 }, 120_000);
 afterAll(async () => {
   await h?.close();
 });
+
+/**
+ * The owner's enrolment started from their account page, as they would start it (their two-factor login
+ * turned off first, where a valid sending turned it on): the confirm form its answer draws, and the code their
+ * app would show for the secret it shows.
+ */
+async function enrolmentForm(): Promise<Drawing> {
+  if ((await ownerTotp(h)).on) await ownerTotpOff(h);
+  const answer = await clients.staff.submit("/console/account", "/console/account/totp/start");
+  const secret = /id="totp-secret">([A-Z2-7]+)</.exec(answer.text)?.[1];
+  const form = formsOf(answer.text, "/console/account").find(
+    (f) => f.action === "/console/account/totp/confirm",
+  );
+  if (answer.status !== 200 || !secret || !form)
+    throw new Error(`starting an enrolment answered ${answer.status}`);
+  return {
+    form,
+    secret,
+    typed: async () => ({ code: await totpCodeAt(secret, new Date()) }),
+    intact: async () => {
+      const now = await ownerTotp(h);
+      return !now.on && now.secret === secret;
+    },
+  };
+}
+
+/**
+ * A link of `purpose` asked for on its page (`asked`) for the customer, its e-mail sent, and the page the link
+ * opens: the form it draws carries the mailed token, which a refused sending leaves unspent (and a refused
+ * reset leaves the password as it was).
+ */
+async function mailedForm(purpose: PortalTokenPurpose, asked: string): Promise<Drawing> {
+  const answer = await clients.public.submit(asked, asked, { email: CUSTOMER });
+  if (answer.status !== 200) throw new Error(`asking for a ${purpose} link answered ${answer.status}`);
+  const link = await mailedLink(h, purpose);
+  const page = await clients.public.get(link);
+  const form = formsOf(page.text, link).find((f) => f.action === link.split("?")[0]);
+  const token = form?.fields.find(([n]) => n === "token")?.[1];
+  if (!form || !token) throw new Error(`the ${purpose} link's page answered ${page.status} without its form`);
+  const password = await portalPasswordHash(h);
+  return {
+    form,
+    secret: token,
+    typed: async () => ({}),
+    intact: async () =>
+      (await tokenLive(h, token)) &&
+      (purpose !== "password_reset" || (await portalPasswordHash(h)) === password),
+  };
+}
 
 /** Each face's login page as its gate draws it for the first page without parameters but its home. */
 async function findGates(): Promise<void> {
@@ -222,7 +299,7 @@ async function crawl(): Promise<void> {
   }
 }
 
-function check(answer: RawAnswer, path: string, what: string): void {
+function check(answer: RawAnswer, path: string, what: string, own?: string): void {
   const face = faceOf(path);
   if (answer.status >= 500) throw new Error(`${what} → ${answer.status} ${answer.text.slice(0, 400)}`);
   const type = String(answer.headers["content-type"] ?? "");
@@ -241,6 +318,13 @@ function check(answer: RawAnswer, path: string, what: string): void {
   for (const secret of [...keys, ...sessions])
     if ((textual && answer.text.includes(secret)) || JSON.stringify(headers).includes(secret))
       throw new Error(`${what} → ${answer.status} carries a secret`);
+  // A drawn form's own secret (a mailed token, an enrolment's TOTP secret): in no answer to its sendings but in
+  // the form drawn again for the person who sent it (a reset's password refused), in its hidden token field.
+  if (own) {
+    const shown = answer.text.split(`name="token" value="${own}"`).join("");
+    if (shown.includes(own) || JSON.stringify(headers).includes(own))
+      throw new Error(`${what} → ${answer.status} carries the form's token or secret`);
+  }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
   const control = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
   if ((textual && control.test(answer.text)) || control.test(String(answer.headers.location ?? "")))
@@ -255,7 +339,8 @@ async function send(
   path: string,
   what: string,
   body?: { type?: string; body: string | Buffer },
-): Promise<void> {
+  own?: string,
+): Promise<RawAnswer | undefined> {
   const client = clients[actorOf(route)];
   const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
   sent.set(keyOf(route), (sent.get(keyOf(route)) ?? 0) + 1);
@@ -270,10 +355,12 @@ async function send(
     // parser before any request exists, so before anything knows it is a page: the wire-level 431 in the
     // envelope (answerClientError, protection.db.test.ts) is its answer. A link that long is no link of ours.
     if (path.length + cookie.length > MAX_HEAD) {
-      if (answer.status !== 431 && answer.status !== 414) check(answer, path, `${keyOf(route)} ${what}`);
-    } else check(answer, path, `${keyOf(route)} ${what}`);
+      if (answer.status !== 431 && answer.status !== 414) check(answer, path, `${keyOf(route)} ${what}`, own);
+    } else check(answer, path, `${keyOf(route)} ${what}`, own);
+    return answer;
   } catch (error) {
     failures.push((error as Error).message.slice(0, 800));
+    return undefined;
   }
 }
 
@@ -354,7 +441,11 @@ async function freshHidden(route: PageRoute, form: DrawnForm | undefined): Promi
  * A form's fields made valid where the page left them empty: who is logging in, a password, a name, and for
  * the two-factor code form the code the user's app shows now.
  */
-async function validFields(route: PageRoute, drawn: [string, string][]): Promise<Fields> {
+async function validFields(
+  route: PageRoute,
+  drawn: [string, string][],
+  typed: Record<string, string> = {},
+): Promise<Fields> {
   const portal = route.url.startsWith("/portal");
   const code = actorOf(route) === "two-factor" ? await twoFactorCode(h) : "";
   const fill: Record<string, string> = {
@@ -366,6 +457,7 @@ async function validFields(route: PageRoute, drawn: [string, string][]): Promise
     name: "Fuzz Name",
     reason: "fuzz",
     amount: "1.00",
+    ...typed,
   };
   return drawn.map(([name, value]) => [name, value === "" ? (fill[name] ?? "") : value]);
 }
@@ -411,28 +503,53 @@ describe("no spoilt address or form of a page gives a 5xx or anything but our pa
         for (const query of spoiltQueries(route)) await send(route, `${real}?${query}`, "query");
         continue;
       }
+      const HIDDEN = new Set(["_csrf", "form_key"]);
+      const draw = DRAWN_BY[keyOf(route)];
+      let drawing = draw && (await draw());
       const form = forms.get(keyOf(route));
       const drawn = form?.fields ?? FORMLESS[keyOf(route)]?.fields ?? [];
-      const HIDDEN = new Set(["_csrf", "form_key"]);
       const valid = async () => (await validFields(route, drawn)).filter(([n]) => !HIDDEN.has(n));
       let base = await valid();
       // A one-time key is spent by a valid sending, and so is a half-way two-factor session: each sending
       // starts from the form's page again, and a code is good once, so it is made afresh too.
       const twoFactor = actorOf(route) === "two-factor";
       const oneTime = drawn.some(([n]) => n === "form_key") || twoFactor;
-      let hidden = await freshHidden(route, form);
-      /** The page's hidden fields as drawn, then the others; `spoil` replaces one field's value. */
+      let hidden: Record<string, string> = {};
+      /** The form as last sent, or as drawn anew since. */
+      let last: Fields = [];
+      /** The form as sent now: its hidden fields as drawn (afresh where they are spent), then the others. */
+      const fields = async (fresh: boolean): Promise<Fields> => {
+        if (drawing) last = await validFields(route, drawing.form.fields, await drawing.typed());
+        else {
+          if (oneTime || fresh) hidden = await freshHidden(route, form);
+          if (twoFactor) base = await valid();
+          last = [...Object.entries(hidden), ...base];
+        }
+        return last;
+      };
+      /** Sends; a drawn form whose token or enrolment the sending used up is drawn anew for the next. */
+      const sendForm = async (what: string, body: { type?: string; body: string | Buffer }) => {
+        const answer = await send(route, real, what, body, drawing?.secret);
+        if (drawing && draw && !(await drawing.intact())) {
+          // Only a sending the server took (its redirect onwards) may spend a token or end an enrolment.
+          if (answer && answer.status !== 303)
+            failures.push(
+              `${keyOf(route)} ${what} → ${answer.status} refused, yet spent what its form stood on`,
+            );
+          drawing = await draw();
+          await fields(false);
+        }
+      };
+      /** The form with `spoil` replacing one field's value. */
       const post = async (what: string, spoil?: [string, string | string[]]) => {
-        if (oneTime) hidden = await freshHidden(route, form);
-        if (twoFactor) base = await valid();
-        const fields: Fields = [...Object.entries(hidden), ...base];
-        await send(route, real, what, {
+        const now = await fields(false);
+        await sendForm(what, {
           type: "application/x-www-form-urlencoded",
-          body: formBody(spoil ? withField(fields, spoil[0], spoil[1]) : fields),
+          body: formBody(spoil ? withField(now, spoil[0], spoil[1]) : now),
         });
       };
-      const names = [...Object.keys(hidden), ...new Set(base.map(([n]) => n))];
-      for (const name of names) {
+      const first = await fields(true);
+      for (const name of new Set(first.map(([n]) => n))) {
         // The CSRF token is checked before anything else reads the form: two wrong ones say all there is.
         const values =
           name === "_csrf"
@@ -440,15 +557,13 @@ describe("no spoilt address or form of a page gives a 5xx or anything but our pa
             : [...FIELD_VALUES, ...randomValues(seedOf(`${keyOf(route)} ${name}`), RUNS)];
         for (const value of values)
           await post(`${name}=${JSON.stringify(value.slice(0, 40))}`, [name, value]);
-        const current = hidden[name] ?? String(base.find(([n]) => n === name)?.[1] ?? "");
+        const current = String(last.find(([n]) => n === name)?.[1] ?? "");
         await post(`${name} twice`, [name, [current, `${current}x`]]);
       }
       const count = oddBodies([], BODY_LIMIT).length;
       for (let i = 0; i < count; i++) {
-        if (oneTime || i === 0) hidden = await freshHidden(route, form);
-        if (twoFactor) base = await valid();
-        const odd = oddBodies([...Object.entries(hidden), ...base], BODY_LIMIT)[i]!;
-        await send(route, real, odd.what, odd);
+        const odd = oddBodies(await fields(i === 0), BODY_LIMIT)[i]!;
+        await sendForm(odd.what, odd);
       }
     }
     expect(failures).toEqual([]);
