@@ -99,16 +99,10 @@ const waitingFor = async (holderPid: number) =>
   );
 
 /**
- * Makes the order instead of racing it: a third transaction holds the customer; the request and a billing
- * run's finalization of the draft then queue for it in the order given, each seen waiting before the next is
- * started; then the customer is let go. Answers the request's answer once both are done.
+ * A third transaction that holds the customer's row until `letGo` is called; `holder` settles when it has
+ * ended. Answers once the lock is held, with the transaction's backend.
  */
-async function inOrder(
-  first: "request" | "run",
-  customerId: bigint,
-  period: string,
-  [path, body]: [string, Record<string, unknown>],
-) {
+async function holdCustomer(customerId: bigint) {
   let letGo = () => {};
   let customerHeld = (_holderPid: number) => {};
   const held = new Promise<number>((resolve) => {
@@ -122,7 +116,21 @@ async function inOrder(
     customerHeld((await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(hold)).rows[0]!.pid);
     await release;
   });
-  const holderPid = await held;
+  return { holderPid: await held, letGo: () => letGo(), holder };
+}
+
+/**
+ * Makes the order instead of racing it: a third transaction holds the customer; the request and a billing
+ * run's finalization of the draft then queue for it in the order given, each seen waiting before the next is
+ * started; then the customer is let go. Answers the request's answer once both are done.
+ */
+async function inOrder(
+  first: "request" | "run",
+  customerId: bigint,
+  period: string,
+  [path, body]: [string, Record<string, unknown>],
+) {
+  const { holderPid, letGo, holder } = await holdCustomer(customerId);
   let sent: ReturnType<typeof post> | undefined;
   let finalizing: Promise<unknown> | undefined;
   const send = () => {
@@ -226,18 +234,7 @@ describe.runIf(process.env["DATABASE_URL"])("a request PostgreSQL ends to break 
       now,
     });
     const body = { amount: 100, reference: "DEADLOCKED" };
-    let letGo = () => {};
-    const held = new Promise<number>((resolve) => {
-      void handle.db.transaction().execute(async (hold) => {
-        await hold.selectFrom("customer").select("id").where("id", "=", c!).forUpdate().execute();
-        const release = new Promise<void>((r) => {
-          letGo = r;
-        });
-        resolve((await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(hold)).rows[0]!.pid);
-        await release;
-      });
-    });
-    const holderPid = await held;
+    const { holderPid, letGo, holder } = await holdCustomer(c!);
     let sent: ReturnType<typeof post> | undefined;
     // The other session holds the invoice and then asks for its customer, after the request queued for it;
     // it checks for a deadlock only after a minute, so the request's own check (1 s) finds the cycle.
@@ -258,6 +255,7 @@ describe.runIf(process.env["DATABASE_URL"])("a request PostgreSQL ends to break 
       }
     });
     await other;
+    await holder;
     const answer = await sent!;
     expect([answer.status, answer.retryAfter, answer.body.error.code]).toEqual([
       503,
