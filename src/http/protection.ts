@@ -11,6 +11,9 @@ import { ProtocolError, sendError } from "./errors.ts";
 // and whole requests, a connection cap, security headers on every answer, and 405 for a known path asked
 // with the wrong method.
 
+/** The most a request's head may hold; over it, Node's parser answers 431 (a page's words name it too). */
+export const MAX_HEADER_BYTES = 16 * 1024;
+
 /** Node's HTTP server with every limit set; Fastify's serverFactory hands it the request handler. */
 export function limitedServerFactory(config: Config) {
   return (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => {
@@ -20,7 +23,7 @@ export function limitedServerFactory(config: Config) {
         headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
         // Node checks the two timeouts above on this interval (30 s by default, too coarse for 10 s).
         connectionsCheckingInterval: 1000,
-        maxHeaderSize: 16 * 1024,
+        maxHeaderSize: MAX_HEADER_BYTES,
       },
       handler,
     );

@@ -1,9 +1,9 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
-import { PAGE_SECURITY_HEADER_LINES } from "../http/protection.ts";
+import { MAX_HEADER_BYTES, PAGE_SECURITY_HEADER_LINES } from "../http/protection.ts";
 import { pageHtml } from "./render.ts";
 
-// A browser whose request headers are over the server's 16 KiB (limitedServerFactory) is refused by Node's
+// A browser whose request headers are over the server's MAX_HEADER_BYTES (16 KiB, limitedServerFactory) is refused by Node's
 // parser before any request or route exists, so the answer is written to the socket here. Most often the
 // cause is the browser's own: many or large cookies for the site's address, set by other applications on
 // the same host name. Under /console and /portal that person gets a page saying so, with the pages' security
@@ -23,8 +23,7 @@ export function answerPageClientError(error: NodeJS.ErrnoException, socket: Sock
     face,
     title: "Request too large",
     heading: "Request too large",
-    message:
-      "Your browser sent more than this server reads with one request (16 KiB of headers), most often because it holds many or large cookies for this site's address. Delete this site's cookies in the browser and open the page again; you will need to log in again.",
+    message: `Your browser sent more than this server reads with one request (${MAX_HEADER_BYTES / 1024} KiB of headers), most often because it holds many or large cookies for this site's address. Delete this site's cookies in the browser and open the page again; you will need to log in again.`,
     back: { href: `/${face}`, text: "Back" },
     csrf: "",
   });
