@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so a checkout never has a stale build.
+// Runs the TypeScript sources as they are in the checkout: compiled once per change of them (compiled-start.mjs
+// says why and how), or through tsx when that cannot be; either way, a checkout never has a stale build.
 import { unsupportedNode } from "./node-version.mjs";
 
 const problem = unsupportedNode(process.versions.node);
@@ -7,6 +8,9 @@ if (problem) {
   process.stderr.write(`${problem}\n`);
   process.exit(1);
 }
-const { register } = await import("tsx/esm/api");
-register();
-await import("../src/cli/main.ts");
+const { startCompiled } = await import("./compiled-start.mjs");
+if (!(await startCompiled())) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../src/cli/main.ts");
+}

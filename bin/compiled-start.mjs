@@ -1,0 +1,180 @@
+// tokenbill runs its TypeScript sources as they are in the checkout: no build step, never a stale build. Run
+// through tsx, each of a command's 500-odd modules (its own and its packages') passes through Node's loader
+// hooks, which live in a thread of their own: about 0.8 of the 2.6–2.9 s a command took (2026-12-05,
+// docs/performance.md, "tokenbill commands start sooner"). So the first start after the sources change compiles
+// them with esbuild (the compiler tsx itself uses, with the same settings that matter: TypeScript as written,
+// function and class names kept) into node_modules/.cache/tokenbill/<hash of the sources>/, and every start
+// imports that. The hash is of the sources' contents, so an edit, a checkout or a pull is a new directory,
+// never a stale one. Packages are not bundled: they load from node_modules as always.
+//
+// Nothing here may stop tokenbill from starting: when the cache cannot be written (node_modules owned by
+// another user) or the compile fails, startCompiled answers false and bin/tokenbill.mjs runs the sources
+// through tsx as before. TOKENBILL_COMPILED=off always takes that way.
+
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+/** The checkout this file is in; the tests give a project of their own. */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** The folders whose TypeScript the program is made of (the CLI starts the emulator from emulator/). */
+const SOURCES = ["src", "emulator"];
+const ENTRY = "main.mjs";
+
+/** Where a project's compiles are kept, one directory each. */
+export function cacheOf(root = ROOT) {
+  return join(root, "node_modules", ".cache", "tokenbill");
+}
+
+/**
+ * Imports the compiled program, compiling it first when the sources changed; false when it cannot (the caller
+ * then runs the sources through tsx). An error thrown by the program itself is not caught here.
+ */
+export async function startCompiled(env = process.env, root = ROOT) {
+  if (env.TOKENBILL_COMPILED === "off") return false;
+  const entry = await compiledEntry(root);
+  if (!entry) return false;
+  // As tsx does: a stack trace names the TypeScript file and line, not the compiled one.
+  process.setSourceMapsEnabled(true);
+  await import(pathToFileURL(entry).href);
+  return true;
+}
+
+/** The compiled entry for the sources as they are now, made if missing; undefined when it cannot be. */
+export async function compiledEntry(root = ROOT) {
+  let dir;
+  try {
+    dir = join(cacheOf(root), sourcesHash(root));
+    statSync(join(dir, ENTRY));
+    return join(dir, ENTRY);
+  } catch {
+    // Not compiled yet (or the sources could not be read: then the compile below fails too).
+  }
+  try {
+    await compileInto(root, dir);
+    return join(dir, ENTRY);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A hash of everything the compiled program depends on that is not read at run time: the TypeScript sources
+ * (tests excluded), the compiler's version and settings, and where the checkout is (the compiled files name
+ * the sources' paths, below).
+ */
+export function sourcesHash(root = ROOT) {
+  const hash = createHash("sha256");
+  hash.update(`${root}\0${compilerVersion()}\0${COMPILE_SETTINGS_VERSION}\0`);
+  hash.update(readFileSync(join(root, "tsconfig.json")));
+  for (const folder of SOURCES) {
+    for (const file of typeScriptFiles(join(root, folder))) {
+      hash.update(`\0${file}\0`);
+      hash.update(readFileSync(file));
+    }
+  }
+  return hash.digest("hex").slice(0, 24);
+}
+
+/** Raise when compileInto's settings change, so that no start uses files compiled the old way. */
+const COMPILE_SETTINGS_VERSION = 1;
+
+/** The esbuild this file imports (the tests' projects have none of their own). */
+function compilerVersion() {
+  return JSON.parse(readFileSync(join(ROOT, "node_modules", "esbuild", "package.json"), "utf8")).version;
+}
+
+/** The program's TypeScript files under `dir`, sorted, without tests. */
+function typeScriptFiles(dir) {
+  const files = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...typeScriptFiles(path));
+    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) files.push(path);
+  }
+  return files.sort();
+}
+
+/**
+ * Compiles src/cli/main.ts and what it imports into `dir`: into a directory of this process's first, renamed
+ * into place whole, so that a start never sees half a compile, and two first starts at once (a test run's
+ * workers) each finish, the second using the first's.
+ */
+async function compileInto(root, dir) {
+  const { build } = await import("esbuild");
+  mkdirSync(cacheOf(root), { recursive: true });
+  const temporary = `${dir}.${process.pid}.tmp`;
+  rmSync(temporary, { recursive: true, force: true });
+  try {
+    await build({
+      entryPoints: { main: join(root, "src", "cli", "main.ts") },
+      outdir: temporary,
+      // .mjs: under node_modules, Node does not look up the project's package.json for "type": "module".
+      outExtension: { ".js": ".mjs" },
+      bundle: true,
+      // The command groups stay in files of their own, loaded when their command runs (src/cli/main.ts).
+      splitting: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      packages: "external",
+      keepNames: true,
+      sourcemap: "linked",
+      tsconfig: join(root, "tsconfig.json"),
+      logLevel: "silent",
+      plugins: [sourcePlaces],
+    });
+    try {
+      renameSync(temporary, dir);
+    } catch (error) {
+      // Another start compiled the same sources first: theirs is as good.
+      if (!statSync(join(dir, ENTRY), { throwIfNoEntry: false })) throw error;
+      rmSync(temporary, { recursive: true, force: true });
+    }
+  } catch (error) {
+    rmSync(temporary, { recursive: true, force: true });
+    throw error;
+  }
+  removeOtherCompiles(cacheOf(root), dir);
+}
+
+/**
+ * A module that finds its files by its own place (`new URL("./templates", import.meta.url)`, a createRequire)
+ * keeps finding them: each file's import.meta.url, dirname and filename become its source's, as a literal.
+ */
+const sourcePlaces = {
+  name: "tokenbill-source-places",
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      if (!text.includes("import.meta")) return { contents: text, loader: "ts" };
+      const contents = text
+        .replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href))
+        .replaceAll("import.meta.dirname", JSON.stringify(dirname(args.path)))
+        .replaceAll("import.meta.filename", JSON.stringify(args.path));
+      return { contents, loader: "ts" };
+    });
+  },
+};
+
+/**
+ * Earlier compiles, of sources since changed, are removed: all but the newest few, and none made within the
+ * hour. A process keeps using the compile it started from and imports its command's files at start, but a few
+ * (the error report's) only when needed; a compile in use is made recently or is among the newest.
+ */
+function removeOtherCompiles(cache, keep) {
+  const KEEP_NEWEST = 3;
+  const KEEP_YOUNGER_MS = 3_600_000;
+  try {
+    const others = readdirSync(cache)
+      .filter((name) => !name.endsWith(".tmp") && join(cache, name) !== keep)
+      .map((name) => ({ path: join(cache, name), made: statSync(join(cache, name)).mtimeMs }))
+      .sort((a, b) => b.made - a.made);
+    for (const { path, made } of others.slice(KEEP_NEWEST - 1)) {
+      if (Date.now() - made > KEEP_YOUNGER_MS) rmSync(path, { recursive: true, force: true });
+    }
+  } catch {
+    // Nothing to tidy, or not ours to tidy.
+  }
+}
