@@ -3,6 +3,7 @@ import { openAsBlob } from "node:fs";
 import { sql } from "kysely";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts";
+import { reusableDatabase } from "./reusable-pglite.ts";
 import { TEMPLATE_ENV } from "./test-database-template.ts";
 
 /** A test database: the handle and, under database isolation, the database made for it. */
@@ -22,12 +23,17 @@ export interface TestDatabase extends DatabaseHandle {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const url = process.env["DATABASE_URL"];
   if (!url) {
-    // From the migrated dump the run's global setup made (test-database-template.ts), when there is one.
-    const template = process.env[TEMPLATE_ENV];
-    const loadDataDir = template ? await templateBlob(template) : undefined;
-    const handle = await openDatabase({ memory: true, ...(loadDataDir ? { loadDataDir } : {}) });
-    await migrateToLatest(handle.db);
-    return handle;
+    const open = async () => {
+      // From the migrated dump the run's global setup made (test-database-template.ts), when there is one.
+      const template = process.env[TEMPLATE_ENV];
+      const loadDataDir = template ? await templateBlob(template) : undefined;
+      const handle = await openDatabase({ memory: true, ...(loadDataDir ? { loadDataDir } : {}) });
+      await migrateToLatest(handle.db);
+      return handle;
+    };
+    // One an earlier file of this worker closed, put back as loaded (reusable-pglite.ts); a new one each time
+    // with TEST_DATABASE_REUSE=off, to tell whether a failure comes from a database used before.
+    return process.env["TEST_DATABASE_REUSE"] === "off" ? open() : reusableDatabase(open);
   }
   if (process.env["TEST_DATABASE_ISOLATION"] === "database") return createThrowAwayDatabase(url);
   const schema = `tb_test_${randomBytes(6).toString("hex")}`;

@@ -1,0 +1,85 @@
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "../../src/db/open-database.ts";
+import { createTestDatabase } from "./test-database.ts";
+
+// An embedded test database given back by one file and handed to the next (reusable-pglite.ts) must look to
+// that file as a newly loaded one does. On PostgreSQL each file has a schema of its own: nothing to reuse.
+
+const embedded = !process.env["DATABASE_URL"] && process.env["TEST_DATABASE_REUSE"] !== "off";
+
+/** When the instance's PostgreSQL started: the same for a reused instance, another for a new one. */
+async function started(handle: DatabaseHandle): Promise<string> {
+  const r = await sql<{ at: string }>`SELECT pg_postmaster_start_time()::text AS at`.execute(handle.db);
+  return r.rows[0]!.at;
+}
+
+async function customerIds(handle: DatabaseHandle): Promise<bigint[]> {
+  const rows = await handle.db.selectFrom("customer").select("id").orderBy("id").execute();
+  return rows.map((r) => r.id as bigint);
+}
+
+async function addCustomer(handle: DatabaseHandle, email: string): Promise<void> {
+  await handle.db
+    .insertInto("customer")
+    .values({ email, name: email, country: "GB", currency_code: "USD", status: "active", tax_exempt: false })
+    .execute();
+}
+
+describe.runIf(embedded)("a reused embedded test database", () => {
+  it("comes back as loaded: the migrations' rows only, ids from 1, the session's settings and locks gone", async () => {
+    const first = await createTestDatabase();
+    const loadedCurrencies = await first.db.selectFrom("currency").selectAll().orderBy("code").execute();
+    const instance = await started(first);
+    await addCustomer(first, "a@example.com");
+    await addCustomer(first, "b@example.com");
+    await first.db.updateTable("currency").set({ display_prefix: "?" }).execute();
+    await sql`SET statement_timeout = 1234`.execute(first.db);
+    await sql`SELECT pg_advisory_lock(42)`.execute(first.db);
+    // A transaction left open, as a test cut short can leave one.
+    await sql`BEGIN`.execute(first.db);
+    await addCustomer(first, "c@example.com");
+    await first.close();
+    await expect(customerIds(first)).rejects.toThrow("this test database was closed");
+
+    const second = await createTestDatabase();
+    try {
+      expect(await started(second)).toBe(instance);
+      expect(await customerIds(second)).toEqual([]);
+      expect(await second.db.selectFrom("currency").selectAll().orderBy("code").execute()).toEqual(
+        loadedCurrencies,
+      );
+      await addCustomer(second, "d@example.com");
+      expect(await customerIds(second)).toEqual([1n]);
+      const timeout = await sql<{ t: string }>`SELECT current_setting('statement_timeout') AS t`.execute(
+        second.db,
+      );
+      expect(timeout.rows[0]!.t).toBe("0");
+      const locks = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`.execute(second.db);
+      expect(locks.rows[0]!.n).toBe(0);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("is not handed out again once a test changed its schema", async () => {
+    const first = await createTestDatabase();
+    const instance = await started(first);
+    await sql`ALTER TABLE customer ADD COLUMN left_behind int`.execute(first.db);
+    await first.close();
+
+    const second = await createTestDatabase();
+    try {
+      expect(await started(second)).not.toBe(instance);
+      const columns = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM information_schema.columns WHERE column_name = 'left_behind'`.execute(
+        second.db,
+      );
+      expect(columns.rows[0]!.n).toBe(0);
+    } finally {
+      await second.close();
+    }
+  });
+});
