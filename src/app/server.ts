@@ -19,6 +19,7 @@ import { startSchedules } from "./schedules.ts";
 import { configuredIntegration } from "../solusio/integration.ts";
 import { startMetricsServer } from "../metrics/metrics-server.ts";
 import { startHousekeeping } from "./housekeeping.ts";
+import { publicUrlWarning } from "./public-url-warning.ts";
 
 // The composition root: configuration → database (migrated) → SolusIO (configured, or the sandbox) →
 // job runner → HTTP server.
@@ -129,6 +130,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           )
         : undefined;
     if (adminKeyFile) logger.info({ file: adminKeyFile }, "an admin API key is in this file");
+    const unreachableLinks = publicUrlWarning(config, sandbox !== undefined);
+    if (unreachableLinks) logger.warn(unreachableLinks);
     let demoCustomers = false;
     let logins: Awaited<ReturnType<typeof ensureSandboxLogins>> | undefined;
     if (sandbox && solusio) {
