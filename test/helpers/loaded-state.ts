@@ -2,9 +2,9 @@ import { type Kysely, sql } from "kysely";
 import type { Database } from "../../src/db/schema.ts";
 
 // A migrated test database's state as loaded, read once, so that a database a test file used can be put back
-// to it and checked to be there before the next file gets it (reusable-pglite.ts for the embedded database,
-// reusable-schema.ts for a schema on PostgreSQL). Everything here works in one schema: `public` in PGlite, the
-// file's own on PostgreSQL, where other workers' schemas come and go beside it.
+// to it and checked to be there before the next file gets it (reusable-pglite.ts). What is put back and checked
+// is one schema's (`public` in PGlite) and, since nothing else shares the embedded instance, its roles,
+// databases and settings too.
 
 type Db = Kysely<Database>;
 
@@ -27,8 +27,8 @@ export interface LoadedState {
 
 const MIGRATOR_TABLES = new Set(["kysely_migration", "kysely_migration_lock"]);
 
-/** Reads the state of a database just migrated; `wholeCluster` adds roles, databases and settings (PGlite). */
-export async function readState(db: Db, schema: string, wholeCluster: boolean): Promise<LoadedState> {
+/** Reads the state of a database just migrated. */
+export async function readState(db: Db, schema: string): Promise<LoadedState> {
   const tables = (
     await sql<{ name: string }>`
       SELECT relname AS name FROM pg_class
@@ -62,7 +62,7 @@ export async function readState(db: Db, schema: string, wholeCluster: boolean): 
     rows,
     sequences,
     sizes,
-    fingerprint: await fingerprint(db, schema, wholeCluster),
+    fingerprint: await fingerprint(db, schema),
     contents: await contents(db, schema, tables),
   };
 }
@@ -98,9 +98,9 @@ export async function restoreRows(db: Db, state: LoadedState): Promise<void> {
 }
 
 /** Whether `db` is in the state read: its objects, rows, sequences and statistics. */
-export async function isAsLoaded(db: Db, state: LoadedState, wholeCluster: boolean): Promise<boolean> {
+export async function isAsLoaded(db: Db, state: LoadedState): Promise<boolean> {
   return (
-    (await fingerprint(db, state.schema, wholeCluster)) === state.fingerprint &&
+    (await fingerprint(db, state.schema)) === state.fingerprint &&
     (await contents(db, state.schema, state.tables)) === state.contents
   );
 }
@@ -124,12 +124,11 @@ async function contents(db: Db, schema: string, tables: string[]): Promise<strin
 
 /**
  * A digest of what a test could change that emptying the tables does not put back: the schema's relations,
- * columns, constraints, indexes, views, triggers, routines and types, the migrations applied; with
- * `wholeCluster` also the schemas, roles, databases and settings (PGlite, where nothing else shares them).
+ * columns, constraints, indexes, views, triggers, routines and types, the migrations applied, and the
+ * instance's schemas, roles, databases and settings.
  */
-async function fingerprint(db: Db, schema: string, wholeCluster: boolean): Promise<string> {
-  const cluster = wholeCluster
-    ? sql`
+async function fingerprint(db: Db, schema: string): Promise<string> {
+  const cluster = sql`
       UNION ALL
       SELECT 'namespace ' || nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg_temp%' AND nspname NOT LIKE 'pg_toast_temp%'
       UNION ALL
@@ -141,8 +140,7 @@ async function fingerprint(db: Db, schema: string, wholeCluster: boolean): Promi
       UNION ALL
       SELECT 'setting ' || array_to_string(setconfig, ',') FROM pg_db_role_setting
       UNION ALL
-      SELECT 'system setting ' || name || '=' || setting FROM pg_settings WHERE source = 'configuration file'`
-    : sql``;
+      SELECT 'system setting ' || name || '=' || setting FROM pg_settings WHERE source = 'configuration file'`;
   const row = await sql<{ digest: string }>`
     SELECT md5(string_agg(item, E'\n' ORDER BY item)) AS digest FROM (
       SELECT 'relation ' || relname || ' ' || relkind::text || relpersistence::text

@@ -29,7 +29,7 @@ const idle: { handle: DatabaseHandle; state: LoadedState }[] = [];
 export async function reusableDatabase(open: () => Promise<DatabaseHandle>): Promise<DatabaseHandle> {
   const kept = idle.pop();
   const handle = kept?.handle ?? (await open());
-  const state = kept?.state ?? (await readState(handle.db, "public", true));
+  const state = kept?.state ?? (await readState(handle.db, "public"));
   let closed = false;
   const lease: KyselyPlugin = {
     transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
@@ -64,7 +64,7 @@ async function putBack({ db }: DatabaseHandle, state: LoadedState): Promise<bool
     await sql`SELECT pg_stat_reset()`.execute(db);
     // The write-ahead log the file wrote is let go, so that an instance used many times stays its size.
     await sql`CHECKPOINT`.execute(db);
-    return await isAsLoaded(db, state, true);
+    return await isAsLoaded(db, state);
   } catch {
     return false;
   }
