@@ -46,16 +46,24 @@ export async function compiledEntry(root = ROOT) {
   let dir;
   try {
     dir = join(cacheOf(root), sourcesHash(root));
-    statSync(join(dir, ENTRY));
-    return join(dir, ENTRY);
   } catch {
-    // Not compiled yet (or the sources could not be read: then the compile below fails too).
+    return undefined; // a source or the compiler could not be read: tsx will say what is wrong
   }
+  if (isFile(join(dir, ENTRY))) return join(dir, ENTRY);
   try {
     await compileInto(root, dir);
     return join(dir, ENTRY);
   } catch {
     return undefined;
+  }
+}
+
+/** Whether `path` is there (false also when a part of it is not a directory, or cannot be read). */
+function isFile(path) {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }
 
@@ -129,7 +137,7 @@ async function compileInto(root, dir) {
       renameSync(temporary, dir);
     } catch (error) {
       // Another start compiled the same sources first: theirs is as good.
-      if (!statSync(join(dir, ENTRY), { throwIfNoEntry: false })) throw error;
+      if (!isFile(join(dir, ENTRY))) throw error;
       rmSync(temporary, { recursive: true, force: true });
     }
   } catch (error) {
@@ -161,17 +169,19 @@ const sourcePlaces = {
 /**
  * Earlier compiles, of sources since changed, are removed: all but the newest few, and none made within the
  * hour. A process keeps using the compile it started from and imports its command's files at start, but a few
- * (the error report's) only when needed; a compile in use is made recently or is among the newest.
+ * (the error report's) only when needed; a compile in use is made recently or is among the newest. A half-made
+ * compile an hour old was left by a start that died compiling.
  */
 function removeOtherCompiles(cache, keep) {
   const KEEP_NEWEST = 3;
   const KEEP_YOUNGER_MS = 3_600_000;
   try {
-    const others = readdirSync(cache)
-      .filter((name) => !name.endsWith(".tmp") && join(cache, name) !== keep)
-      .map((name) => ({ path: join(cache, name), made: statSync(join(cache, name)).mtimeMs }))
-      .sort((a, b) => b.made - a.made);
-    for (const { path, made } of others.slice(KEEP_NEWEST - 1)) {
+    const entries = readdirSync(cache)
+      .filter((name) => join(cache, name) !== keep)
+      .map((name) => ({ name, path: join(cache, name), made: statSync(join(cache, name)).mtimeMs }));
+    const others = entries.filter((e) => !e.name.endsWith(".tmp")).sort((a, b) => b.made - a.made);
+    const old = [...others.slice(KEEP_NEWEST - 1), ...entries.filter((e) => e.name.endsWith(".tmp"))];
+    for (const { path, made } of old) {
       if (Date.now() - made > KEEP_YOUNGER_MS) rmSync(path, { recursive: true, force: true });
     }
   } catch {

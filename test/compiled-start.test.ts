@@ -105,11 +105,11 @@ describe("compiled start (bin/compiled-start.mjs)", () => {
     expect(compiles(root)).toHaveLength(1);
   });
 
-  it("removes earlier compiles older than an hour beyond the newest few", async () => {
+  it("removes earlier compiles older than an hour beyond the newest few, and half-made ones", async () => {
     const root = project();
     mkdirSync(cacheOf(root), { recursive: true });
     const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
-    const old = ["old-2h", "old-3h", "old-4h", "old-5h"];
+    const old = ["old-2h", "old-3h", "old-4h", "old-5h", "died-compiling.123.tmp"];
     for (const [i, name] of old.entries()) {
       mkdirSync(join(cacheOf(root), name));
       utimesSync(join(cacheOf(root), name), hoursAgo(i + 2), hoursAgo(i + 2));
@@ -127,6 +127,13 @@ describe("compiled start (bin/compiled-start.mjs)", () => {
     writeFileSync(join(root, "src", "cli", "greeting.ts"), "export const greeting = ;\n");
     expect(await start(root)).toBe("fell back");
     expect(compiles(root)).toEqual([]);
+  });
+
+  it("falls back, writing nothing, when a source cannot be read", async () => {
+    const root = project();
+    rmSync(join(root, "emulator"), { recursive: true });
+    expect(await start(root)).toBe("fell back");
+    expect(() => readdirSync(cacheOf(root))).toThrow(/ENOENT/);
   });
 
   it("falls back when the cache cannot be made", async () => {
