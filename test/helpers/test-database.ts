@@ -31,9 +31,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await migrateToLatest(handle.db);
       return handle;
     };
-    // One an earlier file of this worker closed, put back as loaded (reusable-pglite.ts); a new one each time
-    // with TEST_DATABASE_REUSE=off, to tell whether a failure comes from a database used before.
-    return process.env["TEST_DATABASE_REUSE"] === "off" ? open() : reusableDatabase(open);
+    // In a test run, one an earlier file of this worker closed, put back as loaded (reusable-pglite.ts); a new
+    // one each time with TEST_DATABASE_REUSE=off, to tell whether a failure comes from a database used before,
+    // and outside Vitest (the benchmarks make their databases here too, and measure what they are given).
+    const reuse = process.env["VITEST"] !== undefined && process.env["TEST_DATABASE_REUSE"] !== "off";
+    return reuse ? reusableDatabase(open) : open();
   }
   if (process.env["TEST_DATABASE_ISOLATION"] === "database") return createThrowAwayDatabase(url);
   const schema = `tb_test_${randomBytes(6).toString("hex")}`;
