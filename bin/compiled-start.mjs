@@ -12,7 +12,7 @@
 // through tsx as before. TOKENBILL_COMPILED=off always takes that way.
 
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -21,6 +21,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** The folders whose TypeScript the program is made of (the CLI starts the emulator from emulator/). */
 const SOURCES = ["src", "emulator"];
 const ENTRY = "main.mjs";
+/** In each compile, a file for every process running from it, named by its pid (see removeOtherCompiles). */
+const USERS = "in-use";
 
 /** Where a project's compiles are kept, one directory each. */
 export function cacheOf(root = ROOT) {
@@ -35,6 +37,7 @@ export async function startCompiled(env = process.env, root = ROOT) {
   if (env.TOKENBILL_COMPILED === "off") return false;
   const entry = await compiledEntry(root);
   if (!entry) return false;
+  markInUse(dirname(entry));
   // As tsx does: a stack trace names the TypeScript file and line, not the compiled one.
   process.setSourceMapsEnabled(true);
   await import(pathToFileURL(entry).href);
@@ -42,7 +45,7 @@ export async function startCompiled(env = process.env, root = ROOT) {
 }
 
 /** The compiled entry for the sources as they are now, made if missing; undefined when it cannot be. */
-export async function compiledEntry(root = ROOT) {
+async function compiledEntry(root = ROOT) {
   let dir;
   try {
     dir = join(cacheOf(root), sourcesHash(root));
@@ -72,7 +75,7 @@ function isFile(path) {
  * (tests excluded), the compiler's version and settings, and where the checkout is (the compiled files name
  * the sources' paths, below).
  */
-export function sourcesHash(root = ROOT) {
+function sourcesHash(root = ROOT) {
   const hash = createHash("sha256");
   hash.update(`${root}\0${compilerVersion()}\0${COMPILE_SETTINGS_VERSION}\0`);
   hash.update(readFileSync(join(root, "tsconfig.json")));
@@ -86,7 +89,7 @@ export function sourcesHash(root = ROOT) {
 }
 
 /** Raise when compileInto's settings change, so that no start uses files compiled the old way. */
-const COMPILE_SETTINGS_VERSION = 1;
+const COMPILE_SETTINGS_VERSION = 2;
 
 /** The esbuild this file imports (the tests' projects have none of their own). */
 function compilerVersion() {
@@ -133,6 +136,8 @@ async function compileInto(root, dir) {
       logLevel: "silent",
       plugins: [sourcePlaces],
     });
+    // Made before the rename: a file added to it later does not change the compile's own time, its age below.
+    mkdirSync(join(temporary, USERS));
     try {
       renameSync(temporary, dir);
     } catch (error) {
@@ -167,9 +172,45 @@ const sourcePlaces = {
 };
 
 /**
- * Earlier compiles, of sources since changed, are removed: all but the newest few, and none made within the
- * hour. A process keeps using the compile it started from and imports its command's files at start, but a few
- * (the error report's) only when needed; a compile in use is made recently or is among the newest. A half-made
+ * Says that this process runs from `dir` until it exits, so that no other start removes the compile under it: a
+ * process imports its command's files at start, but a few (the error report's) only when needed, which a `serve`
+ * may be months later. Best effort: a process that cannot write here (a cache owned by the installing user) is
+ * still covered by the age rule below, and a marker a killed process leaves names a pid no longer running.
+ */
+function markInUse(dir) {
+  const marker = join(dir, USERS, String(process.pid));
+  try {
+    mkdirSync(join(dir, USERS), { recursive: true });
+    writeFileSync(marker, "");
+    process.on("exit", () => rmSync(marker, { force: true }));
+  } catch {
+    // Not ours to write.
+  }
+}
+
+/** Whether a process of `dir`'s markers is still running (signal 0 only asks; EPERM means another user's). */
+function inUse(dir) {
+  let pids;
+  try {
+    pids = readdirSync(join(dir, USERS));
+  } catch {
+    return false;
+  }
+  return pids.some((name) => {
+    const pid = Number(name);
+    if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return error.code === "EPERM";
+    }
+  });
+}
+
+/**
+ * Earlier compiles, of sources since changed, are removed: all but the newest few, none made within the hour
+ * (a start that found it may not have marked it yet) and none a running process marked as its own. A half-made
  * compile an hour old was left by a start that died compiling.
  */
 function removeOtherCompiles(cache, keep) {
@@ -182,7 +223,7 @@ function removeOtherCompiles(cache, keep) {
     const others = entries.filter((e) => !e.name.endsWith(".tmp")).sort((a, b) => b.made - a.made);
     const old = [...others.slice(KEEP_NEWEST - 1), ...entries.filter((e) => e.name.endsWith(".tmp"))];
     for (const { path, made } of old) {
-      if (Date.now() - made > KEEP_YOUNGER_MS) rmSync(path, { recursive: true, force: true });
+      if (Date.now() - made > KEEP_YOUNGER_MS && !inUse(path)) rmSync(path, { recursive: true, force: true });
     }
   } catch {
     // Nothing to tidy, or not ours to tidy.

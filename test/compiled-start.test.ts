@@ -37,14 +37,19 @@ function project(greeting = "hello"): string {
   writeFileSync(
     join(root, "src", "cli", "main.ts"),
     [
+      'import { existsSync, readdirSync } from "node:fs";',
+      'import { join } from "node:path";',
       'import { fileURLToPath } from "node:url";',
       'import { greeting, otherName } from "./greeting.ts";',
       "class Named {}",
-      "const seen: { greeting: string; file: string; dir: string; names: string[] } = {",
+      `const cache = ${JSON.stringify(cacheOf(root))};`,
+      "const seen = {",
       "  greeting,",
       "  file: fileURLToPath(import.meta.url),",
       "  dir: import.meta.dirname,",
       "  names: [Named.name, otherName],",
+      "  // Whether this process is marked as running from its compile.",
+      '  marked: readdirSync(cache).some((c) => existsSync(join(cache, c, "in-use", String(process.pid)))),',
       "};",
       "console.log(JSON.stringify(seen));",
     ].join("\n"),
@@ -83,10 +88,13 @@ describe("compiled start (bin/compiled-start.mjs)", () => {
       dir: join(root, "src", "cli"),
       // As tsx keeps them: stack traces and logs name functions and classes as written.
       names: ["Named", "Named"],
+      marked: true,
     });
     const [compile] = compiles(root);
     expect(compiles(root)).toEqual([compile]);
     expect(readdirSync(join(cacheOf(root), compile!))).toContain("main.mjs");
+    // The mark goes when the process ends.
+    expect(readdirSync(join(cacheOf(root), compile!, "in-use"))).toEqual([]);
 
     expect(JSON.parse(await start(root)).greeting).toBe("hello");
     expect(compiles(root)).toEqual([compile]);
@@ -120,6 +128,23 @@ describe("compiled start (bin/compiled-start.mjs)", () => {
     // The new compile, the young one and the newest old one: three in all, and nothing made within the hour lost.
     expect(left.filter((n) => !n.startsWith("old") && n !== "young")).toHaveLength(1);
     expect(left.filter((n) => n.startsWith("old") || n === "young")).toEqual(["old-2h", "young"]);
+  });
+
+  it("keeps an old compile a running process started from, and removes one whose process has ended", async () => {
+    const root = project();
+    mkdirSync(cacheOf(root), { recursive: true });
+    const { stdout } = await run(process.execPath, ["-e", "console.log(process.pid)"]);
+    const ended = stdout.trim();
+    const markedBy = { "old-2h": "", "old-3h": "", "running-4h": String(process.pid), "ended-5h": ended };
+    for (const [i, [name, pid]] of Object.entries(markedBy).entries()) {
+      mkdirSync(join(cacheOf(root), name, "in-use"), { recursive: true });
+      if (pid) writeFileSync(join(cacheOf(root), name, "in-use", pid), "");
+      const then = new Date(Date.now() - (i + 2) * 3_600_000);
+      utimesSync(join(cacheOf(root), name), then, then);
+    }
+    await start(root);
+    // Beyond the newest three and older than an hour, "running-4h" stays only because this test's process runs.
+    expect(compiles(root).filter((n) => n.includes("-"))).toEqual(["old-2h", "old-3h", "running-4h"]);
   });
 
   it("falls back when the compile fails, leaving no half-made compile", async () => {
