@@ -304,6 +304,16 @@ describe("configuration", () => {
       expect(problems).toContain(key);
   });
 
+  it("names BILLING_TIME_ZONE by its canonical IANA name however it was written", () => {
+    expect(parseConfig({ BILLING_TIME_ZONE: "europe/berlin" }).BILLING_TIME_ZONE).toBe("Europe/Berlin");
+    expect(parseConfig({ BILLING_TIME_ZONE: "Etc/UTC" }).BILLING_TIME_ZONE).toBe("UTC");
+    expect(parseConfig({ BILLING_TIME_ZONE: "US/Pacific" }).BILLING_TIME_ZONE).toBe("America/Los_Angeles");
+    expect(parseConfig({}).BILLING_TIME_ZONE).toBe("UTC");
+    expect(() => parseConfig({ BILLING_TIME_ZONE: "Mars/Base" })).toThrow(
+      /BILLING_TIME_ZONE.*IANA time zone/,
+    );
+  });
+
   it("rejects unknown keys in the config file, and lets the environment override the file", () => {
     const dir = testTempDir("tb-config-");
     writeFileSync(join(dir, "tokenbill.config.json"), JSON.stringify({ PORT: 9000, HOST: "0.0.0.0" }));

@@ -20,7 +20,7 @@ import {
   dunningLadder,
   fontFileList,
   isMailbox,
-  isTimeZone,
+  canonicalTimeZone,
   LimitGroupSpec,
   webhookUrlList,
 } from "./setting-shapes.ts";
@@ -98,7 +98,12 @@ const ConfigObject = z
     BILLING_TIME_ZONE: z
       .string()
       .default("UTC")
-      .refine((tz) => isTimeZone(tz), { message: "must be an IANA time zone such as UTC or Europe/Berlin" }),
+      .transform((tz, ctx) => {
+        const zone = canonicalTimeZone(tz);
+        if (zone !== undefined) return zone;
+        ctx.addIssue({ code: "custom", message: "must be an IANA time zone such as UTC or Europe/Berlin" });
+        return z.NEVER;
+      }),
     // Billing cycle (billing-rules §5, solusio-api.md §9).
     USAGE_SOURCE: namedValue(USAGE_SOURCES, "solusio"),
     // A second source compared with the billed one; "true" (the old boolean) means the snapshots.

@@ -95,11 +95,15 @@ export function isMailbox(text: string): boolean {
   return named !== null && address.test(named[1]!);
 }
 
-export function isTimeZone(tz: string): boolean {
+/**
+ * The zone's canonical IANA name (`europe/berlin` → `Europe/Berlin`, `Etc/UTC` → `UTC`, a link such as
+ * `US/Pacific` → `America/Los_Angeles`), so that settings, `tokenbill config` and each billing run's summary
+ * name it one way however it was written; undefined when it is not a zone.
+ */
+export function canonicalTimeZone(tz: string): string | undefined {
   try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
+    return new Intl.DateTimeFormat("en", { timeZone: tz }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
 }
