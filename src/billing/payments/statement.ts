@@ -49,7 +49,7 @@ export type Statement = z.output<typeof Statement>;
 
 /**
  * The customer's statement in its currency (billing-rules §7): one entry per ledger event, oldest first,
- * with the running balance — a projection of the ledger, like the balance and credit it ends with. The
+ * with the running balance (a credit note settled as a refund is two: the note, then the refund it paid) — a projection of the ledger, like the balance and credit it ends with. The
  * CSV and PDF renderings are built on this.
  */
 export async function customerStatement(ctx: ServiceContext, customerId: bigint): Promise<Statement> {
@@ -71,6 +71,10 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
       // running balance is added up here, in bigint, so nothing of the statement passes through int8.
       sql<string>`coalesce(sum(amount) FILTER (WHERE account IN ('receivable', 'credit')), 0)`.as("effect"),
       sql<string>`coalesce(sum(amount) FILTER (WHERE account = 'receivable'), 0)`.as("receivable"),
+      // Money paid back by a credit note settled as a refund (cash −): outside the balance, shown apart.
+      sql<string>`coalesce(sum(amount) FILTER (WHERE account = 'cash'), 0)`.as("cash"),
+      sql<string | null>`string_agg(DISTINCT refund_id, ', ')`.as("refund_ids"),
+      sql<string>`count(DISTINCT payment_id)`.as("payments"),
       sql<string | null>`max(invoice_id)`.as("invoice_id"),
       sql<string | null>`max(payment_id)`.as("payment_id"),
       sql<string | null>`max(refund_id)`.as("refund_id"),
@@ -90,9 +94,9 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
     numbersOf(ctx, "credit_note", ids("credit_note_id")),
   ]);
   let running = 0n;
-  const entries = events.map((e): StatementEntry => {
+  const entries: StatementEntry[] = [];
+  for (const e of events) {
     const effect = BigInt(e.effect);
-    running += effect;
     const kind = kindOf(e.event_kind, e.event_id);
     const payment = kind === "payment" ? payments.get(e.payment_id ?? "") : undefined;
     const reference =
@@ -103,7 +107,7 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
           : kind === "credit_note"
             ? (notes.get(e.credit_note_id ?? "") ?? "")
             : `${invoices.get(e.invoice_id ?? "") ?? ""}${e.event_id.startsWith("void:") ? " (void)" : ""}`;
-    return {
+    const entry = {
       date: new Date(e.at).toISOString(),
       kind,
       event_id: e.event_id,
@@ -111,10 +115,31 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
       invoice_id: kind === "payment" && e.payment_id ? null : e.invoice_id,
       payment_id: e.payment_id,
       paid_at: payment ? payment.paidAt.toISOString() : null,
-      amount: kind === "credit_applied" ? BigInt(e.receivable) : effect,
-      balance: running,
     };
-  });
+    const paidBack = kind === "credit_note" ? -BigInt(e.cash) : 0n;
+    if (paidBack === 0n) {
+      running += effect;
+      entries.push({
+        ...entry,
+        amount: kind === "credit_applied" ? BigInt(e.receivable) : effect,
+        balance: running,
+      });
+      continue;
+    }
+    // A credit note settled as a refund: the note takes its whole amount off the balance, and the money it
+    // paid back puts that part on again. One line of their sum (often 0) would show neither.
+    running += effect - paidBack;
+    entries.push({ ...entry, payment_id: null, amount: effect - paidBack, balance: running });
+    running += paidBack;
+    entries.push({
+      ...entry,
+      kind: "refund",
+      reference: e.refund_ids ?? "",
+      payment_id: Number(e.payments) === 1 ? e.payment_id : null,
+      amount: paidBack,
+      balance: running,
+    });
+  }
   return {
     customer_id: Number(customerId),
     currency,
