@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fast
 import { z } from "zod";
 import type { ServiceContext } from "../kernel/context.ts";
 import { ServiceError } from "../kernel/errors.ts";
-import { IdempotentReplay } from "../kernel/idempotency.ts";
+import { IDEMPOTENCY_KEY_FIELD, IdempotentReplay } from "../kernel/idempotency.ts";
 import { ProtocolError, zodToServiceError } from "./errors.ts";
 import { readIdempotencyKey, sendReplay } from "./idempotency-header.ts";
 import { clientGone, isStreamedAnswer, sendStreamed, stoppedForGoneClient } from "./streamed-answer.ts";
@@ -103,6 +103,19 @@ function refuseRepeatedParameters(query: unknown): void {
   if (repeated.length > 0) throw ServiceError.invalid(repeated);
 }
 
+/**
+ * An Idempotency-Key sent to a write that does not take one (docs/payments.md lists those that do) is a 400
+ * naming it: passed over, a client that counts on it retries into a second API key or billing run, and never
+ * learns that its key was not one.
+ */
+function refuseIdempotencyKey(request: FastifyRequest): void {
+  if (request.headers["idempotency-key"] === undefined) return;
+  throw ServiceError.validation(
+    IDEMPOTENCY_KEY_FIELD,
+    "this operation does not take one (docs/payments.md, Idempotency-Key, lists those that do); send it without",
+  );
+}
+
 /** A query with no parameters: the route takes none, so any it is sent is a mistake worth naming. */
 const NO_QUERY = z.strictObject({});
 /** The body of a route that takes none: nothing, or an empty object (some clients send `{}` with every POST). */
@@ -135,6 +148,9 @@ export function registerRoutes(
       method: spec.method,
       // OpenAPI writes path parameters as {id}; Fastify as :id.
       url: spec.url.replace(/\{(\w+)\}/g, ":$1"),
+      // A HEAD runs the GET's handler and drops the body: for a rendering or a download (a whole backup, with
+      // its audit row) that is all the work for nothing. Those answer HEAD 405, naming GET in Allow.
+      exposeHeadRoute: spec.raw === undefined,
       onRequest: requireJsonBody,
       handler: async (request, reply) => {
         const params = parsePart(spec.params, request.params, "path");
@@ -142,6 +158,7 @@ export function registerRoutes(
         const body = parsePart(bodySchema, request.body, "body");
         const ctx = contextOf(request);
         if (spec.idempotent) ctx.idempotency = readIdempotencyKey(request, ctx, spec, params, body);
+        else if (spec.method !== "GET") refuseIdempotencyKey(request);
         let result: unknown;
         // Only a download's work is worth stopping for a client gone; other answers take milliseconds.
         const gone = spec.raw ? clientGone(reply) : NEVER_GONE;

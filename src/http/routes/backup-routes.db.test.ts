@@ -62,6 +62,20 @@ describe("GET /api/v1/backup", () => {
     );
   });
 
+  it("answers HEAD 405 naming GET, without making a backup or an audit row", async () => {
+    const audits = async () =>
+      (await handle.db.selectFrom("audit_log").select("id").where("action", "=", "database.backup").execute())
+        .length;
+    const before = await audits();
+    const answer = await fetch(`${server.url}/api/v1/backup`, {
+      method: "HEAD",
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+    });
+    expect(answer.status).toBe(405);
+    expect(answer.headers.get("allow")).toMatch(/\bGET\b/);
+    expect(await audits()).toBe(before);
+  });
+
   it("is refused to staff who are not admins", async () => {
     await withRollback(handle.db, async (ctx) => {
       const support = await createStaffUser({

@@ -360,3 +360,17 @@ describe("a customer's creation with an Idempotency-Key", () => {
     expect(await customersNamed("both@example.com")).toBe(1);
   });
 });
+
+describe("an Idempotency-Key sent to a write that does not take one", () => {
+  it("is refused with a 400 naming the header, and nothing is made", async () => {
+    const keys = async () =>
+      Number((await sql<{ n: string }>`select count(*) as n from api_key`.execute(handle.db)).rows[0]!.n);
+    const before = await keys();
+    const answer = await post("/api/v1/api-keys", { name: "idem-less" }, { "idempotency-key": "k-1" });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(/^header\.idempotency-key: this operation does not take one/);
+    expect(await keys()).toBe(before);
+    // Without the header the same request is taken, as before.
+    expect((await post("/api/v1/api-keys", { name: "idem-less" })).status).toBe(201);
+  });
+});
