@@ -188,6 +188,34 @@ describe("query parameters", () => {
       { field: "query.email", message: "given more than once; give it once" },
     ]);
   });
+
+  it("refuses an empty filter, which some lists read as no filter and answered every row", async () => {
+    for (const path of [
+      "/api/v1/invoices?number=",
+      "/api/v1/audit-log?actor=&entity=",
+      "/api/v1/customers?email=",
+    ]) {
+      const r = await server.api("GET", path);
+      expect([path, r.status]).toEqual([path, 400]);
+      expect(issueOf(r.body).message).toBe("must not be empty; leave it out for no filter");
+    }
+    expect(issueOf((await server.api("GET", "/api/v1/invoices?number=")).body).field).toBe("query.number");
+    expect((await server.api("GET", "/api/v1/invoices?number=INV-NONE")).status).toBe(200);
+  });
+
+  it("refuses percent-encoding that is not UTF-8, which was searched for as its literal text", async () => {
+    for (const query of ["search=%FF", "search=%ED%A0%80", "search=%C0%80", "search=%", "search=a%2"]) {
+      const r = await server.api("GET", `/api/v1/customers?${query}`);
+      expect([query, r.status]).toEqual([query, 400]);
+      expect(issueOf(r.body)).toEqual({
+        field: "query.search",
+        message: "is not valid percent-encoding of UTF-8 text",
+      });
+    }
+    // Well-formed encodings, of UTF-8 text and of a literal "%", are read as before.
+    expect((await server.api("GET", "/api/v1/customers?search=%C3%A9")).status).toBe(200);
+    expect((await server.api("GET", "/api/v1/customers?search=100%25")).status).toBe(200);
+  });
 });
 
 describe("a body where the route takes none", () => {

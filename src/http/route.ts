@@ -61,7 +61,7 @@ export type ContextFactory = (request: FastifyRequest) => ServiceContext;
 
 function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, part: string): z.output<S> {
   if (!schema) return undefined as z.output<S>;
-  if (part === "query") refuseRepeatedParameters(value);
+  if (part === "query") refuseRepeatedOrEmptyParameters(value);
   assertCleanText(
     value,
     part === "body" ? undefined : part,
@@ -95,12 +95,18 @@ export const requireJsonBody: onRequestHookHandler = (request, _reply, done) => 
  * A parameter given twice (`?per_page=5&per_page=6`) reaches the schema as an array, which no query parameter
  * takes (lists within one are comma-separated: `?tph=7,14`), and zod would answer "Invalid input".
  */
-function refuseRepeatedParameters(query: unknown): void {
+function refuseRepeatedOrEmptyParameters(query: unknown): void {
   if (query === null || typeof query !== "object") return;
   const repeated = Object.entries(query)
     .filter(([, value]) => Array.isArray(value))
     .map(([name]) => ({ field: `query.${name}`, message: "given more than once; give it once" }));
   if (repeated.length > 0) throw ServiceError.invalid(repeated);
+  // `?number=` is no filter to some schemas (read as absent) and a 400 to others: refused alike, since a
+  // client that sends an empty filter means something, and answering every row hides that it was not one.
+  const empty = Object.entries(query)
+    .filter(([, value]) => value === "")
+    .map(([name]) => ({ field: `query.${name}`, message: "must not be empty; leave it out for no filter" }));
+  if (empty.length > 0) throw ServiceError.invalid(empty);
 }
 
 /**
@@ -114,6 +120,25 @@ function refuseIdempotencyKey(request: FastifyRequest): void {
     IDEMPOTENCY_KEY_FIELD,
     "this operation does not take one (docs/payments.md, Idempotency-Key, lists those that do); send it without",
   );
+}
+
+/**
+ * A query whose percent-encoding is not UTF-8 (`?search=%FF`, a lone `%`) is a 400, as the same bytes are in
+ * the path and in a body: the query parser keeps such a sequence as its literal text, so `%FF` searched for
+ * the three characters "%FF" (until 2026-12-06).
+ */
+function refuseBadQueryEncoding(url: string): void {
+  const start = url.indexOf("?");
+  if (start < 0 || !url.includes("%", start)) return;
+  for (const part of url.slice(start + 1).split("&")) {
+    try {
+      decodeURIComponent(part);
+    } catch {
+      const name = part.split("=", 1)[0] ?? "";
+      const field = /^[\w.-]{1,40}$/.test(name) ? `query.${name}` : "query";
+      throw ServiceError.validation(field, "is not valid percent-encoding of UTF-8 text");
+    }
+  }
 }
 
 /** A query with no parameters: the route takes none, so any it is sent is a mistake worth naming. */
@@ -153,6 +178,7 @@ export function registerRoutes(
       exposeHeadRoute: spec.raw === undefined,
       onRequest: requireJsonBody,
       handler: async (request, reply) => {
+        refuseBadQueryEncoding(request.raw.url ?? "");
         const params = parsePart(spec.params, request.params, "path");
         const query = parsePart(querySchema, request.query, "query");
         const body = parsePart(bodySchema, request.body, "body");
