@@ -72,7 +72,8 @@ describe("createPlanPrice", () => {
       // The refusal comes from the database, so it is the last statement of this transaction.
       await expect(createPlanPrice({ ctx, input: { ...large, plan_name: "Small" } })).rejects.toMatchObject({
         code: "CONFLICT",
-        message: "plan price already exists (plan_price_plan_name_key)",
+        // In the request's terms, from the database's detail; not the constraint's name.
+        message: 'plan price: plan_name "Small" is already taken',
       });
     });
   });
