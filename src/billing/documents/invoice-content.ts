@@ -9,7 +9,7 @@ export type TotalKind = "sum" | "adjustment" | "total" | "due";
 
 export interface InvoiceContent {
   title: string;
-  statusBadge: "DRAFT" | "PAID" | "VOID" | null;
+  statusBadge: "DRAFT" | "PAID" | "CREDITED" | "VOID" | null;
   seller: { name: string; lines: string[] };
   billTo: { name: string; lines: string[] };
   facts: { label: string; value: string }[];
@@ -55,7 +55,7 @@ export function describeInvoice(
 
   return {
     title: `Invoice ${number}`,
-    statusBadge: STATUS_BADGES[doc.status],
+    statusBadge: creditedInFull(doc) ? "CREDITED" : STATUS_BADGES[doc.status],
     seller: {
       name: doc.seller.name,
       lines: [
@@ -115,8 +115,12 @@ function totalRows(
   rows.push({ label: `Total (${doc.currency.code})`, value: money(doc.total), kind: "total" });
   const settled = amountSettled(doc);
   if (settled !== null) {
-    // One row for every payment, credit applied and credit note (billing-rules §7), then what is left.
-    rows.push({ label: "Payments and credit", value: money(-settled), kind: "adjustment" });
+    // What credit notes took off, apart from what was paid (billing-rules §7): an invoice cancelled by a note
+    // was never paid, and a single "Payments and credit" row said it was. Then what is left.
+    const credited = creditedPart(doc, settled);
+    if (credited > 0n) rows.push({ label: "Credit notes", value: money(-credited), kind: "adjustment" });
+    if (settled > credited)
+      rows.push({ label: "Payments and credit", value: money(credited - settled), kind: "adjustment" });
     rows.push({ label: "Amount due", value: money(doc.total - settled), kind: "due" });
   } else if (doc.paid !== undefined) {
     rows.push({ label: `Paid on ${doc.paid.date}`, value: money(-doc.paid.amount), kind: "adjustment" });
@@ -129,6 +133,23 @@ function totalRows(
 function amountSettled(doc: InvoiceDocument): bigint | null {
   if (doc.amountDue === undefined || doc.status === "draft" || doc.status === "void") return null;
   return doc.amountDue < doc.total ? doc.total - doc.amountDue : null;
+}
+
+/** What credit notes settled of `settled`: never more than it (a note beyond the due went to credit). */
+function creditedPart(doc: InvoiceDocument, settled: bigint): bigint {
+  const credited = doc.credited ?? 0n;
+  return credited > settled ? settled : credited;
+}
+
+/** A paid invoice whose whole total credit notes took off: nothing was paid, so it does not say "paid". */
+function creditedInFull(doc: InvoiceDocument): boolean {
+  const settled = amountSettled(doc);
+  return (
+    doc.status === "paid" &&
+    settled !== null &&
+    settled === doc.total &&
+    creditedPart(doc, settled) === settled
+  );
 }
 
 /**
@@ -170,6 +191,7 @@ function paymentNote(doc: InvoiceDocument, money: (minor: bigint) => string): st
     case "void":
       return "Void: this invoice has been cancelled and nothing is due.";
     case "paid":
+      if (creditedInFull(doc)) return "Credited in full by credit notes: nothing is due.";
       return doc.paid === undefined
         ? "Paid. Thank you."
         : `Paid ${money(doc.paid.amount)} on ${doc.paid.date}, reference ${doc.paid.reference}. Thank you.`;

@@ -10,6 +10,8 @@ export interface InvoiceDocument {
   status: "draft" | "finalized" | "partially_paid" | "paid" | "void";
   /** What is left to pay (billing-rules §7), when the document is made from a stored invoice. */
   amountDue?: bigint;
+  /** How much of total − amountDue credit notes took off (the rest was paid or paid from credit). */
+  credited?: bigint;
   issueDate: string; // "2026-11-01" (YYYY-MM-DD)
   dueDate: string;
   period: string; // "2026-10"

@@ -1,5 +1,6 @@
 import { pdfFontsFor } from "../documents/pdf-fonts.ts";
 import { readInvoice } from "./get-invoice.ts";
+import { invoiceCreditedAmount } from "../ledger/ledger.ts";
 import { invoiceDocumentOf } from "./invoice-document-of.ts";
 import { replacedInvoiceNumbers } from "./replaced-invoices.ts";
 import type { Invoice } from "./invoice-schemas.ts";
@@ -29,6 +30,7 @@ export async function renderInvoice({
     ctx.config,
     ctx.now(),
     await replacedInvoiceNumbers(ctx.db, invoice),
+    await invoiceCreditedAmount(ctx.db, invoice.id),
   );
   return input.format === "html" ? renderInvoiceHtml(doc) : renderInvoicePdf(doc, pdfFontsFor(ctx.config));
 }
@@ -42,8 +44,9 @@ export function documentForRendering(
   config: Config,
   now: Date,
   replaces: readonly string[] = [],
+  credited = 0n,
 ): InvoiceDocument {
-  if (invoice.number !== null) return invoiceDocumentOf(invoice, sellerOf(config), replaces);
+  if (invoice.number !== null) return invoiceDocumentOf(invoice, sellerOf(config), replaces, credited);
   const issueDate = calendarDate(now, config.BILLING_TIME_ZONE);
   const preview = {
     ...invoice,

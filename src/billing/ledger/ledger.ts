@@ -104,6 +104,18 @@ export async function invoiceAmountDue(db: Db | Tx, invoiceId: string): Promise<
   return BigInt(row?.due ?? 0n);
 }
 
+/** What credit notes took off an invoice's amount due (their receivable entries); the rest of a note went to credit. */
+export async function invoiceCreditedAmount(db: Db | Tx, invoiceId: string): Promise<bigint> {
+  const row = await db
+    .selectFrom("ledger_entry")
+    .select(sql<bigint>`coalesce(-sum(amount), 0)::bigint`.as("credited"))
+    .where("invoice_id", "=", invoiceId)
+    .where("account", "=", "receivable")
+    .where("event_kind", "=", "credit_note")
+    .executeTakeFirst();
+  return BigInt(row?.credited ?? 0n);
+}
+
 /** Amounts due of many invoices at once (lists); an invoice with no entry is absent. */
 export async function invoiceAmountsDue(
   db: Db | Tx,
