@@ -69,6 +69,20 @@ describe("text input", () => {
     expect(rtl.body.data.name).toBe("شركة الأمل\u200F");
   });
 
+  it("says a field's own limit for a text over the cap every text has, not the cap", async () => {
+    const r = await server.api("POST", "/api/v1/customers", {
+      email: "long@example.com",
+      name: "x".repeat(10_001),
+      country: "GB",
+      currency: "EUR",
+    });
+    expect(r.status).toBe(400);
+    expect(issueOf(r.body)).toEqual({ field: "name", message: "must be at most 200 characters" });
+    // A field that takes any text still meets the cap.
+    const note = await server.api("GET", `/api/v1/customers?search=${"x".repeat(1_001)}`);
+    expect(issueOf(note.body).message).toMatch(/^must be at most \d+ characters$/);
+  });
+
   it("refuses control characters in filters and bounds their length", async () => {
     const nul = await server.api("GET", "/api/v1/customers?email=a%00b");
     expect(nul.status).toBe(400);

@@ -62,15 +62,33 @@ export type ContextFactory = (request: FastifyRequest) => ServiceContext;
 function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, part: string): z.output<S> {
   if (!schema) return undefined as z.output<S>;
   if (part === "query") refuseRepeatedOrEmptyParameters(value);
-  assertCleanText(
-    value,
-    part === "body" ? undefined : part,
-    part === "body" ? MAX_BODY_TEXT : MAX_QUERY_TEXT,
-  );
   // A JSON `null` body is a body, and refused as one: only a request without a body has none.
-  const result = schema.safeParse(part === "body" ? value : (value ?? {}));
-  if (!result.success) throw zodToServiceError(result.error, part === "body" ? undefined : part);
+  const input = part === "body" ? value : (value ?? {});
+  const refusal = (error: z.ZodError) => zodToServiceError(error, part === "body" ? undefined : part);
+  try {
+    assertCleanText(
+      value,
+      part === "body" ? undefined : part,
+      part === "body" ? MAX_BODY_TEXT : MAX_QUERY_TEXT,
+    );
+  } catch (error) {
+    // Over the cap every text has: a field whose own limit is lower says that one ("at most 200"), not the cap,
+    // which read as though the field took 10,000 characters.
+    if (isTooLong(error)) {
+      const own = schema.safeParse(input);
+      if (!own.success) throw refusal(own.error);
+    }
+    throw error;
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) throw refusal(result.error);
   return result.data;
+}
+
+/** assertCleanText's refusal of a text over its cap. */
+function isTooLong(error: unknown): boolean {
+  const message = error instanceof ServiceError ? error.issues?.[0]?.message : undefined;
+  return message !== undefined && /^must be at most \d+ characters$/.test(message);
 }
 
 /**
