@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { ServiceError } from "../kernel/errors.ts";
+import { jsonBodyIssues } from "./json-body-issues.ts";
 
 /** Refuses bytes that are not UTF-8 instead of reading them as U+FFFD. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -8,14 +9,17 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * Fastify's JSON parser, except that an empty body is no body (undefined) rather than a 400 "Body cannot be
  * empty": clients send `Content-Type: application/json` with a DELETE or a body-less POST (sso-link, server
  * polls), which `requireJsonBody` lets through. A route that needs a body still refuses the missing one
- * through its schema, in the project's envelope. Anything else, bad JSON and `__proto__` keys included, is
- * parsed and refused exactly as Fastify's own parser does.
+ * through its schema, in the project's envelope. Bad JSON is refused exactly as Fastify's own parser does.
  *
  * JSON is UTF-8 (RFC 8259): a body that is not (a client's Latin-1 "é") is a 400 naming the body. Read as a
  * string, its bytes became U+FFFD and were stored as such, answered 201 (until 2026-12-05).
+ *
+ * Valid JSON is then read again for what JSON.parse passes over (json-body-issues.ts): a repeated key, a
+ * number a double cannot hold, a `__proto__` key. Fastify's parser refused the last as "not valid JSON";
+ * it is told ("ignore") to leave it here, where the 400 names the key.
  */
 export function installJsonBodyParser(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser("error", "error");
+  const parseJson = app.getDefaultJsonParser("ignore", "ignore");
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
     if (body.length === 0) {
       done(null, undefined);
@@ -29,6 +33,15 @@ export function installJsonBodyParser(app: FastifyInstance): void {
       done(ServiceError.validation("(body)", "must be UTF-8 text (JSON is UTF-8)"));
       return;
     }
-    parseJson(request, text, done);
+    parseJson(request, text, (error, value) => {
+      if (error) {
+        done(error);
+        return;
+      }
+      // Fastify's parser passes over a byte-order mark; so does the second reading.
+      const issues = jsonBodyIssues(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      if (issues.length > 0) done(ServiceError.invalid(issues));
+      else done(null, value);
+    });
   });
 }
