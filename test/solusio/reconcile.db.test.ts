@@ -45,6 +45,13 @@ describe("reconciliation", () => {
       ].sort(),
     );
     expect(report.body.data.fixed).toEqual([]);
+    // No body is the default, a report without fixing (until 2026-12-06 "(body): is required").
+    const bodiless = await h.server.api("POST", "/api/v1/solusio/reconcile");
+    expect([bodiless.status, bodiless.body.data.drift.length, bodiless.body.data.fixed]).toEqual([
+      200,
+      4,
+      [],
+    ]);
 
     const fixed = await h.server.api("POST", "/api/v1/solusio/reconcile", { fix: true });
     expect(fixed.body.data.fixed.sort()).toEqual([...ids].sort());

@@ -41,7 +41,12 @@ export const solusioRoutes = [
     tag: "solusio",
     summary:
       "Compare every customer with SolusIO's users and list the drift (owner and admin); with fix, queue syncs that repair it. The counts are whole; the lists hold at most 500 rows, with a note when more exist",
-    body: z.object({ fix: z.boolean().default(false) }).strict(),
+    // No body is `{"fix": false}`, as its default says (until 2026-12-06 a 400 "(body): is required").
+    body: z
+      .object({ fix: z.boolean().default(false) })
+      .strict()
+      .optional()
+      .transform((b) => b ?? { fix: false }),
     response: ReconcileAnswer,
     handler: async ({ ctx, body }) => {
       const solusio = requireSolusio(ctx);
