@@ -44,6 +44,33 @@ describe("tokenbill CLI", () => {
     expect(last).toEqual(["10,000", "$10.00000", "€9.10000"]);
   });
 
+  it("prints token counts beyond 2^53 exactly, and refuses a tph whose month cannot be stored", async () => {
+    const json = await tokenbill("pricing", "plans", "--tph", "12397005425880075", "--json");
+    expect(json.code).toBe(0);
+    expect(json.stdout).toContain('"aggregated_tokens": "9223372036854775800"');
+    expect(json.stdout).toContain('"suggested_tokens_per_month": "9000000000000000000"');
+    const table = await tokenbill("pricing", "plans", "--tph", "12397005425880075");
+    expect(
+      table.stdout
+        .trim()
+        .split("\n")
+        .at(-1)!
+        .trim()
+        .split(/\s{2,}/),
+    ).toEqual([
+      "12,397,005,425,880,075",
+      "9,223,372,036,854,775,800",
+      "$9,223,372,036,854,775.80",
+      "9,000,000,000,000,000,000",
+      "$9,000,000,000,000,000.00",
+    ]);
+    const refused = await tokenbill("pricing", "plans", "--tph", "9223372036854775807");
+    expect([refused.code, refused.stdout]).toEqual([2, ""]);
+    expect(refused.stderr).toContain(
+      "error: --tph: must be at most 12397005425880075 (got 9223372036854775807)",
+    );
+  });
+
   it("says no sandbox runs when the one a stopped serve left behind answers nothing", async () => {
     const data = await commandDataDir();
     try {

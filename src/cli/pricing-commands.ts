@@ -1,9 +1,11 @@
 import type { Command } from "commander";
+import { jsonText } from "../kernel/json.ts";
 import { priceConversion, pricePlans } from "../services/pricing/price-calculator.ts";
 import { renderTable } from "./output.ts";
 import { withSystemContext } from "./with-context.ts";
 
-const thousands = (n: number) => n.toLocaleString("en-US");
+// Token counts are bigints: printed with every digit, and in --json as the API writes them (json.ts).
+const thousands = (n: bigint) => n.toLocaleString("en-US");
 
 /** The calculators write nothing and read only what the migrations seed: on memory:// too they answer. */
 const CALCULATOR = { onThrowAwayDatabase: "run" } as const;
@@ -18,7 +20,7 @@ export function addPricingCommands(pricing: Command): void {
     .action(async (opts: { currency?: string; json?: boolean }) =>
       withSystemContext(async (ctx) => {
         const table = await priceConversion({ ctx, input: { currency: opts.currency } });
-        if (opts.json) return void process.stdout.write(`${JSON.stringify(table, null, 2)}\n`);
+        if (opts.json) return void process.stdout.write(`${jsonText(table, 2)}\n`);
         const headers = ["Tokens", ...table.currencies.map((c) => `Token price in ${c.code}`)];
         const rows = table.rows.map((r) => [thousands(r.tokens), ...r.amounts.map((a) => a.display)]);
         printNumbers(headers, rows);
@@ -34,7 +36,7 @@ export function addPricingCommands(pricing: Command): void {
     .action(async (opts: { tph: string; currency?: string; json?: boolean }) =>
       withSystemContext(async (ctx) => {
         const table = await pricePlans({ ctx, input: { tph: opts.tph, currency: opts.currency } });
-        if (opts.json) return void process.stdout.write(`${JSON.stringify(table, null, 2)}\n`);
+        if (opts.json) return void process.stdout.write(`${jsonText(table, 2)}\n`);
         const headers = [
           "Tokens per hour",
           "Aggregated tokens per month (×744)",

@@ -4,11 +4,14 @@ import {
   conversionScheme,
   defaultMonthlyStep,
   HOURS_IN_AGGREGATED_MONTH,
+  MAX_CALCULATOR_TOKENS_PER_HOUR,
+  parseCalculatorTokensPerHour,
   planTable,
   suggestMonthlyTokens,
 } from "./calculator.ts";
 import { Decimal } from "./decimal.ts";
 import { type CurrencyDisplay, formatDecimal, formatMinor, toMinorUnits } from "./money.ts";
+import { MAX_TOKENS } from "./tokens.ts";
 
 const USD: CurrencyDisplay = {
   code: "USD",
@@ -45,6 +48,24 @@ describe("§6 monthly-price calculator, USD 0.001", () => {
 
   it("rejects a negative tokens-per-hour figure", () => {
     expect(() => planTable([7n, -1n], Decimal.ONE)).toThrow(/^tokensPerHour\[1\]:/);
+  });
+
+  it("prices a tph up to the largest whose month fits in a stored token count, and refuses one more", () => {
+    expect(MAX_CALCULATOR_TOKENS_PER_HOUR).toBe(12397005425880075n);
+    expect(MAX_CALCULATOR_TOKENS_PER_HOUR * HOURS_IN_AGGREGATED_MONTH).toBeLessThanOrEqual(MAX_TOKENS);
+    expect((MAX_CALCULATOR_TOKENS_PER_HOUR + 1n) * HOURS_IN_AGGREGATED_MONTH).toBeGreaterThan(MAX_TOKENS);
+    const [row] = planTable([MAX_CALCULATOR_TOKENS_PER_HOUR], Decimal.ONE);
+    expect([row!.aggregatedTokens, row!.suggestedMonthlyTokens]).toEqual([
+      9223372036854775800n,
+      9n * 10n ** 18n,
+    ]);
+    expect(() => planTable([7n, MAX_CALCULATOR_TOKENS_PER_HOUR + 1n], Decimal.ONE)).toThrow(
+      /^tokensPerHour\[1\]: must be at most 12397005425880075/,
+    );
+    expect(parseCalculatorTokensPerHour("7, 12397005425880075")).toEqual([7n, 12397005425880075n]);
+    expect(() => parseCalculatorTokensPerHour("7,9223372036854775807")).toThrow(
+      /^tph: must be at most 12397005425880075 \(got 9223372036854775807\)/,
+    );
   });
 });
 

@@ -1,11 +1,34 @@
 import { ServiceError } from "../kernel/errors.ts";
 import type { Decimal } from "./decimal.ts";
 import { pow10 } from "./rounding.ts";
+import { MAX_TOKENS, parseTokenList } from "./tokens.ts";
 
 // The monthly-price calculator and conversion scheme (billing-rules §1 and §6; seed steps 1–2).
 
 /** An aggregated month is 24 × 31 hours, the longest calendar month (§6). */
 export const HOURS_IN_AGGREGATED_MONTH = 744n;
+
+/**
+ * The largest tokens per hour the calculator prices: its aggregated month (and so the suggested monthly price,
+ * a plan price) must fit where token counts are stored, PostgreSQL's bigint (MAX_TOKENS).
+ */
+export const MAX_CALCULATOR_TOKENS_PER_HOUR = MAX_TOKENS / HOURS_IN_AGGREGATED_MONTH;
+
+function checkTokensPerHour(tph: bigint, field: string): bigint {
+  if (tph < 0n) throw ServiceError.validation(field, `must not be negative (got ${tph})`);
+  if (tph > MAX_CALCULATOR_TOKENS_PER_HOUR) {
+    throw ServiceError.validation(
+      field,
+      `must be at most ${MAX_CALCULATOR_TOKENS_PER_HOUR} (got ${tph}): its month (× ${HOURS_IN_AGGREGATED_MONTH}) must stay within ${MAX_TOKENS} tokens, what a plan price can hold`,
+    );
+  }
+  return tph;
+}
+
+/** "7,14,21,28" → the calculator's tokens per hour, each whole and with a month that can be stored. */
+export function parseCalculatorTokensPerHour(input: string, field = "tph"): bigint[] {
+  return parseTokenList(input, field).map((tph) => checkTokensPerHour(tph, field));
+}
 
 export const DEFAULT_TOKEN_COUNTS: readonly bigint[] = [1n, 10n, 100n, 1000n, 10000n];
 
@@ -52,7 +75,7 @@ export function planTable(
   stepFor: (digits: number) => bigint = defaultMonthlyStep,
 ): PlanRow[] {
   return tphs.map((tph, i) => {
-    if (tph < 0n) throw ServiceError.validation(`tokensPerHour[${i}]`, `must not be negative (got ${tph})`);
+    checkTokensPerHour(tph, `tokensPerHour[${i}]`);
     const aggregatedTokens = tph * HOURS_IN_AGGREGATED_MONTH;
     const suggestedMonthlyTokens = suggestMonthlyTokens(aggregatedTokens, stepFor);
     return {

@@ -161,3 +161,13 @@ export function idOut(value: bigint): number {
 export function nullableIdOut(value: bigint | null): number | null {
   return value === null ? null : Number(value);
 }
+
+/**
+ * A count of tokens in an answer, kept a bigint: the reply writes it as a JSON integer while exact (below
+ * 2^53) and as a string of its digits beyond (json.ts), as money amounts are. Tokens are stored up to 2^63 − 1.
+ */
+export const tokenCount = (description: string) =>
+  z.bigint().meta({
+    type: "integer",
+    description: `${description}; whole tokens, a JSON integer below 2^53 and a string of digits beyond 2^53`,
+  });

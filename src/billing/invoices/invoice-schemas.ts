@@ -4,7 +4,7 @@ import type { InvoiceLineTable, InvoiceTable } from "../../db/schema.ts";
 import { identifierText } from "../../kernel/identifier-text.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
 import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
-import { calendarDateString, currencyCode, id, periodString } from "../../kernel/schemas.ts";
+import { calendarDateString, currencyCode, id, periodString, tokenCount } from "../../kernel/schemas.ts";
 
 // The admin API's view of invoices. Amounts are integers in minor units of the invoice's
 // currency; unit costs, multipliers and rates are exact decimal strings.
@@ -36,10 +36,8 @@ export const InvoiceLine = z.object({
     description: "server hours on this plan; IP-hours for additional IPs; hours with backups on for backups",
   }),
   charge_kind: z.enum(["hourly", "monthly_cap", "monthly_fixed", "free", "backup_share"]),
-  tokens: z
-    .bigint()
-    .meta({ type: "integer", description: "billed tokens (SolusIO's figure when it reports one)" }),
-  recomputed_tokens: z.bigint().meta({ type: "integer", description: "tokenbill's billing-rules §2 figure" }),
+  tokens: tokenCount("billed tokens (SolusIO's figure when it reports one)"),
+  recomputed_tokens: tokenCount("tokenbill's billing-rules §2 figure"),
   unit_cost: z.string().meta({ description: "B, the token unit cost" }),
   amount: minor,
 });
@@ -68,7 +66,7 @@ export const Invoice = z.object({
     decimals_separator: z.string(),
   }),
   base_token_unit_cost: z.string(),
-  tokens: z.bigint().meta({ type: "integer" }),
+  tokens: tokenCount("the lines' tokens together"),
   subtotal: minor,
   discounts: z.array(z.object({ name: z.string(), multiplier: z.string(), amount: minor })),
   discount_total: minor,

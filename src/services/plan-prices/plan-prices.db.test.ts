@@ -3,6 +3,7 @@ import { auditRows, NOW, NOW_ISO, tableRows } from "../../../test/helpers/servic
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { withRollback } from "../../../test/helpers/with-rollback.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
+import { jsonText } from "../../kernel/json.ts";
 import {
   createPlanPrice,
   deletePlanPrice,
@@ -19,6 +20,9 @@ beforeAll(async () => {
   handle = await createTestDatabase();
 });
 afterAll(async () => handle?.close());
+
+/** A price as the audit log's jsonb holds it: token counts as JSON integers (digits beyond 2^53). */
+const audited = (value: unknown) => JSON.parse(jsonText(value));
 
 const small: PlanPriceCreate = {
   plan_name: "Small",
@@ -41,10 +45,10 @@ describe("createPlanPrice", () => {
       expect(price).toEqual({
         id: price.id,
         plan_name: "Small",
-        tokens_per_hour: 7,
-        tokens_per_month: 5000,
-        ip_tokens_per_hour: 1,
-        ip_tokens_per_month: 500,
+        tokens_per_hour: 7n,
+        tokens_per_month: 5000n,
+        ip_tokens_per_hour: 1n,
+        ip_tokens_per_month: 500n,
         created_at: NOW_ISO,
         updated_at: NOW_ISO,
       });
@@ -60,7 +64,7 @@ describe("createPlanPrice", () => {
           entity: "plan_price",
           entity_id: String(price.id),
           before: null,
-          after: price,
+          after: audited(price),
         },
       ]);
     });
@@ -79,6 +83,51 @@ describe("createPlanPrice", () => {
   });
 });
 
+describe("token prices beyond 2^53", () => {
+  // QA: 9223372036854775807 was stored exactly and answered as 9223372036854776000 (Number of the bigint).
+  it("are answered exactly, as bigints, up to PostgreSQL's bigint; JSON writes them as digits", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const max = 2n ** 63n - 1n;
+      const price = await createPlanPrice({
+        ctx,
+        input: {
+          plan_name: "QA huge",
+          tokens_per_hour: max,
+          tokens_per_month: 2n ** 53n,
+          ip_tokens_per_hour: 2n ** 53n - 1n,
+          ip_tokens_per_month: 0n,
+        },
+      });
+      const tokens = (p: typeof price) => [
+        p.tokens_per_hour,
+        p.tokens_per_month,
+        p.ip_tokens_per_hour,
+        p.ip_tokens_per_month,
+      ];
+      expect(tokens(price)).toEqual([max, 2n ** 53n, 2n ** 53n - 1n, 0n]);
+      expect(tokens(await getPlanPrice({ ctx, input: { id: BigInt(price.id) } }))).toEqual(tokens(price));
+      expect((await listPlanPrices({ ctx, input: { page: 1, per_page: 50 } })).data.map(tokens)).toEqual([
+        tokens(price),
+      ]);
+      const updated = await updatePlanPrice({
+        ctx,
+        input: { id: BigInt(price.id), patch: { tokens_per_month: max - 1n } },
+      });
+      expect(updated.tokens_per_month).toBe(max - 1n);
+      // A JSON integer while exact, a string of digits from 2^53 on (src/kernel/json.ts), as amounts are.
+      expect(jsonText(tokens(updated))).toBe(
+        '["9223372036854775807","9223372036854775806",9007199254740991,0]',
+      );
+      // The audit log holds the same exact figures.
+      const after = (await auditRows(ctx.db))[1]?.after as Record<string, unknown>;
+      expect([after["tokens_per_hour"], after["tokens_per_month"]]).toEqual([
+        "9223372036854775807",
+        "9223372036854775806",
+      ]);
+    });
+  });
+});
+
 describe("updatePlanPrice", () => {
   it("changes what the patch names and audits before and after", async () => {
     await withRollback(handle.db, async (ctx) => {
@@ -90,16 +139,16 @@ describe("updatePlanPrice", () => {
       });
       expect(updated).toEqual({
         ...price,
-        tokens_per_hour: 14,
-        tokens_per_month: 0,
+        tokens_per_hour: 14n,
+        tokens_per_month: 0n,
         updated_at: "2026-12-01T00:00:00.000Z",
       });
       const audit = (await auditRows(ctx.db))[1];
       expect([audit?.action, audit?.entity_id, audit?.before, audit?.after]).toEqual([
         "plan_price.update",
         String(price.id),
-        price,
-        updated,
+        audited(price),
+        audited(updated),
       ]);
     });
   });
@@ -149,7 +198,7 @@ describe("deletePlanPrice", () => {
       expect([audits.length, audits[1]?.action, audits[1]?.before, audits[1]?.after]).toEqual([
         2,
         "plan_price.delete",
-        price,
+        audited(price),
         null,
       ]);
     });

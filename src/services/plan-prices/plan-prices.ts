@@ -5,14 +5,14 @@ import { parseTokens } from "../../domain/tokens.ts";
 import type { ServiceError } from "../../kernel/errors.ts";
 import { auditedTable } from "../audited-table.ts";
 import { type Page, PageQuery } from "../../kernel/pagination.ts";
-import { idOut, IdParams } from "../../kernel/schemas.ts";
+import { idOut, IdParams, tokenCount } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 // tokenbill's price list: token prices per SolusIO plan (seed step 3). `tokenbill solusio setup` pushes it
 // to the plans of the same name. Tokens are whole numbers; fractions are refused, never rounded.
 
-const tokens = (field: string) =>
+const tokens = (field: string, what: string) =>
   z
     .unknown()
     .transform((v, ctx) => {
@@ -26,14 +26,21 @@ const tokens = (field: string) =>
         return z.NEVER;
       }
     })
-    .meta({ type: "integer", minimum: 0, description: "whole tokens" });
+    .meta({
+      type: "integer",
+      minimum: 0,
+      description: `${what}; whole tokens up to 2^63 − 1, a JSON integer or a string of digits (a string beyond 2^53, where a JSON number loses digits)`,
+    });
 
 const fields = {
   plan_name: z.string().min(1).max(200).meta({ description: "the SolusIO plan's name" }),
-  tokens_per_hour: tokens("tokens_per_hour"),
-  tokens_per_month: tokens("tokens_per_month").meta({ description: "the monthly cap; 0 = hourly only" }),
-  ip_tokens_per_hour: tokens("ip_tokens_per_hour"),
-  ip_tokens_per_month: tokens("ip_tokens_per_month"),
+  tokens_per_hour: tokens("tokens_per_hour", "tokens per server hour"),
+  tokens_per_month: tokens("tokens_per_month", "the monthly cap; 0 = hourly only"),
+  ip_tokens_per_hour: tokens("ip_tokens_per_hour", "tokens per hour of each additional IP"),
+  ip_tokens_per_month: tokens(
+    "ip_tokens_per_month",
+    "the monthly cap of each additional IP; 0 = hourly only",
+  ),
 };
 
 export const PlanPriceCreate = z
@@ -50,10 +57,10 @@ export type PlanPriceUpdate = z.output<typeof PlanPriceUpdate>;
 export const PlanPrice = z.object({
   id: z.number().int(),
   plan_name: z.string(),
-  tokens_per_hour: z.number().int(),
-  tokens_per_month: z.number().int(),
-  ip_tokens_per_hour: z.number().int(),
-  ip_tokens_per_month: z.number().int(),
+  tokens_per_hour: tokenCount("tokens per server hour"),
+  tokens_per_month: tokenCount("the monthly cap; 0 = hourly only"),
+  ip_tokens_per_hour: tokenCount("tokens per hour of each additional IP"),
+  ip_tokens_per_month: tokenCount("the monthly cap of each additional IP; 0 = hourly only"),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -63,10 +70,10 @@ export function presentPlanPrice(row: Selectable<PlanPriceTable>): PlanPrice {
   return {
     id: idOut(row.id),
     plan_name: row.plan_name,
-    tokens_per_hour: Number(row.tokens_per_hour),
-    tokens_per_month: Number(row.tokens_per_month),
-    ip_tokens_per_hour: Number(row.ip_tokens_per_hour),
-    ip_tokens_per_month: Number(row.ip_tokens_per_month),
+    tokens_per_hour: row.tokens_per_hour,
+    tokens_per_month: row.tokens_per_month,
+    ip_tokens_per_hour: row.ip_tokens_per_hour,
+    ip_tokens_per_month: row.ip_tokens_per_month,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

@@ -4,6 +4,7 @@ import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { withRollback } from "../../../test/helpers/with-rollback.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
+import { jsonText } from "../../kernel/json.ts";
 import { createCurrency } from "../currencies/currencies.ts";
 import { priceConversion, pricePlans } from "./price-calculator.ts";
 
@@ -37,11 +38,11 @@ describe("priceConversion", () => {
       expect(
         table.rows.map((r) => [r.tokens, ...r.amounts.map((a) => [a.code, a.amount, a.display])]),
       ).toEqual([
-        [1, ["USD", "0.001", "$0.00100"], ["EUR", "0.00091", "€0.00091"]],
-        [10, ["USD", "0.01", "$0.01000"], ["EUR", "0.0091", "€0.00910"]],
-        [100, ["USD", "0.1", "$0.10000"], ["EUR", "0.091", "€0.09100"]],
-        [1000, ["USD", "1", "$1.00000"], ["EUR", "0.91", "€0.91000"]],
-        [10000, ["USD", "10", "$10.00000"], ["EUR", "9.1", "€9.10000"]],
+        [1n, ["USD", "0.001", "$0.00100"], ["EUR", "0.00091", "€0.00091"]],
+        [10n, ["USD", "0.01", "$0.01000"], ["EUR", "0.0091", "€0.00910"]],
+        [100n, ["USD", "0.1", "$0.10000"], ["EUR", "0.091", "€0.09100"]],
+        [1000n, ["USD", "1", "$1.00000"], ["EUR", "0.91", "€0.91000"]],
+        [10000n, ["USD", "10", "$10.00000"], ["EUR", "9.1", "€9.10000"]],
       ]);
       const eurFirst = { ...ctx, config: parseConfig({ LOG_LEVEL: "silent", DEFAULT_CURRENCY: "EUR" }) };
       const codes = (await priceConversion({ ctx: eurFirst, input: {} })).currencies.map((c) => c.code);
@@ -91,20 +92,20 @@ describe("pricePlans", () => {
         hours_in_month: 744,
         rows: [
           {
-            tokens_per_hour: 7,
-            aggregated_tokens: 5208,
+            tokens_per_hour: 7n,
+            aggregated_tokens: 5208n,
             aggregated_price: "4.73928",
             aggregated_price_display: "€4.74",
-            suggested_tokens_per_month: 5000,
+            suggested_tokens_per_month: 5000n,
             suggested_price: "4.55",
             suggested_price_display: "€4.55",
           },
           {
-            tokens_per_hour: 14,
-            aggregated_tokens: 10416,
+            tokens_per_hour: 14n,
+            aggregated_tokens: 10416n,
             aggregated_price: "9.47856",
             aggregated_price_display: "€9.48",
-            suggested_tokens_per_month: 10000,
+            suggested_tokens_per_month: 10000n,
             suggested_price: "9.1",
             suggested_price_display: "€9.10",
           },
@@ -112,6 +113,40 @@ describe("pricePlans", () => {
       });
       const usd = await pricePlans({ ctx, input: { tph: "0" } });
       expect([usd.currency, usd.rows[0]!.suggested_price_display]).toEqual(["USD", "$0.00"]);
+    });
+  });
+
+  it("answers a month beyond 2^53 exactly, up to the largest that PostgreSQL's bigint can store", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      // 12,397,005,425,880,075 × 744 = 9,223,372,036,854,775,800: 7 below 2^63 − 1.
+      const table = await pricePlans({ ctx, input: { tph: "12106450611212,12397005425880075" } });
+      expect(
+        table.rows.map((r) => [r.tokens_per_hour, r.aggregated_tokens, r.suggested_tokens_per_month]),
+      ).toEqual([
+        [12106450611212n, 9007199254741728n, 9000000000000000n],
+        [12397005425880075n, 9223372036854775800n, 9000000000000000000n],
+      ]);
+      expect(table.rows[1]!.aggregated_price).toBe("9223372036854775.8");
+      expect(jsonText(table.rows[1]!.aggregated_tokens)).toBe('"9223372036854775800"');
+    });
+  });
+
+  it("refuses a tokens per hour whose month cannot be stored, naming tph (QA: answered 6.862188795419953e+21)", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      for (const [tph, got] of [
+        ["12397005425880076", "12397005425880076"],
+        ["7,9223372036854775807", "9223372036854775807"],
+      ] as const) {
+        await expect(pricePlans({ ctx, input: { tph } })).rejects.toMatchObject({
+          code: "VALIDATION",
+          issues: [
+            {
+              field: "tph",
+              message: `must be at most 12397005425880075 (got ${got}): its month (× 744) must stay within 9223372036854775807 tokens, what a plan price can hold`,
+            },
+          ],
+        });
+      }
     });
   });
 

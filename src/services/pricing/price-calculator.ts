@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { conversionScheme, planTable } from "../../domain/calculator.ts";
+import { conversionScheme, parseCalculatorTokensPerHour, planTable } from "../../domain/calculator.ts";
 import { Decimal } from "../../domain/decimal.ts";
 import { type CurrencyDisplay, formatDecimal, formatMinor, toMinorUnits } from "../../domain/money.ts";
-import { parseTokenList } from "../../domain/tokens.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { canonicalDecimal, currencyDisplayOf } from "../currencies/currencies.ts";
+import { tokenCount } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
@@ -50,7 +50,7 @@ export const ConversionTable = z.object({
   currencies: z.array(z.object({ code: z.string(), token_unit_cost: z.string() })),
   rows: z.array(
     z.object({
-      tokens: z.number().int(),
+      tokens: tokenCount("tokens priced"),
       amounts: z.array(z.object({ code: z.string(), amount: z.string(), display: z.string() })),
     }),
   ),
@@ -69,7 +69,7 @@ export const priceConversion = defineVerb(
         token_unit_cost: c.unitCost.normalize().toString(),
       })),
       rows: rows.map((row) => ({
-        tokens: Number(row.tokens),
+        tokens: row.tokens,
         amounts: row.amounts.map((a, i) => ({
           code: a.code,
           amount: a.amount.normalize().toString(),
@@ -86,10 +86,11 @@ export const priceConversion = defineVerb(
 );
 
 export const PlanTableQuery = z.object({
-  tph: z
-    .string()
-    .max(400)
-    .meta({ description: "tokens per hour, comma-separated whole numbers", example: "7,14,21,28" }),
+  tph: z.string().max(400).meta({
+    description:
+      "tokens per hour, comma-separated whole numbers, each at most 12397005425880075 (its month, × 744, must fit in a plan price: 2^63 − 1 tokens)",
+    example: "7,14,21,28",
+  }),
   currency: z.string().max(3).optional().meta({ description: "ISO code; DEFAULT_CURRENCY when absent" }),
 });
 
@@ -99,11 +100,11 @@ export const PlanTable = z.object({
   hours_in_month: z.number().int(),
   rows: z.array(
     z.object({
-      tokens_per_hour: z.number().int(),
-      aggregated_tokens: z.number().int(),
+      tokens_per_hour: tokenCount("tokens per hour, as asked"),
+      aggregated_tokens: tokenCount("tokens_per_hour × 744, a 31-day month"),
       aggregated_price: z.string(),
       aggregated_price_display: z.string(),
-      suggested_tokens_per_month: z.number().int(),
+      suggested_tokens_per_month: tokenCount("aggregated_tokens rounded down to a round monthly price"),
       suggested_price: z.string(),
       suggested_price_display: z.string(),
     }),
@@ -113,7 +114,7 @@ export type PlanTable = z.output<typeof PlanTable>;
 
 export const pricePlans = defineVerb(PlanTableQuery, async ({ ctx, input }): Promise<PlanTable> => {
   await requireStaffRole(ctx, ...READ_ROLES);
-  const tphs = parseTokenList(input.tph, "tph");
+  const tphs = parseCalculatorTokensPerHour(input.tph, "tph");
   const [currency] = await loadCurrencies(ctx, splitCodes(input.currency));
   const c = currency!;
   const money = (amount: Decimal) => {
@@ -128,11 +129,11 @@ export const pricePlans = defineVerb(PlanTableQuery, async ({ ctx, input }): Pro
       const aggregated = money(r.aggregatedMoney);
       const suggested = money(r.suggestedMoney);
       return {
-        tokens_per_hour: Number(r.tokensPerHour),
-        aggregated_tokens: Number(r.aggregatedTokens),
+        tokens_per_hour: r.tokensPerHour,
+        aggregated_tokens: r.aggregatedTokens,
         aggregated_price: aggregated.exact,
         aggregated_price_display: aggregated.display,
-        suggested_tokens_per_month: Number(r.suggestedMonthlyTokens),
+        suggested_tokens_per_month: r.suggestedMonthlyTokens,
         suggested_price: suggested.exact,
         suggested_price_display: suggested.display,
       };

@@ -209,6 +209,34 @@ describe("plan prices and the calculator", () => {
   });
 });
 
+describe("token prices beyond 2^53", () => {
+  it("are shown and offered for editing with every digit, and the calculator refuses a month it cannot store", async () => {
+    const huge = await server.api("POST", "/api/v1/plan-prices", {
+      plan_name: "QA huge",
+      tokens_per_hour: "9223372036854775807",
+      tokens_per_month: "9007199254740993",
+    });
+    try {
+      const page = textOf((await owner.get("/console/pricing/plans?tph=7")).text);
+      expect(page).toContain("QA huge 9,223,372,036,854,775,807 9,007,199,254,740,993 0 0");
+      // Until 2026-12-06 the form held 9223372036854776000, which saving refused as beyond 2^63 − 1.
+      const edit = (await owner.get(`/console/pricing/plans/${huge.body.data.id}/edit`)).text;
+      expect(edit).toContain('value="9223372036854775807"');
+      expect(edit).toContain('value="9007199254740993"');
+      const max = await owner.get("/console/pricing/plans?tph=12397005425880075&currency=USD");
+      expect(textOf(max.text)).toContain(
+        "12,397,005,425,880,075 9,223,372,036,854,775,800 $9,223,372,036,854,775.80 9,000,000,000,000,000,000",
+      );
+      const bad = await owner.get("/console/pricing/plans?tph=9223372036854775807");
+      expect(bad.text).toContain(
+        'id="tph-error">Must be at most 12397005425880075 (got 9223372036854775807)',
+      );
+    } finally {
+      await server.api("DELETE", `/api/v1/plan-prices/${huge.body.data.id}`);
+    }
+  });
+});
+
 describe("client groups, discounts and tax rules", () => {
   let groupId = 0;
 

@@ -19,7 +19,7 @@ import { sentence } from "../page-sentence.ts";
 // Plan prices in tokens (seed step 3), with the seed step 2 calculator beside them: the same table as
 // `tokenbill pricing plans`, from the same verb, for the plans' tokens per hour or figures typed in.
 
-const thousands = (n: number) => n.toLocaleString("en-US");
+const thousands = (n: bigint) => n.toLocaleString("en-US");
 
 export const planPricePages: ResourcePages<PlanPrice> = {
   slug: "plans",
@@ -97,7 +97,7 @@ async function calculator(request: FastifyRequest, ctx: ServiceContext) {
   let tph = queryText(request, "tph") ?? "";
   if (tph === "") {
     const plans = await listPlanPrices({ ctx, input: { page: 1, per_page: 500 } });
-    tph = [...new Set(plans.data.map((p) => p.tokens_per_hour).filter((t) => t > 0))].join(",");
+    tph = [...new Set(plans.data.map((p) => p.tokens_per_hour).filter((t) => t > 0n))].join(",");
   }
   const errors: FieldErrors = {};
   let table: PlanTable | undefined;
