@@ -276,6 +276,50 @@ describe("setup and doctor", () => {
     expect(after.filter((c) => !c.ok)).toEqual([]);
   });
 
+  it("does not push a token price beyond 2^53 − 1 to SolusIO, where it would arrive as another number", async () => {
+    const config = {
+      ...h.config,
+      TOKENBILL_PUBLIC_URL: h.server.url,
+      SOLUSIO_PRICING_TOKEN: "pricing-token-for-tests",
+    };
+    const deps = {
+      db: h.db,
+      api: h.connection.api,
+      config,
+      apiUrl: h.emulator.apiUrl,
+      userAreaUrl: h.emulator.url,
+    };
+    await h.emu("POST", "/api/v1/plans", { name: "Huge", tokens_per_hour: 1, tokens_per_month: 0 });
+    const price = await h.server.api("POST", "/api/v1/plan-prices", {
+      plan_name: "Huge",
+      tokens_per_hour: "9007199254740993",
+      tokens_per_month: 0,
+    });
+    try {
+      // Before, setup sent Number(9007199254740993n) = 9007199254740992: SolusIO would have charged another price.
+      const plan = await planSetup(deps);
+      expect(plan.steps.filter((s) => s.key.startsWith("plan:"))).toEqual([]);
+      expect(plan.warnings).toContain(
+        'plan "Huge" is not priced in SolusIO: its tokens_per_hour is 9007199254740993 tokens, and SolusIO\'s plans take token prices as JSON numbers, exact only up to 9007199254740991',
+      );
+      const check = (await runDoctor(deps)).find((c) => c.name === "plan prices");
+      expect(check).toMatchObject({
+        ok: false,
+        fix: expect.stringContaining("lower a token price beyond 9007199254740991"),
+      });
+      await h.server.api("PATCH", `/api/v1/plan-prices/${price.body.data.id}`, {
+        tokens_per_hour: 9007199254740991,
+      });
+      await applySetup(await planSetup(deps));
+      const huge = (await h.emu("GET", "/api/v1/plans")).body.data.find(
+        (p: { name: string }) => p.name === "Huge",
+      );
+      expect(huge.tokens_per_hour).toBe(9007199254740991);
+    } finally {
+      await h.server.api("DELETE", `/api/v1/plan-prices/${price.body.data.id}`);
+    }
+  });
+
   it("reports a wrong token and an unreachable SolusIO with a fix", async () => {
     const { SolusioApi } = await import("../../src/solusio/solusio-api.ts");
     const { SolusioClient } = await import("../../src/solusio/solusio-client.ts");

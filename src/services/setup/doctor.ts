@@ -6,7 +6,7 @@ import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import { UpstreamError } from "../../kernel/errors.ts";
 import { bindingMismatch, identifySolusio, readBinding } from "../../solusio/solusio-binding.ts";
 import { checkBillingIntegration } from "./billing-integration-check.ts";
-import { planSetup, type SetupReport } from "./plan-setup.ts";
+import { MAX_PLAN_TOKENS_IN_SOLUSIO, planSetup, type SetupReport } from "./plan-setup.ts";
 import { pricingUrl } from "./pricing-url.ts";
 
 export interface DoctorCheck {
@@ -208,7 +208,9 @@ export async function runDoctor(deps: {
       ...(planSteps.length > 0
         ? { fix: SETUP_FIX }
         : report.warnings.length > 0
-          ? { fix: "create the plan in SolusIO or remove its price" }
+          ? {
+              fix: `create the plan in SolusIO or remove its price; lower a token price beyond ${MAX_PLAN_TOKENS_IN_SOLUSIO}, which SolusIO cannot take exactly`,
+            }
           : {}),
     });
   }

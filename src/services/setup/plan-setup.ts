@@ -43,6 +43,19 @@ function limitsDiffer(g: SolusioLimitGroup, spec: Config["SOLUSIO_LIMIT_GROUPS"]
   );
 }
 
+const PLAN_TOKEN_FIELDS = [
+  "tokens_per_hour",
+  "tokens_per_month",
+  "ip_tokens_per_hour",
+  "ip_tokens_per_month",
+] as const;
+
+/**
+ * SolusIO's plans carry token prices as JSON numbers (solusio-api.md §5; tokenbill reads them, and the emulator
+ * takes them, as safe integers): a price beyond 2^53 − 1 would arrive as another number, so it is not sent.
+ */
+export const MAX_PLAN_TOKENS_IN_SOLUSIO = BigInt(Number.MAX_SAFE_INTEGER);
+
 export async function planSetup(deps: {
   db: Kysely<Database>;
   api: SolusioApi;
@@ -140,6 +153,14 @@ export async function planSetup(deps: {
       warnings.push(`plan "${price.plan_name}" has a price in tokenbill but does not exist in SolusIO`);
       continue;
     }
+    const beyond = PLAN_TOKEN_FIELDS.find((f) => price[f] > MAX_PLAN_TOKENS_IN_SOLUSIO);
+    if (beyond) {
+      warnings.push(
+        `plan "${price.plan_name}" is not priced in SolusIO: its ${beyond} is ${price[beyond]} tokens, and SolusIO's plans take token prices as JSON numbers, exact only up to ${MAX_PLAN_TOKENS_IN_SOLUSIO}`,
+      );
+      continue;
+    }
+    // Exact: every field is at most 2^53 − 1 (checked above).
     const desired: PlanPrices = {
       tokens_per_hour: Number(price.tokens_per_hour),
       tokens_per_month: Number(price.tokens_per_month),
