@@ -94,12 +94,15 @@ function protocolErrors(errorResponse: (d: string) => unknown, hasBody: boolean)
   return {
     "405": errorResponse("Method not allowed for this path; `Allow` lists the methods"),
     "408": errorResponse("The request was not received in time (HTTP_REQUEST_TIMEOUT_MS)"),
-    ...(hasBody
-      ? {
-          "413": errorResponse("Body larger than HTTP_BODY_LIMIT_BYTES"),
-          "415": errorResponse("Body is not application/json"),
-        }
-      : {}),
+    // An operation that takes no body meets them too when a client sends one anyway.
+    "413": errorResponse(
+      hasBody
+        ? "Body larger than HTTP_BODY_LIMIT_BYTES"
+        : "A body was sent, larger than HTTP_BODY_LIMIT_BYTES",
+    ),
+    "415": errorResponse(
+      hasBody ? "Body is not application/json" : "A body was sent that is not application/json",
+    ),
     "414": errorResponse("URL or a path parameter too long"),
     "429": errorResponse("Too many wrong API keys from this address; `Retry-After` says when to retry"),
     "431": errorResponse("Request headers too large"),

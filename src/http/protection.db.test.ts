@@ -135,6 +135,9 @@ describe("the router's own refusals use the envelope", () => {
     const create = doc.paths["/api/v1/customers"].post.responses;
     for (const status of ["400", "401", "404", "405", "408", "409", "413", "414", "415", "429", "431"])
       expect(create[status], status).toBeDefined();
+    // An operation without a body answers them too, when a client sends one (until 2026-12-06 unlisted there).
+    const sso = doc.paths["/api/v1/customers/{id}/sso-link"].post.responses;
+    for (const status of ["413", "415"]) expect(sso[status], status).toBeDefined();
     expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain("RATE_LIMITED");
   });
 });
