@@ -245,7 +245,8 @@ try {
   const { reportCliError } = await import("./output.ts");
   const { inOptionTerms } = await import("./option-names.ts");
   const { asksForJson, jsonFailure } = await import("./json-errors.ts");
-  const failure = inOptionTerms(error, running);
+  const { inSolusioTokenTerms } = await import("./solusio-refusal.ts");
+  const failure = inSolusioTokenTerms(inOptionTerms(error, running));
   const code = reportCliError(failure);
   if (code !== 0 && asksForJson(program, process.argv)) process.stdout.write(jsonFailure(failure, code));
   process.exitCode = code;

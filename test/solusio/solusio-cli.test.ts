@@ -131,6 +131,50 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
     expect((await tokenbillCommand(["solusio", "bind"], local)).code).toBe(0);
   });
 
+  it("says a write SolusIO fails in one line, exit 6, as a failed read (not a stack trace and exit 1)", async () => {
+    const faults = async (body: unknown) =>
+      fetch(`${emulator.url}/_emulator/faults`, {
+        method: body === undefined ? "DELETE" : "POST",
+        headers: { authorization: `Bearer ${emulator.adminToken}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    // Registration on again, so that setup has a settings write to make.
+    await fetch(`${emulator.apiUrl}/settings`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${emulator.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ features: { allow_registration: true } }),
+    });
+    await faults({ path: "/api/v1/settings", methods: ["PATCH"], error_rate: 1, error_status: 503 });
+    try {
+      const r = await cli("solusio", "setup", "--apply");
+      expect([r.code, r.stdout]).toEqual([6, ""]);
+      expect(r.stderr).toMatch(
+        /^error: SolusIO: PATCH settings: 503 .*\(setup step registration failed after 0 applied\)\n$/,
+      );
+      const json = await cli("solusio", "setup", "--apply", "--json");
+      expect(json.code).toBe(6);
+      expect(JSON.parse(json.stdout).error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", exit_code: 6 });
+    } finally {
+      await faults(undefined);
+    }
+  });
+
+  it("names SOLUSIO_API_TOKEN when SolusIO refuses it, exit 5 (unauthorized)", async () => {
+    const saved = env["SOLUSIO_API_TOKEN"];
+    env["SOLUSIO_API_TOKEN"] = "not-the-token";
+    try {
+      const r = await cli("solusio", "setup", "--apply");
+      // Before: exit 6 with "error: SolusIO: GET settings: 401 Unauthenticated." alone.
+      expect(r.code).toBe(5);
+      expect(r.stderr).toMatch(/^error: SolusIO: GET settings: 401 .*SOLUSIO_API_TOKEN is not accepted/);
+      expect(r.stderr.split("\n")).toHaveLength(2);
+      const json = await cli("solusio", "setup", "--json");
+      expect(JSON.parse(json.stdout).error).toMatchObject({ code: "UNAUTHORIZED", exit_code: 5 });
+    } finally {
+      env["SOLUSIO_API_TOKEN"] = saved;
+    }
+  });
+
   it("explains a wrong token with a non-zero exit", async () => {
     const saved = env["SOLUSIO_API_TOKEN"];
     env["SOLUSIO_API_TOKEN"] = "not-the-token";

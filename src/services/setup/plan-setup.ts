@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Config } from "../../config.ts";
 import type { Database } from "../../db/schema.ts";
+import { UpstreamError } from "../../kernel/errors.ts";
 import { activePricingDriver } from "../../solusio/billing-integration.ts";
 import type { SolusioLimitGroup } from "../../solusio/schemas.ts";
 import { limitOf, type PlanPrices, type SolusioApi } from "../../solusio/solusio-api.ts";
@@ -193,9 +194,12 @@ export async function applySetup(report: SetupReport): Promise<string[]> {
     try {
       await step.apply();
     } catch (error) {
-      throw new Error(
-        `setup step ${step.key} failed after ${applied.length} applied: ${(error as Error).message}`,
-      );
+      const where = `setup step ${step.key} failed after ${applied.length} applied`;
+      // SolusIO's refusal stays one, so that a command says it in one line with its exit code (6 for a 5xx or
+      // no answer, as a failed read): wrapped in a plain Error it was an internal error with a stack trace.
+      if (error instanceof UpstreamError)
+        throw new UpstreamError(error.upstream, `${error.message} (${where})`, error.status, error.retryable);
+      throw new Error(`${where}: ${(error as Error).message}`);
     }
     applied.push(step.key);
   }
