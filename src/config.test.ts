@@ -184,6 +184,15 @@ describe("configuration", () => {
     });
   });
 
+  it("takes DATA_DIR=memory:// only as written: anything after it is refused, not made a directory", () => {
+    expect(parseConfig({ DATA_DIR: "memory://" }).DATA_DIR).toBe("memory://");
+    for (const refused of ["memory://x", "memory://data", "MEMORY://", "memory:/x", "memory:"])
+      expect(() => parseConfig({ DATA_DIR: refused }), refused).toThrow(
+        "DATA_DIR: must be memory:// exactly (nothing after it) for an in-memory database, or a directory",
+      );
+    expect(parseConfig({ DATA_DIR: "./memory" }).DATA_DIR).toBe("./memory");
+  });
+
   it("takes an empty environment variable as unset: the file's value or the default applies", () => {
     const dir = testTempDir("tb-config-");
     writeFileSync(join(dir, "tokenbill.config.json"), JSON.stringify({ PORT: 9000 }));

@@ -322,6 +322,18 @@ describe("tokenbill CLI", () => {
     expect(postgres.code).toBe(6);
   }, 120_000);
 
+  it("refuses memory:// with anything after it as a setting, for every command, `config` too", async () => {
+    // Before, memory://x was the directory ./memory:/x: `migrate` applied there and `apikey create` printed a
+    // key stored nowhere a later command looked, past the refusal above.
+    for (const args of [["migrate"], ["apikey", "create", "--name", "n"], ["config"], ["serve"]]) {
+      const r = await tokenbillCommand(args, { DATA_DIR: "memory://x" });
+      expect([r.code, r.stdout], args.join(" ")).toEqual([78, ""]);
+      expect(r.stderr, args.join(" ")).toContain(
+        "DATA_DIR: must be memory:// exactly (nothing after it) for an in-memory database, or a directory",
+      );
+    }
+  }, 120_000);
+
   it("says the database cannot be reached, with exit code 6, when PostgreSQL refuses the connection", async () => {
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     const r = await tokenbillCommand(["apikey", "list"], {

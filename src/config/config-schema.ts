@@ -51,7 +51,11 @@ const ConfigObject = z
     // it fails as a 503 rather than holding its request for as long as another session holds the row; 0 sets
     // none. Far above what tokenbill's own transactions hold a lock (docs/operations.md).
     DATABASE_LOCK_TIMEOUT_MS: intervalOrNever(100, 600_000, 10_000, "none"),
-    DATA_DIR: unpadded("./data"),
+    // memory:// exactly, or a directory: memory://x was taken as the directory ./memory:/x, past every check
+    // that keeps memory:// to `serve` (a command's work went there, or a key printed was stored nowhere).
+    DATA_DIR: unpadded("./data").refine((v) => v === "memory://" || !/^memory:/i.test(v), {
+      error: "must be memory:// exactly (nothing after it) for an in-memory database, or a directory",
+    }),
     LOG_LEVEL: namedValue(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "info"),
     // auto: human-readable (pino-pretty) on a terminal, JSON lines otherwise; json or pretty force one.
     LOG_FORMAT: namedValue(["auto", "json", "pretty"], "auto"),
