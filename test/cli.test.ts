@@ -95,6 +95,26 @@ describe("tokenbill CLI", () => {
     }
   });
 
+  it("refuses the solusio commands without SOLUSIO_URL where no sandbox can run: a setting to fix, exit 78", async () => {
+    // Before: "no SolusIO configured … start `tokenbill serve` first", exit 6, though serve starts no sandbox on
+    // DATABASE_URL. Refused before the database is opened: nothing listens on port 1.
+    for (const command of ["doctor", "setup", "bind", "reconcile"]) {
+      const r = await tokenbillCommand(["solusio", command], {
+        DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
+      });
+      expect([r.code, r.stdout, r.stderr], command).toEqual([
+        78,
+        "",
+        "error: SOLUSIO_URL is not set, so this command has no SolusIO to work with (the sandbox never runs on DATABASE_URL): set SOLUSIO_URL and SOLUSIO_API_TOKEN.\n",
+      ]);
+    }
+    const off = await tokenbillCommand(["solusio", "doctor"], { TOKENBILL_SANDBOX: "off" });
+    expect([off.code, off.stderr]).toEqual([
+      78,
+      "error: SOLUSIO_URL is not set, so this command has no SolusIO to work with (TOKENBILL_SANDBOX is off): set SOLUSIO_URL and SOLUSIO_API_TOKEN.\n",
+    ]);
+  }, 120_000);
+
   it("prints its version, as package.json gives it", async () => {
     const { version } = JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8"));
     for (const flag of ["--version", "-V"]) {

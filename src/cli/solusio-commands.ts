@@ -15,6 +15,7 @@ import { runningSandbox } from "./running-sandbox.ts";
 import { withServePublicUrl } from "./serve-public-url.ts";
 import { actors } from "../kernel/actor.ts";
 import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
+import { UnfitConfigurationError } from "./unfit-configuration.ts";
 import { commandLogger } from "./with-context.ts";
 
 const NO_SANDBOX =
@@ -30,11 +31,30 @@ async function cliIntegration(config: Config, ctx: ServiceContext): Promise<Solu
   return integration;
 }
 
+/**
+ * Without SOLUSIO_URL where no sandbox can run (DATABASE_URL, TOKENBILL_SANDBOX=off), a configuration to fix
+ * (exit 78), as `billing run` says: "start `tokenbill serve` first" (exit 6) sent the operator where no
+ * sandbox would ever start. Said before the database is opened or migrated.
+ */
+function refuseWithoutSolusio(config: Config): void {
+  if (config.SOLUSIO_URL) return;
+  const why = config.DATABASE_URL
+    ? "the sandbox never runs on DATABASE_URL"
+    : config.TOKENBILL_SANDBOX === "off"
+      ? "TOKENBILL_SANDBOX is off"
+      : undefined;
+  if (why === undefined) return;
+  throw new UnfitConfigurationError(
+    `SOLUSIO_URL is not set, so this command has no SolusIO to work with (${why}): set SOLUSIO_URL and SOLUSIO_API_TOKEN.`,
+  );
+}
+
 async function withSolusio<T>(
   work: (ctx: ServiceContext, solusio: SolusioIntegration) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig();
   refuseThrowAwayDatabase(config);
+  refuseWithoutSolusio(config);
   const logger = commandLogger(config);
   const handle = await openMigratedDatabase(config, logger);
   try {
