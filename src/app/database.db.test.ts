@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { urlWithSchema } from "../../test/helpers/serve-process.ts";
 import { parseConfig } from "../config.ts";
+import { warningFor } from "../db/autovacuum-check.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import { openMigratedDatabase } from "./database.ts";
 
@@ -44,6 +45,25 @@ describe.runIf(url)("openMigratedDatabase on PostgreSQL", () => {
     } finally {
       await opened.close();
     }
+  });
+
+  it("warns of autovacuum off when opened for serve, and never for a command", async () => {
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db);
+    const config = parseConfig({ DATABASE_URL: urlWithSchema(url!, rows[0]!.schema) });
+    const warningsWhenOpened = async (serve: boolean) => {
+      const lines: string[] = [];
+      const logger = pino(
+        { level: "warn" },
+        { write: (line: string) => void lines.push(JSON.parse(line).msg) },
+      );
+      await (await openMigratedDatabase(config, logger, serve)).close();
+      return lines;
+    };
+    const setting = (await sql<{ setting: string }>`show autovacuum`.execute(handle.db)).rows[0]!.setting;
+    const expected = warningFor(setting);
+    expect(await warningsWhenOpened(true)).toEqual(expected === undefined ? [] : [expected]);
+    // Every command printed it on stderr before, where docs/configuration.md says serve warns at start.
+    expect(await warningsWhenOpened(false)).toEqual([]);
   });
 
   it("bounds serve's lock waits by DATABASE_LOCK_TIMEOUT_MS (10 s unless set), and no command's", async () => {

@@ -48,7 +48,8 @@ export async function openMigratedDatabase(
   try {
     const applied = await migrateToLatest(handle.db);
     if (applied.length > 0) logger.info({ applied, database: handle.kind }, "migrations applied");
-    const maintenance = handle.kind === "postgres" ? await autovacuumWarning(handle.db) : undefined;
+    // serve's start is where docs/configuration.md says this is told: every command repeated it on stderr.
+    const maintenance = serve && handle.kind === "postgres" ? await autovacuumWarning(handle.db) : undefined;
     if (maintenance) logger.warn(maintenance);
     return handle;
   } catch (error) {
