@@ -1,7 +1,8 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { startEmulator } from "./start.ts";
+import { SeedFileError, startEmulator } from "./start.ts";
+import { SeedError } from "./state/fresh-install.ts";
 
 // The program entry: `npm run emulator` and `tokenbill emulator`. Flags win over environment variables.
 
@@ -105,6 +106,12 @@ export async function runEmulatorCli(argv: string[], command = NPM_COMMAND): Pro
     stateFile: config.state,
     now: config.now ? new Date(config.now) : undefined,
     usagePath: config.usagePath,
+  }).catch((error: unknown) => {
+    // A seed that is not valid is a setting given wrong, as a bad --port is: it printed SeedError with a
+    // stack trace and exit code 1.
+    if (error instanceof SeedError || error instanceof SeedFileError)
+      throw new CliUsageError(`--seed (EMULATOR_SEED): ${error.message}`);
+    throw error;
   });
   const token = config.adminToken ? "(from EMULATOR_ADMIN_TOKEN)" : running.adminToken;
   process.stdout.write(

@@ -45,17 +45,25 @@ export interface RunningEmulator {
   readonly emulator: Emulator;
 }
 
+/** A seed file that cannot be read or is not JSON: the operator's mistake, as a seed that is not valid. */
+export class SeedFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SeedFileError";
+  }
+}
+
 export function readSeedFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new Error(`Cannot read the seed file ${path}: ${(e as Error).message}`);
+    throw new SeedFileError(`Cannot read the seed file ${path}: ${(e as Error).message}`);
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`The seed file ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new SeedFileError(`The seed file ${path} is not valid JSON: ${(e as Error).message}`);
   }
 }
 

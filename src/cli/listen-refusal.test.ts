@@ -1,4 +1,6 @@
+import { writeFileSync } from "node:fs";
 import { type AddressInfo, createServer, type Server } from "node:net";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ServiceError } from "../kernel/errors.ts";
 import { listenRefusal } from "./listen-refusal.ts";
@@ -8,6 +10,7 @@ import {
   commandDataDir,
   tokenbillCommand,
 } from "../../test/helpers/tokenbill-command.ts";
+import { testTempDir } from "../../test/helpers/test-temp-dir.ts";
 
 // `tokenbill serve` or `tokenbill emulator` on a port another program holds, and the emulator given an option
 // it does not know. Before, each ended with "error: Error: listen EADDRINUSE …" or "error: Error: Unknown
@@ -83,6 +86,25 @@ describe("tokenbill emulator given a bad option", () => {
       /^error: Unknown option '--bogus'[^\n]*\n\nUsage: tokenbill emulator \[options\]\n/,
     );
     expect(r.stderr).not.toContain("    at ");
+  });
+
+  it("says a seed that is not valid, or not there, in its own words, exit code 2 (not SeedError's stack)", async () => {
+    const dir = testTempDir("tb-seed-");
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ plans: [{ name: 1 }] }));
+    const r = await tokenbillCommand(["emulator", "--port", "0", "--seed", bad]);
+    expect([r.code, r.stdout]).toEqual([2, ""]);
+    expect(r.stderr).toMatch(
+      /^error: --seed \(EMULATOR_SEED\): The seed is not valid:\n {2}- plans\.0\.name: /,
+    );
+    expect(r.stderr).not.toContain("    at ");
+    const missing = await tokenbillCommand(["emulator", "--port", "0", "--seed", join(dir, "none.json")]);
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /^error: --seed \(EMULATOR_SEED\): Cannot read the seed file .*none\.json: ENOENT[^\n]*\n$/,
+      ),
+    ]);
   });
 
   // The usage names the command that was run: it said `npm run emulator -- [options]` here too.
