@@ -331,6 +331,20 @@ describe("configuration", () => {
     expect(() => loadConfig({ TOKENBILL_CONFIG: join(dir, "bad.json") }, dir)).toThrow(
       /unknown setting\(s\): PROT/,
     );
+    // A file found by itself is named too: "unknown setting(s): BOGUS" alone sent the operator to the environment.
+    writeFileSync(join(dir, "tokenbill.config.json"), JSON.stringify({ BOGUS: 1, PORT: "http", HOST: "x" }));
+    let found: unknown;
+    try {
+      loadConfig({ HOST: "0.0.0.0", LOG_LEVEL: "loud" }, dir);
+    } catch (e) {
+      found = e;
+    }
+    const file = join(dir, "tokenbill.config.json");
+    expect((found as ConfigError).problems.sort()).toEqual([
+      "LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent",
+      `PORT: must be a whole number from 0 to 65535, written in digits (in config file ${file})`,
+      `unknown setting(s): BOGUS (in config file ${file})`,
+    ]);
     writeFileSync(join(dir, "broken.json"), "{");
     expect(() => loadConfig({ TOKENBILL_CONFIG: join(dir, "broken.json") }, dir)).toThrow(/broken.json/);
   });

@@ -76,5 +76,9 @@ export function loadConfig(
     // default applies. Before 2026-12-04 an empty number read as 0 and an empty yes/no as no, silently.
     if (value !== undefined && (value.trim() !== "" || EMPTY_MEANS_NONE.has(key))) fromEnv[key] = value;
   }
-  return parseConfig({ ...fromFile, ...fromEnv });
+  // A problem with a value the file gave names the file: one found by itself (./tokenbill.config.json) was
+  // named nowhere, and the operator looked for BOGUS in the environment.
+  return parseConfig({ ...fromFile, ...fromEnv }, (key) =>
+    key in fromFile && !(key in fromEnv) ? file : undefined,
+  );
 }
