@@ -178,6 +178,11 @@ describe("configuration", () => {
     expect(() => parseConfig({ DATA_DIR: "/srv/tb " })).toThrow(
       "DATA_DIR: must be written without spaces around it",
     );
+    // Anything was a HOST until 2026-12-05: `not a host!!` was refused only by the listen, after migrating.
+    for (const host of ["::", "::1", "0.0.0.0", "localhost", "billing.example.com", "billing-1.example.com."])
+      expect(parseConfig({ HOST: host }).HOST, host).toBe(host);
+    for (const host of ["not a host!!", "[::1]", "a_b", "-x.example", "http://localhost", "a..b"])
+      expect(() => parseConfig({ HOST: host }), host).toThrow("HOST: must be an IP address or a host name");
     expect(parseConfig({ HOST: "0.0.0.0", DATA_DIR: "/srv/tb" })).toMatchObject({
       HOST: "0.0.0.0",
       DATA_DIR: "/srv/tb",

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -61,10 +61,10 @@ describe("a port that is taken", () => {
 
 describe("a HOST that names no machine", () => {
   it("is refused by serve in one line naming HOST, exit code 78, without a stack trace", async () => {
-    const data = await commandDataDir();
-    dirs.push(data);
+    // A DATA_DIR not there yet stays so: refused before the database is made or migrated (after, until 2026-12-05).
+    const dataDir = join(testTempDir("tb-host-"), "data");
     const r = await tokenbillCommand(["serve"], {
-      DATA_DIR: data.dir,
+      DATA_DIR: dataDir,
       HOST: "tokenbill-host.invalid",
       PORT: "0",
       TOKENBILL_SANDBOX: "off",
@@ -75,6 +75,18 @@ describe("a HOST that names no machine", () => {
       78,
       "error: tokenbill-host.invalid is not a name of this machine (no address found for it): set HOST to one of its addresses or names\n",
     ]);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it("is refused with the configuration when it is no host name at all: `config` and serve, exit 78", async () => {
+    const dataDir = join(testTempDir("tb-host-"), "data");
+    const refused = "HOST: must be an IP address or a host name (letters, digits, hyphens and dots)";
+    for (const args of [["config"], ["serve"]]) {
+      const r = await tokenbillCommand(args, { DATA_DIR: dataDir, HOST: "not a host!!", PORT: "0" });
+      expect([r.code, r.stdout], args.join(" ")).toEqual([78, ""]);
+      expect(r.stderr, args.join(" ")).toContain(refused);
+    }
+    expect(existsSync(dataDir)).toBe(false);
   });
 });
 

@@ -86,13 +86,22 @@ program
       { config: describeConfig(config) },
       "starting tokenbill",
     );
+    const { listenRefusal } = await import("./listen-refusal.ts");
+    const portOf = (port: number) =>
+      port === config.PORT ? "PORT" : port === config.METRICS_PORT ? "METRICS_PORT" : undefined;
+    const refusal = (error: unknown) => listenRefusal(error, { host: "HOST", portOf }) ?? error;
+    // A HOST no resolver knows is refused before anything is touched: the listen found it out only after the
+    // migrations had run and the sandbox had started.
+    const { isIP } = await import("node:net");
+    const { lookup } = await import("node:dns/promises");
+    if (isIP(config.HOST) === 0)
+      await lookup(config.HOST).catch((error: unknown) => {
+        throw refusal(error);
+      });
     // Loaded here: the HTTP server (Fastify, pages, PDF fonts) is the bulk of startup, and only serve needs it.
     const { FORCED_EXIT_MS, startServer } = await import("../app/server.ts");
-    const { listenRefusal } = await import("./listen-refusal.ts");
     const server = await startServer(config, logger).catch((error: unknown) => {
-      const portOf = (port: number) =>
-        port === config.PORT ? "PORT" : port === config.METRICS_PORT ? "METRICS_PORT" : undefined;
-      throw listenRefusal(error, { host: "HOST", portOf }) ?? error;
+      throw refusal(error);
     });
     logger.info(
       {

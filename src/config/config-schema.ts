@@ -3,6 +3,7 @@ import { z } from "zod";
 import "../kernel/plain-zod-wording.ts";
 import {
   flag,
+  hostSetting,
   intervalOrNever,
   jsonArray,
   namedValue,
@@ -34,7 +35,7 @@ export const USAGE_SOURCES = ["solusio", "snapshots", "activity", "snapshots+act
 
 const ConfigObject = z
   .object({
-    HOST: unpadded("127.0.0.1"),
+    HOST: hostSetting("127.0.0.1"),
     PORT: wholeNumber(0, 65535, 8080),
     DATABASE_URL: optionalPostgresUrl,
     // PostgreSQL only: where the job listener LISTENs, when DATABASE_URL goes through a pooler in transaction

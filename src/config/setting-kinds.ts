@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 // The kinds of setting one value of the configuration can be (src/config/config-schema.ts builds the settings
@@ -37,6 +38,26 @@ export function unpadded(fallback: string) {
     .min(1)
     .refine((v) => v.trim() === v, { error: "must be written without spaces around it" })
     .default(fallback);
+}
+
+/**
+ * HOST: an IP address or a host name (RFC 1123 labels), taken as written. Anything else (`not a host!!`) was
+ * taken until 2026-12-05 and refused only by the listen, after `serve` had migrated and started the sandbox.
+ */
+export function hostSetting(fallback: string) {
+  return unpadded(fallback).refine((v) => v.trim() !== v || isIP(v) !== 0 || isHostName(v), {
+    error:
+      "must be an IP address or a host name (letters, digits, hyphens and dots), such as 127.0.0.1, :: or localhost",
+  });
+}
+
+function isHostName(text: string): boolean {
+  const name = text.endsWith(".") ? text.slice(0, -1) : text;
+  return (
+    name.length > 0 &&
+    name.length <= 253 &&
+    name.split(".").every((label) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label))
+  );
 }
 
 export const optionalSecret = z
