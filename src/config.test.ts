@@ -211,6 +211,19 @@ describe("configuration", () => {
     expect(config.SOLUSIO_DEFAULT_LIMIT_GROUP).toBeNull();
   });
 
+  it("says, when SOLUSIO_LIMIT_GROUPS leaves out the default group, that the default is what is missing", () => {
+    const groups = JSON.stringify([{ name: "A", vms: 1, running_vms: 1, additional_ips: 0 }]);
+    // Before: "SOLUSIO_DEFAULT_LIMIT_GROUP: must name one of SOLUSIO_LIMIT_GROUPS", a setting never given.
+    expect(() => parseConfig({ SOLUSIO_LIMIT_GROUPS: groups })).toThrow(
+      'SOLUSIO_DEFAULT_LIMIT_GROUP: is "Default" (its default when unset), which SOLUSIO_LIMIT_GROUPS does not name (it names "A"): add a group named "Default", or set SOLUSIO_DEFAULT_LIMIT_GROUP to one of them, or to empty for none',
+    );
+    expect(() => parseConfig({ SOLUSIO_LIMIT_GROUPS: groups, SOLUSIO_DEFAULT_LIMIT_GROUP: "B" })).toThrow(
+      'SOLUSIO_DEFAULT_LIMIT_GROUP: is "B", which SOLUSIO_LIMIT_GROUPS does not name (it names "A"): set it to one of them, or to empty for none',
+    );
+    expect(parseConfig({ SOLUSIO_LIMIT_GROUPS: groups, SOLUSIO_DEFAULT_LIMIT_GROUP: "A" }).SOLUSIO_DEFAULT_LIMIT_GROUP).toBe("A");
+    expect(parseConfig({ SOLUSIO_LIMIT_GROUPS: groups, SOLUSIO_DEFAULT_LIMIT_GROUP: "" }).SOLUSIO_DEFAULT_LIMIT_GROUP).toBeNull();
+  });
+
   it("takes an empty yes/no setting as unset, so what is on by default stays on", () => {
     // Both read as "no" before: dunning and paying from credit were switched off by an empty variable.
     const empty = parseConfig({ DUNNING_ENABLED: "", CREDIT_APPLY_ON_FINALIZE: " ", SMTP_SECURE: "" });

@@ -235,15 +235,18 @@ export const ConfigSchema = ConfigObject.superRefine((c, ctx) => {
       message: "is required when SOLUSIO_URL is set",
     });
   }
-  if (
-    c.SOLUSIO_DEFAULT_LIMIT_GROUP &&
-    !c.SOLUSIO_LIMIT_GROUPS.some((g) => g.name === c.SOLUSIO_DEFAULT_LIMIT_GROUP)
-  ) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["SOLUSIO_DEFAULT_LIMIT_GROUP"],
-      message: "must name one of SOLUSIO_LIMIT_GROUPS",
-    });
+  const defaultGroup = c.SOLUSIO_DEFAULT_LIMIT_GROUP;
+  if (defaultGroup && !c.SOLUSIO_LIMIT_GROUPS.some((g) => g.name === defaultGroup)) {
+    // Said so that an operator who set only SOLUSIO_LIMIT_GROUPS sees that the unset default is what fails:
+    // "must name one of SOLUSIO_LIMIT_GROUPS" blamed a setting they never gave.
+    const names = c.SOLUSIO_LIMIT_GROUPS.map((g) => JSON.stringify(g.name)).join(", ") || "none";
+    const which =
+      defaultGroup === "Default"
+        ? `is "Default" (its default when unset), which SOLUSIO_LIMIT_GROUPS does not name (it names ${names}): ` +
+          'add a group named "Default", or set SOLUSIO_DEFAULT_LIMIT_GROUP to one of them, or to empty for none'
+        : `is ${JSON.stringify(defaultGroup)}, which SOLUSIO_LIMIT_GROUPS does not name (it names ${names}): ` +
+          "set it to one of them, or to empty for none";
+    ctx.addIssue({ code: "custom", path: ["SOLUSIO_DEFAULT_LIMIT_GROUP"], message: which });
   }
   if (c.USAGE_CROSS_CHECK === c.USAGE_SOURCE) {
     ctx.addIssue({
