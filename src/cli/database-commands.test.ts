@@ -70,14 +70,22 @@ describe("tokenbill database backup / restore", () => {
     expect(existsSync(join(target.dir, ".tokenbill.lock"))).toBe(false);
   });
 
-  it("refuses PostgreSQL, which has its own tools", async () => {
-    const answer = await tokenbillCommand(["database", "backup", "--out", "/tmp/never-written.tar.gz"], {
-      DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
-    });
-    expect(answer.code).toBe(4);
+  it("refuses PostgreSQL, which has its own tools: a configuration it cannot work with, exit 78", async () => {
+    const postgres = { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" };
+    const answer = await tokenbillCommand(
+      ["database", "backup", "--out", "/tmp/never-written.tar.gz"],
+      postgres,
+    );
+    // Exit 4 (conflict) until 2026-12-05, where docs/operations.md puts such a configuration under 78.
+    expect(answer.code).toBe(78);
     expect(answer.stderr).toBe(
       'error: DATABASE_URL is set: tokenbill backs up only its embedded database; back it up with pg_dump or your provider\'s snapshots (docs/operations.md, "Backups")\n',
     );
     expect(existsSync("/tmp/never-written.tar.gz")).toBe(false);
+    const restore = await tokenbillCommand(["database", "restore", "--from", "/tmp/none.tar.gz"], postgres);
+    expect([restore.code, restore.stderr]).toEqual([
+      78,
+      'error: DATABASE_URL is set: tokenbill backs up only its embedded database; restore it with pg_restore or psql (docs/operations.md, "Backups")\n',
+    ]);
   });
 });

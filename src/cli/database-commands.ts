@@ -4,8 +4,22 @@ import type { Command } from "commander";
 import { backupDataDir, restoreDataDir } from "../app/database-backup.ts";
 import { BackupInterrupted, partialBackupPath } from "../app/write-privately.ts";
 import { interruptOnSignal, signalExitCode } from "./interrupt-signal.ts";
+import type { Config } from "../config.ts";
 import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
+import { UnfitConfigurationError } from "./unfit-configuration.ts";
 import { withConfig } from "./with-context.ts";
+
+/**
+ * PostgreSQL is backed up with its own tools: a configuration these commands cannot work with, exit 78 as
+ * for memory://. It was a conflict (4), which says the command may work once something else lets go; here
+ * only another configuration helps (docs/operations.md, exit codes).
+ */
+function refusePostgres(config: Config, advice: string): void {
+  if (config.DATABASE_URL)
+    throw new UnfitConfigurationError(
+      `DATABASE_URL is set: tokenbill backs up only its embedded database; ${advice} (docs/operations.md, "Backups")`,
+    );
+}
 
 /** The `database` group's commands: backup and restore of the embedded database (docs/operations.md). */
 export function addDatabaseCommands(database: Command): void {
@@ -18,6 +32,7 @@ export function addDatabaseCommands(database: Command): void {
     .action(async (opts: { out: string }) =>
       withConfig(async (config) => {
         refuseThrowAwayDatabase(config);
+        refusePostgres(config, "back it up with pg_dump or your provider's snapshots");
         const out = resolve(opts.out);
         // Ctrl-C stops the write and removes its partial file; killed at once, the file stayed behind. A
         // second Ctrl-C while the database closes removes it there and then.
@@ -45,6 +60,7 @@ export function addDatabaseCommands(database: Command): void {
     .action(async (opts: { from: string; replace?: boolean }) =>
       withConfig(async (config) => {
         refuseThrowAwayDatabase(config);
+        refusePostgres(config, "restore it with pg_restore or psql");
         const from = resolve(opts.from);
         const result = await restoreDataDir(config, from, opts.replace === true);
         const { customers, invoices, payments } = result.counts;
