@@ -220,8 +220,14 @@ describe("configuration", () => {
     expect(() => parseConfig({ SOLUSIO_LIMIT_GROUPS: groups, SOLUSIO_DEFAULT_LIMIT_GROUP: "B" })).toThrow(
       'SOLUSIO_DEFAULT_LIMIT_GROUP: is "B", which SOLUSIO_LIMIT_GROUPS does not name (it names "A"): set it to one of them, or to empty for none',
     );
-    expect(parseConfig({ SOLUSIO_LIMIT_GROUPS: groups, SOLUSIO_DEFAULT_LIMIT_GROUP: "A" }).SOLUSIO_DEFAULT_LIMIT_GROUP).toBe("A");
-    expect(parseConfig({ SOLUSIO_LIMIT_GROUPS: groups, SOLUSIO_DEFAULT_LIMIT_GROUP: "" }).SOLUSIO_DEFAULT_LIMIT_GROUP).toBeNull();
+    expect(
+      parseConfig({ SOLUSIO_LIMIT_GROUPS: groups, SOLUSIO_DEFAULT_LIMIT_GROUP: "A" })
+        .SOLUSIO_DEFAULT_LIMIT_GROUP,
+    ).toBe("A");
+    expect(
+      parseConfig({ SOLUSIO_LIMIT_GROUPS: groups, SOLUSIO_DEFAULT_LIMIT_GROUP: "" })
+        .SOLUSIO_DEFAULT_LIMIT_GROUP,
+    ).toBeNull();
   });
 
   it("takes an empty yes/no setting as unset, so what is on by default stays on", () => {
@@ -433,6 +439,41 @@ describe("configuration", () => {
     for (const secret of ["smtp-hunter2", "whsec_hunter3", "pw-in-url"]) expect(text).not.toContain(secret);
     expect(parseConfig({}).WEBHOOK_URLS).toEqual([]);
     expect(parseConfig({}).SMTP_HOST).toBeUndefined();
+  });
+
+  it("warns of a setting given without the partner it is read with, naming both; refuses a bad SMTP_HOST", () => {
+    const warnings: string[] = [];
+    const lone = {
+      SOLUSIO_API_TOKEN: "t",
+      WEBHOOK_SECRET: "whsec_x",
+      STRIPE_WEBHOOK_SECRET: "whsec_y",
+      SMTP_PASSWORD: "p",
+    };
+    // Taken in silence before: each is read only with its partner, so it did nothing.
+    loadConfig(lone, testTempDir("tb-config-"), (line) => warnings.push(line));
+    expect(warnings).toEqual([
+      "warning: SOLUSIO_API_TOKEN is set without SOLUSIO_URL, so it is not used: no SolusIO is configured (sandbox mode where it may run); set SOLUSIO_URL too, or unset SOLUSIO_API_TOKEN",
+      "warning: WEBHOOK_SECRET is set without WEBHOOK_URLS, so it is not used: no webhooks are sent; set WEBHOOK_URLS too, or unset WEBHOOK_SECRET",
+      "warning: STRIPE_WEBHOOK_SECRET is set without STRIPE_SECRET_KEY, so it is not used: online payments are off; set STRIPE_SECRET_KEY too, or unset STRIPE_WEBHOOK_SECRET",
+      "warning: SMTP_PASSWORD is set without SMTP_USER, so it is not used: mail is sent without logging in; set SMTP_USER too, or unset SMTP_PASSWORD",
+    ]);
+    warnings.length = 0;
+    loadConfig(
+      {
+        ...lone,
+        SOLUSIO_URL: "https://solusio.example/api/v1",
+        WEBHOOK_URLS: "https://hooks.example/a",
+        STRIPE_SECRET_KEY: "sk_test_x",
+        SMTP_USER: "u",
+      },
+      testTempDir("tb-config-"),
+      (line) => warnings.push(line),
+    );
+    expect(warnings).toEqual([]);
+    expect(() => parseConfig({ SMTP_HOST: "bad host name!" })).toThrow(
+      "SMTP_HOST: must be an IP address or a host name",
+    );
+    expect(parseConfig({ SMTP_HOST: " smtp.example.com " }).SMTP_HOST).toBe("smtp.example.com");
   });
 
   it("requires WEBHOOK_SECRET with WEBHOOK_URLS, and only http(s) URLs", () => {

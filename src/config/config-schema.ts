@@ -7,6 +7,7 @@ import {
   intervalOrNever,
   jsonArray,
   namedValue,
+  optionalHost,
   optionalPostgresUrl,
   optionalSecret,
   optionalText,
@@ -182,7 +183,7 @@ const ConfigObject = z
     // step (10 ms was taken) retried a failing job a hundred times a second.
     JOB_RETRY_CAP_MS: wholeNumber(1000, 3_600_000, 60_000),
     // Invoices out: e-mail over SMTP, signed webhooks (docs/webhooks.md).
-    SMTP_HOST: optionalText, // unset: invoices are not e-mailed
+    SMTP_HOST: optionalHost, // unset: invoices are not e-mailed
     SMTP_PORT: wholeNumber(1, 65535, 587),
     SMTP_SECURE: flag(false),
     // true: never send in the clear; without SMTP_SECURE the server must offer STARTTLS or sending fails.

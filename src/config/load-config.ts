@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { type Config, KNOWN_KEYS } from "./config-schema.ts";
+import { loneSettingWarnings } from "./lone-settings.ts";
 import { maskUrl } from "./mask-url.ts";
 import { ConfigError, parseConfig } from "./parse-config.ts";
 import { SECRET_KEYS, URL_KEYS } from "./sensitive-keys.ts";
@@ -78,7 +79,9 @@ export function loadConfig(
   }
   // A problem with a value the file gave names the file: one found by itself (./tokenbill.config.json) was
   // named nowhere, and the operator looked for BOGUS in the environment.
-  return parseConfig({ ...fromFile, ...fromEnv }, (key) =>
+  const config = parseConfig({ ...fromFile, ...fromEnv }, (key) =>
     key in fromFile && !(key in fromEnv) ? file : undefined,
   );
+  for (const line of loneSettingWarnings(config)) warn(line);
+  return config;
 }

@@ -70,6 +70,11 @@ export const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
+/** A host name or IP address, or unset (blank counts as unset; spaces around it are dropped, as for text). */
+export const optionalHost = optionalText.refine((v) => v === undefined || isIP(v) !== 0 || isHostName(v), {
+  error: "must be an IP address or a host name (letters, digits, hyphens and dots), such as smtp.example.com",
+});
+
 export const optionalUrl = z
   .url({ protocol: /^https?$/ })
   .optional()
