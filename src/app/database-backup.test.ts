@@ -31,10 +31,22 @@ describe("tokenbill database backup refuses", () => {
       message:
         `serve (pid ${process.ppid}) holds the database: take the backup from it, with an admin API key: ` +
         // The curl line it gave wrote the backup with the shell's umask, readable by every user of the host.
-        `(umask 077; curl -fsS -H "Authorization: Bearer $KEY" -o ${out} http://<serve's address>/api/v1/backup) ` +
+        `(umask 077; curl -fsS -H "Authorization: Bearer $KEY" -o ${out} http://127.0.0.1:8080/api/v1/backup) ` +
         "(or the console's Settings page)",
     });
     expect(existsSync(out)).toBe(false);
+    // The address as serve's configuration gives it; it said `http://<serve's address>` until 2026-12-05.
+    const advice = (settings: Record<string, string>) =>
+      backupDataDir(parseConfig({ DATA_DIR: dir, LOG_LEVEL: "silent", ...settings }), out).catch(
+        (e: Error) => /-o \S+ (.+?)\/api\/v1\/backup/.exec(e.message)?.[1],
+      );
+    expect(await advice({ HOST: "0.0.0.0", PORT: "9000" })).toBe("http://127.0.0.1:9000");
+    expect(await advice({ HOST: "::" })).toBe("http://[::1]:8080");
+    expect(await advice({ TOKENBILL_PUBLIC_URL: "https://billing.example.com/" })).toBe(
+      "https://billing.example.com",
+    );
+    // A free port chosen at start is known only to serve.
+    expect(await advice({ PORT: "0" })).toBe("http://<serve's address>");
   });
 
   it("a DATA_DIR another command holds", async () => {

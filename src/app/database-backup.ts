@@ -22,6 +22,18 @@ function embeddedOnly(config: Config, postgresAdvice: string): void {
 }
 
 /**
+ * Where the running `serve` answers, as its configuration says: TOKENBILL_PUBLIC_URL, else HOST:PORT (a
+ * wildcard HOST as loopback). The advice said `http://<serve's address>` though both are known; only a PORT of 0
+ * (a free port chosen at start) leaves the address to the operator.
+ */
+function serveAddress(config: Config): string {
+  if (config.TOKENBILL_PUBLIC_URL !== undefined) return config.TOKENBILL_PUBLIC_URL.replace(/\/+$/, "");
+  if (config.PORT === 0) return "http://<serve's address>";
+  const host = config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST === "::" ? "::1" : config.HOST;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${config.PORT}`;
+}
+
+/**
  * Writes the backup of a DATA_DIR no other process holds to `out` (opened here, not migrated: the backup to
  * take before an upgrade). Returns its size. `signal` stops it: BackupInterrupted, and no file is left.
  */
@@ -41,7 +53,7 @@ export async function backupDataDir(config: Config, out: string, signal?: AbortS
         ? // The umask makes curl's file owner-only, as this command's is: under the usual 022 every user of
           // the host could read the key hashes, the SSO signing key and every customer (docs/security.md).
           `serve (pid ${owner}) holds the database: take the backup from it, with an admin API key: ` +
-            `(umask 077; curl -fsS -H "Authorization: Bearer $KEY" -o ${out} http://<serve's address>/api/v1/backup) ` +
+            `(umask 077; curl -fsS -H "Authorization: Bearer $KEY" -o ${out} ${serveAddress(config)}/api/v1/backup) ` +
             "(or the console's Settings page)"
         : `tokenbill process ${owner} holds the database; run the backup when it has ended`,
     );
