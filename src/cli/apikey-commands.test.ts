@@ -57,7 +57,11 @@ describe("tokenbill apikey revoke", () => {
   // "api key nope not found" with exit 3, as if a key had been looked for.
   it("refuses an id that is not a key id as bad input, naming the form", { timeout: 120_000 }, async () => {
     const malformed = await tokenbill("apikey", "revoke", "nope");
-    expect([malformed.code, malformed.stderr]).toEqual([2, "error: <id>: must be an API key id (key_…)\n"]);
+    const form = "must be an API key id: key_ and 1 to 64 lower-case hex digits, such as key_3f9a0c1b2d4e";
+    expect([malformed.code, malformed.stderr]).toEqual([2, `error: <id>: ${form}\n`]);
+    // Starting with key_ is not enough; it said "(key_…)", which this id seemed to be.
+    const notHex = await tokenbill("apikey", "revoke", "key_doesnotexist123");
+    expect([notHex.code, notHex.stderr]).toEqual([2, `error: <id>: ${form}\n`]);
     const unknown = await tokenbill("apikey", "revoke", "key_0000000000ff");
     expect([unknown.code, unknown.stderr]).toEqual([3, "error: api key key_0000000000ff not found\n"]);
     // Keys made before ids carried the key's prefix have 16 hex digits.

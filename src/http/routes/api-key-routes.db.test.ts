@@ -84,7 +84,7 @@ describe("admin API keys over the admin API", () => {
     const malformed = await call("DELETE", "/api/v1/api-keys/nope", TEST_ADMIN_KEY);
     expect([malformed.status, malformed.body.error.message]).toEqual([
       400,
-      "path.id: must be an API key id (key_…)",
+      "path.id: must be an API key id: key_ and 1 to 64 lower-case hex digits, such as key_3f9a0c1b2d4e",
     ]);
 
     // Newest first, as the audit log API answers.

@@ -38,9 +38,15 @@ export const ApiKeyName = z
   .meta({ description: "what the key is for", example: "deploy pipeline" });
 
 export const ApiKeyCreate = z.object({ name: ApiKeyName }).strict();
-// Any length of hex digits, as other ids are checked: ids have had 16 digits and now 12 (above).
+// Any length of hex digits, as other ids are checked: ids have had 16 digits and now 12 (above). The refusal
+// gives the whole form: "(key_…)" alone did not say what was wrong with key_doesnotexist123.
 export const ApiKeyParams = z.object({
-  id: z.string().regex(/^key_[0-9a-f]{1,64}$/, "must be an API key id (key_…)"),
+  id: z
+    .string()
+    .regex(
+      /^key_[0-9a-f]{1,64}$/,
+      "must be an API key id: key_ and 1 to 64 lower-case hex digits, such as key_3f9a0c1b2d4e",
+    ),
 });
 
 export const ApiKey = z.object({
