@@ -34,6 +34,17 @@ describe("tokenbill staff", () => {
     );
   }, 120_000);
 
+  it("refuses a second staff user with an e-mail already taken, in words, not the index's name", async () => {
+    await createStaff("twice@example.com", "support");
+    const again = await tokenbill("staff", "create", "--email", "TWICE@example.com", "--role", "support");
+    // It said "staff user twice@example.com already exists (staff_user_email_unique)".
+    expect([again.code, again.stdout, again.stderr]).toEqual([
+      4,
+      "",
+      "error: a staff user with this e-mail already exists: twice@example.com\n",
+    ]);
+  }, 120_000);
+
   it("enables a disabled user, and says so when a user already was disabled or enabled", async () => {
     const id = await createStaff("helper@example.com", "support");
     expect(await tokenbill("staff", "disable", id)).toMatchObject({ code: 0, stdout: `disabled ${id}\n` });

@@ -116,7 +116,15 @@ export const createStaffUser = defineVerb(
         })
         .returning(COLUMNS)
         .executeTakeFirstOrThrow()
-        .catch((e) => mapDbError(e, `staff user ${input.email}`));
+        .catch((e) => {
+          // Said as a person reads it: the message named the index, staff_user_email_unique.
+          if ((e as { constraint?: unknown })?.constraint === "staff_user_email_unique")
+            throw new ServiceError(
+              "CONFLICT",
+              `a staff user with this e-mail already exists: ${input.email}`,
+            );
+          return mapDbError(e, `staff user ${input.email}`);
+        });
       const user = present(row);
       await recordAudit(tx.db, tx, {
         action: "create",
