@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { type CurrencyDisplay, formatMinor } from "../domain/money.ts";
 import type { Page } from "../kernel/pagination.ts";
 import { currentPortalCustomer } from "../services/portal-accounts/portal-accounts.ts";
+import { ADMIN_ROLES, BILLING_ROLES, roleMay } from "../services/staff/staff-roles.ts";
 import { currentStaffUser } from "../services/staff/staff-users.ts";
 import { type PageData, renderPage } from "./render.ts";
 
@@ -66,11 +67,14 @@ export async function staffPage(
 ): Promise<FastifyReply> {
   const user = await currentStaffUser({ ctx: deps.contextOf(request), input: {} });
   const who = { name: user.name || user.email, detail: user.role };
+  // What the user's role may change, by the role lists the verbs check (staff-roles.ts), so a page offers
+  // no button whose verb would refuse it (money: BILLING_ROLES; customers, pricing, keys: ADMIN_ROLES).
+  const may = { money: roleMay(user.role, BILLING_ROLES), admin: roleMay(user.role, ADMIN_ROLES) };
   return facePage(
     request,
     reply,
     template,
-    { face: "console", who, staff: user, nav: CONSOLE_NAV },
+    { face: "console", who, staff: user, may, nav: CONSOLE_NAV },
     data,
     status,
   );

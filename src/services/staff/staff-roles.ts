@@ -35,6 +35,14 @@ export interface StaffIdentity {
 }
 
 /**
+ * Whether a staff user of `role` passes a check of `roles`: the rule requireStaffRole applies (an owner
+ * passes every check). The console's pages ask it to hide what the verb behind a button would refuse.
+ */
+export function roleMay(role: StaffRole, roles: readonly StaffRole[]): boolean {
+  return role === "owner" || roles.includes(role);
+}
+
+/**
  * Refuses (FORBIDDEN) an actor that may not do what the verb does. A staff actor must be an enabled user
  * with one of `roles` (an owner passes every check); it is read from the database on each call, so a
  * changed role or a disabled user takes effect at once, also for open sessions. The other operators (API
@@ -60,7 +68,7 @@ export async function requireStaffRole(
         .executeTakeFirst();
       if (!user || user.disabled_at !== null)
         throw new ServiceError("UNAUTHORIZED", "this staff account no longer exists or is disabled");
-      if (user.role !== "owner" && !roles.includes(user.role))
+      if (!roleMay(user.role, roles))
         throw new ServiceError("FORBIDDEN", `the ${user.role} role may not do this`);
       return { id: user.id, email: user.email, name: user.name, role: user.role };
     }

@@ -10,7 +10,8 @@ import { nameActors } from "../../services/audit-log/name-actors.ts";
 import { confirmStaffAction, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { fieldErrorsOf, noticeFrom, param, STAFF, STAFF_FORM } from "./page-helpers.ts";
+import { fieldErrorsOf, noticeFrom, param, STAFF, STAFF_FORM, staffFormOf } from "./page-helpers.ts";
+import { ADMIN_ROLES } from "../../services/staff/staff-roles.ts";
 import { refuseFormText } from "../page-text-input.ts";
 import { API_KEY_SHOWN_ONCE, leaveShownOnce, takeShownOnce } from "../shown-once.ts";
 
@@ -91,7 +92,7 @@ export function registerApiKeyPages(app: FastifyInstance, deps: WebDeps): void {
 
   // The key by the name the list shows (and how it begins), so the right one is revoked; no page for an id
   // that is no key's.
-  app.get("/console/api-keys/:id/revoke", STAFF, async (request, reply) => {
+  app.get("/console/api-keys/:id/revoke", staffFormOf(deps, ADMIN_ROLES), async (request, reply) => {
     const key = await getApiKey({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
     return confirmStaffAction(deps, request, reply, {
       title: `Revoke API key “${key.name}”`,

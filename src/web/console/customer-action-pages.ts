@@ -9,7 +9,8 @@ import { requireSolusio } from "../../services/sync/require-solusio.ts";
 import { retryCustomerSync } from "../../services/sync/retry-customer-sync.ts";
 import { type Confirmation, confirmStaffAction } from "../page-kit.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { fieldErrorsOf, param, queryText, STAFF, STAFF_FORM } from "./page-helpers.ts";
+import { fieldErrorsOf, param, queryText, STAFF, STAFF_FORM, staffFormOf } from "./page-helpers.ts";
+import { ADMIN_ROLES } from "../../services/staff/staff-roles.ts";
 import { refuseFormText } from "../page-text-input.ts";
 import type { FieldErrors } from "../render.ts";
 import { customerOverview } from "./customer-overview.ts";
@@ -67,7 +68,7 @@ export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps)
     };
   };
 
-  app.get("/console/customers/:id/status", STAFF, async (request, reply) => {
+  app.get("/console/customers/:id/status", staffFormOf(deps, ADMIN_ROLES), async (request, reply) => {
     const to = queryText(request, "to");
     if (!isStatus(to)) throw ServiceError.validation("to", "must be active, locked or suspended");
     const customer = await customerOf(request);
@@ -121,7 +122,7 @@ export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps)
     cancel: `/console/customers/${customer.id}`,
   });
 
-  app.get("/console/customers/:id/delete", STAFF, async (request, reply) =>
+  app.get("/console/customers/:id/delete", staffFormOf(deps, ADMIN_ROLES), async (request, reply) =>
     confirmStaffAction(deps, request, reply, deletion(await customerOf(request))),
   );
 

@@ -23,7 +23,16 @@ import {
 } from "./customer-form.ts";
 import { sentence } from "../page-sentence.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
-import { fieldErrorsOf, noticeFrom, param, queryText, STAFF, STAFF_FORM } from "./page-helpers.ts";
+import {
+  fieldErrorsOf,
+  noticeFrom,
+  param,
+  queryText,
+  STAFF,
+  STAFF_FORM,
+  staffFormOf,
+} from "./page-helpers.ts";
+import { ADMIN_ROLES } from "../../services/staff/staff-roles.ts";
 import { refuseFormText } from "../page-text-input.ts";
 
 // Customers: search and filters, create, the customer page, edit. The actions on a customer (status, sync,
@@ -122,7 +131,7 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
     tax_exempt: "",
   };
 
-  app.get("/console/customers/new", STAFF, async (request, reply) =>
+  app.get("/console/customers/new", staffFormOf(deps, ADMIN_ROLES), async (request, reply) =>
     formPage(request, reply, newForm, blank),
   );
 
@@ -161,7 +170,7 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
     cancel: `/console/customers/${id}`,
   });
 
-  app.get("/console/customers/:id/edit", STAFF, async (request, reply) => {
+  app.get("/console/customers/:id/edit", staffFormOf(deps, ADMIN_ROLES), async (request, reply) => {
     const customer = await getCustomer({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
     return formPage(request, reply, editForm(customer.id), valuesOf(customer));
   });

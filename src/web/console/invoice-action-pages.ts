@@ -12,7 +12,8 @@ import { registerInvoiceVoidPages } from "./invoice-void-pages.ts";
 import { registerPaymentRefundPages } from "./payment-refund-pages.ts";
 import { registerRefundReleasePages } from "./refund-release-pages.ts";
 import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
-import { STAFF, STAFF_FORM } from "./page-helpers.ts";
+import { STAFF_FORM, staffFormOf } from "./page-helpers.ts";
+import { BILLING_ROLES } from "../../services/staff/staff-roles.ts";
 import { refuseFormText } from "../page-text-input.ts";
 
 // What changes an issued invoice's money: issuing a credit note (voiding and reissuing are in
@@ -76,8 +77,10 @@ export function registerInvoiceActionPages(app: FastifyInstance, deps: WebDeps):
     );
   };
 
-  app.get<{ Params: { id: string } }>("/console/invoices/:id/credit-note", STAFF, (request, reply) =>
-    creditPage(request, reply),
+  app.get<{ Params: { id: string } }>(
+    "/console/invoices/:id/credit-note",
+    staffFormOf(deps, BILLING_ROLES),
+    (request, reply) => creditPage(request, reply),
   );
 
   app.post<{ Params: { id: string } }>(

@@ -6,7 +6,8 @@ import { confirmStaffAction, money } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { displayOf } from "./invoice-view.ts";
-import { STAFF, STAFF_FORM } from "./page-helpers.ts";
+import { STAFF, STAFF_FORM, staffFormOf } from "./page-helpers.ts";
+import { BILLING_ROLES } from "../../services/staff/staff-roles.ts";
 import { refuseFormText } from "../page-text-input.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
 
@@ -43,8 +44,10 @@ export function registerInvoiceVoidPages(app: FastifyInstance, deps: WebDeps): v
     );
   };
 
-  app.get<{ Params: { id: string } }>("/console/invoices/:id/void", STAFF, (request, reply) =>
-    voidPage(request, reply),
+  app.get<{ Params: { id: string } }>(
+    "/console/invoices/:id/void",
+    staffFormOf(deps, BILLING_ROLES),
+    (request, reply) => voidPage(request, reply),
   );
 
   app.post<{ Params: { id: string } }>(
@@ -88,8 +91,10 @@ export function registerInvoiceVoidPages(app: FastifyInstance, deps: WebDeps): v
     );
   };
 
-  app.get<{ Params: { id: string } }>("/console/invoices/:id/reissue", STAFF, (request, reply) =>
-    reissuePage(request, reply),
+  app.get<{ Params: { id: string } }>(
+    "/console/invoices/:id/reissue",
+    staffFormOf(deps, BILLING_ROLES),
+    (request, reply) => reissuePage(request, reply),
   );
 
   app.post<{ Params: { id: string } }>(

@@ -1,5 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { ServiceError } from "../../kernel/errors.ts";
+import { requireStaffRole, type StaffRole } from "../../services/staff/staff-roles.ts";
+import type { WebDeps } from "../web-deps.ts";
 import type { FieldErrors } from "../render.ts";
 import { sentence } from "../page-sentence.ts";
 import { hiddenFieldText } from "../page-text-input.ts";
@@ -14,6 +16,20 @@ export const STAFF = { config: { access: "staff" as const } };
  * (page-text-input.ts, reshowsForm): its try block starts with refuseFormText(request).
  */
 export const STAFF_FORM = { config: { access: "staff" as const, reshowsForm: true } };
+
+/**
+ * Route options of a console page that draws a form for a verb of `roles`: a role the verb would refuse gets
+ * the 403 page on opening it, before anything is typed, not on sending it (requireStaffRole, the verb's own
+ * check, which still refuses the POST).
+ */
+export function staffFormOf(deps: WebDeps, roles: readonly StaffRole[]) {
+  return {
+    ...STAFF,
+    preHandler: async (request: FastifyRequest) => {
+      await requireStaffRole(deps.contextOf(request), ...roles);
+    },
+  };
+}
 
 /** A fixed notice chosen by `?notice=`: the URL picks one of `notices`, its text is never echoed. */
 export function noticeFrom(request: FastifyRequest, notices: Record<string, string>): string | undefined {

@@ -13,7 +13,8 @@ import { formFields, type WebDeps } from "../web-deps.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
 import { inPeoplesMoney } from "./money-words.ts";
 import { displayOf, paysInvoice } from "./invoice-view.ts";
-import { STAFF, STAFF_FORM, param } from "./page-helpers.ts";
+import { STAFF_FORM, param, staffFormOf } from "./page-helpers.ts";
+import { BILLING_ROLES } from "../../services/staff/staff-roles.ts";
 import { refuseFormText } from "../page-text-input.ts";
 import { FORM_KEY_FIELD, formOnceOutcome, formOnceRequest, newFormKey } from "../form-once.ts";
 import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
@@ -120,11 +121,15 @@ export function registerPaymentRefundPages(app: FastifyInstance, deps: WebDeps):
   };
 
   for (const { path, ownerOf } of REFUND_OWNERS) {
-    app.get<{ Params: { id: string } }>(`${path}/refund`, STAFF, async (request, reply) => {
-      const payment = (request.query as Record<string, unknown>)["payment"];
-      const owner = await ownerOf(deps, request);
-      return refundPage(request, reply, owner, typeof payment === "string" ? payment : "");
-    });
+    app.get<{ Params: { id: string } }>(
+      `${path}/refund`,
+      staffFormOf(deps, BILLING_ROLES),
+      async (request, reply) => {
+        const payment = (request.query as Record<string, unknown>)["payment"];
+        const owner = await ownerOf(deps, request);
+        return refundPage(request, reply, owner, typeof payment === "string" ? payment : "");
+      },
+    );
 
     app.post<{ Params: { id: string } }>(
       `${path}/refunds`,

@@ -6,7 +6,8 @@ import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { asServiceError } from "../../kernel/errors.ts";
 import { type FormFailure, type FormField, formFailureOf } from "./pricing-form-kit.ts";
-import { STAFF, noticeFrom } from "./page-helpers.ts";
+import { STAFF, noticeFrom, staffFormOf } from "./page-helpers.ts";
+import { ADMIN_ROLES } from "../../services/staff/staff-roles.ts";
 import { refuseFormText } from "../page-text-input.ts";
 
 // The pricing resources (currencies, plan prices, discounts, client groups, tax rules) behave alike: a list
@@ -156,7 +157,9 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
 
   app.get(base, STAFF, (request, reply) => listPage(request, reply));
 
-  app.get(`${base}/new`, STAFF, (request, reply) => formPage(request, reply, "create", {}));
+  app.get(`${base}/new`, staffFormOf(deps, ADMIN_ROLES), (request, reply) =>
+    formPage(request, reply, "create", {}),
+  );
 
   app.post(base, formRoute, async (request, reply) => {
     const form = formFields(request);
@@ -172,16 +175,20 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
     return reply.redirect(`${base}?notice=created`, 303);
   });
 
-  app.get<{ Params: { key: string } }>(`${base}/:key/edit`, STAFF, async (request, reply) => {
-    const row = await call(spec.verbs.get, deps.contextOf(request), spec.keyInput(request.params.key));
-    return formPage(
-      request,
-      reply,
-      "update",
-      { ...spec.valuesOf(row), _name: spec.nameOf(row) },
-      spec.keyOf(row),
-    );
-  });
+  app.get<{ Params: { key: string } }>(
+    `${base}/:key/edit`,
+    staffFormOf(deps, ADMIN_ROLES),
+    async (request, reply) => {
+      const row = await call(spec.verbs.get, deps.contextOf(request), spec.keyInput(request.params.key));
+      return formPage(
+        request,
+        reply,
+        "update",
+        { ...spec.valuesOf(row), _name: spec.nameOf(row) },
+        spec.keyOf(row),
+      );
+    },
+  );
 
   app.post<{ Params: { key: string } }>(`${base}/:key`, formRoute, async (request, reply) => {
     const form = formFields(request);
@@ -201,17 +208,21 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
     return reply.redirect(`${base}?notice=updated`, 303);
   });
 
-  app.get<{ Params: { key: string } }>(`${base}/:key/delete`, STAFF, async (request, reply) => {
-    const row = await call(spec.verbs.get, deps.contextOf(request), spec.keyInput(request.params.key));
-    const key = encodeURIComponent(spec.keyOf(row));
-    return confirmStaffAction(deps, request, reply, {
-      title: `Delete ${spec.singular} ${spec.nameOf(row)}?`,
-      message: `The ${spec.singular} ${spec.nameOf(row)} is deleted for good. Invoices already issued keep what they say.`,
-      action: `${base}/${key}/delete`,
-      submit: `Delete ${spec.singular}`,
-      cancel: base,
-    });
-  });
+  app.get<{ Params: { key: string } }>(
+    `${base}/:key/delete`,
+    staffFormOf(deps, ADMIN_ROLES),
+    async (request, reply) => {
+      const row = await call(spec.verbs.get, deps.contextOf(request), spec.keyInput(request.params.key));
+      const key = encodeURIComponent(spec.keyOf(row));
+      return confirmStaffAction(deps, request, reply, {
+        title: `Delete ${spec.singular} ${spec.nameOf(row)}?`,
+        message: `The ${spec.singular} ${spec.nameOf(row)} is deleted for good. Invoices already issued keep what they say.`,
+        action: `${base}/${key}/delete`,
+        submit: `Delete ${spec.singular}`,
+        cancel: base,
+      });
+    },
+  );
 
   app.post<{ Params: { key: string } }>(
     `${base}/:key/delete`,

@@ -10,7 +10,8 @@ import { ServiceError } from "../../kernel/errors.ts";
 import { confirmStaffAction, money, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { STAFF } from "./page-helpers.ts";
+import { STAFF, staffFormOf } from "./page-helpers.ts";
+import { BILLING_ROLES } from "../../services/staff/staff-roles.ts";
 import { type IdRequest, REFUND_OWNERS, type RefundOwner } from "./payment-refund-pages.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
 
@@ -66,12 +67,16 @@ export function registerRefundReleasePages(app: FastifyInstance, deps: WebDeps):
   };
 
   for (const { path, ownerOf } of REFUND_OWNERS) {
-    app.get<{ Params: { id: string } }>(`${path}/refund-release`, STAFF, async (request, reply) => {
-      const query = request.query as Record<string, unknown>;
-      const text = (name: string) => (typeof query[name] === "string" ? (query[name] as string) : "");
-      const owner = await ownerOf(deps, request);
-      return releasePage(request, reply, owner, { payment: text("payment"), refund: text("refund") });
-    });
+    app.get<{ Params: { id: string } }>(
+      `${path}/refund-release`,
+      staffFormOf(deps, BILLING_ROLES),
+      async (request, reply) => {
+        const query = request.query as Record<string, unknown>;
+        const text = (name: string) => (typeof query[name] === "string" ? (query[name] as string) : "");
+        const owner = await ownerOf(deps, request);
+        return releasePage(request, reply, owner, { payment: text("payment"), refund: text("refund") });
+      },
+    );
 
     app.post<{ Params: { id: string } }>(
       `${path}/refund-release`,
