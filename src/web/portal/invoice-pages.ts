@@ -84,7 +84,7 @@ export function registerPortalInvoicePages(app: FastifyInstance, deps: WebDeps):
     allowFormRedirects(reply, [checkoutOrigin(deps.config)]);
     return customerPage(deps, request, reply, "portal-invoice", {
       title: `Invoice ${invoice.number ?? invoice.id}`,
-      notice: portalNoticeOf(request),
+      notice: portalNoticeOf(request, invoice),
       invoice: invoiceView(invoice),
       online: onlinePaymentsOn(deps.config),
     });

@@ -15,9 +15,19 @@ const NOTICES: Record<string, string> = {
   not_payable: "This invoice cannot be paid online right now: it may have been paid meanwhile.",
 };
 
-export function portalNoticeOf(request: FastifyRequest): string | undefined {
+/**
+ * The notices an invoice's page says instead once the invoice is paid: the address the checkout's return
+ * opened stays in the address bar, and a reload, as the notice asks, must not go on saying "being confirmed".
+ */
+const PAID_NOTICES: Record<string, string> = {
+  payment_returned: "Thank you. Your payment is confirmed: this invoice is paid.",
+  not_payable: "This invoice is paid: there is nothing left to pay.",
+};
+
+export function portalNoticeOf(request: FastifyRequest, invoice?: { status: string }): string | undefined {
   const key = (request.query as Record<string, unknown> | undefined)?.["notice"];
-  return typeof key === "string" ? NOTICES[key] : undefined;
+  if (typeof key !== "string" || !Object.hasOwn(NOTICES, key)) return undefined;
+  return (invoice?.status === "paid" ? PAID_NOTICES[key] : undefined) ?? NOTICES[key];
 }
 
 /** A verb's VALIDATION error as messages next to its fields; undefined for any other error (rethrow it). */

@@ -220,6 +220,12 @@ describe("pay now", () => {
     expect(paid.text).toContain('id="invoice-status">paid<');
     expect(paid.text).toContain('id="invoice-amount-due">$0.00<');
     expect(paid.text).not.toContain("Pay now");
+    // The page the return left open, reloaded as it asks, says it is paid (until 2026-12-06 it still said
+    // the payment was being confirmed).
+    const reloaded = await client.request("GET", early.location!);
+    expect(reloaded.text).not.toContain("being confirmed");
+    expect(reloaded.text).toContain("Thank you. Your payment is confirmed: this invoice is paid.");
+    expect(reloaded.text).toContain('id="invoice-status">paid<');
     expect(await invoiceAmountDue(world.db, grace.unpaidInvoiceId)).toBe(0n);
 
     // Paying it again is refused without a checkout: back to the invoice with a notice.
