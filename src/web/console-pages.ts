@@ -148,6 +148,8 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     reply: FastifyReply,
     extra: {
       enrolment?: { secret: string; otpauth_url: string };
+      /** A set-up whose code was refused: its form again, for the key already in the app. */
+      pending?: boolean;
       errors?: FieldErrors;
       notice?: string;
     } = {},
@@ -178,7 +180,10 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
   });
 
   // A code with a control character (pasted with a line break) is refused before the verb runs, saying so
-  // (until 2026-12-05 the bare 400 error page); the enrolment waits for the right code.
+  // (until 2026-12-05 the bare 400 error page). A refused code, malformed or wrong, draws the code form again
+  // with the error beside it: the pending key stays (the verb keeps it until a right code or a new start), so
+  // the one already added to the authenticator goes on working. Until 2026-12-06 the page dropped the form
+  // and offered only a new set-up, which made that key useless.
   app.post("/console/account/totp/confirm", { ...STAFF_FORM, ...csrf }, async (request, reply) => {
     const { code = "" } = formFields(request);
     try {
@@ -187,13 +192,15 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     } catch (error) {
       if (asServiceErrorCode(error) !== "VALIDATION") throw error;
       const refusal = request.formTextRefusal?.issues[0]?.message;
-      const form =
+      const message =
         refusal === CUT_TO_BOUND
-          ? "That code was far too long: start the set-up again and enter the 6 digits alone."
+          ? "That code was far too long: enter the 6 digits alone."
           : refusal
-            ? "That code held a control character (such as a tab or a line break, often pasted with it): start the set-up again and enter the 6 digits alone."
-            : "That code was not right: start the set-up again and enter the code your app shows.";
-      return accountPage(request, reply, { errors: { form } }, 400);
+            ? "That code held a control character (such as a tab or a line break, often pasted with it): enter the 6 digits alone."
+            : /^\s*\d{6}\s*$/.test(code)
+              ? "That code is not right: enter the code your app shows now for tokenbill (it changes every 30 seconds)."
+              : "Enter the 6-digit code your app shows.";
+      return accountPage(request, reply, { pending: true, errors: { code: message } }, 400);
     }
     return reply.redirect("/console/account?notice=totp_on", 303);
   });
