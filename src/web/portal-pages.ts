@@ -2,7 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { asServiceError } from "../kernel/errors.ts";
 import { authenticateCustomer } from "../services/portal-accounts/portal-accounts.ts";
 import { requestPortalLink } from "../services/portal-accounts/portal-link-mail.ts";
-import { resetPortalPassword, spendPortalToken } from "../services/portal-accounts/portal-tokens.ts";
+import {
+  type PortalTokenPurpose,
+  portalTokenIsLive,
+  resetPortalPassword,
+  spendPortalToken,
+} from "../services/portal-accounts/portal-tokens.ts";
 import { logoutEverywhere } from "../services/staff/staff-login.ts";
 import { endSession, startSession } from "../services/staff/web-sessions.ts";
 import { noticeOf } from "./console-pages.ts";
@@ -178,6 +183,31 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     return typeof value === "string" ? value : "";
   };
 
+  /**
+   * The page of a link whose token is spent, retired or expired, said as it opens, with no form: the open
+   * checks the token without spending it (portalTokenIsLive). Until 2026-12-06 the form was drawn and only
+   * its button (or a new password typed) found out. 401, as the form's answer to the same token.
+   */
+  const staleLinkPage = (request: FastifyRequest, reply: FastifyReply, purpose: PortalTokenPurpose) =>
+    renderPage(
+      reply,
+      "message",
+      {
+        face: "portal",
+        title: "Link not valid",
+        heading: "Link not valid",
+        message: LINK_STALE,
+        back:
+          purpose === "magic_link"
+            ? { href: "/portal/login/link", text: "Ask for a new login link" }
+            : { href: "/portal/password-reset", text: "Ask for a new reset link" },
+        csrf: csrfToken(request, reply),
+      },
+      401,
+    );
+  const isLive = (request: FastifyRequest, purpose: PortalTokenPurpose) =>
+    portalTokenIsLive(deps.contextOf(request), tokenOf(request), purpose);
+
   /** A page a link opens (log in, choose a new password): its token goes on in a hidden field. */
   const linkFormPage =
     (page: LinkPage) =>
@@ -198,7 +228,9 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     back: { href: "/portal/login/link", text: "Ask for a new link" },
   });
   app.get("/portal/login/link/open", PUBLIC, async (request, reply) =>
-    openLinkPage(request, reply, tokenOf(request), 200),
+    (await isLive(request, "magic_link"))
+      ? openLinkPage(request, reply, tokenOf(request), 200)
+      : staleLinkPage(request, reply, "magic_link"),
   );
   app.post("/portal/login/link/open", { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
     const { token = "" } = formFields(request);
@@ -229,7 +261,9 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     back: { href: "/portal/password-reset", text: "Ask for a new link" },
   });
   app.get("/portal/password-reset/new", PUBLIC, async (request, reply) =>
-    newPasswordPage(request, reply, tokenOf(request), 200),
+    (await isLive(request, "password_reset"))
+      ? newPasswordPage(request, reply, tokenOf(request), 200)
+      : staleLinkPage(request, reply, "password_reset"),
   );
   app.post("/portal/password-reset/new", { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
     const { token = "", password = "" } = formFields(request);

@@ -265,7 +265,12 @@ describe("portal login", () => {
       location: "/portal",
     });
     const again = new Browser();
-    const reuse = await again.submit(link, "/portal/login/link/open", { token });
+    // The spent link says so as it opens, with no button (until 2026-12-06 only once the button was pressed).
+    const opened = await again.request("GET", link);
+    expect(opened.status).toBe(401);
+    expect(opened.text).toContain("This link is not valid any more. Ask for a new one.");
+    expect(opened.text).not.toContain('action="/portal/login/link/open"');
+    const reuse = await again.submit("/portal/login", "/portal/login/link/open", { token });
     expect(reuse.status).toBe(401);
   });
 
@@ -291,13 +296,13 @@ describe("portal login", () => {
     const b = new Browser();
     await b.submit("/portal/password-reset", "/portal/password-reset", { email: "ada@example.com" });
     const token = decodeURIComponent(/token=(\S+)/.exec((await delivered())[0]!.text)![1]!);
-    const short = await b.submit("/portal/password-reset/new", "/portal/password-reset/new", {
+    const short = await b.submit(`/portal/password-reset/new?token=${token}`, "/portal/password-reset/new", {
       token,
       password: "short",
     });
     expect(short.status).toBe(400);
     expect(short.text).toContain('id="password-error"');
-    const done = await b.submit("/portal/password-reset/new", "/portal/password-reset/new", {
+    const done = await b.submit(`/portal/password-reset/new?token=${token}`, "/portal/password-reset/new", {
       token,
       password: "a new long password",
     });
@@ -333,14 +338,19 @@ describe("e-mailed links end with a change of e-mail or password", () => {
     expect(await delivered()).toHaveLength(2);
     return mail.map((m) => decodeURIComponent(/token=(\S+)/.exec(m.text)![1]!));
   };
+  /** Opens each link's page (which spends nothing) and sends its form: each one's statuses. */
   const spend = async ([magic, reset]: string[]) => {
     const b = new Browser();
+    const opened = async (path: string) => (await b.request("GET", path)).status;
     return {
-      magic: (
-        await b.submit(`/portal/login/link/open?token=${magic}`, "/portal/login/link/open", { token: magic! })
-      ).status,
+      opened: {
+        magic: await opened(`/portal/login/link/open?token=${magic}`),
+        reset: await opened(`/portal/password-reset/new?token=${reset}`),
+      },
+      // Posted with the login page's CSRF token: a stale link's page has no form.
+      magic: (await b.submit("/portal/login", "/portal/login/link/open", { token: magic! })).status,
       reset: (
-        await b.submit(`/portal/password-reset/new?token=${reset}`, "/portal/password-reset/new", {
+        await b.submit("/portal/login", "/portal/password-reset/new", {
           token: reset!,
           password: "somebody else's password",
         })
@@ -362,7 +372,7 @@ describe("e-mailed links end with a change of e-mail or password", () => {
     });
     expect(changed.status).toBe(200);
     // The links went to the old address: whoever reads it no longer holds the account.
-    expect(await spend(links)).toEqual({ magic: 401, reset: 401 });
+    expect(await spend(links)).toEqual({ opened: { magic: 401, reset: 401 }, magic: 401, reset: 401 });
   });
 
   it("revokes them when the password is set or reset", async () => {
@@ -381,7 +391,7 @@ describe("e-mailed links end with a change of e-mail or password", () => {
     const id = BigInt(created.body.data.id);
     const links = await askForLinks("dora@example.com");
     await setPortalPassword({ ctx, input: { customer_id: id, password: PASSWORD } });
-    expect(await spend(links)).toEqual({ magic: 401, reset: 401 });
+    expect(await spend(links)).toEqual({ opened: { magic: 401, reset: 401 }, magic: 401, reset: 401 });
 
     // A reset by its link ends the login link asked for with it.
     const [magic, reset] = await askForLinks("dora@example.com");

@@ -78,6 +78,27 @@ export async function spendPortalToken(
   return row.customer_id;
 }
 
+/**
+ * Whether a token would be spent now (unused, unexpired, of this purpose), without spending it: the page a
+ * link opens says at once that it is stale, while only its button spends it (mail scanners open links).
+ */
+export async function portalTokenIsLive(
+  ctx: Pick<ServiceContext, "db" | "now">,
+  token: string,
+  purpose: PortalTokenPurpose,
+): Promise<boolean> {
+  if (token.length < 20 || token.length > 100) return false;
+  const row = await ctx.db
+    .selectFrom("portal_token")
+    .select("customer_id")
+    .where("token_hash", "=", hashOf(token))
+    .where("purpose", "=", purpose)
+    .where("used_at", "is", null)
+    .where("expires_at", ">", ctx.now())
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Sets a new password from a reset link (spent in the same transaction), ending every open session. */
 export async function resetPortalPassword(
   ctx: ServiceContext,
