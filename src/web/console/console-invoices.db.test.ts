@@ -230,7 +230,15 @@ describe("money on an invoice", () => {
     const notes = (await api(`/api/v1/credit-notes?invoice_id=${section4Invoice}`)).body.data;
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatchObject({ net: 100, reason: "Goodwill" });
-    const view = textOf((await owner.get(issued.location!)).text);
+    const viewed = (await owner.get(issued.location!)).text;
+    // Its invoice by number and its customer by name, each a link (until 2026-12-06 the raw ids).
+    expect(viewed).toContain(
+      `href="/console/invoices/${section4Invoice}" id="credit-note-invoice">INV-2026-000001<`,
+    );
+    expect(viewed).toContain(
+      `href="/console/customers/${world.section4}" id="credit-note-customer">section4<`,
+    );
+    const view = textOf(viewed);
     expect(view).toContain(`Credit note ${notes[0].number}`);
     expect(view).toContain("Net credited $1.00");
     expect(view).toContain(`Total $${(notes[0].total / 100).toFixed(2)}`);

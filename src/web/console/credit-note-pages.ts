@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { CreditNote } from "../../billing/credit-notes/credit-note-schemas.ts";
 import { getCreditNote, listCreditNotes } from "../../billing/credit-notes/get-credit-note.ts";
+import { getInvoice } from "../../billing/invoices/get-invoice.ts";
 import { renderCreditNote } from "../../billing/statements/render-credit-note.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
@@ -49,11 +50,21 @@ export function registerCreditNotePages(app: FastifyInstance, deps: WebDeps): vo
   app.get<{ Params: { id: string } }>("/console/credit-notes/:id", STAFF, async (request, reply) => {
     const ctx = deps.contextOf(request);
     const note = await getCreditNote({ ctx, input: { id: request.params.id } });
-    const display = (await currencyDisplays({ ctx, input: {} })).get(note.currency);
+    // The invoice by its number and the customer by name, as the invoice page names them (until 2026-12-06
+    // the raw inv_… id and the customer's number).
+    const [displays, invoice] = await Promise.all([
+      currencyDisplays({ ctx, input: {} }),
+      getInvoice({ ctx, input: { id: note.invoice_id } }),
+    ]);
+    const display = displays.get(note.currency);
     const show = (minor: bigint) => amountIn(minor, note.currency, display);
     return staffPage(deps, request, reply, "console-credit-note", {
       title: `Credit note ${note.number}`,
       note: rowOf(note, display),
+      invoice: {
+        number: invoice.number ?? "Draft",
+        customer: invoice.customer.name || invoice.customer.email,
+      },
       net: show(note.net),
       taxes: note.taxes.map((t) => ({ ...t, amount: show(t.amount) })),
       lines: note.lines.map((l) => ({ position: l.position, amount: show(l.amount) })),
