@@ -8,7 +8,7 @@ import {
 import { systemContext } from "../../app/database.ts";
 import { actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
-import { createCustomer } from "../../services/customers/customers.ts";
+import { createCustomer, updateCustomer } from "../../services/customers/customers.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
 import { createStaffUser } from "../../services/staff/staff-users.ts";
 import { customerInput } from "../../../test/helpers/service-test.ts";
@@ -310,6 +310,32 @@ describe("console customers", () => {
     const answer = await owner.submit(`/console/customers/${id}`, `/console/customers/${id}/sso`);
     expect(answer.status).toBe(303);
     expect(answer.location).toMatch(new RegExp(`^${h.emulator.url}/auth/by_token/.+`));
+  });
+
+  // Until 2026-12-06 the button was shown, and pressing it gave the customer's 403 ("contact support").
+  it("offers no single sign-on for a suspended customer, and refuses one in staff words", async () => {
+    const before = await customerRow("grace@example.com");
+    await updateCustomer({
+      ctx,
+      input: { id: String(id), patch: { status: "suspended", status_reason: "dunning" } },
+    });
+    try {
+      const page = await owner.get(`/console/customers/${id}`);
+      expect(page.text).not.toContain("Log in to SolusIO as this customer");
+      expect(page.text).toMatch(
+        /id="sso-suspended">Logging in to SolusIO as this customer is not possible while it is suspended/,
+      );
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+      const answer = await owner.request("POST", `/console/customers/${id}/sso`, { _csrf: csrf });
+      expect(answer.status).toBe(409);
+      expect(answer.text).toContain("Activate the customer first");
+      expect(answer.text).not.toContain("contact support");
+    } finally {
+      await updateCustomer({
+        ctx,
+        input: { id: String(id), patch: { status: before.status, status_reason: before.status_reason } },
+      });
+    }
   });
 
   it("downloads the customer's statement as PDF and CSV", async () => {

@@ -13,7 +13,7 @@ import { fieldErrorsOf, param, queryText, STAFF, STAFF_FORM, staffFormOf } from 
 import { ADMIN_ROLES } from "../../services/staff/staff-roles.ts";
 import { refuseFormText } from "../page-text-input.ts";
 import type { FieldErrors } from "../render.ts";
-import { customerOverview } from "./customer-overview.ts";
+import { customerOverview, SSO_SUSPENDED } from "./customer-overview.ts";
 import { sentence } from "../page-sentence.ts";
 
 // What staff do to one customer: lock, suspend or activate it with a reason (a confirmation first), delete
@@ -177,9 +177,12 @@ export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps)
   });
 
   // A 303 to the one-time SSO URL; the customer's page allows that origin in its form-action (form-redirects.ts).
+  // A suspended customer (by dunning or by staff) is told in staff words; the verb's refusal is the customer's.
   app.post("/console/customers/:id/sso", { ...STAFF, ...csrf }, async (request, reply) => {
     const ctx = deps.contextOf(request);
     const customer = await customerOf(request);
+    if (customer.status === "suspended")
+      return customerOverview(deps, request, reply, customer, { errors: { form: SSO_SUSPENDED } }, 409);
     const url = await createSsoUrl(ctx, requireSolusio(ctx).connection, BigInt(customer.id));
     return reply.header("cache-control", "no-store").redirect(url, 303);
   });

@@ -33,6 +33,13 @@ export const CUSTOMER_NOTICES: Record<string, string> = {
     "This customer's SolusIO user has fields tokenbill cannot read (tokenbill solusio reconcile says which). Nothing was changed: fix that user in SolusIO, then reconcile again.",
 };
 
+/**
+ * Said to staff instead of single sign-on while the customer is suspended: the verb refuses it in the
+ * customer's words ("contact support to restore access"), which are no answer to staff.
+ */
+export const SSO_SUSPENDED =
+  "Logging in to SolusIO as this customer is not possible while it is suspended: SolusIO would refuse the login. Activate the customer first if it should have access again.";
+
 export const STATUS_BADGE: Record<string, string> = { active: "ok", locked: "warn", suspended: "bad" };
 export const SYNC_BADGE: Record<string, string> = {
   in_sync: "ok",
@@ -67,6 +74,7 @@ export async function customerOverview(
       statusBadge: STATUS_BADGE,
       syncBadge: SYNC_BADGE,
       solusio: ctx.solusio !== undefined,
+      ssoSuspended: SSO_SUSPENDED,
       notice: noticeFrom(request, CUSTOMER_NOTICES),
       ...extra,
     },
