@@ -96,6 +96,15 @@ describe.skipIf(noBrowser)("console and portal in a real browser", () => {
     await page.waitForURL(`${server.url}/portal`);
     expect(await page.locator("header").textContent()).toContain("Ada Lovelace");
     await checkPage(page, "portal-home");
+
+    // "Skip to content" moves the keyboard's focus into main: the next Tab reaches main's first link, not
+    // the header's (main had no tabindex="-1" until 2026-12-06, so the focus stayed on body).
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("main");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.closest("main") !== null)).toBe(true);
     await context.close();
   });
 });

@@ -75,6 +75,12 @@ export const currencyPages: ResourcePages<Currency> = {
     thousands_separator: f["thousands_separator"] ?? "",
     decimals_separator: f["decimals_separator"] || ".",
   }),
+  // The code is the table's key: a second USD is said beside the code, in the form's words (the verb's
+  // message, "currency USD already exists", is the API's).
+  uniqueConflict: (f) => ({
+    field: "code",
+    message: `The currency ${(f["code"] ?? "").trim()} exists already: edit that one instead.`,
+  }),
   verbs: {
     list: listCurrencies,
     get: getCurrency,

@@ -6,6 +6,7 @@ import {
   type TaxRule,
   updateTaxRule,
 } from "../../services/tax-rules/tax-rules.ts";
+import { ServiceError } from "../../kernel/errors.ts";
 import type { ResourcePages } from "./pricing-resource-pages.ts";
 
 // Tax rules: ordered rates applied compound or simple, chosen by country and region (billing-rules §3). The
@@ -76,17 +77,22 @@ export const taxRulePages: ResourcePages<TaxRule> = {
 };
 
 /**
- * "City Tax = 6" lines as rates. A line without "=" becomes a rate with no percent, which the verb refuses
- * naming the rates field, so a typing slip is shown, never dropped.
+ * "City Tax = 6" lines as rates. A line without "=" is refused naming its line and the shape it needs, so a
+ * typing slip is shown, never dropped (until 2026-12-06 it went on as a rate with no percent, which the verb
+ * refused as "must be a decimal number such as 0.95", a shape the form never asks for).
  */
 function ratesOf(text: string): { label: string; rate: string }[] {
   return text
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== "")
-    .map((line) => {
+    .map((line, index) => {
       const at = line.lastIndexOf("=");
-      if (at < 0) return { label: line, rate: "" };
+      if (at < 0)
+        throw ServiceError.validation(
+          `rates.${index}.rate`,
+          "write each line as Label = percent, for example City Tax = 6",
+        );
       return {
         label: line.slice(0, at).trim(),
         rate: line
