@@ -353,3 +353,44 @@ it("leaves the database as it was: the customer, audit and job rows are rolled b
   });
   expect(await Promise.all(tables.map((t) => tableRows(handle.db, t)))).toEqual(before);
 });
+
+// Until 2026-12-06 any two letters were taken ("XX"), though taxes are chosen by the country.
+describe("a customer's country", () => {
+  it("is refused unless ISO 3166-1 assigned it, on create and on a change", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      for (const country of ["XX", "UK", "EU", "zz"])
+        await expect(
+          createCustomer({ ctx, input: customerInput({ email: `${country}@example.com`, country }) }),
+        ).rejects.toMatchObject({
+          code: "VALIDATION",
+          issues: [
+            {
+              field: "country",
+              message: expect.stringMatching(/is not an assigned ISO 3166-1 alpha-2 country code/),
+            },
+          ],
+        });
+      const made = await createCustomer({ ctx, input: customerInput({ country: "gb" }) });
+      expect(made.country).toBe("GB");
+      await expect(
+        updateCustomer({ ctx, input: { id: made.id, patch: { country: "XX" } } }),
+      ).rejects.toMatchObject({ code: "VALIDATION", issues: [{ field: "country" }] });
+    });
+  });
+
+  it("stored before the check is still read, and saved with other changes until it is changed", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const made = await createCustomer({ ctx, input: customerInput() });
+      await ctx.db.updateTable("customer").set({ country: "XX" }).where("id", "=", BigInt(made.id)).execute();
+      expect((await getCustomer({ ctx, input: { id: made.id } })).country).toBe("XX");
+      // The console's edit form sends the country again with the rest.
+      const renamed = await updateCustomer({
+        ctx,
+        input: { id: made.id, patch: { name: "Ada L.", country: "XX" } },
+      });
+      expect(renamed).toMatchObject({ name: "Ada L.", country: "XX" });
+      const fixed = await updateCustomer({ ctx, input: { id: made.id, patch: { country: "DE" } } });
+      expect(fixed.country).toBe("DE");
+    });
+  });
+});

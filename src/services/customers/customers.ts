@@ -1,3 +1,4 @@
+import { isAssignedCountryCode } from "../../domain/country-codes.ts";
 import { assertConfiguredLimitGroup } from "./limit-group-choice.ts";
 import { answerIdempotencyKey, claimIdempotencyKey } from "../../kernel/idempotency-key.ts";
 import { z } from "zod";
@@ -123,8 +124,22 @@ function staffStatus(patch: CustomerUpdate, before?: { status: string }) {
   return { status_source: "staff" as const, status_reason: patch.status_reason ?? null };
 }
 
+/**
+ * Refuses a country ISO 3166-1 did not assign ("XX", the reserved "UK"): the country chooses the tax rules.
+ * Checked when a country is set, not when one is read, so a customer stored before 2026-12-06 with such a
+ * code is still read, and saved with other changes, until its country is changed.
+ */
+function assertAssignedCountry(country: string): void {
+  if (!isAssignedCountryCode(country))
+    throw ServiceError.validation(
+      "country",
+      `${country} is not an assigned ISO 3166-1 alpha-2 country code; use one such as DE or GB`,
+    );
+}
+
 export const createCustomer = defineVerb(CustomerCreate, async ({ ctx, input }): Promise<Customer> => {
   await requireStaffRole(ctx, ...ADMIN_ROLES);
+  assertAssignedCountry(input.country);
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;
     // With an Idempotency-Key (or a console form's key) a repeat answers the customer the first one made.
@@ -195,6 +210,8 @@ export const updateCustomer = defineVerb(
     return withTransaction(ctx, async (tx) => {
       const trx = tx.db;
       const before = await lockCustomer(trx, input.id);
+      if (input.patch.country !== undefined && input.patch.country !== before.country)
+        assertAssignedCountry(input.patch.country);
       await checkReferences(trx, input.patch);
       if (input.patch.currency !== undefined)
         await assertCurrencyChangeable(trx, before, input.patch.currency);

@@ -66,6 +66,16 @@ describe("console customers", () => {
     });
     expect(bad.status).toBe(400);
     expect(textOf(bad.text, "country-error")).toContain("ISO 3166-1");
+    // Two letters that name no country (until 2026-12-06 taken).
+    const unassigned = await owner.submit("/console/customers/new", "/console/customers/new", {
+      email: "grace@example.com",
+      country: "XX",
+      currency: "USD",
+    });
+    expect(unassigned.status).toBe(400);
+    expect(textOf(unassigned.text, "country-error")).toBe(
+      "XX is not an assigned ISO 3166-1 alpha-2 country code; use one such as DE or GB.",
+    );
     expect(await h.db.selectFrom("customer").select("id").execute()).toEqual([]);
   });
 
