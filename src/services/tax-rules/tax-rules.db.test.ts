@@ -137,6 +137,36 @@ describe("updateTaxRule", () => {
   });
 });
 
+describe("a tax rule's country", () => {
+  it("must be one a customer can have: UK or XX would match no customer, so their taxes were never charged", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      for (const country of ["UK", "XX"]) {
+        await expect(
+          createTaxRule({ ctx, input: { ...quebec, country, region: null, name: country } }),
+        ).rejects.toMatchObject({ code: "VALIDATION", issues: [{ field: "country" }] });
+      }
+      const gb = await createTaxRule({
+        ctx,
+        input: { ...quebec, country: "GB", region: null, name: "UK VAT" },
+      });
+      await expect(
+        updateTaxRule({ ctx, input: { id: BigInt(gb.id), patch: { country: "UK" } } }),
+      ).rejects.toMatchObject({
+        message: expect.stringContaining(
+          "UK is not an assigned ISO 3166-1 alpha-2 country code (the United Kingdom is GB)",
+        ),
+      });
+      // A rule stored with such a code before the check still saves other changes.
+      await ctx.db.updateTable("tax_rule").set({ country: "UK" }).where("id", "=", BigInt(gb.id)).execute();
+      const renamed = await updateTaxRule({
+        ctx,
+        input: { id: BigInt(gb.id), patch: { name: "Old UK VAT" } },
+      });
+      expect([renamed.name, renamed.country]).toEqual(["Old UK VAT", "UK"]);
+    });
+  });
+});
+
 describe("deleteTaxRule", () => {
   it("deletes the rule with its rates and audits tax_rule.delete", async () => {
     await withRollback(handle.db, async (ctx) => {

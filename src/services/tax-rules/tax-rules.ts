@@ -1,3 +1,4 @@
+import { isAssignedCountryCode } from "../../domain/country-codes.ts";
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { TaxRateTable, TaxRuleTable } from "../../db/schema.ts";
@@ -130,8 +131,22 @@ async function writeRates(trx: Tx, ruleId: bigint, rates: { label: string; rate:
     .execute();
 }
 
+/**
+ * A rule's country must be one a customer can have (customers.ts takes assigned ISO 3166-1 codes only): a rule
+ * for "UK" or "XX" matched no customer, and its taxes were silently never charged. Checked when a country is
+ * set, so a rule stored before 2026-12-06 with such a code still reads and saves until its country changes.
+ */
+function assertRuleCountry(country: string | null | undefined): void {
+  if (country && !isAssignedCountryCode(country))
+    throw ServiceError.validation(
+      "country",
+      `${country} is not an assigned ISO 3166-1 alpha-2 country code (the United Kingdom is GB); a rule for it would match no customer`,
+    );
+}
+
 export const createTaxRule = defineVerb(TaxRuleCreate, async ({ ctx, input }): Promise<TaxRule> => {
   await requireStaffRole(ctx, ...ADMIN_ROLES);
+  assertRuleCountry(input.country);
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;
     await assertPlaceFree(trx, input);
@@ -184,6 +199,7 @@ export const updateTaxRule = defineVerb(
       const trx = tx.db;
       const before = await loadRule(trx, input.id, true);
       const { rates, ...patch } = input.patch;
+      if (patch.country !== before.country) assertRuleCountry(patch.country);
       const merged = { ...before, ...patch };
       if (merged.region && !merged.country)
         throw ServiceError.validation("region", "a region needs a country");
