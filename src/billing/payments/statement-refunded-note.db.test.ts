@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
+import { describe, expect, it } from "vitest";
+import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
 import { createCustomers } from "../testing/billing-fixtures.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
 
@@ -9,41 +7,32 @@ import { issueInvoices } from "./testing/invoice-fixtures.ts";
 // amount off and the money paid back puts it on again. The statement shows both, so that the customer sees
 // the note's amount and the refund, not one line of 0.00 (as until 2026-12-06).
 
-let handle: DatabaseHandle;
-let server: TestServer;
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-});
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
-});
+const file = serverPerFile();
 
 type Entry = { kind: string; reference: string; amount: number; balance: number; payment_id: string | null };
 
 describe("a statement with a credit note settled as a refund", () => {
   it("shows the note's amount and then the refund it paid, each with the running balance", async () => {
-    const [c] = (await createCustomers(handle, [{ email: "refunded-note@example.com" }])) as [bigint];
-    const [invoice] = (await issueInvoices(handle.db, [{ customerId: c, total: 1000n }])) as [string];
-    const payment = await server.api("POST", `/api/v1/invoices/${invoice}/payments`, {
+    const [c] = (await createCustomers(file.handle, [{ email: "refunded-note@example.com" }])) as [bigint];
+    const [invoice] = (await issueInvoices(file.handle.db, [{ customerId: c, total: 1000n }])) as [string];
+    const payment = await file.server.api("POST", `/api/v1/invoices/${invoice}/payments`, {
       amount: 1000,
       reference: "REFUNDED-NOTE-1",
     });
     expect(payment.status).toBe(201);
-    const note = await server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+    const note = await file.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
       amount: 300,
       reason: "downtime",
       settlement: "refund",
     });
     expect(note.status).toBe(201);
-    const [refund] = await handle.db
+    const [refund] = await file.handle.db
       .selectFrom("refund")
       .select("id")
       .where("credit_note_id", "=", note.body.data.id)
       .execute();
 
-    const statement = (await server.api("GET", `/api/v1/customers/${c}/statement`)).body.data;
+    const statement = (await file.server.api("GET", `/api/v1/customers/${c}/statement`)).body.data;
     const entries = (statement.entries as Entry[]).map((e) => [e.kind, e.reference, e.amount, e.balance]);
     expect(entries).toEqual([
       ["invoice", expect.any(String), 1000, 1000],
@@ -55,7 +44,7 @@ describe("a statement with a credit note settled as a refund", () => {
     expect([statement.balance, statement.credit]).toEqual([0, 0]);
 
     // The CSV rendering is built on the same entries.
-    const csv = await fetch(`${server.url}/api/v1/customers/${c}/statement.csv`, {
+    const csv = await fetch(`${file.server.url}/api/v1/customers/${c}/statement.csv`, {
       headers: { authorization: "Bearer test-admin-key-0123456789" },
     });
     expect(csv.status).toBe(200);
@@ -67,14 +56,14 @@ describe("a statement with a credit note settled as a refund", () => {
   });
 
   it("keeps one line for a note settled as credit, its whole amount taken off the balance", async () => {
-    const [c] = (await createCustomers(handle, [{ email: "credited-note@example.com" }])) as [bigint];
-    const [invoice] = (await issueInvoices(handle.db, [{ customerId: c, total: 1000n }])) as [string];
-    const note = await server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+    const [c] = (await createCustomers(file.handle, [{ email: "credited-note@example.com" }])) as [bigint];
+    const [invoice] = (await issueInvoices(file.handle.db, [{ customerId: c, total: 1000n }])) as [string];
+    const note = await file.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
       amount: 1000,
       reason: "goodwill",
     });
     expect(note.status).toBe(201);
-    const statement = (await server.api("GET", `/api/v1/customers/${c}/statement`)).body.data;
+    const statement = (await file.server.api("GET", `/api/v1/customers/${c}/statement`)).body.data;
     const entries = (statement.entries as Entry[]).map((e) => [e.kind, e.amount, e.balance]);
     expect(entries).toEqual([
       ["invoice", 1000, 1000],

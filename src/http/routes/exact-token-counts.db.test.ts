@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../../test/helpers/test-server.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
+import { describe, expect, it } from "vitest";
+import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
+import { TEST_ADMIN_KEY } from "../../../test/helpers/test-server.ts";
 
 // Token counts over real HTTP: a JSON integer while exact (below 2^53), a string of digits beyond, as money
 // amounts are (src/kernel/json.ts). QA found plan prices of 9223372036854775807 answered as
 // 9223372036854776000 and the calculator answering 6.862188795419953e+21.
 
-let handle: DatabaseHandle;
-let server: TestServer;
-
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-});
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
-});
+const file = serverPerFile();
 
 /** The answer's text as sent: JSON.parse would turn a number beyond 2^53 into another number. */
 async function raw(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  const r = await fetch(server.url + path, {
+  const r = await fetch(file.server.url + path, {
     method,
     headers: {
       authorization: `Bearer ${TEST_ADMIN_KEY}`,
@@ -55,7 +44,7 @@ describe("plan prices", () => {
   });
 
   it("still refuses more than PostgreSQL's bigint, naming the field", async () => {
-    const r = await server.api("POST", "/api/v1/plan-prices", {
+    const r = await file.server.api("POST", "/api/v1/plan-prices", {
       plan_name: "Too big",
       tokens_per_hour: "9223372036854775808",
       tokens_per_month: 0,
@@ -69,7 +58,7 @@ describe("plan prices", () => {
 
 describe("the plan table calculator", () => {
   it("refuses a tph whose month cannot be stored with a 400 naming tph, not a float (the QA case)", async () => {
-    const r = await server.api("GET", `/api/v1/pricing/plans?tph=${MAX}`);
+    const r = await file.server.api("GET", `/api/v1/pricing/plans?tph=${MAX}`);
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe("VALIDATION");
     expect(r.body.error.issues).toEqual([
@@ -96,7 +85,7 @@ describe("the plan table calculator", () => {
 
 describe("the OpenAPI document", () => {
   it("says token counts are JSON integers below 2^53 and strings of digits beyond", async () => {
-    const doc = await (await fetch(`${server.url}/api/v1/openapi.json`)).json();
+    const doc = await (await fetch(`${file.server.url}/api/v1/openapi.json`)).json();
     const answer = (path: string, method: string, status: string) =>
       doc.paths[path][method].responses[status].content["application/json"].schema.properties.data;
     const described = (schema: { type?: string; description?: string }) =>
