@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSocket, rawRequest, readUntilClose } from "../../test/helpers/raw-http.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
@@ -71,6 +72,26 @@ describe("the router's own refusals use the envelope", () => {
     });
     expect(xml.status).toBe(415);
     expect(envelope(xml.text).code).toBe("UNSUPPORTED_MEDIA_TYPE");
+  });
+
+  it("415 for a compressed body, which was read as its compressed bytes", async () => {
+    const gzipped = gzipSync(JSON.stringify({ email: "gz@example.com", country: "GB", currency: "USD" }));
+    const r = await fetch(`${server.url}/api/v1/customers`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json", "content-encoding": "gzip" },
+      body: gzipped,
+    });
+    expect(r.status).toBe(415);
+    expect(await r.json()).toMatchObject({
+      error: {
+        code: "UNSUPPORTED_MEDIA_TYPE",
+        message: "Content-Encoding gzip is not taken: send the body uncompressed",
+      },
+    });
+    const listed = await rawRequest(server.url, { method: "GET", path: "/api/v1/customers", headers: auth });
+    expect(JSON.parse(listed.text).data.map((c: { email: string }) => c.email)).not.toContain(
+      "gz@example.com",
+    );
   });
 
   it("415 for a form or a text body on the admin API, which parses forms for the pages only", async () => {

@@ -102,6 +102,17 @@ export const requireJsonBody: onRequestHookHandler = (request, _reply, done) => 
   const { "content-type": type, "content-length": length, "transfer-encoding": chunked } = request.headers;
   const hasBody = chunked !== undefined || (length !== undefined && length !== "0");
   const mediaType = (type ?? "").split(";", 1)[0]!.trim().toLowerCase();
+  // A compressed body was read as its compressed bytes, and refused as "not UTF-8 text" (until 2026-12-06).
+  const encoding = request.headers["content-encoding"]?.trim().toLowerCase();
+  if (hasBody && encoding !== undefined && encoding !== "" && encoding !== "identity") {
+    done(
+      new ProtocolError(
+        "UNSUPPORTED_MEDIA_TYPE",
+        `Content-Encoding ${encoding.slice(0, 40)} is not taken: send the body uncompressed`,
+      ),
+    );
+    return;
+  }
   if (!hasBody || mediaType === "application/json") {
     done();
     return;
