@@ -24,6 +24,10 @@ describe("mapDbError", () => {
       code: "CONFLICT",
       message: 'plan price 2: plan_name "1 Core, 1 GB RAM" is already taken',
     });
+    // An expression index names its key with parentheses of its own.
+    expect(refusal({ ...e, detail: "Key (lower(email))=(ada@example.com) already exists." }).message).toBe(
+      'plan price 2: lower(email) "ada@example.com" is already taken',
+    );
     expect(refusal({ ...e, detail: "" })).toEqual({
       code: "CONFLICT",
       message: "plan price 2 conflicts with an existing record",

@@ -46,7 +46,8 @@ export function mapDbError(e: unknown, what: string): never {
 
 /** `plan_name "Pro"` from "Key (plan_name)=(Pro) already exists."; undefined for another shape of detail. */
 function keyOf(detail: string, tail: RegExp): string | undefined {
-  const m = /^Key \(([^)]*)\)=\((.*)\) (.*)$/.exec(detail);
+  // The key runs to the first ")=(": an expression index names it with parentheses of its own, "lower(email)".
+  const m = /^Key \((.*?)\)=\((.*)\) ([a-z][^()]*)$/.exec(detail);
   if (!m || !tail.test(m[3] ?? "")) return undefined;
   return `${m[1]} ${JSON.stringify(m[2])}`;
 }
