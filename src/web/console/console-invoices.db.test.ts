@@ -242,10 +242,12 @@ describe("money on an invoice", () => {
     expect(view).toContain(`Credit note ${notes[0].number}`);
     expect(view).toContain("Net credited $1.00");
     expect(view).toContain(`Total $${(notes[0].total / 100).toFixed(2)}`);
-    const list = textOf((await owner.get("/console/credit-notes")).text);
-    expect(list).toContain(
-      `${notes[0].number} ${notes[0].issue_date} ${world.section4} Invoice of ${notes[0].number} Goodwill $1.08`,
+    // The list names the customer and the invoice too (until 2026-12-06 the customer's number and "Invoice").
+    const listed = (await owner.get("/console/credit-notes")).text;
+    expect(textOf(listed)).toContain(
+      `${notes[0].number} ${notes[0].issue_date} section4 INV-2026-000001 Goodwill $1.08`,
     );
+    expect(listed).toContain(`href="/console/customers/${world.section4}">section4<`);
     const pdf = await owner.get(`/console/credit-notes/${notes[0].id}/pdf`);
     expect(pdf.type).toBe("application/pdf");
     expect(await pdfText(pdf.body)).toContain(notes[0].number);

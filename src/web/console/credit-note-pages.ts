@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { CreditNote } from "../../billing/credit-notes/credit-note-schemas.ts";
-import { getCreditNote, listCreditNotes } from "../../billing/credit-notes/get-credit-note.ts";
+import { getCreditNote, listCreditNotesNamed } from "../../billing/credit-notes/get-credit-note.ts";
 import { getInvoice } from "../../billing/invoices/get-invoice.ts";
 import { renderCreditNote } from "../../billing/statements/render-credit-note.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
@@ -26,7 +26,7 @@ export function registerCreditNotePages(app: FastifyInstance, deps: WebDeps): vo
     const values = customer === undefined ? {} : { customer_id: customer };
     const displays = await currencyDisplays({ ctx, input: {} });
     try {
-      const page = await listCreditNotes({ ctx, input: { ...pageQuery(request), ...values } });
+      const page = await listCreditNotesNamed({ ctx, input: { ...pageQuery(request), ...values } });
       return staffPage(deps, request, reply, "console-credit-note-list", {
         title: "Credit notes",
         values,
