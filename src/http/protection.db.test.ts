@@ -94,6 +94,28 @@ describe("the router's own refusals use the envelope", () => {
     );
   });
 
+  it("415 for a JSON body said to be in a charset other than UTF-8, which was read as UTF-8 anyway", async () => {
+    const body = JSON.stringify({ email: "latin@example.com", country: "GB", currency: "USD" });
+    const latin = await rawRequest(server.url, {
+      method: "POST",
+      path: "/api/v1/customers",
+      headers: { ...auth, "content-type": "application/json; charset=latin1" },
+      body,
+    });
+    expect(latin.status).toBe(415);
+    expect(envelope(latin.text).message).toBe(
+      "The body must be UTF-8 JSON (charset latin1 is not taken; send charset=utf-8 or none)",
+    );
+    const utf8 = await rawRequest(server.url, {
+      method: "POST",
+      path: "/api/v1/customers",
+      headers: { ...auth, "content-type": 'application/json; charset="UTF-8"' },
+      // Read and refused by the schema (a customer needs its fields), not by its charset; nothing is made.
+      body: "{}",
+    });
+    expect([utf8.status, envelope(utf8.text).code]).toEqual([400, "VALIDATION"]);
+  });
+
   it("415 for a form or a text body on the admin API, which parses forms for the pages only", async () => {
     const form = "email=form%40example.com&country=GB&currency=USD";
     for (const [path, type, body] of [

@@ -113,6 +113,23 @@ export const requireJsonBody: onRequestHookHandler = (request, _reply, done) => 
     );
     return;
   }
+  // JSON is UTF-8 (RFC 8259): a body said to be in another charset was read as UTF-8 all the same.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type ?? "")?.[1]?.toLowerCase();
+  if (
+    hasBody &&
+    mediaType === "application/json" &&
+    charset !== undefined &&
+    charset !== "utf-8" &&
+    charset !== "utf8"
+  ) {
+    done(
+      new ProtocolError(
+        "UNSUPPORTED_MEDIA_TYPE",
+        `The body must be UTF-8 JSON (charset ${charset.slice(0, 40)} is not taken; send charset=utf-8 or none)`,
+      ),
+    );
+    return;
+  }
   if (!hasBody || mediaType === "application/json") {
     done();
     return;
