@@ -6,7 +6,7 @@ import { IDEMPOTENCY_KEY_FIELD, IdempotentReplay } from "../kernel/idempotency.t
 import { ProtocolError, zodToServiceError } from "./errors.ts";
 import { readIdempotencyKey, sendReplay } from "./idempotency-header.ts";
 import { clientGone, isStreamedAnswer, sendStreamed, stoppedForGoneClient } from "./streamed-answer.ts";
-import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../kernel/clean-text.ts";
+import { assertCleanText, isTextTooLong, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../kernel/clean-text.ts";
 
 // A route is declared once, with zod schemas for its input and output. The same declaration validates
 // requests and produces the OpenAPI document (openapi.ts), so the two cannot disagree.
@@ -74,7 +74,7 @@ function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, p
   } catch (error) {
     // Over the cap every text has: a field whose own limit is lower says that one ("at most 200"), not the cap,
     // which read as though the field took 10,000 characters.
-    if (isTooLong(error)) {
+    if (isTextTooLong(error)) {
       const own = schema.safeParse(input);
       if (!own.success) throw refusal(own.error);
     }
@@ -83,12 +83,6 @@ function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, p
   const result = schema.safeParse(input);
   if (!result.success) throw refusal(result.error);
   return result.data;
-}
-
-/** assertCleanText's refusal of a text over its cap. */
-function isTooLong(error: unknown): boolean {
-  const message = error instanceof ServiceError ? error.issues?.[0]?.message : undefined;
-  return message !== undefined && /^must be at most \d+ characters$/.test(message);
 }
 
 /**

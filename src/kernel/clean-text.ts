@@ -84,8 +84,22 @@ function problemOf(value: string, max: number): string | undefined {
   if (BIDI_CONTROL.test(value))
     return "must not contain bidirectional override characters (U+202A–U+202E, U+2066–U+2069)";
   if (LONE_SURROGATE.test(value)) return "must be valid Unicode text";
-  if (value.length > max) return `must be at most ${max} characters`;
+  if (value.length > max) return tooLong(max);
   return undefined;
+}
+
+const tooLong = (max: number) => `must be at most ${max} characters`;
+
+/**
+ * Whether `error` is assertCleanText's refusal of a text over its cap, which a caller may replace with a field's
+ * own, lower limit (src/http/route.ts).
+ */
+export function isTextTooLong(error: unknown): boolean {
+  const issue = error instanceof ServiceError ? error.issues[0] : undefined;
+  return (
+    issue !== undefined &&
+    (issue.message === tooLong(MAX_BODY_TEXT) || issue.message === tooLong(MAX_QUERY_TEXT))
+  );
 }
 
 /** A value still to check: `key` is its name in the object holding it (checked when it is reached). */
