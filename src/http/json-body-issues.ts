@@ -3,12 +3,13 @@ import { replaceUnshowable } from "../kernel/clean-text.ts";
 import type { FieldIssue } from "../kernel/errors.ts";
 
 // What JSON.parse takes from a valid body without a word, and a billing system must not: a key given twice
-// (the last one wins, so `{"amount":1,…,"amount":100000}` recorded 100000), a number with more digits than a
-// double holds (12345678901.123456789 was stored as 12345678901.123457), and the keys of prototype poisoning
-// (refused before by Fastify's parser, but as "not valid JSON" and without naming them). JSON.parse shows no
-// key twice and no number's text, so the body's text is read again with jsonc-parser's scanner, which
-// decodes each key ("\u0061" is "a") and gives each number as written. The scanner, not its recursive
-// `visit`: 20,000 nested arrays overflowed visit's stack; this loop keeps its own.
+// (the last one wins, so `{"amount":1,…,"amount":100000}` recorded 100000), a number's spelling (`10.00`
+// reads as 10, so an amount meant as ten dollars was taken as ten cents; 12345678901.123456789 as
+// 12345678901.123457), and the keys of prototype poisoning (refused before by Fastify's parser, but as "not
+// valid JSON" and without naming them). JSON.parse shows no key twice and no number's text, so the body's text
+// is read again with jsonc-parser's scanner, which decodes each key ("\u0061" is "a") and gives each number as
+// written. The scanner, not its recursive `visit`: 20,000 nested arrays overflowed visit's stack; this loop
+// keeps its own.
 
 /** jsonc-parser's SyntaxKind values (a const enum, which isolatedModules cannot read from its .d.ts). */
 const OPEN_BRACE = 1;
@@ -23,8 +24,6 @@ const EOF = 17;
 
 export const REPEATED_KEY = "given more than once; give it once";
 export const RESERVED_KEY = "is a reserved name (prototype poisoning) and not allowed as a field name";
-export const INEXACT_NUMBER = (read: string) =>
-  `cannot be represented exactly as a JSON number (it reads as ${read}); send it as a string`;
 
 interface ObjectFrame {
   object: true;
@@ -40,15 +39,21 @@ interface ArrayFrame {
 }
 type Frame = ObjectFrame | ArrayFrame;
 
+/** A number written with a fraction or an exponent, where it stands in the body and as it was written. */
+export interface WrittenNumber {
+  path: (string | number)[];
+  text: string;
+}
+
 /**
- * The issues of a body `text` that JSON.parse has taken (so it is valid JSON): each repeated key, each
- * `__proto__` key and `prototype` key of a `constructor` object, and each number with a fraction or an
- * exponent whose exact decimal value is not the one JSON.parse gives. Named by path as the schemas name
- * fields (`rates.0.rate`, `(body)` for the body itself). Whole numbers are left to the schemas, which refuse
- * unsafe integers with their own words.
+ * What the second reading of a body `text` that JSON.parse has taken (so it is valid JSON) finds: the
+ * issues — each repeated key, each `__proto__` key and `prototype` key of a `constructor` object, named by
+ * path as the schemas name fields (`rates.0.rate`, `(body)` for the body itself) — and every number written
+ * with a fraction or an exponent, which the parser hands to the schemas as its text (withNumbersAsWritten).
  */
-export function jsonBodyIssues(text: string): FieldIssue[] {
+export function scanJsonBody(text: string): { issues: FieldIssue[]; numbers: WrittenNumber[] } {
   const issues: FieldIssue[] = [];
+  const numbers: WrittenNumber[] = [];
   const frames: Frame[] = [];
   const scanner = createScanner(text, true);
   for (let token = scanner.scan(); token !== EOF; token = scanner.scan()) {
@@ -82,13 +87,33 @@ export function jsonBodyIssues(text: string): FieldIssue[] {
         break;
       case NUMBER: {
         const literal = scanner.getTokenValue();
-        const read = inexactRead(literal);
-        if (read !== undefined) issues.push({ field: pathOf(frames), message: INEXACT_NUMBER(read) });
+        if (/[.eE]/.test(literal)) numbers.push({ path: partsOf(frames), text: literal });
         break;
       }
     }
   }
-  return issues;
+  return { issues, numbers };
+}
+
+/**
+ * `value` (JSON.parse's reading of the body) with each number of `numbers` replaced by its text, so that a
+ * schema sees what the client wrote: a decimal field takes `12345678901.123456789` exactly, and a field of
+ * whole numbers (an amount in minor units, an id, a token count) refuses `10.00` and `1e3` as it refuses
+ * "10.00", instead of taking 10 and 1000. Paths are unambiguous: a body with a repeated or reserved key is
+ * refused before this.
+ */
+export function withNumbersAsWritten(value: unknown, numbers: readonly WrittenNumber[]): unknown {
+  let body = value;
+  for (const { path, text } of numbers) {
+    if (path.length === 0) {
+      body = text;
+      continue;
+    }
+    let holder = body as Record<string | number, unknown>;
+    for (const part of path.slice(0, -1)) holder = holder[part] as Record<string | number, unknown>;
+    holder[path[path.length - 1] as string | number] = text;
+  }
+  return body;
 }
 
 /** `__proto__` anywhere, and `prototype` in the value of a `constructor` key: what secure-json-parse refuses. */
@@ -99,38 +124,14 @@ function isReserved(key: string, frames: readonly Frame[]): boolean {
   return parent?.object === true && parent.key === "constructor";
 }
 
+/** Where the value at the top of `frames` stands: keys and array indexes, outermost first. */
+function partsOf(frames: readonly Frame[]): (string | number)[] {
+  return frames.map((f) => (f.object ? (f.key ?? "") : f.index));
+}
+
 /** The field a value at the top of `frames` is, worded as the schemas word paths. */
 function pathOf(frames: readonly Frame[]): string {
-  const parts = frames.map((f) => (f.object ? (f.key ?? "") : String(f.index)));
+  const parts = partsOf(frames);
   // A key is echoed to the client: unshowable characters in it (a control, an override) become U+FFFD.
   return parts.length === 0 ? "(body)" : replaceUnshowable(parts.join("."));
-}
-
-/**
- * What JSON.parse reads a number literal as, when that is not its exact value; undefined when it is, or when
- * the literal is a whole number (no fraction, no exponent).
- */
-export function inexactRead(literal: string): string | undefined {
-  if (!/[.eE]/.test(literal)) return undefined;
-  const read = String(Number(literal));
-  if (read === literal) return undefined; // 0.1, 12.34: the common case, without building decimals
-  return canonicalDecimal(literal) === canonicalDecimal(read) ? undefined : read;
-}
-
-const DECIMAL = /^(-?)(\d+)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
-
-/**
- * A decimal's exact value as one spelling, `digits e exponent` without leading or trailing zeros ("1.0",
- * "1e0" and "10e-1" are all "1e0"); null for what is no decimal (String(Infinity)).
- */
-function canonicalDecimal(text: string): string | null {
-  const m = DECIMAL.exec(text);
-  if (m === null) return null;
-  const [, sign, whole = "", fraction = "", exponent = "0"] = m;
-  const digits = (whole + fraction).replace(/^0+/, "");
-  if (digits === "") return "0";
-  const significant = digits.replace(/0+$/, "");
-  // Exponents beyond 2^53 lose nothing that matters: such a literal reads as 0 or Infinity, never equal.
-  const scale = Number(exponent) - fraction.length + (digits.length - significant.length);
-  return `${sign}${significant}e${scale}`;
 }

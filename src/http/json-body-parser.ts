@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { ServiceError } from "../kernel/errors.ts";
-import { jsonBodyIssues } from "./json-body-issues.ts";
+import { scanJsonBody, withNumbersAsWritten } from "./json-body-issues.ts";
 
 /** Refuses bytes that are not UTF-8 instead of reading them as U+FFFD. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -14,9 +14,10 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * JSON is UTF-8 (RFC 8259): a body that is not (a client's Latin-1 "é") is a 400 naming the body. Read as a
  * string, its bytes became U+FFFD and were stored as such, answered 201 (until 2026-12-05).
  *
- * Valid JSON is then read again for what JSON.parse passes over (json-body-issues.ts): a repeated key, a
- * number a double cannot hold, a `__proto__` key. Fastify's parser refused the last as "not valid JSON";
- * it is told ("ignore") to leave it here, where the 400 names the key.
+ * Valid JSON is then read again for what JSON.parse passes over (json-body-issues.ts): a repeated key and a
+ * `__proto__` key are refused (Fastify's parser refused the last as "not valid JSON"; it is told ("ignore")
+ * to leave it here, where the 400 names the key), and a number written with a fraction or an exponent
+ * reaches the schemas as its text.
  */
 export function installJsonBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("ignore", "ignore");
@@ -39,9 +40,9 @@ export function installJsonBodyParser(app: FastifyInstance): void {
         return;
       }
       // Fastify's parser passes over a byte-order mark; so does the second reading.
-      const issues = jsonBodyIssues(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      const { issues, numbers } = scanJsonBody(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
       if (issues.length > 0) done(ServiceError.invalid(issues));
-      else done(null, value);
+      else done(null, withNumbersAsWritten(value, numbers));
     });
   });
 }

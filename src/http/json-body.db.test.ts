@@ -5,9 +5,11 @@ import { createCustomers } from "../billing/testing/billing-fixtures.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 
 // What JSON.parse passes over in a valid body is refused by name, before anything is written
-// (json-body-issues.ts): until 2026-12-05 a repeated key was taken last-one-wins, money included, a number
-// with more digits than a double holds was stored rounded, and `__proto__` was "not valid JSON". And a
-// refusal lists at most 20 issues: a 769 KB body of 60,000 unknown keys was answered with 4 MB.
+// (json-body-issues.ts): until 2026-12-05 a repeated key was taken last-one-wins, money included, and
+// `__proto__` was "not valid JSON". A number written with a fraction or an exponent reaches the fields as
+// written: until 2026-12-06 `"amount":10.00` was a payment of 10 minor units (until 2026-12-05 a decimal
+// with more digits than a double holds was stored rounded, then refused). And a refusal lists at most 20
+// issues: a 769 KB body of 60,000 unknown keys was answered with 4 MB.
 
 let handle: DatabaseHandle;
 let server: TestServer;
@@ -23,15 +25,16 @@ afterAll(async () => {
 });
 
 /** A JSON body as written: JSON.stringify cannot repeat a key or spell a number. */
-async function postRaw(path: string, json: string) {
+async function sendRaw(method: string, path: string, json: string) {
   const response = await fetch(server.url + path, {
-    method: "POST",
+    method,
     headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
     body: json,
   });
   const text = await response.text();
   return { status: response.status, body: JSON.parse(text), size: text.length };
 }
+const postRaw = (path: string, json: string) => sendRaw("POST", path, json);
 
 const payments = async () =>
   Number(
@@ -82,43 +85,78 @@ describe("a key given more than once", () => {
   });
 });
 
-describe("a number a double cannot hold", () => {
+describe("a number written with a fraction or an exponent reaches the fields as written", () => {
   it.each([
-    ["12345678901.123456789", "12345678901.123457"],
-    ["0.1000000000000000055511151231257827", "0.1"],
-    ["1e-400", "0"],
+    ["AAA", "12345678901.123456789", "12345678901.123456789"],
+    ["AAB", "0.100000000001", "0.100000000001"],
+    ["AAF", "9007199254740993.5", "9007199254740993.5"],
+    ["AAC", "1.0", "1"],
+    ["AAD", "12.34", "12.34"],
+    ["AAE", "2.50", "2.5"],
   ])(
-    "refuses %s, naming the field and what it would have read as, and writes nothing",
-    async (literal, read) => {
+    "a decimal field takes %s's %s exactly, digits a double cannot hold too",
+    async (code, literal, stored) => {
       const r = await postRaw(
         "/api/v1/currencies",
-        `{"code":"SEK","exponent":2,"token_unit_cost":${literal}}`,
+        `{"code":"${code}","exponent":2,"token_unit_cost":${literal}}`,
       );
-      expect(r.status).toBe(400);
-      expect(r.body.error.issues).toEqual([
-        {
-          field: "token_unit_cost",
-          message: `cannot be represented exactly as a JSON number (it reads as ${read}); send it as a string`,
-        },
-      ]);
+      expect([r.status, r.body.data?.token_unit_cost]).toEqual([201, stored]);
+    },
+  );
+
+  it.each(["1e3", "1e-400", "1E+2"])(
+    "a decimal field refuses %s as it refuses the same text in a string, and writes nothing",
+    async (literal) => {
+      for (const written of [literal, `"${literal}"`]) {
+        const r = await postRaw(
+          "/api/v1/currencies",
+          `{"code":"SEK","exponent":2,"token_unit_cost":${written}}`,
+        );
+        expect(r.status, written).toBe(400);
+        expect(r.body.error.issues, written).toEqual([
+          { field: "token_unit_cost", message: "must be a decimal number such as 0.95 (no exponent)" },
+        ]);
+      }
       expect(await currency("SEK")).toBe(404);
     },
   );
 
-  it.each([
-    ["AAA", "1.0", "1"],
-    ["AAB", "1e3", "1000"],
-    ["AAC", "0.1", "0.1"],
-    ["AAD", "12.34", "12.34"],
-    ["AAE", "2.50", "2.5"],
-    ["AAF", '"12345678901.123456789"', "12345678901.123456789"],
-  ])("takes %s's %s exactly as before", async (code, literal, stored) => {
-    const r = await postRaw(
-      "/api/v1/currencies",
-      `{"code":"${code}","exponent":2,"token_unit_cost":${literal}}`,
-    );
-    expect([r.status, r.body.data?.token_unit_cost]).toEqual([201, stored]);
-  });
+  it.each(["10.00", "1e3", "5.0", '"0001"', '"10.00"'])(
+    "an amount in minor units refuses %s (ten dollars sent as 10.00 was ten cents), and records nothing",
+    async (written) => {
+      const before = await payments();
+      const r = await postRaw(
+        `/api/v1/customers/${customer}/payments`,
+        `{"amount":${written},"reference":"spelled-${before}"}`,
+      );
+      expect(r.status).toBe(400);
+      expect(r.body.error.issues).toEqual([
+        {
+          field: "amount",
+          message:
+            "must be a positive whole number of minor units, in digits without a fraction or leading zeros (1000 is 10.00 USD)",
+        },
+      ]);
+      expect(await payments()).toBe(before);
+    },
+  );
+
+  it.each(["1e3", "1.0"])(
+    "an id refuses %s, as the docs promise one spelling, and changes nothing",
+    async (written) => {
+      const r = await sendRaw("PATCH", `/api/v1/customers/${customer}`, `{"client_group_id":${written}}`);
+      expect(r.status).toBe(400);
+      expect(r.body.error.issues).toEqual([
+        { field: "client_group_id", message: "must be a positive whole number" },
+      ]);
+      const row = await handle.db
+        .selectFrom("customer")
+        .select("client_group_id")
+        .where("id", "=", customer)
+        .executeTakeFirstOrThrow();
+      expect(row.client_group_id).toBeNull();
+    },
+  );
 });
 
 describe("names of prototype poisoning", () => {

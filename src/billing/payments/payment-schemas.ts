@@ -9,14 +9,19 @@ import { id, instantOrDate } from "../../kernel/schemas.ts";
 // The admin API's view of payments and refunds. Amounts are integers in minor units of the payment's
 // currency (billing-rules §7); never floats.
 
-const NOT_WHOLE = "must be a positive whole number of minor units";
+const NOT_WHOLE =
+  "must be a positive whole number of minor units, in digits without a fraction or leading zeros (1000 is 10.00 USD)";
 const TOO_LARGE = `must be at most ${MAX_AMOUNT_MINOR} minor units (10^15): no single payment, refund or credit note is larger`;
 
-/** The whole number a JSON integer, a digit string ("-" allowed, to be refused as such) or a bigint is. */
+/**
+ * The whole number a JSON integer, a digit string ("-" allowed, to be refused as such) or a bigint is. One
+ * spelling, as ids have: "0001" is refused, and so are `10.00` and `1e3`, which the JSON body parser hands
+ * over as written (src/http/json-body-issues.ts): an amount meant as ten dollars was taken as ten cents.
+ */
 function minorOf(v: number | string | bigint): bigint | undefined {
   if (typeof v === "bigint") return v;
   if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : undefined;
-  const digits = /^(-?)0*(\d+)$/.exec(v);
+  const digits = /^(-?)(0|[1-9]\d*)$/.exec(v);
   if (!digits) return undefined;
   const sign = digits[1] ?? "";
   const significant = digits[2] ?? "";
@@ -46,7 +51,7 @@ export const positiveMinor = z
   })
   .meta({
     type: "integer",
-    description: `minor units (cents for USD), > 0 and at most ${MAX_AMOUNT_MINOR} (10^15); a JSON integer or a string of digits`,
+    description: `minor units (cents for USD), > 0 and at most ${MAX_AMOUNT_MINOR} (10^15); a JSON integer or a string of digits, without a fraction, an exponent or leading zeros`,
   });
 
 /** An amount in an answer: a JSON integer while exact (below 2^53, src/kernel/json.ts), else its digits as a string. */
