@@ -358,6 +358,31 @@ describe("runDunning (POST /dunning/runs)", () => {
     expect(run.steps.filter((s) => s.customer_id === id).map((s) => s.step)).toEqual(["reminder"]);
   });
 
+  it("after a sandbox run as of a future instant, a payment's evaluation as of now does not wind the episode back", async () => {
+    const id = await createDunCustomer(handle.db, { email: "time-travel@example.com" });
+    const inv = await issueInvoice(handle.db, { customerId: id, total: 500n, dueDate: "2026-12-10" });
+    const sandbox = { connection: { sandbox: true } } as unknown as SolusioIntegration;
+    await runDunning({
+      ctx: ctxAt("2026-12-01T00:00:00Z", {}, sandbox),
+      input: { as_of: "2027-01-01T00:00:00Z" },
+    });
+    expect(await customer(id)).toMatchObject({ status: "suspended", status_source: "dunning" });
+
+    // Part paid on the real calendar, where the invoice is not yet due: as of the run's instant it is still
+    // 22 days overdue, so the suspension stays. Judged as of now, it was lifted.
+    await recordPayment({
+      ctx: ctxAt("2026-12-01T01:00:00Z"),
+      input: { invoice_id: inv, amount: 200n, method: "bank_transfer", reference: `part-${inv}` },
+    });
+    expect(await at("2026-12-01T01:00:00Z", id)).toEqual([]);
+    expect(await customer(id)).toMatchObject({ status: "suspended", status_source: "dunning" });
+
+    await pay(inv, 300n, "2026-12-01T02:00:00Z");
+    const closed = await at("2026-12-01T02:00:00Z", id);
+    expect(closed.map((a) => a.step)).toEqual(["closed"]);
+    expect(await customer(id)).toMatchObject({ status: "active", status_source: null });
+  });
+
   it("is refused while dunning is switched off", async () => {
     await expect(
       runDunning({ ctx: ctxAt("2026-12-01T00:00:00Z", { DUNNING_ENABLED: "false" }), input: {} }),

@@ -60,7 +60,7 @@ export async function unpaidInvoices(trx: Tx, customerId: bigint): Promise<Unpai
 export async function evaluateCustomerDunning(
   ctx: ServiceContext,
   customerId: bigint,
-  asOf: Date,
+  requestedAsOf: Date,
 ): Promise<DunningAction[]> {
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;
@@ -72,13 +72,6 @@ export async function evaluateCustomerDunning(
       .executeTakeFirst();
     if (!customer) throw ServiceError.notFound(`customer ${customerId}`);
     const ladder = tx.config.DUNNING_LADDER;
-    const today = calendarDate(asOf, tx.config.BILLING_TIME_ZONE);
-    const unpaid = await unpaidInvoices(trx, customerId);
-    const anchor = unpaid[0];
-    const offset = anchor ? daysBetween(anchor.due_date, today) : undefined;
-    const overdue = offset !== undefined && offset >= 1;
-    const actions: DunningAction[] = [];
-
     let episode = await trx
       .selectFrom("dunning_episode")
       .selectAll()
@@ -87,10 +80,25 @@ export async function evaluateCustomerDunning(
       .executeTakeFirst();
     let state: CustomerState = customer;
     const done = episode ? await stepRows(trx, episode.id) : [];
-    // Amounts due are the ledger's as of now, so a run as of an earlier instant than the episode's latest step
-    // is no re-evaluation of it: closing it would lift a suspension of a customer who still owes, and the next
-    // run would open a new episode and send its notices again. Such an episode is left as it is.
-    if (episode && isPastRun(tx.now(), asOf) && asOf < latestStepAt(episode.started_at, done)) return [];
+    let asOf = requestedAsOf;
+    const latest = episode ? latestStepAt(episode.started_at, done) : undefined;
+    if (latest !== undefined && asOf < latest) {
+      // Amounts due are the ledger's as of now, so a run as of an earlier instant than the episode's latest step
+      // is no re-evaluation of it: closing it would lift a suspension of a customer who still owes, and the next
+      // run would open a new episode and send its notices again. Such an episode is left as it is.
+      if (isPastRun(tx.now(), asOf)) return [];
+      // Evaluated as of now, but a step was taken as of a later instant (a sandbox run's `as_of` in the
+      // future): the episode's clock does not run back, so a payment's own evaluation judges the invoices as
+      // of that step. As of now a suspension for an invoice not yet overdue on the real calendar was lifted
+      // by a partial payment (until 2026-12-06).
+      asOf = latest;
+    }
+    const today = calendarDate(asOf, tx.config.BILLING_TIME_ZONE);
+    const unpaid = await unpaidInvoices(trx, customerId);
+    const anchor = unpaid[0];
+    const offset = anchor ? daysBetween(anchor.due_date, today) : undefined;
+    const overdue = offset !== undefined && offset >= 1;
+    const actions: DunningAction[] = [];
 
     if (episode && !overdue) {
       // An episode of reminders only stays open while the invoice it reminded of is unpaid, so that the
