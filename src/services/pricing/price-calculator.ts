@@ -85,8 +85,11 @@ export const priceConversion = defineVerb(
   },
 );
 
+/** The longest `tph` list the calculator takes, in characters. */
+export const TPH_LIST_MAX_LENGTH = 400;
+
 export const PlanTableQuery = z.object({
-  tph: z.string().max(400).meta({
+  tph: z.string().max(TPH_LIST_MAX_LENGTH).meta({
     description:
       "tokens per hour, comma-separated whole numbers, each at most 12397005425880075 (its month, × 744, must fit in a plan price: 2^63 − 1 tokens)",
     example: "7,14,21,28",

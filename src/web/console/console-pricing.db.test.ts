@@ -221,6 +221,12 @@ describe("token prices beyond 2^53", () => {
     try {
       const page = textOf((await owner.get("/console/pricing/plans?tph=7")).text);
       expect(page).toContain("QA huge 9,223,372,036,854,775,807 9,007,199,254,740,993 0 0");
+      // Opened without figures, the calculator starts from the plans it can price: until 2026-12-06 it was
+      // prefilled with the huge one too, and opened on that figure's error.
+      const opened = await owner.get("/console/pricing/plans");
+      expect(opened.text).not.toContain('id="tph-error"');
+      expect(opened.text).toMatch(/name="tph"[^>]* value="7"/);
+      expect(textOf(opened.text)).toContain("7 5,208 $5.21 5,000 $5.00");
       // Until 2026-12-06 the form held 9223372036854776000, which saving refused as beyond 2^63 − 1.
       const edit = (await owner.get(`/console/pricing/plans/${huge.body.data.id}/edit`)).text;
       expect(edit).toContain('value="9223372036854775807"');

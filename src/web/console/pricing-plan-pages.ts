@@ -10,7 +10,8 @@ import {
   type PlanPrice,
   updatePlanPrice,
 } from "../../services/plan-prices/plan-prices.ts";
-import { type PlanTable, pricePlans } from "../../services/pricing/price-calculator.ts";
+import { MAX_CALCULATOR_TOKENS_PER_HOUR } from "../../domain/calculator.ts";
+import { type PlanTable, pricePlans, TPH_LIST_MAX_LENGTH } from "../../services/pricing/price-calculator.ts";
 import type { FieldErrors } from "../render.ts";
 import type { ResourcePages } from "./pricing-resource-pages.ts";
 import { queryText } from "./page-helpers.ts";
@@ -97,7 +98,7 @@ async function calculator(request: FastifyRequest, ctx: ServiceContext) {
   let tph = queryText(request, "tph") ?? "";
   if (tph === "") {
     const plans = await listPlanPrices({ ctx, input: { page: 1, per_page: 500 } });
-    tph = [...new Set(plans.data.map((p) => p.tokens_per_hour).filter((t) => t > 0n))].join(",");
+    tph = prefilledTokensPerHour(plans.data.map((p) => p.tokens_per_hour));
   }
   const errors: FieldErrors = {};
   let table: PlanTable | undefined;
@@ -119,4 +120,20 @@ async function calculator(request: FastifyRequest, ctx: ServiceContext) {
     table,
     errors,
   };
+}
+
+/**
+ * The listed plans' tokens per hour as the calculator's first figures: each once, only those it can price
+ * (a stored price beyond its month's limit was prefilled, and the page opened on that figure's error), and
+ * only as many as the field takes (60 plans of five digits went past its 400 characters, the same error).
+ */
+export function prefilledTokensPerHour(tokensPerHour: readonly bigint[]): string {
+  const figures = [...new Set(tokensPerHour)].filter((t) => t > 0n && t <= MAX_CALCULATOR_TOKENS_PER_HOUR);
+  let list = "";
+  for (const figure of figures) {
+    const longer = list === "" ? String(figure) : `${list},${figure}`;
+    if (longer.length > TPH_LIST_MAX_LENGTH) break;
+    list = longer;
+  }
+  return list;
 }
