@@ -152,6 +152,10 @@ export function addPaymentCommands(payments: Command): void {
           throw await inTypedMoney(error, ctx);
         });
         print(refunded.refund);
+        if (!refunded.confirmed)
+          process.stderr.write(
+            `${payment.method} did not say whether it made the refund: ${refunded.refund.id} stays pending, holding its amount, until its webhook settles it (or \`tokenbill payments refund-release --refund ${refunded.refund.id}\` after 15 minutes); do not refund again\n`,
+          );
       }),
     );
 

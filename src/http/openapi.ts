@@ -153,8 +153,11 @@ export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, 
         ...(route.repeatAnswers
           ? { "200": { ...success, description: route.repeatAnswers.description } }
           : {}),
+        ...(route.acceptedAnswers
+          ? { "202": { ...success, description: route.acceptedAnswers.description } }
+          : {}),
         "400": errorResponse(
-          "Invalid input (also unknown or repeated parameters, unknown or repeated body fields, numbers a double cannot hold exactly, control characters, over-long text or nesting deeper than 32 levels); `issues` names each field, at most 20 and then `(more)` with how many were not listed",
+          "Invalid input (also unknown or repeated parameters, unknown or repeated body fields, a whole number written with a fraction or an exponent, control characters, over-long text or nesting deeper than 32 levels); `issues` names each field, at most 20 and then `(more)` with how many were not listed",
         ),
         "401": errorResponse("Missing or invalid API key"),
         "404": errorResponse(route.params ? "Not found" : "No such route"),

@@ -45,6 +45,12 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
    * payment: its method and reference). `of` splits the handler's result; `description` is the 200's in OpenAPI.
    */
   repeatAnswers?: { of(result: unknown): { created: boolean; data: unknown }; description: string };
+  /**
+   * A route whose work an outside system may leave unconfirmed (a refund Stripe did not answer): `of` splits
+   * the handler's result, and an unconfirmed one is a 202 with the row as it stands; `description` is the
+   * 202's in OpenAPI.
+   */
+  acceptedAnswers?: { of(result: unknown): { accepted: boolean; data: unknown }; description: string };
   handler(args: {
     ctx: ServiceContext;
     params: z.output<P>;
@@ -239,6 +245,12 @@ export function registerRoutes(
           const { created, data } = spec.repeatAnswers.of(result);
           reply.header("cache-control", "no-store");
           reply.status(created ? 201 : 200);
+          return { data };
+        }
+        if (spec.acceptedAnswers) {
+          const { accepted, data } = spec.acceptedAnswers.of(result);
+          reply.header("cache-control", "no-store");
+          reply.status(accepted ? 202 : (spec.status ?? 200));
           return { data };
         }
         const status = spec.status ?? 200;

@@ -1,7 +1,7 @@
 import type { Selectable } from "kysely";
 import type { PaymentTable } from "../../db/schema.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
-import { ServiceError } from "../../kernel/errors.ts";
+import { ServiceError, UpstreamError } from "../../kernel/errors.ts";
 import type { IdempotencyRequest } from "../../kernel/idempotency.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { presentRefund, type Refund } from "../payments/payment-schemas.ts";
@@ -20,17 +20,28 @@ import { paymentProviderOf } from "./provider-from-config.ts";
 // the refund's metadata. Two refunds at once cannot both reach the provider for the same money (before, both
 // passed a check made without the lock, the provider paid both, and the second was refused only after).
 // The provider's signed webhook settles the row (process-provider-event.ts), and only then does the amount
-// due reopen. A refusal, or no answer, fails the reservation and frees its amount; should the provider have
-// made the refund after all, its webhook records it as it records a refund made in its dashboard.
+// due reopen. A refusal fails the reservation and frees its amount. No answer, or one that does not say
+// whether the refund was made (a dropped connection, a timeout, a 5xx after the SDK's retries), leaves the
+// reservation pending and holding its amount: the provider may have made the refund (its idempotency key kept
+// it to one), and its webhook settles the reservation by the refund's metadata; if none comes,
+// releaseRefundReservation asks the provider. Until 2026-12-06 such a reservation was failed at once, its
+// amount freed, and staff who tried again refunded the customer twice.
 
 /** The payment a refund goes back to, as far as the provider needs it. */
 export type ProviderPayment = Pick<Selectable<PaymentTable>, "id" | "method" | "reference" | "amount">;
 
+/** A refund asked of the provider: `confirmed` false when the provider did not say whether it made it. */
+export interface ProviderRefundOutcome {
+  refund: Refund;
+  confirmed: boolean;
+}
+
 /**
  * Reserves `amount` of `payment`, asks the provider to refund it and links the provider's refund to the
  * reservation. An amount above what is left to refund is VALIDATION before the provider is asked; the
- * provider's own refusal is a CONFLICT. Call it outside an open transaction: the reservation must be
- * committed before the provider moves money, and nothing is locked while the provider answers.
+ * provider's own refusal is a CONFLICT. A call the provider left unanswered keeps the reservation pending
+ * (`confirmed` false). Call it outside an open transaction: the reservation must be committed before the
+ * provider moves money, and nothing is locked while the provider answers.
  */
 export async function refundThroughProvider(
   ctx: ServiceContext,
@@ -39,7 +50,7 @@ export async function refundThroughProvider(
   reason: string | undefined,
   creditNoteId: string | null = null,
   idempotency?: IdempotencyRequest,
-): Promise<Refund> {
+): Promise<ProviderRefundOutcome> {
   const provider = paymentProviderOf(ctx.config);
   if (!provider || provider.name !== payment.method)
     throw new ServiceError(
@@ -71,6 +82,15 @@ export async function refundThroughProvider(
       refundId: reserved.id,
     }));
   } catch (error) {
+    if (!saysNoRefundWasMade(error)) {
+      // The Idempotency-Key stays in flight with the reservation (a repeat is a 409, never a second
+      // refund); the webhook or the release answers it.
+      ctx.logger.warn(
+        { err: error, refund: reserved.id, payment: payment.id },
+        "the payment provider did not say whether it made the refund: the reservation stays pending, holding its amount, until its webhook settles it or it is released",
+      );
+      return { refund: reserved, confirmed: false };
+    }
     // Unless the provider's webhook has meanwhile linked the reservation to a refund it did make.
     // The refusal is the key's answer (as Stripe keeps its own errors): the reservation is released, and a
     // repeat with the key must not ask the provider a second time for money it may have moved after all.
@@ -98,6 +118,17 @@ export async function refundThroughProvider(
           .executeTakeFirstOrThrow()),
     );
     await answerIdempotencyKey(tx, idempotency, refund);
-    return refund;
+    return { refund, confirmed: true };
   });
+}
+
+/**
+ * Whether a failed provider call says that no refund was made: the provider's refusal (a CONFLICT), input
+ * it cannot take, or an answer of 4xx (a bad key, a rate limit: the request was not carried out). No answer
+ * (status null) and a 5xx, which Stripe calls indeterminate, do not; nor does an error of our own after
+ * the call.
+ */
+function saysNoRefundWasMade(error: unknown): boolean {
+  if (error instanceof ServiceError) return true;
+  return error instanceof UpstreamError && error.status !== null && error.status < 500;
 }

@@ -4,7 +4,8 @@ import { createCustomers } from "../../billing/testing/billing-fixtures.ts";
 
 // Idempotency-Key where money goes back through Stripe: a credit note's card refund runs after the note
 // commits, a payment's refund between a reservation and its link. A replay asks Stripe nothing again, and
-// Stripe's refusal is kept as the key's answer, so a retry cannot reach Stripe a second time either.
+// Stripe's refusal is kept as the key's answer, so a retry cannot reach Stripe a second time either; a call
+// Stripe left undecided keeps the key in flight with its pending reservation.
 
 let world: StripeWorld;
 let customer: bigint;
@@ -80,27 +81,24 @@ describe("Idempotency-Key and Stripe", () => {
     expect((await refundRows(payment.id)).map((r) => r.status)).toEqual(["failed"]);
   });
 
-  it("replays Stripe's 503 with its Retry-After, as first answered, and does not ask Stripe again", async () => {
+  it("keeps a refund Stripe answered with a 5xx pending under its key: a repeat is told it is in flight, not asked again", async () => {
     const { payment } = await paidByCard(400n);
     const path = `/api/v1/payments/${payment.id}/refunds`;
     world.fake.refundsFailWith = 500;
     try {
-      const first = await world.post(path, { amount: 400 }, "ref-stripe-down");
-      expect([first.status, first.body.error.code, first.retryAfter]).toEqual([
-        503,
-        "UPSTREAM_UNAVAILABLE",
-        "5",
-      ]);
       const calls = world.refundCalls();
-      // Kept: the call may have reached Stripe, so the key must not ask again (a new key asks again).
+      // Stripe calls a 5xx indeterminate: the refund may exist. Until 2026-12-06 this was a 503 and the
+      // reservation failed, its amount free for a second refund under a new key.
+      const first = await world.post(path, { amount: 400 }, "ref-stripe-down");
+      expect([first.status, first.body.data.status]).toEqual([202, "pending"]);
+      expect(world.refundCalls()).toBe(calls + 1);
       const again = await world.post(path, { amount: 400 }, "ref-stripe-down");
-      expect([again.status, again.text, again.replayed, again.retryAfter]).toEqual([
-        503,
-        first.text,
-        "true",
-        "5",
-      ]);
-      expect(world.refundCalls()).toBe(calls);
+      expect(again.status).toBe(409);
+      expect(again.body.error.message).toContain("still being processed");
+      const other = await world.post(path, { amount: 400 }, "ref-stripe-down-2");
+      expect(other.status).toBe(400);
+      expect(world.refundCalls()).toBe(calls + 1);
+      expect((await refundRows(payment.id)).map((r) => r.status)).toEqual(["pending"]);
     } finally {
       world.fake.refundsFailWith = null;
     }

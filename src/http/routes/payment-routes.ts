@@ -19,6 +19,7 @@ import {
 } from "../../billing/payments/payment-schemas.ts";
 import { type RecordPaymentResult, recordPayment } from "../../billing/payments/record-payment.ts";
 import { refundPayment } from "../../billing/payments/refund.ts";
+import type { ProviderRefundOutcome } from "../../billing/providers/refund-through-provider.ts";
 import { getCustomerStatement, Statement } from "../../billing/payments/statement.ts";
 import {
   RefundIdParams,
@@ -111,8 +112,15 @@ export const paymentRoutes: AnyRouteSpec[] = [
     response: Refund,
     status: 201,
     idempotent: true,
-    handler: async ({ ctx, params, body }) =>
-      (await refundPayment({ ctx, input: { ...body, payment_id: params.id } })).refund,
+    acceptedAnswers: {
+      of: (result) => {
+        const { refund, confirmed } = result as ProviderRefundOutcome;
+        return { accepted: !confirmed, data: refund };
+      },
+      description:
+        "The payment provider did not say whether it made the refund (no answer, or its 5xx): the refund is pending and holds its amount until the provider's webhook settles it, or POST /api/v1/refunds/{id}/release after 15 minutes; do not refund again",
+    },
+    handler: ({ ctx, params, body }) => refundPayment({ ctx, input: { ...body, payment_id: params.id } }),
   }),
   defineRoute({
     method: "POST",

@@ -313,6 +313,40 @@ describe("Stripe checkout and webhooks", () => {
     expect(await creditOf(invoice.customerId)).toBe(50n);
   });
 
+  it("keeps a refund whose answer Stripe lost pending and holding its amount, so trying again cannot refund twice", async () => {
+    const { invoice, payment } = await paidByCard(2000n);
+    const calls = world.refundCalls();
+    world.fake.refundAnswersLost = true;
+    let asked: Awaited<ReturnType<typeof world.server.api>>;
+    try {
+      asked = await world.server.api("POST", `/api/v1/payments/${payment.id}/refunds`, { amount: 2000 });
+    } finally {
+      world.fake.refundAnswersLost = false;
+    }
+    // Made in Stripe, its answer lost on the first request and on both of the SDK's retries (one key).
+    expect(asked.status).toBe(202);
+    const refund = asked.body.data as { id: string };
+    expect(asked.body.data).toMatchObject({ status: "pending", amount: 2000, provider_refund_id: null });
+    expect(world.refundCalls()).toBe(calls + 3);
+    const inStripe = [...world.fake.refunds.values()].filter((r) => r.payment_intent === payment.reference);
+    expect(inStripe.map((r) => [r.amount, r.metadata["tokenbill_refund_id"]])).toEqual([[2000, refund.id]]);
+
+    // Staff try again: the amount is still held. Until 2026-12-06 it was freed, and Stripe refunded it twice.
+    const again = await world.server.api("POST", `/api/v1/payments/${payment.id}/refunds`, { amount: 2000 });
+    expect(again.status).toBe(400);
+    expect(again.body.error.message).toContain("at most 0");
+    expect(world.refundCalls()).toBe(calls + 3);
+    expect(await invoiceState(invoice.id)).toEqual({ status: "paid", due: 0n });
+
+    // Stripe's event settles the reservation by its metadata.
+    const settled = await world.deliver(world.fake.settleRefund(inStripe[0]!.id, "succeeded"));
+    expect(settled.body).toMatchObject({ outcome: "processed" });
+    expect(await refundRows(payment.id)).toEqual([
+      { amount: 2000n, status: "succeeded", provider_refund_id: inStripe[0]!.id, credit_note_id: null },
+    ]);
+    expect(await invoiceState(invoice.id)).toEqual({ status: "finalized", due: 2000n });
+  });
+
   it("reserves a refund before Stripe is asked: two at once for the same money reach Stripe once", async () => {
     const { payment } = await paidByCard(500n);
     const before = world.fake.refunds.size;

@@ -86,6 +86,27 @@ describe("releasing a refund reservation from the console", () => {
     expect(textOf(again.text)).toContain(`refund ${reserved.id} is failed; only a pending reservation`);
   });
 
+  it("says so when Stripe did not answer a refund from the console, which then stays pending", async () => {
+    const { payment } = await paidByCard(500n);
+    const page = `/console/customers/${customer}`;
+    world.fake.refundAnswersLost = true;
+    let done: Awaited<ReturnType<typeof billing.submit>>;
+    try {
+      done = await billing.submit(`${page}/refund?payment=${payment.id}`, `${page}/refunds`, {
+        payment_id: payment.id,
+        amount: "3.00",
+        reason: "lost answer",
+      });
+    } finally {
+      world.fake.refundAnswersLost = false;
+    }
+    expect(done).toMatchObject({ status: 303, location: `${page}?notice=refund_unconfirmed` });
+    expect(textOf((await owner.get(done.location!)).text)).toContain(
+      "The payment provider did not say whether it made the refund. It stays pending and holds its amount",
+    );
+    expect(await refundedSoFar(world.db, payment.id)).toBe(300n);
+  });
+
   it("settles from the invoice's page a refund Stripe had made, reopening what it paid", async () => {
     const { invoice, payment } = await paidByCard(400n, "2026-10");
     const reserved = await strandedReservation(payment.id, 150n);

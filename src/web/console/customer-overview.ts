@@ -6,7 +6,7 @@ import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { customerMoney } from "./customer-money.ts";
 import { noticeFrom } from "./page-helpers.ts";
-import { REFUND_RELEASE_NOTICES } from "./refund-release-notices.ts";
+import { REFUND_RELEASE_NOTICES, REFUND_UNCONFIRMED } from "./refund-release-notices.ts";
 
 // The customer page (/console/customers/:id): its details, status, SolusIO, money and actions. Drawn by its
 // GET, and again by an action whose form cannot be shown again (a status form that names no status), with
@@ -19,6 +19,7 @@ export const CUSTOMER_NOTICES: Record<string, string> = {
   status_changed: "The customer's status is changed; SolusIO follows with the next sync.",
   sync_queued: "A new sync is queued.",
   refunded: "The refund is recorded.",
+  refund_unconfirmed: REFUND_UNCONFIRMED,
   // A form sent again under its one-time key (src/web/form-once.ts): nothing was done the second time.
   created_before: "This form was sent before: this is the customer it created, and nothing new was created.",
   refunded_before: "This form was sent before: its refund is recorded once, and nothing more was refunded.",

@@ -13,7 +13,7 @@ import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { noticeFrom } from "./page-helpers.ts";
-import { REFUND_RELEASE_NOTICES } from "./refund-release-notices.ts";
+import { REFUND_RELEASE_NOTICES, REFUND_UNCONFIRMED } from "./refund-release-notices.ts";
 
 // The invoice page's model: the invoice with its lines and totals in the invoice's own currency format
 // (billing-rules §1, from the currency snapshot the invoice keeps), its payments and credit notes, and what
@@ -27,6 +27,7 @@ export const INVOICE_NOTICES: Record<string, string> = {
   payment_repeated:
     "This method and reference were recorded before: it is the same payment, nothing new was recorded.",
   refunded: "The refund is recorded.",
+  refund_unconfirmed: REFUND_UNCONFIRMED,
   // A refund form sent again under its one-time key (src/web/form-once.ts).
   refunded_before: "This form was sent before: its refund is recorded once, and nothing more was refunded.",
   voided: "The invoice is void. Its number stays used.",

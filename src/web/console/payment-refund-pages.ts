@@ -145,7 +145,8 @@ export function registerPaymentRefundPages(app: FastifyInstance, deps: WebDeps):
           const amount = minorUnitsOf(form["amount"] ?? "", owner.display(payment));
           const input = { payment_id: payment.id, amount, reason: form["reason"] ?? "" };
           ctx.idempotency = formOnceRequest(request, ctx, input);
-          await refundPayment({ ctx, input });
+          const { confirmed } = await refundPayment({ ctx, input });
+          if (!confirmed) return reply.redirect(`${owner.base}?notice=refund_unconfirmed`, 303);
         } catch (error) {
           const again = formOnceOutcome(error);
           // Sent before and done: the same page the first sending was answered with.

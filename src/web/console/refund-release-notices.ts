@@ -12,3 +12,7 @@ export const REFUND_RELEASE_NOTICES: Record<`refund_${RefundRelease["outcome"]}`
   refund_settled:
     "The payment provider had made this refund: it is recorded as the provider's webhook would record it.",
 };
+
+/** A refund the payment provider did not confirm (refund-through-provider.ts): it holds its amount. */
+export const REFUND_UNCONFIRMED =
+  "The payment provider did not say whether it made the refund. It stays pending and holds its amount until the provider's webhook settles it; if it is still pending in 15 minutes, release it. Do not refund it again.";

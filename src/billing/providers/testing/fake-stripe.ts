@@ -69,6 +69,11 @@ export interface FakeStripe {
    * `Stripe-Should-Retry: false`, so the SDK gives up at once instead of retrying with its backoff.
    */
   refundsFailWith: number | null;
+  /**
+   * While set, a refund request is carried out (or replayed by its Idempotency-Key, as Stripe does) and its
+   * connection then dropped without an answer: the SDK retries, and gives up with a connection error.
+   */
+  refundAnswersLost: boolean;
   /** The customer pays the session on Stripe's page: its checkout.session.completed event. */
   completeSession(sessionId: string): FakeStripeEvent;
   /** Stripe settles a refund: a refund.updated event. */
@@ -270,6 +275,11 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     }
     // Stripe answers a POST repeated with the same key as it answered the first (its idempotent requests).
     const replayed = key === undefined || req.method !== "POST" ? undefined : answered.get(key);
+    const loseAnswer = fake.refundAnswersLost && req.method === "POST" && url.pathname === "/v1/refunds";
+    if (replayed && loseAnswer) {
+      res.destroy();
+      return;
+    }
     if (replayed) {
       answer(res, 200, replayed);
       return;
@@ -277,7 +287,8 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     try {
       const result = route(req.method ?? "", url.pathname, form);
       if (key !== undefined && req.method === "POST") answered.set(key, result);
-      answer(res, 200, result);
+      if (loseAnswer) res.destroy();
+      else answer(res, 200, result);
     } catch (error) {
       if (!(error instanceof StripeFailure)) throw error;
       answer(res, error.status, {
@@ -304,6 +315,7 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     requests,
     refundStatusOnCreate: "pending",
     refundsFailWith: null,
+    refundAnswersLost: false,
     event,
     completeSession(sessionId) {
       const session = sessions.get(sessionId);
