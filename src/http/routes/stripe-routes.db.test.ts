@@ -464,7 +464,9 @@ describe("Stripe checkout and webhooks", () => {
     const invoice = await finalizedInvoice(world.db, 1020n);
     const checkout = await world.server.api("POST", `/api/v1/invoices/${invoice.id}/checkout`);
     const session = world.fake.sessions.get(checkout.body.data.id)!;
-    session.currency = "eur"; // Stripe says EUR for a USD invoice: recordPayment refuses the currency
+    // More than any payment may be (10^15 minor units): recordPayment refuses it. (A currency other than the
+    // invoice's did this until 2026-12-06; such a checkout is now not recorded, and answered 200.)
+    session.amount_total = 1_000_000_000_000_001;
     const event = world.fake.completeSession(session.id);
     const failed = await world.deliver(event);
     expect(failed.status).toBe(500);
@@ -475,12 +477,12 @@ describe("Stripe checkout and webhooks", () => {
       .where("event_id", "=", event.id)
       .executeTakeFirstOrThrow();
     expect(stored.processed_at).toBeNull();
-    expect(stored.error).toMatch(/currency/i);
+    expect(stored.error).toMatch(/at most 1000000000000000/);
     expect(await invoiceState(invoice.id)).toEqual({ status: "finalized", due: 1020n });
 
     // The stored event is not a "duplicate": Stripe's retry processes it again (and fails again here).
     expect((await world.deliver(event)).status).toBe(500);
-    const fixed = world.fake.event("checkout.session.completed", { ...session, currency: "usd" });
+    const fixed = world.fake.event("checkout.session.completed", { ...session, amount_total: 1020 });
     expect((await world.deliver(fixed)).body).toMatchObject({ outcome: "processed" });
     expect(await invoiceState(invoice.id)).toEqual({ status: "paid", due: 0n });
   });
@@ -554,6 +556,29 @@ describe("Stripe checkout and webhooks", () => {
       });
     }
     expect(await counts()).toEqual(before);
+  });
+
+  it("does not record a checkout paid in another currency than its invoice's, and does not fail it for good", async () => {
+    const invoice = await finalizedInvoice(world.db, 500n);
+    const before = await counts();
+    const euros = world.fake.event("checkout.session.completed", {
+      id: `cs_eur_${randomBytes(4).toString("hex")}`,
+      object: "checkout.session",
+      mode: "payment",
+      payment_status: "paid",
+      payment_intent: `pi_eur_${randomBytes(4).toString("hex")}`,
+      amount_total: 500,
+      currency: "eur",
+      client_reference_id: null,
+      metadata: { invoice_id: invoice.id },
+    });
+    // Until 2026-12-06 a 500 on every delivery: the payment refused as "currency: must be USD".
+    expect(await world.deliver(euros)).toEqual({
+      status: 200,
+      body: { received: true, event_id: euros.id, outcome: "ignored" },
+    });
+    expect(await counts()).toEqual(before);
+    expect(await invoiceState(invoice.id)).toEqual({ status: "finalized", due: 500n });
   });
 
   it("refuses a checkout for an invoice with nothing due or not issued", async () => {
