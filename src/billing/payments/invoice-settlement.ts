@@ -126,3 +126,30 @@ export async function amountsDue(trx: Tx, invoiceIds: readonly string[]): Promis
   const found = await invoiceAmountsDue(trx, invoiceIds);
   return new Map(invoiceIds.map((id) => [id, found.get(id) ?? 0n]));
 }
+
+/**
+ * The customer's open invoices in `currency` with what each owes, oldest first (by due date, then number),
+ * locked: where money the customer is owed goes before any of it becomes credit (billing-rules §7). Call it
+ * after lockCustomerForMoney.
+ */
+export async function lockOpenInvoicesOldestFirst(
+  trx: Tx,
+  customerId: bigint,
+  currency: string,
+): Promise<{ id: string; due: bigint }[]> {
+  const rows = await trx
+    .selectFrom("invoice")
+    .select("id")
+    .where("customer_id", "=", customerId)
+    .where("currency_code", "=", currency)
+    .where("status", "in", ["finalized", "partially_paid"])
+    .orderBy("due_date")
+    .orderBy("number")
+    .forUpdate()
+    .execute();
+  const dues = await amountsDue(
+    trx,
+    rows.map((i) => i.id),
+  );
+  return rows.map((i) => ({ id: i.id, due: dues.get(i.id) ?? 0n }));
+}

@@ -378,9 +378,10 @@ describe("refunds", () => {
     expect(await refundedSoFar(handle.db, payment.id)).toBe(1000n);
 
     // A refund that fails after it had succeeded (the customer's bank sent the money back) is reversed: the 400
-    // is the customer's again, as credit; the invoice stays as it is, and 400 of the payment is refundable again.
+    // is the customer's again and goes where a customer payment goes, to the open invoice it had reopened, not
+    // to credit beside that invoice (until 2026-12-06); 400 of the payment is refundable again.
     expect((await settle("failed")).status).toBe("failed");
-    expect([await due(inv!), await customerCredit(handle.db, c, "USD")]).toEqual([1000n, 400n]);
+    expect([await due(inv!), await customerCredit(handle.db, c, "USD")]).toEqual([600n, 0n]);
     expect(await refundedSoFar(handle.db, payment.id)).toBe(600n);
     // A failed refund never succeeds later.
     await expect(
@@ -390,7 +391,7 @@ describe("refunds", () => {
           settleRefundIn(trx, { ...ctx(), db: trx }, { refund_id: failing.id, status: "succeeded" }),
         ),
     ).rejects.toMatchObject({ code: "CONFLICT" });
-    // A second refund of the payment takes that credit back first, and reopens nothing.
+    // A second refund of the payment reopens what the returned money paid.
     await handle.db
       .transaction()
       .execute((trx) =>

@@ -10,8 +10,8 @@ import { allocateOldestFirst } from "./allocate.ts";
 import { fieldError } from "./field-error.ts";
 import { checkPaidAt } from "./paid-at-window.ts";
 import {
-  amountsDue,
   lockCustomerForMoney,
+  lockOpenInvoicesOldestFirst,
   requestDunningEvaluation,
   settleInvoiceStatuses,
 } from "./invoice-settlement.ts";
@@ -81,21 +81,7 @@ export async function recordPaymentIn(
   // The customer first, then its invoices: every money event locks in this order.
   const customer = await lockCustomerForMoney(trx, customerId);
   const currency = customer.currency_code;
-  const rows = await trx
-    .selectFrom("invoice")
-    .select("id")
-    .where("customer_id", "=", customerId)
-    .where("currency_code", "=", currency)
-    .where("status", "in", ["finalized", "partially_paid"])
-    .orderBy("due_date")
-    .orderBy("number")
-    .forUpdate()
-    .execute();
-  const dues = await amountsDue(
-    trx,
-    rows.map((i) => i.id),
-  );
-  const open = rows.map((i) => ({ id: i.id, due: dues.get(i.id) ?? 0n }));
+  const open = await lockOpenInvoicesOldestFirst(trx, customerId, currency);
   if (input.currency !== undefined && input.currency !== currency) {
     throw fieldError("VALIDATION", "currency", `must be ${currency}, the currency of the customer`);
   }

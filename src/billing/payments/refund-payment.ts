@@ -6,10 +6,11 @@ import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { customerCredit, postLedgerEvent } from "../ledger/ledger.ts";
-import { type Allocation, minAmount, planRefund } from "./allocate.ts";
+import { type Allocation, allocateOldestFirst, minAmount, planRefund } from "./allocate.ts";
 import { fieldError, MoneyRefusal } from "./field-error.ts";
 import {
   lockCustomerForMoney,
+  lockOpenInvoicesOldestFirst,
   requestDunningEvaluation,
   settleInvoiceStatuses,
 } from "./invoice-settlement.ts";
@@ -136,27 +137,51 @@ export async function settleRefundIn(
 }
 
 /**
- * The ledger event `ref-failed:<id>` of a refund that failed after it had succeeded: cash +R, credit −R, the
- * credit tagged with the payment, so a second refund of that payment takes it from there first. The invoices
- * the refund reopened stay as they are now: they may have been paid again since, and credit never makes an
- * amount due negative. Staff refund the credit again, or it is applied to the next invoice.
+ * The ledger event `ref-failed:<id>` of a refund that failed after it had succeeded: cash +R, which goes as a
+ * customer payment goes (billing-rules §7) — to the customer's open invoices oldest first (the ones the refund
+ * reopened among them, unless paid again since), and only what none of them owes becomes credit; every line
+ * is tagged with the payment, so it pays them again and a second refund of it finds them. Until 2026-12-06
+ * all of R became credit, beside the invoices it had reopened still owing: dunning then suspended a customer
+ * whose credit covered what was overdue. Announced as `payment.refunded` with the refund now `failed`.
  */
 async function reverseRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
   const refund = await refundWithPayment(trx, refundId);
   const ids = { paymentId: refund.payment_id, refundId: refund.id };
+  const open = await lockOpenInvoicesOldestFirst(trx, refund.customer_id, refund.currency_code);
+  const { allocations, credit } = allocateOldestFirst(refund.amount, open);
+  const now = ctx.now();
   await postLedgerEvent(trx, {
     id: `ref-failed:${refund.id}`,
     kind: "refund",
     customerId: refund.customer_id,
     currency: refund.currency_code,
-    at: ctx.now(),
+    at: now,
     lines: [
       { account: "cash", amount: refund.amount, ...ids },
-      { account: "credit", amount: -refund.amount, ...ids },
+      ...allocations.map((a) => ({
+        account: "receivable" as const,
+        amount: -a.amount,
+        invoiceId: a.invoiceId,
+        ...ids,
+      })),
+      { account: "credit", amount: -credit, ...ids },
     ],
   });
+  const paidAgain = allocations.map((a) => a.invoiceId);
+  const changes = await settleInvoiceStatuses(trx, paidAgain, now);
+  const announced = [...new Set(refund.invoice_id ? [refund.invoice_id, ...paidAgain] : paidAgain)];
+  await emitInvoiceEvents(trx, {
+    event: "payment.refunded",
+    invoiceIds: announced,
+    at: now,
+    subject: { payment_id: refund.payment_id, refund_id: refund.id },
+  });
   await requestDunningEvaluation(trx, refund.customer_id);
-  return { credit_given_back: String(refund.amount) };
+  return {
+    credit_given_back: String(credit),
+    paid_again: allocations.map((a) => ({ invoice_id: a.invoiceId, amount: String(a.amount) })),
+    invoice_states: changes,
+  };
 }
 
 /** Σ refunds of a payment that did not fail (pending ones hold their amount). */

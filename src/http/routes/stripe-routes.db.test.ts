@@ -409,7 +409,7 @@ describe("Stripe checkout and webhooks", () => {
     expect(again.status).toBe(201);
   });
 
-  it("gives a refund that failed after it succeeded back to the customer as credit", async () => {
+  it("gives a refund that failed after it succeeded back to the invoice it reopened, and only the rest as credit", async () => {
     const { invoice, payment } = await paidByCard(500n);
     const asked = await world.server.api("POST", `/api/v1/payments/${payment.id}/refunds`, { amount: 200 });
     const ref = asked.body.data.provider_refund_id as string;
@@ -417,12 +417,36 @@ describe("Stripe checkout and webhooks", () => {
     expect(await invoiceState(invoice.id)).toEqual({ status: "partially_paid", due: 200n });
     const failedLater = await world.deliver(world.fake.settleRefund(ref, "failed"));
     expect(failedLater.body.outcome).toBe("processed");
-    // Before: "left as is", and the books said the customer had 200 back that never reached them.
+    // Until 2026-12-04 "left as is", and the books said the customer had 200 back that never reached them;
+    // until 2026-12-06 the 200 became credit beside the invoice still owing it, and dunning suspended the
+    // customer for an invoice their credit covered.
     expect([await invoiceState(invoice.id), await creditOf(invoice.customerId)]).toEqual([
-      { status: "partially_paid", due: 200n },
-      200n,
+      { status: "paid", due: 0n },
+      0n,
     ]);
     expect((await refundRows(payment.id))[0]!.status).toBe("failed");
+    // Announced twice on its invoice: made, then come back (until 2026-12-06 the second was never sent).
+    const announced = await world.db
+      .selectFrom("job")
+      .select(sql<string>`payload->>'event'`.as("event"))
+      .where("kind", "=", "invoice.event")
+      .where(sql<string>`payload->>'refund_id'`, "=", asked.body.data.id)
+      .execute();
+    expect(announced.map((j) => j.event)).toEqual(["payment.refunded", "payment.refunded"]);
+
+    // Paid again meanwhile by a bank transfer: the returned money has no invoice to go to, and is credit.
+    const second = await world.server.api("POST", `/api/v1/payments/${payment.id}/refunds`, { amount: 100 });
+    const ref2 = second.body.data.provider_refund_id as string;
+    await world.deliver(world.fake.settleRefund(ref2, "succeeded"));
+    await recordPayment({
+      ctx: world.context(),
+      input: { invoice_id: invoice.id, amount: 100n, method: "bank_transfer", reference: `bt-${invoice.id}` },
+    });
+    await world.deliver(world.fake.settleRefund(ref2, "failed"));
+    expect([await invoiceState(invoice.id), await creditOf(invoice.customerId)]).toEqual([
+      { status: "paid", due: 0n },
+      100n,
+    ]);
   });
 
   it("takes a second event for a payment already recorded as that payment, not as a failure", async () => {
