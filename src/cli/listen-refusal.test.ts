@@ -34,19 +34,39 @@ async function takenPort(): Promise<number> {
 describe("a port that is taken", () => {
   it("is refused by serve in one line naming PORT, exit code 4 as for a DATA_DIR in use", async () => {
     const port = await takenPort();
-    const data = await commandDataDir();
-    dirs.push(data);
+    // A DATA_DIR not there yet stays so, and no sandbox starts: refused before the database is made (until
+    // 2026-12-06 after, leaving a new data directory behind and an emulator's log line).
+    const dataDir = join(testTempDir("tb-port-"), "data");
     const r = await tokenbillCommand(["serve"], {
-      DATA_DIR: data.dir,
+      DATA_DIR: dataDir,
       HOST: "127.0.0.1",
       PORT: String(port),
-      TOKENBILL_SANDBOX: "off",
-      LOG_LEVEL: "error",
+      LOG_LEVEL: "info",
+      LOG_FORMAT: "json",
     });
     expect([r.code, r.stderr]).toEqual([
       4,
       `error: 127.0.0.1:${port} is in use by another program (another tokenbill serve?): stop it, or set PORT to a free port\n`,
     ]);
+    expect(existsSync(dataDir)).toBe(false);
+    expect(r.stdout).not.toContain("emulator");
+  });
+
+  it("is refused the same way when it is METRICS_PORT's, naming METRICS_PORT", async () => {
+    const port = await takenPort();
+    const dataDir = join(testTempDir("tb-port-"), "data");
+    const r = await tokenbillCommand(["serve"], {
+      DATA_DIR: dataDir,
+      PORT: "0",
+      METRICS_PORT: String(port),
+      TOKENBILL_SANDBOX: "off",
+      LOG_LEVEL: "error",
+    });
+    expect([r.code, r.stderr]).toEqual([
+      4,
+      `error: 127.0.0.1:${port} is in use by another program (another tokenbill serve?): stop it, or set METRICS_PORT to a free port\n`,
+    ]);
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it("is refused by the emulator in one line naming --port, exit code 4", async () => {

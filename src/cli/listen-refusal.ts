@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { ServiceError } from "../kernel/errors.ts";
 import { UnfitConfigurationError } from "./unfit-configuration.ts";
 
@@ -40,4 +41,19 @@ export function listenRefusal(error: unknown, settings: ListenSettings): Error |
     default:
       return undefined;
   }
+}
+
+/**
+ * Listens on `host:port` and lets go at once: a port another program holds, or one this user may not open,
+ * fails here with the error the real listen would give, before serve opens (or creates) the database and
+ * starts the sandbox. Until 2026-12-06 that came after both: a taken port left a new data directory behind.
+ * The real listen still refuses a port taken in between.
+ */
+export async function probeListen(host: string, port: number): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once("error", reject);
+    probe.listen({ host, port, exclusive: true }, resolve);
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }

@@ -86,7 +86,7 @@ program
       { config: describeConfig(config) },
       "starting tokenbill",
     );
-    const { listenRefusal } = await import("./listen-refusal.ts");
+    const { listenRefusal, probeListen } = await import("./listen-refusal.ts");
     const portOf = (port: number) =>
       port === config.PORT ? "PORT" : port === config.METRICS_PORT ? "METRICS_PORT" : undefined;
     const refusal = (error: unknown) => listenRefusal(error, { host: "HOST", portOf }) ?? error;
@@ -98,6 +98,12 @@ program
       await lookup(config.HOST).catch((error: unknown) => {
         throw refusal(error);
       });
+    // And a port that is taken, or not this user's to open, before the database is opened or made.
+    for (const port of [config.PORT, config.METRICS_PORT])
+      if (port !== undefined && port !== 0)
+        await probeListen(port === config.PORT ? config.HOST : "127.0.0.1", port).catch((error: unknown) => {
+          throw refusal(error);
+        });
     // Loaded here: the HTTP server (Fastify, pages, PDF fonts) is the bulk of startup, and only serve needs it.
     const { FORCED_EXIT_MS, startServer } = await import("../app/server.ts");
     const server = await startServer(config, logger).catch((error: unknown) => {
