@@ -2,7 +2,7 @@ import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFi
 import { join } from "node:path";
 import { ServiceError } from "../kernel/errors.ts";
 import { MAX_SOCKET_PATH, socketPathOf } from "./pglite-socket-server.ts";
-import { processRun } from "./process-run.ts";
+import { hasEnded, processRun } from "./process-run.ts";
 
 // The embedded data directory (DATA_DIR): who may read it, and who may use it.
 //
@@ -72,10 +72,10 @@ export function writePrivateFile(path: string, data: string, warn: PermissionWar
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  return !hasEnded(pid);
 }
 
 function readLockPid(dataDir: string): number | undefined {

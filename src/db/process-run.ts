@@ -19,3 +19,19 @@ export function processRun(pid: number): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * Whether `pid` is a process that has ended but not been reaped yet (a zombie, state Z, or dead, X, in
+ * /proc/<pid>/stat): signal 0 still reaches it, but it runs nothing and holds nothing. A supervisor or a
+ * container's init that reaps late left a killed serve's lock "in use" for that while (until 2026-12-06).
+ * False where /proc does not say.
+ */
+export function hasEnded(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    return state === "Z" || state === "X";
+  } catch {
+    return false;
+  }
+}
