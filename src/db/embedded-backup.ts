@@ -12,7 +12,7 @@ import {
   rmSync,
   statfsSync,
 } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Transform } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { pipeline } from "node:stream/promises";
@@ -21,6 +21,7 @@ import * as tar from "tar";
 import { ServiceError } from "../kernel/errors.ts";
 import { ensurePrivateDir, LOCK_FILE, LOCK_RUN_FILE, liveLockOwner, lockDataDir } from "./data-dir-lock.ts";
 import { migrateToLatest } from "./migrate.ts";
+import { removeLeftRestoreCopies, restoreCopyPath } from "./restore-copies.ts";
 import { openDatabase } from "./open-database.ts";
 import { isDataEntry } from "./pack-data-dir.ts";
 
@@ -69,6 +70,7 @@ export async function restoreEmbeddedBackup(input: {
     throw new ServiceError("VALIDATION", "not a tokenbill backup: the file is not gzip-compressed");
   const made = !existsSync(dataDir);
   const unlock = lockForRestore(dataDir, made);
+  removeLeftRestoreCopies(dataDir);
   let staging: string | undefined;
   let restored: RestoreResult;
   try {
@@ -78,10 +80,7 @@ export async function restoreEmbeddedBackup(input: {
         `${dataDir} already holds a database; --replace moves it aside (it is kept) and restores in its place`,
       );
     const stamp = fileStamp(input.now);
-    staging = join(
-      dirname(dataDir),
-      `.${basename(dataDir)}.restoring-${stamp}-${randomBytes(3).toString("hex")}`,
-    );
+    staging = restoreCopyPath(dataDir, stamp, randomBytes(3).toString("hex"));
     mkdirSync(staging, { recursive: true, mode: 0o700 });
     await unpack(input.from, staging, unpackBound(staging, input.maxUnpackedBytes));
     if (!holdsDatabase(staging))

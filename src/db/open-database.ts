@@ -30,6 +30,7 @@ import {
   socketPathOf,
 } from "./pglite-socket-server.ts";
 import { PgliteSessionQueue } from "./pglite-socket-session.ts";
+import { removeLeftRestoreCopies } from "./restore-copies.ts";
 import type { Database } from "./schema.ts";
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -108,6 +109,8 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
     if (!options.share) rmSync(socketPathOf(dataDir), { force: true });
     // A half-made backup of a process that died while making it; nobody else packs here while this holds the lock.
     removeLeftSpools(dataDir);
+    // And the unpacked copy of a restore that was killed: no restore runs while this holds the lock.
+    removeLeftRestoreCopies(dataDir);
   }
   // One options object: PGlite.create(undefined, options) would drop the options.
   let client: PGlite;
