@@ -71,3 +71,29 @@ it("finds one customer's drift by its billing_user_id, then its e-mail, for a su
     await solusio.close();
   }
 });
+
+it("asks for the stored user alone when it does not carry the billing_user_id, and sets an unreadable one apart", async () => {
+  const [ok] = ids as [number];
+  const empty = { data: [], meta: { current_page: 1, last_page: 1 } };
+  // GET users/{id} answers a user whose status tokenbill does not read.
+  const odd = { data: { id: 7, email: "ok@example.com", status: "archived", billing_user_id: null } };
+  const solusio = await startPageServer([empty, odd]);
+  try {
+    const deps = { api: solusio.api, limitGroupId: async () => undefined };
+    const drift = await withRollback(handle.db, async (ctx) => {
+      await ctx.db
+        .updateTable("customer")
+        .set({ solusio_user_id: 7n })
+        .where("id", "=", BigInt(ok))
+        .execute();
+      return reconcileCustomer(ctx, deps, BigInt(ok));
+    });
+    expect(drift.map((d) => [d.kind, d.customer_id, d.solusio_user_id])).toEqual([
+      ["unreadable_in_solusio", ok, 7],
+    ]);
+    expect(drift[0]?.reason).toMatch(/^SolusIO user 7 cannot be read: GET users\/7: unexpected answer/);
+    expect(solusio.requests.map((r) => r.path)).toEqual(["/api/v1/users", "/api/v1/users/7"]);
+  } finally {
+    await solusio.close();
+  }
+});

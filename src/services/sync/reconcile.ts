@@ -4,6 +4,7 @@ import type { UnreadableItem } from "../../solusio/solusio-client.ts";
 import { mayHoldBillingId, mayHoldEmail } from "../../solusio/unreadable-users.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { adoptionConflict, isAdminUser } from "./adoption.ts";
+import { duplicateOwnersDrift, ownersOf } from "./duplicate-owners.ts";
 import { enqueueCustomerSync } from "./enqueue-customer-sync.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { ADMIN_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
@@ -45,9 +46,10 @@ export interface ReconcileReport {
 }
 
 /**
- * Compares every customer with SolusIO's users (matched by billing_user_id, then by e-mail) and lists the
- * drift. With `fix`, every customer that drifted is queued for a sync, which makes SolusIO match billing —
- * except a `conflict`: its user is one billing may not adopt (adoption.ts), and a sync would not change it.
+ * Compares every customer with SolusIO's users (matched by its stored solusio_user_id, then billing_user_id,
+ * then e-mail, as a sync looks) and lists the drift. With `fix`, every customer that drifted is queued for a
+ * sync, which makes SolusIO match billing — except a `conflict`: its user is one billing may not adopt
+ * (adoption.ts), or two users carry its billing_user_id (duplicate-owners.ts), and a person has to decide.
  */
 export async function reconcileSolusio(
   ctx: ServiceContext,
@@ -59,12 +61,20 @@ export async function reconcileSolusio(
   await requireStaffRole(ctx, ...ADMIN_ROLES);
   const [{ items: users, unreadable }, customers] = await Promise.all([
     deps.api.listUsers(),
-    ctx.db.selectFrom("customer").select(["id", "email", "status", "limit_group"]).orderBy("id").execute(),
+    ctx.db
+      .selectFrom("customer")
+      .select(["id", "email", "status", "limit_group", "solusio_user_id"])
+      .orderBy("id")
+      .execute(),
   ]);
-  const byBillingId = new Map<number, SolusioUser>();
+  const byId = new Map<number, SolusioUser>();
+  const byBillingId = new Map<number, SolusioUser[]>();
   const byEmail = new Map<string, SolusioUser>();
   for (const u of users) {
-    if (u.billing_user_id !== null) byBillingId.set(u.billing_user_id, u);
+    byId.set(u.id, u);
+    const carrying = u.billing_user_id === null ? undefined : byBillingId.get(u.billing_user_id);
+    if (carrying) carrying.push(u);
+    else if (u.billing_user_id !== null) byBillingId.set(u.billing_user_id, [u]);
     byEmail.set(u.email.toLowerCase(), u);
   }
   const matched = new Set<number>();
@@ -73,12 +83,22 @@ export async function reconcileSolusio(
   const groupIds = cachedLimitGroups(deps.limitGroupId);
   for (const c of customers) {
     const id = Number(c.id);
-    // The order a sync looks in (sync-customer.ts): billing_user_id first, an unreadable user included.
-    const odd = byBillingId.has(id) ? undefined : unreadableFor(unreadable, id, c.email, byEmail);
+    const carriers = byBillingId.get(id) ?? [];
+    const storedId = c.solusio_user_id === null ? undefined : Number(c.solusio_user_id);
+    const stored = storedId === undefined ? undefined : byId.get(storedId);
+    // The order a sync looks in (sync-customer.ts): the stored user, then billing_user_id, an unreadable user
+    // included, then the e-mail.
+    const odd =
+      stored || carriers.length > 0
+        ? undefined
+        : (unreadable.find((u) => storedId !== undefined && u.id === storedId) ??
+          unreadableFor(unreadable, id, c.email, byEmail));
     if (odd) unreadableMatched.add(odd);
-    const user = odd ? undefined : (byBillingId.get(id) ?? byEmail.get(c.email.toLowerCase()));
+    const user = odd ? undefined : (stored ?? carriers[0] ?? byEmail.get(c.email.toLowerCase()));
     if (user) matched.add(user.id);
-    drift.push(...(await driftOfCustomer(ctx, c, { user, odd }, groupIds)));
+    // Every user carrying the customer's id is accounted for here: its own, or one of a `conflict`.
+    for (const u of carriers) matched.add(u.id);
+    drift.push(...(await driftOfCustomer(ctx, c, { user, odd, carriers }, groupIds)));
   }
   for (const u of users) {
     if (!matched.has(u.id) && !isAdminUser(u)) {
@@ -112,6 +132,8 @@ export async function reconcileSolusio(
 export interface CustomerMatch {
   user: SolusioUser | undefined;
   odd: UnreadableItem | undefined;
+  /** Every user carrying the customer's billing_user_id: two or more (with `user`) are a `conflict`. */
+  carriers?: readonly SolusioUser[];
 }
 
 export interface ReconciledCustomer {
@@ -136,12 +158,20 @@ export function cachedLimitGroups(
 export async function driftOfCustomer(
   ctx: ServiceContext,
   c: ReconciledCustomer,
-  { user, odd }: CustomerMatch,
+  { user, odd, carriers = [] }: CustomerMatch,
   groupIdOf: (name: string | null) => Promise<number | undefined>,
 ): Promise<Drift[]> {
   const id = Number(c.id);
   const billing = { email: c.email, status: c.status, limit_group: c.limit_group };
   if (odd) return [unreadableDrift(odd, id, billing)];
+  const owners = ownersOf(user, carriers, id);
+  if (owners.length > 1) {
+    const duplicate = await duplicateOwnersDrift(ctx, id, billing, owners);
+    // The paired user billing may not adopt at all (another customer's, an admin) is its own conflict.
+    const paired =
+      user && !owners.includes(user) ? await driftOfCustomer(ctx, c, { user, odd }, groupIdOf) : [];
+    return [duplicate, ...paired];
+  }
   if (!user)
     return [{ kind: "missing_in_solusio", customer_id: id, solusio_user_id: null, billing, solusio: null }];
   const reason = adoptionConflict(user, id);
