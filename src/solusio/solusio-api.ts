@@ -4,6 +4,7 @@ import type { UsagePeriod, UsageRecord } from "../domain/usage-record.ts";
 import { listServerActivity, type ServerActivity } from "./list-activity.ts";
 import { listSolusioServers, type ServerListing } from "./list-servers.ts";
 import { listSolusioUsage } from "./list-usage.ts";
+import { planUpdateBody } from "./plan-update-body.ts";
 import {
   SolusioLimitGroup,
   SolusioPlan,
@@ -229,9 +230,14 @@ export class SolusioApi {
     return this.client.listAll("plans", SolusioPlan);
   }
 
-  updatePlanPrices(id: number, prices: PlanPrices) {
+  /**
+   * The plan's whole update body (plan-update-body.ts), read with `GET plans/{id}` just before the write so
+   * that a setting changed since the plans were listed is sent back as it is now, not as it was.
+   */
+  async updatePlanPrices(id: number, prices: PlanPrices) {
+    const plan = (await this.client.call("GET", `plans/${id}`, { schema: single(SolusioPlan) })).data;
     return this.client
-      .call("PUT", `plans/${id}`, { body: prices, schema: single(SolusioPlan) })
+      .call("PUT", `plans/${id}`, { body: planUpdateBody(plan, prices), schema: single(SolusioPlan) })
       .then((r) => r.data);
   }
 
