@@ -22,20 +22,31 @@ import type { EmulatorState, PlanRecord } from "../state/types.ts";
 // integration is set and the owner has a billing_user_id; otherwise it is null [OURS]. Users see visible
 // plans only; deleting a plan that live servers use is refused [OURS].
 
+/**
+ * `PUT plans/{id}` as the Go SDK shapes it (plans.go PlanUpdateRequest, no omitempty): every field it declares
+ * is required, so that a client sending part of a plan, which a SolusIO may refuse or read as "reset the rest",
+ * is refused here too [OURS]. `position`, `is_snapshots_enabled`, `reset_limit_policy` and
+ * `network_traffic_limit_type` are checked and ignored (fixed in present/catalog.ts); the fields the SDK does
+ * not send stay optional.
+ */
 const PlanUpdate = z.object({
-  name: z.string().trim().min(1).max(255).optional(),
-  tokens_per_hour: TokenCountInput.optional(),
-  tokens_per_month: TokenCountInput.optional(),
+  name: z.string().trim().min(1).max(255),
+  limits: PlanLimitsInput,
+  tokens_per_hour: TokenCountInput,
+  tokens_per_month: TokenCountInput,
+  position: z.number(),
+  is_visible: z.boolean(),
+  is_default: z.boolean(),
+  is_snapshots_enabled: z.boolean(),
+  is_backup_available: z.boolean(),
+  backup_price: BackupPriceInput,
+  reset_limit_policy: z.enum(["never", "first_day_of_month", "vm_created_day", ""]),
+  network_traffic_limit_type: z.enum(["separate", "total", ""]),
   ip_tokens_per_hour: TokenCountInput.optional(),
   ip_tokens_per_month: TokenCountInput.optional(),
   iso_image_tokens_per_hour: TokenCountInput.optional(),
   iso_image_tokens_per_month: TokenCountInput.optional(),
   is_additional_ips_available: z.boolean().optional(),
-  is_backup_available: z.boolean().optional(),
-  backup_price: BackupPriceInput.optional(),
-  is_visible: z.boolean().optional(),
-  is_default: z.boolean().optional(),
-  limits: PlanLimitsInput.optional(),
   virtualization_type: z.enum(VIRTUALIZATION_TYPES).optional(),
   params: PlanParamsInput.optional(),
 });
@@ -98,9 +109,9 @@ export const plansRoutes: Route[] = [
     handle: (ctx) => {
       const plan = planOr404(ctx, false);
       const b = parseInput(PlanUpdate, ctx.body);
-      if (b.name !== undefined) plan.name = b.name;
-      if (b.tokens_per_hour !== undefined) plan.tokensPerHour = b.tokens_per_hour;
-      if (b.tokens_per_month !== undefined) plan.tokensPerMonth = b.tokens_per_month;
+      plan.name = b.name;
+      plan.tokensPerHour = b.tokens_per_hour;
+      plan.tokensPerMonth = b.tokens_per_month;
       if (b.ip_tokens_per_hour !== undefined) plan.ipTokensPerHour = b.ip_tokens_per_hour;
       if (b.ip_tokens_per_month !== undefined) plan.ipTokensPerMonth = b.ip_tokens_per_month;
       if (b.iso_image_tokens_per_hour !== undefined) plan.isoImageTokensPerHour = b.iso_image_tokens_per_hour;
@@ -108,14 +119,14 @@ export const plansRoutes: Route[] = [
         plan.isoImageTokensPerMonth = b.iso_image_tokens_per_month;
       if (b.is_additional_ips_available !== undefined)
         plan.isAdditionalIpsAvailable = b.is_additional_ips_available;
-      if (b.is_backup_available !== undefined) plan.isBackupAvailable = b.is_backup_available;
-      if (b.backup_price !== undefined) plan.backupPrice = b.backup_price;
-      if (b.limits !== undefined) plan.limits = mergeLimits(plan.limits, b.limits);
+      plan.isBackupAvailable = b.is_backup_available;
+      plan.backupPrice = b.backup_price;
+      plan.limits = mergeLimits(plan.limits, b.limits);
       if (b.virtualization_type !== undefined) plan.virtualizationType = b.virtualization_type;
-      if (b.is_visible !== undefined) plan.isVisible = b.is_visible;
+      plan.isVisible = b.is_visible;
       if (b.params !== undefined) plan.params = b.params;
-      if (b.is_default === true) makeDefault(ctx.em.state, plan);
-      if (b.is_default === false) plan.isDefault = false;
+      if (b.is_default) makeDefault(ctx.em.state, plan);
+      else plan.isDefault = false;
       plan.updatedAt = ctx.em.now().toISOString();
       return data(presentPlan(plan));
     },
