@@ -9,20 +9,20 @@ export interface Span {
   to: bigint;
 }
 
-export interface ServerTimeline {
+export interface ServerTimeline<K extends number | string = number> {
   /** The server's lifetime: its hours start at `created` + k h. */
   created: bigint;
   ended: bigint;
-  /** Consecutive plan intervals, oldest first; `key` identifies the plan (its id). */
-  plans: (Span & { key: number })[];
+  /** Consecutive plan intervals, oldest first; `key` identifies the plan (its id, or its id and prices). */
+  plans: (Span & { key: K })[];
   /** When paid backups were on. */
   backupsOn: Span[];
   /** Additional IPs: each one's hours start at its `from` + k h. */
   ips: (Span & { id: number })[];
 }
 
-export interface PlanGroup {
-  key: number;
+export interface PlanGroup<K extends number | string = number> {
+  key: K;
   hours: bigint;
   backupHours: bigint;
   /** Only IPs with at least one IP-hour in this group. */
@@ -41,12 +41,20 @@ function earliest(...xs: bigint[]): bigint {
   return result;
 }
 
-/** One group per plan, in the order each plan was first held; groups with no hour and no IP-hour left out. */
-export function planGroups(t: ServerTimeline, period: Span): PlanGroup[] {
-  const groups = new Map<number, PlanGroup>();
-  const ipHours = new Map<number, Map<number, bigint>>();
+/**
+ * One group per key (a plan, or a plan at one set of prices), in the order each was first held; groups with no
+ * hour and no IP-hour left out.
+ */
+export function planGroups<K extends number | string>(t: ServerTimeline<K>, period: Span): PlanGroup<K>[] {
+  const groups = new Map<K, PlanGroup<K>>();
+  const ipHours = new Map<K, Map<number, bigint>>();
   for (const plan of t.plans) {
-    const group = groups.get(plan.key) ?? { key: plan.key, hours: 0n, backupHours: 0n, ipHours: [] };
+    const group: PlanGroup<K> = groups.get(plan.key) ?? {
+      key: plan.key,
+      hours: 0n,
+      backupHours: 0n,
+      ipHours: [],
+    };
     groups.set(plan.key, group);
     const from = latest(plan.from, t.created, period.from);
     const to = earliest(plan.to, t.ended, period.to);
@@ -61,7 +69,7 @@ export function planGroups(t: ServerTimeline, period: Span): PlanGroup[] {
       if (hours > 0n) perIp.set(ip.id, (perIp.get(ip.id) ?? 0n) + hours);
     }
   }
-  const result: PlanGroup[] = [];
+  const result: PlanGroup<K>[] = [];
   for (const group of groups.values()) {
     group.ipHours = [...(ipHours.get(group.key) ?? new Map()).entries()].map(([id, hours]) => ({
       id,

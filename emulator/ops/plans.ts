@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { PLAN_LIMIT_UNITS, type PlanCreate, type PlanLimitsInput } from "../schemas.ts";
-import type { PlanLimit, PlanRecord } from "../state/types.ts";
+import type { EmulatorState, PlanLimit, PlanRecord, PlanTokens } from "../state/types.ts";
 
 // Plan records from what POST plans or a seed gives (solusio-api.md §5). Shared so that both build the
 // same record with the same defaults.
@@ -46,4 +46,38 @@ export function newPlanRecord(id: number, body: z.output<typeof PlanCreate>, at:
     createdAt: at,
     updatedAt: at,
   };
+}
+
+/** The prices a server on the plan is billed by, and nothing else of the plan. */
+export function planTokensOf(plan: PlanTokens): PlanTokens {
+  return {
+    tokensPerHour: plan.tokensPerHour,
+    tokensPerMonth: plan.tokensPerMonth,
+    ipTokensPerHour: plan.ipTokensPerHour,
+    ipTokensPerMonth: plan.ipTokensPerMonth,
+    backupPrice: plan.backupPrice,
+  };
+}
+
+/** Whether two price sets bill alike: the key of a usage item's price segment (billing-rules §2.2). */
+export function priceKey(planId: number, prices: PlanTokens): string {
+  const p = planTokensOf(prices);
+  return [
+    planId,
+    p.tokensPerHour,
+    p.tokensPerMonth,
+    p.ipTokensPerHour,
+    p.ipTokensPerMonth,
+    p.backupPrice,
+  ].join("|");
+}
+
+/**
+ * Adds the plan's prices to its price history at `at` (the emulator clock), unless they are the prices it
+ * last recorded: a plan created, or a PUT that changed a price. Renaming or hiding a plan changes no price.
+ */
+export function notePlanPrices(state: EmulatorState, plan: PlanRecord, at: string): void {
+  const last = [...state.planPrices].reverse().find((c) => c.planId === plan.id);
+  if (last && priceKey(plan.id, last) === priceKey(plan.id, plan)) return;
+  state.planPrices.push({ planId: plan.id, at, ...planTokensOf(plan) });
 }

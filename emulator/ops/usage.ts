@@ -1,11 +1,13 @@
 import { backupTokens } from "../billing/backup-charge.ts";
 import { additionalIpsCharge, type ChargeKind, hoursInPeriod, periodCharge } from "../billing/charges.ts";
 import { planGroups, type ServerTimeline } from "../billing/usage-groups.ts";
-import { findPlan, findUserEvenDeleted } from "../state/state.ts";
+import { findUserEvenDeleted } from "../state/state.ts";
+import { type PriceBook, priceBookOf, priceSegments } from "./price-segments.ts";
 import type { EmulatorState, PlanSnapshot, ServerRecord, UserRecord } from "../state/types.ts";
 
 // What each server costs in a period, as SolusIO's usage endpoint reports it (solusio-api.md §9 (a)): one line
-// per server and plan (billing-rules §2.2). The rule is the emulator's own code (billing/*), never tokenbill's:
+// per server, plan and price segment (billing-rules §2.2: a plan re-priced in mid-month makes two items, each
+// hour priced as the plan stood when the hour began). The rule is the emulator's own code (billing/*), never tokenbill's:
 // the figures tokenbill checks its bills against must come from a second implementation.
 // Deleted servers count too: they vanish from GET servers but not from usage.
 
@@ -38,22 +40,6 @@ export interface UsageFilter {
 
 const ms = (iso: string) => BigInt(new Date(iso).getTime());
 
-/** The plan's prices as they are now; the snapshot the server kept when the plan has been deleted [OURS]. */
-function pricesOf(state: EmulatorState, planId: number, snapshot: PlanSnapshot): PlanSnapshot {
-  const live = findPlan(state, planId);
-  return live
-    ? {
-        ...snapshot,
-        name: live.name,
-        tokensPerHour: live.tokensPerHour,
-        tokensPerMonth: live.tokensPerMonth,
-        ipTokensPerHour: live.ipTokensPerHour,
-        ipTokensPerMonth: live.ipTokensPerMonth,
-        backupPrice: live.backupPrice,
-      }
-    : snapshot;
-}
-
 /**
  * Where a server's lifetime ends as seen at `now`: its deletion, or `now` for a running server (billing-rules
  * §2.1: the lifetime is [created_at, now), so an hour starting exactly at `now` has not started yet).
@@ -70,19 +56,25 @@ export function hoursAsOf(server: ServerRecord, period: UsagePeriod, now: Date):
   return hoursInPeriod({ created, ended: new Date(Number(endOf(server, now))) }, period);
 }
 
-export function timelineOf(server: ServerRecord, now: Date): ServerTimeline {
+/** The server's timeline, its plan intervals cut at price changes; `prices` gives each key's figures. */
+export function timelineOf(
+  state: EmulatorState,
+  book: PriceBook,
+  server: ServerRecord,
+  now: Date,
+): ServerTimeline<string> & { prices: Map<string, PlanSnapshot> } {
   const created = ms(server.createdAt);
   const ended = endOf(server, now);
   // Each interval lasts until the next one starts; the last one until the lifetime ends.
   const until = (next: string | undefined) => (next ? ms(next) : ended);
+  const segments = server.planHistory.flatMap((p, i) =>
+    priceSegments(state, book, p, ms(p.from), until(server.planHistory[i + 1]?.from)),
+  );
   return {
     created,
     ended,
-    plans: server.planHistory.map((p, i) => ({
-      key: p.planId,
-      from: ms(p.from),
-      to: until(server.planHistory[i + 1]?.from),
-    })),
+    plans: segments.map(({ key, from, to }) => ({ key, from, to })),
+    prices: new Map(segments.map((s) => [s.key, s.plan])),
     backupsOn: server.backupHistory.flatMap((b, i) =>
       b.enabled ? [{ from: ms(b.at), to: until(server.backupHistory[i + 1]?.at) }] : [],
     ),
@@ -92,15 +84,19 @@ export function timelineOf(server: ServerRecord, now: Date): ServerTimeline {
   };
 }
 
-function linesOf(state: EmulatorState, server: ServerRecord, now: Date, period: UsagePeriod): UsageLine[] {
+function linesOf(
+  state: EmulatorState,
+  book: PriceBook,
+  server: ServerRecord,
+  now: Date,
+  period: UsagePeriod,
+): UsageLine[] {
   if (new Date(server.createdAt).getTime() > now.getTime()) return [];
   const owner = findUserEvenDeleted(state, server.userId);
   const span = { from: BigInt(period.start.getTime()), to: BigInt(period.end.getTime()) };
-  return planGroups(timelineOf(server, now), span).map((group) => {
-    // The plan's figures when last switched to: what usage falls back to if the plan is gone.
-    const snapshot =
-      [...server.planHistory].reverse().find((p) => p.planId === group.key)?.plan ?? server.plan;
-    const plan = pricesOf(state, group.key, snapshot);
+  const timeline = timelineOf(state, book, server, now);
+  return planGroups(timeline, span).map((group) => {
+    const plan = timeline.prices.get(group.key) ?? server.plan;
     const runtime = periodCharge(
       { perHour: BigInt(plan.tokensPerHour), perMonth: BigInt(plan.tokensPerMonth) },
       group.hours,
@@ -148,12 +144,13 @@ export function usageLines(
   filter: UsageFilter = {},
 ): UsageLine[] {
   const lines: UsageLine[] = [];
+  const book = priceBookOf(state);
   for (const server of [...state.servers].sort((a, b) => a.id - b.id)) {
     if (filter.userId !== undefined && server.userId !== filter.userId) continue;
     const owner = findUserEvenDeleted(state, server.userId);
     if (filter.billingUserId !== undefined && owner?.billingUserId !== filter.billingUserId) continue;
     // A server with no hour starting in the period costs nothing there and gets no line [OURS].
-    lines.push(...linesOf(state, server, now, period));
+    lines.push(...linesOf(state, book, server, now, period));
   }
   return lines;
 }

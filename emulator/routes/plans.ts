@@ -6,7 +6,7 @@ import { idParam, listPath } from "../http/params.ts";
 import { actorOf, data, noContent, type Route, type RouteContext } from "../http/route.ts";
 import { parseInput } from "../http/validate.ts";
 import { presentPlan } from "../present/catalog.ts";
-import { mergeLimits, newPlanRecord } from "../ops/plans.ts";
+import { mergeLimits, newPlanRecord, notePlanPrices } from "../ops/plans.ts";
 import {
   BackupPriceInput,
   PlanCreate,
@@ -20,7 +20,8 @@ import type { EmulatorState, PlanRecord } from "../state/types.ts";
 
 // Plans (solusio-api.md §5). `price` is filled through GetTokenPricing for the token owner when a billing
 // integration is set and the owner has a billing_user_id; otherwise it is null [OURS]. Users see visible
-// plans only; deleting a plan that live servers use is refused [OURS].
+// plans only; deleting a plan that live servers use is refused [OURS]. Every change of a plan's prices is kept
+// with the clock's instant (state.planPrices), so usage prices each hour as the plan stood when it began.
 
 /**
  * `PUT plans/{id}` as the Go SDK shapes it (plans.go PlanUpdateRequest, no omitempty): every field it declares
@@ -98,6 +99,7 @@ export const plansRoutes: Route[] = [
       const plan = newPlanRecord(nextId(ctx.em.state, "plan"), body, ctx.em.now().toISOString());
       plan.isDefault = false;
       ctx.em.state.plans.push(plan);
+      notePlanPrices(ctx.em.state, plan, plan.createdAt);
       if (body.is_default) makeDefault(ctx.em.state, plan);
       return data(presentPlan(plan), 201);
     },
@@ -128,6 +130,8 @@ export const plansRoutes: Route[] = [
       if (b.is_default) makeDefault(ctx.em.state, plan);
       else plan.isDefault = false;
       plan.updatedAt = ctx.em.now().toISOString();
+      // Hours that begin from now on are charged at the new prices; those begun before keep theirs (§2.2).
+      notePlanPrices(ctx.em.state, plan, plan.updatedAt);
       return data(presentPlan(plan));
     },
   },

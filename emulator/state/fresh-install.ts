@@ -1,5 +1,5 @@
 import { mergeBillingIntegration } from "../billing/billing-integration.ts";
-import { newPlanRecord } from "../ops/plans.ts";
+import { newPlanRecord, notePlanPrices } from "../ops/plans.ts";
 import {
   ADMIN_ROLE_NAME,
   CLIENT_ROLE_NAME,
@@ -42,6 +42,7 @@ export function buildInitialState(seedInput: unknown, now: Date): EmulatorState 
     locations: [],
     limitGroups: [],
     plans: [],
+    planPrices: [],
     projects: [],
     servers: [],
     tasks: [],
@@ -121,7 +122,11 @@ export function buildInitialState(seedInput: unknown, now: Date): EmulatorState 
     "plans",
     problems,
   );
-  for (const p of seed.plans) state.plans.push(newPlanRecord(planIds.take(p.id), p, at));
+  for (const p of seed.plans) {
+    const plan = newPlanRecord(planIds.take(p.id), p, at);
+    state.plans.push(plan);
+    notePlanPrices(state, plan, at);
+  }
 
   const defaultGroup = seed.limit_groups.length === 0 ? state.limitGroups[0] : undefined;
   if (seed.settings.limit_group === undefined) {

@@ -1,3 +1,4 @@
+import { planTokensOf } from "../ops/plans.ts";
 import { MIB } from "../schemas.ts";
 import { DEFAULT_FEATURES, defaultOtherSettings } from "./state.ts";
 import type { EmulatorState, PlanParams, ServerRecord } from "./types.ts";
@@ -44,6 +45,13 @@ export function migrateState(state: EmulatorState): EmulatorState {
   loose.activityLogs ??= [];
   loose.counters.activityLog ??= 0;
   for (const plan of state.plans) migratePlanFields(plan as unknown as Loose);
+  // Before plans kept a price history, usage priced every hour at the plan's current prices: a history of one
+  // entry, from the plan's creation, keeps the figures those files gave.
+  loose.planPrices ??= state.plans.map((plan) => ({
+    planId: plan.id,
+    at: plan.createdAt,
+    ...planTokensOf(plan),
+  }));
   for (const server of state.servers) migrateServer(server as ServerRecord & Loose);
   for (const project of state.projects as (EmulatorState["projects"][number] & Loose)[]) {
     const owner = state.users.find((u) => u.id === project.userId);

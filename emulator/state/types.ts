@@ -101,6 +101,15 @@ export interface PlanRecord extends PlanTokens {
   updatedAt: string;
 }
 
+/**
+ * A plan's token prices from `at` (the emulator clock's instant of the change) until its next change [OURS].
+ * Kept apart from the plan record so that a deleted plan's past prices still price usage (billing-rules §2.2).
+ */
+export interface PlanPriceChange extends PlanTokens {
+  planId: number;
+  at: string;
+}
+
 /** What a server remembers of its plan, so usage still works after the plan is deleted. */
 export interface PlanSnapshot extends PlanTokens {
   id: number;
@@ -245,6 +254,8 @@ export interface EmulatorState {
   locations: LocationRecord[];
   limitGroups: LimitGroupRecord[];
   plans: PlanRecord[];
+  /** Every plan's price history, oldest first: its prices at creation, then each change of them. */
+  planPrices: PlanPriceChange[];
   projects: ProjectRecord[];
   servers: ServerRecord[];
   tasks: TaskRecord[];

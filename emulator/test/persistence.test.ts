@@ -93,6 +93,7 @@ describe("--state FILE", () => {
     const file = JSON.parse(readFileSync(stateFile, "utf8"));
     const st = file.state;
     delete st.activityLogs;
+    delete st.planPrices;
     delete st.counters.activityLog;
     st.settings = { allowRegistration: false, limitGroupId: null, billingIntegration: null };
     for (const plan of st.plans) {
@@ -136,7 +137,11 @@ describe("--state FILE", () => {
       // Plan 4 has no additional IPs: the migrated IP is detached first, then the server resized.
       expect((await client(second).request("DELETE", "servers/1/ips", { ids: [2] })).status).toBe(200);
       expect((await client(second).post("servers/1/resize", { plan_id: 4 })).status).toBe(200);
-      await setClock(second, { advance_hours: 5 });
+      // A file from before plans kept a price history: the prices it has hold from the plan's creation on, and
+      // a re-price splits the hours from its instant (28 an hour for 2 h, then 30 for 3 h).
+      await setClock(second, { advance_hours: 2 });
+      expect((await client(second).put("plans/4", { tokens_per_hour: 30 })).status).toBe(200);
+      await setClock(second, { advance_hours: 3 });
       const usage = await client(second).get(
         "usage?period_start=2026-10-01T00:00:00Z&period_end=2026-11-01T00:00:00Z",
       );
@@ -148,7 +153,8 @@ describe("--state FILE", () => {
         ]),
       ).toEqual([
         [10, 70, 10],
-        [5, 140, 0],
+        [2, 56, 0],
+        [3, 90, 0],
       ]);
     } finally {
       await second.close();
