@@ -228,6 +228,22 @@ export interface ServerEventTable {
   recorded_at: CreatedAt;
 }
 
+/** A plan's prices from effective_at until its next row (migration 030): how source (c) sees a re-price. */
+export interface PlanPriceChangeTable {
+  plan_id: bigint;
+  effective_at: Date;
+  plan_name: string;
+  tokens_per_hour: bigint;
+  tokens_per_month: bigint;
+  ip_tokens_per_hour: bigint;
+  ip_tokens_per_month: bigint;
+  /** backup_price, exact decimal text. */
+  backup_percent: Numeric;
+  /** "pushed": tokenbill's own PUT plans/{id}; "read": a read of the plans saw the prices change. */
+  seen: "pushed" | "read";
+  recorded_at: CreatedAt;
+}
+
 export type BillingRunState = "running" | "completed" | "failed";
 export type BillingRunPhase = "importing" | "drafting" | "finalizing" | "done";
 
@@ -403,6 +419,7 @@ export interface Database {
   server_snapshot: ServerSnapshotTable;
   server_segment: ServerSegmentTable;
   server_event: ServerEventTable;
+  plan_price_change: PlanPriceChangeTable;
   billing_run: BillingRunTable;
   billing_anomaly: BillingAnomalyTable;
   finalizer_lease: FinalizerLeaseTable;

@@ -233,11 +233,16 @@ export class SolusioApi {
   /**
    * The plan's whole update body (plan-update-body.ts), read with `GET plans/{id}` just before the write so
    * that a setting changed since the plans were listed is sent back as it is now, not as it was.
+   * `answeredAt` gets SolusIO's time of the answer: when the new prices took effect, as its clock says.
    */
-  async updatePlanPrices(id: number, prices: PlanPrices) {
+  async updatePlanPrices(id: number, prices: PlanPrices, answeredAt?: (date: Date) => void) {
     const plan = (await this.client.call("GET", `plans/${id}`, { schema: single(SolusioPlan) })).data;
     return this.client
-      .call("PUT", `plans/${id}`, { body: planUpdateBody(plan, prices), schema: single(SolusioPlan) })
+      .call("PUT", `plans/${id}`, {
+        body: planUpdateBody(plan, prices),
+        schema: single(SolusioPlan),
+        ...(answeredAt ? { answeredAt } : {}),
+      })
       .then((r) => r.data);
   }
 
@@ -263,9 +268,12 @@ export class SolusioApi {
     return listServerActivity(this.client, afterId);
   }
 
-  /** Every plan with the prices a server on it is billed by (backup_price included), for source (c). */
-  listPlanPrices() {
-    return this.client.listAll("plans", SolusioPlanOfServer);
+  /**
+   * Every plan with the prices a server on it is billed by (backup_price included), for source (c);
+   * `answeredAt` gets SolusIO's time of the first page's answer.
+   */
+  listPlanPrices(answeredAt?: (date: Date) => void) {
+    return this.client.listAll("plans", SolusioPlanOfServer, {}, answeredAt ? { answeredAt } : {});
   }
 
   /**

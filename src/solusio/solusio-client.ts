@@ -103,6 +103,8 @@ export interface CallOptions<S extends z.ZodType> {
 export interface ListOptions {
   /** Retries of each page's call, instead of the client's `maxRetries`. */
   retries?: number;
+  /** Called with SolusIO's own time of the first page's answer (its Date header), when it sends one. */
+  answeredAt?: (date: Date) => void;
 }
 
 /**
@@ -249,6 +251,7 @@ export class SolusioClient {
         query: { ...query, page: current },
         schema,
         ...(options.retries !== undefined ? { retries: options.retries } : {}),
+        ...(options.answeredAt && current === 1 ? { answeredAt: options.answeredAt } : {}),
       });
       items.push(...(answer.data as z.output<S>[]));
       if (!hasNextPage(path, current, answer.data.length, answer.meta)) return items;

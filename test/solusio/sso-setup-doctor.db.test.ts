@@ -310,11 +310,25 @@ describe("setup and doctor", () => {
       await h.server.api("PATCH", `/api/v1/plan-prices/${price.body.data.id}`, {
         tokens_per_hour: 9007199254740991,
       });
+      const clockBefore = Date.parse((await h.emu("GET", "/_emulator/clock")).body.data.now);
       await applySetup(await planSetup(deps));
       const huge = (await h.emu("GET", "/api/v1/plans")).body.data.find(
         (p: { name: string }) => p.name === "Huge",
       );
       expect(huge.tokens_per_hour).toBe(9007199254740991);
+      // The push is recorded for usage source (c) at SolusIO's time of the PUT's answer (its Date header, to
+      // the second): hours from then on are priced at the new price (billing-rules §2.2).
+      const pushed = await h.db
+        .selectFrom("plan_price_change")
+        .selectAll()
+        .where("plan_id", "=", BigInt(huge.id))
+        .execute();
+      const clockAfter = Date.parse((await h.emu("GET", "/_emulator/clock")).body.data.now);
+      expect(pushed.map((r) => [r.seen, r.tokens_per_hour])).toEqual([["pushed", 9007199254740991n]]);
+      const at = pushed[0]!.effective_at.getTime();
+      expect(at % 1000).toBe(0);
+      expect(at).toBeGreaterThanOrEqual(clockBefore - 1000);
+      expect(at).toBeLessThanOrEqual(clockAfter);
     } finally {
       await h.server.api("DELETE", `/api/v1/plan-prices/${price.body.data.id}`);
     }

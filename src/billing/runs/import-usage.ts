@@ -1,5 +1,6 @@
 import { billableHoursInPeriod } from "../../domain/charges.ts";
-import type { UsagePeriod, UsageSource } from "../../domain/usage-record.ts";
+import { Decimal } from "../../domain/decimal.ts";
+import type { UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import type { Anomaly } from "./anomaly.ts";
@@ -61,6 +62,32 @@ function checkServerHours(server: ServerHours, period: UsagePeriod): Anomaly | n
       deleted_at: deletedAt,
     },
   };
+}
+
+/**
+ * A record's plan group (billing-rules §2.2): the plan (its id, else its name) and all its prices, so a plan
+ * re-priced in mid-month gives a server two records that are not duplicates (until 2026-12-06 the second one
+ * was dropped as `duplicate_usage`).
+ */
+function planKeyOf(record: UsageRecord): string {
+  const p = record.plan;
+  return [
+    p.id ?? p.name,
+    p.tokensPerHour,
+    p.tokensPerMonth,
+    p.ipTokensPerHour,
+    p.ipTokensPerMonth,
+    canonicalPercent(p.backupPercent),
+  ].join("|");
+}
+
+/** 10 and 10.0 are one price; a percent that is no decimal is compared as written (recompute reports it). */
+function canonicalPercent(percent: string): string {
+  try {
+    return Decimal.parse(percent, "plan.backup_price").toString();
+  } catch {
+    return percent;
+  }
 }
 
 export interface ImportedUsage {
@@ -145,7 +172,7 @@ export async function importUsage(db: Tx, input: ImportUsageInput): Promise<Impo
       staged: {
         seq: records,
         billingUserId: record.billingUserId,
-        planKey: `${record.plan.id ?? record.plan.name}`,
+        planKey: planKeyOf(record),
         usage,
       },
       solusioUserId: record.solusioUserId,

@@ -14,7 +14,10 @@ import { columnList, type UnnestColumn, unnestRows } from "../../db/unnest-rows.
 export interface StagedRecord {
   seq: number;
   billingUserId: bigint | null;
-  /** `server:plan` identity (plan id, else its name): a second record with the same key is a duplicate. */
+  /**
+   * The plan group's identity (plan id, else its name, and all its prices): a second record of the server with
+   * the same key is a duplicate.
+   */
   planKey: string;
   usage: BillableUsage;
 }

@@ -46,6 +46,10 @@ export function emulatorDriver(em: RunningEmulator) {
     removeIps: async (id: number, ids: number[]) => {
       await call("DELETE", `servers/${id}/ips`, { ids });
     },
+    /** A plan's prices changed in SolusIO itself (solusio-api.md §5), not through tokenbill's setup. */
+    repricePlan: async (id: number, prices: Record<string, number>) => {
+      await call("PUT", `plans/${id}`, prices);
+    },
     switchBackups: async (id: number, enabled: boolean) => {
       await call("PATCH", `servers/${id}`, { backup_settings: { enabled } });
     },

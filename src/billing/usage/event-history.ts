@@ -4,9 +4,12 @@ import type { PlanRates, ServerHistory } from "../../domain/server-usage.ts";
 import { Decimal } from "../../domain/decimal.ts";
 import { upstreamName } from "../../solusio/upstream-text.ts";
 import { planRatesOf } from "./history-usage.ts";
+import { type PriceChangesOf, pricesInForce, splitAtPriceChanges } from "./price-history.ts";
 
 // Usage source (c): a server's history from its activity-log entries (poll-activity.ts), exact to the
-// instant SolusIO logged each change. Only a server whose creation is in the log can be rebuilt this way.
+// instant SolusIO logged each change. Only a server whose creation is in the log can be rebuilt this way. The log
+// names no plan change, so a plan re-priced in the period is split at the instants tokenbill recorded
+// (plan-price-changes.ts): exact for a price it pushed, from the first read of the plans for any other.
 
 type EventRow = Selectable<ServerEventTable>;
 
@@ -95,18 +98,23 @@ function backupsAtCreation(
  * Rebuilds a server from its events in log order, or null when its creation is not in the log (it was
  * created before tokenbill began reading it). `fallback` prices a plan id from elsewhere (the snapshots of
  * the same server); a plan priced nowhere is listed in `unpricedPlanIds`. `firstSighting` (the snapshots')
- * tells whether backups were on from creation when the creation entry does not.
+ * tells whether backups were on from creation when the creation entry does not. `priceChanges` gives each plan's
+ * recorded prices: where they cover an instant they price it, ahead of the prices kept with an entry (read
+ * when the entry was, possibly after a later re-price); and each plan interval is split at them.
  */
 export function historyFromEvents(
   events: readonly EventRow[],
   fallback: (planId: number) => PlanRates | null = () => null,
   firstSighting: FirstSighting | null = null,
+  priceChanges: PriceChangesOf = () => [],
 ): EventHistory | null {
   const ordered = [...events].sort((a, b) => a.at.getTime() - b.at.getTime() || Number(a.id - b.id));
   const created = ordered.find((e) => e.event === "compute_resource_vm_created");
   if (!created) return null;
   const unpriced = new Set<number>();
   const priced = (row: EventRow): PlanRates => {
+    const recorded = pricesInForce(priceChanges(Number(dataOf(row).plan_id)), row.at);
+    if (recorded) return recorded;
     const plan = planOf(row, fallback);
     if (plan) return plan;
     const planId = Number(dataOf(row).plan_id);
@@ -143,6 +151,7 @@ export function historyFromEvents(
     }
   }
   for (const [id, attachedAt] of open) history.ips.push({ id, attachedAt, detachedAt: null });
+  history.plans = splitAtPriceChanges(history.plans, history.deletedAt, priceChanges);
   return {
     history,
     server: {

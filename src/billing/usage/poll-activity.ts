@@ -5,10 +5,14 @@ import type { SolusioPlanOfServer } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import { upstreamData } from "../../solusio/upstream-text.ts";
 import { configuredSolusioApi } from "./configured-solusio.ts";
+import { recordPlanPrices } from "./plan-price-changes.ts";
 
 // Usage source (c), the recording half: SolusIO's activity log, read from where the last read stopped
 // (solusio-api.md §9 (c)). A create or resize names only a plan id, so the plan's prices are looked up when
-// the entry is recorded and kept with it: a plan re-priced or deleted later does not change what was sold.
+// the entry is recorded and kept with it (they price the server should the plan be deleted). The log says
+// nothing of a plan re-priced, so every poll reads the plans and records a change of prices at SolusIO's
+// time of that read (plan-price-changes.ts): a re-price counts from the first poll after it (billing-rules
+// §2.2), as the snapshots count it from the first sighting.
 
 export interface ActivityPollInput {
   solusio?: Pick<SolusioApi, "listServerActivity" | "listPlanPrices">;
@@ -70,10 +74,14 @@ export async function pollActivity({ ctx, input }: VerbArgs<ActivityPollInput>):
     .select(sql<bigint | null>`max(id)`.as("id"))
     .executeTakeFirst();
   const events = await api.listServerActivity(last?.id === null || last === undefined ? 0 : Number(last.id));
+  let readAt: Date | null = null;
+  const listed = await api.listPlanPrices((date) => {
+    readAt = date;
+  });
+  // Without a Date header, tokenbill's clock is the best there is (the two may differ by their skew).
+  await recordPlanPrices(ctx.db, listed, readAt ?? ctx.now(), "read");
   if (events.length === 0) return { events: 0, lastId: last?.id == null ? null : Number(last.id) };
-  const plans: Map<number, unknown> = events.some(needsPlan)
-    ? new Map((await api.listPlanPrices()).map((p) => [p.id, planJson(p)]))
-    : new Map();
+  const plans = new Map<number, unknown>(listed.flatMap((p) => (p.id === null ? [] : [[p.id, planJson(p)]])));
   await addRecordedPrices(ctx, plans, events);
   const rows = events.map((e) => {
     const plan = needsPlan(e) ? plans.get(Number(e.data.plan_id)) : undefined;

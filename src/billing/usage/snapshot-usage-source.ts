@@ -3,6 +3,7 @@ import type { Database, ServerEventTable, ServerSegmentTable, ServerSnapshotTabl
 import type { PlanRates } from "../../domain/server-usage.ts";
 import { type FirstSighting, historyFromEvents } from "./event-history.ts";
 import { planRatesOf, usageRecordsOf } from "./history-usage.ts";
+import { type PlanPriceChange, planPriceChanges } from "./plan-price-changes.ts";
 import { historyFromSegments } from "./segment-history.ts";
 import { lastPollAt } from "./poll-servers.ts";
 import type { UsageNote, UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
@@ -55,6 +56,7 @@ export class SnapshotUsageSource implements UsageSource {
 
   async *fetchUsage(period: UsagePeriod): AsyncIterable<UsageRecord> {
     const mine = await this.customerServers(period.billingUserId);
+    const prices = this.useEvents ? await planPriceChanges(this.db) : new Map<number, PlanPriceChange[]>();
     const unpriced: UsageNote[] = [];
     this.unpriced.set(periodKey(period), unpriced);
     let after = 0n;
@@ -76,6 +78,7 @@ export class SnapshotUsageSource implements UsageSource {
               events.get(id) ?? [],
               (planId) => planFromSegments(serverSegments, planId),
               firstSightingOf(serverSegments),
+              (planId) => prices.get(planId) ?? [],
             )
           : null;
         // A plan priced nowhere: the snapshots, when they know the server, bill it whole instead.

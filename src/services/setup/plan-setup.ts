@@ -3,7 +3,8 @@ import type { Config } from "../../config.ts";
 import type { Database } from "../../db/schema.ts";
 import { UpstreamError } from "../../kernel/errors.ts";
 import { activePricingDriver } from "../../solusio/billing-integration.ts";
-import type { SolusioLimitGroup } from "../../solusio/schemas.ts";
+import { recordPlanPrices } from "../../billing/usage/plan-price-changes.ts";
+import { type SolusioLimitGroup, SolusioPlanOfServer } from "../../solusio/schemas.ts";
 import { limitOf, type PlanPrices, type SolusioApi } from "../../solusio/solusio-api.ts";
 import { billingIntegrationManualSteps, checkBillingIntegration } from "./billing-integration-check.ts";
 import { pricingUrl } from "./pricing-url.ts";
@@ -180,7 +181,16 @@ export async function planSetup(deps: {
         summary: `plan "${plan.name}" has other token prices than tokenbill's price list (seed step 3)`,
         current: currentPrices,
         desired,
-        apply: async () => void (await api.updatePlanPrices(plan.id, desired)),
+        apply: async () => {
+          let at: Date | null = null;
+          const answer = await api.updatePlanPrices(plan.id, desired, (date) => {
+            at = date;
+          });
+          // Usage source (c) prices hours from this instant on at the new prices (billing-rules §2.2). Without
+          // a Date header, tokenbill's clock is the best there is.
+          const pushed = SolusioPlanOfServer.safeParse(answer);
+          if (pushed.success) await recordPlanPrices(db, [pushed.data], at ?? new Date(), "pushed");
+        },
       });
     }
   }
