@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../start.ts";
-import { BASIC_SEED, client, reset, startTestEmulator } from "./helpers.ts";
+import { BASIC_SEED, client, reset, startTestEmulator, updatePlanAsSdk } from "./helpers.ts";
 
 let em: RunningEmulator;
 beforeAll(async () => {
@@ -10,26 +10,6 @@ afterAll(() => em.close());
 beforeEach(() => reset(em, BASIC_SEED));
 
 const alice = () => client(em, "alice-token-0123456789");
-
-/** `PUT plans/{id}` as the Go SDK sends it (plans.go PlanUpdateRequest): the plan as shown, with `changes`. */
-async function updatePlan(id: number | string, changes: Record<string, unknown>) {
-  const p = (await client(em).get(`plans/${id}`)).body.data;
-  return client(em).put(`plans/${id}`, {
-    name: p.name,
-    limits: p.limits,
-    tokens_per_hour: p.tokens_per_hour,
-    tokens_per_month: p.tokens_per_month,
-    position: p.position,
-    is_visible: p.is_visible,
-    is_default: p.is_default,
-    is_snapshots_enabled: p.is_snapshots_enabled,
-    is_backup_available: p.is_backup_available,
-    backup_price: p.backup_price,
-    reset_limit_policy: p.reset_limit_policy,
-    network_traffic_limit_type: p.network_traffic_limit_type,
-    ...changes,
-  });
-}
 
 describe("roles", () => {
   it("lists the built-in roles with users_count; GET one; 404", async () => {
@@ -158,9 +138,9 @@ describe("plans", () => {
       is_default: true,
     });
     const id = created.body.data.id;
-    await updatePlan(4, { is_default: true });
+    await updatePlanAsSdk(em, 4, { is_default: true });
     expect((await client(em).get(`plans/${id}`)).body.data.is_default).toBe(false);
-    const updated = await updatePlan(id, { tokens_per_month: 9000 });
+    const updated = await updatePlanAsSdk(em, id, { tokens_per_month: 9000 });
     expect(updated.body.data).toMatchObject({ tokens_per_hour: 14, tokens_per_month: 9000 });
     const del = await client(em).del(`plans/${id}`);
     expect(del.status).toBe(204);
@@ -196,7 +176,7 @@ describe("plans", () => {
       },
     });
     const id = created.body.data.id;
-    const updated = await updatePlan(id, {
+    const updated = await updatePlanAsSdk(em, id, {
       backup_price: 0.5,
       is_backup_available: false,
       limits: { backup_limit: { is_enabled: true, limit: 3 } },
@@ -225,7 +205,7 @@ describe("plans", () => {
       "virtualization_type",
     ]);
     expect(res.body.errors["params.ram"][0]).toMatch(/bytes/);
-    expect((await updatePlan(1, { backup_price: -1 })).status).toBe(422);
+    expect((await updatePlanAsSdk(em, 1, { backup_price: -1 })).status).toBe(422);
   });
 
   // A SolusIO may refuse a partial body or reset what it leaves out; until 2026-12-06 the emulator merged any
@@ -255,13 +235,13 @@ describe("plans", () => {
     ]);
     const before = (await client(em).get("plans/1")).body.data;
     expect(before.tokens_per_hour).not.toBe(8);
-    const noName = await updatePlan(1, { ...partial, name: undefined });
+    const noName = await updatePlanAsSdk(em, 1, { ...partial, name: undefined });
     expect([noName.status, noName.body]).toEqual([
       422,
       { message: "The name field is required.", errors: { name: ["The name field is required."] } },
     ]);
     expect((await client(em).get("plans/1")).body.data).toEqual(before);
-    const whole = await updatePlan(1, partial);
+    const whole = await updatePlanAsSdk(em, 1, partial);
     expect(whole.status).toBe(200);
     expect(whole.body.data).toEqual({ ...before, ...partial });
   });

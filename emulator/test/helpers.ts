@@ -114,3 +114,27 @@ export const BASIC_SEED = {
     },
   ],
 };
+
+/** `PUT plans/{id}` as the Go SDK sends it (plans.go PlanUpdateRequest): the plan as shown, with `changes`. */
+export async function updatePlanAsSdk(
+  em: RunningEmulator,
+  id: number | string,
+  changes: Record<string, unknown>,
+) {
+  const p = (await client(em).get(`plans/${id}`)).body.data;
+  return client(em).put(`plans/${id}`, {
+    name: p.name,
+    limits: p.limits,
+    tokens_per_hour: p.tokens_per_hour,
+    tokens_per_month: p.tokens_per_month,
+    position: p.position,
+    is_visible: p.is_visible,
+    is_default: p.is_default,
+    is_snapshots_enabled: p.is_snapshots_enabled,
+    is_backup_available: p.is_backup_available,
+    backup_price: p.backup_price,
+    reset_limit_policy: p.reset_limit_policy,
+    network_traffic_limit_type: p.network_traffic_limit_type,
+    ...changes,
+  });
+}

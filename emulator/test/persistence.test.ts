@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseEmulatorConfig } from "../main.ts";
 import { startEmulator } from "../start.ts";
-import { BASIC_SEED, client, setClock, startTestEmulator } from "./helpers.ts";
+import { BASIC_SEED, client, setClock, startTestEmulator, updatePlanAsSdk } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "solusio-emulator-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -140,7 +140,7 @@ describe("--state FILE", () => {
       // A file from before plans kept a price history: the prices it has hold from the plan's creation on, and
       // a re-price splits the hours from its instant (28 an hour for 2 h, then 30 for 3 h).
       await setClock(second, { advance_hours: 2 });
-      expect((await client(second).put("plans/4", { tokens_per_hour: 30 })).status).toBe(200);
+      expect((await updatePlanAsSdk(second, 4, { tokens_per_hour: 30 })).status).toBe(200);
       await setClock(second, { advance_hours: 3 });
       const usage = await client(second).get(
         "usage?period_start=2026-10-01T00:00:00Z&period_end=2026-11-01T00:00:00Z",

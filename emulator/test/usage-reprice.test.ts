@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../start.ts";
-import { client, reset, setClock, startTestEmulator } from "./helpers.ts";
+import { client, reset, setClock, startTestEmulator, updatePlanAsSdk } from "./helpers.ts";
 
 // billing-rules §2.2 for a plan re-priced in mid-month: the usage endpoint gives one item per server, plan AND
 // price, each hour priced as it was at the instant the hour began (QA's November 2026 case).
@@ -87,10 +87,10 @@ describe("a plan re-priced in mid-month (billing-rules §2.2)", () => {
     await setClock(em, { now: "2026-11-15T00:00:00Z" });
     await ok(client(em).patch(`servers/${s5}`, { backup_settings: { enabled: false } }));
     await setClock(em, { now: "2026-11-16T00:00:00Z" });
-    await ok(client(em).put("plans/2", { tokens_per_hour: 20 }));
+    await ok(updatePlanAsSdk(em, 2, { tokens_per_hour: 20 }));
     // A change of something other than a price starts no new segment.
     await setClock(em, { now: "2026-11-18T00:00:00Z" });
-    await ok(client(em).put("plans/2", { name: "Medium (2 GB)" }));
+    await ok(updatePlanAsSdk(em, 2, { name: "Medium (2 GB)" }));
     await setClock(em, { now: "2026-11-20T00:00:00Z" });
     await ok(client(em).del(`servers/${s5}`));
     await setClock(em, { now: "2026-12-01T00:00:00Z" });
@@ -117,7 +117,7 @@ describe("a plan re-priced in mid-month (billing-rules §2.2)", () => {
   it("prices a plan's past from its history after the plan is deleted", async () => {
     const s = await createAt("2026-11-01T00:00:00Z", 1);
     await setClock(em, { now: "2026-11-02T00:00:00Z" });
-    await ok(client(em).put("plans/1", { tokens_per_hour: 9, backup_price: 10 }));
+    await ok(updatePlanAsSdk(em, 1, { tokens_per_hour: 9, backup_price: 10 }));
     await setClock(em, { now: "2026-11-03T00:00:00Z" });
     await ok(client(em).del(`servers/${s}`));
     await ok(client(em).del("plans/1"), 204);

@@ -48,7 +48,9 @@ export function emulatorDriver(em: RunningEmulator) {
     },
     /** A plan's prices changed in SolusIO itself (solusio-api.md §5), not through tokenbill's setup. */
     repricePlan: async (id: number, prices: Record<string, number>) => {
-      await call("PUT", `plans/${id}`, prices);
+      // The whole plan with the new prices, as SolusIO's clients send an update (the emulator refuses less).
+      const plan = (await call("GET", `plans/${id}`)).data;
+      await call("PUT", `plans/${id}`, { ...plan, ...prices });
     },
     switchBackups: async (id: number, enabled: boolean) => {
       await call("PATCH", `servers/${id}`, { backup_settings: { enabled } });
