@@ -62,13 +62,25 @@ const describe = (b: { kind: string; api_url?: string; apiUrl?: string }) =>
 /** Why `found` is not the SolusIO this database belongs to; undefined when it is. */
 export function bindingMismatch(bound: SolusioBinding, found: SolusioIdentity): string | undefined {
   if (bound.kind === found.kind && bound.identity === found.identity) return undefined;
+  const refusal =
+    "Billing, user sync and the scheduler refuse to work against another SolusIO. Configure the right " +
+    "SOLUSIO_URL, or, if the change is deliberate, run `tokenbill solusio bind --force`.";
+  // The same installation reached as the other kind: the sandbox emulator's URL set as SOLUSIO_URL (or the
+  // reverse). The message named the same URL and identity twice (until 2026-12-06), with nothing to tell apart.
+  if (bound.identity === found.identity)
+    return (
+      `this database belongs to ${describe(bound)}, which this process reaches as ${kindOf(found)} ` +
+      `(${found.kind === "sandbox" ? "the sandbox, SOLUSIO_URL unset" : "SOLUSIO_URL"}): a sandbox database ` +
+      `is not a real SolusIO's, nor the other way round. ${refusal}`
+    );
   return (
     `this database belongs to ${describe(bound)} (identity ${bound.identity}), but this process talks to ` +
-    `${describe(found)} (identity ${found.identity}). Billing, user sync and the scheduler refuse to ` +
-    "work against another SolusIO. Configure the right SOLUSIO_URL, or, if the change is deliberate, run " +
-    "`tokenbill solusio bind --force`."
+    `${describe(found)} (identity ${found.identity}). ${refusal}`
   );
 }
+
+const kindOf = (found: SolusioIdentity) =>
+  found.kind === "sandbox" ? "the sandbox emulator" : "a real SolusIO";
 
 /**
  * Refuses (CONFLICT) when the database belongs to another SolusIO than `connection`'s; binds nothing. For a
