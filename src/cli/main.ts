@@ -17,43 +17,6 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
 }
 
-/** What the banner tells a person to send as the admin key; never the key itself. */
-export function keyHint(
-  config: { TOKENBILL_ADMIN_API_KEY?: string | undefined; DATA_DIR: string },
-  file: string | undefined,
-): string {
-  if (config.TOKENBILL_ADMIN_API_KEY) return "$TOKENBILL_ADMIN_API_KEY";
-  if (file) return `$(cat ${file})`;
-  // No command can reach a database in memory (each would open its own), so no key can be made for it later.
-  if (config.DATA_DIR === "memory://") return "<set TOKENBILL_ADMIN_API_KEY: memory:// keeps no key file>";
-  return "<a key from `tokenbill apikey create`>";
-}
-
-function sandboxBanner(
-  url: string,
-  emulatorUrl: string,
-  key: string,
-  logins: { file: string | undefined; staffEmail: string },
-): string {
-  const where = logins.file ? `passwords in ${logins.file}` : "passwords: DATA_DIR is memory://, none kept";
-  return [
-    "",
-    "  ┌─ tokenbill — SANDBOX MODE ─────────────────────────────────────────────",
-    "  │ No SolusIO is configured, so the built-in SolusIO emulator runs here.",
-    `  │ Staff console         ${url}/console   (log in as ${logins.staffEmail})`,
-    `  │ Customer portal       ${url}/portal    (demo customers' logins)`,
-    `  │ Demo logins           ${where}`,
-    `  │ tokenbill admin API   ${url}/api/v1   (Authorization: Bearer ${key})`,
-    `  │ GetTokenPricing       ${url}${"/solusio/api"}`,
-    `  │ SolusIO emulator API  ${emulatorUrl}/api/v1`,
-    `  │ SolusIO user area     ${emulatorUrl}  (log in: POST ${url}/api/v1/customers/1/sso)`,
-    "  │ Without SMTP_HOST, portal login and reset links are written to the log.",
-    "  │ Set SOLUSIO_URL and SOLUSIO_API_TOKEN to use a real SolusIO instead.",
-    "  └────────────────────────────────────────────────────────────────────────",
-    "",
-  ].join("\n");
-}
-
 // A mistake on the command line (an unknown option, a missing one, an argument too many) is bad input: exit
 // code 2 as for every other (reportCliError), never commander's own exit 1. Both settings pass to every
 // command made from the program, groups' commands included.
@@ -122,6 +85,7 @@ program
         { sandbox: true, emulator: server.sandbox.emulatorUrl },
         "SANDBOX MODE: SolusIO is the built-in emulator",
       );
+      const { keyHint, sandboxBanner } = await import("./sandbox-banner.ts");
       process.stderr.write(
         sandboxBanner(server.url, server.sandbox.emulatorUrl, keyHint(config, server.adminKeyFile), {
           file: server.sandbox.loginsFile,
