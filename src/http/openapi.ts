@@ -17,15 +17,56 @@ function keepDeclaredType(ctx: { jsonSchema: JsonSchema }): void {
     delete ctx.jsonSchema["anyOf"];
 }
 
+/** Values JSON cannot carry: a branch of them takes only what a verb re-parses (its own output), never a request. */
+const NOT_IN_JSON = new Set(["date", "bigint"]);
+
+/**
+ * A union's branch for a Date or a bigint (`instantOrDate`, `isoInstant`: verbs re-parse what an adapter parsed)
+ * is written `{}`, and an `anyOf` holding `{}` takes anything: `"paid_at": null` was valid to a generated
+ * client and a 400 to the server (until 2026-12-06). In what a request sends such branches are dropped, and
+ * a single branch left stands alone.
+ */
+function dropBranchesJsonCannotCarry(ctx: { zodSchema: unknown; jsonSchema: JsonSchema }): void {
+  const def = (ctx.zodSchema as { _zod?: { def?: { type?: string; options?: z.ZodType[] } } })._zod?.def;
+  const branches = ctx.jsonSchema["anyOf"];
+  if (def?.type !== "union" || !Array.isArray(branches) || branches.length !== def.options?.length) return;
+  const kept = branches.filter((_, i) => !NOT_IN_JSON.has(def.options![i]!._zod.def.type));
+  if (kept.length === branches.length || kept.length === 0) return;
+  if (kept.length > 1) {
+    ctx.jsonSchema["anyOf"] = kept;
+    return;
+  }
+  delete ctx.jsonSchema["anyOf"];
+  for (const [key, value] of Object.entries(kept[0] as JsonSchema)) ctx.jsonSchema[key] ??= value;
+}
+
 function schemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
   const json = z.toJSONSchema(schema, {
     io,
     unrepresentable: "any",
     target: "draft-2020-12",
-    override: keepDeclaredType,
+    override: (ctx) => {
+      if (io === "input") dropBranchesJsonCannotCarry(ctx);
+      keepDeclaredType(ctx);
+    },
   }) as JsonSchema;
   delete json["$schema"];
   return json;
+}
+
+/**
+ * A whole number a body takes as a JSON integer or a string of digits (`digitsOrInteger`) is, in a path or a
+ * query, text either way: its integer form says it, as client generators read parameters best.
+ */
+function asParameter(schema: JsonSchema): JsonSchema {
+  const branches = schema["anyOf"];
+  if (!Array.isArray(branches) || branches.length !== 2) return schema;
+  const [integer, digits] = branches as JsonSchema[];
+  if (integer?.["type"] !== "integer" || digits?.["type"] !== "string") return schema;
+  const { anyOf: _, ...rest } = schema;
+  // 2^53 bounds a JSON number only: written as digits, an id goes on to 2^63 − 1.
+  const { maximum, ...unbounded } = integer;
+  return { ...(maximum === Number.MAX_SAFE_INTEGER ? unbounded : integer), ...rest };
 }
 
 function parametersOf(schema: z.ZodType | undefined, where: "path" | "query") {
@@ -33,13 +74,16 @@ function parametersOf(schema: z.ZodType | undefined, where: "path" | "query") {
   const json = schemaOf(schema, "input");
   const properties = (json["properties"] ?? {}) as Record<string, JsonSchema>;
   const required = new Set((json["required"] ?? []) as string[]);
-  return Object.entries(properties).map(([name, s]) => ({
-    name,
-    in: where,
-    required: where === "path" || required.has(name),
-    schema: s,
-    ...(typeof s["description"] === "string" ? { description: s["description"] } : {}),
-  }));
+  return Object.entries(properties).map(([name, documented]) => {
+    const s = asParameter(documented);
+    return {
+      name,
+      in: where,
+      required: where === "path" || required.has(name),
+      schema: s,
+      ...(typeof s["description"] === "string" ? { description: s["description"] } : {}),
+    };
+  });
 }
 
 const ErrorEnvelope: JsonSchema = {

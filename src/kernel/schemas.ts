@@ -2,6 +2,7 @@ import { z } from "zod";
 import "./plain-zod-wording.ts";
 import { Decimal } from "../domain/decimal.ts";
 import { isPeriod, PERIOD_FORMAT } from "../domain/periods.ts";
+import { digitsPattern } from "./digits-pattern.ts";
 
 // Field schemas shared by the resource services. The same zod objects validate HTTP input and generate
 // the OpenAPI document, so the document can never drift from what the routes accept.
@@ -39,6 +40,31 @@ export const decimalString = (opts: { maxScale: number; min?: string; max?: stri
     .meta({ description: "exact decimal as a string (a JSON number is accepted on input)", example: "0.95" });
 
 /**
+ * How the OpenAPI document says a whole number that a body may give as a JSON integer or as a string of its
+ * digits (`.meta(digitsOrInteger(…))`): each form with the bounds it is taken within. A JSON integer beyond
+ * 2^53 has lost digits before any schema sees it (zod's int() and parseTokens refuse it), so the integer form
+ * stops there and the string goes on.
+ */
+export function digitsOrInteger(opts: {
+  min: 0n | 1n;
+  max: bigint;
+  leadingZeros?: boolean;
+  maxLength?: number;
+}) {
+  const safe = BigInt(Number.MAX_SAFE_INTEGER);
+  return {
+    anyOf: [
+      { type: "integer", minimum: Number(opts.min), maximum: Number(opts.max < safe ? opts.max : safe) },
+      {
+        type: "string",
+        pattern: digitsPattern(opts),
+        ...(opts.maxLength === undefined ? {} : { maxLength: opts.maxLength }),
+      },
+    ],
+  };
+}
+
+/**
  * A whole number written plainly: a JSON integer, or decimal digits in a path or query string. Forms that
  * JavaScript's own conversions also accept ("0x10", "1e3", " 5", "") are refused, and so are leading zeros
  * ("06"), so one id has one spelling, as GetTokenPricing's userid has.
@@ -64,13 +90,18 @@ export function wholeNumber(opts: { min: bigint; max: bigint; message: string })
   });
 }
 
+const MAX_ID = 2n ** 63n - 1n;
+
+/**
+ * A row's numeric id: in a path, digits; in a body, a JSON integer or a string of digits (as the schema takes
+ * both), from 1 to 2^63 − 1, PostgreSQL's bigint. Before, the document said a bare integer: 0, which is
+ * refused, was valid to a generated client and "7", which is taken, was not (until 2026-12-06).
+ */
 export const id = wholeNumber({
   min: 1n,
-  max: 2n ** 63n - 1n,
+  max: MAX_ID,
   message: "must be a positive whole number",
-}).meta({
-  type: "integer",
-});
+}).meta(digitsOrInteger({ min: 1n, max: MAX_ID }));
 
 export const countryCode = z
   .string()

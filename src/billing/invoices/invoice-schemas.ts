@@ -4,7 +4,14 @@ import type { InvoiceLineTable, InvoiceTable } from "../../db/schema.ts";
 import { identifierText } from "../../kernel/identifier-text.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
 import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
-import { calendarDateString, currencyCode, id, periodString, tokenCount } from "../../kernel/schemas.ts";
+import {
+  calendarDateString,
+  currencyCode,
+  digitsOrInteger,
+  id,
+  periodString,
+  tokenCount,
+} from "../../kernel/schemas.ts";
 
 // The admin API's view of invoices. Amounts are integers in minor units of the invoice's
 // currency; unit costs, multipliers and rates are exact decimal strings.
@@ -238,8 +245,8 @@ export const MarkPaidInput = z
           ),
       )
       .meta({
-        type: "integer",
-        description: `amount received, in minor units; must equal the invoice's amount due, at most ${MAX_AMOUNT_MINOR} (10^15)`,
+        ...digitsOrInteger({ min: 0n, max: MAX_AMOUNT_MINOR, leadingZeros: true, maxLength: 19 }),
+        description: `amount received, in minor units; must equal the invoice's amount due, at most ${MAX_AMOUNT_MINOR} (10^15); a JSON integer or a string of digits`,
       }),
     date: calendarDateString.meta({
       description:

@@ -4,7 +4,7 @@ import type { PaymentTable, RefundTable } from "../../db/schema.ts";
 import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
 import { identifierText } from "../../kernel/identifier-text.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
-import { id, instantOrDate } from "../../kernel/schemas.ts";
+import { digitsOrInteger, id, instantOrDate } from "../../kernel/schemas.ts";
 
 // The admin API's view of payments and refunds. Amounts are integers in minor units of the payment's
 // currency (billing-rules §7); never floats.
@@ -49,8 +49,9 @@ export const positiveMinor = z
     }
     return parsed;
   })
+  // Documented as both forms it takes, each with its bounds: a bare integer refused "7" and took 0 (until 2026-12-06).
   .meta({
-    type: "integer",
+    ...digitsOrInteger({ min: 1n, max: MAX_AMOUNT_MINOR }),
     description: `minor units (cents for USD), > 0 and at most ${MAX_AMOUNT_MINOR} (10^15); a JSON integer or a string of digits, without a fraction, an exponent or leading zeros`,
   });
 

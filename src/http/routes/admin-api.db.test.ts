@@ -418,7 +418,7 @@ describe("OpenAPI document", () => {
       Object.fromEntries(
         doc.paths[path].get.parameters.map((p: { name: string; schema: unknown }) => [p.name, p.schema]),
       );
-    expect(parameters("/api/v1/customers/{id}")["id"]).toEqual({ type: "integer" });
+    expect(parameters("/api/v1/customers/{id}")["id"]).toEqual({ type: "integer", minimum: 1 });
     expect(parameters("/api/v1/customers")["per_page"]).toEqual({
       type: "integer",
       minimum: 1,

@@ -1,11 +1,11 @@
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { PlanPriceTable } from "../../db/schema.ts";
-import { parseTokens } from "../../domain/tokens.ts";
+import { MAX_TOKENS, parseTokens } from "../../domain/tokens.ts";
 import type { ServiceError } from "../../kernel/errors.ts";
 import { auditedTable } from "../audited-table.ts";
 import { type Page, PageQuery } from "../../kernel/pagination.ts";
-import { idOut, IdParams, tokenCount } from "../../kernel/schemas.ts";
+import { digitsOrInteger, idOut, IdParams, tokenCount } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
@@ -26,9 +26,9 @@ const tokens = (field: string, what: string) =>
         return z.NEVER;
       }
     })
+    // Both forms parseTokens takes, each with its bounds: a bare integer refused "7" (until 2026-12-06).
     .meta({
-      type: "integer",
-      minimum: 0,
+      ...digitsOrInteger({ min: 0n, max: MAX_TOKENS, leadingZeros: true }),
       description: `${what}; whole tokens up to 2^63 − 1, a JSON integer or a string of digits (a string beyond 2^53, where a JSON number loses digits)`,
     });
 
