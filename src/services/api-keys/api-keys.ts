@@ -60,7 +60,7 @@ export const ApiKey = z.object({
   created_at: z.string(),
   created_by: z.string().nullable().meta({
     description:
-      "who created the key, as the audit log names actors (`staff:stf_…`, `apikey:key_…`, `cli`, `env-admin-key`); null when unknown (a key older than this field with no audit row)",
+      "who created the key, as the audit log names actors (`staff:stf_…`, `apikey:key_…`, `cli`, `env-admin-key`, or `system:bootstrap` for the key the first start leaves in DATA_DIR/admin-api-key); null when unknown (a key older than this field with no audit row)",
     example: "staff:stf_3f9a0c1b2d4e5f60",
   }),
   last_used_at: z.string().nullable().meta({ description: "recorded at most once a minute" }),
