@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
 import { z } from "zod";
 import type { ServiceContext } from "../kernel/context.ts";
-import { ServiceError } from "../kernel/errors.ts";
+import { ServiceError, validationWording } from "../kernel/errors.ts";
 import { IDEMPOTENCY_KEY_FIELD, IdempotentReplay } from "../kernel/idempotency.ts";
 import { ProtocolError, zodToServiceError } from "./errors.ts";
 import { readIdempotencyKey, sendReplay } from "./idempotency-header.ts";
@@ -204,6 +204,29 @@ function strictQuery(schema: z.ZodType | undefined): z.ZodType {
   throw new Error("a route's query schema must be a zod object, so that its parameters can be named");
 }
 
+/**
+ * A verb names the fields of its input bare (`tph`), as the CLI rewords them into its own options (`--tph`,
+ * src/cli/option-names.ts); the API names a query parameter `query.tph`, as the schema's refusals here do. A
+ * refusal the verb throws for one of the route's query parameters is named so too: `?tph=abc` was told `tph`
+ * and `?currency=XYZ` `currency` (until 2026-12-06). Only for a route with no body, whose other inputs (path
+ * parameters) are named otherwise, so a bare name can mean nothing but the query's.
+ */
+function inQueryTerms(error: unknown, spec: AnyRouteSpec): unknown {
+  if (!(error instanceof ServiceError && error.issues.length > 0) || spec.body !== undefined) return error;
+  if (!(spec.query instanceof z.ZodObject)) return error;
+  const names = new Set(Object.keys(spec.query.shape));
+  if (spec.params instanceof z.ZodObject)
+    for (const name of Object.keys(spec.params.shape)) names.delete(name);
+  if (!error.issues.some((issue) => names.has(issue.field))) return error;
+  const issues = error.issues.map((issue) =>
+    names.has(issue.field) ? { ...issue, field: `query.${issue.field}` } : issue,
+  );
+  // A message worded from its issues is worded again; one of its own is kept.
+  const message =
+    error.message === validationWording(error.issues) ? validationWording(issues) : error.message;
+  return new ServiceError(error.code, message, issues);
+}
+
 /** The signal of a route whose work is not stopped when its client leaves: it never aborts. */
 const NEVER_GONE = new AbortController().signal;
 
@@ -239,7 +262,7 @@ export function registerRoutes(
         } catch (error) {
           if (error instanceof IdempotentReplay) return sendReplay(reply, error.answer);
           if (stoppedForGoneClient(reply, gone, error)) return reply;
-          throw error;
+          throw inQueryTerms(error, spec);
         }
         if (spec.repeatAnswers) {
           const { created, data } = spec.repeatAnswers.of(result);

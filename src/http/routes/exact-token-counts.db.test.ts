@@ -63,7 +63,7 @@ describe("the plan table calculator", () => {
     expect(r.body.error.code).toBe("VALIDATION");
     expect(r.body.error.issues).toEqual([
       {
-        field: "tph",
+        field: "query.tph",
         message: `must be at most 12397005425880075 (got ${MAX}): its month (× 744) must stay within ${MAX} tokens, what a plan price can hold`,
       },
     ]);
