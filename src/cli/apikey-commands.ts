@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys/api-keys.ts";
 import { nameActors } from "../services/audit-log/name-actors.ts";
 import { withSystemContext } from "./with-context.ts";
+import { feedsVerbs } from "./cli-text-input.ts";
 
 /** The `apikey` group's commands, added to `apikey` (main.ts makes the group and loads this file when it runs). */
 export function addApiKeyCommands(apikey: Command): void {
@@ -50,4 +51,5 @@ export function addApiKeyCommands(apikey: Command): void {
         );
       }),
     );
+  feedsVerbs(apikey, { create: createApiKey.input });
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_BODY_TEXT } from "../kernel/clean-text.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { installCommandTextCheck } from "./cli-text-input.ts";
+import { addPricingCommands } from "./pricing-commands.ts";
 
 // The hook runs before a command's action (src/cli/cli-text-input.ts): a refused value stops the command
 // before anything is opened, and names the option or argument as the user typed it.
@@ -69,6 +70,43 @@ describe("a command's text", () => {
     expect(await runCommand("staff", "create", "--password", "x".repeat(MAX_BODY_TEXT + 1))).toEqual({
       ran: false,
       issue: { field: "--password", message: `must be at most ${MAX_BODY_TEXT} characters` },
+    });
+  });
+});
+
+describe("an option over the cap of every text", () => {
+  /** tokenbill's own `pricing` commands under the hook; a refusal is thrown before their action opens anything. */
+  async function pricingRefusal(...argv: string[]): Promise<unknown> {
+    const program = new Command("tokenbill").exitOverride();
+    installCommandTextCheck(program);
+    addPricingCommands(program.command("pricing"));
+    try {
+      await program.parseAsync(["node", "tokenbill", "pricing", ...argv]);
+    } catch (error) {
+      if (error instanceof ServiceError) return error.issues[0];
+      throw error;
+    }
+    return undefined;
+  }
+
+  // `pricing plans --tph $(seq -s, 1 3000)` said "at most 10000 characters", which read as though --tph took
+  // 10,000, while the API said its own 400 (until 2026-12-06).
+  it("is told the limit of the verb field it feeds, when that is lower", async () => {
+    const tph = Array.from({ length: 3000 }, (_, i) => i + 1).join(",");
+    expect(await pricingRefusal("plans", "--tph", tph)).toEqual({
+      field: "--tph",
+      message: "must be at most 400 characters",
+    });
+    expect(await pricingRefusal("conversion", "--currency", "USD,".repeat(3000))).toEqual({
+      field: "--currency",
+      message: "must be at most 400 characters",
+    });
+  });
+
+  it("keeps the cap for a value its field would refuse for another reason, and for other refusals", async () => {
+    expect(await pricingRefusal("plans", "--tph", "7", "--currency", `\u0007${"x".repeat(20)}`)).toEqual({
+      field: "--currency",
+      message: "must not contain control characters",
     });
   });
 });

@@ -1,5 +1,8 @@
 import type { Command } from "commander";
-import { assertCleanText, MAX_BODY_TEXT } from "../kernel/clean-text.ts";
+import { z } from "zod";
+import { assertCleanText, isTextTooLong, MAX_BODY_TEXT } from "../kernel/clean-text.ts";
+import { ServiceError } from "../kernel/errors.ts";
+import { optionForField } from "./option-names.ts";
 
 // A command's options and arguments are held to the admin API's text rules (src/kernel/clean-text.ts) before
 // its action runs. Commands call verbs directly, and verbs trust the edge's check: `staff create --name`
@@ -32,7 +35,50 @@ export function checkCommandText(command: Command): void {
   command.processedArgs.forEach((value, i) => {
     fields[`<${declared[i]?.name() ?? i}>`] = value;
   });
-  assertCleanText(fields, undefined, MAX_BODY_TEXT);
+  try {
+    assertCleanText(fields, undefined, MAX_BODY_TEXT);
+  } catch (error) {
+    // Over the cap every text has: an option whose verb field has a lower limit says that one ("at most 400"),
+    // as the API does (src/http/route.ts), not the cap, which read as though the option took 10,000 characters.
+    if (isTextTooLong(error))
+      throw ownLimitRefusal(command, (error as ServiceError).issues[0]!.field) ?? error;
+    throw error;
+  }
+}
+
+/** The verb input each command's options feed (feedsVerbs), field by field as option-names.ts maps them. */
+const VERB_INPUTS = new WeakMap<Command, z.ZodObject>();
+
+/**
+ * Declares which verb input (a verb's input schema) each command of `group` feeds with its options, by command
+ * name: an option over the cap of every text is then told its field's own, lower length limit.
+ */
+export function feedsVerbs(group: Command, inputs: Record<string, z.ZodType>): void {
+  for (const [name, input] of Object.entries(inputs)) {
+    const command = group.commands.find((c) => c.name() === name);
+    let schema: unknown = input;
+    while (schema instanceof z.ZodPipe) schema = schema.in;
+    if (!(command && schema instanceof z.ZodObject))
+      throw new Error(`${group.name()} ${name}: no such command, or its verb's input is not a zod object`);
+    VERB_INPUTS.set(command, schema);
+  }
+}
+
+/** The refusal of option `name`'s value for the length its verb field allows, when that field has one. */
+function ownLimitRefusal(command: Command, name: string): ServiceError | undefined {
+  const input = VERB_INPUTS.get(command);
+  const option = command.options.find((o) => o.long === name);
+  if (!(input && option)) return undefined;
+  const value = command.getOptionValue(option.attributeName());
+  for (const [field, schema] of Object.entries(input.shape as Record<string, z.ZodType>)) {
+    if (optionForField(command, field) !== name) continue;
+    // Only a length refusal: an amount in major units is no field's minor units, and is told the cap alone.
+    const tooLong = schema
+      .safeParse(value)
+      .error?.issues.find((i) => i.code === "too_big" && i.origin === "string");
+    if (tooLong) return ServiceError.validation(name, tooLong.message);
+  }
+  return undefined;
 }
 
 /** Runs checkCommandText before the action of every command of `program`, nested ones included. */

@@ -6,6 +6,7 @@ import { ServiceError } from "../kernel/errors.ts";
 import { jsonText } from "../kernel/json.ts";
 import { INVOICE_ARGUMENT_HELP, invoiceIdOf } from "./invoice-argument.ts";
 import { withSystemContext } from "./with-context.ts";
+import { feedsVerbs } from "./cli-text-input.ts";
 
 // `tokenbill invoices void` and `reissue`: the admin API's POST /api/v1/invoices/{id}/void and …/reissue
 // (docs/billing-cycle.md, "Voiding and reissuing"), the same verbs, audit rows and refusals, as the CLI actor.
@@ -67,4 +68,5 @@ export function addInvoiceCommands(invoices: Command): void {
         report(invoice, opts.json, `invoice ${nameOf(invoice)} is released for reissue: ${rerun(invoice)}`);
       }),
     );
+  feedsVerbs(invoices, { void: voidInvoice.input });
 }

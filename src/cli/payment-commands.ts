@@ -26,6 +26,7 @@ import { currencyDisplays } from "../services/currencies/currencies.ts";
 import { INVOICE_ARGUMENT_HELP, invoiceIdOf } from "./invoice-argument.ts";
 import { renderTable } from "./output.ts";
 import { withSystemContext } from "./with-context.ts";
+import { feedsVerbs } from "./cli-text-input.ts";
 
 // `tokenbill payments …`: money in (billing-rules §7, docs/payments.md). People type amounts in the
 // currency's major unit ("12.34"); they are converted exactly to minor units with the currency's exponent
@@ -292,4 +293,9 @@ export function addPaymentCommands(payments: Command): void {
         );
       }),
     );
+  feedsVerbs(payments, {
+    record: recordPayment.input,
+    refund: refundPayment.input,
+    "credit-note": issueCreditNote.input,
+  });
 }

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { jsonText } from "../kernel/json.ts";
 import { priceConversion, pricePlans } from "../services/pricing/price-calculator.ts";
 import { renderTable } from "./output.ts";
+import { feedsVerbs } from "./cli-text-input.ts";
 import { withSystemContext } from "./with-context.ts";
 
 // Token counts are bigints: printed with every digit, and in --json as the API writes them (json.ts).
@@ -54,6 +55,7 @@ export function addPricingCommands(pricing: Command): void {
         printNumbers(headers, rows);
       }, CALCULATOR),
     );
+  feedsVerbs(pricing, { conversion: priceConversion.input, plans: pricePlans.input });
 }
 
 /** A table of amounts, every column right-aligned. */

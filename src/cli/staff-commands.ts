@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { enableStaffUser, resetStaffTwoFactor, setStaffPassword } from "../services/staff/staff-repairs.ts";
 import { createStaffUser, disableStaffUser, listStaffUsers } from "../services/staff/staff-users.ts";
 import { withSystemContext } from "./with-context.ts";
+import { feedsVerbs } from "./cli-text-input.ts";
 
 // `tokenbill staff …`: console users from the host, above all the first owner (nobody can log in to make
 // one otherwise) and the repair of an account nobody can get into any more (the only owner's lost phone or
@@ -102,6 +103,7 @@ export function addStaffCommands(staff: Command): void {
         );
       }),
     );
+  feedsVerbs(staff, { create: createStaffUser.input });
 }
 
 /** How many API keys a staff change revoked with it, and which: the operator may have automation to move. */
