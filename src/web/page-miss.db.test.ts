@@ -70,16 +70,19 @@ describe("an address no page answers", () => {
   it("that the router cannot read (bad percent-encoding, a segment too long) is a page naming nothing of it", async () => {
     const missing = await get("/console/nothing-here");
     expect(missing.headers.get("content-security-policy")).toMatch(/default-src/);
-    for (const [path, status] of [
-      ["/console/invoices/%ZZ", 400],
-      ["/portal/invoices/%E0%A4%A", 400],
-      [`/console/customers/${"x".repeat(1001)}/edit`, 414],
-      [`/portal/payments/${"9".repeat(101)}`, 414],
+    // Titled by what is wrong with it: both were "Not found" and "Page not found" (until 2026-12-06).
+    for (const [path, status, heading] of [
+      ["/console/invoices/%ZZ", 400, "Damaged address"],
+      ["/portal/invoices/%E0%A4%A", 400, "Damaged address"],
+      [`/console/customers/${"x".repeat(1001)}/edit`, 414, "Address too long"],
+      [`/portal/payments/${"9".repeat(101)}`, 414, "Address too long"],
     ] as const) {
       const answer = await get(path);
       expect(answer.status, path).toBe(status);
       expect(answer.type, path).toContain("text/html");
-      expect(answer.text, path).toContain(`· tokenbill ${path.split("/")[1]}</title>`);
+      expect(answer.text, path).toContain(`<title>${heading} · tokenbill ${path.split("/")[1]}</title>`);
+      expect(answer.text, path).toContain(`<h1>${heading}</h1>`);
+      expect(answer.text, path).not.toContain("not found");
       expect(answer.text, path).toContain("This address is damaged or too long");
       expect(answer.text, path).not.toContain(path.split("/")[3]!);
       // Held to the pages' policy as a missing page is, though no hook ran before the router refused it.

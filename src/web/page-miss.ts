@@ -53,13 +53,15 @@ export function answerPageAddressError(
   const face = FACE.exec(request.url)?.[1] as "console" | "portal" | undefined;
   if (face === undefined) return undefined;
   const status = error.statusCode === 414 ? 414 : 400;
+  // Titled by what is wrong with the address, as its status says: it was "Page not found" (until 2026-12-06).
+  const heading = status === 414 ? "Address too long" : "Damaged address";
   return renderPage(
     reply,
     "message",
     {
       face,
-      title: "Not found",
-      heading: "Page not found",
+      title: heading,
+      heading,
       message:
         "This address is damaged or too long: it cannot be read as the address of a page. The link may be mistyped or cut.",
       back: { href: `/${face}`, text: "Back" },
