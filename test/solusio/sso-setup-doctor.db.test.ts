@@ -246,6 +246,11 @@ describe("setup and doctor", () => {
     ]);
     await applySetup(plan);
     expect((await planSetup(deps)).steps).toEqual([]);
+    // Its own fix alone: it was followed by the fix of a price SolusIO cannot take exactly (until 2026-12-06).
+    expect((await runDoctor(deps)).find((c) => c.name === "plan prices")).toMatchObject({
+      ok: false,
+      fix: "create the plan in SolusIO or remove its price",
+    });
     // solusio-api.md §7: whether PATCH merges `features` is unverified, so the whole object goes back with
     // only allow_registration changed (the emulator merges, so only the body itself can show it).
     expect(Object.keys(featuresBefore).length).toBe(7);
@@ -305,7 +310,7 @@ describe("setup and doctor", () => {
       const check = (await runDoctor(deps)).find((c) => c.name === "plan prices");
       expect(check).toMatchObject({
         ok: false,
-        fix: expect.stringContaining("lower a token price beyond 9007199254740991"),
+        fix: "lower a token price beyond 9007199254740991, which SolusIO cannot take exactly",
       });
       await h.server.api("PATCH", `/api/v1/plan-prices/${price.body.data.id}`, {
         tokens_per_hour: 9007199254740991,

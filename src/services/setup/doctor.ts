@@ -6,7 +6,7 @@ import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import { UpstreamError } from "../../kernel/errors.ts";
 import { bindingMismatch, identifySolusio, readBinding } from "../../solusio/solusio-binding.ts";
 import { checkBillingIntegration } from "./billing-integration-check.ts";
-import { MAX_PLAN_TOKENS_IN_SOLUSIO, planSetup, type SetupReport } from "./plan-setup.ts";
+import { planSetup, type SetupReport } from "./plan-setup.ts";
 import { pricingUrl } from "./pricing-url.ts";
 
 export interface DoctorCheck {
@@ -207,10 +207,8 @@ export async function runDoctor(deps: {
           : [...planSteps.map((s) => s.summary), ...report.warnings].join("; "),
       ...(planSteps.length > 0
         ? { fix: SETUP_FIX }
-        : report.warnings.length > 0
-          ? {
-              fix: `create the plan in SolusIO or remove its price; lower a token price beyond ${MAX_PLAN_TOKENS_IN_SOLUSIO}, which SolusIO cannot take exactly`,
-            }
+        : report.fixes.length > 0
+          ? { fix: report.fixes.join("; ") }
           : {}),
     });
   }

@@ -28,6 +28,8 @@ export interface SetupReport {
   steps: SetupStep[];
   /** Things setup cannot do itself (for example a priced plan that SolusIO does not have). */
   warnings: string[];
+  /** What to do about the warnings: each kind's own fix, once, in the order first met (the doctor's advice). */
+  fixes: string[];
   /**
    * Seed step 7 by hand, whenever setup has to set the billing integration: the value it writes for
    * "Custom billing" is a guess (solusio-api.md §7), so the operator is told how to set it in SolusIO's UI.
@@ -58,6 +60,10 @@ const PLAN_TOKEN_FIELDS = [
  */
 export const MAX_PLAN_TOKENS_IN_SOLUSIO = BigInt(Number.MAX_SAFE_INTEGER);
 
+// Each warning's own fix: the doctor gave both sentences to either failure (until 2026-12-06).
+const MISSING_PLAN_FIX = "create the plan in SolusIO or remove its price";
+const INEXACT_PRICE_FIX = `lower a token price beyond ${MAX_PLAN_TOKENS_IN_SOLUSIO}, which SolusIO cannot take exactly`;
+
 export async function planSetup(deps: {
   db: Kysely<Database>;
   api: SolusioApi;
@@ -66,6 +72,7 @@ export async function planSetup(deps: {
   const { api, config, db } = deps;
   const steps: SetupStep[] = [];
   const warnings: string[] = [];
+  const fixes = new Set<string>();
   const settings = await api.getSettings();
 
   if (settings.features?.allow_registration !== false) {
@@ -153,6 +160,7 @@ export async function planSetup(deps: {
     const plan = plans.find((p) => p.name === price.plan_name);
     if (!plan) {
       warnings.push(`plan "${price.plan_name}" has a price in tokenbill but does not exist in SolusIO`);
+      fixes.add(MISSING_PLAN_FIX);
       continue;
     }
     const beyond = PLAN_TOKEN_FIELDS.find((f) => price[f] > MAX_PLAN_TOKENS_IN_SOLUSIO);
@@ -160,6 +168,7 @@ export async function planSetup(deps: {
       warnings.push(
         `plan "${price.plan_name}" is not priced in SolusIO: its ${beyond} is ${price[beyond]} tokens, and SolusIO's plans take token prices as JSON numbers, exact only up to ${MAX_PLAN_TOKENS_IN_SOLUSIO}`,
       );
+      fixes.add(INEXACT_PRICE_FIX);
       continue;
     }
     // Exact: every field is at most 2^53 − 1 (checked above).
@@ -194,7 +203,7 @@ export async function planSetup(deps: {
       });
     }
   }
-  return { steps, warnings, manualSteps };
+  return { steps, warnings, fixes: [...fixes], manualSteps };
 }
 
 /** Applies every step in order; stops at the first failure and says which. */
