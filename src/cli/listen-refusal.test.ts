@@ -5,11 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ServiceError } from "../kernel/errors.ts";
 import { listenRefusal } from "./listen-refusal.ts";
 import { UnfitConfigurationError } from "./unfit-configuration.ts";
-import {
-  type CommandDataDir,
-  commandDataDir,
-  tokenbillCommand,
-} from "../../test/helpers/tokenbill-command.ts";
+import { type CommandDataDir, tokenbillCommand } from "../../test/helpers/tokenbill-command.ts";
 import { testTempDir } from "../../test/helpers/test-temp-dir.ts";
 
 // `tokenbill serve` or `tokenbill emulator` on a port another program holds, and the emulator given an option

@@ -231,7 +231,8 @@ export const MarkPaidInput = z
     amount: z
       .union([
         z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-        z.string().regex(/^\d{1,19}$/),
+        // One spelling, as every amount has: "0001" is refused (src/billing/payments/payment-schemas.ts).
+        z.string().regex(/^(?:0|[1-9]\d{0,18})$/),
         z.bigint().nonnegative(), // its own output: verbs re-parse input an adapter parsed already
       ])
       .transform((v) => BigInt(v))
@@ -245,7 +246,7 @@ export const MarkPaidInput = z
           ),
       )
       .meta({
-        ...digitsOrInteger({ min: 0n, max: MAX_AMOUNT_MINOR, leadingZeros: true, maxLength: 19 }),
+        ...digitsOrInteger({ min: 0n, max: MAX_AMOUNT_MINOR, maxLength: 19 }),
         description: `amount received, in minor units; must equal the invoice's amount due, at most ${MAX_AMOUNT_MINOR} (10^15); a JSON integer or a string of digits`,
       }),
     date: calendarDateString.meta({

@@ -2,7 +2,7 @@ import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
 import { type ProviderRefundOutcome, refundThroughProvider } from "../providers/refund-through-provider.ts";
-import { type Refund, RefundInput } from "./payment-schemas.ts";
+import { RefundInput } from "./payment-schemas.ts";
 import { answerIdempotencyKey, claimIdempotencyKey } from "../../kernel/idempotency-key.ts";
 import { recordRefundIn } from "./refund-payment.ts";
 import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
