@@ -64,8 +64,17 @@ describe("sandbox mode", () => {
     const key = readFileSync(join(cwd, "data", "admin-api-key"), "utf8").trim();
     expect(stdout).not.toContain(key);
     expect(stderr).not.toContain(key);
-    const api = async (method: string, path: string) =>
-      (await fetch(url + path, { method, headers: { authorization: `Bearer ${key}` } })).json();
+    const api = async (method: string, path: string, body?: unknown) =>
+      (
+        await fetch(url + path, {
+          method,
+          headers: {
+            authorization: `Bearer ${key}`,
+            ...(body === undefined ? {} : { "content-type": "application/json" }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        })
+      ).json();
 
     await expect
       .poll(
@@ -95,5 +104,41 @@ describe("sandbox mode", () => {
     expect(page.status).toBe(200);
     expect(html).toContain("ada@example.com");
     expect(html).toContain("$5.14"); // 5000 tokens × 0.00102714 on the seed's 1 Core, 1 GB RAM plan
+
+    // The README's "Bill a month against the sandbox", step by step: a server for Ada from 1 October, the
+    // clock past the month's end, the run. Until 2026-12-06 its invoice came to 0 tokens, $0.00: the sandbox's
+    // plans were priced by setup after they were made, and the emulator priced the hours before that at 0.
+    const emulatorToken = JSON.parse(readFileSync(join(cwd, "data", "sandbox.json"), "utf8")).adminToken;
+    const emulator = async (path: string, body: unknown) => {
+      const r = await fetch(`${emulatorUrl}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${emulatorToken}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(r.status, await r.clone().text()).toBeLessThan(300);
+    };
+    await emulator("/_emulator/clock", { now: "2026-10-01T00:00:00Z" });
+    await emulator("/api/v1/servers", {
+      name: "web-1",
+      plan: 1,
+      location: 1,
+      user: 2,
+      os: 1,
+      password: "pw-123456",
+    });
+    await emulator("/_emulator/clock", { now: "2026-11-02T00:00:00Z" });
+    const run = await api("POST", "/api/v1/billing-runs", { period: "2026-10" });
+    expect(run.data).toMatchObject({ period: "2026-10" });
+    await expect
+      .poll(
+        async () => (await api("GET", "/api/v1/invoices")).data.map((i: { number: string }) => i.number),
+        {
+          timeout: 30_000,
+          interval: 200,
+        },
+      )
+      .toEqual(["INV-2026-000001"]);
+    const [invoice] = (await api("GET", "/api/v1/invoices")).data;
+    expect([invoice.tokens, invoice.total, invoice.customer_id]).toEqual([5000, 514, 1]);
   }, 120_000);
 });

@@ -79,5 +79,16 @@ export function priceKey(planId: number, prices: PlanTokens): string {
 export function notePlanPrices(state: EmulatorState, plan: PlanRecord, at: string): void {
   const last = [...state.planPrices].reverse().find((c) => c.planId === plan.id);
   if (last && priceKey(plan.id, last) === priceKey(plan.id, plan)) return;
+  if (last && !state.servers.some((s) => s.planHistory.some((i) => i.planId === plan.id))) {
+    // No server has been on the plan, so no hour was sold at its earlier prices: they are no history, and the
+    // new ones hold from its first record (its creation). The sandbox makes its plans without prices and
+    // setup prices them a moment later; with the clock set back a month, every hour before that moment was
+    // priced at 0 (until 2026-12-06, the README's example invoice came to $0.00).
+    const first = state.planPrices.find((c) => c.planId === plan.id) ?? last;
+    for (let i = state.planPrices.length - 1; i >= 0; i--)
+      if (state.planPrices[i]!.planId === plan.id) state.planPrices.splice(i, 1);
+    state.planPrices.push({ planId: plan.id, at: first.at, ...planTokensOf(plan) });
+    return;
+  }
   state.planPrices.push({ planId: plan.id, at, ...planTokensOf(plan) });
 }

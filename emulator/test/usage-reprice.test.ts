@@ -128,4 +128,22 @@ describe("a plan re-priced in mid-month (billing-rules §2.2)", () => {
       [s, 1, 9, 24, 216, "hourly", null],
     ]);
   });
+
+  it("takes a plan priced before any server was on it at its new prices from its creation, the clock set back", async () => {
+    // The sandbox's way: a plan made without prices at the real time, priced by setup a moment later, then the
+    // clock set back a month and a server made. Until 2026-12-06 every hour before the pricing was at 0.
+    await setClock(em, { now: "2026-12-06T02:32:08Z" });
+    const made = await ok(
+      client(em).post("plans", { name: "Unpriced", tokens_per_hour: 0, tokens_per_month: 0 }),
+      201,
+    );
+    const plan = made.body.data["id"] as number;
+    await setClock(em, { now: "2026-12-06T02:32:10Z" });
+    await ok(updatePlanAsSdk(em, plan, { tokens_per_hour: 7, tokens_per_month: 5000 }));
+    const s = await createAt("2026-11-01T00:00:00Z", plan);
+    await setClock(em, { now: "2026-12-01T00:00:00Z" });
+    // 720 h × 7 = 5040, capped at 5000.
+    expect(await november()).toEqual([[s, plan, 7, 720, 5000, "monthly_cap", null]]);
+    // Once a server has been on a plan, a new price is history from its instant on (the first case above).
+  });
 });
