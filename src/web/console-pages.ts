@@ -117,7 +117,9 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     const pending = await pendingSession(request);
     if (!pending) return reply.redirect(FACES.staff.login, 303);
     const key = `staff-code:${pending.staffUserId}`;
-    const verdict = await deps.limiter.check(key, request.ip);
+    // The point is taken before the code is checked, as a password's is: read first and counted after, 20
+    // wrong codes sent at once had 7 or 8 checked against a limit of 5 (until 2026-12-06).
+    const verdict = await deps.limiter.attempt(key, request.ip);
     if (!verdict.allowed) {
       reply.header("retry-after", String(verdict.retryAfterSeconds));
       return codePage(request, reply, 429, {
@@ -125,16 +127,17 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
       });
     }
     const refused = request.formTextRefusal && fieldErrorsOf(request.formTextRefusal, ["code"]);
-    if (refused) return codePage(request, reply, 400, refused);
+    if (refused) {
+      await deps.limiter.giveBack(key, request.ip); // no code was checked
+      return codePage(request, reply, 400, refused);
+    }
     const ctx = deps.contextOf(request);
     const { code = "" } = formFields(request);
-    if (!(await verifyStaffTotp(ctx, pending.staffUserId, code))) {
-      await deps.limiter.fail(key, request.ip);
+    if (!(await verifyStaffTotp(ctx, pending.staffUserId, code)))
       return codePage(request, reply, 401, {
         code: "This code is not right. Enter the current code from your app.",
       });
-    }
-    await deps.limiter.clear(key);
+    await deps.limiter.succeed(key, request.ip);
     await endSession(ctx, pending.token);
     const { token } = await startSession(ctx, { kind: "staff", staffUserId: pending.staffUserId });
     setSessionCookie(reply, config, "staff", token);

@@ -8,7 +8,7 @@ import { normaliseEmail } from "../services/staff/staff-users.ts";
 // person who mistyped twice is not punished later); the address's count stays, as one address trying many
 // accounts is the other attack. Counts live in the process, like the API's secret limiter.
 //
-// An attempt takes its point before the password is verified (`attempt`), in one step of the limiter, and
+// An attempt takes its point before the password (or a two-factor code) is verified (`attempt`), in one step of the limiter, and
 // gives it back when the password was right (`succeed`) or never checked (`giveBack`). Until 2026-12-04
 // the count was only read first and raised after the ~50 ms verification, so 100 parallel guesses at one
 // account had 58 passwords tried instead of 5.
@@ -62,35 +62,4 @@ export class LoginLimiter {
   async succeed(key: string, ip: string): Promise<void> {
     await Promise.all([this.perEmail.delete(key), this.perIp.reward(ip)]);
   }
-
-  /**
-   * Whether an attempt may be checked now, without counting it: for a check that is itself safe under
-   * parallel requests (a TOTP code is accepted once, by one atomic update), followed by `fail`.
-   */
-  async check(key: string, ip: string): Promise<LoginVerdict> {
-    const [byKey, byIp] = await Promise.all([this.perEmail.get(key), this.perIp.get(ip)]);
-    const blocked = [
-      byKey && byKey.consumedPoints >= this.perEmail.points ? byKey.msBeforeNext : 0,
-      byIp && byIp.consumedPoints >= this.perIp.points ? byIp.msBeforeNext : 0,
-    ];
-    const ms = Math.max(...blocked);
-    return { allowed: ms <= 0, retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) };
-  }
-
-  /** Counts a failed attempt checked with `check` against the key and the address. */
-  async fail(key: string, ip: string): Promise<void> {
-    await Promise.all([
-      this.perEmail.consume(key).catch(ignoreExhausted),
-      this.perIp.consume(ip).catch(ignoreExhausted),
-    ]);
-  }
-
-  /** Clears a key's count after a right answer checked with `check`. */
-  async clear(key: string): Promise<void> {
-    await this.perEmail.delete(key);
-  }
-}
-
-function ignoreExhausted(error: unknown): void {
-  if (!(error instanceof RateLimiterRes)) throw error;
 }

@@ -70,6 +70,8 @@ beforeAll(async () => {
   handle = await createTestDatabase();
   server = await startTestServer(handle.db, {
     LOGIN_FAILURES_PER_EMAIL: 3,
+    // Every test here logs in from 127.0.0.1: the address's count must outlast all their wrong tries.
+    LOGIN_FAILURES_PER_IP: 100,
     TOKENBILL_PUBLIC_URL: "http://portal.test",
   });
   const ctx = systemContext(
@@ -435,6 +437,47 @@ describe("login limits", () => {
         face,
       ).toHaveLength(17);
     }
+  });
+
+  it("counts parallel wrong two-factor codes before checking them: no more tries than the limit", async () => {
+    // The code form read the count first and raised it after the check: 20 wrong codes at once had 19
+    // checked on PostgreSQL (until 2026-12-06). PGlite answers one statement at a time, which hid it there.
+    const ctx = systemContext(
+      handle,
+      parseConfig({ LOG_LEVEL: "silent" }),
+      pino({ level: "silent" }),
+      actors.cli(),
+    );
+    const racer = await createStaffUser({
+      ctx,
+      input: { email: "code-racer@example.com", role: "support", password: PASSWORD },
+    });
+    const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    await handle.db
+      .updateTable("staff_user")
+      .set({ totp_secret: secret, totp_enabled_at: new Date() })
+      .where("id", "=", racer.id)
+      .execute();
+    const b = new Browser();
+    const login = await b.submit("/console/login", "/console/login", {
+      email: "code-racer@example.com",
+      password: PASSWORD,
+    });
+    expect(login.location).toBe("/console/login/code");
+    const csrf = await csrfOf(b, "/console/login/code");
+    const right = await totpCodeAt(secret, new Date());
+    const wrong = (i: number) => {
+      const code = String(100_000 + i);
+      return code === right ? "999999" : code;
+    };
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        b.request("POST", "/console/login/code", { _csrf: csrf, code: wrong(i) }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(17);
   });
 
   it("counts an address however it is spelt, as the login looks it up", async () => {
