@@ -54,8 +54,8 @@ export const SCHEDULES = {
     enabled: () => true,
     first: (now) => now,
     slot: (now, c) => {
+      // The latest due period: one slot each, so a period already scheduled is not scheduled again.
       const period = duePeriod(now, c.BILLING_TIME_ZONE, c.BILLING_GRACE_MS);
-      if (period === null) return null;
       return { kind: "billing.scheduled_run", slot: `billing:${period}`, payload: { period } };
     },
     next: (now, c) => {

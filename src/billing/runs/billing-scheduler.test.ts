@@ -33,10 +33,39 @@ describe("nextScheduledRun", () => {
 });
 
 describe("duePeriod", () => {
-  it("is the previous month once its end plus grace has passed, and nothing before", () => {
-    expect(duePeriod(new Date("2026-11-01T00:59:59Z"), "UTC", HOUR)).toBeNull();
+  it("is the previous month once its end plus grace has passed, and until then the one before it", () => {
+    // In the grace window the month before is still the latest due one (its slot was taken a month ago).
+    expect(duePeriod(new Date("2026-11-01T00:59:59Z"), "UTC", HOUR)).toBe("2026-09");
     expect(duePeriod(new Date("2026-11-01T01:00:00Z"), "UTC", HOUR)).toBe("2026-10");
     expect(duePeriod(new Date("2026-11-25T12:00:00Z"), "UTC", HOUR)).toBe("2026-10");
     expect(duePeriod(new Date("2027-01-05T00:00:00Z"), "UTC", HOUR)).toBe("2026-12");
+  });
+
+  it.each([
+    ["UTC", 30 * 24 * HOUR],
+    ["UTC", 28 * 24 * HOUR],
+    ["Europe/Berlin", 30 * 24 * HOUR],
+    ["America/New_York", HOUR],
+    ["UTC", 0],
+  ])("in %s with a grace of %i ms, makes every month due, each at its end plus grace", (zone, grace) => {
+    // Until 2026-12-06, at 30 days January, March, May, August and October were never due (at 28 days,
+    // January): only the month before now's was looked at.
+    const due = new Map<string, Date>();
+    for (let t = Date.parse("2026-01-01T00:00:00Z"); t < Date.parse("2028-03-01T00:00:00Z"); t += HOUR) {
+      const period = duePeriod(new Date(t), zone, grace);
+      if (!due.has(period)) due.set(period, new Date(t));
+    }
+    for (let year = 2026; year <= 2027; year++)
+      for (let month = 1; month <= 12; month++) {
+        const period = `${year}-${String(month).padStart(2, "0")}`;
+        if (period < "2026-01" || (grace === 0 && period === "2025-12")) continue;
+        const at = due.get(period);
+        expect(at, `${period} is never due`).toBeDefined();
+        // First seen within the hour after its end plus grace (the sweep's step).
+        const dueAt = nextScheduledRun(new Date(at!.getTime() - HOUR), zone, grace);
+        expect(dueAt.period, period).toBe(period);
+        expect(at!.getTime() - dueAt.at.getTime()).toBeGreaterThanOrEqual(0);
+        expect(at!.getTime() - dueAt.at.getTime()).toBeLessThan(HOUR);
+      }
   });
 });

@@ -1,25 +1,28 @@
 import { ABANDONED_AFTER_MS } from "./start-billing-run.ts";
-import { periodBounds, periodOf, previousPeriod } from "../../domain/periods.ts";
+import { periodBefore, periodBounds, periodOf } from "../../domain/periods.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 
 // The schedule of billing-rules §5: a period is billed once it has ended plus the grace window for late usage.
 // src/app/schedules.ts fires it (one slot per period); this file says which period is due and whether it
 // still needs a run.
 
-/** The next run the schedule calls for after `now`: the period and when it may start. */
+/**
+ * The next run the schedule calls for after `now`: the first period whose end plus grace is still ahead, the
+ * one holding `now − grace`, and when it may start.
+ */
 export function nextScheduledRun(now: Date, timeZone: string, graceMs: number): { period: string; at: Date } {
-  const previous = previousPeriod(now, timeZone);
-  const previousAt = new Date(periodBounds(previous, timeZone).end.getTime() + graceMs);
-  if (now < previousAt) return { period: previous, at: previousAt };
-  const current = periodOf(now, timeZone);
-  return { period: current, at: new Date(periodBounds(current, timeZone).end.getTime() + graceMs) };
+  const period = periodOf(new Date(now.getTime() - graceMs), timeZone);
+  return { period, at: new Date(periodBounds(period, timeZone).end.getTime() + graceMs) };
 }
 
-/** The period that is due at `now` (its end plus grace has passed), or null while in the grace window. */
-export function duePeriod(now: Date, timeZone: string, graceMs: number): string | null {
-  const previous = previousPeriod(now, timeZone);
-  const at = periodBounds(previous, timeZone).end.getTime() + graceMs;
-  return now.getTime() >= at ? previous : null;
+/**
+ * The latest period that is due at `now` (its end plus grace has passed): the one before the period holding
+ * `now − grace`. Until 2026-12-06 only the month before `now`'s was looked at, and nothing in its grace
+ * window, so with a grace of 28 days or more a month whose due instant fell in the month after next was never
+ * due at all (at 30 days: January, March, May, August and October).
+ */
+export function duePeriod(now: Date, timeZone: string, graceMs: number): string {
+  return periodBefore(periodOf(new Date(now.getTime() - graceMs), timeZone));
 }
 
 export type BillingState =
