@@ -11,6 +11,8 @@ export interface DatabaseTraits {
   connections: number;
   /** PostgreSQL with named statements (named-statements.ts): whether the pool still names them, and their generation. */
   namedStatements?: { readonly naming: boolean; readonly generation: number; tablesChanged(): void };
+  /** PGlite's one session, taken in turns (give-way.ts): how many turns wait for it now. */
+  turns?: { waiting(): number };
 }
 
 // Keyed by the Kysely instance itself: a transaction is another instance, so it is not found here.

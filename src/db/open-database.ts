@@ -149,6 +149,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
     if (socket) dialect = new PgliteSharedDialect(client, session);
   }
   const db = new Kysely<Database>({ dialect });
+  recordDatabaseTraits(db, { server: false, connections: 1, turns: { waiting: () => dialect.waiting() } });
   return {
     db,
     kind: "pglite",

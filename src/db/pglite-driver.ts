@@ -288,6 +288,11 @@ export class PgliteDriver implements Driver {
 
   async init(): Promise<void> {}
 
+  /** Acquisitions waiting for the connection (give-way.ts). */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
   async acquireConnection(): Promise<DatabaseConnection> {
     if (this.#inUse) await new Promise<void>((resolve) => this.#waiting.push(resolve));
     this.#inUse = true;
@@ -320,10 +325,18 @@ export class PgliteDriver implements Driver {
 }
 
 export class PgliteDialect implements Dialect {
+  #driver: PgliteDriver | undefined;
+
   constructor(private readonly client: PGlite) {}
 
   createDriver(): Driver {
-    return new PgliteDriver(this.client);
+    this.#driver = new PgliteDriver(this.client);
+    return this.#driver;
+  }
+
+  /** Turns waiting for the session: Kysely makes one driver per instance (withPlugin shares it). */
+  waiting(): number {
+    return this.#driver?.waiting ?? 0;
   }
 
   createAdapter(): DialectAdapter {

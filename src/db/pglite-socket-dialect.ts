@@ -92,6 +92,11 @@ export class PgliteSharedDialect implements Dialect {
     return new TurnTakingDriver(this.#inner.createDriver(), this.session);
   }
 
+  /** Turns waiting for the session; serve's own wait there too, as its inner driver is only ever taken in a turn. */
+  waiting(): number {
+    return this.session.waiting;
+  }
+
   createAdapter(): DialectAdapter {
     return this.#inner.createAdapter();
   }

@@ -29,6 +29,11 @@ export class PgliteSessionQueue {
     return this.#holder;
   }
 
+  /** Turns waiting for the session: serve's own queries and socket connections' messages. */
+  get waiting(): number {
+    return this.#turns.length;
+  }
+
   /** Runs `work` when the session is this owner's; its result says whether the owner keeps the session. */
   take(owner: SessionOwner, work: () => Promise<boolean>): Promise<void> {
     return new Promise((resolve, reject) => {

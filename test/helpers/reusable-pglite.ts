@@ -7,6 +7,7 @@ import {
   sql,
   type UnknownRow,
 } from "kysely";
+import { databaseTraits, recordDatabaseTraits } from "../../src/db/database-traits.ts";
 import type { DatabaseHandle } from "../../src/db/open-database.ts";
 import { isAsLoaded, type LoadedState, readState, restoreRows } from "./loaded-state.ts";
 
@@ -40,9 +41,12 @@ export async function reusableDatabase(open: () => Promise<DatabaseHandle>): Pro
       return args.result;
     },
   };
+  const db = handle.db.withPlugin(lease);
+  // Another Kysely instance on the same driver: what the handle allows is the same (PGlite's session turns).
+  recordDatabaseTraits(db, databaseTraits(handle.db));
   return {
     ...handle,
-    db: handle.db.withPlugin(lease),
+    db,
     close: async () => {
       if (closed) return;
       closed = true;

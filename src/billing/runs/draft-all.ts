@@ -1,4 +1,6 @@
 import { sql } from "kysely";
+import { databaseTraits } from "../../db/database-traits.ts";
+import { giveWay } from "../../db/give-way.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
@@ -11,7 +13,8 @@ import { type DraftResult, draftInvoices, type RunRef } from "./draft-invoices.t
 import type { CustomerUsage, UsageStage } from "./usage-stage.ts";
 
 // Batches are written while the next is read and computed: the database and the process each have work,
-// and a round trip's wait is spent on another batch.
+// and a round trip's wait is spent on another batch. Not on PGlite, which works in this thread: there a batch
+// in flight would only queue its transaction behind the one before, and a request behind both (give-way.ts).
 const IN_FLIGHT = 3;
 
 /**
@@ -60,6 +63,7 @@ export async function draftAll(
   input: DraftAllInput,
 ): Promise<{ created: number; alreadyPresent: number }> {
   const size = ctx.config.BILLING_BATCH_SIZE;
+  const most = databaseTraits(ctx.db).server ? IN_FLIGHT : 1;
   const inFlight = new Set<Promise<void>>();
   let created = 0;
   let alreadyPresent = 0;
@@ -72,6 +76,8 @@ export async function draftAll(
       failure = new BillingInterrupted();
       break;
     }
+    // On PGlite, what came in during the last batch (an API request) has the session before this one's read.
+    await giveWay(ctx.db);
     const usage = await input.stage.readCustomers(ctx.db, after, size);
     if (usage.length === 0) break;
     if (input.crashAfterCustomers !== undefined && read >= input.crashAfterCustomers) {
@@ -103,7 +109,7 @@ export async function draftAll(
     );
     inFlight.add(write);
     void write.finally(() => inFlight.delete(write));
-    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    if (inFlight.size >= most) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   if (failure !== undefined) throw failure;
@@ -157,7 +163,7 @@ async function lockedCurrencies(trx: Tx, ids: readonly bigint[]): Promise<Map<bi
   return new Map(rows.map((r) => [r.id, r.currency_code]));
 }
 
-function writeBatch(
+async function writeBatch(
   ctx: ServiceContext,
   input: DraftAllInput,
   usage: readonly CustomerUsage[],
@@ -165,6 +171,8 @@ function writeBatch(
 ): Promise<DraftResult> {
   const { run } = input;
   const batch = usage.map((c) => c.customerId);
+  // And what came in during its read and pricing has it before its transaction.
+  await giveWay(ctx.db);
   return ctx.db.transaction().execute(async (trx) => {
     const currencies = await lockedCurrencies(trx, batch);
     let { drafts, customers } = priced;

@@ -9,7 +9,7 @@ import { crossCheckUsage } from "./cross-check-usage.ts";
 import { BillingInterrupted, draftAll, SimulatedCrash } from "./draft-all.ts";
 import type { RunRef } from "./draft-invoices.ts";
 import { finalizeAll } from "./finalize-all.ts";
-import { startImportHeartbeat } from "./import-heartbeat.ts";
+import { startImportHeartbeat, writeImportProgress } from "./import-heartbeat.ts";
 import { importUsage } from "./import-usage.ts";
 import { noUsageAnomaly } from "./no-usage-anomaly.ts";
 import { summarizeBillingRun } from "./summarize-billing-run.ts";
@@ -60,7 +60,10 @@ export interface BillingRunDeps {
    * failed with BillingInterrupted's message, and rejects with it; the next run resumes.
    */
   signal?: AbortSignal | undefined;
-  /** How often the heartbeat is written while usage records arrive (IMPORT_HEARTBEAT_MS); tests shorten it. */
+  /**
+   * How often the heartbeat and import progress are written while usage records arrive (IMPORT_HEARTBEAT_MS);
+   * tests shorten it.
+   */
   heartbeatMs?: number | undefined;
 }
 
@@ -93,7 +96,6 @@ export async function executeBillingRun(
     const shared = await loadSharedRows(ctx.db);
     const pricing = new PricingSnapshot({ ...shared, customers: [], discounts: shared.groupDiscounts });
 
-    let beat = 0;
     let received = 0;
     const heartbeat = startImportHeartbeat(ctx, run.id, () => received, deps.heartbeatMs);
     // Stopped however the import ends: a failed or interrupted run must not leave its timer behind in serve.
@@ -108,14 +110,8 @@ export async function executeBillingRun(
       onProgress: async (n) => {
         if (deps.signal?.aborted) throw new BillingInterrupted();
         report("importing", n, 0);
-        // The API shows progress from the run's row; the total is unknown until the last page.
-        if (n - beat < 20_000) return;
-        beat = n;
-        await ctx.db
-          .updateTable("billing_run")
-          .set({ processed: n, heartbeat_at: ctx.now() })
-          .where("id", "=", run.id)
-          .execute();
+        // The API shows progress from the run's row, page by page; the total is unknown until the last page.
+        await writeImportProgress(ctx, run.id, n);
       },
     }).finally(() => heartbeat.stop());
     await record((await deps.source.notes?.(period)) ?? []);

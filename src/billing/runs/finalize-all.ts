@@ -2,6 +2,7 @@ import { setTimeout } from "node:timers/promises";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { databaseTraits } from "../../db/database-traits.ts";
+import { giveWay } from "../../db/give-way.ts";
 import { calendarDate } from "./calendar-date.ts";
 import { BillingInterrupted } from "./draft-all.ts";
 import type { RunRef } from "./draft-invoices.ts";
@@ -224,6 +225,8 @@ class Finalizer {
     const { ctx, billingRun: run } = this;
     const inOrder =
       turn !== undefined && this.options.holdBatch !== undefined ? () => this.heldTurn(n, turn) : turn;
+    // On PGlite, what came in during the batch before (an API request) has the session before this one.
+    await giveWay(ctx.db);
     const now = ctx.now();
     const result = await ctx.db.transaction().execute(async (trx) => {
       const r = await finalizeInvoices(trx, {

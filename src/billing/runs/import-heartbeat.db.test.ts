@@ -8,8 +8,9 @@ import { runBilling } from "./run-billing.ts";
 
 // A slow usage read must keep the run's heartbeat fresh: staged progress alone beat every 20,000 records, so a
 // smaller book read slowly from SolusIO went minutes without a beat and, after 10, another run took the period
-// over as abandoned while this one was alive. Here records trickle in for about a second, a beat is due every
-// 100 ms of progress, and the source looks at the run's row while it still has records to give.
+// over as abandoned while this one was alive, and its progress read `importing 0/0` throughout. Here records
+// trickle in for about a second, a beat is due every 100 ms of progress, and the source looks at the run's row
+// while it still has records to give.
 
 const OCTOBER = { start: new Date("2026-10-01T00:00:00Z"), end: new Date("2026-11-01T00:00:00Z") };
 
@@ -38,12 +39,18 @@ afterAll(async () => handle?.close());
 class TricklingSource implements UsageSource {
   readonly name = "trickle";
   heartbeats: Date[] = [];
+  processed: number[] = [];
   constructor(private readonly records: UsageRecord[]) {}
   async *fetchUsage(_period: UsagePeriod): AsyncIterable<UsageRecord> {
     for (const record of this.records) {
       await sleep(80);
-      const row = await handle.db.selectFrom("billing_run").select("heartbeat_at").executeTakeFirstOrThrow();
+      const row = await handle.db
+        .selectFrom("billing_run")
+        .select(["heartbeat_at", "processed", "phase"])
+        .where("state", "=", "running")
+        .executeTakeFirstOrThrow();
       this.heartbeats.push(row.heartbeat_at);
+      if (row.phase === "importing") this.processed.push(row.processed);
       yield record;
     }
   }
@@ -65,5 +72,16 @@ describe("a run whose usage arrives slowly", () => {
     // About 0.9 s of reading: the row's heartbeat moved on with it (it stayed at the start before).
     expect(source.heartbeats.length).toBe(12);
     expect(last - first).toBeGreaterThanOrEqual(500);
+  });
+
+  it("shows how many records it has read while they arrive, not only every 20,000 staged", async () => {
+    const source = new TricklingSource(usage);
+    const ctx = { ...billingContext(handle), now: () => new Date() };
+    await runBilling({ ctx, input: { period: "2026-10" }, options: { source, heartbeatMs: 100 } });
+    // All 12 records fit one staged page: the row's count moved with the records read, before the page.
+    expect(source.processed).toHaveLength(12);
+    expect(source.processed).toEqual([...source.processed].sort((a, b) => a - b));
+    const midway = source.processed.filter((n) => n > 0 && n < 12);
+    expect(midway.length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -1,6 +1,7 @@
 import { billableHoursInPeriod } from "../../domain/charges.ts";
 import { Decimal } from "../../domain/decimal.ts";
 import type { UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
+import { giveWay } from "../../db/give-way.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import type { Anomaly } from "./anomaly.ts";
@@ -102,7 +103,7 @@ export interface ImportUsageInput {
   stage: UsageStage;
   /** Writes anomalies as they are found, so none is held until the end. */
   report: (anomalies: Anomaly[]) => Promise<void>;
-  /** Told after every page is staged; may write the run's heartbeat. */
+  /** Told after every page is staged; writes the run's progress and heartbeat. */
   onProgress?: (records: number) => Promise<void>;
   /** Told of every record as it arrives from the source, before it is staged (cheap: a counter). */
   onRecord?: () => void;
@@ -127,6 +128,8 @@ export async function importUsage(db: Tx, input: ImportUsageInput): Promise<Impo
 
   // Pages are written one at a time, in order, while the source produces the next one.
   const flush = async (batch: PageEntry[]) => {
+    // On PGlite, what came in while the page was read (an API request) has the session before its write.
+    await giveWay(db);
     const written = await input.stage.write(
       db,
       batch.map((p) => p.staged),
