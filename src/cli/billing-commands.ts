@@ -71,6 +71,7 @@ async function printSummary(ctx: ServiceContext, s: BillingSummary): Promise<voi
     `usage records: ${s.usage_records} from ${s.source}; customers billed: ${s.customers}`,
     `invoices: ${s.invoices.created} created, ${s.invoices.already_present} already present, ${s.invoices.finalized} finalized; period: ${byStatus}`,
     `anomalies: ${s.anomalies.total}${kinds ? ` (${kinds}) — see GET /api/v1/billing-runs/${s.run_id}/anomalies` : ""}`,
+    ...(s.bounds_warning ? [`warning: ${s.bounds_warning}`] : []),
   ].join("\n");
   const rows = s.totals.map((t) => [
     t.currency,

@@ -38,6 +38,7 @@ import * as m027invoiceReissue from "./migrations/027-invoice-reissue.ts";
 import * as m028pricingTruncate from "./migrations/028-pricing-truncate.ts";
 import * as m029ledgerCheckPlan from "./migrations/029-ledger-check-plan.ts";
 import * as m030planPriceChange from "./migrations/030-plan-price-change.ts";
+import * as m031billingRunTimeZone from "./migrations/031-billing-run-time-zone.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -75,6 +76,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "028-pricing-truncate": m028pricingTruncate,
   "029-ledger-check-plan": m029ledgerCheckPlan,
   "030-plan-price-change": m030planPriceChange,
+  "031-billing-run-time-zone": m031billingRunTimeZone,
 };
 
 /**

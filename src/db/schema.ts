@@ -252,6 +252,10 @@ export interface BillingRunTable {
   period: string;
   period_start: Date;
   period_end: Date;
+  /** The BILLING_TIME_ZONE the run computed its bounds in (migration 031); null for runs before it. */
+  time_zone: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Why the bounds are not that zone's calendar month (src/domain/period-tiling.ts); null when they are. */
+  bounds_warning: ColumnType<string | null, string | null | undefined, string | null>;
   source: string;
   state: ColumnType<BillingRunState, BillingRunState | undefined, BillingRunState>;
   phase: ColumnType<BillingRunPhase, BillingRunPhase | undefined, BillingRunPhase>;

@@ -11,7 +11,11 @@ export const BillingSummary = z.object({
   period: z.string(),
   period_start: z.string(),
   period_end: z.string(),
-  time_zone: z.string(),
+  time_zone: z.string().meta({ description: "the BILLING_TIME_ZONE the run's bounds were computed in" }),
+  bounds_warning: z.string().nullable().meta({
+    description:
+      "why the bounds are not the calendar month in time_zone (BILLING_TIME_ZONE changed since the period or a neighbour was billed); null when they are",
+  }),
   source: z.string(),
   state: z.enum(["completed", "failed"]),
   usage_records: z.number().int(),
@@ -47,6 +51,13 @@ export const BillingRun = z.object({
   period: z.string(),
   period_start: z.string(),
   period_end: z.string(),
+  time_zone: z.string().nullable().meta({
+    description: "the BILLING_TIME_ZONE the bounds were computed in; null for runs before 2026-12-06",
+  }),
+  bounds_warning: z.string().nullable().meta({
+    description:
+      'why the bounds are not the calendar month in time_zone (docs/billing-cycle.md, "Changing the billing time zone"); null when they are',
+  }),
   source: z.string(),
   state: z.enum(["running", "completed", "failed"]),
   phase: z.enum(["importing", "drafting", "finalizing", "done"]),
@@ -70,6 +81,8 @@ export function presentBillingRun(row: Selectable<BillingRunTable>): BillingRun 
     period: row.period,
     period_start: row.period_start.toISOString(),
     period_end: row.period_end.toISOString(),
+    time_zone: row.time_zone,
+    bounds_warning: row.bounds_warning,
     source: row.source,
     state: row.state,
     phase: row.phase,
@@ -86,6 +99,7 @@ export function presentBillingRun(row: Selectable<BillingRunTable>): BillingRun 
 function reviveSummary(json: BillingSummary): BillingSummary {
   return {
     ...json,
+    bounds_warning: json.bounds_warning ?? null, // summaries written before 2026-12-06 have none
     totals: json.totals.map((t) => ({
       ...t,
       subtotal: BigInt(t.subtotal),

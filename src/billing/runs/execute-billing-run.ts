@@ -152,7 +152,9 @@ export async function executeBillingRun(
       period: run.period,
       periodStart: ref.periodStart,
       periodEnd: ref.periodEnd,
-      timeZone: ctx.config.BILLING_TIME_ZONE,
+      // The zone the run's bounds were computed in, which a later change of BILLING_TIME_ZONE does not alter.
+      timeZone: run.time_zone ?? ctx.config.BILLING_TIME_ZONE,
+      boundsWarning: run.bounds_warning,
       source: run.source,
       usageRecords: imported.records,
       customers: customerCount,

@@ -7,6 +7,7 @@ import type { ServiceContext, VerbArgs } from "../../kernel/context.ts";
 import { type BillingRun, presentBillingRun } from "./billing-run-schemas.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
+import { recordedPeriodBounds } from "./recorded-period-bounds.ts";
 
 /**
  * A run that has not moved for this long was killed: a new run of its period marks it failed, and the
@@ -32,16 +33,22 @@ export function billablePeriod(ctx: ServiceContext, period: string): { start: Da
   return bounds;
 }
 
-/** Creates a billing run for a period that may be billed (billablePeriod). */
+/**
+ * Creates a billing run for a period that may be billed (billablePeriod), with the bounds the period's first
+ * run recorded, or that meet its billed neighbours' (recorded-period-bounds.ts): so a change of
+ * BILLING_TIME_ZONE between runs bills no hour twice and leaves none out.
+ */
 export async function startBillingRun({
   ctx,
   input,
 }: VerbArgs<{ period: string; source: string }>): Promise<BillingRun> {
   await requireStaffRole(ctx, ...BILLING_ROLES);
-  const bounds = billablePeriod(ctx, input.period);
+  billablePeriod(ctx, input.period);
   const now = ctx.now();
+  const timeZone = ctx.config.BILLING_TIME_ZONE;
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;
+    const bounds = await recordedPeriodBounds(trx, input.period, timeZone);
     await trx
       .updateTable("billing_run")
       .set({ state: "failed", error: "abandoned: no progress for 10 minutes (killed?)", finished_at: now })
@@ -56,6 +63,8 @@ export async function startBillingRun({
         period: input.period,
         period_start: bounds.start,
         period_end: bounds.end,
+        time_zone: timeZone,
+        bounds_warning: bounds.warning,
         source: input.source,
         actor: actorLabel(ctx.actor),
         started_at: now,
@@ -64,6 +73,7 @@ export async function startBillingRun({
       .returningAll()
       .executeTakeFirstOrThrow();
     const run = presentBillingRun(row);
+    if (bounds.warning) ctx.logger.warn({ runId: row.id, period: input.period }, bounds.warning);
     await recordAudit(trx, ctx, {
       action: "create",
       entity: "billing_run",

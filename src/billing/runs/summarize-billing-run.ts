@@ -8,6 +8,7 @@ export interface RunCounts {
   periodStart: Date;
   periodEnd: Date;
   timeZone: string;
+  boundsWarning: string | null;
   source: string;
   usageRecords: number;
   customers: number;
@@ -57,6 +58,7 @@ export async function summarizeBillingRun(db: Tx, counts: RunCounts): Promise<Bi
     period_start: counts.periodStart.toISOString(),
     period_end: counts.periodEnd.toISOString(),
     time_zone: counts.timeZone,
+    bounds_warning: counts.boundsWarning,
     source: counts.source,
     state: "completed",
     usage_records: counts.usageRecords,

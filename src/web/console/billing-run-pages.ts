@@ -9,6 +9,7 @@ import { previousPeriod } from "../../domain/periods.ts";
 import { zodToServiceError } from "../../kernel/verb.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
+import { readableTimes } from "../page-time.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
@@ -134,6 +135,8 @@ function rowOf(run: BillingRun) {
     badge: STATE_BADGE[run.state],
     started: when(run.started_at),
     finished: when(run.finished_at),
+    covered: `${when(run.period_start)} – ${when(run.period_end)}`,
+    bounds_warning: run.bounds_warning && readableTimes(run.bounds_warning),
     percent: total > 0 ? Math.floor((processed * 100) / total) : run.state === "completed" ? 100 : 0,
   };
 }
