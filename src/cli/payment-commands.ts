@@ -21,6 +21,7 @@ import { jsonText } from "../kernel/json.ts";
 import { zodToServiceError } from "../kernel/verb.ts";
 import { PaymentFields, PaymentIdParams } from "../billing/payments/payment-schemas.ts";
 import { PAID_AT_MAX_AGE_YEARS } from "../billing/payments/paid-at-window.ts";
+import { calendarDate } from "../billing/runs/calendar-date.ts";
 import { getCustomer } from "../services/customers/customers.ts";
 import { currencyDisplays } from "../services/currencies/currencies.ts";
 import { INVOICE_ARGUMENT_HELP, invoiceIdOf } from "./invoice-argument.ts";
@@ -116,7 +117,7 @@ export function addPaymentCommands(payments: Command): void {
     .requiredOption("--reference <reference>", "bank or gateway reference, unique per method")
     .option(
       "--date <date>",
-      `when the money arrived: YYYY-MM-DD (its midnight UTC) or an ISO 8601 instant; at most a day ahead and ${PAID_AT_MAX_AGE_YEARS} years back (default: now)`,
+      `when the money arrived: YYYY-MM-DD (that day in BILLING_TIME_ZONE) or an ISO 8601 instant; at most a day ahead and ${PAID_AT_MAX_AGE_YEARS} years back (default: now)`,
     )
     .action(async (opts: RecordOptions & { amount: string }) => {
       const details = recordDetails(opts);
@@ -228,7 +229,8 @@ export function addPaymentCommands(payments: Command): void {
             p.invoice_id ?? "",
             await money(ctx, p.currency, p.amount),
             `${p.method} ${p.reference}`,
-            p.paid_at.slice(0, 10),
+            // The day as statements write it: in BILLING_TIME_ZONE, not UTC's.
+            calendarDate(new Date(p.paid_at), ctx.config.BILLING_TIME_ZONE),
             await money(ctx, p.currency, p.refunded),
           ]);
         }

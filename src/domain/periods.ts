@@ -87,6 +87,16 @@ function firstInstantAtOrAfter(local: number, timeZone: string): number {
   return hi;
 }
 
+/**
+ * The first instant of calendar day `date` (YYYY-MM-DD) in `timeZone`: 2026-12-05 in America/New_York is
+ * 2026-12-05T05:00Z. Where the day starts in a gap (clocks go forward at midnight), the transition.
+ */
+export function startOfDay(date: string, timeZone: string): Date {
+  validateTimeZone(timeZone);
+  const [year, month, day] = date.split("-").map(Number);
+  return new Date(firstInstantAtOrAfter(Date.UTC(year!, month! - 1, day!), timeZone));
+}
+
 /** What a text that is no period is told: a month written YYYY-MM, from 1970 (as parsePeriod reads it). */
 export const PERIOD_FORMAT = 'must be a month written YYYY-MM, e.g. "2026-10"';
 

@@ -150,16 +150,23 @@ export const isoInstant = z
   .transform((v, zctx) => storableInstant(v instanceof Date ? v : new Date(v), zctx));
 
 /**
- * An instant given as ISO text, a calendar date ("2026-11-20", read as its midnight in UTC) or (verbs re-parsing
- * what an adapter parsed) a Date; a Date within the storable years.
+ * An instant given as ISO text or (verbs re-parsing what an adapter parsed) a Date, within the storable years;
+ * or a calendar date ("2026-11-20"), kept as that text: the verb reads it as the day's first instant in
+ * BILLING_TIME_ZONE (startOfDay), which no schema knows. Until 2026-12-06 a date was read as its midnight in
+ * UTC, a day early on statements west of UTC.
  */
 export const instantOrDate = z
   .union([z.iso.datetime({ offset: true }), z.iso.date(), z.date()], {
     error: "must be a date written YYYY-MM-DD (a day that exists) or an ISO 8601 instant with its offset",
   })
-  .transform((v, zctx) =>
-    storableInstant(v instanceof Date ? v : new Date(v.length === 10 ? `${v}T00:00:00Z` : v), zctx),
-  );
+  .transform((v, zctx): Date | string => {
+    if (typeof v === "string" && v.length === 10) {
+      if (v >= FIRST_STORABLE_DATE) return v;
+      zctx.addIssue({ code: "custom", message: OUTSIDE_STORABLE });
+      return z.NEVER;
+    }
+    return storableInstant(v instanceof Date ? v : new Date(v), zctx);
+  });
 
 /** A calendar date that exists, written YYYY-MM-DD: 2026-02-30 and year 0000 are refused. */
 export const calendarDateString = z

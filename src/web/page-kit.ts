@@ -6,7 +6,7 @@ import { ADMIN_ROLES, BILLING_ROLES, roleMay } from "../services/staff/staff-rol
 import { currentStaffUser } from "../services/staff/staff-users.ts";
 import { type PageData, renderPage } from "./render.ts";
 
-export { when } from "./page-time.ts";
+export { paidOn, when } from "./page-time.ts";
 import { csrfToken, type WebDeps } from "./web-deps.ts";
 
 // What every console and portal page is made of: the header (who is logged in, the face's navigation), the

@@ -6,7 +6,7 @@ import { type TxContext, withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { invoiceAmountDue } from "../ledger/ledger.ts";
 import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
-import { checkPaidAt } from "../payments/paid-at-window.ts";
+import { checkPaidAt, paidAtInstant } from "../payments/paid-at-window.ts";
 import { recordPaymentIn } from "../payments/record-payment.ts";
 import { readInvoice } from "./get-invoice.ts";
 import { type Invoice, InvoiceIdParams, MarkPaidInput } from "./invoice-schemas.ts";
@@ -21,8 +21,10 @@ export const markInvoicePaid = defineVerb(
   MarkPaidInput.extend(InvoiceIdParams.shape),
   async ({ ctx, input }): Promise<Invoice> => {
     await requireStaffRole(ctx, ...BILLING_ROLES);
-    const paidAt = new Date(`${input.date}T00:00:00Z`);
-    checkPaidAt(paidAt, ctx.now(), "date");
+    // The day's first instant in BILLING_TIME_ZONE, as a date-only paid_at (paid-at-window.ts).
+    const zone = ctx.config.BILLING_TIME_ZONE;
+    checkPaidAt(input.date, ctx.now(), zone, "date");
+    const paidAt = paidAtInstant(input.date, zone);
     return withTransaction(ctx, async (tx) => {
       // With an Idempotency-Key, the key and the payment commit together and a retry gets this answer.
       await claimIdempotencyKey(tx, ctx.idempotency);
@@ -55,7 +57,7 @@ async function markPaidIn(
   // Sent again (a retry after a lost answer): the payment it recorded is found by its reference, as every
   // payment's repeat is, and the invoice is answered as it is now, nothing written. Until 2026-12-05 the
   // retry met the invoice it had paid and was refused (409 "is paid").
-  if (await sameMarkPaid(tx.db, input)) return readInvoice(tx.db, input.id);
+  if (await sameMarkPaid(tx.db, input, paidAt)) return readInvoice(tx.db, input.id);
   if (row.status !== "finalized" && row.status !== "partially_paid") {
     throw new ServiceError(
       "CONFLICT",
@@ -103,6 +105,7 @@ async function markPaidIn(
 async function sameMarkPaid(
   db: TxContext["db"],
   input: { id: string; amount: bigint; date: string; reference: string },
+  paidAt: Date,
 ): Promise<boolean> {
   const earlier = await db
     .selectFrom("payment")
@@ -114,6 +117,7 @@ async function sameMarkPaid(
     earlier !== undefined &&
     earlier.invoice_id === input.id &&
     earlier.amount === input.amount &&
-    new Date(earlier.paid_at).toISOString().slice(0, 10) === input.date
+    // The date's first instant in the billing zone, or its midnight in UTC as it was recorded until 2026-12-06.
+    [paidAt.getTime(), Date.parse(`${input.date}T00:00:00Z`)].includes(new Date(earlier.paid_at).getTime())
   );
 }

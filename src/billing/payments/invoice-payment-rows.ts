@@ -2,7 +2,7 @@ import { type JobRecord, jobRecord } from "../../jobs/enqueue-job.ts";
 import { auditFields } from "../../kernel/audit.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { invoiceEventJobs } from "../invoices/emit-invoice-event.ts";
-import type { RecordPaymentInput } from "./payment-schemas.ts";
+import type { PaymentToRecord } from "./payment-schemas.ts";
 
 // What a payment against one invoice writes that is known before the invoice is read: the payment's own
 // fields, its two invoice.event jobs (checked by the job catalog) and its audit row without the parts that
@@ -29,7 +29,7 @@ export interface InvoicePaymentRows {
 
 export function invoicePaymentRows(
   ctx: ServiceContext,
-  input: RecordPaymentInput & { invoice_id: string },
+  input: PaymentToRecord & { invoice_id: string },
   paymentId: string,
   now: Date,
 ): InvoicePaymentRows {

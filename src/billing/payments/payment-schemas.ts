@@ -85,7 +85,7 @@ export const PaymentFields = z.object({
   }),
   paid_at: instantOrDate.optional().meta({
     description:
-      "when the money arrived (ISO instant, or a date read as its midnight UTC); defaults to now. At most a day ahead of tokenbill's clock (time zones, clocks that disagree) and at most 10 years back; a date PostgreSQL cannot store (year 0000) is refused too",
+      "when the money arrived: an ISO instant, or a date YYYY-MM-DD, read as that day's first instant in BILLING_TIME_ZONE (until 2026-12-06, its midnight in UTC); defaults to now. At most a day ahead of tokenbill's clock (time zones, clocks that disagree) and at most 10 years back; a date PostgreSQL cannot store (year 0000) is refused too",
   }),
 });
 
@@ -107,6 +107,8 @@ export const RecordPaymentInput = PaymentFields.extend({
     }
   });
 export type RecordPaymentInput = z.output<typeof RecordPaymentInput>;
+/** A payment to record once its date-only paid_at became an instant in BILLING_TIME_ZONE (paidAtInstant). */
+export type PaymentToRecord = Omit<RecordPaymentInput, "paid_at"> & { paid_at?: Date | undefined };
 
 /** The body of POST /invoices/{id}/payments and /customers/{id}/payments: the target is in the path. */
 export const PaymentBody = PaymentFields.strict();

@@ -2,7 +2,7 @@ import { timeOrderedId } from "../../kernel/time-ordered-id.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { fieldError } from "./field-error.ts";
 import { invoicePaymentRows } from "./invoice-payment-rows.ts";
-import { presentPayment, type RecordPaymentInput } from "./payment-schemas.ts";
+import { presentPayment, type PaymentToRecord } from "./payment-schemas.ts";
 import type { RecordPaymentResult } from "./record-payment.ts";
 import { repeatedPayment } from "./repeated-payment.ts";
 import { writePaymentEvent } from "./write-payment-event.ts";
@@ -15,7 +15,7 @@ import { writePaymentEvent } from "./write-payment-event.ts";
 export async function recordInvoicePayment(
   db: Tx,
   ctx: ServiceContext,
-  input: RecordPaymentInput & { invoice_id: string },
+  input: PaymentToRecord & { invoice_id: string },
 ): Promise<RecordPaymentResult> {
   const paymentId = timeOrderedId("pay");
   const rows = invoicePaymentRows(ctx, input, paymentId, ctx.now());

@@ -8,7 +8,7 @@ import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
 import { type LedgerLine, postLedgerEvent } from "../ledger/ledger.ts";
 import { allocateOldestFirst } from "./allocate.ts";
 import { fieldError } from "./field-error.ts";
-import { checkPaidAt } from "./paid-at-window.ts";
+import { checkPaidAt, paidAtInstant } from "./paid-at-window.ts";
 import {
   lockCustomerForMoney,
   lockOpenInvoicesOldestFirst,
@@ -36,12 +36,14 @@ export interface RecordPaymentResult {
  */
 export const recordPayment = defineVerb(
   RecordPaymentInput,
-  async ({ ctx, input }): Promise<RecordPaymentResult> => {
+  async ({ ctx, input: given }): Promise<RecordPaymentResult> => {
     // Staff need a billing role; operators' keys pass without a query (the hot path of bench/payments).
     await requireStaffRole(ctx, ...BILLING_ROLES);
     // Staff's date is judged here, not in recordPaymentIn: a provider's webhook records its payment there
     // with the provider's own date (paid-at-window.ts).
-    checkPaidAt(input.paid_at, ctx.now());
+    const zone = ctx.config.BILLING_TIME_ZONE;
+    checkPaidAt(given.paid_at, ctx.now(), zone);
+    const input = { ...given, paid_at: paidAtInstant(given.paid_at, zone) };
     if (ctx.idempotency) {
       // With an Idempotency-Key the key, the payment and the answer commit together; a retry under the key
       // is answered as the first request was, whatever its reference (a client that made a new reference
@@ -70,7 +72,7 @@ export async function recordPaymentIn(
 ): Promise<RecordPaymentResult> {
   const parsed = RecordPaymentInput.safeParse(raw);
   if (!parsed.success) throw zodToServiceError(parsed.error);
-  const input = parsed.data;
+  const input = { ...parsed.data, paid_at: paidAtInstant(parsed.data.paid_at, ctx.config.BILLING_TIME_ZONE) };
 
   // A payment against one invoice writes all its rows in one statement; a customer payment, allocated over
   // several invoices, step by step below.

@@ -2,7 +2,7 @@ import type { Selectable } from "kysely";
 import type { PaymentTable } from "../../db/schema.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { fieldError, MoneyRefusal } from "./field-error.ts";
-import type { RecordPaymentInput } from "./payment-schemas.ts";
+import type { PaymentToRecord } from "./payment-schemas.ts";
 import { readPayment } from "./read-payment.ts";
 import type { RecordPaymentResult } from "./record-payment.ts";
 
@@ -13,7 +13,7 @@ import type { RecordPaymentResult } from "./record-payment.ts";
  */
 export async function repeatedPayment(
   trx: Tx,
-  input: RecordPaymentInput,
+  input: PaymentToRecord,
   customerId: bigint,
 ): Promise<RecordPaymentResult> {
   const winner = await trx
@@ -33,7 +33,7 @@ export async function repeatedPayment(
 async function sameOrRefused(
   trx: Tx,
   existing: Selectable<PaymentTable>,
-  input: RecordPaymentInput,
+  input: PaymentToRecord,
   customerId: bigint,
 ): Promise<RecordPaymentResult> {
   const same =

@@ -3,7 +3,7 @@ import { getCustomerBalance } from "../../billing/payments/customer-balance.ts";
 import { listPayments } from "../../billing/payments/get-payment.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
-import { money, pageQuery, pagerOf, when } from "../page-kit.ts";
+import { money, pageQuery, pagerOf, paidOn } from "../page-kit.ts";
 import { pendingRefunds } from "./invoice-view.ts";
 
 // The customer page's money card: balance and credit (projections of the ledger), and the customer's
@@ -30,7 +30,7 @@ export async function customerMoney(ctx: ServiceContext, request: FastifyRequest
     credit: show(account.credit),
     payments: payments.data.map((p) => ({
       id: p.id,
-      date: when(p.paid_at),
+      date: paidOn(p.paid_at, ctx.config.BILLING_TIME_ZONE),
       method: p.method,
       reference: p.reference,
       invoiceId: p.invoice_id,

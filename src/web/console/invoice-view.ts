@@ -9,7 +9,7 @@ import type { Payment } from "../../billing/payments/payment-schemas.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
 import { calendarDate } from "../../billing/runs/calendar-date.ts";
 import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
-import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
+import { money, pageQuery, pagerOf, paidOn, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { noticeFrom } from "./page-helpers.ts";
@@ -138,7 +138,7 @@ export async function invoicePage(
       },
       payments: payments.data.map((p) => ({
         ...p,
-        date: when(p.paid_at),
+        date: paidOn(p.paid_at, ctx.config.BILLING_TIME_ZONE),
         amount: show(p.amount),
         refunded: show(p.refunded),
         refundable: p.amount > p.refunded && paysInvoice(p, id),

@@ -7,7 +7,7 @@ import type { CurrencyDisplay } from "../../domain/money.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import { getCustomer } from "../../services/customers/customers.ts";
-import { money, staffPage } from "../page-kit.ts";
+import { money, paidOn, staffPage } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
@@ -106,7 +106,7 @@ export function registerPaymentRefundPages(app: FastifyInstance, deps: WebDeps):
       {
         title: "Refund a payment",
         heading: `Refund payment ${payment.reference}`,
-        intro: `${show(payment.amount)} paid by ${payment.method} on ${payment.paid_at.slice(0, 10)}; ${show(payment.refunded)} refunded so far. The refund is recorded at once: it takes back the payment's unused credit first, then reopens the invoices it paid for what it returns.`,
+        intro: `${show(payment.amount)} paid by ${payment.method} on ${paidOn(payment.paid_at, deps.config.BILLING_TIME_ZONE)}; ${show(payment.refunded)} refunded so far. The refund is recorded at once: it takes back the payment's unused credit first, then reopens the invoices it paid for what it returns.`,
         action: `${owner.base}/refunds`,
         hidden: { payment_id: payment.id, [FORM_KEY_FIELD]: newFormKey() },
         fields: REFUND_FIELDS,

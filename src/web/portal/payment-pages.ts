@@ -9,7 +9,7 @@ import {
   startPortalCheckout,
 } from "../../services/portal/portal-payments.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
-import { customerPage, money, pageQuery, pagerOf, when } from "../page-kit.ts";
+import { customerPage, money, pageQuery, pagerOf, paidOn, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { CUSTOMER } from "./portal-notices.ts";
 
@@ -24,13 +24,13 @@ const METHOD: Record<string, string> = {
   manual: "Recorded by us",
 };
 
-function paymentView(p: PortalPayment, displays: Map<string, CurrencyDisplay>) {
+function paymentView(p: PortalPayment, displays: Map<string, CurrencyDisplay>, timeZone: string) {
   const cur = displays.get(p.currency);
   // Every payment's currency exists (foreign key); without one no amount is shown rather than a wrong one.
   const m = (v: bigint) => (cur ? money(v, cur) : "—");
   return {
     id: p.id,
-    date: when(p.paid_at),
+    date: paidOn(p.paid_at, timeZone),
     method: METHOD[p.method] ?? p.method,
     reference: p.reference,
     amount: m(p.amount),
@@ -89,7 +89,7 @@ export function registerPortalPaymentPages(app: FastifyInstance, deps: WebDeps):
     ]);
     return customerPage(deps, request, reply, "portal-payments", {
       title: "Payments",
-      payments: page.data.map((p) => paymentView(p, displays)),
+      payments: page.data.map((p) => paymentView(p, displays, ctx.config.BILLING_TIME_ZONE)),
       pager: pagerOf(request, page.meta),
     });
   });
@@ -102,7 +102,7 @@ export function registerPortalPaymentPages(app: FastifyInstance, deps: WebDeps):
     ]);
     return customerPage(deps, request, reply, "portal-payment", {
       title: "Payment",
-      payment: paymentView(payment, displays),
+      payment: paymentView(payment, displays, ctx.config.BILLING_TIME_ZONE),
     });
   });
 }
