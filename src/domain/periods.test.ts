@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import {
   monthSoFar,
   parsePeriod,
+  periodAfter,
+  periodBefore,
   periodBounds,
   periodOf,
   previousPeriod,
@@ -121,6 +123,17 @@ describe("previousPeriod", () => {
   it("reports offsets", () => {
     expect(timeZoneOffsetMs(Date.UTC(2026, 6, 1), "Europe/Berlin")).toBe(2 * HOUR);
     expect(timeZoneOffsetMs(Date.UTC(2026, 0, 1), "Europe/Berlin")).toBe(HOUR);
+  });
+});
+
+describe("periodBefore and periodAfter", () => {
+  it("step one month, across the year's end, and undo each other", () => {
+    expect([periodBefore("2026-01"), periodAfter("2026-12"), periodAfter("2028-02")]).toEqual([
+      "2025-12",
+      "2027-01",
+      "2028-03",
+    ]);
+    for (const p of ["0002-01", "2026-06", "9998-12"]) expect(periodBefore(periodAfter(p))).toBe(p);
   });
 });
 

@@ -153,6 +153,11 @@ export function periodBefore(period: string): string {
   return formatPeriod(p.month === 1 ? { year: p.year - 1, month: 12 } : { ...p, month: p.month - 1 });
 }
 
+/** The period after `period`: "2026-12" → "2027-01". */
+export function periodAfter(period: string): string {
+  return formatPeriod(nextMonth(parsePeriod(period)));
+}
+
 /**
  * The month so far at `now`: from the start of the period containing `now` in `timeZone`, for as many whole
  * hours as have passed since. Estimates ask the usage source for whole hours only, as it bills begun hours

@@ -1,16 +1,11 @@
 import { sql, type Transaction } from "kysely";
 import type { Database } from "../../db/schema.ts";
 import { type RecordedBounds, type TiledBounds, tiledPeriodBounds } from "../../domain/period-tiling.ts";
-import { periodBefore } from "../../domain/periods.ts";
+import { periodAfter, periodBefore } from "../../domain/periods.ts";
 
 // Held while a run's bounds are chosen and its row written, so that two first runs of neighbouring months
 // (or of one month) started at once by processes in different zones cannot both miss the other's row.
 const BOUNDS_LOCK = 0x7b_b0_0d; // any constant of our own: no other advisory lock is taken
-
-function periodAfter(period: string): string {
-  const [year, month] = period.split("-").map(Number);
-  return month === 12 ? `${year! + 1}-01` : `${year}-${String(month! + 1).padStart(2, "0")}`;
-}
 
 /**
  * The bounds a new run of `period` bills (period-tiling.ts), from the first run recorded for it and for the
