@@ -360,7 +360,7 @@ describe("e-mailed links end with a change of e-mail or password", () => {
     };
   };
 
-  it("revokes a customer's outstanding links when staff change its e-mail", async () => {
+  it("revokes a customer's outstanding links and ends its sessions when staff change its e-mail", async () => {
     const created = await server.api("POST", "/api/v1/customers", {
       email: "carl@example.com",
       name: "Carl",
@@ -368,6 +368,22 @@ describe("e-mailed links end with a change of e-mail or password", () => {
       currency: "EUR",
     });
     expect(created.status).toBe(201);
+    const ctx = systemContext(
+      handle,
+      parseConfig({ LOG_LEVEL: "silent" }),
+      pino({ level: "silent" }),
+      actors.cli(),
+    );
+    await setPortalPassword({
+      ctx,
+      input: { customer_id: BigInt(created.body.data.id), password: PASSWORD },
+    });
+    const open = new Browser();
+    expect(
+      (await open.submit("/portal/login", "/portal/login", { email: "carl@example.com", password: PASSWORD }))
+        .status,
+    ).toBe(303);
+    expect((await open.request("GET", "/portal")).status).toBe(200);
     const links = await askForLinks("carl@example.com");
     const changed = await server.api("PATCH", `/api/v1/customers/${created.body.data.id}`, {
       email: "carl.new@example.com",
@@ -375,6 +391,8 @@ describe("e-mailed links end with a change of e-mail or password", () => {
     expect(changed.status).toBe(200);
     // The links went to the old address: whoever reads it no longer holds the account.
     expect(await spend(links)).toEqual({ opened: { magic: 401, reset: 401 }, magic: 401, reset: 401 });
+    // Nor does a session logged in with it (until 2026-12-06 it carried on).
+    expect((await open.request("GET", "/portal")).status).toBe(303);
   });
 
   it("revokes them when the password is set or reset", async () => {

@@ -2,6 +2,7 @@ import { isAssignedCountryCode } from "../../domain/country-codes.ts";
 import { assertConfiguredLimitGroup } from "./limit-group-choice.ts";
 import { answerIdempotencyKey, claimIdempotencyKey } from "../../kernel/idempotency-key.ts";
 import { z } from "zod";
+import { endAllSessions } from "../staff/web-sessions.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { Tx } from "../../kernel/context.ts";
@@ -228,9 +229,12 @@ export const updateCustomer = defineVerb(
         (k) => input.patch[k] !== undefined && input.patch[k] !== before[k],
       );
       if (reachesSolusio) await enqueueCustomerSync(trx, input.id);
-      // Login and reset links sent to the old address must not open the account any more.
-      if (input.patch.email !== undefined && input.patch.email !== before.email)
+      // Login and reset links sent to the old address must not open the account any more, nor may a portal
+      // session logged in with it (the address changes hands: a mailbox lost, an account passed on).
+      if (input.patch.email !== undefined && input.patch.email !== before.email) {
         await revokePortalTokens(trx, ctx.now(), input.id);
+        await endAllSessions(tx, { kind: "customer", customerId: input.id });
+      }
       const after = presentCustomer(
         reachesSolusio ? { ...row, sync_state: "pending", sync_error: null } : row,
       );
