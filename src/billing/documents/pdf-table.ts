@@ -1,5 +1,6 @@
 import {
   BOLD,
+  BOTTOM,
   CONTENT_WIDTH,
   type Doc,
   ensureSpace,
@@ -112,29 +113,50 @@ export interface TotalsRow {
   size?: number | undefined;
 }
 
-/** The totals box at the right margin from `top`; returns the y below it. */
-export function drawTotals(pdf: Doc, rows: readonly TotalsRow[], top: number): number {
-  const styleOf = (row: TotalsRow) => ({ font: row.strong ? BOLD : FONT, size: row.size ?? 9.5 });
+/** How the totals box sits: its left edge, its width, and its value column's width. */
+function totalsLayout(pdf: Doc, rows: readonly TotalsRow[]) {
   // The value column is as wide as the widest figure (90 pt at least), so no figure wraps; the box grows
   // to the left to keep its labels room.
-  const widest = Math.max(...rows.map((row) => textWidth(pdf, row.value, styleOf(row))));
+  const widest = Math.max(...rows.map((row) => textWidth(pdf, row.value, totalsStyle(row))));
   const valueWidth = Math.min(Math.max(90, Math.ceil(widest) + PAD + 2), CONTENT_WIDTH - 120);
   const width = Math.min(Math.max(260, valueWidth + 170), CONTENT_WIDTH);
-  const x = RIGHT - width;
-  let y = ensureSpace(pdf, top, rows.length * 16);
+  return { x: RIGHT - width, width, valueWidth };
+}
+
+const totalsStyle = (row: TotalsRow) => ({ font: row.strong ? BOLD : FONT, size: row.size ?? 9.5 });
+
+/** Draws the totals box's rows from `top` (or only measures them); returns the y below it. */
+function layTotals(pdf: Doc, rows: readonly TotalsRow[], top: number, draw: boolean): number {
+  const { x, width, valueWidth } = totalsLayout(pdf, rows);
+  let y = top;
   for (const row of rows) {
-    const style = styleOf(row);
+    const style = totalsStyle(row);
     if (row.strong) {
-      pdf.moveTo(x, y).lineTo(RIGHT, y).lineWidth(1.2).strokeColor(INK).stroke();
+      if (draw) pdf.moveTo(x, y).lineTo(RIGHT, y).lineWidth(1.2).strokeColor(INK).stroke();
       y += 4;
     }
-    const label = write(pdf, row.label, x + PAD, y, { ...style, width: width - valueWidth - 2 * PAD });
+    const labelStyle = { ...style, width: width - valueWidth - 2 * PAD };
     const fit = onOneLine(pdf, row.value, { ...style, width: valueWidth - PAD, align: "right" });
-    const value = write(pdf, row.value, RIGHT - valueWidth, y + fit.dy, fit.style) + fit.dy;
+    const label = draw ? write(pdf, row.label, x + PAD, y, labelStyle) : measure(pdf, row.label, labelStyle);
+    const value =
+      (draw
+        ? write(pdf, row.value, RIGHT - valueWidth, y + fit.dy, fit.style)
+        : measure(pdf, row.value, fit.style)) + fit.dy;
     // A wrapped label or figure pushes the next row down by its own height, not the label's alone.
     y += Math.max(label, value) + 4;
   }
   return y;
+}
+
+/**
+ * The totals box at the right margin from `top`; returns the y below it. `followedBy` is the height of what
+ * comes after it and belongs with it (the document's closing note): the box moves to a new page with it
+ * rather than leave that note alone on the last page, when both fit on one.
+ */
+export function drawTotals(pdf: Doc, rows: readonly TotalsRow[], top: number, followedBy = 0): number {
+  const height = layTotals(pdf, rows, 0, false);
+  const together = height + followedBy <= BOTTOM - PAGE.margin ? height + followedBy : height;
+  return layTotals(pdf, rows, ensureSpace(pdf, top, together), true);
 }
 
 /** "Seller · title · Questions: e-mail · Page 1 of 2" in the bottom margin of every page. */

@@ -45,9 +45,11 @@ export async function renderInvoicePdf(doc: InvoiceDocument, fonts = pdfFonts())
   y = drawBillTo(pdf, content, y + 24);
   y = drawLines(pdf, content, y + 20);
   if (content.lineNote !== null) y = drawLineNote(pdf, content.lineNote, y + 4);
-  y = drawTotals(pdf, totalsRows(content), y + 12);
-  y = ensureSpace(pdf, y + 18, 30);
-  write(pdf, content.note, PAGE.margin, y, { width: CONTENT_WIDTH, font: BOLD, size: 10 });
+  const noteStyle = { width: CONTENT_WIDTH, font: BOLD, size: 10 };
+  const noteHeight = Math.max(30, measure(pdf, content.note, noteStyle));
+  y = drawTotals(pdf, totalsRows(content), y + 12, 18 + noteHeight);
+  y = ensureSpace(pdf, y + 18, noteHeight);
+  write(pdf, content.note, PAGE.margin, y, noteStyle);
   drawFooters(pdf, doc.seller, content.title);
   pdf.end();
   return await done;

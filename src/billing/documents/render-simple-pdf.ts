@@ -28,11 +28,12 @@ export async function renderSimplePdf(c: SimpleLayout, fonts = pdfFonts()): Prom
   let y = drawHeader(pdf, c);
   y = drawParty(pdf, c, y + 24);
   y = drawLines(pdf, c, y + 20);
-  y = drawTotals(pdf, c.totals, y + 12);
+  const noteStyle = { width: CONTENT_WIDTH, size: 9.5 };
+  const notesHeight = c.notes.reduce((sum, note) => sum + 8 + measure(pdf, note, noteStyle), 0);
+  y = drawTotals(pdf, c.totals, y + 12, notesHeight);
   for (const note of c.notes) {
-    const style = { width: CONTENT_WIDTH, size: 9.5 };
-    y = ensureSpace(pdf, y + 8, measure(pdf, note, style));
-    y += write(pdf, note, PAGE.margin, y, style);
+    y = ensureSpace(pdf, y + 8, measure(pdf, note, noteStyle));
+    y += write(pdf, note, PAGE.margin, y, noteStyle);
   }
   drawFooters(pdf, c.seller, c.title);
   pdf.end();
