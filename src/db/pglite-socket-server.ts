@@ -90,15 +90,20 @@ function handlerQueue(db: PGlite, session: PgliteSessionQueue, notifications?: S
       scanners.delete(handlerId);
       session.drop(handlerId, new Error("the connection closed"));
     },
-    /** A connection that closes mid-cycle or mid-transaction must not leave the session to serve that way. */
+    /**
+     * A connection that closes hands the session back as serve keeps it: not mid-cycle or mid-transaction,
+     * and without what the connection set for itself (sessionReset).
+     */
     // The library calls it without a catch, so it never rejects (a closed database has nothing to clean).
     async clearTransactionIfNeeded(handlerId: number) {
       await session
         .take(handlerId, async () => {
-          if (session.holder !== handlerId) return false;
           try {
-            await db.runExclusive(() => db.execProtocolRaw(SYNC));
-            if (db.isInTransaction()) await db.exec("ROLLBACK");
+            if (session.holder === handlerId) {
+              await db.runExclusive(() => db.execProtocolRaw(SYNC));
+              if (db.isInTransaction()) await db.exec("ROLLBACK");
+            }
+            await db.exec(sessionReset(notifications?.channels ?? []));
           } catch {
             // Nobody is left to wait for: the session goes back to the others whatever this left.
           }
@@ -107,6 +112,29 @@ function handlerQueue(db: PGlite, session: PgliteSessionQueue, notifications?: S
         .catch(() => {});
     },
   };
+}
+
+/**
+ * What undoes a departed connection's own settings on the one session. A client's `SET search_path`, time
+ * zone or role stayed for serve's queries after it left: found by QA on 2026-12-06, where a psql session's
+ * `SET search_path TO pg_catalog` made every admin API call fail (`relation "job" does not exist`) until a
+ * restart, and the `tokenbill migrate` that followed built a second schema in pg_catalog, which then hid the
+ * real one. serve sets nothing on its PGlite session that RESET ALL would undo (open-database.ts: its
+ * settings are start parameters, which RESET returns to), holds no temporary tables, cursors or session
+ * advisory locks, and LISTENs on its channels again (a client may have run UNLISTEN *). A client's prepared
+ * statements stay: serve's own share the namespace, and they cost only memory.
+ */
+export function sessionReset(channels: readonly string[]): string {
+  for (const channel of channels)
+    if (!CHANNEL_NAME.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  return [
+    "RESET SESSION AUTHORIZATION",
+    "RESET ALL",
+    "CLOSE ALL",
+    "DISCARD TEMP",
+    "UNLISTEN *",
+    ...channels.map((channel) => `LISTEN ${channel}`),
+  ].join("; ");
 }
 
 /**

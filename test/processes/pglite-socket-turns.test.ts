@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { setTimeout as delay } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -23,6 +24,8 @@ let client: PGlite;
 let socket: PgliteSocketServer;
 let dir: string;
 const opened: pg.Client[] = [];
+const WAKEUP = "tb_test_wakeup";
+const heard: string[] = [];
 
 async function connect(): Promise<pg.Client> {
   const c = new pg.Client({ host: dir, port: SOCKET_PORT, user: "postgres", database: "postgres" });
@@ -39,7 +42,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "tb-sock-"));
   client = await PGlite.create();
   const session = new PgliteSessionQueue();
-  socket = (await shareOverSocket(client, session, dir))!;
+  socket = (await shareOverSocket(client, session, dir, {
+    channels: [WAKEUP],
+    onNotification: (channel, payload) => heard.push(`${channel}:${payload}`),
+  }))!;
   serve = new Kysely({ dialect: new PgliteSharedDialect(client, session) });
   await sql`CREATE TABLE note (id serial PRIMARY KEY, body text NOT NULL)`.execute(serve);
 }, 60_000);
@@ -118,5 +124,33 @@ describe("a PGlite shared over a socket", () => {
     await sql`INSERT INTO note (body) VALUES ('after')`.execute(serve);
     const other = await connect();
     expect((await other.query("SELECT body FROM note")).rows).toEqual([{ body: "after" }]);
+  });
+
+  it("undoes what a departed client set for itself, for serve and the next client", async () => {
+    const setting = async (name: string) =>
+      (await sql<{ v: string }>`SELECT current_setting(${name}) AS v`.execute(serve)).rows[0]!.v;
+    const searchPath = await setting("search_path");
+    const timeZone = await setting("TimeZone");
+    for (const leave of ["end", "kill"] as const) {
+      const cli = await connect();
+      await cli.query("SET search_path TO pg_catalog");
+      await cli.query("SET TIME ZONE 'Pacific/Chatham'");
+      await cli.query("CREATE TEMP TABLE scratch (x int)");
+      await cli.query("UNLISTEN *");
+      if (leave === "end") await cli.end();
+      else (cli as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+      // The reset is the departed connection's last turn; serve's next statements may come before it.
+      for (let i = 0; i < 100 && (await setting("search_path")) !== searchPath; i++) await delay(20);
+      expect(await setting("search_path")).toBe(searchPath);
+      expect(await setting("TimeZone")).toBe(timeZone);
+      expect(await count()).toBeGreaterThanOrEqual(0);
+      const next = await connect();
+      expect((await next.query("SELECT to_regclass('pg_temp.scratch') AS t")).rows).toEqual([{ t: null }]);
+      // serve still hears a command's wake-up after a client's UNLISTEN *.
+      heard.length = 0;
+      await next.query(`NOTIFY ${WAKEUP}, '${leave}'`);
+      for (let i = 0; i < 100 && heard.length === 0; i++) await delay(20);
+      expect(heard).toEqual([`${WAKEUP}:${leave}`]);
+    }
   });
 });
