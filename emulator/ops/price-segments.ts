@@ -17,12 +17,20 @@ export interface PriceSegment {
   plan: PlanSnapshot;
 }
 
+/** Before any instant the clock can show: a plan's first prices hold from here. */
+const BEGINNING = -(2n ** 63n);
+
 export function priceBookOf(state: EmulatorState): PriceBook {
   const book: PriceBook = new Map();
   for (const prices of state.planPrices) {
-    const list = book.get(prices.planId) ?? [];
-    book.set(prices.planId, list);
-    list.push({ at: BigInt(new Date(prices.at).getTime()), prices });
+    const list = book.get(prices.planId);
+    // The plan's first record (its creation) holds from the beginning, not from the instant it was made: with
+    // the clock set back after the plan was made (the README's month, a test's), that instant lies after the
+    // hours its servers ran, and a re-price in between priced those hours as well (QA, 2026-12-06: 744 h at
+    // the new 14 tokens instead of 360 h at 7 and 384 h at 14).
+    const at = list === undefined ? BEGINNING : BigInt(new Date(prices.at).getTime());
+    if (list === undefined) book.set(prices.planId, [{ at, prices }]);
+    else list.push({ at, prices });
   }
   for (const list of book.values()) list.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   return book;
@@ -47,8 +55,7 @@ export function priceSegments(
   to: bigint,
 ): PriceSegment[] {
   const changes = book.get(interval.planId) ?? [];
-  // In force at `from`: the last change at or before it; before the history begins (a server older than its
-  // plan's record, as a seed may make), the earliest prices known.
+  // In force at `from`: the last change at or before it (the first record holds from the beginning).
   let i = 0;
   while (i + 1 < changes.length && changes[i + 1]!.at <= from) i++;
   const segments: PriceSegment[] = [];

@@ -146,4 +146,25 @@ describe("a plan re-priced in mid-month (billing-rules §2.2)", () => {
     expect(await november()).toEqual([[s, plan, 7, 720, 5000, "monthly_cap", null]]);
     // Once a server has been on a plan, a new price is history from its instant on (the first case above).
   });
+
+  it("prices the hours before a re-price at the plan's first prices when the plan was made after them", async () => {
+    // The plan made at the real time, the clock then set back and a server run on it, re-priced in mid-month:
+    // the plan's record of creation is dated after every hour billed. Until 2026-12-06 the whole month was at
+    // the new price (QA: 744 h × 14 = 10416 instead of 7896).
+    await setClock(em, { now: "2026-12-06T05:00:00Z" });
+    const made = await ok(
+      client(em).post("plans", { name: "P7", tokens_per_hour: 7, tokens_per_month: 20000 }),
+      201,
+    );
+    const plan = made.body.data["id"] as number;
+    const s = await createAt("2026-11-01T00:00:00Z", plan);
+    await setClock(em, { now: "2026-11-16T00:00:00Z" });
+    await ok(updatePlanAsSdk(em, plan, { tokens_per_hour: 14, tokens_per_month: 20000 }));
+    await setClock(em, { now: "2026-12-01T00:00:00Z" });
+    // 11-01 00:00 … 11-15 23:00 = 360 h × 7 = 2520; 11-16 00:00 … 11-30 23:00 = 360 h × 14 = 5040.
+    expect(await november()).toEqual([
+      [s, plan, 7, 360, 2520, "hourly", null],
+      [s, plan, 14, 360, 5040, "hourly", null],
+    ]);
+  });
 });
