@@ -54,30 +54,24 @@ function cellStyle(pdf: Doc, column: PdfColumn | undefined, text: string, header
   return numeric && !header ? onOneLine(pdf, text, style) : { style, dy: 0 };
 }
 
-/** The height of a row's tallest cell, padding included. */
-function rowHeight(
-  pdf: Doc,
-  columns: readonly PdfColumn[],
-  cells: readonly string[],
-  header: boolean,
-): number {
-  const heights = cells.map((text, i) => measure(pdf, text, cellStyle(pdf, columns[i], text, header).style));
-  return Math.max(...heights) + 2 * PAD;
+/** A row's cells as they are drawn (style and offset of each) and the height of its tallest, padding included. */
+function layRow(pdf: Doc, columns: readonly PdfColumn[], cells: readonly string[], header: boolean) {
+  const laid = cells.map((text, i) => ({ text, ...cellStyle(pdf, columns[i], text, header) }));
+  const height = Math.max(...laid.map((cell) => measure(pdf, cell.text, cell.style))) + 2 * PAD;
+  return { laid, height };
 }
 
 function drawRow(
   pdf: Doc,
   columns: readonly PdfColumn[],
-  cells: readonly string[],
+  row: ReturnType<typeof layRow>,
   y: number,
   header: boolean,
 ): number {
-  const height = rowHeight(pdf, columns, cells, header);
-  cells.forEach((text, i) => {
-    const { style, dy } = cellStyle(pdf, columns[i], text, header);
-    write(pdf, text, (columns[i]?.x ?? PAGE.margin) + PAD, y + PAD + dy, style);
+  row.laid.forEach((cell, i) => {
+    write(pdf, cell.text, (columns[i]?.x ?? PAGE.margin) + PAD, y + PAD + cell.dy, cell.style);
   });
-  const ruleY = y + height;
+  const ruleY = y + row.height;
   pdf
     .moveTo(PAGE.margin, ruleY)
     .lineTo(RIGHT, ruleY)
@@ -87,18 +81,28 @@ function drawRow(
   return ruleY;
 }
 
+/**
+ * Rows drawn between two turns of the event loop. pdfkit draws synchronously, at about 1.5 ms a row (its
+ * shaping of every cell's text), and serve draws documents in the thread that answers GetTokenPricing: a
+ * statement of 1,000 entries held every answer for 2–3 s (QA, 2026-12-06) before tables gave way.
+ */
+export const ROWS_BETWEEN_TURNS = 20;
+
 /** The headings and rows from `top`; a table continued on a new page repeats its headings. */
-export function drawTable(
+export async function drawTable(
   pdf: Doc,
   columns: readonly PdfColumn[],
   headings: readonly string[],
   rows: readonly (readonly string[])[],
   top: number,
-): number {
-  let y = drawRow(pdf, columns, headings, top, true);
-  for (const row of rows) {
-    const next = ensureSpace(pdf, y, rowHeight(pdf, columns, row, false));
-    if (next !== y) y = drawRow(pdf, columns, headings, next, true);
+): Promise<number> {
+  const heading = layRow(pdf, columns, headings, true);
+  let y = drawRow(pdf, columns, heading, top, true);
+  for (const [i, cells] of rows.entries()) {
+    if (i > 0 && i % ROWS_BETWEEN_TURNS === 0) await new Promise((turn) => setImmediate(turn));
+    const row = layRow(pdf, columns, cells, false);
+    const next = ensureSpace(pdf, y, row.height);
+    if (next !== y) y = drawRow(pdf, columns, heading, next, true);
     y = drawRow(pdf, columns, row, y, false);
   }
   return y;

@@ -43,7 +43,7 @@ export async function renderInvoicePdf(doc: InvoiceDocument, fonts = pdfFonts())
   const done = collect(pdf);
   let y = drawHeader(pdf, content);
   y = drawBillTo(pdf, content, y + 24);
-  y = drawLines(pdf, content, y + 20);
+  y = await drawLines(pdf, content, y + 20);
   if (content.lineNote !== null) y = drawLineNote(pdf, content.lineNote, y + 4);
   const noteStyle = { width: CONTENT_WIDTH, font: BOLD, size: 10 };
   const noteHeight = Math.max(30, measure(pdf, content.note, noteStyle));
@@ -108,7 +108,7 @@ function drawBillTo(pdf: Doc, c: InvoiceContent, top: number): number {
   return y;
 }
 
-function drawLines(pdf: Doc, c: InvoiceContent, top: number): number {
+async function drawLines(pdf: Doc, c: InvoiceContent, top: number): Promise<number> {
   const columns = columnsOf(COLUMN_WIDTHS, (i) => c.lineColumns[i]?.numeric === true);
   const rows =
     c.lineRows.length === 0 ? [["No charges in this period.", "", "", "", "", "", ""]] : c.lineRows;

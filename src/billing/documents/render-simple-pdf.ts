@@ -27,7 +27,7 @@ export async function renderSimplePdf(c: SimpleLayout, fonts = pdfFonts()): Prom
   const done = collect(pdf);
   let y = drawHeader(pdf, c);
   y = drawParty(pdf, c, y + 24);
-  y = drawLines(pdf, c, y + 20);
+  y = await drawLines(pdf, c, y + 20);
   const noteStyle = { width: CONTENT_WIDTH, size: 9.5 };
   const notesHeight = c.notes.reduce((sum, note) => sum + 8 + measure(pdf, note, noteStyle), 0);
   y = drawTotals(pdf, c.totals, y + 12, notesHeight);
@@ -77,7 +77,7 @@ function drawParty(pdf: Doc, c: SimpleLayout, top: number): number {
   return y;
 }
 
-function drawLines(pdf: Doc, c: SimpleLayout, top: number): number {
+async function drawLines(pdf: Doc, c: SimpleLayout, top: number): Promise<number> {
   const weights = c.columns.reduce((sum, col) => sum + col.weight, 0);
   const columns = columnsOf(
     c.columns.map((col) => (CONTENT_WIDTH * col.weight) / weights),
