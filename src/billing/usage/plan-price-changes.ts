@@ -7,7 +7,8 @@ import { planRatesOf } from "./history-usage.ts";
 
 // The prices each SolusIO plan had, and since when (migration 030), for usage source (c): SolusIO logs no
 // plan change, so tokenbill records what it knows — the prices it pushed itself, at SolusIO's time of the
-// PUT, and every change a read of the plans saw, at SolusIO's time of that read (billing-rules §2.2).
+// PUT, and every change a read of the plans saw, at SolusIO's time of that read (billing-rules §2.2). The
+// reads are GET plans (the activity poll) and GET servers, whose servers carry their plan (the server poll).
 
 /** Prices in force from `at` until the plan's next change. */
 export interface PlanPriceChange {
@@ -44,6 +45,9 @@ const sameKey = (p: {
 /**
  * Records each plan whose prices differ from the ones last recorded for it (or that has none yet) as changed
  * at `at`; returns how many were. A plan's first row is where tokenbill's knowledge of its prices begins.
+ * A plan listed more than once (by each of its servers) counts as first listed: a read of several pages
+ * stamped with its first page's time may see a re-price only on a later page, and a new price is never
+ * recorded earlier than it was seen.
  */
 export async function recordPlanPrices(
   db: Kysely<Database>,
@@ -51,7 +55,11 @@ export async function recordPlanPrices(
   at: Date,
   seen: "pushed" | "read",
 ): Promise<number> {
-  const known = plans.filter((p): p is PlanPrices & { id: number } => typeof p.id === "number");
+  const byId = new Map<number, PlanPrices & { id: number }>();
+  for (const p of plans) {
+    if (typeof p.id === "number" && !byId.has(p.id)) byId.set(p.id, p as PlanPrices & { id: number });
+  }
+  const known = [...byId.values()];
   if (known.length === 0) return 0;
   const latest = await db
     .selectFrom("plan_price_change")

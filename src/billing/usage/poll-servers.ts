@@ -4,11 +4,14 @@ import type { Tx, VerbArgs } from "../../kernel/context.ts";
 import type { SolusioServer } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import { configuredSolusioApi } from "./configured-solusio.ts";
+import { recordPlanPrices } from "./plan-price-changes.ts";
 import { sameState, stateOf } from "./server-state.ts";
 
 // Usage source (b), the recording half: one poll of GET servers (all pages, solusio-api.md §6, §9 (b)).
 // A deleted server disappears from the list, so its lifetime is known to one poll interval; so is the
 // instant of a resize, an IP change or a backup switch (the new segment starts at the first sighting).
+// Each listed server carries its plan's current prices: a read of the plans like GET plans, so a change of
+// them is recorded for usage source (c) too (plan-price-changes.ts), at the same instant as the sightings.
 
 /** Where the poll reads GET servers: the context's SolusIO unless one is given (tests). */
 export interface ServerPollInput {
@@ -25,8 +28,8 @@ export interface ServerPollResult {
 /**
  * Records one complete poll: every listed server is seen at SolusIO's time of the listing; a server whose
  * billing state changed since its last sighting starts a new segment there (§9 (b)); a server seen before
- * but not listed is gone since this poll. Nothing is written unless every page was read, so a failed poll
- * never marks servers gone.
+ * but not listed is gone since this poll; a plan whose prices differ from the last recorded ones is recorded
+ * as changed then. Nothing is written unless every page was read, so a failed poll never marks servers gone.
  */
 export async function pollServers({ ctx, input }: VerbArgs<ServerPollInput>): Promise<ServerPollResult> {
   const listing = await (input.solusio ?? configuredSolusioApi(ctx)).listServers();
@@ -38,6 +41,12 @@ export async function pollServers({ ctx, input }: VerbArgs<ServerPollInput>): Pr
     for (let i = 0; i < servers.length; i += BATCH) {
       await recordSightings(trx, servers.slice(i, i + BATCH), at);
     }
+    await recordPlanPrices(
+      trx,
+      servers.map((s) => s.plan),
+      at,
+      "read",
+    );
     const gone = await trx
       .updateTable("server_snapshot")
       .set({ gone_at: at })

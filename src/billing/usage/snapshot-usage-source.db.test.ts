@@ -18,13 +18,14 @@ let bob: bigint;
 const ADA_SOLUSIO = 501;
 const BOB_SOLUSIO = 502;
 
+// The plan the sightings list (serverSnapshot): the server poll records its prices for the log's servers too.
 const plan = {
   id: 1,
   name: "7/5000",
   tokens_per_hour: "7",
   tokens_per_month: "5000",
-  ip_tokens_per_hour: "0",
-  ip_tokens_per_month: "0",
+  ip_tokens_per_hour: "1",
+  ip_tokens_per_month: "500",
   backup_price: "0",
 };
 
