@@ -41,6 +41,7 @@ export function connectSolusio(
     tlsInsecure: target.tlsInsecure,
     timeoutMs: target.timeoutMs,
     recorder: recorder.record,
+    answeredWithoutDate: warnOnceWithoutDate(logger),
   });
   return {
     api: new SolusioApi(client),
@@ -53,6 +54,26 @@ export function connectSolusio(
       // The calls that ended while closing, those it cut short included.
       await recorder.flush();
     },
+  };
+}
+
+/**
+ * Warns once per connection of an answer without a Date header (an HTTP server with a clock always sends one,
+ * RFC 9110 §6.6.1; a proxy may drop it). Sightings and plan price changes are then stamped with tokenbill's
+ * clock, while hours are counted from SolusIO's created_at on SolusIO's: nothing better can be known, so the
+ * operator is told that the clocks must agree. Once: every poll would say it again.
+ */
+function warnOnceWithoutDate(logger: Logger): (call: string) => void {
+  let warned = false;
+  return (call) => {
+    if (warned) return;
+    warned = true;
+    logger.warn(
+      `SolusIO answered ${call} without a Date header: the instants tokenbill takes from SolusIO's answers ` +
+        "(server sightings, plan price changes seen or pushed) are taken from tokenbill's own clock until it sends " +
+        "one, so keep the two clocks in step (NTP): a difference between them moves such an instant by as much, " +
+        "across a month's end too (docs/billing-cycle.md)",
+    );
   };
 }
 

@@ -31,6 +31,11 @@ export interface SolusioClientOptions {
    * cancelled and none follows. For the calls of work that stops with the process (a billing run).
    */
   signal?: AbortSignal;
+  /**
+   * Told of each answer whose SolusIO time was asked for (`answeredAt`) that carries no readable Date header
+   * ("GET servers"): its caller then stamps with tokenbill's clock. Kept by the clients withOptions makes.
+   */
+  answeredWithoutDate?: (call: string) => void;
 }
 
 /**
@@ -351,6 +356,7 @@ export class SolusioClient {
       if (opts.answeredAt) {
         const date = dateHeader(response.headers.date);
         if (date) opts.answeredAt(date);
+        else this.options.answeredWithoutDate?.(`${method} ${path}`);
       }
       if (!schema) return json as z.output<S>;
       const parsed = schema.safeParse(json);

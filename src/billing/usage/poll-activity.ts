@@ -78,7 +78,8 @@ export async function pollActivity({ ctx, input }: VerbArgs<ActivityPollInput>):
   const listed = await api.listPlanPrices((date) => {
     readAt = date;
   });
-  // Without a Date header, tokenbill's clock is the best there is (the two may differ by their skew).
+  // Without a Date header, tokenbill's clock is the best there is (the two may differ by their skew); the
+  // connection warns of it once (connect-solusio.ts).
   await recordPlanPrices(ctx.db, listed, readAt ?? ctx.now(), "read");
   if (events.length === 0) return { events: 0, lastId: last?.id == null ? null : Number(last.id) };
   const plans = new Map<number, unknown>(listed.flatMap((p) => (p.id === null ? [] : [[p.id, planJson(p)]])));

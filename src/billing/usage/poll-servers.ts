@@ -34,6 +34,7 @@ export interface ServerPollResult {
 export async function pollServers({ ctx, input }: VerbArgs<ServerPollInput>): Promise<ServerPollResult> {
   const listing = await (input.solusio ?? configuredSolusioApi(ctx)).listServers();
   // SolusIO's clock when it sends one: created_at is on that clock, so the hours between them are right.
+  // Without one, tokenbill's, of which the connection warns once (connect-solusio.ts).
   const at = listing.seenAt ?? ctx.now();
   const servers = listing.servers;
   // Machine data written at every poll: not audited (the audit log records what people and verbs change).
