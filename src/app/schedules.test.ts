@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../config.ts";
+import { periodBounds } from "../domain/periods.ts";
 import { SCHEDULES } from "./schedules.ts";
 
 // Slot ids are computed from the clock alone, so every instance names a firing the same way.
@@ -46,5 +47,17 @@ describe("schedule slots", () => {
     const start = at("2026-11-29T12:07:31Z");
     expect(SCHEDULES.reconciliation.first(start, config)).toEqual(at("2026-11-29T13:07:31Z"));
     expect(SCHEDULES["server poll"].first(start, config)).toEqual(start);
+  });
+});
+
+describe("the billing schedule after a change of BILLING_TIME_ZONE", () => {
+  it("takes the recorded bounds of the months around now: October billed in Berlin is due under New York", () => {
+    const newYork = { ...config, BILLING_TIME_ZONE: "America/New_York" };
+    const berlinOctober = { ...periodBounds("2026-10", "Europe/Berlin"), timeZone: "Europe/Berlin" };
+    const recorded = (p: string) => (p === "2026-10" ? berlinOctober : undefined);
+    expect(SCHEDULES.billing.slot(at("2026-11-01T00:30:00Z"), newYork, recorded)?.slot).toBe(
+      "billing:2026-10",
+    );
+    expect(SCHEDULES.billing.slot(at("2026-11-01T00:30:00Z"), newYork)?.slot).toBe("billing:2026-09");
   });
 });

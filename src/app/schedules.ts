@@ -1,5 +1,7 @@
 import { pollsServers, readsActivity } from "../billing/usage/usage-sources-from-config.ts";
 import { duePeriod, nextScheduledRun } from "../billing/runs/billing-scheduler.ts";
+import { recordedBoundsAround } from "../billing/runs/recorded-period-bounds.ts";
+import { NOTHING_RECORDED, type RecordedOf } from "../domain/period-tiling.ts";
 import type { Config } from "../config.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { runnerFor } from "./runner.ts";
@@ -22,10 +24,15 @@ interface Schedule {
   enabled(ctx: ServiceContext): boolean;
   /** The first firing, for a start at `now`. */
   first(now: Date, config: Config): Date;
+  /**
+   * What `slot` and `next` need from the database, read before each firing and again after it: the billing
+   * schedule's months end where their runs recorded (period-tiling.ts). Nothing for the others.
+   */
+  read?(ctx: ServiceContext, now: Date): Promise<RecordedOf>;
   /** The slot due at `now`, or null when nothing is. */
-  slot(now: Date, config: Config): SlotJob | null;
+  slot(now: Date, config: Config, recorded?: RecordedOf): SlotJob | null;
   /** The next firing after one at `now`. */
-  next(now: Date, config: Config): Date;
+  next(now: Date, config: Config, recorded?: RecordedOf): Date;
 }
 
 const HOUR = 3_600_000;
@@ -48,18 +55,26 @@ function every(spec: {
 export const SCHEDULES = {
   /**
    * billing-rules §5: a period is billed once its end plus BILLING_GRACE_MS has passed. Looked at then and
-   * hourly; the slot is the period, so each period gets one scheduled run (retried as its kind says).
+   * hourly; the slot is the period, so each period gets one scheduled run (retried as its kind says). A
+   * period ends where its run will end it: after a change of BILLING_TIME_ZONE the month in progress began
+   * where the month billed before it ended (the recorded bounds around `now − grace`).
    */
   billing: {
     enabled: () => true,
     first: (now) => now,
-    slot: (now, c) => {
+    read: (ctx, now) =>
+      recordedBoundsAround(
+        ctx.db,
+        new Date(now.getTime() - ctx.config.BILLING_GRACE_MS),
+        ctx.config.BILLING_TIME_ZONE,
+      ),
+    slot: (now, c, recorded = NOTHING_RECORDED) => {
       // The latest due period: one slot each, so a period already scheduled is not scheduled again.
-      const period = duePeriod(now, c.BILLING_TIME_ZONE, c.BILLING_GRACE_MS);
+      const period = duePeriod(now, c.BILLING_TIME_ZONE, c.BILLING_GRACE_MS, recorded);
       return { kind: "billing.scheduled_run", slot: `billing:${period}`, payload: { period } };
     },
-    next: (now, c) => {
-      const due = nextScheduledRun(now, c.BILLING_TIME_ZONE, c.BILLING_GRACE_MS).at.getTime();
+    next: (now, c, recorded = NOTHING_RECORDED) => {
+      const due = nextScheduledRun(now, c.BILLING_TIME_ZONE, c.BILLING_GRACE_MS, recorded).at.getTime();
       return new Date(Math.min(due, now.getTime() + HOUR));
     },
   },
@@ -126,13 +141,27 @@ export function startSchedules(
     .filter((name) => SCHEDULES[name].enabled(ctx))
     .map((name) => {
       const schedule: Schedule = SCHEDULES[name];
+      // Read before the slot is chosen, and again after the work for `next`: a billing run the firing made
+      // records its month's bounds. A read that fails before fails the firing (logged); one after leaves the
+      // last read to `next`, a firing at most an hour away reading again.
+      let recorded: RecordedOf = NOTHING_RECORDED;
+      const read = async () => {
+        if (schedule.read) recorded = await schedule.read(ctx, ctx.now());
+      };
       return startClock({
         name,
         logger: ctx.logger,
         now: ctx.now,
         first: schedule.first(ctx.now(), ctx.config),
-        next: (now) => schedule.next(now, ctx.config),
-        fire: () => fire(ctx, runner, schedule.slot(ctx.now(), ctx.config)),
+        next: (now) => schedule.next(now, ctx.config, recorded),
+        fire: async () => {
+          await read();
+          try {
+            await fire(ctx, runner, schedule.slot(ctx.now(), ctx.config, recorded));
+          } finally {
+            await read().catch(() => {});
+          }
+        },
       });
     });
   return {

@@ -1,8 +1,9 @@
-import { periodBounds } from "./periods.ts";
+import { periodAfter, periodBefore, periodBounds, periodOf, wholeHoursSince } from "./periods.ts";
 
 // Billing periods must tile time (billing-rules §2: no hour is ever billed twice, none left out), whatever
 // BILLING_TIME_ZONE says today. A period's bounds are fixed by its first run; a period not yet billed takes
-// its neighbours' recorded bounds as its own where they meet, and the zone's calendar month elsewhere.
+// its neighbours' recorded bounds as its own where they meet, and the zone's calendar month elsewhere. What
+// looks at the month in progress (the estimates, the billing schedule) takes the same bounds.
 
 /** The bounds a period's first billing run recorded, and the zone it computed them in (null before 2026-12-06). */
 export interface RecordedBounds {
@@ -66,4 +67,52 @@ export function tiledPeriodBounds(
       ? null
       : `${period} ${shifted.join(", and ")} (its calendar month in ${timeZone}): BILLING_TIME_ZONE changed, and no hour may be billed twice or left out`;
   return { start, end, warning };
+}
+
+/** The bounds a period's first run recorded, by period; undefined for a period never billed. */
+export type RecordedOf = (period: string) => RecordedBounds | undefined;
+
+/** No period billed yet: every period is its calendar month in the zone. */
+export const NOTHING_RECORDED: RecordedOf = () => undefined;
+
+/** tiledPeriodBounds of `period`, its own and its neighbours' recorded bounds looked up in `recordedOf`. */
+export function tiledBoundsOf(period: string, timeZone: string, recordedOf: RecordedOf): TiledBounds {
+  return tiledPeriodBounds(period, timeZone, {
+    own: recordedOf(period),
+    previous: recordedOf(periodBefore(period)),
+    next: recordedOf(periodAfter(period)),
+  });
+}
+
+/**
+ * The period whose tiled bounds hold `instant`: the calendar month in `timeZone` that holds it, or the month
+ * before or after it where a month billed in another zone moved the boundary past `instant` (by less than a
+ * day: two zones differ by at most 26 hours). After October was billed in Europe/Berlin (to 10-31T23:00Z),
+ * 11-01T02:00Z is in November under America/New_York, though New York's calendar still says October.
+ */
+export function tiledPeriodAt(
+  instant: Date,
+  timeZone: string,
+  recordedOf: RecordedOf,
+): { period: string; start: Date; end: Date } {
+  const calendar = periodOf(instant, timeZone);
+  for (const period of [calendar, periodBefore(calendar), periodAfter(calendar)]) {
+    const { start, end } = tiledBoundsOf(period, timeZone, recordedOf);
+    if (start <= instant && instant < end) return { period, start, end };
+  }
+  // Only bounds recorded apart before 2026-12-06 leave an instant in no period: its calendar month then.
+  return { period: calendar, ...periodBounds(calendar, timeZone) };
+}
+
+/**
+ * The month so far at `now` as its billing run will bound it (tiledPeriodAt): from the period's start, for as
+ * many whole hours as have passed since (periods.ts, monthSoFar).
+ */
+export function tiledMonthSoFar(
+  now: Date,
+  timeZone: string,
+  recordedOf: RecordedOf,
+): { period: string; start: Date; end: Date } {
+  const { period, start } = tiledPeriodAt(now, timeZone, recordedOf);
+  return { period, ...wholeHoursSince(start, now) };
 }

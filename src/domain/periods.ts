@@ -166,7 +166,11 @@ export function periodAfter(period: string): string {
  * month starts at :30 UTC, and a UTC hour mark would end the span half an hour into an hour.
  */
 export function monthSoFar(now: Date, timeZone = "UTC"): { start: Date; end: Date } {
-  const { start } = periodBounds(periodOf(now, timeZone), timeZone);
-  const hours = Math.floor((now.getTime() - start.getTime()) / 3_600_000);
+  return wholeHoursSince(periodBounds(periodOf(now, timeZone), timeZone).start, now);
+}
+
+/** [start, end): the whole hours from `start` that have passed by `now` (none before `start`). */
+export function wholeHoursSince(start: Date, now: Date): { start: Date; end: Date } {
+  const hours = Math.max(0, Math.floor((now.getTime() - start.getTime()) / 3_600_000));
   return { start, end: new Date(start.getTime() + hours * 3_600_000) };
 }

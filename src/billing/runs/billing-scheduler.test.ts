@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { periodBounds } from "../../domain/periods.ts";
 import { duePeriod, nextScheduledRun } from "./billing-scheduler.ts";
 
 // billing-rules §5: a period is billed once it has ended in the billing time zone, plus the grace window.
@@ -67,5 +68,23 @@ describe("duePeriod", () => {
         expect(at!.getTime() - dueAt.at.getTime()).toBeGreaterThanOrEqual(0);
         expect(at!.getTime() - dueAt.at.getTime()).toBeLessThan(HOUR);
       }
+  });
+});
+
+describe("the due period after a change of BILLING_TIME_ZONE", () => {
+  // October billed (its first run started) in Europe/Berlin: it ended at 10-31T23:00Z, and November began there.
+  const berlinOctober = { ...periodBounds("2026-10", "Europe/Berlin"), timeZone: "Europe/Berlin" };
+  const recorded = (p: string) => (p === "2026-10" ? berlinOctober : undefined);
+
+  it("in America/New_York: October is due at its recorded end plus grace, not at New York's", () => {
+    const now = new Date("2026-11-01T00:00:00Z"); // 10-31T23:00Z + 1 h; New York's October ends at 04:00Z
+    expect(duePeriod(now, "America/New_York", HOUR, recorded)).toBe("2026-10");
+    expect(duePeriod(now, "America/New_York", HOUR)).toBe("2026-09"); // the calendar's answer
+    expect(duePeriod(new Date("2026-10-31T23:59:59Z"), "America/New_York", HOUR, recorded)).toBe("2026-09");
+    // The run in progress is November's, due at New York's month end (nothing recorded after it).
+    expect(nextScheduledRun(now, "America/New_York", HOUR, recorded)).toEqual({
+      period: "2026-11",
+      at: new Date("2026-12-01T06:00:00Z"),
+    });
   });
 });

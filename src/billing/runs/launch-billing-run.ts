@@ -3,7 +3,7 @@ import { ensureBound } from "../../solusio/solusio-binding.ts";
 import type { BillingRun } from "./billing-run-schemas.ts";
 import { usageSourcesFromConfig } from "../usage/usage-sources-from-config.ts";
 import { BillingInterrupted, executeBillingRun } from "./execute-billing-run.ts";
-import { billablePeriod, startBillingRun } from "./start-billing-run.ts";
+import { billablePeriodNow, startBillingRun } from "./start-billing-run.ts";
 import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 /**
@@ -16,7 +16,7 @@ export async function launchBillingRun({
 }: VerbArgs<{ period: string }>): Promise<{ run: BillingRun; done: Promise<void> }> {
   // Checked before ensureBound, which may bind the database to this SolusIO.
   await requireStaffRole(ctx, ...BILLING_ROLES);
-  billablePeriod(ctx, input.period);
+  await billablePeriodNow(ctx, input.period);
   // Refused before a run row exists: a run against another SolusIO would record a month as billed. The
   // server's close ends the wait (503, the server is stopping), where it waited for SolusIO to answer.
   if (ctx.solusio) await ensureBound(ctx.db, ctx.solusio.connection, ctx.signal);

@@ -9,7 +9,7 @@ import {
   type BillingProgress,
   executeBillingRun,
 } from "./execute-billing-run.ts";
-import { billablePeriod, startBillingRun } from "./start-billing-run.ts";
+import { billablePeriodNow, startBillingRun } from "./start-billing-run.ts";
 
 export interface RunBillingOptions {
   /** Overrides the configured usage source (tests, the benchmark). */
@@ -29,7 +29,7 @@ export type RunBillingArgs = VerbArgs<{ period: string }> & { options?: RunBilli
 
 /** Bills one period: `tokenbill billing run`, the admin API and the scheduler all come here. */
 export async function runBilling({ ctx, input, options = {} }: RunBillingArgs): Promise<BillingSummary> {
-  billablePeriod(ctx, input.period);
+  await billablePeriodNow(ctx, input.period);
   // The run's signal also cancels its SolusIO reads in flight (the CLI's Ctrl-C or SIGTERM, the scheduler's stop),
   // the binding check first: a stop while it waits ends the run as interrupted, before any run row exists.
   const signal = options.signal ?? ctx.signal;

@@ -1,9 +1,9 @@
 import { setTimeout } from "node:timers/promises";
 import { buildInvoice } from "../../billing/runs/build-invoice.ts";
 import { importUsage } from "../../billing/runs/import-usage.ts";
+import { currentMonthSoFar } from "../../billing/runs/recorded-period-bounds.ts";
 import { dropStaleEstimates, UsageStage } from "../../billing/runs/usage-stage.ts";
 import { usageSourcesFromConfig } from "../../billing/usage/usage-sources-from-config.ts";
-import { monthSoFar } from "../../domain/periods.ts";
 import type { UsagePeriod, UsageRecord, UsageSource } from "../../domain/usage-record.ts";
 import type { Db, ServiceContext } from "../../kernel/context.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
@@ -23,7 +23,10 @@ import {
 } from "./estimate-claims.ts";
 
 export interface MonthToDateEstimate {
-  /** The billing month so far (BILLING_TIME_ZONE): [start, end), end being the start of the current hour. */
+  /**
+   * The billing month so far (BILLING_TIME_ZONE, its start where the month billed before ended): [start,
+   * end), end being the start of the current hour counted from the month's start.
+   */
   period: { start: string; end: string };
   /** Whether the usage source answered; when not, `problem` says why and the figures are empty. */
   available: boolean;
@@ -190,8 +193,10 @@ export async function viewEstimate(
   ctx: ServiceContext,
   options: { source: () => UsageSource; waitMs: number },
 ): Promise<MonthToDateEstimate> {
-  // The billing period so far, in the billing time zone: the month a run will invoice.
-  const range = monthSoFar(ctx.now(), ctx.config.BILLING_TIME_ZONE);
+  // The billing period so far, bounded as the run that will invoice it bounds it: after a change of
+  // BILLING_TIME_ZONE, from where the month billed before ended (period-tiling.ts).
+  const { start, end } = await currentMonthSoFar(ctx.db, ctx.now(), ctx.config.BILLING_TIME_ZONE);
+  const range = { start, end };
   const period = { start: range.start.toISOString(), end: range.end.toISOString() };
   const stored = await readEstimates(ctx.db, range.end);
   if (stored.current) return shown(stored.current, false);

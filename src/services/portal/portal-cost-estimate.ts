@@ -1,3 +1,4 @@
+import { currentMonthSoFar } from "../../billing/runs/recorded-period-bounds.ts";
 import { configuredSolusioApi } from "../../billing/usage/configured-solusio.ts";
 import { SolusioUsageSource } from "../../billing/usage/solusio-usage-source.ts";
 import { usageSourcesFromConfig } from "../../billing/usage/usage-sources-from-config.ts";
@@ -5,7 +6,6 @@ import type { UsageSource } from "../../domain/usage-record.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { Decimal } from "../../domain/decimal.ts";
 import { toMinorUnits } from "../../domain/money.ts";
-import { monthSoFar } from "../../domain/periods.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
 import { loadPricingFacts } from "../pricing/get-token-pricing.ts";
 import { portalCustomerId } from "./portal-customer.ts";
@@ -24,7 +24,7 @@ export interface ServerEstimate {
 }
 
 export interface CostEstimate {
-  /** [start, end): the month in BILLING_TIME_ZONE, up to the start of the current hour. */
+  /** [start, end): the month in BILLING_TIME_ZONE (as its run bounds it), up to the start of the current hour. */
   period: { start: Date; end: Date };
   available: boolean;
   currency: string;
@@ -36,8 +36,10 @@ export interface CostEstimate {
 
 export const portalCostEstimate = defineVerb(NoInput, async ({ ctx }): Promise<CostEstimate> => {
   const customerId = portalCustomerId(ctx);
-  // Whole hours only: usage sources bill begun hours (billing-rules §2.1), and SolusIO echoes the period.
-  const { start, end } = monthSoFar(ctx.now(), ctx.config.BILLING_TIME_ZONE);
+  // Whole hours only: usage sources bill begun hours (billing-rules §2.1), and SolusIO echoes the period. The
+  // month starts where its billing run will start it: after a change of BILLING_TIME_ZONE, where the month
+  // billed before ended (period-tiling.ts).
+  const { start, end } = await currentMonthSoFar(ctx.db, ctx.now(), ctx.config.BILLING_TIME_ZONE);
   const facts = await loadPricingFacts(ctx.db, customerId);
   const base = {
     period: { start, end },
