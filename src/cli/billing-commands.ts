@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { BillingInterrupted, type BillingProgress } from "../billing/runs/execute-billing-run.ts";
 import { runBilling } from "../billing/runs/run-billing.ts";
-import { billablePeriod } from "../billing/runs/start-billing-run.ts";
+import { billablePeriodNow } from "../billing/runs/start-billing-run.ts";
 import { jsonText } from "../kernel/json.ts";
 import type { BillingSummary } from "../billing/runs/billing-run-schemas.ts";
 import { listBillingRuns } from "../billing/runs/list-billing-runs.ts";
@@ -121,7 +121,7 @@ export function addBillingCommands(billing: Command): void {
     .action(async (opts: { period: string; json?: boolean }) =>
       withSystemContext(async (ctx) => {
         // The period first, as the verb checks it: a bad one is refused as such whatever the state of SolusIO.
-        billablePeriod(ctx, opts.period);
+        await billablePeriodNow(ctx, opts.period);
         if (readsUsageEndpoint(ctx.config))
           requireSolusio(
             ctx,
