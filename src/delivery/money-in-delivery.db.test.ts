@@ -162,8 +162,9 @@ describe("money-in webhooks (Standard Webhooks)", () => {
       },
       expect.objectContaining({ id: bank2, amount: "10.00", reference: "BANK-2" }),
     ]);
-    // Read when sent, after everything: $1.00 reopened by the refund.
-    expect(bodies[0].data.invoice).toMatchObject({ id: invoiceId, total: "10.20", amount_due: "1.00" });
+    // Read when sent, after everything: the $1.00 the refund reopened was paid at once from the customer's
+    // $4.88 of credit (docs/payments.md, "Credit"; until 2026-12-06 it stayed due beside that credit).
+    expect(bodies[0].data.invoice).toMatchObject({ id: invoiceId, total: "10.20", amount_due: "0.00" });
     expect(received("invoice.paid")[0].data.invoice.id).toBe(invoiceId);
   });
 
@@ -195,9 +196,10 @@ describe("money-in webhooks (Standard Webhooks)", () => {
 describe("credit note e-mail", () => {
   it("mails the invoice when finalized and the credit note when issued, its PDF attached; payments mail nothing", async () => {
     const mails = await Promise.all(smtp.received.map((m) => simpleParser(m.raw)));
-    // The invoice is read when its mail is sent, after everything: it asks for the $1.00 the refund reopened.
+    // The invoice is read when its mail is sent, after everything: paid, the $1.00 the refund reopened paid
+    // from credit (until 2026-12-06 it asked for that $1.00 while the customer held $4.88 of credit).
     expect(mails.map((m) => m.subject)).toEqual([
-      "Invoice INV-2026-000001 from Example Hosting Ltd: $1.00 due 2026-11-15",
+      "Receipt for invoice INV-2026-000001 from Example Hosting Ltd",
       "Credit note CN-2026-000001 from Example Hosting Ltd: $1.08 on invoice INV-2026-000001",
     ]);
     const [pdf] = mails[1]!.attachments;
@@ -229,6 +231,7 @@ describe("statement and credit note renderings over HTTP", () => {
         "2026-11-20,payment,bank_transfer BANK-2,USD,-10.00,-1000,-3.80,-380,",
         "2026-11-21,credit_note,CN-2026-000001,USD,-1.08,-108,-4.88,-488,",
         `2026-11-22,refund,${refundId},USD,1.00,100,-3.88,-388,`,
+        "2026-11-22,credit_applied,INV-2026-000001,USD,-1.00,-100,-3.88,-388,",
         "",
       ].join("\r\n"),
     );
@@ -240,7 +243,7 @@ describe("statement and credit note renderings over HTTP", () => {
     const text = (await pdfText(pdf.bytes)).replace(/[ \t]+/g, " ");
     expect(text).toContain("2026-11-05 Payment bank_transfer BANK-1 -$4.00 $6.20");
     expect(text).toContain("2026-11-21 Credit note CN-2026-000001 -$1.08 -$4.88");
-    expect(text).toContain("Credit available $4.88");
+    expect(text).toContain("Credit available $3.88");
     expect(text).toContain("Balance in your favour $3.88");
   });
 

@@ -205,13 +205,15 @@ describe("credit notes", () => {
     ]);
     await recordPayment({ ctx: ctx(), input: { invoice_id: a!, amount: 1000n, reference: `cnp-a-${n}` } });
     await issueCreditNote({ ctx: ctx(), input: { invoice_id: a!, amount: 250n, reason: "goodwill" } });
-    expect([await due(a!), await customerCredit(handle.db, c, "USD")]).toEqual([0n, 250n]);
+    // The 250 of credit pays the open invoice b at once rather than waiting beside it (until 2026-12-06 it
+    // stayed credit while b owed 1000).
+    expect([await due(a!), await due(b!), await customerCredit(handle.db, c, "USD")]).toEqual([0n, 750n, 0n]);
 
     const { payment } = await recordPayment({
       ctx: ctx(),
       input: { invoice_id: b!, amount: 600n, reference: `cnp-b-${n}` },
     });
-    // Due 400: a 700 credit note lowers it to 0 and refunds the other 300 to the payment.
+    // Due 150: a 700 credit note lowers it to 0 and refunds the other 550 to the payment.
     await issueCreditNote({
       ctx: ctx(),
       input: { invoice_id: b!, amount: 700n, reason: "refund", settlement: "refund" },
@@ -221,8 +223,8 @@ describe("credit notes", () => {
       .selectAll()
       .where("payment_id", "=", payment.id)
       .execute();
-    expect(refunds.map((r) => [r.amount, r.status])).toEqual([[300n, "succeeded"]]);
-    expect([await due(b!), await customerCredit(handle.db, c, "USD")]).toEqual([0n, 250n]);
+    expect(refunds.map((r) => [r.amount, r.status])).toEqual([[550n, "succeeded"]]);
+    expect([await due(b!), await customerCredit(handle.db, c, "USD")]).toEqual([0n, 0n]);
     expect((await getInvoice({ ctx: ctx(), input: { id: b! } })).status).toBe("paid");
   });
 

@@ -16,6 +16,7 @@ import {
   requestDunningEvaluation,
   settleInvoiceStatuses,
 } from "../payments/invoice-settlement.ts";
+import { payOpenInvoicesFromCredit } from "../payments/pay-open-invoices-from-credit.ts";
 import { refundedSoFar } from "../payments/refund-payment.ts";
 import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
 import { type ProviderPayment, refundThroughProvider } from "../providers/refund-through-provider.ts";
@@ -264,7 +265,17 @@ async function issueIn(
     lines: ledger,
   });
 
-  const changes = await settleInvoiceStatuses(trx, [invoice.id], now);
+  // What became credit first pays the customer's other open invoices, oldest first (docs/payments.md,
+  // "Credit"); a card payment's share stays credit until its provider refund takes it back. Only
+  // `invoice.paid` is announced on those invoices: `credit_note.issued` e-mails the note, once.
+  const creditPaid = await payOpenInvoicesFromCredit(trx, tx, {
+    customerId: invoice.customer_id,
+    currency: invoice.currency_code,
+    at: now,
+    sourceEventId: `cn:${creditNoteId}`,
+    keep: throughProvider.reduce((sum, r) => sum + r.amount, 0n),
+  });
+  const changes = await settleInvoiceStatuses(trx, [invoice.id, ...creditPaid.map((a) => a.invoiceId)], now);
   await emitInvoiceEvents(trx, {
     event: "credit_note.issued",
     invoiceIds: [invoice.id],
@@ -298,6 +309,7 @@ async function issueIn(
         amount: String(r.amount),
       })),
       credit: String(toCredit),
+      credit_applied: creditPaid.map((a) => ({ invoice_id: a.invoiceId, amount: String(a.amount) })),
       invoice_states: changes,
     },
   });

@@ -130,19 +130,28 @@ export async function amountsDue(trx: Tx, invoiceIds: readonly string[]): Promis
 /**
  * The customer's open invoices in `currency` with what each owes, oldest first (by due date, then number),
  * locked: where money the customer is owed goes before any of it becomes credit (billing-rules §7). Call it
- * after lockCustomerForMoney.
+ * after lockCustomerForMoney. `reopened`: invoices this transaction's ledger lines reopened whose status
+ * still reads `paid` (settleInvoiceStatuses has not run yet); they count as open too.
  */
 export async function lockOpenInvoicesOldestFirst(
   trx: Tx,
   customerId: bigint,
   currency: string,
+  reopened: readonly string[] = [],
 ): Promise<{ id: string; due: bigint }[]> {
   const rows = await trx
     .selectFrom("invoice")
     .select("id")
     .where("customer_id", "=", customerId)
     .where("currency_code", "=", currency)
-    .where("status", "in", ["finalized", "partially_paid"])
+    .where((eb) =>
+      reopened.length === 0
+        ? eb("status", "in", ["finalized", "partially_paid"])
+        : eb.or([
+            eb("status", "in", ["finalized", "partially_paid"]),
+            eb.and([eb("status", "=", "paid"), eb("id", "in", [...reopened])]),
+          ]),
+    )
     .orderBy("due_date")
     .orderBy("number")
     .forUpdate()

@@ -185,9 +185,12 @@ async function checkInvariants(customerId: bigint): Promise<void> {
     dueTotal += due;
     issuedTotal += inv.total;
   }
-  // Credit: what we owe the customer, never negative, equal to its projection.
+  // Credit: what we owe the customer, never negative, equal to its projection, and never beside an invoice
+  // that still owes (docs/payments.md, "Credit"; until 2026-12-06 a credit note, an over-payment or a refund
+  // left it there, and dunning suspended a customer in net credit).
   const credit = -sum((e) => e.account === "credit");
   expect(credit >= 0n).toBe(true);
+  if (credit > 0n) expect(dueTotal, `credit ${credit} beside ${dueTotal} due`).toBe(0n);
   expect(await customerCredit(db, customerId, "USD")).toBe(credit);
   // Σ cash = Σ payments − Σ refunds that succeeded.
   const paid = await db

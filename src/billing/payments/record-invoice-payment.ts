@@ -1,6 +1,12 @@
 import { timeOrderedId } from "../../kernel/time-ordered-id.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { fieldError } from "./field-error.ts";
+import {
+  lockCustomerForMoney,
+  requestDunningEvaluation,
+  settleInvoiceStatuses,
+} from "./invoice-settlement.ts";
+import { payOpenInvoicesFromCredit } from "./pay-open-invoices-from-credit.ts";
 import { invoicePaymentRows } from "./invoice-payment-rows.ts";
 import { presentPayment, type PaymentToRecord } from "./payment-schemas.ts";
 import type { RecordPaymentResult } from "./record-payment.ts";
@@ -37,6 +43,13 @@ export async function recordInvoicePayment(
     );
   }
   if (!written.inserted) return repeatedPayment(db, input, invoice.customer_id);
+  if (written.credit > 0n) {
+    await payOpenInvoicesFromOverpayment(db, ctx, {
+      customerId: invoice.customer_id,
+      currency: invoice.currency_code,
+      paymentId: written.inserted.id,
+    });
+  }
   // Just written: what it pays and holds is known, no refund exists yet.
   const payment = presentPayment(written.inserted, {
     allocations:
@@ -45,4 +58,38 @@ export async function recordInvoicePayment(
     refunds: [],
   });
   return { payment, created: true };
+}
+
+/**
+ * What a payment paid beyond its invoice became credit in the payment's one statement; it then pays the
+ * customer's other open invoices oldest first (docs/payments.md, "Credit"). Inside a caller's transaction
+ * (a provider's webhook, an Idempotency-Key) it joins it; on the pool, where the payment committed alone, it
+ * is a transaction of its own right after, which the rare over-payment pays for, not every payment. Should
+ * the process stop in between, the credit waits beside the invoice for the customer's next money event, and
+ * dunning counts it against what is overdue meanwhile (docs/dunning.md).
+ */
+async function payOpenInvoicesFromOverpayment(
+  db: Tx,
+  ctx: ServiceContext,
+  input: { customerId: bigint; currency: string; paymentId: string },
+): Promise<void> {
+  const sweep = async (trx: Tx) => {
+    await lockCustomerForMoney(trx, input.customerId);
+    const now = ctx.now();
+    const paid = await payOpenInvoicesFromCredit(trx, ctx, {
+      customerId: input.customerId,
+      currency: input.currency,
+      at: now,
+      sourceEventId: `pay:${input.paymentId}`,
+    });
+    if (paid.length === 0) return;
+    await settleInvoiceStatuses(
+      trx,
+      paid.map((a) => a.invoiceId),
+      now,
+    );
+    await requestDunningEvaluation(trx, input.customerId);
+  };
+  if (db.isTransaction) await sweep(db);
+  else await db.transaction().execute(sweep);
 }

@@ -9,6 +9,7 @@ import { type LedgerLine, postLedgerEvent } from "../ledger/ledger.ts";
 import { allocateOldestFirst } from "./allocate.ts";
 import { fieldError } from "./field-error.ts";
 import { checkPaidAt, paidAtInstant } from "./paid-at-window.ts";
+import { payOpenInvoicesFromCredit } from "./pay-open-invoices-from-credit.ts";
 import {
   lockCustomerForMoney,
   lockOpenInvoicesOldestFirst,
@@ -128,9 +129,16 @@ export async function recordPaymentIn(
     at: now,
     lines,
   });
+  // Credit held from before (books from before 2026-12) pays what this payment left open.
+  const creditPaid = await payOpenInvoicesFromCredit(trx, ctx, {
+    customerId,
+    currency,
+    at: now,
+    sourceEventId: `pay:${inserted.id}`,
+  });
   const changes = await settleInvoiceStatuses(
     trx,
-    allocations.map((a) => a.invoiceId),
+    [...allocations, ...creditPaid].map((a) => a.invoiceId),
     now,
   );
   // A customer payment announces itself on each invoice it paid (none when all of it became credit).

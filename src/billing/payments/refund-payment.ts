@@ -15,6 +15,7 @@ import {
   settleInvoiceStatuses,
 } from "./invoice-settlement.ts";
 import { presentRefund, type Refund } from "./payment-schemas.ts";
+import { payOpenInvoicesFromCredit } from "./pay-open-invoices-from-credit.ts";
 
 export interface RefundRequest {
   payment_id: string;
@@ -83,7 +84,8 @@ export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: Refu
  * A provider's answer on a pending refund: succeeded posts its ledger event, failed posts nothing (its
  * amount can be refunded again). Repeating the same answer changes nothing. A refund that had succeeded and
  * then failed (Stripe: the customer's bank sent the money back) is reversed: the money is the customer's
- * again, held by the provider, so it becomes the customer's credit (reverseRefund). A failed refund never
+ * again, held by the provider: it pays their open invoices oldest first and the rest is credit (reverseRefund).
+ * A failed refund never
  * succeeds later; that answer is refused.
  */
 export async function settleRefundIn(
@@ -168,7 +170,18 @@ async function reverseRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
     ],
   });
   const paidAgain = allocations.map((a) => a.invoiceId);
-  const changes = await settleInvoiceStatuses(trx, paidAgain, now);
+  // Credit the customer held before (books from before 2026-12) pays what the returned money did not.
+  const creditPaid = await payOpenInvoicesFromCredit(trx, ctx, {
+    customerId: refund.customer_id,
+    currency: refund.currency_code,
+    at: now,
+    sourceEventId: `ref-failed:${refund.id}`,
+  });
+  const changes = await settleInvoiceStatuses(
+    trx,
+    [...paidAgain, ...creditPaid.map((a) => a.invoiceId)],
+    now,
+  );
   const announced = [...new Set(refund.invoice_id ? [refund.invoice_id, ...paidAgain] : paidAgain)];
   await emitInvoiceEvents(trx, {
     event: "payment.refunded",
@@ -180,6 +193,7 @@ async function reverseRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
   return {
     credit_given_back: String(credit),
     paid_again: allocations.map((a) => ({ invoice_id: a.invoiceId, amount: String(a.amount) })),
+    credit_applied: creditPaid.map((a) => ({ invoice_id: a.invoiceId, amount: String(a.amount) })),
     invoice_states: changes,
   };
 }
@@ -269,7 +283,16 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
       })),
     ],
   });
-  const changes = await settleInvoiceStatuses(trx, reopened, now);
+  // An invoice reopened while the customer holds credit in its currency is paid from that credit (oldest
+  // open first), so no credit sits beside what they owe (docs/payments.md, "Credit").
+  const creditPaid = await payOpenInvoicesFromCredit(trx, ctx, {
+    customerId,
+    currency,
+    at: now,
+    sourceEventId: `ref:${refund.id}`,
+    reopened,
+  });
+  const changes = await settleInvoiceStatuses(trx, [...reopened, ...creditPaid.map((a) => a.invoiceId)], now);
   const announced = [...new Set(refund.invoice_id ? [refund.invoice_id, ...reopened] : reopened)];
   await emitInvoiceEvents(trx, {
     event: "payment.refunded",
@@ -284,6 +307,7 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
     credit_taken_back: String(plan.credit + noteCredit),
     reopened: out(plan.reopened),
     reopened_credit_applied: out(plan.reopenedCreditApplied),
+    credit_applied: out(creditPaid),
     invoice_states: changes,
   };
 }
