@@ -4,6 +4,7 @@ import { ServiceError } from "../../kernel/errors.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { invoiceAmountsDue } from "../ledger/ledger.ts";
+import { allocateOldestFirst } from "../payments/allocate.ts";
 import { calendarDate } from "../runs/calendar-date.ts";
 import { actingSteps, daysBetween, isOverdueStep, stepsDue } from "./dunning-ladder.ts";
 import { applyStatus, type CustomerState, planStatus, type StatusChange } from "./dunning-status.ts";
@@ -35,12 +36,24 @@ interface Unpaid {
   amount_due: bigint;
 }
 
-/** Finalized or partly paid invoices with an amount due in the ledger, earliest (extended) due date first. */
+/**
+ * Finalized or partly paid invoices with an amount due in the ledger that the customer's credit does not
+ * cover, earliest (extended) due date first. The credit in each currency is counted against that currency's
+ * invoices in this order (allocateOldestFirst, as a payment is), and `amount_due` is what is left of each:
+ * a customer whose credit covers what is overdue has nothing overdue (docs/dunning.md). Money events apply
+ * such credit at once (docs/payments.md, "Credit"); books written before 2026-12 may still hold credit beside
+ * an open invoice, and dunning then suspended a customer in net credit.
+ */
 export async function unpaidInvoices(trx: Tx, customerId: bigint): Promise<Unpaid[]> {
   const rows = await trx
     .selectFrom("invoice as i")
     .leftJoin("invoice_due_extension as x", "x.invoice_id", "i.id")
-    .select(["i.id", "i.number", sql<string>`coalesce(x.due_date, i.due_date)`.as("due_date")])
+    .select([
+      "i.id",
+      "i.number",
+      "i.currency_code",
+      sql<string>`coalesce(x.due_date, i.due_date)`.as("due_date"),
+    ])
     .where("i.customer_id", "=", customerId)
     .where("i.status", "in", ["finalized", "partially_paid"])
     .where("i.due_date", "is not", null)
@@ -49,12 +62,43 @@ export async function unpaidInvoices(trx: Tx, customerId: bigint): Promise<Unpai
     trx,
     rows.map((r) => r.id),
   );
-  return rows
+  const owed = rows
     .map((r) => ({ ...r, amount_due: due.get(r.id) ?? 0n }))
     .filter((r) => r.amount_due > 0n)
     .sort((a, b) =>
       a.due_date === b.due_date ? a.id.localeCompare(b.id) : a.due_date < b.due_date ? -1 : 1,
     );
+  const covered = await creditCover(trx, customerId, owed);
+  return owed
+    .map(({ currency_code: _, ...r }) => ({ ...r, amount_due: r.amount_due - (covered.get(r.id) ?? 0n) }))
+    .filter((r) => r.amount_due > 0n);
+}
+
+/** Per invoice, what the customer's credit in its currency covers of it, given the invoices in dunning order. */
+async function creditCover(
+  trx: Tx,
+  customerId: bigint,
+  owed: readonly { id: string; currency_code: string; amount_due: bigint }[],
+): Promise<Map<string, bigint>> {
+  if (owed.length === 0) return new Map();
+  const credits = await trx
+    .selectFrom("ledger_entry")
+    // numeric, read as digits: a customer's sums may pass int8 (src/billing/ledger/ledger.ts).
+    .select(["currency_code", sql<string>`-sum(amount)`.as("credit")])
+    .where("customer_id", "=", customerId)
+    .where("account", "=", "credit")
+    .groupBy("currency_code")
+    .execute();
+  const covered = new Map<string, bigint>();
+  for (const c of credits) {
+    const credit = BigInt(c.credit);
+    if (credit <= 0n) continue;
+    const inCurrency = owed
+      .filter((o) => o.currency_code === c.currency_code)
+      .map((o) => ({ id: o.id, due: o.amount_due }));
+    for (const a of allocateOldestFirst(credit, inCurrency).allocations) covered.set(a.invoiceId, a.amount);
+  }
+  return covered;
 }
 
 export async function evaluateCustomerDunning(
