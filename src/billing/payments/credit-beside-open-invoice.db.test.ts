@@ -221,3 +221,26 @@ describe("a payment against one invoice that pays more than it owes", () => {
     await eventsSumToZero(c);
   });
 });
+
+describe("with CREDIT_APPLY_ON_FINALIZE off", () => {
+  it("keeps credit as credit after a refund reopens an invoice, and dunning still counts it", async () => {
+    const off = (now = NOW) => billingContext(handle, { CREDIT_APPLY_ON_FINALIZE: "false" }, now);
+    const c = await customer();
+    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 144n }], { now: NOW });
+    const first = await recordPayment({
+      ctx: off(),
+      input: { invoice_id: inv!, amount: 144n, method: "bank_transfer", reference: `OFF-1-${c}` },
+    });
+    await recordPayment({
+      ctx: off(),
+      input: { customer_id: c, amount: 500n, method: "bank_transfer", reference: `OFF-2-${c}` },
+    });
+    await refundPayment({ ctx: off(), input: { payment_id: first.payment.id, amount: 144n } });
+    // The provider applies credit by hand (or refunds it): the reopened invoice owes 144 beside 500 of credit.
+    expect([await due(inv!), await customerCredit(handle.db, c, "USD")]).toEqual([144n, 500n]);
+    await eventsSumToZero(c);
+    const later = new Date(NOW.getTime() + 45 * DAY);
+    await evaluateCustomerDunning(off(later), c, later);
+    expect(await statusOf(c)).toBe("active");
+  });
+});

@@ -14,6 +14,7 @@ import { lockOpenInvoicesOldestFirst } from "./invoice-settlement.ts";
  * their credit covered. Call it after lockCustomerForMoney, in the event's transaction, before
  * settleInvoiceStatuses (which announces `invoice.paid`); `keep` is credit not to spend (a credit note's
  * share awaiting a card refund), `reopened` the invoices the event reopened whose status still reads `paid`.
+ * Nothing is applied with CREDIT_APPLY_ON_FINALIZE off.
  */
 export async function payOpenInvoicesFromCredit(
   trx: Tx,
@@ -28,6 +29,9 @@ export async function payOpenInvoicesFromCredit(
     reopened?: readonly string[];
   },
 ): Promise<Allocation[]> {
+  // A provider who turned CREDIT_APPLY_ON_FINALIZE off keeps credit as credit: new invoices are finalized
+  // beside it, so paying older ones from it after some other event would apply it at random moments.
+  if (!ctx.config.CREDIT_APPLY_ON_FINALIZE) return [];
   const spendable = (await customerCredit(trx, input.customerId, input.currency)) - (input.keep ?? 0n);
   if (spendable <= 0n) return [];
   const open = await lockOpenInvoicesOldestFirst(trx, input.customerId, input.currency, input.reopened);
