@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig, publicUrl } from "../config.ts";
+import { describeConfig, parseConfig, publicUrl } from "../config.ts";
 
 describe("publicUrl", () => {
   it("writes an IPv6 HOST in brackets, so the URL SolusIO and the links are given can be opened", () => {
@@ -13,5 +13,18 @@ describe("publicUrl", () => {
   it("takes TOKENBILL_PUBLIC_URL as given when set", () => {
     const config = parseConfig({ HOST: "::1", TOKENBILL_PUBLIC_URL: "https://billing.example/tb" });
     expect(publicUrl(config)).toBe("https://billing.example/tb");
+  });
+});
+
+describe("describeConfig", () => {
+  const described = (raw: Record<string, unknown>) => describeConfig(parseConfig(raw));
+
+  it("prints TRUST_PROXY as what it means, not the hop count it is held as (true printed 1)", () => {
+    for (const one of ["true", "yes", "1", true])
+      expect(described({ TRUST_PROXY: one })["TRUST_PROXY"], String(one)).toBe("1 proxy in front");
+    expect(described({ TRUST_PROXY: "3" })["TRUST_PROXY"]).toBe("3 proxies in front");
+    for (const off of [undefined, "false", "no", "0"])
+      expect(described({ TRUST_PROXY: off })["TRUST_PROXY"], String(off)).toBe(false);
+    expect(described({ TRUST_PROXY: "10.0.0.1, fd00::/8" })["TRUST_PROXY"]).toEqual(["10.0.0.1", "fd00::/8"]);
   });
 });

@@ -1,6 +1,7 @@
 import { type Config, KNOWN_KEYS } from "./config-schema.ts";
 import { maskUrl } from "./mask-url.ts";
 import { SECRET_KEYS, URL_KEYS } from "./sensitive-keys.ts";
+import { describeTrustProxy } from "./trust-proxy-setting.ts";
 
 // The configuration as people see it: every setting with secrets and URLs masked (`tokenbill config`, the
 // start log), and the address SolusIO reaches tokenbill at.
@@ -14,6 +15,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
       out[key] = value === undefined ? undefined : "********";
     else if (URL_KEYS.includes(key) && typeof value === "string") out[key] = maskUrl(value);
     else if (URL_KEYS.includes(key) && Array.isArray(value)) out[key] = value.map((u) => maskUrl(String(u)));
+    else if (key === "TRUST_PROXY") out[key] = describeTrustProxy(config.TRUST_PROXY);
     else out[key] = value;
   }
   return out;

@@ -66,3 +66,12 @@ export const trustProxySetting = z.preprocess(
     .default(0)
     .transform((v): false | number | readonly string[] => (v === 0 ? false : v)),
 );
+
+/**
+ * TRUST_PROXY as `tokenbill config`, the start log and the console print it: a hop count says it counts
+ * proxies, as `true` (held as 1) printed `1`, which read as a yes/no or as "every hop". Off stays `false`.
+ */
+export function describeTrustProxy(setting: false | number | readonly string[]): unknown {
+  if (typeof setting !== "number") return setting;
+  return `${setting} ${setting === 1 ? "proxy" : "proxies"} in front`;
+}

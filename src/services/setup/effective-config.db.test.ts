@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => handle?.close());
 
-const config = parseConfig({
+const defaultConfig = parseConfig({
   LOG_LEVEL: "silent",
   DATABASE_URL: "postgres://billing:db-password@10.1.2.3:5432/tokenbill",
   SOLUSIO_URL: "https://solus.internal.example:8443",
@@ -29,7 +29,7 @@ const config = parseConfig({
   WEBHOOK_SECRET: "whsec_0123456789abcdef0123456789abcdef",
 });
 
-async function configAs(role: StaffRole): Promise<Record<string, string>> {
+async function configAs(role: StaffRole, config = defaultConfig): Promise<Record<string, string>> {
   return withRollback(handle.db, async (ctx) => {
     const me = await createStaffUser({
       ctx,
@@ -57,6 +57,8 @@ describe("effectiveConfiguration", () => {
         STRIPE_API_URL: "not set",
         HOST: "set",
         DATA_DIR: "set",
+        // Off: no proxy is believed, as when it is unset (it said "set").
+        TRUST_PROXY: "not set",
         SOLUSIO_API_TOKEN: "********",
         PORT: "8080",
       });
@@ -76,6 +78,13 @@ describe("effectiveConfiguration", () => {
       expect(shown).not.toHaveProperty("DATABASE_LISTEN_URL");
       expect(JSON.stringify(shown)).not.toMatch(/db-password|abcdef1234567890secret|solusio-api-token/);
     }
+  });
+
+  it("shows TRUST_PROXY as what it means: true is the one proxy in front (it showed 1)", async () => {
+    const behindProxy = parseConfig({ LOG_LEVEL: "silent", TRUST_PROXY: "true" });
+    expect((await configAs("admin", behindProxy))["TRUST_PROXY"]).toBe("1 proxy in front");
+    expect((await configAs("support", behindProxy))["TRUST_PROXY"]).toBe("set");
+    expect((await configAs("admin"))["TRUST_PROXY"]).toBe("false");
   });
 });
 

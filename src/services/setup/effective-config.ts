@@ -40,7 +40,11 @@ export const effectiveConfiguration = defineVerb(
   },
 );
 
-/** An empty list (no webhook receivers) is as unset as an absent value. */
+/**
+ * An empty list (no webhook receivers) is as unset as an absent value, and so is TRUST_PROXY off (`false`, its
+ * default: no proxy believed), which said "set".
+ */
 function whetherSet(value: unknown): string {
-  return value === undefined || (Array.isArray(value) && value.length === 0) ? "not set" : "set";
+  const unset = value === undefined || value === false || (Array.isArray(value) && value.length === 0);
+  return unset ? "not set" : "set";
 }
