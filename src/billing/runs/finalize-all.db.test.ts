@@ -297,3 +297,20 @@ describe.skipIf(!onPostgres)("a run whose finalizer lease was taken over", () =>
     expect(invoices).toEqual(expected);
   });
 });
+
+describe("finalizing's progress", () => {
+  it("reports each count once: the batch that finds no draft left repeated the last one", async () => {
+    const { ctx, usage } = await setUpPeriod();
+    const finalizing: string[] = [];
+    await runBilling({
+      ctx,
+      input: { period: "2026-10" },
+      options: {
+        source: new MemoryUsageSource(usage),
+        onProgress: (p) => p.phase === "finalizing" && finalizing.push(`${p.processed}/${p.total}`),
+      },
+    });
+    // 30 drafts in batches of 7, on PGlite one batch at a time and on PostgreSQL numbered in order.
+    expect(finalizing).toEqual(["0/30", "7/30", "14/30", "21/30", "28/30", "30/30"]);
+  });
+});

@@ -263,6 +263,9 @@ class Finalizer {
       });
       return r;
     });
+    // Only a batch that finalized something moves the count: the last batch, which finds no draft left,
+    // reported the count before it a second time.
+    if (result.finalized === 0) return result;
     this.finalized += result.finalized;
     this.options.onProgress(this.finalized, Math.max(this.total, this.finalized));
     return result;
