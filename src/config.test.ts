@@ -485,6 +485,18 @@ describe("configuration", () => {
     );
   });
 
+  it("refuses a WEBHOOK_URLS entry that is no URL as a setting, not with a TypeError", () => {
+    // The check for a user name parsed every entry, a refused one too, and threw "Invalid URL" past the
+    // configuration's list of problems (exit 1 with a stack, where a setting's problem exits 78).
+    for (const [urls, bad] of [
+      ["not a url", 0],
+      ["https://hooks.example.test/a?ids=1,2", 1],
+    ] as const)
+      expect(() => parseConfig({ WEBHOOK_URLS: urls, WEBHOOK_SECRET: "s" }), urls).toThrow(
+        new RegExp(`^Invalid configuration:\\n  - WEBHOOK_URLS\\.${bad}: `),
+      );
+  });
+
   it("refuses a WEBHOOK_URLS entry with a user name or password (fetch never sends it), naming the entry, not the password", () => {
     let error: unknown;
     try {

@@ -64,6 +64,9 @@ export const dunningLadder = jsonArray(DunningStepSpec)
 export const webhookUrlList = commaList(
   z.url({ protocol: /^https?$/ }).refine(
     (url) => {
+      // Run on an entry the URL check refused too: it is reported there, and `new URL` would throw past the
+      // configuration's list of problems (a stack trace, exit 1, until 2026-12-06).
+      if (!URL.canParse(url)) return true;
       const parsed = new URL(url);
       return parsed.username === "" && parsed.password === "";
     },
