@@ -515,6 +515,36 @@ describe("configuration", () => {
     expect(message).not.toContain("pw-in-url");
   });
 
+  it("takes WEBHOOK_URLS from the environment as a JSON array too, so a URL may hold a comma", () => {
+    const env = {
+      WEBHOOK_URLS:
+        ' ["https://hooks.example.test/in?events=paid,voided&token=wh-q-tok", "https://b.example.test/x"] ',
+      WEBHOOK_SECRET: "whsec_x",
+    };
+    // Split on its commas before: "…?events=paid" and "voided&token=…", which is no URL.
+    expect(loadConfig(env, testTempDir("tb-config-")).WEBHOOK_URLS).toEqual([
+      "https://hooks.example.test/in?events=paid,voided&token=wh-q-tok",
+      "https://b.example.test/x",
+    ]);
+    expect(parseConfig({ ...env, WEBHOOK_URLS: "[]" }).WEBHOOK_URLS).toEqual([]);
+    for (const malformed of ['["https://hooks.example.test/in?token=wh-q-tok"', "[https://a.example.test]"]) {
+      let error: unknown;
+      try {
+        parseConfig({ ...env, WEBHOOK_URLS: malformed });
+      } catch (e) {
+        error = e;
+      }
+      expect((error as Error).message, malformed).toContain(
+        'WEBHOOK_URLS: starts with "[" but is not a JSON array: write each item in double quotes, separated by commas, as ["first", "second"]; or give the items comma-separated without the brackets',
+      );
+      // JSON.parse's own message quotes the text, token and all.
+      expect((error as Error).message, malformed).not.toMatch(/wh-q-tok|a\.example/);
+    }
+    expect(() => parseConfig({ ...env, WEBHOOK_URLS: '["https://a.example.test", 7]' })).toThrow(
+      /WEBHOOK_URLS\.1: /,
+    );
+  });
+
   it("takes PDF_FALLBACK_FONTS as existing files, comma-separated or a JSON array, a collection's face after #", () => {
     const dir = testTempDir("tokenbill-fonts-");
     const a = join(dir, "a.ttf");
@@ -526,6 +556,7 @@ describe("configuration", () => {
       parseConfig({ PDF_FALLBACK_FONTS: ` ${a} , ${b}#NotoSansCJKjp-Regular` }).PDF_FALLBACK_FONTS,
     ).toEqual([a, `${b}#NotoSansCJKjp-Regular`]);
     expect(parseConfig({ PDF_FALLBACK_FONTS: [a] }).PDF_FALLBACK_FONTS).toEqual([a]);
+    expect(parseConfig({ PDF_FALLBACK_FONTS: JSON.stringify([a, b]) }).PDF_FALLBACK_FONTS).toEqual([a, b]);
     expect(() => parseConfig({ PDF_FALLBACK_FONTS: `${a},${join(dir, "missing.ttf")}` })).toThrow(
       `PDF_FALLBACK_FONTS.1: no such font file: ${join(dir, "missing.ttf")}`,
     );

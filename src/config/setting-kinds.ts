@@ -99,21 +99,28 @@ export const pipeLines = z
   );
 
 /**
- * A list given comma-separated (environment variable) or as a JSON array (config file), of at most `most`
- * items; unset or empty: none.
+ * A list given comma-separated or as a JSON array (in the config file, or as text in an environment variable,
+ * where it starts with `[`), of at most `most` items; unset or empty: none. The JSON text lets an item hold a
+ * comma (a webhook URL's query), which comma-separated it cannot.
  */
 export function commaList<T extends z.ZodType>(item: T, most = Number.MAX_SAFE_INTEGER) {
-  return z.preprocess(
-    (v) =>
-      typeof v === "string"
-        ? v
-            .split(",")
-            .map((part) => part.trim())
-            .filter((part) => part !== "")
-        : v,
-    z.array(item).max(most).default([]),
-  );
+  return z.preprocess((v, ctx) => {
+    if (typeof v !== "string") return v;
+    const text = v.trim();
+    if (!text.startsWith("["))
+      return text.split(",").flatMap((part) => (part.trim() === "" ? [] : [part.trim()]));
+    try {
+      return JSON.parse(text);
+    } catch {
+      // JSON.parse's own words quote the text, which may hold a URL's token.
+      ctx.addIssue({ code: "custom", message: MALFORMED_LIST, input: undefined });
+      return z.NEVER;
+    }
+  }, z.array(item).max(most).default([]));
 }
+
+const MALFORMED_LIST =
+  'starts with "[" but is not a JSON array: write each item in double quotes, separated by commas, as ["first", "second"]; or give the items comma-separated without the brackets';
 
 /** A list given as JSON text (environment variable) or as a JSON array (config file). */
 export function jsonArray<T extends z.ZodType>(item: T) {
