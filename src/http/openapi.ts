@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { ANSWER_CODES } from "./errors.ts";
+import { HEAD_LEFT_OUT, leftOutRoutes, SERVICE_PATHS } from "./openapi-other-routes.ts";
 import type { AnyRouteSpec } from "./route.ts";
 
-// Builds the OpenAPI 3.1 document from the routes' own zod schemas (the ones they validate with).
+// Builds the OpenAPI 3.1 document from the routes' own zod schemas (the ones they validate with), with the
+// service's own routes and the reasons for those it leaves out (openapi-other-routes.ts).
 
 type JsonSchema = Record<string, unknown>;
 
@@ -156,7 +158,15 @@ function protocolErrors(errorResponse: (d: string) => unknown, hasBody: boolean)
   };
 }
 
-export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, unknown> = {}): JsonSchema {
+/** What the document's description says of the routes it does not describe (openapi-other-routes.ts). */
+function leftOutProse(): string {
+  const routes = leftOutRoutes("PRICING_PATH (/solusio/api by default)").map(
+    (r) => `- ${r.methods.join(", ")} ${r.url}${r.below ? " and below" : ""}: ${r.reason}`,
+  );
+  return `${HEAD_LEFT_OUT}.\n\nAlso answered, not described here:\n${routes.join("\n")}`;
+}
+
+export function buildOpenApi(routes: AnyRouteSpec[]): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const status = String(route.status ?? 200);
@@ -233,11 +243,12 @@ export function buildOpenApi(routes: AnyRouteSpec[], extraPaths: Record<string, 
       title: "tokenbill admin API",
       version: "1",
       description:
-        "Billing for SolusIO (SolusVM 2). Authenticate with `Authorization: Bearer <admin API key>`. Exact decimals are strings.",
+        "Billing for SolusIO (SolusVM 2). Authenticate with `Authorization: Bearer <admin API key>`. Exact decimals are strings.\n\n" +
+        leftOutProse(),
     },
     servers: [{ url: "/" }],
     security: [{ bearer: [] }],
-    paths: { ...paths, ...extraPaths },
+    paths: { ...paths, ...SERVICE_PATHS },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
       schemas: { Error: ErrorEnvelope },

@@ -33,7 +33,15 @@ import {
 const SKIPPED: Record<string, string> = {
   "GET /api/v1/backup":
     "takes and streams a whole backup of the embedded database on every valid call (backup-routes.db.test.ts)",
+  "GET /readyz":
+    "a probe that takes no input and answers 503 by design when the database is slower than 2 s to answer, as it may be under this load; its answers are checked against the document in openapi-routes.db.test.ts",
 };
+
+/**
+ * Operations that take no input and pass over any query, as probes and scrapers add their own (a balancer's
+ * cache-buster, Prometheus's `params`): a query is fuzzed there for a 5xx, but not required to be refused.
+ */
+const ANY_QUERY = new Set(["GET /healthz", "GET /api/v1/openapi.json", "GET /metrics"]);
 
 // Searching deeper: FUZZ_RUNS=1000 FUZZ_SEED=7 npx vitest run test/fuzz/openapi-fuzz.db.test.ts
 const RUNS = Number(process.env["FUZZ_RUNS"] ?? 60);
@@ -419,7 +427,9 @@ describe("no generated input gives a 5xx", () => {
         try {
           const answer = await send(op.method, url, {});
           check(answer, `${op.key} ${url}`);
-          if (urls.includes(url)) expect(answer.status, `${op.key} ${url}`).toBeGreaterThanOrEqual(400);
+          const mayTake = ANY_QUERY.has(op.key) && url.startsWith(`${base}?`);
+          if (urls.includes(url) && !mayTake)
+            expect(answer.status, `${op.key} ${url}`).toBeGreaterThanOrEqual(400);
         } catch (error) {
           failures.push((error as Error).message.slice(0, 600));
         }
