@@ -129,7 +129,7 @@ export function leftOutRoutes(pricingPath: string): LeftOutRoute[] {
  * that returns nothing. The document's description says so instead; renderings and downloads answer HEAD 405.
  */
 export const HEAD_LEFT_OUT =
-  "HEAD of each GET described here that answers JSON is answered as that GET without its body (same status and headers); renderings and downloads (a PDF, a CSV, a backup) answer HEAD 405 naming GET in `Allow`";
+  "HEAD of each GET described here that answers JSON is answered as that GET without its body (same status and headers); renderings and downloads (a PDF, a CSV, a backup) and the doctor (whose checks are calls to SolusIO) answer HEAD 405 naming GET in `Allow`";
 
 /** Why `method url` (the router's pattern) is not in the document; undefined when it should be. */
 export function leftOutReason(

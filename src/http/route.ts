@@ -36,6 +36,11 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   };
   status?: 200 | 201 | 204;
   /**
+   * A GET whose work is elsewhere (calls to SolusIO): HEAD would do it all to send no body, so HEAD answers
+   * 405 naming GET in Allow, as renderings and downloads do.
+   */
+  noHead?: true;
+  /**
    * Takes an Idempotency-Key header (readIdempotencyKey): a money-moving POST without a natural key. Its verb
    * claims the key in its transaction; a replay is sent as it was first answered.
    */
@@ -243,8 +248,9 @@ export function registerRoutes(
       // OpenAPI writes path parameters as {id}; Fastify as :id.
       url: spec.url.replace(/\{(\w+)\}/g, ":$1"),
       // A HEAD runs the GET's handler and drops the body: for a rendering or a download (a whole backup, with
-      // its audit row) that is all the work for nothing. Those answer HEAD 405, naming GET in Allow.
-      exposeHeadRoute: spec.raw === undefined,
+      // its audit row), or for the doctor's calls to SolusIO, that is all the work for nothing. Those answer
+      // HEAD 405, naming GET in Allow.
+      exposeHeadRoute: spec.raw === undefined && spec.noHead !== true,
       onRequest: requireJsonBody,
       handler: async (request, reply) => {
         refuseBadQueryEncoding(request.raw.url ?? "");

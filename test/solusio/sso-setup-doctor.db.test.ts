@@ -5,7 +5,7 @@ import { loggerOptions } from "../../src/logger.ts";
 import { runDoctor } from "../../src/services/setup/doctor.ts";
 import { applySetup, planSetup } from "../../src/services/setup/plan-setup.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
-import { startTestServer } from "../helpers/test-server.ts";
+import { startTestServer, TEST_ADMIN_KEY } from "../helpers/test-server.ts";
 
 // Seed steps 3, 4, 5, 7 (setup, doctor) and 9 (single sign-on) against the emulator over real HTTP.
 
@@ -183,6 +183,19 @@ describe("single sign-on while SolusIO fails", () => {
 });
 
 describe("setup and doctor", () => {
+  it("answers the doctor's GET over the admin API, and HEAD 405 without calling SolusIO", async () => {
+    const get = await h.server.api("GET", "/api/v1/solusio/doctor");
+    expect(get.status).toBe(200);
+    expect(get.body.data.map((c: { name: string }) => c.name)).toContain("connection");
+    // A HEAD ran every check against SolusIO to send no body (QA, 2026-12-06).
+    const head = await fetch(`${h.server.url}/api/v1/solusio/doctor`, {
+      method: "HEAD",
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+    });
+    expect(head.status).toBe(405);
+    expect(head.headers.get("allow")).toMatch(/\bGET\b/);
+  });
+
   it("finds a fresh (misconfigured) SolusIO wrong, fixes it with setup, and then doctor is clean", async () => {
     const config = {
       ...h.config,

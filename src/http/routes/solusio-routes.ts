@@ -60,6 +60,8 @@ export const solusioRoutes = [
     url: "/api/v1/solusio/doctor",
     tag: "solusio",
     summary: "Check connectivity, token rights and every setup item; changes nothing",
+    // Every check is a call to SolusIO: a HEAD would make them all for nothing.
+    noHead: true,
     response: z.array(
       z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), fix: z.string().optional() }),
     ),
