@@ -197,14 +197,16 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
       INSERT INTO ledger_entry (event_id, event_kind, customer_id, currency_code, account, amount)
       SELECT 'opening:' || c.id, 'opening', c.id, 'USD', a.account, a.sign * 500
       FROM customer c, (VALUES ('cash', 1), ('credit', -1)) AS a (account, sign) WHERE c.id % 100 = 5`);
-    // 100,000 audit rows by one API key, a few by the CLI; 100,000 calls, 1 % failed; 100,000 jobs, most done.
+    // 100,000 audit rows by one API key, a few by the CLI; 100,000 calls, 1 % failed (0.1 % with a 500);
+    // 100,000 jobs, most done.
     await run(`
       INSERT INTO audit_log (actor, action, entity, entity_id)
       SELECT CASE WHEN n % 1000 = 0 THEN 'cli' ELSE 'apikey:key_1' END, 'update', 'customer', (n % 20000)::text
       FROM generate_series(1, 100000) n`);
     await run(`
       INSERT INTO solusio_call (at, method, path, status, duration_ms, attempt, error)
-      SELECT now() - n * interval '15 seconds', 'GET', 'users', 200, 20, 1,
+      SELECT now() - n * interval '15 seconds', 'GET', 'users',
+             CASE WHEN n % 1000 = 0 THEN 500 WHEN n % 100 = 0 THEN 503 ELSE 200 END, 20, 1,
              CASE WHEN n % 100 = 0 THEN 'HTTP 503' END
       FROM generate_series(1, 100000) n`);
     await run(`
@@ -349,12 +351,14 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
     expect(await expectIndexed("ledger_entry", ofInvoice)).toContain("ledger_entry_invoice");
   });
 
-  it("the audit log by subject and by actor; failed SolusIO calls", async () => {
+  it("the audit log by subject and by actor; SolusIO calls failed or by status", async () => {
     const audit = (filter: object) => () => listAuditLog({ ctx, input: { ...page, ...filter } });
     await expectIndexed("audit_log", audit({ entity: "customer", entity_id: "1234" }));
     expect(await expectIndexed("audit_log", audit({ actor: "cli" }))).toContain("audit_log_actor");
     const failed = () => listSolusioCalls({ ctx, input: { ...page, failed: "true" } });
     expect(await expectIndexed("solusio_call", failed)).toContain("solusio_call_failed");
+    const answered500 = () => listSolusioCalls({ ctx, input: { ...page, status: 500 } });
+    expect(await expectIndexed("solusio_call", answered500)).toContain("solusio_call_status");
   });
 
   it("jobs: claiming due ones, and trimming done ones", async () => {
