@@ -17,6 +17,7 @@ export interface TrimCounts {
   solusioCalls: number;
   webSessions: number;
   idempotencyKeys: number;
+  serverPolls: number;
 }
 
 type Trim = (db: Db, cutoff: Date, limit: number) => Promise<number>;
@@ -68,6 +69,24 @@ const trimIdempotencyKeys: Trim = async (db, cutoff, limit) =>
     ).numAffectedRows ?? 0n,
   );
 
+/**
+ * Records of server polls (one a poll, usage source b). The usage source reads the newest one (a period
+ * billed before it is noted as stale), so that one stays however old; so do the polls of periods no billing
+ * run has completed yet (after the newest completed run's period end), which a run of them may still need.
+ * With no completed run nothing is billed yet, and nothing is trimmed.
+ */
+const trimServerPolls: Trim = async (db, cutoff, limit) =>
+  Number(
+    (
+      await sql`DELETE FROM server_poll WHERE id IN (
+        SELECT id FROM server_poll
+        WHERE started_at < ${cutoff}
+          AND started_at < (SELECT max(period_end) FROM billing_run WHERE state = 'completed')
+          AND started_at < (SELECT max(started_at) FROM server_poll)
+        ORDER BY started_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)`.execute(db)
+    ).numAffectedRows ?? 0n,
+  );
+
 /** Deletes batch after batch until one comes back short; returns how many rows went. */
 async function trimAll(trim: Trim, db: Db, cutoff: Date, batchSize: number): Promise<number> {
   let total = 0;
@@ -97,6 +116,7 @@ export async function trimOldRows(
       new Date(now - config.RETENTION_IDEMPOTENCY_KEYS_HOURS * HOUR),
       batchSize,
     ),
+    serverPolls: await trimAll(trimServerPolls, db, before(config.RETENTION_SERVER_POLLS_DAYS), batchSize),
   };
 }
 
@@ -151,5 +171,6 @@ function retentionOf(config: Config) {
     solusioCalls: config.RETENTION_CALL_LOG_DAYS,
     webSessions: config.RETENTION_SESSIONS_DAYS,
     idempotencyKeysHours: config.RETENTION_IDEMPOTENCY_KEYS_HOURS,
+    serverPolls: config.RETENTION_SERVER_POLLS_DAYS,
   };
 }

@@ -90,6 +90,8 @@ const ConfigObject = z
     RETENTION_JOBS_DAYS: wholeNumber(1, 3650, 30),
     RETENTION_CALL_LOG_DAYS: wholeNumber(1, 3650, 30),
     RETENTION_SESSIONS_DAYS: wholeNumber(1, 3650, 30),
+    // Records of server polls: kept this long, and always while their period is not billed yet.
+    RETENTION_SERVER_POLLS_DAYS: wholeNumber(1, 3650, 30),
     // Idempotency-Key answers (docs/payments.md) are kept this long; Stripe keeps its own 24 hours.
     RETENTION_IDEMPOTENCY_KEYS_HOURS: wholeNumber(1, 8760, 24),
     // A minute to a day, or 0: never.
