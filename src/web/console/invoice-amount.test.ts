@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CurrencyDisplay } from "../../domain/money.ts";
-import { minorUnitsOf } from "./invoice-amount.ts";
+import { minorUnitsOf, paymentAmountHint } from "./invoice-amount.ts";
 
 const USD: CurrencyDisplay = {
   code: "USD",
@@ -12,6 +12,18 @@ const USD: CurrencyDisplay = {
 };
 const EUR_DE: CurrencyDisplay = { ...USD, code: "EUR", thousandsSeparator: ".", decimalsSeparator: "," };
 const JPY: CurrencyDisplay = { ...USD, code: "JPY", exponent: 0, displayPrefix: "¥" };
+const CHF: CurrencyDisplay = { ...USD, code: "CHF", displayPrefix: "CHF ", thousandsSeparator: "’" };
+const KWD: CurrencyDisplay = { ...USD, code: "KWD", exponent: 3, displayPrefix: "KD " };
+
+/** The message minorUnitsOf refuses `text` with, or undefined when it takes it. */
+function refusal(text: string, currency: CurrencyDisplay): string | undefined {
+  try {
+    minorUnitsOf(text, currency);
+  } catch (e) {
+    return (e as { issues: { message: string }[] }).issues[0]?.message;
+  }
+  return undefined;
+}
 
 describe("minorUnitsOf", () => {
   it("converts major units exactly, beyond what a float holds", () => {
@@ -44,5 +56,36 @@ describe("minorUnitsOf", () => {
     expect(issue("")?.message).toBe("enter an amount");
     expect(issue("1.5", JPY)?.message).toBe("JPY has no minor unit: enter a whole amount");
     expect(issue("1.000,00", EUR_DE)?.field).toBe("amount");
+  });
+});
+
+describe("the examples the forms give", () => {
+  // Until 2026-12-06 the payment form's hint printed the amount due as the invoice writes it ("¥3,000",
+  // "CHF 100’000’000.00") and the refusal said "such as 12.34" in JPY: both refused when typed.
+  const cases: [string, CurrencyDisplay, bigint, string][] = [
+    ["JPY", JPY, 3000n, "3000"],
+    ["CHF", CHF, 10_000_000_000n, "100000000.00"],
+    ["USD", USD, 123456n, "1234.56"],
+    ["EUR with a decimal comma", EUR_DE, 123456n, "1234,56"],
+    ["KWD", KWD, 500n, "0.500"],
+  ];
+  it.each(cases)(
+    "a payment's hint in %s names the amount due as the form takes it",
+    (_, currency, due, typed) => {
+      const hint = paymentAmountHint(due, currency);
+      expect(hint).toContain(`For example ${typed} `);
+      expect(minorUnitsOf(typed, currency)).toBe(due);
+    },
+  );
+
+  it.each(cases)("the refusal's example in %s is taken", (_, currency) => {
+    const said = refusal("1,000,000.00", currency) ?? "";
+    const example = /such as (\S+),/.exec(said)?.[1] ?? "";
+    expect(example, said).not.toBe("");
+    expect(refusal(example, currency)).toBeUndefined();
+  });
+
+  it("gives an example of its own when nothing is due", () => {
+    expect(paymentAmountHint(0n, JPY)).toContain("For example 12,");
   });
 });

@@ -12,6 +12,7 @@ import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
 import { money, pageQuery, pagerOf, paidOn, staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { paymentAmountHint } from "./invoice-amount.ts";
 import { noticeFrom } from "./page-helpers.ts";
 import { REFUND_RELEASE_NOTICES, REFUND_UNCONFIRMED } from "./refund-release-notices.ts";
 
@@ -157,6 +158,7 @@ export async function invoicePage(
         resend: issued,
       },
       methods: PAYMENT_METHODS,
+      amountHint: paymentAmountHint(invoice.amount_due, display),
       notice: status === 200 ? noticeFrom(request, INVOICE_NOTICES) : undefined,
       errors: extra.errors ?? {},
       values: { method: "bank_transfer", paid_at: today, ...extra.values },
