@@ -14,6 +14,15 @@ const EUR_DE: CurrencyDisplay = { ...USD, code: "EUR", thousandsSeparator: ".", 
 const JPY: CurrencyDisplay = { ...USD, code: "JPY", exponent: 0, displayPrefix: "¥" };
 const CHF: CurrencyDisplay = { ...USD, code: "CHF", displayPrefix: "CHF ", thousandsSeparator: "’" };
 const KWD: CurrencyDisplay = { ...USD, code: "KWD", exponent: 3, displayPrefix: "KD " };
+const KWD_AR: CurrencyDisplay = {
+  ...KWD,
+  displayPrefix: "",
+  displaySuffix: " د.ك",
+  decimalsSeparator: "٫",
+  thousandsSeparator: "٬",
+};
+// A decimal separator of two characters (the configuration allows up to 2) and "." grouping thousands.
+const TWO: CurrencyDisplay = { ...USD, code: "XTS", decimalsSeparator: ",-", thousandsSeparator: "." };
 
 /** The message minorUnitsOf refuses `text` with, or undefined when it takes it. */
 function refusal(text: string, currency: CurrencyDisplay): string | undefined {
@@ -68,6 +77,8 @@ describe("the examples the forms give", () => {
     ["USD", USD, 123456n, "1234.56"],
     ["EUR with a decimal comma", EUR_DE, 123456n, "1234,56"],
     ["KWD", KWD, 500n, "0.500"],
+    ["KWD written with ٫", KWD_AR, 1_234_500n, "1234٫500"],
+    ["a two-character separator", TWO, 123456n, "1234,-56"],
   ];
   it.each(cases)(
     "a payment's hint in %s names the amount due as the form takes it",
@@ -87,5 +98,30 @@ describe("the examples the forms give", () => {
 
   it("gives an example of its own when nothing is due", () => {
     expect(paymentAmountHint(0n, JPY)).toContain("For example 12,");
+  });
+});
+
+describe("the currency's own decimal separator", () => {
+  // Until 2026-12-06 only "," was read besides ".": KWD written "0٫5" was refused, told "such as 12٫34".
+  it('takes it, and "." too unless "." groups the currency\'s thousands', () => {
+    expect(minorUnitsOf("0٫5", KWD_AR)).toBe(500n);
+    expect(minorUnitsOf("0.5", KWD_AR)).toBe(500n);
+    expect(minorUnitsOf("12,-3", TWO)).toBe(1230n);
+    expect(refusal("12.3", TWO)).toMatch(/such as 12,-34,/);
+    expect(minorUnitsOf("12.34", { ...EUR_DE, thousandsSeparator: " " })).toBe(1234n);
+    expect(refusal("12.34", EUR_DE)).toMatch(/such as 12,34,/);
+  });
+
+  it("refuses thousands separators, a second separator and more decimals than the currency has", () => {
+    expect(refusal("1٬000٫5", KWD_AR)).toMatch(/without a currency sign or thousands separators/);
+    expect(refusal("1٫000٫5", KWD_AR)).toMatch(/such as 12٫345,/);
+    expect(refusal("1٫0005", KWD_AR)).toBe("KWD has 3 decimals: enter at most that many");
+    expect(refusal("12,", TWO)).toMatch(/such as/);
+    expect(refusal("٫5", KWD_AR)).toMatch(/such as/);
+    expect(refusal("١٢", KWD_AR)).toMatch(/such as/);
+  });
+
+  it("stays exact beyond what a float holds", () => {
+    expect(minorUnitsOf("9007199254740٫993", KWD_AR)).toBe(9007199254740993n);
   });
 });
