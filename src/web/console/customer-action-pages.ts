@@ -15,6 +15,7 @@ import { refuseFormText } from "../page-text-input.ts";
 import type { FieldErrors } from "../render.ts";
 import { customerOverview, SSO_SUSPENDED } from "./customer-overview.ts";
 import { sentence } from "../page-sentence.ts";
+import { isolated } from "../isolated.ts";
 
 // What staff do to one customer: lock, suspend or activate it with a reason (a confirmation first), delete
 // it (a confirmation first; a refusal is shown there), queue its sync again, reconcile it with SolusIO, log
@@ -58,7 +59,7 @@ export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps)
   const confirmation = (customer: Customer, to: Status): Confirmation => {
     const change = CHANGES[to];
     return {
-      title: `${change.verb} ${customer.name || customer.email}`,
+      title: `${change.verb} ${isolated(customer.name || customer.email)}`,
       message: `${change.why} The reason is kept with the status and shown in the audit log.`,
       action: `/console/customers/${customer.id}/status`,
       submit: change.verb,
@@ -113,7 +114,7 @@ export function registerCustomerActionPages(app: FastifyInstance, deps: WebDeps)
   });
 
   const deletion = (customer: Customer): Confirmation => ({
-    title: `Delete ${customer.name || customer.email}?`,
+    title: `Delete ${isolated(customer.name || customer.email)}?`,
     message:
       "The customer is deleted for good, and its SolusIO user with it. A customer with invoices, or whose " +
       "SolusIO user still has servers, is not deleted: suspend or lock it instead.",

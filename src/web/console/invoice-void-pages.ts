@@ -10,6 +10,7 @@ import { STAFF, STAFF_FORM, staffFormOf } from "./page-helpers.ts";
 import { BILLING_ROLES } from "../../services/staff/staff-roles.ts";
 import { refuseFormText } from "../page-text-input.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
+import { isolated } from "../isolated.ts";
 
 // Voiding an invoice, with or without reissue, and reissuing one voided before (docs/billing-cycle.md,
 // "Voiding and reissuing"). Each is a confirmation page whose button POSTs; the verbs decide what is allowed.
@@ -32,7 +33,7 @@ export function registerInvoiceVoidPages(app: FastifyInstance, deps: WebDeps): v
       reply,
       {
         title: `Void invoice ${name}?`,
-        message: `Invoice ${name} of ${invoice.customer.name || invoice.customer.email} (${money(invoice.total, displayOf(invoice))}) will no longer be owed, and its number stays used. Without reissue, ${invoice.period} is not billed again for this customer; with it, ${REISSUE_HELP}. An invoice that was paid or credited cannot be voided: issue a credit note instead.`,
+        message: `Invoice ${name} of ${isolated(invoice.customer.name || invoice.customer.email)} (${money(invoice.total, displayOf(invoice))}) will no longer be owed, and its number stays used. Without reissue, ${invoice.period} is not billed again for this customer; with it, ${REISSUE_HELP}. An invoice that was paid or credited cannot be voided: issue a credit note instead.`,
         action: `/console/invoices/${invoice.id}/void`,
         submit: "Void invoice",
         cancel: `/console/invoices/${invoice.id}`,

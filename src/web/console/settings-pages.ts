@@ -23,6 +23,7 @@ import { formFields, type WebDeps } from "../web-deps.ts";
 import { fieldErrorsOf, noticeFrom, param, queryText, STAFF, STAFF_FORM } from "./page-helpers.ts";
 import { refuseFormText } from "../page-text-input.ts";
 import { leaveShownOnce, STAFF_SECRET_SHOWN_ONCE, takeShownOnce } from "../shown-once.ts";
+import { isolated } from "../isolated.ts";
 
 // Settings: the configuration the server runs with (read only — it is parsed once at start and frozen, so
 // nothing in it can change while the server runs; secrets masked as `tokenbill config` masks them, and where
@@ -277,5 +278,5 @@ export function registerSettingsPages(app: FastifyInstance, deps: WebDeps): void
 
 /** A staff user as a confirmation names them, as the list does: "Sue Support (support@example.com)". */
 function personOf(user: StaffUser): string {
-  return user.name === "" ? user.email : `${user.name} (${user.email})`;
+  return user.name === "" ? isolated(user.email) : `${isolated(user.name)} (${isolated(user.email)})`;
 }
