@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { Eta } from "eta";
 import type { FastifyReply } from "fastify";
 import { PAGE_ICON_LINK } from "../billing/documents/page-icon.ts";
+import { fieldErrorsShown, withErrorSummary } from "./error-summary.ts";
 import { readableTimes } from "./page-time.ts";
 
 // Server-rendered pages with Eta templates (src/web/templates): HTML escaping by default (`<%= %>`), one
@@ -41,14 +42,19 @@ export function renderPage(
 
 /** A page's HTML, for an answer made where there is no Fastify reply (page-client-error.ts). */
 export function pageHtml(template: string, data: PageData): string {
-  return eta.render(`./${template}`, {
+  const shown = shownMessages(data);
+  const fieldErrors = fieldErrorsShown(shown.errors);
+  const html = eta.render(`./${template}`, {
     errors: {},
     values: {},
     notice: undefined,
     ...data,
     pageIcon: PAGE_ICON_LINK,
-    ...shownMessages(data),
+    ...shown,
+    // A refusal (a field's error or the form's) is said in the title too (error-summary.ts).
+    refused: fieldErrors.length > 0 || Boolean(shown.errors?.["form"]),
   });
+  return withErrorSummary(html, fieldErrors);
 }
 
 /**

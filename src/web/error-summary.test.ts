@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { pageHtml } from "./render.ts";
+
+// Until 2026-12-06 a refused form changed nothing a screen reader meets first: the same title, the focus on
+// the page, and no live region unless the form itself had an error. Every page drawn with errors now says so.
+
+const form = (errors: Record<string, string>) =>
+  pageHtml("form", {
+    face: "portal",
+    title: "Choose a new password",
+    csrf: "t",
+    heading: "Choose a new password",
+    action: "/portal/password-reset/new",
+    submit: "Save",
+    errors,
+    fields: [
+      { name: "password", label: "New password", type: "password", autocomplete: "new-password" },
+      { name: "email", label: "E-mail <address>", type: "email", autocomplete: "email", keep: true },
+    ],
+  });
+
+describe("a refused form", () => {
+  it("starts its title with Error: and sums up its errors at the top, each linked to its field", () => {
+    const html = form({ password: "Must be at least 12 characters.", email: "Enter an e-mail address." });
+    expect(html).toContain("<title>Error: Choose a new password · tokenbill portal</title>");
+    const summary = /<main[^>]*>\s*(<div class="alert error-summary" role="alert"[^>]*>[\s\S]*?<\/div>)/.exec(
+      html,
+    )?.[1];
+    expect(summary).toBeDefined();
+    expect(summary).toContain("There are 2 problems");
+    expect(summary).toContain(
+      '<li><a href="#password">New password: Must be at least 12 characters.</a></li>',
+    );
+    expect(summary).toContain(
+      '<li><a href="#email">E-mail &lt;address&gt;: Enter an e-mail address.</a></li>',
+    );
+    // The fields keep their own errors, tied to them.
+    expect(html).toMatch(/<input id="password"[^>]*aria-describedby="password-error"/);
+  });
+
+  it("lists an error without a field of its id unlinked, and leaves the form's own error to its page", () => {
+    const html = form({ settlement: "Choose credit or refund.", form: "The form arrived damaged." });
+    expect(html).toContain("<title>Error: ");
+    expect(html).toContain("<li>Choose credit or refund.</li>");
+    expect(html).toContain("There is a problem");
+    expect(html).not.toMatch(/error-summary[\s\S]*The form arrived damaged[\s\S]*class="alert" role="alert"/);
+  });
+
+  it("says nothing of the kind on a page without errors", () => {
+    const html = form({});
+    expect(html).toContain("<title>Choose a new password · tokenbill portal</title>");
+    expect(html).not.toContain('error-summary" role');
+    expect(html).not.toContain("<!--error-summary-->");
+  });
+});
