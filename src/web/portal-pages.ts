@@ -35,12 +35,35 @@ const PUBLIC_FORM = { config: { access: "public" as const, reshowsForm: true } }
 interface LinkPage {
   title: string;
   heading: string;
-  intro: string;
+  intro?: string;
   action: string;
   submit: string;
-  fields?: readonly { name: string; label: string; type: string; autocomplete: string }[];
+  /** The account's name for password managers, on a form that sets a password. */
+  username?: string;
+  fields?: readonly { name: string; label: string; type: string; autocomplete: string; hint?: string }[];
   back: { href: string; text: string };
 }
+
+/** The page a reset link opens: its hint tied to the field, the (unnamed) account for password managers. */
+export const NEW_PASSWORD_PAGE: LinkPage = {
+  title: "Choose a new password",
+  heading: "Choose a new password",
+  action: "/portal/password-reset/new",
+  submit: "Save the password",
+  // The link does not say whose account it is (only the verb spending it reads that), so the username
+  // field is empty: it still tells a password manager this is an account's new password.
+  username: "",
+  fields: [
+    {
+      name: "password",
+      label: "New password",
+      type: "password",
+      autocomplete: "new-password",
+      hint: "At least 12 characters.",
+    },
+  ],
+  back: { href: "/portal/password-reset", text: "Ask for a new link" },
+};
 
 /** Said for a link's token already spent, past its time or never sent. */
 const LINK_STALE = "This link is not valid any more. Ask for a new one.";
@@ -251,15 +274,7 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     }
   });
 
-  const newPasswordPage = linkFormPage({
-    title: "Choose a new password",
-    heading: "Choose a new password",
-    intro: "At least 12 characters.",
-    action: "/portal/password-reset/new",
-    submit: "Save the password",
-    fields: [{ name: "password", label: "New password", type: "password", autocomplete: "new-password" }],
-    back: { href: "/portal/password-reset", text: "Ask for a new link" },
-  });
+  const newPasswordPage = linkFormPage(NEW_PASSWORD_PAGE);
   app.get("/portal/password-reset/new", PUBLIC, async (request, reply) =>
     (await isLive(request, "password_reset"))
       ? newPasswordPage(request, reply, tokenOf(request), 200)
