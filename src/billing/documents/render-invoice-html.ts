@@ -37,6 +37,14 @@ const STYLE = `
   .note { margin-top: 8mm; font-weight: 700; }
   footer { margin-top: 10mm; color: #59636e; font-size: 9pt; }
   @media print { .invoice { padding: 0; } }
+  @media screen and (max-width: 40rem) {
+    .invoice { padding: 4mm 3mm; }
+    .top { flex-direction: column; gap: 4mm; }
+    h1, .badge, .facts dt { text-align: left; }
+    .lines { display: block; overflow-x: auto; }
+    .totals { min-width: 0; width: 100%; }
+    .totals td { white-space: normal; overflow-wrap: anywhere; }
+  }
 `;
 
 /** The invoice as one complete HTML page; every value from the document is escaped. */
