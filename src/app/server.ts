@@ -24,7 +24,7 @@ import { publicUrlWarning } from "./public-url-warning.ts";
 // The composition root: configuration → database (migrated) → SolusIO (configured, or the sandbox) →
 // job runner → HTTP server.
 
-/** serve's stop ends the process this long after SIGTERM or SIGINT, whatever is still closing (cli/main.ts). */
+/** serve's stop ends the process this long after its signal, whatever is still closing (cli/serve-stop.ts). */
 export const FORCED_EXIT_MS = 10_000;
 
 /**

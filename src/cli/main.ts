@@ -69,6 +69,9 @@ program
         });
     // Loaded here: the HTTP server (Fastify, pages, PDF fonts) is the bulk of startup, and only serve needs it.
     const { FORCED_EXIT_MS, startServer } = await import("../app/server.ts");
+    // Imported before the start: the handlers are installed in the same tick as "tokenbill is listening",
+    // which a supervisor (and the tests) may take as the moment a stop can be sent.
+    const { stopServeOnSignals } = await import("./serve-stop.ts");
     const server = await startServer(config, logger).catch((error: unknown) => {
       throw refusal(error);
     });
@@ -80,6 +83,7 @@ program
       },
       "tokenbill is listening",
     );
+    stopServeOnSignals(logger, server, FORCED_EXIT_MS);
     if (server.sandbox) {
       logger.info(
         { sandbox: true, emulator: server.sandbox.emulatorUrl },
@@ -93,22 +97,6 @@ program
         }),
       );
     }
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      // Whatever happens while closing (a log pipe gone with its reader, a hung connection), the process
-      // ends: cleanly when it can, after 10 s at the latest. Job handlers get 8 s of it (JOB_STOP_GRACE_MS).
-      setTimeout(() => process.exit(1), FORCED_EXIT_MS).unref();
-      try {
-        logger.info({ signal }, "shutting down");
-        await server.close();
-      } finally {
-        process.exit(0);
-      }
-    };
-    process.on("SIGINT", () => void stop("SIGINT"));
-    process.on("SIGTERM", () => void stop("SIGTERM"));
   });
 
 program
