@@ -29,12 +29,45 @@ export function signalExitCode(signal: StopSignal): number {
   return 128 + constants.signals[signal];
 }
 
+/** How many interruptOnSignal are in force: while one is, that command stops by itself and quitOnSignal waits. */
+let gracefulStops = 0;
+/** What the running command has done so far, for its interrupted line (noteInterruptProgress). */
+let progress: (() => string) | undefined;
+
+/**
+ * Says, when the command is interrupted, what it had done and how to go on (`solusio setup --apply`: which
+ * changes it had made, and that running it again completes them). Replaces any earlier note.
+ */
+export function noteInterruptProgress(describe: () => string): void {
+  progress = describe;
+}
+
+/**
+ * Every command but `serve` and `emulator`: Ctrl-C or SIGTERM ends it at once, as Node's default did, but no
+ * longer silently (exit 130 with nothing said, even with --json, whose stdout must be one JSON document on
+ * every path): `report` prints the interruption as main.ts prints any failure (the line on stderr, with --json
+ * the INTERRUPTED envelope), then the process exits with the signal's code. A command that stops gracefully
+ * (interruptOnSignal: `billing run`, `database backup`) handles its signals itself meanwhile. The database is
+ * left as a killed command leaves it: a transaction in flight is rolled back, those committed stand.
+ */
+export function quitOnSignal(command: string, report: (interrupted: CommandInterrupted) => void): void {
+  const quit = (signal: StopSignal) => () => {
+    if (gracefulStops > 0) return;
+    const done = progress?.() ?? "what it had finished before stands; look before running it again";
+    report(new CommandInterrupted(`${command} interrupted (${signal}) before it finished: ${done}`, signal));
+    process.exit(signalExitCode(signal));
+  };
+  process.on("SIGINT", quit("SIGINT"));
+  process.on("SIGTERM", quit("SIGTERM"));
+}
+
 /**
  * Ctrl-C or SIGTERM asks a command to stop, as `billing run` stops at its next batch: the work sees `signal`
  * aborted and undoes what it left half done. A second signal while it stops runs `atOnce` (what cannot wait,
  * synchronously) and ends the process with the first signal's code.
  */
 export function interruptOnSignal(atOnce: (first: StopSignal) => void = () => {}): Interruption {
+  gracefulStops += 1;
   const controller = new AbortController();
   let received: StopSignal | undefined;
   const on = (signal: StopSignal) => () => {
@@ -53,6 +86,7 @@ export function interruptOnSignal(atOnce: (first: StopSignal) => void = () => {}
     signal: controller.signal,
     received: () => received,
     release() {
+      gracefulStops -= 1;
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);
     },

@@ -31,9 +31,26 @@ installCommandTextCheck(program);
 installRepeatedOptionCheck(program);
 /** The command whose action runs, so that a refusal can name its options (option-names.ts). */
 let running: Command | undefined;
-program.hook("preAction", (_program, action) => {
+program.hook("preAction", async (_program, action) => {
   running = action;
+  // serve stops gracefully on its own signals (serve-stop.ts) and the emulator has its own.
+  if (["serve", "emulator"].includes(action.name())) return;
+  const { quitOnSignal } = await import("./interrupt-signal.ts");
+  const { reportCliError } = await import("./output.ts");
+  const { jsonFailure } = await import("./json-errors.ts");
+  const json = (action.opts() as { json?: boolean }).json === true;
+  quitOnSignal(commandPath(action), (interrupted) => {
+    const code = reportCliError(interrupted);
+    if (json) process.stdout.write(jsonFailure(interrupted, code));
+  });
 });
+
+/** `solusio setup`: the command's words after `tokenbill`. */
+function commandPath(command: Command): string {
+  const words: string[] = [];
+  for (let c: Command | null = command; c && c !== program; c = c.parent) words.unshift(c.name());
+  return words.join(" ");
+}
 
 program
   .command("serve")

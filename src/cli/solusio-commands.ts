@@ -6,7 +6,7 @@ import { closePreservingExitCode } from "../app/close-database.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { runDoctor } from "../services/setup/doctor.ts";
 import { bindDatabase } from "../services/setup/bind-database.ts";
-import { applySetup, planSetup } from "../services/setup/plan-setup.ts";
+import { applySetup, planSetup, type SetupReport } from "../services/setup/plan-setup.ts";
 import { reconcileSolusio } from "../services/sync/reconcile.ts";
 import { refuseAnotherSolusio } from "../solusio/solusio-binding.ts";
 import { createJobRunner } from "../app/runner.ts";
@@ -17,6 +17,7 @@ import { actors } from "../kernel/actor.ts";
 import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
 import { UnfitConfigurationError } from "./unfit-configuration.ts";
 import { commandLogger } from "./with-context.ts";
+import { noteInterruptProgress } from "./interrupt-signal.ts";
 
 const NO_SANDBOX =
   "no SolusIO configured (SOLUSIO_URL, SOLUSIO_API_TOKEN) and no sandbox running: start `tokenbill serve` first";
@@ -72,6 +73,27 @@ async function withSolusio<T>(
 
 const print = (s: string) => process.stdout.write(`${s}\n`);
 
+/**
+ * The report with each step noting itself once SolusIO accepted it, so that a setup --apply interrupted
+ * half-way (one plan re-priced, the next not) says which changes it made: running it again plans from what
+ * SolusIO holds then and makes only the changes still missing, so it completes the setup.
+ */
+function tellingProgress(report: SetupReport): SetupReport {
+  const made: string[] = [];
+  noteInterruptProgress(
+    () =>
+      `${made.length} of ${report.steps.length} changes made (${made.join(", ") || "none"}), the rest not, and a change under way may or may not have been; run \`tokenbill solusio setup --apply\` again to complete the setup (it makes only the changes still missing)`,
+  );
+  const steps = report.steps.map((step) => ({
+    ...step,
+    apply: async () => {
+      await step.apply();
+      made.push(step.key);
+    },
+  }));
+  return { ...report, steps };
+}
+
 /** A setup value for a person: JSON, and "none" where SolusIO has nothing (JSON.stringify gave "undefined"). */
 function shownValue(value: unknown): string {
   return value === undefined || value === null ? "none" : JSON.stringify(value);
@@ -88,7 +110,7 @@ export function addSolusioCommands(solusio: Command): void {
       withSolusio(async (ctx, s) => {
         const deps = { db: ctx.db, api: s.connection.api, config: withServePublicUrl(ctx.config, s) };
         const report = await planSetup(deps);
-        const applied = opts.apply ? await applySetup(report) : [];
+        const applied = opts.apply ? await applySetup(tellingProgress(report)) : [];
         // Checked by reading SolusIO again: a change SolusIO accepted but did not keep (our guess at the
         // Custom billing value, say) shows here, and the exit code says so.
         const remaining = opts.apply && applied.length > 0 ? (await planSetup(deps)).steps : [];
