@@ -46,6 +46,14 @@ describe("a port that is taken", () => {
     ]);
     expect(existsSync(dataDir)).toBe(false);
     expect(r.stdout).not.toContain("emulator");
+    // The JSON log on stdout says it too, at error: before, it ended at "starting tokenbill".
+    expect(JSON.parse(r.stdout.trim().split("\n").at(-1)!)).toEqual(
+      expect.objectContaining({
+        level: 50,
+        code: "CONFLICT",
+        msg: `tokenbill did not start: 127.0.0.1:${port} is in use by another program (another tokenbill serve?): stop it, or set PORT to a free port`,
+      }),
+    );
   });
 
   it("is refused the same way when it is METRICS_PORT's, naming METRICS_PORT", async () => {

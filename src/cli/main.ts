@@ -66,41 +66,8 @@ program
       { config: describeConfig(config) },
       "starting tokenbill",
     );
-    const { listenRefusal, probeListen } = await import("./listen-refusal.ts");
-    const portOf = (port: number) =>
-      port === config.PORT ? "PORT" : port === config.METRICS_PORT ? "METRICS_PORT" : undefined;
-    const refusal = (error: unknown) => listenRefusal(error, { host: "HOST", portOf }) ?? error;
-    // A HOST no resolver knows is refused before anything is touched: the listen found it out only after the
-    // migrations had run and the sandbox had started.
-    const { isIP } = await import("node:net");
-    const { lookup } = await import("node:dns/promises");
-    if (isIP(config.HOST) === 0)
-      await lookup(config.HOST).catch((error: unknown) => {
-        throw refusal(error);
-      });
-    // And a port that is taken, or not this user's to open, before the database is opened or made.
-    for (const port of [config.PORT, config.METRICS_PORT])
-      if (port !== undefined && port !== 0)
-        await probeListen(port === config.PORT ? config.HOST : "127.0.0.1", port).catch((error: unknown) => {
-          throw refusal(error);
-        });
-    // Loaded here: the HTTP server (Fastify, pages, PDF fonts) is the bulk of startup, and only serve needs it.
-    const { FORCED_EXIT_MS, startServer } = await import("../app/server.ts");
-    // Imported before the start: the handlers are installed in the same tick as "tokenbill is listening",
-    // which a supervisor (and the tests) may take as the moment a stop can be sent.
-    const { stopServeOnSignals } = await import("./serve-stop.ts");
-    const server = await startServer(config, logger).catch((error: unknown) => {
-      throw refusal(error);
-    });
-    logger.info(
-      {
-        url: server.url,
-        pricing: `${server.url}${config.PRICING_PATH}`,
-        openapi: `${server.url}/api/v1/openapi.json`,
-      },
-      "tokenbill is listening",
-    );
-    stopServeOnSignals(logger, server, FORCED_EXIT_MS);
+    const { startServe } = await import("./serve-start.ts");
+    const server = await startServe(config, logger);
     if (server.sandbox) {
       logger.info(
         { sandbox: true, emulator: server.sandbox.emulatorUrl },

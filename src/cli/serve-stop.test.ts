@@ -1,6 +1,8 @@
+import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { startServe, stopServe } from "../../test/helpers/serve-process.ts";
 import { type CommandDataDir, commandDataDir } from "../../test/helpers/tokenbill-command.ts";
+import { forcedExit } from "./serve-stop.ts";
 
 // `serve` stopped by a signal, as a supervisor, a closed terminal or an operator sends one: a graceful stop,
 // logged in serve's JSON log on stdout (docs/operations.md, "Signals and logs").
@@ -39,9 +41,29 @@ describe("serve stopped by a signal", () => {
       await stopServe(serve.child, signal);
       // Before, SIGHUP ended serve at once by Node's default: no code (killed, 129 in a shell), nothing logged.
       expect(await exited, serve.output().slice(-2000)).toBe(0);
-      expect(logLines(serve.output())).toContainEqual(
-        expect.objectContaining({ level: 30, msg: "shutting down", signal }),
-      );
+      const lines = logLines(serve.output());
+      expect(lines).toContainEqual(expect.objectContaining({ level: 30, msg: "shutting down", signal }));
+      // Its last line says the stop was clean (before, a clean stop and a killed one ended the log alike).
+      expect(lines.at(-1)).toEqual(expect.objectContaining({ level: 30, msg: "tokenbill stopped", signal }));
     },
   );
+});
+
+describe("serve's forced exit, when closing has not ended in time", () => {
+  it("logs why at error before it exits 1", () => {
+    const written: string[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => written.push(line) });
+    const codes: number[] = [];
+    forcedExit(logger, "SIGTERM", 10_000, (code) => codes.push(code))();
+    // Before, the process exited 1 with nothing in the log.
+    expect(codes).toEqual([1]);
+    expect(written.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        level: 50,
+        signal: "SIGTERM",
+        after_ms: 10_000,
+        msg: "forced exit: closing had not ended 10 s after SIGTERM",
+      }),
+    ]);
+  });
 });

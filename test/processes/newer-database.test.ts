@@ -34,10 +34,22 @@ afterAll(() => data?.remove());
 
 describe("a database migrated by a newer tokenbill", () => {
   it("makes serve say so and exit with code 4, leaving the data directory free", async () => {
-    const env = { DATA_DIR: data.dir, PORT: "0", TOKENBILL_SANDBOX: "off" };
+    const env = { DATA_DIR: data.dir, PORT: "0", TOKENBILL_SANDBOX: "off", LOG_FORMAT: "json" };
     const served = await tokenbillCommand(["serve"], env, { timeoutMs: 60_000 });
     expect(served.code).toBe(4);
     expect(served.stderr.trim().split("\n").at(-1)).toBe(REFUSAL);
+    // And in its JSON log on stdout, at error: before, that log ended at "starting tokenbill".
+    const log = served.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(log.at(-1)).toEqual(
+      expect.objectContaining({
+        level: 50,
+        code: "CONFLICT",
+        msg: `tokenbill did not start: ${REFUSAL.replace(/^error: /, "")}`,
+      }),
+    );
     // The lock went with serve: a command opens the directory itself and is refused the same way.
     const migrate = await tokenbillCommand(["migrate"], env, { timeoutMs: 60_000 });
     expect(migrate.code).toBe(4);
