@@ -1,3 +1,4 @@
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { billingContext } from "../billing/testing/billing-fixtures.ts";
@@ -51,7 +52,9 @@ describe("the scheduled billing job", () => {
       .set({ heartbeat_at: minutesAgo(10 + 1 / 60) })
       .where("id", "=", "run_dead01")
       .execute();
-    await scheduledBillingHandler(ctx())(job);
+    const logged: Record<string, unknown>[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => logged.push(JSON.parse(line)) });
+    await scheduledBillingHandler({ ...ctx(), logger })(job);
     const runs = await handle.db
       .selectFrom("billing_run")
       .select(["id", "state"])
@@ -61,6 +64,21 @@ describe("the scheduled billing job", () => {
       { id: "run_dead01", state: "failed" },
       { id: expect.not.stringMatching(/^run_dead01$/), state: "completed" },
     ]);
+    // Its start and its end are logged: before, only "scheduled billing run starting".
+    expect(logged.map((l) => l["msg"])).toEqual([
+      "scheduled billing run starting",
+      "scheduled billing run done",
+    ]);
+    expect(logged[1]).toEqual(
+      expect.objectContaining({
+        period: "2026-10",
+        run: runs[1]!.id,
+        state: "completed",
+        invoices: { created: 0, finalized: 0 },
+        totals: [],
+        anomalies: 1,
+      }),
+    );
   });
 
   it("stops a run it started when the process stops, and has its job taken up again at once", async () => {

@@ -44,10 +44,33 @@ export function scheduledBillingHandler(
     }
     ctx.logger.info({ period }, "scheduled billing run starting");
     try {
-      await runBilling({ ctx, input: { period }, options: { signal: ctx.signal } });
+      const s = await runBilling({ ctx, input: { period }, options: { signal: ctx.signal } });
+      // Its end beside its start, as dunning's run logs "done": before, the log said a run began and nothing
+      // more. Amounts are minor units, as strings (a bigint is no JSON number).
+      ctx.logger.info(
+        {
+          period,
+          run: s.run_id,
+          state: s.state,
+          invoices: { created: s.invoices.created, finalized: s.invoices.finalized },
+          totals: s.totals.map((t) => ({
+            currency: t.currency,
+            invoices: t.invoices,
+            total: String(t.total),
+          })),
+          anomalies: s.anomalies.total,
+          ms: s.duration_ms,
+        },
+        "scheduled billing run done",
+      );
     } catch (error) {
       // Stopped between two batches because this process is stopping: the job is taken up again at once.
-      if (error instanceof BillingInterrupted) throw new RetryLaterError(error.message, 0);
+      if (error instanceof BillingInterrupted) {
+        ctx.logger.info({ period }, "scheduled billing run interrupted: the process is stopping");
+        throw new RetryLaterError(error.message, 0);
+      }
+      // The job's own failure line follows with its attempt and retry; this one ends the run's start line.
+      ctx.logger.warn({ period, error: (error as Error)?.message }, "scheduled billing run failed");
       throw error;
     }
   };
