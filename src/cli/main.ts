@@ -190,6 +190,11 @@ program
     }
   });
 
+// `tokenbill help bogus` printed the whole help and exited 2 without naming what it did not know, where
+// `tokenbill bogus` says "unknown command": said the same way, before the help commander prints.
+if (wanted !== undefined && process.argv[2] === "help" && !program.commands.some((c) => c.name() === wanted))
+  process.stderr.write(`error: unknown command '${wanted}'\n`);
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -76,7 +76,8 @@ export const optionalHost = optionalText.refine((v) => v === undefined || isIP(v
 });
 
 export const optionalUrl = z
-  .url({ protocol: /^https?$/ })
+  // Named as what it must be: "must be a URL" refused ftp://x, which is one.
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
   .optional()
   .or(z.literal("").transform(() => undefined));
 
