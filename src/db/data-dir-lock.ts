@@ -57,6 +57,27 @@ export function ensurePrivateDir(dir: string, warn: PermissionWarning = warnOnSt
   tighten(dir, 0o700, "the data directory", warn);
 }
 
+/**
+ * The files beside the database that hold secrets: the admin key, the sandbox's logins, what it tells the
+ * commands and its emulator's state (with the emulator's API tokens).
+ */
+export const SECRET_FILES = [
+  "admin-api-key",
+  "sandbox-logins.json",
+  "sandbox.json",
+  "sandbox-emulator.json",
+] as const;
+
+/**
+ * The data directory made private as ensurePrivateDir does, and the secret files in it tightened to 0600: by
+ * every process that opens it, so a command run after a `chmod 644` tightens them too (until 2026-12-06 only
+ * `serve`'s start did, and a command tightened the directory and left the key file readable).
+ */
+export function ensurePrivateDataDir(dir: string, warn: PermissionWarning = warnOnStderr): void {
+  ensurePrivateDir(dir, warn);
+  for (const name of SECRET_FILES) ensurePrivateFile(join(dir, name), warn);
+}
+
 /** Tightens an existing secret file to 0600; a missing file is left alone. */
 export function ensurePrivateFile(path: string, warn: PermissionWarning = warnOnStderr): void {
   tighten(path, 0o600, "a file holding a secret", warn);

@@ -8,7 +8,7 @@ import { ServiceError } from "../kernel/errors.ts";
 import { type BackupStream, removeLeftSpools, spoolBackup } from "./backup-spool.ts";
 import { connectTimeoutMs, DatabaseUnreachableError, reportingOutages } from "./database-outage.ts";
 import {
-  ensurePrivateDir,
+  ensurePrivateDataDir,
   type LockHolder,
   liveLockHolder,
   lockDataDir,
@@ -98,7 +98,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
   let unlock: (() => void) | undefined;
   if (!options.memory && options.dataDir && options.dataDir !== "memory://") {
     // The database files and the key files beside them are for the owner only (data-dir-lock.ts).
-    ensurePrivateDir(options.dataDir, options.onPermissionWarning);
+    ensurePrivateDataDir(options.dataDir, options.onPermissionWarning);
     dataDir = options.dataDir;
     // Another process's serve shares it: a command connects to that; a second serve refuses (below).
     const owner = liveLockHolder(dataDir);

@@ -73,16 +73,28 @@ describe("private files", () => {
     expect(warnings.map((w) => w.mode)).toEqual(["0640"]);
   });
 
-  it("opens the embedded database in a directory made private, its lock file 0600", async () => {
+  it("opens the embedded database in a directory made private, its lock file and secret files 0600", async () => {
     const { warnings, warn } = recorder();
     const dataDir = join(scratch(), "data");
     mkdirSync(dataDir);
     chmodSync(dataDir, 0o775);
+    // Secret files left readable (a chmod, a copy): a command's open tightens them, as serve's start does.
+    const key = join(dataDir, "admin-api-key");
+    writeFileSync(key, "tb_admin_secret\n");
+    chmodSync(key, 0o644);
+    const logins = join(dataDir, "sandbox-logins.json");
+    writeFileSync(logins, "{}");
+    chmodSync(logins, 0o640);
     const handle = await openDatabase({ dataDir, onPermissionWarning: warn });
     try {
       expect(modeOf(dataDir)).toBe(0o700);
       expect(modeOf(join(dataDir, ".tokenbill.lock"))).toBe(0o600);
-      expect(warnings).toEqual([expect.objectContaining({ path: dataDir, mode: "0775" })]);
+      expect([modeOf(key), modeOf(logins)]).toEqual([0o600, 0o600]);
+      expect(warnings).toEqual([
+        expect.objectContaining({ path: dataDir, mode: "0775" }),
+        expect.objectContaining({ path: key, mode: "0644" }),
+        expect.objectContaining({ path: logins, mode: "0640" }),
+      ]);
     } finally {
       await handle.close();
     }
