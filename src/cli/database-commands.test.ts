@@ -1,4 +1,5 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Kysely, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ import {
 } from "../../test/helpers/tokenbill-command.ts";
 import { openDatabase } from "../db/open-database.ts";
 import type { Database } from "../db/schema.ts";
+import { rawTar } from "../db/testing/raw-tar.ts";
 
 // `tokenbill database backup` and `restore` as an operator runs them (docs/operations.md, "Backups"): one
 // database's customers backed up, restored into another DATA_DIR, and seen there.
@@ -68,6 +70,35 @@ describe("tokenbill database backup / restore", () => {
     );
     expect(emails).toEqual([{ email: "kept@example.com" }]);
     expect(existsSync(join(target.dir, ".tokenbill.lock"))).toBe(false);
+  });
+
+  it("refuses an archive that writes through a symbolic link: exit 2, the problem named, no copy left", async () => {
+    // Until 2026-12-06 tar's warning left the unpacking unsettled: exit 13, nothing said, the copy left.
+    const root = mkdtempSync(join(tmpdir(), "tb-restore-crafted-"));
+    const outside = mkdtempSync(join(tmpdir(), "tb-restore-linktarget-"));
+    try {
+      const file = join(root, "crafted.tar.gz");
+      writeFileSync(
+        file,
+        rawTar([
+          { path: "./PG_VERSION", type: "File", body: "17\n" },
+          { path: "./link", type: "SymbolicLink", linkpath: outside },
+          { path: "./link/through.txt", type: "File", body: "written through the link" },
+        ]),
+      );
+      const answer = await tokenbillCommand(["database", "restore", "--replace", "--from", file], {
+        DATA_DIR: join(root, "data"),
+      });
+      expect([answer.code, answer.stderr]).toEqual([
+        2,
+        "error: not a tokenbill backup: it could not be unpacked (./link is a symbolic link; a backup holds only files and directories)\n",
+      ]);
+      expect(readdirSync(root)).toEqual(["crafted.tar.gz"]);
+      expect(readdirSync(outside)).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it("refuses PostgreSQL, which has its own tools: a configuration it cannot work with, exit 78", async () => {

@@ -23,6 +23,7 @@ import { restoreEmbeddedBackup } from "./embedded-backup.ts";
 import { type DatabaseHandle, openDatabase } from "./open-database.ts";
 import { SOCKET_NAME } from "./pglite-socket-server.ts";
 import { backupBytes } from "./testing/backup-bytes.ts";
+import { type RawEntry, rawTar } from "./testing/raw-tar.ts";
 import { type Contender, startContenders } from "./testing/lock-contenders.ts";
 
 // A backup of the embedded database and its restore (docs/operations.md, "Backups"): what is restored is what
@@ -170,6 +171,8 @@ describe("backup and restore of the embedded database", () => {
     let root: string;
     let dataDir: string;
     let before: string;
+    // Where a crafted archive's link points: nothing may arrive there.
+    const outside = mkdtempSync(join(tmpdir(), "tb-restore-outside-"));
     // What a restore could have touched: the directory's names, and each file's size.
     const listing = (dir: string): string =>
       readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -184,7 +187,10 @@ describe("backup and restore of the embedded database", () => {
       await restore(backup, dataDir);
       before = listing(root);
     });
-    afterAll(() => rmSync(root, { recursive: true, force: true }));
+    afterAll(() => {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
+    });
 
     it("refuses while another process holds DATA_DIR", async () => {
       // The parent process (the test runner's) is alive and is not this one.
@@ -226,6 +232,59 @@ describe("backup and restore of the embedded database", () => {
     it.each(cases)("refuses %s and leaves DATA_DIR as it was", async (_name, input, message) => {
       await expect(restore(input(), dataDir, true)).rejects.toMatchObject({ code: "VALIDATION", message });
       expect(listing(root)).toBe(before);
+    });
+
+    // What tar's extractor warns of, and entries no backup holds: each a refusal, the unpacked copy removed, and
+    // nothing written outside it. UnpackSync never ended after such a warning: the command exited 13, silent.
+    const version: RawEntry = { path: "./PG_VERSION", type: "File", body: "17\n" };
+    const crafted: [string, RawEntry[], string][] = [
+      [
+        "a symbolic link to a directory outside, then a file through it",
+        [
+          version,
+          { path: "./link", type: "SymbolicLink", linkpath: outside },
+          { path: "./link/through.txt", type: "File", body: "written through the link" },
+        ],
+        "./link is a symbolic link; a backup holds only files and directories",
+      ],
+      [
+        "a hard link",
+        [version, { path: "./copy", type: "Link", linkpath: "./PG_VERSION" }],
+        "./copy is a hard link; a backup holds only files and directories",
+      ],
+      [
+        "a named pipe",
+        [version, { path: "./pipe", type: "FIFO" }],
+        "./pipe is an entry of type FIFO; a backup holds only files and directories",
+      ],
+      [
+        "a path that climbs out",
+        [version, { path: "../escaped.txt", type: "File", body: "out" }],
+        "../escaped.txt: path contains '..'",
+      ],
+      [
+        "a file where a directory has to be",
+        [
+          version,
+          { path: "./base", type: "File", body: "not a directory" },
+          { path: "./base/1/16384", type: "File", body: "rows" },
+        ],
+        "./base/1/16384: ENOTDIR",
+      ],
+      [
+        "a damaged header",
+        [version, { path: "./global/pg_control", type: "File", body: "x", badChecksum: true }],
+        "a damaged entry header: checksum failure",
+      ],
+    ];
+    it.each(crafted)("refuses %s, and writes nothing outside its copy", async (_name, entries, problem) => {
+      const refused = restore(rawTar(entries), dataDir, true);
+      await expect(refused).rejects.toMatchObject({ code: "VALIDATION" });
+      await expect(refused).rejects.toThrow(`not a tokenbill backup: it could not be unpacked (${problem}`);
+      expect(listing(root)).toBe(before);
+      expect(readdirSync(root)).toEqual(["data"]);
+      expect(readdirSync(outside)).toEqual([]);
+      expect(existsSync(join(root, "..", "escaped.txt"))).toBe(false);
     });
 
     it("and the database there still opens with its rows", async () => {

@@ -189,7 +189,20 @@ interface UnpackBound {
 
 class UnpacksTooLarge extends Error {}
 
+/** What tar warned of, or an entry no backup holds: the archive is refused, never half unpacked. */
+class UnpackRefused extends Error {}
+
 const MIB = 1024 * 1024;
+
+// A backup holds files and directories only (pack-data-dir.ts; PGlite's own dump too). A symbolic or hard link
+// could lead a later entry, or PGlite opening the copy (pg_wal, pg_tblspc), to write outside the staging directory.
+const UNPACKED_TYPES = new Set(["File", "Directory"]);
+
+function entryKind(type: string): string {
+  if (type === "SymbolicLink") return "a symbolic link";
+  if (type === "Link") return "a hard link";
+  return `an entry of type ${type || "unknown"}`;
+}
 
 /**
  * The file, streamed through gunzip (zlib's, in libuv's thread pool) into tar's extractor, which pushes back
@@ -203,23 +216,44 @@ async function unpack(from: string, into: string, bound: UnpackBound): Promise<v
       done(unpacked > bound.bytes ? new UnpacksTooLarge() : null, chunk);
     },
   });
+  // The synchronous extractor: each chunk's files are written before the next chunk is taken, so when the
+  // stream fails (an archive cut short) no write is still on its way and the staging directory can be
+  // removed for good. The asynchronous one went on writing after the failure and recreated the directory
+  // the clean-up had just removed (embedded-backup.test.ts, under load). Restore is a command of its own:
+  // nothing else waits for its event loop.
+  let readAny = false;
+  const extractor: tar.UnpackSync = new tar.UnpackSync({
+    cwd: into,
+    // PGlite names entries from the root (/base/1/…); node-tar makes them relative to cwd, as wanted.
+    // Only the data: entries are relative to the dump's root, so a runtime file is a first-level name.
+    filter: (path, entry) => {
+      readAny = true;
+      if (!isDataEntry(path)) return false;
+      if ("type" in entry && UNPACKED_TYPES.has(entry.type)) return true;
+      refuse(
+        `${path} is ${entryKind("type" in entry ? entry.type : "")}; a backup holds only files and directories`,
+      );
+      return false;
+    },
+    // Any warning but tar's "stripping / from an absolute path" (how PGlite names its entries) skips an entry or
+    // leaves one half written, and UnpackSync never ends after one (tar 7.5: the restore hung, exit 13).
+    onwarn: (code, message, data) => {
+      if (code === "TAR_ENTRY_INFO") return;
+      // A first header that does not read is no tar at all: said in tar's own words, as before.
+      if (code === "TAR_ENTRY_INVALID")
+        return refuse(
+          readAny ? `a damaged entry header: ${message}` : "TAR_BAD_ARCHIVE: Unrecognized archive format",
+        );
+      const path = (data as { entry?: { path?: string } }).entry?.path ?? (data as { path?: string }).path;
+      refuse(`${path ? `${path}: ` : ""}${message}`);
+    },
+  });
+  function refuse(problem: string): void {
+    // Aborting stops tar before the next entry, and fails the pipeline: nothing more is written.
+    extractor.abort(new UnpackRefused(problem.slice(0, 200)));
+  }
   try {
-    await pipeline(
-      createReadStream(from),
-      createGunzip(),
-      bounded,
-      // The synchronous extractor: each chunk's files are written before the next chunk is taken, so when the
-      // stream fails (an archive cut short) no write is still on its way and the staging directory can be
-      // removed for good. The asynchronous one went on writing after the failure and recreated the directory
-      // the clean-up had just removed (embedded-backup.test.ts, under load). Restore is a command of its own:
-      // nothing else waits for its event loop.
-      new tar.UnpackSync({
-        cwd: into,
-        // PGlite names entries from the root (/base/1/…); node-tar makes them relative to cwd, as wanted.
-        // Only the data: entries are relative to the dump's root, so a runtime file is a first-level name.
-        filter: (path) => isDataEntry(path),
-      }),
-    );
+    await pipeline(createReadStream(from), createGunzip(), bounded, extractor);
   } catch (error) {
     if (error instanceof UnpacksTooLarge)
       throw new ServiceError(
