@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { writePrivateFile } from "../../db/data-dir-lock.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { setPortalPassword } from "../../services/portal-accounts/portal-accounts.ts";
-import { generatePassword } from "../../services/staff/passwords.ts";
+import { generatePassword, verifyPassword } from "../../services/staff/passwords.ts";
 import { setStaffPassword } from "../../services/staff/staff-repairs.ts";
 import { createStaffUser } from "../../services/staff/staff-users.ts";
 
@@ -12,7 +12,8 @@ import { createStaffUser } from "../../services/staff/staff-users.ts";
 // written to DATA_DIR/sandbox-logins.json (0600) as
 //   {"staff": {"email", "password"}, "customers": [{"id", "email", "password"}]}
 // so a newcomer can log in to both faces at once. The passwords of an earlier start are kept (the file is
-// read back), so a restart does not change them; a missing or unreadable file makes new ones.
+// read back), so a restart does not change them, nor end the sessions made with them; a missing or unreadable
+// file makes new ones.
 
 export const SANDBOX_STAFF_EMAIL = "owner@sandbox.example.com";
 const DEMO_CUSTOMERS = 2;
@@ -35,6 +36,14 @@ function readEarlier(file: string | undefined): Partial<SandboxLogins> {
   }
 }
 
+/**
+ * Whether a stored hash already takes this password. Setting a password ends the account's sessions, so a
+ * restart that set the same ones again logged every demo staff and portal session out.
+ */
+async function holds(passwordHash: string | null | undefined, password: string): Promise<boolean> {
+  return typeof passwordHash === "string" && (await verifyPassword(passwordHash, password));
+}
+
 /** Makes (or confirms) the demo logins; returns them and the file they are in (none with memory://). */
 export async function ensureSandboxLogins(
   ctx: ServiceContext,
@@ -47,11 +56,13 @@ export async function ensureSandboxLogins(
     typeof earlier.staff?.password === "string" ? earlier.staff.password : generatePassword();
   const existing = await ctx.db
     .selectFrom("staff_user")
-    .select("id")
+    .select(["id", "password_hash"])
     .where("email", "=", SANDBOX_STAFF_EMAIL)
     .executeTakeFirst();
-  if (existing) await setStaffPassword({ ctx, input: { id: existing.id, password: staffPassword } });
-  else
+  if (existing) {
+    if (!(await holds(existing.password_hash, staffPassword)))
+      await setStaffPassword({ ctx, input: { id: existing.id, password: staffPassword } });
+  } else
     await createStaffUser({
       ctx,
       input: { email: SANDBOX_STAFF_EMAIL, name: "Sandbox Owner", role: "owner", password: staffPassword },
@@ -59,8 +70,9 @@ export async function ensureSandboxLogins(
 
   const customers = await ctx.db
     .selectFrom("customer")
-    .select(["id", "email"])
-    .orderBy("id")
+    .leftJoin("portal_account", "portal_account.customer_id", "customer.id")
+    .select(["customer.id", "customer.email", "portal_account.password_hash"])
+    .orderBy("customer.id")
     .limit(DEMO_CUSTOMERS)
     .execute();
   const logins: SandboxLogins = {
@@ -70,7 +82,8 @@ export async function ensureSandboxLogins(
   for (const customer of customers) {
     const before = earlier.customers?.find((c) => c.id === Number(customer.id));
     const password = typeof before?.password === "string" ? before.password : generatePassword();
-    await setPortalPassword({ ctx, input: { customer_id: customer.id, password } });
+    if (!(await holds(customer.password_hash, password)))
+      await setPortalPassword({ ctx, input: { customer_id: customer.id, password } });
     logins.customers.push({ id: Number(customer.id), email: customer.email, password });
   }
   if (file)
