@@ -20,6 +20,7 @@ import { configuredIntegration } from "../solusio/integration.ts";
 import { startMetricsServer } from "../metrics/metrics-server.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { publicUrlWarning } from "./public-url-warning.ts";
+import { startNewerSchemaWatch } from "./newer-schema-watch.ts";
 
 // The composition root: configuration → database (migrated) → SolusIO (configured, or the sandbox) →
 // job runner → HTTP server.
@@ -101,11 +102,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // Without SMTP, the sandbox logs the portal's login links: its customers are made up.
       portalMailer: portalMailer(config, logger, { sandbox: sandbox !== undefined }),
     });
+    // Set once the schema watch starts, after the runners (below); /readyz asks it.
+    let newerSchema: (() => readonly string[] | undefined) | undefined;
     const app = await buildServer({
       config,
       db: handle.db,
       logger,
       solusio,
+      newerSchema: () => newerSchema?.(),
       warmPricingIndex: true,
       backup: handle.backup,
     });
@@ -173,9 +177,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       runnerStops.push((o) => schedules.stop(o));
     }
     // Started last and closed first (closers run in reverse), with nothing between that could throw: the
-    // grace counts from the start of the stop, and a runner that started is always stopped.
+    // grace counts from the start of the stop, and a runner that started is always stopped. Stopped once,
+    // by whichever comes first: the process's stop, or the schema watch finding a newer version's migration.
+    let backgroundStopped: Promise<void> | undefined;
+    const stopBackground = () => {
+      backgroundStopped ??= Promise.all([stopRunners(runnerStops), housekeeping?.stop()]).then(() => {});
+      return backgroundStopped;
+    };
+    const schemaWatch = startNewerSchemaWatch({
+      db: handle.db,
+      logger,
+      now: () => new Date(),
+      onNewer: stopBackground,
+    });
+    newerSchema = schemaWatch.newer;
     runner.start();
-    closers.push(() => stopRunners(runnerStops));
+    closers.push(stopBackground);
+    closers.push(() => schemaWatch.stop());
     return {
       url,
       metricsUrl,

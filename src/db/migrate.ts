@@ -164,6 +164,27 @@ async function unknownMigrations(
   return rows.map((r) => r.name).filter((name) => !(name in migrations));
 }
 
+/**
+ * Migrations in this database's schema that this version does not know: the start-up check's question, also
+ * asked by a running serve (src/app/newer-schema-watch.ts), which a newer version may have migrated since.
+ */
+export async function newerMigrations(db: Kysely<Database>): Promise<string[]> {
+  return unknownMigrations(db, new OneSchemaIntrospector(db, await currentSchema(db)), MIGRATIONS);
+}
+
+/** What an instance of this version says of a database a newer version has migrated. */
+export function migratedByNewerVersion(newer: readonly string[]): string {
+  return (
+    `this database was migrated by a newer version of tokenbill: it has migration ${newer.join(", ")}, ` +
+    `which this version does not know (the last it knows is ${LATEST_MIGRATION})`
+  );
+}
+
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0]!.schema;
+}
+
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   return applyMigrations(db, MIGRATIONS);
 }
@@ -197,15 +218,10 @@ export async function applyMigrations(
 async function applyOnce(db: Kysely<Database>, migrations: Record<string, Migration>): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema unless told which: with several tokenbill
   // schemas on one PostgreSQL (tests, benchmarks, tenants) it would find another schema's and skip its own.
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  const schema = rows[0]!.schema;
+  const schema = await currentSchema(db);
   const newer = await unknownMigrations(db, new OneSchemaIntrospector(db, schema), migrations);
   if (newer.length > 0)
-    throw new ServiceError(
-      "CONFLICT",
-      `this database was migrated by a newer version of tokenbill: it has migration ${newer.join(", ")}, ` +
-        `which this version does not know (the last it knows is ${LATEST_MIGRATION}). Run that version or a later one.`,
-    );
+    throw new ServiceError("CONFLICT", `${migratedByNewerVersion(newer)}. Run that version or a later one.`);
   const result = await db.connection().execute(async (conn) => {
     await sql`BEGIN`.execute(conn);
     try {

@@ -65,6 +65,11 @@ export interface ServerDeps {
    * seconds, which SolusIO's first calls would otherwise wait.
    */
   warmPricingIndex?: boolean;
+  /**
+   * The migrations a newer version has applied since this instance started, once seen (serve's schema watch,
+   * src/app/newer-schema-watch.ts): /readyz then answers 503, so a load balancer drains the instance.
+   */
+  newerSchema?: () => readonly string[] | undefined;
   /** The embedded database's backup (GET /api/v1/backup, the console); absent on PostgreSQL. */
   backup?: ServiceContext["backup"];
 }
@@ -93,6 +98,9 @@ export const adminRoutes: AnyRouteSpec[] = [
   ...stripeRoutes,
   ...backupRoutes,
 ];
+
+// No migration names: /readyz is public, and the log names them.
+const NEWER_SCHEMA = "database migrated by a newer version of tokenbill";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -223,7 +231,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       );
   app.decorate("warmPricingIndex", () => void warmPricing());
   app.get("/readyz", open, async (request, reply) => {
-    let answer: Readiness | "pricing index loading" = await readiness();
+    let answer: Readiness | "pricing index loading" | typeof NEWER_SCHEMA = deps.newerSchema?.()
+      ? NEWER_SCHEMA
+      : await readiness();
     if (answer === "ready" && deps.warmPricingIndex && !pricingIndex.loaded) {
       void warmPricing();
       answer = "pricing index loading";
