@@ -20,6 +20,14 @@ const form = (errors: Record<string, string>) =>
   });
 
 describe("a refused form", () => {
+  it("writes an error that holds a replacement pattern ($', $&) as it is", () => {
+    // The summary goes into the page by String.replace, whose replacement string reads `$'` as "the rest of
+    // the page": a message quoting what was typed must not pull the page into the summary.
+    const html = form({ password: "No such amount: 5$' or $&." });
+    expect(html).toContain("New password: No such amount: 5$&#39; or $&amp;.");
+    expect(html.match(/<\/html>/g)).toHaveLength(1);
+  });
+
   it("starts its title with Error: and sums up its errors at the top, each linked to its field", () => {
     const html = form({ password: "Must be at least 12 characters.", email: "Enter an e-mail address." });
     expect(html).toContain("<title>Error: Choose a new password · tokenbill portal</title>");

@@ -32,7 +32,8 @@ export function withErrorSummary(html: string, errors: [string, string][]): stri
     `<div class="alert error-summary" role="alert" tabindex="-1" autofocus aria-labelledby="error-summary-h">` +
     `<h2 id="error-summary-h">${errors.length === 1 ? "There is a problem" : `There are ${errors.length} problems`}: nothing was saved</h2>` +
     `<ul>${items.join("")}</ul></div>`;
-  return html.replace(ERROR_SUMMARY_SLOT, summary);
+  // A function, not a string: a replacement string would read `$'` or `$&` in a message as patterns.
+  return html.replace(ERROR_SUMMARY_SLOT, () => summary);
 }
 
 /** The text of the field's label, as the page wrote it (already escaped), or "" when it has none. */
