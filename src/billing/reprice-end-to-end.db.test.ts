@@ -4,9 +4,7 @@ import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import type { UsagePeriod, UsageRecord } from "../domain/usage-record.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
-import { getInvoice } from "./invoices/get-invoice.ts";
-import { listInvoices } from "./invoices/list-invoices.ts";
-import { runBilling } from "./runs/run-billing.ts";
+import { billFromActivityLog } from "./testing/bill-from-activity.ts";
 import { billingContext, createSection4Customer } from "./testing/billing-fixtures.ts";
 import { emulatorDriver } from "./testing/emulator-driver.ts";
 import { emulatorIntegration } from "./testing/emulator-integration.ts";
@@ -150,31 +148,18 @@ describe("a plan re-priced in mid-month, billed from every usage source (billing
 
     // Billed from the activity log, checked against the usage endpoint: the two agree line by line.
     {
-      const runCtx = {
-        ...billingContext(
-          handle,
-          {
-            SOLUSIO_URL: em.apiUrl,
-            SOLUSIO_API_TOKEN: em.adminToken,
-            USAGE_SOURCE: "activity",
-            USAGE_CROSS_CHECK: "solusio",
-          },
-          AFTER,
-        ),
-        solusio: integration,
-      };
-      const summary = await runBilling({ ctx: runCtx, input: { period: "2026-11" } });
+      const { summary, invoice } = await billFromActivityLog({
+        handle,
+        em,
+        integration,
+        customerId,
+        period: "2026-11",
+        now: AFTER,
+      });
       expect({ state: summary.state, anomalies: summary.anomalies }).toEqual({
         state: "completed",
         anomalies: { total: 0, by_kind: {} },
       });
-      const [listed] = (
-        await listInvoices({
-          ctx: runCtx,
-          input: { page: 1, per_page: 5, period: "2026-11", customer_id: customerId },
-        })
-      ).data;
-      const invoice = await getInvoice({ ctx: runCtx, input: { id: listed!.id } });
       expect(invoice.lines?.map((l) => [l.server.id, l.kind, l.plan_id, l.hours, l.tokens])).toEqual([
         [s1, "server", 2, 360n, 5040n],
         [s1, "server", 2, 360n, 7200n],

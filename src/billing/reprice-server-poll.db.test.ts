@@ -3,9 +3,7 @@ import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
-import { getInvoice } from "./invoices/get-invoice.ts";
-import { listInvoices } from "./invoices/list-invoices.ts";
-import { runBilling } from "./runs/run-billing.ts";
+import { billFromActivityLog } from "./testing/bill-from-activity.ts";
 import { billingContext, createSection4Customer } from "./testing/billing-fixtures.ts";
 import { emulatorDriver } from "./testing/emulator-driver.ts";
 import { emulatorIntegration } from "./testing/emulator-integration.ts";
@@ -61,32 +59,19 @@ describe("a plan re-priced in SolusIO and seen only by the server poll", () => {
     await pollServers({ ctx, input: {} });
     await pollActivity({ ctx, input: {} });
 
-    const runCtx = {
-      ...billingContext(
-        handle,
-        {
-          SOLUSIO_URL: em.apiUrl,
-          SOLUSIO_API_TOKEN: em.adminToken,
-          USAGE_SOURCE: "activity",
-          USAGE_CROSS_CHECK: "solusio",
-        },
-        AFTER,
-      ),
-      solusio: integration,
-    };
-    const summary = await runBilling({ ctx: runCtx, input: { period: "2026-11" } });
+    const { summary, invoice } = await billFromActivityLog({
+      handle,
+      em,
+      integration,
+      customerId,
+      period: "2026-11",
+      now: AFTER,
+    });
     // The usage endpoint knows the re-price's instant: the log's figures agree with it.
     expect({ state: summary.state, anomalies: summary.anomalies }).toEqual({
       state: "completed",
       anomalies: { total: 0, by_kind: {} },
     });
-    const [listed] = (
-      await listInvoices({
-        ctx: runCtx,
-        input: { page: 1, per_page: 5, period: "2026-11", customer_id: customerId },
-      })
-    ).data;
-    const invoice = await getInvoice({ ctx: runCtx, input: { id: listed!.id } });
     // 11-01 00:00 … 11-15 23:00 = 360 h × 14 = 5040; 11-16 00:00 … 11-30 23:00 = 360 h × 20 = 7200, each under
     // its own cap of 10000 (before: 720 h at 14, one cap, 10000 monthly_cap).
     expect(invoice.lines?.map((l) => [l.server.id, l.plan_id, l.hours, l.tokens, l.charge_kind])).toEqual([
