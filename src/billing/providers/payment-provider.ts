@@ -20,12 +20,25 @@ export interface CheckoutRequest {
   amount: bigint;
   /** ISO 4217, upper case as tokenbill stores it. */
   currency: string;
+  /** The currency's minor-unit exponent in tokenbill: what `amount` counts. */
+  exponent: number;
 }
 
 export interface CheckoutSession {
   id: string;
   /** Where the customer pays. */
   url: string;
+  /**
+   * What the session asks the customer for, in tokenbill's minor units: the amount due, or more when the
+   * provider cannot charge that exact amount (it rounds up to what it can; the excess becomes credit).
+   */
+  amount: bigint;
+}
+
+/** A currency as tokenbill stores it: its code and its configured minor-unit exponent. */
+export interface MoneyUnit {
+  code: string;
+  exponent: number;
 }
 
 export type ProviderRefundStatus = "pending" | "succeeded" | "failed";
@@ -33,7 +46,9 @@ export type ProviderRefundStatus = "pending" | "succeeded" | "failed";
 export interface RefundRequest {
   /** The provider's id of the payment (the payment's reference: a Stripe PaymentIntent id). */
   paymentRef: string;
+  /** tokenbill's minor units of `currency`: an amount the provider can move exactly (refundRefusal is null). */
   amount: bigint;
+  currency: MoneyUnit;
   reason?: string | undefined;
   /** tokenbill's payment id, carried by the refund so its events can be told from Dashboard refunds. */
   paymentId: string;
@@ -65,6 +80,7 @@ export interface PaymentSucceeded {
   checkoutId: string;
   /** From the checkout's metadata; the stored checkout_session row wins when there is one. */
   invoiceId: string | undefined;
+  /** In the provider's units of `currency`: amountFromProvider gives tokenbill's minor units. */
   amount: bigint;
   currency: string;
   paidAt: Date;
@@ -75,6 +91,7 @@ export interface RefundChanged {
   kind: "refund_changed";
   refundRef: string;
   paymentRef: string;
+  /** In the provider's units of the payment's currency: amountFromProvider gives tokenbill's minor units. */
   amount: bigint;
   status: ProviderRefundStatus;
   reason: string;
@@ -108,4 +125,8 @@ export interface PaymentProvider {
   parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): VerifiedEvent;
   /** What a verified (or stored) event means for tokenbill; [] for events it does not act on. */
   interpret(event: VerifiedEvent): ProviderFact[];
+  /** Why the provider cannot refund exactly `amount` (tokenbill's minor units) of `currency`; null when it can. */
+  refundRefusal(amount: bigint, currency: MoneyUnit): string | null;
+  /** A fact's amount in tokenbill's minor units of `currency`; null when it is not a whole number of them. */
+  amountFromProvider(amount: bigint, currency: MoneyUnit): bigint | null;
 }

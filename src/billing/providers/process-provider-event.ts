@@ -136,8 +136,18 @@ async function applyPayment(
     );
     return false;
   }
+  const amount = await amountInTokenbill(tx, provider, fact.amount, invoice.currency_code);
+  if (amount === null) {
+    // Stripe's unit is never finer than tokenbill's for the sessions tokenbill makes; one made elsewhere, in a
+    // currency configured coarser than Stripe's (JPY at no decimals against …), is not a whole amount here.
+    tx.logger.error(
+      { checkout: fact.checkoutId, invoiceId, amount: String(fact.amount), currency: fact.currency },
+      "checkout paid an amount that is not a whole number of the currency's minor units: not recorded; refund it in Stripe or record it by hand",
+    );
+    return false;
+  }
   const payment = {
-    amount: fact.amount,
+    amount,
     currency: fact.currency,
     method: provider.name,
     reference: fact.paymentRef,
@@ -161,10 +171,20 @@ async function applyPayment(
 export async function applyRefundFact(
   tx: TxContext,
   provider: PaymentProvider,
-  fact: RefundChanged,
+  told: RefundChanged,
 ): Promise<boolean> {
-  const payment = await paymentOf(tx, provider, fact.paymentRef);
+  const payment = await paymentOf(tx, provider, told.paymentRef);
   if (!payment) return false; // not a payment we recorded
+  // The provider's units, in tokenbill's minor units from here on (a reservation is matched by its amount).
+  const amount = await amountInTokenbill(tx, provider, told.amount, payment.currency_code);
+  if (amount === null) {
+    tx.logger.error(
+      { refund: told.refundRef, payment: payment.id, amount: String(told.amount) },
+      "provider's refund is not a whole number of the currency's minor units: not recorded; record it by hand",
+    );
+    return false;
+  }
+  const fact: RefundChanged = { ...told, amount };
   // Under the customer's lock, as every refund is written: refundThroughProvider links its reservation too.
   await lockCustomerForMoney(tx.db, payment.customer_id);
   const known = await knownRefund(tx, payment.id, fact);
@@ -207,11 +227,26 @@ export async function applyRefundFact(
   return true;
 }
 
+/** An amount in the provider's units of `currencyCode` in tokenbill's minor units (stripe-amounts.ts). */
+async function amountInTokenbill(
+  tx: TxContext,
+  provider: PaymentProvider,
+  amount: bigint,
+  currencyCode: string,
+): Promise<bigint | null> {
+  const currency = await tx.db
+    .selectFrom("currency")
+    .select(["code", "exponent"])
+    .where("code", "=", currencyCode)
+    .executeTakeFirstOrThrow();
+  return provider.amountFromProvider(amount, currency);
+}
+
 /** The payment tokenbill recorded for the provider's payment `paymentRef`, if any. */
 function paymentOf(tx: TxContext, provider: PaymentProvider, paymentRef: string) {
   return tx.db
     .selectFrom("payment")
-    .select(["id", "customer_id"])
+    .select(["id", "customer_id", "currency_code"])
     .where("method", "=", provider.name)
     .where("reference", "=", paymentRef)
     .executeTakeFirst();

@@ -58,6 +58,16 @@ export async function refundThroughProvider(
       `payment ${payment.id} was made through ${payment.method}, which is not configured: refund it in ` +
         `${payment.method}'s dashboard (its webhook records the refund) or set STRIPE_SECRET_KEY`,
     );
+  // An amount the provider cannot move exactly (Stripe: 0.005 KWD) is refused before anything is reserved:
+  // asked anyway, the provider refuses it, and a refund is never rounded to what it can move.
+  const currency = await ctx.db
+    .selectFrom("payment")
+    .innerJoin("currency", "currency.code", "payment.currency_code")
+    .select(["currency.code", "currency.exponent"])
+    .where("payment.id", "=", payment.id)
+    .executeTakeFirstOrThrow();
+  const refusal = provider.refundRefusal(amount, currency);
+  if (refusal !== null) throw ServiceError.validation("amount", refusal);
   // The key is claimed with the reservation and left unanswered (in flight) until the provider answers: a
   // repeat meanwhile is a 409, never a second reservation; releaseRefundReservation answers it after a crash.
   const reserved = await withTransaction(ctx, async (tx) => {
@@ -77,6 +87,7 @@ export async function refundThroughProvider(
     ({ id: providerRefundId } = await provider.refund({
       paymentRef: payment.reference,
       amount,
+      currency,
       reason,
       paymentId: payment.id,
       refundId: reserved.id,

@@ -20,7 +20,14 @@ export const CheckoutAnswer = z.object({
   id: z.string(),
   provider: z.string(),
   invoice_id: z.string(),
-  amount: z.bigint().meta({ type: "integer", description: "minor units of currency: the amount due" }),
+  amount: z.bigint().meta({
+    type: "integer",
+    description:
+      "minor units of currency: what the session charges, the amount due rounded up to what the provider can charge (the excess becomes credit)",
+  }),
+  amount_due: z
+    .bigint()
+    .meta({ type: "integer", description: "minor units of currency: the invoice's amount due" }),
   currency: z.string(),
   url: z.string(),
 });
@@ -34,8 +41,17 @@ export const startCheckout = defineVerb(StartCheckoutInput, async ({ ctx, input 
   const provider = requirePaymentProvider(ctx.config);
   const invoice = await ctx.db
     .selectFrom("invoice")
-    .select(["id", "number", "status", "customer_id", "customer_email", "currency_code"])
-    .where("id", "=", input.invoice_id)
+    .innerJoin("currency", "currency.code", "invoice.currency_code")
+    .select([
+      "invoice.id",
+      "invoice.number",
+      "invoice.status",
+      "invoice.customer_id",
+      "invoice.customer_email",
+      "invoice.currency_code",
+      "currency.exponent",
+    ])
+    .where("invoice.id", "=", input.invoice_id)
     .executeTakeFirst();
   if (!invoice || (scope !== undefined && invoice.customer_id !== scope))
     throw ServiceError.notFound(`invoice ${input.invoice_id}`);
@@ -57,13 +73,14 @@ export const startCheckout = defineVerb(StartCheckoutInput, async ({ ctx, input 
     },
     amount: due,
     currency: invoice.currency_code,
+    exponent: invoice.exponent,
   });
   const row = {
     id: session.id,
     provider: provider.name,
     invoice_id: invoice.id,
     customer_id: invoice.customer_id,
-    amount: due,
+    amount: session.amount,
     currency_code: invoice.currency_code,
     url: session.url,
   };
@@ -74,14 +91,15 @@ export const startCheckout = defineVerb(StartCheckoutInput, async ({ ctx, input 
       entity: "checkout_session",
       entityId: session.id,
       before: null,
-      after: { ...row, amount: String(due), customer_id: String(invoice.customer_id) },
+      after: { ...row, amount: String(session.amount), customer_id: String(invoice.customer_id) },
     });
   });
   return {
     id: session.id,
     provider: provider.name,
     invoice_id: invoice.id,
-    amount: due,
+    amount: session.amount,
+    amount_due: due,
     currency: invoice.currency_code,
     url: session.url,
   } satisfies CheckoutAnswer;

@@ -22,6 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
+const USD = { code: "USD", exponent: 2 };
+
 const invoice = {
   id: "inv_0a1b",
   number: "INV-2026-000007",
@@ -36,7 +38,7 @@ function delivered(event: unknown, secret = WHSEC) {
 
 describe("StripeProvider", () => {
   it("creates a Checkout Session for the amount in the invoice's currency, naming the invoice", async () => {
-    const session = await provider.createCheckout({ invoice, amount: 1020n, currency: "USD" });
+    const session = await provider.createCheckout({ invoice, amount: 1020n, currency: "USD", exponent: 2 });
     expect(session.url).toBe(`https://checkout.stripe.com/c/pay/${session.id}`);
     const stored = fake.sessions.get(session.id)!;
     expect(stored).toMatchObject({
@@ -63,24 +65,26 @@ describe("StripeProvider", () => {
 
   it("refuses an amount Stripe cannot take before calling it", async () => {
     const before = fake.requests.length;
-    await expect(provider.createCheckout({ invoice, amount: 0n, currency: "USD" })).rejects.toThrow(
-      ServiceError,
-    );
     await expect(
-      provider.createCheckout({ invoice, amount: 2n ** 53n, currency: "USD" }),
+      provider.createCheckout({ invoice, amount: 0n, currency: "USD", exponent: 2 }),
+    ).rejects.toThrow(ServiceError);
+    await expect(
+      provider.createCheckout({ invoice, amount: 2n ** 53n, currency: "USD", exponent: 2 }),
     ).rejects.toMatchObject({ code: "VALIDATION" });
     expect(fake.requests.length).toBe(before);
   });
 
   it("reports a wrong secret key as Stripe being unavailable, not retryable", async () => {
     const wrong = new StripeProvider({ secretKey: "sk_test_wrong", webhookSecret: WHSEC, apiUrl: fake.url });
-    const error = await wrong.createCheckout({ invoice, amount: 100n, currency: "USD" }).catch((e) => e);
+    const error = await wrong
+      .createCheckout({ invoice, amount: 100n, currency: "USD", exponent: 2 })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error).toMatchObject({ upstream: "Stripe", status: 401, retryable: false });
   });
 
   it("verifies a signed webhook with the SDK and turns a paid session into a payment", async () => {
-    const session = await provider.createCheckout({ invoice, amount: 620n, currency: "USD" });
+    const session = await provider.createCheckout({ invoice, amount: 620n, currency: "USD", exponent: 2 });
     const event = fake.completeSession(session.id);
     const verified = delivered(event);
     expect(verified).toMatchObject({ id: event.id, type: "checkout.session.completed" });
@@ -98,7 +102,7 @@ describe("StripeProvider", () => {
   });
 
   it("ignores a completed session that is not paid yet (a delayed payment method)", async () => {
-    const session = await provider.createCheckout({ invoice, amount: 620n, currency: "USD" });
+    const session = await provider.createCheckout({ invoice, amount: 620n, currency: "USD", exponent: 2 });
     const event = fake.event("checkout.session.completed", fake.sessions.get(session.id));
     expect(provider.interpret(delivered(event))).toEqual([]);
   });
@@ -117,12 +121,13 @@ describe("StripeProvider", () => {
   });
 
   it("refunds a payment intent, marking the refund as tokenbill's, and reads Stripe's later answer", async () => {
-    const session = await provider.createCheckout({ invoice, amount: 1020n, currency: "USD" });
+    const session = await provider.createCheckout({ invoice, amount: 1020n, currency: "USD", exponent: 2 });
     fake.completeSession(session.id);
     const intent = fake.sessions.get(session.id)!.payment_intent!;
     const request = {
       paymentRef: intent,
       amount: 500n,
+      currency: USD,
       reason: "goodwill",
       paymentId: "pay_1",
       refundId: "ref_0a",
@@ -142,6 +147,7 @@ describe("StripeProvider", () => {
       provider.refund({
         paymentRef: intent,
         amount: 521n,
+        currency: USD,
         reason: undefined,
         paymentId: "pay_1",
         refundId: "ref_0b",

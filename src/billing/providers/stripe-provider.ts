@@ -6,6 +6,7 @@ import { ServiceError, UpstreamError } from "../../kernel/errors.ts";
 import type {
   CheckoutRequest,
   CheckoutSession,
+  MoneyUnit,
   PaymentProvider,
   ProviderFact,
   ProviderRefund,
@@ -15,11 +16,12 @@ import type {
   RefundRequest,
   VerifiedEvent,
 } from "./payment-provider.ts";
+import { exactStripeAmountOf, stripeAmountIn, stripeChargeOf, stripeStepIn } from "./stripe-amounts.ts";
 
 // Stripe behind the PaymentProvider interface, through the official SDK only: Checkout Sessions for an
 // invoice's amount due, refunds of PaymentIntents, and the SDK's own webhook signature check
-// (stripe.webhooks.constructEvent). Amounts are tokenbill's minor units, which are Stripe's "smallest
-// currency unit" for the currencies Stripe treats normally (docs/payments-stripe.md names the exceptions).
+// (stripe.webhooks.constructEvent). tokenbill's minor units are turned into Stripe's "smallest currency unit"
+// and back by stripe-amounts.ts (ISK, the three-decimal currencies, a currency configured finer than Stripe's).
 
 export interface StripeProviderOptions {
   secretKey: string;
@@ -119,7 +121,9 @@ export class StripeProvider implements PaymentProvider {
     });
   }
 
-  async createCheckout({ invoice, amount, currency }: CheckoutRequest): Promise<CheckoutSession> {
+  async createCheckout({ invoice, amount, currency, exponent }: CheckoutRequest): Promise<CheckoutSession> {
+    const unit = { code: currency, exponent };
+    const charge = stripeChargeOf(amount, unit);
     const metadata = { invoice_id: invoice.id, customer_id: String(invoice.customerId) };
     const label = invoice.number ? `Invoice ${invoice.number}` : `Invoice ${invoice.id}`;
     try {
@@ -132,7 +136,7 @@ export class StripeProvider implements PaymentProvider {
             quantity: 1,
             price_data: {
               currency: currency.toLowerCase(),
-              unit_amount: toStripeAmount(amount, "amount"),
+              unit_amount: toStripeAmount(charge, "amount"),
               product_data: { name: label },
             },
           },
@@ -144,18 +148,29 @@ export class StripeProvider implements PaymentProvider {
         ...(this.options.cancelUrl ? { cancel_url: this.options.cancelUrl } : {}),
       });
       if (!session.url) throw new UpstreamError("Stripe", "the Checkout Session has no url", null, false);
-      return { id: session.id, url: session.url };
+      // Stripe's unit is never finer than tokenbill's after rounding up, so the charge is whole minor units.
+      return { id: session.id, url: session.url, amount: stripeAmountIn(charge, unit) ?? amount };
     } catch (error) {
       throw asTokenbillError(error, "create a Checkout Session");
     }
   }
 
-  async refund({ paymentRef, amount, reason, paymentId, refundId }: RefundRequest): Promise<ProviderRefund> {
+  async refund({
+    paymentRef,
+    amount,
+    currency,
+    reason,
+    paymentId,
+    refundId,
+  }: RefundRequest): Promise<ProviderRefund> {
+    const refusal = this.refundRefusal(amount, currency);
+    if (refusal !== null) throw ServiceError.validation("amount", refusal);
+    const stripeAmount = exactStripeAmountOf(amount, currency) ?? amount;
     try {
       const refund = await this.stripe.refunds.create(
         {
           payment_intent: paymentRef,
-          amount: toStripeAmount(amount, "amount"),
+          amount: toStripeAmount(stripeAmount, "amount"),
           // Marks the refund as made by tokenbill: its webhook then settles the reserved row, never a second one.
           metadata: {
             tokenbill_payment_id: paymentId,
@@ -216,6 +231,21 @@ export class StripeProvider implements PaymentProvider {
     // reads it.
     const payload = replaceUnshowableIn(JSON.parse(rawBody.toString("utf8")));
     return { id: event.id, type: event.type, payload };
+  }
+
+  refundRefusal(amount: bigint, currency: MoneyUnit): string | null {
+    if (exactStripeAmountOf(amount, currency) !== null) return null;
+    const step = stripeStepIn(currency);
+    const digits = String(step).padStart(currency.exponent + 1, "0");
+    const inUnits =
+      currency.exponent === 0
+        ? digits
+        : `${digits.slice(0, -currency.exponent)}.${digits.slice(-currency.exponent)}`;
+    return `Stripe refunds ${currency.code} only in multiples of ${step} (minor units; ${inUnits} ${currency.code})`;
+  }
+
+  amountFromProvider(amount: bigint, currency: MoneyUnit): bigint | null {
+    return stripeAmountIn(amount, currency);
   }
 
   interpret(event: VerifiedEvent): ProviderFact[] {
