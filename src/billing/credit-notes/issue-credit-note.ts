@@ -19,7 +19,11 @@ import {
 import { payOpenInvoicesFromCredit } from "../payments/pay-open-invoices-from-credit.ts";
 import { refundedSoFar } from "../payments/refund-payment.ts";
 import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
-import { type ProviderPayment, refundThroughProvider } from "../providers/refund-through-provider.ts";
+import {
+  type ProviderPayment,
+  refundableThroughProvider,
+  refundThroughProvider,
+} from "../providers/refund-through-provider.ts";
 import { calendarDate } from "../runs/calendar-date.ts";
 import { lockNumberCounter, numberSequence, setNumberCounter } from "../runs/invoice-number.ts";
 import { type CreditNote, IssueCreditNoteInput, presentCreditNote } from "./credit-note-schemas.ts";
@@ -50,7 +54,9 @@ export const issueCreditNote = defineVerb(
     });
     for (const due of throughProvider) {
       try {
-        await refundThroughProvider(ctx, due.payment, due.amount, `credit note ${note.number}`, note.id);
+        const amount = await refundableThroughProvider(ctx, due.payment, due.amount);
+        if (amount === 0n) continue; // less than the provider can refund: it stays credit
+        await refundThroughProvider(ctx, due.payment, amount, `credit note ${note.number}`, note.id);
       } catch (error) {
         // The credit note stands and its amount stays the customer's credit; the failed refund is listed
         // with the payment, and staff refund the payment again (POST /api/v1/payments/{id}/refunds).

@@ -127,6 +127,8 @@ export interface PaymentProvider {
   interpret(event: VerifiedEvent): ProviderFact[];
   /** Why the provider cannot refund exactly `amount` (tokenbill's minor units) of `currency`; null when it can. */
   refundRefusal(amount: bigint, currency: MoneyUnit): string | null;
+  /** The largest amount up to `amount` the provider can refund exactly (0 when none). */
+  refundableUpTo(amount: bigint, currency: MoneyUnit): bigint;
   /** A fact's amount in tokenbill's minor units of `currency`; null when it is not a whole number of them. */
   amountFromProvider(amount: bigint, currency: MoneyUnit): bigint | null;
 }

@@ -60,12 +60,7 @@ export async function refundThroughProvider(
     );
   // An amount the provider cannot move exactly (Stripe: 0.005 KWD) is refused before anything is reserved:
   // asked anyway, the provider refuses it, and a refund is never rounded to what it can move.
-  const currency = await ctx.db
-    .selectFrom("payment")
-    .innerJoin("currency", "currency.code", "payment.currency_code")
-    .select(["currency.code", "currency.exponent"])
-    .where("payment.id", "=", payment.id)
-    .executeTakeFirstOrThrow();
+  const currency = await currencyOfPayment(ctx, payment.id);
   const refusal = provider.refundRefusal(amount, currency);
   if (refusal !== null) throw ServiceError.validation("amount", refusal);
   // The key is claimed with the reservation and left unanswered (in flight) until the provider answers: a
@@ -142,4 +137,28 @@ export async function refundThroughProvider(
 function saysNoRefundWasMade(error: unknown): boolean {
   if (error instanceof ServiceError) return true;
   return error instanceof UpstreamError && error.status !== null && error.status < 500;
+}
+
+function currencyOfPayment(ctx: ServiceContext, paymentId: string) {
+  return ctx.db
+    .selectFrom("payment")
+    .innerJoin("currency", "currency.code", "payment.currency_code")
+    .select(["currency.code", "currency.exponent"])
+    .where("payment.id", "=", paymentId)
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * What of `amount` the payment's provider can refund exactly: a credit note's card share is rounded down to
+ * it (Stripe refunds KWD only in multiples of 0.010), the rest staying the customer's credit, instead of the
+ * whole refund being refused and all of it staying credit. `amount` itself when no provider is configured.
+ */
+export async function refundableThroughProvider(
+  ctx: ServiceContext,
+  payment: ProviderPayment,
+  amount: bigint,
+): Promise<bigint> {
+  const provider = paymentProviderOf(ctx.config);
+  if (!provider || provider.name !== payment.method) return amount;
+  return provider.refundableUpTo(amount, await currencyOfPayment(ctx, payment.id));
 }

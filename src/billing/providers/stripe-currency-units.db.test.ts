@@ -103,4 +103,26 @@ describe("Stripe amounts in ISK and KWD", () => {
     expect(taken.status).toBe(201);
     expect(lastForm("/v1/refunds")["amount"]).toBe("10");
   });
+
+  it("refunds a credit note's 1.001 KWD card share as 1.000 through Stripe, 0.001 KWD staying credit", async () => {
+    const { customerId, invoice } = await issued("KWD", 1580n);
+    await world.payByCard(invoice);
+    const asked = world.refundCalls();
+    const note = await world.post(`/api/v1/invoices/${invoice}/credit-notes`, {
+      amount: 1001,
+      reason: "outage",
+      settlement: "refund",
+    });
+    expect(note.status).toBe(201);
+    expect(world.refundCalls()).toBe(asked + 1);
+    expect(lastForm("/v1/refunds")["amount"]).toBe("1000");
+    const refund = await world.db
+      .selectFrom("refund")
+      .select(["amount", "provider_refund_id"])
+      .where("credit_note_id", "=", note.body.data.id)
+      .executeTakeFirstOrThrow();
+    expect(refund.amount).toBe(1000n);
+    await world.deliver(world.fake.settleRefund(refund.provider_refund_id!, "succeeded"));
+    expect(await customerCredit(world.db, customerId, "KWD")).toBe(1n);
+  });
 });

@@ -244,6 +244,10 @@ export class StripeProvider implements PaymentProvider {
     return `Stripe refunds ${currency.code} only in multiples of ${step} (minor units; ${inUnits} ${currency.code})`;
   }
 
+  refundableUpTo(amount: bigint, currency: MoneyUnit): bigint {
+    return amount - (amount % stripeStepIn(currency));
+  }
+
   amountFromProvider(amount: bigint, currency: MoneyUnit): bigint | null {
     return stripeAmountIn(amount, currency);
   }
