@@ -32,8 +32,10 @@ import { dunningRoutes } from "./routes/dunning-routes.ts";
 import {
   pricingEndpoint,
   pricingFastPath,
+  pricingBodyLimit,
   registerGetTokenPricing,
 } from "./routes/get-token-pricing-route.ts";
+import { installFormFieldLimit } from "./form-field-limit.ts";
 import { installJsonBodyParser } from "./json-body-parser.ts";
 import { pricingRoutes } from "./routes/pricing-routes.ts";
 import { resourceRoutes } from "./routes/resources.ts";
@@ -126,7 +128,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // TRUST_PROXY's hops, the same for Fastify's request.ip and the pricing fast path (client-address.ts).
   const trustProxy = proxyTrust(config.TRUST_PROXY);
   const fastPricing = pricingFastPath(pricing, {
-    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    bodyLimit: pricingBodyLimit(config.HTTP_BODY_LIMIT_BYTES),
     trustProxy,
     requestId: requestIdOf,
     logger,
@@ -170,6 +172,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     pricingIndex.close();
   });
   installRequestMetrics(app, metrics, config.PRICING_PATH);
+  // Before any route: a form body's fields are counted before the form is parsed (form-field-limit.ts).
+  installFormFieldLimit(app);
   await app.register(formbody);
   installJsonBodyParser(app);
   app.setReplySerializer((payload) => stringifyJson(payload));
@@ -250,7 +254,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerRoutes(app, adminRoutes, contextOf);
   registerSsoRedirect(app, contextOf, limiter);
   registerStripeWebhook(app, contextOf);
-  registerGetTokenPricing(app, pricing);
+  registerGetTokenPricing(app, pricing, pricingBodyLimit(config.HTTP_BODY_LIMIT_BYTES));
   await registerWeb(app, { config, db, contextOf });
   return app;
 }

@@ -9,6 +9,7 @@ import { appSecret } from "../services/sso/app-secret.ts";
 import { registerConsoleAreas } from "./console/index.ts";
 import { registerConsolePages } from "./console-pages.ts";
 import { LoginLimiter } from "./login-limiter.ts";
+import { installPageBodyType } from "./page-body-type.ts";
 import { installPageTextCheck } from "./page-text-input.ts";
 import { registerPortalAreas } from "./portal/index.ts";
 import { registerPortalPages } from "./portal-pages.ts";
@@ -49,6 +50,8 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
     pages.setErrorHandler(pageError);
     // Before any page is registered: it applies to the routes registered after it (page-text-input.ts).
     installPageTextCheck(pages);
+    // A page's body is a form, refused before it is parsed otherwise (page-body-type.ts).
+    installPageBodyType(pages);
     // A secret shown once is cleared by the 200 that shows it, never by an error page (shown-once.ts).
     installShownOnce(pages);
     const deps = { config, contextOf: options.contextOf, limiter };
