@@ -12,6 +12,7 @@ import { createCustomer } from "../services/customers/customers.ts";
 import { setPortalPassword } from "../services/portal-accounts/portal-accounts.ts";
 import { createStaffUser } from "../services/staff/staff-users.ts";
 import { MAX_FORM_FIELDS, TOO_MANY_FIELDS } from "./form-field-limit.ts";
+import { PAGE_BODY_LIMIT_BYTES } from "../web/page-body-type.ts";
 import { PRICING_BODY_LIMIT_BYTES } from "./routes/get-token-pricing-route.ts";
 
 // Bodies parsed before any credential is checked (the login forms, GetTokenPricing) are bounded by what
@@ -139,6 +140,25 @@ describe("a page's body type", () => {
       expect(answer.status).toBe(415);
     }
     expect((await browser.get("/console")).status).toBe(200);
+  });
+});
+
+describe("a page's body size", () => {
+  it("refuses a public form over PAGE_BODY_LIMIT_BYTES with a 413 page, and reshows one within it", async () => {
+    const browser = new PageClient(server.url);
+    const over = await browser.submit("/portal/login", "/portal/login", {
+      email: "e".repeat(PAGE_BODY_LIMIT_BYTES),
+      password: "x",
+    });
+    expect(over.status).toBe(413);
+    expect(over.type).toContain("text/html");
+    // A field over its 10,000 characters but within the page's limit is cut and shown again, as before.
+    const within = await browser.submit("/portal/login", "/portal/login", {
+      email: "e".repeat(20_000),
+      password: "x",
+    });
+    expect(within.status).toBe(400);
+    expect(within.text).toContain("Was longer than 10,000 characters");
   });
 });
 

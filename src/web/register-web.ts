@@ -50,7 +50,7 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
     pages.setErrorHandler(pageError);
     // Before any page is registered: it applies to the routes registered after it (page-text-input.ts).
     installPageTextCheck(pages);
-    // A page's body is a form, refused before it is parsed otherwise (page-body-type.ts).
+    // A page's body is a form of at most 128 KiB, refused before it is parsed otherwise (page-body-type.ts).
     installPageBodyType(pages);
     // A secret shown once is cleared by the 200 that shows it, never by an error page (shown-once.ts).
     installShownOnce(pages);
