@@ -588,6 +588,8 @@ export interface StaffUserTable {
   totp_enabled_at: Date | null;
   totp_last_step: bigint | null;
   disabled_at: Date | null;
+  /** A generated password still in use: the console opens only the change-password page (migration 034). */
+  must_change_password: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

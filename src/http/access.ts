@@ -4,6 +4,8 @@ import { ServiceError } from "../kernel/errors.ts";
 import type { Actor } from "../kernel/actor.ts";
 import type { Db } from "../kernel/context.ts";
 import { authenticateAdminKey } from "../services/api-keys/api-keys.ts";
+import type { CredentialFailureLog, CredentialFailureReason } from "./credential-failure-log.ts";
+import { ProtocolError } from "./errors.ts";
 import type { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 
 // Who may call what is decided from the route the router matched, never from the raw URL: the router
@@ -56,6 +58,8 @@ export function installAccessControl(
     now: () => Date;
     limiter: SecretFailureLimiter;
     sessionGate?: SessionGate | undefined;
+    /** Where a refused admin key is logged (credential-failure-log.ts); none in tests that do not look. */
+    credentialFailures?: CredentialFailureLog | undefined;
   },
 ): RouteEntry[] {
   const table: RouteEntry[] = [];
@@ -65,13 +69,31 @@ export function installAccessControl(
       table.push({ method, url: route.url, access: route.config?.access ?? "admin" });
   });
 
+  const logFailure = (request: FastifyRequest, reason: CredentialFailureReason) =>
+    deps.credentialFailures?.record({
+      route: `${request.method} ${request.routeOptions.url ?? ""}`,
+      address: request.ip,
+      reason,
+    });
   const authenticate = async (request: FastifyRequest): Promise<void> => {
     const match = BEARER.exec(request.headers.authorization ?? "");
-    if (!match) throw new ServiceError("UNAUTHORIZED", "send Authorization: Bearer <admin API key>");
+    if (!match) {
+      logFailure(request, "missing key");
+      throw new ServiceError("UNAUTHORIZED", "send Authorization: Bearer <admin API key>");
+    }
     // Only a presented key is a guess worth counting; a request without one learns nothing.
-    request.actor = await deps.limiter.guard(`admin-key:${request.ip}`, () =>
-      authenticateAdminKey(deps, match[1]!),
-    );
+    try {
+      request.actor = await deps.limiter.guard(`admin-key:${request.ip}`, () =>
+        authenticateAdminKey(deps, match[1]!),
+      );
+    } catch (error) {
+      // The key itself is never logged, nor any part of it.
+      if (error instanceof ServiceError && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN"))
+        logFailure(request, "wrong key");
+      else if (error instanceof ProtocolError && error.code === "RATE_LIMITED")
+        logFailure(request, "rate limited");
+      throw error;
+    }
   };
   // A callback hook, so public routes (GetTokenPricing above all) pass without a promise per request.
   app.addHook("onRequest", (request, reply, done) => {

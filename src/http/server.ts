@@ -46,6 +46,7 @@ import { statementRoutes } from "./routes/statement-routes.ts";
 import { registerStripeWebhook, stripeRoutes } from "./routes/stripe-routes.ts";
 import { registerSsoRedirect } from "./routes/sso-redirect-route.ts";
 import { proxyTrust } from "./client-address.ts";
+import { CredentialFailureLog } from "./credential-failure-log.ts";
 import { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 import { createMetrics, type Metrics } from "../metrics/metrics.ts";
 import { installRequestMetrics, pricingObserver, registerMetricsRoute } from "../metrics/http-metrics.ts";
@@ -116,6 +117,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const now = deps.now ?? (() => new Date());
   const pricingIndex = new PricingIndex(db, config.PRICING_REFRESH_MS, logger);
   const limiter = new SecretFailureLimiter(config.AUTH_FAILURES_PER_MINUTE);
+  // Wrong admin keys and failed console and portal logins, at most a line an address a minute.
+  const credentialFailures = new CredentialFailureLog(logger);
   const metrics = createMetrics(db, logger);
   const pricing = pricingEndpoint({
     path: config.PRICING_PATH,
@@ -163,13 +166,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerSecurityHeaders(app);
   // Console and portal pages (src/web) declare the session they need; the gate checks it.
   const sessionGate = createSessionGate({ db, config, now });
-  app.decorate("routeTable", installAccessControl(app, { db, config, now, limiter, sessionGate }));
+  app.decorate(
+    "routeTable",
+    installAccessControl(app, { db, config, now, limiter, sessionGate, credentialFailures }),
+  );
   // An address under /console or /portal that no page answers is a page too (src/web/page-miss.ts).
   installNotFound(app, answerPageMiss);
   app.decorate("metrics", metrics);
   app.addHook("onClose", async () => {
     metrics.close();
     pricingIndex.close();
+    credentialFailures.close();
   });
   installRequestMetrics(app, metrics, config.PRICING_PATH);
   // Before any route: a form body's fields are counted before the form is parsed (form-field-limit.ts).
@@ -255,6 +262,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerSsoRedirect(app, contextOf, limiter);
   registerStripeWebhook(app, contextOf);
   registerGetTokenPricing(app, pricing, pricingBodyLimit(config.HTTP_BODY_LIMIT_BYTES));
-  await registerWeb(app, { config, db, contextOf });
+  await registerWeb(app, { config, db, contextOf, credentialFailures });
   return app;
 }

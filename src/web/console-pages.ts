@@ -11,10 +11,12 @@ import { currentStaffUser, type StaffUser } from "../services/staff/staff-users.
 import { endSession, readSession, startSession } from "../services/staff/web-sessions.ts";
 import { checkPasswordLogin } from "./password-login.ts";
 import { CUT_TO_BOUND, refuseFormText } from "./page-text-input.ts";
-import { returnPath } from "./return-path.ts";
+import { returnPath, withNext } from "./return-path.ts";
+import { registerConsolePasswordPage } from "./console-password-page.ts";
+import { CHANGE_PASSWORD_PATH } from "./session-gate.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
 import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
-import { csrfToken, formFields, minutes, type WebDeps } from "./web-deps.ts";
+import { csrfToken, formFields, logCredentialFailure, minutes, type WebDeps } from "./web-deps.ts";
 import { fieldErrorsOf, STAFF, STAFF_FORM } from "./console/page-helpers.ts";
 
 // The console's login, second factor, account and (for now) dashboard pages. Pages call the same verbs as
@@ -74,6 +76,8 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     setSessionCookie(reply, config, "staff", token);
     request.log.info({ staff: result.user.id }, "staff login");
     if (result.totpRequired) return reply.redirect(`/console/login/code${nextQuery(next)}`, 303);
+    // A generated password: the login ends on the change-password page, which goes on to `next` after.
+    if (result.mustChangePassword) return reply.redirect(withNext(CHANGE_PASSWORD_PATH, "staff", next), 303);
     return reply.redirect(next ?? FACES.staff.home, 303);
   });
 
@@ -121,6 +125,7 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     // wrong codes sent at once had 7 or 8 checked against a limit of 5 (until 2026-12-06).
     const verdict = await deps.limiter.attempt(key, request.ip);
     if (!verdict.allowed) {
+      logCredentialFailure(deps, request, "rate limited");
       reply.header("retry-after", String(verdict.retryAfterSeconds));
       return codePage(request, reply, 429, {
         form: `Too many wrong codes. Try again in ${minutes(verdict.retryAfterSeconds)}.`,
@@ -133,10 +138,12 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     }
     const ctx = deps.contextOf(request);
     const { code = "" } = formFields(request);
-    if (!(await verifyStaffTotp(ctx, pending.staffUserId, code)))
+    if (!(await verifyStaffTotp(ctx, pending.staffUserId, code))) {
+      logCredentialFailure(deps, request, "wrong two-factor code");
       return codePage(request, reply, 401, {
         code: "This code is not right. Enter the current code from your app.",
       });
+    }
     await deps.limiter.succeed(key, request.ip);
     await endSession(ctx, pending.token);
     const { token } = await startSession(ctx, { kind: "staff", staffUserId: pending.staffUserId });
@@ -208,17 +215,21 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     return reply.redirect("/console/account?notice=totp_on", 303);
   });
 
-  app.post("/console/logout", { ...STAFF, ...csrf }, async (request, reply) => {
+  // Logging out stays open to a user who must still change a generated password (session-gate.ts).
+  const LOGOUT = { config: { ...STAFF.config, beforePasswordChange: true } };
+  app.post("/console/logout", { ...LOGOUT, ...csrf }, async (request, reply) => {
     await endSession(deps.contextOf(request), request.webSession!.token);
     clearSessionCookie(reply, config, "staff");
     return reply.redirect("/console/login?notice=logged_out", 303);
   });
 
-  app.post("/console/logout-everywhere", { ...STAFF, ...csrf }, async (request, reply) => {
+  app.post("/console/logout-everywhere", { ...LOGOUT, ...csrf }, async (request, reply) => {
     await logoutEverywhere({ ctx: deps.contextOf(request), input: {} });
     clearSessionCookie(reply, config, "staff");
     return reply.redirect("/console/login?notice=logged_out_everywhere", 303);
   });
+
+  registerConsolePasswordPage(app, deps);
 }
 
 /** Fixed notices chosen by a query key: nothing from the URL is ever echoed into the page. */
@@ -227,6 +238,7 @@ const NOTICES: Record<string, string> = {
   logged_out_everywhere: "You are logged out on every device.",
   totp_on: "Two-factor login is on. Your next login asks for a code.",
   password_changed: "Your password is changed. Log in with the new one.",
+  own_password_changed: "Your password is changed. Your sessions on other devices have ended.",
 };
 
 export function noticeOf(request: FastifyRequest): string | undefined {

@@ -86,7 +86,7 @@ export function refuseFormText(request: FastifyRequest): void {
  * on, so a control character in it harms nothing; and passwords set before pages were checked (or through
  * `tokenbill staff create --password`) may hold a tab, and must keep logging in.
  */
-const PASSWORD_FIELDS = new Set(["password", "current_password", "new_password"]);
+const PASSWORD_FIELDS = new Set(["password", "current_password", "new_password", "new_password_again"]);
 
 /**
  * Said for a bad query value or path parameter. A link from anywhere can carry those, and pages echo nothing

@@ -4,11 +4,12 @@ import { loginKey } from "./login-limiter.ts";
 import { CONTROL_DROPPED, CUT_TO_BOUND, hiddenFieldText } from "./page-text-input.ts";
 import { sentence } from "./page-sentence.ts";
 import type { FieldErrors } from "./render.ts";
-import { formFields, minutes, type WebDeps } from "./web-deps.ts";
+import { formFields, logCredentialFailure, minutes, type WebDeps } from "./web-deps.ts";
 
 // The console's and the portal's password login, up to the checked credentials: the form's fields, the
 // limit (a point taken before the password is verified, given back when it was right or never checked),
-// and the answer for each failure. Each face then starts its own session.
+// and the answer for each failure (a wrong password or a refusal by the limit is logged,
+// src/http/credential-failure-log.ts). Each face then starts its own session.
 
 /** What the login page shows when the login did not go through. */
 export interface LoginRefusal {
@@ -31,7 +32,7 @@ const FIELD_TEXT: Record<string, string> = {
 export async function checkPasswordLogin<T>(
   request: FastifyRequest,
   reply: FastifyReply,
-  deps: Pick<WebDeps, "limiter">,
+  deps: Pick<WebDeps, "limiter" | "credentialFailures">,
   authenticate: (credentials: { email: string; password: string }) => Promise<T>,
 ): Promise<{ ok: true; result: T } | ({ ok: false } & LoginRefusal)> {
   const { email = "", password = "" } = formFields(request);
@@ -49,6 +50,7 @@ export async function checkPasswordLogin<T>(
   const key = loginKey(email);
   const verdict = await deps.limiter.attempt(key, request.ip);
   if (!verdict.allowed) {
+    logCredentialFailure(deps, request, "rate limited");
     reply.header("retry-after", String(verdict.retryAfterSeconds));
     const form = `Too many failed logins. Try again in ${minutes(verdict.retryAfterSeconds)}.`;
     return { ok: false, status: 429, errors: { form }, values };
@@ -59,8 +61,11 @@ export async function checkPasswordLogin<T>(
   } catch (error) {
     const known = error instanceof ServiceError ? error : undefined;
     // A wrong password keeps its point: that is the count.
-    if (known?.code === "UNAUTHORIZED")
+    if (known?.code === "UNAUTHORIZED") {
+      // Logged without the e-mail: people type their password into it.
+      logCredentialFailure(deps, request, "wrong e-mail or password");
       return { ok: false, status: 401, errors: { password: "Wrong e-mail or password." }, values };
+    }
     // Anything else tried no password: the point comes back.
     await deps.limiter.giveBack(key, request.ip);
     if (known?.code !== "VALIDATION") throw error;

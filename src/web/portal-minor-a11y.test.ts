@@ -16,9 +16,20 @@ describe("the portal's new-password page", () => {
     });
     expect(html).toMatch(/<input id="password"[^>]*aria-describedby="password-hint"/);
     expect(html).toContain('<p class="muted hint" id="password-hint">At least 12 characters.</p>');
-    expect(html).toMatch(
-      /<input type="text" name="username" autocomplete="username" value="" hidden>[\s\S]*id="password"/,
+    // Not known (a stale link's form): hidden, and never sent.
+    expect(html).toMatch(/<input type="text" autocomplete="username" value="" hidden>[\s\S]*id="password"/);
+    // Known: shown read-only with its label, still not sent (no name), so no form field changes.
+    const named = pageHtml("form", {
+      face: "portal",
+      ...NEW_PASSWORD_PAGE,
+      username: "ada@example.com",
+      hidden: { token: "t" },
+      csrf: "c",
+    });
+    expect(named).toMatch(
+      /<label for="username">E-mail<\/label>\s*<input id="username" type="text" autocomplete="username" value="ada@example.com" readonly>[\s\S]*id="password"/,
     );
+    expect(named).not.toContain('name="username"');
     const refused = pageHtml("form", {
       face: "portal",
       ...NEW_PASSWORD_PAGE,

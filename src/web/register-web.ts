@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Config } from "../config.ts";
 import type { Db, ServiceContext } from "../kernel/context.ts";
 import { asServiceError, ServiceError } from "../kernel/errors.ts";
+import type { CredentialFailureLog } from "../http/credential-failure-log.ts";
 import { headersOfCode, logUpstreamFailure } from "../http/errors.ts";
 import { appSecret } from "../services/sso/app-secret.ts";
 import { registerConsoleAreas } from "./console/index.ts";
@@ -29,6 +30,7 @@ export interface WebOptions {
   config: Config;
   db: Db;
   contextOf: (request: FastifyRequest) => ServiceContext;
+  credentialFailures: CredentialFailureLog;
 }
 
 export async function registerWeb(app: FastifyInstance, options: WebOptions): Promise<void> {
@@ -54,7 +56,12 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
     installPageBodyType(pages);
     // A secret shown once is cleared by the 200 that shows it, never by an error page (shown-once.ts).
     installShownOnce(pages);
-    const deps = { config, contextOf: options.contextOf, limiter };
+    const deps = {
+      config,
+      contextOf: options.contextOf,
+      limiter,
+      credentialFailures: options.credentialFailures,
+    };
     registerConsolePages(pages, deps);
     registerConsoleAreas(pages, deps);
     registerPortalPages(pages, deps);

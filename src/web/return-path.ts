@@ -29,12 +29,18 @@ export function returnPath(kind: SessionKind, value: unknown): string | undefine
 
 /** The login page's address for a page asked for without a session; the home page needs no `next`. */
 export function loginFor(kind: SessionKind, asked: string): string {
+  return withNext(FACES[kind].login, kind, asked);
+}
+
+/**
+ * `page` with `?next=` naming `asked` when it is one of the face's pages to return to (returnPath): the login
+ * page's, and the change-password page's a generated password sends the person to (session-gate.ts).
+ */
+export function withNext(page: string, kind: SessionKind, asked: string | undefined): string {
   const next = returnPath(kind, asked);
   const query = next === undefined ? "" : encodeURIComponent(next);
-  // The login page's own query is held to the pages' text rules: one too long would be refused there.
-  return query === "" || query.length > MAX_QUERY_TEXT
-    ? FACES[kind].login
-    : `${FACES[kind].login}?next=${query}`;
+  // The page's own query is held to the pages' text rules: one too long would be refused there.
+  return query === "" || query.length > MAX_QUERY_TEXT ? page : `${page}?next=${query}`;
 }
 
 function readable(value: string): boolean {

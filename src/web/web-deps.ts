@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.ts";
 import type { ServiceContext } from "../kernel/context.ts";
+import type { CredentialFailureLog, CredentialFailureReason } from "../http/credential-failure-log.ts";
 import type { LoginLimiter } from "./login-limiter.ts";
 
 /** What the console's and the portal's pages are built with. */
@@ -8,6 +9,21 @@ export interface WebDeps {
   config: Config;
   contextOf: (request: FastifyRequest) => ServiceContext;
   limiter: LoginLimiter;
+  /** Failed logins, codes and current passwords are logged here (src/http/credential-failure-log.ts). */
+  credentialFailures: CredentialFailureLog;
+}
+
+/** Logs a failed credential of this page's route and client address (never what was typed). */
+export function logCredentialFailure(
+  deps: Pick<WebDeps, "credentialFailures">,
+  request: FastifyRequest,
+  reason: CredentialFailureReason,
+): void {
+  deps.credentialFailures.record({
+    route: `${request.method} ${request.routeOptions.url ?? ""}`,
+    address: request.ip,
+    reason,
+  });
 }
 
 /** The CSRF token for a form on this page, bound to the request's session (or to "no session yet"). */

@@ -29,14 +29,23 @@ export const StaffLogin = z
 export async function authenticateStaff(
   ctx: Pick<ServiceContext, "db">,
   credentials: z.input<typeof StaffLogin>,
-): Promise<{ user: StaffIdentity; totpRequired: boolean }> {
+): Promise<{ user: StaffIdentity; totpRequired: boolean; mustChangePassword: boolean }> {
   const parsed = StaffLogin.safeParse(credentials);
   // A VALIDATION error naming the field (email or password), for the login page to show where it belongs.
   if (!parsed.success) throw zodToServiceError(parsed.error);
   const input = parsed.data;
   const row = await ctx.db
     .selectFrom("staff_user")
-    .select(["id", "email", "name", "role", "password_hash", "totp_enabled_at", "disabled_at"])
+    .select([
+      "id",
+      "email",
+      "name",
+      "role",
+      "password_hash",
+      "totp_enabled_at",
+      "disabled_at",
+      "must_change_password",
+    ])
     .where((eb) => eb(eb.fn("lower", ["email"]), "=", input.email))
     .executeTakeFirst();
   if (!row) {
@@ -48,6 +57,8 @@ export async function authenticateStaff(
   return {
     user: { id: row.id, email: row.email, name: row.name, role: row.role },
     totpRequired: row.totp_enabled_at !== null,
+    // A generated password (migration 034): the login ends on the change-password page.
+    mustChangePassword: row.must_change_password,
   };
 }
 

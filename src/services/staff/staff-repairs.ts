@@ -14,7 +14,8 @@ import { endAllSessions } from "./web-sessions.ts";
 
 /**
  * Sets a staff user's password and ends their sessions (audited, no hash in the audit). Without a password,
- * a random one is made and returned once, for the user to log in with and change.
+ * a random one is made and returned once, for the user to log in with; the console then opens nothing but
+ * the change-password page until they have chosen their own.
  */
 export const setStaffPassword = defineVerb(
   StaffId.extend({ password: PasswordSchema.optional() }).strict(),
@@ -27,7 +28,13 @@ export const setStaffPassword = defineVerb(
       assertMayManage(actor, before.role);
       await tx.db
         .updateTable("staff_user")
-        .set({ password_hash: passwordHash, updated_at: ctx.now() })
+        // A generated password must be changed at the next login; one given (chosen by the user, as the
+        // sandbox's and `--password`'s are) need not, and clears a pending demand.
+        .set({
+          password_hash: passwordHash,
+          must_change_password: input.password === undefined,
+          updated_at: ctx.now(),
+        })
         .where("id", "=", input.id)
         .execute();
       await endAllSessions(tx, { kind: "staff", staffUserId: input.id });

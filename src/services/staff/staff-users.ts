@@ -93,7 +93,8 @@ export function assertMayManage(actor: StaffIdentity | undefined, role: StaffRol
 
 /**
  * Creates a staff user. Without a password, a random one is made and returned once (`password`), for the
- * person to log in with; only its argon2id hash is kept.
+ * person to log in with; only its argon2id hash is kept, and the user must change it at their first login
+ * (`must_change_password`, change-own-password.ts).
  */
 export const createStaffUser = defineVerb(
   StaffCreate,
@@ -111,6 +112,8 @@ export const createStaffUser = defineVerb(
           name: input.name,
           role: input.role,
           password_hash: passwordHash,
+          // Generated: someone else has seen it, so the console asks the user for one of their own first.
+          must_change_password: input.password === undefined,
           created_at: ctx.now(),
           updated_at: ctx.now(),
         })

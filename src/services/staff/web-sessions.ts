@@ -17,6 +17,11 @@ export interface WebSession {
   subject: SessionSubject;
   /** Password checked, TOTP code still awaited: the session opens no page but the code form. */
   pendingTotp: boolean;
+  /**
+   * A staff user whose password was generated (migration 034): the console opens only the change-password
+   * page, logout and its assets (session-gate.ts). Always false for a customer.
+   */
+  mustChangePassword: boolean;
   expiresAt: Date;
 }
 
@@ -49,7 +54,17 @@ export async function startSession(
       expires_at: expiresAt,
     })
     .execute();
-  return { token, session: { idHash, subject, pendingTotp: options.pendingTotp ?? false, expiresAt } };
+  // The session's user's flag is read by readSession on each request; a new session is only handed back.
+  return {
+    token,
+    session: {
+      idHash,
+      subject,
+      pendingTotp: options.pendingTotp ?? false,
+      mustChangePassword: false,
+      expiresAt,
+    },
+  };
 }
 
 /**
@@ -84,14 +99,33 @@ export async function readSession(
         ),
       ]),
     )
-    .returning(["id_hash", "kind", "staff_user_id", "customer_id", "pending_totp", "expires_at"])
+    .returning((eb) => [
+      "id_hash",
+      "kind",
+      "staff_user_id",
+      "customer_id",
+      "pending_totp",
+      "expires_at",
+      // In the same statement, so a console request still costs one round trip to the database.
+      eb
+        .selectFrom("staff_user")
+        .select("staff_user.must_change_password")
+        .whereRef("staff_user.id", "=", "web_session.staff_user_id")
+        .as("must_change_password"),
+    ])
     .executeTakeFirst();
   if (!row) return undefined;
   const subject: SessionSubject =
     row.kind === "staff"
       ? { kind: "staff", staffUserId: row.staff_user_id! }
       : { kind: "customer", customerId: row.customer_id! };
-  return { idHash: row.id_hash, subject, pendingTotp: row.pending_totp, expiresAt: row.expires_at };
+  return {
+    idHash: row.id_hash,
+    subject,
+    pendingTotp: row.pending_totp,
+    mustChangePassword: row.must_change_password === true,
+    expiresAt: row.expires_at,
+  };
 }
 
 /** Ends one session (logout); ending an ended or unknown one changes nothing. */

@@ -13,7 +13,7 @@ import { readableTimes } from "../page-time.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
-import { STAFF, STAFF_FORM, noticeFrom, queryText } from "./page-helpers.ts";
+import { ASSET, STAFF, STAFF_FORM, noticeFrom, queryText } from "./page-helpers.ts";
 import { refuseFormText } from "../page-text-input.ts";
 
 // Billing runs (docs/billing-cycle.md): the list with a form to start one, and a run's page, which follows
@@ -32,7 +32,7 @@ const STARTED: Record<BillingRun["state"], string> = {
 
 export function registerBillingRunPages(app: FastifyInstance, deps: WebDeps): void {
   // The one script of the console, from our own origin (the CSP allows 'self' scripts, never inline ones).
-  app.get("/console/assets/follow-page.js", STAFF, async (_request, reply) =>
+  app.get("/console/assets/follow-page.js", ASSET, async (_request, reply) =>
     reply
       .header("cache-control", "private, max-age=300")
       .type("text/javascript; charset=utf-8")

@@ -12,6 +12,12 @@ import { hiddenFieldText } from "../page-text-input.ts";
 export const STAFF = { config: { access: "staff" as const } };
 
 /**
+ * Route options of a console page's script: open to a staff user who must still change a generated password
+ * (session-gate.ts), as the change-password page uses the layout's assets like any other.
+ */
+export const ASSET = { config: { access: "staff" as const, beforePasswordChange: true } };
+
+/**
  * Route options of a console form that shows itself again on a refusal, control characters included
  * (page-text-input.ts, reshowsForm): its try block starts with refuseFormText(request).
  */

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
-import { STAFF } from "./page-helpers.ts";
+import { ASSET } from "./page-helpers.ts";
 
 // The browser-side guard of the forms whose second sending makes a second thing (an API key, a staff user):
 // assets/submit-once.js, served from our own origin as the CSP asks. It is only that: the server still acts
@@ -9,7 +9,7 @@ import { STAFF } from "./page-helpers.ts";
 const SUBMIT_ONCE_SCRIPT = readFileSync(new URL("../assets/submit-once.js", import.meta.url), "utf8");
 
 export function registerSubmitOnceAsset(app: FastifyInstance): void {
-  app.get("/console/assets/submit-once.js", STAFF, async (_request, reply) =>
+  app.get("/console/assets/submit-once.js", ASSET, async (_request, reply) =>
     reply
       .header("cache-control", "private, max-age=300")
       .type("text/javascript; charset=utf-8")

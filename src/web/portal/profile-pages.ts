@@ -9,7 +9,7 @@ import { startSession } from "../../services/staff/web-sessions.ts";
 import { customerPage } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { setSessionCookie } from "../session-cookie.ts";
-import { formFields, minutes, type WebDeps } from "../web-deps.ts";
+import { formFields, logCredentialFailure, minutes, type WebDeps } from "../web-deps.ts";
 import { CUSTOMER, CUSTOMER_FORM, fieldErrorsOf, portalNoticeOf } from "./portal-notices.ts";
 import { refuseFormText } from "../page-text-input.ts";
 
@@ -75,6 +75,7 @@ export function registerPortalProfilePages(app: FastifyInstance, deps: WebDeps):
     const key = `password-change:${customerId}`;
     const verdict = await deps.limiter.attempt(key, request.ip);
     if (!verdict.allowed) {
+      logCredentialFailure(deps, request, "rate limited");
       reply.header("retry-after", String(verdict.retryAfterSeconds));
       return profilePage(request, reply, 429, {
         errors: {
@@ -88,6 +89,7 @@ export function registerPortalProfilePages(app: FastifyInstance, deps: WebDeps):
     } catch (error) {
       const errors = fieldErrorsOf(error, ["current_password", "new_password"]);
       if (!errors?.["current_password"]) await deps.limiter.giveBack(key, request.ip);
+      else logCredentialFailure(deps, request, "wrong current password");
       if (!errors) throw error;
       return profilePage(request, reply, 400, { errors });
     }
