@@ -3,6 +3,7 @@ import { asServiceError } from "../kernel/errors.ts";
 import { authenticateCustomer } from "../services/portal-accounts/portal-accounts.ts";
 import { requestPortalLink } from "../services/portal-accounts/portal-link-mail.ts";
 import {
+  livePortalTokenEmail,
   type PortalTokenPurpose,
   portalTokenIsLive,
   resetPortalPassword,
@@ -50,8 +51,8 @@ export const NEW_PASSWORD_PAGE: LinkPage = {
   heading: "Choose a new password",
   action: "/portal/password-reset/new",
   submit: "Save the password",
-  // The link does not say whose account it is (only the verb spending it reads that), so the username
-  // field is empty: it still tells a password manager this is an account's new password.
+  // The account's e-mail, read from the link's token when the page is drawn (livePortalTokenEmail); empty
+  // until then, which still tells a password manager this is an account's new password.
   username: "",
   fields: [
     {
@@ -274,12 +275,32 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     }
   });
 
-  const newPasswordPage = linkFormPage(NEW_PASSWORD_PAGE);
-  app.get("/portal/password-reset/new", PUBLIC, async (request, reply) =>
-    (await isLive(request, "password_reset"))
-      ? newPasswordPage(request, reply, tokenOf(request), 200)
-      : staleLinkPage(request, reply, "password_reset"),
-  );
+  // The page names the account the link is for (its e-mail, read-only, for password managers), read with the
+  // check that the link is live; until 2026-12-06 the username field was empty.
+  const newPasswordPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    token: string,
+    status: number,
+    errors: FieldErrors = {},
+  ) => {
+    const email = token === "" ? undefined : await tokenEmail(request, token);
+    return linkFormPage({ ...NEW_PASSWORD_PAGE, username: email ?? "" })(
+      request,
+      reply,
+      token,
+      status,
+      errors,
+    );
+  };
+  const tokenEmail = (request: FastifyRequest, token: string) =>
+    livePortalTokenEmail(deps.contextOf(request), token, "password_reset");
+  app.get("/portal/password-reset/new", PUBLIC, async (request, reply) => {
+    const token = tokenOf(request);
+    const email = await tokenEmail(request, token);
+    if (email === undefined) return staleLinkPage(request, reply, "password_reset");
+    return linkFormPage({ ...NEW_PASSWORD_PAGE, username: email })(request, reply, token, 200);
+  });
   app.post("/portal/password-reset/new", { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
     const { token = "", password = "" } = formFields(request);
     // Only the hidden token can hold what the text check refuses (a password is only bounded, page-text-input.ts).

@@ -298,12 +298,17 @@ describe("portal login", () => {
     const b = new Browser();
     await b.submit("/portal/password-reset", "/portal/password-reset", { email: "ada@example.com" });
     const token = decodeURIComponent(/token=(\S+)/.exec((await delivered())[0]!.text)![1]!);
+    // The page names the account for password managers, read-only (until 2026-12-06 the field was empty).
+    const account =
+      /<input id="username" type="text" autocomplete="username" value="ada@example.com" readonly>/;
+    expect((await b.request("GET", `/portal/password-reset/new?token=${token}`)).text).toMatch(account);
     const short = await b.submit(`/portal/password-reset/new?token=${token}`, "/portal/password-reset/new", {
       token,
       password: "short",
     });
     expect(short.status).toBe(400);
     expect(short.text).toContain('id="password-error"');
+    expect(short.text).toMatch(account);
     const done = await b.submit(`/portal/password-reset/new?token=${token}`, "/portal/password-reset/new", {
       token,
       password: "a new long password",

@@ -99,6 +99,28 @@ export async function portalTokenIsLive(
   return row !== undefined;
 }
 
+/**
+ * The e-mail of the customer a live token (as portalTokenIsLive) belongs to, or undefined: the reset page names
+ * the account for password managers. Whoever holds the link was sent it at that address.
+ */
+export async function livePortalTokenEmail(
+  ctx: Pick<ServiceContext, "db" | "now">,
+  token: string,
+  purpose: PortalTokenPurpose,
+): Promise<string | undefined> {
+  if (token.length < 20 || token.length > 100) return undefined;
+  const row = await ctx.db
+    .selectFrom("portal_token")
+    .innerJoin("customer", "customer.id", "portal_token.customer_id")
+    .select("customer.email")
+    .where("portal_token.token_hash", "=", hashOf(token))
+    .where("portal_token.purpose", "=", purpose)
+    .where("portal_token.used_at", "is", null)
+    .where("portal_token.expires_at", ">", ctx.now())
+    .executeTakeFirst();
+  return row?.email;
+}
+
 /** Sets a new password from a reset link (spent in the same transaction), ending every open session. */
 export async function resetPortalPassword(
   ctx: ServiceContext,
