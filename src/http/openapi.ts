@@ -128,6 +128,27 @@ const PageMeta: JsonSchema = {
   },
 };
 
+/** A keyset list's meta (src/kernel/list-cursor.ts): walked by `cursor`, a page has no counted number. */
+const CursorPageMeta: JsonSchema = {
+  type: "object",
+  required: ["page", "per_page", "total", "last_page", "next_cursor"],
+  properties: {
+    page: {
+      type: ["integer", "null"],
+      description: "the page number asked for; null on a page reached by `cursor`",
+    },
+    per_page: { type: "integer" },
+    total: { type: "integer", description: "rows matching the filters" },
+    last_page: { type: "integer" },
+    next_cursor: {
+      type: ["string", "null"],
+      description:
+        "send it as `cursor`, with the same filters, for the next page; null on the last page. Opaque: a " +
+        "cursor changed, cut, or sent with other filters or to another list is refused with 400",
+    },
+  },
+};
+
 /** A raw body: text for text/* types, bytes otherwise (a PDF). */
 function rawContent(contentType: string): Record<string, unknown> {
   const mediaType = contentType.split(";")[0]!.trim();
@@ -183,7 +204,10 @@ export function buildOpenApi(routes: AnyRouteSpec[]): JsonSchema {
                   schema: {
                     type: "object",
                     required: ["data"],
-                    properties: { data: dataSchema ?? {}, ...(route.paged ? { meta: PageMeta } : {}) },
+                    properties: {
+                      data: dataSchema ?? {},
+                      ...(route.paged ? { meta: route.paged === "cursor" ? CursorPageMeta : PageMeta } : {}),
+                    },
                   },
                 },
               },

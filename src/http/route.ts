@@ -23,8 +23,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   body?: B;
   /** Schema of `data` in the success envelope; omitted for 204. */
   response?: z.ZodType;
-  /** The response is a page: `{ data: [...], meta }`. */
-  paged?: boolean;
+  /** The response is a page: `{ data: [...], meta }`; "cursor": a keyset list, whose meta has next_cursor. */
+  paged?: boolean | "cursor";
   /**
    * The handler's string or Buffer is the whole body, of this type (a rendering), or a StreamedAnswer is sent
    * as it is read (streamed-answer.ts); errors keep the envelope.

@@ -1,7 +1,9 @@
 import { sql } from "kysely";
 import type { Tx } from "../../kernel/context.ts";
 import { customerScope } from "../../kernel/actor.ts";
-import { type Page, pageOf, offsetOf } from "../../kernel/pagination.ts";
+import { z } from "zod";
+import { assertPageOrCursor, type KeysetPage, keysetPageOf, readCursor } from "../../kernel/list-cursor.ts";
+import { offsetOf } from "../../kernel/pagination.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { type Payment, PaymentIdParams, PaymentListQuery } from "./payment-schemas.ts";
 import { presentPayments, readPayment } from "./read-payment.ts";
@@ -42,23 +44,59 @@ function paymentsOfInvoice(db: Tx, invoiceId: string) {
     );
 }
 
-/** Payments, newest first, of one customer or invoice or all: four statements a page, whatever its size. */
-export const listPayments = defineVerb(PaymentListQuery, async ({ ctx, input }): Promise<Page<Payment>> => {
-  await requireReadAccess(ctx);
-  const customerId = customerScope(ctx.actor, input.customer_id);
-  let q = ctx.db.selectFrom("payment");
-  if (customerId !== undefined) q = q.where("customer_id", "=", customerId);
-  if (input.invoice_id) q = q.where("id", "in", paymentsOfInvoice(ctx.db, input.invoice_id));
-  const [rows, count] = await Promise.all([
-    q
+/**
+ * The list's sort key as a cursor holds it: paid_at to the microsecond in UTC (a JavaScript Date keeps only
+ * milliseconds, and a cursor that rounded would repeat or skip payments), then the payment id.
+ */
+const PaymentKey = z.tuple([
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
+    .refine((s) => {
+      const instant = new Date(`${s.slice(0, 23)}Z`);
+      return !Number.isNaN(instant.getTime()) && instant.toISOString().slice(0, 19) === s.slice(0, 19);
+    }),
+  PaymentIdParams.shape.id,
+]);
+
+/**
+ * Payments, newest first, of one customer or invoice or all: four statements a page, whatever its size.
+ * Paged by `page`, or walked by `cursor` (meta.next_cursor).
+ */
+export const listPayments = defineVerb(
+  PaymentListQuery,
+  async ({ ctx, input }): Promise<KeysetPage<Payment>> => {
+    await requireReadAccess(ctx);
+    assertPageOrCursor(input);
+    const customerId = customerScope(ctx.actor, input.customer_id);
+    const filters = { customer_id: customerId, invoice_id: input.invoice_id };
+    const after =
+      input.cursor === undefined ? undefined : readCursor("payments", filters, PaymentKey, input.cursor);
+    let q = ctx.db.selectFrom("payment");
+    if (customerId !== undefined) q = q.where("customer_id", "=", customerId);
+    if (input.invoice_id) q = q.where("id", "in", paymentsOfInvoice(ctx.db, input.invoice_id));
+    let page = q
       .selectAll()
+      .select(
+        sql<string>`to_char(paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as("paid_at_key"),
+      )
       .orderBy("paid_at", "desc")
       .orderBy("id", "desc")
-      .limit(input.per_page)
-      .offset(offsetOf(input))
-      .execute(),
-    q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
-  ]);
-  // The page's ledger projections and refunds in one statement each, not three statements a payment.
-  return pageOf(await presentPayments(ctx.db, rows), count.n, input);
-});
+      .limit(input.per_page + 1);
+    // One row comparison in the order of payment_list_order (paid_at DESC, id DESC) and payment_customer.
+    page = after
+      ? page.where(sql<boolean>`(paid_at, id) < (${after[0]}::timestamptz, ${after[1]})`)
+      : page.offset(offsetOf(input));
+    const [rows, count] = await Promise.all([
+      page.execute(),
+      q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
+    ]);
+    const shown = keysetPageOf(rows, count.n, input, {
+      list: "payments",
+      filters,
+      keyOf: (r) => [r.paid_at_key, r.id],
+    });
+    // The page's ledger projections and refunds in one statement each, not three statements a payment.
+    return { data: await presentPayments(ctx.db, shown.rows), meta: shown.meta };
+  },
+);

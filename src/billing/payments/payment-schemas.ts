@@ -4,6 +4,7 @@ import type { PaymentTable, RefundTable } from "../../db/schema.ts";
 import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
 import { identifierText } from "../../kernel/identifier-text.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
+import { cursorParam } from "../../kernel/list-cursor.ts";
 import { digitsOrInteger, id, instantOrDate } from "../../kernel/schemas.ts";
 
 // The admin API's view of payments and refunds. Amounts are integers in minor units of the payment's
@@ -195,6 +196,7 @@ export function presentPayment(
 }
 
 export const PaymentListQuery = PageQuery.extend({
+  cursor: cursorParam,
   customer_id: id.optional(),
   invoice_id: z
     .string()

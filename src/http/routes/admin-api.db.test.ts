@@ -254,13 +254,22 @@ describe("customers", () => {
       });
     }
     const first = await server.api("GET", "/api/v1/customers?email=paging.test&per_page=3");
-    expect(first.body.meta).toEqual({ page: 1, per_page: 3, total: 7, last_page: 3 });
+    expect(first.body.meta).toEqual({
+      page: 1,
+      per_page: 3,
+      total: 7,
+      last_page: 3,
+      next_cursor: expect.any(String),
+    });
     const last = await server.api("GET", "/api/v1/customers?email=paging.test&per_page=3&page=3");
     expect(last.body.data).toHaveLength(1);
     const beyond = await server.api("GET", "/api/v1/customers?email=paging.test&per_page=3&page=4");
     expect(beyond.body.data).toEqual([]);
     const none = await server.api("GET", "/api/v1/customers?email=nobody-matches-this");
-    expect(none.body).toEqual({ data: [], meta: { page: 1, per_page: 50, total: 0, last_page: 1 } });
+    expect(none.body).toEqual({
+      data: [],
+      meta: { page: 1, per_page: 50, total: 0, last_page: 1, next_cursor: null },
+    });
   });
 });
 

@@ -95,7 +95,7 @@ export const billingRoutes = [
     summary: "List invoices (without lines), filtered by period, customer, status or number",
     query: InvoiceListQuery,
     response: z.array(Invoice),
-    paged: true,
+    paged: "cursor",
     handler: ({ ctx, query }) => listInvoices({ ctx, input: query }),
   }),
   defineRoute({

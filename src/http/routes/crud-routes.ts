@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { VerbArgs } from "../../kernel/context.ts";
+import type { KeysetPage } from "../../kernel/list-cursor.ts";
 import type { Page } from "../../kernel/pagination.ts";
 import { type AnyRouteSpec, defineRoute } from "../route.ts";
 
@@ -18,12 +19,15 @@ interface CrudSpec<K, C, U, L, T> {
   output: z.ZodType<T>;
   /** What the delete refuses and why, for the OpenAPI document. */
   removeDescription?: string;
+  /** The list is a keyset list: `cursor` in, `meta.next_cursor` out (src/kernel/list-cursor.ts). */
+  cursor?: boolean;
   /** The create takes an Idempotency-Key (its verb claims it: src/kernel/idempotency-key.ts). */
   idempotentCreate?: boolean;
   verbs: {
     create(args: VerbArgs<C>): Promise<T>;
     get(args: VerbArgs<K>): Promise<T>;
-    list(args: VerbArgs<L>): Promise<Page<T>>;
+    /** A keyset list (`cursor` in, `meta.next_cursor` out) or a list by page number only. */
+    list(args: VerbArgs<L>): Promise<Page<T> | KeysetPage<T>>;
     update(args: VerbArgs<K & { patch: U }>): Promise<T>;
     remove(args: VerbArgs<K>): Promise<void>;
   };
@@ -40,7 +44,7 @@ export function crudRoutes<K, C, U, L, T>(spec: CrudSpec<K, C, U, L, T>): AnyRou
       summary: `List ${tag}`,
       query: spec.listQuery,
       response: z.array(spec.output),
-      paged: true,
+      paged: spec.cursor ? "cursor" : true,
       handler: ({ ctx, query }) => verbs.list({ ctx, input: query as L }),
     }),
     defineRoute({

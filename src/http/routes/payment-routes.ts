@@ -89,7 +89,7 @@ export const paymentRoutes: AnyRouteSpec[] = [
       "List payments, newest first, of a customer or an invoice (recorded against it or allocated to it)",
     query: PaymentListQuery,
     response: z.array(Payment),
-    paged: true,
+    paged: "cursor",
     handler: ({ ctx, query }) => listPayments({ ctx, input: query }),
   }),
   defineRoute({

@@ -97,6 +97,7 @@ export const resourceRoutes: AnyRouteSpec[] = [
     update: CustomerUpdate,
     listQuery: CustomerListQuery,
     output: Customer,
+    cursor: true,
     removeDescription:
       "Refused with 409 when the customer has invoices, or when its SolusIO user still has servers (SolusIO " +
       "deletes no such user: delete the servers in SolusIO first, or suspend or lock the customer); with 503 " +

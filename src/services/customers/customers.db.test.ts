@@ -337,7 +337,7 @@ describe("listCustomers", () => {
       const second = await list({ page: 2, per_page: 1 });
       expect([second.data.map((c) => c.id), second.meta]).toEqual([
         [b.id],
-        { page: 2, per_page: 1, total: 2, last_page: 2 },
+        { page: 2, per_page: 1, total: 2, last_page: 2, next_cursor: null },
       ]);
     });
   });

@@ -7,7 +7,14 @@ import { ServiceError } from "../../kernel/errors.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { mapDbError } from "../../kernel/db-errors.ts";
-import { type Page, fetchPage } from "../../kernel/pagination.ts";
+import { offsetOf } from "../../kernel/pagination.ts";
+import {
+  assertPageOrCursor,
+  cursorKeyId,
+  type KeysetPage,
+  keysetPageOf,
+  readCursor,
+} from "../../kernel/list-cursor.ts";
 import { enqueueCustomerSync } from "../sync/enqueue-customer-sync.ts";
 import { assertClientGroupExists, assertCurrencyExists, assertTaxRuleExists } from "../references.ts";
 import {
@@ -186,10 +193,19 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, "\\$&")}%`;
 }
 
+/** A cursor of the customer list holds its sort key, the customer id, as text. */
+const CustomerKey = z.tuple([cursorKeyId]);
+
+/** Customers by id, filtered; paged by `page`, or walked by `cursor` (meta.next_cursor). */
 export const listCustomers = defineVerb(
   CustomerListQuery,
-  async ({ ctx, input }): Promise<Page<Customer>> => {
+  async ({ ctx, input }): Promise<KeysetPage<Customer>> => {
     await requireStaffRole(ctx, ...READ_ROLES);
+    assertPageOrCursor(input);
+    const { email, search, status, sync_state, client_group_id } = input;
+    const filters = { email, search, status, sync_state, client_group_id };
+    const after =
+      input.cursor === undefined ? undefined : readCursor("customers", filters, CustomerKey, input.cursor);
     let q = ctx.db.selectFrom("customer");
     if (input.email) q = q.where("email", "ilike", likePattern(input.email));
     if (input.search) {
@@ -199,7 +215,21 @@ export const listCustomers = defineVerb(
     if (input.status) q = q.where("status", "=", input.status);
     if (input.sync_state) q = q.where("sync_state", "=", input.sync_state);
     if (input.client_group_id) q = q.where("client_group_id", "=", input.client_group_id);
-    return fetchPage(q, input, (f) => f.selectAll().orderBy("id"), presentCustomer);
+    let page = q
+      .selectAll()
+      .orderBy("id")
+      .limit(input.per_page + 1);
+    page = after ? page.where("id", ">", BigInt(after[0])) : page.offset(offsetOf(input));
+    const [rows, count] = await Promise.all([
+      page.execute(),
+      q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
+    ]);
+    const shown = keysetPageOf(rows, count.n, input, {
+      list: "customers",
+      filters,
+      keyOf: (r) => [String(r.id)],
+    });
+    return { data: shown.rows.map(presentCustomer), meta: shown.meta };
   },
 );
 

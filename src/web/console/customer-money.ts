@@ -40,6 +40,7 @@ export async function customerMoney(ctx: ServiceContext, request: FastifyRequest
       refundable: p.amount > p.refunded,
       pending: pendingRefunds(p, (minor) => showIn(minor, p.currency)),
     })),
-    pager: pagerOf(request, payments.meta, "payments_page"),
+    // A customer's payments page by number (no cursor sent: meta.page is always set).
+    pager: pagerOf(request, { ...payments.meta, page: payments.meta.page ?? 1 }, "payments_page"),
   };
 }

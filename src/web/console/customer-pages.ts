@@ -8,7 +8,8 @@ import {
   listCustomers,
   updateCustomer,
 } from "../../services/customers/customers.ts";
-import { pageQuery, pagerOf, staffPage } from "../page-kit.ts";
+import { staffPage } from "../page-kit.ts";
+import { walkPagerOf, walkQuery } from "./list-walk.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { registerCustomerActionPages } from "./customer-action-pages.ts";
@@ -68,12 +69,12 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
     try {
       const page = await listCustomers({
         ctx: deps.contextOf(request),
-        input: { ...pageQuery(request), ...values },
+        input: { ...walkQuery(request), ...values },
       });
       return staffPage(deps, request, reply, "console-customers", {
         ...data,
         customers: page.data,
-        pager: pagerOf(request, page.meta),
+        pager: walkPagerOf(request, page.meta),
       });
     } catch (error) {
       const failure = formFailureOf(error, ["q", "status", "sync_state"], (path) =>

@@ -6,7 +6,8 @@ import { renderInvoice } from "../../billing/invoices/render-invoice.ts";
 import { resendInvoice } from "../../billing/invoices/resend-invoice.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
 import { listCurrencies } from "../../services/currencies/currencies.ts";
-import { money, pageQuery, pagerOf, staffPage } from "../page-kit.ts";
+import { money, staffPage } from "../page-kit.ts";
+import { walkPagerOf, walkQuery } from "./list-walk.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { registerInvoiceActionPages } from "./invoice-action-pages.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
@@ -41,11 +42,11 @@ export function registerInvoicePages(app: FastifyInstance, deps: WebDeps): void 
       currencies: currencies.data.map((c) => c.code),
     };
     try {
-      const page = await listInvoices({ ctx, input: { ...pageQuery(request), ...values } });
+      const page = await listInvoices({ ctx, input: { ...walkQuery(request), ...values } });
       return staffPage(deps, request, reply, "console-invoice-list", {
         ...data,
         invoices: page.data.map(rowOf),
-        pager: pagerOf(request, page.meta),
+        pager: walkPagerOf(request, page.meta),
       });
     } catch (error) {
       const failure = formFailureOf(error, [...FILTERS]);

@@ -145,7 +145,8 @@ export async function invoicePage(
         refundable: p.amount > p.refunded && paysInvoice(p, id),
         pending: pendingRefunds(p, show),
       })),
-      paymentsPager: pagerOf(request, payments.meta, "payments_page"),
+      // An invoice's few payments page by number (no cursor sent: meta.page is always set).
+      paymentsPager: pagerOf(request, { ...payments.meta, page: payments.meta.page ?? 1 }, "payments_page"),
       creditNotes: creditNotes.data.map((c) => ({ ...c, total: show(c.total) })),
       creditNotesPager: pagerOf(request, creditNotes.meta, "credit_notes_page"),
       month: monthLinks(samePeriod, id),
