@@ -142,6 +142,38 @@ async function expectIndexed(
 
 const page = { page: 1, per_page: 50 };
 
+/** The statements that read a page (the count is checked where the list's other tests check it). */
+const pageOnly = (text: string) => /order by/i.test(text);
+/** The statements that read a page of `table` itself, not the page's rows of other tables. */
+const pageOf = (table: string) => (text: string) => pageOnly(text) && text.includes(`from "${table}"`);
+
+/**
+ * A cursor's next page is a range of an index: besides expectIndexed's checks, every scan of `table` is
+ * bounded by an Index Cond (a scan without one would walk the index from the list's start up to the cursor,
+ * which is what an OFFSET did) and nothing large is sorted (ties within an index's order are: Incremental Sort).
+ */
+async function expectKeyset(table: string, run: () => Promise<unknown>): Promise<string[]> {
+  const indexes = await expectIndexed(table, run, pageOf(table));
+  for (const query of captured.filter((q) => pageOf(table)(q.sql))) {
+    const explained = await handle.db.executeQuery<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
+      CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${query.sql}`, [...query.parameters]),
+    );
+    const nodes = nodesOf(explained.rows[0]!["QUERY PLAN"][0].Plan);
+    // A sort of a few matches (a small group's, found by a bitmap) is the planner's cheap choice; a sort of
+    // 1 % of the table or more is the walk the cursor is there to avoid.
+    const { rows } = await indexShape(`${table}_pkey`);
+    const bigSorts = nodes.filter(
+      (n) => n["Node Type"] === "Sort" && (n.Plans?.[0]?.["Plan Rows"] ?? 0) >= rows / 100,
+    );
+    expect(bigSorts.map(() => query.sql)).toEqual([]);
+    const unbounded = nodes.filter(
+      (n) => INDEX_SCANS.has(n["Node Type"]) && n["Relation Name"] === table && n["Index Cond"] === undefined,
+    );
+    expect(unbounded.map((n) => `${n["Index Name"]} in ${query.sql}`)).toEqual([]);
+  }
+  return indexes;
+}
+
 class RolledBack extends Error {}
 
 describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
@@ -149,7 +181,7 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
     handle = await createTestDatabase();
     const db = handle.db;
     const run = (query: string) => sql.raw(query).execute(db);
-    // 20,000 customers: 1 % suspended, 1 % failing to sync, in 20 client groups.
+    // 20,000 customers: 1 % suspended, 1 % failing to sync, in 19 client groups of about 1,050 and one of 40.
     await run(`INSERT INTO client_group (name) SELECT 'group ' || g FROM generate_series(1, 20) g`);
     await run(`
       INSERT INTO customer (email, name, country, currency_code, status, sync_state, client_group_id)
@@ -157,7 +189,7 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
              'GB', 'USD',
              CASE WHEN n % 100 = 0 THEN 'suspended' ELSE 'active' END,
              CASE WHEN n % 100 = 7 THEN 'failed' ELSE 'in_sync' END,
-             (SELECT min(id) FROM client_group) + n % 20
+             (SELECT min(id) FROM client_group) + CASE WHEN n % 500 = 0 THEN 19 ELSE n % 19 END
       FROM generate_series(1, 20000) n`);
     // Six periods of invoices (120,000): nearly all paid, 1 % still open (finalized), in one run per period.
     await run(`
@@ -256,14 +288,42 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
     const list = (filter: object) => () => listCustomers({ ctx, input: { ...page, ...filter } });
     expect(await expectIndexed("customer", list({ status: "suspended" }))).toContain("customer_status");
     expect(await expectIndexed("customer", list({ sync_state: "failed" }))).toContain("customer_sync_state");
-    const group = await sql<{ id: string }>`SELECT min(id) AS id FROM client_group`.execute(handle.db);
-    await expectIndexed("customer", list({ client_group_id: BigInt(group.rows[0]!.id) }));
+    // A client group's customers in id order from one index (migration 033): neither the primary key walked
+    // checking each customer's group, nor the group's customers found and then sorted. A large group may be
+    // read by the primary key, where about every 20th customer is one of its own.
+    const groups = await sql<{ large: string; small: string }>`
+      SELECT min(id) AS large, max(id) AS small FROM client_group`.execute(handle.db);
+    const small = list({ client_group_id: BigInt(groups.rows[0]!.small) });
+    expect(await expectIndexed("customer", small)).toEqual(["customer_client_group_list"]);
+    await expectKeyset("customer", small);
+    await expectIndexed("customer", list({ client_group_id: BigInt(groups.rows[0]!.large) }));
     const { rows } = await sql<{ email: string; name: string }>`
       SELECT email, name FROM customer ORDER BY id OFFSET 1234 LIMIT 1`.execute(handle.db);
     const email = rows[0]!.email.slice(2, 10);
     expect(await expectIndexed("customer", list({ email }))).toContain("customer_email_trgm");
     const search = rows[0]!.name.slice(-8);
     expect(await expectIndexed("customer", list({ search }))).toContain("customer_name_trgm");
+  });
+
+  it("customers walked by cursor: a range of the list's index, unfiltered and filtered", async () => {
+    const groups = await sql<{ large: string; small: string }>`
+      SELECT min(id) AS large, max(id) AS small FROM client_group`.execute(handle.db);
+    const small = BigInt(groups.rows[0]!.small);
+    const large = BigInt(groups.rows[0]!.large);
+    for (const filter of [
+      {},
+      { client_group_id: large },
+      { client_group_id: small },
+      { status: "suspended" as const },
+    ]) {
+      const deep = await listCustomers({ ctx, input: { page: 3, per_page: 10, ...filter } });
+      const cursor = deep.meta.next_cursor!;
+      expect(cursor).toEqual(expect.any(String));
+      const used = await expectKeyset("customer", () =>
+        listCustomers({ ctx, input: { ...page, ...filter, cursor } }),
+      );
+      if (filter.client_group_id === small) expect(used).toEqual(["customer_client_group_list"]);
+    }
   });
 
   it("one customer's recorded usage, as the portal's estimate reads it (migration 019)", async () => {
@@ -312,6 +372,28 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
     expect(await expectIndexed("invoice", candidates)).toContain("invoice_status");
   });
 
+  it("invoices walked by cursor: the rest of the cursor's period, then the periods before, each a range", async () => {
+    for (const filter of [
+      {},
+      { status: "finalized" as const },
+      { customer_id: 1234n },
+      { period: "2026-03" },
+    ]) {
+      // Deep in a period (page 250 of 50 is the middle of the fifth period unfiltered), so a scan from the
+      // period's start would show.
+      const deep = await listInvoices({
+        ctx,
+        input: { page: "customer_id" in filter ? 1 : 250, per_page: 2, ...filter },
+      });
+      const cursor = deep.meta.next_cursor!;
+      expect(cursor).toEqual(expect.any(String));
+      const used = await expectKeyset("invoice", () =>
+        listInvoices({ ctx, input: { ...page, ...filter, cursor } }),
+      );
+      if (Object.keys(filter).length === 0) expect(used).toContain("invoice_list_order");
+    }
+  });
+
   it("the credit of a finalization batch's customers, from the credit entries only", async () => {
     const { rows } = await sql<{ id: bigint; customer_id: bigint; total: bigint }>`
       SELECT id, customer_id, total FROM invoice WHERE period = '2026-06' ORDER BY customer_id LIMIT 1000`.execute(
@@ -340,8 +422,15 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
     await expectIndexed("payment", list({ customer_id: 4321n }));
     // Every payment, newest first (the console's payments page): the page in the list's order, without a
     // sort of the table. Counting every payment is a scan by nature: a narrow table's is the cheap one.
-    const pageOnly = (text: string) => /order by/i.test(text);
     expect(await expectIndexed("payment", list({}), pageOnly)).toContain("payment_list_order");
+    // Walked by cursor: one row comparison on the list's order, every payment here paid at the same instant.
+    for (const filter of [{}, { customer_id: 4321n }]) {
+      const cursor = (await listPayments({ ctx, input: { page: 1, per_page: 3, ...filter } })).meta
+        .next_cursor!;
+      await expectKeyset("payment", () => listPayments({ ctx, input: { ...page, ...filter, cursor } }));
+    }
+    const deep = (await listPayments({ ctx, input: { page: 1000, per_page: 50 } })).meta.next_cursor!;
+    expect(await expectKeyset("payment", list({ cursor: deep }))).toEqual(["payment_list_order"]);
     const invoice = await sql<{ id: string }>`SELECT invoice_id AS id FROM payment LIMIT 1`.execute(
       handle.db,
     );

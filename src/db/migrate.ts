@@ -40,6 +40,7 @@ import * as m029ledgerCheckPlan from "./migrations/029-ledger-check-plan.ts";
 import * as m030planPriceChange from "./migrations/030-plan-price-change.ts";
 import * as m031billingRunTimeZone from "./migrations/031-billing-run-time-zone.ts";
 import * as m032listIndexes from "./migrations/032-list-indexes.ts";
+import * as m033customerClientGroupList from "./migrations/033-customer-client-group-list.ts";
 import * as m034staffMustChangePassword from "./migrations/034-staff-must-change-password.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
@@ -80,6 +81,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "030-plan-price-change": m030planPriceChange,
   "031-billing-run-time-zone": m031billingRunTimeZone,
   "032-list-indexes": m032listIndexes,
+  "033-customer-client-group-list": m033customerClientGroupList,
   "034-staff-must-change-password": m034staffMustChangePassword,
 };
 
