@@ -78,7 +78,10 @@ describe("tokenbill billing run", () => {
     );
     expect(down.code).toBe(6);
     // The first call is the check that this SolusIO is the database's own (docs/solusio-integration.md).
-    expect(down.stderr).toMatch(/SolusIO: GET users: .*ECONNREFUSED/);
+    // With what to check, in doctor's words (solusio-failure-fix.ts): it was the bare error.
+    expect(down.stderr).toMatch(
+      /^error: SolusIO: GET users: .*ECONNREFUSED.*: check SOLUSIO_URL \(it ends in \/api\/v1\), the network/,
+    );
   });
 
   // A configuration the command cannot work with, as README's exit codes say: it was 2, invalid input.

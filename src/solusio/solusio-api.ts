@@ -226,8 +226,9 @@ export class SolusioApi {
       .then((r) => r.data);
   }
 
-  listPlans() {
-    return this.client.listAll("plans", SolusioPlan);
+  /** Every plan; `answeredAt` gets SolusIO's time of the first page's answer (plan-price-changes.ts). */
+  listPlans(answeredAt?: (date: Date) => void) {
+    return this.client.listAll("plans", SolusioPlan, {}, answeredAt ? { answeredAt } : {});
   }
 
   /**

@@ -3,11 +3,11 @@ import { type Config, maskUrl } from "../../config.ts";
 import type { Database } from "../../db/schema.ts";
 import type { SolusioSettings } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
-import { UpstreamError } from "../../kernel/errors.ts";
 import { bindingMismatch, identifySolusio, readBinding } from "../../solusio/solusio-binding.ts";
 import { checkBillingIntegration } from "./billing-integration-check.ts";
 import { planSetup, type SetupReport } from "./plan-setup.ts";
 import { pricingUrl } from "./pricing-url.ts";
+import { solusioFailureFix } from "./solusio-failure-fix.ts";
 
 export interface DoctorCheck {
   name: string;
@@ -45,43 +45,15 @@ async function bindingCheck(
       };
 }
 
-const TOKEN_NOT_ACCEPTED =
-  "SOLUSIO_API_TOKEN is not accepted: create an API token for an admin user in SolusIO";
-const NOT_ADMIN = "use an API token of a SolusIO user with the Admin role";
-const CHECK_URL =
-  "check SOLUSIO_URL (it ends in /api/v1), the network, and SOLUSIO_TLS_INSECURE for self-signed certificates";
-
-/**
- * What to do about a failed call, by how it failed: the token only when SolusIO refused it (401, 403); a 5xx or
- * a 429 is SolusIO failing or busy, which no setting of tokenbill's fixes.
- */
-function fixFor(error: unknown): string {
-  if (!(error instanceof UpstreamError))
-    return "tokenbill itself failed here (not SolusIO's answer); see its log and run doctor again";
-  const { status } = error;
-  if (status === null) return CHECK_URL;
-  if (status === 401) return TOKEN_NOT_ACCEPTED;
-  if (status === 403) return NOT_ADMIN;
-  if (status === 429 || status >= 500)
-    return (
-      `SolusIO answered ${status}: it is failing or busy, which is not a setting of tokenbill's; run doctor ` +
-      "again in a few minutes, and if it lasts, check SolusIO itself (its services and logs, and any proxy in front of it)"
-    );
-  if (status === 404)
-    return "SolusIO does not know this address: check that SOLUSIO_URL is SolusIO's API and ends in /api/v1";
-  if (status < 400)
-    return "SolusIO's answer is not what tokenbill reads (solusio-api.md); check SolusIO's version";
-  return `SolusIO refused the request with ${status}; its answer is in the detail`;
-}
-
 function failed(name: string, detail: string, error: unknown): DoctorCheck {
-  return { name, ok: false, detail, fix: fixFor(error) };
+  return { name, ok: false, detail, fix: solusioFailureFix(error) };
 }
 
 /**
  * `tokenbill solusio doctor`: connectivity, the token's rights, every setup item, the user area, and
- * whether tokenbill's GetTokenPricing answers at the URL SolusIO is given. Never changes anything. Past the
- * connection, each check fails on its own, with the fix its own failure calls for: one failing call never
+ * whether tokenbill's GetTokenPricing answers at the URL SolusIO is given. Changes nothing in SolusIO (it
+ * records the plan prices it reads, as the poll does: plan-price-changes.ts). Past the connection, each check
+ * fails on its own, with the fix its own failure calls for: one failing call never
  * hides the others' results.
  */
 export async function runDoctor(deps: {
@@ -133,8 +105,8 @@ export async function runDoctor(deps: {
       unread.limitGroups = error;
       return [];
     });
-  reading.listPlans = () =>
-    api.listPlans().catch((error: unknown) => {
+  reading.listPlans = (answeredAt) =>
+    api.listPlans(answeredAt).catch((error: unknown) => {
       unread.plans = error;
       return [];
     });

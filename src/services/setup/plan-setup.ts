@@ -155,7 +155,17 @@ export async function planSetup(deps: {
   }
 
   const prices = await db.selectFrom("plan_price").selectAll().orderBy("plan_name").execute();
-  const plans = await api.listPlans();
+  let readAt: Date | null = null;
+  const plans = await api.listPlans((date) => {
+    readAt = date;
+  });
+  // A read of the plans, as the server's poll records each (billing-rules §2.2): setup and doctor saw prices
+  // too, and a re-price seen only by them counted from the next poll. Without a Date header, our clock.
+  const priced = plans.flatMap((p) => {
+    const read = SolusioPlanOfServer.safeParse(p);
+    return read.success ? [read.data] : [];
+  });
+  await recordPlanPrices(db, priced, readAt ?? new Date(), "read");
   for (const price of prices) {
     const plan = plans.find((p) => p.name === price.plan_name);
     if (!plan) {
