@@ -34,6 +34,26 @@ describe("tokenbill staff", () => {
     );
   }, 120_000);
 
+  it("prints a new user and its one-time password as JSON with --json, the password on stdout only", async () => {
+    const created = await tokenbill(
+      "staff",
+      "create",
+      "--email",
+      "json@example.com",
+      "--role",
+      "billing",
+      "--json",
+    );
+    expect([created.code, created.stderr]).toEqual([0, ""]);
+    const user = JSON.parse(created.stdout);
+    expect(user).toMatchObject({ email: "json@example.com", role: "billing", disabled_at: null });
+    expect(user.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    const list = await tokenbill("staff", "list", "--json");
+    expect(JSON.parse(list.stdout).data).toContainEqual(
+      expect.objectContaining({ id: user.id, role: "billing" }),
+    );
+  }, 120_000);
+
   it("refuses a second staff user with an e-mail already taken, in words, not the index's name", async () => {
     await createStaff("twice@example.com", "support");
     const again = await tokenbill("staff", "create", "--email", "TWICE@example.com", "--role", "support");
@@ -58,7 +78,9 @@ describe("tokenbill staff", () => {
       stdout: `${id} was already enabled\n`,
     });
     const list = await tokenbill("staff", "list");
-    expect(list.stdout).toMatch(new RegExp(`^${id}  helper@example\\.com  support  active  2fa off$`, "m"));
+    // A table with its header row, as every list the command prints (it had none until 2026-12).
+    expect(list.stdout).toMatch(/^Id +E-mail +Role +State +2FA\n-+ +-+/);
+    expect(list.stdout).toMatch(new RegExp(`^${id} +helper@example\\.com +support +active +off$`, "m"));
   }, 120_000);
 
   it("revokes the API keys a disabled admin created and says how many", async () => {
@@ -73,7 +95,7 @@ describe("tokenbill staff", () => {
     const list = await tokenbill("apikey", "list");
     expect(list.stdout).toMatch(
       // The creator is named as the console names it (nameActors), not by the audit label staff:stf_….
-      /^key_0a0b0c0d0e0f {2}tbk_0a0b0c0d0e0f {2}backup {2}revoked \S+ {2}last used never {2}by leaving-admin@example\.com$/m,
+      /^key_0a0b0c0d0e0f +tbk_0a0b0c0d0e0f +backup +revoked \S+ +never +leaving-admin@example\.com$/m,
     );
   }, 120_000);
 });

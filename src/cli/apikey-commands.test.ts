@@ -32,16 +32,17 @@ beforeAll(async () => {
 describe("tokenbill apikey list", () => {
   // Two commands, each a process of its own: a few seconds apiece on a busy machine.
   it("names each key's creator as a person reads it", { timeout: 120_000 }, async () => {
-    const created = await tokenbill("apikey", "create", "--name", "from the cli");
+    // With --json the secret is in the document on stdout, and nowhere else (stderr stays empty).
+    const created = await tokenbill("apikey", "create", "--name", "from the cli", "--json");
     expect([created.code, created.stderr]).toEqual([0, ""]);
+    const key = JSON.parse(created.stdout);
+    expect(key).toMatchObject({ name: "from the cli", created_by: "cli", revoked_at: null });
+    expect(key.key).toMatch(new RegExp(`^${key.prefix}`));
 
-    const listed = await tokenbill("apikey", "list");
+    const listed = await tokenbill("apikey", "list", "--json");
     expect([listed.code, listed.stderr]).toEqual([0, ""]);
-    const byOf = (name: string) =>
-      listed.stdout
-        .split("\n")
-        .find((line) => line.includes(`  ${name}  `))
-        ?.replace(/^.* by /, "");
+    const keys = JSON.parse(listed.stdout).data as { name: string; created_by_name: string }[];
+    const byOf = (name: string) => keys.find((k) => k.name === name)?.created_by_name;
     expect(byOf("first")).toBe("bootstrap (first start)");
     expect(byOf("deploy")).toBe("Ada (ada@example.com)");
     expect(byOf("made by env")).toBe("environment key (TOKENBILL_ADMIN_API_KEY)");
@@ -49,6 +50,13 @@ describe("tokenbill apikey list", () => {
     // A staff user no longer there keeps the label: nothing better is known.
     expect(byOf("gone staff")).toBe("staff:stf_gone");
     expect(byOf("from the cli")).toBe("command line");
+
+    // As a person reads it: a table with its header row (until 2026-12 it had none), the same names.
+    const text = await tokenbill("apikey", "list");
+    expect(text.stdout).toMatch(/^Id +Prefix +Name +State +Last used +Created by\n-+ +-+/);
+    expect(text.stdout).toMatch(
+      /^key_000000000002 +tbk_000000000002 +deploy +active +never +Ada \(ada@example\.com\)$/m,
+    );
   });
 });
 
@@ -67,5 +75,8 @@ describe("tokenbill apikey revoke", () => {
     // Keys made before ids carried the key's prefix have 16 hex digits.
     const older = await tokenbill("apikey", "revoke", "key_000000000001");
     expect([older.code, older.stdout]).toEqual([0, "revoked key_000000000001\n"]);
+    const again = await tokenbill("apikey", "revoke", "key_000000000001", "--json");
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ changed: false, key: { id: "key_000000000001" } });
   });
 });

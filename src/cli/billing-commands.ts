@@ -158,9 +158,11 @@ export function addBillingCommands(billing: Command): void {
     .command("runs")
     .description("list billing runs, newest first")
     .option("--period <YYYY-MM>", "only this period")
-    .action(async (opts: { period?: string }) =>
+    .option("--json", "print the runs as JSON, as the admin API lists them ({data, meta})")
+    .action(async (opts: { period?: string; json?: boolean }) =>
       withSystemContext(async (ctx) => {
         const page = await listBillingRuns({ ctx, input: { page: 1, per_page: 50, period: opts.period } });
+        if (opts.json) return void process.stdout.write(`${jsonText(page, 2)}\n`);
         const rows = page.data.map((r) => [
           r.id,
           r.period,
@@ -179,7 +181,8 @@ export function addBillingCommands(billing: Command): void {
   billing
     .command("poll")
     .description("record one poll of SolusIO's servers (usage source b: server snapshots)")
-    .action(async () =>
+    .option("--json", "print the poll as JSON")
+    .action(async (opts: { json?: boolean }) =>
       withSystemContext(async (ctx) => {
         requireSolusio(
           ctx,
@@ -187,6 +190,9 @@ export function addBillingCommands(billing: Command): void {
           "record the poll through serve's admin API, POST /api/v1/server-polls (serve also polls by itself when USAGE_SOURCE reads the snapshots)",
         );
         const r = await pollServers({ ctx, input: {} });
+        // As POST /api/v1/server-polls answers it.
+        const answer = { poll_id: r.pollId, at: r.at.toISOString(), servers: r.servers, gone: r.gone };
+        if (opts.json) return void process.stdout.write(`${jsonText(answer, 2)}\n`);
         process.stdout.write(
           `poll ${r.pollId} at ${r.at.toISOString()}: ${r.servers} servers listed, ${r.gone} gone\n`,
         );

@@ -5,6 +5,7 @@ import { backupDataDir, restoreDataDir } from "../app/database-backup.ts";
 import { BackupInterrupted, partialBackupPath } from "../app/write-privately.ts";
 import { interruptOnSignal, signalExitCode } from "./interrupt-signal.ts";
 import type { Config } from "../config.ts";
+import { jsonText } from "../kernel/json.ts";
 import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
 import { UnfitConfigurationError } from "./unfit-configuration.ts";
 import { withConfig } from "./with-context.ts";
@@ -29,7 +30,8 @@ export function addDatabaseCommands(database: Command): void {
       "write a backup of the embedded database (DATA_DIR) to a new owner-only file; with `serve` running, download it from serve instead",
     )
     .requiredOption("--out <file>", "the file to write (refused if it exists)")
-    .action(async (opts: { out: string }) =>
+    .option("--json", 'print {"file", "bytes"} as JSON')
+    .action(async (opts: { out: string; json?: boolean }) =>
       withConfig(async (config) => {
         refuseThrowAwayDatabase(config);
         refusePostgres(config, "back it up with pg_dump or your provider's snapshots");
@@ -39,7 +41,9 @@ export function addDatabaseCommands(database: Command): void {
         const interruption = interruptOnSignal(() => rmSync(partialBackupPath(out), { force: true }));
         try {
           const size = await backupDataDir(config, out, interruption.signal);
-          process.stdout.write(`backup: ${out} (${size} bytes)\n`);
+          process.stdout.write(
+            opts.json ? `${jsonText({ file: out, bytes: size }, 2)}\n` : `backup: ${out} (${size} bytes)\n`,
+          );
         } catch (error) {
           const signal = interruption.received();
           if (!(error instanceof BackupInterrupted) || signal === undefined) throw error;
@@ -57,13 +61,24 @@ export function addDatabaseCommands(database: Command): void {
     )
     .requiredOption("--from <file>", "the backup file")
     .option("--replace", "move the database in DATA_DIR aside (it is kept) and restore in its place")
-    .action(async (opts: { from: string; replace?: boolean }) =>
+    .option("--json", "print what was restored as JSON")
+    .action(async (opts: { from: string; replace?: boolean; json?: boolean }) =>
       withConfig(async (config) => {
         refuseThrowAwayDatabase(config);
         refusePostgres(config, "restore it with pg_restore or psql");
         const from = resolve(opts.from);
         const result = await restoreDataDir(config, from, opts.replace === true);
         const { customers, invoices, payments } = result.counts;
+        if (opts.json) {
+          const restored = {
+            from,
+            data_dir: result.dataDir,
+            counts: result.counts,
+            migrated: result.migrated,
+            replaced_to: result.replacedTo ?? null,
+          };
+          return void process.stdout.write(`${jsonText(restored, 2)}\n`);
+        }
         process.stdout.write(
           `restored ${from} into ${result.dataDir}: ${customers} customers, ${invoices} invoices, ${payments} payments\n` +
             (result.migrated.length > 0 ? `migrated: ${result.migrated.join(", ")}\n` : "") +

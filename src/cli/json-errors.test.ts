@@ -1,4 +1,6 @@
+import { Command } from "commander";
 import { describe, expect, it } from "vitest";
+import { asksForJson } from "./json-errors.ts";
 import { commandsOnSharedDatabase } from "../../test/helpers/tokenbill-command.ts";
 
 // A command given --json prints one JSON document on stdout whatever happens: its result, or on a failure the
@@ -12,6 +14,16 @@ describe("a failure of a command given --json", () => {
     const r = await tokenbill("payments", "statement", "--customer", "999", "--json");
     expect([r.code, r.stderr]).toEqual([3, "error: customer 999 not found\n"]);
     expect(JSON.parse(r.stdout)).toEqual({
+      error: { code: "NOT_FOUND", message: "customer 999 not found", exit_code: 3 },
+    });
+  });
+
+  it("is not found for a --customer filter naming no customer, in the words payments statement uses", async () => {
+    // It was an empty list and exit 0, as though the customer had no payments.
+    const text = await tokenbill("payments", "list", "--customer", "999");
+    expect([text.code, text.stdout, text.stderr]).toEqual([3, "", "error: customer 999 not found\n"]);
+    const json = await tokenbill("payments", "list", "--customer", "999", "--json");
+    expect(JSON.parse(json.stdout)).toEqual({
       error: { code: "NOT_FOUND", message: "customer 999 not found", exit_code: 3 },
     });
   });
@@ -33,9 +45,11 @@ describe("a failure of a command given --json", () => {
     });
   });
 
-  it("leaves stdout empty for a command that has no --json", async () => {
-    const r = await tokenbill("staff", "list", "--json");
-    expect([r.code, r.stdout]).toEqual([2, ""]);
-    expect(r.stderr).toMatch(/^error: unknown option '--json'/);
+  it("is left out for a command that has no --json (every command has one but the servers)", () => {
+    const program = new Command("tokenbill");
+    program.command("quiet");
+    program.command("loud").option("--json");
+    expect(asksForJson(program, ["node", "tokenbill", "quiet", "--json"])).toBe(false);
+    expect(asksForJson(program, ["node", "tokenbill", "loud", "--json"])).toBe(true);
   });
 });

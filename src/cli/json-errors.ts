@@ -45,3 +45,9 @@ export function jsonFailure(error: unknown, exitCode: number): string {
               { code: "INTERNAL", message: "an unexpected error: see the message on stderr" };
   return `${JSON.stringify({ error: { ...described, exit_code: exitCode } })}\n`;
 }
+
+/**
+ * The --json of a command that prints its result as JSON anyway (`payments record`, `config`): every command
+ * takes --json, so that a script may give it to any of them and read a failure as the envelope too.
+ */
+export const ALWAYS_JSON_HELP = "print JSON (as without it), and a failure as the error envelope on stdout";

@@ -28,6 +28,7 @@ import { INVOICE_ARGUMENT_HELP, invoiceIdOf } from "./invoice-argument.ts";
 import { renderTable } from "./output.ts";
 import { withSystemContext } from "./with-context.ts";
 import { feedsVerbs } from "./cli-text-input.ts";
+import { ALWAYS_JSON_HELP } from "./json-errors.ts";
 
 // `tokenbill payments …`: money in (billing-rules §7, docs/payments.md). People type amounts in the
 // currency's major unit ("12.34"); they are converted exactly to minor units with the currency's exponent
@@ -119,6 +120,7 @@ export function addPaymentCommands(payments: Command): void {
       "--date <date>",
       `when the money arrived: YYYY-MM-DD (that day in BILLING_TIME_ZONE) or an ISO 8601 instant; at most a day ahead and ${PAID_AT_MAX_AGE_YEARS} years back (default: now)`,
     )
+    .option("--json", ALWAYS_JSON_HELP)
     .action(async (opts: RecordOptions & { amount: string }) => {
       const details = recordDetails(opts);
       await withSystemContext(async (ctx) => {
@@ -145,6 +147,7 @@ export function addPaymentCommands(payments: Command): void {
     .requiredOption("--payment <id>", "the payment (pay_…)")
     .requiredOption("--amount <amount>", "the amount returned in the currency's unit, e.g. 12.34")
     .option("--reason <text>", "why", "")
+    .option("--json", ALWAYS_JSON_HELP)
     .action(async (opts: { payment: string; amount: string; reason: string }) =>
       withSystemContext(async (ctx) => {
         const payment = await getPayment({ ctx, input: { id: opts.payment } });
@@ -172,6 +175,7 @@ export function addPaymentCommands(payments: Command): void {
       "--older-than-minutes <n>",
       `refuse a reservation younger than this (at least ${MIN_RESERVATION_AGE_MINUTES}; default ${DEFAULT_RESERVATION_AGE_MINUTES})`,
     )
+    .option("--json", ALWAYS_JSON_HELP)
     .action(async (opts: { refund: string; olderThanMinutes?: string }) => {
       const minutes = opts.olderThanMinutes;
       if (minutes !== undefined && !/^\d{1,6}$/.test(minutes))
@@ -187,6 +191,7 @@ export function addPaymentCommands(payments: Command): void {
     .command("show")
     .description("a payment or a credit note")
     .argument("<id>", SHOWN_ID)
+    .option("--json", ALWAYS_JSON_HELP)
     .action(async (id: string) => {
       // Either verb's own refusal names only its kind of id ("must be a payment id"), though both are taken
       // here: one refusal names both, before the database is opened.
@@ -215,12 +220,17 @@ export function addPaymentCommands(payments: Command): void {
     .description("payments, newest first")
     .option("--customer <id>", "only this customer's")
     .option("--page <n>", "page", "1")
-    .action(async (opts: { customer?: string; page: string }) =>
+    .option("--json", "print the page as JSON, as the admin API lists it ({data, meta})")
+    .action(async (opts: { customer?: string; page: string; json?: boolean }) =>
       withSystemContext(async (ctx) => {
+        // A customer that does not exist is not found, as `payments statement` says: an empty list said
+        // "no payments" of a customer nobody has.
+        if (opts.customer !== undefined) await getCustomer({ ctx, input: { id: opts.customer } });
         const page = await listPayments({
           ctx,
           input: { page: opts.page, per_page: 50, ...(opts.customer ? { customer_id: opts.customer } : {}) },
         });
+        if (opts.json) return void print(page);
         const rows = [];
         for (const p of page.data) {
           rows.push([
@@ -247,6 +257,7 @@ export function addPaymentCommands(payments: Command): void {
     .requiredOption("--amount <amount>", "the net amount credited, in the currency's unit")
     .requiredOption("--reason <text>", "why")
     .option("--refund", "return the part already paid to the payments instead of keeping it as credit")
+    .option("--json", ALWAYS_JSON_HELP)
     .action(async (opts: { invoice: string; amount: string; reason: string; refund?: boolean }) =>
       withSystemContext(async (ctx) => {
         const id = await invoiceIdOf(ctx, opts.invoice);

@@ -1,8 +1,14 @@
 import type { Command } from "commander";
 import { enableStaffUser, resetStaffTwoFactor, setStaffPassword } from "../services/staff/staff-repairs.ts";
 import { createStaffUser, disableStaffUser, listStaffUsers } from "../services/staff/staff-users.ts";
+import { jsonText } from "../kernel/json.ts";
+import { renderTable } from "./output.ts";
 import { withSystemContext } from "./with-context.ts";
 import { feedsVerbs } from "./cli-text-input.ts";
+
+/** With --json the verb's answer, one document on stdout (a one-time password only there, never on stderr). */
+const printJson = (value: unknown) => process.stdout.write(`${jsonText(value, 2)}\n`);
+const JSON_HELP = "print the result as JSON";
 
 // `tokenbill staff …`: console users from the host, above all the first owner (nobody can log in to make
 // one otherwise) and the repair of an account nobody can get into any more (the only owner's lost phone or
@@ -20,7 +26,8 @@ export function addStaffCommands(staff: Command): void {
       "--password <password>",
       "the password (at least 12 characters); omitted: a random one is printed",
     )
-    .action(async (opts: { email: string; role: string; name: string; password?: string }) =>
+    .option("--json", "print the user as JSON, with the one-time password when one was made")
+    .action(async (opts: { email: string; role: string; name: string; password?: string; json?: boolean }) =>
       withSystemContext(async (ctx) => {
         const user = await createStaffUser({
           ctx,
@@ -31,6 +38,7 @@ export function addStaffCommands(staff: Command): void {
             ...(opts.password === undefined ? {} : { password: opts.password }),
           },
         });
+        if (opts.json) return void printJson(user);
         process.stdout.write(`id:       ${user.id}\nemail:    ${user.email}\nrole:     ${user.role}\n`);
         if (user.password !== undefined)
           process.stdout.write(
@@ -41,20 +49,29 @@ export function addStaffCommands(staff: Command): void {
   staff
     .command("list")
     .description("list staff users")
-    .action(async () =>
+    .option("--json", 'print the users as JSON ({"data": [...]})')
+    .action(async (opts: { json?: boolean }) =>
       withSystemContext(async (ctx) => {
-        for (const u of await listStaffUsers({ ctx, input: {} }))
-          process.stdout.write(
-            `${u.id}  ${u.email}  ${u.role}  ${u.disabled_at ? `disabled ${u.disabled_at}` : "active"}  2fa ${u.totp_enabled ? "on" : "off"}\n`,
-          );
+        const users = await listStaffUsers({ ctx, input: {} });
+        if (opts.json) return void printJson({ data: users });
+        const rows = users.map((u) => [
+          u.id,
+          u.email,
+          u.role,
+          u.disabled_at ? `disabled ${u.disabled_at}` : "active",
+          u.totp_enabled ? "on" : "off",
+        ]);
+        process.stdout.write(`${renderTable(["Id", "E-mail", "Role", "State", "2FA"], rows)}\n`);
       }),
     );
   staff
     .command("disable <id>")
     .description("disable a staff user, end their sessions and revoke the API keys they created")
-    .action(async (id: string) =>
+    .option("--json", JSON_HELP)
+    .action(async (id: string, opts: { json?: boolean }) =>
       withSystemContext(async (ctx) => {
         const user = await disableStaffUser({ ctx, input: { id } });
+        if (opts.json) return void printJson(user);
         process.stdout.write(user.changed ? `disabled ${id}\n` : `${id} was already disabled\n`);
         if (user.api_keys_revoked.length > 0) process.stdout.write(keysRevokedLine(user.api_keys_revoked));
       }),
@@ -62,9 +79,11 @@ export function addStaffCommands(staff: Command): void {
   staff
     .command("enable <id>")
     .description("enable a disabled staff user again")
-    .action(async (id: string) =>
+    .option("--json", JSON_HELP)
+    .action(async (id: string, opts: { json?: boolean }) =>
       withSystemContext(async (ctx) => {
         const user = await enableStaffUser({ ctx, input: { id } });
+        if (opts.json) return void printJson(user);
         process.stdout.write(user.changed ? `enabled ${id}\n` : `${id} was already enabled\n`);
       }),
     );
@@ -77,12 +96,14 @@ export function addStaffCommands(staff: Command): void {
       "--password <password>",
       "the new password (at least 12 characters); omitted: a random one is printed",
     )
-    .action(async (id: string, opts: { password?: string }) =>
+    .option("--json", "print the result as JSON, with the one-time password when one was made")
+    .action(async (id: string, opts: { password?: string; json?: boolean }) =>
       withSystemContext(async (ctx) => {
         const reset = await setStaffPassword({
           ctx,
           input: { id, ...(opts.password === undefined ? {} : { password: opts.password }) },
         });
+        if (opts.json) return void printJson(reset);
         process.stdout.write(`password of ${id} reset; their sessions have ended\n`);
         if (reset.password !== undefined)
           process.stdout.write(
@@ -93,9 +114,11 @@ export function addStaffCommands(staff: Command): void {
   staff
     .command("reset-2fa <id>")
     .description("turn a staff user's two-factor login off (a lost phone) and end their sessions")
-    .action(async (id: string) =>
+    .option("--json", JSON_HELP)
+    .action(async (id: string, opts: { json?: boolean }) =>
       withSystemContext(async (ctx) => {
         const user = await resetStaffTwoFactor({ ctx, input: { id } });
+        if (opts.json) return void printJson(user);
         process.stdout.write(
           user.changed
             ? `two-factor login of ${id} turned off; their sessions have ended\n`
