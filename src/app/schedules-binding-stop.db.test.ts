@@ -72,7 +72,8 @@ describe("serve stopping while a scheduled billing run waits on SolusIO's bindin
     expect(await asked).toBe("/api/v1/users");
     const schedules = startSchedules(
       {
-        ...billingContext(handle, {}, new Date("2026-11-02T00:00:00Z")),
+        // Billing since October, so that October is due (billing-start.ts).
+        ...billingContext(handle, { BILLING_START_PERIOD: "2026-10" }, new Date("2026-11-02T00:00:00Z")),
         logger,
         solusio: integrate(connection, parseConfig({ LOG_LEVEL: "silent" })),
       },

@@ -15,7 +15,14 @@ beforeAll(async () => {
 });
 afterAll(async () => handle?.close());
 
-const ctx = () => billingContext(handle, { USAGE_SOURCE: "snapshots" }, new Date("2026-11-01T02:00:00Z"));
+// A book billing since October (BILLING_START_PERIOD): on a new database the schedule would start at November
+// (billing-start.ts) and leave October alone.
+const ctx = () =>
+  billingContext(
+    handle,
+    { USAGE_SOURCE: "snapshots", BILLING_START_PERIOD: "2026-10" },
+    new Date("2026-11-01T02:00:00Z"),
+  );
 
 function slotJobs() {
   return handle.db

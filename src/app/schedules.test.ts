@@ -55,9 +55,25 @@ describe("the billing schedule after a change of BILLING_TIME_ZONE", () => {
     const newYork = { ...config, BILLING_TIME_ZONE: "America/New_York" };
     const berlinOctober = { ...periodBounds("2026-10", "Europe/Berlin"), timeZone: "Europe/Berlin" };
     const recorded = (p: string) => (p === "2026-10" ? berlinOctober : undefined);
-    expect(SCHEDULES.billing.slot(at("2026-11-01T00:30:00Z"), newYork, recorded)?.slot).toBe(
+    expect(SCHEDULES.billing.slot(at("2026-11-01T00:30:00Z"), newYork, { recorded })?.slot).toBe(
       "billing:2026-10",
     );
     expect(SCHEDULES.billing.slot(at("2026-11-01T00:30:00Z"), newYork)?.slot).toBe("billing:2026-09");
+  });
+});
+
+describe("the billing schedule's start (billing-start.ts)", () => {
+  it("schedules no period before the start: a first start on December 6 does not bill November", () => {
+    const now = at("2026-12-06T07:41:00Z");
+    const start = { period: "2026-12", reason: "first_schedule" as const };
+    expect(SCHEDULES.billing.slot(now, config, { recorded: () => undefined, start })).toBeNull();
+    // The start's own month is billed once it is due; a start set to November bills November.
+    expect(
+      SCHEDULES.billing.slot(at("2027-01-01T01:00:00Z"), config, { recorded: () => undefined, start })?.slot,
+    ).toBe("billing:2026-12");
+    const november = { period: "2026-11", reason: "configured" as const };
+    expect(SCHEDULES.billing.slot(now, config, { recorded: () => undefined, start: november })?.slot).toBe(
+      "billing:2026-11",
+    );
   });
 });

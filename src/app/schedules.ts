@@ -1,6 +1,11 @@
 import { pollsServers, readsActivity } from "../billing/usage/usage-sources-from-config.ts";
 import { duePeriod, nextScheduledRun } from "../billing/runs/billing-scheduler.ts";
 import { recordedBoundsAround } from "../billing/runs/recorded-period-bounds.ts";
+import {
+  type BillingStart,
+  describeBillingStart,
+  ensureBillingStart,
+} from "../billing/runs/billing-start.ts";
 import { NOTHING_RECORDED, type RecordedOf } from "../domain/period-tiling.ts";
 import type { Config } from "../config.ts";
 import type { ServiceContext } from "../kernel/context.ts";
@@ -19,20 +24,28 @@ import { slotStamp, slotStart, startClock } from "../jobs/schedule-clock.ts";
 /** The job a firing claims: its kind, its slot (`billing:2026-10`) and its payload. */
 type SlotJob = { [K in JobKind]: { kind: K; slot: string; payload: JobPayload<K> } }[JobKind];
 
+/**
+ * What the billing schedule reads from the database before each firing: where its months end (the bounds their
+ * runs recorded, period-tiling.ts) and the first period it may bill (billing-start.ts).
+ */
+export interface ScheduleFacts {
+  recorded: RecordedOf;
+  start?: BillingStart | undefined;
+}
+
+const NO_FACTS: ScheduleFacts = { recorded: NOTHING_RECORDED };
+
 interface Schedule {
   /** Whether it runs in this context. */
   enabled(ctx: ServiceContext): boolean;
   /** The first firing, for a start at `now`. */
   first(now: Date, config: Config): Date;
-  /**
-   * What `slot` and `next` need from the database, read before each firing and again after it: the billing
-   * schedule's months end where their runs recorded (period-tiling.ts). Nothing for the others.
-   */
-  read?(ctx: ServiceContext, now: Date): Promise<RecordedOf>;
+  /** What `slot` and `next` need from the database, read before each firing and again after it. */
+  read?(ctx: ServiceContext, now: Date): Promise<ScheduleFacts>;
   /** The slot due at `now`, or null when nothing is. */
-  slot(now: Date, config: Config, recorded?: RecordedOf): SlotJob | null;
+  slot(now: Date, config: Config, facts?: ScheduleFacts): SlotJob | null;
   /** The next firing after one at `now`. */
-  next(now: Date, config: Config, recorded?: RecordedOf): Date;
+  next(now: Date, config: Config, facts?: ScheduleFacts): Date;
 }
 
 const HOUR = 3_600_000;
@@ -57,23 +70,28 @@ export const SCHEDULES = {
    * billing-rules §5: a period is billed once its end plus BILLING_GRACE_MS has passed. Looked at then and
    * hourly; the slot is the period, so each period gets one scheduled run (retried as its kind says). A
    * period ends where its run will end it: after a change of BILLING_TIME_ZONE the month in progress began
-   * where the month billed before it ended (the recorded bounds around `now − grace`).
+   * where the month billed before it ended (the recorded bounds around `now − grace`). A period before the
+   * billing start (billing-start.ts: the month in progress at the first firing on a new database) is never
+   * due: a first start on December 6 bills December at its end, not November at once.
    */
   billing: {
     enabled: () => true,
     first: (now) => now,
-    read: (ctx, now) =>
-      recordedBoundsAround(
+    read: async (ctx, now) => ({
+      recorded: await recordedBoundsAround(
         ctx.db,
         new Date(now.getTime() - ctx.config.BILLING_GRACE_MS),
         ctx.config.BILLING_TIME_ZONE,
       ),
-    slot: (now, c, recorded = NOTHING_RECORDED) => {
+      start: await ensureBillingStart(ctx),
+    }),
+    slot: (now, c, { recorded, start } = NO_FACTS) => {
       // The latest due period: one slot each, so a period already scheduled is not scheduled again.
       const period = duePeriod(now, c.BILLING_TIME_ZONE, c.BILLING_GRACE_MS, recorded);
+      if (start && period < start.period) return null;
       return { kind: "billing.scheduled_run", slot: `billing:${period}`, payload: { period } };
     },
-    next: (now, c, recorded = NOTHING_RECORDED) => {
+    next: (now, c, { recorded } = NO_FACTS) => {
       const due = nextScheduledRun(now, c.BILLING_TIME_ZONE, c.BILLING_GRACE_MS, recorded).at.getTime();
       return new Date(Math.min(due, now.getTime() + HOUR));
     },
@@ -144,20 +162,28 @@ export function startSchedules(
       // Read before the slot is chosen, and again after the work for `next`: a billing run the firing made
       // records its month's bounds. A read that fails before fails the firing (logged); one after leaves the
       // last read to `next`, a firing at most an hour away reading again.
-      let recorded: RecordedOf = NOTHING_RECORDED;
+      let facts: ScheduleFacts = NO_FACTS;
+      let announced: string | undefined;
       const read = async () => {
-        if (schedule.read) recorded = await schedule.read(ctx, ctx.now());
+        if (!schedule.read) return;
+        facts = await schedule.read(ctx, ctx.now());
+        // Said once, and again only should it change (BILLING_START_PERIOD is read at start: a restart).
+        const start = facts.start && describeBillingStart(facts.start);
+        if (start !== undefined && start !== announced) {
+          announced = start;
+          ctx.logger.info({ period: facts.start?.period, reason: facts.start?.reason }, start);
+        }
       };
       return startClock({
         name,
         logger: ctx.logger,
         now: ctx.now,
         first: schedule.first(ctx.now(), ctx.config),
-        next: (now) => schedule.next(now, ctx.config, recorded),
+        next: (now) => schedule.next(now, ctx.config, facts),
         fire: async () => {
           await read();
           try {
-            await fire(ctx, runner, schedule.slot(ctx.now(), ctx.config, recorded));
+            await fire(ctx, runner, schedule.slot(ctx.now(), ctx.config, facts));
           } finally {
             await read().catch(() => {});
           }

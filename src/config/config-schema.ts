@@ -27,6 +27,7 @@ import {
   webhookUrlList,
 } from "./setting-shapes.ts";
 import { trustProxySetting } from "./trust-proxy-setting.ts";
+import { periodString } from "../kernel/schemas.ts";
 
 // Every setting of tokenbill with its kind, range and default (docs/configuration.md lists them), and the
 // checks that take several settings together (a URL that needs its token, a secret that needs its key).
@@ -131,6 +132,9 @@ const ConfigObject = z
       .default("usage"),
     SERVER_POLL_INTERVAL_MS: wholeNumber(10_000, 86_400_000, 300_000),
     BILLING_GRACE_MS: wholeNumber(0, 30 * 86_400_000, 3_600_000),
+    // The first period the billing schedule bills (src/billing/runs/billing-start.ts); unset: the one recorded
+    // the first time the schedule ran on the database.
+    BILLING_START_PERIOD: optionalText.pipe(periodString.optional()),
     BILLING_BATCH_SIZE: wholeNumber(1, 5000, 500),
     INVOICE_NUMBER_FORMAT: z
       .string()

@@ -42,6 +42,7 @@ import * as m031billingRunTimeZone from "./migrations/031-billing-run-time-zone.
 import * as m032listIndexes from "./migrations/032-list-indexes.ts";
 import * as m033customerClientGroupList from "./migrations/033-customer-client-group-list.ts";
 import * as m034staffMustChangePassword from "./migrations/034-staff-must-change-password.ts";
+import * as m035billingStart from "./migrations/035-billing-start.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -83,6 +84,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "032-list-indexes": m032listIndexes,
   "033-customer-client-group-list": m033customerClientGroupList,
   "034-staff-must-change-password": m034staffMustChangePassword,
+  "035-billing-start": m035billingStart,
 };
 
 /**

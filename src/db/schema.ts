@@ -392,6 +392,17 @@ export interface SsoLinkUseTable {
   used_at: ColumnType<Date, Date | undefined, never>;
 }
 
+// The first period the billing schedule bills (migration 035); one row at most.
+export interface BillingStartTable {
+  singleton: ColumnType<boolean, boolean | undefined, never>;
+  period: string;
+  /** Who set it: the first schedule (the month in progress), the book's first run, or BILLING_START_PERIOD. */
+  reason: BillingStartReason;
+  recorded_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export type BillingStartReason = "first_schedule" | "first_billing_run" | "configured";
+
 export interface AppSecretTable {
   name: string;
   value: string;
@@ -405,6 +416,7 @@ export interface Database {
   portal_token: PortalTokenTable;
   app_secret: AppSecretTable;
   solusio_binding: SolusioBindingTable;
+  billing_start: BillingStartTable;
   sso_link_use: SsoLinkUseTable;
   solusio_call: SolusioCallTable;
   job: JobTable;

@@ -30,7 +30,12 @@ describe("the billing schedule", () => {
     // Server 2 is gone at the next poll: billed until its last sighting (hours started by then: 1).
     expect(await poll("2026-10-10T00:30:00Z", [server(1, 2)])).toMatchObject({ servers: 1, gone: 1 });
 
-    const ctx = billingContext(handle, { USAGE_SOURCE: "snapshots" }, new Date("2026-11-01T02:00:00Z"));
+    // Billing since October: on a new database the schedule would start at November (billing-start.ts).
+    const ctx = billingContext(
+      handle,
+      { USAGE_SOURCE: "snapshots", BILLING_START_PERIOD: "2026-10" },
+      new Date("2026-11-01T02:00:00Z"),
+    );
     const scheduler = startSchedules(ctx, ["billing"]);
     await scheduler.idle();
     await scheduler.stop();
