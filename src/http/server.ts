@@ -225,7 +225,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   // Jobs a request writes wake the runners by themselves (job-wakeups.ts): no request has to.
   app.addHook("onResponse", async (request, reply) => {
-    if (reply.statusCode >= 500)
+    // A 503 from /readyz is its answer, not a failure: the probe logs its own state changes (below).
+    if (reply.statusCode >= 500 && request.routeOptions.url !== "/readyz")
       request.log.warn({ url: request.url, status: reply.statusCode }, "request failed");
   });
 
@@ -241,6 +242,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         logger.warn({ err: error }, "the pricing index could not be loaded yet; /readyz tries again"),
       );
   app.decorate("warmPricingIndex", () => void warmPricing());
+  // A load balancer probes every few seconds: each change of the answer is logged once, not each probe (until
+  // 2026-12-06 every probe while the index loaded logged two warnings).
+  let lastReadiness: string = "ready";
   app.get("/readyz", open, async (request, reply) => {
     let answer: Readiness | "pricing index loading" | typeof NEWER_SCHEMA = deps.newerSchema?.()
       ? NEWER_SCHEMA
@@ -249,8 +253,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       void warmPricing();
       answer = "pricing index loading";
     }
-    if (answer === "ready") return { status: "ready" };
-    request.log.warn(answer);
+    const changed = answer !== lastReadiness;
+    lastReadiness = answer;
+    if (answer === "ready") {
+      if (changed) request.log.info("ready");
+      return { status: "ready" };
+    }
+    if (changed) request.log.warn({ reason: answer }, `not ready: ${answer}`);
     return reply.status(503).send({ status: "unavailable", reason: answer });
   });
 

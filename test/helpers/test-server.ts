@@ -26,6 +26,7 @@ export async function startTestServer(
     now?: () => Date;
     logger?: Logger;
     warmPricingIndex?: boolean;
+    newerSchema?: () => readonly string[] | undefined;
     backup?: (signal?: AbortSignal) => Promise<BackupStream>;
   } = {},
 ): Promise<TestServer> {
