@@ -9,7 +9,7 @@ import { ensureSandboxLogins } from "./sandbox/sandbox-logins.ts";
 import { portalMailer } from "../services/portal-accounts/portal-mail.ts";
 import { recordSandboxTokenbillUrl, type Sandbox, startSandbox } from "./sandbox/start-sandbox.ts";
 import { actors } from "../kernel/actor.ts";
-import { ensureBootstrapKey } from "../services/api-keys/bootstrap-key.ts";
+import { ensureBootstrapKey, missingAdminKeyAdvice } from "../services/api-keys/bootstrap-key.ts";
 import { applySetup, planSetup } from "../services/setup/plan-setup.ts";
 import { decideSandbox } from "./sandbox/sandbox-decision.ts";
 import { ensureBound } from "../solusio/solusio-binding.ts";
@@ -134,6 +134,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           )
         : undefined;
     if (adminKeyFile) logger.info({ file: adminKeyFile }, "an admin API key is in this file");
+    else if (handle.kind !== "pglite") {
+      const advice = await missingAdminKeyAdvice(
+        systemContext(handle, config, logger, actors.system("bootstrap")),
+      );
+      if (advice) logger.warn(advice);
+    }
     const unreachableLinks = publicUrlWarning(config, sandbox !== undefined);
     if (unreachableLinks) logger.warn(unreachableLinks);
     let demoCustomers = false;

@@ -37,3 +37,20 @@ export async function ensureBootstrapKey(ctx: ServiceContext, dataDir: string): 
   writePrivateFile(file, `${key.key}\n`, warn);
   return file;
 }
+
+/**
+ * On PostgreSQL no key is written to a file (several instances, no shared directory): the operator makes the
+ * first one with `tokenbill apikey create`, which works beside a running serve. Until one exists, each start
+ * says so; undefined when a usable key or TOKENBILL_ADMIN_API_KEY exists.
+ */
+export async function missingAdminKeyAdvice(ctx: ServiceContext): Promise<string | undefined> {
+  if (ctx.config.TOKENBILL_ADMIN_API_KEY) return undefined;
+  const usable = await ctx.db
+    .selectFrom("api_key")
+    .select("id")
+    .where("revoked_at", "is", null)
+    .limit(1)
+    .executeTakeFirst();
+  if (usable) return undefined;
+  return "no admin API key exists yet: create one with `tokenbill apikey create --name admin` (it is printed once) or set TOKENBILL_ADMIN_API_KEY (docs/install-production.md)";
+}
