@@ -2,13 +2,14 @@ import PDFDocument from "pdfkit";
 import { hasRightToLeft, layoutOrder } from "./pdf-bidi.ts";
 import { type PdfFonts, PRIMARY, pdfFonts } from "./pdf-fonts.ts";
 import { breakLines, type FontRun, fontRuns } from "./pdf-lines.ts";
+import { startStructure } from "./pdf-tags.ts";
 import { toMetadata, toPrintable } from "./pdf-text.ts";
 
 // What every tokenbill PDF (invoice, credit note, statement) is drawn with: A4, DejaVu Sans Condensed
 // embedded, and the configured fallback fonts for what it lacks (pdf-fonts.ts; every string passes through
 // toPrintable, so a character no font has shows as "?"), the same colours, and reproducible bytes (the
 // creation date comes from the document, so pdfkit's file ID does too; the embedded subsets' names are
-// derived from the fonts' registered names, not drawn at random).
+// derived from the fonts' registered names, not drawn at random), tagged for screen readers (pdf-tags.ts).
 
 export const PAGE = { width: 595.28, height: 841.89, margin: 50 }; // A4 in points
 export const RIGHT = PAGE.width - PAGE.margin;
@@ -43,6 +44,8 @@ export function newPdf(
     size: "A4",
     margin: PAGE.margin,
     bufferPages: true,
+    // Tagged (pdf-tags.ts): a screen reader reads the structure tree, in English, under the title.
+    tagged: true,
     displayTitle: true,
     lang: "en",
     info: {
@@ -61,6 +64,7 @@ export function newPdf(
   for (const [i, font] of fonts.fallbacks.entries())
     pdf.registerFont(fallbackName(i), font as unknown as Buffer);
   documentFonts.set(pdf, fonts);
+  startStructure(pdf);
   return pdf.font(FONT);
 }
 

@@ -18,6 +18,7 @@ import {
   textWidth,
   write,
 } from "./pdf-page.ts";
+import { artifact, type Element, group, labelledRow, rootOf, tagged } from "./pdf-tags.ts";
 
 // What every PDF document draws alike (the invoice, credit notes, statements): a table that continues on
 // new pages under its headings, the totals box, the footer line. A figure is never broken over two lines in
@@ -61,23 +62,41 @@ function layRow(pdf: Doc, columns: readonly PdfColumn[], cells: readonly string[
   return { laid, height };
 }
 
+/**
+ * How a drawn row is tagged (pdf-tags.ts): under `table` as a row of headings (TH) or cells (TD), or, for the
+ * headings repeated on a continued page, as an artifact that a screen reader does not read twice.
+ */
+type RowTag = { table: Element; cell: "TH" | "TD" } | "repeated";
+
 function drawRow(
   pdf: Doc,
   columns: readonly PdfColumn[],
   row: ReturnType<typeof layRow>,
   y: number,
   header: boolean,
+  tag: RowTag,
 ): number {
-  row.laid.forEach((cell, i) => {
+  const drawCell = (cell: (typeof row.laid)[number], i: number) =>
     write(pdf, cell.text, (columns[i]?.x ?? PAGE.margin) + PAD, y + PAD + cell.dy, cell.style);
-  });
+  if (tag === "repeated") {
+    artifact(pdf, "Pagination", () => {
+      for (const [i, cell] of row.laid.entries()) drawCell(cell, i);
+    });
+  } else {
+    const tr = group(pdf, tag.table, "TR");
+    const scope = tag.cell === "TH" ? "Column" : undefined;
+    for (const [i, cell] of row.laid.entries()) tagged(pdf, tr, tag.cell, () => drawCell(cell, i), scope);
+    tr.end();
+  }
   const ruleY = y + row.height;
-  pdf
-    .moveTo(PAGE.margin, ruleY)
-    .lineTo(RIGHT, ruleY)
-    .lineWidth(header ? 1.2 : 0.5)
-    .strokeColor(header ? INK : RULE)
-    .stroke();
+  artifact(pdf, "Layout", () =>
+    pdf
+      .moveTo(PAGE.margin, ruleY)
+      .lineTo(RIGHT, ruleY)
+      .lineWidth(header ? 1.2 : 0.5)
+      .strokeColor(header ? INK : RULE)
+      .stroke(),
+  );
   return ruleY;
 }
 
@@ -96,15 +115,17 @@ export async function drawTable(
   rows: readonly (readonly string[])[],
   top: number,
 ): Promise<number> {
+  const table = group(pdf, rootOf(pdf), "Table");
   const heading = layRow(pdf, columns, headings, true);
-  let y = drawRow(pdf, columns, heading, top, true);
+  let y = drawRow(pdf, columns, heading, top, true, { table, cell: "TH" });
   for (const [i, cells] of rows.entries()) {
     if (i > 0 && i % ROWS_BETWEEN_TURNS === 0) await new Promise((turn) => setImmediate(turn));
     const row = layRow(pdf, columns, cells, false);
     const next = ensureSpace(pdf, y, row.height);
-    if (next !== y) y = drawRow(pdf, columns, heading, next, true);
-    y = drawRow(pdf, columns, row, y, false);
+    if (next !== y) y = drawRow(pdf, columns, heading, next, true, "repeated");
+    y = drawRow(pdf, columns, row, y, false, { table, cell: "TD" });
   }
+  table.end();
   return y;
 }
 
@@ -132,23 +153,38 @@ const totalsStyle = (row: TotalsRow) => ({ font: row.strong ? BOLD : FONT, size:
 /** Draws the totals box's rows from `top` (or only measures them); returns the y below it. */
 function layTotals(pdf: Doc, rows: readonly TotalsRow[], top: number, draw: boolean): number {
   const { x, width, valueWidth } = totalsLayout(pdf, rows);
+  // Drawn, the box is tagged as a table whose rows are each headed by their label (TH, scope Row).
+  const table = draw ? group(pdf, rootOf(pdf), "Table") : null;
   let y = top;
   for (const row of rows) {
     const style = totalsStyle(row);
     if (row.strong) {
-      if (draw) pdf.moveTo(x, y).lineTo(RIGHT, y).lineWidth(1.2).strokeColor(INK).stroke();
+      if (draw) {
+        const ruleY = y;
+        artifact(pdf, "Layout", () =>
+          pdf.moveTo(x, ruleY).lineTo(RIGHT, ruleY).lineWidth(1.2).strokeColor(INK).stroke(),
+        );
+      }
       y += 4;
     }
     const labelStyle = { ...style, width: width - valueWidth - 2 * PAD };
     const fit = onOneLine(pdf, row.value, { ...style, width: valueWidth - PAD, align: "right" });
-    const label = draw ? write(pdf, row.label, x + PAD, y, labelStyle) : measure(pdf, row.label, labelStyle);
-    const value =
-      (draw
-        ? write(pdf, row.value, RIGHT - valueWidth, y + fit.dy, fit.style)
-        : measure(pdf, row.value, fit.style)) + fit.dy;
+    const rowY = y;
+    const drawn =
+      table === null
+        ? { label: measure(pdf, row.label, labelStyle), value: measure(pdf, row.value, fit.style) }
+        : labelledRow(
+            pdf,
+            table,
+            () => write(pdf, row.label, x + PAD, rowY, labelStyle),
+            () => write(pdf, row.value, RIGHT - valueWidth, rowY + fit.dy, fit.style),
+          );
+    const label = drawn.label;
+    const value = drawn.value + fit.dy;
     // A wrapped label or figure pushes the next row down by its own height, not the label's alone.
     y += Math.max(label, value) + 4;
   }
+  table?.end();
   return y;
 }
 
@@ -172,12 +208,15 @@ export function drawFooters(pdf: Doc, seller: { name: string; email: string }, t
     const margin = pdf.page.margins.bottom;
     pdf.page.margins.bottom = 0;
     const text = `${seller.name} · ${title} · Questions: ${seller.email} · Page ${i + 1} of ${range.count}`;
-    write(pdf, text, PAGE.margin, PAGE.height - PAGE.margin + 10, {
-      width: CONTENT_WIDTH,
-      size: 8,
-      color: MUTED,
-      align: "right",
-    });
+    // Repeated on every page, the footer is pagination: a screen reader does not read it page after page.
+    artifact(pdf, "Pagination", () =>
+      write(pdf, text, PAGE.margin, PAGE.height - PAGE.margin + 10, {
+        width: CONTENT_WIDTH,
+        size: 8,
+        color: MUTED,
+        align: "right",
+      }),
+    );
     pdf.page.margins.bottom = margin;
   }
 }

@@ -15,6 +15,7 @@ import { ServiceError } from "../../kernel/errors.ts";
 import { describeInvoice, type InvoiceContent } from "./invoice-content.ts";
 import type { InvoiceDocument } from "./invoice-document.ts";
 import { pdfFonts } from "./pdf-fonts.ts";
+import { block, group, labelledRow, rootOf } from "./pdf-tags.ts";
 import { printableCurrency } from "./pdf-text.ts";
 import { columnsOf, drawFooters, drawTable, drawTotals, type TotalsRow } from "./pdf-table.ts";
 
@@ -49,7 +50,7 @@ export async function renderInvoicePdf(doc: InvoiceDocument, fonts = pdfFonts())
   const noteHeight = Math.max(30, measure(pdf, content.note, noteStyle));
   y = drawTotals(pdf, totalsRows(content), y + 12, 18 + noteHeight);
   y = ensureSpace(pdf, y + 18, noteHeight);
-  write(pdf, content.note, PAGE.margin, y, noteStyle);
+  block(pdf, "P", () => write(pdf, content.note, PAGE.margin, y, noteStyle));
   drawFooters(pdf, doc.seller, content.title);
   pdf.end();
   return await done;
@@ -67,44 +68,63 @@ function issueInstant(issueDate: string): Date {
 function drawHeader(pdf: Doc, c: InvoiceContent): number {
   const leftWidth = 210;
   let left = PAGE.margin;
-  left += write(pdf, c.seller.name, PAGE.margin, left, { width: leftWidth, font: BOLD, size: 15 }) + 4;
-  for (const line of c.seller.lines) {
-    left += write(pdf, line, PAGE.margin, left, { width: leftWidth, color: MUTED });
-  }
-
   const labelX = 270;
   const labelWidth = 80;
   const valueX = labelX + labelWidth + 8;
   const valueWidth = RIGHT - valueX;
+  // Read in the order a reader looks: the document's heading first, then who sent it, then its facts.
   let right = PAGE.margin;
-  right += write(pdf, "INVOICE", labelX, right, {
-    width: RIGHT - labelX,
-    font: BOLD,
-    size: 20,
-    align: "right",
-  });
-  if (c.statusBadge !== null) {
-    right += write(pdf, c.statusBadge, labelX, right, {
-      width: RIGHT - labelX,
-      font: BOLD,
-      size: 12,
-      color: ALERT,
-      align: "right",
-    });
+  right += block(pdf, "H1", () =>
+    write(pdf, "INVOICE", labelX, right, { width: RIGHT - labelX, font: BOLD, size: 20, align: "right" }),
+  );
+  left += block(pdf, "P", () =>
+    write(pdf, c.seller.name, PAGE.margin, left, { width: leftWidth, font: BOLD, size: 15 }),
+  );
+  left += 4;
+  for (const line of c.seller.lines) {
+    left += block(pdf, "P", () => write(pdf, line, PAGE.margin, left, { width: leftWidth, color: MUTED }));
+  }
+
+  const badge = c.statusBadge;
+  if (badge !== null) {
+    right += block(pdf, "P", () =>
+      write(pdf, badge, labelX, right, {
+        width: RIGHT - labelX,
+        font: BOLD,
+        size: 12,
+        color: ALERT,
+        align: "right",
+      }),
+    );
   }
   right += 6;
+  // The facts are a table of two columns, each row headed by its label.
+  const facts = group(pdf, rootOf(pdf), "Table");
   for (const fact of c.facts) {
-    write(pdf, fact.label, labelX, right, { width: labelWidth, color: MUTED, align: "right" });
-    right += write(pdf, fact.value, valueX, right, { width: valueWidth }) + 1.5;
+    const top = right;
+    const drawn = labelledRow(
+      pdf,
+      facts,
+      () => write(pdf, fact.label, labelX, top, { width: labelWidth, color: MUTED, align: "right" }),
+      () => write(pdf, fact.value, valueX, top, { width: valueWidth }),
+    );
+    right += drawn.value + 1.5;
   }
+  facts.end();
   return Math.max(left, right);
 }
 
 function drawBillTo(pdf: Doc, c: InvoiceContent, top: number): number {
   let y = top;
-  y += write(pdf, "BILL TO", PAGE.margin, y, { width: 250, font: BOLD, size: 8, color: MUTED }) + 2;
-  y += write(pdf, c.billTo.name, PAGE.margin, y, { width: 250, font: BOLD, size: 10 }) + 1;
-  for (const line of c.billTo.lines) y += write(pdf, line, PAGE.margin, y, { width: 250 });
+  y +=
+    block(pdf, "H2", () =>
+      write(pdf, "BILL TO", PAGE.margin, y, { width: 250, font: BOLD, size: 8, color: MUTED }),
+    ) + 2;
+  y +=
+    block(pdf, "P", () => write(pdf, c.billTo.name, PAGE.margin, y, { width: 250, font: BOLD, size: 10 })) +
+    1;
+  for (const line of c.billTo.lines)
+    y += block(pdf, "P", () => write(pdf, line, PAGE.margin, y, { width: 250 }));
   return y;
 }
 
@@ -124,7 +144,7 @@ async function drawLines(pdf: Doc, c: InvoiceContent, top: number): Promise<numb
 function drawLineNote(pdf: Doc, note: string, top: number): number {
   const style = { width: CONTENT_WIDTH, size: 7.5, color: MUTED };
   const y = ensureSpace(pdf, top, measure(pdf, note, style));
-  return y + write(pdf, note, PAGE.margin, y, style);
+  return y + block(pdf, "P", () => write(pdf, note, PAGE.margin, y, style));
 }
 
 /** The invoice's totals: its total and amount due strong, the total larger. */

@@ -13,6 +13,7 @@ import {
 } from "./pdf-page.ts";
 import { pdfFonts } from "./pdf-fonts.ts";
 import { columnsOf, drawFooters, drawTable, drawTotals } from "./pdf-table.ts";
+import { block, group, labelledRow, rootOf } from "./pdf-tags.ts";
 import type { SimpleLayout } from "./simple-layout.ts";
 
 // The PDF of a credit note or statement, drawn like the invoice PDF (render-invoice-pdf.ts): A4, the
@@ -33,7 +34,7 @@ export async function renderSimplePdf(c: SimpleLayout, fonts = pdfFonts()): Prom
   y = drawTotals(pdf, c.totals, y + 12, notesHeight);
   for (const note of c.notes) {
     y = ensureSpace(pdf, y + 8, measure(pdf, note, noteStyle));
-    y += write(pdf, note, PAGE.margin, y, noteStyle);
+    y += block(pdf, "P", () => write(pdf, note, PAGE.margin, y, noteStyle));
   }
   drawFooters(pdf, c.seller, c.title);
   pdf.end();
@@ -41,39 +42,58 @@ export async function renderSimplePdf(c: SimpleLayout, fonts = pdfFonts()): Prom
 }
 
 function drawHeader(pdf: Doc, c: SimpleLayout): number {
-  let left = PAGE.margin;
-  left += write(pdf, c.seller.name, PAGE.margin, left, { width: 210, font: BOLD, size: 15 }) + 4;
-  for (const line of c.seller.lines)
-    left += write(pdf, line, PAGE.margin, left, { width: 210, color: MUTED });
   const labelX = 270;
   const labelWidth = 90;
   const valueX = labelX + labelWidth + 8;
+  // Read in the order a reader looks: the document's heading first, then who sent it, then its facts.
   let right = PAGE.margin;
-  right += write(pdf, c.heading.toUpperCase(), labelX, right, {
-    width: RIGHT - labelX,
-    font: BOLD,
-    size: 20,
-    align: "right",
-  });
+  right += block(pdf, "H1", () =>
+    write(pdf, c.heading.toUpperCase(), labelX, right, {
+      width: RIGHT - labelX,
+      font: BOLD,
+      size: 20,
+      align: "right",
+    }),
+  );
+  let left = PAGE.margin;
+  left += block(pdf, "P", () =>
+    write(pdf, c.seller.name, PAGE.margin, left, { width: 210, font: BOLD, size: 15 }),
+  );
+  left += 4;
+  for (const line of c.seller.lines)
+    left += block(pdf, "P", () => write(pdf, line, PAGE.margin, left, { width: 210, color: MUTED }));
   right += 6;
+  // The facts are a table of two columns, each row headed by its label.
+  const facts = group(pdf, rootOf(pdf), "Table");
   for (const fact of c.facts) {
-    write(pdf, fact.label, labelX, right, { width: labelWidth, color: MUTED, align: "right" });
-    right += write(pdf, fact.value, valueX, right, { width: RIGHT - valueX }) + 1.5;
+    const top = right;
+    const drawn = labelledRow(
+      pdf,
+      facts,
+      () => write(pdf, fact.label, labelX, top, { width: labelWidth, color: MUTED, align: "right" }),
+      () => write(pdf, fact.value, valueX, top, { width: RIGHT - valueX }),
+    );
+    right += drawn.value + 1.5;
   }
+  facts.end();
   return Math.max(left, right);
 }
 
 function drawParty(pdf: Doc, c: SimpleLayout, top: number): number {
   let y = top;
   y +=
-    write(pdf, c.partyHeading.toUpperCase(), PAGE.margin, y, {
-      width: 250,
-      font: BOLD,
-      size: 8,
-      color: MUTED,
-    }) + 2;
-  y += write(pdf, c.party.name, PAGE.margin, y, { width: 250, font: BOLD, size: 10 }) + 1;
-  for (const line of c.party.lines) y += write(pdf, line, PAGE.margin, y, { width: 250 });
+    block(pdf, "H2", () =>
+      write(pdf, c.partyHeading.toUpperCase(), PAGE.margin, y, {
+        width: 250,
+        font: BOLD,
+        size: 8,
+        color: MUTED,
+      }),
+    ) + 2;
+  y +=
+    block(pdf, "P", () => write(pdf, c.party.name, PAGE.margin, y, { width: 250, font: BOLD, size: 10 })) + 1;
+  for (const line of c.party.lines)
+    y += block(pdf, "P", () => write(pdf, line, PAGE.margin, y, { width: 250 }));
   return y;
 }
 
