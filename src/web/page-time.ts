@@ -1,8 +1,10 @@
 import { calendarDate } from "../billing/runs/calendar-date.ts";
 
-// Times on the console's and the portal's pages: UTC to the minute, "2026-11-30 14:05 UTC". The verbs' own
-// messages keep the API's ISO 8601 (a script reads them); a page rewords the times in them as it writes
-// every other time (render.ts applies readableTimes to every message a page shows).
+// The one rule for dates on the console's and the portal's pages, the HTML documents and the PDFs: a date
+// is ISO 8601, "2026-11-30" (never "30 November 2026" or "11/30/2026"); a time is UTC to the minute with its
+// zone, "2026-11-30 14:05 UTC". The verbs' own messages keep the API's ISO 8601 (a script reads them); a page
+// rewords the times in them as it writes every other time (render.ts applies readableTimes to every message a
+// page shows). DATES_OFF_RULE finds what breaks the rule in a rendered page (the pages' tests scan for it).
 
 /** A timestamp for a page, in UTC and to the minute: "2026-11-30 14:05 UTC". */
 export function when(value: Date | string | null | undefined): string {
@@ -10,6 +12,30 @@ export function when(value: Date | string | null | undefined): string {
   const date = typeof value === "string" ? new Date(value) : value;
   if (Number.isNaN(date.getTime())) return "";
   return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** A calendar date for a page, as ISO 8601 writes it: "2026-11-30" ("" for none). */
+export function day(value: string | null | undefined): string {
+  if (value === null || value === undefined) return "";
+  return /^\d{4}-\d{2}-\d{2}/.exec(value)?.[0] ?? "";
+}
+
+/**
+ * Date styles the rule excludes: a month's name next to a day or year ("30 November 2026", "Nov 30, 2026"),
+ * day/month/year with slashes or dots ("11/30/2026", "30.11.2026"), a raw ISO timestamp
+ * ("2026-11-30T14:05:00Z"), and a time of day without the zone after it ("2026-11-30 14:05").
+ */
+export const DATES_OFF_RULE: readonly RegExp[] = [
+  /\b\d{1,2}(?:st|nd|rd|th)? (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,? \d{4}\b/g,
+  /\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}\b/g,
+  /\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b/g,
+  /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/g,
+  /\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?!\s?(?:UTC|–|-))/g,
+];
+
+/** Every piece of `text` (a page's visible text) that writes a date or time against the rule. */
+export function datesOffRule(text: string): string[] {
+  return DATES_OFF_RULE.flatMap((pattern) => [...text.matchAll(pattern)].map((m) => m[0]));
 }
 
 /**

@@ -2,18 +2,13 @@ import type { FastifyInstance } from "fastify";
 import { portalCostEstimate } from "../../services/portal/portal-cost-estimate.ts";
 import { portalOverview } from "../../services/portal/portal-overview.ts";
 import { customerPage, money, when } from "../page-kit.ts";
+import { day } from "../page-time.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { allowFormRedirects, controlPanelOrigin } from "../form-redirects.ts";
 import { CUSTOMER, portalNoticeOf } from "./portal-notices.ts";
 
 // The portal's overview (/portal): balance, amount due, the dunning warning, this month's cost so far per
 // server (an estimate), and the "Open control panel" button.
-
-/** "2026-11-22" → "22 November 2026": dates a customer reads in a sentence. */
-function longDate(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  return d.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
-}
 
 export function registerPortalOverviewPages(app: FastifyInstance, deps: WebDeps): void {
   app.get("/portal", CUSTOMER, async (request, reply) => {
@@ -30,10 +25,10 @@ export function registerPortalOverviewPages(app: FastifyInstance, deps: WebDeps)
       status: d.status,
       invoice: { id: d.invoice.id, number: d.invoice.number ?? d.invoice.id },
       amount_due: money(d.invoice.amount_due, cur),
-      due_date: longDate(d.invoice.due_date),
+      due_date: day(d.invoice.due_date),
       days_overdue: d.days_overdue,
       overdue_invoices: d.overdue_invoices,
-      next: d.next && { on: longDate(d.next.on), what: d.next.what },
+      next: d.next && { on: day(d.next.on), what: d.next.what },
     };
     return customerPage(deps, request, reply, "portal-home", {
       title: "Your account",

@@ -6,6 +6,7 @@ import { addDays, calendarDate } from "../../billing/runs/calendar-date.ts";
 import { createCustomer, updateCustomer } from "../../services/customers/customers.ts";
 import { setPortalPassword } from "../../services/portal-accounts/portal-accounts.ts";
 import { periodBounds, previousPeriod } from "../../domain/periods.ts";
+import { datesOffRule } from "../page-time.ts";
 import { evaluateCustomerDunning } from "../../billing/dunning/evaluate-dunning.ts";
 import {
   operatorContext,
@@ -21,13 +22,6 @@ import {
 
 const TODAY = calendarDate(new Date(), "UTC");
 const ADA_DUE = addDays(TODAY, -8);
-const longDate = (date: string) =>
-  new Date(`${date}T00:00:00Z`).toLocaleDateString("en-GB", {
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    timeZone: "UTC",
-  });
 
 let world: StripeWorld;
 let ada: PortalCustomer;
@@ -62,6 +56,43 @@ async function loggedIn(customer: PortalCustomer): Promise<PortalClient> {
   return client;
 }
 
+/** A page's visible text: its markup, style and scripts left out. */
+function visibleText(html: string): string {
+  return html
+    .replace(/<(style|script)\b[^>]*>[\s\S]*?<\/\1>/g, " ")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&nbsp;|&#160;/g, " ");
+}
+
+describe("dates on the portal's pages", () => {
+  it("are written one way on every page: ISO dates, UTC times to the minute with the zone", async () => {
+    const client = await loggedIn(ada);
+    const paths = [
+      "/portal",
+      "/portal/invoices",
+      `/portal/invoices/${ada.invoiceId}`,
+      `/portal/invoices/${ada.unpaidInvoiceId}`,
+      "/portal/payments",
+      `/portal/payments/${ada.paymentId}`,
+      "/portal/credit-notes",
+      "/portal/profile",
+    ];
+    const offRule: string[] = [];
+    for (const path of paths) {
+      const page = await client.request("GET", path);
+      expect(page.status, path).toBe(200);
+      offRule.push(...datesOffRule(visibleText(page.text)).map((date) => `${path}: ${date}`));
+    }
+    expect(offRule).toEqual([]);
+    // The scan finds what it is for: the overview's long dates of until 2026-12-06.
+    expect(datesOffRule("was due on 28 November 2026, then on Nov 30, 2026 or 11/30/2026")).toHaveLength(3);
+    expect(datesOffRule("2026-11-30 14:05 UTC; 2026-10-01 00:00 – 2026-11-01 00:00 UTC; 2026-11-30")).toEqual(
+      [],
+    );
+    expect(datesOffRule("2026-11-30 14:05 and 2026-11-30T14:05:00Z")).toHaveLength(2);
+  });
+});
+
 describe("the overview", () => {
   it("shows the balance, the amount due and the dunning warning with what comes next", async () => {
     const page = await (await loggedIn(ada)).request("GET", "/portal");
@@ -73,11 +104,10 @@ describe("the overview", () => {
     expect(page.text).toContain("2 unpaid invoices.");
     expect(page.text).not.toContain("(s)");
     expect(page.text).toContain("Your account is locked");
-    expect(page.text).toContain(`was due on ${longDate(ADA_DUE)}`);
+    // Dates are ISO 8601 (page-time.ts): "28 November 2026" until 2026-12-06.
+    expect(page.text).toContain(`was due on ${ADA_DUE}`);
     // The next rung is the suspension at day +14 (billing-rules §8), shown with its date.
-    expect(page.text).toContain(
-      `on <strong>${longDate(addDays(ADA_DUE, 14))}</strong> your account will be suspended`,
-    );
+    expect(page.text).toContain(`on <strong>${addDays(ADA_DUE, 14)}</strong> your account will be suspended`);
     expect(page.text).toContain("Open control panel");
   });
 
@@ -110,10 +140,8 @@ describe("the overview", () => {
     });
     const page = await (await loggedIn(soon)).request("GET", "/portal");
     expect(page.text).toContain('id="dunning-warning"');
-    expect(page.text).toContain(`is due on ${longDate(addDays(TODAY, 2))}`);
-    expect(page.text).toContain(
-      `on <strong>${longDate(addDays(TODAY, 9))}</strong> your account will be locked`,
-    );
+    expect(page.text).toContain(`is due on ${addDays(TODAY, 2)}`);
+    expect(page.text).toContain(`on <strong>${addDays(TODAY, 9)}</strong> your account will be locked`);
   });
 
   it("tells a customer that staff locked the account, without blaming dunning", async () => {
