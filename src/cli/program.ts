@@ -103,10 +103,16 @@ export async function tokenbillProgram(loadsGroup: (name: string) => boolean): P
         );
         const { keyHint, sandboxBanner } = await import("./sandbox-banner.ts");
         process.stderr.write(
-          sandboxBanner(server.url, server.sandbox.emulatorUrl, keyHint(config, server.adminKeyFile), {
-            file: server.sandbox.loginsFile,
-            staffEmail: server.sandbox.staffEmail,
-          }),
+          sandboxBanner(
+            server.url,
+            server.sandbox.emulatorUrl,
+            keyHint(config, server.adminKeyFile),
+            {
+              file: server.sandbox.loginsFile,
+              staffEmail: server.sandbox.staffEmail,
+            },
+            { smtpHost: config.SMTP_HOST },
+          ),
         );
       }
     });

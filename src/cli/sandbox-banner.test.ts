@@ -31,4 +31,17 @@ describe("the sandbox banner", () => {
       "Demo logins           none kept (memory://): use a DATA_DIR to log in to the console and the portal",
     );
   });
+
+  it("says where portal links go as this start sends them: the log without SMTP_HOST, mail with it", () => {
+    const logins = { file: "data/sandbox-logins.json", staffEmail: "owner@sandbox.example.com" };
+    const withoutMail = sandboxBanner("http://127.0.0.1:8080", "http://127.0.0.1:8090", "$K", logins);
+    expect(withoutMail).toContain(
+      "SMTP_HOST is not set: portal login and reset links are written to the log.",
+    );
+    const withMail = sandboxBanner("http://127.0.0.1:8080", "http://127.0.0.1:8090", "$K", logins, {
+      smtpHost: "mail.example.com",
+    });
+    expect(withMail).toContain("Portal login and reset links are e-mailed through mail.example.com.");
+    expect(withMail).not.toContain("written to the log");
+  });
 });

@@ -29,6 +29,7 @@ export function sandboxBanner(
   emulatorServerUrl: string,
   key: string,
   logins: { file: string | undefined; staffEmail: string },
+  mail: { smtpHost: string | undefined } = { smtpHost: undefined },
 ): string {
   const url = browsable(serverUrl);
   const emulatorUrl = browsable(emulatorServerUrl);
@@ -52,7 +53,10 @@ export function sandboxBanner(
     `  │ GetTokenPricing       ${url}${"/solusio/api"}`,
     `  │ SolusIO emulator API  ${emulatorUrl}/api/v1`,
     `  │ SolusIO user area     ${emulatorUrl}  (log in: POST ${url}/api/v1/customers/1/sso)`,
-    "  │ Without SMTP_HOST, portal login and reset links are written to the log.",
+    // Said as it is for this start: until 2026-12-06 the line said "Without SMTP_HOST, … the log" with SMTP_HOST set.
+    mail.smtpHost
+      ? `  │ Portal login and reset links are e-mailed through ${mail.smtpHost}.`
+      : "  │ SMTP_HOST is not set: portal login and reset links are written to the log.",
     "  │ Set SOLUSIO_URL and SOLUSIO_API_TOKEN to use a real SolusIO instead.",
     "  └────────────────────────────────────────────────────────────────────────",
     "",
