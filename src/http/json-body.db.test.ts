@@ -134,7 +134,7 @@ describe("a number written with a fraction or an exponent reaches the fields as 
         {
           field: "amount",
           message:
-            "must be a positive whole number of minor units, in digits without a fraction or leading zeros (1000 is 10.00 USD)",
+            "must be a positive whole number of minor units, in digits without a fraction or leading zeros (in the currency's smallest unit: 1000 is 10.00 USD, ¥1,000, 1.000 KWD)",
         },
       ]);
       expect(await payments()).toBe(before);

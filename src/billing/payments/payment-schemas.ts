@@ -11,7 +11,7 @@ import { digitsOrInteger, id, instantOrDate } from "../../kernel/schemas.ts";
 // currency (billing-rules §7); never floats.
 
 const NOT_WHOLE =
-  "must be a positive whole number of minor units, in digits without a fraction or leading zeros (1000 is 10.00 USD)";
+  "must be a positive whole number of minor units, in digits without a fraction or leading zeros (in the currency's smallest unit: 1000 is 10.00 USD, ¥1,000, 1.000 KWD)";
 const TOO_LARGE = `must be at most ${MAX_AMOUNT_MINOR} minor units (10^15): no single payment, refund or credit note is larger`;
 
 /**
