@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { billingContext } from "../billing/testing/billing-fixtures.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
-import { RetryLaterError } from "../jobs/job-runner.ts";
+import { PermanentJobError, RetryLaterError } from "../jobs/job-runner.ts";
 import { scheduledBillingHandler } from "./scheduled-tasks.ts";
 
 // The scheduled billing job finds a run of its period in progress (another instance's, or one whose process
@@ -100,5 +100,19 @@ describe("the scheduled billing job", () => {
       state: "failed",
       error: "interrupted: the process was stopping; the next attempt resumes where this one stopped",
     });
+  });
+
+  it("does not run a job claimed for a period the billing start has since moved past", async () => {
+    // October's slot was claimed; then the operator set BILLING_START_PERIOD to November.
+    const moved = billingContext(handle, { USAGE_SOURCE: "snapshots", BILLING_START_PERIOD: "2026-11" }, NOW);
+    const runsOfOctober = () =>
+      handle.db.selectFrom("billing_run").select(["id", "state"]).where("period", "=", "2026-10").execute();
+    const before = await runsOfOctober();
+    const refused = await scheduledBillingHandler(moved)(job).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PermanentJobError);
+    expect((refused as Error).message).toBe(
+      "period 2026-10 is before the billing start (2026-11); bill it with tokenbill billing run --period 2026-10",
+    );
+    expect(await runsOfOctober()).toEqual(before);
   });
 });

@@ -1,4 +1,5 @@
 import { billingStateOf } from "../billing/runs/billing-scheduler.ts";
+import { currentBillingStart } from "../billing/runs/billing-start.ts";
 import { BillingInterrupted } from "../billing/runs/execute-billing-run.ts";
 import { runBilling } from "../billing/runs/run-billing.ts";
 import { pollActivity } from "../billing/usage/poll-activity.ts";
@@ -30,6 +31,14 @@ export function scheduledBillingHandler(
     if (period < latest) {
       throw new PermanentJobError(
         `period ${period} is no longer the one due (${latest} is); bill it with tokenbill billing run --period ${period}`,
+      );
+    }
+    // The schedule claims no period before the billing start (schedules.ts); a job claimed before the start was
+    // moved later (BILLING_START_PERIOD raised) is not run either.
+    const start = await currentBillingStart(ctx);
+    if (start && period < start.period) {
+      throw new PermanentJobError(
+        `period ${period} is before the billing start (${start.period}); bill it with tokenbill billing run --period ${period}`,
       );
     }
     const billing = await billingStateOf(ctx, period);

@@ -44,6 +44,16 @@ export async function ensureBillingStart(ctx: ServiceContext): Promise<BillingSt
   return configured === undefined ? recorded : { period: configured, reason: "configured" };
 }
 
+/**
+ * The billing start as it stands, without recording one: BILLING_START_PERIOD, else the recorded row, else
+ * undefined (the schedule has not run on this database yet).
+ */
+export async function currentBillingStart(ctx: ServiceContext): Promise<BillingStart | undefined> {
+  const configured = ctx.config.BILLING_START_PERIOD;
+  if (configured !== undefined) return { period: configured, reason: "configured" };
+  return await ctx.db.selectFrom("billing_start").select(["period", "reason"]).executeTakeFirst();
+}
+
 /** The log's line for a start: which period, and why that one. */
 export function describeBillingStart(start: BillingStart): string {
   return `the billing schedule bills from ${start.period} on (${REASONS[start.reason]}); an earlier period is billed only on request: tokenbill billing run --period YYYY-MM`;
