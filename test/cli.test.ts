@@ -140,7 +140,7 @@ describe("tokenbill CLI", () => {
     }
     const billing = await tokenbill("help", "billing");
     expect(billing.stdout).toMatch(/^ {2}run \[options\] +bill one period/m);
-    expect(billing.stdout).toMatch(/^ {2}poll +record one poll/m);
+    expect(billing.stdout).toMatch(/^ {2}poll \[options\] +record one poll/m);
     const payments = await tokenbill("payments", "--help");
     expect(payments.stdout).toMatch(/^ {2}credit-note /m);
     const unknown = await tokenbill("bilig");
