@@ -340,14 +340,16 @@ describe("setup and doctor", () => {
         .selectFrom("plan_price_change")
         .selectAll()
         .where("plan_id", "=", BigInt(huge.id))
+        .orderBy("effective_at")
         .execute();
       const clockAfter = Date.parse((await h.emu("GET", "/_emulator/clock")).body.data.now);
-      // Setup's read of the plans recorded the price it saw first, as the poll records its reads.
-      expect(pushed.map((r) => [r.seen, r.tokens_per_hour])).toEqual([
-        ["read", 1n],
-        ["pushed", 9007199254740991n],
-      ]);
-      const at = pushed[1]!.effective_at.getTime();
+      // Setup's read of the plans recorded the price it saw first, as the poll records its reads; when the push
+      // fell in the same second of SolusIO's clock as that read, the push's row is the one that held then.
+      const rows = pushed.map((r) => [r.seen, r.tokens_per_hour]);
+      expect(rows.at(-1)).toEqual(["pushed", 9007199254740991n]);
+      expect(rows.slice(0, -1)).toEqual(rows.length === 2 ? [["read", 1n]] : []);
+      expect(rows.length).toBeLessThanOrEqual(2);
+      const at = pushed.at(-1)!.effective_at.getTime();
       expect(at % 1000).toBe(0);
       expect(at).toBeGreaterThanOrEqual(clockBefore - 1000);
       expect(at).toBeLessThanOrEqual(clockAfter);
