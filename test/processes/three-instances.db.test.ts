@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts";
 import type { Database } from "../../src/db/schema.ts";
+import { previousPeriod } from "../../src/domain/periods.ts";
 import { type ServeProcess, startServe, stopServe, urlWithSchema } from "../helpers/serve-process.ts";
 
 // Issue 13 item 5 on PostgreSQL: three `serve` processes on one database, as several instances behind a
@@ -95,6 +96,9 @@ describe.skipIf(!baseUrl)("three serve processes on one PostgreSQL database", ()
       JOB_RETRY_CAP_MS: "1000", // the least it may be
       JOB_LOCK_SECONDS: String(LOCK_SECONDS),
       PRICING_REFRESH_MS: String(REFRESH_MS),
+      // A new database's schedule starts at the month in progress (billing-start.ts): the last ended month is
+      // billed here because the operator says so, as a provider moving to tokenbill mid-way would.
+      BILLING_START_PERIOD: previousPeriod(new Date()),
     };
     delete env["SOLUSIO_PRICING_TOKEN"];
     // All three at once: they migrate the same empty schema side by side (Kysely's migration lock).
