@@ -108,3 +108,21 @@ export async function solusioUsersCarrying(h: SolusioHarness, billingUserId: num
     (u) => u.billing_user_id === billingUserId,
   );
 }
+
+/**
+ * What planSetup, applySetup and runDoctor need against the harness: its database, its SolusIO client and
+ * config, with tokenbill's public URL and a pricing token set as a configured install has them.
+ */
+export function setupDeps(h: SolusioHarness) {
+  return {
+    db: h.db,
+    api: h.connection.api,
+    config: {
+      ...h.config,
+      TOKENBILL_PUBLIC_URL: h.server.url,
+      SOLUSIO_PRICING_TOKEN: "pricing-token-for-tests",
+    },
+    apiUrl: h.emulator.apiUrl,
+    userAreaUrl: h.emulator.url,
+  };
+}

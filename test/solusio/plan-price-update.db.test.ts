@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { applySetup, planSetup } from "../../src/services/setup/plan-setup.ts";
-import { type SolusioHarness, startSolusioHarness } from "../helpers/solusio-harness.ts";
+import { type SolusioHarness, setupDeps, startSolusioHarness } from "../helpers/solusio-harness.ts";
 
 // Setup changes a plan's token prices with the plan's whole update body, as the Go SDK's PlanUpdateRequest
 // sends every field (solusio-api.md §5). Until 2026-12-06 it sent the four token fields alone: a SolusIO that
@@ -36,17 +36,7 @@ it("changes only the token prices, sending the plan as SolusIO just showed it", 
     ip_tokens_per_month: 500,
   });
   const before = (await h.emu("GET", `/api/v1/plans/${id}`)).body.data;
-  const deps = {
-    db: h.db,
-    api: h.connection.api,
-    config: {
-      ...h.config,
-      TOKENBILL_PUBLIC_URL: h.server.url,
-      SOLUSIO_PRICING_TOKEN: "pricing-token-for-tests",
-    },
-    apiUrl: h.emulator.apiUrl,
-    userAreaUrl: h.emulator.url,
-  };
+  const deps = setupDeps(h);
   const setup = await planSetup(deps);
   await applySetup({ ...setup, steps: setup.steps.filter((s) => s.key === "plan:Hidden backups") });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runDoctor } from "../../src/services/setup/doctor.ts";
 import { planSetup } from "../../src/services/setup/plan-setup.ts";
-import { type SolusioHarness, startSolusioHarness } from "../helpers/solusio-harness.ts";
+import { type SolusioHarness, setupDeps, startSolusioHarness } from "../helpers/solusio-harness.ts";
 
 // `tokenbill solusio setup` and `doctor` read SolusIO's plans: each price they see is recorded for usage
 // source (c) as the server's poll records its reads (recordPlanPrices, migration 030), at SolusIO's time of
@@ -23,17 +23,7 @@ const changesOf = (planId: number) =>
     .execute();
 
 it("records the plan prices setup and doctor read, once per change", async () => {
-  const deps = {
-    db: h.db,
-    api: h.connection.api,
-    config: {
-      ...h.config,
-      TOKENBILL_PUBLIC_URL: h.server.url,
-      SOLUSIO_PRICING_TOKEN: "pricing-token-for-tests",
-    },
-    apiUrl: h.emulator.apiUrl,
-    userAreaUrl: h.emulator.url,
-  };
+  const deps = setupDeps(h);
   const created = await h.emu("POST", "/api/v1/plans", {
     name: "Seen",
     tokens_per_hour: 3,
