@@ -401,7 +401,12 @@ export interface BillingStartTable {
   recorded_at: ColumnType<Date, Date | undefined, never>;
 }
 
-export type BillingStartReason = "first_schedule" | "first_billing_run" | "configured";
+export type BillingStartReason =
+  | "first_schedule"
+  | "first_billing_run"
+  | "configured"
+  /** Migration 039: a book upgraded from before migration 035 with customers and no run. */
+  | "upgraded_with_customers";
 
 export interface AppSecretTable {
   name: string;
