@@ -70,6 +70,18 @@ export function formatMinor(minor: bigint, currency: CurrencyDisplay): string {
   return formatScaled(minor, validateExponent(currency.exponent, "currency.exponent"), currency);
 }
 
+/**
+ * An amount as its currency writes it, named by its ISO code when the currency has neither prefix nor suffix
+ * ("1,234.50 KWD" rather than a bare "1,234.50"): for text read without the rest of the document beside it,
+ * such as a mail subject or an error message.
+ */
+export function formatMinorNamed(minor: bigint, currency: CurrencyDisplay): string {
+  const written = formatMinor(minor, currency);
+  return currency.displayPrefix.trim() === "" && currency.displaySuffix.trim() === ""
+    ? `${written} ${currency.code}`
+    : written;
+}
+
 /** An exact amount shown with exactly `digits` decimals, e.g. the conversion scheme's "€0.00091" (§1). */
 export function formatDecimal(
   amount: Decimal,

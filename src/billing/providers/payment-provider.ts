@@ -41,6 +41,16 @@ export interface MoneyUnit {
   exponent: number;
 }
 
+/** What a checkout for an amount due would ask the customer for (checkoutQuote). */
+export interface CheckoutQuote {
+  /** tokenbill's minor units: the amount due, or more when the provider rounds it up to what it can charge. */
+  charge: bigint;
+  /** tokenbill's minor units: the provider's smallest charge in the currency; null when it states none. */
+  minimum: bigint | null;
+  /** The charge is below the minimum: the provider would refuse the checkout, so it is not asked. */
+  belowMinimum: boolean;
+}
+
 export type ProviderRefundStatus = "pending" | "succeeded" | "failed";
 
 export interface RefundRequest {
@@ -115,6 +125,8 @@ export interface PaymentProvider {
   /** Also the `method` of the payments it records, and provider_event.provider. */
   readonly name: string;
   createCheckout(request: CheckoutRequest): Promise<CheckoutSession>;
+  /** What a checkout for `amount` (tokenbill's minor units) of `currency` would charge, without asking anyone. */
+  checkoutQuote(amount: bigint, currency: MoneyUnit): CheckoutQuote;
   refund(request: RefundRequest): Promise<ProviderRefund>;
   /**
    * The refund the provider made for tokenbill's reservation, as its webhook would tell it (a refund_changed

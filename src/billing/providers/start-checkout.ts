@@ -1,10 +1,13 @@
 import { z } from "zod";
+import { formatMinorNamed } from "../../domain/money.ts";
+import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
 import { customerScope } from "../../kernel/actor.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { invoiceAmountDue } from "../ledger/ledger.ts";
+import { fieldError } from "../payments/field-error.ts";
 import { requirePaymentProvider } from "./provider-from-config.ts";
 
 // A checkout for an invoice's amount due (issue 11 item 4): the provider's hosted payment page. Nothing is
@@ -50,6 +53,10 @@ export const startCheckout = defineVerb(StartCheckoutInput, async ({ ctx, input 
       "invoice.customer_email",
       "invoice.currency_code",
       "currency.exponent",
+      "currency.display_prefix",
+      "currency.display_suffix",
+      "currency.thousands_separator",
+      "currency.decimals_separator",
     ])
     .where("invoice.id", "=", input.invoice_id)
     .executeTakeFirst();
@@ -62,6 +69,20 @@ export const startCheckout = defineVerb(StartCheckoutInput, async ({ ctx, input 
     );
   const due = await invoiceAmountDue(ctx.db, invoice.id);
   if (due <= 0n) throw new ServiceError("CONFLICT", `invoice ${invoice.id} has nothing due`);
+
+  // Below the provider's smallest charge (Stripe: 0.50 USD, ¥50, …) it would refuse the checkout: said here,
+  // in the currency's words, without asking it (until 2026-12-06 Stripe's refusal came back as a 409).
+  const quote = provider.checkoutQuote(due, { code: invoice.currency_code, exponent: invoice.exponent });
+  if (quote.belowMinimum && quote.minimum !== null) {
+    const display = currencyDisplayOf({ ...invoice, code: invoice.currency_code });
+    throw fieldError(
+      "CONFLICT",
+      "invoice_id",
+      `invoice ${invoice.id} has ${formatMinorNamed(due, display)} due, below the smallest card payment ` +
+        `${provider.name.charAt(0).toUpperCase()}${provider.name.slice(1)} takes in ${invoice.currency_code} (${formatMinorNamed(quote.minimum, display)}): ` +
+        "no checkout is made; settle it by bank transfer (a payment recorded by staff) or from the customer's credit",
+    );
+  }
 
   // The provider is called outside any transaction: no row is locked while Stripe answers.
   const session = await provider.createCheckout({

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { exactStripeAmountOf, stripeAmountIn, stripeChargeOf } from "./stripe-amounts.ts";
+import {
+  exactStripeAmountOf,
+  stripeAmountIn,
+  stripeChargeOf,
+  stripeMinimumIn,
+  stripeMinimumOf,
+} from "./stripe-amounts.ts";
 
 const USD = { code: "USD", exponent: 2 };
 const JPY = { code: "JPY", exponent: 0 };
@@ -39,5 +45,17 @@ describe("Stripe amounts (docs.stripe.com/currencies)", () => {
     expect(stripeChargeOf(76850n, { code: "JPY", exponent: 2 })).toBe(769n);
     expect(stripeAmountIn(769n, { code: "JPY", exponent: 2 })).toBe(76900n);
     expect(exactStripeAmountOf(76850n, { code: "JPY", exponent: 2 })).toBeNull();
+  });
+
+  it("knows Stripe's minimum charge in Stripe's units and in tokenbill's, and none for a currency Stripe states none for", () => {
+    expect(stripeMinimumOf("usd")).toBe(50n);
+    expect(stripeMinimumIn(USD)).toBe(50n);
+    expect(stripeMinimumIn({ code: "GBP", exponent: 2 })).toBe(30n);
+    expect(stripeMinimumIn(JPY)).toBe(50n);
+    // JPY kept with two decimals: ¥50 is 5000 of tokenbill's units.
+    expect(stripeMinimumIn({ code: "JPY", exponent: 2 })).toBe(5000n);
+    expect(stripeMinimumIn({ code: "HUF", exponent: 0 })).toBe(175n);
+    expect(stripeMinimumIn(KWD)).toBeNull();
+    expect(stripeMinimumIn(ISK)).toBeNull();
   });
 });

@@ -82,3 +82,55 @@ export function stripeAmountIn(stripeAmount: bigint, currency: MoneyUnit): bigin
   const divisor = ten(decimals - currency.exponent);
   return stripeAmount % divisor === 0n ? stripeAmount / divisor : null;
 }
+
+/**
+ * Stripe's minimum charge per currency, in Stripe's units ("Minimum and maximum charge amounts",
+ * https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts): a Checkout Session below it is
+ * refused ("amount_too_small"). Stripe states these for a charge in the account's settlement currency; a
+ * charge in another currency must come to 0.50 USD or its equivalent at the day's rate, which tokenbill
+ * cannot know, so a currency missing here is left to Stripe to refuse.
+ */
+const STRIPE_MINIMUM: Readonly<Record<string, bigint>> = {
+  USD: 50n,
+  AED: 200n,
+  AUD: 50n,
+  BGN: 100n,
+  BRL: 50n,
+  CAD: 50n,
+  CHF: 50n,
+  CZK: 1500n,
+  DKK: 250n,
+  EUR: 50n,
+  GBP: 30n,
+  HKD: 400n,
+  HUF: 17500n,
+  INR: 50n,
+  JPY: 50n,
+  MXN: 1000n,
+  MYR: 200n,
+  NOK: 300n,
+  NZD: 50n,
+  PLN: 200n,
+  RON: 200n,
+  SEK: 300n,
+  SGD: 50n,
+  THB: 1000n,
+};
+
+/** Stripe's minimum charge in `code`, in Stripe's units; null when Stripe states none for it. */
+export function stripeMinimumOf(code: string): bigint | null {
+  return STRIPE_MINIMUM[code.toUpperCase()] ?? null;
+}
+
+/**
+ * Stripe's minimum charge in `currency`, in tokenbill's minor units (rounded up when tokenbill's unit is
+ * coarser than Stripe's); null when Stripe states none for the currency.
+ */
+export function stripeMinimumIn(currency: MoneyUnit): bigint | null {
+  const minimum = stripeMinimumOf(currency.code);
+  if (minimum === null) return null;
+  const { decimals } = stripeUnitOf(currency.code);
+  if (currency.exponent >= decimals) return minimum * ten(currency.exponent - decimals);
+  const divisor = ten(decimals - currency.exponent);
+  return (minimum + divisor - 1n) / divisor;
+}

@@ -1,3 +1,4 @@
+import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServiceError, UpstreamError } from "../../kernel/errors.ts";
 import { StripeProvider } from "./stripe-provider.ts";
@@ -72,6 +73,42 @@ describe("StripeProvider", () => {
       provider.createCheckout({ invoice, amount: 2n ** 53n, currency: "USD", exponent: 2 }),
     ).rejects.toMatchObject({ code: "VALIDATION" });
     expect(fake.requests.length).toBe(before);
+  });
+
+  it("does not ask Stripe for a session below its minimum charge, and says what it would charge above it", async () => {
+    expect(provider.checkoutQuote(49n, USD)).toEqual({ charge: 49n, minimum: 50n, belowMinimum: true });
+    expect(provider.checkoutQuote(50n, USD)).toEqual({ charge: 50n, minimum: 50n, belowMinimum: false });
+    expect(provider.checkoutQuote(1581n, { code: "KWD", exponent: 3 })).toEqual({
+      charge: 1590n,
+      minimum: null,
+      belowMinimum: false,
+    });
+    const before = fake.requests.length;
+    await expect(
+      provider.createCheckout({ invoice, amount: 49n, currency: "USD", exponent: 2 }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it("has the fake refuse a session below Stripe's minimum as Stripe does (amount_too_small)", async () => {
+    const sdk = new Stripe(KEY, {
+      host: new URL(fake.url).hostname,
+      port: Number(new URL(fake.url).port),
+      protocol: "http",
+    });
+    const create = (currency: string, unit_amount: number) =>
+      sdk.checkout.sessions.create({
+        mode: "payment",
+        line_items: [{ quantity: 1, price_data: { currency, unit_amount, product_data: { name: "x" } } }],
+      });
+    await expect(create("usd", 49)).rejects.toMatchObject({
+      type: "StripeInvalidRequestError",
+      code: "amount_too_small",
+      statusCode: 400,
+    });
+    await expect(create("gbp", 29)).rejects.toMatchObject({ code: "amount_too_small" });
+    expect((await create("usd", 50)).amount_total).toBe(50);
+    expect((await create("gbp", 30)).amount_total).toBe(30);
   });
 
   it("reports a wrong secret key as Stripe being unavailable, not retryable", async () => {

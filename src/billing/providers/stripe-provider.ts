@@ -4,6 +4,7 @@ import "../../kernel/plain-zod-wording.ts";
 import { replaceUnshowableIn } from "../../kernel/clean-text.ts";
 import { ServiceError, UpstreamError } from "../../kernel/errors.ts";
 import type {
+  CheckoutQuote,
   CheckoutRequest,
   CheckoutSession,
   MoneyUnit,
@@ -16,7 +17,14 @@ import type {
   RefundRequest,
   VerifiedEvent,
 } from "./payment-provider.ts";
-import { exactStripeAmountOf, stripeAmountIn, stripeChargeOf, stripeStepIn } from "./stripe-amounts.ts";
+import {
+  exactStripeAmountOf,
+  stripeAmountIn,
+  stripeChargeOf,
+  stripeMinimumIn,
+  stripeMinimumOf,
+  stripeStepIn,
+} from "./stripe-amounts.ts";
 
 // Stripe behind the PaymentProvider interface, through the official SDK only: Checkout Sessions for an
 // invoice's amount due, refunds of PaymentIntents, and the SDK's own webhook signature check
@@ -124,6 +132,12 @@ export class StripeProvider implements PaymentProvider {
   async createCheckout({ invoice, amount, currency, exponent }: CheckoutRequest): Promise<CheckoutSession> {
     const unit = { code: currency, exponent };
     const charge = stripeChargeOf(amount, unit);
+    // Stripe refuses a session below its minimum (amount_too_small): start-checkout.ts says so before this.
+    if (this.checkoutQuote(amount, unit).belowMinimum)
+      throw new ServiceError(
+        "CONFLICT",
+        `${amount} minor units of ${currency} is below Stripe's minimum charge`,
+      );
     const metadata = { invoice_id: invoice.id, customer_id: String(invoice.customerId) };
     const label = invoice.number ? `Invoice ${invoice.number}` : `Invoice ${invoice.id}`;
     try {
@@ -231,6 +245,18 @@ export class StripeProvider implements PaymentProvider {
     // reads it.
     const payload = replaceUnshowableIn(JSON.parse(rawBody.toString("utf8")));
     return { id: event.id, type: event.type, payload };
+  }
+
+  checkoutQuote(amount: bigint, currency: MoneyUnit): CheckoutQuote {
+    const charge = stripeChargeOf(amount, currency);
+    const minimum = stripeMinimumOf(currency.code);
+    return {
+      // Stripe's unit is never finer than tokenbill's after rounding up, so the charge is whole minor units.
+      charge: stripeAmountIn(charge, currency) ?? amount,
+      minimum: stripeMinimumIn(currency),
+      // Compared in Stripe's units, as Stripe compares.
+      belowMinimum: minimum !== null && charge < minimum,
+    };
   }
 
   refundRefusal(amount: bigint, currency: MoneyUnit): string | null {

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Invoice } from "../../billing/invoices/invoice-schemas.ts";
 import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
-import { onlinePaymentsOn } from "../../services/portal/portal-payments.ts";
+import { onlinePaymentsOn, portalCheckoutQuote } from "../../services/portal/portal-payments.ts";
+import type { Config } from "../../config.ts";
 import {
   getPortalInvoice,
   listPortalInvoices,
@@ -66,6 +67,34 @@ function invoiceView(invoice: Invoice) {
   };
 }
 
+/**
+ * What the invoice's page says about paying it by card: what the provider's page will charge and what of it
+ * becomes credit (a 1.581 KWD amount due is charged 1.590 KWD by Stripe, 0.009 KWD becoming credit), or why
+ * there is no card button (below the provider's smallest charge). Undefined when online payments are off or
+ * nothing is due.
+ */
+function cardView(invoice: Invoice, config: Config) {
+  const payable =
+    (invoice.status === "finalized" || invoice.status === "partially_paid") && invoice.amount_due > 0n;
+  if (!payable) return undefined;
+  const quote = portalCheckoutQuote(config, invoice.amount_due, invoice.currency);
+  if (!quote) return undefined;
+  const cur = currencyDisplayOf(invoice.currency);
+  const m = (v: bigint) => money(v, cur);
+  if (quote.belowMinimum && quote.minimum !== null)
+    return {
+      below_minimum: true,
+      minimum: m(quote.minimum),
+      // Credit pays open invoices when it arrives only with CREDIT_APPLY_ON_FINALIZE on (docs/payments.md).
+      credit_pays: config.CREDIT_APPLY_ON_FINALIZE,
+    };
+  return {
+    below_minimum: false,
+    charge: m(quote.charge),
+    extra: quote.charge > invoice.amount_due ? m(quote.charge - invoice.amount_due) : undefined,
+  };
+}
+
 export function registerPortalInvoicePages(app: FastifyInstance, deps: WebDeps): void {
   app.get("/portal/invoices", CUSTOMER, async (request, reply) => {
     const page = await listPortalInvoices({ ctx: deps.contextOf(request), input: pageQuery(request) });
@@ -87,6 +116,7 @@ export function registerPortalInvoicePages(app: FastifyInstance, deps: WebDeps):
       notice: portalNoticeOf(request, invoice),
       invoice: invoiceView(invoice),
       online: onlinePaymentsOn(deps.config),
+      card: cardView(invoice, deps.config),
     });
   });
 

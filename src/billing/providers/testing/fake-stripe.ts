@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
+import { stripeMinimumOf } from "../stripe-amounts.ts";
 
 // A local fake of the Stripe API at the network edge, for tests: the real SDK talks to it over HTTP (SDK
 // options host/port/protocol, which STRIPE_API_URL sets). It answers the endpoints tokenbill calls, reads
@@ -124,6 +125,7 @@ class StripeFailure extends Error {
     message: string,
     readonly param?: string,
     readonly type = "invalid_request_error",
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -168,6 +170,17 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
       currency = text(item["price_data"]["currency"]) ?? "";
     }
     if (!/^[a-z]{3}$/.test(currency)) throw new StripeFailure(400, "Invalid currency", "currency");
+    // Stripe's minimum charge (docs.stripe.com/currencies, "Minimum and maximum charge amounts"): a session
+    // below it is refused with amount_too_small, as Stripe does.
+    const minimum = stripeMinimumOf(currency);
+    if (minimum !== null && BigInt(total) < minimum)
+      throw new StripeFailure(
+        400,
+        `The Checkout Session's total amount due must add up to at least ${minimum} (smallest units) ${currency}`,
+        undefined,
+        "invalid_request_error",
+        "amount_too_small",
+      );
     const id = `cs_test_${hex(16)}`;
     const session: FakeSession = {
       id,
@@ -292,7 +305,12 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     } catch (error) {
       if (!(error instanceof StripeFailure)) throw error;
       answer(res, error.status, {
-        error: { type: error.type, message: error.message, param: error.param },
+        error: {
+          type: error.type,
+          message: error.message,
+          param: error.param,
+          ...(error.code ? { code: error.code } : {}),
+        },
       });
     }
   };
