@@ -78,7 +78,7 @@ export function formatMinor(minor: bigint, currency: CurrencyDisplay): string {
 export function formatMinorNamed(minor: bigint, currency: CurrencyDisplay): string {
   const written = formatMinor(minor, currency);
   return currency.displayPrefix.trim() === "" && currency.displaySuffix.trim() === ""
-    ? `${written} ${currency.code}`
+    ? `${written.trim()} ${currency.code}`
     : written;
 }
 

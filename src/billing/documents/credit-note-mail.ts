@@ -1,4 +1,4 @@
-import { formatMinor } from "../../domain/money.ts";
+import { formatMinor, formatMinorNamed } from "../../domain/money.ts";
 import type { CreditNoteDocument } from "./credit-note-document.ts";
 import { escapeHtml } from "./html-escape.ts";
 import { type InvoiceEmail, pdfFilename } from "./invoice-mail.ts";
@@ -23,7 +23,7 @@ export function buildCreditNoteEmail(doc: CreditNoteDocument, pdf: Buffer, from:
     replyTo: doc.seller.email,
     // A reason typed with line breaks must not become extra header lines.
     subject:
-      `Credit note ${doc.number} from ${doc.seller.name}: ${total} on invoice ${doc.invoiceNumber}`.replace(
+      `Credit note ${doc.number} from ${doc.seller.name}: ${formatMinorNamed(doc.total, doc.currency)} on invoice ${doc.invoiceNumber}`.replace(
         /[\r\n\t]+/g,
         " ",
       ),

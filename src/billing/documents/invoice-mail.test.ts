@@ -40,6 +40,17 @@ describe("buildInvoiceEmail", () => {
     ]);
   });
 
+  it("names a currency written without prefix or suffix by its ISO code in the subject", () => {
+    const bare = { ...october2026Invoice.currency, code: "CHF", displayPrefix: "", displaySuffix: "" };
+    const mail = buildInvoiceEmail({ ...october2026Invoice, currency: bare }, Buffer.alloc(0), FROM);
+    expect(mail.subject).toBe("Invoice INV-2026-000001 from Example Hosting Ltd: 10.20 CHF due 2026-11-15");
+    // Whitespace alone is no sign either.
+    const blank = { ...bare, displaySuffix: " " };
+    expect(buildInvoiceEmail({ ...october2026Invoice, currency: blank }, Buffer.alloc(0), FROM).subject).toBe(
+      "Invoice INV-2026-000001 from Example Hosting Ltd: 10.20 CHF due 2026-11-15",
+    );
+  });
+
   it("escapes the HTML body and keeps the subject on one line", () => {
     const doc = {
       ...october2026Invoice,

@@ -1,5 +1,5 @@
 import { createTransport } from "nodemailer";
-import { formatMinor } from "../../domain/money.ts";
+import { formatMinor, formatMinorNamed } from "../../domain/money.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { escapeHtml } from "./html-escape.ts";
 import type { InvoiceDocument } from "./invoice-document.ts";
@@ -43,11 +43,14 @@ export function buildInvoiceEmail(doc: InvoiceDocument, pdf: Buffer, from: strin
   }
   // Part paid or credited already (billing-rules §7): the mail asks for what is left, not the total;
   // a receipt names the total that was paid.
-  const total = formatMinor(doc.status === "paid" ? doc.total : (doc.amountDue ?? doc.total), doc.currency);
+  const asked = doc.status === "paid" ? doc.total : (doc.amountDue ?? doc.total);
+  const total = formatMinor(asked, doc.currency);
+  // The subject is read alone, in a list of mails: an amount there names its currency (a currency written
+  // with no prefix or suffix by its ISO code), where the body has the PDF beside it.
   const subject =
     doc.status === "paid"
       ? `Receipt for invoice ${doc.number} from ${doc.seller.name}`
-      : `Invoice ${doc.number} from ${doc.seller.name}: ${total} due ${doc.dueDate}`;
+      : `Invoice ${doc.number} from ${doc.seller.name}: ${formatMinorNamed(asked, doc.currency)} due ${doc.dueDate}`;
   const request =
     doc.status === "paid"
       ? `Invoice ${doc.number} for ${doc.period} (${total}) has been paid. Thank you.`

@@ -117,6 +117,18 @@ describe("credit note documents", () => {
     expect(mail.attachments[0].filename).toBe("CN-2026-000001.pdf");
     expect(mail.text).toContain("credit note CN-2026-000001 for $1.08");
   });
+
+  it("names a currency written without prefix or suffix by its ISO code in the credit note's subject", () => {
+    const bare = { ...creditNoteDocument.currency, code: "SEK", displayPrefix: "", displaySuffix: "" };
+    const mail = buildCreditNoteEmail(
+      { ...creditNoteDocument, currency: bare },
+      Buffer.from("%PDF-"),
+      "b@x.test",
+    );
+    expect(mail.subject).toBe(
+      "Credit note CN-2026-000001 from Example Hosting Ltd: 1.08 SEK on invoice INV-2026-000001",
+    );
+  });
 });
 
 // Until 2026-12-05 the credit note's and the statement's totals had a fixed 100-point figure column and their

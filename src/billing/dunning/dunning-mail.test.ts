@@ -84,6 +84,11 @@ describe("dunning e-mails", () => {
     expect(mail.text).toContain("due on 2026-11-15, is still outstanding. Your account has been locked");
     expect(mail.text).toContain("Total due: $1,123.45");
   });
+  it("names a currency written without prefix or suffix by its ISO code in the subject", () => {
+    const bare = { ...USD, code: "KWD", exponent: 3, displayPrefix: "", displaySuffix: "" };
+    const mail = buildDunningEmail({ ...base, currency: bare, kind: "reminder" });
+    expect(mail.subject).toBe("Payment reminder: 112.345 KWD due to Example Hosting");
+  });
   it("escapes the HTML part", () => {
     const mail = buildDunningEmail({
       ...base,

@@ -1,5 +1,5 @@
 import { escapeHtml } from "../documents/html-escape.ts";
-import { formatMinor, type CurrencyDisplay } from "../../domain/money.ts";
+import { formatMinor, formatMinorNamed, type CurrencyDisplay } from "../../domain/money.ts";
 import type { DunningEmailKind } from "./dunning-ladder.ts";
 
 // The texts of dunning's e-mails (billing-rules §8): pure, so each is a unit test. Plain words, the invoices
@@ -61,7 +61,12 @@ export function buildDunningEmail(input: DunningMailInput): DunningMail {
     to: { name: input.customer.name, address: input.customer.email },
     from: input.from,
     replyTo: input.seller.email,
-    subject: `${SUBJECT[input.kind]}: ${money(total)} due to ${input.seller.name}`.replace(/[\r\n\t]+/g, " "),
+    // Named by its ISO code when the currency has no prefix or suffix: a subject is read alone.
+    subject:
+      `${SUBJECT[input.kind]}: ${formatMinorNamed(total, input.currency)} due to ${input.seller.name}`.replace(
+        /[\r\n\t]+/g,
+        " ",
+      ),
     text: `${paragraphs.join("\n\n")}\n`,
     html: `${paragraphs.map((p) => `<p>${escapeHtml(p).replace(/\n/g, "<br>")}</p>`).join("\n")}\n`,
   };
