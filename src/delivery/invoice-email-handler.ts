@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { replacedInvoiceNumbers } from "../billing/invoices/replaced-invoices.ts";
 import { invoiceDocumentOf } from "../billing/invoices/invoice-document-of.ts";
-import { invoiceCreditedAmount } from "../billing/ledger/ledger.ts";
+import { invoiceCreditedAmount, invoiceCreditNoteSettlements } from "../billing/ledger/ledger.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/schema.ts";
 import { buildInvoiceEmail, type SmtpSettings, sendMail } from "../billing/documents/invoice-mail.ts";
@@ -50,6 +50,7 @@ export function invoiceEmailHandler(deps: {
       sellerOf(deps.config),
       await replacedInvoiceNumbers(deps.db, invoice),
       await invoiceCreditedAmount(deps.db, invoice.id),
+      await invoiceCreditNoteSettlements(deps.db, invoice.id),
     );
     const message = buildInvoiceEmail(
       doc,

@@ -1,6 +1,11 @@
 import { Decimal } from "../../domain/decimal.ts";
 import { type CurrencyDisplay, formatDecimal, formatMinor } from "../../domain/money.ts";
-import type { InvoiceDocument, InvoiceDocumentLine, InvoiceDocumentTax } from "./invoice-document.ts";
+import type {
+  InvoiceDocument,
+  InvoiceDocumentCreditNote,
+  InvoiceDocumentLine,
+  InvoiceDocumentTax,
+} from "./invoice-document.ts";
 
 // Every rendering shows the same words and figures: HTML and PDF lay out this one description, so a
 // change of wording or format lands in both. Pure and deterministic (no clock, no locale).
@@ -118,7 +123,12 @@ function totalRows(
     // What credit notes took off, apart from what was paid (billing-rules §7): an invoice cancelled by a note
     // was never paid, and a single "Payments and credit" row said it was. Then what is left.
     const credited = creditedPart(doc, settled);
-    if (credited > 0n) rows.push({ label: "Credit notes", value: money(-credited), kind: "adjustment" });
+    if (doc.creditNotes !== undefined && doc.creditNotes.length > 0)
+      // Each note with its number, its full amount and how it was settled; the figure is what it took off
+      // this invoice, so the column still adds up to the amount due.
+      for (const note of doc.creditNotes)
+        rows.push({ label: creditNoteLabel(note, money), value: money(-note.takenOff), kind: "adjustment" });
+    else if (credited > 0n) rows.push({ label: "Credit notes", value: money(-credited), kind: "adjustment" });
     if (settled > credited)
       rows.push({ label: "Payments and credit", value: money(credited - settled), kind: "adjustment" });
     rows.push({ label: "Amount due", value: money(doc.total - settled), kind: "due" });
@@ -127,6 +137,24 @@ function totalRows(
     rows.push({ label: "Balance due", value: money(doc.total - doc.paid.amount), kind: "due" });
   }
   return rows;
+}
+
+/**
+ * "Credit note CN-2026-000001 of $1.08: taken off this invoice"; a note settled more than one way names each
+ * part: "Credit note CN-2026-000002 of $5.00: $2.00 taken off this invoice, $3.00 refunded".
+ */
+function creditNoteLabel(note: InvoiceDocumentCreditNote, money: (minor: bigint) => string): string {
+  const kept = note.total - note.takenOff - note.refunded;
+  const parts = (
+    [
+      [note.takenOff, "taken off this invoice"],
+      [note.refunded, "refunded"],
+      [kept, "kept as credit"],
+    ] as const
+  ).filter(([amount]) => amount > 0n);
+  const how =
+    parts.length === 1 ? parts[0]![1] : parts.map(([amount, what]) => `${money(amount)} ${what}`).join(", ");
+  return `Credit note ${note.number} of ${money(note.total)}: ${how}`;
 }
 
 /** Total less amount due, when something was paid or credited; null when the whole total is owed or unknown. */

@@ -12,6 +12,13 @@ export interface InvoiceDocument {
   amountDue?: bigint;
   /** How much of total − amountDue credit notes took off (the rest was paid or paid from credit). */
   credited?: bigint;
+  /**
+   * The credit notes issued against the invoice, oldest first, each with its full total and how it was
+   * settled (billing-rules §7): what it took off this invoice's amount due, what of it was refunded, and
+   * what was kept as the customer's credit (total − the other two). Absent: the renderings show one
+   * "Credit notes" row of `credited`.
+   */
+  creditNotes?: InvoiceDocumentCreditNote[];
   issueDate: string; // "2026-11-01" (YYYY-MM-DD)
   dueDate: string;
   period: string; // "2026-10"
@@ -29,6 +36,13 @@ export interface InvoiceDocument {
   paid?: { amount: bigint; date: string; reference: string };
   /** The numbers of the void invoices this one reissues (docs/billing-cycle.md, "Voiding and reissuing"). */
   replaces?: string[];
+}
+
+export interface InvoiceDocumentCreditNote {
+  number: string;
+  total: bigint;
+  takenOff: bigint;
+  refunded: bigint;
 }
 
 /**

@@ -7,13 +7,15 @@ import type { Invoice } from "./invoice-schemas.ts";
 /**
  * The renderings' view model (src/billing/documents) of a stored invoice read with its lines. Only a numbered
  * invoice has a document: a draft has no number or issue date yet (billing-rules §5). `credited`: what credit
- * notes took off its amount due (invoiceCreditedAmount), shown apart from what was paid.
+ * notes took off its amount due (invoiceCreditedAmount), shown apart from what was paid; `creditNotes`: each
+ * note with how it was settled (invoiceCreditNoteSettlements), shown instead of one "Credit notes" row.
  */
 export function invoiceDocumentOf(
   invoice: Invoice,
   seller: InvoiceDocument["seller"],
   replaces: readonly string[] = [],
   credited = 0n,
+  creditNotes?: InvoiceDocument["creditNotes"],
 ): InvoiceDocument {
   if (invoice.number === null || invoice.issue_date === null || invoice.due_date === null) {
     throw new ServiceError(
@@ -37,6 +39,7 @@ export function invoiceDocumentOf(
     number: invoice.number,
     status: invoice.status,
     ...(owes ? { amountDue: invoice.amount_due, credited } : {}),
+    ...(owes && creditNotes !== undefined ? { creditNotes } : {}),
     issueDate: invoice.issue_date,
     dueDate: invoice.due_date,
     period: invoice.period,

@@ -1,6 +1,6 @@
 import { pdfFontsFor } from "../documents/pdf-fonts.ts";
 import { readInvoice } from "./get-invoice.ts";
-import { invoiceCreditedAmount } from "../ledger/ledger.ts";
+import { invoiceCreditedAmount, invoiceCreditNoteSettlements } from "../ledger/ledger.ts";
 import { invoiceDocumentOf } from "./invoice-document-of.ts";
 import { replacedInvoiceNumbers } from "./replaced-invoices.ts";
 import type { Invoice } from "./invoice-schemas.ts";
@@ -31,6 +31,7 @@ export async function renderInvoice({
     ctx.now(),
     await replacedInvoiceNumbers(ctx.db, invoice),
     await invoiceCreditedAmount(ctx.db, invoice.id),
+    await invoiceCreditNoteSettlements(ctx.db, invoice.id),
   );
   return input.format === "html" ? renderInvoiceHtml(doc) : renderInvoicePdf(doc, pdfFontsFor(ctx.config));
 }
@@ -45,8 +46,10 @@ export function documentForRendering(
   now: Date,
   replaces: readonly string[] = [],
   credited = 0n,
+  creditNotes?: InvoiceDocument["creditNotes"],
 ): InvoiceDocument {
-  if (invoice.number !== null) return invoiceDocumentOf(invoice, sellerOf(config), replaces, credited);
+  if (invoice.number !== null)
+    return invoiceDocumentOf(invoice, sellerOf(config), replaces, credited, creditNotes);
   const issueDate = calendarDate(now, config.BILLING_TIME_ZONE);
   const preview = {
     ...invoice,
