@@ -138,8 +138,13 @@ const CursorPageMeta: JsonSchema = {
       description: "the page number asked for; null on a page reached by `cursor`",
     },
     per_page: { type: "integer" },
-    total: { type: "integer", description: "rows matching the filters" },
-    last_page: { type: "integer" },
+    total: {
+      type: ["integer", "null"],
+      description:
+        "rows matching the filters; null when not counted: a page by `cursor` counts only with `total=true`, " +
+        "a page by number unless `total=false`",
+    },
+    last_page: { type: ["integer", "null"], description: "the last page by number; null when total is" },
     next_cursor: {
       type: ["string", "null"],
       description:

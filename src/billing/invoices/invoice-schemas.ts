@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { InvoiceLineTable, InvoiceTable } from "../../db/schema.ts";
 import { identifierText } from "../../kernel/identifier-text.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
-import { cursorParam } from "../../kernel/list-cursor.ts";
+import { cursorParam, totalParam } from "../../kernel/list-cursor.ts";
 import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
 import {
   calendarDateString,
@@ -216,6 +216,7 @@ function presentLine(l: Selectable<InvoiceLineTable>): InvoiceLine {
 
 export const InvoiceListQuery = PageQuery.extend({
   cursor: cursorParam,
+  total: totalParam,
   period: periodString.optional(),
   customer_id: id.optional(),
   status: InvoiceStatus.optional(),

@@ -2,7 +2,13 @@ import { sql } from "kysely";
 import type { Tx } from "../../kernel/context.ts";
 import { customerScope } from "../../kernel/actor.ts";
 import { z } from "zod";
-import { assertPageOrCursor, type KeysetPage, keysetPageOf, readCursor } from "../../kernel/list-cursor.ts";
+import {
+  assertPageOrCursor,
+  countsTotal,
+  type KeysetPage,
+  keysetPageOf,
+  readCursor,
+} from "../../kernel/list-cursor.ts";
 import { offsetOf } from "../../kernel/pagination.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { type Payment, PaymentIdParams, PaymentListQuery } from "./payment-schemas.ts";
@@ -89,9 +95,11 @@ export const listPayments = defineVerb(
       : page.offset(offsetOf(input));
     const [rows, count] = await Promise.all([
       page.execute(),
-      q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
+      countsTotal(input)
+        ? q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow()
+        : undefined,
     ]);
-    const shown = keysetPageOf(rows, count.n, input, {
+    const shown = keysetPageOf(rows, count?.n ?? null, input, {
       list: "payments",
       filters,
       keyOf: (r) => [r.paid_at_key, r.id],

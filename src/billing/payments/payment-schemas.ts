@@ -4,7 +4,7 @@ import type { PaymentTable, RefundTable } from "../../db/schema.ts";
 import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
 import { identifierText } from "../../kernel/identifier-text.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
-import { cursorParam } from "../../kernel/list-cursor.ts";
+import { cursorParam, totalParam } from "../../kernel/list-cursor.ts";
 import { digitsOrInteger, id, instantOrDate } from "../../kernel/schemas.ts";
 
 // The admin API's view of payments and refunds. Amounts are integers in minor units of the payment's
@@ -197,6 +197,7 @@ export function presentPayment(
 
 export const PaymentListQuery = PageQuery.extend({
   cursor: cursorParam,
+  total: totalParam,
   customer_id: id.optional(),
   invoice_id: z
     .string()

@@ -65,7 +65,7 @@ afterAll(async () => {
 
 interface Answer {
   data: { id: string | number }[];
-  meta: { page: number | null; total: number; last_page: number; next_cursor: string | null };
+  meta: { page: number | null; total: number | null; last_page: number | null; next_cursor: string | null };
 }
 
 async function get(path: string): Promise<Answer> {
@@ -74,12 +74,19 @@ async function get(path: string): Promise<Answer> {
   return r.body;
 }
 
+async function refusal(path: string): Promise<string> {
+  const r = await server.api("GET", path);
+  expect(r.status, JSON.stringify(r.body)).toBe(400);
+  expect(r.body.error.code).toBe("VALIDATION");
+  return r.body.error.message;
+}
+
 /** The ids of every page by number, and by following next_cursor from the first page. */
 async function bothWalks(path: string, filters: string) {
   const base = `${path}?per_page=4${filters}`;
   const first = await get(base);
   const byPage = [...first.data];
-  for (let page = 2; page <= first.meta.last_page; page++)
+  for (let page = 2; page <= first.meta.last_page!; page++)
     byPage.push(...(await get(`${base}&page=${page}`)).data);
   const byCursor = [...first.data];
   let next = first.meta.next_cursor;
@@ -91,7 +98,7 @@ async function bothWalks(path: string, filters: string) {
     next = answer.meta.next_cursor;
     expect(++steps).toBeLessThan(100);
   }
-  return { byPage: byPage.map((r) => r.id), byCursor: byCursor.map((r) => r.id), total: first.meta.total };
+  return { byPage: byPage.map((r) => r.id), byCursor: byCursor.map((r) => r.id), total: first.meta.total! };
 }
 
 async function expectSameWalk(path: string, filters = "") {
@@ -138,13 +145,6 @@ describe("walking a list by cursor", () => {
 });
 
 describe("a cursor that is not this list's", () => {
-  async function refusal(path: string): Promise<string> {
-    const r = await server.api("GET", path);
-    expect(r.status, JSON.stringify(r.body)).toBe(400);
-    expect(r.body.error.code).toBe("VALIDATION");
-    return r.body.error.message;
-  }
-
   it("is refused with a 400 naming cursor when malformed, changed, cut or too long", async () => {
     const cursor = (await get("/api/v1/invoices?per_page=3")).meta.next_cursor!;
     const [body, check] = cursor.split(".") as [string, string];
@@ -195,6 +195,47 @@ describe("a cursor that is not this list's", () => {
   });
 });
 
+describe("meta.total", () => {
+  const lists = ["/api/v1/invoices", "/api/v1/payments", "/api/v1/customers"];
+
+  it("is counted on a page by number, and null on a page by cursor unless total=true", async () => {
+    for (const path of lists) {
+      const first = await get(`${path}?per_page=3`);
+      expect(first.meta.total).toBeGreaterThan(6);
+      expect(first.meta.last_page).toBe(Math.ceil(first.meta.total! / 3));
+      const cursor = encodeURIComponent(first.meta.next_cursor!);
+      const next = await get(`${path}?per_page=3&cursor=${cursor}`);
+      expect(next.meta).toMatchObject({ page: null, total: null, last_page: null });
+      expect(next.meta.next_cursor).toEqual(expect.any(String));
+      expect(next.data).toHaveLength(3);
+      // Asked for, the count is the first page's; the rows are the same either way.
+      const counted = await get(`${path}?per_page=3&total=true&cursor=${cursor}`);
+      expect(counted.meta).toMatchObject({ total: first.meta.total, last_page: first.meta.last_page });
+      expect(counted.data).toEqual(next.data);
+      expect(counted.meta.next_cursor).toBe(next.meta.next_cursor);
+      // A page by number may skip the count too.
+      const uncounted = await get(`${path}?per_page=3&page=2&total=false`);
+      expect(uncounted.meta).toMatchObject({ page: 2, total: null, last_page: null });
+      expect(uncounted.data.map((r) => r.id)).toEqual(next.data.map((r) => r.id));
+    }
+  });
+
+  it("counts the filter's matches when asked on a filtered cursor page", async () => {
+    const first = await get(`/api/v1/customers?per_page=2&client_group_id=${group}`);
+    const next = await get(
+      `/api/v1/customers?per_page=2&client_group_id=${group}&total=true&cursor=${encodeURIComponent(first.meta.next_cursor!)}`,
+    );
+    expect(next.meta).toMatchObject({ page: null, total: 7, last_page: 4 });
+  });
+
+  it("refuses a total other than true or false with a 400 naming total", async () => {
+    for (const path of lists)
+      for (const bad of ["yes", "1", "TRUE", `${"true".repeat(300)}`])
+        expect(await refusal(`${path}?total=${bad}`)).toMatch(/total: must be true or false/);
+    expect(await refusal("/api/v1/invoices?total=")).toMatch(/total: /);
+  });
+});
+
 describe("the OpenAPI document", () => {
   it("describes cursor on the three lists and next_cursor in their meta", async () => {
     const doc = await (await fetch(`${server.url}/api/v1/openapi.json`)).json();
@@ -205,6 +246,11 @@ describe("the OpenAPI document", () => {
       expect(cursor.description).toMatch(/next_cursor/);
       const meta = get.responses["200"].content["application/json"].schema.properties.meta;
       expect(meta.properties.next_cursor.type).toEqual(["string", "null"]);
+      const total = get.parameters.find((p: { name: string }) => p.name === "total");
+      expect(total.schema.enum).toEqual(["true", "false"]);
+      expect(total.description).toMatch(/false for a page by `cursor`/);
+      expect(meta.properties.total.type).toEqual(["integer", "null"]);
+      expect(meta.properties.last_page.type).toEqual(["integer", "null"]);
     }
     // A list by page number only keeps the meta it had.
     const currencies = doc.paths["/api/v1/currencies"].get.responses["200"].content["application/json"];

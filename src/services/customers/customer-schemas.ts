@@ -2,7 +2,7 @@ import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { CustomerTable } from "../../db/schema.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
-import { cursorParam } from "../../kernel/list-cursor.ts";
+import { cursorParam, totalParam } from "../../kernel/list-cursor.ts";
 import { countryCode, currencyCode, id, idOut, nullableIdOut } from "../../kernel/schemas.ts";
 
 export const CustomerStatus = z.enum(["active", "locked", "suspended"]);
@@ -76,6 +76,7 @@ export type CustomerUpdate = z.output<typeof CustomerUpdate>;
 
 export const CustomerListQuery = PageQuery.extend({
   cursor: cursorParam,
+  total: totalParam,
   email: z
     .string()
     .min(1)

@@ -5,6 +5,7 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import { money, pageQuery, pagerOf, paidOn } from "../page-kit.ts";
 import { pendingRefunds } from "./invoice-view.ts";
+import { numberedMeta } from "./list-walk.ts";
 
 // The customer page's money card: balance and credit (projections of the ledger), and the customer's
 // payments newest first, paged, each with a Refund action while some of it is left to refund. A payment
@@ -40,7 +41,7 @@ export async function customerMoney(ctx: ServiceContext, request: FastifyRequest
       refundable: p.amount > p.refunded,
       pending: pendingRefunds(p, (minor) => showIn(minor, p.currency)),
     })),
-    // A customer's payments page by number (no cursor sent: meta.page is always set).
-    pager: pagerOf(request, { ...payments.meta, page: payments.meta.page ?? 1 }, "payments_page"),
+    // A customer's payments page by number (no cursor sent: meta.page and meta.total are set).
+    pager: pagerOf(request, numberedMeta(payments.meta), "payments_page"),
   };
 }

@@ -15,6 +15,7 @@ import type { WebDeps } from "../web-deps.ts";
 import { paymentAmountHint } from "./invoice-amount.ts";
 import { noticeFrom } from "./page-helpers.ts";
 import { REFUND_RELEASE_NOTICES, REFUND_UNCONFIRMED } from "./refund-release-notices.ts";
+import { numberedMeta } from "./list-walk.ts";
 
 // The invoice page's model: the invoice with its lines and totals in the invoice's own currency format
 // (billing-rules §1, from the currency snapshot the invoice keeps), its payments and credit notes, and what
@@ -145,8 +146,8 @@ export async function invoicePage(
         refundable: p.amount > p.refunded && paysInvoice(p, id),
         pending: pendingRefunds(p, show),
       })),
-      // An invoice's few payments page by number (no cursor sent: meta.page is always set).
-      paymentsPager: pagerOf(request, { ...payments.meta, page: payments.meta.page ?? 1 }, "payments_page"),
+      // An invoice's few payments page by number (no cursor sent: meta.page and meta.total are set).
+      paymentsPager: pagerOf(request, numberedMeta(payments.meta), "payments_page"),
       creditNotes: creditNotes.data.map((c) => ({ ...c, total: show(c.total) })),
       creditNotesPager: pagerOf(request, creditNotes.meta, "credit_notes_page"),
       month: monthLinks(samePeriod, id),

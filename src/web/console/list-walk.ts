@@ -5,7 +5,9 @@ import { queryText } from "./page-helpers.ts";
 
 // The console's long lists (invoices, customers) walk by cursor: "Next" carries the list's next_cursor, so
 // page 12,000 costs what page 2 does (an OFFSET read and dropped every row before it: 6.1 s on 600,495
-// invoices). The link also carries `page`, only to say "Page N of M": the rows come from the cursor alone.
+// invoices). The link also carries `page`, only to say "Page N": the rows come from the cursor alone. A page
+// reached by cursor does not count the list's matches (the count costs what the whole list does), so it says
+// "Page N" without "of M"; the first page, by number, counts them.
 
 /** The verb's paging input: the cursor when the link has one, else the page number. */
 export function walkQuery(
@@ -20,7 +22,14 @@ export function walkQuery(
 export function walkPagerOf(
   request: FastifyRequest,
   meta: KeysetPage<unknown>["meta"],
-): { page: number; last: number; total: number; first?: string; prev?: string; next?: string } {
+): {
+  page: number;
+  last: number | null;
+  total: number | null;
+  first?: string;
+  prev?: string;
+  next?: string;
+} {
   const path = request.url.split("?")[0]!;
   const link = (change: (params: URLSearchParams) => void) => {
     const params = new URLSearchParams(request.url.includes("?") ? request.url.split("?")[1] : "");
@@ -29,8 +38,9 @@ export function walkPagerOf(
     return query === "" ? path : `${path}?${query}`;
   };
   const cursorPage = meta.page === null;
-  // A page reached by cursor has no counted number: the link's, kept within the list's pages.
-  const page = cursorPage ? Math.min(Math.max(pageQuery(request).page, 2), meta.last_page) : meta.page!;
+  // A page reached by cursor has no counted number: the link's, kept within the list's pages where counted.
+  const linked = Math.max(pageQuery(request).page, 2);
+  const page = cursorPage ? Math.min(linked, meta.last_page ?? linked) : meta.page!;
   const next =
     meta.next_cursor === null
       ? undefined
@@ -51,5 +61,23 @@ export function walkPagerOf(
       ? { prev: link((p) => (page === 2 ? withoutPaging(p) : p.set("page", String(page - 1)))) }
       : {}),
     ...(next ? { next } : {}),
+  };
+}
+
+/**
+ * A keyset list read by page number (no cursor, so its matches are counted) as the pager by number takes it:
+ * an invoice's or a customer's own payments, a few pages at most.
+ */
+export function numberedMeta(meta: KeysetPage<unknown>["meta"]): {
+  page: number;
+  per_page: number;
+  total: number;
+  last_page: number;
+} {
+  return {
+    page: meta.page ?? 1,
+    per_page: meta.per_page,
+    total: meta.total ?? 0,
+    last_page: meta.last_page ?? 1,
   };
 }
