@@ -24,6 +24,7 @@ export const CONSOLE_NAV: readonly NavItem[] = [
   { href: "/console/pricing", text: "Pricing" },
   { href: "/console/billing-runs", text: "Billing runs" },
   { href: "/console/invoices", text: "Invoices" },
+  { href: "/console/payments", text: "Payments" },
   { href: "/console/credit-notes", text: "Credit notes" },
   { href: "/console/solusio", text: "SolusIO" },
   { href: "/console/call-log", text: "Call log" },

@@ -8,6 +8,7 @@ import { registerCustomerPages } from "./customer-pages.ts";
 import { registerDashboardPages } from "./dashboard-pages.ts";
 import { registerInvoicePages } from "./invoice-pages.ts";
 import { registerJobPages } from "./job-pages.ts";
+import { registerPaymentListPages } from "./payment-list-pages.ts";
 import { registerLogPages } from "./log-pages.ts";
 import { registerPricingPages } from "./pricing-pages.ts";
 import { registerSettingsPages } from "./settings-pages.ts";
@@ -24,6 +25,7 @@ export function registerConsoleAreas(app: FastifyInstance, deps: WebDeps): void 
   registerPricingPages(app, deps);
   registerBillingRunPages(app, deps);
   registerInvoicePages(app, deps);
+  registerPaymentListPages(app, deps);
   registerCreditNotePages(app, deps);
   registerSolusioPages(app, deps);
   registerLogPages(app, deps);
