@@ -66,9 +66,11 @@ describe.skipIf(noBrowser)("the console's payment list in a real browser", () =>
     await page.getByLabel("Invoice id (inv_…)").fill("");
     await page.getByRole("link", { name: "Clear" }).click();
     const row = page.locator("tbody tr").first();
-    const customer = (await row.getByRole("link").first().textContent())!.replace("Customer ", "");
+    // The row names its customer; the link leads to that customer's page.
+    const name = (await row.getByRole("link").first().textContent())!;
+    expect(name).toMatch(/^Payer [12]$/);
     await row.getByRole("link").first().click();
-    await page.waitForURL(`${server.url}/console/customers/${customer}`);
-    expect(await page.locator("h1").textContent()).toMatch(/Payer [12]/);
+    await page.waitForURL(/\/console\/customers\/\d+$/);
+    expect(await page.locator("h1").textContent()).toContain(name);
   });
 });

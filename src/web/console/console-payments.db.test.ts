@@ -78,10 +78,11 @@ describe("the console's payment list", () => {
     expect(html).toContain('<a href="/console/payments" aria-current="page">Payments</a>');
     expect(references(html)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(textOf(html)).toContain("Page 1 of 3 (120 in all)");
+    // Each row names its customer and its invoice's number (payment-labels.ts), linking to them.
     expect(html).toContain(
-      `<a href="/console/customers/${firstCustomer + 1}">Customer ${firstCustomer + 1}</a>`,
+      `<a href="/console/customers/${firstCustomer + 1}"><bdi>Payer 2</bdi></a> <span class="muted">(${firstCustomer + 1})</span>`,
     );
-    expect(html).toContain(`<a href="/console/invoices/${invoiceId}">Invoice</a>`);
+    expect(html).toContain(`<a href="/console/invoices/${invoiceId}">PL-1</a>`);
     expect(textOf(html)).toContain("$1.00"); // PL-P-1: 100 minor units
     expect(textOf(html)).toContain("bank transfer");
     // The other pages link to it too.

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { listPayments } from "../../billing/payments/get-payment.ts";
+import { type PaymentLabels, paymentLabels } from "../../billing/payments/payment-labels.ts";
 import type { Payment } from "../../billing/payments/payment-schemas.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
@@ -29,9 +30,16 @@ export function registerPaymentListPages(app: FastifyInstance, deps: WebDeps): v
         listPayments({ ctx, input: { ...walkQuery(request), ...values } }),
         currencyDisplays({ ctx, input: {} }),
       ]);
+      const labels = await paymentLabels({
+        ctx,
+        input: {
+          customer_ids: page.data.map((p) => p.customer_id),
+          invoice_ids: page.data.flatMap((p) => (p.invoice_id ? [p.invoice_id] : [])),
+        },
+      });
       return staffPage(deps, request, reply, "console-payment-list", {
         ...data,
-        payments: page.data.map((p) => rowOf(p, displays, ctx.config.BILLING_TIME_ZONE)),
+        payments: page.data.map((p) => rowOf(p, displays, labels, ctx.config.BILLING_TIME_ZONE)),
         pager: walkPagerOf(request, page.meta),
       });
     } catch (error) {
@@ -49,7 +57,12 @@ export function registerPaymentListPages(app: FastifyInstance, deps: WebDeps): v
   });
 }
 
-function rowOf(p: Payment, displays: ReadonlyMap<string, CurrencyDisplay>, timeZone: string) {
+function rowOf(
+  p: Payment,
+  displays: ReadonlyMap<string, CurrencyDisplay>,
+  labels: PaymentLabels,
+  timeZone: string,
+) {
   const display = displays.get(p.currency);
   // A currency since deleted has no display: its code after the amount in minor units' plain figures.
   const show = (minor: bigint) => (display ? money(minor, display) : `${minor} (${p.currency} minor units)`);
@@ -57,7 +70,10 @@ function rowOf(p: Payment, displays: ReadonlyMap<string, CurrencyDisplay>, timeZ
     id: p.id,
     date: paidOn(p.paid_at, timeZone),
     customer_id: p.customer_id,
+    // A customer deleted since keeps its id; an invoice not numbered (a draft) shows as "Invoice".
+    customer: labels.customers.get(String(p.customer_id)) ?? `Customer ${p.customer_id}`,
     invoice_id: p.invoice_id,
+    invoice: p.invoice_id ? (labels.invoices.get(p.invoice_id) ?? "Invoice") : undefined,
     method: p.method.replaceAll("_", " "),
     reference: p.reference,
     amount: show(p.amount),
