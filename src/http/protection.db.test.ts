@@ -239,6 +239,46 @@ describe("security headers and secret guessing", () => {
     }
   });
 
+  it("asks browsers to upgrade to https only when the request came over https (the cookies' Secure rule)", async () => {
+    const csp = (answer: { headers: Record<string, string | string[] | undefined> }) =>
+      String(answer.headers["content-security-policy"]);
+    // Plain http: a console on http://<LAN address> would see its forms and scripts sent to https.
+    const plain = await rawRequest(server.url, { method: "GET", path: "/console/login" });
+    expect(csp(plain)).toContain("default-src 'self'");
+    expect(csp(plain)).not.toContain("upgrade-insecure-requests");
+    // X-Forwarded-Proto from a hop nobody trusts (TRUST_PROXY unset) changes nothing.
+    const spoofed = await rawRequest(server.url, {
+      method: "GET",
+      path: "/console/login",
+      headers: { "x-forwarded-proto": "https" },
+    });
+    expect(csp(spoofed)).not.toContain("upgrade-insecure-requests");
+    const proxied = await startTestServer(handle.db, { TRUST_PROXY: "127.0.0.1" });
+    const https = await startTestServer(handle.db, { TOKENBILL_PUBLIC_URL: "https://billing.example.com" });
+    try {
+      const throughProxy = (proto: string) =>
+        rawRequest(proxied.url, {
+          method: "GET",
+          path: "/portal/login",
+          headers: { "x-forwarded-proto": proto },
+        });
+      expect(csp(await throughProxy("https"))).toContain("upgrade-insecure-requests");
+      expect(csp(await throughProxy("http"))).not.toContain("upgrade-insecure-requests");
+      // The router's own refusal (bad percent-encoding) is answered where no hook ran: the same rule.
+      const refused = await rawRequest(proxied.url, {
+        method: "GET",
+        path: "/console/%zz",
+        headers: { "x-forwarded-proto": "https" },
+      });
+      expect(csp(refused)).toContain("upgrade-insecure-requests");
+      const publicHttps = await rawRequest(https.url, { method: "GET", path: "/console/login" });
+      expect(csp(publicHttps)).toContain("upgrade-insecure-requests");
+    } finally {
+      await proxied.close();
+      await https.close();
+    }
+  });
+
   it("gives every HTML document its icon inline, which the CSP allows: the browser asks for no /favicon.ico", async () => {
     // No route answers /favicon.ico: a document without an icon of its own made the browser ask, a 404 each
     // time (the single sign-on page until 2026-12-05; the console's and the portal's layout had one).

@@ -5,6 +5,7 @@ import helmet from "helmet";
 import type { Config } from "../config.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { accessOf } from "./access.ts";
+import type { ProxyTrust } from "./client-address.ts";
 import { ProtocolError, sendError } from "./errors.ts";
 
 // What keeps slow, greedy or odd clients from holding the server (docs/security.md): timeouts for headers
@@ -66,17 +67,52 @@ declare module "fastify" {
 const helmetHeaders = helmet();
 
 /**
+ * The same set without the CSP's `upgrade-insecure-requests`, for an answer that went out over plain http:
+ * the browser would send the page's forms and scripts to https on the same host and port, where nothing
+ * answers (a console opened as http://10.0.0.5:3000 on a LAN could not log in until 2026-12-06; browsers
+ * exempt loopback, so http://127.0.0.1 never showed it).
+ */
+const plainHttpHelmetHeaders = helmet({
+  contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+});
+
+/** Whether a request came over https (servedOverHttps). */
+export type HttpsRule = (req: IncomingMessage) => boolean;
+
+/**
+ * Whether a request came over https: the rule the session cookies' `Secure` follows (session-cookie.ts, by
+ * Fastify's request.protocol): TLS on the socket, or the last `X-Forwarded-Proto` being https when the
+ * socket's peer is a hop TRUST_PROXY believes; and always when TOKENBILL_PUBLIC_URL is https. Read from the
+ * raw request, as the router's own refusals (frameworkErrors) get a request whose protocol ignores the proxy.
+ */
+export function servedOverHttps(config: Config, trust: ProxyTrust | false): HttpsRule {
+  if (config.TOKENBILL_PUBLIC_URL?.startsWith("https:")) return () => true;
+  return (req) => {
+    if ((req.socket as { encrypted?: boolean }).encrypted) return true;
+    const proto = req.headers["x-forwarded-proto"];
+    if (typeof proto !== "string" || trust === false || !trust(req.socket.remoteAddress ?? "", 0))
+      return false;
+    return proto.split(",").at(-1)!.trim().toLowerCase() === "https";
+  };
+}
+
+function helmetFor(req: IncomingMessage, https: HttpsRule) {
+  return https(req) ? helmetHeaders : plainHttpHelmetHeaders;
+}
+
+/**
  * helmet's set on an answer made where no hook runs: the router's refusal of an address it cannot read
  * (frameworkErrors in server.ts), which may be a page.
  */
-export function addSecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
-  helmetHeaders(request.raw, reply.raw, () => undefined);
+export function addSecurityHeaders(request: FastifyRequest, reply: FastifyReply, https: HttpsRule): void {
+  helmetFor(request.raw, https)(request.raw, reply.raw, () => undefined);
 }
 
 /**
  * helmet's set as header lines, for an answer written straight to the socket before any request exists (a
  * page's answer to headers too large: src/web/page-client-error.ts). Collected once from helmet itself, so
- * the two never differ.
+ * the two never differ. Without `upgrade-insecure-requests`, as no request tells whether it came over https:
+ * the page loads nothing and links only back to the site's own address.
  */
 export const PAGE_SECURITY_HEADER_LINES: string = (() => {
   const lines: string[] = [];
@@ -85,7 +121,7 @@ export const PAGE_SECURITY_HEADER_LINES: string = (() => {
       lines.push(`${name}: ${Array.isArray(value) ? value.join(", ") : String(value)}\r\n`),
     removeHeader: () => undefined,
   };
-  helmetHeaders({} as IncomingMessage, collector as unknown as ServerResponse, () => undefined);
+  plainHttpHelmetHeaders({} as IncomingMessage, collector as unknown as ServerResponse, () => undefined);
   return lines.join("");
 })();
 
@@ -95,14 +131,14 @@ export const PAGE_SECURITY_HEADER_LINES: string = (() => {
  * answers carried none of these headers. Answers of routes that need a credential are also `no-store`
  * from here on, refusals included (routes and pages set it again on their own answers).
  */
-export function registerSecurityHeaders(app: FastifyInstance): void {
+export function registerSecurityHeaders(app: FastifyInstance, https: HttpsRule): void {
   // onRequest, so every answer carries them, 404s and errors included; a page that needs a wider CSP
   // (form-action to SolusIO) sets its own header over this one.
   app.addHook("onRequest", (request, reply, done) => {
     if (request.routeOptions.config.securityHeaders === "api") return done();
     if (!request.is404 && accessOf(request) !== "public") reply.header("cache-control", "no-store");
     // helmet throws on a bad option (at build time, above) and never passes an error on: done is only called.
-    helmetHeaders(request.raw, reply.raw, done as (error?: unknown) => void);
+    helmetFor(request.raw, https)(request.raw, reply.raw, done as (error?: unknown) => void);
   });
 }
 

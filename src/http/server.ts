@@ -23,6 +23,7 @@ import {
   installNotFound,
   limitedServerFactory,
   registerSecurityHeaders,
+  servedOverHttps,
 } from "./protection.ts";
 import { registerRoutes, type AnyRouteSpec } from "./route.ts";
 import { apiKeyRoutes } from "./routes/api-key-routes.ts";
@@ -137,6 +138,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logger,
   });
   const limitedServer = limitedServerFactory(config);
+  // The pages' CSP asks browsers to upgrade to https only on a request that came over it (protection.ts).
+  const overHttps = servedOverHttps(config, trustProxy);
 
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
@@ -154,7 +157,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // page where a browser opened a console or portal address (src/web/page-miss.ts).
     // No onRequest hook has run, so the security headers are added here.
     frameworkErrors: (error, request, reply) => {
-      addSecurityHeaders(request, reply);
+      addSecurityHeaders(request, reply, overHttps);
       return answerPageAddressError(error, request, reply) ?? sendError(reply, request, error);
     },
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
@@ -163,7 +166,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   // First of the onRequest hooks, so that every answer carries the security headers, the access gate's
   // own (a redirect to a login page, a 401) included.
-  registerSecurityHeaders(app);
+  registerSecurityHeaders(app, overHttps);
   // Console and portal pages (src/web) declare the session they need; the gate checks it.
   const sessionGate = createSessionGate({ db, config, now });
   app.decorate(

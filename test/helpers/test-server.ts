@@ -28,6 +28,8 @@ export async function startTestServer(
     warmPricingIndex?: boolean;
     newerSchema?: () => readonly string[] | undefined;
     backup?: (signal?: AbortSignal) => Promise<BackupStream>;
+    /** The address to listen on (default 127.0.0.1): a LAN address for what browsers treat loopback apart in. */
+    host?: string;
   } = {},
 ): Promise<TestServer> {
   const config = parseConfig({
@@ -36,10 +38,11 @@ export async function startTestServer(
     LOG_LEVEL: "silent",
     ...overrides,
   });
-  const app = await buildServer({ config, db, logger: pino({ level: "silent" }), ...extra });
-  await app.listen({ host: "127.0.0.1", port: 0 });
+  const { host = "127.0.0.1", ...deps } = extra;
+  const app = await buildServer({ config, db, logger: pino({ level: "silent" }), ...deps });
+  await app.listen({ host, port: 0 });
   const address = app.server.address();
-  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  const url = `http://${host}:${typeof address === "object" && address ? address.port : 0}`;
   return {
     url,
     app,
