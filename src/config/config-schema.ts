@@ -68,6 +68,8 @@ const ConfigObject = z
     HTTP_REQUEST_TIMEOUT_MS: wholeNumber(1000, 600_000, 30_000),
     HTTP_HEADERS_TIMEOUT_MS: wholeNumber(1000, 120_000, 10_000),
     HTTP_MAX_CONNECTIONS: wholeNumber(1, 100_000, 1024),
+    // Of those, from one client address at once (not loopback, nor TRUST_PROXY's hops: docs/security.md).
+    MAX_CONNECTIONS_PER_ADDRESS: wholeNumber(1, 100_000, 128),
     HTTP_BODY_LIMIT_BYTES: wholeNumber(1024, 64 * 1024 * 1024, 1024 * 1024),
     // Wrong secrets (API keys, pricing token, SSO links) one client address may present per minute.
     AUTH_FAILURES_PER_MINUTE: wholeNumber(1, 100_000, 20),

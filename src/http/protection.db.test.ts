@@ -1,3 +1,5 @@
+import type { Socket } from "node:net";
+import { networkInterfaces } from "node:os";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSocket, rawRequest, readUntilClose } from "../../test/helpers/raw-http.ts";
@@ -223,8 +225,90 @@ describe("slow and greedy clients", () => {
       for (const s of held) s.destroy();
       await new Promise((r) => setTimeout(r, 100));
       expect((await rawRequest(capped.url, { method: "GET", path: "/healthz" })).status).toBe(200);
+      const metrics = await rawRequest(capped.url, { method: "GET", path: "/metrics", headers: auth });
+      expect(metrics.text).toMatch(
+        /^tokenbill_http_connections_refused_total\{reason="max_connections"\} 1$/m,
+      );
     } finally {
       await capped.close();
+    }
+  });
+});
+
+// Connections from loopback are not capped per address, so that cap is tried from a LAN address of this
+// machine; where it has none, those tests skip saying so.
+const lanAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a !== undefined && a.family === "IPv4" && !a.internal)?.address;
+if (!lanAddress) console.warn("per-address connection cap tests skipped: no IPv4 address but loopback here");
+
+/** Whether one request on a fresh connection is answered (a slot freed server-side may take a moment). */
+async function served(url: string): Promise<boolean> {
+  return rawRequest(url, { method: "GET", path: "/healthz" }).then(
+    (a) => a.status === 200,
+    () => false,
+  );
+}
+
+describe("connections per client address", () => {
+  it.skipIf(!lanAddress)(
+    "closes one beyond MAX_CONNECTIONS_PER_ADDRESS at once, counts it, and a closed one frees its slot",
+    async () => {
+      const capped = await startTestServer(
+        handle.db,
+        { MAX_CONNECTIONS_PER_ADDRESS: 3 },
+        { host: lanAddress },
+      );
+      const held: Socket[] = [];
+      try {
+        held.push(...(await Promise.all(Array.from({ length: 3 }, () => openSocket(capped.url)))));
+        const extra = await openSocket(capped.url);
+        held.push(extra);
+        const refused = await readUntilClose(extra, 3000);
+        expect(refused).toEqual({ text: "", closed: true });
+        // The held ones still work: each is answered.
+        held[0]!.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        expect((await readUntilClose(held[0]!, 3000)).text).toMatch(/^HTTP\/1\.1 200/);
+        // held[0] is closed now: its slot is free again (the server sees the close a moment later).
+        await expect.poll(() => served(capped.url), { timeout: 3000 }).toBe(true);
+        const metrics = await rawRequest(capped.url, { method: "GET", path: "/metrics", headers: auth });
+        expect(metrics.text).toMatch(/^tokenbill_http_connections_refused_total\{reason="per_address"\} 1$/m);
+        expect(metrics.text).toMatch(
+          /^tokenbill_http_connections_refused_total\{reason="max_connections"\} 0$/m,
+        );
+      } finally {
+        for (const s of held) s.destroy();
+        await capped.close();
+      }
+    },
+  );
+
+  it.skipIf(!lanAddress)(
+    "does not count a proxy TRUST_PROXY names: every client behind it comes from its address",
+    async () => {
+      const proxied = await startTestServer(
+        handle.db,
+        { MAX_CONNECTIONS_PER_ADDRESS: 2, TRUST_PROXY: lanAddress },
+        { host: lanAddress },
+      );
+      try {
+        const held = await Promise.all(Array.from({ length: 4 }, () => openSocket(proxied.url)));
+        expect(await served(proxied.url)).toBe(true);
+        for (const s of held) s.destroy();
+      } finally {
+        await proxied.close();
+      }
+    },
+  );
+
+  it("does not count loopback (a proxy or a monitor on the same host)", async () => {
+    const local = await startTestServer(handle.db, { MAX_CONNECTIONS_PER_ADDRESS: 2 });
+    try {
+      const held = await Promise.all(Array.from({ length: 4 }, () => openSocket(local.url)));
+      expect(await served(local.url)).toBe(true);
+      for (const s of held) s.destroy();
+    } finally {
+      await local.close();
     }
   });
 });

@@ -4,7 +4,9 @@ import FindMyWay, { type HTTPMethod } from "find-my-way";
 import helmet from "helmet";
 import type { Config } from "../config.ts";
 import { ServiceError } from "../kernel/errors.ts";
+import type { Socket } from "node:net";
 import { accessOf } from "./access.ts";
+import { addressGroup } from "./address-group.ts";
 import type { ProxyTrust } from "./client-address.ts";
 import { ProtocolError, sendError } from "./errors.ts";
 
@@ -15,8 +17,14 @@ import { ProtocolError, sendError } from "./errors.ts";
 /** The most a request's head may hold; over it, Node's parser answers 431 (a page's words name it too). */
 export const MAX_HEADER_BYTES = 16 * 1024;
 
+/** Why a connection was closed as it arrived: the per-address cap, or HTTP_MAX_CONNECTIONS (Node's own). */
+export type RefusedConnection = "per_address" | "max_connections";
+
 /** Node's HTTP server with every limit set; Fastify's serverFactory hands it the request handler. */
-export function limitedServerFactory(config: Config) {
+export function limitedServerFactory(
+  config: Config,
+  options: { trust: ProxyTrust | false; refused?: (reason: RefusedConnection) => void },
+) {
   return (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => {
     const server = createServer(
       {
@@ -24,13 +32,52 @@ export function limitedServerFactory(config: Config) {
         headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
         // Node checks the two timeouts above on this interval (30 s by default, too coarse for 10 s).
         connectionsCheckingInterval: 1000,
+        // An idle kept-alive connection is closed after this (Node's default, said here so it stays so).
+        keepAliveTimeout: 5000,
         maxHeaderSize: MAX_HEADER_BYTES,
       },
       handler,
     );
     server.maxConnections = config.HTTP_MAX_CONNECTIONS;
+    server.on("drop", () => options.refused?.("max_connections"));
+    capConnectionsPerAddress(server, config.MAX_CONNECTIONS_PER_ADDRESS, options);
     return server;
   };
+}
+
+const LOOPBACK = /^(?:127\.|::1$|::ffff:127\.)/;
+
+/**
+ * At most `cap` connections open at once from one client address (an IPv6 /64 counts as one, as for the
+ * wrong-secret limit: address-group.ts); one more is closed as it arrives, before Node reads anything from
+ * it. Not counted: loopback (a proxy or a monitor on the same host) and hops TRUST_PROXY believes (behind a
+ * proxy every connection comes from it; with TRUST_PROXY true or a number, that is every peer).
+ */
+function capConnectionsPerAddress(
+  server: Server,
+  cap: number,
+  options: { trust: ProxyTrust | false; refused?: (reason: RefusedConnection) => void },
+): void {
+  const open = new Map<string, number>();
+  // Before Node's own listener, so a refused connection gets no parser.
+  server.prependListener("connection", (socket: Socket) => {
+    const address = socket.remoteAddress;
+    if (address === undefined || LOOPBACK.test(address)) return;
+    if (options.trust !== false && options.trust(address, 0)) return;
+    const group = addressGroup(address);
+    const count = open.get(group) ?? 0;
+    if (count >= cap) {
+      options.refused?.("per_address");
+      socket.destroy();
+      return;
+    }
+    open.set(group, count + 1);
+    socket.once("close", () => {
+      const left = (open.get(group) ?? 1) - 1;
+      if (left > 0) open.set(group, left);
+      else open.delete(group);
+    });
+  });
 }
 
 /**

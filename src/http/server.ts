@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import type { Logger } from "pino";
+import { Counter } from "prom-client";
 import type { Config } from "../config.ts";
 import { actors } from "../kernel/actor.ts";
 import type { Db, ServiceContext } from "../kernel/context.ts";
@@ -137,7 +138,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     requestId: requestIdOf,
     logger,
   });
-  const limitedServer = limitedServerFactory(config);
+  // Connections closed as they arrived, by which cap (protection.ts).
+  const refusedConnections = new Counter({
+    name: "tokenbill_http_connections_refused_total",
+    help: "Connections closed as they arrived: over MAX_CONNECTIONS_PER_ADDRESS from one address, or over HTTP_MAX_CONNECTIONS",
+    labelNames: ["reason"] as const,
+    registers: [metrics.registry],
+  });
+  for (const reason of ["per_address", "max_connections"]) refusedConnections.inc({ reason }, 0);
+  const limitedServer = limitedServerFactory(config, {
+    trust: trustProxy,
+    refused: (reason) => refusedConnections.inc({ reason }),
+  });
   // The pages' CSP asks browsers to upgrade to https only on a request that came over it (protection.ts).
   const overHttps = servedOverHttps(config, trustProxy);
 
