@@ -173,6 +173,20 @@ describe("the router's own refusals use the envelope", () => {
     expect(envelope(fat.text).code).toBe("HEADERS_TOO_LARGE");
   });
 
+  it("431 for over-large headers that arrive in several pieces, the request line in the first", async () => {
+    // Node's parser sees only the piece it reads when the head goes over 16 KiB, so a page's 431 in pieces
+    // is the envelope, one in one piece the page (docs/security.md); either way a 431, and the socket closes.
+    const socket = await openSocket(server.url);
+    socket.setNoDelay(true);
+    const answer = readUntilClose(socket, 5000);
+    const pieces = ["GET /console/login HTTP/1.1\r\nHost: x\r\n", `Cookie: a=${"c".repeat(10_000)}\r\n`];
+    pieces.push(`X-Padding: ${"p".repeat(10_000)}\r\n\r\n`);
+    for (const piece of pieces) await new Promise((done) => socket.write(piece, done));
+    const { text, closed } = await answer;
+    expect(closed).toBe(true);
+    expect(text).toMatch(/^HTTP\/1\.1 431 /);
+  });
+
   it("lists the protocol refusals in the OpenAPI document", async () => {
     const doc = JSON.parse(
       (await rawRequest(server.url, { method: "GET", path: "/api/v1/openapi.json" })).text,
