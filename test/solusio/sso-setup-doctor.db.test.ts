@@ -413,6 +413,7 @@ describe("setup and doctor", () => {
       "limit_group Default",
       "default limit group",
       "plan prices",
+      "billing user ids",
       "user area",
       "GetTokenPricing",
     ];
@@ -435,9 +436,11 @@ describe("setup and doctor", () => {
 
     // (a) Users unreadable: the binding check fails, not the token's rights, and never both ok and failed.
     const users = await doctorWith({ path: "/api/v1/users*", error_status: 503 });
-    expect(Object.keys(users.failing)).toEqual(["database binding"]);
+    expect(Object.keys(users.failing)).toEqual(["database binding", "billing user ids"]);
     expect(users.failing["database binding"]!.detail).toMatch(/GET users: 503/);
     expect(users.failing["database binding"]!.fix).toMatch(solusioFailing);
+    expect(users.failing["billing user ids"]!.detail).toMatch(/not checked: .*GET users: 503/);
+    expect(users.failing["billing user ids"]!.fix).toMatch(solusioFailing);
     expect(users.all.filter((c) => c.name === "token rights")).toMatchObject([{ ok: true }]);
 
     // (b) Limit groups unreadable: only the limit group check fails; doctor still answers every check.

@@ -4,6 +4,7 @@ import type { Database } from "../../db/schema.ts";
 import type { SolusioSettings } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import { bindingMismatch, identifySolusio, readBinding } from "../../solusio/solusio-binding.ts";
+import { billingIdCheck } from "./billing-id-check.ts";
 import { checkBillingIntegration } from "./billing-integration-check.ts";
 import { planSetup, type SetupReport } from "./plan-setup.ts";
 import { pricingUrl } from "./pricing-url.ts";
@@ -185,6 +186,7 @@ export async function runDoctor(deps: {
     });
   }
 
+  checks.push(await billingIdCheck(deps.db, api));
   checks.push(await userAreaCheck(deps.userAreaUrl));
 
   const url = pricingUrl(config);

@@ -4,6 +4,7 @@ import type { UnreadableItem } from "../../solusio/solusio-client.ts";
 import { mayHoldBillingId, mayHoldEmail } from "../../solusio/unreadable-users.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { adoptionConflict, isAdminUser } from "./adoption.ts";
+import { carriersById, unknownIdReason } from "./billing-id-carriers.ts";
 import { duplicateOwnersDrift, ownersOf } from "./duplicate-owners.ts";
 import { enqueueCustomerSync } from "./enqueue-customer-sync.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
@@ -29,7 +30,8 @@ export interface Drift {
   /**
    * For `conflict`: why billing may not adopt the SolusIO user (admin role, another billing_user_id). For
    * `unreadable_in_solusio`: which of the user's fields do not match what tokenbill reads. For
-   * `limit_group_unknown`: which group SolusIO lacks and what to do about it.
+   * `limit_group_unknown`: which group SolusIO lacks and what to do about it. For `unknown_to_billing` of a
+   * user carrying a billing_user_id: that no customer has it, who else carries it, and what to do.
    */
   reason?: string;
 }
@@ -100,7 +102,10 @@ export async function reconcileSolusio(
     for (const u of carriers) matched.add(u.id);
     drift.push(...(await driftOfCustomer(ctx, c, { user, odd, carriers }, groupIds)));
   }
-  for (const u of users) {
+  // Once each, in id order (stable from one run to the next); a user carrying an id no customer has says so,
+  // with the other users carrying it, and what to do (billing-id-carriers.ts).
+  const carriers = carriersById(users);
+  for (const u of [...users].sort((a, b) => a.id - b.id)) {
     if (!matched.has(u.id) && !isAdminUser(u)) {
       drift.push({
         kind: "unknown_to_billing",
@@ -108,6 +113,9 @@ export async function reconcileSolusio(
         solusio_user_id: u.id,
         billing: null,
         solusio: { email: u.email, status: u.status, billing_user_id: u.billing_user_id },
+        ...(u.billing_user_id === null
+          ? {}
+          : { reason: unknownIdReason(u, carriers.get(u.billing_user_id) ?? [u]) }),
       });
     }
   }
