@@ -87,9 +87,25 @@ export const VIRTUALIZATION_TYPES = ["kvm", "vz"] as const;
 
 export const EmailInput = z.string().trim().pipe(z.email().max(255));
 
+/** The Go SDK's reset_limit_policy values; it sends "never" for an empty one (plans.go Create, Update). */
+export const RESET_LIMIT_POLICIES = ["never", "first_day_of_month", "vm_created_day"] as const;
+export const ResetLimitPolicyInput = z
+  .enum([...RESET_LIMIT_POLICIES, ""])
+  .transform((v) => (v === "" ? "never" : v));
+/** The Go SDK's network_traffic_limit_type values; it sends "" when the caller set none. */
+export const NetworkTrafficLimitTypeInput = z.enum(["separate", "total", ""]);
+/** A plan's position in lists: the Go SDK sends it as a float64. */
+export const PositionInput = z
+  .number()
+  .min(-(2 ** 31))
+  .max(2 ** 31);
+const PlanTextInput = z.string().trim().min(1).max(32);
+
 /**
- * A plan as `POST plans` takes it; a seed file's plan is the same with an optional id. Keys the Go SDK
- * also sends (storage_type, image_format, position, reset_limit_policy, ...) are accepted and ignored.
+ * A plan as `POST plans` takes it; a seed file's plan is the same with an optional id. What the Go SDK's
+ * PlanCreateRequest also sends (storage_type, image_format, position, is_snapshots_enabled,
+ * reset_limit_policy, network_traffic_limit_type) is stored and shown back; the emulator acts on none of it.
+ * Without a position the plan's id is its position; an empty network_traffic_limit_type is "separate".
  */
 export const PlanCreate = z.object({
   name: z.string().trim().min(1).max(255),
@@ -107,6 +123,12 @@ export const PlanCreate = z.object({
   limits: PlanLimitsInput.default({}),
   virtualization_type: z.enum(VIRTUALIZATION_TYPES).default("kvm"),
   params: PlanParamsInput.default(DEFAULT_PARAMS),
+  position: PositionInput.optional(),
+  is_snapshots_enabled: z.boolean().default(false),
+  reset_limit_policy: ResetLimitPolicyInput.default("never"),
+  network_traffic_limit_type: NetworkTrafficLimitTypeInput.default("separate"),
+  storage_type: PlanTextInput.default("fb"),
+  image_format: PlanTextInput.default("qcow2"),
 });
 
 export const SeedPlanCreate = PlanCreate.extend({ params: SeedPlanParamsInput.default(DEFAULT_PARAMS) });

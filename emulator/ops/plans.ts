@@ -5,21 +5,21 @@ import type { EmulatorState, PlanLimit, PlanRecord, PlanTokens } from "../state/
 // Plan records from what POST plans or a seed gives (solusio-api.md §5). Shared so that both build the
 // same record with the same defaults.
 
-/** Every limit the Go SDK declares, disabled, with the unit it defaults to; then the ones sent over them. */
-export function mergeLimits(
-  current: Record<string, PlanLimit>,
-  input: z.output<typeof PlanLimitsInput>,
-): Record<string, PlanLimit> {
+/**
+ * A plan's limits from what a create or an update sent: every limit the Go SDK declares, disabled with the
+ * unit it defaults to, then the ones sent over them. An update replaces the plan's limits as a whole, as its
+ * PUT replaces the plan (the SDK always sends every limit): one it leaves out is back to disabled [OURS].
+ */
+export function limitsFrom(input: z.output<typeof PlanLimitsInput>): Record<string, PlanLimit> {
   const limits: Record<string, PlanLimit> = {};
   for (const [name, unit] of Object.entries(PLAN_LIMIT_UNITS)) {
-    limits[name] = current[name] ?? { is_enabled: false, limit: 0, unit };
+    limits[name] = { is_enabled: false, limit: 0, unit };
   }
-  for (const [name, l] of Object.entries(current)) limits[name] = l;
   for (const [name, l] of Object.entries(input)) {
     limits[name] = {
       is_enabled: l.is_enabled,
       limit: l.limit,
-      unit: l.unit || (limits[name]?.unit ?? PLAN_LIMIT_UNITS[name] ?? "units"),
+      unit: l.unit || (PLAN_LIMIT_UNITS[name] ?? "units"),
     };
   }
   return limits;
@@ -38,11 +38,17 @@ export function newPlanRecord(id: number, body: z.output<typeof PlanCreate>, at:
     isoImageTokensPerMonth: body.iso_image_tokens_per_month,
     isAdditionalIpsAvailable: body.is_additional_ips_available,
     isBackupAvailable: body.is_backup_available,
-    limits: mergeLimits({}, body.limits),
+    limits: limitsFrom(body.limits),
     virtualizationType: body.virtualization_type,
     isVisible: body.is_visible,
     isDefault: body.is_default,
     params: body.params,
+    position: body.position ?? id,
+    isSnapshotsEnabled: body.is_snapshots_enabled,
+    resetLimitPolicy: body.reset_limit_policy,
+    networkTrafficLimitType: body.network_traffic_limit_type || "separate",
+    storageType: body.storage_type,
+    imageFormat: body.image_format,
     createdAt: at,
     updatedAt: at,
   };
@@ -91,4 +97,30 @@ export function notePlanPrices(state: EmulatorState, plan: PlanRecord, at: strin
     return;
   }
   state.planPrices.push({ planId: plan.id, at, ...planTokensOf(plan) });
+  trimPlanPrices(state, plan.id);
+}
+
+/**
+ * How many price changes a plan keeps [OURS]: a client re-pricing a plan in a loop must not grow the state
+ * (and its file) without end. Past it the plan's first record goes: the next one then holds from the
+ * beginning of time (price-segments.ts), so only hours older than the oldest change kept are priced otherwise.
+ */
+export const MAX_PRICE_CHANGES_PER_PLAN = 1000;
+
+function trimPlanPrices(state: EmulatorState, planId: number): void {
+  let count = 0;
+  for (const c of state.planPrices) if (c.planId === planId) count++;
+  while (count > MAX_PRICE_CHANGES_PER_PLAN) {
+    state.planPrices.splice(
+      state.planPrices.findIndex((c) => c.planId === planId),
+      1,
+    );
+    count--;
+  }
+}
+
+/** A deleted plan's price history, unless a server was ever on it (its usage still needs the prices). */
+export function forgetPlanPrices(state: EmulatorState, planId: number): void {
+  if (state.servers.some((s) => s.planHistory.some((i) => i.planId === planId))) return;
+  state.planPrices = state.planPrices.filter((c) => c.planId !== planId);
 }

@@ -43,8 +43,8 @@ export interface PlanPrice {
 
 /**
  * A live plan, or the snapshot a server kept of a plan deleted since. `price` is null when not computed.
- * Fields beyond solusio-api.md §5 are those the Go SDK's Plan declares (plans.go), with fixed values for
- * what the emulator has no notion of (storage_type, image_format, snapshots) [OURS].
+ * Fields beyond solusio-api.md §5 are those the Go SDK's Plan declares (plans.go), as the plan's create and
+ * updates gave them (a deleted plan's snapshot shows the defaults); is_snapshot_available is always false [OURS].
  */
 export function presentPlan(plan: PlanRecord | PlanSnapshot, price: PlanPrice | null = null) {
   const live = "isVisible" in plan ? plan : null;
@@ -64,12 +64,12 @@ export function presentPlan(plan: PlanRecord | PlanSnapshot, price: PlanPrice | 
     is_visible: live?.isVisible ?? false,
     is_default: live?.isDefault ?? false,
     is_snapshot_available: false,
-    is_snapshots_enabled: false,
-    storage_type: "fb",
-    image_format: "qcow2",
-    position: plan.id,
-    reset_limit_policy: "never",
-    network_traffic_limit_type: "separate",
+    is_snapshots_enabled: live?.isSnapshotsEnabled ?? false,
+    storage_type: live?.storageType ?? "fb",
+    image_format: live?.imageFormat ?? "qcow2",
+    position: live?.position ?? plan.id,
+    reset_limit_policy: live?.resetLimitPolicy ?? "never",
+    network_traffic_limit_type: live?.networkTrafficLimitType ?? "separate",
     limits: live ? structuredClone(live.limits) : {},
     params: { ...plan.params },
     price,

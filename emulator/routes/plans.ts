@@ -6,12 +6,15 @@ import { idParam, listPath } from "../http/params.ts";
 import { actorOf, data, noContent, type Route, type RouteContext } from "../http/route.ts";
 import { parseInput } from "../http/validate.ts";
 import { presentPlan } from "../present/catalog.ts";
-import { mergeLimits, newPlanRecord, notePlanPrices } from "../ops/plans.ts";
+import { forgetPlanPrices, limitsFrom, newPlanRecord, notePlanPrices } from "../ops/plans.ts";
 import {
   BackupPriceInput,
+  NetworkTrafficLimitTypeInput,
   PlanCreate,
   PlanLimitsInput,
   PlanParamsInput,
+  PositionInput,
+  ResetLimitPolicyInput,
   TokenCountInput,
   VIRTUALIZATION_TYPES,
 } from "../schemas.ts";
@@ -26,23 +29,23 @@ import type { EmulatorState, PlanRecord } from "../state/types.ts";
 /**
  * `PUT plans/{id}` as the Go SDK shapes it (plans.go PlanUpdateRequest, no omitempty): every field it declares
  * is required, so that a client sending part of a plan, which a SolusIO may refuse or read as "reset the rest",
- * is refused here too [OURS]. `position`, `is_snapshots_enabled`, `reset_limit_policy` and
- * `network_traffic_limit_type` are checked and ignored (fixed in present/catalog.ts); the fields the SDK does
- * not send stay optional.
+ * is refused here too [OURS]. Every field is stored and shown back, `limits` replacing the plan's as a whole
+ * (ops/plans.ts limitsFrom); an empty `network_traffic_limit_type` (the SDK's zero value) keeps the plan's
+ * [OURS]. The fields the SDK does not send stay optional, and keep the plan's when left out.
  */
 const PlanUpdate = z.object({
   name: z.string().trim().min(1).max(255),
   limits: PlanLimitsInput,
   tokens_per_hour: TokenCountInput,
   tokens_per_month: TokenCountInput,
-  position: z.number(),
+  position: PositionInput,
   is_visible: z.boolean(),
   is_default: z.boolean(),
   is_snapshots_enabled: z.boolean(),
   is_backup_available: z.boolean(),
   backup_price: BackupPriceInput,
-  reset_limit_policy: z.enum(["never", "first_day_of_month", "vm_created_day", ""]),
-  network_traffic_limit_type: z.enum(["separate", "total", ""]),
+  reset_limit_policy: ResetLimitPolicyInput,
+  network_traffic_limit_type: NetworkTrafficLimitTypeInput,
   ip_tokens_per_hour: TokenCountInput.optional(),
   ip_tokens_per_month: TokenCountInput.optional(),
   iso_image_tokens_per_hour: TokenCountInput.optional(),
@@ -123,7 +126,11 @@ export const plansRoutes: Route[] = [
         plan.isAdditionalIpsAvailable = b.is_additional_ips_available;
       plan.isBackupAvailable = b.is_backup_available;
       plan.backupPrice = b.backup_price;
-      plan.limits = mergeLimits(plan.limits, b.limits);
+      plan.limits = limitsFrom(b.limits);
+      plan.position = b.position;
+      plan.isSnapshotsEnabled = b.is_snapshots_enabled;
+      plan.resetLimitPolicy = b.reset_limit_policy;
+      if (b.network_traffic_limit_type !== "") plan.networkTrafficLimitType = b.network_traffic_limit_type;
       if (b.virtualization_type !== undefined) plan.virtualizationType = b.virtualization_type;
       plan.isVisible = b.is_visible;
       if (b.params !== undefined) plan.params = b.params;
@@ -145,6 +152,7 @@ export const plansRoutes: Route[] = [
       if (users > 0)
         throw fieldError("plan", `Plan ${plan.id} is used by ${users} server(s); delete or move them first.`);
       ctx.em.state.plans = ctx.em.state.plans.filter((p) => p.id !== plan.id);
+      forgetPlanPrices(ctx.em.state, plan.id);
       return noContent();
     },
   },

@@ -23,6 +23,12 @@ function migratePlanFields(plan: Loose): void {
   plan["isoImageTokensPerMonth"] ??= 0;
   plan["limits"] ??= DEFAULT_LIMITS;
   plan["virtualizationType"] ??= "kvm";
+  plan["position"] ??= plan["id"];
+  plan["isSnapshotsEnabled"] ??= false;
+  plan["resetLimitPolicy"] ??= "never";
+  plan["networkTrafficLimitType"] ??= "separate";
+  plan["storageType"] ??= "fb";
+  plan["imageFormat"] ??= "qcow2";
   if (plan["params"]) ramInBytes(plan["params"] as PlanParams);
 }
 

@@ -97,6 +97,13 @@ export interface PlanRecord extends PlanTokens {
   isVisible: boolean;
   isDefault: boolean;
   params: PlanParams;
+  /** Stored and shown as the client sent them (the Go SDK's Plan); the emulator acts on none of them. */
+  position: number;
+  isSnapshotsEnabled: boolean;
+  resetLimitPolicy: string;
+  networkTrafficLimitType: string;
+  storageType: string;
+  imageFormat: string;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { MAX_PRICE_CHANGES_PER_PLAN, notePlanPrices } from "../ops/plans.ts";
 import type { RunningEmulator } from "../start.ts";
-import { BASIC_SEED, client, reset, startTestEmulator, updatePlanAsSdk } from "./helpers.ts";
+import { BASIC_SEED, client, reset, startTestEmulator, T0, updatePlanAsSdk } from "./helpers.ts";
 
 let em: RunningEmulator;
 beforeAll(async () => {
@@ -181,14 +182,102 @@ describe("plans", () => {
       is_backup_available: false,
       limits: { backup_limit: { is_enabled: true, limit: 3 } },
     });
+    // The update's limits replace the plan's: one it leaves out is back to disabled (until 2026-12-06 merged).
     expect(updated.body.data).toMatchObject({
       backup_price: 0.5,
       is_backup_available: false,
       limits: {
-        network_total_traffic: { is_enabled: true, limit: 5, unit: "TB" },
+        network_total_traffic: { is_enabled: false, limit: 0, unit: "KB" },
+        disk_iops: { is_enabled: false, limit: 0, unit: "iops" },
         backup_limit: { is_enabled: true, limit: 3, unit: "units" },
       },
     });
+    expect((await client(em).get(`plans/${id}`)).body.data.limits).toEqual(updated.body.data.limits);
+  });
+
+  // Until 2026-12-06 these were checked and dropped: every plan showed position = id, "never", "separate",
+  // snapshots off, whatever a client had sent.
+  it("stores and shows back what the Go SDK sends besides prices: position, reset_limit_policy, traffic type, snapshots, storage", async () => {
+    const created = await client(em).post("plans", {
+      name: "Kept",
+      tokens_per_hour: 7,
+      tokens_per_month: 5000,
+      position: 2.5,
+      is_snapshots_enabled: true,
+      reset_limit_policy: "first_day_of_month",
+      network_traffic_limit_type: "total",
+      storage_type: "lvm",
+      image_format: "raw",
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.data.id;
+    const shown = {
+      position: 2.5,
+      is_snapshots_enabled: true,
+      reset_limit_policy: "first_day_of_month",
+      network_traffic_limit_type: "total",
+      storage_type: "lvm",
+      image_format: "raw",
+    };
+    expect(created.body.data).toMatchObject(shown);
+    expect((await client(em).get(`plans/${id}`)).body.data).toMatchObject(shown);
+    // A plan created without them: its id as position, SolusIO's defaults.
+    const plain = (await client(em).post("plans", { name: "Plain", network_traffic_limit_type: "" })).body
+      .data;
+    expect(plain).toMatchObject({
+      position: plain.id,
+      is_snapshots_enabled: false,
+      reset_limit_policy: "never",
+      network_traffic_limit_type: "separate",
+      storage_type: "fb",
+      image_format: "qcow2",
+    });
+
+    const updated = await updatePlanAsSdk(em, id, {
+      position: 7,
+      is_snapshots_enabled: false,
+      reset_limit_policy: "vm_created_day",
+      network_traffic_limit_type: "separate",
+    });
+    expect(updated.status).toBe(200);
+    const after = { position: 7, is_snapshots_enabled: false, reset_limit_policy: "vm_created_day" };
+    expect(updated.body.data).toMatchObject({ ...after, network_traffic_limit_type: "separate" });
+    expect((await client(em).get("plans")).body.data.find((p: { id: number }) => p.id === id)).toMatchObject(
+      after,
+    );
+    // The SDK's zero values: an empty policy is "never" (as the SDK itself sends it); an empty traffic type
+    // keeps the plan's [OURS].
+    await updatePlanAsSdk(em, id, { network_traffic_limit_type: "total" });
+    const zero = await updatePlanAsSdk(em, id, { reset_limit_policy: "", network_traffic_limit_type: "" });
+    expect(zero.body.data).toMatchObject({
+      reset_limit_policy: "never",
+      network_traffic_limit_type: "total",
+    });
+    const bad = await updatePlanAsSdk(em, id, { reset_limit_policy: "weekly", position: "first" });
+    expect(bad.status).toBe(422);
+    expect(Object.keys(bad.body.errors).sort()).toEqual(["position", "reset_limit_policy"]);
+  });
+
+  it("keeps at most MAX_PRICE_CHANGES_PER_PLAN price changes a plan, dropping the oldest; a deleted unused plan's go", async () => {
+    // A server on the plan: a plan no server was ever on keeps no history but its current prices (ops/plans.ts).
+    expect((await client(em).post("servers", { name: "s", plan: 1, location: 1, user: 5 })).status).toBe(201);
+    const plan = em.state.plans.find((p) => p.id === 1)!;
+    const before = em.state.planPrices.filter((c) => c.planId === plan.id).length;
+    for (let i = 1; i <= MAX_PRICE_CHANGES_PER_PLAN + 5; i++) {
+      plan.tokensPerHour = 1000 + i;
+      notePlanPrices(em.state, plan, new Date(T0.getTime() + i * 1000).toISOString());
+    }
+    const kept = em.state.planPrices.filter((c) => c.planId === plan.id);
+    expect(before).toBeGreaterThan(0);
+    expect(kept).toHaveLength(MAX_PRICE_CHANGES_PER_PLAN);
+    expect(kept.at(-1)!.tokensPerHour).toBe(1000 + MAX_PRICE_CHANGES_PER_PLAN + 5);
+    expect(kept[0]!.tokensPerHour).toBe(1000 + 6);
+
+    const made = (await client(em).post("plans", { name: "Short-lived", tokens_per_hour: 3 })).body.data;
+    await updatePlanAsSdk(em, made.id, { tokens_per_hour: 4 });
+    expect(em.state.planPrices.some((c) => c.planId === made.id)).toBe(true);
+    expect((await client(em).del(`plans/${made.id}`)).status).toBe(204);
+    expect(em.state.planPrices.some((c) => c.planId === made.id)).toBe(false);
   });
 
   it("refuses a backup price outside 0–100, RAM given in MiB, an unknown virtualization type", async () => {

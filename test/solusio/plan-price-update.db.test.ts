@@ -25,6 +25,12 @@ it("changes only the token prices, sending the plan as SolusIO just showed it", 
     is_additional_ips_available: true,
     iso_image_tokens_per_month: 300,
     limits,
+    // Stored by the emulator since 2026-12-06 (before, shown as fixed values whatever was sent): a price
+    // update must keep them too.
+    position: 3,
+    is_snapshots_enabled: true,
+    reset_limit_policy: "first_day_of_month",
+    network_traffic_limit_type: "total",
   });
   expect(created.status).toBe(201);
   const id = created.body.data.id as number;
@@ -68,14 +74,14 @@ it("changes only the token prices, sending the plan as SolusIO just showed it", 
     limits: before.limits,
     tokens_per_hour: 8,
     tokens_per_month: 5000,
-    position: before.position,
+    position: 3,
     is_visible: false,
     is_default: false,
-    is_snapshots_enabled: false,
+    is_snapshots_enabled: true,
     is_backup_available: true,
     backup_price: 12.5,
-    reset_limit_policy: "never",
-    network_traffic_limit_type: "separate",
+    reset_limit_policy: "first_day_of_month",
+    network_traffic_limit_type: "total",
     // Beyond the Go SDK: the IP prices setup sets, and what third-party SDKs send.
     ip_tokens_per_hour: 1,
     ip_tokens_per_month: 500,
