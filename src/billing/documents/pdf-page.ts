@@ -1,6 +1,7 @@
 import PDFDocument from "pdfkit";
 import { hasRightToLeft, layoutOrder } from "./pdf-bidi.ts";
 import { type PdfFonts, PRIMARY, pdfFonts } from "./pdf-fonts.ts";
+import { packObjects } from "./pdf-object-streams.ts";
 import { breakLines, type FontRun, fontRuns } from "./pdf-lines.ts";
 import { startStructure } from "./pdf-tags.ts";
 import { toMetadata, toPrintable } from "./pdf-text.ts";
@@ -44,6 +45,8 @@ export function newPdf(
     size: "A4",
     margin: PAGE.margin,
     bufferPages: true,
+    // 1.5 for object streams: collect packs the structure tree's many small objects (pdf-object-streams.ts).
+    pdfVersion: "1.5",
     // Tagged (pdf-tags.ts): a screen reader reads the structure tree, in English, under the title.
     tagged: true,
     displayTitle: true,
@@ -75,12 +78,18 @@ function fallbackName(i: number): string {
   return `tokenbill-fallback-${i}`;
 }
 
-/** The finished file, once `pdf.end()` has been called. */
+/** The finished file, once `pdf.end()` has been called, its objects packed (pdf-object-streams.ts). */
 export function collect(pdf: Doc): Promise<Buffer> {
   const chunks: Buffer[] = [];
   return new Promise((resolve, reject) => {
     pdf.on("data", (chunk: Buffer) => chunks.push(chunk));
-    pdf.on("end", () => resolve(Buffer.concat(chunks)));
+    pdf.on("end", () => {
+      try {
+        resolve(packObjects(Buffer.concat(chunks)));
+      } catch (error) {
+        reject(error);
+      }
+    });
     pdf.on("error", reject);
   });
 }

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inflateSync } from "node:zlib";
 
 // A tagged PDF's structure tree as poppler reads it (`pdfinfo -struct-text`): what a screen reader walks.
 
@@ -69,4 +70,18 @@ export function allNodes(nodes: readonly StructNode[]): StructNode[] {
 /** An element's text, its children's included, joined by spaces. */
 export function textOf(node: StructNode): string {
   return [...node.text, ...node.children.map(textOf)].join(" ").trim();
+}
+
+/**
+ * The file's text with its object streams' contents inflated (pdf-object-streams.ts packs every object
+ * that is not a stream, the catalog and the document information among them), to look for a key or value.
+ */
+export function objectsText(pdf: Buffer): string {
+  const latin = pdf.toString("latin1");
+  const packed: string[] = [];
+  for (const match of latin.matchAll(/\/Type \/ObjStm\n[^>]*\/Length (\d+)\n>>\nstream\n/g)) {
+    const start = match.index + match[0].length;
+    packed.push(inflateSync(pdf.subarray(start, start + Number(match[1]))).toString("latin1"));
+  }
+  return [latin, ...packed].join("\n");
 }
