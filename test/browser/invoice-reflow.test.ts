@@ -56,6 +56,26 @@ describe.skipIf(noBrowser)("the HTML invoice's line table", () => {
     await page.close();
   });
 
+  it("never breaks a date over two lines at 320 px: each fact's date or time is one line", async () => {
+    const page = await open(320);
+    const dates = await page.evaluate(() =>
+      [...document.querySelectorAll(".facts dd time")].map((time) => ({
+        text: time.textContent,
+        datetime: time.getAttribute("datetime"),
+        lines: time.getClientRects().length,
+      })),
+    );
+    // "Period covered" broke inside its second date ("2026-11-01" above "00:00 UTC") until 2026-12-06.
+    expect(dates).toEqual([
+      { text: "2026-11-01", datetime: "2026-11-01", lines: 1 },
+      { text: "2026-11-15", datetime: "2026-11-15", lines: 1 },
+      { text: "2026-10-01 00:00", datetime: "2026-10-01T00:00Z", lines: 1 },
+      { text: "2026-11-01 00:00 UTC", datetime: "2026-11-01T00:00Z", lines: 1 },
+    ]);
+    expect((await layout(page)).pageOverflow).toBeLessThanOrEqual(0);
+    await page.close();
+  });
+
   it("stays a table with its headings at 1280 px and in print", async () => {
     for (const [width, media] of [
       [1280, "screen"],

@@ -17,7 +17,8 @@ export interface InvoiceContent {
   statusBadge: "DRAFT" | "PAID" | "CREDITED" | "VOID" | null;
   seller: { name: string; lines: string[] };
   billTo: { name: string; lines: string[] };
-  facts: { label: string; value: string }[];
+  /** `dated`: the value is a date, a time or a range of them (the HTML writes them as <time>, html-time.ts). */
+  facts: { label: string; value: string; dated?: true }[];
   lineColumns: { label: string; numeric: boolean }[];
   lineRows: string[][];
   /** Says what "Hours" counts on additional-IP and backup lines; null when the invoice has neither. */
@@ -75,10 +76,10 @@ export function describeInvoice(
     },
     facts: [
       { label: "Invoice number", value: number },
-      { label: "Issue date", value: doc.issueDate },
-      { label: "Due date", value: doc.dueDate },
+      { label: "Issue date", value: doc.issueDate, dated: true },
+      { label: "Due date", value: doc.dueDate, dated: true },
       { label: "Billing period", value: doc.period },
-      { label: "Period covered", value: formatPeriodRange(doc.periodStart, doc.periodEnd) },
+      { label: "Period covered", value: formatPeriodRange(doc.periodStart, doc.periodEnd), dated: true },
       { label: "Currency", value: doc.currency.code },
       ...(doc.replaces?.length ? [{ label: "Replaces", value: `${doc.replaces.join(", ")} (void)` }] : []),
     ],

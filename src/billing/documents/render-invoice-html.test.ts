@@ -46,7 +46,7 @@ describe("renderInvoiceHtml", () => {
       '<th scope="row">City Tax 6% on $9.43</th><td>$0.57</td>',
       '<th scope="row">State Tax 2% on $10.00</th><td>$0.20</td>',
       '<th scope="row">Total (USD)</th><td>$10.20</td>',
-      "<dt>Due date</dt><dd>2026-11-15</dd>",
+      '<dt>Due date</dt><dd><time datetime="2026-11-15">2026-11-15</time></dd>',
       "<dt>Billing period</dt><dd>2026-10</dd>",
     ]) {
       expect(html).toContain(text);
@@ -100,7 +100,7 @@ describe("renderInvoiceHtml", () => {
 
   it("never lets document text open a tag of its own (property)", () => {
     const allowed = new Set(
-      "html head meta title link style body main header div p br h1 h2 dl dt dd section table thead tbody tr th td footer".split(
+      "html head meta title link style body main header div p br h1 h2 dl dt dd section table thead tbody tr th td footer time".split(
         " ",
       ),
     );

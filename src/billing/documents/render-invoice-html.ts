@@ -1,5 +1,6 @@
 import { escapeHtml } from "./html-escape.ts";
 import { htmlPage } from "./html-page.ts";
+import { timeElements } from "./html-time.ts";
 import { describeInvoice } from "./invoice-content.ts";
 import type { InvoiceDocument } from "./invoice-document.ts";
 
@@ -9,6 +10,7 @@ import type { InvoiceDocument } from "./invoice-document.ts";
 // after its column's name (the cell's data-label), the description first as the line's title; its headings
 // stay in the page, hidden, for screen readers. Wide screens and print keep the table. (No explicit table
 // roles as the portal's templates have: biome lints this page's golden file and calls them redundant.)
+// A fact's dates and times are <time> elements that never break inside (html-time.ts).
 
 const STYLE = `
   @page { size: A4; margin: 16mm; }
@@ -27,6 +29,7 @@ const STYLE = `
   .bill-to { margin: 8mm 0 6mm; }
   .bill-to .name { font-weight: 700; margin-bottom: 0.5mm; }
   .bill-to, .facts dd { overflow-wrap: anywhere; }
+  time { white-space: nowrap; }
   table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
   .lines th { text-align: left; font-size: 9pt; color: #59636e; border-bottom: 1.5pt solid #1f2328; padding: 1.5mm 2mm; }
   .lines td { border-bottom: 0.5pt solid #d1d9e0; padding: 1.5mm 2mm; vertical-align: top; }
@@ -89,7 +92,9 @@ export function renderInvoiceHtml(doc: InvoiceDocument): string {
       "      <h1>Invoice</h1>",
       ...(c.statusBadge === null ? [] : [`      <p class="badge">${e(c.statusBadge)}</p>`]),
       '      <dl class="facts">',
-      ...c.facts.map((f) => `        <dt>${e(f.label)}</dt><dd>${e(f.value)}</dd>`),
+      ...c.facts.map(
+        (f) => `        <dt>${e(f.label)}</dt><dd>${f.dated ? timeElements(f.value) : e(f.value)}</dd>`,
+      ),
       "      </dl>",
       "    </div>",
       "  </header>",
