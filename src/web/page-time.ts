@@ -1,3 +1,4 @@
+import { timeElementsInHtml } from "../billing/documents/html-time.ts";
 import { calendarDate } from "../billing/runs/calendar-date.ts";
 
 // The one rule for dates on the console's and the portal's pages, the HTML documents and the PDFs: a date
@@ -53,4 +54,58 @@ const ISO_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?Z/g;
 /** The text with every ISO time in it written as `when` writes it ("not before 2016-12-06 10:00 UTC"). */
 export function readableTimes(text: string): string {
   return text.replace(ISO_TIME, (iso) => when(iso) || iso);
+}
+
+/** A date, maybe its time to the minute and zone, as the rule writes it in a page. */
+const RULED_DATE = /\b\d{4}-\d{2}-\d{2}(?!\d)(?: \d{2}:\d{2}(?: UTC(?:[+-]\d{2}:\d{2})?)?)?/g;
+
+/** A <time> element's machine-readable value: a date, or a time to the minute with its zone. */
+const TIME_VALUE = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * Every date or time in a rendered page (`html`) that is not the text of a `<time datetime>` element whose
+ * value says the same date (and time), or a <time> element whose value is no ISO 8601 date or UTC time.
+ * Attribute values are not a page's text, nor are style, scripts, and the elements that cannot hold a
+ * <time> (title, textarea, option) or show a stored record verbatim (pre: the audit log's JSON).
+ */
+export function datesOutsideTime(html: string): string[] {
+  const found: string[] = [];
+  const rest = html
+    .replace(/<(style|script|title|textarea|option|pre)\b[^>]*>[\s\S]*?<\/\1>/g, " ")
+    .replace(/<time\b([^>]*)>([^<]*)<\/time>/g, (_, attributes: string, text: string) => {
+      const value = /\bdatetime="([^"]*)"/.exec(attributes)?.[1] ?? "";
+      const parts = TIME_VALUE.exec(value);
+      const shown = /^(\d{4}-\d{2}-\d{2})(?: (\d{2}:\d{2}))?/.exec(text.trim());
+      if (parts === null || shown === null || parts[1] !== shown[1] || parts[2] !== shown[2])
+        found.push(`<time datetime="${value}">${text}</time>`);
+      return " ";
+    })
+    .replace(/<[^>]+>/g, " ");
+  for (const m of rest.matchAll(RULED_DATE)) found.push(m[0]);
+  return found;
+}
+
+/** Elements whose text is left as it is: no element may go inside them, or it is shown verbatim (a stored record). */
+const NO_TIME_INSIDE = new Set(["title", "textarea", "option", "script", "style", "pre", "time"]);
+
+/**
+ * A rendered page with every date and time in its text as `<time datetime="…">` (html-time.ts): the text as
+ * the rule writes it, the ISO 8601 value in the attribute. Tags and their attribute values are untouched,
+ * and so is the text of the elements in NO_TIME_INSIDE.
+ */
+export function withTimeElements(html: string): string {
+  let skipping: string | null = null;
+  return html
+    .split(/(<[^>]*>)/)
+    .map((part) => {
+      const tag = /^<(\/?)([a-zA-Z][a-zA-Z0-9]*)/.exec(part);
+      if (tag !== null) {
+        const name = tag[2]!.toLowerCase();
+        if (skipping === null && tag[1] === "" && NO_TIME_INSIDE.has(name)) skipping = name;
+        else if (skipping === name && tag[1] === "/") skipping = null;
+        return part;
+      }
+      return skipping === null && !part.startsWith("<") ? timeElementsInHtml(part) : part;
+    })
+    .join("");
 }

@@ -3,7 +3,7 @@ import { Eta } from "eta";
 import type { FastifyReply } from "fastify";
 import { PAGE_ICON_LINK } from "../billing/documents/page-icon.ts";
 import { fieldErrorsShown, withErrorSummary } from "./error-summary.ts";
-import { readableTimes } from "./page-time.ts";
+import { readableTimes, withTimeElements } from "./page-time.ts";
 
 // Server-rendered pages with Eta templates (src/web/templates): HTML escaping by default (`<%= %>`), one
 // layout, no client-side build and no script at all — the README's install command is all a page needs.
@@ -54,7 +54,8 @@ export function pageHtml(template: string, data: PageData): string {
     // A refusal (a field's error or the form's) is said in the title too (error-summary.ts).
     refused: fieldErrors.length > 0 || Boolean(shown.errors?.["form"]),
   });
-  return withErrorSummary(html, fieldErrors);
+  // Every date and time a page shows is a <time datetime> element (page-time.ts).
+  return withTimeElements(withErrorSummary(html, fieldErrors));
 }
 
 /**

@@ -22,6 +22,15 @@ function realDay(date: string): boolean {
  * 2026-11-01 00:00 UTC"), so a time without one takes the zone of the next time that has one.
  */
 export function timeElements(text: string): string {
+  return marked(text, escapeHtml);
+}
+
+/** `timeElements` for text already escaped for HTML (a date has nothing to escape). */
+export function timeElementsInHtml(html: string): string {
+  return marked(html, (text) => text);
+}
+
+function marked(text: string, escapeText: (text: string) => string): string {
   const matches = [...text.matchAll(DATE_OR_TIME)];
   let html = "";
   let at = 0;
@@ -34,8 +43,8 @@ export function timeElements(text: string): string {
       const offset = zoned === undefined ? undefined : (zoned[3] ?? "Z");
       value = `${date}T${time}${offset ?? ""}`;
     }
-    html += `${escapeHtml(text.slice(at, match.index))}<time datetime="${value}">${escapeHtml(whole)}</time>`;
+    html += `${escapeText(text.slice(at, match.index))}<time datetime="${value}">${escapeText(whole)}</time>`;
     at = match.index + whole.length;
   }
-  return html + escapeHtml(text.slice(at));
+  return html + escapeText(text.slice(at));
 }

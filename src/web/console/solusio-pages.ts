@@ -8,6 +8,7 @@ import {
   solusioSetupStatus,
 } from "../../services/setup/solusio-console.ts";
 import { staffPage } from "../page-kit.ts";
+import { readableTimes } from "../page-time.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { noticeFrom, STAFF } from "./page-helpers.ts";
 
@@ -40,7 +41,12 @@ export function registerSolusioPages(app: FastifyInstance, deps: WebDeps): void 
     }
     return staffPage(deps, request, reply, "console-solusio", {
       title: "SolusIO",
-      checks,
+      // The doctor words its findings for the CLI and the API, times in ISO 8601; a page writes them its way.
+      checks: checks.map((c) => ({
+        ...c,
+        detail: readableTimes(c.detail),
+        ...(c.fix === undefined ? {} : { fix: readableTimes(c.fix) }),
+      })),
       failing: checks.filter((c) => !c.ok).length,
       setup,
       problem,

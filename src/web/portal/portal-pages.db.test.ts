@@ -6,7 +6,7 @@ import { addDays, calendarDate } from "../../billing/runs/calendar-date.ts";
 import { createCustomer, updateCustomer } from "../../services/customers/customers.ts";
 import { setPortalPassword } from "../../services/portal-accounts/portal-accounts.ts";
 import { periodBounds, previousPeriod } from "../../domain/periods.ts";
-import { datesOffRule } from "../page-time.ts";
+import { datesOffRule, datesOutsideTime } from "../page-time.ts";
 import { evaluateCustomerDunning } from "../../billing/dunning/evaluate-dunning.ts";
 import {
   operatorContext,
@@ -78,12 +78,16 @@ describe("dates on the portal's pages", () => {
       "/portal/profile",
     ];
     const offRule: string[] = [];
+    const outside: string[] = [];
     for (const path of paths) {
       const page = await client.request("GET", path);
       expect(page.status, path).toBe(200);
       offRule.push(...datesOffRule(visibleText(page.text)).map((date) => `${path}: ${date}`));
+      outside.push(...datesOutsideTime(page.text).map((date) => `${path}: ${date}`));
     }
     expect(offRule).toEqual([]);
+    // Each in a <time> element whose datetime is its ISO 8601 value (render.ts, since 2026-12-06).
+    expect(outside).toEqual([]);
     // The scan finds what it is for: the overview's long dates of until 2026-12-06.
     expect(datesOffRule("was due on 28 November 2026, then on Nov 30, 2026 or 11/30/2026")).toHaveLength(3);
     expect(datesOffRule("2026-11-30 14:05 UTC; 2026-10-01 00:00 – 2026-11-01 00:00 UTC; 2026-11-30")).toEqual(
@@ -105,9 +109,11 @@ describe("the overview", () => {
     expect(page.text).not.toContain("(s)");
     expect(page.text).toContain("Your account is locked");
     // Dates are ISO 8601 (page-time.ts): "28 November 2026" until 2026-12-06.
-    expect(page.text).toContain(`was due on ${ADA_DUE}`);
+    expect(page.text).toContain(`was due on <time datetime="${ADA_DUE}">${ADA_DUE}</time>`);
     // The next rung is the suspension at day +14 (billing-rules §8), shown with its date.
-    expect(page.text).toContain(`on <strong>${addDays(ADA_DUE, 14)}</strong> your account will be suspended`);
+    expect(page.text).toContain(
+      `on <strong><time datetime="${addDays(ADA_DUE, 14)}">${addDays(ADA_DUE, 14)}</time></strong> your account will be suspended`,
+    );
     expect(page.text).toContain("Open control panel");
   });
 
@@ -140,8 +146,12 @@ describe("the overview", () => {
     });
     const page = await (await loggedIn(soon)).request("GET", "/portal");
     expect(page.text).toContain('id="dunning-warning"');
-    expect(page.text).toContain(`is due on ${addDays(TODAY, 2)}`);
-    expect(page.text).toContain(`on <strong>${addDays(TODAY, 9)}</strong> your account will be locked`);
+    expect(page.text).toContain(
+      `is due on <time datetime="${addDays(TODAY, 2)}">${addDays(TODAY, 2)}</time>`,
+    );
+    expect(page.text).toContain(
+      `on <strong><time datetime="${addDays(TODAY, 9)}">${addDays(TODAY, 9)}</time></strong> your account will be locked`,
+    );
   });
 
   it("tells a customer that staff locked the account, without blaming dunning", async () => {
