@@ -112,7 +112,7 @@ describe("money on an invoice", () => {
     expect(future.status).toBe(400);
     // A date is judged as a day of BILLING_TIME_ZONE (since 2026-12-06): its bound is a day, not an instant.
     expect(future.text).toMatch(
-      /id="paid_at-error">Must not be in the future: at most tomorrow in UTC \(\d{4}-\d\d-\d\d\)/,
+      /id="paid_at-error">Must not be in the future: at most tomorrow in UTC \(<time datetime="(\d{4}-\d\d-\d\d)">\1<\/time>\)/,
     );
     expect(future.text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
     const old = await owner.submit(page, `${page}/payments`, {
@@ -123,7 +123,7 @@ describe("money on an invoice", () => {
     });
     expect(old.status).toBe(400);
     expect(old.text).toMatch(
-      /id="paid_at-error">Must be within the last 10 years \(not before \d{4}-\d\d-\d\d \d\d:\d\d UTC\)/,
+      /id="paid_at-error">Must be within the last 10 years \(not before <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\dZ">\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/time>\)/,
     );
     // A tab pasted into the reference: the form again, the reference kept with a space for the tab and named.
     const tab = await owner.submit(page, `${page}/payments`, {

@@ -13,6 +13,7 @@ export class ConsoleClient extends PageClient {
 
 /** The text of the element with this id (tags stripped), or undefined. */
 export function textOf(html: string, id: string): string | undefined {
-  const match = new RegExp(`id="${id}"[^>]*>([\\s\\S]*?)</`).exec(html);
+  // Up to the element's end, past the <time> elements inside it (render.ts puts every date in one).
+  const match = new RegExp(`id="${id}"[^>]*>([\\s\\S]*?)</(?!time>)`).exec(html);
   return match?.[1]?.replace(/<[^>]+>/g, "").trim();
 }
