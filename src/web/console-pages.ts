@@ -5,10 +5,12 @@ import {
   beginTotpEnrolment,
   confirmTotpEnrolment,
   logoutEverywhere,
+  staffDeviceSubject,
   verifyStaffTotp,
 } from "../services/staff/staff-login.ts";
 import { currentStaffUser, type StaffUser } from "../services/staff/staff-users.ts";
 import { endSession, readSession, startSession } from "../services/staff/web-sessions.ts";
+import { setDeviceCookie } from "./login-device.ts";
 import { checkPasswordLogin } from "./password-login.ts";
 import { CUT_TO_BOUND, refuseFormText } from "./page-text-input.ts";
 import { returnPath, withNext } from "./return-path.ts";
@@ -58,8 +60,12 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
 
   app.post("/console/login", { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
     const ctx = deps.contextOf(request);
-    const login = await checkPasswordLogin(request, reply, deps, (credentials) =>
-      authenticateStaff(ctx, credentials),
+    const login = await checkPasswordLogin(
+      request,
+      reply,
+      deps,
+      (credentials) => authenticateStaff(ctx, credentials),
+      { kind: "staff", subject: (email) => staffDeviceSubject(ctx, { email }) },
     );
     if (!login.ok)
       return loginPage(request, reply, login.status, { errors: login.errors, values: login.values });
@@ -75,11 +81,19 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     );
     setSessionCookie(reply, config, "staff", token);
     request.log.info({ staff: result.user.id }, "staff login");
+    // A known device's cookie only for a complete login: after the code when one follows.
     if (result.totpRequired) return reply.redirect(`/console/login/code${nextQuery(next)}`, 303);
+    await knownDevice(request, reply, result.user.id);
     // A generated password: the login ends on the change-password page, which goes on to `next` after.
     if (result.mustChangePassword) return reply.redirect(withNext(CHANGE_PASSWORD_PATH, "staff", next), 303);
     return reply.redirect(next ?? FACES.staff.home, 303);
   });
+
+  /** This browser is now a known device of the staff user's (login-device.ts), renewed at every login. */
+  const knownDevice = async (request: FastifyRequest, reply: FastifyReply, staffUserId: string) => {
+    const subject = await staffDeviceSubject(deps.contextOf(request), { id: staffUserId });
+    if (subject) setDeviceCookie(request, reply, config, deps.devices, "staff", subject);
+  };
 
   const pendingSession = async (request: FastifyRequest) => {
     const token = sessionToken(request, "staff");
@@ -148,6 +162,7 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     await endSession(ctx, pending.token);
     const { token } = await startSession(ctx, { kind: "staff", staffUserId: pending.staffUserId });
     setSessionCookie(reply, config, "staff", token);
+    await knownDevice(request, reply, pending.staffUserId);
     return reply.redirect(nextOf(request) ?? FACES.staff.home, 303);
   });
 

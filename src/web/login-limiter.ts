@@ -30,11 +30,22 @@ export function loginKey(email: string, purpose?: string): string {
 export class LoginLimiter {
   private readonly perEmail: RateLimiterMemory;
   private readonly perIp: RateLimiterMemory;
+  private readonly perDevice: RateLimiterMemory;
 
   constructor(settings: { perEmail: number; perIp: number; windowMinutes: number }) {
     const duration = settings.windowMinutes * 60;
     this.perEmail = new RateLimiterMemory({ keyPrefix: "login-email", points: settings.perEmail, duration });
     this.perIp = new RateLimiterMemory({ keyPrefix: "login-ip", points: settings.perIp, duration });
+    this.perDevice = new RateLimiterMemory({
+      keyPrefix: "login-device",
+      points: settings.perEmail,
+      duration,
+    });
+  }
+
+  /** The count an attempt on `key` takes from: the key's, or that of the known device it came from. */
+  private counted(key: string, device: string | undefined): [RateLimiterMemory, string] {
+    return device === undefined ? [this.perEmail, key] : [this.perDevice, `${key}\n${device}`];
   }
 
   /**
@@ -42,24 +53,30 @@ export class LoginLimiter {
    * when either is used up; a refused attempt takes nothing from either. The points of an allowed attempt
    * stay taken, unless `succeed` or `giveBack` returns them.
    */
-  async attempt(key: string, ip: string): Promise<LoginVerdict> {
-    const taken = await Promise.allSettled([this.perEmail.consume(key), this.perIp.consume(ip)]);
+  async attempt(key: string, ip: string, device?: string): Promise<LoginVerdict> {
+    const [count, countKey] = this.counted(key, device);
+    const taken = await Promise.allSettled([count.consume(countKey), this.perIp.consume(ip)]);
     const refused = taken.flatMap((t) => (t.status === "rejected" ? [t.reason as unknown] : []));
     if (refused.length === 0) return { allowed: true, retryAfterSeconds: 0 };
     for (const reason of refused) if (!(reason instanceof RateLimiterRes)) throw reason;
     // Both counts went up in the consume (a refused consume counts too): both come back down.
-    await this.giveBack(key, ip);
+    await this.giveBack(key, ip, device);
     const ms = Math.max(...(refused as RateLimiterRes[]).map((r) => r.msBeforeNext));
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) };
   }
 
   /** Returns an allowed attempt's points: nothing was checked (a form error), so nothing was guessed. */
-  async giveBack(key: string, ip: string): Promise<void> {
-    await Promise.all([this.perEmail.reward(key), this.perIp.reward(ip)]);
+  async giveBack(key: string, ip: string, device?: string): Promise<void> {
+    const [count, countKey] = this.counted(key, device);
+    await Promise.all([count.reward(countKey), this.perIp.reward(ip)]);
   }
 
-  /** A right password: its key's count is cleared and the attempt's point returned to the address. */
-  async succeed(key: string, ip: string): Promise<void> {
-    await Promise.all([this.perEmail.delete(key), this.perIp.reward(ip)]);
+  /**
+   * A right password: its key's count (or its known device's) is cleared and the attempt's point returned to
+   * the address.
+   */
+  async succeed(key: string, ip: string, device?: string): Promise<void> {
+    const [count, countKey] = this.counted(key, device);
+    await Promise.all([count.delete(countKey), this.perIp.reward(ip)]);
   }
 }

@@ -1,9 +1,11 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ServiceError } from "../kernel/errors.ts";
+import { type DeviceSubject, deviceCookie } from "./login-device.ts";
 import { loginKey } from "./login-limiter.ts";
 import { CONTROL_DROPPED, CUT_TO_BOUND, hiddenFieldText } from "./page-text-input.ts";
 import { sentence } from "./page-sentence.ts";
 import type { FieldErrors } from "./render.ts";
+import type { SessionKind } from "./session-cookie.ts";
 import { formFields, logCredentialFailure, minutes, type WebDeps } from "./web-deps.ts";
 
 // The console's and the portal's password login, up to the checked credentials: the form's fields, the
@@ -28,12 +30,15 @@ const FIELD_TEXT: Record<string, string> = {
  * Checks a login form's e-mail and password with `authenticate` (authenticateStaff, authenticateCustomer),
  * counted by deps.limiter: the credentials' result, or what the login page shows instead. A right password
  * clears its e-mail's count; a form error (the verb's VALIDATION) counts nothing, as no password was tried.
+ * A login carrying a valid device cookie for the account it names (`subject` looks the account up, only
+ * when there is such a cookie) is counted per device instead of per e-mail (login-device.ts).
  */
 export async function checkPasswordLogin<T>(
   request: FastifyRequest,
   reply: FastifyReply,
-  deps: Pick<WebDeps, "limiter" | "credentialFailures">,
+  deps: Pick<WebDeps, "limiter" | "credentialFailures" | "devices">,
   authenticate: (credentials: { email: string; password: string }) => Promise<T>,
+  device: { kind: SessionKind; subject: (email: string) => Promise<DeviceSubject | undefined> },
 ): Promise<{ ok: true; result: T } | ({ ok: false } & LoginRefusal)> {
   const { email = "", password = "" } = formFields(request);
   const values = { email };
@@ -48,7 +53,10 @@ export async function checkPasswordLogin<T>(
 
   // The same address the verb looks up (trimmed, lower-cased), so no spelling of it has a count of its own.
   const key = loginKey(email);
-  const verdict = await deps.limiter.attempt(key, request.ip);
+  const cookie = deviceCookie(request, device.kind);
+  const subject = cookie === undefined ? undefined : await device.subject(email);
+  const knownDevice = subject && deps.devices.deviceOf(device.kind, cookie, subject);
+  const verdict = await deps.limiter.attempt(key, request.ip, knownDevice);
   if (!verdict.allowed) {
     logCredentialFailure(deps, request, "rate limited");
     reply.header("retry-after", String(verdict.retryAfterSeconds));
@@ -67,11 +75,11 @@ export async function checkPasswordLogin<T>(
       return { ok: false, status: 401, errors: { password: "Wrong e-mail or password." }, values };
     }
     // Anything else tried no password: the point comes back.
-    await deps.limiter.giveBack(key, request.ip);
+    await deps.limiter.giveBack(key, request.ip, knownDevice);
     if (known?.code !== "VALIDATION") throw error;
     return { ok: false, status: 400, errors: refusedFields(known), values };
   }
-  await deps.limiter.succeed(key, request.ip);
+  await deps.limiter.succeed(key, request.ip, knownDevice);
   return { ok: true, result };
 }
 

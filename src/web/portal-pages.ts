@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { asServiceError } from "../kernel/errors.ts";
-import { authenticateCustomer } from "../services/portal-accounts/portal-accounts.ts";
+import { authenticateCustomer, customerDeviceSubject } from "../services/portal-accounts/portal-accounts.ts";
 import { requestPortalLink } from "../services/portal-accounts/portal-link-mail.ts";
 import {
   livePortalTokenEmail,
@@ -12,6 +12,7 @@ import {
 import { logoutEverywhere } from "../services/staff/staff-login.ts";
 import { endSession, startSession } from "../services/staff/web-sessions.ts";
 import { noticeOf } from "./console-pages.ts";
+import { setDeviceCookie } from "./login-device.ts";
 import { loginKey } from "./login-limiter.ts";
 import { checkPasswordLogin } from "./password-login.ts";
 import { returnPath } from "./return-path.ts";
@@ -124,11 +125,19 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
   );
 
   app.post("/portal/login", { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
-    const login = await checkPasswordLogin(request, reply, deps, (credentials) =>
-      authenticateCustomer(deps.contextOf(request), credentials),
+    const ctx = deps.contextOf(request);
+    const login = await checkPasswordLogin(
+      request,
+      reply,
+      deps,
+      (credentials) => authenticateCustomer(ctx, credentials),
+      { kind: "customer", subject: (email) => customerDeviceSubject(ctx, { email }) },
     );
     if (!login.ok)
       return loginPage(request, reply, login.status, { errors: login.errors, values: login.values });
+    // This browser is now a known device of the customer's (login-device.ts), renewed at every login.
+    const subject = await customerDeviceSubject(ctx, { id: login.result });
+    if (subject) setDeviceCookie(request, reply, config, deps.devices, "customer", subject);
     return logIn(request, reply, login.result, portalNextOf(request));
   });
 

@@ -9,6 +9,7 @@ import { headersOfCode, logUpstreamFailure } from "../http/errors.ts";
 import { appSecret } from "../services/sso/app-secret.ts";
 import { registerConsoleAreas } from "./console/index.ts";
 import { registerConsolePages } from "./console-pages.ts";
+import { LoginDevices } from "./login-device.ts";
 import { LoginLimiter } from "./login-limiter.ts";
 import { installPageBodyType } from "./page-body-type.ts";
 import { installPageTextCheck } from "./page-text-input.ts";
@@ -48,6 +49,7 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
     perIp: config.LOGIN_FAILURES_PER_IP,
     windowMinutes: config.LOGIN_WINDOW_MINUTES,
   });
+  const devices = new LoginDevices(await appSecret(options.db, "login-device"));
   await app.register(async (pages) => {
     pages.setErrorHandler(pageError);
     // Before any page is registered: it applies to the routes registered after it (page-text-input.ts).
@@ -60,6 +62,7 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
       config,
       contextOf: options.contextOf,
       limiter,
+      devices,
       credentialFailures: options.credentialFailures,
     };
     registerConsolePages(pages, deps);

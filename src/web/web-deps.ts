@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import type { CredentialFailureLog, CredentialFailureReason } from "../http/credential-failure-log.ts";
+import type { LoginDevices } from "./login-device.ts";
 import type { LoginLimiter } from "./login-limiter.ts";
 
 /** What the console's and the portal's pages are built with. */
@@ -9,6 +10,8 @@ export interface WebDeps {
   config: Config;
   contextOf: (request: FastifyRequest) => ServiceContext;
   limiter: LoginLimiter;
+  /** Known devices' cookies, which a login is counted by instead of its e-mail (login-device.ts). */
+  devices: LoginDevices;
   /** Failed logins, codes and current passwords are logged here (src/http/credential-failure-log.ts). */
   credentialFailures: CredentialFailureLog;
 }

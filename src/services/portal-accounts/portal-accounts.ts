@@ -52,6 +52,29 @@ export async function authenticateCustomer(
   return row.id;
 }
 
+/**
+ * The customer a portal login names (by e-mail, as authenticateCustomer looks it up, or by id) and its
+ * password hash, which a known device's cookie is bound to (src/web/login-device.ts): a new password voids
+ * every cookie made before it. Undefined without a customer or a password.
+ */
+export async function customerDeviceSubject(
+  ctx: Pick<ServiceContext, "db">,
+  by: { email: string } | { id: bigint },
+): Promise<{ id: string; stamp: string } | undefined> {
+  let query = ctx.db
+    .selectFrom("customer")
+    .innerJoin("portal_account", "portal_account.customer_id", "customer.id")
+    .select(["customer.id", "portal_account.password_hash"]);
+  if ("id" in by) query = query.where("customer.id", "=", by.id);
+  else {
+    const email = StaffEmail.safeParse(by.email);
+    if (!email.success) return undefined;
+    query = query.where((eb) => eb(eb.fn("lower", ["customer.email"]), "=", email.data));
+  }
+  const row = await query.executeTakeFirst();
+  return row?.password_hash ? { id: String(row.id), stamp: row.password_hash } : undefined;
+}
+
 /** The customer with this e-mail (any case), if any: where magic links and resets go. */
 export async function customerByEmail(
   ctx: Pick<ServiceContext, "db">,

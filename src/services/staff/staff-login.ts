@@ -62,6 +62,29 @@ export async function authenticateStaff(
   };
 }
 
+/**
+ * The enabled staff user a login names (by e-mail, as authenticateStaff looks it up, or by id) and its
+ * password hash, which a known device's cookie is bound to (src/web/login-device.ts): a new password voids
+ * every cookie made before it. Undefined for no such user.
+ */
+export async function staffDeviceSubject(
+  ctx: Pick<ServiceContext, "db">,
+  by: { email: string } | { id: string },
+): Promise<{ id: string; stamp: string } | undefined> {
+  let query = ctx.db
+    .selectFrom("staff_user")
+    .select(["id", "password_hash"])
+    .where("disabled_at", "is", null);
+  if ("id" in by) query = query.where("id", "=", by.id);
+  else {
+    const email = StaffEmail.safeParse(by.email);
+    if (!email.success) return undefined;
+    query = query.where((eb) => eb(eb.fn("lower", ["email"]), "=", email.data));
+  }
+  const row = await query.executeTakeFirst();
+  return row && { id: row.id, stamp: row.password_hash };
+}
+
 /** Checks a login's TOTP code and records its time step, so the same code cannot be used again. */
 export async function verifyStaffTotp(
   ctx: Pick<ServiceContext, "db" | "now">,

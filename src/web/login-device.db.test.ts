@@ -1,0 +1,207 @@
+import { request as httpRequest } from "node:http";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../../test/helpers/test-server.ts";
+import { systemContext } from "../app/database.ts";
+import { parseConfig } from "../config.ts";
+import type { DatabaseHandle } from "../db/open-database.ts";
+import { actors } from "../kernel/actor.ts";
+import { createCustomer } from "../services/customers/customers.ts";
+import { setPortalPassword } from "../services/portal-accounts/portal-accounts.ts";
+import { setStaffPassword } from "../services/staff/staff-repairs.ts";
+import { createStaffUser } from "../services/staff/staff-users.ts";
+import { newTotpSecret, totpCodeAt } from "../services/staff/totp.ts";
+
+// Known devices (login-device.ts) over real HTTP: a stranger who used up an e-mail's count of wrong logins
+// from one address does not lock out the browser its owner logged in with before, from another address;
+// a device cookie of another account, forged or made before a password change gives nothing; wrong passwords
+// from a known device lock that device after the same count; the cookie comes only after the second factor.
+
+let handle: DatabaseHandle;
+let server: TestServer;
+let ctx: ReturnType<typeof systemContext>;
+const PASSWORD = "correct horse battery";
+const NEW_PASSWORD = "a new battery staple";
+
+/** A browser on one local address (the app sees it as request.ip), keeping cookies by name. */
+class Browser {
+  cookies = new Map<string, string>();
+  constructor(readonly address: string) {}
+  request(method: string, path: string, form?: Record<string, string>) {
+    const body = form ? new URLSearchParams(form).toString() : undefined;
+    return new Promise<{ status: number; text: string; setCookies: string[]; location?: string }>(
+      (resolve, reject) => {
+        const req = httpRequest(
+          server.url + path,
+          {
+            method,
+            localAddress: this.address,
+            headers: {
+              cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+              ...(body ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+            },
+          },
+          (response) => {
+            const setCookies = response.headers["set-cookie"] ?? [];
+            for (const line of setCookies) {
+              const [pair] = line.split(";");
+              const [name, value] = pair!.split("=");
+              if (value === "" || /Expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name!);
+              else this.cookies.set(name!, value!);
+            }
+            let text = "";
+            response.setEncoding("utf8");
+            response.on("data", (chunk: string) => {
+              text += chunk;
+            });
+            response.on("end", () =>
+              resolve({
+                status: response.statusCode ?? 0,
+                text,
+                setCookies,
+                location: response.headers.location,
+              }),
+            );
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      },
+    );
+  }
+  async submit(page: string, action: string, form: Record<string, string>) {
+    const got = await this.request("GET", page);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(got.text)?.[1] ?? "";
+    return this.request("POST", action, { _csrf: csrf, ...form });
+  }
+  login(face: "console" | "portal", email: string, password: string) {
+    return this.submit(`/${face}/login`, `/${face}/login`, { email, password });
+  }
+}
+
+const attacker = () => new Browser("127.0.0.1");
+const victim = () => new Browser("127.0.0.2");
+const DEVICE = { console: "tb_console_device", portal: "tb_portal_device" } as const;
+
+/** A fresh browser of the victim's that has logged in once (and so holds a device cookie). */
+async function knownBrowser(face: "console" | "portal", email: string, password = PASSWORD) {
+  const b = victim();
+  expect((await b.login(face, email, password)).status).toBe(303);
+  expect(b.cookies.get(DEVICE[face])).toBeTruthy();
+  b.cookies.delete(face === "console" ? "tb_console" : "tb_portal");
+  return b;
+}
+
+/** Uses up the e-mail's count (3 here) from the attacker's address; the next try is refused. */
+async function lockOut(face: "console" | "portal", email: string) {
+  const a = attacker();
+  for (let i = 0; i < 3; i++) expect((await a.login(face, email, `wrong ${i}`)).status).toBe(401);
+  expect((await a.login(face, email, PASSWORD)).status).toBe(429);
+}
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  server = await startTestServer(handle.db, { LOGIN_FAILURES_PER_EMAIL: 3, LOGIN_FAILURES_PER_IP: 100 });
+  ctx = systemContext(handle, parseConfig({ LOG_LEVEL: "silent" }), pino({ level: "silent" }), actors.cli());
+  for (const email of ["ann@example.com", "bob@example.com", "cy@example.com", "dee@example.com"])
+    await createStaffUser({ ctx, input: { email, role: "owner", password: PASSWORD } });
+  const customer = await createCustomer({
+    ctx,
+    input: { email: "ada@example.com", name: "Ada", country: "DE", currency: "EUR" } as never,
+  });
+  await setPortalPassword({ ctx, input: { customer_id: BigInt(customer.id), password: PASSWORD } });
+});
+afterAll(async () => {
+  await server?.close();
+  await handle?.close();
+});
+
+describe("known devices", () => {
+  it("gives a complete login an HttpOnly, SameSite=Strict device cookie on the login path for 90 days", async () => {
+    const b = victim();
+    const login = await b.login("console", "ann@example.com", PASSWORD);
+    const line = login.setCookies.find((c) => c.startsWith(`${DEVICE.console}=`))!;
+    expect(line).toMatch(/Max-Age=7776000/);
+    expect(line).toMatch(/Path=\/console\/login/);
+    expect(line).toMatch(/HttpOnly/);
+    expect(line).toMatch(/SameSite=Strict/);
+  });
+
+  for (const [face, email] of [
+    ["console", "ann@example.com"],
+    ["portal", "ada@example.com"],
+  ] as const)
+    it(`lets the ${face}'s known browser in with the right password while a stranger has locked the e-mail`, async () => {
+      const known = await knownBrowser(face, email);
+      await lockOut(face, email);
+      expect((await victim().login(face, email, PASSWORD)).status).toBe(429); // a browser it does not know
+      expect((await known.login(face, email, PASSWORD)).status).toBe(303);
+      // The known browser's success gives the stranger no new guesses.
+      expect((await attacker().login(face, email, "wrong again")).status).toBe(429);
+    });
+
+  it("gives nothing for a device cookie of another account, a forged one or one made before a new password", async () => {
+    const bobs = await knownBrowser("console", "bob@example.com");
+    const cys = await knownBrowser("console", "cy@example.com");
+    await lockOut("console", "cy@example.com");
+    // Bob's cookie presented for cy's account.
+    const other = victim();
+    other.cookies.set(DEVICE.console, bobs.cookies.get(DEVICE.console)!);
+    expect((await other.login("console", "cy@example.com", PASSWORD)).status).toBe(429);
+    // cy's cookie with its expiry moved on (the MAC no longer fits), and with its MAC altered.
+    const [id, expires, mac] = cys.cookies.get(DEVICE.console)!.split(".");
+    for (const forged of [`${id}.${Number(expires) + 1}.${mac}`, `${id}.${expires}.${mac!.slice(1)}A`]) {
+      const f = victim();
+      f.cookies.set(DEVICE.console, forged);
+      expect((await f.login("console", "cy@example.com", PASSWORD)).status).toBe(429);
+    }
+    expect((await cys.login("console", "cy@example.com", PASSWORD)).status).toBe(303);
+    // A new password voids the cookies made before it.
+    const bobId = (
+      await ctx.db
+        .selectFrom("staff_user")
+        .select("id")
+        .where("email", "=", "bob@example.com")
+        .executeTakeFirstOrThrow()
+    ).id;
+    await setStaffPassword({ ctx, input: { id: bobId, password: NEW_PASSWORD } });
+    await lockOut("console", "bob@example.com");
+    expect((await bobs.login("console", "bob@example.com", NEW_PASSWORD)).status).toBe(429);
+  });
+
+  it("locks a known device after the same count of wrong passwords, not the e-mail for others", async () => {
+    const known = await knownBrowser("console", "dee@example.com");
+    for (let i = 0; i < 3; i++)
+      expect((await known.login("console", "dee@example.com", `no ${i}`)).status).toBe(401);
+    expect((await known.login("console", "dee@example.com", PASSWORD)).status).toBe(429);
+    expect((await attacker().login("console", "dee@example.com", PASSWORD)).status).toBe(303);
+  });
+
+  it("gives the cookie only after the second factor, and never skips it", async () => {
+    const secret = newTotpSecret();
+    const staff = await createStaffUser({
+      ctx,
+      input: { email: "eve@example.com", role: "owner", password: PASSWORD },
+    });
+    await ctx.db
+      .updateTable("staff_user")
+      .set({ totp_secret: secret, totp_enabled_at: new Date() })
+      .where("id", "=", staff.id)
+      .execute();
+    const b = victim();
+    const login = await b.login("console", "eve@example.com", PASSWORD);
+    expect(login.status).toBe(303);
+    expect(b.cookies.has(DEVICE.console)).toBe(false);
+    const code = await b.submit("/console/login/code", "/console/login/code", {
+      code: await totpCodeAt(secret, new Date()),
+    });
+    expect(code.status).toBe(303);
+    expect(b.cookies.has(DEVICE.console)).toBe(true);
+    // With the cookie, the password step still leads to the code, not into the console.
+    b.cookies.delete("tb_console");
+    const again = await b.login("console", "eve@example.com", PASSWORD);
+    expect(again.location).toBe("/console/login/code");
+    expect((await b.request("GET", "/console")).location).toMatch(/^\/console\/login/);
+  });
+});
