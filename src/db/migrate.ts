@@ -43,6 +43,7 @@ import * as m032listIndexes from "./migrations/032-list-indexes.ts";
 import * as m033customerClientGroupList from "./migrations/033-customer-client-group-list.ts";
 import * as m034staffMustChangePassword from "./migrations/034-staff-must-change-password.ts";
 import * as m035billingStart from "./migrations/035-billing-start.ts";
+import * as m036loginCounts from "./migrations/036-login-counts.ts";
 import * as m039billingStartUpgrade from "./migrations/039-billing-start-upgrade.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
@@ -86,6 +87,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "033-customer-client-group-list": m033customerClientGroupList,
   "034-staff-must-change-password": m034staffMustChangePassword,
   "035-billing-start": m035billingStart,
+  "036-login-counts": m036loginCounts,
   "039-billing-start-upgrade": m039billingStartUpgrade,
 };
 

@@ -102,7 +102,13 @@ async function lockOut(face: "console" | "portal", email: string) {
 
 beforeAll(async () => {
   handle = await createTestDatabase();
-  server = await startTestServer(handle.db, { LOGIN_FAILURES_PER_EMAIL: 3, LOGIN_FAILURES_PER_IP: 100 });
+  // On PostgreSQL the counts are the database's (login_count), as serve keeps them there.
+  const url = process.env["DATABASE_URL"];
+  server = await startTestServer(handle.db, {
+    LOGIN_FAILURES_PER_EMAIL: 3,
+    LOGIN_FAILURES_PER_IP: 100,
+    ...(url ? { DATABASE_URL: url } : {}),
+  });
   ctx = systemContext(handle, parseConfig({ LOG_LEVEL: "silent" }), pino({ level: "silent" }), actors.cli());
   for (const email of ["ann@example.com", "bob@example.com", "cy@example.com", "dee@example.com"])
     await createStaffUser({ ctx, input: { email, role: "owner", password: PASSWORD } });

@@ -1,4 +1,11 @@
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+  type RateLimiterStoreAbstract,
+} from "rate-limiter-flexible";
+import type { Db } from "../kernel/context.ts";
+import { loginCountClient } from "../services/staff/login-counts.ts";
 import { normaliseEmail } from "../services/staff/staff-users.ts";
 
 // Wrong logins (and e-mailed-link requests) are counted per e-mail address and per client address over
@@ -6,7 +13,10 @@ import { normaliseEmail } from "../services/staff/staff-users.ts";
 // before the password is even checked, so a password cannot be guessed at speed, whether one account is
 // tried from many addresses or many accounts from one. A right password clears its e-mail's count (a
 // person who mistyped twice is not punished later); the address's count stays, as one address trying many
-// accounts is the other attack. Counts live in the process, like the API's secret limiter.
+// accounts is the other attack. On PostgreSQL (DATABASE_URL) the counts are rows of `login_count` (migration
+// 036, rate-limiter-flexible's Postgres store: one atomic upsert an attempt), so every instance behind a
+// balancer takes from the same ones; until 2026-12-06 each process kept its own, and N instances gave a
+// guesser N times the attempts. The embedded database has one process, which keeps them in memory.
 //
 // An attempt takes its point before the password (or a two-factor code) is verified (`attempt`), in one step of the limiter, and
 // gives it back when the password was right (`succeed`) or never checked (`giveBack`). Until 2026-12-04
@@ -27,24 +37,36 @@ export function loginKey(email: string, purpose?: string): string {
   return purpose === undefined ? address : `${purpose}:${address}`;
 }
 
-export class LoginLimiter {
-  private readonly perEmail: RateLimiterMemory;
-  private readonly perIp: RateLimiterMemory;
-  private readonly perDevice: RateLimiterMemory;
+type Count = RateLimiterMemory | RateLimiterStoreAbstract;
 
-  constructor(settings: { perEmail: number; perIp: number; windowMinutes: number }) {
+export class LoginLimiter {
+  private readonly perEmail: Count;
+  private readonly perIp: Count;
+  private readonly perDevice: Count;
+
+  /** `shared`: the PostgreSQL database whose `login_count` every instance counts in; memory without it. */
+  constructor(settings: { perEmail: number; perIp: number; windowMinutes: number; shared?: Db | undefined }) {
     const duration = settings.windowMinutes * 60;
-    this.perEmail = new RateLimiterMemory({ keyPrefix: "login-email", points: settings.perEmail, duration });
-    this.perIp = new RateLimiterMemory({ keyPrefix: "login-ip", points: settings.perIp, duration });
-    this.perDevice = new RateLimiterMemory({
-      keyPrefix: "login-device",
-      points: settings.perEmail,
-      duration,
-    });
+    const count = (keyPrefix: string, points: number): Count =>
+      settings.shared === undefined
+        ? new RateLimiterMemory({ keyPrefix, points, duration })
+        : new RateLimiterPostgres({
+            storeClient: loginCountClient(settings.shared),
+            storeType: "pool",
+            tableName: "login_count",
+            tableCreated: true,
+            clearExpiredByTimeout: true,
+            keyPrefix,
+            points,
+            duration,
+          });
+    this.perEmail = count("login-email", settings.perEmail);
+    this.perIp = count("login-ip", settings.perIp);
+    this.perDevice = count("login-device", settings.perEmail);
   }
 
   /** The count an attempt on `key` takes from: the key's, or that of the known device it came from. */
-  private counted(key: string, device: string | undefined): [RateLimiterMemory, string] {
+  private counted(key: string, device: string | undefined): [Count, string] {
     return device === undefined ? [this.perEmail, key] : [this.perDevice, `${key}\n${device}`];
   }
 

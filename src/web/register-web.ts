@@ -48,6 +48,8 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
     perEmail: config.LOGIN_FAILURES_PER_EMAIL,
     perIp: config.LOGIN_FAILURES_PER_IP,
     windowMinutes: config.LOGIN_WINDOW_MINUTES,
+    // On PostgreSQL every instance counts in the database (migration 036); the embedded one in memory.
+    shared: config.DATABASE_URL === undefined ? undefined : options.db,
   });
   const devices = new LoginDevices(await appSecret(options.db, "login-device"));
   await app.register(async (pages) => {
