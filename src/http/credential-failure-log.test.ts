@@ -90,4 +90,40 @@ describe("the failed-credentials log", () => {
     ]);
     expect(lines.filter((l) => l.fields["count"] === 1 && "route" in l.fields)).toHaveLength(6);
   });
+
+  it("counts each address once in the unlogged line, however many minutes or times it was left out", () => {
+    // Until 2026-12-06 the line counted address-minutes: one address left out in two minutes was "2 addresses".
+    const { log, lines, advance } = harness({ linesPerMinute: 1 });
+    log.record(failure("192.0.2.1")); // the minute's one line
+    advance(50_000);
+    log.record(failure("192.0.2.2")); // left out
+    advance(11_000);
+    log.record(failure("192.0.2.1")); // a new minute's one line
+    advance(50_000);
+    log.record(failure("192.0.2.2")); // its next minute, left out again
+    advance(60_000);
+    log.sweep();
+    expect(lines.filter((l) => "addresses" in l.fields).map((l) => l.fields)).toEqual([
+      { count: 2, addresses: 1 },
+    ]);
+  });
+
+  it("counts an address dropped at the cap twice as one address", () => {
+    const { log, lines, advance } = harness({ maxAddresses: 2 });
+    const twice = (address: string) => {
+      log.record(failure(address));
+      log.record(failure(address));
+    };
+    twice("203.0.113.1");
+    twice("203.0.113.2");
+    log.record(failure("203.0.113.3")); // .1 goes, its second failure unlogged
+    twice("203.0.113.1"); // .2 goes, its second failure unlogged
+    log.record(failure("203.0.113.4")); // .3 goes (nothing unlogged)
+    log.record(failure("203.0.113.5")); // .1 goes again, its second failure unlogged
+    advance(60_000);
+    log.sweep();
+    expect(lines.filter((l) => "addresses" in l.fields).map((l) => l.fields)).toEqual([
+      { count: 3, addresses: 2 },
+    ]);
+  });
 });

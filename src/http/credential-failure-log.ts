@@ -11,8 +11,9 @@ import { addressGroup } from "./address-group.ts";
 // minute: its first failure is logged at once (a mistyped password is one line), later ones in that minute are
 // counted and written as one line with the count once the minute is over (by the next failure or the
 // minute's sweep). And at most LINES_PER_MINUTE lines a minute are written in all, so that many addresses at
-// once (a botnet) are one more line a minute, "… not logged one by one", with their count. What it holds is
-// bounded (MAX_ADDRESSES; the oldest address goes first, its count into that line).
+// once (a botnet) are one more line a minute, "… not logged one by one", with their count and the number of
+// distinct addresses (until 2026-12-06 an address left out in two minutes, or twice, counted twice). What it
+// holds is bounded (MAX_ADDRESSES; the oldest address goes first, its count into that line).
 
 const MINUTE_MS = 60_000;
 const LINES_PER_MINUTE = 100;
@@ -25,6 +26,9 @@ export type CredentialFailureReason =
   | "wrong e-mail or password"
   | "wrong two-factor code"
   | "wrong current password"
+  | "missing token"
+  | "wrong token"
+  | "bad or expired link"
   | "rate limited";
 
 export interface CredentialFailure {
@@ -50,7 +54,7 @@ export class CredentialFailureLog {
   private minuteStart = Number.NEGATIVE_INFINITY;
   private linesThisMinute = 0;
   /** Failures whose line the minute's budget or the address cap left out, and from how many addresses. */
-  private unlogged = { failures: 0, addresses: 0, since: 0 };
+  private unlogged = { failures: 0, addresses: new Set<string>(), since: 0 };
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -131,7 +135,7 @@ export class CredentialFailureLog {
     count.routes.clear();
     count.reasons.clear();
     if (this.linesThisMinute >= (this.options.linesPerMinute ?? LINES_PER_MINUTE)) {
-      this.addUnlogged(pending, now);
+      this.addUnlogged(key, pending, now);
       this.startTimer();
       return;
     }
@@ -139,17 +143,21 @@ export class CredentialFailureLog {
     this.logger.warn(fields, pending === 1 ? "failed credentials" : `failed credentials, ${pending} times`);
   }
 
-  private addUnlogged(failures: number, now: number): void {
+  /** Failures of an address (its group) left out of the log; the address is counted once however often. */
+  private addUnlogged(key: string, failures: number, now: number): void {
     if (this.unlogged.failures === 0) this.unlogged.since = now;
     this.unlogged.failures += failures;
-    this.unlogged.addresses++;
+    // Bounded as the counts are: past the cap the number is a floor ("at least").
+    if (this.unlogged.addresses.size < (this.options.maxAddresses ?? MAX_ADDRESSES))
+      this.unlogged.addresses.add(key);
   }
 
   /** The line for the failures the budget or the cap left out, once their minute is over. */
   private writeUnlogged(now: number): void {
-    const { failures, addresses, since } = this.unlogged;
+    const { failures, since } = this.unlogged;
     if (failures === 0 || now - since < MINUTE_MS) return;
-    this.unlogged = { failures: 0, addresses: 0, since: 0 };
+    const addresses = this.unlogged.addresses.size;
+    this.unlogged = { failures: 0, addresses: new Set(), since: 0 };
     this.logger.warn(
       { count: failures, addresses },
       `failed credentials not logged one by one (too many addresses at once): ${failures} from ${addresses} addresses`,
@@ -162,7 +170,7 @@ export class CredentialFailureLog {
     while (this.counts.size >= max) {
       const [oldest, count] = this.counts.entries().next().value ?? [];
       if (oldest === undefined || count === undefined) return;
-      if (count.pending > 0) this.addUnlogged(count.pending, this.now());
+      if (count.pending > 0) this.addUnlogged(oldest, count.pending, this.now());
       this.counts.delete(oldest);
     }
   }

@@ -21,6 +21,9 @@ const ADMIN_KEY = "admin-key-of-the-server-0123456789";
 const WRONG_KEY = "tb_wrong-key-secret-0123456789abcdef";
 const PASSWORD = "the right staff password";
 const WRONG_PASSWORD = "wrong-password-secret-987";
+const PRICING_TOKEN = "pricing-token-of-the-server-0123";
+const WRONG_TOKEN = "wrong-pricing-token-secret-4567";
+const WRONG_SIG = "c2lnbmF0dXJlLW9mLW5vYm9keS1hdC1hbGwtMDEyMzQ1Njc";
 let handle: DatabaseHandle;
 let output = "";
 let url: string;
@@ -33,6 +36,7 @@ beforeAll(async () => {
     PORT: 0,
     LOG_LEVEL: "info",
     TRUST_PROXY: "1",
+    SOLUSIO_PRICING_TOKEN: PRICING_TOKEN,
   });
   const memory = new Writable({
     write(chunk, _encoding, done) {
@@ -139,4 +143,63 @@ it("logs a failed console and portal login without the password or the e-mail ty
   for (const secret of [WRONG_PASSWORD, PASSWORD, "owner@example.com", "ada@example.com"])
     expect(JSON.stringify(lines)).not.toContain(secret);
   expect(output).not.toContain(WRONG_PASSWORD);
+});
+
+it("logs a wrong and a missing GetTokenPricing token and a bad or expired sign-on link, without them", async () => {
+  const before = failureLines().length;
+  const pricing = async (address: string, token?: string) => {
+    const fields = new URLSearchParams({
+      action: "GetTokenPricing",
+      userid: "1",
+      ...(token ? { token } : {}),
+    });
+    const answer = await fetch(`${url}/solusio/api`, {
+      method: "POST",
+      headers: { "x-forwarded-for": address, "content-type": "application/x-www-form-urlencoded" },
+      body: fields.toString(),
+    });
+    await answer.arrayBuffer();
+    return answer.status;
+  };
+  expect(await pricing("192.0.2.30", WRONG_TOKEN)).toBe(401);
+  expect(await pricing("192.0.2.31")).toBe(401);
+  const nonce = "n".repeat(22);
+  const link = async (address: string, expires: number) => {
+    const answer = await fetch(
+      `${url}/sso/solusio?customer=1&expires=${expires}&nonce=${nonce}&sig=${WRONG_SIG}`,
+      { headers: { "x-forwarded-for": address }, redirect: "manual" },
+    );
+    await answer.arrayBuffer();
+    return answer.status;
+  };
+  expect(await link("192.0.2.32", Math.floor(Date.now() / 1000) + 600)).toBe(403);
+  expect(await link("192.0.2.33", 1)).toBe(403);
+  const lines = failureLines().slice(before);
+  expect(lines).toEqual([
+    expect.objectContaining({
+      level: 40,
+      route: "POST /solusio/api",
+      address: "192.0.2.30",
+      reason: "wrong token",
+    }),
+    expect.objectContaining({
+      level: 40,
+      route: "POST /solusio/api",
+      address: "192.0.2.31",
+      reason: "missing token",
+    }),
+    expect.objectContaining({
+      level: 40,
+      route: "GET /sso/solusio",
+      address: "192.0.2.32",
+      reason: "bad or expired link",
+    }),
+    expect.objectContaining({
+      level: 40,
+      route: "GET /sso/solusio",
+      address: "192.0.2.33",
+      reason: "bad or expired link",
+    }),
+  ]);
+  for (const secret of [WRONG_TOKEN, PRICING_TOKEN, WRONG_SIG, nonce]) expect(output).not.toContain(secret);
 });

@@ -128,6 +128,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     index: pricingIndex,
     limiter,
     observe: pricingObserver(metrics),
+    credentialFailures,
   });
   // SolusIO's plain GetTokenPricing request is answered in front of Fastify (get-token-pricing-route.ts).
   // TRUST_PROXY's hops, the same for Fastify's request.ip and the pricing fast path (client-address.ts).
@@ -283,7 +284,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerMetricsRoute(app, metrics);
 
   registerRoutes(app, adminRoutes, contextOf);
-  registerSsoRedirect(app, contextOf, limiter);
+  registerSsoRedirect(app, contextOf, limiter, credentialFailures);
   registerStripeWebhook(app, contextOf);
   registerGetTokenPricing(app, pricing, pricingBodyLimit(config.HTTP_BODY_LIMIT_BYTES));
   await registerWeb(app, { config, db, contextOf, credentialFailures });

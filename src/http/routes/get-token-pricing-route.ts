@@ -14,6 +14,7 @@ import {
 import { hasTooManyFields, TOO_MANY_FIELDS } from "../form-field-limit.ts";
 import { clientAddress, type ProxyTrust } from "../client-address.ts";
 import { API_SECURITY_HEADERS } from "../protection.ts";
+import type { CredentialFailureLog, CredentialFailureReason } from "../credential-failure-log.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 import { parsePricingFields } from "./pricing-form.ts";
 import { tokenCheck } from "./pricing-token-check.ts";
@@ -71,9 +72,15 @@ export function pricingEndpoint(opts: {
   index: PricingIndex;
   limiter: SecretFailureLimiter;
   observe?: PricingObserver | undefined;
+  /** Told of a wrong or missing token, and of one refused by the limit (credential-failure-log.ts). */
+  credentialFailures?: CredentialFailureLog | undefined;
 }): PricingEndpoint {
   const { index, limiter } = opts;
   const tokenMatches = opts.token === undefined ? undefined : tokenCheck(opts.token);
+  const route = `POST ${opts.path}`;
+  // Never the token presented: the route, the address and the reason.
+  const logFailure = (address: string, reason: CredentialFailureReason) =>
+    opts.credentialFailures?.record({ route, address, reason });
   return {
     path: opts.path,
     observe: opts.observe ?? (() => {}),
@@ -82,8 +89,19 @@ export function pricingEndpoint(opts: {
         const presented = fields["token"] ?? bearerOf(authorization);
         // Checked without a promise on the way through: a right token is the common case by far. The client's
         // address (a socket call) is looked up only while someone is blocked, or for a wrong token.
-        if (limiter.blocking) limiter.assertAllowed(`pricing-token:${ip()}`);
-        if (!tokenMatches(presented)) return refuse(limiter, `pricing-token:${ip()}`);
+        if (limiter.blocking) {
+          try {
+            limiter.assertAllowed(`pricing-token:${ip()}`);
+          } catch (error) {
+            logFailure(ip(), "rate limited");
+            throw error;
+          }
+        }
+        if (!tokenMatches(presented)) {
+          // Only here, off the right token's path: the log line is built for a failure alone.
+          logFailure(ip(), presented === undefined || presented === "" ? "missing token" : "wrong token");
+          return refuse(limiter, `pricing-token:${ip()}`);
+        }
       }
       if (fields["action"] !== "GetTokenPricing") {
         throw ServiceError.validation("action", "must be GetTokenPricing");

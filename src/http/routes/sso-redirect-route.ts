@@ -9,6 +9,7 @@ import { escapeHtml } from "../../billing/documents/html-escape.ts";
 import { PAGE_ICON_LINK } from "../../billing/documents/page-icon.ts";
 import { headersOfCode, logUpstreamFailure, ProtocolError } from "../errors.ts";
 import type { ContextFactory } from "../route.ts";
+import type { CredentialFailureLog } from "../credential-failure-log.ts";
 import type { SecretFailureLimiter } from "../secret-failure-limiter.ts";
 
 // GET /sso/solusio?customer=&expires=&sig= — opened by a person's browser: answers are pages, not JSON, with
@@ -60,6 +61,7 @@ export function registerSsoRedirect(
   app: FastifyInstance,
   contextOf: ContextFactory,
   limiter: SecretFailureLimiter,
+  credentialFailures?: CredentialFailureLog,
 ): void {
   // Public: a person's browser opens it; the link's signature is the credential (and counts when wrong).
   app.get("/sso/solusio", { config: { access: "public" } }, async (request, reply) => {
@@ -78,6 +80,15 @@ export function registerSsoRedirect(
       return reply.header("cache-control", "no-store").redirect(url, 302);
     } catch (error) {
       const { status, title, message, headers } = pageFor(error);
+      // A link refused (what the limiter counts: a bad signature, an expired or used link) or the limit's
+      // refusal is a failed credential, logged without the link (until 2026-12-06 it was not logged).
+      const refused = isServiceError(error) && (error.code === "FORBIDDEN" || error.code === "UNAUTHORIZED");
+      if (refused || status === 429)
+        credentialFailures?.record({
+          route: "GET /sso/solusio",
+          address: request.ip,
+          reason: status === 429 ? "rate limited" : "bad or expired link",
+        });
       if (status === 503) logUpstreamFailure(request.log, error, request.id);
       if (status === 500) request.log.error({ err: error, requestId: request.id }, "single sign-on failed");
       return reply
