@@ -32,6 +32,8 @@ export const StaffEmail = z
 
 export interface StaffUser extends StaffIdentity {
   totp_enabled: boolean;
+  /** A generated password to be changed at the next login (migration 034). */
+  must_change_password: boolean;
   disabled_at: string | null;
   created_at: string;
 }
@@ -61,6 +63,7 @@ export function present(row: {
   name: string;
   role: StaffRole;
   totp_enabled_at: Date | null;
+  must_change_password: boolean;
   disabled_at: Date | null;
   created_at: Date;
 }): StaffUser {
@@ -70,6 +73,7 @@ export function present(row: {
     name: row.name,
     role: row.role,
     totp_enabled: row.totp_enabled_at !== null,
+    must_change_password: row.must_change_password,
     disabled_at: row.disabled_at?.toISOString() ?? null,
     created_at: row.created_at.toISOString(),
   };
@@ -81,6 +85,7 @@ export const COLUMNS = [
   "name",
   "role",
   "totp_enabled_at",
+  "must_change_password",
   "disabled_at",
   "created_at",
 ] as const;

@@ -386,6 +386,12 @@ describe("settings", () => {
     const password = textOf(created.text, "new-password")!;
     expect(textOf((await owner.get("/console/settings")).text, "new-password")).toBeUndefined();
     expect(password.length).toBeGreaterThanOrEqual(12);
+    // The staff list says who must still change a generated password (migration 034), until it is changed.
+    const billsRow = async () =>
+      /<tr>(?:(?!<\/tr>)[\s\S])*bill@example\.com(?:(?!<\/tr>)[\s\S])*<\/tr>/.exec(
+        (await owner.get("/console/settings")).text,
+      )?.[0];
+    expect(await billsRow()).toContain('<span class="badge warn">must change password</span>');
     // A generated password: the first login asks for a password of Bill's own before anything else.
     const bill = new ConsoleClient(h.server.url);
     const firstLogin = await bill.submit("/console/login", "/console/login", {
@@ -400,6 +406,7 @@ describe("settings", () => {
       new_password_again: chosen,
     });
     expect(changed).toMatchObject({ status: 303, location: "/console/account?notice=own_password_changed" });
+    expect(await billsRow()).not.toContain("must change password");
     const user = await h.db
       .selectFrom("staff_user")
       .select(["id", "role"])
