@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { CallRecorder } from "./call-log.ts";
 import { parseJsonExact } from "./exact-json.ts";
 import { hasNextPage } from "./follow-pages.ts";
-import { describeFieldErrors, SolusioError } from "./solusio-error.ts";
+import { describeFieldErrors, noAnswerOf, SolusioError } from "./solusio-error.ts";
 import { page } from "./schemas.ts";
 
 export interface SolusioClientOptions {
@@ -334,8 +334,11 @@ export class SolusioClient {
     let failure: string | null = null;
     try {
       if (stopping?.aborted) throw this.stopped(method, path);
-      if (timeoutMs <= 0)
-        throw new SolusioError(`${method} ${path}: no time left to ask SolusIO`, null, true);
+      if (timeoutMs <= 0) {
+        const none = new SolusioError(`${method} ${path}: no time left to ask SolusIO`, null, true);
+        none.noAnswer = { kind: "timeout" };
+        throw none;
+      }
       const response = await request(url, {
         method: method as Dispatcher.HttpMethod,
         dispatcher: this.dispatcher,
@@ -372,24 +375,22 @@ export class SolusioClient {
       }
       return parsed.data;
     } catch (error) {
-      const e =
-        error instanceof SolusioError
-          ? error
-          : stopping?.aborted
-            ? this.stopped(method, path)
-            : cut?.aborted
-              ? new SolusioError(`${method} ${path}: cut short: tokenbill is stopping`, null, true)
-              : deadline.aborted
-                ? new SolusioError(
-                    `${method} ${path}: no complete answer within the timeout of ${timeoutMs} ms`,
-                    null,
-                    true,
-                  )
-                : new SolusioError(
-                    `${method} ${path}: ${(error as Error).message || "network error"}`,
-                    null,
-                    true,
-                  );
+      let e: SolusioError;
+      if (error instanceof SolusioError) e = error;
+      else if (stopping?.aborted) e = this.stopped(method, path);
+      else if (cut?.aborted)
+        e = new SolusioError(`${method} ${path}: cut short: tokenbill is stopping`, null, true);
+      else if (deadline.aborted) {
+        e = new SolusioError(
+          `${method} ${path}: no complete answer within the timeout of ${timeoutMs} ms`,
+          null,
+          true,
+        );
+        e.noAnswer = { kind: "timeout" };
+      } else {
+        e = new SolusioError(`${method} ${path}: ${(error as Error).message || "network error"}`, null, true);
+        e.noAnswer = noAnswerOf(error);
+      }
       failure = e.message;
       throw e;
     } finally {

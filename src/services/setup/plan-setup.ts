@@ -226,8 +226,12 @@ export async function applySetup(report: SetupReport): Promise<string[]> {
       const where = `setup step ${step.key} failed after ${applied.length} applied`;
       // SolusIO's refusal stays one, so that a command says it in one line with its exit code (6 for a 5xx or
       // no answer, as a failed read): wrapped in a plain Error it was an internal error with a stack trace.
+      // Its cause keeps what the advice reads (why no answer came, Retry-After: solusio-failure-fix.ts).
       if (error instanceof UpstreamError)
-        throw new UpstreamError(error.upstream, `${error.message} (${where})`, error.status, error.retryable);
+        throw Object.assign(
+          new UpstreamError(error.upstream, `${error.message} (${where})`, error.status, error.retryable),
+          { cause: error },
+        );
       throw new Error(`${where}: ${(error as Error).message}`);
     }
     applied.push(step.key);
