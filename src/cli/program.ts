@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Command } from "commander";
+import { Command, type Option } from "commander";
 
 // The command table of `tokenbill`: every command and group, without side effects, so that a test can walk
 // it (every-command-json.test.ts) as main.ts runs it. Only commander is imported up front: each command
@@ -77,7 +77,6 @@ export async function tokenbillProgram(loadsGroup: (name: string) => boolean): P
     .description("Billing for SolusIO (SolusVM 2): token pricing, GetTokenPricing, users, invoices")
     // Which version runs, for an upgrade (docs/operations.md) or a report.
     .version(packageVersion(), "-V, --version", "print the version of tokenbill and exit")
-    .showHelpAfterError()
     .allowExcessArguments(false)
     .exitOverride();
   program
@@ -165,7 +164,9 @@ export async function tokenbillProgram(loadsGroup: (name: string) => boolean): P
       } catch (error) {
         // Its own mistakes on the command line come with its usage: exit 2 as `npm run emulator` gives.
         if (error instanceof CliUsageError) {
-          process.stderr.write(`error: ${error.message}\n`);
+          // One line, as every other command's mistake (oneLineMistakes): its usage is behind --help.
+          const [first] = error.message.split("\n");
+          process.stderr.write(`error: ${first} (see \`tokenbill emulator --help\`)\n`);
           process.exitCode = 2;
           return;
         }
@@ -174,5 +175,39 @@ export async function tokenbillProgram(loadsGroup: (name: string) => boolean): P
       }
     });
 
+  requiredOptionsAfterUnknownOnes(program);
   return program;
+}
+
+/** The program and every command in it, groups' commands included (those loaded). */
+function allCommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(allCommands)];
+}
+
+/**
+ * commander checks required options before unknown ones, so `staff create --emial a@b --role owner` said
+ * "required option '--email <email>' not specified", which sends the person to an option they believe they
+ * gave. Required options are checked here instead, before the action and after the unknown ones: the
+ * mistake named is the one made, in commander's own words.
+ */
+/** Each command's required options (requiredOptionsAfterUnknownOnes), for the test that walks them. */
+const required = new WeakMap<Command, Option[]>();
+export function requiredOptions(command: Command): readonly Option[] {
+  return required.get(command) ?? [];
+}
+
+function requiredOptionsAfterUnknownOnes(program: Command): void {
+  for (const command of allCommands(program)) {
+    const options = command.options.filter((o) => o.mandatory);
+    for (const option of options) option.mandatory = false;
+    if (options.length > 0) required.set(command, options);
+  }
+  program.hook("preAction", (_program, action) => {
+    for (const option of required.get(action) ?? []) {
+      if (action.getOptionValue(option.attributeName()) === undefined)
+        action.error(`error: required option '${option.flags}' not specified`, {
+          code: "commander.missingMandatoryOptionValue",
+        });
+    }
+  });
 }
