@@ -56,7 +56,7 @@ async function withSolusio<T>(
   const config = loadConfig();
   refuseThrowAwayDatabase(config);
   refuseWithoutSolusio(config);
-  const logger = commandLogger(config);
+  const logger = await commandLogger(config);
   const handle = await openMigratedDatabase(config, logger);
   try {
     const base = systemContext(handle, config, logger, actors.cli());

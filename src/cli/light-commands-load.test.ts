@@ -1,0 +1,80 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// A command that needs no database (help, the version, a mistake on its command line) must not load PGlite and
+// the other heavy packages: each group's file imported them through with-context.ts, so `tokenbill apikey
+// list --bogus` loaded PGlite, pg, pino and undici before saying the option was unknown. Seen from outside: the
+// command runs as a user runs it, with a module hook (registered by --import) that writes every package it
+// resolves to a file.
+
+const run = promisify(execFile);
+const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
+const HEAVY = ["@electric-sql/pglite", "pg", "pdfkit", "stripe", "nodemailer", "fastify", "pino"];
+
+let dir: string;
+let register: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "tb-loads-"));
+  const hook = join(dir, "hook.mjs");
+  writeFileSync(
+    hook,
+    `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  const found = await next(specifier, context);
+  const m = found.url.match(/\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//);
+  if (m && !found.url.includes("/node_modules/.cache/")) appendFileSync(process.env.TB_LOADED, m[1] + "\\n");
+  return found;
+}
+`,
+  );
+  register = join(dir, "register.mjs");
+  writeFileSync(
+    register,
+    `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`,
+  );
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The packages `tokenbill ...args` loaded. */
+async function packagesLoaded(args: string[]): Promise<Set<string>> {
+  const file = join(dir, `loaded-${args.join("_").replace(/[^a-z0-9_-]/gi, "")}`);
+  writeFileSync(file, "");
+  await run(process.execPath, ["--import", pathToFileURL(register).href, bin, ...args], {
+    env: { ...process.env, TB_LOADED: file, DATA_DIR: join(dir, "data"), DATABASE_URL: "" },
+    cwd: dir,
+  }).catch((e: { code?: number }) => {
+    if (typeof e.code !== "number") throw e;
+  });
+  return new Set(readFileSync(file, "utf8").split("\n").filter(Boolean));
+}
+
+describe("a command that needs no database", { timeout: 120_000 }, () => {
+  it("loads none of PGlite, pg, pdfkit, stripe, nodemailer, fastify, pino", async () => {
+    for (const args of [
+      ["--help"],
+      ["--version"],
+      ["apikey", "list", "--bogus"],
+      ["apikey", "--help"],
+      ["staff", "create", "--help"],
+      ["pricing", "plans"],
+    ]) {
+      const loaded = await packagesLoaded(args);
+      // The hook saw the command's packages: commander at least.
+      expect(loaded, args.join(" ")).toContain("commander");
+      expect(
+        HEAVY.filter((p) => loaded.has(p)),
+        args.join(" "),
+      ).toEqual([]);
+    }
+  });
+
+  it("while a command that runs on the database loads PGlite (the hook sees it)", async () => {
+    const loaded = await packagesLoaded(["apikey", "list"]);
+    expect(loaded).toContain("@electric-sql/pglite");
+  });
+});
