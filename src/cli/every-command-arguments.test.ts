@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -9,21 +9,13 @@ import { runTokenbill } from "./run-tokenbill.ts";
 // Every command, walked from the command table (as every-command-json.test.ts does), run in-process as
 // main.ts runs it: `--help` exits 0 with its usage line; an unknown option exits 2 with one line naming it and
 // pointing to the command's --help; a missing required argument or option exits 2 naming it; and none of
-// these opens the database (openDatabase is replaced by one that records the call and fails).
+// these opens the database (DATA_DIR, a directory that does not exist, is still not there after it).
 
-const opened: string[] = [];
-vi.mock("../db/open-database.ts", async (original) => ({
-  ...(await original<typeof import("../db/open-database.ts")>()),
-  openDatabase: async () => {
-    opened.push("openDatabase");
-    throw new Error("the database was opened");
-  },
-}));
-// A command that gets as far as its action would leave a SIGINT/SIGTERM listener on this process each time.
-vi.mock("./interrupt-signal.ts", async (original) => ({
-  ...(await original<typeof import("./interrupt-signal.ts")>()),
-  quitOnSignal: () => {},
-}));
+// No module is mocked: the suite's workers share one module graph (vitest.config.ts, isolate: false), so a
+// vi.mock here would reach the test files that run after this one in the same worker. Whether a command
+// opened the database is seen on disk instead: DATA_DIR is a directory that does not exist, and opening the
+// embedded database creates it.
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 /** Commands that run with no argument at all: each of them needs the database or a server. */
 const RUN_WITHOUT_ARGUMENTS = new Set([
@@ -57,7 +49,8 @@ async function tokenbill(args: readonly string[]): Promise<Run> {
   const stderr: string[] = [];
   const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => stdout.push(String(chunk)) > 0);
   const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => stderr.push(String(chunk)) > 0);
-  const before = opened.length;
+  // A command that got as far as its action would leave its SIGINT/SIGTERM listeners on this process.
+  const listening = SIGNALS.map((signal) => new Set(process.listeners(signal)));
   const exitCode = process.exitCode;
   process.exitCode = undefined;
   let code: number | undefined;
@@ -66,6 +59,10 @@ async function tokenbill(args: readonly string[]): Promise<Run> {
   } finally {
     out.mockRestore();
     err.mockRestore();
+    SIGNALS.forEach((signal, i) => {
+      for (const listener of process.listeners(signal))
+        if (!listening[i]!.has(listener)) process.off(signal, listener);
+    });
   }
   const ran = {
     code: code ?? Number(process.exitCode ?? 0),
@@ -73,7 +70,7 @@ async function tokenbill(args: readonly string[]): Promise<Run> {
     stderr: stderr.join(""),
   };
   process.exitCode = exitCode;
-  return { ...ran, opened: opened.length > before };
+  return { ...ran, opened: existsSync(dataDir) };
 }
 
 /** Every command of the table, groups included, with its words. */
@@ -94,11 +91,13 @@ function requiredWords(command: Command, leaveOut?: string): string[] {
 }
 
 let dir: string;
+let dataDir: string;
 let commands: { path: string; command: Command }[];
 beforeAll(async () => {
   // Nothing may be written there; a command that got through would find an empty directory.
   dir = mkdtempSync(join(tmpdir(), "tb-arguments-"));
-  vi.stubEnv("DATA_DIR", join(dir, "data"));
+  dataDir = join(dir, "data");
+  vi.stubEnv("DATA_DIR", dataDir);
   vi.stubEnv("DATABASE_URL", "");
   // Loading every group imports most of tokenbill: seconds on a busy machine.
   commands = everyCommand(await tokenbillProgram(() => true));

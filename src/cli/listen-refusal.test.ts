@@ -115,12 +115,10 @@ describe("a HOST that names no machine", () => {
 });
 
 describe("tokenbill emulator given a bad option", () => {
-  it("says so with its usage and exit code 2, as npm run emulator does", async () => {
+  it("says so in one line pointing to its --help, exit code 2, as npm run emulator does", async () => {
     const r = await tokenbillCommand(["emulator", "--bogus"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(
-      /^error: Unknown option '--bogus'[^\n]*\n\nUsage: tokenbill emulator \[options\]\n/,
-    );
+    expect(r.stderr).toBe("error: Unknown option '--bogus' (see `tokenbill emulator --help`)\n");
     expect(r.stderr).not.toContain("    at ");
   });
 
@@ -131,7 +129,7 @@ describe("tokenbill emulator given a bad option", () => {
     const r = await tokenbillCommand(["emulator", "--port", "0", "--seed", bad]);
     expect([r.code, r.stdout]).toEqual([2, ""]);
     expect(r.stderr).toMatch(
-      /^error: --seed \(EMULATOR_SEED\): The seed is not valid:\n {2}- plans\.0\.name: /,
+      /^error: --seed \(EMULATOR_SEED\): The seed is not valid:\n {2}- plans\.0\.name: [^\n]+\n(?: {2}- [^\n]+\n)*\(see `tokenbill emulator --help`\)\n$/,
     );
     expect(r.stderr).not.toContain("    at ");
     const missing = await tokenbillCommand(["emulator", "--port", "0", "--seed", join(dir, "none.json")]);

@@ -164,9 +164,13 @@ export async function tokenbillProgram(loadsGroup: (name: string) => boolean): P
       } catch (error) {
         // Its own mistakes on the command line come with its usage: exit 2 as `npm run emulator` gives.
         if (error instanceof CliUsageError) {
-          // One line, as every other command's mistake (oneLineMistakes): its usage is behind --help.
-          const [first] = error.message.split("\n");
-          process.stderr.write(`error: ${first} (see \`tokenbill emulator --help\`)\n`);
+          // As every other command's mistake (oneLineMistakes): its usage is behind --help. What the
+          // mistake is stays whole: a seed's or a configuration's problems are listed on the lines after.
+          const mistake = error.message.replace(/\n\nUsage:[\s\S]*$/, "");
+          const see = "(see `tokenbill emulator --help`)";
+          process.stderr.write(
+            mistake.includes("\n") ? `error: ${mistake}\n${see}\n` : `error: ${mistake} ${see}\n`,
+          );
           process.exitCode = 2;
           return;
         }
