@@ -62,6 +62,10 @@ describe("a command that needs no database", { timeout: 120_000 }, () => {
       ["apikey", "--help"],
       ["staff", "create", "--help"],
       ["pricing", "plans"],
+      // Their verbs enqueue jobs: job-wakeups.ts loaded node-postgres, and PGlite through open-database.ts.
+      ["billing", "--help"],
+      ["billing", "run", "--bogus"],
+      ["invoices", "void", "--help"],
     ]) {
       const loaded = await packagesLoaded(args);
       // The hook saw the command's packages: commander at least.

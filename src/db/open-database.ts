@@ -32,6 +32,7 @@ import {
 import { PgliteSessionQueue } from "./pglite-socket-session.ts";
 import { removeLeftRestoreCopies } from "./restore-copies.ts";
 import type { Database } from "./schema.ts";
+import { APPLICATION_NAME } from "./application-name.ts";
 
 export type DatabaseKind = "pglite" | "postgres";
 
@@ -238,9 +239,6 @@ function boundLockWaits(pool: pg.Pool, ms: number): void {
     client.query(`SET lock_timeout = ${Math.trunc(ms)}`).catch(() => {});
   });
 }
-
-/** The name tokenbill's connections give PostgreSQL (pg_stat_activity's application_name). */
-export const APPLICATION_NAME = "tokenbill";
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const pool = new pg.Pool({

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { type Kysely, sql } from "kysely";
-import pg from "pg";
+import type pg from "pg";
 import type { Logger } from "pino";
 import { connectTimeoutMs } from "../db/database-outage.ts";
 import { databaseTraits } from "../db/database-traits.ts";
 import { TABLES_CHANNEL } from "../db/named-statements.ts";
-import { APPLICATION_NAME } from "../db/open-database.ts";
+import { APPLICATION_NAME } from "../db/application-name.ts";
 import type { Database } from "../db/schema.ts";
 import { within } from "../kernel/within.ts";
 
@@ -117,7 +117,10 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
       let lostAt: number | undefined;
 
       const connect = async (): Promise<void> => {
-        const next = new pg.Client({
+        // Loaded here, not with the module: every verb that enqueues a job imports this file, and a CLI
+        // command's --help (or a mistake on its line) then loaded node-postgres for nothing.
+        const { default: postgres } = await import("pg");
+        const next = new postgres.Client({
           connectionString: options.url,
           // A database that does not answer fails the attempt (and it is retried) instead of holding it.
           connectionTimeoutMillis: connectTimeoutMs(options.url),
