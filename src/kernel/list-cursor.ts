@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { SelectQueryBuilder } from "kysely";
 import { z } from "zod";
 import { ServiceError } from "./errors.ts";
 import type { PageQuery } from "./pagination.ts";
@@ -75,6 +76,20 @@ export type KeysetQuery = PageQuery & { cursor?: string | undefined; total?: "tr
 /** Whether this request counts the matches: `total` when sent, else only a page by number. */
 export function countsTotal(input: KeysetQuery): boolean {
   return input.total === undefined ? input.cursor === undefined : input.total === "true";
+}
+
+/**
+ * The number of the list's matches (`q` with its filters, before order and limit) when this request counts
+ * them (countsTotal), else null: the count reads every match, so only a page by number or `total=true` pays it.
+ */
+export async function countIfAsked<DB, TB extends keyof DB>(
+  input: KeysetQuery,
+  q: SelectQueryBuilder<DB, TB, object>,
+): Promise<bigint | null> {
+  if (!countsTotal(input)) return null;
+  // Kysely cannot name the selection of a builder generic over its tables: the row is { n } all the same.
+  const row = await q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow();
+  return (row as { n: bigint }).n;
 }
 
 function digest(text: string, length: number): string {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { customerScope } from "../../kernel/actor.ts";
 import {
   assertPageOrCursor,
-  countsTotal,
+  countIfAsked,
   cursorKeyId,
   type KeysetPage,
   keysetPageOf,
@@ -50,10 +50,8 @@ export const listInvoices = defineVerb(
     const take = input.per_page + 1;
     const after =
       input.cursor === undefined ? undefined : readCursor("invoices", filters, InvoiceKey, input.cursor);
-    // The count reads every match: only when asked for (a page by number, or `total=true`).
-    const countRows = countsTotal(input)
-      ? q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow()
-      : undefined;
+    // Started now, beside the page's reads; only when asked for (a page by number, or `total=true`).
+    const counting = countIfAsked(input, q);
     let rows: Awaited<ReturnType<ReturnType<typeof ordered>["execute"]>>;
     if (after === undefined) {
       rows = await ordered(q, take).offset(offsetOf(input)).execute();
@@ -68,7 +66,7 @@ export const listInvoices = defineVerb(
       if (rows.length < take)
         rows = rows.concat(await ordered(q.where("period", "<", period), take - rows.length).execute());
     }
-    const page = keysetPageOf(rows, countRows === undefined ? null : (await countRows).n, input, {
+    const page = keysetPageOf(rows, await counting, input, {
       list: "invoices",
       filters,
       keyOf: (r) => [r.period, String(r.customer_id), r.id],

@@ -4,7 +4,7 @@ import { customerScope } from "../../kernel/actor.ts";
 import { z } from "zod";
 import {
   assertPageOrCursor,
-  countsTotal,
+  countIfAsked,
   type KeysetPage,
   keysetPageOf,
   readCursor,
@@ -93,13 +93,8 @@ export const listPayments = defineVerb(
     page = after
       ? page.where(sql<boolean>`(paid_at, id) < (${after[0]}::timestamptz, ${after[1]})`)
       : page.offset(offsetOf(input));
-    const [rows, count] = await Promise.all([
-      page.execute(),
-      countsTotal(input)
-        ? q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow()
-        : undefined,
-    ]);
-    const shown = keysetPageOf(rows, count?.n ?? null, input, {
+    const [rows, count] = await Promise.all([page.execute(), countIfAsked(input, q)]);
+    const shown = keysetPageOf(rows, count, input, {
       list: "payments",
       filters,
       keyOf: (r) => [r.paid_at_key, r.id],

@@ -11,7 +11,7 @@ import { offsetOf } from "../../kernel/pagination.ts";
 import {
   assertPageOrCursor,
   cursorKeyId,
-  countsTotal,
+  countIfAsked,
   type KeysetPage,
   keysetPageOf,
   readCursor,
@@ -221,13 +221,8 @@ export const listCustomers = defineVerb(
       .orderBy("id")
       .limit(input.per_page + 1);
     page = after ? page.where("id", ">", BigInt(after[0])) : page.offset(offsetOf(input));
-    const [rows, count] = await Promise.all([
-      page.execute(),
-      countsTotal(input)
-        ? q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow()
-        : undefined,
-    ]);
-    const shown = keysetPageOf(rows, count?.n ?? null, input, {
+    const [rows, count] = await Promise.all([page.execute(), countIfAsked(input, q)]);
+    const shown = keysetPageOf(rows, count, input, {
       list: "customers",
       filters,
       keyOf: (r) => [String(r.id)],
