@@ -20,6 +20,8 @@ export const PROTOCOL_ERROR_CODES = [
   "UNSUPPORTED_MEDIA_TYPE",
   "RATE_LIMITED",
   "HEADERS_TOO_LARGE",
+  // A write refused by an instance older than its database (newer-schema-refusal.ts).
+  "NEWER_SCHEMA",
 ] as const;
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
 export type AnswerCode = ErrorCode | ProtocolErrorCode;
@@ -40,6 +42,7 @@ const STATUS: Record<AnswerCode, number> = {
   HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
   UPSTREAM_UNAVAILABLE: 503,
+  NEWER_SCHEMA: 503,
 };
 
 export function statusOf(code: AnswerCode): number {
@@ -85,17 +88,19 @@ function fromFastifyError(error: FastifyError): Answer | undefined {
 
 /**
  * Headers an error answer carries because of its code: a 503 (SolusIO, a payment provider or the database
- * could not be reached) says when to try again, so a client or a load balancer backs off instead of hammering.
+ * could not be reached; a write this instance, older than its database, refuses) says when to try again, so a
+ * client or a load balancer backs off instead of hammering.
  */
 export function headersOfCode(code: AnswerCode): Record<string, string> {
-  return code === "UPSTREAM_UNAVAILABLE" ? RETRY_LATER : NO_HEADERS;
+  return code === "UPSTREAM_UNAVAILABLE" || code === "NEWER_SCHEMA" ? RETRY_LATER : NO_HEADERS;
 }
 const RETRY_LATER: Record<string, string> = Object.freeze({ "retry-after": "5" });
 const NO_HEADERS: Record<string, string> = Object.freeze({});
 
 /**
  * headersOfCode for an answer kept as its status and body (an Idempotency-Key's): a replayed 503 says when to
- * try again as the first answer did. Only 503 carries headers, and only UPSTREAM_UNAVAILABLE answers 503.
+ * try again as the first answer did. Only 503 carries headers (UPSTREAM_UNAVAILABLE; NEWER_SCHEMA is refused
+ * before any verb, so it is never kept).
  */
 export function headersOfStatus(status: number): Record<string, string> {
   return status === STATUS.UPSTREAM_UNAVAILABLE ? RETRY_LATER : NO_HEADERS;

@@ -41,6 +41,11 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
    */
   noHead?: true;
   /**
+   * A GET that writes a row (a backup's audit row, the doctor's SolusIO call log): refused, as every other
+   * method is, once a newer version has migrated the database (newer-schema-refusal.ts).
+   */
+  writes?: true;
+  /**
    * Takes an Idempotency-Key header (readIdempotencyKey): a money-moving POST without a natural key. Its verb
    * claims the key in its transaction; a replay is sent as it was first answered.
    */
@@ -251,6 +256,7 @@ export function registerRoutes(
       // its audit row), or for the doctor's calls to SolusIO, that is all the work for nothing. Those answer
       // HEAD 405, naming GET in Allow.
       exposeHeadRoute: spec.raw === undefined && spec.noHead !== true,
+      ...(spec.writes ? { config: { writes: true } } : {}),
       onRequest: requireJsonBody,
       handler: async (request, reply) => {
         refuseBadQueryEncoding(request.raw.url ?? "");

@@ -53,6 +53,8 @@ import { SecretFailureLimiter } from "./secret-failure-limiter.ts";
 import { createMetrics, type Metrics } from "../metrics/metrics.ts";
 import { installRequestMetrics, pricingObserver, registerMetricsRoute } from "../metrics/http-metrics.ts";
 import { answerPageClientError } from "../web/page-client-error.ts";
+import { answerPageNewerSchema } from "../web/page-newer-schema.ts";
+import { installNewerSchemaRefusal } from "./newer-schema-refusal.ts";
 import { answerPageAddressError, answerPageMiss } from "../web/page-miss.ts";
 import { registerWeb } from "../web/register-web.ts";
 import { createSessionGate } from "../web/session-gate.ts";
@@ -180,6 +182,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // First of the onRequest hooks, so that every answer carries the security headers, the access gate's
   // own (a redirect to a login page, a 401) included.
   registerSecurityHeaders(app, overHttps);
+  // Before the access check: once a newer version has migrated the database, a write is refused before
+  // anything reads or writes for it (newer-schema-refusal.ts).
+  if (deps.newerSchema)
+    installNewerSchemaRefusal(app, {
+      newerSchema: deps.newerSchema,
+      registry: metrics.registry,
+      page: answerPageNewerSchema,
+    });
   // Console and portal pages (src/web) declare the session they need; the gate checks it.
   const sessionGate = createSessionGate({ db, config, now });
   app.decorate(

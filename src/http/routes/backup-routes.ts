@@ -11,6 +11,8 @@ export const backupRoutes = [
     summary:
       "A backup of the embedded database (gzipped tar; `tokenbill database restore` puts it back); admins only, audited; 409 on PostgreSQL",
     raw: { contentType: "application/gzip", fileName: backupFileName },
+    // Its audit row.
+    writes: true,
     // Stopped when the client goes away while it is being made; streamed once it is (streamed-answer.ts).
     handler: ({ ctx, clientGone }) => takeBackup({ ctx: { ...ctx, signal: clientGone }, input: {} }),
   }),

@@ -146,7 +146,8 @@ function registerPricingRoute(app: FastifyInstance, endpoint: PricingEndpoint, b
   // A JSON answer for SolusIO's server: the API header set (protection.ts), not helmet's document headers.
   app.post(
     endpoint.path,
-    { config: { access: "public", securityHeaders: "api" }, bodyLimit },
+    // A POST that only reads (the index in memory): answered by an instance older than its database too.
+    { config: { access: "public", securityHeaders: "api", writes: false }, bodyLimit },
     async (request, reply) => {
       reply.headers(API_SECURITY_HEADERS);
       try {

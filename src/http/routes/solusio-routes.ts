@@ -62,6 +62,8 @@ export const solusioRoutes = [
     summary: "Check connectivity, token rights and every setup item; changes nothing",
     // Every check is a call to SolusIO: a HEAD would make them all for nothing.
     noHead: true,
+    // Each call to SolusIO is a row of the call log.
+    writes: true,
     response: z.array(
       z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), fix: z.string().optional() }),
     ),

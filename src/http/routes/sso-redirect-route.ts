@@ -64,7 +64,8 @@ export function registerSsoRedirect(
   credentialFailures?: CredentialFailureLog,
 ): void {
   // Public: a person's browser opens it; the link's signature is the credential (and counts when wrong).
-  app.get("/sso/solusio", { config: { access: "public" } }, async (request, reply) => {
+  // A GET that writes: the link's use, and SolusIO's login call to the call log (newer-schema-refusal.ts).
+  app.get("/sso/solusio", { config: { access: "public", writes: true } }, async (request, reply) => {
     const ctx = contextOf(request);
     try {
       const url = await limiter.guard(`sso-link:${request.ip}`, () =>
