@@ -33,7 +33,7 @@ beforeAll(async () => {
 afterAll(() => data?.remove());
 
 describe("a database migrated by a newer tokenbill", () => {
-  it("makes serve say so and exit with code 4, leaving the data directory free", async () => {
+  it("makes serve and every command say so and exit with code 4, leaving the data directory free", async () => {
     const env = { DATA_DIR: data.dir, PORT: "0", TOKENBILL_SANDBOX: "off", LOG_FORMAT: "json" };
     const served = await tokenbillCommand(["serve"], env, { timeoutMs: 60_000 });
     expect(served.code).toBe(4);
@@ -54,5 +54,8 @@ describe("a database migrated by a newer tokenbill", () => {
     const migrate = await tokenbillCommand(["migrate"], env, { timeoutMs: 60_000 });
     expect(migrate.code).toBe(4);
     expect(migrate.stderr.trim()).toBe(REFUSAL);
+    // Every other command that opens the database migrates it first, so it refuses before any verb runs.
+    const list = await tokenbillCommand(["apikey", "list"], env, { timeoutMs: 60_000 });
+    expect([list.code, list.stderr.trim()]).toEqual([4, REFUSAL]);
   }, 120_000);
 });
