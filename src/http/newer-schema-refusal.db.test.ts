@@ -142,9 +142,17 @@ it("refuses every write with 503 and Retry-After once a newer migration is seen,
   expect([webhook.status, webhook.headers.get("retry-after")]).toEqual([503, "5"]);
   expect(((await webhook.json()) as { error: { code: string } }).error.code).toBe("NEWER_SCHEMA");
 
-  // A GET that writes a row is declared so: the single sign-on link's use.
+  // A GET that writes a row is declared so: the single sign-on link's use, a backup's audit row, the doctor's
+  // SolusIO call log (the API's and the console page's).
   const sso = await fetch(`${server.url}/sso/solusio?customer=${customerId}`, { redirect: "manual" });
-  expect(sso.status).toBe(503);
+  expect([sso.status, sso.headers.get("retry-after")]).toEqual([503, "5"]);
+  expect(await sso.text()).toContain("this server no longer takes changes");
+  for (const path of ["/api/v1/backup", "/api/v1/solusio/doctor"]) {
+    const answer = await server.api("GET", path);
+    expect([path, answer.status, answer.body?.error?.code]).toEqual([path, 503, "NEWER_SCHEMA"]);
+  }
+  const doctorPage = await staff.get("/console/solusio");
+  expect([doctorPage.status, doctorPage.text.includes("Staff: stop this instance")]).toEqual([503, true]);
 
   expect(await written()).toEqual(before);
 
@@ -164,5 +172,5 @@ it("refuses every write with 503 and Retry-After once a newer migration is seen,
   const metrics = await fetch(`${server.url}/metrics`, {
     headers: { authorization: "Bearer test-admin-key-0123456789" },
   });
-  expect(await metrics.text()).toMatch(/^tokenbill_http_newer_schema_refusals_total 5$/m);
+  expect(await metrics.text()).toMatch(/^tokenbill_http_newer_schema_refusals_total 8$/m);
 }, 60_000);
