@@ -11,7 +11,7 @@ import {
 import { currentStaffUser, type StaffUser } from "../services/staff/staff-users.ts";
 import { endSession, readSession, startSession } from "../services/staff/web-sessions.ts";
 import { setDeviceCookie } from "./login-device.ts";
-import { checkPasswordLogin } from "./password-login.ts";
+import { checkPasswordLogin, knownLoginDevice } from "./password-login.ts";
 import { CUT_TO_BOUND, refuseFormText } from "./page-text-input.ts";
 import { returnPath, withNext } from "./return-path.ts";
 import { registerConsolePasswordPage } from "./console-password-page.ts";
@@ -135,9 +135,15 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     const pending = await pendingSession(request);
     if (!pending) return reply.redirect(FACES.staff.login, 303);
     const key = `staff-code:${pending.staffUserId}`;
+    // Counted as the password is: a browser this staff user completed a login in before (its device cookie)
+    // per device, any other per user. Until 2026-12-06 always per user, so whoever had the password could
+    // fail codes until the owner's own code was refused too.
+    const device = await knownLoginDevice(request, deps.devices, "staff", () =>
+      staffDeviceSubject(deps.contextOf(request), { id: pending.staffUserId }),
+    );
     // The point is taken before the code is checked, as a password's is: read first and counted after, 20
     // wrong codes sent at once had 7 or 8 checked against a limit of 5 (until 2026-12-06).
-    const verdict = await deps.limiter.attempt(key, request.ip);
+    const verdict = await deps.limiter.attempt(key, request.ip, device);
     if (!verdict.allowed) {
       logCredentialFailure(deps, request, "rate limited");
       reply.header("retry-after", String(verdict.retryAfterSeconds));
@@ -147,7 +153,7 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     }
     const refused = request.formTextRefusal && fieldErrorsOf(request.formTextRefusal, ["code"]);
     if (refused) {
-      await deps.limiter.giveBack(key, request.ip); // no code was checked
+      await deps.limiter.giveBack(key, request.ip, device); // no code was checked
       return codePage(request, reply, 400, refused);
     }
     const ctx = deps.contextOf(request);
@@ -158,7 +164,7 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
         code: "This code is not right. Enter the current code from your app.",
       });
     }
-    await deps.limiter.succeed(key, request.ip);
+    await deps.limiter.succeed(key, request.ip, device);
     await endSession(ctx, pending.token);
     const { token } = await startSession(ctx, { kind: "staff", staffUserId: pending.staffUserId });
     setSessionCookie(reply, config, "staff", token);

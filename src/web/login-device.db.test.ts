@@ -9,6 +9,7 @@ import type { DatabaseHandle } from "../db/open-database.ts";
 import { actors } from "../kernel/actor.ts";
 import { createCustomer } from "../services/customers/customers.ts";
 import { setPortalPassword } from "../services/portal-accounts/portal-accounts.ts";
+import { issuePortalToken } from "../services/portal-accounts/portal-tokens.ts";
 import { setStaffPassword } from "../services/staff/staff-repairs.ts";
 import { createStaffUser } from "../services/staff/staff-users.ts";
 import { newTotpSecret, totpCodeAt } from "../services/staff/totp.ts";
@@ -16,10 +17,14 @@ import { newTotpSecret, totpCodeAt } from "../services/staff/totp.ts";
 // Known devices (login-device.ts) over real HTTP: a stranger who used up an e-mail's count of wrong logins
 // from one address does not lock out the browser its owner logged in with before, from another address;
 // a device cookie of another account, forged or made before a password change gives nothing; wrong passwords
-// from a known device lock that device after the same count; the cookie comes only after the second factor.
+// from a known device lock that device after the same count; the cookie comes only after the second factor;
+// wrong two-factor codes are counted the same way; an address's count (a NAT shared with a stranger) does
+// not refuse a known device; an e-mailed link's login gives the portal's cookie too.
 
 let handle: DatabaseHandle;
 let server: TestServer;
+/** The same database with a tight count per address, for the browsers behind one NAT. */
+let natServer: TestServer;
 let ctx: ReturnType<typeof systemContext>;
 const PASSWORD = "correct horse battery";
 const NEW_PASSWORD = "a new battery staple";
@@ -27,13 +32,16 @@ const NEW_PASSWORD = "a new battery staple";
 /** A browser on one local address (the app sees it as request.ip), keeping cookies by name. */
 class Browser {
   cookies = new Map<string, string>();
-  constructor(readonly address: string) {}
+  constructor(
+    readonly address: string,
+    readonly at: () => TestServer = () => server,
+  ) {}
   request(method: string, path: string, form?: Record<string, string>) {
     const body = form ? new URLSearchParams(form).toString() : undefined;
     return new Promise<{ status: number; text: string; setCookies: string[]; location?: string }>(
       (resolve, reject) => {
         const req = httpRequest(
-          server.url + path,
+          this.at().url + path,
           {
             method,
             localAddress: this.address,
@@ -109,16 +117,33 @@ beforeAll(async () => {
     LOGIN_FAILURES_PER_IP: 100,
     ...(url ? { DATABASE_URL: url } : {}),
   });
+  natServer = await startTestServer(handle.db, {
+    LOGIN_FAILURES_PER_EMAIL: 3,
+    LOGIN_FAILURES_PER_IP: 4,
+    ...(url ? { DATABASE_URL: url } : {}),
+  });
   ctx = systemContext(handle, parseConfig({ LOG_LEVEL: "silent" }), pino({ level: "silent" }), actors.cli());
-  for (const email of ["ann@example.com", "bob@example.com", "cy@example.com", "dee@example.com"])
+  for (const email of [
+    "ann@example.com",
+    "bob@example.com",
+    "cy@example.com",
+    "dee@example.com",
+    "gus@example.com",
+  ])
     await createStaffUser({ ctx, input: { email, role: "owner", password: PASSWORD } });
   const customer = await createCustomer({
     ctx,
     input: { email: "ada@example.com", name: "Ada", country: "DE", currency: "EUR" } as never,
   });
   await setPortalPassword({ ctx, input: { customer_id: BigInt(customer.id), password: PASSWORD } });
+  const hal = await createCustomer({
+    ctx,
+    input: { email: "hal@example.com", name: "Hal", country: "DE", currency: "EUR" } as never,
+  });
+  await setPortalPassword({ ctx, input: { customer_id: BigInt(hal.id), password: PASSWORD } });
 });
 afterAll(async () => {
+  await natServer?.close();
   await server?.close();
   await handle?.close();
 });
@@ -210,4 +235,93 @@ describe("known devices", () => {
     expect(again.location).toBe("/console/login/code");
     expect((await b.request("GET", "/console")).location).toMatch(/^\/console\/login/);
   });
+
+  it("counts a known browser's two-factor codes by the browser: a stranger with the password cannot lock the owner's code", async () => {
+    const secret = newTotpSecret();
+    const staff = await createStaffUser({
+      ctx,
+      input: { email: "fay@example.com", role: "owner", password: PASSWORD },
+    });
+    // Fay's browser logged in before she turned the second factor on: its cookie is bound to the password.
+    const known = await knownBrowser("console", "fay@example.com");
+    await ctx.db
+      .updateTable("staff_user")
+      .set({ totp_secret: secret, totp_enabled_at: new Date() })
+      .where("id", "=", staff.id)
+      .execute();
+    const wrong = await wrongCode(secret);
+    const codeStep = async (b: Browser, code: string) => {
+      expect((await b.login("console", "fay@example.com", PASSWORD)).location).toBe("/console/login/code");
+      return (await b.submit("/console/login/code", "/console/login/code", { code })).status;
+    };
+    // The stranger has the password: each try passes the password step, and its code is wrong.
+    const stranger = attacker();
+    for (let i = 0; i < 3; i++) expect(await codeStep(stranger, wrong)).toBe(401);
+    expect(await codeStep(stranger, wrong)).toBe(429);
+    // A browser the account does not know is counted per user, as before: refused.
+    expect(await codeStep(victim(), wrong)).toBe(429);
+    // Fay's known browser is counted by itself, and gets in with the right code.
+    const right = await codeStep(known, await totpCodeAt(secret, new Date()));
+    expect(right).toBe(303);
+    expect((await known.request("GET", "/console")).status).toBe(200);
+    // Her success gives the stranger no new codes.
+    expect(await codeStep(stranger, wrong)).toBe(429);
+  });
+
+  it("does not refuse a known browser for its address's count, which a stranger behind the same NAT used up", async () => {
+    const nat = "127.0.0.5";
+    const known = new Browser(nat, () => natServer);
+    expect((await known.login("console", "gus@example.com", PASSWORD)).status).toBe(303);
+    expect(known.cookies.get(DEVICE.console)).toBeTruthy();
+    known.cookies.delete("tb_console");
+    // The stranger tries other accounts from the same address until the address's count (4) is used up.
+    const stranger = new Browser(nat, () => natServer);
+    for (let i = 0; i < 4; i++)
+      expect((await stranger.login("console", `nobody${i}@example.com`, "guess")).status).toBe(401);
+    expect((await stranger.login("console", "nobody9@example.com", "guess")).status).toBe(429);
+    // Gus on a browser of his the account does not know: the address's count refuses it, as before.
+    expect(
+      (await new Browser(nat, () => natServer).login("console", "gus@example.com", PASSWORD)).status,
+    ).toBe(429);
+    // His known browser is counted by its own count only.
+    expect((await known.login("console", "gus@example.com", PASSWORD)).status).toBe(303);
+    // That count still holds: three wrong passwords from it, then it is refused too.
+    known.cookies.delete("tb_console");
+    for (let i = 0; i < 3; i++)
+      expect((await known.login("console", "gus@example.com", `typo ${i}`)).status).toBe(401);
+    expect((await known.login("console", "gus@example.com", PASSWORD)).status).toBe(429);
+    // And the stranger is still refused by the address's count.
+    expect((await stranger.login("console", "nobody8@example.com", "guess")).status).toBe(429);
+  });
+
+  it("gives an e-mailed link's portal login the same device cookie as a password login, which then counts", async () => {
+    const issued = await issuePortalToken(ctx, "hal@example.com", "magic_link");
+    const b = victim();
+    const open = await b.submit(`/portal/login/link/open?token=${issued!.token}`, "/portal/login/link/open", {
+      token: issued!.token,
+    });
+    expect(open.status).toBe(303);
+    const line = open.setCookies.find((c) => c.startsWith(`${DEVICE.portal}=`));
+    expect(line).toBeDefined();
+    expect(line).toMatch(/Max-Age=7776000/);
+    expect(line).toMatch(/Path=\/portal\/login/);
+    expect(line).toMatch(/HttpOnly/);
+    expect(line).toMatch(/SameSite=Strict/);
+    // The cookie is one the password login knows: a stranger's lock-out of the e-mail does not refuse it.
+    b.cookies.delete("tb_portal");
+    await lockOut("portal", "hal@example.com");
+    expect((await b.login("portal", "hal@example.com", PASSWORD)).status).toBe(303);
+  });
 });
+
+/** A six-digit code that is none of those the check accepts around now (one step either side). */
+async function wrongCode(secret: string): Promise<string> {
+  const now = Date.now();
+  const near = await Promise.all(
+    [-60, -30, 0, 30, 60].map((s) => totpCodeAt(secret, new Date(now + s * 1000))),
+  );
+  for (let n = 0; ; n++) {
+    const code = String(n).padStart(6, "0");
+    if (!near.includes(code)) return code;
+  }
+}

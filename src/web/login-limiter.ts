@@ -38,6 +38,21 @@ export function loginKey(email: string, purpose?: string): string {
 }
 
 type Count = RateLimiterMemory | RateLimiterStoreAbstract;
+/** One count and the key an attempt takes from it. */
+type Counted = readonly [Count, string];
+
+/**
+ * The counts could not be read or written (on PostgreSQL: the database did not answer). No login can be
+ * checked without them, so the page says so (a 503, register-web.ts) rather than letting anyone try
+ * uncounted. `cause` keeps the store's error for the log.
+ */
+export class LoginCountsUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super("the login counts cannot be reached");
+    this.name = "LoginCountsUnavailableError";
+    this.cause = cause;
+  }
+}
 
 export class LoginLimiter {
   private readonly perEmail: Count;
@@ -65,23 +80,40 @@ export class LoginLimiter {
     this.perDevice = count("login-device", settings.perEmail);
   }
 
-  /** The count an attempt on `key` takes from: the key's, or that of the known device it came from. */
-  private counted(key: string, device: string | undefined): [Count, string] {
-    return device === undefined ? [this.perEmail, key] : [this.perDevice, `${key}\n${device}`];
+  /**
+   * The counts an attempt on `key` takes from: its own (the key's, or that of the known device it came from)
+   * and, without a known device, its address's. A known device is not held to its address's count: whoever
+   * shares the address (a NAT, an office) could use that up and keep its owner out; its own count, as tight as
+   * an e-mail's, still holds.
+   */
+  private counts(key: string, ip: string, device: string | undefined): { own: Counted; address?: Counted } {
+    return device === undefined
+      ? { own: [this.perEmail, key], address: [this.perIp, ip] }
+      : { own: [this.perDevice, `${key}\n${device}`] };
   }
 
   /**
-   * Takes one point from the key's count and one from the address's, before anything is checked. Refused
-   * when either is used up; a refused attempt takes nothing from either. The points of an allowed attempt
-   * stay taken, unless `succeed` or `giveBack` returns them.
+   * Takes one point from each of the attempt's counts, before anything is checked. Refused when any is used
+   * up; a refused attempt takes nothing. The points of an allowed attempt stay taken, unless `succeed` or
+   * `giveBack` returns them. LoginCountsUnavailableError when the counts cannot be reached.
    */
   async attempt(key: string, ip: string, device?: string): Promise<LoginVerdict> {
-    const [count, countKey] = this.counted(key, device);
-    const taken = await Promise.allSettled([count.consume(countKey), this.perIp.consume(ip)]);
+    const { own, address } = this.counts(key, ip, device);
+    const counts = address === undefined ? [own] : [own, address];
+    const taken = await Promise.allSettled(counts.map(([count, countKey]) => count.consume(countKey)));
     const refused = taken.flatMap((t) => (t.status === "rejected" ? [t.reason as unknown] : []));
     if (refused.length === 0) return { allowed: true, retryAfterSeconds: 0 };
-    for (const reason of refused) if (!(reason instanceof RateLimiterRes)) throw reason;
-    // Both counts went up in the consume (a refused consume counts too): both come back down.
+    const failure = refused.find((reason) => !(reason instanceof RateLimiterRes));
+    if (failure !== undefined) {
+      // A point that was taken comes back if it can: no attempt stays counted that was never checked.
+      await Promise.allSettled(
+        counts.flatMap(([count, countKey], i) =>
+          taken[i]?.status === "fulfilled" ? [count.reward(countKey)] : [],
+        ),
+      );
+      throw new LoginCountsUnavailableError(failure);
+    }
+    // Every count went up in the consume (a refused consume counts too): all come back down.
     await this.giveBack(key, ip, device);
     const ms = Math.max(...(refused as RateLimiterRes[]).map((r) => r.msBeforeNext));
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) };
@@ -89,16 +121,23 @@ export class LoginLimiter {
 
   /** Returns an allowed attempt's points: nothing was checked (a form error), so nothing was guessed. */
   async giveBack(key: string, ip: string, device?: string): Promise<void> {
-    const [count, countKey] = this.counted(key, device);
-    await Promise.all([count.reward(countKey), this.perIp.reward(ip)]);
+    const { own, address } = this.counts(key, ip, device);
+    await reached([own[0].reward(own[1]), address?.[0].reward(address[1])]);
   }
 
   /**
-   * A right password: its key's count (or its known device's) is cleared and the attempt's point returned to
-   * the address.
+   * A right password (or code): its own count (the key's, or its known device's) is cleared and the attempt's
+   * point returned to the address.
    */
   async succeed(key: string, ip: string, device?: string): Promise<void> {
-    const [count, countKey] = this.counted(key, device);
-    await Promise.all([count.delete(countKey), this.perIp.reward(ip)]);
+    const { own, address } = this.counts(key, ip, device);
+    await reached([own[0].delete(own[1]), address?.[0].reward(address[1])]);
   }
+}
+
+/** Waits for every write to the counts; LoginCountsUnavailableError when one could not be made. */
+async function reached(writes: (Promise<unknown> | undefined)[]): Promise<void> {
+  const done = await Promise.allSettled(writes);
+  const failed = done.find((d) => d.status === "rejected");
+  if (failed) throw new LoginCountsUnavailableError(failed.reason);
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { ServiceError } from "../kernel/errors.ts";
-import { type DeviceSubject, deviceCookie } from "./login-device.ts";
-import { loginKey } from "./login-limiter.ts";
+import { ServiceError, UpstreamError } from "../kernel/errors.ts";
+import { type DeviceSubject, deviceCookie, type LoginDevices } from "./login-device.ts";
+import { LoginCountsUnavailableError, loginKey } from "./login-limiter.ts";
 import { CONTROL_DROPPED, CUT_TO_BOUND, hiddenFieldText } from "./page-text-input.ts";
 import { sentence } from "./page-sentence.ts";
 import type { FieldErrors } from "./render.ts";
@@ -53,9 +53,7 @@ export async function checkPasswordLogin<T>(
 
   // The same address the verb looks up (trimmed, lower-cased), so no spelling of it has a count of its own.
   const key = loginKey(email);
-  const cookie = deviceCookie(request, device.kind);
-  const subject = cookie === undefined ? undefined : await device.subject(email);
-  const knownDevice = subject && deps.devices.deviceOf(device.kind, cookie, subject);
+  const knownDevice = await knownLoginDevice(request, deps.devices, device.kind, () => device.subject(email));
   const verdict = await deps.limiter.attempt(key, request.ip, knownDevice);
   if (!verdict.allowed) {
     logCredentialFailure(deps, request, "rate limited");
@@ -81,6 +79,29 @@ export async function checkPasswordLogin<T>(
   }
   await deps.limiter.succeed(key, request.ip, knownDevice);
   return { ok: true, result };
+}
+
+/**
+ * The known device (login-device.ts) a login step for an account comes from: the id of the browser's device
+ * cookie when it is valid for the account `subject` looks up (only when there is such a cookie), else
+ * undefined. The lookup is the database's first read of the step, so a database that does not answer there
+ * is the counts' outage (LoginCountsUnavailableError), as it would be a moment later.
+ */
+export async function knownLoginDevice(
+  request: FastifyRequest,
+  devices: LoginDevices,
+  kind: SessionKind,
+  subject: () => Promise<DeviceSubject | undefined>,
+): Promise<string | undefined> {
+  const cookie = deviceCookie(request, kind);
+  if (cookie === undefined) return undefined;
+  let found: DeviceSubject | undefined;
+  try {
+    found = await subject();
+  } catch (error) {
+    throw error instanceof UpstreamError ? new LoginCountsUnavailableError(error) : error;
+  }
+  return found && devices.deviceOf(kind, cookie, found);
 }
 
 /**

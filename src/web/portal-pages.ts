@@ -100,7 +100,14 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
       status,
     );
 
-  /** Starts a customer session after a checked login, ending the one the browser held (rotation). */
+  /**
+   * Starts a customer session after a checked login (a password or an e-mailed link), ending the one the
+   * browser held (rotation). The browser is now a known device of the customer's (login-device.ts), renewed at
+   * every login; until 2026-12-06 a link's login gave none, so a customer who always came by link had no
+   * device to be counted by when a stranger used up the e-mail's count of wrong passwords. An account
+   * without a password gets none: a cookie is bound to the password's hash, and there is no password login
+   * to count.
+   */
   const logIn = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -112,6 +119,8 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     if (old) await endSession(ctx, old);
     const { token } = await startSession(ctx, { kind: "customer", customerId });
     setSessionCookie(reply, config, "customer", token);
+    const subject = await customerDeviceSubject(ctx, { id: customerId });
+    if (subject) setDeviceCookie(request, reply, config, deps.devices, "customer", subject);
     return reply.redirect(next, 303);
   };
 
@@ -135,9 +144,6 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     );
     if (!login.ok)
       return loginPage(request, reply, login.status, { errors: login.errors, values: login.values });
-    // This browser is now a known device of the customer's (login-device.ts), renewed at every login.
-    const subject = await customerDeviceSubject(ctx, { id: login.result });
-    if (subject) setDeviceCookie(request, reply, config, deps.devices, "customer", subject);
     return logIn(request, reply, login.result, portalNextOf(request));
   });
 
