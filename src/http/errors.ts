@@ -106,6 +106,13 @@ export function headersOfStatus(status: number): Record<string, string> {
   return status === STATUS.UPSTREAM_UNAVAILABLE ? RETRY_LATER : NO_HEADERS;
 }
 
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The failure this request answers with is logged already: the 5xx hook (server.ts) adds no line. */
+    failureLogged?: boolean;
+  }
+}
+
 /**
  * The client is told who could not be reached; the operator is told why, with the cause's own words (for the
  * database, node-postgres's: "connect ECONNREFUSED 10.0.0.5:5432"). One line without a stack: during an outage

@@ -251,8 +251,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   // Jobs a request writes wake the runners by themselves (job-wakeups.ts): no request has to.
   app.addHook("onResponse", async (request, reply) => {
-    // A 503 from /readyz is its answer, not a failure: the probe logs its own state changes (below).
-    if (reply.statusCode >= 500 && request.routeOptions.url !== "/readyz")
+    // A 503 from /readyz is its answer, not a failure: the probe logs its own state changes (below). A
+    // failure its handler logged already is not said twice.
+    if (reply.statusCode >= 500 && request.routeOptions.url !== "/readyz" && !request.failureLogged)
       request.log.warn({ url: request.url, status: reply.statusCode }, "request failed");
   });
 

@@ -9,9 +9,10 @@ import { cookieSecurity, FACES, type SessionKind } from "./session-cookie.ts";
 // anyone keep a staff member out of the console: five wrong passwords from anywhere made the right one 429.
 // A browser that has logged in to an account gets a cookie naming a random device id, bound to that account
 // and its current password hash by an HMAC (key: app_secret `login-device`, the same on every instance),
-// valid for 90 days and renewed at each login. A login carrying a valid one for the account typed is
-// counted per device (the same tight number) instead of per e-mail, so a stranger's wrong guesses do not
-// lock it out; a login without one (or with one of another account, forged, expired, or minted before the
+// valid for 90 days and renewed at each login (by a password or, on the portal, an e-mailed link). A login
+// carrying a valid one for the account typed is counted per device (the same tight number) instead of per
+// e-mail and per address, and so is its two-factor code, so a stranger's wrong guesses (or codes, or many
+// accounts tried from the same NAT address) do not lock it out; a login without one (or with one of another account, forged, expired, or minted before the
 // password last changed: the hash is in the HMAC) is counted as before. The cookie is given only when the
 // login is complete (after the second factor), never skips a step, and is never logged.
 

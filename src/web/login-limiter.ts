@@ -23,6 +23,10 @@ import { normaliseEmail } from "../services/staff/staff-users.ts";
 // the count was only read first and raised after the ~50 ms verification, so 100 parallel guesses at one
 // account had 58 passwords tried instead of 5.
 //
+// A login (or code) from a known device (login-device.ts) is counted by that device alone, neither by its
+// e-mail nor by its address. Counts that cannot be reached are LoginCountsUnavailableError, never a guess let
+// through uncounted (login-unavailable.ts answers it).
+//
 // E-mail keys are the address as the login looks it up (`loginKey`, normaliseEmail: trimmed, NBSP
 // included, and lower-cased): " bert@…" was a fresh count for bert's account until 2026-12-04.
 

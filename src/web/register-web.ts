@@ -10,7 +10,8 @@ import { appSecret } from "../services/sso/app-secret.ts";
 import { registerConsoleAreas } from "./console/index.ts";
 import { registerConsolePages } from "./console-pages.ts";
 import { LoginDevices } from "./login-device.ts";
-import { LoginLimiter } from "./login-limiter.ts";
+import { LoginCountsUnavailableError, LoginLimiter } from "./login-limiter.ts";
+import { answerLoginUnavailable } from "./login-unavailable.ts";
 import { installPageBodyType } from "./page-body-type.ts";
 import { installPageTextCheck } from "./page-text-input.ts";
 import { registerPortalAreas } from "./portal/index.ts";
@@ -86,6 +87,8 @@ const STATUS: Record<string, number> = {
 /** A page's error as a page (not the API's JSON envelope), saying what to do next and nothing internal. */
 function pageError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const face = request.url.startsWith("/portal") ? "portal" : "console";
+  if (error instanceof LoginCountsUnavailableError)
+    return answerLoginUnavailable(error, request, reply, face);
   const login = face === "portal" ? FACES.customer.login : FACES.staff.login;
   let status = 500;
   let message =
