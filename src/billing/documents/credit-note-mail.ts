@@ -1,11 +1,12 @@
-import { formatMinor, formatMinorNamed } from "../../domain/money.ts";
+import { formatMinorNamed } from "../../domain/money.ts";
 import type { CreditNoteDocument } from "./credit-note-document.ts";
 import { escapeHtml } from "./html-escape.ts";
 import { type InvoiceEmail, pdfFilename } from "./invoice-mail.ts";
 
 /** The customer's e-mail for an issued credit note, its PDF attached; sent with sendMail (invoice-mail.ts). */
 export function buildCreditNoteEmail(doc: CreditNoteDocument, pdf: Buffer, from: string): InvoiceEmail {
-  const total = formatMinor(doc.total, doc.currency);
+  // Named as the subject names it (formatMinorNamed): a bare "1.08" says no currency.
+  const total = formatMinorNamed(doc.total, doc.currency);
   const outcome =
     doc.settlement === "refund"
       ? "What you had already paid of it is refunded to you."
@@ -23,7 +24,7 @@ export function buildCreditNoteEmail(doc: CreditNoteDocument, pdf: Buffer, from:
     replyTo: doc.seller.email,
     // A reason typed with line breaks must not become extra header lines.
     subject:
-      `Credit note ${doc.number} from ${doc.seller.name}: ${formatMinorNamed(doc.total, doc.currency)} on invoice ${doc.invoiceNumber}`.replace(
+      `Credit note ${doc.number} from ${doc.seller.name}: ${total} on invoice ${doc.invoiceNumber}`.replace(
         /[\r\n\t]+/g,
         " ",
       ),

@@ -1,5 +1,5 @@
 import { createTransport } from "nodemailer";
-import { formatMinor, formatMinorNamed } from "../../domain/money.ts";
+import { formatMinorNamed } from "../../domain/money.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { escapeHtml } from "./html-escape.ts";
 import type { InvoiceDocument } from "./invoice-document.ts";
@@ -44,13 +44,13 @@ export function buildInvoiceEmail(doc: InvoiceDocument, pdf: Buffer, from: strin
   // Part paid or credited already (billing-rules §7): the mail asks for what is left, not the total;
   // a receipt names the total that was paid.
   const asked = doc.status === "paid" ? doc.total : (doc.amountDue ?? doc.total);
-  const total = formatMinor(asked, doc.currency);
-  // The subject is read alone, in a list of mails: an amount there names its currency (a currency written
-  // with no prefix or suffix by its ISO code), where the body has the PDF beside it.
+  // Named by its ISO code when the currency has no prefix or suffix ("10.20 CHF"), in the subject and the
+  // body alike: both are read without the PDF (until 2026-12-06 the body said a bare "10.20").
+  const total = formatMinorNamed(asked, doc.currency);
   const subject =
     doc.status === "paid"
       ? `Receipt for invoice ${doc.number} from ${doc.seller.name}`
-      : `Invoice ${doc.number} from ${doc.seller.name}: ${formatMinorNamed(asked, doc.currency)} due ${doc.dueDate}`;
+      : `Invoice ${doc.number} from ${doc.seller.name}: ${total} due ${doc.dueDate}`;
   const request =
     doc.status === "paid"
       ? `Invoice ${doc.number} for ${doc.period} (${total}) has been paid. Thank you.`

@@ -1,5 +1,5 @@
 import { escapeHtml } from "../documents/html-escape.ts";
-import { formatMinor, formatMinorNamed, type CurrencyDisplay } from "../../domain/money.ts";
+import { formatMinorNamed, type CurrencyDisplay } from "../../domain/money.ts";
 import type { DunningEmailKind } from "./dunning-ladder.ts";
 
 // The texts of dunning's e-mails (billing-rules §8): pure, so each is a unit test. Plain words, the invoices
@@ -46,7 +46,8 @@ export function buildDunningEmail(input: DunningMailInput): DunningMail {
   const first = input.invoices[0];
   if (!first) throw new Error("a dunning e-mail needs at least one unpaid invoice");
   const total = input.invoices.reduce((s, i) => s + i.amount_due, 0n);
-  const money = (minor: bigint) => formatMinor(minor, input.currency);
+  // Every amount named as the subject names it: a currency without prefix or suffix by its ISO code.
+  const money = (minor: bigint) => formatMinorNamed(minor, input.currency);
   const lines = input.invoices.map((i) => `Invoice ${i.number}, due ${i.due_date}: ${money(i.amount_due)}`);
   const paragraphs = [
     `Dear ${input.customer.name || input.customer.email},`,
@@ -61,12 +62,7 @@ export function buildDunningEmail(input: DunningMailInput): DunningMail {
     to: { name: input.customer.name, address: input.customer.email },
     from: input.from,
     replyTo: input.seller.email,
-    // Named by its ISO code when the currency has no prefix or suffix: a subject is read alone.
-    subject:
-      `${SUBJECT[input.kind]}: ${formatMinorNamed(total, input.currency)} due to ${input.seller.name}`.replace(
-        /[\r\n\t]+/g,
-        " ",
-      ),
+    subject: `${SUBJECT[input.kind]}: ${money(total)} due to ${input.seller.name}`.replace(/[\r\n\t]+/g, " "),
     text: `${paragraphs.join("\n\n")}\n`,
     html: `${paragraphs.map((p) => `<p>${escapeHtml(p).replace(/\n/g, "<br>")}</p>`).join("\n")}\n`,
   };
