@@ -142,14 +142,22 @@ function totalRows(
 
 /**
  * "Credit note CN-2026-000001 of $1.08: taken off this invoice"; a note settled more than one way names each
- * part: "Credit note CN-2026-000002 of $5.00: $2.00 taken off this invoice, $3.00 refunded".
+ * part: "Credit note CN-2026-000002 of $5.00: $2.00 taken off this invoice, $3.00 refunded". A card refund
+ * reads "refund pending" until the provider settles it (it read "kept as credit" until 2026-12-06), and a
+ * failed one says where its money went: kept as credit, or (a refund the bank sent back) paid open invoices.
  */
 function creditNoteLabel(note: InvoiceDocumentCreditNote, money: (minor: bigint) => string): string {
-  const kept = note.total - note.takenOff - note.refunded;
+  const pending = note.refundPending ?? 0n;
+  const failed = note.refundFailed ?? 0n;
+  const failedPaid = note.refundFailedPaidInvoices ?? 0n;
+  const kept = note.total - note.takenOff - note.refunded - pending - failed;
   const parts = (
     [
       [note.takenOff, "taken off this invoice"],
       [note.refunded, "refunded"],
+      [pending, "refund pending"],
+      [failed - failedPaid, "refund failed, kept as credit"],
+      [failedPaid, "refund failed, paid open invoices"],
       [kept, "kept as credit"],
     ] as const
   ).filter(([amount]) => amount > 0n);

@@ -14,8 +14,8 @@ export interface InvoiceDocument {
   credited?: bigint;
   /**
    * The credit notes issued against the invoice, oldest first, each with its full total and how it was
-   * settled (billing-rules §7): what it took off this invoice's amount due, what of it was refunded, and
-   * what was kept as the customer's credit (total − the other two). Absent: the renderings show one
+   * settled (billing-rules §7): what it took off this invoice's amount due, what of it was refunded, is
+   * being refunded or failed to be, and what was kept as the customer's credit (total − the others). Absent: the renderings show one
    * "Credit notes" row of `credited`.
    */
   creditNotes?: InvoiceDocumentCreditNote[];
@@ -42,7 +42,14 @@ export interface InvoiceDocumentCreditNote {
   number: string;
   total: bigint;
   takenOff: bigint;
+  /** Refunds of the note that succeeded. */
   refunded: bigint;
+  /** Refunds the payment provider has not settled yet: the customer's credit until it does. Absent: 0. */
+  refundPending?: bigint;
+  /** Refunds that failed: their amount is the customer's again (credit, or paid open invoices). Absent: 0. */
+  refundFailed?: bigint;
+  /** Of refundFailed, what paid open invoices (a refund reversed after it had succeeded). Absent: 0. */
+  refundFailedPaidInvoices?: bigint;
 }
 
 /**

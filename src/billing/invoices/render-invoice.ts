@@ -1,6 +1,7 @@
 import { pdfFontsFor } from "../documents/pdf-fonts.ts";
 import { readInvoice } from "./get-invoice.ts";
-import { invoiceCreditedAmount, invoiceCreditNoteSettlements } from "../ledger/ledger.ts";
+import { invoiceCreditedAmount } from "../ledger/ledger.ts";
+import { invoiceCreditNoteSettlements } from "../credit-notes/credit-note-settlements.ts";
 import { invoiceDocumentOf } from "./invoice-document-of.ts";
 import { replacedInvoiceNumbers } from "./replaced-invoices.ts";
 import type { Invoice } from "./invoice-schemas.ts";

@@ -116,45 +116,6 @@ export async function invoiceCreditedAmount(db: Db | Tx, invoiceId: string): Pro
   return BigInt(row?.credited ?? 0n);
 }
 
-/**
- * The credit notes of an invoice, oldest first, with how each was settled (billing-rules §7): what it took
- * off the invoice's amount due (its receivable entry) and what of it was refunded (its succeeded refunds,
- * cash or card); the rest was kept as the customer's credit. For the invoice's renderings.
- */
-export async function invoiceCreditNoteSettlements(
-  db: Db | Tx,
-  invoiceId: string,
-): Promise<{ number: string; total: bigint; takenOff: bigint; refunded: bigint }[]> {
-  const rows = await db
-    .selectFrom("credit_note")
-    .select(["credit_note.number", "credit_note.total"])
-    .select((eb) => [
-      eb
-        .selectFrom("ledger_entry")
-        .select(sql<bigint>`coalesce(-sum(amount), 0)::bigint`.as("x"))
-        .whereRef("ledger_entry.credit_note_id", "=", "credit_note.id")
-        .where("ledger_entry.account", "=", "receivable")
-        .where("ledger_entry.event_kind", "=", "credit_note")
-        .as("taken_off"),
-      eb
-        .selectFrom("refund")
-        .select(sql<bigint>`coalesce(sum(amount), 0)::bigint`.as("x"))
-        .whereRef("refund.credit_note_id", "=", "credit_note.id")
-        .where("refund.status", "=", "succeeded")
-        .as("refunded"),
-    ])
-    .where("credit_note.invoice_id", "=", invoiceId)
-    .orderBy("credit_note.created_at")
-    .orderBy("credit_note.id")
-    .execute();
-  return rows.map((r) => ({
-    number: r.number,
-    total: BigInt(r.total),
-    takenOff: BigInt(r.taken_off ?? 0n),
-    refunded: BigInt(r.refunded ?? 0n),
-  }));
-}
-
 /** Amounts due of many invoices at once (lists); an invoice with no entry is absent. */
 export async function invoiceAmountsDue(
   db: Db | Tx,
