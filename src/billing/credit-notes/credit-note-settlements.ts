@@ -1,6 +1,11 @@
 import { sql } from "kysely";
+import { customerScope } from "../../kernel/actor.ts";
 import type { Db, Tx } from "../../kernel/context.ts";
+import { defineVerb } from "../../kernel/verb.ts";
+import { requireReadAccess } from "../../services/staff/staff-roles.ts";
 import type { InvoiceDocumentCreditNote } from "../documents/invoice-document.ts";
+import { readInvoice } from "../invoices/get-invoice.ts";
+import { InvoiceIdParams } from "../invoices/invoice-schemas.ts";
 
 /**
  * The credit notes of an invoice, oldest first, with how each was settled (billing-rules §7), for the
@@ -63,3 +68,14 @@ export async function invoiceCreditNoteSettlements(
     refundFailedPaidInvoices: BigInt(r.refund_failed_paid_invoices ?? 0n),
   }));
 }
+
+/** invoiceCreditNoteSettlements for a page (the console's invoice): whoever may read the invoice. */
+export const listInvoiceCreditNoteSettlements = defineVerb(
+  InvoiceIdParams,
+  async ({ ctx, input }): Promise<Required<InvoiceDocumentCreditNote>[]> => {
+    await requireReadAccess(ctx);
+    const invoice = await readInvoice(ctx.db, input.id);
+    customerScope(ctx.actor, BigInt(invoice.customer_id));
+    return invoiceCreditNoteSettlements(ctx.db, input.id);
+  },
+);

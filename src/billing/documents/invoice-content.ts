@@ -142,11 +142,23 @@ function totalRows(
 
 /**
  * "Credit note CN-2026-000001 of $1.08: taken off this invoice"; a note settled more than one way names each
- * part: "Credit note CN-2026-000002 of $5.00: $2.00 taken off this invoice, $3.00 refunded". A card refund
- * reads "refund pending" until the provider settles it (it read "kept as credit" until 2026-12-06), and a
- * failed one says where its money went: kept as credit, or (a refund the bank sent back) paid open invoices.
+ * part: "Credit note CN-2026-000002 of $5.00: $2.00 taken off this invoice, $3.00 refunded".
  */
 function creditNoteLabel(note: InvoiceDocumentCreditNote, money: (minor: bigint) => string): string {
+  return `Credit note ${note.number} of ${money(note.total)}: ${creditNoteSettlementWords(note, money)}`;
+}
+
+/**
+ * How a credit note was settled, in the words of the invoice's documents and the console's invoice page:
+ * "taken off this invoice", or each part named ("$2.00 taken off this invoice, $3.00 refunded"). A card
+ * refund reads "refund pending" until the provider settles it (it read "kept as credit" until 2026-12-06),
+ * and a failed one says where its money went: kept as credit, or (a refund the bank sent back) paid open
+ * invoices.
+ */
+export function creditNoteSettlementWords(
+  note: InvoiceDocumentCreditNote,
+  money: (minor: bigint) => string,
+): string {
   const pending = note.refundPending ?? 0n;
   const failed = note.refundFailed ?? 0n;
   const failedPaid = note.refundFailedPaidInvoices ?? 0n;
@@ -161,9 +173,9 @@ function creditNoteLabel(note: InvoiceDocumentCreditNote, money: (minor: bigint)
       [kept, "kept as credit"],
     ] as const
   ).filter(([amount]) => amount > 0n);
-  const how =
-    parts.length === 1 ? parts[0]![1] : parts.map(([amount, what]) => `${money(amount)} ${what}`).join(", ");
-  return `Credit note ${note.number} of ${money(note.total)}: ${how}`;
+  return parts.length === 1
+    ? parts[0]![1]
+    : parts.map(([amount, what]) => `${money(amount)} ${what}`).join(", ");
 }
 
 /** Total less amount due, when something was paid or credited; null when the whole total is owed or unknown. */

@@ -4,14 +4,19 @@ import { pdfText } from "../documents/testing/pdf-text.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { createCustomers } from "../testing/billing-fixtures.ts";
+import { createStaffPerRole, PageClient } from "../../web/console/pricing-test-client.ts";
 
 // A credit note settled as a refund of a card payment: the refund is pending until Stripe's webhook settles
 // it, and the invoice's HTML and PDF say so. Until 2026-12-06 they read "kept as credit" until it settled,
-// and a refund that failed read like a note settled as credit.
+// and a refund that failed read like a note settled as credit. The console's invoice page lists each note
+// with the same words.
 
 let world: StripeWorld;
+let staff: PageClient;
 beforeAll(async () => {
   world = await startStripeWorld();
+  await createStaffPerRole(world.handle, ["support"]);
+  staff = await new PageClient(world.server.url).logIn("support@example.com");
 });
 afterAll(async () => {
   await world?.close();
@@ -26,6 +31,15 @@ const pdf = async (invoice: string) =>
     /\s+/g,
     " ",
   );
+
+/** The console invoice page's credit note row: its total and how it was settled. */
+const consoleRow = async (invoice: string, number: string) =>
+  new RegExp(
+    `<tr><td><a href="/console/credit-notes/[^"]+">${number}</a></td><td><time[^>]*>[^<]*</time></td><td>[^<]*</td>` +
+      '<td class="num">([^<]*)</td><td>([^<]*)</td></tr>',
+  )
+    .exec((await staff.get(`/console/invoices/${invoice}`)).text)
+    ?.slice(1, 3);
 
 /** The note's row in the HTML totals, and whether the PDF says the same words. */
 async function noteRow(
@@ -72,12 +86,14 @@ describe("a credit note's card refund on the invoice's documents", () => {
     );
     expect(row.pdfSays("$2.50: refund pending")).toBe(true);
     expect(row.pdfSays("kept as credit")).toBe(false);
+    expect(await consoleRow(invoice, number)).toEqual(["$2.50", "refund pending"]);
 
     const settled = await world.deliver(world.fake.settleRefund(refund!.provider_refund_id!, "succeeded"));
     expect(settled.body.outcome).toBe("processed");
     row = await noteRow(invoice, number);
     expect(row.html).toBe(`<th scope="row">Credit note ${number} of $2.50: refunded</th><td>$0.00</td>`);
     expect(row.pdfSays("$2.50: refunded")).toBe(true);
+    expect(await consoleRow(invoice, number)).toEqual(["$2.50", "refunded"]);
 
     // The bank sends the money back after Stripe said succeeded: it pays the customer's open invoice
     // ($1.00 due) and the rest ($1.50) is credit (reverseRefund).
@@ -90,6 +106,10 @@ describe("a credit note's card refund on the invoice's documents", () => {
         "$1.00 refund failed, paid open invoices</th><td>$0.00</td>",
     );
     expect(row.pdfSays("refund failed, kept as credit, $1.00 refund failed, paid open invoices")).toBe(true);
+    expect(await consoleRow(invoice, number)).toEqual([
+      "$2.50",
+      "$1.50 refund failed, kept as credit, $1.00 refund failed, paid open invoices",
+    ]);
   });
 
   it("says a refund Stripe refused failed and its amount was kept as credit", async () => {
@@ -116,5 +136,6 @@ describe("a credit note's card refund on the invoice's documents", () => {
       `<th scope="row">Credit note ${number} of $0.50: refund failed, kept as credit</th><td>$0.00</td>`,
     );
     expect(row.pdfSays("$0.50: refund failed, kept as credit")).toBe(true);
+    expect(await consoleRow(invoice, number)).toEqual(["$0.50", "refund failed, kept as credit"]);
   });
 });

@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { listCreditNotes } from "../../billing/credit-notes/get-credit-note.ts";
+import { listInvoiceCreditNoteSettlements } from "../../billing/credit-notes/credit-note-settlements.ts";
+import { creditNoteSettlementWords } from "../../billing/documents/invoice-content.ts";
 import { getInvoice } from "../../billing/invoices/get-invoice.ts";
 import { listMonthInvoices } from "../../billing/invoices/list-month-invoices.ts";
 import { reissueNeighbours } from "../../billing/invoices/reissue-chain.ts";
@@ -104,12 +106,15 @@ export async function invoicePage(
   const display = displayOf(invoice);
   const show = (minor: bigint) => money(minor, display);
   // Each list pages on its own parameter, so the page shows every payment and credit note however many.
-  const [payments, creditNotes, samePeriod] = await Promise.all([
+  const [payments, creditNotes, settlements, samePeriod] = await Promise.all([
     listPayments({ ctx, input: { ...pageQuery(request, LIST_ROWS, "payments_page"), invoice_id: id } }),
     listCreditNotes({
       ctx,
       input: { ...pageQuery(request, LIST_ROWS, "credit_notes_page"), invoice_id: id },
     }),
+    // How each note was settled, in the invoice document's words ("refund pending" while Stripe has not
+    // settled a card refund).
+    listInvoiceCreditNoteSettlements({ ctx, input: { id } }),
     // A void invoice and its reissue share the customer's month: each page links the other (monthLinks).
     listMonthInvoices({ ctx, input: { id } }),
   ]);
@@ -148,7 +153,14 @@ export async function invoicePage(
       })),
       // An invoice's few payments page by number (no cursor sent: meta.page and meta.total are set).
       paymentsPager: pagerOf(request, numberedMeta(payments.meta), "payments_page"),
-      creditNotes: creditNotes.data.map((c) => ({ ...c, total: show(c.total) })),
+      creditNotes: creditNotes.data.map((c) => {
+        const settled = settlements.find((s) => s.number === c.number);
+        return {
+          ...c,
+          total: show(c.total),
+          settled: settled === undefined ? "" : creditNoteSettlementWords(settled, show),
+        };
+      }),
       creditNotesPager: pagerOf(request, creditNotes.meta, "credit_notes_page"),
       month: monthLinks(samePeriod, id),
       released: when(invoice.void?.released_at),
