@@ -4,7 +4,7 @@ import type { Db, Tx } from "../../kernel/context.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { requireReadAccess } from "../../services/staff/staff-roles.ts";
 import type { InvoiceDocumentCreditNote } from "../documents/invoice-document.ts";
-import { readInvoice } from "../invoices/get-invoice.ts";
+import { ServiceError } from "../../kernel/errors.ts";
 import { InvoiceIdParams } from "../invoices/invoice-schemas.ts";
 
 /**
@@ -74,7 +74,13 @@ export const listInvoiceCreditNoteSettlements = defineVerb(
   InvoiceIdParams,
   async ({ ctx, input }): Promise<Required<InvoiceDocumentCreditNote>[]> => {
     await requireReadAccess(ctx);
-    const invoice = await readInvoice(ctx.db, input.id);
+    // The invoice's owner only (its lines are not needed): another customer's is NOT_FOUND, as getInvoice says.
+    const invoice = await ctx.db
+      .selectFrom("invoice")
+      .select("customer_id")
+      .where("id", "=", input.id)
+      .executeTakeFirst();
+    if (!invoice) throw ServiceError.notFound(`invoice ${input.id}`);
     customerScope(ctx.actor, BigInt(invoice.customer_id));
     return invoiceCreditNoteSettlements(ctx.db, input.id);
   },
