@@ -1,0 +1,48 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, normalize } from "node:path";
+import { describe, expect, it } from "vitest";
+import { anchorsOf, docFiles, headingSlug, ROOT, withoutFences } from "./markdown.ts";
+
+// Links between the docs: a relative link names a file that exists, and its #anchor a heading of that file
+// (GitHub's anchors), so that a renamed heading or a moved file breaks this test, not a reader's click.
+
+const files = docFiles();
+
+/** Every relative link target of a file, `path#anchor`, `#anchor` or `path`. */
+function relativeLinks(text: string): string[] {
+  return [...withoutFences(text).matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)]
+    .map((m) => m[1]!)
+    .filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target));
+}
+
+describe("links between the docs", () => {
+  it("reads anchors as GitHub makes them", () => {
+    expect(headingSlug("Where the schedule starts")).toBe("where-the-schedule-starts");
+    expect(headingSlug("Setup and doctor (seed steps 3, 4, 5, 7)")).toBe(
+      "setup-and-doctor-seed-steps-3-4-5-7",
+    );
+    expect(headingSlug("`tokenbill_jobs_failed` — a job's end")).toBe("tokenbill_jobs_failed--a-jobs-end");
+    expect([...anchorsOf("# A\n## B\n```\n# not a heading\n```\n## B\n")]).toEqual(["a", "b", "b-1"]);
+  });
+
+  it("resolves every relative link and #anchor", () => {
+    const broken: string[] = [];
+    let checked = 0;
+    for (const file of files) {
+      for (const target of relativeLinks(file.text)) {
+        const [path, anchor] = target.split("#") as [string, string | undefined];
+        const resolved = path === "" ? file.path : normalize(join(dirname(file.path), decodeURI(path)));
+        checked++;
+        if (!existsSync(join(ROOT, resolved))) {
+          broken.push(`${file.path}: ${target} (no file ${resolved})`);
+          continue;
+        }
+        if (anchor === undefined || !resolved.endsWith(".md")) continue;
+        if (!anchorsOf(readFileSync(join(ROOT, resolved), "utf8")).has(anchor))
+          broken.push(`${file.path}: ${target} (no heading #${anchor} in ${resolved})`);
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+    expect(broken).toEqual([]);
+  });
+});
