@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KNOWN_KEYS } from "../../src/config/config-schema.ts";
+import { SECRET_KEYS, URL_KEYS } from "../../src/config/sensitive-keys.ts";
 import { parseConfig } from "../../src/config.ts";
 import { codeSpans, docFiles, fencedLines, keyedRows, ROOT } from "./markdown.ts";
 
@@ -41,6 +42,15 @@ describe("the settings the docs name", () => {
     // A row that says "—" (unset) is a setting whose default is unset.
     const unset = rows.filter((row) => row.cells[0] === "—").map((row) => row.key);
     expect(unset.filter((key) => defaults[key] !== undefined && !isEmptyList(defaults[key]))).toEqual([]);
+  });
+
+  it("marks as secret exactly the settings `tokenbill config` masks, and lists every URL it masks", () => {
+    // A row's meaning starts "secret" (configuration.md: "every secret key below shows ********").
+    const marked = rows.filter((row) => /^secret\b/.test(row.cells[1] ?? "")).map((row) => row.key);
+    expect(marked.sort()).toEqual([...SECRET_KEYS].sort());
+    const sentence = /every URL \(([^)]*)\) keeps its host/.exec(configurationDoc.text.replace(/\s+/g, " "));
+    const listed = [...(sentence?.[1] ?? "").matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!);
+    expect(listed.sort()).toEqual([...URL_KEYS].sort());
   });
 
   it("names in the README's short table only settings that exist, with the defaults they have", () => {
