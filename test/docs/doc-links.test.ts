@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { describe, expect, it } from "vitest";
 import { anchorsOf, docFiles, headingSlug, ROOT, withoutFences } from "./markdown.ts";
 
 // Links between the docs: a relative link names a file that exists, and its #anchor a heading of that file
-// (GitHub's anchors), so that a renamed heading or a moved file breaks this test, not a reader's click.
+// (GitHub's anchors), so that a renamed heading or a moved file breaks this test, not a reader's click. The
+// same for the source files the docs name in prose (`src/cli/program.ts`): a moved file is found here.
 
 const files = docFiles();
 
@@ -45,4 +46,29 @@ describe("links between the docs", () => {
     expect(checked).toBeGreaterThan(100);
     expect(broken).toEqual([]);
   });
+
+  it("names only source files and folders that exist", () => {
+    // Written by the browser tests when they run; not in a checkout.
+    const generated = new Set(["test/browser/screenshots"]);
+    const missing = files.flatMap((file) =>
+      [...file.text.matchAll(/(?<![\w/.-])((?:src|test|bin|bench|emulator)\/[\w./-]*\w)/g)]
+        .map((m) => m[1]!)
+        .filter(
+          (path) => !generated.has(path) && !existsOrStarts(path) && !existsOrStarts(`emulator/${path}`),
+        )
+        .map((path) => `${file.path}: ${path}`),
+    );
+    expect(missing).toEqual([]);
+  });
 });
+
+/** A path that exists, or the start of a file's name in its folder (`test/solusio/solusio-cli` for its .test.ts). */
+function existsOrStarts(path: string): boolean {
+  if (existsSync(join(ROOT, path))) return true;
+  const folder = dirname(path);
+  const start = path.slice(folder.length + 1);
+  return (
+    existsSync(join(ROOT, folder)) &&
+    readdirSync(join(ROOT, folder)).some((name) => name.startsWith(`${start}.`))
+  );
+}
