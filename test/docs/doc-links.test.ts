@@ -60,6 +60,20 @@ describe("links between the docs", () => {
     );
     expect(missing).toEqual([]);
   });
+
+  it('quotes only sections that are in the doc it names (operations.md, "Signals and logs")', () => {
+    const flat = (text: string) => text.replace(/\s+/g, " ").replace(/[*`]/g, "");
+    const texts = new Map(files.map((file) => [file.path.replace(/^docs\//, ""), flat(file.text)]));
+    let quoted = 0;
+    const missing = files.flatMap((file) =>
+      [...flat(file.text).matchAll(/([\w-]+\.md)(?:'s)?,? ["“]([^"”]{3,80})["”]/g)].flatMap((m) => {
+        quoted++;
+        return texts.get(m[1]!)?.includes(m[2]!) ? [] : [`${file.path}: ${m[1]}, "${m[2]}"`];
+      }),
+    );
+    expect(quoted).toBeGreaterThan(20);
+    expect(missing).toEqual([]);
+  });
 });
 
 /** A path that exists, or the start of a file's name in its folder (`test/solusio/solusio-cli` for its .test.ts). */
