@@ -23,8 +23,14 @@ recordDatabaseTraits(db, {
 const metrics = createMetrics(db as unknown as Db, pino({ level: "silent" }));
 afterAll(() => metrics.close());
 
-/** The server registers the refused-connections counter itself (src/http/server.ts), beside its listener. */
-const SERVER_COUNTER = "tokenbill_http_connections_refused_total";
+/**
+ * Counters the HTTP server registers itself, beside what they count, rather than through createMetrics: the
+ * refused connections beside its listener, the newer-schema refusals beside their hook.
+ */
+const SERVER_COUNTERS = [
+  { file: "src/http/server.ts", name: "tokenbill_http_connections_refused_total" },
+  { file: "src/http/newer-schema-refusal.ts", name: "tokenbill_http_newer_schema_refusals_total" },
+];
 
 /** What the tests read of a registered metric: prom-client's own declare labelNames, status-histogram.ts not. */
 interface Registered {
@@ -46,13 +52,16 @@ async function registered(): Promise<Map<string, string[]>> {
       );
     series.set(metric.name, declared ? [...declared] : await sampled());
   }
-  const server = readFileSync(join(ROOT, "src/http/server.ts"), "utf8");
-  const counter = new RegExp(`name: "${SERVER_COUNTER}",[\\s\\S]*?labelNames: \\[([^\\]]*)\\]`).exec(server);
-  if (counter)
+  for (const { file, name } of SERVER_COUNTERS) {
+    // The counter's options object: from its name to the closing brace; labelNames, if any, inside it.
+    const options = new RegExp(`name: "${name}",([^}]*)}`).exec(readFileSync(join(ROOT, file), "utf8"));
+    if (!options) continue;
+    const labels = /labelNames: \[([^\]]*)\]/.exec(options[1]!)?.[1] ?? "";
     series.set(
-      SERVER_COUNTER,
-      [...counter[1]!.matchAll(/"(\w+)"/g)].map((m) => m[1]!),
+      name,
+      [...labels.matchAll(/"(\w+)"/g)].map((m) => m[1]!),
     );
+  }
   return series;
 }
 
