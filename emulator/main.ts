@@ -1,10 +1,11 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { SeedFileError, startEmulator } from "./start.ts";
 import { SeedError } from "./state/fresh-install.ts";
 
-// The program entry: `npm run emulator` and `tokenbill emulator`. Flags win over environment variables.
+// The program entry: `npm run emulator` and `tokenbill emulator`. Flags win over environment variables. The
+// server (start.ts: Fastify, pino) is imported once the command line is read: `--help` and a mistake on it
+// need only this file (`tokenbill emulator --help` loaded both).
 
 /** How `npm run emulator` is run; `tokenbill emulator` passes its own name, so the usage shows what was typed. */
 const NPM_COMMAND = "npm run emulator --";
@@ -98,6 +99,7 @@ export async function runEmulatorCli(argv: string[], command = NPM_COMMAND): Pro
     process.stdout.write(`${usage(command)}\n`);
     return;
   }
+  const { SeedFileError, startEmulator } = await import("./start.ts");
   const running = await startEmulator({
     host: config.host,
     port: config.port,

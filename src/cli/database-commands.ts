@@ -1,7 +1,6 @@
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { backupDataDir, restoreDataDir } from "../app/database-backup.ts";
 import { BackupInterrupted, partialBackupPath } from "../app/write-privately.ts";
 import { interruptOnSignal, signalExitCode } from "./interrupt-signal.ts";
 import type { Config } from "../config.ts";
@@ -22,7 +21,10 @@ function refusePostgres(config: Config, advice: string): void {
     );
 }
 
-/** The `database` group's commands: backup and restore of the embedded database (docs/operations.md). */
+/**
+ * The `database` group's commands: backup and restore of the embedded database (docs/operations.md). The
+ * database itself (database-backup.ts: PGlite and pg) is imported when one runs, not for `--help`.
+ */
 export function addDatabaseCommands(database: Command): void {
   database
     .command("backup")
@@ -40,6 +42,7 @@ export function addDatabaseCommands(database: Command): void {
         // second Ctrl-C while the database closes removes it there and then.
         const interruption = interruptOnSignal(() => rmSync(partialBackupPath(out), { force: true }));
         try {
+          const { backupDataDir } = await import("../app/database-backup.ts");
           const size = await backupDataDir(config, out, interruption.signal);
           process.stdout.write(
             opts.json ? `${jsonText({ file: out, bytes: size }, 2)}\n` : `backup: ${out} (${size} bytes)\n`,
@@ -67,6 +70,7 @@ export function addDatabaseCommands(database: Command): void {
         refuseThrowAwayDatabase(config);
         refusePostgres(config, "restore it with pg_restore or psql");
         const from = resolve(opts.from);
+        const { restoreDataDir } = await import("../app/database-backup.ts");
         const result = await restoreDataDir(config, from, opts.replace === true);
         const { customers, invoices, payments } = result.counts;
         if (opts.json) {

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { requiredOptions, tokenbillProgram } from "./program.ts";
 import { runTokenbill } from "./run-tokenbill.ts";
+import { everyCommand } from "./testing/every-command.ts";
 
 // Every command, walked from the command table (as every-command-json.test.ts does), run in-process as
 // main.ts runs it: `--help` exits 0 with its usage line; an unknown option exits 2 with one line naming it and
@@ -71,14 +72,6 @@ async function tokenbill(args: readonly string[]): Promise<Run> {
   };
   process.exitCode = exitCode;
   return { ...ran, opened: existsSync(dataDir) };
-}
-
-/** Every command of the table, groups included, with its words. */
-function everyCommand(command: Command, words: string[] = []): { path: string; command: Command }[] {
-  return [
-    ...(words.length ? [{ path: words.join(" "), command }] : []),
-    ...command.commands.flatMap((c) => everyCommand(c, [...words, c.name()])),
-  ];
 }
 
 /** The words that give a command every required argument and option but `leaveOut`. */

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tokenbillProgram } from "./program.ts";
+import { everyCommand } from "./testing/every-command.ts";
 
 // A command that needs no database (help, the version, a mistake on its command line) must not load PGlite and
 // the other heavy packages: each group's file imported them through with-context.ts, so `tokenbill apikey
@@ -53,6 +55,24 @@ async function packagesLoaded(args: string[]): Promise<Set<string>> {
   return new Set(readFileSync(file, "utf8").split("\n").filter(Boolean));
 }
 
+/** `work` for each of `items`, `turns` at a time: a spawn per command, on a machine of few cores. */
+async function inTurns<T, R>(
+  items: readonly T[],
+  turns: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: turns }, worker));
+  return results;
+}
+
 describe("a command that needs no database", { timeout: 120_000 }, () => {
   it("loads none of PGlite, pg, pdfkit, stripe, nodemailer, fastify, pino", async () => {
     for (const args of [
@@ -75,6 +95,24 @@ describe("a command that needs no database", { timeout: 120_000 }, () => {
         args.join(" "),
       ).toEqual([]);
     }
+  });
+
+  // Help is words only: every group's and every command's, walked from the command table (every-command-
+  // arguments.test.ts walks the same), so a group whose file imports a driver or a server is seen whichever it
+  // is. `payments` loaded stripe (the provider's module), `dunning` fastify and pino (the sandbox's emulator),
+  // `solusio` and `database` PGlite and pg (src/app/database.ts), `emulator` fastify and pino (its server).
+  it("every group's and every command's --help loads none of them", { timeout: 300_000 }, async () => {
+    const paths = everyCommand(await tokenbillProgram(() => true)).map((c) => c.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(["payments refund", "dunning run", "solusio setup", "emulator"]),
+    );
+    const heavy = await inTurns(paths, 2, async (path) => {
+      const loaded = await packagesLoaded([...path.split(" "), "--help"]);
+      return { path, commander: loaded.has("commander"), heavy: HEAVY.filter((p) => loaded.has(p)) };
+    });
+    // Every spawn was seen by the hook (commander), and none of them loaded a heavy package.
+    expect(heavy.filter((h) => !h.commander).map((h) => h.path)).toEqual([]);
+    expect(heavy.filter((h) => h.heavy.length > 0)).toEqual([]);
   });
 
   it("while a command that runs on the database loads PGlite (the hook sees it)", async () => {

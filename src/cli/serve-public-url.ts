@@ -1,4 +1,4 @@
-import { readSandboxAddress } from "../app/sandbox/start-sandbox.ts";
+import { readSandboxAddress } from "../app/sandbox/sandbox-address.ts";
 import type { Config } from "../config.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
 import { UnfitConfigurationError } from "./unfit-configuration.ts";

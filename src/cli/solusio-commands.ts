@@ -1,16 +1,13 @@
 import type { Command } from "commander";
-import { systemContext, openMigratedDatabase } from "../app/database.ts";
 import { type Config, loadConfig } from "../config.ts";
 import { ServiceError } from "../kernel/errors.ts";
-import { closePreservingExitCode } from "../app/close-database.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { runDoctor } from "../services/setup/doctor.ts";
 import { bindDatabase } from "../services/setup/bind-database.ts";
 import { applySetup, planSetup, type SetupReport } from "../services/setup/plan-setup.ts";
 import { reconcileSolusio } from "../services/sync/reconcile.ts";
 import { refuseAnotherSolusio } from "../solusio/solusio-binding.ts";
-import { createJobRunner } from "../app/runner.ts";
-import { configuredIntegration, type SolusioIntegration } from "../solusio/integration.ts";
+import type { SolusioIntegration } from "../solusio/integration.ts";
 import { runningSandbox } from "./running-sandbox.ts";
 import { withServePublicUrl } from "./serve-public-url.ts";
 import { actors } from "../kernel/actor.ts";
@@ -19,11 +16,15 @@ import { UnfitConfigurationError } from "./unfit-configuration.ts";
 import { commandLogger } from "./with-context.ts";
 import { noteInterruptProgress } from "./interrupt-signal.ts";
 
+// The database, the SolusIO client and the job runner are imported when a command runs (withSolusio): imported
+// up front, `tokenbill solusio --help` loaded PGlite, pg, Fastify, pino, pdfkit and nodemailer.
+
 const NO_SANDBOX =
   "no SolusIO configured (SOLUSIO_URL, SOLUSIO_API_TOKEN) and no sandbox running: start `tokenbill serve` first";
 
 /** The configured SolusIO, else the sandbox that `tokenbill serve` is running on this data directory. */
 async function cliIntegration(config: Config, ctx: ServiceContext): Promise<SolusioIntegration> {
+  const { configuredIntegration } = await import("../solusio/integration.ts");
   const integration =
     configuredIntegration(config, ctx.db, ctx.logger) ?? (await runningSandbox(config, ctx));
   // Before, with a sandbox address left by a stopped serve, doctor advised checking SOLUSIO_URL (never set)
@@ -57,6 +58,8 @@ async function withSolusio<T>(
   refuseThrowAwayDatabase(config);
   refuseWithoutSolusio(config);
   const logger = await commandLogger(config);
+  const { systemContext, openMigratedDatabase } = await import("../app/database.ts");
+  const { closePreservingExitCode } = await import("../app/close-database.ts");
   const handle = await openMigratedDatabase(config, logger);
   try {
     const base = systemContext(handle, config, logger, actors.cli());
@@ -202,6 +205,7 @@ export function addSolusioCommands(solusio: Command): void {
           { fix: !!opts.fix },
         );
         if (opts.fix && report.fixed.length > 0) {
+          const { createJobRunner } = await import("../app/runner.ts");
           const runner = createJobRunner(ctx.db, ctx.config, ctx.logger, s, {
             backoffBaseMs: 200,
             backoffCapMs: 2000,

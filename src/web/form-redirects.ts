@@ -12,8 +12,8 @@ import type { ServiceContext } from "../kernel/context.ts";
 /** Where a provider's hosted payment page lives (Stripe Checkout). */
 const CHECKOUT_ORIGINS: Record<string, string> = { stripe: "https://checkout.stripe.com" };
 
-export function checkoutOrigin(config: Config): string | undefined {
-  const provider = paymentProviderOf(config);
+export async function checkoutOrigin(config: Config): Promise<string | undefined> {
+  const provider = await paymentProviderOf(config);
   return provider ? CHECKOUT_ORIGINS[provider.name] : undefined;
 }
 

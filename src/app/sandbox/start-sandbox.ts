@@ -1,18 +1,13 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { type RunningEmulator, startEmulator } from "../../../emulator/start.ts";
 import type { Config } from "../../config.ts";
-import {
-  ensurePrivateDir,
-  ensurePrivateFile,
-  type PermissionWarning,
-  writePrivateFile,
-} from "../../db/data-dir-lock.ts";
+import { ensurePrivateDir, ensurePrivateFile, type PermissionWarning } from "../../db/data-dir-lock.ts";
 import type { Database } from "../../db/schema.ts";
 import { connectSolusio } from "../../solusio/connect-solusio.ts";
 import { integrate, type SolusioIntegration } from "../../solusio/integration.ts";
+import { writeSandboxAddress } from "./sandbox-address.ts";
 
 // Sandbox mode: with no SolusIO configured, the README's one start command also runs the SolusIO emulator
 // in-process, so a newcomer sees every step of the integration work on one machine.
@@ -64,11 +59,7 @@ export async function startSandbox(config: Config, db: Kysely<Database>, logger:
   const emulator = await listenEmulator(config, logger);
   // CLI commands (setup, doctor, reconcile) run in other processes: tell them where the sandbox listens.
   if (config.DATA_DIR !== "memory://") {
-    writePrivateFile(
-      sandboxFile(config),
-      JSON.stringify({ url: emulator.url, adminToken: emulator.adminToken }),
-      permissionWarning(logger),
-    );
+    writeSandboxAddress(config, { url: emulator.url, adminToken: emulator.adminToken }, logger);
   }
   const connection = connectSolusio(
     db,
@@ -94,50 +85,4 @@ export async function startSandbox(config: Config, db: Kysely<Database>, logger:
 
 function permissionWarning(logger: Logger): PermissionWarning {
   return (message, details) => logger.warn(details, message);
-}
-
-function sandboxFile(config: Config): string {
-  return join(config.DATA_DIR, "sandbox.json");
-}
-
-/** What `serve` leaves in sandbox.json for the commands: where its emulator and it itself answer. */
-export interface SandboxAddress {
-  /** The emulator's address. */
-  url: string;
-  adminToken: string;
-  /** The address serve gave the emulator for GetTokenPricing (TOKENBILL_PUBLIC_URL, or where it listens). */
-  tokenbillUrl?: string | undefined;
-}
-
-/**
- * Adds the address serve listens on (its TOKENBILL_PUBLIC_URL when set) to sandbox.json, once it is known:
- * `solusio setup` and `doctor` in another process must point SolusIO at this serve, not at their own
- * HOST/PORT (a PORT=0 serve is on a port only it knows).
- */
-export function recordSandboxTokenbillUrl(config: Config, tokenbillUrl: string, logger: Logger): void {
-  const address = readSandboxAddress(config);
-  if (config.DATA_DIR === "memory://" || !address) return;
-  writePrivateFile(
-    sandboxFile(config),
-    JSON.stringify({ ...address, tokenbillUrl }),
-    permissionWarning(logger),
-  );
-}
-
-/** The running sandbox's address and admin token, as `tokenbill serve` left them; undefined if none ran. */
-export function readSandboxAddress(config: Config): SandboxAddress | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(sandboxFile(config), "utf8")) as {
-      url?: unknown;
-      adminToken?: unknown;
-      tokenbillUrl?: unknown;
-    };
-    if (typeof parsed.url === "string" && typeof parsed.adminToken === "string") {
-      const tokenbillUrl = typeof parsed.tokenbillUrl === "string" ? parsed.tokenbillUrl : undefined;
-      return { url: parsed.url, adminToken: parsed.adminToken, tokenbillUrl };
-    }
-  } catch {
-    // no sandbox has run with this data directory
-  }
-  return undefined;
 }

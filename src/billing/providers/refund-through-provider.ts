@@ -51,7 +51,7 @@ export async function refundThroughProvider(
   creditNoteId: string | null = null,
   idempotency?: IdempotencyRequest,
 ): Promise<ProviderRefundOutcome> {
-  const provider = paymentProviderOf(ctx.config);
+  const provider = await paymentProviderOf(ctx.config);
   if (!provider || provider.name !== payment.method)
     throw new ServiceError(
       "CONFLICT",
@@ -158,7 +158,7 @@ export async function refundableThroughProvider(
   payment: ProviderPayment,
   amount: bigint,
 ): Promise<bigint> {
-  const provider = paymentProviderOf(ctx.config);
+  const provider = await paymentProviderOf(ctx.config);
   if (!provider || provider.name !== payment.method) return amount;
   return provider.refundableUpTo(amount, await currencyOfPayment(ctx, payment.id));
 }

@@ -82,7 +82,7 @@ export const releaseRefundReservation = defineVerb(
         `refund ${row.id} was reserved ${Math.floor(ageMinutes)} minutes ago; only one older than ` +
           `${input.older_than_minutes} minutes is released (its provider call may still be running)`,
       );
-    const provider = paymentProviderOf(ctx.config);
+    const provider = await paymentProviderOf(ctx.config);
     if (!provider || provider.name !== row.method)
       throw new ServiceError(
         "CONFLICT",

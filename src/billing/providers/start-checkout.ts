@@ -41,7 +41,7 @@ const PAYABLE = ["finalized", "partially_paid"];
 export const startCheckout = defineVerb(StartCheckoutInput, async ({ ctx, input }) => {
   // Operators, and (once the portal exists) a customer for its own invoices only.
   const scope = customerScope(ctx.actor, undefined);
-  const provider = requirePaymentProvider(ctx.config);
+  const provider = await requirePaymentProvider(ctx.config);
   const invoice = await ctx.db
     .selectFrom("invoice")
     .innerJoin("currency", "currency.code", "invoice.currency_code")

@@ -44,7 +44,7 @@ export function registerStripeWebhook(app: FastifyInstance, contextOf: ContextFa
     scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
     scope.post(STRIPE_WEBHOOK_PATH, { config: { access: "public" } }, async (request, reply) => {
       const ctx = contextOf(request);
-      const provider = paymentProviderOf(ctx.config);
+      const provider = await paymentProviderOf(ctx.config);
       if (!provider) throw new ServiceError("NOT_FOUND", ONLINE_PAYMENTS_OFF);
       if (!Buffer.isBuffer(request.body) || request.body.length === 0)
         throw ServiceError.validation("(body)", "expected the event Stripe sends, as JSON");

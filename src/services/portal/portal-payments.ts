@@ -3,7 +3,7 @@ import type { Payment } from "../../billing/payments/payment-schemas.ts";
 import { readPayment } from "../../billing/payments/read-payment.ts";
 import { type CheckoutAnswer, startCheckout } from "../../billing/providers/start-checkout.ts";
 import type { CheckoutQuote, MoneyUnit } from "../../billing/providers/payment-provider.ts";
-import { paymentProviderOf } from "../../billing/providers/provider-from-config.ts";
+import { onlinePaymentsConfigured, paymentProviderOf } from "../../billing/providers/provider-from-config.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { offsetOf, type Page, PageQuery, pageOf } from "../../kernel/pagination.ts";
 import { defineVerb } from "../../kernel/verb.ts";
@@ -73,19 +73,19 @@ export const getPortalPayment = defineVerb(RecordId, async ({ ctx, input }): Pro
 
 /** Whether the portal offers "Pay now" at all (a provider is configured). */
 export function onlinePaymentsOn(config: Parameters<typeof paymentProviderOf>[0]): boolean {
-  return paymentProviderOf(config) !== undefined;
+  return onlinePaymentsConfigured(config);
 }
 
 /**
  * What "Pay now" would charge for `amountDue` (the provider's rounding up, its minimum), without asking the
  * provider; undefined when online payments are off.
  */
-export function portalCheckoutQuote(
+export async function portalCheckoutQuote(
   config: Parameters<typeof paymentProviderOf>[0],
   amountDue: bigint,
   currency: MoneyUnit,
-): (CheckoutQuote & { provider: string }) | undefined {
-  const provider = paymentProviderOf(config);
+): Promise<(CheckoutQuote & { provider: string }) | undefined> {
+  const provider = await paymentProviderOf(config);
   return provider && { ...provider.checkoutQuote(amountDue, currency), provider: provider.name };
 }
 

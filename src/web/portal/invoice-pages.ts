@@ -73,11 +73,11 @@ function invoiceView(invoice: Invoice) {
  * there is no card button (below the provider's smallest charge). Undefined when online payments are off or
  * nothing is due.
  */
-function cardView(invoice: Invoice, config: Config) {
+async function cardView(invoice: Invoice, config: Config) {
   const payable =
     (invoice.status === "finalized" || invoice.status === "partially_paid") && invoice.amount_due > 0n;
   if (!payable) return undefined;
-  const quote = portalCheckoutQuote(config, invoice.amount_due, invoice.currency);
+  const quote = await portalCheckoutQuote(config, invoice.amount_due, invoice.currency);
   if (!quote) return undefined;
   const cur = currencyDisplayOf(invoice.currency);
   const m = (v: bigint) => money(v, cur);
@@ -110,13 +110,13 @@ export function registerPortalInvoicePages(app: FastifyInstance, deps: WebDeps):
       ctx: deps.contextOf(request),
       input: { id: request.params.id },
     });
-    allowFormRedirects(reply, [checkoutOrigin(deps.config)]);
+    allowFormRedirects(reply, [await checkoutOrigin(deps.config)]);
     return customerPage(deps, request, reply, "portal-invoice", {
       title: `Invoice ${invoice.number ?? invoice.id}`,
       notice: portalNoticeOf(request, invoice),
       invoice: invoiceView(invoice),
       online: onlinePaymentsOn(deps.config),
-      card: cardView(invoice, deps.config),
+      card: await cardView(invoice, deps.config),
     });
   });
 
