@@ -5,7 +5,7 @@ import type { PaymentProvider } from "./payment-provider.ts";
 // Which payment provider this configuration has, if any. The configuration is parsed once and frozen, so
 // one provider (one SDK client with its connection pool) serves every request made with it. The provider's
 // module (and with it the Stripe SDK) is imported when a provider is first asked for: the verbs that may
-// refund through it are imported by `tokenbill payments`, whose `--help` loaded stripe (docs/cli.md).
+// refund through it are imported by `tokenbill payments`, whose `--help` loaded stripe (docs/performance.md).
 
 export const ONLINE_PAYMENTS_OFF =
   "online payments are off: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (docs/payments-stripe.md)";
