@@ -77,7 +77,7 @@ export type ContextFactory = (request: FastifyRequest) => ServiceContext;
 
 function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, part: string): z.output<S> {
   if (!schema) return undefined as z.output<S>;
-  if (part === "query") refuseRepeatedOrEmptyParameters(value);
+  if (part === "query") refuseRepeatedOrEmptyParameters(value, schema);
   // A JSON `null` body is a body, and refused as one: only a request without a body has none.
   const input = part === "body" ? value : (value ?? {});
   const refusal = (error: z.ZodError) => zodToServiceError(error, part === "body" ? undefined : part);
@@ -151,7 +151,7 @@ export const requireJsonBody: onRequestHookHandler = (request, _reply, done) => 
  * A parameter given twice (`?per_page=5&per_page=6`) reaches the schema as an array, which no query parameter
  * takes (lists within one are comma-separated: `?tph=7,14`), and zod would answer "Invalid input".
  */
-function refuseRepeatedOrEmptyParameters(query: unknown): void {
+function refuseRepeatedOrEmptyParameters(query: unknown, schema: z.ZodType): void {
   if (query === null || typeof query !== "object") return;
   const repeated = Object.entries(query)
     .filter(([, value]) => Array.isArray(value))
@@ -161,8 +161,23 @@ function refuseRepeatedOrEmptyParameters(query: unknown): void {
   // client that sends an empty filter means something, and answering every row hides that it was not one.
   const empty = Object.entries(query)
     .filter(([, value]) => value === "")
-    .map(([name]) => ({ field: `query.${name}`, message: "must not be empty; leave it out for no filter" }));
-  if (empty.length > 0) throw ServiceError.invalid(empty);
+    .map(([name]) => name);
+  if (empty.length === 0) return;
+  // A parameter whose own schema refuses "" for what it is, not for being short, says what it takes (`total=`:
+  // "must be true or false"); "leave it out for no filter" told a client of `total=` or `per_page=` nothing of
+  // what to send (until 2026-12-06). A text's own "must not be empty" says less than the words below.
+  const own = schema.safeParse(query);
+  const ownMessage = (name: string) =>
+    own.success
+      ? undefined
+      : own.error.issues.find((i) => i.path.length === 1 && i.path[0] === name && i.code !== "too_small")
+          ?.message;
+  throw ServiceError.invalid(
+    empty.map((name) => ({
+      field: `query.${name}`,
+      message: ownMessage(name) ?? "must not be empty; leave it out for no filter",
+    })),
+  );
 }
 
 /**

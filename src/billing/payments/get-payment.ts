@@ -14,6 +14,7 @@ import { defineVerb } from "../../kernel/verb.ts";
 import { type Payment, PaymentIdParams, PaymentListQuery } from "./payment-schemas.ts";
 import { presentPayments, readPayment } from "./read-payment.ts";
 import { fieldError } from "./field-error.ts";
+import { receivedWindow } from "./received-window.ts";
 import { requireReadAccess } from "../../services/staff/staff-roles.ts";
 
 /** One payment with its allocations, credit and refunds; a customer reads only its own. */
@@ -66,8 +67,9 @@ const PaymentKey = z.tuple([
 ]);
 
 /**
- * Payments, newest first, of one customer or invoice or all: four statements a page, whatever its size.
- * Paged by `page`, or walked by `cursor` (meta.next_cursor).
+ * Payments, newest first, of one customer or invoice or all, narrowed by method, currency and the days they were
+ * received (inclusive, days in BILLING_TIME_ZONE): four statements a page, whatever its size. Paged by `page`,
+ * or walked by `cursor` (meta.next_cursor), which holds to the filters it was made under.
  */
 export const listPayments = defineVerb(
   PaymentListQuery,
@@ -75,12 +77,27 @@ export const listPayments = defineVerb(
     await requireReadAccess(ctx);
     assertPageOrCursor(input);
     const customerId = customerScope(ctx.actor, input.customer_id);
-    const filters = { customer_id: customerId, invoice_id: input.invoice_id };
+    const timeZone = ctx.config.BILLING_TIME_ZONE;
+    const received = receivedWindow(input.received_from, input.received_to, timeZone);
+    const filters = {
+      customer_id: customerId,
+      invoice_id: input.invoice_id,
+      method: input.method,
+      currency: input.currency,
+      received_from: input.received_from,
+      received_to: input.received_to,
+      // The days are read in the zone: a cursor made before BILLING_TIME_ZONE changed names other payments.
+      time_zone: input.received_from !== undefined || input.received_to !== undefined ? timeZone : undefined,
+    };
     const after =
       input.cursor === undefined ? undefined : readCursor("payments", filters, PaymentKey, input.cursor);
     let q = ctx.db.selectFrom("payment");
     if (customerId !== undefined) q = q.where("customer_id", "=", customerId);
     if (input.invoice_id) q = q.where("id", "in", paymentsOfInvoice(ctx.db, input.invoice_id));
+    if (input.method) q = q.where("method", "=", input.method);
+    if (input.currency) q = q.where("currency_code", "=", input.currency);
+    if (received.from) q = q.where("paid_at", ">=", received.from);
+    if (received.before) q = q.where("paid_at", "<", received.before);
     let page = q
       .selectAll()
       .select(
@@ -89,7 +106,8 @@ export const listPayments = defineVerb(
       .orderBy("paid_at", "desc")
       .orderBy("id", "desc")
       .limit(input.per_page + 1);
-    // One row comparison in the order of payment_list_order (paid_at DESC, id DESC) and payment_customer.
+    // One row comparison in the order of payment_list_order (paid_at DESC, id DESC), payment_customer and the
+    // method's and currency's list indexes (migration 042).
     page = after
       ? page.where(sql<boolean>`(paid_at, id) < (${after[0]}::timestamptz, ${after[1]})`)
       : page.offset(offsetOf(input));

@@ -5,7 +5,14 @@ import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
 import { identifierText } from "../../kernel/identifier-text.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
 import { cursorParam, totalParam } from "../../kernel/list-cursor.ts";
-import { digitsOrInteger, id, instantOrDate } from "../../kernel/schemas.ts";
+import {
+  calendarDateString,
+  currencyCode,
+  digitsOrInteger,
+  id,
+  instantOrDate,
+  LAST_STORABLE_DATE,
+} from "../../kernel/schemas.ts";
 
 // The admin API's view of payments and refunds. Amounts are integers in minor units of the payment's
 // currency (billing-rules §7); never floats.
@@ -67,6 +74,14 @@ export const PaymentIdParams = z.object({
   id: z.string().regex(/^pay_[0-9a-f]{1,64}$/, "must be a payment id (pay_…)"),
 });
 
+/** How a payment came: manual, bank_transfer, or a provider's name (stripe); the column's own CHECK (migration 013). */
+const paymentMethod = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_]{0,39}$/,
+    "must be a method name such as manual, bank_transfer, stripe: a lowercase letter, then at most 39 lowercase letters, digits or _",
+  );
+
 /** What a payment is, whichever way it arrives (API, CLI, a provider's webhook). */
 export const PaymentFields = z.object({
   amount: positiveMinor,
@@ -76,10 +91,7 @@ export const PaymentFields = z.object({
     .pipe(z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD"))
     .optional()
     .meta({ description: "must equal the invoice's (or customer's) currency; defaults to it" }),
-  method: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,39}$/, "must be a method name such as manual, bank_transfer, stripe")
-    .default("manual"),
+  method: paymentMethod.default("manual"),
   reference: identifierText(200).meta({
     description:
       "unique per method: the same reference again is the same payment. Spaces around it are dropped; invisible characters (Unicode format characters such as U+200B, U+00AD, U+FEFF, and the other default-ignorables) are refused",
@@ -195,6 +207,16 @@ export function presentPayment(
   };
 }
 
+/**
+ * A day of the payments list's received_from / received_to: from 1970, as billing periods are (isPeriod), since
+ * the day's first instant is found from the calendar (startOfDay) and no payment is older.
+ */
+export const FIRST_RECEIVED_DATE = "1970-01-01";
+const receivedDate = calendarDateString.refine(
+  (s) => s >= FIRST_RECEIVED_DATE,
+  `must be a day from ${FIRST_RECEIVED_DATE} to ${LAST_STORABLE_DATE}`,
+);
+
 export const PaymentListQuery = PageQuery.extend({
   cursor: cursorParam,
   total: totalParam,
@@ -203,4 +225,16 @@ export const PaymentListQuery = PageQuery.extend({
     .string()
     .regex(/^inv_[0-9a-f]{1,64}$/, "must be an invoice id (inv_…)")
     .optional(),
+  method: paymentMethod
+    .optional()
+    .meta({ description: "payments of this method: manual, bank_transfer, stripe, …" }),
+  currency: currencyCode.optional().meta({ description: "payments in this currency (ISO 4217, e.g. USD)" }),
+  received_from: receivedDate.optional().meta({
+    description:
+      "payments received on or after this day (YYYY-MM-DD), a day in BILLING_TIME_ZONE as a payment's date-only paid_at is",
+  }),
+  received_to: receivedDate.optional().meta({
+    description:
+      "payments received on or before this day (YYYY-MM-DD, inclusive), in BILLING_TIME_ZONE; not before received_from",
+  }),
 });
