@@ -90,7 +90,7 @@ export function wholeNumber(opts: { min: bigint; max: bigint; message: string })
   });
 }
 
-const MAX_ID = 2n ** 63n - 1n;
+export const MAX_ID = 2n ** 63n - 1n;
 
 /**
  * A row's numeric id: in a path, digits; in a body, a JSON integer or a string of digits (as the schema takes

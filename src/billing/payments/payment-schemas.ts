@@ -12,6 +12,8 @@ import {
   id,
   instantOrDate,
   LAST_STORABLE_DATE,
+  MAX_ID,
+  wholeNumber,
 } from "../../kernel/schemas.ts";
 
 // The admin API's view of payments and refunds. Amounts are integers in minor units of the payment's
@@ -217,10 +219,20 @@ const receivedDate = calendarDateString.refine(
   `must be a day from ${FIRST_RECEIVED_DATE} to ${LAST_STORABLE_DATE}`,
 );
 
+/**
+ * The list's customer filter: an id, told with its bound, since the console's payments page says it beside
+ * the field for whatever was typed or pasted there (a 2,000-character paste included).
+ */
+const customerIdFilter = wholeNumber({
+  min: 1n,
+  max: MAX_ID,
+  message: `must be a customer id: a whole number from 1 to ${MAX_ID} (at most 19 digits)`,
+}).meta(digitsOrInteger({ min: 1n, max: MAX_ID }));
+
 export const PaymentListQuery = PageQuery.extend({
   cursor: cursorParam,
   total: totalParam,
-  customer_id: id.optional(),
+  customer_id: customerIdFilter.optional(),
   invoice_id: z
     .string()
     .regex(/^inv_[0-9a-f]{1,64}$/, "must be an invoice id (inv_…)")

@@ -53,6 +53,9 @@ beforeAll(async () => {
     FROM generate_series(1, 120) n`);
   // Those on the invoice are paid by the invoice's customer.
   await run(`UPDATE payment SET customer_id = ${firstCustomer} WHERE invoice_id = '${invoiceId}'`);
+  // Two by hand, one in euros (a currency the book does not hold: shown in minor units).
+  await run(`UPDATE payment SET method = 'manual' WHERE reference IN ('PL-P-5', 'PL-P-77')`);
+  await run(`UPDATE payment SET currency_code = 'EUR' WHERE reference = 'PL-P-9'`);
 }, 60_000);
 afterAll(async () => {
   await server?.close();
@@ -117,6 +120,32 @@ describe("the console's payment list", () => {
     expect(await page("/console/payments?customer_id=999999")).toContain("No payments match.");
   });
 
+  it("filters by method, currency and the days received, as a form that keeps them and walks by Next", async () => {
+    expect(references(await page("/console/payments?method=manual"))).toEqual([5, 77]);
+    const euros = await page("/console/payments?currency=EUR");
+    expect(references(euros)).toEqual([9]);
+    // EUR is not one of the book's currencies: still offered, chosen, so the form says what is filtered.
+    expect(euros).toContain('<option value="EUR" selected>EUR</option>');
+    // Days of the billing time zone (UTC here), both included: 2026-11-20 00:00 is PL-P-12.
+    const day = await page("/console/payments?received_from=2026-11-20&received_to=2026-11-20");
+    expect(references(day)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(day).toContain('name="received_from" type="date" value="2026-11-20"');
+    expect(day).toContain('name="received_to" type="date" value="2026-11-20"');
+    const early = await page("/console/payments?received_to=2026-11-15");
+    expect(references(early)).toEqual(Array.from({ length: 12 }, (_, i) => i + 109));
+    const form = await page("/console/payments?method=bank_transfer&currency=USD");
+    expect(form).toContain('<datalist id="payment-methods">');
+    expect(form).toContain('name="method" type="text"');
+    expect(form).toMatch(/value="bank_transfer"/);
+    expect(form).toContain('<option value="USD" selected>USD</option>');
+    // Next keeps the filters: 117 bank transfers in USD, the third page holds the last 17.
+    const second = await page(link(form, "Next")!);
+    expect(link(second, "Next")).toMatch(/method=bank_transfer&currency=USD&cursor=/);
+    const third = await page(link(second, "Next")!);
+    expect(references(third)).toHaveLength(17);
+    expect(references(third).every((n) => ![5, 77, 9].includes(n))).toBe(true);
+  });
+
   it("answers a bad filter or cursor with a 400 page naming it, never a 500", async () => {
     for (const [query, field, message] of [
       ["customer_id=abc", "customer_id", /whole number|customer id|must be/i],
@@ -124,6 +153,13 @@ describe("the console's payment list", () => {
       [`customer_id=${"9".repeat(40)}`, "customer_id", /must be/i],
       ["invoice_id=pay_12", "invoice_id", /must be an invoice id/i],
       [`invoice_id=inv_${"a".repeat(300)}`, "invoice_id", /must be an invoice id/i],
+      ["method=Bank%20transfer", "method", /method name such as manual, bank_transfer, stripe/i],
+      ["currency=EURO", "currency", /ISO 4217/],
+      ["received_from=20.11.2026", "received_from", /YYYY-MM-DD/],
+      ["received_from=2026-11-20&received_to=2026-11-19", "received_to", /on or after received_from/i],
+      // Past the address cap: said beside the field with its bound, not as a damaged address.
+      [`customer_id=${"1".repeat(2_000)}`, "customer_id", /customer id: .*at most 19 digits/i],
+      [`method=${"a".repeat(1_500)}`, "method", /at most 39/],
     ] as const) {
       const r = await support.get(`/console/payments?${query}`);
       expect(r.status, query).toBe(400);
@@ -140,8 +176,15 @@ describe("the console's payment list", () => {
     expect(textOf(otherFilters.text)).toMatch(/other filters/);
     const control = await support.get("/console/payments?invoice_id=inv_%01ab");
     expect(control.status).toBe(400);
+    // The over-long value is not written back into the page; one holding a control character is the address
+    // page as before, naming nothing.
     const long = await support.get(`/console/payments?customer_id=${"1".repeat(2_000)}`);
-    expect(long.status).toBe(400);
+    expect(long.text).not.toContain("1".repeat(1_001));
+    expect(textOf(long.text)).not.toMatch(/address holds something/);
+    const longControl = await support.get(`/console/payments?customer_id=${"1".repeat(2_000)}%01`);
+    expect(longControl.status).toBe(400);
+    expect(textOf(longControl.text)).toMatch(/address holds something/);
+    expect(longControl.text).not.toContain('id="customer_id-error"');
   });
 
   it("needs a staff session", async () => {
