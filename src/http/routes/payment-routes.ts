@@ -86,7 +86,7 @@ export const paymentRoutes: AnyRouteSpec[] = [
     url: "/api/v1/payments",
     tag: "payments",
     summary:
-      "List payments, newest first, of a customer or an invoice (recorded against it or allocated to it)",
+      "List payments, newest first, of a customer or an invoice (recorded against it or allocated to it), by method, currency and the days received (received_from / received_to, inclusive, days in BILLING_TIME_ZONE)",
     query: PaymentListQuery,
     response: z.array(Payment),
     paged: "cursor",
