@@ -11,6 +11,7 @@
 // another user) or the compile fails, startCompiled answers false and bin/tokenbill.mjs runs the sources
 // through tsx as before. TOKENBILL_COMPILED=off always takes that way.
 
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -53,12 +54,28 @@ async function compiledEntry(root = ROOT) {
     return undefined; // a source or the compiler could not be read: tsx will say what is wrong
   }
   if (isFile(join(dir, ENTRY))) return join(dir, ENTRY);
-  try {
-    await compileInto(root, dir);
-    return join(dir, ENTRY);
-  } catch {
-    return undefined;
-  }
+  return compileInChild(root, dir) ? join(dir, ENTRY) : undefined;
+}
+
+/** The longest a first start waits for the compile (some 2 s here) before it runs the sources through tsx. */
+const COMPILE_TIMEOUT_MS = 120_000;
+
+/**
+ * Compiles in a process of its own, waited for synchronously. Why not here: esbuild's API talks to its service
+ * over pipes, and those streams, run in the process that goes on to serve, left V8's feedback for
+ * `process.nextTick`'s object literal megamorphic for the rest of its life, as PGlite's bundle loading once did
+ * (src/db/pglite-extension-bundle.ts): every GetTokenPricing answer of a `serve` started right after a change of
+ * the sources then made some 18 calls into V8's runtime, about 23,000 instructions (2026-12-06,
+ * docs/performance.md, "A first start's compile"). spawnSync makes no stream in this process.
+ */
+function compileInChild(root, dir) {
+  const script = fileURLToPath(new URL("./compile-sources.mjs", import.meta.url));
+  const result = spawnSync(process.execPath, [script, root, dir], {
+    stdio: "ignore",
+    timeout: COMPILE_TIMEOUT_MS,
+    windowsHide: true,
+  });
+  return result.status === 0 && isFile(join(dir, ENTRY));
 }
 
 /** Whether `path` is there (false also when a part of it is not a directory, or cannot be read). */
@@ -112,7 +129,7 @@ function typeScriptFiles(dir) {
  * into place whole, so that a start never sees half a compile, and two first starts at once (a test run's
  * workers) each finish, the second using the first's.
  */
-async function compileInto(root, dir) {
+export async function compileInto(root, dir) {
   const { build } = await import("esbuild");
   mkdirSync(cacheOf(root), { recursive: true });
   const temporary = `${dir}.${process.pid}.tmp`;

@@ -10,6 +10,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { cacheOf } from "../bin/compiled-start.mjs";
@@ -65,14 +66,38 @@ function writeGreeting(root: string, greeting: string): void {
   );
 }
 
-/** Runs startCompiled on `root` in a process of its own; what the program printed, or "fell back". */
-async function start(root: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+/**
+ * Runs startCompiled on `root` in a process of its own; what the program printed, or "fell back". `nodeFlags`
+ * go to that process only, not to a process it starts.
+ */
+async function start(root: string, env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []): Promise<string> {
   const script = `import { startCompiled } from ${JSON.stringify(join(bin, "compiled-start.mjs"))};
 if (!(await startCompiled(process.env, ${JSON.stringify(root)}))) console.log("fell back");`;
-  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+  const { stdout } = await run(process.execPath, [...nodeFlags, "--input-type=module", "-e", script], {
     env: { ...process.env, ...env },
   });
   return stdout.trim();
+}
+
+/** A module hook, registered by the flags it answers, that lists every module the process resolves in `file`. */
+function resolveHook(root: string, file: string): string[] {
+  const hook = join(root, "hook.mjs");
+  writeFileSync(
+    hook,
+    `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  const found = await next(specifier, context);
+  appendFileSync(${JSON.stringify(file)}, found.url + "\\n");
+  return found;
+}
+`,
+  );
+  const register = join(root, "register.mjs");
+  writeFileSync(
+    register,
+    `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`,
+  );
+  return ["--import", pathToFileURL(register).href];
 }
 
 const compiles = (root: string) => readdirSync(cacheOf(root)).sort();
@@ -104,6 +129,21 @@ describe("compiled start (bin/compiled-start.mjs)", () => {
     // The earlier compile stays: one made within the hour may be in use by a process still running.
     expect(compiles(root)).toHaveLength(2);
     expect(compiles(root)).toContain(compile);
+  });
+
+  it("compiles in a process of its own: the process that goes on to run never loads esbuild", async () => {
+    // esbuild's API streams to its service; run in a serve, that slowed every answer for the process's life
+    // (compileInChild says how). The compile must still happen, and the program run from it.
+    const root = project();
+    const resolved = join(root, "resolved.txt");
+    writeFileSync(resolved, "");
+    const flags = resolveHook(root, resolved);
+    expect(JSON.parse(await start(root, {}, flags)).greeting).toBe("hello");
+    expect(compiles(root)).toHaveLength(1);
+    const urls = readFileSync(resolved, "utf8").split("\n").filter(Boolean);
+    // The hook saw this process resolve the compiled program, and nothing of esbuild's.
+    expect(urls.some((url) => url.includes("/node_modules/.cache/tokenbill/"))).toBe(true);
+    expect(urls.filter((url) => url.includes("esbuild"))).toEqual([]);
   });
 
   it("lets two first starts at once both run, on one compile", async () => {
