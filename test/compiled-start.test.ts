@@ -10,10 +10,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { cacheOf } from "../bin/compiled-start.mjs";
+import { resolveHookFlags } from "./helpers/resolve-hook.ts";
 
 // bin/compiled-start.mjs on a project of a few files made here: what it compiles, when it compiles again, and
 // that whatever goes wrong it answers false (bin/tokenbill.mjs then runs the sources through tsx).
@@ -79,27 +79,6 @@ if (!(await startCompiled(process.env, ${JSON.stringify(root)}))) console.log("f
   return stdout.trim();
 }
 
-/** A module hook, registered by the flags it answers, that lists every module the process resolves in `file`. */
-function resolveHook(root: string, file: string): string[] {
-  const hook = join(root, "hook.mjs");
-  writeFileSync(
-    hook,
-    `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const found = await next(specifier, context);
-  appendFileSync(${JSON.stringify(file)}, found.url + "\\n");
-  return found;
-}
-`,
-  );
-  const register = join(root, "register.mjs");
-  writeFileSync(
-    register,
-    `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`,
-  );
-  return ["--import", pathToFileURL(register).href];
-}
-
 const compiles = (root: string) => readdirSync(cacheOf(root)).sort();
 
 describe("compiled start (bin/compiled-start.mjs)", () => {
@@ -137,8 +116,8 @@ describe("compiled start (bin/compiled-start.mjs)", () => {
     const root = project();
     const resolved = join(root, "resolved.txt");
     writeFileSync(resolved, "");
-    const flags = resolveHook(root, resolved);
-    expect(JSON.parse(await start(root, {}, flags)).greeting).toBe("hello");
+    const flags = resolveHookFlags(root);
+    expect(JSON.parse(await start(root, { TB_RESOLVED: resolved }, flags)).greeting).toBe("hello");
     expect(compiles(root)).toHaveLength(1);
     const urls = readFileSync(resolved, "utf8").split("\n").filter(Boolean);
     // The hook saw this process resolve the compiled program, and nothing of esbuild's.

@@ -2,9 +2,9 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packagesOf, resolveHookFlags } from "../../test/helpers/resolve-hook.ts";
 import { tokenbillProgram } from "./program.ts";
 import { everyCommand } from "./testing/every-command.ts";
 
@@ -19,26 +19,10 @@ const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
 const HEAVY = ["@electric-sql/pglite", "pg", "pdfkit", "stripe", "nodemailer", "fastify", "pino"];
 
 let dir: string;
-let register: string;
+let hookFlags: string[];
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "tb-loads-"));
-  const hook = join(dir, "hook.mjs");
-  writeFileSync(
-    hook,
-    `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const found = await next(specifier, context);
-  const m = found.url.match(/\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//);
-  if (m && !found.url.includes("/node_modules/.cache/")) appendFileSync(process.env.TB_LOADED, m[1] + "\\n");
-  return found;
-}
-`,
-  );
-  register = join(dir, "register.mjs");
-  writeFileSync(
-    register,
-    `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`,
-  );
+  hookFlags = resolveHookFlags(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -46,13 +30,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function packagesLoaded(args: string[]): Promise<Set<string>> {
   const file = join(dir, `loaded-${args.join("_").replace(/[^a-z0-9_-]/gi, "")}`);
   writeFileSync(file, "");
-  await run(process.execPath, ["--import", pathToFileURL(register).href, bin, ...args], {
-    env: { ...process.env, TB_LOADED: file, DATA_DIR: join(dir, "data"), DATABASE_URL: "" },
+  await run(process.execPath, [...hookFlags, bin, ...args], {
+    env: { ...process.env, TB_RESOLVED: file, DATA_DIR: join(dir, "data"), DATABASE_URL: "" },
     cwd: dir,
   }).catch((e: { code?: number }) => {
     if (typeof e.code !== "number") throw e;
   });
-  return new Set(readFileSync(file, "utf8").split("\n").filter(Boolean));
+  return packagesOf(readFileSync(file, "utf8").split("\n").filter(Boolean));
 }
 
 /** `work` for each of `items`, `turns` at a time: a spawn per command, on a machine of few cores. */
