@@ -7,13 +7,6 @@ import { pollServers } from "../billing/usage/poll-servers.ts";
 import { pollsServers, readsActivity } from "../billing/usage/usage-sources-from-config.ts";
 import { previousPeriod } from "../domain/periods.ts";
 import type { ServiceContext } from "../kernel/context.ts";
-import {
-  carrierFindings,
-  describeGroup,
-  groupKey,
-  SHARED_TODO,
-  UNKNOWN_ID_TODO,
-} from "../services/sync/billing-id-carriers.ts";
 import { reconcileSolusio } from "../services/sync/reconcile.ts";
 import type { SolusioIntegration } from "../solusio/integration.ts";
 import { ensureBound } from "../solusio/solusio-binding.ts";
@@ -110,12 +103,12 @@ export function serverPollHandler(ctx: ServiceContext, solusio: SolusioIntegrati
 
 /**
  * `solusio.reconcile`: reports drift between customers and SolusIO users; never fixes it unasked. Besides the
- * summary line, it warns once (per process, while it lasts) of each set of users carrying one customer's
- * billing_user_id, which no sync sees (the sync reads the customer's stored user by its id), and of each id
- * no customer has that users carry: a line of its own naming the users, not one row among twenty.
+ * summary line, the reconciliation keeps what it finds of users carrying one customer's billing_user_id,
+ * which no sync sees (the sync reads the customer's stored user by its id), and of ids no customer has that
+ * users carry: shown on the console's SolusIO page while they hold, and warned of once each, a line of its own
+ * naming the users (carrier-findings.ts).
  */
 export function reconcileHandler(ctx: ServiceContext, solusio: SolusioIntegration): JobHandler {
-  let warned = new Set<string>();
   return async (_job, run) => {
     const signal = stopSignal(ctx, run);
     const report = await interruptedByStop(ctx, async () => {
@@ -137,25 +130,6 @@ export function reconcileHandler(ctx: ServiceContext, solusio: SolusioIntegratio
       },
       `reconciliation: ${report.drift.length} differences (tokenbill solusio reconcile --fix repairs them)`,
     );
-    const { shared, unknown } = carrierFindings(report.drift);
-    const found = [
-      ...shared.map((g) => ({
-        key: groupKey("shared", g),
-        group: g,
-        line: `${describeGroup("shared", g)}: ${SHARED_TODO}`,
-      })),
-      ...unknown.map((g) => ({
-        key: groupKey("unknown", g),
-        group: g,
-        line: `${describeGroup("unknown", g)}: ${UNKNOWN_ID_TODO}`,
-      })),
-    ];
-    for (const f of found) {
-      if (!warned.has(f.key))
-        ctx.logger.warn({ billingUserId: f.group.billing_user_id, solusioUsers: f.group.users }, f.line);
-    }
-    // A finding that went away and comes back is warned of again.
-    warned = new Set(found.map((f) => f.key));
   };
 }
 

@@ -13,6 +13,7 @@ import { withServePublicUrl } from "./serve-public-url.ts";
 import { actors } from "../kernel/actor.ts";
 import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
 import { UnfitConfigurationError } from "./unfit-configuration.ts";
+import { walkProgress } from "./walk-progress.ts";
 import { commandLogger } from "./with-context.ts";
 import { noteInterruptProgress } from "./interrupt-signal.ts";
 
@@ -159,6 +160,7 @@ export function addSolusioCommands(solusio: Command): void {
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) =>
       withSolusio(async (ctx, s) => {
+        const progress = walkProgress("billing user ids: reading SolusIO's users");
         const checks = await runDoctor({
           db: ctx.db,
           api: s.connection.api,
@@ -166,7 +168,8 @@ export function addSolusioCommands(solusio: Command): void {
           apiUrl: s.connection.apiUrl,
           userAreaUrl: s.connection.userAreaUrl,
           sandbox: s.connection.sandbox,
-        });
+          usersProgress: progress.update,
+        }).finally(progress.done);
         if (opts.json) print(JSON.stringify(checks, null, 2));
         else {
           for (const c of checks) {

@@ -45,6 +45,7 @@ import * as m034staffMustChangePassword from "./migrations/034-staff-must-change
 import * as m035billingStart from "./migrations/035-billing-start.ts";
 import * as m036loginCounts from "./migrations/036-login-counts.ts";
 import * as m039billingStartUpgrade from "./migrations/039-billing-start-upgrade.ts";
+import * as m040carrierFindings from "./migrations/040-carrier-findings.ts";
 import * as m042paymentListFilters from "./migrations/042-payment-list-filters.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
@@ -90,6 +91,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "035-billing-start": m035billingStart,
   "036-login-counts": m036loginCounts,
   "039-billing-start-upgrade": m039billingStartUpgrade,
+  "040-carrier-findings": m040carrierFindings,
   "042-payment-list-filters": m042paymentListFilters,
 };
 

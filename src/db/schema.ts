@@ -408,6 +408,16 @@ export type BillingStartReason =
   /** Migration 039: a book upgraded from before migration 035 with customers and no run. */
   | "upgraded_with_customers";
 
+// SolusIO users carrying a billing_user_id no sync sees, as the last reconciliation found them (migration 040).
+export interface SolusioCarrierFindingTable {
+  kind: "shared" | "unknown";
+  billing_user_id: bigint;
+  /** The users carrying it, in id order: `[{id, email}]`. */
+  users: ColumnType<{ id: number; email: string }[], string, string>;
+  first_seen_at: ColumnType<Date, Date | undefined, Date>;
+  seen_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface AppSecretTable {
   name: string;
   value: string;
@@ -422,6 +432,7 @@ export interface Database {
   app_secret: AppSecretTable;
   solusio_binding: SolusioBindingTable;
   billing_start: BillingStartTable;
+  solusio_carrier_finding: SolusioCarrierFindingTable;
   sso_link_use: SsoLinkUseTable;
   solusio_call: SolusioCallTable;
   job: JobTable;

@@ -116,9 +116,14 @@ export class SolusioApi {
     return this.client.listEach("users", SolusioUser, query);
   }
 
-  /** Every user; those that do not match tokenbill's schema are set apart (unreadable-users.ts). */
-  listUsers(): Promise<CheckedList<typeof SolusioUser>> {
-    return this.client.listEach("users", SolusioUser);
+  /**
+   * Every user; those that do not match tokenbill's schema are set apart (unreadable-users.ts). A walk of
+   * every user is a call per page (15 users a page by default): `atOnce` pages are asked for at a time.
+   */
+  listUsers(
+    options: Pick<ListOptions, "atOnce" | "progress"> = {},
+  ): Promise<CheckedList<typeof SolusioUser>> {
+    return this.client.listEach("users", SolusioUser, {}, options);
   }
 
   createUser(input: {

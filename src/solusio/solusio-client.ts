@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { CallRecorder } from "./call-log.ts";
 import { parseJsonExact } from "./exact-json.ts";
 import { hasNextPage } from "./follow-pages.ts";
+import { type PageAnswer, type PagesRead, readPagesAtOnce } from "./read-pages-at-once.ts";
 import { describeFieldErrors, noAnswerOf, SolusioError } from "./solusio-error.ts";
 import { page } from "./schemas.ts";
 
@@ -110,6 +111,10 @@ export interface ListOptions {
   retries?: number;
   /** Called with SolusIO's own time of the first page's answer (its Date header), when it sends one. */
   answeredAt?: (date: Date) => void;
+  /** Pages asked for at a time after the first (read-pages-at-once.ts); one at a time unless set. */
+  atOnce?: number;
+  /** Told after each page how many are read, of how many SolusIO says there are. */
+  progress?: (p: PagesRead) => void;
 }
 
 /**
@@ -249,16 +254,20 @@ export class SolusioClient {
     query: Query = {},
     options: ListOptions = {},
   ): Promise<z.output<S>[]> {
-    const items: z.output<S>[] = [];
     const schema = page(item);
-    for (let current = 1; ; current++) {
-      const answer = await this.call("GET", path, {
+    const readPage = (current: number) =>
+      this.call("GET", path, {
         query: { ...query, page: current },
         schema,
         ...(options.retries !== undefined ? { retries: options.retries } : {}),
         ...(options.answeredAt && current === 1 ? { answeredAt: options.answeredAt } : {}),
-      });
-      items.push(...(answer.data as z.output<S>[]));
+      }) as Promise<PageAnswer<z.output<S>>>;
+    if ((options.atOnce ?? 1) > 1 || options.progress)
+      return readPagesAtOnce(path, options.atOnce ?? 1, readPage, options.progress);
+    const items: z.output<S>[] = [];
+    for (let current = 1; ; current++) {
+      const answer = await readPage(current);
+      items.push(...answer.data);
       if (!hasNextPage(path, current, answer.data.length, answer.meta)) return items;
     }
   }

@@ -3,7 +3,12 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reconcileHandler } from "../../src/app/scheduled-tasks.ts";
 import { billingContext } from "../../src/billing/testing/billing-fixtures.ts";
+import { systemContext } from "../../src/app/database.ts";
+import { actors } from "../../src/kernel/actor.ts";
 import { runDoctor } from "../../src/services/setup/doctor.ts";
+import { createStaffUser } from "../../src/services/staff/staff-users.ts";
+import { listCarrierFindings } from "../../src/services/sync/carrier-findings.ts";
+import { ConsoleClient, textOf } from "../../src/web/console/customer-test-client.ts";
 import {
   type SolusioHarness,
   setupDeps,
@@ -15,14 +20,24 @@ import {
 // A second SolusIO user made in SolusIO with a customer's billing_user_id while the customer has its stored
 // user: the sync reads the stored user by its id and never lists the others (no search per delivery,
 // bench/sync), so it goes on in_sync. Until 2026-12-06 only a reconcile run by hand said so; the scheduled
-// reconciliation logged it as one row among "N differences" every hour, and doctor did not look. Users
-// carrying an id no customer has are each `unknown_to_billing`, with a reason naming the others and the way out.
+// reconciliation logged it as one row among "N differences" every hour, and doctor did not look. Until
+// 2026-12-07 the scheduled reconciliation's warning was once per process (again after every restart) and
+// nothing showed it to staff who read no logs. Users carrying an id no customer has are each
+// `unknown_to_billing`, with a reason naming the others and the way out.
 
 let h: SolusioHarness;
+let staff: ConsoleClient;
+const staffCtx = () => systemContext(h.handle, h.config, pino({ level: "silent" }), actors.cli());
 beforeAll(async () => {
   h = await startSolusioHarness({ SOLUSIO_DEFAULT_LIMIT_GROUP: "", SOLUSIO_LIMIT_GROUPS: "[]" });
   h.runner.start();
-});
+  // Support, the narrowest role: the findings are for every member of staff to see.
+  await createStaffUser({
+    ctx: staffCtx(),
+    input: { email: "support@example.com", role: "support", password: "support password 1" },
+  });
+  staff = await ConsoleClient.logIn(h.server.url, "support@example.com", "support password 1");
+}, 60_000);
 afterAll(async () => h?.close());
 
 function capturingLogger() {
@@ -77,13 +92,15 @@ describe("users carrying a billing_user_id the sync does not see", () => {
     expect((await h.emu("GET", `/api/v1/users/${own!.id}`)).body.data.status).toBe("locked");
     expect((await h.emu("GET", `/api/v1/users/${second}`)).body.data.status).toBe("active");
 
-    // The scheduled reconciliation: a warning of its own naming both users, once while it lasts.
+    // The scheduled reconciliation: a warning of its own naming both users, once while the finding lasts,
+    // and the finding kept where staff look (the dashboard, the SolusIO page).
     const { logger, lines } = capturingLogger();
     const ctx = { ...billingContext(h.handle), logger };
     const handler = reconcileHandler(ctx, h.integration);
     await handler(job);
     await handler(job);
-    const shared = lines.filter((l) => l.msg.includes(`all carry billing_user_id ${id}`));
+    const sharedLines = () => lines.filter((l) => l.msg.includes(`all carry billing_user_id ${id}`));
+    const shared = sharedLines();
     expect(shared).toHaveLength(1);
     expect(shared[0]).toMatchObject({
       level: 40,
@@ -99,6 +116,24 @@ describe("users carrying a billing_user_id the sync does not see", () => {
         " SolusIO delete each other one, or clear its billing_user_id (or set it back to its own customer's id);" +
         " `tokenbill solusio reconcile` lists them as a conflict",
     );
+    const summary = `SolusIO users ${own!.id} (carrier@example.com), ${second} (carrier-two@example.com) all carry billing_user_id ${id}`;
+    const found = await listCarrierFindings({ ctx: staffCtx(), input: {} });
+    expect(found).toMatchObject([{ kind: "shared", billing_user_id: id, summary }]);
+    const dashboard = await staff.get("/console");
+    expect(textOf(dashboard.text, "carrier-findings")).toBe("1 billing_user_ids");
+    expect(dashboard.text).toContain("carried by a second SolusIO user or by no customer's user");
+    const page = await staff.get("/console/solusio");
+    expect(page.text).toContain('id="carrier-findings"');
+    expect(page.text).toContain(`<strong>${summary}</strong>`);
+
+    // A restart: the next process's handler on the same database warns of nothing it already recorded, and
+    // the finding stays, first seen when it was first seen.
+    const restarted = capturingLogger();
+    await reconcileHandler({ ...ctx, logger: restarted.logger }, h.integration)(job);
+    expect(restarted.lines.filter((l) => l.msg.includes(`billing_user_id ${id}`))).toEqual([]);
+    const again = await listCarrierFindings({ ctx: staffCtx(), input: {} });
+    expect(again).toMatchObject([{ kind: "shared", billing_user_id: id }]);
+    expect(again[0]!.first_seen_at).toEqual(found[0]!.first_seen_at);
 
     // Doctor names them too.
     const checks = await runDoctor(setupDeps(h));
@@ -115,16 +150,34 @@ describe("users carrying a billing_user_id the sync does not see", () => {
       ok: true,
     });
     await handler(job);
+    expect(await listCarrierFindings({ ctx: staffCtx(), input: {} })).toEqual([]);
+    expect((await staff.get("/console/solusio")).text).not.toContain('id="carrier-findings"');
+    expect((await staff.get("/console")).text).not.toContain('id="carrier-findings"');
     await h.emu("PUT", `/api/v1/users/${second}`, { status: "active", billing_user_id: id });
     await handler(job);
-    expect(lines.filter((l) => l.msg.includes(`all carry billing_user_id ${id}`))).toHaveLength(2);
+    expect(sharedLines()).toHaveLength(2);
     await h.emu("DELETE", `/api/v1/users/${second}`);
+    await handler(job);
   });
 
   it("several users carrying an id no customer has: each unknown_to_billing once, in id order, naming the others", async () => {
     const gone = 900_001;
     const first = await newUser("orphan-1@example.com", gone);
     const other = await newUser("orphan-2@example.com", gone);
+    // The scheduled reconciliation finds them first: warned of once, naming them; the API's reconcile
+    // after it finds them recorded already.
+    const { logger, lines } = capturingLogger();
+    const handler = reconcileHandler({ ...billingContext(h.handle), logger }, h.integration);
+    await handler(job);
+    await handler(job);
+    const warned = lines.filter((l) => l.msg.includes(`billing_user_id ${gone}, which no customer has`));
+    expect(warned.map((l) => l.msg)).toEqual([
+      `SolusIO users ${first} (orphan-1@example.com), ${other} (orphan-2@example.com) carry billing_user_id ${gone}, which no customer has: ` +
+        "GetTokenPricing answers not found for them (SolusIO shows them no prices) and billing runs" +
+        " report their usage as unknown_billing_user, billed to no one. If a user is a customer's, set its" +
+        " billing_user_id to that customer's id; if its customer was deleted, delete it in SolusIO (its servers" +
+        " first); otherwise clear its billing_user_id.",
+    ]);
     const reconcile = async () =>
       ((await h.server.api("POST", "/api/v1/solusio/reconcile", {})).body.data.drift as any[]).filter(
         (d) => d.kind === "unknown_to_billing" && d.solusio.billing_user_id === gone,
@@ -150,18 +203,6 @@ describe("users carrying a billing_user_id the sync does not see", () => {
     // The same rows on the next run.
     expect(await reconcile()).toEqual(rows);
 
-    const { logger, lines } = capturingLogger();
-    const handler = reconcileHandler({ ...billingContext(h.handle), logger }, h.integration);
-    await handler(job);
-    await handler(job);
-    const warned = lines.filter((l) => l.msg.includes(`billing_user_id ${gone}, which no customer has`));
-    expect(warned.map((l) => l.msg)).toEqual([
-      `SolusIO users ${first} (orphan-1@example.com), ${other} (orphan-2@example.com) carry billing_user_id ${gone}, which no customer has: ` +
-        "GetTokenPricing answers not found for them (SolusIO shows them no prices) and billing runs" +
-        " report their usage as unknown_billing_user, billed to no one. If a user is a customer's, set its" +
-        " billing_user_id to that customer's id; if its customer was deleted, delete it in SolusIO (its servers" +
-        " first); otherwise clear its billing_user_id.",
-    ]);
     const check = (await runDoctor(setupDeps(h))).find((c) => c.name === "billing user ids");
     expect(check).toMatchObject({
       ok: false,

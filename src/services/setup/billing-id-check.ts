@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
+import type { ListOptions } from "../../solusio/solusio-client.ts";
 import {
   carriersById,
   customerIdsAmong,
@@ -15,15 +16,20 @@ import { solusioFailureFix } from "./solusio-failure-fix.ts";
 const NAMED = 10;
 
 /**
- * Doctor's `billing user ids`: one read of every SolusIO user (the list reconcile reads), grouped by the
+ * Doctor's `billing user ids`: one read of every SolusIO user (the list reconcile reads, `walk.atOnce` pages
+ * at a time; `walk.progress` told after each page), grouped by the
  * billing_user_id each carries. Not ok when two or more users carry one customer's id (the sync keeps to
  * the stored user and never sees the other), or when users carry an id no customer has.
  */
-export async function billingIdCheck(db: Kysely<Database>, api: SolusioApi): Promise<DoctorCheck> {
+export async function billingIdCheck(
+  db: Kysely<Database>,
+  api: SolusioApi,
+  walk: Pick<ListOptions, "atOnce" | "progress"> = {},
+): Promise<DoctorCheck> {
   const name = "billing user ids";
   let carriers: ReturnType<typeof carriersById>;
   try {
-    carriers = carriersById((await api.listUsers()).items);
+    carriers = carriersById((await api.listUsers(walk)).items);
   } catch (error) {
     return {
       name,

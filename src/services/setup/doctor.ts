@@ -1,3 +1,4 @@
+import type { PagesRead } from "../../solusio/read-pages-at-once.ts";
 import type { Kysely } from "kysely";
 import { type Config, maskUrl } from "../../config.ts";
 import type { Database } from "../../db/schema.ts";
@@ -64,6 +65,8 @@ export async function runDoctor(deps: {
   apiUrl: string;
   userAreaUrl: string;
   sandbox?: boolean;
+  /** Told how far the walk of every SolusIO user is (a call per page): the CLI shows it on a long one. */
+  usersProgress?: (p: PagesRead) => void;
 }): Promise<DoctorCheck[]> {
   const { api, config } = deps;
   const checks: DoctorCheck[] = [];
@@ -186,7 +189,13 @@ export async function runDoctor(deps: {
     });
   }
 
-  checks.push(await billingIdCheck(deps.db, api));
+  // As many pages at once as the job runner runs syncs (JOB_CONCURRENCY), which SolusIO takes already.
+  checks.push(
+    await billingIdCheck(deps.db, api, {
+      atOnce: config.JOB_CONCURRENCY,
+      ...(deps.usersProgress ? { progress: deps.usersProgress } : {}),
+    }),
+  );
   checks.push(await userAreaCheck(deps.userAreaUrl));
 
   const url = pricingUrl(config);

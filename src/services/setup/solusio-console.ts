@@ -88,13 +88,15 @@ export interface SolusioHealth {
   sync_errors: number;
   /** SolusIO calls that failed in the last 24 hours. */
   failed_calls_24h: number;
+  /** billing_user_ids the last reconciliation found carried by a second user or by no customer's user. */
+  carrier_findings: number;
 }
 
 /** The dashboard's SolusIO line: one cheap call (the token's account), and counts from tokenbill's tables. */
 export const solusioHealth = defineVerb(NoInput, async ({ ctx }): Promise<SolusioHealth> => {
   await requireStaffRole(ctx, ...READ_ROLES);
   const since = new Date(ctx.now().getTime() - 24 * 3600_000);
-  const [syncErrors, failedCalls] = await Promise.all([
+  const [syncErrors, failedCalls, findings] = await Promise.all([
     ctx.db
       .selectFrom("customer")
       .select(sql<string>`count(*)`.as("n"))
@@ -106,8 +108,16 @@ export const solusioHealth = defineVerb(NoInput, async ({ ctx }): Promise<Solusi
       .where("error", "is not", null)
       .where("at", ">=", since)
       .executeTakeFirstOrThrow(),
+    ctx.db
+      .selectFrom("solusio_carrier_finding")
+      .select(sql<string>`count(*)`.as("n"))
+      .executeTakeFirstOrThrow(),
   ]);
-  const counts = { sync_errors: Number(syncErrors.n), failed_calls_24h: Number(failedCalls.n) };
+  const counts = {
+    sync_errors: Number(syncErrors.n),
+    failed_calls_24h: Number(failedCalls.n),
+    carrier_findings: Number(findings.n),
+  };
   if (!ctx.solusio)
     return { configured: false, reachable: false, problem: "no SolusIO is configured", ...counts };
   try {

@@ -7,7 +7,7 @@ import type { Drift } from "./reconcile.ts";
 // SolusIO users grouped by the billing_user_id they carry, for the two findings a sync cannot see: a second
 // user carrying a customer's id beside the customer's stored user (the sync reads the stored user by its id
 // and never lists the others: no search per delivery, bench/sync), and users carrying an id no customer has.
-// Reconcile reports them row by row; the scheduled reconciliation warns of each once, and doctor checks them.
+// Reconcile reports them row by row and keeps them while they hold (carrier-findings.ts); doctor checks them.
 
 export interface CarrierGroup {
   billing_user_id: number;
@@ -82,10 +82,6 @@ export function carrierFindings(drift: readonly Drift[]): {
   const byId = (a: CarrierGroup, b: CarrierGroup) => a.billing_user_id - b.billing_user_id;
   return { shared: shared.sort(byId), unknown: [...unknown.values()].sort(byId) };
 }
-
-/** A group's key: the same users carrying the same id are the same finding from one run to the next. */
-export const groupKey = (kind: string, g: CarrierGroup) =>
-  `${kind}:${g.billing_user_id}:${g.users.map((u) => u.id).join(",")}`;
 
 /** One line naming a group, for a log warning or doctor. */
 export function describeGroup(kind: "shared" | "unknown", g: CarrierGroup): string {

@@ -5,6 +5,7 @@ import { mayHoldBillingId, mayHoldEmail } from "../../solusio/unreadable-users.t
 import type { ServiceContext } from "../../kernel/context.ts";
 import { adoptionConflict, isAdminUser } from "./adoption.ts";
 import { carriersById, unknownIdReason } from "./billing-id-carriers.ts";
+import { recordCarrierFindings } from "./carrier-findings.ts";
 import { duplicateOwnersDrift, ownersOf } from "./duplicate-owners.ts";
 import { enqueueCustomerSync } from "./enqueue-customer-sync.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
@@ -62,7 +63,8 @@ export async function reconcileSolusio(
   // role may check one customer (reconcileCustomer, reconcile-customer.ts).
   await requireStaffRole(ctx, ...ADMIN_ROLES);
   const [{ items: users, unreadable }, customers] = await Promise.all([
-    deps.api.listUsers(),
+    // A call per page of users: as many at once as the job runner runs syncs (JOB_CONCURRENCY).
+    deps.api.listUsers({ atOnce: ctx.config.JOB_CONCURRENCY }),
     ctx.db
       .selectFrom("customer")
       .select(["id", "email", "status", "limit_group", "solusio_user_id"])
@@ -133,6 +135,8 @@ export async function reconcileSolusio(
     });
     fixed.push(...ids);
   }
+  // Kept for the console while it holds, and logged once per finding (carrier-findings.ts).
+  await recordCarrierFindings(ctx, drift);
   return { customers: customers.length, solusio_users: users.length + unreadable.length, drift, fixed };
 }
 

@@ -7,13 +7,15 @@ import {
   solusioDoctor,
   solusioSetupStatus,
 } from "../../services/setup/solusio-console.ts";
-import { staffPage } from "../page-kit.ts";
+import { listCarrierFindings } from "../../services/sync/carrier-findings.ts";
+import { staffPage, when } from "../page-kit.ts";
 import { readableTimes } from "../page-time.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { noticeFrom, STAFF } from "./page-helpers.ts";
 
 // SolusIO setup and doctor: the same checks as `tokenbill solusio doctor`, each failing one with the fix the
-// doctor gives, and a button that does what `tokenbill solusio setup --apply` does.
+// doctor gives, and a button that does what `tokenbill solusio setup --apply` does. Above them, what the
+// last reconciliation found of users carrying a billing_user_id no sync sees, while it holds.
 
 const NOTICES: Record<string, string> = {
   setup_applied: "Setup is applied: SolusIO now matches tokenbill.",
@@ -31,6 +33,8 @@ export function registerSolusioPages(app: FastifyInstance, deps: WebDeps): void 
     let checks: DoctorCheck[] = [];
     let setup: SetupStatus | undefined;
     let problem: string | undefined;
+    // What the last reconciliation found is stored: shown even when SolusIO cannot be asked now.
+    const findings = await listCarrierFindings({ ctx, input: {} });
     try {
       checks = await solusioDoctor({ ctx, input: {} });
       // The doctor stops early when SolusIO cannot be reached or read; setup can only be planned after.
@@ -49,6 +53,11 @@ export function registerSolusioPages(app: FastifyInstance, deps: WebDeps): void 
         ...(c.fix === undefined ? {} : { fix: readableTimes(c.fix) }),
       })),
       failing: checks.filter((c) => !c.ok).length,
+      findings: findings.map((f) => ({
+        ...f,
+        firstSeen: when(f.first_seen_at),
+        seen: when(f.seen_at),
+      })),
       setup,
       problem,
       notice: noticeFrom(request, NOTICES),
