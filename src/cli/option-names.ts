@@ -5,8 +5,11 @@ import { ServiceError, validationWording } from "../kernel/errors.ts";
 // `payments record --date 2040-01-01` said "paid_at: must not be in the future", a name the person typing
 // never saw. The refusal is reworded with the option that carried the value, when the command has one.
 
-/** Verb fields whose option has another name than the field's own: `paid_at` comes from `--date`. */
-const OPTION_OF_FIELD: Record<string, string> = { paid_at: "date" };
+/**
+ * Verb fields whose option has another name than the field's own: `paid_at` comes from `--date`, the payments
+ * list's received_from and received_to from `--from` and `--to`.
+ */
+const OPTION_OF_FIELD: Record<string, string> = { paid_at: "date", received_from: "from", received_to: "to" };
 
 /**
  * The option of `command` that carries verb field `field` (`customer_id` → `--customer`), if it has one. A

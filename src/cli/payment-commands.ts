@@ -4,7 +4,7 @@ import { getCreditNote } from "../billing/credit-notes/get-credit-note.ts";
 import { issueCreditNote } from "../billing/credit-notes/issue-credit-note.ts";
 import { getInvoice } from "../billing/invoices/get-invoice.ts";
 import { fieldError, MoneyRefusal } from "../billing/payments/field-error.ts";
-import { getPayment, listPayments } from "../billing/payments/get-payment.ts";
+import { getPayment } from "../billing/payments/get-payment.ts";
 import { moneyRefusalWords } from "../billing/payments/money-refusal-words.ts";
 import { recordPayment } from "../billing/payments/record-payment.ts";
 import { refundPayment } from "../billing/payments/refund.ts";
@@ -21,11 +21,11 @@ import { jsonText } from "../kernel/json.ts";
 import { zodToServiceError } from "../kernel/verb.ts";
 import { PaymentFields, PaymentIdParams } from "../billing/payments/payment-schemas.ts";
 import { PAID_AT_MAX_AGE_YEARS } from "../billing/payments/paid-at-window.ts";
-import { calendarDate } from "../billing/runs/calendar-date.ts";
 import { getCustomer } from "../services/customers/customers.ts";
 import { currencyDisplays } from "../services/currencies/currencies.ts";
 import { INVOICE_ARGUMENT_HELP, invoiceIdOf } from "./invoice-argument.ts";
 import { renderTable } from "./output.ts";
+import { addPaymentListCommand } from "./payment-list-command.ts";
 import { withSystemContext } from "./with-context.ts";
 import { feedsVerbs } from "./cli-text-input.ts";
 import { ALWAYS_JSON_HELP } from "./json-errors.ts";
@@ -215,40 +215,7 @@ export function addPaymentCommands(payments: Command): void {
       });
     });
 
-  payments
-    .command("list")
-    .description("payments, newest first")
-    .option("--customer <id>", "only this customer's")
-    .option("--page <n>", "page", "1")
-    .option("--json", "print the page as JSON, as the admin API lists it ({data, meta})")
-    .action(async (opts: { customer?: string; page: string; json?: boolean }) =>
-      withSystemContext(async (ctx) => {
-        // A customer that does not exist is not found, as `payments statement` says: an empty list said
-        // "no payments" of a customer nobody has.
-        if (opts.customer !== undefined) await getCustomer({ ctx, input: { id: opts.customer } });
-        const page = await listPayments({
-          ctx,
-          input: { page: opts.page, per_page: 50, ...(opts.customer ? { customer_id: opts.customer } : {}) },
-        });
-        if (opts.json) return void print(page);
-        const rows = [];
-        for (const p of page.data) {
-          rows.push([
-            p.id,
-            String(p.customer_id),
-            p.invoice_id ?? "",
-            await money(ctx, p.currency, p.amount),
-            `${p.method} ${p.reference}`,
-            // The day as statements write it: in BILLING_TIME_ZONE, not UTC's.
-            calendarDate(new Date(p.paid_at), ctx.config.BILLING_TIME_ZONE),
-            await money(ctx, p.currency, p.refunded),
-          ]);
-        }
-        process.stdout.write(
-          `${renderTable(["Payment", "Customer", "Invoice", "Amount", "Reference", "Paid", "Refunded"], rows)}\n`,
-        );
-      }),
-    );
+  addPaymentListCommand(payments);
 
   payments
     .command("credit-note")
