@@ -1,3 +1,4 @@
+import type { PagesRead } from "../../solusio/read-pages-at-once.ts";
 import type { SolusioUser } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import type { UnreadableItem } from "../../solusio/solusio-client.ts";
@@ -57,14 +58,21 @@ export interface ReconcileReport {
 export async function reconcileSolusio(
   ctx: ServiceContext,
   deps: { api: SolusioApi; limitGroupId(name: string | null): Promise<number | undefined> },
-  options: { fix: boolean },
+  options: {
+    fix: boolean;
+    /** Told after each page of SolusIO's users how far the walk is (the CLI's progress on stderr). */
+    usersProgress?: (p: PagesRead) => void;
+  },
 ): Promise<ReconcileReport> {
   // It reads every SolusIO user and every customer, and with fix changes SolusIO: admins' work. Any staff
   // role may check one customer (reconcileCustomer, reconcile-customer.ts).
   await requireStaffRole(ctx, ...ADMIN_ROLES);
   const [{ items: users, unreadable }, customers] = await Promise.all([
     // A call per page of users: as many at once as the job runner runs syncs (JOB_CONCURRENCY).
-    deps.api.listUsers({ atOnce: ctx.config.JOB_CONCURRENCY }),
+    deps.api.listUsers({
+      atOnce: ctx.config.JOB_CONCURRENCY,
+      ...(options.usersProgress ? { progress: options.usersProgress } : {}),
+    }),
     ctx.db
       .selectFrom("customer")
       .select(["id", "email", "status", "limit_group", "solusio_user_id"])
