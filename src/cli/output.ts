@@ -6,7 +6,12 @@ import { UnfitConfigurationError } from "./unfit-configuration.ts";
 
 /** Renders rows as an aligned text table; numbers and money are right-aligned. */
 export function renderTable(headers: string[], rows: string[][], rightAligned: boolean[] = []): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  // A loop, not Math.max(...lengths): spreading a long list's lengths into arguments overflows the stack (a
+  // `payments list` of a few hundred thousand rows threw RangeError).
+  const widths = headers.map((h) => h.length);
+  for (const row of rows) {
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, (row[i] ?? "").length);
+  }
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (rightAligned[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
