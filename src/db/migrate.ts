@@ -47,6 +47,7 @@ import * as m036loginCounts from "./migrations/036-login-counts.ts";
 import * as m039billingStartUpgrade from "./migrations/039-billing-start-upgrade.ts";
 import * as m040carrierFindings from "./migrations/040-carrier-findings.ts";
 import * as m042paymentListFilters from "./migrations/042-payment-list-filters.ts";
+import * as m043carrierCheck from "./migrations/043-carrier-check.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -93,6 +94,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "039-billing-start-upgrade": m039billingStartUpgrade,
   "040-carrier-findings": m040carrierFindings,
   "042-payment-list-filters": m042paymentListFilters,
+  "043-carrier-check": m043carrierCheck,
 };
 
 /**

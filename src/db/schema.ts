@@ -418,6 +418,13 @@ export interface SolusioCarrierFindingTable {
   seen_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+// When a reconciliation last recorded its carrier findings, and how many SolusIO users it read (migration 043).
+export interface SolusioCarrierCheckTable {
+  id: ColumnType<boolean, boolean | undefined, never>;
+  checked_at: Date;
+  solusio_users: number;
+}
+
 export interface AppSecretTable {
   name: string;
   value: string;
@@ -433,6 +440,7 @@ export interface Database {
   solusio_binding: SolusioBindingTable;
   billing_start: BillingStartTable;
   solusio_carrier_finding: SolusioCarrierFindingTable;
+  solusio_carrier_check: SolusioCarrierCheckTable;
   sso_link_use: SsoLinkUseTable;
   solusio_call: SolusioCallTable;
   job: JobTable;

@@ -5,11 +5,14 @@ import type { Database } from "../../db/schema.ts";
 import type { SolusioSettings } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import { bindingMismatch, identifySolusio, readBinding } from "../../solusio/solusio-binding.ts";
-import { billingIdCheck } from "./billing-id-check.ts";
+import { billingIdCheck, storedBillingIdCheck } from "./billing-id-check.ts";
 import { checkBillingIntegration } from "./billing-integration-check.ts";
 import { planSetup, type SetupReport } from "./plan-setup.ts";
 import { pricingUrl } from "./pricing-url.ts";
 import { solusioFailureFix } from "./solusio-failure-fix.ts";
+
+/** Where doctor's `billing user ids` check looks: every SolusIO user, or the last reconciliation's findings. */
+export type BillingUserIdsSource = "walk" | "stored";
 
 export interface DoctorCheck {
   name: string;
@@ -67,6 +70,11 @@ export async function runDoctor(deps: {
   sandbox?: boolean;
   /** Told how far the walk of every SolusIO user is (a call per page): the CLI shows it on a long one. */
   usersProgress?: (p: PagesRead) => void;
+  /**
+   * `walk` (the default): `billing user ids` reads every SolusIO user, a call per 15. `stored`: it reports
+   * what the last reconciliation stored, with its date, and calls nothing (the console's page).
+   */
+  billingUserIds?: BillingUserIdsSource;
 }): Promise<DoctorCheck[]> {
   const { api, config } = deps;
   const checks: DoctorCheck[] = [];
@@ -191,10 +199,12 @@ export async function runDoctor(deps: {
 
   // As many pages at once as the job runner runs syncs (JOB_CONCURRENCY), which SolusIO takes already.
   checks.push(
-    await billingIdCheck(deps.db, api, {
-      atOnce: config.JOB_CONCURRENCY,
-      ...(deps.usersProgress ? { progress: deps.usersProgress } : {}),
-    }),
+    deps.billingUserIds === "stored"
+      ? await storedBillingIdCheck(deps.db)
+      : await billingIdCheck(deps.db, api, {
+          atOnce: config.JOB_CONCURRENCY,
+          ...(deps.usersProgress ? { progress: deps.usersProgress } : {}),
+        }),
   );
   checks.push(await userAreaCheck(deps.userAreaUrl));
 

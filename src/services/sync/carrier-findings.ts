@@ -39,9 +39,14 @@ const BATCH = 200;
 
 /**
  * Makes the stored findings what this reconciliation's drift holds: new ones inserted, gone ones deleted,
- * the rest marked seen now. Logs a warning for each finding that is new or whose users changed.
+ * the rest marked seen now; and notes when, of how many users (`solusioUsers`), so that "none found" has a
+ * date too (solusio_carrier_check). Logs a warning for each finding that is new or whose users changed.
  */
-export async function recordCarrierFindings(ctx: ServiceContext, drift: readonly Drift[]): Promise<void> {
+export async function recordCarrierFindings(
+  ctx: ServiceContext,
+  drift: readonly Drift[],
+  solusioUsers: number,
+): Promise<void> {
   const { shared, unknown } = carrierFindings(drift);
   const found = [
     ...shared.map((g) => ({ kind: "shared" as const, group: g })),
@@ -85,6 +90,11 @@ export async function recordCarrierFindings(ctx: ServiceContext, drift: readonly
         )
         .execute();
     }
+    await tx.db
+      .insertInto("solusio_carrier_check")
+      .values({ checked_at: now, solusio_users: solusioUsers })
+      .onConflict((oc) => oc.column("id").doUpdateSet({ checked_at: now, solusio_users: solusioUsers }))
+      .execute();
     return found.filter(
       (f) => before.get(keyOf(f.kind, f.group.billing_user_id)) !== signature(f.group.users),
     );
@@ -94,6 +104,13 @@ export async function recordCarrierFindings(ctx: ServiceContext, drift: readonly
       { billingUserId: f.group.billing_user_id, solusioUsers: f.group.users },
       `${describeGroup(f.kind, f.group)}: ${todoOf(f.kind)}`,
     );
+}
+
+/** When a reconciliation last recorded its findings, of how many users; undefined before the first. */
+export async function lastCarrierCheck(
+  db: ServiceContext["db"],
+): Promise<{ checked_at: Date; solusio_users: number } | undefined> {
+  return db.selectFrom("solusio_carrier_check").select(["checked_at", "solusio_users"]).executeTakeFirst();
 }
 
 /** The stored findings, shared ids first, each in billing_user_id order: for the console. */

@@ -144,8 +144,9 @@ export async function reconcileSolusio(
     fixed.push(...ids);
   }
   // Kept for the console while it holds, and logged once per finding (carrier-findings.ts).
-  await recordCarrierFindings(ctx, drift);
-  return { customers: customers.length, solusio_users: users.length + unreadable.length, drift, fixed };
+  const solusioUsers = users.length + unreadable.length;
+  await recordCarrierFindings(ctx, drift, solusioUsers);
+  return { customers: customers.length, solusio_users: solusioUsers, drift, fixed };
 }
 
 /** What reconciling one customer found in SolusIO: its user, an unreadable user that may be it, or neither. */

@@ -1,0 +1,110 @@
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemContext } from "../../src/app/database.ts";
+import { actors } from "../../src/kernel/actor.ts";
+import { callObservers, type SolusioCall } from "../../src/solusio/call-log.ts";
+import { createStaffUser } from "../../src/services/staff/staff-users.ts";
+import { reconcileSolusio } from "../../src/services/sync/reconcile.ts";
+import { ConsoleClient, textOf } from "../../src/web/console/customer-test-client.ts";
+import { type SolusioHarness, startSolusioHarness } from "../helpers/solusio-harness.ts";
+
+// The console's SolusIO page ran the whole doctor on every view, its `billing user ids` check included: a
+// read of every SolusIO user, a call per page of 15 (1,334 calls for 20,000 users, each view, each member of
+// staff). The page now shows what the last reconciliation stored; only doctor (CLI, API) and reconciliation
+// walk the users. Calls are counted as the call log sees them (callObservers), in this process.
+
+let h: SolusioHarness;
+let staff: ConsoleClient;
+const staffCtx = () => systemContext(h.handle, h.config, pino({ level: "silent" }), actors.cli());
+
+beforeAll(async () => {
+  h = await startSolusioHarness({ SOLUSIO_DEFAULT_LIMIT_GROUP: "", SOLUSIO_LIMIT_GROUPS: "[]" });
+  await createStaffUser({
+    ctx: staffCtx(),
+    input: { email: "support@example.com", role: "support", password: "support password 1" },
+  });
+  staff = await ConsoleClient.logIn(h.server.url, "support@example.com", "support password 1");
+}, 60_000);
+afterAll(async () => h?.close());
+
+/** The SolusIO calls `fn` makes, as the call log records them. */
+async function callsDuring(fn: () => Promise<unknown>): Promise<SolusioCall[]> {
+  const calls: SolusioCall[] = [];
+  const observe = (c: SolusioCall) => calls.push(c);
+  callObservers.add(observe);
+  try {
+    await fn();
+  } finally {
+    callObservers.delete(observe);
+  }
+  return calls;
+}
+
+const userLists = (calls: SolusioCall[]) => calls.filter((c) => c.method === "GET" && c.path === "users");
+
+/** The `billing user ids` check's detail as the page shows it. */
+const checkShown = (html: string) => textOf(html, "billing-user-ids")?.replaceAll("&#39;", "'");
+
+async function addUsers(from: number, count: number) {
+  for (let i = from; i < from + count; i++) {
+    const r = await h.emu("POST", "/api/v1/users", {
+      email: `walk-${i}@example.com`,
+      password: "pw-123456",
+      status: "active",
+      billing_user_id: null,
+    });
+    expect(r.status).toBe(201);
+  }
+}
+
+describe("the console's SolusIO page", () => {
+  it("makes as many SolusIO calls with 50 more users as without them: one page of users, not all", async () => {
+    await addUsers(0, 5);
+    let page = { status: 0, text: "" };
+    const few = await callsDuring(async () => {
+      page = await staff.get("/console/solusio");
+    });
+    expect(page.status).toBe(200);
+    await addUsers(5, 50); // four pages of users more
+    const many = await callsDuring(async () => {
+      page = await staff.get("/console/solusio");
+    });
+    expect(page.status).toBe(200);
+    // One page of users is the database binding's check (identifySolusio), whatever their number.
+    expect(userLists(many)).toHaveLength(1);
+    expect(many.length).toBe(few.length);
+  });
+
+  it("says when no reconciliation has looked, then what the last one found and when", async () => {
+    const before = await staff.get("/console/solusio");
+    expect(checkShown(before.text)).toBe("not checked yet: no reconciliation has read SolusIO's users");
+
+    const reconcile = () =>
+      reconcileSolusio(
+        staffCtx(),
+        { api: h.connection.api, limitGroupId: h.integration.limitGroupId },
+        { fix: false },
+      );
+    const { solusio_users } = await reconcile();
+    const after = await staff.get("/console/solusio");
+    expect(checkShown(after.text)).toMatch(
+      new RegExp(
+        `^as of the last reconciliation, .+ \\(${solusio_users} SolusIO users read\\): every billing_user_id in SolusIO is one customer's, on one user$`,
+      ),
+    );
+
+    // A user carrying an id no customer has: the page names it as the reconciliation stored it.
+    const orphan = await h.emu("POST", "/api/v1/users", {
+      email: "orphan@example.com",
+      password: "pw-123456",
+      status: "active",
+      billing_user_id: 900_777,
+    });
+    await reconcile();
+    expect(checkShown((await staff.get("/console/solusio")).text)).toMatch(
+      new RegExp(
+        `^as of the last reconciliation, .+ \\(${solusio_users + 1} SolusIO users read\\): SolusIO users? ${orphan.body.data.id} \\(orphan@example.com\\) carr(y|ies) billing_user_id 900777, which no customer has$`,
+      ),
+    );
+  });
+});
