@@ -108,3 +108,40 @@ describe("the console's SolusIO page", () => {
     );
   });
 });
+
+describe("GET /api/v1/solusio/doctor", () => {
+  const billingCheck = (body: any) =>
+    (body.data as { name: string; detail: string }[]).find((c) => c.name === "billing user ids")!;
+
+  it("reads every SolusIO user by default, and only the binding's page with billing_user_ids=stored", async () => {
+    await addUsers(100, 20); // two pages at least, whichever tests ran before
+    let walked: any;
+    const walking = await callsDuring(async () => {
+      walked = await h.server.api("GET", "/api/v1/solusio/doctor");
+    });
+    expect(walked.status).toBe(200);
+    const { last_page } = (await h.emu("GET", "/api/v1/users")).body.meta;
+    expect(last_page).toBeGreaterThan(1);
+    // The binding's first page, then each page of the walk.
+    expect(userLists(walking)).toHaveLength(1 + last_page);
+    expect(billingCheck(walked.body).detail).not.toMatch(/^as of the last reconciliation/);
+
+    let stored: any;
+    const storing = await callsDuring(async () => {
+      stored = await h.server.api("GET", "/api/v1/solusio/doctor?billing_user_ids=stored");
+    });
+    expect(stored.status).toBe(200);
+    expect(userLists(storing)).toHaveLength(1);
+    // What the last reconciliation stored (none ran in a file run alone), not a walk's answer.
+    expect(billingCheck(stored.body).detail).toMatch(/^(as of the last reconciliation, |not checked yet: )/);
+  });
+
+  it("refuses another value of billing_user_ids with a 400 naming the field and its values", async () => {
+    const r = await h.server.api("GET", "/api/v1/solusio/doctor?billing_user_ids=all");
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({
+      code: "VALIDATION",
+      message: "query.billing_user_ids: must be one of walk, stored",
+    });
+  });
+});

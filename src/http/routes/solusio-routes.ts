@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { runDoctor } from "../../services/setup/doctor.ts";
+import { DoctorQuery, runDoctor } from "../../services/setup/doctor.ts";
 import { IdParams } from "../../kernel/schemas.ts";
 import { createSsoUrl } from "../../services/sso/single-sign-on.ts";
 import { createSsoLink } from "../../services/sso/sso-link.ts";
@@ -59,7 +59,9 @@ export const solusioRoutes = [
     method: "GET",
     url: "/api/v1/solusio/doctor",
     tag: "solusio",
-    summary: "Check connectivity, token rights and every setup item; changes nothing",
+    summary:
+      "Check connectivity, token rights, every setup item and the billing_user_ids SolusIO's users carry; changes nothing. The last reads every SolusIO user (a call per 15) unless billing_user_ids=stored",
+    query: DoctorQuery,
     // Every check is a call to SolusIO: a HEAD would make them all for nothing.
     noHead: true,
     // Each call to SolusIO is a row of the call log.
@@ -67,9 +69,10 @@ export const solusioRoutes = [
     response: z.array(
       z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), fix: z.string().optional() }),
     ),
-    handler: ({ ctx }) => {
+    handler: ({ ctx, query }) => {
       const { connection } = requireSolusio(ctx);
       return runDoctor({
+        billingUserIds: query.billing_user_ids,
         db: ctx.db,
         api: connection.api,
         config: ctx.config,

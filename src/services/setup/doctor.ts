@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { PagesRead } from "../../solusio/read-pages-at-once.ts";
 import type { Kysely } from "kysely";
 import { type Config, maskUrl } from "../../config.ts";
@@ -13,6 +14,16 @@ import { solusioFailureFix } from "./solusio-failure-fix.ts";
 
 /** Where doctor's `billing user ids` check looks: every SolusIO user, or the last reconciliation's findings. */
 export type BillingUserIdsSource = "walk" | "stored";
+
+/** `GET /api/v1/solusio/doctor`'s query: a monitor that polls it need not read every SolusIO user each time. */
+export const DoctorQuery = z
+  .object({
+    billing_user_ids: z.enum(["walk", "stored"]).default("walk").meta({
+      description:
+        "walk (the default): the billing user ids check reads every SolusIO user, a call per 15 users; stored: it reports what the last reconciliation found, and when, without calling SolusIO",
+    }),
+  })
+  .strict();
 
 export interface DoctorCheck {
   name: string;
