@@ -36,6 +36,24 @@ describe("statement PDF", () => {
     expect(text).toContain("Balance in your favour $3.80");
   });
 
+  it("shows credit held for a card refund apart from the credit available", async () => {
+    const held = {
+      ...workedExampleStatement,
+      entries: workedExampleStatement.entries.slice(0, 3),
+      balance: -380n,
+      credit: 380n,
+      creditHeld: 250n,
+    };
+    const text = squash(await pdfText(await renderStatementPdf(held)));
+    expect(text).toContain("Credit available $1.30");
+    expect(text).toContain("Credit on its way back to your card $2.50");
+    expect(text).toContain("Balance in your favour $3.80");
+    expect(renderStatementHtml(held)).toContain("Credit on its way back to your card");
+    expect(squash(await pdfText(await renderStatementPdf(workedExampleStatement)))).not.toContain(
+      "back to your card",
+    );
+  });
+
   it("is the same bytes for the same statement, and continues a long one on more pages", async () => {
     expect(
       (await renderStatementPdf(workedExampleStatement)).equals(

@@ -55,7 +55,11 @@ export function statementLayout(
     ]),
     empty: "Nothing yet.",
     totals: [
-      { label: "Credit available", value: money(doc.credit) },
+      // Credit held for a card refund is the customer's until the refund settles, but pays no invoice.
+      { label: "Credit available", value: money(doc.credit - doc.creditHeld) },
+      ...(doc.creditHeld > 0n
+        ? [{ label: "Credit on its way back to your card", value: money(doc.creditHeld) }]
+        : []),
       {
         label: doc.balance < 0n ? "Balance in your favour" : "Balance due",
         value: money(doc.balance < 0n ? -doc.balance : doc.balance),

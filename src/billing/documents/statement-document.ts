@@ -29,4 +29,6 @@ export interface StatementDocument {
   balance: bigint;
   /** Credit the customer holds, ≥ 0 (already counted in balance). */
   credit: bigint;
+  /** The part of `credit` held for credit notes' card refunds not settled yet: it pays no invoice meanwhile. */
+  creditHeld: bigint;
 }

@@ -4,6 +4,7 @@ import type { Tx } from "../../kernel/context.ts";
 import { type LedgerEvent, postLedgerEvents } from "../ledger/ledger.ts";
 import { minAmount } from "./allocate.ts";
 import { settleInvoiceStatuses } from "./invoice-settlement.ts";
+import { creditHeldForRefunds, creditKey, spendableOf } from "./spendable-credit.ts";
 
 /**
  * Credit pays new invoices as they are finalized (billing-rules §7, CREDIT_APPLY_ON_FINALIZE): each invoice
@@ -11,7 +12,8 @@ import { settleInvoiceStatuses } from "./invoice-settlement.ts";
  * (credit +x, receivable −x). The customers holding credit are locked (in id order, as the batch is), so a
  * payment or refund of the same customer waits and no credit is spent twice; the finalizer has already locked
  * those it found before its drafts (finalize-invoices.ts), and this locks again only one that gained credit
- * since. Inside the finalization transaction.
+ * since. Credit held for a credit note's pending card refund is not spent (spendable-credit.ts). Inside the
+ * finalization transaction.
  */
 export async function applyCreditAtFinalization(
   trx: Tx,
@@ -51,11 +53,17 @@ export async function applyCreditAtFinalization(
     .where("account", "=", "credit")
     .groupBy(["customer_id", "currency_code"])
     .execute();
-  const left = new Map(credits.map((c) => [`${c.customer_id}/${c.currency_code}`, BigInt(c.credit)]));
+  const held = await creditHeldForRefunds(trx, lockIds);
+  const left = new Map(
+    credits.map((c) => {
+      const key = creditKey(c.customer_id, c.currency_code);
+      return [key, spendableOf(BigInt(c.credit), held.get(key) ?? 0n)];
+    }),
+  );
   const events: LedgerEvent[] = [];
   const audits: { invoice: string; amount: bigint }[] = [];
   for (const inv of invoices) {
-    const key = `${inv.customer_id}/${inv.currency_code}`;
+    const key = creditKey(inv.customer_id, inv.currency_code);
     const credit = left.get(key) ?? 0n;
     const x = minAmount(credit, inv.total);
     if (x <= 0n) continue;

@@ -1,8 +1,9 @@
 import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
-import { customerCredit, type LedgerEvent, postLedgerEvents } from "../ledger/ledger.ts";
+import { type LedgerEvent, postLedgerEvents } from "../ledger/ledger.ts";
 import { type Allocation, allocateOldestFirst } from "./allocate.ts";
 import { lockOpenInvoicesOldestFirst } from "./invoice-settlement.ts";
+import { spendableCredit } from "./spendable-credit.ts";
 
 /**
  * Credit never sits beside an open invoice of its currency (our reading of billing-rules §7, docs/payments.md
@@ -12,8 +13,9 @@ import { lockOpenInvoicesOldestFirst } from "./invoice-settlement.ts";
  * +x, receivable −x), as credit applied at finalization is written, so a later refund of the payment that gave
  * the credit finds and reopens it there. Without it dunning suspended a customer in net credit for an invoice
  * their credit covered. Call it after lockCustomerForMoney, in the event's transaction, before
- * settleInvoiceStatuses (which announces `invoice.paid`); `keep` is credit not to spend (a credit note's
- * share awaiting a card refund), `reopened` the invoices the event reopened whose status still reads `paid`.
+ * settleInvoiceStatuses (which announces `invoice.paid`). Only spendable credit is spent: none held for a
+ * credit note's pending card refund (spendable-credit.ts); `keep` is credit not to spend besides (the card
+ * share of a note being issued, whose refund row is written only after the note commits), `reopened` the invoices the event reopened whose status still reads `paid`.
  * Nothing is applied with CREDIT_APPLY_ON_FINALIZE off.
  */
 export async function payOpenInvoicesFromCredit(
@@ -32,7 +34,7 @@ export async function payOpenInvoicesFromCredit(
   // A provider who turned CREDIT_APPLY_ON_FINALIZE off keeps credit as credit: new invoices are finalized
   // beside it, so paying older ones from it after some other event would apply it at random moments.
   if (!ctx.config.CREDIT_APPLY_ON_FINALIZE) return [];
-  const spendable = (await customerCredit(trx, input.customerId, input.currency)) - (input.keep ?? 0n);
+  const spendable = (await spendableCredit(trx, input.customerId, input.currency)) - (input.keep ?? 0n);
   if (spendable <= 0n) return [];
   const open = await lockOpenInvoicesOldestFirst(trx, input.customerId, input.currency, input.reopened);
   const { allocations } = allocateOldestFirst(spendable, open);

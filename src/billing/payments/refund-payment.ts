@@ -5,7 +5,7 @@ import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
 import { emitInvoiceEvents } from "../invoices/emit-invoice-event.ts";
-import { customerCredit, postLedgerEvent } from "../ledger/ledger.ts";
+import { postLedgerEvent } from "../ledger/ledger.ts";
 import { type Allocation, allocateOldestFirst, minAmount, planRefund } from "./allocate.ts";
 import { fieldError, MoneyRefusal } from "./field-error.ts";
 import {
@@ -16,6 +16,7 @@ import {
 } from "./invoice-settlement.ts";
 import { presentRefund, type Refund } from "./payment-schemas.ts";
 import { payOpenInvoicesFromCredit } from "./pay-open-invoices-from-credit.ts";
+import { spendableCredit } from "./spendable-credit.ts";
 
 export interface RefundRequest {
   payment_id: string;
@@ -128,6 +129,7 @@ export async function settleRefundIn(
   let posted: Record<string, unknown> | null = null;
   if (input.status === "succeeded") posted = await postRefund(trx, ctx, row.id);
   else if (reversing) posted = await reverseRefund(trx, ctx, row.id);
+  else if (row.credit_note_id !== null) posted = await releaseHeldCredit(trx, ctx, found.customer_id, row.id);
   await recordAudit(trx, ctx, {
     action: "settle",
     entity: "payment",
@@ -198,6 +200,38 @@ async function reverseRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
   };
 }
 
+/**
+ * A credit note's card refund that failed before any money left: the credit its note left for it is no longer
+ * held (spendable-credit.ts) and, as any credit, pays the customer's open invoices oldest first (docs/payments.md,
+ * "Credit"); the rest stays credit. Until 2026-12-06 it stayed beside them until the next money event.
+ */
+async function releaseHeldCredit(trx: Tx, ctx: ServiceContext, customerId: bigint, refundId: string) {
+  const { currency_code: currency } = await trx
+    .selectFrom("refund")
+    .innerJoin("credit_note", "credit_note.id", "refund.credit_note_id")
+    .select("credit_note.currency_code")
+    .where("refund.id", "=", refundId)
+    .executeTakeFirstOrThrow();
+  const now = ctx.now();
+  const creditPaid = await payOpenInvoicesFromCredit(trx, ctx, {
+    customerId,
+    currency,
+    at: now,
+    sourceEventId: `refund-failed:${refundId}`,
+  });
+  if (creditPaid.length === 0) return { credit_applied: [] };
+  const changes = await settleInvoiceStatuses(
+    trx,
+    creditPaid.map((a) => a.invoiceId),
+    now,
+  );
+  await requestDunningEvaluation(trx, customerId);
+  return {
+    credit_applied: creditPaid.map((a) => ({ invoice_id: a.invoiceId, amount: String(a.amount) })),
+    invoice_states: changes,
+  };
+}
+
 /** Σ refunds of a payment that did not fail (pending ones hold their amount). */
 export async function refundedSoFar(trx: Tx, paymentId: string): Promise<bigint> {
   const r = await trx
@@ -240,9 +274,9 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
         ]),
       ),
   );
-  const available = await customerCredit(trx, customerId, currency);
-  const noteCredit =
-    refund.credit_note_id === null ? 0n : minAmount(refund.amount, available > 0n ? available : 0n);
+  // This refund no longer holds its note's credit (it is not pending); other notes' pending refunds do.
+  const available = await spendableCredit(trx, customerId, currency);
+  const noteCredit = refund.credit_note_id === null ? 0n : minAmount(refund.amount, available);
   const plan = planRefund(refund.amount - noteCredit, {
     creditPart: BigInt(creditPart.n),
     customerCredit: available - noteCredit,

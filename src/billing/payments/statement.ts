@@ -4,7 +4,8 @@ import { customerScope } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { IdParams } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
-import { customerBalance, customerCredit } from "../ledger/ledger.ts";
+import { customerBalance } from "../ledger/ledger.ts";
+import { customerCreditHeld } from "./spendable-credit.ts";
 import { fieldError } from "./field-error.ts";
 import { requireReadAccess } from "../../services/staff/staff-roles.ts";
 
@@ -42,7 +43,14 @@ export const Statement = z.object({
   balance: minor.meta({
     description: "Σ amounts due − credit: positive, the customer owes; negative, in credit",
   }),
-  credit: minor.meta({ description: "credit the customer holds (pays new invoices at finalization)" }),
+  credit: minor.meta({
+    description:
+      "credit the customer holds, what tokenbill owes them (counted in balance); what of it is not credit_held pays new invoices at finalization",
+  }),
+  credit_held: minor.meta({
+    description:
+      "the part of credit held for credit notes' card refunds the payment provider has not settled yet: it goes back to the card, and pays no invoice meanwhile; credit available = credit − credit_held",
+  }),
   entries: z.array(StatementEntry),
 });
 export type Statement = z.output<typeof Statement>;
@@ -140,11 +148,13 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
       balance: running,
     });
   }
+  const { credit, held } = await customerCreditHeld(ctx.db, customerId, currency);
   return {
     customer_id: Number(customerId),
     currency,
     balance: await customerBalance(ctx.db, customerId, currency),
-    credit: await customerCredit(ctx.db, customerId, currency),
+    credit,
+    credit_held: held,
     entries,
   };
 }

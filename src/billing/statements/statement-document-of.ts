@@ -52,5 +52,6 @@ export async function statementDocumentOf(
     }),
     balance: statement.balance,
     credit: statement.credit,
+    creditHeld: statement.credit_held,
   };
 }

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { invoiceAmountsDue } from "../ledger/ledger.ts";
+import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
+import { createCustomers } from "../testing/billing-fixtures.ts";
+
+// A credit note settled as a refund of a card payment leaves the card's share as credit until Stripe settles
+// the refund, which then takes that credit back. Until 2026-12-06 only the note's own transaction kept that
+// credit: the next invoice's finalization, or a payment, spent it, and when the refund succeeded it found no
+// credit and reopened the invoice the credit had paid (the customer got the money back and owed it again).
+
+let world: StripeWorld;
+beforeAll(async () => {
+  world = await startStripeWorld();
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+const invoiceState = async (id: string) => {
+  const row = await world.db
+    .selectFrom("invoice")
+    .select("status")
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+  const due = (await invoiceAmountsDue(world.db, [id])).get(id) ?? 0n;
+  return { status: row.status, due };
+};
+
+const statement = async (customerId: bigint) =>
+  (await world.server.api("GET", `/api/v1/customers/${customerId}/statement`)).body.data;
+
+/** A $10.00 invoice paid by card, then a $2.50 credit note on it settled as a refund: Stripe's refund pending. */
+async function pendingNoteRefund(email: string) {
+  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
+  const { invoice } = await world.paidByCard({ customerId, total: 1000n });
+  const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+    amount: 250,
+    reason: "outage",
+    settlement: "refund",
+  });
+  expect(note.status).toBe(201);
+  const refund = await world.db
+    .selectFrom("refund")
+    .select(["id", "status", "provider_refund_id"])
+    .where("credit_note_id", "=", note.body.data.id)
+    .executeTakeFirstOrThrow();
+  expect(refund.status).toBe("pending");
+  return { customerId, invoice, providerRefundId: refund.provider_refund_id as string };
+}
+
+describe("credit held for a credit note's pending card refund", () => {
+  it("is not spent by the next invoice's finalization nor by a payment, and the refund reopens nothing", async () => {
+    const { customerId, invoice, providerRefundId } = await pendingNoteRefund("held-credit-1@example.com");
+    expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250, balance: -250 });
+
+    const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
+    expect(await invoiceState(next)).toEqual({ status: "finalized", due: 100n });
+
+    // A customer payment pays what it can, then spends the customer's credit on what is still open: only
+    // credit not held.
+    const paid = await world.server.api("POST", `/api/v1/customers/${customerId}/payments`, {
+      amount: 40,
+      method: "bank_transfer",
+      reference: "HELD-1",
+      paid_at: "2026-11-10",
+    });
+    expect(paid.status).toBe(201);
+    expect(await invoiceState(next)).toEqual({ status: "partially_paid", due: 60n });
+
+    const settled = await world.deliver(world.fake.settleRefund(providerRefundId, "succeeded"));
+    expect(settled.body.outcome).toBe("processed");
+    expect(await invoiceState(invoice)).toEqual({ status: "paid", due: 0n });
+    expect(await invoiceState(next)).toEqual({ status: "partially_paid", due: 60n });
+    expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 60 });
+  });
+
+  it("becomes spendable when Stripe fails the refund, and pays the open invoice then", async () => {
+    const { customerId, invoice, providerRefundId } = await pendingNoteRefund("held-credit-2@example.com");
+    const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
+    expect(await invoiceState(next)).toEqual({ status: "finalized", due: 100n });
+
+    const failed = await world.deliver(world.fake.settleRefund(providerRefundId, "failed"));
+    expect(failed.body.outcome).toBe("processed");
+    expect(await invoiceState(next)).toEqual({ status: "paid", due: 0n });
+    expect(await invoiceState(invoice)).toEqual({ status: "paid", due: 0n });
+    expect(await statement(customerId)).toMatchObject({ credit: 150, credit_held: 0, balance: -150 });
+  });
+});
