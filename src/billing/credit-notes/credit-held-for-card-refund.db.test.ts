@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unpaidInvoices } from "../dunning/evaluate-dunning.ts";
 import { invoiceAmountsDue } from "../ledger/ledger.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
@@ -56,6 +57,8 @@ describe("credit held for a credit note's pending card refund", () => {
 
     const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
     expect(await invoiceState(next)).toEqual({ status: "finalized", due: 100n });
+    // Nor does dunning count it against what the customer owes: it is going back to the card.
+    expect(await unpaidInvoices(world.db, customerId)).toMatchObject([{ id: next, amount_due: 100n }]);
 
     // A customer payment pays what it can, then spends the customer's credit on what is still open: only
     // credit not held.

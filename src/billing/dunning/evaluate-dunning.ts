@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { creditHeldForRefunds, creditKey, spendableOf } from "../payments/spendable-credit.ts";
 import { enqueue } from "../../jobs/enqueue-job.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import type { ServiceContext, Tx } from "../../kernel/context.ts";
@@ -89,9 +90,11 @@ async function creditCover(
     .where("account", "=", "credit")
     .groupBy("currency_code")
     .execute();
+  // Credit held for a credit note's pending card refund goes back to the card: it covers nothing.
+  const held = await creditHeldForRefunds(trx, [customerId]);
   const covered = new Map<string, bigint>();
   for (const c of credits) {
-    const credit = BigInt(c.credit);
+    const credit = spendableOf(BigInt(c.credit), held.get(creditKey(customerId, c.currency_code)) ?? 0n);
     if (credit <= 0n) continue;
     const inCurrency = owed
       .filter((o) => o.currency_code === c.currency_code)
