@@ -78,6 +78,31 @@ describe("credit held for a credit note's pending card refund", () => {
     expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 60 });
   });
 
+  it("is not what another payment's refund takes back: that refund reopens what the payment's credit paid", async () => {
+    const { customerId, invoice, providerRefundId } = await pendingNoteRefund("held-credit-3@example.com");
+    // $1.00 on account becomes credit beside the held $2.50, and the next invoice's finalization spends it.
+    const onAccount = await world.server.api("POST", `/api/v1/customers/${customerId}/payments`, {
+      amount: 100,
+      method: "bank_transfer",
+      reference: "HELD-3",
+      paid_at: "2026-11-10",
+    });
+    expect(onAccount.status).toBe(201);
+    const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
+    expect(await invoiceState(next)).toEqual({ status: "paid", due: 0n });
+
+    const refunded = await world.server.api("POST", `/api/v1/payments/${onAccount.body.data.id}/refunds`, {
+      amount: 100,
+    });
+    expect(refunded.status).toBe(201);
+    expect(await invoiceState(next)).toEqual({ status: "finalized", due: 100n });
+    expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
+
+    await world.deliver(world.fake.settleRefund(providerRefundId, "succeeded"));
+    expect(await invoiceState(invoice)).toEqual({ status: "paid", due: 0n });
+    expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 100 });
+  });
+
   it("becomes spendable when Stripe fails the refund, and pays the open invoice then", async () => {
     const { customerId, invoice, providerRefundId } = await pendingNoteRefund("held-credit-2@example.com");
     const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
