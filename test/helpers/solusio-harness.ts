@@ -6,9 +6,14 @@ import { type Config, type ConfigInput, parseConfig } from "../../src/config.ts"
 import type { DatabaseHandle } from "../../src/db/open-database.ts";
 import type { Database } from "../../src/db/schema.ts";
 import type { JobRunner } from "../../src/jobs/job-runner.ts";
+import { actors } from "../../src/kernel/actor.ts";
+import type { ServiceContext } from "../../src/kernel/context.ts";
+import { createStaffUser } from "../../src/services/staff/staff-users.ts";
 import { connectSolusio, type SolusioConnection } from "../../src/solusio/connect-solusio.ts";
+import { systemContext } from "../../src/app/database.ts";
 import { createJobRunner } from "../../src/app/runner.ts";
 import { integrate, type SolusioIntegration } from "../../src/solusio/integration.ts";
+import { ConsoleClient } from "../../src/web/console/customer-test-client.ts";
 import { createTestDatabase } from "./test-database.ts";
 import { startTestServer, type TestServer } from "./test-server.ts";
 
@@ -125,4 +130,16 @@ export function setupDeps(h: SolusioHarness) {
     apiUrl: h.emulator.apiUrl,
     userAreaUrl: h.emulator.url,
   };
+}
+
+/** A command-line actor's context on the harness's database (what a `tokenbill` command runs verbs with). */
+export function cliContext(h: SolusioHarness): ServiceContext {
+  return systemContext(h.handle, h.config, pino({ level: "silent" }), actors.cli());
+}
+
+/** A console session of a support user, the narrowest role, on the harness's server: what every staff sees. */
+export async function supportConsole(h: SolusioHarness): Promise<ConsoleClient> {
+  const input = { email: "support@example.com", role: "support" as const, password: "support password 1" };
+  await createStaffUser({ ctx: cliContext(h), input });
+  return ConsoleClient.logIn(h.server.url, input.email, input.password);
 }

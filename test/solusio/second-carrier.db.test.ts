@@ -3,17 +3,16 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reconcileHandler } from "../../src/app/scheduled-tasks.ts";
 import { billingContext } from "../../src/billing/testing/billing-fixtures.ts";
-import { systemContext } from "../../src/app/database.ts";
-import { actors } from "../../src/kernel/actor.ts";
 import { runDoctor } from "../../src/services/setup/doctor.ts";
-import { createStaffUser } from "../../src/services/staff/staff-users.ts";
 import { listCarrierFindings } from "../../src/services/sync/carrier-findings.ts";
-import { ConsoleClient, textOf } from "../../src/web/console/customer-test-client.ts";
+import { type ConsoleClient, textOf } from "../../src/web/console/customer-test-client.ts";
 import {
+  cliContext,
   type SolusioHarness,
   setupDeps,
   solusioUsersCarrying,
   startSolusioHarness,
+  supportConsole,
   waitForJobs,
 } from "../helpers/solusio-harness.ts";
 
@@ -27,16 +26,12 @@ import {
 
 let h: SolusioHarness;
 let staff: ConsoleClient;
-const staffCtx = () => systemContext(h.handle, h.config, pino({ level: "silent" }), actors.cli());
+const staffCtx = () => cliContext(h);
 beforeAll(async () => {
   h = await startSolusioHarness({ SOLUSIO_DEFAULT_LIMIT_GROUP: "", SOLUSIO_LIMIT_GROUPS: "[]" });
   h.runner.start();
   // Support, the narrowest role: the findings are for every member of staff to see.
-  await createStaffUser({
-    ctx: staffCtx(),
-    input: { email: "support@example.com", role: "support", password: "support password 1" },
-  });
-  staff = await ConsoleClient.logIn(h.server.url, "support@example.com", "support password 1");
+  staff = await supportConsole(h);
 }, 60_000);
 afterAll(async () => h?.close());
 

@@ -1,12 +1,13 @@
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemContext } from "../../src/app/database.ts";
-import { actors } from "../../src/kernel/actor.ts";
 import { callObservers, type SolusioCall } from "../../src/solusio/call-log.ts";
-import { createStaffUser } from "../../src/services/staff/staff-users.ts";
 import { reconcileSolusio } from "../../src/services/sync/reconcile.ts";
-import { ConsoleClient, textOf } from "../../src/web/console/customer-test-client.ts";
-import { type SolusioHarness, startSolusioHarness } from "../helpers/solusio-harness.ts";
+import { type ConsoleClient, textOf } from "../../src/web/console/customer-test-client.ts";
+import {
+  cliContext,
+  type SolusioHarness,
+  startSolusioHarness,
+  supportConsole,
+} from "../helpers/solusio-harness.ts";
 
 // The console's SolusIO page ran the whole doctor on every view, its `billing user ids` check included: a
 // read of every SolusIO user, a call per page of 15 (1,334 calls for 20,000 users, each view, each member of
@@ -15,15 +16,11 @@ import { type SolusioHarness, startSolusioHarness } from "../helpers/solusio-har
 
 let h: SolusioHarness;
 let staff: ConsoleClient;
-const staffCtx = () => systemContext(h.handle, h.config, pino({ level: "silent" }), actors.cli());
+const staffCtx = () => cliContext(h);
 
 beforeAll(async () => {
   h = await startSolusioHarness({ SOLUSIO_DEFAULT_LIMIT_GROUP: "", SOLUSIO_LIMIT_GROUPS: "[]" });
-  await createStaffUser({
-    ctx: staffCtx(),
-    input: { email: "support@example.com", role: "support", password: "support password 1" },
-  });
-  staff = await ConsoleClient.logIn(h.server.url, "support@example.com", "support password 1");
+  staff = await supportConsole(h);
 }, 60_000);
 afterAll(async () => h?.close());
 
