@@ -42,7 +42,7 @@ export const PORTAL_NAV: readonly NavItem[] = [
   { href: "/portal/profile", text: "Profile" },
 ];
 
-type PageExtra = Omit<PageData, "face" | "csrf" | "who"> & { title: string };
+export type PageExtra = Omit<PageData, "face" | "csrf" | "who"> & { title: string };
 
 /** Renders a page of `face` with its header (who is logged in), navigation and CSRF token. */
 function facePage(

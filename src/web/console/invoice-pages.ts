@@ -6,8 +6,8 @@ import { renderInvoice } from "../../billing/invoices/render-invoice.ts";
 import { resendInvoice } from "../../billing/invoices/resend-invoice.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
 import { listCurrencies } from "../../services/currencies/currencies.ts";
-import { money, staffPage } from "../page-kit.ts";
-import { walkPagerOf, walkQuery } from "./list-walk.ts";
+import { money } from "../page-kit.ts";
+import { filteredListPage, walkPagerOf, walkQuery } from "./list-walk.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { registerInvoiceActionPages } from "./invoice-action-pages.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
@@ -41,25 +41,11 @@ export function registerInvoicePages(app: FastifyInstance, deps: WebDeps): void 
       statuses: STATUSES,
       currencies: currencies.data.map((c) => c.code),
     };
-    try {
-      const page = await listInvoices({ ctx, input: { ...walkQuery(request), ...values } });
-      return staffPage(deps, request, reply, "console-invoice-list", {
-        ...data,
-        invoices: page.data.map(rowOf),
-        pager: walkPagerOf(request, page.meta),
-      });
-    } catch (error) {
-      const failure = formFailureOf(error, [...FILTERS]);
-      if (!failure) throw error;
-      return staffPage(
-        deps,
-        request,
-        reply,
-        "console-invoice-list",
-        { ...data, invoices: [], errors: failure.errors },
-        failure.status,
-      );
-    }
+    const page = { template: "console-invoice-list", data, filters: FILTERS, empty: { invoices: [] } };
+    return filteredListPage(deps, request, reply, page, async () => {
+      const found = await listInvoices({ ctx, input: { ...walkQuery(request), ...values } });
+      return { invoices: found.data.map(rowOf), pager: walkPagerOf(request, found.meta) };
+    });
   });
 
   app.get<{ Params: { id: string } }>("/console/invoices/:id", STAFF, (request, reply) =>

@@ -1,7 +1,9 @@
-import type { FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { KeysetPage } from "../../kernel/list-cursor.ts";
-import { pageQuery } from "../page-kit.ts";
+import { type PageExtra, pageQuery, staffPage } from "../page-kit.ts";
+import type { WebDeps } from "../web-deps.ts";
 import { queryText } from "./page-helpers.ts";
+import { formFailureOf } from "./pricing-form-kit.ts";
 
 // The console's long lists (invoices, customers) walk by cursor: "Next" carries the list's next_cursor, so
 // page 12,000 costs what page 2 does (an OFFSET read and dropped every row before it: 6.1 s on 600,495
@@ -80,4 +82,28 @@ export function numberedMeta(meta: KeysetPage<unknown>["meta"]): {
     total: meta.total ?? 0,
     last_page: meta.last_page ?? 1,
   };
+}
+
+/**
+ * A console list page with filters: `read` fetches the page's rows and pager; a filter the verb refuses (a 400,
+ * or a 409) renders the same page with `empty` rows and each message beside its field. Any other error goes to
+ * the page's error handler.
+ */
+export async function filteredListPage(
+  deps: WebDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: { template: string; data: PageExtra; filters: readonly string[]; empty: Record<string, unknown[]> },
+  read: () => Promise<Record<string, unknown>>,
+): Promise<FastifyReply> {
+  let rows: Record<string, unknown>;
+  try {
+    rows = await read();
+  } catch (error) {
+    const failure = formFailureOf(error, page.filters);
+    if (!failure) throw error;
+    const refused = { ...page.data, ...page.empty, errors: failure.errors };
+    return staffPage(deps, request, reply, page.template, refused, failure.status);
+  }
+  return staffPage(deps, request, reply, page.template, { ...page.data, ...rows });
 }

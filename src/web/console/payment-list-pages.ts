@@ -5,11 +5,10 @@ import type { Payment } from "../../billing/payments/payment-schemas.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
 import { MAX_QUERY_TEXT } from "../../kernel/clean-text.ts";
 import { currencyDisplays, listCurrencies } from "../../services/currencies/currencies.ts";
-import { money, paidOn, staffPage } from "../page-kit.ts";
+import { money, paidOn } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { walkPagerOf, walkQuery } from "./list-walk.ts";
+import { filteredListPage, walkPagerOf, walkQuery } from "./list-walk.ts";
 import { STAFF, queryText } from "./page-helpers.ts";
-import { formFailureOf } from "./pricing-form-kit.ts";
 
 // Every payment, newest first, filtered by what the payments API filters by (customer, invoice, method,
 // currency, the days received), walked by cursor as the invoice list is. Read-only: refunds stay on the
@@ -45,35 +44,24 @@ export function registerPaymentListPages(app: FastifyInstance, deps: WebDeps): v
       methods: COMMON_METHODS,
       timeZone: ctx.config.BILLING_TIME_ZONE,
     };
-    try {
-      const [page, displays] = await Promise.all([
+    const page = { template: "console-payment-list", data, filters: FILTERS, empty: { payments: [] } };
+    return filteredListPage(deps, request, reply, page, async () => {
+      const [found, displays] = await Promise.all([
         listPayments({ ctx, input: { ...walkQuery(request), ...values } }),
         currencyDisplays({ ctx, input: {} }),
       ]);
       const labels = await paymentLabels({
         ctx,
         input: {
-          customer_ids: page.data.map((p) => p.customer_id),
-          invoice_ids: page.data.flatMap((p) => (p.invoice_id ? [p.invoice_id] : [])),
+          customer_ids: found.data.map((p) => p.customer_id),
+          invoice_ids: found.data.flatMap((p) => (p.invoice_id ? [p.invoice_id] : [])),
         },
       });
-      return staffPage(deps, request, reply, "console-payment-list", {
-        ...data,
-        payments: page.data.map((p) => rowOf(p, displays, labels, ctx.config.BILLING_TIME_ZONE)),
-        pager: walkPagerOf(request, page.meta),
-      });
-    } catch (error) {
-      const failure = formFailureOf(error, [...FILTERS]);
-      if (!failure) throw error;
-      return staffPage(
-        deps,
-        request,
-        reply,
-        "console-payment-list",
-        { ...data, payments: [], errors: failure.errors },
-        failure.status,
-      );
-    }
+      return {
+        payments: found.data.map((p) => rowOf(p, displays, labels, ctx.config.BILLING_TIME_ZONE)),
+        pager: walkPagerOf(request, found.meta),
+      };
+    });
   });
 }
 
