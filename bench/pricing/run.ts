@@ -10,6 +10,7 @@ import { openDatabase } from "../../src/db/open-database.ts";
 import { readProcessStat } from "../process-cpu.ts";
 import { startAdminWrites } from "./admin-writes.ts";
 import { seedCustomers } from "./seed-customers.ts";
+import { openSlowPathProbe } from "./slow-path-probe.ts";
 
 // GetTokenPricing under load over loopback, against a bare node:http baseline measured in the same run with
 // the same tool and settings. Prints req/s and p99 for both and `ratio: X` = tokenbill ÷ baseline req/s.
@@ -127,6 +128,8 @@ async function main() {
   await seedCustomers(handle.db, CUSTOMERS);
   await handle.close();
 
+  // Opened before the rounds: finding the function in the node binary costs a few seconds of CPU.
+  const slowPath = openSlowPathProbe();
   const children: ChildProcess[] = [];
   try {
     const tokenbill = await startChild(
@@ -292,6 +295,18 @@ async function main() {
         `tokenbill's CPU under the load (from /proc): ${median(measured.map((c) => c.answerUs)).toFixed(1)} µs an answer, ${median(measured.map((c) => c.writeMs)).toFixed(2)} ms an admin write beyond the answers (rounds ${Math.min(...measured.map((c) => c.writeMs)).toFixed(2)}–${Math.max(...measured.map((c) => c.writeMs)).toFixed(2)})\n`,
       );
     }
+    // After the rounds, so that the probe's traps (a few µs each, when the slow path is taken) touch no ratio.
+    if ("probe" in slowPath) {
+      const { result, calls } = await slowPath.probe.count(tokenbill.child.pid!, () =>
+        load(tokenbill.port, true, 2),
+      );
+      const perAnswer = result.total > 0 ? calls / result.total : 0;
+      process.stdout.write(
+        `V8's nextTick slow path (Runtime_DefineKeyedOwnPropertyInLiteral, by uprobe): ${calls} calls over ${result.total} answers, ${perAnswer.toFixed(2)} an answer${perAnswer >= 1 ? ' — SLOW PATH TAKEN (docs/performance.md, "A first start\'s compile")' : ""}\n`,
+      );
+    } else {
+      process.stdout.write(`V8's nextTick slow path: not counted (${slowPath.unavailable})\n`);
+    }
     process.stdout.write(`ratio: ${of((r) => r.tb.rps / r.base.rps).toFixed(3)}\n`);
     process.stdout.write(
       `ratio with admin writes (against the baseline with the same writes): ${of((r) => r.busy.rps / r.baseBusy.rps).toFixed(3)}\n`,
@@ -308,6 +323,7 @@ async function main() {
       `what the writes leave of each server's rate (with ÷ without): tokenbill ${of((r) => r.busy.rps / r.tb.rps).toFixed(3)}, bare server ${of((r) => r.baseBusy.rps / r.base.rps).toFixed(3)}\n`,
     );
   } finally {
+    if ("probe" in slowPath) slowPath.probe.close();
     await Promise.all(children.map(stopChild));
     rmSync(dataDir, { recursive: true, force: true });
     if (databaseUrl) {
