@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildOpenApi } from "../../src/http/openapi.ts";
 import { leftOutRoutes } from "../../src/http/openapi-other-routes.ts";
 import { adminRoutes } from "../../src/http/server.ts";
-import { docFiles, withoutFences } from "./markdown.ts";
+import { docFiles, namedRoutes, shape, withoutFences } from "./markdown.ts";
 
 // Every route of tokenbill's HTTP API the docs name (`POST /api/v1/billing-runs`, or a path in a code span)
 // is in the OpenAPI document, which src/http/openapi-routes.db.test.ts holds to the server's route table, or
@@ -14,9 +14,6 @@ const SOLUSIO_DOCS = new Set(["docs/emulator.md", "docs/solusio-api.md"]);
 const docs = docFiles().filter((doc) => !SOLUSIO_DOCS.has(doc.path));
 const openapi = buildOpenApi(adminRoutes) as { paths: Record<string, Record<string, unknown>> };
 
-/** A path with each parameter as `{}`, so `/customers/{id}`, `/customers/:id` and `/customers/{customer}` agree. */
-const shape = (path: string) => path.replace(/\/+$/, "").replace(/:\w+|\{[^}]*\}/g, "{}");
-
 const described = new Set(
   Object.entries(openapi.paths).flatMap(([path, methods]) =>
     Object.keys(methods).map((method) => `${method.toUpperCase()} ${shape(path)}`),
@@ -25,13 +22,6 @@ const described = new Set(
 const leftOut = leftOutRoutes("/solusio/api").flatMap((route) =>
   route.methods.map((method) => `${method} ${route.url}`),
 );
-
-/** `METHOD /path` in prose, tables and shell lines: `POST /api/v1/customers/{id}/sso`, `GET /healthz`. */
-function namedRoutes(text: string): string[] {
-  return [...text.matchAll(/\b(GET|HEAD|POST|PUT|PATCH|DELETE)[ `]+(\/[\w{}:./?&=-]*)/g)].map(
-    (m) => `${m[1]} ${m[2]!.replace(/[.]+$/, "")}`,
-  );
-}
 
 /** The console's and the portal's pages are left out of the document as a whole (console.md, portal.md). */
 const isPage = (path: string) => /^\/(console|portal)(\/|$)/.test(path);

@@ -81,3 +81,13 @@ export function keyedRows(text: string): { key: string; cells: string[] }[] {
       return [{ key: m[1]!, cells }];
     });
 }
+
+/** `METHOD /path` in prose, tables and shell lines: `POST /api/v1/customers/{id}/sso`, `GET /healthz`. */
+export function namedRoutes(text: string): string[] {
+  return [...text.matchAll(/\b(GET|HEAD|POST|PUT|PATCH|DELETE)[ `]+(\/[\w{}:./?&=-]*)/g)].map(
+    (m) => `${m[1]} ${m[2]!.replace(/[.]+$/, "")}`,
+  );
+}
+
+/** A path with each parameter as `{}`, so `/customers/{id}`, `/customers/:id` and `/customers/{customer}` agree. */
+export const shape = (path: string) => path.replace(/\/+$/, "").replace(/:\w+|\{[^}]*\}/g, "{}");
