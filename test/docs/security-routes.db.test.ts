@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RouteEntry } from "../../src/http/access.ts";
+import { buildOpenApi } from "../../src/http/openapi.ts";
+import { adminRoutes } from "../../src/http/server.ts";
+import { createTestDatabase } from "../helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../helpers/test-server.ts";
+import type { DatabaseHandle } from "../../src/db/open-database.ts";
+import { codeSpans, docFiles } from "./markdown.ts";
+
+// docs/security.md's table of who may call what against the routes the server registers, each with the access
+// access.ts decides from (its live route table, not a list kept here): a route answered without a credential
+// that no row marked `public` names fails, and so does a route a row names whose access is not the row's.
+// Until 2026-12-06 the table named none of the seven login pages, which are public, but as "public themselves".
+// The OpenAPI document's public operations (api.md's credential "none") are held to the same table.
+
+const PRICING_PATH = "/billing/pricing";
+
+let handle: DatabaseHandle;
+let server: TestServer;
+let routes: RouteEntry[];
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  // Another path than the default, so that `<PRICING_PATH>` in the table is read as the setting.
+  server = await startTestServer(handle.db, { PRICING_PATH });
+  routes = server.app.routeTable;
+});
+afterAll(async () => {
+  await server?.close();
+  await handle?.close();
+});
+
+interface Row {
+  /** `METHOD /path`, or `* /path` for a bare path: every method the server has for it. */
+  routes: string[];
+  access: string[];
+  line: string;
+}
+
+const ACCESS = new Set(["public", "admin", "staff", "customer"]);
+
+/** The rows of the table under "Who may call what": the routes of the first cell, the access of the last. */
+function tableRows(text: string, pricingPath: string): Row[] {
+  const section = text.split(/^## /m).find((s) => s.startsWith("Who may call what"));
+  if (section === undefined) throw new Error('docs/security.md has no section "Who may call what"');
+  const lines = section.split("\n").filter((line) => /^\|/.test(line) && !/^\|[-| ]+\|$/.test(line));
+  return lines.slice(1).map((line) => {
+    const cells = line.split(/(?<!\\)\|/).slice(1, -1);
+    const routesNamed = codeSpans(cells[0] ?? "").flatMap((span) => {
+      const spelled = span.replace("<PRICING_PATH>", pricingPath).split("?")[0]!;
+      // `/console/…` names a group, not a route.
+      if (spelled.includes("…")) return [];
+      const withMethod = /^(GET|HEAD|POST|PUT|PATCH|DELETE) (\/\S*)$/.exec(spelled);
+      if (withMethod) return [`${withMethod[1]} ${withMethod[2]}`];
+      return /^\/\S*$/.test(spelled) ? [`* ${spelled}`] : [];
+    });
+    const access = codeSpans(cells.at(-1) ?? "").filter((span) => ACCESS.has(span));
+    return { routes: routesNamed, access, line };
+  });
+}
+
+const routeKey = (r: RouteEntry) => `${r.method} ${r.url}`;
+const securityDoc = () => docFiles().find((doc) => doc.path === "docs/security.md")!.text;
+
+/** Whether `name` (`GET /healthz`, `* /console/login`) names the route; a HEAD is named by its GET. */
+function names(name: string, route: RouteEntry): boolean {
+  const [method, path] = name.split(" ") as [string, string];
+  if (path !== route.url) return false;
+  return method === "*" || method === route.method || (route.method === "HEAD" && method === "GET");
+}
+
+describe("docs/security.md's table of who may call what", () => {
+  it("reads routes and access from the rows", () => {
+    const text = [
+      "## Who may call what",
+      "",
+      "| route | who | credential | access |",
+      "|---|---|---|---|",
+      "| `GET /healthz`, `POST <PRICING_PATH>` | anyone | none | `public` |",
+      "| `/console/login`, `/console/…` | staff | none | `public` |",
+      "| every other route (`/api/v1/…`) | automation | a key | `admin` |",
+      "",
+      "## Next",
+    ].join("\n");
+    expect(tableRows(text, "/p").map(({ routes, access }) => ({ routes, access }))).toEqual([
+      { routes: ["GET /healthz", "POST /p"], access: ["public"] },
+      { routes: ["* /console/login"], access: ["public"] },
+      { routes: [], access: ["admin"] },
+    ]);
+  });
+
+  it("names every route served without a credential in a row marked public", () => {
+    const rows = tableRows(securityDoc(), PRICING_PATH);
+    const publicNames = rows.filter((row) => row.access.includes("public")).flatMap((row) => row.routes);
+    const served = routes.filter((r) => r.access === "public");
+    expect(served.length).toBeGreaterThan(10);
+    const missing = served.filter((r) => !publicNames.some((name) => names(name, r))).map(routeKey);
+    expect(missing).toEqual([]);
+  });
+
+  it("gives each route it names the access the server decides for it", () => {
+    const rows = tableRows(securityDoc(), PRICING_PATH).filter((row) => row.routes.length > 0);
+    expect(rows.length).toBeGreaterThan(5);
+    const wrong = rows.flatMap((row) => {
+      if (row.access.length === 0)
+        return [`${row.line}: no access (\`public\`, \`admin\`, …) in its last cell`];
+      return row.routes.flatMap((name) => {
+        const matched = routes.filter((r) => names(name, r));
+        if (matched.length === 0) return [`${name}: no such route`];
+        return matched
+          .filter((r) => !row.access.includes(r.access))
+          .map((r) => `${routeKey(r)}: ${r.access}, not ${row.access.join(" or ")}`);
+      });
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('agrees with the OpenAPI document on which operations need no credential (api.md\'s "none")', () => {
+    const doc = buildOpenApi(adminRoutes) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    const disagree = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).flatMap(([method, op]) => {
+        const url = path.replace(/\{(\w+)\}/g, ":$1");
+        const route = routes.find((r) => r.method === method.toUpperCase() && r.url === url);
+        const documentedPublic = Array.isArray(op.security) && op.security.length === 0;
+        if (route === undefined) return [`${method} ${path}: not served`];
+        return documentedPublic === (route.access === "public")
+          ? []
+          : [`${method} ${path}: ${route.access}, documented ${documentedPublic ? "public" : "with a key"}`];
+      }),
+    );
+    expect(disagree).toEqual([]);
+  });
+});
