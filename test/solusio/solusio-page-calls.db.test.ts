@@ -70,6 +70,14 @@ describe("the console's SolusIO page", () => {
     // One page of users is the database binding's check (identifySolusio), whatever their number.
     expect(userLists(many)).toHaveLength(1);
     expect(many.length).toBe(few.length);
+    // Each read once: the doctor's plan of setup is the setup card's too (it was planned again, 8 calls).
+    expect(many.map((c) => `${c.method} ${c.path}`).sort()).toEqual([
+      "GET account",
+      "GET limit_groups",
+      "GET plans",
+      "GET settings",
+      "GET users",
+    ]);
   });
 
   it("says when no reconciliation has looked, then what the last one found and when", async () => {

@@ -86,6 +86,11 @@ export async function runDoctor(deps: {
    * what the last reconciliation stored, with its date, and calls nothing (the console's page).
    */
   billingUserIds?: BillingUserIdsSource;
+  /**
+   * Given setup's plan when doctor could make all of it (settings, limit groups and plans read): the console
+   * shows it as its setup card instead of planning again (three more calls to SolusIO on each view).
+   */
+  planned?: (report: SetupReport) => void;
 }): Promise<DoctorCheck[]> {
   const { api, config } = deps;
   const checks: DoctorCheck[] = [];
@@ -140,6 +145,9 @@ export async function runDoctor(deps: {
   } catch (error) {
     setupError = error;
   }
+  // A plan made without one of its reads is not setup's plan: a failed read stood in for as nothing.
+  if (report && settings && unread.limitGroups === undefined && unread.plans === undefined)
+    deps.planned?.(report);
   const notChecked = (name: string, what: string, error: unknown) =>
     failed(name, `not checked: ${what}: ${(error as Error).message}`, error);
 

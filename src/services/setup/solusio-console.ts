@@ -7,7 +7,7 @@ import { defineVerb, NoInput } from "../../kernel/verb.ts";
 import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 import { requireSolusio } from "../sync/require-solusio.ts";
 import { type DoctorCheck, runDoctor } from "./doctor.ts";
-import { applySetup, planSetup } from "./plan-setup.ts";
+import { applySetup, planSetup, type SetupReport } from "./plan-setup.ts";
 
 // The SolusIO side as the console asks for it: the same doctor and setup as `tokenbill solusio doctor` and
 // `tokenbill solusio setup --apply`, behind the staff roles (reading is for every role, applying for admins).
@@ -31,23 +31,36 @@ export interface SetupStatus {
   manual_steps: string[];
 }
 
+export interface SolusioDoctorView {
+  checks: DoctorCheck[];
+  /** Setup's plan from the doctor's own reads; absent when doctor could not read all it needs. */
+  setup?: SetupStatus;
+}
+
 /**
  * The console's doctor: every check of `tokenbill solusio doctor`, but `billing user ids` as the last
  * reconciliation stored it. Walked on each view, it cost a call per 15 SolusIO users (1,334 for 20,000),
- * for every member of staff who opened or refreshed the page.
+ * for every member of staff who opened or refreshed the page. Setup's plan is the one doctor made to compare
+ * the setup items: planned again, it read settings, limit groups and plans a second time (until 2026-12-06).
  */
-export const solusioDoctor = defineVerb(NoInput, async ({ ctx }): Promise<DoctorCheck[]> => {
+export const solusioDoctor = defineVerb(NoInput, async ({ ctx }): Promise<SolusioDoctorView> => {
   await requireStaffRole(ctx, ...READ_ROLES);
-  return runDoctor({ ...doctorDeps(ctx), billingUserIds: "stored" });
-});
-
-export const solusioSetupStatus = defineVerb(NoInput, async ({ ctx }): Promise<SetupStatus> => {
-  await requireStaffRole(ctx, ...READ_ROLES);
-  const report = await planSetup(doctorDeps(ctx));
+  let report: SetupReport | undefined;
+  const checks = await runDoctor({
+    ...doctorDeps(ctx),
+    billingUserIds: "stored",
+    planned: (planned) => {
+      report = planned;
+    },
+  });
+  if (!report) return { checks };
   return {
-    steps: report.steps.map(({ key, summary }) => ({ key, summary })),
-    warnings: report.warnings,
-    manual_steps: report.manualSteps,
+    checks,
+    setup: {
+      steps: report.steps.map(({ key, summary }) => ({ key, summary })),
+      warnings: report.warnings,
+      manual_steps: report.manualSteps,
+    },
   };
 });
 

@@ -1,12 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { isServiceError } from "../../kernel/errors.ts";
 import type { DoctorCheck } from "../../services/setup/doctor.ts";
-import {
-  applySolusioSetup,
-  type SetupStatus,
-  solusioDoctor,
-  solusioSetupStatus,
-} from "../../services/setup/solusio-console.ts";
+import { applySolusioSetup, type SetupStatus, solusioDoctor } from "../../services/setup/solusio-console.ts";
 import { listCarrierFindings } from "../../services/sync/carrier-findings.ts";
 import { staffPage, when } from "../page-kit.ts";
 import { readableTimes } from "../page-time.ts";
@@ -36,10 +31,8 @@ export function registerSolusioPages(app: FastifyInstance, deps: WebDeps): void 
     // What the last reconciliation found is stored: shown even when SolusIO cannot be asked now.
     const findings = await listCarrierFindings({ ctx, input: {} });
     try {
-      checks = await solusioDoctor({ ctx, input: {} });
-      // The doctor stops early when SolusIO cannot be reached or read; setup can only be planned after.
-      if (checks.every((c) => c.name !== "connection" || c.ok))
-        setup = await solusioSetupStatus({ ctx, input: {} });
+      // Setup's plan comes with the doctor's checks, from the same reads: none when SolusIO could not be read.
+      ({ checks, setup } = await solusioDoctor({ ctx, input: {} }));
     } catch (error) {
       if (!isServiceError(error) || error.code !== "UPSTREAM_UNAVAILABLE") throw error;
       problem = error.message;
