@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callObservers, type SolusioCall } from "../../src/solusio/call-log.ts";
+import { storedBillingIdCheck } from "../../src/services/setup/billing-id-check.ts";
 import { reconcileSolusio } from "../../src/services/sync/reconcile.ts";
 import { type ConsoleClient, textOf } from "../../src/web/console/customer-test-client.ts";
 import {
@@ -83,6 +84,30 @@ describe("the console's SolusIO page", () => {
   it("says when no reconciliation has looked, then what the last one found and when", async () => {
     const before = await staff.get("/console/solusio");
     expect(checkShown(before.text)).toBe("not checked yet: no reconciliation has read SolusIO's users");
+    // Not checked is neither a pass nor a failure: a warning with what checks it, not counted as failing.
+    expect(textOf(before.text, "billing-user-ids-result")).toBe("not checked yet");
+    expect(textOf(before.text, "billing-user-ids-fix")).toBe(
+      "the scheduled reconciliation (RECONCILE_INTERVAL_MS, every 60 minutes) checks it; or run `tokenbill solusio reconcile` now",
+    );
+    const failingRows = before.text.split('<span class="badge bad">failing</span>').length - 1;
+    expect(textOf(before.text, "doctor-h")).toBe(
+      failingRows > 0 ? `Doctor ${failingRows} failing` : "Doctor",
+    );
+    expect(before.text).toContain('<span class="badge warn">1 not checked yet</span>');
+    // The API's stored mode says the same: ok (nothing found wrong) and not checked.
+    const api = await h.server.api("GET", "/api/v1/solusio/doctor?billing_user_ids=stored");
+    expect(api.status).toBe(200);
+    expect(api.body.data.find((c: { name: string }) => c.name === "billing user ids")).toEqual({
+      name: "billing user ids",
+      ok: true,
+      not_checked: true,
+      detail: "not checked yet: no reconciliation has read SolusIO's users",
+      fix: "the scheduled reconciliation (RECONCILE_INTERVAL_MS, every 60 minutes) checks it; or run `tokenbill solusio reconcile` now",
+    });
+    // With no reconciliation scheduled, only the command checks it.
+    expect((await storedBillingIdCheck(h.db, 0)).fix).toBe(
+      "no reconciliation is scheduled (RECONCILE_INTERVAL_MS=0): run `tokenbill solusio reconcile`",
+    );
 
     const reconcile = () =>
       reconcileSolusio(

@@ -67,7 +67,16 @@ export const solusioRoutes = [
     // Each call to SolusIO is a row of the call log.
     writes: true,
     response: z.array(
-      z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), fix: z.string().optional() }),
+      z.object({
+        name: z.string(),
+        ok: z.boolean(),
+        not_checked: z.literal(true).optional().meta({
+          description:
+            "neither passed nor failed: nothing has looked yet (billing user ids with billing_user_ids=stored before any reconciliation); ok is true and fix says what checks it",
+        }),
+        detail: z.string(),
+        fix: z.string().optional(),
+      }),
     ),
     handler: ({ ctx, query }) => {
       const { connection } = requireSolusio(ctx);

@@ -28,6 +28,11 @@ export const DoctorQuery = z
 export interface DoctorCheck {
   name: string;
   ok: boolean;
+  /**
+   * Neither passed nor failed: nothing has looked yet (`billing user ids` from what no reconciliation has stored
+   * yet). Comes with `ok: true`, nothing being found wrong, and a `fix` that says what checks it.
+   */
+  not_checked?: true;
   detail: string;
   fix?: string;
 }
@@ -219,7 +224,7 @@ export async function runDoctor(deps: {
   // As many pages at once as the job runner runs syncs (JOB_CONCURRENCY), which SolusIO takes already.
   checks.push(
     deps.billingUserIds === "stored"
-      ? await storedBillingIdCheck(deps.db)
+      ? await storedBillingIdCheck(deps.db, config.RECONCILE_INTERVAL_MS)
       : await billingIdCheck(deps.db, api, {
           atOnce: config.JOB_CONCURRENCY,
           ...(deps.usersProgress ? { progress: deps.usersProgress } : {}),

@@ -46,6 +46,8 @@ export function registerSolusioPages(app: FastifyInstance, deps: WebDeps): void 
         ...(c.fix === undefined ? {} : { fix: readableTimes(c.fix) }),
       })),
       failing: checks.filter((c) => !c.ok).length,
+      // Neither passing nor failing (billing user ids before any reconciliation): a warning of their own.
+      notChecked: checks.filter((c) => c.not_checked).length,
       findings: findings.map((f) => ({
         ...f,
         firstSeen: when(f.first_seen_at),
