@@ -51,11 +51,38 @@ export function creditNoteLayout(
       })),
       { label: "Total credited", value: money(doc.total), strong: true },
     ],
-    notes: [
-      `Reason: ${doc.reason}`,
-      doc.settlement === "refund"
-        ? `What you had paid of this amount is refunded to you; the rest lowers what is due on invoice ${doc.invoiceNumber}.`
-        : `This amount lowers what is due on invoice ${doc.invoiceNumber}; what you had already paid of it is kept as credit for your next invoices.`,
-    ],
+    notes: [`Reason: ${doc.reason}`, creditNoteOutcome(doc, money)].filter((n) => n !== ""),
   };
+}
+
+/**
+ * Where the credit note's total went, in the words of its PDF, HTML and mail, as it stands when the document is
+ * made (it is rendered anew on each download and mail): one part reads without a figure, several name each.
+ * Until 2026-12-06 a note settled as a refund read "is refunded to you" whatever happened: a card refund the
+ * provider had not made yet (the amount held meanwhile), one that failed (kept as credit), or a payment no
+ * refund could return (kept as credit from the start). A pending refund's sentence says both ways it can end,
+ * so a mail read after the provider settled it is still true.
+ */
+export function creditNoteOutcome(doc: CreditNoteDocument, money: (minor: bigint) => string): string {
+  const s = doc.settled;
+  const failedKept = s.refundFailed - s.refundFailedPaidInvoices;
+  const kept = doc.total - s.takenOff - s.refunded - s.refundPending - s.refundFailed;
+  const parts = (
+    [
+      [s.takenOff, `lowers what is due on invoice ${doc.invoiceNumber}`],
+      [s.refunded, "has been refunded to you"],
+      [
+        s.refundPending,
+        "is being refunded to the card you paid with; until the card's refund is made it is held on your account and pays no invoice, and if it cannot be made it is kept as credit that pays your next invoices",
+      ],
+      [
+        failedKept,
+        "could not be refunded to your card, so it is kept as credit on your account and pays your next invoices",
+      ],
+      [s.refundFailedPaidInvoices, "could not be refunded to your card, so it paid your open invoices"],
+      [kept, "is kept as credit on your account and pays your next invoices"],
+    ] as const
+  ).filter(([amount]) => amount > 0n);
+  if (parts.length === 1) return `This amount ${parts[0]![1]}.`;
+  return parts.map(([amount, what]) => `${money(amount)} of it ${what}.`).join(" ");
 }

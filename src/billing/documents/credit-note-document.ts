@@ -1,5 +1,5 @@
 import type { CurrencyDisplay } from "../../domain/money.ts";
-import type { InvoiceDocument } from "./invoice-document.ts";
+import type { InvoiceDocument, InvoiceDocumentCreditNote } from "./invoice-document.ts";
 
 /**
  * The view model of a credit note (billing-rules §7): finished figures in minor units, like
@@ -14,6 +14,13 @@ export interface CreditNoteDocument {
   reason: string;
   /** What became of the part of the total the invoice had already been paid: credit, or a refund. */
   settlement: "credit" | "refund";
+  /**
+   * Where the total went, as it stands when the document is made (the invoice's renderings read the same,
+   * credit-note-settlements.ts): taken off the invoice, refunded, a card refund pending or failed; the rest is
+   * kept as the customer's credit. The note is rendered anew on each download and mail, so its words say
+   * what is true then, not what was meant at issue.
+   */
+  settled: CreditNoteSettled;
   seller: InvoiceDocument["seller"];
   customer: InvoiceDocument["customer"];
   currency: CurrencyDisplay;
@@ -23,3 +30,6 @@ export interface CreditNoteDocument {
   taxes: { label: string; rate: string; amount: bigint }[];
   total: bigint;
 }
+
+/** A credit note's settlement parts (InvoiceDocumentCreditNote without its number and total). */
+export type CreditNoteSettled = Omit<Required<InvoiceDocumentCreditNote>, "number" | "total">;

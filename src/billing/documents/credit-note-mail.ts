@@ -1,4 +1,5 @@
 import { formatMinorNamed } from "../../domain/money.ts";
+import { creditNoteOutcome } from "./credit-note-content.ts";
 import type { CreditNoteDocument } from "./credit-note-document.ts";
 import { escapeHtml } from "./html-escape.ts";
 import { type InvoiceEmail, pdfFilename } from "./invoice-mail.ts";
@@ -7,13 +8,11 @@ import { type InvoiceEmail, pdfFilename } from "./invoice-mail.ts";
 export function buildCreditNoteEmail(doc: CreditNoteDocument, pdf: Buffer, from: string): InvoiceEmail {
   // Named as the subject names it (formatMinorNamed): a bare "1.08" says no currency.
   const total = formatMinorNamed(doc.total, doc.currency);
-  const outcome =
-    doc.settlement === "refund"
-      ? "What you had already paid of it is refunded to you."
-      : "What you had already paid of it is kept as credit for your next invoices.";
+  // Where the amount went as the mail is made, the PDF's words (credit-note-content.ts), each figure named.
+  const outcome = creditNoteOutcome(doc, (minor) => formatMinorNamed(minor, doc.currency));
   const paragraphs = [
     `Dear ${doc.customer.name},`,
-    `Please find attached credit note ${doc.number} for ${total} on invoice ${doc.invoiceNumber}. ${outcome}`,
+    `Please find attached credit note ${doc.number} for ${total} on invoice ${doc.invoiceNumber}. ${outcome}`.trimEnd(),
     `Reason: ${doc.reason}`,
     `Questions about this credit note: ${doc.seller.email}`,
     doc.seller.name,

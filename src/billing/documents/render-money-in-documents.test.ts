@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildCreditNoteEmail } from "./credit-note-mail.ts";
+import type { CreditNoteSettled } from "./credit-note-document.ts";
 import { creditNoteDocument, workedExampleStatement } from "./fixtures/money-in-documents.ts";
 import { renderCreditNoteHtml, renderCreditNotePdf } from "./render-credit-note.ts";
 import { renderStatementHtml, renderStatementPdf } from "./render-statement.ts";
@@ -102,13 +103,13 @@ describe("credit note documents", () => {
     expect(text).toContain("State Tax (2%) $0.02");
     expect(text).toContain("Total credited $1.08");
     expect(text).toContain("Reason: Server web-1 was unreachable for six hours");
-    expect(text).toContain("kept as credit");
+    expect(text).toContain("This amount lowers what is due on invoice INV-2026-000001.");
   });
 
-  it("says a refund when the note was settled by refund, in HTML too", () => {
-    const html = renderCreditNoteHtml({ ...creditNoteDocument, settlement: "refund" });
+  it("says a refund that was made when the note was settled by refund, in HTML too", () => {
+    const html = renderCreditNoteHtml({ ...creditNoteDocument, settlement: "refund", settled: refundedAll });
     expect(html).toContain("<h1>Credit note</h1>");
-    expect(html).toContain("is refunded to you");
+    expect(html).toContain("This amount has been refunded to you.");
     expect(html).toContain('<th scope="row">Total credited</th><td>$1.08</td>');
     expect(html).toMatch(/<link rel="icon" href="data:image\/svg\+xml,[^"]*">/);
   });
@@ -145,6 +146,77 @@ describe("credit note documents", () => {
     );
     expect(mail.subject).toBe(
       "Credit note CN-2026-000001 from Example Hosting Ltd: 1.08 SEK on invoice INV-2026-000001",
+    );
+  });
+});
+
+/** A note's settlement parts: nothing taken off, refunded, pending or failed unless given. */
+const settledAs = (parts: Partial<CreditNoteSettled>): CreditNoteSettled => ({
+  takenOff: 0n,
+  refunded: 0n,
+  refundPending: 0n,
+  refundFailed: 0n,
+  refundFailedPaidInvoices: 0n,
+  ...parts,
+});
+const refundedAll = settledAs({ refunded: 108n });
+
+// Until 2026-12-06 a credit note settled as a refund read "What you had paid of this amount is refunded to you"
+// in its PDF, HTML and mail, whatever became of the refund. Each way it can stand has its own words, with the
+// figures when the note went more than one way; the mail says what the PDF says.
+describe("credit note words: where its amount went when the document is made", () => {
+  const refundNote = { ...creditNoteDocument, settlement: "refund" as const };
+  const words = (settled: CreditNoteSettled) => {
+    const doc = { ...refundNote, settled };
+    const mail = buildCreditNoteEmail(doc, Buffer.from("%PDF-"), "b@x.test");
+    return { html: renderCreditNoteHtml(doc), mail: mail.text };
+  };
+  const pendingWords =
+    "is being refunded to the card you paid with; until the card's refund is made it is held on your account and pays no invoice, and if it cannot be made it is kept as credit that pays your next invoices.";
+
+  it.each([
+    ["a card refund pending", settledAs({ refundPending: 108n }), `This amount ${pendingWords}`],
+    [
+      "a card refund that failed",
+      settledAs({ refundFailed: 108n }),
+      "This amount could not be refunded to your card, so it is kept as credit on your account and pays your next invoices.",
+    ],
+    [
+      "a card refund the bank sent back, which paid open invoices",
+      settledAs({ refundFailed: 108n, refundFailedPaidInvoices: 108n }),
+      "This amount could not be refunded to your card, so it paid your open invoices.",
+    ],
+    [
+      "a payment no refund could return (paid by credit)",
+      settledAs({}),
+      "This amount is kept as credit on your account and pays your next invoices.",
+    ],
+    [
+      "a refund made (bank transfer, or the card's settled)",
+      refundedAll,
+      "This amount has been refunded to you.",
+    ],
+  ])("%s", (_, settled, sentence) => {
+    const { html, mail } = words(settled);
+    expect(html).toContain(sentence.replaceAll("'", "&#39;"));
+    expect(mail).toContain(sentence);
+    expect(`${html}${mail}`).not.toContain("is refunded to you");
+  });
+
+  it("names each part's figure when the note went more than one way", () => {
+    const { html, mail } = words(
+      settledAs({ takenOff: 8n, refunded: 30n, refundPending: 50n, refundFailed: 20n }),
+    );
+    expect(html).toContain(
+      `$0.08 of it lowers what is due on invoice INV-2026-000001. $0.30 of it has been refunded to you. $0.50 of it ${pendingWords.replaceAll("'", "&#39;")} $0.20 of it could not be refunded to your card, so it is kept as credit on your account and pays your next invoices.`,
+    );
+    expect(mail).toContain("$0.50 of it is being refunded to the card you paid with");
+  });
+
+  it("says a settled-as-credit note's paid part is kept as credit, beside what it took off", () => {
+    const doc = { ...creditNoteDocument, settled: settledAs({ takenOff: 58n }) };
+    expect(renderCreditNoteHtml(doc)).toContain(
+      "$0.58 of it lowers what is due on invoice INV-2026-000001. $0.50 of it is kept as credit on your account and pays your next invoices.",
     );
   });
 });

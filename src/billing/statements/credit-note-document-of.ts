@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { CreditNoteDocument } from "../documents/credit-note-document.ts";
 import { readInvoice } from "../invoices/get-invoice.ts";
+import { invoiceCreditNoteSettlements } from "../credit-notes/credit-note-settlements.ts";
 import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
 import type { Tx } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
@@ -32,6 +33,12 @@ export async function creditNoteDocumentOf(
   if (!taxes.success || !lines.success) {
     throw new ServiceError("INTERNAL", `credit note ${id} has taxes or lines in an unknown shape`);
   }
+  // Read as the invoice's renderings read its notes, so the two documents never tell it apart.
+  const settled = (await invoiceCreditNoteSettlements(db, note.invoice_id)).find(
+    (n) => n.number === note.number,
+  );
+  if (!settled)
+    throw new ServiceError("INTERNAL", `credit note ${id} is missing from its invoice's settlements`);
   const invoiceLine = (position: number | undefined) => invoice.lines?.find((l) => l.position === position);
   return {
     number: note.number,
@@ -39,6 +46,13 @@ export async function creditNoteDocumentOf(
     invoiceNumber: invoice.number ?? invoice.id,
     reason: note.reason,
     settlement: note.settlement,
+    settled: {
+      takenOff: settled.takenOff,
+      refunded: settled.refunded,
+      refundPending: settled.refundPending,
+      refundFailed: settled.refundFailed,
+      refundFailedPaidInvoices: settled.refundFailedPaidInvoices,
+    },
     seller,
     customer: { id: invoice.customer_id, ...invoice.customer },
     currency: currencyDisplayOf(invoice.currency),
