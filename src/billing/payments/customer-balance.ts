@@ -4,7 +4,8 @@ import { defineVerb } from "../../kernel/verb.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
 import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
 import { requireReadAccess } from "../../services/staff/staff-roles.ts";
-import { customerBalance, customerCredit } from "../ledger/ledger.ts";
+import { customerBalance } from "../ledger/ledger.ts";
+import { customerCreditHeld } from "./spendable-credit.ts";
 import { fieldError } from "./field-error.ts";
 
 export interface CustomerBalance {
@@ -14,6 +15,8 @@ export interface CustomerBalance {
   balance: bigint;
   /** Credit the customer holds: paid in and not yet used or refunded. */
   credit: bigint;
+  /** Of credit, what credit notes' pending card refunds hold (the statement's credit_held): it pays no invoice. */
+  creditHeld: bigint;
 }
 
 /**
@@ -30,9 +33,9 @@ export const getCustomerBalance = defineVerb(IdParams, async ({ ctx, input }): P
     .where("customer.id", "=", input.id)
     .executeTakeFirst();
   if (!customer) throw fieldError("NOT_FOUND", "customer_id", `customer ${input.id} not found`);
-  const [balance, credit] = await Promise.all([
+  const [balance, { credit, held }] = await Promise.all([
     customerBalance(ctx.db, input.id, customer.code),
-    customerCredit(ctx.db, input.id, customer.code),
+    customerCreditHeld(ctx.db, input.id, customer.code),
   ]);
-  return { currency: currencyDisplayOf(customer), balance, credit };
+  return { currency: currencyDisplayOf(customer), balance, credit, creditHeld: held };
 });

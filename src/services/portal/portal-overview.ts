@@ -1,4 +1,5 @@
-import { customerBalance, customerCredit } from "../../billing/ledger/ledger.ts";
+import { customerBalance } from "../../billing/ledger/ledger.ts";
+import { customerCreditHeld } from "../../billing/payments/spendable-credit.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
 import { currencyDisplayOf } from "../currencies/currencies.ts";
@@ -15,7 +16,13 @@ export interface PortalOverview {
   balance: bigint;
   /** Σ amounts due of issued, unpaid invoices in the customer's currency. */
   amount_due: bigint;
+  /** All the customer's credit (counted in balance). */
   credit: bigint;
+  /**
+   * Of credit, what credit notes' pending card refunds hold: on its way back to the card, it pays no invoice
+   * (the statement's credit_held, read by the same function). credit − credit_held pays the next invoices.
+   */
+  credit_held: bigint;
   unpaid: { id: string; number: string | null; due_date: string; amount_due: bigint }[];
   status: "active" | "locked" | "suspended";
   dunning: DunningWarning | null;
@@ -30,9 +37,9 @@ export const portalOverview = defineVerb(NoInput, async ({ ctx }): Promise<Porta
     .select(["customer.status"])
     .where("customer.id", "=", customerId)
     .executeTakeFirstOrThrow();
-  const [balance, credit, unpaid, dunning] = await Promise.all([
+  const [balance, { credit, held }, unpaid, dunning] = await Promise.all([
     customerBalance(ctx.db, customerId, customer.code),
-    customerCredit(ctx.db, customerId, customer.code),
+    customerCreditHeld(ctx.db, customerId, customer.code),
     unpaidInvoices(ctx.db, customerId),
     dunningWarningOf(ctx, customerId),
   ]);
@@ -42,6 +49,7 @@ export const portalOverview = defineVerb(NoInput, async ({ ctx }): Promise<Porta
     // Σ receivable in the customer's currency: the balance with the credit taken back out.
     amount_due: balance + credit,
     credit,
+    credit_held: held,
     unpaid,
     status: customer.status,
     dunning,

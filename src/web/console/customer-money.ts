@@ -28,7 +28,9 @@ export async function customerMoney(ctx: ServiceContext, request: FastifyRequest
   const showIn = (minor: bigint, code: string) => money(minor, displays.get(code) ?? account.currency);
   return {
     balance: show(account.balance),
-    credit: show(account.credit),
+    // Credit a credit note's pending card refund holds pays no invoice: shown apart (the statement's credit_held).
+    credit: show(account.credit - account.creditHeld),
+    creditHeld: account.creditHeld > 0n ? show(account.creditHeld) : undefined,
     payments: payments.data.map((p) => ({
       id: p.id,
       date: paidOn(p.paid_at, ctx.config.BILLING_TIME_ZONE),

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildCreditNoteEmail } from "../billing/documents/credit-note-mail.ts";
+import { type StripeWorld, startStripeWorld } from "../billing/providers/testing/stripe-world.ts";
+import { creditNoteDocumentOf } from "../billing/statements/credit-note-document-of.ts";
+import { renderCreditNote } from "../billing/statements/render-credit-note.ts";
+import { createCustomers } from "../billing/testing/billing-fixtures.ts";
+import { sellerOf } from "../delivery/delivery-settings.ts";
+import { setPortalPassword } from "../services/portal-accounts/portal-accounts.ts";
+import { createStaffPerRole, PageClient, textOf } from "./console/pricing-test-client.ts";
+import { PortalClient } from "./portal/testing/portal-fixtures.ts";
+
+// A credit note settled as a refund of a card payment: its card share is held as credit until Stripe settles
+// the refund (src/billing/payments/spendable-credit.ts). Until 2026-12-06 the note's PDF, HTML and mail said
+// "is refunded to you" whatever became of the refund, and the portal's home and the console's customer page
+// showed the held credit as credit that pays the next invoices.
+
+let world: StripeWorld;
+let billing: PageClient;
+
+beforeAll(async () => {
+  world = await startStripeWorld();
+  await createStaffPerRole(world.handle, ["billing"]);
+  billing = await new PageClient(world.server.url).logIn("billing@example.com");
+});
+afterAll(() => world?.close());
+
+/** A customer with a $10.00 invoice paid by card and a $2.50 credit note on it settled as a refund. */
+async function noteRefundedToCard(email: string) {
+  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
+  await setPortalPassword({
+    ctx: world.context(),
+    input: { customer_id: customerId, password: "held credit password" },
+  });
+  const { invoice } = await world.paidByCard({ customerId, total: 1000n });
+  const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+    amount: 250,
+    reason: "outage",
+    settlement: "refund",
+  });
+  expect(note.status).toBe(201);
+  const refund = await world.db
+    .selectFrom("refund")
+    .select(["status", "provider_refund_id"])
+    .where("credit_note_id", "=", note.body.data.id)
+    .executeTakeFirstOrThrow();
+  expect(refund.status).toBe("pending");
+  const portal = new PortalClient(world.server.url);
+  await portal.logIn(email, "held credit password");
+  return {
+    customerId,
+    noteId: note.body.data.id as string,
+    providerRefundId: refund.provider_refund_id as string,
+    portal,
+  };
+}
+
+/** The credit note's HTML and its mail's text, as made now. */
+async function noteWords(noteId: string) {
+  const html = (await renderCreditNote({
+    ctx: world.context(),
+    input: { id: noteId, format: "html" },
+  })) as string;
+  const doc = await creditNoteDocumentOf(world.db, noteId, sellerOf(world.context().config));
+  const mail = buildCreditNoteEmail(doc, Buffer.from("%PDF-"), "b@x.test").text;
+  return { html: textOf(html), mail };
+}
+
+const portalHome = async (portal: PortalClient) => textOf((await portal.get("/portal")).text);
+const consoleMoney = async (customerId: bigint) => {
+  const page = (await billing.get(`/console/customers/${customerId}`)).text;
+  const dd = (id: string) => page.match(new RegExp(`id="${id}">([^<]*)<`))?.[1]?.trim() ?? null;
+  return { credit: dd("customer-credit"), held: dd("customer-credit-held") };
+};
+
+describe("a credit note's card refund, in every place it is read", () => {
+  it("says the refund is on its way to the card while Stripe has not settled it", async () => {
+    const { customerId, noteId, portal } = await noteRefundedToCard("words-pending@example.com");
+    const { html, mail } = await noteWords(noteId);
+    for (const text of [html, mail]) {
+      expect(text).toContain("This amount is being refunded to the card you paid with");
+      expect(text).not.toContain("is refunded to you");
+    }
+
+    const home = await portalHome(portal);
+    expect(home).toContain("$2.50 of your credit is on its way back to your card: it pays no invoice.");
+    expect(home).toContain("$2.50 on its way back to your card.");
+    expect(home).not.toContain("You are in credit: it pays your next invoices.");
+    expect(home).not.toContain("Credit: $2.50");
+
+    expect(await consoleMoney(customerId)).toEqual({ credit: "$0.00", held: "$2.50" });
+  });
+
+  it("says it is kept as credit, spendable, once Stripe fails the refund", async () => {
+    const { customerId, noteId, providerRefundId, portal } =
+      await noteRefundedToCard("words-failed@example.com");
+    expect((await world.deliver(world.fake.settleRefund(providerRefundId, "failed"))).status).toBe(200);
+    const { html, mail } = await noteWords(noteId);
+    for (const text of [html, mail]) {
+      expect(text).toContain(
+        "This amount could not be refunded to your card, so it is kept as credit on your account and pays your next invoices.",
+      );
+    }
+
+    const home = await portalHome(portal);
+    expect(home).toContain("You are in credit: it pays your next invoices.");
+    expect(home).toContain("Credit: $2.50.");
+    expect(home).not.toContain("on its way back to your card");
+
+    expect(await consoleMoney(customerId)).toEqual({ credit: "$2.50", held: null });
+  });
+
+  it("says it was refunded once Stripe settles the refund", async () => {
+    const { customerId, noteId, providerRefundId, portal } =
+      await noteRefundedToCard("words-done@example.com");
+    expect((await world.deliver(world.fake.settleRefund(providerRefundId, "succeeded"))).status).toBe(200);
+    const { html, mail } = await noteWords(noteId);
+    for (const text of [html, mail]) expect(text).toContain("This amount has been refunded to you.");
+    expect(await portalHome(portal)).not.toContain("on its way back to your card");
+    expect(await consoleMoney(customerId)).toEqual({ credit: "$0.00", held: null });
+  });
+});
