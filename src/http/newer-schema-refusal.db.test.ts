@@ -26,6 +26,10 @@ let handle: DatabaseHandle;
 let server: TestServer;
 let watch: NewerSchemaWatch;
 let customerId: number;
+let staff: PageClient;
+let portal: PageClient;
+/** What the server logged, as pino writes it. */
+const logLines: { level: number; msg: string }[] = [];
 
 beforeAll(async () => {
   handle = await createTestDatabase();
@@ -44,7 +48,10 @@ beforeAll(async () => {
       STRIPE_SECRET_KEY: "sk_test_newer_schema",
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     },
-    { newerSchema: watch.newer },
+    {
+      newerSchema: watch.newer,
+      logger: pino({ level: "info" }, { write: (line: string) => void logLines.push(JSON.parse(line)) }),
+    },
   );
   const ctx = operatorContext(handle);
   await createStaffUser({ ctx, input: { email: "owner@example.com", role: "owner", password: PASSWORD } });
@@ -54,6 +61,9 @@ beforeAll(async () => {
   });
   customerId = Number(customer.id);
   await setPortalPassword({ ctx, input: { customer_id: BigInt(customerId), password: PORTAL_PASSWORD } });
+  // Logged in before the upgrade, as the people using an old instance are.
+  staff = await new PageClient(server.url).logInTo("console", "owner@example.com", PASSWORD);
+  portal = await new PageClient(server.url).logInTo("portal", "ada@example.com", PORTAL_PASSWORD);
 }, 60_000);
 afterAll(async () => {
   await sql`DELETE FROM kysely_migration WHERE name = ${NEWER}`.execute(handle.db);
@@ -61,6 +71,16 @@ afterAll(async () => {
   await server?.close();
   await handle?.close();
 });
+
+/** A newer version's migration recorded, and seen by the instance's schema watch. */
+async function newerMigrationSeen(): Promise<void> {
+  if (watch.newer() === undefined)
+    await sql`INSERT INTO kysely_migration (name, timestamp) VALUES (${NEWER}, ${new Date().toISOString()})`.execute(
+      handle.db,
+    );
+  await watch.check();
+  expect(watch.newer()).toEqual([NEWER]);
+}
 
 /** What a write could change: counts of the tables the requests below would write to, and Ada's row. */
 async function written() {
@@ -82,17 +102,10 @@ async function written() {
 }
 
 it("refuses every write with 503 and Retry-After once a newer migration is seen, writes nothing, and still reads", async () => {
-  // Logged in before the upgrade, as the people using an old instance are.
-  const staff = await new PageClient(server.url).logInTo("console", "owner@example.com", PASSWORD);
-  const portal = await new PageClient(server.url).logInTo("portal", "ada@example.com", PORTAL_PASSWORD);
   const newCustomerForm = await staff.get("/console/customers/new");
   const profileForm = await portal.get("/portal/profile");
 
-  await sql`INSERT INTO kysely_migration (name, timestamp) VALUES (${NEWER}, ${new Date().toISOString()})`.execute(
-    handle.db,
-  );
-  await watch.check();
-  expect(watch.newer()).toEqual([NEWER]);
+  await newerMigrationSeen();
   const before = await written();
 
   const patch = await fetch(`${server.url}/api/v1/customers/${customerId}`, {
@@ -173,4 +186,28 @@ it("refuses every write with 503 and Retry-After once a newer migration is seen,
     headers: { authorization: "Bearer test-admin-key-0123456789" },
   });
   expect(await metrics.text()).toMatch(/^tokenbill_http_newer_schema_refusals_total 8$/m);
+  // Eight refusals, one line: the first says why, the counter counts them all.
+  const warned = logLines.filter((line) => line.level >= 40).map((line) => line.msg);
+  expect(warned).toEqual([
+    "this instance is older than its database and refuses every request that could write (503 NEWER_SCHEMA); " +
+      "further refusals are counted in tokenbill_http_newer_schema_refusals_total, not logged",
+  ]);
 }, 60_000);
+
+it("reads a page's session without restarting its idle clock: a page read writes nothing", async () => {
+  await newerMigrationSeen();
+  // A minute ago, well inside the idle limit: a request that restarted the clock would move it to now.
+  const lastSeen = new Date(Date.now() - 60_000);
+  await handle.db.updateTable("web_session").set({ last_seen_at: lastSeen }).execute();
+  const clocks = () =>
+    handle.db.selectFrom("web_session").select(["kind", "last_seen_at"]).orderBy("kind").execute();
+  const before = await clocks();
+  expect(before.map((s) => s.kind)).toEqual(["customer", "staff"]);
+
+  expect((await staff.get(`/console/customers/${customerId}`)).status).toBe(200);
+  expect((await portal.get("/portal")).status).toBe(200);
+  // The two-factor code page reads the session too (console-pages.ts), and sends a whole one to log in.
+  expect((await staff.get("/console/login/code")).status).toBe(303);
+
+  expect(await clocks()).toEqual(before);
+});

@@ -48,10 +48,23 @@ export function installNewerSchemaRefusal(
     help: "Requests that could write, refused with 503 because a newer version of tokenbill has migrated the database",
     registers: [deps.registry],
   });
+  // A rolling upgrade sends an old instance writes until it is stopped: each is expected, so the first is logged,
+  // once for the server (a process has one), and the rest are counted, not logged (until 2026-12-06 each
+  // refusal logged the 5xx hook's "request failed").
+  let logged = false;
   // A callback hook: reads (GetTokenPricing above all) pass with two property reads and no promise.
   app.addHook("onRequest", (request, reply, done) => {
     if (request.is404 || !routeWrites(request) || deps.newerSchema() === undefined) return done();
     refusals.inc();
+    if (!logged) {
+      logged = true;
+      request.log.warn(
+        { route: `${request.method} ${request.routeOptions.url ?? ""}` },
+        "this instance is older than its database and refuses every request that could write (503 NEWER_SCHEMA); " +
+          "further refusals are counted in tokenbill_http_newer_schema_refusals_total, not logged",
+      );
+    }
+    request.failureLogged = true;
     // The face is the matched route's, not the URL's: /sso/solusio is opened from the portal's button.
     const face = PAGE_ROUTE.exec(request.routeOptions.url ?? "")?.[1];
     if (face !== undefined) deps.page(reply, face === "console" ? "console" : "portal");

@@ -191,7 +191,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       page: answerPageNewerSchema,
     });
   // Console and portal pages (src/web) declare the session they need; the gate checks it.
-  const sessionGate = createSessionGate({ db, config, now });
+  // An instance older than its database lets reads through (newer-schema-refusal.ts) and writes nothing for them.
+  const readOnly = () => deps.newerSchema?.() !== undefined;
+  const sessionGate = createSessionGate({ db, config, now, readOnly });
   app.decorate(
     "routeTable",
     installAccessControl(app, { db, config, now, limiter, sessionGate, credentialFailures }),
@@ -227,6 +229,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     signal: background.signal,
     background,
     backup: deps.backup,
+    readOnly: readOnly(),
   });
 
   const isWrite = (request: FastifyRequest, statusCode: number) =>

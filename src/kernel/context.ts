@@ -30,6 +30,12 @@ export interface ServiceContext {
   backup?: ((signal?: AbortSignal) => Promise<BackupStream>) | undefined;
   /** The request's Idempotency-Key, read by the verbs that honour one (credit notes, refunds). */
   idempotency?: IdempotencyRequest | undefined;
+  /**
+   * True on an instance a newer version has migrated the database under (src/http/newer-schema-refusal.ts):
+   * the request was let through as a read, so what a read writes by the way (a session's idle clock) is not
+   * written either.
+   */
+  readOnly?: boolean | undefined;
 }
 
 /** The database handle verbs work on: the pool, or an open transaction (transaction.ts). */

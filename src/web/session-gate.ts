@@ -33,10 +33,17 @@ export const CHANGE_PASSWORD_PATH = "/console/account/password";
  * route not declared `beforePasswordChange`.
  * Resolves true when the request may go on, false when the gate answered it.
  */
-export function createSessionGate(deps: { db: Db; config: Config; now: () => Date }) {
+export function createSessionGate(deps: {
+  db: Db;
+  config: Config;
+  now: () => Date;
+  /** True once a newer version has migrated the database: the session's idle clock is read, not restarted. */
+  readOnly: () => boolean;
+}) {
   return async (request: FastifyRequest, reply: FastifyReply, kind: SessionKind): Promise<boolean> => {
     const token = sessionToken(request, kind);
-    const session = token ? await readSession(deps, token, kind) : undefined;
+    const ctx = { db: deps.db, config: deps.config, now: deps.now, readOnly: deps.readOnly() };
+    const session = token ? await readSession(ctx, token, kind) : undefined;
     if (!token || !session || session.pendingTotp) {
       if (request.method === "GET" || request.method === "HEAD") {
         // The login ends on the page asked for (return-path.ts).

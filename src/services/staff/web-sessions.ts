@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { ExpressionBuilder } from "kysely";
+import type { Database } from "../../db/schema.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 
 // Server-side sessions of the console (staff) and the portal (customers), in the database so that every
@@ -25,7 +27,7 @@ export interface WebSession {
   expiresAt: Date;
 }
 
-type SessionCtx = Pick<ServiceContext, "db" | "config" | "now">;
+type SessionCtx = Pick<ServiceContext, "db" | "config" | "now" | "readOnly">;
 
 export function sessionIdHash(token: string): string {
   return createHash("sha256").update(token).digest("hex");
@@ -69,7 +71,9 @@ export async function startSession(
 
 /**
  * The live session a cookie names, of the kind asked for, its idle clock restarted; undefined when there is
- * none (unknown, revoked, idle too long, past its absolute end, or a staff user since disabled).
+ * none (unknown, revoked, idle too long, past its absolute end, or a staff user since disabled). On an instance
+ * older than its database (`ctx.readOnly`) the clock is only read: a page read there writes nothing, and the
+ * session stays live by its last request to an upgraded instance.
  */
 export async function readSession(
   ctx: SessionCtx,
@@ -79,15 +83,13 @@ export async function readSession(
   if (token.length < 20 || token.length > 100) return undefined;
   const now = ctx.now();
   const idleSince = new Date(now.getTime() - ctx.config.WEB_SESSION_IDLE_MINUTES * 60_000);
-  const row = await ctx.db
-    .updateTable("web_session")
-    .set({ last_seen_at: now })
-    .where("id_hash", "=", sessionIdHash(token))
-    .where("kind", "=", kind)
-    .where("revoked_at", "is", null)
-    .where("expires_at", ">", now)
-    .where("last_seen_at", ">", idleSince)
-    .where((eb) =>
+  const live = (eb: ExpressionBuilder<Database, "web_session">) =>
+    eb.and([
+      eb("id_hash", "=", sessionIdHash(token)),
+      eb("kind", "=", kind),
+      eb("revoked_at", "is", null),
+      eb("expires_at", ">", now),
+      eb("last_seen_at", ">", idleSince),
       eb.or([
         eb("staff_user_id", "is", null),
         eb.exists(
@@ -98,8 +100,9 @@ export async function readSession(
             .where("staff_user.disabled_at", "is", null),
         ),
       ]),
-    )
-    .returning((eb) => [
+    ]);
+  const columns = (eb: ExpressionBuilder<Database, "web_session">) =>
+    [
       "id_hash",
       "kind",
       "staff_user_id",
@@ -112,8 +115,15 @@ export async function readSession(
         .select("staff_user.must_change_password")
         .whereRef("staff_user.id", "=", "web_session.staff_user_id")
         .as("must_change_password"),
-    ])
-    .executeTakeFirst();
+    ] as const;
+  const row = ctx.readOnly
+    ? await ctx.db.selectFrom("web_session").where(live).select(columns).executeTakeFirst()
+    : await ctx.db
+        .updateTable("web_session")
+        .set({ last_seen_at: now })
+        .where(live)
+        .returning(columns)
+        .executeTakeFirst();
   if (!row) return undefined;
   const subject: SessionSubject =
     row.kind === "staff"
