@@ -38,6 +38,8 @@ export interface RouteEntry {
   method: string;
   url: string;
   access: Access;
+  /** Whether the route declares that it writes or not (newer-schema-refusal.ts); unset: by its method. */
+  writes?: boolean;
 }
 
 export function accessOf(request: FastifyRequest): Access {
@@ -66,7 +68,12 @@ export function installAccessControl(
   app.addHook("onRoute", (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods)
-      table.push({ method, url: route.url, access: route.config?.access ?? "admin" });
+      table.push({
+        method,
+        url: route.url,
+        access: route.config?.access ?? "admin",
+        ...(route.config?.writes === undefined ? {} : { writes: route.config.writes }),
+      });
   });
 
   const logFailure = (request: FastifyRequest, reason: CredentialFailureReason) =>

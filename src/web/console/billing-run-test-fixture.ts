@@ -25,6 +25,7 @@ export interface BilledWorld {
 export async function octoberToBill(
   overrides: Record<string, string> = {},
   roles: readonly StaffRole[] = ["owner", "billing", "support"],
+  extra: { newerSchema?: () => readonly string[] | undefined } = {},
 ): Promise<BilledWorld> {
   const handle = await createTestDatabase();
   const section4 = await createSection4Customer(handle);
@@ -49,7 +50,7 @@ export async function octoberToBill(
   const server = await startTestServer(
     handle.db,
     { SOLUSIO_URL: em.apiUrl, SOLUSIO_API_TOKEN: em.adminToken, ...overrides },
-    { solusio: integration },
+    { solusio: integration, ...extra },
   );
   await createStaffPerRole(handle, roles);
   return {
