@@ -193,6 +193,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // Console and portal pages (src/web) declare the session they need; the gate checks it.
   // An instance older than its database lets reads through (newer-schema-refusal.ts) and writes nothing for them.
   const readOnly = () => deps.newerSchema?.() !== undefined;
+  // The SolusIO calls its pages make (usage for the portal and the dashboard) are logged to solusio_call: not
+  // on an old instance. Its background work, the other callers, has stopped by then (app/server.ts).
+  if (deps.newerSchema) deps.solusio?.connection.recordCallsOnlyWhile(() => !readOnly());
   const sessionGate = createSessionGate({ db, config, now, readOnly });
   app.decorate(
     "routeTable",

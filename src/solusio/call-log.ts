@@ -42,6 +42,8 @@ const GATHER_MS = 20;
  */
 export function databaseCallRecorder(db: Kysely<Database>, onError: (e: unknown) => void = () => {}) {
   let buffer: SolusioCall[] = [];
+  // Whether calls may be written: an instance older than its database writes nothing (recordOnlyWhile).
+  let mayWrite = () => true;
   let flushing: Promise<void> | undefined;
   const flush = async (): Promise<void> => {
     while (buffer.length > 0) {
@@ -66,6 +68,7 @@ export function databaseCallRecorder(db: Kysely<Database>, onError: (e: unknown)
   };
   const record: CallRecorder = (call) => {
     for (const observe of callObservers) observe(call);
+    if (!mayWrite()) return;
     buffer.push(call);
     flushing ??= new Promise<void>((resolve) => setTimeout(resolve, GATHER_MS).unref())
       .then(flush)
@@ -73,5 +76,12 @@ export function databaseCallRecorder(db: Kysely<Database>, onError: (e: unknown)
         flushing = undefined;
       });
   };
-  return { record, flush: async () => (flushing ? flushing : flush()) };
+  return {
+    record,
+    flush: async () => (flushing ? flushing : flush()),
+    /** Calls are written only while `predicate` holds; the observers (metrics) are told of every call. */
+    recordOnlyWhile: (predicate: () => boolean) => {
+      mayWrite = predicate;
+    },
+  };
 }

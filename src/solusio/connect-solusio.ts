@@ -12,6 +12,11 @@ export interface SolusioConnection {
   userAreaUrl: string;
   apiUrl: string;
   sandbox: boolean;
+  /**
+   * Writes the call log only while `mayWrite` holds: the HTTP server stops it once the instance is older than
+   * its database (a newer version migrated it), when it writes nothing, not even the log of a page's calls.
+   */
+  recordCallsOnlyWhile(mayWrite: () => boolean): void;
   close(): Promise<void>;
 }
 
@@ -48,6 +53,7 @@ export function connectSolusio(
     apiUrl: target.apiUrl,
     userAreaUrl: target.userAreaUrl ?? defaultUserAreaUrl(target.apiUrl),
     sandbox,
+    recordCallsOnlyWhile: recorder.recordOnlyWhile,
     close: async () => {
       await recorder.flush();
       await client.close();

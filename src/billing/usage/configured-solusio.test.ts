@@ -19,6 +19,7 @@ describe("configuredSolusioApi", () => {
         apiUrl,
         userAreaUrl: "http://127.0.0.1:9",
         sandbox: false,
+        recordCallsOnlyWhile: () => {},
         close: () => client.close(),
       },
       limitGroupId: async () => undefined,

@@ -201,7 +201,9 @@ export async function viewEstimate(
   const stored = await readEstimates(ctx.db, range.end);
   if (stored.current) return shown(stored.current, false);
   const estimator = estimatorOf(ctx.db);
-  if (!estimator.computing.has(period.end) && (await claimHour(ctx.db, range, estimator.id)))
+  // An instance older than its database (ctx.readOnly) claims and computes nothing: it shows what the
+  // instances of the newer version compute, or the hour before's figures.
+  if (!ctx.readOnly && !estimator.computing.has(period.end) && (await claimHour(ctx.db, range, estimator.id)))
     computeHour(ctx, estimator, options.source, range, period);
   const mine = estimator.computing.get(period.end);
   if (mine) {
