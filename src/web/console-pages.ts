@@ -11,6 +11,7 @@ import {
 import { currentStaffUser, type StaffUser } from "../services/staff/staff-users.ts";
 import { endSession, readSession, startSession } from "../services/staff/web-sessions.ts";
 import { setDeviceCookie } from "./login-device.ts";
+import { loginStep } from "./login-unavailable.ts";
 import { checkPasswordLogin, knownLoginDevice } from "./password-login.ts";
 import { CUT_TO_BOUND, refuseFormText } from "./page-text-input.ts";
 import { returnPath, withNext } from "./return-path.ts";
@@ -124,14 +125,19 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
       status,
     );
 
-  app.get("/console/login/code", PUBLIC, async (request, reply) => {
-    if (!(await pendingSession(request))) return reply.redirect(FACES.staff.login, 303);
-    return codePage(request, reply, 200);
-  });
+  app.get(
+    "/console/login/code",
+    PUBLIC,
+    loginStep(async (request, reply) => {
+      if (!(await pendingSession(request))) return reply.redirect(FACES.staff.login, 303);
+      return codePage(request, reply, 200);
+    }),
+  );
 
   // A code pasted with a tab or a line break shows the form again naming the code, counted as no attempt (no
   // code is checked); until 2026-12-05 it was the bare 400 error page.
-  app.post("/console/login/code", { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
+  // A database that does not answer is the login's outage page (loginStep), as at the password.
+  const codeStep = loginStep(async (request: FastifyRequest, reply: FastifyReply) => {
     const pending = await pendingSession(request);
     if (!pending) return reply.redirect(FACES.staff.login, 303);
     const key = `staff-code:${pending.staffUserId}`;
@@ -171,6 +177,7 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     await knownDevice(request, reply, pending.staffUserId);
     return reply.redirect(nextOf(request) ?? FACES.staff.home, 303);
   });
+  app.post("/console/login/code", { ...PUBLIC_FORM, ...csrf }, codeStep);
 
   const who = (user: StaffUser) => ({ name: user.name || user.email, detail: user.role });
 

@@ -10,6 +10,7 @@ import { actors } from "../kernel/actor.ts";
 import { createCustomer } from "../services/customers/customers.ts";
 import { setPortalPassword } from "../services/portal-accounts/portal-accounts.ts";
 import { createStaffUser } from "../services/staff/staff-users.ts";
+import { totpCodeAt } from "../services/staff/totp.ts";
 import { LOGIN_UNAVAILABLE } from "./login-unavailable.ts";
 
 // A login whose counts cannot be reached (on PostgreSQL they are rows of login_count: a database that does
@@ -21,6 +22,7 @@ import { LOGIN_UNAVAILABLE } from "./login-unavailable.ts";
 // answers while `state` says so, as a pool whose connections are gone does.
 
 const PASSWORD = "correct horse battery";
+const TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 let state: "up" | "unreachable" | "broken" = "up";
 const outage: KyselyPlugin = {
   transformQuery: ({ node }) => node,
@@ -54,6 +56,15 @@ beforeAll(async () => {
     actors.cli(),
   );
   await createStaffUser({ ctx, input: { email: "ann@example.com", role: "owner", password: PASSWORD } });
+  const cody = await createStaffUser({
+    ctx,
+    input: { email: "cody@example.com", role: "owner", password: PASSWORD },
+  });
+  await handle.db
+    .updateTable("staff_user")
+    .set({ totp_secret: TOTP_SECRET, totp_enabled_at: new Date() })
+    .where("id", "=", cody.id)
+    .execute();
   const customer = await createCustomer({
     ctx,
     input: { email: "ada@example.com", name: "Ada", country: "DE", currency: "EUR" } as never,
@@ -84,6 +95,45 @@ async function login(face: "console" | "portal", email: string, during: typeof s
       status: answer.status,
       retryAfter: answer.headers.get("retry-after"),
       setCookies: answer.headers.getSetCookie(),
+      text: await answer.text(),
+    };
+  } finally {
+    state = "up";
+  }
+}
+
+/** The cookies an answer set, as parts of a Cookie header. */
+const cookiesOf = (answer: Response) => answer.headers.getSetCookie().map((c) => c.split(";")[0]!);
+
+/**
+ * A request with the browser's `cookies` (and a form, posted) while the database is in `during`; the form's
+ * CSRF token is read from `formPage` while it answers.
+ */
+async function step(
+  path: string,
+  during: typeof state,
+  cookies: string[],
+  form?: { page: string; fields: Record<string, string> },
+) {
+  state = "up";
+  let body: string | undefined;
+  if (form) {
+    const page = await fetch(`${server.url}${form.page}`, { headers: { cookie: cookies.join("; ") } });
+    cookies = [...cookies, ...cookiesOf(page)];
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+    body = new URLSearchParams({ _csrf: csrf, ...form.fields }).toString();
+  }
+  state = during;
+  try {
+    const answer = await fetch(`${server.url}${path}`, {
+      method: form ? "POST" : "GET",
+      redirect: "manual",
+      headers: { cookie: cookies.join("; "), "content-type": "application/x-www-form-urlencoded" },
+      ...(body === undefined ? {} : { body }),
+    });
+    return {
+      status: answer.status,
+      retryAfter: answer.headers.get("retry-after"),
       text: await answer.text(),
     };
   } finally {
@@ -134,5 +184,42 @@ describe("a login whose counts cannot be reached", () => {
     const logged = loggedSince(from);
     expect(logged.map((l) => [l.level, l.msg])).toEqual([[50, "login counts failed"]]);
     expect(JSON.stringify(logged[0]!.err)).toContain("the test broke this answer on purpose");
+  });
+
+  // Until 2026-12-06 these steps read the session or the token before any count, and the outage was the
+  // generic "This page is unavailable for a moment" (portal) or "the database: cannot be reached" (console).
+  it("answers the console's two-factor code step with the same page", async () => {
+    const first = await login("console", "cody@example.com", "up");
+    expect(first.status).toBe(303);
+    const cookies = first.setCookies.map((c) => c.split(";")[0]!);
+    for (const form of [undefined, { page: "/console/login/code", fields: { code: "123456" } }]) {
+      const from = lines.length;
+      const answer = await step("/console/login/code", "unreachable", cookies, form);
+      expect(answer).toMatchObject({ status: 503, retryAfter: "60" });
+      expect(answer.text).toContain(LOGIN_UNAVAILABLE);
+      expect(answer.text).toContain('href="/console/login"');
+      expect(answer.text).not.toMatch(/database|ECONNREFUSED/);
+      expect(loggedSince(from).map((l) => [l.level, l.msg])).toEqual([[40, "upstream unavailable"]]);
+    }
+    // Once the database answers, the code step goes on.
+    const code = await totpCodeAt(TOTP_SECRET, new Date());
+    const done = await step("/console/login/code", "up", cookies, {
+      page: "/console/login/code",
+      fields: { code },
+    });
+    expect(done.status).toBe(303);
+  });
+
+  it("answers the portal's e-mailed link, opened and pressed, with the same page", async () => {
+    for (const form of [undefined, { page: "/portal/login", fields: { token: "a".repeat(43) } }]) {
+      const from = lines.length;
+      const path = form ? "/portal/login/link/open" : `/portal/login/link/open?token=${"a".repeat(43)}`;
+      const answer = await step(path, "unreachable", [], form);
+      expect(answer).toMatchObject({ status: 503, retryAfter: "60" });
+      expect(answer.text).toContain(LOGIN_UNAVAILABLE);
+      expect(answer.text).toContain('href="/portal/login"');
+      expect(answer.text).not.toMatch(/database|ECONNREFUSED/);
+      expect(loggedSince(from).map((l) => [l.level, l.msg])).toEqual([[40, "upstream unavailable"]]);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { logUpstreamFailure } from "../http/errors.ts";
 import { UpstreamError } from "../kernel/errors.ts";
-import type { LoginCountsUnavailableError } from "./login-limiter.ts";
+import { LoginCountsUnavailableError } from "./login-limiter.ts";
 import { renderPage } from "./render.ts";
 import { FACES } from "./session-cookie.ts";
 
@@ -15,6 +15,24 @@ import { FACES } from "./session-cookie.ts";
 export const LOGIN_UNAVAILABLE = "We cannot check your login right now. Try again in a minute.";
 /** Retry-After: a restart or a failover takes about that long; sooner would only meet the same outage. */
 const RETRY_SECONDS = 60;
+
+/**
+ * A login step's route handler whose database failures (UpstreamError) are the login's outage, answered by
+ * answerLoginUnavailable as the counts' are. For the steps that read before they count: the two-factor code
+ * (its pending session) and an e-mailed link's page (its token). Until 2026-12-06 they were the generic 503
+ * (Retry-After 5, "This page is unavailable for a moment" on the portal, the database named on the console).
+ */
+export function loginStep(
+  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  return async (request, reply) => {
+    try {
+      return await handler(request, reply);
+    } catch (error) {
+      throw error instanceof UpstreamError ? new LoginCountsUnavailableError(error) : error;
+    }
+  };
+}
 
 export function answerLoginUnavailable(
   error: LoginCountsUnavailableError,

@@ -14,6 +14,7 @@ import { endSession, startSession } from "../services/staff/web-sessions.ts";
 import { noticeOf } from "./console-pages.ts";
 import { setDeviceCookie } from "./login-device.ts";
 import { loginKey } from "./login-limiter.ts";
+import { loginStep } from "./login-unavailable.ts";
 import { checkPasswordLogin } from "./password-login.ts";
 import { returnPath } from "./return-path.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
@@ -266,12 +267,17 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     submit: "Log in",
     back: { href: "/portal/login/link", text: "Ask for a new link" },
   });
-  app.get("/portal/login/link/open", PUBLIC, async (request, reply) =>
-    (await isLive(request, "magic_link"))
-      ? openLinkPage(request, reply, tokenOf(request), 200)
-      : staleLinkPage(request, reply, "magic_link"),
+  // A database that does not answer is the login's outage page (loginStep), as at the password.
+  app.get(
+    "/portal/login/link/open",
+    PUBLIC,
+    loginStep(async (request, reply) =>
+      (await isLive(request, "magic_link"))
+        ? openLinkPage(request, reply, tokenOf(request), 200)
+        : staleLinkPage(request, reply, "magic_link"),
+    ),
   );
-  app.post("/portal/login/link/open", { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
+  const openLink = loginStep(async (request: FastifyRequest, reply: FastifyReply) => {
     const { token = "" } = formFields(request);
     // A token with a control character or past the bound is no token this site sent: refused as a stale
     // one, without a lookup (it was the bare 400 error page until 2026-12-05).
@@ -289,6 +295,7 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
       });
     }
   });
+  app.post("/portal/login/link/open", { ...PUBLIC_FORM, ...csrf }, openLink);
 
   // The page names the account the link is for (its e-mail, read-only, for password managers), read with the
   // check that the link is live; until 2026-12-06 the username field was empty.
