@@ -312,6 +312,26 @@ describe("known devices", () => {
     await lockOut("portal", "hal@example.com");
     expect((await b.login("portal", "hal@example.com", PASSWORD)).status).toBe(303);
   });
+
+  // Until 2026-12-06 an account without a password got no cookie: it was bound to the password's hash.
+  it("gives a link-only account's login a device cookie, void once a password is set", async () => {
+    const lin = await createCustomer({
+      ctx,
+      input: { email: "lin@example.com", name: "Lin", country: "DE", currency: "EUR" } as never,
+    });
+    const issued = await issuePortalToken(ctx, "lin@example.com", "magic_link");
+    const b = victim();
+    const open = await b.submit(`/portal/login/link/open?token=${issued!.token}`, "/portal/login/link/open", {
+      token: issued!.token,
+    });
+    expect(open.status).toBe(303);
+    expect(b.cookies.get(DEVICE.portal)).toBeTruthy();
+    b.cookies.delete("tb_portal");
+    // A password set afterwards voids it, as a new password voids any: a stranger's lock-out refuses it.
+    await setPortalPassword({ ctx, input: { customer_id: BigInt(lin.id), password: PASSWORD } });
+    await lockOut("portal", "lin@example.com");
+    expect((await b.login("portal", "lin@example.com", PASSWORD)).status).toBe(429);
+  });
 });
 
 /** A six-digit code that is none of those the check accepts around now (one step either side). */

@@ -8,7 +8,7 @@ import { cookieSecurity, FACES, type SessionKind } from "./session-cookie.ts";
 // (LOGIN_FAILURES_PER_EMAIL) stops a guess spread over many addresses, but until 2026-12-06 it also let
 // anyone keep a staff member out of the console: five wrong passwords from anywhere made the right one 429.
 // A browser that has logged in to an account gets a cookie naming a random device id, bound to that account
-// and its current password hash by an HMAC (key: app_secret `login-device`, the same on every instance),
+// and its current password hash (or, for a portal account without one, the fact: customerDeviceSubject) by an HMAC (key: app_secret `login-device`, the same on every instance),
 // valid for 90 days and renewed at each login (by a password or, on the portal, an e-mailed link). A login
 // carrying a valid one for the account typed is counted per device (the same tight number) instead of per
 // e-mail and per address, and so is its two-factor code, so a stranger's wrong guesses (or codes, or many
@@ -24,7 +24,7 @@ const DEVICE_COOKIE: Record<SessionKind, string> = {
 /** Longer than any value this module makes; anything longer is not read. */
 const MAX_LENGTH = 120;
 
-/** The account a login names, with the stamp its device cookies are bound to (its password hash). */
+/** The account a login names, with the stamp its device cookies are bound to (its password hash, or none). */
 export interface DeviceSubject {
   id: string;
   stamp: string;

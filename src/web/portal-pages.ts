@@ -106,8 +106,8 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
    * browser held (rotation). The browser is now a known device of the customer's (login-device.ts), renewed at
    * every login; until 2026-12-06 a link's login gave none, so a customer who always came by link had no
    * device to be counted by when a stranger used up the e-mail's count of wrong passwords. An account
-   * without a password gets none: a cookie is bound to the password's hash, and there is no password login
-   * to count.
+   * without a password gets one too (since 2026-12-06; bound to its having none, customerDeviceSubject): its
+   * link requests are counted by it.
    */
   const logIn = async (
     request: FastifyRequest,

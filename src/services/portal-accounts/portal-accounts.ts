@@ -53,9 +53,12 @@ export async function authenticateCustomer(
 }
 
 /**
- * The customer a portal login names (by e-mail, as authenticateCustomer looks it up, or by id) and its
- * password hash, which a known device's cookie is bound to (src/web/login-device.ts): a new password voids
- * every cookie made before it. Undefined without a customer or a password.
+ * The customer a portal login names (by e-mail, as authenticateCustomer looks it up, or by id) and the stamp
+ * a known device's cookie is bound to (src/web/login-device.ts): its password hash, so a new password voids
+ * every cookie made before it, or NO_PASSWORD_STAMP for an account that logs in only by e-mailed link (until
+ * 2026-12-06 such an account had no stamp and its browsers no cookie). A password can be set but never
+ * removed, so a link-only account's cookies are voided by its first password too. Undefined without a
+ * customer.
  */
 export async function customerDeviceSubject(
   ctx: Pick<ServiceContext, "db">,
@@ -63,7 +66,7 @@ export async function customerDeviceSubject(
 ): Promise<{ id: string; stamp: string } | undefined> {
   let query = ctx.db
     .selectFrom("customer")
-    .innerJoin("portal_account", "portal_account.customer_id", "customer.id")
+    .leftJoin("portal_account", "portal_account.customer_id", "customer.id")
     .select(["customer.id", "portal_account.password_hash"]);
   if ("id" in by) query = query.where("customer.id", "=", by.id);
   else {
@@ -72,8 +75,11 @@ export async function customerDeviceSubject(
     query = query.where((eb) => eb(eb.fn("lower", ["customer.email"]), "=", email.data));
   }
   const row = await query.executeTakeFirst();
-  return row?.password_hash ? { id: String(row.id), stamp: row.password_hash } : undefined;
+  return row && { id: String(row.id), stamp: row.password_hash ?? NO_PASSWORD_STAMP };
 }
+
+/** The stamp of an account without a password: no argon2id hash (they start `$argon2id$`) can equal it. */
+export const NO_PASSWORD_STAMP = "no password";
 
 /** The customer with this e-mail (any case), if any: where magic links and resets go. */
 export async function customerByEmail(
