@@ -332,6 +332,47 @@ describe("known devices", () => {
     await lockOut("portal", "lin@example.com");
     expect((await b.login("portal", "lin@example.com", PASSWORD)).status).toBe(429);
   });
+
+  // Until 2026-12-06 a stranger's link requests used up the address's count and the owner's were refused 429.
+  it("sends no link past the address's count to strangers, answered the same, while the owner's known device gets one", async () => {
+    const mia = await createCustomer({
+      ctx,
+      input: { email: "mia@example.com", name: "Mia", country: "DE", currency: "EUR" } as never,
+    });
+    const jobs = async () =>
+      (
+        await handle.db
+          .selectFrom("job")
+          .select((eb) => eb.fn.countAll<string>().as("n"))
+          .where("ordering_key", "=", "portal_link:mia@example.com")
+          .executeTakeFirstOrThrow()
+      ).n;
+    // The owner's browser logged in by link once (a link-only account) and holds its device cookie.
+    const issued = await issuePortalToken(ctx, "mia@example.com", "magic_link");
+    const owner = victim();
+    const open = await owner.submit(
+      `/portal/login/link/open?token=${issued!.token}`,
+      "/portal/login/link/open",
+      { token: issued!.token },
+    );
+    expect(open.status).toBe(303);
+    owner.cookies.delete("tb_portal");
+    const stranger = attacker();
+    for (let i = 0; i < 5; i++) {
+      const asked = await stranger.submit("/portal/login/link", "/portal/login/link", {
+        email: "mia@example.com",
+      });
+      expect(asked.status).toBe(200);
+      expect(asked.text).toContain("If this address belongs to an account");
+    }
+    expect(Number(await jobs())).toBe(3); // the count (3 here): no more mail to the inbox
+    const asked = await owner.submit("/portal/login/link", "/portal/login/link", {
+      email: "mia@example.com",
+    });
+    expect(asked.status).toBe(200);
+    expect(Number(await jobs())).toBe(4);
+    expect(mia.id).toBeTruthy();
+  });
 });
 
 /** A six-digit code that is none of those the check accepts around now (one step either side). */

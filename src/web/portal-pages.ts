@@ -15,13 +15,13 @@ import { noticeOf } from "./console-pages.ts";
 import { setDeviceCookie } from "./login-device.ts";
 import { loginKey } from "./login-limiter.ts";
 import { loginStep } from "./login-unavailable.ts";
-import { checkPasswordLogin } from "./password-login.ts";
+import { checkPasswordLogin, knownLoginDevice } from "./password-login.ts";
 import { returnPath } from "./return-path.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
 import { fieldErrorsOf } from "./portal/portal-notices.ts";
 import { asServiceErrorCode } from "./service-error-code.ts";
 import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
-import { csrfToken, formFields, minutes, type WebDeps } from "./web-deps.ts";
+import { csrfToken, formFields, type WebDeps } from "./web-deps.ts";
 
 // The portal's login (password, or an e-mailed single-use link), password reset and home page. Every
 // portal verb takes the customer from the session (actors.customer), never from the request.
@@ -125,11 +125,6 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     return reply.redirect(next, 303);
   };
 
-  const tooMany = (reply: FastifyReply, seconds: number) => {
-    reply.header("retry-after", String(seconds));
-    return `Too many attempts. Try again in ${minutes(seconds)}.`;
-  };
-
   app.get("/portal/login", PUBLIC, async (request, reply) =>
     loginPage(request, reply, 200, { notice: noticeOf(request) }),
   );
@@ -201,17 +196,23 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
           errors: { email: "Enter a valid e-mail address." },
           values: { email },
         });
-      // Each request counts, found or not, and is counted before anything is looked up or sent: nobody
-      // may flood an inbox or probe addresses at speed, nor in parallel, nor by spelling the address anew.
-      const verdict = await deps.limiter.attempt(loginKey(email, kind), request.ip);
-      if (!verdict.allowed)
-        return page(request, reply, 429, {
-          errors: { form: tooMany(reply, verdict.retryAfterSeconds) },
-          values: { email },
-        });
+      // Each request counts, found or not, before anything is sent: nobody may flood an inbox, nor in parallel,
+      // nor by spelling the address anew. A refused request sends nothing but is answered as any other: until
+      // 2026-12-06 it was a 429, so a stranger who used up an address's count kept its owner from any link.
+      // The owner's browser (a login link asked from a known device, login-device.ts; the cookie's path is
+      // the login's, so a reset request never carries it) is counted by that device alone, so the strangers'
+      // count does not stop its link. The answer is the same whatever the address, so it tells nothing.
+      const ctx = deps.contextOf(request);
+      const device =
+        kind === "magic_link"
+          ? await knownLoginDevice(request, deps.devices, "customer", () =>
+              customerDeviceSubject(ctx, { email }),
+            )
+          : undefined;
+      const verdict = await deps.limiter.attempt(loginKey(email, kind), request.ip, device);
       // Only a job is written, the same for any address: the job finds the customer and mails the link, so
       // the answer's time says nothing about whether the address is a customer's (portal-link-mail.ts).
-      await requestPortalLink(deps.contextOf(request), email, kind);
+      if (verdict.allowed) await requestPortalLink(ctx, email, kind);
       return page(request, reply, 200, { notice: SENT });
     });
   };

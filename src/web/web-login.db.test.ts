@@ -514,15 +514,22 @@ describe("login limits", () => {
       const again = await b.submit("/console/login", "/console/login", { email: spelling, password: "nope" });
       expect(again.status, JSON.stringify(spelling)).toBe(429);
     }
-    // A login link's inbox-flood limit as well.
-    for (const spelling of ["flood@example.com", " flood@example.com", "FLOOD@example.com\u00a0"])
+    // A login link's inbox-flood limit as well: past it nothing is sent, answered the same (login-device's test).
+    for (const spelling of [
+      "flood@example.com",
+      " flood@example.com",
+      "FLOOD@example.com\u00a0",
+      "\u00a0Flood@example.com",
+    ])
       expect((await b.submit("/portal/login/link", "/portal/login/link", { email: spelling })).status).toBe(
         200,
       );
-    const flood = await b.submit("/portal/login/link", "/portal/login/link", {
-      email: "\u00a0Flood@example.com",
-    });
-    expect(flood.status).toBe(429);
+    const sent = await handle.db
+      .selectFrom("job")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("ordering_key", "=", "portal_link:flood@example.com")
+      .executeTakeFirstOrThrow();
+    expect(Number(sent.n)).toBe(3);
   });
 
   it("shows an over-long password's error on the password field, without counting a failure", async () => {
