@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { creditNoteRefundHandler } from "../billing/credit-notes/credit-note-refund.ts";
 import { dunningEmailHandler } from "../billing/dunning/dunning-email-handler.ts";
 import { dunningEvaluateHandler, dunningScheduledHandler } from "../billing/dunning/dunning-jobs.ts";
 import { sellerOf, smtpSettingsOf } from "../delivery/delivery-settings.ts";
@@ -15,6 +16,7 @@ import {
   InvoiceEmailPayload,
   InvoiceEventPayload,
   InvoiceWebhookPayload,
+  CreditNoteRefundPayload,
   type JOB_PAYLOADS,
   type JobKind,
   DunningEmailPayload,
@@ -174,6 +176,16 @@ export const JOB_CATALOG = {
     // Only `serve` passes a mailer: a command draining the outbox (reconcile --fix) would send the
     // sandbox's links to a log nobody reads.
     handler: (ctx, outlets) => outlets.portalMailer && portalLinkEmailHandler(ctx, outlets.portalMailer),
+  }),
+  "credit_note.refund": defineJob({
+    payload: CreditNoteRefundPayload,
+    // Twelve attempts over about 10 hours (1 min doubling up to 2 h), well inside the 24 hours Stripe keeps a refund's
+    // idempotency key: every attempt is answered with the one refund. Then the job fails and the reservation
+    // stays pending, holding its credit, for staff to release (credit-note-refund.ts).
+    retry: { maxAttempts: 12, backoffBaseMs: MINUTE, backoffCapMs: 2 * HOUR },
+    timeoutMs: 5 * MINUTE,
+    group: "outbox",
+    handler: (ctx) => creditNoteRefundHandler(ctx),
   }),
 } satisfies { [K in JobKind]: { payload: (typeof JOB_PAYLOADS)[K] } };
 

@@ -79,6 +79,12 @@ export const PortalLinkEmailPayload = z.object({
   purpose: z.enum(["magic_link", "password_reset"]),
 });
 
+/**
+ * A credit note's card share, reserved in the note's transaction (a pending refund row): asks the provider
+ * to make it when the note's own request did not get to (a crash after the commit) or got no answer.
+ */
+export const CreditNoteRefundPayload = z.object({ refund_id: z.string().regex(/^ref_[0-9a-f]{1,64}$/) });
+
 /** Scheduled SolusIO work; the slot (poll:…, reconcile:…) says which round it is. */
 export const NoPayload = z.object({});
 
@@ -95,6 +101,7 @@ export const JOB_PAYLOADS = {
   "dunning.scheduled_run": NoPayload,
   "dunning.email": DunningEmailPayload,
   "portal.link_email": PortalLinkEmailPayload,
+  "credit_note.refund": CreditNoteRefundPayload,
 } as const;
 
 export type JobKind = keyof typeof JOB_PAYLOADS;

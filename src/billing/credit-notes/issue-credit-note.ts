@@ -17,13 +17,12 @@ import {
   settleInvoiceStatuses,
 } from "../payments/invoice-settlement.ts";
 import { payOpenInvoicesFromCredit } from "../payments/pay-open-invoices-from-credit.ts";
-import { refundedSoFar } from "../payments/refund-payment.ts";
+import { recordRefundIn, refundedSoFar } from "../payments/refund-payment.ts";
 import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
-import {
-  type ProviderPayment,
-  refundableThroughProvider,
-  refundThroughProvider,
-} from "../providers/refund-through-provider.ts";
+import { paymentProviderOf } from "../providers/provider-from-config.ts";
+import { MIN_RESERVATION_AGE_MINUTES } from "../providers/release-refund-reservation.ts";
+import { enqueue } from "../../jobs/enqueue-job.ts";
+import { askForCreditNoteRefund } from "./credit-note-refund.ts";
 import { calendarDate } from "../runs/calendar-date.ts";
 import { lockNumberCounter, numberSequence, setNumberCounter } from "../runs/invoice-number.ts";
 import { type CreditNote, IssueCreditNoteInput, presentCreditNote } from "./credit-note-schemas.ts";
@@ -37,31 +36,31 @@ import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-role
  * left of it. Ledger event `cn:<id>`: sales +C; receivable −min(C, due); the rest — the part the invoice had
  * been paid — becomes credit, or with settlement "refund" goes back to the invoice's payments, newest payment
  * first. A payment tokenbill recorded by hand is refunded at once (cash −, one refund row each). A card
- * payment's share stays credit and is refunded through its provider after the note commits: pending until the
- * provider's webhook settles it, which takes back that credit. Whatever no payment can return (what credit
- * had paid) stays credit.
+ * payment's share stays credit, held by a pending refund row written with the note, and is refunded through
+ * its provider after the note commits (credit-note-refund.ts): pending until the provider's webhook settles
+ * it, which takes back that credit. Whatever no payment can return (what credit had paid, the rest of a card
+ * share the provider cannot refund exactly) stays credit and pays open invoices at once.
  */
 export const issueCreditNote = defineVerb(
   IssueCreditNoteInput,
   async ({ ctx, input }): Promise<CreditNote> => {
     await requireStaffRole(ctx, ...BILLING_ROLES);
-    const { note, throughProvider } = await withTransaction(ctx, async (tx) => {
+    const { note, reserved } = await withTransaction(ctx, async (tx) => {
       // The key's answer commits with the note: a replay gets the note and never reaches the provider again.
       await claimIdempotencyKey(tx, ctx.idempotency);
       const issued = await issueIn(tx, input);
       await answerIdempotencyKey(tx, ctx.idempotency, issued.note);
       return issued;
     });
-    for (const due of throughProvider) {
+    // Each card share is reserved and held already; the provider is asked now, and by the note's
+    // credit_note.refund job should this call not happen or get no answer (credit-note-refund.ts).
+    for (const refundId of reserved) {
       try {
-        const amount = await refundableThroughProvider(ctx, due.payment, due.amount);
-        if (amount === 0n) continue; // less than the provider can refund: it stays credit
-        await refundThroughProvider(ctx, due.payment, amount, `credit note ${note.number}`, note.id);
+        await askForCreditNoteRefund(ctx, refundId);
       } catch (error) {
-        // The credit note stands and its amount stays the customer's credit; the failed refund is listed
-        // with the payment, and staff refund the payment again (POST /api/v1/payments/{id}/refunds).
+        // A refusal failed the reservation: its amount is the customer's credit and pays open invoices.
         ctx.logger.warn(
-          { err: error, creditNote: note.id, payment: due.payment.id },
+          { err: error, creditNote: note.id, refund: refundId },
           "credit note's refund through the payment provider failed: the amount stays credit",
         );
       }
@@ -70,16 +69,17 @@ export const issueCreditNote = defineVerb(
   },
 );
 
-/** A card payment's share of a credit note's refund, asked of the provider after the note commits. */
+/** A card payment's share of a credit note's refund: what it came to, and what the provider can refund of it. */
 interface ProviderRefundDue {
-  payment: ProviderPayment;
+  paymentId: string;
+  share: bigint;
   amount: bigint;
 }
 
 async function issueIn(
   tx: TxContext,
   input: IssueCreditNoteInput,
-): Promise<{ note: CreditNote; throughProvider: ProviderRefundDue[] }> {
+): Promise<{ note: CreditNote; reserved: string[] }> {
   const trx = tx.db;
   const target = await trx
     .selectFrom("invoice")
@@ -238,9 +238,15 @@ async function issueIn(
       if (x <= 0n) continue;
       rest -= x;
       if (PROVIDER_METHODS.has(p.method)) {
-        // Only the provider can return a card payment: its share stays credit here and is asked for once
-        // this transaction has committed; the refund takes that credit back when the provider settles it.
-        throughProvider.push({ payment: p, amount: x });
+        // Only the provider can return a card payment: its share stays credit here, and what the provider can
+        // refund of it is reserved below (held), and asked for once this transaction has committed; the
+        // refund takes that credit back when the provider settles it. What it cannot (the rest of a KWD
+        // share below 0.010; no provider configured) stays the customer's credit to spend.
+        throughProvider.push({
+          paymentId: p.id,
+          share: x,
+          amount: await refundableShare(tx, p.method, x, invoice.currency_code),
+        });
         continue;
       }
       const refundId = timeOrderedId("ref");
@@ -260,7 +266,7 @@ async function issueIn(
       refunds.push({ id: refundId, payment_id: p.id, amount: x });
     }
   }
-  const toCredit = throughProvider.reduce((sum, r) => sum + r.amount, rest);
+  const toCredit = throughProvider.reduce((sum, r) => sum + r.share, rest);
   ledger.push({ account: "credit", amount: -toCredit, ...ids });
   await postLedgerEvent(trx, {
     id: `cn:${creditNoteId}`,
@@ -271,15 +277,40 @@ async function issueIn(
     lines: ledger,
   });
 
+  // Each card share the provider can refund is reserved in this transaction: a pending refund row, which
+  // holds its credit from the commit on (spendable-credit.ts), and a job that asks the provider should the
+  // request not get to it after the commit (credit-note-refund.ts).
+  const reserved: string[] = [];
+  for (const due of throughProvider) {
+    if (due.amount === 0n) continue;
+    const refund = await recordRefundIn(trx, tx, {
+      payment_id: due.paymentId,
+      amount: due.amount,
+      reason: `credit note ${number.number}`,
+      status: "pending",
+      credit_note_id: creditNoteId,
+    });
+    await enqueue(
+      trx,
+      "credit_note.refund",
+      { refund_id: refund.id },
+      {
+        slot: `credit_note.refund:${refund.id}`,
+        runAfter: new Date(now.getTime() + MIN_RESERVATION_AGE_MINUTES * 60_000),
+      },
+    );
+    reserved.push(refund.id);
+  }
+
   // What became credit first pays the customer's other open invoices, oldest first (docs/payments.md,
-  // "Credit"); a card payment's share stays credit until its provider refund takes it back. Only
-  // `invoice.paid` is announced on those invoices: `credit_note.issued` e-mails the note, once.
+  // "Credit"), a rounded-off rest of a card share included; the reserved card shares stay held until their
+  // provider refunds take them back. Only `invoice.paid` is announced on those invoices:
+  // `credit_note.issued` e-mails the note, once.
   const creditPaid = await payOpenInvoicesFromCredit(trx, tx, {
     customerId: invoice.customer_id,
     currency: invoice.currency_code,
     at: now,
     sourceEventId: `cn:${creditNoteId}`,
-    keep: throughProvider.reduce((sum, r) => sum + r.amount, 0n),
   });
   const changes = await settleInvoiceStatuses(trx, [invoice.id, ...creditPaid.map((a) => a.invoiceId)], now);
   await emitInvoiceEvents(trx, {
@@ -311,7 +342,7 @@ async function issueIn(
       lowered_due: String(lowered),
       refunds: refunds.map((r) => ({ ...r, amount: String(r.amount) })),
       refunds_through_provider: throughProvider.map((r) => ({
-        payment_id: r.payment.id,
+        payment_id: r.paymentId,
         amount: String(r.amount),
       })),
       credit: String(toCredit),
@@ -320,7 +351,29 @@ async function issueIn(
     },
   });
   await requestDunningEvaluation(trx, invoice.customer_id);
-  return { note, throughProvider };
+  return { note, reserved };
+}
+
+/**
+ * What of a card payment's `share` its provider can refund exactly (Stripe refunds KWD only in multiples of
+ * 0.010); 0 when that provider is not configured, so the share stays credit instead of being held for a
+ * refund nobody can make.
+ */
+async function refundableShare(
+  tx: TxContext,
+  method: string,
+  share: bigint,
+  currencyCode: string,
+): Promise<bigint> {
+  const provider = await paymentProviderOf(tx.config);
+  if (!provider || provider.name !== method) return 0n;
+  // The currency as the provider's refund will be asked in (refund-through-provider.ts reads it so too).
+  const currency = await tx.db
+    .selectFrom("currency")
+    .select(["code", "exponent"])
+    .where("code", "=", currencyCode)
+    .executeTakeFirstOrThrow();
+  return provider.refundableUpTo(share, currency);
 }
 
 /**

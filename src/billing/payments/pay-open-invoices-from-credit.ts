@@ -14,8 +14,9 @@ import { spendableCredit } from "./spendable-credit.ts";
  * the credit finds and reopens it there. Without it dunning suspended a customer in net credit for an invoice
  * their credit covered. Call it after lockCustomerForMoney, in the event's transaction, before
  * settleInvoiceStatuses (which announces `invoice.paid`). Only spendable credit is spent: none held for a
- * credit note's pending card refund (spendable-credit.ts); `keep` is credit not to spend besides (the card
- * share of a note being issued, whose refund row is written only after the note commits), `reopened` the invoices the event reopened whose status still reads `paid`.
+ * credit note's pending card refund (spendable-credit.ts), which includes the card shares of a note being
+ * issued (reserved in its transaction, before this runs); `reopened` the invoices the event reopened whose
+ * status still reads `paid`.
  * Nothing is applied with CREDIT_APPLY_ON_FINALIZE off.
  */
 export async function payOpenInvoicesFromCredit(
@@ -27,14 +28,13 @@ export async function payOpenInvoicesFromCredit(
     at: Date;
     /** The ledger event that left the credit beside open invoices: names the new events. */
     sourceEventId: string;
-    keep?: bigint;
     reopened?: readonly string[];
   },
 ): Promise<Allocation[]> {
   // A provider who turned CREDIT_APPLY_ON_FINALIZE off keeps credit as credit: new invoices are finalized
   // beside it, so paying older ones from it after some other event would apply it at random moments.
   if (!ctx.config.CREDIT_APPLY_ON_FINALIZE) return [];
-  const spendable = (await spendableCredit(trx, input.customerId, input.currency)) - (input.keep ?? 0n);
+  const spendable = await spendableCredit(trx, input.customerId, input.currency);
   if (spendable <= 0n) return [];
   const open = await lockOpenInvoicesOldestFirst(trx, input.customerId, input.currency, input.reopened);
   const { allocations } = allocateOldestFirst(spendable, open);

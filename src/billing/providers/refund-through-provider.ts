@@ -12,6 +12,7 @@ import {
 } from "../../kernel/idempotency-key.ts";
 import { linkIdempotencyKeyToRefund } from "../payments/idempotency-key.ts";
 import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
+import type { PaymentProvider } from "./payment-provider.ts";
 import { paymentProviderOf } from "./provider-from-config.ts";
 
 // A refund of a provider's payment goes back through the provider (issue 11 item 4). The amount is reserved
@@ -77,11 +78,30 @@ export async function refundThroughProvider(
     await linkIdempotencyKeyToRefund(tx, idempotency, row.id);
     return row;
   });
+  return askProviderForReservation(ctx, provider, payment, reserved, reason, idempotency);
+}
+
+/**
+ * Asks the provider to make the refund a committed pending reservation (`reserved`) holds, with the
+ * reservation's id as the request's idempotency key, and links the provider's refund to it. A refusal fails
+ * the reservation (frees its amount) and is thrown; a call left unanswered keeps it pending (`confirmed`
+ * false). Asked again for the same reservation, the provider answers with the refund it made the first time
+ * (Stripe keeps an idempotency key 24 hours), so a retry never refunds twice. Call it outside a transaction.
+ */
+export async function askProviderForReservation(
+  ctx: ServiceContext,
+  provider: PaymentProvider,
+  payment: ProviderPayment,
+  reserved: Refund,
+  reason: string | undefined,
+  idempotency?: IdempotencyRequest,
+): Promise<ProviderRefundOutcome> {
+  const currency = await currencyOfPayment(ctx, payment.id);
   let providerRefundId: string;
   try {
     ({ id: providerRefundId } = await provider.refund({
       paymentRef: payment.reference,
-      amount,
+      amount: reserved.amount,
       currency,
       reason,
       paymentId: payment.id,

@@ -1,0 +1,81 @@
+import type { ServiceContext } from "../../kernel/context.ts";
+import type { JobHandler } from "../../jobs/job-handler.ts";
+import type { JobPayload } from "../../jobs/job-payloads.ts";
+import { presentRefund } from "../payments/payment-schemas.ts";
+import { paymentProviderOf } from "../providers/provider-from-config.ts";
+import { askProviderForReservation } from "../providers/refund-through-provider.ts";
+
+// A credit note settled as a refund reserves each card payment's share in the note's own transaction: a
+// pending refund row (credit_note_id set, no provider refund yet), which holds that much of the customer's
+// credit (spendable-credit.ts) from the moment the note commits. The provider is asked after the commit, by
+// the note's request and, in case that request never got to it (the process died) or got no answer, by a
+// `credit_note.refund` job written with the note, which runs once the request's call must be over. Both ask
+// with the reservation's id as the provider's idempotency key, so the refund is made at most once. Until
+// 2026-12-06 the row was written only after the commit: a payment or a finalization in between spent the
+// credit the refund would then take back, and a crash in between left the card share as plain credit.
+
+/** What became of a reservation asked for: `unanswered` when the provider did not say whether it made it. */
+export type NoteRefundAsked = "asked" | "unanswered" | "settled_already" | "no_provider";
+
+/**
+ * Asks the provider for a credit note's reserved card refund, unless the reservation has been linked or
+ * settled meanwhile (by this, by its webhook, or by a release). A refusal fails the reservation, which frees
+ * its credit to pay open invoices (settleRefundIn), and is thrown.
+ */
+export async function askForCreditNoteRefund(
+  ctx: ServiceContext,
+  refundId: string,
+): Promise<NoteRefundAsked> {
+  const row = await ctx.db
+    .selectFrom("refund")
+    .innerJoin("payment", "payment.id", "refund.payment_id")
+    .selectAll("refund")
+    .select(["payment.method", "payment.reference", "payment.amount as payment_amount"])
+    .where("refund.id", "=", refundId)
+    .executeTakeFirst();
+  if (row?.status !== "pending" || row.provider_refund_id !== null) return "settled_already";
+  const provider = await paymentProviderOf(ctx.config);
+  if (!provider || provider.name !== row.method) return "no_provider";
+  const { method, reference, payment_amount, ...refund } = row;
+  const outcome = await askProviderForReservation(
+    ctx,
+    provider,
+    { id: row.payment_id, method, reference, amount: payment_amount },
+    presentRefund(refund),
+    row.reason,
+  );
+  return outcome.confirmed ? "asked" : "unanswered";
+}
+
+/**
+ * `credit_note.refund`: asks until the provider answers. A reservation the provider refused is failed (its
+ * credit freed) and the job ends; one it left unanswered, or that no configured provider can make, is tried
+ * again with the kind's backoff, and staff may release it (POST /api/v1/refunds/{id}/release).
+ */
+export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayload<"credit_note.refund">> {
+  return async (job) => {
+    const refundId = job.payload.refund_id;
+    let asked: NoteRefundAsked;
+    try {
+      asked = await askForCreditNoteRefund(ctx, refundId);
+    } catch (error) {
+      const after = await ctx.db
+        .selectFrom("refund")
+        .select("status")
+        .where("id", "=", refundId)
+        .executeTakeFirst();
+      if (after?.status === "pending") throw error;
+      ctx.logger.warn(
+        { err: error, refund: refundId },
+        "the payment provider refused a credit note's refund: its amount is the customer's credit again",
+      );
+      return;
+    }
+    if (asked === "unanswered")
+      throw new Error(`the payment provider did not say whether it made refund ${refundId}; asking again`);
+    if (asked === "no_provider")
+      throw new Error(
+        `refund ${refundId} is of a payment whose provider is not configured; asking again later`,
+      );
+  };
+}
