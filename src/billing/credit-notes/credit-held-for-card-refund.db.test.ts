@@ -1,4 +1,9 @@
+import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runnableKinds } from "../../app/job-catalog.ts";
+import type { Database } from "../../db/schema.ts";
+import { JobRunner } from "../../jobs/job-runner.ts";
+import { issueCreditNote } from "./issue-credit-note.ts";
 import { unpaidInvoices } from "../dunning/evaluate-dunning.ts";
 import { invoiceAmountsDue } from "../ledger/ledger.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
@@ -113,5 +118,74 @@ describe("credit held for a credit note's pending card refund", () => {
     expect(await invoiceState(next)).toEqual({ status: "paid", due: 0n });
     expect(await invoiceState(invoice)).toEqual({ status: "paid", due: 0n });
     expect(await statement(customerId)).toMatchObject({ credit: 150, credit_held: 0, balance: -150 });
+  });
+
+  it("is held from the note's commit when the process dies before asking Stripe, and the job refunds it once", async () => {
+    const [customerId] = (await createCustomers(world.handle, [{ email: "held-credit-4@example.com" }])) as [
+      bigint,
+    ];
+    const { invoice } = await world.paidByCard({ customerId, total: 1000n });
+    const asked = world.refundCalls();
+    // The "crash": once the note's transaction has committed, the process reaches the database no more.
+    let died = false;
+    const dying = new Proxy(world.db, {
+      get(target, prop, receiver) {
+        if (prop === "isTransaction") return false;
+        if (prop === "transaction")
+          return () => ({
+            execute: async <T>(fn: (trx: never) => Promise<T>) => {
+              const result = await target.transaction().execute(fn as never);
+              died = true;
+              return result;
+            },
+          });
+        if (died) throw new Error("the process died after the note committed");
+        return Reflect.get(target, prop, receiver);
+      },
+    }) as Kysely<Database>;
+    await issueCreditNote({
+      ctx: { ...world.context(), db: dying },
+      input: { invoice_id: invoice, amount: 250n, reason: "outage", settlement: "refund" },
+    });
+    expect(world.refundCalls()).toBe(asked);
+    expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
+
+    const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
+    expect(await invoiceState(next)).toEqual({ status: "finalized", due: 100n });
+    const paid = await world.server.api("POST", `/api/v1/customers/${customerId}/payments`, {
+      amount: 40,
+      method: "bank_transfer",
+      reference: "HELD-4",
+      paid_at: "2026-11-10",
+    });
+    expect(paid.status).toBe(201);
+    expect(await invoiceState(next)).toEqual({ status: "partially_paid", due: 60n });
+
+    // The note's credit_note.refund job, due once the request's own call must be over, asks Stripe: once.
+    await world.db
+      .updateTable("job")
+      .set({ run_after: new Date() })
+      .where("kind", "=", "credit_note.refund")
+      .execute();
+    const kinds = runnableKinds(world.context(), "outbox");
+    const runner = new JobRunner({
+      db: world.db,
+      logger: world.context().logger,
+      handlers: { "credit_note.refund": kinds["credit_note.refund"]! },
+    });
+    await runner.drain();
+    await runner.drain();
+    expect(world.refundCalls()).toBe(asked + 1);
+    const refund = await world.db
+      .selectFrom("refund")
+      .innerJoin("credit_note", "credit_note.id", "refund.credit_note_id")
+      .select(["refund.status", "refund.provider_refund_id"])
+      .where("credit_note.invoice_id", "=", invoice)
+      .executeTakeFirstOrThrow();
+    expect(refund.status).toBe("pending");
+    await world.deliver(world.fake.settleRefund(refund.provider_refund_id as string, "succeeded"));
+    expect(await invoiceState(invoice)).toEqual({ status: "paid", due: 0n });
+    expect(await invoiceState(next)).toEqual({ status: "partially_paid", due: 60n });
+    expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 60 });
   });
 });

@@ -104,9 +104,12 @@ describe("Stripe amounts in ISK and KWD", () => {
     expect(lastForm("/v1/refunds")["amount"]).toBe("10");
   });
 
-  it("refunds a credit note's 1.001 KWD card share as 1.000 through Stripe, 0.001 KWD staying credit", async () => {
+  it("refunds a credit note's 1.001 KWD card share as 1.000 through Stripe, 0.001 KWD paying the open invoice at once", async () => {
     const { customerId, invoice } = await issued("KWD", 1580n);
     await world.payByCard(invoice);
+    const [open] = (await issueInvoices(world.db, [{ customerId, total: 500n, currency: "KWD" }])) as [
+      string,
+    ];
     const asked = world.refundCalls();
     const note = await world.post(`/api/v1/invoices/${invoice}/credit-notes`, {
       amount: 1001,
@@ -115,6 +118,8 @@ describe("Stripe amounts in ISK and KWD", () => {
     });
     expect(note.status).toBe(201);
     expect(world.refundCalls()).toBe(asked + 1);
+    // Before any webhook: the 0.001 KWD no refund can take paid the open invoice with the note.
+    expect(await invoiceAmountDue(world.db, open)).toBe(499n);
     expect(lastForm("/v1/refunds")["amount"]).toBe("1000");
     const refund = await world.db
       .selectFrom("refund")
@@ -123,6 +128,6 @@ describe("Stripe amounts in ISK and KWD", () => {
       .executeTakeFirstOrThrow();
     expect(refund.amount).toBe(1000n);
     await world.deliver(world.fake.settleRefund(refund.provider_refund_id!, "succeeded"));
-    expect(await customerCredit(world.db, customerId, "KWD")).toBe(1n);
+    expect(await customerCredit(world.db, customerId, "KWD")).toBe(0n);
   });
 });
