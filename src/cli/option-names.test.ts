@@ -83,6 +83,21 @@ describe("a verb's field as the command's option", () => {
     expect(inOptionTerms(unmapped, cmd)).toBe(unmapped);
   });
 
+  it("names the options, not the fields, that the refusal's words mention (`received_from`)", () => {
+    const cmd = command(["--customer", "7"]);
+    const refusal = new ServiceError("VALIDATION", "paid_at: must be before invoice_id inv_1 was issued", [
+      { field: "paid_at", message: "must be before invoice_id inv_1 was issued" },
+    ]);
+    expect((inOptionTerms(refusal, cmd) as ServiceError).issues).toEqual([
+      { field: "--date", message: "must be before --invoice inv_1 was issued" },
+    ]);
+    // A word no option of the command carries stays as it was.
+    const other = ServiceError.validation("amount", "more than the refund_total left");
+    expect((inOptionTerms(other, cmd) as ServiceError).message).toBe(
+      "--amount: more than the refund_total left",
+    );
+  });
+
   it("leaves other errors, and a refusal with a message of its own, as they were", () => {
     const cmd = command([]);
     const own = new ServiceError("VALIDATION", "name exactly one of --invoice and --customer", [

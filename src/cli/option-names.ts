@@ -47,10 +47,20 @@ export function inOptionTerms(error: unknown, command: Command | undefined): unk
   let renamed = false;
   const issues = error.issues.map((issue) => {
     const option = optionForField(command, issue.field);
-    if (option === undefined) return issue;
+    const message = fieldsNamedAsOptions(command, issue.message);
+    if (option === undefined && message === issue.message) return issue;
     renamed = true;
-    return { field: option, message: issue.message };
+    return { field: option ?? issue.field, message };
   });
   if (!renamed) return error;
   return new ServiceError(error.code, validationWording(issues), issues);
+}
+
+/**
+ * `message` with each verb field it mentions (a snake_case word) that an option of `command` carries named by
+ * that option: `payments list --from 2026-11-02 --to 2026-11-01` said "--to: must be on or after received_from
+ * (2026-11-02)". Only snake_case words: a plain word ("amount", "reference") is as likely English as a field.
+ */
+function fieldsNamedAsOptions(command: Command, message: string): string {
+  return message.replace(/\b[a-z]+(?:_[a-z]+)+\b/g, (word) => optionForField(command, word) ?? word);
 }

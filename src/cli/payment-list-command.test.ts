@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { receivedWindow } from "../billing/payments/received-window.ts";
 import type { ServiceError } from "../kernel/errors.ts";
 import { inOptionTerms, optionForField } from "./option-names.ts";
 import { addPaymentCommands } from "./payment-commands.ts";
@@ -80,6 +81,24 @@ describe("payments list's options", () => {
       "--from",
       "--to",
     ]);
+  });
+
+  it("say --to before --from in the options' words, not the API's received_from", () => {
+    const payments = new Command("payments").exitOverride();
+    addPaymentCommands(payments);
+    const list = payments.commands.find((c) => c.name() === "list")!;
+    list.parseOptions(["--from", "2026-11-02", "--to", "2026-11-01"]);
+    // The verb's own refusal, as walkPayments meets it once the database is open.
+    const refusal = (() => {
+      try {
+        receivedWindow("2026-11-02", "2026-11-01", "UTC");
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect((inOptionTerms(refusal, list) as ServiceError).message).toBe(
+      "--to: must be on or after --from (2026-11-02)",
+    );
   });
 
   it("no longer take --page: the list is walked to its end or to --limit", async () => {
