@@ -2,7 +2,9 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/test-database.ts";
 import { withRollback } from "../../test/helpers/with-rollback.ts";
-import { walkPayments } from "./payment-list-command.ts";
+import type { Payment } from "../billing/payments/payment-schemas.ts";
+import type { ServiceContext } from "../kernel/context.ts";
+import { type PaymentListRequest, paymentPages, walkPayments } from "./payment-list-command.ts";
 
 // `payments list` walks the list by cursor, 500 payments a call, to its end or to --limit: more payments
 // than one page holds come out once each, newest first, under the API's filters.
@@ -35,13 +37,31 @@ beforeAll(async () => {
     .execute();
   newestFirst = rows.map((r) => r.id);
 }, 120_000);
+/** The walk's pages gathered: what the command prints, in order. */
+async function walkAll(
+  ctx: ServiceContext,
+  query: PaymentListRequest["filters"],
+  limit?: number,
+): Promise<{ payments: Payment[]; more: boolean }> {
+  const payments: Payment[] = [];
+  const { count, more } = await walkPayments(
+    paymentPages(ctx, query),
+    async (page) => {
+      payments.push(...page);
+    },
+    limit,
+  );
+  expect(count).toBe(payments.length);
+  return { payments, more };
+}
+
 afterAll(async () => {
   await handle?.close();
 });
 
 describe("payments list's walk", () => {
   it("reads every payment once, newest first, past one page", async () => {
-    const walked = await withRollback(handle.db, (ctx) => walkPayments(ctx, {}));
+    const walked = await withRollback(handle.db, (ctx) => walkAll(ctx, {}));
     expect(walked.more).toBe(false);
     expect(walked.payments.map((p) => p.id)).toEqual(newestFirst);
     expect(newestFirst).toHaveLength(1101);
@@ -50,7 +70,7 @@ describe("payments list's walk", () => {
   it("stops at --limit, and says whether more match", async () => {
     const ids = async (limit: number) =>
       withRollback(handle.db, async (ctx) => {
-        const r = await walkPayments(ctx, {}, limit);
+        const r = await walkAll(ctx, {}, limit);
         return { ids: r.payments.map((p) => p.id), more: r.more };
       });
     expect(await ids(1)).toEqual({ ids: newestFirst.slice(0, 1), more: true });
@@ -62,7 +82,7 @@ describe("payments list's walk", () => {
 
   it("applies the API's filters on every page", async () => {
     const walked = await withRollback(handle.db, (ctx) =>
-      walkPayments(ctx, { method: "bank_transfer", currency: "usd", received_from: "2026-11-01" }),
+      walkAll(ctx, { method: "bank_transfer", currency: "usd", received_from: "2026-11-01" }),
     );
     expect(walked.payments.map((p) => p.id)).toEqual(
       newestFirst.filter((id) => Number.parseInt(id.slice(4), 16) % 3 === 0),
@@ -73,7 +93,7 @@ describe("payments list's walk", () => {
   it("refuses --to before --from in the API's words", async () => {
     await expect(
       withRollback(handle.db, (ctx) =>
-        walkPayments(ctx, { received_from: "2026-11-02", received_to: "2026-11-01" }),
+        walkAll(ctx, { received_from: "2026-11-02", received_to: "2026-11-01" }),
       ),
     ).rejects.toThrow("received_to: must be on or after received_from (2026-11-02)");
   });

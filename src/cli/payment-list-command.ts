@@ -6,18 +6,18 @@ import { type Payment, PaymentListQuery } from "../billing/payments/payment-sche
 import { calendarDate } from "../billing/runs/calendar-date.ts";
 import { formatMinor } from "../domain/money.ts";
 import type { ServiceContext } from "../kernel/context.ts";
-import { jsonText } from "../kernel/json.ts";
 import { wholeNumber } from "../kernel/schemas.ts";
 import { zodToServiceError } from "../kernel/verb.ts";
 import { currencyDisplays } from "../services/currencies/currencies.ts";
 import { getCustomer } from "../services/customers/customers.ts";
 import { INVOICE_ARGUMENT_HELP, invoiceIdOf } from "./invoice-argument.ts";
-import { renderTable } from "./output.ts";
+import { jsonListWriter, type OutputSink, streamSink, tableWriter } from "./streamed-output.ts";
 import { withSystemContext } from "./with-context.ts";
 
 // `tokenbill payments list`: the admin API's GET /api/v1/payments on the command line, with its filters under
 // the options' names (option-names.ts maps received_from/received_to to --from/--to), checked by the API's own
-// query schema and verb: one reading of each filter. It walks the list by cursor to its end, or to --limit.
+// query schema and verb: one reading of each filter. It walks the list by cursor to its end, or to --limit,
+// printing each page as it is read (streamed-output.ts): a page is held, never the list.
 
 /** The most --limit takes: a bound, so that no typo asks for a number no book holds. */
 export const MAX_LIMIT = 10_000_000;
@@ -75,39 +75,63 @@ export function paymentListRequest(opts: PaymentListOptions): PaymentListRequest
   };
 }
 
-/**
- * Every payment the filters match, newest first, up to `limit`: read by cursor, PAGE_SIZE a call, without
- * counting (a count reads every match again). `more` says the limit cut the list short.
- */
-export async function walkPayments(
+/** One call of the list: up to `perPage` payments after `cursor` (none: the newest), and the next cursor. */
+export type PaymentPageSource = (
+  perPage: number,
+  cursor: string | undefined,
+) => Promise<{ data: Payment[]; next_cursor: string | null }>;
+
+/** The admin API's list under `query`, read without counting (a count reads every match again). */
+export function paymentPages(
   ctx: ServiceContext,
   query: PaymentListRequest["filters"] & { invoice_id?: string },
-  limit = Number.POSITIVE_INFINITY,
-): Promise<{ payments: Payment[]; more: boolean }> {
-  const payments: Payment[] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    // One more than still wanted, so that a list ending exactly at the limit is not said to have more.
-    const perPage = Math.min(PAGE_SIZE, limit - payments.length + 1);
+): PaymentPageSource {
+  return async (perPage, cursor) => {
     const page = await listPayments({
       ctx,
       input: { ...query, per_page: perPage, total: "false", ...(cursor === undefined ? {} : { cursor }) },
     });
-    payments.push(...page.data);
-    if (payments.length > limit) return { payments: payments.slice(0, limit), more: true };
-    if (page.meta.next_cursor === null) return { payments, more: false };
-    cursor = page.meta.next_cursor;
+    return { data: page.data, next_cursor: page.meta.next_cursor };
+  };
+}
+
+/**
+ * Every payment `source` gives, newest first, up to `limit`: read by cursor, PAGE_SIZE a call, each page handed
+ * to `onPage` before the next is read, so that no more than a page is held. `more` says the limit cut the list
+ * short; `stop` ends the walk early (the output's reader went away).
+ */
+export async function walkPayments(
+  source: PaymentPageSource,
+  onPage: (payments: Payment[]) => Promise<void>,
+  limit = Number.POSITIVE_INFINITY,
+  stop: () => boolean = () => false,
+): Promise<{ count: number; more: boolean }> {
+  let count = 0;
+  let cursor: string | undefined;
+  for (;;) {
+    // One more than still wanted, so that a list ending exactly at the limit is not said to have more.
+    const page = await source(Math.min(PAGE_SIZE, limit - count + 1), cursor);
+    const more = count + page.data.length > limit;
+    const payments = more ? page.data.slice(0, limit - count) : page.data;
+    count += payments.length;
+    await onPage(payments);
+    if (more) return { count, more: true };
+    if (page.next_cursor === null || stop()) return { count, more: false };
+    cursor = page.next_cursor;
   }
 }
 
-async function printTable(ctx: ServiceContext, payments: Payment[]): Promise<void> {
+const TABLE_HEADERS = ["Payment", "Customer", "Invoice", "Amount", "Reference", "Paid", "Refunded"];
+
+/** A payment as a row of the table. */
+async function tableRows(ctx: ServiceContext): Promise<(p: Payment) => string[]> {
   // Read once: formatting each amount through the verb read the currency table twice a payment.
   const displays = await currencyDisplays({ ctx, input: {} });
   const money = (code: string, minor: bigint) => {
     const display = displays.get(code);
     return display ? formatMinor(minor, display) : `${minor} (${code} minor units)`;
   };
-  const rows = payments.map((p) => [
+  return (p) => [
     p.id,
     String(p.customer_id),
     p.invoice_id ?? "",
@@ -116,10 +140,29 @@ async function printTable(ctx: ServiceContext, payments: Payment[]): Promise<voi
     // The day as statements write it: in BILLING_TIME_ZONE, not UTC's.
     calendarDate(new Date(p.paid_at), ctx.config.BILLING_TIME_ZONE),
     money(p.currency, p.refunded),
-  ]);
-  process.stdout.write(
-    `${renderTable(["Payment", "Customer", "Invoice", "Amount", "Reference", "Paid", "Refunded"], rows)}\n`,
-  );
+  ];
+}
+
+/**
+ * The list written to `sink` as it is walked: `{"data": [...], "meta": {"count", "more"}}` with --json, else the
+ * table (tableWriter: aligned a page at a time). Answers the walk's count and whether more match.
+ */
+export async function printPaymentList(
+  source: PaymentPageSource,
+  sink: OutputSink,
+  options: { json: boolean; limit?: number | undefined; row: (p: Payment) => string[] },
+): Promise<{ count: number; more: boolean }> {
+  const stop = () => sink.closed;
+  if (options.json) {
+    const json = jsonListWriter(sink);
+    const walked = await walkPayments(source, (page) => json.rows(page), options.limit, stop);
+    await json.end({ count: walked.count, more: walked.more });
+    return walked;
+  }
+  const table = tableWriter(sink, TABLE_HEADERS);
+  const walked = await walkPayments(source, (page) => table.rows(page.map(options.row)), options.limit, stop);
+  await table.end();
+  return walked;
 }
 
 /** `payments list`, added to the `payments` group. */
@@ -150,15 +193,13 @@ export function addPaymentListCommand(payments: Command): void {
         const invoiceId = request.invoice === undefined ? undefined : await invoiceIdOf(ctx, request.invoice);
         if (invoiceId !== undefined) await getInvoice({ ctx, input: { id: invoiceId } });
         const query = { ...request.filters, ...(invoiceId === undefined ? {} : { invoice_id: invoiceId }) };
-        const { payments, more } = await walkPayments(ctx, query, request.limit);
-        if (opts.json) {
-          process.stdout.write(
-            `${jsonText({ data: payments, meta: { count: payments.length, more } }, 2)}\n`,
-          );
-          return;
-        }
-        await printTable(ctx, payments);
-        if (more) process.stderr.write(`the newest ${payments.length} shown; more match (raise --limit)\n`);
+        const { count, more } = await printPaymentList(paymentPages(ctx, query), streamSink(), {
+          json: opts.json === true,
+          limit: request.limit,
+          row: await tableRows(ctx),
+        });
+        if (more && !opts.json)
+          process.stderr.write(`the newest ${count} shown; more match (raise --limit)\n`);
       });
     });
 }
