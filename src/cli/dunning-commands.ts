@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { runDunning } from "../billing/dunning/run-dunning.ts";
+import type { ServiceContext } from "../kernel/context.ts";
 import { jsonText } from "../kernel/json.ts";
 import { renderTable } from "./output.ts";
-import type { ServiceContext } from "../kernel/context.ts";
-import { runningSandbox } from "./running-sandbox.ts";
-import { withSystemContext } from "./with-context.ts";
+
+// The verbs and the sandbox are imported when `dunning run` runs: imported here, `dunning --help` loaded the
+// dunning ladder, the billing it reads and the database's modules (light-commands-load.test.ts).
 
 /**
  * With no SolusIO configured, the sandbox a `serve` runs on this DATA_DIR: a future --as-of is for sandbox
@@ -15,6 +15,7 @@ async function withSandboxIfRunning<T>(
   ctx: ServiceContext,
   work: (ctx: ServiceContext) => Promise<T>,
 ): Promise<T> {
+  const { runningSandbox } = await import("./running-sandbox.ts");
   const sandbox = ctx.solusio ? undefined : await runningSandbox(ctx.config, ctx);
   try {
     return await work(sandbox ? { ...ctx, solusio: sandbox } : ctx);
@@ -33,8 +34,10 @@ export function addDunningCommands(dunning: Command): void {
       "the instant to evaluate as of, ISO 8601 with its offset (2026-11-20T10:00:00Z); a future one only in sandbox mode",
     )
     .option("--json", "print the steps as JSON")
-    .action(async (opts: { asOf?: string; json?: boolean }) =>
-      withSystemContext(async (ctx) => {
+    .action(async (opts: { asOf?: string; json?: boolean }) => {
+      const { runDunning } = await import("../billing/dunning/run-dunning.ts");
+      const { withSystemContext } = await import("./with-context.ts");
+      await withSystemContext(async (ctx) => {
         const run = await withSandboxIfRunning(ctx, (withSandbox) =>
           runDunning({ ctx: withSandbox, input: opts.asOf === undefined ? {} : { as_of: opts.asOf } }),
         );
@@ -56,6 +59,6 @@ export function addDunningCommands(dunning: Command): void {
         );
         if (rows.length > 0)
           process.stdout.write(`${renderTable(["Customer", "Episode", "Step", "Days", "Outcome"], rows)}\n`);
-      }),
-    );
+      });
+    });
 }
