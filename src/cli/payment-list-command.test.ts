@@ -56,7 +56,7 @@ describe("payments list's options", () => {
 
   it.each([
     [["--customer", "abc"], /^--customer: must be a customer id: a whole number from 1 to/],
-    [["--invoice", "inv_zz"], "--invoice: must be an invoice id (inv_…)"],
+    [["--invoice", "inv_zz"], "--invoice: must be an invoice id (inv_ and 1 to 64 of 0-9, a-f)"],
     [["--method", "Bank"], /^--method: must be a method name such as manual, bank_transfer, stripe/],
     [["--currency", "dollars"], "--currency: must be an ISO 4217 code such as USD"],
     [["--from", "2026-02-30"], "--from: is not a calendar date"],

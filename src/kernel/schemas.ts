@@ -103,6 +103,19 @@ export const id = wholeNumber({
   message: "must be a positive whole number",
 }).meta(digitsOrInteger({ min: 1n, max: MAX_ID }));
 
+/**
+ * A list's filter by a row's id (`?customer_id=`, `?client_group_id=`): an id, told what it names and its bound,
+ * since the console's list pages say it beside the field for whatever was typed or pasted there (a 2,000-digit
+ * paste included). `what` is the row's name with its article: "a customer".
+ */
+export function idFilter(what: string) {
+  return wholeNumber({
+    min: 1n,
+    max: MAX_ID,
+    message: `must be ${what} id: a whole number from 1 to ${MAX_ID} (at most 19 digits)`,
+  }).meta(digitsOrInteger({ min: 1n, max: MAX_ID }));
+}
+
 export const countryCode = z
   .string()
   .transform((s) => s.toUpperCase())

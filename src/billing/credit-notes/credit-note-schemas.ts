@@ -2,7 +2,8 @@ import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { CreditNoteTable } from "../../db/schema.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
-import { id } from "../../kernel/schemas.ts";
+import { idFilter } from "../../kernel/schemas.ts";
+import { invoiceIdFilter } from "../invoices/invoice-schemas.ts";
 import { positiveMinor } from "../payments/payment-schemas.ts";
 
 const minor = z.bigint().meta({ type: "integer", description: "minor units (cents for USD)" });
@@ -56,11 +57,8 @@ export const CreditNoteIdParams = z.object({
 });
 
 export const CreditNoteListQuery = PageQuery.extend({
-  customer_id: id.optional(),
-  invoice_id: z
-    .string()
-    .regex(/^inv_[0-9a-f]{1,64}$/, "must be an invoice id (inv_…)")
-    .optional(),
+  customer_id: idFilter("a customer").optional(),
+  invoice_id: invoiceIdFilter.optional(),
 });
 
 export const CreditNote = z.object({

@@ -9,7 +9,7 @@ import {
   calendarDateString,
   currencyCode,
   digitsOrInteger,
-  id,
+  idFilter,
   periodString,
   tokenCount,
 } from "../../kernel/schemas.ts";
@@ -214,11 +214,19 @@ function presentLine(l: Selectable<InvoiceLineTable>): InvoiceLine {
   };
 }
 
+/**
+ * A list's filter by invoice (`?invoice_id=` of the payments and credit notes lists), told with its bound, as the
+ * console's list pages say it beside the field.
+ */
+export const invoiceIdFilter = z
+  .string()
+  .regex(/^inv_[0-9a-f]{1,64}$/, "must be an invoice id (inv_ and 1 to 64 of 0-9, a-f)");
+
 export const InvoiceListQuery = PageQuery.extend({
   cursor: cursorParam,
   total: totalParam,
   period: periodString.optional(),
-  customer_id: id.optional(),
+  customer_id: idFilter("a customer").optional(),
   status: InvoiceStatus.optional(),
   number: z.string().max(100).optional(),
   currency: currencyCode.optional(),

@@ -10,11 +10,11 @@ import {
   currencyCode,
   digitsOrInteger,
   id,
+  idFilter,
   instantOrDate,
   LAST_STORABLE_DATE,
-  MAX_ID,
-  wholeNumber,
 } from "../../kernel/schemas.ts";
+import { invoiceIdFilter } from "../invoices/invoice-schemas.ts";
 
 // The admin API's view of payments and refunds. Amounts are integers in minor units of the payment's
 // currency (billing-rules §7); never floats.
@@ -219,24 +219,11 @@ const receivedDate = calendarDateString.refine(
   `must be a day from ${FIRST_RECEIVED_DATE} to ${LAST_STORABLE_DATE}`,
 );
 
-/**
- * The list's customer filter: an id, told with its bound, since the console's payments page says it beside
- * the field for whatever was typed or pasted there (a 2,000-character paste included).
- */
-const customerIdFilter = wholeNumber({
-  min: 1n,
-  max: MAX_ID,
-  message: `must be a customer id: a whole number from 1 to ${MAX_ID} (at most 19 digits)`,
-}).meta(digitsOrInteger({ min: 1n, max: MAX_ID }));
-
 export const PaymentListQuery = PageQuery.extend({
   cursor: cursorParam,
   total: totalParam,
-  customer_id: customerIdFilter.optional(),
-  invoice_id: z
-    .string()
-    .regex(/^inv_[0-9a-f]{1,64}$/, "must be an invoice id (inv_…)")
-    .optional(),
+  customer_id: idFilter("a customer").optional(),
+  invoice_id: invoiceIdFilter.optional(),
   method: paymentMethod
     .optional()
     .meta({ description: "payments of this method: manual, bank_transfer, stripe, …" }),

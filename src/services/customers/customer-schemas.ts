@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { CustomerTable } from "../../db/schema.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
 import { cursorParam, totalParam } from "../../kernel/list-cursor.ts";
-import { countryCode, currencyCode, id, idOut, nullableIdOut } from "../../kernel/schemas.ts";
+import { countryCode, currencyCode, id, idFilter, idOut, nullableIdOut } from "../../kernel/schemas.ts";
 
 export const CustomerStatus = z.enum(["active", "locked", "suspended"]);
 
@@ -92,7 +92,7 @@ export const CustomerListQuery = PageQuery.extend({
     .meta({ description: "case-insensitive substring of the name or the e-mail (the console's search box)" }),
   status: CustomerStatus.optional(),
   sync_state: SyncState.optional().meta({ description: "only customers in this sync state" }),
-  client_group_id: id.optional(),
+  client_group_id: idFilter("a client group").optional(),
 });
 export type CustomerListQuery = z.output<typeof CustomerListQuery>;
 

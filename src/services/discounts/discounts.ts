@@ -4,7 +4,7 @@ import type { DiscountTable } from "../../db/schema.ts";
 import { auditedTable } from "../audited-table.ts";
 import { type Page, PageQuery } from "../../kernel/pagination.ts";
 import { assertClientGroupExists, assertCustomerExists } from "../references.ts";
-import { decimalString, id, idOut, nullableIdOut, IdParams } from "../../kernel/schemas.ts";
+import { decimalString, id, idFilter, idOut, nullableIdOut, IdParams } from "../../kernel/schemas.ts";
 import { canonicalDecimal } from "../currencies/currencies.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
@@ -50,8 +50,8 @@ export const DiscountUpdate = z
 export type DiscountUpdate = z.output<typeof DiscountUpdate>;
 
 export const DiscountListQuery = PageQuery.extend({
-  client_group_id: id.optional(),
-  customer_id: id.optional(),
+  client_group_id: idFilter("a client group").optional(),
+  customer_id: idFilter("a customer").optional(),
 });
 export type DiscountListQuery = z.output<typeof DiscountListQuery>;
 
