@@ -7,8 +7,8 @@ import type { CurrencyDisplay } from "../../domain/money.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { formFailureOf } from "./pricing-form-kit.ts";
-import { STAFF, noticeFrom, queryText } from "./page-helpers.ts";
+import { filteredListPage, filteredListRoute, filterValues, shownValues } from "./list-walk.ts";
+import { STAFF, noticeFrom } from "./page-helpers.ts";
 
 // Credit notes (billing-rules §7): the list by number, one note with its taxes, and its PDF. They are issued
 // from their invoice's page (invoice-action-pages.ts). The verbs check the staff role.
@@ -19,32 +19,22 @@ const NOTICES: Record<string, string> = {
   issued_before: "This form was sent before: this is the credit note it issued, and nothing more was issued.",
 };
 
+const FILTERS = ["customer_id"] as const;
+
 export function registerCreditNotePages(app: FastifyInstance, deps: WebDeps): void {
-  app.get("/console/credit-notes", STAFF, async (request, reply) => {
+  app.get("/console/credit-notes", filteredListRoute(FILTERS), async (request, reply) => {
     const ctx = deps.contextOf(request);
-    const customer = queryText(request, "customer_id");
-    const values = customer === undefined ? {} : { customer_id: customer };
+    const values = filterValues(request, FILTERS);
     const displays = await currencyDisplays({ ctx, input: {} });
-    try {
-      const page = await listCreditNotesNamed({ ctx, input: { ...pageQuery(request), ...values } });
-      return staffPage(deps, request, reply, "console-credit-note-list", {
-        title: "Credit notes",
-        values,
-        notes: page.data.map((n) => rowOf(n, displays.get(n.currency))),
-        pager: pagerOf(request, page.meta),
-      });
-    } catch (error) {
-      const failure = formFailureOf(error, ["customer_id"]);
-      if (!failure) throw error;
-      return staffPage(
-        deps,
-        request,
-        reply,
-        "console-credit-note-list",
-        { title: "Credit notes", values, notes: [], errors: failure.errors },
-        failure.status,
-      );
-    }
+    const data = { title: "Credit notes", values: shownValues(values) };
+    const page = { template: "console-credit-note-list", data, filters: FILTERS, empty: { notes: [] } };
+    return filteredListPage(deps, request, reply, page, async () => {
+      const found = await listCreditNotesNamed({ ctx, input: { ...pageQuery(request), ...values } });
+      return {
+        notes: found.data.map((n) => rowOf(n, displays.get(n.currency))),
+        pager: pagerOf(request, found.meta),
+      };
+    });
   });
 
   app.get<{ Params: { id: string } }>("/console/credit-notes/:id", STAFF, async (request, reply) => {

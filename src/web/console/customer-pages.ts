@@ -9,7 +9,14 @@ import {
   updateCustomer,
 } from "../../services/customers/customers.ts";
 import { staffPage } from "../page-kit.ts";
-import { walkPagerOf, walkQuery } from "./list-walk.ts";
+import {
+  filteredListPage,
+  filteredListRoute,
+  filterValues,
+  shownValues,
+  walkPagerOf,
+  walkQuery,
+} from "./list-walk.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { registerCustomerActionPages } from "./customer-action-pages.ts";
@@ -23,73 +30,49 @@ import {
   valuesOf,
 } from "./customer-form.ts";
 import { sentence } from "../page-sentence.ts";
-import { formFailureOf } from "./pricing-form-kit.ts";
-import {
-  fieldErrorsOf,
-  noticeFrom,
-  param,
-  queryText,
-  STAFF,
-  STAFF_FORM,
-  staffFormOf,
-} from "./page-helpers.ts";
+import { fieldErrorsOf, noticeFrom, param, STAFF, STAFF_FORM, staffFormOf } from "./page-helpers.ts";
 import { ADMIN_ROLES } from "../../services/staff/staff-roles.ts";
 import { refuseFormText } from "../page-text-input.ts";
 
 // Customers: search and filters, create, the customer page, edit. The actions on a customer (status, sync,
 // single sign-on, statement) are in customer-action-pages.ts. Every page calls the admin API's verbs.
 
-/** The list's filters, by the verb's names; the search box's parameter is `q`. */
-const CUSTOMER_FILTERS = ["search", "status", "sync_state"] as const;
+/** The list's filter fields; the search box `q` is the verb's `search`. */
+const CUSTOMER_FIELDS_SHOWN = ["q", "status", "sync_state"] as const;
 
 export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void {
   const csrf = { preHandler: app.csrfProtection };
 
-  app.get("/console/customers", STAFF, async (request, reply) => {
+  app.get("/console/customers", filteredListRoute(CUSTOMER_FIELDS_SHOWN), async (request, reply) => {
     // A filter value the list does not know is refused with the form's error and a 400, as on the invoice
     // list: shown every customer instead, the page would look filtered when it is not.
-    const values: Record<string, string> = {};
-    for (const name of CUSTOMER_FILTERS) {
-      const v = queryText(request, name === "search" ? "q" : name);
-      if (v) values[name] = v;
-    }
+    const typed = filterValues(request, CUSTOMER_FIELDS_SHOWN);
+    const { q, ...rest } = typed;
+    const values = { ...rest, ...(q === undefined ? {} : { search: q }) };
+    const shown = shownValues(typed);
     const data = {
       title: "Customers",
-      filters: {
-        q: values["search"] ?? "",
-        status: values["status"] ?? "",
-        sync_state: values["sync_state"] ?? "",
-      },
+      filters: { q: shown["q"] ?? "", status: shown["status"] ?? "", sync_state: shown["sync_state"] ?? "" },
       statuses: CustomerStatus.options,
       syncStates: SyncState.options,
       statusBadge: STATUS_BADGE,
       syncBadge: SYNC_BADGE,
       notice: noticeFrom(request, CUSTOMER_NOTICES),
     };
-    try {
-      const page = await listCustomers({
+    const page = {
+      template: "console-customers",
+      data,
+      filters: CUSTOMER_FIELDS_SHOWN,
+      empty: { customers: [] },
+      fieldOf: (path: string) => (path === "search" ? "q" : path),
+    };
+    return filteredListPage(deps, request, reply, page, async () => {
+      const found = await listCustomers({
         ctx: deps.contextOf(request),
         input: { ...walkQuery(request), ...values },
       });
-      return staffPage(deps, request, reply, "console-customers", {
-        ...data,
-        customers: page.data,
-        pager: walkPagerOf(request, page.meta),
-      });
-    } catch (error) {
-      const failure = formFailureOf(error, ["q", "status", "sync_state"], (path) =>
-        path === "search" ? "q" : path,
-      );
-      if (!failure) throw error;
-      return staffPage(
-        deps,
-        request,
-        reply,
-        "console-customers",
-        { ...data, customers: [], errors: failure.errors },
-        failure.status,
-      );
-    }
+      return { customers: found.data, pager: walkPagerOf(request, found.meta) };
+    });
   });
 
   const formPage = async (

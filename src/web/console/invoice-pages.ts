@@ -7,14 +7,21 @@ import { resendInvoice } from "../../billing/invoices/resend-invoice.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
 import { listCurrencies } from "../../services/currencies/currencies.ts";
 import { money } from "../page-kit.ts";
-import { filteredListPage, walkPagerOf, walkQuery } from "./list-walk.ts";
+import {
+  filteredListPage,
+  filteredListRoute,
+  filterValues,
+  shownValues,
+  walkPagerOf,
+  walkQuery,
+} from "./list-walk.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { registerInvoiceActionPages } from "./invoice-action-pages.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
 import { displayOf, invoicePage, STATUS_BADGE } from "./invoice-view.ts";
 import { inPeoplesMoney } from "./money-words.ts";
 import { formFailureOf } from "./pricing-form-kit.ts";
-import { STAFF, STAFF_FORM, queryText } from "./page-helpers.ts";
+import { STAFF, STAFF_FORM } from "./page-helpers.ts";
 import { refuseFormText } from "../page-text-input.ts";
 
 // Invoices: the filtered list, one invoice's page, its PDF, recording a payment and resending it. Refunds,
@@ -27,17 +34,13 @@ const STATUSES = ["draft", "finalized", "partially_paid", "paid", "void"];
 export function registerInvoicePages(app: FastifyInstance, deps: WebDeps): void {
   const csrf = { preHandler: app.csrfProtection };
 
-  app.get("/console/invoices", STAFF, async (request, reply) => {
+  app.get("/console/invoices", filteredListRoute(FILTERS), async (request, reply) => {
     const ctx = deps.contextOf(request);
-    const values: Record<string, string> = {};
-    for (const name of FILTERS) {
-      const v = queryText(request, name);
-      if (v !== undefined) values[name] = v;
-    }
+    const values = filterValues(request, FILTERS);
     const currencies = await listCurrencies({ ctx, input: { page: 1, per_page: 500 } });
     const data = {
       title: "Invoices",
-      values,
+      values: shownValues(values),
       statuses: STATUSES,
       currencies: currencies.data.map((c) => c.code),
     };

@@ -3,12 +3,17 @@ import { listPayments } from "../../billing/payments/get-payment.ts";
 import { type PaymentLabels, paymentLabels } from "../../billing/payments/payment-labels.ts";
 import type { Payment } from "../../billing/payments/payment-schemas.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
-import { MAX_QUERY_TEXT } from "../../kernel/clean-text.ts";
 import { currencyDisplays, listCurrencies } from "../../services/currencies/currencies.ts";
 import { money, paidOn } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { filteredListPage, walkPagerOf, walkQuery } from "./list-walk.ts";
-import { STAFF, queryText } from "./page-helpers.ts";
+import {
+  filteredListPage,
+  filteredListRoute,
+  filterValues,
+  shownValues,
+  walkPagerOf,
+  walkQuery,
+} from "./list-walk.ts";
 
 // Every payment, newest first, filtered by what the payments API filters by (customer, invoice, method,
 // currency, the days received), walked by cursor as the invoice list is. Read-only: refunds stay on the
@@ -18,25 +23,14 @@ const FILTERS = ["customer_id", "invoice_id", "method", "currency", "received_fr
 /** Offered as the method field's suggestions; any other method name (a provider's) may be typed. */
 const COMMON_METHODS = ["manual", "bank_transfer", "stripe"];
 
-/**
- * The filters are this page's fields: one over the query cap is refused beside its field by the verb, in its
- * bound's words, rather than as a damaged address (page-text-input.ts, queryFields).
- */
-const PAYMENT_LIST = { config: { ...STAFF.config, queryFields: FILTERS } };
-
 export function registerPaymentListPages(app: FastifyInstance, deps: WebDeps): void {
-  app.get("/console/payments", PAYMENT_LIST, async (request, reply) => {
+  app.get("/console/payments", filteredListRoute(FILTERS), async (request, reply) => {
     const ctx = deps.contextOf(request);
-    const values: Record<string, string> = {};
-    for (const name of FILTERS) {
-      const v = queryText(request, name);
-      if (v !== undefined) values[name] = v;
-    }
+    const values = filterValues(request, FILTERS);
     const currencies = await listCurrencies({ ctx, input: { page: 1, per_page: 500 } });
     const data = {
       title: "Payments",
-      // A value past the cap (only a hand-made address holds one) is refused, not written back into the page.
-      values: Object.fromEntries(Object.entries(values).filter(([, v]) => v.length <= MAX_QUERY_TEXT)),
+      values: shownValues(values),
       currencies: currencyChoices(
         currencies.data.map((c) => c.code),
         values["currency"],

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { createStaffPerRole, PageClient, textOf } from "./pricing-test-client.ts";
+
+// Every console list with a filter form refuses a bad or over-long filter as the payments list does: the page
+// itself, 400, the message beside its field with its bound, the value past the address's 1,000 characters not
+// written back, never the damaged-address page, never a 500 and never the list unfiltered.
+
+let handle: DatabaseHandle;
+let server: TestServer;
+let support: PageClient;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  server = await startTestServer(handle.db);
+  await createStaffPerRole(handle, ["support"]);
+  support = await new PageClient(server.url).logIn("support@example.com");
+}, 60_000);
+afterAll(async () => {
+  await server?.close();
+  await handle?.close();
+});
+
+const CUSTOMER_ID = /customer id: a whole number from 1 to 9223372036854775807 \(at most 19 digits\)/i;
+const long = (c: string, n = 2_000) => c.repeat(n);
+
+// [page, parameter, field beside which it is told, value, message]
+const CASES: readonly (readonly [string, string, string, string, RegExp])[] = [
+  ["/console/payments", "customer_id", "customer_id", long("1"), CUSTOMER_ID],
+  ["/console/invoices", "customer_id", "customer_id", "abc", CUSTOMER_ID],
+  ["/console/invoices", "customer_id", "customer_id", long("1"), CUSTOMER_ID],
+  ["/console/invoices", "period", "period", long("2"), /YYYY-MM/],
+  ["/console/credit-notes", "customer_id", "customer_id", "0", CUSTOMER_ID],
+  ["/console/credit-notes", "customer_id", "customer_id", long("1"), CUSTOMER_ID],
+  ["/console/customers", "q", "q", long("a", 300), /at most 254 characters/],
+  ["/console/customers", "q", "q", long("a"), /at most 254 characters/],
+  ["/console/customers", "status", "status", long("x"), /must be one of/i],
+  ["/console/call-log", "status", "status", long("2"), /HTTP status from 100 to 599/],
+  ["/console/audit-log", "entity", "entity", long("e", 60), /at most 50 characters/],
+  ["/console/audit-log", "entity_id", "entity_id", long("1"), /at most 100 characters/],
+  ["/console/audit-log", "actor", "actor", long("a", 101), /at most 100 characters/],
+];
+
+describe("every console list's filters", () => {
+  for (const [path, name, field, value, message] of CASES) {
+    const shown = value.length > 20 ? `${value.slice(0, 8)}… (${value.length} characters)` : value;
+    it(`${path}?${name}=${shown} is refused beside its field with its bound`, async () => {
+      const r = await support.get(`${path}?${name}=${encodeURIComponent(value)}`);
+      expect(r.status).toBe(400);
+      expect(r.text).toContain(`id="${field}-error"`);
+      expect(r.text).toContain('aria-invalid="true"');
+      expect(textOf(r.text)).toMatch(message);
+      expect(textOf(r.text)).not.toMatch(/address holds something/);
+      // Past the address's cap the value is not written back into the form.
+      if (value.length > 1_000) expect(r.text).not.toContain(value.slice(0, 1_001));
+    });
+  }
+});
