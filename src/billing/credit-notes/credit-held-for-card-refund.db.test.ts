@@ -55,6 +55,61 @@ async function pendingNoteRefund(email: string) {
   return { customerId, invoice, providerRefundId: refund.provider_refund_id as string };
 }
 
+/**
+ * A $10.00 invoice paid by card and a $2.50 note on it settled as a refund, issued by a process that "dies"
+ * once the note's transaction has committed: it reaches the database no more, so Stripe is never asked.
+ */
+async function noteWhoseProcessDied(email: string) {
+  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
+  const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
+  let died = false;
+  const dying = new Proxy(world.db, {
+    get(target, prop, receiver) {
+      if (prop === "isTransaction") return false;
+      if (prop === "transaction")
+        return () => ({
+          execute: async <T>(fn: (trx: never) => Promise<T>) => {
+            const result = await target.transaction().execute(fn as never);
+            died = true;
+            return result;
+          },
+        });
+      if (died) throw new Error("the process died after the note committed");
+      return Reflect.get(target, prop, receiver);
+    },
+  }) as Kysely<Database>;
+  await issueCreditNote({
+    ctx: { ...world.context(), db: dying },
+    input: { invoice_id: invoice, amount: 250n, reason: "outage", settlement: "refund" },
+  });
+  return { customerId, invoice, payment };
+}
+
+/** Runs the credit_note.refund jobs now, as the runner would once they are due. */
+async function runNoteRefundJobs() {
+  await world.db
+    .updateTable("job")
+    .set({ run_after: new Date() })
+    .where("kind", "=", "credit_note.refund")
+    .where("status", "=", "pending")
+    .execute();
+  const kinds = runnableKinds(world.context(), "outbox");
+  const runner = new JobRunner({
+    db: world.db,
+    logger: world.context().logger,
+    handlers: { "credit_note.refund": kinds["credit_note.refund"]! },
+  });
+  await runner.drain();
+}
+
+const noteRefundOf = (invoice: string) =>
+  world.db
+    .selectFrom("refund")
+    .innerJoin("credit_note", "credit_note.id", "refund.credit_note_id")
+    .select(["refund.status", "refund.provider_refund_id"])
+    .where("credit_note.invoice_id", "=", invoice)
+    .executeTakeFirstOrThrow();
+
 describe("credit held for a credit note's pending card refund", () => {
   it("is not spent by the next invoice's finalization nor by a payment, and the refund reopens nothing", async () => {
     const { customerId, invoice, providerRefundId } = await pendingNoteRefund("held-credit-1@example.com");
@@ -121,32 +176,8 @@ describe("credit held for a credit note's pending card refund", () => {
   });
 
   it("is held from the note's commit when the process dies before asking Stripe, and the job refunds it once", async () => {
-    const [customerId] = (await createCustomers(world.handle, [{ email: "held-credit-4@example.com" }])) as [
-      bigint,
-    ];
-    const { invoice } = await world.paidByCard({ customerId, total: 1000n });
     const asked = world.refundCalls();
-    // The "crash": once the note's transaction has committed, the process reaches the database no more.
-    let died = false;
-    const dying = new Proxy(world.db, {
-      get(target, prop, receiver) {
-        if (prop === "isTransaction") return false;
-        if (prop === "transaction")
-          return () => ({
-            execute: async <T>(fn: (trx: never) => Promise<T>) => {
-              const result = await target.transaction().execute(fn as never);
-              died = true;
-              return result;
-            },
-          });
-        if (died) throw new Error("the process died after the note committed");
-        return Reflect.get(target, prop, receiver);
-      },
-    }) as Kysely<Database>;
-    await issueCreditNote({
-      ctx: { ...world.context(), db: dying },
-      input: { invoice_id: invoice, amount: 250n, reason: "outage", settlement: "refund" },
-    });
+    const { customerId, invoice } = await noteWhoseProcessDied("held-credit-4@example.com");
     expect(world.refundCalls()).toBe(asked);
     expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
 
@@ -162,30 +193,43 @@ describe("credit held for a credit note's pending card refund", () => {
     expect(await invoiceState(next)).toEqual({ status: "partially_paid", due: 60n });
 
     // The note's credit_note.refund job, due once the request's own call must be over, asks Stripe: once.
-    await world.db
-      .updateTable("job")
-      .set({ run_after: new Date() })
-      .where("kind", "=", "credit_note.refund")
-      .execute();
-    const kinds = runnableKinds(world.context(), "outbox");
-    const runner = new JobRunner({
-      db: world.db,
-      logger: world.context().logger,
-      handlers: { "credit_note.refund": kinds["credit_note.refund"]! },
-    });
-    await runner.drain();
-    await runner.drain();
+    await runNoteRefundJobs();
+    await runNoteRefundJobs();
     expect(world.refundCalls()).toBe(asked + 1);
-    const refund = await world.db
-      .selectFrom("refund")
-      .innerJoin("credit_note", "credit_note.id", "refund.credit_note_id")
-      .select(["refund.status", "refund.provider_refund_id"])
-      .where("credit_note.invoice_id", "=", invoice)
-      .executeTakeFirstOrThrow();
+    const refund = await noteRefundOf(invoice);
     expect(refund.status).toBe("pending");
     await world.deliver(world.fake.settleRefund(refund.provider_refund_id as string, "succeeded"));
     expect(await invoiceState(invoice)).toEqual({ status: "paid", due: 0n });
     expect(await invoiceState(next)).toEqual({ status: "partially_paid", due: 60n });
     expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 60 });
+  });
+
+  it("is freed when Stripe refuses the job's refund, and then pays the open invoice", async () => {
+    const { customerId, invoice, payment } = await noteWhoseProcessDied("held-credit-5@example.com");
+    const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
+    expect(await invoiceState(next)).toEqual({ status: "finalized", due: 100n });
+    // Refunded whole in Stripe's Dashboard meanwhile: Stripe refuses any further refund of the payment (400).
+    world.fake.addRefund({
+      id: "re_dashboard_5",
+      amount: 1000,
+      payment_intent: payment.reference,
+      status: "succeeded",
+      metadata: {},
+      created: Math.floor(Date.now() / 1000),
+    });
+    await runNoteRefundJobs();
+    expect(await noteRefundOf(invoice)).toEqual({ status: "failed", provider_refund_id: null });
+    expect(await invoiceState(next)).toEqual({ status: "paid", due: 0n });
+    expect(await statement(customerId)).toMatchObject({ credit: 150, credit_held: 0 });
+  });
+
+  it("asks nothing when the note's own request had Stripe make the refund", async () => {
+    const { invoice } = await pendingNoteRefund("held-credit-6@example.com");
+    const linked = await noteRefundOf(invoice);
+    expect(linked.provider_refund_id).not.toBeNull();
+    const asked = world.refundCalls();
+    await runNoteRefundJobs();
+    expect(world.refundCalls()).toBe(asked);
+    expect(await noteRefundOf(invoice)).toEqual(linked);
   });
 });

@@ -167,18 +167,3 @@ function currencyOfPayment(ctx: ServiceContext, paymentId: string) {
     .where("payment.id", "=", paymentId)
     .executeTakeFirstOrThrow();
 }
-
-/**
- * What of `amount` the payment's provider can refund exactly: a credit note's card share is rounded down to
- * it (Stripe refunds KWD only in multiples of 0.010), the rest staying the customer's credit, instead of the
- * whole refund being refused and all of it staying credit. `amount` itself when no provider is configured.
- */
-export async function refundableThroughProvider(
-  ctx: ServiceContext,
-  payment: ProviderPayment,
-  amount: bigint,
-): Promise<bigint> {
-  const provider = await paymentProviderOf(ctx.config);
-  if (!provider || provider.name !== payment.method) return amount;
-  return provider.refundableUpTo(amount, await currencyOfPayment(ctx, payment.id));
-}
