@@ -424,7 +424,7 @@ describe("a customer's payments", () => {
     const paymentId = paid.body.data.id;
     const customerPage = `/console/customers/${world.plain}`;
     const text = textOf((await owner.get(customerPage)).text);
-    expect(text).toContain(`Credit ${dollars(300)}`);
+    expect(text).toContain(`Credit available ${dollars(300)}`);
     expect(text).toMatch(/PLAIN-1 the customer \$3\.00 \$3\.00 \$0\.00 Refund/);
 
     const page = `${customerPage}/refund?payment=${paymentId}`;
@@ -438,7 +438,7 @@ describe("a customer's payments", () => {
     expect((await api(`/api/v1/payments/${paymentId}`)).body.data.refunded).toBe(100);
     const after = textOf((await owner.get(`${customerPage}?notice=refunded`)).text);
     expect(after).toContain("The refund is recorded.");
-    expect(after).toContain(`Credit ${dollars(200)}`);
+    expect(after).toContain(`Credit available ${dollars(200)}`);
 
     // Another customer's or invoice's payment is not refunded from here.
     expect((await owner.get(`/console/customers/${world.section4}/refund?payment=${paymentId}`)).status).toBe(
