@@ -139,6 +139,34 @@ describe("the console's SolusIO page", () => {
   });
 });
 
+describe("the console's SolusIO page when SolusIO answers but a read of setup fails", () => {
+  it("shows the doctor's checks and says setup cannot be planned, instead of one error", async () => {
+    const failing = (html: string) => Number(/(\d+) failing/.exec(textOf(html, "doctor-h") ?? "")?.[1] ?? 0);
+    const failingBefore = failing((await staff.get("/console/solusio")).text);
+    await h.emu("POST", "/_emulator/faults", {
+      path: "*plans*",
+      methods: ["GET"],
+      error_rate: 1,
+      error_status: [500],
+    });
+    try {
+      const page = await staff.get("/console/solusio");
+      expect(page.status).toBe(200);
+      expect(textOf(page.text, "setup-status")).toBe(
+        "Setup cannot be planned until SolusIO answers and its settings, limit groups and plans can be read: the doctor's checks below say what failed.",
+      );
+      // The doctor's rows are there, and one more of them fails (the plans could not be read).
+      expect(page.text).toContain('id="billing-user-ids"');
+      expect(failing(page.text)).toBeGreaterThan(failingBefore);
+    } finally {
+      await h.emu("DELETE", "/_emulator/faults");
+    }
+    expect(textOf((await staff.get("/console/solusio")).text, "setup-status")).not.toMatch(
+      /cannot be planned/,
+    );
+  });
+});
+
 describe("GET /api/v1/solusio/doctor", () => {
   const billingCheck = (body: any) =>
     (body.data as { name: string; detail: string }[]).find((c) => c.name === "billing user ids")!;
