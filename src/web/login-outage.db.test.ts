@@ -222,4 +222,21 @@ describe("a login whose counts cannot be reached", () => {
       expect(loggedSince(from).map((l) => [l.level, l.msg])).toEqual([[40, "upstream unavailable"]]);
     }
   });
+
+  it("answers the portal's password-reset link, opened and its new password sent, with the same page", async () => {
+    const token = "b".repeat(43);
+    for (const form of [
+      undefined,
+      { page: "/portal/login", fields: { token, password: "a new password 1" } },
+    ]) {
+      const from = lines.length;
+      const path = form ? "/portal/password-reset/new" : `/portal/password-reset/new?token=${token}`;
+      const answer = await step(path, "unreachable", [], form);
+      expect(answer).toMatchObject({ status: 503, retryAfter: "60" });
+      expect(answer.text).toContain(LOGIN_UNAVAILABLE);
+      expect(answer.text).toContain('href="/portal/login"');
+      expect(answer.text).not.toMatch(/database|ECONNREFUSED/);
+      expect(loggedSince(from).map((l) => [l.level, l.msg])).toEqual([[40, "upstream unavailable"]]);
+    }
+  });
 });

@@ -19,7 +19,7 @@ const RETRY_SECONDS = 60;
 /**
  * A login step's route handler whose database failures (UpstreamError) are the login's outage, answered by
  * answerLoginUnavailable as the counts' are. For the steps that read before they count: the two-factor code
- * (its pending session) and an e-mailed link's page (its token). Until 2026-12-06 they were the generic 503
+ * (its pending session), an e-mailed login link's page and a password-reset link's page (their token). Until 2026-12-06 they were the generic 503
  * (Retry-After 5, "This page is unavailable for a moment" on the portal, the database named on the console).
  */
 export function loginStep(

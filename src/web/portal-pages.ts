@@ -318,13 +318,18 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
   };
   const tokenEmail = (request: FastifyRequest, token: string) =>
     livePortalTokenEmail(deps.contextOf(request), token, "password_reset");
-  app.get("/portal/password-reset/new", PUBLIC, async (request, reply) => {
-    const token = tokenOf(request);
-    const email = await tokenEmail(request, token);
-    if (email === undefined) return staleLinkPage(request, reply, "password_reset");
-    return linkFormPage({ ...NEW_PASSWORD_PAGE, username: email })(request, reply, token, 200);
-  });
-  app.post("/portal/password-reset/new", { ...PUBLIC_FORM, ...csrf }, async (request, reply) => {
+  // A database that does not answer is the login's outage page (loginStep), as at the login link's page.
+  app.get(
+    "/portal/password-reset/new",
+    PUBLIC,
+    loginStep(async (request, reply) => {
+      const token = tokenOf(request);
+      const email = await tokenEmail(request, token);
+      if (email === undefined) return staleLinkPage(request, reply, "password_reset");
+      return linkFormPage({ ...NEW_PASSWORD_PAGE, username: email })(request, reply, token, 200);
+    }),
+  );
+  const setNewPassword = loginStep(async (request: FastifyRequest, reply: FastifyReply) => {
     const { token = "", password = "" } = formFields(request);
     // Only the hidden token can hold what the text check refuses (a password is only bounded, page-text-input.ts).
     if (request.formTextRefusal) return newPasswordPage(request, reply, "", 400, { form: LINK_DAMAGED });
@@ -345,6 +350,7 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     }
     return reply.redirect("/portal/login?notice=password_changed", 303);
   });
+  app.post("/portal/password-reset/new", { ...PUBLIC_FORM, ...csrf }, setNewPassword);
 
   app.post("/portal/logout", { ...CUSTOMER, ...csrf }, async (request, reply) => {
     await endSession(deps.contextOf(request), request.webSession!.token);
