@@ -223,6 +223,54 @@ describe("credit held for a credit note's pending card refund", () => {
     expect(await statement(customerId)).toMatchObject({ credit: 150, credit_held: 0 });
   });
 
+  it("stays held while Stripe answers 409 for its key still in flight, and the job's later ask refunds it once", async () => {
+    const [customerId] = (await createCustomers(world.handle, [{ email: "held-credit-7@example.com" }])) as [
+      bigint,
+    ];
+    const { invoice } = await world.paidByCard({ customerId, total: 1000n });
+    const asked = world.refundCalls();
+    // Stripe says another request with the reservation's key is still running: the refund may well be made.
+    // Until 2026-12-06 that was read as a refusal: the reservation failed and its credit paid open invoices.
+    world.fake.refundKeyInFlight = true;
+    try {
+      const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+        amount: 250,
+        reason: "outage",
+        settlement: "refund",
+      });
+      expect(note.status).toBe(201);
+      expect(await noteRefundOf(invoice)).toEqual({ status: "pending", provider_refund_id: null });
+      // The job's first try meets the same 409: it stays pending, for the job's next attempt.
+      await runNoteRefundJobs();
+      expect(await noteRefundOf(invoice)).toEqual({ status: "pending", provider_refund_id: null });
+    } finally {
+      world.fake.refundKeyInFlight = false;
+    }
+    // The SDK sent each call three times (it retries a 409 twice): two calls, nothing made.
+    expect(world.refundCalls()).toBe(asked + 6);
+    expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
+    const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
+    expect(await invoiceState(next)).toEqual({ status: "finalized", due: 100n });
+
+    await runNoteRefundJobs();
+    expect(world.refundCalls()).toBe(asked + 7);
+    const linked = await noteRefundOf(invoice);
+    expect(linked.status).toBe("pending");
+    expect(linked.provider_refund_id).toMatch(/^re_/);
+    expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
+    await runNoteRefundJobs();
+    expect(world.refundCalls()).toBe(asked + 7);
+
+    await world.deliver(world.fake.settleRefund(linked.provider_refund_id as string, "succeeded"));
+    expect(await noteRefundOf(invoice)).toEqual({
+      status: "succeeded",
+      provider_refund_id: linked.provider_refund_id,
+    });
+    expect(await invoiceState(invoice)).toEqual({ status: "paid", due: 0n });
+    expect(await invoiceState(next)).toEqual({ status: "finalized", due: 100n });
+    expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 100 });
+  });
+
   it("asks nothing when the note's own request had Stripe make the refund", async () => {
     const { invoice } = await pendingNoteRefund("held-credit-6@example.com");
     const linked = await noteRefundOf(invoice);

@@ -1,7 +1,18 @@
+import { UpstreamError } from "../../kernel/errors.ts";
+
 // A payment provider takes card payments for tokenbill (issue 11 item 4). The interface is what the rest of
 // tokenbill knows of one: Stripe is an adapter (stripe-provider.ts); a second provider is another adapter
 // and nothing else changes. What a provider's webhook says is translated by the adapter into provider-neutral
 // facts (`interpret`), which process-provider-event.ts applies to the ledger through the payments verbs.
+
+/**
+ * A provider's answer that says nothing of what became of the request, though it is a 4xx: Stripe's 409 for
+ * an idempotency key whose first request is still running, and its 400 idempotency_error for a key first used
+ * with other parameters (a request that ran). As with no answer or a 5xx, a refund asked for may exist.
+ */
+export class ProviderOutcomeUnknownError extends UpstreamError {
+  override readonly name = "ProviderOutcomeUnknownError";
+}
 
 /** Payment methods that are a payment provider's: only the provider can give their money back. */
 export const PROVIDER_METHODS: ReadonlySet<string> = new Set(["stripe"]);
@@ -127,6 +138,10 @@ export interface PaymentProvider {
   createCheckout(request: CheckoutRequest): Promise<CheckoutSession>;
   /** What a checkout for `amount` (tokenbill's minor units) of `currency` would charge, without asking anyone. */
   checkoutQuote(amount: bigint, currency: MoneyUnit): CheckoutQuote;
+  /**
+   * Throws a ServiceError when the provider refused (no refund made), a ProviderOutcomeUnknownError when its
+   * answer does not say whether it made one; any other UpstreamError by its status (refund-through-provider.ts).
+   */
   refund(request: RefundRequest): Promise<ProviderRefund>;
   /**
    * The refund the provider made for tokenbill's reservation, as its webhook would tell it (a refund_changed

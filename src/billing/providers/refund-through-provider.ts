@@ -12,7 +12,7 @@ import {
 } from "../../kernel/idempotency-key.ts";
 import { linkIdempotencyKeyToRefund } from "../payments/idempotency-key.ts";
 import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
-import type { PaymentProvider } from "./payment-provider.ts";
+import { type PaymentProvider, ProviderOutcomeUnknownError } from "./payment-provider.ts";
 import { paymentProviderOf } from "./provider-from-config.ts";
 
 // A refund of a provider's payment goes back through the provider (issue 11 item 4). The amount is reserved
@@ -151,12 +151,16 @@ export async function askProviderForReservation(
 /**
  * Whether a failed provider call says that no refund was made: the provider's refusal (a CONFLICT), input
  * it cannot take, or an answer of 4xx (a bad key, a rate limit: the request was not carried out). No answer
- * (status null) and a 5xx, which Stripe calls indeterminate, do not; nor does an error of our own after
- * the call.
+ * (status null), a 5xx, which Stripe calls indeterminate, and a 409 or an answer the provider marks as saying
+ * nothing of the refund (ProviderOutcomeUnknownError: Stripe's key still in flight or used before) do not;
+ * nor does an error of our own after the call. Until 2026-12-06 a 409 failed the reservation.
  */
 function saysNoRefundWasMade(error: unknown): boolean {
   if (error instanceof ServiceError) return true;
-  return error instanceof UpstreamError && error.status !== null && error.status < 500;
+  if (error instanceof ProviderOutcomeUnknownError) return false;
+  return (
+    error instanceof UpstreamError && error.status !== null && error.status < 500 && error.status !== 409
+  );
 }
 
 function currencyOfPayment(ctx: ServiceContext, paymentId: string) {

@@ -212,6 +212,43 @@ describe("StripeProvider", () => {
     expect(failed[0]).toMatchObject({ status: "failed" });
   });
 
+  it("reads Stripe's 409 for a key still in flight and its idempotency_error as no word on the refund, not a refusal", async () => {
+    const session = await provider.createCheckout({ invoice, amount: 800n, currency: "USD", exponent: 2 });
+    fake.completeSession(session.id);
+    const request = {
+      paymentRef: fake.sessions.get(session.id)!.payment_intent!,
+      amount: 300n,
+      currency: USD,
+      reason: undefined,
+      paymentId: "pay_2",
+      refundId: "ref_1a",
+    };
+    const sent = fake.requests.length;
+    const refunds = fake.refunds.size;
+    fake.refundKeyInFlight = true;
+    const inFlight = await provider.refund(request).catch((e) => e);
+    fake.refundKeyInFlight = false;
+    // Another request with the key is still running: it may make the refund. The SDK retried it twice.
+    expect(inFlight).not.toBeInstanceOf(ServiceError);
+    expect(inFlight).toMatchObject({
+      name: "ProviderOutcomeUnknownError",
+      upstream: "Stripe",
+      status: 409,
+      retryable: true,
+    });
+    expect(fake.requests.length - sent).toBe(3);
+    expect(fake.refunds.size).toBe(refunds);
+
+    const made = await provider.refund(request);
+    // The key again with another amount: Stripe ran the first request under it, so a refund exists.
+    const reused = await provider.refund({ ...request, amount: 200n }).catch((e) => e);
+    expect(reused).not.toBeInstanceOf(ServiceError);
+    expect(reused).toMatchObject({ name: "ProviderOutcomeUnknownError", status: 400 });
+    expect([...fake.refunds.values()].filter((r) => r.metadata["tokenbill_refund_id"] === "ref_1a")).toEqual([
+      expect.objectContaining({ id: made.id, amount: 300 }),
+    ]);
+  });
+
   it("reads the refunds a charge.refunded event embeds, and none when it embeds none", () => {
     const refund = { id: "re_1", amount: 300, status: "succeeded", payment_intent: null, metadata: {} };
     const charge = { payment_intent: "pi_9", refunds: { data: [refund] } };

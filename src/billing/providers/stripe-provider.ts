@@ -17,6 +17,7 @@ import type {
   RefundRequest,
   VerifiedEvent,
 } from "./payment-provider.ts";
+import { ProviderOutcomeUnknownError } from "./payment-provider.ts";
 import {
   exactStripeAmountOf,
   stripeAmountIn,
@@ -59,10 +60,22 @@ function endpointOptions(apiUrl: string | undefined): Partial<Stripe.StripeConfi
   };
 }
 
-/** A failed SDK call in tokenbill's terms: Stripe's refusal of the request is a conflict, anything else upstream. */
+/**
+ * A failed SDK call in tokenbill's terms: Stripe's refusal of the request is a conflict, anything else upstream.
+ * Stripe's word on an idempotency key is no refusal: a 409 says another request with the key is still running
+ * (the SDK has retried it twice), an idempotency_error that the key's first request, with other parameters,
+ * ran. Either request may make what was asked; until 2026-12-06 both were read as "nothing was done".
+ */
 function asTokenbillError(error: unknown, what: string): Error {
   if (error instanceof Stripe.errors.StripeError) {
     const status = error.statusCode ?? null;
+    if (status === 409 || error.type === "StripeIdempotencyError" || error.rawType === "idempotency_error")
+      return new ProviderOutcomeUnknownError(
+        "Stripe",
+        `did not say whether it could ${what}: ${error.message}`,
+        status,
+        true,
+      );
     if (error.type === "StripeInvalidRequestError" || error.type === "StripeCardError")
       return new ServiceError("CONFLICT", `Stripe refused to ${what}: ${error.message}`);
     const retryable =

@@ -103,4 +103,26 @@ describe("Idempotency-Key and Stripe", () => {
       world.fake.refundsFailWith = null;
     }
   });
+  it("keeps a refund Stripe answered 409 (its key still in flight) pending under its key, not refused", async () => {
+    const { payment } = await paidByCard(600n);
+    const path = `/api/v1/payments/${payment.id}/refunds`;
+    const calls = world.refundCalls();
+    world.fake.refundKeyInFlight = true;
+    try {
+      // Another request with the reservation's key is still running in Stripe: the refund may be made. Until
+      // 2026-12-06 this was a 503 kept as the key's answer, and the reservation failed, its amount free.
+      const first = await world.post(path, { amount: 600 }, "ref-key-in-flight");
+      expect([first.status, first.body.data?.status]).toEqual([202, "pending"]);
+      const again = await world.post(path, { amount: 600 }, "ref-key-in-flight");
+      expect(again.status).toBe(409);
+      expect(again.body.error.message).toContain("still being processed");
+      const other = await world.post(path, { amount: 600 }, "ref-key-in-flight-2");
+      expect(other.status).toBe(400);
+      // One call to Stripe, which the SDK sent three times (it retries a 409 twice).
+      expect(world.refundCalls()).toBe(calls + 3);
+      expect((await refundRows(payment.id)).map((r) => r.status)).toEqual(["pending"]);
+    } finally {
+      world.fake.refundKeyInFlight = false;
+    }
+  });
 });

@@ -75,6 +75,11 @@ export interface FakeStripe {
    * connection then dropped without an answer: the SDK retries, and gives up with a connection error.
    */
   refundAnswersLost: boolean;
+  /**
+   * While set, every refund request is answered 409 `idempotency_key_in_use`, as Stripe answers while another
+   * request with the same Idempotency-Key is still running: nothing is done. The SDK retries a 409 itself.
+   */
+  refundKeyInFlight: boolean;
   /** The customer pays the session on Stripe's page: its checkout.session.completed event. */
   completeSession(sessionId: string): FakeStripeEvent;
   /** Stripe settles a refund: a refund.updated event. */
@@ -135,7 +140,9 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
   const sessions = new Map<string, FakeSession>();
   const refunds = new Map<string, FakeRefund>();
   const requests: FakeStripe["requests"] = [];
-  const answered = new Map<string, unknown>();
+  // Each key's first request and its answer: a key sent again with other parameters is refused, as Stripe
+  // refuses it (idempotency_error), since the first request ran.
+  const answered = new Map<string, { form: string; result: unknown }>();
 
   const event = (type: string, object: unknown): FakeStripeEvent => ({
     id: `evt_${hex(12)}`,
@@ -286,34 +293,64 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
       });
       return;
     }
+    const refundPost = req.method === "POST" && url.pathname === "/v1/refunds";
+    if (fake.refundKeyInFlight && refundPost) {
+      failWith(
+        res,
+        new StripeFailure(
+          409,
+          `Another request with idempotency key ${key} is still being processed; try again later.`,
+          undefined,
+          "invalid_request_error",
+          "idempotency_key_in_use",
+        ),
+      );
+      return;
+    }
     // Stripe answers a POST repeated with the same key as it answered the first (its idempotent requests).
     const replayed = key === undefined || req.method !== "POST" ? undefined : answered.get(key);
-    const loseAnswer = fake.refundAnswersLost && req.method === "POST" && url.pathname === "/v1/refunds";
+    if (replayed && replayed.form !== JSON.stringify(form)) {
+      failWith(
+        res,
+        new StripeFailure(
+          400,
+          `Idempotency key ${key} was used before with other parameters.`,
+          undefined,
+          "idempotency_error",
+        ),
+      );
+      return;
+    }
+    const loseAnswer = fake.refundAnswersLost && refundPost;
     if (replayed && loseAnswer) {
       res.destroy();
       return;
     }
     if (replayed) {
-      answer(res, 200, replayed);
+      answer(res, 200, replayed.result);
       return;
     }
     try {
       const result = route(req.method ?? "", url.pathname, form);
-      if (key !== undefined && req.method === "POST") answered.set(key, result);
+      if (key !== undefined && req.method === "POST")
+        answered.set(key, { form: JSON.stringify(form), result });
       if (loseAnswer) res.destroy();
       else answer(res, 200, result);
     } catch (error) {
       if (!(error instanceof StripeFailure)) throw error;
-      answer(res, error.status, {
-        error: {
-          type: error.type,
-          message: error.message,
-          param: error.param,
-          ...(error.code ? { code: error.code } : {}),
-        },
-      });
+      failWith(res, error);
     }
   };
+
+  const failWith = (res: ServerResponse, error: StripeFailure) =>
+    answer(res, error.status, {
+      error: {
+        type: error.type,
+        message: error.message,
+        param: error.param,
+        ...(error.code ? { code: error.code } : {}),
+      },
+    });
 
   const server = createServer((req, res) => {
     let raw = "";
@@ -334,6 +371,7 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     refundStatusOnCreate: "pending",
     refundsFailWith: null,
     refundAnswersLost: false,
+    refundKeyInFlight: false,
     event,
     completeSession(sessionId) {
       const session = sessions.get(sessionId);
