@@ -22,10 +22,10 @@ import { paymentProviderOf } from "./provider-from-config.ts";
 // passed a check made without the lock, the provider paid both, and the second was refused only after).
 // The provider's signed webhook settles the row (process-provider-event.ts), and only then does the amount
 // due reopen. A refusal fails the reservation and frees its amount. No answer, or one that does not say
-// whether the refund was made (a dropped connection, a timeout, a 5xx after the SDK's retries), leaves the
-// reservation pending and holding its amount: the provider may have made the refund (its idempotency key kept
-// it to one), and its webhook settles the reservation by the refund's metadata; if none comes,
-// releaseRefundReservation asks the provider. Until 2026-12-06 such a reservation was failed at once, its
+// whether the refund was made (a dropped connection, a timeout, a 5xx after the SDK's retries, Stripe's 409
+// for the key still in flight), leaves the reservation pending and holding its amount: the provider may have
+// made the refund (its idempotency key kept it to one), and its webhook settles the reservation by the
+// refund's metadata; if none comes, releaseRefundReservation asks the provider. Until 2026-12-06 such a reservation was failed at once, its
 // amount freed, and staff who tried again refunded the customer twice.
 
 /** The payment a refund goes back to, as far as the provider needs it. */
