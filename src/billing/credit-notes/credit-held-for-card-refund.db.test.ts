@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runnableKinds } from "../../app/job-catalog.ts";
 import type { Database } from "../../db/schema.ts";
@@ -59,7 +60,7 @@ async function pendingNoteRefund(email: string) {
  * A $10.00 invoice paid by card and a $2.50 note on it settled as a refund, issued by a process that "dies"
  * once the note's transaction has committed: it reaches the database no more, so Stripe is never asked.
  */
-async function noteWhoseProcessDied(email: string) {
+async function noteWhoseProcessDied(email: string, logLines?: Record<string, unknown>[]) {
   const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
   const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
   let died = false;
@@ -79,7 +80,18 @@ async function noteWhoseProcessDied(email: string) {
     },
   }) as Kysely<Database>;
   await issueCreditNote({
-    ctx: { ...world.context(), db: dying },
+    ctx: {
+      ...world.context(),
+      db: dying,
+      ...(logLines
+        ? {
+            logger: pino(
+              { level: "warn" },
+              { write: (line: string) => void logLines.push(JSON.parse(line)) },
+            ),
+          }
+        : {}),
+    },
     input: { invoice_id: invoice, amount: 250n, reason: "outage", settlement: "refund" },
   });
   return { customerId, invoice, payment };
@@ -177,8 +189,14 @@ describe("credit held for a credit note's pending card refund", () => {
 
   it("is held from the note's commit when the process dies before asking Stripe, and the job refunds it once", async () => {
     const asked = world.refundCalls();
-    const { customerId, invoice } = await noteWhoseProcessDied("held-credit-4@example.com");
+    const logLines: Record<string, unknown>[] = [];
+    const { customerId, invoice } = await noteWhoseProcessDied("held-credit-4@example.com", logLines);
     expect(world.refundCalls()).toBe(asked);
+    // The log says what happened: the reservation is pending for the job (until 2026-12-06 every error after
+    // the commit was logged as a refusal, "the amount stays credit").
+    expect(logLines.map((line) => line["msg"])).toEqual([
+      "credit note's refund through the payment provider was not completed: the reservation stays pending, holding its amount, and the note's credit_note.refund job asks again",
+    ]);
     expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
 
     const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];

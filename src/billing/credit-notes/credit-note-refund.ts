@@ -47,6 +47,16 @@ export async function askForCreditNoteRefund(
   return outcome.confirmed ? "asked" : "unanswered";
 }
 
+/** A refund row's status after a failed ask: "failed" when the provider refused, "pending" otherwise. */
+export async function refundStatusOf(ctx: ServiceContext, refundId: string): Promise<string | undefined> {
+  const row = await ctx.db
+    .selectFrom("refund")
+    .select("status")
+    .where("id", "=", refundId)
+    .executeTakeFirst();
+  return row?.status;
+}
+
 /**
  * `credit_note.refund`: asks until the provider answers. A reservation the provider refused is failed (its
  * credit freed) and the job ends; one it left unanswered, or that no configured provider can make, is tried
@@ -59,12 +69,7 @@ export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayl
     try {
       asked = await askForCreditNoteRefund(ctx, refundId);
     } catch (error) {
-      const after = await ctx.db
-        .selectFrom("refund")
-        .select("status")
-        .where("id", "=", refundId)
-        .executeTakeFirst();
-      if (after?.status === "pending") throw error;
+      if ((await refundStatusOf(ctx, refundId)) === "pending") throw error;
       ctx.logger.warn(
         { err: error, refund: refundId },
         "the payment provider refused a credit note's refund: its amount is the customer's credit again",

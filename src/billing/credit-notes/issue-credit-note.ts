@@ -22,7 +22,7 @@ import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
 import { paymentProviderOf } from "../providers/provider-from-config.ts";
 import { MIN_RESERVATION_AGE_MINUTES } from "../providers/release-refund-reservation.ts";
 import { enqueue } from "../../jobs/enqueue-job.ts";
-import { askForCreditNoteRefund } from "./credit-note-refund.ts";
+import { askForCreditNoteRefund, refundStatusOf } from "./credit-note-refund.ts";
 import { calendarDate } from "../runs/calendar-date.ts";
 import { lockNumberCounter, numberSequence, setNumberCounter } from "../runs/invoice-number.ts";
 import { type CreditNote, IssueCreditNoteInput, presentCreditNote } from "./credit-note-schemas.ts";
@@ -58,10 +58,14 @@ export const issueCreditNote = defineVerb(
       try {
         await askForCreditNoteRefund(ctx, refundId);
       } catch (error) {
-        // A refusal failed the reservation: its amount is the customer's credit and pays open invoices.
+        // Only a refusal failed the reservation (its amount is credit again and paid open invoices). Any
+        // other error (the database after the provider's answer, say) left it pending for the note's job.
+        const status = await refundStatusOf(ctx, refundId).catch(() => undefined);
         ctx.logger.warn(
           { err: error, creditNote: note.id, refund: refundId },
-          "credit note's refund through the payment provider failed: the amount stays credit",
+          status === "failed"
+            ? "the payment provider refused a credit note's refund: the amount stays credit"
+            : "credit note's refund through the payment provider was not completed: the reservation stays pending, holding its amount, and the note's credit_note.refund job asks again",
         );
       }
     }
