@@ -3,6 +3,7 @@ import { buildCreditNoteEmail } from "../billing/documents/credit-note-mail.ts";
 import { type StripeWorld, startStripeWorld } from "../billing/providers/testing/stripe-world.ts";
 import { creditNoteDocumentOf } from "../billing/statements/credit-note-document-of.ts";
 import { renderCreditNote } from "../billing/statements/render-credit-note.ts";
+import { issueInvoices } from "../billing/payments/testing/invoice-fixtures.ts";
 import { createCustomers } from "../billing/testing/billing-fixtures.ts";
 import { sellerOf } from "../delivery/delivery-settings.ts";
 import { setPortalPassword } from "../services/portal-accounts/portal-accounts.ts";
@@ -116,6 +117,43 @@ describe("a credit note's card refund, in every place it is read", () => {
     const { html, mail } = await noteWords(noteId);
     for (const text of [html, mail]) expect(text).toContain("This amount has been refunded to you.");
     expect(await portalHome(portal)).not.toContain("on its way back to your card");
+    expect(await consoleMoney(customerId)).toEqual({ credit: "$0.00", held: null });
+  });
+
+  // Until 2026-12-06 money staff recorded as paid back by hand read "has been refunded to you", as a card's
+  // refund does, and "refunded" on the invoice: the customer looked for it on a card they never paid with.
+  it("says how a refund recorded by hand went back, and nothing of a card", async () => {
+    const email = "words-by-hand@example.com";
+    const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
+    await setPortalPassword({
+      ctx: world.context(),
+      input: { customer_id: customerId, password: "held credit password" },
+    });
+    const [invoice] = (await issueInvoices(world.db, [{ customerId, total: 1000n }])) as [string];
+    const paid = await world.server.api("POST", `/api/v1/invoices/${invoice}/payments`, {
+      amount: 1000,
+      method: "bank_transfer",
+      reference: "BY-HAND-1",
+    });
+    expect(paid.status).toBe(201);
+    const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+      amount: 250,
+      reason: "outage",
+      settlement: "refund",
+    });
+    expect(note.status).toBe(201);
+
+    const { html, mail } = await noteWords(note.body.data.id);
+    for (const text of [html, mail]) {
+      expect(text).toContain("This amount has been paid back to you by bank transfer.");
+      expect(text).not.toContain("refunded to you");
+      expect(text).not.toContain("card");
+    }
+    const invoicePage = textOf((await billing.get(`/console/invoices/${invoice}`)).text);
+    expect(invoicePage).toContain("outage $2.50 paid back by bank transfer");
+    const portal = new PortalClient(world.server.url);
+    await portal.logIn(email, "held credit password");
+    expect(await portalHome(portal)).not.toContain("card");
     expect(await consoleMoney(customerId)).toEqual({ credit: "$0.00", held: null });
   });
 });

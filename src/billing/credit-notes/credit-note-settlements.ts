@@ -6,6 +6,7 @@ import { requireReadAccess } from "../../services/staff/staff-roles.ts";
 import type { InvoiceDocumentCreditNote } from "../documents/invoice-document.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { InvoiceIdParams } from "../invoices/invoice-schemas.ts";
+import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
 
 /**
  * The credit notes of an invoice, oldest first, with how each was settled (billing-rules §7), for the
@@ -15,7 +16,8 @@ import { InvoiceIdParams } from "../invoices/invoice-schemas.ts";
  * read "kept as credit". A refund that failed before any money left keeps its amount as credit; one that
  * failed after it had succeeded (the bank sent the money back) paid the customer's open invoices oldest first
  * and only the rest became credit (reverseRefund, refund-payment.ts): `refundFailedPaidInvoices` is that
- * first part, read from the receivable lines of its `ref-failed:<refund>` event.
+ * first part, read from the receivable lines of its `ref-failed:<refund>` event. `refundedByHand` is the part
+ * of `refunded` staff recorded as paid back by hand (refundedByHandOf).
  */
 export async function invoiceCreditNoteSettlements(
   db: Db | Tx,
@@ -58,6 +60,7 @@ export async function invoiceCreditNoteSettlements(
     .orderBy("credit_note.created_at")
     .orderBy("credit_note.id")
     .execute();
+  const byHand = await refundedByHandOf(db, invoiceId);
   return rows.map((r) => ({
     number: r.number,
     total: BigInt(r.total),
@@ -66,7 +69,39 @@ export async function invoiceCreditNoteSettlements(
     refundPending: BigInt(r.refund_pending ?? 0n),
     refundFailed: BigInt(r.refund_failed ?? 0n),
     refundFailedPaidInvoices: BigInt(r.refund_failed_paid_invoices ?? 0n),
+    refundedByHand: byHand.get(r.number) ?? [],
   }));
+}
+
+/**
+ * Per credit note of the invoice (by number), its succeeded refunds of payments recorded by hand, summed per
+ * payment method in the method's order: staff say that money went back by bank transfer, cash, …, not to a
+ * card, and the documents say so (`refundedByHand`). A provider's payment (PROVIDER_METHODS) is refunded only
+ * through the provider, so its refunds are the card's.
+ */
+async function refundedByHandOf(
+  db: Db | Tx,
+  invoiceId: string,
+): Promise<Map<string, { method: string; amount: bigint }[]>> {
+  const rows = await db
+    .selectFrom("refund")
+    .innerJoin("credit_note", "credit_note.id", "refund.credit_note_id")
+    .innerJoin("payment", "payment.id", "refund.payment_id")
+    .select(["credit_note.number", "payment.method", sql<bigint>`sum(refund.amount)::bigint`.as("amount")])
+    .where("credit_note.invoice_id", "=", invoiceId)
+    .where("refund.status", "=", "succeeded")
+    .where("payment.method", "not in", [...PROVIDER_METHODS])
+    .groupBy(["credit_note.number", "payment.method"])
+    .orderBy("credit_note.number")
+    .orderBy("payment.method")
+    .execute();
+  const byNote = new Map<string, { method: string; amount: bigint }[]>();
+  for (const r of rows) {
+    const list = byNote.get(r.number) ?? [];
+    list.push({ method: r.method, amount: BigInt(r.amount) });
+    byNote.set(r.number, list);
+  }
+  return byNote;
 }
 
 /** invoiceCreditNoteSettlements for a page (the console's invoice): whoever may read the invoice. */

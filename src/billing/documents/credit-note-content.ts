@@ -3,6 +3,7 @@ import type { CreditNoteDocument } from "./credit-note-document.ts";
 import { formatRate } from "./invoice-content.ts";
 import type { SimpleLayout } from "./simple-layout.ts";
 import { dayInstant } from "./document-date.ts";
+import { byHandTotal, paidBackHow } from "./refund-method-words.ts";
 
 /** The credit note laid out; `currency` defaults to the document's, the PDF passes one its font can draw. */
 export function creditNoteLayout(
@@ -61,7 +62,9 @@ export function creditNoteLayout(
  * Until 2026-12-06 a note settled as a refund read "is refunded to you" whatever happened: a card refund the
  * provider had not made yet (the amount held meanwhile), one that failed (kept as credit), or a payment no
  * refund could return (kept as credit from the start). A pending refund's sentence says both ways it can end,
- * so a mail read after the provider settled it is still true.
+ * so a mail read after the provider settled it is still true. Money staff recorded as paid back by hand says
+ * how it went back ("has been paid back to you by bank transfer"); until 2026-12-06 it read "has been refunded
+ * to you", as a card's refund does, and the customer looked for it on a card they never used.
  */
 export function creditNoteOutcome(doc: CreditNoteDocument, money: (minor: bigint) => string): string {
   const s = doc.settled;
@@ -70,7 +73,8 @@ export function creditNoteOutcome(doc: CreditNoteDocument, money: (minor: bigint
   const parts = (
     [
       [s.takenOff, `lowers what is due on invoice ${doc.invoiceNumber}`],
-      [s.refunded, "has been refunded to you"],
+      [s.refunded - byHandTotal(s.refundedByHand), "has been refunded to you"],
+      ...s.refundedByHand.map((r) => [r.amount, paidBackWords(r.method)] as const),
       [
         s.refundPending,
         "is being refunded to the card you paid with; until the card's refund is made it is held on your account and pays no invoice, and if it cannot be made it is kept as credit that pays your next invoices",
@@ -85,4 +89,12 @@ export function creditNoteOutcome(doc: CreditNoteDocument, money: (minor: bigint
   ).filter(([amount]) => amount > 0n);
   if (parts.length === 1) return `This amount ${parts[0]![1]}.`;
   return parts.map(([amount, what]) => `${money(amount)} of it ${what}.`).join(" ");
+}
+
+/** A refund recorded by hand, in the note's words: `manual` names no way, so it says who recorded it. */
+function paidBackWords(method: string): string {
+  const how = paidBackHow(method);
+  return method === "manual"
+    ? `has been paid back to you ${how}, as recorded by our staff`
+    : `has been paid back to you ${how}`;
 }

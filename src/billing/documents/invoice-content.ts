@@ -1,4 +1,5 @@
 import { Decimal } from "../../domain/decimal.ts";
+import { byHandTotal, paidBackHow } from "./refund-method-words.ts";
 import { type CurrencyDisplay, formatDecimal, formatMinor } from "../../domain/money.ts";
 import type {
   InvoiceDocument,
@@ -153,7 +154,8 @@ function creditNoteLabel(note: InvoiceDocumentCreditNote, money: (minor: bigint)
  * "taken off this invoice", or each part named ("$2.00 taken off this invoice, $3.00 refunded"). A card
  * refund reads "refund pending" until the provider settles it (it read "kept as credit" until 2026-12-06),
  * and a failed one says where its money went: kept as credit, or (a refund the bank sent back) paid open
- * invoices.
+ * invoices. Money staff recorded as paid back by hand says how ("paid back by bank transfer"); until
+ * 2026-12-06 it read "refunded", as a card's refund does.
  */
 export function creditNoteSettlementWords(
   note: InvoiceDocumentCreditNote,
@@ -163,10 +165,12 @@ export function creditNoteSettlementWords(
   const failed = note.refundFailed ?? 0n;
   const failedPaid = note.refundFailedPaidInvoices ?? 0n;
   const kept = note.total - note.takenOff - note.refunded - pending - failed;
+  const byHand = note.refundedByHand ?? [];
   const parts = (
     [
       [note.takenOff, "taken off this invoice"],
-      [note.refunded, "refunded"],
+      [note.refunded - byHandTotal(byHand), "refunded"],
+      ...byHand.map((r) => [r.amount, `paid back ${paidBackHow(r.method)}`] as const),
       [pending, "refund pending"],
       [failed - failedPaid, "refund failed, kept as credit"],
       [failedPaid, "refund failed, paid open invoices"],

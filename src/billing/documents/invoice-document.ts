@@ -44,6 +44,12 @@ export interface InvoiceDocumentCreditNote {
   takenOff: bigint;
   /** Refunds of the note that succeeded. */
   refunded: bigint;
+  /**
+   * Of `refunded`, the refunds of payments recorded by hand (bank transfer, cash, …: money staff say went back
+   * outside the payment provider), per payment method; the rest went back through the provider (the card).
+   * Absent: none.
+   */
+  refundedByHand?: { method: string; amount: bigint }[];
   /** Refunds the payment provider has not settled yet: the customer's credit until it does. Absent: 0. */
   refundPending?: bigint;
   /** Refunds that failed: their amount is the customer's again (credit, or paid open invoices). Absent: 0. */

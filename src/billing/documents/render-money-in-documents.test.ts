@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { formatMinor } from "../../domain/money.ts";
 import { buildCreditNoteEmail } from "./credit-note-mail.ts";
+import { creditNoteSettlementWords } from "./invoice-content.ts";
 import type { CreditNoteSettled } from "./credit-note-document.ts";
 import { creditNoteDocument, workedExampleStatement } from "./fixtures/money-in-documents.ts";
 import { renderCreditNoteHtml, renderCreditNotePdf } from "./render-credit-note.ts";
@@ -157,6 +159,7 @@ const settledAs = (parts: Partial<CreditNoteSettled>): CreditNoteSettled => ({
   refundPending: 0n,
   refundFailed: 0n,
   refundFailedPaidInvoices: 0n,
+  refundedByHand: [],
   ...parts,
 });
 const refundedAll = settledAs({ refunded: 108n });
@@ -191,10 +194,22 @@ describe("credit note words: where its amount went when the document is made", (
       settledAs({}),
       "This amount is kept as credit on your account and pays your next invoices.",
     ],
+    ["a card refund made", refundedAll, "This amount has been refunded to you."],
+    // Until 2026-12-06 a refund staff recorded by hand read as a card's: "has been refunded to you".
     [
-      "a refund made (bank transfer, or the card's settled)",
-      refundedAll,
-      "This amount has been refunded to you.",
+      "a refund recorded by hand, by bank transfer",
+      settledAs({ refunded: 108n, refundedByHand: [{ method: "bank_transfer", amount: 108n }] }),
+      "This amount has been paid back to you by bank transfer.",
+    ],
+    [
+      "a refund recorded by hand, in cash",
+      settledAs({ refunded: 108n, refundedByHand: [{ method: "cash", amount: 108n }] }),
+      "This amount has been paid back to you in cash.",
+    ],
+    [
+      "a refund recorded by hand with no way named (manual)",
+      settledAs({ refunded: 108n, refundedByHand: [{ method: "manual", amount: 108n }] }),
+      "This amount has been paid back to you directly, as recorded by our staff.",
     ],
   ])("%s", (_, settled, sentence) => {
     const { html, mail } = words(settled);
@@ -211,6 +226,23 @@ describe("credit note words: where its amount went when the document is made", (
       `$0.08 of it lowers what is due on invoice INV-2026-000001. $0.30 of it has been refunded to you. $0.50 of it ${pendingWords.replaceAll("'", "&#39;")} $0.20 of it could not be refunded to your card, so it is kept as credit on your account and pays your next invoices.`,
     );
     expect(mail).toContain("$0.50 of it is being refunded to the card you paid with");
+  });
+
+  it("tells a card's refund from one recorded by hand, and each way money went back by hand apart", () => {
+    const { html, mail } = words(
+      settledAs({
+        refunded: 100n,
+        refundedByHand: [
+          { method: "bank_transfer", amount: 30n },
+          { method: "cheque", amount: 20n },
+        ],
+      }),
+    );
+    const sentence =
+      "$0.50 of it has been refunded to you. $0.30 of it has been paid back to you by bank transfer. " +
+      "$0.20 of it has been paid back to you by cheque. $0.08 of it is kept as credit on your account and pays your next invoices.";
+    expect(html).toContain(sentence);
+    expect(mail).toContain(sentence);
   });
 
   it("says a settled-as-credit note's paid part is kept as credit, beside what it took off", () => {
@@ -272,5 +304,33 @@ describe("figures in the credit note and statement PDFs", () => {
     expect(text).toMatch(/Credit available\s+\$4,464,000,000,000\.74$/m);
     expect(text).toMatch(/Balance due\s+\$4,464,000,000,000\.74$/m);
     expect(brokenFigures(text)).toEqual([]);
+  });
+});
+
+// The invoice's documents and the console's invoice page name each credit note's parts in short words.
+describe("credit note settlement words on the invoice", () => {
+  const money = (minor: bigint) => formatMinor(minor, creditNoteDocument.currency);
+  const note = { number: "CN-2026-000001", total: 250n, takenOff: 0n, refunded: 250n };
+
+  it("keeps 'refunded' for a card's refund and says how money recorded by hand went back", () => {
+    expect(creditNoteSettlementWords(note, money)).toBe("refunded");
+    expect(
+      creditNoteSettlementWords(
+        { ...note, refundedByHand: [{ method: "bank_transfer", amount: 250n }] },
+        money,
+      ),
+    ).toBe("paid back by bank transfer");
+    expect(
+      creditNoteSettlementWords(
+        {
+          ...note,
+          refundedByHand: [
+            { method: "manual", amount: 100n },
+            { method: "cash", amount: 50n },
+          ],
+        },
+        money,
+      ),
+    ).toBe("$1.00 refunded, $1.00 paid back directly, $0.50 paid back in cash");
   });
 });

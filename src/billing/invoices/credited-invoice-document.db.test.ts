@@ -93,7 +93,7 @@ describe("an invoice with credit notes, as a document", () => {
     expect(page).not.toContain("Thank you");
   });
 
-  it("shows a note refunded on a paid invoice with its full amount, refunded, in the HTML and the PDF alike", async () => {
+  it("shows a note refunded on a paid invoice with its full amount, paid back, in the HTML and the PDF alike", async () => {
     const [invoice] = (await issueInvoices(file.handle.db, [{ customerId: customer, total: 1000n }])) as [
       string,
     ];
@@ -106,9 +106,10 @@ describe("an invoice with credit notes, as a document", () => {
     const kept = await note(invoice, 100);
     expect([refunded.status, kept.status]).toEqual([201, 201]);
     const page = await html(invoice);
-    // Until 2026-12-06 neither note was on the invoice: they took nothing off its amount due.
+    // Until 2026-12-06 neither note was on the invoice: they took nothing off its amount due. The payment was
+    // recorded by hand (manual), so its refund says it was paid back, not "refunded" as a card's reads.
     expect(page).toContain(
-      `<th scope="row">Credit note ${refunded.number} of $2.50: refunded</th><td>$0.00</td>`,
+      `<th scope="row">Credit note ${refunded.number} of $2.50: paid back directly</th><td>$0.00</td>`,
     );
     expect(page).toContain(
       `<th scope="row">Credit note ${kept.number} of $1.00: kept as credit</th><td>$0.00</td>`,
@@ -117,7 +118,7 @@ describe("an invoice with credit notes, as a document", () => {
     expect(page).toContain('<th scope="row">Amount due</th><td>$0.00</td>');
     // The PDF's totals column wraps a long label beside its figure: the label's words come around "$0.00".
     const text = (await pdf(invoice)).replace(/\s+/g, " ");
-    expect(text).toContain(`Credit note ${refunded.number} of $0.00 $2.50: refunded`);
+    expect(text).toContain(`Credit note ${refunded.number} of $0.00 $2.50: paid back directly`);
     expect(text).toContain(`Credit note ${kept.number} of $0.00 $1.00: kept as credit`);
     expect(text).toContain("Amount due $0.00");
   });
@@ -134,7 +135,7 @@ describe("an invoice with credit notes, as a document", () => {
     const cn = await note(invoice, 500, "refund");
     const page = await html(invoice);
     expect(page).toContain(
-      `<th scope="row">Credit note ${cn.number} of $5.00: $2.00 taken off this invoice, $3.00 refunded</th><td>-$2.00</td>`,
+      `<th scope="row">Credit note ${cn.number} of $5.00: $2.00 taken off this invoice, $3.00 paid back directly</th><td>-$2.00</td>`,
     );
     expect(page).toContain('<th scope="row">Amount due</th><td>$0.00</td>');
   });

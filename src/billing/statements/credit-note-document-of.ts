@@ -52,6 +52,7 @@ export async function creditNoteDocumentOf(
       refundPending: settled.refundPending,
       refundFailed: settled.refundFailed,
       refundFailedPaidInvoices: settled.refundFailedPaidInvoices,
+      refundedByHand: settled.refundedByHand,
     },
     seller,
     customer: { id: invoice.customer_id, ...invoice.customer },
