@@ -48,6 +48,7 @@ import * as m039billingStartUpgrade from "./migrations/039-billing-start-upgrade
 import * as m040carrierFindings from "./migrations/040-carrier-findings.ts";
 import * as m042paymentListFilters from "./migrations/042-payment-list-filters.ts";
 import * as m043carrierCheck from "./migrations/043-carrier-check.ts";
+import * as m044loginDeviceEpoch from "./migrations/044-login-device-epoch.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -95,6 +96,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "040-carrier-findings": m040carrierFindings,
   "042-payment-list-filters": m042paymentListFilters,
   "043-carrier-check": m043carrierCheck,
+  "044-login-device-epoch": m044loginDeviceEpoch,
 };
 
 /**

@@ -626,6 +626,8 @@ export interface StaffUserTable {
   disabled_at: Date | null;
   /** A generated password still in use: the console opens only the change-password page (migration 034). */
   must_change_password: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Raised by "log out everywhere": part of what its known-device cookies are bound to (migration 044). */
+  device_epoch: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -633,6 +635,8 @@ export interface StaffUserTable {
 export interface PortalAccountTable {
   customer_id: bigint;
   password_hash: string | null;
+  /** Raised by "log out everywhere": part of what its known-device cookies are bound to (migration 044). */
+  device_epoch: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

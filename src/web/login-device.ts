@@ -8,12 +8,14 @@ import { cookieSecurity, FACES, type SessionKind } from "./session-cookie.ts";
 // (LOGIN_FAILURES_PER_EMAIL) stops a guess spread over many addresses, but until 2026-12-06 it also let
 // anyone keep a staff member out of the console: five wrong passwords from anywhere made the right one 429.
 // A browser that has logged in to an account gets a cookie naming a random device id, bound to that account
-// and its current password hash (or, for a portal account without one, the fact: customerDeviceSubject) by an HMAC (key: app_secret `login-device`, the same on every instance),
+// and its current password hash (or, for a portal account without one, the fact: customerDeviceSubject) and
+// device epoch (raised by "log out everywhere", src/services/staff/device-epoch.ts) by an HMAC (key:
+// app_secret `login-device`, the same on every instance),
 // valid for 90 days and renewed at each login (by a password or, on the portal, an e-mailed link). A login
 // carrying a valid one for the account typed is counted per device (the same tight number) instead of per
 // e-mail and per address, and so is its two-factor code, so a stranger's wrong guesses (or codes, or many
 // accounts tried from the same NAT address) do not lock it out; a login without one (or with one of another account, forged, expired, or minted before the
-// password last changed: the hash is in the HMAC) is counted as before. The cookie is given only when the
+// password last changed or the person last logged out everywhere: both are in the HMAC) is counted as before. The cookie is given only when the
 // login is complete (after the second factor), never skips a step, and is never logged.
 
 export const DEVICE_DAYS = 90;
@@ -75,9 +77,21 @@ export function deviceCookie(request: FastifyRequest, kind: SessionKind): string
 }
 
 /**
+ * The paths a face's device cookie is given on: the routes that count by device and no more. The console's
+ * login (its second factor's page included); the portal's login (its e-mailed link's request and page
+ * included) and its reset request (until 2026-12-06 the cookie's path was the login's alone, so a reset
+ * request never carried it and was counted by the e-mail even from the owner's own browser). A cookie has one
+ * path, so the portal's is given twice, one copy a path, the same value.
+ */
+export const DEVICE_PATHS: Record<SessionKind, readonly string[]> = {
+  staff: [FACES.staff.login],
+  customer: [FACES.customer.login, "/portal/password-reset"],
+};
+
+/**
  * Gives the browser a renewed device cookie for the account of a complete login: the device id it held for
- * this account is kept, any other value is replaced. Path the face's login (the second factor's page
- * included), HttpOnly, SameSite=Strict, Secure as the session cookie is.
+ * this account is kept, any other value is replaced. On each of the face's DEVICE_PATHS, HttpOnly,
+ * SameSite=Strict, Secure as the session cookie is.
  */
 export function setDeviceCookie(
   request: FastifyRequest,
@@ -89,11 +103,12 @@ export function setDeviceCookie(
 ): void {
   const known = devices.deviceOf(kind, deviceCookie(request, kind), subject);
   const { value, maxAgeSeconds } = devices.mint(kind, subject, known);
-  reply.setCookie(DEVICE_COOKIE[kind], value, {
-    path: FACES[kind].login,
-    httpOnly: true,
-    sameSite: "strict",
-    maxAge: maxAgeSeconds,
-    ...cookieSecurity(config),
-  });
+  for (const path of DEVICE_PATHS[kind])
+    reply.setCookie(DEVICE_COOKIE[kind], value, {
+      path,
+      httpOnly: true,
+      sameSite: "strict",
+      maxAge: maxAgeSeconds,
+      ...cookieSecurity(config),
+    });
 }

@@ -199,16 +199,14 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
       // Each request counts, found or not, before anything is sent: nobody may flood an inbox, nor in parallel,
       // nor by spelling the address anew. A refused request sends nothing but is answered as any other: until
       // 2026-12-06 it was a 429, so a stranger who used up an address's count kept its owner from any link.
-      // The owner's browser (a login link asked from a known device, login-device.ts; the cookie's path is
-      // the login's, so a reset request never carries it) is counted by that device alone, so the strangers'
-      // count does not stop its link. The answer is the same whatever the address, so it tells nothing.
+      // The owner's browser (a link or reset asked from a known device, login-device.ts) is counted by that
+      // device alone, so the strangers' count does not stop its link. Until 2026-12-06 a reset request never
+      // carried the cookie (its path was the login's) and was counted by the address alone. The answer is the
+      // same whatever the address, so it tells nothing.
       const ctx = deps.contextOf(request);
-      const device =
-        kind === "magic_link"
-          ? await knownLoginDevice(request, deps.devices, "customer", () =>
-              customerDeviceSubject(ctx, { email }),
-            )
-          : undefined;
+      const device = await knownLoginDevice(request, deps.devices, "customer", () =>
+        customerDeviceSubject(ctx, { email }),
+      );
       const verdict = await deps.limiter.attempt(loginKey(email, kind), request.ip, device);
       // Only a job is written, the same for any address: the job finds the customer and mails the link, so
       // the answer's time says nothing about whether the address is a customer's (portal-link-mail.ts).

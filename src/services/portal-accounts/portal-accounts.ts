@@ -11,6 +11,7 @@ import {
   spendPasswordCheck,
   verifyPassword,
 } from "../staff/passwords.ts";
+import { deviceStamp } from "../staff/device-epoch.ts";
 import { ADMIN_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 import { StaffEmail } from "../staff/staff-users.ts";
 import { endAllSessions } from "../staff/web-sessions.ts";
@@ -54,8 +55,9 @@ export async function authenticateCustomer(
 
 /**
  * The customer a portal login names (by e-mail, as authenticateCustomer looks it up, or by id) and the stamp
- * a known device's cookie is bound to (src/web/login-device.ts): its password hash, so a new password voids
- * every cookie made before it, or NO_PASSWORD_STAMP for an account that logs in only by e-mailed link (until
+ * a known device's cookie is bound to (src/web/login-device.ts): its password hash and device epoch
+ * (device-epoch.ts), so a new password or "log out everywhere" voids every cookie made before it; for the
+ * hash, NO_PASSWORD_STAMP for an account that logs in only by e-mailed link (until
  * 2026-12-06 such an account had no stamp and its browsers no cookie). A password can be set but never
  * removed, so a link-only account's cookies are voided by its first password too. Undefined without a
  * customer.
@@ -67,7 +69,7 @@ export async function customerDeviceSubject(
   let query = ctx.db
     .selectFrom("customer")
     .leftJoin("portal_account", "portal_account.customer_id", "customer.id")
-    .select(["customer.id", "portal_account.password_hash"]);
+    .select(["customer.id", "portal_account.password_hash", "portal_account.device_epoch"]);
   if ("id" in by) query = query.where("customer.id", "=", by.id);
   else {
     const email = StaffEmail.safeParse(by.email);
@@ -75,7 +77,12 @@ export async function customerDeviceSubject(
     query = query.where((eb) => eb(eb.fn("lower", ["customer.email"]), "=", email.data));
   }
   const row = await query.executeTakeFirst();
-  return row && { id: String(row.id), stamp: row.password_hash ?? NO_PASSWORD_STAMP };
+  return (
+    row && {
+      id: String(row.id),
+      stamp: deviceStamp(row.password_hash ?? NO_PASSWORD_STAMP, row.device_epoch),
+    }
+  );
 }
 
 /** The stamp of an account without a password: no argon2id hash (they start `$argon2id$`) can equal it. */

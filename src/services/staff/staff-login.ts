@@ -8,7 +8,8 @@ import { spendPasswordCheck, verifyPassword } from "./passwords.ts";
 import { READ_ROLES, requireStaffRole, type StaffIdentity } from "./staff-roles.ts";
 import { StaffEmail } from "./staff-users.ts";
 import { checkTotp, newTotpSecret, totpUri } from "./totp.ts";
-import { endAllSessions } from "./web-sessions.ts";
+import { deviceStamp, voidKnownDevices } from "./device-epoch.ts";
+import { endAllSessions, type SessionSubject } from "./web-sessions.ts";
 
 // Logging a staff user in: the password, then (when enrolled) the TOTP code. The web layer counts failures
 // (src/web/login-limiter.ts) and keeps the session; these only decide whether the person is who they say.
@@ -63,9 +64,10 @@ export async function authenticateStaff(
 }
 
 /**
- * The enabled staff user a login names (by e-mail, as authenticateStaff looks it up, or by id) and its
- * password hash, which a known device's cookie is bound to (src/web/login-device.ts): a new password voids
- * every cookie made before it. Undefined for no such user.
+ * The enabled staff user a login names (by e-mail, as authenticateStaff looks it up, or by id) and the stamp
+ * a known device's cookie is bound to (src/web/login-device.ts): its password hash and device epoch
+ * (device-epoch.ts), so a new password or "log out everywhere" voids every cookie made before it. Undefined
+ * for no such user.
  */
 export async function staffDeviceSubject(
   ctx: Pick<ServiceContext, "db">,
@@ -73,7 +75,7 @@ export async function staffDeviceSubject(
 ): Promise<{ id: string; stamp: string } | undefined> {
   let query = ctx.db
     .selectFrom("staff_user")
-    .select(["id", "password_hash"])
+    .select(["id", "password_hash", "device_epoch"])
     .where("disabled_at", "is", null);
   if ("id" in by) query = query.where("id", "=", by.id);
   else {
@@ -82,7 +84,7 @@ export async function staffDeviceSubject(
     query = query.where((eb) => eb(eb.fn("lower", ["email"]), "=", email.data));
   }
   const row = await query.executeTakeFirst();
-  return row && { id: row.id, stamp: row.password_hash };
+  return row && { id: row.id, stamp: deviceStamp(row.password_hash, row.device_epoch) };
 }
 
 /** Checks a login's TOTP code and records its time step, so the same code cannot be used again. */
@@ -173,13 +175,20 @@ export const confirmTotpEnrolment = defineVerb(CodeInput, async ({ ctx, input })
 
 /**
  * Ends every session of the acting person, this one included ("log out everywhere"): a staff user's or
- * a customer's. Returns how many were open.
+ * a customer's, and voids every known-device cookie of theirs (device-epoch.ts; until 2026-12-06 they stayed
+ * valid), in one transaction. Returns how many sessions were open.
  */
 export const logoutEverywhere = defineVerb(NoInput, async ({ ctx }): Promise<{ ended: number }> => {
   const actor = ctx.actor;
-  if (actor.kind === "customer")
-    return { ended: await endAllSessions(ctx, { kind: "customer", customerId: actor.customerId }) };
-  const me = await requireStaffRole(ctx, ...READ_ROLES);
-  if (!me) throw new ServiceError("FORBIDDEN", "only a logged-in person has sessions");
-  return { ended: await endAllSessions(ctx, { kind: "staff", staffUserId: me.id }) };
+  let subject: SessionSubject;
+  if (actor.kind === "customer") subject = { kind: "customer", customerId: actor.customerId };
+  else {
+    const me = await requireStaffRole(ctx, ...READ_ROLES);
+    if (!me) throw new ServiceError("FORBIDDEN", "only a logged-in person has sessions");
+    subject = { kind: "staff", staffUserId: me.id };
+  }
+  return withTransaction(ctx, async (tx) => {
+    await voidKnownDevices(tx, subject);
+    return { ended: await endAllSessions(tx, subject) };
+  });
 });
