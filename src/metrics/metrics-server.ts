@@ -2,6 +2,22 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Metrics } from "./metrics.ts";
 
+/**
+ * Every route the METRICS_PORT listener answers, and its access: `loopback`, no credential, as the listener
+ * binds to 127.0.0.1 only. Any other method or path is refused with a 404 (deny by default); docs/security.md
+ * lists these, held to this table by test/docs/security-routes.db.test.ts.
+ */
+export const metricsListenerRoutes: readonly MetricsListenerRoute[] = [
+  { method: "GET", url: "/metrics", access: "loopback" },
+  { method: "HEAD", url: "/metrics", access: "loopback" },
+];
+
+export interface MetricsListenerRoute {
+  method: "GET" | "HEAD";
+  url: string;
+  access: "loopback";
+}
+
 export interface MetricsServer {
   url: string;
   close(): Promise<void>;
@@ -15,7 +31,7 @@ export async function startMetricsServer(metrics: Metrics, port: number): Promis
   const server = createServer((req, res) => {
     req.resume();
     const path = (req.url ?? "").split("?")[0];
-    if (path !== "/metrics" || (req.method !== "GET" && req.method !== "HEAD")) {
+    if (!metricsListenerRoutes.some((route) => route.method === req.method && route.url === path)) {
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found: GET /metrics\n");
       return;
     }

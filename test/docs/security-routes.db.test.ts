@@ -6,26 +6,36 @@ import { createTestDatabase } from "../helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../helpers/test-server.ts";
 import type { DatabaseHandle } from "../../src/db/open-database.ts";
 import { codeSpans, docFiles } from "./markdown.ts";
+import {
+  type MetricsServer,
+  metricsListenerRoutes,
+  startMetricsServer,
+} from "../../src/metrics/metrics-server.ts";
 
 // docs/security.md's table of who may call what against the routes the server registers, each with the access
 // access.ts decides from (its live route table, not a list kept here): a route answered without a credential
 // that no row marked `public` names fails, and so does a route a row names whose access is not the row's.
 // Until 2026-12-06 the table named none of the seven login pages, which are public, but as "public themselves".
 // The OpenAPI document's public operations (api.md's credential "none") are held to the same table.
+// The METRICS_PORT listener, a server of its own, has a table of its own ("The metrics listener"), held to
+// its route table and to what it answers: its routes without a credential, every other one a 404.
 
 const PRICING_PATH = "/billing/pricing";
 
 let handle: DatabaseHandle;
 let server: TestServer;
 let routes: RouteEntry[];
+let metricsServer: MetricsServer;
 
 beforeAll(async () => {
   handle = await createTestDatabase();
   // Another path than the default, so that `<PRICING_PATH>` in the table is read as the setting.
   server = await startTestServer(handle.db, { PRICING_PATH });
   routes = server.app.routeTable;
+  metricsServer = await startMetricsServer(server.app.metrics, 0);
 });
 afterAll(async () => {
+  await metricsServer?.close();
   await server?.close();
   await handle?.close();
 });
@@ -37,12 +47,14 @@ interface Row {
   line: string;
 }
 
-const ACCESS = new Set(["public", "admin", "staff", "customer"]);
+const ACCESS = new Set(["public", "admin", "staff", "customer", "loopback"]);
+const MAIN_TABLE = "Who may call what";
+const METRICS_TABLE = "The metrics listener";
 
-/** The rows of the table under "Who may call what": the routes of the first cell, the access of the last. */
-function tableRows(text: string, pricingPath: string): Row[] {
-  const section = text.split(/^## /m).find((s) => s.startsWith("Who may call what"));
-  if (section === undefined) throw new Error('docs/security.md has no section "Who may call what"');
+/** The rows of the table under a heading (`MAIN_TABLE`): the routes of the first cell, the access of the last. */
+function tableRows(text: string, pricingPath: string, heading = MAIN_TABLE): Row[] {
+  const section = text.split(/^## /m).find((s) => s.startsWith(heading));
+  if (section === undefined) throw new Error(`docs/security.md has no section "${heading}"`);
   const lines = section.split("\n").filter((line) => /^\|/.test(line) && !/^\|[-| ]+\|$/.test(line));
   return lines.slice(1).map((line) => {
     const cells = line.split(/(?<!\\)\|/).slice(1, -1);
@@ -59,11 +71,11 @@ function tableRows(text: string, pricingPath: string): Row[] {
   });
 }
 
-const routeKey = (r: RouteEntry) => `${r.method} ${r.url}`;
+const routeKey = (r: Pick<RouteEntry, "method" | "url">) => `${r.method} ${r.url}`;
 const securityDoc = () => docFiles().find((doc) => doc.path === "docs/security.md")!.text;
 
 /** Whether `name` (`GET /healthz`, `* /console/login`) names the route; a HEAD is named by its GET. */
-function names(name: string, route: RouteEntry): boolean {
+function names(name: string, route: Pick<RouteEntry, "method" | "url">): boolean {
   const [method, path] = name.split(" ") as [string, string];
   if (path !== route.url) return false;
   return method === "*" || method === route.method || (route.method === "HEAD" && method === "GET");
@@ -131,5 +143,62 @@ describe("docs/security.md's table of who may call what", () => {
       }),
     );
     expect(disagree).toEqual([]);
+  });
+});
+
+describe("docs/security.md's table of the metrics listener (METRICS_PORT)", () => {
+  const listenerRows = () =>
+    tableRows(securityDoc(), PRICING_PATH, METRICS_TABLE).filter((row) => row.routes.length > 0);
+  const origin = () => new URL(metricsServer.url).origin;
+
+  it("names every route of the listener, with the listener's access for it", () => {
+    const rows = listenerRows();
+    const missing = metricsListenerRoutes
+      .filter(
+        (r) => !rows.some((row) => row.access.includes(r.access) && row.routes.some((n) => names(n, r))),
+      )
+      .map(routeKey);
+    expect(missing).toEqual([]);
+    const wrong = rows.flatMap((row) =>
+      row.routes.flatMap((name) => {
+        const matched = metricsListenerRoutes.filter((r) => names(name, r));
+        if (matched.length === 0) return [`${name}: not a route of the listener`];
+        return matched
+          .filter((r) => !row.access.includes(r.access))
+          .map((r) => `${routeKey(r)}: ${r.access}`);
+      }),
+    );
+    expect(wrong).toEqual([]);
+  });
+
+  it("answers its routes without a credential", async () => {
+    for (const route of metricsListenerRoutes) {
+      const answer = await fetch(`${origin()}${route.url}`, { method: route.method });
+      await answer.arrayBuffer();
+      expect({ route: routeKey(route), status: answer.status }).toEqual({
+        route: routeKey(route),
+        status: 200,
+      });
+    }
+  });
+
+  it("refuses every other route with a 404, the main server's included (deny by default)", async () => {
+    const asked = [
+      ...routes.map((r) => ({ method: r.method, url: r.url.replace(/:\w+/g, "x").replace("*", "x") })),
+      { method: "POST", url: "/metrics" },
+      { method: "OPTIONS", url: "/metrics" },
+      { method: "GET", url: "/metrics/" },
+      { method: "GET", url: "//metrics" },
+      { method: "GET", url: "/%6detrics" },
+      { method: "GET", url: "/METRICS" },
+    ].filter((r) => !metricsListenerRoutes.some((own) => own.method === r.method && own.url === r.url));
+    expect(asked.length).toBeGreaterThan(50);
+    const answered: string[] = [];
+    for (const { method, url } of asked) {
+      const answer = await fetch(`${origin()}${url}`, { method });
+      await answer.arrayBuffer();
+      if (answer.status !== 404) answered.push(`${method} ${url}: ${answer.status}`);
+    }
+    expect(answered).toEqual([]);
   });
 });
