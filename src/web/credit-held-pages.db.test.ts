@@ -5,6 +5,7 @@ import { creditNoteDocumentOf } from "../billing/statements/credit-note-document
 import { renderCreditNote } from "../billing/statements/render-credit-note.ts";
 import { issueInvoices } from "../billing/payments/testing/invoice-fixtures.ts";
 import { createCustomers } from "../billing/testing/billing-fixtures.ts";
+import { pendingNoteRefund } from "../billing/credit-notes/testing/pending-note-refund.ts";
 import { sellerOf } from "../delivery/delivery-settings.ts";
 import { setPortalPassword } from "../services/portal-accounts/portal-accounts.ts";
 import { createStaffPerRole, PageClient, textOf } from "./console/pricing-test-client.ts";
@@ -27,32 +28,14 @@ afterAll(() => world?.close());
 
 /** A customer with a $10.00 invoice paid by card and a $2.50 credit note on it settled as a refund. */
 async function noteRefundedToCard(email: string) {
-  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
+  const { customerId, noteId, providerRefundId } = await pendingNoteRefund(world, email);
   await setPortalPassword({
     ctx: world.context(),
     input: { customer_id: customerId, password: "held credit password" },
   });
-  const { invoice } = await world.paidByCard({ customerId, total: 1000n });
-  const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
-    amount: 250,
-    reason: "outage",
-    settlement: "refund",
-  });
-  expect(note.status).toBe(201);
-  const refund = await world.db
-    .selectFrom("refund")
-    .select(["status", "provider_refund_id"])
-    .where("credit_note_id", "=", note.body.data.id)
-    .executeTakeFirstOrThrow();
-  expect(refund.status).toBe("pending");
   const portal = new PortalClient(world.server.url);
   await portal.logIn(email, "held credit password");
-  return {
-    customerId,
-    noteId: note.body.data.id as string,
-    providerRefundId: refund.provider_refund_id as string,
-    portal,
-  };
+  return { customerId, noteId, providerRefundId, portal };
 }
 
 /** The credit note's HTML and its mail's text, as made now. */

@@ -5,6 +5,7 @@ import { runnableKinds } from "../../app/job-catalog.ts";
 import type { Database } from "../../db/schema.ts";
 import { JobRunner } from "../../jobs/job-runner.ts";
 import { issueCreditNote } from "./issue-credit-note.ts";
+import { pendingNoteRefund } from "./testing/pending-note-refund.ts";
 import { unpaidInvoices } from "../dunning/evaluate-dunning.ts";
 import { invoiceAmountsDue } from "../ledger/ledger.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
@@ -36,25 +37,6 @@ const invoiceState = async (id: string) => {
 
 const statement = async (customerId: bigint) =>
   (await world.server.api("GET", `/api/v1/customers/${customerId}/statement`)).body.data;
-
-/** A $10.00 invoice paid by card, then a $2.50 credit note on it settled as a refund: Stripe's refund pending. */
-async function pendingNoteRefund(email: string) {
-  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
-  const { invoice } = await world.paidByCard({ customerId, total: 1000n });
-  const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
-    amount: 250,
-    reason: "outage",
-    settlement: "refund",
-  });
-  expect(note.status).toBe(201);
-  const refund = await world.db
-    .selectFrom("refund")
-    .select(["id", "status", "provider_refund_id"])
-    .where("credit_note_id", "=", note.body.data.id)
-    .executeTakeFirstOrThrow();
-  expect(refund.status).toBe("pending");
-  return { customerId, invoice, providerRefundId: refund.provider_refund_id as string };
-}
 
 /**
  * A $10.00 invoice paid by card and a $2.50 note on it settled as a refund, issued by a process that "dies"
@@ -124,7 +106,10 @@ const noteRefundOf = (invoice: string) =>
 
 describe("credit held for a credit note's pending card refund", () => {
   it("is not spent by the next invoice's finalization nor by a payment, and the refund reopens nothing", async () => {
-    const { customerId, invoice, providerRefundId } = await pendingNoteRefund("held-credit-1@example.com");
+    const { customerId, invoice, providerRefundId } = await pendingNoteRefund(
+      world,
+      "held-credit-1@example.com",
+    );
     expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250, balance: -250 });
 
     const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
@@ -151,7 +136,10 @@ describe("credit held for a credit note's pending card refund", () => {
   });
 
   it("is not what another payment's refund takes back: that refund reopens what the payment's credit paid", async () => {
-    const { customerId, invoice, providerRefundId } = await pendingNoteRefund("held-credit-3@example.com");
+    const { customerId, invoice, providerRefundId } = await pendingNoteRefund(
+      world,
+      "held-credit-3@example.com",
+    );
     // $1.00 on account becomes credit beside the held $2.50, and the next invoice's finalization spends it.
     const onAccount = await world.server.api("POST", `/api/v1/customers/${customerId}/payments`, {
       amount: 100,
@@ -176,7 +164,10 @@ describe("credit held for a credit note's pending card refund", () => {
   });
 
   it("becomes spendable when Stripe fails the refund, and pays the open invoice then", async () => {
-    const { customerId, invoice, providerRefundId } = await pendingNoteRefund("held-credit-2@example.com");
+    const { customerId, invoice, providerRefundId } = await pendingNoteRefund(
+      world,
+      "held-credit-2@example.com",
+    );
     const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
     expect(await invoiceState(next)).toEqual({ status: "finalized", due: 100n });
 
@@ -290,7 +281,7 @@ describe("credit held for a credit note's pending card refund", () => {
   });
 
   it("asks nothing when the note's own request had Stripe make the refund", async () => {
-    const { invoice } = await pendingNoteRefund("held-credit-6@example.com");
+    const { invoice } = await pendingNoteRefund(world, "held-credit-6@example.com");
     const linked = await noteRefundOf(invoice);
     expect(linked.provider_refund_id).not.toBeNull();
     const asked = world.refundCalls();
