@@ -3,6 +3,7 @@ import { type Config, loadConfig } from "../config.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { runDoctor } from "../services/setup/doctor.ts";
+import { doctorExitCode, doctorSummary } from "../services/setup/doctor-summary.ts";
 import { bindDatabase } from "../services/setup/bind-database.ts";
 import { applySetup, planSetup, type SetupReport } from "../services/setup/plan-setup.ts";
 import { reconcileSolusio } from "../services/sync/reconcile.ts";
@@ -156,9 +157,15 @@ export function addSolusioCommands(solusio: Command): void {
 
   solusio
     .command("doctor")
-    .description("check connectivity, token rights and every setup item; exit 1 when anything is wrong")
+    .description(
+      "check connectivity, token rights and every setup item; exit 1 when a check fails, 7 when none fails but one was not made",
+    )
+    .option(
+      "--stored",
+      "billing user ids from what the last reconciliation stored, calling nothing, instead of reading every SolusIO user",
+    )
     .option("--json", "print JSON")
-    .action(async (opts: { json?: boolean }) =>
+    .action(async (opts: { stored?: boolean; json?: boolean }) =>
       withSolusio(async (ctx, s) => {
         const progress = walkProgress("billing user ids: reading SolusIO's users");
         const checks = await runDoctor({
@@ -168,16 +175,20 @@ export function addSolusioCommands(solusio: Command): void {
           apiUrl: s.connection.apiUrl,
           userAreaUrl: s.connection.userAreaUrl,
           sandbox: s.connection.sandbox,
+          billingUserIds: opts.stored ? "stored" : "walk",
           usersProgress: progress.update,
         }).finally(progress.done);
+        const summary = doctorSummary(checks);
         if (opts.json) print(JSON.stringify(checks, null, 2));
         else {
           for (const c of checks) {
-            print(`${c.ok ? "ok  " : "FAIL"}  ${c.name}: ${c.detail}`);
-            if (!c.ok && c.fix) print(`      fix: ${c.fix}`);
+            print(`${c.not_checked ? "skip" : c.ok ? "ok  " : "FAIL"}  ${c.name}: ${c.detail}`);
+            if ((!c.ok || c.not_checked) && c.fix) print(`      fix: ${c.fix}`);
           }
+          if (summary.not_checked.length > 0) print(`not checked: ${summary.not_checked.join(", ")}`);
         }
-        if (checks.some((c) => !c.ok)) process.exitCode = 1;
+        const code = doctorExitCode(summary);
+        if (code !== 0) process.exitCode = code;
       }),
     );
 

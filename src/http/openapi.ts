@@ -208,10 +208,11 @@ export function buildOpenApi(routes: AnyRouteSpec[]): JsonSchema {
                 "application/json": {
                   schema: {
                     type: "object",
-                    required: ["data"],
+                    required: route.meta ? ["data", "meta"] : ["data"],
                     properties: {
                       data: dataSchema ?? {},
                       ...(route.paged ? { meta: route.paged === "cursor" ? CursorPageMeta : PageMeta } : {}),
+                      ...(route.meta ? { meta: schemaOf(route.meta, "output") } : {}),
                     },
                   },
                 },

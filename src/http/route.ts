@@ -25,6 +25,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   response?: z.ZodType;
   /** The response is a page: `{ data: [...], meta }`; "cursor": a keyset list, whose meta has next_cursor. */
   paged?: boolean | "cursor";
+  /** The answer carries `meta` of this schema beside `data` (a summary): the handler returns `{ data, meta }`. */
+  meta?: z.ZodType;
   /**
    * The handler's string or Buffer is the whole body, of this type (a rendering), or a StreamedAnswer is sent
    * as it is read (streamed-answer.ts); errors keep the envelope.
@@ -314,7 +316,7 @@ export function registerRoutes(
           return isStreamedAnswer(result) ? sendStreamed(reply, result) : reply.send(result);
         }
         reply.status(status);
-        return spec.paged ? result : { data: result };
+        return spec.paged || spec.meta ? result : { data: result };
       },
     });
   }

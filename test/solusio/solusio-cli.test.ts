@@ -84,6 +84,16 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
     expect(again.stdout).not.toContain("Billing Integration"); // SolusIO calls tokenbill: no steps to show
   });
 
+  it("doctor --stored exits 7 before any reconciliation: nothing failed, billing user ids not checked", async () => {
+    // After the test before's setup --apply, every check passes but this one, which nothing has made yet.
+    const stored = await cli("solusio", "doctor", "--stored");
+    expect(stored.code, stored.stdout + stored.stderr).toBe(7);
+    expect(stored.stdout).toMatch(/^skip {2}billing user ids: not checked yet: no reconciliation has read/m);
+    expect(stored.stdout).toMatch(/ {6}fix: .*run `tokenbill solusio reconcile`/);
+    expect(stored.stdout).not.toMatch(/^FAIL/m);
+    expect(stored.stdout).toMatch(/\nnot checked: billing user ids\n$/);
+  });
+
   it("bind ties the database to this SolusIO, refuses another one, and moves only with --force", async () => {
     const first = await cli("solusio", "bind", "--json");
     expect(first.code, first.stderr).toBe(0);

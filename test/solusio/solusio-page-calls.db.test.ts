@@ -104,6 +104,12 @@ describe("the console's SolusIO page", () => {
       detail: "not checked yet: no reconciliation has read SolusIO's users",
       fix: "the scheduled reconciliation (RECONCILE_INTERVAL_MS, every 60 minutes) checks it; or run `tokenbill solusio reconcile` now",
     });
+    // The whole is not a pass: a monitor reading meta.ok alone must not see one for a check never made.
+    expect(api.body.meta).toEqual({
+      ok: false,
+      failing: api.body.data.filter((c: { ok: boolean }) => !c.ok).map((c: { name: string }) => c.name),
+      not_checked: ["billing user ids"],
+    });
     // With no reconciliation scheduled, only the command checks it.
     expect((await storedBillingIdCheck(h.db, 0)).fix).toBe(
       "no reconciliation is scheduled (RECONCILE_INTERVAL_MS=0): run `tokenbill solusio reconcile`",

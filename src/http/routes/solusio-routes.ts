@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DoctorQuery, runDoctor } from "../../services/setup/doctor.ts";
+import { DoctorSummary, doctorSummary } from "../../services/setup/doctor-summary.ts";
 import { IdParams } from "../../kernel/schemas.ts";
 import { createSsoUrl } from "../../services/sso/single-sign-on.ts";
 import { createSsoLink } from "../../services/sso/sso-link.ts";
@@ -60,7 +61,7 @@ export const solusioRoutes = [
     url: "/api/v1/solusio/doctor",
     tag: "solusio",
     summary:
-      "Check connectivity, token rights, every setup item and the billing_user_ids SolusIO's users carry; changes nothing. The last reads every SolusIO user (a call per 15) unless billing_user_ids=stored",
+      "Check connectivity, token rights, every setup item and the billing_user_ids SolusIO's users carry; changes nothing. The last reads every SolusIO user (a call per 15) unless billing_user_ids=stored. meta.ok is true only when every check was made and passed",
     query: DoctorQuery,
     // Every check is a call to SolusIO: a HEAD would make them all for nothing.
     noHead: true,
@@ -78,9 +79,11 @@ export const solusioRoutes = [
         fix: z.string().optional(),
       }),
     ),
-    handler: ({ ctx, query }) => {
+    // `meta` adds them up: ok only when every check was made and passed (doctor-summary.ts).
+    meta: DoctorSummary,
+    handler: async ({ ctx, query }) => {
       const { connection } = requireSolusio(ctx);
-      return runDoctor({
+      const checks = await runDoctor({
         billingUserIds: query.billing_user_ids,
         db: ctx.db,
         api: connection.api,
@@ -89,6 +92,7 @@ export const solusioRoutes = [
         userAreaUrl: connection.userAreaUrl,
         sandbox: connection.sandbox,
       });
+      return { data: checks, meta: doctorSummary(checks) };
     },
   }),
   defineRoute({
