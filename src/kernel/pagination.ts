@@ -38,7 +38,9 @@ export function offsetOf(query: PageQuery): number {
 
 /**
  * One page of a filtered query and the filter's total count, in one place: `rowsOf` adds the selection and
- * order to the filtered query, `present` shapes each row for the answer.
+ * order to the filtered query, `present` shapes each row for the answer. The count is taken from the rows'
+ * own query (`rowsOf`'s, its selection and order cleared), so a filter added there is counted as well: until
+ * 2026-12-06 only `filtered` was counted, and a filter in `rowsOf` made meta.total lie.
  */
 export async function fetchPage<DB, TB extends keyof DB, O, T>(
   filtered: SelectQueryBuilder<DB, TB, object>,
@@ -46,9 +48,14 @@ export async function fetchPage<DB, TB extends keyof DB, O, T>(
   rowsOf: (q: SelectQueryBuilder<DB, TB, object>) => SelectQueryBuilder<DB, TB, O>,
   present: (row: O) => T,
 ): Promise<Page<T>> {
+  const shown = rowsOf(filtered);
   const [rows, count] = await Promise.all([
-    rowsOf(filtered).limit(query.per_page).offset(offsetOf(query)).execute(),
-    filtered.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow() as Promise<{
+    shown.limit(query.per_page).offset(offsetOf(query)).execute(),
+    shown
+      .clearSelect()
+      .clearOrderBy()
+      .select((eb) => eb.fn.countAll<bigint>().as("n"))
+      .executeTakeFirstOrThrow() as Promise<{
       n: bigint;
     }>,
   ]);
