@@ -7,9 +7,12 @@ const pageNumber = (max: number) =>
     .transform(Number)
     .meta({ type: "integer", minimum: 1, maximum: max });
 
+/** The last page number a list is asked for (a page past its rows is empty, not refused). */
+export const MAX_PAGE = 1_000_000;
+
 /** Pages are bounded: at most 500 rows an answer, so no request makes the server hold a whole table. */
 export const PageQuery = z.object({
-  page: pageNumber(1_000_000).default(1),
+  page: pageNumber(MAX_PAGE).default(1),
   per_page: pageNumber(500).default(50),
 });
 export type PageQuery = z.output<typeof PageQuery>;

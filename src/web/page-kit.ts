@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type CurrencyDisplay, formatMinor } from "../domain/money.ts";
-import type { Page } from "../kernel/pagination.ts";
+import { ServiceError } from "../kernel/errors.ts";
+import { MAX_PAGE, type Page, PageQuery } from "../kernel/pagination.ts";
 import { currentPortalCustomer } from "../services/portal-accounts/portal-accounts.ts";
 import { ADMIN_ROLES, BILLING_ROLES, roleMay } from "../services/staff/staff-roles.ts";
 import { currentStaffUser } from "../services/staff/staff-users.ts";
@@ -96,8 +97,11 @@ export async function customerPage(
 }
 
 /**
- * The page a list shows, from `?page=` (or `name`, for a page holding two lists): a bad or missing value is
- * page 1 (a list page never fails on its page number). 50 rows a page.
+ * The page a list shows, from `?page=` (or `name`, for a page holding two lists), 50 rows a page: missing or
+ * empty is page 1; anything else but a whole number from 1 to 1,000,000 (the API's bound, PageQuery) is a
+ * VALIDATION error naming the parameter, which a page answers with 400 saying what was wrong. Until
+ * 2026-12-06 a bad value ("abc", "-1", 20 digits, the parameter twice) was read as page 1, so an edited or
+ * cut link showed the first page as if it were the one asked for.
  */
 export function pageQuery(
   request: FastifyRequest,
@@ -105,9 +109,14 @@ export function pageQuery(
   name = "page",
 ): { page: number; per_page: number } {
   const raw = (request.query as Record<string, unknown> | undefined)?.[name];
-  const page = typeof raw === "string" && /^[1-9]\d{0,5}$/.test(raw) ? Number(raw) : 1;
-  return { page, per_page: perPage };
+  if (raw === undefined || raw === "") return { page: 1, per_page: perPage };
+  const parsed = PageQuery.shape.page.safeParse(raw);
+  if (!parsed.success) throw ServiceError.validation(name, PAGE_NUMBER_WORDS);
+  return { page: parsed.data, per_page: perPage };
 }
+
+/** What a bad page number is told: the API's words for its `page` (pagination.ts). */
+export const PAGE_NUMBER_WORDS = `must be a whole number from 1 to ${MAX_PAGE}`;
 
 /** The pager partial's input: links to the previous and next pages, keeping the list's other filters. */
 export function pagerOf(

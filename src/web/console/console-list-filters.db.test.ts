@@ -58,3 +58,18 @@ describe("every console list's filters", () => {
     });
   }
 });
+
+describe("every console list's page number", () => {
+  // Until 2026-12-06 a bad page number was read as page 1: the first page shown as if it were the one asked for.
+  const LISTS = ["/console/invoices", "/console/payments", "/console/credit-notes", "/console/customers"];
+  const PLAIN = ["/console/jobs", "/console/call-log", "/console/audit-log", "/console/billing-runs"];
+  for (const path of [...LISTS, ...PLAIN])
+    it(`${path}?page=abc is refused with a 400 saying what the page number must be`, async () => {
+      for (const bad of ["abc", "-1", "99999999999999999999"]) {
+        const r = await support.get(`${path}?page=${bad}`);
+        expect(r.status, bad).toBe(400);
+        expect(textOf(r.text), bad).toMatch(/page: must be a whole number from 1 to 1000000/i);
+      }
+      expect((await support.get(`${path}?page=`)).status).toBe(200);
+    });
+});

@@ -1,10 +1,11 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { MAX_QUERY_TEXT } from "../../kernel/clean-text.ts";
 import type { KeysetPage } from "../../kernel/list-cursor.ts";
-import { type PageExtra, pageQuery, staffPage } from "../page-kit.ts";
+import { type FilteredList, filterRouteConfig, listFilterPage, queryText } from "../list-filters.ts";
+import { pageQuery, staffPage } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { queryText, STAFF } from "./page-helpers.ts";
-import { formFailureOf } from "./pricing-form-kit.ts";
+import { STAFF } from "./page-helpers.ts";
+
+export { filterValues, shownValues } from "../list-filters.ts";
 
 // The console's long lists (invoices, customers) walk by cursor: "Next" carries the list's next_cursor, so
 // page 12,000 costs what page 2 does (an OFFSET read and dropped every row before it: 6.1 s on 600,495
@@ -86,58 +87,20 @@ export function numberedMeta(meta: KeysetPage<unknown>["meta"]): {
 }
 
 /**
- * Route options of a console list page whose filter form holds `filters` (its query parameters): one longer
- * than the address's cap is left to the page, whose verb refuses it beside its field in its own bound's words,
- * instead of the damaged-address page naming nothing (page-text-input.ts, queryFields).
+ * Route options of a console list page whose filter form holds `filters` (its query parameters): see
+ * filterRouteConfig (list-filters.ts).
  */
 export function filteredListRoute(filters: readonly string[]) {
-  return { config: { ...STAFF.config, queryFields: filters } };
+  return { config: { ...STAFF.config, ...filterRouteConfig(filters) } };
 }
 
-/** The filter form's values from the query, trimmed, by parameter name; absent and empty ones left out. */
-export function filterValues(request: FastifyRequest, filters: readonly string[]): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const name of filters) {
-    const v = queryText(request, name);
-    if (v !== undefined) values[name] = v;
-  }
-  return values;
-}
-
-/**
- * The values the form shows again: one past the address's cap (only a hand-made address holds one) is refused
- * beside its field and not written back into the page.
- */
-export function shownValues(values: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v.length <= MAX_QUERY_TEXT));
-}
-
-/**
- * A console list page with filters: `read` fetches the page's rows and pager; a filter the verb refuses (a 400,
- * or a 409) renders the same page with `empty` rows and each message beside its field (`fieldOf` maps a verb's
- * name to the form's, as formFailureOf takes it). Any other error goes to the page's error handler.
- */
-export async function filteredListPage(
+/** A console list page with filters (listFilterPage, list-filters.ts) rendered for the session's staff user. */
+export function filteredListPage(
   deps: WebDeps,
   request: FastifyRequest,
   reply: FastifyReply,
-  page: {
-    template: string;
-    data: PageExtra;
-    filters: readonly string[];
-    empty: Record<string, unknown[]>;
-    fieldOf?: (path: string) => string;
-  },
+  page: FilteredList,
   read: () => Promise<Record<string, unknown>>,
 ): Promise<FastifyReply> {
-  let rows: Record<string, unknown>;
-  try {
-    rows = await read();
-  } catch (error) {
-    const failure = formFailureOf(error, page.filters, page.fieldOf);
-    if (!failure) throw error;
-    const refused = { ...page.data, ...page.empty, errors: failure.errors };
-    return staffPage(deps, request, reply, page.template, refused, failure.status);
-  }
-  return staffPage(deps, request, reply, page.template, { ...page.data, ...rows });
+  return listFilterPage(staffPage, deps, request, reply, page, read);
 }

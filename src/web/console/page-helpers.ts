@@ -2,6 +2,9 @@ import type { FastifyRequest } from "fastify";
 import { ServiceError } from "../../kernel/errors.ts";
 import { requireStaffRole, type StaffRole } from "../../services/staff/staff-roles.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { queryText } from "../list-filters.ts";
+
+export { queryText };
 import type { FieldErrors } from "../render.ts";
 import { sentence } from "../page-sentence.ts";
 import { hiddenFieldText } from "../page-text-input.ts";
@@ -41,14 +44,6 @@ export function staffFormOf(deps: WebDeps, roles: readonly StaffRole[]) {
 export function noticeFrom(request: FastifyRequest, notices: Record<string, string>): string | undefined {
   const key = queryText(request, "notice");
   return key !== undefined && Object.hasOwn(notices, key) ? notices[key] : undefined;
-}
-
-/** A query parameter as trimmed text, or undefined when absent, empty or not a single string. */
-export function queryText(request: FastifyRequest, name: string): string | undefined {
-  const raw = (request.query as Record<string, unknown> | undefined)?.[name];
-  if (typeof raw !== "string") return undefined;
-  const text = raw.trim();
-  return text === "" ? undefined : text;
 }
 
 /** A route's `:name` parameter as text. */

@@ -10,6 +10,7 @@ import {
 } from "../../services/portal/portal-invoices.ts";
 import { customerPage, money, pageQuery, pagerOf } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { listFilterPage } from "../list-filters.ts";
 import { allowFormRedirects, checkoutOrigin } from "../form-redirects.ts";
 import { CUSTOMER, portalNoticeOf, STATUS_TEXT, statusBadge } from "./portal-notices.ts";
 
@@ -97,11 +98,11 @@ async function cardView(invoice: Invoice, config: Config) {
 
 export function registerPortalInvoicePages(app: FastifyInstance, deps: WebDeps): void {
   app.get("/portal/invoices", CUSTOMER, async (request, reply) => {
-    const page = await listPortalInvoices({ ctx: deps.contextOf(request), input: pageQuery(request) });
-    return customerPage(deps, request, reply, "portal-invoices", {
-      title: "Invoices",
-      invoices: page.data.map((i) => invoiceView(i)),
-      pager: pagerOf(request, page.meta),
+    const list = { title: "Invoices", listPath: "/portal/invoices" };
+    const page = { template: "portal-invoices", data: list, filters: [], empty: { invoices: [] } };
+    return listFilterPage(customerPage, deps, request, reply, page, async () => {
+      const found = await listPortalInvoices({ ctx: deps.contextOf(request), input: pageQuery(request) });
+      return { invoices: found.data.map((i) => invoiceView(i)), pager: pagerOf(request, found.meta) };
     });
   });
 

@@ -11,6 +11,7 @@ import {
 import type { CurrencyDisplay } from "../../domain/money.ts";
 import { customerPage, money, pageQuery, pagerOf, paidOn, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { listFilterPage } from "../list-filters.ts";
 import { CUSTOMER } from "./portal-notices.ts";
 
 // Paying an invoice online (the payment provider's hosted page, docs/payments-stripe.md) and the payment
@@ -83,14 +84,17 @@ export function registerPortalPaymentPages(app: FastifyInstance, deps: WebDeps):
 
   app.get("/portal/payments", CUSTOMER, async (request, reply) => {
     const ctx = deps.contextOf(request);
-    const [page, displays] = await Promise.all([
-      listPortalPayments({ ctx, input: pageQuery(request) }),
-      currencyDisplays({ ctx, input: {} }),
-    ]);
-    return customerPage(deps, request, reply, "portal-payments", {
-      title: "Payments",
-      payments: page.data.map((p) => paymentView(p, displays, ctx.config.BILLING_TIME_ZONE)),
-      pager: pagerOf(request, page.meta),
+    const list = { title: "Payments", listPath: "/portal/payments" };
+    const shown = { template: "portal-payments", data: list, filters: [], empty: { payments: [] } };
+    return listFilterPage(customerPage, deps, request, reply, shown, async () => {
+      const [page, displays] = await Promise.all([
+        listPortalPayments({ ctx, input: pageQuery(request) }),
+        currencyDisplays({ ctx, input: {} }),
+      ]);
+      return {
+        payments: page.data.map((p) => paymentView(p, displays, ctx.config.BILLING_TIME_ZONE)),
+        pager: pagerOf(request, page.meta),
+      };
     });
   });
 
