@@ -189,11 +189,16 @@ describe("tokenbill CLI", () => {
     expect(payment.code).toBe(2);
     expect(payment.stderr).toBe("error: --payment: must be a payment id (pay_…)\n");
     const customer = await tokenbill("payments", "statement", "--customer", "abc");
-    expect(customer.stderr).toBe("error: --customer: must be a positive whole number\n");
+    expect(customer.stderr).toBe(
+      "error: --customer: must be an id: a whole number from 1 to 9223372036854775807 (at most 19 digits)\n",
+    );
     // zod's own words ("Too big: expected string to have <=19 characters") no more, nor a count of characters
     // (until 2026-12-05): 25 digits are no id, said as for "abc".
     const long = await tokenbill("payments", "statement", "--customer", "1".repeat(25));
-    expect([long.code, long.stderr]).toEqual([2, "error: --customer: must be a positive whole number\n"]);
+    expect([long.code, long.stderr]).toEqual([
+      2,
+      "error: --customer: must be an id: a whole number from 1 to 9223372036854775807 (at most 19 digits)\n",
+    ]);
   }, 120_000); // four CLI processes
 
   it("says a payment or credit note no one has is not found, naming only the id given", async () => {

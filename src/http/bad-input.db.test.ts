@@ -175,7 +175,7 @@ describe("numbers have one spelling", () => {
       expect(r.status, JSON.stringify(value)).toBe(400);
       expect(r.body.error.issues, JSON.stringify(value)).toContainEqual({
         field: "client_group_id",
-        message: "must be a positive whole number",
+        message: "must be an id: a whole number from 1 to 9223372036854775807 (at most 19 digits)",
       });
     }
   });

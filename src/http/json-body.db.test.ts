@@ -147,7 +147,10 @@ describe("a number written with a fraction or an exponent reaches the fields as 
       const r = await sendRaw("PATCH", `/api/v1/customers/${customer}`, `{"client_group_id":${written}}`);
       expect(r.status).toBe(400);
       expect(r.body.error.issues).toEqual([
-        { field: "client_group_id", message: "must be a positive whole number" },
+        {
+          field: "client_group_id",
+          message: "must be an id: a whole number from 1 to 9223372036854775807 (at most 19 digits)",
+        },
       ]);
       const row = await handle.db
         .selectFrom("customer")

@@ -18,7 +18,9 @@ describe("wholeNumber", () => {
     for (const spelling of ["06", "00", "007", "0x10", "1e2", " 5", "5 ", "+5", "-0", "", "1.0", "١٢"]) {
       expect(percent.safeParse(spelling).success, spelling).toBe(false);
     }
-    expect(id.safeParse("01").error?.issues[0]?.message).toBe("must be a positive whole number");
+    expect(id.safeParse("01").error?.issues[0]?.message).toBe(
+      "must be an id: a whole number from 1 to 9223372036854775807 (at most 19 digits)",
+    );
   });
 
   // Before, a value of another JSON type or a number past 19 digits failed every branch of the union, and the
@@ -28,7 +30,7 @@ describe("wholeNumber", () => {
       expect(
         id.safeParse(value).error?.issues.map((i) => i.message),
         JSON.stringify(value),
-      ).toEqual(["must be a positive whole number"]);
+      ).toEqual(["must be an id: a whole number from 1 to 9223372036854775807 (at most 19 digits)"]);
     }
     expect(z.object({ id }).safeParse({}).error?.issues[0]?.message).toBe("is required");
   });

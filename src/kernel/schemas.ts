@@ -93,15 +93,22 @@ export function wholeNumber(opts: { min: bigint; max: bigint; message: string })
 export const MAX_ID = 2n ** 63n - 1n;
 
 /**
+ * What a bad id is told, in a path, a body or a list's filter alike: `what` names the row with its article ("a
+ * customer"), or is "an" for an id that names no row of its own (a path's `:id`). Until 2026-12-06 paths and
+ * bodies said "must be a positive whole number", without the bound, while filters said this.
+ */
+export function idWords(what: string): string {
+  return `must be ${what} id: a whole number from 1 to ${MAX_ID} (at most 19 digits)`;
+}
+
+/**
  * A row's numeric id: in a path, digits; in a body, a JSON integer or a string of digits (as the schema takes
  * both), from 1 to 2^63 − 1, PostgreSQL's bigint. Before, the document said a bare integer: 0, which is
  * refused, was valid to a generated client and "7", which is taken, was not (until 2026-12-06).
  */
-export const id = wholeNumber({
-  min: 1n,
-  max: MAX_ID,
-  message: "must be a positive whole number",
-}).meta(digitsOrInteger({ min: 1n, max: MAX_ID }));
+export const id = wholeNumber({ min: 1n, max: MAX_ID, message: idWords("an") }).meta(
+  digitsOrInteger({ min: 1n, max: MAX_ID }),
+);
 
 /**
  * A list's filter by a row's id (`?customer_id=`, `?client_group_id=`): an id, told what it names and its bound,
@@ -109,11 +116,9 @@ export const id = wholeNumber({
  * paste included). `what` is the row's name with its article: "a customer".
  */
 export function idFilter(what: string) {
-  return wholeNumber({
-    min: 1n,
-    max: MAX_ID,
-    message: `must be ${what} id: a whole number from 1 to ${MAX_ID} (at most 19 digits)`,
-  }).meta(digitsOrInteger({ min: 1n, max: MAX_ID }));
+  return wholeNumber({ min: 1n, max: MAX_ID, message: idWords(what) }).meta(
+    digitsOrInteger({ min: 1n, max: MAX_ID }),
+  );
 }
 
 export const countryCode = z
