@@ -1,33 +1,11 @@
 import type { Command } from "commander";
-import { jsonText } from "../kernel/json.ts";
-import { type ApiKey, createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys/api-keys.ts";
-import { nameActors } from "../services/audit-log/name-actors.ts";
-import { renderTable } from "./output.ts";
-import { withSystemContext } from "./with-context.ts";
 import { feedsVerbs } from "./cli-text-input.ts";
 
-/** With --json one document on stdout; a new key's secret is only there, never on stderr or in a log. */
-const printJson = (value: unknown) => process.stdout.write(`${jsonText(value, 2)}\n`);
+// `tokenbill apikey …`: the commands, their options and their words. What they do is in apikey-actions.ts,
+// imported when one of them runs, not for --help (light-commands-load.test.ts holds the count).
 
-/** Every key, a page at a time, each with its creator as the console names them. */
-async function keysWithCreators(
-  ctx: Parameters<typeof listApiKeys>[0]["ctx"],
-): Promise<(ApiKey & { created_by_name: string })[]> {
-  const keys: (ApiKey & { created_by_name: string })[] = [];
-  for (let page = 1, last = 1; page <= last; page++) {
-    const result = await listApiKeys({ ctx, input: { page, per_page: 500 } });
-    last = result.meta.last_page;
-    // Who made each key as the console names them (a staff user's name and e-mail), not the audit log's
-    // `staff:stf_…` label; a page at a time, as nameActors takes at most one page of labels.
-    const labels = result.data.flatMap((k) => (k.created_by === null ? [] : [k.created_by]));
-    const creators = await nameActors({ ctx, input: { labels } });
-    for (const k of result.data) {
-      const by = k.created_by === null ? "unknown" : (creators.get(k.created_by) ?? k.created_by);
-      keys.push({ ...k, created_by_name: by });
-    }
-  }
-  return keys;
-}
+/** The commands' actions, imported when one runs. */
+const actions = () => import("./apikey-actions.ts");
 
 /** The `apikey` group's commands, added to `apikey` (main.ts makes the group and loads this file when it runs). */
 export function addApiKeyCommands(apikey: Command): void {
@@ -36,48 +14,16 @@ export function addApiKeyCommands(apikey: Command): void {
     .description("create an admin API key (audited); it is printed once and stored only as a hash")
     .requiredOption("--name <name>", "what the key is for")
     .option("--json", "print the key as JSON, the secret in its `key` field (shown this once)")
-    .action(async (opts: { name: string; json?: boolean }) =>
-      withSystemContext(async (ctx) => {
-        const key = await createApiKey({ ctx, input: { name: opts.name } });
-        if (opts.json) return void printJson(key);
-        process.stdout.write(
-          `id:   ${key.id}\nname: ${key.name}\nkey:  ${key.key}\n(store the key now: it cannot be shown again)\n`,
-        );
-      }),
-    );
+    .action(async (opts: { name: string; json?: boolean }) => (await actions()).createAction(opts));
   apikey
     .command("list")
     .description("list admin API keys (never the keys themselves)")
     .option("--json", 'print the keys as JSON ({"data": [...]}, each with created_by_name)')
-    .action(async (opts: { json?: boolean }) =>
-      withSystemContext(async (ctx) => {
-        const keys = await keysWithCreators(ctx);
-        if (opts.json) return void printJson({ data: keys });
-        const rows = keys.map((k) => [
-          k.id,
-          k.prefix ?? "-",
-          k.name,
-          k.revoked_at ? `revoked ${k.revoked_at}` : "active",
-          k.last_used_at ?? "never",
-          k.created_by_name,
-        ]);
-        process.stdout.write(
-          `${renderTable(["Id", "Prefix", "Name", "State", "Last used", "Created by"], rows)}\n`,
-        );
-      }),
-    );
+    .action(async (opts: { json?: boolean }) => (await actions()).listAction(opts));
   apikey
     .command("revoke <id>")
     .description("revoke an admin API key (audited); revoking a revoked key changes nothing")
     .option("--json", 'print {"key": {...}, "changed": true|false} as JSON')
-    .action(async (id: string, opts: { json?: boolean }) =>
-      withSystemContext(async (ctx) => {
-        const revoked = await revokeApiKey({ ctx, input: { id } });
-        if (opts.json) return void printJson(revoked);
-        process.stdout.write(
-          revoked.changed ? `revoked ${id}\n` : `${id} was already revoked at ${revoked.key.revoked_at}\n`,
-        );
-      }),
-    );
-  feedsVerbs(apikey, { create: createApiKey.input });
+    .action(async (id: string, opts: { json?: boolean }) => (await actions()).revokeAction(id, opts));
+  feedsVerbs(apikey, async () => (await actions()).apiKeyVerbInputs);
 }

@@ -19,7 +19,7 @@ const SECRET_OPTIONS = new Set(["password"]);
  * Throws a VALIDATION error naming the first bad option (`--reason`) or argument (`<id>`) of the command
  * about to run. Nothing has been opened or written when it throws.
  */
-export function checkCommandText(command: Command): void {
+export async function checkCommandText(command: Command): Promise<void> {
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(command.opts())) {
     const option = command.options.find((o) => o.attributeName() === key);
@@ -41,32 +41,38 @@ export function checkCommandText(command: Command): void {
     // Over the cap every text has: an option whose verb field has a lower limit says that one ("at most 400"),
     // as the API does (src/http/route.ts), not the cap, which read as though the option took 10,000 characters.
     if (isTextTooLong(error))
-      throw ownLimitRefusal(command, (error as ServiceError).issues[0]!.field) ?? error;
+      throw (await ownLimitRefusal(command, (error as ServiceError).issues[0]!.field)) ?? error;
     throw error;
   }
 }
 
-/** The verb input each command's options feed (feedsVerbs), field by field as option-names.ts maps them. */
-const VERB_INPUTS = new WeakMap<Command, z.ZodObject>();
+/**
+ * The verb inputs each group's commands feed (feedsVerbs), loaded only when an option is over the cap: a group's
+ * verbs are imported when one of its commands runs, not for its --help (light-commands-load.test.ts).
+ */
+const VERB_INPUTS = new WeakMap<Command, () => Promise<Record<string, z.ZodType>>>();
 
 /**
  * Declares which verb input (a verb's input schema) each command of `group` feeds with its options, by command
- * name: an option over the cap of every text is then told its field's own, lower length limit.
+ * name, as `inputs` answers them: an option over the cap of every text is then told its field's own, lower
+ * length limit.
  */
-export function feedsVerbs(group: Command, inputs: Record<string, z.ZodType>): void {
-  for (const [name, input] of Object.entries(inputs)) {
-    const command = group.commands.find((c) => c.name() === name);
-    let schema: unknown = input;
-    while (schema instanceof z.ZodPipe) schema = schema.in;
-    if (!(command && schema instanceof z.ZodObject))
-      throw new Error(`${group.name()} ${name}: no such command, or its verb's input is not a zod object`);
-    VERB_INPUTS.set(command, schema);
-  }
+export function feedsVerbs(group: Command, inputs: () => Promise<Record<string, z.ZodType>>): void {
+  for (const command of group.commands) VERB_INPUTS.set(command, inputs);
+}
+
+/** The verb input `command` feeds, if its group declared one (feedsVerbs). */
+async function verbInputOf(command: Command): Promise<z.ZodObject | undefined> {
+  const inputs = VERB_INPUTS.get(command);
+  if (!inputs) return undefined;
+  let schema: unknown = (await inputs())[command.name()];
+  while (schema instanceof z.ZodPipe) schema = schema.in;
+  return schema instanceof z.ZodObject ? schema : undefined;
 }
 
 /** The refusal of option `name`'s value for the length its verb field allows, when that field has one. */
-function ownLimitRefusal(command: Command, name: string): ServiceError | undefined {
-  const input = VERB_INPUTS.get(command);
+async function ownLimitRefusal(command: Command, name: string): Promise<ServiceError | undefined> {
+  const input = await verbInputOf(command);
   const option = command.options.find((o) => o.long === name);
   if (!(input && option)) return undefined;
   const value = command.getOptionValue(option.attributeName());
@@ -83,5 +89,5 @@ function ownLimitRefusal(command: Command, name: string): ServiceError | undefin
 
 /** Runs checkCommandText before the action of every command of `program`, nested ones included. */
 export function installCommandTextCheck(program: Command): void {
-  program.hook("preAction", (_program, action) => checkCommandText(action));
+  program.hook("preAction", async (_program, action) => checkCommandText(action));
 }

@@ -1,35 +1,13 @@
 import type { Command } from "commander";
-import type { Invoice } from "../billing/invoices/invoice-schemas.ts";
-import { reissueInvoice, VOID_WITH_REISSUE_HINT } from "../billing/invoices/reissue-invoice.ts";
-import { voidInvoice } from "../billing/invoices/void-invoice.ts";
-import { ServiceError } from "../kernel/errors.ts";
-import { jsonText } from "../kernel/json.ts";
-import { INVOICE_ARGUMENT_HELP, invoiceIdOf } from "./invoice-argument.ts";
-import { withSystemContext } from "./with-context.ts";
 import { feedsVerbs } from "./cli-text-input.ts";
+import { INVOICE_ARGUMENT_HELP } from "./invoice-argument.ts";
 
-// `tokenbill invoices void` and `reissue`: the admin API's POST /api/v1/invoices/{id}/void and …/reissue
-// (docs/billing-cycle.md, "Voiding and reissuing"), the same verbs, audit rows and refusals, as the CLI actor.
+// `tokenbill invoices void` and `reissue`: the commands, their options and their words. What they do is in
+// invoice-actions.ts, imported when one of them runs: imported here, `invoices --help` loaded the invoice
+// verbs and the database's modules (light-commands-load.test.ts holds the count).
 
-const nameOf = (invoice: Invoice) => invoice.number ?? `draft ${invoice.id}`;
-
-/** The line a person reads; with --json, the invoice as the API answers it in `data`. */
-function report(invoice: Invoice, json: boolean | undefined, line: string): void {
-  process.stdout.write(json ? `${jsonText(invoice, 2)}\n` : `${line}\n`);
-}
-
-/**
- * The refusal to reissue an invoice not yet void, in the command line's terms: the API's hint names its body
- * field (`"reissue": true`); here the same is `invoices void`'s --reissue option.
- */
-function inCommandTerms(error: unknown, given: string): unknown {
-  if (!(error instanceof ServiceError && error.message.includes(VOID_WITH_REISSUE_HINT))) return error;
-  const hint = `(tokenbill invoices void --invoice ${given} --reason … --reissue does both)`;
-  return new ServiceError(error.code, error.message.replace(VOID_WITH_REISSUE_HINT, hint), error.issues);
-}
-
-const rerun = (invoice: Invoice) =>
-  `the next run of ${invoice.period} (tokenbill billing run --period ${invoice.period}) bills the customer on a new invoice`;
+/** The commands' actions, imported when one runs. */
+const actions = () => import("./invoice-actions.ts");
 
 /** The `invoices` group's commands, added to `invoices` (main.ts makes the group and loads this file when it runs). */
 export function addInvoiceCommands(invoices: Command): void {
@@ -43,15 +21,7 @@ export function addInvoiceCommands(invoices: Command): void {
     .option("--reissue", "also release the customer's month, so that its next run bills it on a new invoice")
     .option("--json", "print the invoice as JSON, as the admin API answers")
     .action(async (opts: { invoice: string; reason: string; reissue?: boolean; json?: boolean }) =>
-      withSystemContext(async (ctx) => {
-        const id = await invoiceIdOf(ctx, opts.invoice);
-        const invoice = await voidInvoice({
-          ctx,
-          input: { id, reason: opts.reason, reissue: opts.reissue === true },
-        });
-        const released = invoice.void?.released_at ? `; released for reissue: ${rerun(invoice)}` : "";
-        report(invoice, opts.json, `invoice ${nameOf(invoice)} is void; its number stays used${released}`);
-      }),
+      (await actions()).voidAction(opts),
     );
 
   invoices
@@ -59,14 +29,6 @@ export function addInvoiceCommands(invoices: Command): void {
     .description("release a void invoice's month for good, so that its next run bills the customer again")
     .requiredOption("--invoice <id>", `the void invoice: ${INVOICE_ARGUMENT_HELP}`)
     .option("--json", "print the invoice as JSON, as the admin API answers")
-    .action(async (opts: { invoice: string; json?: boolean }) =>
-      withSystemContext(async (ctx) => {
-        const id = await invoiceIdOf(ctx, opts.invoice);
-        const invoice = await reissueInvoice({ ctx, input: { id } }).catch((error: unknown) => {
-          throw inCommandTerms(error, opts.invoice);
-        });
-        report(invoice, opts.json, `invoice ${nameOf(invoice)} is released for reissue: ${rerun(invoice)}`);
-      }),
-    );
-  feedsVerbs(invoices, { void: voidInvoice.input });
+    .action(async (opts: { invoice: string; json?: boolean }) => (await actions()).reissueAction(opts));
+  feedsVerbs(invoices, async () => (await actions()).invoiceVerbInputs);
 }

@@ -2,7 +2,8 @@ import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ServiceError } from "../kernel/errors.ts";
 import { inOptionTerms } from "./option-names.ts";
-import { addPaymentCommands, majorToMinor, recordDetails } from "./payment-commands.ts";
+import { majorToMinor, recordDetails } from "./payment-actions.ts";
+import { addPaymentCommands } from "./payment-commands.ts";
 
 describe("amounts typed on the command line", () => {
   it("convert exactly to minor units with the currency's exponent", () => {

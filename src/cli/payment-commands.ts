@@ -1,110 +1,24 @@
 import type { Command } from "commander";
-import { CreditNoteIdParams } from "../billing/credit-notes/credit-note-schemas.ts";
-import { getCreditNote } from "../billing/credit-notes/get-credit-note.ts";
-import { issueCreditNote } from "../billing/credit-notes/issue-credit-note.ts";
-import { getInvoice } from "../billing/invoices/get-invoice.ts";
-import { fieldError, MoneyRefusal } from "../billing/payments/field-error.ts";
-import { getPayment } from "../billing/payments/get-payment.ts";
-import { moneyRefusalWords } from "../billing/payments/money-refusal-words.ts";
-import { recordPayment } from "../billing/payments/record-payment.ts";
-import { refundPayment } from "../billing/payments/refund.ts";
-import { customerStatement } from "../billing/payments/statement.ts";
+import { PAID_AT_MAX_AGE_YEARS } from "../billing/payments/paid-at-window.ts";
 import {
   DEFAULT_RESERVATION_AGE_MINUTES,
   MIN_RESERVATION_AGE_MINUTES,
-  releaseRefundReservation,
-} from "../billing/providers/release-refund-reservation.ts";
-import { formatMinor } from "../domain/money.ts";
-import type { ServiceContext } from "../kernel/context.ts";
-import { ServiceError } from "../kernel/errors.ts";
-import { jsonText } from "../kernel/json.ts";
-import { zodToServiceError } from "../kernel/verb.ts";
-import { PaymentFields, PaymentIdParams } from "../billing/payments/payment-schemas.ts";
-import { PAID_AT_MAX_AGE_YEARS } from "../billing/payments/paid-at-window.ts";
-import { getCustomer } from "../services/customers/customers.ts";
-import { currencyDisplays } from "../services/currencies/currencies.ts";
-import { INVOICE_ARGUMENT_HELP, invoiceIdOf } from "./invoice-argument.ts";
-import { renderTable } from "./output.ts";
-import { addPaymentListCommand } from "./payment-list-command.ts";
-import { withSystemContext } from "./with-context.ts";
+} from "../billing/providers/reservation-age.ts";
 import { feedsVerbs } from "./cli-text-input.ts";
+import { INVOICE_ARGUMENT_HELP } from "./invoice-argument.ts";
 import { ALWAYS_JSON_HELP } from "./json-errors.ts";
+import type { RecordOptions } from "./payment-actions.ts";
+import { addPaymentListCommand } from "./payment-list-options.ts";
 
-// `tokenbill payments …`: money in (billing-rules §7, docs/payments.md). People type amounts in the
-// currency's major unit ("12.34"); they are converted exactly to minor units with the currency's exponent
-// (never through a float), and a figure with more decimals than the currency has is refused.
+// `tokenbill payments …`: the commands, their options and their words. What they do is in payment-actions.ts,
+// imported when one of them runs: imported here, `payments --help` loaded the payment verbs, the database's
+// modules and 85 more of the project's (light-commands-load.test.ts holds the count).
 
-/** "12.34" at exponent 2 → 1234n; refuses signs, exponents, and more decimals than the currency has. */
-export function majorToMinor(text: string, exponent: number, field = "amount"): bigint {
-  const m = /^(\d{1,18})(?:\.(\d+))?$/.exec(text.trim());
-  if (!m)
-    throw ServiceError.validation(
-      field,
-      `must be a positive amount such as 12.34 (got ${JSON.stringify(text)})`,
-    );
-  const decimals = m[2] ?? "";
-  if (decimals.length > exponent) {
-    throw ServiceError.validation(field, `has more than ${exponent} decimal${exponent === 1 ? "" : "s"}`);
-  }
-  const minor = BigInt(m[1]! + decimals.padEnd(exponent, "0"));
-  if (minor <= 0n) throw ServiceError.validation(field, "must be more than zero");
-  return minor;
-}
-
-/** `payments record`'s options but the amount. */
-export interface RecordOptions {
-  invoice?: string;
-  customer?: string;
-  method: string;
-  reference: string;
-  date?: string;
-}
-
-/**
- * The payment `payments record` describes, but its amount (read in the currency found through the invoice or
- * customer): checked with the verb's own schema before the database is opened. An empty `--date ""` is a
- * date given, and refused; it was once taken for no date, and the payment dated now.
- */
-export function recordDetails(opts: RecordOptions) {
-  if ((opts.invoice === undefined) === (opts.customer === undefined))
-    throw ServiceError.validation("invoice", "name exactly one of --invoice and --customer");
-  const details = {
-    method: opts.method,
-    reference: opts.reference,
-    ...(opts.date === undefined ? {} : { paid_at: opts.date }),
-  };
-  const parsed = PaymentFields.pick({ method: true, reference: true, paid_at: true }).safeParse(details);
-  if (!parsed.success) throw zodToServiceError(parsed.error);
-  return opts.invoice === undefined
-    ? { ...details, customer_id: opts.customer! }
-    : { ...details, invoice_id: opts.invoice };
-}
-
-async function exponentOf(ctx: ServiceContext, code: string): Promise<number> {
-  const display = (await currencyDisplays({ ctx, input: {} })).get(code);
-  if (!display) throw ServiceError.validation("currency", `unknown currency ${code}`);
-  return display.exponent;
-}
-
-async function money(ctx: ServiceContext, code: string, minor: bigint): Promise<string> {
-  const display = (await currencyDisplays({ ctx, input: {} })).get(code);
-  return display ? formatMinor(minor, display) : `${minor} (${code} minor units)`;
-}
-
-/**
- * A refusal about amounts in the currency's units, as --amount was typed: the API's message counts minor
- * units ("at most 200 (minor units) of payment pay_…"). It stays a refusal of its field, so that it names
- * the option (option-names.ts): "--amount: at most $2.00 of this payment is left to refund".
- */
-async function inTypedMoney(error: unknown, ctx: ServiceContext): Promise<unknown> {
-  if (!(error instanceof MoneyRefusal)) return error;
-  return fieldError(error.code, error.field, await moneyRefusalWords(error, ctx));
-}
+/** The commands' actions, imported when one runs. */
+const actions = () => import("./payment-actions.ts");
 
 /** What `payments show` takes: the ids getPayment and getCreditNote take, and nothing else. */
-const SHOWN_ID = "a payment id (pay_…) or a credit note id (cn_…)";
-
-const print = (value: unknown) => process.stdout.write(`${jsonText(value, 2)}\n`);
+export const SHOWN_ID = "a payment id (pay_…) or a credit note id (cn_…)";
 
 /** The `payments` group's commands, added to `payments` (main.ts makes the group and loads this file when it runs). */
 export function addPaymentCommands(payments: Command): void {
@@ -121,25 +35,7 @@ export function addPaymentCommands(payments: Command): void {
       `when the money arrived: YYYY-MM-DD (that day in BILLING_TIME_ZONE) or an ISO 8601 instant; at most a day ahead and ${PAID_AT_MAX_AGE_YEARS} years back (default: now)`,
     )
     .option("--json", ALWAYS_JSON_HELP)
-    .action(async (opts: RecordOptions & { amount: string }) => {
-      const details = recordDetails(opts);
-      await withSystemContext(async (ctx) => {
-        const paying =
-          "invoice_id" in details
-            ? { ...details, invoice_id: await invoiceIdOf(ctx, details.invoice_id) }
-            : details;
-        const currency =
-          "invoice_id" in paying
-            ? (await getInvoice({ ctx, input: { id: paying.invoice_id } })).currency.code
-            : (await getCustomer({ ctx, input: { id: paying.customer_id } })).currency;
-        const amount = majorToMinor(opts.amount, await exponentOf(ctx, currency));
-        const r = await recordPayment({ ctx, input: { ...paying, amount } }).catch(async (error: unknown) => {
-          throw await inTypedMoney(error, ctx);
-        });
-        if (!r.created) process.stderr.write(`this reference was recorded before: payment ${r.payment.id}\n`);
-        print(r.payment);
-      });
-    });
+    .action(async (opts: RecordOptions & { amount: string }) => (await actions()).recordAction(opts));
 
   payments
     .command("refund")
@@ -149,19 +45,7 @@ export function addPaymentCommands(payments: Command): void {
     .option("--reason <text>", "why", "")
     .option("--json", ALWAYS_JSON_HELP)
     .action(async (opts: { payment: string; amount: string; reason: string }) =>
-      withSystemContext(async (ctx) => {
-        const payment = await getPayment({ ctx, input: { id: opts.payment } });
-        const amount = majorToMinor(opts.amount, await exponentOf(ctx, payment.currency));
-        const input = { payment_id: opts.payment, amount, reason: opts.reason };
-        const refunded = await refundPayment({ ctx, input }).catch(async (error: unknown) => {
-          throw await inTypedMoney(error, ctx);
-        });
-        print(refunded.refund);
-        if (!refunded.confirmed)
-          process.stderr.write(
-            `${payment.method} did not say whether it made the refund: ${refunded.refund.id} stays pending, holding its amount, until its webhook settles it (or \`tokenbill payments refund-release --refund ${refunded.refund.id}\` after 15 minutes); do not refund again\n`,
-          );
-      }),
+      (await actions()).refundAction(opts),
     );
 
   payments
@@ -176,44 +60,16 @@ export function addPaymentCommands(payments: Command): void {
       `refuse a reservation younger than this (at least ${MIN_RESERVATION_AGE_MINUTES}; default ${DEFAULT_RESERVATION_AGE_MINUTES})`,
     )
     .option("--json", ALWAYS_JSON_HELP)
-    .action(async (opts: { refund: string; olderThanMinutes?: string }) => {
-      const minutes = opts.olderThanMinutes;
-      if (minutes !== undefined && !/^\d{1,6}$/.test(minutes))
-        throw ServiceError.validation("older_than_minutes", "must be a whole number of minutes");
-      const input = {
-        refund_id: opts.refund,
-        ...(minutes === undefined ? {} : { older_than_minutes: Number(minutes) }),
-      };
-      await withSystemContext(async (ctx) => print(await releaseRefundReservation({ ctx, input })));
-    });
+    .action(async (opts: { refund: string; olderThanMinutes?: string }) =>
+      (await actions()).refundReleaseAction(opts),
+    );
 
   payments
     .command("show")
     .description("a payment or a credit note")
     .argument("<id>", SHOWN_ID)
     .option("--json", ALWAYS_JSON_HELP)
-    .action(async (id: string) => {
-      // Either verb's own refusal names only its kind of id ("must be a payment id"), though both are taken
-      // here: one refusal names both, before the database is opened.
-      const payment = PaymentIdParams.shape.id.safeParse(id).success;
-      if (!payment && !CreditNoteIdParams.shape.id.safeParse(id).success)
-        throw ServiceError.validation("id", `must be ${SHOWN_ID}`);
-      await withSystemContext(async (ctx) => {
-        try {
-          print(
-            payment ? await getPayment({ ctx, input: { id } }) : await getCreditNote({ ctx, input: { id } }),
-          );
-        } catch (error) {
-          // The verbs name their key (payment_id, credit_note_id), a name this command line never shows; the
-          // message names the id given, as `staff disable` says "staff user … not found".
-          if (error instanceof ServiceError && error.code === "NOT_FOUND" && error.issues.length === 1)
-            throw new ServiceError("NOT_FOUND", error.issues[0]!.message, [
-              { field: "<id>", message: error.issues[0]!.message },
-            ]);
-          throw error;
-        }
-      });
-    });
+    .action(async (id: string) => (await actions()).showAction(id));
 
   addPaymentListCommand(payments);
 
@@ -226,22 +82,7 @@ export function addPaymentCommands(payments: Command): void {
     .option("--refund", "return the part already paid to the payments instead of keeping it as credit")
     .option("--json", ALWAYS_JSON_HELP)
     .action(async (opts: { invoice: string; amount: string; reason: string; refund?: boolean }) =>
-      withSystemContext(async (ctx) => {
-        const id = await invoiceIdOf(ctx, opts.invoice);
-        const invoice = await getInvoice({ ctx, input: { id } });
-        const amount = majorToMinor(opts.amount, invoice.currency.exponent);
-        const input = {
-          invoice_id: id,
-          amount,
-          reason: opts.reason,
-          settlement: opts.refund ? ("refund" as const) : ("credit" as const),
-        };
-        print(
-          await issueCreditNote({ ctx, input }).catch(async (error: unknown) => {
-            throw await inTypedMoney(error, ctx);
-          }),
-        );
-      }),
+      (await actions()).creditNoteAction(opts),
     );
 
   payments
@@ -249,33 +90,6 @@ export function addPaymentCommands(payments: Command): void {
     .description("a customer's statement: invoices, payments, refunds, credit notes, running balance")
     .requiredOption("--customer <id>", "the customer")
     .option("--json", "print it as JSON (amounts in minor units)")
-    .action(async (opts: { customer: string; json?: boolean }) =>
-      withSystemContext(async (ctx) => {
-        const customer = await getCustomer({ ctx, input: { id: opts.customer } });
-        const s = await customerStatement(ctx, BigInt(customer.id));
-        if (opts.json) {
-          print(s);
-          return;
-        }
-        const rows = [];
-        for (const e of s.entries) {
-          rows.push([
-            e.date.slice(0, 10),
-            e.kind,
-            e.reference,
-            await money(ctx, s.currency, e.amount),
-            await money(ctx, s.currency, e.balance),
-          ]);
-        }
-        process.stdout.write(
-          `${renderTable(["Date", "Kind", "Reference", "Amount", "Balance"], rows, [false, false, false, true, true])}\n` +
-            `balance ${await money(ctx, s.currency, s.balance)}; credit ${await money(ctx, s.currency, s.credit)}\n`,
-        );
-      }),
-    );
-  feedsVerbs(payments, {
-    record: recordPayment.input,
-    refund: refundPayment.input,
-    "credit-note": issueCreditNote.input,
-  });
+    .action(async (opts: { customer: string; json?: boolean }) => (await actions()).statementAction(opts));
+  feedsVerbs(payments, async () => (await actions()).paymentVerbInputs);
 }

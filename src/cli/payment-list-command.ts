@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import type { z } from "zod";
 import { getInvoice } from "../billing/invoices/get-invoice.ts";
 import { listPayments } from "../billing/payments/get-payment.ts";
@@ -10,17 +9,17 @@ import { wholeNumber } from "../kernel/schemas.ts";
 import { zodToServiceError } from "../kernel/verb.ts";
 import { currencyDisplays } from "../services/currencies/currencies.ts";
 import { getCustomer } from "../services/customers/customers.ts";
-import { INVOICE_ARGUMENT_HELP, invoiceIdOf } from "./invoice-argument.ts";
+import { invoiceIdOf } from "./invoice-argument.ts";
+import { MAX_LIMIT } from "./payment-list-options.ts";
 import { jsonListWriter, type OutputSink, streamSink, tableWriter } from "./streamed-output.ts";
 import { withSystemContext } from "./with-context.ts";
 
 // `tokenbill payments list`: the admin API's GET /api/v1/payments on the command line, with its filters under
 // the options' names (option-names.ts maps received_from/received_to to --from/--to), checked by the API's own
 // query schema and verb: one reading of each filter. It walks the list by cursor to its end, or to --limit,
-// printing each page as it is read (streamed-output.ts): a page is held, never the list.
+// printing each page as it is read (streamed-output.ts): a page is held, never the list. The command and its
+// options are in payment-list-options.ts, which imports this file when the command runs.
 
-/** The most --limit takes: a bound, so that no typo asks for a number no book holds. */
-export const MAX_LIMIT = 10_000_000;
 /** The API's largest page: the walk reads this many payments a call. */
 const PAGE_SIZE = 500;
 
@@ -165,41 +164,21 @@ export async function printPaymentList(
   return walked;
 }
 
-/** `payments list`, added to the `payments` group. */
-export function addPaymentListCommand(payments: Command): void {
-  payments
-    .command("list")
-    .description("payments, newest first, every one the filters match (or the first --limit)")
-    .option("--customer <id>", "only this customer's")
-    .option(
-      "--invoice <id>",
-      `only those recorded against or allocated to this invoice: ${INVOICE_ARGUMENT_HELP}`,
-    )
-    .option("--method <method>", "only this method's: manual, bank_transfer, stripe, …")
-    .option("--currency <code>", "only those in this currency (ISO 4217, e.g. USD)")
-    .option("--from <date>", "only those received on or after this day (YYYY-MM-DD in BILLING_TIME_ZONE)")
-    .option("--to <date>", "only those received on or before this day (YYYY-MM-DD in BILLING_TIME_ZONE)")
-    .option("--limit <n>", `at most this many, the newest (1 to ${MAX_LIMIT}; default: all)`)
-    .option(
-      "--json",
-      'print JSON: {"data": [payments as the admin API shows them], "meta": {"count", "more"}}',
-    )
-    .action(async (opts: PaymentListOptions) => {
-      const request = paymentListRequest(opts);
-      await withSystemContext(async (ctx) => {
-        // A customer or invoice that does not exist is not found, as `payments statement` says: an empty
-        // list said "no payments" of a customer nobody has.
-        if (opts.customer !== undefined) await getCustomer({ ctx, input: { id: opts.customer } });
-        const invoiceId = request.invoice === undefined ? undefined : await invoiceIdOf(ctx, request.invoice);
-        if (invoiceId !== undefined) await getInvoice({ ctx, input: { id: invoiceId } });
-        const query = { ...request.filters, ...(invoiceId === undefined ? {} : { invoice_id: invoiceId }) };
-        const { count, more } = await printPaymentList(paymentPages(ctx, query), streamSink(), {
-          json: opts.json === true,
-          limit: request.limit,
-          row: await tableRows(ctx),
-        });
-        if (more && !opts.json)
-          process.stderr.write(`the newest ${count} shown; more match (raise --limit)\n`);
-      });
+/** `payments list`: the walk, printed as it goes. */
+export async function listAction(opts: PaymentListOptions): Promise<void> {
+  const request = paymentListRequest(opts);
+  await withSystemContext(async (ctx) => {
+    // A customer or invoice that does not exist is not found, as `payments statement` says: an empty
+    // list said "no payments" of a customer nobody has.
+    if (opts.customer !== undefined) await getCustomer({ ctx, input: { id: opts.customer } });
+    const invoiceId = request.invoice === undefined ? undefined : await invoiceIdOf(ctx, request.invoice);
+    if (invoiceId !== undefined) await getInvoice({ ctx, input: { id: invoiceId } });
+    const query = { ...request.filters, ...(invoiceId === undefined ? {} : { invoice_id: invoiceId }) };
+    const { count, more } = await printPaymentList(paymentPages(ctx, query), streamSink(), {
+      json: opts.json === true,
+      limit: request.limit,
+      row: await tableRows(ctx),
     });
+    if (more && !opts.json) process.stderr.write(`the newest ${count} shown; more match (raise --limit)\n`);
+  });
 }

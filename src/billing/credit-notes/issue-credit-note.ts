@@ -20,7 +20,7 @@ import { payOpenInvoicesFromCredit } from "../payments/pay-open-invoices-from-cr
 import { recordRefundIn, refundedSoFar } from "../payments/refund-payment.ts";
 import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
 import { paymentProviderOf } from "../providers/provider-from-config.ts";
-import { MIN_RESERVATION_AGE_MINUTES } from "../providers/release-refund-reservation.ts";
+import { MIN_RESERVATION_AGE_MINUTES } from "../providers/reservation-age.ts";
 import { enqueue } from "../../jobs/enqueue-job.ts";
 import { askForCreditNoteRefund, refundStatusOf } from "./credit-note-refund.ts";
 import { calendarDate } from "../runs/calendar-date.ts";

@@ -11,6 +11,9 @@ import { presentRefund, Refund } from "../payments/payment-schemas.ts";
 import { settleRefundIn } from "../payments/refund-payment.ts";
 import { applyRefundFact } from "./process-provider-event.ts";
 import { paymentProviderOf } from "./provider-from-config.ts";
+import { DEFAULT_RESERVATION_AGE_MINUTES, MIN_RESERVATION_AGE_MINUTES } from "./reservation-age.ts";
+
+export { DEFAULT_RESERVATION_AGE_MINUTES, MIN_RESERVATION_AGE_MINUTES };
 
 // A refund through the provider is reserved (a pending row holding its amount) and committed before the
 // provider is asked (refund-through-provider.ts). A process that died between the two left the reservation
@@ -18,10 +21,6 @@ import { paymentProviderOf } from "./provider-from-config.ts";
 // provider first, since the request may have reached it after all (the answer lost): what the provider has
 // is applied as its webhook would apply it; only when it has nothing is the reservation failed and its
 // amount freed. An Idempotency-Key left waiting on the reservation is answered or freed with it.
-
-/** Below this the provider call may still be running (the SDK's 20 s timeout, three attempts). */
-export const MIN_RESERVATION_AGE_MINUTES = 5;
-export const DEFAULT_RESERVATION_AGE_MINUTES = 15;
 
 export const RefundIdParams = z.object({
   id: z.string().regex(/^ref_[0-9a-f]{1,64}$/, "must be a refund id (ref_…)"),
