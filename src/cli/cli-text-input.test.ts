@@ -2,7 +2,9 @@ import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { MAX_BODY_TEXT } from "../kernel/clean-text.ts";
 import { ServiceError } from "../kernel/errors.ts";
-import { installCommandTextCheck } from "./cli-text-input.ts";
+import { installCommandTextCheck, verbInputOf } from "./cli-text-input.ts";
+import { tokenbillProgram } from "./program.ts";
+import { everyCommand } from "./testing/every-command.ts";
 import { addPricingCommands } from "./pricing-commands.ts";
 
 // The hook runs before a command's action (src/cli/cli-text-input.ts): a refused value stops the command
@@ -108,5 +110,25 @@ describe("an option over the cap of every text", () => {
       field: "--currency",
       message: "must not contain control characters",
     });
+  });
+});
+
+// A group's verb inputs are loaded with its actions, when an option is over the cap (feedsVerbs): a name in
+// an actions file's map that is no command's, or a schema that is no object, would only be seen then.
+describe("the verb inputs the groups declare", () => {
+  it("are found for each command that feeds one, as a zod object", async () => {
+    const program = await tokenbillProgram(() => true);
+    const fed: string[] = [];
+    for (const { path, command } of everyCommand(program)) if (await verbInputOf(command)) fed.push(path);
+    expect(fed.sort()).toEqual([
+      "apikey create",
+      "invoices void",
+      "payments credit-note",
+      "payments record",
+      "payments refund",
+      "pricing conversion",
+      "pricing plans",
+      "staff create",
+    ]);
   });
 });

@@ -62,7 +62,7 @@ export function feedsVerbs(group: Command, inputs: () => Promise<Record<string, 
 }
 
 /** The verb input `command` feeds, if its group declared one (feedsVerbs). */
-async function verbInputOf(command: Command): Promise<z.ZodObject | undefined> {
+export async function verbInputOf(command: Command): Promise<z.ZodObject | undefined> {
   const inputs = VERB_INPUTS.get(command);
   if (!inputs) return undefined;
   let schema: unknown = (await inputs())[command.name()];
