@@ -10,12 +10,15 @@ import {
 } from "../../services/portal/portal-invoices.ts";
 import { customerPage, money, pageQuery, pagerOf } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { listFilterPage } from "../list-filters.ts";
+import { filterRouteConfig, filterValues, listFilterPage, shownValues } from "../list-filters.ts";
 import { allowFormRedirects, checkoutOrigin } from "../form-redirects.ts";
 import { CUSTOMER, portalNoticeOf, STATUS_TEXT, statusBadge } from "./portal-notices.ts";
 
 // The customer's invoices: the list (newest period first), one invoice with its lines and totals, its PDF,
 // and "Pay now" while it has something due and online payments are on.
+
+/** The list's filter form: the invoice's state in the customer's words (open, paid, void) and its month. */
+const FILTERS = ["status", "period"] as const;
 
 const LINE_KIND: Record<string, string> = {
   server: "Server",
@@ -97,14 +100,20 @@ async function cardView(invoice: Invoice, config: Config) {
 }
 
 export function registerPortalInvoicePages(app: FastifyInstance, deps: WebDeps): void {
-  app.get("/portal/invoices", CUSTOMER, async (request, reply) => {
-    const list = { title: "Invoices", listPath: "/portal/invoices" };
-    const page = { template: "portal-invoices", data: list, filters: [], empty: { invoices: [] } };
-    return listFilterPage(customerPage, deps, request, reply, page, async () => {
-      const found = await listPortalInvoices({ ctx: deps.contextOf(request), input: pageQuery(request) });
-      return { invoices: found.data.map((i) => invoiceView(i)), pager: pagerOf(request, found.meta) };
-    });
-  });
+  app.get(
+    "/portal/invoices",
+    { config: { ...CUSTOMER.config, ...filterRouteConfig(FILTERS) } },
+    async (request, reply) => {
+      const values = filterValues(request, FILTERS);
+      const list = { title: "Invoices", listPath: "/portal/invoices", values: shownValues(values) };
+      const page = { template: "portal-invoices", data: list, filters: FILTERS, empty: { invoices: [] } };
+      return listFilterPage(customerPage, deps, request, reply, page, async () => {
+        const input = { ...pageQuery(request), ...values };
+        const found = await listPortalInvoices({ ctx: deps.contextOf(request), input });
+        return { invoices: found.data.map((i) => invoiceView(i)), pager: pagerOf(request, found.meta) };
+      });
+    },
+  );
 
   app.get<{ Params: { id: string } }>("/portal/invoices/:id", CUSTOMER, async (request, reply) => {
     const invoice = await getPortalInvoice({

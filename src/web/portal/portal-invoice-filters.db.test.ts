@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import { recordPayment } from "../../billing/payments/record-payment.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import {
+  operatorContext,
+  PortalClient,
+  type PortalCustomer,
+  portalCustomer,
+} from "./testing/portal-fixtures.ts";
+
+// The portal's invoice list filtered as a customer looks for an invoice: by its state in their words (open:
+// something left to pay; paid; void) and by its month. Until 2026-12-06 the list took a page number only.
+
+let handle: DatabaseHandle;
+let server: TestServer;
+let ada: PortalCustomer;
+let client: PortalClient;
+let paidNumber: string;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  server = await startTestServer(handle.db);
+  // Two invoices: 2026-09 paid in part (open), 2026-10 unpaid, then paid here in full.
+  ada = await portalCustomer(handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
+  await recordPayment({
+    ctx: operatorContext(handle),
+    input: { invoice_id: ada.unpaidInvoiceId, amount: 1234n, method: "bank_transfer", reference: "BT-ALL" },
+  });
+  const paid = await handle.db
+    .selectFrom("invoice")
+    .select(["number", "status"])
+    .where("id", "=", ada.unpaidInvoiceId)
+    .executeTakeFirstOrThrow();
+  expect(paid.status).toBe("paid");
+  paidNumber = paid.number!;
+  client = new PortalClient(server.url);
+  await client.logIn(ada.email);
+});
+afterAll(async () => {
+  await server?.close();
+  await handle?.close();
+});
+
+const listed = async (query: string) => {
+  const answer = await client.get(`/portal/invoices${query}`);
+  return { status: answer.status, text: answer.text };
+};
+
+describe("the portal's invoice list, filtered", () => {
+  it("shows the invoices of the state asked for, in the customer's words", async () => {
+    const open = await listed("?status=open");
+    expect(open.status).toBe(200);
+    expect(open.text).toContain(ada.invoiceNumber);
+    expect(open.text).not.toContain(paidNumber);
+    expect(open.text).toMatch(/<option value="open" selected>/);
+
+    const paid = await listed("?status=paid");
+    expect(paid.text).toContain(paidNumber);
+    expect(paid.text).not.toContain(ada.invoiceNumber);
+
+    const none = await listed("?status=void");
+    expect(none.status).toBe(200);
+    expect(none.text).toContain("No invoices match these filters.");
+    expect(none.text).not.toContain(ada.invoiceNumber);
+  });
+
+  it("shows the month asked for, and both filters together", async () => {
+    const september = await listed("?period=2026-09");
+    expect(september.text).toContain(ada.invoiceNumber);
+    expect(september.text).not.toContain(paidNumber);
+    expect(september.text).toContain('value="2026-09"');
+    expect((await listed("?period=2026-10&status=paid")).text).toContain(paidNumber);
+    expect((await listed("?period=2026-10&status=open")).text).toContain("No invoices match these filters.");
+  });
+
+  it("refuses a bad state or month beside its field with a 400, showing no invoice", async () => {
+    const state = await listed("?status=overdue");
+    expect(state.status).toBe(400);
+    expect(state.text).toMatch(/id="status-error">must be open, paid or void/i);
+    expect(state.text).not.toContain(ada.invoiceNumber);
+
+    const month = await listed("?period=2026-13");
+    expect(month.status).toBe(400);
+    expect(month.text).toMatch(/id="period-error">/);
+    expect(month.text).not.toContain(ada.invoiceNumber);
+
+    // A hand-made address with a value past the address's cap: refused beside its field, not written back.
+    const long = "9".repeat(2_000);
+    const tooLong = await listed(`?period=${long}`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.text).toMatch(/id="period-error">/);
+    expect(tooLong.text).not.toContain(long);
+  });
+});
