@@ -1,11 +1,8 @@
-import type { Kysely } from "kysely";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runnableKinds } from "../../app/job-catalog.ts";
-import type { Database } from "../../db/schema.ts";
 import { JobRunner } from "../../jobs/job-runner.ts";
-import { issueCreditNote } from "./issue-credit-note.ts";
-import { pendingNoteRefund } from "./testing/pending-note-refund.ts";
+import { noteWhoseProcessDied, pendingNoteRefund } from "./testing/pending-note-refund.ts";
 import { unpaidInvoices } from "../dunning/evaluate-dunning.ts";
 import { invoiceAmountsDue } from "../ledger/ledger.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
@@ -37,47 +34,6 @@ const invoiceState = async (id: string) => {
 
 const statement = async (customerId: bigint) =>
   (await world.server.api("GET", `/api/v1/customers/${customerId}/statement`)).body.data;
-
-/**
- * A $10.00 invoice paid by card and a $2.50 note on it settled as a refund, issued by a process that "dies"
- * once the note's transaction has committed: it reaches the database no more, so Stripe is never asked.
- */
-async function noteWhoseProcessDied(email: string, logLines?: Record<string, unknown>[]) {
-  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
-  const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
-  let died = false;
-  const dying = new Proxy(world.db, {
-    get(target, prop, receiver) {
-      if (prop === "isTransaction") return false;
-      if (prop === "transaction")
-        return () => ({
-          execute: async <T>(fn: (trx: never) => Promise<T>) => {
-            const result = await target.transaction().execute(fn as never);
-            died = true;
-            return result;
-          },
-        });
-      if (died) throw new Error("the process died after the note committed");
-      return Reflect.get(target, prop, receiver);
-    },
-  }) as Kysely<Database>;
-  await issueCreditNote({
-    ctx: {
-      ...world.context(),
-      db: dying,
-      ...(logLines
-        ? {
-            logger: pino(
-              { level: "warn" },
-              { write: (line: string) => void logLines.push(JSON.parse(line)) },
-            ),
-          }
-        : {}),
-    },
-    input: { invoice_id: invoice, amount: 250n, reason: "outage", settlement: "refund" },
-  });
-  return { customerId, invoice, payment };
-}
 
 /** Runs the credit_note.refund jobs now, as the runner would once they are due. */
 async function runNoteRefundJobs() {
@@ -181,7 +137,9 @@ describe("credit held for a credit note's pending card refund", () => {
   it("is held from the note's commit when the process dies before asking Stripe, and the job refunds it once", async () => {
     const asked = world.refundCalls();
     const logLines: Record<string, unknown>[] = [];
-    const { customerId, invoice } = await noteWhoseProcessDied("held-credit-4@example.com", logLines);
+    const { customerId, invoice } = await noteWhoseProcessDied(world, "held-credit-4@example.com", {
+      logger: pino({ level: "warn" }, { write: (line: string) => void logLines.push(JSON.parse(line)) }),
+    });
     expect(world.refundCalls()).toBe(asked);
     // The log says what happened: the reservation is pending for the job (until 2026-12-06 every error after
     // the commit was logged as a refusal, "the amount stays credit").
@@ -214,7 +172,7 @@ describe("credit held for a credit note's pending card refund", () => {
   });
 
   it("is freed when Stripe refuses the job's refund, and then pays the open invoice", async () => {
-    const { customerId, invoice, payment } = await noteWhoseProcessDied("held-credit-5@example.com");
+    const { customerId, invoice, payment } = await noteWhoseProcessDied(world, "held-credit-5@example.com");
     const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
     expect(await invoiceState(next)).toEqual({ status: "finalized", due: 100n });
     // Refunded whole in Stripe's Dashboard meanwhile: Stripe refuses any further refund of the payment (400).

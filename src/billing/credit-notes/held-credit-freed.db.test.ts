@@ -1,11 +1,8 @@
-import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../db/schema.ts";
 import { invoiceAmountsDue } from "../ledger/ledger.ts";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
-import { createCustomers } from "../testing/billing-fixtures.ts";
-import { issueCreditNote } from "./issue-credit-note.ts";
+import { noteWhoseProcessDied, pendingNoteRefund } from "./testing/pending-note-refund.ts";
 
 // Credit held for a credit note's pending card refund becomes the customer's to spend whenever the refund
 // ends without money leaving: Stripe fails it, cancels it, or staff release a reservation Stripe never heard
@@ -20,6 +17,8 @@ afterAll(async () => {
 });
 
 const HOUR = 3_600_000;
+/** A note issued an hour ago: its reservation is old enough for staff to release. */
+const HOUR_AGO = { now: () => new Date(Date.now() - HOUR) };
 
 const dueOf = async (id: string) => (await invoiceAmountsDue(world.db, [id])).get(id) ?? 0n;
 const statement = async (customerId: bigint) =>
@@ -32,52 +31,9 @@ const noteRefund = (invoice: string) =>
     .where("credit_note.invoice_id", "=", invoice)
     .executeTakeFirstOrThrow();
 
-/**
- * A $10.00 invoice paid by card and a $2.50 note on it settled as a refund, issued an hour ago by a process
- * that died once the note committed: the reservation is pending, unlinked, and Stripe was never asked.
- */
-async function strandedNoteRefund(email: string) {
-  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
-  const { invoice } = await world.paidByCard({ customerId, total: 1000n });
-  let died = false;
-  const dying = new Proxy(world.db, {
-    get(target, prop, receiver) {
-      if (prop === "isTransaction") return false;
-      if (prop === "transaction")
-        return () => ({
-          execute: async <T>(fn: (trx: never) => Promise<T>) => {
-            const result = await target.transaction().execute(fn as never);
-            died = true;
-            return result;
-          },
-        });
-      if (died) throw new Error("the process died after the note committed");
-      return Reflect.get(target, prop, receiver);
-    },
-  }) as Kysely<Database>;
-  await issueCreditNote({
-    ctx: { ...world.context({ now: () => new Date(Date.now() - HOUR) }), db: dying },
-    input: { invoice_id: invoice, amount: 250n, reason: "outage", settlement: "refund" },
-  });
-  return { customerId, invoice };
-}
-
-/** The same note, its refund asked of Stripe by the note's request: pending in Stripe, linked. */
-async function pendingNoteRefund(email: string) {
-  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
-  const { invoice } = await world.paidByCard({ customerId, total: 1000n });
-  const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
-    amount: 250,
-    reason: "outage",
-    settlement: "refund",
-  });
-  expect(note.status).toBe(201);
-  return { customerId, invoice };
-}
-
 describe("credit freed from a credit note's card refund pays open invoices at once", () => {
   it("when staff release a reservation Stripe never heard of", async () => {
-    const { customerId, invoice } = await strandedNoteRefund("freed-release@example.com");
+    const { customerId, invoice } = await noteWhoseProcessDied(world, "freed-release@example.com", HOUR_AGO);
     const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
     expect(await dueOf(next)).toBe(100n);
     const reservation = await noteRefund(invoice);
@@ -90,7 +46,7 @@ describe("credit freed from a credit note's card refund pays open invoices at on
   });
 
   it("when staff release a reservation Stripe refunded less of than was reserved", async () => {
-    const { customerId, invoice } = await strandedNoteRefund("freed-less@example.com");
+    const { customerId, invoice } = await noteWhoseProcessDied(world, "freed-less@example.com", HOUR_AGO);
     const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
     const reservation = await noteRefund(invoice);
     const { reference } = await world.db
@@ -116,7 +72,7 @@ describe("credit freed from a credit note's card refund pays open invoices at on
   });
 
   it("when Stripe cancels the refund", async () => {
-    const { customerId, invoice } = await pendingNoteRefund("freed-canceled@example.com");
+    const { customerId, invoice } = await pendingNoteRefund(world, "freed-canceled@example.com");
     const [older, newer] = (await issueInvoices(world.db, [
       { customerId, total: 200n },
       { customerId, total: 200n },

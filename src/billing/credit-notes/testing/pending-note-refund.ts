@@ -1,9 +1,15 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
 import { expect } from "vitest";
+import type { Database } from "../../../db/schema.ts";
+import type { ServiceContext } from "../../../kernel/context.ts";
+import { issueCreditNote } from "../issue-credit-note.ts";
 import type { StripeWorld } from "../../providers/testing/stripe-world.ts";
 import { createCustomers } from "../../testing/billing-fixtures.ts";
 
-// The set-up the tests of a credit note's card refund share (the held credit, its words on every page): a
-// note whose refund Stripe has been asked for and not yet settled, made through the admin API as staff would.
+// The set-ups the tests of a credit note's card refund share (the held credit, its words on every page): a
+// note whose refund Stripe has been asked for and not yet settled, made through the admin API as staff would;
+// and one whose process died once the note committed, so that Stripe was never asked.
 
 export interface PendingNoteRefund {
   customerId: bigint;
@@ -34,4 +40,41 @@ export async function pendingNoteRefund(world: StripeWorld, email: string): Prom
     noteId: note.body.data.id as string,
     providerRefundId: refund.provider_refund_id as string,
   };
+}
+
+/**
+ * A new customer's $10.00 invoice paid by card and a $2.50 note on it settled as a refund, issued by a process
+ * that "dies" once the note's transaction has committed: it reaches the database no more, so Stripe is never
+ * asked and the reservation stays pending and unlinked. `now` dates the note (an hour ago, say, for a
+ * reservation old enough to release); `logger` records what the dying request logged.
+ */
+export async function noteWhoseProcessDied(
+  world: StripeWorld,
+  email: string,
+  options: { now?: ServiceContext["now"]; logger?: Logger } = {},
+) {
+  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
+  const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
+  let died = false;
+  const dying = new Proxy(world.db, {
+    get(target, prop, receiver) {
+      if (prop === "isTransaction") return false;
+      if (prop === "transaction")
+        return () => ({
+          execute: async <T>(fn: (trx: never) => Promise<T>) => {
+            const result = await target.transaction().execute(fn as never);
+            died = true;
+            return result;
+          },
+        });
+      if (died) throw new Error("the process died after the note committed");
+      return Reflect.get(target, prop, receiver);
+    },
+  }) as Kysely<Database>;
+  const ctx = world.context(options.now ? { now: options.now } : {});
+  await issueCreditNote({
+    ctx: { ...ctx, db: dying, ...(options.logger ? { logger: options.logger } : {}) },
+    input: { invoice_id: invoice, amount: 250n, reason: "outage", settlement: "refund" },
+  });
+  return { customerId, invoice, payment };
 }
