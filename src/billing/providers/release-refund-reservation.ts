@@ -13,8 +13,6 @@ import { applyRefundFact } from "./process-provider-event.ts";
 import { paymentProviderOf } from "./provider-from-config.ts";
 import { DEFAULT_RESERVATION_AGE_MINUTES, MIN_RESERVATION_AGE_MINUTES } from "./reservation-age.ts";
 
-export { DEFAULT_RESERVATION_AGE_MINUTES, MIN_RESERVATION_AGE_MINUTES };
-
 // A refund through the provider is reserved (a pending row holding its amount) and committed before the
 // provider is asked (refund-through-provider.ts). A process that died between the two left the reservation
 // pending for good: no provider refund exists, so no webhook will ever settle it. Releasing it asks the

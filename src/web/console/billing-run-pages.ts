@@ -12,7 +12,7 @@ import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import { readableTimes } from "../page-time.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { formFailureOf } from "./pricing-form-kit.ts";
+import { formFailureOf } from "../form-failure.ts";
 import { ASSET, STAFF, STAFF_FORM, noticeFrom, queryText } from "./page-helpers.ts";
 import { refuseFormText } from "../page-text-input.ts";
 

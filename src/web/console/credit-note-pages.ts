@@ -7,7 +7,8 @@ import type { CurrencyDisplay } from "../../domain/money.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { filteredListPage, filteredListRoute, filterValues, shownValues } from "./list-walk.ts";
+import { filteredListPage, filteredListRoute } from "./list-walk.ts";
+import { filterValues, shownValues } from "../list-filters.ts";
 import { STAFF, noticeFrom } from "./page-helpers.ts";
 
 // Credit notes (billing-rules §7): the list by number, one note with its taxes, and its PDF. They are issued

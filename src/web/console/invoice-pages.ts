@@ -7,20 +7,14 @@ import { resendInvoice } from "../../billing/invoices/resend-invoice.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
 import { listCurrencies } from "../../services/currencies/currencies.ts";
 import { money } from "../page-kit.ts";
-import {
-  filteredListPage,
-  filteredListRoute,
-  filterValues,
-  shownValues,
-  walkPagerOf,
-  walkQuery,
-} from "./list-walk.ts";
+import { filteredListPage, filteredListRoute, walkPagerOf, walkQuery } from "./list-walk.ts";
+import { filterValues, shownValues } from "../list-filters.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { registerInvoiceActionPages } from "./invoice-action-pages.ts";
 import { minorUnitsOf } from "./invoice-amount.ts";
 import { displayOf, invoicePage, STATUS_BADGE } from "./invoice-view.ts";
 import { inPeoplesMoney } from "./money-words.ts";
-import { formFailureOf } from "./pricing-form-kit.ts";
+import { formFailureOf } from "../form-failure.ts";
 import { STAFF, STAFF_FORM } from "./page-helpers.ts";
 import { refuseFormText } from "../page-text-input.ts";
 

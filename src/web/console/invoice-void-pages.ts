@@ -9,7 +9,7 @@ import { displayOf } from "./invoice-view.ts";
 import { STAFF, STAFF_FORM, staffFormOf } from "./page-helpers.ts";
 import { BILLING_ROLES } from "../../services/staff/staff-roles.ts";
 import { refuseFormText } from "../page-text-input.ts";
-import { formFailureOf } from "./pricing-form-kit.ts";
+import { formFailureOf } from "../form-failure.ts";
 import { isolated } from "../isolated.ts";
 
 // Voiding an invoice, with or without reissue, and reissuing one voided before (docs/billing-cycle.md,

@@ -6,7 +6,7 @@ import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { noticeFrom, param, STAFF } from "./page-helpers.ts";
 import { sentence } from "../page-sentence.ts";
-import { formFailureOf } from "./pricing-form-kit.ts";
+import { formFailureOf } from "../form-failure.ts";
 
 // The jobs that failed for good, latest failure first, 50 a page, each with Retry (admin and owner). Nothing
 // retries them by itself; tokenbill_jobs_failed counts them for an alert (docs/metrics.md).

@@ -5,8 +5,6 @@ import { pageQuery, staffPage } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { STAFF } from "./page-helpers.ts";
 
-export { filterValues, shownValues } from "../list-filters.ts";
-
 // The console's long lists (invoices, customers) walk by cursor: "Next" carries the list's next_cursor, so
 // page 12,000 costs what page 2 does (an OFFSET read and dropped every row before it: 6.1 s on 600,495
 // invoices). The link also carries `page`, only to say "Page N": the rows come from the cursor alone. A page

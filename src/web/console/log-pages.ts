@@ -3,7 +3,8 @@ import { listAuditLog } from "../../services/audit-log/list-audit-log.ts";
 import { listSolusioCalls } from "../../services/sync/list-solusio-calls.ts";
 import { pageQuery, pagerOf, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { filteredListPage, filteredListRoute, filterValues, shownValues } from "./list-walk.ts";
+import { filteredListPage, filteredListRoute } from "./list-walk.ts";
+import { filterValues, shownValues } from "../list-filters.ts";
 
 // The SolusIO call log (every call tokenbill made, bodies masked before they were stored) and the audit log
 // (every change, with who made it), newest first, 50 a page.

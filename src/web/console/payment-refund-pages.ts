@@ -17,7 +17,8 @@ import { STAFF_FORM, param, staffFormOf } from "./page-helpers.ts";
 import { BILLING_ROLES } from "../../services/staff/staff-roles.ts";
 import { refuseFormText } from "../page-text-input.ts";
 import { FORM_KEY_FIELD, formOnceOutcome, formOnceRequest, newFormKey } from "../form-once.ts";
-import { type FormField, formFailureOf } from "./pricing-form-kit.ts";
+import type { FormField } from "./pricing-form-kit.ts";
+import { formFailureOf } from "../form-failure.ts";
 
 // Refunding a payment by hand, from the invoice it pays or from its customer's page: the same form and
 // verb, under two owners. A customer's payment (recorded against no invoice) is allocated to invoices, so

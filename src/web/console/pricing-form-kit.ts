@@ -1,5 +1,3 @@
-export { type FormFailure, formFailureOf } from "../form-failure.ts";
-
 // What the console's money forms share (pricing, invoices, credit notes): the form's field descriptions for
 // console-pricing-field.eta, and turning a verb's refusal into messages next to the fields. Verbs validate;
 // a page never re-implements their rules.

@@ -5,7 +5,8 @@ import { confirmStaffAction, pageQuery, pagerOf, staffPage } from "../page-kit.t
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
 import { asServiceError } from "../../kernel/errors.ts";
-import { type FormFailure, type FormField, formFailureOf } from "./pricing-form-kit.ts";
+import type { FormField } from "./pricing-form-kit.ts";
+import { type FormFailure, formFailureOf } from "../form-failure.ts";
 import { STAFF, noticeFrom, staffFormOf } from "./page-helpers.ts";
 import { ADMIN_ROLES } from "../../services/staff/staff-roles.ts";
 import { refuseFormText } from "../page-text-input.ts";

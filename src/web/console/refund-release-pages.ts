@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { getPayment } from "../../billing/payments/get-payment.ts";
 import type { Payment, Refund } from "../../billing/payments/payment-schemas.ts";
 import {
-  DEFAULT_RESERVATION_AGE_MINUTES,
   type RefundRelease,
   releaseRefundReservation,
 } from "../../billing/providers/release-refund-reservation.ts";
+import { DEFAULT_RESERVATION_AGE_MINUTES } from "../../billing/providers/reservation-age.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { confirmStaffAction, money, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
@@ -13,7 +13,7 @@ import { formFields, type WebDeps } from "../web-deps.ts";
 import { STAFF, staffFormOf } from "./page-helpers.ts";
 import { BILLING_ROLES } from "../../services/staff/staff-roles.ts";
 import { type IdRequest, REFUND_OWNERS, type RefundOwner } from "./payment-refund-pages.ts";
-import { formFailureOf } from "./pricing-form-kit.ts";
+import { formFailureOf } from "../form-failure.ts";
 
 // Releasing a card refund's reservation whose call to the provider never ran (docs/payments-stripe.md, "A
 // reservation whose call to Stripe never ran"): the admin API's POST /api/v1/refunds/{id}/release, from the
