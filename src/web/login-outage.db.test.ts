@@ -144,6 +144,19 @@ async function step(
 /** The log lines of warnings and errors written since `from`. */
 const loggedSince = (from: number) => lines.slice(from).filter((line) => line.level >= 40);
 
+/** The login's outage page for a step of `face`'s login, logged once as a warning since `from`. */
+function expectOutagePage(
+  answer: Awaited<ReturnType<typeof step>>,
+  face: "console" | "portal",
+  from: number,
+) {
+  expect(answer).toMatchObject({ status: 503, retryAfter: "60" });
+  expect(answer.text).toContain(LOGIN_UNAVAILABLE);
+  expect(answer.text).toContain(`href="/${face}/login"`);
+  expect(answer.text).not.toMatch(/database|ECONNREFUSED/);
+  expect(loggedSince(from).map((l) => [l.level, l.msg])).toEqual([[40, "upstream unavailable"]]);
+}
+
 describe("a login whose counts cannot be reached", () => {
   for (const [face, email] of [
     ["console", "ann@example.com"],
@@ -195,11 +208,7 @@ describe("a login whose counts cannot be reached", () => {
     for (const form of [undefined, { page: "/console/login/code", fields: { code: "123456" } }]) {
       const from = lines.length;
       const answer = await step("/console/login/code", "unreachable", cookies, form);
-      expect(answer).toMatchObject({ status: 503, retryAfter: "60" });
-      expect(answer.text).toContain(LOGIN_UNAVAILABLE);
-      expect(answer.text).toContain('href="/console/login"');
-      expect(answer.text).not.toMatch(/database|ECONNREFUSED/);
-      expect(loggedSince(from).map((l) => [l.level, l.msg])).toEqual([[40, "upstream unavailable"]]);
+      expectOutagePage(answer, "console", from);
     }
     // Once the database answers, the code step goes on.
     const code = await totpCodeAt(TOTP_SECRET, new Date());
@@ -215,11 +224,7 @@ describe("a login whose counts cannot be reached", () => {
       const from = lines.length;
       const path = form ? "/portal/login/link/open" : `/portal/login/link/open?token=${"a".repeat(43)}`;
       const answer = await step(path, "unreachable", [], form);
-      expect(answer).toMatchObject({ status: 503, retryAfter: "60" });
-      expect(answer.text).toContain(LOGIN_UNAVAILABLE);
-      expect(answer.text).toContain('href="/portal/login"');
-      expect(answer.text).not.toMatch(/database|ECONNREFUSED/);
-      expect(loggedSince(from).map((l) => [l.level, l.msg])).toEqual([[40, "upstream unavailable"]]);
+      expectOutagePage(answer, "portal", from);
     }
   });
 
@@ -232,11 +237,7 @@ describe("a login whose counts cannot be reached", () => {
       const from = lines.length;
       const path = form ? "/portal/password-reset/new" : `/portal/password-reset/new?token=${token}`;
       const answer = await step(path, "unreachable", [], form);
-      expect(answer).toMatchObject({ status: 503, retryAfter: "60" });
-      expect(answer.text).toContain(LOGIN_UNAVAILABLE);
-      expect(answer.text).toContain('href="/portal/login"');
-      expect(answer.text).not.toMatch(/database|ECONNREFUSED/);
-      expect(loggedSince(from).map((l) => [l.level, l.msg])).toEqual([[40, "upstream unavailable"]]);
+      expectOutagePage(answer, "portal", from);
     }
   });
 });
