@@ -56,8 +56,8 @@ async function callsOf(probe: SlowPathProbe, script: string): Promise<number> {
   return calls;
 }
 
-// Needs root, tracefs and perf (the bench says which is missing); skipped elsewhere, CI's machine included
-// unless tracefs is mounted there.
+// Needs root, tracefs and perf (the bench says which is missing); skipped elsewhere. .ci/run mounts tracefs
+// as root, so CI's machine (root, Debian's linux-perf) runs it.
 describe.skipIf(slowPathProbeUnavailable() !== undefined)("the probe, on this machine's node", () => {
   it("counts one call a literal once its computed keys go megamorphic, and few while they do not", async () => {
     const opened = openSlowPathProbe();
