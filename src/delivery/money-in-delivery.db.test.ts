@@ -225,13 +225,14 @@ describe("statement and credit note renderings over HTTP", () => {
     expect([csv.status, csv.type]).toEqual([200, "text/csv; charset=utf-8"]);
     expect(csv.bytes.toString("utf8")).toBe(
       [
-        "date,kind,reference,currency,amount,amount_minor,balance,balance_minor,received",
-        "2026-11-01,invoice,INV-2026-000001,USD,10.20,1020,10.20,1020,",
-        "2026-11-05,payment,bank_transfer BANK-1,USD,-4.00,-400,6.20,620,",
-        "2026-11-20,payment,bank_transfer BANK-2,USD,-10.00,-1000,-3.80,-380,",
-        "2026-11-21,credit_note,CN-2026-000001,USD,-1.08,-108,-4.88,-488,",
-        `2026-11-22,refund,${refundId},USD,1.00,100,-3.88,-388,`,
-        "2026-11-22,credit_applied,INV-2026-000001,USD,-1.00,-100,-3.88,-388,",
+        "date,kind,reference,currency,amount,amount_minor,balance,balance_minor,received,refund_method,refunded_how",
+        "2026-11-01,invoice,INV-2026-000001,USD,10.20,1020,10.20,1020,,,",
+        "2026-11-05,payment,bank_transfer BANK-1,USD,-4.00,-400,6.20,620,,,",
+        "2026-11-20,payment,bank_transfer BANK-2,USD,-10.00,-1000,-3.80,-380,,,",
+        "2026-11-21,credit_note,CN-2026-000001,USD,-1.08,-108,-4.88,-488,,,",
+        // A refund of a bank transfer says how it went back (until 2026-12-06 only its id).
+        `2026-11-22,refund,${refundId},USD,1.00,100,-3.88,-388,,bank_transfer,paid back by bank transfer`,
+        "2026-11-22,credit_applied,INV-2026-000001,USD,-1.00,-100,-3.88,-388,,,",
         "",
       ].join("\r\n"),
     );

@@ -1,5 +1,5 @@
 import { Decimal } from "../../domain/decimal.ts";
-import { byHandTotal, paidBackHow } from "./refund-method-words.ts";
+import { byHandTotal, refundedHow } from "./refund-method-words.ts";
 import { type CurrencyDisplay, formatDecimal, formatMinor } from "../../domain/money.ts";
 import type {
   InvoiceDocument,
@@ -170,7 +170,7 @@ export function creditNoteSettlementWords(
     [
       [note.takenOff, "taken off this invoice"],
       [note.refunded - byHandTotal(byHand), "refunded"],
-      ...byHand.map((r) => [r.amount, `paid back ${paidBackHow(r.method)}`] as const),
+      ...byHand.map((r) => [r.amount, refundedHow(r.method)] as const),
       [pending, "refund pending"],
       [failed - failedPaid, "refund failed, kept as credit"],
       [failedPaid, "refund failed, paid open invoices"],

@@ -1,3 +1,5 @@
+import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
+
 /**
  * How money recorded by hand went back to the customer, after "paid back": "by bank transfer", "in cash",
  * "by cheque", "directly" for `manual` (which names no way), and any other method by its name
@@ -18,4 +20,22 @@ export function paidBackHow(method: string): string {
 /** What a note's refunds recorded by hand returned in all: the rest of its refunded amount went to the card. */
 export function byHandTotal(byHand: readonly { amount: bigint }[]): bigint {
   return byHand.reduce((sum, r) => sum + r.amount, 0n);
+}
+
+/**
+ * A refund in short words, by the method of the payment it returned money of: "refunded" for a payment
+ * provider's (the card, through Stripe), "paid back by bank transfer", "paid back in cash", … for one recorded
+ * by hand (paidBackHow). The invoice's documents name a credit note's refunds so, and the statement its refunds.
+ */
+export function refundedHow(method: string): string {
+  return PROVIDER_METHODS.has(method) ? "refunded" : `paid back ${paidBackHow(method)}`;
+}
+
+/**
+ * A statement's refund entry: how its money went back (refundedHow), or, for a refund that failed after it
+ * had succeeded (the bank sent the money back: the entry takes it off the balance again), that it failed, in
+ * the invoice's words for it ("refund failed, …").
+ */
+export function statementRefundWords(method: string, sentBack: boolean): string {
+  return sentBack ? "refund failed" : refundedHow(method);
 }

@@ -49,7 +49,7 @@ export function statementLayout(
     rows: doc.entries.map((e) => [
       e.date,
       STATEMENT_KIND_LABELS[e.kind],
-      e.received === undefined ? e.reference : `${e.reference} (received ${e.received})`,
+      referenceCell(e),
       money(e.amount),
       money(e.balance),
     ]),
@@ -71,4 +71,14 @@ export function statementLayout(
         "applying credit to an invoice moves credit you hold onto that invoice and leaves the balance as it is.",
     ],
   };
+}
+
+/**
+ * The entry's reference, with a payment's own day when it was recorded on another ("(received 2026-11-01)")
+ * and a refund's way back ("(paid back by bank transfer)"), so the customer knows where to look for it.
+ */
+function referenceCell(e: StatementDocument["entries"][number]): string {
+  if (e.received !== undefined) return `${e.reference} (received ${e.received})`;
+  if (e.refund !== undefined) return `${e.reference} (${e.refund.words})`;
+  return e.reference;
 }

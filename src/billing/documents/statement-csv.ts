@@ -20,6 +20,10 @@ export const STATEMENT_CSV_COLUMNS = [
   "balance_minor",
   // Last, so that readers of the columns before it are unchanged: a payment's own date when it is not `date`.
   "received",
+  // Then a refund's way back: the method of the payment it returned money of, as the API's `refund_method`,
+  // and in the statement's words ("paid back by bank transfer"); both empty on other rows.
+  "refund_method",
+  "refunded_how",
 ] as const;
 
 export function statementCsv(doc: StatementDocument): string {
@@ -37,6 +41,8 @@ export function statementCsv(doc: StatementDocument): string {
       decimal(e.balance),
       e.balance.toString(),
       e.received ?? "",
+      textCell(e.refund?.method ?? ""),
+      textCell(e.refund?.words ?? ""),
     ]),
   ];
   return rows.map((row) => `${row.map(csvField).join(",")}\r\n`).join("");

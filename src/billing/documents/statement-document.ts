@@ -11,6 +11,12 @@ export interface StatementEntry {
   reference: string;
   /** A payment's own date (YYYY-MM-DD) when it is not `date`, the day it was recorded; otherwise absent. */
   received?: string | undefined;
+  /**
+   * A refund's way back: the method of the payment it returned money of (`stripe`, `bank_transfer`, …) and
+   * that in words ("refunded", "paid back by bank transfer", "refund failed" for one the bank sent back:
+   * statementRefundWords); absent for other entries.
+   */
+  refund?: { method: string; words: string } | undefined;
   /** Signed minor units: + the customer owes more (invoice, refund), − less (payment, credit note). */
   amount: bigint;
   /** The balance after this entry (+ owed, − in credit). */

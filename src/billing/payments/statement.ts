@@ -34,6 +34,10 @@ export const StatementEntry = z.object({
       "what it changed in the balance (+ owed, − paid or credited); credit_applied: the credit it moved onto the invoice (the balance does not change)",
   }),
   balance: minor.meta({ description: "the running balance after it" }),
+  refund_method: z.string().nullable().meta({
+    description:
+      "a refund's way back: the method of the payment it returned money of. A payment provider's (`stripe`): refunded to the card through the provider; any other (`bank_transfer`, `cash`, `cheque`, `manual`, …): paid back that way outside the provider, as staff recorded it. A credit note's refunds of payments made different ways are one entry per method. On a refund that failed after it had succeeded (a negative amount: the bank sent the money back), the method of the refund that failed. null for other entries",
+  }),
 });
 export type StatementEntry = z.output<typeof StatementEntry>;
 
@@ -81,8 +85,6 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
       sql<string>`coalesce(sum(amount) FILTER (WHERE account = 'receivable'), 0)`.as("receivable"),
       // Money paid back by a credit note settled as a refund (cash −): outside the balance, shown apart.
       sql<string>`coalesce(sum(amount) FILTER (WHERE account = 'cash'), 0)`.as("cash"),
-      sql<string | null>`string_agg(DISTINCT refund_id, ', ')`.as("refund_ids"),
-      sql<string>`count(DISTINCT payment_id)`.as("payments"),
       sql<string | null>`max(invoice_id)`.as("invoice_id"),
       sql<string | null>`max(payment_id)`.as("payment_id"),
       sql<string | null>`max(refund_id)`.as("refund_id"),
@@ -96,10 +98,11 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
   const ids = (key: "invoice_id" | "payment_id" | "credit_note_id") => [
     ...new Set(events.map((e) => e[key]).filter((v): v is string => v !== null)),
   ];
-  const [invoices, payments, notes] = await Promise.all([
+  const [invoices, payments, notes, paidBackByNotes] = await Promise.all([
     numbersOf(ctx, "invoice", ids("invoice_id")),
     paymentsOf(ctx, ids("payment_id")),
     numbersOf(ctx, "credit_note", ids("credit_note_id")),
+    notesPaidBack(ctx, customerId, currency),
   ]);
   let running = 0n;
   const entries: StatementEntry[] = [];
@@ -123,6 +126,7 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
       invoice_id: kind === "payment" && e.payment_id ? null : e.invoice_id,
       payment_id: e.payment_id,
       paid_at: payment ? payment.paidAt.toISOString() : null,
+      refund_method: kind === "refund" ? (payments.get(e.payment_id ?? "")?.method ?? null) : null,
     };
     const paidBack = kind === "credit_note" ? -BigInt(e.cash) : 0n;
     if (paidBack === 0n) {
@@ -138,15 +142,20 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
     // paid back puts that part on again. One line of their sum (often 0) would show neither.
     running += effect - paidBack;
     entries.push({ ...entry, payment_id: null, amount: effect - paidBack, balance: running });
-    running += paidBack;
-    entries.push({
-      ...entry,
-      kind: "refund",
-      reference: e.refund_ids ?? "",
-      payment_id: Number(e.payments) === 1 ? e.payment_id : null,
-      amount: paidBack,
-      balance: running,
-    });
+    // Then what it paid back, one entry per way the money went (a card's share is refunded later, in an
+    // event of its own): a note can return a bank transfer and a cash payment of its invoice together.
+    for (const way of paidBackByNotes.get(e.event_id) ?? []) {
+      running += way.amount;
+      entries.push({
+        ...entry,
+        kind: "refund",
+        reference: way.refundIds.join(", "),
+        payment_id: way.paymentIds.size === 1 ? [...way.paymentIds][0]! : null,
+        amount: way.amount,
+        balance: running,
+        refund_method: way.method,
+      });
+    }
   }
   const { credit, held } = await customerCreditHeld(ctx.db, customerId, currency);
   return {
@@ -176,11 +185,11 @@ async function numbersOf(
   return new Map(rows.map((r) => [r.id, r.number ?? ""]));
 }
 
-/** Payments by id: "method reference", and the payment's own date. */
+/** Payments by id: "method reference", the payment's own date and its method. */
 async function paymentsOf(
   ctx: ServiceContext,
   ids: string[],
-): Promise<Map<string, { label: string; paidAt: Date }>> {
+): Promise<Map<string, { label: string; paidAt: Date; method: string }>> {
   if (ids.length === 0) return new Map();
   const rows = await ctx.db
     .selectFrom("payment")
@@ -188,8 +197,65 @@ async function paymentsOf(
     .where("id", "in", ids)
     .execute();
   return new Map(
-    rows.map((r) => [r.id, { label: `${r.method} ${r.reference}`, paidAt: new Date(r.paid_at) }]),
+    rows.map((r) => [
+      r.id,
+      { label: `${r.method} ${r.reference}`, paidAt: new Date(r.paid_at), method: r.method },
+    ]),
   );
+}
+
+/** What a credit note settled as a refund paid back in its own event, one way of paying back. */
+interface PaidBackWay {
+  method: string;
+  /** Positive: what it puts back on the balance. */
+  amount: bigint;
+  refundIds: string[];
+  paymentIds: Set<string>;
+}
+
+/**
+ * By credit note event, the money it paid back at once (its cash lines: refunds of payments recorded by hand),
+ * summed per payment method in the methods' order, as the note's own documents sum them
+ * (credit-note-settlements.ts): each way reads apart ("paid back by bank transfer", "… in cash"). Until
+ * 2026-12-06 they were one entry naming no way.
+ */
+async function notesPaidBack(
+  ctx: ServiceContext,
+  customerId: bigint,
+  currency: string,
+): Promise<Map<string, PaidBackWay[]>> {
+  const lines = await ctx.db
+    .selectFrom("ledger_entry")
+    .innerJoin("payment", "payment.id", "ledger_entry.payment_id")
+    .select([
+      "ledger_entry.event_id",
+      "ledger_entry.refund_id",
+      "ledger_entry.payment_id",
+      "ledger_entry.amount",
+      "payment.method",
+    ])
+    .where("ledger_entry.customer_id", "=", customerId)
+    .where("ledger_entry.currency_code", "=", currency)
+    .where("ledger_entry.event_kind", "=", "credit_note")
+    .where("ledger_entry.account", "=", "cash")
+    .orderBy("payment.method")
+    .orderBy("ledger_entry.refund_id")
+    .execute();
+  const byEvent = new Map<string, PaidBackWay[]>();
+  for (const line of lines) {
+    const ways = byEvent.get(line.event_id) ?? [];
+    let way = ways.find((w) => w.method === line.method);
+    if (!way) {
+      way = { method: line.method, amount: 0n, refundIds: [], paymentIds: new Set() };
+      ways.push(way);
+    }
+    way.amount -= BigInt(line.amount);
+    if (line.refund_id !== null && !way.refundIds.includes(line.refund_id))
+      way.refundIds.push(line.refund_id);
+    if (line.payment_id !== null) way.paymentIds.add(line.payment_id);
+    byEvent.set(line.event_id, ways);
+  }
+  return byEvent;
 }
 
 /** GET /customers/{id}/statement: a customer reads only its own. */

@@ -45,11 +45,12 @@ describe("a payment recorded after the day it was paid", () => {
     expect(entry.date.slice(0, 10)).not.toBe(paidOn);
   });
 
-  it("says it in the CSV's last column and beside the reference in the PDF", async () => {
+  it("says it in the CSV's `received` column and beside the reference in the PDF", async () => {
     const csv = (await get(`/api/v1/customers/${customer}/statement.csv`)).toString("utf8").split("\r\n");
-    expect(csv[0]!.endsWith(",received")).toBe(true);
+    // `received` was the last column until the refund columns came after it (2026-12-06).
+    expect(csv[0]!.endsWith(",received,refund_method,refunded_how")).toBe(true);
     expect(csv[1]).toMatch(
-      new RegExp(`,payment,bank_transfer LATE-1,USD,-4\\.00,-400,-4\\.00,-400,${paidOn}$`),
+      new RegExp(`,payment,bank_transfer LATE-1,USD,-4\\.00,-400,-4\\.00,-400,${paidOn},,$`),
     );
     const text = (await pdfText(await get(`/api/v1/customers/${customer}/statement.pdf`))).replace(
       /\s+/g,
