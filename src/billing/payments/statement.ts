@@ -61,7 +61,8 @@ export type Statement = z.output<typeof Statement>;
 
 /**
  * The customer's statement in its currency (billing-rules §7): one entry per ledger event, oldest first,
- * with the running balance (a credit note settled as a refund is two: the note, then the refund it paid) — a projection of the ledger, like the balance and credit it ends with. The
+ * with the running balance (a credit note settled as a refund is two or more: the note, then what it paid back,
+ * one refund entry per payment method) — a projection of the ledger, like the balance and credit it ends with. The
  * CSV and PDF renderings are built on this.
  */
 export async function customerStatement(ctx: ServiceContext, customerId: bigint): Promise<Statement> {
