@@ -1,8 +1,11 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runnableKinds } from "../../app/job-catalog.ts";
-import { JobRunner } from "../../jobs/job-runner.ts";
-import { noteWhoseProcessDied, pendingNoteRefund } from "./testing/pending-note-refund.ts";
+import {
+  noteRefundOf,
+  noteWhoseProcessDied,
+  pendingNoteRefund,
+  runNoteRefundJobs,
+} from "./testing/pending-note-refund.ts";
 import { unpaidInvoices } from "../dunning/evaluate-dunning.ts";
 import { invoiceAmountsDue } from "../ledger/ledger.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
@@ -34,31 +37,6 @@ const invoiceState = async (id: string) => {
 
 const statement = async (customerId: bigint) =>
   (await world.server.api("GET", `/api/v1/customers/${customerId}/statement`)).body.data;
-
-/** Runs the credit_note.refund jobs now, as the runner would once they are due. */
-async function runNoteRefundJobs() {
-  await world.db
-    .updateTable("job")
-    .set({ run_after: new Date() })
-    .where("kind", "=", "credit_note.refund")
-    .where("status", "=", "pending")
-    .execute();
-  const kinds = runnableKinds(world.context(), "outbox");
-  const runner = new JobRunner({
-    db: world.db,
-    logger: world.context().logger,
-    handlers: { "credit_note.refund": kinds["credit_note.refund"]! },
-  });
-  await runner.drain();
-}
-
-const noteRefundOf = (invoice: string) =>
-  world.db
-    .selectFrom("refund")
-    .innerJoin("credit_note", "credit_note.id", "refund.credit_note_id")
-    .select(["refund.status", "refund.provider_refund_id"])
-    .where("credit_note.invoice_id", "=", invoice)
-    .executeTakeFirstOrThrow();
 
 describe("credit held for a credit note's pending card refund", () => {
   it("is not spent by the next invoice's finalization nor by a payment, and the refund reopens nothing", async () => {
@@ -160,10 +138,10 @@ describe("credit held for a credit note's pending card refund", () => {
     expect(await invoiceState(next)).toEqual({ status: "partially_paid", due: 60n });
 
     // The note's credit_note.refund job, due once the request's own call must be over, asks Stripe: once.
-    await runNoteRefundJobs();
-    await runNoteRefundJobs();
+    await runNoteRefundJobs(world);
+    await runNoteRefundJobs(world);
     expect(world.refundCalls()).toBe(asked + 1);
-    const refund = await noteRefundOf(invoice);
+    const refund = await noteRefundOf(world, invoice);
     expect(refund.status).toBe("pending");
     await world.deliver(world.fake.settleRefund(refund.provider_refund_id as string, "succeeded"));
     expect(await invoiceState(invoice)).toEqual({ status: "paid", due: 0n });
@@ -184,8 +162,8 @@ describe("credit held for a credit note's pending card refund", () => {
       metadata: {},
       created: Math.floor(Date.now() / 1000),
     });
-    await runNoteRefundJobs();
-    expect(await noteRefundOf(invoice)).toEqual({ status: "failed", provider_refund_id: null });
+    await runNoteRefundJobs(world);
+    expect(await noteRefundOf(world, invoice)).toEqual({ status: "failed", provider_refund_id: null });
     expect(await invoiceState(next)).toEqual({ status: "paid", due: 0n });
     expect(await statement(customerId)).toMatchObject({ credit: 150, credit_held: 0 });
   });
@@ -206,10 +184,10 @@ describe("credit held for a credit note's pending card refund", () => {
         settlement: "refund",
       });
       expect(note.status).toBe(201);
-      expect(await noteRefundOf(invoice)).toEqual({ status: "pending", provider_refund_id: null });
+      expect(await noteRefundOf(world, invoice)).toEqual({ status: "pending", provider_refund_id: null });
       // The job's first try meets the same 409: it stays pending, for the job's next attempt.
-      await runNoteRefundJobs();
-      expect(await noteRefundOf(invoice)).toEqual({ status: "pending", provider_refund_id: null });
+      await runNoteRefundJobs(world);
+      expect(await noteRefundOf(world, invoice)).toEqual({ status: "pending", provider_refund_id: null });
     } finally {
       world.fake.refundKeyInFlight = false;
     }
@@ -219,17 +197,17 @@ describe("credit held for a credit note's pending card refund", () => {
     const [next] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
     expect(await invoiceState(next)).toEqual({ status: "finalized", due: 100n });
 
-    await runNoteRefundJobs();
+    await runNoteRefundJobs(world);
     expect(world.refundCalls()).toBe(asked + 7);
-    const linked = await noteRefundOf(invoice);
+    const linked = await noteRefundOf(world, invoice);
     expect(linked.status).toBe("pending");
     expect(linked.provider_refund_id).toMatch(/^re_/);
     expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
-    await runNoteRefundJobs();
+    await runNoteRefundJobs(world);
     expect(world.refundCalls()).toBe(asked + 7);
 
     await world.deliver(world.fake.settleRefund(linked.provider_refund_id as string, "succeeded"));
-    expect(await noteRefundOf(invoice)).toEqual({
+    expect(await noteRefundOf(world, invoice)).toEqual({
       status: "succeeded",
       provider_refund_id: linked.provider_refund_id,
     });
@@ -240,11 +218,11 @@ describe("credit held for a credit note's pending card refund", () => {
 
   it("asks nothing when the note's own request had Stripe make the refund", async () => {
     const { invoice } = await pendingNoteRefund(world, "held-credit-6@example.com");
-    const linked = await noteRefundOf(invoice);
+    const linked = await noteRefundOf(world, invoice);
     expect(linked.provider_refund_id).not.toBeNull();
     const asked = world.refundCalls();
-    await runNoteRefundJobs();
+    await runNoteRefundJobs(world);
     expect(world.refundCalls()).toBe(asked);
-    expect(await noteRefundOf(invoice)).toEqual(linked);
+    expect(await noteRefundOf(world, invoice)).toEqual(linked);
   });
 });

@@ -1,6 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { expect } from "vitest";
+import { runnableKinds } from "../../../app/job-catalog.ts";
+import { JobRunner } from "../../../jobs/job-runner.ts";
 import type { Database } from "../../../db/schema.ts";
 import type { ServiceContext } from "../../../kernel/context.ts";
 import { issueCreditNote } from "../issue-credit-note.ts";
@@ -78,3 +80,29 @@ export async function noteWhoseProcessDied(
   });
   return { customerId, invoice, payment };
 }
+
+/** Runs the credit_note.refund jobs that wait now, as the runner would once they are due. */
+export async function runNoteRefundJobs(world: StripeWorld): Promise<void> {
+  await world.db
+    .updateTable("job")
+    .set({ run_after: new Date() })
+    .where("kind", "=", "credit_note.refund")
+    .where("status", "=", "pending")
+    .execute();
+  const kinds = runnableKinds(world.context(), "outbox");
+  const runner = new JobRunner({
+    db: world.db,
+    logger: world.context().logger,
+    handlers: { "credit_note.refund": kinds["credit_note.refund"]! },
+  });
+  await runner.drain();
+}
+
+/** The status and Stripe refund of the card refund of the (one) credit note on `invoice`. */
+export const noteRefundOf = (world: StripeWorld, invoice: string) =>
+  world.db
+    .selectFrom("refund")
+    .innerJoin("credit_note", "credit_note.id", "refund.credit_note_id")
+    .select(["refund.status", "refund.provider_refund_id"])
+    .where("credit_note.invoice_id", "=", invoice)
+    .executeTakeFirstOrThrow();

@@ -80,6 +80,14 @@ export interface FakeStripe {
    * request with the same Idempotency-Key is still running: nothing is done. The SDK retries a 409 itself.
    */
   refundKeyInFlight: boolean;
+  /**
+   * While set, every refund request is answered with this status and nothing is done or kept under its
+   * Idempotency-Key, as Stripe answers a rate-limited request (429 `rate_limit`) or a secret key it refuses
+   * (401) or that lacks the permission (403). A 429 is not retried by the SDK.
+   */
+  refundsRefusedWith: 401 | 403 | 429 | null;
+  /** The Retry-After header (seconds) sent with a 429 of refundsRefusedWith; none while null. */
+  refundRetryAfter: string | null;
   /** The customer pays the session on Stripe's page: its checkout.session.completed event. */
   completeSession(sessionId: string): FakeStripeEvent;
   /** Stripe settles a refund: a refund.updated event. */
@@ -134,6 +142,20 @@ class StripeFailure extends Error {
   ) {
     super(message);
   }
+}
+
+/** Stripe's answer to a request it did not carry out: rate-limited, or the secret key refused or too weak. */
+function requestRefusal(status: 401 | 403 | 429, key: string | undefined): StripeFailure {
+  if (status === 429)
+    return new StripeFailure(
+      429,
+      `Request rate limit exceeded (idempotency key ${key}): retry later.`,
+      undefined,
+      "invalid_request_error",
+      "rate_limit",
+    );
+  if (status === 401) return new StripeFailure(401, "Invalid API Key provided: sk_****");
+  return new StripeFailure(403, "The provided key does not have the required permissions for this endpoint.");
 }
 
 export async function startFakeStripe(options: { secretKey: string }): Promise<FakeStripe> {
@@ -272,11 +294,17 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     throw new StripeFailure(404, `Unrecognized request URL (${method}: ${path}).`);
   };
 
-  const answer = (res: ServerResponse, status: number, body: unknown) => {
+  const answer = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     res.writeHead(status, {
       "content-type": "application/json",
       "request-id": `req_${hex(7)}`,
       ...(status >= 500 ? { "stripe-should-retry": "false" } : {}),
+      ...headers,
     });
     res.end(JSON.stringify(body));
   };
@@ -305,6 +333,14 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
           "idempotency_key_in_use",
         ),
       );
+      return;
+    }
+    if (fake.refundsRefusedWith !== null && refundPost) {
+      failWith(res, requestRefusal(fake.refundsRefusedWith, key), {
+        ...(fake.refundsRefusedWith === 429 && fake.refundRetryAfter !== null
+          ? { "retry-after": fake.refundRetryAfter }
+          : {}),
+      });
       return;
     }
     // Stripe answers a POST repeated with the same key as it answered the first (its idempotent requests).
@@ -342,15 +378,20 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     }
   };
 
-  const failWith = (res: ServerResponse, error: StripeFailure) =>
-    answer(res, error.status, {
-      error: {
-        type: error.type,
-        message: error.message,
-        param: error.param,
-        ...(error.code ? { code: error.code } : {}),
+  const failWith = (res: ServerResponse, error: StripeFailure, headers: Record<string, string> = {}) =>
+    answer(
+      res,
+      error.status,
+      {
+        error: {
+          type: error.type,
+          message: error.message,
+          param: error.param,
+          ...(error.code ? { code: error.code } : {}),
+        },
       },
-    });
+      headers,
+    );
 
   const server = createServer((req, res) => {
     let raw = "";
@@ -372,6 +413,8 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     refundsFailWith: null,
     refundAnswersLost: false,
     refundKeyInFlight: false,
+    refundsRefusedWith: null,
+    refundRetryAfter: null,
     event,
     completeSession(sessionId) {
       const session = sessions.get(sessionId);
