@@ -1,5 +1,6 @@
-// What a handler throws to tell the runner how to go on: never retry (PermanentJobError), or retry at a time
-// it knows (RetryLaterError). Any other error is a failed attempt, retried with the kind's backoff.
+// What a handler throws to tell the runner how to go on: never retry (PermanentJobError), retry at a time it
+// knows (RetryLaterError), or a failed attempt not to be retried before a time (RetryNotBeforeError). Any
+// other error is a failed attempt, retried with the kind's backoff.
 
 /** Throw this (or any error with `retryable: false`) to stop retrying a job: it is marked failed. */
 export class PermanentJobError extends Error {
@@ -26,5 +27,22 @@ export class RetryLaterError extends Error {
     super(message);
     this.name = "RetryLaterError";
     this.countsAsAttempt = options.countsAsAttempt ?? false;
+  }
+}
+
+/**
+ * A failed attempt whose answer said how long the other side wants to be left alone (its Retry-After): retried
+ * after the longer of `notBeforeMs` and the kind's backoff. Unlike a RetryLaterError it counts as a failed
+ * attempt, so the kind's maxAttempts still ends the retries (a kind whose retries must stay inside a window,
+ * as a refund's inside its idempotency key's 24 hours, keeps that bound).
+ */
+export class RetryNotBeforeError extends Error {
+  constructor(
+    message: string,
+    readonly notBeforeMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "RetryNotBeforeError";
   }
 }

@@ -19,7 +19,7 @@ import { withTimeout } from "./with-timeout.ts";
 // What a handler is (job-handler.ts) and throws (job-errors.ts), how a failure is recorded
 // (record-job-failure.ts) and when the job table's statistics are refreshed (job-statistics.ts) are beside
 // it; their names are exported from here too, where the rest of the program has always imported them.
-export { PermanentJobError, RetryLaterError } from "./job-errors.ts";
+export { PermanentJobError, RetryLaterError, RetryNotBeforeError } from "./job-errors.ts";
 export type { ClaimedJob, JobHandler, JobRun } from "./job-handler.ts";
 
 /**

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
 import { replaceUnshowable } from "../kernel/clean-text.ts";
-import { RetryLaterError } from "./job-errors.ts";
+import { RetryLaterError, RetryNotBeforeError } from "./job-errors.ts";
 import type { ClaimedJob } from "./job-handler.ts";
 import type { RetryPolicy } from "./job-kind.ts";
 
@@ -34,7 +34,10 @@ export async function recordJobFailure(
     !deferred && !permanent && retry.maxAttempts !== undefined && job.attempts >= retry.maxAttempts;
   const final = permanent || exhausted;
   const message = exhausted ? `${reason} (gave up after ${attemptsText(job.attempts)})` : reason;
-  const delay = deferred ? Math.max(0, error.retryInMs) : backoff(runner, job.attempts, retry);
+  const asked = error instanceof RetryNotBeforeError ? error.notBeforeMs : 0;
+  const delay = deferred
+    ? Math.max(0, error.retryInMs)
+    : Math.max(asked, backoff(runner, job.attempts, retry));
   const attempts = deferred && !error.countsAsAttempt ? job.attempts - 1 : job.attempts;
   await runner.db
     .updateTable("job")

@@ -4,6 +4,8 @@ import type { JobPayload } from "../../jobs/job-payloads.ts";
 import { presentRefund } from "../payments/payment-schemas.ts";
 import { paymentProviderOf } from "../providers/provider-from-config.ts";
 import { askProviderForReservation } from "../providers/refund-through-provider.ts";
+import { ProviderNotCarriedOutError } from "../providers/payment-provider.ts";
+import { RetryNotBeforeError } from "../../jobs/job-errors.ts";
 
 // A credit note settled as a refund reserves each card payment's share in the note's own transaction: a
 // pending refund row (credit_note_id set, no provider refund yet), which holds that much of the customer's
@@ -43,6 +45,8 @@ export async function askForCreditNoteRefund(
     { id: row.payment_id, method, reference, amount: payment_amount },
     presentRefund(refund),
     row.reason,
+    undefined,
+    "job",
   );
   return outcome.confirmed ? "asked" : "unanswered";
 }
@@ -59,8 +63,9 @@ export async function refundStatusOf(ctx: ServiceContext, refundId: string): Pro
 
 /**
  * `credit_note.refund`: asks until the provider answers. A reservation the provider refused is failed (its
- * credit freed) and the job ends; one it left unanswered, or that no configured provider can make, is tried
- * again with the kind's backoff, and staff may release it (POST /api/v1/refunds/{id}/release).
+ * credit freed) and the job ends; one it left unanswered, did not carry out (a rate limit, our key refused)
+ * or that no configured provider can make is tried again with the kind's backoff (at least the provider's
+ * Retry-After), and staff may release it (POST /api/v1/refunds/{id}/release).
  */
 export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayload<"credit_note.refund">> {
   return async (job) => {
@@ -69,7 +74,20 @@ export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayl
     try {
       asked = await askForCreditNoteRefund(ctx, refundId);
     } catch (error) {
-      if ((await refundStatusOf(ctx, refundId)) === "pending") throw error;
+      if ((await refundStatusOf(ctx, refundId)) === "pending") {
+        // Rate-limited, or our key refused: nothing was made. Retried with the kind's backoff, or later if
+        // the provider asked (Retry-After); a refused key is no reason to give up (401 is not retryable to an
+        // API caller), since the operator's fix of the key lets the next attempt pay the card back.
+        if (error instanceof ProviderNotCarriedOutError)
+          throw new RetryNotBeforeError(
+            `${error.upstream}: ${error.message}; asking again`,
+            error.retryAfterMs ?? 0,
+            {
+              cause: error,
+            },
+          );
+        throw error;
+      }
       ctx.logger.warn(
         { err: error, refund: refundId },
         "the payment provider refused a credit note's refund: its amount is the customer's credit again",

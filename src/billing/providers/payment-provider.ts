@@ -14,6 +14,27 @@ export class ProviderOutcomeUnknownError extends UpstreamError {
   override readonly name = "ProviderOutcomeUnknownError";
 }
 
+/**
+ * A provider's answer that it did not carry the request out, for a reason that passes or that the operator
+ * fixes: a rate limit (`rate_limited`, Stripe's 429), or tokenbill's secret key refused or lacking the
+ * permission (`key_refused`, 401 or 403). Nothing was made and the provider kept no answer under the
+ * request's idempotency key, so the same request may be sent again later. `retryAfterMs`: the provider's
+ * Retry-After, when it sent one.
+ */
+export class ProviderNotCarriedOutError extends UpstreamError {
+  override readonly name = "ProviderNotCarriedOutError";
+
+  constructor(
+    upstream: string,
+    message: string,
+    status: number | null,
+    readonly why: "rate_limited" | "key_refused",
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(upstream, message, status, why === "rate_limited");
+  }
+}
+
 /** Payment methods that are a payment provider's: only the provider can give their money back. */
 export const PROVIDER_METHODS: ReadonlySet<string> = new Set(["stripe"]);
 

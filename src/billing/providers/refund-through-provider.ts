@@ -12,7 +12,11 @@ import {
 } from "../../kernel/idempotency-key.ts";
 import { linkIdempotencyKeyToRefund } from "../payments/idempotency-key.ts";
 import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
-import { type PaymentProvider, ProviderOutcomeUnknownError } from "./payment-provider.ts";
+import {
+  type PaymentProvider,
+  ProviderNotCarriedOutError,
+  ProviderOutcomeUnknownError,
+} from "./payment-provider.ts";
 import { paymentProviderOf } from "./provider-from-config.ts";
 
 // A refund of a provider's payment goes back through the provider (issue 11 item 4). The amount is reserved
@@ -30,6 +34,14 @@ import { paymentProviderOf } from "./provider-from-config.ts";
 
 /** The payment a refund goes back to, as far as the provider needs it. */
 export type ProviderPayment = Pick<Selectable<PaymentTable>, "id" | "method" | "reference" | "amount">;
+
+/**
+ * Who asks again when the provider did not carry the request out (ProviderNotCarriedOutError: a rate limit,
+ * our key refused): `caller`, the API's client, to whom the error goes with the reservation failed (nothing
+ * will ask for it again); `job`, a job that retries, for which the reservation stays pending, holding its
+ * amount (a credit note's card refund: failed, its credit would pay open invoices and never reach the card).
+ */
+export type AskedAgainBy = "caller" | "job";
 
 /** A refund asked of the provider: `confirmed` false when the provider did not say whether it made it. */
 export interface ProviderRefundOutcome {
@@ -95,6 +107,7 @@ export async function askProviderForReservation(
   reserved: Refund,
   reason: string | undefined,
   idempotency?: IdempotencyRequest,
+  askedAgainBy: AskedAgainBy = "caller",
 ): Promise<ProviderRefundOutcome> {
   const currency = await currencyOfPayment(ctx, payment.id);
   let providerRefundId: string;
@@ -108,6 +121,10 @@ export async function askProviderForReservation(
       refundId: reserved.id,
     }));
   } catch (error) {
+    if (askedAgainBy === "job" && error instanceof ProviderNotCarriedOutError) {
+      logNotCarriedOut(ctx, error, reserved.id, payment.id);
+      throw error;
+    }
     if (!saysNoRefundWasMade(error)) {
       // The Idempotency-Key stays in flight with the reservation (a repeat is a 409, never a second
       // refund); the webhook or the release answers it.
@@ -148,12 +165,34 @@ export async function askProviderForReservation(
   });
 }
 
+/** Says why the reservation stays pending and, for a refused key, what the operator must do. */
+function logNotCarriedOut(
+  ctx: ServiceContext,
+  error: ProviderNotCarriedOutError,
+  refundId: string,
+  paymentId: string,
+): void {
+  const fields = { err: error, refund: refundId, payment: paymentId };
+  if (error.why === "key_refused")
+    ctx.logger.error(
+      fields,
+      `${error.upstream} refused tokenbill's secret key (${error.status ?? "no status"}): no refund was made. Set STRIPE_SECRET_KEY to a secret or restricted key with write access to refunds and restart; the reservation stays pending, holding its amount, and its job asks again (or release it in the console)`,
+    );
+  else
+    ctx.logger.warn(
+      fields,
+      `${error.upstream} rate-limited the refund: no refund was made; the reservation stays pending, holding its amount, and its job asks again`,
+    );
+}
+
 /**
  * Whether a failed provider call says that no refund was made: the provider's refusal (a CONFLICT), input
  * it cannot take, or an answer of 4xx (a bad key, a rate limit: the request was not carried out). No answer
  * (status null), a 5xx, which Stripe calls indeterminate, and a 409 or an answer the provider marks as saying
  * nothing of the refund (ProviderOutcomeUnknownError: Stripe's key still in flight or used before) do not;
- * nor does an error of our own after the call. Until 2026-12-06 a 409 failed the reservation.
+ * nor does an error of our own after the call. Until 2026-12-06 a 409 failed the reservation. A rate limit or
+ * a refused key (ProviderNotCarriedOutError) is no refusal for a reservation a job asks for again
+ * (askedAgainBy "job"); until 2026-12-07 it failed a credit note's reservation too.
  */
 function saysNoRefundWasMade(error: unknown): boolean {
   if (error instanceof ServiceError) return true;

@@ -17,7 +17,8 @@ import type {
   RefundRequest,
   VerifiedEvent,
 } from "./payment-provider.ts";
-import { ProviderOutcomeUnknownError } from "./payment-provider.ts";
+import { ProviderNotCarriedOutError, ProviderOutcomeUnknownError } from "./payment-provider.ts";
+import { retryAfterMs } from "../../solusio/solusio-client.ts";
 import {
   exactStripeAmountOf,
   stripeAmountIn,
@@ -75,6 +76,24 @@ function asTokenbillError(error: unknown, what: string): Error {
         `did not say whether it could ${what}: ${error.message}`,
         status,
         true,
+      );
+    // A rate limit (429, or a 400 `rate_limit`, which the SDK also types so) or our key refused (401) or too
+    // weak (403): Stripe did nothing and kept nothing under the idempotency key, so asking again later is safe.
+    if (error.type === "StripeRateLimitError")
+      return new ProviderNotCarriedOutError(
+        "Stripe",
+        `could not ${what}: rate-limited: ${error.message}`,
+        status,
+        "rate_limited",
+        retryAfterMs(error.headers?.["retry-after"]),
+      );
+    if (error.type === "StripeAuthenticationError" || error.type === "StripePermissionError")
+      return new ProviderNotCarriedOutError(
+        "Stripe",
+        `could not ${what}: Stripe refused tokenbill's secret key (STRIPE_SECRET_KEY): ${error.message}`,
+        status,
+        "key_refused",
+        undefined,
       );
     if (error.type === "StripeInvalidRequestError" || error.type === "StripeCardError")
       return new ServiceError("CONFLICT", `Stripe refused to ${what}: ${error.message}`);

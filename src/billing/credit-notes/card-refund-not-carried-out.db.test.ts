@@ -1,0 +1,144 @@
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { invoiceAmountsDue } from "../ledger/ledger.ts";
+import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
+import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { createCustomers } from "../testing/billing-fixtures.ts";
+import { issueCreditNote } from "./issue-credit-note.ts";
+import { noteRefundOf, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+
+// A credit note's card refund that Stripe did not carry out, for a reason that passes or that staff fix: a
+// rate limit (429) or tokenbill's secret key refused (401). Stripe made nothing and kept nothing under the
+// reservation's idempotency key, so the note's credit_note.refund job asks again later. Until 2026-12-07
+// either answer was read as a refusal: the reservation failed, and its held credit paid the customer's open
+// invoices, so a moment's rate limit turned the card refund into credit for good.
+
+let world: StripeWorld;
+beforeAll(async () => {
+  world = await startStripeWorld();
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+const dueOf = async (invoice: string) => (await invoiceAmountsDue(world.db, [invoice])).get(invoice) ?? 0n;
+
+const statement = async (customerId: bigint) =>
+  (await world.server.api("GET", `/api/v1/customers/${customerId}/statement`)).body.data;
+
+const noteJobOf = (refundId: string) =>
+  world.db
+    .selectFrom("job")
+    .select(["status", "attempts", "run_after"])
+    .where("kind", "=", "credit_note.refund")
+    .where("slot", "=", `credit_note.refund:${refundId}`)
+    .executeTakeFirstOrThrow();
+
+/** A customer with a $10.00 invoice paid by card and a $1.00 invoice open, which freed credit would pay. */
+async function cardPaidBesideOpenInvoice(email: string) {
+  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
+  const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
+  const [open] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
+  return { customerId, invoice, payment, open };
+}
+
+const stripeRefundsOf = (paymentIntent: string) =>
+  [...world.fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
+
+describe("a credit note's card refund Stripe did not carry out", () => {
+  it("stays pending through a rate limit (429), holding its credit, and the job's retry refunds it once", async () => {
+    const { customerId, invoice, payment, open } = await cardPaidBesideOpenInvoice("limited-1@example.com");
+    const asked = world.refundCalls();
+    world.fake.refundsRefusedWith = 429;
+    try {
+      const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+        amount: 250,
+        reason: "outage",
+        settlement: "refund",
+      });
+      expect(note.status).toBe(201);
+      expect(await noteRefundOf(world, invoice)).toEqual({ status: "pending", provider_refund_id: null });
+      expect(await dueOf(open)).toBe(100n);
+      // The job's attempt meets the same rate limit: still pending, and the job waits for its next attempt.
+      await runNoteRefundJobs(world);
+      expect(await noteRefundOf(world, invoice)).toEqual({ status: "pending", provider_refund_id: null });
+    } finally {
+      world.fake.refundsRefusedWith = null;
+    }
+    expect(world.refundCalls()).toBe(asked + 2);
+    expect(await dueOf(open)).toBe(100n);
+    expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
+
+    await runNoteRefundJobs(world);
+    const linked = await noteRefundOf(world, invoice);
+    expect(linked.provider_refund_id).toMatch(/^re_/);
+    expect(stripeRefundsOf(payment.reference)).toHaveLength(1);
+    await world.deliver(world.fake.settleRefund(linked.provider_refund_id as string, "succeeded"));
+    expect(await noteRefundOf(world, invoice)).toEqual({ ...linked, status: "succeeded" });
+    expect(await dueOf(open)).toBe(100n);
+    expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 100 });
+  });
+
+  it("waits at least the Retry-After of a rate limit when it is longer than the job's backoff", async () => {
+    const { invoice } = await cardPaidBesideOpenInvoice("limited-2@example.com");
+    world.fake.refundsRefusedWith = 429;
+    world.fake.refundRetryAfter = "240";
+    try {
+      const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+        amount: 250,
+        reason: "outage",
+        settlement: "refund",
+      });
+      expect(note.status).toBe(201);
+      const { id } = await world.db
+        .selectFrom("refund")
+        .select("id")
+        .where("credit_note_id", "=", note.body.data.id)
+        .executeTakeFirstOrThrow();
+      const before = Date.now();
+      await runNoteRefundJobs(world);
+      const job = await noteJobOf(id);
+      expect(job).toMatchObject({ status: "pending", attempts: 1 });
+      // The first attempt's backoff is a minute; Stripe asked for four.
+      expect(job.run_after.getTime()).toBeGreaterThanOrEqual(before + 240_000);
+    } finally {
+      world.fake.refundsRefusedWith = null;
+      world.fake.refundRetryAfter = null;
+    }
+  });
+
+  it("stays pending while Stripe refuses the secret key (401), says so in an error log, and is refunded once the key works", async () => {
+    const { customerId, invoice, payment, open } = await cardPaidBesideOpenInvoice("key-refused@example.com");
+    const logLines: Record<string, unknown>[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
+    world.fake.refundsRefusedWith = 401;
+    try {
+      await issueCreditNote({
+        ctx: { ...world.context(), logger },
+        input: { invoice_id: invoice, amount: 250n, reason: "outage", settlement: "refund" },
+      });
+      expect(await noteRefundOf(world, invoice)).toEqual({ status: "pending", provider_refund_id: null });
+      const refused = logLines.filter((line) => line["level"] === 50);
+      expect(refused.map((line) => line["msg"])).toEqual([
+        expect.stringContaining("Stripe refused tokenbill's secret key"),
+      ]);
+      expect(refused[0]?.["msg"]).toContain("STRIPE_SECRET_KEY");
+      // The job's attempt is refused too, and the job stays to try again (not failed for good).
+      await runNoteRefundJobs(world);
+      expect(await noteRefundOf(world, invoice)).toEqual({ status: "pending", provider_refund_id: null });
+    } finally {
+      world.fake.refundsRefusedWith = null;
+    }
+    expect(await dueOf(open)).toBe(100n);
+    expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
+
+    // The operator fixed the key: the job's next attempt makes the refund.
+    await runNoteRefundJobs(world);
+    const linked = await noteRefundOf(world, invoice);
+    expect(linked.provider_refund_id).toMatch(/^re_/);
+    expect(stripeRefundsOf(payment.reference)).toHaveLength(1);
+    await world.deliver(world.fake.settleRefund(linked.provider_refund_id as string, "succeeded"));
+    expect(await noteRefundOf(world, invoice)).toEqual({ ...linked, status: "succeeded" });
+    expect(await dueOf(open)).toBe(100n);
+  });
+});
