@@ -125,4 +125,39 @@ describe("Idempotency-Key and Stripe", () => {
       world.fake.refundKeyInFlight = false;
     }
   });
+
+  it.each([429, 401] as const)(
+    "answers a refund Stripe did not carry out (%i) 503 with Retry-After, its reservation released, kept under its key",
+    async (status) => {
+      const { payment } = await paidByCard(700n);
+      const path = `/api/v1/payments/${payment.id}/refunds`;
+      const key = `ref-not-carried-out-${status}`;
+      const calls = world.refundCalls();
+      world.fake.refundsRefusedWith = status;
+      try {
+        // Nothing was made in Stripe and no job asks again: the caller does, so nothing stays held.
+        const first = await world.post(path, { amount: 700 }, key);
+        expect([first.status, first.body.error.code, first.retryAfter]).toEqual([
+          503,
+          "UPSTREAM_UNAVAILABLE",
+          "5",
+        ]);
+        expect((await refundRows(payment.id)).map((r) => r.status)).toEqual(["failed"]);
+        const again = await world.post(path, { amount: 700 }, key);
+        expect([again.status, again.text, again.replayed, again.retryAfter]).toEqual([
+          503,
+          first.text,
+          "true",
+          "5",
+        ]);
+        expect(world.refundCalls()).toBe(calls + 1);
+      } finally {
+        world.fake.refundsRefusedWith = null;
+      }
+      // A new key once Stripe takes requests again refunds the whole payment: the first reservation held nothing.
+      const retried = await world.post(path, { amount: 700 }, `${key}-retry`);
+      expect(retried.status).toBe(201);
+      expect((await refundRows(payment.id)).map((r) => r.status)).toEqual(["failed", "pending"]);
+    },
+  );
 });
