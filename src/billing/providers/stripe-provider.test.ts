@@ -249,6 +249,46 @@ describe("StripeProvider", () => {
     ]);
   });
 
+  it("reads a rate limit (with its Retry-After) and a refused or too weak key as a refund not carried out", async () => {
+    const request = {
+      paymentRef: "pi_never_asked",
+      amount: 300n,
+      currency: USD,
+      reason: undefined,
+      paymentId: "pay_3",
+      refundId: "ref_2a",
+    };
+    const sent = fake.requests.length;
+    const refunds = fake.refunds.size;
+    try {
+      fake.refundsRefusedWith = 429;
+      fake.refundRetryAfter = "7";
+      expect(await provider.refund(request).catch((e) => e)).toMatchObject({
+        name: "ProviderNotCarriedOutError",
+        why: "rate_limited",
+        status: 429,
+        retryable: true,
+        retryAfterMs: 7000,
+      });
+      for (const status of [401, 403] as const) {
+        fake.refundsRefusedWith = status;
+        expect(await provider.refund(request).catch((e) => e)).toMatchObject({
+          name: "ProviderNotCarriedOutError",
+          why: "key_refused",
+          status,
+          retryable: false,
+          message: expect.stringContaining("STRIPE_SECRET_KEY"),
+        });
+      }
+    } finally {
+      fake.refundsRefusedWith = null;
+      fake.refundRetryAfter = null;
+    }
+    // The SDK retries none of them: one request each, and nothing made.
+    expect(fake.requests.length - sent).toBe(3);
+    expect(fake.refunds.size).toBe(refunds);
+  });
+
   it("reads the refunds a charge.refunded event embeds, and none when it embeds none", () => {
     const refund = { id: "re_1", amount: 300, status: "succeeded", payment_intent: null, metadata: {} };
     const charge = { payment_intent: "pi_9", refunds: { data: [refund] } };
