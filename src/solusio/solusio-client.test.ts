@@ -6,7 +6,7 @@ import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import type { SolusioCall } from "./call-log.ts";
 import { maskSecrets } from "./call-log.ts";
 import { SolusioUser } from "./schemas.ts";
-import { MAX_RETRY_AFTER_MS, retryAfterMs, SolusioClient } from "./solusio-client.ts";
+import { SolusioClient } from "./solusio-client.ts";
 import { SolusioError } from "./solusio-error.ts";
 
 // The SolusIO client against the emulator over loopback, with the emulator's fault injection.
@@ -145,16 +145,6 @@ describe("SolusioClient and Retry-After", () => {
       timeoutMs: 1_000,
       recorder: (c) => calls.push(c),
     });
-
-  it("reads seconds and HTTP dates, capped, and ignores what it cannot read", () => {
-    const now = Date.parse("2026-12-04T12:00:00Z");
-    expect(retryAfterMs("30", now)).toBe(30_000);
-    expect(retryAfterMs("Fri, 04 Dec 2026 12:00:45 GMT", now)).toBe(45_000);
-    expect(retryAfterMs("Fri, 04 Dec 2026 11:00:00 GMT", now)).toBe(0);
-    expect(retryAfterMs("86400", now)).toBe(MAX_RETRY_AFTER_MS);
-    expect(retryAfterMs("soon", now)).toBeUndefined();
-    expect(retryAfterMs(undefined, now)).toBeUndefined();
-  });
 
   it("a 429 asking for longer than the client waits between attempts ends the call, carrying the wait", async () => {
     const short = withCap(5);

@@ -7,6 +7,7 @@ import { hasNextPage } from "./follow-pages.ts";
 import { type PageAnswer, type PagesRead, readPagesAtOnce } from "./read-pages-at-once.ts";
 import { describeFieldErrors, noAnswerOf, SolusioError } from "./solusio-error.ts";
 import { page } from "./schemas.ts";
+import { retryAfterMs } from "../kernel/retry-after.ts";
 
 export interface SolusioClientOptions {
   /** API base, e.g. https://solus.example.com/api/v1 */
@@ -46,12 +47,6 @@ export interface SolusioClientOptions {
  * are about 0.6 KB a server.
  */
 export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
-
-/**
- * The longest wait a Retry-After header is taken at: a SolusIO (or proxy) asking for an hour does not hold a
- * customer's sync that long; it is asked again after this.
- */
-export const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 type Query = Record<string, string | number | undefined>;
 
@@ -458,23 +453,6 @@ function mayHaveBeenDone(method: string, error: unknown): boolean {
   if (!(error instanceof SolusioError)) return false;
   const { status } = error;
   return status === null || status >= 500 || (method !== "GET" && status >= 200 && status < 300);
-}
-
-/**
- * Retry-After (RFC 9110 §10.2.3) in milliseconds from now: delay-seconds or an HTTP date, at most
- * MAX_RETRY_AFTER_MS; undefined when missing or unreadable.
- */
-export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
-  const text = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (!text) return undefined;
-  let ms: number;
-  if (/^\d+$/.test(text)) ms = Number(text) * 1000;
-  else {
-    const at = Date.parse(text);
-    if (!Number.isFinite(at)) return undefined;
-    ms = at - now;
-  }
-  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }
 
 /** An HTTP Date header (IMF-fixdate, second precision) as an instant; null when missing or unreadable. */

@@ -18,7 +18,7 @@ import type {
   VerifiedEvent,
 } from "./payment-provider.ts";
 import { ProviderNotCarriedOutError, ProviderOutcomeUnknownError } from "./payment-provider.ts";
-import { retryAfterMs } from "../../solusio/solusio-client.ts";
+import { retryAfterMs } from "../../kernel/retry-after.ts";
 import {
   exactStripeAmountOf,
   stripeAmountIn,
