@@ -1,11 +1,10 @@
 import { pino } from "pino";
-import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../../test/helpers/test-server.ts";
 import { systemContext } from "../app/database.ts";
 import { parseConfig } from "../config.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
-import { buildServer } from "../http/server.ts";
 import { actors } from "../kernel/actor.ts";
 import { createCustomer } from "../services/customers/customers.ts";
 import { setPortalPassword } from "../services/portal-accounts/portal-accounts.ts";
@@ -13,82 +12,25 @@ import { issuePortalToken, resetPortalPassword } from "../services/portal-accoun
 import { changePortalPassword } from "../services/portal/portal-profile.ts";
 import { changeOwnStaffPassword } from "../services/staff/change-own-password.ts";
 import { createStaffUser } from "../services/staff/staff-users.ts";
+import { TestBrowser } from "./testing/test-browser.ts";
 
-// Where known-device cookies (login-device.ts) reach and what voids them, through the app's inject with a
-// browser that sends a cookie only to its Path, as a real one does: "log out everywhere" voids every device
+// Where known-device cookies (login-device.ts) reach and what voids them, over real HTTP with the test
+// browser, which sends a cookie only to its Path, as a real one does: "log out everywhere" voids every device
 // cookie of the person on both faces (a link-only customer's too), every kind of password change voids them,
 // and the portal's reset request carries the cookie and is counted by the device, so a stranger who used up
 // the address's count of reset requests does not keep its owner from a reset link.
 
 let handle: DatabaseHandle;
-let app: FastifyInstance;
+let server: TestServer;
 let ctx: ReturnType<typeof systemContext>;
 const PASSWORD = "correct horse battery";
 const NEW_PASSWORD = "a new battery staple";
 const DEVICE = { console: "tb_console_device", portal: "tb_portal_device" } as const;
 const SESSION = { console: "tb_console", portal: "tb_portal" } as const;
 
-interface Cookie {
-  name: string;
-  value: string;
-  path: string;
-}
-
-/** Whether a cookie of Path `cookiePath` goes with a request for `path` (RFC 6265 5.1.4). */
-function pathMatches(cookiePath: string, path: string): boolean {
-  if (path === cookiePath) return true;
-  return path.startsWith(cookiePath.endsWith("/") ? cookiePath : `${cookiePath}/`);
-}
-
-/** A browser at one address that keeps cookies by name and path and sends each only where its Path reaches. */
-class Browser {
-  jar: Cookie[] = [];
-  constructor(readonly address: string) {}
-  has(name: string, path?: string) {
-    return this.jar.some((c) => c.name === name && (path === undefined || c.path === path));
-  }
-  forget(name: string) {
-    this.jar = this.jar.filter((c) => c.name !== name);
-  }
-  async request(method: "GET" | "POST", url: string, form?: Record<string, string>) {
-    const path = url.split("?")[0]!;
-    const cookie = this.jar
-      .filter((c) => pathMatches(c.path, path))
-      .map((c) => `${c.name}=${c.value}`)
-      .join("; ");
-    const response = await app.inject({
-      method,
-      url,
-      remoteAddress: this.address,
-      headers: {
-        ...(cookie ? { cookie } : {}),
-        ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
-      },
-      ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
-    });
-    const lines = response.headers["set-cookie"] ?? [];
-    for (const line of Array.isArray(lines) ? lines : [lines]) {
-      const [pair, ...attributes] = line.split(";").map((part) => part.trim());
-      const [name, value = ""] = pair!.split("=");
-      const cookiePath = attributes.find((a) => /^path=/i.test(a))?.slice(5) ?? "/";
-      this.jar = this.jar.filter((c) => !(c.name === name && c.path === cookiePath));
-      const gone = value === "" || /max-age=0\b/i.test(line) || /expires=thu, 01 jan 1970/i.test(line);
-      if (!gone) this.jar.push({ name: name!, value, path: cookiePath });
-    }
-    return { status: response.statusCode, text: response.body, setCookies: lines, headers: response.headers };
-  }
-  async submit(page: string, action: string, form: Record<string, string>) {
-    const got = await this.request("GET", page);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(got.text)?.[1] ?? "";
-    return this.request("POST", action, { _csrf: csrf, ...form });
-  }
-  login(face: "console" | "portal", email: string, password = PASSWORD) {
-    return this.submit(`/${face}/login`, `/${face}/login`, { email, password });
-  }
-}
-
-const stranger = () => new Browser("127.0.0.1");
-const owner = () => new Browser("127.0.0.2");
+// Each browser on its own local address: the app sees it as request.ip.
+const stranger = () => new TestBrowser(server.url, { localAddress: "127.0.0.1" });
+const owner = () => new TestBrowser(server.url, { localAddress: "127.0.0.2" });
 
 /** A browser of the owner's that logged in once and keeps its device cookie, its session dropped. */
 async function knownBrowser(face: "console" | "portal", email: string, password = PASSWORD) {
@@ -103,17 +45,17 @@ async function knownBrowser(face: "console" | "portal", email: string, password 
 async function lockOut(face: "console" | "portal", email: string) {
   const s = stranger();
   for (let i = 0; i < 3; i++) expect((await s.login(face, email, `wrong ${i}`)).status).toBe(401);
-  expect((await s.login(face, email)).status).toBe(429);
+  expect((await s.login(face, email, PASSWORD)).status).toBe(429);
 }
 
 /** Logs in from a fresh browser and logs out everywhere from it. */
 async function logOutEverywhere(face: "console" | "portal", email: string) {
   const b = owner();
-  expect((await b.login(face, email)).status).toBe(303);
+  expect((await b.login(face, email, PASSWORD)).status).toBe(303);
   const page = face === "console" ? "/console/account" : "/portal/profile";
   const done = await b.submit(page, `/${face}/logout-everywhere`, {});
   expect(done.status).toBe(303);
-  expect(done.headers.location).toMatch(/notice=logged_out_everywhere/);
+  expect(done.location).toMatch(/notice=logged_out_everywhere/);
 }
 
 async function customer(email: string, password?: string) {
@@ -136,7 +78,7 @@ async function linkJobs(email: string) {
 }
 
 /** Opens an e-mailed login link in the browser (a link-only account's login), its session kept or not. */
-async function openLink(b: Browser, email: string, keepSession = false) {
+async function openLink(b: TestBrowser, email: string, keepSession = false) {
   const issued = await issuePortalToken(ctx, email, "magic_link");
   const open = await b.submit(`/portal/login/link/open?token=${issued!.token}`, "/portal/login/link/open", {
     token: issued!.token,
@@ -148,18 +90,15 @@ async function openLink(b: Browser, email: string, keepSession = false) {
 beforeAll(async () => {
   handle = await createTestDatabase();
   const url = process.env["DATABASE_URL"];
-  const config = parseConfig({
-    LOG_LEVEL: "silent",
+  server = await startTestServer(handle.db, {
     LOGIN_FAILURES_PER_EMAIL: 3,
     LOGIN_FAILURES_PER_IP: 100,
     ...(url ? { DATABASE_URL: url } : {}),
   });
-  app = await buildServer({ config, db: handle.db, logger: pino({ level: "silent" }) });
-  await app.ready();
   ctx = systemContext(handle, parseConfig({ LOG_LEVEL: "silent" }), pino({ level: "silent" }), actors.cli());
 });
 afterAll(async () => {
-  await app?.close();
+  await server?.close();
   await handle?.close();
 });
 
@@ -167,13 +106,13 @@ describe("where a device cookie reaches", () => {
   it("is given on the portal's login and reset request paths, the console's login only, never the whole face", async () => {
     await customer("pia@example.com", PASSWORD);
     await createStaffUser({ ctx, input: { email: "pat@example.com", role: "owner", password: PASSWORD } });
-    const portal = await owner().login("portal", "pia@example.com");
+    const portal = await owner().login("portal", "pia@example.com", PASSWORD);
     const portalPaths = [portal.setCookies]
       .flat()
       .filter((line) => line.startsWith(`${DEVICE.portal}=`))
       .map((line) => /Path=([^;]+)/.exec(line)?.[1]);
     expect(portalPaths.sort()).toEqual(["/portal/login", "/portal/password-reset"]);
-    const console = await owner().login("console", "pat@example.com");
+    const console = await owner().login("console", "pat@example.com", PASSWORD);
     const consolePaths = [console.setCookies]
       .flat()
       .filter((line) => line.startsWith(`${DEVICE.console}=`))
@@ -219,8 +158,8 @@ describe("log out everywhere", () => {
       const other = await knownBrowser(face, email);
       await logOutEverywhere(face, email);
       await lockOut(face, email);
-      expect((await stolen.login(face, email)).status).toBe(429);
-      expect((await other.login(face, email)).status).toBe(429);
+      expect((await stolen.login(face, email, PASSWORD)).status).toBe(429);
+      expect((await other.login(face, email, PASSWORD)).status).toBe(429);
     });
 
   it("gives a device its standing back at its next login after it", async () => {
@@ -228,14 +167,14 @@ describe("log out everywhere", () => {
     await logOutEverywhere("portal", "uma@example.com");
     const again = await knownBrowser("portal", "uma@example.com");
     await lockOut("portal", "uma@example.com");
-    expect((await again.login("portal", "uma@example.com")).status).toBe(303);
+    expect((await again.login("portal", "uma@example.com", PASSWORD)).status).toBe(303);
   });
 
   it("voids a link-only customer's device cookie: its link requests are counted by the address again", async () => {
     await customer("lou@example.com");
     const known = owner();
     await openLink(known, "lou@example.com");
-    const ask = (b: Browser) =>
+    const ask = (b: TestBrowser) =>
       b.submit("/portal/login/link", "/portal/login/link", { email: "lou@example.com" });
     const s = stranger();
     for (let i = 0; i < 3; i++) await ask(s);

@@ -1,4 +1,3 @@
-import { request as httpRequest } from "node:http";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
@@ -13,6 +12,7 @@ import { issuePortalToken } from "../services/portal-accounts/portal-tokens.ts";
 import { setStaffPassword } from "../services/staff/staff-repairs.ts";
 import { createStaffUser } from "../services/staff/staff-users.ts";
 import { newTotpSecret, totpCodeAt } from "../services/staff/totp.ts";
+import { TestBrowser } from "./testing/test-browser.ts";
 
 // Known devices (login-device.ts) over real HTTP: a stranger who used up an e-mail's count of wrong logins
 // from one address does not lock out the browser its owner logged in with before, from another address;
@@ -29,75 +29,19 @@ let ctx: ReturnType<typeof systemContext>;
 const PASSWORD = "correct horse battery";
 const NEW_PASSWORD = "a new battery staple";
 
-/** A browser on one local address (the app sees it as request.ip), keeping cookies by name. */
-class Browser {
-  cookies = new Map<string, string>();
-  constructor(
-    readonly address: string,
-    readonly at: () => TestServer = () => server,
-  ) {}
-  request(method: string, path: string, form?: Record<string, string>) {
-    const body = form ? new URLSearchParams(form).toString() : undefined;
-    return new Promise<{ status: number; text: string; setCookies: string[]; location?: string }>(
-      (resolve, reject) => {
-        const req = httpRequest(
-          this.at().url + path,
-          {
-            method,
-            localAddress: this.address,
-            headers: {
-              cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-              ...(body ? { "content-type": "application/x-www-form-urlencoded" } : {}),
-            },
-          },
-          (response) => {
-            const setCookies = response.headers["set-cookie"] ?? [];
-            for (const line of setCookies) {
-              const [pair] = line.split(";");
-              const [name, value] = pair!.split("=");
-              if (value === "" || /Expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name!);
-              else this.cookies.set(name!, value!);
-            }
-            let text = "";
-            response.setEncoding("utf8");
-            response.on("data", (chunk: string) => {
-              text += chunk;
-            });
-            response.on("end", () =>
-              resolve({
-                status: response.statusCode ?? 0,
-                text,
-                setCookies,
-                location: response.headers.location,
-              }),
-            );
-          },
-        );
-        req.on("error", reject);
-        req.end(body);
-      },
-    );
-  }
-  async submit(page: string, action: string, form: Record<string, string>) {
-    const got = await this.request("GET", page);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(got.text)?.[1] ?? "";
-    return this.request("POST", action, { _csrf: csrf, ...form });
-  }
-  login(face: "console" | "portal", email: string, password: string) {
-    return this.submit(`/${face}/login`, `/${face}/login`, { email, password });
-  }
-}
-
-const attacker = () => new Browser("127.0.0.1");
-const victim = () => new Browser("127.0.0.2");
+// Each browser on its own local address: the app sees it as request.ip.
+const attacker = () => new TestBrowser(server.url, { localAddress: "127.0.0.1" });
+const victim = () => new TestBrowser(server.url, { localAddress: "127.0.0.2" });
 const DEVICE = { console: "tb_console_device", portal: "tb_portal_device" } as const;
+/** The path a face's device cookie is read on (and, for the console, the only one it is given on). */
+const LOGIN = { console: "/console/login", portal: "/portal/login" } as const;
 
 /** A fresh browser of the victim's that has logged in once (and so holds a device cookie). */
 async function knownBrowser(face: "console" | "portal", email: string, password = PASSWORD) {
   const b = victim();
   expect((await b.login(face, email, password)).status).toBe(303);
-  expect(b.cookies.get(DEVICE[face])).toBeTruthy();
-  b.cookies.delete(face === "console" ? "tb_console" : "tb_portal");
+  expect(b.cookie(DEVICE[face], LOGIN[face])).toBeTruthy();
+  b.forget(face === "console" ? "tb_console" : "tb_portal");
   return b;
 }
 
@@ -178,13 +122,13 @@ describe("known devices", () => {
     await lockOut("console", "cy@example.com");
     // Bob's cookie presented for cy's account.
     const other = victim();
-    other.cookies.set(DEVICE.console, bobs.cookies.get(DEVICE.console)!);
+    other.plant(DEVICE.console, bobs.cookie(DEVICE.console, LOGIN.console)!, LOGIN.console);
     expect((await other.login("console", "cy@example.com", PASSWORD)).status).toBe(429);
     // cy's cookie with its expiry moved on (the MAC no longer fits), and with its MAC altered.
-    const [id, expires, mac] = cys.cookies.get(DEVICE.console)!.split(".");
+    const [id, expires, mac] = cys.cookie(DEVICE.console, LOGIN.console)!.split(".");
     for (const forged of [`${id}.${Number(expires) + 1}.${mac}`, `${id}.${expires}.${mac!.slice(1)}A`]) {
       const f = victim();
-      f.cookies.set(DEVICE.console, forged);
+      f.plant(DEVICE.console, forged, LOGIN.console);
       expect((await f.login("console", "cy@example.com", PASSWORD)).status).toBe(429);
     }
     expect((await cys.login("console", "cy@example.com", PASSWORD)).status).toBe(303);
@@ -223,14 +167,14 @@ describe("known devices", () => {
     const b = victim();
     const login = await b.login("console", "eve@example.com", PASSWORD);
     expect(login.status).toBe(303);
-    expect(b.cookies.has(DEVICE.console)).toBe(false);
+    expect(b.has(DEVICE.console)).toBe(false);
     const code = await b.submit("/console/login/code", "/console/login/code", {
       code: await totpCodeAt(secret, new Date()),
     });
     expect(code.status).toBe(303);
-    expect(b.cookies.has(DEVICE.console)).toBe(true);
+    expect(b.has(DEVICE.console)).toBe(true);
     // With the cookie, the password step still leads to the code, not into the console.
-    b.cookies.delete("tb_console");
+    b.forget("tb_console");
     const again = await b.login("console", "eve@example.com", PASSWORD);
     expect(again.location).toBe("/console/login/code");
     expect((await b.request("GET", "/console")).location).toMatch(/^\/console\/login/);
@@ -250,7 +194,7 @@ describe("known devices", () => {
       .where("id", "=", staff.id)
       .execute();
     const wrong = await wrongCode(secret);
-    const codeStep = async (b: Browser, code: string) => {
+    const codeStep = async (b: TestBrowser, code: string) => {
       expect((await b.login("console", "fay@example.com", PASSWORD)).location).toBe("/console/login/code");
       return (await b.submit("/console/login/code", "/console/login/code", { code })).status;
     };
@@ -270,23 +214,29 @@ describe("known devices", () => {
 
   it("does not refuse a known browser for its address's count, which a stranger behind the same NAT used up", async () => {
     const nat = "127.0.0.5";
-    const known = new Browser(nat, () => natServer);
+    const known = new TestBrowser(natServer.url, { localAddress: nat });
     expect((await known.login("console", "gus@example.com", PASSWORD)).status).toBe(303);
-    expect(known.cookies.get(DEVICE.console)).toBeTruthy();
-    known.cookies.delete("tb_console");
+    expect(known.cookie(DEVICE.console, LOGIN.console)).toBeTruthy();
+    known.forget("tb_console");
     // The stranger tries other accounts from the same address until the address's count (4) is used up.
-    const stranger = new Browser(nat, () => natServer);
+    const stranger = new TestBrowser(natServer.url, { localAddress: nat });
     for (let i = 0; i < 4; i++)
       expect((await stranger.login("console", `nobody${i}@example.com`, "guess")).status).toBe(401);
     expect((await stranger.login("console", "nobody9@example.com", "guess")).status).toBe(429);
     // Gus on a browser of his the account does not know: the address's count refuses it, as before.
     expect(
-      (await new Browser(nat, () => natServer).login("console", "gus@example.com", PASSWORD)).status,
+      (
+        await new TestBrowser(natServer.url, { localAddress: nat }).login(
+          "console",
+          "gus@example.com",
+          PASSWORD,
+        )
+      ).status,
     ).toBe(429);
     // His known browser is counted by its own count only.
     expect((await known.login("console", "gus@example.com", PASSWORD)).status).toBe(303);
     // That count still holds: three wrong passwords from it, then it is refused too.
-    known.cookies.delete("tb_console");
+    known.forget("tb_console");
     for (let i = 0; i < 3; i++)
       expect((await known.login("console", "gus@example.com", `typo ${i}`)).status).toBe(401);
     expect((await known.login("console", "gus@example.com", PASSWORD)).status).toBe(429);
@@ -308,7 +258,7 @@ describe("known devices", () => {
     expect(line).toMatch(/HttpOnly/);
     expect(line).toMatch(/SameSite=Strict/);
     // The cookie is one the password login knows: a stranger's lock-out of the e-mail does not refuse it.
-    b.cookies.delete("tb_portal");
+    b.forget("tb_portal");
     await lockOut("portal", "hal@example.com");
     expect((await b.login("portal", "hal@example.com", PASSWORD)).status).toBe(303);
   });
@@ -325,8 +275,8 @@ describe("known devices", () => {
       token: issued!.token,
     });
     expect(open.status).toBe(303);
-    expect(b.cookies.get(DEVICE.portal)).toBeTruthy();
-    b.cookies.delete("tb_portal");
+    expect(b.cookie(DEVICE.portal, LOGIN.portal)).toBeTruthy();
+    b.forget("tb_portal");
     // A password set afterwards voids it, as a new password voids any: a stranger's lock-out refuses it.
     await setPortalPassword({ ctx, input: { customer_id: BigInt(lin.id), password: PASSWORD } });
     await lockOut("portal", "lin@example.com");
@@ -356,7 +306,7 @@ describe("known devices", () => {
       { token: issued!.token },
     );
     expect(open.status).toBe(303);
-    owner.cookies.delete("tb_portal");
+    owner.forget("tb_portal");
     const stranger = attacker();
     for (let i = 0; i < 5; i++) {
       const asked = await stranger.submit("/portal/login/link", "/portal/login/link", {

@@ -92,6 +92,11 @@ export class TestBrowser {
     return this.request("POST", action, { _csrf: csrf, ...form });
   }
 
+  /** Logs in through the face's login form: the form's answer, whatever it is. */
+  login(face: "console" | "portal", email: string, password: string): Promise<BrowserAnswer> {
+    return this.submit(`/${face}/login`, `/${face}/login`, { email, password });
+  }
+
   /** The value of the cookie `name` this browser would send with a request for `path`, if any. */
   cookie(name: string, path: string): string | undefined {
     return this.jar.getCookiesSync(this.baseUrl + path).find((c) => c.key === name)?.value;
