@@ -13,6 +13,7 @@ import { totpCodeAt } from "../services/staff/totp.ts";
 import type { PortalMessage } from "../services/portal-accounts/portal-mail.ts";
 import { runnerFor } from "../app/runner.ts";
 import type { JobRunner } from "../jobs/job-runner.ts";
+import { TestBrowser } from "./testing/test-browser.ts";
 
 // The console's and the portal's login over real HTTP: sessions, rotation, CSRF refusal, the rate limit,
 // TOTP, logout everywhere, magic links and resets, and that pages without a session send to login.
@@ -29,39 +30,8 @@ const delivered = async () => {
 };
 const PASSWORD = "correct horse battery";
 
-/** A browser in miniature: keeps cookies per name (paths are ignored: the test uses distinct names). */
-class Browser {
-  cookies = new Map<string, string>();
-  async request(method: string, path: string, form?: Record<string, string>) {
-    const response = await fetch(server.url + path, {
-      method,
-      redirect: "manual",
-      headers: {
-        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-        ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const [name, value] = pair!.split("=");
-      if (value === "" || /Expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name!);
-      else this.cookies.set(name!, value!);
-    }
-    return {
-      status: response.status,
-      location: response.headers.get("location"),
-      text: await response.text(),
-      headers: response.headers,
-    };
-  }
-  /** GETs a page, then posts its form with the page's CSRF token. */
-  async submit(page: string, action: string, form: Record<string, string>) {
-    const got = await this.request("GET", page);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(got.text)?.[1] ?? "";
-    return this.request("POST", action, { _csrf: csrf, ...form });
-  }
-}
+/** A fresh browser: its cookies kept as a browser keeps them (path, expiry), no redirect followed. */
+const browser = () => new TestBrowser(server.url);
 
 let customerId: bigint;
 let staffId: string;
@@ -101,15 +71,15 @@ afterAll(async () => {
 
 describe("console login", () => {
   it("sends a page without a session to the login page, and refuses a POST", async () => {
-    const b = new Browser();
+    const b = browser();
     expect(await b.request("GET", "/console")).toMatchObject({ status: 303, location: "/console/login" });
     expect(await b.request("GET", "/portal")).toMatchObject({ status: 303, location: "/portal/login" });
     expect((await b.request("POST", "/console/logout", {})).status).toBe(401);
   });
 
   it("logs in with a rotated, HttpOnly SameSite session cookie and logs out", async () => {
-    const b = new Browser();
-    b.cookies.set("tb_console", "planted-session-id-0123456789");
+    const b = browser();
+    b.plant("tb_console", "planted-session-id-0123456789", "/console");
     const login = await b.submit("/console/login", "/console/login", {
       email: "OWNER@example.com",
       password: PASSWORD,
@@ -119,7 +89,7 @@ describe("console login", () => {
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     expect(cookie).toMatch(/Path=\/console/);
-    expect(b.cookies.get("tb_console")).not.toBe("planted-session-id-0123456789");
+    expect(b.cookie("tb_console", "/console")).not.toBe("planted-session-id-0123456789");
     const home = await b.request("GET", "/console");
     expect(home.status).toBe(200);
     expect(home.text).toContain("owner@example.com");
@@ -130,7 +100,7 @@ describe("console login", () => {
   });
 
   it("refuses a form without the right CSRF token", async () => {
-    const b = new Browser();
+    const b = browser();
     await b.request("GET", "/console/login");
     const forged = await b.request("POST", "/console/login", {
       email: "owner@example.com",
@@ -138,11 +108,11 @@ describe("console login", () => {
       _csrf: "forged",
     });
     expect(forged.status).toBe(403);
-    expect(b.cookies.has("tb_console")).toBe(false);
+    expect(b.has("tb_console")).toBe(false);
   });
 
   it("answers wrong passwords next to the field, then 429 with Retry-After", async () => {
-    const b = new Browser();
+    const b = browser();
     const wrong = await b.submit("/console/login", "/console/login", {
       email: "limited@example.com",
       password: "nope",
@@ -160,7 +130,7 @@ describe("console login", () => {
   });
 
   it("asks enrolled staff for a TOTP code before any page opens", async () => {
-    const b = new Browser();
+    const b = browser();
     await b.submit("/console/login", "/console/login", { email: "owner@example.com", password: PASSWORD });
     const start = await b.submit("/console/account", "/console/account/totp/start", {});
     const secret = /id="totp-secret">([A-Z2-7]+)</.exec(start.text)![1]!;
@@ -199,7 +169,7 @@ describe("console login", () => {
       ).status,
     ).toBe(303);
 
-    const second = new Browser();
+    const second = browser();
     const login = await second.submit("/console/login", "/console/login", {
       email: "owner@example.com",
       password: PASSWORD,
@@ -234,7 +204,7 @@ describe("console login", () => {
 
 describe("portal login", () => {
   it("logs a customer in by password and shows only their name", async () => {
-    const b = new Browser();
+    const b = browser();
     const login = await b.submit("/portal/login", "/portal/login", {
       email: "ada@example.com",
       password: PASSWORD,
@@ -248,7 +218,7 @@ describe("portal login", () => {
   });
 
   it("logs in once by an e-mailed link and says the same for unknown addresses", async () => {
-    const b = new Browser();
+    const b = browser();
     mail.length = 0;
     const unknown = await b.submit("/portal/login/link", "/portal/login/link", {
       email: "nobody@example.com",
@@ -266,7 +236,7 @@ describe("portal login", () => {
       status: 303,
       location: "/portal",
     });
-    const again = new Browser();
+    const again = browser();
     // The spent link says so as it opens, with no button (until 2026-12-06 only once the button was pressed).
     const opened = await again.request("GET", link);
     expect(opened.status).toBe(401);
@@ -278,7 +248,7 @@ describe("portal login", () => {
 
   // Until 2026-12-06 the 400 error page ("email: must not contain control characters"), the address lost.
   it("shows a link request with a control character again, the address kept without it, and sends nothing", async () => {
-    const b = new Browser();
+    const b = browser();
     mail.length = 0;
     for (const path of ["/portal/login/link", "/portal/password-reset"]) {
       const answer = await b.submit(path, path, { email: "ada@example.com\u0007" });
@@ -292,10 +262,10 @@ describe("portal login", () => {
   });
 
   it("resets a password once and ends the open sessions", async () => {
-    const open = new Browser();
+    const open = browser();
     await open.submit("/portal/login", "/portal/login", { email: "ada@example.com", password: PASSWORD });
     mail.length = 0;
-    const b = new Browser();
+    const b = browser();
     await b.submit("/portal/password-reset", "/portal/password-reset", { email: "ada@example.com" });
     const token = decodeURIComponent(/token=(\S+)/.exec((await delivered())[0]!.text)![1]!);
     // The page names the account for password managers, read-only (until 2026-12-06 the field was empty).
@@ -339,7 +309,7 @@ describe("e-mailed links end with a change of e-mail or password", () => {
   /** Asks for a login link and a reset link for this address: the tokens the mails carry. */
   const askForLinks = async (email: string) => {
     mail.length = 0;
-    const b = new Browser();
+    const b = browser();
     await b.submit("/portal/login/link", "/portal/login/link", { email });
     await b.submit("/portal/password-reset", "/portal/password-reset", { email });
     expect(await delivered()).toHaveLength(2);
@@ -347,7 +317,7 @@ describe("e-mailed links end with a change of e-mail or password", () => {
   };
   /** Opens each link's page (which spends nothing) and sends its form: each one's statuses. */
   const spend = async ([magic, reset]: string[]) => {
-    const b = new Browser();
+    const b = browser();
     const opened = async (path: string) => (await b.request("GET", path)).status;
     return {
       opened: {
@@ -383,7 +353,7 @@ describe("e-mailed links end with a change of e-mail or password", () => {
       ctx,
       input: { customer_id: BigInt(created.body.data.id), password: PASSWORD },
     });
-    const open = new Browser();
+    const open = browser();
     expect(
       (await open.submit("/portal/login", "/portal/login", { email: "carl@example.com", password: PASSWORD }))
         .status,
@@ -420,7 +390,7 @@ describe("e-mailed links end with a change of e-mail or password", () => {
 
     // A reset by its link ends the login link asked for with it.
     const [magic, reset] = await askForLinks("dora@example.com");
-    const b = new Browser();
+    const b = browser();
     const done = await b.submit(`/portal/password-reset/new?token=${reset}`, "/portal/password-reset/new", {
       token: reset!,
       password: "a new long password",
@@ -432,14 +402,14 @@ describe("e-mailed links end with a change of e-mail or password", () => {
 
 describe("login limits", () => {
   /** The login page's CSRF token for this browser, to post many forms at once. */
-  const csrfOf = async (b: Browser, page: string) =>
+  const csrfOf = async (b: TestBrowser, page: string) =>
     /name="_csrf" value="([^"]+)"/.exec((await b.request("GET", page)).text)![1]!;
 
   it("counts parallel wrong passwords before checking them: no more tries than the limit", async () => {
     // 20 guesses at once used to be checked against a count that only grew after each argon2 verification
     // (~50 ms), so nearly all of them were tried; now each takes its point first.
     for (const face of ["portal", "console"] as const) {
-      const b = new Browser();
+      const b = browser();
       const csrf = await csrfOf(b, `/${face}/login`);
       const answers = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
@@ -481,7 +451,7 @@ describe("login limits", () => {
       .set({ totp_secret: secret, totp_enabled_at: new Date() })
       .where("id", "=", racer.id)
       .execute();
-    const b = new Browser();
+    const b = browser();
     const login = await b.submit("/console/login", "/console/login", {
       email: "code-racer@example.com",
       password: PASSWORD,
@@ -504,7 +474,7 @@ describe("login limits", () => {
   });
 
   it("counts an address however it is spelt, as the login looks it up", async () => {
-    const b = new Browser();
+    const b = browser();
     for (let i = 0; i < 3; i++)
       expect(
         (await b.submit("/console/login", "/console/login", { email: "bert@example.com", password: "nope" }))
@@ -533,7 +503,7 @@ describe("login limits", () => {
   });
 
   it("shows an over-long password's error on the password field, without counting a failure", async () => {
-    const b = new Browser();
+    const b = browser();
     for (const face of ["portal", "console"] as const) {
       const email = face === "portal" ? "ada@example.com" : "owner@example.com";
       for (let i = 0; i < 4; i++) {
@@ -558,7 +528,7 @@ describe("login and link forms that arrive with a control character or too much 
   const DAMAGED = "The form arrived damaged: a part of it that is not shown held a control character";
 
   it("shows the login form again, the e-mail cleaned or cut, counting nothing", async () => {
-    const b = new Browser();
+    const b = browser();
     for (const face of ["portal", "console"] as const) {
       const email = face === "portal" ? "ada@example.com" : "owner@example.com";
       for (let i = 0; i < 4; i++) {
@@ -593,7 +563,7 @@ describe("login and link forms that arrive with a control character or too much 
   });
 
   it("says the console login arrived damaged when its hidden return address held a control character", async () => {
-    const b = new Browser();
+    const b = browser();
     const answer = await b.submit("/console/login?next=/console/customers", "/console/login", {
       email: "owner@example.com",
       password: PASSWORD,
@@ -608,7 +578,7 @@ describe("login and link forms that arrive with a control character or too much 
   it("refuses a login link or reset link whose token arrived damaged, and leaves the link unspent", async () => {
     for (const kind of ["link", "reset"] as const) {
       mail.length = 0;
-      const b = new Browser();
+      const b = browser();
       const [ask, open] =
         kind === "link"
           ? ["/portal/login/link", "/portal/login/link/open"]
@@ -645,7 +615,7 @@ describe("login and link forms that arrive with a control character or too much 
   });
 
   it("shows the profile again for a new password over 10,000 characters, changing nothing", async () => {
-    const b = new Browser();
+    const b = browser();
     await b.submit("/portal/login", "/portal/login", { email: "ada@example.com", password: PASSWORD });
     const answer = await b.submit("/portal/profile", "/portal/profile/password", {
       current_password: PASSWORD,
@@ -654,7 +624,7 @@ describe("login and link forms that arrive with a control character or too much 
     expect(answer.status).toBe(400);
     expect(answer.text).toMatch(/id="new_password-error">Must be at most 200 characters./);
     expect((await b.request("GET", "/portal")).status).toBe(200);
-    const again = new Browser();
+    const again = browser();
     expect(
       (await again.submit("/portal/login", "/portal/login", { email: "ada@example.com", password: PASSWORD }))
         .status,
