@@ -143,6 +143,33 @@ describe("where a device cookie reaches", () => {
     expect(asked.text).toContain("If this address belongs to an account");
     expect(await linkJobs("rae@example.com")).toBe(4);
   });
+
+  // The reset request's copy (Path /portal/password-reset) goes with the reset link's page and form as well,
+  // which are under that path: they read no device cookie, renew none and show none, and the new password
+  // voids it as any new password does.
+  it("goes with the reset link's page and form too, which neither read it, renew it nor show it", async () => {
+    await customer("kit@example.com", PASSWORD);
+    const known = await knownBrowser("portal", "kit@example.com");
+    const value = known.cookie(DEVICE.portal, "/portal/password-reset")!;
+    expect(known.cookie(DEVICE.portal, "/portal/password-reset/new")).toBe(value);
+    const [deviceId, , mac] = value.split(".");
+    const token = (await issuePortalToken(ctx, "kit@example.com", "password_reset"))!.token;
+    const page = `/portal/password-reset/new?token=${encodeURIComponent(token)}`;
+    const answers = [
+      await known.request("GET", page),
+      await known.submit(page, "/portal/password-reset/new", { token, password: "short" }),
+      await known.submit(page, "/portal/password-reset/new", { token, password: NEW_PASSWORD }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 400, 303]);
+    for (const answer of answers) {
+      expect(answer.setCookies.filter((line) => line.startsWith(`${DEVICE.portal}=`))).toEqual([]);
+      expect(answer.text).not.toContain(deviceId);
+      expect(answer.text).not.toContain(mac);
+    }
+    expect(known.cookie(DEVICE.portal, "/portal/login")).toBe(value);
+    await lockOut("portal", "kit@example.com");
+    expect((await known.login("portal", "kit@example.com", NEW_PASSWORD)).status).toBe(429);
+  });
 });
 
 describe("log out everywhere", () => {
