@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FILTERS_REFUSED } from "./error-summary.ts";
 import { pageHtml } from "./render.ts";
 
 // Until 2026-12-06 a refused form changed nothing a screen reader meets first: the same title, the focus on
@@ -52,6 +53,26 @@ describe("a refused form", () => {
     expect(html).toContain("<li>Choose credit or refund.</li>");
     expect(html).toContain("There is a problem");
     expect(html).not.toMatch(/error-summary[\s\S]*The form arrived damaged[\s\S]*class="alert" role="alert"/);
+  });
+
+  it("says nothing was saved unless its page words the heading otherwise, as a list's filters do", () => {
+    expect(form({ password: "Must be at least 12 characters." })).toContain(
+      ">There is a problem: nothing was saved</h2>",
+    );
+    const list = (errors: Record<string, string>) =>
+      pageHtml("form", {
+        face: "portal",
+        title: "Payments",
+        csrf: "t",
+        action: "/portal/payments",
+        errors,
+        fields: [{ name: "month", label: "Month" }],
+        summaryWording: FILTERS_REFUSED,
+      });
+    expect(list({ month: "Must be a month." })).toContain(">There is a problem with these filters</h2>");
+    expect(list({ month: "Must be a month.", method: "Must be card." })).toContain(
+      ">There are 2 problems with these filters</h2>",
+    );
   });
 
   it("says nothing of the kind on a page without errors", () => {

@@ -6,6 +6,28 @@ import type { FieldErrors } from "./render.ts";
 // one place, for every form of both faces (render.ts): its title starts "Error: " and the top of the page
 // holds a summary, announced (role="alert") and focused, listing each field's error as a link to the field.
 
+/**
+ * What the summary's heading says, chosen by the page that is refused: a form that saves says nothing was
+ * saved; a list's filter form saves nothing, so it says the filters have a problem (until 2026-12-06 every
+ * refused list said "nothing was saved" too).
+ */
+export interface SummaryWording {
+  one: string;
+  many: (count: number) => string;
+}
+
+/** A form that saves: none of it was. */
+export const NOTHING_SAVED: SummaryWording = {
+  one: "There is a problem: nothing was saved",
+  many: (count) => `There are ${count} problems: nothing was saved`,
+};
+
+/** A list's filter form (list-filters.ts): nothing was to be saved, the list was not shown. */
+export const FILTERS_REFUSED: SummaryWording = {
+  one: "There is a problem with these filters",
+  many: (count) => `There are ${count} problems with these filters`,
+};
+
 /** Where the layout leaves room for the summary: it lists labels, known only once the page is drawn. */
 export const ERROR_SUMMARY_SLOT = "<!--error-summary-->";
 
@@ -18,7 +40,7 @@ export function fieldErrorsShown(errors: FieldErrors | undefined): [string, stri
 }
 
 /** The page with its summary in the slot, each error linked to its field when the page has one by that id. */
-export function withErrorSummary(html: string, errors: [string, string][]): string {
+export function withErrorSummary(html: string, errors: [string, string][], wording: SummaryWording): string {
   if (!html.includes(ERROR_SUMMARY_SLOT)) return html;
   if (errors.length === 0) return html.replace(ERROR_SUMMARY_SLOT, "");
   const items = errors.map(([field, message]) => {
@@ -30,7 +52,7 @@ export function withErrorSummary(html: string, errors: [string, string][]): stri
   });
   const summary =
     `<div class="alert error-summary" role="alert" tabindex="-1" autofocus aria-labelledby="error-summary-h">` +
-    `<h2 id="error-summary-h">${errors.length === 1 ? "There is a problem" : `There are ${errors.length} problems`}: nothing was saved</h2>` +
+    `<h2 id="error-summary-h">${errors.length === 1 ? wording.one : wording.many(errors.length)}</h2>` +
     `<ul>${items.join("")}</ul></div>`;
   // A function, not a string: a replacement string would read `$'` or `$&` in a message as patterns.
   return html.replace(ERROR_SUMMARY_SLOT, () => summary);

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { MAX_QUERY_TEXT } from "../kernel/clean-text.ts";
+import { FILTERS_REFUSED } from "./error-summary.ts";
 import { formFailureOf } from "./form-failure.ts";
 import type { PageExtra } from "./page-kit.ts";
 import type { WebDeps } from "./web-deps.ts";
@@ -83,7 +84,8 @@ export async function listFilterPage(
   } catch (error) {
     const failure = formFailureOf(error, page.filters, page.fieldOf);
     if (!failure) throw error;
-    const refused = { ...page.data, ...page.empty, errors: failure.errors };
+    // A list saves nothing: its summary says the filters have a problem, not that nothing was saved.
+    const refused = { ...page.data, ...page.empty, errors: failure.errors, summaryWording: FILTERS_REFUSED };
     return render(deps, request, reply, page.template, refused, failure.status);
   }
   return render(deps, request, reply, page.template, { ...page.data, ...rows });

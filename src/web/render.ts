@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { Eta } from "eta";
 import type { FastifyReply } from "fastify";
 import { PAGE_ICON_LINK } from "../billing/documents/page-icon.ts";
-import { fieldErrorsShown, withErrorSummary } from "./error-summary.ts";
+import { fieldErrorsShown, NOTHING_SAVED, type SummaryWording, withErrorSummary } from "./error-summary.ts";
 import { readableTimes, withTimeElements } from "./page-time.ts";
 
 // Server-rendered pages with Eta templates (src/web/templates): HTML escaping by default (`<%= %>`), one
@@ -27,6 +27,8 @@ export interface PageData {
   /** Who is logged in, for the header (absent on login pages). */
   who?: { name: string; detail: string } | undefined;
   csrf: string;
+  /** The error summary's heading when the page is refused (error-summary.ts): "nothing was saved" unless told. */
+  summaryWording?: SummaryWording | undefined;
   [key: string]: unknown;
 }
 
@@ -55,7 +57,7 @@ export function pageHtml(template: string, data: PageData): string {
     refused: fieldErrors.length > 0 || Boolean(shown.errors?.["form"]),
   });
   // Every date and time a page shows is a <time datetime> element (page-time.ts).
-  return withTimeElements(withErrorSummary(html, fieldErrors));
+  return withTimeElements(withErrorSummary(html, fieldErrors, data.summaryWording ?? NOTHING_SAVED));
 }
 
 /**

@@ -73,3 +73,18 @@ describe("every console list's page number", () => {
       expect((await support.get(`${path}?page=`)).status).toBe(200);
     });
 });
+
+describe("a console list whose page number and filter are both bad", () => {
+  it("tells both, and sums the refusal up as a problem with the filters, not a form that saved nothing", async () => {
+    const r = await support.get("/console/credit-notes?page=abc&customer_id=0");
+    expect(r.status).toBe(400);
+    expect(textOf(r.text)).toMatch(/page: must be a whole number from 1 to 1000000/i);
+    expect(r.text).toContain('id="customer_id-error"');
+    expect(r.text).toContain(">There is a problem with these filters</h2>");
+    expect(r.text).not.toContain("nothing was saved");
+    const two = await support.get("/console/invoices?page=abc&customer_id=0&period=2026-13");
+    expect(two.status).toBe(400);
+    expect(textOf(two.text)).toMatch(/page: must be a whole number from 1 to 1000000/i);
+    expect(two.text).toContain(">There are 2 problems with these filters</h2>");
+  });
+});

@@ -5,7 +5,7 @@ import { getInvoice } from "../../billing/invoices/get-invoice.ts";
 import { renderCreditNote } from "../../billing/statements/render-credit-note.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
-import { money, pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
+import { listPaging, money, pagerOf, staffPage, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { filteredListPage, filteredListRoute } from "./list-walk.ts";
 import { filterValues, shownValues } from "../list-filters.ts";
@@ -30,7 +30,7 @@ export function registerCreditNotePages(app: FastifyInstance, deps: WebDeps): vo
     const data = { title: "Credit notes", values: shownValues(values) };
     const page = { template: "console-credit-note-list", data, filters: FILTERS, empty: { notes: [] } };
     return filteredListPage(deps, request, reply, page, async () => {
-      const found = await listCreditNotesNamed({ ctx, input: { ...pageQuery(request), ...values } });
+      const found = await listCreditNotesNamed({ ctx, input: { ...listPaging(request), ...values } });
       return {
         notes: found.data.map((n) => rowOf(n, displays.get(n.currency))),
         pager: pagerOf(request, found.meta),

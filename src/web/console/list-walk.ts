@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { KeysetPage } from "../../kernel/list-cursor.ts";
 import { type FilteredList, filterRouteConfig, listFilterPage, queryText } from "../list-filters.ts";
-import { pageQuery, staffPage } from "../page-kit.ts";
+import { listPaging, pageQuery, staffPage } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { STAFF } from "./page-helpers.ts";
 
@@ -11,13 +11,16 @@ import { STAFF } from "./page-helpers.ts";
 // reached by cursor does not count the list's matches (the count costs what the whole list does), so it says
 // "Page N" without "of M"; the first page, by number, counts them.
 
-/** The verb's paging input: the cursor when the link has one, else the page number. */
+/**
+ * The verb's paging input: the cursor when the link has one, else the page number, which the verb checks with
+ * the filters (listPaging), so both are told when both are bad.
+ */
 export function walkQuery(
   request: FastifyRequest,
   perPage = 50,
-): { page: number; per_page: number; cursor?: string } {
+): { page: string | number; per_page: number; cursor?: string } {
   const cursor = queryText(request, "cursor");
-  return cursor === undefined ? pageQuery(request, perPage) : { page: 1, per_page: perPage, cursor };
+  return cursor === undefined ? listPaging(request, perPage) : { page: 1, per_page: perPage, cursor };
 }
 
 /** The pager partial's input: Previous by page number near the start, First page from deep, Next by cursor. */

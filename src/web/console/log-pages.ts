@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { listAuditLog } from "../../services/audit-log/list-audit-log.ts";
 import { listSolusioCalls } from "../../services/sync/list-solusio-calls.ts";
-import { pageQuery, pagerOf, when } from "../page-kit.ts";
+import { listPaging, pagerOf, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { filteredListPage, filteredListRoute } from "./list-walk.ts";
 import { filterValues, shownValues } from "../list-filters.ts";
@@ -34,7 +34,7 @@ export function registerLogPages(app: FastifyInstance, deps: WebDeps): void {
       // The verb checks `failed` against its list; the cast only passes the query's text on.
       const found = await listSolusioCalls({
         ctx: deps.contextOf(request),
-        input: { ...pageQuery(request), ...(values as { failed?: "true" | "false"; status?: string }) },
+        input: { ...listPaging(request), ...(values as { failed?: "true" | "false"; status?: string }) },
       });
       return {
         calls: found.data.map((c) => ({ ...c, when: when(c.at), body: shortJson(c.request_body) })),
@@ -60,7 +60,7 @@ export function registerLogPages(app: FastifyInstance, deps: WebDeps): void {
     return filteredListPage(deps, request, reply, page, async () => {
       const found = await listAuditLog({
         ctx: deps.contextOf(request),
-        input: { ...pageQuery(request), ...values },
+        input: { ...listPaging(request), ...values },
       });
       return {
         entries: found.data.map((e) => ({
