@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { type CreditNote, presentCreditNote } from "../../billing/credit-notes/credit-note-schemas.ts";
 import { renderCreditNote } from "../../billing/statements/render-credit-note.ts";
+import { periodAfter } from "../../domain/periods.ts";
 import { fetchPage, type Page, PageQuery } from "../../kernel/pagination.ts";
+import { periodString } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { notYours, portalCustomerId, wellFormed } from "./portal-customer.ts";
 
@@ -9,14 +11,22 @@ import { notYours, portalCustomerId, wellFormed } from "./portal-customer.ts";
 
 export type PortalCreditNote = CreditNote & { invoice_number: string | null };
 
+/** What a customer looks a credit note up by: the month it was issued (YYYY-MM), as its Issued column shows. */
+export const PortalCreditNoteQuery = PageQuery.extend({ month: periodString.optional() });
+
 export const listPortalCreditNotes = defineVerb(
-  PageQuery,
+  PortalCreditNoteQuery,
   async ({ ctx, input }): Promise<Page<PortalCreditNote>> => {
     const customerId = portalCustomerId(ctx);
-    const q = ctx.db
+    let q = ctx.db
       .selectFrom("credit_note")
       .innerJoin("invoice", "invoice.id", "credit_note.invoice_id")
       .where("credit_note.customer_id", "=", customerId);
+    // issue_date is a YYYY-MM-DD text (the billing time zone's day): the month's days sort between these two.
+    if (input.month)
+      q = q
+        .where("credit_note.issue_date", ">=", `${input.month}-01`)
+        .where("credit_note.issue_date", "<", `${periodAfter(input.month)}-01`);
     return fetchPage(
       q,
       input,

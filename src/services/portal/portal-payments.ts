@@ -6,6 +6,8 @@ import type { CheckoutQuote, MoneyUnit } from "../../billing/providers/payment-p
 import { onlinePaymentsConfigured, paymentProviderOf } from "../../billing/providers/provider-from-config.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { offsetOf, type Page, PageQuery, pageOf } from "../../kernel/pagination.ts";
+import { periodBounds } from "../../domain/periods.ts";
+import { periodString } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { notYours, portalCustomerId, wellFormed } from "./portal-customer.ts";
 import { ownIssuedInvoiceId } from "./portal-invoices.ts";
@@ -34,11 +36,41 @@ async function withInvoiceNumbers(ctx: ServiceContext, payments: Payment[]): Pro
   return payments.map((p) => ({ ...p, invoice_numbers: numbers }));
 }
 
+/**
+ * How a payment came, in the customer's words (the portal's Method column): `card` is a card payment online
+ * (the provider, Stripe), the others the methods staff record by hand (`manual`: "recorded by us").
+ */
+export const PORTAL_PAYMENT_METHODS = {
+  card: ["stripe"],
+  bank_transfer: ["bank_transfer"],
+  cash: ["cash"],
+  cheque: ["cheque"],
+  manual: ["manual"],
+} as const;
+type PortalPaymentMethod = keyof typeof PORTAL_PAYMENT_METHODS;
+const METHOD_NAMES = Object.keys(PORTAL_PAYMENT_METHODS) as [PortalPaymentMethod, ...PortalPaymentMethod[]];
+
+/** What a customer looks a payment up by: the month it was received (in BILLING_TIME_ZONE) and its method. */
+export const PortalPaymentQuery = PageQuery.extend({
+  month: periodString.optional(),
+  method: z
+    .enum(METHOD_NAMES, {
+      message: `must be ${METHOD_NAMES.slice(0, -1).join(", ")} or ${METHOD_NAMES.at(-1)}`,
+    })
+    .optional(),
+});
+
 export const listPortalPayments = defineVerb(
-  PageQuery,
+  PortalPaymentQuery,
   async ({ ctx, input }): Promise<Page<PortalPayment>> => {
     const customerId = portalCustomerId(ctx);
-    const q = ctx.db.selectFrom("payment").where("customer_id", "=", customerId);
+    let q = ctx.db.selectFrom("payment").where("customer_id", "=", customerId);
+    if (input.method) q = q.where("method", "in", [...PORTAL_PAYMENT_METHODS[input.method]]);
+    if (input.month) {
+      // The month of the list's dates: a payment's day is the billing time zone's (paidOn, page-time.ts).
+      const { start, end } = periodBounds(input.month, ctx.config.BILLING_TIME_ZONE);
+      q = q.where("paid_at", ">=", start).where("paid_at", "<", end);
+    }
     const [ids, count] = await Promise.all([
       q
         .select("id")

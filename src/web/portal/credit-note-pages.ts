@@ -1,22 +1,34 @@
 import type { FastifyInstance } from "fastify";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import { listPortalCreditNotes, portalCreditNotePdf } from "../../services/portal/portal-credit-notes.ts";
-import { customerPage, money, pageQuery, pagerOf } from "../page-kit.ts";
+import { listPaging, money, pagerOf } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { listFilterPage } from "../list-filters.ts";
 import { sendPdf } from "./invoice-pages.ts";
 import { CUSTOMER } from "./portal-notices.ts";
+import { type PortalList, portalListPage, portalListRoute } from "./portal-lists.ts";
 
 // The customer's credit notes (corrections of issued invoices, billing-rules §7) and their PDFs.
 
+/**
+ * The list, filtered by the month a note was issued. Not by how it was settled (credit or a refund): the
+ * list does not show it, and a filter by what the customer cannot see would look like a wrong answer.
+ */
+const CREDIT_NOTE_LIST: PortalList = {
+  path: "/portal/credit-notes",
+  title: "Credit notes",
+  template: "portal-credit-notes",
+  rows: "notes",
+  filters: [{ name: "month", label: "Month issued (YYYY-MM)" }],
+  none: "No credit notes. A credit note corrects an invoice when we owe you part of it back.",
+  noneMatching: "No credit notes match these filters.",
+};
+
 export function registerPortalCreditNotePages(app: FastifyInstance, deps: WebDeps): void {
-  app.get("/portal/credit-notes", CUSTOMER, async (request, reply) => {
+  app.get("/portal/credit-notes", portalListRoute(CREDIT_NOTE_LIST), async (request, reply) => {
     const ctx = deps.contextOf(request);
-    const list = { title: "Credit notes", listPath: "/portal/credit-notes" };
-    const shown = { template: "portal-credit-notes", data: list, filters: [], empty: { notes: [] } };
-    return listFilterPage(customerPage, deps, request, reply, shown, async () => {
+    return portalListPage(deps, request, reply, CREDIT_NOTE_LIST, async (filters) => {
       const [page, displays] = await Promise.all([
-        listPortalCreditNotes({ ctx, input: pageQuery(request) }),
+        listPortalCreditNotes({ ctx, input: { ...listPaging(request), ...filters } }),
         currencyDisplays({ ctx, input: {} }),
       ]);
       return {

@@ -8,17 +8,36 @@ import {
   listPortalInvoices,
   portalInvoicePdf,
 } from "../../services/portal/portal-invoices.ts";
-import { customerPage, money, pageQuery, pagerOf } from "../page-kit.ts";
+import { customerPage, listPaging, money, pagerOf } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { filterRouteConfig, filterValues, listFilterPage, shownValues } from "../list-filters.ts";
 import { allowFormRedirects, checkoutOrigin } from "../form-redirects.ts";
 import { CUSTOMER, portalNoticeOf, STATUS_TEXT, statusBadge } from "./portal-notices.ts";
+import { type PortalList, portalListPage, portalListRoute } from "./portal-lists.ts";
 
 // The customer's invoices: the list (newest period first), one invoice with its lines and totals, its PDF,
 // and "Pay now" while it has something due and online payments are on.
 
-/** The list's filter form: the invoice's state in the customer's words (open, paid, void) and its month. */
-const FILTERS = ["status", "period"] as const;
+/** The list, filtered by the invoice's state in the customer's words (open, paid, void) and its month. */
+const INVOICE_LIST: PortalList = {
+  path: "/portal/invoices",
+  title: "Invoices",
+  template: "portal-invoices",
+  rows: "invoices",
+  filters: [
+    {
+      name: "status",
+      label: "Status",
+      choices: [
+        ["open", "Open (to pay)"],
+        ["paid", "Paid"],
+        ["void", "Void"],
+      ],
+    },
+    { name: "period", label: "Month (YYYY-MM)" },
+  ],
+  none: "No invoices yet. Your first one is issued after your first month of use.",
+  noneMatching: "No invoices match these filters.",
+};
 
 const LINE_KIND: Record<string, string> = {
   server: "Server",
@@ -100,19 +119,12 @@ async function cardView(invoice: Invoice, config: Config) {
 }
 
 export function registerPortalInvoicePages(app: FastifyInstance, deps: WebDeps): void {
-  app.get(
-    "/portal/invoices",
-    { config: { ...CUSTOMER.config, ...filterRouteConfig(FILTERS) } },
-    async (request, reply) => {
-      const values = filterValues(request, FILTERS);
-      const list = { title: "Invoices", listPath: "/portal/invoices", values: shownValues(values) };
-      const page = { template: "portal-invoices", data: list, filters: FILTERS, empty: { invoices: [] } };
-      return listFilterPage(customerPage, deps, request, reply, page, async () => {
-        const input = { ...pageQuery(request), ...values };
-        const found = await listPortalInvoices({ ctx: deps.contextOf(request), input });
-        return { invoices: found.data.map((i) => invoiceView(i)), pager: pagerOf(request, found.meta) };
-      });
-    },
+  app.get("/portal/invoices", portalListRoute(INVOICE_LIST), async (request, reply) =>
+    portalListPage(deps, request, reply, INVOICE_LIST, async (filters) => {
+      const input = { ...listPaging(request), ...filters };
+      const found = await listPortalInvoices({ ctx: deps.contextOf(request), input });
+      return { invoices: found.data.map((i) => invoiceView(i)), pager: pagerOf(request, found.meta) };
+    }),
   );
 
   app.get<{ Params: { id: string } }>("/portal/invoices/:id", CUSTOMER, async (request, reply) => {

@@ -4,25 +4,50 @@ import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import {
   getPortalPayment,
   listPortalPayments,
+  PORTAL_PAYMENT_METHODS,
   type PortalPayment,
   portalCheckoutInvoice,
   startPortalCheckout,
 } from "../../services/portal/portal-payments.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
-import { customerPage, money, pageQuery, pagerOf, paidOn, when } from "../page-kit.ts";
+import { customerPage, listPaging, money, pagerOf, paidOn, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { listFilterPage } from "../list-filters.ts";
 import { CUSTOMER } from "./portal-notices.ts";
+import { type PortalList, portalListPage, portalListRoute } from "./portal-lists.ts";
 
 // Paying an invoice online (the payment provider's hosted page, docs/payments-stripe.md) and the payment
 // history. "Pay now" POSTs, makes a checkout for the amount due and sends the browser to the provider; the
 // provider sends it back to /portal/checkout/return, which finds the invoice of that checkout. The invoice
 // shows as paid once the provider's signed webhook has been processed, never because the browser came back.
 
+/** A payment's method as the customer reads it; any other (a provider's) by its own name. */
 const METHOD: Record<string, string> = {
   stripe: "Card (online)",
   bank_transfer: "Bank transfer",
+  cash: "Cash",
+  cheque: "Cheque",
   manual: "Recorded by us",
+};
+
+/**
+ * The list, filtered by the month a payment was received (its Date) and its method in the Method column's
+ * words (PORTAL_PAYMENT_METHODS: `card` is the provider's).
+ */
+const PAYMENT_LIST: PortalList = {
+  path: "/portal/payments",
+  title: "Payments",
+  template: "portal-payments",
+  rows: "payments",
+  filters: [
+    { name: "month", label: "Month received (YYYY-MM)" },
+    {
+      name: "method",
+      label: "Method",
+      choices: Object.entries(PORTAL_PAYMENT_METHODS).map(([value, [stored]]) => [value, METHOD[stored]!]),
+    },
+  ],
+  none: "No payments yet.",
+  noneMatching: "No payments match these filters.",
 };
 
 function paymentView(p: PortalPayment, displays: Map<string, CurrencyDisplay>, timeZone: string) {
@@ -82,13 +107,11 @@ export function registerPortalPaymentPages(app: FastifyInstance, deps: WebDeps):
     return reply.redirect(`/portal/invoices/${invoice_id}?notice=payment_returned`, 303);
   });
 
-  app.get("/portal/payments", CUSTOMER, async (request, reply) => {
+  app.get("/portal/payments", portalListRoute(PAYMENT_LIST), async (request, reply) => {
     const ctx = deps.contextOf(request);
-    const list = { title: "Payments", listPath: "/portal/payments" };
-    const shown = { template: "portal-payments", data: list, filters: [], empty: { payments: [] } };
-    return listFilterPage(customerPage, deps, request, reply, shown, async () => {
+    return portalListPage(deps, request, reply, PAYMENT_LIST, async (filters) => {
       const [page, displays] = await Promise.all([
-        listPortalPayments({ ctx, input: pageQuery(request) }),
+        listPortalPayments({ ctx, input: { ...listPaging(request), ...filters } }),
         currencyDisplays({ ctx, input: {} }),
       ]);
       return {

@@ -69,6 +69,12 @@ function bIdFor(url: string, param: string): string {
   return id;
 }
 
+/**
+ * The portal lists' filters with values B's rows match (the fixture's invoices are of 2026-09 and 2026-10, its
+ * note and bank transfer made today, in the billing time zone: UTC).
+ */
+const MATCHING_B = `status=open&period=2026-09&month=${new Date().toISOString().slice(0, 7)}&method=bank_transfer`;
+
 /** Routes that end the session go last: they would log A out of the routes after them. */
 const ENDS_SESSION = (r: RouteEntry) => /logout/.test(r.url);
 
@@ -90,8 +96,9 @@ describe("portal isolation", () => {
       const params = [...route.url.matchAll(/:(\w+)/g)].map((m) => m[1]!);
       let path = route.url;
       for (const p of params) path = path.replace(`:${p}`, bIdFor(route.url, p));
-      // B's ids in the query and the form as well: a page must not take a record or customer from them.
-      const query = `?session_id=${B_CHECKOUT}&customer_id=${b.id}&id=${b.unpaidInvoiceId}`;
+      // B's ids in the query and the form as well: a page must not take a record or customer from them. And
+      // the lists' filters, each matching B's rows: a filter narrows A's own rows, never reaches B's.
+      const query = `?session_id=${B_CHECKOUT}&customer_id=${b.id}&id=${b.unpaidInvoiceId}&${MATCHING_B}`;
       const form = {
         customer_id: String(b.id),
         id: b.unpaidInvoiceId,
@@ -132,5 +139,13 @@ describe("portal isolation", () => {
       "application/pdf",
     );
     expect((await client.request("GET", `/portal/payments/${a.paymentId}`)).status).toBe(200);
+    // The filters that found nothing of B's find A's own rows.
+    const lists = ["/portal/invoices", "/portal/credit-notes", "/portal/payments"];
+    const [invoices, notes, payments] = await Promise.all(
+      lists.map((list) => client.request("GET", `${list}?${MATCHING_B}`)),
+    );
+    expect(invoices!.body.toString("utf8")).toContain(a.invoiceNumber);
+    expect(notes!.body.toString("utf8")).toContain(a.creditNoteNumber);
+    expect(payments!.body.toString("utf8")).toContain(`BT-${a.id}`);
   });
 });

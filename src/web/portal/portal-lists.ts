@@ -1,0 +1,59 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { filterRouteConfig, filterValues, listFilterPage, shownValues } from "../list-filters.ts";
+import { customerPage } from "../page-kit.ts";
+import type { WebDeps } from "../web-deps.ts";
+import { CUSTOMER } from "./portal-notices.ts";
+
+// The portal's lists (invoices, credit notes, payments) with their filter form, one way for the three: the
+// filters read from the query (list-filters.ts), the form drawn from their description by the
+// portal-list-filters partial, a refused value told beside its field with a 400, and what the list says when
+// it has no rows. The verb of each list checks its filters, in the customer's words, with the page number.
+
+/** A field of a list's filter form: a choice among `choices` ([value, words]), or typed text (a month). */
+export interface PortalFilter {
+  name: string;
+  label: string;
+  choices?: readonly (readonly [string, string])[];
+}
+
+/** A portal list: its address, template, the name its rows go by in the template and its filter form. */
+export interface PortalList {
+  path: string;
+  title: string;
+  template: string;
+  rows: string;
+  filters: readonly PortalFilter[];
+  /** What the list says with no rows at all, and with none matching the filters. */
+  none: string;
+  noneMatching: string;
+}
+
+/** Route options of a portal list: a customer's page whose filter values may be long (filterRouteConfig). */
+export function portalListRoute(list: PortalList) {
+  return { config: { ...CUSTOMER.config, ...filterRouteConfig(list.filters.map((f) => f.name)) } };
+}
+
+/**
+ * A portal list page: `read` gets the filters given (trimmed, absent and empty ones left out) for its verb,
+ * with listPaging's page number, and returns the rows under `list.rows` with the pager (whose links keep the
+ * filters: pagerOf keeps the query).
+ */
+export function portalListPage(
+  deps: WebDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  list: PortalList,
+  read: (filters: Record<string, string>) => Promise<Record<string, unknown>>,
+): Promise<FastifyReply> {
+  const names = list.filters.map((f) => f.name);
+  const values = filterValues(request, names);
+  const data = {
+    title: list.title,
+    listPath: list.path,
+    values: shownValues(values),
+    filterForm: list.filters,
+    none: Object.keys(values).length > 0 ? list.noneMatching : list.none,
+  };
+  const page = { template: list.template, data, filters: names, empty: { [list.rows]: [] } };
+  return listFilterPage(customerPage, deps, request, reply, page, () => read(values));
+}
