@@ -81,12 +81,25 @@ export const optionalUrl = z
   .optional()
   .or(z.literal("").transform(() => undefined));
 
+// The sslmode values node-postgres acts on (pg-connection-string). It reads any other as "use TLS", so a typo
+// failed only at the first connection, as "the server does not speak TLS", pointing at the server instead.
+const PG_SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full", "no-verify"];
+
 /** A PostgreSQL URL, or unset (an empty value counts as unset). */
 export const optionalPostgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+  .refine((url) => sslModesOf(url).every((mode) => PG_SSL_MODES.includes(mode)), {
+    // The URL itself is not repeated: it may hold the password.
+    error: `sslmode must be ${PG_SSL_MODES.slice(0, -1).join(", ")} or ${PG_SSL_MODES.at(-1)}`,
+  })
   .optional()
   .or(z.literal("").transform(() => undefined));
+
+function sslModesOf(url: string): string[] {
+  const query = url.indexOf("?");
+  return query === -1 ? [] : new URLSearchParams(url.slice(query + 1)).getAll("sslmode");
+}
 
 /** "a | b" → ["a", "b"]: one setting holds several lines (an address), blank parts dropped. */
 export const pipeLines = z
