@@ -104,7 +104,11 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   const address = app.server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
-  log.info({ url, persisted: Boolean(persisted) }, "SolusIO emulator listening");
+  // stateLoaded: whether this start read its state from the file (false for a new one, written from now on).
+  log.info(
+    { url, stateFile: opts.stateFile ?? null, stateLoaded: Boolean(persisted) },
+    "SolusIO emulator listening",
+  );
 
   let closed = false;
   return {

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseEmulatorConfig } from "../main.ts";
 import { startEmulator } from "../start.ts";
@@ -261,5 +262,23 @@ describe("npm run emulator", () => {
     const exit = new Promise<number | null>((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");
     expect(await exit).toBe(0);
+  });
+});
+
+describe("the start's log line", () => {
+  // It said `persisted: false` for a --state file that did not exist yet, though every change was then
+  // written to it: an operator read that the state was not being kept.
+  it("names the state file and whether the state was read from it", async () => {
+    const stateFile = join(dir, "logged-state.json");
+    const startLines = async () => {
+      const lines: Record<string, unknown>[] = [];
+      const logger = pino({}, { write: (line: string) => lines.push(JSON.parse(line)) });
+      const em = await startEmulator({ port: 0, logger, stateFile, seed: BASIC_SEED });
+      await em.close();
+      return lines.find((l) => l["msg"] === "SolusIO emulator listening");
+    };
+    expect(await startLines()).toMatchObject({ stateFile, stateLoaded: false });
+    expect(await startLines()).toMatchObject({ stateFile, stateLoaded: true });
+    expect(await startLines()).not.toHaveProperty("persisted");
   });
 });
