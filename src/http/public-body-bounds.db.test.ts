@@ -114,7 +114,7 @@ describe("a page's body type", () => {
       redirect: "manual",
       headers: {
         "content-type": "application/json",
-        cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+        cookie: browser.cookies.headerFor("/portal/login"),
       },
       body: JSON.stringify({ _csrf, email: "ada@example.com", password: PASSWORD }),
     });
@@ -126,7 +126,7 @@ describe("a page's body type", () => {
   it("refuses a logged-in staff user's JSON and plain-text posts with 415, and the session stays", async () => {
     const browser = await new PageClient(server.url).logInTo("console", "owner@example.com", PASSWORD);
     const { _csrf } = hiddenOf((await browser.get("/console")).text);
-    const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    const cookie = browser.cookies.headerFor("/console/logout");
     for (const [type, body] of [
       ["application/json", JSON.stringify({ _csrf })],
       ["text/plain", `_csrf=${_csrf}`],

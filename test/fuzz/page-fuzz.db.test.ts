@@ -316,7 +316,10 @@ function check(answer: RawAnswer, path: string, what: string, own?: string): voi
   const textual = type === "" || type.startsWith("text/") || type.includes("json");
   const { "set-cookie": _cookies, ...headers } = answer.headers;
   const sessions = Object.values(clients).flatMap((c) =>
-    [...c.cookies].filter(([name]) => name === "tb_console" || name === "tb_portal").map(([, v]) => v),
+    c.cookies
+      .all()
+      .filter(({ name }) => name === "tb_console" || name === "tb_portal")
+      .map(({ value }) => value),
   );
   const keys = [
     TEST_ADMIN_KEY,
@@ -352,7 +355,7 @@ async function send(
   own?: string,
 ): Promise<RawAnswer | undefined> {
   const client = clients[actorOf(route)];
-  const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  const cookie = client.cookies.headerFor(path);
   sent.set(keyOf(route), (sent.get(keyOf(route)) ?? 0) + 1);
   try {
     const answer = await rawRequest(h.server.url, {

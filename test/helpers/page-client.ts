@@ -1,6 +1,10 @@
-// A browser in miniature for the console's and the portal's HTTP tests: one cookie jar (paths ignored: the
-// faces' cookies have distinct names), forms posted with the CSRF token of the page they are on, redirects
-// never followed (tests assert them).
+import { BrowserCookies } from "../../src/web/testing/browser-cookies.ts";
+
+// A browser in miniature for the console's and the portal's HTTP tests: forms posted with the CSRF token of
+// the page they are on, redirects never followed (tests assert them), and cookies kept by RFC 6265's rules
+// with the test browser's jar (src/web/testing/browser-cookies.ts): each sent only to its Path, gone when it
+// expires or is deleted, a Secure one not over http. Every request is from the app's own pages (same site).
+// Until 2026-12-06 it kept cookies by name and sent each everywhere, so a cookie on the wrong path passed.
 
 export interface PageAnswer {
   status: number;
@@ -13,26 +17,25 @@ export interface PageAnswer {
 }
 
 export class PageClient {
-  readonly cookies = new Map<string, string>();
-  constructor(readonly baseUrl: string) {}
+  /** The cookies this client holds: a test reads, plants or forgets one here, by name and path. */
+  readonly cookies: BrowserCookies;
+
+  constructor(readonly baseUrl: string) {
+    this.cookies = new BrowserCookies(baseUrl);
+  }
 
   async request(method: string, path: string, form?: Record<string, string>): Promise<PageAnswer> {
+    const cookie = this.cookies.headerFor(path);
     const response = await fetch(this.baseUrl + path, {
       method,
       redirect: "manual",
       headers: {
-        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+        ...(cookie ? { cookie } : {}),
         ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
       },
       body: form ? new URLSearchParams(form).toString() : undefined,
     });
-    for (const line of response.headers.getSetCookie()) {
-      const pair = line.split(";")[0]!;
-      const at = pair.indexOf("=");
-      const [name, value] = [pair.slice(0, at), pair.slice(at + 1)];
-      if (value === "" || /Expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
+    this.cookies.store(path, response.headers.getSetCookie());
     const type = response.headers.get("content-type") ?? "";
     const body = Buffer.from(await response.arrayBuffer());
     const textual = type === "" || type.startsWith("text/") || type.includes("json");

@@ -1,11 +1,10 @@
 import { request as httpRequest } from "node:http";
-import { CookieJar } from "tough-cookie";
+import { BrowserCookies, type SiteForCookies } from "./browser-cookies.ts";
 
 // A browser in miniature for the console's and the portal's HTTP tests, over real HTTP. Its cookies are kept
-// by RFC 6265's rules (tough-cookie), not by name: each goes only to its Path, an expired one (Max-Age=0, an
-// Expires in the past) is gone, a Secure one is neither kept nor sent over plain http (loopback included: the
-// test server stands for a deployment at an http address, not for a developer's localhost), SameSite holds
-// for a request from another site. A by-name jar sent every cookie everywhere, so a cookie set on the wrong
+// by RFC 6265's rules (browser-cookies.ts, shared with test/helpers/page-client.ts), not by name: each goes
+// only to its Path, an expired one is gone, a Secure one is neither kept nor sent over plain http, SameSite
+// holds for a request from another site. A by-name jar sent every cookie everywhere, so a cookie set on the wrong
 // path passed every test (the portal's device cookie missed its reset request until 2026-12-06). Redirects are
 // never followed: the tests assert them.
 
@@ -29,12 +28,14 @@ export interface RequestOrigin {
 }
 
 export class TestBrowser {
-  private readonly jar = new CookieJar(null, { allowSecureOnLocal: false });
+  private readonly cookies: BrowserCookies;
 
   constructor(
     readonly baseUrl: string,
     readonly options: TestBrowserOptions = {},
-  ) {}
+  ) {
+    this.cookies = new BrowserCookies(baseUrl);
+  }
 
   request(
     method: string,
@@ -44,7 +45,7 @@ export class TestBrowser {
   ): Promise<BrowserAnswer> {
     const url = this.baseUrl + path;
     const body = form ? new URLSearchParams(form).toString() : undefined;
-    const cookie = this.jar.getCookieStringSync(url, { sameSiteContext: this.sameSiteOf(method, origin) });
+    const cookie = this.cookies.headerFor(path, this.sameSiteOf(method, origin));
     return new Promise((resolve, reject) => {
       const req = httpRequest(
         url,
@@ -58,8 +59,7 @@ export class TestBrowser {
         },
         (response) => {
           const setCookies = response.headers["set-cookie"] ?? [];
-          // As a browser does: a line it will not keep (Secure over http, a bad attribute) is dropped quietly.
-          for (const line of setCookies) this.jar.setCookieSync(line, url, { ignoreError: true });
+          this.cookies.store(path, setCookies);
           const headers = new Headers();
           for (let i = 0; i < response.rawHeaders.length; i += 2)
             headers.append(response.rawHeaders[i]!, response.rawHeaders[i + 1]!);
@@ -99,34 +99,29 @@ export class TestBrowser {
 
   /** The value of the cookie `name` this browser would send with a request for `path`, if any. */
   cookie(name: string, path: string): string | undefined {
-    return this.jar.getCookiesSync(this.baseUrl + path).find((c) => c.key === name)?.value;
+    return this.cookies.value(name, path);
   }
 
   /** Whether this browser holds a cookie `name` for any path. */
   has(name: string): boolean {
-    return this.jar.getCookiesSync(this.baseUrl, { allPaths: true }).some((c) => c.key === name);
+    return this.cookies.has(name);
   }
 
   /** Forgets every cookie `name` (on every path), as a person who clears it, or a browser that closes. */
   forget(name: string): void {
-    // The in-memory store deletes at once; the promise only reports it.
-    for (const c of this.jar.getCookiesSync(this.baseUrl, { allPaths: true }))
-      if (c.key === name) void this.jar.store.removeCookie(c.domain, c.path, c.key);
+    this.cookies.forget(name);
   }
 
-  /**
-   * Keeps a cookie as if the server had set it on `path` (a forged or copied value, an old session id), so
-   * that it travels exactly where the server's own would.
-   */
+  /** Keeps a cookie as if the server had set it on `path` (a forged or copied value, an old session id). */
   plant(name: string, value: string, path: string): void {
-    this.jar.setCookieSync(`${name}=${value}; Path=${path}`, this.baseUrl + path);
+    this.cookies.plant(name, value, path);
   }
 
   /**
    * The request's "site for cookies": every request is same-site but one from a link on another site, which
    * carries Lax cookies only on a top-level GET and Strict ones never (RFC 6265bis 5.2).
    */
-  private sameSiteOf(method: string, origin: RequestOrigin): "strict" | "lax" | "none" {
+  private sameSiteOf(method: string, origin: RequestOrigin): SiteForCookies {
     if (origin.from !== "another site") return "strict";
     return method === "GET" || method === "HEAD" ? "lax" : "none";
   }
