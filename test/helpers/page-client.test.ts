@@ -1,33 +1,24 @@
-import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setCookiesQuery, startCookieEchoServer } from "../../src/web/testing/cookie-echo-server.ts";
 import { PageClient } from "./page-client.ts";
 
 // The page client keeps cookies as the test browser does (src/web/testing/browser-cookies.ts), against a
 // server that sets the Set-Cookie lines a request names (`?set=`) and answers with the Cookie header it got.
 
-let server: Server;
+let echo: Awaited<ReturnType<typeof startCookieEchoServer>>;
 let base: string;
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const url = new URL(request.url ?? "/", "http://test");
-    response.setHeader("set-cookie", url.searchParams.getAll("set"));
-    response.setHeader("content-type", "application/json");
-    response.end(JSON.stringify({ cookie: request.headers.cookie ?? "" }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  echo = await startCookieEchoServer();
+  base = echo.base;
 });
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => echo.close());
 
 /** The Cookie header the server was sent with a GET of `path`. */
 async function sent(client: PageClient, path: string): Promise<string> {
   return (JSON.parse((await client.get(path)).text) as { cookie: string }).cookie;
 }
-const set = (...lines: string[]) => `?${lines.map((l) => `set=${encodeURIComponent(l)}`).join("&")}`;
+const set = setCookiesQuery;
 
 describe("the page client's cookies", () => {
   it("sends a cookie only to its Path, and keeps one per name and path", async () => {

@@ -1,36 +1,25 @@
-import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setCookiesQuery, startCookieEchoServer } from "./cookie-echo-server.ts";
 import { TestBrowser } from "./test-browser.ts";
 
 // The test browser keeps cookies as a browser does, against a server that sets the Set-Cookie lines a request
 // names (`?set=`) and answers with the Cookie header it was sent and the address it came from.
 
-let server: Server;
+let echo: Awaited<ReturnType<typeof startCookieEchoServer>>;
 let base: string;
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const url = new URL(request.url ?? "/", "http://test");
-    response.setHeader("set-cookie", url.searchParams.getAll("set"));
-    response.setHeader("content-type", "application/json");
-    response.end(
-      JSON.stringify({ cookie: request.headers.cookie ?? "", from: request.socket.remoteAddress }),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  echo = await startCookieEchoServer();
+  base = echo.base;
 });
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => echo.close());
 
 /** What the server was sent with a request for `path`. */
 async function sent(b: TestBrowser, method: string, path: string, from?: "another site") {
   const answer = await b.request(method, path, method === "GET" ? undefined : {}, from ? { from } : {});
   return JSON.parse(answer.text) as { cookie: string; from: string };
 }
-const set = (...lines: string[]) => `?${lines.map((l) => `set=${encodeURIComponent(l)}`).join("&")}`;
+const set = setCookiesQuery;
 
 describe("the test browser's cookies", () => {
   it("sends a cookie only to its Path and the paths under it", async () => {
