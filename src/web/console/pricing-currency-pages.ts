@@ -26,8 +26,6 @@ export const currencyPages: ResourcePages<Currency> = {
     { text: "Minor-unit digits", num: true },
     { text: "Written as" },
   ],
-  // The update verb names its zod issues inside its input's `patch`; the form's fields are the patch's.
-  fieldOf: (path) => path.replace(/^patch\./, "").split(".")[0] ?? path,
   keyOf: (c) => c.code,
   nameOf: (c) => c.code,
   keyInput: (code) => ({ code }),

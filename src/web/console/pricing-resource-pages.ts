@@ -4,7 +4,7 @@ import type { Page } from "../../kernel/pagination.ts";
 import { confirmStaffAction, pageQuery, pagerOf, staffPage } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import { formFields, type WebDeps } from "../web-deps.ts";
-import { asServiceError } from "../../kernel/errors.ts";
+import { asServiceError, ServiceError } from "../../kernel/errors.ts";
 import type { FormField } from "./pricing-form-kit.ts";
 import { type FormFailure, formFailureOf } from "../form-failure.ts";
 import { STAFF, noticeFrom, staffFormOf } from "./page-helpers.ts";
@@ -200,10 +200,11 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
         ...spec.keyInput(request.params.key),
         patch: spec.inputOf(form, "update"),
       });
-    } catch (error) {
+    } catch (thrown) {
+      const error = asFormIssues(thrown);
       const failure =
         uniqueConflictOf(error, form) ?? formFailureOf(error, await shownFields(request), spec.fieldOf);
-      if (!failure) throw error;
+      if (!failure) throw thrown;
       return formPage(request, reply, "update", form, request.params.key, failure);
     }
     return reply.redirect(`${base}?notice=updated`, 303);
@@ -240,4 +241,16 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
       return reply.redirect(`${base}?notice=deleted`, 303);
     },
   );
+}
+
+/**
+ * The update verbs take the form's fields inside `patch`, so their issues name `patch.tokens_per_month`: the
+ * same issues named as the form names its fields, so they are said beside them (and a list field keeps its
+ * line number) as on the create form. Until 2026-12-07 they were said above the form, "Patch.…: …".
+ */
+export function asFormIssues(error: unknown): unknown {
+  const e = asServiceError(error);
+  if (!e || !e.issues.some((i) => i.field.startsWith("patch."))) return error;
+  const issues = e.issues.map((i) => ({ ...i, field: i.field.replace(/^patch\./, "") }));
+  return new ServiceError(e.code, e.message, issues);
 }
