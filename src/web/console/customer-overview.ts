@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Customer } from "../../services/customers/customer-schemas.ts";
 import { allowFormRedirects, controlPanelOrigin } from "../form-redirects.ts";
 import { staffPage, when } from "../page-kit.ts";
+import { getClientGroup } from "../../services/client-groups/client-groups.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { customerMoney } from "./customer-money.ts";
@@ -72,6 +73,10 @@ export async function customerOverview(
       money,
       syncedAt: when(customer.sync.synced_at),
       createdAt: when(customer.created_at),
+      clientGroup:
+        customer.client_group_id === null
+          ? undefined
+          : await getClientGroup({ ctx, input: { id: customer.client_group_id } }),
       statusBadge: STATUS_BADGE,
       syncBadge: SYNC_BADGE,
       solusio: ctx.solusio !== undefined,

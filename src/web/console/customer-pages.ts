@@ -18,6 +18,7 @@ import { CUSTOMER_NOTICES, customerOverview, STATUS_BADGE, SYNC_BADGE } from "./
 import {
   CUSTOMER_FIELDS,
   type CustomerFormValues,
+  clientGroupChoices,
   currencyCodes,
   customerInput,
   postedValues,
@@ -87,6 +88,7 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
         values,
         errors,
         currencies: await currencyCodes(deps.contextOf(request)),
+        clientGroups: await clientGroupChoices(deps.contextOf(request), values.client_group_id),
         // A new customer's form is sent once (src/web/form-once.ts): a second sending lands on the customer.
         formKey: form.once ? newFormKey() : undefined,
       },
@@ -107,6 +109,7 @@ export function registerCustomerPages(app: FastifyInstance, deps: WebDeps): void
     region: "",
     currency: "",
     tax_exempt: "",
+    client_group_id: "",
   };
 
   app.get("/console/customers/new", staffFormOf(deps, ADMIN_ROLES), async (request, reply) =>
