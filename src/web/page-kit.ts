@@ -40,6 +40,7 @@ export const PORTAL_NAV: readonly NavItem[] = [
   { href: "/portal/invoices", text: "Invoices" },
   { href: "/portal/credit-notes", text: "Credit notes" },
   { href: "/portal/payments", text: "Payments" },
+  { href: "/portal/statement", text: "Statement" },
   { href: "/portal/profile", text: "Profile" },
 ];
 

@@ -49,23 +49,12 @@ export function statementLayout(
     rows: doc.entries.map((e) => [
       e.date,
       STATEMENT_KIND_LABELS[e.kind],
-      referenceCell(e),
+      statementReference(e),
       money(e.amount),
       money(e.balance),
     ]),
     empty: "Nothing yet.",
-    totals: [
-      // Credit held for a card refund is the customer's until the refund settles, but pays no invoice.
-      { label: "Credit available", value: money(doc.credit - doc.creditHeld) },
-      ...(doc.creditHeld > 0n
-        ? [{ label: "Credit on its way back to your card", value: money(doc.creditHeld) }]
-        : []),
-      {
-        label: doc.balance < 0n ? "Balance in your favour" : "Balance due",
-        value: money(doc.balance < 0n ? -doc.balance : doc.balance),
-        strong: true,
-      },
-    ],
+    totals: statementTotals(doc, money),
     notes: [
       "Amounts add to what you owe (invoices, refunds) or subtract from it (payments, credit notes); " +
         "applying credit to an invoice moves credit you hold onto that invoice and leaves the balance as it is.",
@@ -74,10 +63,33 @@ export function statementLayout(
 }
 
 /**
+ * The statement's closing figures in its own words, for the PDF and the portal's statement page alike: the
+ * credit available, credit held for a card refund (when there is any), and the balance, due or in the
+ * customer's favour (the last, `strong`).
+ */
+export function statementTotals(
+  doc: Pick<StatementDocument, "balance" | "credit" | "creditHeld">,
+  money: (minor: bigint) => string,
+): { label: string; value: string; strong?: boolean }[] {
+  return [
+    // Credit held for a card refund is the customer's until the refund settles, but pays no invoice.
+    { label: "Credit available", value: money(doc.credit - doc.creditHeld) },
+    ...(doc.creditHeld > 0n
+      ? [{ label: "Credit on its way back to your card", value: money(doc.creditHeld) }]
+      : []),
+    {
+      label: doc.balance < 0n ? "Balance in your favour" : "Balance due",
+      value: money(doc.balance < 0n ? -doc.balance : doc.balance),
+      strong: true,
+    },
+  ];
+}
+
+/**
  * The entry's reference, with a payment's own day when it was recorded on another ("(received 2026-11-01)")
  * and a refund's way back ("(paid back by bank transfer)"), so the customer knows where to look for it.
  */
-function referenceCell(e: StatementDocument["entries"][number]): string {
+export function statementReference(e: StatementDocument["entries"][number]): string {
   if (e.received !== undefined) return `${e.reference} (received ${e.received})`;
   if (e.refund !== undefined) return `${e.reference} (${e.refund.words})`;
   return e.reference;

@@ -6,6 +6,7 @@ import { registerPortalInvoicePages } from "./invoice-pages.ts";
 import { registerPortalOverviewPages } from "./overview-pages.ts";
 import { registerPortalPaymentPages } from "./payment-pages.ts";
 import { registerPortalProfilePages } from "./profile-pages.ts";
+import { registerPortalStatementPages } from "./statement-pages.ts";
 
 // The portal's pages after login (docs/portal.md describes each). Every route is `access: "customer"`, and
 // every verb it calls takes the customer from the session (actors.customer), never from the URL or form.
@@ -15,6 +16,7 @@ export function registerPortalAreas(app: FastifyInstance, deps: WebDeps): void {
   registerPortalInvoicePages(app, deps);
   registerPortalCreditNotePages(app, deps);
   registerPortalPaymentPages(app, deps);
+  registerPortalStatementPages(app, deps);
   registerPortalProfilePages(app, deps);
   registerPortalControlPanelPages(app, deps);
 }

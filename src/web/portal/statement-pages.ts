@@ -1,0 +1,62 @@
+import type { FastifyInstance } from "fastify";
+import {
+  STATEMENT_KIND_LABELS,
+  statementReference,
+  statementTotals,
+} from "../../billing/documents/statement-content.ts";
+import { portalStatement, portalStatementFile } from "../../services/portal/portal-statement.ts";
+import { listPaging, money, pagerOf } from "../page-kit.ts";
+import type { WebDeps } from "../web-deps.ts";
+import { CUSTOMER } from "./portal-notices.ts";
+import { type PortalList, portalListPage, portalListRoute } from "./portal-lists.ts";
+
+// The customer's statement (billing-rules §7): every invoice, payment, refund, credit note and credit applied,
+// with the running balance, in the words of the statement's PDF (statement-content.ts), and its downloads.
+
+/** A list without filters: the portal lists' paging, its refusals of a bad page number and its empty page. */
+const STATEMENT_LIST: PortalList = {
+  path: "/portal/statement",
+  title: "Statement",
+  template: "portal-statement",
+  rows: "entries",
+  filters: [],
+  none: "Nothing on your statement yet: it begins with your first invoice or payment.",
+  noneMatching: "Nothing on your statement yet: it begins with your first invoice or payment.",
+};
+
+const FORMATS = {
+  csv: "text/csv; charset=utf-8",
+  pdf: "application/pdf",
+} as const;
+
+export function registerPortalStatementPages(app: FastifyInstance, deps: WebDeps): void {
+  app.get("/portal/statement", portalListRoute(STATEMENT_LIST), async (request, reply) =>
+    portalListPage(deps, request, reply, STATEMENT_LIST, async () => {
+      const statement = await portalStatement({ ctx: deps.contextOf(request), input: listPaging(request) });
+      const m = (v: bigint) => money(v, statement.currency);
+      return {
+        currency: statement.currency.code,
+        date: statement.date,
+        entries: statement.entries.data.map((e) => ({
+          date: e.date,
+          what: STATEMENT_KIND_LABELS[e.kind],
+          reference: statementReference(e),
+          amount: m(e.amount),
+          balance: m(e.balance),
+        })),
+        totals: statementTotals(statement, m),
+        pager: pagerOf(request, statement.entries.meta),
+      };
+    }),
+  );
+
+  for (const format of ["pdf", "csv"] as const)
+    app.get(`/portal/statement.${format}`, CUSTOMER, async (request, reply) => {
+      const { name, body } = await portalStatementFile({ ctx: deps.contextOf(request), input: { format } });
+      return reply
+        .header("cache-control", "no-store")
+        .header("content-disposition", `attachment; filename="${name}"`)
+        .type(FORMATS[format])
+        .send(body);
+    });
+}
