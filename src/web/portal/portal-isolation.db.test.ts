@@ -3,6 +3,7 @@ import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import type { RouteEntry } from "../../http/access.ts";
+import { pdfText } from "../../billing/documents/testing/pdf-text.ts";
 import { PortalClient, type PortalCustomer, portalCustomer } from "./testing/portal-fixtures.ts";
 
 // A customer sees only its own records (issue 12 item 3). Logged in as A, every route of the live route table
@@ -121,7 +122,13 @@ describe("portal isolation", () => {
           text.includes(secret) || (answer.location ?? "").includes(secret),
           `${route.url} shows ${secret}`,
         ).toBe(false);
-      if (answer.type === "application/pdf") throw new Error(`${route.url} sent a PDF for B's id`);
+      if (answer.type === "application/pdf") {
+        // A route naming a record sends no PDF for B's id; one naming none (the statement) sends A's own.
+        if (names) throw new Error(`${route.url} sent a PDF for B's id`);
+        const words = await pdfText(answer.body);
+        for (const secret of bData())
+          expect(words.includes(secret), `${route.url}'s PDF shows ${secret}`).toBe(false);
+      }
       expect(await bName(), `${route.method} ${route.url} changed B`).toBe("Bob Baker");
     }
     // What was walked, for the record: every customer route, each with B's ids.
@@ -129,6 +136,8 @@ describe("portal isolation", () => {
     expect(tried.some((t) => t.startsWith("POST /portal/invoices/:id/pay"))).toBe(true);
     expect(tried.some((t) => t.startsWith("GET /portal/credit-notes/:id/pdf"))).toBe(true);
     expect(tried.some((t) => t.startsWith("GET /portal/payments/:id"))).toBe(true);
+    expect(tried).toContain("GET /portal/statement.pdf → 200");
+    expect(tried).toContain("GET /portal/statement.csv → 200");
   });
 
   it("still shows A its own records, so the 404s above are about B and not broken pages", async () => {
@@ -139,6 +148,7 @@ describe("portal isolation", () => {
       "application/pdf",
     );
     expect((await client.request("GET", `/portal/payments/${a.paymentId}`)).status).toBe(200);
+    expect((await client.request("GET", "/portal/statement")).body.toString("utf8")).toContain(`BT-${a.id}`);
     // The filters that found nothing of B's find A's own rows.
     const lists = ["/portal/invoices", "/portal/credit-notes", "/portal/payments"];
     const [invoices, notes, payments] = await Promise.all(

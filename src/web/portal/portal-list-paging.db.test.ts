@@ -25,7 +25,7 @@ afterAll(async () => {
   await handle?.close();
 });
 
-const LISTS = ["/portal/invoices", "/portal/credit-notes", "/portal/payments"];
+const LISTS = ["/portal/invoices", "/portal/credit-notes", "/portal/payments", "/portal/statement"];
 const BAD_PAGES = ["abc", "-1", "0", "1.5", "99999999999999999999", "1000001"];
 
 describe("a portal list's page number", () => {

@@ -75,6 +75,7 @@ describe("dates on the portal's pages", () => {
       "/portal/payments",
       `/portal/payments/${ada.paymentId}`,
       "/portal/credit-notes",
+      "/portal/statement",
       "/portal/profile",
     ];
     const offRule: string[] = [];
