@@ -97,6 +97,15 @@ describe.skipIf(noBrowser)("the portal's money pages at 375 px", () => {
     await noSidewaysScroll(page);
     expect(await offScreen(page, "tbody td:nth-child(7)")).toEqual([]);
 
+    // The statement: each entry's amount and running balance, and the closing balance, on the screen.
+    await page.goto(`${server.url}/portal/statement`);
+    await noSidewaysScroll(page);
+    expect(await offScreen(page, "#statement-entries tbody td:nth-child(4)")).toEqual([]);
+    expect(await offScreen(page, "#statement-entries tbody td:nth-child(5)")).toEqual([]);
+    expect(await offScreen(page, "#statement-balance")).toEqual([]);
+    expect(await page.locator("#statement-balance").textContent()).toBe("$42.74");
+    await checkPage(page, "portal-statement-stacked");
+
     // A wide screen keeps the table with its column headers.
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(`${server.url}/portal/invoices`);

@@ -136,12 +136,16 @@ describe.skipIf(noBrowser)("the customer portal in a real browser", () => {
       ["/portal/credit-notes", "portal-credit-notes"],
       ["/portal/payments", "portal-payments"],
       [`/portal/payments/${ada.paymentId}`, "portal-payment"],
+      ["/portal/statement", "portal-statement"],
       ["/portal/profile", "portal-profile"],
     ] as const) {
       await page.goto(base + path);
       await checkPage(page, name);
     }
     expect(await page.locator("#profile-email").textContent()).toBe(ada.email);
+    // The statement's closing balance after the card payment of $12.34: $42.74 − $12.34.
+    await page.goto(`${base}/portal/statement`);
+    expect(await page.locator("#statement-balance").textContent()).toBe("$30.40");
     await context.close();
   });
 
