@@ -9,6 +9,7 @@ import { defineVerb } from "../../kernel/verb.ts";
 import { invoiceAmountDue } from "../ledger/ledger.ts";
 import { fieldError } from "../payments/field-error.ts";
 import { requirePaymentProvider } from "./provider-from-config.ts";
+import { BILLING_ROLES, requireStaffRole } from "../../services/staff/staff-roles.ts";
 
 // A checkout for an invoice's amount due (issue 11 item 4): the provider's hosted payment page. Nothing is
 // paid here: the payment is recorded only when the provider's signed webhook says the money came in
@@ -39,7 +40,9 @@ export type CheckoutAnswer = z.output<typeof CheckoutAnswer>;
 const PAYABLE = ["finalized", "partially_paid"];
 
 export const startCheckout = defineVerb(StartCheckoutInput, async ({ ctx, input }) => {
-  // Operators, and (once the portal exists) a customer for its own invoices only.
+  // Operators, staff who may take payments, and a customer (the portal) for its own invoices only. A
+  // checkout writes a session row and an audit row, so a read-only role is refused before anything else.
+  if (ctx.actor.kind !== "customer") await requireStaffRole(ctx, ...BILLING_ROLES);
   const scope = customerScope(ctx.actor, undefined);
   const provider = await requirePaymentProvider(ctx.config);
   const invoice = await ctx.db
