@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type RawBuilder, type SqlBool, sql } from "kysely";
 import { customerScope } from "../../kernel/actor.ts";
 import type { Db, Tx } from "../../kernel/context.ts";
 import { defineVerb } from "../../kernel/verb.ts";
@@ -19,9 +19,29 @@ import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
  * first part, read from the receivable lines of its `ref-failed:<refund>` event. `refundedByHand` is the part
  * of `refunded` staff recorded as paid back by hand (refundedByHandOf).
  */
-export async function invoiceCreditNoteSettlements(
+export function invoiceCreditNoteSettlements(
   db: Db | Tx,
   invoiceId: string,
+): Promise<Required<InvoiceDocumentCreditNote>[]> {
+  return settlementsOf(db, "invoice_id", [invoiceId]);
+}
+
+/**
+ * The same for the credit notes `ids` (the portal's list of a customer's notes, whatever their invoices), read
+ * as the documents read them, so the list and a note's PDF never tell the note apart.
+ */
+export function creditNoteSettlements(
+  db: Db | Tx,
+  ids: readonly string[],
+): Promise<Required<InvoiceDocumentCreditNote>[]> {
+  return ids.length === 0 ? Promise.resolve([]) : settlementsOf(db, "id", ids);
+}
+
+/** The settlements of the notes whose `column` (their invoice, or their own id) is one of `values`. */
+async function settlementsOf(
+  db: Db | Tx,
+  column: "invoice_id" | "id",
+  values: readonly string[],
 ): Promise<Required<InvoiceDocumentCreditNote>[]> {
   const rows = await db
     .selectFrom("credit_note")
@@ -56,11 +76,11 @@ export async function invoiceCreditNoteSettlements(
           .as("refund_failed_paid_invoices"),
       ];
     })
-    .where("credit_note.invoice_id", "=", invoiceId)
+    .where(`credit_note.${column}`, "in", [...values])
     .orderBy("credit_note.created_at")
     .orderBy("credit_note.id")
     .execute();
-  const byHand = await refundedByHandOf(db, invoiceId);
+  const byHand = await refundedByHandOf(db, column, values);
   return rows.map((r) => ({
     number: r.number,
     total: BigInt(r.total),
@@ -74,21 +94,22 @@ export async function invoiceCreditNoteSettlements(
 }
 
 /**
- * Per credit note of the invoice (by number), its succeeded refunds of payments recorded by hand, summed per
+ * Per credit note (by number; of the invoice, or of the ids, as settlementsOf), its succeeded refunds of payments recorded by hand, summed per
  * payment method in the method's order: staff say that money went back by bank transfer, cash, …, not to a
  * card, and the documents say so (`refundedByHand`). A provider's payment (PROVIDER_METHODS) is refunded only
  * through the provider, so its refunds are the card's.
  */
 async function refundedByHandOf(
   db: Db | Tx,
-  invoiceId: string,
+  column: "invoice_id" | "id",
+  values: readonly string[],
 ): Promise<Map<string, { method: string; amount: bigint }[]>> {
   const rows = await db
     .selectFrom("refund")
     .innerJoin("credit_note", "credit_note.id", "refund.credit_note_id")
     .innerJoin("payment", "payment.id", "refund.payment_id")
     .select(["credit_note.number", "payment.method", sql<bigint>`sum(refund.amount)::bigint`.as("amount")])
-    .where("credit_note.invoice_id", "=", invoiceId)
+    .where(`credit_note.${column}`, "in", [...values])
     .where("refund.status", "=", "succeeded")
     .where("payment.method", "not in", [...PROVIDER_METHODS])
     .groupBy(["credit_note.number", "payment.method"])
@@ -102,6 +123,35 @@ async function refundedByHandOf(
     byNote.set(r.number, list);
   }
   return byNote;
+}
+
+/**
+ * Where some of a credit note's money went, as its documents tell it (creditNoteOutcome): `invoice`, it lowered
+ * what its invoice owed; `refund`, it went back or is going back to the customer (a refund made, by card or by
+ * hand, or a card refund pending); `credit`, it is the customer's credit (kept as credit, or a refund that
+ * failed, which became credit: kept, or paid open invoices). A note split several ways is each of them. Not the
+ * note's `settlement`, which is what staff asked for the part already paid: a "refund" of an unpaid invoice
+ * only lowers what it owes, and a card refund that failed is credit.
+ */
+export const SETTLED_AS = ["invoice", "refund", "credit"] as const;
+export type SettledAs = (typeof SETTLED_AS)[number];
+
+/** A condition on a query over `credit_note`: some of the note's money went as `how` (SETTLED_AS). */
+export function settledAs(how: SettledAs): RawBuilder<SqlBool> {
+  // The same parts the settlements above read: what the note took off its invoice's receivable...
+  const takenOff = sql`(SELECT coalesce(-sum(le.amount), 0) FROM ledger_entry le
+    WHERE le.credit_note_id = credit_note.id AND le.account = 'receivable' AND le.event_kind = 'credit_note')`;
+  // ...and what went back or is on its way; the rest of the total is credit (failed refunds included).
+  const returned = sql`(SELECT coalesce(sum(r.amount), 0) FROM refund r
+    WHERE r.credit_note_id = credit_note.id AND r.status IN ('succeeded', 'pending'))`;
+  switch (how) {
+    case "invoice":
+      return sql<SqlBool>`${takenOff} > 0`;
+    case "refund":
+      return sql<SqlBool>`${returned} > 0`;
+    case "credit":
+      return sql<SqlBool>`credit_note.total - ${takenOff} - ${returned} > 0`;
+  }
 }
 
 /** invoiceCreditNoteSettlements for a page (the console's invoice): whoever may read the invoice. */

@@ -64,9 +64,13 @@ export function creditNoteLayout(
  * refund could return (kept as credit from the start). A pending refund's sentence says both ways it can end,
  * so a mail read after the provider settled it is still true. Money staff recorded as paid back by hand says
  * how it went back ("has been paid back to you by bank transfer"); until 2026-12-06 it read "has been refunded
- * to you", as a card's refund does, and the customer looked for it on a card they never used.
+ * to you", as a card's refund does, and the customer looked for it on a card they never used. The portal's
+ * credit-note list says the same in its Settled column.
  */
-export function creditNoteOutcome(doc: CreditNoteDocument, money: (minor: bigint) => string): string {
+export function creditNoteOutcome(
+  doc: Pick<CreditNoteDocument, "settled" | "total" | "invoiceNumber">,
+  money: (minor: bigint) => string,
+): string {
   const s = doc.settled;
   const failedKept = s.refundFailed - s.refundFailedPaidInvoices;
   const kept = doc.total - s.takenOff - s.refunded - s.refundPending - s.refundFailed;

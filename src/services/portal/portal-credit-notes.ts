@@ -1,18 +1,32 @@
 import { z } from "zod";
 import { type CreditNote, presentCreditNote } from "../../billing/credit-notes/credit-note-schemas.ts";
+import {
+  creditNoteSettlements,
+  SETTLED_AS,
+  settledAs,
+} from "../../billing/credit-notes/credit-note-settlements.ts";
+import type { CreditNoteSettled } from "../../billing/documents/credit-note-document.ts";
 import { renderCreditNote } from "../../billing/statements/render-credit-note.ts";
 import { periodAfter } from "../../domain/periods.ts";
 import { fetchPage, type Page, PageQuery } from "../../kernel/pagination.ts";
 import { periodString } from "../../kernel/schemas.ts";
+import { ServiceError } from "../../kernel/errors.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { notYours, portalCustomerId, wellFormed } from "./portal-customer.ts";
 
 // The customer's credit notes (billing-rules §7) and their PDFs: only the session customer's own.
 
-export type PortalCreditNote = CreditNote & { invoice_number: string | null };
+/** A note with where its money went, as its documents read it (`settled`: credit-note-settlements.ts). */
+export type PortalCreditNote = CreditNote & { invoice_number: string | null; settled: CreditNoteSettled };
 
-/** What a customer looks a credit note up by: the month it was issued (YYYY-MM), as its Issued column shows. */
-export const PortalCreditNoteQuery = PageQuery.extend({ month: periodString.optional() });
+/**
+ * What a customer looks a credit note up by: the month it was issued (YYYY-MM), as its Issued column shows,
+ * and where its money went (SETTLED_AS), as its Settled column says.
+ */
+export const PortalCreditNoteQuery = PageQuery.extend({
+  month: periodString.optional(),
+  settlement: z.enum(SETTLED_AS, { message: "must be invoice, refund or credit" }).optional(),
+});
 
 export const listPortalCreditNotes = defineVerb(
   PortalCreditNoteQuery,
@@ -27,7 +41,8 @@ export const listPortalCreditNotes = defineVerb(
       q = q
         .where("credit_note.issue_date", ">=", `${input.month}-01`)
         .where("credit_note.issue_date", "<", `${periodAfter(input.month)}-01`);
-    return fetchPage(
+    if (input.settlement) q = q.where(settledAs(input.settlement));
+    const page = await fetchPage(
       q,
       input,
       (f) =>
@@ -38,6 +53,20 @@ export const listPortalCreditNotes = defineVerb(
           .orderBy("credit_note.number_value", "desc"),
       (row) => ({ ...presentCreditNote(row), invoice_number: row.invoice_number }),
     );
+    const settlements = await creditNoteSettlements(
+      ctx.db,
+      page.data.map((n) => n.id),
+    );
+    return {
+      ...page,
+      data: page.data.map((n) => {
+        const found = settlements.find((s) => s.number === n.number);
+        // A note is never deleted, so each listed one has its settlements: a missing one is a broken invariant.
+        if (!found) throw new ServiceError("INTERNAL", `credit note ${n.id} has no settlements`);
+        const { number: _number, total: _total, ...settled } = found;
+        return { ...n, settled };
+      }),
+    };
   },
 );
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { creditNoteOutcome } from "../../billing/documents/credit-note-content.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
 import { listPortalCreditNotes, portalCreditNotePdf } from "../../services/portal/portal-credit-notes.ts";
 import { listPaging, money, pagerOf } from "../page-kit.ts";
@@ -10,15 +11,26 @@ import { type PortalList, portalListPage, portalListRoute } from "./portal-lists
 // The customer's credit notes (corrections of issued invoices, billing-rules §7) and their PDFs.
 
 /**
- * The list, filtered by the month a note was issued. Not by how it was settled (credit or a refund): the
- * list does not show it, and a filter by what the customer cannot see would look like a wrong answer.
+ * The list, filtered by the month a note was issued and by where its money went (settledAs): the Settled
+ * column says it in the note's own words, so a customer asking where a refund went sees the answer in the row.
  */
 const CREDIT_NOTE_LIST: PortalList = {
   path: "/portal/credit-notes",
   title: "Credit notes",
   template: "portal-credit-notes",
   rows: "notes",
-  filters: [{ name: "month", label: "Month issued (YYYY-MM)" }],
+  filters: [
+    { name: "month", label: "Month issued (YYYY-MM)" },
+    {
+      name: "settlement",
+      label: "Settled",
+      choices: [
+        ["refund", "Refunded or paid back to you"],
+        ["credit", "Kept as credit"],
+        ["invoice", "Lowered what an invoice owes"],
+      ],
+    },
+  ],
   none: "No credit notes. A credit note corrects an invoice when we owe you part of it back.",
   noneMatching: "No credit notes match these filters.",
 };
@@ -42,6 +54,8 @@ export function registerPortalCreditNotePages(app: FastifyInstance, deps: WebDep
             issue_date: n.issue_date,
             invoice: { id: n.invoice_id, number: n.invoice_number ?? n.invoice_id },
             reason: n.reason,
+            // Where its money went, in the words of the note's PDF (rendered as it stands now, as the PDF is).
+            settled: creditNoteOutcome({ ...n, invoiceNumber: n.invoice_number ?? n.invoice_id }, m),
             net: m(n.net),
             tax: m(n.tax_total),
             total: m(n.total),
