@@ -123,6 +123,14 @@ describe.skipIf(noBrowser)("console money pages in a real browser", () => {
     expect(await page.locator("main").textContent()).toContain("Goodwill");
     await checkPage(page, "console-credit-note");
     await visit(page, "/console/credit-notes", "console-credit-notes");
+    // The list whose filter was refused: its error summary and the field's error (400) pass axe too.
+    const refused = await page.goto(`${world.server.url}/console/credit-notes?customer_id=abc&page=0`);
+    expect(refused?.status()).toBe(400);
+    expect(await page.locator(".error-summary").textContent()).toContain(
+      "There is a problem with these filters",
+    );
+    expect(await page.locator("#customer_id").getAttribute("aria-invalid")).toBe("true");
+    await checkPage(page, "console-credit-notes-refused");
     await context.close();
   });
 

@@ -21,7 +21,8 @@ import { testClock } from "../helpers/test-clock.ts";
 // provider's local fake: (a) a customer logs in, opens the control panel through single sign-on and lands in
 // the emulator's user area, pays an invoice through the provider and sees it paid; (b) a customer the
 // dunning ladder locked sees the warning, pays, and is active again (in tokenbill and in SolusIO); (c) the
-// month-so-far estimate from SolusIO's usage, at a pinned instant. Every portal page passes checkPage
+// month-so-far estimate from SolusIO's usage, at a pinned instant; (d) the invoice, credit-note and payment lists
+// whose filters were refused (error summary, each field's error). Every portal page passes checkPage
 // (axe-core, 375 and 1440 px, a screenshot).
 
 const RETURN = "http://portal.test/portal/checkout/return?session_id={CHECKOUT_SESSION_ID}";
@@ -197,5 +198,32 @@ describe.skipIf(noBrowser)("the customer portal in a real browser", () => {
       clock.release();
       await context.close();
     }
+  });
+
+  it("(d) shows each list whose filters were refused accessibly: the error summary and each field's error", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await logInThroughForm(page, h.server.url, "portal", ada.email, PORTAL_PASSWORD);
+    for (const [path, fields, name] of [
+      ["/portal/invoices?status=overdue&period=2026-13", ["status", "period"], "portal-invoices-refused"],
+      [
+        "/portal/credit-notes?month=2026-13&settlement=cash",
+        ["month", "settlement"],
+        "portal-credit-notes-refused",
+      ],
+      ["/portal/payments?method=paypal&month=2026-13&page=0", ["method", "month"], "portal-payments-refused"],
+    ] as const) {
+      const answer = await page.goto(h.server.url + path);
+      expect(answer?.status(), path).toBe(400);
+      expect(await page.locator(".error-summary h2").textContent(), path).toBe(
+        "There are 2 problems with these filters",
+      );
+      for (const field of fields) {
+        expect(await page.locator(`#${field}`).getAttribute("aria-invalid"), field).toBe("true");
+        expect(await page.locator(`#${field}-error`).count(), field).toBe(1);
+      }
+      await checkPage(page, name);
+    }
+    await context.close();
   });
 });
