@@ -7,7 +7,9 @@ import { getPayment } from "../billing/payments/get-payment.ts";
 import { moneyRefusalWords } from "../billing/payments/money-refusal-words.ts";
 import { recordPayment } from "../billing/payments/record-payment.ts";
 import { refundPayment } from "../billing/payments/refund.ts";
-import { customerStatement } from "../billing/payments/statement.ts";
+import { customerStatement, type StatementEntry } from "../billing/payments/statement.ts";
+import { referenceWithRefund } from "../billing/documents/statement-content.ts";
+import { statementEntryRefund } from "../billing/statements/statement-entry-refund.ts";
 import { releaseRefundReservation } from "../billing/providers/release-refund-reservation.ts";
 import { formatMinor } from "../domain/money.ts";
 import type { ServiceContext } from "../kernel/context.ts";
@@ -210,7 +212,7 @@ export async function statementAction(opts: { customer: string; json?: boolean }
       rows.push([
         e.date.slice(0, 10),
         e.kind,
-        e.reference,
+        referenceCell(e),
         await money(ctx, s.currency, e.amount),
         await money(ctx, s.currency, e.balance),
       ]);
@@ -220,6 +222,12 @@ export async function statementAction(opts: { customer: string; json?: boolean }
         `balance ${await money(ctx, s.currency, s.balance)}; credit ${await money(ctx, s.currency, s.credit)}\n`,
     );
   });
+}
+
+/** The entry's reference; a refund's with its way back, in the statement PDF's words. */
+function referenceCell(e: StatementEntry): string {
+  const refund = statementEntryRefund(e);
+  return refund === undefined ? e.reference : referenceWithRefund(e.reference, refund.words);
 }
 
 /** The verb inputs the commands feed (cli-text-input.ts, feedsVerbs). */

@@ -91,6 +91,11 @@ export function statementTotals(
  */
 export function statementReference(e: StatementDocument["entries"][number]): string {
   if (e.received !== undefined) return `${e.reference} (received ${e.received})`;
-  if (e.refund !== undefined) return `${e.reference} (${e.refund.words})`;
+  if (e.refund !== undefined) return referenceWithRefund(e.reference, e.refund.words);
   return e.reference;
+}
+
+/** A refund's reference with its way back, "ref_… (paid back in cash)": the PDF's cell and the CLI's. */
+export function referenceWithRefund(reference: string, words: string): string {
+  return `${reference} (${words})`;
 }

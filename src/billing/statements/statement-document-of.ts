@@ -3,8 +3,8 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { sellerOf } from "../../delivery/delivery-settings.ts";
 import type { StatementDocument } from "../documents/statement-document.ts";
 import { customerStatement } from "../payments/statement.ts";
-import { statementRefundWords } from "../documents/refund-method-words.ts";
 import { calendarDate } from "../runs/calendar-date.ts";
+import { statementEntryRefund } from "./statement-entry-refund.ts";
 
 /**
  * The customer's statement (src/billing/payments/statement.ts, a projection of the ledger) as the
@@ -49,14 +49,7 @@ export async function statementDocumentOf(
         received: received === date ? undefined : received,
         amount: e.amount,
         balance: e.balance,
-        // A refund's `ref-failed:` event is the money the bank sent back after the refund had succeeded.
-        refund:
-          e.refund_method === null
-            ? undefined
-            : {
-                method: e.refund_method,
-                words: statementRefundWords(e.refund_method, e.event_id.startsWith("ref-failed:")),
-              },
+        refund: statementEntryRefund(e),
       };
     }),
     balance: statement.balance,
