@@ -1,5 +1,5 @@
 import { Decimal } from "../../domain/decimal.ts";
-import { byHandTotal, refundedHow } from "./refund-method-words.ts";
+import { byHandTotal, REFUND_FAILED_WORDS, REFUNDED_WORDS, refundedHow } from "./refund-method-words.ts";
 import { type CurrencyDisplay, formatDecimal, formatMinor } from "../../domain/money.ts";
 import type {
   InvoiceDocument,
@@ -169,11 +169,11 @@ export function creditNoteSettlementWords(
   const parts = (
     [
       [note.takenOff, "taken off this invoice"],
-      [note.refunded - byHandTotal(byHand), "refunded"],
+      [note.refunded - byHandTotal(byHand), REFUNDED_WORDS],
       ...byHand.map((r) => [r.amount, refundedHow(r.method)] as const),
       [pending, "refund pending"],
-      [failed - failedPaid, "refund failed, kept as credit"],
-      [failedPaid, "refund failed, paid open invoices"],
+      [failed - failedPaid, `${REFUND_FAILED_WORDS}, kept as credit`],
+      [failedPaid, `${REFUND_FAILED_WORDS}, paid open invoices`],
       [kept, "kept as credit"],
     ] as const
   ).filter(([amount]) => amount > 0n);

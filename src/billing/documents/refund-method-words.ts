@@ -23,12 +23,20 @@ export function byHandTotal(byHand: readonly { amount: bigint }[]): bigint {
 }
 
 /**
+ * A refund through the payment provider (to the card), and one the bank sent back after it had succeeded, in
+ * short words. The one source of both for the invoice's, credit note's and statement's renderings, so that a
+ * change of wording reaches all of them alike.
+ */
+export const REFUNDED_WORDS = "refunded";
+export const REFUND_FAILED_WORDS = "refund failed";
+
+/**
  * A refund in short words, by the method of the payment it returned money of: "refunded" for a payment
  * provider's (the card, through Stripe), "paid back by bank transfer", "paid back in cash", … for one recorded
  * by hand (paidBackHow). The invoice's documents name a credit note's refunds so, and the statement its refunds.
  */
 export function refundedHow(method: string): string {
-  return PROVIDER_METHODS.has(method) ? "refunded" : `paid back ${paidBackHow(method)}`;
+  return PROVIDER_METHODS.has(method) ? REFUNDED_WORDS : `paid back ${paidBackHow(method)}`;
 }
 
 /**
@@ -37,5 +45,5 @@ export function refundedHow(method: string): string {
  * the invoice's words for it ("refund failed, …").
  */
 export function statementRefundWords(method: string, sentBack: boolean): string {
-  return sentBack ? "refund failed" : refundedHow(method);
+  return sentBack ? REFUND_FAILED_WORDS : refundedHow(method);
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { formatMinor } from "../../domain/money.ts";
 import { buildCreditNoteEmail } from "./credit-note-mail.ts";
 import { creditNoteSettlementWords } from "./invoice-content.ts";
+import { statementRefundWords } from "./refund-method-words.ts";
+import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
 import type { CreditNoteSettled } from "./credit-note-document.ts";
 import { creditNoteDocument, workedExampleStatement } from "./fixtures/money-in-documents.ts";
 import { renderCreditNoteHtml, renderCreditNotePdf } from "./render-credit-note.ts";
@@ -332,5 +334,17 @@ describe("credit note settlement words on the invoice", () => {
         money,
       ),
     ).toBe("$1.00 refunded, $1.00 paid back directly, $0.50 paid back in cash");
+  });
+
+  // The statement names a card's refund, and one the bank sent back, as the invoice names the note's parts:
+  // both read the words from refund-method-words.ts, so a change of wording cannot make them disagree.
+  it("name a card's refund and a failed one in the statement's words", () => {
+    for (const method of PROVIDER_METHODS) {
+      expect(creditNoteSettlementWords(note, money)).toBe(statementRefundWords(method, false));
+      const failed = { ...note, refunded: 0n, refundFailed: 250n };
+      expect(creditNoteSettlementWords(failed, money)).toBe(
+        `${statementRefundWords(method, true)}, kept as credit`,
+      );
+    }
   });
 });
