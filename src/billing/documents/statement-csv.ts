@@ -26,6 +26,32 @@ export const STATEMENT_CSV_COLUMNS = [
   "refunded_how",
 ] as const;
 
+type StatementCsvColumn = (typeof STATEMENT_CSV_COLUMNS)[number];
+
+/** What each column holds, for the API's description of the CSV: a column added above and not here fails to compile. */
+const STATEMENT_CSV_COLUMN_MEANINGS: Record<StatementCsvColumn, string> = {
+  date: "the day it was recorded, YYYY-MM-DD in BILLING_TIME_ZONE",
+  kind: "invoice, payment, refund, credit_note or credit_applied",
+  reference:
+    "the invoice or credit note number, the payment's method and reference, the refund ids; a cell a spreadsheet would run as a formula starts with '",
+  currency: "the customer's currency (ISO 4217)",
+  amount:
+    'what it changed in the balance (+ owed, − paid or credited) as an exact decimal in the currency\'s major unit ("10.20", "-4.00"); on credit_applied, the credit moved onto the invoice, which leaves the balance as it is',
+  amount_minor: "the amount in integer minor units",
+  balance: "the running balance after it, as an exact decimal",
+  balance_minor: "the running balance in integer minor units",
+  received: "a payment's own date when it is not `date` (recorded days after it arrived); empty otherwise",
+  refund_method:
+    "a refund's way back, as the JSON statement's refund_method: the method of the payment it returned money of (stripe, bank_transfer, cash, …); empty on other rows",
+  refunded_how:
+    'that in the statement\'s words ("refunded", "paid back by bank transfer", "refund failed"); empty on other rows',
+};
+
+/** The columns as a Markdown list, in the CSV's order, "- `date`: …" a line. */
+export function statementCsvColumnList(): string {
+  return STATEMENT_CSV_COLUMNS.map((c) => `- \`${c}\`: ${STATEMENT_CSV_COLUMN_MEANINGS[c]}`).join("\n");
+}
+
 export function statementCsv(doc: StatementDocument): string {
   const exponent = doc.currency.exponent;
   const decimal = (minor: bigint): string => Decimal.of(minor, exponent).toFixed(exponent);

@@ -1,6 +1,7 @@
 import { IdParams } from "../../kernel/schemas.ts";
 import { CreditNoteIdParams, renderCreditNote } from "../../billing/statements/render-credit-note.ts";
 import { renderCustomerStatement } from "../../billing/statements/render-statement.ts";
+import { STATEMENT_CSV_COLUMNS, statementCsvColumnList } from "../../billing/documents/statement-csv.ts";
 import { defineRoute } from "../route.ts";
 
 // Customer documents besides invoices: statements (CSV, PDF) and credit notes (HTML, PDF). The JSON
@@ -11,8 +12,9 @@ export const statementRoutes = [
     method: "GET",
     url: "/api/v1/customers/{id}/statement.csv",
     tag: "payments",
-    summary:
-      "The customer's statement as CSV (RFC 4180): date, kind, reference, currency, amount and balance as decimal strings and in minor units",
+    // Both from the CSV's own column list, so a column added there is named here too (statement-routes.test.ts).
+    summary: `The customer's statement as CSV (RFC 4180), a row per entry, columns ${STATEMENT_CSV_COLUMNS.join(", ")}`,
+    description: `Amounts come twice, as exact decimals and in minor units. The columns:\n\n${statementCsvColumnList()}`,
     params: IdParams,
     raw: { contentType: "text/csv; charset=utf-8" },
     handler: ({ ctx, params }) => renderCustomerStatement({ ctx, input: { id: params.id, format: "csv" } }),
