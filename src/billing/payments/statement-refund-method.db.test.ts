@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pendingNoteRefund } from "../credit-notes/testing/pending-note-refund.ts";
+import { pdfTableRow } from "../documents/testing/pdf-table-row.ts";
 import { pdfText } from "../documents/testing/pdf-text.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
 import { createStaffPerRole, PageClient } from "../../web/console/pricing-test-client.ts";
@@ -19,6 +20,9 @@ beforeAll(async () => {
   billing = await new PageClient(world.server.url).logIn("billing@example.com");
 });
 afterAll(() => world?.close());
+
+/** `text` as a regular expression that matches it literally ("$2.50" has two special characters). */
+const escaped = (text: string) => text.replace(/[$.()]/g, "\\$&");
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
 
@@ -95,9 +99,20 @@ describe("a statement's refunds", () => {
 
     const pdf = await billing.get(`/console/customers/${customerId}/statement.pdf`);
     expect(pdf.status).toBe(200);
-    const text = (await pdfText(pdf.body)).replace(/\s+/g, " ");
-    for (const words of ["(refunded)", "(paid back by bank transfer)", "(paid back in cash)"])
-      expect(text).toContain(words);
+    // Each refund's words in its own row: its reference, amount and balance on one line, the words wrapped
+    // under the reference (the column is too narrow for both). Until 2026-12-07 the test only looked for the
+    // words anywhere in the text, so words put on another refund's row passed.
+    const text = await pdfText(pdf.body);
+    const pdfRows = [
+      [card, "$2.50", "$0.00", "(refunded)"],
+      [bank, "$3.00", "-$4.00", "(paid back by bank transfer)"],
+      [cash, "$4.00", "$0.00", "(paid back in cash)"],
+    ] as const;
+    for (const [reference, amount, balance, words] of pdfRows) {
+      const row = pdfTableRow(text, reference);
+      expect(row.line).toMatch(new RegExp(`Refund +${reference} +${escaped(amount)} +${escaped(balance)}$`));
+      expect(row.wrapped).toBe(words);
+    }
   });
 
   it("say a card's refund the bank sent back failed", async () => {
