@@ -77,14 +77,14 @@ export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayl
       if ((await refundStatusOf(ctx, refundId)) === "pending") {
         // Rate-limited, or our key refused: nothing was made. Retried with the kind's backoff, or later if
         // the provider asked (Retry-After); a refused key is no reason to give up (401 is not retryable to an
-        // API caller), since the operator's fix of the key lets the next attempt pay the card back.
+        // API caller), since the operator's fix of the key lets the next attempt pay the card back. The
+        // message is the job's last error, also once its attempts are spent (the runner adds "gave up after
+        // …"): it says what holds then, not "asking again", which until 2026-12-07 it said of a failed job.
         if (error instanceof ProviderNotCarriedOutError)
           throw new RetryNotBeforeError(
-            `${error.upstream}: ${error.message}; asking again`,
+            `${error.upstream}: ${error.message}; no refund was made, and refund ${refundId} stays pending, holding its amount`,
             error.retryAfterMs ?? 0,
-            {
-              cause: error,
-            },
+            { cause: error },
           );
         throw error;
       }

@@ -88,6 +88,11 @@ export interface FakeStripe {
   refundsRefusedWith: 401 | 403 | 429 | null;
   /** The Retry-After header (seconds) sent with a 429 of refundsRefusedWith; none while null. */
   refundRetryAfter: string | null;
+  /**
+   * While set, tokenbill's secret key is refused on every request (401), as Stripe refuses a key revoked in
+   * the Dashboard: refunds and the look-ups a release makes alike, not only refund requests.
+   */
+  keyRevoked: boolean;
   /** The customer pays the session on Stripe's page: its checkout.session.completed event. */
   completeSession(sessionId: string): FakeStripeEvent;
   /** Stripe settles a refund: a refund.updated event. */
@@ -315,7 +320,7 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     const idempotencyKey = req.headers["idempotency-key"];
     const key = typeof idempotencyKey === "string" ? idempotencyKey : undefined;
     requests.push({ method: req.method ?? "", path: url.pathname, form, idempotencyKey: key });
-    if (req.headers.authorization !== `Bearer ${options.secretKey}`) {
+    if (fake.keyRevoked || req.headers.authorization !== `Bearer ${options.secretKey}`) {
       answer(res, 401, {
         error: { type: "invalid_request_error", message: "Invalid API Key provided: sk_****" },
       });
@@ -415,6 +420,7 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     refundKeyInFlight: false,
     refundsRefusedWith: null,
     refundRetryAfter: null,
+    keyRevoked: false,
     event,
     completeSession(sessionId) {
       const session = sessions.get(sessionId);

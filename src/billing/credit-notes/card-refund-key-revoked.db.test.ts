@@ -1,0 +1,182 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { testClock } from "../../../test/helpers/test-clock.ts";
+import { createStaffPerRole, PageClient, textOf } from "../../web/console/pricing-test-client.ts";
+import { invoiceAmountsDue } from "../ledger/ledger.ts";
+import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
+import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { createCustomers } from "../testing/billing-fixtures.ts";
+import { runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+
+// A credit note's card refund while Stripe refuses tokenbill's secret key for longer than the note's
+// credit_note.refund job keeps asking (a key revoked in the Dashboard, 12 attempts over about 10 hours). The
+// job fails for good; the reservation stays pending, holding the note's credit (neither the card nor the open
+// invoices get it, and nothing is paid twice), until staff fix the key and then retry the job (the card is
+// refunded once) or release the reservation (Stripe has no refund: the credit is the customer's again).
+
+const HOUR = 3_600_000;
+const ATTEMPTS = 12; // the kind's maxAttempts (src/app/job-catalog.ts)
+
+const clock = testClock();
+let world: StripeWorld;
+beforeAll(async () => {
+  world = await startStripeWorld({ now: clock.now });
+  await createStaffPerRole(world.handle, ["billing"]);
+});
+afterEach(() => {
+  clock.release();
+  if (world) world.fake.keyRevoked = false;
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+const dueOf = async (invoice: string) => (await invoiceAmountsDue(world.db, [invoice])).get(invoice) ?? 0n;
+
+const statement = async (customerId: bigint) =>
+  (await world.server.api("GET", `/api/v1/customers/${customerId}/statement`)).body.data;
+
+const refundOf = (id: string) =>
+  world.db
+    .selectFrom("refund")
+    .select(["status", "provider_refund_id"])
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+
+const jobOf = (refundId: string) =>
+  world.db
+    .selectFrom("job")
+    .select(["id", "status", "attempts", "last_error"])
+    .where("slot", "=", `credit_note.refund:${refundId}`)
+    .executeTakeFirstOrThrow();
+
+/** How often Stripe was asked to make this reservation's refund (its idempotency key). */
+const refundCallsFor = (refundId: string) =>
+  world.fake.requests.filter((r) => r.path === "/v1/refunds" && r.idempotencyKey === `tokenbill-${refundId}`)
+    .length;
+
+const stripeRefundsOf = (paymentIntent: string) =>
+  [...world.fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
+
+/**
+ * A $10.00 invoice paid by card and a $1.00 one open; then Stripe revokes the key, a $2.50 note is issued as a
+ * refund, and its job runs until it has no attempts left.
+ */
+async function noteOutlastedByRevokedKey(email: string) {
+  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
+  const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
+  const [open] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
+  world.fake.keyRevoked = true;
+  const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+    amount: 250,
+    reason: "outage",
+    settlement: "refund",
+  });
+  expect(note.status).toBe(201);
+  const { id: refundId } = await world.db
+    .selectFrom("refund")
+    .select("id")
+    .where("credit_note_id", "=", note.body.data.id)
+    .executeTakeFirstOrThrow();
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    expect(await jobOf(refundId)).toMatchObject({ status: "pending", attempts: attempt - 1 });
+    await runNoteRefundJobs(world);
+  }
+  // One more round finds nothing to run: the job is failed for good, and Stripe is asked no more.
+  await runNoteRefundJobs(world);
+  expect(refundCallsFor(refundId)).toBe(1 + ATTEMPTS); // the note's request, then each attempt
+  return { customerId, invoice, payment, open, refundId };
+}
+
+describe("a credit note's card refund under a revoked Stripe key that outlasts its job", () => {
+  it("keeps the reservation pending, lists the job as failed naming the key, and a retry after the fix refunds once", async () => {
+    const { customerId, payment, open, refundId } = await noteOutlastedByRevokedKey("revoked-1@example.com");
+
+    // The money: neither refunded nor spent. The note's credit is held by the pending reservation.
+    expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
+    expect(stripeRefundsOf(payment.reference)).toEqual([]);
+    expect(await dueOf(open)).toBe(100n);
+    expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
+
+    // The job failed for good, and says why: the key, not "asking again".
+    const job = await jobOf(refundId);
+    expect(job).toMatchObject({ status: "failed", attempts: ATTEMPTS });
+    expect(job.last_error).toContain("STRIPE_SECRET_KEY");
+    expect(job.last_error).toContain(`(gave up after ${ATTEMPTS} attempts)`);
+    expect(job.last_error).not.toContain("asking again");
+    const failed = await world.server.api("GET", "/api/v1/jobs/failed");
+    expect(failed.status).toBe(200);
+    expect(failed.body.data).toContainEqual(
+      expect.objectContaining({
+        id: Number(job.id),
+        kind: "credit_note.refund",
+        subject: `credit_note.refund:${refundId}`,
+        attempts: ATTEMPTS,
+        last_error: job.last_error,
+      }),
+    );
+
+    const billing = await new PageClient(world.server.url).logIn("billing@example.com");
+    const listed = textOf((await billing.get("/console/jobs")).text);
+    expect(listed).toContain(`credit_note.refund credit_note.refund:${refundId} ${ATTEMPTS}`);
+    expect(listed).toContain("Stripe refused tokenbill's secret key (STRIPE_SECRET_KEY)");
+
+    // A release while the key is still refused cannot ask Stripe: 503 naming the key, nothing changed.
+    clock.pin(new Date(Date.now() + HOUR));
+    try {
+      const refused = await world.post(`/api/v1/refunds/${refundId}/release`, {});
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.message).toContain("STRIPE_SECRET_KEY");
+    } finally {
+      clock.release();
+    }
+    expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
+    expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
+
+    // The operator fixed the key; staff retry the job: the card is refunded, once.
+    world.fake.keyRevoked = false;
+    expect((await world.server.api("POST", `/api/v1/jobs/${job.id}/retry`)).status).toBe(204);
+    await runNoteRefundJobs(world);
+    expect(await jobOf(refundId)).toMatchObject({ status: "done" });
+    const linked = await refundOf(refundId);
+    expect(linked.provider_refund_id).toMatch(/^re_/);
+    expect(stripeRefundsOf(payment.reference)).toHaveLength(1);
+    await world.deliver(world.fake.settleRefund(linked.provider_refund_id as string, "succeeded"));
+    expect(await refundOf(refundId)).toEqual({ ...linked, status: "succeeded" });
+    expect(await dueOf(open)).toBe(100n);
+    expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 100 });
+  });
+
+  it("or, once the key works, staff release it in the console: its credit pays the open invoice, and a retried job refunds nothing", async () => {
+    const { customerId, invoice, payment, open, refundId } =
+      await noteOutlastedByRevokedKey("revoked-2@example.com");
+    world.fake.keyRevoked = false;
+
+    // An hour later (a reservation is released only when its call cannot still be running).
+    clock.pin(new Date(Date.now() + HOUR));
+    try {
+      const billing = await new PageClient(world.server.url).logIn("billing@example.com");
+      const page = `/console/invoices/${invoice}`;
+      const confirmAt = `${page}/refund-release?payment=${payment.id}&refund=${refundId}`;
+      expect(textOf((await billing.get(page)).text)).toContain("Release pending refund $2.50");
+      const done = await billing.submit(confirmAt, `${page}/refund-release`, {
+        payment_id: payment.id,
+        refund_id: refundId,
+      });
+      expect(done).toMatchObject({ status: 303, location: `${page}?notice=refund_released` });
+    } finally {
+      clock.release();
+    }
+    expect(await refundOf(refundId)).toEqual({ status: "failed", provider_refund_id: null });
+    expect(await dueOf(open)).toBe(0n);
+    expect(await statement(customerId)).toMatchObject({ credit: 150, credit_held: 0 });
+
+    // Retrying the failed job now finds the reservation released: Stripe is not asked, nothing is doubled.
+    const job = await jobOf(refundId);
+    expect((await world.server.api("POST", `/api/v1/jobs/${job.id}/retry`)).status).toBe(204);
+    await runNoteRefundJobs(world);
+    expect(await jobOf(refundId)).toMatchObject({ status: "done" });
+    expect(refundCallsFor(refundId)).toBe(1 + ATTEMPTS);
+    expect(stripeRefundsOf(payment.reference)).toEqual([]);
+    expect(await statement(customerId)).toMatchObject({ credit: 150, credit_held: 0 });
+  });
+});
