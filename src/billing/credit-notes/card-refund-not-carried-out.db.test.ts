@@ -131,6 +131,39 @@ describe("a credit note's card refund Stripe did not carry out", () => {
   });
 });
 
+describe("the note's own request that Stripe did not carry out", () => {
+  it.each([
+    { status: 429 as const, level: 40, says: "Stripe rate-limited the refund" },
+    { status: 401 as const, level: 50, says: "Stripe refused tokenbill's secret key" },
+  ])("logs one line for a $status, the one that names the reason", async ({ status, level, says }) => {
+    const { invoice } = await cardPaidBesideOpenInvoice(`one-line-${status}@example.com`);
+    const logLines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { level: "debug" },
+      { write: (line: string) => void logLines.push(JSON.parse(line)) },
+    );
+    world.fake.refundsRefusedWith = status;
+    world.fake.refundRetryAfter = status === 429 ? "30" : null;
+    try {
+      await issueCreditNote({
+        ctx: { ...world.context(), logger },
+        input: { invoice_id: invoice, amount: 250n, reason: "outage", settlement: "refund" },
+      });
+    } finally {
+      world.fake.refundsRefusedWith = null;
+      world.fake.refundRetryAfter = null;
+    }
+    expect(await noteRefundOf(world, invoice)).toEqual({ status: "pending", provider_refund_id: null });
+    // Until 2026-12-07 a second warning followed ("… was not completed …") for the same event.
+    const refundLines = logLines.filter((line) => line["refund"] !== undefined);
+    expect(refundLines.map((line) => [line["level"], line["msg"]])).toEqual([
+      [level, expect.stringContaining(says)],
+    ]);
+    expect(refundLines[0]?.["msg"]).toContain("the reservation stays pending, holding its amount");
+    if (status === 429) expect(refundLines[0]?.["retryAfterMs"]).toBe(30_000);
+  });
+});
+
 /** The note's job asks Stripe again and makes the refund, once; its webhook settles it; the open invoice still owes. */
 async function expectJobRefundsOnce(invoice: string, paymentRef: string, open: string) {
   await runNoteRefundJobs(world);

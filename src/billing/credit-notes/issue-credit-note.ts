@@ -18,7 +18,7 @@ import {
 } from "../payments/invoice-settlement.ts";
 import { payOpenInvoicesFromCredit } from "../payments/pay-open-invoices-from-credit.ts";
 import { recordRefundIn, refundedSoFar } from "../payments/refund-payment.ts";
-import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
+import { PROVIDER_METHODS, ProviderNotCarriedOutError } from "../providers/payment-provider.ts";
 import { paymentProviderOf } from "../providers/provider-from-config.ts";
 import { MIN_RESERVATION_AGE_MINUTES } from "../providers/reservation-age.ts";
 import { enqueue } from "../../jobs/enqueue-job.ts";
@@ -61,6 +61,9 @@ export const issueCreditNote = defineVerb(
         // Only a refusal failed the reservation (its amount is credit again and paid open invoices). Any
         // other error (the database after the provider's answer, say) left it pending for the note's job.
         const status = await refundStatusOf(ctx, refundId).catch(() => undefined);
+        // A rate limit or a refused key was logged where it was met, with its reason and Retry-After
+        // (refund-through-provider.ts): one event, one line (until 2026-12-07 this added a second warning).
+        if (status === "pending" && error instanceof ProviderNotCarriedOutError) continue;
         ctx.logger.warn(
           { err: error, creditNote: note.id, refund: refundId },
           status === "failed"

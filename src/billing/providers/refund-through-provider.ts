@@ -180,7 +180,7 @@ function logNotCarriedOut(
     );
   else
     ctx.logger.warn(
-      fields,
+      { ...fields, retryAfterMs: error.retryAfterMs ?? null },
       `${error.upstream} rate-limited the refund: no refund was made; the reservation stays pending, holding its amount, and its job asks again`,
     );
 }
