@@ -3,8 +3,10 @@ import type { JobHandler } from "../../jobs/job-handler.ts";
 import type { JobPayload } from "../../jobs/job-payloads.ts";
 import { presentRefund } from "../payments/payment-schemas.ts";
 import { paymentProviderOf } from "../providers/provider-from-config.ts";
-import { askProviderForReservation } from "../providers/refund-through-provider.ts";
-import { ProviderNotCarriedOutError } from "../providers/payment-provider.ts";
+import { askProviderForReservation, logNotCarriedOut } from "../providers/refund-through-provider.ts";
+import { type PaymentProvider, ProviderNotCarriedOutError } from "../providers/payment-provider.ts";
+import { applyRefundFact } from "../providers/process-provider-event.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
 import { RetryNotBeforeError } from "../../jobs/job-errors.ts";
 
 // A credit note settled as a refund reserves each card payment's share in the note's own transaction: a
@@ -22,11 +24,14 @@ export type NoteRefundAsked = "asked" | "unanswered" | "settled_already" | "no_p
 /**
  * Asks the provider for a credit note's reserved card refund, unless the reservation has been linked or
  * settled meanwhile (by this, by its webhook, or by a release). A refusal fails the reservation, which frees
- * its credit to pay open invoices (settleRefundIn), and is thrown.
+ * its credit to pay open invoices (settleRefundIn), and is thrown. `lookFirst` (the note's job) first looks
+ * for a refund an earlier ask made (recordRefundAlreadyMade); the note's own request, which reserved the
+ * refund a moment ago and is the first to ask, does not.
  */
 export async function askForCreditNoteRefund(
   ctx: ServiceContext,
   refundId: string,
+  { lookFirst }: { lookFirst: boolean } = { lookFirst: false },
 ): Promise<NoteRefundAsked> {
   const row = await ctx.db
     .selectFrom("refund")
@@ -38,6 +43,8 @@ export async function askForCreditNoteRefund(
   if (row?.status !== "pending" || row.provider_refund_id !== null) return "settled_already";
   const provider = await paymentProviderOf(ctx.config);
   if (!provider || provider.name !== row.method) return "no_provider";
+  if (lookFirst && (await recordRefundAlreadyMade(ctx, provider, row.reference, refundId, row.payment_id)))
+    return "asked";
   const { method, reference, payment_amount, ...refund } = row;
   const outcome = await askProviderForReservation(
     ctx,
@@ -49,6 +56,49 @@ export async function askForCreditNoteRefund(
     "job",
   );
   return outcome.confirmed ? "asked" : "unanswered";
+}
+
+/**
+ * Looks in the provider for a refund an earlier ask made for the reservation (its answer lost, its webhook
+ * not come) and records it as the webhook would: true when there is one, which must not be asked for again.
+ * Stripe keeps an idempotency key only 24 hours, and a staff retry of the failed job may run days after the
+ * note: asked again under the forgotten key, Stripe would make a second refund (until 2026-12-07 it did).
+ * The job looks before every ask, not only past the 24 hours: it runs only for a reservation still pending
+ * and unlinked (rare: the note's request got no answer, or never asked), it is one request, and it leans on
+ * no clock, ours or Stripe's. A look-up the provider does
+ * not answer is thrown: nothing is asked for until it can say whether the refund exists.
+ */
+async function recordRefundAlreadyMade(
+  ctx: ServiceContext,
+  provider: PaymentProvider,
+  paymentRef: string,
+  refundId: string,
+  paymentId: string,
+): Promise<boolean> {
+  let found: Awaited<ReturnType<PaymentProvider["findRefund"]>>;
+  try {
+    // The release's look-up (release-refund-reservation.ts): the payment's refunds, ours by their metadata.
+    found = await provider.findRefund({ paymentRef, refundId, providerRefundId: null });
+  } catch (error) {
+    if (error instanceof ProviderNotCarriedOutError) logNotCarriedOut(ctx, error, refundId, paymentId);
+    throw error;
+  }
+  if (!found) return false;
+  await withTransaction(ctx, (tx) => applyRefundFact(tx, provider, found));
+  const after = await ctx.db
+    .selectFrom("refund")
+    .select(["status", "provider_refund_id"])
+    .where("id", "=", refundId)
+    .executeTakeFirstOrThrow();
+  if (after.status === "pending" && after.provider_refund_id === null)
+    throw new Error(
+      `${provider.name} has refund ${found.refundRef} for refund ${refundId}, which could not be recorded against it: not asked again; look in ${provider.name}'s dashboard`,
+    );
+  ctx.logger.info(
+    { refund: refundId, providerRefund: found.refundRef, status: found.status },
+    "the payment provider had made a credit note's refund whose answer was lost: recorded, not asked again",
+  );
+  return true;
 }
 
 /** A refund row's status after a failed ask: "failed" when the provider refused, "pending" otherwise. */
@@ -72,7 +122,7 @@ export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayl
     const refundId = job.payload.refund_id;
     let asked: NoteRefundAsked;
     try {
-      asked = await askForCreditNoteRefund(ctx, refundId);
+      asked = await askForCreditNoteRefund(ctx, refundId, { lookFirst: true });
     } catch (error) {
       if ((await refundStatusOf(ctx, refundId)) === "pending") {
         // Rate-limited, or our key refused: nothing was made. Retried with the kind's backoff, or later if

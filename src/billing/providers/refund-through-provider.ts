@@ -166,7 +166,7 @@ export async function askProviderForReservation(
 }
 
 /** Says why the reservation stays pending and, for a refused key, what the operator must do. */
-function logNotCarriedOut(
+export function logNotCarriedOut(
   ctx: ServiceContext,
   error: ProviderNotCarriedOutError,
   refundId: string,

@@ -93,6 +93,11 @@ export interface FakeStripe {
    * the Dashboard: refunds and the look-ups a release makes alike, not only refund requests.
    */
   keyRevoked: boolean;
+  /**
+   * While set, every request (refunds and look-ups alike) is answered with this 5xx, an `api_error` with
+   * `Stripe-Should-Retry: false`: Stripe unreachable for a while, nothing done.
+   */
+  allRequestsFailWith: number | null;
   /** The customer pays the session on Stripe's page: its checkout.session.completed event. */
   completeSession(sessionId: string): FakeStripeEvent;
   /** Stripe settles a refund: a refund.updated event. */
@@ -163,13 +168,26 @@ function requestRefusal(status: 401 | 403 | 429, key: string | undefined): Strip
   return new StripeFailure(403, "The provided key does not have the required permissions for this endpoint.");
 }
 
-export async function startFakeStripe(options: { secretKey: string }): Promise<FakeStripe> {
+/** How long Stripe keeps an idempotency key and its answer: "at least 24 hours" (docs.stripe.com/api/idempotent_requests). */
+export const IDEMPOTENCY_KEY_KEPT_MS = 24 * 3_600_000;
+
+/**
+ * `now` is Stripe's clock (the test's clock, so that a test moves both): a key first used more than
+ * IDEMPOTENCY_KEY_KEPT_MS before it is forgotten, and a request with it runs as a new one, as at Stripe.
+ */
+export async function startFakeStripe(options: { secretKey: string; now?: () => Date }): Promise<FakeStripe> {
+  const now = options.now ?? (() => new Date());
   const sessions = new Map<string, FakeSession>();
   const refunds = new Map<string, FakeRefund>();
   const requests: FakeStripe["requests"] = [];
   // Each key's first request and its answer: a key sent again with other parameters is refused, as Stripe
   // refuses it (idempotency_error), since the first request ran.
-  const answered = new Map<string, { form: string; result: unknown }>();
+  const answered = new Map<string, { form: string; result: unknown; at: number }>();
+  const answeredUnder = (key: string) => {
+    const first = answered.get(key);
+    if (first && now().getTime() - first.at > IDEMPOTENCY_KEY_KEPT_MS) answered.delete(key);
+    return answered.get(key);
+  };
 
   const event = (type: string, object: unknown): FakeStripeEvent => ({
     id: `evt_${hex(12)}`,
@@ -326,6 +344,13 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
       });
       return;
     }
+    if (fake.allRequestsFailWith !== null) {
+      failWith(
+        res,
+        new StripeFailure(fake.allRequestsFailWith, "An unknown error occurred", undefined, "api_error"),
+      );
+      return;
+    }
     const refundPost = req.method === "POST" && url.pathname === "/v1/refunds";
     if (fake.refundKeyInFlight && refundPost) {
       failWith(
@@ -349,7 +374,7 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
       return;
     }
     // Stripe answers a POST repeated with the same key as it answered the first (its idempotent requests).
-    const replayed = key === undefined || req.method !== "POST" ? undefined : answered.get(key);
+    const replayed = key === undefined || req.method !== "POST" ? undefined : answeredUnder(key);
     if (replayed && replayed.form !== JSON.stringify(form)) {
       failWith(
         res,
@@ -374,7 +399,7 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     try {
       const result = route(req.method ?? "", url.pathname, form);
       if (key !== undefined && req.method === "POST")
-        answered.set(key, { form: JSON.stringify(form), result });
+        answered.set(key, { form: JSON.stringify(form), result, at: now().getTime() });
       if (loseAnswer) res.destroy();
       else answer(res, 200, result);
     } catch (error) {
@@ -421,6 +446,7 @@ export async function startFakeStripe(options: { secretKey: string }): Promise<F
     refundsRefusedWith: null,
     refundRetryAfter: null,
     keyRevoked: false,
+    allRequestsFailWith: null,
     event,
     completeSession(sessionId) {
       const session = sessions.get(sessionId);

@@ -38,8 +38,9 @@ export interface FakeStripeAccount {
   close(): Promise<void>;
 }
 
-export async function startFakeStripeAccount(): Promise<FakeStripeAccount> {
-  const fake = await startFakeStripe({ secretKey: SECRET_KEY });
+/** `now` is the fake's clock (by which it forgets idempotency keys after 24 hours); the real one unless given. */
+export async function startFakeStripeAccount(now?: () => Date): Promise<FakeStripeAccount> {
+  const fake = await startFakeStripe({ secretKey: SECRET_KEY, ...(now ? { now } : {}) });
   return {
     fake,
     secretKey: SECRET_KEY,
@@ -85,7 +86,7 @@ export interface StripeWorld extends FakeStripeAccount {
 
 /**
  * A fresh database, the fake Stripe, and tokenbill's server wired to it. `settings` adds to the server's
- * configuration (STRIPE_SUCCESS_URL, say); `now` is the server's clock. close() stops all three.
+ * configuration (STRIPE_SUCCESS_URL, say); `now` is the server's clock and the fake Stripe's. close() stops all three.
  */
 export async function startStripeWorld(
   options: { settings?: Partial<ConfigInput>; now?: () => Date } = {},
@@ -98,7 +99,7 @@ export async function startStripeWorld(
   try {
     const handle = await createTestDatabase();
     opened.push(() => handle.close());
-    const account = await startFakeStripeAccount();
+    const account = await startFakeStripeAccount(options.now);
     opened.push(() => account.close());
     const configInput = { ...account.settings, ...options.settings };
     const server = await startTestServer(handle.db, configInput, options.now ? { now: options.now } : {});

@@ -1,0 +1,113 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { testClock } from "../../../test/helpers/test-clock.ts";
+import { invoiceAmountsDue } from "../ledger/ledger.ts";
+import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
+import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { createCustomers } from "../testing/billing-fixtures.ts";
+import { runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+
+// A credit note's card refund that Stripe made although its answer was lost, whose webhook never came, and
+// whose job then failed (Stripe unreachable for all its attempts). Staff retry the job two days later, when
+// Stripe no longer keeps the idempotency key (24 hours): asked again under it, Stripe would make a second
+// refund. The job looks in Stripe first and records the refund it finds.
+
+const DAY = 24 * 3_600_000;
+const ATTEMPTS = 12; // the kind's maxAttempts (src/app/job-catalog.ts)
+
+const clock = testClock();
+let world: StripeWorld;
+beforeAll(async () => {
+  world = await startStripeWorld({ now: clock.now });
+});
+afterEach(() => {
+  clock.release();
+  world.fake.refundAnswersLost = false;
+  world.fake.allRequestsFailWith = null;
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+const dueOf = async (invoice: string) => (await invoiceAmountsDue(world.db, [invoice])).get(invoice) ?? 0n;
+
+const statement = async (customerId: bigint) =>
+  (await world.server.api("GET", `/api/v1/customers/${customerId}/statement`)).body.data;
+
+const refundOf = (id: string) =>
+  world.db
+    .selectFrom("refund")
+    .select(["status", "provider_refund_id"])
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+
+const jobOf = (refundId: string) =>
+  world.db
+    .selectFrom("job")
+    .select(["id", "status", "attempts"])
+    .where("slot", "=", `credit_note.refund:${refundId}`)
+    .executeTakeFirstOrThrow();
+
+const stripeRefundsOf = (paymentIntent: string) =>
+  [...world.fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
+
+describe("a staff retry of a credit note's card refund after Stripe forgot its idempotency key", () => {
+  it("records the refund Stripe made under the lost answer instead of making a second one", async () => {
+    const [customerId] = (await createCustomers(world.handle, [{ email: "late-retry@example.com" }])) as [
+      bigint,
+    ];
+    const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
+    const [open] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
+
+    // Stripe makes the $2.50 refund, and its answer is lost: the reservation stays pending, unlinked.
+    world.fake.refundAnswersLost = true;
+    const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+      amount: 250,
+      reason: "outage",
+      settlement: "refund",
+    });
+    world.fake.refundAnswersLost = false;
+    expect(note.status).toBe(201);
+    const { id: refundId } = await world.db
+      .selectFrom("refund")
+      .select("id")
+      .where("credit_note_id", "=", note.body.data.id)
+      .executeTakeFirstOrThrow();
+    expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
+    const [made] = stripeRefundsOf(payment.reference);
+    expect(stripeRefundsOf(payment.reference)).toHaveLength(1);
+    expect(made?.metadata["tokenbill_refund_id"]).toBe(refundId);
+
+    // Stripe is unreachable for every attempt of the job (and its webhook never comes): the job fails.
+    world.fake.allRequestsFailWith = 500;
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) await runNoteRefundJobs(world);
+    world.fake.allRequestsFailWith = null;
+    const job = await jobOf(refundId);
+    expect(job).toMatchObject({ status: "failed", attempts: ATTEMPTS });
+    expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
+    expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
+
+    // Two days after the note, staff retry the job.
+    clock.pin(new Date(Date.now() + 2 * DAY));
+    expect((await world.server.api("POST", `/api/v1/jobs/${job.id}/retry`)).status).toBe(204);
+    await runNoteRefundJobs(world);
+    expect(await jobOf(refundId)).toMatchObject({ status: "done" });
+
+    // One refund at Stripe, the one made first, linked to the reservation.
+    expect(stripeRefundsOf(payment.reference).map((r) => r.id)).toEqual([made?.id]);
+    expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: made?.id });
+
+    // Its webhook settles the reservation once; the open invoice still owes; no credit is left or held.
+    const settled = world.fake.settleRefund(made?.id as string, "succeeded");
+    expect((await world.deliver(settled)).status).toBe(200);
+    expect((await world.deliver(settled)).status).toBe(200);
+    expect(await refundOf(refundId)).toEqual({ status: "succeeded", provider_refund_id: made?.id });
+    const rows = await world.db
+      .selectFrom("refund")
+      .select("amount")
+      .where("payment_id", "=", payment.id)
+      .execute();
+    expect(rows).toEqual([{ amount: 250n }]);
+    expect(await dueOf(open)).toBe(100n);
+    expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 100 });
+  });
+});
