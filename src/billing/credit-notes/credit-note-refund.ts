@@ -14,7 +14,8 @@ import { RetryNotBeforeError } from "../../jobs/job-errors.ts";
 // credit (spendable-credit.ts) from the moment the note commits. The provider is asked after the commit, by
 // the note's request and, in case that request never got to it (the process died) or got no answer, by a
 // `credit_note.refund` job written with the note, which runs once the request's call must be over. Both ask
-// with the reservation's id as the provider's idempotency key, so the refund is made at most once. Until
+// with the reservation's id as the provider's idempotency key, so the refund is made at most once; and since
+// Stripe forgets a key after 24 hours, the job first looks for a refund an earlier ask made. Until
 // 2026-12-06 the row was written only after the commit: a payment or a finalization in between spent the
 // credit the refund would then take back, and a crash in between left the card share as plain credit.
 

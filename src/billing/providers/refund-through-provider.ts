@@ -98,7 +98,9 @@ export async function refundThroughProvider(
  * reservation's id as the request's idempotency key, and links the provider's refund to it. A refusal fails
  * the reservation (frees its amount) and is thrown; a call left unanswered keeps it pending (`confirmed`
  * false). Asked again for the same reservation, the provider answers with the refund it made the first time
- * (Stripe keeps an idempotency key 24 hours), so a retry never refunds twice. Call it outside a transaction.
+ * (Stripe keeps an idempotency key 24 hours), so a retry within them never refunds twice; a credit note's
+ * job, which may be retried days later, looks for that refund first (credit-note-refund.ts). Call it outside a
+ * transaction.
  */
 export async function askProviderForReservation(
   ctx: ServiceContext,
