@@ -12,7 +12,7 @@ import { openDatabase } from "../../src/db/open-database.ts";
 export const TEMPLATE_ENV = "TOKENBILL_TEST_PGLITE_TEMPLATE";
 
 // The run's template directory also holds every command's copy of the migrated database (tokenbill-command.ts:
-// 1,231 files, 40 MB, copied and removed for each command). On this machine's ext4 disk a copy took 0.3-0.8 s
+// 1,231 files, 40 MB, copied and removed for each command). On this machine's ext4 disk a copy took 0.3-1.0 s
 // of CPU and up to 10 s at load 20; in memory (tmpfs) about 0.1 s of CPU (2026-12-07, docs/performance.md). So
 // the directory goes to /dev/shm when it has room for many copies at once (a container's default /dev/shm is
 // 64 MB), else to the system's temporary directory.
