@@ -1,11 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testClock } from "../../../test/helpers/test-clock.ts";
 import { createStaffPerRole, PageClient, textOf } from "../../web/console/pricing-test-client.ts";
-import { invoiceAmountsDue } from "../ledger/ledger.ts";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
 import { createCustomers } from "../testing/billing-fixtures.ts";
-import { runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+import { cardRefundReads, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
 
 // A credit note's card refund while Stripe refuses tokenbill's secret key for longer than the note's
 // credit_note.refund job keeps asking (a key revoked in the Dashboard, 12 attempts over about 10 hours). The
@@ -30,24 +29,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-const dueOf = async (invoice: string) => (await invoiceAmountsDue(world.db, [invoice])).get(invoice) ?? 0n;
-
-const statement = async (customerId: bigint) =>
-  (await world.server.api("GET", `/api/v1/customers/${customerId}/statement`)).body.data;
-
-const refundOf = (id: string) =>
-  world.db
-    .selectFrom("refund")
-    .select(["status", "provider_refund_id"])
-    .where("id", "=", id)
-    .executeTakeFirstOrThrow();
-
-const jobOf = (refundId: string) =>
-  world.db
-    .selectFrom("job")
-    .select(["id", "status", "attempts", "last_error"])
-    .where("slot", "=", `credit_note.refund:${refundId}`)
-    .executeTakeFirstOrThrow();
+const { dueOf, statement, refundOf, jobOf } = cardRefundReads(() => world);
 
 /** How often Stripe was asked to make this reservation's refund (its idempotency key). */
 const refundCallsFor = (refundId: string) =>

@@ -1,10 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testClock } from "../../../test/helpers/test-clock.ts";
-import { invoiceAmountsDue } from "../ledger/ledger.ts";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
 import { createCustomers } from "../testing/billing-fixtures.ts";
-import { runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+import { cardRefundReads, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
 
 // A credit note's card refund that Stripe made although its answer was lost, whose webhook never came, and
 // whose job then failed (Stripe unreachable for all its attempts). Staff retry the job two days later, when
@@ -28,24 +27,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-const dueOf = async (invoice: string) => (await invoiceAmountsDue(world.db, [invoice])).get(invoice) ?? 0n;
-
-const statement = async (customerId: bigint) =>
-  (await world.server.api("GET", `/api/v1/customers/${customerId}/statement`)).body.data;
-
-const refundOf = (id: string) =>
-  world.db
-    .selectFrom("refund")
-    .select(["status", "provider_refund_id"])
-    .where("id", "=", id)
-    .executeTakeFirstOrThrow();
-
-const jobOf = (refundId: string) =>
-  world.db
-    .selectFrom("job")
-    .select(["id", "status", "attempts"])
-    .where("slot", "=", `credit_note.refund:${refundId}`)
-    .executeTakeFirstOrThrow();
+const { dueOf, statement, refundOf, jobOf } = cardRefundReads(() => world);
 
 const stripeRefundsOf = (paymentIntent: string) =>
   [...world.fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);

@@ -1,11 +1,10 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invoiceAmountsDue } from "../ledger/ledger.ts";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
 import { createCustomers } from "../testing/billing-fixtures.ts";
 import { issueCreditNote } from "./issue-credit-note.ts";
-import { noteRefundOf, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+import { cardRefundReads, noteRefundOf, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
 
 // A credit note's card refund that Stripe did not carry out, for a reason that passes or that staff fix: a
 // rate limit (429) or tokenbill's secret key refused (401). Stripe made nothing and kept nothing under the
@@ -21,18 +20,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-const dueOf = async (invoice: string) => (await invoiceAmountsDue(world.db, [invoice])).get(invoice) ?? 0n;
-
-const statement = async (customerId: bigint) =>
-  (await world.server.api("GET", `/api/v1/customers/${customerId}/statement`)).body.data;
-
-const noteJobOf = (refundId: string) =>
-  world.db
-    .selectFrom("job")
-    .select(["status", "attempts", "run_after"])
-    .where("kind", "=", "credit_note.refund")
-    .where("slot", "=", `credit_note.refund:${refundId}`)
-    .executeTakeFirstOrThrow();
+const { dueOf, statement, jobOf: noteJobOf } = cardRefundReads(() => world);
 
 /** A customer with a $10.00 invoice paid by card and a $1.00 invoice open, which freed credit would pay. */
 async function cardPaidBesideOpenInvoice(email: string) {

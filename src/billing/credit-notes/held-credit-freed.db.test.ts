@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invoiceAmountsDue } from "../ledger/ledger.ts";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
-import { noteWhoseProcessDied, pendingNoteRefund } from "./testing/pending-note-refund.ts";
+import { cardRefundReads, noteWhoseProcessDied, pendingNoteRefund } from "./testing/pending-note-refund.ts";
 
 // Credit held for a credit note's pending card refund becomes the customer's to spend whenever the refund
 // ends without money leaving: Stripe fails it, cancels it, or staff release a reservation Stripe never heard
@@ -20,9 +19,7 @@ const HOUR = 3_600_000;
 /** A note issued an hour ago: its reservation is old enough for staff to release. */
 const HOUR_AGO = { now: () => new Date(Date.now() - HOUR) };
 
-const dueOf = async (id: string) => (await invoiceAmountsDue(world.db, [id])).get(id) ?? 0n;
-const statement = async (customerId: bigint) =>
-  (await world.server.api("GET", `/api/v1/customers/${customerId}/statement`)).body.data;
+const { dueOf, statement } = cardRefundReads(() => world);
 const noteRefund = (invoice: string) =>
   world.db
     .selectFrom("refund")

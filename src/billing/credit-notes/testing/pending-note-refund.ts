@@ -6,6 +6,7 @@ import { JobRunner } from "../../../jobs/job-runner.ts";
 import type { Database } from "../../../db/schema.ts";
 import type { ServiceContext } from "../../../kernel/context.ts";
 import { issueCreditNote } from "../issue-credit-note.ts";
+import { invoiceAmountsDue } from "../../ledger/ledger.ts";
 import type { StripeWorld } from "../../providers/testing/stripe-world.ts";
 import { createCustomers } from "../../testing/billing-fixtures.ts";
 
@@ -106,3 +107,29 @@ export const noteRefundOf = (world: StripeWorld, invoice: string) =>
     .select(["refund.status", "refund.provider_refund_id"])
     .where("credit_note.invoice_id", "=", invoice)
     .executeTakeFirstOrThrow();
+
+/**
+ * What the card-refund tests read back after each step: an invoice's amount due, the customer's statement
+ * (the admin API's), a refund's state and its `credit_note.refund` job. `world` is a getter because the
+ * tests open their world in beforeAll.
+ */
+export function cardRefundReads(world: () => StripeWorld) {
+  return {
+    dueOf: async (invoice: string) => (await invoiceAmountsDue(world().db, [invoice])).get(invoice) ?? 0n,
+    statement: async (customerId: bigint) =>
+      (await world().server.api("GET", `/api/v1/customers/${customerId}/statement`)).body.data,
+    refundOf: (id: string) =>
+      world()
+        .db.selectFrom("refund")
+        .select(["status", "provider_refund_id"])
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow(),
+    jobOf: (refundId: string) =>
+      world()
+        .db.selectFrom("job")
+        .select(["id", "status", "attempts", "run_after", "last_error"])
+        .where("kind", "=", "credit_note.refund")
+        .where("slot", "=", `credit_note.refund:${refundId}`)
+        .executeTakeFirstOrThrow(),
+  };
+}
