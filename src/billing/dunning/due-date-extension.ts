@@ -1,5 +1,6 @@
 import { enqueue } from "../../jobs/enqueue-job.ts";
 import { recordAudit } from "../../kernel/audit.ts";
+import { answerIdempotencyKey, claimIdempotencyKey } from "../../kernel/idempotency-key.ts";
 import { requireActor } from "../../kernel/actor.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
@@ -17,6 +18,8 @@ export const extendDueDate = defineVerb(ExtensionCall, async ({ ctx, input }) =>
   requireActor(ctx.actor, "admin_key", "env_key", "cli", "system", "staff");
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;
+    // A console form's one-time key (src/web/form-once.ts): sent twice, the work and its audit entry are done once.
+    await claimIdempotencyKey(tx, ctx.idempotency);
     const invoice = await trx
       .selectFrom("invoice")
       .select(["id", "customer_id", "status", "due_date"])
@@ -62,6 +65,7 @@ export const extendDueDate = defineVerb(ExtensionCall, async ({ ctx, input }) =>
       before: before ?? null,
       after,
     });
+    await answerIdempotencyKey(tx, ctx.idempotency, after);
     return after;
   });
 });

@@ -1,5 +1,6 @@
 import { enqueue } from "../../jobs/enqueue-job.ts";
 import { recordAudit } from "../../kernel/audit.ts";
+import { answerIdempotencyKey, claimIdempotencyKey } from "../../kernel/idempotency-key.ts";
 import { requireActor } from "../../kernel/actor.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { idOut } from "../../kernel/schemas.ts";
@@ -18,6 +19,8 @@ export const setDunningExemption = defineVerb(ExemptionCall, async ({ ctx, input
   requireActor(ctx.actor, "admin_key", "env_key", "cli", "system", "staff");
   return withTransaction(ctx, async (tx) => {
     const trx = tx.db;
+    // A console form's one-time key (src/web/form-once.ts): sent twice, the work and its audit entry are done once.
+    await claimIdempotencyKey(tx, ctx.idempotency);
     const before = await trx
       .selectFrom("customer")
       .select(["id", "dunning_exempt"])
@@ -45,6 +48,8 @@ export const setDunningExemption = defineVerb(ExemptionCall, async ({ ctx, input
       before: { dunning_exempt: before.dunning_exempt },
       after: { dunning_exempt: input.exempt, dunning_exempt_reason: input.reason },
     });
-    return { customer_id: idOut(input.id), exempt: input.exempt, reason: input.reason };
+    const answer = { customer_id: idOut(input.id), exempt: input.exempt, reason: input.reason };
+    await answerIdempotencyKey(tx, ctx.idempotency, answer);
+    return answer;
   });
 });

@@ -7,6 +7,8 @@ import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { customerMoney } from "./customer-money.ts";
 import { noticeFrom } from "./page-helpers.ts";
+import { dunningCardOf } from "./dunning-view.ts";
+import { FORM_KEY_FIELD, newFormKey } from "../form-once.ts";
 import { REFUND_RELEASE_NOTICES, REFUND_UNCONFIRMED } from "./refund-release-notices.ts";
 
 // The customer page (/console/customers/:id): its details, status, SolusIO, money and actions. Drawn by its
@@ -25,6 +27,14 @@ export const CUSTOMER_NOTICES: Record<string, string> = {
   created_before: "This form was sent before: this is the customer it created, and nothing new was created.",
   refunded_before: "This form was sent before: its refund is recorded once, and nothing more was refunded.",
   ...REFUND_RELEASE_NOTICES,
+  dunning_exempted:
+    "The customer is exempt from dunning: it takes no new step. What dunning already imposed stays until it pays or staff change the status.",
+  dunning_exemption_ended:
+    "The dunning exemption is ended: an evaluation is queued, so the ladder catches up at once.",
+  dunning_exempted_before:
+    "This form was sent before: the customer was exempted once, and nothing more was done.",
+  dunning_exemption_ended_before:
+    "This form was sent before: the exemption was ended once, and nothing more was done.",
   reconciled_clean: "SolusIO matches this customer: nothing to repair.",
   reconciled_fixed: "SolusIO differed from this customer; a sync is queued to repair it.",
   reconciled_conflict:
@@ -55,7 +65,7 @@ export async function customerOverview(
   request: FastifyRequest,
   reply: FastifyReply,
   customer: Customer,
-  extra: { errors?: FieldErrors } = {},
+  extra: { errors?: FieldErrors; values?: Record<string, string> } = {},
   status = 200,
 ): Promise<FastifyReply> {
   const ctx = deps.contextOf(request);
@@ -81,7 +91,11 @@ export async function customerOverview(
       syncBadge: SYNC_BADGE,
       solusio: ctx.solusio !== undefined,
       ssoSuspended: SSO_SUSPENDED,
-      notice: noticeFrom(request, CUSTOMER_NOTICES),
+      dunning: await dunningCardOf(ctx, customer.id),
+      // The exemption form's one-time key (src/web/form-once.ts), fresh each time the page is drawn.
+      formKey: { name: FORM_KEY_FIELD, value: newFormKey() },
+      notice: status === 200 ? noticeFrom(request, CUSTOMER_NOTICES) : undefined,
+      values: {},
       ...extra,
     },
     status,

@@ -5,6 +5,7 @@ import { registerBackupPages } from "./backup-pages.ts";
 import { registerBillingRunPages } from "./billing-run-pages.ts";
 import { registerCreditNotePages } from "./credit-note-pages.ts";
 import { registerCustomerPages } from "./customer-pages.ts";
+import { registerDunningPages } from "./dunning-pages.ts";
 import { registerDashboardPages } from "./dashboard-pages.ts";
 import { registerInvoicePages } from "./invoice-pages.ts";
 import { registerJobPages } from "./job-pages.ts";
@@ -25,6 +26,7 @@ export function registerConsoleAreas(app: FastifyInstance, deps: WebDeps): void 
   registerPricingPages(app, deps);
   registerBillingRunPages(app, deps);
   registerInvoicePages(app, deps);
+  registerDunningPages(app, deps);
   registerPaymentListPages(app, deps);
   registerCreditNotePages(app, deps);
   registerSolusioPages(app, deps);

@@ -16,6 +16,8 @@ import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { paymentAmountHint } from "./invoice-amount.ts";
 import { noticeFrom } from "./page-helpers.ts";
+import { getDueDateExtension } from "../../billing/dunning/dunning-state.ts";
+import { FORM_KEY_FIELD, newFormKey } from "../form-once.ts";
 import { REFUND_RELEASE_NOTICES, REFUND_UNCONFIRMED } from "./refund-release-notices.ts";
 import { numberedMeta } from "./list-walk.ts";
 
@@ -40,6 +42,10 @@ export const INVOICE_NOTICES: Record<string, string> = {
   reissued:
     "Released for reissue: the next run of the invoice's month bills the customer again on a new invoice.",
   resent: "The invoice is queued to be e-mailed to the customer again.",
+  due_date_extended:
+    "The due date is extended for dunning; the invoice document keeps its own date. An evaluation is queued.",
+  due_date_extended_before:
+    "This form was sent before: the due date was extended once, and nothing more was done.",
   ...REFUND_RELEASE_NOTICES,
 };
 
@@ -106,7 +112,7 @@ export async function invoicePage(
   const display = displayOf(invoice);
   const show = (minor: bigint) => money(minor, display);
   // Each list pages on its own parameter, so the page shows every payment and credit note however many.
-  const [payments, creditNotes, settlements, samePeriod] = await Promise.all([
+  const [payments, creditNotes, settlements, samePeriod, extension] = await Promise.all([
     listPayments({ ctx, input: { ...pageQuery(request, LIST_ROWS, "payments_page"), invoice_id: id } }),
     listCreditNotes({
       ctx,
@@ -117,6 +123,8 @@ export async function invoicePage(
     listInvoiceCreditNoteSettlements({ ctx, input: { id } }),
     // A void invoice and its reissue share the customer's month: each page links the other (monthLinks).
     listMonthInvoices({ ctx, input: { id } }),
+    // Dunning counts from the extended date, when staff gave one (billing-rules §8).
+    getDueDateExtension({ ctx, input: { id } }),
   ]);
   const issued = invoice.status !== "draft" && invoice.status !== "void";
   const today = calendarDate(ctx.now(), ctx.config.BILLING_TIME_ZONE);
@@ -164,8 +172,14 @@ export async function invoicePage(
       creditNotesPager: pagerOf(request, creditNotes.meta, "credit_notes_page"),
       month: monthLinks(samePeriod, id),
       released: when(invoice.void?.released_at),
+      extension,
+      // The extension form's one-time key (src/web/form-once.ts), fresh each time the page is drawn.
+      formKey: { name: FORM_KEY_FIELD, value: newFormKey() },
       can: {
         pay: invoice.status === "finalized" || invoice.status === "partially_paid",
+        extend:
+          invoice.due_date !== null &&
+          (invoice.status === "finalized" || invoice.status === "partially_paid"),
         credit: issued,
         void: invoice.status === "draft" || invoice.status === "finalized",
         reissue: invoice.status === "void" && !invoice.void?.released_at,

@@ -28,6 +28,12 @@ export const planPricePages: ResourcePages<PlanPrice> = {
   singular: "plan price",
   intro:
     "Token prices per SolusIO plan, by the plan's name. “tokenbill solusio setup” pushes them to the plans of the same name.",
+  // A saved price is tokenbill's alone: SolusIO goes on billing the plan at its own price (what its users
+  // see and what it charges them) until setup pushes the new one.
+  afterSave: {
+    text: "SolusIO keeps billing this plan with its own price until the setup pushes the new one:",
+    link: { href: "/console/solusio", text: "Apply setup on the SolusIO page" },
+  },
   headers: [
     { text: "Plan" },
     { text: "Tokens per hour", num: true },

@@ -36,6 +36,11 @@ export interface ResourcePages<T> {
   title: string;
   singular: string;
   intro?: string;
+  /**
+   * Said after "Created." or "Saved." with a link, when a saved row changes nothing outside tokenbill until a
+   * further step (a plan price reaches SolusIO only when setup is applied).
+   */
+  afterSave?: { text: string; link: { href: string; text: string } };
   headers: readonly { text: string; num?: boolean }[];
   keyOf(row: T): string;
   nameOf(row: T): string;
@@ -65,6 +70,12 @@ const NOTICES: Record<string, string> = {
   updated: "Saved.",
   deleted: "Deleted.",
 };
+
+/** Whether the list is drawn right after a row was created or saved (`?notice=created|updated`). */
+function savedNotice(request: FastifyRequest): boolean {
+  const key = noticeFrom(request, NOTICES);
+  return key === NOTICES["created"] || key === NOTICES["updated"];
+}
 
 export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, spec: ResourcePages<T>): void {
   const base = `/console/pricing/${spec.slug}`;
@@ -113,6 +124,7 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
         rows,
         pager: pagerOf(request, page.meta),
         notice: status === 200 ? noticeFrom(request, NOTICES) : undefined,
+        afterSave: status === 200 && savedNotice(request) ? spec.afterSave : undefined,
         errors,
         ...(spec.extra ? await spec.extra(request, ctx) : {}),
       },
