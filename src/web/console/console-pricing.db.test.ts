@@ -156,6 +156,30 @@ describe("plan prices and the calculator", () => {
     expect(page).toContain("7 5,208 $5.21 5,000 $5.00");
   });
 
+  it("says after a plan price is saved that SolusIO bills its own price until setup is applied", async () => {
+    const made = await server.api("POST", "/api/v1/plan-prices", {
+      plan_name: "2 Cores, 4 GB RAM",
+      tokens_per_hour: 20,
+      tokens_per_month: 14000,
+    });
+    const edit = `/console/pricing/plans/${made.body.data.id}`;
+    const saved = await owner.submit(`${edit}/edit`, edit, {
+      plan_name: "2 Cores, 4 GB RAM",
+      tokens_per_hour: "21",
+      tokens_per_month: "15000",
+    });
+    expect(saved).toMatchObject({ status: 303, location: "/console/pricing/plans?notice=updated" });
+    const html = (await owner.get(saved.location!)).text;
+    const notice = /<p class="notice" role="status" id="notice">([\s\S]*?)<\/p>/.exec(html)?.[1] ?? "";
+    expect(notice).toBe(
+      'Saved. SolusIO keeps billing this plan with its own price until the setup pushes the new one: <a href="/console/solusio">Apply setup on the SolusIO page</a>.',
+    );
+    // Other pricing lists' notice stays as it was: their rows reach SolusIO by no setup.
+    const currencies = (await owner.get("/console/pricing/currencies?notice=updated")).text;
+    expect(currencies).toMatch(/id="notice">Saved\.<\/p>/);
+    await server.api("DELETE", `/api/v1/plan-prices/${made.body.data.id}`);
+  });
+
   it("calculates figures typed in, in another currency, and names a bad figure", async () => {
     const usd = textOf((await owner.get("/console/pricing/plans?tph=7,14,21,28&currency=USD")).text);
     expect(usd).toContain("28 20,832 $20.83 20,000 $20.00");
