@@ -50,3 +50,19 @@ export const DunningRunOut = z.object({
     .array(DunningStepOut)
     .meta({ description: "the steps taken, in customer order; the first 1,000 when there were more" }),
 });
+
+export const CustomerDunningOut = z.object({
+  customer_id: z.number().int(),
+  exempt: z.boolean().meta({ description: "exempt from dunning: the ladder takes no new step" }),
+  episode: z
+    .object({
+      started_at: z.string(),
+      steps: z
+        .array(
+          z.object({ step: z.string(), done_at: z.string(), details: z.record(z.string(), z.unknown()) }),
+        )
+        .meta({ description: "the steps the open episode has taken, oldest first" }),
+    })
+    .nullable()
+    .meta({ description: "the open overdue episode; null when nothing is overdue" }),
+});

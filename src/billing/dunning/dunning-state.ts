@@ -39,9 +39,17 @@ export const getCustomerDunning = defineVerb(IdParams, async ({ ctx, input }): P
     .selectFrom("dunning_step")
     .select(["step", "done_at", "details"])
     .where("episode_id", "=", episode.id)
-    .orderBy("done_at")
-    .orderBy("step")
     .execute();
+  // One evaluation that catches up takes several rungs at the same instant: those keep the ladder's order
+  // (a reminder before the first overdue e-mail), not their names'. A rung no longer in the ladder goes last.
+  const rungOf = new Map(ctx.config.DUNNING_LADDER.map((r, i) => [r.step, i]));
+  const rank = (step: string) => rungOf.get(step) ?? Number.MAX_SAFE_INTEGER;
+  steps.sort(
+    (a, b) =>
+      a.done_at.getTime() - b.done_at.getTime() ||
+      rank(a.step) - rank(b.step) ||
+      a.step.localeCompare(b.step),
+  );
   return {
     exempt: customer.dunning_exempt,
     episode: {

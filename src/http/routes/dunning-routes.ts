@@ -1,6 +1,8 @@
 import { extendDueDate } from "../../billing/dunning/due-date-extension.ts";
 import { setDunningExemption } from "../../billing/dunning/dunning-exemption.ts";
+import { getCustomerDunning } from "../../billing/dunning/dunning-state.ts";
 import {
+  CustomerDunningOut,
   DunningRunOut,
   Exemption,
   ExemptionInput,
@@ -35,6 +37,26 @@ export const dunningRoutes = [
           episode_id: Number(s.episode_id),
           done_at: s.done_at.toISOString(),
         })),
+      };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    url: "/api/v1/customers/{id}/dunning",
+    tag: "dunning",
+    summary:
+      "The customer's dunning state: whether it is exempt, and the steps its open overdue episode has taken",
+    params: IdParams,
+    response: CustomerDunningOut,
+    handler: async ({ ctx, params }) => {
+      const state = await getCustomerDunning({ ctx, input: { id: params.id } });
+      return {
+        customer_id: Number(params.id),
+        exempt: state.exempt,
+        episode: state.episode && {
+          started_at: state.episode.started_at.toISOString(),
+          steps: state.episode.steps.map((s) => ({ ...s, done_at: s.done_at.toISOString() })),
+        },
       };
     },
   }),
