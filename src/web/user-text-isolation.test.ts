@@ -44,6 +44,7 @@ describe("user-entered text on the pages", () => {
       submit: "Create",
       cancel: "/console/customers",
       currencies: ["USD"],
+      clientGroups: [],
       values: { name: ARABIC },
     });
     expect(html).toMatch(
