@@ -1,10 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testClock } from "../../../test/helpers/test-clock.ts";
 import { createStaffPerRole, PageClient, textOf } from "../../web/console/pricing-test-client.ts";
-import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
-import { createCustomers } from "../testing/billing-fixtures.ts";
-import { cardRefundReads, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+import {
+  cardPaidBesideOpenInvoice,
+  cardRefundReads,
+  runNoteRefundJobs,
+} from "./testing/pending-note-refund.ts";
 
 // A credit note's card refund while Stripe refuses tokenbill's secret key for longer than the note's
 // credit_note.refund job keeps asking (a key revoked in the Dashboard, 12 attempts over about 10 hours). The
@@ -50,9 +52,7 @@ const stripeRefundsOf = (paymentIntent: string) =>
  * refund, and its job runs until it has no attempts left.
  */
 async function noteOutlastedByRevokedKey(email: string) {
-  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
-  const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
-  const [open] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
+  const { customerId, invoice, payment, open } = await cardPaidBesideOpenInvoice(world, email);
   world.fake.keyRevoked = true;
   const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
     amount: 250,

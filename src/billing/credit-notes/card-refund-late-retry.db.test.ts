@@ -1,9 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testClock } from "../../../test/helpers/test-clock.ts";
-import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
-import { createCustomers } from "../testing/billing-fixtures.ts";
-import { cardRefundReads, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+import {
+  cardPaidBesideOpenInvoice,
+  cardRefundReads,
+  runNoteRefundJobs,
+} from "./testing/pending-note-refund.ts";
 
 // A credit note's card refund that Stripe made although its answer was lost, whose webhook never came, and
 // whose job then failed (Stripe unreachable for all its attempts). Staff retry the job two days later, when
@@ -34,11 +36,10 @@ const stripeRefundsOf = (paymentIntent: string) =>
 
 describe("a staff retry of a credit note's card refund after Stripe forgot its idempotency key", () => {
   it("records the refund Stripe made under the lost answer instead of making a second one", async () => {
-    const [customerId] = (await createCustomers(world.handle, [{ email: "late-retry@example.com" }])) as [
-      bigint,
-    ];
-    const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
-    const [open] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
+    const { customerId, invoice, payment, open } = await cardPaidBesideOpenInvoice(
+      world,
+      "late-retry@example.com",
+    );
 
     // Stripe makes the $2.50 refund, and its answer is lost: the reservation stays pending, unlinked.
     world.fake.refundAnswersLost = true;

@@ -1,10 +1,13 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
-import { createCustomers } from "../testing/billing-fixtures.ts";
 import { issueCreditNote } from "./issue-credit-note.ts";
-import { cardRefundReads, noteRefundOf, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+import {
+  cardPaidBesideOpenInvoice as paidBesideOpen,
+  cardRefundReads,
+  noteRefundOf,
+  runNoteRefundJobs,
+} from "./testing/pending-note-refund.ts";
 
 // A credit note's card refund that Stripe did not carry out, for a reason that passes or that staff fix: a
 // rate limit (429) or tokenbill's secret key refused (401). Stripe made nothing and kept nothing under the
@@ -22,13 +25,7 @@ afterAll(async () => {
 
 const { dueOf, statement, jobOf: noteJobOf } = cardRefundReads(() => world);
 
-/** A customer with a $10.00 invoice paid by card and a $1.00 invoice open, which freed credit would pay. */
-async function cardPaidBesideOpenInvoice(email: string) {
-  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
-  const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
-  const [open] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
-  return { customerId, invoice, payment, open };
-}
+const cardPaidBesideOpenInvoice = (email: string) => paidBesideOpen(world, email);
 
 const stripeRefundsOf = (paymentIntent: string) =>
   [...world.fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);

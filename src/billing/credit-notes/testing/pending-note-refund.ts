@@ -9,6 +9,7 @@ import { issueCreditNote } from "../issue-credit-note.ts";
 import { invoiceAmountsDue } from "../../ledger/ledger.ts";
 import type { StripeWorld } from "../../providers/testing/stripe-world.ts";
 import { createCustomers } from "../../testing/billing-fixtures.ts";
+import { issueInvoices } from "../../payments/testing/invoice-fixtures.ts";
 
 // The set-ups the tests of a credit note's card refund share (the held credit, its words on every page): a
 // note whose refund Stripe has been asked for and not yet settled, made through the admin API as staff would;
@@ -132,4 +133,12 @@ export function cardRefundReads(world: () => StripeWorld) {
         .where("slot", "=", `credit_note.refund:${refundId}`)
         .executeTakeFirstOrThrow(),
   };
+}
+
+/** A new customer's $10.00 invoice paid by card and a $1.00 invoice open, which credit set free would pay. */
+export async function cardPaidBesideOpenInvoice(world: StripeWorld, email: string) {
+  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
+  const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
+  const [open] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
+  return { customerId, invoice, payment, open };
 }
