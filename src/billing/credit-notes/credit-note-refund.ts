@@ -4,10 +4,14 @@ import type { JobPayload } from "../../jobs/job-payloads.ts";
 import { presentRefund } from "../payments/payment-schemas.ts";
 import { paymentProviderOf } from "../providers/provider-from-config.ts";
 import { askProviderForReservation, logNotCarriedOut } from "../providers/refund-through-provider.ts";
-import { type PaymentProvider, ProviderNotCarriedOutError } from "../providers/payment-provider.ts";
+import {
+  type PaymentProvider,
+  ProviderNotCarriedOutError,
+  providerLabel,
+} from "../providers/payment-provider.ts";
 import { applyRefundFact } from "../providers/process-provider-event.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
-import { RetryNotBeforeError } from "../../jobs/job-errors.ts";
+import { PermanentJobError, RetryNotBeforeError } from "../../jobs/job-errors.ts";
 
 // A credit note settled as a refund reserves each card payment's share in the note's own transaction: a
 // pending refund row (credit_note_id set, no provider refund yet), which holds that much of the customer's
@@ -88,13 +92,27 @@ async function recordRefundAlreadyMade(
   await withTransaction(ctx, (tx) => applyRefundFact(tx, provider, found));
   const after = await ctx.db
     .selectFrom("refund")
-    .select(["status", "provider_refund_id"])
-    .where("id", "=", refundId)
+    .innerJoin("payment", "payment.id", "refund.payment_id")
+    .select(["refund.status", "refund.provider_refund_id", "refund.amount", "payment.currency_code"])
+    .where("refund.id", "=", refundId)
     .executeTakeFirstOrThrow();
   if (after.status === "pending" && after.provider_refund_id === null)
     throw new Error(
       `${provider.name} has refund ${found.refundRef} for refund ${refundId}, which could not be recorded against it: not asked again; look in ${provider.name}'s dashboard`,
     );
+  if (after.status === "failed" && after.provider_refund_id === null) {
+    // Another amount than reserved: applyRefundFact recorded it apart, ended the reservation and logged it.
+    // Failed for good at once: a retry finds the reservation ended and would end "done", hiding it from staff.
+    const made = await ctx.db
+      .selectFrom("refund")
+      .select("amount")
+      .where("provider_refund_id", "=", found.refundRef)
+      .executeTakeFirst();
+    const who = providerLabel(provider);
+    throw new PermanentJobError(
+      `${who} has refund ${found.refundRef} of ${made?.amount ?? "another amount"} (minor units of ${after.currency_code}) naming refund ${refundId}, which reserved ${after.amount}: it cannot be this reservation's refund. It is recorded as a refund of the payment as ${who} made it, and the reservation is released: its amount is the customer's credit again and paid their open invoices. Not asked again: look in ${who}'s dashboard at who made ${found.refundRef}, and refund by hand whatever the customer is still owed on the card`,
+    );
+  }
   ctx.logger.info(
     { refund: refundId, providerRefund: found.refundRef, status: found.status },
     "the payment provider had made a credit note's refund whose answer was lost: recorded, not asked again",
@@ -125,6 +143,8 @@ export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayl
     try {
       asked = await askForCreditNoteRefund(ctx, refundId, { lookFirst: true });
     } catch (error) {
+      // A refund the provider has that is not this reservation's (recordRefundAlreadyMade): for staff.
+      if (error instanceof PermanentJobError) throw error;
       if ((await refundStatusOf(ctx, refundId)) === "pending") {
         // Rate-limited, or our key refused: nothing was made. Retried with the kind's backoff, or later if
         // the provider asked (Retry-After); a refused key is no reason to give up (401 is not retryable to an

@@ -35,6 +35,11 @@ export class ProviderNotCarriedOutError extends UpstreamError {
   }
 }
 
+/** A provider's name as staff read it in a message ("Stripe"): its `name` is the payment method, lower case. */
+export function providerLabel(provider: { readonly name: string }): string {
+  return provider.name.charAt(0).toUpperCase() + provider.name.slice(1);
+}
+
 /** Payment methods that are a payment provider's: only the provider can give their money back. */
 export const PROVIDER_METHODS: ReadonlySet<string> = new Set(["stripe"]);
 

@@ -6,7 +6,13 @@ import { invoiceAmountDue } from "../ledger/ledger.ts";
 import { recordPaymentIn } from "../payments/record-payment.ts";
 import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
 import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
-import type { PaymentProvider, PaymentSucceeded, RefundChanged, VerifiedEvent } from "./payment-provider.ts";
+import {
+  type PaymentProvider,
+  type PaymentSucceeded,
+  providerLabel,
+  type RefundChanged,
+  type VerifiedEvent,
+} from "./payment-provider.ts";
 
 // What a provider's verified webhook does (issue 11 item 4). The event is stored first, in its own
 // statement, once per (provider, event id); then it is processed in the same request, in one transaction
@@ -211,6 +217,27 @@ export async function applyRefundFact(
     await settleRefundIn(tx.db, tx, { refund_id: known.id, status: fact.status });
     return true;
   }
+  // A refund naming a reservation of this payment that it cannot be (another amount: Stripe makes a request's
+  // refund for the amount asked or not at all, so this one was made or edited by hand). Left pending beside it,
+  // the reservation held the note's credit for a card refund that never comes while this refund reopened
+  // what it covered (until 2026-12-07): it ends first, as a release ends it, so its amount is spendable credit
+  // and what is left of the payment to refund admits this refund, whatever its amount.
+  const named = await reservationItCannotBe(tx, payment.id, fact);
+  if (named) {
+    const who = providerLabel(provider);
+    tx.logger.error(
+      {
+        refund: named.id,
+        reserved: String(named.amount),
+        providerRefund: fact.refundRef,
+        amount: String(fact.amount),
+        currency: payment.currency_code,
+        status: fact.status,
+      },
+      `${who} has refund ${fact.refundRef} of ${fact.amount} (minor units of ${payment.currency_code}) naming refund ${named.id}, which reserved ${named.amount}: recorded as a refund of the payment as ${who} made it, and the reservation released (its amount is the customer's credit again and pays their open invoices); nothing is asked of ${who} for it again. Look in ${who}'s dashboard at who made ${fact.refundRef}, and refund by hand whatever the customer is still owed on the card`,
+    );
+    await settleRefundIn(tx.db, tx, { refund_id: named.id, status: "failed", onlyUnlinked: true });
+  }
   // A refund tokenbill has no row for: made in the provider's dashboard, or asked for by tokenbill whose
   // reservation was released when the provider's answer was lost. A failed one is recorded too, holding
   // nothing: events arrive in any order, and the earlier "pending" of this refund, delivered after, then finds
@@ -271,6 +298,24 @@ async function knownRefund(tx: TxContext, paymentId: string, fact: RefundChanged
     .where("id", "=", fact.tokenbillRefundId)
     .where("payment_id", "=", paymentId)
     .where("amount", "=", fact.amount)
+    .where("status", "=", "pending")
+    .where("provider_refund_id", "is", null)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/**
+ * The reservation a provider's refund names by its metadata (`tokenbillRefundId`) when it cannot be its refund:
+ * of the same payment, still pending and unlinked, for another amount (knownRefund matched it otherwise).
+ */
+function reservationItCannotBe(tx: TxContext, paymentId: string, fact: RefundChanged) {
+  if (fact.tokenbillRefundId === undefined) return Promise.resolve(undefined);
+  return tx.db
+    .selectFrom("refund")
+    .select(["id", "amount"])
+    .where("id", "=", fact.tokenbillRefundId)
+    .where("payment_id", "=", paymentId)
+    .where("amount", "<>", fact.amount)
     .where("status", "=", "pending")
     .where("provider_refund_id", "is", null)
     .forUpdate()

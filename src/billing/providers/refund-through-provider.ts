@@ -147,13 +147,22 @@ export async function askProviderForReservation(
   }
   return withTransaction(ctx, async (tx) => {
     // The provider's webhook may have been faster and linked the row already (by the metadata's refund id).
+    // Only a pending row is linked: one released meanwhile (a refund naming it for another amount ended it,
+    // process-provider-event.ts) holds nothing, and linked, this refund's webhook would find it failed and
+    // leave the money the card got unrecorded; unlinked, that webhook records it as a refund of the payment.
     const row = await tx.db
       .updateTable("refund")
       .set({ provider_refund_id: providerRefundId })
       .where("id", "=", reserved.id)
       .where("provider_refund_id", "is", null)
+      .where("status", "=", "pending")
       .returningAll()
       .executeTakeFirst();
+    if (!row)
+      ctx.logger.warn(
+        { refund: reserved.id, providerRefund: providerRefundId },
+        "the payment provider made a refund for a reservation ended meanwhile: its webhook records it as a refund of the payment",
+      );
     const refund = presentRefund(
       row ??
         (await tx.db
