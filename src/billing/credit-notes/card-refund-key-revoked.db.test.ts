@@ -1,3 +1,4 @@
+import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testClock } from "../../../test/helpers/test-clock.ts";
 import { createStaffPerRole, PageClient, textOf } from "../../web/console/pricing-test-client.ts";
@@ -52,6 +53,11 @@ const stripeRefundsOf = (paymentIntent: string) =>
  * refund, and its job runs until it has no attempts left.
  */
 async function noteOutlastedByRevokedKey(email: string) {
+  const errorLines: string[] = [];
+  const logger = pino(
+    { level: "error" },
+    { write: (line: string) => void errorLines.push(JSON.parse(line).msg) },
+  );
   const { customerId, invoice, payment, open } = await cardPaidBesideOpenInvoice(world, email);
   world.fake.keyRevoked = true;
   const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
@@ -67,7 +73,7 @@ async function noteOutlastedByRevokedKey(email: string) {
     .executeTakeFirstOrThrow();
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     expect(await jobOf(refundId)).toMatchObject({ status: "pending", attempts: attempt - 1 });
-    await runNoteRefundJobs(world);
+    await runNoteRefundJobs(world, logger);
   }
   // One more round finds nothing to run: the job is failed for good, and Stripe is asked no more.
   await runNoteRefundJobs(world);
@@ -75,12 +81,22 @@ async function noteOutlastedByRevokedKey(email: string) {
   // 2026-12-07 an attempt asked at once: 1 + ATTEMPTS refund requests).
   expect(refundCallsFor(refundId)).toBe(1);
   expect(lookupsOf(payment.reference)).toBe(ATTEMPTS);
-  return { customerId, invoice, payment, open, refundId };
+  return { customerId, invoice, payment, open, refundId, errorLines };
 }
 
 describe("a credit note's card refund under a revoked Stripe key that outlasts its job", () => {
   it("keeps the reservation pending, lists the job as failed naming the key, and a retry after the fix refunds once", async () => {
-    const { customerId, payment, open, refundId } = await noteOutlastedByRevokedKey("revoked-1@example.com");
+    const { customerId, payment, open, refundId, errorLines } =
+      await noteOutlastedByRevokedKey("revoked-1@example.com");
+    // Each attempt's error line names the key and says what is known: the look-up was refused, nothing asked.
+    expect(errorLines).toHaveLength(ATTEMPTS);
+    for (const line of errorLines) {
+      expect(line).toContain("STRIPE_SECRET_KEY");
+      expect(line).toContain(
+        "could not look whether it has a refund for the reservation, and asked for none",
+      );
+      expect(line).not.toContain("no refund was made");
+    }
 
     // The money: neither refunded nor spent. The note's credit is held by the pending reservation.
     expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
@@ -94,6 +110,12 @@ describe("a credit note's card refund under a revoked Stripe key that outlasts i
     expect(job.last_error).toContain("STRIPE_SECRET_KEY");
     expect(job.last_error).toContain(`(gave up after ${ATTEMPTS} attempts)`);
     expect(job.last_error).not.toContain("asking again");
+    // Every attempt met the key at its look-up: what is known is that nothing was asked, not what Stripe has
+    // (until 2026-12-07 it said "no refund was made", true only of that attempt).
+    expect(job.last_error).toContain(
+      `tokenbill could not look whether Stripe has a refund for refund ${refundId}, and asked for none`,
+    );
+    expect(job.last_error).not.toContain("no refund was made");
     const failed = await world.server.api("GET", "/api/v1/jobs/failed");
     expect(failed.status).toBe(200);
     expect(failed.body.data).toContainEqual(

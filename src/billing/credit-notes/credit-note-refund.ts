@@ -85,7 +85,10 @@ async function recordRefundAlreadyMade(
     // The release's look-up (release-refund-reservation.ts): the payment's refunds, ours by their metadata.
     found = await provider.findRefund({ paymentRef, refundId, providerRefundId: null });
   } catch (error) {
-    if (error instanceof ProviderNotCarriedOutError) logNotCarriedOut(ctx, error, refundId, paymentId);
+    if (error instanceof ProviderNotCarriedOutError) {
+      logNotCarriedOut(ctx, error, refundId, paymentId, "look-up");
+      throw new LookupNotCarriedOutError(error);
+    }
     throw error;
   }
   if (!found) return false;
@@ -120,6 +123,17 @@ async function recordRefundAlreadyMade(
   return true;
 }
 
+/**
+ * The provider did not carry out the look-up (rate-limited, our key refused): whether a refund exists is not
+ * known, only that this attempt asked for none. The ask's own refusal says more: no refund was made.
+ */
+class LookupNotCarriedOutError extends Error {
+  constructor(readonly notCarriedOut: ProviderNotCarriedOutError) {
+    super(notCarriedOut.message, { cause: notCarriedOut });
+    this.name = "LookupNotCarriedOutError";
+  }
+}
+
 /** A refund row's status after a failed ask: "failed" when the provider refused, "pending" otherwise. */
 export async function refundStatusOf(ctx: ServiceContext, refundId: string): Promise<string | undefined> {
   const row = await ctx.db
@@ -151,6 +165,14 @@ export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayl
         // API caller), since the operator's fix of the key lets the next attempt pay the card back. The
         // message is the job's last error, also once its attempts are spent (the runner adds "gave up after
         // …"): it says what holds then, not "asking again", which until 2026-12-07 it said of a failed job.
+        if (error instanceof LookupNotCarriedOutError) {
+          const refused = error.notCarriedOut;
+          throw new RetryNotBeforeError(
+            `${refused.upstream}: ${refused.message}; tokenbill could not look whether ${refused.upstream} has a refund for refund ${refundId}, and asked for none: it stays pending, holding its amount`,
+            refused.retryAfterMs ?? 0,
+            { cause: refused },
+          );
+        }
         if (error instanceof ProviderNotCarriedOutError)
           throw new RetryNotBeforeError(
             `${error.upstream}: ${error.message}; no refund was made, and refund ${refundId} stays pending, holding its amount`,

@@ -176,23 +176,32 @@ export async function askProviderForReservation(
   });
 }
 
-/** Says why the reservation stays pending and, for a refused key, what the operator must do. */
+/**
+ * Says why the reservation stays pending and, for a refused key, what the operator must do. `during` "look-up":
+ * the refused request was the job's look for a refund an earlier ask made, so what is known is only that
+ * nothing was asked this time (until 2026-12-07 it said "no refund was made", true only of an ask).
+ */
 export function logNotCarriedOut(
   ctx: ServiceContext,
   error: ProviderNotCarriedOutError,
   refundId: string,
   paymentId: string,
+  during: "ask" | "look-up" = "ask",
 ): void {
   const fields = { err: error, refund: refundId, payment: paymentId };
+  const known =
+    during === "ask"
+      ? "no refund was made"
+      : "tokenbill could not look whether it has a refund for the reservation, and asked for none";
   if (error.why === "key_refused")
     ctx.logger.error(
       fields,
-      `${error.upstream} refused tokenbill's secret key (${error.status ?? "no status"}): no refund was made. Set STRIPE_SECRET_KEY to a secret or restricted key with write access to refunds and restart; the reservation stays pending, holding its amount, and its job asks again (or release it in the console)`,
+      `${error.upstream} refused tokenbill's secret key (${error.status ?? "no status"}): ${known}. Set STRIPE_SECRET_KEY to a secret or restricted key with write access to refunds and restart; the reservation stays pending, holding its amount, and its job asks again (or release it in the console)`,
     );
   else
     ctx.logger.warn(
       { ...fields, retryAfterMs: error.retryAfterMs ?? null },
-      `${error.upstream} rate-limited the refund: no refund was made; the reservation stays pending, holding its amount, and its job asks again`,
+      `${error.upstream} rate-limited the ${during === "ask" ? "refund" : "look-up of the refund"}: ${known}; the reservation stays pending, holding its amount, and its job asks again`,
     );
 }
 

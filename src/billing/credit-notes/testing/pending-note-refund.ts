@@ -83,18 +83,22 @@ export async function noteWhoseProcessDied(
   return { customerId, invoice, payment };
 }
 
-/** Runs the credit_note.refund jobs that wait now, as the runner would once they are due. */
-export async function runNoteRefundJobs(world: StripeWorld): Promise<void> {
+/**
+ * Runs the credit_note.refund jobs that wait now, as the runner would once they are due; `logger` records what
+ * they log (silent unless given).
+ */
+export async function runNoteRefundJobs(world: StripeWorld, logger?: Logger): Promise<void> {
   await world.db
     .updateTable("job")
     .set({ run_after: new Date() })
     .where("kind", "=", "credit_note.refund")
     .where("status", "=", "pending")
     .execute();
-  const kinds = runnableKinds(world.context(), "outbox");
+  const ctx = { ...world.context(), ...(logger ? { logger } : {}) };
+  const kinds = runnableKinds(ctx, "outbox");
   const runner = new JobRunner({
     db: world.db,
-    logger: world.context().logger,
+    logger: ctx.logger,
     handlers: { "credit_note.refund": kinds["credit_note.refund"]! },
   });
   await runner.drain();
