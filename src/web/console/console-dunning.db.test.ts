@@ -85,6 +85,28 @@ const extensionOf = (invoice: string) =>
     .where("invoice_id", "=", invoice)
     .executeTakeFirst();
 
+const exemptOf = async (id: number) =>
+  (
+    await h.db
+      .selectFrom("customer")
+      .select("dunning_exempt")
+      .where("id", "=", BigInt(id))
+      .executeTakeFirstOrThrow()
+  ).dunning_exempt;
+
+/** What the page must never write back: the control and bidi characters the reasons below carry. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the raw characters a page must not echo.
+const UNSHOWN = /[\u0000\u0007\u202E]/;
+
+/** A bad reason and what is said beside the field. */
+const BAD_REASONS: [string, RegExp][] = [
+  ["disputed\u0000", /^Held a control character/],
+  ["disputed\u0007", /^Held a control character/],
+  ["\u202Edetupsid", /^Held a control character/],
+  ["x".repeat(1001), /^Must be at most 1000 characters/],
+  ["x".repeat(10_001), /^Was longer than 10,000 characters/],
+];
+
 describe("dunning on the customer page", () => {
   it("shows the episode's steps, and an exempted customer is skipped by a dunning run", async () => {
     const locked = await overdueCustomer("ladder-shown@example.com");
@@ -130,6 +152,35 @@ describe("dunning on the customer page", () => {
       .executeTakeFirstOrThrow();
     expect(row.dunning_exempt).toBe(false);
     expect(await auditOf("customer", String(id))).toHaveLength(1); // its creation only
+  });
+
+  // A reason is free text kept in the audit log: the text check's refusals (page-text-input.ts) and the verb's
+  // bound, each beside the field, before the form's one-time key is claimed.
+  it("refuses a reason with a control character, a bidi override or over the bound beside it, writing nothing and leaving the form's key unspent", async () => {
+    const { id } = await overdueCustomer("exempt-badreason@example.com");
+    const page = `/console/customers/${id}`;
+    const form = hiddenOf((await billing.get(page)).text);
+    expect(form["form_key"]).toMatch(/./);
+    for (const [reason, said] of BAD_REASONS) {
+      const answer = await billing.request("POST", `${page}/dunning-exemption`, {
+        ...form,
+        exempt: "true",
+        reason,
+      });
+      expect(answer.status, JSON.stringify(reason.slice(0, 20))).toBe(400);
+      expect(textOf(answer.text, "reason-error")).toMatch(said);
+      expect(answer.text).not.toMatch(UNSHOWN);
+    }
+    expect(await exemptOf(id)).toBe(false);
+    expect(await auditOf("customer", String(id))).toHaveLength(1); // its creation only
+    // The same form (its key) sent again with a clean reason does the work: the refusals spent nothing.
+    const corrected = await billing.request("POST", `${page}/dunning-exemption`, {
+      ...form,
+      exempt: "true",
+      reason: "disputed",
+    });
+    expect(corrected).toMatchObject({ status: 303, location: `${page}?notice=dunning_exempted` });
+    expect(await exemptOf(id)).toBe(true);
   });
 
   it("does the exemption once when its form is sent twice", async () => {
@@ -218,6 +269,34 @@ describe("extending a due date on the invoice page", () => {
     expect(paid.text).toMatch(/only a finalized or partly paid invoice has a due date to extend/);
     expect(await extensionOf(invoice)).toBeUndefined();
     expect(await auditOf("invoice_due_extension", invoice)).toEqual([]);
+  });
+
+  it("refuses a reason with a control character, a bidi override or over the bound beside it, writing nothing and leaving the form's key unspent", async () => {
+    const { invoice } = await overdueCustomer("extend-badreason@example.com");
+    const page = `/console/invoices/${invoice}`;
+    const form = hiddenOf((await billing.get(page)).text);
+    expect(form["form_key"]).toMatch(/./);
+    const due_date = addDays(due, 40);
+    for (const [reason, said] of BAD_REASONS) {
+      const answer = await billing.request("POST", `${page}/due-date-extension`, {
+        ...form,
+        due_date,
+        reason,
+      });
+      expect(answer.status, JSON.stringify(reason.slice(0, 20))).toBe(400);
+      expect(textOf(answer.text, "reason-error")).toMatch(said);
+      expect(answer.text).toMatch(new RegExp(`id="due_date"[^>]* value="${due_date}"`));
+      expect(answer.text).not.toMatch(UNSHOWN);
+    }
+    expect(await extensionOf(invoice)).toBeUndefined();
+    expect(await auditOf("invoice_due_extension", invoice)).toEqual([]);
+    const corrected = await billing.request("POST", `${page}/due-date-extension`, {
+      ...form,
+      due_date,
+      reason: "agreed",
+    });
+    expect(corrected).toMatchObject({ status: 303, location: `${page}?notice=due_date_extended` });
+    expect(await extensionOf(invoice)).toEqual({ due_date, reason: "agreed" });
   });
 
   it("extends once when its form is sent twice", async () => {
