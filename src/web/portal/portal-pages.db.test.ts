@@ -378,6 +378,39 @@ describe("text the portal does not take", () => {
     expect(after).toEqual(before);
   });
 
+  // A bidirectional override shows the name reversed on invoices and in the console ("Trojan Source",
+  // docs/security.md, "Input"): through the form, not only the verb, the form again without it, said beside it.
+  it("refuses a bidirectional override or isolate in the profile name through the form, changing nothing", async () => {
+    const client = await loggedIn(ada);
+    const nameOf = async () =>
+      (
+        await world.db
+          .selectFrom("customer")
+          .select("name")
+          .where("id", "=", ada.id)
+          .executeTakeFirstOrThrow()
+      ).name;
+    const before = await nameOf();
+    for (const [name, kept] of [
+      ["Ada \u202Eecalevol\u202C King", "Ada ecalevol King"],
+      ["\u2067Ada\u2069 King", "Ada King"],
+      ["Ada\u202A King", "Ada King"],
+    ]) {
+      const bad = await client.submit("/portal/profile", "/portal/profile", { name: name! });
+      expect(bad.status, JSON.stringify(name)).toBe(400);
+      expect(bad.text).toContain('action="/portal/profile"');
+      expect(bad.text).toMatch(new RegExp(`id="name"[^>]* value="${kept}"`));
+      expect(bad.text).toMatch(/id="name-error">Held a control character/);
+      expect(bad.text).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+    }
+    expect(await nameOf()).toBe(before);
+    // The right-to-left marks reorder nothing and stay allowed (so do Arabic and Hebrew names).
+    const marked = await client.submit("/portal/profile", "/portal/profile", { name: "Ada \u200Fعلي" });
+    expect(marked).toMatchObject({ status: 303, location: "/portal/profile?notice=profile_saved" });
+    expect(await nameOf()).toBe("Ada \u200Fعلي");
+    await client.submit("/portal/profile", "/portal/profile", { name: before ?? "Ada Lovelace" });
+  });
+
   it("logs in with a password that holds a tab, and takes a NUL in one as a wrong password (passwords are only bounded)", async () => {
     const ctx = operatorContext(world.handle);
     const customer = await createCustomer({
