@@ -34,6 +34,11 @@ export const planPricePages: ResourcePages<PlanPrice> = {
     text: "SolusIO keeps billing this plan with its own price until the setup pushes the new one:",
     link: { href: "/console/solusio", text: "Apply setup on the SolusIO page" },
   },
+  // Setup pushes only the plans priced here (plan-setup.ts): a deleted price leaves SolusIO's plan at the
+  // prices last pushed, and Apply setup does not change them, so the save's "until setup" would mislead.
+  afterDelete: {
+    text: "SolusIO keeps billing this plan at the prices it has now: setup changes only the plans priced here, so Apply setup leaves it as it is. To change what SolusIO bills for it, price it here again and apply setup, or change the plan in SolusIO.",
+  },
   headers: [
     { text: "Plan" },
     { text: "Tokens per hour", num: true },

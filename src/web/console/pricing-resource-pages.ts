@@ -41,6 +41,11 @@ export interface ResourcePages<T> {
    * further step (a plan price reaches SolusIO only when setup is applied).
    */
   afterSave?: { text: string; link: { href: string; text: string } };
+  /**
+   * Said after "Deleted." when a deleted row leaves something outside tokenbill as it was (a plan's prices in
+   * SolusIO, which setup no longer changes).
+   */
+  afterDelete?: { text: string };
   headers: readonly { text: string; num?: boolean }[];
   keyOf(row: T): string;
   nameOf(row: T): string;
@@ -71,10 +76,14 @@ const NOTICES: Record<string, string> = {
   deleted: "Deleted.",
 };
 
-/** Whether the list is drawn right after a row was created or saved (`?notice=created|updated`). */
-function savedNotice(request: FastifyRequest): boolean {
-  const key = noticeFrom(request, NOTICES);
-  return key === NOTICES["created"] || key === NOTICES["updated"];
+/** What the resource says after the list's notice: after a create or save, or after a delete. */
+function afterNoticeOf<T>(
+  spec: ResourcePages<T>,
+  request: FastifyRequest,
+): { text: string; link?: { href: string; text: string } } | undefined {
+  const notice = noticeFrom(request, NOTICES);
+  if (notice === NOTICES["created"] || notice === NOTICES["updated"]) return spec.afterSave;
+  return notice === NOTICES["deleted"] ? spec.afterDelete : undefined;
 }
 
 export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, spec: ResourcePages<T>): void {
@@ -124,7 +133,7 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
         rows,
         pager: pagerOf(request, page.meta),
         notice: status === 200 ? noticeFrom(request, NOTICES) : undefined,
-        afterSave: status === 200 && savedNotice(request) ? spec.afterSave : undefined,
+        afterNotice: status === 200 ? afterNoticeOf(spec, request) : undefined,
         errors,
         ...(spec.extra ? await spec.extra(request, ctx) : {}),
       },
