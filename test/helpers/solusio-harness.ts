@@ -16,6 +16,7 @@ import { integrate, type SolusioIntegration } from "../../src/solusio/integratio
 import { ConsoleClient } from "../../src/web/console/customer-test-client.ts";
 import { createTestDatabase } from "./test-database.ts";
 import { startTestServer, type TestServer } from "./test-server.ts";
+import { waitUntil } from "./wait-until.ts";
 
 /**
  * tokenbill (real HTTP server, real database) wired to a real SolusIO emulator over loopback, with a job
@@ -103,6 +104,22 @@ export async function waitForJobs(db: Kysely<Database>, timeoutMs = 60_000): Pro
     if (Date.now() > deadline) throw new Error(`${open.n} jobs still open after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+let marks = 0;
+
+/**
+ * Resolves once every SolusIO call the harness's connection has made so far has its row in `solusio_call`.
+ * The call log writes in the background (call-log.ts gathers for 20 ms), in order, one batch after the
+ * other: so a marker call made now vouches, once its own row is there, for every call recorded before it.
+ * The marker is a GET of a path no SolusIO has (a 404, not retried), under a name of its own.
+ */
+export async function callLogWritten(h: SolusioHarness): Promise<void> {
+  const path = `_call-log-mark/${++marks}`;
+  await h.connection.api.client.getJson(path).catch(() => {});
+  await waitUntil(`the call log's row of GET ${path}`, () =>
+    h.db.selectFrom("solusio_call").select("id").where("path", "=", path).executeTakeFirst(),
+  );
 }
 
 /** The emulator's users carrying `billingUserId` (one page of 100 is all a harness test makes). */

@@ -1,7 +1,13 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncCustomerHandler } from "../../src/services/sync/sync-customer.ts";
-import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
+import {
+  callLogWritten,
+  type SolusioHarness,
+  startSolusioHarness,
+  waitForJobs,
+} from "../helpers/solusio-harness.ts";
+import { POLL } from "../helpers/wait-until.ts";
 
 // Issue 10 item 4.2, end to end: a customer's first sync whose `POST users` SolusIO carried out but answered
 // with a 5xx ends with exactly one SolusIO user, the customer's own, and the customer in_sync
@@ -53,18 +59,18 @@ describe("a new customer whose POST users was done but answered with a 5xx", () 
       expect(customer.sync).toMatchObject({ state: "in_sync", error: null, solusio_user_id: users[0]!.id });
 
       // The call log says why: one POST whose answer was lost, then the look-up instead of a second POST.
-      // Rows are written in the background (call-log.ts): wait for this job's two.
-      const lastTwo = async () =>
-        (
-          await h.db
-            .selectFrom("solusio_call")
-            .select(["method", "path", "status"])
-            .where("path", "=", "users")
-            .orderBy("id", "desc")
-            .limit(2)
-            .execute()
-        ).reverse();
-      await expect.poll(lastTwo, { timeout: 5_000, interval: 20 }).toEqual([
+      // Rows are written in the background (call-log.ts): read once they all are, the job's last ones too.
+      await callLogWritten(h);
+      const lastTwo = (
+        await h.db
+          .selectFrom("solusio_call")
+          .select(["method", "path", "status"])
+          .where("path", "=", "users")
+          .orderBy("id", "desc")
+          .limit(2)
+          .execute()
+      ).reverse();
+      expect(lastTwo).toEqual([
         { method: "POST", path: "users", status },
         { method: "GET", path: "users", status: 200 },
       ]);
@@ -186,8 +192,8 @@ describe("a new sync job of a customer whose earlier job may have created its us
   });
 
   it("the first create of a new customer still posts without looking first", async () => {
-    // The call log is written in the background (gathered for 20 ms): let the earlier tests' rows land first.
-    await new Promise((r) => setTimeout(r, 300));
+    // The call log is written in the background (gathered for 20 ms): the earlier tests' rows land first.
+    await callLogWritten(h);
     const before = await h.db
       .selectFrom("solusio_call")
       .select("id")
@@ -196,17 +202,17 @@ describe("a new sync job of a customer whose earlier job may have created its us
       .executeTakeFirst();
     const id = await newSyncedCustomer("first-create@example.com");
     expect(await emuUsersOf(id)).toHaveLength(1);
-    const trail = async () =>
-      (
-        await h.db
-          .selectFrom("solusio_call")
-          .select(["method", "path", "status"])
-          .where("id", ">", before?.id ?? 0n)
-          .where("path", "like", "users%")
-          .orderBy("id")
-          .execute()
-      ).map((c) => `${c.method} ${c.path} ${c.status}`);
-    await expect.poll(trail, { timeout: 5_000, interval: 20 }).toEqual(["POST users 201"]);
+    await callLogWritten(h);
+    const trail = (
+      await h.db
+        .selectFrom("solusio_call")
+        .select(["method", "path", "status"])
+        .where("id", ">", before?.id ?? 0n)
+        .where("path", "like", "users%")
+        .orderBy("id")
+        .execute()
+    ).map((c) => `${c.method} ${c.path} ${c.status}`);
+    expect(trail).toEqual(["POST users 201"]);
   });
 });
 
@@ -230,14 +236,13 @@ describe("SolusIO answers 429 with Retry-After", () => {
         .select(["id", "status", "attempts", "run_after", "last_error"])
         .where("ordering_key", "=", `customer:${id}`)
         .executeTakeFirstOrThrow();
-    await expect
-      .poll(async () => (await job()).last_error, { timeout: 5_000, interval: 20 })
-      .toMatch(/waiting 30 s/);
+    await expect.poll(async () => (await job()).last_error, POLL).toMatch(/waiting 30 s/);
     const deferred = await job();
     expect(deferred.status).toBe("pending");
     expect(deferred.run_after.getTime() - Date.now()).toBeGreaterThan(25_000);
-    // One POST, not one every second.
-    await new Promise((r) => setTimeout(r, 500));
+    // One POST, not one every second: the attempt is over (its failure is recorded), and a runner asked to run
+    // every job it may run now leaves this one waiting.
+    await h.runner.drain();
     const rules = (await h.emu("GET", "/_emulator/faults")).body.data;
     expect(rules[0].matched).toBe(1);
     const customer = (await h.server.api("GET", `/api/v1/customers/${id}`)).body.data;
@@ -283,9 +288,7 @@ describe("a sync job deferred by Retry-After after its POST users may have been 
         .where("ordering_key", "=", `customer:${id}`)
         .orderBy("id")
         .executeTakeFirstOrThrow();
-    await expect
-      .poll(async () => (await job()).last_error, { timeout: 5_000, interval: 20 })
-      .toMatch(/waiting 30 s/);
+    await expect.poll(async () => (await job()).last_error, POLL).toMatch(/waiting 30 s/);
     const deferred = await job();
     expect([deferred.status, deferred.attempts]).toEqual(["pending", 1]);
     // An edit meanwhile: its job queues behind, and it clears the customer's sync note.

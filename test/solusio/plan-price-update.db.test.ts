@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { applySetup, planSetup } from "../../src/services/setup/plan-setup.ts";
-import { type SolusioHarness, setupDeps, startSolusioHarness } from "../helpers/solusio-harness.ts";
+import {
+  callLogWritten,
+  type SolusioHarness,
+  setupDeps,
+  startSolusioHarness,
+} from "../helpers/solusio-harness.ts";
 
 // Setup changes a plan's token prices with the plan's whole update body, as the Go SDK's PlanUpdateRequest
 // sends every field (solusio-api.md §5). Until 2026-12-06 it sent the four token fields alone: a SolusIO that
@@ -55,7 +60,7 @@ it("changes only the token prices, sending the plan as SolusIO just showed it", 
   const after = (await h.emu("GET", `/api/v1/plans/${id}`)).body.data;
   expect(after).toEqual({ ...before, ...prices });
 
-  await new Promise((r) => setTimeout(r, 100));
+  await callLogWritten(h);
   const calls = await h.db
     .selectFrom("solusio_call")
     .select(["method", "path", "request_body"])

@@ -11,6 +11,7 @@ import { systemContext } from "../../src/app/database.ts";
 import { SYNC_CUSTOMER_JOB } from "../../src/services/sync/enqueue-customer-sync.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
 import { actors } from "../../src/kernel/actor.ts";
+import { waitUntil } from "../helpers/wait-until.ts";
 
 // A database belongs to one SolusIO: once bound, billing, sync and the scheduler refuse
 // another one — the production database that fell into sandbox mode could no longer bill an empty emulator.
@@ -74,13 +75,17 @@ describe("the database remembers its SolusIO", () => {
     });
     expect(created.status).toBe(201);
     runner.start();
-    await new Promise((r) => setTimeout(r, 500));
+    const syncJob = () =>
+      h.db.selectFrom("job").selectAll().where("kind", "=", SYNC_CUSTOMER_JOB).executeTakeFirstOrThrow();
+    // Refused twice and still waiting: the refusal is retried, it does not end the job.
+    await waitUntil("the sync job's second refused attempt, or its end", async () => {
+      const row = await syncJob();
+      return (
+        (row.status === "pending" && row.attempts >= 2) || row.status === "done" || row.status === "failed"
+      );
+    });
     await runner.stop();
-    const job = await h.db
-      .selectFrom("job")
-      .selectAll()
-      .where("kind", "=", SYNC_CUSTOMER_JOB)
-      .executeTakeFirstOrThrow();
+    const job = await syncJob();
     expect(job.status).toBe("pending");
     expect(job.last_error).toMatch(/this database belongs to SolusIO/);
     const users = (await fetch(`${other.apiUrl}/users`, {

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
+import {
+  callLogWritten,
+  type SolusioHarness,
+  startSolusioHarness,
+  waitForJobs,
+} from "../helpers/solusio-harness.ts";
 
 // Seed step 8 end to end: customer changes in tokenbill reach the SolusIO emulator through the outbox and
 // the job runner, over real HTTP, the way the official modules make them.
@@ -137,8 +142,8 @@ describe("user lifecycle", () => {
           .where("method", "in", ["POST", "PUT", "PATCH", "DELETE"])
           .executeTakeFirstOrThrow()
       ).n;
-    // The recorder writes in the background: let it settle before counting.
-    await new Promise((r) => setTimeout(r, 100));
+    // The call log is written in the background: count once the first delivery's calls are all in it.
+    await callLogWritten(h);
     const before = await writes();
     await h.db
       .insertInto("job")
@@ -148,8 +153,10 @@ describe("user lifecycle", () => {
         payload: JSON.stringify({ customerId: String(c.id) }),
       })
       .execute();
+    // Once the repeated job is done its calls are recorded (the client records each before it returns), and
+    // once the call log has caught up they are counted: a write it made cannot be missed.
     await waitForJobs(h.db);
-    await new Promise((r) => setTimeout(r, 100));
+    await callLogWritten(h);
     expect(await writes()).toBe(before);
     expect(await solusioUser(c.id)).toHaveLength(1);
   });
@@ -173,12 +180,14 @@ describe("user lifecycle", () => {
     const failed = await synced(c.id);
     expect(failed.sync.state).toBe("failed");
     expect(failed.sync.error).toMatch(/email/i);
+    // The job is done before its calls' rows are written (the call log writes in the background).
+    await callLogWritten(h);
     const calls = await h.server.api("GET", "/api/v1/solusio/calls?failed=true");
     expect(calls.body.data.some((x: { status: number }) => x.status === 422)).toBe(true);
   });
 
   it("records every call with masked bodies", async () => {
-    await new Promise((r) => setTimeout(r, 100));
+    await callLogWritten(h);
     const calls = await h.server.api("GET", "/api/v1/solusio/calls?per_page=100");
     const create = calls.body.data.find(
       (x: { method: string; path: string }) => x.method === "POST" && x.path === "users",

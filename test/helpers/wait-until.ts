@@ -1,0 +1,31 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+/**
+ * The ceiling of a wait on a condition. Generous on purpose: a quiet machine meets the condition in
+ * milliseconds and never comes near it, while CI's loaded two cores (17–25 runnable) took seconds where a
+ * quiet run takes tens of milliseconds. It stays under the projects' test timeouts (vitest.config.ts), so a
+ * condition never met fails with what was awaited instead of vitest's bare "timed out".
+ */
+export const WAIT_CEILING_MS = 50_000;
+
+/** For `expect.poll`: the same ceiling, looked at as often as waitUntil looks. */
+export const POLL = { timeout: WAIT_CEILING_MS, interval: 20 } as const;
+
+/**
+ * Resolves with `condition`'s first truthy result, asking again every 20 ms; rejects after `timeoutMs`
+ * saying `what` it waited for. For a test to wait for something that happens in the background (a job
+ * settled, a row written) instead of sleeping for a while and hoping that was enough.
+ */
+export async function waitUntil<T>(
+  what: string,
+  condition: () => T | Promise<T>,
+  timeoutMs = WAIT_CEILING_MS,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await condition();
+    if (result) return result as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}, in vain`);
+    await sleep(20);
+  }
+}
