@@ -17,6 +17,20 @@ const hasChromium = existsSync(CHROMIUM);
 const SCREENSHOT_DIR = join(import.meta.dirname, "..", "..", "test-output");
 const ADMIN_KEY = "browser-test-admin-key-0123456789";
 const PRICING_TOKEN = "browser-test-pricing-token";
+/**
+ * Ceilings for a loaded machine (CI's two cores at 17–25 runnable, where this file timed out): starting
+ * tokenbill and Chromium, and each journey in the browser. Only a wait never met comes near them.
+ */
+const START_TIMEOUT_MS = 240_000;
+const JOURNEY_TIMEOUT_MS = 180_000;
+/** Playwright's own waits (navigation, locators): under the journey's, so they fail with their message. */
+const PAGE_TIMEOUT_MS = 60_000;
+/**
+ * How long the user area waits for tokenbill's GetTokenPricing: a working tokenbill answers in milliseconds
+ * on a quiet machine, but may take more than the emulator's default 2 s on a loaded one, and the page would
+ * then say prices are unavailable. The failing billing system of the second test answers at once.
+ */
+const BILLING_TIMEOUT_MS = 30_000;
 
 interface Tokenbill {
   url: string;
@@ -119,7 +133,7 @@ describe.skipIf(!hasChromium)(
       stub.mode = "error500";
       const customerId = await seedCustomer(tokenbill);
       em = await startTestEmulator({
-        billingTimeoutMs: 2000,
+        billingTimeoutMs: BILLING_TIMEOUT_MS,
         seed: {
           settings: {
             allow_registration: false,
@@ -148,8 +162,12 @@ describe.skipIf(!hasChromium)(
       });
       await setClock(em, { now: "2026-10-20T11:30:00Z" });
       const { chromium } = await import("playwright-core");
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-    }, 60_000);
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--no-sandbox"],
+        timeout: PAGE_TIMEOUT_MS,
+      });
+    }, START_TIMEOUT_MS);
 
     afterAll(async () => {
       await browser?.close();
@@ -157,52 +175,61 @@ describe.skipIf(!hasChromium)(
       await stub?.close();
       await tokenbill?.close();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    });
+    }, START_TIMEOUT_MS);
 
     async function openUserArea() {
       const token = (await client(em).post("users/5/tokens", { is_one_time: true })).body.data.access_token;
       const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+      page.setDefaultTimeout(PAGE_TIMEOUT_MS);
       const response = await page.goto(`${em.url}/auth/by_token/${token}`);
       expect(response?.status()).toBe(200);
       expect(new URL(page.url()).pathname).toBe("/");
       return page;
     }
 
-    it("logs in by token and shows servers and prices fetched from tokenbill; takes a screenshot", async () => {
-      const page = await openUserArea();
-      const servers = await page.locator("#servers tbody tr").allInnerTexts();
-      // web-1: created Oct 1 00:00, now Oct 20 11:30 → 467.5 h, so 468 started hours; db-1 6 fewer.
-      expect(servers[0]).toMatch(
-        /web-1\.example\.com\s+started\s+1 Core, 1 GB RAM\s+London\s+203\.0\.113\.1\s+468/,
-      );
-      expect(servers[1]).toMatch(/db-1\.example\.com\s+stopped\s+2 Cores, 4 GB RAM\s+London\s+\S+\s+462/);
-      // 7 × 1.3763676 = 9.6345732 → £9.63; 5000 × 1.3763676 = 6881.838 → £6,881.84
-      expect(await page.locator('tr[data-plan-id="1"] .price-hour').textContent()).toBe("£9.63 GBP");
-      expect(await page.locator('tr[data-plan-id="1"] .price-month').textContent()).toBe("£6,881.84 GBP");
-      expect(await page.locator('tr[data-plan-id="2"] .price-month').textContent()).toBe("£27,527.35 GBP");
-      expect(await page.locator("#discounts").textContent()).toContain("Special Client Group Discount");
-      expect(await page.locator("#taxes").textContent()).toContain("State Tax: 2 %");
-      mkdirSync(SCREENSHOT_DIR, { recursive: true });
-      const file = join(SCREENSHOT_DIR, "emulator-user-area.png");
-      await page.screenshot({ path: file, fullPage: true });
-      expect(statSync(file).size).toBeGreaterThan(10_000);
-      await page.close();
-    });
+    it(
+      "logs in by token and shows servers and prices fetched from tokenbill; takes a screenshot",
+      async () => {
+        const page = await openUserArea();
+        const servers = await page.locator("#servers tbody tr").allInnerTexts();
+        // web-1: created Oct 1 00:00, now Oct 20 11:30 → 467.5 h, so 468 started hours; db-1 6 fewer.
+        expect(servers[0]).toMatch(
+          /web-1\.example\.com\s+started\s+1 Core, 1 GB RAM\s+London\s+203\.0\.113\.1\s+468/,
+        );
+        expect(servers[1]).toMatch(/db-1\.example\.com\s+stopped\s+2 Cores, 4 GB RAM\s+London\s+\S+\s+462/);
+        // 7 × 1.3763676 = 9.6345732 → £9.63; 5000 × 1.3763676 = 6881.838 → £6,881.84
+        expect(await page.locator('tr[data-plan-id="1"] .price-hour').textContent()).toBe("£9.63 GBP");
+        expect(await page.locator('tr[data-plan-id="1"] .price-month').textContent()).toBe("£6,881.84 GBP");
+        expect(await page.locator('tr[data-plan-id="2"] .price-month').textContent()).toBe("£27,527.35 GBP");
+        expect(await page.locator("#discounts").textContent()).toContain("Special Client Group Discount");
+        expect(await page.locator("#taxes").textContent()).toContain("State Tax: 2 %");
+        mkdirSync(SCREENSHOT_DIR, { recursive: true });
+        const file = join(SCREENSHOT_DIR, "emulator-user-area.png");
+        await page.screenshot({ path: file, fullPage: true });
+        expect(statSync(file).size).toBeGreaterThan(10_000);
+        await page.close();
+      },
+      JOURNEY_TIMEOUT_MS,
+    );
 
-    it("still renders, saying prices are unavailable, when the billing system fails", async () => {
-      await client(em).patch("settings", {
-        billing_integration: { drivers: { custom: { url: stub.url, token: null } } },
-      });
-      const page = await openUserArea();
-      expect(await page.locator("#prices-unavailable").textContent()).toMatch(
-        /Prices are unavailable: .*HTTP 500/,
-      );
-      expect(await page.locator("#plans").textContent()).toContain("1 Core, 1 GB RAM");
-      await page.screenshot({
-        path: join(SCREENSHOT_DIR, "emulator-user-area-no-prices.png"),
-        fullPage: true,
-      });
-      await page.close();
-    });
+    it(
+      "still renders, saying prices are unavailable, when the billing system fails",
+      async () => {
+        await client(em).patch("settings", {
+          billing_integration: { drivers: { custom: { url: stub.url, token: null } } },
+        });
+        const page = await openUserArea();
+        expect(await page.locator("#prices-unavailable").textContent()).toMatch(
+          /Prices are unavailable: .*HTTP 500/,
+        );
+        expect(await page.locator("#plans").textContent()).toContain("1 Core, 1 GB RAM");
+        await page.screenshot({
+          path: join(SCREENSHOT_DIR, "emulator-user-area-no-prices.png"),
+          fullPage: true,
+        });
+        await page.close();
+      },
+      JOURNEY_TIMEOUT_MS,
+    );
   },
 );

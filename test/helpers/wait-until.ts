@@ -29,3 +29,13 @@ export async function waitUntil<T>(
     await sleep(20);
   }
 }
+
+/**
+ * One ceiling for a long journey's waits (a spawned tokenbill started, synced, billed): each wait is given
+ * what is left of it, so a wait never met fails with its own message before the test's timeout
+ * (`ms` plus a margin) ends it with vitest's bare one.
+ */
+export function waitBudget(ms: number): () => number {
+  const end = Date.now() + ms;
+  return () => Math.max(1, end - Date.now());
+}
