@@ -70,10 +70,16 @@ export function databaseCallRecorder(db: Kysely<Database>, onError: (e: unknown)
     for (const observe of callObservers) observe(call);
     if (!mayWrite()) return;
     buffer.push(call);
+    schedule();
+  };
+  const schedule = () => {
     flushing ??= new Promise<void>((resolve) => setTimeout(resolve, GATHER_MS).unref())
       .then(flush)
       .finally(() => {
         flushing = undefined;
+        // A call recorded after flush's last look at the buffer, before this line, saw a write under way and
+        // started none: without this it waited for the next call or close() (until 2026-12-07).
+        if (buffer.length > 0) schedule();
       });
   };
   return {
