@@ -207,8 +207,8 @@ describe.skipIf(noBrowser)("the customer portal in a real browser", () => {
     for (const [path, fields, name] of [
       ["/portal/invoices?status=overdue&period=2026-13", ["status", "period"], "portal-invoices-refused"],
       [
-        "/portal/credit-notes?month=2026-13&settlement=cash",
-        ["month", "settlement"],
+        "/portal/credit-notes?month=2026-13&settled=cash",
+        ["month", "settled"],
         "portal-credit-notes-refused",
       ],
       ["/portal/payments?method=paypal&month=2026-13&page=0", ["method", "month"], "portal-payments-refused"],

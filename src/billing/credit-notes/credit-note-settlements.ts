@@ -7,6 +7,13 @@ import type { InvoiceDocumentCreditNote } from "../documents/invoice-document.ts
 import { ServiceError } from "../../kernel/errors.ts";
 import { InvoiceIdParams } from "../invoices/invoice-schemas.ts";
 import { PROVIDER_METHODS } from "../providers/payment-provider.ts";
+import type { RefundStatus } from "../../db/schema.ts";
+import {
+  KEPT_IS_TOTAL_LESS,
+  SETTLED_PARTS,
+  type SettledAs,
+  type SettlementPart,
+} from "../documents/settled-ways.ts";
 
 /**
  * The credit notes of an invoice, oldest first, with how each was settled (billing-rules §7), for the
@@ -37,6 +44,26 @@ export function creditNoteSettlements(
   return ids.length === 0 ? Promise.resolve([]) : settlementsOf(db, "id", ids);
 }
 
+/**
+ * Each of a note's settlement sums as SQL over the `credit_note` row in scope: the reader selects them and the
+ * list's filter (settledAs) compares them, so the two read one definition.
+ */
+const refundsOfNote = (status: RefundStatus) =>
+  sql<bigint>`(SELECT coalesce(sum(r.amount), 0)::bigint FROM refund r
+    WHERE r.credit_note_id = credit_note.id AND r.status = ${sql.lit(status)})`;
+const PART_SQL = {
+  // What the note took off its invoice's receivable when it was issued.
+  takenOff: sql<bigint>`(SELECT coalesce(-sum(le.amount), 0)::bigint FROM ledger_entry le
+    WHERE le.credit_note_id = credit_note.id AND le.account = 'receivable' AND le.event_kind = 'credit_note')`,
+  refunded: refundsOfNote("succeeded"),
+  refundPending: refundsOfNote("pending"),
+  refundFailed: refundsOfNote("failed"),
+  // Of the failed ones, what the receivable lines of their `ref-failed:<refund>` event paid.
+  refundFailedPaidInvoices: sql<bigint>`(SELECT coalesce(-sum(le.amount), 0)::bigint
+    FROM refund r JOIN ledger_entry le ON le.event_id = 'ref-failed:' || r.id
+    WHERE r.credit_note_id = credit_note.id AND r.status = 'failed' AND le.account = 'receivable')`,
+} as const;
+
 /** The settlements of the notes whose `column` (their invoice, or their own id) is one of `values`. */
 async function settlementsOf(
   db: Db | Tx,
@@ -46,36 +73,13 @@ async function settlementsOf(
   const rows = await db
     .selectFrom("credit_note")
     .select(["credit_note.number", "credit_note.total"])
-    .select((eb) => {
-      const refundsOfNote = (status: "succeeded" | "pending" | "failed") =>
-        eb
-          .selectFrom("refund")
-          .select(sql<bigint>`coalesce(sum(amount), 0)::bigint`.as("x"))
-          .whereRef("refund.credit_note_id", "=", "credit_note.id")
-          .where("refund.status", "=", status);
-      return [
-        eb
-          .selectFrom("ledger_entry")
-          .select(sql<bigint>`coalesce(-sum(amount), 0)::bigint`.as("x"))
-          .whereRef("ledger_entry.credit_note_id", "=", "credit_note.id")
-          .where("ledger_entry.account", "=", "receivable")
-          .where("ledger_entry.event_kind", "=", "credit_note")
-          .as("taken_off"),
-        refundsOfNote("succeeded").as("refunded"),
-        refundsOfNote("pending").as("refund_pending"),
-        refundsOfNote("failed").as("refund_failed"),
-        eb
-          .selectFrom("refund")
-          .innerJoin("ledger_entry", (join) =>
-            join.on(sql`ledger_entry.event_id`, "=", sql`'ref-failed:' || refund.id`),
-          )
-          .select(sql<bigint>`coalesce(-sum(ledger_entry.amount), 0)::bigint`.as("x"))
-          .whereRef("refund.credit_note_id", "=", "credit_note.id")
-          .where("refund.status", "=", "failed")
-          .where("ledger_entry.account", "=", "receivable")
-          .as("refund_failed_paid_invoices"),
-      ];
-    })
+    .select([
+      PART_SQL.takenOff.as("taken_off"),
+      PART_SQL.refunded.as("refunded"),
+      PART_SQL.refundPending.as("refund_pending"),
+      PART_SQL.refundFailed.as("refund_failed"),
+      PART_SQL.refundFailedPaidInvoices.as("refund_failed_paid_invoices"),
+    ])
     .where(`credit_note.${column}`, "in", [...values])
     .orderBy("credit_note.created_at")
     .orderBy("credit_note.id")
@@ -125,33 +129,16 @@ async function refundedByHandOf(
   return byNote;
 }
 
-/**
- * Where some of a credit note's money went, as its documents tell it (creditNoteOutcome): `invoice`, it lowered
- * what its invoice owed; `refund`, it went back or is going back to the customer (a refund made, by card or by
- * hand, or a card refund pending); `credit`, it is the customer's credit (kept as credit, or a refund that
- * failed, which became credit: kept, or paid open invoices). A note split several ways is each of them. Not the
- * note's `settlement`, which is what staff asked for the part already paid: a "refund" of an unpaid invoice
- * only lowers what it owes, and a card refund that failed is credit.
- */
-export const SETTLED_AS = ["invoice", "refund", "credit"] as const;
-export type SettledAs = (typeof SETTLED_AS)[number];
-
-/** A condition on a query over `credit_note`: some of the note's money went as `how` (SETTLED_AS). */
+/** A condition on a query over `credit_note`: some of the note's money went as `how` (settled-ways.ts). */
 export function settledAs(how: SettledAs): RawBuilder<SqlBool> {
-  // The same parts the settlements above read: what the note took off its invoice's receivable...
-  const takenOff = sql`(SELECT coalesce(-sum(le.amount), 0) FROM ledger_entry le
-    WHERE le.credit_note_id = credit_note.id AND le.account = 'receivable' AND le.event_kind = 'credit_note')`;
-  // ...and what went back or is on its way; the rest of the total is credit (failed refunds included).
-  const returned = sql`(SELECT coalesce(sum(r.amount), 0) FROM refund r
-    WHERE r.credit_note_id = credit_note.id AND r.status IN ('succeeded', 'pending'))`;
-  switch (how) {
-    case "invoice":
-      return sql<SqlBool>`${takenOff} > 0`;
-    case "refund":
-      return sql<SqlBool>`${returned} > 0`;
-    case "credit":
-      return sql<SqlBool>`credit_note.total - ${takenOff} - ${returned} > 0`;
-  }
+  const amountOf = (part: SettlementPart): RawBuilder<bigint> =>
+    part === "kept"
+      ? sql<bigint>`(credit_note.total - ${sql.join(
+          KEPT_IS_TOTAL_LESS.map((p) => PART_SQL[p]),
+          sql` - `,
+        )})`
+      : PART_SQL[part];
+  return sql<SqlBool>`(${sql.join(SETTLED_PARTS[how].map(amountOf), sql` + `)}) > 0`;
 }
 
 /** invoiceCreditNoteSettlements for a page (the console's invoice): whoever may read the invoice. */

@@ -4,6 +4,7 @@ import { formatRate } from "./invoice-content.ts";
 import type { SimpleLayout } from "./simple-layout.ts";
 import { dayInstant } from "./document-date.ts";
 import { byHandTotal, paidBackHow } from "./refund-method-words.ts";
+import { keptAsCredit } from "./settled-ways.ts";
 
 /** The credit note laid out; `currency` defaults to the document's, the PDF passes one its font can draw. */
 export function creditNoteLayout(
@@ -73,7 +74,7 @@ export function creditNoteOutcome(
 ): string {
   const s = doc.settled;
   const failedKept = s.refundFailed - s.refundFailedPaidInvoices;
-  const kept = doc.total - s.takenOff - s.refunded - s.refundPending - s.refundFailed;
+  const kept = keptAsCredit(doc.total, s);
   const parts = (
     [
       [s.takenOff, `lowers what is due on invoice ${doc.invoiceNumber}`],

@@ -1,10 +1,7 @@
 import { z } from "zod";
 import { type CreditNote, presentCreditNote } from "../../billing/credit-notes/credit-note-schemas.ts";
-import {
-  creditNoteSettlements,
-  SETTLED_AS,
-  settledAs,
-} from "../../billing/credit-notes/credit-note-settlements.ts";
+import { creditNoteSettlements, settledAs } from "../../billing/credit-notes/credit-note-settlements.ts";
+import { SETTLED_AS } from "../../billing/documents/settled-ways.ts";
 import type { CreditNoteSettled } from "../../billing/documents/credit-note-document.ts";
 import { renderCreditNote } from "../../billing/statements/render-credit-note.ts";
 import { periodAfter } from "../../domain/periods.ts";
@@ -21,11 +18,12 @@ export type PortalCreditNote = CreditNote & { invoice_number: string | null; set
 
 /**
  * What a customer looks a credit note up by: the month it was issued (YYYY-MM), as its Issued column shows,
- * and where its money went (SETTLED_AS), as its Settled column says.
+ * and where its money went (`settled`: SETTLED_AS), as its Settled column says. Until 2026-12-07 the latter
+ * was `settlement`, the name the API gives what staff asked for (credit|refund), which is another thing.
  */
 export const PortalCreditNoteQuery = PageQuery.extend({
   month: periodString.optional(),
-  settlement: z.enum(SETTLED_AS, { message: "must be invoice, refund or credit" }).optional(),
+  settled: z.enum(SETTLED_AS, { message: "must be invoice, refund or credit" }).optional(),
 });
 
 export const listPortalCreditNotes = defineVerb(
@@ -41,7 +39,7 @@ export const listPortalCreditNotes = defineVerb(
       q = q
         .where("credit_note.issue_date", ">=", `${input.month}-01`)
         .where("credit_note.issue_date", "<", `${periodAfter(input.month)}-01`);
-    if (input.settlement) q = q.where(settledAs(input.settlement));
+    if (input.settled) q = q.where(settledAs(input.settled));
     const page = await fetchPage(
       q,
       input,

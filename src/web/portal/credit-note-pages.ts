@@ -11,7 +11,7 @@ import { type PortalList, portalListPage, portalListRoute } from "./portal-lists
 // The customer's credit notes (corrections of issued invoices, billing-rules §7) and their PDFs.
 
 /**
- * The list, filtered by the month a note was issued and by where its money went (settledAs): the Settled
+ * The list, filtered by the month a note was issued and by where its money went (`settled`, settledAs): the Settled
  * column says it in the note's own words, so a customer asking where a refund went sees the answer in the row.
  */
 const CREDIT_NOTE_LIST: PortalList = {
@@ -22,7 +22,7 @@ const CREDIT_NOTE_LIST: PortalList = {
   filters: [
     { name: "month", label: "Month issued (YYYY-MM)" },
     {
-      name: "settlement",
+      name: "settled",
       label: "Settled",
       choices: [
         ["refund", "Refunded or paid back to you"],

@@ -119,16 +119,16 @@ describe("the portal's credit-note list, by where each note's money went", () =>
       ["credit", [ada.credited]],
       ["invoice", ada.lowered],
     ] as const;
-    for (const [settlement, numbers] of cases) {
-      const answer = await listed(`/portal/credit-notes?settlement=${settlement}`);
-      expect(answer.status, settlement).toBe(200);
-      expect([...rowsOf(answer.text).keys()].sort(), settlement).toEqual([...numbers].sort());
-      expect(answer.text).toMatch(new RegExp(`<option value="${settlement}" selected>`));
+    for (const [settled, numbers] of cases) {
+      const answer = await listed(`/portal/credit-notes?settled=${settled}`);
+      expect(answer.status, settled).toBe(200);
+      expect([...rowsOf(answer.text).keys()].sort(), settled).toEqual([...numbers].sort());
+      expect(answer.text).toMatch(new RegExp(`<option value="${settled}" selected>`));
       // Bob has a note of every kind: none is ever Ada's to see.
       for (const bobs of [...bob.lowered, bob.refunded, bob.credited])
         expect(answer.text).not.toContain(bobs);
     }
-    const month = await listed("/portal/credit-notes?settlement=refund&month=2020-01");
+    const month = await listed("/portal/credit-notes?settled=refund&month=2020-01");
     expect(month.status).toBe(200);
     expect(month.text).toContain("No credit notes match these filters.");
   });
@@ -136,10 +136,10 @@ describe("the portal's credit-note list, by where each note's money went", () =>
   it("refuses a way it does not know beside its field with a 400, showing no note", async () => {
     const long = "r".repeat(2_000);
     for (const bad of ["refunded", "REFUND", long]) {
-      const answer = await listed(`/portal/credit-notes?settlement=${bad}`);
+      const answer = await listed(`/portal/credit-notes?settled=${bad}`);
       expect(answer.status, bad.slice(0, 10)).toBe(400);
-      expect(answer.text).toMatch(/id="settlement-error">must be invoice, refund or credit/i);
-      expect(answer.text).toMatch(/<select id="settlement"[^>]*aria-invalid="true"/);
+      expect(answer.text).toMatch(/id="settled-error">must be invoice, refund or credit/i);
+      expect(answer.text).toMatch(/<select id="settled"[^>]*aria-invalid="true"/);
       expect(answer.text).toContain(">There is a problem with these filters</h2>");
       expect(rowsOf(answer.text).size).toBe(0);
       expect(answer.text).not.toContain(long.slice(0, 1_001));
@@ -147,11 +147,11 @@ describe("the portal's credit-note list, by where each note's money went", () =>
   });
 
   it("tells every error when the page number, the month and the way are all bad", async () => {
-    const answer = await listed("/portal/credit-notes?page=abc&month=2026-13&settlement=cash");
+    const answer = await listed("/portal/credit-notes?page=abc&month=2026-13&settled=cash");
     expect(answer.status).toBe(400);
     expect(answer.text).toMatch(/page: must be a whole number from 1 to 1000000/i);
     expect(answer.text).toMatch(/id="month-error">must be a month written YYYY-MM/i);
-    expect(answer.text).toMatch(/id="settlement-error">must be invoice, refund or credit/i);
+    expect(answer.text).toMatch(/id="settled-error">must be invoice, refund or credit/i);
     expect(rowsOf(answer.text).size).toBe(0);
   });
 });
