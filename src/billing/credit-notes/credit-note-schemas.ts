@@ -5,6 +5,7 @@ import { PageQuery } from "../../kernel/pagination.ts";
 import { idFilter } from "../../kernel/schemas.ts";
 import { invoiceIdFilter } from "../invoices/invoice-schemas.ts";
 import { positiveMinor } from "../payments/payment-schemas.ts";
+import { SETTLED_AS } from "../documents/settled-ways.ts";
 
 const minor = z.bigint().meta({ type: "integer", description: "minor units (cents for USD)" });
 
@@ -59,6 +60,11 @@ export const CreditNoteIdParams = z.object({
 export const CreditNoteListQuery = PageQuery.extend({
   customer_id: idFilter("a customer").optional(),
   invoice_id: invoiceIdFilter.optional(),
+  // The portal's filter, in the same words (settled-ways.ts): what became of the money, not `settlement`.
+  settled: z.enum(SETTLED_AS, { message: "must be invoice, refund or credit" }).optional().meta({
+    description:
+      "where some of the note's money went, as its documents say: invoice (lowered its invoice's amount due), refund (refunded or paid back, or a card refund pending), credit (kept as credit, or a card refund that failed); not the settlement asked for",
+  }),
 });
 
 export const CreditNote = z.object({
@@ -74,7 +80,10 @@ export const CreditNote = z.object({
   total: minor,
   lines: z.array(z.object({ position: z.number().int(), amount: minor })),
   reason: z.string(),
-  settlement: z.enum(["credit", "refund"]),
+  settlement: z.enum(["credit", "refund"]).meta({
+    description:
+      "what staff asked the part already paid to become; where the money went is the list's `settled` filter (a refund asked on an unpaid invoice only lowers it)",
+  }),
   created_at: z.string(),
 });
 export type CreditNote = z.output<typeof CreditNote>;

@@ -147,4 +147,30 @@ describe("a credit note's settlement, read by the reader and by the filter", () 
       expect(listed, how).toEqual(wanted.sort());
     }
   });
+
+  it("filters the API's list by the same words (`settled`), beside the `settlement` staff asked for", async () => {
+    for (const how of ["invoice", "refund", "credit"] as const) {
+      const answer = await world.server.api(
+        "GET",
+        `/api/v1/credit-notes?customer_id=${customerId}&settled=${how}`,
+      );
+      expect(answer.status, how).toBe(200);
+      const listed = (answer.body.data as { number: string }[]).map((n) => n.number).sort();
+      expect(listed, how).toEqual(await filtered(how));
+      expect(listed.length, how).toBeGreaterThan(0);
+    }
+    // A "refund" asked on an unpaid invoice: settlement says what was asked, settled what became of it.
+    const asked = notes.get("refund asked on an unpaid invoice")!;
+    const invoiceList = await world.server.api(
+      "GET",
+      `/api/v1/credit-notes?customer_id=${customerId}&settled=invoice`,
+    );
+    const row = (invoiceList.body.data as { number: string; settlement: string }[]).find(
+      (n) => n.number === asked.number,
+    );
+    expect(row?.settlement).toBe("refund");
+    const refused = await world.server.api("GET", "/api/v1/credit-notes?settled=refunded");
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toMatch(/must be invoice, refund or credit/);
+  });
 });

@@ -9,6 +9,7 @@ import {
   CreditNoteListQuery,
   presentCreditNote,
 } from "./credit-note-schemas.ts";
+import { settledAs } from "./credit-note-settlements.ts";
 
 /** One credit note; a customer reads only its own (another's is NOT_FOUND). */
 export const getCreditNote = defineVerb(CreditNoteIdParams, async ({ ctx, input }): Promise<CreditNote> => {
@@ -24,7 +25,7 @@ export const getCreditNote = defineVerb(CreditNoteIdParams, async ({ ctx, input 
   return presentCreditNote(row);
 });
 
-/** Credit notes by number, of one customer or invoice or all. */
+/** Credit notes by number, of one customer or invoice or all, and of one way their money went (`settled`). */
 export const listCreditNotes = defineVerb(
   CreditNoteListQuery,
   async ({ ctx, input }): Promise<Page<CreditNote>> => {
@@ -48,6 +49,7 @@ export const listCreditNotesNamed = defineVerb(
     let q = ctx.db.selectFrom("credit_note").innerJoin("invoice", "invoice.id", "credit_note.invoice_id");
     if (customerId !== undefined) q = q.where("credit_note.customer_id", "=", customerId);
     if (input.invoice_id) q = q.where("credit_note.invoice_id", "=", input.invoice_id);
+    if (input.settled) q = q.where(settledAs(input.settled));
     return fetchPage(
       q,
       input,
