@@ -151,7 +151,8 @@ export const paymentRoutes: AnyRouteSpec[] = [
     method: "GET",
     url: "/api/v1/credit-notes",
     tag: "payments",
-    summary: "List credit notes by number, of a customer or an invoice",
+    summary:
+      "List credit notes by number, of a customer or an invoice, or by where their money went (settled: invoice, refund or credit, as the portal filters; not the settlement asked for)",
     query: CreditNoteListQuery,
     response: z.array(CreditNote),
     paged: true,
