@@ -25,6 +25,10 @@ export const StatementEntry = z.object({
     .meta({ description: "invoice or credit note number, payment method and reference, refund id" }),
   invoice_id: z.string().nullable(),
   payment_id: z.string().nullable(),
+  credit_note_id: z.string().nullable().meta({
+    description:
+      "the credit note of a credit_note entry, and of the refund entries that tell what it paid back; null for other entries",
+  }),
   paid_at: z.string().nullable().meta({
     description:
       "a payment's own date, as recorded with it (ISO instant; it may be days before `date`, when the payment was recorded); null for other entries",
@@ -73,7 +77,26 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
     .executeTakeFirst();
   if (!customer) throw fieldError("NOT_FOUND", "customer_id", `customer ${customerId} not found`);
   const currency = customer.currency_code;
-  const events = await ctx.db
+  const events = await statementEvents(ctx, customerId, currency).orderBy(sql`min(id)`).execute();
+  const entries = await statementEntriesOf(ctx, customerId, currency, events, 0n);
+  const { credit, held } = await customerCreditHeld(ctx.db, customerId, currency);
+  return {
+    customer_id: Number(customerId),
+    currency,
+    balance: await customerBalance(ctx.db, customerId, currency),
+    credit,
+    credit_held: held,
+    entries,
+  };
+}
+
+/**
+ * The customer's ledger events in its currency, one row each, as the statement reads them: `first`, the event's
+ * first ledger row id, orders them (ids are unique, so it is a total order) and keys the portal's pages. The
+ * caller adds the order, and any bound on `first`.
+ */
+export function statementEvents(ctx: ServiceContext, customerId: bigint, currency: string) {
+  return ctx.db
     .selectFrom("ledger_entry")
     .select([
       "event_id",
@@ -93,19 +116,42 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
     ])
     .where("customer_id", "=", customerId)
     .where("currency_code", "=", currency)
-    .groupBy(["event_id", "event_kind"])
-    .orderBy(sql`min(id)`)
-    .execute();
+    .groupBy(["event_id", "event_kind"]);
+}
+
+/** One row of statementEvents. */
+export type StatementEvent = Awaited<ReturnType<ReturnType<typeof statementEvents>["execute"]>>[number];
+
+/**
+ * The statement's entries of `events` (oldest first), the running balance starting at `opening`: the balance
+ * after every earlier event (0 for the whole statement; the sum of the earlier events' effect for one page of
+ * it, statement-page.ts). Each event moves the running balance by its effect: a credit note paid back moves it
+ * by the note less what it paid back, then by each way it paid back, whose sum is that (every cash line of a
+ * note names its payment, issue-credit-note.ts).
+ */
+export async function statementEntriesOf(
+  ctx: ServiceContext,
+  customerId: bigint,
+  currency: string,
+  events: readonly StatementEvent[],
+  opening: bigint,
+): Promise<StatementEntry[]> {
   const ids = (key: "invoice_id" | "payment_id" | "credit_note_id") => [
     ...new Set(events.map((e) => e[key]).filter((v): v is string => v !== null)),
   ];
-  const [invoices, payments, notes, paidBackByNotes] = await Promise.all([
+  const notes = events.filter((e) => e.event_kind === "credit_note" && BigInt(e.cash) !== 0n);
+  const [invoices, payments, noteNumbers, paidBackByNotes] = await Promise.all([
     numbersOf(ctx, "invoice", ids("invoice_id")),
     paymentsOf(ctx, ids("payment_id")),
     numbersOf(ctx, "credit_note", ids("credit_note_id")),
-    notesPaidBack(ctx, customerId, currency),
+    notesPaidBack(
+      ctx,
+      customerId,
+      currency,
+      notes.map((e) => e.event_id),
+    ),
   ]);
-  let running = 0n;
+  let running = opening;
   const entries: StatementEntry[] = [];
   for (const e of events) {
     const effect = BigInt(e.effect);
@@ -117,7 +163,7 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
         : kind === "refund"
           ? (e.refund_id ?? "")
           : kind === "credit_note"
-            ? (notes.get(e.credit_note_id ?? "") ?? "")
+            ? (noteNumbers.get(e.credit_note_id ?? "") ?? "")
             : `${invoices.get(e.invoice_id ?? "") ?? ""}${e.event_id.startsWith("void:") ? " (void)" : ""}`;
     const entry = {
       date: new Date(e.at).toISOString(),
@@ -126,6 +172,7 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
       reference,
       invoice_id: kind === "payment" && e.payment_id ? null : e.invoice_id,
       payment_id: e.payment_id,
+      credit_note_id: e.credit_note_id,
       paid_at: payment ? payment.paidAt.toISOString() : null,
       refund_method: kind === "refund" ? (payments.get(e.payment_id ?? "")?.method ?? null) : null,
     };
@@ -158,15 +205,7 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
       });
     }
   }
-  const { credit, held } = await customerCreditHeld(ctx.db, customerId, currency);
-  return {
-    customer_id: Number(customerId),
-    currency,
-    balance: await customerBalance(ctx.db, customerId, currency),
-    credit,
-    credit_held: held,
-    entries,
-  };
+  return entries;
 }
 
 function kindOf(kind: string, eventId: string): StatementEntry["kind"] {
@@ -224,7 +263,9 @@ async function notesPaidBack(
   ctx: ServiceContext,
   customerId: bigint,
   currency: string,
+  eventIds: string[],
 ): Promise<Map<string, PaidBackWay[]>> {
+  if (eventIds.length === 0) return new Map();
   const lines = await ctx.db
     .selectFrom("ledger_entry")
     .innerJoin("payment", "payment.id", "ledger_entry.payment_id")
@@ -239,6 +280,7 @@ async function notesPaidBack(
     .where("ledger_entry.currency_code", "=", currency)
     .where("ledger_entry.event_kind", "=", "credit_note")
     .where("ledger_entry.account", "=", "cash")
+    .where("ledger_entry.event_id", "in", eventIds)
     .orderBy("payment.method")
     .orderBy("ledger_entry.refund_id")
     .execute();

@@ -2,7 +2,7 @@ import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { sellerOf } from "../../delivery/delivery-settings.ts";
 import type { StatementDocument } from "../documents/statement-document.ts";
-import { customerStatement } from "../payments/statement.ts";
+import { customerStatement, type StatementEntry } from "../payments/statement.ts";
 import { calendarDate } from "../runs/calendar-date.ts";
 import { statementEntryRefund } from "./statement-entry-refund.ts";
 
@@ -16,6 +16,22 @@ export async function statementDocumentOf(
   customerId: bigint,
 ): Promise<StatementDocument> {
   const statement = await customerStatement(ctx, customerId);
+  const zone = ctx.config.BILLING_TIME_ZONE;
+  return {
+    ...(await statementHeadOf(ctx, customerId, statement.currency)),
+    entries: statement.entries.map((e) => statementDocumentEntry(e, zone)),
+    balance: statement.balance,
+    credit: statement.credit,
+    creditHeld: statement.credit_held,
+  };
+}
+
+/** What heads the statement document: its date, the seller, the customer and the currency's display. */
+export async function statementHeadOf(
+  ctx: ServiceContext,
+  customerId: bigint,
+  currencyCode: string,
+): Promise<Pick<StatementDocument, "date" | "seller" | "customer" | "currency">> {
   const customer = await ctx.db
     .selectFrom("customer")
     .select(["id", "name", "email", "country", "region"])
@@ -24,11 +40,10 @@ export async function statementDocumentOf(
   const currency = await ctx.db
     .selectFrom("currency")
     .selectAll()
-    .where("code", "=", statement.currency)
+    .where("code", "=", currencyCode)
     .executeTakeFirstOrThrow();
-  const zone = ctx.config.BILLING_TIME_ZONE;
   return {
-    date: calendarDate(ctx.now(), zone),
+    date: calendarDate(ctx.now(), ctx.config.BILLING_TIME_ZONE),
     seller: sellerOf(ctx.config),
     customer: {
       id: Number(customer.id),
@@ -38,22 +53,24 @@ export async function statementDocumentOf(
       region: customer.region,
     },
     currency: currencyDisplayOf(currency),
-    entries: statement.entries.map((e) => {
-      const date = calendarDate(new Date(e.date), zone);
-      const received = e.paid_at === null ? undefined : calendarDate(new Date(e.paid_at), zone);
-      return {
-        date,
-        kind: e.kind,
-        reference: e.reference,
-        // A bank transfer recorded days after it arrived: the customer knows it by the day it was paid.
-        received: received === date ? undefined : received,
-        amount: e.amount,
-        balance: e.balance,
-        refund: statementEntryRefund(e),
-      };
-    }),
-    balance: statement.balance,
-    credit: statement.credit,
-    creditHeld: statement.credit_held,
+  };
+}
+
+/** A statement entry in the document's words: its day (and a payment's own day) in `zone`, a refund's way. */
+export function statementDocumentEntry(
+  e: StatementEntry,
+  zone: string,
+): StatementDocument["entries"][number] {
+  const date = calendarDate(new Date(e.date), zone);
+  const received = e.paid_at === null ? undefined : calendarDate(new Date(e.paid_at), zone);
+  return {
+    date,
+    kind: e.kind,
+    reference: e.reference,
+    // A bank transfer recorded days after it arrived: the customer knows it by the day it was paid.
+    received: received === date ? undefined : received,
+    amount: e.amount,
+    balance: e.balance,
+    refund: statementEntryRefund(e),
   };
 }

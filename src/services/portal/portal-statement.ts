@@ -1,32 +1,86 @@
 import { z } from "zod";
 import type { StatementDocument } from "../../billing/documents/statement-document.ts";
+import { customerStatementPage } from "../../billing/payments/statement-page.ts";
 import { calendarDate } from "../../billing/runs/calendar-date.ts";
 import { renderCustomerStatement } from "../../billing/statements/render-statement.ts";
-import { statementDocumentOf } from "../../billing/statements/statement-document-of.ts";
-import { offsetOf, type Page, PageQuery, pageOf } from "../../kernel/pagination.ts";
+import { statementDocumentEntry, statementHeadOf } from "../../billing/statements/statement-document-of.ts";
+import {
+  assertPageOrCursor,
+  cursorKeyId,
+  cursorParam,
+  encodeCursor,
+  type KeysetPage,
+  readCursor,
+} from "../../kernel/list-cursor.ts";
+import { offsetOf, PageQuery } from "../../kernel/pagination.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { portalCustomerId } from "./portal-customer.ts";
 
 // The session customer's statement (billing-rules §7): the page's entries a page at a time, and the PDF and
 // CSV the admin API and the console give of it. There is no customer id to take from the request.
 
-/** The statement with one page of its entries, newest first; balance and credit are the whole statement's. */
-export type PortalStatement = Omit<StatementDocument, "entries"> & {
-  entries: Page<StatementDocument["entries"][number]>;
+/** A statement entry on the portal's page, with the invoice or credit note it is, for its link. */
+export type PortalStatementEntry = StatementDocument["entries"][number] & {
+  invoiceId: string | null;
+  creditNoteId: string | null;
 };
 
+/** The statement with one page of its entries, newest first; balance and credit are the whole statement's. */
+export type PortalStatement = Omit<StatementDocument, "entries"> & {
+  entries: KeysetPage<PortalStatementEntry>;
+};
+
+export const PortalStatementQuery = PageQuery.extend({ cursor: cursorParam });
+
+const LIST = "portal-statement";
+const Key = z.tuple([cursorKeyId]);
+
 /**
- * One page of the statement, newest entry first (as the portal's other lists), each with the running balance
- * after it. The running balance needs every earlier entry, so the whole statement is read (as the PDF, the CSV
- * and GET /customers/{id}/statement read it) and only the page's rows are handed on: 50 a page.
+ * One page of the statement, newest first, each entry with the running balance after it, without reading the
+ * rest (customerStatementPage: the database sums the older entries into the balance brought forward). A page
+ * is `per_page` ledger events: a credit note paid back shows with its refund lines, so it may hold a few more
+ * lines. "Next" walks by cursor (the oldest event shown), so entries recorded meanwhile shift no row onto the
+ * next page; a page by number skips events (OFFSET) and is counted, as the console's lists are.
  */
-export const portalStatement = defineVerb(PageQuery, async ({ ctx, input }): Promise<PortalStatement> => {
-  const doc = await statementDocumentOf(ctx, portalCustomerId(ctx));
-  const newestFirst = [...doc.entries].reverse();
-  const start = offsetOf(input);
-  const rows = newestFirst.slice(start, start + input.per_page);
-  return { ...doc, entries: pageOf(rows, newestFirst.length, input) };
-});
+export const portalStatement = defineVerb(
+  PortalStatementQuery,
+  async ({ ctx, input }): Promise<PortalStatement> => {
+    assertPageOrCursor(input);
+    const customerId = portalCustomerId(ctx);
+    const before =
+      input.cursor === undefined ? undefined : BigInt(readCursor(LIST, {}, Key, input.cursor)[0]);
+    const page = await customerStatementPage(ctx, customerId, {
+      before,
+      offset: input.cursor === undefined ? offsetOf(input) : 0,
+      limit: input.per_page,
+      count: input.cursor === undefined,
+    });
+    const zone = ctx.config.BILLING_TIME_ZONE;
+    const entries = page.entries.reverse().map((e) => ({
+      ...statementDocumentEntry(e, zone),
+      // A payment's entry names the invoice it paid; only the invoice's own entries link to it.
+      invoiceId: e.kind === "invoice" ? e.invoice_id : null,
+      creditNoteId: e.kind === "credit_note" ? e.credit_note_id : null,
+    }));
+    const counts = page.counts;
+    return {
+      ...(await statementHeadOf(ctx, customerId, page.currency)),
+      balance: page.balance,
+      credit: page.credit,
+      creditHeld: page.credit_held,
+      entries: {
+        data: entries,
+        meta: {
+          page: input.cursor === undefined ? input.page : null,
+          per_page: input.per_page,
+          total: counts === null ? null : counts.entries,
+          last_page: counts === null ? null : Math.max(1, Math.ceil(counts.events / input.per_page)),
+          next_cursor: page.more && page.oldest !== null ? encodeCursor(LIST, {}, [page.oldest]) : null,
+        },
+      },
+    };
+  },
+);
 
 /** The statement's downloads: the same documents as GET /customers/{id}/statement.pdf and .csv. */
 export const portalStatementFile = defineVerb(

@@ -174,7 +174,7 @@ describe("the portal's statement page", () => {
     // The verb's pages, two entries a page: the newest two, then the oldest two.
     const ctx = { ...operatorContext(handle), actor: actors.customer(ada.id) };
     const second = await portalStatement({ ctx, input: { page: 2, per_page: 2 } });
-    expect(second.entries.meta).toEqual({ page: 2, per_page: 2, total: 4, last_page: 2 });
+    expect(second.entries.meta).toEqual({ page: 2, per_page: 2, total: 4, last_page: 2, next_cursor: null });
     expect(second.entries.data.map((e) => e.amount)).toEqual([1234n, 5140n]);
     expect(second.balance).toBe(4274n);
   });

@@ -5,7 +5,8 @@ import {
   statementTotals,
 } from "../../billing/documents/statement-content.ts";
 import { portalStatement, portalStatementFile } from "../../services/portal/portal-statement.ts";
-import { listPaging, money, pagerOf } from "../page-kit.ts";
+import { walkPagerOf, walkQuery } from "../console/list-walk.ts";
+import { money } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { CUSTOMER } from "./portal-notices.ts";
 import { type PortalList, portalListPage, portalListRoute } from "./portal-lists.ts";
@@ -32,7 +33,7 @@ const FORMATS = {
 export function registerPortalStatementPages(app: FastifyInstance, deps: WebDeps): void {
   app.get("/portal/statement", portalListRoute(STATEMENT_LIST), async (request, reply) =>
     portalListPage(deps, request, reply, STATEMENT_LIST, async () => {
-      const statement = await portalStatement({ ctx: deps.contextOf(request), input: listPaging(request) });
+      const statement = await portalStatement({ ctx: deps.contextOf(request), input: walkQuery(request) });
       const m = (v: bigint) => money(v, statement.currency);
       return {
         currency: statement.currency.code,
@@ -41,11 +42,18 @@ export function registerPortalStatementPages(app: FastifyInstance, deps: WebDeps
           date: e.date,
           what: STATEMENT_KIND_LABELS[e.kind],
           reference: statementReference(e),
+          // The invoice's own page; a credit note has no page in the portal, only its PDF (as its list links).
+          href:
+            e.invoiceId !== null
+              ? `/portal/invoices/${encodeURIComponent(e.invoiceId)}`
+              : e.creditNoteId !== null
+                ? `/portal/credit-notes/${encodeURIComponent(e.creditNoteId)}/pdf`
+                : undefined,
           amount: m(e.amount),
           balance: m(e.balance),
         })),
         totals: statementTotals(statement, m),
-        pager: pagerOf(request, statement.entries.meta),
+        pager: walkPagerOf(request, statement.entries.meta),
       };
     }),
   );

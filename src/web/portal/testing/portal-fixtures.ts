@@ -105,7 +105,7 @@ let seq = 0;
  * An issued invoice of `total` with one server line ("web-1", 5,000 tokens), written as a run writes it: a
  * draft with its line, then finalized with a number and its ledger entry (receivable +total, sales −total).
  */
-async function issueInvoiceWithLine(
+export async function issueInvoiceWithLine(
   handle: DatabaseHandle,
   input: { customerId: bigint; dueDate: string; currency: string; total: bigint; period: string },
 ): Promise<string> {

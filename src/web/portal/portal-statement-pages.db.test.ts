@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
+import { recordPayment } from "../../billing/payments/record-payment.ts";
+import { refundPayment } from "../../billing/payments/refund.ts";
+import { customerStatement } from "../../billing/payments/statement.ts";
+import { calendarDate } from "../../billing/runs/calendar-date.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { actors } from "../../kernel/actor.ts";
+import { portalStatement } from "../../services/portal/portal-statement.ts";
+import {
+  issueInvoiceWithLine,
+  operatorContext,
+  PortalClient,
+  type PortalCustomer,
+  portalCustomer,
+} from "./testing/portal-fixtures.ts";
+
+// The statement page read a page at a time (docs/portal.md, "Statement"): every page's rows and running
+// balances are the full statement's (GET /customers/{id}/statement), walked by cursor so an entry recorded
+// meanwhile moves nothing; an invoice entry links to the customer's own invoice, a credit note to its PDF.
+
+let handle: DatabaseHandle;
+let server: TestServer;
+let cleo: PortalCustomer;
+let dan: PortalCustomer;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  server = await startTestServer(handle.db);
+  const ctx = operatorContext(handle);
+  // Cleo: invoices, payments by three methods, a plain refund, a note paid back two ways, credit applied.
+  cleo = await portalCustomer(handle, { email: "cleo@example.com", name: "Cleo", dueDate: "2099-01-01" });
+  const more: string[] = [];
+  for (const [total, period] of [
+    [3000n, "2026-05"],
+    [4000n, "2026-06"],
+    [700n, "2026-07"],
+    [900n, "2026-08"],
+  ] as const)
+    more.push(
+      await issueInvoiceWithLine(handle, {
+        customerId: cleo.id,
+        dueDate: "2099-01-01",
+        currency: "USD",
+        total,
+        period,
+      }),
+    );
+  const [third, fourth, fifth, sixth] = more as [string, string, string, string];
+  const pay = (invoice_id: string, amount: bigint, method: string, reference: string) =>
+    recordPayment({ ctx, input: { invoice_id, amount, method, reference } });
+  await pay(third, 1000n, "cash", "CLEO-CASH");
+  await pay(third, 2000n, "bank_transfer", "CLEO-BT-3");
+  // Paid back both ways: a credit note entry, then a refund entry per method.
+  await issueCreditNote({
+    ctx,
+    input: { invoice_id: third, amount: 3000n, reason: "Cancelled", settlement: "refund" },
+  });
+  const cheque = await pay(fourth, 4000n, "cheque", "CLEO-CHQ");
+  await refundPayment({ ctx, input: { payment_id: cheque.payment.id, amount: 500n } });
+  // A sixth invoice paid, the rest paid with credit over, then the sixth's payment refunded: the reopened
+  // invoice takes the credit.
+  const paid = await pay(sixth, 900n, "bank_transfer", "CLEO-BT-6");
+  await recordPayment({
+    ctx,
+    input: { customer_id: cleo.id, amount: 10000n, method: "bank_transfer", reference: "CLEO-CREDIT" },
+  });
+  await refundPayment({ ctx, input: { payment_id: paid.payment.id, amount: 900n } });
+  await issueCreditNote({ ctx, input: { invoice_id: fifth, amount: 200n, reason: "Goodwill" } });
+  dan = await portalCustomer(handle, { email: "dan@example.com", name: "Dan", dueDate: "2099-01-01" });
+});
+afterAll(async () => {
+  await server?.close();
+  await handle?.close();
+});
+
+const cleoContext = () => ({ ...operatorContext(handle), actor: actors.customer(cleo.id) });
+
+/** The full statement's entries as the portal shows them: newest first, each day a calendar date. */
+async function fullStatementNewestFirst(customer: PortalCustomer) {
+  const full = await customerStatement(operatorContext(handle), customer.id);
+  return [...full.entries]
+    .reverse()
+    .map((e) => [calendarDate(new Date(e.date), "UTC"), e.kind, e.reference, e.amount, e.balance]);
+}
+
+/** Every page of the verb's, `perPage` a page, walked by each page's cursor as the page's Next link does. */
+async function walk(perPage: number) {
+  const pages = [];
+  let cursor: string | undefined;
+  do {
+    const page = await portalStatement({
+      ctx: cleoContext(),
+      input: cursor === undefined ? { page: 1, per_page: perPage } : { page: 1, per_page: perPage, cursor },
+    });
+    pages.push(page);
+    cursor = page.entries.meta.next_cursor ?? undefined;
+  } while (cursor !== undefined && pages.length < 50);
+  return pages;
+}
+
+async function loggedIn(customer: PortalCustomer): Promise<PortalClient> {
+  const client = new PortalClient(server.url);
+  await client.logIn(customer.email);
+  return client;
+}
+
+describe("the statement page read a page at a time", () => {
+  it("gives every row and running balance of the full statement, page after page", async () => {
+    const expected = await fullStatementNewestFirst(cleo);
+    const kinds = new Set(expected.map((e) => e[1]));
+    expect([...kinds].sort()).toEqual(["credit_applied", "credit_note", "invoice", "payment", "refund"]);
+    for (const perPage of [3, 4, 7]) {
+      const pages = await walk(perPage);
+      expect(pages.length, `${perPage} a page`).toBeGreaterThan(2);
+      const shown = pages.flatMap((p) =>
+        p.entries.data.map((e) => [e.date, e.kind, e.reference, e.amount, e.balance]),
+      );
+      expect(shown, `${perPage} a page`).toEqual(expected);
+      // A page is per_page events: a note paid back keeps its refund lines beside it, never split.
+      for (const p of pages) expect(p.entries.data.length).toBeLessThanOrEqual(perPage + 2);
+    }
+  });
+
+  it("walks by cursor, so an entry recorded between two pages neither repeats nor skips a row", async () => {
+    const first = await portalStatement({ ctx: cleoContext(), input: { page: 1, per_page: 3 } });
+    const before = await fullStatementNewestFirst(cleo);
+    await recordPayment({
+      ctx: operatorContext(handle),
+      input: { customer_id: cleo.id, amount: 1n, method: "cash", reference: "CLEO-LATE" },
+    });
+    const cursor = first.entries.meta.next_cursor;
+    expect(cursor).not.toBeNull();
+    const next = await portalStatement({
+      ctx: cleoContext(),
+      input: { page: 1, per_page: 3, cursor: cursor! },
+    });
+    const seen = [...first.entries.data, ...next.entries.data].map((e) => [e.kind, e.reference, e.balance]);
+    expect(seen).toEqual(before.slice(0, seen.length).map((e) => [e[1], e[2], e[4]]));
+    // The page takes the cursor from its address: the rows after it, and a cursor it did not make is a 400.
+    const client = await loggedIn(cleo);
+    const page = await client.get(`/portal/statement?cursor=${cursor}&page=2`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(next.entries.data[0]!.reference);
+    expect(page.text).not.toContain("CLEO-LATE");
+    const bad = await client.get("/portal/statement?cursor=nonsense");
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/cursor/);
+  });
+
+  it("says beside the downloads that they list the entries oldest first", async () => {
+    const page = await (await loggedIn(cleo)).get("/portal/statement");
+    expect(page.text).toMatch(/Download as CSV<\/a>[\s\S]{0,200}oldest first/);
+  });
+});
+
+describe("the statement's links", () => {
+  it("links each invoice entry to the customer's own invoice page and a credit note to its PDF", async () => {
+    const client = await loggedIn(cleo);
+    const page = await client.get("/portal/statement");
+    const links = [
+      ...page.text.matchAll(/<a href="(\/portal\/(?:invoices|credit-notes)\/[^"]+)">([^<]+)<\/a>/g),
+    ];
+    const invoiceLinks = links.filter((l) => l[1]!.startsWith("/portal/invoices/"));
+    const noteLinks = links.filter((l) => l[1]!.startsWith("/portal/credit-notes/"));
+    // Six invoices, three credit notes (the fixture's, the one paid back, the goodwill one).
+    expect(invoiceLinks).toHaveLength(6);
+    expect(noteLinks).toHaveLength(3);
+    for (const [, href, text] of invoiceLinks) {
+      const id = /^\/portal\/invoices\/([^/]+)$/.exec(href!)?.[1];
+      const invoice = await handle.db
+        .selectFrom("invoice")
+        .select(["customer_id", "number"])
+        .where("id", "=", id!)
+        .executeTakeFirstOrThrow();
+      // The link's text is the invoice's number: the right invoice, and Cleo's.
+      expect([invoice.customer_id, invoice.number]).toEqual([cleo.id, text]);
+      const shown = await client.get(href!);
+      expect(shown.status, href).toBe(200);
+      expect(shown.text).toContain(invoice.number!);
+    }
+    for (const [, href, text] of noteLinks) {
+      const id = /^\/portal\/credit-notes\/([^/]+)\/pdf$/.exec(href!)?.[1];
+      const note = await handle.db
+        .selectFrom("credit_note")
+        .select(["customer_id", "number"])
+        .where("id", "=", id!)
+        .executeTakeFirstOrThrow();
+      expect([note.customer_id, note.number]).toEqual([cleo.id, text]);
+      expect((await client.get(href!)).status, href).toBe(200);
+    }
+    expect(links.map((l) => l[1])).toContain(`/portal/credit-notes/${cleo.creditNoteId}/pdf`);
+    // Dan's page links only Dan's: none of Cleo's invoices or notes.
+    const dans = await (await loggedIn(dan)).get("/portal/statement");
+    for (const [, href] of links) expect(dans.text).not.toContain(`href="${href}"`);
+    expect(dans.text).toContain(`href="/portal/invoices/${dan.invoiceId}"`);
+  });
+});
