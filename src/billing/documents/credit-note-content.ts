@@ -40,8 +40,8 @@ export function creditNoteLayout(
       lines: [doc.customer.email, ...(place === "" ? [] : [place]), `Customer no. ${doc.customer.id}`],
     },
     columns: [
-      { label: "Description", weight: 4 },
-      { label: "Amount", weight: 1, numeric: true },
+      { label: "Description", wraps: true },
+      { label: "Amount", numeric: true },
     ],
     rows: doc.lines.map((l) => [l.description, money(l.amount)]),
     empty: `Credit on invoice ${doc.invoiceNumber}`,

@@ -42,6 +42,65 @@ export function columnsOf(widths: readonly number[], numeric: (i: number) => boo
   });
 }
 
+/** A column to fit to its cells (fittedColumns): figures (right-aligned), and whether it takes the room left. */
+export interface FittedColumn {
+  numeric?: boolean | undefined;
+  /** Free text (a reference, a description): as wide as the other columns leave, wrapped within itself. */
+  wraps?: boolean | undefined;
+}
+
+/** Room between a fitted column's widest text and its neighbour's, besides the cells' padding. */
+const GUTTER = 10;
+/** The share of the width the wrapping columns keep however wide the others' texts (huge figures shrink). */
+const WRAPPING_SHARE = 1 / 3;
+
+/**
+ * Columns as wide as what they hold: each as its widest cell, heading included, and the wrapping column as
+ * the rest of the width. A statement's dates and figures are short and its references long: in fixed shares
+ * of the width, a card refund's words or a payment's "(received …)" day wrapped onto two or three lines under
+ * wide columns of short dates and figures (until 2026-12-07). Measured over every row, so a table continued on
+ * new pages keeps its columns; the event loop turns as it does while the rows are drawn (drawTable).
+ */
+export async function fittedColumns(
+  pdf: Doc,
+  specs: readonly FittedColumn[],
+  headings: readonly string[],
+  rows: readonly (readonly string[])[],
+): Promise<PdfColumn[]> {
+  const fit = (width: number) => Math.ceil(width) + 2 * PAD + GUTTER;
+  const widths = specs.map((spec, i) =>
+    spec.wraps ? 0 : fit(textWidth(pdf, headings[i] ?? "", { font: BOLD, size: TABLE_SIZE })),
+  );
+  // Measured once per shape: pdfkit shapes a string in about 0.6 ms, and DejaVu's digits are all as wide
+  // and never kerned, so "-$1,234.56" is as wide as "-$0,000.00" and a thousand figures are a few shapes.
+  const measured = specs.map(() => new Set<string>());
+  for (const [r, cells] of rows.entries()) {
+    if (r > 0 && r % ROWS_BETWEEN_TURNS === 0) await new Promise((turn) => setImmediate(turn));
+    for (const [i, text] of cells.entries()) {
+      const shape = text.replace(/[0-9]/g, "0");
+      if (specs[i]?.wraps || measured[i]?.has(shape)) continue;
+      measured[i]?.add(shape);
+      widths[i] = Math.max(widths[i] ?? 0, fit(textWidth(pdf, shape, { size: TABLE_SIZE })));
+    }
+  }
+  const wrapping = specs.filter((spec) => spec.wraps).length;
+  const fixed = widths.reduce((sum, w) => sum + w, 0);
+  // Too wide together, the fitted columns share what the wrapping ones leave in proportion: a figure then
+  // shrinks to fit (cellStyle), a short text wraps.
+  const room = wrapping === 0 ? CONTENT_WIDTH : CONTENT_WIDTH * (1 - WRAPPING_SHARE);
+  const scale = fixed > room ? room / fixed : 1;
+  const rest = CONTENT_WIDTH - fixed * scale;
+  return columnsOf(
+    specs.map((spec, i) => {
+      const width = (widths[i] ?? 0) * scale;
+      // Without a wrapping column the room left goes to every column alike, so the table spans the page.
+      if (wrapping === 0) return width + rest / specs.length;
+      return spec.wraps ? rest / wrapping : width;
+    }),
+    (i) => specs[i]?.numeric === true,
+  );
+}
+
 /** A cell's style; a figure in a numeric column is shrunk to fit rather than broken over two lines. */
 function cellStyle(pdf: Doc, column: PdfColumn | undefined, text: string, header: boolean) {
   const numeric = column?.numeric === true;

@@ -12,7 +12,7 @@ import {
   write,
 } from "./pdf-page.ts";
 import { pdfFonts } from "./pdf-fonts.ts";
-import { columnsOf, drawFooters, drawTable, drawTotals } from "./pdf-table.ts";
+import { drawFooters, drawTable, drawTotals, fittedColumns } from "./pdf-table.ts";
 import { block, group, labelledRow, rootOf } from "./pdf-tags.ts";
 import type { SimpleLayout } from "./simple-layout.ts";
 
@@ -98,17 +98,7 @@ function drawParty(pdf: Doc, c: SimpleLayout, top: number): number {
 }
 
 async function drawLines(pdf: Doc, c: SimpleLayout, top: number): Promise<number> {
-  const weights = c.columns.reduce((sum, col) => sum + col.weight, 0);
-  const columns = columnsOf(
-    c.columns.map((col) => (CONTENT_WIDTH * col.weight) / weights),
-    (i) => c.columns[i]?.numeric === true,
-  );
+  const headings = c.columns.map((col) => col.label);
   const rows = c.rows.length === 0 ? [[c.empty, ...c.columns.slice(1).map(() => "")]] : c.rows;
-  return drawTable(
-    pdf,
-    columns,
-    c.columns.map((col) => col.label),
-    rows,
-    top,
-  );
+  return drawTable(pdf, await fittedColumns(pdf, c.columns, headings, rows), headings, rows, top);
 }

@@ -3,11 +3,12 @@
 // statement-content.ts) fill it with finished text; render-simple-html.ts and render-simple-pdf.ts draw it,
 // so both renderings of a document always say the same thing.
 
+/** A table column; in the PDF each is as wide as what it holds, and the one that `wraps` takes the rest. */
 export interface SimpleColumn {
   label: string;
-  /** Relative width in the PDF (the columns share the content width in these proportions). */
-  weight: number;
   numeric?: boolean;
+  /** Free text (a reference, a description): as wide as the others leave, wrapped within itself (the PDF's). */
+  wraps?: boolean;
 }
 
 export interface SimpleLayout {

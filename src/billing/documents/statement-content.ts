@@ -40,11 +40,11 @@ export function statementLayout(
     partyHeading: "Statement for",
     party: { name: doc.customer.name, lines: [doc.customer.email, ...(place === "" ? [] : [place])] },
     columns: [
-      { label: "Date", weight: 1.1 },
-      { label: "Type", weight: 1.2 },
-      { label: "Reference", weight: 2.2 },
-      { label: "Amount", weight: 1.3, numeric: true },
-      { label: "Balance", weight: 1.3, numeric: true },
+      { label: "Date" },
+      { label: "Type" },
+      { label: "Reference", wraps: true },
+      { label: "Amount", numeric: true },
+      { label: "Balance", numeric: true },
     ],
     rows: doc.entries.map((e) => [
       e.date,
