@@ -67,9 +67,9 @@ export async function fittedColumns(
   headings: readonly string[],
   rows: readonly (readonly string[])[],
 ): Promise<PdfColumn[]> {
-  const fit = (width: number) => Math.ceil(width) + 2 * PAD + GUTTER;
+  const columnFor = (width: number) => Math.ceil(width) + 2 * PAD + GUTTER;
   const widths = specs.map((spec, i) =>
-    spec.wraps ? 0 : fit(textWidth(pdf, headings[i] ?? "", { font: BOLD, size: TABLE_SIZE })),
+    spec.wraps ? 0 : columnFor(textWidth(pdf, headings[i] ?? "", { font: BOLD, size: TABLE_SIZE })),
   );
   // Measured once per shape: pdfkit shapes a string in about 0.6 ms, and DejaVu's digits are all as wide
   // and never kerned, so "-$1,234.56" is as wide as "-$0,000.00" and a thousand figures are a few shapes.
@@ -80,7 +80,7 @@ export async function fittedColumns(
       const shape = text.replace(/[0-9]/g, "0");
       if (specs[i]?.wraps || measured[i]?.has(shape)) continue;
       measured[i]?.add(shape);
-      widths[i] = Math.max(widths[i] ?? 0, fit(textWidth(pdf, shape, { size: TABLE_SIZE })));
+      widths[i] = Math.max(widths[i] ?? 0, columnFor(textWidth(pdf, shape, { size: TABLE_SIZE })));
     }
   }
   const wrapping = specs.filter((spec) => spec.wraps).length;
