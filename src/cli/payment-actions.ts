@@ -7,9 +7,9 @@ import { getPayment } from "../billing/payments/get-payment.ts";
 import { moneyRefusalWords } from "../billing/payments/money-refusal-words.ts";
 import { recordPayment } from "../billing/payments/record-payment.ts";
 import { refundPayment } from "../billing/payments/refund.ts";
-import { customerStatement, type StatementEntry } from "../billing/payments/statement.ts";
-import { referenceWithRefund } from "../billing/documents/statement-content.ts";
-import { statementEntryRefund } from "../billing/statements/statement-entry-refund.ts";
+import { customerStatement } from "../billing/payments/statement.ts";
+import { statementReference } from "../billing/documents/statement-content.ts";
+import { statementDocumentEntry } from "../billing/statements/statement-document-entry.ts";
 import { releaseRefundReservation } from "../billing/providers/release-refund-reservation.ts";
 import { formatMinor } from "../domain/money.ts";
 import type { ServiceContext } from "../kernel/context.ts";
@@ -209,10 +209,12 @@ export async function statementAction(opts: { customer: string; json?: boolean }
     }
     const rows = [];
     for (const e of s.entries) {
+      // In the PDF's words and days (BILLING_TIME_ZONE): a refund's way back, a payment's received day.
+      const shown = statementDocumentEntry(e, ctx.config.BILLING_TIME_ZONE);
       rows.push([
-        e.date.slice(0, 10),
+        shown.date,
         e.kind,
-        referenceCell(e),
+        statementReference(shown),
         await money(ctx, s.currency, e.amount),
         await money(ctx, s.currency, e.balance),
       ]);
@@ -222,12 +224,6 @@ export async function statementAction(opts: { customer: string; json?: boolean }
         `balance ${await money(ctx, s.currency, s.balance)}; credit ${await money(ctx, s.currency, s.credit)}\n`,
     );
   });
-}
-
-/** The entry's reference; a refund's with its way back, in the statement PDF's words. */
-function referenceCell(e: StatementEntry): string {
-  const refund = statementEntryRefund(e);
-  return refund === undefined ? e.reference : referenceWithRefund(e.reference, refund.words);
 }
 
 /** The verb inputs the commands feed (cli-text-input.ts, feedsVerbs). */

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { commandsOnSharedDatabase } from "../../test/helpers/tokenbill-command.ts";
+import { commandsOnSharedDatabase, tokenbillCommand } from "../../test/helpers/tokenbill-command.ts";
 import { recordPayment } from "../billing/payments/record-payment.ts";
 import { refundPayment } from "../billing/payments/refund.ts";
+import { customerStatement } from "../billing/payments/statement.ts";
+import { calendarDate } from "../billing/runs/calendar-date.ts";
 import { issueInvoices } from "../billing/payments/testing/invoice-fixtures.ts";
 import { createCustomers } from "../billing/testing/billing-fixtures.ts";
 import { cliContext } from "../web/console/pricing-test-client.ts";
@@ -56,5 +58,66 @@ describe("payments statement's table", () => {
     ]);
     // The other rows name no way back.
     expect(lines.filter((l) => l.includes("paid back"))).toHaveLength(2);
+  });
+});
+
+// The table says a payment's own day when it was recorded on another, "(received 2025-06-01)", as the PDF,
+// the CSV and the portal do, and gives each entry's day in BILLING_TIME_ZONE, as they do: until 2026-12-07
+// it gave neither (its days were UTC's).
+describe("payments statement's table, a payment recorded after the day it arrived", () => {
+  let lateCustomer = 0n;
+  beforeAll(async () => {
+    const { handle } = data();
+    [lateCustomer] = (await createCustomers(handle, [{ email: "statement-received@example.com" }])) as [
+      bigint,
+    ];
+    const [invoice] = (await issueInvoices(handle.db, [{ customerId: lateCustomer, total: 500n }])) as [
+      string,
+    ];
+    await recordPayment({
+      ctx: cliContext(handle),
+      input: {
+        invoice_id: invoice,
+        amount: 500n,
+        method: "bank_transfer",
+        reference: "late-1",
+        paid_at: "2025-06-01",
+      },
+    });
+  });
+
+  /** The payment's row of the table shown with `env`. */
+  async function paymentRows(env: Record<string, string> = {}) {
+    const shown = await tokenbillCommand(["payments", "statement", "--customer", String(lateCustomer)], {
+      DATA_DIR: data().dir,
+      ...env,
+    });
+    expect([shown.code, shown.stderr]).toEqual([0, ""]);
+    return shown.stdout.split("\n").filter((l) => l.includes("late-1"));
+  }
+
+  it("says the day the payment was received on its row", { timeout: 120_000 }, async () => {
+    expect(await paymentRows()).toEqual([
+      expect.stringMatching(
+        /^\d{4}-\d\d-\d\d\s+payment\s+bank_transfer late-1 \(received 2025-06-01\)\s+-\$5\.00\s+\$0\.00$/,
+      ),
+    ]);
+  });
+
+  it("gives the entry's day and the received day in BILLING_TIME_ZONE", { timeout: 120_000 }, async () => {
+    const statement = await customerStatement(cliContext(data().handle), lateCustomer);
+    const entry = statement.entries.find((e) => e.kind === "payment")!;
+    // A zone whose day at the moment the payment was recorded is not UTC's: 12 hours behind before noon UTC,
+    // 14 ahead after.
+    const recorded = new Date(entry.date);
+    const zone = recorded.getUTCHours() < 12 ? "Etc/GMT+12" : "Pacific/Kiritimati";
+    const day = calendarDate(recorded, zone);
+    expect(day).not.toBe(entry.date.slice(0, 10));
+    const received = calendarDate(new Date(entry.paid_at!), zone);
+    expect(await paymentRows({ BILLING_TIME_ZONE: zone })).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${day}\\s+payment\\s+bank_transfer late-1 \\(received ${received}\\)\\s`),
+      ),
+    ]);
   });
 });

@@ -87,7 +87,8 @@ export function statementTotals(
 
 /**
  * The entry's reference, with a payment's own day when it was recorded on another ("(received 2026-11-01)")
- * and a refund's way back ("(paid back by bank transfer)"), so the customer knows where to look for it.
+ * and a refund's way back ("(paid back by bank transfer)"), so the customer knows where to look for it: the
+ * PDF's and the portal's cell, and the CLI's (statementDocumentEntry).
  */
 export function statementReference(e: StatementDocument["entries"][number]): string {
   if (e.received !== undefined) return `${e.reference} (received ${e.received})`;
@@ -95,7 +96,7 @@ export function statementReference(e: StatementDocument["entries"][number]): str
   return e.reference;
 }
 
-/** A refund's reference with its way back, "ref_… (paid back in cash)": the PDF's cell and the CLI's. */
-export function referenceWithRefund(reference: string, words: string): string {
+/** A refund's reference with its way back, "ref_… (paid back in cash)". */
+function referenceWithRefund(reference: string, words: string): string {
   return `${reference} (${words})`;
 }

@@ -2,9 +2,9 @@ import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { sellerOf } from "../../delivery/delivery-settings.ts";
 import type { StatementDocument } from "../documents/statement-document.ts";
-import { customerStatement, type StatementEntry } from "../payments/statement.ts";
+import { customerStatement } from "../payments/statement.ts";
 import { calendarDate } from "../runs/calendar-date.ts";
-import { statementEntryRefund } from "./statement-entry-refund.ts";
+import { statementDocumentEntry } from "./statement-document-entry.ts";
 
 /**
  * The customer's statement (src/billing/payments/statement.ts, a projection of the ledger) as the
@@ -53,24 +53,5 @@ export async function statementHeadOf(
       region: customer.region,
     },
     currency: currencyDisplayOf(currency),
-  };
-}
-
-/** A statement entry in the document's words: its day (and a payment's own day) in `zone`, a refund's way. */
-export function statementDocumentEntry(
-  e: StatementEntry,
-  zone: string,
-): StatementDocument["entries"][number] {
-  const date = calendarDate(new Date(e.date), zone);
-  const received = e.paid_at === null ? undefined : calendarDate(new Date(e.paid_at), zone);
-  return {
-    date,
-    kind: e.kind,
-    reference: e.reference,
-    // A bank transfer recorded days after it arrived: the customer knows it by the day it was paid.
-    received: received === date ? undefined : received,
-    amount: e.amount,
-    balance: e.balance,
-    refund: statementEntryRefund(e),
   };
 }

@@ -3,7 +3,8 @@ import type { StatementDocument } from "../../billing/documents/statement-docume
 import { customerStatementPage } from "../../billing/payments/statement-page.ts";
 import { calendarDate } from "../../billing/runs/calendar-date.ts";
 import { renderCustomerStatement } from "../../billing/statements/render-statement.ts";
-import { statementDocumentEntry, statementHeadOf } from "../../billing/statements/statement-document-of.ts";
+import { statementDocumentEntry } from "../../billing/statements/statement-document-entry.ts";
+import { statementHeadOf } from "../../billing/statements/statement-document-of.ts";
 import {
   assertPageOrCursor,
   cursorKeyId,
