@@ -223,6 +223,64 @@ describe("logs", () => {
     expect(customers.text).not.toContain("customer.customer.create");
     expect(customers.text).not.toContain("staff_user.create");
   });
+
+  it("names each entry's actor as a person reads it, keeping the stored label to filter by", async () => {
+    // Until 2026-12-07 the Actor column showed the label as stored (`staff:stf_…`, `apikey:key_…`), which the
+    // API keys page already named: the same nameActors words here.
+    const audId = (
+      await createStaffUser({
+        ctx,
+        input: { email: "aud@example.com", name: "Audrey Auditor", role: "admin", password: PASSWORD },
+      })
+    ).id;
+    const aud = await ConsoleClient.logIn(h.server.url, "aud@example.com", PASSWORD);
+    await aud.submit("/console/api-keys", "/console/api-keys", { name: "by audrey" });
+    const post = (key: string, name: string) =>
+      fetch(`${h.server.url}/api/v1/api-keys`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ name }),
+      }).then((r) => r.json() as Promise<{ data: { id: string; key: string } }>);
+    const envMade = (await post(TEST_ADMIN_KEY, "audit env")).data;
+    const keyMade = (await post(envMade.key, "audit by key")).data;
+    const system = (actor: Actor) => systemContext(h.handle, h.config, pino({ level: "silent" }), actor);
+    const boot = await createApiKey({ ctx: system(actors.system("bootstrap")), input: { name: "audit b" } });
+    const byCli = await createApiKey({ ctx: system(actors.cli()), input: { name: "audit c" } });
+
+    // Each key's creation row, read back by its subject; the cell's name and the stored label beside it.
+    const actorOf = async (keyId: string) => {
+      const html = (await owner.get(`/console/audit-log?entity=api_key&entity_id=${keyId}`)).text;
+      const row = /<tr>\s*<td>[\s\S]*?<\/tr>/.exec(html.slice(html.indexOf("<tbody>")))?.[0] ?? "";
+      const stored = /<code>([^<]*)<\/code>/.exec(row)?.[1];
+      return { shown: textOf(row, /id="(actor-\d+)"/.exec(row)?.[1] ?? "none"), stored };
+    };
+    const audKey = (
+      await h.db
+        .selectFrom("audit_log")
+        .select("entity_id")
+        .where("actor", "=", `staff:${audId}`)
+        .where("entity", "=", "api_key")
+        .executeTakeFirstOrThrow()
+    ).entity_id;
+    expect(await actorOf(audKey)).toEqual({
+      shown: "Audrey Auditor (aud@example.com)",
+      stored: `staff:${audId}`,
+    });
+    expect(await actorOf(envMade.id)).toEqual({
+      shown: "environment key (TOKENBILL_ADMIN_API_KEY)",
+      stored: "env-admin-key",
+    });
+    expect(await actorOf(keyMade.id)).toEqual({
+      shown: "API key “audit env”",
+      stored: `apikey:${envMade.id}`,
+    });
+    expect(await actorOf(boot.id)).toEqual({ shown: "bootstrap (first start)", stored: "system:bootstrap" });
+    expect(await actorOf(byCli.id)).toEqual({ shown: "command line", stored: "cli" });
+    // The filter still takes the stored label, and the label links to that filter.
+    const byAud = (await owner.get(`/console/audit-log?actor=staff:${audId}`)).text;
+    expect(byAud).toContain(`href="/console/audit-log?actor=${encodeURIComponent(`staff:${audId}`)}"`);
+    expect(byAud).not.toContain("<code>env-admin-key</code>");
+  });
 });
 
 describe("API keys", () => {

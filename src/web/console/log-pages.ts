@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { listAuditLog } from "../../services/audit-log/list-audit-log.ts";
+import { nameActors } from "../../services/audit-log/name-actors.ts";
 import { listSolusioCalls } from "../../services/sync/list-solusio-calls.ts";
 import { listPaging, pagerOf, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -58,13 +59,15 @@ export function registerLogPages(app: FastifyInstance, deps: WebDeps): void {
     };
     const page = { template: "console-audit-log", data, filters: AUDIT_FILTERS, empty: { entries: [] } };
     return filteredListPage(deps, request, reply, page, async () => {
-      const found = await listAuditLog({
-        ctx: deps.contextOf(request),
-        input: { ...listPaging(request), ...values },
-      });
+      const ctx = deps.contextOf(request);
+      const found = await listAuditLog({ ctx, input: { ...listPaging(request), ...values } });
+      // Who acted, as the API keys page names them (a staff user by name and e-mail, a key by its name); the
+      // stored label stays beside it, as the Actor filter takes it.
+      const names = await nameActors({ ctx, input: { labels: found.data.map((e) => e.actor) } });
       return {
         entries: found.data.map((e) => ({
           ...e,
+          actorName: names.get(e.actor) ?? e.actor,
           when: when(e.at),
           beforeText: shortJson(e.before),
           afterText: shortJson(e.after),
