@@ -19,6 +19,8 @@ export interface BilledWorld {
   server: TestServer;
   section4: bigint;
   plain: bigint;
+  /** The emulator as SolusIO, for a test that runs the job runner against it. */
+  integration: SolusioIntegration;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function octoberToBill(
     server,
     section4,
     plain: plain!,
+    integration,
     close: async () => {
       await server.close();
       await integration.connection.close();

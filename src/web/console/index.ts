@@ -15,6 +15,7 @@ import { registerPricingPages } from "./pricing-pages.ts";
 import { registerSettingsPages } from "./settings-pages.ts";
 import { registerSolusioPages } from "./solusio-pages.ts";
 import { registerSubmitOnceAsset } from "./submit-once-asset.ts";
+import { registerFormAnswerAsset } from "./form-answer-asset.ts";
 
 // The console's pages by area (docs/console.md describes each). Every route is `access: "staff"` unless it is
 // one of the login pages of ../console-pages.ts; every page calls the same verbs as the admin API, and the
@@ -36,4 +37,5 @@ export function registerConsoleAreas(app: FastifyInstance, deps: WebDeps): void 
   registerSettingsPages(app, deps);
   registerBackupPages(app, deps);
   registerSubmitOnceAsset(app);
+  registerFormAnswerAsset(app);
 }
