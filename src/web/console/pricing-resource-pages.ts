@@ -271,7 +271,7 @@ export function registerResourcePages<T>(app: FastifyInstance, deps: WebDeps, sp
  */
 export function asFormIssues(error: unknown): unknown {
   const e = asServiceError(error);
-  if (!e || !e.issues.some((i) => i.field.startsWith("patch."))) return error;
+  if (!e?.issues.some((i) => i.field.startsWith("patch."))) return error;
   const issues = e.issues.map((i) => ({ ...i, field: i.field.replace(/^patch\./, "") }));
   return new ServiceError(e.code, e.message, issues);
 }
