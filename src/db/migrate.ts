@@ -49,6 +49,7 @@ import * as m040carrierFindings from "./migrations/040-carrier-findings.ts";
 import * as m042paymentListFilters from "./migrations/042-payment-list-filters.ts";
 import * as m043carrierCheck from "./migrations/043-carrier-check.ts";
 import * as m044loginDeviceEpoch from "./migrations/044-login-device-epoch.ts";
+import * as m045apiKeyRole from "./migrations/045-api-key-role.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -97,6 +98,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "042-payment-list-filters": m042paymentListFilters,
   "043-carrier-check": m043carrierCheck,
   "044-login-device-epoch": m044loginDeviceEpoch,
+  "045-api-key-role": m045apiKeyRole,
 };
 
 /**

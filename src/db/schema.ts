@@ -98,7 +98,12 @@ export interface ApiKeyTable {
   revoked_at: Date | null;
   /** Who created the key, as the audit log labels actors; null when unknown (migration 026). */
   created_by: ColumnType<string | null, string | null | undefined, never>;
+  /** What the key may do, checked by requireStaffRole as a staff user's role is (migration 045); never changes. */
+  role: ColumnType<ApiKeyRole, ApiKeyRole | undefined, never>;
 }
+
+/** An admin API key's role: the staff roles but owner (no owner-only act is reachable with a key). */
+export type ApiKeyRole = "admin" | "billing" | "support";
 
 export interface AuditLogTable {
   id: Serial;

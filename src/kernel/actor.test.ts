@@ -5,7 +5,7 @@ describe("actors", () => {
   it("label every kind the way the audit log records it", () => {
     expect(
       [
-        actors.adminKey("key_1"),
+        actors.adminKey("key_1", "admin"),
         actors.envKey(),
         actors.cli(),
         actors.system("scheduler"),
@@ -37,7 +37,7 @@ describe("actors", () => {
     expect(() => customerScope(actors.customer(5n), 6n)).toThrow(
       expect.objectContaining({ code: "NOT_FOUND" }),
     );
-    expect(customerScope(actors.adminKey("k"), 6n)).toBe(6n);
+    expect(customerScope(actors.adminKey("k", "admin"), 6n)).toBe(6n);
     expect(customerScope(actors.cli(), undefined)).toBeUndefined();
     expect(() => customerScope(actors.anonymous(), 6n)).toThrow(
       expect.objectContaining({ code: "FORBIDDEN" }),

@@ -1,3 +1,4 @@
+import type { ApiKeyRole } from "../db/schema.ts";
 import { ServiceError } from "./errors.ts";
 
 // Who is acting: a closed union that each adapter builds — the HTTP server from the
@@ -6,7 +7,13 @@ import { ServiceError } from "./errors.ts";
 // audit log records it as its label.
 
 export type Actor =
-  | { kind: "admin_key"; keyId: string }
+  /**
+   * An admin API key, with the role its row holds. The role is read with the key on every request (the access
+   * check reads the row anyway, nothing caches keys) and a key's role never changes, so carrying it here is
+   * exact for the whole request and costs the verbs no query; it has no default, so nothing builds a key's
+   * actor without saying what it may do.
+   */
+  | { kind: "admin_key"; keyId: string; role: ApiKeyRole }
   | { kind: "env_key" }
   | { kind: "cli" }
   | { kind: "system"; job: string }
@@ -19,7 +26,7 @@ export type Actor =
 export type ActorKind = Actor["kind"];
 
 export const actors = {
-  adminKey: (keyId: string): Actor => ({ kind: "admin_key", keyId }),
+  adminKey: (keyId: string, role: ApiKeyRole): Actor => ({ kind: "admin_key", keyId, role }),
   envKey: (): Actor => ({ kind: "env_key" }),
   cli: (): Actor => ({ kind: "cli" }),
   system: (job: string): Actor => ({ kind: "system", job }),

@@ -26,7 +26,7 @@ const ctx = (): ServiceContext => ({
   db: handle.db,
   config: parseConfig({ LOG_LEVEL: "silent" }),
   logger: pino({ level: "silent" }),
-  actor: actors.adminKey("key_test"),
+  actor: actors.adminKey("key_test", "admin"),
   now: () => new Date("2026-12-01T10:00:00Z"),
 });
 

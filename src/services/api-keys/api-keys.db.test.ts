@@ -6,6 +6,14 @@ import { withRollback } from "../../../test/helpers/with-rollback.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { actors } from "../../kernel/actor.ts";
+import {
+  ADMIN_ROLES,
+  BILLING_ROLES,
+  READ_ROLES,
+  requireStaffRole,
+  type StaffRole,
+} from "../staff/staff-roles.ts";
+import { createStaffUser } from "../staff/staff-users.ts";
 import { authenticateAdminKey, createApiKey, getApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 
 // The admin API key verbs called directly, each test in a rolled-back transaction: the key shown once and
@@ -32,6 +40,7 @@ describe("createApiKey", () => {
           id: `key_${hex}`,
           name: "deploy pipeline",
           prefix: `tbk_${hex}`,
+          role: "admin",
           created_at: NOW_ISO,
           created_by: "cli",
           last_used_at: null,
@@ -76,6 +85,96 @@ describe("createApiKey", () => {
   });
 });
 
+describe("a key's role", () => {
+  it("is chosen at creation, stored, shown, and carried on the key's actor", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const support = await createApiKey({ ctx, input: { name: "reporting", role: "support" } });
+      const billing = await createApiKey({
+        ctx: { ...ctx, now: at("2026-11-29T12:00:01Z") },
+        input: { name: "bank import", role: "billing" },
+      });
+      expect([support.role, billing.role]).toEqual(["support", "billing"]);
+      const rows = await ctx.db.selectFrom("api_key").select(["id", "role"]).orderBy("name").execute();
+      expect(rows).toEqual([
+        { id: billing.id, role: "billing" },
+        { id: support.id, role: "support" },
+      ]);
+      expect(await authenticateAdminKey(ctx, support.key)).toEqual({
+        kind: "admin_key",
+        keyId: support.id,
+        role: "support",
+      });
+      expect((await listApiKeys({ ctx, input: { page: 1, per_page: 50 } })).data.map((k) => k.role)).toEqual([
+        "support",
+        "billing",
+      ]);
+      expect((await getApiKey({ ctx, input: { id: billing.id } })).role).toBe("billing");
+    });
+  });
+
+  it("refuses a role that is not admin, billing or support (VALIDATION), writing nothing", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      for (const role of ["owner", "Admin", "", "readonly"]) {
+        await expect(
+          createApiKey({ ctx, input: { name: "x", role: role as "admin" } }),
+        ).rejects.toMatchObject({ code: "VALIDATION", issues: [{ field: "role" }] });
+      }
+      expect([await tableRows(ctx.db, "api_key"), await auditRows(ctx.db)]).toEqual([[], []]);
+    });
+  });
+
+  it("is decided by requireStaffRole as a staff user's: support reads, billing moves money, admin does all", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const as = (role: "admin" | "billing" | "support") => ({
+        ...ctx,
+        actor: actors.adminKey("key_1", role),
+      });
+      const passes = (role: "admin" | "billing" | "support", roles: readonly StaffRole[]) =>
+        requireStaffRole(as(role), ...roles).then(
+          () => "pass",
+          (e: { code: string }) => e.code,
+        );
+      const table = [];
+      for (const role of ["admin", "billing", "support"] as const)
+        table.push([
+          role,
+          ...(await Promise.all([READ_ROLES, BILLING_ROLES, ADMIN_ROLES].map((r) => passes(role, r)))),
+        ]);
+      expect(table).toEqual([
+        ["admin", "pass", "pass", "pass"],
+        ["billing", "pass", "pass", "FORBIDDEN"],
+        ["support", "pass", "FORBIDDEN", "FORBIDDEN"],
+      ]);
+    });
+  });
+
+  it("is never above the creator's: a billing or support key, or billing staff, may make no key at all", async () => {
+    await withRollback(handle.db, async (ctx) => {
+      const billingStaff = await createStaffUser({
+        ctx,
+        input: { email: "b@example.com", role: "billing", password: "a long enough password" },
+      });
+      const refused = [
+        actors.adminKey("key_1", "billing"),
+        actors.adminKey("key_2", "support"),
+        actors.staff(billingStaff.id),
+      ];
+      for (const actor of refused)
+        for (const role of ["admin", "billing", "support"] as const)
+          await expect(
+            createApiKey({ ctx: { ...ctx, actor }, input: { name: "up", role } }),
+          ).rejects.toMatchObject({ code: "FORBIDDEN" });
+      expect(await tableRows(ctx.db, "api_key")).toEqual([]);
+      // An admin key may make a key of any role a key can have.
+      const made = await createApiKey({
+        ctx: { ...ctx, actor: actors.adminKey("key_3", "admin") },
+        input: { name: "down", role: "support" },
+      });
+      expect(made).toMatchObject({ role: "support", created_by: "apikey:key_3" });
+    });
+  });
+});
+
 describe("revokeApiKey", () => {
   it("revokes once with an audit row; a repeat changes nothing; an unknown id is NOT_FOUND", async () => {
     await withRollback(handle.db, async (ctx) => {
@@ -105,7 +204,7 @@ describe("authenticateAdminKey", () => {
       const { id, key } = await createApiKey({ ctx, input: { name: "ci" } });
       const lastUsed = async () =>
         (await ctx.db.selectFrom("api_key").select("last_used_at").executeTakeFirstOrThrow()).last_used_at;
-      expect(await authenticateAdminKey(ctx, key)).toEqual({ kind: "admin_key", keyId: id });
+      expect(await authenticateAdminKey(ctx, key)).toEqual({ kind: "admin_key", keyId: id, role: "admin" });
       expect(await lastUsed()).toEqual(NOW);
       await authenticateAdminKey({ ...ctx, now: at("2026-11-29T12:01:00Z") }, key);
       expect(await lastUsed()).toEqual(NOW);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Selectable } from "kysely";
 import { z } from "zod";
-import type { ApiKeyTable } from "../../db/schema.ts";
+import type { ApiKeyRole, ApiKeyTable } from "../../db/schema.ts";
 import { type Actor, actorLabel, actors } from "../../kernel/actor.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { recordAudit } from "../../kernel/audit.ts";
@@ -9,7 +9,14 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { type Page, PageQuery, fetchPage } from "../../kernel/pagination.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
-import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import {
+  ADMIN_ROLES,
+  READ_ROLES,
+  ROLE_RANK,
+  requireStaffRole,
+  type StaffIdentity,
+  type StaffRole,
+} from "../staff/staff-roles.ts";
 
 // Admin API keys: 32 random bytes shown once at creation; only their SHA-256 is stored. A fast hash is
 // enough here because the keys are random, not chosen by people. Creating and revoking are audited in the
@@ -37,7 +44,23 @@ export const ApiKeyName = z
   .refine((name) => !UNPRINTABLE.test(name), "must not contain control characters")
   .meta({ description: "what the key is for", example: "deploy pipeline" });
 
-export const ApiKeyCreate = z.object({ name: ApiKeyName }).strict();
+export const API_KEY_ROLES = ["admin", "billing", "support"] as const satisfies readonly ApiKeyRole[];
+
+export const ApiKeyRoleSchema = z.enum(API_KEY_ROLES).meta({
+  description:
+    "what the key may do, as a staff user of that role: `admin` everything an API key reaches, `billing` money (billing runs, invoices, payments, refunds, credit notes, dunning) and reading, `support` reading only",
+  example: "support",
+});
+
+export const ApiKeyCreate = z
+  .object({
+    name: ApiKeyName,
+    role: ApiKeyRoleSchema.default("admin").meta({
+      description:
+        "what the key may do (default `admin`, what every key could do before keys had roles); not above the creator's own role",
+    }),
+  })
+  .strict();
 // Any length of hex digits, as other ids are checked: ids have had 16 digits and now 12 (above). The refusal
 // gives the whole form: "(key_…)" alone did not say what was wrong with key_doesnotexist123.
 export const ApiKeyParams = z.object({
@@ -57,6 +80,7 @@ export const ApiKey = z.object({
       "how the key begins (never the secret part); null for keys made before keys carried their id",
     example: "tbk_3f9a0c1b2d4e",
   }),
+  role: ApiKeyRoleSchema,
   created_at: z.string(),
   created_by: z.string().nullable().meta({
     description:
@@ -74,7 +98,15 @@ export const CreatedApiKey = ApiKey.extend({
 export type CreatedApiKey = z.output<typeof CreatedApiKey>;
 
 type ApiKeyRow = Omit<Selectable<ApiKeyTable>, "key_hash">;
-export const COLUMNS = ["id", "name", "created_at", "created_by", "last_used_at", "revoked_at"] as const;
+export const COLUMNS = [
+  "id",
+  "name",
+  "role",
+  "created_at",
+  "created_by",
+  "last_used_at",
+  "revoked_at",
+] as const;
 
 export function presentApiKey(row: ApiKeyRow): ApiKey {
   const idHex = ID_WITH_PREFIX.exec(row.id)?.[1];
@@ -82,6 +114,7 @@ export function presentApiKey(row: ApiKeyRow): ApiKey {
     id: row.id,
     name: row.name,
     prefix: idHex === undefined ? null : `${KEY_PREFIX}${idHex}`,
+    role: row.role,
     created_at: row.created_at.toISOString(),
     created_by: row.created_by,
     last_used_at: row.last_used_at?.toISOString() ?? null,
@@ -95,9 +128,25 @@ function checkedName(name: string): string {
   throw ServiceError.validation("name", result.error.issues[0]?.message ?? "is invalid");
 }
 
-/** A new key; the answer is the only place its secret ever appears. */
+/**
+ * The role a caller that passed createApiKey's check acts with: a staff user's (read by requireStaffRole),
+ * a key's own, or none for TOKENBILL_ADMIN_API_KEY, the CLI and system jobs (full authority).
+ */
+function creatorRole(actor: Actor, staff: StaffIdentity | undefined): StaffRole | undefined {
+  if (staff) return staff.role;
+  return actor.kind === "admin_key" ? actor.role : undefined;
+}
+
+/**
+ * A new key; the answer is the only place its secret ever appears. Its role may not be above its creator's:
+ * a key is a way to act without logging in, and must not be a way up. (While only owners and admins, and
+ * admin keys, may create keys at all, the check first refuses nothing else; it holds if that changes.)
+ */
 export const createApiKey = defineVerb(ApiKeyCreate, async ({ ctx, input }): Promise<CreatedApiKey> => {
-  await requireStaffRole(ctx, ...ADMIN_ROLES);
+  const staff = await requireStaffRole(ctx, ...ADMIN_ROLES);
+  const own = creatorRole(ctx.actor, staff);
+  if (own !== undefined && ROLE_RANK[input.role] > ROLE_RANK[own])
+    throw new ServiceError("FORBIDDEN", `a ${own} may not create an API key of the ${input.role} role`);
   const name = checkedName(input.name);
   const idHex = randomBytes(6).toString("hex");
   const id = `key_${idHex}`;
@@ -110,6 +159,7 @@ export const createApiKey = defineVerb(ApiKeyCreate, async ({ ctx, input }): Pro
         id,
         name,
         key_hash: hashApiKey(key),
+        role: input.role,
         created_at: ctx.now(),
         created_by: actorLabel(ctx.actor),
       })
@@ -194,7 +244,7 @@ export async function authenticateAdminKey(
   // Read on every request, never cached: a revocation holds from the next request on, on every instance.
   const row = await ctx.db
     .selectFrom("api_key")
-    .select(["id", "last_used_at"])
+    .select(["id", "role", "last_used_at"])
     .where("key_hash", "=", hashApiKey(presented))
     .where("revoked_at", "is", null)
     .executeTakeFirst();
@@ -204,5 +254,5 @@ export async function authenticateAdminKey(
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
     await ctx.db.updateTable("api_key").set({ last_used_at: now }).where("id", "=", row.id).execute();
   }
-  return actors.adminKey(row.id);
+  return actors.adminKey(row.id, row.role);
 }

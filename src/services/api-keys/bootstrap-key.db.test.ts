@@ -51,6 +51,7 @@ it("writes the bootstrap key 0600, and tightens it on a later start with a warni
   expect(await authenticateAdminKey(ctx, key)).toMatchObject({
     kind: "admin_key",
     keyId: expect.stringMatching(/^key_/),
+    role: "admin",
   });
   expect(log()).toBe("");
 

@@ -9,7 +9,7 @@ import { ApiKey } from "./api-keys.ts";
 
 const CREATORS: Actor[] = [
   actors.staff("stf_3f9a0c1b2d4e5f60"),
-  actors.adminKey("key_3f9a0c1b2d4e"),
+  actors.adminKey("key_3f9a0c1b2d4e", "admin"),
   actors.cli(),
   actors.envKey(),
   // The one system job that creates a key: ensureBootstrapKey, as src/app/server.ts runs it.

@@ -29,7 +29,7 @@ async function adminWithKeys(ctx: TxContext) {
   const admin = await make("a@example.com", "admin");
   const own = await createApiKey({ ctx: { ...ctx, actor: actors.staff(admin) }, input: { name: "backup" } });
   const chained = await createApiKey({
-    ctx: { ...ctx, actor: actors.adminKey(own.id) },
+    ctx: { ...ctx, actor: actors.adminKey(own.id, "admin") },
     input: { name: "ci" },
   });
   const other = await createApiKey({

@@ -22,7 +22,7 @@ async function history(ctx: ServiceContext) {
   const cli = { ...ctx, actor: actors.cli() };
   const a = await createClientGroup({ ctx: cli, input: { name: "A", description: "" } });
   const b = await createClientGroup({ ctx: cli, input: { name: "B", description: "" } });
-  const admin = { ...ctx, actor: actors.adminKey("key_0123456789ab"), requestId: "req-1" };
+  const admin = { ...ctx, actor: actors.adminKey("key_0123456789ab", "admin"), requestId: "req-1" };
   const renamed = await updateClientGroup({ ctx: admin, input: { id: BigInt(a.id), patch: { name: "A2" } } });
   return { a, b, renamed };
 }

@@ -81,7 +81,7 @@ describe("updateCurrency", () => {
       const later = {
         ...ctx,
         now: () => new Date("2026-12-01T00:00:00Z"),
-        actor: actors.adminKey("key_0123456789ab"),
+        actor: actors.adminKey("key_0123456789ab", "admin"),
         requestId: "req-7",
       };
       const updated = await updateCurrency({

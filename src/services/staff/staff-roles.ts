@@ -1,7 +1,7 @@
 import type { Actor } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
-import type { StaffRole } from "../../db/schema.ts";
+import type { ApiKeyRole, StaffRole } from "../../db/schema.ts";
 
 export type { StaffRole };
 
@@ -17,6 +17,8 @@ export type { StaffRole };
 // - admin: everything but making, changing or disabling owners;
 // - billing: money (billing runs, invoices, payments, credit notes) and reading everything;
 // - support: reading only.
+//
+// Admin API keys have a role too (admin, billing or support; docs/security.md), checked here alike.
 
 export const STAFF_ROLES = ["owner", "admin", "billing", "support"] as const satisfies readonly StaffRole[];
 
@@ -26,6 +28,9 @@ export const READ_ROLES: readonly StaffRole[] = STAFF_ROLES;
 export const BILLING_ROLES: readonly StaffRole[] = ["owner", "admin", "billing"];
 /** Who may change customers, pricing, SolusIO settings, API keys and (non-owner) staff. */
 export const ADMIN_ROLES: readonly StaffRole[] = ["owner", "admin"];
+
+/** How far each role reaches, for what a role may hand on (an API key of its own rank or below). */
+export const ROLE_RANK: Readonly<Record<StaffRole, number>> = { support: 0, billing: 1, admin: 2, owner: 3 };
 
 export interface StaffIdentity {
   id: string;
@@ -38,16 +43,17 @@ export interface StaffIdentity {
  * Whether a staff user of `role` passes a check of `roles`: the rule requireStaffRole applies (an owner
  * passes every check). The console's pages ask it to hide what the verb behind a button would refuse.
  */
-export function roleMay(role: StaffRole, roles: readonly StaffRole[]): boolean {
+export function roleMay(role: StaffRole | ApiKeyRole, roles: readonly StaffRole[]): boolean {
   return role === "owner" || roles.includes(role);
 }
 
 /**
  * Refuses (FORBIDDEN) an actor that may not do what the verb does. A staff actor must be an enabled user
  * with one of `roles` (an owner passes every check); it is read from the database on each call, so a
- * changed role or a disabled user takes effect at once, also for open sessions. The other operators (API
- * keys, the CLI, system jobs) hold full authority as before and pass; customers, webhooks and anonymous
- * callers are refused. Returns the staff user, or undefined for the other operators.
+ * changed role or a disabled user takes effect at once, also for open sessions. An admin API key is checked
+ * with its role (admin, billing or support) as a staff user of that role is; the other operators
+ * (TOKENBILL_ADMIN_API_KEY, the CLI, system jobs) hold full authority and pass; customers, webhooks and
+ * anonymous callers are refused. Returns the staff user, or undefined for the other operators.
  */
 export async function requireStaffRole(
   ctx: Pick<ServiceContext, "db" | "actor">,
@@ -55,7 +61,12 @@ export async function requireStaffRole(
 ): Promise<StaffIdentity | undefined> {
   const actor: Actor = ctx.actor;
   switch (actor.kind) {
+    // A key's role came with the key's row in the access check (actor.ts says why it is not read again).
+    // An admin key passes as keys always did: no owner-only act is reachable with a key.
     case "admin_key":
+      if (!roleMay(actor.role, roles))
+        throw new ServiceError("FORBIDDEN", `an API key of the ${actor.role} role may not do this`);
+      return undefined;
     case "env_key":
     case "cli":
     case "system":

@@ -200,9 +200,9 @@ function onlyOwner(owners: readonly string[], id: string): boolean {
 }
 
 /**
- * Changes a user's role (audited). Demoting the last enabled owner is refused. A role below admin revokes
- * the API keys the user created; giving it again revokes any still active (a user demoted before key
- * creators were recorded keeps their keys until then).
+ * Changes a user's role (audited). Demoting the last enabled owner is refused. The API keys the user created
+ * of a role above the new one are revoked (revoke-staff-keys.ts); giving the role again revokes any such key
+ * still active (a user demoted before key creators were recorded keeps their keys until then).
  */
 export const changeStaffRole = defineVerb(
   StaffId.extend({ role: z.enum(STAFF_ROLES) }).strict(),
@@ -229,7 +229,8 @@ export const changeStaffRole = defineVerb(
         before: present(before),
         after,
       });
-      const revoked = ADMIN_ROLES.includes(input.role) ? [] : await revokeKeysOfStaff(tx, input.id);
+      // Keys above the new role go; an owner made admin keeps every key (no key is above admin).
+      const revoked = await revokeKeysOfStaff(tx, input.id, input.role);
       return { ...after, api_keys_revoked: revoked };
     });
   },
@@ -252,7 +253,7 @@ export const disableStaffUser = defineVerb(
         return {
           ...present(before),
           changed: false,
-          api_keys_revoked: await revokeKeysOfStaff(tx, input.id),
+          api_keys_revoked: await revokeKeysOfStaff(tx, input.id, undefined),
         };
       if (before.role === "owner" && onlyOwner(owners, input.id))
         throw new ServiceError("CONFLICT", "the last owner cannot be disabled");
@@ -271,7 +272,7 @@ export const disableStaffUser = defineVerb(
         before: present(before),
         after,
       });
-      return { ...after, changed: true, api_keys_revoked: await revokeKeysOfStaff(tx, input.id) };
+      return { ...after, changed: true, api_keys_revoked: await revokeKeysOfStaff(tx, input.id, undefined) };
     });
   },
 );
