@@ -28,12 +28,17 @@ async function keysWithCreators(
   return keys;
 }
 
-export async function createAction(opts: { name: string; json?: boolean }): Promise<void> {
+export async function createAction(opts: { name: string; role?: string; json?: boolean }): Promise<void> {
   await withSystemContext(async (ctx) => {
-    const key = await createApiKey({ ctx, input: { name: opts.name } });
+    // The verb checks the role's spelling (a VALIDATION error naming `role`), as it does the API's.
+    const role = opts.role as ApiKey["role"] | undefined;
+    const key = await createApiKey({
+      ctx,
+      input: { name: opts.name, ...(role === undefined ? {} : { role }) },
+    });
     if (opts.json) return void printJson(key);
     process.stdout.write(
-      `id:   ${key.id}\nname: ${key.name}\nkey:  ${key.key}\n(store the key now: it cannot be shown again)\n`,
+      `id:   ${key.id}\nname: ${key.name}\nrole: ${key.role}\nkey:  ${key.key}\n(store the key now: it cannot be shown again)\n`,
     );
   });
 }
@@ -46,12 +51,13 @@ export async function listAction(opts: { json?: boolean }): Promise<void> {
       k.id,
       k.prefix ?? "-",
       k.name,
+      k.role,
       k.revoked_at ? `revoked ${k.revoked_at}` : "active",
       k.last_used_at ?? "never",
       k.created_by_name,
     ]);
     process.stdout.write(
-      `${renderTable(["Id", "Prefix", "Name", "State", "Last used", "Created by"], rows)}\n`,
+      `${renderTable(["Id", "Prefix", "Name", "Role", "State", "Last used", "Created by"], rows)}\n`,
     );
   });
 }

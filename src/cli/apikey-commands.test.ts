@@ -33,10 +33,18 @@ describe("tokenbill apikey list", () => {
   // Two commands, each a process of its own: a few seconds apiece on a busy machine.
   it("names each key's creator as a person reads it", { timeout: 120_000 }, async () => {
     // With --json the secret is in the document on stdout, and nowhere else (stderr stays empty).
-    const created = await tokenbill("apikey", "create", "--name", "from the cli", "--json");
+    const created = await tokenbill(
+      "apikey",
+      "create",
+      "--name",
+      "from the cli",
+      "--role",
+      "support",
+      "--json",
+    );
     expect([created.code, created.stderr]).toEqual([0, ""]);
     const key = JSON.parse(created.stdout);
-    expect(key).toMatchObject({ name: "from the cli", created_by: "cli", revoked_at: null });
+    expect(key).toMatchObject({ name: "from the cli", role: "support", created_by: "cli", revoked_at: null });
     expect(key.key).toMatch(new RegExp(`^${key.prefix}`));
 
     const listed = await tokenbill("apikey", "list", "--json");
@@ -53,10 +61,21 @@ describe("tokenbill apikey list", () => {
 
     // As a person reads it: a table with its header row (until 2026-12 it had none), the same names.
     const text = await tokenbill("apikey", "list");
-    expect(text.stdout).toMatch(/^Id +Prefix +Name +State +Last used +Created by\n-+ +-+/);
+    expect(text.stdout).toMatch(/^Id +Prefix +Name +Role +State +Last used +Created by\n-+ +-+/);
     expect(text.stdout).toMatch(
-      /^key_000000000002 +tbk_000000000002 +deploy +active +never +Ada \(ada@example\.com\)$/m,
+      /^key_000000000002 +tbk_000000000002 +deploy +admin +active +never +Ada \(ada@example\.com\)$/m,
     );
+    expect(text.stdout).toMatch(/ +from the cli +support +active +never +command line$/m);
+  });
+
+  it("refuses a role a key cannot have as bad input, making no key", { timeout: 120_000 }, async () => {
+    const owner = await tokenbill("apikey", "create", "--name", "too high", "--role", "owner");
+    expect(owner.code).toBe(2);
+    expect(owner.stderr).toMatch(/role/);
+    const listed = JSON.parse((await tokenbill("apikey", "list", "--json")).stdout).data as {
+      name: string;
+    }[];
+    expect(listed.map((k) => k.name)).not.toContain("too high");
   });
 });
 

@@ -13,8 +13,14 @@ export function addApiKeyCommands(apikey: Command): void {
     .command("create")
     .description("create an admin API key (audited); it is printed once and stored only as a hash")
     .requiredOption("--name <name>", "what the key is for")
+    .option(
+      "--role <role>",
+      "admin (default: everything a key reaches), billing (money and reading) or support (reading only)",
+    )
     .option("--json", "print the key as JSON, the secret in its `key` field (shown this once)")
-    .action(async (opts: { name: string; json?: boolean }) => (await actions()).createAction(opts));
+    .action(async (opts: { name: string; role?: string; json?: boolean }) =>
+      (await actions()).createAction(opts),
+    );
   apikey
     .command("list")
     .description("list admin API keys (never the keys themselves)")

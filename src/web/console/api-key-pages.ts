@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
+  API_KEY_ROLES,
   type CreatedApiKey,
   createApiKey,
   getApiKey,
@@ -47,6 +48,7 @@ export function registerApiKeyPages(app: FastifyInstance, deps: WebDeps): void {
       "console-api-keys",
       {
         title: "API keys",
+        roles: API_KEY_ROLES,
         keys: page.data.map((k) => ({
           ...k,
           created: when(k.created_at),
@@ -74,19 +76,21 @@ export function registerApiKeyPages(app: FastifyInstance, deps: WebDeps): void {
 
   // Post/Redirect/Get: reloading the page that shows the key reads the list again, and makes no second key.
   app.post("/console/api-keys", { ...STAFF_FORM, ...csrf }, async (request, reply) => {
-    const { name = "" } = formFields(request);
+    const { name = "", role = "admin" } = formFields(request);
     try {
       refuseFormText(request);
-      const created = await createApiKey({ ctx: deps.contextOf(request), input: { name } });
+      // The verb checks the role (a VALIDATION error beside the select) and that it is not above the user's.
+      const input = { name, role: role as CreatedApiKey["role"] };
+      const created = await createApiKey({ ctx: deps.contextOf(request), input });
       leaveShownOnce(request, reply, deps.config, API_KEY_SHOWN_ONCE, {
         name: created.name,
         key: created.key,
       });
       return reply.redirect("/console/api-keys", 303);
     } catch (error) {
-      const errors = fieldErrorsOf(error, ["name"]);
+      const errors = fieldErrorsOf(error, ["name", "role"]);
       if (!errors) throw error;
-      return listPage(request, reply, { errors, values: { name } }, 400);
+      return listPage(request, reply, { errors, values: { name, role } }, 400);
     }
   });
 
