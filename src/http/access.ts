@@ -47,6 +47,8 @@ export function accessOf(request: FastifyRequest): Access {
 }
 
 const BEARER = /^Bearer\s+(\S+)$/i;
+/** The methods a support key may call (HEAD is answered by a GET route). */
+const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
 
 /**
  * Installs the access check and returns the live table of every route with its access, which the route
@@ -115,7 +117,15 @@ export function installAccessControl(
       }, done);
       return;
     }
-    authenticate(request).then(() => done(), done);
+    authenticate(request).then(() => {
+      const actor = request.actor;
+      // A support key is read-only. Every verb checks its own roles too, but a write route added without
+      // one, or a check that forgets the key's role, must not make a support key a writing one: refused
+      // here from the matched route's method, before the body is read or validated.
+      if (actor?.kind === "admin_key" && actor.role === "support" && !READ_METHODS.has(request.method))
+        return done(new ServiceError("FORBIDDEN", "an API key of the support role may only read (GET)"));
+      done();
+    }, done);
   });
   return table;
 }

@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { PageClient } from "../../test/helpers/page-client.ts";
+import { changed, everyRow } from "../../test/helpers/every-row.ts";
 import { TEST_ADMIN_KEY } from "../../test/helpers/test-server.ts";
-import type { Db } from "../kernel/context.ts";
 import { setPortalPassword } from "../services/portal-accounts/portal-accounts.ts";
 import { type BilledWorld, finishedRun, octoberToBill } from "../web/console/billing-run-test-fixture.ts";
 import { STAFF_PASSWORD } from "../web/console/pricing-test-client.ts";
@@ -119,27 +119,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.close();
 });
-
-/**
- * Every row of every table of the test's schema, as a signature per table: the rows' count, and a digest of
- * each row's version (xmin) and contents.
- */
-async function everyRow(db: Db): Promise<Record<string, string>> {
-  const tables = await sql<{ name: string }>`
-    SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY 1`.execute(db);
-  const parts = tables.rows.map(
-    ({ name }) =>
-      sql`SELECT ${name}::text AS name, count(*)::text || ' ' || coalesce(md5(string_agg(t.xmin::text || ' ' || t::text, ',' ORDER BY t.xmin::text || ' ' || t::text)), '') AS rows FROM ${sql.table(name)} t`,
-  );
-  const result = await sql<{ name: string; rows: string }>`${sql.join(parts, sql` UNION ALL `)}`.execute(db);
-  return Object.fromEntries(result.rows.map((r) => [r.name, r.rows]));
-}
-
-/** The tables whose rows differ between two signatures. */
-function changed(before: Record<string, string>, after: Record<string, string>): string[] {
-  return Object.keys({ ...before, ...after }).filter((name) => before[name] !== after[name]);
-}
 
 async function call(route: RouteEntry, path: string): Promise<number> {
   if (route.access === "staff" || (route.access === "public" && path.startsWith("/console")))

@@ -45,6 +45,8 @@ describe("admin API keys over the admin API", () => {
     const { id, key, prefix } = created.body.data;
     expect(created.body.data).toMatchObject({
       name: "deploy pipeline",
+      // No role asked for: an admin key, what every key was before keys had roles.
+      role: "admin",
       revoked_at: null,
       last_used_at: null,
     });
@@ -65,7 +67,7 @@ describe("admin API keys over the admin API", () => {
     });
     expect(entry.last_used_at).not.toBeNull();
     expect(Object.keys(entry).sort()).toEqual(
-      ["created_at", "created_by", "id", "last_used_at", "name", "prefix", "revoked_at"].sort(),
+      ["created_at", "created_by", "id", "last_used_at", "name", "prefix", "revoked_at", "role"].sort(),
     );
     // Neither the key, nor its secret part, nor its hash is ever listed.
     for (const secret of [key, key.slice(prefix.length + 1), hashApiKey(key)])
