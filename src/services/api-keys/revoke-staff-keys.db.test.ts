@@ -10,8 +10,9 @@ import type { TxContext } from "../../kernel/transaction.ts";
 import { changeStaffRole, createStaffUser, disableStaffUser } from "../staff/staff-users.ts";
 import { authenticateAdminKey, createApiKey, hashApiKey } from "./api-keys.ts";
 
-// A staff user's API keys end with their authority: disabled or given a role below admin, the keys they
-// created (and keys made with those) are revoked in the same transaction, audited; other keys stay.
+// A staff user's API keys end with their authority: disabled, the keys they created (and keys made with those)
+// are revoked in the same transaction, audited; given a lower role, those of a role above the new one are;
+// other keys stay.
 
 let handle: DatabaseHandle;
 beforeAll(async () => {
@@ -91,6 +92,33 @@ describe("a staff user's API keys", () => {
       // Given back the admin role, the user does not get the keys back.
       await changeStaffRole({ ctx, input: { id: k.admin, role: "admin" } });
       expect(await works(ctx, k.own.key)).toBe(false);
+    });
+  });
+
+  it.each([
+    ["made billing keeps their billing and support keys", "billing", ["admin"]],
+    ["made support keeps only their support key", "support", ["admin", "billing"]],
+    ["disabled loses every key", undefined, ["admin", "billing", "support"]],
+  ] as const)("of each role: a user %s", async (_, role, gone) => {
+    await withRollback(handle.db, async (ctx) => {
+      const k = await adminWithKeys(ctx);
+      const asAdmin = { ...ctx, actor: actors.staff(k.admin) };
+      const made: Record<string, { id: string; key: string }> = {};
+      for (const keyRole of ["admin", "billing", "support"] as const)
+        made[keyRole] = await createApiKey({ ctx: asAdmin, input: { name: keyRole, role: keyRole } });
+      const done =
+        role === undefined
+          ? await disableStaffUser({ ctx: k.asOwner, input: { id: k.admin } })
+          : await changeStaffRole({ ctx: k.asOwner, input: { id: k.admin, role } });
+      // The user's earlier admin keys (adminWithKeys) go in every case; of the three, those above the new role.
+      const revoked = done.api_keys_revoked.filter((id) => id !== k.own.id && id !== k.chained.id);
+      expect(revoked.sort()).toEqual(gone.map((r) => made[r]!.id).sort());
+      const working = [];
+      for (const keyRole of ["admin", "billing", "support"])
+        if (await works(ctx, made[keyRole]!.key)) working.push(keyRole);
+      expect(working).toEqual(
+        ["admin", "billing", "support"].filter((r) => !(gone as readonly string[]).includes(r)),
+      );
     });
   });
 
