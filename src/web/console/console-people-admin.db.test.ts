@@ -332,6 +332,45 @@ describe("API keys", () => {
     expect((await call(key)).status).toBe(401);
   });
 
+  it("creates a key of the role chosen in the select, listed with it; a role it does not offer is said beside it", async () => {
+    const keyCount = async () =>
+      Number(
+        (
+          await h.handle.db
+            .selectFrom("api_key")
+            .select((eb) => eb.fn.countAll<bigint>().as("n"))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const page = await owner.get("/console/api-keys");
+    expect(page.text).toMatch(/<select id="role" name="role"[^>]*>\s*<option value="admin" selected>/);
+    const before = await keyCount();
+    const bad = await owner.submit("/console/api-keys", "/console/api-keys", {
+      name: "rooted",
+      role: "root",
+    });
+    expect(bad.status).toBe(400);
+    expect(textOf(bad.text, "role-error")).toMatch(/\S/);
+    expect(await keyCount()).toBe(before);
+
+    const posted = await owner.submit("/console/api-keys", "/console/api-keys", {
+      name: "helpdesk reader",
+      role: "support",
+    });
+    expect(posted).toMatchObject({ status: 303, location: "/console/api-keys" });
+    const key = textOf((await owner.get(posted.location!)).text, "new-key")!;
+    const id = `key_${key.slice(4, 16)}`;
+    const list = await owner.get("/console/api-keys");
+    expect(list.text).toMatch(
+      new RegExp(`<td>helpdesk reader</td>\\s*<td><code>tbk_${id.slice(4)}</code></td>\\s*<td>support</td>`),
+    );
+    // The key acts as support: it reads, and may not write.
+    const as = (method: string, path: string) =>
+      fetch(`${h.server.url}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
+    expect((await as("GET", "/api/v1/customers")).status).toBe(200);
+    expect((await as("POST", "/api/v1/customers")).status).toBe(403);
+  });
+
   it("names who created a key, and revokes an admin's keys when an owner disables the admin", async () => {
     const leaverId = (
       await createStaffUser({
