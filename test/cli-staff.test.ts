@@ -95,8 +95,9 @@ describe("tokenbill staff", () => {
     });
     const list = await tokenbill("apikey", "list");
     expect(list.stdout).toMatch(
-      // The creator is named as the console names it (nameActors), not by the audit label staff:stf_….
-      /^key_0a0b0c0d0e0f +tbk_0a0b0c0d0e0f +backup +revoked \S+ +never +leaving-admin@example\.com$/m,
+      // The creator is named as the console names it (nameActors), not by the audit label staff:stf_…; the
+      // row names no role, so it has the column's default (admin, migration 045).
+      /^key_0a0b0c0d0e0f +tbk_0a0b0c0d0e0f +backup +admin +revoked \S+ +never +leaving-admin@example\.com$/m,
     );
   }, 120_000);
 });
