@@ -260,8 +260,9 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
     .where("payment_id", "=", refund.payment_id)
     .where("account", "=", "credit")
     .executeTakeFirstOrThrow();
-  const allocations = await receivablesNewestFirst(trx, (q) =>
-    q.where("ledger_entry.payment_id", "=", refund.payment_id),
+  const allocations = lessReturnedByNotes(
+    await receivablesNewestFirst(trx, (q) => q.where("ledger_entry.payment_id", "=", refund.payment_id)),
+    await returnedByNotesPerInvoice(trx, refund.payment_id, refund.id),
   );
   const creditApplied = await receivablesNewestFirst(trx, (q) =>
     q
@@ -344,6 +345,38 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
     credit_applied: out(creditPaid),
     invoice_states: changes,
   };
+}
+
+/**
+ * Per invoice, what credit notes on it have refunded of this payment (not failed; a pending card refund holds its
+ * amount), besides the refund being posted. A note's refund returns the payment's share of the note's invoice
+ * (issue-credit-note.ts takes at most that share) with a cash line and no receivable line, so the payment's
+ * receivable entries still show that share; left in, a later refund of the payment's rest reopened that invoice
+ * again: a second time for the same money, taking room a refund of credit spent there needed (until 2026-12-07,
+ * found by the ledger property: "refund of 1 exceeds what the payment covered by 1").
+ */
+async function returnedByNotesPerInvoice(
+  trx: Tx,
+  paymentId: string,
+  postingRefundId: string,
+): Promise<Map<string, bigint>> {
+  const rows = await trx
+    .selectFrom("refund")
+    .innerJoin("credit_note", "credit_note.id", "refund.credit_note_id")
+    .select(["credit_note.invoice_id", sql<bigint>`sum(refund.amount)::bigint`.as("returned")])
+    .where("refund.payment_id", "=", paymentId)
+    .where("refund.status", "<>", "failed")
+    .where("refund.id", "<>", postingRefundId)
+    .groupBy("credit_note.invoice_id")
+    .execute();
+  return new Map(rows.map((r) => [r.invoice_id, BigInt(r.returned)]));
+}
+
+/** A payment's allocations less what notes returned of each (order kept, emptied ones dropped). */
+function lessReturnedByNotes(allocations: Allocation[], returned: ReadonlyMap<string, bigint>): Allocation[] {
+  return allocations
+    .map((a) => ({ invoiceId: a.invoiceId, amount: a.amount - (returned.get(a.invoiceId) ?? 0n) }))
+    .filter((a) => a.amount > 0n);
 }
 
 /** A refund with what its ledger events need of its payment. */
