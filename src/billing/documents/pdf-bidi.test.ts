@@ -16,7 +16,7 @@ const NBSP = "\u00a0";
 
 /** The line as drawn, left to right: the characters of the glyphs the document's font lays out. */
 function drawn(line: string): string {
-  const run = pdfFonts().regular.layout(layoutOrder(line));
+  const run = pdfFonts().forDocument().regular.layout(layoutOrder(line));
   return run.glyphs.map((glyph) => String.fromCodePoint(...glyph.codePoints)).join("");
 }
 
@@ -43,7 +43,7 @@ describe("the order right-to-left text is drawn in", () => {
   });
 
   it("joins Arabic letters as written: each takes its connected form", () => {
-    const font = pdfFonts().regular;
+    const font = pdfFonts().forDocument().regular;
     const shaped = font.layout(layoutOrder("مرحبا")).glyphs.map((g) => g.id);
     const isolated = [..."مرحبا"].reverse().map((ch) => font.glyphForCodePoint(ch.codePointAt(0)!).id);
     expect(shaped).toHaveLength(5);
@@ -91,7 +91,7 @@ describe("right-to-left layout on any text (property)", () => {
   });
 
   it("draws nothing for its own marks: only the text's invisible marks become empty glyphs", () => {
-    const font = pdfFonts().regular;
+    const font = pdfFonts().forDocument().regular;
     const space = font.glyphForCodePoint(0x20).id;
     fc.assert(
       fc.property(text, (s) => {

@@ -14,9 +14,27 @@ const SKIP_REASON = WQY_SKIP_REASON;
 const cp = (ch: string) => ch.codePointAt(0)!;
 
 describe("the fonts of a document", () => {
+  // pdfkit writes a glyph's characters, as fontkit first recorded them, into the text layer: a document's
+  // glyphs are its own (pdf-text-layer.test.ts reads the PDFs back).
+  it("gives each document glyphs of its own, with the characters it drew them for", () => {
+    const fonts = pdfFonts();
+    const [first, next] = [fonts.forDocument(), fonts.forDocument()];
+    for (const cut of ["regular", "bold"] as const) {
+      expect(next[cut]).not.toBe(first[cut]);
+      // Embedding "Ő" asks fontkit for the "O" it is built from, with no character.
+      const subset = first[cut].createSubset();
+      subset.includeGlyph(first[cut].layout("Ő").glyphs[0]!);
+      subset.encode();
+      const o = next[cut].layout("O").glyphs[0]!;
+      expect(o.codePoints).toEqual([cp("O")]);
+      expect(o).not.toBe(first[cut].glyphForCodePoint(cp("O")));
+    }
+  });
+
   it("draws with DejaVu alone unless fallback fonts are configured", () => {
     const fonts = pdfFonts();
-    expect(fonts.fallbacks).toEqual([]);
+    expect(fonts.fallbackCount).toBe(0);
+    expect(fonts.forDocument().fallbacks).toEqual([]);
     expect(fonts.fontFor(cp("Ł"))).toBe(PRIMARY);
     expect(fonts.fontFor(cp("山"))).toBeUndefined();
     expect(fonts.covers(cp("山"))).toBe(false);
@@ -33,8 +51,9 @@ describe("the fonts of a document", () => {
       expect(fonts.fontFor(cp("ไ"))).toBeUndefined(); // Thai: in neither
       // Read and parsed once per list of files.
       expect(pdfFonts([WQY])).toBe(fonts);
-      expect(fonts.fallbacks[0]!.postscriptName).toBe("WenQuanYiMicroHei");
-      expect(pdfFonts([`${WQY}#WenQuanYiMicroHeiMono`]).fallbacks[0]!.postscriptName).toBe(
+      expect(fonts.fallbackCount).toBe(1);
+      expect(fonts.forDocument().fallbacks[0]!.postscriptName).toBe("WenQuanYiMicroHei");
+      expect(pdfFonts([`${WQY}#WenQuanYiMicroHeiMono`]).forDocument().fallbacks[0]!.postscriptName).toBe(
         "WenQuanYiMicroHeiMono",
       );
     },

@@ -62,9 +62,11 @@ export function newPdf(
     },
   });
   // pdfkit's PDFFontFactory takes a parsed fontkit font (anything with `layout`); @types/pdfkit lists files only.
-  pdf.registerFont(FONT, fonts.regular as unknown as Buffer);
-  pdf.registerFont(BOLD, fonts.bold as unknown as Buffer);
-  for (const [i, font] of fonts.fallbacks.entries())
+  // This document's own (pdf-fonts.ts: a glyph shared between documents kept the first one's characters).
+  const own = fonts.forDocument();
+  pdf.registerFont(FONT, own.regular as unknown as Buffer);
+  pdf.registerFont(BOLD, own.bold as unknown as Buffer);
+  for (const [i, font] of own.fallbacks.entries())
     pdf.registerFont(fallbackName(i), font as unknown as Buffer);
   documentFonts.set(pdf, fonts);
   startStructure(pdf);
@@ -107,7 +109,7 @@ type OwnLine = FontRun[];
 function drawable(pdf: Doc, text: string, width: number, font: string): string | OwnLine[] {
   const fonts = documentFonts.get(pdf) ?? pdfFonts();
   const printable = toPrintable(text, fonts);
-  const fallback = fonts.fallbacks.length > 0 && needsFallback(printable, fonts);
+  const fallback = fonts.fallbackCount > 0 && needsFallback(printable, fonts);
   if (!fallback && !hasRightToLeft(printable)) return printable;
   const runsOf = (line: string): OwnLine =>
     fallback ? fontRuns(layoutOrder(line), fonts.fontFor) : [{ font: PRIMARY, text: layoutOrder(line) }];

@@ -15,15 +15,15 @@ const refund = (method: string, sentBack = false) => ({
   method,
   words: statementRefundWords(method, sentBack),
 });
-// The Stripe id has no capital O: after render-invoice-pdf.test.ts's documents, in the same worker, a capital O
-// came back from pdftotext as a space (the shared font's glyph cache; found 2026-12-07, not fixed yet: see the
-// session note). This test is about the columns, not the text layer.
+// Until 2026-12-07 the Stripe id had no capital O: after render-invoice-pdf.test.ts's documents, in the same
+// worker, pdftotext read one back as a space (every document shared the font's glyph cache; pdf-fonts.ts).
+// Each document has glyphs of its own now, and pdf-text-layer.test.ts reads every letter back.
 // The shapes tokenbill writes: a Stripe PaymentIntent id (pi_ and 24 characters), a refund id (ref_ and 24
 // hex digits, timeOrderedId), and a payment reference at its longest (identifierText(200), payment-schemas.ts).
 const stripePayment: StatementEntry = {
   date: "2026-12-03",
   kind: "payment",
-  reference: "stripe pi_3QxYzAbCdEfGhIjKlMn9pQrS",
+  reference: "stripe pi_3QxYzAbCdEfGhIjKlMnOpQrS",
   received: "2026-11-28",
   amount: -1000n,
   balance: 34n,
