@@ -4,7 +4,13 @@ import { formatRate } from "./invoice-content.ts";
 import type { SimpleLayout } from "./simple-layout.ts";
 import { dayInstant } from "./document-date.ts";
 import { byHandTotal, paidBackHow } from "./refund-method-words.ts";
-import { keptAsCredit } from "./settled-ways.ts";
+import {
+  keptAsCredit,
+  SETTLED_AS,
+  SETTLED_PARTS,
+  type SettledAs,
+  type SettlementPart,
+} from "./settled-ways.ts";
 
 /** The credit note laid out; `currency` defaults to the document's, the PDF passes one its font can draw. */
 export function creditNoteLayout(
@@ -68,33 +74,65 @@ export function creditNoteLayout(
  * to you", as a card's refund does, and the customer looked for it on a card they never used. The portal's
  * credit-note list says the same in its Settled column.
  */
-export function creditNoteOutcome(
-  doc: Pick<CreditNoteDocument, "settled" | "total" | "invoiceNumber">,
-  money: (minor: bigint) => string,
-): string {
-  const s = doc.settled;
-  const failedKept = s.refundFailed - s.refundFailedPaidInvoices;
-  const kept = keptAsCredit(doc.total, s);
-  const parts = (
-    [
-      [s.takenOff, `lowers what is due on invoice ${doc.invoiceNumber}`],
-      [s.refunded - byHandTotal(s.refundedByHand), "has been refunded to you"],
-      ...s.refundedByHand.map((r) => [r.amount, paidBackWords(r.method)] as const),
-      [
-        s.refundPending,
-        "is being refunded to the card you paid with; until the card's refund is made it is held on your account and pays no invoice, and if it cannot be made it is kept as credit that pays your next invoices",
-      ],
-      [
-        failedKept,
-        "could not be refunded to your card, so it is kept as credit on your account and pays your next invoices",
-      ],
-      [s.refundFailedPaidInvoices, "could not be refunded to your card, so it paid your open invoices"],
-      [kept, "is kept as credit on your account and pays your next invoices"],
-    ] as const
-  ).filter(([amount]) => amount > 0n);
-  if (parts.length === 1) return `This amount ${parts[0]![1]}.`;
-  return parts.map(([amount, what]) => `${money(amount)} of it ${what}.`).join(" ");
+export function creditNoteOutcome(doc: OutcomeOf, money: (minor: bigint) => string): string {
+  const parts = creditNoteOutcomeParts(doc);
+  if (parts.length === 1) return `This amount ${parts[0]!.words}.`;
+  return parts.map((p) => `${money(p.amount)} of it ${p.words}.`).join(" ");
 }
+
+/** What creditNoteOutcome reads of a note. */
+type OutcomeOf = Pick<CreditNoteDocument, "settled" | "total" | "invoiceNumber">;
+
+/** One of creditNoteOutcome's sentences: its amount, its words, and the way (settled-ways.ts) that money went. */
+export interface OutcomePart {
+  how: SettledAs;
+  amount: bigint;
+  words: string;
+}
+
+/**
+ * creditNoteOutcome's sentences with an amount, in SETTLED_AS order: each part's words (PART_WORDS) filed under
+ * the way SETTLED_PARTS names for the part, so the documents and the lists' `settled` never tell a note apart.
+ * Until 2026-12-07 the sentences were a list of their own beside that table.
+ */
+export function creditNoteOutcomeParts(doc: OutcomeOf): OutcomePart[] {
+  return SETTLED_AS.flatMap((how) =>
+    SETTLED_PARTS[how].flatMap((part) =>
+      PART_WORDS[part](doc).map(([amount, words]) => ({ how, amount, words })),
+    ),
+  ).filter((p) => p.amount > 0n);
+}
+
+/**
+ * The words of each part of a note: a part may take several sentences, whose amounts sum to it (what the card
+ * got back and what each method recorded by hand paid back; a failed card refund kept as credit and what it
+ * paid of open invoices).
+ */
+const PART_WORDS: Record<SettlementPart, (doc: OutcomeOf) => (readonly [bigint, string])[]> = {
+  takenOff: ({ settled: s, invoiceNumber }) => [
+    [s.takenOff, `lowers what is due on invoice ${invoiceNumber}`],
+  ],
+  refunded: ({ settled: s }) => [
+    [s.refunded - byHandTotal(s.refundedByHand), "has been refunded to you"],
+    ...s.refundedByHand.map((r) => [r.amount, paidBackWords(r.method)] as const),
+  ],
+  refundPending: ({ settled: s }) => [
+    [
+      s.refundPending,
+      "is being refunded to the card you paid with; until the card's refund is made it is held on your account and pays no invoice, and if it cannot be made it is kept as credit that pays your next invoices",
+    ],
+  ],
+  refundFailed: ({ settled: s }) => [
+    [
+      s.refundFailed - s.refundFailedPaidInvoices,
+      "could not be refunded to your card, so it is kept as credit on your account and pays your next invoices",
+    ],
+    [s.refundFailedPaidInvoices, "could not be refunded to your card, so it paid your open invoices"],
+  ],
+  kept: ({ settled, total }) => [
+    [keptAsCredit(total, settled), "is kept as credit on your account and pays your next invoices"],
+  ],
+};
 
 /** A refund recorded by hand, in the note's words: `manual` names no way, so it says who recorded it. */
 function paidBackWords(method: string): string {

@@ -19,9 +19,10 @@ export type SettlementPart = "takenOff" | "refunded" | "refundPending" | "refund
 export const KEPT_IS_TOTAL_LESS = ["takenOff", "refunded", "refundPending", "refundFailed"] as const;
 
 /**
- * Which parts each way is made of: the one table the reader's words (settledWays) and the list's SQL filter
- * (settledAs in credit-note-settlements.ts) are both derived from, so a note is never filed under a way its
- * row does not say.
+ * Which parts each way is made of: the one table the reader's words (settledWays, settledAmounts), the
+ * list's SQL filter (settledAs in credit-note-settlements.ts) and the documents' sentences (creditNoteOutcome,
+ * whose words for each part are filed under the part's way) are all derived from, so a note is never filed
+ * under a way its row or its PDF does not say.
  */
 export const SETTLED_PARTS: Record<SettledAs, readonly SettlementPart[]> = {
   invoice: ["takenOff"],
@@ -34,10 +35,21 @@ export function keptAsCredit(total: bigint, s: Pick<CreditNoteSettled, (typeof K
   return KEPT_IS_TOTAL_LESS.reduce((rest, part) => rest - s[part], total);
 }
 
-/** The ways a note's money went (SETTLED_AS order), from the reader's parts. */
-export function settledWays(
-  note: { total: bigint } & Pick<CreditNoteSettled, (typeof KEPT_IS_TOTAL_LESS)[number]>,
-): SettledAs[] {
+/** A note's total, or the reader's parts of it, as settledAmounts takes them. */
+type SettledNote = { total: bigint } & Pick<CreditNoteSettled, (typeof KEPT_IS_TOTAL_LESS)[number]>;
+
+/**
+ * How much of a note's total went each way (SETTLED_AS), from the reader's parts: the API's `settled`, whose
+ * three amounts sum to the note's total, as `kept` is the rest.
+ */
+export function settledAmounts(note: SettledNote): Record<SettledAs, bigint> {
   const amountOf = (part: SettlementPart) => (part === "kept" ? keptAsCredit(note.total, note) : note[part]);
-  return SETTLED_AS.filter((how) => SETTLED_PARTS[how].reduce((sum, p) => sum + amountOf(p), 0n) > 0n);
+  const sumOf = (how: SettledAs) => SETTLED_PARTS[how].reduce((sum, p) => sum + amountOf(p), 0n);
+  return { invoice: sumOf("invoice"), refund: sumOf("refund"), credit: sumOf("credit") };
+}
+
+/** The ways a note's money went (SETTLED_AS order): those some of its total went (settledAmounts). */
+export function settledWays(note: SettledNote): SettledAs[] {
+  const amounts = settledAmounts(note);
+  return SETTLED_AS.filter((how) => amounts[how] > 0n);
 }
