@@ -82,11 +82,24 @@ export const CreditNote = z.object({
   reason: z.string(),
   settlement: z.enum(["credit", "refund"]).meta({
     description:
-      "what staff asked the part already paid to become; where the money went is the list's `settled` filter (a refund asked on an unpaid invoice only lowers it)",
+      "what staff asked the part already paid to become; where the money went is `settled`, as a credit note is read (a refund asked on an unpaid invoice only lowers it)",
   }),
   created_at: z.string(),
 });
 export type CreditNote = z.output<typeof CreditNote>;
+
+/**
+ * A credit note as it is read (GET one, the list): with how much of its total went each way, in the words of
+ * the list's `settled` filter (settled-ways.ts). The answer to issuing one has no `settled`: it is the
+ * Idempotency-Key's stored answer, and a card refund's share is still to be asked for then.
+ */
+export const SettledCreditNote = CreditNote.extend({
+  settled: z.object({ invoice: minor, refund: minor, credit: minor }).meta({
+    description:
+      "how much of the total went each way, as its documents say, summing to the total: invoice (lowered its invoice's amount due), refund (refunded or paid back, or a card refund pending), credit (kept as credit, or a card refund that failed); read when asked, so it follows a card refund as the provider settles it",
+  }),
+});
+export type SettledCreditNote = z.output<typeof SettledCreditNote>;
 
 export function presentCreditNote(row: Selectable<CreditNoteTable>): CreditNote {
   const amounts = <T extends { amount: string }>(list: unknown) =>

@@ -173,4 +173,24 @@ describe("a credit note's settlement, read by the reader and by the filter", () 
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.body)).toMatch(/must be invoice, refund or credit/);
   });
+
+  it("says in the API's credit note how much went each way (`settled`), summing to its total, list and note alike", async () => {
+    const list = await world.server.api("GET", `/api/v1/credit-notes?customer_id=${customerId}&per_page=100`);
+    expect(list.status).toBe(200);
+    type Answered = { id: string; total: number; settled: Record<SettledAs, number> };
+    const listed = new Map((list.body.data as Answered[]).map((n) => [n.id, n]));
+    for (const [kind, { id }] of notes) {
+      const answer = await world.server.api("GET", `/api/v1/credit-notes/${id}`);
+      expect(answer.status, kind).toBe(200);
+      const { total, settled } = answer.body.data as Answered;
+      const ways = (["invoice", "refund", "credit"] as const).filter((how) => BigInt(settled[how]) > 0n);
+      expect(ways, kind).toEqual(EXPECTED[kind]);
+      for (const how of ["invoice", "refund", "credit"] as const)
+        expect(BigInt(settled[how]), `${kind}: ${how}`).toBeGreaterThanOrEqual(0n);
+      expect(BigInt(settled.invoice) + BigInt(settled.refund) + BigInt(settled.credit), kind).toBe(
+        BigInt(total),
+      );
+      expect(listed.get(id)?.settled, `${kind}: the list`).toEqual(settled);
+    }
+  });
 });

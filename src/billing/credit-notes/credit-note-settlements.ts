@@ -13,6 +13,7 @@ import {
   SETTLED_PARTS,
   type SettledAs,
   type SettlementPart,
+  settledAmounts,
 } from "../documents/settled-ways.ts";
 
 /**
@@ -63,6 +64,40 @@ const PART_SQL = {
     FROM refund r JOIN ledger_entry le ON le.event_id = 'ref-failed:' || r.id
     WHERE r.credit_note_id = credit_note.id AND r.status = 'failed' AND le.account = 'receivable')`,
 } as const;
+
+/**
+ * Per note id, how much of its total went each way (settledAmounts, settled-ways.ts), read by the same sums the
+ * documents and the `settled` filter read: the API's `settled`, whose three amounts sum to the note's total.
+ */
+export async function creditNoteSettledAmounts(
+  db: Db | Tx,
+  ids: readonly string[],
+): Promise<Map<string, Record<SettledAs, bigint>>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("credit_note")
+    .select(["credit_note.id", "credit_note.total"])
+    .select([
+      PART_SQL.takenOff.as("taken_off"),
+      PART_SQL.refunded.as("refunded"),
+      PART_SQL.refundPending.as("refund_pending"),
+      PART_SQL.refundFailed.as("refund_failed"),
+    ])
+    .where("credit_note.id", "in", [...ids])
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      settledAmounts({
+        total: BigInt(r.total),
+        takenOff: BigInt(r.taken_off ?? 0n),
+        refunded: BigInt(r.refunded ?? 0n),
+        refundPending: BigInt(r.refund_pending ?? 0n),
+        refundFailed: BigInt(r.refund_failed ?? 0n),
+      }),
+    ]),
+  );
+}
 
 /** The settlements of the notes whose `column` (their invoice, or their own id) is one of `values`. */
 async function settlementsOf(

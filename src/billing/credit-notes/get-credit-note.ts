@@ -1,41 +1,70 @@
 import { customerScope } from "../../kernel/actor.ts";
+import type { Db, Tx } from "../../kernel/context.ts";
 import { type Page, fetchPage } from "../../kernel/pagination.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { requireReadAccess } from "../../services/staff/staff-roles.ts";
 import { fieldError } from "../payments/field-error.ts";
+import { ServiceError } from "../../kernel/errors.ts";
 import {
   type CreditNote,
   CreditNoteIdParams,
   CreditNoteListQuery,
   presentCreditNote,
+  type SettledCreditNote,
 } from "./credit-note-schemas.ts";
-import { settledAs } from "./credit-note-settlements.ts";
+import { creditNoteSettledAmounts, settledAs } from "./credit-note-settlements.ts";
 
-/** One credit note; a customer reads only its own (another's is NOT_FOUND). */
-export const getCreditNote = defineVerb(CreditNoteIdParams, async ({ ctx, input }): Promise<CreditNote> => {
-  await requireReadAccess(ctx);
-  const row = await ctx.db
-    .selectFrom("credit_note")
-    .selectAll()
-    .where("id", "=", input.id)
-    .executeTakeFirst();
-  const scoped = row && (ctx.actor.kind !== "customer" || ctx.actor.customerId === row.customer_id);
-  if (!row || !scoped) throw fieldError("NOT_FOUND", "credit_note_id", `credit note ${input.id} not found`);
-  customerScope(ctx.actor, row.customer_id);
-  return presentCreditNote(row);
-});
+/** One credit note, with where its money went; a customer reads only its own (another's is NOT_FOUND). */
+export const getCreditNote = defineVerb(
+  CreditNoteIdParams,
+  async ({ ctx, input }): Promise<SettledCreditNote> => {
+    await requireReadAccess(ctx);
+    const row = await ctx.db
+      .selectFrom("credit_note")
+      .selectAll()
+      .where("id", "=", input.id)
+      .executeTakeFirst();
+    const scoped = row && (ctx.actor.kind !== "customer" || ctx.actor.customerId === row.customer_id);
+    if (!row || !scoped) throw fieldError("NOT_FOUND", "credit_note_id", `credit note ${input.id} not found`);
+    customerScope(ctx.actor, row.customer_id);
+    const [note] = await withSettled(ctx.db, [presentCreditNote(row)]);
+    return note!;
+  },
+);
 
-/** Credit notes by number, of one customer or invoice or all, and of one way their money went (`settled`). */
+/**
+ * The notes with how much of each went which way (`settled`), read when asked, so a card refund the provider
+ * settled since shows where it went. A note is never deleted, so each one read has its sums.
+ */
+async function withSettled<T extends CreditNote>(
+  db: Db | Tx,
+  notes: T[],
+): Promise<(T & SettledCreditNote)[]> {
+  const amounts = await creditNoteSettledAmounts(
+    db,
+    notes.map((n) => n.id),
+  );
+  return notes.map((n) => {
+    const settled = amounts.get(n.id);
+    if (!settled) throw new ServiceError("INTERNAL", `credit note ${n.id} has no settlement sums`);
+    return { ...n, settled };
+  });
+}
+
+/**
+ * Credit notes by number, of one customer or invoice or all, and of one way their money went (`settled`), each
+ * with how much went each way.
+ */
 export const listCreditNotes = defineVerb(
   CreditNoteListQuery,
-  async ({ ctx, input }): Promise<Page<CreditNote>> => {
+  async ({ ctx, input }): Promise<Page<SettledCreditNote>> => {
     const page = await listCreditNotesNamed({ ctx, input });
     return { ...page, data: page.data.map(({ invoice_number: _n, customer_name: _c, ...note }) => note) };
   },
 );
 
 /** A credit note with what names it on a page: its invoice's number and the customer's name on that invoice. */
-export type NamedCreditNote = CreditNote & { invoice_number: string | null; customer_name: string };
+export type NamedCreditNote = SettledCreditNote & { invoice_number: string | null; customer_name: string };
 
 /**
  * listCreditNotes with each note's invoice number and customer name, read in the same statement, for the
@@ -50,7 +79,7 @@ export const listCreditNotesNamed = defineVerb(
     if (customerId !== undefined) q = q.where("credit_note.customer_id", "=", customerId);
     if (input.invoice_id) q = q.where("credit_note.invoice_id", "=", input.invoice_id);
     if (input.settled) q = q.where(settledAs(input.settled));
-    return fetchPage(
+    const page = await fetchPage(
       q,
       input,
       (f) =>
@@ -64,5 +93,6 @@ export const listCreditNotesNamed = defineVerb(
         return { ...presentCreditNote(note), invoice_number, customer_name };
       },
     );
+    return { ...page, data: await withSettled(ctx.db, page.data) };
   },
 );

@@ -4,6 +4,7 @@ import {
   CreditNoteBody,
   CreditNoteIdParams,
   CreditNoteListQuery,
+  SettledCreditNote,
 } from "../../billing/credit-notes/credit-note-schemas.ts";
 import { getCreditNote, listCreditNotes } from "../../billing/credit-notes/get-credit-note.ts";
 import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
@@ -152,9 +153,9 @@ export const paymentRoutes: AnyRouteSpec[] = [
     url: "/api/v1/credit-notes",
     tag: "payments",
     summary:
-      "List credit notes by number, of a customer or an invoice, or by where their money went (settled: invoice, refund or credit, as the portal filters; not the settlement asked for)",
+      "List credit notes by number, of a customer or an invoice, or by where their money went (settled: invoice, refund or credit, as the portal filters; not the settlement asked for), each with how much went each way",
     query: CreditNoteListQuery,
-    response: z.array(CreditNote),
+    response: z.array(SettledCreditNote),
     paged: true,
     handler: ({ ctx, query }) => listCreditNotes({ ctx, input: query }),
   }),
@@ -162,9 +163,9 @@ export const paymentRoutes: AnyRouteSpec[] = [
     method: "GET",
     url: "/api/v1/credit-notes/{id}",
     tag: "payments",
-    summary: "A credit note",
+    summary: "A credit note, with how much of its total went each way (settled: invoice, refund, credit)",
     params: CreditNoteIdParams,
-    response: CreditNote,
+    response: SettledCreditNote,
     handler: ({ ctx, params }) => getCreditNote({ ctx, input: params }),
   }),
   defineRoute({
