@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { CreditNote } from "../../billing/credit-notes/credit-note-schemas.ts";
 import { getCreditNote, listCreditNotesNamed } from "../../billing/credit-notes/get-credit-note.ts";
 import { getInvoice } from "../../billing/invoices/get-invoice.ts";
+import { SETTLED_AS, type SettledAs } from "../../billing/documents/settled-ways.ts";
 import { renderCreditNote } from "../../billing/statements/render-credit-note.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
@@ -11,7 +12,8 @@ import { filteredListPage, filteredListRoute } from "./list-walk.ts";
 import { filterValues, shownValues } from "../list-filters.ts";
 import { STAFF, noticeFrom } from "./page-helpers.ts";
 
-// Credit notes (billing-rules §7): the list by number, one note with its taxes, and its PDF. They are issued
+// Credit notes (billing-rules §7): the list by number (of a customer, of where its money went), one note with
+// its taxes, and its PDF. They are issued
 // from their invoice's page (invoice-action-pages.ts). The verbs check the staff role.
 
 const NOTICES: Record<string, string> = {
@@ -20,14 +22,26 @@ const NOTICES: Record<string, string> = {
   issued_before: "This form was sent before: this is the credit note it issued, and nothing more was issued.",
 };
 
-const FILTERS = ["customer_id"] as const;
+const FILTERS = ["customer_id", "settled"] as const;
+
+/**
+ * The `settled` select's choices: where some of a note's money went, in the words of the portal's and the API's
+ * filter (settled-ways.ts), which the verb checks. Short, so the select fits a phone's width; the page says
+ * under the form where pending and failed card refunds go.
+ */
+const SETTLED_CHOICES: Record<SettledAs, string> = {
+  invoice: "Lowered what an invoice owes",
+  refund: "Refunded or paid back",
+  credit: "Kept as credit",
+};
 
 export function registerCreditNotePages(app: FastifyInstance, deps: WebDeps): void {
   app.get("/console/credit-notes", filteredListRoute(FILTERS), async (request, reply) => {
     const ctx = deps.contextOf(request);
     const values = filterValues(request, FILTERS);
     const displays = await currencyDisplays({ ctx, input: {} });
-    const data = { title: "Credit notes", values: shownValues(values) };
+    const settled = SETTLED_AS.map((value) => ({ value, label: SETTLED_CHOICES[value] }));
+    const data = { title: "Credit notes", values: shownValues(values), settled };
     const page = { template: "console-credit-note-list", data, filters: FILTERS, empty: { notes: [] } };
     return filteredListPage(deps, request, reply, page, async () => {
       const found = await listCreditNotesNamed({ ctx, input: { ...listPaging(request), ...values } });
