@@ -12,6 +12,7 @@ import {
 import { applyRefundFact } from "../providers/process-provider-event.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { PermanentJobError, RetryNotBeforeError } from "../../jobs/job-errors.ts";
+import { ServiceError } from "../../kernel/errors.ts";
 
 // A credit note settled as a refund reserves each card payment's share in the note's own transaction: a
 // pending refund row (credit_note_id set, no provider refund yet), which holds that much of the customer's
@@ -145,10 +146,20 @@ export async function refundStatusOf(ctx: ServiceContext, refundId: string): Pro
 }
 
 /**
+ * What holds while the reservation stays pending, and what staff can do, in every error the job throws for
+ * it: once its attempts are spent the last one is what staff read in the failed jobs, so it must be true then
+ * too (until 2026-12-07 some said "asking again" of a job that had given up).
+ */
+function stillHeld(refundId: string, fix: string): string {
+  return `refund ${refundId} stays pending, holding its amount (the customer's credit, spent on nothing) until Stripe's event settles it or an attempt of this job makes or finds the refund; ${fix}, then retry this job if it has given up, or release the reservation (POST /api/v1/refunds/${refundId}/release) to make its amount the customer's credit`;
+}
+
+/**
  * `credit_note.refund`: asks until the provider answers. A reservation the provider refused is failed (its
  * credit freed) and the job ends; one it left unanswered, did not carry out (a rate limit, our key refused)
  * or that no configured provider can make is tried again with the kind's backoff (at least the provider's
- * Retry-After), and staff may release it (POST /api/v1/refunds/{id}/release).
+ * Retry-After), and staff may release it (POST /api/v1/refunds/{id}/release). One no attempt can make (an
+ * amount the provider cannot refund exactly) fails the reservation and the job for good at once.
  */
 export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayload<"credit_note.refund">> {
   return async (job) => {
@@ -168,18 +179,32 @@ export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayl
         if (error instanceof LookupNotCarriedOutError) {
           const refused = error.notCarriedOut;
           throw new RetryNotBeforeError(
-            `${refused.upstream}: ${refused.message}; tokenbill could not look whether ${refused.upstream} has a refund for refund ${refundId}, and asked for none: it stays pending, holding its amount`,
+            `${refused.upstream}: ${refused.message}; tokenbill could not look whether ${refused.upstream} has a refund for refund ${refundId}, and asked for none: ${stillHeld(refundId, fixOf(refused))}`,
             refused.retryAfterMs ?? 0,
             { cause: refused },
           );
         }
         if (error instanceof ProviderNotCarriedOutError)
           throw new RetryNotBeforeError(
-            `${error.upstream}: ${error.message}; no refund was made, and refund ${refundId} stays pending, holding its amount`,
+            `${error.upstream}: ${error.message}; no refund was made: ${stillHeld(refundId, fixOf(error))}`,
             error.retryAfterMs ?? 0,
             { cause: error },
           );
-        throw error;
+        // Anything else (the look-up unanswered, a refund found that could not be recorded, the database):
+        // retried as it is, its last error saying what holds.
+        throw new Error(
+          `${(error as Error)?.message ?? String(error)}: ${stillHeld(refundId, "once the cause is fixed")}`,
+          { cause: error },
+        );
+      }
+      if (error instanceof ServiceError && error.code === "VALIDATION") {
+        // Refused before the provider was asked (askProviderForReservation failed the reservation): an amount
+        // it cannot refund exactly (Stripe: KWD in multiples of 0.010), which no attempt can change. Until
+        // 2026-12-07 the job ended "done" with a warning any refusal gets, and staff never saw it.
+        throw new PermanentJobError(
+          `${error.message}: refund ${refundId} was not asked for, and no attempt could make it; it is released: its amount is the customer's credit (it paid their open invoices first). Refund the card by hand in the payment provider's dashboard if the customer is owed it there`,
+          { cause: error },
+        );
       }
       ctx.logger.warn(
         { err: error, refund: refundId },
@@ -188,10 +213,19 @@ export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayl
       return;
     }
     if (asked === "unanswered")
-      throw new Error(`the payment provider did not say whether it made refund ${refundId}; asking again`);
+      throw new Error(
+        `the payment provider did not say whether it made refund ${refundId} (its idempotency key keeps it to one refund; the next attempt looks for it first): ${stillHeld(refundId, "once the provider answers again")}`,
+      );
     if (asked === "no_provider")
       throw new Error(
-        `refund ${refundId} is of a payment whose provider is not configured; asking again later`,
+        `refund ${refundId} is of a payment whose provider is not configured: ${stillHeld(refundId, "set its key (STRIPE_SECRET_KEY for Stripe) and restart")}`,
       );
   };
+}
+
+/** What staff do about a request the provider did not carry out. */
+function fixOf(error: ProviderNotCarriedOutError): string {
+  return error.why === "key_refused"
+    ? "set STRIPE_SECRET_KEY to a key with write access to refunds and restart"
+    : "a rate limit passes by itself";
 }

@@ -196,12 +196,12 @@ export function logNotCarriedOut(
   if (error.why === "key_refused")
     ctx.logger.error(
       fields,
-      `${error.upstream} refused tokenbill's secret key (${error.status ?? "no status"}): ${known}. Set STRIPE_SECRET_KEY to a secret or restricted key with write access to refunds and restart; the reservation stays pending, holding its amount, and its job asks again (or release it in the console)`,
+      `${error.upstream} refused tokenbill's secret key (${error.status ?? "no status"}): ${known}. Set STRIPE_SECRET_KEY to a secret or restricted key with write access to refunds and restart; the reservation stays pending, holding its amount, and its job asks again while it has attempts left (then retry it, or release the reservation in the console)`,
     );
   else
     ctx.logger.warn(
       { ...fields, retryAfterMs: error.retryAfterMs ?? null },
-      `${error.upstream} rate-limited the ${during === "ask" ? "refund" : "look-up of the refund"}: ${known}; the reservation stays pending, holding its amount, and its job asks again`,
+      `${error.upstream} rate-limited the ${during === "ask" ? "refund" : "look-up of the refund"}: ${known}; the reservation stays pending, holding its amount, and its job asks again while it has attempts left`,
     );
 }
 

@@ -89,6 +89,11 @@ export interface FakeStripe {
   /** The Retry-After header (seconds) sent with a 429 of refundsRefusedWith; none while null. */
   refundRetryAfter: string | null;
   /**
+   * While set, every look-up of refunds (GET /v1/refunds, GET /v1/refunds/{id}) is answered with this status,
+   * as refundsRefusedWith answers a refund request; a 429 carries refundRetryAfter when that is set.
+   */
+  lookupsRefusedWith: 401 | 403 | 429 | null;
+  /**
    * While set, tokenbill's secret key is refused on every request (401), as Stripe refuses a key revoked in
    * the Dashboard: refunds and the look-ups a release makes alike, not only refund requests.
    */
@@ -159,7 +164,7 @@ function requestRefusal(status: 401 | 403 | 429, key: string | undefined): Strip
   if (status === 429)
     return new StripeFailure(
       429,
-      `Request rate limit exceeded (idempotency key ${key}): retry later.`,
+      `Request rate limit exceeded${key === undefined ? "" : ` (idempotency key ${key})`}: retry later.`,
       undefined,
       "invalid_request_error",
       "rate_limit",
@@ -373,6 +378,15 @@ export async function startFakeStripe(options: { secretKey: string; now?: () => 
       });
       return;
     }
+    const lookup = req.method === "GET" && url.pathname.startsWith("/v1/refunds");
+    if (fake.lookupsRefusedWith !== null && lookup) {
+      failWith(res, requestRefusal(fake.lookupsRefusedWith, key), {
+        ...(fake.lookupsRefusedWith === 429 && fake.refundRetryAfter !== null
+          ? { "retry-after": fake.refundRetryAfter }
+          : {}),
+      });
+      return;
+    }
     // Stripe answers a POST repeated with the same key as it answered the first (its idempotent requests).
     const replayed = key === undefined || req.method !== "POST" ? undefined : answeredUnder(key);
     if (replayed && replayed.form !== JSON.stringify(form)) {
@@ -445,6 +459,7 @@ export async function startFakeStripe(options: { secretKey: string; now?: () => 
     refundKeyInFlight: false,
     refundsRefusedWith: null,
     refundRetryAfter: null,
+    lookupsRefusedWith: null,
     keyRevoked: false,
     allRequestsFailWith: null,
     event,
