@@ -509,6 +509,11 @@ export interface RefundTable {
   provider_refund_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** The credit note whose settlement "refund" made it (migration 023). */
   credit_note_id: ColumnType<string | null, string | null | undefined, never>;
+  /**
+   * The refund row a provider's refund names in its metadata but could not be recorded as (another amount, or
+   * the row released first): a credit note's reservation whose money went to the card this way (migration 046).
+   */
+  names_refund_id: ColumnType<string | null, string | null | undefined, never>;
   created_at: CreatedAt;
 }
 

@@ -1,6 +1,10 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runnableKinds } from "../../app/job-catalog.ts";
+import { sellerOf } from "../../delivery/delivery-settings.ts";
+import { creditNoteOutcome } from "../documents/credit-note-content.ts";
+import { formatMinor } from "../../domain/money.ts";
+import { creditNoteDocumentOf } from "../statements/credit-note-document-of.ts";
 import { JobRunner } from "../../jobs/job-runner.ts";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { presentRefund } from "../payments/payment-schemas.ts";
@@ -49,6 +53,31 @@ const refundRowsOf = (paymentId: string) =>
     .orderBy("created_at")
     .orderBy("id")
     .execute();
+
+/**
+ * What the note's documents (PDF, HTML, mail, portal) say became of its money, read as they read it, and the
+ * ways the API's `settled` filter files it under.
+ */
+async function noteSays(refundId: string) {
+  const { id: noteId, invoice_id: invoice } = await world.db
+    .selectFrom("refund")
+    .innerJoin("credit_note", "credit_note.id", "refund.credit_note_id")
+    .select(["credit_note.id", "credit_note.invoice_id"])
+    .where("refund.id", "=", refundId)
+    .executeTakeFirstOrThrow();
+  const doc = await creditNoteDocumentOf(world.db, noteId, sellerOf(world.context().config));
+  const words = creditNoteOutcome(doc, (minor) => formatMinor(minor, doc.currency));
+  const filedUnder: string[] = [];
+  for (const settled of ["invoice", "refund", "credit"]) {
+    const listed = await world.server.api(
+      "GET",
+      `/api/v1/credit-notes?invoice_id=${invoice}&settled=${settled}`,
+    );
+    expect(listed.status).toBe(200);
+    if ((listed.body.data as { id: string }[]).some((n) => n.id === noteId)) filedUnder.push(settled);
+  }
+  return { words, filedUnder };
+}
 
 const askedUnderKeyOf = (refundId: string) =>
   world.fake.requests.filter((r) => r.method === "POST" && r.idempotencyKey === `tokenbill-${refundId}`)
@@ -101,6 +130,13 @@ describe("a refund in Stripe naming a credit note's reservation for another amou
     // Counted once: no credit is held for the card, none left beside what is owed.
     expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 50 });
     expect((await dueOf(invoice)) + (await dueOf(open))).toBe(50n);
+    // The note says what went to the card and what stayed credit (until 2026-12-07 it read "could not be
+    // refunded to your card, so it is kept as credit" for all $2.50, though $2.00 of it was on the card).
+    expect(await noteSays(refundId)).toEqual({
+      words:
+        "$2.00 of it has been refunded to you. $0.50 of it could not be refunded to your card, so it is kept as credit on your account and pays your next invoices.",
+      filedUnder: ["refund", "credit"],
+    });
 
     // The job failed at once (no retry would change anything), saying what Stripe has and what to do.
     const job = await jobOf(refundId);
@@ -142,6 +178,11 @@ describe("a refund in Stripe naming a credit note's reservation for another amou
     ]);
     // Owed $7.50 + $1.00; paid $10.00, $3.00 back: $1.50 owed, no credit held for the card.
     expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 150 });
+    // All the note's $2.50 went to the card (and $0.50 more of the payment, which is not the note's).
+    expect(await noteSays(refundId)).toEqual({
+      words: "This amount has been refunded to you.",
+      filedUnder: ["refund"],
+    });
 
     // The job, when it runs, finds the reservation ended and asks nothing.
     await runNoteRefundJobs(world);
@@ -183,5 +224,6 @@ describe("a refund in Stripe naming a credit note's reservation for another amou
     ]);
     // Owed $7.50 + $1.00; paid $10.00, $3.50 back: $2.00 owed.
     expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 200 });
+    expect((await noteSays(refundId)).words).toBe("This amount has been refunded to you.");
   });
 });

@@ -52,13 +52,30 @@ export function creditNoteSettlements(
 const refundsOfNote = (status: RefundStatus) =>
   sql<bigint>`(SELECT coalesce(sum(r.amount), 0)::bigint FROM refund r
     WHERE r.credit_note_id = credit_note.id AND r.status = ${sql.lit(status)})`;
+/**
+ * Of the note's failed card refunds (reservations ended without being linked), what the provider's refunds
+ * naming them (refund.names_refund_id: another amount made by hand, or made after the release) sent to the
+ * card, or is sending (`pending`): each reservation at most its own amount, succeeded first. Such a refund is
+ * recorded as a refund of the payment (process-provider-event.ts), but the card did get the note's money, and
+ * until 2026-12-07 the note read "could not be refunded to your card" for all of the reservation.
+ */
+const namedToCard = (status: "succeeded" | "pending") => {
+  const named = (s: RefundStatus) => sql`(SELECT coalesce(sum(n.amount), 0) FROM refund n
+      WHERE n.names_refund_id = r.id AND n.status = ${sql.lit(s)})`;
+  const share =
+    status === "succeeded"
+      ? sql`least(r.amount, ${named("succeeded")})`
+      : sql`least(r.amount - least(r.amount, ${named("succeeded")}), ${named("pending")})`;
+  return sql<bigint>`(SELECT coalesce(sum(${share}), 0)::bigint FROM refund r
+    WHERE r.credit_note_id = credit_note.id AND r.status = 'failed' AND r.provider_refund_id IS NULL)`;
+};
 const PART_SQL = {
   // What the note took off its invoice's receivable when it was issued.
   takenOff: sql<bigint>`(SELECT coalesce(-sum(le.amount), 0)::bigint FROM ledger_entry le
     WHERE le.credit_note_id = credit_note.id AND le.account = 'receivable' AND le.event_kind = 'credit_note')`,
-  refunded: refundsOfNote("succeeded"),
-  refundPending: refundsOfNote("pending"),
-  refundFailed: refundsOfNote("failed"),
+  refunded: sql<bigint>`(${refundsOfNote("succeeded")} + ${namedToCard("succeeded")})`,
+  refundPending: sql<bigint>`(${refundsOfNote("pending")} + ${namedToCard("pending")})`,
+  refundFailed: sql<bigint>`(${refundsOfNote("failed")} - ${namedToCard("succeeded")} - ${namedToCard("pending")})`,
   // Of the failed ones, what the receivable lines of their `ref-failed:<refund>` event paid.
   refundFailedPaidInvoices: sql<bigint>`(SELECT coalesce(-sum(le.amount), 0)::bigint
     FROM refund r JOIN ledger_entry le ON le.event_id = 'ref-failed:' || r.id

@@ -27,6 +27,8 @@ export interface RefundRequest {
   provider_refund_id?: string | null;
   /** A credit note's refund (settlement "refund"): when it succeeds it takes back the credit the note left. */
   credit_note_id?: string | null;
+  /** A provider's refund recorded apart from the refund row its metadata names (applyRefundFact). */
+  names_refund_id?: string | null;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: Refu
       status: request.status,
       provider_refund_id: request.provider_refund_id ?? null,
       credit_note_id: request.credit_note_id ?? null,
+      names_refund_id: request.names_refund_id ?? null,
       created_at: now,
     })
     .returningAll()

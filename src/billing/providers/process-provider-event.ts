@@ -242,12 +242,15 @@ export async function applyRefundFact(
   // reservation was released when the provider's answer was lost. A failed one is recorded too, holding
   // nothing: events arrive in any order, and the earlier "pending" of this refund, delivered after, then finds
   // it failed instead of reserving its amount for good.
+  // It keeps the row its metadata names, when that is one of this payment's (the reservation ended above, or
+  // released before): the credit note whose reservation it was says its money went to the card.
   const refund = await recordRefundIn(tx.db, tx, {
     payment_id: payment.id,
     amount: fact.amount,
     reason: fact.reason,
     status: fact.status === "failed" ? "failed" : "pending",
     provider_refund_id: fact.refundRef,
+    names_refund_id: named?.id ?? (await refundOfPaymentNamed(tx, payment.id, fact)),
   });
   if (fact.status === "succeeded")
     await settleRefundIn(tx.db, tx, { refund_id: refund.id, status: "succeeded" });
@@ -320,4 +323,16 @@ function reservationItCannotBe(tx: TxContext, paymentId: string, fact: RefundCha
     .where("provider_refund_id", "is", null)
     .forUpdate()
     .executeTakeFirst();
+}
+
+/** The refund row of the payment a provider's refund names by its metadata, whatever its state; null if none. */
+async function refundOfPaymentNamed(tx: TxContext, paymentId: string, fact: RefundChanged) {
+  if (fact.tokenbillRefundId === undefined) return null;
+  const row = await tx.db
+    .selectFrom("refund")
+    .select("id")
+    .where("id", "=", fact.tokenbillRefundId)
+    .where("payment_id", "=", paymentId)
+    .executeTakeFirst();
+  return row?.id ?? null;
 }
