@@ -49,7 +49,10 @@ export async function askForCreditNoteRefund(
   if (row?.status !== "pending" || row.provider_refund_id !== null) return "settled_already";
   const provider = await paymentProviderOf(ctx.config);
   if (!provider || provider.name !== row.method) return "no_provider";
-  if (lookFirst && (await recordRefundAlreadyMade(ctx, provider, row.reference, refundId, row.payment_id)))
+  if (
+    lookFirst &&
+    (await recordRefundAlreadyMade(ctx, provider, row.reference, refundId, row.payment_id, row.amount))
+  )
     return "asked";
   const { method, reference, payment_amount, ...refund } = row;
   const outcome = await askProviderForReservation(
@@ -80,11 +83,23 @@ async function recordRefundAlreadyMade(
   paymentRef: string,
   refundId: string,
   paymentId: string,
+  amount: bigint,
 ): Promise<boolean> {
   let found: Awaited<ReturnType<PaymentProvider["findRefund"]>>;
+  const currency = await ctx.db
+    .selectFrom("payment")
+    .innerJoin("currency", "currency.code", "payment.currency_code")
+    .select(["currency.code", "currency.exponent"])
+    .where("payment.id", "=", paymentId)
+    .executeTakeFirstOrThrow();
   try {
     // The release's look-up (release-refund-reservation.ts): the payment's refunds, ours by their metadata.
-    found = await provider.findRefund({ paymentRef, refundId, providerRefundId: null });
+    found = await provider.findRefund({
+      paymentRef,
+      refundId,
+      providerRefundId: null,
+      reserved: { amount, currency },
+    });
   } catch (error) {
     if (error instanceof ProviderNotCarriedOutError) {
       logNotCarriedOut(ctx, error, refundId, paymentId, "look-up");

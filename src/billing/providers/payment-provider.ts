@@ -156,6 +156,11 @@ export interface RefundLookup {
   refundId: string;
   /** The provider's refund linked to the reservation, when one is. */
   providerRefundId: string | null;
+  /**
+   * What the reservation holds, in tokenbill's minor units of the payment's currency: of several refunds naming
+   * it, the one for this amount is its own (findRefund).
+   */
+  reserved: { amount: bigint; currency: MoneyUnit };
 }
 
 export interface PaymentProvider {

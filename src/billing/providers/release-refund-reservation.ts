@@ -54,13 +54,17 @@ export const releaseRefundReservation = defineVerb(
     const row = await ctx.db
       .selectFrom("refund")
       .innerJoin("payment", "payment.id", "refund.payment_id")
+      .innerJoin("currency", "currency.code", "payment.currency_code")
       .select([
         "refund.id",
         "refund.status",
         "refund.created_at",
         "refund.provider_refund_id",
+        "refund.amount",
         "payment.method",
         "payment.reference",
+        "currency.code",
+        "currency.exponent",
       ])
       .where("refund.id", "=", input.refund_id)
       .executeTakeFirst();
@@ -91,6 +95,7 @@ export const releaseRefundReservation = defineVerb(
       paymentRef: row.reference,
       refundId: row.id,
       providerRefundId: row.provider_refund_id,
+      reserved: { amount: row.amount, currency: { code: row.code, exponent: row.exponent } },
     });
     if (!found && row.provider_refund_id !== null)
       throw fieldError(

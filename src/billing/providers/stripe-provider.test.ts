@@ -289,6 +289,31 @@ describe("StripeProvider", () => {
     expect(fake.refunds.size).toBe(refunds);
   });
 
+  it("finds the reservation's own refund among several naming it: the amount reserved, not failed, oldest first", async () => {
+    const pi = "pi_find_several";
+    const naming = (id: string, amount: number, status: "succeeded" | "canceled" | "pending") =>
+      fake.addRefund({ id, amount, payment_intent: pi, status, metadata: { tokenbill_refund_id: "ref_0f" } });
+    const find = (amount: bigint) =>
+      provider.findRefund({
+        paymentRef: pi,
+        refundId: "ref_0f",
+        providerRefundId: null,
+        reserved: { amount, currency: USD },
+      });
+    expect(await find(250n)).toBeNull();
+    // Oldest first: a canceled one for the amount, the request's own, a second under a forgotten key, and a
+    // Dashboard refund of another amount made last (Stripe lists it first: until 2026-12-07 it was the one found).
+    naming("re_find_canceled", 250, "canceled");
+    naming("re_find_own", 250, "succeeded");
+    naming("re_find_again", 250, "pending");
+    naming("re_find_by_hand", 200, "succeeded");
+    fake.addRefund({ id: "re_find_other", amount: 250, payment_intent: pi, status: "succeeded" });
+    expect(await find(250n)).toMatchObject({ refundRef: "re_find_own", amount: 250n, status: "succeeded" });
+    // None for the amount reserved: the one that did not fail of those naming it.
+    expect(await find(300n)).toMatchObject({ refundRef: "re_find_own" });
+    expect(await find(200n)).toMatchObject({ refundRef: "re_find_by_hand", amount: 200n });
+  });
+
   it("reads the refunds a charge.refunded event embeds, and none when it embeds none", () => {
     const refund = { id: "re_1", amount: 300, status: "succeeded", payment_intent: null, metadata: {} };
     const charge = { payment_intent: "pi_9", refunds: { data: [refund] } };

@@ -233,18 +233,39 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
-  async findRefund({ paymentRef, refundId, providerRefundId }: RefundLookup): Promise<RefundChanged | null> {
+  /**
+   * The refund Stripe made for the reservation: the linked one, else the one of the payment's refunds naming
+   * it in its metadata. Several can name it: the request's own, a second one made when the request was sent
+   * again after Stripe forgot its idempotency key (24 hours), one made by hand in the Dashboard with the
+   * metadata copied. The reservation's own is the one for the amount reserved (Stripe makes a request's refund
+   * for the amount asked or not at all) that did not fail, the oldest first (the first request's); only
+   * without one is another taken. Until 2026-12-07 it was the first listed, Stripe's newest: a Dashboard
+   * refund of another amount made after ours ended the reservation as released, and ours, recorded apart,
+   * read as a refund of the payment. The others are recorded by their own webhooks as refunds of the payment
+   * (process-provider-event.ts), keeping the reservation they name.
+   */
+  async findRefund({
+    paymentRef,
+    refundId,
+    providerRefundId,
+    reserved,
+  }: RefundLookup): Promise<RefundChanged | null> {
     try {
       if (providerRefundId !== null) {
         const refund = await this.stripe.refunds.retrieve(providerRefundId);
         return factOf(RefundObject.parse(refund), paymentRef);
       }
       // Refunds carry no searchable field: the payment's refunds are few, and ours name the reservation.
+      const naming: z.output<typeof RefundObject>[] = [];
       for await (const refund of this.stripe.refunds.list({ payment_intent: paymentRef, limit: 100 })) {
-        if (refund.metadata?.["tokenbill_refund_id"] === refundId)
-          return factOf(RefundObject.parse(refund), paymentRef);
+        if (refund.metadata?.["tokenbill_refund_id"] === refundId) naming.push(RefundObject.parse(refund));
       }
-      return null;
+      // Listed newest first: oldest first from here, and sorted stably by how surely each is ours.
+      const amount = exactStripeAmountOf(reserved.amount, reserved.currency) ?? reserved.amount;
+      const rank = (r: z.output<typeof RefundObject>) =>
+        (BigInt(r.amount) === amount ? 0 : 2) + (refundStatus(r.status) === "failed" ? 1 : 0);
+      const ours = naming.reverse().sort((a, b) => rank(a) - rank(b))[0];
+      return ours === undefined ? null : factOf(ours, paymentRef);
     } catch (error) {
       if (error instanceof Stripe.errors.StripeError && error.statusCode === 404) return null;
       throw asTokenbillError(error, "look up the refund");
