@@ -34,6 +34,7 @@ afterEach(() => {
   world.fake.lookupsRefusedWith = null;
   world.fake.refundRetryAfter = null;
   world.fake.refundAnswersLost = false;
+  world.fake.allRequestsFailWith = null;
 });
 afterAll(async () => {
   await world?.close();
@@ -126,6 +127,19 @@ describe("the last attempt of a job that retries", () => {
     expect(job.last_error).toContain(`POST /api/v1/refunds/${refundId}/release`);
     expect(job.last_error).not.toMatch(/asking again|asks again/);
     expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
+  });
+
+  it("Stripe did not answer the look-up (503): the job gives up saying what holds", async () => {
+    const { refundId } = await reservationNobodyAsked("last-lookup-5xx@example.com");
+    world.fake.allRequestsFailWith = 503;
+    await lastAttemptOf(refundId);
+    await runNoteRefundJobs(world);
+    const job = await jobOf(refundId);
+    expect(job).toMatchObject({ status: "failed", attempts: ATTEMPTS });
+    expect(job.last_error).toContain("could not look up the refund");
+    expect(job.last_error).toContain("holding its amount");
+    expect(job.last_error).toContain(`POST /api/v1/refunds/${refundId}/release`);
+    expect(refundPostsFor(refundId)).toBe(0);
   });
 
   it("Stripe is no longer configured: the job gives up saying what holds and what to set, not 'asking again later'", async () => {

@@ -206,11 +206,11 @@ export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayl
             { cause: error },
           );
         // Anything else (the look-up unanswered, a refund found that could not be recorded, the database):
-        // retried as it is, its last error saying what holds.
-        throw new Error(
-          `${(error as Error)?.message ?? String(error)}: ${stillHeld(refundId, "once the cause is fixed")}`,
-          { cause: error },
-        );
+        // retried, or not, as it was, its error saying what holds.
+        const said = `${(error as Error)?.message ?? String(error)}: ${stillHeld(refundId, "once the cause is fixed")}`;
+        if ((error as { retryable?: unknown })?.retryable === false)
+          throw new PermanentJobError(said, { cause: error });
+        throw new Error(said, { cause: error });
       }
       if (error instanceof ServiceError && error.code === "VALIDATION") {
         // Refused before the provider was asked (askProviderForReservation failed the reservation): an amount
