@@ -6,7 +6,7 @@ import type { PageExtra } from "./page-kit.ts";
 import type { WebDeps } from "./web-deps.ts";
 
 // What a list page with a filter form does with its query, on either face (the console's lists,
-// console/list-walk.ts; the portal's, portal/portal-lists.ts): the filters read from the query, a refused one
+// console/list-walk.ts, walked by list-walk.ts; the portal's, portal/portal-lists.ts): the filters read from the query, a refused one
 // (or a bad page number) told beside its field on the page itself with a 400, the value past the address's
 // cap not written back.
 

@@ -9,7 +9,8 @@ import {
   updateCustomer,
 } from "../../services/customers/customers.ts";
 import { staffPage } from "../page-kit.ts";
-import { filteredListPage, filteredListRoute, walkPagerOf, walkQuery } from "./list-walk.ts";
+import { walkPagerOf, walkQuery } from "../list-walk.ts";
+import { filteredListPage, filteredListRoute } from "./list-walk.ts";
 import { filterValues, shownValues } from "../list-filters.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";

@@ -1,73 +1,12 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { KeysetPage } from "../../kernel/list-cursor.ts";
-import { type FilteredList, filterRouteConfig, listFilterPage, queryText } from "../list-filters.ts";
-import { listPaging, pageQuery, staffPage } from "../page-kit.ts";
+import { type FilteredList, filterRouteConfig, listFilterPage } from "../list-filters.ts";
+import { staffPage } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { STAFF } from "./page-helpers.ts";
 
-// The console's long lists (invoices, customers) walk by cursor: "Next" carries the list's next_cursor, so
-// page 12,000 costs what page 2 does (an OFFSET read and dropped every row before it: 6.1 s on 600,495
-// invoices). The link also carries `page`, only to say "Page N": the rows come from the cursor alone. A page
-// reached by cursor does not count the list's matches (the count costs what the whole list does), so it says
-// "Page N" without "of M"; the first page, by number, counts them.
-
-/**
- * The verb's paging input: the cursor when the link has one, else the page number, which the verb checks with
- * the filters (listPaging), so both are told when both are bad.
- */
-export function walkQuery(
-  request: FastifyRequest,
-  perPage = 50,
-): { page: string | number; per_page: number; cursor?: string } {
-  const cursor = queryText(request, "cursor");
-  return cursor === undefined ? listPaging(request, perPage) : { page: 1, per_page: perPage, cursor };
-}
-
-/** The pager partial's input: Previous by page number near the start, First page from deep, Next by cursor. */
-export function walkPagerOf(
-  request: FastifyRequest,
-  meta: KeysetPage<unknown>["meta"],
-): {
-  page: number;
-  last: number | null;
-  total: number | null;
-  first?: string;
-  prev?: string;
-  next?: string;
-} {
-  const path = request.url.split("?")[0]!;
-  const link = (change: (params: URLSearchParams) => void) => {
-    const params = new URLSearchParams(request.url.includes("?") ? request.url.split("?")[1] : "");
-    change(params);
-    const query = params.toString();
-    return query === "" ? path : `${path}?${query}`;
-  };
-  const cursorPage = meta.page === null;
-  // A page reached by cursor has no counted number: the link's, kept within the list's pages where counted.
-  const linked = Math.max(pageQuery(request).page, 2);
-  const page = cursorPage ? Math.min(linked, meta.last_page ?? linked) : meta.page!;
-  const next =
-    meta.next_cursor === null
-      ? undefined
-      : link((p) => {
-          p.set("cursor", meta.next_cursor!);
-          p.set("page", String(page + 1));
-        });
-  const withoutPaging = (p: URLSearchParams) => {
-    p.delete("cursor");
-    p.delete("page");
-  };
-  return {
-    page,
-    last: meta.last_page,
-    total: meta.total,
-    ...(cursorPage ? { first: link(withoutPaging) } : {}),
-    ...(!cursorPage && page > 1
-      ? { prev: link((p) => (page === 2 ? withoutPaging(p) : p.set("page", String(page - 1)))) }
-      : {}),
-    ...(next ? { next } : {}),
-  };
-}
+// What the console's list pages add to the walk by cursor both faces share (../list-walk.ts): the staff
+// session's filtered list page, and the numbered pager of a short keyset list.
 
 /**
  * A keyset list read by page number (no cursor, so its matches are counted) as the pager by number takes it:

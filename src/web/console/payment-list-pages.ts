@@ -6,7 +6,8 @@ import type { CurrencyDisplay } from "../../domain/money.ts";
 import { currencyDisplays, listCurrencies } from "../../services/currencies/currencies.ts";
 import { money, paidOn } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { filteredListPage, filteredListRoute, walkPagerOf, walkQuery } from "./list-walk.ts";
+import { walkPagerOf, walkQuery } from "../list-walk.ts";
+import { filteredListPage, filteredListRoute } from "./list-walk.ts";
 import { filterValues, shownValues } from "../list-filters.ts";
 
 // Every payment, newest first, filtered by what the payments API filters by (customer, invoice, method,

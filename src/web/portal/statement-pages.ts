@@ -5,7 +5,7 @@ import {
   statementTotals,
 } from "../../billing/documents/statement-content.ts";
 import { portalStatement, portalStatementFile } from "../../services/portal/portal-statement.ts";
-import { walkPagerOf, walkQuery } from "../console/list-walk.ts";
+import { walkPagerOf, walkQuery } from "../list-walk.ts";
 import { money } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { CUSTOMER } from "./portal-notices.ts";
