@@ -33,6 +33,9 @@ const CREDIT_NOTE_LIST: PortalList = {
   ],
   none: "No credit notes. A credit note corrects an invoice when we owe you part of it back.",
   noneMatching: "No credit notes match these filters.",
+  // The filter was `settlement` until 2026-12-07 (the API's word for what staff asked): an old link is sent to
+  // `settled` rather than shown unfiltered, as it was that day.
+  renamed: { settlement: "settled" },
 };
 
 export function registerPortalCreditNotePages(app: FastifyInstance, deps: WebDeps): void {

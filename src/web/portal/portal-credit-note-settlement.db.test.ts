@@ -146,6 +146,25 @@ describe("the portal's credit-note list, by where each note's money went", () =>
     }
   });
 
+  it("sends an old link's ?settlement= (the filter's name until 2026-12-07) to ?settled=, keeping the rest", async () => {
+    const old = await client.get("/portal/credit-notes?settlement=refund&page=1");
+    expect(old.status).toBe(303);
+    expect(old.location).toBe("/portal/credit-notes?page=1&settled=refund");
+    const followed = await listed(old.location!);
+    expect([...rowsOf(followed.text).keys()]).toEqual([ada.refunded]);
+    expect(followed.text).toMatch(/<option value="refund" selected>/);
+    expect((await client.get("/portal/credit-notes?month=2020-01&settlement=credit")).location).toBe(
+      "/portal/credit-notes?month=2020-01&settled=credit",
+    );
+    // Given both, the new name's value stands; a bad old value is refused beside the field it now fills.
+    expect((await client.get("/portal/credit-notes?settlement=credit&settled=invoice")).location).toBe(
+      "/portal/credit-notes?settled=invoice",
+    );
+    const bad = await client.get("/portal/credit-notes?settlement=cash");
+    expect(bad.location).toBe("/portal/credit-notes?settled=cash");
+    expect((await listed(bad.location!)).status).toBe(400);
+  });
+
   it("tells every error when the page number, the month and the way are all bad", async () => {
     const answer = await listed("/portal/credit-notes?page=abc&month=2026-13&settled=cash");
     expect(answer.status).toBe(400);

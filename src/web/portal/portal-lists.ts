@@ -26,6 +26,11 @@ export interface PortalList {
   /** What the list says with no rows at all, and with none matching the filters. */
   none: string;
   noneMatching: string;
+  /**
+   * Filters renamed: an old link's parameter and the name it has now. Such a link is answered with a 303 to the
+   * same list with the new name (redirectOfRenamed), not shown unfiltered as if the filter had not been given.
+   */
+  renamed?: Readonly<Record<string, string>>;
 }
 
 /** Route options of a portal list: a customer's page whose filter values may be long (filterRouteConfig). */
@@ -38,13 +43,15 @@ export function portalListRoute(list: PortalList) {
  * with listPaging's page number, and returns the rows under `list.rows` with the pager (whose links keep the
  * filters: pagerOf keeps the query).
  */
-export function portalListPage(
+export async function portalListPage(
   deps: WebDeps,
   request: FastifyRequest,
   reply: FastifyReply,
   list: PortalList,
   read: (filters: Record<string, string>) => Promise<Record<string, unknown>>,
 ): Promise<FastifyReply> {
+  const moved = redirectOfRenamed(request, list);
+  if (moved !== undefined) return reply.redirect(moved, 303);
   const names = list.filters.map((f) => f.name);
   const values = filterValues(request, names);
   const data = {
@@ -56,4 +63,23 @@ export function portalListPage(
   };
   const page = { template: list.template, data, filters: names, empty: { [list.rows]: [] } };
   return listFilterPage(customerPage, deps, request, reply, page, () => read(values));
+}
+
+/**
+ * Where a link naming a renamed filter goes: the list with the new name holding the old one's value (a value
+ * given under the new name as well stands), every other parameter kept; undefined when it names none. The page
+ * there checks the value as any other (a bad one is refused beside its field).
+ */
+function redirectOfRenamed(request: FastifyRequest, list: PortalList): string | undefined {
+  const renamed = Object.entries(list.renamed ?? {});
+  const at = request.url.indexOf("?");
+  const params = new URLSearchParams(at === -1 ? "" : request.url.slice(at + 1));
+  if (!renamed.some(([old]) => params.has(old))) return undefined;
+  for (const [old, now] of renamed) {
+    const value = params.get(old);
+    params.delete(old);
+    if (value !== null && !params.has(now)) params.set(now, value);
+  }
+  const query = params.toString();
+  return query === "" ? list.path : `${list.path}?${query}`;
 }
