@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trimOldRows } from "../src/app/housekeeping.ts";
 import { dunningCandidates } from "../src/billing/dunning/dunning-candidates.ts";
 import { applyCreditAtFinalization } from "../src/billing/payments/apply-credit.ts";
+import { customerStatementPage } from "../src/billing/payments/statement-page.ts";
 import { listInvoices } from "../src/billing/invoices/list-invoices.ts";
 import { listPayments } from "../src/billing/payments/get-payment.ts";
 import { SnapshotUsageSource } from "../src/billing/usage/snapshot-usage-source.ts";
@@ -420,6 +421,32 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
     // The credit questions read the credit index; never every entry of the batch's customers.
     expect(used).toContain("ledger_entry_credit");
     expect(used).not.toContain("ledger_entry_customer");
+  });
+
+  it("one customer's statement page: its events, the balance brought forward and the counts, from its own rows", async () => {
+    // The portal's statement (statement-page.ts) sums every event older than the page into the balance brought
+    // forward, on every view: from the customer's own ledger rows, found by the customer's index, never a walk
+    // of the ledger or of an index by something other than the customer. A customer with credit (id % 100 = 5)
+    // has an opening event besides its invoices and payments.
+    for (const customer of [1234n, 4305n]) {
+      const first = await customerStatementPage(ctx, customer, { limit: 5, count: true });
+      expect(first.more, `customer ${customer} has more than a page`).toBe(true);
+      const before = BigInt(first.oldest!);
+      const pageStatements = (text: string) => /group by/i.test(text);
+      for (const query of [
+        { limit: 5, count: true },
+        { before, limit: 5, count: false },
+      ]) {
+        const used = await expectIndexed("ledger_entry", () => customerStatementPage(ctx, customer, query));
+        expect(used).toContain("ledger_entry_customer");
+        // The page's events and the sum brought forward: each bounded by the customer (an Index Cond on it).
+        await expectIndexed(
+          "ledger_entry",
+          () => customerStatementPage(ctx, customer, query),
+          pageStatements,
+        );
+      }
+    }
   });
 
   it("payments by customer, invoice, method, currency and the days received", async () => {

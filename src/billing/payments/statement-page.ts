@@ -5,11 +5,14 @@ import { fieldError } from "./field-error.ts";
 import { customerCreditHeld } from "./spendable-credit.ts";
 import { type Statement, type StatementEntry, statementEntriesOf, statementEvents } from "./statement.ts";
 
-/** Which events a page holds, newest first: `limit` of them, after skipping `offset`, older than `before`. */
+/**
+ * Which events a page holds, newest first: `limit` of them, older than `before`. No page skips events by
+ * OFFSET (until 2026-12-07 a page by number did, grouping and sorting every event before it): a later page
+ * starts below the event the one before it ended on.
+ */
 export interface StatementPageQuery {
   /** The `first` ledger row id of the event the previous page ended on: this page holds older ones only. */
   before?: bigint | undefined;
-  offset: number;
   limit: number;
   /** Whether to count the statement's events and entries (each count reads the customer's whole ledger). */
   count: boolean;
@@ -49,7 +52,6 @@ export async function customerStatementPage(
     .$if(before !== undefined, (q) => q.having(sql`min(id)`, "<", before!))
     .orderBy(sql`min(id)`, "desc")
     .limit(query.limit + 1)
-    .offset(query.offset)
     .execute();
   const shown = read.slice(0, query.limit).reverse();
   const oldest = shown[0] === undefined ? null : String(shown[0].first);

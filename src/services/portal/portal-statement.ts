@@ -13,7 +13,8 @@ import {
   type KeysetPage,
   readCursor,
 } from "../../kernel/list-cursor.ts";
-import { offsetOf, PageQuery } from "../../kernel/pagination.ts";
+import { ServiceError } from "../../kernel/errors.ts";
+import { PageQuery } from "../../kernel/pagination.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { portalCustomerId } from "./portal-customer.ts";
 
@@ -34,6 +35,9 @@ export type PortalStatement = Omit<StatementDocument, "entries"> & {
 export const PortalStatementQuery = PageQuery.extend({ cursor: cursorParam });
 
 const LIST = "portal-statement";
+/** Why a later page is not read by its number. */
+const LATER_PAGES =
+  "only the first page is read by number: later pages follow the first page's Next link (cursor)";
 const Key = z.tuple([cursorKeyId]);
 
 /**
@@ -41,18 +45,20 @@ const Key = z.tuple([cursorKeyId]);
  * rest (customerStatementPage: the database sums the older entries into the balance brought forward). A page
  * is `per_page` ledger events: a credit note paid back shows with its refund lines, so it may hold a few more
  * lines. "Next" walks by cursor (the oldest event shown), so entries recorded meanwhile shift no row onto the
- * next page; a page by number skips events (OFFSET) and is counted, as the console's lists are.
+ * next page. Only the first page is read by number (and counted): a later one would skip the events before it
+ * by OFFSET, grouping and sorting every one of them (until 2026-12-07 it did); the page answers such a number
+ * with the first page (statement-pages.ts), and the verb refuses it.
  */
 export const portalStatement = defineVerb(
   PortalStatementQuery,
   async ({ ctx, input }): Promise<PortalStatement> => {
     assertPageOrCursor(input);
+    if (input.cursor === undefined && input.page !== 1) throw ServiceError.validation("page", LATER_PAGES);
     const customerId = portalCustomerId(ctx);
     const before =
       input.cursor === undefined ? undefined : BigInt(readCursor(LIST, {}, Key, input.cursor)[0]);
     const page = await customerStatementPage(ctx, customerId, {
       before,
-      offset: input.cursor === undefined ? offsetOf(input) : 0,
       limit: input.per_page,
       count: input.cursor === undefined,
     });

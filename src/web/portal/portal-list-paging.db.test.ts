@@ -53,6 +53,11 @@ describe("a portal list's page number", () => {
         expect(answer.status, path).toBe(200);
       }
       const past = await client.get(`${list}?page=7`);
+      // The statement reads only its first page by number (later ones by cursor): a 303 to it instead.
+      if (list === "/portal/statement") {
+        expect([past.status, past.location]).toEqual([303, list]);
+        continue;
+      }
       expect(past.status, list).toBe(200);
       expect(past.text, list).toContain("Nothing on page 7");
       expect(past.text, list).toContain(`href="${list}"`);

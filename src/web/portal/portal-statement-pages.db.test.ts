@@ -156,6 +156,29 @@ describe("the statement page read a page at a time", () => {
   });
 });
 
+describe("the statement's page numbers", () => {
+  it("reads only the first page by number: a later page's number is a 303 to it, never an OFFSET read", async () => {
+    const client = await loggedIn(cleo);
+    // Until 2026-12-07 ?page=900 read by OFFSET, the database grouping and sorting every event before it.
+    for (const asked of ["2", "900", "1000000"]) {
+      const answer = await client.get(`/portal/statement?page=${asked}`);
+      expect(answer.status, asked).toBe(303);
+      expect(answer.location, asked).toBe("/portal/statement");
+    }
+    const first = await client.get("/portal/statement?page=1");
+    expect(first.status).toBe(200);
+    expect(first.text).toContain("CLEO-CREDIT");
+    // A number that is no page number is refused as on the other lists, beside the list (400).
+    const bad = await client.get("/portal/statement?page=abc");
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/page: must be a whole number from 1 to 1000000/i);
+    // Nor does the verb read a later page by number: it refuses one, saying how pages are reached.
+    await expect(
+      portalStatement({ ctx: cleoContext(), input: { page: 2, per_page: 3 } }),
+    ).rejects.toMatchObject({ code: "VALIDATION", issues: [expect.objectContaining({ field: "page" })] });
+  });
+});
+
 describe("the statement's links", () => {
   it("links each invoice entry to the customer's own invoice page and a credit note to its PDF", async () => {
     const client = await loggedIn(cleo);

@@ -1,12 +1,14 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import {
   STATEMENT_KIND_LABELS,
   statementReference,
   statementTotals,
 } from "../../billing/documents/statement-content.ts";
 import { portalStatement, portalStatementFile } from "../../services/portal/portal-statement.ts";
+import { queryText } from "../list-filters.ts";
 import { walkPagerOf, walkQuery } from "../list-walk.ts";
 import { money } from "../page-kit.ts";
+import { PageQuery } from "../../kernel/pagination.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { CUSTOMER } from "./portal-notices.ts";
 import { type PortalList, portalListPage, portalListRoute } from "./portal-lists.ts";
@@ -30,9 +32,25 @@ const FORMATS = {
   pdf: "application/pdf",
 } as const;
 
+/**
+ * Whether the address asks for a later page by its number alone (no cursor): an old link, or one typed. Only
+ * the first page is read by number; a later one would make the database group and sort every event before it
+ * (OFFSET), so it is answered with the first page, whose Next walks by cursor. A number that is no page number
+ * is left to the verb, which refuses it as every list does.
+ */
+function laterPageByNumber(request: FastifyRequest): boolean {
+  if (queryText(request, "cursor") !== undefined) return false;
+  const page = PageQuery.shape.page.safeParse(
+    (request.query as Record<string, unknown> | undefined)?.["page"],
+  );
+  return page.success && page.data > 1;
+}
+
 export function registerPortalStatementPages(app: FastifyInstance, deps: WebDeps): void {
-  app.get("/portal/statement", portalListRoute(STATEMENT_LIST), async (request, reply) =>
-    portalListPage(deps, request, reply, STATEMENT_LIST, async () => {
+  app.get("/portal/statement", portalListRoute(STATEMENT_LIST), async (request, reply) => {
+    // Until 2026-12-07 ?page=N read page N by OFFSET (docs/portal.md, "Statement").
+    if (laterPageByNumber(request)) return reply.redirect(STATEMENT_LIST.path, 303);
+    return portalListPage(deps, request, reply, STATEMENT_LIST, async () => {
       const statement = await portalStatement({ ctx: deps.contextOf(request), input: walkQuery(request) });
       const m = (v: bigint) => money(v, statement.currency);
       return {
@@ -55,8 +73,8 @@ export function registerPortalStatementPages(app: FastifyInstance, deps: WebDeps
         totals: statementTotals(statement, m),
         pager: walkPagerOf(request, statement.entries.meta),
       };
-    }),
-  );
+    });
+  });
 
   for (const format of ["pdf", "csv"] as const)
     app.get(`/portal/statement.${format}`, CUSTOMER, async (request, reply) => {
