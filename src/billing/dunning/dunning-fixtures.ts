@@ -1,10 +1,15 @@
 import { sql } from "kysely";
 import type { Db } from "../../kernel/context.ts";
+import { jsonText } from "../../kernel/json.ts";
+import { currencyDisplayOf } from "../../services/currencies/currencies.ts";
 import { postLedgerEvent } from "../ledger/ledger.ts";
 
 // Test fixtures: an issued invoice with its ledger entry, as finalization writes it (`fin:<id>`: receivable
 // +total, sales −total). Finalization itself (src/billing/runs) does not post ledger entries yet, so the
-// dunning tests write both here.
+// dunning tests write both here. The invoice is one a run could issue: in the customer's currency (a customer's
+// currency cannot change once it has an invoice), keeping the currency snapshot finalization keeps
+// (draft-invoices.ts currencyJson). Until 2026-12-07 it defaulted to USD whatever the customer's currency and
+// kept the currency table's row, whose display_prefix… no reader knows, so pages and the API showed no symbol.
 
 let seq = 0;
 
@@ -17,7 +22,16 @@ export async function issueInvoice(
   const runId = `run_${id.slice(4)}`;
   // One invoice per (customer, period): each fixture invoice gets a period of its own.
   const period = `${2100 + n}-10`;
-  const currency = input.currency ?? "USD";
+  const customer = await db
+    .selectFrom("customer")
+    .select("currency_code")
+    .where("id", "=", input.customerId)
+    .executeTakeFirstOrThrow();
+  const currency = input.currency ?? customer.currency_code;
+  if (currency !== customer.currency_code)
+    throw new Error(
+      `issueInvoice: ${currency} invoice, but the customer's currency is ${customer.currency_code}`,
+    );
   const start = new Date("2026-10-01T00:00:00Z");
   const end = new Date("2026-11-01T00:00:00Z");
   await sql`INSERT INTO billing_run (id, period, period_start, period_end, source, actor, started_at, heartbeat_at)
@@ -32,7 +46,7 @@ export async function issueInvoice(
     tokens, subtotal, discount_total, net, tax_total, total, fingerprint, billing_run_id, status, number,
     number_sequence, number_value, issue_date, due_date, finalized_at)
     VALUES (${id}, ${input.customerId}, ${period}, ${start}, ${end}, 'Dun', 'dun@example.com', 'US', ${currency},
-    ${JSON.stringify(currencyRow)}, 0.00091, false, false, 0, ${input.total}, 0, ${input.total}, 0, ${input.total},
+    ${jsonText(currencyDisplayOf(currencyRow))}, ${currencyRow.token_unit_cost}, false, false, 0, ${input.total}, 0, ${input.total}, 0, ${input.total},
     'f', ${runId}, 'finalized', ${`DUN-${id}`}, 'DUN', ${n}, '2026-11-01', ${input.dueDate}, ${end})`.execute(
     db,
   );
@@ -59,6 +73,7 @@ export async function createDunCustomer(
     status?: "active" | "locked" | "suspended";
     source?: "staff" | "dunning" | null;
     reason?: string | null;
+    currency?: string;
   },
 ): Promise<bigint> {
   const row = await db
@@ -68,7 +83,7 @@ export async function createDunCustomer(
       name: input.email.split("@")[0]!,
       country: "US",
       region: null,
-      currency_code: "USD",
+      currency_code: input.currency ?? "USD",
       tax_exempt: false,
       status: input.status ?? "active",
       status_source: input.source ?? null,

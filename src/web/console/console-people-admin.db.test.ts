@@ -66,7 +66,10 @@ describe("dashboard", () => {
     const customerId = await createDunCustomer(h.db, { email: "late@example.com" });
     await issueInvoice(h.db, { customerId, total: 123456n, dueDate: "2026-01-10" });
     await issueInvoice(h.db, { customerId, total: 500n, dueDate: "2026-02-10" });
-    await issueInvoice(h.db, { customerId, total: 999n, dueDate: "2026-02-10", currency: "EUR" });
+    // A customer's invoices are all in its currency (until 2026-12-07 the fixture let this test issue a euro
+    // invoice to a dollar customer): the euros are another customer's.
+    const euroId = await createDunCustomer(h.db, { email: "late-eur@example.com", currency: "EUR" });
+    await issueInvoice(h.db, { customerId: euroId, total: 999n, dueDate: "2026-02-10" });
     await issueInvoice(h.db, { customerId, total: 7777n, dueDate: "2999-01-01" });
     const overdueShown = async () => {
       const html = (await owner.get("/console")).text;
