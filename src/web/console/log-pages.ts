@@ -61,13 +61,14 @@ export function registerLogPages(app: FastifyInstance, deps: WebDeps): void {
     return filteredListPage(deps, request, reply, page, async () => {
       const ctx = deps.contextOf(request);
       const found = await listAuditLog({ ctx, input: { ...listPaging(request), ...values } });
-      // Who acted, as the API keys page names them (a staff user by name and e-mail, a key by its name); the
-      // stored label stays beside it, as the Actor filter takes it.
+      // Who acted, as the API keys page names them (a staff user or customer by name and e-mail, a key by its
+      // name, "Stripe webhook"); the stored label stays beside it, as the Actor filter takes it.
       const names = await nameActors({ ctx, input: { labels: found.data.map((e) => e.actor) } });
       return {
         entries: found.data.map((e) => ({
           ...e,
           actorName: names.get(e.actor) ?? e.actor,
+          actorHref: names.has(e.actor) && names.get(e.actor) !== e.actor ? actorPage(e.actor) : undefined,
           when: when(e.at),
           beforeText: shortJson(e.before),
           afterText: shortJson(e.after),
@@ -76,4 +77,10 @@ export function registerLogPages(app: FastifyInstance, deps: WebDeps): void {
       };
     });
   });
+}
+
+/** The console page of an actor that has one (a customer who acted in the portal), once it is found by name. */
+function actorPage(label: string): string | undefined {
+  const customer = /^customer:([0-9]+)$/.exec(label);
+  return customer ? `/console/customers/${customer[1]}` : undefined;
 }
