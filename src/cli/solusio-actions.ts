@@ -162,7 +162,9 @@ export async function doctorAction(opts: { stored?: boolean; json?: boolean }): 
       usersProgress: progress.update,
     }).finally(progress.done);
     const summary = doctorSummary(checks);
-    if (opts.json) print(JSON.stringify(checks, null, 2));
+    // The API's answer (GET /api/v1/solusio/doctor): the checks under `data`, what they add up to under `meta`.
+    // Until 2026-12-07 --json printed the bare array, so a script had to add the checks up itself.
+    if (opts.json) print(JSON.stringify({ data: checks, meta: summary }, null, 2));
     else {
       for (const c of checks) {
         print(`${c.not_checked ? "skip" : c.ok ? "ok  " : "FAIL"}  ${c.name}: ${c.detail}`);

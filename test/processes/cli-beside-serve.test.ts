@@ -113,7 +113,9 @@ describe("the CLI while serve runs on the embedded database", () => {
 
     // Doctor calls GetTokenPricing where serve listens (sandbox.json says), not at this command's PORT=0.
     const doctor = await tokenbill("solusio", "doctor", "--json").catch((e) => e);
-    const pricing = JSON.parse(doctor.stdout).find((c: { name: string }) => c.name === "GetTokenPricing");
+    const pricing = JSON.parse(doctor.stdout).data.find(
+      (c: { name: string }) => c.name === "GetTokenPricing",
+    );
     expect(pricing).toMatchObject({ ok: true, detail: `tokenbill answers at ${url}/solusio/api` });
 
     // A second serve on the same directory still refuses: it would be a second copy of the database.

@@ -61,7 +61,16 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
     // Seed step 7 by hand too: the value setup writes for Custom billing is a guess (solusio-api.md §7).
     expect(dry.stdout).toContain("Settings > Billing Integration");
     expect(dry.stdout).toContain(`GetTokenPricing URL: ${tokenbill.url}/solusio/api`);
-    expect((await cli("solusio", "doctor")).code).toBe(1); // a dry run changed nothing
+    // A dry run changed nothing. --json answers as GET /api/v1/solusio/doctor does: the checks under `data`, the
+    // summary under `meta` (until 2026-12-07 it printed the bare array, without the summary).
+    const still = await cli("solusio", "doctor", "--json");
+    expect(still.code).toBe(1);
+    const stillFailing = JSON.parse(still.stdout);
+    expect(stillFailing.meta).toMatchObject({ ok: false, not_checked: [] });
+    expect(stillFailing.meta.failing).toContain("registration off");
+    expect(stillFailing.meta.failing).toEqual(
+      stillFailing.data.filter((c: { ok: boolean }) => !c.ok).map((c: { name: string }) => c.name),
+    );
 
     const apply = await cli("solusio", "setup", "--apply", "--json");
     expect(apply.code).toBe(0);
@@ -78,7 +87,10 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
 
     const after = await cli("solusio", "doctor", "--json");
     expect(after.code, after.stdout).toBe(0);
-    expect(JSON.parse(after.stdout).every((c: { ok: boolean }) => c.ok)).toBe(true);
+    const passed = JSON.parse(after.stdout);
+    expect(passed.meta).toEqual({ ok: true, failing: [], not_checked: [] });
+    expect(passed.data.length).toBeGreaterThan(0);
+    expect(passed.data.every((c: { ok: boolean }) => c.ok)).toBe(true);
     const again = await cli("solusio", "setup");
     expect(again.stdout).toContain("nothing to do");
     expect(again.stdout).not.toContain("Billing Integration"); // SolusIO calls tokenbill: no steps to show
@@ -92,6 +104,13 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
     expect(stored.stdout).toMatch(/ {6}fix: .*run `tokenbill solusio reconcile`/);
     expect(stored.stdout).not.toMatch(/^FAIL/m);
     expect(stored.stdout).toMatch(/\nnot checked: billing user ids\n$/);
+    const storedJson = await cli("solusio", "doctor", "--stored", "--json");
+    expect(storedJson.code).toBe(7);
+    expect(JSON.parse(storedJson.stdout).meta).toEqual({
+      ok: false,
+      failing: [],
+      not_checked: ["billing user ids"],
+    });
   });
 
   it("bind ties the database to this SolusIO, refuses another one, and moves only with --force", async () => {
