@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { registerFormAnswerAsset } from "../form-answer-asset.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { registerApiKeyPages } from "./api-key-pages.ts";
 import { registerBackupPages } from "./backup-pages.ts";
@@ -9,13 +10,13 @@ import { registerDunningPages } from "./dunning-pages.ts";
 import { registerDashboardPages } from "./dashboard-pages.ts";
 import { registerInvoicePages } from "./invoice-pages.ts";
 import { registerJobPages } from "./job-pages.ts";
+import { ASSET } from "./page-helpers.ts";
 import { registerPaymentListPages } from "./payment-list-pages.ts";
 import { registerLogPages } from "./log-pages.ts";
 import { registerPricingPages } from "./pricing-pages.ts";
 import { registerSettingsPages } from "./settings-pages.ts";
 import { registerSolusioPages } from "./solusio-pages.ts";
 import { registerSubmitOnceAsset } from "./submit-once-asset.ts";
-import { registerFormAnswerAsset } from "./form-answer-asset.ts";
 
 // The console's pages by area (docs/console.md describes each). Every route is `access: "staff"` unless it is
 // one of the login pages of ../console-pages.ts; every page calls the same verbs as the admin API, and the
@@ -37,5 +38,5 @@ export function registerConsoleAreas(app: FastifyInstance, deps: WebDeps): void 
   registerSettingsPages(app, deps);
   registerBackupPages(app, deps);
   registerSubmitOnceAsset(app);
-  registerFormAnswerAsset(app);
+  registerFormAnswerAsset(app, "console", ASSET);
 }
