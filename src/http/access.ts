@@ -3,7 +3,7 @@ import type { Config } from "../config.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import type { Actor } from "../kernel/actor.ts";
 import type { Db } from "../kernel/context.ts";
-import { authenticateAdminKey } from "../services/api-keys/api-keys.ts";
+import { type ApiKeyUse, authenticateAdminKey, recordApiKeyUse } from "../services/api-keys/api-keys.ts";
 import type { CredentialFailureLog, CredentialFailureReason } from "./credential-failure-log.ts";
 import { ProtocolError } from "./errors.ts";
 import type { SecretFailureLimiter } from "./secret-failure-limiter.ts";
@@ -31,6 +31,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** Who the checked credential stands for; unset on public routes. */
     actor?: Actor;
+    /** A stored key's use, recorded when its answer is sent unless the request was refused. */
+    keyUse?: ApiKeyUse;
   }
 }
 
@@ -92,9 +94,11 @@ export function installAccessControl(
     }
     // Only a presented key is a guess worth counting; a request without one learns nothing.
     try {
-      request.actor = await deps.limiter.guard(`admin-key:${request.ip}`, () =>
+      const { actor, use } = await deps.limiter.guard(`admin-key:${request.ip}`, () =>
         authenticateAdminKey(deps, match[1]!),
       );
+      request.actor = actor;
+      if (use) request.keyUse = use;
     } catch (error) {
       // The key itself is never logged, nor any part of it.
       if (error instanceof ServiceError && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN"))
@@ -126,6 +130,17 @@ export function installAccessControl(
         return done(new ServiceError("FORBIDDEN", "an API key of the support role may only read (GET)"));
       done();
     }, done);
+  });
+  // A key's last use is its last request let through: one refused (401, 403: by its role here or by the verb)
+  // is not use. Recorded before the answer leaves, so whoever reads the key next sees it; a failure to record
+  // costs the answer nothing.
+  app.addHook("onSend", async (request, reply, payload) => {
+    const use = request.keyUse;
+    if (use === undefined || reply.statusCode === 401 || reply.statusCode === 403) return payload;
+    await recordApiKeyUse(deps, use).catch((error: unknown) =>
+      request.log.warn({ err: error, keyId: use.keyId }, "an API key's last use could not be recorded"),
+    );
+    return payload;
   });
   return table;
 }

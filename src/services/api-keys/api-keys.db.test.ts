@@ -14,7 +14,14 @@ import {
   type StaffRole,
 } from "../staff/staff-roles.ts";
 import { createStaffUser } from "../staff/staff-users.ts";
-import { authenticateAdminKey, createApiKey, getApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
+import {
+  authenticateAdminKey,
+  createApiKey,
+  getApiKey,
+  listApiKeys,
+  recordApiKeyUse,
+  revokeApiKey,
+} from "./api-keys.ts";
 
 // The admin API key verbs called directly, each test in a rolled-back transaction: the key shown once and
 // stored as a hash, audit rows, revocation, authentication and its refusals.
@@ -99,7 +106,7 @@ describe("a key's role", () => {
         { id: billing.id, role: "billing" },
         { id: support.id, role: "support" },
       ]);
-      expect(await authenticateAdminKey(ctx, support.key)).toEqual({
+      expect((await authenticateAdminKey(ctx, support.key)).actor).toEqual({
         kind: "admin_key",
         keyId: support.id,
         role: "support",
@@ -199,16 +206,28 @@ describe("revokeApiKey", () => {
 });
 
 describe("authenticateAdminKey", () => {
-  it("stands for the key's actor until revoked, recording use at most once a minute", async () => {
+  it("stands for the key's actor until revoked; its use is recorded by recordApiKeyUse, at most once a minute", async () => {
     await withRollback(handle.db, async (ctx) => {
       const { id, key } = await createApiKey({ ctx, input: { name: "ci" } });
       const lastUsed = async () =>
         (await ctx.db.selectFrom("api_key").select("last_used_at").executeTakeFirstOrThrow()).last_used_at;
-      expect(await authenticateAdminKey(ctx, key)).toEqual({ kind: "admin_key", keyId: id, role: "admin" });
+      const use = async (now: () => Date) => {
+        const checked = await authenticateAdminKey(ctx, key);
+        await recordApiKeyUse({ ...ctx, now }, checked.use!);
+        return checked;
+      };
+      const first = await authenticateAdminKey(ctx, key);
+      expect(first).toEqual({
+        actor: { kind: "admin_key", keyId: id, role: "admin" },
+        use: { keyId: id, lastUsedAt: null },
+      });
+      // Authenticating alone records nothing: the access layer records use once the answer is not a refusal.
+      expect(await lastUsed()).toBeNull();
+      await use(ctx.now);
       expect(await lastUsed()).toEqual(NOW);
-      await authenticateAdminKey({ ...ctx, now: at("2026-11-29T12:01:00Z") }, key);
+      await use(at("2026-11-29T12:01:00Z"));
       expect(await lastUsed()).toEqual(NOW);
-      await authenticateAdminKey({ ...ctx, now: at("2026-11-29T12:01:00.001Z") }, key);
+      await use(at("2026-11-29T12:01:00.001Z"));
       expect(await lastUsed()).toEqual(new Date("2026-11-29T12:01:00.001Z"));
 
       await revokeApiKey({ ctx, input: { id } });
@@ -227,8 +246,9 @@ describe("authenticateAdminKey", () => {
         LOG_LEVEL: "silent",
         TOKENBILL_ADMIN_API_KEY: "bootstrap-key-0123456789",
       });
+      // The configured key has no row, so no use to record.
       expect(await authenticateAdminKey({ ...ctx, config }, "bootstrap-key-0123456789")).toEqual({
-        kind: "env_key",
+        actor: { kind: "env_key" },
       });
       await expect(authenticateAdminKey({ ...ctx, config }, "bootstrap-key-012345678")).rejects.toMatchObject(
         {

@@ -87,7 +87,10 @@ export const ApiKey = z.object({
       "who created the key, as the audit log names actors (`staff:stf_…`, `apikey:key_…`, `cli`, `env-admin-key`, or `system:bootstrap` for the key the first start leaves in DATA_DIR/admin-api-key); null when unknown (a key older than this field with no audit row)",
     example: "staff:stf_3f9a0c1b2d4e5f60",
   }),
-  last_used_at: z.string().nullable().meta({ description: "recorded at most once a minute" }),
+  last_used_at: z.string().nullable().meta({
+    description:
+      "the last request the key was let through (one refused, 401 or 403, is not use); recorded at most once a minute, as its answer is sent",
+  }),
   revoked_at: z.string().nullable(),
 });
 export type ApiKey = z.output<typeof ApiKey>;
@@ -233,13 +236,23 @@ function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-/** The actor a presented Bearer key stands for, or UNAUTHORIZED. */
+/** A stored key's use, recorded (recordApiKeyUse) once its request is let through. */
+export interface ApiKeyUse {
+  keyId: string;
+  lastUsedAt: Date | null;
+}
+
+/**
+ * The actor a presented Bearer key stands for, or UNAUTHORIZED; for a stored key, also its use to record once
+ * the answer shows the request was let through. Until 2026-12-07 use was recorded here, so a request its role
+ * refused (403) looked like use: a key probing what it may not do seemed a key at work.
+ */
 export async function authenticateAdminKey(
-  ctx: Pick<ServiceContext, "db" | "config" | "now">,
+  ctx: Pick<ServiceContext, "db" | "config">,
   presented: string,
-): Promise<Actor> {
+): Promise<{ actor: Actor; use?: ApiKeyUse }> {
   const bootstrap = ctx.config.TOKENBILL_ADMIN_API_KEY;
-  if (bootstrap !== undefined && constantTimeEqual(presented, bootstrap)) return actors.envKey();
+  if (bootstrap !== undefined && constantTimeEqual(presented, bootstrap)) return { actor: actors.envKey() };
   if (!presented.startsWith(KEY_PREFIX)) throw new ServiceError("UNAUTHORIZED", "invalid API key");
   // Read on every request, never cached: a revocation holds from the next request on, on every instance.
   const row = await ctx.db
@@ -249,10 +262,18 @@ export async function authenticateAdminKey(
     .where("revoked_at", "is", null)
     .executeTakeFirst();
   if (!row) throw new ServiceError("UNAUTHORIZED", "invalid API key");
+  return { actor: actors.adminKey(row.id, row.role), use: { keyId: row.id, lastUsedAt: row.last_used_at } };
+}
+
+/**
+ * Records a key's use (`last_used_at`): the last request it was let through. At most once a minute, so
+ * authentication does not turn every request into a write.
+ */
+export async function recordApiKeyUse(
+  ctx: Pick<ServiceContext, "db" | "now">,
+  use: ApiKeyUse,
+): Promise<void> {
   const now = ctx.now();
-  // Record use at most once a minute, so authentication does not turn every request into a write.
-  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
-    await ctx.db.updateTable("api_key").set({ last_used_at: now }).where("id", "=", row.id).execute();
-  }
-  return actors.adminKey(row.id, row.role);
+  if (use.lastUsedAt && now.getTime() - use.lastUsedAt.getTime() <= 60_000) return;
+  await ctx.db.updateTable("api_key").set({ last_used_at: now }).where("id", "=", use.keyId).execute();
 }

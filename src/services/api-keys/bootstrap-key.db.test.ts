@@ -48,7 +48,7 @@ it("writes the bootstrap key 0600, and tightens it on a later start with a warni
   expect(file).toBe(join(dataDir, "admin-api-key"));
   expect(statSync(file!).mode & 0o777).toBe(0o600);
   const key = readFileSync(file!, "utf8").trim();
-  expect(await authenticateAdminKey(ctx, key)).toMatchObject({
+  expect((await authenticateAdminKey(ctx, key)).actor).toMatchObject({
     kind: "admin_key",
     keyId: expect.stringMatching(/^key_/),
     role: "admin",
