@@ -43,7 +43,33 @@ async function configAs(role: StaffRole, config = defaultConfig): Promise<Record
   });
 }
 
+/** The configuration as an admin API key of `role` reads it (no route serves it to keys yet: the verb's rule). */
+async function configAsKey(role: "admin" | "billing" | "support"): Promise<Record<string, string>> {
+  return withRollback(handle.db, async (ctx) => {
+    const rows = await effectiveConfiguration({
+      ctx: { ...ctx, config: defaultConfig, actor: actors.adminKey("key_0123456789ab", role) },
+      input: {},
+    });
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  });
+}
+
 describe("effectiveConfiguration", () => {
+  it("shows an API key where tokenbill's systems are only when it is an admin key, as it does staff", async () => {
+    // Until 2026-12-07 every key was shown the values, a support key included (keys had no role before).
+    for (const role of ["support", "billing"] as const)
+      expect(await configAsKey(role), role).toMatchObject({
+        DATABASE_URL: "set",
+        SOLUSIO_URL: "set",
+        SMTP_HOST: "set",
+        HOST: "set",
+      });
+    expect(await configAsKey("admin")).toMatchObject({
+      DATABASE_URL: "postgres://billing:********@10.1.2.3:5432/tokenbill",
+      SOLUSIO_URL: "https://solus.internal.example:8443",
+    });
+  });
+
   it("shows read-only roles whether each host or connection URL is set, never where it points", async () => {
     for (const role of ["support", "billing"] as const) {
       const shown = await configAs(role);

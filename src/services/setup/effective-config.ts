@@ -1,6 +1,6 @@
 import { describeConfig, URL_KEYS } from "../../config.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
-import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole, roleMay } from "../staff/staff-roles.ts";
 
 /**
  * Settings that say where tokenbill's systems are: connection URLs (the database, SolusIO, Stripe, webhook
@@ -20,14 +20,16 @@ const WHERE_KEYS: ReadonlySet<string> = new Set([
 /**
  * The configuration the server runs with, secrets masked exactly as `tokenbill config` prints them. It is
  * parsed once at start and frozen (src/config.ts), so nothing in it changes while the server runs. Staff
- * below admin see only whether each of `WHERE_KEYS` is set.
+ * and API keys below admin see only whether each of `WHERE_KEYS` is set.
  */
 export const effectiveConfiguration = defineVerb(
   NoInput,
   async ({ ctx }): Promise<{ key: string; value: string }[]> => {
     const me = await requireStaffRole(ctx, ...READ_ROLES);
-    // Operators (API keys, the CLI) hold full authority, as everywhere; requireStaffRole returns no user.
-    const seesWhere = me === undefined || ADMIN_ROLES.includes(me.role);
+    // An API key is held to its role as staff are (until 2026-12-07 every key saw the values, a support key
+    // too); the other operators (TOKENBILL_ADMIN_API_KEY, the CLI) hold full authority: no user, no role.
+    const role = me?.role ?? (ctx.actor.kind === "admin_key" ? ctx.actor.role : undefined);
+    const seesWhere = role === undefined || roleMay(role, ADMIN_ROLES);
     const shown = (key: string, value: unknown): string | undefined => {
       if (!seesWhere && WHERE_KEYS.has(key)) return whetherSet(value);
       if (value === undefined) return undefined;
