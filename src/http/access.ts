@@ -3,7 +3,12 @@ import type { Config } from "../config.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import type { Actor } from "../kernel/actor.ts";
 import type { Db } from "../kernel/context.ts";
-import { type ApiKeyUse, authenticateAdminKey, recordApiKeyUse } from "../services/api-keys/api-keys.ts";
+import {
+  type ApiKeyRole,
+  type ApiKeyUse,
+  authenticateAdminKey,
+  recordApiKeyUse,
+} from "../services/api-keys/api-keys.ts";
 import type { CredentialFailureLog, CredentialFailureReason } from "./credential-failure-log.ts";
 import { ProtocolError } from "./errors.ts";
 import type { SecretFailureLimiter } from "./secret-failure-limiter.ts";
@@ -27,6 +32,11 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** Unset means "admin": a route must opt out of authentication, never in. */
     access?: Access;
+    /**
+     * The roles of admin API key an admin route is served to (others are refused 403 here, before the body is
+     * read); unset: by its method (`keyRolesByMethod`). The verbs check roles too: this is the outer fence.
+     */
+    keyRoles?: readonly ApiKeyRole[];
   }
   interface FastifyRequest {
     /** Who the checked credential stands for; unset on public routes. */
@@ -42,6 +52,8 @@ export interface RouteEntry {
   access: Access;
   /** Whether the route declares that it writes or not (newer-schema-refusal.ts); unset: by its method. */
   writes?: boolean;
+  /** An admin route's key roles: those it declares, or those of its method (docs/security.md's table). */
+  keyRoles?: readonly ApiKeyRole[];
 }
 
 export function accessOf(request: FastifyRequest): Access {
@@ -51,6 +63,20 @@ export function accessOf(request: FastifyRequest): Access {
 const BEARER = /^Bearer\s+(\S+)$/i;
 /** The methods a support key may call (HEAD is answered by a GET route). */
 const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
+const EVERY_KEY_ROLE: readonly ApiKeyRole[] = ["admin", "billing", "support"];
+const WRITING_KEY_ROLES: readonly ApiKeyRole[] = ["admin", "billing"];
+
+/**
+ * The key roles of a route that declares none: a support key is read-only, so a write route added without a
+ * check in its verb, or a check that forgets the key's role, still does not make a support key a writing one.
+ */
+export function keyRolesByMethod(method: string): readonly ApiKeyRole[] {
+  return READ_METHODS.has(method) ? EVERY_KEY_ROLE : WRITING_KEY_ROLES;
+}
+
+function keyRolesOf(request: FastifyRequest): readonly ApiKeyRole[] {
+  return request.routeOptions.config.keyRoles ?? keyRolesByMethod(request.method);
+}
 
 /**
  * Installs the access check and returns the live table of every route with its access, which the route
@@ -77,6 +103,9 @@ export function installAccessControl(
         url: route.url,
         access: route.config?.access ?? "admin",
         ...(route.config?.writes === undefined ? {} : { writes: route.config.writes }),
+        ...((route.config?.access ?? "admin") === "admin"
+          ? { keyRoles: route.config?.keyRoles ?? keyRolesByMethod(method) }
+          : {}),
       });
   });
 
@@ -123,11 +152,17 @@ export function installAccessControl(
     }
     authenticate(request).then(() => {
       const actor = request.actor;
-      // A support key is read-only. Every verb checks its own roles too, but a write route added without
-      // one, or a check that forgets the key's role, must not make a support key a writing one: refused
-      // here from the matched route's method, before the body is read or validated.
-      if (actor?.kind === "admin_key" && actor.role === "support" && !READ_METHODS.has(request.method))
-        return done(new ServiceError("FORBIDDEN", "an API key of the support role may only read (GET)"));
+      // The key's role against the matched route's key roles, before the body is read or validated. Every
+      // verb checks its own roles too; this holds for a route whose verb forgets to.
+      if (actor?.kind === "admin_key" && !keyRolesOf(request).includes(actor.role))
+        return done(
+          new ServiceError(
+            "FORBIDDEN",
+            actor.role === "support" && !READ_METHODS.has(request.method)
+              ? "an API key of the support role may only read (GET)"
+              : `an API key of the ${actor.role} role may not call this route`,
+          ),
+        );
       done();
     }, done);
   });

@@ -26,13 +26,13 @@ const NOW = new Date("2026-11-15T12:00:00Z");
 let handle: DatabaseHandle;
 let server: TestServer;
 let customer: bigint;
-const keys: Record<"billing" | "support", string> = { billing: "", support: "" };
+const keys: Record<"admin" | "billing" | "support", string> = { admin: "", billing: "", support: "" };
 
 beforeAll(async () => {
   handle = await createTestDatabase();
   [customer] = (await createCustomers(handle, [{ email: "keyroles@example.com" }])) as [bigint];
   server = await startTestServer(handle.db, {}, { now: () => NOW });
-  for (const role of ["billing", "support"] as const) {
+  for (const role of ["admin", "billing", "support"] as const) {
     const created = await server.api("POST", "/api/v1/api-keys", { name: `${role} key`, role });
     expect([created.status, created.body.data.role]).toEqual([201, role]);
     keys[role] = created.body.data.key;
@@ -131,5 +131,32 @@ describe("a billing key", () => {
     );
     expect(answer.status, answer.text).toBe(201);
     expect(JSON.parse(answer.text).data).toMatchObject({ amount: 400, credit: 400 });
+  });
+});
+
+describe("GET /metrics", () => {
+  // Operational figures (request rates, queue depth, billing progress): every role may read them, support's
+  // monitoring included. Said by the route itself in the route table, not left to the method's default.
+  it("is declared for every key role in the route table, and answered to each", async () => {
+    const metrics = adminRoutes().filter((r) => r.url === "/metrics" && r.method === "GET");
+    expect(metrics.map((r) => r.keyRoles)).toEqual([["admin", "billing", "support"]]);
+    for (const role of ["admin", "billing", "support"] as const) {
+      const answer = await send(keys[role], "GET", "/metrics");
+      expect({ role, status: answer.status }).toEqual({ role, status: 200 });
+      expect(answer.text).toContain("# TYPE");
+    }
+  });
+});
+
+describe("the route table's key roles", () => {
+  it("are by method unless a route declares its own: reads for every role, writes for admin and billing keys", () => {
+    const declared = adminRoutes()
+      .filter((r) => {
+        const byMethod = r.method === "GET" || r.method === "HEAD" ? 3 : 2;
+        return r.keyRoles?.length !== byMethod;
+      })
+      .map((r) => `${r.method} ${r.url}: ${r.keyRoles?.join(",")}`);
+    // The backup is refused in the access layer too, not only by its verb.
+    expect(declared.sort()).toEqual(["GET /api/v1/backup: admin"]);
   });
 });

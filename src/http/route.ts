@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
 import { z } from "zod";
+import type { ApiKeyRole } from "../services/api-keys/api-keys.ts";
 import type { ServiceContext } from "../kernel/context.ts";
 import { ServiceError, validationWording } from "../kernel/errors.ts";
 import { IDEMPOTENCY_KEY_FIELD, IdempotentReplay } from "../kernel/idempotency.ts";
@@ -47,6 +48,11 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
    * method is, once a newer version has migrated the database (newer-schema-refusal.ts).
    */
   writes?: true;
+  /**
+   * The roles of admin API key the route is served to, when not its method's (access.ts, keyRolesByMethod):
+   * refused in the access layer before the handler, besides its verb's own check.
+   */
+  keyRoles?: readonly ApiKeyRole[];
   /**
    * Takes an Idempotency-Key header (readIdempotencyKey): a money-moving POST without a natural key. Its verb
    * claims the key in its transaction; a replay is sent as it was first answered.
@@ -273,7 +279,10 @@ export function registerRoutes(
       // its audit row), or for the doctor's calls to SolusIO, that is all the work for nothing. Those answer
       // HEAD 405, naming GET in Allow.
       exposeHeadRoute: spec.raw === undefined && spec.noHead !== true,
-      ...(spec.writes ? { config: { writes: true } } : {}),
+      config: {
+        ...(spec.writes ? { writes: true } : {}),
+        ...(spec.keyRoles ? { keyRoles: spec.keyRoles } : {}),
+      },
       onRequest: requireJsonBody,
       handler: async (request, reply) => {
         refuseBadQueryEncoding(request.raw.url ?? "");

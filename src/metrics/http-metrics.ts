@@ -35,10 +35,13 @@ export function pricingObserver(metrics: Metrics): (status: number, elapsedMs: n
 
 /**
  * GET /metrics on the main server: the Prometheus exposition, behind the admin API key like every route
- * that does not opt out (src/http/access.ts); a scraper sends `Authorization: Bearer <admin API key>`.
+ * that does not opt out (src/http/access.ts); a scraper sends `Authorization: Bearer <admin API key>`. Its
+ * figures are operational (no customer, secret or raw URL: docs/metrics.md), so a key of every role may
+ * scrape: said here rather than left to the method's default, so a change of that default does not move it.
  */
 export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics): void {
-  app.get("/metrics", { config: { access: "admin" } }, async (_request, reply) => {
+  const config = { access: "admin", keyRoles: ["admin", "billing", "support"] } as const;
+  app.get("/metrics", { config }, async (_request, reply) => {
     const { contentType, text } = await metrics.scrape();
     return reply.type(contentType).send(text);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RouteEntry } from "../../src/http/access.ts";
+import { keyRolesByMethod, type RouteEntry } from "../../src/http/access.ts";
 import { buildOpenApi } from "../../src/http/openapi.ts";
 import { adminRoutes } from "../../src/http/server.ts";
 import { createTestDatabase } from "../helpers/test-database.ts";
@@ -44,10 +44,13 @@ interface Row {
   /** `METHOD /path`, or `* /path` for a bare path: every method the server has for it. */
   routes: string[];
   access: string[];
+  /** The roles of admin API key of the "API key roles" cell (the one before the last), sorted. */
+  keyRoles: string[];
   line: string;
 }
 
 const ACCESS = new Set(["public", "admin", "staff", "customer", "loopback"]);
+const KEY_ROLES = new Set(["admin", "billing", "support"]);
 const MAIN_TABLE = "Who may call what";
 const METRICS_TABLE = "The metrics listener";
 
@@ -67,7 +70,9 @@ function tableRows(text: string, pricingPath: string, heading = MAIN_TABLE): Row
       return /^\/\S*$/.test(spelled) ? [`* ${spelled}`] : [];
     });
     const access = codeSpans(cells.at(-1) ?? "").filter((span) => ACCESS.has(span));
-    return { routes: routesNamed, access, line };
+    const keyRoles =
+      cells.length > 4 ? codeSpans(cells.at(-2) ?? "").filter((span) => KEY_ROLES.has(span)) : [];
+    return { routes: routesNamed, access, keyRoles: [...new Set(keyRoles)].sort(), line };
   });
 }
 
@@ -125,6 +130,30 @@ describe("docs/security.md's table of who may call what", () => {
       });
     });
     expect(wrong).toEqual([]);
+  });
+
+  it("gives each admin route it names the API key roles the access layer lets through", () => {
+    const rows = tableRows(securityDoc(), PRICING_PATH).filter(
+      (row) => row.routes.length > 0 && row.access.includes("admin"),
+    );
+    const wrong = rows.flatMap((row) =>
+      row.routes.flatMap((name) =>
+        routes
+          .filter((r) => r.access === "admin" && names(name, r))
+          .filter((r) => [...(r.keyRoles ?? [])].sort().join(",") !== row.keyRoles.join(","))
+          .map((r) => `${routeKey(r)}: ${r.keyRoles?.join(", ")}, not ${row.keyRoles.join(", ") || "none"}`),
+      ),
+    );
+    expect(wrong).toEqual([]);
+  });
+
+  it("names every admin route whose API key roles are not its method's (the rule of the last row)", () => {
+    const named = tableRows(securityDoc(), PRICING_PATH).flatMap((row) => row.routes);
+    const byMethod = (r: RouteEntry) => keyRolesByMethod(r.method).join(",") === r.keyRoles?.join(",");
+    const unnamed = routes
+      .filter((r) => r.access === "admin" && !byMethod(r) && !named.some((name) => names(name, r)))
+      .map(routeKey);
+    expect(unnamed).toEqual([]);
   });
 
   it('agrees with the OpenAPI document on which operations need no credential (api.md\'s "none")', () => {

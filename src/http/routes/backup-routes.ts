@@ -13,6 +13,9 @@ export const backupRoutes = [
     raw: { contentType: "application/gzip", fileName: backupFileName },
     // Its audit row.
     writes: true,
+    // The whole database, key hashes and the SSO signing key with it: refused to billing and support keys in
+    // the access layer too, not only by takeBackup's check (owners and admins).
+    keyRoles: ["admin"],
     // Stopped when the client goes away while it is being made; streamed once it is (streamed-answer.ts).
     handler: ({ ctx, clientGone }) => takeBackup({ ctx: { ...ctx, signal: clientGone }, input: {} }),
   }),

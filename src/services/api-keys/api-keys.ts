@@ -44,6 +44,7 @@ export const ApiKeyName = z
   .refine((name) => !UNPRINTABLE.test(name), "must not contain control characters")
   .meta({ description: "what the key is for", example: "deploy pipeline" });
 
+export type { ApiKeyRole };
 export const API_KEY_ROLES = ["admin", "billing", "support"] as const satisfies readonly ApiKeyRole[];
 
 export const ApiKeyRoleSchema = z.enum(API_KEY_ROLES).meta({
