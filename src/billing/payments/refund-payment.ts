@@ -257,12 +257,7 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
   const refund = await refundWithPayment(trx, refundId);
   const customerId = refund.customer_id;
   const currency = refund.currency_code;
-  const creditPart = await trx
-    .selectFrom("ledger_entry")
-    .select(sql<bigint>`coalesce(-sum(amount), 0)::bigint`.as("n"))
-    .where("payment_id", "=", refund.payment_id)
-    .where("account", "=", "credit")
-    .executeTakeFirstOrThrow();
+  const creditPart = await creditPartLeft(trx, refund.payment_id);
   const allocations = lessReturnedByNotes(
     await receivablesNewestFirst(trx, (q) => q.where("ledger_entry.payment_id", "=", refund.payment_id)),
     await returnedByNotesPerInvoice(trx, refund.payment_id, refund.id),
@@ -282,7 +277,7 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
   const available = await spendableCredit(trx, customerId, currency);
   const noteCredit = refund.credit_note_id === null ? 0n : minAmount(refund.amount, available);
   const plan = planRefund(refund.amount - noteCredit, {
-    creditPart: BigInt(creditPart.n),
+    creditPart,
     customerCredit: available - noteCredit,
     allocations,
     creditApplied,
@@ -348,6 +343,35 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
     credit_applied: out(creditPaid),
     invoice_states: changes,
   };
+}
+
+/**
+ * What of a payment's credit part (its credit lines: what it left as credit, less what its refunds took back as
+ * credit) its refunds have not yet taken back where that credit was spent: a refund that found the credit spent
+ * reopened the invoices it paid (reopenedCreditApplied: receivable lines tagged with the refund only), which
+ * the payment's credit lines do not show. Left counted, a later refund of the payment (its earlier refund
+ * failed after it had succeeded, so its amount is refundable again) took that much of another payment's credit
+ * instead of reopening the invoice the returned money had paid, and that payment's refund then found no source
+ * (until 2026-12-07, found by the card ledger property: "refund of 1 exceeds what the payment covered by 1").
+ */
+async function creditPartLeft(trx: Tx, paymentId: string): Promise<bigint> {
+  const row = await trx
+    .selectFrom("ledger_entry")
+    .select(sql<bigint>`coalesce(-sum(amount), 0)::bigint`.as("n"))
+    .where("payment_id", "=", paymentId)
+    .where("account", "=", "credit")
+    .executeTakeFirstOrThrow();
+  const reopenedWhereSpent = await trx
+    .selectFrom("ledger_entry")
+    .innerJoin("refund", "refund.id", "ledger_entry.refund_id")
+    .select(sql<bigint>`coalesce(sum(ledger_entry.amount), 0)::bigint`.as("n"))
+    .where("refund.payment_id", "=", paymentId)
+    .where("ledger_entry.event_kind", "=", "refund")
+    .where("ledger_entry.account", "=", "receivable")
+    .where("ledger_entry.payment_id", "is", null)
+    .executeTakeFirstOrThrow();
+  const left = BigInt(row.n) - BigInt(reopenedWhereSpent.n);
+  return left > 0n ? left : 0n;
 }
 
 /**
