@@ -227,7 +227,9 @@ describe("tokenbill CLI", () => {
         { DATA_DIR: dataDir },
       );
       expect(reason.code).toBe(2);
-      expect(reason.stderr).toContain("--reason: must not contain bidirectional override characters");
+      expect(reason.stderr).toContain(
+        "--reason: must not contain a text-direction control character (U+202E)",
+      );
       // Nothing was opened: the embedded database would have made its directory.
       expect(existsSync(dataDir)).toBe(false);
     } finally {

@@ -55,7 +55,8 @@ describe("a command's text", () => {
       ran: false,
       issue: {
         field: "--tags.1",
-        message: "must not contain bidirectional override characters (U+202A–U+202E, U+2066–U+2069)",
+        message:
+          "must not contain a text-direction control character (U+202E), which changes the order text is shown in",
       },
     });
   });

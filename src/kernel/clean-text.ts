@@ -30,6 +30,19 @@ const LINE_SEPARATOR = /[\u2028\u2029]/;
  */
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 
+/**
+ * A bidirectional control found in `text`, named as a person can understand it, or undefined: the one
+ * source of these words for the API's refusal, the pages' (src/web/page-text-input.ts) and the commands'.
+ * Until 2026-12-07 the pages called it "a control character (such as a tab or a line break)", which
+ * nobody who pasted a right-to-left name could find in it.
+ */
+export function textDirectionControlIn(text: string): string | undefined {
+  const found = BIDI_CONTROL.exec(text)?.[0];
+  if (found === undefined) return undefined;
+  const code = found.charCodeAt(0).toString(16).toUpperCase();
+  return `a text-direction control character (U+${code}), which changes the order text is shown in`;
+}
+
 /** Every character the checks above refuse, to replace in text tokenbill receives but cannot refuse. */
 const UNSHOWABLE = new RegExp(
   [CONTROL, LINE_SEPARATOR, BIDI_CONTROL, LONE_SURROGATE].map((r) => r.source).join("|"),
@@ -81,8 +94,8 @@ export const MAX_NESTING = 32;
 function problemOf(value: string, max: number): string | undefined {
   if (CONTROL.test(value)) return "must not contain control characters";
   if (LINE_SEPARATOR.test(value)) return "must not contain line or paragraph separators (U+2028, U+2029)";
-  if (BIDI_CONTROL.test(value))
-    return "must not contain bidirectional override characters (U+202A–U+202E, U+2066–U+2069)";
+  const direction = textDirectionControlIn(value);
+  if (direction) return `must not contain ${direction}`;
   if (LONE_SURROGATE.test(value)) return "must be valid Unicode text";
   if (value.length > max) return tooLong(max);
   return undefined;

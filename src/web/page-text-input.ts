@@ -1,5 +1,10 @@
 import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from "fastify";
-import { assertCleanText, MAX_BODY_TEXT, MAX_QUERY_TEXT } from "../kernel/clean-text.ts";
+import {
+  assertCleanText,
+  MAX_BODY_TEXT,
+  MAX_QUERY_TEXT,
+  textDirectionControlIn,
+} from "../kernel/clean-text.ts";
 import { isServiceError, ServiceError } from "../kernel/errors.ts";
 
 // The console's and the portal's forms, query strings and path parameters are held to the admin API's text
@@ -42,6 +47,26 @@ declare module "fastify" {
 export const CONTROL_DROPPED =
   "held a control character (such as a tab or a line break, often pasted with the text): it is taken out of the entry above; check it and send the form again";
 
+/** What follows what a field held, beside a field whose characters were taken out. */
+const TAKEN_OUT = "it is taken out of the entry above; check it and send the form again";
+
+/**
+ * Said beside a field whose only refused characters were text-direction controls (U+202A–U+202E,
+ * U+2066–U+2069), in the words the API uses (src/kernel/clean-text.ts): until 2026-12-07 they were "a control
+ * character (such as a tab or a line break)", which a person who pasted a right-to-left name could not find.
+ */
+export function directionControlDropped(value: string): string | undefined {
+  const direction = textDirectionControlIn(value);
+  return direction === undefined ? undefined : `held ${direction}: ${TAKEN_OUT}`;
+}
+
+/** Whether `message` is what the text check says beside a field it cleaned or cut (any of the above). */
+export function isTextCheckWords(message: string): boolean {
+  return (
+    message === CONTROL_DROPPED || message === CUT_TO_BOUND || /^held a text-direction control/.test(message)
+  );
+}
+
 /** Said beside a field cut to the bound from the entry shown again (no form field of ours takes as much). */
 export const CUT_TO_BOUND = `was longer than ${MAX_BODY_TEXT.toLocaleString("en")} characters: only its first ${MAX_BODY_TEXT.toLocaleString("en")} are kept in the entry above; check it and send the form again`;
 
@@ -64,9 +89,7 @@ const FORM_DAMAGED = `${DAMAGED} go back, reload the page and send it again.`;
  * for any other issue: the pages' mappers of refusals to fields use it for the fields they do not show.
  */
 export function hiddenFieldText(issue: { message: string }): string | undefined {
-  return issue.message === CONTROL_DROPPED || issue.message === CUT_TO_BOUND
-    ? HIDDEN_FIELD_DAMAGED
-    : undefined;
+  return isTextCheckWords(issue.message) ? HIDDEN_FIELD_DAMAGED : undefined;
 }
 
 /** Tabs and line breaks become a space (they stood between words), other control characters go. */
@@ -225,10 +248,28 @@ function reshowableRefusals(request: FastifyRequest): void {
     const cut = cutToBound(cleaned);
     if (cut === value) continue;
     fields[name] = cut;
-    issues.push({ field: name, message: cleaned !== value ? CONTROL_DROPPED : CUT_TO_BOUND });
+    issues.push({
+      field: name,
+      message: cleaned !== value ? droppedWords(value, lines.includes(name)) : CUT_TO_BOUND,
+    });
   }
   if (issues.length > 0) request.formTextRefusal = ServiceError.invalid(issues);
 }
+
+/**
+ * What is said of a field the check took characters out of: text-direction controls by name when they were
+ * all it took out, anything else (a tab, a NUL, an escape) as a control character.
+ */
+function droppedWords(value: string, lineField: boolean): string {
+  const rest = value.replace(/[\u202A-\u202E\u2066-\u2069]/g, "");
+  const other = lineField ? OTHER_THAN_LINES : ANY_OTHER;
+  return (!other.test(rest) && directionControlDropped(value)) || CONTROL_DROPPED;
+}
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job.
+const ANY_OTHER = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/;
+/** As ANY_OTHER, less a line field's line breaks (LF, or CR before LF). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job.
+const OTHER_THAN_LINES = /[\u0000-\u0009\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029]|\r(?!\n)/;
 
 /** The text's first MAX_BODY_TEXT UTF-16 units (as the bound counts), never half of a surrogate pair. */
 function cutToBound(text: string): string {

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { ServiceError, UpstreamError } from "../kernel/errors.ts";
 import { type DeviceSubject, deviceCookie, type LoginDevices } from "./login-device.ts";
 import { LoginCountsUnavailableError, loginKey } from "./login-limiter.ts";
-import { CONTROL_DROPPED, CUT_TO_BOUND, hiddenFieldText } from "./page-text-input.ts";
+import { hiddenFieldText, isTextCheckWords } from "./page-text-input.ts";
 import { sentence } from "./page-sentence.ts";
 import type { FieldErrors } from "./render.ts";
 import type { SessionKind } from "./session-cookie.ts";
@@ -122,5 +122,5 @@ function refusedFields(error: ServiceError): FieldErrors {
 
 /** The text check's message as a sentence beside its field, or undefined for a verb's own refusal. */
 function textCheckWords(message: string): string | undefined {
-  return message === CONTROL_DROPPED || message === CUT_TO_BOUND ? sentence(message) : undefined;
+  return isTextCheckWords(message) ? sentence(message) : undefined;
 }

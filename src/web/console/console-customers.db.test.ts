@@ -472,6 +472,24 @@ describe("text the console does not take", () => {
         expect(answer.text).toContain('value="control@example.com"');
         expect(answer.text).not.toMatch(RAW);
       }
+    // A text-direction control is named as what it is, as the API names it (until 2026-12-07 "a control
+    // character (such as a tab or a line break…)"); with a tab beside it, the field is said to hold a control
+    // character.
+    for (const [bad, said] of [
+      ["Ada \u202Efdp.exe", /^Held a text-direction control character \(U\+202E\), which changes the order/],
+      ["\u2066Ada\u2069", /^Held a text-direction control character \(U\+2066\)/],
+      ["Ada\t\u202E", /^Held a control character \(such as a tab/],
+    ] as const) {
+      const answer = await owner.submit("/console/customers/new", "/console/customers/new", {
+        email: "control@example.com",
+        name: bad,
+        country: "GB",
+        currency: "USD",
+      });
+      expect(answer.status, JSON.stringify(bad)).toBe(400);
+      expect(textOf(answer.text, "name-error")).toMatch(said);
+      expect(answer.text).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+    }
     expect(
       await h.db.selectFrom("customer").select("id").where("email", "=", "control@example.com").execute(),
     ).toEqual([]);
