@@ -54,6 +54,8 @@ export interface RouteEntry {
   writes?: boolean;
   /** An admin route's key roles: those it declares, or those of its method (docs/security.md's table). */
   keyRoles?: readonly ApiKeyRole[];
+  /** A page whose form shows itself again on a refusal (src/web/page-text-input.ts); read by its tests. */
+  reshowsForm?: boolean;
 }
 
 export function accessOf(request: FastifyRequest): Access {
@@ -106,6 +108,7 @@ export function installAccessControl(
         ...((route.config?.access ?? "admin") === "admin"
           ? { keyRoles: route.config?.keyRoles ?? keyRolesByMethod(method) }
           : {}),
+        ...(route.config?.reshowsForm ? { reshowsForm: true } : {}),
       });
   });
 

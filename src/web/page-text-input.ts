@@ -47,6 +47,13 @@ declare module "fastify" {
 export const CONTROL_DROPPED =
   "held a control character (such as a tab or a line break, often pasted with the text): it is taken out of the entry above; check it and send the form again";
 
+/**
+ * Said beside a field whose percent-encoding was not UTF-8 (page-form-body.ts): bytes no browser sends, so
+ * the person did not type them, but the rest of the entry is theirs and is shown again.
+ */
+export const NOT_TEXT_DROPPED =
+  "held bytes that are not text (not UTF-8, which a browser never sends; an edited page or a tool can): they are taken out of the entry above; check it and send the form again";
+
 /** What follows what a field held, beside a field whose characters were taken out. */
 const TAKEN_OUT = "it is taken out of the entry above; check it and send the form again";
 
@@ -63,7 +70,10 @@ export function directionControlDropped(value: string): string | undefined {
 /** Whether `message` is what the text check says beside a field it cleaned or cut (any of the above). */
 export function isTextCheckWords(message: string): boolean {
   return (
-    message === CONTROL_DROPPED || message === CUT_TO_BOUND || /^held a text-direction control/.test(message)
+    message === CONTROL_DROPPED ||
+    message === CUT_TO_BOUND ||
+    message === NOT_TEXT_DROPPED ||
+    /^held a text-direction control/.test(message)
   );
 }
 
@@ -146,6 +156,7 @@ const checkPageText: preHandlerHookHandler = (request, _reply, done) => {
   try {
     checkAddress(request);
     if (request.routeOptions.config.reshowsForm) reshowableRefusals(request);
+    else if (request.undecodedFormFields) throw new ServiceError("VALIDATION", FORM_DAMAGED);
     checkForm(request);
   } catch (error) {
     done(error as Error);
@@ -233,7 +244,12 @@ function reshowableRefusals(request: FastifyRequest): void {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return;
   const lines = request.routeOptions.config.lineFields ?? [];
   const fields = body as Record<string, unknown>;
-  const issues: { field: string; message: string }[] = [];
+  // Fields that were not UTF-8 are named first; their entry is already without those bytes.
+  const undecoded = request.undecodedFormFields ?? [];
+  const issues: { field: string; message: string }[] = undecoded.map((field) => ({
+    field,
+    message: NOT_TEXT_DROPPED,
+  }));
   for (const [name, value] of Object.entries(fields)) {
     if (typeof value !== "string") continue;
     if (PASSWORD_FIELDS.has(name)) {
@@ -248,6 +264,7 @@ function reshowableRefusals(request: FastifyRequest): void {
     const cut = cutToBound(cleaned);
     if (cut === value) continue;
     fields[name] = cut;
+    if (undecoded.includes(name)) continue;
     issues.push({
       field: name,
       message: cleaned !== value ? droppedWords(value, lines.includes(name)) : CUT_TO_BOUND,

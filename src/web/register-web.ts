@@ -13,6 +13,7 @@ import { LoginDevices } from "./login-device.ts";
 import { LoginCountsUnavailableError, LoginLimiter } from "./login-limiter.ts";
 import { answerLoginUnavailable } from "./login-unavailable.ts";
 import { installPageBodyType } from "./page-body-type.ts";
+import { installPageFormBody } from "./page-form-body.ts";
 import { installPageTextCheck } from "./page-text-input.ts";
 import { registerPortalAreas } from "./portal/index.ts";
 import { registerPortalPages } from "./portal-pages.ts";
@@ -59,6 +60,8 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
     installPageTextCheck(pages);
     // A page's body is a form of at most 128 KiB, refused before it is parsed otherwise (page-body-type.ts).
     installPageBodyType(pages);
+    // Its fields decoded as a browser decodes them, any not UTF-8 named for the text check (page-form-body.ts).
+    installPageFormBody(pages);
     // A secret shown once is cleared by the 200 that shows it, never by an error page (shown-once.ts).
     installShownOnce(pages);
     const deps = {

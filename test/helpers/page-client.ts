@@ -24,7 +24,8 @@ export class PageClient {
     this.cookies = new BrowserCookies(baseUrl);
   }
 
-  async request(method: string, path: string, form?: Record<string, string>): Promise<PageAnswer> {
+  /** `form` as fields to encode, or as a body already encoded (bytes a browser would not send). */
+  async request(method: string, path: string, form?: Record<string, string> | string): Promise<PageAnswer> {
     const cookie = this.cookies.headerFor(path);
     const response = await fetch(this.baseUrl + path, {
       method,
@@ -33,7 +34,7 @@ export class PageClient {
         ...(cookie ? { cookie } : {}),
         ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
       },
-      body: form ? new URLSearchParams(form).toString() : undefined,
+      body: typeof form === "string" ? form : form ? new URLSearchParams(form).toString() : undefined,
     });
     this.cookies.store(path, response.headers.getSetCookie());
     const type = response.headers.get("content-type") ?? "";
@@ -60,6 +61,21 @@ export class PageClient {
   async submit(page: string, action: string, form: Record<string, string> = {}): Promise<PageAnswer> {
     const got = await this.get(page);
     return this.request("POST", action, { ...hiddenOf(got.text), ...form });
+  }
+
+  /**
+   * As submit, with `encoded` (already percent-encoded, as no browser would: %ED%A0%80, a lone surrogate's
+   * bytes) sent after the form's fields.
+   */
+  async submitEncoded(
+    page: string,
+    action: string,
+    form: Record<string, string>,
+    encoded: string,
+  ): Promise<PageAnswer> {
+    const got = await this.get(page);
+    const fields = new URLSearchParams({ ...hiddenOf(got.text), ...form }).toString();
+    return this.request("POST", action, `${fields}&${encoded}`);
   }
 
   /** Logs in through the face's login form; throws unless it lands on the face's home page. */

@@ -495,6 +495,35 @@ describe("text the console does not take", () => {
     ).toEqual([]);
   });
 
+  // A lone surrogate's UTF-8 bytes (%ED%A0%80), or a cut-off character, no browser sends: until 2026-12-07
+  // the form parser kept such a field as its encoded spelling, and a customer named "%ED%A0%80" was created.
+  it("shows the form again for a field whose encoding is not UTF-8, the rest of the entry kept, and creates nothing", async () => {
+    for (const [encoded, kept] of [
+      ["%ED%A0%80", ""],
+      ["Ada%ED%A0%80%E2%80%AE", "Ada"],
+      ["Ad%C3", "Ad"],
+      ["%F0%9F%98", ""],
+    ]) {
+      const answer = await owner.submitEncoded(
+        "/console/customers/new",
+        "/console/customers/new",
+        { email: "bytes@example.com", country: "GB", currency: "USD" },
+        `name=${encoded}`,
+      );
+      expect(answer.status, encoded).toBe(400);
+      expect(answer.text).toContain('action="/console/customers/new"');
+      expect(textOf(answer.text, "name-error")).toMatch(/^Held bytes that are not text \(not UTF-8/);
+      const input = /<input[^>]* id="name"[^>]*>/.exec(answer.text)?.[0] ?? "";
+      expect(/ value="([^"]*)"/.exec(input)?.[1] ?? "").toBe(kept);
+      expect(answer.text).toContain('value="bytes@example.com"');
+      // A page of text: nothing the encoder could not write, no bidi control let through.
+      expect(answer.text).not.toMatch(/[\uD800-\uDFFF\uFFFD\u202A-\u202E\u2066-\u2069]|%ED/);
+    }
+    expect(
+      await h.db.selectFrom("customer").select("id").where("email", "=", "bytes@example.com").execute(),
+    ).toEqual([]);
+  });
+
   it("refuses a control character in an edit or a status reason, and changes nothing", async () => {
     const edit = await owner.submit(`/console/customers/${id}/edit`, `/console/customers/${id}/edit`, {
       email: "text@example.com",

@@ -414,6 +414,32 @@ describe("text the portal does not take", () => {
     await client.submit("/portal/profile", "/portal/profile", { name: before ?? "Ada Lovelace" });
   });
 
+  // Until 2026-12-07 a field whose encoding was not UTF-8 was saved as its encoded spelling ("%ED%A0%80").
+  it("shows the profile form again for a name whose encoding is not UTF-8, changing nothing", async () => {
+    const client = await loggedIn(ada);
+    const nameOf = async () =>
+      (
+        await world.db
+          .selectFrom("customer")
+          .select("name")
+          .where("id", "=", ada.id)
+          .executeTakeFirstOrThrow()
+      ).name;
+    const before = await nameOf();
+    for (const [encoded, kept] of [
+      ["Ada%ED%A0%80", "Ada"],
+      ["%ED%B0%80King", "King"],
+    ]) {
+      const bad = await client.submitEncoded("/portal/profile", "/portal/profile", {}, `name=${encoded}`);
+      expect(bad.status, encoded).toBe(400);
+      expect(bad.text).toContain('action="/portal/profile"');
+      expect(bad.text).toMatch(new RegExp(`id="name"[^>]* value="${kept}"`));
+      expect(bad.text).toMatch(/id="name-error">Held bytes that are not text \(not UTF-8/);
+      expect(bad.text).not.toMatch(/[\uD800-\uDFFF\uFFFD]|%ED/);
+    }
+    expect(await nameOf()).toBe(before);
+  });
+
   it("logs in with a password that holds a tab, and takes a NUL in one as a wrong password (passwords are only bounded)", async () => {
     const ctx = operatorContext(world.handle);
     const customer = await createCustomer({
