@@ -643,7 +643,12 @@ describe("Stripe checkout and webhooks", () => {
     expect(routes).toEqual(
       expect.arrayContaining([
         { method: "POST", url: "/webhooks/stripe", access: "public" },
-        { method: "POST", url: "/api/v1/invoices/:id/checkout", access: "admin" },
+        {
+          method: "POST",
+          url: "/api/v1/invoices/:id/checkout",
+          access: "admin",
+          keyRoles: ["admin", "billing"],
+        },
       ]),
     );
   });
