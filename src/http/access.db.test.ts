@@ -66,6 +66,12 @@ describe("every admin route needs a key, whatever its spelling", () => {
         "POST /solusio/api",
         // Stripe's signed events (checked by the Stripe SDK; 404 while online payments are off).
         "POST /webhooks/stripe",
+        // The script a form's answer loads to rename its history entry (form-answer-asset.ts): the login and
+        // reset pages load it without a session. It is the same for everyone; no other asset is public.
+        ...["/console/assets/form-answer.js", "/portal/assets/form-answer.js"].flatMap((path) => [
+          `GET ${path}`,
+          `HEAD ${path}`,
+        ]),
         // The login pages of the console and the portal: every other page needs a session.
         ...[
           "/console/login",

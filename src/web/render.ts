@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { Eta } from "eta";
 import type { FastifyReply } from "fastify";
 import { PAGE_ICON_LINK } from "../billing/documents/page-icon.ts";
+import { formPageOf } from "./form-page.ts";
 import { fieldErrorsShown, NOTHING_SAVED, type SummaryWording, withErrorSummary } from "./error-summary.ts";
 import { readableTimes, withTimeElements } from "./page-time.ts";
 
@@ -38,7 +39,10 @@ export function renderPage(
   data: PageData,
   status = 200,
 ): FastifyReply {
-  const html = pageHtml(template, data);
+  // Every page answering a POST names the form's page, the login pages and others drawn outside the faces'
+  // page helper included (until 2026-12-07 only that helper did, so Back after a refused login was a browser
+  // error): the layout loads assets/form-answer.js for it.
+  const html = pageHtml(template, { formPage: formPageOf(reply.request), ...data });
   return reply.status(status).header("cache-control", "no-store").type("text/html; charset=utf-8").send(html);
 }
 

@@ -10,7 +10,6 @@ import { registerDunningPages } from "./dunning-pages.ts";
 import { registerDashboardPages } from "./dashboard-pages.ts";
 import { registerInvoicePages } from "./invoice-pages.ts";
 import { registerJobPages } from "./job-pages.ts";
-import { ASSET } from "./page-helpers.ts";
 import { registerPaymentListPages } from "./payment-list-pages.ts";
 import { registerLogPages } from "./log-pages.ts";
 import { registerPricingPages } from "./pricing-pages.ts";
@@ -38,5 +37,5 @@ export function registerConsoleAreas(app: FastifyInstance, deps: WebDeps): void 
   registerSettingsPages(app, deps);
   registerBackupPages(app, deps);
   registerSubmitOnceAsset(app);
-  registerFormAnswerAsset(app, "console", ASSET);
+  registerFormAnswerAsset(app, "console");
 }

@@ -5,7 +5,6 @@ import { registerPortalControlPanelPages } from "./control-panel-pages.ts";
 import { registerPortalCreditNotePages } from "./credit-note-pages.ts";
 import { registerPortalInvoicePages } from "./invoice-pages.ts";
 import { registerPortalOverviewPages } from "./overview-pages.ts";
-import { CUSTOMER } from "./portal-notices.ts";
 import { registerPortalPaymentPages } from "./payment-pages.ts";
 import { registerPortalProfilePages } from "./profile-pages.ts";
 import { registerPortalStatementPages } from "./statement-pages.ts";
@@ -21,5 +20,5 @@ export function registerPortalAreas(app: FastifyInstance, deps: WebDeps): void {
   registerPortalStatementPages(app, deps);
   registerPortalProfilePages(app, deps);
   registerPortalControlPanelPages(app, deps);
-  registerFormAnswerAsset(app, "portal", CUSTOMER);
+  registerFormAnswerAsset(app, "portal");
 }
