@@ -13,6 +13,7 @@ import { reconcileSolusio } from "../../services/sync/reconcile.ts";
 import { refuseAnotherSolusio } from "../../solusio/solusio-binding.ts";
 import { ReconcileAnswer, reconcileAnswer } from "../../services/sync/reconcile-answer.ts";
 import { requireSolusio } from "../../services/sync/require-solusio.ts";
+import { READ_ROLES, requireStaffRole, seesWhereSystemsAre } from "../../services/staff/staff-roles.ts";
 import { defineRoute } from "../route.ts";
 
 export const solusioRoutes = [
@@ -82,8 +83,12 @@ export const solusioRoutes = [
     // `meta` adds them up: ok only when every check was made and passed (doctor-summary.ts).
     meta: DoctorSummary,
     handler: async ({ ctx, query }) => {
+      // Checked here too, not only by the access layer's key roles: a later route or page that reaches this
+      // handler with another actor is refused before any call to SolusIO.
+      const me = await requireStaffRole(ctx, ...READ_ROLES);
       const { connection } = requireSolusio(ctx);
       const checks = await runDoctor({
+        seesWhere: seesWhereSystemsAre(ctx, me),
         billingUserIds: query.billing_user_ids,
         db: ctx.db,
         api: connection.api,

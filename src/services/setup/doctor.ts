@@ -39,10 +39,16 @@ export interface DoctorCheck {
 
 const SETUP_FIX = "run `tokenbill solusio setup --apply`";
 
+/** Said below admin for another SolusIO than the database's, whose words name both SolusIOs' URLs. */
+const ANOTHER_SOLUSIO =
+  "this database belongs to another SolusIO than the one this process reaches: billing, user sync and the " +
+  "scheduler refuse to work against it";
+
 /** Is this SolusIO the one the database belongs to? Read only: doctor never binds. */
 async function bindingCheck(
   db: Kysely<Database>,
   connection: Parameters<typeof identifySolusio>[0],
+  seesWhere: boolean,
 ): Promise<DoctorCheck> {
   const [bound, found] = await Promise.all([readBinding(db), identifySolusio(connection)]);
   if (!bound)
@@ -56,7 +62,7 @@ async function bindingCheck(
     ? {
         name: "database binding",
         ok: false,
-        detail: problem,
+        detail: seesWhere ? problem : ANOTHER_SOLUSIO,
         fix: "configure the SolusIO this database belongs to",
       }
     : {
@@ -96,8 +102,16 @@ export async function runDoctor(deps: {
    * shows it as its setup card instead of planning again (three more calls to SolusIO on each view).
    */
   planned?: (report: SetupReport) => void;
+  /**
+   * Whether the reader may see where SolusIO is (its URL, masked, and its admin's e-mail): an admin role or an
+   * operator (seesWhereSystemsAre), the default. Below admin the connection and binding checks say only whether
+   * SolusIO was reached and is the database's, as the settings page says only whether SOLUSIO_URL is set;
+   * until 2026-12-07 every role read them.
+   */
+  seesWhere?: boolean;
 }): Promise<DoctorCheck[]> {
   const { api, config } = deps;
+  const seesWhere = deps.seesWhere ?? true;
   const checks: DoctorCheck[] = [];
 
   try {
@@ -105,10 +119,14 @@ export async function runDoctor(deps: {
     checks.push({
       name: "connection",
       ok: true,
-      detail: `reached ${maskUrl(deps.apiUrl)} as ${account.email}`,
+      detail: seesWhere ? `reached ${maskUrl(deps.apiUrl)} as ${account.email}` : "SolusIO was reached",
     });
   } catch (error) {
-    checks.push(failed("connection", `${maskUrl(deps.apiUrl)}: ${(error as Error).message}`, error));
+    // The failure's own words may name the address too (a refused connection names host and port).
+    const detail = seesWhere
+      ? `${maskUrl(deps.apiUrl)}: ${(error as Error).message}`
+      : "SolusIO was not reached";
+    checks.push(failed("connection", detail, error));
     return checks; // nothing else can be checked without a connection
   }
 
@@ -123,7 +141,8 @@ export async function runDoctor(deps: {
   }
 
   try {
-    checks.push(await bindingCheck(deps.db, { api, apiUrl: deps.apiUrl, sandbox: deps.sandbox ?? false }));
+    const connection = { api, apiUrl: deps.apiUrl, sandbox: deps.sandbox ?? false };
+    checks.push(await bindingCheck(deps.db, connection, seesWhere));
   } catch (error) {
     checks.push(failed("database binding", `not checked: ${(error as Error).message}`, error));
   }

@@ -1,6 +1,6 @@
 import { describeConfig, URL_KEYS } from "../../config.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
-import { ADMIN_ROLES, READ_ROLES, requireStaffRole, roleMay } from "../staff/staff-roles.ts";
+import { READ_ROLES, requireStaffRole, seesWhereSystemsAre } from "../staff/staff-roles.ts";
 
 /**
  * Settings that say where tokenbill's systems are: connection URLs (the database, SolusIO, Stripe, webhook
@@ -28,8 +28,7 @@ export const effectiveConfiguration = defineVerb(
     const me = await requireStaffRole(ctx, ...READ_ROLES);
     // An API key is held to its role as staff are (until 2026-12-07 every key saw the values, a support key
     // too); the other operators (TOKENBILL_ADMIN_API_KEY, the CLI) hold full authority: no user, no role.
-    const role = me?.role ?? (ctx.actor.kind === "admin_key" ? ctx.actor.role : undefined);
-    const seesWhere = role === undefined || roleMay(role, ADMIN_ROLES);
+    const seesWhere = seesWhereSystemsAre(ctx, me);
     const shown = (key: string, value: unknown): string | undefined => {
       if (!seesWhere && WHERE_KEYS.has(key)) return whetherSet(value);
       if (value === undefined) return undefined;

@@ -4,7 +4,7 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
-import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole, seesWhereSystemsAre } from "../staff/staff-roles.ts";
 import { requireSolusio } from "../sync/require-solusio.ts";
 import { type DoctorCheck, runDoctor } from "./doctor.ts";
 import { applySetup, planSetup, type SetupReport } from "./plan-setup.ts";
@@ -44,10 +44,11 @@ export interface SolusioDoctorView {
  * the setup items: planned again, it read settings, limit groups and plans a second time (until 2026-12-06).
  */
 export const solusioDoctor = defineVerb(NoInput, async ({ ctx }): Promise<SolusioDoctorView> => {
-  await requireStaffRole(ctx, ...READ_ROLES);
+  const me = await requireStaffRole(ctx, ...READ_ROLES);
   let report: SetupReport | undefined;
   const checks = await runDoctor({
     ...doctorDeps(ctx),
+    seesWhere: seesWhereSystemsAre(ctx, me),
     billingUserIds: "stored",
     planned: (planned) => {
       report = planned;

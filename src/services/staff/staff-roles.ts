@@ -89,6 +89,20 @@ export async function requireStaffRole(
 }
 
 /**
+ * Whether the one acting, as requireStaffRole found it (`me`), may see where tokenbill's systems are: URLs,
+ * hosts, SolusIO's admin account. An admin role (staff user or API key) or an operator with full authority
+ * (TOKENBILL_ADMIN_API_KEY, the CLI, system jobs); a read-only role needs no map of the network for its work.
+ */
+export function seesWhereSystemsAre(
+  ctx: Pick<ServiceContext, "actor">,
+  me: StaffIdentity | undefined,
+): boolean {
+  // A key's role is the actor's: requireStaffRole returns no user for a key.
+  const role = me?.role ?? (ctx.actor.kind === "admin_key" ? ctx.actor.role : undefined);
+  return role === undefined || roleMay(role, ADMIN_ROLES);
+}
+
+/**
  * The check of a read verb that customers may call too: a customer passes (the verb scopes it to its own
  * rows with customerScope), a staff member needs a read role, the other operators pass.
  */
