@@ -171,7 +171,7 @@ function stillHeld(refundId: string, fix: string): string {
 
 /**
  * `credit_note.refund`: asks until the provider answers. A reservation the provider refused is failed (its
- * credit freed) and the job ends; one it left unanswered, did not carry out (a rate limit, our key refused)
+ * credit freed) and the job fails for good at once, for staff to see why; one it left unanswered, did not carry out (a rate limit, our key refused)
  * or that no configured provider can make is tried again with the kind's backoff (at least the provider's
  * Retry-After), and staff may release it (POST /api/v1/refunds/{id}/release). One no attempt can make (an
  * amount the provider cannot refund exactly) fails the reservation and the job for good at once.
@@ -221,11 +221,16 @@ export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayl
           { cause: error },
         );
       }
-      ctx.logger.warn(
-        { err: error, refund: refundId },
-        "the payment provider refused a credit note's refund: its amount is the customer's credit again",
-      );
-      return;
+      if (await releasedUnmade(ctx, refundId))
+        // The provider refused the ask (a 4xx: the charge refunded already, disputed, …) and
+        // askProviderForReservation released the reservation: nothing was made, and no attempt can change
+        // that. Until 2026-12-07 the job ended "done" with a warning in the log, and staff never saw it.
+        throw new PermanentJobError(
+          `${(error as Error)?.message ?? String(error)}: refund ${refundId} was not made, and it is released: its amount is the customer's credit (it paid their open invoices first). Not asked again: a retry of this job asks for nothing and only ends it. Look in the payment provider's dashboard at the payment (a refund made there, a dispute), and refund the card by hand if the customer is owed it there`,
+          { cause: error },
+        );
+      // Linked or settled meanwhile (its webhook was faster): the next attempt finds it so and ends.
+      throw error;
     }
     if (asked === "unanswered")
       throw new Error(
@@ -236,6 +241,16 @@ export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayl
         `refund ${refundId} is of a payment whose provider is not configured: ${stillHeld(refundId, "set its key (STRIPE_SECRET_KEY for Stripe) and restart")}`,
       );
   };
+}
+
+/** Whether the reservation ended with no provider refund behind it: failed, unlinked (released). */
+async function releasedUnmade(ctx: ServiceContext, refundId: string): Promise<boolean> {
+  const row = await ctx.db
+    .selectFrom("refund")
+    .select(["status", "provider_refund_id"])
+    .where("id", "=", refundId)
+    .executeTakeFirst();
+  return row?.status === "failed" && row.provider_refund_id === null;
 }
 
 /** What staff do about a request the provider did not carry out. */

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createStaffPerRole, PageClient, textOf } from "../../web/console/pricing-test-client.ts";
+import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
+import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+
+// A credit note's card refund that Stripe refuses outright when the note's job asks (a 4xx: the charge
+// refunded already in the Dashboard, disputed, …): nothing was made, so the reservation is released (its
+// amount the customer's credit, paying open invoices first) and no attempt can change that. Until 2026-12-07
+// the job ended "done" with a warning in the log only, and staff never saw it among the failed jobs; now it
+// fails for good at once, saying what Stripe said and what was done.
+
+let world: StripeWorld;
+beforeAll(async () => {
+  world = await startStripeWorld();
+  await createStaffPerRole(world.handle, ["billing"]);
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+const { dueOf, statement, refundOf, jobOf } = cardRefundReads(() => world);
+
+/** How often Stripe was asked to make this reservation's refund (its idempotency key). */
+const askedFor = (refundId: string) =>
+  world.fake.requests.filter((r) => r.path === "/v1/refunds" && r.idempotencyKey === `tokenbill-${refundId}`)
+    .length;
+
+describe("a credit note's card refund Stripe refuses when its job asks", () => {
+  it("fails the job for good at once with Stripe's reason, the reservation released; a retry asks nothing", async () => {
+    const { customerId, payment } = await noteWhoseProcessDied(world, "refused-1@example.com");
+    const [open] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
+    const { id: refundId } = await world.db
+      .selectFrom("refund")
+      .select("id")
+      .where("payment_id", "=", payment.id)
+      .executeTakeFirstOrThrow();
+    // The whole $10.00 was refunded by hand in Stripe's Dashboard (its webhook not come yet): Stripe refuses
+    // the note's $2.50 as more than is left of the charge.
+    world.fake.addRefund({
+      id: "re_refused_whole",
+      amount: 1000,
+      payment_intent: payment.reference,
+      status: "succeeded",
+    });
+
+    await runNoteRefundJobs(world);
+    const job = await jobOf(refundId);
+    expect(job).toMatchObject({ status: "failed", attempts: 1 });
+    expect(job.last_error).toContain("Stripe refused to refund the payment");
+    expect(job.last_error).toContain("greater than unrefunded amount");
+    expect(job.last_error).toContain(`refund ${refundId} was not made`);
+    expect(job.last_error).toContain("the customer's credit");
+    expect(job.last_error).not.toMatch(/asking again|gave up after/);
+    expect(askedFor(refundId)).toBe(1);
+    // Released: its $2.50 is the customer's credit, which paid the $1.00 invoice; nothing is held.
+    expect(await refundOf(refundId)).toEqual({ status: "failed", provider_refund_id: null });
+    expect(await dueOf(open)).toBe(0n);
+    expect(await statement(customerId)).toMatchObject({ credit: 150, credit_held: 0 });
+
+    // Staff see it among the failed jobs, saying why.
+    const listed = await world.server.api("GET", "/api/v1/jobs/failed");
+    expect(listed.body.data).toContainEqual(
+      expect.objectContaining({ id: Number(job.id), kind: "credit_note.refund", last_error: job.last_error }),
+    );
+    const billing = await new PageClient(world.server.url).logIn("billing@example.com");
+    const page = textOf((await billing.get("/console/jobs")).text);
+    expect(page).toContain(`credit_note.refund credit_note.refund:${refundId} 1`);
+    expect(page).toContain("greater than unrefunded amount on charge");
+
+    // A retry finds the reservation released: it asks Stripe nothing and the job ends, as its error said.
+    expect((await world.server.api("POST", `/api/v1/jobs/${job.id}/retry`)).status).toBe(204);
+    await runNoteRefundJobs(world);
+    expect(await jobOf(refundId)).toMatchObject({ status: "done" });
+    expect(askedFor(refundId)).toBe(1);
+    expect(await statement(customerId)).toMatchObject({ credit: 150, credit_held: 0 });
+  });
+});
