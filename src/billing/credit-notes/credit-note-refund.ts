@@ -115,10 +115,23 @@ async function recordRefundAlreadyMade(
     .select(["refund.status", "refund.provider_refund_id", "refund.amount", "payment.currency_code"])
     .where("refund.id", "=", refundId)
     .executeTakeFirstOrThrow();
-  if (after.status === "pending" && after.provider_refund_id === null)
-    throw new Error(
-      `${provider.name} has refund ${found.refundRef} for refund ${refundId}, which could not be recorded against it: not asked again; look in ${provider.name}'s dashboard`,
+  if (after.status === "pending" && after.provider_refund_id === null) {
+    // Recorded as another row already (its metadata edited in the Dashboard to name the reservation), or an
+    // amount that is not whole minor units (applyRefundFact logged it): every attempt finds the same refund
+    // and the same books, so failed for good at once (until 2026-12-07 tried 12 times over about 10 hours).
+    const who = providerLabel(provider);
+    const elsewhere = await ctx.db
+      .selectFrom("refund")
+      .select("id")
+      .where("provider_refund_id", "=", found.refundRef)
+      .executeTakeFirst();
+    const why = elsewhere
+      ? `it is recorded already as refund ${elsewhere.id}`
+      : `its amount, ${found.amount} in ${who}'s units, is not a whole number of ${after.currency_code}'s minor units`;
+    throw new PermanentJobError(
+      `${who} has refund ${found.refundRef} for refund ${refundId}, which could not be recorded against it (${why}): not asked again, and a retry of this job finds the same; refund ${refundId} stays pending, holding its amount (the customer's credit, spent on nothing). Look in ${who}'s dashboard at ${found.refundRef}, record by hand what the card got, then release the reservation (POST /api/v1/refunds/${refundId}/release) to make its amount the customer's credit`,
     );
+  }
   if (after.status === "failed" && after.provider_refund_id === null) {
     // Another amount than reserved: applyRefundFact recorded it apart, ended the reservation and logged it.
     // Failed for good at once: a retry finds the reservation ended and would end "done", hiding it from staff.
@@ -205,8 +218,8 @@ export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayl
             error.retryAfterMs ?? 0,
             { cause: error },
           );
-        // Anything else (the look-up unanswered, a refund found that could not be recorded, the database):
-        // retried, or not, as it was, its error saying what holds.
+        // Anything else (the look-up unanswered, the database): retried, or not, as it was, its error saying
+        // what holds. A refund found that cannot be recorded is a PermanentJobError, thrown above.
         const said = `${(error as Error)?.message ?? String(error)}: ${stillHeld(refundId, "once the cause is fixed")}`;
         if ((error as { retryable?: unknown })?.retryable === false)
           throw new PermanentJobError(said, { cause: error });
