@@ -5,11 +5,12 @@ import { presentRefund } from "../payments/payment-schemas.ts";
 import { paymentProviderOf } from "../providers/provider-from-config.ts";
 import { askProviderForReservation, logNotCarriedOut } from "../providers/refund-through-provider.ts";
 import {
+  type FoundRefund,
   type PaymentProvider,
   ProviderNotCarriedOutError,
   providerLabel,
 } from "../providers/payment-provider.ts";
-import { applyRefundFact } from "../providers/process-provider-event.ts";
+import { applyFoundRefund } from "../providers/process-provider-event.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { PermanentJobError, RetryNotBeforeError } from "../../jobs/job-errors.ts";
 import { ServiceError } from "../../kernel/errors.ts";
@@ -85,7 +86,7 @@ async function recordRefundAlreadyMade(
   paymentId: string,
   amount: bigint,
 ): Promise<boolean> {
-  let found: Awaited<ReturnType<PaymentProvider["findRefund"]>>;
+  let found: FoundRefund | null;
   const currency = await ctx.db
     .selectFrom("payment")
     .innerJoin("currency", "currency.code", "payment.currency_code")
@@ -108,7 +109,7 @@ async function recordRefundAlreadyMade(
     throw error;
   }
   if (!found) return false;
-  await withTransaction(ctx, (tx) => applyRefundFact(tx, provider, found));
+  await withTransaction(ctx, (tx) => applyFoundRefund(tx, provider, found));
   const after = await ctx.db
     .selectFrom("refund")
     .innerJoin("payment", "payment.id", "refund.payment_id")

@@ -148,6 +148,15 @@ export interface RefundChanged {
 
 export type ProviderFact = PaymentSucceeded | RefundChanged;
 
+/**
+ * What findRefund finds: the reservation's own refund, as its webhook would tell it, with `others`, the rest of
+ * the refunds naming the reservation (a second ask's after the provider forgot the idempotency key, one made by
+ * hand with the metadata copied), which are recorded as refunds of the payment (applyFoundRefund).
+ */
+export interface FoundRefund extends RefundChanged {
+  others: RefundChanged[];
+}
+
 /** Which refund tokenbill asks the provider about (releaseRefundReservation). */
 export interface RefundLookup {
   /** The provider's id of the payment (the payment's reference). */
@@ -176,9 +185,9 @@ export interface PaymentProvider {
   refund(request: RefundRequest): Promise<ProviderRefund>;
   /**
    * The refund the provider made for tokenbill's reservation, as its webhook would tell it (a refund_changed
-   * fact); null when the provider has none: the request never reached it.
+   * fact), and the others naming it; null when the provider has none: the request never reached it.
    */
-  findRefund(lookup: RefundLookup): Promise<RefundChanged | null>;
+  findRefund(lookup: RefundLookup): Promise<FoundRefund | null>;
   /** Verifies the signature over the exact bytes received; throws VALIDATION when it does not hold. */
   parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): VerifiedEvent;
   /** What a verified (or stored) event means for tokenbill; [] for events it does not act on. */

@@ -7,6 +7,7 @@ import { recordPaymentIn } from "../payments/record-payment.ts";
 import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
 import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
 import {
+  type FoundRefund,
   type PaymentProvider,
   type PaymentSucceeded,
   providerLabel,
@@ -255,6 +256,30 @@ export async function applyRefundFact(
   if (fact.status === "succeeded")
     await settleRefundIn(tx.db, tx, { refund_id: refund.id, status: "succeeded" });
   return true;
+}
+
+/**
+ * Applies what a look-up found (findRefund: a release, a credit note's job) as the webhooks would: the
+ * reservation's own refund first, which links or ends it, then the others naming it, which are recorded as
+ * refunds of the payment (or, recorded already by their own webhooks, only settled: nothing twice). Until
+ * 2026-12-07 the others waited for their own webhooks, and one lost left money the card got out of the books.
+ */
+export async function applyFoundRefund(
+  tx: TxContext,
+  provider: PaymentProvider,
+  { others, ...found }: FoundRefund,
+): Promise<void> {
+  await applyRefundFact(tx, provider, found);
+  for (const other of others) await applyRefundFact(tx, provider, other);
+  if (others.length > 0)
+    tx.logger.warn(
+      {
+        refund: found.tokenbillRefundId,
+        providerRefund: found.refundRef,
+        others: others.map((o) => o.refundRef),
+      },
+      `${providerLabel(provider)} has other refunds naming the same reservation besides ${found.refundRef}: recorded as refunds of the payment as ${providerLabel(provider)} made them (a second ask after its idempotency key was forgotten, or one made by hand); look in its dashboard at who made them`,
+    );
 }
 
 /** An amount in the provider's units of `currencyCode` in tokenbill's minor units (stripe-amounts.ts). */

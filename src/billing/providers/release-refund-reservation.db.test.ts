@@ -132,6 +132,43 @@ describe("releasing a refund reservation", () => {
     expect(await refundRow(reserved.id)).toEqual({ status: "pending", provider_refund_id: "re_lost_2" });
   });
 
+  it("records the other refunds naming the reservation as refunds of the payment, once", async () => {
+    const { payment } = await paidByCard(600n);
+    const reserved = await strandedReservation(payment.id, 120n);
+    const naming = (id: string, amount: number) =>
+      world.fake.addRefund({
+        id,
+        amount,
+        payment_intent: payment.reference,
+        status: "succeeded",
+        metadata: { tokenbill_payment_id: payment.id, tokenbill_refund_id: reserved.id },
+      });
+    naming("re_release_own", 120);
+    const again = naming("re_release_again", 120);
+    const released = await world.post(`/api/v1/refunds/${reserved.id}/release`, {});
+    expect(released.body.data).toMatchObject({
+      outcome: "settled",
+      refund: { status: "succeeded", provider_refund_id: "re_release_own" },
+    });
+    const rowsOf = () =>
+      world.db
+        .selectFrom("refund")
+        .select(["id", "status", "provider_refund_id", "names_refund_id"])
+        .where("payment_id", "=", payment.id)
+        .orderBy("provider_refund_id")
+        .execute();
+    const recorded = await rowsOf();
+    expect(recorded).toEqual([
+      expect.objectContaining({ provider_refund_id: "re_release_again", names_refund_id: reserved.id }),
+      expect.objectContaining({ id: reserved.id, provider_refund_id: "re_release_own" }),
+    ]);
+    expect(await refundedSoFar(world.db, payment.id)).toBe(240n);
+    // Its own webhook, coming after all, records nothing twice.
+    expect((await world.deliver(world.fake.event("refund.updated", again))).status).toBe(200);
+    expect(await rowsOf()).toEqual(recorded);
+    expect(await refundedSoFar(world.db, payment.id)).toBe(240n);
+  });
+
   it("asks Stripe for the refund a reservation is linked to by its id, and refuses one Stripe does not know", async () => {
     const { payment } = await paidByCard(300n);
     const linked = await strandedReservation(payment.id, 80n);

@@ -9,7 +9,7 @@ import { fieldError } from "../payments/field-error.ts";
 import { settleIdempotencyKeyOfRefund } from "../payments/idempotency-key.ts";
 import { presentRefund, Refund } from "../payments/payment-schemas.ts";
 import { settleRefundIn } from "../payments/refund-payment.ts";
-import { applyRefundFact } from "./process-provider-event.ts";
+import { applyFoundRefund } from "./process-provider-event.ts";
 import { paymentProviderOf } from "./provider-from-config.ts";
 import { DEFAULT_RESERVATION_AGE_MINUTES, MIN_RESERVATION_AGE_MINUTES } from "./reservation-age.ts";
 
@@ -17,7 +17,8 @@ import { DEFAULT_RESERVATION_AGE_MINUTES, MIN_RESERVATION_AGE_MINUTES } from "./
 // provider is asked (refund-through-provider.ts). A process that died between the two left the reservation
 // pending for good: no provider refund exists, so no webhook will ever settle it. Releasing it asks the
 // provider first, since the request may have reached it after all (the answer lost): what the provider has
-// is applied as its webhook would apply it; only when it has nothing is the reservation failed and its
+// is applied as its webhook would apply it (the other refunds naming the reservation too, as refunds of the
+// payment); only when it has nothing is the reservation failed and its
 // amount freed. An Idempotency-Key left waiting on the reservation is answered or freed with it.
 
 export const RefundIdParams = z.object({
@@ -105,7 +106,7 @@ export const releaseRefundReservation = defineVerb(
       );
 
     return withTransaction(ctx, async (tx) => {
-      if (found) await applyRefundFact(tx, provider, found);
+      if (found) await applyFoundRefund(tx, provider, found);
       // Nothing the provider has is this reservation (none at all, or one its webhook rules could not match
       // to it): the reservation fails and frees its amount. A row linked meanwhile is left as it is.
       await settleRefundIn(tx.db, tx, { refund_id: row.id, status: "failed", onlyUnlinked: true });

@@ -309,6 +309,12 @@ describe("StripeProvider", () => {
     naming("re_find_by_hand", 200, "succeeded");
     fake.addRefund({ id: "re_find_other", amount: 250, payment_intent: pi, status: "succeeded" });
     expect(await find(250n)).toMatchObject({ refundRef: "re_find_own", amount: 250n, status: "succeeded" });
+    // The others naming it come with it, to be recorded as refunds of the payment; the one naming nothing not.
+    expect((await find(250n))?.others.map((o) => o.refundRef)).toEqual([
+      "re_find_again",
+      "re_find_canceled",
+      "re_find_by_hand",
+    ]);
     // None for the amount reserved: the one that did not fail of those naming it.
     expect(await find(300n)).toMatchObject({ refundRef: "re_find_own" });
     expect(await find(200n)).toMatchObject({ refundRef: "re_find_by_hand", amount: 200n });

@@ -7,6 +7,7 @@ import type {
   CheckoutQuote,
   CheckoutRequest,
   CheckoutSession,
+  FoundRefund,
   MoneyUnit,
   PaymentProvider,
   ProviderFact,
@@ -241,19 +242,21 @@ export class StripeProvider implements PaymentProvider {
    * for the amount asked or not at all) that did not fail, the oldest first (the first request's); only
    * without one is another taken. Until 2026-12-07 it was the first listed, Stripe's newest: a Dashboard
    * refund of another amount made after ours ended the reservation as released, and ours, recorded apart,
-   * read as a refund of the payment. The others are recorded by their own webhooks as refunds of the payment
-   * (process-provider-event.ts), keeping the reservation they name.
+   * read as a refund of the payment. The others come with it (`others`), to be recorded as
+   * refunds of the payment as their webhooks would record them (applyFoundRefund): until 2026-12-07 only
+   * their own webhooks recorded them, and a webhook lost left money the card got out of the books.
    */
   async findRefund({
     paymentRef,
     refundId,
     providerRefundId,
     reserved,
-  }: RefundLookup): Promise<RefundChanged | null> {
+  }: RefundLookup): Promise<FoundRefund | null> {
     try {
       if (providerRefundId !== null) {
         const refund = await this.stripe.refunds.retrieve(providerRefundId);
-        return factOf(RefundObject.parse(refund), paymentRef);
+        const fact = factOf(RefundObject.parse(refund), paymentRef);
+        return fact === null ? null : { ...fact, others: [] };
       }
       // Refunds carry no searchable field: the payment's refunds are few, and ours name the reservation.
       const naming: z.output<typeof RefundObject>[] = [];
@@ -264,8 +267,11 @@ export class StripeProvider implements PaymentProvider {
       const amount = exactStripeAmountOf(reserved.amount, reserved.currency) ?? reserved.amount;
       const rank = (r: z.output<typeof RefundObject>) =>
         (BigInt(r.amount) === amount ? 0 : 2) + (refundStatus(r.status) === "failed" ? 1 : 0);
-      const ours = naming.reverse().sort((a, b) => rank(a) - rank(b))[0];
-      return ours === undefined ? null : factOf(ours, paymentRef);
+      const [ours, ...others] = naming
+        .reverse()
+        .sort((a, b) => rank(a) - rank(b))
+        .flatMap((r) => factOf(r, paymentRef) ?? []);
+      return ours === undefined ? null : { ...ours, others };
     } catch (error) {
       if (error instanceof Stripe.errors.StripeError && error.statusCode === 404) return null;
       throw asTokenbillError(error, "look up the refund");

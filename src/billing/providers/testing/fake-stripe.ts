@@ -103,6 +103,11 @@ export interface FakeStripe {
    * `Stripe-Should-Retry: false`: Stripe unreachable for a while, nothing done.
    */
   allRequestsFailWith: number | null;
+  /**
+   * Run once, before the next look-up of refunds (GET /v1/refunds…) is answered, then cleared: what it does (a
+   * webhook delivered) happens while tokenbill waits on Stripe's answer, as a webhook may at any moment.
+   */
+  beforeNextLookup: (() => Promise<void>) | null;
   /** The customer pays the session on Stripe's page: its checkout.session.completed event. */
   completeSession(sessionId: string): FakeStripeEvent;
   /** Stripe settles a refund: a refund.updated event. */
@@ -443,7 +448,17 @@ export async function startFakeStripe(options: { secretKey: string; now?: () => 
     req.on("data", (chunk: string) => {
       raw += chunk;
     });
-    req.on("end", () => handle(req, res, raw));
+    req.on("end", () => {
+      const before = fake.beforeNextLookup;
+      if (req.method !== "GET" || !req.url?.startsWith("/v1/refunds") || before === null)
+        return handle(req, res, raw);
+      fake.beforeNextLookup = null;
+      before().then(
+        () => handle(req, res, raw),
+        (error: unknown) =>
+          failWith(res, new StripeFailure(500, `beforeNextLookup failed: ${error}`, undefined, "api_error")),
+      );
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -462,6 +477,7 @@ export async function startFakeStripe(options: { secretKey: string; now?: () => 
     lookupsRefusedWith: null,
     keyRevoked: false,
     allRequestsFailWith: null,
+    beforeNextLookup: null,
     event,
     completeSession(sessionId) {
       const session = sessions.get(sessionId);
