@@ -185,10 +185,11 @@ function stillHeld(refundId: string, fix: string): string {
 
 /**
  * `credit_note.refund`: asks until the provider answers. A reservation the provider refused is failed (its
- * credit freed) and the job fails for good at once, for staff to see why; one it left unanswered, did not carry out (a rate limit, our key refused)
- * or that no configured provider can make is tried again with the kind's backoff (at least the provider's
- * Retry-After), and staff may release it (POST /api/v1/refunds/{id}/release). One no attempt can make (an
- * amount the provider cannot refund exactly) fails the reservation and the job for good at once.
+ * credit freed) and the job fails for good at once, for staff to see why; one it left unanswered, did not
+ * carry out (a rate limit, our key refused) or that no configured provider can make is tried again with the
+ * kind's backoff (at least the provider's Retry-After), and staff may release it (POST
+ * /api/v1/refunds/{id}/release). One no attempt can make (an amount the provider cannot refund exactly)
+ * fails the reservation and the job for good at once.
  */
 export function creditNoteRefundHandler(ctx: ServiceContext): JobHandler<JobPayload<"credit_note.refund">> {
   return async (job) => {
