@@ -1,6 +1,7 @@
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { CreditNoteTable } from "../../db/schema.ts";
+import { cursorParam, totalParam } from "../../kernel/list-cursor.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
 import { idFilter } from "../../kernel/schemas.ts";
 import { invoiceIdFilter } from "../invoices/invoice-schemas.ts";
@@ -58,6 +59,8 @@ export const CreditNoteIdParams = z.object({
 });
 
 export const CreditNoteListQuery = PageQuery.extend({
+  cursor: cursorParam,
+  total: totalParam,
   customer_id: idFilter("a customer").optional(),
   invoice_id: invoiceIdFilter.optional(),
   // The portal's filter, in the same words (settled-ways.ts): what became of the money, not `settlement`.

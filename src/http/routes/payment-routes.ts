@@ -156,7 +156,7 @@ export const paymentRoutes: AnyRouteSpec[] = [
       "List credit notes by number, of a customer or an invoice, or by where their money went (settled: invoice, refund or credit, as the portal filters; not the settlement asked for), each with how much went each way",
     query: CreditNoteListQuery,
     response: z.array(SettledCreditNote),
-    paged: true,
+    paged: "cursor",
     handler: ({ ctx, query }) => listCreditNotes({ ctx, input: query }),
   }),
   defineRoute({

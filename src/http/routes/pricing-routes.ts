@@ -47,7 +47,7 @@ export const pricingRoutes = [
     summary: "Every change made through the API: who, when, what, before and after (newest first)",
     query: AuditLogQuery,
     response: z.array(AuditLogEntry),
-    paged: true,
+    paged: "cursor",
     handler: ({ ctx, query }) => listAuditLog({ ctx, input: query }),
   }),
 ];

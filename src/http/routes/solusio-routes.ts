@@ -107,7 +107,7 @@ export const solusioRoutes = [
     summary: "Every call made to SolusIO: method, path, status, duration, masked body (newest first)",
     query: SolusioCallQuery,
     response: z.array(SolusioCallEntry),
-    paged: true,
+    paged: "cursor",
     handler: ({ ctx, query }) => listSolusioCalls({ ctx, input: query }),
   }),
 ];

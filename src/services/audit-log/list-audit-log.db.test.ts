@@ -34,7 +34,7 @@ describe("listAuditLog", () => {
     await withRollback(handle.db, async (ctx) => {
       const { a, b, renamed } = await history(ctx);
       const log = await listAuditLog({ ctx, input: page });
-      expect(log.meta).toEqual({ page: 1, per_page: 50, total: 3, last_page: 1 });
+      expect(log.meta).toEqual({ page: 1, per_page: 50, total: 3, last_page: 1, next_cursor: null });
       expect(log.data.map(({ id: _id, ...entry }) => entry)).toEqual([
         {
           at: NOW_ISO,
@@ -86,8 +86,20 @@ describe("listAuditLog", () => {
       const last = await listAuditLog({ ctx, input: { page: 2, per_page: 2 } });
       expect([last.data.map((e) => [e.action, e.entity_id]), last.meta]).toEqual([
         [["client_group.create", String(a.id)]],
-        { page: 2, per_page: 2, total: 3, last_page: 2 },
+        { page: 2, per_page: 2, total: 3, last_page: 2, next_cursor: null },
       ]);
+      // Walked by cursor, the same entry ends the log (until 2026-12-07 the log paged by OFFSET only).
+      const first = await listAuditLog({ ctx, input: { page: 1, per_page: 2 } });
+      const cursor = first.meta.next_cursor!;
+      const walked = await listAuditLog({ ctx, input: { page: 1, per_page: 2, cursor } });
+      expect(walked.data).toEqual(last.data);
+      expect(walked.meta).toEqual({
+        page: null,
+        per_page: 2,
+        total: null,
+        last_page: null,
+        next_cursor: null,
+      });
     });
   });
 });

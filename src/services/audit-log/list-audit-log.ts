@@ -1,10 +1,22 @@
 import { z } from "zod";
-import { type Page, PageQuery, fetchPage } from "../../kernel/pagination.ts";
+import {
+  assertPageOrCursor,
+  countIfAsked,
+  cursorKeyId,
+  cursorParam,
+  type KeysetPage,
+  keysetPageOf,
+  readCursor,
+  totalParam,
+} from "../../kernel/list-cursor.ts";
+import { offsetOf, PageQuery } from "../../kernel/pagination.ts";
 import { idOut } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
 
 export const AuditLogQuery = PageQuery.extend({
+  cursor: cursorParam,
+  total: totalParam,
   entity: z.string().max(50).optional(),
   entity_id: z.string().max(100).optional(),
   actor: z.string().max(100).optional(),
@@ -24,20 +36,38 @@ export const AuditLogEntry = z.object({
 });
 export type AuditLogEntry = z.output<typeof AuditLogEntry>;
 
-/** Newest first. */
+/**
+ * Newest first. Paged by `page`, or walked by `cursor` (meta.next_cursor): a cursor page starts below its entry's
+ * id through the primary key (or audit_log_actor (actor, id) for an actor), so page 10,000 of a large provider's
+ * log costs what page 2 does; until 2026-12-07 the log paged by OFFSET only, reading every entry before the page.
+ */
 export const listAuditLog = defineVerb(
   AuditLogQuery,
-  async ({ ctx, input }): Promise<Page<AuditLogEntry>> => {
+  async ({ ctx, input }): Promise<KeysetPage<AuditLogEntry>> => {
     await requireStaffRole(ctx, ...READ_ROLES);
+    assertPageOrCursor(input);
+    const filters = { entity: input.entity, entity_id: input.entity_id, actor: input.actor };
+    const after =
+      input.cursor === undefined
+        ? undefined
+        : readCursor("audit_log", filters, z.tuple([cursorKeyId]), input.cursor);
     let q = ctx.db.selectFrom("audit_log");
     if (input.entity) q = q.where("entity", "=", input.entity);
     if (input.entity_id) q = q.where("entity_id", "=", input.entity_id);
     if (input.actor) q = q.where("actor", "=", input.actor);
-    return fetchPage(
-      q,
-      input,
-      (f) => f.selectAll().orderBy("id", "desc"),
-      (r) => ({
+    let page = q
+      .selectAll()
+      .orderBy("id", "desc")
+      .limit(input.per_page + 1);
+    page = after ? page.where("id", "<", BigInt(after[0])) : page.offset(offsetOf(input));
+    const [rows, count] = await Promise.all([page.execute(), countIfAsked(input, q)]);
+    const shown = keysetPageOf(rows, count, input, {
+      list: "audit_log",
+      filters,
+      keyOf: (r) => [String(r.id)],
+    });
+    return {
+      data: shown.rows.map((r) => ({
         id: idOut(r.id),
         at: r.at.toISOString(),
         actor: r.actor,
@@ -47,7 +77,8 @@ export const listAuditLog = defineVerb(
         entity_id: r.entity_id,
         before: r.before ?? null,
         after: r.after ?? null,
-      }),
-    );
+      })),
+      meta: shown.meta,
+    };
   },
 );

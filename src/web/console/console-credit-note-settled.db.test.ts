@@ -81,6 +81,35 @@ describe("the console's credit-note list filtered by where the money went", () =
     expect(nextOf(second.text)).toBeUndefined();
   });
 
+  // Until 2026-12-07 the list paged by number (an OFFSET, reading every note before the page): Next had no cursor.
+  it("walks by cursor: Next carries the cursor under the filter, the page is the one by number", async () => {
+    const list = `/console/credit-notes?customer_id=${customerId}&settled=invoice`;
+    const first = await support.get(list);
+    expect(textOf(first.text)).toMatch(/Page 1 of 2 \(51 in all\)/);
+    const next = nextOf(first.text)!;
+    expect(next).toMatch(/[?&]cursor=/);
+    const second = await support.get(next);
+    expect(second.status).toBe(200);
+    // A page reached by cursor does not count the list, and offers the first page instead of Previous.
+    expect(textOf(second.text)).toContain("Page 2");
+    expect(textOf(second.text)).not.toMatch(/Page 2 of|in all/);
+    expect(second.text).toContain(`<a href="${list.replaceAll("&", "&amp;")}">First page</a>`);
+    const byNumber = await support.get(`${list}&page=2`);
+    expect(idsOn(second.text)).toEqual(idsOn(byNumber.text));
+    expect(idsOn(second.text)).toHaveLength(1);
+  });
+
+  it("refuses a cursor made under another way, with a 400 and no rows", async () => {
+    const next = nextOf(
+      (await support.get(`/console/credit-notes?customer_id=${customerId}&settled=invoice`)).text,
+    )!;
+    const other = await support.get(next.replace("settled=invoice", "settled=credit"));
+    expect(other.status).toBe(400);
+    expect(textOf(other.text)).toMatch(/cursor: .*other filters/i);
+    expect(idsOn(other.text)).toEqual([]);
+    expect(textOf(other.text)).not.toMatch(/No credit notes/);
+  });
+
   it("refuses a way it does not know beside the select, with a 400 and no rows", async () => {
     for (const bad of ["refunded", "Refund", "x".repeat(2_000)]) {
       const r = await support.get(`/console/credit-notes?customer_id=${customerId}&settled=${bad}`);

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from "../../../test/helpers/test-ser
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createStaffPerRole, PageClient, textOf } from "./pricing-test-client.ts";
 
-// The console's invoice and customer lists walk by cursor: Next carries the list's next_cursor (and the page
+// The console's invoice, customer, audit log and call log lists walk by cursor: Next carries the list's next_cursor (and the page
 // number, only to label the page), a page reached so offers First page, and the rows are those of the page
 // by number. A cursor that is not the list's is told on the page with a 400. Only the first page counts
 // the list ("Page 1 of 4 (165 in all)"); a page reached by cursor says "Page 2".
@@ -40,6 +40,14 @@ beforeAll(async () => {
            0.001, false, false, 1000, 100, 0, 100, 0, 100, 'f', 'run_c1',
            '2026-10-01', '2026-10-15', CASE WHEN v = 1 THEN now() END, CASE WHEN v = 1 THEN now() END
     FROM customer c, generate_series(0, 1) v WHERE v = 0 OR c.id % 2 = 0`);
+  // A large provider's logs, by the filters' indexes: 110 audit entries of one subject kind, 110 calls of one
+  // status (other files' entries and calls share the database; the filters keep them out).
+  await run(`
+    INSERT INTO audit_log (actor, action, entity, entity_id)
+    SELECT 'cli', 'walk.test', 'walk_entry', 'walk-entry-' || n FROM generate_series(1, 110) n`);
+  await run(`
+    INSERT INTO solusio_call (method, path, status, duration_ms, attempt)
+    SELECT 'GET', '/walk/call/' || n, 418, 1, 1 FROM generate_series(1, 110) n`);
 }, 60_000);
 afterAll(async () => {
   await server?.close();
@@ -100,6 +108,22 @@ describe("walking the console's lists", () => {
     expect(new Set(all).size).toBe(110);
   });
 
+  // Until 2026-12-07 both logs paged by number (an OFFSET): Next had no cursor.
+  it("audit log: Next follows the cursor, keeping the filter", async () => {
+    const all = await walk("/console/audit-log?entity=walk_entry", /walk-entry-\d+/g);
+    expect(all).toHaveLength(110);
+    expect(new Set(all).size).toBe(110);
+    // Newest first: the last inserted entry leads.
+    expect(all[0]).toBe("walk-entry-110");
+  });
+
+  it("call log: Next follows the cursor, keeping the filter", async () => {
+    const all = await walk("/console/call-log?status=418", /\/walk\/call\/\d+/g);
+    expect(all).toHaveLength(110);
+    expect(new Set(all).size).toBe(110);
+    expect(all[0]).toBe("/walk/call/110");
+  });
+
   it("tells a cursor that is not the list's on the page, with a 400", async () => {
     const bad = await owner.get("/console/invoices?cursor=abc");
     expect(bad.status).toBe(400);
@@ -108,5 +132,16 @@ describe("walking the console's lists", () => {
     const other = await owner.get(`${next}&status=locked`);
     expect(other.status).toBe(400);
     expect(textOf(other.text)).toMatch(/other filters/);
+    const calls = link(await page("/console/call-log?status=418"), "Next")!;
+    const failed = await owner.get(calls.replace("status=418", "status=500"));
+    expect(failed.status).toBe(400);
+    expect(textOf(failed.text)).toMatch(/other filters/);
+    // A cursor of one list is not another's.
+    const cursor = new URL(calls, server.url).searchParams.get("cursor")!;
+    const audit = await owner.get(
+      `/console/audit-log?entity=walk_entry&cursor=${encodeURIComponent(cursor)}`,
+    );
+    expect(audit.status).toBe(400);
+    expect(textOf(audit.text)).toMatch(/another list/);
   });
 });

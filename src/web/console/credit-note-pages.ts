@@ -6,7 +6,8 @@ import { SETTLED_AS, type SettledAs } from "../../billing/documents/settled-ways
 import { renderCreditNote } from "../../billing/statements/render-credit-note.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
 import { currencyDisplays } from "../../services/currencies/currencies.ts";
-import { listPaging, money, pagerOf, staffPage, when } from "../page-kit.ts";
+import { money, staffPage, when } from "../page-kit.ts";
+import { walkPagerOf, walkQuery } from "../list-walk.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { filteredListPage, filteredListRoute } from "./list-walk.ts";
 import { filterValues, shownValues } from "../list-filters.ts";
@@ -44,10 +45,11 @@ export function registerCreditNotePages(app: FastifyInstance, deps: WebDeps): vo
     const data = { title: "Credit notes", values: shownValues(values), settled };
     const page = { template: "console-credit-note-list", data, filters: FILTERS, empty: { notes: [] } };
     return filteredListPage(deps, request, reply, page, async () => {
-      const found = await listCreditNotesNamed({ ctx, input: { ...listPaging(request), ...values } });
+      // Walked by cursor as invoices and payments are (until 2026-12-07 by page number: an OFFSET).
+      const found = await listCreditNotesNamed({ ctx, input: { ...walkQuery(request), ...values } });
       return {
         notes: found.data.map((n) => rowOf(n, displays.get(n.currency))),
-        pager: pagerOf(request, found.meta),
+        pager: walkPagerOf(request, found.meta),
       };
     });
   });

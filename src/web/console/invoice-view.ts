@@ -169,7 +169,7 @@ export async function invoicePage(
           settled: settled === undefined ? "" : creditNoteSettlementWords(settled, show),
         };
       }),
-      creditNotesPager: pagerOf(request, creditNotes.meta, "credit_notes_page"),
+      creditNotesPager: pagerOf(request, numberedMeta(creditNotes.meta), "credit_notes_page"),
       month: monthLinks(samePeriod, id),
       released: when(invoice.void?.released_at),
       extension,

@@ -2,13 +2,15 @@ import type { FastifyInstance } from "fastify";
 import { listAuditLog } from "../../services/audit-log/list-audit-log.ts";
 import { nameActors } from "../../services/audit-log/name-actors.ts";
 import { listSolusioCalls } from "../../services/sync/list-solusio-calls.ts";
-import { listPaging, pagerOf, when } from "../page-kit.ts";
+import { when } from "../page-kit.ts";
+import { walkPagerOf, walkQuery } from "../list-walk.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { filteredListPage, filteredListRoute } from "./list-walk.ts";
 import { filterValues, shownValues } from "../list-filters.ts";
 
 // The SolusIO call log (every call tokenbill made, bodies masked before they were stored) and the audit log
-// (every change, with who made it), newest first, 50 a page.
+// (every change, with who made it), newest first, 50 a page, walked by cursor as the invoice list is (until
+// 2026-12-07 by page number: an OFFSET that read every entry before the page, deep in a large provider's log).
 
 /** A stored JSON value for a <details> block, shortened: a page never carries a huge body. */
 function shortJson(value: unknown): string {
@@ -35,11 +37,11 @@ export function registerLogPages(app: FastifyInstance, deps: WebDeps): void {
       // The verb checks `failed` against its list; the cast only passes the query's text on.
       const found = await listSolusioCalls({
         ctx: deps.contextOf(request),
-        input: { ...listPaging(request), ...(values as { failed?: "true" | "false"; status?: string }) },
+        input: { ...walkQuery(request), ...(values as { failed?: "true" | "false"; status?: string }) },
       });
       return {
         calls: found.data.map((c) => ({ ...c, when: when(c.at), body: shortJson(c.request_body) })),
-        pager: pagerOf(request, found.meta),
+        pager: walkPagerOf(request, found.meta),
       };
     });
   });
@@ -60,7 +62,7 @@ export function registerLogPages(app: FastifyInstance, deps: WebDeps): void {
     const page = { template: "console-audit-log", data, filters: AUDIT_FILTERS, empty: { entries: [] } };
     return filteredListPage(deps, request, reply, page, async () => {
       const ctx = deps.contextOf(request);
-      const found = await listAuditLog({ ctx, input: { ...listPaging(request), ...values } });
+      const found = await listAuditLog({ ctx, input: { ...walkQuery(request), ...values } });
       // Who acted, as the API keys page names them (a staff user or customer by name and e-mail, a key by its
       // name, "Stripe webhook"); the stored label stays beside it, as the Actor filter takes it.
       const names = await nameActors({ ctx, input: { labels: found.data.map((e) => e.actor) } });
@@ -73,7 +75,7 @@ export function registerLogPages(app: FastifyInstance, deps: WebDeps): void {
           beforeText: shortJson(e.before),
           afterText: shortJson(e.after),
         })),
-        pager: pagerOf(request, found.meta),
+        pager: walkPagerOf(request, found.meta),
       };
     });
   });
