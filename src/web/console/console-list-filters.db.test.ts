@@ -88,3 +88,40 @@ describe("a console list whose page number and filter are both bad", () => {
     expect(two.text).toContain(">There are 2 problems with these filters</h2>");
   });
 });
+
+describe("a console list that refused its filters", () => {
+  // The list was not read, so it says nothing of its rows: until 2026-12-07 the empty card under the refusal
+  // said "No credit notes match these filters." (and the like) though nothing was searched. One list of each
+  // kind: walked by cursor, a log, and a bad cursor or page number above the form rather than beside a field.
+  const REFUSED: readonly (readonly [string, RegExp])[] = [
+    ["/console/credit-notes?settled=bogus", /No credit notes/],
+    ["/console/credit-notes?customer_id=0", /No credit notes/],
+    ["/console/invoices?period=2026-13", /No invoices/],
+    ["/console/payments?customer_id=0", /No payments/],
+    ["/console/customers?status=bogus", /No customer/],
+    ["/console/audit-log?entity=" + "e".repeat(60), /No entry/],
+    ["/console/call-log?status=abc", /No call/],
+    ["/console/credit-notes?cursor=abc", /No credit notes/],
+    ["/console/audit-log?page=abc", /No entry/],
+  ];
+  for (const [path, empty] of REFUSED)
+    it(`${path.slice(0, 60)} says no "nothing matches" under the refusal`, async () => {
+      const r = await support.get(path);
+      expect(r.status).toBe(400);
+      expect(textOf(r.text)).toMatch(/must be|at most/i);
+      expect(textOf(r.text)).not.toMatch(empty);
+      expect(textOf(r.text)).not.toMatch(/\bmatch(es)?\b/);
+    });
+
+  it("still says so when a list read with its filters has no rows", async () => {
+    for (const [path, empty] of [
+      ["/console/credit-notes?settled=refund&customer_id=999999", /No credit notes/],
+      ["/console/audit-log?entity=nothing-here", /No entry matches/],
+      ["/console/call-log?status=599", /No call matches/],
+    ] as const) {
+      const r = await support.get(path);
+      expect(r.status, path).toBe(200);
+      expect(textOf(r.text), path).toMatch(empty);
+    }
+  });
+});
