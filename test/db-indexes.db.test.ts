@@ -501,6 +501,31 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
     expect(await expectIndexed("solusio_call", answered500)).toContain("solusio_call_status");
   });
 
+  it("the audit log and SolusIO calls walked by cursor: a range of the primary key or the filter's index", async () => {
+    // Deep in the log (page 1,000 of 2,000): each next page starts below the cursor's id, not after every row.
+    const deepAudit = (await listAuditLog({ ctx, input: { page: 1000, per_page: 50 } })).meta.next_cursor!;
+    const audit = (filter: object, cursor: string) => () =>
+      listAuditLog({ ctx, input: { ...page, ...filter, cursor } });
+    expect(await expectKeyset("audit_log", audit({}, deepAudit))).toEqual(["audit_log_pkey"]);
+    // A rare actor's (the CLI's 100 entries) next page is a range of (actor, id); a common one's may be the
+    // primary key's range, filtered, which the planner prefers and expectKeyset still holds to an Index Cond.
+    const byCli = (await listAuditLog({ ctx, input: { ...page, actor: "cli" } })).meta.next_cursor!;
+    expect(await expectKeyset("audit_log", audit({ actor: "cli" }, byCli))).toContain("audit_log_actor");
+    const byKey = (await listAuditLog({ ctx, input: { page: 900, per_page: 50, actor: "apikey:key_1" } }))
+      .meta.next_cursor!;
+    await expectKeyset("audit_log", audit({ actor: "apikey:key_1" }, byKey));
+    const deepCalls = (await listSolusioCalls({ ctx, input: { page: 1000, per_page: 50 } })).meta
+      .next_cursor!;
+    const calls = (filter: object, cursor: string) => () =>
+      listSolusioCalls({ ctx, input: { ...page, ...filter, cursor } });
+    expect(await expectKeyset("solusio_call", calls({}, deepCalls))).toEqual(["solusio_call_pkey"]);
+    const failed = (await listSolusioCalls({ ctx, input: { page: 10, per_page: 50, failed: "true" } })).meta
+      .next_cursor!;
+    expect(await expectKeyset("solusio_call", calls({ failed: "true" }, failed))).toContain(
+      "solusio_call_failed",
+    );
+  });
+
   it("jobs: claiming due ones, and trimming done ones", async () => {
     const claim = () => claimJobs(ctx.db, { workerId: "explain", lockSeconds: 60 }, ["no.such_kind"], 10);
     await expectIndexed("job", claim);
