@@ -51,6 +51,7 @@ import * as m043carrierCheck from "./migrations/043-carrier-check.ts";
 import * as m044loginDeviceEpoch from "./migrations/044-login-device-epoch.ts";
 import * as m045apiKeyRole from "./migrations/045-api-key-role.ts";
 import * as m046refundNamesRefund from "./migrations/046-refund-names-refund.ts";
+import * as m047refundCreditHeld from "./migrations/047-refund-credit-held.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -101,6 +102,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "044-login-device-epoch": m044loginDeviceEpoch,
   "045-api-key-role": m045apiKeyRole,
   "046-refund-names-refund": m046refundNamesRefund,
+  "047-refund-credit-held": m047refundCreditHeld,
 };
 
 /**

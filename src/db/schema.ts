@@ -514,6 +514,12 @@ export interface RefundTable {
    * the row released first): a credit note's reservation whose money went to the card this way (migration 046).
    */
   names_refund_id: ColumnType<string | null, string | null | undefined, never>;
+  /**
+   * What a pending provider refund of a payment (no credit note) holds of the customer's credit: the part of
+   * the payment's unused credit its plan would take back, fixed when it was asked (migration 047). A credit
+   * note's refund holds its whole amount instead.
+   */
+  credit_held: ColumnType<bigint, bigint | undefined, never>;
   created_at: CreatedAt;
 }
 

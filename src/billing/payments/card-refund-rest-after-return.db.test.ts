@@ -106,8 +106,9 @@ describe("refunding a card payment whose refund the bank sent back", () => {
       bigint,
     ];
     const p1 = await cardPayment(customer, "pi_rest_after_return_1", 1n); // credit 1
-    const r1 = await cardRefund(p1, 1n); // pending: holds p1's 1, not the credit
     const [a] = (await issueInvoices(handle.db, [{ customerId: customer, total: 1n }])) as [string]; // paid by p1's credit
+    // Asked once the credit is spent (a refund pending holds the credit it is to take back: before A, A stayed open).
+    const r1 = await cardRefund(p1, 1n);
     expect(await stripeSays(r1.stripeId, "succeeded")).toBe("processed");
     expect(await reopenedBy(r1.id)).toEqual({ [a]: 1n }); // the credit was spent on A: A owes 1
     expect(await stripeSays(r1.stripeId, "failed")).toBe("processed"); // the bank sent it back: it pays A again

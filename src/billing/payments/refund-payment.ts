@@ -16,7 +16,7 @@ import {
 } from "./invoice-settlement.ts";
 import { presentRefund, type Refund } from "./payment-schemas.ts";
 import { payOpenInvoicesFromCredit } from "./pay-open-invoices-from-credit.ts";
-import { spendableCredit } from "./spendable-credit.ts";
+import { paymentCreditHeld, spendableCredit } from "./spendable-credit.ts";
 
 export interface RefundRequest {
   payment_id: string;
@@ -57,6 +57,10 @@ export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: Refu
       (money) => `at most ${money(left, payment.currency_code)} of this payment is left to refund`,
     );
   }
+  const creditHeld =
+    request.status === "pending" && !request.credit_note_id
+      ? await creditToHold(trx, payment.id, payment.customer_id, payment.currency_code, request.amount)
+      : 0n;
   const now = ctx.now();
   const row = await trx
     .insertInto("refund")
@@ -69,6 +73,7 @@ export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: Refu
       provider_refund_id: request.provider_refund_id ?? null,
       credit_note_id: request.credit_note_id ?? null,
       names_refund_id: request.names_refund_id ?? null,
+      credit_held: creditHeld,
       created_at: now,
     })
     .returningAll()
@@ -82,6 +87,26 @@ export async function recordRefundIn(trx: Tx, ctx: ServiceContext, request: Refu
     after: { refund: presentRefund(row), ...posted },
   });
   return presentRefund(row);
+}
+
+/**
+ * What a pending provider refund of a payment holds of the customer's credit: the part its plan would take from
+ * the payment's unused credit now (planRefund takes that first), that is the payment's credit part less what its
+ * other pending refunds hold of it, within the credit nothing else holds. Held, nothing spends it until the
+ * provider answers: when the refund succeeds postRefund takes it back and reopens no invoice for it; when it
+ * fails releaseHeldCredit lets it pay open invoices. Until 2026-12-07 it held nothing: the next invoice's
+ * finalization or a payment spent that credit, and the refund, once made, reopened the invoice it had paid.
+ */
+async function creditToHold(
+  trx: Tx,
+  paymentId: string,
+  customerId: bigint,
+  currency: string,
+  amount: bigint,
+): Promise<bigint> {
+  const part = (await creditPartLeft(trx, paymentId)) - (await paymentCreditHeld(trx, paymentId));
+  if (part <= 0n) return 0n;
+  return minAmount(amount, minAmount(part, await spendableCredit(trx, customerId, currency)));
 }
 
 /**
@@ -132,7 +157,8 @@ export async function settleRefundIn(
   let posted: Record<string, unknown> | null = null;
   if (input.status === "succeeded") posted = await postRefund(trx, ctx, row.id);
   else if (reversing) posted = await reverseRefund(trx, ctx, row.id);
-  else if (row.credit_note_id !== null) posted = await releaseHeldCredit(trx, ctx, found.customer_id, row.id);
+  else if (row.credit_note_id !== null || row.credit_held > 0n)
+    posted = await releaseHeldCredit(trx, ctx, found.customer_id, row.id);
   await recordAudit(trx, ctx, {
     action: "settle",
     entity: "payment",
@@ -204,15 +230,16 @@ async function reverseRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
 }
 
 /**
- * A credit note's card refund that failed before any money left: the credit its note left for it is no longer
- * held (spendable-credit.ts) and, as any credit, pays the customer's open invoices oldest first (docs/payments.md,
- * "Credit"); the rest stays credit. Until 2026-12-06 it stayed beside them until the next money event.
+ * A card refund that failed before any money left, which held credit (a credit note's, or a payment's own that
+ * was to take back the payment's unused credit): that credit is no longer held (spendable-credit.ts) and, as any
+ * credit, pays the customer's open invoices oldest first (docs/payments.md, "Credit"); the rest stays credit.
+ * Until 2026-12-06 a note's stayed beside them until the next money event.
  */
 async function releaseHeldCredit(trx: Tx, ctx: ServiceContext, customerId: bigint, refundId: string) {
   const { currency_code: currency } = await trx
     .selectFrom("refund")
-    .innerJoin("credit_note", "credit_note.id", "refund.credit_note_id")
-    .select("credit_note.currency_code")
+    .innerJoin("payment", "payment.id", "refund.payment_id")
+    .select("payment.currency_code")
     .where("refund.id", "=", refundId)
     .executeTakeFirstOrThrow();
   const now = ctx.now();
@@ -257,7 +284,10 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
   const refund = await refundWithPayment(trx, refundId);
   const customerId = refund.customer_id;
   const currency = refund.currency_code;
-  const creditPart = await creditPartLeft(trx, refund.payment_id);
+  // What the payment's other pending refunds hold of its credit part is theirs to take back.
+  const creditPart = nonNegative(
+    (await creditPartLeft(trx, refund.payment_id)) - (await paymentCreditHeld(trx, refund.payment_id)),
+  );
   const allocations = lessReturnedByNotes(
     await receivablesNewestFirst(trx, (q) => q.where("ledger_entry.payment_id", "=", refund.payment_id)),
     await returnedByNotesPerInvoice(trx, refund.payment_id, refund.id),
@@ -273,12 +303,17 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
         ]),
       ),
   );
-  // This refund no longer holds its note's credit (it is not pending); other notes' pending refunds do.
+  // This refund no longer holds its credit (it is not pending); other pending refunds do. What it held is
+  // taken back first: the note's credit (untagged, as the note's was), or the payment's credit it was asked
+  // to take (the plan's first source, so no invoice reopens for it whatever was finalized meanwhile).
   const available = await spendableCredit(trx, customerId, currency);
   const noteCredit = refund.credit_note_id === null ? 0n : minAmount(refund.amount, available);
-  const plan = planRefund(refund.amount - noteCredit, {
-    creditPart,
-    customerCredit: available - noteCredit,
+  const heldCredit = nonNegative(
+    minAmount(refund.credit_held, minAmount(available - noteCredit, creditPart)),
+  );
+  const planned = planRefund(refund.amount - noteCredit - heldCredit, {
+    creditPart: creditPart - heldCredit,
+    customerCredit: available - noteCredit - heldCredit,
     allocations,
     creditApplied,
     reopenable: await reopenableAmounts(
@@ -286,6 +321,7 @@ async function postRefund(trx: Tx, ctx: ServiceContext, refundId: string) {
       [...allocations, ...creditApplied].map((a) => a.invoiceId),
     ),
   });
+  const plan = { ...planned, credit: planned.credit + heldCredit };
   const reopened = [...plan.reopened, ...plan.reopenedCreditApplied].map((a) => a.invoiceId);
   if (reopened.length > 0) {
     await trx.selectFrom("invoice").select("id").where("id", "in", reopened).forUpdate().execute();
@@ -406,6 +442,8 @@ function lessReturnedByNotes(allocations: Allocation[], returned: ReadonlyMap<st
     .filter((a) => a.amount > 0n);
 }
 
+const nonNegative = (n: bigint) => (n > 0n ? n : 0n);
+
 /** A refund with what its ledger events need of its payment. */
 function refundWithPayment(trx: Tx, refundId: string) {
   return trx
@@ -415,6 +453,7 @@ function refundWithPayment(trx: Tx, refundId: string) {
       "refund.id",
       "refund.amount",
       "refund.credit_note_id",
+      "refund.credit_held",
       "payment.id as payment_id",
       "payment.customer_id",
       "payment.currency_code",
