@@ -15,7 +15,7 @@ export interface CustomerBalance {
   balance: bigint;
   /** Credit the customer holds: paid in and not yet used or refunded. */
   credit: bigint;
-  /** Of credit, what credit notes' pending card refunds hold (the statement's credit_held): it pays no invoice. */
+  /** Of credit, what pending card refunds hold (the statement's credit_held): it pays no invoice. */
   creditHeld: bigint;
 }
 

@@ -57,7 +57,7 @@ export const Statement = z.object({
   }),
   credit_held: minor.meta({
     description:
-      "the part of credit held for credit notes' card refunds the payment provider has not settled yet: it goes back to the card, and pays no invoice meanwhile; credit available = credit − credit_held",
+      "the part of credit held for card refunds the payment provider has not settled yet (a credit note's, or a payment's own refund taking back the payment's unused credit): it goes back to the card, and pays no invoice meanwhile; credit available = credit − credit_held",
   }),
   entries: z.array(StatementEntry),
 });

@@ -19,8 +19,8 @@ export interface PortalOverview {
   /** All the customer's credit (counted in balance). */
   credit: bigint;
   /**
-   * Of credit, what credit notes' pending card refunds hold: on its way back to the card, it pays no invoice
-   * (the statement's credit_held, read by the same function). credit − credit_held pays the next invoices.
+   * Of credit, what pending card refunds hold (a credit note's, a payment's own): on its way back to the card, it
+   * pays no invoice (the statement's credit_held, read by the same function). credit − credit_held pays the next invoices.
    */
   credit_held: bigint;
   unpaid: { id: string; number: string | null; due_date: string; amount_due: bigint }[];

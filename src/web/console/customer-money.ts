@@ -28,7 +28,7 @@ export async function customerMoney(ctx: ServiceContext, request: FastifyRequest
   const showIn = (minor: bigint, code: string) => money(minor, displays.get(code) ?? account.currency);
   return {
     balance: show(account.balance),
-    // Credit a credit note's pending card refund holds pays no invoice: shown apart (the statement's credit_held).
+    // Credit a pending card refund holds (a note's, a payment's own) pays no invoice: shown apart (the statement's credit_held).
     credit: show(account.credit - account.creditHeld),
     creditHeld: account.creditHeld > 0n ? show(account.creditHeld) : undefined,
     payments: payments.data.map((p) => ({
