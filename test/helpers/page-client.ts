@@ -1,3 +1,4 @@
+import { Agent, fetch } from "undici";
 import { BrowserCookies } from "../../src/web/testing/browser-cookies.ts";
 
 // A browser in miniature for the console's and the portal's HTTP tests: forms posted with the CSRF token of
@@ -16,6 +17,16 @@ export interface PageAnswer {
   text: string;
 }
 
+/**
+ * Connections left idle for at most 100 ms. The server closes an idle one after 5 s (protection.ts); a client
+ * that reuses a connection the server is closing gets "other side closed" before any answer. The default
+ * client keeps one for the server's 5 s less 1 s, counted from when it has read the answer: on a loaded
+ * machine, after a large answer read slowly, that was past the server's 5 s, and a console test's next form
+ * failed with `fetch failed` (CI, 2026-12-07, console-backup after the 6.9 MB download). A browser retries such
+ * a request by itself; this client does not, so it never reuses a connection near the server's limit.
+ */
+const pages = new Agent({ keepAliveTimeout: 100, keepAliveMaxTimeout: 100 });
+
 export class PageClient {
   /** The cookies this client holds: a test reads, plants or forgets one here, by name and path. */
   readonly cookies: BrowserCookies;
@@ -28,6 +39,7 @@ export class PageClient {
   async request(method: string, path: string, form?: Record<string, string> | string): Promise<PageAnswer> {
     const cookie = this.cookies.headerFor(path);
     const response = await fetch(this.baseUrl + path, {
+      dispatcher: pages,
       method,
       redirect: "manual",
       headers: {
