@@ -52,6 +52,7 @@ import * as m044loginDeviceEpoch from "./migrations/044-login-device-epoch.ts";
 import * as m045apiKeyRole from "./migrations/045-api-key-role.ts";
 import * as m046refundNamesRefund from "./migrations/046-refund-names-refund.ts";
 import * as m047refundCreditHeld from "./migrations/047-refund-credit-held.ts";
+import * as m048ledgerBalanceIndex from "./migrations/048-ledger-balance-index.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -103,6 +104,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "045-api-key-role": m045apiKeyRole,
   "046-refund-names-refund": m046refundNamesRefund,
   "047-refund-credit-held": m047refundCreditHeld,
+  "048-ledger-balance-index": m048ledgerBalanceIndex,
 };
 
 /**

@@ -96,6 +96,20 @@ export async function customerStatement(ctx: ServiceContext, customerId: bigint)
  * caller adds the order, and any bound on `first`.
  */
 export function statementEvents(ctx: ServiceContext, customerId: bigint, currency: string) {
+  return ledgerEvents(ctx).where("customer_id", "=", customerId).where("currency_code", "=", currency);
+}
+
+/**
+ * The events named, as statementEvents reads them: a page's, whose ids it read from the customer's own rows
+ * (statement-event-keys.ts); an event never spans customers or currencies (the ledger_event_balanced trigger).
+ * Read by the event index alone: with the customer's condition beside it, a plan PostgreSQL keeps for the
+ * statement read all of the customer's index too (0.5 s for a customer of 100,000 rows).
+ */
+export function statementEventsNamed(ctx: ServiceContext, eventIds: readonly string[]) {
+  return ledgerEvents(ctx).where("event_id", "in", eventIds);
+}
+
+function ledgerEvents(ctx: ServiceContext) {
   return ctx.db
     .selectFrom("ledger_entry")
     .select([
@@ -114,8 +128,6 @@ export function statementEvents(ctx: ServiceContext, customerId: bigint, currenc
       sql<string | null>`max(refund_id)`.as("refund_id"),
       sql<string | null>`max(credit_note_id)`.as("credit_note_id"),
     ])
-    .where("customer_id", "=", customerId)
-    .where("currency_code", "=", currency)
     .groupBy(["event_id", "event_kind"]);
 }
 

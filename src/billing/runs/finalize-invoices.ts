@@ -57,7 +57,12 @@ export async function finalizeInvoices(trx: Tx, input: FinalizeBatchInput): Prom
   const batch = query.orderBy("customer_id").limit(input.limit);
   const applyCredit = input.applyCredit ?? true;
   if (applyCredit) await lockCreditHolders(trx, batch);
+  const shared = await shareBatchCustomers(trx, batch);
   const locked = await batch.forUpdate().execute();
+  // A draft that joined the batch between the two statements: its customer is held now, still before any row.
+  const late = [...new Set(locked.map((d) => d.customer_id))].filter((id) => !shared.has(id));
+  if (late.length > 0)
+    await trx.selectFrom("customer").select("id").where("id", "in", late).forKeyShare().execute();
   // A row another transaction held is read again once it is free, and may then come back out of order.
   const drafts = locked.sort((a, b) =>
     a.customer_id < b.customer_id ? -1 : a.customer_id > b.customer_id ? 1 : 0,
@@ -114,6 +119,28 @@ export async function finalizeInvoices(trx: Tx, input: FinalizeBatchInput): Prom
     last: numbered.at(-1)!.number,
     lastCustomer: numbered.at(-1)!.customer_id,
   };
+}
+
+/**
+ * Holds every customer of the batch's drafts (in id order, before the drafts) FOR KEY SHARE until commit, the
+ * lock the ledger's foreign key takes on each row's customer anyway, but only at the end of the insert, once its
+ * ids are drawn. Taken before any row is written, it waits for a money event that holds the customer
+ * (lockCustomerForMoney, FOR UPDATE) and makes one that comes later wait, so a customer's ledger events are
+ * never written at once (statement-event-keys.ts); until 2026-12-07 a payment's rows could be drawn among the
+ * run's. Shared, so it does not stop a change to the customer's own columns.
+ */
+async function shareBatchCustomers(
+  trx: Tx,
+  batch: SelectQueryBuilder<Database, "invoice", { customer_id: bigint }>,
+): Promise<Set<bigint>> {
+  const rows = await trx
+    .selectFrom("customer")
+    .select("id")
+    .where("id", "in", batch.clearSelect().select("invoice.customer_id"))
+    .orderBy("id")
+    .forKeyShare()
+    .execute();
+  return new Set(rows.map((r) => r.id));
 }
 
 /**
