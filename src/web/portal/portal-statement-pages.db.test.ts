@@ -4,7 +4,9 @@ import { startTestServer, type TestServer } from "../../../test/helpers/test-ser
 import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
 import { refundPayment } from "../../billing/payments/refund.ts";
+import { postLedgerEvents } from "../../billing/ledger/ledger.ts";
 import { customerStatement } from "../../billing/payments/statement.ts";
+import { customerStatementPage, STATEMENT_COUNT_UP_TO } from "../../billing/payments/statement-page.ts";
 import { calendarDate } from "../../billing/runs/calendar-date.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { actors } from "../../kernel/actor.ts";
@@ -153,6 +155,49 @@ describe("the statement page read a page at a time", () => {
   it("says beside the downloads that they list the entries oldest first", async () => {
     const page = await (await loggedIn(cleo)).get("/portal/statement");
     expect(page.text).toMatch(/Download as CSV<\/a>[\s\S]{0,200}oldest first/);
+  });
+});
+
+describe("the statement's count", () => {
+  it("is read only for a statement of countUpTo events or fewer: a longer one's first page is not counted", async () => {
+    const ctx = operatorContext(handle);
+    const full = await customerStatement(ctx, cleo.id);
+    const events = new Set(full.entries.map((e) => e.event_id)).size;
+    const counted = await customerStatementPage(ctx, cleo.id, { limit: 3, count: true, countUpTo: events });
+    expect(counted.counts).toEqual({ events, entries: full.entries.length });
+    // Until 2026-12-07 every first page counted every event of the customer, however many.
+    const long = await customerStatementPage(ctx, cleo.id, { limit: 3, count: true, countUpTo: events - 1 });
+    expect(long.counts).toBeNull();
+    expect(long.entries).toEqual(counted.entries);
+  });
+
+  it('leaves the first page of a long statement saying "Page 1" with its Next link, and no "of"', async () => {
+    const eve = await portalCustomer(handle, {
+      email: "eve@example.com",
+      name: "Eve",
+      dueDate: "2099-01-01",
+    });
+    const at = new Date("2026-01-01T00:00:00Z");
+    await handle.db.transaction().execute((trx) =>
+      postLedgerEvents(
+        trx,
+        Array.from({ length: STATEMENT_COUNT_UP_TO }, (_, i) => ({
+          id: `open:eve-${eve.id}-${i}`,
+          kind: "opening" as const,
+          customerId: eve.id,
+          currency: "USD",
+          at,
+          lines: [
+            { account: "cash" as const, amount: 1n },
+            { account: "credit" as const, amount: -1n },
+          ],
+        })),
+      ),
+    );
+    const page = await (await loggedIn(eve)).get("/portal/statement");
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(/<span>Page 1<\/span>/);
+    expect(page.text).toMatch(/<a href="\/portal\/statement\?cursor=[^"]+&amp;page=2" rel="next">Next<\/a>/);
   });
 });
 
