@@ -45,7 +45,7 @@ const Key = z.tuple([cursorKeyId]);
  * rest (customerStatementPage: the database sums the older entries into the balance brought forward). A page
  * is `per_page` ledger events: a credit note paid back shows with its refund lines, so it may hold a few more
  * lines. "Next" walks by cursor (the oldest event shown), so entries recorded meanwhile shift no row onto the
- * next page. Only the first page is read by number (and counted): a later one would skip the events before it
+ * next page. Only the first page is read by number (and counted, when short: STATEMENT_COUNT_UP_TO): a later one would skip the events before it
  * by OFFSET, grouping and sorting every one of them (until 2026-12-07 it did); the page answers such a number
  * with the first page (statement-pages.ts), and the verb refuses it.
  */
