@@ -147,6 +147,14 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Whether the runner is between claims, waiting for a wake-up or its poll (or gathering wake-ups for the next
+   * claim). A test waits for it before writing a job that only a wake-up may start.
+   */
+  get waiting(): boolean {
+    return this.wakeUp !== undefined;
+  }
+
   /** Whether this runner keeps the claim of job `id` alive (its LockKeeper renews it). */
   holds(id: bigint): boolean {
     return this.locks.holds(id);

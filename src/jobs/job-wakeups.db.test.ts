@@ -11,6 +11,7 @@ import { enqueueRawJob } from "./enqueue-job.ts";
 import { type ClaimedJob, JobRunner } from "./job-runner.ts";
 import { type JobWakeups, postgresWakeups, wakeupsFor } from "./job-wakeups.ts";
 import { relayPostgres } from "../../test/helpers/tcp-proxy.ts";
+import { waitUntil } from "../../test/helpers/wait-until.ts";
 
 // A job written while the runner is idle starts at once, not at its next poll. The poll interval here is an
 // hour, far beyond the test's time limit: a job that waited for the poll would fail the test.
@@ -44,8 +45,9 @@ async function idleRunner(
     },
   });
   await runner.start();
-  // Let the first claim (which finds nothing) finish, so the runner sits in its hour-long wait.
-  await new Promise((r) => setTimeout(r, 50));
+  // Once the first claim (which finds nothing) is over, the runner sits in its hour-long wait (until 2026-12-07
+  // a 50 ms sleep hoped so: on a loaded machine that claim could still be on its way and take the job itself).
+  await waitUntil("the runner's first claim to be over", () => runner.waiting);
   return { runner, ran, next: () => new Promise((resolve) => waiting.push(resolve)) };
 }
 

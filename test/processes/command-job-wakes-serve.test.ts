@@ -10,6 +10,7 @@ import { loadConfig } from "../../src/config.ts";
 import type { DatabaseHandle } from "../../src/db/open-database.ts";
 import { type ClaimedJob, JobRunner } from "../../src/jobs/job-runner.ts";
 import { localWakeups } from "../../src/jobs/job-wakeups.ts";
+import { waitUntil } from "../helpers/wait-until.ts";
 
 // On the embedded database a command reaches serve's PGlite through its socket, in a process of its own, so
 // its enqueue's in-process signal wakes nobody. serve's session LISTENs on the jobs channel and reads the
@@ -64,8 +65,9 @@ describe("a job a command writes while serve runs on the embedded database", () 
     });
     await runner.start();
     try {
-      // Let the first claim (which finds nothing) finish, so the runner sits in its hour-long wait.
-      await new Promise((r) => setTimeout(r, 50));
+      // Once the first claim (which finds nothing) is over, the runner sits in its hour-long wait (until
+      // 2026-12-07 a 50 ms sleep hoped so: under load that claim could still be on its way, and take the jobs).
+      await waitUntil("the runner's first claim to be over", () => runner.waiting);
       await run(
         process.execPath,
         ["--import", "tsx", "--input-type=module", "-e", command, join(dir, "data")],

@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { waitUntil } from "../../../test/helpers/wait-until.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { type ClaimedJob, JobRunner } from "../../jobs/job-runner.ts";
 import { wakeupsFor } from "../../jobs/job-wakeups.ts";
@@ -48,8 +49,9 @@ describe("a recorded payment", () => {
     });
     await runner.start();
     try {
-      // Let the first claim (which finds nothing) finish, so the runner sits in its hour-long wait.
-      await new Promise((r) => setTimeout(r, 50));
+      // Once the first claim (which finds nothing) is over, the runner sits in its hour-long wait (until
+      // 2026-12-07 a 50 ms sleep hoped so: under load that claim could still be on its way, and take the jobs).
+      await waitUntil("the runner's first claim to be over", () => runner.waiting);
       const ctx = billingContext(handle, {}, new Date("2026-11-20T10:00:00Z"));
       const result = await recordPayment({
         ctx,
