@@ -11,7 +11,7 @@ import { enqueueRawJob } from "./enqueue-job.ts";
 import { type ClaimedJob, JobRunner } from "./job-runner.ts";
 import { type JobWakeups, postgresWakeups, wakeupsFor } from "./job-wakeups.ts";
 import { relayPostgres } from "../../test/helpers/tcp-proxy.ts";
-import { waitUntil } from "../../test/helpers/wait-until.ts";
+import { WAIT_CEILING_MS, waitUntil } from "../../test/helpers/wait-until.ts";
 
 // A job written while the runner is idle starts at once, not at its next poll. The poll interval here is an
 // hour, far beyond the test's time limit: a job that waited for the poll would fail the test.
@@ -188,29 +188,35 @@ describe.runIf(url)("the job listener when its connection is lost (PostgreSQL)",
 // checks that it hears a notice sent through the pool, and says so when it does not: a listener behind a
 // pooler in transaction mode, or one on another database, would leave every job to the runner's poll.
 describe.runIf(url)("a job listener that checks it hears the pool (PostgreSQL)", () => {
-  /** What a listener on `listenUrl` logs in its first 600 ms, with a probe that waits 300 ms. */
-  async function listenerLines(listenUrl: string): Promise<{ level: number; msg: string }[]> {
+  /**
+   * What a listener on `listenUrl` logs until its check has told whether it hears the pool (until 2026-12-07:
+   * in its first 600 ms, with a 300 ms probe, which a loaded machine's round trip could outlast).
+   */
+  async function listenerLines(
+    listenUrl: string,
+    probeWithinMs: number,
+  ): Promise<{ level: number; msg: string }[]> {
     const lines: { level: number; msg: string }[] = [];
     const listenerLogger = pino(
-      { level: "info" },
+      { level: "debug" },
       { write: (line: string) => void lines.push(JSON.parse(line)) },
     );
-    const wakeups = postgresWakeups({
-      url: listenUrl,
-      db: handle.db,
-      logger: listenerLogger,
-      probeWithinMs: 300,
-    });
+    const wakeups = postgresWakeups({ url: listenUrl, db: handle.db, logger: listenerLogger, probeWithinMs });
     const unsubscribe = await wakeups.subscribe(() => {});
-    await new Promise((r) => setTimeout(r, 600));
-    await unsubscribe();
+    try {
+      await waitUntil("the listener to tell whether it hears the pool", () =>
+        lines.some((line) => /(hears|does not hear) notices sent through the database pool/.test(line.msg)),
+      );
+    } finally {
+      await unsubscribe();
+    }
     return lines;
   }
 
   it("warns when it does not hear a notice sent through the pool (another database), and not when it does", async () => {
     const elsewhere = new URL(url!);
     elsewhere.pathname = "/postgres";
-    expect(await listenerLines(elsewhere.toString())).toEqual([
+    expect(await listenerLines(elsewhere.toString(), 300)).toEqual([
       expect.objectContaining({
         level: 40,
         waitedMs: 300,
@@ -219,10 +225,16 @@ describe.runIf(url)("a job listener that checks it hears the pool (PostgreSQL)",
         ),
       }),
     ]);
-    // Another way to the same database (a relay stands for DATABASE_LISTEN_URL): heard, nothing said.
+    // Another way to the same database (a relay stands for DATABASE_LISTEN_URL): heard, no warning. Its probe
+    // may take as long as any wait here, so only a listener that does not hear it could warn.
     const { proxy, url: relayed } = await relayPostgres(url!);
     try {
-      expect(await listenerLines(relayed)).toEqual([]);
+      expect(await listenerLines(relayed, WAIT_CEILING_MS)).toEqual([
+        expect.objectContaining({
+          level: 20,
+          msg: "the job listener hears notices sent through the database pool",
+        }),
+      ]);
     } finally {
       await proxy.close();
     }

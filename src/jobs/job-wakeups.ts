@@ -128,7 +128,11 @@ export function postgresWakeups(options: PostgresWakeupsOptions): JobWakeups {
         });
         next.on("notification", (message) => {
           if (message.channel === PROBE_CHANNEL) {
-            if (probe && message.payload === probe.payload) clearTimeout(probe.timer);
+            if (probe && message.payload === probe.payload) {
+              clearTimeout(probe.timer);
+              // The quiet outcome of the check, said at debug level so that it can be seen (and waited for).
+              options.logger.debug("the job listener hears notices sent through the database pool");
+            }
             return;
           }
           if (message.payload !== schema) return;
