@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
+import { waitUntil } from "../../test/helpers/wait-until.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 import { enqueueRawJob } from "./enqueue-job.ts";
 import { type ClaimedJob, JobRunner, PermanentJobError, RetryLaterError } from "./job-runner.ts";
@@ -249,10 +250,18 @@ describe("job runner", () => {
     // A freed slot starts a job claimed ahead at once.
     release.shift()!();
     await expect.poll(() => started, { timeout: 5_000, interval: 5 }).toEqual([0, 1, 2]);
+    // The stop waits for the running handlers: each is let finish, whenever it started, until the stop is
+    // over (until 2026-12-07 released at once and again 20 ms later, which a late start would have outlived).
     const stopping = runner.stop();
-    for (const r of release.splice(0)) r();
-    await new Promise((r) => setTimeout(r, 20));
-    for (const r of release.splice(0)) r();
+    let stopped = false;
+    stopping.then(
+      () => (stopped = true),
+      () => (stopped = true),
+    );
+    await waitUntil("the runner to stop", () => {
+      for (const r of release.splice(0)) r();
+      return stopped;
+    });
     await stopping;
     const after = await statuses();
     // 0, 1 and 2 ran; whatever was claimed ahead and never started is pending again with no attempt counted.
