@@ -1,5 +1,7 @@
 import { sql } from "kysely";
+import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { POLL, waitUntil } from "../../../test/helpers/wait-until.ts";
 import { type DatabaseHandle, openDatabase } from "../../db/open-database.ts";
 import {
   BATCH,
@@ -76,9 +78,7 @@ async function untilFinalizing(handle: Awaited<ReturnType<typeof setUpPeriod>>["
             .where("id", "<>", OTHER_RUN)
             .executeTakeFirst()
         )?.phase,
-      {
-        timeout: 10_000,
-      },
+      POLL,
     )
     .toBe("finalizing");
 }
@@ -165,16 +165,23 @@ describe("one run of a period finalizes at a time (the finalizer lease)", () => 
     const expected = await referenceInvoices();
     const { ctx, usage, handle } = await setUpPeriod();
     const other = await holdFinalizerLease(handle, "2026-10");
+    const messages: string[] = [];
+    const logger = pino(
+      { level: "debug" },
+      { write: (line: string) => void messages.push(JSON.parse(line).msg) },
+    );
+    const polls = () => messages.filter((msg) => msg === "the finalizer lease is still held").length;
     const run = runBilling({
-      ctx,
+      ctx: { ...ctx, logger },
       input: { period: "2026-10" },
       options: { source: new MemoryUsageSource(usage) },
     });
     try {
       await untilFinalizing(handle);
-      // Several of its polls for the lease go by; not one invoice is finalized meanwhile.
-      for (let i = 0; i < 5; i++) {
-        await new Promise((r) => setTimeout(r, 100));
+      // Several of its polls for the lease go by, counted from its log (until 2026-12-07 five 100 ms sleeps,
+      // which on a loaded machine could pass before the first poll); not one invoice is finalized meanwhile.
+      for (let n = 1; n <= 3; n++) {
+        await waitUntil(`the run's poll ${n} for the lease`, () => polls() >= n);
         expect(await finalizedCount(handle)).toBe(0n);
       }
     } finally {

@@ -87,6 +87,8 @@ async function waitForFinalizerLease(
         "another run is finalizing this period: waiting for it",
       );
     }
+    // Each poll that found the lease held, at debug level: a test waits for polls to go by, not for a duration.
+    ctx.logger.debug({ runId: run.id, period: run.period }, "the finalizer lease is still held");
     if (Date.now() - beat >= HEARTBEAT_MS) {
       beat = Date.now();
       await ctx.db
