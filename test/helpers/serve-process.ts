@@ -10,8 +10,12 @@ export interface ServeProcess {
   output(): string;
 }
 
-/** Starts `serve` with exactly this environment; rejects with its last output when it exits first. */
-export function startServe(env: NodeJS.ProcessEnv): Promise<ServeProcess> {
+/**
+ * Starts `serve` with exactly this environment; rejects with its last output when it exits first, or when it
+ * has not said its URL within `withinMs` (if given), killing it: a serve stuck starting then fails the test
+ * with what it wrote, instead of vitest's bare timeout with the process left running.
+ */
+export function startServe(env: NodeJS.ProcessEnv, withinMs?: number): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -22,13 +26,25 @@ export function startServe(env: NodeJS.ProcessEnv): Promise<ServeProcess> {
       },
     );
     let out = "";
+    const ceiling =
+      withinMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            child.kill("SIGKILL");
+            reject(new Error(`tokenbill did not start within ${withinMs} ms: ${out.slice(-2000)}`));
+          }, withinMs);
     child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)","pricing"/.exec(out);
-      if (m) resolve({ child, url: m[1]!, output: () => out });
+      if (!m) return;
+      clearTimeout(ceiling);
+      resolve({ child, url: m[1]!, output: () => out });
     });
-    child.on("exit", (code) => reject(new Error(`tokenbill exited (${code}): ${out.slice(-2000)}`)));
+    child.on("exit", (code) => {
+      clearTimeout(ceiling);
+      reject(new Error(`tokenbill exited (${code}): ${out.slice(-2000)}`));
+    });
   });
 }
 

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../emulator/start.ts";
 import { openDatabase } from "../../src/db/open-database.ts";
+import { startServe, stopServe } from "../helpers/serve-process.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
 import { type CommandDataDir, commandDataDir } from "../helpers/tokenbill-command.ts";
 import { waitBudget } from "../helpers/wait-until.ts";
@@ -149,24 +149,14 @@ describe("a crash between commit and delivery", () => {
           headers: { authorization: `Bearer ${emulator.adminToken}`, "content-type": "application/json" },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
-      const start = () =>
-        new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
-          const child = spawn(
-            process.execPath,
-            [join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs"), "serve"],
-            { env, stdio: ["ignore", "pipe", "pipe"] },
-          );
-          let out = "";
-          child.stderr!.on("data", (d: Buffer) => {
-            out += d.toString();
-          });
-          child.stdout!.on("data", (d: Buffer) => {
-            out += d.toString();
-            const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
-            if (m) resolve({ child, url: m[1]! });
-          });
-          child.on("exit", (code) => reject(new Error(`tokenbill exited (${code}): ${out}`)));
-        });
+      // Each start has what is left of the budget (until 2026-12-07 none: a serve stuck starting held the test
+      // to vitest's bare timeout, and was left running); whatever was started is killed at the end.
+      const started: ChildProcess[] = [];
+      const start = async () => {
+        const serve = await startServe(env, left());
+        started.push(serve.child);
+        return serve;
+      };
       const api = (url: string, method: string, path: string, body?: unknown) =>
         fetch(url + path, {
           method,
@@ -187,8 +177,7 @@ describe("a crash between commit and delivery", () => {
           });
           expect(r.status).toBe(201);
         }
-        first.child.kill("SIGKILL");
-        await new Promise((r) => first.child.once("exit", r));
+        await stopServe(first.child, "SIGKILL");
         await emu("DELETE", "/_emulator/faults");
 
         const second = await start();
@@ -208,10 +197,10 @@ describe("a crash between commit and delivery", () => {
           expect(users).toHaveLength(20);
           expect(new Set(users.map((u: { email: string }) => u.email)).size).toBe(20);
         } finally {
-          second.child.kill("SIGTERM");
-          await new Promise((r) => second.child.once("exit", r));
+          await stopServe(second.child, "SIGTERM");
         }
       } finally {
+        for (const child of started) await stopServe(child, "SIGKILL");
         await emulator.close();
         data?.remove();
         if (schema && baseUrl) {
