@@ -4,7 +4,7 @@ import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { issueCreditNote } from "../credit-notes/issue-credit-note.ts";
 import { voidInvoice } from "../invoices/void-invoice.ts";
-import { customerBalance, customerCredit, invoiceAmountsDue } from "../ledger/ledger.ts";
+import { invoiceAmountsDue } from "../ledger/ledger.ts";
 import type { PaymentProvider } from "../providers/payment-provider.ts";
 import { processProviderEvent } from "../providers/process-provider-event.ts";
 import { paymentProviderOf } from "../providers/provider-from-config.ts";
@@ -12,12 +12,11 @@ import { signedWebhook } from "../providers/testing/fake-stripe.ts";
 import { type FakeStripeAccount, startFakeStripeAccount } from "../providers/testing/stripe-world.ts";
 import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
 import { getPayment } from "./get-payment.ts";
-import { statusForAmountDue } from "./invoice-settlement.ts";
 import { recordPayment } from "./record-payment.ts";
 import { refundPayment } from "./refund.ts";
 import { customerCreditHeld } from "./spendable-credit.ts";
-import { customerStatement } from "./statement.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
+import { checkLedger } from "./testing/ledger-invariants.ts";
 
 // The ledger property (ledger.property.db.test.ts) with card money: payments made through the payment provider
 // (the fake Stripe at the network edge), their refunds asked of it (pending, holding their amount), credit notes
@@ -325,57 +324,11 @@ async function run(customerId: bigint, op: Op, invoices: string[], payments: str
 
 async function checkInvariants(customerId: bigint): Promise<void> {
   const db = handle.db;
-  const entries = await db
-    .selectFrom("ledger_entry")
-    .selectAll()
-    .where("customer_id", "=", customerId)
-    .execute();
-  // Each event sums to zero.
-  const byEvent = new Map<string, bigint>();
-  for (const e of entries) byEvent.set(e.event_id, (byEvent.get(e.event_id) ?? 0n) + e.amount);
-  for (const [event, sum] of byEvent) expect(sum, event).toBe(0n);
-
-  const sum = (filter: (e: (typeof entries)[number]) => boolean) =>
-    entries.filter(filter).reduce((s, e) => s + e.amount, 0n);
-  const invoices = await db
-    .selectFrom("invoice")
-    .select(["id", "status", "total"])
-    .where("customer_id", "=", customerId)
-    .execute();
-  const notes = await db
-    .selectFrom("credit_note")
-    .selectAll()
-    .where("customer_id", "=", customerId)
-    .execute();
-  const projected = await invoiceAmountsDue(
-    db,
-    invoices.map((i) => i.id),
-  );
-  let dueTotal = 0n;
-  let issuedTotal = 0n;
-  for (const inv of invoices) {
-    const due = sum((e) => e.account === "receivable" && e.invoice_id === inv.id);
-    expect(projected.get(inv.id) ?? 0n, inv.id).toBe(due);
-    const credited = notes.filter((n) => n.invoice_id === inv.id).reduce((s, n) => s + n.total, 0n);
-    if (inv.status === "void") {
-      expect(due).toBe(0n);
-      continue;
-    }
-    expect(due >= 0n && due <= inv.total - credited, `${inv.id} due ${due}`).toBe(true);
-    const creditNoted = -sum(
-      (e) => e.account === "receivable" && e.invoice_id === inv.id && e.event_kind === "credit_note",
-    );
-    expect(inv.status).toBe(statusForAmountDue({ total: inv.total, due, creditNoted }));
-    dueTotal += due;
-    issuedTotal += inv.total;
-  }
-  // Credit, never negative, as projected. What pending refunds hold of it — a note's its whole amount, a
-  // payment's own the credit it is to take back (refund.credit_held) — is never more than there is
-  // (spendable-credit.ts: "held beyond the credit is what a sound ledger never shows"), and only the held part
-  // may sit beside an invoice that owes: spendable credit pays open invoices at once.
-  const credit = -sum((e) => e.account === "credit");
-  expect(credit >= 0n).toBe(true);
-  expect(await customerCredit(db, customerId, "USD")).toBe(credit);
+  const { sum, dueTotal, credit } = await checkLedger(db, ctx(), customerId);
+  // The books as the first property checks them (testing/ledger-invariants.ts). What pending refunds hold of
+  // credit — a note's its whole amount, a payment's own the credit it is to take back (refund.credit_held) — is
+  // never more than there is (spendable-credit.ts: "held beyond the credit is what a sound ledger never shows"),
+  // and only the held part may sit beside an invoice that owes: spendable credit pays open invoices at once.
   const heldRows = await db
     .selectFrom("refund")
     .innerJoin("payment", "payment.id", "refund.payment_id")
@@ -425,17 +378,6 @@ async function checkInvariants(customerId: bigint): Promise<void> {
     expect(r.status, r.provider_refund_id!).toBe(stripe.fake.refunds.get(r.provider_refund_id!)?.status);
   // Every reservation reached Stripe (nothing in this world refuses or drops a refund).
   expect(refunds.filter((r) => r.status === "pending" && r.provider_refund_id === null)).toEqual([]);
-
-  // Σ cash = Σ payments − Σ refunds that succeeded (one that failed after succeeding gave its cash back).
-  const cash = sum((e) => e.account === "cash");
-  const succeeded = refunds.filter((r) => r.status === "succeeded");
-  expect(cash).toBe(paid.reduce((s, p) => s + p.amount, 0n) - succeeded.reduce((s, r) => s + r.amount, 0n));
-  expect(-sum((e) => e.account === "sales")).toBe(issuedTotal - notes.reduce((s, n) => s + n.total, 0n));
-  const balance = await customerBalance(db, customerId, "USD");
-  expect(balance).toBe(dueTotal - credit);
-  const statement = await customerStatement(ctx(), customerId);
-  expect([statement.balance, statement.credit]).toEqual([balance, credit]);
-  expect(statement.entries.at(-1)?.balance ?? 0n).toBe(balance);
 }
 
 /** The bank sends back the customer's succeeded card refunds where `returned` says so, in turn. */

@@ -4,14 +4,12 @@ import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { issueCreditNote } from "../credit-notes/issue-credit-note.ts";
 import { voidInvoice } from "../invoices/void-invoice.ts";
-import { customerBalance, customerCredit, invoiceAmountsDue } from "../ledger/ledger.ts";
 import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
-import { statusForAmountDue } from "./invoice-settlement.ts";
 import { recordPayment } from "./record-payment.ts";
 import { refundPayment } from "./refund.ts";
 import { getPayment } from "./get-payment.ts";
-import { customerStatement } from "./statement.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
+import { checkLedger } from "./testing/ledger-invariants.ts";
 
 // billing-rules §7 "a ledger, not counters": random sequences of invoices (finalized, with credit applied
 // as they are), payments (against an invoice or the customer), refunds, credit notes and voids. After every
@@ -138,88 +136,14 @@ async function run(customerId: bigint, op: Op, invoices: string[], payments: str
   }
 }
 
+/**
+ * The books' invariants (testing/ledger-invariants.ts), and credit never beside an invoice that still owes
+ * (docs/payments.md, "Credit"; until 2026-12-06 a credit note, an over-payment or a refund left it there, and
+ * dunning suspended a customer in net credit).
+ */
 async function checkInvariants(customerId: bigint): Promise<void> {
-  const db = handle.db;
-  const entries = await db
-    .selectFrom("ledger_entry")
-    .selectAll()
-    .where("customer_id", "=", customerId)
-    .execute();
-  // Each event sums to zero.
-  const byEvent = new Map<string, bigint>();
-  for (const e of entries) byEvent.set(e.event_id, (byEvent.get(e.event_id) ?? 0n) + e.amount);
-  for (const [event, sum] of byEvent) expect(sum, event).toBe(0n);
-
-  const sum = (filter: (e: (typeof entries)[number]) => boolean) =>
-    entries.filter(filter).reduce((s, e) => s + e.amount, 0n);
-  const invoices = await db
-    .selectFrom("invoice")
-    .select(["id", "status", "total"])
-    .where("customer_id", "=", customerId)
-    .execute();
-  const notes = await db
-    .selectFrom("credit_note")
-    .selectAll()
-    .where("customer_id", "=", customerId)
-    .execute();
-  const projected = await invoiceAmountsDue(
-    db,
-    invoices.map((i) => i.id),
-  );
-  let dueTotal = 0n;
-  let issuedTotal = 0n;
-  for (const inv of invoices) {
-    const due = sum((e) => e.account === "receivable" && e.invoice_id === inv.id);
-    expect(projected.get(inv.id) ?? 0n, inv.id).toBe(due);
-    const credited = notes.filter((n) => n.invoice_id === inv.id).reduce((s, n) => s + n.total, 0n);
-    if (inv.status === "void") {
-      expect(due).toBe(0n);
-      continue;
-    }
-    // Amount due = total − payments − credit notes, never below zero nor above what credit notes left.
-    expect(due >= 0n && due <= inv.total - credited, `${inv.id} due ${due}`).toBe(true);
-    const creditNoted = -sum(
-      (e) => e.account === "receivable" && e.invoice_id === inv.id && e.event_kind === "credit_note",
-    );
-    expect(inv.status).toBe(statusForAmountDue({ total: inv.total, due, creditNoted }));
-    dueTotal += due;
-    issuedTotal += inv.total;
-  }
-  // Credit: what we owe the customer, never negative, equal to its projection, and never beside an invoice
-  // that still owes (docs/payments.md, "Credit"; until 2026-12-06 a credit note, an over-payment or a refund
-  // left it there, and dunning suspended a customer in net credit).
-  const credit = -sum((e) => e.account === "credit");
-  expect(credit >= 0n).toBe(true);
+  const { credit, dueTotal } = await checkLedger(handle.db, ctx(), customerId);
   if (credit > 0n) expect(dueTotal, `credit ${credit} beside ${dueTotal} due`).toBe(0n);
-  expect(await customerCredit(db, customerId, "USD")).toBe(credit);
-  // Σ cash = Σ payments − Σ refunds that succeeded.
-  const paid = await db
-    .selectFrom("payment")
-    .select(["id", "amount"])
-    .where("customer_id", "=", customerId)
-    .execute();
-  const refunds = paid.length
-    ? await db
-        .selectFrom("refund")
-        .select("amount")
-        .where(
-          "payment_id",
-          "in",
-          paid.map((p) => p.id),
-        )
-        .where("status", "=", "succeeded")
-        .execute()
-    : [];
-  const cash = sum((e) => e.account === "cash");
-  expect(cash).toBe(paid.reduce((s, p) => s + p.amount, 0n) - refunds.reduce((s, r) => s + r.amount, 0n));
-  // Revenue is what issued invoices billed less what credit notes took back.
-  expect(-sum((e) => e.account === "sales")).toBe(issuedTotal - notes.reduce((s, n) => s + n.total, 0n));
-  // Balance = Σ due − credit, as projected and as the statement ends.
-  const balance = await customerBalance(db, customerId, "USD");
-  expect(balance).toBe(dueTotal - credit);
-  const statement = await customerStatement(ctx(), customerId);
-  expect([statement.balance, statement.credit]).toEqual([balance, credit]);
-  expect(statement.entries.at(-1)?.balance ?? 0n).toBe(balance);
 }
 
 describe("the ledger under random money events", () => {
