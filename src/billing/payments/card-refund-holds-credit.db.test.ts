@@ -3,15 +3,11 @@ import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { unpaidInvoices } from "../dunning/evaluate-dunning.ts";
 import { invoiceAmountsDue } from "../ledger/ledger.ts";
-import type { PaymentProvider } from "../providers/payment-provider.ts";
-import { processProviderEvent } from "../providers/process-provider-event.ts";
 import { paymentProviderOf } from "../providers/provider-from-config.ts";
-import { signedWebhook } from "../providers/testing/fake-stripe.ts";
 import { type FakeStripeAccount, startFakeStripeAccount } from "../providers/testing/stripe-world.ts";
 import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
-import { recordPayment } from "./record-payment.ts";
-import { refundPayment } from "./refund.ts";
 import { customerCreditHeld } from "./spendable-credit.ts";
+import { type CardMoney, cardMoney } from "./testing/card-money.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
 
 // Found by the card ledger property (2026-12-07): a card payment of 1 to a customer with nothing open is credit
@@ -22,11 +18,12 @@ import { issueInvoices } from "./testing/invoice-fixtures.ts";
 
 let handle: DatabaseHandle;
 let stripe: FakeStripeAccount;
-let provider: PaymentProvider;
+let card: CardMoney;
 beforeAll(async () => {
   handle = await createTestDatabase();
   stripe = await startFakeStripeAccount();
-  provider = (await paymentProviderOf(ctx().config))!;
+  const provider = (await paymentProviderOf(ctx().config))!;
+  card = cardMoney({ db: handle.db, account: stripe, provider, ctx });
 });
 afterAll(async () => {
   await stripe?.close();
@@ -34,58 +31,6 @@ afterAll(async () => {
 });
 
 const ctx = () => billingContext(handle, stripe.settings, new Date("2026-11-20T10:00:00Z"));
-
-/** A card payment of `amount` (to the customer, or against an invoice), and the session Stripe took it in. */
-async function cardPayment(
-  target: { customer_id: bigint } | { invoice_id: string },
-  reference: string,
-  amount: bigint,
-): Promise<string> {
-  const { payment } = await recordPayment({
-    ctx: ctx(),
-    input: { ...target, amount, method: "stripe", reference, paid_at: new Date("2026-11-01T12:00:00Z") },
-  });
-  stripe.fake.sessions.set(`cs_${reference}`, {
-    id: `cs_${reference}`,
-    object: "checkout.session",
-    mode: "payment",
-    status: "complete",
-    payment_status: "paid",
-    amount_total: Number(amount),
-    currency: "usd",
-    client_reference_id: null,
-    customer_email: null,
-    metadata: {},
-    payment_intent: reference,
-    success_url: null,
-    cancel_url: null,
-    url: `https://checkout.stripe.com/c/pay/cs_${reference}`,
-    livemode: false,
-    created: Math.floor(Date.now() / 1000),
-  });
-  return payment.id;
-}
-
-/** Refunds `amount` of a card payment through Stripe: pending, linked to Stripe's refund. */
-async function cardRefund(paymentId: string, amount: bigint) {
-  const { refund } = await refundPayment({ ctx: ctx(), input: { payment_id: paymentId, amount } });
-  const row = await handle.db
-    .selectFrom("refund")
-    .select(["id", "status", "provider_refund_id"])
-    .where("id", "=", refund.id)
-    .executeTakeFirstOrThrow();
-  expect(row.status).toBe("pending");
-  return { id: row.id, stripeId: row.provider_refund_id as string };
-}
-
-/** Stripe's signed refund.updated webhook, processed as the webhook route processes it. */
-async function stripeSays(stripeRefundId: string, status: "succeeded" | "failed") {
-  const { body, headers } = signedWebhook(
-    stripe.fake.settleRefund(stripeRefundId, status),
-    stripe.webhookSecret,
-  );
-  return processProviderEvent(ctx(), provider, provider.parseWebhook(Buffer.from(body), headers));
-}
 
 /** A refund's ledger lines by account (receivable per invoice). */
 async function linesOf(refundId: string): Promise<Record<string, bigint>> {
@@ -116,8 +61,8 @@ const newCustomer = async (email: string) => (await createCustomers(handle, [{ e
 describe("a pending card refund of a payment", () => {
   it("holds the payment's credit: the next invoice is not paid from it, and the refund reopens nothing", async () => {
     const customer = await newCustomer("holds-credit-1@example.com");
-    const p = await cardPayment({ customer_id: customer }, "pi_holds_credit_1", 1n); // nothing open: credit 1
-    const r = await cardRefund(p, 1n);
+    const p = await card.pay({ customer_id: customer }, "pi_holds_credit_1", 1n); // nothing open: credit 1
+    const r = await card.refund(p, 1n);
     expect(await customerCreditHeld(handle.db, customer, "USD")).toEqual({
       credit: 1n,
       held: 1n,
@@ -129,7 +74,7 @@ describe("a pending card refund of a payment", () => {
     expect(await invoiceState(a)).toEqual({ status: "finalized", due: 1n });
     expect(await unpaidInvoices(handle.db, customer)).toMatchObject([{ id: a, amount_due: 1n }]);
 
-    expect(await stripeSays(r.stripeId, "succeeded")).toBe("processed");
+    expect(await card.says(r.stripeId, "succeeded")).toBe("processed");
     expect(await linesOf(r.id)).toEqual({ cash: -1n, credit: 1n });
     expect(await invoiceState(a)).toEqual({ status: "finalized", due: 1n });
     expect(await customerCreditHeld(handle.db, customer, "USD")).toEqual({
@@ -142,8 +87,8 @@ describe("a pending card refund of a payment", () => {
   it("holds only its payment's credit part: the rest reopens the invoice the payment paid", async () => {
     const customer = await newCustomer("holds-credit-2@example.com");
     const [x] = (await issueInvoices(handle.db, [{ customerId: customer, total: 2n }])) as [string];
-    const p = await cardPayment({ invoice_id: x }, "pi_holds_credit_2", 3n); // pays X's 2, credit 1
-    const r = await cardRefund(p, 3n);
+    const p = await card.pay({ invoice_id: x }, "pi_holds_credit_2", 3n); // pays X's 2, credit 1
+    const r = await card.refund(p, 3n);
     expect(await customerCreditHeld(handle.db, customer, "USD")).toEqual({
       credit: 1n,
       held: 1n,
@@ -152,7 +97,7 @@ describe("a pending card refund of a payment", () => {
     const [a] = (await issueInvoices(handle.db, [{ customerId: customer, total: 5n }])) as [string];
     expect(await invoiceState(a)).toEqual({ status: "finalized", due: 5n });
 
-    expect(await stripeSays(r.stripeId, "succeeded")).toBe("processed");
+    expect(await card.says(r.stripeId, "succeeded")).toBe("processed");
     expect(await linesOf(r.id)).toEqual({ cash: -3n, credit: 1n, [`receivable ${x}`]: 2n });
     expect(await invoiceState(x)).toEqual({ status: "finalized", due: 2n });
     expect(await invoiceState(a)).toEqual({ status: "finalized", due: 5n });
@@ -160,12 +105,12 @@ describe("a pending card refund of a payment", () => {
 
   it("frees the held credit when Stripe fails the refund, and it pays the open invoice then", async () => {
     const customer = await newCustomer("holds-credit-3@example.com");
-    const p = await cardPayment({ customer_id: customer }, "pi_holds_credit_3", 1n);
-    const r = await cardRefund(p, 1n);
+    const p = await card.pay({ customer_id: customer }, "pi_holds_credit_3", 1n);
+    const r = await card.refund(p, 1n);
     const [a] = (await issueInvoices(handle.db, [{ customerId: customer, total: 1n }])) as [string];
     expect(await invoiceState(a)).toEqual({ status: "finalized", due: 1n });
 
-    expect(await stripeSays(r.stripeId, "failed")).toBe("processed");
+    expect(await card.says(r.stripeId, "failed")).toBe("processed");
     expect(await invoiceState(a)).toEqual({ status: "paid", due: 0n });
     expect(await customerCreditHeld(handle.db, customer, "USD")).toEqual({
       credit: 0n,

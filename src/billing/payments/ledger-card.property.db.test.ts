@@ -5,16 +5,14 @@ import type { DatabaseHandle } from "../../db/open-database.ts";
 import { issueCreditNote } from "../credit-notes/issue-credit-note.ts";
 import { voidInvoice } from "../invoices/void-invoice.ts";
 import { invoiceAmountsDue } from "../ledger/ledger.ts";
-import type { PaymentProvider } from "../providers/payment-provider.ts";
-import { processProviderEvent } from "../providers/process-provider-event.ts";
 import { paymentProviderOf } from "../providers/provider-from-config.ts";
-import { signedWebhook } from "../providers/testing/fake-stripe.ts";
 import { type FakeStripeAccount, startFakeStripeAccount } from "../providers/testing/stripe-world.ts";
 import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
 import { getPayment } from "./get-payment.ts";
 import { recordPayment } from "./record-payment.ts";
 import { refundPayment } from "./refund.ts";
 import { customerCreditHeld } from "./spendable-credit.ts";
+import { type CardMoney, cardMoney } from "./testing/card-money.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
 import { checkLedger } from "./testing/ledger-invariants.ts";
 
@@ -31,11 +29,12 @@ import { checkLedger } from "./testing/ledger-invariants.ts";
 
 let handle: DatabaseHandle;
 let stripe: FakeStripeAccount;
-let provider: PaymentProvider;
+let money: CardMoney;
 beforeAll(async () => {
   handle = await createTestDatabase();
   stripe = await startFakeStripeAccount();
-  provider = (await paymentProviderOf(ctx().config))!;
+  const provider = (await paymentProviderOf(ctx().config))!;
+  money = cardMoney({ db: handle.db, account: stripe, provider, ctx });
 });
 afterAll(async () => {
   await stripe?.close();
@@ -104,38 +103,6 @@ const count = (op: string) => done.set(op, (done.get(op) ?? 0) + 1);
 let seq = 0;
 const november = (d: number) => new Date(Date.UTC(2026, 10, d, 12));
 
-/** Stripe's side of a card payment: the session it was paid in, so Stripe can refund its payment intent. */
-function chargedOnStripe(reference: string, amountMinor: bigint): void {
-  const id = `cs_test_property_${seq++}`;
-  stripe.fake.sessions.set(id, {
-    id,
-    object: "checkout.session",
-    mode: "payment",
-    status: "complete",
-    payment_status: "paid",
-    amount_total: Number(amountMinor),
-    currency: "usd",
-    client_reference_id: null,
-    customer_email: null,
-    metadata: {},
-    payment_intent: reference,
-    success_url: null,
-    cancel_url: null,
-    url: `https://checkout.stripe.com/c/pay/${id}`,
-    livemode: false,
-    created: Math.floor(Date.now() / 1000),
-  });
-}
-
-/** Stripe tells what became of a refund, as its signed webhook does, processed as the webhook route does. */
-async function stripeSays(providerRefundId: string, status: "succeeded" | "failed"): Promise<void> {
-  const { body, headers } = signedWebhook(
-    stripe.fake.settleRefund(providerRefundId, status),
-    stripe.webhookSecret,
-  );
-  await processProviderEvent(ctx(), provider, provider.parseWebhook(Buffer.from(body), headers));
-}
-
 /** The customer's card refunds Stripe knows of, in `status`, oldest first. */
 async function cardRefunds(customerId: bigint, status: "pending" | "succeeded") {
   return handle.db
@@ -168,7 +135,7 @@ async function payment(input: {
       ...(card ? { method: "stripe" } : {}),
     },
   });
-  if (card) chargedOnStripe(reference, r.payment.amount);
+  if (card) money.charged(reference, r.payment.amount);
   return r.payment.id;
 }
 
@@ -294,7 +261,7 @@ async function run(customerId: bigint, op: Op, invoices: string[], payments: str
       case "settle": {
         const pending = await cardRefunds(customerId, "pending");
         if (pending.length === 0) return;
-        await stripeSays(at(pending, op.pick)!.provider_refund_id!, op.succeeded ? "succeeded" : "failed");
+        await money.says(at(pending, op.pick)!.provider_refund_id!, op.succeeded ? "succeeded" : "failed");
         count(op.succeeded ? "settle succeeded" : "settle failed");
         return;
       }
@@ -305,10 +272,10 @@ async function run(customerId: bigint, op: Op, invoices: string[], payments: str
         if (succeeded.length === 0) {
           const pending = await cardRefunds(customerId, "pending");
           if (pending.length === 0) return;
-          await stripeSays(at(pending, op.pick)!.provider_refund_id!, "succeeded");
+          await money.says(at(pending, op.pick)!.provider_refund_id!, "succeeded");
           succeeded = await cardRefunds(customerId, "succeeded");
         }
-        await stripeSays(at(succeeded, op.pick)!.provider_refund_id!, "failed");
+        await money.says(at(succeeded, op.pick)!.provider_refund_id!, "failed");
         count("bank_returns");
         return;
       }
@@ -384,7 +351,7 @@ async function checkInvariants(customerId: bigint): Promise<void> {
 async function bankReturns(customerId: bigint, returned: boolean[]): Promise<void> {
   for (const [i, r] of (await cardRefunds(customerId, "succeeded")).entries())
     if (returned[i % returned.length]) {
-      await stripeSays(r.provider_refund_id!, "failed");
+      await money.says(r.provider_refund_id!, "failed");
       count("bank_returns after settling");
     }
 }
@@ -392,7 +359,7 @@ async function bankReturns(customerId: bigint, returned: boolean[]): Promise<voi
 /** Stripe settles every pending card refund of the customer, each as `outcomes` says in turn. */
 async function settleAll(customerId: bigint, outcomes: boolean[]): Promise<void> {
   for (const [i, r] of (await cardRefunds(customerId, "pending")).entries())
-    await stripeSays(r.provider_refund_id!, outcomes[i % outcomes.length] ? "succeeded" : "failed");
+    await money.says(r.provider_refund_id!, outcomes[i % outcomes.length] ? "succeeded" : "failed");
 }
 
 describe("the ledger under random money events, card money included", () => {

@@ -7,6 +7,7 @@ import { billingContext, createCustomers } from "../testing/billing-fixtures.ts"
 import { getPayment } from "./get-payment.ts";
 import { recordPayment } from "./record-payment.ts";
 import { refundPayment } from "./refund.ts";
+import { reopenedBy } from "./testing/card-money.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
 
 // The ledger property's seed 525448562, shrunk (2026-12-07): a credit note's refund returns a payment's share of
@@ -23,17 +24,6 @@ afterAll(async () => handle?.close());
 
 const ctx = () => billingContext(handle, {}, new Date("2026-11-20T10:00:00Z"));
 const day = new Date("2026-11-01T12:00:00Z");
-
-/** What a refund's ledger event put back on each invoice (receivable +). */
-async function reopenedBy(refundId: string): Promise<Record<string, bigint>> {
-  const rows = await handle.db
-    .selectFrom("ledger_entry")
-    .select(["invoice_id", "amount"])
-    .where("event_id", "=", `ref:${refundId}`)
-    .where("account", "=", "receivable")
-    .execute();
-  return Object.fromEntries(rows.map((r) => [r.invoice_id as string, r.amount]));
-}
 
 describe("refunding a payment's rest after a credit note refunded part of it", () => {
   it("reopens the invoices the rest still pays, not the note's invoice a second time", async () => {
@@ -57,14 +47,14 @@ describe("refunding a payment's rest after a credit note refunded part of it", (
 
     // p1's 1 reopens B (room 1893 − 1892 = 1); p3's credit pays it at once.
     const { refund: r1 } = await refundPayment({ ctx: ctx(), input: { payment_id: p1, amount: 1n } });
-    expect(await reopenedBy(r1.id)).toEqual({ [b!]: 1n });
+    expect(await reopenedBy(handle.db, r1.id)).toEqual({ [b!]: 1n });
     expect(await customerCredit(handle.db, customer!, "USD")).toBe(0n);
     // p2's rest is its 1 on A: its 1 on B is what the note returned.
     const { refund: r2 } = await refundPayment({ ctx: ctx(), input: { payment_id: p2, amount: 1n } });
-    expect(await reopenedBy(r2.id)).toEqual({ [a!]: 1n });
+    expect(await reopenedBy(handle.db, r2.id)).toEqual({ [a!]: 1n });
     // p3's 1 had paid B as credit: B owes it again.
     const { refund: r3 } = await refundPayment({ ctx: ctx(), input: { payment_id: p3, amount: 1n } });
-    expect(await reopenedBy(r3.id)).toEqual({ [b!]: 1n });
+    expect(await reopenedBy(handle.db, r3.id)).toEqual({ [b!]: 1n });
 
     const due = await invoiceAmountsDue(handle.db, [a!, b!]);
     expect([due.get(a!), due.get(b!)]).toEqual([1n, 1n]);
