@@ -42,7 +42,10 @@ export function renderPage(
   // Every page answering a POST names the form's page, the login pages and others drawn outside the faces'
   // page helper included (until 2026-12-07 only that helper did, so Back after a refused login was a browser
   // error): the layout loads assets/form-answer.js for it.
-  const html = pageHtml(template, { formPage: formPageOf(reply.request), ...data });
+  // Not on a 404: the form's address named what is not there (or not theirs: another customer's invoice is a
+  // 404 to the portal), and the page must say nothing of it, its id included (portal-isolation.db.test.ts).
+  const formPage = status === 404 ? undefined : formPageOf(reply.request);
+  const html = pageHtml(template, { formPage, ...data });
   return reply.status(status).header("cache-control", "no-store").type("text/html; charset=utf-8").send(html);
 }
 

@@ -102,7 +102,7 @@ const UNSHOWN = /[\u0000\u0007\u202E]/;
 const BAD_REASONS: [string, RegExp][] = [
   ["disputed\u0000", /^Held a control character/],
   ["disputed\u0007", /^Held a control character/],
-  ["\u202Edetupsid", /^Held a control character/],
+  ["\u202Edetupsid", /^Held a text-direction control character \(U\+202E\)/],
   ["x".repeat(1001), /^Must be at most 1000 characters/],
   ["x".repeat(10_001), /^Was longer than 10,000 characters/],
 ];
