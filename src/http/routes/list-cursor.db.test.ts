@@ -57,6 +57,15 @@ beforeAll(async () => {
            timestamptz '2026-11-20 10:00:00.123456+00' - (n % 8) * interval '1 hour 0.000001 second'
     FROM generate_series(1, 40) n
     JOIN customer c ON c.email = 'walk' || (n % 3 + 1) || '@cursor.test'`);
+  // 30 audit rows and 30 SolusIO calls (every third failed), for the logs' walks.
+  await run(`
+    INSERT INTO audit_log (actor, action, entity, entity_id, before, after)
+    SELECT 'test', 'update', 'cursor_walk', n::text, NULL, NULL FROM generate_series(1, 30) n`);
+  await run(`
+    INSERT INTO solusio_call (method, path, status, duration_ms, attempt, request_body, error)
+    SELECT 'GET', '/cursor-walk/' || n, CASE WHEN n % 3 = 0 THEN 503 ELSE 200 END, n, 1, NULL,
+           CASE WHEN n % 3 = 0 THEN 'unavailable' END
+    FROM generate_series(1, 30) n`);
 }, 60_000);
 afterAll(async () => {
   await server?.close();
@@ -134,6 +143,19 @@ describe("walking a list by cursor", () => {
     await expectSameWalk("/api/v1/customers");
     expect((await expectSameWalk("/api/v1/customers", `&client_group_id=${group}`)).length).toBe(7);
     await expectSameWalk("/api/v1/customers", "&status=suspended&email=cursor.test");
+  });
+
+  // By cursor since 2026-12-07 (the console's logs walked them by number, OFFSET past every newer row).
+  it("the audit log and the SolusIO call log: the same rows in the same order as by page, with filters", async () => {
+    expect((await expectSameWalk("/api/v1/audit-log", "&entity=cursor_walk")).length).toBe(30);
+    await expectSameWalk("/api/v1/audit-log");
+    expect((await expectSameWalk("/api/v1/solusio/calls")).length).toBeGreaterThanOrEqual(30);
+    expect((await expectSameWalk("/api/v1/solusio/calls", "&failed=true")).length).toBeGreaterThanOrEqual(10);
+    const audit = (await get("/api/v1/audit-log?per_page=3&entity=cursor_walk")).meta.next_cursor!;
+    expect(await refusal(`/api/v1/solusio/calls?cursor=${encodeURIComponent(audit)}`)).toMatch(
+      /another list/,
+    );
+    expect(await refusal(`/api/v1/audit-log?cursor=${encodeURIComponent(audit)}`)).toMatch(/other filters/);
   });
 
   it("gives next_cursor on a page by number too, and null on the last page", async () => {
