@@ -54,6 +54,14 @@ export const CONTROL_DROPPED =
 export const NOT_TEXT_DROPPED =
   "held bytes that are not text (not UTF-8, which a browser never sends; an edited page or a tool can): they are taken out of the entry above; check it and send the form again";
 
+/**
+ * Said beside a field that held a lone surrogate (half of a UTF-16 pair, refused by the API as not valid
+ * Unicode text). No form body carries one (page-form-body.ts takes undecodable bytes out first), but a body
+ * parsed another way can (JSON's "\ud800"); no keyboard types one, so a tool or an edited page sent it.
+ */
+export const NOT_UNICODE_DROPPED =
+  "held half of a character (a lone surrogate, which is not valid Unicode text and which no keyboard types; an edited page or a tool can send one): it is taken out of the entry above; check it and send the form again";
+
 /** What follows what a field held, beside a field whose characters were taken out. */
 const TAKEN_OUT = "it is taken out of the entry above; check it and send the form again";
 
@@ -73,6 +81,7 @@ export function isTextCheckWords(message: string): boolean {
     message === CONTROL_DROPPED ||
     message === CUT_TO_BOUND ||
     message === NOT_TEXT_DROPPED ||
+    message === NOT_UNICODE_DROPPED ||
     /^held a text-direction control/.test(message)
   );
 }
@@ -106,11 +115,16 @@ export function hiddenFieldText(issue: { message: string }): string | undefined 
 const SPACE_LIKE = /\r\n|[\t\n\v\f\r\u0085\u2028\u2029]/g;
 /** In a line field, a line break (CRLF or LF, as browsers send a textarea's) stays; other spacing as above. */
 const LINE_SPACE_LIKE = /\r\n|\n|[\t\v\f\r\u0085\u2028\u2029]/g;
+// Control characters, text-direction controls and lone surrogates: with the u flag a surrogate pair is one
+// character (an emoji, kept), so \uD800-\uDFFF matches only a surrogate without its partner.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job.
-const DROPPED = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const DROPPED = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uD800-\uDFFF]/gu;
 // As DROPPED, less the LF and CR of the line breaks a line field keeps (a lone CR is a space by then).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job.
-const DROPPED_IN_LINES = /[\u0000-\u0009\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const DROPPED_IN_LINES =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this regex's job.
+  /[\u0000-\u0009\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uD800-\uDFFF]/gu;
+/** A surrogate without its partner (see DROPPED). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 /**
  * Throws the VALIDATION error naming each field whose control characters the text check dropped, if any:
@@ -274,10 +288,12 @@ function reshowableRefusals(request: FastifyRequest): void {
 }
 
 /**
- * What is said of a field the check took characters out of: text-direction controls by name when they were
- * all it took out, anything else (a tab, a NUL, an escape) as a control character.
+ * What is said of a field the check took characters out of: a lone surrogate as such, whatever else it took
+ * (no person typed that entry, so its words say how it came); text-direction controls by name when they were
+ * all it took out; anything else (a tab, a NUL, an escape) as a control character.
  */
 function droppedWords(value: string, lineField: boolean): string {
+  if (LONE_SURROGATE.test(value)) return NOT_UNICODE_DROPPED;
   const rest = value.replace(/[\u202A-\u202E\u2066-\u2069]/g, "");
   const other = lineField ? OTHER_THAN_LINES : ANY_OTHER;
   return (!other.test(rest) && directionControlDropped(value)) || CONTROL_DROPPED;
