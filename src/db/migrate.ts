@@ -53,7 +53,7 @@ import * as m045apiKeyRole from "./migrations/045-api-key-role.ts";
 import * as m046refundNamesRefund from "./migrations/046-refund-names-refund.ts";
 import * as m047refundCreditHeld from "./migrations/047-refund-credit-held.ts";
 import * as m048ledgerBalanceIndex from "./migrations/048-ledger-balance-index.ts";
-import * as m049refundCreditHeldBackfill from "./migrations/049-refund-credit-held-backfill.ts";
+import * as m049moneyBefore20261207 from "./migrations/049-money-before-2026-12-07.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -106,7 +106,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "046-refund-names-refund": m046refundNamesRefund,
   "047-refund-credit-held": m047refundCreditHeld,
   "048-ledger-balance-index": m048ledgerBalanceIndex,
-  "049-refund-credit-held-backfill": m049refundCreditHeldBackfill,
+  "049-money-before-2026-12-07": m049moneyBefore20261207,
 };
 
 /**

@@ -475,6 +475,7 @@ export interface Database {
   refund: RefundTable;
   credit_note: CreditNoteTable;
   ledger_entry: LedgerEntryTable;
+  ledger_late_entry: LedgerLateEntryTable;
   invoice_due_extension: InvoiceDueExtensionTable;
   dunning_episode: DunningEpisodeTable;
   dunning_step: DunningStepTable;
@@ -581,6 +582,19 @@ export interface LedgerEntryTable {
   credit_note_id: string | null;
   amount: bigint;
   created_at: CreatedAt;
+}
+
+/**
+ * A balance row of an event written after a later event of its customer had begun, before 2026-12-07
+ * (migration 049): the statement page brings it forward below that later event (statement-page.ts).
+ */
+export interface LedgerLateEntryTable {
+  entry_id: bigint;
+  customer_id: bigint;
+  currency_code: string;
+  /** The first row id of the entry's event: its key on the statement. */
+  event_first: bigint;
+  amount: bigint;
 }
 
 export interface InvoiceDueExtensionTable {

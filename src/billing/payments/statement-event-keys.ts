@@ -7,8 +7,9 @@ import type { ServiceContext } from "../../kernel/context.ts";
 // no row of its event has a smaller id, which the event's own index answers in a few rows.
 //
 // The balance brought forward sums the customer's balance rows (receivable, credit) below a page's first key.
-// That is exactly the older events' balance rows, because no event of a customer has a balance row above the
-// first row of a later event of the same customer:
+// That is exactly the older events' balance rows, because no event of a customer written since 2026-12-07 has a
+// balance row above the first row of a later event of the same customer (those written before that do are kept
+// by migration 049 in ledger_late_entry, and the page adds them: statement-page.ts):
 // - every money event (payment, refund, credit note, credit applied, void) writes its rows after
 //   lockCustomerForMoney (FOR UPDATE of the customer row) and before its commit, in one statement or in several
 //   one event after another (postLedgerEvents writes each event's rows together, in order); so two money events of

@@ -69,8 +69,10 @@ export async function customerStatementPage(
   const shown =
     shownKeys.length === 0 ? [] : await statementEventsNamed(ctx, shownKeys).orderBy(sql`min(id)`).execute();
   const oldest = shown[0] === undefined ? null : String(shown[0].first);
-  const [sums, counts, { credit, held }] = await Promise.all([
-    balanceSums(ctx, customerId, currency, oldest === null ? 0n : BigInt(oldest)),
+  const first = oldest === null ? 0n : BigInt(oldest);
+  const [sums, late, counts, { credit, held }] = await Promise.all([
+    balanceSums(ctx, customerId, currency, first),
+    lateAbove(ctx, customerId, currency, first),
     query.count ? countsUpTo(ctx, customerId, currency, query.countUpTo ?? STATEMENT_COUNT_UP_TO) : null,
     customerCreditHeld(ctx.db, customerId, currency),
   ]);
@@ -80,7 +82,7 @@ export async function customerStatementPage(
     balance: sums.balance,
     credit,
     credit_held: held,
-    entries: await statementEntriesOf(ctx, customerId, currency, shown, sums.forward),
+    entries: await statementEntriesOf(ctx, customerId, currency, shown, sums.forward + late),
     oldest,
     more: keys.length > query.limit,
     counts,
@@ -89,8 +91,9 @@ export async function customerStatementPage(
 
 /**
  * The customer's balance (Σ receivable and credit entries, as customerBalance) and the running balance before
- * the event whose first row is `first`: the balance entries below that row. They are exactly the older events'
- * (statement-event-keys.ts says why no event's balance entry lies above a later event's first row). Summed by the
+ * the event whose first row is `first`: the balance entries below that row. They are the older events' but for
+ * rows written before 2026-12-07, which lateAbove adds (statement-event-keys.ts says why no later one lies above
+ * a later event's first row). Summed by the
  * database as numeric and read as digits, as the statement's own sums are; the accounts are written out, not
  * parameters, so that the planner matches the partial index whatever plan it keeps for the statement.
  */
@@ -111,6 +114,29 @@ async function balanceSums(
     .where(sql<boolean>`account IN ('receivable', 'credit')`)
     .executeTakeFirstOrThrow();
   return { balance: BigInt(row.balance), forward: BigInt(row.forward) };
+}
+
+/**
+ * The balance rows of events older than the one whose first row is `first` that lie above it: rows written
+ * before 2026-12-07 while another event of the customer was being written (migration 049 keeps them, few). The
+ * balance brought forward is the rows below `first` and these; without them a page that began between such an
+ * event's rows showed every running balance off by them.
+ */
+async function lateAbove(
+  ctx: ServiceContext,
+  customerId: bigint,
+  currency: string,
+  first: bigint,
+): Promise<bigint> {
+  const row = await ctx.db
+    .selectFrom("ledger_late_entry")
+    .select(sql<string>`coalesce(sum(amount), 0)`.as("late"))
+    .where("customer_id", "=", customerId)
+    .where("currency_code", "=", currency)
+    .where("event_first", "<", first)
+    .where("entry_id", ">", first)
+    .executeTakeFirstOrThrow();
+  return BigInt(row.late);
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 } from "../../billing/providers/testing/stripe-world.ts";
 import { billingContext, createCustomers } from "../../billing/testing/billing-fixtures.ts";
 import type { DatabaseHandle } from "../open-database.ts";
-import { up } from "./049-refund-credit-held-backfill.ts";
+import { up } from "./049-money-before-2026-12-07.ts";
 
 // A card refund of a payment asked before migration 047 and still pending held no credit (047's default 0), so
 // the credit it was to take back paid the next invoice and the refund reopened it. 049 gives such a refund the

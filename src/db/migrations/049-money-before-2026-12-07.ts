@@ -1,4 +1,17 @@
 import { type Kysely, sql } from "kysely";
+import { runStatements } from "../run-statements.ts";
+
+// Money written before the fixes of 2026-12-07, made right once: a pending card refund's hold (holdPendingRefunds)
+// and the statement's late balance rows (recordLateBalanceRows). Each part changes nothing when run again.
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await holdPendingRefunds(db);
+  await recordLateBalanceRows(db);
+}
+
+// The late rows go (the statement before 049 reads none); the holds stay: taken back, that credit could be spent.
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await runStatements(db, "DROP TABLE IF EXISTS ledger_late_entry;");
+}
 
 // Migration 047 gave refund.credit_held its default 0 on every row, so a card refund of a payment asked before it
 // ran and still pending holds nothing: its payment's unused credit pays the next invoice finalized before Stripe
@@ -11,7 +24,7 @@ import { type Kysely, sql } from "kysely";
 // now: at most its amount, its payment's credit part less its earlier refunds' holds, and the credit nothing
 // else holds. So it holds no credit the refund will not take back, nor credit a credit note's refund holds.
 // Credit spent since the refund was asked is gone: that invoice reopens when the refund succeeds, as it did
-// before 047 (docs/payments.md, "Upgrading to 2026-12-07").
+// before 047 (docs/payments.md, "Credit").
 //
 // Only refunds asked before 047 ran: one asked since was given its hold when asked, 0 included. A refund
 // already holding something is left as it is, so running this again changes nothing. Runs on PGlite and
@@ -25,7 +38,7 @@ interface Asked {
   amount: string;
 }
 
-export async function up(db: Kysely<unknown>): Promise<void> {
+async function holdPendingRefunds(db: Kysely<unknown>): Promise<void> {
   const asked = await sql<Asked>`
     SELECT r.id, r.payment_id, p.customer_id::text AS customer_id, p.currency_code, r.amount::text AS amount
       FROM refund r JOIN payment p ON p.id = r.payment_id
@@ -40,9 +53,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       );
   }
 }
-
-// Nothing to undo: 047's down drops the column, and a hold taken back here would let that credit be spent again.
-export async function down(): Promise<void> {}
 
 /** creditToHold's sums (refund-payment.ts creditPartLeft, spendable-credit.ts), written out as they are today. */
 async function creditToHoldNow(db: Kysely<unknown>, r: Asked): Promise<bigint> {
@@ -74,3 +84,39 @@ async function creditToHoldNow(db: Kysely<unknown>, r: Asked): Promise<bigint> {
 
 const atLeastZero = (n: bigint) => (n > 0n ? n : 0n);
 const least = (a: bigint, b: bigint) => (a < b ? a : b);
+
+// The portal's statement page brings forward the balance rows below its oldest event's first row
+// (statement-event-keys.ts): exact while no event has a balance row above a later event's first row. Until
+// 2026-12-07 a billing run's insert and a payment's (or another money event's) could draw one customer's ids at
+// once, so an event written so may have one: a "late" row. Below that later event the page left it out, and
+// every running balance on the page was off by it. They are kept here, few and never more (every event is
+// written one at a time since), and the page adds those of older events above its first row
+// (statement-page.ts).
+async function recordLateBalanceRows(db: Kysely<unknown>): Promise<void> {
+  await runStatements(
+    db,
+    `CREATE TABLE IF NOT EXISTS ledger_late_entry (
+       entry_id bigint PRIMARY KEY REFERENCES ledger_entry (id),
+       customer_id bigint NOT NULL,
+       currency_code text NOT NULL,
+       event_first bigint NOT NULL,
+       amount bigint NOT NULL,
+       CHECK (entry_id > event_first)
+     );
+     CREATE INDEX IF NOT EXISTS ledger_late_entry_customer ON ledger_late_entry (customer_id, currency_code, entry_id);`,
+  );
+  // An event's row is late when the customer's next event (in first-row order) starts below it.
+  await sql`
+    WITH event AS (
+      SELECT event_id, customer_id, currency_code, min(id) AS first FROM ledger_entry
+       GROUP BY event_id, customer_id, currency_code),
+    next AS (
+      SELECT event_id, first,
+             lead(first) OVER (PARTITION BY customer_id, currency_code ORDER BY first) AS next_first
+        FROM event)
+    INSERT INTO ledger_late_entry (entry_id, customer_id, currency_code, event_first, amount)
+    SELECT e.id, e.customer_id, e.currency_code, next.first, e.amount
+      FROM ledger_entry e JOIN next ON next.event_id = e.event_id
+     WHERE e.account IN ('receivable', 'credit') AND e.id > next.next_first
+    ON CONFLICT (entry_id) DO NOTHING`.execute(db);
+}
