@@ -119,6 +119,18 @@ describe("migration 049: a card refund of a payment pending since before 047", (
     expect(await customerCreditHeld(handle.db, customer, "USD")).toMatchObject({ credit: 6n, held: 1n });
   });
 
+  it("holds as much for a reservation Stripe's refund is not linked to yet", async () => {
+    const customer = await newCustomer("backfill-6@example.com");
+    const p = await card.pay({ customer_id: customer }, "pi_backfill_6", 4n);
+    const r = await card.refund(p, 3n);
+    await asBefore047(r.id);
+    // As refundThroughProvider leaves it when the process stops between its reservation and Stripe's answer.
+    await sql`UPDATE refund SET provider_refund_id = NULL WHERE id = ${r.id}`.execute(handle.db);
+
+    await migrate();
+    expect(await heldBy(r.id)).toBe(3n);
+  });
+
   it("holds no credit spent before the upgrade: that invoice reopens when the refund succeeds, as before 047", async () => {
     const customer = await newCustomer("backfill-4@example.com");
     const p = await card.pay({ customer_id: customer }, "pi_backfill_4", 1n);
