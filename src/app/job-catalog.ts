@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { creditNoteRefundHandler } from "../billing/credit-notes/credit-note-refund.ts";
+import { endedReservationLookUpHandler } from "../billing/providers/look-up-ended-reservation.ts";
 import { dunningEmailHandler } from "../billing/dunning/dunning-email-handler.ts";
 import { dunningEvaluateHandler, dunningScheduledHandler } from "../billing/dunning/dunning-jobs.ts";
 import { sellerOf, smtpSettingsOf } from "../delivery/delivery-settings.ts";
@@ -17,6 +18,7 @@ import {
   InvoiceEventPayload,
   InvoiceWebhookPayload,
   CreditNoteRefundPayload,
+  EndedReservationLookUpPayload,
   type JOB_PAYLOADS,
   type JobKind,
   DunningEmailPayload,
@@ -186,6 +188,15 @@ export const JOB_CATALOG = {
     timeoutMs: 5 * MINUTE,
     group: "outbox",
     handler: (ctx) => creditNoteRefundHandler(ctx),
+  }),
+  "refund.look_up_ended_reservation": defineJob({
+    payload: EndedReservationLookUpPayload,
+    // One request, safe to repeat (what it finds is recorded once): tried as the note's refund is, then failed
+    // for staff, whose retry looks again.
+    retry: { maxAttempts: 12, backoffBaseMs: MINUTE, backoffCapMs: 2 * HOUR },
+    timeoutMs: 5 * MINUTE,
+    group: "outbox",
+    handler: (ctx) => endedReservationLookUpHandler(ctx),
   }),
 } satisfies { [K in JobKind]: { payload: (typeof JOB_PAYLOADS)[K] } };
 

@@ -85,6 +85,13 @@ export const PortalLinkEmailPayload = z.object({
  */
 export const CreditNoteRefundPayload = z.object({ refund_id: z.string().regex(/^ref_[0-9a-f]{1,64}$/) });
 
+/**
+ * A reservation a provider's refund of another amount ended (process-provider-event.ts): looks, once any ask
+ * still in flight must be over, for the reservation's own refund the provider may have made as well (its
+ * answer and webhook lost), to record it (look-up-ended-reservation.ts).
+ */
+export const EndedReservationLookUpPayload = CreditNoteRefundPayload;
+
 /** Scheduled SolusIO work; the slot (poll:…, reconcile:…) says which round it is. */
 export const NoPayload = z.object({});
 
@@ -102,6 +109,7 @@ export const JOB_PAYLOADS = {
   "dunning.email": DunningEmailPayload,
   "portal.link_email": PortalLinkEmailPayload,
   "credit_note.refund": CreditNoteRefundPayload,
+  "refund.look_up_ended_reservation": EndedReservationLookUpPayload,
 } as const;
 
 export type JobKind = keyof typeof JOB_PAYLOADS;

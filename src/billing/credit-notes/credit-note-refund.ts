@@ -3,15 +3,13 @@ import type { JobHandler } from "../../jobs/job-handler.ts";
 import type { JobPayload } from "../../jobs/job-payloads.ts";
 import { presentRefund } from "../payments/payment-schemas.ts";
 import { paymentProviderOf } from "../providers/provider-from-config.ts";
-import { askProviderForReservation, logNotCarriedOut } from "../providers/refund-through-provider.ts";
+import { askProviderForReservation } from "../providers/refund-through-provider.ts";
 import {
-  type FoundRefund,
   type PaymentProvider,
   ProviderNotCarriedOutError,
   providerLabel,
 } from "../providers/payment-provider.ts";
-import { applyFoundRefund } from "../providers/process-provider-event.ts";
-import { withTransaction } from "../../kernel/transaction.ts";
+import { LookupNotCarriedOutError, lookUpRefundMade } from "../providers/look-up-refund-made.ts";
 import { PermanentJobError, RetryNotBeforeError } from "../../jobs/job-errors.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 
@@ -86,30 +84,8 @@ async function recordRefundAlreadyMade(
   paymentId: string,
   amount: bigint,
 ): Promise<boolean> {
-  let found: FoundRefund | null;
-  const currency = await ctx.db
-    .selectFrom("payment")
-    .innerJoin("currency", "currency.code", "payment.currency_code")
-    .select(["currency.code", "currency.exponent"])
-    .where("payment.id", "=", paymentId)
-    .executeTakeFirstOrThrow();
-  try {
-    // The release's look-up (release-refund-reservation.ts): the payment's refunds, ours by their metadata.
-    found = await provider.findRefund({
-      paymentRef,
-      refundId,
-      providerRefundId: null,
-      reserved: { amount, currency },
-    });
-  } catch (error) {
-    if (error instanceof ProviderNotCarriedOutError) {
-      logNotCarriedOut(ctx, error, refundId, paymentId, "look-up");
-      throw new LookupNotCarriedOutError(error);
-    }
-    throw error;
-  }
+  const found = await lookUpRefundMade(ctx, provider, { refundId, paymentId, paymentRef, amount });
   if (!found) return false;
-  await withTransaction(ctx, (tx) => applyFoundRefund(tx, provider, found));
   const after = await ctx.db
     .selectFrom("refund")
     .innerJoin("payment", "payment.id", "refund.payment_id")
@@ -151,17 +127,6 @@ async function recordRefundAlreadyMade(
     "the payment provider had made a credit note's refund whose answer was lost: recorded, not asked again",
   );
   return true;
-}
-
-/**
- * The provider did not carry out the look-up (rate-limited, our key refused): whether a refund exists is not
- * known, only that this attempt asked for none. The ask's own refusal says more: no refund was made.
- */
-class LookupNotCarriedOutError extends Error {
-  constructor(readonly notCarriedOut: ProviderNotCarriedOutError) {
-    super(notCarriedOut.message, { cause: notCarriedOut });
-    this.name = "LookupNotCarriedOutError";
-  }
 }
 
 /** A refund row's status after a failed ask: "failed" when the provider refused, "pending" otherwise. */

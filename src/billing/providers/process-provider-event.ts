@@ -2,6 +2,7 @@ import { actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { jsonText } from "../../kernel/json.ts";
 import type { TxContext } from "../../kernel/transaction.ts";
+import { enqueue } from "../../jobs/enqueue-job.ts";
 import { invoiceAmountDue } from "../ledger/ledger.ts";
 import { recordPaymentIn } from "../payments/record-payment.ts";
 import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
@@ -14,6 +15,7 @@ import {
   type RefundChanged,
   type VerifiedEvent,
 } from "./payment-provider.ts";
+import { ENDED_RESERVATION_LOOK_UP_DELAY_MS } from "./reservation-age.ts";
 
 // What a provider's verified webhook does (issue 11 item 4). The event is stored first, in its own
 // statement, once per (provider, event id); then it is processed in the same request, in one transaction
@@ -238,6 +240,17 @@ export async function applyRefundFact(
       `${who} has refund ${fact.refundRef} of ${fact.amount} (minor units of ${payment.currency_code}) naming refund ${named.id}, which reserved ${named.amount}: recorded as a refund of the payment as ${who} made it, and the reservation released (its amount is the customer's credit again and pays their open invoices); nothing is asked of ${who} for it again. Look in ${who}'s dashboard at who made ${fact.refundRef}, and refund by hand whatever the customer is still owed on the card`,
     );
     await settleRefundIn(tx.db, tx, { refund_id: named.id, status: "failed", onlyUnlinked: true });
+    // An ask whose answer was lost may have made the reservation's own refund too, and nothing asks or looks
+    // for an ended reservation again: a look-up, once any ask in flight is over, records it if it exists.
+    await enqueue(
+      tx.db,
+      "refund.look_up_ended_reservation",
+      { refund_id: named.id },
+      {
+        slot: `refund.look_up_ended_reservation:${named.id}`,
+        runAfter: new Date(tx.now().getTime() + ENDED_RESERVATION_LOOK_UP_DELAY_MS),
+      },
+    );
   }
   // A refund tokenbill has no row for: made in the provider's dashboard, or asked for by tokenbill whose
   // reservation was released when the provider's answer was lost. A failed one is recorded too, holding

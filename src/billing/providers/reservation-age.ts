@@ -6,3 +6,8 @@
 export const MIN_RESERVATION_AGE_MINUTES = 5;
 /** The age a release refuses below when none is given, in minutes. */
 export const DEFAULT_RESERVATION_AGE_MINUTES = 15;
+/**
+ * How long after a refund of another amount ended a reservation its look-up runs (look-up-ended-reservation.ts):
+ * past any ask still in flight, as a release waits MIN_RESERVATION_AGE_MINUTES.
+ */
+export const ENDED_RESERVATION_LOOK_UP_DELAY_MS = MIN_RESERVATION_AGE_MINUTES * 60_000;

@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runnableKinds } from "../../app/job-catalog.ts";
+import { JobRunner } from "../../jobs/job-runner.ts";
+import { checkLedger } from "../payments/testing/ledger-invariants.ts";
+import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { createCustomers } from "../testing/billing-fixtures.ts";
+import { cardRefundReads, noteWhoseProcessDied } from "./testing/pending-note-refund.ts";
+
+// A refund in Stripe naming a credit note's reservation for another amount (made by hand) ends the reservation
+// (card-refund-found-mismatch.db.test.ts). Stripe may ALSO have made the reservation's own refund: the note's
+// request asked, Stripe made it, and both its answer and its webhook were lost. Until 2026-12-07 nothing looked
+// again: the card had the $2.50 back while the customer kept it as credit. Now the ending enqueues a look-up,
+// which records that refund as its webhook would (the credit taken back), and nothing when Stripe has none; the
+// lost webhook arriving late, before or after the look-up, records nothing twice.
+
+let world: StripeWorld;
+beforeAll(async () => {
+  world = await startStripeWorld();
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+const { statement, refundOf } = cardRefundReads(() => world);
+const LOOK_UP = "refund.look_up_ended_reservation";
+
+/** A new customer's $10.00 invoice paid by card and a $2.50 note settled as a refund whose answer was lost. */
+async function noteWhoseAnswerWasLost(email: string) {
+  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
+  const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
+  world.fake.refundStatusOnCreate = "succeeded";
+  world.fake.refundAnswersLost = true;
+  try {
+    const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+      amount: 250,
+      reason: "outage",
+      settlement: "refund",
+    });
+    expect(note.status).toBe(201);
+  } finally {
+    world.fake.refundAnswersLost = false;
+    world.fake.refundStatusOnCreate = "pending";
+  }
+  const { id: refundId } = await world.db
+    .selectFrom("refund")
+    .select("id")
+    .where("payment_id", "=", payment.id)
+    .executeTakeFirstOrThrow();
+  // Stripe made it; tokenbill knows nothing of it: the reservation is pending and unlinked.
+  expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
+  const own = [...world.fake.refunds.values()].find((r) => r.metadata["tokenbill_refund_id"] === refundId);
+  expect(own?.amount).toBe(250);
+  return { customerId, payment, refundId, ownRefund: own! };
+}
+
+/** Stripe's webhook of a $2.00 refund made by hand in the Dashboard, naming the reservation. */
+async function handMadeRefundArrives(paymentIntent: string, refundId: string, id: string) {
+  const made = world.fake.addRefund({
+    id,
+    amount: 200,
+    payment_intent: paymentIntent,
+    status: "succeeded",
+    metadata: { tokenbill_refund_id: refundId },
+  });
+  const answer = await world.deliver(world.fake.event("refund.updated", made));
+  expect([answer.status, answer.body.outcome]).toEqual([200, "processed"]);
+  expect(await refundOf(refundId)).toEqual({ status: "failed", provider_refund_id: null });
+}
+
+const lookUpJobOf = (refundId: string) =>
+  world.db
+    .selectFrom("job")
+    .select(["id", "status", "attempts", "run_after", "last_error"])
+    .where("kind", "=", LOOK_UP)
+    .where("slot", "=", `${LOOK_UP}:${refundId}`)
+    .executeTakeFirstOrThrow();
+
+/** Runs the look-ups that wait, as the runner would once they are due. */
+async function runLookUps() {
+  await world.db
+    .updateTable("job")
+    .set({ run_after: new Date() })
+    .where("kind", "=", LOOK_UP)
+    .where("status", "=", "pending")
+    .execute();
+  const ctx = world.context();
+  await new JobRunner({
+    db: world.db,
+    logger: ctx.logger,
+    handlers: { [LOOK_UP]: runnableKinds(ctx, "outbox")[LOOK_UP]! },
+  }).drain();
+}
+
+/** The payment's refund rows, oldest first. */
+const refundRowsOf = (paymentId: string) =>
+  world.db
+    .selectFrom("refund")
+    .select(["id", "amount", "status", "provider_refund_id", "names_refund_id"])
+    .where("payment_id", "=", paymentId)
+    .orderBy("created_at")
+    .orderBy("id")
+    .execute();
+
+describe("a credit note's reservation ended by a refund of another amount", () => {
+  it("is looked up once asks in flight are over: the reservation's own refund Stripe made is recorded, the credit taken back", async () => {
+    const { customerId, payment, refundId, ownRefund } = await noteWhoseAnswerWasLost("ended-1@example.com");
+    const before = Date.now();
+    await handMadeRefundArrives(payment.reference, refundId, "re_ended_by_hand_1");
+    // The look-up waits for any ask still in flight (at least the five minutes a release waits).
+    const waiting = await lookUpJobOf(refundId);
+    expect(waiting.status).toBe("pending");
+    expect(waiting.run_after.getTime()).toBeGreaterThanOrEqual(before + 5 * 60_000);
+    // Before it: $7.50 owed and paid, $2.00 back on the card and the note's $2.50 as credit, $0.50 of it left.
+    expect(await statement(customerId)).toMatchObject({ credit: 50, credit_held: 0, balance: -50 });
+
+    await runLookUps();
+    expect(await lookUpJobOf(refundId)).toMatchObject({ status: "done", attempts: 1 });
+    expect(await refundRowsOf(payment.id)).toEqual([
+      expect.objectContaining({ id: refundId, status: "failed", provider_refund_id: null }),
+      expect.objectContaining({
+        amount: 200n,
+        status: "succeeded",
+        provider_refund_id: "re_ended_by_hand_1",
+      }),
+      expect.objectContaining({
+        amount: 250n,
+        status: "succeeded",
+        provider_refund_id: ownRefund.id,
+        names_refund_id: refundId,
+      }),
+    ]);
+    // $4.50 went back to the card: the credit is taken back, and the customer owes the $2.00 refunded by hand.
+    expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 200 });
+    expect(await checkLedger(world.db, world.context(), customerId)).toMatchObject({
+      credit: 0n,
+      dueTotal: 200n,
+    });
+
+    // The lost webhook arrives late: nothing twice.
+    const late = await world.deliver(world.fake.event("refund.updated", ownRefund));
+    expect([late.status, late.body.outcome]).toEqual([200, "ignored"]);
+    expect(await refundRowsOf(payment.id)).toHaveLength(3);
+    expect(await statement(customerId)).toMatchObject({ credit: 0, balance: 200 });
+    await checkLedger(world.db, world.context(), customerId);
+  });
+
+  it("the lost webhook arriving before the look-up: the look-up records nothing twice", async () => {
+    const { customerId, payment, refundId, ownRefund } = await noteWhoseAnswerWasLost("ended-2@example.com");
+    await handMadeRefundArrives(payment.reference, refundId, "re_ended_by_hand_2");
+    const late = await world.deliver(world.fake.event("refund.updated", ownRefund));
+    expect([late.status, late.body.outcome]).toEqual([200, "processed"]);
+    expect(await statement(customerId)).toMatchObject({ credit: 0, balance: 200 });
+
+    await runLookUps();
+    expect(await lookUpJobOf(refundId)).toMatchObject({ status: "done" });
+    expect((await refundRowsOf(payment.id)).map((r) => [r.amount, r.status, r.provider_refund_id])).toEqual([
+      [250n, "failed", null],
+      [200n, "succeeded", "re_ended_by_hand_2"],
+      [250n, "succeeded", ownRefund.id],
+    ]);
+    expect(await checkLedger(world.db, world.context(), customerId)).toMatchObject({
+      credit: 0n,
+      dueTotal: 200n,
+    });
+  });
+
+  it("Stripe never made the reservation's refund: the look-up finds none and the credit stays the customer's", async () => {
+    const { customerId, payment } = await noteWhoseProcessDied(world, "ended-3@example.com");
+    const { id: refundId } = await world.db
+      .selectFrom("refund")
+      .select("id")
+      .where("payment_id", "=", payment.id)
+      .executeTakeFirstOrThrow();
+    await handMadeRefundArrives(payment.reference, refundId, "re_ended_by_hand_3");
+
+    await runLookUps();
+    expect(await lookUpJobOf(refundId)).toMatchObject({ status: "done", attempts: 1 });
+    expect((await refundRowsOf(payment.id)).map((r) => [r.amount, r.status])).toEqual([
+      [250n, "failed"],
+      [200n, "succeeded"],
+    ]);
+    // $2.00 on the card, $0.50 of the note's $2.50 still the customer's credit.
+    expect(await statement(customerId)).toMatchObject({ credit: 50, credit_held: 0, balance: -50 });
+    expect(await checkLedger(world.db, world.context(), customerId)).toMatchObject({
+      credit: 50n,
+      dueTotal: 0n,
+    });
+  });
+});

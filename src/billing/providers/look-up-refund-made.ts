@@ -1,0 +1,65 @@
+import type { ServiceContext } from "../../kernel/context.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
+import { type FoundRefund, type PaymentProvider, ProviderNotCarriedOutError } from "./payment-provider.ts";
+import { applyFoundRefund } from "./process-provider-event.ts";
+import { logNotCarriedOut } from "./refund-through-provider.ts";
+
+// The one look-up by metadata for a refund an ask made whose answer was lost: a credit note's job before it
+// asks (credit-note-refund.ts), and the look-up after a refund of another amount ended the reservation
+// (look-up-ended-reservation.ts). What it finds is recorded as the webhooks would record it, so a webhook
+// that comes after (or came before) records nothing twice.
+
+/** The reservation looked for: its id (the refund's metadata), its payment and the amount it reserved. */
+export interface ReservationLookedFor {
+  refundId: string;
+  paymentId: string;
+  paymentRef: string;
+  amount: bigint;
+}
+
+/**
+ * Looks in the provider for the refunds naming the reservation and records them (applyFoundRefund); returns
+ * what it found, null when the provider has none. A look-up the provider does not carry out (a rate limit, our
+ * key refused) is logged and thrown as LookupNotCarriedOutError; one it does not answer is thrown as it came.
+ */
+export async function lookUpRefundMade(
+  ctx: ServiceContext,
+  provider: PaymentProvider,
+  { refundId, paymentId, paymentRef, amount }: ReservationLookedFor,
+): Promise<FoundRefund | null> {
+  const currency = await ctx.db
+    .selectFrom("payment")
+    .innerJoin("currency", "currency.code", "payment.currency_code")
+    .select(["currency.code", "currency.exponent"])
+    .where("payment.id", "=", paymentId)
+    .executeTakeFirstOrThrow();
+  let found: FoundRefund | null;
+  try {
+    // The release's look-up (release-refund-reservation.ts): the payment's refunds, ours by their metadata.
+    found = await provider.findRefund({
+      paymentRef,
+      refundId,
+      providerRefundId: null,
+      reserved: { amount, currency },
+    });
+  } catch (error) {
+    if (error instanceof ProviderNotCarriedOutError) {
+      logNotCarriedOut(ctx, error, refundId, paymentId, "look-up");
+      throw new LookupNotCarriedOutError(error);
+    }
+    throw error;
+  }
+  if (found) await withTransaction(ctx, (tx) => applyFoundRefund(tx, provider, found));
+  return found;
+}
+
+/**
+ * The provider did not carry out the look-up (rate-limited, our key refused): whether a refund exists is not
+ * known, only that this attempt asked for none. The ask's own refusal says more: no refund was made.
+ */
+export class LookupNotCarriedOutError extends Error {
+  constructor(readonly notCarriedOut: ProviderNotCarriedOutError) {
+    super(notCarriedOut.message, { cause: notCarriedOut });
+    this.name = "LookupNotCarriedOutError";
+  }
+}
