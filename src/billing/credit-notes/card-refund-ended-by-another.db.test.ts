@@ -4,7 +4,7 @@ import { JobRunner } from "../../jobs/job-runner.ts";
 import { checkLedger } from "../payments/testing/ledger-invariants.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
 import { createCustomers } from "../testing/billing-fixtures.ts";
-import { cardRefundReads, noteWhoseProcessDied } from "./testing/pending-note-refund.ts";
+import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
 
 // A refund in Stripe naming a credit note's reservation for another amount (made by hand) ends the reservation
 // (card-refund-found-mismatch.db.test.ts). Stripe may ALSO have made the reservation's own refund: the note's
@@ -21,7 +21,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-const { statement, refundOf } = cardRefundReads(() => world);
+const { statement, refundOf, jobOf } = cardRefundReads(() => world);
 const LOOK_UP = "refund.look_up_ended_reservation";
 
 /** A new customer's $10.00 invoice paid by card and a $2.50 note settled as a refund whose answer was lost. */
@@ -185,5 +185,39 @@ describe("a credit note's reservation ended by a refund of another amount", () =
       credit: 50n,
       dueTotal: 0n,
     });
+  });
+
+  it("ended while the note's job looks: the job's error says it found and recorded the reservation's own refund", async () => {
+    const { customerId, payment, refundId, ownRefund } = await noteWhoseAnswerWasLost("ended-4@example.com");
+    // The hand-made refund's webhook comes after the job saw the reservation pending, before it records what
+    // Stripe listed: the reservation's own $2.50 and the $2.00.
+    world.fake.beforeNextLookup = () =>
+      handMadeRefundArrives(payment.reference, refundId, "re_ended_by_hand_4");
+    await runNoteRefundJobs(world);
+    expect(world.fake.beforeNextLookup).toBeNull();
+
+    const job = await jobOf(refundId);
+    expect(job).toMatchObject({ status: "failed", attempts: 1 });
+    // Until 2026-12-07: "Stripe has refund re_… of 250 … naming refund ref_…, which reserved 250: it cannot be
+    // this reservation's refund".
+    expect(job.last_error).not.toContain("cannot be this reservation's refund");
+    expect(job.last_error).toContain(
+      `Stripe has refund ${ownRefund.id} of 250 (minor units of USD), refund ${refundId}'s own`,
+    );
+    expect(job.last_error).toContain("the credit it held is taken back");
+    expect(job.last_error).toContain("refund re_ended_by_hand_4 of 200 (minor units of USD) naming it");
+    expect(job.last_error).toContain("look in Stripe's dashboard at who made re_ended_by_hand_4");
+    // The books say what the job says: both card refunds, no credit left.
+    expect((await refundRowsOf(payment.id)).map((r) => [r.amount, r.status, r.provider_refund_id])).toEqual([
+      [250n, "failed", null],
+      [200n, "succeeded", "re_ended_by_hand_4"],
+      [250n, "succeeded", ownRefund.id],
+    ]);
+    expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 200 });
+    // The look-up the ending enqueued finds it recorded already.
+    await runLookUps();
+    expect(await lookUpJobOf(refundId)).toMatchObject({ status: "done" });
+    expect(await refundRowsOf(payment.id)).toHaveLength(3);
+    await checkLedger(world.db, world.context(), customerId);
   });
 });

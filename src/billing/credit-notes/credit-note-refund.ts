@@ -10,6 +10,7 @@ import {
   providerLabel,
 } from "../providers/payment-provider.ts";
 import { LookupNotCarriedOutError, lookUpRefundMade } from "../providers/look-up-refund-made.ts";
+import { endedReservationError } from "./ended-reservation-error.ts";
 import { PermanentJobError, RetryNotBeforeError } from "../../jobs/job-errors.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 
@@ -110,17 +111,13 @@ async function recordRefundAlreadyMade(
     );
   }
   if (after.status === "failed" && after.provider_refund_id === null) {
-    // Another amount than reserved: applyRefundFact recorded it apart, ended the reservation and logged it.
-    // Failed for good at once: a retry finds the reservation ended and would end "done", hiding it from staff.
-    const made = await ctx.db
-      .selectFrom("refund")
-      .select("amount")
-      .where("provider_refund_id", "=", found.refundRef)
-      .executeTakeFirst();
-    const who = providerLabel(provider);
-    throw new PermanentJobError(
-      `${who} has refund ${found.refundRef} of ${made?.amount ?? "another amount"} (minor units of ${after.currency_code}) naming refund ${refundId}, which reserved ${after.amount}: it cannot be this reservation's refund. It is recorded as a refund of the payment as ${who} made it, and the reservation is released: its amount is the customer's credit again and paid their open invoices. Not asked again: look in ${who}'s dashboard at who made ${found.refundRef}, and refund by hand whatever the customer is still owed on the card`,
-    );
+    // Another amount than reserved (applyRefundFact recorded it apart, ended the reservation and logged it),
+    // or the reservation ended by such a refund's webhook while this job looked.
+    throw await endedReservationError(ctx, provider, found, {
+      id: refundId,
+      amount: after.amount,
+      currency: after.currency_code,
+    });
   }
   ctx.logger.info(
     { refund: refundId, providerRefund: found.refundRef, status: found.status },
