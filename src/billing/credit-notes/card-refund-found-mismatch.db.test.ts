@@ -152,10 +152,14 @@ describe("a refund in Stripe naming a credit note's reservation for another amou
       }),
     );
 
-    // A staff retry finds the reservation ended: done, and Stripe is still not asked.
-    expect((await world.server.api("POST", `/api/v1/jobs/${job.id}/retry`)).status).toBe(204);
+    // A staff retry would ask for nothing, the reservation ended: refused (until 2026-12-07 it ended "done").
+    const retried = await world.server.api("POST", `/api/v1/jobs/${job.id}/retry`);
+    expect([retried.status, retried.body.error.message]).toEqual([
+      409,
+      expect.stringContaining(`refund ${refundId} is failed with no payment provider refund behind it`),
+    ]);
     await runNoteRefundJobs(world);
-    expect(await jobOf(refundId)).toMatchObject({ status: "done" });
+    expect(await jobOf(refundId)).toMatchObject({ status: "failed", attempts: 1 });
     expect(askedUnderKeyOf(refundId)).toBe(0);
     expect(await refundOf(refundId)).toEqual({ status: "failed", provider_refund_id: null });
   });

@@ -8,7 +8,8 @@ import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./test
 // refunded already in the Dashboard, disputed, …): nothing was made, so the reservation is released (its
 // amount the customer's credit, paying open invoices first) and no attempt can change that. Until 2026-12-07
 // the job ended "done" with a warning in the log only, and staff never saw it among the failed jobs; now it
-// fails for good at once, saying what Stripe said and what was done.
+// fails for good at once, saying what Stripe said and what was done; a retry, which would ask for nothing, is
+// refused (until 2026-12-07 it ended "done").
 
 let world: StripeWorld;
 beforeAll(async () => {
@@ -68,10 +69,18 @@ describe("a credit note's card refund Stripe refuses when its job asks", () => {
     expect(page).toContain(`credit_note.refund credit_note.refund:${refundId} 1`);
     expect(page).toContain("greater than unrefunded amount on charge");
 
-    // A retry finds the reservation released: it asks Stripe nothing and the job ends, as its error said.
-    expect((await world.server.api("POST", `/api/v1/jobs/${job.id}/retry`)).status).toBe(204);
+    // A retry would ask for nothing: it is refused, saying why and what to do instead, and the job stays
+    // failed (until 2026-12-07 it was queued and ended "done", for a retry that did nothing).
+    const retried = await world.server.api("POST", `/api/v1/jobs/${job.id}/retry`);
+    expect(retried.status).toBe(409);
+    expect(retried.body.error.message).toContain(
+      `refund ${refundId} is failed with no payment provider refund`,
+    );
+    expect(retried.body.error.message).toContain(
+      `refund the payment anew (POST /api/v1/payments/${payment.id}/refunds)`,
+    );
     await runNoteRefundJobs(world);
-    expect(await jobOf(refundId)).toMatchObject({ status: "done" });
+    expect(await jobOf(refundId)).toMatchObject({ status: "failed", attempts: 1 });
     expect(askedFor(refundId)).toBe(1);
     expect(await statement(customerId)).toMatchObject({ credit: 150, credit_held: 0 });
   });

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { whyCardRefundRetryDoesNothing } from "../../billing/credit-notes/card-refund-retry.ts";
 import { notifyJobWritten, signalJobsWritten } from "../../jobs/job-wakeups.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import { ServiceError } from "../../kernel/errors.ts";
@@ -30,6 +31,11 @@ export const retryFailedJob = defineVerb(IdParams, async ({ ctx, input }): Promi
         "CONFLICT",
         `job ${input.id} is ${job.status}, not failed: there is nothing to retry`,
       );
+    // A kind whose retry would end "done" asking nothing is refused, saying why (card-refund-retry.ts).
+    if (job.kind === "credit_note.refund") {
+      const why = await whyCardRefundRetryDoesNothing(tx.db, job.payload);
+      if (why) throw new ServiceError("CONFLICT", `job ${input.id} is not retried: ${why}`);
+    }
     if (job.ordering_key !== null) {
       const later = await tx.db
         .selectFrom("job")
