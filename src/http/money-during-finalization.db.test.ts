@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { untilLockWaiters } from "../../test/helpers/lock-waiters.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../test/helpers/test-server.ts";
 import { issueInvoices } from "../billing/payments/testing/invoice-fixtures.ts";
@@ -40,15 +41,6 @@ async function post(path: string, body: unknown) {
   };
 }
 
-/** Polls `done` every 10 ms for up to 5 s; throws naming `what` if it never holds. */
-async function waitUntil(what: string, done: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await done()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${what}: not within 5 s`);
-}
-
 const ledgerRows = async (customerId: bigint) =>
   Number(
     (
@@ -82,21 +74,6 @@ const requests: [string, string, Request][] = [
     ],
   ],
 ];
-
-/** Backends waiting for `holderPid`, directly or behind one that waits for it (PostgreSQL queues a tuple's
- * second waiter behind its first). */
-const waitingFor = async (holderPid: number) =>
-  Number(
-    (
-      await sql<{ n: string }>`
-        SELECT count(*) AS n FROM pg_stat_activity a
-        WHERE ${holderPid}::int = ANY (pg_blocking_pids(a.pid))
-          OR EXISTS (SELECT 1 FROM pg_stat_activity b
-                     WHERE ${holderPid}::int = ANY (pg_blocking_pids(b.pid)) AND b.pid = ANY (pg_blocking_pids(a.pid)))`.execute(
-        handle.db,
-      )
-    ).rows[0]!.n,
-  );
 
 /**
  * A third transaction that holds the customer's row until `letGo` is called; `holder` settles when it has
@@ -153,9 +130,15 @@ async function inOrder(
   const [start, then] = first === "request" ? [send, finalize] : [finalize, send];
   try {
     start();
-    await waitUntil(`the ${first} queued for the customer`, async () => (await waitingFor(holderPid)) === 1);
+    await untilLockWaiters(
+      handle.db,
+      holderPid,
+      1,
+      `the ${first} to queue for the customer`,
+      sent ?? finalizing,
+    );
     then();
-    await waitUntil("both queued for the customer", async () => (await waitingFor(holderPid)) === 2);
+    await untilLockWaiters(handle.db, holderPid, 2, "both to queue for the customer");
   } finally {
     letGo();
   }
@@ -244,10 +227,10 @@ describe.runIf(process.env["DATABASE_URL"])("a request PostgreSQL ends to break 
       try {
         sent = post(`/api/v1/invoices/${invoice}/payments`, body);
         sent.catch(() => {}); // awaited below
-        await waitUntil("the request queued", async () => (await waitingFor(holderPid)) === 1);
+        await untilLockWaiters(handle.db, holderPid, 1, "the request to queue for the customer", sent);
         const asking = trx.selectFrom("customer").select("id").where("id", "=", c!).forUpdate().execute();
         asking.catch(() => {}); // awaited below
-        await waitUntil("the other session queued", async () => (await waitingFor(holderPid)) === 2);
+        await untilLockWaiters(handle.db, holderPid, 2, "the other session to queue behind it", asking);
         letGo();
         await asking;
       } finally {

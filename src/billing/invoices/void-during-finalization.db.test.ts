@@ -1,5 +1,5 @@
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backendPid, untilLockWaiters } from "../../../test/helpers/lock-waiters.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { customerBalance, invoiceAmountDue } from "../ledger/ledger.ts";
@@ -30,18 +30,11 @@ const ctx = () => billingContext(handle, {}, now);
  * an async function returning the promise itself would wait for it to settle).
  */
 async function voidWhileHeld(trx: Parameters<typeof finalizeInvoices>[0], id: string) {
-  const { pid } = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0]!;
+  const holder = await backendPid(trx);
   const voiding = voidInvoice({ ctx: ctx(), input: { id, reason: "billed by mistake" } });
   voiding.catch(() => {}); // awaited by the caller
-  for (let i = 0; ; i++) {
-    const blocked = await sql<{ n: string }>`
-      SELECT count(*) AS n FROM pg_stat_activity WHERE ${pid}::int = ANY (pg_blocking_pids(pid))`.execute(
-      handle.db,
-    );
-    if (Number(blocked.rows[0]!.n) > 0) return { voiding };
-    if (i > 200) throw new Error("the void never waited for the finalizer");
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await untilLockWaiters(handle.db, holder, 1, "the void to wait for the finalizer's lock", voiding);
+  return { voiding };
 }
 
 const finalize = (trx: Parameters<typeof finalizeInvoices>[0], period: string) =>

@@ -1,5 +1,5 @@
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backendPid, untilLockWaiters } from "../../../test/helpers/lock-waiters.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { customerCredit, invoiceAmountDue } from "../ledger/ledger.ts";
@@ -29,22 +29,19 @@ describe.runIf(process.env["DATABASE_URL"])("a payment that waited for the custo
     let waiting: ReturnType<typeof recordPayment> | undefined;
     await handle.db.transaction().execute(async (trx) => {
       await lockCustomerForMoney(trx, c!);
-      const { pid } = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0]!;
+      const holder = await backendPid(trx);
       waiting = recordPayment({
         ctx: ctx(),
         input: { invoice_id: inv!, amount: 500n, method: "manual", reference: "waits" },
       });
       waiting.catch(() => {}); // awaited below; a rejection before then is not unhandled
-      // Until the other payment's lock statement is blocked behind this transaction.
-      for (let i = 0; ; i++) {
-        const blocked = await sql<{ n: string }>`
-          SELECT count(*) AS n FROM pg_stat_activity WHERE ${pid}::int = ANY (pg_blocking_pids(pid))`.execute(
-          handle.db,
-        );
-        if (Number(blocked.rows[0]!.n) > 0) break;
-        if (i > 200) throw new Error("the second payment never waited for the customer lock");
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await untilLockWaiters(
+        handle.db,
+        holder,
+        1,
+        "the second payment to wait for the customer's lock",
+        waiting,
+      );
       await recordPaymentIn(
         trx,
         { ...ctx(), db: trx },
