@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { setTimeout as delay } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -14,12 +13,14 @@ import {
   socketPathOf,
 } from "../../src/db/pglite-socket-server.ts";
 import { PgliteSessionQueue } from "../../src/db/pglite-socket-session.ts";
+import { waitUntil } from "../helpers/wait-until.ts";
 
 // serve's PGlite shared over its socket: serve's own queries (Kysely) and socket clients (pg, as the CLI
 // connects) take turns on PGlite's one session, and nobody's statement lands in someone else's transaction
 // or between someone else's Parse and Sync.
 
 let serve: Kysely<any>;
+let session: PgliteSessionQueue;
 let client: PGlite;
 let socket: PgliteSocketServer;
 let dir: string;
@@ -41,7 +42,7 @@ const count = async () =>
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "tb-sock-"));
   client = await PGlite.create();
-  const session = new PgliteSessionQueue();
+  session = new PgliteSessionQueue();
   socket = (await shareOverSocket(client, session, dir, {
     channels: [WAKEUP],
     onNotification: (channel, payload) => heard.push(`${channel}:${payload}`),
@@ -69,8 +70,15 @@ describe("a PGlite shared over a socket", () => {
     await cli.query("INSERT INTO note (body) VALUES ($1)", ["uncommitted"]);
     let served: number | undefined;
     const serving = count().then((n) => (served = n));
-    // More of the client's transaction: serve's query, already asked for, must still be waiting.
-    await cli.query("SELECT pg_sleep(0.05)");
+    // Seen queued for the session the client holds (or, wrongly, answered already): a state, not a sleep.
+    await waitUntil(
+      "serve's query to queue or be answered",
+      () => served !== undefined || session.waiting > 0,
+    );
+    expect(served).toBeUndefined();
+    expect(session.holder).toBeTypeOf("number");
+    // More of the client's transaction runs ahead of serve's query, which goes on waiting.
+    await cli.query("SELECT 1");
     expect(served).toBeUndefined();
     await cli.query("ROLLBACK");
     await serving;
@@ -82,17 +90,25 @@ describe("a PGlite shared over a socket", () => {
     await sql`TRUNCATE note`.execute(serve);
     const cli = await connect();
     let seen: number | undefined;
+    let counting: Promise<unknown> | undefined;
     await serve
       .transaction()
       .execute(async (trx) => {
         await sql`INSERT INTO note (body) VALUES ('serve, rolled back')`.execute(trx);
-        void cli.query("SELECT count(*)::int AS n FROM note").then((r) => (seen = r.rows[0].n));
-        await sql`SELECT pg_sleep(0.05)`.execute(trx);
+        counting = cli.query("SELECT count(*)::int AS n FROM note").then((r) => (seen = r.rows[0].n));
+        await waitUntil(
+          "the client's query to queue or be answered",
+          () => seen !== undefined || session.waiting > 0,
+        );
+        expect(seen).toBeUndefined();
+        // More of serve's transaction runs ahead of the client's query, which goes on waiting.
+        await sql`SELECT 1`.execute(trx);
         expect(seen).toBeUndefined();
         throw new Error("roll back");
       })
       .catch(() => {});
-    await expect.poll(() => seen).toBe(0);
+    await counting;
+    expect(seen).toBe(0);
   });
 
   it("keeps each client's extended-protocol cycles whole (no statement answers another's parameters)", async () => {
@@ -140,7 +156,10 @@ describe("a PGlite shared over a socket", () => {
       if (leave === "end") await cli.end();
       else (cli as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
       // The reset is the departed connection's last turn; serve's next statements may come before it.
-      for (let i = 0; i < 100 && (await setting("search_path")) !== searchPath; i++) await delay(20);
+      await waitUntil(
+        "the departed client's reset",
+        async () => (await setting("search_path")) === searchPath,
+      );
       expect(await setting("search_path")).toBe(searchPath);
       expect(await setting("TimeZone")).toBe(timeZone);
       expect(await count()).toBeGreaterThanOrEqual(0);
@@ -149,7 +168,7 @@ describe("a PGlite shared over a socket", () => {
       // serve still hears a command's wake-up after a client's UNLISTEN *.
       heard.length = 0;
       await next.query(`NOTIFY ${WAKEUP}, '${leave}'`);
-      for (let i = 0; i < 100 && heard.length === 0; i++) await delay(20);
+      await waitUntil("serve to hear the wake-up", () => heard.length > 0);
       expect(heard).toEqual([`${WAKEUP}:${leave}`]);
     }
   });
