@@ -91,22 +91,22 @@ describe("a PGlite shared over a socket", () => {
     const cli = await connect();
     let seen: number | undefined;
     let counting: Promise<unknown> | undefined;
-    await serve
-      .transaction()
-      .execute(async (trx) => {
-        await sql`INSERT INTO note (body) VALUES ('serve, rolled back')`.execute(trx);
-        counting = cli.query("SELECT count(*)::int AS n FROM note").then((r) => (seen = r.rows[0].n));
-        await waitUntil(
-          "the client's query to queue or be answered",
-          () => seen !== undefined || session.waiting > 0,
-        );
-        expect(seen).toBeUndefined();
-        // More of serve's transaction runs ahead of the client's query, which goes on waiting.
-        await sql`SELECT 1`.execute(trx);
-        expect(seen).toBeUndefined();
-        throw new Error("roll back");
-      })
-      .catch(() => {});
+    const rollBack = new Error("roll back");
+    const serving = serve.transaction().execute(async (trx) => {
+      await sql`INSERT INTO note (body) VALUES ('serve, rolled back')`.execute(trx);
+      counting = cli.query("SELECT count(*)::int AS n FROM note").then((r) => (seen = r.rows[0].n));
+      await waitUntil(
+        "the client's query to queue or be answered",
+        () => seen !== undefined || session.waiting > 0,
+      );
+      expect(seen).toBeUndefined();
+      // More of serve's transaction runs ahead of the client's query, which goes on waiting.
+      await sql`SELECT 1`.execute(trx);
+      expect(seen).toBeUndefined();
+      throw rollBack;
+    });
+    // Only the rollback asked for: an assertion failed inside the transaction fails the test.
+    await expect(serving).rejects.toBe(rollBack);
     await counting;
     expect(seen).toBe(0);
   });
