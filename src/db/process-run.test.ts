@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { testTempDir } from "../../test/helpers/test-temp-dir.ts";
+import { waitUntil } from "../../test/helpers/wait-until.ts";
 import { LOCK_FILE, liveLockHolder } from "./data-dir-lock.ts";
 import { hasEnded } from "./process-run.ts";
 
@@ -39,8 +40,7 @@ describe.runIf(process.platform === "linux")("a lock held by a process that ende
     expect(liveLockHolder(dir)?.pid).toBe(pid);
 
     process.kill(pid, "SIGKILL");
-    for (let i = 0; i < 100 && state(pid) !== "Z"; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(state(pid)).toBe("Z");
+    await waitUntil("the killed child to become a zombie", () => state(pid) === "Z");
     expect(() => process.kill(pid, 0)).not.toThrow(); // what the lock looked at alone
     expect(hasEnded(pid)).toBe(true);
     expect(liveLockHolder(dir)).toBeUndefined();

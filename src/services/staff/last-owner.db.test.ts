@@ -1,6 +1,6 @@
-import { sql } from "kysely";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backendPid, untilLockWaiters } from "../../../test/helpers/lock-waiters.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { withRollback } from "../../../test/helpers/with-rollback.ts";
 import { parseConfig } from "../../config.ts";
@@ -96,31 +96,18 @@ describe("the last owner", () => {
         await handle.db.transaction().execute(async (trx) => {
           // A removes B and holds its transaction open until B's own attempt waits on a lock of it.
           await act(first, as(trx, a), b);
-          const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
-          const holder = rows[0]!.pid;
-          let settled = false;
-          secondOutcome = act(second, as(handle.db, b), a).then(
-            (value) => {
-              settled = true;
-              return value;
-            },
-            (error: unknown) => {
-              settled = true;
-              throw error;
-            },
-          );
+          const holder = await backendPid(trx);
+          secondOutcome = act(second, as(handle.db, b), a);
           secondOutcome.catch(() => {});
           // Waiting is seen in PostgreSQL's own view, not guessed from a sleep; without the lock the
           // second verb would finish instead, and the test go on to find no owner left.
-          while (!settled) {
-            const waiting = await sql<{ n: number }>`
-            select count(*)::int as n from pg_stat_activity
-            where wait_event_type = 'Lock' and ${holder}::int = any(pg_blocking_pids(pid))`.execute(
-              handle.db,
-            );
-            if (waiting.rows[0]!.n > 0) break;
-            await new Promise((resolve) => setTimeout(resolve, 10));
-          }
+          await untilLockWaiters(
+            handle.db,
+            holder,
+            1,
+            "the second verb to wait for the first's lock",
+            secondOutcome,
+          );
         });
         await expect(secondOutcome).rejects.toMatchObject({ code: "CONFLICT" });
         const owners = await handle.db
