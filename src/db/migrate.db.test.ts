@@ -3,6 +3,7 @@ import { type Kysely, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, urlOfDatabase } from "../../test/helpers/test-database.ts";
+import { waitUntil } from "../../test/helpers/wait-until.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { applyMigrations, LATEST_MIGRATION, MIGRATIONS, migrateToLatest } from "./migrate.ts";
 import type { NamingOff } from "./named-statements.ts";
@@ -202,14 +203,13 @@ describe("migrateToLatest", () => {
         db = await openDatabase({ url: own, poolSize: 2 });
         const migrating = migrateToLatest(db.db);
         // The migration reaches CREATE EXTENSION and waits for the other transaction to end.
-        for (let waited = 0; waited < 200; waited++) {
+        await waitUntil("the migration to wait for the other transaction's extension", async () => {
           const { rows } = await other.query(
             "select count(*)::int as n from pg_locks l join pg_stat_activity a using (pid) where not l.granted and a.datname = $1",
             [name],
           );
-          if (rows[0].n > 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+          return rows[0].n > 0;
+        });
         await other.query("COMMIT");
         expect(await migrating).toHaveLength(Object.keys(MIGRATIONS).length);
         const { rows } = await sql<{ n: number }>`

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../../emulator/start.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../../test/helpers/test-server.ts";
+import { waitUntil } from "../../../test/helpers/wait-until.ts";
 import { launchBillingRun } from "../../billing/runs/launch-billing-run.ts";
 import {
   billingContext,
@@ -58,12 +59,10 @@ afterAll(async () => {
 });
 
 async function completed(id: string) {
-  for (let i = 0; i < 200; i++) {
+  return waitUntil(`billing run ${id} to finish`, async () => {
     const r = await server.api("GET", `/api/v1/billing-runs/${id}`);
-    if (r.body.data.state !== "running") return r.body.data;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error("the run did not finish");
+    return r.body.data.state !== "running" ? r.body.data : undefined;
+  });
 }
 
 describe("billing runs API", () => {
