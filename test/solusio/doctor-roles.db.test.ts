@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { solusioRoutes } from "../../src/http/routes/solusio-routes.ts";
 import { actors } from "../../src/kernel/actor.ts";
+import { parseConfig } from "../../src/config.ts";
 import { createApiKey } from "../../src/services/api-keys/api-keys.ts";
+import { pricingUrl } from "../../src/services/setup/pricing-url.ts";
+import { applySetup, planSetup } from "../../src/services/setup/plan-setup.ts";
 import { createStaffUser } from "../../src/services/staff/staff-users.ts";
 import type { ApiKeyRole, StaffRole } from "../../src/db/schema.ts";
 import { ConsoleClient } from "../../src/web/console/customer-test-client.ts";
+import { TEST_ADMIN_KEY } from "../helpers/test-server.ts";
 import { cliContext, type SolusioHarness, startSolusioHarness } from "../helpers/solusio-harness.ts";
 
 // What the SolusIO doctor says of where SolusIO is, by role: an admin (staff or API key) reads the SolusIO it
@@ -126,4 +130,91 @@ describe("the doctor's route handler", () => {
       }),
     ).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
+});
+
+describe("every line of the doctor below admin", () => {
+  /** Each line as the reader gets it: a check's name, detail and fix (API), or the page's text (console). */
+  const linesOf = {
+    key: async (role: ApiKeyRole) =>
+      (await doctorWithKey(role)).checks.map(
+        (c) => `${c.name}: ${c.detail} ${(c as { fix?: string }).fix ?? ""}`,
+      ),
+    staff: async (role: StaffRole) => {
+      const page = await consoles.get(role)!.get("/console/solusio");
+      expect(page.status, role).toBe(200);
+      const main = /<main[\s\S]*?<\/main>/.exec(page.text)?.[0] ?? "";
+      return main.split(/<tr>|<li>|<p[ >]/);
+    },
+  };
+  /** Anything that says where a system is: a URL of any scheme, a loopback host, a host:port in use. */
+  const whereIn = (line: string, hosts: string[]) =>
+    [/[a-z][a-z0-9+.-]*:\/\//i, /127\.0\.0\.1|localhost/i].some((re) => re.test(line)) ||
+    [...hosts, where[0]!].some((w) => line.includes(w));
+
+  it("names no URL, host nor SolusIO's admin to a billing or support key or staff member, before setup, after it and with SolusIO failing; an admin reads them", async () => {
+    // The server's own configuration (PORT 0), so that setup points SolusIO at the GetTokenPricing URL the
+    // server's doctor checks for, and the billing integration line names it to an admin.
+    const config = parseConfig({ LOG_LEVEL: "silent", TOKENBILL_ADMIN_API_KEY: TEST_ADMIN_KEY, PORT: 0 });
+    const hosts = [h.emulator.apiUrl, h.emulator.url, h.server.url, pricingUrl(config)].map(
+      (u) => new URL(u).host,
+    );
+    const deps = {
+      db: h.db,
+      api: h.connection.api,
+      config,
+      apiUrl: h.emulator.apiUrl,
+      userAreaUrl: h.emulator.url,
+    };
+    // Each state of SolusIO makes other lines speak: a billing integration missing (its fix names the URL to
+    // set), one calling tokenbill (its detail names the URL), and SolusIO's reads failing past the connection.
+    const states: [string, () => Promise<unknown>][] = [
+      ["before setup", async () => {}],
+      ["after setup", async () => applySetup(await planSetup(deps))],
+      [
+        "with SolusIO failing past the connection",
+        async () =>
+          h.emu("POST", "/_emulator/faults", {
+            rules: ["settings", "limit_groups", "plans", "users"].map((path) => ({
+              path: `/api/v1/${path}*`,
+              error_rate: 1,
+              error_status: 503,
+              // A wait longer than the client's own ends each call at once, without its retries.
+              retry_after: 3600,
+              error_body: "html",
+            })),
+          }),
+      ],
+    ];
+    try {
+      for (const [state, arrange] of states) {
+        await arrange();
+        // An admin reads where each system is, on the lines that name one.
+        const admin = (await linesOf.key("admin")).filter((l) => whereIn(l, hosts));
+        const named = ["connection", "user area", "GetTokenPricing"];
+        if (!state.includes("failing")) named.push("billing integration");
+        expect(
+          admin.map((l) => l.slice(0, l.indexOf(":"))),
+          `admin ${state}`,
+        ).toEqual(expect.arrayContaining(named));
+        expect(
+          (await linesOf.staff("admin")).filter((l) => whereIn(l, hosts)),
+          state,
+        ).not.toEqual([]);
+        for (const role of ["billing", "support"] as const) {
+          for (const [reader, lines] of [
+            [`${role} key`, await linesOf.key(role)],
+            [`${role} staff`, await linesOf.staff(role)],
+          ] as const) {
+            expect(lines.length, `${reader} ${state}`).toBeGreaterThan(5);
+            expect(
+              lines.filter((l) => whereIn(l, hosts)),
+              `${reader} ${state}`,
+            ).toEqual([]);
+          }
+        }
+      }
+    } finally {
+      await h.emu("DELETE", "/_emulator/faults");
+    }
+  }, 60_000);
 });

@@ -12,6 +12,7 @@ import {
 } from "../sync/billing-id-carriers.ts";
 import { lastCarrierCheck } from "../sync/carrier-findings.ts";
 import type { DoctorCheck } from "./doctor.ts";
+import { failureWords } from "./failure-words.ts";
 import { solusioFailureFix } from "./solusio-failure-fix.ts";
 
 const NAME = "billing user ids";
@@ -23,12 +24,14 @@ const NAMED = 10;
  * Doctor's `billing user ids`: one read of every SolusIO user (the list reconcile reads, `walk.atOnce` pages
  * at a time; `walk.progress` told after each page), grouped by the
  * billing_user_id each carries. Not ok when two or more users carry one customer's id (the sync keeps to
- * the stored user and never sees the other), or when users carry an id no customer has.
+ * the stored user and never sees the other), or when users carry an id no customer has. `seesWhere`: as
+ * runDoctor's.
  */
 export async function billingIdCheck(
   db: Kysely<Database>,
   api: SolusioApi,
   walk: Pick<ListOptions, "atOnce" | "progress"> = {},
+  seesWhere = true,
 ): Promise<DoctorCheck> {
   let carriers: ReturnType<typeof carriersById>;
   try {
@@ -37,7 +40,7 @@ export async function billingIdCheck(
     return {
       name: NAME,
       ok: false,
-      detail: `not checked: SolusIO's users could not be read: ${(error as Error).message}`,
+      detail: `not checked: SolusIO's users could not be read: ${failureWords(error, seesWhere)}`,
       fix: solusioFailureFix(error),
     };
   }

@@ -23,11 +23,17 @@ export type BillingIntegrationVerdict =
       desired: ReturnType<typeof customBillingIntegration>;
     };
 
+/**
+ * `seesWhere` false (a reader below admin, runDoctor's): the words name tokenbill's URL and the one SolusIO calls
+ * by what they are, not their values; `desired` still holds the URL, for setup, which only admins apply.
+ */
 export function checkBillingIntegration(
   settings: SolusioSettings,
   config: Config,
+  seesWhere = true,
 ): BillingIntegrationVerdict {
-  const ours = pricingUrl(config);
+  const url = pricingUrl(config);
+  const ours = seesWhere ? url : "tokenbill's GetTokenPricing URL (TOKENBILL_PUBLIC_URL and PRICING_PATH)";
   const token = config.SOLUSIO_PRICING_TOKEN;
   const fix = `run \`tokenbill solusio setup --apply\`, or by hand in SolusIO: Settings > Billing Integration, type Custom billing, URL ${ours}, token ${token ? "the value of SOLUSIO_PRICING_TOKEN" : "empty"}, Save`;
   const driver = activePricingDriver(settings);
@@ -36,14 +42,14 @@ export function checkBillingIntegration(
       ok: false,
       detail: "no billing integration is set: SolusIO cannot ask tokenbill for prices",
       fix,
-      desired: customBillingIntegration(ours, token),
+      desired: customBillingIntegration(url, token),
     };
-  if (!driver.url || !sameEndpoint(driver.url, ours))
+  if (!driver.url || !sameEndpoint(driver.url, url))
     return {
       ok: false,
-      detail: `SolusIO calls ${driver.url ?? "no URL"} (integration type "${driver.type}"), not tokenbill's ${ours}`,
+      detail: `SolusIO calls ${!driver.url ? "no URL" : seesWhere ? driver.url : "another URL"} (integration type "${driver.type}"), not ${seesWhere ? `tokenbill's ${url}` : ours}`,
       fix,
-      desired: customBillingIntegration(ours, token),
+      desired: customBillingIntegration(url, token),
     };
   // With no token configured tokenbill answers any caller, so whatever SolusIO sends is fine.
   if (token && driver.token.shown && driver.token.value !== token)
@@ -52,7 +58,7 @@ export function checkBillingIntegration(
       detail: `SolusIO calls ${ours} (integration type "${driver.type}") with another token than SOLUSIO_PRICING_TOKEN: tokenbill refuses those calls (401)`,
       fix,
       // The type the operator chose works: only its token is replaced.
-      desired: billingIntegrationValue(driver.type, ours, token),
+      desired: billingIntegrationValue(driver.type, url, token),
     };
   const unread =
     token && !driver.token.shown ? "; SolusIO does not show its token, so it was not compared" : "";
@@ -61,10 +67,11 @@ export function checkBillingIntegration(
 
 /**
  * Seed step 7 by hand, in tokenbill's words: what an operator does in SolusIO's admin area when the value
- * setup writes is not what this SolusIO version understands. The token itself is never printed.
+ * setup writes is not what this SolusIO version understands. The token itself is never printed; below admin
+ * (`seesWhere` false) nor is the URL: an admin, who may change SolusIO's settings, reads it.
  */
-export function billingIntegrationManualSteps(config: Config): string[] {
-  const url = pricingUrl(config);
+export function billingIntegrationManualSteps(config: Config, seesWhere = true): string[] {
+  const url = seesWhere ? pricingUrl(config) : "its value, which an admin's doctor names";
   const token = config.SOLUSIO_PRICING_TOKEN
     ? "paste the value of SOLUSIO_PRICING_TOKEN into the token field"
     : "leave the token field empty (SOLUSIO_PRICING_TOKEN is not set, so tokenbill answers without one)";

@@ -6,10 +6,11 @@ import type { Database } from "../../db/schema.ts";
 import type { SolusioSettings } from "../../solusio/schemas.ts";
 import type { SolusioApi } from "../../solusio/solusio-api.ts";
 import { bindingMismatch, identifySolusio, readBinding } from "../../solusio/solusio-binding.ts";
+import { getTokenPricingCheck, userAreaCheck } from "./address-checks.ts";
 import { billingIdCheck, storedBillingIdCheck } from "./billing-id-check.ts";
 import { checkBillingIntegration } from "./billing-integration-check.ts";
 import { planSetup, type SetupReport } from "./plan-setup.ts";
-import { pricingUrl } from "./pricing-url.ts";
+import { failureWords } from "./failure-words.ts";
 import { solusioFailureFix } from "./solusio-failure-fix.ts";
 
 /** Where doctor's `billing user ids` check looks: every SolusIO user, or the last reconciliation's findings. */
@@ -103,10 +104,10 @@ export async function runDoctor(deps: {
    */
   planned?: (report: SetupReport) => void;
   /**
-   * Whether the reader may see where SolusIO is (its URL, masked, and its admin's e-mail): an admin role or an
-   * operator (seesWhereSystemsAre), the default. Below admin the connection and binding checks say only whether
-   * SolusIO was reached and is the database's, as the settings page says only whether SOLUSIO_URL is set;
-   * until 2026-12-07 every role read them.
+   * Whether the reader may see where systems are (SolusIO's URL, masked, and its admin's e-mail, the user
+   * area's and GetTokenPricing's URLs, a failure's own message): an admin role or an operator
+   * (seesWhereSystemsAre), the default. Below admin no line names a URL or host, as the settings page shows
+   * those settings only as set or not set; until 2026-12-07 every role read them.
    */
   seesWhere?: boolean;
 }): Promise<DoctorCheck[]> {
@@ -122,10 +123,11 @@ export async function runDoctor(deps: {
       detail: seesWhere ? `reached ${maskUrl(deps.apiUrl)} as ${account.email}` : "SolusIO was reached",
     });
   } catch (error) {
-    // The failure's own words may name the address too (a refused connection names host and port).
+    // The failure's own words may name the address too (a refused connection names host and port). Below
+    // admin, how it failed: "SolusIO was not reached" said so of a token SolusIO refused (until 2026-12-07).
     const detail = seesWhere
       ? `${maskUrl(deps.apiUrl)}: ${(error as Error).message}`
-      : "SolusIO was not reached";
+      : failureWords(error, seesWhere);
     checks.push(failed("connection", detail, error));
     return checks; // nothing else can be checked without a connection
   }
@@ -137,14 +139,14 @@ export async function runDoctor(deps: {
     checks.push({ name: "token rights", ok: true, detail: "the token may read and change settings" });
   } catch (error) {
     settingsError = error;
-    checks.push(failed("token rights", `not confirmed: ${(error as Error).message}`, error));
+    checks.push(failed("token rights", `not confirmed: ${failureWords(error, seesWhere)}`, error));
   }
 
   try {
     const connection = { api, apiUrl: deps.apiUrl, sandbox: deps.sandbox ?? false };
     checks.push(await bindingCheck(deps.db, connection, seesWhere));
   } catch (error) {
-    checks.push(failed("database binding", `not checked: ${(error as Error).message}`, error));
+    checks.push(failed("database binding", `not checked: ${failureWords(error, seesWhere)}`, error));
   }
 
   // planSetup reads settings, limit groups and plans. Each read that fails is remembered and reported by the
@@ -173,7 +175,7 @@ export async function runDoctor(deps: {
   if (report && settings && unread.limitGroups === undefined && unread.plans === undefined)
     deps.planned?.(report);
   const notChecked = (name: string, what: string, error: unknown) =>
-    failed(name, `not checked: ${what}: ${(error as Error).message}`, error);
+    failed(name, `not checked: ${what}: ${failureWords(error, seesWhere)}`, error);
 
   const labels: Record<string, string> = {
     registration: "registration off",
@@ -199,7 +201,7 @@ export async function runDoctor(deps: {
     }
     if (key === "billing_integration") {
       // Read, not compared with what setup would write: any integration type that calls tokenbill passes.
-      const verdict = checkBillingIntegration(settings!, config);
+      const verdict = checkBillingIntegration(settings!, config, seesWhere);
       checks.push({
         name,
         ok: verdict.ok,
@@ -244,71 +246,17 @@ export async function runDoctor(deps: {
   checks.push(
     deps.billingUserIds === "stored"
       ? await storedBillingIdCheck(deps.db, config.RECONCILE_INTERVAL_MS)
-      : await billingIdCheck(deps.db, api, {
-          atOnce: config.JOB_CONCURRENCY,
-          ...(deps.usersProgress ? { progress: deps.usersProgress } : {}),
-        }),
+      : await billingIdCheck(
+          deps.db,
+          api,
+          {
+            atOnce: config.JOB_CONCURRENCY,
+            ...(deps.usersProgress ? { progress: deps.usersProgress } : {}),
+          },
+          seesWhere,
+        ),
   );
-  checks.push(await userAreaCheck(deps.userAreaUrl));
-
-  const url = pricingUrl(config);
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-      body: new URLSearchParams({
-        token: config.SOLUSIO_PRICING_TOKEN ?? "",
-        action: "GetTokenPricing",
-        userid: "0",
-      }),
-      signal: AbortSignal.timeout(5000),
-    });
-    // userid 0 is invalid on purpose: a 400 with our error envelope proves tokenbill itself answered.
-    const body = (await response.json().catch(() => ({}))) as { error?: { code?: string } };
-    const ok = response.status === 400 && body.error?.code === "VALIDATION";
-    checks.push({
-      name: "GetTokenPricing",
-      ok,
-      detail: ok
-        ? `tokenbill answers at ${url}`
-        : `${url} answered ${response.status}, not tokenbill's GetTokenPricing`,
-      ...(ok ? {} : { fix: "check TOKENBILL_PUBLIC_URL, PRICING_PATH and SOLUSIO_PRICING_TOKEN" }),
-    });
-  } catch (error) {
-    checks.push({
-      name: "GetTokenPricing",
-      ok: false,
-      detail: `${url}: ${(error as Error).message}`,
-      fix: "start `tokenbill serve` and set TOKENBILL_PUBLIC_URL to the address SolusIO can reach",
-    });
-  }
+  checks.push(await userAreaCheck(deps.userAreaUrl, seesWhere));
+  checks.push(await getTokenPricingCheck(config, seesWhere));
   return checks;
-}
-
-/**
- * The user area must answer its start page: a 2xx, a 3xx to its login page, or 401/403 (it asks a visitor
- * without a session to log in). Any other 4xx (a 404: nothing of SolusIO's there) is a wrong
- * SOLUSIO_USER_AREA_URL; a 5xx is SolusIO's web server failing.
- */
-async function userAreaCheck(url: string): Promise<DoctorCheck> {
-  const name = "user area";
-  const wrongUrl =
-    "set SOLUSIO_USER_AREA_URL to the address customers open (SolusIO's address, without /api/v1)";
-  try {
-    const r = await fetch(url, { method: "GET", redirect: "manual", signal: AbortSignal.timeout(5000) });
-    await r.body?.cancel();
-    if (r.status < 400 || r.status === 401 || r.status === 403)
-      return { name, ok: true, detail: `${url} answers (${r.status})` };
-    return {
-      name,
-      ok: false,
-      detail: `${url} answered ${r.status}`,
-      fix:
-        r.status >= 500
-          ? `the user area answered ${r.status}: SolusIO's web server is failing; check SolusIO and run doctor again`
-          : wrongUrl,
-    };
-  } catch (error) {
-    return { name, ok: false, detail: `${url}: ${(error as Error).message}`, fix: wrongUrl };
-  }
 }

@@ -6,6 +6,7 @@ import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
 import { ADMIN_ROLES, READ_ROLES, requireStaffRole, seesWhereSystemsAre } from "../staff/staff-roles.ts";
 import { requireSolusio } from "../sync/require-solusio.ts";
+import { billingIntegrationManualSteps } from "./billing-integration-check.ts";
 import { type DoctorCheck, runDoctor } from "./doctor.ts";
 import { applySetup, planSetup, type SetupReport } from "./plan-setup.ts";
 
@@ -23,6 +24,13 @@ function doctorDeps(ctx: ServiceContext) {
     sandbox: connection.sandbox,
   };
 }
+
+/**
+ * Setup's billing integration step below admin: its summary names tokenbill's URL and the one SolusIO calls,
+ * which the settings page shows those roles only as set or not set (until 2026-12-07 they read them here).
+ */
+const BILLING_INTEGRATION_BELOW_ADMIN =
+  "the billing integration must call tokenbill's GetTokenPricing URL (seed step 7): the doctor's billing integration check says what it calls now";
 
 export interface SetupStatus {
   /** What setup would change, in words (empty: SolusIO matches tokenbill). */
@@ -45,10 +53,11 @@ export interface SolusioDoctorView {
  */
 export const solusioDoctor = defineVerb(NoInput, async ({ ctx }): Promise<SolusioDoctorView> => {
   const me = await requireStaffRole(ctx, ...READ_ROLES);
+  const seesWhere = seesWhereSystemsAre(ctx, me);
   let report: SetupReport | undefined;
   const checks = await runDoctor({
     ...doctorDeps(ctx),
-    seesWhere: seesWhereSystemsAre(ctx, me),
+    seesWhere,
     billingUserIds: "stored",
     planned: (planned) => {
       report = planned;
@@ -58,9 +67,15 @@ export const solusioDoctor = defineVerb(NoInput, async ({ ctx }): Promise<Solusi
   return {
     checks,
     setup: {
-      steps: report.steps.map(({ key, summary }) => ({ key, summary })),
+      steps: report.steps.map(({ key, summary }) => ({
+        key,
+        summary: seesWhere || key !== "billing_integration" ? summary : BILLING_INTEGRATION_BELOW_ADMIN,
+      })),
       warnings: report.warnings,
-      manual_steps: report.manualSteps,
+      manual_steps:
+        seesWhere || report.manualSteps.length === 0
+          ? report.manualSteps
+          : billingIntegrationManualSteps(ctx.config, false),
     },
   };
 });
