@@ -1,26 +1,22 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { asServiceErrorCode } from "./service-error-code.ts";
 import {
   authenticateStaff,
-  beginTotpEnrolment,
-  confirmTotpEnrolment,
   logoutEverywhere,
   staffDeviceSubject,
   verifyStaffTotp,
 } from "../services/staff/staff-login.ts";
-import { currentStaffUser, type StaffUser } from "../services/staff/staff-users.ts";
 import { endSession, readSession, startSession } from "../services/staff/web-sessions.ts";
 import { setDeviceCookie } from "./login-device.ts";
 import { loginStep } from "./login-unavailable.ts";
 import { checkPasswordLogin, knownLoginDevice } from "./password-login.ts";
-import { CUT_TO_BOUND, refuseFormText } from "./page-text-input.ts";
 import { returnPath, withNext } from "./return-path.ts";
+import { registerConsoleAccountPages } from "./console-account-pages.ts";
 import { registerConsolePasswordPage } from "./console-password-page.ts";
 import { CHANGE_PASSWORD_PATH } from "./session-gate.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
 import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
 import { csrfToken, formFields, logCredentialFailure, minutes, type WebDeps } from "./web-deps.ts";
-import { fieldErrorsOf, STAFF, STAFF_FORM } from "./console/page-helpers.ts";
+import { fieldErrorsOf, STAFF } from "./console/page-helpers.ts";
 
 // The console's login, second factor, account and (for now) dashboard pages. Pages call the same verbs as
 // the API; the actor is the session's staff user.
@@ -179,70 +175,6 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
   });
   app.post("/console/login/code", { ...PUBLIC_FORM, ...csrf }, codeStep);
 
-  const who = (user: StaffUser) => ({ name: user.name || user.email, detail: user.role });
-
-  const accountPage = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    extra: {
-      enrolment?: { secret: string; otpauth_url: string };
-      /** A set-up whose code was refused: its form again, for the key already in the app. */
-      pending?: boolean;
-      errors?: FieldErrors;
-      notice?: string;
-    } = {},
-    status = 200,
-  ) => {
-    const user = await currentStaffUser({ ctx: deps.contextOf(request), input: {} });
-    return renderPage(
-      reply,
-      "console-account",
-      {
-        face: "console",
-        title: "Your account",
-        who: who(user),
-        user,
-        csrf: csrfToken(request, reply),
-        notice: noticeOf(request),
-        ...extra,
-      },
-      status,
-    );
-  };
-
-  app.get("/console/account", STAFF, async (request, reply) => accountPage(request, reply));
-
-  app.post("/console/account/totp/start", { ...STAFF, ...csrf }, async (request, reply) => {
-    const enrolment = await beginTotpEnrolment({ ctx: deps.contextOf(request), input: {} });
-    return accountPage(request, reply, { enrolment });
-  });
-
-  // A code with a control character (pasted with a line break) is refused before the verb runs, saying so
-  // (until 2026-12-05 the bare 400 error page). A refused code, malformed or wrong, draws the code form again
-  // with the error beside it: the pending key stays (the verb keeps it until a right code or a new start), so
-  // the one already added to the authenticator goes on working. Until 2026-12-06 the page dropped the form
-  // and offered only a new set-up, which made that key useless.
-  app.post("/console/account/totp/confirm", { ...STAFF_FORM, ...csrf }, async (request, reply) => {
-    const { code = "" } = formFields(request);
-    try {
-      refuseFormText(request);
-      await confirmTotpEnrolment({ ctx: deps.contextOf(request), input: { code } });
-    } catch (error) {
-      if (asServiceErrorCode(error) !== "VALIDATION") throw error;
-      const refusal = request.formTextRefusal?.issues[0]?.message;
-      const message =
-        refusal === CUT_TO_BOUND
-          ? "That code was far too long: enter the 6 digits alone."
-          : refusal
-            ? "That code held a control character (such as a tab or a line break, often pasted with it): enter the 6 digits alone."
-            : /^\s*\d{6}\s*$/.test(code)
-              ? "That code is not right: enter the code your app shows now for tokenbill (it changes every 30 seconds)."
-              : "Enter the 6-digit code your app shows.";
-      return accountPage(request, reply, { pending: true, errors: { code: message } }, 400);
-    }
-    return reply.redirect("/console/account?notice=totp_on", 303);
-  });
-
   // Logging out stays open to a user who must still change a generated password (session-gate.ts).
   const LOGOUT = { config: { ...STAFF.config, beforePasswordChange: true } };
   app.post("/console/logout", { ...LOGOUT, ...csrf }, async (request, reply) => {
@@ -257,6 +189,7 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     return reply.redirect("/console/login?notice=logged_out_everywhere", 303);
   });
 
+  registerConsoleAccountPages(app, deps);
   registerConsolePasswordPage(app, deps);
 }
 
@@ -265,6 +198,7 @@ const NOTICES: Record<string, string> = {
   logged_out: "You are logged out.",
   logged_out_everywhere: "You are logged out on every device.",
   totp_on: "Two-factor login is on. Your next login asks for a code.",
+  totp_cancelled: "The two-factor set-up is cancelled: its key no longer works, so remove it from your app.",
   password_changed: "Your password is changed. Log in with the new one.",
   own_password_changed: "Your password is changed. Your sessions on other devices have ended.",
 };
