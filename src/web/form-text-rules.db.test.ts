@@ -183,18 +183,23 @@ async function staffUser(email: string): Promise<ConsoleClient> {
  * link's page has no typed field (its token is hidden, a password only bounded): it is reached, sent nothing.
  */
 async function flowForms(): Promise<Walked[]> {
-  // Set-up begun and left so: every drawing of the form begins it again, before the rows are compared.
+  // Set-up begun and left so: every drawing of the form begins it again, before the rows are compared. The
+  // start answers 303 to the account page, which shows the set-up waiting (its form and key).
   const enrolling = await staffUser("rules-enrol@example.com");
-  const start = () =>
-    enrolling.submit("/console/account", "/console/account/totp/start").then((answer) => answer.text);
+  const start = async () => {
+    expect((await enrolling.submit("/console/account", "/console/account/totp/start")).status).toBe(303);
+    return (await enrolling.get("/console/account")).text;
+  };
   const confirm = formsOf("/console/account", await start())
     .filter((form) => form.action === "/console/account/totp/confirm")
     .map((form) => ({ ...form, draw: start }));
 
   // Set-up finished, so a password login stops at the code.
   const enrolled = await staffUser("rules-2fa@example.com");
-  const begun = await enrolled.submit("/console/account", "/console/account/totp/start");
+  expect((await enrolled.submit("/console/account", "/console/account/totp/start")).status).toBe(303);
+  const begun = await enrolled.get("/console/account");
   const secret = /id="totp-secret">([A-Z2-7]+)</.exec(begun.text)?.[1] ?? "";
+  expect(secret).not.toBe("");
   const confirmed = await enrolled.submit("/console/account", "/console/account/totp/confirm", {
     code: await totpCodeAt(secret, new Date()),
   });
