@@ -1,15 +1,7 @@
 import { z } from "zod";
-import {
-  assertPageOrCursor,
-  countIfAsked,
-  cursorKeyId,
-  cursorParam,
-  type KeysetPage,
-  keysetPageOf,
-  readCursor,
-  totalParam,
-} from "../../kernel/list-cursor.ts";
-import { offsetOf, PageQuery } from "../../kernel/pagination.ts";
+import { cursorParam, type KeysetPage, totalParam } from "../../kernel/list-cursor.ts";
+import { newestByIdPage } from "../../kernel/newest-by-id-page.ts";
+import { PageQuery } from "../../kernel/pagination.ts";
 import { idOut } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
@@ -45,27 +37,12 @@ export const listAuditLog = defineVerb(
   AuditLogQuery,
   async ({ ctx, input }): Promise<KeysetPage<AuditLogEntry>> => {
     await requireStaffRole(ctx, ...READ_ROLES);
-    assertPageOrCursor(input);
     const filters = { entity: input.entity, entity_id: input.entity_id, actor: input.actor };
-    const after =
-      input.cursor === undefined
-        ? undefined
-        : readCursor("audit_log", filters, z.tuple([cursorKeyId]), input.cursor);
     let q = ctx.db.selectFrom("audit_log");
     if (input.entity) q = q.where("entity", "=", input.entity);
     if (input.entity_id) q = q.where("entity_id", "=", input.entity_id);
     if (input.actor) q = q.where("actor", "=", input.actor);
-    let page = q
-      .selectAll()
-      .orderBy("id", "desc")
-      .limit(input.per_page + 1);
-    page = after ? page.where("id", "<", BigInt(after[0])) : page.offset(offsetOf(input));
-    const [rows, count] = await Promise.all([page.execute(), countIfAsked(input, q)]);
-    const shown = keysetPageOf(rows, count, input, {
-      list: "audit_log",
-      filters,
-      keyOf: (r) => [String(r.id)],
-    });
+    const shown = await newestByIdPage(input, { name: "audit_log", filters }, q, (f) => f.selectAll());
     return {
       data: shown.rows.map((r) => ({
         id: idOut(r.id),

@@ -1,15 +1,7 @@
 import { z } from "zod";
-import {
-  assertPageOrCursor,
-  countIfAsked,
-  cursorKeyId,
-  cursorParam,
-  type KeysetPage,
-  keysetPageOf,
-  readCursor,
-  totalParam,
-} from "../../kernel/list-cursor.ts";
-import { offsetOf, PageQuery } from "../../kernel/pagination.ts";
+import { cursorParam, type KeysetPage, totalParam } from "../../kernel/list-cursor.ts";
+import { newestByIdPage } from "../../kernel/newest-by-id-page.ts";
+import { PageQuery } from "../../kernel/pagination.ts";
 import { idOut, wholeNumber } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
@@ -50,27 +42,12 @@ export const listSolusioCalls = defineVerb(
   SolusioCallQuery,
   async ({ ctx, input }): Promise<KeysetPage<SolusioCallEntry>> => {
     await requireStaffRole(ctx, ...READ_ROLES);
-    assertPageOrCursor(input);
     const filters = { failed: input.failed, status: input.status };
-    const after =
-      input.cursor === undefined
-        ? undefined
-        : readCursor("solusio_calls", filters, z.tuple([cursorKeyId]), input.cursor);
     let q = ctx.db.selectFrom("solusio_call");
     if (input.failed === "true") q = q.where("error", "is not", null);
     if (input.failed === "false") q = q.where("error", "is", null);
     if (input.status !== undefined) q = q.where("status", "=", input.status);
-    let page = q
-      .selectAll()
-      .orderBy("id", "desc")
-      .limit(input.per_page + 1);
-    page = after ? page.where("id", "<", BigInt(after[0])) : page.offset(offsetOf(input));
-    const [rows, count] = await Promise.all([page.execute(), countIfAsked(input, q)]);
-    const shown = keysetPageOf(rows, count, input, {
-      list: "solusio_calls",
-      filters,
-      keyOf: (r) => [String(r.id)],
-    });
+    const shown = await newestByIdPage(input, { name: "solusio_calls", filters }, q, (f) => f.selectAll());
     return {
       data: shown.rows.map((r) => ({
         id: idOut(r.id),
