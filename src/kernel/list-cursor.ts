@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { SelectQueryBuilder } from "kysely";
+import { type RawBuilder, type SelectQueryBuilder, sql } from "kysely";
 import { z } from "zod";
 import { ServiceError } from "./errors.ts";
 import type { PageQuery } from "./pagination.ts";
@@ -69,6 +69,23 @@ export const cursorKeyId = z
   .string()
   .regex(/^[1-9][0-9]{0,18}$/)
   .refine((s) => BigInt(s) <= 2n ** 63n - 1n);
+
+/**
+ * A timestamptz in a cursor's key, to the microsecond in UTC: a JavaScript Date keeps only milliseconds, and a
+ * cursor that rounded would repeat or skip rows. Read from the row by instantKeyOf, compared as `::timestamptz`.
+ */
+export const cursorKeyInstant = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
+  .refine((s) => {
+    const instant = new Date(`${s.slice(0, 23)}Z`);
+    return !Number.isNaN(instant.getTime()) && instant.toISOString().slice(0, 19) === s.slice(0, 19);
+  });
+
+/** A timestamptz column as cursorKeyInstant holds it (select it beside the row, then put it in the key). */
+export function instantKeyOf(column: string): RawBuilder<string> {
+  return sql<string>`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
 
 // `total` stays text: a verb parses its own input again, so what the schema gives must parse as well.
 export type KeysetQuery = PageQuery & { cursor?: string | undefined; total?: "true" | "false" | undefined };

@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { PageQuery } from "../../kernel/pagination.ts";
 import { IdParams } from "../../kernel/schemas.ts";
-import { FailedJob, listFailedJobs } from "../../services/jobs/failed-jobs.ts";
+import { FailedJob, FailedJobQuery, listFailedJobs } from "../../services/jobs/failed-jobs.ts";
 import { retryFailedJob } from "../../services/jobs/retry-failed-job.ts";
 import { defineRoute } from "../route.ts";
 
@@ -12,9 +11,9 @@ export const jobRoutes = [
     url: "/api/v1/jobs/failed",
     tag: "jobs",
     summary: "Jobs that failed for good (permanently, or out of attempts), the latest failure first",
-    query: PageQuery,
+    query: FailedJobQuery,
     response: z.array(FailedJob),
-    paged: true,
+    paged: "cursor",
     handler: ({ ctx, query }) => listFailedJobs({ ctx, input: query }),
   }),
   defineRoute({

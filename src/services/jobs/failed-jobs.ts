@@ -1,8 +1,20 @@
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import { z } from "zod";
 import type { JobTable } from "../../db/schema.ts";
 import { SyncCustomerPayload } from "../../jobs/job-payloads.ts";
-import { fetchPage, type Page, PageQuery } from "../../kernel/pagination.ts";
+import {
+  assertPageOrCursor,
+  countIfAsked,
+  cursorKeyId,
+  cursorKeyInstant,
+  cursorParam,
+  instantKeyOf,
+  type KeysetPage,
+  keysetPageOf,
+  readCursor,
+  totalParam,
+} from "../../kernel/list-cursor.ts";
+import { offsetOf, PageQuery } from "../../kernel/pagination.ts";
 import { idOut } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
@@ -74,14 +86,42 @@ export const FAILED_JOB_COLUMNS = [
   "created_at",
 ] as const;
 
-/** Failed jobs, the latest failure first (the job_failed index, migration 025). */
-export const listFailedJobs = defineVerb(PageQuery, async ({ ctx, input }): Promise<Page<FailedJob>> => {
-  await requireStaffRole(ctx, ...READ_ROLES);
-  const failed = ctx.db.selectFrom("job").where("status", "=", "failed");
-  return fetchPage(
-    failed,
-    input,
-    (q) => q.select(FAILED_JOB_COLUMNS).orderBy("updated_at", "desc").orderBy("id", "desc"),
-    presentFailedJob,
-  );
-});
+/** The list's name in its cursors: another list's cursor is refused. */
+const LIST = "failed_jobs";
+
+export const FailedJobQuery = PageQuery.extend({ cursor: cursorParam, total: totalParam });
+
+/** The list's sort key as a cursor holds it: the last failure to the microsecond, then the job id. */
+const FailedJobKey = z.tuple([cursorKeyInstant, cursorKeyId]);
+
+/**
+ * Failed jobs, the latest failure first, through the job_failed index (migration 025: updated_at DESC, id DESC
+ * of failed jobs only). Paged by `page`, or walked by `cursor` (meta.next_cursor), which starts below the last
+ * job shown in that index, so a provider's pile of failed jobs costs the same a page however deep; until
+ * 2026-12-07 the list paged by OFFSET only, reading every failed job before the page.
+ */
+export const listFailedJobs = defineVerb(
+  FailedJobQuery,
+  async ({ ctx, input }): Promise<KeysetPage<FailedJob>> => {
+    await requireStaffRole(ctx, ...READ_ROLES);
+    assertPageOrCursor(input);
+    const after = input.cursor === undefined ? undefined : readCursor(LIST, {}, FailedJobKey, input.cursor);
+    const failed = ctx.db.selectFrom("job").where("status", "=", "failed");
+    let page = failed
+      .select(FAILED_JOB_COLUMNS)
+      .select(instantKeyOf("updated_at").as("updated_at_key"))
+      .orderBy("updated_at", "desc")
+      .orderBy("id", "desc")
+      .limit(input.per_page + 1);
+    page = after
+      ? page.where(sql<boolean>`(updated_at, id) < (${after[0]}::timestamptz, ${BigInt(after[1])})`)
+      : page.offset(offsetOf(input));
+    const [rows, count] = await Promise.all([page.execute(), countIfAsked(input, failed)]);
+    const shown = keysetPageOf(rows, count, input, {
+      list: LIST,
+      filters: {},
+      keyOf: (r) => [r.updated_at_key, String(r.id)],
+    });
+    return { data: shown.rows.map(presentFailedJob), meta: shown.meta };
+  },
+);

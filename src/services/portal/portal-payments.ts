@@ -1,12 +1,13 @@
 import { z } from "zod";
 import type { Payment } from "../../billing/payments/payment-schemas.ts";
+import { listPayments } from "../../billing/payments/get-payment.ts";
 import { readPayment } from "../../billing/payments/read-payment.ts";
 import { type CheckoutAnswer, startCheckout } from "../../billing/providers/start-checkout.ts";
 import type { CheckoutQuote, MoneyUnit } from "../../billing/providers/payment-provider.ts";
 import { onlinePaymentsConfigured, paymentProviderOf } from "../../billing/providers/provider-from-config.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
-import { offsetOf, type Page, PageQuery, pageOf } from "../../kernel/pagination.ts";
-import { periodBounds } from "../../domain/periods.ts";
+import { cursorParam, type KeysetPage } from "../../kernel/list-cursor.ts";
+import { PageQuery } from "../../kernel/pagination.ts";
 import { periodString } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { notYours, portalCustomerId, wellFormed } from "./portal-customer.ts";
@@ -52,6 +53,7 @@ const METHOD_NAMES = Object.keys(PORTAL_PAYMENT_METHODS) as [PortalPaymentMethod
 
 /** What a customer looks a payment up by: the month it was received (in BILLING_TIME_ZONE) and its method. */
 export const PortalPaymentQuery = PageQuery.extend({
+  cursor: cursorParam,
   month: periodString.optional(),
   method: z
     .enum(METHOD_NAMES, {
@@ -60,30 +62,39 @@ export const PortalPaymentQuery = PageQuery.extend({
     .optional(),
 });
 
+/** A month's first and last days (YYYY-MM-DD), the payments list's received_from and received_to. */
+function daysOf(month: string): { received_from: string; received_to: string } {
+  const [year, monthNumber] = month.split("-").map(Number) as [number, number];
+  // Day 0 of the next month is this month's last day.
+  const last = new Date(Date.UTC(year, monthNumber, 0)).getUTCDate();
+  return { received_from: `${month}-01`, received_to: `${month}-${String(last).padStart(2, "0")}` };
+}
+
+/**
+ * The session customer's payments, newest first: the payments list (listPayments) scoped to the customer by its
+ * actor, the month read as its days (in BILLING_TIME_ZONE, as the list's dates are) and the method in the
+ * customer's words. Paged by `page`, or walked by `cursor` (meta.next_cursor) through payment_customer
+ * (customer_id, paid_at DESC, id DESC), so a deep page costs what the first does; until 2026-12-07 the portal
+ * paged by OFFSET, reading every newer payment of the customer, then each shown payment by itself.
+ */
 export const listPortalPayments = defineVerb(
   PortalPaymentQuery,
-  async ({ ctx, input }): Promise<Page<PortalPayment>> => {
-    const customerId = portalCustomerId(ctx);
-    let q = ctx.db.selectFrom("payment").where("customer_id", "=", customerId);
-    if (input.method) q = q.where("method", "in", [...PORTAL_PAYMENT_METHODS[input.method]]);
-    if (input.month) {
-      // The month of the list's dates: a payment's day is the billing time zone's (paidOn, page-time.ts).
-      const { start, end } = periodBounds(input.month, ctx.config.BILLING_TIME_ZONE);
-      q = q.where("paid_at", ">=", start).where("paid_at", "<", end);
-    }
-    const [ids, count] = await Promise.all([
-      q
-        .select("id")
-        .orderBy("paid_at", "desc")
-        .orderBy("id", "desc")
-        .limit(input.per_page)
-        .offset(offsetOf(input))
-        .execute(),
-      q.select((eb) => eb.fn.countAll<bigint>().as("n")).executeTakeFirstOrThrow(),
-    ]);
-    const data: Payment[] = [];
-    for (const { id } of ids) data.push(await readPayment(ctx.db, id));
-    return pageOf(await withInvoiceNumbers(ctx, data), count.n, input);
+  async ({ ctx, input }): Promise<KeysetPage<PortalPayment>> => {
+    // Only a customer's session: the list scopes that actor to its own payments (customerScope).
+    portalCustomerId(ctx);
+    // Each portal method is one stored method (PORTAL_PAYMENT_METHODS), which the list filters by.
+    const method = input.method === undefined ? undefined : PORTAL_PAYMENT_METHODS[input.method][0];
+    const page = await listPayments({
+      ctx,
+      input: {
+        page: input.page,
+        per_page: input.per_page,
+        ...(input.cursor === undefined ? {} : { cursor: input.cursor }),
+        ...(method === undefined ? {} : { method }),
+        ...(input.month === undefined ? {} : daysOf(input.month)),
+      },
+    });
+    return { data: await withInvoiceNumbers(ctx, page.data), meta: page.meta };
   },
 );
 

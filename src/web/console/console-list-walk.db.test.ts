@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from "../../../test/helpers/test-ser
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { createStaffPerRole, PageClient, textOf } from "./pricing-test-client.ts";
 
-// The console's invoice, customer, audit log and call log lists walk by cursor: Next carries the list's next_cursor (and the page
+// The console's invoice, customer, audit log, call log and failed-jobs lists walk by cursor: Next carries the list's next_cursor (and the page
 // number, only to label the page), a page reached so offers First page, and the rows are those of the page
 // by number. A cursor that is not the list's is told on the page with a 400. Only the first page counts
 // the list ("Page 1 of 4 (165 in all)"); a page reached by cursor says "Page 2".
@@ -48,6 +48,12 @@ beforeAll(async () => {
   await run(`
     INSERT INTO solusio_call (method, path, status, duration_ms, attempt)
     SELECT 'GET', '/walk/call/' || n, 418, 1, 1 FROM generate_series(1, 110) n`);
+  // 110 jobs that failed for good, in 7 instants to the microsecond: the failure's time ties, the id decides.
+  await run(`
+    INSERT INTO job (kind, ordering_key, payload, status, attempts, last_error, updated_at)
+    SELECT 'walk.test', 'walk:' || n, '{}', 'failed', 1, 'walk-job-' || n,
+           timestamptz '2026-11-20 10:00:00.123456+00' - (n % 7) * interval '1 hour 0.000001 second'
+    FROM generate_series(1, 110) n`);
 }, 60_000);
 afterAll(async () => {
   await server?.close();
@@ -124,6 +130,13 @@ describe("walking the console's lists", () => {
     expect(all[0]).toBe("/walk/call/110");
   });
 
+  // Until 2026-12-07 the failed jobs paged by number (an OFFSET past every later failure).
+  it("failed jobs: Next follows the cursor, across ties of the failure's instant", async () => {
+    const all = await walk("/console/jobs", /walk-job-\d+/g);
+    expect(all).toHaveLength(110);
+    expect(new Set(all).size).toBe(110);
+  });
+
   it("tells a cursor that is not the list's on the page, with a 400", async () => {
     const bad = await owner.get("/console/invoices?cursor=abc");
     expect(bad.status).toBe(400);
@@ -143,5 +156,8 @@ describe("walking the console's lists", () => {
     );
     expect(audit.status).toBe(400);
     expect(textOf(audit.text)).toMatch(/another list/);
+    const jobs = await owner.get(`/console/jobs?cursor=${encodeURIComponent(cursor)}`);
+    expect(jobs.status).toBe(400);
+    expect(textOf(jobs.text)).toMatch(/cursor: was made by another list/);
   });
 });

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type FailedJob, listFailedJobs } from "../../services/jobs/failed-jobs.ts";
 import { retryFailedJob } from "../../services/jobs/retry-failed-job.ts";
-import { pageQuery, pagerOf, staffPage, when } from "../page-kit.ts";
+import { walkPagerOf, walkQuery } from "../list-walk.ts";
+import { staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { noticeFrom, param, STAFF } from "./page-helpers.ts";
@@ -33,7 +34,7 @@ export function registerJobPages(app: FastifyInstance, deps: WebDeps): void {
     errors: FieldErrors = {},
     status = 200,
   ) => {
-    const page = await listFailedJobs({ ctx: deps.contextOf(request), input: pageQuery(request) });
+    const page = await listFailedJobs({ ctx: deps.contextOf(request), input: walkQuery(request) });
     return staffPage(
       deps,
       request,
@@ -42,7 +43,7 @@ export function registerJobPages(app: FastifyInstance, deps: WebDeps): void {
       {
         title: "Failed jobs",
         jobs: page.data.map((job) => ({ ...job, when: when(job.failed_at), href: subjectLink(job) })),
-        pager: pagerOf(request, page.meta),
+        pager: walkPagerOf(request, page.meta),
         notice: noticeFrom(request, JOB_NOTICES),
         errors,
       },

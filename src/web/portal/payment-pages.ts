@@ -10,7 +10,8 @@ import {
   startPortalCheckout,
 } from "../../services/portal/portal-payments.ts";
 import type { CurrencyDisplay } from "../../domain/money.ts";
-import { customerPage, listPaging, money, pagerOf, paidOn, when } from "../page-kit.ts";
+import { walkPagerOf, walkQuery } from "../list-walk.ts";
+import { customerPage, money, paidOn, when } from "../page-kit.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { CUSTOMER } from "./portal-notices.ts";
 import { type PortalList, portalListPage, portalListRoute } from "./portal-lists.ts";
@@ -111,12 +112,12 @@ export function registerPortalPaymentPages(app: FastifyInstance, deps: WebDeps):
     const ctx = deps.contextOf(request);
     return portalListPage(deps, request, reply, PAYMENT_LIST, async (filters) => {
       const [page, displays] = await Promise.all([
-        listPortalPayments({ ctx, input: { ...listPaging(request), ...filters } }),
+        listPortalPayments({ ctx, input: { ...walkQuery(request), ...filters } }),
         currencyDisplays({ ctx, input: {} }),
       ]);
       return {
         payments: page.data.map((p) => paymentView(p, displays, ctx.config.BILLING_TIME_ZONE)),
-        pager: pagerOf(request, page.meta),
+        pager: walkPagerOf(request, page.meta),
       };
     });
   });
