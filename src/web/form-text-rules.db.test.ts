@@ -19,10 +19,11 @@ import { drawUnwalked, UNWALKED } from "./testing/unwalked-forms.ts";
 // each form with a field a person types into is found, and each such field is sent what the rules refuse.
 // Every page POST route of the route table must have been reached (its form seen, typed field or not), or be
 // named in UNWALKED with its form drawn elsewhere and shown to have no typed field; a new form is covered, or
-// this fails naming it. A walk that would go past MAX_PAGES fails, naming what it left. Each refusal must be the form again (400, the message beside that field), with no row of
-// any table written (the form's one-time key, when it has one, stays unspent with them). A form that shows
-// only after a step (an edit form needs its row, the two-factor code a password, a mailed link its mail) is
-// reached by taking that step first, as a person would.
+// this fails naming it. A walk that would go past MAX_PAGES fails, naming what it left. Each refusal must be
+// the form again (400, the message beside that field), with no row of any table written (the form's one-time
+// key, when it has one, stays unspent with them). A form that shows only after a step (an edit form needs its
+// row, the two-factor code a password, a mailed link its mail) is reached by taking that step first, as a
+// person would.
 
 const PASSWORD = "form rules password";
 const BAD: readonly { what: string; encoded: string }[] = [
