@@ -227,7 +227,7 @@ async function flowForms(): Promise<Walked[]> {
     return (await enrolling.get("/console/account")).text;
   };
   const confirm = formsOf("/console/account", await start())
-    .filter((form) => form.action === "/console/account/totp/confirm")
+    .filter((form) => ["/console/account/totp/confirm", "/console/account/totp/cancel"].includes(form.action))
     .map((form) => ({ ...form, draw: start }));
 
   // Set-up finished, so a password login stops at the code.
