@@ -1,3 +1,4 @@
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runnableKinds } from "../../app/job-catalog.ts";
 import { JobRunner } from "../../jobs/job-runner.ts";
@@ -75,15 +76,15 @@ const lookUpJobOf = (refundId: string) =>
     .where("slot", "=", `${LOOK_UP}:${refundId}`)
     .executeTakeFirstOrThrow();
 
-/** Runs the look-ups that wait, as the runner would once they are due. */
-async function runLookUps() {
+/** Runs the look-ups that wait, as the runner would once they are due; `logger` records what they log. */
+async function runLookUps(logger?: pino.Logger) {
   await world.db
     .updateTable("job")
     .set({ run_after: new Date() })
     .where("kind", "=", LOOK_UP)
     .where("status", "=", "pending")
     .execute();
-  const ctx = world.context();
+  const ctx = { ...world.context(), ...(logger ? { logger } : {}) };
   await new JobRunner({
     db: world.db,
     logger: ctx.logger,
@@ -214,9 +215,16 @@ describe("a credit note's reservation ended by a refund of another amount", () =
       [250n, "succeeded", ownRefund.id],
     ]);
     expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 200 });
-    // The look-up the ending enqueued finds it recorded already.
-    await runLookUps();
+    // The look-up the ending enqueued finds it recorded already, and says so: until 2026-12-07 it said it had
+    // recorded it ("had also made …"), as if the card had got that money back a second time.
+    const lines: { msg: string }[] = [];
+    await runLookUps(pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) }));
     expect(await lookUpJobOf(refundId)).toMatchObject({ status: "done" });
+    expect(lines.map((l) => l.msg)).toEqual([
+      `Stripe's refund ${ownRefund.id}, refund ${refundId}'s own, was recorded already as refund ${
+        (await refundRowsOf(payment.id))[2]?.id
+      } of the payment: nothing more to record`,
+    ]);
     expect(await refundRowsOf(payment.id)).toHaveLength(3);
     await checkLedger(world.db, world.context(), customerId);
   });

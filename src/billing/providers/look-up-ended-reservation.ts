@@ -47,24 +47,30 @@ export async function lookUpEndedReservation(
   const own = found
     ? await ctx.db
         .selectFrom("refund")
-        .select(["id", "status"])
+        .selectAll()
         .where("provider_refund_id", "=", found.refundRef)
         .where("names_refund_id", "=", refundId)
         .where("amount", "=", row.amount)
         .executeTakeFirst()
     : undefined;
-  if (!own) {
+  const who = providerLabel(provider);
+  if (!own)
     ctx.logger.info(
       { refund: refundId },
-      `${providerLabel(provider)} has no refund of the amount reserved for refund ${refundId}, which another refund naming it ended: nothing more to record`,
+      `${who} has no refund of the amount reserved for refund ${refundId}, which another refund naming it ended: nothing more to record`,
     );
-    return "none";
-  }
-  ctx.logger.warn(
-    { refund: refundId, recordedAs: own.id, providerRefund: found?.refundRef, status: own.status },
-    `${providerLabel(provider)} had also made refund ${refundId}'s own refund, ${found?.refundRef} (its answer and its event lost): recorded as refund ${own.id} of the payment; the card has that money back, and the credit it held is taken back`,
-  );
-  return "own_refund_recorded";
+  else if (found?.alreadyRecorded)
+    // Its webhook, or a credit note's job looking at the same time as the ending, came first and said so.
+    ctx.logger.info(
+      { refund: refundId, recordedAs: own.id, providerRefund: own.provider_refund_id },
+      `${who}'s refund ${own.provider_refund_id}, refund ${refundId}'s own, was recorded already as refund ${own.id} of the payment: nothing more to record`,
+    );
+  else
+    ctx.logger.warn(
+      { refund: refundId, recordedAs: own.id, providerRefund: own.provider_refund_id, status: own.status },
+      `${who} had also made refund ${refundId}'s own refund, ${own.provider_refund_id} (its answer and its event lost): recorded as refund ${own.id} of the payment; the card has that money back, and the credit it held is taken back`,
+    );
+  return own ? "own_refund_recorded" : "none";
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ServiceContext } from "../../kernel/context.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
+import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
 import { type FoundRefund, type PaymentProvider, ProviderNotCarriedOutError } from "./payment-provider.ts";
 import { applyFoundRefund } from "./process-provider-event.ts";
 import { logNotCarriedOut } from "./refund-through-provider.ts";
@@ -17,6 +18,11 @@ export interface ReservationLookedFor {
   amount: bigint;
 }
 
+/** What a look-up found; `alreadyRecorded` when a row was linked to its first refund before it looked. */
+export interface RefundMadeFound extends FoundRefund {
+  alreadyRecorded: boolean;
+}
+
 /**
  * Looks in the provider for the refunds naming the reservation and records them (applyFoundRefund); returns
  * what it found, null when the provider has none. A look-up the provider does not carry out (a rate limit, our
@@ -26,11 +32,11 @@ export async function lookUpRefundMade(
   ctx: ServiceContext,
   provider: PaymentProvider,
   { refundId, paymentId, paymentRef, amount }: ReservationLookedFor,
-): Promise<FoundRefund | null> {
+): Promise<RefundMadeFound | null> {
   const currency = await ctx.db
     .selectFrom("payment")
     .innerJoin("currency", "currency.code", "payment.currency_code")
-    .select(["currency.code", "currency.exponent"])
+    .select(["currency.code", "currency.exponent", "payment.customer_id"])
     .where("payment.id", "=", paymentId)
     .executeTakeFirstOrThrow();
   let found: FoundRefund | null;
@@ -40,7 +46,7 @@ export async function lookUpRefundMade(
       paymentRef,
       refundId,
       providerRefundId: null,
-      reserved: { amount, currency },
+      reserved: { amount, currency: { code: currency.code, exponent: currency.exponent } },
     });
   } catch (error) {
     if (error instanceof ProviderNotCarriedOutError) {
@@ -49,8 +55,20 @@ export async function lookUpRefundMade(
     }
     throw error;
   }
-  if (found) await withTransaction(ctx, (tx) => applyFoundRefund(tx, provider, found));
-  return found;
+  if (!found) return null;
+  const alreadyRecorded = await withTransaction(ctx, async (tx) => {
+    // Under the customer's lock, as applyRefundFact writes: a webhook recording the refund at the same time has
+    // committed before this reads, or waits until this commits. Its caller's log says "recorded" only of news.
+    await lockCustomerForMoney(tx.db, currency.customer_id);
+    const linked = await tx.db
+      .selectFrom("refund")
+      .select("id")
+      .where("provider_refund_id", "=", found.refundRef)
+      .executeTakeFirst();
+    await applyFoundRefund(tx, provider, found);
+    return linked !== undefined;
+  });
+  return { ...found, alreadyRecorded };
 }
 
 /**

@@ -283,14 +283,13 @@ export async function applyFoundRefund(
   { others, ...found }: FoundRefund,
 ): Promise<void> {
   await applyRefundFact(tx, provider, found);
-  for (const other of others) await applyRefundFact(tx, provider, other);
-  if (others.length > 0)
+  // Said only of the others this changed: recorded already (their webhooks, an earlier look-up), they were
+  // said to be recorded again (until 2026-12-07).
+  const recorded: string[] = [];
+  for (const other of others) if (await applyRefundFact(tx, provider, other)) recorded.push(other.refundRef);
+  if (recorded.length > 0)
     tx.logger.warn(
-      {
-        refund: found.tokenbillRefundId,
-        providerRefund: found.refundRef,
-        others: others.map((o) => o.refundRef),
-      },
+      { refund: found.tokenbillRefundId, providerRefund: found.refundRef, others: recorded },
       `${providerLabel(provider)} has other refunds naming the same reservation besides ${found.refundRef}: recorded as refunds of the payment as ${providerLabel(provider)} made them (a second ask after its idempotency key was forgotten, or one made by hand); look in its dashboard at who made them`,
     );
 }
