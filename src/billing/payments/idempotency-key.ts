@@ -23,6 +23,8 @@ export async function linkIdempotencyKeyToRefund(
 /**
  * A released reservation's key (releaseRefundReservation): given the refund's answer when the provider had
  * made it, so a retry is not a second refund; deleted when the provider never heard of it, so a retry may ask.
+ * Also the key of a reservation a refund of another amount ended, once its look-up knows what became of it
+ * (look-up-ended-reservation.ts). A key answered already (its request got the provider's answer) is left.
  */
 export async function settleIdempotencyKeyOfRefund(
   trx: Tx,

@@ -1,7 +1,13 @@
+import type { Selectable } from "kysely";
+import type { RefundTable } from "../../db/schema.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
+import { successAnswer } from "../../kernel/idempotency.ts";
+import { withTransaction } from "../../kernel/transaction.ts";
 import { RetryNotBeforeError } from "../../jobs/job-errors.ts";
 import type { JobHandler } from "../../jobs/job-handler.ts";
 import type { JobPayload } from "../../jobs/job-payloads.ts";
+import { settleIdempotencyKeyOfRefund } from "../payments/idempotency-key.ts";
+import { presentRefund } from "../payments/payment-schemas.ts";
 import { providerLabel } from "./payment-provider.ts";
 import { LookupNotCarriedOutError, lookUpRefundMade } from "./look-up-refund-made.ts";
 import { paymentProviderOf } from "./provider-from-config.ts";
@@ -18,7 +24,8 @@ export type EndedReservationFinding = "own_refund_recorded" | "none" | "not_a_re
 
 /**
  * Looks in the provider for the ended reservation's own refund (the amount it reserved, naming it) and records
- * it, with any other refund naming it; nothing more when there is none.
+ * it, with any other refund naming it; nothing more when there is none. Either way a client's key waiting on
+ * the reservation is answered with what became of it.
  */
 export async function lookUpEndedReservation(
   ctx: ServiceContext,
@@ -70,7 +77,29 @@ export async function lookUpEndedReservation(
       { refund: refundId, recordedAs: own.id, providerRefund: own.provider_refund_id, status: own.status },
       `${who} had also made refund ${refundId}'s own refund, ${own.provider_refund_id} (its answer and its event lost): recorded as refund ${own.id} of the payment; the card has that money back, and the credit it held is taken back`,
     );
+  await answerKeyOfEndedReservation(ctx, refundId, own);
   return own ? "own_refund_recorded" : "none";
+}
+
+/**
+ * A client's Idempotency-Key still waiting on the reservation (an API refund whose answer was lost) is answered
+ * now that what became of it is known, as the request would have been: with the refund the provider made for
+ * it (a repeat must not make a second), or with the reservation as it ended, failed, when the provider made
+ * none. Not freed for a repeat to ask again, as a release frees it: a refund naming the reservation was made
+ * by hand, and nothing is asked of the provider for it again (applyRefundFact). Before the look-up the key
+ * stays in flight, since an ask may still be running; until 2026-12-07 it stayed so for good.
+ */
+async function answerKeyOfEndedReservation(
+  ctx: ServiceContext,
+  refundId: string,
+  own: Selectable<RefundTable> | undefined,
+): Promise<void> {
+  await withTransaction(ctx, async (tx) => {
+    const refund =
+      own ??
+      (await tx.db.selectFrom("refund").selectAll().where("id", "=", refundId).executeTakeFirstOrThrow());
+    await settleIdempotencyKeyOfRefund(tx.db, refundId, successAnswer(201, presentRefund(refund)), tx.now());
+  });
 }
 
 /**
