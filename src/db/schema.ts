@@ -476,6 +476,7 @@ export interface Database {
   credit_note: CreditNoteTable;
   ledger_entry: LedgerEntryTable;
   ledger_late_entry: LedgerLateEntryTable;
+  ledger_late_scan: LedgerLateScanTable;
   invoice_due_extension: InvoiceDueExtensionTable;
   dunning_episode: DunningEpisodeTable;
   dunning_step: DunningStepTable;
@@ -595,6 +596,16 @@ export interface LedgerLateEntryTable {
   /** The first row id of the entry's event: its key on the statement. */
   event_first: bigint;
   amount: bigint;
+}
+
+/** How far housekeeping's pass has found late balance rows (migration 052, ledger-late-rows.ts): one row. */
+export interface LedgerLateScanTable {
+  id: ColumnType<boolean, boolean | undefined, never>;
+  /** Every late row with a smaller or equal ledger id is in ledger_late_entry. */
+  scanned_to: bigint;
+  /** The newest ledger id seen at `seen_at`: the next `scanned_to`. */
+  seen_to: bigint;
+  seen_at: Date;
 }
 
 export interface InvoiceDueExtensionTable {

@@ -416,6 +416,7 @@ describe("setup and doctor", () => {
       "billing user ids",
       "user area",
       "GetTokenPricing",
+      "statement late rows",
     ];
     const doctorWith = async (rule: Record<string, unknown>, userAreaUrl = deps.userAreaUrl) => {
       await h.emu("POST", "/_emulator/faults", { rules: [{ error_rate: 1, ...rule }] });

@@ -9,6 +9,7 @@ import { bindingMismatch, identifySolusio, readBinding } from "../../solusio/sol
 import { getTokenPricingCheck, userAreaCheck } from "./address-checks.ts";
 import { billingIdCheck, storedBillingIdCheck } from "./billing-id-check.ts";
 import { checkBillingIntegration } from "./billing-integration-check.ts";
+import { lateRowsCheck } from "./ledger-late-rows-check.ts";
 import { planSetup, type SetupReport } from "./plan-setup.ts";
 import { failureWords } from "./failure-words.ts";
 import { solusioFailureFix } from "./solusio-failure-fix.ts";
@@ -258,5 +259,6 @@ export async function runDoctor(deps: {
   );
   checks.push(await userAreaCheck(deps.userAreaUrl, seesWhere));
   checks.push(await getTokenPricingCheck(config, seesWhere));
+  checks.push(await lateRowsCheck(deps.db));
   return checks;
 }

@@ -1,0 +1,149 @@
+import { type Kysely, sql } from "kysely";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { up as migration049 } from "../../db/migrations/049-money-before-2026-12-07.ts";
+import type { DatabaseHandle } from "../../db/open-database.ts";
+import { lateRowsCheck } from "../../services/setup/ledger-late-rows-check.ts";
+import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
+import { recordLateLedgerRows } from "./ledger-late-rows.ts";
+import { customerStatementPage } from "./statement-page.ts";
+import { issueInvoices } from "./testing/invoice-fixtures.ts";
+
+// Migration 049 found the late balance rows once; an instance of the previous version still running after it
+// writes more (a billing run's rows and a payment's drawing one customer's ids at once). Housekeeping's pass
+// finds them above its watermark, so the statement page brings them forward.
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = await createTestDatabase();
+});
+afterAll(async () => {
+  await handle?.close();
+});
+
+const ctx = () => ({ db: handle.db, logger: pino({ level: "silent" }) });
+
+type Row = { event: string; kind: string; account: string; amount: bigint; invoice?: string };
+
+/** Ledger rows written one by one in the order given, as an old instance's two transactions drew their ids. */
+async function writeInOrder(customer: bigint, rows: Row[]) {
+  await handle.db.transaction().execute(async (trx) => {
+    for (const r of rows) {
+      await sql`INSERT INTO ledger_entry (event_id, event_kind, customer_id, currency_code, account, invoice_id, amount)
+        VALUES (${r.event}, ${r.kind}, ${customer}, 'USD', ${r.account}, ${r.invoice ?? null}, ${r.amount})`.execute(
+        trx,
+      );
+    }
+  });
+}
+
+/** A payment's cash row, then a finalization's rows, then the payment's credit row; then a later payment. */
+async function interleaved(email: string) {
+  const [customer] = (await createCustomers(handle, [{ email }])) as [bigint];
+  const [invoice] = (await issueInvoices(handle.db, [{ customerId: customer, total: 1234n }], {
+    draftOnly: true,
+  })) as [string];
+  const events = { pay: `test:pay-${customer}`, fin: `fin:${invoice}`, later: `test:later-${customer}` };
+  await writeInOrder(customer, [
+    { event: events.pay, kind: "payment", account: "cash", amount: 500n },
+    { event: events.fin, kind: "invoice_finalized", account: "receivable", amount: 1234n, invoice },
+    { event: events.fin, kind: "invoice_finalized", account: "sales", amount: -1234n },
+    { event: events.pay, kind: "payment", account: "credit", amount: -500n },
+    { event: events.later, kind: "payment", account: "cash", amount: 100n },
+    { event: events.later, kind: "payment", account: "credit", amount: -100n },
+  ]);
+  return { customer, ...events };
+}
+
+/** Every event's running balance, read a page of one event at a time, newest first, as the portal walks. */
+async function walkedBalances(customer: bigint): Promise<Record<string, bigint>> {
+  const out: Record<string, bigint> = {};
+  let before: bigint | undefined;
+  for (;;) {
+    const page = await customerStatementPage(billingContext(handle), customer, {
+      limit: 1,
+      count: false,
+      before,
+    });
+    for (const e of page.entries) out[e.event_id] = e.balance;
+    if (!page.more || page.oldest === null) return out;
+    before = BigInt(page.oldest);
+  }
+}
+
+const lateOf = async (customers: bigint[]) =>
+  (
+    await handle.db
+      .selectFrom("ledger_late_entry")
+      .select(["entry_id", "customer_id", "event_first", "amount"])
+      .where("customer_id", "in", customers)
+      .orderBy("entry_id")
+      .execute()
+  ).map((r) => ({ ...r, entry_id: String(r.entry_id), event_first: String(r.event_first) }));
+
+describe("housekeeping's pass over the ledger's late balance rows", () => {
+  it("adds the rows an old instance interleaves after migration 049, once, and the statement page is right", async () => {
+    const { customer, pay, fin, later } = await interleaved("late-after-049@example.com");
+    // Written after the migrations ran (createTestDatabase): the page is off by the payment's credit row.
+    expect(await walkedBalances(customer)).toEqual({ [pay]: -500n, [fin]: 1234n, [later]: 634n });
+    const before = await lateRowsCheck(handle.db);
+    expect(before).toMatchObject({ name: "statement late rows", ok: false });
+    expect(before.detail).toContain(String(customer));
+
+    const first = await recordLateLedgerRows(ctx());
+    expect(await walkedBalances(customer)).toEqual({ [pay]: -500n, [fin]: 734n, [later]: 634n });
+    expect(first.added).toBe(1);
+    expect(await lateRowsCheck(handle.db)).toMatchObject({ ok: true });
+    expect(await lateRowsCheck(handle.db)).not.toHaveProperty("not_checked");
+
+    const again = await recordLateLedgerRows(ctx(), { batchSize: 1 }); // and one row a statement
+    expect(again.added).toBe(0);
+    expect((await lateOf([customer])).map((r) => r.amount)).toEqual([-500n]);
+    expect(await walkedBalances(customer)).toEqual({ [pay]: -500n, [fin]: 734n, [later]: 634n });
+  });
+
+  it("finds what migration 049's pass over the whole ledger finds", async () => {
+    const a = await interleaved("late-same-a@example.com");
+    const b = await interleaved("late-same-b@example.com");
+    // b: a refund's balance row above the later payment's first row too, two events later.
+    await writeInOrder(b.customer, [
+      { event: `test:refund-${b.customer}`, kind: "refund", account: "cash", amount: -50n },
+      { event: `test:pay3-${b.customer}`, kind: "payment", account: "cash", amount: 70n },
+      { event: `test:pay3-${b.customer}`, kind: "payment", account: "credit", amount: -70n },
+      { event: `test:pay4-${b.customer}`, kind: "payment", account: "cash", amount: 30n },
+      { event: `test:pay4-${b.customer}`, kind: "payment", account: "credit", amount: -30n },
+      { event: `test:refund-${b.customer}`, kind: "refund", account: "credit", amount: 50n },
+    ]);
+    const customers = [a.customer, b.customer];
+    await recordLateLedgerRows(ctx(), { batchSize: 2 });
+    const byPass = await lateOf(customers);
+    expect(byPass.map((r) => r.amount)).toEqual([-500n, -500n, 50n]);
+    await handle.db.deleteFrom("ledger_late_entry").where("customer_id", "in", customers).execute();
+    await migration049(handle.db as unknown as Kysely<unknown>);
+    expect(await lateOf(customers)).toEqual(byPass);
+  });
+
+  it("moves its watermark only once a pass has read above it the bound after the newest id was seen", async () => {
+    const scan = () => handle.db.selectFrom("ledger_late_scan").selectAll().executeTakeFirstOrThrow();
+    const start = await scan();
+    // Migration 052 saw the newest id moments ago: a transaction that had drawn an id below it may be open.
+    expect((await recordLateLedgerRows(ctx())).scannedTo).toBe(start.scanned_to);
+    expect(await scan()).toEqual(start);
+
+    const moved = await recordLateLedgerRows(ctx(), { boundMs: 0 });
+    expect(moved.scannedTo).toBe(start.seen_to);
+    const now = await scan();
+    expect(now.scanned_to).toBe(start.seen_to);
+    const { newest } = (
+      await sql<{ newest: bigint }>`SELECT max(id) AS newest FROM ledger_entry`.execute(handle.db)
+    ).rows[0]!;
+    expect(now.seen_to).toBe(newest);
+
+    // Rows interleaved above the new watermark are found, and the doctor reads only above it.
+    const c = await interleaved("late-above-mark@example.com");
+    expect((await lateRowsCheck(handle.db)).detail).toContain(String(c.customer));
+    expect((await recordLateLedgerRows(ctx(), { boundMs: 0 })).added).toBe(1);
+    expect(await walkedBalances(c.customer)).toEqual({ [c.pay]: -500n, [c.fin]: 734n, [c.later]: 634n });
+  });
+});

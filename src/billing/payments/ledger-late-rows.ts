@@ -1,0 +1,134 @@
+import { sql } from "kysely";
+import type { Db, ServiceContext } from "../../kernel/context.ts";
+
+// The statement page adds ledger_late_entry's rows to the balance brought forward (statement-page.ts), so the
+// table must hold every balance row that lies above the first row of a later event of its customer. Migration
+// 049 found those of the whole ledger once; an instance of the previous version still running for up to 30 s
+// after it (SCHEMA_CHECK_MS), or any future path that writes an event's rows while another's are being written,
+// adds more. Housekeeping runs this pass on its clock: the rows above a watermark (ledger_late_scan), the same
+// rule as 049's, so the table stays complete; the doctor asks the same question without writing.
+
+/**
+ * Longer than any transaction that writes ledger rows lasts (they hold no outside call; a finalization batch
+ * takes seconds). A ledger id is drawn when its row is inserted but seen only at commit, so ids commit out of
+ * order: the watermark moves to the newest id seen at one pass only once a later pass, begun this long after,
+ * has read above the old watermark again, when every id drawn up to it is committed (or rolled back).
+ */
+export const LEDGER_TRANSACTION_BOUND_MS = 15 * 60_000;
+
+/**
+ * The late rows among the first `limit` balance rows above ledger id `after`: a row is late when another event
+ * of its customer and currency begins (its first row) between its own event's first row and the row. That is
+ * 049's rule ("the customer's next event starts below it") asked of each row: its event's first row from the
+ * event index, and the rows between from the customer index, only the event's own rows when none is late.
+ * Scalar subqueries, not EXISTS: PostgreSQL plans a semi-join of thousands of rows as a hash of the whole
+ * ledger (test/db-indexes.db.test.ts).
+ */
+const lateRowsAbove = (after: bigint, limit: number) => sql`
+  fresh AS (
+    SELECT id, event_id, customer_id, currency_code, amount FROM ledger_entry
+     WHERE id > ${after} AND account IN ('receivable', 'credit')
+     ORDER BY id LIMIT ${limit}),
+  own AS (
+    SELECT f.*, (SELECT min(o.id) FROM ledger_entry o WHERE o.event_id = f.event_id) AS event_first FROM fresh f),
+  late AS (
+    SELECT own.id, own.customer_id, own.currency_code, own.event_first, own.amount FROM own
+     WHERE (SELECT 1 FROM ledger_entry r
+             WHERE r.customer_id = own.customer_id AND r.id > own.event_first AND r.id < own.id
+               AND r.currency_code = own.currency_code AND r.event_id <> own.event_id
+               AND (SELECT min(q.id) FROM ledger_entry q WHERE q.event_id = r.event_id) > own.event_first
+             LIMIT 1) IS NOT NULL)`;
+
+interface Watermark {
+  scanned_to: bigint;
+  seen_to: bigint;
+  /** Has LEDGER_TRANSACTION_BOUND_MS passed since `seen_to` was seen (as of this read)? */
+  due: boolean;
+  /** The newest ledger id now. */
+  newest: string;
+}
+
+async function readWatermark(db: Db, boundMs: number): Promise<Watermark> {
+  return (
+    await sql<Watermark>`
+      SELECT scanned_to, seen_to, now() >= seen_at + make_interval(secs => ${boundMs / 1000}) AS due,
+             (SELECT coalesce(max(id), 0) FROM ledger_entry)::text AS newest
+        FROM ledger_late_scan`.execute(db)
+  ).rows[0]!;
+}
+
+export interface LatePass {
+  /** Balance rows read above the watermark. */
+  read: number;
+  /** Late rows added to ledger_late_entry (0 when another pass or 049 had them). */
+  added: number;
+  scannedTo: bigint;
+}
+
+/**
+ * One pass: adds the late rows above the watermark, `batchSize` balance rows a statement, then moves the
+ * watermark if it is due. Idempotent (ON CONFLICT); instances passing at once read the same rows and only one
+ * moves the watermark (compared and set), so none waits on another.
+ */
+export async function recordLateLedgerRows(
+  ctx: Pick<ServiceContext, "db" | "logger">,
+  options: { batchSize?: number; boundMs?: number } = {},
+): Promise<LatePass> {
+  const batchSize = options.batchSize ?? 5000;
+  const mark = await readWatermark(ctx.db, options.boundMs ?? LEDGER_TRANSACTION_BOUND_MS);
+  let after = BigInt(mark.scanned_to);
+  let read = 0;
+  let added = 0;
+  for (;;) {
+    const { rows } = await sql<{ read: number; last: string | null; added: number }>`
+      WITH ${lateRowsAbove(after, batchSize)},
+      added AS (
+        INSERT INTO ledger_late_entry (entry_id, customer_id, currency_code, event_first, amount)
+        SELECT id, customer_id, currency_code, event_first, amount FROM late
+        ON CONFLICT (entry_id) DO NOTHING RETURNING entry_id)
+      SELECT (SELECT count(*) FROM fresh)::int AS read, (SELECT max(id) FROM fresh)::text AS last,
+             (SELECT count(*) FROM added)::int AS added`.execute(ctx.db);
+    const batch = rows[0]!;
+    read += batch.read;
+    added += batch.added;
+    if (batch.read < batchSize || batch.last === null) break;
+    after = BigInt(batch.last);
+  }
+  let scannedTo = BigInt(mark.scanned_to);
+  if (mark.due) {
+    // now() here is later than `newest` was read: the next move waits at least the bound after it.
+    const moved = await sql`
+      UPDATE ledger_late_scan SET scanned_to = seen_to, seen_to = greatest(seen_to, ${mark.newest}::bigint),
+             seen_at = now()
+       WHERE scanned_to = ${mark.scanned_to} AND seen_to = ${mark.seen_to}`.execute(ctx.db);
+    if ((moved.numAffectedRows ?? 0n) > 0n) scannedTo = BigInt(mark.seen_to);
+  }
+  if (added > 0)
+    ctx.logger.warn(
+      { added, read },
+      "ledger rows written interleaved with another event of their customer were added to ledger_late_entry " +
+        "(an instance of a version before 2026-12-07 still running writes them)",
+    );
+  return { read, added, scannedTo };
+}
+
+export interface MissingLateRows {
+  /** Balance rows read above the watermark (at most `limit` + 1: more means not all were looked at). */
+  read: number;
+  missing: number;
+  customers: string[];
+}
+
+/** Late rows above the watermark not yet in ledger_late_entry, among the first `limit` + 1 balance rows. */
+export async function missingLateLedgerRows(db: Db, limit: number): Promise<MissingLateRows> {
+  const { scanned_to } = await db
+    .selectFrom("ledger_late_scan")
+    .select("scanned_to")
+    .executeTakeFirstOrThrow();
+  const { rows } = await sql<MissingLateRows>`
+    WITH ${lateRowsAbove(BigInt(scanned_to), limit + 1)}
+    SELECT (SELECT count(*) FROM fresh)::int AS read, count(*)::int AS missing,
+           coalesce(array_agg(DISTINCT late.customer_id::text), '{}') AS customers
+      FROM late WHERE (SELECT 1 FROM ledger_late_entry l WHERE l.entry_id = late.id) IS NULL`.execute(db);
+  return rows[0]!;
+}
