@@ -14,6 +14,7 @@ import type { Database } from "../src/db/schema.ts";
 import { claimJobs } from "../src/jobs/claim-jobs.ts";
 import { readJobQueue } from "../src/metrics/job-queue-metrics.ts";
 import { listFailedJobs } from "../src/services/jobs/failed-jobs.ts";
+import { lateRowsCheck } from "../src/services/setup/ledger-late-rows-check.ts";
 import { actors } from "../src/kernel/actor.ts";
 import type { ServiceContext } from "../src/kernel/context.ts";
 import { listAuditLog } from "../src/services/audit-log/list-audit-log.ts";
@@ -35,6 +36,7 @@ const BIG_TABLES = new Set([
   "solusio_call",
   "job",
   "ledger_entry",
+  "ledger_late_entry",
   "server_snapshot",
   "server_event",
 ]);
@@ -457,6 +459,32 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
         expect(scans.map((n) => n["Node Type"])).toEqual(["Index Only Scan"]);
       }
     }
+  });
+
+  it("one customer's statement page: the late rows brought forward from ledger_late_entry's customer index", async () => {
+    // The page adds the late balance rows of older events above its first row (statement-page.ts lateAbove):
+    // one customer's range of the table's index, never the table. Filled here with a late row for every 10th
+    // balance entry (about 24,000), as many as a ledger written at once for years could leave.
+    await sql`INSERT INTO ledger_late_entry (entry_id, customer_id, currency_code, event_first, amount)
+      SELECT id, customer_id, currency_code, id - 1, amount FROM ledger_entry
+       WHERE account IN ('receivable', 'credit') AND id % 10 = 0`.execute(handle.db);
+    await sql`ANALYZE ledger_late_entry`.execute(handle.db);
+    const late = (text: string) => text.includes(`from "ledger_late_entry"`);
+    const customer = 1234n;
+    const first = await customerStatementPage(ctx, customer, { limit: 5, count: false });
+    for (const query of [
+      { limit: 5, count: false },
+      { before: BigInt(first.oldest!), limit: 5, count: false },
+    ]) {
+      const page = () => customerStatementPage(ctx, customer, query);
+      expect(await expectIndexed("ledger_late_entry", page, late)).toEqual(["ledger_late_entry_customer"]);
+    }
+    // The doctor's question (housekeeping's pass asks it too) reads the ledger above the watermark, here 0, in
+    // id order up to its limit, and each row's event and the rows between from their indexes.
+    const aboveMark = (text: string) => /fresh as/i.test(text);
+    expect(await expectIndexed("ledger_entry", () => lateRowsCheck(ctx.db), aboveMark)).toEqual(
+      expect.arrayContaining(["ledger_entry_pkey", "ledger_entry_event", "ledger_entry_customer"]),
+    );
   });
 
   it("payments by customer, invoice, method, currency and the days received", async () => {
