@@ -598,7 +598,7 @@ export interface LedgerLateEntryTable {
   amount: bigint;
 }
 
-/** How far housekeeping's pass has found late balance rows (migration 052, ledger-late-rows.ts): one row. */
+/** How far housekeeping's pass has found late balance rows (migration 050, ledger-late-rows.ts): one row. */
 export interface LedgerLateScanTable {
   id: ColumnType<boolean, boolean | undefined, never>;
   /** Every late row with a smaller or equal ledger id is in ledger_late_entry. */

@@ -127,7 +127,7 @@ describe("housekeeping's pass over the ledger's late balance rows", () => {
   it("moves its watermark only once a pass has read above it the bound after the newest id was seen", async () => {
     const scan = () => handle.db.selectFrom("ledger_late_scan").selectAll().executeTakeFirstOrThrow();
     const start = await scan();
-    // Migration 052 saw the newest id moments ago: a transaction that had drawn an id below it may be open.
+    // Migration 050 saw the newest id moments ago: a transaction that had drawn an id below it may be open.
     expect((await recordLateLedgerRows(ctx())).scannedTo).toBe(start.scanned_to);
     expect(await scan()).toEqual(start);
 

@@ -26,15 +26,16 @@ export async function lateRowsCheck(db: Db): Promise<DoctorCheck> {
         "balances off by them",
       fix: `${PASS}; stop any instance of a version before 2026-12-07 still running, which writes such rows`,
     };
+  // Behind by more than the check reads is the usual state for an hour after the upgrade, and on a busy day
+  // (the watermark moves a transaction bound after the rows it covers): the pass, not the doctor, is what keeps
+  // the table complete, so this is said and passes rather than marking the doctor not_checked (exit 7).
   if (read > LATE_ROWS_CHECK_LIMIT)
     return {
       name: NAME,
       ok: true,
-      not_checked: true,
       detail:
-        `housekeeping's pass is more than ${LATE_ROWS_CHECK_LIMIT} balance rows behind (the first pass after ` +
-        `the upgrade reads the whole ledger): none missing in the first ${LATE_ROWS_CHECK_LIMIT}`,
-      fix: PASS,
+        `none missing in the first ${LATE_ROWS_CHECK_LIMIT} balance rows above housekeeping's watermark; ` +
+        "the rest are read by its next passes (the first pass after the upgrade reads the whole ledger)",
     };
   return {
     name: NAME,
