@@ -5,6 +5,7 @@ import { z } from "zod";
 import {
   assertPageOrCursor,
   countIfAsked,
+  cursorKeyInstant,
   type KeysetPage,
   keysetPageOf,
   readCursor,
@@ -51,20 +52,8 @@ function paymentsOfInvoice(db: Tx, invoiceId: string) {
     );
 }
 
-/**
- * The list's sort key as a cursor holds it: paid_at to the microsecond in UTC (a JavaScript Date keeps only
- * milliseconds, and a cursor that rounded would repeat or skip payments), then the payment id.
- */
-const PaymentKey = z.tuple([
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
-    .refine((s) => {
-      const instant = new Date(`${s.slice(0, 23)}Z`);
-      return !Number.isNaN(instant.getTime()) && instant.toISOString().slice(0, 19) === s.slice(0, 19);
-    }),
-  PaymentIdParams.shape.id,
-]);
+/** The list's sort key as a cursor holds it: paid_at to the microsecond in UTC, then the payment id. */
+const PaymentKey = z.tuple([cursorKeyInstant, PaymentIdParams.shape.id]);
 
 /**
  * Payments, newest first, of one customer or invoice or all, narrowed by method, currency and the days they were
