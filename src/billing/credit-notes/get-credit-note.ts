@@ -23,20 +23,28 @@ import {
 } from "./credit-note-schemas.ts";
 import { creditNoteSettledAmounts, settledAs } from "./credit-note-settlements.ts";
 
-/** One credit note, with where its money went; a customer reads only its own (another's is NOT_FOUND). */
+/**
+ * One credit note without where its money went, for callers that do not show it (the console's credit-note page
+ * and its PDF): the sums are one more statement. A customer reads only its own (another's is NOT_FOUND).
+ */
+export const readCreditNote = defineVerb(CreditNoteIdParams, async ({ ctx, input }): Promise<CreditNote> => {
+  await requireReadAccess(ctx);
+  const row = await ctx.db
+    .selectFrom("credit_note")
+    .selectAll()
+    .where("id", "=", input.id)
+    .executeTakeFirst();
+  const scoped = row && (ctx.actor.kind !== "customer" || ctx.actor.customerId === row.customer_id);
+  if (!row || !scoped) throw fieldError("NOT_FOUND", "credit_note_id", `credit note ${input.id} not found`);
+  customerScope(ctx.actor, row.customer_id);
+  return presentCreditNote(row);
+});
+
+/** One credit note, with where its money went (`settled`), as the API and the CLI answer it. */
 export const getCreditNote = defineVerb(
   CreditNoteIdParams,
   async ({ ctx, input }): Promise<SettledCreditNote> => {
-    await requireReadAccess(ctx);
-    const row = await ctx.db
-      .selectFrom("credit_note")
-      .selectAll()
-      .where("id", "=", input.id)
-      .executeTakeFirst();
-    const scoped = row && (ctx.actor.kind !== "customer" || ctx.actor.customerId === row.customer_id);
-    if (!row || !scoped) throw fieldError("NOT_FOUND", "credit_note_id", `credit note ${input.id} not found`);
-    customerScope(ctx.actor, row.customer_id);
-    const [note] = await withSettled(ctx.db, [presentCreditNote(row)]);
+    const [note] = await withSettled(ctx.db, [await readCreditNote({ ctx, input })]);
     return note!;
   },
 );

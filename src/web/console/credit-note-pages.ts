@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { CreditNote } from "../../billing/credit-notes/credit-note-schemas.ts";
-import { getCreditNote, listCreditNotesNamed } from "../../billing/credit-notes/get-credit-note.ts";
+import { listCreditNotesNamed, readCreditNote } from "../../billing/credit-notes/get-credit-note.ts";
 import { getInvoice } from "../../billing/invoices/get-invoice.ts";
 import { SETTLED_AS, type SettledAs } from "../../billing/documents/settled-ways.ts";
 import { renderCreditNote } from "../../billing/statements/render-credit-note.ts";
@@ -56,7 +56,7 @@ export function registerCreditNotePages(app: FastifyInstance, deps: WebDeps): vo
 
   app.get<{ Params: { id: string } }>("/console/credit-notes/:id", STAFF, async (request, reply) => {
     const ctx = deps.contextOf(request);
-    const note = await getCreditNote({ ctx, input: { id: request.params.id } });
+    const note = await readCreditNote({ ctx, input: { id: request.params.id } });
     // The invoice by its number and the customer by name, as the invoice page names them (until 2026-12-06
     // the raw inv_… id and the customer's number).
     const [displays, invoice] = await Promise.all([
@@ -81,7 +81,7 @@ export function registerCreditNotePages(app: FastifyInstance, deps: WebDeps): vo
 
   app.get<{ Params: { id: string } }>("/console/credit-notes/:id/pdf", STAFF, async (request, reply) => {
     const ctx = deps.contextOf(request);
-    const note = await getCreditNote({ ctx, input: { id: request.params.id } });
+    const note = await readCreditNote({ ctx, input: { id: request.params.id } });
     const pdf = await renderCreditNote({ ctx, input: { id: note.id, format: "pdf" } });
     return reply
       .header("cache-control", "no-store")
