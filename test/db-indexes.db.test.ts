@@ -15,6 +15,8 @@ import { claimJobs } from "../src/jobs/claim-jobs.ts";
 import { readJobQueue } from "../src/metrics/job-queue-metrics.ts";
 import { listFailedJobs } from "../src/services/jobs/failed-jobs.ts";
 import { lateRowsCheck } from "../src/services/setup/ledger-late-rows-check.ts";
+import { listPortalPayments } from "../src/services/portal/portal-payments.ts";
+import { listCreditNotes } from "../src/billing/credit-notes/get-credit-note.ts";
 import { actors } from "../src/kernel/actor.ts";
 import type { ServiceContext } from "../src/kernel/context.ts";
 import { listAuditLog } from "../src/services/audit-log/list-audit-log.ts";
@@ -35,6 +37,7 @@ const BIG_TABLES = new Set([
   "audit_log",
   "solusio_call",
   "job",
+  "credit_note",
   "ledger_entry",
   "ledger_late_entry",
   "server_snapshot",
@@ -237,6 +240,13 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
       INSERT INTO ledger_entry (event_id, event_kind, customer_id, currency_code, account, amount)
       SELECT 'opening:' || c.id, 'opening', c.id, 'USD', a.account, a.sign * 500
       FROM customer c, (VALUES ('cash', 1), ('credit', -1)) AS a (account, sign) WHERE c.id % 100 = 5`);
+    // A credit note on every other customer's last invoice (10,000), numbered in one series as issued.
+    await run(`
+      INSERT INTO credit_note (id, invoice_id, customer_id, number, number_sequence, number_value, currency_code,
+        currency, net, tax_total, total, reason, settlement, issue_date)
+      SELECT 'cn_' || to_hex(i.customer_id::int), i.id, i.customer_id, 'CN-' || i.customer_id, 'CN', i.customer_id,
+             'USD', '{}', 10, 0, 10, 'outage', 'credit', '2026-07-01'
+      FROM invoice i WHERE i.period = '2026-06' AND i.customer_id % 2 = 0`);
     // 100,000 audit rows by one API key, a few by the CLI; 100,000 calls, 1 % failed (0.1 % with a 500);
     // 100,000 jobs, most done.
     await run(`
@@ -255,6 +265,11 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
              CASE WHEN n % 2000 = 0 THEN 'pending' WHEN n % 5000 = 7 THEN 'failed' ELSE 'done' END,
              now() - CASE WHEN n % 1000 = 1 THEN interval '90 days' ELSE interval '1 hour' END
       FROM generate_series(1, 100000) n`);
+    // 5,000 jobs that failed for good, a second apart with ties in tens, to walk deep into the failed-jobs list.
+    await run(`
+      INSERT INTO job (kind, status, updated_at)
+      SELECT 'solusio.sync_customer', 'failed', now() - (n / 10) * interval '1 second'
+      FROM generate_series(1, 5000) n`);
     // The month's recorded usage: three sighted servers a customer, and their creations in the activity log.
     await run(`UPDATE customer SET solusio_user_id = 100000 + id`);
     await run(`
@@ -577,5 +592,38 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
     expect(await expectIndexed("job", failed)).toContain("job_failed");
     const scrape = () => readJobQueue(ctx.db);
     expect((await expectIndexed("job", scrape)).sort()).toEqual(["job_failed", "job_open"]);
+  });
+
+  it("failed jobs walked by cursor: deep in the list, a range of job_failed", async () => {
+    const deep = (await listFailedJobs({ ctx, input: { page: 80, per_page: 50 } })).meta.next_cursor!;
+    expect(deep).toEqual(expect.any(String));
+    const next = () => listFailedJobs({ ctx, input: { ...page, cursor: deep } });
+    expect(await expectKeyset("job", next)).toEqual(["job_failed"]);
+  });
+
+  it("the portal's payments: a customer's, by month and method, first page and by cursor", async () => {
+    // Customer 4311 pays by hand (id % 100 = 11); its payments are received on the 10th of Feb–Jul.
+    const portal = { ...ctx, actor: actors.customer(4311n) };
+    const list = (input: object) => () => listPortalPayments({ ctx: portal, input: { ...page, ...input } });
+    const month = { month: "2026-04", method: "manual" as const };
+    expect((await list(month)()).data).toHaveLength(1);
+    // One customer's few payments from payment_customer, not the month's or the method's payments of everyone.
+    expect(await expectIndexed("payment", list(month), pageOnly)).toEqual(["payment_customer"]);
+    const cursor = (
+      await listPortalPayments({ ctx: portal, input: { page: 1, per_page: 2, method: "manual" } })
+    ).meta.next_cursor!;
+    expect(cursor).toEqual(expect.any(String));
+    expect(await expectKeyset("payment", list({ method: "manual", cursor }))).toEqual(["payment_customer"]);
+  });
+
+  it("credit notes walked by cursor: deep in the list, a range of the number index", async () => {
+    const deep = (await listCreditNotes({ ctx, input: { page: 100, per_page: 50 } })).meta.next_cursor!;
+    expect(deep).toEqual(expect.any(String));
+    const next = () => listCreditNotes({ ctx, input: { ...page, cursor: deep } });
+    // The cursor's note found by its id, then the page a range of the list's order (number_sequence, number_value).
+    expect((await expectKeyset("credit_note", next)).sort()).toEqual([
+      "credit_note_number_value_unique",
+      "credit_note_pkey",
+    ]);
   });
 });
