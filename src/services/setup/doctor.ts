@@ -74,8 +74,9 @@ async function bindingCheck(
       };
 }
 
-function failed(name: string, detail: string, error: unknown): DoctorCheck {
-  return { name, ok: false, detail, fix: solusioFailureFix(error) };
+/** A check a failed call failed: below admin the detail says the status (failureWords), and the fix not again. */
+function failed(name: string, detail: string, error: unknown, seesWhere: boolean): DoctorCheck {
+  return { name, ok: false, detail, fix: solusioFailureFix(error, !seesWhere) };
 }
 
 /**
@@ -129,7 +130,7 @@ export async function runDoctor(deps: {
     const detail = seesWhere
       ? `${maskUrl(deps.apiUrl)}: ${(error as Error).message}`
       : failureWords(error, seesWhere);
-    checks.push(failed("connection", detail, error));
+    checks.push(failed("connection", detail, error, seesWhere));
     return checks; // nothing else can be checked without a connection
   }
 
@@ -140,14 +141,16 @@ export async function runDoctor(deps: {
     checks.push({ name: "token rights", ok: true, detail: "the token may read and change settings" });
   } catch (error) {
     settingsError = error;
-    checks.push(failed("token rights", `not confirmed: ${failureWords(error, seesWhere)}`, error));
+    checks.push(failed("token rights", `not confirmed: ${failureWords(error, seesWhere)}`, error, seesWhere));
   }
 
   try {
     const connection = { api, apiUrl: deps.apiUrl, sandbox: deps.sandbox ?? false };
     checks.push(await bindingCheck(deps.db, connection, seesWhere));
   } catch (error) {
-    checks.push(failed("database binding", `not checked: ${failureWords(error, seesWhere)}`, error));
+    checks.push(
+      failed("database binding", `not checked: ${failureWords(error, seesWhere)}`, error, seesWhere),
+    );
   }
 
   // planSetup reads settings, limit groups and plans. Each read that fails is remembered and reported by the
@@ -176,7 +179,7 @@ export async function runDoctor(deps: {
   if (report && settings && unread.limitGroups === undefined && unread.plans === undefined)
     deps.planned?.(report);
   const notChecked = (name: string, what: string, error: unknown) =>
-    failed(name, `not checked: ${what}: ${failureWords(error, seesWhere)}`, error);
+    failed(name, `not checked: ${what}: ${failureWords(error, seesWhere)}`, error, seesWhere);
 
   const labels: Record<string, string> = {
     registration: "registration off",

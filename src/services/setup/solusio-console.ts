@@ -8,6 +8,7 @@ import { ADMIN_ROLES, READ_ROLES, requireStaffRole, seesWhereSystemsAre } from "
 import { requireSolusio } from "../sync/require-solusio.ts";
 import { billingIntegrationManualSteps } from "./billing-integration-check.ts";
 import { type DoctorCheck, runDoctor } from "./doctor.ts";
+import { failureWords } from "./failure-words.ts";
 import { applySetup, planSetup, type SetupReport } from "./plan-setup.ts";
 
 // The SolusIO side as the console asks for it: the same doctor and setup as `tokenbill solusio doctor` and
@@ -126,9 +127,13 @@ export interface SolusioHealth {
   carrier_findings: number;
 }
 
-/** The dashboard's SolusIO line: one cheap call (the token's account), and counts from tokenbill's tables. */
+/**
+ * The dashboard's SolusIO line: one cheap call (the token's account), and counts from tokenbill's tables. Its
+ * problem is worded as the doctor's lines are (failureWords): a refused connection's message names host and
+ * port, which every role read here until 2026-12-07.
+ */
 export const solusioHealth = defineVerb(NoInput, async ({ ctx }): Promise<SolusioHealth> => {
-  await requireStaffRole(ctx, ...READ_ROLES);
+  const me = await requireStaffRole(ctx, ...READ_ROLES);
   const since = new Date(ctx.now().getTime() - 24 * 3600_000);
   const [syncErrors, failedCalls, findings] = await Promise.all([
     ctx.db
@@ -159,6 +164,7 @@ export const solusioHealth = defineVerb(NoInput, async ({ ctx }): Promise<Solusi
     await ctx.solusio.connection.api.interactive().account();
     return { configured: true, reachable: true, problem: null, ...counts };
   } catch (error) {
-    return { configured: true, reachable: false, problem: (error as Error).message, ...counts };
+    const problem = failureWords(error, seesWhereSystemsAre(ctx, me));
+    return { configured: true, reachable: false, problem, ...counts };
   }
 });

@@ -23,9 +23,10 @@ export const NOT_THE_API =
  * What to do about a failed call, by how it failed: the token only when SolusIO refused it (401, 403); a 5xx or
  * a 429 is SolusIO failing or busy, which no setting of tokenbill's fixes; no answer is the address, the
  * certificate or the time allowed. Doctor's fix for each check, and what a command that failed calling
- * SolusIO says to check (src/cli/solusio-refusal.ts).
+ * SolusIO says to check (src/cli/solusio-refusal.ts). `statusSaid`: the line's detail already says "SolusIO answered
+ * N" (failureWords below admin), so the fix does not say it again.
  */
-export function solusioFailureFix(error: unknown): string {
+export function solusioFailureFix(error: unknown, statusSaid = false): string {
   if (!(error instanceof UpstreamError))
     return "tokenbill itself failed here (not SolusIO's answer); see its log and run doctor again";
   const { status } = error;
@@ -37,20 +38,22 @@ export function solusioFailureFix(error: unknown): string {
     const wait = solusio?.retryAfterMs;
     const asked = wait === undefined ? "" : ` (it asked for a wait of ${Math.ceil(wait / 1000)} s)`;
     return (
-      `SolusIO answered 429: SolusIO, or a proxy in front of it, limits how often tokenbill may call${asked}; ` +
+      `${statusSaid ? "" : "SolusIO answered 429: "}SolusIO, or a proxy in front of it, limits how often tokenbill may call${asked}; ` +
       "run the command again later, run fewer tokenbill commands at once, and if it lasts raise that limit for " +
       "tokenbill's address (tokenbill already waits and retries a few times)"
     );
   }
   if (status >= 500)
     return (
-      `SolusIO answered ${status}: it is failing or busy, which is not a setting of tokenbill's; run the command ` +
+      `${statusSaid ? "SolusIO is" : `SolusIO answered ${status}: it is`} failing or busy, which is not a setting of tokenbill's; run the command ` +
       "again in a few minutes, and if it lasts, check SolusIO itself (its services and logs; a 502 or 504 comes " +
       "from a proxy in front of it that could not reach it)"
     );
   if (status === 404) return NOT_THE_API;
   if (status < 400)
     return "SolusIO's answer is not what tokenbill reads (solusio-api.md); check SolusIO's version";
+  // Below admin the detail says the status and not SolusIO's answer, which can quote a proxy's page.
+  if (statusSaid) return "SolusIO refused the request; an admin's doctor shows its answer";
   return `SolusIO refused the request with ${status}; its answer is in the detail`;
 }
 
