@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { beginTotpEnrolment, confirmTotpEnrolment } from "../services/staff/staff-login.ts";
 import { currentStaffUser } from "../services/staff/staff-users.ts";
 import { cancelTotpEnrolment, pendingTotpEnrolment } from "../services/staff/totp-enrolment.ts";
-import { noticeOf } from "./console-pages.ts";
+import { noticeOf } from "./notice-of.ts";
 import { STAFF, STAFF_FORM } from "./console/page-helpers.ts";
 import { CUT_TO_BOUND, refuseFormText } from "./page-text-input.ts";
 import { type FieldErrors, renderPage } from "./render.ts";

@@ -11,6 +11,7 @@ import { loginStep } from "./login-unavailable.ts";
 import { checkPasswordLogin, knownLoginDevice } from "./password-login.ts";
 import { returnPath, withNext } from "./return-path.ts";
 import { registerConsoleAccountPages } from "./console-account-pages.ts";
+import { noticeOf } from "./notice-of.ts";
 import { registerConsolePasswordPage } from "./console-password-page.ts";
 import { CHANGE_PASSWORD_PATH } from "./session-gate.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
@@ -191,21 +192,6 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
 
   registerConsoleAccountPages(app, deps);
   registerConsolePasswordPage(app, deps);
-}
-
-/** Fixed notices chosen by a query key: nothing from the URL is ever echoed into the page. */
-const NOTICES: Record<string, string> = {
-  logged_out: "You are logged out.",
-  logged_out_everywhere: "You are logged out on every device.",
-  totp_on: "Two-factor login is on. Your next login asks for a code.",
-  totp_cancelled: "The two-factor set-up is cancelled: its key no longer works, so remove it from your app.",
-  password_changed: "Your password is changed. Log in with the new one.",
-  own_password_changed: "Your password is changed. Your sessions on other devices have ended.",
-};
-
-export function noticeOf(request: FastifyRequest): string | undefined {
-  const key = (request.query as Record<string, unknown> | undefined)?.["notice"];
-  return typeof key === "string" ? NOTICES[key] : undefined;
 }
 
 /** The page a login ends on: the form's `next`, else the address's (the login page as the gate sent it). */

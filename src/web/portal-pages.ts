@@ -11,7 +11,7 @@ import {
 } from "../services/portal-accounts/portal-tokens.ts";
 import { logoutEverywhere } from "../services/staff/staff-login.ts";
 import { endSession, startSession } from "../services/staff/web-sessions.ts";
-import { noticeOf } from "./console-pages.ts";
+import { noticeOf } from "./notice-of.ts";
 import { setDeviceCookie } from "./login-device.ts";
 import { loginKey } from "./login-limiter.ts";
 import { loginStep } from "./login-unavailable.ts";
