@@ -7,7 +7,9 @@ import { fieldErrorsShown, NOTHING_SAVED, type SummaryWording, withErrorSummary 
 import { readableTimes, withTimeElements } from "./page-time.ts";
 
 // Server-rendered pages with Eta templates (src/web/templates): HTML escaping by default (`<%= %>`), one
-// layout, no client-side build and no script at all — the README's install command is all a page needs.
+// layout, no client-side build and no inline script (the CSP refuses it): a page loads only tokenbill's own
+// files from src/web/assets (form-answer.js; on the console submit-once.js and follow-page.js), and works
+// without them. The README's install command is all a page needs.
 // Every page is no-store: pages show customer data and carry CSRF tokens.
 
 const eta = new Eta({
