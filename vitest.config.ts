@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+import { POLL } from "./test/helpers/wait-until.ts";
 
 // Three projects: `db` holds every test that touches a database (files named *.db.test.ts), so CI can run
 // exactly those again against PostgreSQL (`npm run test:pg`); `unit` holds the rest; `browser` holds the
@@ -10,6 +11,10 @@ import { defineConfig } from "vitest/config";
 // worker on two cores cut the embedded suite from 987 to 676 s (2026-12-01, same machine, same hour). Timeouts
 // are twice what one worker needed: a test that starts tokenbill (tsx, initdb, migrations) shares the cores.
 const workers = Math.max(2, availableParallelism());
+// expect.poll's own default gives up after 1 s, which a loaded CI run overshoots: every project polls as long
+// as waitUntil waits (test/helpers/wait-until.ts). Set per project, since an inline project inherits no root
+// `test` option; a call's own { timeout } still overrides it.
+const expectPolls = { poll: POLL };
 
 export default defineConfig({
   test: {
@@ -31,6 +36,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          expect: expectPolls,
           include: ["src/**/*.test.ts", "test/**/*.test.ts", "emulator/**/*.test.ts", "bench/**/*.test.ts"],
           // Browser journeys run in their own project, once.
           exclude: ["**/*.db.test.ts", "test/browser/**", "**/node_modules/**"],
@@ -41,6 +47,7 @@ export default defineConfig({
       {
         test: {
           name: "db",
+          expect: expectPolls,
           include: ["src/**/*.db.test.ts", "test/**/*.db.test.ts"],
           exclude: ["test/browser/**", "**/node_modules/**"],
           testTimeout: 120_000,
@@ -50,6 +57,7 @@ export default defineConfig({
       {
         test: {
           name: "browser",
+          expect: expectPolls,
           include: ["test/browser/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -112,7 +112,6 @@ describe("schedules", () => {
     try {
       await expect
         .poll(async () => (await november().where("state", "=", "completed").execute()).length, {
-          timeout: 30_000,
           interval: 50,
         })
         .toBe(1);

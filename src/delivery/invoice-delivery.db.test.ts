@@ -121,16 +121,16 @@ describe("invoice delivery", () => {
     ]);
     // The runner fans the event out.
     await expect
-      .poll(async () => (await jobsOf(INVOICE_EMAIL_JOB)).map((j) => j.payload), { timeout: 15_000 })
+      .poll(async () => (await jobsOf(INVOICE_EMAIL_JOB)).map((j) => j.payload))
       .toEqual([{ invoice_id: invoiceId, subject: { event: "invoice.finalized" } }]);
-    await expect.poll(async () => (await jobsOf(INVOICE_WEBHOOK_JOB)).length, { timeout: 15_000 }).toBe(3);
+    await expect.poll(async () => (await jobsOf(INVOICE_WEBHOOK_JOB)).length).toBe(3);
     const webhooks = await jobsOf(INVOICE_WEBHOOK_JOB);
     expect(webhooks.map((j) => (j.payload as { url: string }).url)).toEqual([good.url, flaky.url, gone.url]);
     expect(webhooks.every((j) => (j.payload as { event: string }).event === "invoice.finalized")).toBe(true);
   });
 
   it("mails the customer the invoice with its PDF attached", async () => {
-    await expect.poll(() => smtp.received.length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => smtp.received.length).toBe(1);
     const [mail] = smtp.received;
     expect(mail!.from).toBe("no-reply@example-hosting.test");
     expect(mail!.to).toEqual([CUSTOMER_EMAIL]);
@@ -146,7 +146,7 @@ describe("invoice delivery", () => {
   });
 
   it("posts a signed invoice.finalized with amounts as strings and no customer details", async () => {
-    await expect.poll(() => good.received.length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => good.received.length).toBe(1);
     const body = verified(good.received[0]!);
     expect(body).toEqual({
       id: expect.stringMatching(/^dlv_\d+$/),
@@ -172,7 +172,7 @@ describe("invoice delivery", () => {
   });
 
   it("retries a failing receiver with the same webhook-id and a fresh timestamp and signature each time", async () => {
-    await expect.poll(() => flaky.received.length, { timeout: 15_000 }).toBe(3);
+    await expect.poll(() => flaky.received.length).toBe(3);
     expect(flaky.received.map((r) => r.status)).toEqual([500, 500, 200]);
     const bodies = flaky.received.map(verified);
     expect(new Set(bodies.map((b) => b.id)).size).toBe(1);
@@ -202,7 +202,7 @@ describe("invoice delivery", () => {
       // The day of the test's clock (AFTER_OCTOBER): a payment cannot be dated in the future.
       input: { id: invoiceId, amount: 1020n, date: "2026-11-01", reference: "BANK-0042" },
     });
-    await expect.poll(() => good.received.length, { timeout: 15_000 }).toBe(3);
+    await expect.poll(() => good.received.length).toBe(3);
     const [finalized, ...after] = good.received.map(verified);
     expect(finalized.type).toBe("invoice.finalized");
     expect(after.map((b) => b.type).sort()).toEqual(["invoice.paid", "payment.received"]);
@@ -211,8 +211,8 @@ describe("invoice delivery", () => {
     expect(new Set([finalized.id, paid.id, received.id]).size).toBe(3);
     expect(paid.data.invoice).toMatchObject({ status: "paid", total: "10.20", amount_due: "0.00" });
     expect(received.data.payment).toMatchObject({ amount: "10.20", reference: "BANK-0042" });
-    await expect.poll(() => flaky.received.length, { timeout: 15_000 }).toBe(5);
-    await expect.poll(() => gone.received.length, { timeout: 15_000 }).toBe(3);
+    await expect.poll(() => flaky.received.length).toBe(5);
+    await expect.poll(() => gone.received.length).toBe(3);
     await expect
       .poll(async () => (await jobsOf(INVOICE_WEBHOOK_JOB)).slice(3).map((j) => j.status))
       .toEqual(["done", "done", "failed", "done", "done", "failed"]);

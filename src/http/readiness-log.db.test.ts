@@ -44,9 +44,7 @@ describe("/readyz in the log", () => {
     const server = await startTestServer(handle.db, {}, { logger, warmPricingIndex: true });
     try {
       expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
-      await expect
-        .poll(async () => (await fetch(`${server.url}/readyz`)).status, { timeout: 10_000, interval: 20 })
-        .toBe(200);
+      await expect.poll(async () => (await fetch(`${server.url}/readyz`)).status).toBe(200);
     } finally {
       await server.close();
     }

@@ -30,13 +30,10 @@ function jobRow(id: bigint) {
 /** Claims and runs until the job's status is `status`. */
 async function runUntil(runner: JobRunner, id: bigint, status: string) {
   await expect
-    .poll(
-      async () => {
-        await runner.runOnce();
-        return (await jobRow(id)).status;
-      },
-      { timeout: 10_000, interval: 20 },
-    )
+    .poll(async () => {
+      await runner.runOnce();
+      return (await jobRow(id)).status;
+    })
     .toBe(status);
 }
 
@@ -150,7 +147,7 @@ describe("catalog kinds in the runner", () => {
           );
           return rows[0]!.out;
         },
-        { timeout: 15_000, interval: 100 },
+        { interval: 100 },
       )
       .toBe(true);
     expect(await other.runOnce()).toBe(0);

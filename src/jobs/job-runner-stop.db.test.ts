@@ -74,7 +74,7 @@ describe("a graceful stop whose grace ends", () => {
       },
     });
     await a.start();
-    await expect.poll(() => started, { timeout: 10_000, interval: 5 }).toEqual([hangs]);
+    await expect.poll(() => started, { interval: 5 }).toEqual([hangs]);
     expect(await rowsOf([hangs])).toMatchObject([{ status: "running", attempts: 1, locked_by: a.workerId }]);
     const grace = deferred();
     const stopping = a.stop({ giveBackAfter: grace.promise });
@@ -101,7 +101,7 @@ describe("a graceful stop whose grace ends", () => {
     expect(await b.runOnce()).toBe(1);
     expect(seen).toEqual([2]);
     expect(await rowsOf([hangs])).toMatchObject([{ status: "done", attempts: 2, locked_by: b.workerId }]);
-  }, 30_000);
+  });
 
   it("leaves alone what its late handlers end with, and the jobs that ended before the give-back", async () => {
     const early = await enqueueRawJob(handle.db, { kind: "late.quick", payload: {} });
@@ -135,10 +135,10 @@ describe("a graceful stop whose grace ends", () => {
       },
     });
     await a.start();
-    await expect.poll(() => handlersOfA.size, { timeout: 10_000, interval: 5 }).toBe(3);
+    await expect.poll(() => handlersOfA.size, { interval: 5 }).toBe(3);
     // Done and failed for good before the stop: closed in the table while the runner still claims.
     await expect
-      .poll(async () => (await rowsOf([early, fails])).map((r) => r.status), { timeout: 10_000, interval: 5 })
+      .poll(async () => (await rowsOf([early, fails])).map((r) => r.status), { interval: 5 })
       .toEqual(["done", "failed"]);
     const grace = deferred();
     const stopping = a.stop({ giveBackAfter: grace.promise });
@@ -170,7 +170,7 @@ describe("a graceful stop whose grace ends", () => {
       },
     });
     const bRuns = b.runOnce();
-    await expect.poll(() => handlersOfB.length, { timeout: 10_000, interval: 5 }).toBe(2);
+    await expect.poll(() => handlersOfB.length, { interval: 5 }).toBe(2);
     handlersOfA.get(succeeds)!.resolve();
     handlersOfA.get(throws)!.reject(new Error("SolusIO answered at last: 500"));
     await settled();
@@ -186,7 +186,7 @@ describe("a graceful stop whose grace ends", () => {
       { status: "done", attempts: 2, locked_by: b.workerId },
     ]);
     expect(quickDone).toEqual([early]);
-  }, 30_000);
+  });
 
   it("aborts the signal of each handler it cut short, so the handler can stop before its next outside call", async () => {
     const id = await enqueueRawJob(handle.db, { kind: "stop.listens", payload: {} });
@@ -205,12 +205,12 @@ describe("a graceful stop whose grace ends", () => {
       },
     });
     await runner.start();
-    await expect.poll(() => started, { timeout: 10_000, interval: 5 }).toEqual([id]);
+    await expect.poll(() => started, { interval: 5 }).toEqual([id]);
     await runner.stop({ giveBackAfter: Promise.resolve() });
     await settled();
     expect(stoppedBecause).toEqual(["the stop's grace ended: the job was given back"]);
     expect(await rowsOf([id])).toMatchObject([{ status: "pending", attempts: 1, locked_by: null }]);
-  }, 30_000);
+  });
 
   it("gives back a schedule's job (runSlot) whose handler still runs, so the firing waiting for it ends; a stopped runner writes no slot", async () => {
     const started: bigint[] = [];
@@ -227,7 +227,7 @@ describe("a graceful stop whose grace ends", () => {
     });
     await runner.start();
     const firing = runner.runSlot({ kind: "slot.hangs", slot: "slot.hangs:1", payload: {} });
-    await expect.poll(() => started.length, { timeout: 10_000, interval: 5 }).toBe(1);
+    await expect.poll(() => started.length, { interval: 5 }).toBe(1);
     await runner.stop({ giveBackAfter: Promise.resolve() });
     // The clock's stop waits for this firing (schedule-clock.ts): it ends with the give-back.
     expect(await firing).toBe(true);
@@ -237,7 +237,7 @@ describe("a graceful stop whose grace ends", () => {
     expect(await runner.runSlot({ kind: "slot.hangs", slot: "slot.hangs:2", payload: {} })).toBe(false);
     const slots = await handle.db.selectFrom("job").select("slot").where("kind", "=", "slot.hangs").execute();
     expect(slots).toEqual([{ slot: "slot.hangs:1" }]);
-  }, 30_000);
+  });
 
   it("logs at info that it stopped holding no jobs, with its worker id, when nothing was left running", async () => {
     const lines: LogLine[] = [];
@@ -249,9 +249,7 @@ describe("a graceful stop whose grace ends", () => {
       handlers: { "calm.job": async () => {} },
     });
     await runner.start();
-    await expect
-      .poll(async () => (await rowsOf([id]))[0]?.status, { timeout: 10_000, interval: 5 })
-      .toBe("done");
+    await expect.poll(async () => (await rowsOf([id]))[0]?.status, { interval: 5 }).toBe("done");
     await runner.stop({ giveBackAfter: new Promise(() => {}) });
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);
     expect(lines.at(-1)).toMatchObject({
@@ -260,7 +258,7 @@ describe("a graceful stop whose grace ends", () => {
       worker: runner.workerId,
       cutShort: 0,
     });
-  }, 30_000);
+  });
 });
 
 describe("giving claims back", () => {
@@ -341,14 +339,14 @@ describe("a job this runner claims again after its claim ran out", () => {
         },
       });
       await runner.start();
-      await expect.poll(() => attempts.length, { timeout: 10_000, interval: 5 }).toBe(1);
+      await expect.poll(() => attempts.length, { interval: 5 }).toBe(1);
       // Its renewals did not reach the database (an outage) until the claim ran out: the runner claims it anew.
       await handle.db
         .updateTable("job")
         .set({ locked_until: sql<Date>`now() - interval '1 second'` })
         .where("id", "=", id)
         .execute();
-      await expect.poll(() => attempts.length, { timeout: 10_000, interval: 5 }).toBe(2);
+      await expect.poll(() => attempts.length, { interval: 5 }).toBe(2);
       expect(attempts.map((a) => a.attempts)).toEqual([1, 2]);
       // The first attempt ends now; the runner goes on claiming (and would close a finished job) meanwhile.
       if (late === "fails") attempts[0]!.end.reject(new Error("SolusIO answered at last: 500"));
@@ -364,11 +362,9 @@ describe("a job this runner claims again after its claim ran out", () => {
       // The earlier attempt was told to stop when the job was claimed again; the new one was not.
       expect(attempts.map((a) => a.run?.signal.aborted)).toEqual([true, false]);
       attempts[1]!.end.resolve();
-      await expect
-        .poll(async () => (await rowsOf([id]))[0]?.status, { timeout: 10_000, interval: 5 })
-        .toBe("done");
+      await expect.poll(async () => (await rowsOf([id]))[0]?.status, { interval: 5 }).toBe("done");
       await runner.stop();
       expect(await rowsOf([id])).toMatchObject([{ status: "done", attempts: 2 }]);
-    }, 30_000);
+    });
   }
 });

@@ -28,7 +28,7 @@ describe("job runner", () => {
       },
     });
     await runner.start();
-    await expect.poll(() => lines.some((l) => l["job"] === String(id)), { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => lines.some((l) => l["job"] === String(id))).toBe(true);
     await runner.stop();
     expect(lines.find((l) => l["msg"] === "job runner started")).toMatchObject({
       worker: runner.workerId,
@@ -65,7 +65,7 @@ describe("job runner", () => {
         }),
     );
     for (const r of runners) r.start();
-    await expect.poll(() => seen.length, { timeout: 30_000, interval: 20 }).toBe(200);
+    await expect.poll(() => seen.length).toBe(200);
     await Promise.all(runners.map((r) => r.stop()));
     expect(new Set(seen.map((s) => s.i)).size).toBe(200);
     expect(overlap).toBe(false);
@@ -228,7 +228,7 @@ describe("job runner", () => {
     );
     const runner = new JobRunner({ db: handle.db, logger, concurrency: 2, pollMs: 5, handlers: { slow } });
     await runner.start();
-    await expect.poll(() => started.length, { timeout: 10_000, interval: 5 }).toBe(2);
+    await expect.poll(() => started.length, { interval: 5 }).toBe(2);
     // Two running, two claimed ahead and held; the fifth waits in the table.
     const statuses = async () =>
       (
@@ -239,7 +239,7 @@ describe("job runner", () => {
           .orderBy("id")
           .execute()
       ).map((r) => [r.status, r.attempts]);
-    await expect.poll(statuses, { timeout: 5_000, interval: 10 }).toEqual([
+    await expect.poll(statuses, { interval: 10 }).toEqual([
       ["running", 1],
       ["running", 1],
       ["running", 1],
@@ -249,7 +249,7 @@ describe("job runner", () => {
     expect(toldOfClaims[0]).toEqual([0, 1, 2, 3]);
     // A freed slot starts a job claimed ahead at once.
     release.shift()!();
-    await expect.poll(() => started, { timeout: 5_000, interval: 5 }).toEqual([0, 1, 2]);
+    await expect.poll(() => started, { interval: 5 }).toEqual([0, 1, 2]);
     // The stop waits for the running handlers: each is let finish, whenever it started, until the stop is
     // over (until 2026-12-07 released at once and again 20 ms later, which a late start would have outlived).
     const stopping = runner.stop();

@@ -65,7 +65,7 @@ describe.skipIf(noBrowser)("console money pages in a real browser", () => {
     await page.waitForURL(/\/console\/billing-runs\/run_[0-9a-f]+/);
     // While the run runs the page follows it (follow-page.js); it ends up showing the summary.
     await expect
-      .poll(() => page.locator("main").textContent(), { timeout: 20_000, interval: 500 })
+      .poll(() => page.locator("main").textContent(), { interval: 500 })
       .toContain("Invoices finalized");
     await checkPage(page, "console-billing-run");
 
@@ -229,7 +229,7 @@ describe.skipIf(noBrowser)("console money pages in a real browser", () => {
       .where("id", "=", "run_00000000000000bb")
       .execute();
     await expect
-      .poll(() => page.locator("main").textContent(), { timeout: 15_000, interval: 250 })
+      .poll(() => page.locator("main").textContent(), { interval: 250 })
       .toContain("30 of 40 (75 %)");
     await page.getByRole("button", { name: "Pause updates" }).click();
     expect(await page.getByRole("button", { name: "Resume updates" }).count()).toBe(1);

@@ -65,7 +65,7 @@ describe.skipIf(noBrowser)("console customers in a real browser", () => {
           await page.reload();
           return page.locator("#sync-state").textContent();
         },
-        { timeout: 20_000, interval: 250 },
+        { interval: 250 },
       )
       .toBe("in_sync");
     const users = await h.emu("GET", "/api/v1/users");

@@ -65,7 +65,7 @@ describe("the CLI while serve runs on the embedded database", () => {
         .split("\n")
         .filter((line) => line.includes('"pricing index loaded"'))
         .map((line) => JSON.parse(line).customers);
-    await expect.poll(loaded, { timeout: 30_000, interval: 50 }).toEqual([3]);
+    await expect.poll(loaded, { interval: 50 }).toEqual([3]);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     expect(existsSync(join(cwd, "data", ".s.PGSQL.5432"))).toBe(true);
     const adminKey = readFileSync(join(cwd, "data", "admin-api-key"), "utf8").trim();

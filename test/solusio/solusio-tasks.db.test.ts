@@ -47,14 +47,10 @@ describe("scheduled SolusIO tasks", () => {
     const ctx = systemContext(h.handle, config, logger, actors.system("scheduler"), h.integration);
     const schedules = startSchedules(ctx, ["server poll", "reconciliation"]);
     try {
-      await expect
-        .poll(() => lines.some((l) => l.includes("reconciliation: 1 differences")), { timeout: 10_000 })
-        .toBe(true);
+      await expect.poll(() => lines.some((l) => l.includes("reconciliation: 1 differences"))).toBe(true);
       // The poll runs beside the reconciliation, and may end after it (seen on PostgreSQL, main's code too).
       await expect
-        .poll(async () => (await h.db.selectFrom("server_poll").selectAll().execute()).length, {
-          timeout: 10_000,
-        })
+        .poll(async () => (await h.db.selectFrom("server_poll").selectAll().execute()).length)
         .toBeGreaterThanOrEqual(1);
     } finally {
       await schedules.stop();

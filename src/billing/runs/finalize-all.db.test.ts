@@ -277,7 +277,7 @@ describe.skipIf(!onPostgres)("a run whose finalizer lease was taken over", () =>
     try {
       await isLocked;
       await other.release();
-      await expect.poll(() => finalizedCount(handle), { timeout: 10_000 }).toBe(BigInt(BATCH));
+      await expect.poll(() => finalizedCount(handle)).toBe(BigInt(BATCH));
       // Taken over meanwhile (as after a pause longer than the lapse), while the second batch waits.
       await holdFinalizerLease(handle, "2026-10");
     } finally {

@@ -396,9 +396,7 @@ describe("freshness after admin changes", () => {
         (await postPricing(other.url, { token: TOKEN, action: "GetTokenPricing", userid: String(id) })).body;
       expect((await ask()).user_token_unit_cost).toBe(1);
       await server.api("POST", "/api/v1/discounts", { name: "Quarter", multiplier: "0.25", customer_id: id });
-      await expect
-        .poll(async () => (await ask()).user_token_unit_cost, { timeout: 5000, interval: 25 })
-        .toBe(0.25);
+      await expect.poll(async () => (await ask()).user_token_unit_cost, { interval: 25 }).toBe(0.25);
     } finally {
       await other.close();
     }
