@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitUntil } from "../../test/helpers/wait-until.ts";
 import type { RunningEmulator } from "../start.ts";
 import { BASIC_SEED, client, startTestEmulator } from "./helpers.ts";
 
@@ -21,9 +22,9 @@ beforeAll(async () => {
 });
 afterAll(() => em.close());
 
-async function settle(): Promise<void> {
-  // onResponse runs once the answer is written; give it that turn.
-  await new Promise((r) => setTimeout(r, 20));
+/** The log holds `count` lines: onResponse logs once the answer is written, after the client may have read it. */
+async function logged(count: number): Promise<void> {
+  await waitUntil(`${count} log lines`, () => lines.length >= count);
 }
 
 describe("request logging", () => {
@@ -31,7 +32,7 @@ describe("request logging", () => {
     lines.length = 0;
     await client(em).get("users?filter%5Bsearch%5D=alice%40example.com");
     await client(em).get("no-such-thing");
-    await settle();
+    await logged(2);
     const requests = lines.filter((l) => l["msg"] === "request");
     expect(requests.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
       { method: "GET", path: "/api/v1/users", status: 200 },
@@ -45,7 +46,7 @@ describe("request logging", () => {
   it("hides a login token in the path and never logs the Authorization header", async () => {
     lines.length = 0;
     await fetch(`${em.url}/auth/by_token/secret-login-token-123`, { redirect: "manual" });
-    await settle();
+    await logged(1);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ path: "/auth/by_token/***", status: 401 });
     expect(JSON.stringify(lines)).not.toContain("secret-login-token");
@@ -56,7 +57,7 @@ describe("request logging", () => {
     await client(em).post("/_emulator/faults", { path: "/api/v1/users", fail_after_rate: 1, times: 1 });
     lines.length = 0;
     expect((await client(em).post("users", { email: "logged@example.com" })).status).toBe(502);
-    await settle();
+    await logged(2);
     expect(lines.map((l) => l["msg"])).toEqual([
       "fault: answered with an error after handling the request",
       "request",

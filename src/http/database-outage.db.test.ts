@@ -1,3 +1,4 @@
+import { waitUntil } from "../../test/helpers/wait-until.ts";
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { sql } from "kysely";
@@ -234,7 +235,9 @@ describe.runIf(url)("a database that cannot be reached", () => {
     // Until 2026-12 a check while the database was unreachable started only when a request came, and that
     // request was answered from memory: the first answer after the outage was as stale as the outage was long.
     it("notices the database is back without a request: the first answer after the outage is fresh", async () => {
-      const index = new PricingIndex(own.db, REFRESH_MS, pino({ level: "silent" }), () => now);
+      const lines: { msg: string }[] = [];
+      const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+      const index = new PricingIndex(own.db, REFRESH_MS, logger, () => now);
       try {
         const known = await index.json(BigInt(customerId));
         proxy.cut();
@@ -247,9 +250,11 @@ describe.runIf(url)("a database that cannot be reached", () => {
         } finally {
           proxy.restore();
         }
-        // An interval passes with no request at all; the index checks by itself meanwhile.
+        // An interval passes with no request at all; the index checks by itself meanwhile (its timer).
         now += REFRESH_MS;
-        await new Promise((resolve) => setTimeout(resolve, 3 * REFRESH_MS));
+        await waitUntil("the index's own check to find the database back", () =>
+          lines.some((line) => line.msg.startsWith("the database can be reached again")),
+        );
         expect(JSON.parse(await index.json(BigInt(customerId))).base_token_unit_cost).toBe(4);
       } finally {
         index.close();

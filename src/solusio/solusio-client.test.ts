@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
+import { waitUntil } from "../../test/helpers/wait-until.ts";
 import type { SolusioCall } from "./call-log.ts";
 import { maskSecrets } from "./call-log.ts";
 import { SolusioUser } from "./schemas.ts";
@@ -24,6 +25,12 @@ async function faults(rules: unknown[]) {
     headers: { authorization: `Bearer ${emulator.adminToken}`, "content-type": "application/json" },
     body: JSON.stringify({ rules }),
   });
+}
+
+/** How many requests the emulator's first fault rule has matched so far. */
+function faultMatches(): number {
+  const [rule] = emulator.emulator.faults.list() as { matched: number }[];
+  return rule?.matched ?? 0;
 }
 
 beforeAll(async () => {
@@ -76,7 +83,8 @@ describe("SolusioClient", () => {
       .withOptions({ signal: stopping.signal })
       .call("GET", "account")
       .then(unexpected, (e: SolusioError) => e);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the attempt is under way
+    // The attempt is under way once the emulator's latency rule has matched it (it answers 2 s later).
+    await waitUntil("the emulator to receive the attempt", () => faultMatches() === 1);
     stopping.abort();
     const error = await pending;
     await faults([]);

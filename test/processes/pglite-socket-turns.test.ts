@@ -49,7 +49,8 @@ beforeAll(async () => {
   }))!;
   serve = new Kysely({ dialect: new PgliteSharedDialect(client, session) });
   await sql`CREATE TABLE note (id serial PRIMARY KEY, body text NOT NULL)`.execute(serve);
-}, 60_000);
+  // PGlite's initdb shares the cores with the suite: the db project's hook timeout, not a tighter one.
+}, 120_000);
 
 afterAll(async () => {
   await Promise.all(opened.map((c) => c.end().catch(() => {})));

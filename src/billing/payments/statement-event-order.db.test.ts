@@ -1,7 +1,6 @@
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { waitUntil } from "../../../test/helpers/wait-until.ts";
+import { backendPid, untilLockWaiters } from "../../../test/helpers/lock-waiters.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { postLedgerEvent } from "../ledger/ledger.ts";
 import { finalizeInvoices } from "../runs/finalize-invoices.ts";
@@ -26,17 +25,6 @@ afterAll(async () => {
 
 const now = new Date("2026-11-01T01:00:00Z");
 
-/** How many backends wait for `pid`'s locks. */
-const waitingFor = async (pid: number) =>
-  Number(
-    (
-      await sql<{ n: string }>`
-        SELECT count(*) AS n FROM pg_stat_activity WHERE ${pid}::int = ANY (pg_blocking_pids(pid))`.execute(
-        handle.db,
-      )
-    ).rows[0]!.n,
-  );
-
 describe.runIf(process.env["DATABASE_URL"])("one customer's ledger events", () => {
   it("are written one at a time: a billing run waits for a money event holding the customer before any row", async () => {
     const [customer] = await createCustomers(handle, [{ email: "event-order@example.com" }]);
@@ -59,7 +47,7 @@ describe.runIf(process.env["DATABASE_URL"])("one customer's ledger events", () =
     });
     const moneyEvent = handle.db.transaction().execute(async (trx) => {
       await lockCustomerForMoney(trx, customer!);
-      held((await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0]!.pid);
+      held(await backendPid(trx));
       await released;
       await postLedgerEvent(trx, {
         id: `test:held-${customer}`,
@@ -87,10 +75,7 @@ describe.runIf(process.env["DATABASE_URL"])("one customer's ledger events", () =
     );
     run.catch(() => {}); // awaited below
     try {
-      await waitUntil(
-        "the run waiting for the money event's customer",
-        async () => (await waitingFor(pid)) > 0,
-      );
+      await untilLockWaiters(handle.db, pid, 1, "the run waiting for the money event's customer", run);
     } finally {
       letGo();
     }
