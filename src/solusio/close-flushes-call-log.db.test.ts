@@ -46,3 +46,16 @@ it("closes within its grace while a call waits on SolusIO, and records the calls
     expect.objectContaining({ method: "GET", status: null, error: expect.any(String) }),
   ]);
 });
+
+// A connection is closed by whoever is done with it first (a test's own flush, then its fixture's close): the
+// second close has nothing left to do. Until 2026-12-07 it threw undici's ClientDestroyedError.
+it("closes a second time without an error", async () => {
+  const connection = connectSolusio(handle.db, pino({ level: "silent" }), {
+    apiUrl: `http://127.0.0.1:${PORT}/api/v1`,
+    token: "token",
+    tlsInsecure: false,
+    timeoutMs: 30_000,
+  });
+  await connection.close();
+  await expect(connection.close()).resolves.toBeUndefined();
+});

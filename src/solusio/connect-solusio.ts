@@ -48,18 +48,22 @@ export function connectSolusio(
     recorder: recorder.record,
     answeredWithoutDate: warnOnceWithoutDate(logger),
   });
+  // Once: a second close (whoever is done with the connection last) shares the first, since undici refuses
+  // to close a closed dispatcher.
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    await recorder.flush();
+    await client.close();
+    // The calls that ended while closing, those it cut short included.
+    await recorder.flush();
+  };
   return {
     api: new SolusioApi(client),
     apiUrl: target.apiUrl,
     userAreaUrl: target.userAreaUrl ?? defaultUserAreaUrl(target.apiUrl),
     sandbox,
     recordCallsOnlyWhile: recorder.recordOnlyWhile,
-    close: async () => {
-      await recorder.flush();
-      await client.close();
-      // The calls that ended while closing, those it cut short included.
-      await recorder.flush();
-    },
+    close: () => (closing ??= close()),
   };
 }
 
