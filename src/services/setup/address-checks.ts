@@ -9,7 +9,7 @@ import { pricingUrl } from "./pricing-url.ts";
 
 /** A fetch that failed: its message is only "fetch failed"; its cause's code says why, and names no host. */
 function unreached(error: unknown): string {
-  const code = ((error as { cause?: { code?: unknown } }).cause ?? {}).code;
+  const code = (error as { cause?: { code?: unknown } }).cause?.code;
   return typeof code === "string" ? `not reached (${code})` : "not reached";
 }
 
