@@ -1,9 +1,12 @@
 import { actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
+import { successAnswer } from "../../kernel/idempotency.ts";
 import { jsonText } from "../../kernel/json.ts";
 import type { TxContext } from "../../kernel/transaction.ts";
 import { enqueue } from "../../jobs/enqueue-job.ts";
 import { invoiceAmountDue } from "../ledger/ledger.ts";
+import { settleIdempotencyKeyOfRefund } from "../payments/idempotency-key.ts";
+import { presentRefund } from "../payments/payment-schemas.ts";
 import { recordPaymentIn } from "../payments/record-payment.ts";
 import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
 import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
@@ -198,27 +201,19 @@ export async function applyRefundFact(
   await lockCustomerForMoney(tx.db, payment.customer_id);
   const known = await knownRefund(tx, payment.id, fact);
   if (known) {
-    let linked = false;
-    if (known.provider_refund_id === null) {
+    const linked = known.provider_refund_id === null;
+    if (linked)
       await tx.db
         .updateTable("refund")
         .set({ provider_refund_id: fact.refundRef })
         .where("id", "=", known.id)
         .execute();
-      linked = true;
-    }
-    if (fact.status === "pending" || fact.status === known.status) return linked;
-    if (known.status === "failed") {
-      // A refund the provider failed does not succeed later; an answer that says so is kept in the event only.
-      tx.logger.warn(
-        { refund: known.id, now: fact.status },
-        "provider says a failed refund changed: left as is",
-      );
-      return linked;
-    }
-    // pending → succeeded or failed; succeeded → failed (the money came back: reversed into credit).
-    await settleRefundIn(tx.db, tx, { refund_id: known.id, status: fact.status });
-    return true;
+    const settled = await settleKnownRefund(tx, known, fact);
+    // The link is the provider's answer a request whose own answer was lost never got: a client's key waiting
+    // on the reservation is answered now, as that request would have been. Until 2026-12-07 it stayed in
+    // flight, a 409 on every repeat for a day and then a second ask (a release refuses a linked reservation).
+    if (linked) await answerKeyWaitingOn(tx, known.id);
+    return linked || settled;
   }
   // A refund naming a reservation of this payment that it cannot be (another amount: Stripe makes a request's
   // refund for the amount asked or not at all, so this one was made or edited by hand). Left pending beside it,
@@ -269,6 +264,40 @@ export async function applyRefundFact(
   if (fact.status === "succeeded")
     await settleRefundIn(tx.db, tx, { refund_id: refund.id, status: "succeeded" });
   return true;
+}
+
+/** Moves a known refund to the status the provider says; false when it changed nothing. */
+async function settleKnownRefund(
+  tx: TxContext,
+  known: { id: string; status: string },
+  fact: RefundChanged,
+): Promise<boolean> {
+  if (fact.status === "pending" || fact.status === known.status) return false;
+  if (known.status === "failed") {
+    // A refund the provider failed does not succeed later; an answer that says so is kept in the event only.
+    tx.logger.warn(
+      { refund: known.id, now: fact.status },
+      "provider says a failed refund changed: left as is",
+    );
+    return false;
+  }
+  // pending → succeeded or failed; succeeded → failed (the money came back: reversed into credit).
+  await settleRefundIn(tx.db, tx, { refund_id: known.id, status: fact.status });
+  return true;
+}
+
+/**
+ * Answers a client's Idempotency-Key still waiting on the reservation (an API refund whose provider answer was
+ * lost) with 201 and the refund as it now stands, as the look-up of an ended reservation answers it; a key
+ * answered already (its request got the provider's answer) is left as it is.
+ */
+async function answerKeyWaitingOn(tx: TxContext, refundId: string): Promise<void> {
+  const row = await tx.db
+    .selectFrom("refund")
+    .selectAll()
+    .where("id", "=", refundId)
+    .executeTakeFirstOrThrow();
+  await settleIdempotencyKeyOfRefund(tx.db, refundId, successAnswer(201, presentRefund(row)), tx.now());
 }
 
 /**

@@ -103,6 +103,54 @@ describe("Idempotency-Key and Stripe", () => {
       world.fake.refundsFailWith = null;
     }
   });
+  it.each(["pending", "succeeded"] as const)(
+    "answers the key of a refund whose answer was lost once Stripe's webhook links it (%s): a repeat replays the refund, Stripe not asked again",
+    async (status) => {
+      const { payment } = await paidByCard(800n);
+      const path = `/api/v1/payments/${payment.id}/refunds`;
+      const key = `ref-answer-lost-${status}`;
+      world.fake.refundAnswersLost = true;
+      world.fake.refundStatusOnCreate = status;
+      let first: Awaited<ReturnType<StripeWorld["post"]>>;
+      try {
+        first = await world.post(path, { amount: 300 }, key);
+      } finally {
+        world.fake.refundAnswersLost = false;
+        world.fake.refundStatusOnCreate = "pending";
+      }
+      expect([first.status, first.body.data.status]).toEqual([202, "pending"]);
+      const refundId = first.body.data.id as string;
+      const calls = world.refundCalls();
+      // Before the webhook, whether Stripe made the refund is not known here: the key stays in flight.
+      const meanwhile = await world.post(path, { amount: 300 }, key);
+      expect([meanwhile.status, meanwhile.body.error.message]).toEqual([
+        409,
+        expect.stringContaining("still being processed"),
+      ]);
+
+      const made = [...world.fake.refunds.values()].find(
+        (r) => r.metadata["tokenbill_refund_id"] === refundId,
+      );
+      expect(made?.amount).toBe(300);
+      const delivered = await world.deliver(world.fake.event("refund.created", made));
+      expect([delivered.status, delivered.body.outcome]).toEqual([200, "processed"]);
+
+      // Until 2026-12-07 nothing answered the key here: a 409 for a day, then a repeat asked Stripe again.
+      const again = await world.post(path, { amount: 300 }, key);
+      expect([again.status, again.replayed]).toEqual([201, "true"]);
+      expect(again.body.data).toMatchObject({
+        id: refundId,
+        provider_refund_id: made!.id,
+        status,
+        amount: 300,
+      });
+      const replayedAgain = await world.post(path, { amount: 300 }, key);
+      expect(replayedAgain.text).toBe(again.text);
+      expect(world.refundCalls()).toBe(calls);
+      expect((await refundRows(payment.id)).map((r) => [r.id, r.status])).toEqual([[refundId, status]]);
+    },
+  );
+
   it("keeps a refund Stripe answered 409 (its key still in flight) pending under its key, not refused", async () => {
     const { payment } = await paidByCard(600n);
     const path = `/api/v1/payments/${payment.id}/refunds`;
