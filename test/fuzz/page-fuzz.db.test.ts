@@ -98,7 +98,9 @@ interface Drawing {
  */
 const DRAWN_BY: Record<string, () => Promise<Drawing>> = {
   // Drawn by the answer to starting an enrolment; the right code is computed from the secret it shows.
-  "POST /console/account/totp/confirm": enrolmentForm,
+  "POST /console/account/totp/confirm": () => enrolmentForm("/console/account/totp/confirm"),
+  // Drawn beside it on the account page while the set-up waits (since 2026-12-07).
+  "POST /console/account/totp/cancel": () => enrolmentForm("/console/account/totp/cancel"),
   // Drawn by the page the e-mailed link opens: the link is asked for on its page, and the e-mail sent.
   "POST /portal/login/link/open": () => mailedForm("magic_link", "/portal/login/link"),
   "POST /portal/password-reset/new": () => mailedForm("password_reset", "/portal/password-reset"),
@@ -208,15 +210,18 @@ afterAll(async () => {
  * turned off first, where a valid sending turned it on): the confirm form its answer draws, and the code their
  * app would show for the secret it shows.
  */
-async function enrolmentForm(): Promise<Drawing> {
+async function enrolmentForm(action: string): Promise<Drawing> {
   if ((await ownerTotp(h)).on) await ownerTotpOff(h);
-  const answer = await clients.staff.submit("/console/account", "/console/account/totp/start");
+  // The start answers 303 to the account page, which shows the waiting set-up (since 2026-12-07).
+  const started = await clients.staff.submit("/console/account", "/console/account/totp/start");
+  if (started.status !== 303) throw new Error(`starting an enrolment answered ${started.status}`);
+  const answer = await clients.staff.get("/console/account");
   const secret = /id="totp-secret">([A-Z2-7]+)</.exec(answer.text)?.[1];
-  const form = formsOf(answer.text, "/console/account").find(
-    (f) => f.action === "/console/account/totp/confirm",
-  );
+  const form = formsOf(answer.text, "/console/account").find((f) => f.action === action);
   if (answer.status !== 200 || !secret || !form)
-    throw new Error(`starting an enrolment answered ${answer.status}`);
+    throw new Error(
+      `the account page after starting an enrolment answered ${answer.status}, no set-up shown`,
+    );
   return {
     form,
     secret,
@@ -334,7 +339,14 @@ function check(answer: RawAnswer, path: string, what: string, own?: string): voi
   // A drawn form's own secret (a mailed token, an enrolment's TOTP secret): in no answer to its sendings but in
   // the form drawn again for the person who sent it (a reset's password refused), in its hidden token field.
   if (own) {
-    const shown = answer.text.split(`name="token" value="${own}"`).join("");
+    // The set-up's key is shown to the person setting up on the account page until confirmed or cancelled
+    // (since 2026-12-07), as the key and as the otpauth link: there it is theirs, as the hidden token is.
+    const shown = answer.text
+      .split(`name="token" value="${own}"`)
+      .join("")
+      .split(`id="totp-secret">${own}<`)
+      .join("")
+      .replace(/otpauth:\/\/[^"<\s]*/g, "");
     if (shown.includes(own) || JSON.stringify(headers).includes(own))
       throw new Error(`${what} → ${answer.status} carries the form's token or secret`);
   }
