@@ -108,6 +108,11 @@ export interface FakeStripe {
    * webhook delivered) happens while tokenbill waits on Stripe's answer, as a webhook may at any moment.
    */
   beforeNextLookup: (() => Promise<void>) | null;
+  /**
+   * Run once, after the next refund request is carried out and before it is answered, then cleared: what it
+   * does (a webhook delivered) happens between Stripe making the refund and tokenbill hearing of it.
+   */
+  beforeNextRefundAnswer: ((made: FakeRefund) => Promise<void>) | null;
   /** The customer pays the session on Stripe's page: its checkout.session.completed event. */
   completeSession(sessionId: string): FakeStripeEvent;
   /** Stripe settles a refund: a refund.updated event. */
@@ -419,8 +424,21 @@ export async function startFakeStripe(options: { secretKey: string; now?: () => 
       const result = route(req.method ?? "", url.pathname, form);
       if (key !== undefined && req.method === "POST")
         answered.set(key, { form: JSON.stringify(form), result, at: now().getTime() });
-      if (loseAnswer) res.destroy();
-      else answer(res, 200, result);
+      const before = refundPost ? fake.beforeNextRefundAnswer : null;
+      if (before === null) {
+        if (loseAnswer) res.destroy();
+        else answer(res, 200, result);
+        return;
+      }
+      fake.beforeNextRefundAnswer = null;
+      before(result as FakeRefund).then(
+        () => (loseAnswer ? res.destroy() : answer(res, 200, result)),
+        (error: unknown) =>
+          failWith(
+            res,
+            new StripeFailure(500, `beforeNextRefundAnswer failed: ${error}`, undefined, "api_error"),
+          ),
+      );
     } catch (error) {
       if (!(error instanceof StripeFailure)) throw error;
       failWith(res, error);
@@ -478,6 +496,7 @@ export async function startFakeStripe(options: { secretKey: string; now?: () => 
     keyRevoked: false,
     allRequestsFailWith: null,
     beforeNextLookup: null,
+    beforeNextRefundAnswer: null,
     event,
     completeSession(sessionId) {
       const session = sessions.get(sessionId);

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from "kysely";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { createTestDatabase, type TestDatabase } from "../../../../test/helpers/test-database.ts";
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../../../test/helpers/test-server.ts";
 import { type ConfigInput, parseConfig } from "../../../config.ts";
@@ -86,10 +86,11 @@ export interface StripeWorld extends FakeStripeAccount {
 
 /**
  * A fresh database, the fake Stripe, and tokenbill's server wired to it. `settings` adds to the server's
- * configuration (STRIPE_SUCCESS_URL, say); `now` is the server's clock and the fake Stripe's. close() stops all three.
+ * configuration (STRIPE_SUCCESS_URL, say); `now` is the server's clock and the fake Stripe's; `logger` the
+ * server's (silent unless given). close() stops all three.
  */
 export async function startStripeWorld(
-  options: { settings?: Partial<ConfigInput>; now?: () => Date } = {},
+  options: { settings?: Partial<ConfigInput>; now?: () => Date; logger?: Logger } = {},
 ): Promise<StripeWorld> {
   // Closed in reverse order of opening, also when a later step of the start fails.
   const opened: (() => Promise<void>)[] = [];
@@ -102,7 +103,10 @@ export async function startStripeWorld(
     const account = await startFakeStripeAccount(options.now);
     opened.push(() => account.close());
     const configInput = { ...account.settings, ...options.settings };
-    const server = await startTestServer(handle.db, configInput, options.now ? { now: options.now } : {});
+    const server = await startTestServer(handle.db, configInput, {
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     opened.push(() => server.close());
     const config = parseConfig({ LOG_LEVEL: "silent", ...configInput });
 
