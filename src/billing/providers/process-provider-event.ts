@@ -196,7 +196,26 @@ export async function applyRefundFact(
     );
     return false;
   }
-  const fact: RefundChanged = { ...told, amount };
+  return applyRefundOfPayment(tx, provider, payment, { ...told, amount });
+}
+
+/** A payment tokenbill recorded, as applyRefundOfPayment needs it. */
+export interface RecordedPayment {
+  id: string;
+  customer_id: bigint;
+  currency_code: string;
+}
+
+/**
+ * applyRefundFact for a refund of `payment` whose amount is in tokenbill's minor units already: also what a
+ * request whose provider answer came after its reservation ended records (refund-through-provider.ts).
+ */
+export async function applyRefundOfPayment(
+  tx: TxContext,
+  provider: PaymentProvider,
+  payment: RecordedPayment,
+  fact: RefundChanged,
+): Promise<boolean> {
   // Under the customer's lock, as every refund is written: refundThroughProvider links its reservation too.
   await lockCustomerForMoney(tx.db, payment.customer_id);
   const known = await knownRefund(tx, payment.id, fact);

@@ -1,9 +1,9 @@
 import type { Selectable } from "kysely";
-import type { PaymentTable } from "../../db/schema.ts";
+import type { PaymentTable, RefundTable } from "../../db/schema.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { ServiceError, UpstreamError } from "../../kernel/errors.ts";
 import type { IdempotencyRequest } from "../../kernel/idempotency.ts";
-import { withTransaction } from "../../kernel/transaction.ts";
+import { type TxContext, withTransaction } from "../../kernel/transaction.ts";
 import { presentRefund, type Refund } from "../payments/payment-schemas.ts";
 import {
   answerIdempotencyKey,
@@ -12,8 +12,10 @@ import {
 } from "../../kernel/idempotency-key.ts";
 import { linkIdempotencyKeyToRefund } from "../payments/idempotency-key.ts";
 import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
+import { applyRefundOfPayment } from "./process-provider-event.ts";
 import {
   type PaymentProvider,
+  type ProviderRefund,
   ProviderNotCarriedOutError,
   ProviderOutcomeUnknownError,
 } from "./payment-provider.ts";
@@ -112,16 +114,16 @@ export async function askProviderForReservation(
   askedAgainBy: AskedAgainBy = "caller",
 ): Promise<ProviderRefundOutcome> {
   const currency = await currencyOfPayment(ctx, payment.id);
-  let providerRefundId: string;
+  let made: ProviderRefund;
   try {
-    ({ id: providerRefundId } = await provider.refund({
+    made = await provider.refund({
       paymentRef: payment.reference,
       amount: reserved.amount,
       currency,
       reason,
       paymentId: payment.id,
       refundId: reserved.id,
-    }));
+    });
   } catch (error) {
     if (askedAgainBy === "job" && error instanceof ProviderNotCarriedOutError) {
       logNotCarriedOut(ctx, error, reserved.id, payment.id);
@@ -146,34 +148,94 @@ export async function askProviderForReservation(
     throw error;
   }
   return withTransaction(ctx, async (tx) => {
-    // The provider's webhook may have been faster and linked the row already (by the metadata's refund id).
-    // Only a pending row is linked: one released meanwhile (a refund naming it for another amount ended it,
-    // process-provider-event.ts) holds nothing, and linked, this refund's webhook would find it failed and
-    // leave the money the card got unrecorded; unlinked, that webhook records it as a refund of the payment.
-    const row = await tx.db
-      .updateTable("refund")
-      .set({ provider_refund_id: providerRefundId })
-      .where("id", "=", reserved.id)
-      .where("provider_refund_id", "is", null)
-      .where("status", "=", "pending")
-      .returningAll()
-      .executeTakeFirst();
-    if (!row)
-      ctx.logger.warn(
-        { refund: reserved.id, providerRefund: providerRefundId },
-        "the payment provider made a refund for a reservation ended meanwhile: its webhook records it as a refund of the payment",
-      );
-    const refund = presentRefund(
-      row ??
-        (await tx.db
-          .selectFrom("refund")
-          .selectAll()
-          .where("id", "=", reserved.id)
-          .executeTakeFirstOrThrow()),
-    );
+    const refund = presentRefund(await rowOfAnsweredRefund(tx, provider, payment, reserved, made, reason));
     await answerIdempotencyKey(tx, idempotency, refund);
     return { refund, confirmed: true };
   });
+}
+
+/**
+ * The refund row the provider's answer (`made`) is, in the request's transaction: the reservation, linked now
+ * or already by the refund's webhook, which was faster; else, when the reservation was no longer pending and
+ * unlinked (a refund of another amount naming it ended it, a release failed it), the refund recorded apart as
+ * its webhook records it, a refund of the payment naming the reservation. Until 2026-12-07 the request left
+ * that to the webhook and answered with the ended reservation, failed, though the card got the money, and it
+ * said "ended meanwhile" of a reservation its own webhook had linked.
+ */
+async function rowOfAnsweredRefund(
+  tx: TxContext,
+  provider: PaymentProvider,
+  payment: ProviderPayment,
+  reserved: Refund,
+  made: ProviderRefund,
+  reason: string | undefined,
+): Promise<Selectable<RefundTable>> {
+  // Only a pending row is linked: one released meanwhile holds nothing, and linked, this refund's webhook
+  // would find it failed and leave the money the card got unrecorded.
+  const linked = await tx.db
+    .updateTable("refund")
+    .set({ provider_refund_id: made.id })
+    .where("id", "=", reserved.id)
+    .where("provider_refund_id", "is", null)
+    .where("status", "=", "pending")
+    .returningAll()
+    .executeTakeFirst();
+  if (linked) return linked;
+  const recorded = await refundRowOfProviderRefund(tx, made.id);
+  if (recorded?.id === reserved.id) {
+    tx.logger.debug(
+      { refund: reserved.id, providerRefund: made.id },
+      "the payment provider's answer came after its webhook, which linked the reservation first",
+    );
+    return recorded;
+  }
+  // A refund of another amount naming the reservation ended it (or a release failed it) before the answer.
+  const fields = { refund: reserved.id, providerRefund: made.id };
+  if (recorded) {
+    // Its webhook came first too: what it recorded stands, and a status the answer gives may be older.
+    tx.logger.warn(
+      { ...fields, recordedAs: recorded.id },
+      `the payment provider made a refund for a reservation ended meanwhile: its webhook recorded it as refund ${recorded.id} of the payment, which the request is answered with`,
+    );
+    return recorded;
+  }
+  const of = await tx.db
+    .selectFrom("payment")
+    .select(["id", "customer_id", "currency_code"])
+    .where("id", "=", payment.id)
+    .executeTakeFirstOrThrow();
+  // As its webhook would record it, which then records nothing twice.
+  await applyRefundOfPayment(tx, provider, of, {
+    kind: "refund_changed",
+    refundRef: made.id,
+    paymentRef: payment.reference,
+    amount: reserved.amount,
+    status: made.status,
+    reason: reason ?? "",
+    tokenbillRefundId: reserved.id,
+  });
+  const row = await refundRowOfProviderRefund(tx, made.id);
+  if (row) {
+    tx.logger.warn(
+      { ...fields, recordedAs: row.id },
+      `the payment provider made a refund for a reservation ended meanwhile: recorded as refund ${row.id} of the payment, which the request is answered with`,
+    );
+    return row;
+  }
+  // Not expected (applyRefundOfPayment records every refund it does not know): said, not hidden.
+  tx.logger.error(
+    fields,
+    "the payment provider made a refund for a reservation ended meanwhile, and it could not be recorded: its webhook records it; the request is answered with the reservation as it ended",
+  );
+  return tx.db.selectFrom("refund").selectAll().where("id", "=", reserved.id).executeTakeFirstOrThrow();
+}
+
+function refundRowOfProviderRefund(tx: TxContext, providerRefundId: string) {
+  return tx.db
+    .selectFrom("refund")
+    .selectAll()
+    .where("provider_refund_id", "=", providerRefundId)
+    .executeTakeFirst();
 }
 
 /**
