@@ -89,6 +89,43 @@ describe("releasing a refund reservation", () => {
     expect(world.refundCalls()).toBe(calls + 1);
   });
 
+  it("ends a reservation whose only refund in Stripe is of another amount and keeps its key: a repeat asks nothing", async () => {
+    const { payment } = await paidByCard(500n);
+    const reserved = await strandedReservation(payment.id, 250n, "stranded-other-amount");
+    // Made by hand in the Dashboard for less than the request asked, naming the reservation.
+    world.fake.addRefund({
+      id: "re_release_by_hand",
+      amount: 200,
+      payment_intent: payment.reference,
+      status: "succeeded",
+      metadata: { tokenbill_refund_id: reserved.id },
+      created: Math.floor(Date.now() / 1000) - 3600,
+    });
+    const released = await world.post(`/api/v1/refunds/${reserved.id}/release`);
+    expect(released.body.data).toMatchObject({
+      outcome: "released",
+      refund: { id: reserved.id, status: "failed", provider_refund_id: null },
+    });
+    expect(await refundedSoFar(world.db, payment.id)).toBe(200n);
+
+    // Money went back to the card naming this request: a repeat must not have Stripe refund it again. It is
+    // answered as the look-up of an ended reservation answers it, with the reservation as it ended (until
+    // 2026-12-07 the key was freed, and the repeat made a second refund in Stripe).
+    const calls = world.refundCalls();
+    const retried = await world.post(
+      `/api/v1/payments/${payment.id}/refunds`,
+      { amount: 250 },
+      "stranded-other-amount",
+    );
+    expect([retried.status, retried.replayed, retried.body.data]).toEqual([
+      201,
+      "true",
+      expect.objectContaining({ id: reserved.id, status: "failed", provider_refund_id: null }),
+    ]);
+    expect(world.refundCalls()).toBe(calls);
+    expect(await refundedSoFar(world.db, payment.id)).toBe(200n);
+  });
+
   it("links and settles a refund Stripe made for the reservation, as its webhook would, and answers the key", async () => {
     const { invoice, payment } = await paidByCard(400n);
     const reserved = await strandedReservation(payment.id, 150n, "stranded-2");

@@ -19,7 +19,8 @@ import { DEFAULT_RESERVATION_AGE_MINUTES, MIN_RESERVATION_AGE_MINUTES } from "./
 // provider first, since the request may have reached it after all (the answer lost): what the provider has
 // is applied as its webhook would apply it (the other refunds naming the reservation too, as refunds of the
 // payment); only when it has nothing is the reservation failed and its
-// amount freed. An Idempotency-Key left waiting on the reservation is answered or freed with it.
+// amount freed. An Idempotency-Key left waiting on the reservation is answered with it, and freed only when
+// the provider has no refund naming the reservation at all.
 
 export const RefundIdParams = z.object({
   id: z.string().regex(/^ref_[0-9a-f]{1,64}$/, "must be a refund id (ref_…)"),
@@ -119,12 +120,16 @@ export const releaseRefundReservation = defineVerb(
           : after.status === "pending"
             ? "linked"
             : "settled";
-      // A client's key waiting on this reservation: answered with the refund the provider made (a retry must
-      // not make a second one), or freed when the provider never heard of it (a retry may ask again).
+      // A client's key waiting on this reservation is freed only when the provider has no refund naming it
+      // (a retry may ask again). Any refund naming it moved money for this request, so the key keeps an
+      // answer, a retry never asks twice: the refund it made, or, when it has only refunds of another amount
+      // (which ended the reservation) or ones recorded elsewhere, the reservation as it ended, as the look-up
+      // of an ended reservation answers it (look-up-ended-reservation.ts). Until 2026-12-07 a release freed
+      // that key, and a retry had the provider refund the payment again.
       await settleIdempotencyKeyOfRefund(
         tx.db,
         row.id,
-        outcome === "released" ? null : successAnswer(201, after),
+        found === null ? null : successAnswer(201, after),
         tx.now(),
       );
       await recordAudit(tx.db, tx, {
