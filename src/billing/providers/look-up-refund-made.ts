@@ -2,7 +2,7 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
 import { type FoundRefund, type PaymentProvider, ProviderNotCarriedOutError } from "./payment-provider.ts";
-import { applyFoundRefund } from "./process-provider-event.ts";
+import { applyFoundRefund } from "./apply-refund-fact.ts";
 import { logNotCarriedOut } from "./refund-through-provider.ts";
 
 // The one look-up by metadata for a refund an ask made whose answer was lost: a credit note's job before it

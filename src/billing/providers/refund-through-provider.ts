@@ -12,7 +12,7 @@ import {
 } from "../../kernel/idempotency-key.ts";
 import { linkIdempotencyKeyToRefund } from "../payments/idempotency-key.ts";
 import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
-import { applyRefundOfPayment } from "./process-provider-event.ts";
+import { applyRefundOfPayment } from "./apply-refund-fact.ts";
 import {
   type PaymentProvider,
   type ProviderRefund,

@@ -9,7 +9,7 @@ import { fieldError } from "../payments/field-error.ts";
 import { settleIdempotencyKeyOfRefund } from "../payments/idempotency-key.ts";
 import { presentRefund, Refund } from "../payments/payment-schemas.ts";
 import { settleRefundIn } from "../payments/refund-payment.ts";
-import { applyFoundRefund } from "./process-provider-event.ts";
+import { applyFoundRefund } from "./apply-refund-fact.ts";
 import { paymentProviderOf } from "./provider-from-config.ts";
 import { DEFAULT_RESERVATION_AGE_MINUTES, MIN_RESERVATION_AGE_MINUTES } from "./reservation-age.ts";
 
