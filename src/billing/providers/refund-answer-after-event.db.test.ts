@@ -119,7 +119,9 @@ describe("Stripe's answer to an API refund after its events", () => {
       }),
     ]);
     expect(first.body.data.id).toBe(rows[2]!.id);
-    expect(endedMeanwhile()).toHaveLength(1);
+    expect(endedMeanwhile().map((l) => l.msg)).toEqual([
+      expect.stringContaining(`recorded as refund ${rows[2]!.id} of the payment`),
+    ]);
     expect(await checkLedger(world.db, world.context(), customerId)).toMatchObject({ dueTotal: 450n });
 
     const calls = world.refundCalls();

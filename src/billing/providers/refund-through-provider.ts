@@ -189,13 +189,23 @@ async function rowOfAnsweredRefund(
     );
     return recorded;
   }
-  // A refund of another amount naming the reservation ended it (or a release failed it) before the answer.
-  const fields = { refund: reserved.id, providerRefund: made.id };
+  // Ended before the answer came (a refund of another amount naming it, a release), or, rarer, linked to
+  // another refund naming it: the warning says which.
+  const now = await tx.db
+    .selectFrom("refund")
+    .selectAll()
+    .where("id", "=", reserved.id)
+    .executeTakeFirstOrThrow();
+  const fields = { refund: reserved.id, status: now.status, providerRefund: made.id };
+  const madeFor =
+    now.provider_refund_id === null
+      ? "a reservation ended meanwhile"
+      : `a reservation linked meanwhile to its other refund ${now.provider_refund_id}`;
   if (recorded) {
     // Its webhook came first too: what it recorded stands, and a status the answer gives may be older.
     tx.logger.warn(
       { ...fields, recordedAs: recorded.id },
-      `the payment provider made a refund for a reservation ended meanwhile: its webhook recorded it as refund ${recorded.id} of the payment, which the request is answered with`,
+      `the payment provider made a refund for ${madeFor}: its webhook recorded it as refund ${recorded.id} of the payment, which the request is answered with`,
     );
     return recorded;
   }
@@ -218,16 +228,16 @@ async function rowOfAnsweredRefund(
   if (row) {
     tx.logger.warn(
       { ...fields, recordedAs: row.id },
-      `the payment provider made a refund for a reservation ended meanwhile: recorded as refund ${row.id} of the payment, which the request is answered with`,
+      `the payment provider made a refund for ${madeFor}: recorded as refund ${row.id} of the payment, which the request is answered with`,
     );
     return row;
   }
   // Not expected (applyRefundOfPayment records every refund it does not know): said, not hidden.
   tx.logger.error(
     fields,
-    "the payment provider made a refund for a reservation ended meanwhile, and it could not be recorded: its webhook records it; the request is answered with the reservation as it ended",
+    `the payment provider made a refund for ${madeFor}, and it could not be recorded: its webhook records it; the request is answered with the reservation as it stands`,
   );
-  return tx.db.selectFrom("refund").selectAll().where("id", "=", reserved.id).executeTakeFirstOrThrow();
+  return now;
 }
 
 function refundRowOfProviderRefund(tx: TxContext, providerRefundId: string) {
