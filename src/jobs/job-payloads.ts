@@ -86,7 +86,7 @@ export const PortalLinkEmailPayload = z.object({
 export const CreditNoteRefundPayload = z.object({ refund_id: z.string().regex(/^ref_[0-9a-f]{1,64}$/) });
 
 /**
- * A reservation a provider's refund of another amount ended (process-provider-event.ts): looks, once any ask
+ * A reservation a provider's refund of another amount ended (apply-refund-fact.ts): looks, once any ask
  * still in flight must be over, for the reservation's own refund the provider may have made as well (its
  * answer and webhook lost), to record it (look-up-ended-reservation.ts).
  */

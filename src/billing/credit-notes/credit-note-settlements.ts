@@ -56,7 +56,7 @@ const refundsOfNote = (status: RefundStatus) =>
  * Of the note's failed card refunds (reservations ended without being linked), what the provider's refunds
  * naming them (refund.names_refund_id: another amount made by hand, or made after the release) sent to the
  * card, or is sending (`pending`): each reservation at most its own amount, succeeded first. Such a refund is
- * recorded as a refund of the payment (process-provider-event.ts), but the card did get the note's money, and
+ * recorded as a refund of the payment (apply-refund-fact.ts), but the card did get the note's money, and
  * until 2026-12-07 the note read "could not be refunded to your card" for all of the reservation.
  */
 const namedToCard = (status: "succeeded" | "pending") => {
