@@ -43,7 +43,7 @@ export const ReleaseRefundInput = ReleaseRefundBody.extend({ refund_id: RefundId
 export const RefundRelease = z.object({
   outcome: z.enum(["settled", "linked", "released"]).meta({
     description:
-      "settled: the provider had made the refund and said how it ended; linked: the provider has it, still pending (its webhook settles it); released: the provider has none, the reservation failed and its amount is free",
+      "settled: the provider had made the refund and said how it ended; linked: the provider has it, still pending (its webhook settles it); released: the provider has no refund of its amount (none at all, or only refunds of another amount naming it, recorded as refunds of the payment), the reservation failed and its amount is free",
   }),
   refund: Refund,
 });
