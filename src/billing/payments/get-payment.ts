@@ -6,6 +6,7 @@ import {
   assertPageOrCursor,
   countIfAsked,
   cursorKeyInstant,
+  instantKeyOf,
   type KeysetPage,
   keysetPageOf,
   readCursor,
@@ -89,9 +90,7 @@ export const listPayments = defineVerb(
     if (received.before) q = q.where("paid_at", "<", received.before);
     let page = q
       .selectAll()
-      .select(
-        sql<string>`to_char(paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as("paid_at_key"),
-      )
+      .select(instantKeyOf("paid_at").as("paid_at_key"))
       .orderBy("paid_at", "desc")
       .orderBy("id", "desc")
       .limit(input.per_page + 1);
