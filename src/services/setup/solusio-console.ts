@@ -1,11 +1,12 @@
 import { sql } from "kysely";
 import { recordAudit } from "../../kernel/audit.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
-import { ServiceError } from "../../kernel/errors.ts";
+import { isServiceError, ServiceError } from "../../kernel/errors.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
 import { ADMIN_ROLES, READ_ROLES, requireStaffRole, seesWhereSystemsAre } from "../staff/staff-roles.ts";
-import { requireSolusio } from "../sync/require-solusio.ts";
+import { solusioErrorIn } from "../../solusio/solusio-error.ts";
+import { NOT_CONFIGURED, requireSolusio } from "../sync/require-solusio.ts";
 import { billingIntegrationManualSteps } from "./billing-integration-check.ts";
 import { type DoctorCheck, runDoctor } from "./doctor.ts";
 import { failureWords } from "./failure-words.ts";
@@ -44,6 +45,23 @@ export interface SolusioDoctorView {
   checks: DoctorCheck[];
   /** Setup's plan from the doctor's own reads; absent when doctor could not read all it needs. */
   setup?: SetupStatus;
+  /** Why the doctor could not run at all (no checks then), worded for the reader's role (doctorProblem). */
+  problem?: string;
+}
+
+/**
+ * The page's line when the doctor could not run: worded by role as the doctor's lines are (failureWords), as
+ * a failure's message can name SolusIO's host and port; until 2026-12-07 the page showed it to every role.
+ * An error of tokenbill's own (no SolusIO configured) names settings, not where systems are.
+ */
+function doctorProblem(error: unknown, seesWhere: boolean): string | undefined {
+  if (isServiceError(error)) {
+    if (error.code !== "UPSTREAM_UNAVAILABLE") return undefined;
+    return seesWhere || error.message === NOT_CONFIGURED
+      ? error.message
+      : "SolusIO could not be checked: an admin's SolusIO page shows why";
+  }
+  return solusioErrorIn(error) ? failureWords(error, seesWhere) : undefined;
 }
 
 /**
@@ -56,14 +74,21 @@ export const solusioDoctor = defineVerb(NoInput, async ({ ctx }): Promise<Solusi
   const me = await requireStaffRole(ctx, ...READ_ROLES);
   const seesWhere = seesWhereSystemsAre(ctx, me);
   let report: SetupReport | undefined;
-  const checks = await runDoctor({
-    ...doctorDeps(ctx),
-    seesWhere,
-    billingUserIds: "stored",
-    planned: (planned) => {
-      report = planned;
-    },
-  });
+  let checks: DoctorCheck[];
+  try {
+    checks = await runDoctor({
+      ...doctorDeps(ctx),
+      seesWhere,
+      billingUserIds: "stored",
+      planned: (planned) => {
+        report = planned;
+      },
+    });
+  } catch (error) {
+    const problem = doctorProblem(error, seesWhere);
+    if (problem === undefined) throw error;
+    return { checks: [], problem };
+  }
   if (!report) return { checks };
   return {
     checks,

@@ -2,12 +2,12 @@ import { ServiceError } from "../../kernel/errors.ts";
 import type { SolusioIntegration } from "../../solusio/integration.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 
+export const NOT_CONFIGURED =
+  "no SolusIO is configured: set SOLUSIO_URL and SOLUSIO_API_TOKEN, or leave them unset for the sandbox";
+
 export function requireSolusio(ctx: ServiceContext): SolusioIntegration {
   if (!ctx.solusio) {
-    throw new ServiceError(
-      "UPSTREAM_UNAVAILABLE",
-      "no SolusIO is configured: set SOLUSIO_URL and SOLUSIO_API_TOKEN, or leave them unset for the sandbox",
-    );
+    throw new ServiceError("UPSTREAM_UNAVAILABLE", NOT_CONFIGURED);
   }
   return ctx.solusio;
 }

@@ -1,7 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { isServiceError } from "../../kernel/errors.ts";
-import type { DoctorCheck } from "../../services/setup/doctor.ts";
-import { applySolusioSetup, type SetupStatus, solusioDoctor } from "../../services/setup/solusio-console.ts";
+import { applySolusioSetup, solusioDoctor } from "../../services/setup/solusio-console.ts";
 import { listCarrierFindings } from "../../services/sync/carrier-findings.ts";
 import { staffPage, when } from "../page-kit.ts";
 import { readableTimes } from "../page-time.ts";
@@ -25,18 +23,10 @@ export function registerSolusioPages(app: FastifyInstance, deps: WebDeps): void 
   // The doctor's calls to SolusIO are rows of the call log: a read that writes (newer-schema-refusal.ts).
   app.get("/console/solusio", { config: { ...STAFF.config, writes: true } }, async (request, reply) => {
     const ctx = deps.contextOf(request);
-    let checks: DoctorCheck[] = [];
-    let setup: SetupStatus | undefined;
-    let problem: string | undefined;
     // What the last reconciliation found is stored: shown even when SolusIO cannot be asked now.
     const findings = await listCarrierFindings({ ctx, input: {} });
-    try {
-      // Setup's plan comes with the doctor's checks, from the same reads: none when SolusIO could not be read.
-      ({ checks, setup } = await solusioDoctor({ ctx, input: {} }));
-    } catch (error) {
-      if (!isServiceError(error) || error.code !== "UPSTREAM_UNAVAILABLE") throw error;
-      problem = error.message;
-    }
+    // Setup's plan comes with the doctor's checks, from the same reads: none when SolusIO could not be read.
+    const { checks, setup, problem } = await solusioDoctor({ ctx, input: {} });
     return staffPage(deps, request, reply, "console-solusio", {
       title: "SolusIO",
       // The doctor words its findings for the CLI and the API, times in ISO 8601; a page writes them its way.
