@@ -13,7 +13,8 @@ import { solusioFailureFix } from "../services/setup/solusio-failure-fix.ts";
  */
 export function inSolusioTokenTerms(error: unknown): unknown {
   if (!(error instanceof UpstreamError && error.upstream === "SolusIO")) return error;
-  const said = `SolusIO: ${error.message}: ${solusioFailureFix(error)}`;
+  // The message names the call, SolusIO's status and its answer: the advice after it says the status no more.
+  const said = `SolusIO: ${error.message}: ${solusioFailureFix(error, "answer")}`;
   if (error.status === 401) return new ServiceError("UNAUTHORIZED", said);
   if (error.status === 403) return new ServiceError("FORBIDDEN", said);
   return new ServiceError("UPSTREAM_UNAVAILABLE", said);

@@ -178,7 +178,7 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
       const r = await cli("solusio", "setup", "--apply");
       expect([r.code, r.stdout]).toEqual([6, ""]);
       expect(r.stderr).toMatch(
-        /^error: SolusIO: PATCH settings: 503 .*\(setup step registration failed after 0 applied\): SolusIO answered 503: it is failing or busy, [^\n]*\n$/,
+        /^error: SolusIO: PATCH settings: 503 .*\(setup step registration failed after 0 applied\): SolusIO is failing or busy, [^\n]*\n$/,
       );
       const json = await cli("solusio", "setup", "--apply", "--json");
       expect(json.code).toBe(6);

@@ -41,7 +41,7 @@ export async function billingIdCheck(
       name: NAME,
       ok: false,
       detail: `not checked: SolusIO's users could not be read: ${failureWords(error, seesWhere)}`,
-      fix: solusioFailureFix(error, !seesWhere),
+      fix: solusioFailureFix(error, seesWhere ? "nothing" : "status"),
     };
   }
   const customers = await customerIdsAmong(db, [...carriers.keys()]);

@@ -76,7 +76,7 @@ async function bindingCheck(
 
 /** A check a failed call failed: below admin the detail says the status (failureWords), and the fix not again. */
 function failed(name: string, detail: string, error: unknown, seesWhere: boolean): DoctorCheck {
-  return { name, ok: false, detail, fix: solusioFailureFix(error, !seesWhere) };
+  return { name, ok: false, detail, fix: solusioFailureFix(error, seesWhere ? "nothing" : "status") };
 }
 
 /**

@@ -11,7 +11,7 @@ describe("solusioFailureFix after a detail that said the status", () => {
     it(`does not repeat "answered ${status}", and says what to do`, () => {
       const error = new SolusioError(`GET settings: ${status} busy`, status, status !== 422);
       const detail = failureWords(error, false);
-      const fix = solusioFailureFix(error, true);
+      const fix = solusioFailureFix(error, "status");
       expect(detail).toBe(`SolusIO answered ${status}`);
       expect(fix).not.toContain(String(status));
       expect(fix).toMatch(/^SolusIO\b/);

@@ -20,13 +20,20 @@ export const NOT_THE_API =
   "end (https://solus.example.com/api/v1), not the address of its web pages";
 
 /**
+ * What the words before a fix already said of the failure: nothing; SolusIO's status alone ("SolusIO answered
+ * N", failureWords below admin); or the call's own message, its status and SolusIO's answer (a command's error
+ * line). The fix does not say the status again (until 2026-12-07 a command's line said it twice).
+ */
+export type FailureSaid = "nothing" | "status" | "answer";
+
+/**
  * What to do about a failed call, by how it failed: the token only when SolusIO refused it (401, 403); a 5xx or
  * a 429 is SolusIO failing or busy, which no setting of tokenbill's fixes; no answer is the address, the
  * certificate or the time allowed. Doctor's fix for each check, and what a command that failed calling
- * SolusIO says to check (src/cli/solusio-refusal.ts). `statusSaid`: the line's detail already says "SolusIO answered
- * N" (failureWords below admin), so the fix does not say it again.
+ * SolusIO says to check (src/cli/solusio-refusal.ts).
  */
-export function solusioFailureFix(error: unknown, statusSaid = false): string {
+export function solusioFailureFix(error: unknown, said: FailureSaid = "nothing"): string {
+  const statusSaid = said !== "nothing";
   if (!(error instanceof UpstreamError))
     return "tokenbill itself failed here (not SolusIO's answer); see its log and run doctor again";
   const { status } = error;
@@ -53,7 +60,8 @@ export function solusioFailureFix(error: unknown, statusSaid = false): string {
   if (status < 400)
     return "SolusIO's answer is not what tokenbill reads (solusio-api.md); check SolusIO's version";
   // Below admin the detail says the status and not SolusIO's answer, which can quote a proxy's page.
-  if (statusSaid) return "SolusIO refused the request; an admin's doctor shows its answer";
+  if (said === "status") return "SolusIO refused the request; an admin's doctor shows its answer";
+  if (said === "answer") return "SolusIO refused the request; its answer is quoted before this";
   return `SolusIO refused the request with ${status}; its answer is in the detail`;
 }
 
