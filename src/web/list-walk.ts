@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { KeysetPage } from "../kernel/list-cursor.ts";
 import { queryText } from "./list-filters.ts";
-import { listPaging, pageQuery } from "./page-kit.ts";
+import { type ListPager, listPaging, pageQuery } from "./page-kit.ts";
 
 // The long lists of either face (the console's invoices, customers and payments; the portal's statement) walk
 // by cursor: "Next" carries the list's next_cursor, so page 12,000 costs what page 2 does (an OFFSET read and
@@ -27,14 +27,7 @@ export function walkQuery(
 export function walkPagerOf(
   request: FastifyRequest,
   meta: KeysetPage<unknown>["meta"],
-): {
-  page: number;
-  last: number | null;
-  total: number | null;
-  first?: string;
-  prev?: string;
-  next?: string;
-} {
+): ListPager & { first?: string } {
   const path = request.url.split("?")[0]!;
   const link = (change: (params: URLSearchParams) => void) => {
     const params = new URLSearchParams(request.url.includes("?") ? request.url.split("?")[1] : "");
@@ -57,11 +50,14 @@ export function walkPagerOf(
     p.delete("cursor");
     p.delete("page");
   };
+  const start = link(withoutPaging);
   return {
     page,
     last: meta.last_page,
     total: meta.total,
-    ...(cursorPage ? { first: link(withoutPaging) } : {}),
+    paged: cursorPage || page > 1,
+    start,
+    ...(cursorPage ? { first: start } : {}),
     ...(!cursorPage && page > 1
       ? { prev: link((p) => (page === 2 ? withoutPaging(p) : p.set("page", String(page - 1)))) }
       : {}),

@@ -140,6 +140,21 @@ export function listPaging(
 /** What a bad page number is told: the API's words for its `page` (pagination.ts). */
 export const PAGE_NUMBER_WORDS = `must be a whole number from 1 to ${MAX_PAGE}`;
 
+/**
+ * What every pager gives the list-past-end partial: whether the address paged into the list (a page number
+ * past 1, a cursor), so that a page with no rows is past the list's end rather than a filter matching nothing,
+ * and the list's first page with the filters kept.
+ */
+export interface ListPager {
+  page: number;
+  last: number | null;
+  total: number | null;
+  paged: boolean;
+  start: string;
+  prev?: string;
+  next?: string;
+}
+
 /** The pager partial's input: links to the previous and next pages, keeping the list's other filters. */
 export function pagerOf(
   request: FastifyRequest,
@@ -147,16 +162,20 @@ export function pagerOf(
   name = "page",
   // A page a form's POST answers with itself (settings) links to where it is read: its GET path.
   path = request.url.split("?")[0]!,
-): { page: number; last: number; total: number; prev?: string; next?: string } {
+): ListPager & { last: number; total: number } {
   const params = new URLSearchParams(request.url.includes("?") ? request.url.split("?")[1] : "");
   const link = (page: number) => {
     params.set(name, String(page));
     return `${path}?${params.toString()}`;
   };
+  const first = new URLSearchParams(params);
+  first.delete(name);
   return {
     page: meta.page,
     last: meta.last_page,
     total: meta.total,
+    paged: meta.page > 1,
+    start: first.size === 0 ? path : `${path}?${first.toString()}`,
     ...(meta.page > 1 ? { prev: link(meta.page - 1) } : {}),
     ...(meta.page < meta.last_page ? { next: link(meta.page + 1) } : {}),
   };
