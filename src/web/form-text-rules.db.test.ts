@@ -70,17 +70,27 @@ beforeAll(async () => {
   adaEmail = ada.email;
   customer = new PortalClient(h.server.url);
   await customer.logIn(ada.email);
+  // Each set-up step says which it is when it fails: the walk would only miss its form, and the test would
+  // fail later as a route unreached, naming no step.
   // One row of each pricing resource, made with its own create form, so the walk finds their edit forms.
   await create("client-groups", { name: "Rules group" });
   const group = /<option value="(\d+)">Rules group</.exec(
     (await staff.get("/console/pricing/discounts/new")).text,
   )?.[1];
+  expect(group, "set-up: the client group made, offered on the discount form").toBeDefined();
   await create("discounts", { name: "Rules discount", multiplier: "0.9", client_group_id: group ?? "" });
   await create("plans", { plan_name: "Rules plan", tokens_per_hour: "7", tokens_per_month: "5000" });
   await create("tax-rules", { name: "Rules rule", rates: "VAT = 20", country: "FR" });
   // The rows whose lists carry the button forms left: a key to revoke, a staff user to enable, a failed job to
   // retry, a void invoice to reissue (a user to turn two-factor off for is flowForms', made before the walk).
-  await staff.submit("/console/api-keys", "/console/api-keys", { name: "Rules key", role: "support" });
+  const key = await staff.submit("/console/api-keys", "/console/api-keys", {
+    name: "Rules key",
+    role: "support",
+  });
+  expect([key.status, key.location], "set-up: creating an API key").toEqual([303, "/console/api-keys"]);
+  expect((await staff.get("/console/api-keys")).text, "set-up: the API key to revoke, listed").toMatch(
+    /\/console\/api-keys\/[^/"]+\/revoke"/,
+  );
   await createStaffUser({
     ctx,
     input: { email: "rules-off@example.com", role: "support", password: PASSWORD },
@@ -88,19 +98,29 @@ beforeAll(async () => {
   const off = /\/console\/settings\/staff\/([^/"]+)\/disable">Disable<span class="skip"> rules-off@/.exec(
     (await staff.get("/console/settings")).text,
   )?.[1];
+  expect(off, "set-up: the staff user to disable, listed on the settings page").toBeDefined();
   const disabled = await staff.submit(
     `/console/settings/staff/${off}/disable`,
     `/console/settings/staff/${off}/disable`,
   );
-  expect(disabled.status, "disabling a staff user").toBe(303);
+  expect(disabled.status, "set-up: disabling a staff user").toBe(303);
+  expect(
+    (await staff.get("/console/settings")).text,
+    "set-up: the disabled user to enable, listed",
+  ).toContain(`/console/settings/staff/${off}/enable"`);
   await h.db.insertInto("job").values({ kind: "invoice.email", payload: "{}", status: "failed" }).execute();
+  expect((await staff.get("/console/jobs")).text, "set-up: the failed job to retry, listed").toMatch(
+    /action="\/console\/jobs\/[^/"]+\/retry"/,
+  );
   const bea = await portalCustomer(h.handle, {
     email: "rules-bea@example.com",
     name: "Bea",
     dueDate: "2099-01-01",
   });
   const voidAt = `/console/invoices/${bea.unpaidInvoiceId}/void`;
-  expect((await staff.submit(voidAt, voidAt, { reason: "rules" })).status, "voiding an invoice").toBe(303);
+  expect((await staff.submit(voidAt, voidAt, { reason: "rules" })).status, "set-up: voiding an invoice").toBe(
+    303,
+  );
 }, 60_000);
 afterAll(() => h?.close());
 
@@ -108,7 +128,9 @@ afterAll(() => h?.close());
 async function create(slug: string, fields: Record<string, string>): Promise<void> {
   const base = `/console/pricing/${slug}`;
   const answer = await staff.submit(`${base}/new`, base, fields);
-  expect(answer.location, `${slug} answered ${answer.status}`).toBe(`${base}?notice=created`);
+  expect(answer.location, `set-up: creating a row of ${slug} answered ${answer.status}`).toBe(
+    `${base}?notice=created`,
+  );
 }
 
 /** The route pattern of a path, ids made alike: one page of each kind is walked. */
@@ -223,7 +245,8 @@ async function flowForms(): Promise<Walked[]> {
   // start answers 303 to the account page, which shows the set-up waiting (its form and key).
   const enrolling = await staffUser("rules-enrol@example.com");
   const start = async () => {
-    expect((await enrolling.submit("/console/account", "/console/account/totp/start")).status).toBe(303);
+    const started = await enrolling.submit("/console/account", "/console/account/totp/start");
+    expect(started.status, "set-up: starting a two-factor set-up").toBe(303);
     return (await enrolling.get("/console/account")).text;
   };
   const confirm = formsOf("/console/account", await start())
@@ -232,20 +255,25 @@ async function flowForms(): Promise<Walked[]> {
 
   // Set-up finished, so a password login stops at the code.
   const enrolled = await staffUser("rules-2fa@example.com");
-  expect((await enrolled.submit("/console/account", "/console/account/totp/start")).status).toBe(303);
+  const begin = await enrolled.submit("/console/account", "/console/account/totp/start");
+  expect(begin.status, "set-up: starting the two-factor set-up to finish").toBe(303);
   const begun = await enrolled.get("/console/account");
   const secret = /id="totp-secret">([A-Z2-7]+)</.exec(begun.text)?.[1] ?? "";
-  expect(secret).not.toBe("");
+  expect(secret, "set-up: the two-factor key shown on the account page").not.toBe("");
   const confirmed = await enrolled.submit("/console/account", "/console/account/totp/confirm", {
     code: await totpCodeAt(secret, new Date()),
   });
-  expect(confirmed.location).toBe("/console/account?notice=totp_on");
+  expect(confirmed.location, "set-up: confirming the two-factor code").toBe(
+    "/console/account?notice=totp_on",
+  );
   const pending = new PageClient(h.server.url);
   const password = await pending.submit("/console/login", "/console/login", {
     email: "rules-2fa@example.com",
     password: PASSWORD,
   });
-  expect(password.location).toBe("/console/login/code");
+  expect(password.location, "set-up: a two-factor user's password login asks for the code").toBe(
+    "/console/login/code",
+  );
 
   const flows: Walked[] = [
     { client: enrolling, forms: confirm },
@@ -262,7 +290,10 @@ async function flowForms(): Promise<Walked[]> {
 async function mailedLinks(): Promise<string[]> {
   const anonymous = new PageClient(h.server.url);
   for (const path of ["/portal/login/link", "/portal/password-reset"])
-    expect((await anonymous.submit(path, path, { email: adaEmail })).status).toBe(200);
+    expect(
+      (await anonymous.submit(path, path, { email: adaEmail })).status,
+      `set-up: asking at ${path}`,
+    ).toBe(200);
   const sent: PortalMessage[] = [];
   const ctx = systemContext(h.handle, h.config, pino({ level: "silent" }), actors.system("jobs"));
   const outbox = runnerFor(ctx, "outbox", {
@@ -271,10 +302,10 @@ async function mailedLinks(): Promise<string[]> {
   await outbox.drain();
   await outbox.stop();
   const links = sent.map((message) => /\/portal\/[^\s?]+\?token=\S+/.exec(message.text)?.[0] ?? "");
-  expect(links.map((link) => link.split("?")[0])).toEqual([
-    "/portal/login/link/open",
-    "/portal/password-reset/new",
-  ]);
+  expect(
+    links.map((link) => link.split("?")[0]),
+    "set-up: the links mailed",
+  ).toEqual(["/portal/login/link/open", "/portal/password-reset/new"]);
   return links;
 }
 
