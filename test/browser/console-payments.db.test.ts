@@ -8,7 +8,8 @@ import { createTestDatabase } from "../helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../helpers/test-server.ts";
 
 // The console's payment list in a real browser: a support user reaches it from the navigation, walks it by
-// Next, follows a row to its customer, and a bad filter is told beside its field; each page passes axe-core
+// Next, follows a row to its customer, and a bad filter is told beside its field; a page past the end says so
+// and leads to the first page with the filter; each page passes axe-core
 // at 375 and 1440 px without sideways scrolling.
 
 let handle: DatabaseHandle;
@@ -72,5 +73,16 @@ describe.skipIf(noBrowser)("the console's payment list in a real browser", () =>
     await row.getByRole("link").first().click();
     await page.waitForURL(/\/console\/customers\/\d+$/);
     expect(await page.locator("h1").textContent()).toContain(name);
+  });
+
+  it("says a stale bookmark's page is past the end, and its First page keeps the filter", async () => {
+    await page.goto(`${server.url}/console/payments?method=bank_transfer&page=9`);
+    expect(await page.locator("main").textContent()).toContain(
+      "This page is past the end of the list, which has 2 pages.",
+    );
+    await checkPage(page, "console-payments-past-end");
+    await page.getByRole("link", { name: "First page" }).click();
+    await page.waitForURL(`${server.url}/console/payments?method=bank_transfer`);
+    expect(await page.locator("tbody tr").count()).toBe(50);
   });
 });
