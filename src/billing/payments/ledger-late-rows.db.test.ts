@@ -5,10 +5,8 @@ import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { up as migration049 } from "../../db/migrations/049-money-before-2026-12-07.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { lateRowsCheck } from "../../services/setup/ledger-late-rows-check.ts";
-import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
 import { recordLateLedgerRows } from "./ledger-late-rows.ts";
-import { customerStatementPage } from "./statement-page.ts";
-import { issueInvoices } from "./testing/invoice-fixtures.ts";
+import * as fixtures from "./testing/late-rows-fixtures.ts";
 
 // Migration 049 found the late balance rows once; an instance of the previous version still running after it
 // writes more (a billing run's rows and a payment's drawing one customer's ids at once). Housekeeping's pass
@@ -24,63 +22,11 @@ afterAll(async () => {
 
 const ctx = () => ({ db: handle.db, logger: pino({ level: "silent" }) });
 
-type Row = { event: string; kind: string; account: string; amount: bigint; invoice?: string };
-
-/** Ledger rows written one by one in the order given, as an old instance's two transactions drew their ids. */
-async function writeInOrder(customer: bigint, rows: Row[]) {
-  await handle.db.transaction().execute(async (trx) => {
-    for (const r of rows) {
-      await sql`INSERT INTO ledger_entry (event_id, event_kind, customer_id, currency_code, account, invoice_id, amount)
-        VALUES (${r.event}, ${r.kind}, ${customer}, 'USD', ${r.account}, ${r.invoice ?? null}, ${r.amount})`.execute(
-        trx,
-      );
-    }
-  });
-}
-
-/** A payment's cash row, then a finalization's rows, then the payment's credit row; then a later payment. */
-async function interleaved(email: string) {
-  const [customer] = (await createCustomers(handle, [{ email }])) as [bigint];
-  const [invoice] = (await issueInvoices(handle.db, [{ customerId: customer, total: 1234n }], {
-    draftOnly: true,
-  })) as [string];
-  const events = { pay: `test:pay-${customer}`, fin: `fin:${invoice}`, later: `test:later-${customer}` };
-  await writeInOrder(customer, [
-    { event: events.pay, kind: "payment", account: "cash", amount: 500n },
-    { event: events.fin, kind: "invoice_finalized", account: "receivable", amount: 1234n, invoice },
-    { event: events.fin, kind: "invoice_finalized", account: "sales", amount: -1234n },
-    { event: events.pay, kind: "payment", account: "credit", amount: -500n },
-    { event: events.later, kind: "payment", account: "cash", amount: 100n },
-    { event: events.later, kind: "payment", account: "credit", amount: -100n },
-  ]);
-  return { customer, ...events };
-}
-
-/** Every event's running balance, read a page of one event at a time, newest first, as the portal walks. */
-async function walkedBalances(customer: bigint): Promise<Record<string, bigint>> {
-  const out: Record<string, bigint> = {};
-  let before: bigint | undefined;
-  for (;;) {
-    const page = await customerStatementPage(billingContext(handle), customer, {
-      limit: 1,
-      count: false,
-      before,
-    });
-    for (const e of page.entries) out[e.event_id] = e.balance;
-    if (!page.more || page.oldest === null) return out;
-    before = BigInt(page.oldest);
-  }
-}
-
-const lateOf = async (customers: bigint[]) =>
-  (
-    await handle.db
-      .selectFrom("ledger_late_entry")
-      .select(["entry_id", "customer_id", "event_first", "amount"])
-      .where("customer_id", "in", customers)
-      .orderBy("entry_id")
-      .execute()
-  ).map((r) => ({ ...r, entry_id: String(r.entry_id), event_first: String(r.event_first) }));
+const interleaved = (email: string) => fixtures.interleaved(handle, email);
+const walkedBalances = (customer: bigint) => fixtures.walkedBalances(handle, customer);
+const lateOf = (customers: bigint[]) => fixtures.lateOf(handle.db, customers);
+const writeInOrder = (customer: bigint, rows: fixtures.LedgerRow[]) =>
+  fixtures.writeInOrder(handle.db, customer, rows);
 
 describe("housekeeping's pass over the ledger's late balance rows", () => {
   it("adds the rows an old instance interleaves after migration 049, once, and the statement page is right", async () => {
