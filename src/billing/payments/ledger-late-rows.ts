@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Db, ServiceContext } from "../../kernel/context.ts";
 
 // The statement page adds ledger_late_entry's rows to the balance brought forward (statement-page.ts), so the
@@ -9,10 +9,12 @@ import type { Db, ServiceContext } from "../../kernel/context.ts";
 // rule as 049's, so the table stays complete; the doctor asks the same question without writing.
 
 /**
- * Longer than any transaction that writes ledger rows lasts (they hold no outside call; a finalization batch
+ * Longer than a transaction that writes ledger rows lasts (they hold no outside call; a finalization batch
  * takes seconds). A ledger id is drawn when its row is inserted but seen only at commit, so ids commit out of
  * order: the watermark moves to the newest id seen at one pass only once a later pass, begun this long after,
- * has read above the old watermark again, when every id drawn up to it is committed (or rolled back).
+ * has read above the old watermark again, and no transaction of the database that began before that id was
+ * seen is still open (transactionsHolding): every id drawn up to it is then committed or rolled back. The bound
+ * alone was the rule until 2026-12-07, and a transaction open longer had its rows left below the watermark.
  */
 export const LEDGER_TRANSACTION_BOUND_MS = 15 * 60_000;
 
@@ -38,6 +40,17 @@ const lateRowsAbove = (after: bigint, limit: number) => sql`
                AND r.currency_code = own.currency_code AND r.event_id <> own.event_id
                AND (SELECT min(q.id) FROM ledger_entry q WHERE q.event_id = r.event_id) > own.event_first
              LIMIT 1) IS NOT NULL)`;
+
+/**
+ * The database's other transactions that have written something and began at or before `seenAt`: any of them
+ * may hold a ledger id up to the watermark's `seen_to`, drawn but not yet committed. One whose start this role
+ * may not read (another role's, without pg_read_all_stats) counts too. PGlite's one session has no other.
+ */
+const transactionsHolding = (seenAt: RawBuilder<unknown>) => sql`
+  SELECT pid, xact_start FROM pg_stat_activity
+   WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+     AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL
+     AND (xact_start IS NULL OR xact_start <= ${seenAt})`;
 
 interface Watermark {
   scanned_to: bigint;
@@ -75,7 +88,8 @@ export async function recordLateLedgerRows(
   options: { batchSize?: number; boundMs?: number } = {},
 ): Promise<LatePass> {
   const batchSize = options.batchSize ?? 5000;
-  const mark = await readWatermark(ctx.db, options.boundMs ?? LEDGER_TRANSACTION_BOUND_MS);
+  const boundMs = options.boundMs ?? LEDGER_TRANSACTION_BOUND_MS;
+  const mark = await readWatermark(ctx.db, boundMs);
   let after = BigInt(mark.scanned_to);
   let read = 0;
   let added = 0;
@@ -100,8 +114,10 @@ export async function recordLateLedgerRows(
     const moved = await sql`
       UPDATE ledger_late_scan SET scanned_to = seen_to, seen_to = greatest(seen_to, ${mark.newest}::bigint),
              seen_at = now()
-       WHERE scanned_to = ${mark.scanned_to} AND seen_to = ${mark.seen_to}`.execute(ctx.db);
+       WHERE scanned_to = ${mark.scanned_to} AND seen_to = ${mark.seen_to}
+         AND NOT EXISTS (${transactionsHolding(sql`ledger_late_scan.seen_at`)})`.execute(ctx.db);
     if ((moved.numAffectedRows ?? 0n) > 0n) scannedTo = BigInt(mark.seen_to);
+    else await warnOfLongTransaction(ctx, boundMs);
   }
   if (added > 0)
     ctx.logger.warn(
@@ -110,6 +126,26 @@ export async function recordLateLedgerRows(
         "(an instance of a version before 2026-12-07 still running writes them)",
     );
   return { read, added, scannedTo };
+}
+
+/**
+ * A watermark not moved, by another pass's move or by a transaction it waits for: said when that transaction has
+ * been open longer than the bound, which no ledger writer should be (an idle session left in a transaction, a
+ * stuck job): the pass stays safe, but the rows it covers are read again at every pass until it ends.
+ */
+async function warnOfLongTransaction(ctx: Pick<ServiceContext, "db" | "logger">, boundMs: number) {
+  const { rows } = await sql<{ pid: number; xact_start: Date }>`
+    WITH holding AS (${transactionsHolding(sql`(SELECT seen_at FROM ledger_late_scan)`)})
+    SELECT pid, xact_start FROM holding
+     WHERE xact_start < now() - make_interval(secs => ${boundMs / 1000})
+     ORDER BY xact_start LIMIT 1`.execute(ctx.db);
+  const oldest = rows[0];
+  if (oldest)
+    ctx.logger.warn(
+      { pid: oldest.pid, since: oldest.xact_start, boundMs },
+      "housekeeping's late-rows watermark waits for an open transaction older than its bound to end " +
+        "(pg_stat_activity names it by pid): the ledger rows above it are read again at every pass until then",
+    );
 }
 
 export interface MissingLateRows {
