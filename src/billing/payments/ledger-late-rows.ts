@@ -152,11 +152,13 @@ export interface MissingLateRows {
   /** Balance rows read above the watermark (at most `limit` + 1: more means not all were looked at). */
   read: number;
   missing: number;
+  /** The customers whose rows are missing: how many, and the first `named` of them by id. */
+  customerCount: number;
   customers: string[];
 }
 
 /** Late rows above the watermark not yet in ledger_late_entry, among the first `limit` + 1 balance rows. */
-export async function missingLateLedgerRows(db: Db, limit: number): Promise<MissingLateRows> {
+export async function missingLateLedgerRows(db: Db, limit: number, named: number): Promise<MissingLateRows> {
   const { scanned_to } = await db
     .selectFrom("ledger_late_scan")
     .select("scanned_to")
@@ -164,7 +166,9 @@ export async function missingLateLedgerRows(db: Db, limit: number): Promise<Miss
   const { rows } = await sql<MissingLateRows>`
     WITH ${lateRowsAbove(BigInt(scanned_to), limit + 1)}
     SELECT (SELECT count(*) FROM fresh)::int AS read, count(*)::int AS missing,
-           coalesce(array_agg(DISTINCT late.customer_id::text), '{}') AS customers
+           count(DISTINCT late.customer_id)::int AS "customerCount",
+           coalesce((array_agg(DISTINCT late.customer_id ORDER BY late.customer_id))[1:${named}]::text[], '{}')
+             AS customers
       FROM late WHERE (SELECT 1 FROM ledger_late_entry l WHERE l.entry_id = late.id) IS NULL`.execute(db);
   return rows[0]!;
 }

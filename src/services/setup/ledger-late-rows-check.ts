@@ -5,6 +5,9 @@ import type { DoctorCheck } from "./doctor.ts";
 /** At most this many balance rows above housekeeping's watermark are read: a few ms, whatever the ledger. */
 export const LATE_ROWS_CHECK_LIMIT = 10_000;
 
+/** How many customers a failing line names; it says how many more there are. */
+export const LATE_ROWS_CUSTOMERS_NAMED = 10;
+
 const NAME = "statement late rows";
 const PASS =
   "housekeeping's next round adds them (every HOUSEKEEPING_INTERVAL_MS; 0 turns it off, so set it and restart)";
@@ -15,14 +18,20 @@ const PASS =
  * watermark: below it housekeeping's pass (or migration 049) has found them all.
  */
 export async function lateRowsCheck(db: Db): Promise<DoctorCheck> {
-  const { read, missing, customers } = await missingLateLedgerRows(db, LATE_ROWS_CHECK_LIMIT);
+  const { read, missing, customerCount, customers } = await missingLateLedgerRows(
+    db,
+    LATE_ROWS_CHECK_LIMIT,
+    LATE_ROWS_CUSTOMERS_NAMED,
+  );
+  const more = customerCount - customers.length;
   if (missing > 0)
     return {
       name: NAME,
       ok: false,
       detail:
         `${missing} balance row(s) written interleaved with another event of their customer are not in ` +
-        `ledger_late_entry: the portal's statement pages of customer(s) ${customers.join(", ")} show running ` +
+        `ledger_late_entry: the portal's statement pages of customer(s) ${customers.join(", ")}` +
+        `${more > 0 ? ` and ${more} more` : ""} show running ` +
         "balances off by them",
       fix: `${PASS}; stop any instance of a version before 2026-12-07 still running, which writes such rows`,
     };
