@@ -84,7 +84,7 @@ function failed(name: string, detail: string, error: unknown, seesWhere: boolean
  * whether tokenbill's GetTokenPricing answers at the URL SolusIO is given. Changes nothing in SolusIO (it
  * records the plan prices it reads, as the poll does: plan-price-changes.ts). Past the connection, each check
  * fails on its own, with the fix its own failure calls for: one failing call never
- * hides the others' results.
+ * hides the others' results; without a connection, the lines that read only the database are still said.
  */
 export async function runDoctor(deps: {
   db: Kysely<Database>;
@@ -131,7 +131,12 @@ export async function runDoctor(deps: {
       ? `${maskUrl(deps.apiUrl)}: ${(error as Error).message}`
       : failureWords(error, seesWhere);
     checks.push(failed("connection", detail, error, seesWhere));
-    return checks; // nothing else can be checked without a connection
+    // Nothing of SolusIO can be checked without a connection; what reads only the database still is (until
+    // 2026-12-07 it was left out, the statement late rows line with it).
+    if (deps.billingUserIds === "stored")
+      checks.push(await storedBillingIdCheck(deps.db, config.RECONCILE_INTERVAL_MS));
+    checks.push(await lateRowsCheck(deps.db));
+    return checks;
   }
 
   let settings: SolusioSettings | undefined;
