@@ -7,7 +7,7 @@ import type { Config } from "../config.ts";
 import { jsonText } from "../kernel/json.ts";
 import { refuseThrowAwayDatabase } from "./throw-away-database.ts";
 import { UnfitConfigurationError } from "./unfit-configuration.ts";
-import { withConfig } from "./with-context.ts";
+import { withConfig, withSystemContext } from "./with-context.ts";
 
 /**
  * PostgreSQL is backed up with its own tools: a configuration these commands cannot work with, exit 78 as
@@ -72,6 +72,22 @@ export async function restoreAction(opts: {
       `restored ${from} into ${result.dataDir}: ${customers} customers, ${invoices} invoices, ${payments} payments\n` +
         (result.migrated.length > 0 ? `migrated: ${result.migrated.join(", ")}\n` : "") +
         (result.replacedTo ? `the database that was there is kept in ${result.replacedTo}\n` : ""),
+    );
+  });
+}
+
+/**
+ * Housekeeping's pass over the statement's late ledger rows, once: on PostgreSQL or the embedded database, and
+ * beside a running serve through its socket (ARCHITECTURE.md, "Many processes"), as every command.
+ */
+export async function lateRowsAction(opts: { json?: boolean }): Promise<void> {
+  await withSystemContext(async (ctx) => {
+    const { recordLateLedgerRows } = await import("../billing/payments/ledger-late-rows.ts");
+    const pass = await recordLateLedgerRows(ctx);
+    process.stdout.write(
+      opts.json
+        ? `${jsonText({ read: pass.read, added: pass.added, scanned_to: pass.scannedTo }, 2)}\n`
+        : `late rows: read ${pass.read} balance rows above the watermark, ${pass.added} added; it is at ledger id ${pass.scannedTo}\n`,
     );
   });
 }

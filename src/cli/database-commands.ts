@@ -7,8 +7,9 @@ import type { Command } from "commander";
 const actions = () => import("./database-actions.ts");
 
 /**
- * The `database` group's commands: backup and restore of the embedded database (docs/operations.md). The
- * database itself (database-backup.ts: PGlite and pg) is imported when one runs, not for `--help`.
+ * The `database` group's commands: backup and restore of the embedded database (docs/operations.md), and
+ * housekeeping's pass over the statement's late ledger rows on either database. The database itself
+ * (database-backup.ts: PGlite and pg) is imported when one runs, not for `--help`.
  */
 export function addDatabaseCommands(database: Command): void {
   database
@@ -30,4 +31,11 @@ export function addDatabaseCommands(database: Command): void {
     .action(async (opts: { from: string; replace?: boolean; json?: boolean }) =>
       (await actions()).restoreAction(opts),
     );
+  database
+    .command("late-rows")
+    .description(
+      "run housekeeping's pass over the ledger once: add the statement's late balance rows above its watermark to ledger_late_entry (as every HOUSEKEEPING_INTERVAL_MS round does; 0 runs none)",
+    )
+    .option("--json", 'print {"read", "added", "scanned_to"} as JSON')
+    .action(async (opts: { json?: boolean }) => (await actions()).lateRowsAction(opts));
 }

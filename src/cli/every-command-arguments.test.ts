@@ -35,6 +35,7 @@ const RUN_WITHOUT_ARGUMENTS = new Set([
   "solusio bind",
   "solusio reconcile",
   "staff list",
+  "database late-rows",
 ]);
 
 interface Run {

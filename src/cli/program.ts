@@ -60,7 +60,7 @@ export const COMMAND_GROUPS: {
   },
   {
     name: "database",
-    description: "backup and restore of the embedded database",
+    description: "backup and restore of the embedded database; the ledger's late-rows pass",
     load: async () => (await import("./database-commands.ts")).addDatabaseCommands,
   },
 ];

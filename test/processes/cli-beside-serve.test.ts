@@ -118,6 +118,11 @@ describe("the CLI while serve runs on the embedded database", () => {
     );
     expect(pricing).toMatchObject({ ok: true, detail: `tokenbill answers at ${url}/solusio/api` });
 
+    // Housekeeping's pass over the late ledger rows, as a command: its statements on serve's session.
+    const late = await tokenbill("database", "late-rows", "--json").catch((e) => e);
+    expect(late.stderr).toBe("");
+    expect(JSON.parse(late.stdout)).toMatchObject({ added: 0, read: expect.any(Number) });
+
     // A second serve on the same directory still refuses: it would be a second copy of the database.
     const second = await run(process.execPath, [bin, "serve"], { cwd, env }).catch((e) => e);
     expect(second.code).toBe(4);

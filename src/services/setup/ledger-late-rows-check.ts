@@ -10,7 +10,8 @@ export const LATE_ROWS_CUSTOMERS_NAMED = 10;
 
 const NAME = "statement late rows";
 const PASS =
-  "housekeeping's next round adds them (every HOUSEKEEPING_INTERVAL_MS; 0 turns it off, so set it and restart)";
+  "housekeeping's next round adds them (every HOUSEKEEPING_INTERVAL_MS; 0 turns it off), or run " +
+  "`tokenbill database late-rows` now";
 
 /**
  * Whether every balance row written interleaved with a later event of its customer is in ledger_late_entry,
