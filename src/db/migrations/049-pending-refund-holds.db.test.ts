@@ -145,6 +145,22 @@ describe("migration 049: a card refund of a payment pending since before 047", (
     expect(await reopenedBy(handle.db, r.id)).toEqual({ [a]: 1n });
   });
 
+  // Why 049's "asked before 047" filter needs no fix forward (read 2026-12-07; the migration's SQL stays as
+  // shipped). It compares two instants from application clocks: refund.created_at is the asking instance's
+  // ctx.now() (refund-payment.ts; credit notes' refunds are left out by credit_note_id), and 047's
+  // kysely_migration.timestamp is the migrating process's new Date().toISOString(), an instant in UTC ('Z'), so
+  // neither the database's clock nor any TimeZone setting takes part. Only skew between two machines' clocks can
+  // put a refund on the wrong side, and either side is safe:
+  // - Counted as before 047 though asked after it (the asking clock behind): 049 gives it creditToHold's bound,
+  //   what its success would take from credit now, so it holds no credit the refund will not take back (and
+  //   only one holding nothing is touched). Only a database that ran 047 before 049 existed, a build of the
+  //   same day, could have such a refund at all: 047 to 049 in one upgrade run in one transaction, and 047's
+  //   ALTER TABLE refund locks the table until it commits, so no refund row is written in between.
+  // - Counted as after 047 though asked before it (the asking clock ahead, by more than the refund's age at the
+  //   upgrade): it keeps holding nothing, as every refund did before 047, as does one asked by an old instance in
+  //   the up to 30 s before it notices the upgrade (SCHEMA_CHECK_MS), written after 049 ran. Its credit may pay an invoice
+  //   before Stripe answers, which its success then reopens (docs/payments.md, "Credit"): no row is wrong, the
+  //   ledger balances, and no other filter tells such a refund from one asked since with nothing to hold.
   it("leaves a refund asked after 047 ran: its hold, none included, was given when it was asked", async () => {
     const customer = await newCustomer("backfill-5@example.com");
     const p = await card.pay({ customer_id: customer }, "pi_backfill_5", 1n);
