@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { type Config, KNOWN_KEYS } from "./config-schema.ts";
 import { loneSettingWarnings } from "./lone-settings.ts";
+import { jsonMistake } from "./json-mistake.ts";
 import { maskUrl } from "./mask-url.ts";
 import { ConfigError, parseConfig } from "./parse-config.ts";
 import { SECRET_KEYS, URL_KEYS } from "./sensitive-keys.ts";
@@ -46,6 +47,15 @@ function warnIfReadableByOthers(file: string, fromFile: Record<string, unknown>,
   );
 }
 
+/** The config file's object; a text that is not JSON is refused by where it goes wrong, never by its words. */
+function parseConfigFile(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(jsonMistake(text));
+  }
+}
+
 /** Reads the config file (if any) and the environment; environment wins. */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -60,7 +70,7 @@ export function loadConfig(
   let fromFile: Record<string, unknown> = {};
   if (explicitFile !== undefined || existsSync(file)) {
     try {
-      const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+      const parsed: unknown = parseConfigFile(readFileSync(file, "utf8"));
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
         throw new Error("the file must hold one JSON object");
       }
