@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as tar from "tar";
+import { describe, expect, it } from "vitest";
+import { stopServe } from "../helpers/serve-process.ts";
+import { testTempDir } from "../helpers/test-temp-dir.ts";
+import { waitUntil } from "../helpers/wait-until.ts";
+
+// Every file tokenbill writes holds a secret or customer data: the embedded database's own files, the admin
+// key, the sandbox's logins and tokens, a backup, a restored copy. Each must be its owner's alone whatever the
+// umask it was started with: the usual 022 and a careless 000 (a container's default, a service unit's
+// `UMask=0000`). Run as an operator runs it: `tokenbill serve` (on a new embedded database, the sandbox, which
+// writes every secret file), then `database backup` and `database restore`, each a process of its own.
+
+const BIN = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
+const SANDBOX_FILES = ["admin-api-key", "sandbox.json", "sandbox-logins.json", "sandbox-emulator.json"];
+
+/** `tokenbill …args` started under `umask`, with only the environment given (no DATABASE_URL of the runner's). */
+function tokenbill(umask: string, args: string[], env: Record<string, string>): ChildProcess {
+  const command = `umask ${umask} && exec "${process.execPath}" "${BIN}" ${args.map((a) => `"${a}"`).join(" ")}`;
+  return spawn("/bin/sh", ["-c", command], {
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_FORMAT: "json", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** Runs a command to its end; rejects with its output when it fails. */
+function run(umask: string, args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = tokenbill(umask, args, env);
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`tokenbill ${args.join(" ")} exited ${code}: ${out}`)),
+    );
+  });
+}
+
+/** Every path under `root` (itself included) that its group or others may read, write or enter, with its mode. */
+function openToOthers(root: string): string[] {
+  const found: string[] = [];
+  const walk = (path: string) => {
+    const stat = lstatSync(path);
+    if ((stat.mode & 0o077) !== 0) found.push(`${path} ${(stat.mode & 0o777).toString(8)}`);
+    if (stat.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
+  };
+  walk(root);
+  return found;
+}
+
+describe.each(["022", "000"])("under umask %s", (umask) => {
+  it("serve, a backup and a restore leave nothing that others may read", async () => {
+    const home = testTempDir("tb-file-modes-");
+    const dataDir = join(home, "srv", "data");
+    const child = tokenbill(umask, ["serve"], { DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1" });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    try {
+      await waitUntil(
+        `serve's start (${out.slice(-500)})`,
+        () => /"pricing"/.test(out) || child.exitCode !== null,
+      );
+      expect(child.exitCode, out.slice(-2000)).toBeNull();
+      await waitUntil("the sandbox's files", () => SANDBOX_FILES.every((f) => existsSync(join(dataDir, f))));
+      expect(openToOthers(join(home, "srv"))).toEqual([]);
+    } finally {
+      await stopServe(child, "SIGTERM");
+    }
+    const key = readFileSync(join(dataDir, "admin-api-key"), "utf8").trim();
+    expect(out).not.toContain(key);
+
+    const backup = join(home, "backup.tar.gz");
+    await run(umask, ["database", "backup", "--out", backup], { DATA_DIR: dataDir });
+    const restored = join(home, "restored", "data");
+    await run(umask, ["database", "restore", "--from", backup], { DATA_DIR: restored });
+
+    // The home is mkdtemp's (0700): everything in it is what tokenbill made.
+    expect(readdirSync(home).sort()).toEqual(["backup.tar.gz", "restored", "srv"]);
+    expect(openToOthers(join(home, "srv"))).toEqual([]);
+    expect(openToOthers(backup)).toEqual([]);
+    expect(openToOthers(join(home, "restored"))).toEqual([]);
+    expect(readdirSync(restored)).toContain("PG_VERSION");
+    // Unpacked by hand (`tar xpf`, or as root), the backup's entries keep their modes.
+    const entries: string[] = [];
+    await tar.t({
+      file: backup,
+      onReadEntry: (e) => void ((e.mode ?? 0) & 0o077 ? entries.push(`${e.path} ${e.mode?.toString(8)}`) : 0),
+    });
+    expect(entries).toEqual([]);
+  }, 180_000);
+});
