@@ -89,6 +89,12 @@ const PG_SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full"
 export const optionalPostgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+  // Checked here as the database is opened (new URL), whose refusal quotes the whole URL, password and all.
+  .refine((url) => URL.canParse(url), {
+    error:
+      "is not a URL that can be read: percent-encode the user name's and password's characters that a URL " +
+      "reserves (# / ? @ [ ] : as %23 %2F %3F %40 %5B %5D %3A), and give the port as a number up to 65535",
+  })
   .refine((url) => sslModesOf(url).every((mode) => PG_SSL_MODES.includes(mode)), {
     // The URL itself is not repeated: it may hold the password.
     error: `sslmode must be ${PG_SSL_MODES.slice(0, -1).join(", ")} or ${PG_SSL_MODES.at(-1)}`,
