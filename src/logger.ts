@@ -1,5 +1,5 @@
 import { isatty } from "node:tty";
-import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
+import { type DestinationStream, type Logger, type LoggerOptions, pino, stdSerializers } from "pino";
 import pretty from "pino-pretty";
 import { type Config, maskUrl } from "./config.ts";
 
@@ -10,7 +10,11 @@ import { type Config, maskUrl } from "./config.ts";
 //   masks URLs (a path or query token). It walks plain objects only and returns the original when nothing
 //   needed masking: about a microsecond per line (measured against a bare pino logger). Wildcard redact
 //   paths (*.password) would cost ten times that and still stop at a fixed depth;
-// - a request logged as `req` (Fastify's request, a raw IncomingMessage) is written with its URL masked.
+// - a request logged as `req` (Fastify's request, a raw IncomingMessage) is written with its URL masked;
+// - an error logged as `err` is masked after pino's serializer wrote it out (message, stack, causes and every
+//   property it carries, Node's "Invalid URL" `input` among them), and a URL quoted in any text field loses
+//   its credentials (maskUrlsIn). The message string is written as given: the sandbox's mail puts its login
+//   links there for the newcomer to click, so a log call never builds one from an error's words.
 
 const MASK = "********";
 
@@ -45,6 +49,18 @@ const URL_FIELDS = new Set(["url", "endpoint", "webhook", "href", "location"]);
 /** A value that is a credential by its form, whatever its field is called. */
 const CREDENTIAL_TEXT = /^(?:bearer|basic)\s|^tbk_/i;
 
+/** A URL inside a text ("could not reach https://…"); a file:// URL of a stack frame is left as it is. */
+const URL_IN_TEXT = /\b(?!file:)[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+
+/**
+ * `text` with every URL quoted in it masked (maskUrl: its password, query values, fragment and token-like path
+ * segments): an error message or a log message names the address it failed on, credentials and all.
+ */
+export function maskUrlsIn(text: string): string {
+  if (!text.includes("://")) return text;
+  return text.replace(URL_IN_TEXT, (url) => maskUrl(url));
+}
+
 const MAX_DEPTH = 12;
 
 /** A record: {…}, Object.create(null), or a null-prototype class such as Fastify's parsed query. */
@@ -59,7 +75,7 @@ function isPlainObject(value: object): value is Record<string, unknown> {
  * are left to their serializers; untouched branches are returned as they are, never copied.
  */
 export function maskSecretFields(value: unknown, depth = 0): unknown {
-  if (typeof value === "string") return CREDENTIAL_TEXT.test(value) ? MASK : value;
+  if (typeof value === "string") return CREDENTIAL_TEXT.test(value) ? MASK : maskUrlsIn(value);
   if (value === null || typeof value !== "object" || depth > MAX_DEPTH) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
@@ -122,6 +138,37 @@ function serializeRequest(req: unknown): unknown {
   };
 }
 
+/**
+ * An error as one log field: pino's own serializer (type, message and stack with their causes', aggregated
+ * errors, every property), then masked. Its `input` is a URL Node refused to read (ERR_INVALID_URL), which
+ * maskUrl masks whole.
+ */
+function serializeError(err: unknown): unknown {
+  const written = stdSerializers.err(err as Error) as unknown;
+  if (written === err || written === null || typeof written !== "object") return written;
+  return maskErrorFields(written as Record<string, unknown>, 0);
+}
+
+/** Masks a serialized error in place: it is the serializer's own new object, never the error itself. */
+function maskErrorFields(written: Record<string, unknown>, depth: number): Record<string, unknown> {
+  for (const key of Object.keys(written)) {
+    const item = written[key];
+    const lower = key.toLowerCase();
+    if (item === undefined || item === null) continue;
+    if (SECRET_FIELDS.has(lower)) written[key] = MASK;
+    else if ((URL_FIELDS.has(lower) || lower === "input") && typeof item === "string")
+      written[key] = maskUrl(item);
+    else if (key === "aggregateErrors" && Array.isArray(item) && depth < MAX_DEPTH)
+      written[key] = item.map((e) =>
+        e !== null && typeof e === "object" ? maskErrorFields(e as Record<string, unknown>, depth + 1) : e,
+      );
+    else if (typeof item === "object" && !isPlainObject(item) && "stack" in item && depth < MAX_DEPTH)
+      written[key] = maskErrorFields(item as Record<string, unknown>, depth + 1); // an error it carries
+    else written[key] = maskSecretFields(item, depth + 1);
+  }
+  return written;
+}
+
 /** The logger options, shared by every destination (tests log into memory with the same ones). */
 export function loggerOptions(config: Pick<Config, "LOG_LEVEL">): LoggerOptions {
   return {
@@ -129,7 +176,7 @@ export function loggerOptions(config: Pick<Config, "LOG_LEVEL">): LoggerOptions 
     base: { service: "tokenbill" },
     redact: { paths: headerPaths(), censor: MASK },
     formatters: { log: (object) => maskSecretFields(object) as Record<string, unknown> },
-    serializers: { req: serializeRequest },
+    serializers: { req: serializeRequest, err: serializeError },
   };
 }
 
