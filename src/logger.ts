@@ -14,7 +14,7 @@ import { type Config, maskUrl } from "./config.ts";
 // - an error logged as `err` is masked after pino's serializer wrote it out (message, stack, causes and every
 //   property it carries, Node's "Invalid URL" `input` among them), and a URL quoted in any text field loses
 //   its credentials (maskUrlsIn). The message string is written as given: the sandbox's mail puts its login
-//   links there for the newcomer to click, so a log call never builds one from an error's words.
+//   links there for the newcomer to click, so a log call puts an error's words in `err`, not in its message.
 
 const MASK = "********";
 

@@ -20,8 +20,8 @@ export function confirmBinding(
     (error: unknown) => {
       if (stopping.aborted)
         logger.info("SolusIO binding not confirmed before the stop; serve checks it again at its next start");
-      else
-        logger.error({ err: error }, `SolusIO binding not confirmed: ${(error as Error).message ?? error}`);
+      // The error's words go in `err`, where the logger masks a URL they may quote; the message is not masked.
+      else logger.error({ err: error }, "SolusIO binding not confirmed");
     },
   );
 }
