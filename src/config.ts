@@ -10,6 +10,6 @@
 export { type Config, type ConfigInput, ConfigSchema, USAGE_SOURCES } from "./config/config-schema.ts";
 export { describeConfig, publicUrl } from "./config/describe-config.ts";
 export { type ConfigWarning, loadConfig } from "./config/load-config.ts";
-export { maskUrl } from "./config/mask-url.ts";
+export { maskUrl, maskUrlsIn } from "./config/mask-url.ts";
 export { ConfigError, parseConfig } from "./config/parse-config.ts";
 export { SECRET_KEYS, URL_KEYS } from "./config/sensitive-keys.ts";

@@ -1,7 +1,7 @@
 import { isatty } from "node:tty";
 import { type DestinationStream, type Logger, type LoggerOptions, pino, stdSerializers } from "pino";
 import pretty from "pino-pretty";
-import { type Config, maskUrl } from "./config.ts";
+import { type Config, maskUrl, maskUrlsIn } from "./config.ts";
 
 // Structured JSON logs. Secrets never reach them, whatever a log call is handed and at every level:
 // - config is logged only through describeConfig();
@@ -48,18 +48,6 @@ const URL_FIELDS = new Set(["url", "endpoint", "webhook", "href", "location"]);
 
 /** A value that is a credential by its form, whatever its field is called. */
 const CREDENTIAL_TEXT = /^(?:bearer|basic)\s|^tbk_/i;
-
-/** A URL inside a text ("could not reach https://…"); a file:// URL of a stack frame is left as it is. */
-const URL_IN_TEXT = /\b(?!file:)[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
-
-/**
- * `text` with every URL quoted in it masked (maskUrl: its password, query values, fragment and token-like path
- * segments): an error message or a log message names the address it failed on, credentials and all.
- */
-export function maskUrlsIn(text: string): string {
-  if (!text.includes("://")) return text;
-  return text.replace(URL_IN_TEXT, (url) => maskUrl(url));
-}
 
 const MAX_DEPTH = 12;
 

@@ -54,3 +54,15 @@ function isTokenLike(segment: string): boolean {
   if (segment.length < 16) return false;
   return /\d/.test(segment) || (/[a-z]/.test(segment) && /[A-Z]/.test(segment));
 }
+
+/** A URL inside a text ("could not reach https://…"); a file:// URL of a stack frame is left as it is. */
+const URL_IN_TEXT = /\b(?!file:)[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+
+/**
+ * `text` with every URL quoted in it masked (maskUrl: its password, query values, fragment and token-like path
+ * segments): an error message or a log message names the address it failed on, credentials and all.
+ */
+export function maskUrlsIn(text: string): string {
+  if (!text.includes("://")) return text;
+  return text.replace(URL_IN_TEXT, (url) => maskUrl(url));
+}

@@ -1,4 +1,4 @@
-import type { Config } from "../../config.ts";
+import { type Config, maskUrl, maskUrlsIn } from "../../config.ts";
 import type { DoctorCheck } from "./doctor.ts";
 import { pricingUrl } from "./pricing-url.ts";
 
@@ -20,7 +20,8 @@ function unreached(error: unknown): string {
  */
 export async function userAreaCheck(url: string, seesWhere: boolean): Promise<DoctorCheck> {
   const name = "user area";
-  const shown = seesWhere ? url : "the user area (SOLUSIO_USER_AREA_URL)";
+  // Masked as `tokenbill config` shows the setting: a password or a query token is not the doctor's to show.
+  const shown = seesWhere ? maskUrl(url) : "the user area (SOLUSIO_USER_AREA_URL)";
   const wrongUrl =
     "set SOLUSIO_USER_AREA_URL to the address customers open (SolusIO's address, without /api/v1)";
   try {
@@ -38,7 +39,10 @@ export async function userAreaCheck(url: string, seesWhere: boolean): Promise<Do
           : wrongUrl,
     };
   } catch (error) {
-    const detail = seesWhere ? `${url}: ${(error as Error).message}` : `${shown}: ${unreached(error)}`;
+    // fetch's refusal of a URL with credentials quotes it whole.
+    const detail = seesWhere
+      ? `${shown}: ${maskUrlsIn((error as Error).message)}`
+      : `${shown}: ${unreached(error)}`;
     return { name, ok: false, detail, fix: wrongUrl };
   }
 }
@@ -47,7 +51,7 @@ export async function userAreaCheck(url: string, seesWhere: boolean): Promise<Do
 export async function getTokenPricingCheck(config: Config, seesWhere: boolean): Promise<DoctorCheck> {
   const name = "GetTokenPricing";
   const url = pricingUrl(config);
-  const shown = seesWhere ? url : "the GetTokenPricing URL (TOKENBILL_PUBLIC_URL and PRICING_PATH)";
+  const shown = seesWhere ? maskUrl(url) : "the GetTokenPricing URL (TOKENBILL_PUBLIC_URL and PRICING_PATH)";
   try {
     const response = await fetch(url, {
       method: "POST",
@@ -74,7 +78,9 @@ export async function getTokenPricingCheck(config: Config, seesWhere: boolean): 
     return {
       name,
       ok: false,
-      detail: seesWhere ? `${url}: ${(error as Error).message}` : `${shown}: ${unreached(error)}`,
+      detail: seesWhere
+        ? `${shown}: ${maskUrlsIn((error as Error).message)}`
+        : `${shown}: ${unreached(error)}`,
       fix: "start `tokenbill serve` and set TOKENBILL_PUBLIC_URL to the address SolusIO can reach",
     };
   }
