@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts";
 import { type ServeProcess, startServe, stopServe, urlWithSchema } from "../helpers/serve-process.ts";
 import { relayPostgres, type TcpProxy } from "../helpers/tcp-proxy.ts";
+import { waitUntil } from "../helpers/wait-until.ts";
 
 // PostgreSQL restarting under a running `serve` while requests are in flight (here a relay between them
 // drops every connection and refuses new ones). Until 2026-12-02 that ended the process: a pooled connection
@@ -55,9 +56,16 @@ describe.runIf(baseUrl)("serve while its PostgreSQL goes away and comes back", (
     const inFlight = Array.from({ length: 20 }, listCustomers);
     await cut;
     expect(new Set(await Promise.all(inFlight))).toEqual(new Set([503]));
-    // Whatever was running when the connections dropped (the job runner's claim, the pricing index's check)
-    // has failed by now too.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // What else reaches the database has failed too: the job listener (its connection lost, or its first
+    // one refused when the cut came while it connected) and the runner's next claim (its poll). A crash on
+    // either ends the wait as well.
+    const listenerFailed = /job listener lost its connection|job wake-ups unavailable/;
+    await waitUntil(
+      "the job listener's failure and a failed job claim in serve's log, or serve's exit",
+      () =>
+        serve.child.exitCode !== null ||
+        (listenerFailed.test(serve.output()) && serve.output().includes('"msg":"job claim failed"')),
+    );
     expect(serve.child.exitCode).toBeNull();
     expect(await listCustomers()).toBe(503);
 
