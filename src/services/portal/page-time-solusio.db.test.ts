@@ -17,7 +17,10 @@ import { portalCostEstimate } from "./portal-cost-estimate.ts";
 // Pages a person waits for ask SolusIO with a deadline of a few seconds and no retries (SolusioApi.interactive):
 // with SolusIO slow, the portal's estimate and the console's SolusIO line say "not available" in seconds,
 // instead of waiting out the client's retry budget (37 s and 38 s measured with a 5 s timeout; over a
-// minute at the production SOLUSIO_TIMEOUT_MS), past a reverse proxy's timeout.
+// minute at the production SOLUSIO_TIMEOUT_MS), past a reverse proxy's timeout. Shown without a clock (a
+// loaded machine took 7.5 s around a 3 s deadline): SolusIO answers in SLOW_MS, which the production
+// client's 10 s waits out, so "not available" means the page's deadline ended the one attempt, and the
+// emulator saw no other.
 
 let handle: DatabaseHandle;
 let emulator: RunningEmulator;
@@ -41,31 +44,36 @@ afterAll(async () => {
   await handle?.close();
 });
 
-async function slowSolusio(path: string) {
-  const r = await fetch(`${emulator.url}/_emulator/faults`, {
-    method: "POST",
+const faults = (method: string, rules?: unknown[]) =>
+  fetch(`${emulator.url}/_emulator/faults`, {
+    method,
     headers: { authorization: `Bearer ${emulator.adminToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ rules: [{ path, latency_ms: SLOW_MS }] }),
+    ...(rules ? { body: JSON.stringify({ rules }) } : {}),
   });
-  expect(r.status).toBe(200);
+
+async function slowSolusio(path: string) {
+  expect((await faults("POST", [{ path, latency_ms: SLOW_MS }])).status).toBe(200);
+}
+
+/** How many requests reached the slow path: the attempts the page made. */
+async function attempts(): Promise<number> {
+  const [rule] = (await (await faults("GET")).json()).data as { matched: number }[];
+  return rule!.matched;
 }
 
 describe("page-time SolusIO calls", () => {
   it("the console's SolusIO line says SolusIO is not reachable within the page deadline", async () => {
     await slowSolusio("/api/v1/account");
-    const started = performance.now();
     const health = await withRollback(handle.db, (ctx) =>
       solusioHealth({ ctx: { ...ctx, solusio: integrate(connection, ctx.config) }, input: {} }),
     );
-    const took = performance.now() - started;
     expect(health).toMatchObject({ configured: true, reachable: false });
     expect(health.problem).toMatch(/timeout/);
-    expect(took).toBeLessThan(INTERACTIVE_TIMEOUT_MS + 1_000);
+    expect(await attempts()).toBe(1);
   }, 30_000);
 
   it("the portal's month-to-date estimate is not available within the page deadline", async () => {
     await slowSolusio("/api/v1/usage*");
-    const started = performance.now();
     const estimate = await withRollback(handle.db, async (ctx) => {
       const customer = await createCustomer({
         ctx,
@@ -83,8 +91,7 @@ describe("page-time SolusIO calls", () => {
         input: {},
       });
     });
-    const took = performance.now() - started;
     expect(estimate.available).toBe(false);
-    expect(took).toBeLessThan(INTERACTIVE_TIMEOUT_MS + 1_000);
+    expect(await attempts()).toBe(1);
   }, 30_000);
 });
