@@ -70,9 +70,12 @@ const namedToCard = (status: "succeeded" | "pending") => {
     WHERE r.credit_note_id = credit_note.id AND r.status = 'failed' AND r.provider_refund_id IS NULL)`;
 };
 const PART_SQL = {
-  // What the note took off its invoice's receivable when it was issued.
+  // What the note took off its invoice's receivable when it was issued: its event's lines, found by the
+  // event's id (cn:<note>, issue-credit-note.ts) through ledger_entry_event; no index leads with credit_note_id,
+  // and a page of notes scanned the whole ledger once a note (until 2026-12-07).
   takenOff: sql<bigint>`(SELECT coalesce(-sum(le.amount), 0)::bigint FROM ledger_entry le
-    WHERE le.credit_note_id = credit_note.id AND le.account = 'receivable' AND le.event_kind = 'credit_note')`,
+    WHERE le.event_id = 'cn:' || credit_note.id AND le.credit_note_id = credit_note.id
+      AND le.account = 'receivable' AND le.event_kind = 'credit_note')`,
   refunded: sql<bigint>`(${refundsOfNote("succeeded")} + ${namedToCard("succeeded")})`,
   refundPending: sql<bigint>`(${refundsOfNote("pending")} + ${namedToCard("pending")})`,
   refundFailed: sql<bigint>`(${refundsOfNote("failed")} - ${namedToCard("succeeded")} - ${namedToCard("pending")})`,
