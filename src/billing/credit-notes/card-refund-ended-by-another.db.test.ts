@@ -1,10 +1,13 @@
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runnableKinds } from "../../app/job-catalog.ts";
-import { JobRunner } from "../../jobs/job-runner.ts";
 import { checkLedger } from "../payments/testing/ledger-invariants.ts";
 import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
 import { createCustomers } from "../testing/billing-fixtures.ts";
+import {
+  endedReservationSteps,
+  recordingLogger,
+  stripeRefundOf,
+  withRefundAnswerLost,
+} from "./testing/ended-reservation.ts";
 import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
 
 // A refund in Stripe naming a credit note's reservation for another amount (made by hand) ends the reservation
@@ -23,25 +26,20 @@ afterAll(async () => {
 });
 
 const { statement, refundOf, jobOf } = cardRefundReads(() => world);
-const LOOK_UP = "refund.look_up_ended_reservation";
+const { handMadeRefundArrives, runLookUps, lookUpJobOf, refundRowsOf } = endedReservationSteps(() => world);
 
 /** A new customer's $10.00 invoice paid by card and a $2.50 note settled as a refund whose answer was lost. */
 async function noteWhoseAnswerWasLost(email: string) {
   const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
   const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
-  world.fake.refundStatusOnCreate = "succeeded";
-  world.fake.refundAnswersLost = true;
-  try {
-    const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+  const note = await withRefundAnswerLost(world, true, () =>
+    world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
       amount: 250,
       reason: "outage",
       settlement: "refund",
-    });
-    expect(note.status).toBe(201);
-  } finally {
-    world.fake.refundAnswersLost = false;
-    world.fake.refundStatusOnCreate = "pending";
-  }
+    }),
+  );
+  expect(note.status).toBe(201);
   const { id: refundId } = await world.db
     .selectFrom("refund")
     .select("id")
@@ -49,58 +47,10 @@ async function noteWhoseAnswerWasLost(email: string) {
     .executeTakeFirstOrThrow();
   // Stripe made it; tokenbill knows nothing of it: the reservation is pending and unlinked.
   expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
-  const own = [...world.fake.refunds.values()].find((r) => r.metadata["tokenbill_refund_id"] === refundId);
+  const own = stripeRefundOf(world, refundId);
   expect(own?.amount).toBe(250);
   return { customerId, payment, refundId, ownRefund: own! };
 }
-
-/** Stripe's webhook of a $2.00 refund made by hand in the Dashboard, naming the reservation. */
-async function handMadeRefundArrives(paymentIntent: string, refundId: string, id: string) {
-  const made = world.fake.addRefund({
-    id,
-    amount: 200,
-    payment_intent: paymentIntent,
-    status: "succeeded",
-    metadata: { tokenbill_refund_id: refundId },
-  });
-  const answer = await world.deliver(world.fake.event("refund.updated", made));
-  expect([answer.status, answer.body.outcome]).toEqual([200, "processed"]);
-  expect(await refundOf(refundId)).toEqual({ status: "failed", provider_refund_id: null });
-}
-
-const lookUpJobOf = (refundId: string) =>
-  world.db
-    .selectFrom("job")
-    .select(["id", "status", "attempts", "run_after", "last_error"])
-    .where("kind", "=", LOOK_UP)
-    .where("slot", "=", `${LOOK_UP}:${refundId}`)
-    .executeTakeFirstOrThrow();
-
-/** Runs the look-ups that wait, as the runner would once they are due; `logger` records what they log. */
-async function runLookUps(logger?: pino.Logger) {
-  await world.db
-    .updateTable("job")
-    .set({ run_after: new Date() })
-    .where("kind", "=", LOOK_UP)
-    .where("status", "=", "pending")
-    .execute();
-  const ctx = { ...world.context(), ...(logger ? { logger } : {}) };
-  await new JobRunner({
-    db: world.db,
-    logger: ctx.logger,
-    handlers: { [LOOK_UP]: runnableKinds(ctx, "outbox")[LOOK_UP]! },
-  }).drain();
-}
-
-/** The payment's refund rows, oldest first. */
-const refundRowsOf = (paymentId: string) =>
-  world.db
-    .selectFrom("refund")
-    .select(["id", "amount", "status", "provider_refund_id", "names_refund_id"])
-    .where("payment_id", "=", paymentId)
-    .orderBy("created_at")
-    .orderBy("id")
-    .execute();
 
 describe("a credit note's reservation ended by a refund of another amount", () => {
   it("is looked up once asks in flight are over: the reservation's own refund Stripe made is recorded, the credit taken back", async () => {
@@ -217,8 +167,8 @@ describe("a credit note's reservation ended by a refund of another amount", () =
     expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 200 });
     // The look-up the ending enqueued finds it recorded already, and says so: until 2026-12-07 it said it had
     // recorded it ("had also made …"), as if the card had got that money back a second time.
-    const lines: { msg: string }[] = [];
-    await runLookUps(pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) }));
+    const { lines, logger } = recordingLogger();
+    await runLookUps(logger);
     expect(await lookUpJobOf(refundId)).toMatchObject({ status: "done" });
     expect(lines.map((l) => l.msg)).toEqual([
       `Stripe's refund ${ownRefund.id}, refund ${refundId}'s own, was recorded already as refund ${

@@ -1,7 +1,10 @@
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runnableKinds } from "../../app/job-catalog.ts";
-import { JobRunner } from "../../jobs/job-runner.ts";
+import {
+  endedReservationSteps,
+  recordingLogger,
+  stripeRefundOf,
+  withRefundAnswerLost,
+} from "../credit-notes/testing/ended-reservation.ts";
 import { cardRefundReads } from "../credit-notes/testing/pending-note-refund.ts";
 import { checkLedger } from "../payments/testing/ledger-invariants.ts";
 import { createCustomers } from "../testing/billing-fixtures.ts";
@@ -23,7 +26,7 @@ afterAll(async () => {
 });
 
 const { refundOf } = cardRefundReads(() => world);
-const LOOK_UP = "refund.look_up_ended_reservation";
+const { handMadeRefundArrives, runLookUps, lookUpJobOf, refundRowsOf } = endedReservationSteps(() => world);
 
 /**
  * A new customer's $10.00 invoice paid by card and a $2.50 refund of it asked under `key` whose answer was lost:
@@ -33,79 +36,14 @@ async function apiRefundWhoseAnswerWasLost(email: string, key: string, made: boo
   const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
   const { payment } = await world.paidByCard({ customerId, total: 1000n });
   const path = `/api/v1/payments/${payment.id}/refunds`;
-  world.fake.refundStatusOnCreate = "succeeded";
-  if (made) world.fake.refundAnswersLost = true;
-  else world.fake.refundsFailWith = 500;
-  let first: Awaited<ReturnType<StripeWorld["post"]>>;
-  try {
-    first = await world.post(path, { amount: 250 }, key);
-  } finally {
-    world.fake.refundAnswersLost = false;
-    world.fake.refundsFailWith = null;
-    world.fake.refundStatusOnCreate = "pending";
-  }
+  const first = await withRefundAnswerLost(world, made, () => world.post(path, { amount: 250 }, key));
   expect([first.status, first.body.data.status]).toEqual([202, "pending"]);
   const refundId = first.body.data.id as string;
   expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
-  const own = [...world.fake.refunds.values()].find((r) => r.metadata["tokenbill_refund_id"] === refundId);
+  const own = stripeRefundOf(world, refundId);
   expect(own?.amount).toBe(made ? 250 : undefined);
   return { customerId, payment, path, refundId, ownRefund: own };
 }
-
-/** Stripe's webhook of a $2.00 refund made by hand in the Dashboard, naming the reservation: it ends it. */
-async function handMadeRefundArrives(paymentIntent: string, refundId: string, id: string) {
-  const made = world.fake.addRefund({
-    id,
-    amount: 200,
-    payment_intent: paymentIntent,
-    status: "succeeded",
-    metadata: { tokenbill_refund_id: refundId },
-  });
-  const answer = await world.deliver(world.fake.event("refund.updated", made));
-  expect([answer.status, answer.body.outcome]).toEqual([200, "processed"]);
-  expect(await refundOf(refundId)).toEqual({ status: "failed", provider_refund_id: null });
-}
-
-/** A logger whose warnings and infos the test reads. */
-function recordingLogger() {
-  const lines: { msg: string }[] = [];
-  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  return { lines, logger };
-}
-
-/** Runs the look-ups that wait, as the runner would once they are due; `logger` records what they log. */
-async function runLookUps(logger?: pino.Logger) {
-  await world.db
-    .updateTable("job")
-    .set({ run_after: new Date() })
-    .where("kind", "=", LOOK_UP)
-    .where("status", "=", "pending")
-    .execute();
-  const ctx = { ...world.context(), ...(logger ? { logger } : {}) };
-  await new JobRunner({
-    db: world.db,
-    logger: ctx.logger,
-    handlers: { [LOOK_UP]: runnableKinds(ctx, "outbox")[LOOK_UP]! },
-  }).drain();
-}
-
-const lookUpJobOf = (refundId: string) =>
-  world.db
-    .selectFrom("job")
-    .select(["status", "attempts"])
-    .where("kind", "=", LOOK_UP)
-    .where("slot", "=", `${LOOK_UP}:${refundId}`)
-    .executeTakeFirstOrThrow();
-
-/** The payment's refund rows, oldest first. */
-const refundRowsOf = (paymentId: string) =>
-  world.db
-    .selectFrom("refund")
-    .select(["id", "amount", "status", "provider_refund_id", "names_refund_id"])
-    .where("payment_id", "=", paymentId)
-    .orderBy("created_at")
-    .orderBy("id")
-    .execute();
 
 const ownRefundLines = (lines: { msg: string }[], refundId: string) =>
   lines.filter((l) => l.msg.includes(`had also made refund ${refundId}'s own refund`));
