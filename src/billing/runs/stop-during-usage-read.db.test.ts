@@ -1,7 +1,7 @@
-import { setTimeout as wait } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../../emulator/start.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { waitUntil } from "../../../test/helpers/wait-until.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { BackgroundWork } from "../../kernel/background-work.ts";
 import type { SolusioIntegration } from "../../solusio/integration.ts";
@@ -60,7 +60,13 @@ describe("a billing run waiting on a slow SolusIO when the process stops", () =>
       background,
     };
     const { run } = await launchBillingRun({ ctx, input: { period: "2026-10" } });
-    await wait(500); // lets the run reach its read of GET usage (which then waits 15 s)
+    // The run's read of GET usage has reached SolusIO (the emulator's slow rule matched it), which then waits 15 s.
+    await waitUntil("the run's GET usage to reach the emulator", async () => {
+      const faults = await fetch(`${em.url}/_emulator/faults`, {
+        headers: { authorization: `Bearer ${em.adminToken}` },
+      });
+      return ((await faults.json()).data as { matched: number }[])[0]!.matched > 0;
+    });
     await background.stop();
     const row = await handle.db
       .selectFrom("billing_run")
