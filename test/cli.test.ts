@@ -29,12 +29,14 @@ describe("tokenbill CLI", () => {
   });
 
   it("prints the plan table as JSON, and the conversion scheme (billing-rules §1)", async () => {
-    const json = await tokenbill("pricing", "plans", "--tph", "7", "--json");
+    const [json, scheme] = await Promise.all([
+      tokenbill("pricing", "plans", "--tph", "7", "--json"),
+      tokenbill("pricing", "conversion"),
+    ]);
     expect(JSON.parse(json.stdout).rows[0]).toMatchObject({
       aggregated_tokens: 5208,
       suggested_tokens_per_month: 5000,
     });
-    const scheme = await tokenbill("pricing", "conversion");
     const last = scheme.stdout
       .trim()
       .split("\n")
@@ -45,11 +47,14 @@ describe("tokenbill CLI", () => {
   });
 
   it("prints token counts beyond 2^53 exactly, and refuses a tph whose month cannot be stored", async () => {
-    const json = await tokenbill("pricing", "plans", "--tph", "12397005425880075", "--json");
+    const [json, table, refused] = await Promise.all([
+      tokenbill("pricing", "plans", "--tph", "12397005425880075", "--json"),
+      tokenbill("pricing", "plans", "--tph", "12397005425880075"),
+      tokenbill("pricing", "plans", "--tph", "9223372036854775807"),
+    ]);
     expect(json.code).toBe(0);
     expect(json.stdout).toContain('"aggregated_tokens": "9223372036854775800"');
     expect(json.stdout).toContain('"suggested_tokens_per_month": "9000000000000000000"');
-    const table = await tokenbill("pricing", "plans", "--tph", "12397005425880075");
     expect(
       table.stdout
         .trim()
@@ -64,7 +69,6 @@ describe("tokenbill CLI", () => {
       "9,000,000,000,000,000,000",
       "$9,000,000,000,000,000.00",
     ]);
-    const refused = await tokenbill("pricing", "plans", "--tph", "9223372036854775807");
     expect([refused.code, refused.stdout]).toEqual([2, ""]);
     expect(refused.stderr).toContain(
       "error: --tph: must be at most 12397005425880075 (got 9223372036854775807)",
@@ -98,17 +102,22 @@ describe("tokenbill CLI", () => {
   it("refuses the solusio commands without SOLUSIO_URL where no sandbox can run: a setting to fix, exit 78", async () => {
     // Before: "no SolusIO configured … start `tokenbill serve` first", exit 6, though serve starts no sandbox on
     // DATABASE_URL. Refused before the database is opened: nothing listens on port 1.
-    for (const command of ["doctor", "setup", "bind", "reconcile"]) {
-      const r = await tokenbillCommand(["solusio", command], {
-        DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
-      });
+    // Each command a process of its own, none depending on another: all at once.
+    const commands = ["doctor", "setup", "bind", "reconcile"];
+    const [off, ...answers] = await Promise.all([
+      tokenbillCommand(["solusio", "doctor"], { TOKENBILL_SANDBOX: "off" }),
+      ...commands.map((command) =>
+        tokenbillCommand(["solusio", command], { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" }),
+      ),
+    ]);
+    for (const [i, command] of commands.entries()) {
+      const r = answers[i]!;
       expect([r.code, r.stdout, r.stderr], command).toEqual([
         78,
         "",
         "error: SOLUSIO_URL is not set, so this command has no SolusIO to work with (the sandbox never runs on DATABASE_URL): set SOLUSIO_URL and SOLUSIO_API_TOKEN.\n",
       ]);
     }
-    const off = await tokenbillCommand(["solusio", "doctor"], { TOKENBILL_SANDBOX: "off" });
     expect([off.code, off.stderr]).toEqual([
       78,
       "error: SOLUSIO_URL is not set, so this command has no SolusIO to work with (TOKENBILL_SANDBOX is off): set SOLUSIO_URL and SOLUSIO_API_TOKEN.\n",
@@ -117,14 +126,18 @@ describe("tokenbill CLI", () => {
 
   it("prints its version, as package.json gives it", async () => {
     const { version } = JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8"));
-    for (const flag of ["--version", "-V"]) {
-      const r = await tokenbill(flag);
-      expect([r.code, r.stdout]).toEqual([0, `${version}\n`]);
-    }
+    const flags = ["--version", "-V"];
+    for (const [i, r] of (await Promise.all(flags.map((flag) => tokenbill(flag)))).entries())
+      expect([r.code, r.stdout], flags[i]).toEqual([0, `${version}\n`]);
   });
 
   it("lists every command group, and a group's commands once it is named (groups load when they run)", async () => {
-    const top = await tokenbill("--help");
+    const [top, billing, payments, unknown] = await Promise.all([
+      tokenbill("--help"),
+      tokenbill("help", "billing"),
+      tokenbill("payments", "--help"),
+      tokenbill("bilig"),
+    ]);
     expect(top.code).toBe(0);
     for (const group of [
       "apikey",
@@ -138,25 +151,24 @@ describe("tokenbill CLI", () => {
     ]) {
       expect(top.stdout).toMatch(new RegExp(`^  ${group} +\\S`, "m"));
     }
-    const billing = await tokenbill("help", "billing");
     expect(billing.stdout).toMatch(/^ {2}run \[options\] +bill one period/m);
     expect(billing.stdout).toMatch(/^ {2}poll \[options\] +record one poll/m);
-    const payments = await tokenbill("payments", "--help");
     expect(payments.stdout).toMatch(/^ {2}credit-note /m);
-    const unknown = await tokenbill("bilig");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'bilig'");
   });
 
   it("answers a mistake on the command line in one line naming its --help, exit code 2, before running anything", async () => {
-    const missing = await tokenbill("pricing", "plans");
+    const [missing, extra] = await Promise.all([
+      tokenbill("pricing", "plans"),
+      tokenbill("billing", "runs", "2026-10"),
+    ]);
     expect(missing.code).toBe(2);
     // It was followed by a blank line and the command's whole help.
     expect(missing.stderr).toBe(
       "error: required option '--tph <list>' not specified (see `tokenbill pricing plans --help`)\n",
     );
     // An argument the command does not take is refused, not ignored.
-    const extra = await tokenbill("billing", "runs", "2026-10");
     expect(extra.code).toBe(2);
     expect(extra.stderr).toContain("error: too many arguments for 'runs'");
     expect(extra.stdout).toBe("");
@@ -170,31 +182,33 @@ describe("tokenbill CLI", () => {
   });
 
   it("names the option in a refusal, not the field of the verb it fed", async () => {
-    const date = await tokenbill(
-      "payments",
-      "record",
-      "--customer",
-      "1",
-      "--amount",
-      "5",
-      "--reference",
-      "r1",
-      "--date",
-      "2026-02-31",
-    );
+    const [date, payment, customer, long] = await Promise.all([
+      tokenbill(
+        "payments",
+        "record",
+        "--customer",
+        "1",
+        "--amount",
+        "5",
+        "--reference",
+        "r1",
+        "--date",
+        "2026-02-31",
+      ),
+      tokenbill("payments", "refund", "--payment", "pay_x", "--amount", "1"),
+      tokenbill("payments", "statement", "--customer", "abc"),
+      tokenbill("payments", "statement", "--customer", "1".repeat(25)),
+    ]);
     expect(date.code).toBe(2);
     // It said "paid_at: …", a name the person typing never saw.
     expect(date.stderr).toMatch(/^error: --date: must be a date written YYYY-MM-DD/);
-    const payment = await tokenbill("payments", "refund", "--payment", "pay_x", "--amount", "1");
     expect(payment.code).toBe(2);
     expect(payment.stderr).toBe("error: --payment: must be a payment id (pay_…)\n");
-    const customer = await tokenbill("payments", "statement", "--customer", "abc");
     expect(customer.stderr).toBe(
       "error: --customer: must be an id: a whole number from 1 to 9223372036854775807 (at most 19 digits)\n",
     );
     // zod's own words ("Too big: expected string to have <=19 characters") no more, nor a count of characters
     // (until 2026-12-05): 25 digits are no id, said as for "abc".
-    const long = await tokenbill("payments", "statement", "--customer", "1".repeat(25));
     expect([long.code, long.stderr]).toEqual([
       2,
       "error: --customer: must be an id: a whole number from 1 to 9223372036854775807 (at most 19 digits)\n",
@@ -203,11 +217,15 @@ describe("tokenbill CLI", () => {
 
   it("says a payment or credit note no one has is not found, naming only the id given", async () => {
     // It said "payment_id: payment pay_00 not found", the verb's name for the argument.
-    expect(await tokenbill("payments", "show", "pay_00")).toMatchObject({
+    const [payment, creditNote] = await Promise.all([
+      tokenbill("payments", "show", "pay_00"),
+      tokenbill("payments", "show", "cn_00"),
+    ]);
+    expect(payment).toMatchObject({
       code: 3,
       stderr: "error: payment pay_00 not found\n",
     });
-    expect(await tokenbill("payments", "show", "cn_00")).toMatchObject({
+    expect(creditNote).toMatchObject({
       code: 3,
       stderr: "error: credit note cn_00 not found\n",
     });
@@ -216,16 +234,18 @@ describe("tokenbill CLI", () => {
   it("refuses control characters in options and arguments before opening the database, with exit code 2", async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), "tb-cli-text-")), "data");
     try {
-      const name = await tokenbillCommand(
-        ["staff", "create", "--email", "ann@example.com", "--role", "support", "--name", "\u001b[31mAnn"],
-        { DATA_DIR: dataDir },
-      );
+      const [name, reason] = await Promise.all([
+        tokenbillCommand(
+          ["staff", "create", "--email", "ann@example.com", "--role", "support", "--name", "\u001b[31mAnn"],
+          { DATA_DIR: dataDir },
+        ),
+        tokenbillCommand(
+          ["payments", "refund", "--payment", "pay_1", "--amount", "1", "--reason", "typo \u202Eevil"],
+          { DATA_DIR: dataDir },
+        ),
+      ]);
       expect(name.code).toBe(2);
       expect(name.stderr).toBe("error: --name: must not contain control characters\n");
-      const reason = await tokenbillCommand(
-        ["payments", "refund", "--payment", "pay_1", "--amount", "1", "--reason", "typo \u202Eevil"],
-        { DATA_DIR: dataDir },
-      );
       expect(reason.code).toBe(2);
       expect(reason.stderr).toContain(
         "--reason: must not contain a text-direction control character (U+202E)",
@@ -258,7 +278,15 @@ describe("tokenbill CLI", () => {
 
   it("says billing run and poll need a SolusIO, with exit code 78, pointing sandbox mode to serve's admin API", async () => {
     // Sandbox mode: no SOLUSIO_URL, the emulator inside serve. Both said "SOLUSIO_URL: is required…", exit 2.
-    const run = await tokenbillCommand(["billing", "run", "--period", "2026-10"], { DATA_DIR: shared().dir });
+    const [run, month, poll, snapshots] = await Promise.all([
+      tokenbillCommand(["billing", "run", "--period", "2026-10"], { DATA_DIR: shared().dir }),
+      tokenbillCommand(["billing", "run", "--period", "2026-13"], { DATA_DIR: shared().dir }),
+      tokenbillCommand(["billing", "poll"], { DATA_DIR: shared().dir }),
+      tokenbillCommand(["billing", "run", "--period", "2026-10", "--json"], {
+        DATA_DIR: shared().dir,
+        USAGE_SOURCE: "snapshots",
+      }),
+    ]);
     expect([run.code, run.stdout]).toEqual([78, ""]);
     expect(run.stderr).toBe(
       "error: SOLUSIO_URL is not set, so this command has no SolusIO to read usage from. In sandbox mode the " +
@@ -267,30 +295,21 @@ describe("tokenbill CLI", () => {
         "For a real SolusIO, set SOLUSIO_URL and SOLUSIO_API_TOKEN.\n",
     );
     // The period is still checked first, whatever the state of SolusIO.
-    const month = await tokenbillCommand(["billing", "run", "--period", "2026-13"], {
-      DATA_DIR: shared().dir,
-    });
     expect([month.code, month.stderr]).toEqual([2, expect.stringMatching(/^error: --period: /)]);
-    const poll = await tokenbillCommand(["billing", "poll"], { DATA_DIR: shared().dir });
     expect([poll.code, poll.stdout]).toEqual([78, ""]);
     expect(poll.stderr).toContain("through serve's admin API, POST /api/v1/server-polls");
     // A billing run from the snapshots needs no SolusIO: it goes on (and finds no usage).
-    const snapshots = await tokenbillCommand(["billing", "run", "--period", "2026-10", "--json"], {
-      DATA_DIR: shared().dir,
-      USAGE_SOURCE: "snapshots",
-    });
     expect([snapshots.code, JSON.parse(snapshots.stdout).source]).toEqual([0, "snapshots"]);
   }, 120_000);
 
   it("prints the configuration with secrets masked, and fails listing every config problem", async () => {
-    const ok = await tokenbillCommand(["config"], {
-      DATA_DIR: shared().dir,
-      SOLUSIO_PRICING_TOKEN: "s3cr3t-value",
-    });
+    const [ok, bad] = await Promise.all([
+      tokenbillCommand(["config"], { DATA_DIR: shared().dir, SOLUSIO_PRICING_TOKEN: "s3cr3t-value" }),
+      tokenbillCommand(["config"], { DATA_DIR: shared().dir, PORT: "x", LOG_LEVEL: "loud" }),
+    ]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).not.toContain("s3cr3t-value");
     expect(JSON.parse(ok.stdout).SOLUSIO_PRICING_TOKEN).toBe("********");
-    const bad = await tokenbillCommand(["config"], { DATA_DIR: shared().dir, PORT: "x", LOG_LEVEL: "loud" });
     expect(bad.code).toBe(78);
     expect(bad.stderr).toContain("PORT");
     expect(bad.stderr).toContain("LOG_LEVEL");
@@ -321,7 +340,7 @@ describe("tokenbill CLI", () => {
     const memory = { DATA_DIR: "memory://" };
     const refused = "error: DATA_DIR is memory://, a database that lives only as long as one process";
     // Before, each "succeeded" on a database of its own that vanished when it exited.
-    for (const args of [
+    const refusals: string[][] = [
       [
         "staff",
         "create",
@@ -335,26 +354,36 @@ describe("tokenbill CLI", () => {
       ["migrate"],
       ["solusio", "doctor"],
       ["database", "backup", "--out", "kept.tar.gz"],
-    ]) {
-      const r = await tokenbillCommand(args, memory);
+    ];
+    // All at once: the calculator's process makes its in-memory database (initdb and every migration, most of
+    // this test's time), and the others need not wait for it.
+    const [plans, postgres, ...answers] = await Promise.all([
+      tokenbillCommand(["pricing", "plans", "--tph", "7", "--json"], memory),
+      // PostgreSQL wins over DATA_DIR: memory:// is then no database at all, and not refused for it.
+      tokenbillCommand(["apikey", "list"], {
+        ...memory,
+        DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
+      }),
+      ...refusals.map((args) => tokenbillCommand(args, memory)),
+    ]);
+    for (const [i, args] of refusals.entries()) {
+      const r = answers[i]!;
       expect([r.code, r.stdout], args.join(" ")).toEqual([78, ""]);
       expect(r.stderr.split("\n"), args.join(" ")).toEqual([expect.stringContaining(refused), ""]);
     }
-    const plans = await tokenbillCommand(["pricing", "plans", "--tph", "7", "--json"], memory);
     expect([plans.code, JSON.parse(plans.stdout).rows[0].suggested_tokens_per_month]).toEqual([0, 5000]);
-    // PostgreSQL wins over DATA_DIR: memory:// is then no database at all, and not refused for it.
-    const postgres = await tokenbillCommand(["apikey", "list"], {
-      ...memory,
-      DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
-    });
     expect(postgres.code).toBe(6);
   }, 120_000);
 
   it("refuses memory:// with anything after it as a setting, for every command, `config` too", async () => {
     // Before, memory://x was the directory ./memory:/x: `migrate` applied there and `apikey create` printed a
     // key stored nowhere a later command looked, past the refusal above.
-    for (const args of [["migrate"], ["apikey", "create", "--name", "n"], ["config"], ["serve"]]) {
-      const r = await tokenbillCommand(args, { DATA_DIR: "memory://x" });
+    const commands = [["migrate"], ["apikey", "create", "--name", "n"], ["config"], ["serve"]];
+    const answers = await Promise.all(
+      commands.map((args) => tokenbillCommand(args, { DATA_DIR: "memory://x" })),
+    );
+    for (const [i, args] of commands.entries()) {
+      const r = answers[i]!;
       expect([r.code, r.stdout], args.join(" ")).toEqual([78, ""]);
       expect(r.stderr, args.join(" ")).toContain(
         "DATA_DIR: must be memory:// exactly (nothing after it) for an in-memory database, or a directory",

@@ -46,12 +46,12 @@ afterAll(async () => {
 
 describe("tokenbill solusio", { timeout: 120_000 }, () => {
   it("doctor fails on a fresh SolusIO, setup shows a dry run then applies, and doctor then passes", async () => {
-    const before = await cli("solusio", "doctor");
+    // A dry run and a doctor change nothing: the two at once.
+    const [before, dry] = await Promise.all([cli("solusio", "doctor"), cli("solusio", "setup")]);
     expect(before.code).toBe(1);
     expect(before.stdout).toMatch(/FAIL {2}registration off/);
     expect(before.stdout).toContain("fix: run `tokenbill solusio setup --apply`");
 
-    const dry = await cli("solusio", "setup");
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain("would change: registration");
     expect(dry.stdout).toContain("Run again with --apply");
@@ -85,26 +85,27 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
     expect(applied.remaining).toEqual([]); // read back from SolusIO after applying
     expect(applied.manual_steps.join("\n")).toContain("Settings > Billing Integration");
 
-    const after = await cli("solusio", "doctor", "--json");
+    const [after, again] = await Promise.all([cli("solusio", "doctor", "--json"), cli("solusio", "setup")]);
     expect(after.code, after.stdout).toBe(0);
     const passed = JSON.parse(after.stdout);
     expect(passed.meta).toEqual({ ok: true, failing: [], not_checked: [] });
     expect(passed.data.length).toBeGreaterThan(0);
     expect(passed.data.every((c: { ok: boolean }) => c.ok)).toBe(true);
-    const again = await cli("solusio", "setup");
     expect(again.stdout).toContain("nothing to do");
     expect(again.stdout).not.toContain("Billing Integration"); // SolusIO calls tokenbill: no steps to show
   });
 
   it("doctor --stored exits 7 before any reconciliation: nothing failed, billing user ids not checked", async () => {
     // After the test before's setup --apply, every check passes but this one, which nothing has made yet.
-    const stored = await cli("solusio", "doctor", "--stored");
+    const [stored, storedJson] = await Promise.all([
+      cli("solusio", "doctor", "--stored"),
+      cli("solusio", "doctor", "--stored", "--json"),
+    ]);
     expect(stored.code, stored.stdout + stored.stderr).toBe(7);
     expect(stored.stdout).toMatch(/^skip {2}billing user ids: not checked yet: no reconciliation has read/m);
     expect(stored.stdout).toMatch(/ {6}fix: .*run `tokenbill solusio reconcile`/);
     expect(stored.stdout).not.toMatch(/^FAIL/m);
     expect(stored.stdout).toMatch(/\nnot checked: billing user ids\n$/);
-    const storedJson = await cli("solusio", "doctor", "--stored", "--json");
     expect(storedJson.code).toBe(7);
     expect(JSON.parse(storedJson.stdout).meta).toEqual({
       ok: false,
@@ -125,12 +126,15 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
     try {
       env["SOLUSIO_URL"] = other.apiUrl;
       env["SOLUSIO_API_TOKEN"] = other.adminToken;
-      const refused = await cli("solusio", "bind");
+      // Three refusals, none changing anything: at once.
+      const [refused, doctor, billing] = await Promise.all([
+        cli("solusio", "bind"),
+        cli("solusio", "doctor"),
+        cli("billing", "run", "--period", "2026-10"),
+      ]);
       expect(refused.code).toBe(4);
       expect(refused.stderr).toContain("this database belongs to SolusIO at");
-      const doctor = await cli("solusio", "doctor");
       expect(doctor.stdout).toMatch(/FAIL {2}database binding/);
-      const billing = await cli("billing", "run", "--period", "2026-10");
       expect(billing.code).toBe(4);
       expect(billing.stderr).toContain("refuse to work against another SolusIO");
       const moved = await cli("solusio", "bind", "--force", "--json");
@@ -148,8 +152,13 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
     // HOST and PORT say where tokenbill *would* listen; the command took them for serve's public address.
     const { TOKENBILL_PUBLIC_URL: _unset, ...withoutUrl } = env;
     const local = { ...withoutUrl, HOST: "127.0.0.1", PORT: "9" };
-    for (const command of ["setup", "doctor"]) {
-      const r = await tokenbillCommand(["solusio", command], local);
+    const commands = ["setup", "doctor"];
+    const [bind, ...answers] = await Promise.all([
+      tokenbillCommand(["solusio", "bind"], local),
+      ...commands.map((command) => tokenbillCommand(["solusio", command], local)),
+    ]);
+    for (const [i, command] of commands.entries()) {
+      const r = answers[i]!;
       expect([r.code, r.stdout], command).toEqual([78, ""]);
       expect(r.stderr, command).toMatch(
         /^error: TOKENBILL_PUBLIC_URL is not set: setup and doctor need .*\n$/,
@@ -157,7 +166,7 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
       expect(r.stderr, command).not.toContain("127.0.0.1:9");
     }
     // What does not tell SolusIO where tokenbill is needs no address.
-    expect((await tokenbillCommand(["solusio", "bind"], local)).code).toBe(0);
+    expect(bind.code).toBe(0);
   });
 
   it("says a write SolusIO fails in one line, exit 6, as a failed read (not a stack trace and exit 1)", async () => {
@@ -175,12 +184,15 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
     });
     await faults({ path: "/api/v1/settings", methods: ["PATCH"], error_rate: 1, error_status: 503 });
     try {
-      const r = await cli("solusio", "setup", "--apply");
+      // Each waits out the client's retries of the 503 (some 6 s): the two at once.
+      const [r, json] = await Promise.all([
+        cli("solusio", "setup", "--apply"),
+        cli("solusio", "setup", "--apply", "--json"),
+      ]);
       expect([r.code, r.stdout]).toEqual([6, ""]);
       expect(r.stderr).toMatch(
         /^error: SolusIO: PATCH settings: 503 .*\(setup step registration failed after 0 applied\): SolusIO is failing or busy, [^\n]*\n$/,
       );
-      const json = await cli("solusio", "setup", "--apply", "--json");
       expect(json.code).toBe(6);
       expect(JSON.parse(json.stdout).error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", exit_code: 6 });
     } finally {
@@ -192,12 +204,14 @@ describe("tokenbill solusio", { timeout: 120_000 }, () => {
     const saved = env["SOLUSIO_API_TOKEN"];
     env["SOLUSIO_API_TOKEN"] = "not-the-token";
     try {
-      const r = await cli("solusio", "setup", "--apply");
+      const [r, json] = await Promise.all([
+        cli("solusio", "setup", "--apply"),
+        cli("solusio", "setup", "--json"),
+      ]);
       // Before: exit 6 with "error: SolusIO: GET settings: 401 Unauthenticated." alone.
       expect(r.code).toBe(5);
       expect(r.stderr).toMatch(/^error: SolusIO: GET settings: 401 .*SOLUSIO_API_TOKEN is not accepted/);
       expect(r.stderr.split("\n")).toHaveLength(2);
-      const json = await cli("solusio", "setup", "--json");
       expect(JSON.parse(json.stdout).error).toMatchObject({ code: "UNAUTHORIZED", exit_code: 5 });
     } finally {
       env["SOLUSIO_API_TOKEN"] = saved;
