@@ -15,8 +15,9 @@ async function createStaff(email: string, role: string, ...more: string[]): Prom
   return /^id:\s+(stf_[0-9a-f]+)$/m.exec(created.stdout)![1]!;
 }
 
-// Each command is a process of its own on two shared cores: hence the longer limits.
-describe("tokenbill staff", () => {
+// Each command is a process of its own on two shared cores: hence the longer limits. The tests run at once:
+// each works on staff users of its own, and their commands, mostly starting up, overlap.
+describe.concurrent("tokenbill staff", () => {
   it("turns a lost phone's two-factor login off and resets a password to a one-time one", async () => {
     const id = await createStaff("only-owner@example.com", "owner", "--password", "the owner's old password");
     // The owner enrolled a phone, then lost it (enrolment itself is a console page).

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Kysely, sql } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, type OnTestFinishedHandler } from "vitest";
 import {
   type CommandDataDir,
   commandDataDir,
@@ -15,8 +15,6 @@ import { rawTar } from "../db/testing/raw-tar.ts";
 // `tokenbill database backup` and `restore` as an operator runs them (docs/operations.md, "Backups"): one
 // database's customers backed up, restored into another DATA_DIR, and seen there.
 
-const dirs: CommandDataDir[] = [];
-
 async function withDatabase<T>(dataDir: string, work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
   const handle = await openDatabase({ dataDir });
   try {
@@ -25,18 +23,23 @@ async function withDatabase<T>(dataDir: string, work: (db: Kysely<Database>) => 
     await handle.close();
   }
 }
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove();
-});
+/**
+ * A copy of the migrated database, removed when the test finishes: by the test's own hook, as the tests run at
+ * once (an afterEach, or the global onTestFinished, may run for another test).
+ */
+async function dataDir(onTestFinished: (fn: OnTestFinishedHandler) => void): Promise<CommandDataDir> {
+  const data = await commandDataDir();
+  onTestFinished(() => data.remove());
+  return data;
+}
 
-describe("tokenbill database backup / restore", () => {
+// The tests run at once: each works in directories of its own, and each command is a process mostly starting.
+describe.concurrent("tokenbill database backup / restore", () => {
   // Three commands, each a process that opens an embedded database: up to a minute on a busy machine.
   it("backs up a DATA_DIR to an owner-only file and restores it elsewhere", {
     timeout: 180_000,
-  }, async () => {
-    const source = await commandDataDir();
-    const target = await commandDataDir();
-    dirs.push(source, target);
+  }, async ({ onTestFinished }) => {
+    const [source, target] = await Promise.all([dataDir(onTestFinished), dataDir(onTestFinished)]);
     const file = join(source.dir, "..", "backup.tar.gz");
 
     await withDatabase(source.dir, (db) =>
@@ -103,17 +106,16 @@ describe("tokenbill database backup / restore", () => {
 
   it("refuses PostgreSQL, which has its own tools: a configuration it cannot work with, exit 78", async () => {
     const postgres = { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" };
-    const answer = await tokenbillCommand(
-      ["database", "backup", "--out", "/tmp/never-written.tar.gz"],
-      postgres,
-    );
+    const [answer, restore] = await Promise.all([
+      tokenbillCommand(["database", "backup", "--out", "/tmp/never-written.tar.gz"], postgres),
+      tokenbillCommand(["database", "restore", "--from", "/tmp/none.tar.gz"], postgres),
+    ]);
     // Exit 4 (conflict) until 2026-12-05, where docs/operations.md puts such a configuration under 78.
     expect(answer.code).toBe(78);
     expect(answer.stderr).toBe(
       'error: DATABASE_URL is set: tokenbill backs up only its embedded database; back it up with pg_dump or your provider\'s snapshots (docs/operations.md, "Backups")\n',
     );
     expect(existsSync("/tmp/never-written.tar.gz")).toBe(false);
-    const restore = await tokenbillCommand(["database", "restore", "--from", "/tmp/none.tar.gz"], postgres);
     expect([restore.code, restore.stderr]).toEqual([
       78,
       'error: DATABASE_URL is set: tokenbill backs up only its embedded database; restore it with pg_restore or psql (docs/operations.md, "Backups")\n',
