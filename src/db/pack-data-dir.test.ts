@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { sql } from "kysely";
 import * as tar from "tar";
-import { describe, expect, it } from "vitest";
-import { testTempDir } from "../../test/helpers/test-temp-dir.ts";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { commandDataDir } from "../../test/helpers/tokenbill-command.ts";
 import { restoreEmbeddedBackup } from "./embedded-backup.ts";
 import { backupBytes } from "./testing/backup-bytes.ts";
 import { openDatabase } from "./open-database.ts";
@@ -20,14 +20,23 @@ const MIB = 1024 * 1024;
  */
 const CPU_BOUND_TIMEOUT_MS = 300_000;
 
+/**
+ * A data directory removed when the test finishes: a copy of the run's migrated database, where a new one ran
+ * initdb first. What these tests pack is their own ballast and churn, not the database's first files.
+ */
+async function dataDirCopy(): Promise<string> {
+  const data = await commandDataDir();
+  onTestFinished(() => data.remove());
+  return data.dir;
+}
+
 describe("packing a data directory", () => {
   // How long the event loop stalls while a backup compresses is measured, not asserted (no timing in a test):
   // docs/performance.md, "A backup beside the load". This checks that the streamed archive holds every byte.
   it(
     "packs tens of MB of mixed files through the streamed compression, whole",
     async () => {
-      const root = testTempDir("tb-pack-");
-      const dataDir = join(root, "data");
+      const dataDir = await dataDirCopy();
       const handle = await openDatabase({ dataDir });
       const random = randomBytes(24 * MIB);
       let bytes: Uint8Array;
@@ -69,8 +78,9 @@ describe("packing a data directory", () => {
   it(
     "carries at most two WAL segments after churn, not the recycled ones, and the copy opens with its rows",
     async () => {
-      const root = testTempDir("tb-pack-");
-      const handle = await openDatabase({ dataDir: join(root, "data") });
+      const dataDir = await dataDirCopy();
+      const root = dirname(dataDir);
+      const handle = await openDatabase({ dataDir });
       let bytes: Uint8Array;
       try {
         await sql`CREATE TABLE churn (id int, pad text)`.execute(handle.db);

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { pipeline, Transform } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { sql } from "kysely";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../../test/helpers/test-server.ts";
+import { type CommandDataDir, commandDataDir } from "../../../test/helpers/tokenbill-command.ts";
 import { SPOOL_PREFIX } from "../../db/backup-spool.ts";
 import { restoreEmbeddedBackup } from "../../db/embedded-backup.ts";
 import { migrateToLatest } from "../../db/migrate.ts";
@@ -19,6 +19,7 @@ import { type DatabaseHandle, openDatabase } from "../../db/open-database.ts";
 // looks whole. One database for the file (PGlite only: PostgreSQL's backup is refused, backup-routes.db.test.ts).
 
 const MIB = 1024 * 1024;
+let data: CommandDataDir | undefined;
 let root: string;
 let dataDir: string;
 let handle: DatabaseHandle;
@@ -26,8 +27,10 @@ let server: TestServer;
 const logged: { level: number; msg: string }[] = [];
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "tb-backup-download-"));
-  dataDir = join(root, "data");
+  // A copy of the run's migrated database: a new one ran initdb and every migration first (some 7 s).
+  data = await commandDataDir();
+  dataDir = data.dir;
+  root = dirname(dataDir);
   handle = await openDatabase({ dataDir });
   await migrateToLatest(handle.db);
   await sql`INSERT INTO customer (email, name, country, currency_code)
@@ -40,7 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await handle?.close();
-  if (root) rmSync(root, { recursive: true, force: true });
+  data?.remove();
 });
 
 const download = (url = server.url, signal?: AbortSignal) =>
