@@ -64,6 +64,8 @@ export async function restoreEmbeddedBackup(input: {
   now: Date;
   /** At most this many bytes unpacked; the free space beside DATA_DIR bounds it in any case. */
   maxUnpackedBytes?: number;
+  /** Called with the unpacked copy before it is opened: for a test to see what the unpacking left. */
+  onUnpacked?: (copy: string) => void;
 }): Promise<RestoreResult> {
   const dataDir = resolve(input.dataDir);
   if (!isGzip(input.from))
@@ -81,8 +83,11 @@ export async function restoreEmbeddedBackup(input: {
       );
     const stamp = fileStamp(input.now);
     staging = restoreCopyPath(dataDir, stamp, randomBytes(3).toString("hex"));
-    mkdirSync(staging, { recursive: true, mode: 0o700 });
+    // Not recursive: a directory of that name already there (made by whoever may write beside DATA_DIR) is
+    // refused, not unpacked into with the mode its maker gave it.
+    mkdirSync(staging, { mode: 0o700 });
     await unpack(input.from, staging, unpackBound(staging, input.maxUnpackedBytes));
+    input.onUnpacked?.(staging);
     if (!holdsDatabase(staging))
       throw new ServiceError("VALIDATION", "not a tokenbill backup: it holds no database (no PG_VERSION)");
     const result = await openAndMigrate(staging);
@@ -229,7 +234,12 @@ async function unpack(from: string, into: string, bound: UnpackBound): Promise<v
     filter: (path, entry) => {
       readAny = true;
       if (!isDataEntry(path)) return false;
-      if ("type" in entry && UNPACKED_TYPES.has(entry.type)) return true;
+      if ("type" in entry && UNPACKED_TYPES.has(entry.type)) {
+        // Owner-only whatever the archive says: its modes (a `./` of 0755, files of 0644 from a hand-made tar)
+        // were written as they were, and the copy's files hold every secret's hash until the open tightened them.
+        entry.mode = entry.type === "Directory" ? 0o700 : 0o600;
+        return true;
+      }
       refuse(
         `${path} is ${entryKind("type" in entry ? entry.type : "")}; a backup holds only files and directories`,
       );
