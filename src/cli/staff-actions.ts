@@ -2,6 +2,7 @@ import { enableStaffUser, resetStaffTwoFactor, setStaffPassword } from "../servi
 import { createStaffUser, disableStaffUser, listStaffUsers } from "../services/staff/staff-users.ts";
 import { jsonText } from "../kernel/json.ts";
 import { renderTable } from "./output.ts";
+import { chosenPassword, type PasswordOptions, passwordFromStdin } from "./password-input.ts";
 import { withSystemContext } from "./with-context.ts";
 
 /** With --json the verb's answer, one document on stdout (a one-time password only there, never on stderr). */
@@ -10,21 +11,26 @@ const printJson = (value: unknown) => process.stdout.write(`${jsonText(value, 2)
 // What `tokenbill staff …` does when one of its commands runs (staff-commands.ts has the commands and their
 // words). The CLI acts with full authority, as it runs where the database is.
 
-export async function createAction(opts: {
-  email: string;
-  role: string;
-  name: string;
-  password?: string;
-  json?: boolean;
-}): Promise<void> {
+export async function createAction(
+  opts: {
+    email: string;
+    role: string;
+    name: string;
+    json?: boolean;
+  } & PasswordOptions,
+): Promise<void> {
+  // Read before the database is opened: an empty stdin is refused in a moment, not after seconds.
+  const fromStdin = await passwordFromStdin(opts);
   await withSystemContext(async (ctx) => {
+    // Warned here, past the configuration's checks, whose refusal is the one line a script reads.
+    const password = chosenPassword(opts, fromStdin);
     const user = await createStaffUser({
       ctx,
       input: {
         email: opts.email,
         role: opts.role as "owner",
         name: opts.name,
-        ...(opts.password === undefined ? {} : { password: opts.password }),
+        ...(password === undefined ? {} : { password }),
       },
     });
     if (opts.json) return void printJson(user);
@@ -73,12 +79,14 @@ export async function enableAction(id: string, opts: { json?: boolean }): Promis
 
 export async function resetPasswordAction(
   id: string,
-  opts: { password?: string; json?: boolean },
+  opts: PasswordOptions & { json?: boolean },
 ): Promise<void> {
+  const fromStdin = await passwordFromStdin(opts);
   await withSystemContext(async (ctx) => {
+    const password = chosenPassword(opts, fromStdin);
     const reset = await setStaffPassword({
       ctx,
-      input: { id, ...(opts.password === undefined ? {} : { password: opts.password }) },
+      input: { id, ...(password === undefined ? {} : { password }) },
     });
     if (opts.json) return void printJson(reset);
     process.stdout.write(`password of ${id} reset; their sessions have ended\n`);

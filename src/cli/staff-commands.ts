@@ -8,6 +8,10 @@ import { feedsVerbs } from "./cli-text-input.ts";
 
 const JSON_HELP = "print the result as JSON";
 
+// Other users of the host read a process's arguments: --password-stdin is the way, --password kept for scripts.
+const PASSWORD_OPTION_HELP =
+  "the password as an argument, which other users of this host can read (ps) and your shell keeps: use --password-stdin";
+
 /** The commands' actions, imported when one runs. */
 const actions = () => import("./staff-actions.ts");
 
@@ -15,17 +19,27 @@ const actions = () => import("./staff-actions.ts");
 export function addStaffCommands(staff: Command): void {
   staff
     .command("create")
-    .description("create a staff user; without --password a one-time password is printed once")
+    .description(
+      "create a staff user; without --password-stdin (or --password) a one-time password is printed once",
+    )
     .requiredOption("--email <email>", "the login e-mail")
     .requiredOption("--role <role>", "owner, admin, billing or support (read-only)")
     .option("--name <name>", "the name shown in the console", "")
     .option(
-      "--password <password>",
-      "the password (at least 12 characters); omitted: a random one is printed",
+      "--password-stdin",
+      "read the password (at least 12 characters) from stdin, one line; omitted: a random one is printed",
     )
+    .option("--password <password>", PASSWORD_OPTION_HELP)
     .option("--json", "print the user as JSON, with the one-time password when one was made")
-    .action(async (opts: { email: string; role: string; name: string; password?: string; json?: boolean }) =>
-      (await actions()).createAction(opts),
+    .action(
+      async (opts: {
+        email: string;
+        role: string;
+        name: string;
+        password?: string;
+        passwordStdin?: boolean;
+        json?: boolean;
+      }) => (await actions()).createAction(opts),
     );
   staff
     .command("list")
@@ -45,14 +59,15 @@ export function addStaffCommands(staff: Command): void {
   staff
     .command("reset-password <id>")
     .description(
-      "give a staff user a new password and end their sessions; without --password a one-time password is printed once",
+      "give a staff user a new password and end their sessions; without --password-stdin (or --password) a one-time password is printed once",
     )
     .option(
-      "--password <password>",
-      "the new password (at least 12 characters); omitted: a random one is printed",
+      "--password-stdin",
+      "read the new password (at least 12 characters) from stdin, one line; omitted: a random one is printed",
     )
+    .option("--password <password>", PASSWORD_OPTION_HELP)
     .option("--json", "print the result as JSON, with the one-time password when one was made")
-    .action(async (id: string, opts: { password?: string; json?: boolean }) =>
+    .action(async (id: string, opts: { password?: string; passwordStdin?: boolean; json?: boolean }) =>
       (await actions()).resetPasswordAction(id, opts),
     );
   staff
