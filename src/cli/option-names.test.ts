@@ -25,6 +25,18 @@ describe("a verb's field as the command's option", () => {
     expect(optionForField(cmd, "reference")).toBeUndefined();
   });
 
+  it("names a secret read from stdin by --password-stdin, the option given, and by --password otherwise", () => {
+    const create = () =>
+      new Command("create").exitOverride().option("--password-stdin").option("--password <p>");
+    const piped = create();
+    piped.parse(["--password-stdin"], { from: "user" });
+    // It said "--password: must be at least 12 characters" of a password the person had piped in.
+    expect(optionForField(piped, "password")).toBe("--password-stdin");
+    const typed = create();
+    typed.parse(["--password", "x"], { from: "user" });
+    expect(optionForField(typed, "password")).toBe("--password");
+  });
+
   it("takes `id` for the one <id> option given on the command line, and for none when two were", () => {
     expect(optionForField(command(["--invoice", "inv_1"]), "id")).toBe("--invoice");
     expect(optionForField(command(["--customer", "7"]), "id")).toBe("--customer");

@@ -26,6 +26,11 @@ export function optionForField(command: Command, field: string): string | undefi
     return undefined;
   }
   const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  // A secret read from stdin (`--password-stdin`) is named by the option the person gave, not its sibling
+  // `--password`, which they did not type.
+  const fromStdin = command.options.find((o) => o.attributeName() === `${camel(field)}Stdin`);
+  if (fromStdin?.long && command.getOptionValueSource(fromStdin.attributeName()) === "cli")
+    return fromStdin.long;
   const candidates = [OPTION_OF_FIELD[field], camel(field), camel(field.replace(/_id$/, ""))];
   for (const name of candidates) {
     if (name === undefined) continue;
