@@ -3,7 +3,7 @@ import csrfProtection from "@fastify/csrf-protection";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.ts";
 import type { Db, ServiceContext } from "../kernel/context.ts";
-import { asServiceError, ServiceError } from "../kernel/errors.ts";
+import { asServiceError } from "../kernel/errors.ts";
 import type { CredentialFailureLog } from "../http/credential-failure-log.ts";
 import { headersOfCode, logUpstreamFailure } from "../http/errors.ts";
 import { appSecret } from "../services/sso/app-secret.ts";
@@ -20,6 +20,7 @@ import { registerPortalPages } from "./portal-pages.ts";
 import { renderPage } from "./render.ts";
 import { cookieSecurity, FACES } from "./session-cookie.ts";
 import { installShownOnce } from "./shown-once.ts";
+import { upstreamPageWords } from "./upstream-page-words.ts";
 import { csrfUserInfo } from "./web-deps.ts";
 
 // The web layer: the staff console under /console and the customer portal under /portal, server-rendered.
@@ -110,10 +111,8 @@ function pageError(error: FastifyError, request: FastifyRequest, reply: FastifyR
     if (known.code === "UPSTREAM_UNAVAILABLE") {
       logUpstreamFailure(request.log, error, request.id);
       reply.headers(headersOfCode(known.code));
-      // Staff are told what could not be reached; a customer is not shown the provider's systems, unless a
-      // verb already said it in a customer's words (a ServiceError of its own, as the control panel's).
-      if (face === "portal" && !(error instanceof ServiceError))
-        message = "This page is unavailable for a moment. Try again in a few seconds.";
+      // Worded by reader: below admin no host, port, URL or system's own message; a customer none at all.
+      message = upstreamPageWords(request, error, known, face);
     }
   } else if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
     status = error.statusCode;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { ExpressionBuilder } from "kysely";
-import type { Database } from "../../db/schema.ts";
+import type { Database, StaffRole } from "../../db/schema.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 
 // Server-side sessions of the console (staff) and the portal (customers), in the database so that every
@@ -24,6 +24,12 @@ export interface WebSession {
    * page, logout and its assets (session-gate.ts). Always false for a customer.
    */
   mustChangePassword: boolean;
+  /**
+   * A staff session's role as the request began, read with the session (null for a customer's, and in the one
+   * startSession hands back, which no page reads): the error page words an outside system's failure by it
+   * (upstream-page-words.ts), and has it even when the database has gone away since.
+   */
+  staffRole: StaffRole | null;
   expiresAt: Date;
 }
 
@@ -64,6 +70,7 @@ export async function startSession(
       subject,
       pendingTotp: options.pendingTotp ?? false,
       mustChangePassword: false,
+      staffRole: null,
       expiresAt,
     },
   };
@@ -115,6 +122,11 @@ export async function readSession(
         .select("staff_user.must_change_password")
         .whereRef("staff_user.id", "=", "web_session.staff_user_id")
         .as("must_change_password"),
+      eb
+        .selectFrom("staff_user")
+        .select("staff_user.role")
+        .whereRef("staff_user.id", "=", "web_session.staff_user_id")
+        .as("staff_role"),
     ] as const;
   const row = ctx.readOnly
     ? await ctx.db.selectFrom("web_session").where(live).select(columns).executeTakeFirst()
@@ -134,6 +146,7 @@ export async function readSession(
     subject,
     pendingTotp: row.pending_totp,
     mustChangePassword: row.must_change_password === true,
+    staffRole: row.staff_role ?? null,
     expiresAt: row.expires_at,
   };
 }

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/helpers/test-database.ts";
+import { startTestServer, type TestServer } from "../../test/helpers/test-server.ts";
+import { DatabaseUnreachableError } from "../db/database-outage.ts";
+import { ServiceError } from "../kernel/errors.ts";
+import { createCustomer } from "../services/customers/customers.ts";
+import { setPortalPassword } from "../services/portal-accounts/portal-accounts.ts";
+import type { SolusioIntegration } from "../solusio/integration.ts";
+import { SolusioError } from "../solusio/solusio-error.ts";
+import { cliContext, createStaffPerRole, PageClient } from "./console/pricing-test-client.ts";
+import { PortalClient } from "./portal/testing/portal-fixtures.ts";
+
+// The general error page when a page's verb meets an outside system that failed: below admin it says how the
+// call failed (failureWords), never where the system is; an admin or owner reads the message, its URLs
+// masked; a customer reads neither. Until 2026-12-07 every staff role read "SolusIO: connect ECONNREFUSED
+// host:port" there.
+
+const HOST = "solusio.internal.example:8443";
+const SECRET_URL = "https://billing:hunter2secret@solusio.internal.example:8443/api/v1/users?token=abc";
+
+let handle: TestDatabase;
+let server: TestServer;
+let customerId = "";
+/** What the SolusIO side throws next, set by each test. */
+let failure: Error = refused();
+
+function refused(): SolusioError {
+  const error = new SolusioError(`connect ECONNREFUSED ${HOST} (${SECRET_URL})`, null, true);
+  error.noAnswer = { kind: "network", code: "ECONNREFUSED" };
+  return error;
+}
+
+const failingSolusio: SolusioIntegration = {
+  get connection(): never {
+    throw failure;
+  },
+  limitGroupId: async () => undefined,
+};
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  await createStaffPerRole(handle, ["owner", "admin", "billing", "support"]);
+  const ctx = cliContext(handle);
+  const customer = await createCustomer({
+    ctx,
+    input: { email: "refused@example.com", name: "Refused", country: "US", currency: "USD" },
+  });
+  customerId = String(customer.id);
+  await setPortalPassword({
+    ctx,
+    input: { customer_id: BigInt(customer.id), password: "portal password 1" },
+  });
+  server = await startTestServer(handle.db, {}, { solusio: failingSolusio });
+}, 60_000);
+afterAll(async () => {
+  await server?.close();
+  await handle?.close();
+});
+
+const clients = new Map<string, PageClient>();
+
+/** The customer's page as a role reads it: drawing it asks SolusIO for the customer's user. */
+async function customerPageAs(role: string) {
+  let client = clients.get(role);
+  if (!client) {
+    client = await new PageClient(server.url).logIn(`${role}@example.com`);
+    clients.set(role, client);
+  }
+  return client.get(`/console/customers/${customerId}`);
+}
+
+describe("the console's error page with SolusIO refusing connections", () => {
+  it("tells billing and support how the call failed, not where SolusIO is", async () => {
+    failure = refused();
+    for (const role of ["billing", "support"]) {
+      const answer = await customerPageAs(role);
+      expect(answer.status, role).toBe(503);
+      expect(answer.text, role).toContain("no answer from SolusIO (ECONNREFUSED)");
+      expect(answer.text, role).not.toContain("solusio.internal.example");
+      expect(answer.text, role).not.toContain("8443");
+      expect(answer.text, role).not.toContain("hunter2secret");
+    }
+  });
+
+  it("shows an admin and the owner the message, with its URL's credentials masked", async () => {
+    failure = refused();
+    for (const role of ["admin", "owner"]) {
+      const answer = await customerPageAs(role);
+      expect(answer.status, role).toBe(503);
+      expect(answer.text, role).toContain(`connect ECONNREFUSED ${HOST}`);
+      expect(answer.text, role).not.toContain("hunter2secret");
+      expect(answer.text, role).not.toContain("token=abc");
+    }
+  });
+
+  it("words the database's failure by role too", async () => {
+    failure = new DatabaseUnreachableError(`ECONNREFUSED ${HOST}`, undefined);
+    const support = await customerPageAs("support");
+    expect(support.status).toBe(503);
+    expect(support.text).toContain("no answer from the database");
+    expect(support.text).not.toContain("solusio.internal.example");
+    expect((await customerPageAs("admin")).text).toContain(HOST);
+  });
+
+  it("words a verb's own UPSTREAM_UNAVAILABLE by role, as it can quote where a system is", async () => {
+    failure = new ServiceError("UPSTREAM_UNAVAILABLE", `SolusIO at ${SECRET_URL} failed`);
+    const support = await customerPageAs("support");
+    expect(support.status).toBe(503);
+    expect(support.text).not.toContain("solusio.internal.example");
+    expect(support.text).toContain("an admin");
+    const admin = await customerPageAs("admin");
+    expect(admin.text).toContain(HOST);
+    expect(admin.text).not.toContain("hunter2secret");
+  });
+});
+
+describe("the portal's error page with SolusIO failing", () => {
+  it("names neither SolusIO's host nor its message to a customer", async () => {
+    const client = new PortalClient(server.url);
+    await client.logIn("refused@example.com", "portal password 1");
+    const refusal = refused();
+    const named = new ServiceError("UPSTREAM_UNAVAILABLE", `SolusIO at ${SECRET_URL} failed`);
+    for (const each of [refusal, named]) {
+      failure = each;
+      const answer = await client.get("/portal");
+      expect(answer.status, each.message).toBe(503);
+      expect(answer.text, each.message).toContain("This page is unavailable for a moment.");
+      expect(answer.text, each.message).not.toContain("solusio.internal.example");
+      expect(answer.text, each.message).not.toContain("ECONNREFUSED");
+    }
+  });
+});
