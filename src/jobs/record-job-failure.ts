@@ -1,8 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
-import { maskUrlsIn } from "../config.ts";
 import type { Database } from "../db/schema.ts";
-import { replaceUnshowable } from "../kernel/clean-text.ts";
+import { storedErrorText } from "../db/stored-error-text.ts";
 import { RetryLaterError, RetryNotBeforeError } from "./job-errors.ts";
 import type { ClaimedJob } from "./job-handler.ts";
 import type { RetryPolicy } from "./job-kind.ts";
@@ -48,9 +47,8 @@ export async function recordJobFailure(
       locked_until: null,
       // The message may carry another system's text (SolusIO's answer, a SolusIO user's e-mail): a NUL in
       // it made PostgreSQL refuse this update, and the job stayed running, to be claimed and fail again
-      // for good. Cut first, so a pair of surrogates cut in two is replaced too. Every staff role reads it
-      // (the failed-jobs page and API): a URL it quotes loses its credentials.
-      last_error: replaceUnshowable(maskUrlsIn(message).slice(0, 2000)),
+      // for good. Every staff role reads it (the failed-jobs page and API): a URL it quotes is masked.
+      last_error: storedErrorText(message, 2000),
       run_after: new Date(Date.now() + (final ? 0 : delay)),
       updated_at: new Date(),
     })

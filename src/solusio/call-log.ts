@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
+import { storedErrorText } from "../db/stored-error-text.ts";
 import { maskSecretFields } from "../logger.ts";
 
 export interface SolusioCall {
@@ -37,7 +38,7 @@ const GATHER_MS = 20;
 /**
  * Records calls into `solusio_call` without slowing the caller: rows are buffered and written in batches.
  * A call holds no headers at all, so the Authorization header cannot be stored; its body is masked
- * (maskSecrets) before it is written.
+ * (maskSecrets) before it is written, and its error loses the credentials of a URL it quotes.
  * A failure to record is logged, never thrown into the SolusIO call that triggered it.
  */
 export function databaseCallRecorder(db: Kysely<Database>, onError: (e: unknown) => void = () => {}) {
@@ -59,7 +60,7 @@ export function databaseCallRecorder(db: Kysely<Database>, onError: (e: unknown)
             duration_ms: Math.round(c.durationMs),
             attempt: c.attempt,
             request_body: c.requestBody === undefined ? null : JSON.stringify(maskSecrets(c.requestBody)),
-            error: c.error,
+            error: c.error === null ? null : storedErrorText(c.error, 2000),
           })),
         )
         .execute()

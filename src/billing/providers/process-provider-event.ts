@@ -1,3 +1,4 @@
+import { storedErrorText } from "../../db/stored-error-text.ts";
 import { actors } from "../../kernel/actor.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { jsonText } from "../../kernel/json.ts";
@@ -73,7 +74,7 @@ export async function processProviderEvent(
     ctx.logger.error({ err: error, provider: provider.name, eventId: event.id }, "provider event failed");
     await ctx.db
       .updateTable("provider_event")
-      .set({ error: String((error as Error)?.message ?? error).slice(0, 2000) })
+      .set({ error: storedErrorText(String((error as Error)?.message ?? error), 2000) })
       .where("provider", "=", key.provider)
       .where("event_id", "=", key.event_id)
       .execute();

@@ -14,6 +14,7 @@ import { importUsage } from "./import-usage.ts";
 import { noUsageAnomaly } from "./no-usage-anomaly.ts";
 import { summarizeBillingRun } from "./summarize-billing-run.ts";
 import { dropStaleStages, UsageStage } from "./usage-stage.ts";
+import { storedErrorText } from "../../db/stored-error-text.ts";
 
 export { BillingInterrupted, SimulatedCrash } from "./draft-all.ts";
 
@@ -184,7 +185,11 @@ export async function executeBillingRun(
     if (!(error instanceof SimulatedCrash)) {
       await ctx.db
         .updateTable("billing_run")
-        .set({ state: "failed", error: (error as Error).message ?? String(error), finished_at: ctx.now() })
+        .set({
+          state: "failed",
+          error: storedErrorText((error as Error).message ?? String(error), 2000),
+          finished_at: ctx.now(),
+        })
         .where("id", "=", run.id)
         .execute()
         .catch((e) => ctx.logger.error({ err: e, runId: run.id }, "could not mark the billing run failed"));

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../../db/schema.ts";
+import { storedErrorText } from "../../db/stored-error-text.ts";
 import {
   type ClaimedJob,
   type JobHandler,
@@ -59,7 +60,11 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
         // stored id is forgotten, so that a new e-mail leads to a user of the customer's own.
         await deps.db
           .updateTable("customer")
-          .set({ sync_state: "conflict", sync_error: error.message.slice(0, 1000), solusio_user_id: null })
+          .set({
+            sync_state: "conflict",
+            sync_error: storedErrorText(error.message, 1000),
+            solusio_user_id: null,
+          })
           .where("id", "=", customerId)
           .execute();
         throw new PermanentJobError(error.message);
@@ -88,7 +93,7 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
       if (permanent && !payload.deleted) {
         await deps.db
           .updateTable("customer")
-          .set({ sync_state: "failed", sync_error: error.message.slice(0, 1000) })
+          .set({ sync_state: "failed", sync_error: storedErrorText(error.message, 1000) })
           .where("id", "=", customerId)
           .execute();
       }
@@ -109,7 +114,7 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
 async function noteSyncError(deps: SyncDeps, customerId: bigint, text: string): Promise<void> {
   await deps.db
     .updateTable("customer")
-    .set({ sync_error: text.slice(0, 1000) })
+    .set({ sync_error: storedErrorText(text, 1000) })
     .where("id", "=", customerId)
     .execute();
 }
