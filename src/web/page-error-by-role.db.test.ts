@@ -98,6 +98,8 @@ describe("the console's error page with SolusIO refusing connections", () => {
     const support = await customerPageAs("support");
     expect(support.status).toBe(503);
     expect(support.text).toContain("no answer from the database");
+    // Not "on this page": while the database is out of reach no admin's session is read either.
+    expect(support.text).toContain("an admin can read why in tokenbill&#39;s log");
     expect(support.text).not.toContain("solusio.internal.example");
     expect((await customerPageAs("admin")).text).toContain(HOST);
   });

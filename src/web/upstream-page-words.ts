@@ -12,6 +12,9 @@ import { NOT_CONFIGURED } from "../services/sync/require-solusio.ts";
 // a proxy's answer). Until 2026-12-07 every staff role read it whole here, on any page.
 
 const LATER = "Try again in a few minutes; if it keeps happening, an admin can read why on this page.";
+// With the database out of reach no session is read, an admin's neither: the log is where they read why.
+const LATER_DATABASE =
+  "Try again in a few minutes; if it keeps happening, an admin can read why in tokenbill's log.";
 
 /** Upstream words a customer may read: written for customers, naming no system's place (sso-unavailable.ts). */
 const CUSTOMER_WORDED: ReadonlySet<string> = new Set([CONTROL_PANEL_UNAVAILABLE]);
@@ -35,6 +38,6 @@ export function upstreamPageWords(
   if (role && roleMay(role, ADMIN_ROLES)) return maskUrlsIn(known.message);
   // A verb's own words around an outside system's can quote it; only how the call failed is safe to say.
   if (error instanceof UpstreamError)
-    return `This could not be done: ${failureWords(error, false)}. ${LATER}`;
+    return `This could not be done: ${failureWords(error, false)}. ${error.upstream === "the database" ? LATER_DATABASE : LATER}`;
   return `This could not be done: a system tokenbill relies on failed. ${LATER}`;
 }
