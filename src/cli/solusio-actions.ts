@@ -31,7 +31,7 @@ async function cliIntegration(config: Config, ctx: ServiceContext): Promise<Solu
     configuredIntegration(config, ctx.db, ctx.logger) ?? (await runningSandbox(config, ctx));
   // Before, with a sandbox address left by a stopped serve, doctor advised checking SOLUSIO_URL (never set)
   // and setup failed on a refused connection.
-  if (!integration) throw new ServiceError("UPSTREAM_UNAVAILABLE", NO_SANDBOX);
+  if (!integration) throw ServiceError.unavailable(NO_SANDBOX, "staff");
   return integration;
 }
 

@@ -17,15 +17,31 @@ export interface FieldIssue {
   message: string;
 }
 
+/** Who an outside failure's words were written for (ServiceError.unavailable); customers' words suit staff too. */
+export type WordedFor = "staff" | "customers";
+
 export class ServiceError extends Error {
   readonly code: ErrorCode;
   readonly issues: FieldIssue[];
+  /** Set by ServiceError.unavailable alone: unset, an outside failure's message may quote the system's own. */
+  readonly wordedFor?: WordedFor;
 
-  constructor(code: ErrorCode, message: string, issues: FieldIssue[] = []) {
+  constructor(code: ErrorCode, message: string, issues: FieldIssue[] = [], wordedFor?: WordedFor) {
     super(message);
     this.name = "ServiceError";
     this.code = code;
     this.issues = issues;
+    if (wordedFor) this.wordedFor = wordedFor;
+  }
+
+  /**
+   * An UPSTREAM_UNAVAILABLE whose message is fixed words for `wordedFor`, quoting nothing an outside system
+   * said (no error message, URL or answer's text; tokenbill's own figures are fine), so the error page shows
+   * it whole below admin (upstream-page-words.ts). Marked where it is thrown: a list of such messages kept
+   * beside the page drifted from the verbs (a new or reworded message read as a failure to every role).
+   */
+  static unavailable(words: string, wordedFor: WordedFor): ServiceError {
+    return new ServiceError("UPSTREAM_UNAVAILABLE", words, [], wordedFor);
   }
 
   static validation(field: string, message: string): ServiceError {

@@ -75,7 +75,7 @@ export async function listServerActivity(reader: JsonReader, afterId = 0): Promi
     "activity_logs",
     (page) => ({ page }),
     ActivityPage,
-    (page) => new ServiceError("UPSTREAM_UNAVAILABLE", `SolusIO activity_logs page ${page} is not a list`),
+    (page) => ServiceError.unavailable(`SolusIO activity_logs page ${page} is not a list`, "staff"),
   );
   for await (const { page, answer } of pages) {
     for (const [i, raw] of answer.data.entries()) {

@@ -30,7 +30,7 @@ export async function listSolusioServers(reader: JsonReader): Promise<ServerList
     "servers",
     (page) => ({ page }),
     ServerPage,
-    (page) => new ServiceError("UPSTREAM_UNAVAILABLE", `SolusIO servers page ${page} is not a list`),
+    (page) => ServiceError.unavailable(`SolusIO servers page ${page} is not a list`, "staff"),
     (date) => {
       seenAt ??= date;
     },

@@ -50,9 +50,10 @@ export async function* listSolusioUsage(
     const { data, meta } = answer;
     // Offset pages of a list that changes while it is read would skip or repeat servers.
     if (total !== undefined && meta?.total !== undefined && meta.total !== total) {
-      throw new ServiceError(
-        "UPSTREAM_UNAVAILABLE",
+      // Staff may read it whole: the totals are numbers (zod), no text of SolusIO's.
+      throw ServiceError.unavailable(
         `SolusIO usage changed while it was read (total ${total} then ${meta.total}); run again`,
+        "staff",
       );
     }
     total = meta?.total ?? total;

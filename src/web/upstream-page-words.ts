@@ -2,9 +2,7 @@ import type { FastifyRequest } from "fastify";
 import { maskUrlsIn } from "../config.ts";
 import { type ServiceError, UpstreamError } from "../kernel/errors.ts";
 import { failureWords } from "../services/setup/failure-words.ts";
-import { CONTROL_PANEL_UNAVAILABLE } from "../services/sso/sso-unavailable.ts";
 import { ADMIN_ROLES, roleMay } from "../services/staff/staff-roles.ts";
-import { NOT_CONFIGURED } from "../services/sync/require-solusio.ts";
 
 // The error page's words for an outside system's failure (SolusIO, a payment provider, the database), by
 // reader, as the doctor, the dashboard and the SolusIO page word them (failureWords, docs/security.md): its
@@ -16,23 +14,19 @@ const LATER = "Try again in a few minutes; if it keeps happening, an admin can r
 const LATER_DATABASE =
   "Try again in a few minutes; if it keeps happening, an admin can read why in tokenbill's log.";
 
-/** Upstream words a customer may read: written for customers, naming no system's place (sso-unavailable.ts). */
-const CUSTOMER_WORDED: ReadonlySet<string> = new Set([CONTROL_PANEL_UNAVAILABLE]);
-
-/** Upstream words any member of staff may read: they name a setting, not where a system is. */
-const STAFF_WORDED: ReadonlySet<string> = new Set([NOT_CONFIGURED]);
-
 export function upstreamPageWords(
   request: FastifyRequest,
   error: unknown,
   known: ServiceError,
   face: "console" | "portal",
 ): string {
+  // Words a verb wrote for its readers (ServiceError.unavailable) are shown whole: they name no system's
+  // place. A customer reads only those written for customers; staff those written for either.
   if (face === "portal")
-    return CUSTOMER_WORDED.has(known.message)
+    return known.wordedFor === "customers"
       ? known.message
       : "This page is unavailable for a moment. Try again in a few seconds.";
-  if (STAFF_WORDED.has(known.message)) return known.message;
+  if (known.wordedFor) return known.message;
   const role = request.webSession?.staffRole;
   // As `tokenbill config` shows URLs: an admin needs the host to act, never a password or a token.
   if (role && roleMay(role, ADMIN_ROLES)) return maskUrlsIn(known.message);

@@ -133,9 +133,9 @@ export const runDunning = defineVerb(DunningRunInput, async ({ ctx, input }) => 
   } catch (error) {
     if (!(error instanceof DunningInterrupted)) throw error;
     // What was done stays done (each customer committed whole); a 503 says to come back.
-    throw new ServiceError(
-      "UPSTREAM_UNAVAILABLE",
+    throw ServiceError.unavailable(
       `tokenbill is stopping: the dunning run stopped after ${steps.taken()} steps; run it again to take the rest`,
+      "staff",
     );
   }
 });

@@ -13,8 +13,5 @@ export function configuredSolusioApi(ctx: Pick<ServiceContext, "config" | "solus
   if (!apiUrl) throw ServiceError.validation("SOLUSIO_URL", "is required to read usage from SolusIO");
   if (!token) throw ServiceError.validation("SOLUSIO_API_TOKEN", "is required to read usage from SolusIO");
   // Configured, yet not connected: a context built without its integration, which no adapter does.
-  throw new ServiceError(
-    "UPSTREAM_UNAVAILABLE",
-    "SolusIO is configured, but this process is not connected to it",
-  );
+  throw ServiceError.unavailable("SolusIO is configured, but this process is not connected to it", "staff");
 }

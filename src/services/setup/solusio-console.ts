@@ -6,7 +6,7 @@ import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb, NoInput } from "../../kernel/verb.ts";
 import { ADMIN_ROLES, READ_ROLES, requireStaffRole, seesWhereSystemsAre } from "../staff/staff-roles.ts";
 import { solusioErrorIn } from "../../solusio/solusio-error.ts";
-import { NOT_CONFIGURED, requireSolusio } from "../sync/require-solusio.ts";
+import { requireSolusio } from "../sync/require-solusio.ts";
 import { billingIntegrationManualSteps } from "./billing-integration-check.ts";
 import { type DoctorCheck, runDoctor } from "./doctor.ts";
 import { failureWords } from "./failure-words.ts";
@@ -52,12 +52,13 @@ export interface SolusioDoctorView {
 /**
  * The page's line when the doctor could not run: worded by role as the doctor's lines are (failureWords), as
  * a failure's message can name SolusIO's host and port; until 2026-12-07 the page showed it to every role.
- * An error of tokenbill's own (no SolusIO configured) names settings, not where systems are.
+ * Words a verb wrote for staff (ServiceError.unavailable: no SolusIO configured) name settings, not where
+ * systems are.
  */
 function doctorProblem(error: unknown, seesWhere: boolean): string | undefined {
   if (isServiceError(error)) {
     if (error.code !== "UPSTREAM_UNAVAILABLE") return undefined;
-    return seesWhere || error.message === NOT_CONFIGURED
+    return seesWhere || error.wordedFor
       ? error.message
       : "SolusIO could not be checked: an admin's SolusIO page shows why";
   }

@@ -18,7 +18,7 @@ export const CONTROL_PANEL_UNAVAILABLE =
 export function ssoUnavailable(error: unknown): ServiceError | undefined {
   const known = asServiceError(error);
   if (known?.code !== "UPSTREAM_UNAVAILABLE") return undefined;
-  const forCustomer = new ServiceError("UPSTREAM_UNAVAILABLE", CONTROL_PANEL_UNAVAILABLE);
+  const forCustomer = ServiceError.unavailable(CONTROL_PANEL_UNAVAILABLE, "customers");
   forCustomer.cause = known;
   return forCustomer;
 }

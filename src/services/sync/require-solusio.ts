@@ -7,7 +7,7 @@ export const NOT_CONFIGURED =
 
 export function requireSolusio(ctx: ServiceContext): SolusioIntegration {
   if (!ctx.solusio) {
-    throw new ServiceError("UPSTREAM_UNAVAILABLE", NOT_CONFIGURED);
+    throw ServiceError.unavailable(NOT_CONFIGURED, "staff");
   }
   return ctx.solusio;
 }
