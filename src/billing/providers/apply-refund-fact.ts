@@ -1,3 +1,4 @@
+import type { RefundStatus } from "../../db/schema.ts";
 import type { TxContext } from "../../kernel/transaction.ts";
 import { enqueue } from "../../jobs/enqueue-job.ts";
 import { successAnswer } from "../../kernel/idempotency.ts";
@@ -11,6 +12,7 @@ import {
   providerLabel,
   type RefundChanged,
 } from "./payment-provider.ts";
+import { refundStatusMove } from "./refund-status-order.ts";
 import { ENDED_RESERVATION_LOOK_UP_DELAY_MS } from "./reservation-age.ts";
 
 // What a provider says of a refund, applied to the books: by its verified webhook (process-provider-event.ts),
@@ -126,23 +128,28 @@ export async function applyRefundOfPayment(
   return true;
 }
 
-/** Moves a known refund to the status the provider says; false when it changed nothing. */
+/**
+ * Moves a known refund to the status the provider says, only ever forward (refund-status-order.ts), so facts
+ * told in any order (an answer older than an event, an event sent again) end where the newest one says; false
+ * when it changed nothing.
+ */
 async function settleKnownRefund(
   tx: TxContext,
-  known: { id: string; status: string },
+  known: { id: string; status: RefundStatus },
   fact: RefundChanged,
 ): Promise<boolean> {
-  if (fact.status === "pending" || fact.status === known.status) return false;
-  if (known.status === "failed") {
-    // A refund the provider failed does not succeed later; an answer that says so is kept in the event only.
+  const move = refundStatusMove(known.status, fact.status);
+  if (move === "stay") return false;
+  if (move === "older") {
+    // Stripe never moves a failed (or canceled) refund on: what says otherwise is older, kept in its event only.
     tx.logger.warn(
       { refund: known.id, now: fact.status },
       "provider says a failed refund changed: left as is",
     );
     return false;
   }
-  // pending → succeeded or failed; succeeded → failed (the money came back: reversed into credit).
-  await settleRefundIn(tx.db, tx, { refund_id: known.id, status: fact.status });
+  // pending → succeeded or failed; succeeded → failed (the money came back: reversed, reverseRefund).
+  await settleRefundIn(tx.db, tx, { refund_id: known.id, status: move });
   return true;
 }
 
