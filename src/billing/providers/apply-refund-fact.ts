@@ -1,4 +1,5 @@
-import type { RefundStatus } from "../../db/schema.ts";
+import type { Selectable } from "kysely";
+import type { RefundStatus, RefundTable } from "../../db/schema.ts";
 import type { TxContext } from "../../kernel/transaction.ts";
 import { enqueue } from "../../jobs/enqueue-job.ts";
 import { successAnswer } from "../../kernel/idempotency.ts";
@@ -39,7 +40,7 @@ export async function applyRefundFact(
     );
     return false;
   }
-  return applyRefundOfPayment(tx, provider, payment, { ...told, amount });
+  return (await applyRefundOfPayment(tx, provider, payment, { ...told, amount })).changed;
 }
 
 /** A payment tokenbill recorded, as applyRefundOfPayment needs it. */
@@ -49,16 +50,23 @@ export interface RecordedPayment {
   currency_code: string;
 }
 
+/** The refund row a provider's refund is once applied, and whether applying it changed the books. */
+export interface AppliedRefund {
+  refund: Selectable<RefundTable>;
+  changed: boolean;
+}
+
 /**
  * applyRefundFact for a refund of `payment` whose amount is in tokenbill's minor units already: also what a
- * request whose provider answer came after its reservation ended records (refund-through-provider.ts).
+ * request records of the provider's answer (refund-through-provider.ts). Every way through links or records a
+ * row for the provider's refund, which it returns: a caller never looks for one that might not be there.
  */
 export async function applyRefundOfPayment(
   tx: TxContext,
   provider: PaymentProvider,
   payment: RecordedPayment,
   fact: RefundChanged,
-): Promise<boolean> {
+): Promise<AppliedRefund> {
   // Under the customer's lock, as every refund is written: refundThroughProvider links its reservation too.
   await lockCustomerForMoney(tx.db, payment.customer_id);
   const known = await knownRefund(tx, payment.id, fact);
@@ -75,7 +83,7 @@ export async function applyRefundOfPayment(
     // on the reservation is answered now, as that request would have been. Until 2026-12-07 it stayed in
     // flight, a 409 on every repeat for a day and then a second ask (a release refuses a linked reservation).
     if (linked) await answerKeyWaitingOn(tx, known.id);
-    return linked || settled;
+    return { refund: await refundRow(tx, known.id), changed: linked || settled };
   }
   // A refund naming a reservation of this payment that it cannot be (another amount: Stripe makes a request's
   // refund for the amount asked or not at all, so this one was made or edited by hand). Left pending beside it,
@@ -125,7 +133,7 @@ export async function applyRefundOfPayment(
   });
   if (fact.status === "succeeded")
     await settleRefundIn(tx.db, tx, { refund_id: refund.id, status: "succeeded" });
-  return true;
+  return { refund: await refundRow(tx, refund.id), changed: true };
 }
 
 /**
@@ -159,12 +167,12 @@ async function settleKnownRefund(
  * answered already (its request got the provider's answer) is left as it is.
  */
 async function answerKeyWaitingOn(tx: TxContext, refundId: string): Promise<void> {
-  const row = await tx.db
-    .selectFrom("refund")
-    .selectAll()
-    .where("id", "=", refundId)
-    .executeTakeFirstOrThrow();
+  const row = await refundRow(tx, refundId);
   await settleIdempotencyKeyOfRefund(tx.db, refundId, successAnswer(201, presentRefund(row)), tx.now());
+}
+
+function refundRow(tx: TxContext, refundId: string) {
+  return tx.db.selectFrom("refund").selectAll().where("id", "=", refundId).executeTakeFirstOrThrow();
 }
 
 /**

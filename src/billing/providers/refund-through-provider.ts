@@ -11,6 +11,7 @@ import {
   claimIdempotencyKey,
 } from "../../kernel/idempotency-key.ts";
 import { linkIdempotencyKeyToRefund } from "../payments/idempotency-key.ts";
+import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
 import { recordRefundIn, settleRefundIn } from "../payments/refund-payment.ts";
 import { applyRefundOfPayment } from "./apply-refund-fact.ts";
 import {
@@ -155,12 +156,15 @@ export async function askProviderForReservation(
 }
 
 /**
- * The refund row the provider's answer (`made`) is, in the request's transaction: the reservation, linked now
- * or already by the refund's webhook, which was faster; else, when the reservation was no longer pending and
- * unlinked (a refund of another amount naming it ended it, a release failed it), the refund recorded apart as
- * its webhook records it, a refund of the payment naming the reservation. Until 2026-12-07 the request left
- * that to the webhook and answered with the ended reservation, failed, though the card got the money, and it
- * said "ended meanwhile" of a reservation its own webhook had linked.
+ * The refund row the provider's answer (`made`) is, in the request's transaction, recorded as its webhook
+ * records it (applyRefundOfPayment, the same code): the reservation, linked now or already by the refund's
+ * webhook, which was faster; else, when the reservation was no longer pending and unlinked (a refund of another
+ * amount naming it ended it, a release failed it), the refund recorded apart, a refund of the payment naming the
+ * reservation. The answer's status moves the row only forward (refund-status-order.ts): an answer older than
+ * the webhook changes nothing, and a final status told only by the answer is recorded. Until 2026-12-07 the
+ * answer's status was dropped, so a refund its webhook had recorded pending stayed pending though the answer
+ * said succeeded; and before that day the request left a reservation ended meanwhile to the webhook, and
+ * answered with it, failed, though the card got the money.
  */
 async function rowOfAnsweredRefund(
   tx: TxContext,
@@ -170,52 +174,15 @@ async function rowOfAnsweredRefund(
   made: ProviderRefund,
   reason: string | undefined,
 ): Promise<Selectable<RefundTable>> {
-  // Only a pending row is linked: one released meanwhile holds nothing, and linked, this refund's webhook
-  // would find it failed and leave the money the card got unrecorded.
-  const linked = await tx.db
-    .updateTable("refund")
-    .set({ provider_refund_id: made.id })
-    .where("id", "=", reserved.id)
-    .where("provider_refund_id", "is", null)
-    .where("status", "=", "pending")
-    .returningAll()
-    .executeTakeFirst();
-  if (linked) return linked;
-  const recorded = await refundRowOfProviderRefund(tx, made.id);
-  if (recorded?.id === reserved.id) {
-    tx.logger.debug(
-      { refund: reserved.id, providerRefund: made.id },
-      "the payment provider's answer came after its webhook, which linked the reservation first",
-    );
-    return recorded;
-  }
-  // Ended before the answer came (a refund of another amount naming it, a release), or, rarer, linked to
-  // another refund naming it: the warning says which.
-  const now = await tx.db
-    .selectFrom("refund")
-    .selectAll()
-    .where("id", "=", reserved.id)
-    .executeTakeFirstOrThrow();
-  const fields = { refund: reserved.id, status: now.status, providerRefund: made.id };
-  const madeFor =
-    now.provider_refund_id === null
-      ? "a reservation ended meanwhile"
-      : `a reservation linked meanwhile to its other refund ${now.provider_refund_id}`;
-  if (recorded) {
-    // Its webhook came first too: what it recorded stands, and a status the answer gives may be older.
-    tx.logger.warn(
-      { ...fields, recordedAs: recorded.id },
-      `the payment provider made a refund for ${madeFor}: its webhook recorded it as refund ${recorded.id} of the payment, which the request is answered with`,
-    );
-    return recorded;
-  }
   const of = await tx.db
     .selectFrom("payment")
     .select(["id", "customer_id", "currency_code"])
     .where("id", "=", payment.id)
     .executeTakeFirstOrThrow();
-  // As its webhook would record it, which then records nothing twice.
-  await applyRefundOfPayment(tx, provider, of, {
+  // Read under the customer's lock, as applyRefundOfPayment writes: a webhook of this refund waits for it.
+  await lockCustomerForMoney(tx.db, of.customer_id);
+  const before = await refundRowOfProviderRefund(tx, made.id);
+  const { refund } = await applyRefundOfPayment(tx, provider, of, {
     kind: "refund_changed",
     refundRef: made.id,
     paymentRef: payment.reference,
@@ -224,20 +191,32 @@ async function rowOfAnsweredRefund(
     reason: reason ?? "",
     tokenbillRefundId: reserved.id,
   });
-  const row = await refundRowOfProviderRefund(tx, made.id);
-  if (row) {
-    tx.logger.warn(
-      { ...fields, recordedAs: row.id },
-      `the payment provider made a refund for ${madeFor}: recorded as refund ${row.id} of the payment, which the request is answered with`,
-    );
-    return row;
+  if (refund.id === reserved.id) {
+    if (before)
+      tx.logger.debug(
+        { refund: reserved.id, providerRefund: made.id },
+        "the payment provider's answer came after its webhook, which linked the reservation first",
+      );
+    return refund;
   }
-  // Not expected (applyRefundOfPayment records every refund it does not know): said, not hidden.
-  tx.logger.error(
-    fields,
-    `the payment provider made a refund for ${madeFor}, and it could not be recorded: its webhook records it; the request is answered with the reservation as it stands`,
+  // Ended before the answer came (a refund of another amount naming it, a release), or, rarer, linked to
+  // another refund naming it: the warning says which.
+  const now = await tx.db
+    .selectFrom("refund")
+    .select(["status", "provider_refund_id"])
+    .where("id", "=", reserved.id)
+    .executeTakeFirstOrThrow();
+  const madeFor =
+    now.provider_refund_id === null
+      ? "a reservation ended meanwhile"
+      : `a reservation linked meanwhile to its other refund ${now.provider_refund_id}`;
+  tx.logger.warn(
+    { refund: reserved.id, status: now.status, providerRefund: made.id, recordedAs: refund.id },
+    before
+      ? `the payment provider made a refund for ${madeFor}: its webhook recorded it as refund ${refund.id} of the payment, which the request is answered with`
+      : `the payment provider made a refund for ${madeFor}: recorded as refund ${refund.id} of the payment, which the request is answered with`,
   );
-  return now;
+  return refund;
 }
 
 function refundRowOfProviderRefund(tx: TxContext, providerRefundId: string) {
