@@ -27,8 +27,8 @@ import { paymentProviderOf } from "./provider-from-config.ts";
 // ledger entry. Only then is the provider asked, with that row's id as the request's idempotency key and in
 // the refund's metadata. Two refunds at once cannot both reach the provider for the same money (before, both
 // passed a check made without the lock, the provider paid both, and the second was refused only after).
-// The provider's signed webhook settles the row (process-provider-event.ts), and only then does the amount
-// due reopen. A refusal fails the reservation and frees its amount. No answer, or one that does not say
+// The provider's answer, when it says the refund ended, or else its signed webhook settles the row, each only
+// forward (refund-status-order.ts), and only then does the amount due reopen. A refusal fails the reservation and frees its amount. No answer, or one that does not say
 // whether the refund was made (a dropped connection, a timeout, a 5xx after the SDK's retries, Stripe's 409
 // for the key still in flight), leaves the reservation pending and holding its amount: the provider may have
 // made the refund (its idempotency key kept it to one), and its webhook settles the reservation by the
