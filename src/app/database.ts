@@ -40,6 +40,7 @@ export async function openMigratedDatabase(
       },
     },
     onPermissionWarning: (message, details) => logger.warn(details, message),
+    onModesTightened: (message, details) => logger.info(details, message),
   });
   if (serve && handle.kind === "pglite" && config.DATA_DIR !== "memory://")
     if (handle.socketPath)
@@ -76,6 +77,7 @@ export async function migrateDatabase(config: Config, logger: Logger): Promise<s
     poolSize: config.DATABASE_POOL_SIZE,
     dataDir: config.DATA_DIR,
     onPermissionWarning: (message, details) => logger.warn(details, message),
+    onModesTightened: (message, details) => logger.info(details, message),
   });
   try {
     return await migrateToLatest(handle.db);

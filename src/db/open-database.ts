@@ -31,6 +31,7 @@ import {
 } from "./pglite-socket-server.ts";
 import { PgliteSessionQueue } from "./pglite-socket-session.ts";
 import { removeLeftRestoreCopies } from "./restore-copies.ts";
+import { type ModesTightened, tightenDataDir, tightenedMessage } from "./tighten-data-dir.ts";
 import type { Database } from "./schema.ts";
 import { APPLICATION_NAME } from "./application-name.ts";
 
@@ -61,6 +62,11 @@ export interface OpenDatabaseOptions {
   onNamingOff?: (off: NamingOff) => void;
   /** Told when the data directory had to be tightened to 0700; Node's warning on stderr by default. */
   onPermissionWarning?: PermissionWarning;
+  /**
+   * Told how many paths in the data directory were made owner-only, when any were: an info line, so nothing
+   * without a logger (a command shows its warnings only: src/cli/with-context.ts).
+   */
+  onModesTightened?: ModesTightened;
   /** PGlite in a data directory: share it with other processes over a socket there (`serve` does). */
   share?: boolean;
   /** With `share`: notifications that socket clients' commits send on these channels, and who hears them. */
@@ -112,6 +118,16 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
     removeLeftSpools(dataDir);
     // And the unpacked copy of a restore that was killed: no restore runs while this holds the lock.
     removeLeftRestoreCopies(dataDir);
+    // The database's files an older version made with the umask's modes (tighten-data-dir.ts): once, here,
+    // where the lock is taken; a command that reaches a serve's socket above finds them tightened by it.
+    let changed: number;
+    try {
+      changed = tightenDataDir(dataDir);
+    } catch (error) {
+      unlock(); // a path of another user's, say (EPERM): this process never opened the database
+      throw error;
+    }
+    if (changed > 0) options.onModesTightened?.(tightenedMessage(changed), { changed });
   }
   // One options object: PGlite.create(undefined, options) would drop the options.
   let client: PGlite;
