@@ -100,6 +100,51 @@ describe("an error's text as a column keeps it", () => {
     }
   });
 
+  it("masks a customer's sync error for a user billing may not adopt, as SolusIO named it", async () => {
+    // The conflict's message quotes what SolusIO answered for the user (its e-mail); whatever text that is,
+    // it is stored as any other error's is. Both conflicts: an admin found by e-mail, two users carrying the id.
+    const quoting = { id: 71, email: SECRET_URL, status: "active", billing_user_id: null };
+    const cases = [
+      { carrying: [], byEmail: { ...quoting, roles: [{ id: 1, name: "Admin" }] }, says: /admin role/ },
+      {
+        carrying: [
+          { ...quoting, billing_user_id: 0 },
+          { ...quoting, id: 72, billing_user_id: 0 },
+        ],
+        byEmail: undefined,
+        says: /all carry billing_user_id/,
+      },
+    ];
+    for (const [n, { carrying, byEmail, says }] of cases.entries()) {
+      const customer = await createCustomer({
+        ctx,
+        input: { email: `adopt-${n}@example.com`, name: "Adopt", country: "US", currency: "USD" },
+      });
+      const id = BigInt(customer.id);
+      const api = {
+        stoppedBy: () => api,
+        findUsersByBillingId: async () => carrying.map((u) => ({ ...u, billing_user_id: Number(id) })),
+        findUserByEmail: async () => byEmail,
+      } as unknown as SolusioApi;
+      const handler = syncCustomerHandler({
+        db: handle.db,
+        api,
+        logger: pino({ level: "silent" }),
+        limitGroupId: async () => undefined,
+      });
+      const job = { id: 1n, kind: "solusio.sync_customer", orderingKey: null, attempts: 1 };
+      await expect(handler({ ...job, payload: { customerId: String(id) } } as never)).rejects.toThrow(says);
+      const row = await handle.db
+        .selectFrom("customer")
+        .select(["sync_state", "sync_error"])
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      expect(row.sync_state).toBe("conflict");
+      expect(row.sync_error).toMatch(says);
+      expectMasked(row.sync_error);
+    }
+  });
+
   it("masks a SolusIO call's error in the call log", async () => {
     const recorder = databaseCallRecorder(handle.db);
     recorder.record({
