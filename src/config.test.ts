@@ -373,6 +373,19 @@ describe("configuration", () => {
     expect(() => loadConfig({ TOKENBILL_CONFIG: join(dir, "broken.json") }, dir)).toThrow(/broken.json/);
   });
 
+  it("takes a config file's webhook URL for a secret however short its secret segment is", () => {
+    const dir = testTempDir("tb-config-");
+    const file = join(dir, "tokenbill.config.json");
+    const warnings: string[] = [];
+    writeFileSync(
+      file,
+      JSON.stringify({ WEBHOOK_URLS: ["https://hooks.zapier.example/hooks/catch/1234567/b3xk9qz/"] }),
+    );
+    chmodSync(file, 0o644);
+    loadConfig({ WEBHOOK_SECRET: "whsec_from_the_environment" }, dir, (line) => warnings.push(line));
+    expect(warnings).toEqual([expect.stringContaining("holds secrets (WEBHOOK_URLS)")]);
+  });
+
   it("warns, naming the file and chmod 600, when a config file with secrets is readable by others", () => {
     const dir = testTempDir("tb-config-");
     const file = join(dir, "tokenbill.config.json");
@@ -591,8 +604,10 @@ describe("configuration", () => {
     expect(described["SOLUSIO_URL"]).toBe(
       "https://apiuser:********@solus.example.test/api/v1?api_token=********",
     );
+    // A webhook receiver's path is its secret, of whatever length it chose: every segment that is not a
+    // plain name is masked, ids included (Slack's T0/B1 tell the URLs apart less than their hosts do).
     expect(described["WEBHOOK_URLS"]).toEqual([
-      "https://hooks.example.test/T0/B1/********",
+      "https://hooks.example.test/********/********/********",
       "https://hooks.example.test/in?token=********",
     ]);
     // A URL with nothing to hide is printed exactly as configured.
@@ -601,6 +616,30 @@ describe("configuration", () => {
         parseConfig({ SOLUSIO_URL: "https://solus.example.test/api/v1", SOLUSIO_API_TOKEN: "t" }),
       )["SOLUSIO_URL"],
     ).toBe("https://solus.example.test/api/v1");
+  });
+
+  it("masks a webhook URL's short secret segments, which the start log and `tokenbill config` print", () => {
+    // A Zapier catch hook: the account and the hook id (7 characters) are the whole secret.
+    const config = parseConfig({
+      WEBHOOK_URLS: "https://hooks.zapier.example/hooks/catch/1234567/b3xk9qz/",
+      WEBHOOK_SECRET: "whsec_x",
+    });
+    expect(describeConfig(config)["WEBHOOK_URLS"]).toEqual([
+      "https://hooks.zapier.example/hooks/catch/********/********/",
+    ]);
+  });
+
+  it("masks the segment after one that names a token, whatever its length (SolusIO's single sign-on)", () => {
+    expect(maskUrl("https://ua.example/auth/by_token/a1b2c3")).toBe(
+      "https://ua.example/auth/by_token/********",
+    );
+    expect(maskUrl("https://h.example/trigger/paid/with/key/dK3x9")).toBe(
+      "https://h.example/trigger/paid/with/key/********",
+    );
+    // A short id after an ordinary name stays: it tells the calls of a log apart.
+    expect(maskUrl("https://solus.example/api/v1/users/123456")).toBe(
+      "https://solus.example/api/v1/users/123456",
+    );
   });
 
   it("masks token-like path segments but keeps names, and masks relative and unparsable URLs", () => {

@@ -1,5 +1,5 @@
 import { type Config, KNOWN_KEYS } from "./config-schema.ts";
-import { maskUrl } from "./mask-url.ts";
+import { maskUrl, maskWebhookUrl } from "./mask-url.ts";
 import { SECRET_KEYS, URL_KEYS } from "./sensitive-keys.ts";
 import { describeTrustProxy } from "./trust-proxy-setting.ts";
 
@@ -13,6 +13,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     const value = (config as Record<string, unknown>)[key];
     if ((SECRET_KEYS as readonly string[]).includes(key))
       out[key] = value === undefined ? undefined : "********";
+    else if (key === "WEBHOOK_URLS" && Array.isArray(value))
+      out[key] = value.map((u) => maskWebhookUrl(String(u)));
     else if (URL_KEYS.includes(key) && typeof value === "string") out[key] = maskUrl(value);
     else if (URL_KEYS.includes(key) && Array.isArray(value)) out[key] = value.map((u) => maskUrl(String(u)));
     else if (key === "TRUST_PROXY") out[key] = describeTrustProxy(config.TRUST_PROXY);

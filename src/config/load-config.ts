@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { type Config, KNOWN_KEYS } from "./config-schema.ts";
 import { loneSettingWarnings } from "./lone-settings.ts";
 import { jsonMistake } from "./json-mistake.ts";
-import { maskUrl } from "./mask-url.ts";
+import { maskUrl, maskWebhookUrl } from "./mask-url.ts";
 import { ConfigError, parseConfig } from "./parse-config.ts";
 import { SECRET_KEYS, URL_KEYS } from "./sensitive-keys.ts";
 
@@ -27,7 +27,9 @@ function secretsIn(fromFile: Record<string, unknown>): string[] {
     if ((SECRET_KEYS as readonly string[]).includes(key)) return value !== undefined && value !== "";
     if (!URL_KEYS.includes(key)) return false;
     const urls = Array.isArray(value) ? value : [value];
-    return urls.some((url) => typeof url === "string" && maskUrl(url) !== url);
+    // A webhook receiver's URL is its secret, however short (mask-url.ts, maskWebhookUrl).
+    const mask = key === "WEBHOOK_URLS" ? maskWebhookUrl : maskUrl;
+    return urls.some((url) => typeof url === "string" && mask(url) !== url);
   });
 }
 

@@ -10,6 +10,20 @@ const MASK = "********";
  * A URL with nothing to mask comes back unchanged.
  */
 export function maskUrl(url: string): string {
+  return masked(url, MIN_TOKEN_LENGTH);
+}
+
+/**
+ * A webhook endpoint as the start log and `tokenbill config` print it: masked as maskUrl does, and every path
+ * segment with a digit or both cases too, whatever its length. A receiver's URL is its whole secret, of the
+ * length it chose (a Zapier catch hook's is `/hooks/catch/<account>/<7 characters>/`); deliveries log the
+ * origin alone (src/delivery/invoice-jobs.ts). Plain names stay, so two endpoints of a host can be told apart.
+ */
+export function maskWebhookUrl(url: string): string {
+  return masked(url, 1);
+}
+
+function masked(url: string, minTokenLength: number): string {
   const relative = url.startsWith("/") && !url.startsWith("//");
   let u: URL;
   try {
@@ -18,6 +32,7 @@ export function maskUrl(url: string): string {
     return MASK;
   }
   let changed = false;
+  const isTokenLike = (segment: string) => tokenLike(segment, minTokenLength);
   if (isTokenLike(u.username)) {
     u.username = MASK; // a token given as the user name, as some services take it
     changed = true;
@@ -27,8 +42,10 @@ export function maskUrl(url: string): string {
     changed = true;
   }
   const segments = u.pathname.split("/");
-  if (segments.some(isTokenLike)) {
-    u.pathname = segments.map((s) => (isTokenLike(s) ? MASK : s)).join("/");
+  const secret = (s: string, i: number) =>
+    isTokenLike(s) || (s !== "" && NAMES_A_TOKEN.test(segments[i - 1] ?? ""));
+  if (segments.some(secret)) {
+    u.pathname = segments.map((s, i) => (secret(s, i) ? MASK : s)).join("/");
     changed = true;
   }
   if (u.search) {
@@ -46,12 +63,27 @@ export function maskUrl(url: string): string {
 }
 
 /**
- * A path segment that looks like a credential rather than a name: 16 characters or more with a digit or
+ * Below this a segment with a digit is taken for an id, not a secret. The URLs tokenbill logs carry their
+ * secrets elsewhere or longer: SolusIO's API token and Stripe's keys travel in headers, Stripe's paths hold
+ * ids (`pi_…`, `cus_…`), tokenbill's own links put their tokens (43 characters) and signatures in the query,
+ * and a setting's password is its user-info's. SolusIO's single sign-on token rides in the user area's path
+ * (`/auth/by_token/{token}`; the emulator's is 64 characters, SolusIO's length is not documented): the segment
+ * after one that names a token is masked whatever its length (NAMES_A_TOKEN). A webhook receiver's path is
+ * the exception, as short as its owner chose: maskWebhookUrl masks it from one character. A lower bound here
+ * would mask the ids that tell the SolusIO calls of a log apart (`users/123456`) and hide no known secret.
+ */
+const MIN_TOKEN_LENGTH = 16;
+
+/** A path segment after which the next one is a credential: `/auth/by_token/{t}`, IFTTT's `/with/key/{k}`. */
+const NAMES_A_TOKEN = /^(?:by_token|token|tokens|key|secret)$/i;
+
+/**
+ * A path segment that looks like a credential rather than a name: `min` characters or more with a digit or
  * with both cases (random tokens, hex, UUIDs), or 40 and more of anything. "invoice-notifications" stays.
  */
-function isTokenLike(segment: string): boolean {
+function tokenLike(segment: string, min: number): boolean {
   if (segment.length >= 40) return true;
-  if (segment.length < 16) return false;
+  if (segment.length < min) return false;
   return /\d/.test(segment) || (/[a-z]/.test(segment) && /[A-Z]/.test(segment));
 }
 
