@@ -575,7 +575,7 @@ describe("configuration", () => {
     );
   });
 
-  it("masks credentials in every URL-valued setting, keeping what tells the URLs apart", () => {
+  it("masks credentials in every URL-valued setting, keeping the hosts that tell the URLs apart", () => {
     const config = parseConfig({
       DATABASE_URL: "postgres://billing:db-hunter2@db.internal:5432/billing?sslmode=require",
       SOLUSIO_URL: "https://apiuser:solusio-pw1@solus.example.test/api/v1?api_token=solusio-q-tok",
@@ -604,11 +604,10 @@ describe("configuration", () => {
     expect(described["SOLUSIO_URL"]).toBe(
       "https://apiuser:********@solus.example.test/api/v1?api_token=********",
     );
-    // A webhook receiver's path is its secret, of whatever length it chose: every segment that is not a
-    // plain name is masked, ids included (Slack's T0/B1 tell the URLs apart less than their hosts do).
+    // A webhook receiver's path is its secret, of whatever length it chose: every segment is masked.
     expect(described["WEBHOOK_URLS"]).toEqual([
       "https://hooks.example.test/********/********/********",
-      "https://hooks.example.test/in?token=********",
+      "https://hooks.example.test/********?token=********",
     ]);
     // A URL with nothing to hide is printed exactly as configured.
     expect(
@@ -619,14 +618,14 @@ describe("configuration", () => {
   });
 
   it("masks a webhook URL's short secret segments, which the start log and `tokenbill config` print", () => {
-    // A Zapier catch hook: the account and the hook id (7 characters) are the whole secret.
+    // Zapier catch hooks: the account and the hook id, a few characters each, letters only at times.
     const config = parseConfig({
-      WEBHOOK_URLS: "https://hooks.zapier.example/hooks/catch/1234567/b3xk9qz/",
+      WEBHOOK_URLS:
+        "https://hooks.zapier.example/hooks/catch/1234567/b3xk9qz/,https://hooks.zapier.example/hooks/catch/1234567/abcdef/",
       WEBHOOK_SECRET: "whsec_x",
     });
-    expect(describeConfig(config)["WEBHOOK_URLS"]).toEqual([
-      "https://hooks.zapier.example/hooks/catch/********/********/",
-    ]);
+    const masked = "https://hooks.zapier.example/********/********/********/********/";
+    expect(describeConfig(config)["WEBHOOK_URLS"]).toEqual([masked, masked]);
   });
 
   it("masks the segment after one that names a token, whatever its length (SolusIO's single sign-on)", () => {

@@ -10,20 +10,21 @@ const MASK = "********";
  * A URL with nothing to mask comes back unchanged.
  */
 export function maskUrl(url: string): string {
-  return masked(url, MIN_TOKEN_LENGTH);
+  return masked(url, false);
 }
 
 /**
  * A webhook endpoint as the start log and `tokenbill config` print it: masked as maskUrl does, and every path
- * segment with a digit or both cases too, whatever its length. A receiver's URL is its whole secret, of the
- * length it chose (a Zapier catch hook's is `/hooks/catch/<account>/<7 characters>/`); deliveries log the
- * origin alone (src/delivery/invoice-jobs.ts). Plain names stay, so two endpoints of a host can be told apart.
+ * segment too. A receiver's URL is its credential, its secret in a segment of the length and letters it
+ * chose (a Zapier catch hook's `/hooks/catch/{account_id}/{hook_id}/`, each a few characters and the id
+ * possibly all letters, so no rule tells it from a name); deliveries log the origin alone
+ * (src/delivery/invoice-jobs.ts), and the host tells endpoints apart.
  */
 export function maskWebhookUrl(url: string): string {
-  return masked(url, 1);
+  return masked(url, true);
 }
 
-function masked(url: string, minTokenLength: number): string {
+function masked(url: string, wholePath: boolean): string {
   const relative = url.startsWith("/") && !url.startsWith("//");
   let u: URL;
   try {
@@ -32,7 +33,6 @@ function masked(url: string, minTokenLength: number): string {
     return MASK;
   }
   let changed = false;
-  const isTokenLike = (segment: string) => tokenLike(segment, minTokenLength);
   if (isTokenLike(u.username)) {
     u.username = MASK; // a token given as the user name, as some services take it
     changed = true;
@@ -43,7 +43,7 @@ function masked(url: string, minTokenLength: number): string {
   }
   const segments = u.pathname.split("/");
   const secret = (s: string, i: number) =>
-    isTokenLike(s) || (s !== "" && NAMES_A_TOKEN.test(segments[i - 1] ?? ""));
+    isTokenLike(s) || (s !== "" && (wholePath || NAMES_A_TOKEN.test(segments[i - 1] ?? "")));
   if (segments.some(secret)) {
     u.pathname = segments.map((s, i) => (secret(s, i) ? MASK : s)).join("/");
     changed = true;
@@ -69,7 +69,7 @@ function masked(url: string, minTokenLength: number): string {
  * and a setting's password is its user-info's. SolusIO's single sign-on token rides in the user area's path
  * (`/auth/by_token/{token}`; the emulator's is 64 characters, SolusIO's length is not documented): the segment
  * after one that names a token is masked whatever its length (NAMES_A_TOKEN). A webhook receiver's path is
- * the exception, as short as its owner chose: maskWebhookUrl masks it from one character. A lower bound here
+ * the exception, as short as its owner chose: maskWebhookUrl masks all of it. A lower bound here
  * would mask the ids that tell the SolusIO calls of a log apart (`users/123456`) and hide no known secret.
  */
 const MIN_TOKEN_LENGTH = 16;
@@ -78,12 +78,12 @@ const MIN_TOKEN_LENGTH = 16;
 const NAMES_A_TOKEN = /^(?:by_token|token|tokens|key|secret)$/i;
 
 /**
- * A path segment that looks like a credential rather than a name: `min` characters or more with a digit or
- * with both cases (random tokens, hex, UUIDs), or 40 and more of anything. "invoice-notifications" stays.
+ * A path segment that looks like a credential rather than a name: MIN_TOKEN_LENGTH characters or more with a
+ * digit or with both cases (random tokens, hex, UUIDs), or 40 and more of anything. "invoice-notifications" stays.
  */
-function tokenLike(segment: string, min: number): boolean {
+function isTokenLike(segment: string): boolean {
   if (segment.length >= 40) return true;
-  if (segment.length < min) return false;
+  if (segment.length < MIN_TOKEN_LENGTH) return false;
   return /\d/.test(segment) || (/[a-z]/.test(segment) && /[A-Z]/.test(segment));
 }
 
