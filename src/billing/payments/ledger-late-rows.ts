@@ -94,6 +94,13 @@ export async function recordLateLedgerRows(
   let read = 0;
   let added = 0;
   for (;;) {
+    // No ORDER BY on the INSERT: its order decides nothing. The batch goes on from max(id) of `fresh` (whose
+    // ORDER BY … LIMIT picks the rows), not from the last row inserted; the watermark moves by compare-and-set
+    // below, apart from these rows; ON CONFLICT makes the set the same in any order. Passes at once wait on
+    // each other's uncommitted keys, in the order they insert them: both insert in id order, as the plan
+    // filters `fresh` as it comes (a CTE scan, no sort or hash above it; EXPLAIN on PostgreSQL 2026-12-07), so
+    // one waits for the other and skips its rows. A plan that someday reordered them could deadlock two passes:
+    // one statement fails before its pass moves the watermark, and housekeeping's next pass does its rows.
     const { rows } = await sql<{ read: number; last: string | null; added: number }>`
       WITH ${lateRowsAbove(after, batchSize)},
       added AS (
