@@ -1,9 +1,8 @@
 import { type Kysely, sql } from "kysely";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { describe, expect, it } from "vitest";
+import { databasePerFile } from "../../../test/helpers/database-per-file.ts";
 import { waitUntil } from "../../../test/helpers/wait-until.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
 import type { Database } from "../../db/schema.ts";
 import { recordLateLedgerRows } from "./ledger-late-rows.ts";
 import {
@@ -22,13 +21,7 @@ import {
 
 const onPostgres = Boolean(process.env["DATABASE_URL"]);
 
-let handle: DatabaseHandle;
-beforeAll(async () => {
-  handle = await createTestDatabase();
-});
-afterAll(async () => {
-  await handle?.close();
-});
+const file = databasePerFile();
 
 type Line = { level: number; msg: string; pid?: number; since?: string };
 
@@ -36,7 +29,7 @@ type Line = { level: number; msg: string; pid?: number; since?: string };
 function logged() {
   const lines: Line[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  return { ctx: { db: handle.db, logger }, lines };
+  return { ctx: { db: file.handle.db, logger }, lines };
 }
 
 /** A transaction on a connection of its own, left open until `end` is called. */
@@ -72,8 +65,8 @@ async function openTransaction(db: Kysely<Database>) {
 
 describe.runIf(onPostgres)("housekeeping's pass beside a transaction still writing ledger rows", () => {
   it("keeps its watermark below the transaction's rows however long it is open, and adds them once after", async () => {
-    const c = await customerWithDraft(handle, "late-open@example.com");
-    const open = await openTransaction(handle.db);
+    const c = await customerWithDraft(file.handle, "late-open@example.com");
+    const open = await openTransaction(file.handle.db);
     let committed = false;
     try {
       // The payment's cash row in the open transaction, the finalization committed above it, then the
@@ -81,14 +74,14 @@ describe.runIf(onPostgres)("housekeeping's pass beside a transaction still writi
       const [cash] = (await insertRows(open.trx, c.customer, [
         { event: c.pay, kind: "payment", account: "cash", amount: 500n },
       ])) as [bigint];
-      await writeInOrder(handle.db, c.customer, [
+      await writeInOrder(file.handle.db, c.customer, [
         { event: c.fin, kind: "invoice_finalized", account: "receivable", amount: 1234n, invoice: c.invoice },
         { event: c.fin, kind: "invoice_finalized", account: "sales", amount: -1234n },
       ]);
       const [credit] = (await insertRows(open.trx, c.customer, [
         { event: c.pay, kind: "payment", account: "credit", amount: -500n },
       ])) as [bigint];
-      await writeInOrder(handle.db, c.customer, [
+      await writeInOrder(file.handle.db, c.customer, [
         { event: c.later, kind: "payment", account: "cash", amount: 100n },
         { event: c.later, kind: "payment", account: "credit", amount: -100n },
       ]);
@@ -96,19 +89,19 @@ describe.runIf(onPostgres)("housekeeping's pass beside a transaction still writi
       // A bound of 0: the transaction is older than the bound at every pass, as one open for hours would be.
       const { ctx, lines } = logged();
       for (let i = 0; i < 3; i++) await recordLateLedgerRows(ctx, { boundMs: 0 });
-      const held = await watermark(handle.db);
+      const held = await watermark(file.handle.db);
       const warnings = lines.filter((l) => l.level === 40);
 
       await open.commit();
       committed = true;
       await waitUntil("the watermark past the committed rows", async () => {
         await recordLateLedgerRows(ctx, { boundMs: 0 });
-        return BigInt((await watermark(handle.db)).scanned_to) >= credit;
+        return BigInt((await watermark(file.handle.db)).scanned_to) >= credit;
       });
-      expect((await lateOf(handle.db, [c.customer])).map((r) => [r.entry_id, r.amount])).toEqual([
+      expect((await lateOf(file.handle.db, [c.customer])).map((r) => [r.entry_id, r.amount])).toEqual([
         [String(credit), -500n],
       ]);
-      expect(await walkedBalances(handle, c.customer)).toEqual({
+      expect(await walkedBalances(file.handle, c.customer)).toEqual({
         [c.pay]: -500n,
         [c.fin]: 734n,
         [c.later]: 634n,

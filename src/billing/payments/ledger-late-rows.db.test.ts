@@ -1,10 +1,9 @@
 import { type Kysely, sql } from "kysely";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { describe, expect, it } from "vitest";
+import { databasePerFile } from "../../../test/helpers/database-per-file.ts";
 import { waitUntil } from "../../../test/helpers/wait-until.ts";
 import { up as migration049 } from "../../db/migrations/049-money-before-2026-12-07.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
 import { lateRowsCheck } from "../../services/setup/ledger-late-rows-check.ts";
 import { recordLateLedgerRows } from "./ledger-late-rows.ts";
 import * as fixtures from "./testing/late-rows-fixtures.ts";
@@ -13,36 +12,30 @@ import * as fixtures from "./testing/late-rows-fixtures.ts";
 // writes more (a billing run's rows and a payment's drawing one customer's ids at once). Housekeeping's pass
 // finds them above its watermark, so the statement page brings them forward.
 
-let handle: DatabaseHandle;
-beforeAll(async () => {
-  handle = await createTestDatabase();
-});
-afterAll(async () => {
-  await handle?.close();
-});
+const file = databasePerFile();
 
-const ctx = () => ({ db: handle.db, logger: pino({ level: "silent" }) });
+const ctx = () => ({ db: file.handle.db, logger: pino({ level: "silent" }) });
 
-const interleaved = (email: string) => fixtures.interleaved(handle, email);
-const walkedBalances = (customer: bigint) => fixtures.walkedBalances(handle, customer);
-const lateOf = (customers: bigint[]) => fixtures.lateOf(handle.db, customers);
+const interleaved = (email: string) => fixtures.interleaved(file.handle, email);
+const walkedBalances = (customer: bigint) => fixtures.walkedBalances(file.handle, customer);
+const lateOf = (customers: bigint[]) => fixtures.lateOf(file.handle.db, customers);
 const writeInOrder = (customer: bigint, rows: fixtures.LedgerRow[]) =>
-  fixtures.writeInOrder(handle.db, customer, rows);
+  fixtures.writeInOrder(file.handle.db, customer, rows);
 
 describe("housekeeping's pass over the ledger's late balance rows", () => {
   it("adds the rows an old instance interleaves after migration 049, once, and the statement page is right", async () => {
     const { customer, pay, fin, later } = await interleaved("late-after-049@example.com");
     // Written after the migrations ran (createTestDatabase): the page is off by the payment's credit row.
     expect(await walkedBalances(customer)).toEqual({ [pay]: -500n, [fin]: 1234n, [later]: 634n });
-    const before = await lateRowsCheck(handle.db);
+    const before = await lateRowsCheck(file.handle.db);
     expect(before).toMatchObject({ name: "statement late rows", ok: false });
     expect(before.detail).toContain(String(customer));
 
     const first = await recordLateLedgerRows(ctx());
     expect(await walkedBalances(customer)).toEqual({ [pay]: -500n, [fin]: 734n, [later]: 634n });
     expect(first.added).toBe(1);
-    expect(await lateRowsCheck(handle.db)).toMatchObject({ ok: true });
-    expect(await lateRowsCheck(handle.db)).not.toHaveProperty("not_checked");
+    expect(await lateRowsCheck(file.handle.db)).toMatchObject({ ok: true });
+    expect(await lateRowsCheck(file.handle.db)).not.toHaveProperty("not_checked");
 
     const again = await recordLateLedgerRows(ctx(), { batchSize: 1 }); // and one row a statement
     expect(again.added).toBe(0);
@@ -66,13 +59,13 @@ describe("housekeeping's pass over the ledger's late balance rows", () => {
     await recordLateLedgerRows(ctx(), { batchSize: 2 });
     const byPass = await lateOf(customers);
     expect(byPass.map((r) => r.amount)).toEqual([-500n, -500n, 50n]);
-    await handle.db.deleteFrom("ledger_late_entry").where("customer_id", "in", customers).execute();
-    await migration049(handle.db as unknown as Kysely<unknown>);
+    await file.handle.db.deleteFrom("ledger_late_entry").where("customer_id", "in", customers).execute();
+    await migration049(file.handle.db as unknown as Kysely<unknown>);
     expect(await lateOf(customers)).toEqual(byPass);
   });
 
   it("moves its watermark only once a pass has read above it the bound after the newest id was seen", async () => {
-    const scan = () => handle.db.selectFrom("ledger_late_scan").selectAll().executeTakeFirstOrThrow();
+    const scan = () => file.handle.db.selectFrom("ledger_late_scan").selectAll().executeTakeFirstOrThrow();
     const start = await scan();
     // Migration 050 saw the newest id moments ago: a transaction that had drawn an id below it may be open.
     expect((await recordLateLedgerRows(ctx())).scannedTo).toBe(start.scanned_to);
@@ -88,13 +81,13 @@ describe("housekeeping's pass over the ledger's late balance rows", () => {
     const now = await scan();
     expect(now.scanned_to).toBe(start.seen_to);
     const { newest } = (
-      await sql<{ newest: bigint }>`SELECT max(id) AS newest FROM ledger_entry`.execute(handle.db)
+      await sql<{ newest: bigint }>`SELECT max(id) AS newest FROM ledger_entry`.execute(file.handle.db)
     ).rows[0]!;
     expect(now.seen_to).toBe(newest);
 
     // Rows interleaved above the new watermark are found, and the doctor reads only above it.
     const c = await interleaved("late-above-mark@example.com");
-    expect((await lateRowsCheck(handle.db)).detail).toContain(String(c.customer));
+    expect((await lateRowsCheck(file.handle.db)).detail).toContain(String(c.customer));
     expect((await recordLateLedgerRows(ctx(), { boundMs: 0 })).added).toBe(1);
     expect(await walkedBalances(c.customer)).toEqual({ [c.pay]: -500n, [c.fin]: 734n, [c.later]: 634n });
   });
