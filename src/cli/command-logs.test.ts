@@ -2,26 +2,16 @@ import { execFile } from "node:child_process";
 import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  type CommandDataDir,
-  commandDataDir,
-  tokenbillCommand,
-} from "../../test/helpers/tokenbill-command.ts";
+import { describe, expect, it } from "vitest";
+import { testCommandDataDir, tokenbillCommand } from "../../test/helpers/tokenbill-command.ts";
 
 // A command's own log lines (warnings and up, on stderr) follow LOG_FORMAT as serve's do. Before, commands
 // built their logger from LOG_LEVEL alone: LOG_FORMAT=pretty gave JSON on a pipe, and json gave pretty lines
 // on a terminal, against docs/configuration.md.
 
-const dirs: CommandDataDir[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove();
-});
-
 /** A DATA_DIR readable by others: opening it logs one warning as it is tightened to 0700. */
 async function looseDataDir(): Promise<string> {
-  const data = await commandDataDir();
-  dirs.push(data);
+  const data = await testCommandDataDir();
   chmodSync(data.dir, 0o755);
   return data.dir;
 }

@@ -1,25 +1,20 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, ftruncateSync, openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type CommandDataDir, commandDataDir } from "../../test/helpers/tokenbill-command.ts";
+import { describe, expect, it } from "vitest";
+import { type CommandDataDir, testCommandDataDir } from "../../test/helpers/tokenbill-command.ts";
 
 // `tokenbill database backup --out FILE` stopped with Ctrl-C or SIGTERM while it writes: the partial file it
 // streams into (FILE.partial-<pid>) is removed, FILE is not made, and the exit code says which signal.
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
-const dirs: CommandDataDir[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove();
-});
 
 /**
  * A DATA_DIR whose backup takes long enough to be interrupted mid-write: beside the database, a sparse file of
  * 2 GiB of zeros, which costs no disk yet has to be read and compressed whole (tar takes any file there).
  */
 async function slowToBackUp(): Promise<CommandDataDir> {
-  const data = await commandDataDir();
-  dirs.push(data);
+  const data = await testCommandDataDir();
   const fd = openSync(join(data.dir, "filler"), "wx");
   ftruncateSync(fd, 2 * 1024 ** 3);
   closeSync(fd);

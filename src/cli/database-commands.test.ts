@@ -2,12 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Kysely, sql } from "kysely";
-import { describe, expect, it, type OnTestFinishedHandler } from "vitest";
-import {
-  type CommandDataDir,
-  commandDataDir,
-  tokenbillCommand,
-} from "../../test/helpers/tokenbill-command.ts";
+import { describe, expect, it } from "vitest";
+import { testCommandDataDir, tokenbillCommand } from "../../test/helpers/tokenbill-command.ts";
 import { openDatabase } from "../db/open-database.ts";
 import type { Database } from "../db/schema.ts";
 import { rawTar } from "../db/testing/raw-tar.ts";
@@ -23,15 +19,6 @@ async function withDatabase<T>(dataDir: string, work: (db: Kysely<Database>) => 
     await handle.close();
   }
 }
-/**
- * A copy of the migrated database, removed when the test finishes: by the test's own hook, as the tests run at
- * once (an afterEach, or the global onTestFinished, may run for another test).
- */
-async function dataDir(onTestFinished: (fn: OnTestFinishedHandler) => void): Promise<CommandDataDir> {
-  const data = await commandDataDir();
-  onTestFinished(() => data.remove());
-  return data;
-}
 
 // The tests run at once: each works in directories of its own, and each command is a process mostly starting.
 describe.concurrent("tokenbill database backup / restore", () => {
@@ -39,7 +26,10 @@ describe.concurrent("tokenbill database backup / restore", () => {
   it("backs up a DATA_DIR to an owner-only file and restores it elsewhere", {
     timeout: 180_000,
   }, async ({ onTestFinished }) => {
-    const [source, target] = await Promise.all([dataDir(onTestFinished), dataDir(onTestFinished)]);
+    const [source, target] = await Promise.all([
+      testCommandDataDir(onTestFinished),
+      testCommandDataDir(onTestFinished),
+    ]);
     const file = join(source.dir, "..", "backup.tar.gz");
 
     await withDatabase(source.dir, (db) =>

@@ -1,20 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  type CommandDataDir,
-  commandDataDir,
-  tokenbillCommand,
-} from "../../test/helpers/tokenbill-command.ts";
+import { describe, expect, it } from "vitest";
+import { testCommandDataDir, tokenbillCommand } from "../../test/helpers/tokenbill-command.ts";
 import { interleaved, lateOf } from "../billing/payments/testing/late-rows-fixtures.ts";
 import { type DatabaseHandle, openDatabase } from "../db/open-database.ts";
 
 // `tokenbill database late-rows`: housekeeping's pass over the statement's late ledger rows, run once by hand
 // (with HOUSEKEEPING_INTERVAL_MS=0 no round runs it; docs/operations.md). Beside a running serve:
 // test/processes/cli-beside-serve.test.ts.
-
-const dirs: CommandDataDir[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove();
-});
 
 async function withDatabase<T>(dataDir: string, work: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
   const handle = await openDatabase({ dataDir });
@@ -28,8 +19,7 @@ async function withDatabase<T>(dataDir: string, work: (handle: DatabaseHandle) =
 describe("tokenbill database late-rows", () => {
   // Three commands, each a process that opens an embedded database: up to a minute on a busy machine.
   it("adds the late rows above the watermark and says what it read", { timeout: 180_000 }, async () => {
-    const data = await commandDataDir();
-    dirs.push(data);
+    const data = await testCommandDataDir();
     const { customer } = await withDatabase(data.dir, (h) => interleaved(h, "late-cli@example.com"));
 
     const first = await tokenbillCommand(["database", "late-rows"], { DATA_DIR: data.dir });

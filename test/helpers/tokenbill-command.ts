@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, type OnTestFinishedHandler, onTestFinished } from "vitest";
 import { PGlite } from "@electric-sql/pglite";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { type DatabaseHandle, openDatabase } from "../../src/db/open-database.ts";
@@ -78,6 +78,18 @@ export async function commandDataDir(): Promise<CommandDataDir> {
   if (golden) cpSync(golden, dir, { recursive: true });
   else mkdirSync(dir);
   return { dir, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * A commandDataDir removed when the current test finishes (call it in a test). A test of a `describe.concurrent`
+ * passes its own context's onTestFinished: the global one, like an afterEach, may run for another test.
+ */
+export async function testCommandDataDir(
+  whenFinished: (fn: OnTestFinishedHandler) => void = onTestFinished,
+): Promise<CommandDataDir> {
+  const data = await commandDataDir();
+  whenFinished(() => data.remove());
+  return data;
 }
 
 export interface SharedCommandDataDir {
