@@ -1,30 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../test/helpers/test-server.ts";
-import type { DatabaseHandle } from "../db/open-database.ts";
+import { describe, expect, it } from "vitest";
+import { serverPerFile } from "../../test/helpers/server-per-file.ts";
 
 // A key's last use is its last request let through, not its last request: a key probing what its role refuses
 // (403, from the access layer or from the verb) must not look like a key in use (until 2026-12-07 it did).
 
-let handle: DatabaseHandle;
-let server: TestServer;
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-});
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
-});
+const file = serverPerFile();
 
 async function newKey(role: "billing" | "support"): Promise<{ id: string; key: string }> {
-  const created = await server.api("POST", "/api/v1/api-keys", { name: `last use ${role}`, role });
+  const created = await file.server.api("POST", "/api/v1/api-keys", { name: `last use ${role}`, role });
   expect(created.status).toBe(201);
   return { id: created.body.data.id, key: created.body.data.key };
 }
 
 async function send(key: string, method: string, path: string, body?: unknown): Promise<number> {
-  const response = await fetch(server.url + path, {
+  const response = await fetch(file.server.url + path, {
     method,
     headers: {
       authorization: `Bearer ${key}`,
@@ -37,7 +26,7 @@ async function send(key: string, method: string, path: string, body?: unknown): 
 }
 
 async function lastUsed(id: string): Promise<Date | null> {
-  const row = await handle.db
+  const row = await file.handle.db
     .selectFrom("api_key")
     .select("last_used_at")
     .where("id", "=", id)

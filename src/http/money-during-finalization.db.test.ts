@@ -1,12 +1,11 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { serverPerFile } from "../../test/helpers/server-per-file.ts";
 import { untilLockWaiters } from "../../test/helpers/lock-waiters.ts";
-import { createTestDatabase } from "../../test/helpers/test-database.ts";
-import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../test/helpers/test-server.ts";
+import { TEST_ADMIN_KEY } from "../../test/helpers/test-server.ts";
 import { issueInvoices } from "../billing/payments/testing/invoice-fixtures.ts";
 import { finalizeInvoices } from "../billing/runs/finalize-invoices.ts";
 import { createCustomers } from "../billing/testing/billing-fixtures.ts";
-import type { DatabaseHandle } from "../db/open-database.ts";
 
 // A payment, credit note or mark-paid sent for a draft at the moment a billing run issues it, the customer
 // holding credit. Until 2026-12-05 the run locked its drafts and then the customer (to apply the credit), the
@@ -15,21 +14,12 @@ import type { DatabaseHandle } from "../db/open-database.ts";
 // for the customer first goes first and the other waits: the request meets the draft (409, nothing written)
 // or the issued invoice (done). PostgreSQL only: PGlite runs one transaction at a time.
 
-let handle: DatabaseHandle;
-let server: TestServer;
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-});
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
-});
+const file = serverPerFile();
 
 const now = new Date("2026-11-01T01:00:00Z");
 
 async function post(path: string, body: unknown) {
-  const response = await fetch(server.url + path, {
+  const response = await fetch(file.server.url + path, {
     method: "POST",
     headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -44,7 +34,7 @@ async function post(path: string, body: unknown) {
 const ledgerRows = async (customerId: bigint) =>
   Number(
     (
-      await handle.db
+      await file.handle.db
         .selectFrom("ledger_entry")
         .select((eb) => eb.fn.countAll<string>().as("n"))
         .where("customer_id", "=", customerId)
@@ -85,7 +75,7 @@ async function holdCustomer(customerId: bigint) {
   const held = new Promise<number>((resolve) => {
     customerHeld = resolve;
   });
-  const holder = handle.db.transaction().execute(async (hold) => {
+  const holder = file.handle.db.transaction().execute(async (hold) => {
     await hold.selectFrom("customer").select("id").where("id", "=", customerId).forUpdate().execute();
     const release = new Promise<void>((resolve) => {
       letGo = resolve;
@@ -115,7 +105,7 @@ async function inOrder(
     sent.catch(() => {}); // awaited below
   };
   const finalize = () => {
-    finalizing = handle.db.transaction().execute((trx) =>
+    finalizing = file.handle.db.transaction().execute((trx) =>
       finalizeInvoices(trx, {
         period,
         limit: 10,
@@ -131,14 +121,14 @@ async function inOrder(
   try {
     start();
     await untilLockWaiters(
-      handle.db,
+      file.handle.db,
       holderPid,
       1,
       `the ${first} to queue for the customer`,
       sent ?? finalizing,
     );
     then();
-    await untilLockWaiters(handle.db, holderPid, 2, "both to queue for the customer");
+    await untilLockWaiters(file.handle.db, holderPid, 2, "both to queue for the customer");
   } finally {
     letGo();
   }
@@ -148,12 +138,15 @@ async function inOrder(
 }
 
 async function moneyWritten(customerId: bigint) {
-  const written = await handle.db
+  const written = await file.handle.db
     .selectFrom("payment")
     .select("reference")
     .where("customer_id", "=", customerId)
     .union(
-      handle.db.selectFrom("credit_note").select("number as reference").where("customer_id", "=", customerId),
+      file.handle.db
+        .selectFrom("credit_note")
+        .select("number as reference")
+        .where("customer_id", "=", customerId),
     )
     .execute();
   return written.map((r) => r.reference).sort();
@@ -163,13 +156,13 @@ describe.runIf(process.env["DATABASE_URL"])("a money event on a draft the billin
   it.each(requests)(
     "a %s that takes the customer first meets the draft (409) and the run then issues it",
     async (_kind, period, request) => {
-      const [c] = await createCustomers(handle, [{ email: `during-${period}@example.com` }]);
+      const [c] = await createCustomers(file.handle, [{ email: `during-${period}@example.com` }]);
       const credit = await post(`/api/v1/customers/${c}/payments`, {
         amount: 500,
         reference: `CREDIT-${period}`,
       });
       expect(credit.body.data.credit).toBe(500);
-      const [draft] = await issueInvoices(handle.db, [{ customerId: c!, total: 1234n, period }], {
+      const [draft] = await issueInvoices(file.handle.db, [{ customerId: c!, total: 1234n, period }], {
         now,
         draftOnly: true,
       });
@@ -180,7 +173,7 @@ describe.runIf(process.env["DATABASE_URL"])("a money event on a draft the billin
       // Issued with the credit applied (fin + cra: four rows), and nothing of the request's.
       expect(await ledgerRows(c!)).toBe(rowsBefore + 4);
       expect(await moneyWritten(c!)).toEqual([`CREDIT-${period}`]);
-      const invoice = await server.api("GET", `/api/v1/invoices/${draft}`);
+      const invoice = await file.server.api("GET", `/api/v1/invoices/${draft}`);
       expect(invoice.body.data).toMatchObject({ status: "partially_paid", amount_due: 734 });
       // Sent again, it is done on the issued invoice.
       const again = await post(...request(draft!, "first"));
@@ -191,15 +184,15 @@ describe.runIf(process.env["DATABASE_URL"])("a money event on a draft the billin
   it.each(requests)(
     "a %s that queues behind the run is done on the invoice the run issued",
     async (_kind, period, request) => {
-      const [c] = await createCustomers(handle, [{ email: `after-${period}@example.com` }]);
+      const [c] = await createCustomers(file.handle, [{ email: `after-${period}@example.com` }]);
       await post(`/api/v1/customers/${c}/payments`, { amount: 500, reference: `CREDIT2-${period}` });
-      const [draft] = await issueInvoices(handle.db, [{ customerId: c!, total: 1234n, period }], {
+      const [draft] = await issueInvoices(file.handle.db, [{ customerId: c!, total: 1234n, period }], {
         now,
         draftOnly: true,
       });
       const answer = await inOrder("run", c!, period, request(draft!, "behind"));
       expect(answer.status, JSON.stringify(answer.body)).toBeLessThan(300);
-      const invoice = await server.api("GET", `/api/v1/invoices/${draft}`);
+      const invoice = await file.server.api("GET", `/api/v1/invoices/${draft}`);
       expect(invoice.body.data.status).not.toBe("draft");
       expect(invoice.body.data.amount_due).toBeLessThan(734);
     },
@@ -212,25 +205,29 @@ describe.runIf(process.env["DATABASE_URL"])("a money event on a draft the billin
 // again it goes through.
 describe.runIf(process.env["DATABASE_URL"])("a request PostgreSQL ends to break a deadlock", () => {
   it("is answered 503 to send again, writing nothing, and the retry is done", async () => {
-    const [c] = await createCustomers(handle, [{ email: "deadlock@example.com" }]);
-    const [invoice] = await issueInvoices(handle.db, [{ customerId: c!, total: 900n, period: "2026-04" }], {
-      now,
-    });
+    const [c] = await createCustomers(file.handle, [{ email: "deadlock@example.com" }]);
+    const [invoice] = await issueInvoices(
+      file.handle.db,
+      [{ customerId: c!, total: 900n, period: "2026-04" }],
+      {
+        now,
+      },
+    );
     const body = { amount: 100, reference: "DEADLOCKED" };
     const { holderPid, letGo, holder } = await holdCustomer(c!);
     let sent: ReturnType<typeof post> | undefined;
     // The other session holds the invoice and then asks for its customer, after the request queued for it;
     // it checks for a deadlock only after a minute, so the request's own check (1 s) finds the cycle.
-    const other = handle.db.transaction().execute(async (trx) => {
+    const other = file.handle.db.transaction().execute(async (trx) => {
       await sql`SET LOCAL deadlock_timeout = '60s'`.execute(trx);
       await trx.selectFrom("invoice").select("id").where("id", "=", invoice!).forUpdate().execute();
       try {
         sent = post(`/api/v1/invoices/${invoice}/payments`, body);
         sent.catch(() => {}); // awaited below
-        await untilLockWaiters(handle.db, holderPid, 1, "the request to queue for the customer", sent);
+        await untilLockWaiters(file.handle.db, holderPid, 1, "the request to queue for the customer", sent);
         const asking = trx.selectFrom("customer").select("id").where("id", "=", c!).forUpdate().execute();
         asking.catch(() => {}); // awaited below
-        await untilLockWaiters(handle.db, holderPid, 2, "the other session to queue behind it", asking);
+        await untilLockWaiters(file.handle.db, holderPid, 2, "the other session to queue behind it", asking);
         letGo();
         await asking;
       } finally {

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../db/open-database.ts";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import { describe, expect, it } from "vitest";
+import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
+import { startTestServer } from "../../../test/helpers/test-server.ts";
 import { systemContext } from "../../app/database.ts";
 import { parseConfig } from "../../config.ts";
 import { createApiKey, revokeApiKey } from "../../services/api-keys/api-keys.ts";
@@ -11,29 +10,19 @@ import { actors } from "../../kernel/actor.ts";
 // The admin REST API over real HTTP: CRUD, pagination, one error envelope, field-named validation errors,
 // authentication, the audit log and the OpenAPI document.
 
-let handle: DatabaseHandle;
-let server: TestServer;
-
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-});
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
-});
+const file = serverPerFile();
 
 describe("health", () => {
   it("answers liveness and readiness without a key", async () => {
-    const live = await fetch(`${server.url}/healthz`);
+    const live = await fetch(`${file.server.url}/healthz`);
     expect(await live.json()).toEqual({ status: "ok" });
-    const ready = await fetch(`${server.url}/readyz`);
+    const ready = await fetch(`${file.server.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ready" });
   });
 
   it("is not ready until the GetTokenPricing index is loaded, when serve asks for that, and loads it then", async () => {
-    const warming = await startTestServer(handle.db, {}, { warmPricingIndex: true });
+    const warming = await startTestServer(file.handle.db, {}, { warmPricingIndex: true });
     try {
       // Nothing has loaded the index yet (serve calls warmPricingIndex() once its start is done): the probe
       // says so, and starts the load.
@@ -50,7 +39,7 @@ describe("health", () => {
 describe("authentication", () => {
   it("refuses requests without a valid key with 401 in the error envelope", async () => {
     for (const authorization of [undefined, "Bearer wrong-key", "Basic abc", "Bearer tbk_forged"]) {
-      const r = await fetch(`${server.url}/api/v1/customers`, {
+      const r = await fetch(`${file.server.url}/api/v1/customers`, {
         headers: authorization ? { authorization } : {},
       });
       expect(r.status).toBe(401);
@@ -62,16 +51,16 @@ describe("authentication", () => {
 
   it("accepts keys made by `apikey create` until they are revoked, and never stores them in clear", async () => {
     const logger = pino({ level: "silent" });
-    const ctx = systemContext(handle, parseConfig({}), logger, actors.system("test"));
+    const ctx = systemContext(file.handle, parseConfig({}), logger, actors.system("test"));
     const key = await createApiKey({ ctx, input: { name: "automation" } });
-    const stored = await handle.db
+    const stored = await file.handle.db
       .selectFrom("api_key")
       .selectAll()
       .where("id", "=", key.id)
       .executeTakeFirstOrThrow();
     expect(stored.key_hash).not.toContain(key.key);
     const get = () =>
-      fetch(`${server.url}/api/v1/currencies`, { headers: { authorization: `Bearer ${key.key}` } });
+      fetch(`${file.server.url}/api/v1/currencies`, { headers: { authorization: `Bearer ${key.key}` } });
     expect((await get()).status).toBe(200);
     await revokeApiKey({ ctx, input: { id: key.id } });
     expect((await get()).status).toBe(401);
@@ -80,7 +69,7 @@ describe("authentication", () => {
 
 describe("currencies", () => {
   it("creates, reads, updates, lists and deletes, keeping the unit cost exact", async () => {
-    const created = await server.api("POST", "/api/v1/currencies", {
+    const created = await file.server.api("POST", "/api/v1/currencies", {
       code: "jpy",
       exponent: 0,
       token_unit_cost: "0.123456789012",
@@ -88,16 +77,16 @@ describe("currencies", () => {
     });
     expect(created.status).toBe(201);
     expect(created.body.data).toMatchObject({ code: "JPY", exponent: 0, token_unit_cost: "0.123456789012" });
-    const updated = await server.api("PATCH", "/api/v1/currencies/JPY", { token_unit_cost: 0.15 });
+    const updated = await file.server.api("PATCH", "/api/v1/currencies/JPY", { token_unit_cost: 0.15 });
     expect(updated.body.data.token_unit_cost).toBe("0.15");
-    const list = await server.api("GET", "/api/v1/currencies");
+    const list = await file.server.api("GET", "/api/v1/currencies");
     expect(list.body.data.map((c: { code: string }) => c.code)).toEqual(["EUR", "JPY", "USD"]);
-    expect((await server.api("DELETE", "/api/v1/currencies/JPY")).status).toBe(204);
-    expect((await server.api("GET", "/api/v1/currencies/JPY")).status).toBe(404);
+    expect((await file.server.api("DELETE", "/api/v1/currencies/JPY")).status).toBe(204);
+    expect((await file.server.api("GET", "/api/v1/currencies/JPY")).status).toBe(404);
   });
 
   it("rejects bad values naming the field, and duplicates with 409", async () => {
-    const bad = await server.api("POST", "/api/v1/currencies", {
+    const bad = await file.server.api("POST", "/api/v1/currencies", {
       code: "US",
       exponent: 7,
       token_unit_cost: "1e-3",
@@ -108,7 +97,7 @@ describe("currencies", () => {
       "exponent",
       "token_unit_cost",
     ]);
-    const tooPrecise = await server.api("POST", "/api/v1/currencies", {
+    const tooPrecise = await file.server.api("POST", "/api/v1/currencies", {
       code: "ABC",
       exponent: 2,
       token_unit_cost: "0.0000000000001",
@@ -117,7 +106,7 @@ describe("currencies", () => {
       field: "token_unit_cost",
       message: "must have at most 12 decimal places",
     });
-    const dup = await server.api("POST", "/api/v1/currencies", {
+    const dup = await file.server.api("POST", "/api/v1/currencies", {
       code: "USD",
       exponent: 2,
       token_unit_cost: "1",
@@ -126,12 +115,12 @@ describe("currencies", () => {
   });
 
   it("refuses to delete a currency that customers use", async () => {
-    await server.api("POST", "/api/v1/customers", {
+    await file.server.api("POST", "/api/v1/customers", {
       email: "eur-user@example.com",
       country: "DE",
       currency: "EUR",
     });
-    const r = await server.api("DELETE", "/api/v1/currencies/EUR");
+    const r = await file.server.api("DELETE", "/api/v1/currencies/EUR");
     expect(r.status).toBe(409);
     expect(r.body.error.message).toMatch(/used by customers/);
   });
@@ -139,7 +128,7 @@ describe("currencies", () => {
 
 describe("customers", () => {
   it("gives each customer a numeric id (the billing_user_id) and supports the full lifecycle", async () => {
-    const c = await server.api("POST", "/api/v1/customers", {
+    const c = await file.server.api("POST", "/api/v1/customers", {
       email: "Alice@Example.com",
       name: "Alice",
       country: "nl",
@@ -154,29 +143,29 @@ describe("customers", () => {
       tax_exempt: false,
     });
     const id = c.body.data.id;
-    const patched = await server.api("PATCH", `/api/v1/customers/${id}`, {
+    const patched = await file.server.api("PATCH", `/api/v1/customers/${id}`, {
       status: "locked",
       tax_exempt: true,
     });
     expect(patched.body.data).toMatchObject({ status: "locked", tax_exempt: true, name: "Alice" });
-    expect((await server.api("GET", `/api/v1/customers/${id}`)).body.data.status).toBe("locked");
-    expect((await server.api("DELETE", `/api/v1/customers/${id}`)).status).toBe(204);
-    expect((await server.api("DELETE", `/api/v1/customers/${id}`)).status).toBe(404);
+    expect((await file.server.api("GET", `/api/v1/customers/${id}`)).body.data.status).toBe("locked");
+    expect((await file.server.api("DELETE", `/api/v1/customers/${id}`)).status).toBe(204);
+    expect((await file.server.api("DELETE", `/api/v1/customers/${id}`)).status).toBe(404);
   });
 
   it("keeps a customer's currency once it has been paid: 409 naming currency, the statement unchanged", async () => {
-    const c = await server.api("POST", "/api/v1/customers", {
+    const c = await file.server.api("POST", "/api/v1/customers", {
       email: "paid-in-usd@example.com",
       country: "US",
       currency: "USD",
     });
     const id = c.body.data.id;
-    const paid = await server.api("POST", `/api/v1/customers/${id}/payments`, {
+    const paid = await file.server.api("POST", `/api/v1/customers/${id}/payments`, {
       amount: 304,
       reference: "currency-change",
     });
     expect(paid.status).toBe(201);
-    const refused = await server.api("PATCH", `/api/v1/customers/${id}`, { currency: "EUR" });
+    const refused = await file.server.api("PATCH", `/api/v1/customers/${id}`, { currency: "EUR" });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({
       code: "CONFLICT",
@@ -184,18 +173,18 @@ describe("customers", () => {
         { field: "currency", message: expect.stringContaining("1 payment and 2 ledger entries in USD") },
       ],
     });
-    expect((await server.api("GET", `/api/v1/customers/${id}`)).body.data.currency).toBe("USD");
-    const statement = await server.api("GET", `/api/v1/customers/${id}/statement`);
+    expect((await file.server.api("GET", `/api/v1/customers/${id}`)).body.data.currency).toBe("USD");
+    const statement = await file.server.api("GET", `/api/v1/customers/${id}/statement`);
     expect(statement.body.data).toMatchObject({ currency: "USD", balance: -304, credit: 304 });
   });
 
   it("keeps e-mails unique regardless of case", async () => {
-    await server.api("POST", "/api/v1/customers", {
+    await file.server.api("POST", "/api/v1/customers", {
       email: "bob@example.com",
       country: "DE",
       currency: "EUR",
     });
-    const dup = await server.api("POST", "/api/v1/customers", {
+    const dup = await file.server.api("POST", "/api/v1/customers", {
       email: "BOB@example.com",
       country: "DE",
       currency: "EUR",
@@ -204,7 +193,7 @@ describe("customers", () => {
   });
 
   it("names every invalid field, including unknown ones and missing references", async () => {
-    const bad = await server.api("POST", "/api/v1/customers", {
+    const bad = await file.server.api("POST", "/api/v1/customers", {
       email: "nope",
       country: "DEU",
       currency: "EUR",
@@ -216,7 +205,7 @@ describe("customers", () => {
       "country",
       "email",
     ]);
-    const ref = await server.api("POST", "/api/v1/customers", {
+    const ref = await file.server.api("POST", "/api/v1/customers", {
       email: "x@example.com",
       country: "DE",
       currency: "XXX",
@@ -224,17 +213,17 @@ describe("customers", () => {
     expect(ref.body.error.issues).toEqual([
       { field: "currency", message: "unknown currency XXX; create it first" },
     ]);
-    const group = await server.api("POST", "/api/v1/customers", {
+    const group = await file.server.api("POST", "/api/v1/customers", {
       email: "y@example.com",
       country: "DE",
       currency: "EUR",
       client_group_id: 999,
     });
     expect(group.body.error.issues[0].field).toBe("client_group_id");
-    const badId = await server.api("GET", "/api/v1/customers/abc");
+    const badId = await file.server.api("GET", "/api/v1/customers/abc");
     expect(badId.status).toBe(400);
     expect(badId.body.error.issues[0].field).toBe("path.id");
-    const badJson = await fetch(`${server.url}/api/v1/customers`, {
+    const badJson = await fetch(`${file.server.url}/api/v1/customers`, {
       method: "POST",
       headers: { authorization: "Bearer test-admin-key-0123456789", "content-type": "application/json" },
       body: "{not json",
@@ -245,13 +234,13 @@ describe("customers", () => {
 
   it("pages through lists with meta, and filters", async () => {
     for (let i = 0; i < 7; i++) {
-      await server.api("POST", "/api/v1/customers", {
+      await file.server.api("POST", "/api/v1/customers", {
         email: `page${i}@paging.test`,
         country: "FR",
         currency: "EUR",
       });
     }
-    const first = await server.api("GET", "/api/v1/customers?email=paging.test&per_page=3");
+    const first = await file.server.api("GET", "/api/v1/customers?email=paging.test&per_page=3");
     expect(first.body.meta).toEqual({
       page: 1,
       per_page: 3,
@@ -259,11 +248,11 @@ describe("customers", () => {
       last_page: 3,
       next_cursor: expect.any(String),
     });
-    const last = await server.api("GET", "/api/v1/customers?email=paging.test&per_page=3&page=3");
+    const last = await file.server.api("GET", "/api/v1/customers?email=paging.test&per_page=3&page=3");
     expect(last.body.data).toHaveLength(1);
-    const beyond = await server.api("GET", "/api/v1/customers?email=paging.test&per_page=3&page=4");
+    const beyond = await file.server.api("GET", "/api/v1/customers?email=paging.test&per_page=3&page=4");
     expect(beyond.body.data).toEqual([]);
-    const none = await server.api("GET", "/api/v1/customers?email=nobody-matches-this");
+    const none = await file.server.api("GET", "/api/v1/customers?email=nobody-matches-this");
     expect(none.body).toEqual({
       data: [],
       meta: { page: 1, per_page: 50, total: 0, last_page: 1, next_cursor: null },
@@ -273,43 +262,43 @@ describe("customers", () => {
 
 describe("client groups, discounts, tax rules", () => {
   it("ties discounts to exactly one owner and validates multipliers", async () => {
-    const g = await server.api("POST", "/api/v1/client-groups", {
+    const g = await file.server.api("POST", "/api/v1/client-groups", {
       name: "VIP",
       description: "best customers",
     });
     expect(g.status).toBe(201);
-    const both = await server.api("POST", "/api/v1/discounts", { name: "x", multiplier: "0.9" });
+    const both = await file.server.api("POST", "/api/v1/discounts", { name: "x", multiplier: "0.9" });
     expect(both.status).toBe(400);
     expect(both.body.error.issues[0].field).toBe("client_group_id");
-    const high = await server.api("POST", "/api/v1/discounts", {
+    const high = await file.server.api("POST", "/api/v1/discounts", {
       name: "x",
       multiplier: "1.5",
       client_group_id: g.body.data.id,
     });
     expect(high.body.error.issues[0]).toEqual({ field: "multiplier", message: "must be at most 1" });
-    const d = await server.api("POST", "/api/v1/discounts", {
+    const d = await file.server.api("POST", "/api/v1/discounts", {
       name: "VIP",
       multiplier: 0.9,
       client_group_id: g.body.data.id,
     });
     expect(d.body.data.multiplier).toBe("0.9");
-    const listed = await server.api("GET", `/api/v1/discounts?client_group_id=${g.body.data.id}`);
+    const listed = await file.server.api("GET", `/api/v1/discounts?client_group_id=${g.body.data.id}`);
     expect(listed.body.data).toHaveLength(1);
     // A group with members cannot be deleted; an empty one takes its discounts with it.
-    const member = await server.api("POST", "/api/v1/customers", {
+    const member = await file.server.api("POST", "/api/v1/customers", {
       email: "vip@example.com",
       country: "DE",
       currency: "EUR",
       client_group_id: g.body.data.id,
     });
-    expect((await server.api("DELETE", `/api/v1/client-groups/${g.body.data.id}`)).status).toBe(409);
-    await server.api("PATCH", `/api/v1/customers/${member.body.data.id}`, { client_group_id: null });
-    expect((await server.api("DELETE", `/api/v1/client-groups/${g.body.data.id}`)).status).toBe(204);
-    expect((await server.api("GET", `/api/v1/discounts/${d.body.data.id}`)).status).toBe(404);
+    expect((await file.server.api("DELETE", `/api/v1/client-groups/${g.body.data.id}`)).status).toBe(409);
+    await file.server.api("PATCH", `/api/v1/customers/${member.body.data.id}`, { client_group_id: null });
+    expect((await file.server.api("DELETE", `/api/v1/client-groups/${g.body.data.id}`)).status).toBe(204);
+    expect((await file.server.api("GET", `/api/v1/discounts/${d.body.data.id}`)).status).toBe(404);
   });
 
   it("keeps tax rates ordered, replaces them on update, and allows one default and one rule per place", async () => {
-    const r = await server.api("POST", "/api/v1/tax-rules", {
+    const r = await file.server.api("POST", "/api/v1/tax-rules", {
       name: "Canada QC",
       country: "CA",
       region: "QC",
@@ -324,32 +313,36 @@ describe("client groups, discounts, tax rules", () => {
       { label: "GST", rate: "5" },
       { label: "QST", rate: "9.975" },
     ]);
-    const same = await server.api("POST", "/api/v1/tax-rules", {
+    const same = await file.server.api("POST", "/api/v1/tax-rules", {
       name: "dup",
       country: "CA",
       region: "QC",
       rates: [],
     });
     expect(same.status).toBe(409);
-    const u = await server.api("PATCH", `/api/v1/tax-rules/${r.body.data.id}`, {
+    const u = await file.server.api("PATCH", `/api/v1/tax-rules/${r.body.data.id}`, {
       rates: [{ label: "HST", rate: 13 }],
     });
     expect(u.body.data.rates).toEqual([{ label: "HST", rate: "13" }]);
-    const d1 = await server.api("POST", "/api/v1/tax-rules", {
+    const d1 = await file.server.api("POST", "/api/v1/tax-rules", {
       name: "Default",
       is_default: true,
       rates: [],
     });
     expect(d1.status).toBe(201);
-    const d2 = await server.api("POST", "/api/v1/tax-rules", {
+    const d2 = await file.server.api("POST", "/api/v1/tax-rules", {
       name: "Default 2",
       is_default: true,
       rates: [],
     });
     expect(d2.status).toBe(409);
-    const regionOnly = await server.api("POST", "/api/v1/tax-rules", { name: "r", region: "QC", rates: [] });
+    const regionOnly = await file.server.api("POST", "/api/v1/tax-rules", {
+      name: "r",
+      region: "QC",
+      rates: [],
+    });
     expect(regionOnly.body.error.issues[0].field).toBe("region");
-    const negative = await server.api("POST", "/api/v1/tax-rules", {
+    const negative = await file.server.api("POST", "/api/v1/tax-rules", {
       name: "n",
       rates: [{ label: "x", rate: "-1" }],
     });
@@ -359,15 +352,15 @@ describe("client groups, discounts, tax rules", () => {
 
 describe("audit log", () => {
   it("records who changed what, with before and after, and lists it through the API", async () => {
-    const c = await server.api("POST", "/api/v1/customers", {
+    const c = await file.server.api("POST", "/api/v1/customers", {
       email: "audited@example.com",
       country: "DE",
       currency: "EUR",
     });
     const id = String(c.body.data.id);
-    await server.api("PATCH", `/api/v1/customers/${id}`, { name: "Audited" });
-    await server.api("DELETE", `/api/v1/customers/${id}`);
-    const log = await server.api("GET", `/api/v1/audit-log?entity=customer&entity_id=${id}`);
+    await file.server.api("PATCH", `/api/v1/customers/${id}`, { name: "Audited" });
+    await file.server.api("DELETE", `/api/v1/customers/${id}`);
+    const log = await file.server.api("GET", `/api/v1/audit-log?entity=customer&entity_id=${id}`);
     expect(log.status).toBe(200);
     const [del, upd, cre] = log.body.data;
     expect([cre.action, upd.action, del.action]).toEqual([
@@ -384,16 +377,16 @@ describe("audit log", () => {
   });
 
   it("does not record a failed change", async () => {
-    const before = (await server.api("GET", "/api/v1/audit-log?per_page=1")).body.meta.total;
-    await server.api("POST", "/api/v1/customers", { email: "bad", country: "DE", currency: "EUR" });
-    await server.api("POST", "/api/v1/currencies", { code: "USD", exponent: 2, token_unit_cost: "1" });
-    expect((await server.api("GET", "/api/v1/audit-log?per_page=1")).body.meta.total).toBe(before);
+    const before = (await file.server.api("GET", "/api/v1/audit-log?per_page=1")).body.meta.total;
+    await file.server.api("POST", "/api/v1/customers", { email: "bad", country: "DE", currency: "EUR" });
+    await file.server.api("POST", "/api/v1/currencies", { code: "USD", exponent: 2, token_unit_cost: "1" });
+    expect((await file.server.api("GET", "/api/v1/audit-log?per_page=1")).body.meta.total).toBe(before);
   });
 });
 
 describe("OpenAPI document", () => {
   it("is served without a key and describes every resource with the schemas the routes validate with", async () => {
-    const r = await fetch(`${server.url}/api/v1/openapi.json`);
+    const r = await fetch(`${file.server.url}/api/v1/openapi.json`);
     expect(r.status).toBe(200);
     const doc = await r.json();
     expect(doc.openapi).toBe("3.1.0");
@@ -420,7 +413,7 @@ describe("OpenAPI document", () => {
   });
 
   it("gives ids and page numbers the integer type alone, never beside a union that reads as anything", async () => {
-    const doc = await (await fetch(`${server.url}/api/v1/openapi.json`)).json();
+    const doc = await (await fetch(`${file.server.url}/api/v1/openapi.json`)).json();
     const parameters = (path: string) =>
       Object.fromEntries(
         doc.paths[path].get.parameters.map((p: { name: string; schema: unknown }) => [p.name, p.schema]),
@@ -445,7 +438,7 @@ describe("OpenAPI document", () => {
 
 describe("pricing calculator through the API", () => {
   it("returns the seed's plan table and rejects fractional tokens", async () => {
-    const r = await server.api("GET", "/api/v1/pricing/plans?tph=7,14,21,28&currency=USD");
+    const r = await file.server.api("GET", "/api/v1/pricing/plans?tph=7,14,21,28&currency=USD");
     expect(r.status).toBe(200);
     expect(
       r.body.data.rows.map((x: Record<string, unknown>) => [
@@ -461,13 +454,13 @@ describe("pricing calculator through the API", () => {
       [21, 15624, "$15.62", 15000, "$15.00"],
       [28, 20832, "$20.83", 20000, "$20.00"],
     ]);
-    const bad = await server.api("GET", "/api/v1/pricing/plans?tph=7.5");
+    const bad = await file.server.api("GET", "/api/v1/pricing/plans?tph=7.5");
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/whole number of tokens/);
   });
 
   it("returns the seed's conversion scheme", async () => {
-    const r = await server.api("GET", "/api/v1/pricing/conversion?currency=USD,EUR");
+    const r = await file.server.api("GET", "/api/v1/pricing/conversion?currency=USD,EUR");
     expect(
       r.body.data.rows.map((x: { amounts: { display: string }[] }) => x.amounts.map((a) => a.display)),
     ).toEqual([
