@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
 import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
 import {
   operatorContext,
   PortalClient,
@@ -16,8 +14,7 @@ import {
 // staff asked for: a "refund" note on an unpaid invoice only lowered what it owed. Until 2026-12-07 the list
 // showed neither, and a customer asking where a refund went opened every note.
 
-let handle: DatabaseHandle;
-let server: TestServer;
+const file = serverPerFile();
 let client: PortalClient;
 
 /** A customer's notes, one per way their money went (the fixture's own note lowered its invoice). */
@@ -37,7 +34,7 @@ let bob: Notes;
  * invoice is open, so it stays credit).
  */
 async function notesOf(c: PortalCustomer): Promise<Notes> {
-  const ctx = operatorContext(handle);
+  const ctx = operatorContext(file.handle);
   const askedRefund = await issueCreditNote({
     ctx,
     input: {
@@ -69,17 +66,15 @@ async function notesOf(c: PortalCustomer): Promise<Notes> {
 }
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
   const fixture = { dueDate: "2099-01-01" };
-  ada = await notesOf(await portalCustomer(handle, { ...fixture, email: "ada@example.com", name: "Ada" }));
-  bob = await notesOf(await portalCustomer(handle, { ...fixture, email: "bob@example.com", name: "Bob" }));
-  client = new PortalClient(server.url);
+  ada = await notesOf(
+    await portalCustomer(file.handle, { ...fixture, email: "ada@example.com", name: "Ada" }),
+  );
+  bob = await notesOf(
+    await portalCustomer(file.handle, { ...fixture, email: "bob@example.com", name: "Bob" }),
+  );
+  client = new PortalClient(file.server.url);
   await client.logIn(ada.customer.email);
-});
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
 });
 
 const listed = async (path: string) => {
@@ -177,7 +172,7 @@ describe("the portal's credit-note list, by where each note's money went", () =>
 
 /** The number of the invoice the customer's "refund asked, unpaid" note lowered. */
 async function numberOf(notes: Notes): Promise<string> {
-  const row = await handle.db
+  const row = await file.handle.db
     .selectFrom("invoice")
     .select("number")
     .where("id", "=", notes.customer.unpaidInvoiceId)

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
 import {
   operatorContext,
   PortalClient,
@@ -13,34 +11,27 @@ import {
 // The portal's invoice list filtered as a customer looks for an invoice: by its state in their words (open:
 // something left to pay; paid; void) and by its month. Until 2026-12-06 the list took a page number only.
 
-let handle: DatabaseHandle;
-let server: TestServer;
+const file = serverPerFile();
 let ada: PortalCustomer;
 let client: PortalClient;
 let paidNumber: string;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
   // Two invoices: 2026-09 paid in part (open), 2026-10 unpaid, then paid here in full.
-  ada = await portalCustomer(handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
+  ada = await portalCustomer(file.handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
   await recordPayment({
-    ctx: operatorContext(handle),
+    ctx: operatorContext(file.handle),
     input: { invoice_id: ada.unpaidInvoiceId, amount: 1234n, method: "bank_transfer", reference: "BT-ALL" },
   });
-  const paid = await handle.db
+  const paid = await file.handle.db
     .selectFrom("invoice")
     .select(["number", "status"])
     .where("id", "=", ada.unpaidInvoiceId)
     .executeTakeFirstOrThrow();
   expect(paid.status).toBe("paid");
   paidNumber = paid.number!;
-  client = new PortalClient(server.url);
+  client = new PortalClient(file.server.url);
   await client.logIn(ada.email);
-});
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
 });
 
 const listed = async (query: string) => {

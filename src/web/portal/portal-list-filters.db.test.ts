@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
 import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
 import {
   operatorContext,
   PortalClient,
@@ -17,8 +15,7 @@ import {
 // the refusal summed up as a problem with the filters (a list saves nothing). Until 2026-12-06 both lists took
 // a page number only.
 
-let handle: DatabaseHandle;
-let server: TestServer;
+const file = serverPerFile();
 let ada: PortalCustomer;
 let bob: PortalCustomer;
 let client: PortalClient;
@@ -27,19 +24,17 @@ let thisMonth: string;
 const OCTOBER_NOTE_REASON = "October outage";
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-  ada = await portalCustomer(handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
-  bob = await portalCustomer(handle, { email: "bob@example.com", name: "Bob", dueDate: "2099-01-01" });
+  ada = await portalCustomer(file.handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
+  bob = await portalCustomer(file.handle, { email: "bob@example.com", name: "Bob", dueDate: "2099-01-01" });
   // Besides the fixture's note and bank transfer (made today): a note issued and a cash payment received in
   // October 2026.
-  const october = operatorContext(handle, new Date("2026-10-15T12:00:00Z"));
+  const october = operatorContext(file.handle, new Date("2026-10-15T12:00:00Z"));
   await issueCreditNote({
     ctx: october,
     input: { invoice_id: ada.invoiceId, amount: 200n, reason: OCTOBER_NOTE_REASON },
   });
   await recordPayment({
-    ctx: operatorContext(handle),
+    ctx: operatorContext(file.handle),
     input: {
       invoice_id: ada.unpaidInvoiceId,
       amount: 300n,
@@ -51,7 +46,7 @@ beforeAll(async () => {
   // Bob: 51 cash payments of a cent in October, two pages of them.
   for (let i = 0; i < 51; i++)
     await recordPayment({
-      ctx: operatorContext(handle),
+      ctx: operatorContext(file.handle),
       input: {
         customer_id: bob.id,
         amount: 1n,
@@ -60,19 +55,15 @@ beforeAll(async () => {
         paid_at: "2026-10-21",
       },
     });
-  const note = await handle.db
+  const note = await file.handle.db
     .selectFrom("credit_note")
     .select("issue_date")
     .where("id", "=", ada.creditNoteId)
     .executeTakeFirstOrThrow();
   thisMonth = note.issue_date.slice(0, 7);
   expect(thisMonth).not.toBe("2026-10");
-  client = new PortalClient(server.url);
+  client = new PortalClient(file.server.url);
   await client.logIn(ada.email);
-});
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
 });
 
 const listed = async (path: string) => {
@@ -149,7 +140,7 @@ describe("the portal's payment list, filtered", () => {
   });
 
   it("keeps the filters in its pager's links", async () => {
-    const bobs = new PortalClient(server.url);
+    const bobs = new PortalClient(file.server.url);
     await bobs.logIn(bob.email);
     const first = await bobs.get("/portal/payments?method=cash&month=2026-10");
     expect(first.status).toBe(200);

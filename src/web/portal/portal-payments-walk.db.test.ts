@@ -1,8 +1,6 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
 import { actors } from "../../kernel/actor.ts";
 import { encodeCursor } from "../../kernel/list-cursor.ts";
 import { listPortalPayments } from "../../services/portal/portal-payments.ts";
@@ -19,17 +17,14 @@ import {
 // across payments received at the same instant; the page's Next carries the cursor. A cursor of another list,
 // or one made under other filters, is a 400 saying so.
 
-let handle: DatabaseHandle;
-let server: TestServer;
+const file = serverPerFile();
 let ada: PortalCustomer;
 let bob: PortalCustomer;
 let client: PortalClient;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-  ada = await portalCustomer(handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
-  bob = await portalCustomer(handle, { email: "bob@example.com", name: "Bob", dueDate: "2099-01-01" });
+  ada = await portalCustomer(file.handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
+  bob = await portalCustomer(file.handle, { email: "bob@example.com", name: "Bob", dueDate: "2099-01-01" });
   // 70 of Ada's payments in October and November 2026, in 6 instants to the microsecond (paid_at ties, the
   // id decides), by three methods; 10 of Bob's beside them, never Ada's to see.
   await sql`
@@ -37,20 +32,16 @@ beforeAll(async () => {
     SELECT 'pay_' || md5('portal walk' || n), CASE WHEN n > 70 THEN ${bob.id}::bigint ELSE ${ada.id}::bigint END, 'USD',
            100 + n, (ARRAY['cash', 'bank_transfer', 'stripe'])[n % 3 + 1], 'PW-' || n,
            timestamptz '2026-10-31 23:30:00.123456+00' + (n % 6 - 3) * interval '10 days 0.000001 second'
-    FROM generate_series(1, 80) n`.execute(handle.db);
-  client = new PortalClient(server.url);
+    FROM generate_series(1, 80) n`.execute(file.handle.db);
+  client = new PortalClient(file.server.url);
   await client.logIn(ada.email);
 }, 60_000);
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
-});
 
 type Filters = { month?: string; method?: "cash" | "bank_transfer" | "card" };
 
 /** The references of every page by number, and by following next_cursor from the first page. */
 async function bothWalks(filters: Filters) {
-  const ctx = { ...operatorContext(handle), actor: actors.customer(ada.id) };
+  const ctx = { ...operatorContext(file.handle), actor: actors.customer(ada.id) };
   const read = (paging: { page: number } | { page: 1; cursor: string }) =>
     listPortalPayments({ ctx, input: { ...paging, per_page: 4, ...filters } });
   const first = await read({ page: 1 });
@@ -74,7 +65,7 @@ describe("the portal's payments walked by cursor", () => {
         (
           await sql<{ n: string }>`
             SELECT count(*)::text AS n FROM payment WHERE customer_id = ${ada.id} AND ${sql.raw(where)}`.execute(
-            handle.db,
+            file.handle.db,
           )
         ).rows[0]!.n,
       );
@@ -115,7 +106,7 @@ describe("the portal's payments walked by cursor", () => {
 
   it("refuses another list's cursor, and one made under other filters, with a 400 saying so", async () => {
     // A cursor of October's list (per_page plays no part in a cursor), sent with November's.
-    const ctx = { ...operatorContext(handle), actor: actors.customer(ada.id) };
+    const ctx = { ...operatorContext(file.handle), actor: actors.customer(ada.id) };
     const october = await listPortalPayments({ ctx, input: { page: 1, per_page: 4, month: "2026-10" } });
     const cursor = encodeURIComponent(october.meta.next_cursor!);
     const other = await client.get(`/portal/payments?month=2026-11&cursor=${cursor}`);

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
 import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
 import { refundPayment } from "../../billing/payments/refund.ts";
@@ -8,7 +7,6 @@ import { postLedgerEvents } from "../../billing/ledger/ledger.ts";
 import { customerStatement } from "../../billing/payments/statement.ts";
 import { customerStatementPage, STATEMENT_COUNT_UP_TO } from "../../billing/payments/statement-page.ts";
 import { calendarDate } from "../../billing/runs/calendar-date.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
 import { actors } from "../../kernel/actor.ts";
 import { portalStatement } from "../../services/portal/portal-statement.ts";
 import {
@@ -23,17 +21,18 @@ import {
 // balances are the full statement's (GET /customers/{id}/statement), walked by cursor so an entry recorded
 // meanwhile moves nothing; an invoice entry links to the customer's own invoice, a credit note to its PDF.
 
-let handle: DatabaseHandle;
-let server: TestServer;
+const file = serverPerFile();
 let cleo: PortalCustomer;
 let dan: PortalCustomer;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-  const ctx = operatorContext(handle);
+  const ctx = operatorContext(file.handle);
   // Cleo: invoices, payments by three methods, a plain refund, a note paid back two ways, credit applied.
-  cleo = await portalCustomer(handle, { email: "cleo@example.com", name: "Cleo", dueDate: "2099-01-01" });
+  cleo = await portalCustomer(file.handle, {
+    email: "cleo@example.com",
+    name: "Cleo",
+    dueDate: "2099-01-01",
+  });
   const more: string[] = [];
   for (const [total, period] of [
     [3000n, "2026-05"],
@@ -42,7 +41,7 @@ beforeAll(async () => {
     [900n, "2026-08"],
   ] as const)
     more.push(
-      await issueInvoiceWithLine(handle, {
+      await issueInvoiceWithLine(file.handle, {
         customerId: cleo.id,
         dueDate: "2099-01-01",
         currency: "USD",
@@ -71,18 +70,14 @@ beforeAll(async () => {
   });
   await refundPayment({ ctx, input: { payment_id: paid.payment.id, amount: 900n } });
   await issueCreditNote({ ctx, input: { invoice_id: fifth, amount: 200n, reason: "Goodwill" } });
-  dan = await portalCustomer(handle, { email: "dan@example.com", name: "Dan", dueDate: "2099-01-01" });
-});
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
+  dan = await portalCustomer(file.handle, { email: "dan@example.com", name: "Dan", dueDate: "2099-01-01" });
 });
 
-const cleoContext = () => ({ ...operatorContext(handle), actor: actors.customer(cleo.id) });
+const cleoContext = () => ({ ...operatorContext(file.handle), actor: actors.customer(cleo.id) });
 
 /** The full statement's entries as the portal shows them: newest first, each day a calendar date. */
 async function fullStatementNewestFirst(customer: PortalCustomer) {
-  const full = await customerStatement(operatorContext(handle), customer.id);
+  const full = await customerStatement(operatorContext(file.handle), customer.id);
   return [...full.entries]
     .reverse()
     .map((e) => [calendarDate(new Date(e.date), "UTC"), e.kind, e.reference, e.amount, e.balance]);
@@ -104,7 +99,7 @@ async function walk(perPage: number) {
 }
 
 async function loggedIn(customer: PortalCustomer): Promise<PortalClient> {
-  const client = new PortalClient(server.url);
+  const client = new PortalClient(file.server.url);
   await client.logIn(customer.email);
   return client;
 }
@@ -130,7 +125,7 @@ describe("the statement page read a page at a time", () => {
     const first = await portalStatement({ ctx: cleoContext(), input: { page: 1, per_page: 3 } });
     const before = await fullStatementNewestFirst(cleo);
     await recordPayment({
-      ctx: operatorContext(handle),
+      ctx: operatorContext(file.handle),
       input: { customer_id: cleo.id, amount: 1n, method: "cash", reference: "CLEO-LATE" },
     });
     const cursor = first.entries.meta.next_cursor;
@@ -160,7 +155,7 @@ describe("the statement page read a page at a time", () => {
 
 describe("the statement's count", () => {
   it("is read only for a statement of countUpTo events or fewer: a longer one's first page is not counted", async () => {
-    const ctx = operatorContext(handle);
+    const ctx = operatorContext(file.handle);
     const full = await customerStatement(ctx, cleo.id);
     const events = new Set(full.entries.map((e) => e.event_id)).size;
     const counted = await customerStatementPage(ctx, cleo.id, { limit: 3, count: true, countUpTo: events });
@@ -172,13 +167,13 @@ describe("the statement's count", () => {
   });
 
   it('leaves the first page of a long statement saying "Page 1" with its Next link, and no "of"', async () => {
-    const eve = await portalCustomer(handle, {
+    const eve = await portalCustomer(file.handle, {
       email: "eve@example.com",
       name: "Eve",
       dueDate: "2099-01-01",
     });
     const at = new Date("2026-01-01T00:00:00Z");
-    await handle.db.transaction().execute((trx) =>
+    await file.handle.db.transaction().execute((trx) =>
       postLedgerEvents(
         trx,
         Array.from({ length: STATEMENT_COUNT_UP_TO }, (_, i) => ({
@@ -238,7 +233,7 @@ describe("the statement's links", () => {
     expect(noteLinks).toHaveLength(3);
     for (const [, href, text] of invoiceLinks) {
       const id = /^\/portal\/invoices\/([^/]+)$/.exec(href!)?.[1];
-      const invoice = await handle.db
+      const invoice = await file.handle.db
         .selectFrom("invoice")
         .select(["customer_id", "number"])
         .where("id", "=", id!)
@@ -251,7 +246,7 @@ describe("the statement's links", () => {
     }
     for (const [, href, text] of noteLinks) {
       const id = /^\/portal\/credit-notes\/([^/]+)\/pdf$/.exec(href!)?.[1];
-      const note = await handle.db
+      const note = await file.handle.db
         .selectFrom("credit_note")
         .select(["customer_id", "number"])
         .where("id", "=", id!)

@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
 import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
 import { STATEMENT_CSV_COLUMNS } from "../../billing/documents/statement-csv.ts";
 import { pdfText } from "../../billing/documents/testing/pdf-text.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
 import { calendarDate } from "../../billing/runs/calendar-date.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
 import { actors } from "../../kernel/actor.ts";
 import { portalStatement } from "../../services/portal/portal-statement.ts";
 import {
@@ -20,24 +18,21 @@ import {
 // with the running balance, the closing figures as GET /customers/{id}/statement gives them, refunds in the
 // PDF's words, and the PDF and CSV as attachments; never another customer's, and nothing without a session.
 
-let handle: DatabaseHandle;
-let server: TestServer;
+const file = serverPerFile();
 let ada: PortalCustomer;
 let bob: PortalCustomer;
 const TODAY = calendarDate(new Date(), "UTC");
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-  ada = await portalCustomer(handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
+  ada = await portalCustomer(file.handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
   // Bob pays his one invoice in full (the rest in cash), then a $5.00 note refunds the cash payment.
-  bob = await portalCustomer(handle, {
+  bob = await portalCustomer(file.handle, {
     email: "bob@example.com",
     name: "Bob",
     dueDate: "2099-01-01",
     single: true,
   });
-  const ctx = operatorContext(handle);
+  const ctx = operatorContext(file.handle);
   await recordPayment({
     ctx,
     input: { invoice_id: bob.invoiceId, amount: 3040n, method: "cash", reference: "CASH-BOB" },
@@ -47,13 +42,9 @@ beforeAll(async () => {
     input: { invoice_id: bob.invoiceId, amount: 500n, reason: "Outage", settlement: "refund" },
   });
 });
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
-});
 
 async function loggedIn(customer: PortalCustomer): Promise<PortalClient> {
-  const client = new PortalClient(server.url);
+  const client = new PortalClient(file.server.url);
   await client.logIn(customer.email);
   return client;
 }
@@ -106,7 +97,7 @@ function parseCsv(text: string): string[][] {
 
 /** An invoice's number: the fixture numbers invoices from a counter other test files in the worker also move. */
 async function numberOf(invoiceId: string): Promise<string | null> {
-  const row = await handle.db
+  const row = await file.handle.db
     .selectFrom("invoice")
     .select("number")
     .where("id", "=", invoiceId)
@@ -115,7 +106,7 @@ async function numberOf(invoiceId: string): Promise<string | null> {
 }
 
 async function apiStatement(customer: PortalCustomer) {
-  const answer = await server.api("GET", `/api/v1/customers/${customer.id}/statement`);
+  const answer = await file.server.api("GET", `/api/v1/customers/${customer.id}/statement`);
   expect(answer.status).toBe(200);
   return answer.body.data as {
     balance: number;
@@ -173,7 +164,7 @@ describe("the portal's statement page", () => {
     expect(bad.text).toMatch(/page: must be a whole number from 1 to 1000000/i);
     expect(bad.text).not.toContain(ada.invoiceNumber);
     // The verb's pages, two entries a page: the newest two, then the oldest two.
-    const ctx = { ...operatorContext(handle), actor: actors.customer(ada.id) };
+    const ctx = { ...operatorContext(file.handle), actor: actors.customer(ada.id) };
     const first = await portalStatement({ ctx, input: { page: 1, per_page: 2 } });
     expect(first.entries.meta).toMatchObject({ page: 1, per_page: 2, total: 4, last_page: 2 });
     const cursor = first.entries.meta.next_cursor!;
@@ -246,7 +237,7 @@ describe("whose statement", () => {
   });
 
   it("sends a browser without a session to the login, which ends on the statement", async () => {
-    const anonymous = new PortalClient(server.url);
+    const anonymous = new PortalClient(file.server.url);
     for (const path of ["/portal/statement", "/portal/statement.csv", "/portal/statement.pdf"]) {
       const answer = await anonymous.get(path);
       expect(answer.status, path).toBe(303);
