@@ -11,6 +11,7 @@ import { recordPayment } from "./record-payment.ts";
 import { refundPayment } from "./refund.ts";
 import { recordRefundIn, refundedSoFar, settleRefundIn } from "./refund-payment.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
+import { moneyRowCounts } from "./testing/money-row-counts.ts";
 
 // Payments and refunds (billing-rules §7) on finalized fixture invoices: allocation, idempotency, races,
 // refunds, and bad input that writes nothing.
@@ -30,26 +31,7 @@ async function customer(currency = "USD"): Promise<bigint> {
 const due = (id: string) => invoiceAmountDue(handle.db, id);
 const status = async (id: string) => (await getInvoice({ ctx: ctx(), input: { id } })).status;
 
-/** Row counts of every table a money event writes: a refused call must leave them all unchanged. */
-async function counts() {
-  const count = async (t: "payment" | "refund" | "credit_note" | "ledger_entry" | "job" | "audit_log") =>
-    Number(
-      (
-        await handle.db
-          .selectFrom(t)
-          .select((eb) => eb.fn.countAll<bigint>().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  return {
-    payment: await count("payment"),
-    refund: await count("refund"),
-    credit_note: await count("credit_note"),
-    ledger_entry: await count("ledger_entry"),
-    job: await count("job"),
-    audit_log: await count("audit_log"),
-  };
-}
+const counts = () => moneyRowCounts(handle.db);
 
 describe("recording a payment", () => {
   it("is idempotent per (method, reference): the same payment again is returned and nothing is written", async () => {

@@ -3,6 +3,7 @@ import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
 import { postLedgerEvent } from "../../billing/ledger/ledger.ts";
 import { issueInvoices } from "../../billing/payments/testing/invoice-fixtures.ts";
+import { moneyRowCounts } from "../../billing/payments/testing/money-row-counts.ts";
 import { billingContext, createCustomers } from "../../billing/testing/billing-fixtures.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { timeOrderedId } from "../../kernel/time-ordered-id.ts";
@@ -31,26 +32,7 @@ afterAll(async () => {
   await handle?.close();
 });
 
-/** Row counts of every table a money event writes: a refused call leaves them all unchanged. */
-async function counts() {
-  const count = async (t: "payment" | "refund" | "credit_note" | "ledger_entry" | "job" | "audit_log") =>
-    Number(
-      (
-        await handle.db
-          .selectFrom(t)
-          .select((eb) => eb.fn.countAll<bigint>().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  return {
-    payment: await count("payment"),
-    refund: await count("refund"),
-    credit_note: await count("credit_note"),
-    ledger_entry: await count("ledger_entry"),
-    job: await count("job"),
-    audit_log: await count("audit_log"),
-  };
-}
+const counts = () => moneyRowCounts(handle.db);
 
 let n = 0;
 const reference = () => `BOUND-${n++}`;
