@@ -1,39 +1,30 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
 import { issueInvoices } from "../../billing/payments/testing/invoice-fixtures.ts";
 import { createCustomers } from "../../billing/testing/billing-fixtures.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
 
 // A repeated (method, reference) is the same payment (billing-rules §7), so a reference is compared as written:
 // an invisible character in it made "DUP-1" + U+200B a second payment, listed as a second "DUP-1". Such
 // references are refused naming the field and the character; spaces around one are still dropped. Names
 // and free text keep the joiners scripts and emoji need.
 
-let handle: DatabaseHandle;
-let server: TestServer;
+const file = serverPerFile();
 let customer: bigint;
 let invoice = "";
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  [customer] = (await createCustomers(handle, [{ email: "refs@example.com" }])) as [bigint];
-  [invoice] = (await issueInvoices(handle.db, [{ customerId: customer, total: 5000n }])) as [string];
-  server = await startTestServer(handle.db);
-});
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
+  [customer] = (await createCustomers(file.handle, [{ email: "refs@example.com" }])) as [bigint];
+  [invoice] = (await issueInvoices(file.handle.db, [{ customerId: customer, total: 5000n }])) as [string];
 });
 
 const pay = (reference: string) =>
-  server.api("POST", `/api/v1/invoices/${invoice}/payments`, {
+  file.server.api("POST", `/api/v1/invoices/${invoice}/payments`, {
     amount: 100,
     method: "bank_transfer",
     reference,
   });
 
 const references = async () =>
-  (await server.api("GET", `/api/v1/payments?customer_id=${customer}`)).body.data.map(
+  (await file.server.api("GET", `/api/v1/payments?customer_id=${customer}`)).body.data.map(
     (p: { reference: string }) => p.reference,
   );
 
@@ -72,12 +63,12 @@ describe("payment references", () => {
   );
 
   it("refuse an invisible character in a customer payment's and in mark-paid's reference", async () => {
-    const byCustomer = await server.api("POST", `/api/v1/customers/${customer}/payments`, {
+    const byCustomer = await file.server.api("POST", `/api/v1/customers/${customer}/payments`, {
       amount: 100,
       reference: "C\u200b-1",
     });
     expect([byCustomer.status, byCustomer.body.error.issues[0].field]).toEqual([400, "reference"]);
-    const marked = await server.api("POST", `/api/v1/invoices/${invoice}/mark-paid`, {
+    const marked = await file.server.api("POST", `/api/v1/invoices/${invoice}/mark-paid`, {
       amount: 4900,
       date: "2026-01-02",
       reference: "M\u00ad-1",
@@ -88,7 +79,7 @@ describe("payment references", () => {
 
   it("leave names and free text their joiners: a Persian name's ZWNJ, an emoji's ZWJ", async () => {
     const persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"; // "می‌خواهم", with a ZWNJ
-    const created = await server.api("POST", "/api/v1/customers", {
+    const created = await file.server.api("POST", "/api/v1/customers", {
       email: "zwnj@example.com",
       name: persian,
       country: "DE",
@@ -97,7 +88,7 @@ describe("payment references", () => {
     expect([created.status, created.body.data?.name]).toEqual([201, persian]);
     const payment = (await pay("DUP-1")).body.data.id;
     const family = "\u{1F468}\u200d\u{1F469}\u200d\u{1F467}";
-    const refund = await server.api("POST", `/api/v1/payments/${payment}/refunds`, {
+    const refund = await file.server.api("POST", `/api/v1/payments/${payment}/refunds`, {
       amount: 1,
       reason: `asked ${family}`,
     });
