@@ -1,31 +1,22 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { beforeAll, expect, it } from "vitest";
+import { databasePerFile } from "../../../test/helpers/database-per-file.ts";
 import { withRollback } from "../../../test/helpers/with-rollback.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
 import { actors } from "../../kernel/actor.ts";
 import { startPageServer } from "../../solusio/testing/page-server.ts";
 import { createStaffUser } from "../staff/staff-users.ts";
 import { reconcileSolusio } from "./reconcile.ts";
 import { reconcileCustomer } from "./reconcile-customer.ts";
+import { insertReconciledCustomers } from "./testing/reconciled-customers.ts";
 
 // One customer reconciled from a look-up of its own SolusIO user finds what the whole reconcile finds for
 // it; any staff role may do that, while the whole reconcile (every user, every customer) is for admins.
 
-let handle: DatabaseHandle;
+const file = databasePerFile();
 const ids: number[] = [];
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  for (const email of ["ok@example.com", "odd-id@example.com", "odd-mail@example.com"]) {
-    const row = await handle.db
-      .insertInto("customer")
-      .values({ email, name: "", status: "active", country: "DE", currency_code: "EUR", tax_exempt: false })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    ids.push(Number(row.id));
-  }
+  ids.push(...(await insertReconciledCustomers(file.handle.db)));
 });
-afterAll(async () => handle?.close());
 
 it("finds one customer's drift by its billing_user_id, then its e-mail, for a support user", async () => {
   const [ok, oddId, oddMail] = ids as [number, number, number];
@@ -41,7 +32,7 @@ it("finds one customer's drift by its billing_user_id, then its e-mail, for a su
   const solusio = await startPageServer([users, users, users, users]);
   try {
     const deps = { api: solusio.api, limitGroupId: async () => undefined };
-    const drift = await withRollback(handle.db, async (ctx) => {
+    const drift = await withRollback(file.handle.db, async (ctx) => {
       const support = await createStaffUser({
         ctx,
         input: { email: "support@example.com", role: "support", password: "a long enough password" },
@@ -80,7 +71,7 @@ it("asks for the stored user alone when it does not carry the billing_user_id, a
   const solusio = await startPageServer([empty, odd]);
   try {
     const deps = { api: solusio.api, limitGroupId: async () => undefined };
-    const drift = await withRollback(handle.db, async (ctx) => {
+    const drift = await withRollback(file.handle.db, async (ctx) => {
       await ctx.db
         .updateTable("customer")
         .set({ solusio_user_id: 7n })

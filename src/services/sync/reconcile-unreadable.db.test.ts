@@ -1,34 +1,25 @@
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { afterEach, beforeAll, expect, it } from "vitest";
+import { databasePerFile } from "../../../test/helpers/database-per-file.ts";
 import { withRollback } from "../../../test/helpers/with-rollback.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
 import { type PageServer, startPageServer } from "../../solusio/testing/page-server.ts";
 import { reconcileSolusio } from "./reconcile.ts";
+import { insertReconciledCustomers } from "./testing/reconciled-customers.ts";
 
 // Reconciliation with SolusIO users tokenbill cannot read: each is reported with what is wrong with it, the
 // customer it may belong to is named, the other users are compared as usual, and --fix leaves those
 // customers alone (their sync would stop at the same user).
 
-let handle: DatabaseHandle;
+const file = databasePerFile();
 let solusio: PageServer | undefined;
 const ids: number[] = [];
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  for (const email of ["ok@example.com", "odd-id@example.com", "odd-mail@example.com"]) {
-    const row = await handle.db
-      .insertInto("customer")
-      .values({ email, name: "", status: "active", country: "DE", currency_code: "EUR", tax_exempt: false })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    ids.push(Number(row.id));
-  }
+  ids.push(...(await insertReconciledCustomers(file.handle.db)));
 });
 afterEach(async () => {
   await solusio?.close();
   solusio = undefined;
 });
-afterAll(async () => handle?.close());
 
 it("reports unreadable users beside the drift of the readable ones, and --fix does not touch their customers", async () => {
   const [ok, oddId, oddMail] = ids as [number, number, number];
@@ -44,7 +35,7 @@ it("reports unreadable users beside the drift of the readable ones, and --fix do
   solusio = await startPageServer([users, users]);
   const deps = { api: solusio.api, limitGroupId: async () => undefined };
 
-  const report = await withRollback(handle.db, (ctx) => reconcileSolusio(ctx, deps, { fix: false }));
+  const report = await withRollback(file.handle.db, (ctx) => reconcileSolusio(ctx, deps, { fix: false }));
   expect(report.solusio_users).toBe(4);
   expect(report.drift.map((d) => [d.kind, d.customer_id, d.solusio_user_id])).toEqual([
     ["status_differs", ok, 1],
@@ -58,6 +49,6 @@ it("reports unreadable users beside the drift of the readable ones, and --fix do
     "SolusIO user 4 cannot be read: billing_user_id: expected a whole number up to 2^53, or its digits",
   ]);
 
-  const fixed = await withRollback(handle.db, (ctx) => reconcileSolusio(ctx, deps, { fix: true }));
+  const fixed = await withRollback(file.handle.db, (ctx) => reconcileSolusio(ctx, deps, { fix: true }));
   expect(fixed.fixed).toEqual([ok]);
 });
