@@ -39,13 +39,20 @@ export interface CustomerSpec {
   taxExempt?: boolean;
 }
 
+/** A tax rule and its rates; with a country, the rule customers of that country are taxed by. */
 export async function createTaxRule(
   handle: DatabaseHandle,
-  rule: { name: string; compound: boolean; rates: { label: string; rate: string }[] },
+  rule: { name: string; compound: boolean; country?: string; rates: { label: string; rate: string }[] },
 ): Promise<bigint> {
   const row = await handle.db
     .insertInto("tax_rule")
-    .values({ name: rule.name, compound: rule.compound, country: null, region: null, is_default: false })
+    .values({
+      name: rule.name,
+      compound: rule.compound,
+      country: rule.country ?? null,
+      region: null,
+      is_default: false,
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   if (rule.rates.length > 0) {

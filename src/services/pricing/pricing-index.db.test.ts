@@ -1,6 +1,7 @@
 import { type KyselyPlugin, type QueryId, type RawNode, sql } from "kysely";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { createTaxRule } from "../../billing/testing/billing-fixtures.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { insertCustomerRow } from "../../../test/helpers/service-test.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
@@ -31,17 +32,8 @@ beforeAll(async () => {
   for (const [country, rate] of [
     ["DE", "10"],
     ["FR", "20"],
-  ] as const) {
-    const rule = await handle.db
-      .insertInto("tax_rule")
-      .values({ name: country, compound: false, country, region: null, is_default: false })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await handle.db
-      .insertInto("tax_rate")
-      .values({ tax_rule_id: rule.id, position: 0, label: "VAT", rate })
-      .execute();
-  }
+  ] as const)
+    await createTaxRule(handle, { name: country, compound: false, country, rates: [{ label: "VAT", rate }] });
   groupId = (
     await handle.db
       .insertInto("client_group")

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTaxRule } from "../../billing/testing/billing-fixtures.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { insertCustomerRow } from "../../../test/helpers/service-test.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
@@ -16,18 +17,8 @@ const clock = () => now;
 const answer = async (index: PricingIndex, id: bigint) => JSON.parse(await index.json(id));
 const truncate = (table: string) => sql.raw(`truncate ${table} cascade`).execute(handle.db);
 
-async function taxRule(country: string, rate: string): Promise<bigint> {
-  const rule = await handle.db
-    .insertInto("tax_rule")
-    .values({ name: country, compound: false, country, region: null, is_default: false })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  await handle.db
-    .insertInto("tax_rate")
-    .values({ tax_rule_id: rule.id, position: 0, label: "VAT", rate })
-    .execute();
-  return rule.id;
-}
+const taxRule = (country: string, rate: string) =>
+  createTaxRule(handle, { name: country, compound: false, country, rates: [{ label: "VAT", rate }] });
 
 async function ownDiscount(customerId: bigint): Promise<void> {
   await handle.db
