@@ -26,6 +26,15 @@ describe("configuration", () => {
       expect(() => parseConfig({ DATABASE_POOL_SIZE: refused }), refused).toThrow(/DATABASE_POOL_SIZE/);
   });
 
+  it("SOLUSIO_RETRY_BACKOFF_MS: 200 by default, a whole number from 10 to 5000 (the client's longest wait)", () => {
+    expect(parseConfig({}).SOLUSIO_RETRY_BACKOFF_MS).toBe(200);
+    expect(parseConfig({ SOLUSIO_RETRY_BACKOFF_MS: "10" }).SOLUSIO_RETRY_BACKOFF_MS).toBe(10);
+    for (const refused of ["0", "9", "5001", "0.5"])
+      expect(() => parseConfig({ SOLUSIO_RETRY_BACKOFF_MS: refused }), refused).toThrow(
+        "SOLUSIO_RETRY_BACKOFF_MS: must be a whole number from 10 to 5000",
+      );
+  });
+
   it("takes whole-number settings in digits only, and an empty one as unset, so its default applies", () => {
     // Each read as 0 before: the payment terms, the listen port ("any free port") and the refresh interval.
     const empty = parseConfig({

@@ -27,6 +27,7 @@ export async function runningSandbox(
       userAreaUrl: sandbox.url,
       tlsInsecure: false,
       timeoutMs: 5000,
+      backoffBaseMs: config.SOLUSIO_RETRY_BACKOFF_MS,
     },
     true,
   );

@@ -168,6 +168,10 @@ const ConfigObject = z
     LOGIN_FAILURES_PER_IP: wholeNumber(1, 100_000, 30),
     LOGIN_WINDOW_MINUTES: wholeNumber(1, 1440, 15),
     SOLUSIO_TIMEOUT_MS: wholeNumber(100, 300_000, 10_000),
+    // The SolusIO client's first wait before a retry, doubled each time up to its 5 s cap (solusio-client.ts):
+    // 200 ms makes a call that keeps failing take 3–6 s over its 5 retries. Tests lower it for the failures they
+    // provoke, which a child process (a CLI command) can only be told through its configuration.
+    SOLUSIO_RETRY_BACKOFF_MS: wholeNumber(10, 5000, 200),
     // auto: the emulator runs in-process (sandbox) when no SOLUSIO_URL is set, on an embedded database that is
     // new or was created in sandbox mode; never on DATABASE_URL (src/app/sandbox/sandbox-decision.ts).
     TOKENBILL_SANDBOX: namedValue(["auto", "on", "off"], "auto"),

@@ -34,6 +34,8 @@ export function connectSolusio(
     userAreaUrl?: string | undefined;
     tlsInsecure: boolean;
     timeoutMs: number;
+    /** The first wait before a retry (SOLUSIO_RETRY_BACKOFF_MS); the client's own 200 ms when not given. */
+    backoffBaseMs?: number | undefined;
   },
   sandbox = false,
 ): SolusioConnection {
@@ -45,6 +47,7 @@ export function connectSolusio(
     token: target.token,
     tlsInsecure: target.tlsInsecure,
     timeoutMs: target.timeoutMs,
+    ...(target.backoffBaseMs !== undefined ? { backoffBaseMs: target.backoffBaseMs } : {}),
     recorder: recorder.record,
     answeredWithoutDate: warnOnceWithoutDate(logger),
   });
@@ -100,5 +103,6 @@ export function connectConfiguredSolusio(
     userAreaUrl: config.SOLUSIO_USER_AREA_URL,
     tlsInsecure: config.SOLUSIO_TLS_INSECURE,
     timeoutMs: config.SOLUSIO_TIMEOUT_MS,
+    backoffBaseMs: config.SOLUSIO_RETRY_BACKOFF_MS,
   });
 }

@@ -51,6 +51,7 @@ export async function startSolusioHarness(
     userAreaUrl: emulator.url,
     tlsInsecure: false,
     timeoutMs: 5000,
+    backoffBaseMs: config.SOLUSIO_RETRY_BACKOFF_MS,
   });
   const integration = integrate(connection, config);
   const runner = createJobRunner(handle.db, config, logger, integration, {

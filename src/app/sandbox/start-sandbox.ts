@@ -70,6 +70,7 @@ export async function startSandbox(config: Config, db: Kysely<Database>, logger:
       userAreaUrl: emulator.url,
       tlsInsecure: false,
       timeoutMs: config.SOLUSIO_TIMEOUT_MS,
+      backoffBaseMs: config.SOLUSIO_RETRY_BACKOFF_MS,
     },
     true,
   );
