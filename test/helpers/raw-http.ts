@@ -1,5 +1,6 @@
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
+import { WAIT_CEILING_MS } from "./wait-until.ts";
 
 export interface RawAnswer {
   status: number;
@@ -45,8 +46,16 @@ export function openSocket(base: string): Promise<Socket> {
   });
 }
 
-/** Everything the server writes until it closes the connection (or `ms` pass). */
-export function readUntilClose(socket: Socket, ms: number): Promise<{ text: string; closed: boolean }> {
+/**
+ * Everything the server writes until it closes the connection, or `closed: false` once `ms` pass: the wait's
+ * ceiling, which only a close that never comes reaches. A shorter bound is a race: on a loaded machine a
+ * process unscheduled for seconds finds the server's close and the bound due together, and the bound won
+ * (until 2026-12-07 callers passed 3–8 s, for closes that take 1–2 s on a quiet machine).
+ */
+export function readUntilClose(
+  socket: Socket,
+  ms = WAIT_CEILING_MS,
+): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve) => {
     let text = "";
     const timer = setTimeout(() => resolve({ text, closed: false }), ms);
