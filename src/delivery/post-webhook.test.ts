@@ -5,23 +5,26 @@ import { PermanentJobError } from "../jobs/job-runner.ts";
 import { postWebhook } from "./post-webhook.ts";
 
 // Which failures of a webhook POST are retried and which are final (docs/webhooks.md). Nothing listens on
-// 127.0.0.1:41899 (this suite's port range): a connection there is refused.
+// 127.0.0.1:2: a connection there is refused. A port below 1024 is never one the kernel hands a server asking for
+// port 0, as every server of this suite does; 41899, used until 2026-12-07, is inside that range (32768–60999
+// on Linux), so any test's server could be listening there and the refused connection was answered. Not port 1:
+// fetch refuses it unasked (the Fetch standard's bad ports), with no ECONNREFUSED.
 
 const request = { headers: { "content-type": "application/json" }, body: "{}", timeoutMs: 2_000 };
 
 describe("postWebhook", () => {
   it("fails permanently, with fetch's reason and without the password, on a URL fetch will not send", async () => {
-    const error = await postWebhook("http://hook:secret-pw@127.0.0.1:41899/in", request).catch((e) => e);
+    const error = await postWebhook("http://hook:secret-pw@127.0.0.1:2/in", request).catch((e) => e);
     expect(error).toBeInstanceOf(PermanentJobError);
-    expect(error.message).toMatch(/^webhook http:\/\/127\.0\.0\.1:41899: request not sent: .*credentials/);
+    expect(error.message).toMatch(/^webhook http:\/\/127\.0\.0\.1:2: request not sent: .*credentials/);
     expect(error.message).not.toContain("secret-pw");
   });
 
   it("retries a refused connection", async () => {
-    const error = await postWebhook("http://127.0.0.1:41899/in", request).catch((e) => e);
+    const error = await postWebhook("http://127.0.0.1:2/in", request).catch((e) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(PermanentJobError);
-    expect(error.message).toBe("webhook http://127.0.0.1:41899: connection failed (ECONNREFUSED)");
+    expect(error.message).toBe("webhook http://127.0.0.1:2: connection failed (ECONNREFUSED)");
   });
 });
 
