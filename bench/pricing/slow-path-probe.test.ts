@@ -47,12 +47,20 @@ describe("finding the slow path's function in the node binary", () => {
 
 /** Runs `script` in a node process of its own and counts its calls into the slow path's function. */
 async function callsOf(probe: SlowPathProbe, script: string): Promise<number> {
-  // The script starts after half a second, by which time perf has attached (it waits 200 ms itself).
-  const child = spawn(process.execPath, ["-e", `setTimeout(() => { ${script} }, 500)`], { stdio: "ignore" });
-  const { calls } = await probe.count(
-    child.pid!,
-    () => new Promise((resolve) => child.once("exit", resolve)),
+  // The script starts when told, once perf counts (count calls `during` then). Until 2026-12-07 it started after
+  // half a second, by which a perf not scheduled for a while had not attached: the count missed the script.
+  const child = spawn(
+    process.execPath,
+    ["-e", `process.stdin.once("data", () => { ${script}; process.exit(0); })`],
+    {
+      stdio: ["pipe", "ignore", "ignore"],
+    },
   );
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const { calls } = await probe.count(child.pid!, () => {
+    child.stdin!.write("go\n");
+    return exited;
+  });
   return calls;
 }
 

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { appendFileSync, existsSync } from "node:fs";
+import type { Readable, Writable } from "node:stream";
 
 // Counts the calls a process makes into V8's Runtime_DefineKeyedOwnPropertyInLiteral, the runtime function
 // behind the slow path `process.nextTick` fell into twice (docs/performance.md, "One slow path in every
@@ -52,7 +53,7 @@ export function perfStatCount(perfStderr: string, event: string): number | undef
 }
 
 export type SlowPathProbe = {
-  /** Counts the probe's hits in process `pid` while `during` runs. */
+  /** Counts the probe's hits in process `pid` while `during` runs, which starts once perf counts. */
   count<T>(pid: number, during: () => Promise<T>): Promise<{ result: T; calls: number }>;
   /** Removes the uprobe from the kernel. */
   close(): void;
@@ -100,22 +101,39 @@ export function openSlowPathProbe(
   return {
     probe: {
       async count(pid, during) {
-        const perf = spawn("perf", ["stat", "-x,", "-e", event, "-p", String(pid)], {
-          stdio: ["ignore", "ignore", "pipe"],
-        });
+        // Started with the event off (--delay=-1) and told to turn it on over a control pipe (fd 3), perf says
+        // "ack" (fd 4) once it counts: only then does `during` start. Until 2026-12-07 it was given 200 ms, and a
+        // perf not scheduled that long on a loaded machine attached after the work (seen with perf stopped 1 s:
+        // "did not count").
+        const perf = spawn(
+          "perf",
+          ["stat", "-x,", "-e", event, "-p", String(pid), "--delay=-1", "--control", "fd:3,4"],
+          { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] },
+        );
         let stderr = "";
         perf.stderr!.on("data", (chunk: Buffer) => {
           stderr += chunk.toString();
         });
-        const exited = new Promise<void>((resolve) => perf.once("exit", () => resolve()));
-        // perf attaches within milliseconds; the phase it counts lasts seconds.
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        // 'close', not 'exit': perf writes its count to stderr as it ends, which may be unread at 'exit'.
+        const closed = new Promise<void>((resolve) => perf.once("close", () => resolve()));
+        const control = perf.stdio[3] as Writable;
+        const ack = perf.stdio[4] as Readable;
+        const counting = new Promise<boolean>((resolve) => {
+          let said = "";
+          ack.on("data", (chunk: Buffer) => {
+            said += chunk.toString();
+            if (said.includes("ack\n")) resolve(true);
+          });
+          void closed.then(() => resolve(false));
+        });
+        control.write("enable\n");
+        if (!(await counting)) throw new Error(`perf stat ended before it counted ${event}:\n${stderr}`);
         let result: Awaited<ReturnType<typeof during>>;
         try {
           result = await during();
         } finally {
           perf.kill("SIGINT");
-          await exited;
+          await closed;
         }
         const calls = perfStatCount(stderr, event);
         if (calls === undefined) throw new Error(`perf stat did not count ${event}:\n${stderr}`);
