@@ -5,6 +5,7 @@ import { ZodError } from "zod";
 import { zodToServiceError } from "../kernel/verb.ts";
 import { jsonText } from "../kernel/json.ts";
 import { asServiceError, ERROR_CODES, type ErrorCode, type FieldIssue } from "../kernel/errors.ts";
+import { type UpstreamReader, upstreamWords } from "../services/setup/upstream-words.ts";
 
 export { zodToServiceError };
 
@@ -128,14 +129,29 @@ export function logUpstreamFailure(
   log.warn({ requestId, reason }, "upstream unavailable");
 }
 
-function answerOf(error: unknown): Answer | undefined {
+/**
+ * Who reads a request's error answer, as upstreamWords takes it: an API key's role; TOKENBILL_ADMIN_API_KEY
+ * holds full authority (seesWhereSystemsAre); a console session's staff role; undefined when no credential was
+ * read (a public route, or the database out of reach while a stored key was being checked).
+ */
+export function answerReaderOf(request: FastifyRequest): UpstreamReader {
+  const actor = request.actor;
+  if (actor?.kind === "admin_key") return actor.role;
+  if (actor?.kind === "env_key") return "admin";
+  return request.webSession?.staffRole ?? undefined;
+}
+
+function answerOf(error: unknown, reader: UpstreamReader): Answer | undefined {
   if (error instanceof ProtocolError)
     return { code: error.code, message: error.message, issues: [], headers: error.headers };
   const known = asServiceError(error) ?? (error instanceof ZodError ? zodToServiceError(error) : undefined);
   if (known && known.code !== "INTERNAL")
     return {
       code: known.code,
-      message: known.message,
+      // An outside system's failure can name where it is: below admin only how the call failed, as the
+      // console's error page says it (until 2026-12-07 a billing key read "connect ECONNREFUSED host:port").
+      message:
+        known.code === "UPSTREAM_UNAVAILABLE" ? upstreamWords(reader, error, known, "api") : known.message,
       issues: known.issues,
       headers: headersOfCode(known.code),
     };
@@ -155,11 +171,17 @@ const INTERNAL_ANSWER: Answer = {
 };
 
 /**
- * The status and exact body `sendError` answers `error` with, for an answer kept under an Idempotency-Key
- * (src/kernel/idempotency.ts) and sent again as it is. Logging stays with `sendError`, which sends it first.
+ * The status and exact body `sendError` answers `error` with for `reader`, for an answer kept under an
+ * Idempotency-Key (src/kernel/idempotency.ts) and sent again as it is, to whoever sends the key again in its
+ * scope: so `reader` must be the lowest role that scope can have then (see each caller). Logging stays with
+ * `sendError`, which sends it first.
  */
-export function errorAnswerText(error: unknown, requestId: string): { status: number; body: string } {
-  const answer = answerOf(error) ?? INTERNAL_ANSWER;
+export function errorAnswerText(
+  error: unknown,
+  requestId: string,
+  reader: UpstreamReader,
+): { status: number; body: string } {
+  const answer = answerOf(error, reader) ?? INTERNAL_ANSWER;
   return {
     status: statusOf(answer.code),
     body: jsonText(errorBody(answer.code, answer.message, requestId, answer.issues)),
@@ -167,7 +189,7 @@ export function errorAnswerText(error: unknown, requestId: string): { status: nu
 }
 
 export function sendError(reply: FastifyReply, request: FastifyRequest, error: unknown): FastifyReply {
-  let answer = answerOf(error);
+  let answer = answerOf(error, answerReaderOf(request));
   if (answer?.code === "UPSTREAM_UNAVAILABLE") logUpstreamFailure(request.log, error, request.id);
   if (!answer) {
     request.log.error({ err: error, requestId: request.id }, "unhandled error");

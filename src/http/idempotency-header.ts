@@ -9,7 +9,7 @@ import {
   requestHash,
   type StoredAnswer,
 } from "../kernel/idempotency.ts";
-import { errorAnswerText, headersOfStatus } from "./errors.ts";
+import { answerReaderOf, errorAnswerText, headersOfStatus } from "./errors.ts";
 
 // The Idempotency-Key header of the admin API's POSTs a retry must not repeat (a route declares `idempotent:
 // true`; docs/payments.md). Read here, honoured by the verbs (src/kernel/idempotency-key.ts).
@@ -40,7 +40,9 @@ export function readIdempotencyKey(
     key,
     requestHash: requestHash(route.method, route.url, params, body),
     successStatus: route.status ?? 200,
-    errorAnswer: (error) => errorAnswerText(error, request.id),
+    // The scope is the key (actorLabel), and a key's role never changes: whoever sends the key again reads
+    // what this request's reader reads (TOKENBILL_ADMIN_API_KEY's scope always has full authority).
+    errorAnswer: (error) => errorAnswerText(error, request.id, answerReaderOf(request)),
   };
 }
 

@@ -50,7 +50,9 @@ export function formOnceRequest(
     key,
     requestHash: requestHash(request.method, request.routeOptions.url ?? "", request.params, input),
     successStatus: 201,
-    errorAnswer: (error) => errorAnswerText(error, request.id),
+    // Kept as every staff role may read it: the key is the person's, and a person's role can be lowered before
+    // they send the form again (an admin's kept answer would then show a billing user a host a fresh one hides).
+    errorAnswer: (error) => errorAnswerText(error, request.id, undefined),
   };
 }
 
