@@ -28,7 +28,8 @@ import {
 import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { id, IdParams } from "../../kernel/schemas.ts";
-import { ADMIN_ROLES, READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import { storedErrorWords } from "../setup/stored-error-words.ts";
+import { ADMIN_ROLES, READ_ROLES, requireStaffRole, seesWhereSystemsAre } from "../staff/staff-roles.ts";
 import { revokePortalTokens } from "../portal-accounts/portal-accounts.ts";
 import { assertNoSolusioServers } from "./solusio-servers-guard.ts";
 
@@ -183,11 +184,20 @@ export const createCustomer = defineVerb(CustomerCreate, async ({ ctx, input }):
 });
 
 export const getCustomer = defineVerb(IdParams, async ({ ctx, input }): Promise<Customer> => {
-  await requireStaffRole(ctx, ...READ_ROLES);
+  const seesWhere = seesWhereSystemsAre(ctx, await requireStaffRole(ctx, ...READ_ROLES));
   const row = await ctx.db.selectFrom("customer").selectAll().where("id", "=", input.id).executeTakeFirst();
   if (!row) throw ServiceError.notFound(`customer ${input.id}`);
-  return presentCustomer(row);
+  return presentCustomer(withSyncErrorFor(row, seesWhere));
 });
+
+/**
+ * The customer's sync error as its reader may read it: support needs SolusIO's words to help the customer (a
+ * conflict names the SolusIO user's e-mail), but below admin not where SolusIO is (a retried call's refused
+ * host and port): storedErrorWords.
+ */
+function withSyncErrorFor<R extends { sync_error: string | null }>(row: R, seesWhere: boolean): R {
+  return { ...row, sync_error: storedErrorWords(row.sync_error, seesWhere) };
+}
 
 /** `%text%` for ILIKE, with the pattern's own characters taken literally. */
 function likePattern(text: string): string {
@@ -201,7 +211,7 @@ const CustomerKey = z.tuple([cursorKeyId]);
 export const listCustomers = defineVerb(
   CustomerListQuery,
   async ({ ctx, input }): Promise<KeysetPage<Customer>> => {
-    await requireStaffRole(ctx, ...READ_ROLES);
+    const seesWhere = seesWhereSystemsAre(ctx, await requireStaffRole(ctx, ...READ_ROLES));
     assertPageOrCursor(input);
     const { email, search, status, sync_state, client_group_id } = input;
     const filters = { email, search, status, sync_state, client_group_id };
@@ -227,7 +237,7 @@ export const listCustomers = defineVerb(
       filters,
       keyOf: (r) => [String(r.id)],
     });
-    return { data: shown.rows.map(presentCustomer), meta: shown.meta };
+    return { data: shown.rows.map((r) => presentCustomer(withSyncErrorFor(r, seesWhere))), meta: shown.meta };
   },
 );
 

@@ -17,7 +17,8 @@ import {
 import { offsetOf, PageQuery } from "../../kernel/pagination.ts";
 import { idOut } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
-import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import { storedErrorWords } from "../setup/stored-error-words.ts";
+import { READ_ROLES, requireStaffRole, seesWhereSystemsAre } from "../staff/staff-roles.ts";
 
 // The jobs that failed for good: permanently (the handler said retrying cannot help) or out of attempts.
 // Nothing retries them by itself, so until someone looks, what they were to do is not done: a SolusIO user
@@ -103,7 +104,7 @@ const FailedJobKey = z.tuple([cursorKeyInstant, cursorKeyId]);
 export const listFailedJobs = defineVerb(
   FailedJobQuery,
   async ({ ctx, input }): Promise<KeysetPage<FailedJob>> => {
-    await requireStaffRole(ctx, ...READ_ROLES);
+    const seesWhere = seesWhereSystemsAre(ctx, await requireStaffRole(ctx, ...READ_ROLES));
     assertPageOrCursor(input);
     const after = input.cursor === undefined ? undefined : readCursor(LIST, {}, FailedJobKey, input.cursor);
     const failed = ctx.db.selectFrom("job").where("status", "=", "failed");
@@ -122,6 +123,10 @@ export const listFailedJobs = defineVerb(
       filters: {},
       keyOf: (r) => [r.updated_at_key, String(r.id)],
     });
-    return { data: shown.rows.map(presentFailedJob), meta: shown.meta };
+    // Below admin with addresses hidden (a failed call names where SolusIO or an SMTP server is).
+    const data = shown.rows.map((r) =>
+      presentFailedJob({ ...r, last_error: storedErrorWords(r.last_error, seesWhere) }),
+    );
+    return { data, meta: shown.meta };
   },
 );

@@ -4,7 +4,8 @@ import { newestByIdPage } from "../../kernel/newest-by-id-page.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
 import { idOut, wholeNumber } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
-import { READ_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import { storedErrorWords } from "../setup/stored-error-words.ts";
+import { READ_ROLES, requireStaffRole, seesWhereSystemsAre } from "../staff/staff-roles.ts";
 
 export const SolusioCallQuery = PageQuery.extend({
   cursor: cursorParam,
@@ -41,7 +42,7 @@ export type SolusioCallEntry = z.output<typeof SolusioCallEntry>;
 export const listSolusioCalls = defineVerb(
   SolusioCallQuery,
   async ({ ctx, input }): Promise<KeysetPage<SolusioCallEntry>> => {
-    await requireStaffRole(ctx, ...READ_ROLES);
+    const seesWhere = seesWhereSystemsAre(ctx, await requireStaffRole(ctx, ...READ_ROLES));
     const filters = { failed: input.failed, status: input.status };
     let q = ctx.db.selectFrom("solusio_call");
     if (input.failed === "true") q = q.where("error", "is not", null);
@@ -58,7 +59,8 @@ export const listSolusioCalls = defineVerb(
         duration_ms: r.duration_ms,
         attempt: r.attempt,
         request_body: r.request_body ?? null,
-        error: r.error,
+        // Below admin with addresses hidden: a refused call's error names SolusIO's host and port.
+        error: storedErrorWords(r.error, seesWhere),
       })),
       meta: shown.meta,
     };
