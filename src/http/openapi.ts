@@ -179,7 +179,7 @@ function protocolErrors(errorResponse: (d: string) => unknown, hasBody: boolean)
     "429": errorResponse("Too many wrong API keys from this address; `Retry-After` says when to retry"),
     "431": errorResponse("Request headers too large"),
     "503": errorResponse(
-      "SolusIO, a payment provider or the database could not be reached; `Retry-After` says when to retry",
+      "SolusIO, a payment provider or the database could not be reached; `Retry-After` says when to retry. To a key below admin the message says how the call failed, never where the system is (docs/security.md)",
     ),
   };
 }
