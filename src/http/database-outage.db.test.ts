@@ -35,6 +35,8 @@ describe.runIf(url)("a database that cannot be reached", () => {
   const logLines: { level: number; msg: string; reason?: string; requestId?: string }[] = [];
   const schema = `tb_test_${randomBytes(6).toString("hex")}`;
   let customerId: number;
+  /** A key kept in the database: while it is out of reach, no one can tell this key's role. */
+  let storedKey: string;
 
   beforeAll(async () => {
     admin = await openDatabase({ url: url!, poolSize: 1 });
@@ -69,6 +71,9 @@ describe.runIf(url)("a database that cannot be reached", () => {
     });
     expect(customer.status).toBe(201);
     customerId = customer.body.data.id;
+    const key = await server.api("POST", "/api/v1/api-keys", { name: "stored admin key", role: "admin" });
+    expect(key.status).toBe(201);
+    storedKey = key.body.data.key;
   });
   afterAll(async () => {
     await server?.close();
@@ -99,6 +104,14 @@ describe.runIf(url)("a database that cannot be reached", () => {
       expect(body.error.message).toMatch(/^the database: cannot be reached \(.+\); try again shortly$/);
       // The database's address is for the operator's log, not for an API client.
       expect(body.error.message).not.toContain(String(proxy.port));
+      // A stored key's role cannot be read: its request is answered as a key below admin's (upstreamWords).
+      const stored = await fetch(`${server.url}/api/v1/customers`, {
+        headers: { authorization: `Bearer ${storedKey}` },
+      });
+      expect([stored.status, stored.headers.get("retry-after")]).toEqual([503, "5"]);
+      expect((await stored.json()).error.message).toMatch(
+        /^no answer from the database; try again in a few minutes; if it keeps happening, an admin can read why in tokenbill's log$/,
+      );
 
       const write = await server.api("POST", "/api/v1/customers", {
         email: "during@example.com",
