@@ -1,7 +1,6 @@
 import type { Selectable } from "kysely";
 import type { RefundStatus, RefundTable } from "../../db/schema.ts";
 import type { TxContext } from "../../kernel/transaction.ts";
-import { enqueue } from "../../jobs/enqueue-job.ts";
 import { successAnswer } from "../../kernel/idempotency.ts";
 import { settleIdempotencyKeyOfRefund } from "../payments/idempotency-key.ts";
 import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
@@ -14,7 +13,7 @@ import {
   type RefundChanged,
 } from "./payment-provider.ts";
 import { refundStatusMove } from "./refund-status-order.ts";
-import { ENDED_RESERVATION_LOOK_UP_DELAY_MS } from "./reservation-age.ts";
+import { endReservation, endReservationsInTheWay } from "./reservations-in-the-way.ts";
 
 // What a provider says of a refund, applied to the books: by its verified webhook (process-provider-event.ts),
 // by a look-up that found it (a release, a credit note's job, an ended reservation's look-up) and by a request
@@ -104,19 +103,12 @@ export async function applyRefundOfPayment(
       },
       `${who} has refund ${fact.refundRef} of ${fact.amount} (minor units of ${payment.currency_code}) naming refund ${named.id}, which reserved ${named.amount}: recorded as a refund of the payment as ${who} made it, and the reservation released (its amount is the customer's credit again and pays their open invoices); nothing is asked of ${who} for it again. Look in ${who}'s dashboard at who made ${fact.refundRef}, and refund by hand whatever the customer is still owed on the card`,
     );
-    await settleRefundIn(tx.db, tx, { refund_id: named.id, status: "failed", onlyUnlinked: true });
-    // An ask whose answer was lost may have made the reservation's own refund too, and nothing asks or looks
-    // for an ended reservation again: a look-up, once any ask in flight is over, records it if it exists.
-    await enqueue(
-      tx.db,
-      "refund.look_up_ended_reservation",
-      { refund_id: named.id },
-      {
-        slot: `refund.look_up_ended_reservation:${named.id}`,
-        runAfter: new Date(tx.now().getTime() + ENDED_RESERVATION_LOOK_UP_DELAY_MS),
-      },
-    );
+    // An ask whose answer was lost may have made the reservation's own refund too: a look-up, once any ask in
+    // flight is over, records it if it exists.
+    await endReservation(tx, named.id);
   }
+  // Other reservations of the payment that leave no room for it were never made: they end too.
+  await endReservationsInTheWay(tx, provider, payment, fact);
   // A refund tokenbill has no row for: made in the provider's dashboard, or asked for by tokenbill whose
   // reservation was released when the provider's answer was lost. A failed one is recorded too, holding
   // nothing: events arrive in any order, and the earlier "pending" of this refund, delivered after, then finds
