@@ -376,7 +376,11 @@ describe("setup and doctor", () => {
       userAreaUrl: h.emulator.url,
     });
     // Past the failed connection only the lines that read tokenbill's database alone are said.
-    expect(checks.map((c) => c.name)).toEqual(["connection", "statement late rows"]);
+    expect(checks.map((c) => c.name)).toEqual([
+      "connection",
+      "statement late rows",
+      "payment provider events",
+    ]);
     expect(checks[0]).toMatchObject({ name: "connection", ok: false });
     expect(checks[0]!.fix).toMatch(/SOLUSIO_API_TOKEN/);
     const down = new SolusioApi(
@@ -422,6 +426,7 @@ describe("setup and doctor", () => {
       "user area",
       "GetTokenPricing",
       "statement late rows",
+      "payment provider events",
     ];
     const doctorWith = async (rule: Record<string, unknown>, userAreaUrl = deps.userAreaUrl) => {
       await h.emu("POST", "/_emulator/faults", { rules: [{ error_rate: 1, ...rule }] });

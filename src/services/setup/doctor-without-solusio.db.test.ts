@@ -44,12 +44,21 @@ describe("the doctor with SolusIO unreachable", () => {
   it("still says the statement late rows line, and the stored billing user ids", async () => {
     const { customer } = await interleaved(handle, "doctor-no-solusio@example.com");
     const checks = await doctor("walk");
-    expect(checks.map((c) => c.name)).toEqual(["connection", "statement late rows"]);
+    expect(checks.map((c) => c.name)).toEqual([
+      "connection",
+      "statement late rows",
+      "payment provider events",
+    ]);
     expect(checks[0]).toMatchObject({ ok: false });
     expect(checks[1]).toMatchObject({ ok: false });
     expect(checks[1]!.detail).toContain(`customer(s) ${customer} show`);
 
     const stored = await doctor("stored");
-    expect(stored.map((c) => c.name)).toEqual(["connection", "billing user ids", "statement late rows"]);
+    expect(stored.map((c) => c.name)).toEqual([
+      "connection",
+      "billing user ids",
+      "statement late rows",
+      "payment provider events",
+    ]);
   });
 });

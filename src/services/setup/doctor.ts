@@ -10,6 +10,7 @@ import { getTokenPricingCheck, userAreaCheck } from "./address-checks.ts";
 import { billingIdCheck, storedBillingIdCheck } from "./billing-id-check.ts";
 import { checkBillingIntegration } from "./billing-integration-check.ts";
 import { lateRowsCheck } from "./ledger-late-rows-check.ts";
+import { providerEventsCheck } from "./provider-events-check.ts";
 import { planSetup, type SetupReport } from "./plan-setup.ts";
 import { failureWords } from "./failure-words.ts";
 import { solusioFailureFix } from "./solusio-failure-fix.ts";
@@ -136,6 +137,7 @@ export async function runDoctor(deps: {
     if (deps.billingUserIds === "stored")
       checks.push(await storedBillingIdCheck(deps.db, config.RECONCILE_INTERVAL_MS));
     checks.push(await lateRowsCheck(deps.db));
+    checks.push(await providerEventsCheck(deps.db, seesWhere));
     return checks;
   }
 
@@ -268,5 +270,6 @@ export async function runDoctor(deps: {
   checks.push(await userAreaCheck(deps.userAreaUrl, seesWhere));
   checks.push(await getTokenPricingCheck(config, seesWhere));
   checks.push(await lateRowsCheck(deps.db));
+  checks.push(await providerEventsCheck(deps.db, seesWhere));
   return checks;
 }

@@ -1,0 +1,86 @@
+import { createServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type StripeWorld, startStripeWorld } from "../../billing/providers/testing/stripe-world.ts";
+import { createCustomers } from "../../billing/testing/billing-fixtures.ts";
+import { parseConfig } from "../../config.ts";
+import { SolusioApi } from "../../solusio/solusio-api.ts";
+import { SolusioClient } from "../../solusio/solusio-client.ts";
+import { runDoctor } from "./doctor.ts";
+
+// A payment provider's event stored failing is retried by the provider alone (Stripe for three days, then
+// never). Until 2026-12-07 nothing but the log and a query by hand said so: the doctor says it now, naming the
+// events and (to admins) the oldest one's reason, with SolusIO reached or not, as it says what reads only
+// tokenbill's database.
+
+let world: StripeWorld;
+let client: SolusioClient;
+let apiUrl: string;
+beforeAll(async () => {
+  world = await startStripeWorld();
+  // A port just freed: SolusIO's connection is refused, so only the lines of tokenbill's database are said.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  apiUrl = `http://127.0.0.1:${port}/api/v1`;
+  client = new SolusioClient({ baseUrl: apiUrl, token: "t", maxRetries: 0 });
+});
+afterAll(async () => {
+  await client?.close();
+  await world?.close();
+});
+
+const eventsLine = async (seesWhere: boolean) => {
+  const checks = await runDoctor({
+    db: world.db,
+    api: new SolusioApi(client),
+    config: parseConfig({}),
+    apiUrl,
+    userAreaUrl: apiUrl.replace("/api/v1", ""),
+    billingUserIds: "walk",
+    seesWhere,
+  });
+  return checks.find((c) => c.name === "payment provider events");
+};
+
+describe("the doctor's payment provider events line", () => {
+  it("names a webhook event failing on every delivery, and passes once a delivery processes it", async () => {
+    expect(await eventsLine(true)).toMatchObject({ ok: true });
+    const [customerId] = (await createCustomers(world.handle, [{ email: "events-doctor@example.com" }])) as [
+      bigint,
+    ];
+    const { payment } = await world.paidByCard({ customerId, total: 1000n });
+    world.fake.refundStatusOnCreate = "succeeded";
+    const made = await world.post(`/api/v1/payments/${payment.id}/refunds`, { amount: 600 }).finally(() => {
+      world.fake.refundStatusOnCreate = "pending";
+    });
+    // Its failure is not delivered yet, and the whole charge is refunded again: no room in the books for it.
+    const failed = world.fake.settleRefund(made.body.data.provider_refund_id, "failed");
+    const byHand = world.fake.addRefund({
+      id: "re_events_doctor",
+      amount: 1000,
+      payment_intent: payment.reference,
+      status: "succeeded",
+    });
+    const event = world.fake.event("refund.created", byHand);
+    expect((await world.deliver(event)).status).toBe(500);
+
+    const line = await eventsLine(true);
+    expect(line).toMatchObject({ ok: false, fix: expect.stringContaining("Resend") });
+    expect(line!.detail).toContain(
+      `1 payment provider event(s) are stored failing, not processed: stripe ${event.id} (refund.created, received `,
+    );
+    expect(line!.detail).toContain("the oldest failed with: ");
+    expect(line!.detail).toContain("Stripe has refund re_events_doctor of 1000");
+    // Below admin the reason is not quoted (a connection's error may name a host).
+    const below = await eventsLine(false);
+    expect(below).toMatchObject({ ok: false });
+    expect(below!.detail).toContain(event.id);
+    expect(below!.detail).not.toContain("failed with");
+
+    // The missing failure arrives, and Stripe's next delivery processes the event.
+    expect((await world.deliver(failed)).status).toBe(200);
+    expect((await world.deliver(event)).status).toBe(200);
+    expect(await eventsLine(true)).toMatchObject({ ok: true });
+  });
+});
