@@ -75,7 +75,9 @@ describe("a refund Stripe made that does not fit beside tokenbill's reservations
     });
     // Said at error level, naming the payment, the refund and the reservation ended for it.
     expect(errorsNaming(payment.id)).toEqual([
-      expect.stringContaining(`reservation ${reservationId} (250) cannot also be made by Stripe`),
+      expect.stringContaining(
+        `cannot have made them all beside it, so reservation ${reservationId} (250) ends`,
+      ),
     ]);
     // Delivered again, it records nothing twice.
     const again = await world.deliver(event);

@@ -67,7 +67,7 @@ export async function endReservationsInTheWay(
       left: String(left),
       ended: ending.map((r) => r.id),
     },
-    `${who} has refund ${fact.refundRef} of ${fact.amount} (minor units of ${payment.currency_code}) of payment ${payment.id}, more than tokenbill's reservations of it leave (${left}): reservation ${ending.map((r) => `${r.id} (${r.amount})`).join(", ")} cannot also be made by ${who}, so it is ended (its amount released, as a release does) and the refund recorded; a look-up asks ${who} whether it made it after all. Look in ${who}'s dashboard at who made ${fact.refundRef}`,
+    `${who} has refund ${fact.refundRef} of ${fact.amount} (minor units of ${payment.currency_code}) of payment ${payment.id}, more than tokenbill's reservations of it leave (${left}): ${who} cannot have made them all beside it, so ${ending.length > 1 ? "reservations" : "reservation"} ${ending.map((r) => `${r.id} (${r.amount})`).join(", ")} ${ending.length > 1 ? "end" : "ends"} (oldest first; its amount released, as a release does) and the refund is recorded; a look-up asks ${who} whether it made an ended one after all, and records it if so. Look in ${who}'s dashboard at who made ${fact.refundRef}`,
   );
   for (const r of ending) await endReservation(tx, r.id);
 }
