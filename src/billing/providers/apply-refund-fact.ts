@@ -107,7 +107,7 @@ export async function applyRefundOfPayment(
     // flight is over, records it if it exists.
     await endReservation(tx, named.id);
   }
-  // Other reservations of the payment that leave no room for it were never made: they end too.
+  // Reservations of the payment that leave it no room cannot all have been made by the provider: they end.
   await endReservationsInTheWay(tx, provider, payment, fact);
   // A refund tokenbill has no row for: made in the provider's dashboard, or asked for by tokenbill whose
   // reservation was released when the provider's answer was lost. A failed one is recorded too, holding
