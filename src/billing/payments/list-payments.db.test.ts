@@ -1,9 +1,8 @@
-import type { KyselyPlugin } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { databasePerFile } from "../../../test/helpers/database-per-file.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
-import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
+import { createCustomers } from "../testing/billing-fixtures.ts";
+import { statementCounter } from "../testing/statement-counter.ts";
 import { getPayment, listPayments } from "./get-payment.ts";
 import { recordPayment } from "./record-payment.ts";
 import { refundPayment } from "./refund.ts";
@@ -12,26 +11,15 @@ import { issueInvoices } from "./testing/invoice-fixtures.ts";
 // A page of payments costs a fixed number of statements, however many payments it holds (until 2026-12-06
 // each payment was read on its own: three statements each), and shows each payment as reading it alone does.
 
-let handle: DatabaseHandle;
-let statements = 0;
+const file = databasePerFile();
+const { context, counted } = statementCounter();
 let ctx: ServiceContext;
 let customerId: bigint;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  const counting: KyselyPlugin = {
-    transformQuery: (args) => {
-      statements++;
-      return args.node;
-    },
-    transformResult: async (args) => args.result,
-  };
-  ctx = {
-    ...billingContext(handle, {}, new Date("2026-11-20T10:00:00Z")),
-    db: handle.db.withPlugin(counting),
-  };
-  [customerId] = (await createCustomers(handle, [{ email: "list-payments@example.com" }])) as [bigint];
-  const invoices = await issueInvoices(handle.db, [
+  ctx = context(file.handle, new Date("2026-11-20T10:00:00Z"));
+  [customerId] = (await createCustomers(file.handle, [{ email: "list-payments@example.com" }])) as [bigint];
+  const invoices = await issueInvoices(file.handle.db, [
     { customerId, total: 500n },
     { customerId, total: 700n },
     { customerId, total: 300n },
@@ -48,13 +36,6 @@ beforeAll(async () => {
   for (let i = 4; i <= 6; i++)
     await recordPayment({ ctx, input: { customer_id: customerId, amount: 10n, reference: `L-${i}` } });
 });
-afterAll(async () => handle?.close());
-
-async function counted<T>(run: () => Promise<T>): Promise<{ answer: T; statements: number }> {
-  const before = statements;
-  const answer = await run();
-  return { answer, statements: statements - before };
-}
 
 describe("listing payments", () => {
   it("takes as many statements for a page of six payments as for a page of one", async () => {
