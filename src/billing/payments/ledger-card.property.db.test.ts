@@ -1,18 +1,14 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
+import { describe, expect, it } from "vitest";
 import { issueCreditNote } from "../credit-notes/issue-credit-note.ts";
 import { voidInvoice } from "../invoices/void-invoice.ts";
 import { invoiceAmountsDue } from "../ledger/ledger.ts";
-import { paymentProviderOf } from "../providers/provider-from-config.ts";
-import { type FakeStripeAccount, startFakeStripeAccount } from "../providers/testing/stripe-world.ts";
-import { billingContext, createCustomers } from "../testing/billing-fixtures.ts";
+import { createCustomers } from "../testing/billing-fixtures.ts";
 import { getPayment } from "./get-payment.ts";
 import { recordPayment } from "./record-payment.ts";
 import { refundPayment } from "./refund.ts";
 import { customerCreditHeld } from "./spendable-credit.ts";
-import { type CardMoney, cardMoney } from "./testing/card-money.ts";
+import { cardMoneyPerFile } from "./testing/card-money-per-file.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
 import { checkLedger } from "./testing/ledger-invariants.ts";
 
@@ -27,21 +23,7 @@ import { checkLedger } from "./testing/ledger-invariants.ts";
 // settled (succeeded or failed at random), some succeeded ones are sent back by the bank, and every payment's
 // rest refunded and settled: all of it holds again.
 
-let handle: DatabaseHandle;
-let stripe: FakeStripeAccount;
-let money: CardMoney;
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  stripe = await startFakeStripeAccount();
-  const provider = (await paymentProviderOf(ctx().config))!;
-  money = cardMoney({ db: handle.db, account: stripe, provider, ctx });
-});
-afterAll(async () => {
-  await stripe?.close();
-  await handle?.close();
-});
-
-const ctx = () => billingContext(handle, stripe.settings, new Date("2026-11-20T10:00:00Z"));
+const file = cardMoneyPerFile();
 
 type Op =
   | { op: "invoice"; total: number }
@@ -105,7 +87,7 @@ const november = (d: number) => new Date(Date.UTC(2026, 10, d, 12));
 
 /** The customer's card refunds Stripe knows of, in `status`, oldest first. */
 async function cardRefunds(customerId: bigint, status: "pending" | "succeeded") {
-  return handle.db
+  return file.handle.db
     .selectFrom("refund")
     .innerJoin("payment", "payment.id", "refund.payment_id")
     .select(["refund.id", "refund.provider_refund_id"])
@@ -126,7 +108,7 @@ async function payment(input: {
   const reference = input.card ? `pi_property_${seq++}` : `p${seq++}`;
   const { card, day: d, ...target } = input;
   const r = await recordPayment({
-    ctx: ctx(),
+    ctx: file.ctx(),
     input: {
       ...target,
       amount: BigInt(input.amount),
@@ -135,7 +117,7 @@ async function payment(input: {
       ...(card ? { method: "stripe" } : {}),
     },
   });
-  if (card) money.charged(reference, r.payment.amount);
+  if (card) file.card.charged(reference, r.payment.amount);
   return r.payment.id;
 }
 
@@ -153,7 +135,7 @@ const shareOf = (left: bigint, percent: number) => {
 
 /** The customer's invoices a card payment paid part of, oldest first. */
 async function cardPaidInvoices(customerId: bigint): Promise<string[]> {
-  const rows = await handle.db
+  const rows = await file.handle.db
     .selectFrom("ledger_entry")
     .innerJoin("payment", "payment.id", "ledger_entry.payment_id")
     .select("ledger_entry.invoice_id")
@@ -169,12 +151,12 @@ async function cardPaidInvoices(customerId: bigint): Promise<string[]> {
 
 /** What of an invoice credit notes have not credited yet. */
 async function leftToCredit(invoiceId: string): Promise<bigint> {
-  const invoice = await handle.db
+  const invoice = await file.handle.db
     .selectFrom("invoice")
     .select("total")
     .where("id", "=", invoiceId)
     .executeTakeFirstOrThrow();
-  const notes = await handle.db
+  const notes = await file.handle.db
     .selectFrom("credit_note")
     .select("total")
     .where("invoice_id", "=", invoiceId)
@@ -184,9 +166,9 @@ async function leftToCredit(invoiceId: string): Promise<bigint> {
 
 /** Refunds what the payment says is left of it; a card's refund is asked of Stripe and stays pending. */
 async function refundTheRest(paymentId: string): Promise<void> {
-  const p = await getPayment({ ctx: ctx(), input: { id: paymentId } });
+  const p = await getPayment({ ctx: file.ctx(), input: { id: paymentId } });
   const left = p.amount - p.refunded;
-  if (left > 0n) await refundPayment({ ctx: ctx(), input: { payment_id: paymentId, amount: left } });
+  if (left > 0n) await refundPayment({ ctx: file.ctx(), input: { payment_id: paymentId, amount: left } });
 }
 
 /** Runs one operation; a refusal is fine when it is one §7 demands (over-refund, over-credit, void after payment). */
@@ -195,14 +177,14 @@ async function run(customerId: bigint, op: Op, invoices: string[], payments: str
   try {
     switch (op.op) {
       case "invoice":
-        invoices.push(...(await issueInvoices(handle.db, [{ customerId, total: BigInt(op.total) }])));
+        invoices.push(...(await issueInvoices(file.handle.db, [{ customerId, total: BigInt(op.total) }])));
         count("invoice");
         return;
       case "pay_invoice": {
         if (invoices.length === 0) return;
         const invoiceId = at(invoices, op.pick)!;
         // Mostly a share of what it owes (above 100 %, the rest is credit), so that notes find it paid.
-        const due = (await invoiceAmountsDue(handle.db, [invoiceId])).get(invoiceId) ?? 0n;
+        const due = (await invoiceAmountsDue(file.handle.db, [invoiceId])).get(invoiceId) ?? 0n;
         const amount = due > 0n && op.amount % 4 !== 0 ? Number(shareOf(due, op.percent)) : op.amount;
         payments.push(await payment({ invoice_id: invoiceId, ...paid({ ...op, amount }) }));
         count(op.card ? "pay_invoice card" : "pay_invoice");
@@ -214,9 +196,9 @@ async function run(customerId: bigint, op: Op, invoices: string[], payments: str
         return;
       case "refund": {
         if (payments.length === 0) return;
-        const p = await getPayment({ ctx: ctx(), input: { id: at(payments, op.pick)! } });
+        const p = await getPayment({ ctx: file.ctx(), input: { id: at(payments, op.pick)! } });
         await refundPayment({
-          ctx: ctx(),
+          ctx: file.ctx(),
           input: { payment_id: p.id, amount: shareOf(p.amount - p.refunded, op.percent) },
         });
         count("refund");
@@ -226,7 +208,7 @@ async function run(customerId: bigint, op: Op, invoices: string[], payments: str
         if (invoices.length === 0) return;
         const invoiceId = at(invoices, op.pick)!;
         await issueCreditNote({
-          ctx: ctx(),
+          ctx: file.ctx(),
           input: {
             invoice_id: invoiceId,
             amount: shareOf(await leftToCredit(invoiceId), op.percent),
@@ -242,7 +224,7 @@ async function run(customerId: bigint, op: Op, invoices: string[], payments: str
         if (cardPaid.length === 0) return;
         const invoiceId = at(cardPaid, op.pick)!;
         await issueCreditNote({
-          ctx: ctx(),
+          ctx: file.ctx(),
           input: {
             invoice_id: invoiceId,
             amount: shareOf(await leftToCredit(invoiceId), op.percent),
@@ -255,13 +237,16 @@ async function run(customerId: bigint, op: Op, invoices: string[], payments: str
       }
       case "void":
         if (invoices.length === 0) return;
-        await voidInvoice({ ctx: ctx(), input: { id: at(invoices, op.pick)!, reason: "property" } });
+        await voidInvoice({ ctx: file.ctx(), input: { id: at(invoices, op.pick)!, reason: "property" } });
         count("void");
         return;
       case "settle": {
         const pending = await cardRefunds(customerId, "pending");
         if (pending.length === 0) return;
-        await money.says(at(pending, op.pick)!.provider_refund_id!, op.succeeded ? "succeeded" : "failed");
+        await file.card.says(
+          at(pending, op.pick)!.provider_refund_id!,
+          op.succeeded ? "succeeded" : "failed",
+        );
         count(op.succeeded ? "settle succeeded" : "settle failed");
         return;
       }
@@ -272,10 +257,10 @@ async function run(customerId: bigint, op: Op, invoices: string[], payments: str
         if (succeeded.length === 0) {
           const pending = await cardRefunds(customerId, "pending");
           if (pending.length === 0) return;
-          await money.says(at(pending, op.pick)!.provider_refund_id!, "succeeded");
+          await file.card.says(at(pending, op.pick)!.provider_refund_id!, "succeeded");
           succeeded = await cardRefunds(customerId, "succeeded");
         }
-        await money.says(at(succeeded, op.pick)!.provider_refund_id!, "failed");
+        await file.card.says(at(succeeded, op.pick)!.provider_refund_id!, "failed");
         count("bank_returns");
         return;
       }
@@ -290,8 +275,8 @@ async function run(customerId: bigint, op: Op, invoices: string[], payments: str
 }
 
 async function checkInvariants(customerId: bigint): Promise<void> {
-  const db = handle.db;
-  const { sum, dueTotal, credit } = await checkLedger(db, ctx(), customerId);
+  const db = file.handle.db;
+  const { sum, dueTotal, credit } = await checkLedger(db, file.ctx(), customerId);
   // The books as the first property checks them (testing/ledger-invariants.ts). What pending refunds hold of
   // credit — a note's its whole amount, a payment's own the credit it is to take back (refund.credit_held) — is
   // never more than there is (spendable-credit.ts: "held beyond the credit is what a sound ledger never shows"),
@@ -342,7 +327,7 @@ async function checkInvariants(customerId: bigint): Promise<void> {
     expect(holding <= p.amount, `payment ${p.id}: ${holding} refunded or held of ${p.amount}`).toBe(true);
   }
   for (const r of refunds.filter((r) => r.provider_refund_id !== null))
-    expect(r.status, r.provider_refund_id!).toBe(stripe.fake.refunds.get(r.provider_refund_id!)?.status);
+    expect(r.status, r.provider_refund_id!).toBe(file.stripe.fake.refunds.get(r.provider_refund_id!)?.status);
   // Every reservation reached Stripe (nothing in this world refuses or drops a refund).
   expect(refunds.filter((r) => r.status === "pending" && r.provider_refund_id === null)).toEqual([]);
 }
@@ -351,7 +336,7 @@ async function checkInvariants(customerId: bigint): Promise<void> {
 async function bankReturns(customerId: bigint, returned: boolean[]): Promise<void> {
   for (const [i, r] of (await cardRefunds(customerId, "succeeded")).entries())
     if (returned[i % returned.length]) {
-      await money.says(r.provider_refund_id!, "failed");
+      await file.card.says(r.provider_refund_id!, "failed");
       count("bank_returns after settling");
     }
 }
@@ -359,7 +344,7 @@ async function bankReturns(customerId: bigint, returned: boolean[]): Promise<voi
 /** Stripe settles every pending card refund of the customer, each as `outcomes` says in turn. */
 async function settleAll(customerId: bigint, outcomes: boolean[]): Promise<void> {
   for (const [i, r] of (await cardRefunds(customerId, "pending")).entries())
-    await money.says(r.provider_refund_id!, outcomes[i % outcomes.length] ? "succeeded" : "failed");
+    await file.card.says(r.provider_refund_id!, outcomes[i % outcomes.length] ? "succeeded" : "failed");
 }
 
 describe("the ledger under random money events, card money included", () => {
@@ -370,7 +355,9 @@ describe("the ledger under random money events, card money included", () => {
         fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
         fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
         async (ops, outcomes, returned) => {
-          const [customerId] = await createCustomers(handle, [{ email: `card-prop${seq++}@example.com` }]);
+          const [customerId] = await createCustomers(file.handle, [
+            { email: `card-prop${seq++}@example.com` },
+          ]);
           const invoices: string[] = [];
           const payments: string[] = [];
           for (const op of ops) await run(customerId!, op, invoices, payments);
@@ -386,7 +373,7 @@ describe("the ledger under random money events, card money included", () => {
           await settleAll(customerId!, [true]);
           await checkInvariants(customerId!);
           for (const id of payments) {
-            const p = await getPayment({ ctx: ctx(), input: { id } });
+            const p = await getPayment({ ctx: file.ctx(), input: { id } });
             expect(p.refunded, id).toBe(p.amount);
           }
         },

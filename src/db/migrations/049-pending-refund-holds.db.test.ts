@@ -1,17 +1,10 @@
 import { type Kysely, sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
+import { describe, expect, it } from "vitest";
 import { invoiceAmountsDue } from "../../billing/ledger/ledger.ts";
 import { customerCreditHeld } from "../../billing/payments/spendable-credit.ts";
-import { type CardMoney, cardMoney, reopenedBy } from "../../billing/payments/testing/card-money.ts";
+import { cardMoneyPerFile } from "../../billing/payments/testing/card-money-per-file.ts";
+import { reopenedBy } from "../../billing/payments/testing/card-money.ts";
 import { issueInvoices } from "../../billing/payments/testing/invoice-fixtures.ts";
-import { paymentProviderOf } from "../../billing/providers/provider-from-config.ts";
-import {
-  type FakeStripeAccount,
-  startFakeStripeAccount,
-} from "../../billing/providers/testing/stripe-world.ts";
-import { billingContext, createCustomers } from "../../billing/testing/billing-fixtures.ts";
-import type { DatabaseHandle } from "../open-database.ts";
 import { up } from "./049-money-before-2026-12-07.ts";
 
 // A card refund of a payment asked before migration 047 and still pending held no credit (047's default 0), so
@@ -19,31 +12,16 @@ import { up } from "./049-money-before-2026-12-07.ts";
 // hold it would be given if asked now. The state before 049 is built with today's verbs, then the refund's hold
 // is set back to 0, as every row was after 047.
 
-let handle: DatabaseHandle;
-let stripe: FakeStripeAccount;
-let card: CardMoney;
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  stripe = await startFakeStripeAccount();
-  const provider = (await paymentProviderOf(ctx().config))!;
-  card = cardMoney({ db: handle.db, account: stripe, provider, ctx });
-});
-afterAll(async () => {
-  await stripe?.close();
-  await handle?.close();
-});
-
-const ctx = () => billingContext(handle, stripe.settings, new Date("2026-11-20T10:00:00Z"));
-const migrate = () => up(handle.db as unknown as Kysely<unknown>);
-const newCustomer = async (email: string) => (await createCustomers(handle, [{ email }]))[0] as bigint;
+const file = cardMoneyPerFile();
+const migrate = () => up(file.handle.db as unknown as Kysely<unknown>);
 
 /** The refund as it looked after 047 ran: holding nothing. */
 const asBefore047 = (refundId: string) =>
-  sql`UPDATE refund SET credit_held = 0 WHERE id = ${refundId}`.execute(handle.db);
+  sql`UPDATE refund SET credit_held = 0 WHERE id = ${refundId}`.execute(file.handle.db);
 
 const heldBy = async (refundId: string) =>
   (
-    await handle.db
+    await file.handle.db
       .selectFrom("refund")
       .select("credit_held")
       .where("id", "=", refundId)
@@ -51,19 +29,22 @@ const heldBy = async (refundId: string) =>
   ).credit_held;
 
 const due = async (invoiceId: string) =>
-  (await invoiceAmountsDue(handle.db, [invoiceId])).get(invoiceId) ?? 0n;
+  (await invoiceAmountsDue(file.handle.db, [invoiceId])).get(invoiceId) ?? 0n;
 
 describe("migration 049: a card refund of a payment pending since before 047", () => {
   it("holds the payment's credit it is to take back; an invoice finalized meanwhile stays open, and Stripe's success reopens nothing", async () => {
-    const customer = await newCustomer("backfill-1@example.com");
-    const p = await card.pay({ customer_id: customer }, "pi_backfill_1", 3n); // nothing open: credit 3
-    const r = await card.refund(p, 2n);
+    const customer = await file.newCustomer("backfill-1@example.com");
+    const p = await file.card.pay({ customer_id: customer }, "pi_backfill_1", 3n); // nothing open: credit 3
+    const r = await file.card.refund(p, 2n);
     await asBefore047(r.id);
-    expect(await customerCreditHeld(handle.db, customer, "USD")).toMatchObject({ held: 0n, spendable: 3n });
+    expect(await customerCreditHeld(file.handle.db, customer, "USD")).toMatchObject({
+      held: 0n,
+      spendable: 3n,
+    });
 
     await migrate();
     expect(await heldBy(r.id)).toBe(2n);
-    expect(await customerCreditHeld(handle.db, customer, "USD")).toEqual({
+    expect(await customerCreditHeld(file.handle.db, customer, "USD")).toEqual({
       credit: 3n,
       held: 2n,
       spendable: 1n,
@@ -71,13 +52,13 @@ describe("migration 049: a card refund of a payment pending since before 047", (
     await migrate(); // again: nothing more
     expect(await heldBy(r.id)).toBe(2n);
 
-    const [a] = (await issueInvoices(handle.db, [{ customerId: customer, total: 5n }])) as [string];
+    const [a] = (await issueInvoices(file.handle.db, [{ customerId: customer, total: 5n }])) as [string];
     expect(await due(a)).toBe(4n); // the 1 nothing holds paid it, the held 2 did not
 
-    expect(await card.says(r.stripeId, "succeeded")).toBe("processed");
-    expect(await reopenedBy(handle.db, r.id)).toEqual({});
+    expect(await file.card.says(r.stripeId, "succeeded")).toBe("processed");
+    expect(await reopenedBy(file.handle.db, r.id)).toEqual({});
     expect(await due(a)).toBe(4n);
-    expect(await customerCreditHeld(handle.db, customer, "USD")).toEqual({
+    expect(await customerCreditHeld(file.handle.db, customer, "USD")).toEqual({
       credit: 0n,
       held: 0n,
       spendable: 0n,
@@ -85,17 +66,17 @@ describe("migration 049: a card refund of a payment pending since before 047", (
   });
 
   it("frees what it holds when Stripe fails the refund: it pays the invoice finalized meanwhile", async () => {
-    const customer = await newCustomer("backfill-2@example.com");
-    const p = await card.pay({ customer_id: customer }, "pi_backfill_2", 2n);
-    const r = await card.refund(p, 2n);
+    const customer = await file.newCustomer("backfill-2@example.com");
+    const p = await file.card.pay({ customer_id: customer }, "pi_backfill_2", 2n);
+    const r = await file.card.refund(p, 2n);
     await asBefore047(r.id);
     await migrate();
-    const [a] = (await issueInvoices(handle.db, [{ customerId: customer, total: 2n }])) as [string];
+    const [a] = (await issueInvoices(file.handle.db, [{ customerId: customer, total: 2n }])) as [string];
     expect(await due(a)).toBe(2n);
 
-    expect(await card.says(r.stripeId, "failed")).toBe("processed");
+    expect(await file.card.says(r.stripeId, "failed")).toBe("processed");
     expect(await due(a)).toBe(0n);
-    expect(await customerCreditHeld(handle.db, customer, "USD")).toEqual({
+    expect(await customerCreditHeld(file.handle.db, customer, "USD")).toEqual({
       credit: 0n,
       held: 0n,
       spendable: 0n,
@@ -103,46 +84,46 @@ describe("migration 049: a card refund of a payment pending since before 047", (
   });
 
   it("gives a payment's refunds its credit part oldest first, as when they were asked, and holds no credit another payment left", async () => {
-    const customer = await newCustomer("backfill-3@example.com");
-    const [x] = (await issueInvoices(handle.db, [{ customerId: customer, total: 2n }])) as [string];
-    const p = await card.pay({ invoice_id: x }, "pi_backfill_3", 3n); // pays X's 2, credit part 1
-    const first = await card.refund(p, 2n);
-    const second = await card.refund(p, 1n);
+    const customer = await file.newCustomer("backfill-3@example.com");
+    const [x] = (await issueInvoices(file.handle.db, [{ customerId: customer, total: 2n }])) as [string];
+    const p = await file.card.pay({ invoice_id: x }, "pi_backfill_3", 3n); // pays X's 2, credit part 1
+    const first = await file.card.refund(p, 2n);
+    const second = await file.card.refund(p, 1n);
     const asked = [await heldBy(first.id), await heldBy(second.id)];
     expect(asked).toEqual([1n, 0n]);
-    await card.pay({ customer_id: customer }, "pi_backfill_3b", 5n); // another payment's credit: 5
+    await file.card.pay({ customer_id: customer }, "pi_backfill_3b", 5n); // another payment's credit: 5
     await asBefore047(first.id);
     await asBefore047(second.id);
 
     await migrate();
     expect([await heldBy(first.id), await heldBy(second.id)]).toEqual(asked);
-    expect(await customerCreditHeld(handle.db, customer, "USD")).toMatchObject({ credit: 6n, held: 1n });
+    expect(await customerCreditHeld(file.handle.db, customer, "USD")).toMatchObject({ credit: 6n, held: 1n });
   });
 
   it("holds as much for a reservation Stripe's refund is not linked to yet", async () => {
-    const customer = await newCustomer("backfill-6@example.com");
-    const p = await card.pay({ customer_id: customer }, "pi_backfill_6", 4n);
-    const r = await card.refund(p, 3n);
+    const customer = await file.newCustomer("backfill-6@example.com");
+    const p = await file.card.pay({ customer_id: customer }, "pi_backfill_6", 4n);
+    const r = await file.card.refund(p, 3n);
     await asBefore047(r.id);
     // As refundThroughProvider leaves it when the process stops between its reservation and Stripe's answer.
-    await sql`UPDATE refund SET provider_refund_id = NULL WHERE id = ${r.id}`.execute(handle.db);
+    await sql`UPDATE refund SET provider_refund_id = NULL WHERE id = ${r.id}`.execute(file.handle.db);
 
     await migrate();
     expect(await heldBy(r.id)).toBe(3n);
   });
 
   it("holds no credit spent before the upgrade: that invoice reopens when the refund succeeds, as before 047", async () => {
-    const customer = await newCustomer("backfill-4@example.com");
-    const p = await card.pay({ customer_id: customer }, "pi_backfill_4", 1n);
-    const r = await card.refund(p, 1n);
+    const customer = await file.newCustomer("backfill-4@example.com");
+    const p = await file.card.pay({ customer_id: customer }, "pi_backfill_4", 1n);
+    const r = await file.card.refund(p, 1n);
     await asBefore047(r.id);
-    const [a] = (await issueInvoices(handle.db, [{ customerId: customer, total: 1n }])) as [string];
+    const [a] = (await issueInvoices(file.handle.db, [{ customerId: customer, total: 1n }])) as [string];
     expect(await due(a)).toBe(0n); // paid by the credit the refund held nothing of
 
     await migrate();
     expect(await heldBy(r.id)).toBe(0n);
-    expect(await card.says(r.stripeId, "succeeded")).toBe("processed");
-    expect(await reopenedBy(handle.db, r.id)).toEqual({ [a]: 1n });
+    expect(await file.card.says(r.stripeId, "succeeded")).toBe("processed");
+    expect(await reopenedBy(file.handle.db, r.id)).toEqual({ [a]: 1n });
   });
 
   // Why 049's "asked before 047" filter needs no fix forward (read 2026-12-07; the migration's SQL stays as
@@ -162,12 +143,14 @@ describe("migration 049: a card refund of a payment pending since before 047", (
   //   before Stripe answers, which its success then reopens (docs/payments.md, "Credit"): no row is wrong, the
   //   ledger balances, and no other filter tells such a refund from one asked since with nothing to hold.
   it("leaves a refund asked after 047 ran: its hold, none included, was given when it was asked", async () => {
-    const customer = await newCustomer("backfill-5@example.com");
-    const p = await card.pay({ customer_id: customer }, "pi_backfill_5", 1n);
-    const r = await card.refund(p, 1n);
+    const customer = await file.newCustomer("backfill-5@example.com");
+    const p = await file.card.pay({ customer_id: customer }, "pi_backfill_5", 1n);
+    const r = await file.card.refund(p, 1n);
     await asBefore047(r.id);
     await sql`UPDATE refund SET created_at = (SELECT timestamp::timestamptz FROM kysely_migration
-      WHERE name = '047-refund-credit-held') + interval '1 second' WHERE id = ${r.id}`.execute(handle.db);
+      WHERE name = '047-refund-credit-held') + interval '1 second' WHERE id = ${r.id}`.execute(
+      file.handle.db,
+    );
 
     await migrate();
     expect(await heldBy(r.id)).toBe(0n);

@@ -9,8 +9,8 @@ import { refundPayment } from "../refund.ts";
 
 // Card money for the money tests that drive the verbs directly (no HTTP server): card payments recorded as
 // Stripe's with the session the fake Stripe charged them in, refunds asked of the fake, and Stripe's word on a
-// refund told through the webhook's own processing. A file makes one in beforeAll, once its database, fake
-// Stripe account and provider exist.
+// refund told through the webhook's own processing. A file takes one, with its database and fake Stripe
+// account, from cardMoneyPerFile (card-money-per-file.ts).
 
 export interface CardMoney {
   /** Stripe's side of a card payment: the Checkout session that charged `reference`, so it can be refunded. */
