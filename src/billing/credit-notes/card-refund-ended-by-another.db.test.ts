@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkLedger } from "../payments/testing/ledger-invariants.ts";
-import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
 import { createCustomers } from "../testing/billing-fixtures.ts";
+import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import {
   endedReservationSteps,
   recordingLogger,
@@ -17,37 +17,33 @@ import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./test
 // which records that refund as its webhook would (the credit taken back), and nothing when Stripe has none; the
 // lost webhook arriving late, before or after the look-up, records nothing twice.
 
-let world: StripeWorld;
-beforeAll(async () => {
-  world = await startStripeWorld();
-});
-afterAll(async () => {
-  await world?.close();
-});
+const file = stripeWorldPerFile();
 
-const { statement, refundOf, jobOf } = cardRefundReads(() => world);
-const { handMadeRefundArrives, runLookUps, lookUpJobOf, refundRowsOf } = endedReservationSteps(() => world);
+const { statement, refundOf, jobOf } = cardRefundReads(() => file.world);
+const { handMadeRefundArrives, runLookUps, lookUpJobOf, refundRowsOf } = endedReservationSteps(
+  () => file.world,
+);
 
 /** A new customer's $10.00 invoice paid by card and a $2.50 note settled as a refund whose answer was lost. */
 async function noteWhoseAnswerWasLost(email: string) {
-  const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
-  const { invoice, payment } = await world.paidByCard({ customerId, total: 1000n });
-  const note = await withRefundAnswerLost(world, true, () =>
-    world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+  const [customerId] = (await createCustomers(file.world.handle, [{ email }])) as [bigint];
+  const { invoice, payment } = await file.world.paidByCard({ customerId, total: 1000n });
+  const note = await withRefundAnswerLost(file.world, true, () =>
+    file.world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
       amount: 250,
       reason: "outage",
       settlement: "refund",
     }),
   );
   expect(note.status).toBe(201);
-  const { id: refundId } = await world.db
+  const { id: refundId } = await file.world.db
     .selectFrom("refund")
     .select("id")
     .where("payment_id", "=", payment.id)
     .executeTakeFirstOrThrow();
   // Stripe made it; tokenbill knows nothing of it: the reservation is pending and unlinked.
   expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
-  const own = stripeRefundOf(world, refundId);
+  const own = stripeRefundOf(file.world, refundId);
   expect(own?.amount).toBe(250);
   return { customerId, payment, refundId, ownRefund: own! };
 }
@@ -82,23 +78,23 @@ describe("a credit note's reservation ended by a refund of another amount", () =
     ]);
     // $4.50 went back to the card: the credit is taken back, and the customer owes the $2.00 refunded by hand.
     expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 200 });
-    expect(await checkLedger(world.db, world.context(), customerId)).toMatchObject({
+    expect(await checkLedger(file.world.db, file.world.context(), customerId)).toMatchObject({
       credit: 0n,
       dueTotal: 200n,
     });
 
     // The lost webhook arrives late: nothing twice.
-    const late = await world.deliver(world.fake.event("refund.updated", ownRefund));
+    const late = await file.world.deliver(file.world.fake.event("refund.updated", ownRefund));
     expect([late.status, late.body.outcome]).toEqual([200, "ignored"]);
     expect(await refundRowsOf(payment.id)).toHaveLength(3);
     expect(await statement(customerId)).toMatchObject({ credit: 0, balance: 200 });
-    await checkLedger(world.db, world.context(), customerId);
+    await checkLedger(file.world.db, file.world.context(), customerId);
   });
 
   it("the lost webhook arriving before the look-up: the look-up records nothing twice", async () => {
     const { customerId, payment, refundId, ownRefund } = await noteWhoseAnswerWasLost("ended-2@example.com");
     await handMadeRefundArrives(payment.reference, refundId, "re_ended_by_hand_2");
-    const late = await world.deliver(world.fake.event("refund.updated", ownRefund));
+    const late = await file.world.deliver(file.world.fake.event("refund.updated", ownRefund));
     expect([late.status, late.body.outcome]).toEqual([200, "processed"]);
     expect(await statement(customerId)).toMatchObject({ credit: 0, balance: 200 });
 
@@ -109,15 +105,15 @@ describe("a credit note's reservation ended by a refund of another amount", () =
       [200n, "succeeded", "re_ended_by_hand_2"],
       [250n, "succeeded", ownRefund.id],
     ]);
-    expect(await checkLedger(world.db, world.context(), customerId)).toMatchObject({
+    expect(await checkLedger(file.world.db, file.world.context(), customerId)).toMatchObject({
       credit: 0n,
       dueTotal: 200n,
     });
   });
 
   it("Stripe never made the reservation's refund: the look-up finds none and the credit stays the customer's", async () => {
-    const { customerId, payment } = await noteWhoseProcessDied(world, "ended-3@example.com");
-    const { id: refundId } = await world.db
+    const { customerId, payment } = await noteWhoseProcessDied(file.world, "ended-3@example.com");
+    const { id: refundId } = await file.world.db
       .selectFrom("refund")
       .select("id")
       .where("payment_id", "=", payment.id)
@@ -132,7 +128,7 @@ describe("a credit note's reservation ended by a refund of another amount", () =
     ]);
     // $2.00 on the card, $0.50 of the note's $2.50 still the customer's credit.
     expect(await statement(customerId)).toMatchObject({ credit: 50, credit_held: 0, balance: -50 });
-    expect(await checkLedger(world.db, world.context(), customerId)).toMatchObject({
+    expect(await checkLedger(file.world.db, file.world.context(), customerId)).toMatchObject({
       credit: 50n,
       dueTotal: 0n,
     });
@@ -142,10 +138,10 @@ describe("a credit note's reservation ended by a refund of another amount", () =
     const { customerId, payment, refundId, ownRefund } = await noteWhoseAnswerWasLost("ended-4@example.com");
     // The hand-made refund's webhook comes after the job saw the reservation pending, before it records what
     // Stripe listed: the reservation's own $2.50 and the $2.00.
-    world.fake.beforeNextLookup = () =>
+    file.world.fake.beforeNextLookup = () =>
       handMadeRefundArrives(payment.reference, refundId, "re_ended_by_hand_4");
-    await runNoteRefundJobs(world);
-    expect(world.fake.beforeNextLookup).toBeNull();
+    await runNoteRefundJobs(file.world);
+    expect(file.world.fake.beforeNextLookup).toBeNull();
 
     const job = await jobOf(refundId);
     expect(job).toMatchObject({ status: "failed", attempts: 1 });
@@ -176,6 +172,6 @@ describe("a credit note's reservation ended by a refund of another amount", () =
       } of the payment: nothing more to record`,
     ]);
     expect(await refundRowsOf(payment.id)).toHaveLength(3);
-    await checkLedger(world.db, world.context(), customerId);
+    await checkLedger(file.world.db, file.world.context(), customerId);
   });
 });

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { describe, expect, it } from "vitest";
+import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
 
 // A refund the note's job finds in Stripe naming its reservation that cannot be recorded against it: here one
@@ -8,49 +8,43 @@ import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./test
 // 2026-12-07 the job was tried 12 times over about 10 hours for the same outcome; now it fails for good at
 // once, the reservation still holding its amount for staff to decide.
 
-let world: StripeWorld;
-beforeAll(async () => {
-  world = await startStripeWorld();
-});
-afterAll(async () => {
-  await world?.close();
-});
+const file = stripeWorldPerFile();
 
-const { statement, refundOf, jobOf } = cardRefundReads(() => world);
+const { statement, refundOf, jobOf } = cardRefundReads(() => file.world);
 
 describe("a refund found naming a credit note's reservation that is recorded as another row", () => {
   it("fails the job for good at once, naming both rows; nothing is asked and the reservation still holds", async () => {
-    const { customerId, payment } = await noteWhoseProcessDied(world, "elsewhere-1@example.com");
-    const { id: refundId } = await world.db
+    const { customerId, payment } = await noteWhoseProcessDied(file.world, "elsewhere-1@example.com");
+    const { id: refundId } = await file.world.db
       .selectFrom("refund")
       .select("id")
       .where("payment_id", "=", payment.id)
       .executeTakeFirstOrThrow();
     // $2.50 refunded by hand in the Dashboard: its webhook records it as a refund of the payment.
-    const byHand = world.fake.addRefund({
+    const byHand = file.world.fake.addRefund({
       id: "re_elsewhere",
       amount: 250,
       payment_intent: payment.reference,
       status: "succeeded",
     });
-    expect((await world.deliver(world.fake.event("refund.updated", byHand))).status).toBe(200);
-    const { id: recorded } = await world.db
+    expect((await file.world.deliver(file.world.fake.event("refund.updated", byHand))).status).toBe(200);
+    const { id: recorded } = await file.world.db
       .selectFrom("refund")
       .select("id")
       .where("provider_refund_id", "=", "re_elsewhere")
       .executeTakeFirstOrThrow();
     // Then someone gives it the reservation's metadata in the Dashboard.
     byHand.metadata = { tokenbill_refund_id: refundId };
-    const posts = world.refundCalls();
+    const posts = file.world.refundCalls();
 
-    await runNoteRefundJobs(world);
+    await runNoteRefundJobs(file.world);
     const job = await jobOf(refundId);
     expect(job).toMatchObject({ status: "failed", attempts: 1 });
     expect(job.last_error).toContain(`Stripe has refund re_elsewhere for refund ${refundId}`);
     expect(job.last_error).toContain(`recorded already as refund ${recorded}`);
     expect(job.last_error).toContain("stays pending, holding its amount");
     expect(job.last_error).not.toMatch(/asking again|gave up after/);
-    expect(world.refundCalls()).toBe(posts);
+    expect(file.world.refundCalls()).toBe(posts);
     expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
     expect(await statement(customerId)).toMatchObject({ credit_held: 250 });
   });

@@ -1,5 +1,5 @@
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runnableKinds } from "../../app/job-catalog.ts";
 import { sellerOf } from "../../delivery/delivery-settings.ts";
 import { creditNoteOutcome } from "../documents/credit-note-content.ts";
@@ -10,7 +10,7 @@ import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { presentRefund } from "../payments/payment-schemas.ts";
 import { paymentProviderOf } from "../providers/provider-from-config.ts";
 import { askProviderForReservation } from "../providers/refund-through-provider.ts";
-import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
 
 // A refund in Stripe that names a credit note's reservation (metadata tokenbill_refund_id) but is for another
@@ -21,21 +21,15 @@ import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./test
 // Now it ends the reservation as a release does (failed, its credit spendable), nothing is asked of Stripe
 // again, and the job fails for good telling staff what happened.
 
-let world: StripeWorld;
-beforeAll(async () => {
-  world = await startStripeWorld();
-});
-afterAll(async () => {
-  await world?.close();
-});
+const file = stripeWorldPerFile();
 
-const { dueOf, statement, refundOf, jobOf } = cardRefundReads(() => world);
+const { dueOf, statement, refundOf, jobOf } = cardRefundReads(() => file.world);
 
 /** A $10.00 card-paid invoice whose $2.50 note's process died (Stripe never asked), and a $1.00 invoice open. */
 async function reservationNobodyAsked(email: string) {
-  const { customerId, invoice, payment } = await noteWhoseProcessDied(world, email);
-  const [open] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
-  const reservation = await world.db
+  const { customerId, invoice, payment } = await noteWhoseProcessDied(file.world, email);
+  const [open] = (await issueInvoices(file.world.db, [{ customerId, total: 100n }])) as [string];
+  const reservation = await file.world.db
     .selectFrom("refund")
     .select(["id", "amount"])
     .where("payment_id", "=", payment.id)
@@ -46,7 +40,7 @@ async function reservationNobodyAsked(email: string) {
 
 /** The payment's refund rows, oldest first: the reservation, then any recorded from Stripe. */
 const refundRowsOf = (paymentId: string) =>
-  world.db
+  file.world.db
     .selectFrom("refund")
     .select(["id", "amount", "status", "provider_refund_id", "credit_note_id"])
     .where("payment_id", "=", paymentId)
@@ -59,17 +53,17 @@ const refundRowsOf = (paymentId: string) =>
  * ways the API's `settled` filter files it under.
  */
 async function noteSays(refundId: string) {
-  const { id: noteId, invoice_id: invoice } = await world.db
+  const { id: noteId, invoice_id: invoice } = await file.world.db
     .selectFrom("refund")
     .innerJoin("credit_note", "credit_note.id", "refund.credit_note_id")
     .select(["credit_note.id", "credit_note.invoice_id"])
     .where("refund.id", "=", refundId)
     .executeTakeFirstOrThrow();
-  const doc = await creditNoteDocumentOf(world.db, noteId, sellerOf(world.context().config));
+  const doc = await creditNoteDocumentOf(file.world.db, noteId, sellerOf(file.world.context().config));
   const words = creditNoteOutcome(doc, (minor) => formatMinor(minor, doc.currency));
   const filedUnder: string[] = [];
   for (const settled of ["invoice", "refund", "credit"]) {
-    const listed = await world.server.api(
+    const listed = await file.world.server.api(
       "GET",
       `/api/v1/credit-notes?invoice_id=${invoice}&settled=${settled}`,
     );
@@ -80,18 +74,18 @@ async function noteSays(refundId: string) {
 }
 
 const askedUnderKeyOf = (refundId: string) =>
-  world.fake.requests.filter((r) => r.method === "POST" && r.idempotencyKey === `tokenbill-${refundId}`)
+  file.world.fake.requests.filter((r) => r.method === "POST" && r.idempotencyKey === `tokenbill-${refundId}`)
     .length;
 
 const stripeRefundsOf = (paymentIntent: string) =>
-  [...world.fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
+  [...file.world.fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
 
 describe("a refund in Stripe naming a credit note's reservation for another amount", () => {
   it("found by the job: the reservation is released, nothing is asked, and the job fails for good naming both", async () => {
     const { customerId, invoice, payment, open, refundId } =
       await reservationNobodyAsked("mismatch-1@example.com");
     // $2.00 of the $2.50 went back to the card, by hand in the Dashboard, naming the reservation.
-    world.fake.addRefund({
+    file.world.fake.addRefund({
       id: "re_mismatch_less",
       amount: 200,
       payment_intent: payment.reference,
@@ -101,14 +95,14 @@ describe("a refund in Stripe naming a credit note's reservation for another amou
 
     const lines: { level: number; msg: string }[] = [];
     const logger = pino({ level: "warn" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-    await world.db
+    await file.world.db
       .updateTable("job")
       .set({ run_after: new Date() })
       .where("slot", "=", `credit_note.refund:${refundId}`)
       .execute();
-    const ctx = { ...world.context(), logger };
+    const ctx = { ...file.world.context(), logger };
     await new JobRunner({
-      db: world.db,
+      db: file.world.db,
       logger,
       handlers: { "credit_note.refund": runnableKinds(ctx, "outbox")["credit_note.refund"]! },
     }).drain();
@@ -153,12 +147,12 @@ describe("a refund in Stripe naming a credit note's reservation for another amou
     );
 
     // A staff retry would ask for nothing, the reservation ended: refused (until 2026-12-07 it ended "done").
-    const retried = await world.server.api("POST", `/api/v1/jobs/${job.id}/retry`);
+    const retried = await file.world.server.api("POST", `/api/v1/jobs/${job.id}/retry`);
     expect([retried.status, retried.body.error.message]).toEqual([
       409,
       expect.stringContaining(`refund ${refundId} is failed with no payment provider refund behind it`),
     ]);
-    await runNoteRefundJobs(world);
+    await runNoteRefundJobs(file.world);
     expect(await jobOf(refundId)).toMatchObject({ status: "failed", attempts: 1 });
     expect(askedUnderKeyOf(refundId)).toBe(0);
     expect(await refundOf(refundId)).toEqual({ status: "failed", provider_refund_id: null });
@@ -166,14 +160,14 @@ describe("a refund in Stripe naming a credit note's reservation for another amou
 
   it("told by its webhook, for more than was reserved: the reservation is released and the refund recorded", async () => {
     const { customerId, payment, refundId } = await reservationNobodyAsked("mismatch-2@example.com");
-    const made = world.fake.addRefund({
+    const made = file.world.fake.addRefund({
       id: "re_mismatch_more",
       amount: 300,
       payment_intent: payment.reference,
       status: "succeeded",
       metadata: { tokenbill_refund_id: refundId },
     });
-    const answer = await world.deliver(world.fake.event("refund.updated", made));
+    const answer = await file.world.deliver(file.world.fake.event("refund.updated", made));
     expect([answer.status, answer.body.outcome]).toEqual([200, "processed"]);
 
     expect(await refundRowsOf(payment.id)).toEqual([
@@ -189,27 +183,27 @@ describe("a refund in Stripe naming a credit note's reservation for another amou
     });
 
     // The job, when it runs, finds the reservation ended and asks nothing.
-    await runNoteRefundJobs(world);
+    await runNoteRefundJobs(file.world);
     expect(await jobOf(refundId)).toMatchObject({ status: "done" });
     expect(askedUnderKeyOf(refundId)).toBe(0);
   });
 
   it("a refund Stripe makes for a reservation released meanwhile is recorded, not linked to the released row", async () => {
     const { customerId, payment, refundId } = await reservationNobodyAsked("mismatch-3@example.com");
-    const made = world.fake.addRefund({
+    const made = file.world.fake.addRefund({
       id: "re_mismatch_race",
       amount: 100,
       payment_intent: payment.reference,
       status: "succeeded",
       metadata: { tokenbill_refund_id: refundId },
     });
-    expect((await world.deliver(world.fake.event("refund.updated", made))).status).toBe(200);
+    expect((await file.world.deliver(file.world.fake.event("refund.updated", made))).status).toBe(200);
     expect(await refundOf(refundId)).toEqual({ status: "failed", provider_refund_id: null });
 
     // The note's own request was still asking (it reserved the refund a moment before): Stripe makes $2.50.
-    const ctx = world.context();
+    const ctx = file.world.context();
     const provider = (await paymentProviderOf(ctx.config))!;
-    const row = await world.db
+    const row = await file.world.db
       .selectFrom("refund")
       .selectAll()
       .where("id", "=", refundId)
@@ -221,7 +215,7 @@ describe("a refund in Stripe naming a credit note's reservation for another amou
     // with the released reservation, failed, leaving the refund to its webhook).
     expect(asked.refund).toMatchObject({ amount: 250n, provider_refund_id: ours?.id });
     expect(asked.refund.id).not.toBe(refundId);
-    await world.deliver(world.fake.settleRefund(ours?.id as string, "succeeded"));
+    await file.world.deliver(file.world.fake.settleRefund(ours?.id as string, "succeeded"));
 
     // Both card refunds are in the books; the released reservation stays released.
     expect(await refundRowsOf(payment.id)).toEqual([

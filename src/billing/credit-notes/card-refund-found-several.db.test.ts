@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { describe, expect, it } from "vitest";
+import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
 
 // Several refunds in Stripe naming one credit note's reservation (the request's own; a second made when it was
@@ -9,26 +9,20 @@ import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./test
 // look-up records them too, as refunds of the payment, as their webhooks would: a webhook arriving before or
 // after records nothing twice.
 
-let world: StripeWorld;
-beforeAll(async () => {
-  world = await startStripeWorld();
-});
-afterAll(async () => {
-  await world?.close();
-});
+const file = stripeWorldPerFile();
 
-const { statement, jobOf } = cardRefundReads(() => world);
+const { statement, jobOf } = cardRefundReads(() => file.world);
 
 /** A $10.00 card payment with a $2.50 note whose process died (Stripe never told of it), and its reservation. */
 async function reservationNobodyAsked(email: string) {
-  const { customerId, payment } = await noteWhoseProcessDied(world, email);
-  const { id: refundId } = await world.db
+  const { customerId, payment } = await noteWhoseProcessDied(file.world, email);
+  const { id: refundId } = await file.world.db
     .selectFrom("refund")
     .select("id")
     .where("payment_id", "=", payment.id)
     .executeTakeFirstOrThrow();
   const naming = (id: string, amount: number) =>
-    world.fake.addRefund({
+    file.world.fake.addRefund({
       id,
       amount,
       payment_intent: payment.reference,
@@ -41,7 +35,7 @@ async function reservationNobodyAsked(email: string) {
 /** The payment's refund rows by Stripe refund (null: not linked), each with its status and the note's link. */
 const rowsOf = async (paymentId: string) =>
   (
-    await world.db
+    await file.world.db
       .selectFrom("refund")
       .select(["id", "amount", "status", "provider_refund_id", "credit_note_id", "names_refund_id"])
       .where("payment_id", "=", paymentId)
@@ -55,11 +49,11 @@ describe("several refunds in Stripe naming a credit note's reservation", () => {
     const own = naming("re_several_own", 250);
     const again = naming("re_several_again", 250);
     const byHand = naming("re_several_by_hand", 100);
-    const posts = world.refundCalls();
+    const posts = file.world.refundCalls();
 
-    await runNoteRefundJobs(world);
+    await runNoteRefundJobs(file.world);
     expect(await jobOf(refundId)).toMatchObject({ status: "done" });
-    expect(world.refundCalls()).toBe(posts);
+    expect(file.world.refundCalls()).toBe(posts);
     const recorded = await rowsOf(payment.id);
     expect(recorded).toEqual([
       expect.objectContaining({ provider_refund_id: "re_several_again", amount: 250, status: "succeeded" }),
@@ -74,7 +68,7 @@ describe("several refunds in Stripe naming a credit note's reservation", () => {
 
     // Their webhooks come after all: nothing is recorded twice.
     for (const refund of [own, again, byHand])
-      expect((await world.deliver(world.fake.event("refund.updated", refund))).status).toBe(200);
+      expect((await file.world.deliver(file.world.fake.event("refund.updated", refund))).status).toBe(200);
     expect(await rowsOf(payment.id)).toEqual(recorded);
     expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 350 });
   });
@@ -85,12 +79,12 @@ describe("several refunds in Stripe naming a credit note's reservation", () => {
     const again = naming("re_several_again_2", 250);
     // The second refund's webhook comes first, while the job's look-up waits on Stripe: it links the
     // reservation (same amount, still pending and unlinked); the look-up then finds both.
-    world.fake.beforeNextLookup = async () => {
-      expect((await world.deliver(world.fake.event("refund.updated", again))).status).toBe(200);
+    file.world.fake.beforeNextLookup = async () => {
+      expect((await file.world.deliver(file.world.fake.event("refund.updated", again))).status).toBe(200);
     };
 
-    await runNoteRefundJobs(world);
-    expect(world.fake.beforeNextLookup).toBeNull();
+    await runNoteRefundJobs(file.world);
+    expect(file.world.fake.beforeNextLookup).toBeNull();
     expect(await jobOf(refundId)).toMatchObject({ status: "done" });
     expect(await rowsOf(payment.id)).toEqual([
       expect.objectContaining({

@@ -1,8 +1,8 @@
 import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { insertCustomerRow } from "../../../test/helpers/service-test.ts";
-import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
 
 // What a credit note's `credit_note.refund` job says when it stops asking Stripe, whether for now or for good:
@@ -13,10 +13,9 @@ import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./test
 
 const ATTEMPTS = 12; // the kind's maxAttempts (src/app/job-catalog.ts)
 
-let world: StripeWorld;
+const file = stripeWorldPerFile();
 beforeAll(async () => {
-  world = await startStripeWorld();
-  await world.db
+  await file.world.db
     .insertInto("currency")
     .values({
       code: "KWD",
@@ -30,22 +29,19 @@ beforeAll(async () => {
     .execute();
 });
 afterEach(() => {
-  if (!world) return;
-  world.fake.lookupsRefusedWith = null;
-  world.fake.refundRetryAfter = null;
-  world.fake.refundAnswersLost = false;
-  world.fake.allRequestsFailWith = null;
-});
-afterAll(async () => {
-  await world?.close();
+  if (!file.world) return;
+  file.world.fake.lookupsRefusedWith = null;
+  file.world.fake.refundRetryAfter = null;
+  file.world.fake.refundAnswersLost = false;
+  file.world.fake.allRequestsFailWith = null;
 });
 
-const { statement, refundOf, jobOf } = cardRefundReads(() => world);
+const { statement, refundOf, jobOf } = cardRefundReads(() => file.world);
 
 /** The reservation of a $2.50 note whose process died before asking Stripe (noteWhoseProcessDied). */
 async function reservationNobodyAsked(email: string) {
-  const { customerId, payment } = await noteWhoseProcessDied(world, email);
-  const { id: refundId } = await world.db
+  const { customerId, payment } = await noteWhoseProcessDied(file.world, email);
+  const { id: refundId } = await file.world.db
     .selectFrom("refund")
     .select("id")
     .where("payment_id", "=", payment.id)
@@ -55,14 +51,14 @@ async function reservationNobodyAsked(email: string) {
 
 /** Makes the job's next run its last attempt, as if the earlier ones had all failed. */
 const lastAttemptOf = (refundId: string) =>
-  world.db
+  file.world.db
     .updateTable("job")
     .set({ attempts: ATTEMPTS - 1 })
     .where("slot", "=", `credit_note.refund:${refundId}`)
     .execute();
 
 const refundPostsFor = (refundId: string) =>
-  world.fake.requests.filter(
+  file.world.fake.requests.filter(
     (r) => r.method === "POST" && r.path === "/v1/refunds" && r.idempotencyKey === `tokenbill-${refundId}`,
   ).length;
 
@@ -76,11 +72,11 @@ function recordingLogger() {
 describe("a credit note's card refund job whose look-up Stripe rate-limits (429)", () => {
   it("asks for nothing, waits at least Stripe's Retry-After, and once out of attempts says what holds", async () => {
     const { customerId, payment, refundId } = await reservationNobodyAsked("lookup-429@example.com");
-    world.fake.lookupsRefusedWith = 429;
-    world.fake.refundRetryAfter = "300";
+    file.world.fake.lookupsRefusedWith = 429;
+    file.world.fake.refundRetryAfter = "300";
     const { lines, logger } = recordingLogger();
     const before = Date.now();
-    await runNoteRefundJobs(world, logger);
+    await runNoteRefundJobs(file.world, logger);
 
     // Nothing asked, nothing spent: the reservation still holds the note's credit.
     expect(refundPostsFor(refundId)).toBe(0);
@@ -102,7 +98,7 @@ describe("a credit note's card refund job whose look-up Stripe rate-limits (429)
 
     // The last attempt meets the same rate limit: the job gives up, saying what holds and what staff can do.
     await lastAttemptOf(refundId);
-    await runNoteRefundJobs(world);
+    await runNoteRefundJobs(file.world);
     const failed = await jobOf(refundId);
     expect(failed).toMatchObject({ status: "failed", attempts: ATTEMPTS });
     expect(failed.last_error).toContain(`(gave up after ${ATTEMPTS} attempts)`);
@@ -117,9 +113,9 @@ describe("a credit note's card refund job whose look-up Stripe rate-limits (429)
 describe("the last attempt of a job that retries", () => {
   it("Stripe did not answer the ask: the job gives up saying the reservation holds its amount, not 'asking again'", async () => {
     const { refundId } = await reservationNobodyAsked("last-unanswered@example.com");
-    world.fake.refundAnswersLost = true;
+    file.world.fake.refundAnswersLost = true;
     await lastAttemptOf(refundId);
-    await runNoteRefundJobs(world);
+    await runNoteRefundJobs(file.world);
     const job = await jobOf(refundId);
     expect(job).toMatchObject({ status: "failed", attempts: ATTEMPTS });
     expect(job.last_error).toContain(`(gave up after ${ATTEMPTS} attempts)`);
@@ -131,9 +127,9 @@ describe("the last attempt of a job that retries", () => {
 
   it("Stripe did not answer the look-up (503): the job gives up saying what holds", async () => {
     const { refundId } = await reservationNobodyAsked("last-lookup-5xx@example.com");
-    world.fake.allRequestsFailWith = 503;
+    file.world.fake.allRequestsFailWith = 503;
     await lastAttemptOf(refundId);
-    await runNoteRefundJobs(world);
+    await runNoteRefundJobs(file.world);
     const job = await jobOf(refundId);
     expect(job).toMatchObject({ status: "failed", attempts: ATTEMPTS });
     expect(job.last_error).toContain("could not look up the refund");
@@ -145,18 +141,18 @@ describe("the last attempt of a job that retries", () => {
   it("Stripe is no longer configured: the job gives up saying what holds and what to set, not 'asking again later'", async () => {
     const { refundId } = await reservationNobodyAsked("last-unconfigured@example.com");
     await lastAttemptOf(refundId);
-    await world.db
+    await file.world.db
       .updateTable("job")
       .set({ run_after: new Date() })
       .where("slot", "=", `credit_note.refund:${refundId}`)
       .execute();
     // The payment's method names a provider tokenbill has no key for.
-    await world.db
+    await file.world.db
       .updateTable("payment")
       .set({ method: "paypal" })
       .where("id", "=", (await paymentOfRefund(refundId)).payment_id)
       .execute();
-    await runNoteRefundJobs(world);
+    await runNoteRefundJobs(file.world);
     const job = await jobOf(refundId);
     expect(job).toMatchObject({ status: "failed", attempts: ATTEMPTS });
     expect(job.last_error).toContain("not configured");
@@ -166,20 +162,24 @@ describe("the last attempt of a job that retries", () => {
 });
 
 const paymentOfRefund = (refundId: string) =>
-  world.db.selectFrom("refund").select("payment_id").where("id", "=", refundId).executeTakeFirstOrThrow();
+  file.world.db
+    .selectFrom("refund")
+    .select("payment_id")
+    .where("id", "=", refundId)
+    .executeTakeFirstOrThrow();
 
 describe("a reservation Stripe can never refund (0.005 KWD: Stripe refunds KWD in multiples of 0.010)", () => {
   it("is not retried: the first attempt gives up for good, says why, and the share is credit", async () => {
-    const customerId = await insertCustomerRow(world.db, { currency: "KWD" });
-    const [invoice] = (await issueInvoices(world.db, [{ customerId, total: 1580n, currency: "KWD" }])) as [
-      string,
-    ];
-    const payment = await world.payByCard(invoice);
+    const customerId = await insertCustomerRow(file.world.db, { currency: "KWD" });
+    const [invoice] = (await issueInvoices(file.world.db, [
+      { customerId, total: 1580n, currency: "KWD" },
+    ])) as [string];
+    const payment = await file.world.payByCard(invoice);
     // Stripe does not answer the note's own ask, so the reservation is left to the job.
-    world.fake.refundsFailWith = 503;
+    file.world.fake.refundsFailWith = 503;
     let noteId: string;
     try {
-      const note = await world.post(`/api/v1/invoices/${invoice}/credit-notes`, {
+      const note = await file.world.post(`/api/v1/invoices/${invoice}/credit-notes`, {
         amount: 1010,
         reason: "outage",
         settlement: "refund",
@@ -187,19 +187,19 @@ describe("a reservation Stripe can never refund (0.005 KWD: Stripe refunds KWD i
       expect(note.status).toBe(201);
       noteId = note.body.data.id as string;
     } finally {
-      world.fake.refundsFailWith = null;
+      file.world.fake.refundsFailWith = null;
     }
-    const { id: refundId } = await world.db
+    const { id: refundId } = await file.world.db
       .selectFrom("refund")
       .select("id")
       .where("credit_note_id", "=", noteId)
       .executeTakeFirstOrThrow();
     // A reservation of an amount Stripe cannot refund, as one reserved before shares were rounded down
     // (until 2026-12-06) is.
-    await world.db.updateTable("refund").set({ amount: 1005n }).where("id", "=", refundId).execute();
+    await file.world.db.updateTable("refund").set({ amount: 1005n }).where("id", "=", refundId).execute();
     const asked = refundPostsFor(refundId);
 
-    await runNoteRefundJobs(world);
+    await runNoteRefundJobs(file.world);
     const job = await jobOf(refundId);
     expect(job).toMatchObject({ status: "failed", attempts: 1 });
     expect(job.last_error).toContain("Stripe refunds KWD only in multiples of 10");

@@ -1,8 +1,8 @@
 import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testClock } from "../../../test/helpers/test-clock.ts";
 import { createStaffPerRole, PageClient, textOf } from "../../web/console/pricing-test-client.ts";
-import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import {
   cardPaidBesideOpenInvoice,
   cardRefundReads,
@@ -19,34 +19,31 @@ const HOUR = 3_600_000;
 const ATTEMPTS = 12; // the kind's maxAttempts (src/app/job-catalog.ts)
 
 const clock = testClock();
-let world: StripeWorld;
+const file = stripeWorldPerFile({ now: clock.now });
 beforeAll(async () => {
-  world = await startStripeWorld({ now: clock.now });
-  await createStaffPerRole(world.handle, ["billing"]);
+  await createStaffPerRole(file.world.handle, ["billing"]);
 });
 afterEach(() => {
   clock.release();
-  if (world) world.fake.keyRevoked = false;
-});
-afterAll(async () => {
-  await world?.close();
+  if (file.world) file.world.fake.keyRevoked = false;
 });
 
-const { dueOf, statement, refundOf, jobOf } = cardRefundReads(() => world);
+const { dueOf, statement, refundOf, jobOf } = cardRefundReads(() => file.world);
 
 /** How often Stripe was asked to make this reservation's refund (its idempotency key). */
 const refundCallsFor = (refundId: string) =>
-  world.fake.requests.filter((r) => r.path === "/v1/refunds" && r.idempotencyKey === `tokenbill-${refundId}`)
-    .length;
+  file.world.fake.requests.filter(
+    (r) => r.path === "/v1/refunds" && r.idempotencyKey === `tokenbill-${refundId}`,
+  ).length;
 
 /** How often the job looked in Stripe for a refund already made for the payment (before it asks). */
 const lookupsOf = (paymentIntent: string) =>
-  world.fake.requests.filter(
+  file.world.fake.requests.filter(
     (r) => r.method === "GET" && r.path === "/v1/refunds" && r.form["payment_intent"] === paymentIntent,
   ).length;
 
 const stripeRefundsOf = (paymentIntent: string) =>
-  [...world.fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
+  [...file.world.fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
 
 /**
  * A $10.00 invoice paid by card and a $1.00 one open; then Stripe revokes the key, a $2.50 note is issued as a
@@ -58,25 +55,25 @@ async function noteOutlastedByRevokedKey(email: string) {
     { level: "error" },
     { write: (line: string) => void errorLines.push(JSON.parse(line).msg) },
   );
-  const { customerId, invoice, payment, open } = await cardPaidBesideOpenInvoice(world, email);
-  world.fake.keyRevoked = true;
-  const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+  const { customerId, invoice, payment, open } = await cardPaidBesideOpenInvoice(file.world, email);
+  file.world.fake.keyRevoked = true;
+  const note = await file.world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
     amount: 250,
     reason: "outage",
     settlement: "refund",
   });
   expect(note.status).toBe(201);
-  const { id: refundId } = await world.db
+  const { id: refundId } = await file.world.db
     .selectFrom("refund")
     .select("id")
     .where("credit_note_id", "=", note.body.data.id)
     .executeTakeFirstOrThrow();
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     expect(await jobOf(refundId)).toMatchObject({ status: "pending", attempts: attempt - 1 });
-    await runNoteRefundJobs(world, logger);
+    await runNoteRefundJobs(file.world, logger);
   }
   // One more round finds nothing to run: the job is failed for good, and Stripe is asked no more.
-  await runNoteRefundJobs(world);
+  await runNoteRefundJobs(file.world);
   // The note's request asked once; each attempt met the refused key at its look-up, before asking (until
   // 2026-12-07 an attempt asked at once: 1 + ATTEMPTS refund requests).
   expect(refundCallsFor(refundId)).toBe(1);
@@ -116,7 +113,7 @@ describe("a credit note's card refund under a revoked Stripe key that outlasts i
       `tokenbill could not look whether Stripe has a refund for refund ${refundId}, and asked for none`,
     );
     expect(job.last_error).not.toContain("no refund was made");
-    const failed = await world.server.api("GET", "/api/v1/jobs/failed");
+    const failed = await file.world.server.api("GET", "/api/v1/jobs/failed");
     expect(failed.status).toBe(200);
     expect(failed.body.data).toContainEqual(
       expect.objectContaining({
@@ -128,7 +125,7 @@ describe("a credit note's card refund under a revoked Stripe key that outlasts i
       }),
     );
 
-    const billing = await new PageClient(world.server.url).logIn("billing@example.com");
+    const billing = await new PageClient(file.world.server.url).logIn("billing@example.com");
     const listed = textOf((await billing.get("/console/jobs")).text);
     expect(listed).toContain(`credit_note.refund credit_note.refund:${refundId} ${ATTEMPTS}`);
     expect(listed).toContain("Stripe refused tokenbill's secret key (STRIPE_SECRET_KEY)");
@@ -136,7 +133,7 @@ describe("a credit note's card refund under a revoked Stripe key that outlasts i
     // A release while the key is still refused cannot ask Stripe: 503 naming the key, nothing changed.
     clock.pin(new Date(Date.now() + HOUR));
     try {
-      const refused = await world.post(`/api/v1/refunds/${refundId}/release`, {});
+      const refused = await file.world.post(`/api/v1/refunds/${refundId}/release`, {});
       expect(refused.status).toBe(503);
       expect(refused.body.error.message).toContain("STRIPE_SECRET_KEY");
     } finally {
@@ -146,14 +143,14 @@ describe("a credit note's card refund under a revoked Stripe key that outlasts i
     expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
 
     // The operator fixed the key; staff retry the job: the card is refunded, once.
-    world.fake.keyRevoked = false;
-    expect((await world.server.api("POST", `/api/v1/jobs/${job.id}/retry`)).status).toBe(204);
-    await runNoteRefundJobs(world);
+    file.world.fake.keyRevoked = false;
+    expect((await file.world.server.api("POST", `/api/v1/jobs/${job.id}/retry`)).status).toBe(204);
+    await runNoteRefundJobs(file.world);
     expect(await jobOf(refundId)).toMatchObject({ status: "done" });
     const linked = await refundOf(refundId);
     expect(linked.provider_refund_id).toMatch(/^re_/);
     expect(stripeRefundsOf(payment.reference)).toHaveLength(1);
-    await world.deliver(world.fake.settleRefund(linked.provider_refund_id as string, "succeeded"));
+    await file.world.deliver(file.world.fake.settleRefund(linked.provider_refund_id as string, "succeeded"));
     expect(await refundOf(refundId)).toEqual({ ...linked, status: "succeeded" });
     expect(await dueOf(open)).toBe(100n);
     expect(await statement(customerId)).toMatchObject({ credit: 0, credit_held: 0, balance: 100 });
@@ -162,12 +159,12 @@ describe("a credit note's card refund under a revoked Stripe key that outlasts i
   it("or, once the key works, staff release it in the console: its credit pays the open invoice, and a retried job refunds nothing", async () => {
     const { customerId, invoice, payment, open, refundId } =
       await noteOutlastedByRevokedKey("revoked-2@example.com");
-    world.fake.keyRevoked = false;
+    file.world.fake.keyRevoked = false;
 
     // An hour later (a reservation is released only when its call cannot still be running).
     clock.pin(new Date(Date.now() + HOUR));
     try {
-      const billing = await new PageClient(world.server.url).logIn("billing@example.com");
+      const billing = await new PageClient(file.world.server.url).logIn("billing@example.com");
       const page = `/console/invoices/${invoice}`;
       const confirmAt = `${page}/refund-release?payment=${payment.id}&refund=${refundId}`;
       expect(textOf((await billing.get(page)).text)).toContain("Release pending refund $2.50");
@@ -186,8 +183,8 @@ describe("a credit note's card refund under a revoked Stripe key that outlasts i
     // Retrying the failed job now would ask for nothing, the reservation released: refused (until 2026-12-07
     // it ended "done"); Stripe is not asked, nothing is doubled.
     const job = await jobOf(refundId);
-    expect((await world.server.api("POST", `/api/v1/jobs/${job.id}/retry`)).status).toBe(409);
-    await runNoteRefundJobs(world);
+    expect((await file.world.server.api("POST", `/api/v1/jobs/${job.id}/retry`)).status).toBe(409);
+    await runNoteRefundJobs(file.world);
     expect(await jobOf(refundId)).toMatchObject({ status: "failed" });
     expect(refundCallsFor(refundId)).toBe(1);
     expect(lookupsOf(payment.reference)).toBe(ATTEMPTS + 1); // the job's, and the release's

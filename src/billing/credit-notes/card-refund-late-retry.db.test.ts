@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { testClock } from "../../../test/helpers/test-clock.ts";
-import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import {
   cardPaidBesideOpenInvoice,
   cardRefundReads,
@@ -16,41 +16,35 @@ const DAY = 24 * 3_600_000;
 const ATTEMPTS = 12; // the kind's maxAttempts (src/app/job-catalog.ts)
 
 const clock = testClock();
-let world: StripeWorld;
-beforeAll(async () => {
-  world = await startStripeWorld({ now: clock.now });
-});
+const file = stripeWorldPerFile({ now: clock.now });
 afterEach(() => {
   clock.release();
-  world.fake.refundAnswersLost = false;
-  world.fake.allRequestsFailWith = null;
-});
-afterAll(async () => {
-  await world?.close();
+  file.world.fake.refundAnswersLost = false;
+  file.world.fake.allRequestsFailWith = null;
 });
 
-const { dueOf, statement, refundOf, jobOf } = cardRefundReads(() => world);
+const { dueOf, statement, refundOf, jobOf } = cardRefundReads(() => file.world);
 
 const stripeRefundsOf = (paymentIntent: string) =>
-  [...world.fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
+  [...file.world.fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
 
 describe("a staff retry of a credit note's card refund after Stripe forgot its idempotency key", () => {
   it("records the refund Stripe made under the lost answer instead of making a second one", async () => {
     const { customerId, invoice, payment, open } = await cardPaidBesideOpenInvoice(
-      world,
+      file.world,
       "late-retry@example.com",
     );
 
     // Stripe makes the $2.50 refund, and its answer is lost: the reservation stays pending, unlinked.
-    world.fake.refundAnswersLost = true;
-    const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+    file.world.fake.refundAnswersLost = true;
+    const note = await file.world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
       amount: 250,
       reason: "outage",
       settlement: "refund",
     });
-    world.fake.refundAnswersLost = false;
+    file.world.fake.refundAnswersLost = false;
     expect(note.status).toBe(201);
-    const { id: refundId } = await world.db
+    const { id: refundId } = await file.world.db
       .selectFrom("refund")
       .select("id")
       .where("credit_note_id", "=", note.body.data.id)
@@ -61,9 +55,9 @@ describe("a staff retry of a credit note's card refund after Stripe forgot its i
     expect(made?.metadata["tokenbill_refund_id"]).toBe(refundId);
 
     // Stripe is unreachable for every attempt of the job (and its webhook never comes): the job fails.
-    world.fake.allRequestsFailWith = 500;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) await runNoteRefundJobs(world);
-    world.fake.allRequestsFailWith = null;
+    file.world.fake.allRequestsFailWith = 500;
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) await runNoteRefundJobs(file.world);
+    file.world.fake.allRequestsFailWith = null;
     const job = await jobOf(refundId);
     expect(job).toMatchObject({ status: "failed", attempts: ATTEMPTS });
     expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
@@ -71,8 +65,8 @@ describe("a staff retry of a credit note's card refund after Stripe forgot its i
 
     // Two days after the note, staff retry the job.
     clock.pin(new Date(Date.now() + 2 * DAY));
-    expect((await world.server.api("POST", `/api/v1/jobs/${job.id}/retry`)).status).toBe(204);
-    await runNoteRefundJobs(world);
+    expect((await file.world.server.api("POST", `/api/v1/jobs/${job.id}/retry`)).status).toBe(204);
+    await runNoteRefundJobs(file.world);
     expect(await jobOf(refundId)).toMatchObject({ status: "done" });
 
     // One refund at Stripe, the one made first, linked to the reservation.
@@ -80,11 +74,11 @@ describe("a staff retry of a credit note's card refund after Stripe forgot its i
     expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: made?.id });
 
     // Its webhook settles the reservation once; the open invoice still owes; no credit is left or held.
-    const settled = world.fake.settleRefund(made?.id as string, "succeeded");
-    expect((await world.deliver(settled)).status).toBe(200);
-    expect((await world.deliver(settled)).status).toBe(200);
+    const settled = file.world.fake.settleRefund(made?.id as string, "succeeded");
+    expect((await file.world.deliver(settled)).status).toBe(200);
+    expect((await file.world.deliver(settled)).status).toBe(200);
     expect(await refundOf(refundId)).toEqual({ status: "succeeded", provider_refund_id: made?.id });
-    const rows = await world.db
+    const rows = await file.world.db
       .selectFrom("refund")
       .select("amount")
       .where("payment_id", "=", payment.id)

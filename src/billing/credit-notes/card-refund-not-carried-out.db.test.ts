@@ -1,6 +1,6 @@
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { describe, expect, it } from "vitest";
+import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import { issueCreditNote } from "./issue-credit-note.ts";
 import {
   cardPaidBesideOpenInvoice as paidBesideOpen,
@@ -15,42 +15,42 @@ import {
 // either answer was read as a refusal: the reservation failed, and its held credit paid the customer's open
 // invoices, so a moment's rate limit turned the card refund into credit for good.
 
-let world: StripeWorld;
-beforeAll(async () => {
-  world = await startStripeWorld();
-});
-afterAll(async () => {
-  await world?.close();
-});
+const file = stripeWorldPerFile();
 
-const { dueOf, statement, jobOf: noteJobOf } = cardRefundReads(() => world);
+const { dueOf, statement, jobOf: noteJobOf } = cardRefundReads(() => file.world);
 
-const cardPaidBesideOpenInvoice = (email: string) => paidBesideOpen(world, email);
+const cardPaidBesideOpenInvoice = (email: string) => paidBesideOpen(file.world, email);
 
 const stripeRefundsOf = (paymentIntent: string) =>
-  [...world.fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
+  [...file.world.fake.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
 
 describe("a credit note's card refund Stripe did not carry out", () => {
   it("stays pending through a rate limit (429), holding its credit, and the job's retry refunds it once", async () => {
     const { customerId, invoice, payment, open } = await cardPaidBesideOpenInvoice("limited-1@example.com");
-    const asked = world.refundCalls();
-    world.fake.refundsRefusedWith = 429;
+    const asked = file.world.refundCalls();
+    file.world.fake.refundsRefusedWith = 429;
     try {
-      const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+      const note = await file.world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
         amount: 250,
         reason: "outage",
         settlement: "refund",
       });
       expect(note.status).toBe(201);
-      expect(await noteRefundOf(world, invoice)).toEqual({ status: "pending", provider_refund_id: null });
+      expect(await noteRefundOf(file.world, invoice)).toEqual({
+        status: "pending",
+        provider_refund_id: null,
+      });
       expect(await dueOf(open)).toBe(100n);
       // The job's attempt meets the same rate limit: still pending, and the job waits for its next attempt.
-      await runNoteRefundJobs(world);
-      expect(await noteRefundOf(world, invoice)).toEqual({ status: "pending", provider_refund_id: null });
+      await runNoteRefundJobs(file.world);
+      expect(await noteRefundOf(file.world, invoice)).toEqual({
+        status: "pending",
+        provider_refund_id: null,
+      });
     } finally {
-      world.fake.refundsRefusedWith = null;
+      file.world.fake.refundsRefusedWith = null;
     }
-    expect(world.refundCalls()).toBe(asked + 2);
+    expect(file.world.refundCalls()).toBe(asked + 2);
     expect(await dueOf(open)).toBe(100n);
     expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
 
@@ -60,29 +60,29 @@ describe("a credit note's card refund Stripe did not carry out", () => {
 
   it("waits at least the Retry-After of a rate limit when it is longer than the job's backoff", async () => {
     const { invoice } = await cardPaidBesideOpenInvoice("limited-2@example.com");
-    world.fake.refundsRefusedWith = 429;
-    world.fake.refundRetryAfter = "240";
+    file.world.fake.refundsRefusedWith = 429;
+    file.world.fake.refundRetryAfter = "240";
     try {
-      const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+      const note = await file.world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
         amount: 250,
         reason: "outage",
         settlement: "refund",
       });
       expect(note.status).toBe(201);
-      const { id } = await world.db
+      const { id } = await file.world.db
         .selectFrom("refund")
         .select("id")
         .where("credit_note_id", "=", note.body.data.id)
         .executeTakeFirstOrThrow();
       const before = Date.now();
-      await runNoteRefundJobs(world);
+      await runNoteRefundJobs(file.world);
       const job = await noteJobOf(id);
       expect(job).toMatchObject({ status: "pending", attempts: 1 });
       // The first attempt's backoff is a minute; Stripe asked for four.
       expect(job.run_after.getTime()).toBeGreaterThanOrEqual(before + 240_000);
     } finally {
-      world.fake.refundsRefusedWith = null;
-      world.fake.refundRetryAfter = null;
+      file.world.fake.refundsRefusedWith = null;
+      file.world.fake.refundRetryAfter = null;
     }
   });
 
@@ -90,23 +90,29 @@ describe("a credit note's card refund Stripe did not carry out", () => {
     const { customerId, invoice, payment, open } = await cardPaidBesideOpenInvoice("key-refused@example.com");
     const logLines: Record<string, unknown>[] = [];
     const logger = pino({ level: "warn" }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
-    world.fake.refundsRefusedWith = 401;
+    file.world.fake.refundsRefusedWith = 401;
     try {
       await issueCreditNote({
-        ctx: { ...world.context(), logger },
+        ctx: { ...file.world.context(), logger },
         input: { invoice_id: invoice, amount: 250n, reason: "outage", settlement: "refund" },
       });
-      expect(await noteRefundOf(world, invoice)).toEqual({ status: "pending", provider_refund_id: null });
+      expect(await noteRefundOf(file.world, invoice)).toEqual({
+        status: "pending",
+        provider_refund_id: null,
+      });
       const refused = logLines.filter((line) => line["level"] === 50);
       expect(refused.map((line) => line["msg"])).toEqual([
         expect.stringContaining("Stripe refused tokenbill's secret key"),
       ]);
       expect(refused[0]?.["msg"]).toContain("STRIPE_SECRET_KEY");
       // The job's attempt is refused too, and the job stays to try again (not failed for good).
-      await runNoteRefundJobs(world);
-      expect(await noteRefundOf(world, invoice)).toEqual({ status: "pending", provider_refund_id: null });
+      await runNoteRefundJobs(file.world);
+      expect(await noteRefundOf(file.world, invoice)).toEqual({
+        status: "pending",
+        provider_refund_id: null,
+      });
     } finally {
-      world.fake.refundsRefusedWith = null;
+      file.world.fake.refundsRefusedWith = null;
     }
     expect(await dueOf(open)).toBe(100n);
     expect(await statement(customerId)).toMatchObject({ credit: 250, credit_held: 250 });
@@ -127,18 +133,18 @@ describe("the note's own request that Stripe did not carry out", () => {
       { level: "debug" },
       { write: (line: string) => void logLines.push(JSON.parse(line)) },
     );
-    world.fake.refundsRefusedWith = status;
-    world.fake.refundRetryAfter = status === 429 ? "30" : null;
+    file.world.fake.refundsRefusedWith = status;
+    file.world.fake.refundRetryAfter = status === 429 ? "30" : null;
     try {
       await issueCreditNote({
-        ctx: { ...world.context(), logger },
+        ctx: { ...file.world.context(), logger },
         input: { invoice_id: invoice, amount: 250n, reason: "outage", settlement: "refund" },
       });
     } finally {
-      world.fake.refundsRefusedWith = null;
-      world.fake.refundRetryAfter = null;
+      file.world.fake.refundsRefusedWith = null;
+      file.world.fake.refundRetryAfter = null;
     }
-    expect(await noteRefundOf(world, invoice)).toEqual({ status: "pending", provider_refund_id: null });
+    expect(await noteRefundOf(file.world, invoice)).toEqual({ status: "pending", provider_refund_id: null });
     // Until 2026-12-07 a second warning followed ("… was not completed …") for the same event.
     const refundLines = logLines.filter((line) => line["refund"] !== undefined);
     expect(refundLines.map((line) => [line["level"], line["msg"]])).toEqual([
@@ -151,11 +157,11 @@ describe("the note's own request that Stripe did not carry out", () => {
 
 /** The note's job asks Stripe again and makes the refund, once; its webhook settles it; the open invoice still owes. */
 async function expectJobRefundsOnce(invoice: string, paymentRef: string, open: string) {
-  await runNoteRefundJobs(world);
-  const linked = await noteRefundOf(world, invoice);
+  await runNoteRefundJobs(file.world);
+  const linked = await noteRefundOf(file.world, invoice);
   expect(linked.provider_refund_id).toMatch(/^re_/);
   expect(stripeRefundsOf(paymentRef)).toHaveLength(1);
-  await world.deliver(world.fake.settleRefund(linked.provider_refund_id as string, "succeeded"));
-  expect(await noteRefundOf(world, invoice)).toEqual({ ...linked, status: "succeeded" });
+  await file.world.deliver(file.world.fake.settleRefund(linked.provider_refund_id as string, "succeeded"));
+  expect(await noteRefundOf(file.world, invoice)).toEqual({ ...linked, status: "succeeded" });
   expect(await dueOf(open)).toBe(100n);
 }

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createStaffPerRole, PageClient, textOf } from "../../web/console/pricing-test-client.ts";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
-import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
+import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
 
 // A credit note's card refund that Stripe refuses outright when the note's job asks (a 4xx: the charge
@@ -11,41 +11,38 @@ import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./test
 // fails for good at once, saying what Stripe said and what was done; a retry, which would ask for nothing, is
 // refused (until 2026-12-07 it ended "done").
 
-let world: StripeWorld;
+const file = stripeWorldPerFile();
 beforeAll(async () => {
-  world = await startStripeWorld();
-  await createStaffPerRole(world.handle, ["billing"]);
-});
-afterAll(async () => {
-  await world?.close();
+  await createStaffPerRole(file.world.handle, ["billing"]);
 });
 
-const { dueOf, statement, refundOf, jobOf } = cardRefundReads(() => world);
+const { dueOf, statement, refundOf, jobOf } = cardRefundReads(() => file.world);
 
 /** How often Stripe was asked to make this reservation's refund (its idempotency key). */
 const askedFor = (refundId: string) =>
-  world.fake.requests.filter((r) => r.path === "/v1/refunds" && r.idempotencyKey === `tokenbill-${refundId}`)
-    .length;
+  file.world.fake.requests.filter(
+    (r) => r.path === "/v1/refunds" && r.idempotencyKey === `tokenbill-${refundId}`,
+  ).length;
 
 describe("a credit note's card refund Stripe refuses when its job asks", () => {
   it("fails the job for good at once with Stripe's reason, the reservation released; a retry asks nothing", async () => {
-    const { customerId, payment } = await noteWhoseProcessDied(world, "refused-1@example.com");
-    const [open] = (await issueInvoices(world.db, [{ customerId, total: 100n }])) as [string];
-    const { id: refundId } = await world.db
+    const { customerId, payment } = await noteWhoseProcessDied(file.world, "refused-1@example.com");
+    const [open] = (await issueInvoices(file.world.db, [{ customerId, total: 100n }])) as [string];
+    const { id: refundId } = await file.world.db
       .selectFrom("refund")
       .select("id")
       .where("payment_id", "=", payment.id)
       .executeTakeFirstOrThrow();
     // The whole $10.00 was refunded by hand in Stripe's Dashboard (its webhook not come yet): Stripe refuses
     // the note's $2.50 as more than is left of the charge.
-    world.fake.addRefund({
+    file.world.fake.addRefund({
       id: "re_refused_whole",
       amount: 1000,
       payment_intent: payment.reference,
       status: "succeeded",
     });
 
-    await runNoteRefundJobs(world);
+    await runNoteRefundJobs(file.world);
     const job = await jobOf(refundId);
     expect(job).toMatchObject({ status: "failed", attempts: 1 });
     expect(job.last_error).toContain("Stripe refused to refund the payment");
@@ -60,18 +57,18 @@ describe("a credit note's card refund Stripe refuses when its job asks", () => {
     expect(await statement(customerId)).toMatchObject({ credit: 150, credit_held: 0 });
 
     // Staff see it among the failed jobs, saying why.
-    const listed = await world.server.api("GET", "/api/v1/jobs/failed");
+    const listed = await file.world.server.api("GET", "/api/v1/jobs/failed");
     expect(listed.body.data).toContainEqual(
       expect.objectContaining({ id: Number(job.id), kind: "credit_note.refund", last_error: job.last_error }),
     );
-    const billing = await new PageClient(world.server.url).logIn("billing@example.com");
+    const billing = await new PageClient(file.world.server.url).logIn("billing@example.com");
     const page = textOf((await billing.get("/console/jobs")).text);
     expect(page).toContain(`credit_note.refund credit_note.refund:${refundId} 1`);
     expect(page).toContain("greater than unrefunded amount on charge");
 
     // A retry would ask for nothing: it is refused, saying why and what to do instead, and the job stays
     // failed (until 2026-12-07 it was queued and ended "done", for a retry that did nothing).
-    const retried = await world.server.api("POST", `/api/v1/jobs/${job.id}/retry`);
+    const retried = await file.world.server.api("POST", `/api/v1/jobs/${job.id}/retry`);
     expect(retried.status).toBe(409);
     expect(retried.body.error.message).toContain(
       `refund ${refundId} is failed with no payment provider refund`,
@@ -79,7 +76,7 @@ describe("a credit note's card refund Stripe refuses when its job asks", () => {
     expect(retried.body.error.message).toContain(
       `refund the payment anew (POST /api/v1/payments/${payment.id}/refunds)`,
     );
-    await runNoteRefundJobs(world);
+    await runNoteRefundJobs(file.world);
     expect(await jobOf(refundId)).toMatchObject({ status: "failed", attempts: 1 });
     expect(askedFor(refundId)).toBe(1);
     expect(await statement(customerId)).toMatchObject({ credit: 150, credit_held: 0 });

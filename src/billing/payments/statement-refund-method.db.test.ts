@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { pendingNoteRefund } from "../credit-notes/testing/pending-note-refund.ts";
 import { pdfTableRow } from "../documents/testing/pdf-table-row.ts";
 import { pdfText } from "../documents/testing/pdf-text.ts";
-import { type StripeWorld, startStripeWorld } from "../providers/testing/stripe-world.ts";
 import { createStaffPerRole, PageClient } from "../../web/console/pricing-test-client.ts";
+import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import { issueInvoices } from "./testing/invoice-fixtures.ts";
 
 // A statement's refund says how the money went back: to the card through Stripe ("refunded"), or by bank
@@ -11,15 +11,13 @@ import { issueInvoices } from "./testing/invoice-fixtures.ts";
 // 2026-12-06 a refund row gave only its refund ids, and one credit note's refunds of payments made different
 // ways were one row: the customer could not tell where to look for the money.
 
-let world: StripeWorld;
+const file = stripeWorldPerFile();
 let billing: PageClient;
 
 beforeAll(async () => {
-  world = await startStripeWorld();
-  await createStaffPerRole(world.handle, ["billing"]);
-  billing = await new PageClient(world.server.url).logIn("billing@example.com");
+  await createStaffPerRole(file.world.handle, ["billing"]);
+  billing = await new PageClient(file.world.server.url).logIn("billing@example.com");
 });
-afterAll(() => world?.close());
 
 /** `text` as a regular expression that matches it literally ("$2.50" has two special characters). */
 const escaped = (text: string) => text.replace(/[$.()]/g, "\\$&");
@@ -34,14 +32,16 @@ type Entry = { kind: string; reference: string; amount: number; refund_method: s
  * refunded: the cash payment, newest, gets its $4.00 back and the bank transfer $3.00, in the note's one event.
  */
 async function refundedEachWay(email: string) {
-  const { customerId, providerRefundId } = await pendingNoteRefund(world, email);
-  expect((await world.deliver(world.fake.settleRefund(providerRefundId, "succeeded"))).status).toBe(200);
-  const [invoice] = (await issueInvoices(world.db, [{ customerId, total: 1000n }])) as [string];
+  const { customerId, providerRefundId } = await pendingNoteRefund(file.world, email);
+  expect((await file.world.deliver(file.world.fake.settleRefund(providerRefundId, "succeeded"))).status).toBe(
+    200,
+  );
+  const [invoice] = (await issueInvoices(file.world.db, [{ customerId, total: 1000n }])) as [string];
   for (const [method, amount, paidAt] of [
     ["bank_transfer", 600, daysAgo(3)],
     ["cash", 400, daysAgo(2)],
   ] as const) {
-    const paid = await world.server.api("POST", `/api/v1/invoices/${invoice}/payments`, {
+    const paid = await file.world.server.api("POST", `/api/v1/invoices/${invoice}/payments`, {
       amount,
       method,
       reference: `${method}-${email}`,
@@ -49,13 +49,13 @@ async function refundedEachWay(email: string) {
     });
     expect(paid.status).toBe(201);
   }
-  const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+  const note = await file.world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
     amount: 700,
     reason: "outage",
     settlement: "refund",
   });
   expect(note.status).toBe(201);
-  const refunds = await world.db
+  const refunds = await file.world.db
     .selectFrom("refund")
     .innerJoin("payment", "payment.id", "refund.payment_id")
     .select(["refund.id", "payment.method"])
@@ -68,7 +68,7 @@ async function refundedEachWay(email: string) {
 describe("a statement's refunds", () => {
   it("name the way each went back in the API, one row per way when one note refunded payments made two ways", async () => {
     const { customerId, card, bank, cash } = await refundedEachWay("refund-ways-api@example.com");
-    const statement = await world.server.api("GET", `/api/v1/customers/${customerId}/statement`);
+    const statement = await file.world.server.api("GET", `/api/v1/customers/${customerId}/statement`);
     expect(statement.status).toBe(200);
     const refunds = (statement.body.data.entries as Entry[])
       .filter((e) => e.kind === "refund")
@@ -119,10 +119,17 @@ describe("a statement's refunds", () => {
   });
 
   it("say a card's refund the bank sent back failed", async () => {
-    const { customerId, providerRefundId } = await pendingNoteRefund(world, "refund-ways-failed@example.com");
-    expect((await world.deliver(world.fake.settleRefund(providerRefundId, "succeeded"))).status).toBe(200);
-    expect((await world.deliver(world.fake.settleRefund(providerRefundId, "failed"))).status).toBe(200);
-    const statement = await world.server.api("GET", `/api/v1/customers/${customerId}/statement`);
+    const { customerId, providerRefundId } = await pendingNoteRefund(
+      file.world,
+      "refund-ways-failed@example.com",
+    );
+    expect(
+      (await file.world.deliver(file.world.fake.settleRefund(providerRefundId, "succeeded"))).status,
+    ).toBe(200);
+    expect((await file.world.deliver(file.world.fake.settleRefund(providerRefundId, "failed"))).status).toBe(
+      200,
+    );
+    const statement = await file.world.server.api("GET", `/api/v1/customers/${customerId}/statement`);
     const refunds = (statement.body.data.entries as Entry[])
       .filter((e) => e.kind === "refund")
       .map((e) => [e.refund_method, e.amount]);
