@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
+import { describe, expect, it } from "vitest";
+import { databasePerFile } from "../../../test/helpers/database-per-file.ts";
 import { getInvoice } from "../invoices/get-invoice.ts";
 import { voidInvoice } from "../invoices/void-invoice.ts";
 import { customerCredit, invoiceAmountDue } from "../ledger/ledger.ts";
@@ -14,19 +13,15 @@ import { issueCreditNote } from "./issue-credit-note.ts";
 // is left of the invoice; on an unpaid invoice they lower the amount due, on a paid one they become credit
 // or a refund.
 
-let handle: DatabaseHandle;
-beforeAll(async () => {
-  handle = await createTestDatabase();
-});
-afterAll(async () => handle?.close());
+const file = databasePerFile();
 
-const ctx = () => billingContext(handle, {}, new Date("2026-11-20T10:00:00Z"));
+const ctx = () => billingContext(file.handle, {}, new Date("2026-11-20T10:00:00Z"));
 let n = 0;
 async function customer(): Promise<bigint> {
-  const [id] = await createCustomers(handle, [{ email: `cn${n++}@example.com` }]);
+  const [id] = await createCustomers(file.handle, [{ email: `cn${n++}@example.com` }]);
   return id!;
 }
-const due = (id: string) => invoiceAmountDue(handle.db, id);
+const due = (id: string) => invoiceAmountDue(file.handle.db, id);
 // The §4 example's invoice: net $9.43, compound City Tax 6 % ($0.57) then State Tax 2 % ($0.20): $10.20.
 const section4 = (customerId: bigint) => ({
   customerId,
@@ -42,7 +37,7 @@ const section4 = (customerId: bigint) => ({
 describe("credit notes", () => {
   it("are taxed by §4 on their net with the invoice's rates and lower an unpaid invoice's amount due", async () => {
     const c = await customer();
-    const [inv] = await issueInvoices(handle.db, [section4(c)]);
+    const [inv] = await issueInvoices(file.handle.db, [section4(c)]);
     const note = await issueCreditNote({
       ctx: ctx(),
       input: { invoice_id: inv!, amount: 100n, reason: "outage" },
@@ -66,7 +61,7 @@ describe("credit notes", () => {
 
   it("number gaplessly in their own series, apart from invoices", async () => {
     const c = await customer();
-    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 5000n }]);
+    const [inv] = await issueInvoices(file.handle.db, [{ customerId: c, total: 5000n }]);
     const notes = await Promise.all(
       [1, 2, 3].map((i) =>
         issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 100n, reason: `r${i}` } }),
@@ -80,14 +75,14 @@ describe("credit notes", () => {
 
   it("never exceed what is left of the invoice (total − earlier credit notes): refused naming amount, nothing written", async () => {
     const c = await customer();
-    const [inv] = await issueInvoices(handle.db, [section4(c)]);
+    const [inv] = await issueInvoices(file.handle.db, [section4(c)]);
     await issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 900n, reason: "most" } });
     // 900 net → 54 + 19 = 973 total; 47 left. 44 net → 3 + 1 = 48 > 47.
-    const before = await handle.db.selectFrom("credit_note").select("id").execute();
+    const before = await file.handle.db.selectFrom("credit_note").select("id").execute();
     await expect(
       issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 44n, reason: "too much" } }),
     ).rejects.toMatchObject({ code: "VALIDATION", issues: [{ field: "amount" }] });
-    expect(await handle.db.selectFrom("credit_note").select("id").execute()).toHaveLength(before.length);
+    expect(await file.handle.db.selectFrom("credit_note").select("id").execute()).toHaveLength(before.length);
     const last = await issueCreditNote({
       ctx: ctx(),
       input: { invoice_id: inv!, amount: 43n, reason: "rest" },
@@ -101,7 +96,7 @@ describe("credit notes", () => {
   it("never credit more of a tax than the invoice charged, however many small notes round it up", async () => {
     const c = await customer();
     // Net 455, VAT 19 % = 86.45 → 86, total 541 (the numbers a review found 92 of VAT credited on).
-    const [inv] = await issueInvoices(handle.db, [
+    const [inv] = await issueInvoices(file.handle.db, [
       { customerId: c, total: 541n, taxes: [{ label: "VAT", rate: "19", amount: 86n }], lines: [455n] },
     ]);
     const issue = (amount: bigint) =>
@@ -115,7 +110,7 @@ describe("credit notes", () => {
       if (!note) break;
       taxes.push(note.tax_total);
     }
-    const notes = await handle.db
+    const notes = await file.handle.db
       .selectFrom("credit_note")
       .select(["net", "tax_total", "total"])
       .where("invoice_id", "=", inv!)
@@ -130,7 +125,7 @@ describe("credit notes", () => {
 
   it("given as lines, credit at most each line's amount", async () => {
     const c = await customer();
-    const [inv] = await issueInvoices(handle.db, [section4(c)]);
+    const [inv] = await issueInvoices(file.handle.db, [section4(c)]);
     await expect(
       issueCreditNote({
         ctx: ctx(),
@@ -167,7 +162,7 @@ describe("credit notes", () => {
     // Until 2026-12-05 each note was held to the line's whole amount: two notes of 400 on a line of 500 were
     // both taken (the invoice's total had room), crediting the line 800.
     const c = await customer();
-    const [inv] = await issueInvoices(handle.db, [{ customerId: c, total: 1000n, lines: [500n, 500n] }]);
+    const [inv] = await issueInvoices(file.handle.db, [{ customerId: c, total: 1000n, lines: [500n, 500n] }]);
     const line0 = (amount: bigint) =>
       issueCreditNote({
         ctx: ctx(),
@@ -187,7 +182,7 @@ describe("credit notes", () => {
     // A note given as an amount names no line: it counts against the total only.
     await issueCreditNote({ ctx: ctx(), input: { invoice_id: inv!, amount: 50n, reason: "goodwill" } });
     await line0(100n);
-    const notes = await handle.db
+    const notes = await file.handle.db
       .selectFrom("credit_note")
       .select(["net", "lines"])
       .where("invoice_id", "=", inv!)
@@ -199,7 +194,7 @@ describe("credit notes", () => {
 
   it("on a paid invoice become credit, or a refund of its payments when asked", async () => {
     const c = await customer();
-    const [a, b] = await issueInvoices(handle.db, [
+    const [a, b] = await issueInvoices(file.handle.db, [
       { customerId: c, total: 1000n },
       { customerId: c, total: 1000n },
     ]);
@@ -207,7 +202,11 @@ describe("credit notes", () => {
     await issueCreditNote({ ctx: ctx(), input: { invoice_id: a!, amount: 250n, reason: "goodwill" } });
     // The 250 of credit pays the open invoice b at once rather than waiting beside it (until 2026-12-06 it
     // stayed credit while b owed 1000).
-    expect([await due(a!), await due(b!), await customerCredit(handle.db, c, "USD")]).toEqual([0n, 750n, 0n]);
+    expect([await due(a!), await due(b!), await customerCredit(file.handle.db, c, "USD")]).toEqual([
+      0n,
+      750n,
+      0n,
+    ]);
 
     const { payment } = await recordPayment({
       ctx: ctx(),
@@ -218,19 +217,19 @@ describe("credit notes", () => {
       ctx: ctx(),
       input: { invoice_id: b!, amount: 700n, reason: "refund", settlement: "refund" },
     });
-    const refunds = await handle.db
+    const refunds = await file.handle.db
       .selectFrom("refund")
       .selectAll()
       .where("payment_id", "=", payment.id)
       .execute();
     expect(refunds.map((r) => [r.amount, r.status])).toEqual([[550n, "succeeded"]]);
-    expect([await due(b!), await customerCredit(handle.db, c, "USD")]).toEqual([0n, 0n]);
+    expect([await due(b!), await customerCredit(file.handle.db, c, "USD")]).toEqual([0n, 0n]);
     expect((await getInvoice({ ctx: ctx(), input: { id: b! } })).status).toBe("paid");
   });
 
   it("are refused on drafts, void and unknown invoices, and make an invoice unvoidable", async () => {
     const c = await customer();
-    const [inv, other] = await issueInvoices(handle.db, [
+    const [inv, other] = await issueInvoices(file.handle.db, [
       { customerId: c, total: 1000n },
       { customerId: c, total: 1000n },
     ]);
