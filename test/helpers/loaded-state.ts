@@ -176,7 +176,8 @@ async function fingerprint(db: Db, schema: string): Promise<string> {
       SELECT 'policy ' || c.relname || '.' || p.polname
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = ${schema}::regnamespace
       UNION ALL
-      SELECT 'migration ' || name FROM kysely_migration
+      -- When each ran too: a test that sets it (billing-start's) must not hand its instants to the next file.
+      SELECT 'migration ' || name || ' ' || timestamp FROM kysely_migration
       UNION ALL
       SELECT 'migration lock ' || is_locked FROM kysely_migration_lock
       ${cluster}

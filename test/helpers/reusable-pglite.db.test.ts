@@ -91,4 +91,28 @@ describe.runIf(reused)("a reused embedded test database", () => {
       await second.close();
     }
   });
+
+  // billing-start.db.test.ts sets every migration's timestamp back to 2026-10-01; handed on with it, 049's
+  // test (which compares a refund's instant with 047's) found no refund asked before 047 in CI's full run.
+  it("is not handed out again once a test changed when a migration ran", async () => {
+    const first = await createTestDatabase();
+    const instance = await identity(first);
+    const when = async (h: DatabaseHandle) =>
+      (
+        await sql<{
+          t: string;
+        }>`SELECT string_agg(timestamp, ',' ORDER BY name) AS t FROM kysely_migration`.execute(h.db)
+      ).rows[0]!.t;
+    const loaded = await when(first);
+    await sql`UPDATE kysely_migration SET timestamp = '2026-10-01T09:00:00.000Z'`.execute(first.db);
+    await first.close();
+
+    const second = await createTestDatabase();
+    try {
+      expect(await identity(second)).not.toBe(instance);
+      expect(await when(second)).toBe(loaded);
+    } finally {
+      await second.close();
+    }
+  });
 });
