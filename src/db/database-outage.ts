@@ -12,7 +12,8 @@ import { ConnectionStatements, type PoolStatements } from "./named-statements.ts
 export class DatabaseUnreachableError extends UpstreamError {
   constructor(reason: string, cause: unknown) {
     // The address stays out of the message: the message is what an API client is told.
-    super("the database", `cannot be reached (${reason}); try again shortly`, null, true);
+    // `reason` is always this file's own words (outageReason's tables): staff read the message whole.
+    super("the database", `cannot be reached (${reason}); try again shortly`, null, true, "staff");
     this.name = "DatabaseUnreachableError";
     this.cause = cause;
   }
@@ -26,7 +27,8 @@ export class DatabaseUnreachableError extends UpstreamError {
 export class DatabaseRefusedError extends UpstreamError {
   constructor(reason: string, cause: unknown) {
     // PostgreSQL's own text (it names the role or database) goes to the logs with `cause`, not to clients.
-    super("the database", `refused the connection (${reason}): check DATABASE_URL`, null, false);
+    // `reason` is loginRefusalReason's own words, never PostgreSQL's text.
+    super("the database", `refused the connection (${reason}): check DATABASE_URL`, null, false, "staff");
     this.name = "DatabaseRefusedError";
     this.cause = cause;
   }
@@ -57,7 +59,8 @@ export function loginRefusalReason(error: unknown): string | undefined {
  */
 abstract class StatementNotDoneError extends UpstreamError {
   constructor(name: string, message: string, cause: unknown) {
-    super("the database", message, null, true);
+    // Each subclass's message is fixed: a deadlock or a busy row is told as it is, not as "no answer".
+    super("the database", message, null, true, "staff");
     this.name = name;
     this.cause = cause;
   }

@@ -104,15 +104,24 @@ export function isServiceError(e: unknown): e is ServiceError {
  * later (network errors, timeouts, 5xx); `status` is the HTTP status, null when there was no answer.
  */
 export class UpstreamError extends Error {
+  /**
+   * Set by a subclass whose every message is tokenbill's own fixed words, naming no place (the database's
+   * failures, database-outage.ts: the address stays in `cause`): read whole by every member of staff, as a
+   * verb's ServiceError.unavailable words are, instead of only how the call failed.
+   */
+  readonly wordedFor?: WordedFor;
+
   constructor(
     /** Who failed, as a person names it: "SolusIO". */
     readonly upstream: string,
     message: string,
     readonly status: number | null,
     readonly retryable: boolean,
+    wordedFor?: WordedFor,
   ) {
     super(message);
     this.name = "UpstreamError";
+    if (wordedFor) this.wordedFor = wordedFor;
   }
 }
 
@@ -123,6 +132,6 @@ export class UpstreamError extends Error {
 export function asServiceError(e: unknown): ServiceError | undefined {
   if (e instanceof ServiceError) return e;
   if (e instanceof UpstreamError)
-    return new ServiceError("UPSTREAM_UNAVAILABLE", `${e.upstream}: ${e.message}`);
+    return new ServiceError("UPSTREAM_UNAVAILABLE", `${e.upstream}: ${e.message}`, [], e.wordedFor);
   return undefined;
 }

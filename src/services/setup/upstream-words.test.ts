@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DatabaseUnreachableError } from "../../db/database-outage.ts";
+import { DatabaseBusyError, DatabaseUnreachableError, DeadlockError } from "../../db/database-outage.ts";
 import { asServiceError, ServiceError } from "../../kernel/errors.ts";
 import { SolusioError } from "../../solusio/solusio-error.ts";
 import { upstreamWords } from "./upstream-words.ts";
@@ -54,9 +54,21 @@ describe("upstreamWords", () => {
     );
   });
 
-  it("sends an admin to the log for the database's failure on a page, where no session can be read", () => {
-    const down = new DatabaseUnreachableError("ECONNREFUSED 10.0.0.5:5432", undefined);
-    expect(words(undefined, down, "console")).toContain("an admin can read why in tokenbill's log");
-    expect(words(undefined, down, "api")).toMatch(/^no answer from the database; try again/);
+  it("reads the database's failures whole to every staff reader: their words are tokenbill's own, no address", () => {
+    const failures = [
+      new DatabaseUnreachableError("connection refused", new Error("connect ECONNREFUSED 10.0.0.5:5432")),
+      new DeadlockError(new Error("deadlock detected")),
+      new DatabaseBusyError(new Error("canceling statement due to lock timeout")),
+    ];
+    for (const failure of failures)
+      for (const role of ["billing", "support", undefined] as const)
+        for (const face of ["api", "console"] as const) {
+          const said = words(role, failure, face);
+          expect(said, `${role} ${face}`).toBe(`the database: ${failure.message}`);
+          expect(said).not.toContain("10.0.0.5");
+        }
+    expect(words(undefined, failures[1]!, "portal")).toBe(
+      "This page is unavailable for a moment. Try again in a few seconds.",
+    );
   });
 });

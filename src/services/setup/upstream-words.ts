@@ -20,9 +20,6 @@ export type UpstreamFace = "console" | "portal" | "api";
 export type UpstreamReader = StaffRole | ApiKeyRole | undefined;
 
 const LATER = "Try again in a few minutes; if it keeps happening, an admin can read why on this page.";
-// With the database out of reach no session is read, an admin's neither: the log is where they read why.
-const LATER_DATABASE =
-  "Try again in a few minutes; if it keeps happening, an admin can read why in tokenbill's log.";
 // An API client's words are the API's clauses, not a page's sentences; every 503 the API answers is logged
 // with its cause (logUpstreamFailure), and a kept answer may be sent again to a reader who is no admin.
 const LATER_API =
@@ -35,8 +32,8 @@ export function upstreamWords(
   known: ServiceError,
   face: UpstreamFace,
 ): string {
-  // Words a verb wrote for its readers (ServiceError.unavailable) are shown whole: they name no system's
-  // place. A customer reads only those written for customers; staff and keys those written for either.
+  // Words a verb wrote for its readers (ServiceError.unavailable), and the database's failures (tokenbill's own
+  // words, database-outage.ts), are shown whole: they name no system's place. A customer reads only those written for customers; staff and keys those written for either.
   if (face === "portal") return known.wordedFor === "customers" ? known.message : PORTAL;
   if (known.wordedFor) return known.message;
   // As `tokenbill config` shows URLs: an admin needs the host to act, never a password or a token.
@@ -45,6 +42,5 @@ export function upstreamWords(
   const how =
     error instanceof UpstreamError ? failureWords(error, false) : "a system tokenbill relies on failed";
   if (face === "api") return `${how}; ${LATER_API}`;
-  const later = error instanceof UpstreamError && error.upstream === "the database" ? LATER_DATABASE : LATER;
-  return `This could not be done: ${how}. ${later}`;
+  return `This could not be done: ${how}. ${LATER}`;
 }
