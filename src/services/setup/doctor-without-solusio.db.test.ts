@@ -1,11 +1,11 @@
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { interleaved } from "../../billing/payments/testing/late-rows-fixtures.ts";
 import { parseConfig } from "../../config.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { SolusioApi } from "../../solusio/solusio-api.ts";
-import { SolusioClient } from "../../solusio/solusio-client.ts";
+import type { SolusioClient } from "../../solusio/solusio-client.ts";
+import { REFUSED_SOLUSIO_URL, refusedSolusioClient } from "../../solusio/testing/refused-solusio.ts";
 import { runDoctor } from "./doctor.ts";
 
 // The doctor's lines that read only tokenbill's database are said with SolusIO out of reach too: until
@@ -14,16 +14,10 @@ import { runDoctor } from "./doctor.ts";
 
 let handle: DatabaseHandle;
 let client: SolusioClient;
-let apiUrl: string;
+const apiUrl = REFUSED_SOLUSIO_URL;
 beforeAll(async () => {
   handle = await createTestDatabase();
-  // A port just freed: the connection is refused.
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  apiUrl = `http://127.0.0.1:${port}/api/v1`;
-  client = new SolusioClient({ baseUrl: apiUrl, token: "t", maxRetries: 0 });
+  client = refusedSolusioClient();
 });
 afterAll(async () => {
   await client?.close();

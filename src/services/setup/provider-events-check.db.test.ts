@@ -1,10 +1,10 @@
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StripeWorld, startStripeWorld } from "../../billing/providers/testing/stripe-world.ts";
 import { createCustomers } from "../../billing/testing/billing-fixtures.ts";
 import { parseConfig } from "../../config.ts";
 import { SolusioApi } from "../../solusio/solusio-api.ts";
-import { SolusioClient } from "../../solusio/solusio-client.ts";
+import type { SolusioClient } from "../../solusio/solusio-client.ts";
+import { REFUSED_SOLUSIO_URL, refusedSolusioClient } from "../../solusio/testing/refused-solusio.ts";
 import { runDoctor } from "./doctor.ts";
 
 // A payment provider's event stored failing is retried by the provider alone (Stripe for three days, then
@@ -14,16 +14,10 @@ import { runDoctor } from "./doctor.ts";
 
 let world: StripeWorld;
 let client: SolusioClient;
-let apiUrl: string;
+const apiUrl = REFUSED_SOLUSIO_URL;
 beforeAll(async () => {
   world = await startStripeWorld();
-  // A port just freed: SolusIO's connection is refused, so only the lines of tokenbill's database are said.
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  apiUrl = `http://127.0.0.1:${port}/api/v1`;
-  client = new SolusioClient({ baseUrl: apiUrl, token: "t", maxRetries: 0 });
+  client = refusedSolusioClient();
 });
 afterAll(async () => {
   await client?.close();
