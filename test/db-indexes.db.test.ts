@@ -15,6 +15,7 @@ import { claimJobs } from "../src/jobs/claim-jobs.ts";
 import { readJobQueue } from "../src/metrics/job-queue-metrics.ts";
 import { listFailedJobs } from "../src/services/jobs/failed-jobs.ts";
 import { lateRowsCheck } from "../src/services/setup/ledger-late-rows-check.ts";
+import { providerEventsCheck } from "../src/services/setup/provider-events-check.ts";
 import { listPortalPayments } from "../src/services/portal/portal-payments.ts";
 import { listCreditNotes } from "../src/billing/credit-notes/get-credit-note.ts";
 import { actors } from "../src/kernel/actor.ts";
@@ -42,6 +43,7 @@ const BIG_TABLES = new Set([
   "ledger_late_entry",
   "server_snapshot",
   "server_event",
+  "provider_event",
 ]);
 
 let handle: DatabaseHandle;
@@ -292,6 +294,13 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
                'tokens_per_hour', '7', 'tokens_per_month', '5000', 'ip_tokens_per_hour', '0',
                'ip_tokens_per_month', '0', 'backup_price', '0'))
       FROM server_snapshot`);
+    // Every event Stripe sent over the book's years, processed (200,000), and 3 stored failing.
+    await run(`
+      INSERT INTO provider_event (provider, event_id, type, payload, received_at, processed_at, error)
+      SELECT 'stripe', 'evt_' || n, 'checkout.session.completed', '{}', now() - n * interval '1 minute',
+             CASE WHEN n % 66667 = 1 THEN NULL ELSE now() END,
+             CASE WHEN n % 66667 = 1 THEN 'at most 400 left to refund' END
+      FROM generate_series(1, 200000) n`);
     // As autovacuum leaves them: planner statistics, and the trigram indexes' own counts (GIN keeps them in
     // its metapage, which only VACUUM updates).
     await run("VACUUM ANALYZE");
@@ -576,6 +585,14 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
       .next_cursor!;
     expect(await expectKeyset("solusio_call", calls({ failed: "true" }, failed))).toContain(
       "solusio_call_failed",
+    );
+  });
+
+  it("the doctor's payment provider events line: the failing events from their own index (migration 051)", async () => {
+    const check = () => providerEventsCheck(ctx.db);
+    expect(await expectIndexed("provider_event", check)).toEqual(["provider_event_failing"]);
+    expect((await providerEventsCheck(ctx.db)).detail).toMatch(
+      /^3 payment provider event\(s\) are stored failing/,
     );
   });
 

@@ -55,6 +55,7 @@ import * as m047refundCreditHeld from "./migrations/047-refund-credit-held.ts";
 import * as m048ledgerBalanceIndex from "./migrations/048-ledger-balance-index.ts";
 import * as m049moneyBefore20261207 from "./migrations/049-money-before-2026-12-07.ts";
 import * as m050ledgerLateScan from "./migrations/050-ledger-late-scan.ts";
+import * as m051providerEventFailingIndex from "./migrations/051-provider-event-failing-index.ts";
 import { ServiceError } from "../kernel/errors.ts";
 import { StatementRefusedError } from "./database-outage.ts";
 import { TABLES_CHANNEL } from "./named-statements.ts";
@@ -109,6 +110,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "048-ledger-balance-index": m048ledgerBalanceIndex,
   "049-money-before-2026-12-07": m049moneyBefore20261207,
   "050-ledger-late-scan": m050ledgerLateScan,
+  "051-provider-event-failing-index": m051providerEventFailingIndex,
 };
 
 /**
