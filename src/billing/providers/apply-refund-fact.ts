@@ -29,7 +29,10 @@ export async function applyRefundFact(
   told: RefundChanged,
 ): Promise<boolean> {
   const payment = await paymentOf(tx, provider, told.paymentRef);
-  if (!payment) return false; // not a payment we recorded
+  if (!payment) {
+    sayUnmatchedRefund(tx, provider, told);
+    return false;
+  }
   // The provider's units, in tokenbill's minor units from here on (a reservation is matched by its amount).
   const amount = await amountInTokenbill(tx, provider, told.amount, payment.currency_code);
   if (amount === null) {
@@ -40,6 +43,21 @@ export async function applyRefundFact(
     return false;
   }
   return (await applyRefundOfPayment(tx, provider, payment, { ...told, amount })).changed;
+}
+
+/**
+ * A refund of a charge tokenbill holds no payment of this provider for is not tokenbill's to record (a charge of
+ * another system sharing the account), but it is said, so that an operator can tell: until 2026-12-07 it was
+ * answered "ignored" with no line. Not looked up under other methods (the unique index leads with the method,
+ * so that would read every payment for each such event); the line names the charge for staff to search.
+ */
+function sayUnmatchedRefund(tx: TxContext, provider: PaymentProvider, told: RefundChanged) {
+  const who = providerLabel(provider);
+  tx.logger.info(
+    { refund: told.refundRef, charge: told.paymentRef },
+    `${who} refunded charge ${told.paymentRef}, of which tokenbill recorded no ${provider.name} payment: ignored ` +
+      "(if a payment recorded by hand under another method is that charge, record the refund against it by hand)",
+  );
 }
 
 /** A payment tokenbill recorded, as applyRefundOfPayment needs it. */
