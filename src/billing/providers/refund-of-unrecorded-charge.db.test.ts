@@ -1,32 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import { recordingLogger } from "../credit-notes/testing/ended-reservation.ts";
-import { type StripeWorld, startStripeWorld } from "./testing/stripe-world.ts";
 
 // A refund Stripe announces of a charge tokenbill recorded no Stripe payment for (another system sharing the
 // account, or a charge recorded by hand under another method) is not tokenbill's to record; until 2026-12-07 it
 // was answered "ignored" and nothing said so anywhere.
 
-let world: StripeWorld;
 const serverLog = recordingLogger();
-beforeAll(async () => {
-  world = await startStripeWorld({ logger: serverLog.logger });
-});
-afterAll(async () => {
-  await world?.close();
-});
+const file = stripeWorldPerFile({ logger: serverLog.logger });
 
 describe("a Stripe refund of a charge tokenbill holds no Stripe payment for", () => {
   it("is ignored, and the log names the charge and the refund", async () => {
-    const refund = world.fake.addRefund({
+    const refund = file.world.fake.addRefund({
       id: "re_unrecorded_1",
       amount: 700,
       payment_intent: "pi_of_another_system_1",
       status: "succeeded",
     });
-    const answer = await world.deliver(world.fake.event("refund.created", refund));
+    const answer = await file.world.deliver(file.world.fake.event("refund.created", refund));
     expect([answer.status, answer.body.outcome]).toEqual([200, "ignored"]);
     expect(
-      await world.db
+      await file.world.db
         .selectFrom("refund")
         .select("id")
         .where("provider_refund_id", "=", "re_unrecorded_1")
