@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { creditNoteRefundHandler } from "../billing/credit-notes/credit-note-refund.ts";
+import { chargeRefundsLookUpHandler } from "../billing/providers/look-up-charge-refunds.ts";
 import { endedReservationLookUpHandler } from "../billing/providers/look-up-ended-reservation.ts";
 import { dunningEmailHandler } from "../billing/dunning/dunning-email-handler.ts";
 import { dunningEvaluateHandler, dunningScheduledHandler } from "../billing/dunning/dunning-jobs.ts";
@@ -19,6 +20,7 @@ import {
   InvoiceWebhookPayload,
   CreditNoteRefundPayload,
   EndedReservationLookUpPayload,
+  ChargeRefundsLookUpPayload,
   type JOB_PAYLOADS,
   type JobKind,
   DunningEmailPayload,
@@ -197,6 +199,15 @@ export const JOB_CATALOG = {
     timeoutMs: 5 * MINUTE,
     group: "outbox",
     handler: (ctx) => endedReservationLookUpHandler(ctx),
+  }),
+  "refund.look_up_charge": defineJob({
+    payload: ChargeRefundsLookUpPayload,
+    // A read of the charge's refunds, each applied once (forward only): safe to repeat, tried as the ended
+    // reservation's look-up is, then failed for staff, whose retry looks again.
+    retry: { maxAttempts: 12, backoffBaseMs: MINUTE, backoffCapMs: 2 * HOUR },
+    timeoutMs: 5 * MINUTE,
+    group: "outbox",
+    handler: (ctx) => chargeRefundsLookUpHandler(ctx),
   }),
 } satisfies { [K in JobKind]: { payload: (typeof JOB_PAYLOADS)[K] } };
 

@@ -92,6 +92,14 @@ export const CreditNoteRefundPayload = z.object({ refund_id: z.string().regex(/^
  */
 export const EndedReservationLookUpPayload = CreditNoteRefundPayload;
 
+/**
+ * A provider's refund of a payment that did not fit even with every reservation of it ended
+ * (refund-beyond-payment.ts): looks up every refund the provider holds of the payment's charge and applies
+ * each to tokenbill's rows as its webhook would, so a fact tokenbill missed (a refund's failure) is recorded
+ * (look-up-charge-refunds.ts).
+ */
+export const ChargeRefundsLookUpPayload = z.object({ payment_id: z.string().regex(/^pay_[0-9a-f]{1,64}$/) });
+
 /** Scheduled SolusIO work; the slot (poll:…, reconcile:…) says which round it is. */
 export const NoPayload = z.object({});
 
@@ -110,6 +118,7 @@ export const JOB_PAYLOADS = {
   "portal.link_email": PortalLinkEmailPayload,
   "credit_note.refund": CreditNoteRefundPayload,
   "refund.look_up_ended_reservation": EndedReservationLookUpPayload,
+  "refund.look_up_charge": ChargeRefundsLookUpPayload,
 } as const;
 
 export type JobKind = keyof typeof JOB_PAYLOADS;

@@ -188,6 +188,11 @@ export interface PaymentProvider {
    * fact), and the others naming it; null when the provider has none: the request never reached it.
    */
   findRefund(lookup: RefundLookup): Promise<FoundRefund | null>;
+  /**
+   * Every refund the provider holds of its payment `paymentRef` (the charge), oldest first, each as its webhook
+   * would tell it: the charge's look-up (look-up-charge-refunds.ts). Throws as findRefund does.
+   */
+  listRefunds(paymentRef: string): Promise<RefundChanged[]>;
   /** Verifies the signature over the exact bytes received; throws VALIDATION when it does not hold. */
   parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): VerifiedEvent;
   /** What a verified (or stored) event means for tokenbill; [] for events it does not act on. */

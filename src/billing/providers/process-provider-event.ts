@@ -7,6 +7,7 @@ import { invoiceAmountDue } from "../ledger/ledger.ts";
 import { recordPaymentIn } from "../payments/record-payment.ts";
 import { amountInTokenbill, applyRefundFact, paymentOf } from "./apply-refund-fact.ts";
 import type { PaymentProvider, PaymentSucceeded, VerifiedEvent } from "./payment-provider.ts";
+import { chargeLookUpFor } from "./refund-beyond-payment.ts";
 
 // What a provider's verified webhook does (issue 11 item 4). The event is stored first, in its own
 // statement, once per (provider, event id); then it is processed in the same request, in one transaction
@@ -70,7 +71,9 @@ export async function processProviderEvent(
       // it already had, a checkout that is not its own).
       return changed ? "processed" : "ignored";
     });
-  } catch (error) {
+  } catch (caught) {
+    // A refund no ending of reservations makes room for queues a look-up of its charge (refund-beyond-payment.ts).
+    const error = await chargeLookUpFor(ctx, caught, "event");
     ctx.logger.error({ err: error, provider: provider.name, eventId: event.id }, "provider event failed");
     await ctx.db
       .updateTable("provider_event")

@@ -21,6 +21,7 @@ import {
   ProviderOutcomeUnknownError,
 } from "./payment-provider.ts";
 import { paymentProviderOf } from "./provider-from-config.ts";
+import { chargeLookUpFor } from "./refund-beyond-payment.ts";
 
 // A refund of a provider's payment goes back through the provider (issue 11 item 4). The amount is reserved
 // first: a *pending* refund row, written under the customer's lock, which holds its amount and writes no
@@ -148,11 +149,17 @@ export async function askProviderForReservation(
     });
     throw error;
   }
-  return withTransaction(ctx, async (tx) => {
-    const refund = presentRefund(await rowOfAnsweredRefund(tx, provider, payment, reserved, made, reason));
-    await answerIdempotencyKey(tx, idempotency, refund);
-    return { refund, confirmed: true };
-  });
+  try {
+    return await withTransaction(ctx, async (tx) => {
+      const refund = presentRefund(await rowOfAnsweredRefund(tx, provider, payment, reserved, made, reason));
+      await answerIdempotencyKey(tx, idempotency, refund);
+      return { refund, confirmed: true };
+    });
+  } catch (error) {
+    // The provider made the refund, but it does not fit beside tokenbill's refunds of the payment: a look-up
+    // of the charge is queued, and the 409 says so (refund-beyond-payment.ts).
+    throw await chargeLookUpFor(ctx, error, "request");
+  }
 }
 
 /**

@@ -1,9 +1,9 @@
 import { enqueue } from "../../jobs/enqueue-job.ts";
-import { ServiceError } from "../../kernel/errors.ts";
 import type { TxContext } from "../../kernel/transaction.ts";
 import { refundedSoFar, settleRefundIn } from "../payments/refund-payment.ts";
 import type { RecordedPayment } from "./apply-refund-fact.ts";
 import { type PaymentProvider, providerLabel, type RefundChanged } from "./payment-provider.ts";
+import { RefundBeyondPaymentError } from "./refund-beyond-payment.ts";
 import { ENDED_RESERVATION_LOOK_UP_DELAY_MS } from "./reservation-age.ts";
 
 // A refund the provider made must be in the books (the card has the money), but what is left of the payment
@@ -18,7 +18,8 @@ import { ENDED_RESERVATION_LOOK_UP_DELAY_MS } from "./reservation-age.ts";
  * likeliest to be stale; a recent one may still be in flight), that leave room for `fact`, a refund the
  * provider made. None when it fits. When even ending all of them leaves no room, tokenbill's refunds the
  * provider made (or is making) and this one add up to more than the payment: its amount or a refund's state
- * differs from the provider's, which no ending mends: refused, saying so, for staff to compare them.
+ * differs from the provider's, which no ending mends: refused (RefundBeyondPaymentError), saying so; whoever
+ * meets the refusal queues a look-up of the charge's refunds (chargeLookUpFor).
  */
 export async function endReservationsInTheWay(
   tx: TxContext,
@@ -53,10 +54,14 @@ export async function endReservationsInTheWay(
     room += r.amount;
   }
   const who = providerLabel(provider);
+  // Whoever meets this refusal after its transaction rolled back queues a look-up of the charge's refunds
+  // (refund-beyond-payment.ts): the fact tokenbill missed is most often a refund's failure.
   if (room < over)
-    throw new ServiceError(
-      "CONFLICT",
-      `${who} has refund ${fact.refundRef} of ${fact.amount} (minor units of ${payment.currency_code}) of payment ${payment.id}, but tokenbill's refunds of it that ${who} made or may make leave ${left + room} of it: not recorded, since the books cannot take back more than the payment brought. tokenbill's payment or its refunds differ from ${who}'s: compare the payment's refunds with the charge's in ${who}'s dashboard (a payment recorded by hand for another amount, a refund whose failure tokenbill never heard), then correct the payment or record the difference by hand; ${who} sends this event again`,
+    throw new RefundBeyondPaymentError(
+      `${who} has refund ${fact.refundRef} of ${fact.amount} (minor units of ${payment.currency_code}) of payment ${payment.id}, but tokenbill's refunds of it that ${who} made or may make leave ${left + room} of it: not recorded, since the books cannot take back more than the payment brought. tokenbill's payment or its refunds differ from ${who}'s (a refund whose failure tokenbill never heard, a payment recorded by hand for another amount)`,
+      payment.id,
+      payment.customer_id,
+      who,
     );
   tx.logger.error(
     {

@@ -278,6 +278,21 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
+  /**
+   * Every page of the PaymentIntent's refunds (the SDK's auto-pagination follows `has_more`), oldest first:
+   * Stripe lists them newest first.
+   */
+  async listRefunds(paymentRef: string): Promise<RefundChanged[]> {
+    try {
+      const listed: z.output<typeof RefundObject>[] = [];
+      for await (const refund of this.stripe.refunds.list({ payment_intent: paymentRef, limit: 100 }))
+        listed.push(RefundObject.parse(refund));
+      return listed.reverse().flatMap((r) => factOf(r, paymentRef) ?? []);
+    } catch (error) {
+      throw asTokenbillError(error, "list the charge's refunds");
+    }
+  }
+
   parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): VerifiedEvent {
     const signature = headers["stripe-signature"];
     if (typeof signature !== "string" || signature === "")

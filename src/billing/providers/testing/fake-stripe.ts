@@ -109,6 +109,11 @@ export interface FakeStripe {
    */
   beforeNextLookup: (() => Promise<void>) | null;
   /**
+   * The most refunds a page of GET /v1/refunds holds, whatever `limit` asks (Stripe's own cap is 100; 10 when
+   * no limit is asked): a test sets it low so that a list runs over several pages (`starting_after`).
+   */
+  refundsPerPage: number;
+  /**
    * Run once, after the next refund request is carried out and before it is answered, then cleared: what it
    * does (a webhook delivered) happens between Stripe making the refund and tokenbill hearing of it.
    */
@@ -316,12 +321,21 @@ export async function startFakeStripe(options: { secretKey: string; now?: () => 
       return createRefund(form);
     }
     if (method === "GET" && path === "/v1/refunds") {
-      // One page, newest first, of a payment's refunds (or all): enough for the tests' few.
+      // A payment's refunds (or all), newest first, a page at a time as Stripe lists them: `limit` (default
+      // 10, at most 100 and refundsPerPage), after the refund `starting_after` names.
       const intent = text(form["payment_intent"]);
-      const data = [...refunds.values()]
+      const all = [...refunds.values()]
         .filter((r) => intent === undefined || r.payment_intent === intent)
         .reverse();
-      return { object: "list", data, has_more: false, url: "/v1/refunds" };
+      const after = text(form["starting_after"]);
+      const from = after === undefined ? 0 : all.findIndex((r) => r.id === after) + 1;
+      if (after !== undefined && from === 0)
+        throw new StripeFailure(400, `No such refund: '${after}'`, "starting_after");
+      const limit = Math.min(Number(text(form["limit"]) ?? "10"), 100, fake.refundsPerPage);
+      if (!Number.isSafeInteger(limit) || limit < 1)
+        throw new StripeFailure(400, "Invalid integer: limit", "limit");
+      const data = all.slice(from, from + limit);
+      return { object: "list", data, has_more: from + limit < all.length, url: "/v1/refunds" };
     }
     const refund = /^\/v1\/refunds\/([^/]+)$/.exec(path);
     if (method === "GET" && refund) {
@@ -496,6 +510,7 @@ export async function startFakeStripe(options: { secretKey: string; now?: () => 
     keyRevoked: false,
     allRequestsFailWith: null,
     beforeNextLookup: null,
+    refundsPerPage: 100,
     beforeNextRefundAnswer: null,
     event,
     completeSession(sessionId) {
