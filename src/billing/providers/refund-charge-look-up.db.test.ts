@@ -3,6 +3,7 @@ import { runnableKinds } from "../../app/job-catalog.ts";
 import { JobRunner } from "../../jobs/job-runner.ts";
 import { endedReservationSteps, recordingLogger } from "../credit-notes/testing/ended-reservation.ts";
 import { checkLedger } from "../payments/testing/ledger-invariants.ts";
+import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { createCustomers } from "../testing/billing-fixtures.ts";
 import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 
@@ -168,6 +169,50 @@ describe("a request's refund that does not fit beside a refund tokenbill holds s
       [400n, "succeeded", answered.id],
     ]);
     // 600 back from the card pays the invoice again; 100 and 400 went to the card: 500 owed.
+    expect(await checkLedger(file.world.db, file.world.context(), customerId)).toMatchObject({
+      credit: 0n,
+      dueTotal: 500n,
+    });
+  });
+});
+
+describe("a refund beyond a payment recorded by hand for less than Stripe's charge", () => {
+  it("fails the look-up for good, naming the refund, and a later delivery queues no second one", async () => {
+    const [customerId] = (await createCustomers(file.world.handle, [
+      { email: "charge-look-up-3@example.com" },
+    ])) as [bigint];
+    const [invoice] = (await issueInvoices(file.world.db, [{ customerId, total: 1000n }])) as [string];
+    const recorded = await file.world.post(`/api/v1/invoices/${invoice}/payments`, {
+      amount: 500,
+      method: "stripe",
+      reference: "pi_charge_look_up_by_hand_3",
+    });
+    expect(recorded.status).toBe(201);
+    const paymentId = recorded.body.data.id as string;
+    const byHand = file.world.fake.addRefund({
+      id: "re_charge_look_up_by_hand_3",
+      amount: 800,
+      payment_intent: "pi_charge_look_up_by_hand_3",
+      status: "succeeded",
+    });
+    const event = file.world.fake.event("refund.created", byHand);
+    expect((await file.world.deliver(event)).status).toBe(500);
+
+    // Stripe holds nothing tokenbill missed: the refund still does not fit, and the job says so for staff.
+    await runLookUps();
+    const [job, ...more] = await lookUpsOf(paymentId);
+    expect([job?.status, job?.attempts, more]).toEqual(["failed", 1, []]);
+    expect(job!.last_error).toContain(
+      `looked up every refund of payment ${paymentId}'s charge, finding nothing tokenbill had missed, yet: Stripe has refund re_charge_look_up_by_hand_3 of 800 (minor units of USD) of payment ${paymentId}, but tokenbill's refunds of it that Stripe made or may make leave 500 of it: not recorded`,
+    );
+    expect(await refundRowsOf(paymentId)).toEqual([]);
+
+    // Stripe's next delivery is refused again, pointing at the failed job rather than queueing another.
+    expect((await file.world.deliver(event)).status).toBe(500);
+    expect(await lookUpsOf(paymentId)).toHaveLength(1);
+    expect((await eventRow(event.id)).error).toContain(
+      `A look-up of the charge's refunds in Stripe (job ${job!.id}) failed for good`,
+    );
     expect(await checkLedger(file.world.db, file.world.context(), customerId)).toMatchObject({
       credit: 0n,
       dueTotal: 500n,
