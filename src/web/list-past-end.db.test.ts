@@ -6,7 +6,12 @@ import { startTestServer, type TestServer } from "../../test/helpers/test-server
 import type { DatabaseHandle } from "../db/open-database.ts";
 import { encodeCursor } from "../kernel/list-cursor.ts";
 import { createStaffPerRole, PageClient, textOf } from "./console/pricing-test-client.ts";
-import { PortalClient, type PortalCustomer, portalCustomer } from "./portal/testing/portal-fixtures.ts";
+import {
+  loggedInPortal,
+  namedPortalCustomer,
+  type PortalClient,
+  type PortalCustomer,
+} from "./portal/testing/portal-fixtures.ts";
 
 // A list page past the list's end (a page number past the last, a stale bookmark's cursor) says so and links
 // the list's first page with its filters kept, on every list of either face that pages; until 2026-12-07 most
@@ -28,9 +33,8 @@ beforeAll(async () => {
   server = await startTestServer(handle.db);
   await createStaffPerRole(handle, ["owner"]);
   owner = await new PageClient(server.url).logIn("owner@example.com");
-  ada = await portalCustomer(handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
-  portal = new PortalClient(server.url);
-  await portal.logIn(ada.email);
+  ada = await namedPortalCustomer(handle, "Ada");
+  portal = await loggedInPortal(server, ada);
   const run = await sql<{ id: string }>`
     INSERT INTO billing_run (id, period, period_start, period_end, source, state, actor, started_at, heartbeat_at)
     VALUES ('run_9e', '2026-09', now(), now() + interval '1 day', 'solusio', 'completed', 'test', now(), now())

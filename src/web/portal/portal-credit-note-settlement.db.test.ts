@@ -3,10 +3,11 @@ import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
 import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
 import {
+  loggedInPortal,
+  namedPortalCustomer,
   operatorContext,
-  PortalClient,
+  type PortalClient,
   type PortalCustomer,
-  portalCustomer,
 } from "./testing/portal-fixtures.ts";
 
 // The portal's credit-note list says where each note's money went, in the words of the note's PDF, and filters
@@ -66,15 +67,9 @@ async function notesOf(c: PortalCustomer): Promise<Notes> {
 }
 
 beforeAll(async () => {
-  const fixture = { dueDate: "2099-01-01" };
-  ada = await notesOf(
-    await portalCustomer(file.handle, { ...fixture, email: "ada@example.com", name: "Ada" }),
-  );
-  bob = await notesOf(
-    await portalCustomer(file.handle, { ...fixture, email: "bob@example.com", name: "Bob" }),
-  );
-  client = new PortalClient(file.server.url);
-  await client.logIn(ada.customer.email);
+  ada = await notesOf(await namedPortalCustomer(file.handle, "Ada"));
+  bob = await notesOf(await namedPortalCustomer(file.handle, "Bob"));
+  client = await loggedInPortal(file.server, ada.customer);
 });
 
 const listed = async (path: string) => {

@@ -2,10 +2,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
 import {
+  loggedInPortal,
+  namedPortalCustomer,
   operatorContext,
-  PortalClient,
+  type PortalClient,
   type PortalCustomer,
-  portalCustomer,
 } from "./testing/portal-fixtures.ts";
 
 // The portal's invoice list filtered as a customer looks for an invoice: by its state in their words (open:
@@ -18,7 +19,7 @@ let paidNumber: string;
 
 beforeAll(async () => {
   // Two invoices: 2026-09 paid in part (open), 2026-10 unpaid, then paid here in full.
-  ada = await portalCustomer(file.handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
+  ada = await namedPortalCustomer(file.handle, "Ada");
   await recordPayment({
     ctx: operatorContext(file.handle),
     input: { invoice_id: ada.unpaidInvoiceId, amount: 1234n, method: "bank_transfer", reference: "BT-ALL" },
@@ -30,8 +31,7 @@ beforeAll(async () => {
     .executeTakeFirstOrThrow();
   expect(paid.status).toBe("paid");
   paidNumber = paid.number!;
-  client = new PortalClient(file.server.url);
-  await client.logIn(ada.email);
+  client = await loggedInPortal(file.server, ada);
 });
 
 const listed = async (query: string) => {

@@ -3,10 +3,11 @@ import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
 import { issueCreditNote } from "../../billing/credit-notes/issue-credit-note.ts";
 import { recordPayment } from "../../billing/payments/record-payment.ts";
 import {
+  loggedInPortal,
+  namedPortalCustomer,
   operatorContext,
-  PortalClient,
+  type PortalClient,
   type PortalCustomer,
-  portalCustomer,
 } from "./testing/portal-fixtures.ts";
 
 // The portal's credit-note and payment lists filtered as the invoice list is (portal-invoice-filters.db.test.ts):
@@ -24,8 +25,8 @@ let thisMonth: string;
 const OCTOBER_NOTE_REASON = "October outage";
 
 beforeAll(async () => {
-  ada = await portalCustomer(file.handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
-  bob = await portalCustomer(file.handle, { email: "bob@example.com", name: "Bob", dueDate: "2099-01-01" });
+  ada = await namedPortalCustomer(file.handle, "Ada");
+  bob = await namedPortalCustomer(file.handle, "Bob");
   // Besides the fixture's note and bank transfer (made today): a note issued and a cash payment received in
   // October 2026.
   const october = operatorContext(file.handle, new Date("2026-10-15T12:00:00Z"));
@@ -62,8 +63,7 @@ beforeAll(async () => {
     .executeTakeFirstOrThrow();
   thisMonth = note.issue_date.slice(0, 7);
   expect(thisMonth).not.toBe("2026-10");
-  client = new PortalClient(file.server.url);
-  await client.logIn(ada.email);
+  client = await loggedInPortal(file.server, ada);
 });
 
 const listed = async (path: string) => {
@@ -140,8 +140,7 @@ describe("the portal's payment list, filtered", () => {
   });
 
   it("keeps the filters in its pager's links", async () => {
-    const bobs = new PortalClient(file.server.url);
-    await bobs.logIn(bob.email);
+    const bobs = await loggedInPortal(file.server, bob);
     const first = await bobs.get("/portal/payments?method=cash&month=2026-10");
     expect(first.status).toBe(200);
     expect(first.text).toContain("Page 1 of 2 (51 in all)");

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
-import { PortalClient, type PortalCustomer, portalCustomer } from "./testing/portal-fixtures.ts";
+import {
+  loggedInPortal,
+  namedPortalCustomer,
+  type PortalClient,
+  type PortalCustomer,
+} from "./testing/portal-fixtures.ts";
 
 // The portal's lists and their page number: a bad one is a 400 page saying what was wrong (until 2026-12-06
 // it was read as page 1, so an edited or truncated link showed the first page as if it were the one asked
@@ -16,9 +21,8 @@ let client: PortalClient;
 beforeAll(async () => {
   handle = await createTestDatabase();
   server = await startTestServer(handle.db);
-  ada = await portalCustomer(handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
-  client = new PortalClient(server.url);
-  await client.logIn(ada.email);
+  ada = await namedPortalCustomer(handle, "Ada");
+  client = await loggedInPortal(server, ada);
 });
 afterAll(async () => {
   await server?.close();

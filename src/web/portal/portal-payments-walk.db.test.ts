@@ -6,10 +6,11 @@ import { encodeCursor } from "../../kernel/list-cursor.ts";
 import { listPortalPayments } from "../../services/portal/portal-payments.ts";
 import { textOf } from "../console/pricing-test-client.ts";
 import {
+  loggedInPortal,
+  namedPortalCustomer,
   operatorContext,
-  PortalClient,
+  type PortalClient,
   type PortalCustomer,
-  portalCustomer,
 } from "./testing/portal-fixtures.ts";
 
 // The portal's payments walk by cursor as the admin API's payments do (until 2026-12-07 by OFFSET): following
@@ -23,8 +24,8 @@ let bob: PortalCustomer;
 let client: PortalClient;
 
 beforeAll(async () => {
-  ada = await portalCustomer(file.handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
-  bob = await portalCustomer(file.handle, { email: "bob@example.com", name: "Bob", dueDate: "2099-01-01" });
+  ada = await namedPortalCustomer(file.handle, "Ada");
+  bob = await namedPortalCustomer(file.handle, "Bob");
   // 70 of Ada's payments in October and November 2026, in 6 instants to the microsecond (paid_at ties, the
   // id decides), by three methods; 10 of Bob's beside them, never Ada's to see.
   await sql`
@@ -33,8 +34,7 @@ beforeAll(async () => {
            100 + n, (ARRAY['cash', 'bank_transfer', 'stripe'])[n % 3 + 1], 'PW-' || n,
            timestamptz '2026-10-31 23:30:00.123456+00' + (n % 6 - 3) * interval '10 days 0.000001 second'
     FROM generate_series(1, 80) n`.execute(file.handle.db);
-  client = new PortalClient(file.server.url);
-  await client.logIn(ada.email);
+  client = await loggedInPortal(file.server, ada);
 }, 60_000);
 
 type Filters = { month?: string; method?: "cash" | "bank_transfer" | "card" };

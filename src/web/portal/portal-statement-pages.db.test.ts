@@ -11,10 +11,10 @@ import { actors } from "../../kernel/actor.ts";
 import { portalStatement } from "../../services/portal/portal-statement.ts";
 import {
   issueInvoiceWithLine,
+  loggedInPortal,
+  namedPortalCustomer,
   operatorContext,
-  PortalClient,
   type PortalCustomer,
-  portalCustomer,
 } from "./testing/portal-fixtures.ts";
 
 // The statement page read a page at a time (docs/portal.md, "Statement"): every page's rows and running
@@ -28,11 +28,7 @@ let dan: PortalCustomer;
 beforeAll(async () => {
   const ctx = operatorContext(file.handle);
   // Cleo: invoices, payments by three methods, a plain refund, a note paid back two ways, credit applied.
-  cleo = await portalCustomer(file.handle, {
-    email: "cleo@example.com",
-    name: "Cleo",
-    dueDate: "2099-01-01",
-  });
+  cleo = await namedPortalCustomer(file.handle, "Cleo");
   const more: string[] = [];
   for (const [total, period] of [
     [3000n, "2026-05"],
@@ -70,7 +66,7 @@ beforeAll(async () => {
   });
   await refundPayment({ ctx, input: { payment_id: paid.payment.id, amount: 900n } });
   await issueCreditNote({ ctx, input: { invoice_id: fifth, amount: 200n, reason: "Goodwill" } });
-  dan = await portalCustomer(file.handle, { email: "dan@example.com", name: "Dan", dueDate: "2099-01-01" });
+  dan = await namedPortalCustomer(file.handle, "Dan");
 });
 
 const cleoContext = () => ({ ...operatorContext(file.handle), actor: actors.customer(cleo.id) });
@@ -96,12 +92,6 @@ async function walk(perPage: number) {
     cursor = page.entries.meta.next_cursor ?? undefined;
   } while (cursor !== undefined && pages.length < 50);
   return pages;
-}
-
-async function loggedIn(customer: PortalCustomer): Promise<PortalClient> {
-  const client = new PortalClient(file.server.url);
-  await client.logIn(customer.email);
-  return client;
 }
 
 describe("the statement page read a page at a time", () => {
@@ -137,7 +127,7 @@ describe("the statement page read a page at a time", () => {
     const seen = [...first.entries.data, ...next.entries.data].map((e) => [e.kind, e.reference, e.balance]);
     expect(seen).toEqual(before.slice(0, seen.length).map((e) => [e[1], e[2], e[4]]));
     // The page takes the cursor from its address: the rows after it, and a cursor it did not make is a 400.
-    const client = await loggedIn(cleo);
+    const client = await loggedInPortal(file.server, cleo);
     const page = await client.get(`/portal/statement?cursor=${cursor}&page=2`);
     expect(page.status).toBe(200);
     expect(page.text).toContain(next.entries.data[0]!.reference);
@@ -148,7 +138,7 @@ describe("the statement page read a page at a time", () => {
   });
 
   it("says beside the downloads that they list the entries oldest first", async () => {
-    const page = await (await loggedIn(cleo)).get("/portal/statement");
+    const page = await (await loggedInPortal(file.server, cleo)).get("/portal/statement");
     expect(page.text).toMatch(/Download as CSV<\/a>[\s\S]{0,200}oldest first/);
   });
 });
@@ -167,11 +157,7 @@ describe("the statement's count", () => {
   });
 
   it('leaves the first page of a long statement saying "Page 1" with its Next link, and no "of"', async () => {
-    const eve = await portalCustomer(file.handle, {
-      email: "eve@example.com",
-      name: "Eve",
-      dueDate: "2099-01-01",
-    });
+    const eve = await namedPortalCustomer(file.handle, "Eve");
     const at = new Date("2026-01-01T00:00:00Z");
     await file.handle.db.transaction().execute((trx) =>
       postLedgerEvents(
@@ -189,7 +175,7 @@ describe("the statement's count", () => {
         })),
       ),
     );
-    const page = await (await loggedIn(eve)).get("/portal/statement");
+    const page = await (await loggedInPortal(file.server, eve)).get("/portal/statement");
     expect(page.status).toBe(200);
     expect(page.text).toMatch(/<span>Page 1<\/span>/);
     expect(page.text).toMatch(/<a href="\/portal\/statement\?cursor=[^"]+&amp;page=2" rel="next">Next<\/a>/);
@@ -198,7 +184,7 @@ describe("the statement's count", () => {
 
 describe("the statement's page numbers", () => {
   it("reads only the first page by number: a later page's number is a 303 to it, never an OFFSET read", async () => {
-    const client = await loggedIn(cleo);
+    const client = await loggedInPortal(file.server, cleo);
     // Until 2026-12-07 ?page=900 read by OFFSET, the database grouping and sorting every event before it.
     for (const asked of ["2", "900", "1000000"]) {
       const answer = await client.get(`/portal/statement?page=${asked}`);
@@ -221,7 +207,7 @@ describe("the statement's page numbers", () => {
 
 describe("the statement's links", () => {
   it("links each invoice entry to the customer's own invoice page and a credit note to its PDF", async () => {
-    const client = await loggedIn(cleo);
+    const client = await loggedInPortal(file.server, cleo);
     const page = await client.get("/portal/statement");
     const links = [
       ...page.text.matchAll(/<a href="(\/portal\/(?:invoices|credit-notes)\/[^"]+)">([^<]+)<\/a>/g),
@@ -256,7 +242,7 @@ describe("the statement's links", () => {
     }
     expect(links.map((l) => l[1])).toContain(`/portal/credit-notes/${cleo.creditNoteId}/pdf`);
     // Dan's page links only Dan's: none of Cleo's invoices or notes.
-    const dans = await (await loggedIn(dan)).get("/portal/statement");
+    const dans = await (await loggedInPortal(file.server, dan)).get("/portal/statement");
     for (const [, href] of links) expect(dans.text).not.toContain(`href="${href}"`);
     expect(dans.text).toContain(`href="/portal/invoices/${dan.invoiceId}"`);
   });

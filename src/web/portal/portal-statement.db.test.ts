@@ -8,10 +8,11 @@ import { calendarDate } from "../../billing/runs/calendar-date.ts";
 import { actors } from "../../kernel/actor.ts";
 import { portalStatement } from "../../services/portal/portal-statement.ts";
 import {
+  loggedInPortal,
+  namedPortalCustomer,
   operatorContext,
   PortalClient,
   type PortalCustomer,
-  portalCustomer,
 } from "./testing/portal-fixtures.ts";
 
 // The portal's statement page and its downloads (docs/portal.md, "Statement"): the session customer's entries
@@ -24,14 +25,9 @@ let bob: PortalCustomer;
 const TODAY = calendarDate(new Date(), "UTC");
 
 beforeAll(async () => {
-  ada = await portalCustomer(file.handle, { email: "ada@example.com", name: "Ada", dueDate: "2099-01-01" });
+  ada = await namedPortalCustomer(file.handle, "Ada");
   // Bob pays his one invoice in full (the rest in cash), then a $5.00 note refunds the cash payment.
-  bob = await portalCustomer(file.handle, {
-    email: "bob@example.com",
-    name: "Bob",
-    dueDate: "2099-01-01",
-    single: true,
-  });
+  bob = await namedPortalCustomer(file.handle, "Bob", { single: true });
   const ctx = operatorContext(file.handle);
   await recordPayment({
     ctx,
@@ -42,12 +38,6 @@ beforeAll(async () => {
     input: { invoice_id: bob.invoiceId, amount: 500n, reason: "Outage", settlement: "refund" },
   });
 });
-
-async function loggedIn(customer: PortalCustomer): Promise<PortalClient> {
-  const client = new PortalClient(file.server.url);
-  await client.logIn(customer.email);
-  return client;
-}
 
 /** The statement table's rows as the cells' text, markup (the dates' <time> elements) left out. */
 function entryRows(html: string): string[][] {
@@ -118,7 +108,7 @@ async function apiStatement(customer: PortalCustomer) {
 
 describe("the portal's statement page", () => {
   it("shows the customer's entries newest first with exact amounts, and the API's closing balance", async () => {
-    const page = await (await loggedIn(ada)).get("/portal/statement");
+    const page = await (await loggedInPortal(file.server, ada)).get("/portal/statement");
     expect(page.status).toBe(200);
     // $51.40 and $12.34 invoiced, $20.00 paid by bank transfer, a $1.00 credit note: $42.74 owed.
     expect(entryRows(page.text)).toEqual([
@@ -134,11 +124,13 @@ describe("the portal's statement page", () => {
     expect(page.text).toContain(`up to <time datetime="${TODAY}">${TODAY}</time>`);
     // Reached from the portal's navigation and its overview.
     expect(page.text).toContain('<a href="/portal/statement" aria-current="page">Statement</a>');
-    expect((await (await loggedIn(ada)).get("/portal")).text).toContain('href="/portal/statement"');
+    expect((await (await loggedInPortal(file.server, ada)).get("/portal")).text).toContain(
+      'href="/portal/statement"',
+    );
   });
 
   it("writes a refund in the PDF's words and matches the API's figures entry by entry", async () => {
-    const page = await (await loggedIn(bob)).get("/portal/statement");
+    const page = await (await loggedInPortal(file.server, bob)).get("/portal/statement");
     const rows = entryRows(page.text);
     const api = await apiStatement(bob);
     // The same entries as the API's, newest first, each amount and running balance in dollars and cents.
@@ -154,7 +146,7 @@ describe("the portal's statement page", () => {
   });
 
   it("pages the entries 50 at a time, and refuses a bad page number as the other lists do", async () => {
-    const client = await loggedIn(ada);
+    const client = await loggedInPortal(file.server, ada);
     // A later page is reached by cursor, not by number (until 2026-12-07 ?page=7 was read by OFFSET).
     const past = await client.get("/portal/statement?page=7");
     expect(past.status).toBe(303);
@@ -183,7 +175,7 @@ describe("the portal's statement page", () => {
 
 describe("the statement's downloads", () => {
   it("are attachments: the CSV holds the API's entries, the PDF is the customer's statement", async () => {
-    const client = await loggedIn(ada);
+    const client = await loggedInPortal(file.server, ada);
     const csv = await client.get("/portal/statement.csv");
     expect(csv.status).toBe(200);
     expect(csv.type).toBe("text/csv; charset=utf-8");
@@ -213,7 +205,7 @@ describe("the statement's downloads", () => {
 
 describe("whose statement", () => {
   it("is always the session's: another customer's session never sees it, page or download", async () => {
-    const client = await loggedIn(bob);
+    const client = await loggedInPortal(file.server, bob);
     const adas = [ada.invoiceNumber, ada.creditNoteNumber, `BT-${ada.id}`];
     // Ada's id anywhere in the address is not read: Bob gets his own statement.
     const page = await client.get(`/portal/statement?customer_id=${ada.id}&id=${ada.id}`);

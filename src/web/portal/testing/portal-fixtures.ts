@@ -99,6 +99,24 @@ export async function portalCustomer(
   };
 }
 
+/**
+ * portalCustomer as the portal's page tests make their people: `name` ("Ada"), its e-mail lower-cased at
+ * example.com (ada@example.com), both invoices due 2099-01-01 so that none is ever overdue; `single` as
+ * portalCustomer's.
+ */
+export function namedPortalCustomer(
+  handle: DatabaseHandle,
+  name: string,
+  more: { single?: boolean } = {},
+): Promise<PortalCustomer> {
+  return portalCustomer(handle, {
+    email: `${name.toLowerCase()}@example.com`,
+    name,
+    dueDate: "2099-01-01",
+    ...more,
+  });
+}
+
 let seq = 0;
 
 /**
@@ -163,4 +181,14 @@ export class PortalClient extends PageClient {
   async logIn(email: string, password = PORTAL_PASSWORD): Promise<void> {
     await this.logInTo("portal", email, password);
   }
+}
+
+/** A portal client of the server at `server.url`, logged in as `customer` (with PORTAL_PASSWORD). */
+export async function loggedInPortal(
+  server: { url: string },
+  customer: { email: string },
+): Promise<PortalClient> {
+  const client = new PortalClient(server.url);
+  await client.logIn(customer.email);
+  return client;
 }
