@@ -8,7 +8,13 @@ import {
   stripeRefundOf,
   withRefundAnswerLost,
 } from "./testing/ended-reservation.ts";
-import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+import {
+  askRefundNote,
+  cardRefundReads,
+  noteWhoseProcessDied,
+  refundIdOfPayment,
+  runNoteRefundJobs,
+} from "./testing/pending-note-refund.ts";
 
 // A refund in Stripe naming a credit note's reservation for another amount (made by hand) ends the reservation
 // (card-refund-found-mismatch.db.test.ts). Stripe may ALSO have made the reservation's own refund: the note's
@@ -28,19 +34,9 @@ const { handMadeRefundArrives, runLookUps, lookUpJobOf, refundRowsOf } = endedRe
 async function noteWhoseAnswerWasLost(email: string) {
   const [customerId] = (await createCustomers(file.world.handle, [{ email }])) as [bigint];
   const { invoice, payment } = await file.world.paidByCard({ customerId, total: 1000n });
-  const note = await withRefundAnswerLost(file.world, true, () =>
-    file.world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
-      amount: 250,
-      reason: "outage",
-      settlement: "refund",
-    }),
-  );
+  const note = await withRefundAnswerLost(file.world, true, () => askRefundNote(file.world, invoice));
   expect(note.status).toBe(201);
-  const { id: refundId } = await file.world.db
-    .selectFrom("refund")
-    .select("id")
-    .where("payment_id", "=", payment.id)
-    .executeTakeFirstOrThrow();
+  const refundId = await refundIdOfPayment(file.world, payment.id);
   // Stripe made it; tokenbill knows nothing of it: the reservation is pending and unlinked.
   expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
   const own = stripeRefundOf(file.world, refundId);
@@ -113,11 +109,7 @@ describe("a credit note's reservation ended by a refund of another amount", () =
 
   it("Stripe never made the reservation's refund: the look-up finds none and the credit stays the customer's", async () => {
     const { customerId, payment } = await noteWhoseProcessDied(file.world, "ended-3@example.com");
-    const { id: refundId } = await file.world.db
-      .selectFrom("refund")
-      .select("id")
-      .where("payment_id", "=", payment.id)
-      .executeTakeFirstOrThrow();
+    const refundId = await refundIdOfPayment(file.world, payment.id);
     await handMadeRefundArrives(payment.reference, refundId, "re_ended_by_hand_3");
 
     await runLookUps();

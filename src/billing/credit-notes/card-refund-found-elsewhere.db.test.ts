@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
-import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+import {
+  cardRefundReads,
+  noteWhoseProcessDied,
+  refundIdOfPayment,
+  runNoteRefundJobs,
+} from "./testing/pending-note-refund.ts";
 
 // A refund the note's job finds in Stripe naming its reservation that cannot be recorded against it: here one
 // tokenbill recorded already as a refund of the payment (made in the Dashboard, its metadata edited there
@@ -15,11 +20,7 @@ const { statement, refundOf, jobOf } = cardRefundReads(() => file.world);
 describe("a refund found naming a credit note's reservation that is recorded as another row", () => {
   it("fails the job for good at once, naming both rows; nothing is asked and the reservation still holds", async () => {
     const { customerId, payment } = await noteWhoseProcessDied(file.world, "elsewhere-1@example.com");
-    const { id: refundId } = await file.world.db
-      .selectFrom("refund")
-      .select("id")
-      .where("payment_id", "=", payment.id)
-      .executeTakeFirstOrThrow();
+    const refundId = await refundIdOfPayment(file.world, payment.id);
     // $2.50 refunded by hand in the Dashboard: its webhook records it as a refund of the payment.
     const byHand = file.world.fake.addRefund({
       id: "re_elsewhere",

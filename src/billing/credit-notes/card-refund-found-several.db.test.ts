@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
-import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+import {
+  cardRefundReads,
+  reservationNobodyAsked as nobodyAsked,
+  runNoteRefundJobs,
+} from "./testing/pending-note-refund.ts";
 
 // Several refunds in Stripe naming one credit note's reservation (the request's own; a second made when it was
 // sent again after Stripe forgot its idempotency key; one made by hand with the metadata copied), none of
@@ -15,12 +19,7 @@ const { statement, jobOf } = cardRefundReads(() => file.world);
 
 /** A $10.00 card payment with a $2.50 note whose process died (Stripe never told of it), and its reservation. */
 async function reservationNobodyAsked(email: string) {
-  const { customerId, payment } = await noteWhoseProcessDied(file.world, email);
-  const { id: refundId } = await file.world.db
-    .selectFrom("refund")
-    .select("id")
-    .where("payment_id", "=", payment.id)
-    .executeTakeFirstOrThrow();
+  const { customerId, payment, refundId } = await nobodyAsked(file.world, email);
   const naming = (id: string, amount: number) =>
     file.world.fake.addRefund({
       id,

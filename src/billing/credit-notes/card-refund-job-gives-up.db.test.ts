@@ -3,7 +3,12 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { insertCustomerRow } from "../../../test/helpers/service-test.ts";
 import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
-import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+import {
+  cardRefundReads,
+  refundIdOfNote,
+  reservationNobodyAsked,
+  runNoteRefundJobs,
+} from "./testing/pending-note-refund.ts";
 
 // What a credit note's `credit_note.refund` job says when it stops asking Stripe, whether for now or for good:
 // a look-up Stripe rate-limited (429), a reservation no attempt can ever make (an amount Stripe cannot refund),
@@ -38,17 +43,6 @@ afterEach(() => {
 
 const { statement, refundOf, jobOf } = cardRefundReads(() => file.world);
 
-/** The reservation of a $2.50 note whose process died before asking Stripe (noteWhoseProcessDied). */
-async function reservationNobodyAsked(email: string) {
-  const { customerId, payment } = await noteWhoseProcessDied(file.world, email);
-  const { id: refundId } = await file.world.db
-    .selectFrom("refund")
-    .select("id")
-    .where("payment_id", "=", payment.id)
-    .executeTakeFirstOrThrow();
-  return { customerId, payment, refundId };
-}
-
 /** Makes the job's next run its last attempt, as if the earlier ones had all failed. */
 const lastAttemptOf = (refundId: string) =>
   file.world.db
@@ -71,7 +65,10 @@ function recordingLogger() {
 
 describe("a credit note's card refund job whose look-up Stripe rate-limits (429)", () => {
   it("asks for nothing, waits at least Stripe's Retry-After, and once out of attempts says what holds", async () => {
-    const { customerId, payment, refundId } = await reservationNobodyAsked("lookup-429@example.com");
+    const { customerId, payment, refundId } = await reservationNobodyAsked(
+      file.world,
+      "lookup-429@example.com",
+    );
     file.world.fake.lookupsRefusedWith = 429;
     file.world.fake.refundRetryAfter = "300";
     const { lines, logger } = recordingLogger();
@@ -112,7 +109,7 @@ describe("a credit note's card refund job whose look-up Stripe rate-limits (429)
 
 describe("the last attempt of a job that retries", () => {
   it("Stripe did not answer the ask: the job gives up saying the reservation holds its amount, not 'asking again'", async () => {
-    const { refundId } = await reservationNobodyAsked("last-unanswered@example.com");
+    const { refundId } = await reservationNobodyAsked(file.world, "last-unanswered@example.com");
     file.world.fake.refundAnswersLost = true;
     await lastAttemptOf(refundId);
     await runNoteRefundJobs(file.world);
@@ -126,7 +123,7 @@ describe("the last attempt of a job that retries", () => {
   });
 
   it("Stripe did not answer the look-up (503): the job gives up saying what holds", async () => {
-    const { refundId } = await reservationNobodyAsked("last-lookup-5xx@example.com");
+    const { refundId } = await reservationNobodyAsked(file.world, "last-lookup-5xx@example.com");
     file.world.fake.allRequestsFailWith = 503;
     await lastAttemptOf(refundId);
     await runNoteRefundJobs(file.world);
@@ -139,7 +136,7 @@ describe("the last attempt of a job that retries", () => {
   });
 
   it("Stripe is no longer configured: the job gives up saying what holds and what to set, not 'asking again later'", async () => {
-    const { refundId } = await reservationNobodyAsked("last-unconfigured@example.com");
+    const { refundId } = await reservationNobodyAsked(file.world, "last-unconfigured@example.com");
     await lastAttemptOf(refundId);
     await file.world.db
       .updateTable("job")
@@ -189,11 +186,7 @@ describe("a reservation Stripe can never refund (0.005 KWD: Stripe refunds KWD i
     } finally {
       file.world.fake.refundsFailWith = null;
     }
-    const { id: refundId } = await file.world.db
-      .selectFrom("refund")
-      .select("id")
-      .where("credit_note_id", "=", noteId)
-      .executeTakeFirstOrThrow();
+    const refundId = await refundIdOfNote(file.world, noteId);
     // A reservation of an amount Stripe cannot refund, as one reserved before shares were rounded down
     // (until 2026-12-06) is.
     await file.world.db.updateTable("refund").set({ amount: 1005n }).where("id", "=", refundId).execute();

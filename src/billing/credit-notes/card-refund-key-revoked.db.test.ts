@@ -4,8 +4,10 @@ import { testClock } from "../../../test/helpers/test-clock.ts";
 import { createStaffPerRole, PageClient, textOf } from "../../web/console/pricing-test-client.ts";
 import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import {
+  askRefundNote,
   cardPaidBesideOpenInvoice,
   cardRefundReads,
+  refundIdOfNote,
   runNoteRefundJobs,
 } from "./testing/pending-note-refund.ts";
 
@@ -57,17 +59,9 @@ async function noteOutlastedByRevokedKey(email: string) {
   );
   const { customerId, invoice, payment, open } = await cardPaidBesideOpenInvoice(file.world, email);
   file.world.fake.keyRevoked = true;
-  const note = await file.world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
-    amount: 250,
-    reason: "outage",
-    settlement: "refund",
-  });
+  const note = await askRefundNote(file.world, invoice);
   expect(note.status).toBe(201);
-  const { id: refundId } = await file.world.db
-    .selectFrom("refund")
-    .select("id")
-    .where("credit_note_id", "=", note.body.data.id)
-    .executeTakeFirstOrThrow();
+  const refundId = await refundIdOfNote(file.world, note.body.data.id);
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     expect(await jobOf(refundId)).toMatchObject({ status: "pending", attempts: attempt - 1 });
     await runNoteRefundJobs(file.world, logger);

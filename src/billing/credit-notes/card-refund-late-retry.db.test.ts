@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { testClock } from "../../../test/helpers/test-clock.ts";
 import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import {
+  askRefundNote,
   cardPaidBesideOpenInvoice,
   cardRefundReads,
+  refundIdOfNote,
   runNoteRefundJobs,
 } from "./testing/pending-note-refund.ts";
 
@@ -37,18 +39,10 @@ describe("a staff retry of a credit note's card refund after Stripe forgot its i
 
     // Stripe makes the $2.50 refund, and its answer is lost: the reservation stays pending, unlinked.
     file.world.fake.refundAnswersLost = true;
-    const note = await file.world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
-      amount: 250,
-      reason: "outage",
-      settlement: "refund",
-    });
+    const note = await askRefundNote(file.world, invoice);
     file.world.fake.refundAnswersLost = false;
     expect(note.status).toBe(201);
-    const { id: refundId } = await file.world.db
-      .selectFrom("refund")
-      .select("id")
-      .where("credit_note_id", "=", note.body.data.id)
-      .executeTakeFirstOrThrow();
+    const refundId = await refundIdOfNote(file.world, note.body.data.id);
     expect(await refundOf(refundId)).toEqual({ status: "pending", provider_refund_id: null });
     const [made] = stripeRefundsOf(payment.reference);
     expect(stripeRefundsOf(payment.reference)).toHaveLength(1);

@@ -3,9 +3,11 @@ import { describe, expect, it } from "vitest";
 import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import { issueCreditNote } from "./issue-credit-note.ts";
 import {
+  askRefundNote,
   cardPaidBesideOpenInvoice as paidBesideOpen,
   cardRefundReads,
   noteRefundOf,
+  refundIdOfNote,
   runNoteRefundJobs,
 } from "./testing/pending-note-refund.ts";
 
@@ -30,11 +32,7 @@ describe("a credit note's card refund Stripe did not carry out", () => {
     const asked = file.world.refundCalls();
     file.world.fake.refundsRefusedWith = 429;
     try {
-      const note = await file.world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
-        amount: 250,
-        reason: "outage",
-        settlement: "refund",
-      });
+      const note = await askRefundNote(file.world, invoice);
       expect(note.status).toBe(201);
       expect(await noteRefundOf(file.world, invoice)).toEqual({
         status: "pending",
@@ -63,17 +61,9 @@ describe("a credit note's card refund Stripe did not carry out", () => {
     file.world.fake.refundsRefusedWith = 429;
     file.world.fake.refundRetryAfter = "240";
     try {
-      const note = await file.world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
-        amount: 250,
-        reason: "outage",
-        settlement: "refund",
-      });
+      const note = await askRefundNote(file.world, invoice);
       expect(note.status).toBe(201);
-      const { id } = await file.world.db
-        .selectFrom("refund")
-        .select("id")
-        .where("credit_note_id", "=", note.body.data.id)
-        .executeTakeFirstOrThrow();
+      const id = await refundIdOfNote(file.world, note.body.data.id);
       const before = Date.now();
       await runNoteRefundJobs(file.world);
       const job = await noteJobOf(id);

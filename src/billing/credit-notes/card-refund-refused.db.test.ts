@@ -2,7 +2,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createStaffPerRole, PageClient, textOf } from "../../web/console/pricing-test-client.ts";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
-import { cardRefundReads, noteWhoseProcessDied, runNoteRefundJobs } from "./testing/pending-note-refund.ts";
+import {
+  cardRefundReads,
+  noteWhoseProcessDied,
+  refundIdOfPayment,
+  runNoteRefundJobs,
+} from "./testing/pending-note-refund.ts";
 
 // A credit note's card refund that Stripe refuses outright when the note's job asks (a 4xx: the charge
 // refunded already in the Dashboard, disputed, …): nothing was made, so the reservation is released (its
@@ -28,11 +33,7 @@ describe("a credit note's card refund Stripe refuses when its job asks", () => {
   it("fails the job for good at once with Stripe's reason, the reservation released; a retry asks nothing", async () => {
     const { customerId, payment } = await noteWhoseProcessDied(file.world, "refused-1@example.com");
     const [open] = (await issueInvoices(file.world.db, [{ customerId, total: 100n }])) as [string];
-    const { id: refundId } = await file.world.db
-      .selectFrom("refund")
-      .select("id")
-      .where("payment_id", "=", payment.id)
-      .executeTakeFirstOrThrow();
+    const refundId = await refundIdOfPayment(file.world, payment.id);
     // The whole $10.00 was refunded by hand in Stripe's Dashboard (its webhook not come yet): Stripe refuses
     // the note's $2.50 as more than is left of the charge.
     file.world.fake.addRefund({

@@ -2,6 +2,7 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import {
+  askRefundNote,
   noteRefundOf,
   noteWhoseProcessDied,
   pendingNoteRefund,
@@ -179,11 +180,7 @@ describe("credit held for a credit note's pending card refund", () => {
     // Until 2026-12-06 that was read as a refusal: the reservation failed and its credit paid open invoices.
     file.world.fake.refundKeyInFlight = true;
     try {
-      const note = await file.world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
-        amount: 250,
-        reason: "outage",
-        settlement: "refund",
-      });
+      const note = await askRefundNote(file.world, invoice);
       expect(note.status).toBe(201);
       expect(await noteRefundOf(file.world, invoice)).toEqual({
         status: "pending",

@@ -26,11 +26,7 @@ export interface PendingNoteRefund {
 export async function pendingNoteRefund(world: StripeWorld, email: string): Promise<PendingNoteRefund> {
   const [customerId] = (await createCustomers(world.handle, [{ email }])) as [bigint];
   const { invoice } = await world.paidByCard({ customerId, total: 1000n });
-  const note = await world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
-    amount: 250,
-    reason: "outage",
-    settlement: "refund",
-  });
+  const note = await askRefundNote(world, invoice);
   expect(note.status).toBe(201);
   const refund = await world.db
     .selectFrom("refund")
@@ -44,6 +40,37 @@ export async function pendingNoteRefund(world: StripeWorld, email: string): Prom
     noteId: note.body.data.id as string,
     providerRefundId: refund.provider_refund_id as string,
   };
+}
+
+/**
+ * Asks the admin API, as staff would, for a $2.50 credit note on `invoice` settled as a refund (reason
+ * "outage"): its answer, for the test to check.
+ */
+export const askRefundNote = (world: StripeWorld, invoice: string) =>
+  world.server.api("POST", `/api/v1/invoices/${invoice}/credit-notes`, {
+    amount: 250,
+    reason: "outage",
+    settlement: "refund",
+  });
+
+/** The id of the refund that credit note `noteId` made (one: a note on one card payment makes one). */
+export async function refundIdOfNote(world: StripeWorld, noteId: string): Promise<string> {
+  const { id } = await world.db
+    .selectFrom("refund")
+    .select("id")
+    .where("credit_note_id", "=", noteId)
+    .executeTakeFirstOrThrow();
+  return id;
+}
+
+/** The id of the refund of payment `paymentId` (one: the reservation of the note refunding it). */
+export async function refundIdOfPayment(world: StripeWorld, paymentId: string): Promise<string> {
+  const { id } = await world.db
+    .selectFrom("refund")
+    .select("id")
+    .where("payment_id", "=", paymentId)
+    .executeTakeFirstOrThrow();
+  return id;
 }
 
 /**
@@ -81,6 +108,12 @@ export async function noteWhoseProcessDied(
     input: { invoice_id: invoice, amount: 250n, reason: "outage", settlement: "refund" },
   });
   return { customerId, invoice, payment };
+}
+
+/** The reservation of a $2.50 note whose process died before asking Stripe (noteWhoseProcessDied). */
+export async function reservationNobodyAsked(world: StripeWorld, email: string) {
+  const { customerId, payment } = await noteWhoseProcessDied(world, email);
+  return { customerId, payment, refundId: await refundIdOfPayment(world, payment.id) };
 }
 
 /**
