@@ -2,6 +2,7 @@ import { pino } from "pino";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { insertCustomerRow } from "../../../test/helpers/service-test.ts";
+import { addStripeCurrencies } from "../providers/testing/stripe-currencies.ts";
 import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 import {
   cardRefundReads,
@@ -20,18 +21,7 @@ const ATTEMPTS = 12; // the kind's maxAttempts (src/app/job-catalog.ts)
 
 const file = stripeWorldPerFile();
 beforeAll(async () => {
-  await file.world.db
-    .insertInto("currency")
-    .values({
-      code: "KWD",
-      exponent: 3,
-      token_unit_cost: "0.000307",
-      display_prefix: "",
-      display_suffix: " KWD",
-      thousands_separator: ",",
-      decimals_separator: ".",
-    })
-    .execute();
+  await addStripeCurrencies(file.world.db, "KWD");
 });
 afterEach(() => {
   if (!file.world) return;

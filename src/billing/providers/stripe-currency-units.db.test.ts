@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertCustomerRow } from "../../../test/helpers/service-test.ts";
 import { customerCredit, invoiceAmountDue } from "../ledger/ledger.ts";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
+import { addStripeCurrencies } from "./testing/stripe-currencies.ts";
 import { type StripeWorld, startStripeWorld } from "./testing/stripe-world.ts";
 
 // Card payments in currencies whose Stripe unit is not tokenbill's minor unit (stripe-amounts.ts): ISK,
@@ -10,17 +11,10 @@ import { type StripeWorld, startStripeWorld } from "./testing/stripe-world.ts";
 // were: a 690 kr invoice was a Checkout of 6.90 kr, recorded as paid in full.
 
 let world: StripeWorld;
-const plain = { display_prefix: "", thousands_separator: ",", decimals_separator: "." };
 
 beforeAll(async () => {
   world = await startStripeWorld();
-  await world.db
-    .insertInto("currency")
-    .values([
-      { code: "ISK", exponent: 0, token_unit_cost: "0.1379", display_suffix: " kr", ...plain },
-      { code: "KWD", exponent: 3, token_unit_cost: "0.000307", display_suffix: " KWD", ...plain },
-    ])
-    .execute();
+  await addStripeCurrencies(world.db, "ISK", "KWD");
 });
 afterAll(() => world?.close());
 

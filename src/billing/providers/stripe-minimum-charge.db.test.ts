@@ -8,6 +8,7 @@ import {
   portalCustomer,
   type PortalCustomer,
 } from "../../web/portal/testing/portal-fixtures.ts";
+import { addStripeCurrencies } from "./testing/stripe-currencies.ts";
 import { type StripeWorld, startStripeWorld } from "./testing/stripe-world.ts";
 
 // Stripe's minimum charge (0.50 USD, ¥50, … docs.stripe.com/currencies) is checked before Stripe is asked:
@@ -20,18 +21,7 @@ let world: StripeWorld;
 
 beforeAll(async () => {
   world = await startStripeWorld();
-  await world.db
-    .insertInto("currency")
-    .values({
-      code: "KWD",
-      exponent: 3,
-      token_unit_cost: "0.000307",
-      display_prefix: "",
-      display_suffix: " KWD",
-      thousands_separator: ",",
-      decimals_separator: ".",
-    })
-    .execute();
+  await addStripeCurrencies(world.db, "KWD");
 });
 afterAll(() => world?.close());
 
