@@ -3,7 +3,15 @@ import { withTransaction } from "../../kernel/transaction.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { generatePassword, hashPassword, PasswordSchema } from "./passwords.ts";
 import { ADMIN_ROLES, requireStaffRole } from "./staff-roles.ts";
-import { assertMayManage, COLUMNS, lockStaff, present, type StaffChange, StaffId } from "./staff-users.ts";
+import {
+  assertMayManage,
+  COLUMNS,
+  lockStaff,
+  present,
+  type StaffChange,
+  StaffId,
+  updateStaffUser,
+} from "./staff-users.ts";
 import { endAllSessions } from "./web-sessions.ts";
 
 // Mending a staff account its user cannot get into: a forgotten password (a new one, or a one-time one),
@@ -88,20 +96,7 @@ export const enableStaffUser = defineVerb(StaffId.strict(), async ({ ctx, input 
     const before = await lockStaff(tx, input.id);
     assertMayManage(actor, before.role);
     if (before.disabled_at === null) return { ...present(before), changed: false };
-    const row = await tx.db
-      .updateTable("staff_user")
-      .set({ disabled_at: null, updated_at: ctx.now() })
-      .where("id", "=", input.id)
-      .returning(COLUMNS)
-      .executeTakeFirstOrThrow();
-    const after = present(row);
-    await recordAudit(tx.db, tx, {
-      action: "update",
-      entity: "staff_user",
-      entityId: input.id,
-      before: present(before),
-      after,
-    });
+    const after = await updateStaffUser(tx, before, { disabled_at: null });
     return { ...after, changed: true };
   });
 });

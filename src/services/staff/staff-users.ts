@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { StaffRole } from "../../db/schema.ts";
+import type { Updateable } from "kysely";
+import type { StaffRole, StaffUserTable } from "../../db/schema.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import { mapDbError } from "../../kernel/db-errors.ts";
 import { ServiceError } from "../../kernel/errors.ts";
@@ -215,20 +216,7 @@ export const changeStaffRole = defineVerb(
       assertMayManage(actor, input.role);
       if (before.role === "owner" && input.role !== "owner" && onlyOwner(owners, input.id))
         throw new ServiceError("CONFLICT", "the last owner cannot be demoted; make another owner first");
-      const row = await tx.db
-        .updateTable("staff_user")
-        .set({ role: input.role, updated_at: ctx.now() })
-        .where("id", "=", input.id)
-        .returning(COLUMNS)
-        .executeTakeFirstOrThrow();
-      const after = present(row);
-      await recordAudit(tx.db, tx, {
-        action: "update",
-        entity: "staff_user",
-        entityId: input.id,
-        before: present(before),
-        after,
-      });
+      const after = await updateStaffUser(tx, before, { role: input.role });
       // Keys above the new role go; an owner made admin keeps every key (no key is above admin).
       const revoked = await revokeKeysOfStaff(tx, input.id, input.role);
       return { ...after, api_keys_revoked: revoked };
@@ -257,21 +245,8 @@ export const disableStaffUser = defineVerb(
         };
       if (before.role === "owner" && onlyOwner(owners, input.id))
         throw new ServiceError("CONFLICT", "the last owner cannot be disabled");
-      const row = await tx.db
-        .updateTable("staff_user")
-        .set({ disabled_at: ctx.now(), updated_at: ctx.now() })
-        .where("id", "=", input.id)
-        .returning(COLUMNS)
-        .executeTakeFirstOrThrow();
+      const after = await updateStaffUser(tx, before, { disabled_at: ctx.now() });
       await endAllSessions(tx, { kind: "staff", staffUserId: input.id });
-      const after = present(row);
-      await recordAudit(tx.db, tx, {
-        action: "update",
-        entity: "staff_user",
-        entityId: input.id,
-        before: present(before),
-        after,
-      });
       return { ...after, changed: true, api_keys_revoked: await revokeKeysOfStaff(tx, input.id, undefined) };
     });
   },
@@ -287,6 +262,32 @@ export async function lockStaff(tx: Parameters<typeof withTransaction>[0], id: s
     .executeTakeFirst();
   if (!row) throw ServiceError.notFound(`staff user ${id}`);
   return row;
+}
+
+/**
+ * Writes `changes` (a role; disabled or enabled again) and updated_at to the user lockStaff gave as `before`, and
+ * audits the change with the user as presented before and after; the user after.
+ */
+export async function updateStaffUser(
+  tx: Parameters<typeof withTransaction>[0],
+  before: Awaited<ReturnType<typeof lockStaff>>,
+  changes: Pick<Updateable<StaffUserTable>, "role" | "disabled_at">,
+): Promise<StaffUser> {
+  const row = await tx.db
+    .updateTable("staff_user")
+    .set({ ...changes, updated_at: tx.now() })
+    .where("id", "=", before.id)
+    .returning(COLUMNS)
+    .executeTakeFirstOrThrow();
+  const after = present(row);
+  await recordAudit(tx.db, tx, {
+    action: "update",
+    entity: "staff_user",
+    entityId: before.id,
+    before: present(before),
+    after,
+  });
+  return after;
 }
 
 // For the settings page's paged list (list-staff-user-page.ts), which shows staff as this file presents them.
