@@ -1,6 +1,6 @@
 import { formatMinor, type CurrencyDisplay } from "../../domain/money.ts";
 import type { CreditNoteDocument } from "./credit-note-document.ts";
-import { formatRate } from "./invoice-content.ts";
+import { customerLines, formatRate, sellerLines } from "./invoice-content.ts";
 import type { SimpleLayout } from "./simple-layout.ts";
 import { dayInstant } from "./document-date.ts";
 import { byHandTotal, paidBackHow } from "./refund-method-words.ts";
@@ -18,7 +18,6 @@ export function creditNoteLayout(
   currency: CurrencyDisplay = doc.currency,
 ): SimpleLayout {
   const money = (minor: bigint): string => formatMinor(minor, currency);
-  const place = [doc.customer.region, doc.customer.country].filter((p) => p !== null && p !== "").join(", ");
   const title = `Credit note ${doc.number}`;
   return {
     heading: "Credit note",
@@ -27,11 +26,7 @@ export function creditNoteLayout(
     createdAt: dayInstant(doc.issueDate, "issueDate"),
     seller: {
       name: doc.seller.name,
-      lines: [
-        ...doc.seller.addressLines,
-        doc.seller.email,
-        ...(doc.seller.taxId === undefined ? [] : [`Tax ID: ${doc.seller.taxId}`]),
-      ],
+      lines: sellerLines(doc.seller),
       email: doc.seller.email,
     },
     facts: [
@@ -43,7 +38,7 @@ export function creditNoteLayout(
     partyHeading: "Credit to",
     party: {
       name: doc.customer.name,
-      lines: [doc.customer.email, ...(place === "" ? [] : [place]), `Customer no. ${doc.customer.id}`],
+      lines: [...customerLines(doc.customer), `Customer no. ${doc.customer.id}`],
     },
     columns: [
       { label: "Description", wraps: true },

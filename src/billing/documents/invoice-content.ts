@@ -58,22 +58,16 @@ export function describeInvoice(
 ): InvoiceContent {
   const money = (minor: bigint): string => formatMinor(minor, currency);
   const number = doc.number === "" ? "(not yet numbered)" : doc.number;
-  const place = [doc.customer.region, doc.customer.country].filter((p) => p !== null && p !== "").join(", ");
-
   return {
     title: `Invoice ${number}`,
     statusBadge: creditedInFull(doc) ? "CREDITED" : STATUS_BADGES[doc.status],
     seller: {
       name: doc.seller.name,
-      lines: [
-        ...doc.seller.addressLines,
-        doc.seller.email,
-        ...(doc.seller.taxId === undefined ? [] : [`Tax ID: ${doc.seller.taxId}`]),
-      ],
+      lines: sellerLines(doc.seller),
     },
     billTo: {
       name: doc.customer.name,
-      lines: [doc.customer.email, ...(place === "" ? [] : [place]), `Customer no. ${doc.customer.id}`],
+      lines: [...customerLines(doc.customer), `Customer no. ${doc.customer.id}`],
     },
     facts: [
       { label: "Invoice number", value: number },
@@ -264,6 +258,21 @@ export function formatCount(n: bigint, currency: CurrencyDisplay): string {
 export function formatUnitCost(unitCost: string, currency: CurrencyDisplay): string {
   const d = Decimal.parse(unitCost, "unitCost").normalize();
   return formatDecimal(d, currency, Math.max(d.scale, currency.exponent));
+}
+
+/** The seller's lines under its name on every document: its address, its e-mail, and its tax ID if it has one. */
+export function sellerLines(seller: InvoiceDocument["seller"]): string[] {
+  return [
+    ...seller.addressLines,
+    seller.email,
+    ...(seller.taxId === undefined ? [] : [`Tax ID: ${seller.taxId}`]),
+  ];
+}
+
+/** The customer's lines under their name on every document: their e-mail, then region and country if known. */
+export function customerLines(customer: InvoiceDocument["customer"]): string[] {
+  const place = [customer.region, customer.country].filter((p) => p !== null && p !== "").join(", ");
+  return [customer.email, ...(place === "" ? [] : [place])];
 }
 
 /** "6" → "6%", "7.50" → "7.5%" with the currency's decimals separator. */

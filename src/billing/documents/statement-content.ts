@@ -1,5 +1,6 @@
 import { formatMinor, type CurrencyDisplay } from "../../domain/money.ts";
 import { dayInstant } from "./document-date.ts";
+import { customerLines, sellerLines } from "./invoice-content.ts";
 import type { SimpleLayout } from "./simple-layout.ts";
 import type { StatementDocument, StatementEntryKind } from "./statement-document.ts";
 
@@ -17,7 +18,6 @@ export function statementLayout(
   currency: CurrencyDisplay = doc.currency,
 ): SimpleLayout {
   const money = (minor: bigint): string => formatMinor(minor, currency);
-  const place = [doc.customer.region, doc.customer.country].filter((p) => p !== null && p !== "").join(", ");
   return {
     heading: "Statement",
     title: `Statement for customer ${doc.customer.id} on ${doc.date}`,
@@ -25,11 +25,7 @@ export function statementLayout(
     createdAt: dayInstant(doc.date, "date"),
     seller: {
       name: doc.seller.name,
-      lines: [
-        ...doc.seller.addressLines,
-        doc.seller.email,
-        ...(doc.seller.taxId === undefined ? [] : [`Tax ID: ${doc.seller.taxId}`]),
-      ],
+      lines: sellerLines(doc.seller),
       email: doc.seller.email,
     },
     facts: [
@@ -38,7 +34,7 @@ export function statementLayout(
       { label: "Currency", value: currency.code },
     ],
     partyHeading: "Statement for",
-    party: { name: doc.customer.name, lines: [doc.customer.email, ...(place === "" ? [] : [place])] },
+    party: { name: doc.customer.name, lines: customerLines(doc.customer) },
     columns: [
       { label: "Date" },
       { label: "Type" },
