@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DoctorQuery, runDoctor } from "../../services/setup/doctor.ts";
 import { DoctorSummary, doctorSummary } from "../../services/setup/doctor-summary.ts";
+import { doctorDeps } from "../../services/setup/solusio-console.ts";
 import { IdParams } from "../../kernel/schemas.ts";
 import { createSsoUrl } from "../../services/sso/single-sign-on.ts";
 import { createSsoLink } from "../../services/sso/sso-link.ts";
@@ -86,16 +87,10 @@ export const solusioRoutes = [
       // Checked here too, not only by the access layer's key roles: a later route or page that reaches this
       // handler with another actor is refused before any call to SolusIO.
       const me = await requireStaffRole(ctx, ...READ_ROLES);
-      const { connection } = requireSolusio(ctx);
       const checks = await runDoctor({
+        ...doctorDeps(ctx),
         seesWhere: seesWhereSystemsAre(ctx, me),
         billingUserIds: query.billing_user_ids,
-        db: ctx.db,
-        api: connection.api,
-        config: ctx.config,
-        apiUrl: connection.apiUrl,
-        userAreaUrl: connection.userAreaUrl,
-        sandbox: connection.sandbox,
       });
       return { data: checks, meta: doctorSummary(checks) };
     },

@@ -15,7 +15,11 @@ import { applySetup, planSetup, type SetupReport } from "./plan-setup.ts";
 // The SolusIO side as the console asks for it: the same doctor and setup as `tokenbill solusio doctor` and
 // `tokenbill solusio setup --apply`, behind the staff roles (reading is for every role, applying for admins).
 
-function doctorDeps(ctx: ServiceContext) {
+/**
+ * What the doctor and setup read SolusIO and tokenbill through, from the context's SolusIO connection (the API's
+ * doctor route too). The command's own (`tokenbill solusio doctor`) differs: its public URL may be serve's.
+ */
+export function doctorDeps(ctx: ServiceContext) {
   const { connection } = requireSolusio(ctx);
   return {
     db: ctx.db,
