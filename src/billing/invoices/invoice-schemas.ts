@@ -4,7 +4,7 @@ import type { InvoiceLineTable, InvoiceTable } from "../../db/schema.ts";
 import { identifierText } from "../../kernel/identifier-text.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
 import { cursorParam, totalParam } from "../../kernel/list-cursor.ts";
-import { MAX_AMOUNT_MINOR } from "../../domain/money.ts";
+import { type CurrencyDisplay, MAX_AMOUNT_MINOR } from "../../domain/money.ts";
 import {
   calendarDateString,
   currencyCode,
@@ -112,21 +112,12 @@ export const Invoice = z.object({
 });
 export type Invoice = z.output<typeof Invoice>;
 
-interface StoredCurrency {
-  code: string;
-  exponent: number;
-  displayPrefix: string;
-  displaySuffix: string;
-  thousandsSeparator: string;
-  decimalsSeparator: string;
-}
-
 export function presentInvoice(
   row: Selectable<InvoiceTable>,
   lines?: Selectable<InvoiceLineTable>[],
   amountDue = 0n,
 ): Invoice {
-  const currency = row.currency as StoredCurrency;
+  const currency = row.currency as CurrencyDisplay;
   const amounts = <T extends { amount: string }>(list: unknown) =>
     (list as T[]).map((x) => ({ ...x, amount: BigInt(x.amount) }));
   return {
