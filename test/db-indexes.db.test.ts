@@ -15,6 +15,7 @@ import { claimJobs } from "../src/jobs/claim-jobs.ts";
 import { readJobQueue } from "../src/metrics/job-queue-metrics.ts";
 import { listFailedJobs } from "../src/services/jobs/failed-jobs.ts";
 import { lateRowsCheck } from "../src/services/setup/ledger-late-rows-check.ts";
+import { listFailingProviderEvents } from "../src/billing/providers/failing-provider-events.ts";
 import { providerEventsCheck } from "../src/services/setup/provider-events-check.ts";
 import { listPortalPayments } from "../src/services/portal/portal-payments.ts";
 import { listCreditNotes } from "../src/billing/credit-notes/get-credit-note.ts";
@@ -594,6 +595,17 @@ describe.skipIf(!onPostgres)("list filters use indexes (PostgreSQL)", () => {
     expect((await providerEventsCheck(ctx.db)).detail).toMatch(
       /^3 payment provider event\(s\) are stored failing/,
     );
+  });
+
+  it("the failing payment provider events list, by page and by cursor: the same index (migration 051)", async () => {
+    const first = () => listFailingProviderEvents({ ctx, input: page });
+    expect(await expectIndexed("provider_event", first)).toEqual(["provider_event_failing"]);
+    const cursor = (await listFailingProviderEvents({ ctx, input: { page: 1, per_page: 1 } })).meta
+      .next_cursor!;
+    expect(cursor).toEqual(expect.any(String));
+    const next = () => listFailingProviderEvents({ ctx, input: { ...page, cursor } });
+    expect(await expectKeyset("provider_event", next)).toEqual(["provider_event_failing"]);
+    expect((await listFailingProviderEvents({ ctx, input: { ...page, cursor } })).data).toHaveLength(2);
   });
 
   it("jobs: claiming due ones, and trimming done ones", async () => {

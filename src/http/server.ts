@@ -44,6 +44,7 @@ import { resourceRoutes } from "./routes/resources.ts";
 import { solusioRoutes } from "./routes/solusio-routes.ts";
 import { backupRoutes } from "./routes/backup-routes.ts";
 import { jobRoutes } from "./routes/job-routes.ts";
+import { providerEventRoutes } from "./routes/provider-event-routes.ts";
 import { statementRoutes } from "./routes/statement-routes.ts";
 import { registerStripeWebhook, stripeRoutes } from "./routes/stripe-routes.ts";
 import { registerSsoRedirect } from "./routes/sso-redirect-route.ts";
@@ -103,6 +104,7 @@ export const adminRoutes: AnyRouteSpec[] = [
   ...dunningRoutes,
   ...apiKeyRoutes,
   ...stripeRoutes,
+  ...providerEventRoutes,
   ...backupRoutes,
 ];
 

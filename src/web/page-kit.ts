@@ -30,6 +30,7 @@ export const CONSOLE_NAV: readonly NavItem[] = [
   { href: "/console/solusio", text: "SolusIO" },
   { href: "/console/call-log", text: "Call log" },
   { href: "/console/jobs", text: "Failed jobs" },
+  { href: "/console/payment-events", text: "Payment events" },
   { href: "/console/audit-log", text: "Audit log" },
   { href: "/console/api-keys", text: "API keys" },
   { href: "/console/settings", text: "Settings" },

@@ -22,6 +22,7 @@ export const TOPIC_OF_TAG: Record<string, string> = {
   billing: "[billing-cycle.md](billing-cycle.md#starting-runs)",
   invoices: "[billing-cycle.md](billing-cycle.md#invoices-api)",
   payments: "[payments.md](payments.md#api)",
+  "payment-provider-events": "[payments-stripe.md](payments-stripe.md#what-the-webhook-does)",
   dunning: "[dunning.md](dunning.md#when-it-runs)",
   "api-keys": "[security.md](security.md#how-secrets-are-kept)",
   backup: "[operations.md](operations.md#backups)",

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { runnableKinds } from "../../src/app/job-catalog.ts";
 import { recordRefundIn } from "../../src/billing/payments/refund-payment.ts";
 import { issueInvoices } from "../../src/billing/payments/testing/invoice-fixtures.ts";
+import { storedFailingSession } from "../../src/billing/providers/testing/failing-events.ts";
 import {
   type FakeStripeAccount,
   startFakeStripeAccount,
@@ -271,6 +272,8 @@ async function populate(h: PageFuzzWorld): Promise<void> {
     .values({ kind: "fuzz.gone", payload: "{}", status: "failed", attempts: 5, last_error: "fuzz" })
     .execute();
   await cardRefundsAwaitingRelease(h, BigInt(customer));
+  // A payment provider event stored failing draws the failing events' Retry form.
+  await storedFailingSession(h.stripe, h.server, "cs_fuzz_failing");
   const twoFactor = await createStaffUser({
     ctx,
     input: { email: TWO_FACTOR, name: "Fuzz Two-Factor", role: "billing", password: STAFF_PASSWORD },

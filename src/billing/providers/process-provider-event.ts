@@ -35,13 +35,35 @@ export async function processProviderEvent(
   provider: PaymentProvider,
   event: VerifiedEvent,
 ): Promise<EventOutcome> {
-  const key = { provider: provider.name, event_id: event.id };
   await ctx.db
     .insertInto("provider_event")
-    .values({ ...key, type: event.type, payload: jsonText(event.payload) })
+    .values({
+      provider: provider.name,
+      event_id: event.id,
+      type: event.type,
+      payload: jsonText(event.payload),
+    })
     .onConflict((oc) => oc.columns(["provider", "event_id"]).doNothing())
     .execute();
+  return processStoredEvent(ctx, provider, event);
+}
 
+/** What a staff retry writes beside the processing, in its transaction (its audit row). */
+export type AlongsideProcessing = (trx: TxContext["db"], outcome: "processed" | "ignored") => Promise<void>;
+
+/**
+ * Processes an event already stored: a delivery's (processProviderEvent) or, on a staff retry, the stored copy
+ * (retry-provider-event.ts). One code path for both, so a retry and a delivery of one event at once lock the
+ * same row and process it once. `alongside` runs in the transaction that sets processed_at. `ctx.db` must be
+ * the pool, as above.
+ */
+export async function processStoredEvent(
+  ctx: ServiceContext,
+  provider: PaymentProvider,
+  event: VerifiedEvent,
+  alongside?: AlongsideProcessing,
+): Promise<EventOutcome> {
+  const key = { provider: provider.name, event_id: event.id };
   try {
     return await ctx.db.transaction().execute(async (trx) => {
       const row = await trx
@@ -69,17 +91,22 @@ export async function processProviderEvent(
         .execute();
       // "ignored": nothing in the books changed (an event tokenbill does not act on, a payment or refund state
       // it already had, a checkout that is not its own).
-      return changed ? "processed" : "ignored";
+      const outcome = changed ? "processed" : "ignored";
+      await alongside?.(trx, outcome);
+      return outcome;
     });
   } catch (caught) {
     // A refund no ending of reservations makes room for queues a look-up of its charge (refund-beyond-payment.ts).
     const error = await chargeLookUpFor(ctx, caught, "event");
     ctx.logger.error({ err: error, provider: provider.name, eventId: event.id }, "provider event failed");
+    // Only while still unprocessed: a delivery or a retry that processed it meanwhile (after this one's
+    // transaction rolled back) left it processed, and a reason written over that would list it as failing.
     await ctx.db
       .updateTable("provider_event")
       .set({ error: storedErrorText(String((error as Error)?.message ?? error), 2000) })
       .where("provider", "=", key.provider)
       .where("event_id", "=", key.event_id)
+      .where("processed_at", "is", null)
       .execute();
     throw new ProviderEventFailed(event.id, error);
   }

@@ -61,6 +61,9 @@ describe("the doctor's payment provider events line", () => {
 
     const line = await eventsLine(true);
     expect(line).toMatchObject({ ok: false, fix: expect.stringContaining("Resend") });
+    // It points to where staff read the reasons and retry each event once its cause is mended.
+    expect(line!.fix).toContain("/console/payment-events");
+    expect(line!.fix).toContain("POST /api/v1/payment-provider-events/{provider}/{event_id}/retry");
     expect(line!.detail).toContain(
       `1 payment provider event(s) are stored failing, not processed: stripe ${event.id} (refund.created, received `,
     );

@@ -45,8 +45,10 @@ export async function providerEventsCheck(db: Db, seesWhere = true): Promise<Doc
       `${more > 0 ? ` and ${more} more` : ""}` +
       (seesWhere ? `; the oldest failed with: ${(first.error ?? "").slice(0, ERROR_QUOTED)}` : ""),
     fix:
-      "read each one's reason (SELECT provider, event_id, type, error FROM provider_event WHERE processed_at IS " +
-      "NULL AND error IS NOT NULL) and mend its cause; the provider's next delivery then processes it (Stripe " +
-      "retries for up to three days; after that, resend it from the Dashboard: Developers → Events → Resend)",
+      "read each one's reason (the console's Payment events page, /console/payment-events, or GET " +
+      "/api/v1/payment-provider-events) and mend its cause, then retry it there (billing and above; POST " +
+      "/api/v1/payment-provider-events/{provider}/{event_id}/retry): it is processed as its delivery would be. " +
+      "Else the provider's next delivery processes it (Stripe retries for up to three days; after that, resend " +
+      "it from the Dashboard: Developers → Events → Resend)",
   };
 }

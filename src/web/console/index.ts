@@ -13,6 +13,7 @@ import { registerJobPages } from "./job-pages.ts";
 import { registerPaymentListPages } from "./payment-list-pages.ts";
 import { registerLogPages } from "./log-pages.ts";
 import { registerPricingPages } from "./pricing-pages.ts";
+import { registerProviderEventPages } from "./provider-event-pages.ts";
 import { registerSettingsPages } from "./settings-pages.ts";
 import { registerSolusioPages } from "./solusio-pages.ts";
 import { registerSubmitOnceAsset } from "./submit-once-asset.ts";
@@ -33,6 +34,7 @@ export function registerConsoleAreas(app: FastifyInstance, deps: WebDeps): void 
   registerSolusioPages(app, deps);
   registerLogPages(app, deps);
   registerJobPages(app, deps);
+  registerProviderEventPages(app, deps);
   registerApiKeyPages(app, deps);
   registerSettingsPages(app, deps);
   registerBackupPages(app, deps);

@@ -1,4 +1,5 @@
 import { recordRefundIn } from "../../billing/payments/refund-payment.ts";
+import { storedFailingSession } from "../../billing/providers/testing/failing-events.ts";
 import { startStripeWorld } from "../../billing/providers/testing/stripe-world.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
 import { actors } from "../../kernel/actor.ts";
@@ -26,6 +27,9 @@ export const UNWALKED: Record<string, Unwalked> = {
   "/console/invoices/:id/refund-release": {
     why: "a confirmation's button (the refund and payment hidden), drawn for a card refund's stranded reservation",
   },
+  "/console/payment-events/:provider/:event_id/retry": {
+    why: "the Retry button of a payment provider event stored failing, drawn when a provider's webhook failed",
+  },
   "/portal/invoices/:id/pay": { why: "the Pay now button, drawn when a payment provider takes cards" },
   "/console/backup": {
     why: "the Download a backup button, drawn on the embedded database",
@@ -41,7 +45,7 @@ export interface DrawnPage {
 /**
  * The pages that hold the forms of UNWALKED, drawn by a server with the fake Stripe and, on the embedded
  * database, the backup: a customer's and an invoice's release confirmations, an unpaid invoice in the portal,
- * and the console's settings.
+ * the console's failing payment events, and the console's settings.
  */
 export async function drawUnwalked(): Promise<DrawnPage[]> {
   const world = await startStripeWorld();
@@ -57,6 +61,7 @@ export async function drawUnwalked(): Promise<DrawnPage[]> {
     const refund = await withTransaction(world.context({ actor: actors.envKey(), now: hourAgo }), (tx) =>
       recordRefundIn(tx.db, tx, { payment_id: payment.id, amount: 200n, status: "pending" }),
     );
+    await storedFailingSession(world, world.server, "cs_unwalked_failing");
     await createStaffPerRole(world.handle, ["owner"]);
     const owner = await new PageClient(world.server.url).logIn("owner@example.com");
     const customer = new PortalClient(world.server.url);
@@ -67,6 +72,7 @@ export async function drawUnwalked(): Promise<DrawnPage[]> {
       { client: owner, path: `/console/customers/${grace.id}/refund-release?${ids}` },
       { client: owner, path: `/console/invoices/${invoice}/refund-release?${ids}` },
       { client: customer, path: `/portal/invoices/${grace.unpaidInvoiceId}` },
+      { client: owner, path: "/console/payment-events" },
     ];
     const drawn: DrawnPage[] = [];
     for (const { client, path } of pages) drawn.push({ path, html: (await client.get(path)).text });
