@@ -14,10 +14,12 @@ export const POLL = { timeout: WAIT_CEILING_MS, interval: 20 } as const;
 /**
  * Resolves with `condition`'s first truthy result, asking again every 20 ms; rejects after `timeoutMs`
  * saying `what` it waited for. For a test to wait for something that happens in the background (a job
- * settled, a row written) instead of sleeping for a while and hoping that was enough.
+ * settled, a row written) instead of sleeping for a while and hoping that was enough. A function for `what`
+ * is called only when the wait gives up, so the message can say what was last seen (a process's output so
+ * far, a run's state): a string is made before the wait, when there is nothing yet to see.
  */
 export async function waitUntil<T>(
-  what: string,
+  what: string | (() => string),
   condition: () => T | Promise<T>,
   timeoutMs = WAIT_CEILING_MS,
 ): Promise<NonNullable<T>> {
@@ -25,7 +27,9 @@ export async function waitUntil<T>(
   for (;;) {
     const result = await condition();
     if (result) return result as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}, in vain`);
+    if (Date.now() > deadline) {
+      throw new Error(`waited ${timeoutMs} ms for ${typeof what === "string" ? what : what()}, in vain`);
+    }
     await sleep(20);
   }
 }
