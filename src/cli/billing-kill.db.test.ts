@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { testTempDir } from "../../test/helpers/test-temp-dir.ts";
+import { type WatchedChild, watchChild } from "../../test/helpers/watch-child.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 
 // A billing run killed with SIGKILL in the middle of drafting, then run again, ends with every invoice
@@ -52,12 +53,8 @@ afterAll(async () => {
   await handle?.close();
 });
 
-function billingRun(): {
-  child: ChildProcess;
-  /** What it has written to stderr so far. */
-  stderrSoFar: () => string;
-  done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
-} {
+/** `tokenbill billing run` of October; its `ended` has its whole output (watch-child.ts). */
+function billingRun(): WatchedChild {
   const child = spawn(process.execPath, [bin, "billing", "run", "--period", "2026-10", "--json"], {
     env: {
       ...process.env,
@@ -70,14 +67,7 @@ function billingRun(): {
     cwd: testTempDir("tb-kill-"),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
-  let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>(
-    (resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, stderrSoFar: () => stderr, done };
+  return watchChild(child);
 }
 
 /** The newest run's row. */
@@ -114,7 +104,7 @@ describe.skipIf(!url)("a billing run stopped with Ctrl-C (SIGINT) or SIGTERM", (
       const first = billingRun();
       await whenDrafting(runsBefore, 200);
       first.child.kill(signal);
-      const ended = await first.done;
+      const ended = await first.ended;
       // Before, the command died at once: the run stayed "running" for good and its stage table was kept.
       expect(ended.code, ended.stderr).toBe(code);
       expect(ended.stderr).toContain("interrupted: run the same command again to resume");
@@ -151,9 +141,9 @@ describe.skipIf(!url)("a billing run stopped twice (Ctrl-C, then SIGTERM while i
     const ended = await handle.db.transaction().execute(async (trx) => {
       await trx.selectFrom("billing_run").select("id").where("id", "=", id).forUpdate().execute();
       run.child.kill("SIGINT");
-      await expect.poll(run.stderrSoFar).toContain("stopping at the next batch");
+      await expect.poll(run.stderr).toContain("stopping at the next batch");
       run.child.kill("SIGTERM");
-      return run.done;
+      return run.ended;
     });
     expect(ended.code, ended.stderr).toBe(130);
     expect(JSON.parse(ended.stdout)).toEqual({
@@ -173,7 +163,7 @@ describe.skipIf(!url)("a billing run killed with SIGKILL", () => {
     // Kill it once it has drafted some customers (more than the interrupted run above) but not all.
     await whenDrafting(runsBefore, 1200);
     first.child.kill("SIGKILL");
-    expect((await first.done).signal).toBe("SIGKILL");
+    expect((await first.ended).signal).toBe("SIGKILL");
     const drafted = Number(
       (
         await handle.db
@@ -186,7 +176,7 @@ describe.skipIf(!url)("a billing run killed with SIGKILL", () => {
     expect(drafted).toBeLessThan(CUSTOMERS);
     expect((await newestRun())?.state).toBe("running");
 
-    const second = await billingRun().done;
+    const second = await billingRun().ended;
     expect(second.code, second.stderr).toBe(0);
     const summary = JSON.parse(second.stdout);
     expect(summary.invoices).toMatchObject({

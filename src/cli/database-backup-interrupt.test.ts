@@ -3,6 +3,7 @@ import { closeSync, existsSync, ftruncateSync, openSync, readdirSync } from "nod
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type CommandDataDir, testCommandDataDir } from "../../test/helpers/tokenbill-command.ts";
+import { endChild, watchChild } from "../../test/helpers/watch-child.ts";
 
 // `tokenbill database backup --out FILE` stopped with Ctrl-C or SIGTERM while it writes: the partial file it
 // streams into (FILE.partial-<pid>) is removed, FILE is not made, and the exit code says which signal.
@@ -38,23 +39,21 @@ describe("tokenbill database backup, interrupted", () => {
   ] as const)("on %s removes its partial file and exits %i", { timeout: 120_000 }, async (signal, code) => {
     const data = await slowToBackUp();
     const out = join(data.dir, "..", "backup.tar.gz");
-    const child = spawn(process.execPath, [bin, "database", "backup", "--out", out], {
-      env: { ...process.env, DATA_DIR: data.dir, DATABASE_URL: "" },
-      cwd: join(data.dir, ".."),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.on("exit", (exitCode, exitSignal) => resolve({ code: exitCode, signal: exitSignal })),
+    const backup = watchChild(
+      spawn(process.execPath, [bin, "database", "backup", "--out", out], {
+        env: { ...process.env, DATA_DIR: data.dir, DATABASE_URL: "" },
+        cwd: join(data.dir, ".."),
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
     );
-    const partial = `${out}.partial-${child.pid}`;
-    await whenExists(partial, exited);
-    child.kill(signal);
+    const partial = `${out}.partial-${backup.child.pid}`;
+    await whenExists(partial, backup.ended);
+    // Its stderr read once whole ("close"): the line asserted on is the last thing it writes before exiting.
+    const ended = await endChild(backup, signal);
 
     // Before, the process died of the signal (no exit code) and left the partial file behind.
-    expect(await exited, stderr).toEqual({ code, signal: null });
-    expect(stderr).toBe(`backup interrupted (${signal}): ${out} was not written\n`);
+    expect({ code: ended.code, signal: ended.signal }, ended.stderr).toEqual({ code, signal: null });
+    expect(ended.stderr).toBe(`backup interrupted (${signal}): ${out} was not written\n`);
     expect(readdirSync(join(data.dir, "..")).filter((f) => f.startsWith("backup.tar.gz"))).toEqual([]);
   });
 });

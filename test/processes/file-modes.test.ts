@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tar from "tar";
 import { describe, expect, it } from "vitest";
-import { stopServe } from "../helpers/serve-process.ts";
 import { testTempDir } from "../helpers/test-temp-dir.ts";
-import { waitUntil } from "../helpers/wait-until.ts";
+import { waitBudget, waitUntil } from "../helpers/wait-until.ts";
+import { endChild, type WatchedChild, watchChild } from "../helpers/watch-child.ts";
 
 // Every file tokenbill writes holds a secret or customer data: the embedded database's own files, the admin
 // key, the sandbox's logins and tokens, a backup, a restored copy. Each must be its owner's alone whatever the
@@ -17,25 +17,23 @@ const BIN = join(import.meta.dirname, "..", "..", "bin", "tokenbill.mjs");
 const SANDBOX_FILES = ["admin-api-key", "sandbox.json", "sandbox-logins.json", "sandbox-emulator.json"];
 
 /** `tokenbill …args` started under `umask`, with only the environment given (no DATABASE_URL of the runner's). */
-function tokenbill(umask: string, args: string[], env: Record<string, string>): ChildProcess {
+function tokenbill(umask: string, args: string[], env: Record<string, string>): WatchedChild {
   const command = `umask ${umask} && exec "${process.execPath}" "${BIN}" ${args.map((a) => `"${a}"`).join(" ")}`;
-  return spawn("/bin/sh", ["-c", command], {
-    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_FORMAT: "json", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  return watchChild(
+    spawn("/bin/sh", ["-c", command], {
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_FORMAT: "json", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
 }
 
-/** Runs a command to its end; rejects with its output when it fails. */
-function run(umask: string, args: string[], env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = tokenbill(umask, args, env);
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("exit", (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`tokenbill ${args.join(" ")} exited ${code}: ${out}`)),
-    );
-  });
+/** Runs a command to its end; rejects with its whole output when it fails. */
+async function run(umask: string, args: string[], env: Record<string, string>): Promise<void> {
+  const command = tokenbill(umask, args, env);
+  const end = await command.ended;
+  if (end.code !== 0) {
+    throw new Error(`tokenbill ${args.join(" ")} ended ${end.signal ?? end.code}: ${command.output()}`);
+  }
 }
 
 /**
@@ -65,27 +63,42 @@ function listing(dir: string): string[] {
   }
 }
 
+/**
+ * The waits' one ceiling: serve starts on a new embedded database (initdb, every migration, the sandbox), which
+ * took over 50 s on a loaded two-core machine (2026-12-07, load 20). The test's timeout leaves the last wait
+ * the time to fail with its own message.
+ */
+const BUDGET_MS = 150_000;
+
 describe.each(["022", "000"])("under umask %s", (umask) => {
-  it("serve, a backup and a restore leave nothing that others may read", async () => {
+  it("serve, a backup and a restore leave nothing that others may read", {
+    timeout: BUDGET_MS + 60_000,
+  }, async () => {
+    const left = waitBudget(BUDGET_MS);
     const home = testTempDir("tb-file-modes-");
     const dataDir = join(home, "srv", "data");
-    const child = tokenbill(umask, ["serve"], { DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1" });
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    const serve = tokenbill(umask, ["serve"], { DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1" });
     try {
+      // Its output as it was when the wait gave up (until 2026-12-07 the message held it as it was before the
+      // wait: nothing).
       await waitUntil(
-        `serve's start (${out.slice(-500)})`,
-        () => /"pricing"/.test(out) || child.exitCode !== null,
+        () => `serve's start (${serve.output().slice(-500)})`,
+        () => /"pricing"/.test(serve.output()) || serve.end(),
+        left(),
       );
-      expect(child.exitCode, out.slice(-2000)).toBeNull();
-      await waitUntil("the sandbox's files", () => SANDBOX_FILES.every((f) => existsSync(join(dataDir, f))));
+      expect(serve.end(), serve.output().slice(-2000)).toBeUndefined();
+      await waitUntil(
+        "the sandbox's files",
+        () => SANDBOX_FILES.every((f) => existsSync(join(dataDir, f))),
+        left(),
+      );
       expect(openToOthers(join(home, "srv"))).toEqual([]);
     } finally {
-      await stopServe(child, "SIGTERM");
+      await endChild(serve, "SIGTERM");
     }
     const key = readFileSync(join(dataDir, "admin-api-key"), "utf8").trim();
-    expect(out).not.toContain(key);
+    // All serve wrote, to its last line at the stop: read once its pipes closed, not at "exit".
+    expect(serve.output()).not.toContain(key);
 
     const backup = join(home, "backup.tar.gz");
     await run(umask, ["database", "backup", "--out", backup], { DATA_DIR: dataDir });
@@ -105,5 +118,5 @@ describe.each(["022", "000"])("under umask %s", (umask) => {
       onReadEntry: (e) => void ((e.mode ?? 0) & 0o077 ? entries.push(`${e.path} ${e.mode?.toString(8)}`) : 0),
     });
     expect(entries).toEqual([]);
-  }, 180_000);
+  });
 });

@@ -37,7 +37,7 @@ describe.runIf(baseUrl)("serve while its PostgreSQL goes away and comes back", (
   }, 120_000);
 
   afterAll(async () => {
-    if (serve) await stopServe(serve.child, "SIGTERM");
+    if (serve) await stopServe(serve, "SIGTERM");
     await proxy?.close();
     if (admin) {
       await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(admin.db);

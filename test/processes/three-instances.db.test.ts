@@ -106,7 +106,7 @@ describe.skipIf(!baseUrl)("three serve processes on one PostgreSQL database", ()
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(instances.map((i) => stopServe(i.child, "SIGTERM")));
+    await Promise.all(instances.map((i) => stopServe(i, "SIGTERM")));
     await emulator?.close();
     await db?.destroy();
     if (admin) {
@@ -223,7 +223,7 @@ describe.skipIf(!baseUrl)("three serve processes on one PostgreSQL database", ()
       await expect.poll(async () => (await jobOf())?.status, { interval: 100 }).toBe("running");
       const held = (await jobOf())!;
       a.child.kill("SIGKILL");
-      await stopServe(a.child, "SIGKILL");
+      await stopServe(a, "SIGKILL");
       await emu("DELETE", "/_emulator/faults");
       b.child.kill("SIGCONT");
       c.child.kill("SIGCONT");

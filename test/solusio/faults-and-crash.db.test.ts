@@ -1,9 +1,8 @@
-import type { ChildProcess } from "node:child_process";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../emulator/start.ts";
 import { openDatabase } from "../../src/db/open-database.ts";
-import { startServe, stopServe } from "../helpers/serve-process.ts";
+import { type ServeProcess, startServe, stopServe } from "../helpers/serve-process.ts";
 import { type SolusioHarness, startSolusioHarness, waitForJobs } from "../helpers/solusio-harness.ts";
 import { type CommandDataDir, commandDataDir } from "../helpers/tokenbill-command.ts";
 import { waitBudget } from "../helpers/wait-until.ts";
@@ -151,10 +150,10 @@ describe("a crash between commit and delivery", () => {
         });
       // Each start has what is left of the budget (until 2026-12-07 none: a serve stuck starting held the test
       // to vitest's bare timeout, and was left running); whatever was started is killed at the end.
-      const started: ChildProcess[] = [];
+      const started: ServeProcess[] = [];
       const start = async () => {
         const serve = await startServe(env, left());
-        started.push(serve.child);
+        started.push(serve);
         return serve;
       };
       const api = (url: string, method: string, path: string, body?: unknown) =>
@@ -177,7 +176,7 @@ describe("a crash between commit and delivery", () => {
           });
           expect(r.status).toBe(201);
         }
-        await stopServe(first.child, "SIGKILL");
+        await stopServe(first, "SIGKILL");
         await emu("DELETE", "/_emulator/faults");
 
         const second = await start();
@@ -197,10 +196,10 @@ describe("a crash between commit and delivery", () => {
           expect(users).toHaveLength(20);
           expect(new Set(users.map((u: { email: string }) => u.email)).size).toBe(20);
         } finally {
-          await stopServe(second.child, "SIGTERM");
+          await stopServe(second, "SIGTERM");
         }
       } finally {
-        for (const child of started) await stopServe(child, "SIGKILL");
+        for (const serve of started) await stopServe(serve, "SIGKILL");
         await emulator.close();
         data?.remove();
         if (schema && baseUrl) {

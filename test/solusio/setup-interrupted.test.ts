@@ -11,6 +11,7 @@ import {
   sharedCommandDataDir,
   tokenbillCommand,
 } from "../helpers/tokenbill-command.ts";
+import { endChild, watchChild } from "../helpers/watch-child.ts";
 
 // `tokenbill solusio setup --apply --json` stopped with Ctrl-C half-way through its changes: until 2026-12 it
 // ended 130 with nothing on stdout or stderr, SolusIO half changed. Now it says, as every interrupted command
@@ -54,22 +55,18 @@ describe("solusio setup --apply, interrupted", { timeout: 120_000 }, () => {
     }).then((r) => r.json() as Promise<{ data: { id: number; name: string }[] }>);
     const defaultGroup = groups.data.find((g) => g.name === "Default")!;
     const held = relay.holdAnswerOf("PUT", `/limit_groups/${defaultGroup.id}`);
-    const child = spawn(process.execPath, [bin, "solusio", "setup", "--apply", "--json"], {
-      env,
-      cwd: join(data.dir, ".."),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.on("exit", (code, signal) => resolve({ code, signal })),
+    const setup = watchChild(
+      spawn(process.execPath, [bin, "solusio", "setup", "--apply", "--json"], {
+        env,
+        cwd: join(data.dir, ".."),
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
     );
     await held;
-    child.kill("SIGINT");
+    // Its output read once whole ("close"): the envelope and the line are its last words, written as it exits.
+    const { code, signal, stdout, stderr } = await endChild(setup, "SIGINT");
 
-    expect(await exited, stderr).toEqual({ code: 130, signal: null });
+    expect({ code, signal }, stderr).toEqual({ code: 130, signal: null });
     const message =
       "solusio setup interrupted (SIGINT) before it finished: 2 of 3 changes made (registration, billing_integration), " +
       "the rest not, and a change under way may or may not have been; run `tokenbill solusio setup --apply` again " +
