@@ -1,10 +1,12 @@
 import { type RunningEmulator, startEmulator } from "../../../emulator/start.ts";
 import { createTestDatabase } from "../../../test/helpers/test-database.ts";
 import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
+import { waitUntil } from "../../../test/helpers/wait-until.ts";
 import { createCustomers, createSection4Customer } from "../../billing/testing/billing-fixtures.ts";
 import { emulatorDriver } from "../../billing/testing/emulator-driver.ts";
 import { emulatorIntegration } from "../../billing/testing/emulator-integration.ts";
 import type { DatabaseHandle } from "../../db/open-database.ts";
+import { jsonText } from "../../kernel/json.ts";
 import type { StaffRole } from "../../db/schema.ts";
 import type { SolusioIntegration } from "../../solusio/integration.ts";
 import { createStaffPerRole } from "./pricing-test-client.ts";
@@ -70,12 +72,21 @@ export async function octoberToBill(
   };
 }
 
-/** Waits for a run to leave "running", reading it through the admin API. */
+/**
+ * Waits for a run to leave "running", reading it through the admin API; fails saying what it last read (the
+ * run's phase and progress, or the answer that was no run). The wait's ceiling is waitUntil's: 400 × 25 ms
+ * (until 2026-12-07) is less than a loaded machine takes.
+ */
 export async function finishedRun(server: TestServer, id: string): Promise<{ state: string }> {
-  for (let i = 0; i < 400; i++) {
-    const r = await server.api("GET", `/api/v1/billing-runs/${id}`);
-    if (r.body.data.state !== "running") return r.body.data;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`billing run ${id} did not finish`);
+  let last: unknown;
+  return waitUntil(
+    () => `billing run ${id} to leave "running" (last read: ${jsonText(last)})`,
+    async () => {
+      const r = await server.api("GET", `/api/v1/billing-runs/${id}`);
+      last = r.status === 200 ? r.body.data : { status: r.status, body: r.body };
+      return r.status === 200 && r.body.data.state !== "running"
+        ? (r.body.data as { state: string })
+        : undefined;
+    },
+  );
 }
