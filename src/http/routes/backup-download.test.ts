@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync, watch, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pipeline, Transform } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { sql } from "kysely";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../../test/helpers/test-server.ts";
 import { type CommandDataDir, commandDataDir } from "../../../test/helpers/tokenbill-command.ts";
+import { WAIT_CEILING_MS, waitUntil } from "../../../test/helpers/wait-until.ts";
 import { SPOOL_PREFIX } from "../../db/backup-spool.ts";
 import { restoreEmbeddedBackup } from "../../db/embedded-backup.ts";
 import { migrateToLatest } from "../../db/migrate.ts";
@@ -25,6 +26,8 @@ let dataDir: string;
 let handle: DatabaseHandle;
 let server: TestServer;
 const logged: { level: number; msg: string }[] = [];
+/** Called with each line the server logs, after it is kept in `logged`. */
+const onLogged = new Set<() => void>();
 
 beforeAll(async () => {
   // A copy of the run's migrated database: a new one ran initdb and every migration first (some 7 s).
@@ -37,7 +40,15 @@ beforeAll(async () => {
             VALUES ('ada@example.com', 'Ada', 'GB', 'USD')`.execute(handle.db);
   // Incompressible: the archive is far larger than the socket's buffers, and takes a while to compress.
   writeFileSync(join(dataDir, "base", "ballast-random"), randomBytes(32 * MIB));
-  const logger = pino({ level: "info" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+  const logger = pino(
+    { level: "info" },
+    {
+      write: (line: string) => {
+        logged.push(JSON.parse(line));
+        for (const heard of onLogged) heard();
+      },
+    },
+  );
   server = await startTestServer(handle.db, {}, { backup: handle.backup!, logger });
 }, 120_000);
 afterAll(async () => {
@@ -65,8 +76,63 @@ function spoolsLeft(): string[] {
   return [...named, ...open];
 }
 
+/**
+ * Waits for the spools to be gone, named and open alike. Polled: a file descriptor closed by the server gives
+ * this test no event to wait on.
+ */
 const nothingLeft = () =>
-  vi.waitFor(() => expect(spoolsLeft()).toEqual([]), { timeout: 30_000, interval: 20 });
+  waitUntil(
+    () => `the backup spool to be removed and closed (still there: ${spoolsLeft().join(", ")})`,
+    () => spoolsLeft().length === 0,
+  );
+
+/**
+ * Resolves once the server logs a line whose msg is `msg` (at once if it has), heard as the logger writes it;
+ * rejects after `withinMs` naming it and the lines logged so far.
+ */
+function whenLogged(msg: string, withinMs = WAIT_CEILING_MS): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const heard = () => {
+      if (!logged.some((line) => line.msg === msg)) return;
+      clearTimeout(ceiling);
+      onLogged.delete(heard);
+      resolve();
+    };
+    const ceiling = setTimeout(() => {
+      onLogged.delete(heard);
+      reject(
+        new Error(
+          `waited ${withinMs} ms for the log line "${msg}"; logged: ${logged.map((l) => l.msg).join(" | ")}`,
+        ),
+      );
+    }, withinMs);
+    onLogged.add(heard);
+    heard();
+  });
+}
+
+/**
+ * Resolves once a spool file is made in DATA_DIR, heard from the directory's change events (made before the
+ * request, so none is missed); rejects after `withinMs`. The spool is named there while the archive is
+ * written into it, and unlinked once it is whole.
+ */
+function whenSpoolMade(withinMs = WAIT_CEILING_MS): Promise<void> {
+  const watcher = watch(dataDir);
+  let ceiling: NodeJS.Timeout | undefined;
+  return new Promise<void>((resolve, reject) => {
+    watcher.on("change", (_event, name) => {
+      if (String(name).startsWith(SPOOL_PREFIX)) resolve();
+    });
+    watcher.on("error", reject);
+    ceiling = setTimeout(
+      () => reject(new Error(`waited ${withinMs} ms for a backup spool (${SPOOL_PREFIX}…) in ${dataDir}`)),
+      withinMs,
+    );
+  }).finally(() => {
+    clearTimeout(ceiling);
+    watcher.close();
+  });
+}
 
 const backupAudits = async () =>
   Number(
@@ -121,9 +187,10 @@ describe("GET /api/v1/backup of a DATA_DIR, streamed", () => {
   it("stops the backup being made when the client goes away, and the next one is whole", async () => {
     const before = await backupAudits();
     const leaving = new AbortController();
-    const answered = download(server.url, leaving.signal).catch((error: unknown) => error);
     // The spool appears once the database is held and the archive is being written into it.
-    await vi.waitFor(() => expect(spoolsLeft()).not.toEqual([]), { timeout: 30_000, interval: 5 });
+    const spoolMade = whenSpoolMade();
+    const answered = download(server.url, leaving.signal).catch((error: unknown) => error);
+    await spoolMade;
     leaving.abort();
     expect(await answered).toMatchObject({ name: "AbortError" });
     await nothingLeft();
@@ -131,10 +198,7 @@ describe("GET /api/v1/backup of a DATA_DIR, streamed", () => {
     expect(await backupAudits()).toBe(before);
     // A client going away is no failure: one line, not an error with its stack. Said as the handler ends, which
     // may be after the spool is gone (a fresh-clone CI run of 2026-12-05 22:22 read the log before it).
-    await vi.waitFor(
-      () => expect(logged.map((line) => line.msg)).toContain("the client went away; its request was stopped"),
-      { timeout: 10_000, interval: 20 },
-    );
+    await whenLogged("the client went away; its request was stopped");
     expect(logged.filter((line) => line.level >= 50)).toEqual([]);
     const next = await download();
     const { bytes, error } = await readAll(next);
