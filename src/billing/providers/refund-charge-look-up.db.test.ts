@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { runnableKinds } from "../../app/job-catalog.ts";
-import { JobRunner } from "../../jobs/job-runner.ts";
 import { endedReservationSteps, recordingLogger } from "../credit-notes/testing/ended-reservation.ts";
 import { checkLedger } from "../payments/testing/ledger-invariants.ts";
 import { issueInvoices } from "../payments/testing/invoice-fixtures.ts";
 import { createCustomers } from "../testing/billing-fixtures.ts";
 import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
+import { chargeLookUpSteps } from "./testing/charge-look-up.ts";
 
 // A refund Stripe made that does not fit even with every reservation of its payment ended: tokenbill's books
 // hold a fact Stripe does not, most often a refund recorded succeeded whose `refund.failed` tokenbill never
@@ -13,10 +12,10 @@ import { stripeWorldPerFile } from "../testing/stripe-world-per-file.ts";
 // that failure again, which is slow or never comes. Now the refusal queues a look-up of the charge's refunds
 // (one per payment), which records the missed failure as Stripe holds it; the refused refund then fits.
 
-const LOOK_UP = "refund.look_up_charge";
 const serverLog = recordingLogger();
 const file = stripeWorldPerFile({ logger: serverLog.logger });
 const { refundRowsOf } = endedReservationSteps(() => file.world);
+const { paidAndRefunded, lookUpsOf, runChargeLookUps: runLookUps } = chargeLookUpSteps(() => file.world);
 
 const eventRow = (eventId: string) =>
   file.world.db
@@ -24,41 +23,6 @@ const eventRow = (eventId: string) =>
     .select(["processed_at", "error"])
     .where("event_id", "=", eventId)
     .executeTakeFirstOrThrow();
-
-/** The look-up jobs of the payment's charge, oldest first. */
-const lookUpsOf = (paymentId: string) =>
-  file.world.db
-    .selectFrom("job")
-    .select(["id", "status", "attempts", "last_error", "payload"])
-    .where("kind", "=", LOOK_UP)
-    .where("ordering_key", "=", `payment:${paymentId}`)
-    .orderBy("id")
-    .execute();
-
-/** Runs the look-ups of charges that wait, as the runner would; what they log goes to `lines`. */
-async function runLookUps() {
-  const { logger, lines } = recordingLogger();
-  const ctx = { ...file.world.context(), logger };
-  await new JobRunner({
-    db: file.world.db,
-    logger,
-    handlers: { [LOOK_UP]: runnableKinds(ctx, "outbox")[LOOK_UP]! },
-  }).drain();
-  return lines as { level: number; msg: string }[];
-}
-
-/** A new customer's $10.00 invoice paid by card, and a refund of `amount` Stripe made at once (succeeded). */
-async function paidAndRefunded(email: string, amount: number) {
-  const [customerId] = (await createCustomers(file.world.handle, [{ email }])) as [bigint];
-  const { payment } = await file.world.paidByCard({ customerId, total: 1000n });
-  const path = `/api/v1/payments/${payment.id}/refunds`;
-  file.world.fake.refundStatusOnCreate = "succeeded";
-  const made = await file.world.post(path, { amount }).finally(() => {
-    file.world.fake.refundStatusOnCreate = "pending";
-  });
-  expect([made.status, made.body.data.status]).toEqual([201, "succeeded"]);
-  return { customerId, payment, path, made: made.body.data as { id: string; provider_refund_id: string } };
-}
 
 describe("a Dashboard refund that does not fit beside a refund tokenbill holds succeeded and Stripe failed", () => {
   it("is refused once with a look-up queued; the look-up records the failure, and the refund then fits", async () => {
