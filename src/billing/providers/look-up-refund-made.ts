@@ -3,6 +3,7 @@ import { withTransaction } from "../../kernel/transaction.ts";
 import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
 import { type FoundRefund, type PaymentProvider, ProviderNotCarriedOutError } from "./payment-provider.ts";
 import { applyFoundRefund } from "./apply-refund-fact.ts";
+import { chargeLookUpFor } from "./refund-beyond-payment.ts";
 import { logNotCarriedOut } from "./refund-through-provider.ts";
 
 // The one look-up by metadata for a refund an ask made whose answer was lost: a credit note's job before it
@@ -26,7 +27,9 @@ export interface RefundMadeFound extends FoundRefund {
 /**
  * Looks in the provider for the refunds naming the reservation and records them (applyFoundRefund); returns
  * what it found, null when the provider has none. A look-up the provider does not carry out (a rate limit, our
- * key refused) is logged and thrown as LookupNotCarriedOutError; one it does not answer is thrown as it came.
+ * key refused) is logged and thrown as LookupNotCarriedOutError; one it does not answer is thrown as it came; a
+ * refund found that does not fit beside the payment's others is a RefundBeyondPaymentError, its charge's
+ * look-up queued. Only jobs call it (a credit note's refund, the look-up of an ended reservation).
  */
 export async function lookUpRefundMade(
   ctx: ServiceContext,
@@ -56,18 +59,26 @@ export async function lookUpRefundMade(
     throw error;
   }
   if (!found) return null;
-  const alreadyRecorded = await withTransaction(ctx, async (tx) => {
-    // Under the customer's lock, as applyRefundFact writes: a webhook recording the refund at the same time has
-    // committed before this reads, or waits until this commits. Its caller's log says "recorded" only of news.
-    await lockCustomerForMoney(tx.db, currency.customer_id);
-    const linked = await tx.db
-      .selectFrom("refund")
-      .select("id")
-      .where("provider_refund_id", "=", found.refundRef)
-      .executeTakeFirst();
-    await applyFoundRefund(tx, provider, found);
-    return linked !== undefined;
-  });
+  let alreadyRecorded: boolean;
+  try {
+    alreadyRecorded = await withTransaction(ctx, async (tx) => {
+      // Under the customer's lock, as applyRefundFact writes: a webhook recording the refund at the same time
+      // has committed before this reads, or waits until this commits. Its caller's log says "recorded" only of
+      // news.
+      await lockCustomerForMoney(tx.db, currency.customer_id);
+      const linked = await tx.db
+        .selectFrom("refund")
+        .select("id")
+        .where("provider_refund_id", "=", found.refundRef)
+        .executeTakeFirst();
+      await applyFoundRefund(tx, provider, found);
+      return linked !== undefined;
+    });
+  } catch (error) {
+    // A refund found that no ending of reservations makes room for: a look-up of the charge's refunds is
+    // queued, and the job's error says so; its next attempt finds what that recorded (refund-beyond-payment.ts).
+    throw await chargeLookUpFor(ctx, error, "job");
+  }
   return { ...found, alreadyRecorded };
 }
 

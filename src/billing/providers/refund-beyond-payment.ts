@@ -8,12 +8,13 @@ import { lockCustomerForMoney } from "../payments/invoice-settlement.ts";
 // refunds the provider made (or is making) and this one come to more than the payment, so a fact tokenbill
 // missed stands between them, most often a refund recorded succeeded whose `refund.failed` was never processed.
 // Waiting for the provider to send that event again is slow, or it never comes: so whoever meets the refusal
-// (the webhook, a request answered after its reservation ended) queues a look-up of the charge's refunds
-// (look-up-charge-refunds.ts), once per payment, after its own transaction rolled back.
+// (the webhook, a request answered after its reservation ended, a release, a credit note's job, the look-up of
+// an ended reservation) queues a look-up of the charge's refunds (look-up-charge-refunds.ts), once per payment,
+// after its own transaction rolled back.
 
 export const CHARGE_LOOK_UP = "refund.look_up_charge";
 
-/** What the refusal says to do when no look-up was queued for it (a release, a job's look-up met it). */
+/** What the refusal says to do when no look-up was queued for it (the queueing failed), or when it finds nothing. */
 const compareByHand = (who: string) =>
   `compare the payment's refunds with the charge's in ${who}'s dashboard, then correct the payment or record the difference by hand`;
 
@@ -34,8 +35,26 @@ export class RefundBeyondPaymentError extends ServiceError {
   }
 }
 
-/** Where the refusal was met, which decides what its words promise: a delivery again, or nothing to ask again. */
-export type RefusedIn = "event" | "request";
+/**
+ * Where the refusal was met, which decides what its words promise: the event's next delivery, a request's
+ * refund not to be asked again, a release no longer needed, or a job's next attempt (a credit note's refund,
+ * the look-up of an ended reservation), which finds what the look-up recorded.
+ */
+export type RefusedIn = "event" | "request" | "release" | "job";
+
+/** What follows the look-up for whoever met the refusal. */
+function thenFor(refusedIn: RefusedIn, who: string): string {
+  switch (refusedIn) {
+    case "event":
+      return `this refund is recorded by it, or by ${who}'s next delivery of this event`;
+    case "request":
+      return `${who} made this refund for this request, and the look-up records it: do not refund it again`;
+    case "release":
+      return `the refunds ${who} holds naming this reservation are recorded by it, which links or ends the reservation: no release is needed once it has run`;
+    case "job":
+      return `this refund is recorded by it, and this job's next attempt finds it so (nothing is asked of ${who} again)`;
+  }
+}
 
 /**
  * `error` as it is to be told: a RefundBeyondPaymentError with the look-up of its payment's charge queued (or
@@ -64,10 +83,7 @@ export async function chargeLookUpFor(
     job.status === "failed"
       ? `A look-up of the charge's refunds in ${who} (job ${job.id}) failed for good: its error, among the failed jobs, says what it found; retry it once the payment is mended`
       : `A look-up of the charge's refunds in ${who} is queued (job ${job.id}): it applies each refund's status as ${who} holds it, so a failure tokenbill missed is recorded and its money returned`;
-  const then =
-    refusedIn === "event"
-      ? `this refund is recorded by it, or by ${who}'s next delivery of this event`
-      : `${who} made this refund for this request, and the look-up records it: do not refund it again`;
+  const then = thenFor(refusedIn, who);
   return new RefundBeyondPaymentError(
     error.refusal,
     error.paymentId,

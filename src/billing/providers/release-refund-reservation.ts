@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { recordAudit } from "../../kernel/audit.ts";
+import type { ServiceContext } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { successAnswer } from "../../kernel/idempotency.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
@@ -10,7 +11,9 @@ import { settleIdempotencyKeyOfRefund } from "../payments/idempotency-key.ts";
 import { presentRefund, Refund } from "../payments/payment-schemas.ts";
 import { settleRefundIn } from "../payments/refund-payment.ts";
 import { applyFoundRefund } from "./apply-refund-fact.ts";
+import type { FoundRefund, PaymentProvider } from "./payment-provider.ts";
 import { paymentProviderOf } from "./provider-from-config.ts";
+import { chargeLookUpFor } from "./refund-beyond-payment.ts";
 import { DEFAULT_RESERVATION_AGE_MINUTES, MIN_RESERVATION_AGE_MINUTES } from "./reservation-age.ts";
 
 // A refund through the provider is reserved (a pending row holding its amount) and committed before the
@@ -106,40 +109,56 @@ export const releaseRefundReservation = defineVerb(
         `refund ${row.id} is linked to ${provider.name} refund ${row.provider_refund_id}, which ${provider.name} does not know: look in its dashboard`,
       );
 
-    return withTransaction(ctx, async (tx) => {
-      if (found) await applyFoundRefund(tx, provider, found);
-      // Nothing the provider has is this reservation (none at all, or one its webhook rules could not match
-      // to it): the reservation fails and frees its amount. A row linked meanwhile is left as it is.
-      await settleRefundIn(tx.db, tx, { refund_id: row.id, status: "failed", onlyUnlinked: true });
-      const after = presentRefund(
-        await tx.db.selectFrom("refund").selectAll().where("id", "=", row.id).executeTakeFirstOrThrow(),
-      );
-      const outcome: RefundRelease["outcome"] =
-        after.status === "failed" && after.provider_refund_id === null
-          ? "released"
-          : after.status === "pending"
-            ? "linked"
-            : "settled";
-      // A client's key waiting on this reservation is freed only when the provider has no refund naming it
-      // (a retry may ask again). Any refund naming it moved money for this request, so the key keeps an
-      // answer, a retry never asks twice: the refund it made, or, when it has only refunds of another amount
-      // (which ended the reservation) or ones recorded elsewhere, the reservation as it ended, as the look-up
-      // of an ended reservation answers it (look-up-ended-reservation.ts). Until 2026-12-07 a release freed
-      // that key, and a retry had the provider refund the payment again.
-      await settleIdempotencyKeyOfRefund(
-        tx.db,
-        row.id,
-        found === null ? null : successAnswer(201, after),
-        tx.now(),
-      );
-      await recordAudit(tx.db, tx, {
-        action: "release",
-        entity: "refund",
-        entityId: row.id,
-        before: { status: row.status, provider_refund_id: row.provider_refund_id },
-        after: { outcome, status: after.status, provider_refund_id: after.provider_refund_id },
-      });
-      return { outcome, refund: after };
-    });
+    try {
+      return await releaseIn(ctx, row, found, provider);
+    } catch (error) {
+      // A refund the provider holds naming the reservation that no ending makes room for: a look-up of the
+      // charge's refunds is queued, and the 409 says so (refund-beyond-payment.ts).
+      throw await chargeLookUpFor(ctx, error, "release");
+    }
   },
 );
+
+/** Applies what the provider has of the reservation, then fails it if nothing linked it: one transaction. */
+function releaseIn(
+  ctx: ServiceContext,
+  row: { id: string; status: string; provider_refund_id: string | null },
+  found: FoundRefund | null,
+  provider: PaymentProvider,
+): Promise<RefundRelease> {
+  return withTransaction(ctx, async (tx) => {
+    if (found) await applyFoundRefund(tx, provider, found);
+    // Nothing the provider has is this reservation (none at all, or one its webhook rules could not match
+    // to it): the reservation fails and frees its amount. A row linked meanwhile is left as it is.
+    await settleRefundIn(tx.db, tx, { refund_id: row.id, status: "failed", onlyUnlinked: true });
+    const after = presentRefund(
+      await tx.db.selectFrom("refund").selectAll().where("id", "=", row.id).executeTakeFirstOrThrow(),
+    );
+    const outcome: RefundRelease["outcome"] =
+      after.status === "failed" && after.provider_refund_id === null
+        ? "released"
+        : after.status === "pending"
+          ? "linked"
+          : "settled";
+    // A client's key waiting on this reservation is freed only when the provider has no refund naming it
+    // (a retry may ask again). Any refund naming it moved money for this request, so the key keeps an
+    // answer, a retry never asks twice: the refund it made, or, when it has only refunds of another amount
+    // (which ended the reservation) or ones recorded elsewhere, the reservation as it ended, as the look-up
+    // of an ended reservation answers it (look-up-ended-reservation.ts). Until 2026-12-07 a release freed
+    // that key, and a retry had the provider refund the payment again.
+    await settleIdempotencyKeyOfRefund(
+      tx.db,
+      row.id,
+      found === null ? null : successAnswer(201, after),
+      tx.now(),
+    );
+    await recordAudit(tx.db, tx, {
+      action: "release",
+      entity: "refund",
+      entityId: row.id,
+      before: { status: row.status, provider_refund_id: row.provider_refund_id },
+      after: { outcome, status: after.status, provider_refund_id: after.provider_refund_id },
+    });
+    return { outcome, refund: after };
+  });
+}
