@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { endedReservationSteps, recordingLogger } from "../credit-notes/testing/ended-reservation.ts";
+import {
+  endedReservationSteps,
+  recordingLogger,
+  stripeRefundOf,
+} from "../credit-notes/testing/ended-reservation.ts";
 import {
   cardRefundReads,
   noteWhoseProcessDied,
@@ -11,8 +15,8 @@ import { chargeLookUpSteps } from "./testing/charge-look-up.ts";
 
 // A refund Stripe made that does not fit even with every reservation of its payment ended queues a look-up of
 // the charge's refunds (refund-charge-look-up.db.test.ts, for the webhook and a request). The other paths that
-// apply a refund Stripe holds meet the same refusal: a release, a credit note's job's look-up before it asks,
-// the look-up of an ended reservation. Until 2026-12-07 they queued nothing, and their error said
+// apply a refund Stripe holds meet the same refusal: a release, a credit note's job (its look-up before it asks,
+// and its ask), the look-up of an ended reservation. Until 2026-12-07 they queued nothing, and their error said
 // to compare with Stripe's dashboard and fix by hand, though the look-up mends the usual cause itself: a refund
 // tokenbill holds succeeded whose failure (`refund.failed`) it never heard.
 
@@ -120,6 +124,48 @@ describe("a credit note's job whose look-up finds a refund Stripe made that does
       [reservation, 250n, "failed"],
       [missed.id, 600n, "failed"],
       [expect.any(String), 500n, "succeeded"],
+    ]);
+    await checkLedger(file.world.db, file.world.context(), customerId);
+  });
+});
+
+describe("a credit note's job whose ask Stripe answers with a refund that no longer fits", () => {
+  it("says a look-up of the charge is queued, not that the refund was not made, and ends once that has run", async () => {
+    const { customerId, payment, reservation, missed } = await noteBesideUnheardFailure(
+      "paths-note-ask@example.com",
+    );
+    // Stripe makes the note's 2.50; before its answer comes, a 2.00 refund made by hand naming the reservation
+    // ends it, leaving 2.00 of the payment beside the 6.00 tokenbill holds: too little for the 2.50.
+    file.world.fake.beforeNextRefundAnswer = () =>
+      handMadeRefundArrives(payment.reference, reservation, "re_paths_note_ask");
+    await runNoteRefundJobs(file.world);
+    expect(file.world.fake.beforeNextRefundAnswer).toBeNull();
+    const own = stripeRefundOf(file.world, reservation);
+    expect(own?.amount).toBe(250);
+
+    const job = await jobOf(reservation);
+    const [lookUp, ...more] = await lookUpsOf(payment.id);
+    expect([lookUp?.status, more]).toEqual(["pending", []]);
+    // Until 2026-12-07: failed for good, "refund … was not made, and it is released … refund the card by
+    // hand", though Stripe had made it.
+    expect(job).toMatchObject({ status: "pending", attempts: 1 });
+    expect(job.last_error).not.toContain("was not made");
+    expect(job.last_error).toContain(
+      `Stripe has refund ${own!.id} of 250 (minor units of USD) of payment ${payment.id}, but tokenbill's refunds of it that Stripe made or may make leave 200 of it: not recorded`,
+    );
+    expect(job.last_error).toContain(QUEUED(lookUp!.id));
+    expect(job.last_error).toContain("this job's next attempt finds it so");
+
+    await runChargeLookUps();
+    await runNoteRefundJobs(file.world);
+    expect(await jobOf(reservation)).toMatchObject({ status: "done", attempts: 2 });
+    expect(
+      (await refundRowsOf(payment.id)).map((r) => [r.id, r.amount, r.status, r.provider_refund_id]),
+    ).toEqual([
+      [reservation, 250n, "failed", null],
+      [missed.id, 600n, "failed", missed.provider_refund_id],
+      [expect.any(String), 200n, "succeeded", "re_paths_note_ask"],
+      [expect.any(String), 250n, "pending", own!.id],
     ]);
     await checkLedger(file.world.db, file.world.context(), customerId);
   });

@@ -157,8 +157,8 @@ export async function askProviderForReservation(
     });
   } catch (error) {
     // The provider made the refund, but it does not fit beside tokenbill's refunds of the payment: a look-up
-    // of the charge is queued, and the 409 says so (refund-beyond-payment.ts).
-    throw await chargeLookUpFor(ctx, error, "request");
+    // of the charge is queued, and the 409 (or the credit note job's error) says so (refund-beyond-payment.ts).
+    throw await chargeLookUpFor(ctx, error, askedAgainBy === "job" ? "job" : "request");
   }
 }
 
