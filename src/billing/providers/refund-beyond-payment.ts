@@ -42,17 +42,22 @@ export class RefundBeyondPaymentError extends ServiceError {
  */
 export type RefusedIn = "event" | "request" | "release" | "job";
 
-/** What follows the look-up for whoever met the refusal. */
-function thenFor(refusedIn: RefusedIn, who: string): string {
+/**
+ * What follows the look-up for whoever met the refusal. A look-up failed for good records nothing until staff
+ * retry it, so the words say "once retried" then (they said it would record the refund, beside "failed for good").
+ */
+function thenFor(refusedIn: RefusedIn, who: string, failed: boolean): string {
+  const byIt = failed ? "by it once retried" : "by it";
+  const after = failed ? " after that" : "";
   switch (refusedIn) {
     case "event":
-      return `this refund is recorded by it, or by ${who}'s next delivery of this event`;
+      return `this refund is recorded ${byIt}, or by ${who}'s next delivery of this event${after}`;
     case "request":
-      return `${who} made this refund for this request, and the look-up records it: do not refund it again`;
+      return `${who} made this refund for this request, and the look-up records it${failed ? " once retried" : ""}: do not refund it again`;
     case "release":
-      return `the refunds ${who} holds naming this reservation are recorded by it, which links or ends the reservation: no release is needed once it has run`;
+      return `the refunds ${who} holds naming this reservation are recorded ${byIt}, which links or ends the reservation: no release is needed once it has run`;
     case "job":
-      return `this refund is recorded by it, and this job's next attempt finds it so (nothing is asked of ${who} again)`;
+      return `this refund is recorded ${byIt}, and this job's next attempt${after} finds it so (nothing is asked of ${who} again)`;
   }
 }
 
@@ -83,7 +88,7 @@ export async function chargeLookUpFor(
     job.status === "failed"
       ? `A look-up of the charge's refunds in ${who} (job ${job.id}) failed for good: its error, among the failed jobs, says what it found; retry it once the payment is mended`
       : `A look-up of the charge's refunds in ${who} is queued (job ${job.id}): it applies each refund's status as ${who} holds it, so a failure tokenbill missed is recorded and its money returned`;
-  const then = thenFor(refusedIn, who);
+  const then = thenFor(refusedIn, who, job.status === "failed");
   return new RefundBeyondPaymentError(
     error.refusal,
     error.paymentId,

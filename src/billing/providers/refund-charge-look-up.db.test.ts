@@ -177,6 +177,10 @@ describe("a refund beyond a payment recorded by hand for less than Stripe's char
     expect((await eventRow(event.id)).error).toContain(
       `A look-up of the charge's refunds in Stripe (job ${job!.id}) failed for good`,
     );
+    // Nothing is recorded until staff retry it: the words do not say it records the refund meanwhile.
+    expect((await eventRow(event.id)).error).toContain(
+      "this refund is recorded by it once retried, or by Stripe's next delivery of this event after that",
+    );
     expect(await checkLedger(file.world.db, file.world.context(), customerId)).toMatchObject({
       credit: 0n,
       dueTotal: 500n,
