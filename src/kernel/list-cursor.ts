@@ -73,11 +73,14 @@ export const cursorKeyId = z
 /**
  * A timestamptz in a cursor's key, to the microsecond in UTC: a JavaScript Date keeps only milliseconds, and a
  * cursor that rounded would repeat or skip rows. Read from the row by instantKeyOf, compared as `::timestamptz`.
+ * Year 0000 is refused: JavaScript takes it, PostgreSQL has no year 0 and failed the query (a 500 until
+ * 2026-12-07), and a cursor's digest stops a cut or changed cursor, not a made one.
  */
 export const cursorKeyInstant = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
   .refine((s) => {
+    if (s.startsWith("0000")) return false;
     const instant = new Date(`${s.slice(0, 23)}Z`);
     return !Number.isNaN(instant.getTime()) && instant.toISOString().slice(0, 19) === s.slice(0, 19);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actors } from "../../kernel/actor.ts";
+import { encodeCursor } from "../../kernel/list-cursor.ts";
 import { checkLedger } from "../payments/testing/ledger-invariants.ts";
 import { listFailingProviderEvents } from "./failing-provider-events.ts";
 import { retryProviderEvent } from "./retry-provider-event.ts";
@@ -185,6 +186,23 @@ describe("retrying a payment provider event stored failing", () => {
       404,
     );
     expect((await world.post("/api/v1/payment-provider-events/STRIPE!/evt_x/retry")).status).toBe(400);
+  });
+});
+
+describe("the list's cursor", () => {
+  it("a cursor naming an instant PostgreSQL has no date for (year 0000) is refused 400, never a 500", async () => {
+    // The cursor's check is a digest anyone can make (it guards against a cut or changed cursor, not a forged
+    // one), so its key's shape is the fence: year 0000 passed it and PostgreSQL refused the ::timestamptz.
+    const forged = encodeCursor("failing_provider_events", {}, ["0000-01-01T00:00:00.000000Z", "evt_x"]);
+    const answer = await world.server.api("GET", `/api/v1/payment-provider-events?cursor=${forged}`);
+    expect([answer.status, answer.body.error?.message]).toEqual([
+      400,
+      "query.cursor: is not a cursor of this list: start again from the first page (without cursor)",
+    ]);
+    const first = encodeCursor("failing_provider_events", {}, ["0001-01-01T00:00:00.000000Z", "evt_x"]);
+    expect((await world.server.api("GET", `/api/v1/payment-provider-events?cursor=${first}`)).status).toBe(
+      200,
+    );
   });
 });
 
