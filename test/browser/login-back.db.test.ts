@@ -1,13 +1,12 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createCustomer } from "../../src/services/customers/customers.ts";
 import { setPortalPassword } from "../../src/services/portal-accounts/portal-accounts.ts";
 import { issuePortalToken } from "../../src/services/portal-accounts/portal-tokens.ts";
 import { createStaffUser } from "../../src/services/staff/staff-users.ts";
 import { operatorContext } from "../../src/web/portal/testing/portal-fixtures.ts";
-import { launchBrowser, logInThroughForm, noBrowser } from "../helpers/browser.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../helpers/test-server.ts";
+import { logInThroughForm, noBrowser } from "../helpers/browser.ts";
+import { browserPerFile } from "../helpers/browser-per-file.ts";
 
 // Back in the browser after a login or password form that was refused, then sent: the form's page, not
 // Chromium's net::ERR_CACHE_MISS ("Confirm Form Resubmission"). These pages are drawn outside the faces'
@@ -20,17 +19,13 @@ const NEW_PASSWORD = "login back new password";
 const STAFF_EMAIL = "loginback-staff@example.com";
 const CUSTOMER_EMAIL = "loginback-customer@example.com";
 
-let handle: TestDatabase;
-let server: TestServer;
-let browser: Browser;
+const file = browserPerFile();
 let base: string;
 
 beforeAll(async () => {
   if (noBrowser) return;
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-  base = server.url;
-  const ctx = operatorContext(handle);
+  base = file.server.url;
+  const ctx = operatorContext(file.handle);
   await createStaffUser({
     ctx,
     input: { email: STAFF_EMAIL, name: "Lena Back", role: "owner", password: PASSWORD },
@@ -40,16 +35,10 @@ beforeAll(async () => {
     input: { email: CUSTOMER_EMAIL, name: "Bea Back", country: "US", currency: "USD" },
   });
   await setPortalPassword({ ctx, input: { customer_id: BigInt(customer.id), password: PASSWORD } });
-  browser = await launchBrowser();
 }, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await handle?.close();
-});
 
 async function freshPage(): Promise<Page> {
-  return (await browser.newContext()).newPage();
+  return (await file.browser.newContext()).newPage();
 }
 
 /** Back in the browser's history: a page of ours (its status and heading), not a browser error; where it is. */
@@ -103,7 +92,7 @@ describe.skipIf(noBrowser)("Back after a refused login or password form", () => 
   });
 
   it("shows the spent link's page after a refused new password and then a saved one", async () => {
-    const issued = await issuePortalToken(operatorContext(handle), CUSTOMER_EMAIL, "password_reset");
+    const issued = await issuePortalToken(operatorContext(file.handle), CUSTOMER_EMAIL, "password_reset");
     const page = await freshPage();
     await page.goto(`${base}/portal/password-reset/new?token=${issued!.token}`);
     await page.getByLabel("New password").fill("short");

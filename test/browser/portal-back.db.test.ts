@@ -1,45 +1,34 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   PORTAL_PASSWORD,
   type PortalCustomer,
   portalCustomer,
 } from "../../src/web/portal/testing/portal-fixtures.ts";
-import { launchBrowser, logInThroughForm, noBrowser } from "../helpers/browser.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../helpers/test-server.ts";
+import { logInThroughForm, noBrowser } from "../helpers/browser.ts";
+import { browserPerFile } from "../helpers/browser-per-file.ts";
 
 // Back in the browser after a portal form that was refused, then sent: the form's page, not Chromium's
 // net::ERR_CACHE_MISS ("Confirm Form Resubmission"), and nothing sent again. Until 2026-12-07 only the
 // console's form answers renamed their history entry (assets/form-answer.js); the portal's profile and
 // password forms left it as the refused POST. (Pay now answers with a redirect only: no page to go back to.)
 
-let handle: TestDatabase;
-let server: TestServer;
-let browser: Browser;
+const file = browserPerFile();
 let page: Page;
 let base: string;
 let ada: PortalCustomer;
 
 beforeAll(async () => {
   if (noBrowser) return;
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-  base = server.url;
-  ada = await portalCustomer(handle, { email: "back@example.com", name: "Ada", dueDate: "2099-01-01" });
-  browser = await launchBrowser();
-  page = await (await browser.newContext()).newPage();
+  base = file.server.url;
+  ada = await portalCustomer(file.handle, { email: "back@example.com", name: "Ada", dueDate: "2099-01-01" });
+  page = await (await file.browser.newContext()).newPage();
   await logInThroughForm(page, base, "portal", ada.email, PORTAL_PASSWORD);
 }, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await handle?.close();
-});
 
 /** This customer's audit rows: a form sent again would write one more. */
 async function customerChanges(): Promise<number> {
-  const row = await handle.db
+  const row = await file.handle.db
     .selectFrom("audit_log")
     .select((eb) => eb.fn.countAll<string>().as("n"))
     .where("actor", "=", `customer:${ada.id}`)

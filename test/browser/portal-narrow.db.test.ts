@@ -1,39 +1,28 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   PORTAL_PASSWORD,
   type PortalCustomer,
   portalCustomer,
 } from "../../src/web/portal/testing/portal-fixtures.ts";
-import { checkPage, launchBrowser, logInThroughForm, noBrowser } from "../helpers/browser.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../helpers/test-server.ts";
+import { checkPage, logInThroughForm, noBrowser } from "../helpers/browser.ts";
+import { browserPerFile } from "../helpers/browser-per-file.ts";
 
 // The portal's money pages on a phone (375 px): the amount due, the status and the amounts are on the
 // screen without sideways scrolling. Until 2026-12-06 the tables kept their desktop columns inside a frame
 // that scrolled, so /portal/invoices showed Invoice, Period, Issued and Due and nothing of what was owed.
 
-let handle: TestDatabase;
-let server: TestServer;
-let browser: Browser;
+const file = browserPerFile();
 let ada: PortalCustomer;
 
 beforeAll(async () => {
   if (noBrowser) return;
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-  ada = await portalCustomer(handle, {
+  ada = await portalCustomer(file.handle, {
     email: "ada@example.com",
     name: "Ada Lovelace",
     dueDate: "2099-01-01",
   });
-  browser = await launchBrowser();
 }, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await handle?.close();
-});
 
 /** Each located element's text whose box lies outside the viewport (none is allowed). */
 async function offScreen(page: Page, selector: string): Promise<string[]> {
@@ -63,11 +52,11 @@ async function noSidewaysScroll(page: Page): Promise<void> {
 
 describe.skipIf(noBrowser)("the portal's money pages at 375 px", () => {
   it("show the amount due, the status and the amounts without sideways scrolling", async () => {
-    const context = await browser.newContext({ viewport: { width: 375, height: 800 } });
+    const context = await file.browser.newContext({ viewport: { width: 375, height: 800 } });
     const page = await context.newPage();
-    await logInThroughForm(page, server.url, "portal", ada.email, PORTAL_PASSWORD);
+    await logInThroughForm(page, file.server.url, "portal", ada.email, PORTAL_PASSWORD);
 
-    await page.goto(`${server.url}/portal/invoices`);
+    await page.goto(`${file.server.url}/portal/invoices`);
     await noSidewaysScroll(page);
     // Total, Amount due and Status (the 5th to 7th columns).
     expect(await offScreen(page, "tbody td:nth-child(6)")).toEqual([]);
@@ -79,7 +68,7 @@ describe.skipIf(noBrowser)("the portal's money pages at 375 px", () => {
     expect(await page.getByRole("cell", { name: "$30.40" }).count()).toBe(1);
     await checkPage(page, "portal-invoices-stacked");
 
-    await page.goto(`${server.url}/portal/invoices/${ada.invoiceId}`);
+    await page.goto(`${file.server.url}/portal/invoices/${ada.invoiceId}`);
     await page.setViewportSize({ width: 375, height: 800 });
     await noSidewaysScroll(page);
     expect(await offScreen(page, "td.num")).toEqual([]);
@@ -87,18 +76,18 @@ describe.skipIf(noBrowser)("the portal's money pages at 375 px", () => {
     expect(await page.locator("#invoice-total").textContent()).toBe("$51.40");
     await checkPage(page, "portal-invoice-stacked");
 
-    await page.goto(`${server.url}/portal/payments`);
+    await page.goto(`${file.server.url}/portal/payments`);
     await page.setViewportSize({ width: 375, height: 800 });
     await noSidewaysScroll(page);
     expect(await offScreen(page, "tbody td:nth-child(4)")).toEqual([]);
     expect(await offScreen(page, "tbody td:nth-child(5)")).toEqual([]);
 
-    await page.goto(`${server.url}/portal/credit-notes`);
+    await page.goto(`${file.server.url}/portal/credit-notes`);
     await noSidewaysScroll(page);
     expect(await offScreen(page, "tbody td:nth-child(7)")).toEqual([]);
 
     // The statement: each entry's amount and running balance, and the closing balance, on the screen.
-    await page.goto(`${server.url}/portal/statement`);
+    await page.goto(`${file.server.url}/portal/statement`);
     await noSidewaysScroll(page);
     expect(await offScreen(page, "#statement-entries tbody td:nth-child(4)")).toEqual([]);
     expect(await offScreen(page, "#statement-entries tbody td:nth-child(5)")).toEqual([]);
@@ -108,7 +97,7 @@ describe.skipIf(noBrowser)("the portal's money pages at 375 px", () => {
 
     // A wide screen keeps the table with its column headers.
     await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(`${server.url}/portal/invoices`);
+    await page.goto(`${file.server.url}/portal/invoices`);
     expect(await page.locator("thead th").first().isVisible()).toBe(true);
     expect(await page.locator("table").evaluate((t) => getComputedStyle(t).display)).toBe("table");
     await context.close();
