@@ -1,9 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../test/helpers/test-server.ts";
-import type { DatabaseHandle } from "../db/open-database.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serverPerFile } from "../../test/helpers/server-per-file.ts";
 import { encodeCursor } from "../kernel/list-cursor.ts";
 import { createStaffPerRole, PageClient, textOf } from "./console/pricing-test-client.ts";
 import {
@@ -21,30 +19,23 @@ const PAST_END = "This page is past the end of the list";
 /** What a list says when it has nothing, or nothing matching: never on a page past its end. */
 const NOTHING = /No [a-zA-Z ]+ (match|matches|yet)\b|No job has failed|No payments\b|None( so far)?\./;
 
-let handle: DatabaseHandle;
-let server: TestServer;
+const file = serverPerFile();
 let owner: PageClient;
 let portal: PortalClient;
 let ada: PortalCustomer;
 let runId: string;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-  await createStaffPerRole(handle, ["owner"]);
-  owner = await new PageClient(server.url).logIn("owner@example.com");
-  ada = await namedPortalCustomer(handle, "Ada");
-  portal = await loggedInPortal(server, ada);
+  await createStaffPerRole(file.handle, ["owner"]);
+  owner = await new PageClient(file.server.url).logIn("owner@example.com");
+  ada = await namedPortalCustomer(file.handle, "Ada");
+  portal = await loggedInPortal(file.server, ada);
   const run = await sql<{ id: string }>`
     INSERT INTO billing_run (id, period, period_start, period_end, source, state, actor, started_at, heartbeat_at)
     VALUES ('run_9e', '2026-09', now(), now() + interval '1 day', 'solusio', 'completed', 'test', now(), now())
-    RETURNING id`.execute(handle.db);
+    RETURNING id`.execute(file.handle.db);
   runId = run.rows[0]!.id;
 }, 60_000);
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
-});
 
 /** A cursor below every row of the list: what a bookmark names once the rows after it are gone. */
 const pastEveryRow = (list: string, filters: Record<string, unknown>, key: string[]) =>
@@ -110,8 +101,8 @@ describe("a list page past the list's end", () => {
       readFileSync(new URL(f, dir), "utf8").includes('"./pager"'),
     );
     expect(paging.length).toBeGreaterThan(10);
-    for (const file of paging)
-      expect(readFileSync(new URL(file, dir), "utf8"), file).toMatch(
+    for (const template of paging)
+      expect(readFileSync(new URL(template, dir), "utf8"), template).toMatch(
         /"\.\/(list-past-end|console-list-empty|portal-list-empty)"/,
       );
   });

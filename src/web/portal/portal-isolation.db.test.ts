@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
 import type { RouteEntry } from "../../http/access.ts";
 import { pdfText } from "../../billing/documents/testing/pdf-text.ts";
 import { PortalClient, type PortalCustomer, portalCustomer } from "./testing/portal-fixtures.ts";
@@ -12,18 +10,23 @@ import { PortalClient, type PortalCustomer, portalCustomer } from "./testing/por
 // the id exists — and no answer carries any of B's data. A new portal route with a parameter this test
 // cannot fill fails the test until it is added here.
 
-let handle: DatabaseHandle;
-let server: TestServer;
+const file = serverPerFile();
 let a: PortalCustomer;
 let b: PortalCustomer;
 const B_CHECKOUT = "cs_test_isolation_b_0123456789";
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-  a = await portalCustomer(handle, { email: "alice@example.com", name: "Alice Able", dueDate: "2099-01-01" });
-  b = await portalCustomer(handle, { email: "bob@example.com", name: "Bob Baker", dueDate: "2099-01-01" });
-  await handle.db
+  a = await portalCustomer(file.handle, {
+    email: "alice@example.com",
+    name: "Alice Able",
+    dueDate: "2099-01-01",
+  });
+  b = await portalCustomer(file.handle, {
+    email: "bob@example.com",
+    name: "Bob Baker",
+    dueDate: "2099-01-01",
+  });
+  await file.handle.db
     .insertInto("checkout_session")
     .values({
       id: B_CHECKOUT,
@@ -35,10 +38,6 @@ beforeAll(async () => {
       url: "https://checkout.stripe.com/c/pay/cs_test_isolation_b_0123456789",
     })
     .execute();
-});
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
 });
 
 /** Everything of B's that must never reach A: ids, numbers, name, e-mail, payment reference. */
@@ -81,18 +80,23 @@ const ENDS_SESSION = (r: RouteEntry) => /logout/.test(r.url);
 
 describe("portal isolation", () => {
   it("answers 404 with nothing of B for every customer route tried with B's ids", async () => {
-    const table = (server.app as unknown as { routeTable: RouteEntry[] }).routeTable;
+    const table = (file.server.app as unknown as { routeTable: RouteEntry[] }).routeTable;
     const routes = table
       .filter((r) => r.access === "customer" && r.method !== "HEAD")
       .sort((x, y) => Number(ENDS_SESSION(x)) - Number(ENDS_SESSION(y)));
     expect(routes.length).toBeGreaterThanOrEqual(10);
     const bName = async () =>
-      (await handle.db.selectFrom("customer").select("name").where("id", "=", b.id).executeTakeFirstOrThrow())
-        .name;
+      (
+        await file.handle.db
+          .selectFrom("customer")
+          .select("name")
+          .where("id", "=", b.id)
+          .executeTakeFirstOrThrow()
+      ).name;
     const tried: string[] = [];
 
     for (const route of routes) {
-      const client = new PortalClient(server.url);
+      const client = new PortalClient(file.server.url);
       await client.logIn(a.email);
       const params = [...route.url.matchAll(/:(\w+)/g)].map((m) => m[1]!);
       let path = route.url;
@@ -141,7 +145,7 @@ describe("portal isolation", () => {
   });
 
   it("still shows A its own records, so the 404s above are about B and not broken pages", async () => {
-    const client = new PortalClient(server.url);
+    const client = new PortalClient(file.server.url);
     await client.logIn(a.email);
     expect((await client.request("GET", `/portal/invoices/${a.unpaidInvoiceId}`)).status).toBe(200);
     expect((await client.request("GET", `/portal/credit-notes/${a.creditNoteId}/pdf`)).type).toBe(

@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../../../test/helpers/test-server.ts";
-import type { DatabaseHandle } from "../../db/open-database.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serverPerFile } from "../../../test/helpers/server-per-file.ts";
 import {
   loggedInPortal,
   namedPortalCustomer,
@@ -13,20 +11,13 @@ import {
 // it was read as page 1, so an edited or truncated link showed the first page as if it were the one asked
 // for); a page past the end says so, with the first page.
 
-let handle: DatabaseHandle;
-let server: TestServer;
+const file = serverPerFile();
 let ada: PortalCustomer;
 let client: PortalClient;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
-  ada = await namedPortalCustomer(handle, "Ada");
-  client = await loggedInPortal(server, ada);
-});
-afterAll(async () => {
-  await server?.close();
-  await handle?.close();
+  ada = await namedPortalCustomer(file.handle, "Ada");
+  client = await loggedInPortal(file.server, ada);
 });
 
 const LISTS = ["/portal/invoices", "/portal/credit-notes", "/portal/payments", "/portal/statement"];
