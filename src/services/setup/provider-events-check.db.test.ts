@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { failingRefundEvent } from "../../billing/providers/testing/failing-events.ts";
 import { type StripeWorld, startStripeWorld } from "../../billing/providers/testing/stripe-world.ts";
-import { createCustomers } from "../../billing/testing/billing-fixtures.ts";
 import { parseConfig } from "../../config.ts";
 import { SolusioApi } from "../../solusio/solusio-api.ts";
 import type { SolusioClient } from "../../solusio/solusio-client.ts";
@@ -40,24 +40,9 @@ const eventsLine = async (seesWhere: boolean) => {
 describe("the doctor's payment provider events line", () => {
   it("names a webhook event failing on every delivery, and passes once a delivery processes it", async () => {
     expect(await eventsLine(true)).toMatchObject({ ok: true });
-    const [customerId] = (await createCustomers(world.handle, [{ email: "events-doctor@example.com" }])) as [
-      bigint,
-    ];
-    const { payment } = await world.paidByCard({ customerId, total: 1000n });
-    world.fake.refundStatusOnCreate = "succeeded";
-    const made = await world.post(`/api/v1/payments/${payment.id}/refunds`, { amount: 600 }).finally(() => {
-      world.fake.refundStatusOnCreate = "pending";
-    });
-    // Its failure is not delivered yet, and the whole charge is refunded again: no room in the books for it.
-    const failed = world.fake.settleRefund(made.body.data.provider_refund_id, "failed");
-    const byHand = world.fake.addRefund({
-      id: "re_events_doctor",
-      amount: 1000,
-      payment_intent: payment.reference,
-      status: "succeeded",
-    });
-    const event = world.fake.event("refund.created", byHand);
-    expect((await world.deliver(event)).status).toBe(500);
+    // A refund's failure not delivered yet, and the whole charge refunded again (Stripe's refund
+    // re_events_doctor): no room in the books for it, so its event fails (500) on every delivery.
+    const { event, missing: failed } = await failingRefundEvent(world, "events-doctor");
 
     const line = await eventsLine(true);
     expect(line).toMatchObject({ ok: false, fix: expect.stringContaining("Resend") });
