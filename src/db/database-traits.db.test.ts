@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { databaseTraits } from "./database-traits.ts";
 import { type DatabaseHandle, openDatabase } from "./open-database.ts";
@@ -12,27 +12,33 @@ afterEach(async () => {
 });
 
 describe("database traits", () => {
-  it("PGlite is one session: no server to wait on locks in, one connection", async () => {
-    const handle = await openDatabase({ memory: true });
-    handles.push(handle);
-    expect(databaseTraits(handle.db)).toMatchObject({ server: false, connections: 1 });
-  });
-
-  it("PGlite counts the turns waiting for its session (what a long job gives way to, give-way.ts)", async () => {
-    const handle = await openDatabase({ memory: true });
-    handles.push(handle);
-    const turns = databaseTraits(handle.db).turns!;
-    expect(turns.waiting()).toBe(0);
-    let queued: Promise<unknown> | undefined;
-    await handle.db.transaction().execute(async (trx) => {
-      await sql`SELECT 1`.execute(trx);
-      // Outside the transaction: it waits for the session until the transaction ends.
-      queued = sql`SELECT 2`.execute(handle.db);
-      await sql`SELECT 3`.execute(trx);
-      expect(turns.waiting()).toBe(1);
+  describe("of a PGlite that open-database made", () => {
+    // One for both tests (each new one runs initdb, seconds on a loaded machine): the first only reads its
+    // traits, and the second ends with no turn waiting, as it started.
+    let handle: DatabaseHandle;
+    beforeAll(async () => {
+      handle = await openDatabase({ memory: true });
     });
-    await queued;
-    expect(turns.waiting()).toBe(0);
+    afterAll(() => handle?.close());
+
+    it("PGlite is one session: no server to wait on locks in, one connection", () => {
+      expect(databaseTraits(handle.db)).toMatchObject({ server: false, connections: 1 });
+    });
+
+    it("PGlite counts the turns waiting for its session (what a long job gives way to, give-way.ts)", async () => {
+      const turns = databaseTraits(handle.db).turns!;
+      expect(turns.waiting()).toBe(0);
+      let queued: Promise<unknown> | undefined;
+      await handle.db.transaction().execute(async (trx) => {
+        await sql`SELECT 1`.execute(trx);
+        // Outside the transaction: it waits for the session until the transaction ends.
+        queued = sql`SELECT 2`.execute(handle.db);
+        await sql`SELECT 3`.execute(trx);
+        expect(turns.waiting()).toBe(1);
+      });
+      await queued;
+      expect(turns.waiting()).toBe(0);
+    });
   });
 
   it("a transaction, or any handle open-database did not make, counts as PGlite", async () => {
