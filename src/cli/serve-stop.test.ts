@@ -1,17 +1,11 @@
 import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startServe, stopServe } from "../../test/helpers/serve-process.ts";
-import { type CommandDataDir, commandDataDir } from "../../test/helpers/tokenbill-command.ts";
+import { testCommandDataDir } from "../../test/helpers/tokenbill-command.ts";
 import { forcedExit } from "./serve-stop.ts";
 
 // `serve` stopped by a signal, as a supervisor, a closed terminal or an operator sends one: a graceful stop,
 // logged in serve's JSON log on stdout (docs/operations.md, "Signals and logs").
-
-let data: CommandDataDir | undefined;
-afterEach(() => {
-  data?.remove();
-  data = undefined;
-});
 
 /** The JSON lines of serve's log (stdout), in order. */
 function logLines(output: string): { level: number; msg: string; signal?: string }[] {
@@ -21,13 +15,15 @@ function logLines(output: string): { level: number; msg: string; signal?: string
     .map((line) => JSON.parse(line));
 }
 
-describe("serve stopped by a signal", () => {
+// The cases run at once, each serve on a directory of its own (removed by the test's own hook, as an afterEach
+// may run for the other): each mostly waits for its process to start.
+describe.concurrent("serve stopped by a signal", () => {
   // Each case starts serve on an embedded database: seconds on a busy machine.
-  it.each(["SIGHUP", "SIGTERM"] as const)(
+  it.for(["SIGHUP", "SIGTERM"] as const)(
     "on %s logs the stop, closes and exits 0",
     { timeout: 120_000 },
-    async (signal) => {
-      data = await commandDataDir();
+    async (signal, { onTestFinished }) => {
+      const data = await testCommandDataDir(onTestFinished);
       const serve = await startServe({
         ...process.env,
         DATA_DIR: data.dir,
