@@ -29,7 +29,9 @@ beforeAll(async () => {
     .execute();
 });
 
-describe("tokenbill apikey list", () => {
+// The tests run at once (each command is a process mostly starting): the revoke test touches only
+// key_000000000001, whose creator is all the list tests read of it, and each list test reads its own key's name.
+describe.concurrent("tokenbill apikey list", () => {
   // Two commands, each a process of its own: a few seconds apiece on a busy machine.
   it("names each key's creator as a person reads it", { timeout: 120_000 }, async () => {
     // With --json the secret is in the document on stdout, and nowhere else (stderr stays empty).
@@ -47,7 +49,11 @@ describe("tokenbill apikey list", () => {
     expect(key).toMatchObject({ name: "from the cli", role: "support", created_by: "cli", revoked_at: null });
     expect(key.key).toMatch(new RegExp(`^${key.prefix}`));
 
-    const listed = await tokenbill("apikey", "list", "--json");
+    // Both lists read the key just made; they depend on none of each other.
+    const [listed, text] = await Promise.all([
+      tokenbill("apikey", "list", "--json"),
+      tokenbill("apikey", "list"),
+    ]);
     expect([listed.code, listed.stderr]).toEqual([0, ""]);
     const keys = JSON.parse(listed.stdout).data as { name: string; created_by_name: string }[];
     const byOf = (name: string) => keys.find((k) => k.name === name)?.created_by_name;
@@ -60,7 +66,6 @@ describe("tokenbill apikey list", () => {
     expect(byOf("from the cli")).toBe("command line");
 
     // As a person reads it: a table with its header row (until 2026-12 it had none), the same names.
-    const text = await tokenbill("apikey", "list");
     expect(text.stdout).toMatch(/^Id +Prefix +Name +Role +State +Last used +Created by\n-+ +-+/);
     expect(text.stdout).toMatch(
       /^key_000000000002 +tbk_000000000002 +deploy +admin +active +never +Ada \(ada@example\.com\)$/m,
@@ -79,20 +84,23 @@ describe("tokenbill apikey list", () => {
   });
 });
 
-describe("tokenbill apikey revoke", () => {
+describe.concurrent("tokenbill apikey revoke", () => {
   // As `staff disable nope` is: an id of the wrong form is bad input (exit 2), naming the form; it was
   // "api key nope not found" with exit 3, as if a key had been looked for.
   it("refuses an id that is not a key id as bad input, naming the form", { timeout: 120_000 }, async () => {
-    const malformed = await tokenbill("apikey", "revoke", "nope");
+    // The first four depend on none of each other: they run at once.
+    const [malformed, notHex, unknown, older] = await Promise.all([
+      tokenbill("apikey", "revoke", "nope"),
+      // Starting with key_ is not enough; it said "(key_…)", which this id seemed to be.
+      tokenbill("apikey", "revoke", "key_doesnotexist123"),
+      tokenbill("apikey", "revoke", "key_0000000000ff"),
+      // Keys made before ids carried the key's prefix have 16 hex digits.
+      tokenbill("apikey", "revoke", "key_000000000001"),
+    ]);
     const form = "must be an API key id: key_ and 1 to 64 lower-case hex digits, such as key_3f9a0c1b2d4e";
     expect([malformed.code, malformed.stderr]).toEqual([2, `error: <id>: ${form}\n`]);
-    // Starting with key_ is not enough; it said "(key_…)", which this id seemed to be.
-    const notHex = await tokenbill("apikey", "revoke", "key_doesnotexist123");
     expect([notHex.code, notHex.stderr]).toEqual([2, `error: <id>: ${form}\n`]);
-    const unknown = await tokenbill("apikey", "revoke", "key_0000000000ff");
     expect([unknown.code, unknown.stderr]).toEqual([3, "error: api key key_0000000000ff not found\n"]);
-    // Keys made before ids carried the key's prefix have 16 hex digits.
-    const older = await tokenbill("apikey", "revoke", "key_000000000001");
     expect([older.code, older.stdout]).toEqual([0, "revoked key_000000000001\n"]);
     const again = await tokenbill("apikey", "revoke", "key_000000000001", "--json");
     expect(again.code).toBe(0);
