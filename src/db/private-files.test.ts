@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ensurePrivateDir, ensurePrivateFile, writePrivateFile } from "./data-dir-lock.ts";
 import { openDatabase } from "./open-database.ts";
+import { testCommandDataDir } from "../../test/helpers/tokenbill-command.ts";
 
 // The embedded data directory and the secret files in it are for their owner only: made so, and tightened
 // (with a warning) when found looser. Modes are read back from the file system.
@@ -75,8 +76,9 @@ describe("private files", () => {
 
   it("opens the embedded database in a directory made private, its lock file and secret files 0600", async () => {
     const { warnings, warn } = recorder();
-    const dataDir = join(scratch(), "data");
-    mkdirSync(dataDir);
+    // A copy of the run's migrated database, not a new one: initdb was most of the test's time (10 s under load,
+    // 2026-12-07), and it is the directory and the secret files beside the database that are read here.
+    const dataDir = (await testCommandDataDir()).dir;
     chmodSync(dataDir, 0o775);
     // Secret files left readable (a chmod, a copy): a command's open tightens them, as serve's start does.
     const key = join(dataDir, "admin-api-key");
