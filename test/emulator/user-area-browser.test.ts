@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator/start.ts";
 import { client, setClock, startTestEmulator } from "../../emulator/test/helpers.ts";
 import { type PricingStub, startPricingStub } from "../../emulator/test/pricing-stub.ts";
+import { type CommandDataDir, commandDataDir } from "../helpers/tokenbill-command.ts";
 
 // The user area in a real headless Chromium, with prices fetched from a running tokenbill (its real HTTP
 // server and GetTokenPricing endpoint on an embedded database), and once more with the billing system down.
@@ -120,15 +120,17 @@ async function seedCustomer(tb: Tokenbill): Promise<number> {
 describe.skipIf(!hasChromium)(
   `the user area in Chromium${hasChromium ? "" : ` (skipped: ${CHROMIUM} is missing; apt-get install -y chromium)`}`,
   () => {
-    let dataDir: string;
+    let data: CommandDataDir | undefined;
     let tokenbill: Tokenbill;
     let stub: PricingStub;
     let em: RunningEmulator;
     let browser: import("playwright-core").Browser;
 
     beforeAll(async () => {
-      dataDir = mkdtempSync(join(tmpdir(), "tokenbill-browser-"));
-      tokenbill = await startTokenbill(dataDir);
+      // A copy of the run's migrated database: on a new directory tokenbill ran initdb and every migration
+      // first, seconds under load, for nothing the journey looks at.
+      data = await commandDataDir();
+      tokenbill = await startTokenbill(data.dir);
       stub = await startPricingStub();
       stub.mode = "error500";
       const customerId = await seedCustomer(tokenbill);
@@ -174,7 +176,7 @@ describe.skipIf(!hasChromium)(
       await em?.close();
       await stub?.close();
       await tokenbill?.close();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      data?.remove();
     }, START_TIMEOUT_MS);
 
     async function openUserArea() {
