@@ -12,9 +12,10 @@ import { chargeLookUpFor } from "./refund-beyond-payment.ts";
 // What a provider's verified webhook does (issue 11 item 4). The event is stored first, in its own
 // statement, once per (provider, event id); then it is processed in the same request, in one transaction
 // that locks its row, so two deliveries of one event at once process it once. A processed event seen again
-// changes nothing. A failed one keeps its row with `error` and the caller answers 5xx: the provider sends it
-// again later, and that delivery processes it (processing in the request keeps "Stripe retries" as the one
-// retry mechanism, with Stripe's own backoff over three days, and needs no job kind).
+// changes nothing, and so does one that failed while another processed it. A failed one keeps its row with
+// `error` and the caller answers 5xx: the provider sends it again later, and that delivery processes it
+// (processing in the request keeps "Stripe retries" as the one retry mechanism, with Stripe's own backoff over
+// three days, and needs no job kind).
 
 export type EventOutcome = "processed" | "ignored" | "duplicate";
 
@@ -98,18 +99,35 @@ export async function processStoredEvent(
   } catch (caught) {
     // A refund no ending of reservations makes room for queues a look-up of its charge (refund-beyond-payment.ts).
     const error = await chargeLookUpFor(ctx, caught, "event");
-    ctx.logger.error({ err: error, provider: provider.name, eventId: event.id }, "provider event failed");
+    const logged = { err: error, provider: provider.name, eventId: event.id };
     // Only while still unprocessed: a delivery or a retry that processed it meanwhile (after this one's
     // transaction rolled back) left it processed, and a reason written over that would list it as failing.
-    await ctx.db
+    const written = await ctx.db
       .updateTable("provider_event")
       .set({ error: storedErrorText(String((error as Error)?.message ?? error), 2000) })
       .where("provider", "=", key.provider)
       .where("event_id", "=", key.event_id)
       .where("processed_at", "is", null)
-      .execute();
+      .executeTakeFirst();
+    if (written.numUpdatedRows === 0n && (await isProcessed(ctx, key))) {
+      // The event is in the books (its cause was mended between the two), so this one answers as a duplicate
+      // does: a failure told here would have staff retry, and the provider deliver, an event processed.
+      ctx.logger.info(logged, "provider event failed here but was processed meanwhile: a duplicate");
+      return "duplicate";
+    }
+    ctx.logger.error(logged, "provider event failed");
     throw new ProviderEventFailed(event.id, error);
   }
+}
+
+async function isProcessed(ctx: ServiceContext, key: { provider: string; event_id: string }) {
+  const row = await ctx.db
+    .selectFrom("provider_event")
+    .select("processed_at")
+    .where("provider", "=", key.provider)
+    .where("event_id", "=", key.event_id)
+    .executeTakeFirst();
+  return row !== undefined && row.processed_at !== null;
 }
 
 /** Records the payment a checkout brought in; false when it changed nothing. */

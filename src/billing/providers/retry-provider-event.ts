@@ -40,9 +40,10 @@ export type RetriedProviderEvent = z.output<typeof RetriedProviderEvent>;
 
 /**
  * Processes a stored event again (billing and above: it moves money). A processed one answers `duplicate` and
- * changes nothing; one that fails again stays failing with the new reason and is refused 409 saying it (the
- * books as they stand do not take it: asking again unchanged fails alike until its cause is mended), but an
- * outage of the database stays the 503 it is everywhere. Audited: who retried, with what outcome.
+ * changes nothing (audited only when it was processed meanwhile, as the retry ran); one that fails again stays
+ * failing with the new reason and is refused 409 saying it (the books as they stand do not take it: asking
+ * again unchanged fails alike until its cause is mended), but an outage of the database stays the 503 it is
+ * everywhere. Audited: who retried, with what outcome.
  */
 export const retryProviderEvent = defineVerb(
   ProviderEventParams,
@@ -74,8 +75,9 @@ export const retryProviderEvent = defineVerb(
         after: { retried: true, outcome },
       });
     const event = { id: input.event_id, type: stored.type, payload: stored.payload };
+    let outcome: EventOutcome;
     try {
-      return answer(await processStoredEvent(ctx, provider, event, (trx, outcome) => audit(trx, outcome)));
+      outcome = await processStoredEvent(ctx, provider, event, (trx, outcome) => audit(trx, outcome));
     } catch (error) {
       if (!(error instanceof ProviderEventFailed)) throw error;
       const cause = error.cause;
@@ -91,5 +93,9 @@ export const retryProviderEvent = defineVerb(
         `${named} (${stored.type}) failed again and stays stored failing: ${storedErrorWords(reason, seesWhere)}`,
       );
     }
+    // Unprocessed when asked, processed by a delivery by the time it ran (found so under the row's lock, or
+    // after its own processing failed): the retry ran, so it is audited as "failed" would be, outside.
+    if (outcome === "duplicate") await audit(ctx.db, "duplicate");
+    return answer(outcome);
   },
 );
