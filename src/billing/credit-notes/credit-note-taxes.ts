@@ -17,6 +17,11 @@ export interface CreditNoteTax {
  * is credited beyond it. Each note rounds its own tax, so many small notes could otherwise give back more tax
  * than the invoice charged (twenty notes on an invoice with 86 of VAT credited 92), which a tax return
  * cannot show. The cap binds only on that accumulated rounding, or once an invoice's tax is all credited.
+ *
+ * `creditsRest`: the note credits what is left of the invoice's net, so it credits what is left of each tax
+ * (`taxLeft`), whatever its own rounding gives: notes that each rounded their tax down (three lines of 4, 4
+ * and 2 at 10 % round to 0 each, the invoice's 1 of VAT on 10), or an invoice whose tax was rounded per line
+ * (TAX_ROUNDING=per_line), would otherwise leave tax owed on an invoice credited in full.
  */
 export function creditNoteTaxes(input: {
   net: bigint;
@@ -25,6 +30,7 @@ export function creditNoteTaxes(input: {
   exponent: number;
   rounding: RoundingMode;
   taxLeft?: readonly bigint[] | undefined;
+  creditsRest?: boolean;
 }): { taxes: CreditNoteTax[]; total: bigint } {
   const totals = computeInvoiceTotals({
     lines: [{ tokens: input.net }],
@@ -40,7 +46,8 @@ export function creditNoteTaxes(input: {
   });
   const taxes = totals.taxes.map((t, i) => {
     const left = input.taxLeft?.[i];
-    const amount = left !== undefined && t.amount > left ? (left > 0n ? left : 0n) : t.amount;
+    const capped = left !== undefined && (input.creditsRest || t.amount > left);
+    const amount = capped ? (left > 0n ? left : 0n) : t.amount;
     return { label: t.label, rate: t.rate.toString(), amount };
   });
   return { taxes, total: taxes.reduce((sum, t) => sum + t.amount, input.net) };

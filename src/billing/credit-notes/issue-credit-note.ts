@@ -112,7 +112,7 @@ async function issueIn(
   const field = input.lines ? "lines" : "amount";
   const earlier = await trx
     .selectFrom("credit_note")
-    .select(["total", "taxes", "lines"])
+    .select(["net", "total", "taxes", "lines"])
     .where("invoice_id", "=", invoice.id)
     .execute();
   let net: bigint;
@@ -169,6 +169,8 @@ async function issueIn(
     exponent: currency.exponent,
     rounding: tx.config.ROUNDING_MODE,
     taxLeft: taxLeftOf(invoice.taxes, earlier),
+    // The note that credits the rest of the invoice's net credits the rest of its taxes (credit-note-taxes.ts).
+    creditsRest: net >= earlier.reduce((l, note) => l - note.net, invoice.net),
   });
   const left = earlier.reduce((l, note) => l - note.total, invoice.total);
   if (total > left) {
