@@ -11,7 +11,7 @@ import { periodAfter, periodBefore, periodOf } from "../../domain/periods.ts";
 
 // Held while a run's bounds are chosen and its row written, so that two first runs of neighbouring months
 // (or of one month) started at once by processes in different zones cannot both miss the other's row.
-const BOUNDS_LOCK = 0x7b_b0_0d; // any constant of our own: no other advisory lock is taken
+const BOUNDS_LOCK = 0x7b_b0_0d; // a constant of our own, unlike poll-servers.ts' POLL_LOCK
 
 /**
  * The bounds the first run of each of `periods` recorded. Only the first: every later one was given its

@@ -39,6 +39,10 @@ export async function pollServers({ ctx, input }: VerbArgs<ServerPollInput>): Pr
   const servers = listing.servers;
   // Machine data written at every poll: not audited (the audit log records what people and verbs change).
   return ctx.db.transaction().execute(async (trx) => {
+    // One poll records at a time (the scheduled one, one by hand, another instance's): each then reads the
+    // server book as the one before left it. Until 2026-12-07 two that saw a new server or a change at once
+    // both started its segment, and the second failed on the first's (a 500 from POST /api/v1/server-polls).
+    await sql`SELECT pg_advisory_xact_lock(${POLL_LOCK})`.execute(trx);
     for (let i = 0; i < servers.length; i += BATCH) {
       await recordSightings(trx, servers.slice(i, i + BATCH), at);
     }
@@ -64,6 +68,8 @@ export async function pollServers({ ctx, input }: VerbArgs<ServerPollInput>): Pr
 }
 
 const BATCH = 1000;
+/** pg_advisory_xact_lock's key for recording a poll: a constant of our own (recorded-period-bounds.ts has another). */
+const POLL_LOCK = 0x7b_b0_0e;
 
 /** One batch of listed servers: a new segment where the state changed (or the server is new), then the snapshot. */
 async function recordSightings(trx: Tx, batch: SolusioServer[], at: Date): Promise<void> {
@@ -81,7 +87,13 @@ async function recordSightings(trx: Tx, batch: SolusioServer[], at: Date): Promi
     ).map((row) => [row.server_id, row]),
   );
   const segments: Insertable<ServerSegmentTable>[] = [];
-  const snapshots = batch.map((s) => {
+  // A listing older than a sighting already recorded (a poll that read SolusIO first but committed last) says
+  // nothing new of that server: its state and last sighting stay the newer poll's.
+  const newer = batch.filter((s) => {
+    const seen = known.get(BigInt(s.id))?.last_seen_at;
+    return seen === undefined || seen.getTime() <= at.getTime();
+  });
+  const snapshots = newer.map((s) => {
     const state = stateOf(s);
     const before = known.get(BigInt(s.id));
     let seq = before?.segment_seq ?? 0;
@@ -126,7 +138,8 @@ async function recordSightings(trx: Tx, batch: SolusioServer[], at: Date): Promi
         segment_seq: eb.ref("excluded.segment_seq"),
         created_at: eb.ref("excluded.created_at"),
         last_seen_at: eb.ref("excluded.last_seen_at"),
-        gone_at: null,
+        // Gone since a newer poll: this older sighting is its last one, and it stays gone.
+        gone_at: sql<Date | null>`CASE WHEN server_snapshot.gone_at > excluded.last_seen_at THEN server_snapshot.gone_at END`,
       })),
     )
     .execute();
