@@ -315,6 +315,20 @@ describe("configuration", () => {
     expect(() => parseConfig({ TAX_ROUNDING: "per_tax" })).toThrow(/TAX_ROUNDING/);
   });
 
+  it("CREDIT_NOTE_NUMBER_FORMAT: never a series that INVOICE_NUMBER_FORMAT also numbers from", () => {
+    // The two series share the counters' table by key: one format for both drew invoices and credit notes
+    // from one counter, leaving gaps in the invoice numbers (billing-rules §5).
+    const refused = /CREDIT_NOTE_NUMBER_FORMAT.*numbers from the same counter as INVOICE_NUMBER_FORMAT/s;
+    expect(() => parseConfig({ CREDIT_NOTE_NUMBER_FORMAT: "INV-{YYYY}-{000000}" })).toThrow(refused);
+    // {YYYY} and 20{YY} name the same counter in every year tokenbill will see.
+    const same = { INVOICE_NUMBER_FORMAT: "D{YYYY}/{0000}", CREDIT_NOTE_NUMBER_FORMAT: "D20{YY}/{0000}" };
+    expect(() => parseConfig(same)).toThrow(refused);
+    // Another counter width is another key, as is any other text.
+    const widths = { INVOICE_NUMBER_FORMAT: "D{YYYY}/{0000}", CREDIT_NOTE_NUMBER_FORMAT: "D{YYYY}/{00000}" };
+    expect(parseConfig(widths).CREDIT_NOTE_NUMBER_FORMAT).toBe("D{YYYY}/{00000}");
+    expect(parseConfig({}).CREDIT_NOTE_NUMBER_FORMAT).toBe("CN-{YYYY}-{000000}");
+  });
+
   it("USAGE_CROSS_CHECK: off by default, any other source, never the billed one", () => {
     expect(parseConfig({}).USAGE_CROSS_CHECK).toBe("off");
     // The old boolean still works: true meant the snapshots.

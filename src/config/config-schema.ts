@@ -268,6 +268,15 @@ export const ConfigSchema = ConfigObject.superRefine((c, ctx) => {
       message: `must name another source than USAGE_SOURCE (${c.USAGE_SOURCE}), or be off`,
     });
   }
+  if (counterOf(c.CREDIT_NOTE_NUMBER_FORMAT) === counterOf(c.INVOICE_NUMBER_FORMAT)) {
+    // Both series keep their counter in one table, keyed by the format with its date filled in: one key for
+    // both drew invoices and credit notes from one counter, and the invoices' numbers had gaps (§5).
+    ctx.addIssue({
+      code: "custom",
+      path: ["CREDIT_NOTE_NUMBER_FORMAT"],
+      message: `numbers from the same counter as INVOICE_NUMBER_FORMAT (${c.INVOICE_NUMBER_FORMAT}): credit notes need a series of their own, e.g. CN-{YYYY}-{000000}`,
+    });
+  }
   if (c.WEBHOOK_URLS.length > 0 && !c.WEBHOOK_SECRET) {
     ctx.addIssue({
       code: "custom",
@@ -285,6 +294,11 @@ export const ConfigSchema = ConfigObject.superRefine((c, ctx) => {
     });
   }
 });
+
+/** A number format's counter, the same for two formats that fill in the same key in every year 2000–2099. */
+function counterOf(format: string): string {
+  return format.replaceAll("{YYYY}", "20{YY}");
+}
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Config = Readonly<z.output<typeof ConfigSchema>>;
