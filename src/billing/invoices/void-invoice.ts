@@ -45,6 +45,14 @@ export const voidInvoice = defineVerb(
           `invoice ${input.id} has ${Number(touched.payments) > 0 ? "payments" : "credit notes"}; only an invoice nothing was paid or credited on can be voided — issue a credit note instead`,
         );
       }
+      if (target.status === "paid" || target.status === "partially_paid") {
+        // Paid by the customer's credit at finalization (a payment is refused above): transitionInvoice's own
+        // refusal named the state and not what to do.
+        throw new ServiceError(
+          "CONFLICT",
+          `invoice ${input.id} is ${target.status === "paid" ? "paid" : "partly paid"} (by the customer's credit or a payment); only an invoice nothing was paid or credited on can be voided — issue a credit note instead`,
+        );
+      }
       // What it was issued for is read from the row transitionInvoice locks.
       let issued: { total: bigint } | undefined;
       const after = await transitionInvoice(tx, {
