@@ -1,16 +1,14 @@
 import { pino } from "pino";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "../../src/app/database.ts";
 import { parseConfig } from "../../src/config.ts";
-import type { DatabaseHandle } from "../../src/db/open-database.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { createCustomer } from "../../src/services/customers/customers.ts";
 import { setPortalPassword } from "../../src/services/portal-accounts/portal-accounts.ts";
 import { createStaffUser } from "../../src/services/staff/staff-users.ts";
-import { checkPage, launchBrowser, noBrowser } from "../helpers/browser.ts";
-import { createTestDatabase } from "../helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../helpers/test-server.ts";
+import { checkPage, noBrowser } from "../helpers/browser.ts";
+import { browserPerFile } from "../helpers/browser-per-file.ts";
 
 // A real browser (Debian's Chromium through playwright-core) logs in to the console and the portal, is
 // sent to the login page without a session, and axe-core finds no serious or critical accessibility
@@ -19,16 +17,12 @@ import { startTestServer, type TestServer } from "../helpers/test-server.ts";
 
 const PASSWORD = "browser test password";
 
-let handle: DatabaseHandle;
-let server: TestServer;
-let browser: Browser;
+const file = browserPerFile();
 
 beforeAll(async () => {
   if (noBrowser) return;
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db);
   const ctx = systemContext(
-    handle,
+    file.handle,
     parseConfig({ LOG_LEVEL: "silent" }),
     pino({ level: "silent" }),
     actors.cli(),
@@ -42,19 +36,13 @@ beforeAll(async () => {
     input: { email: "ada@example.com", name: "Ada Lovelace", country: "DE", currency: "EUR" } as never,
   });
   await setPortalPassword({ ctx, input: { customer_id: BigInt(customer.id), password: PASSWORD } });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await handle?.close();
 });
 
 describe.skipIf(noBrowser)("console and portal in a real browser", () => {
   it("sends a staff member without a session to the login page, then logs in", async () => {
-    const context = await browser.newContext();
+    const context = await file.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.url}/console`);
+    await page.goto(`${file.server.url}/console`);
     expect(new URL(page.url()).pathname).toBe("/console/login");
     await checkPage(page, "console-login");
     // The layout names its icon inline, a data: URL the pages' CSP (img-src 'self' data:) lets load: Chromium
@@ -70,22 +58,22 @@ describe.skipIf(noBrowser)("console and portal in a real browser", () => {
 
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Log in" }).click();
-    await page.waitForURL(`${server.url}/console`);
+    await page.waitForURL(`${file.server.url}/console`);
     expect(await page.locator("h1").textContent()).toBe("Dashboard");
     expect(await page.locator("header").textContent()).toContain("Olive Owner");
     await checkPage(page, "console-home");
 
     await page.getByRole("button", { name: "Log out" }).click();
     await page.waitForURL(/\/console\/login/);
-    await page.goto(`${server.url}/console`);
+    await page.goto(`${file.server.url}/console`);
     expect(new URL(page.url()).pathname).toBe("/console/login");
     await context.close();
   });
 
   it("sends a customer without a session to the portal login, then logs in", async () => {
-    const context = await browser.newContext();
+    const context = await file.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.url}/portal`);
+    await page.goto(`${file.server.url}/portal`);
     expect(new URL(page.url()).pathname).toBe("/portal/login");
     await checkPage(page, "portal-login");
     expect(await iconOf(page)).toEqual({ type: "data:image/svg+xml,", width: 16 });
@@ -93,7 +81,7 @@ describe.skipIf(noBrowser)("console and portal in a real browser", () => {
     await page.getByLabel("E-mail").fill("ada@example.com");
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Log in" }).click();
-    await page.waitForURL(`${server.url}/portal`);
+    await page.waitForURL(`${file.server.url}/portal`);
     expect(await page.locator("header").textContent()).toContain("Ada Lovelace");
     await checkPage(page, "portal-home");
 

@@ -1,15 +1,12 @@
 import { networkInterfaces } from "node:os";
 import { pino } from "pino";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "../../src/app/database.ts";
 import { parseConfig } from "../../src/config.ts";
-import type { DatabaseHandle } from "../../src/db/open-database.ts";
 import { actors } from "../../src/kernel/actor.ts";
 import { createStaffUser } from "../../src/services/staff/staff-users.ts";
-import { launchBrowser, noBrowser } from "../helpers/browser.ts";
-import { createTestDatabase } from "../helpers/test-database.ts";
-import { startTestServer, type TestServer } from "../helpers/test-server.ts";
+import { noBrowser } from "../helpers/browser.ts";
+import { browserPerFile } from "../helpers/browser-per-file.ts";
 
 // A console served over plain http on a LAN address (not loopback, which browsers treat as secure and never
 // upgrade). Until 2026-12-06 every page's CSP said `upgrade-insecure-requests`, so Chromium sent the login
@@ -23,16 +20,13 @@ const lanAddress = Object.values(networkInterfaces())
   .find((a) => a !== undefined && a.family === "IPv4" && !a.internal)?.address;
 if (!lanAddress) console.warn("plain-http LAN test skipped: no IPv4 address but loopback on this machine");
 
-let handle: DatabaseHandle;
-let server: TestServer;
-let browser: Browser;
+// Nothing is made (no database, server or browser) without a LAN address: the file's test skips.
+const file = lanAddress ? browserPerFile({}, { host: lanAddress }) : undefined;
 
 beforeAll(async () => {
-  if (noBrowser || !lanAddress) return;
-  handle = await createTestDatabase();
-  server = await startTestServer(handle.db, {}, { host: lanAddress });
+  if (noBrowser || !file) return;
   const ctx = systemContext(
-    handle,
+    file.handle,
     parseConfig({ LOG_LEVEL: "silent" }),
     pino({ level: "silent" }),
     actors.cli(),
@@ -41,16 +35,11 @@ beforeAll(async () => {
     ctx,
     input: { email: "owner@example.com", name: "Olive Owner", role: "owner", password: PASSWORD },
   });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await handle?.close();
 });
 
 describe.skipIf(noBrowser || !lanAddress)("the console over plain http on a LAN address", () => {
   it("logs in and loads the pages' own script, every request staying on http", async () => {
+    const { server, browser } = file!;
     const context = await browser.newContext();
     const page = await context.newPage();
     const asked: string[] = [];
