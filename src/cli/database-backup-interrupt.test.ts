@@ -3,7 +3,8 @@ import { closeSync, existsSync, ftruncateSync, openSync, readdirSync } from "nod
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type CommandDataDir, testCommandDataDir } from "../../test/helpers/tokenbill-command.ts";
-import { endChild, watchChild } from "../../test/helpers/watch-child.ts";
+import { waitUntil } from "../../test/helpers/wait-until.ts";
+import { endChild, type WatchedChild, watchChild } from "../../test/helpers/watch-child.ts";
 
 // `tokenbill database backup --out FILE` stopped with Ctrl-C or SIGTERM while it writes: the partial file it
 // streams into (FILE.partial-<pid>) is removed, FILE is not made, and the exit code says which signal.
@@ -22,12 +23,28 @@ async function slowToBackUp(): Promise<CommandDataDir> {
   return data;
 }
 
-async function whenExists(path: string, exited: Promise<unknown>): Promise<void> {
-  let over = false;
-  void exited.then(() => (over = true));
-  while (!existsSync(path)) {
-    if (over) throw new Error(`the command ended before ${path} existed`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+/**
+ * Waits for the backup's partial file, within waitUntil's ceiling (under the test's timeout), failing with the
+ * path and what the command wrote so far (and ending it); fails at once if the command ends first.
+ */
+async function whenExists(path: string, backup: WatchedChild): Promise<void> {
+  try {
+    await waitUntil(
+      () => `${path} to exist (the command wrote: ${JSON.stringify(backup.output().slice(-2000))})`,
+      () => {
+        if (existsSync(path)) return true;
+        const end = backup.end();
+        if (end)
+          throw new Error(
+            `the command ended (${end.signal ?? end.code}) before ${path} existed: ${end.stderr}`,
+          );
+        return false;
+      },
+    );
+  } catch (error) {
+    // Else the backup of 2 GiB runs on after the failed test (seen when the wait was given up on).
+    await endChild(backup, "SIGKILL");
+    throw error;
   }
 }
 
@@ -47,7 +64,7 @@ describe("tokenbill database backup, interrupted", () => {
       }),
     );
     const partial = `${out}.partial-${backup.child.pid}`;
-    await whenExists(partial, backup.ended);
+    await whenExists(partial, backup);
     // Its stderr read once whole ("close"): the line asserted on is the last thing it writes before exiting.
     const ended = await endChild(backup, signal);
 
