@@ -222,7 +222,7 @@ describe.skipIf(!baseUrl)("three serve processes on one PostgreSQL database", ()
           .executeTakeFirst();
       await expect.poll(async () => (await jobOf())?.status, { interval: 100 }).toBe("running");
       const held = (await jobOf())!;
-      a.child.kill("SIGKILL");
+      // One SIGKILL, then A's close: B and C wake only once A is gone.
       await stopServe(a, "SIGKILL");
       await emu("DELETE", "/_emulator/faults");
       b.child.kill("SIGCONT");
