@@ -36,44 +36,54 @@ const SERVER_COUNTERS = [
 interface Registered {
   name: string;
   labelNames?: readonly string[];
+  /** `counter`, `gauge`, `histogram`: prom-client's classes and status-histogram.ts set it alike. */
+  type: string;
   get(): Promise<{ values: { labels: Record<string, unknown> }[] }>;
 }
 
-/** The series of the server's registry: name → label names. */
-async function registered(): Promise<Map<string, string[]>> {
+/** A series as the server registers it: its label names and its type (`counter`, `gauge`, `histogram`). */
+interface Series {
+  labels: string[];
+  type: string;
+}
+
+/** The series of the server's registry: name → labels and type. */
+async function registered(): Promise<Map<string, Series>> {
   // GetTokenPricing's histogram is tokenbill's own (status-histogram.ts): its label shows on a sample.
   metrics.pricingDuration.observe(200, 0.001);
-  const series = new Map<string, string[]>();
+  const series = new Map<string, Series>();
   for (const metric of metrics.registry.getMetricsAsArray() as unknown as Registered[]) {
     const declared = metric.labelNames;
     const sampled = async () =>
       [...new Set((await metric.get()).values.flatMap((v) => Object.keys(v.labels)))].filter(
         (l) => l !== "le",
       );
-    series.set(metric.name, declared ? [...declared] : await sampled());
+    series.set(metric.name, { labels: declared ? [...declared] : await sampled(), type: metric.type });
   }
   for (const { file, name } of SERVER_COUNTERS) {
-    // The counter's options object: from its name to the closing brace; labelNames, if any, inside it.
-    const options = new RegExp(`name: "${name}",([^}]*)}`).exec(readFileSync(join(ROOT, file), "utf8"));
-    if (!options) continue;
-    const labels = /labelNames: \[([^\]]*)\]/.exec(options[1]!)?.[1] ?? "";
-    series.set(
-      name,
-      [...labels.matchAll(/"(\w+)"/g)].map((m) => m[1]!),
+    // `new Counter({ name: "…", …, labelNames: [...], … })`: the class is the type; labelNames, if any, inside.
+    const options = new RegExp(`new (\\w+)\\(\\{\\s*name: "${name}",([^}]*)}`).exec(
+      readFileSync(join(ROOT, file), "utf8"),
     );
+    if (!options) continue;
+    const labels = /labelNames: \[([^\]]*)\]/.exec(options[2]!)?.[1] ?? "";
+    series.set(name, {
+      labels: [...labels.matchAll(/"(\w+)"/g)].map((m) => m[1]!),
+      type: options[1]!.toLowerCase(),
+    });
   }
   return series;
 }
 
-/** The table's rows: name → label names. `| \`a_done\` / \`_total\` |` names two series. */
-function documented(): Map<string, string[]> {
-  const rows = new Map<string, string[]>();
+/** The table's rows: name → labels and type. `| \`a_done\` / \`_total\` |` names two series. */
+function documented(): Map<string, Series> {
+  const rows = new Map<string, Series>();
   for (const line of withoutFences(metricsDoc.text).split("\n")) {
-    const row = /^\| `(tokenbill_\w+)`(?: \/ `(_\w+)`)? \|[^|]*\|([^|]*)\|/.exec(line);
+    const row = /^\| `(tokenbill_\w+)`(?: \/ `(_\w+)`)? \|([^|]*)\|([^|]*)\|/.exec(line);
     if (!row) continue;
-    const labels = [...row[3]!.matchAll(/`(\w+)`/g)].map((m) => m[1]!);
-    rows.set(row[1]!, labels);
-    if (row[2]) rows.set(row[1]!.replace(/_[a-z]+$/, row[2]), labels);
+    const series = { labels: [...row[4]!.matchAll(/`(\w+)`/g)].map((m) => m[1]!), type: row[3]!.trim() };
+    rows.set(row[1]!, series);
+    if (row[2]) rows.set(row[1]!.replace(/_[a-z]+$/, row[2]), series);
   }
   return rows;
 }
@@ -86,9 +96,21 @@ describe("the metrics the docs name", () => {
     expect([...actual.keys()].filter((name) => !rows.has(name))).toEqual([]);
     expect([...rows.keys()].filter((name) => !actual.has(name))).toEqual([]);
     const labelsDiffer = [...rows].filter(
-      ([name, labels]) => [...labels].sort().join() !== [...(actual.get(name) ?? [])].sort().join(),
+      ([name, { labels }]) =>
+        [...labels].sort().join() !== [...(actual.get(name)?.labels ?? [])].sort().join(),
     );
     expect(labelsDiffer).toEqual([]);
+  });
+
+  it("gives each series in docs/metrics.md the type the server registers it with", async () => {
+    const actual = await registered();
+    const typeDiffers = [...documented()]
+      .filter(([name, { type }]) => actual.has(name) && actual.get(name)!.type !== type)
+      .map(
+        ([name, { type }]) =>
+          `${name}: the doc says ${type || "nothing"}, registered ${actual.get(name)!.type}`,
+      );
+    expect(typeDiffers).toEqual([]);
   });
 
   it("names in every doc only series that exist (a histogram's _bucket, _sum and _count included)", async () => {
