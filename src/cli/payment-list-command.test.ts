@@ -5,7 +5,7 @@ import type { ServiceError } from "../kernel/errors.ts";
 import { inOptionTerms, optionForField } from "./option-names.ts";
 import { addPaymentCommands } from "./payment-commands.ts";
 import { paymentListRequest } from "./payment-list-command.ts";
-import { MAX_LIMIT } from "./payment-list-options.ts";
+import { MAX_LIMIT } from "./list-limit.ts";
 
 // `payments list` takes the admin API's filters under its options' names and refuses what the API refuses, in
 // the API's words against the option, before a database is opened.

@@ -5,13 +5,12 @@ import { type Payment, PaymentListQuery } from "../billing/payments/payment-sche
 import { calendarDate } from "../billing/runs/calendar-date.ts";
 import { formatMinor } from "../domain/money.ts";
 import type { ServiceContext } from "../kernel/context.ts";
-import { wholeNumber } from "../kernel/schemas.ts";
 import { zodToServiceError } from "../kernel/verb.ts";
 import { currencyDisplays } from "../services/currencies/currencies.ts";
 import { getCustomer } from "../services/customers/customers.ts";
 import { invoiceIdOf } from "./invoice-argument.ts";
-import { MAX_LIMIT } from "./payment-list-options.ts";
-import { jsonListWriter, type OutputSink, streamSink, tableWriter } from "./streamed-output.ts";
+import { LimitOption, type PageSource, printList, walkList } from "./list-walk.ts";
+import { type OutputSink, streamSink } from "./streamed-output.ts";
 import { withSystemContext } from "./with-context.ts";
 
 // `tokenbill payments list`: the admin API's GET /api/v1/payments on the command line, with its filters under
@@ -19,15 +18,6 @@ import { withSystemContext } from "./with-context.ts";
 // query schema and verb: one reading of each filter. It walks the list by cursor to its end, or to --limit,
 // printing each page as it is read (streamed-output.ts): a page is held, never the list. The command and its
 // options are in payment-list-options.ts, which imports this file when the command runs.
-
-/** The API's largest page: the walk reads this many payments a call. */
-const PAGE_SIZE = 500;
-
-const LimitOption = wholeNumber({
-  min: 1n,
-  max: BigInt(MAX_LIMIT),
-  message: `must be a whole number from 1 to ${MAX_LIMIT}`,
-}).transform(Number);
 
 export interface PaymentListOptions {
   customer?: string;
@@ -75,10 +65,7 @@ export function paymentListRequest(opts: PaymentListOptions): PaymentListRequest
 }
 
 /** One call of the list: up to `perPage` payments after `cursor` (none: the newest), and the next cursor. */
-export type PaymentPageSource = (
-  perPage: number,
-  cursor: string | undefined,
-) => Promise<{ data: Payment[]; next_cursor: string | null }>;
+export type PaymentPageSource = PageSource<Payment>;
 
 /** The admin API's list under `query`, read without counting (a count reads every match again). */
 export function paymentPages(
@@ -94,31 +81,13 @@ export function paymentPages(
   };
 }
 
-/**
- * Every payment `source` gives, newest first, up to `limit`: read by cursor, PAGE_SIZE a call, each page handed
- * to `onPage` before the next is read, so that no more than a page is held. `more` says the limit cut the list
- * short; `stop` ends the walk early (the output's reader went away).
- */
-export async function walkPayments(
+/** Every payment `source` gives, newest first, up to `limit`, a page at a time (list-walk.ts). */
+export const walkPayments: (
   source: PaymentPageSource,
   onPage: (payments: Payment[]) => Promise<void>,
-  limit = Number.POSITIVE_INFINITY,
-  stop: () => boolean = () => false,
-): Promise<{ count: number; more: boolean }> {
-  let count = 0;
-  let cursor: string | undefined;
-  for (;;) {
-    // One more than still wanted, so that a list ending exactly at the limit is not said to have more.
-    const page = await source(Math.min(PAGE_SIZE, limit - count + 1), cursor);
-    const more = count + page.data.length > limit;
-    const payments = more ? page.data.slice(0, limit - count) : page.data;
-    count += payments.length;
-    await onPage(payments);
-    if (more) return { count, more: true };
-    if (page.next_cursor === null || stop()) return { count, more: false };
-    cursor = page.next_cursor;
-  }
-}
+  limit?: number,
+  stop?: () => boolean,
+) => Promise<{ count: number; more: boolean }> = walkList;
 
 const TABLE_HEADERS = ["Payment", "Customer", "Invoice", "Amount", "Reference", "Paid", "Refunded"];
 
@@ -142,26 +111,13 @@ async function tableRows(ctx: ServiceContext): Promise<(p: Payment) => string[]>
   ];
 }
 
-/**
- * The list written to `sink` as it is walked: `{"data": [...], "meta": {"count", "more"}}` with --json, else the
- * table (tableWriter: aligned a page at a time). Answers the walk's count and whether more match.
- */
-export async function printPaymentList(
+/** The list written to `sink` as it is walked, as JSON or the table (list-walk.ts, printList). */
+export function printPaymentList(
   source: PaymentPageSource,
   sink: OutputSink,
   options: { json: boolean; limit?: number | undefined; row: (p: Payment) => string[] },
 ): Promise<{ count: number; more: boolean }> {
-  const stop = () => sink.closed;
-  if (options.json) {
-    const json = jsonListWriter(sink);
-    const walked = await walkPayments(source, (page) => json.rows(page), options.limit, stop);
-    await json.end({ count: walked.count, more: walked.more });
-    return walked;
-  }
-  const table = tableWriter(sink, TABLE_HEADERS);
-  const walked = await walkPayments(source, (page) => table.rows(page.map(options.row)), options.limit, stop);
-  await table.end();
-  return walked;
+  return printList(source, sink, { ...options, headers: TABLE_HEADERS });
 }
 
 /** `payments list`: the walk, printed as it goes. */

@@ -1,12 +1,10 @@
 import type { Command } from "commander";
 import { INVOICE_ARGUMENT_HELP } from "./invoice-argument.ts";
+import { MAX_LIMIT } from "./list-limit.ts";
 import type { PaymentListOptions } from "./payment-list-command.ts";
 
 // `tokenbill payments list`: the command and its options. What it does (the admin API's list walked by cursor)
 // is in payment-list-command.ts, imported when the command runs, not for its --help.
-
-/** The most --limit takes: a bound, so that no typo asks for a number no book holds. */
-export const MAX_LIMIT = 10_000_000;
 
 /** `payments list`, added to the `payments` group. */
 export function addPaymentListCommand(payments: Command): void {
