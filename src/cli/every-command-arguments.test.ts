@@ -29,6 +29,8 @@ const RUN_WITHOUT_ARGUMENTS = new Set([
   "billing runs",
   "billing poll",
   "payments list",
+  "payments events",
+  "jobs failed",
   "dunning run",
   "solusio setup",
   "solusio doctor",
@@ -75,12 +77,18 @@ async function tokenbill(args: readonly string[]): Promise<Run> {
   return { ...ran, opened: existsSync(dataDir) };
 }
 
-/** The words that give a command every required argument and option but `leaveOut`. */
+/**
+ * The words that give a command every required argument and option but `leaveOut`. Arguments are positional: an
+ * argument left out leaves out those after it too (`payments retry-event stripe` lacks `<event_id>`; without
+ * `<provider>` its one word would be taken for the provider).
+ */
 function requiredWords(command: Command, leaveOut?: string): string[] {
   const words: string[] = [];
   for (const option of requiredOptions(command)) if (option.long !== leaveOut) words.push(option.long!, "x");
-  for (const argument of command.registeredArguments)
-    if (argument.required && argument.name() !== leaveOut) words.push("1");
+  for (const argument of command.registeredArguments) {
+    if (argument.name() === leaveOut) break;
+    if (argument.required) words.push("1");
+  }
   return words;
 }
 

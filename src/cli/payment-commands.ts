@@ -9,6 +9,7 @@ import { INVOICE_ARGUMENT_HELP } from "./invoice-argument.ts";
 import { ALWAYS_JSON_HELP } from "./json-errors.ts";
 import type { RecordOptions } from "./payment-actions.ts";
 import { addPaymentListCommand } from "./payment-list-options.ts";
+import { addProviderEventCommands } from "./provider-event-commands.ts";
 
 // `tokenbill payments …`: the commands, their options and their words. What they do is in payment-actions.ts,
 // imported when one of them runs: imported here, `payments --help` loaded the payment verbs, the database's
@@ -91,5 +92,6 @@ export function addPaymentCommands(payments: Command): void {
     .requiredOption("--customer <id>", "the customer")
     .option("--json", "print it as JSON (amounts in minor units)")
     .action(async (opts: { customer: string; json?: boolean }) => (await actions()).statementAction(opts));
+  addProviderEventCommands(payments);
   feedsVerbs(payments, async () => (await actions()).paymentVerbInputs);
 }

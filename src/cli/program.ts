@@ -44,6 +44,11 @@ export const COMMAND_GROUPS: {
     load: async () => (await import("./payment-commands.ts")).addPaymentCommands,
   },
   {
+    name: "jobs",
+    description: "background jobs that failed for good: list and retry (as /console/jobs)",
+    load: async () => (await import("./job-commands.ts")).addJobCommands,
+  },
+  {
     name: "dunning",
     description: "dunning: reminders, lock and suspension (billing-rules §8)",
     load: async () => (await import("./dunning-commands.ts")).addDunningCommands,
