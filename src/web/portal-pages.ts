@@ -114,11 +114,17 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     reply: FastifyReply,
     customerId: bigint,
     next: string = FACES.customer.home,
+    passwordHash?: string,
   ) => {
     const ctx = deps.contextOf(request);
     const old = sessionToken(request, "customer");
     if (old) await endSession(ctx, old);
-    const { token } = await startSession(ctx, { kind: "customer", customerId });
+    // A password login's session only while the password it checked is still the account's (startSession).
+    const { token } = await startSession(
+      ctx,
+      { kind: "customer", customerId },
+      passwordHash === undefined ? {} : { passwordHash },
+    );
     setSessionCookie(reply, config, "customer", token);
     const subject = await customerDeviceSubject(ctx, { id: customerId });
     if (subject) setDeviceCookie(request, reply, config, deps.devices, "customer", subject);
@@ -140,7 +146,17 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     );
     if (!login.ok)
       return loginPage(request, reply, login.status, { errors: login.errors, values: login.values });
-    return logIn(request, reply, login.result, portalNextOf(request));
+    const { customerId, passwordHash } = login.result;
+    try {
+      return await logIn(request, reply, customerId, portalNextOf(request), passwordHash);
+    } catch (error) {
+      // The password was changed (or reset) while it was checked: it is wrong now.
+      if (asServiceErrorCode(error) !== "UNAUTHORIZED") throw error;
+      return loginPage(request, reply, 401, {
+        errors: { password: "Wrong e-mail or password." },
+        values: { email: formFields(request)["email"] ?? "" },
+      });
+    }
   });
 
   /** "Send me a link" pages: the magic link and the password reset share their shape. */

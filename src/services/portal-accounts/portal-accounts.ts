@@ -29,11 +29,15 @@ export const PortalLogin = z
   })
   .strict();
 
-/** The customer id these credentials belong to; UNAUTHORIZED (after the same work) otherwise. */
+/**
+ * The customer these credentials belong to, with the password hash they were checked against (the session is
+ * started only while it is still the account's: startSession's `passwordHash`); UNAUTHORIZED (after the same
+ * work) otherwise.
+ */
 export async function authenticateCustomer(
   ctx: Pick<ServiceContext, "db">,
   credentials: z.input<typeof PortalLogin>,
-): Promise<bigint> {
+): Promise<{ customerId: bigint; passwordHash: string }> {
   const parsed = PortalLogin.safeParse(credentials);
   // A VALIDATION error naming the field (email or password), for the login page to show where it belongs.
   if (!parsed.success) throw zodToServiceError(parsed.error);
@@ -50,7 +54,7 @@ export async function authenticateCustomer(
   }
   if (!(await verifyPassword(row.password_hash, input.password)))
     throw new ServiceError("UNAUTHORIZED", WRONG);
-  return row.id;
+  return { customerId: row.id, passwordHash: row.password_hash };
 }
 
 /**

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { ExpressionBuilder } from "kysely";
 import type { Database, StaffRole } from "../../db/schema.ts";
+import type { Kysely } from "kysely";
 import type { ServiceContext } from "../../kernel/context.ts";
+import { ServiceError } from "../../kernel/errors.ts";
 
 // Server-side sessions of the console (staff) and the portal (customers), in the database so that every
 // instance sees a logout at once. The browser holds a random 256-bit id; the table holds its SHA-256
@@ -39,12 +41,24 @@ export function sessionIdHash(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-/** Starts a session and returns the id for the cookie (shown to nobody else, stored only as a hash). */
+/**
+ * Starts a session and returns the id for the cookie (shown to nobody else, stored only as a hash). Given the
+ * `passwordHash` a login checked, only while it is still the account's: a new password ends every session of
+ * the account, so a login that read the old hash just before must not start one just after (a password login
+ * with the old password outlived a reset or change until 2026-12-07). The account's row is held (FOR SHARE)
+ * until the session is written: a change waits for it, and then ends it with the others, or went first, and the
+ * login is UNAUTHORIZED.
+ */
 export async function startSession(
   ctx: SessionCtx,
   subject: SessionSubject,
-  options: { pendingTotp?: boolean } = {},
+  options: { pendingTotp?: boolean; passwordHash?: string } = {},
 ): Promise<{ token: string; session: WebSession }> {
+  const { passwordHash } = options;
+  if (passwordHash !== undefined && !ctx.db.isTransaction)
+    return ctx.db.transaction().execute((trx) => startSession({ ...ctx, db: trx }, subject, options));
+  if (passwordHash !== undefined && (await heldPasswordHash(ctx.db, subject)) !== passwordHash)
+    throw new ServiceError("UNAUTHORIZED", "wrong e-mail or password");
   const token = randomBytes(32).toString("base64url");
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + ctx.config.WEB_SESSION_MAX_HOURS * 3_600_000);
@@ -74,6 +88,25 @@ export async function startSession(
       expiresAt,
     },
   };
+}
+
+/** The account's password hash now, its row held (FOR SHARE) until the caller's transaction ends. */
+async function heldPasswordHash(db: Kysely<Database>, subject: SessionSubject): Promise<string | null> {
+  const row =
+    subject.kind === "staff"
+      ? await db
+          .selectFrom("staff_user")
+          .select("password_hash")
+          .where("id", "=", subject.staffUserId)
+          .forShare()
+          .executeTakeFirst()
+      : await db
+          .selectFrom("portal_account")
+          .select("password_hash")
+          .where("customer_id", "=", subject.customerId)
+          .forShare()
+          .executeTakeFirst();
+  return row?.password_hash ?? null;
 }
 
 /**
