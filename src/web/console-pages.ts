@@ -10,6 +10,7 @@ import { setDeviceCookie } from "./login-device.ts";
 import { loginStep } from "./login-unavailable.ts";
 import { checkPasswordLogin, knownLoginDevice } from "./password-login.ts";
 import { returnPath, withNext } from "./return-path.ts";
+import { asServiceErrorCode } from "./service-error-code.ts";
 import { registerConsoleAccountPages } from "./console-account-pages.ts";
 import { noticeOf } from "./notice-of.ts";
 import { registerConsolePasswordPage } from "./console-password-page.ts";
@@ -72,11 +73,21 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     // Rotation: whatever session the browser held ends, and a new id is issued.
     const old = sessionToken(request, "staff");
     if (old) await endSession(ctx, old);
-    const { token } = await startSession(
-      ctx,
-      { kind: "staff", staffUserId: result.user.id },
-      { pendingTotp: result.totpRequired },
-    );
+    let token: string;
+    try {
+      // Only while the password checked is still the user's: a reset or change meanwhile ended every session.
+      ({ token } = await startSession(
+        ctx,
+        { kind: "staff", staffUserId: result.user.id },
+        { pendingTotp: result.totpRequired, passwordHash: result.passwordHash },
+      ));
+    } catch (error) {
+      if (asServiceErrorCode(error) !== "UNAUTHORIZED") throw error;
+      return loginPage(request, reply, 401, {
+        errors: { password: "Wrong e-mail or password." },
+        values: { email: formFields(request)["email"] ?? "" },
+      });
+    }
     setSessionCookie(reply, config, "staff", token);
     request.log.info({ staff: result.user.id }, "staff login");
     // A known device's cookie only for a complete login: after the code when one follows.

@@ -30,7 +30,13 @@ export const StaffLogin = z
 export async function authenticateStaff(
   ctx: Pick<ServiceContext, "db">,
   credentials: z.input<typeof StaffLogin>,
-): Promise<{ user: StaffIdentity; totpRequired: boolean; mustChangePassword: boolean }> {
+): Promise<{
+  user: StaffIdentity;
+  totpRequired: boolean;
+  mustChangePassword: boolean;
+  /** The hash the password was checked against: the session starts only while it is the user's (startSession). */
+  passwordHash: string;
+}> {
   const parsed = StaffLogin.safeParse(credentials);
   // A VALIDATION error naming the field (email or password), for the login page to show where it belongs.
   if (!parsed.success) throw zodToServiceError(parsed.error);
@@ -60,6 +66,7 @@ export async function authenticateStaff(
     totpRequired: row.totp_enabled_at !== null,
     // A generated password (migration 034): the login ends on the change-password page.
     mustChangePassword: row.must_change_password,
+    passwordHash: row.password_hash,
   };
 }
 
