@@ -1,22 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import {
-  authenticateStaff,
-  logoutEverywhere,
-  staffDeviceSubject,
-  verifyStaffTotp,
-} from "../services/staff/staff-login.ts";
+import { authenticateStaff, staffDeviceSubject, verifyStaffTotp } from "../services/staff/staff-login.ts";
 import { endSession, readSession, startSession } from "../services/staff/web-sessions.ts";
 import { setDeviceCookie } from "./login-device.ts";
 import { loginStep } from "./login-unavailable.ts";
+import { registerLogoutRoutes } from "./logout-routes.ts";
 import { checkPasswordLogin, knownLoginDevice } from "./password-login.ts";
-import { returnPath, withNext } from "./return-path.ts";
+import { requestedReturnPath, withNext } from "./return-path.ts";
 import { asServiceErrorCode } from "./service-error-code.ts";
 import { registerConsoleAccountPages } from "./console-account-pages.ts";
 import { noticeOf } from "./notice-of.ts";
 import { registerConsolePasswordPage } from "./console-password-page.ts";
 import { CHANGE_PASSWORD_PATH } from "./session-gate.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
-import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
+import { FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
 import { csrfToken, formFields, logCredentialFailure, minutes, type WebDeps } from "./web-deps.ts";
 import { fieldErrorsOf, STAFF } from "./console/page-helpers.ts";
 
@@ -47,7 +43,7 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
         action: "/console/login",
         csrf: csrfToken(request, reply),
         // Where the login ends (return-path.ts): from the address, then carried by the form.
-        next: nextOf(request),
+        next: requestedReturnPath("staff", request),
         ...extra,
       },
       status,
@@ -69,7 +65,7 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     if (!login.ok)
       return loginPage(request, reply, login.status, { errors: login.errors, values: login.values });
     const result = login.result;
-    const next = nextOf(request);
+    const next = requestedReturnPath("staff", request);
     // Rotation: whatever session the browser held ends, and a new id is issued.
     const old = sessionToken(request, "staff");
     if (old) await endSession(ctx, old);
@@ -111,8 +107,14 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
       ? { token, staffUserId: session.subject.staffUserId }
       : undefined;
   };
-  const codePage = (request: FastifyRequest, reply: FastifyReply, status: number, errors: FieldErrors = {}) =>
-    renderPage(
+  const codePage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    errors: FieldErrors = {},
+  ) => {
+    const next = requestedReturnPath("staff", request);
+    return renderPage(
       reply,
       "form",
       {
@@ -126,12 +128,13 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
           { name: "code", label: "Code", type: "text", autocomplete: "one-time-code", inputmode: "numeric" },
         ],
         back: { href: "/console/login", text: "Start again" },
-        hidden: nextOf(request) === undefined ? {} : { next: nextOf(request) },
+        hidden: next === undefined ? {} : { next },
         errors,
         csrf: csrfToken(request, reply),
       },
       status,
     );
+  };
 
   app.get(
     "/console/login/code",
@@ -183,32 +186,15 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
     const { token } = await startSession(ctx, { kind: "staff", staffUserId: pending.staffUserId });
     setSessionCookie(reply, config, "staff", token);
     await knownDevice(request, reply, pending.staffUserId);
-    return reply.redirect(nextOf(request) ?? FACES.staff.home, 303);
+    return reply.redirect(requestedReturnPath("staff", request) ?? FACES.staff.home, 303);
   });
   app.post("/console/login/code", { ...PUBLIC_FORM, ...csrf }, codeStep);
 
   // Logging out stays open to a user who must still change a generated password (session-gate.ts).
-  const LOGOUT = { config: { ...STAFF.config, beforePasswordChange: true } };
-  app.post("/console/logout", { ...LOGOUT, ...csrf }, async (request, reply) => {
-    await endSession(deps.contextOf(request), request.webSession!.token);
-    clearSessionCookie(reply, config, "staff");
-    return reply.redirect("/console/login?notice=logged_out", 303);
-  });
-
-  app.post("/console/logout-everywhere", { ...LOGOUT, ...csrf }, async (request, reply) => {
-    await logoutEverywhere({ ctx: deps.contextOf(request), input: {} });
-    clearSessionCookie(reply, config, "staff");
-    return reply.redirect("/console/login?notice=logged_out_everywhere", 303);
-  });
+  registerLogoutRoutes(app, deps, "staff", { ...STAFF.config, beforePasswordChange: true });
 
   registerConsoleAccountPages(app, deps);
   registerConsolePasswordPage(app, deps);
-}
-
-/** The page a login ends on: the form's `next`, else the address's (the login page as the gate sent it). */
-function nextOf(request: FastifyRequest): string | undefined {
-  const form = request.method === "POST" ? formFields(request)["next"] : undefined;
-  return returnPath("staff", form ?? (request.query as Record<string, unknown> | undefined)?.["next"]);
 }
 
 function nextQuery(next: string | undefined): string {

@@ -6,7 +6,7 @@ import { asServiceError } from "../kernel/errors.ts";
 import { fieldErrorsOf, STAFF, STAFF_FORM } from "./console/page-helpers.ts";
 import { CONSOLE_NAV } from "./page-kit.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
-import { returnPath } from "./return-path.ts";
+import { requestedReturnPath } from "./return-path.ts";
 import { CHANGE_PASSWORD_PATH } from "./session-gate.ts";
 import { setSessionCookie } from "./session-cookie.ts";
 import { csrfToken, formFields, logCredentialFailure, minutes, type WebDeps } from "./web-deps.ts";
@@ -139,7 +139,6 @@ export function registerConsolePasswordPage(app: FastifyInstance, deps: WebDeps)
 
 /** Where the page goes after the change: the page the gate sent the person from (return-path.ts). */
 function nextOf(request: FastifyRequest): string | undefined {
-  const form = request.method === "POST" ? formFields(request)["next"] : undefined;
-  const next = returnPath("staff", form ?? (request.query as Record<string, unknown> | undefined)?.["next"]);
+  const next = requestedReturnPath("staff", request);
   return next?.startsWith(CHANGE_PASSWORD_PATH) ? undefined : next;
 }

@@ -9,18 +9,18 @@ import {
   resetPortalPassword,
   spendPortalToken,
 } from "../services/portal-accounts/portal-tokens.ts";
-import { logoutEverywhere } from "../services/staff/staff-login.ts";
 import { endSession, startSession } from "../services/staff/web-sessions.ts";
 import { noticeOf } from "./notice-of.ts";
 import { setDeviceCookie } from "./login-device.ts";
 import { loginKey } from "./login-limiter.ts";
 import { loginStep } from "./login-unavailable.ts";
+import { registerLogoutRoutes } from "./logout-routes.ts";
 import { checkPasswordLogin, knownLoginDevice } from "./password-login.ts";
-import { returnPath } from "./return-path.ts";
+import { requestedReturnPath } from "./return-path.ts";
 import { type FieldErrors, renderPage } from "./render.ts";
 import { fieldErrorsOf } from "./portal/portal-notices.ts";
 import { asServiceErrorCode } from "./service-error-code.ts";
-import { clearSessionCookie, FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
+import { FACES, sessionToken, setSessionCookie } from "./session-cookie.ts";
 import { csrfToken, formFields, type WebDeps } from "./web-deps.ts";
 
 // The portal's login (password, or an e-mailed single-use link), password reset and home page. Every
@@ -95,7 +95,7 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
         action: "/portal/login",
         csrf: csrfToken(request, reply),
         // Where the login ends (return-path.ts): from the address, then carried by the form.
-        next: portalNextOf(request),
+        next: requestedReturnPath("customer", request),
         ...extra,
       },
       status,
@@ -148,7 +148,7 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
       return loginPage(request, reply, login.status, { errors: login.errors, values: login.values });
     const { customerId, passwordHash } = login.result;
     try {
-      return await logIn(request, reply, customerId, portalNextOf(request), passwordHash);
+      return await logIn(request, reply, customerId, requestedReturnPath("customer", request), passwordHash);
     } catch (error) {
       // The password was changed (or reset) while it was checked: it is wrong now.
       if (asServiceErrorCode(error) !== "UNAUTHORIZED") throw error;
@@ -366,21 +366,5 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
   });
   app.post("/portal/password-reset/new", { ...PUBLIC_FORM, ...csrf }, setNewPassword);
 
-  app.post("/portal/logout", { ...CUSTOMER, ...csrf }, async (request, reply) => {
-    await endSession(deps.contextOf(request), request.webSession!.token);
-    clearSessionCookie(reply, config, "customer");
-    return reply.redirect("/portal/login?notice=logged_out", 303);
-  });
-
-  app.post("/portal/logout-everywhere", { ...CUSTOMER, ...csrf }, async (request, reply) => {
-    await logoutEverywhere({ ctx: deps.contextOf(request), input: {} });
-    clearSessionCookie(reply, config, "customer");
-    return reply.redirect("/portal/login?notice=logged_out_everywhere", 303);
-  });
-}
-
-/** The page a portal login ends on: the form's `next`, else the address's (return-path.ts). */
-function portalNextOf(request: FastifyRequest): string | undefined {
-  const form = request.method === "POST" ? formFields(request)["next"] : undefined;
-  return returnPath("customer", form ?? (request.query as Record<string, unknown> | undefined)?.["next"]);
+  registerLogoutRoutes(app, deps, "customer", CUSTOMER.config);
 }

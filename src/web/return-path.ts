@@ -1,5 +1,7 @@
+import type { FastifyRequest } from "fastify";
 import { assertCleanText, MAX_QUERY_TEXT } from "../kernel/clean-text.ts";
 import { FACES, type SessionKind } from "./session-cookie.ts";
+import { formFields } from "./web-deps.ts";
 
 // Where a login ends: the page that sent the person to log in (a link from an e-mail, a bookmark, a session
 // that ended), carried as `next` through the login form and the two-factor step. Only a page of the same
@@ -25,6 +27,15 @@ export function returnPath(kind: SessionKind, value: unknown): string | undefine
   // Text the pages refuse (a control character, bad encoding) would only come back as an error page.
   if (!readable(value)) return undefined;
   return value;
+}
+
+/**
+ * The page a login (or a step after it) ends on, for `kind`'s face: the form's `next` on a POST, else the
+ * address's (the login page as the gate sent it), when it is one of the face's pages (returnPath).
+ */
+export function requestedReturnPath(kind: SessionKind, request: FastifyRequest): string | undefined {
+  const form = request.method === "POST" ? formFields(request)["next"] : undefined;
+  return returnPath(kind, form ?? (request.query as Record<string, unknown> | undefined)?.["next"]);
 }
 
 /** The login page's address for a page asked for without a session; the home page needs no `next`. */
