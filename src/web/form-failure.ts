@@ -45,6 +45,17 @@ export function formFailureOf(
   return { status: 400, errors };
 }
 
+/**
+ * A verb's refusal of a list row's button (Retry on the failed jobs or the failing payment events) as one
+ * sentence above the list, which has no field to show it beside; undefined as formFailureOf.
+ */
+export function listActionFailureOf(error: unknown): FormFailure | undefined {
+  const failure = formFailureOf(error, []);
+  if (!failure) return undefined;
+  const why = failure.errors["form"] ?? Object.values(failure.errors).join(" ");
+  return { status: failure.status, errors: { form: sentence(why) } };
+}
+
 function conflictFailure(
   e: ServiceError,
   shown: readonly string[],

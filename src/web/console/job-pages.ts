@@ -6,8 +6,7 @@ import { staffPage, when } from "../page-kit.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { noticeFrom, param, STAFF } from "./page-helpers.ts";
-import { sentence } from "../page-sentence.ts";
-import { formFailureOf } from "../form-failure.ts";
+import { listActionFailureOf } from "../form-failure.ts";
 
 // The jobs that failed for good, latest failure first, 50 a page, each with Retry (admin and owner). Nothing
 // retries them by itself; tokenbill_jobs_failed counts them for an alert (docs/metrics.md).
@@ -58,10 +57,9 @@ export function registerJobPages(app: FastifyInstance, deps: WebDeps): void {
     try {
       await retryFailedJob({ ctx: deps.contextOf(request), input: { id: param(request, "id") } });
     } catch (error) {
-      const failure = formFailureOf(error, []);
+      const failure = listActionFailureOf(error);
       if (!failure) throw error;
-      const why = failure.errors["form"] ?? Object.values(failure.errors).join(" ");
-      return listPage(request, reply, { form: sentence(why) }, failure.status);
+      return listPage(request, reply, failure.errors, failure.status);
     }
     return reply.redirect("/console/jobs?notice=retried", 303);
   });

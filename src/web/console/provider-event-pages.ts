@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { listFailingProviderEvents } from "../../billing/providers/failing-provider-events.ts";
 import { retryProviderEvent } from "../../billing/providers/retry-provider-event.ts";
-import { formFailureOf } from "../form-failure.ts";
+import { listActionFailureOf } from "../form-failure.ts";
 import { walkPagerOf, walkQuery } from "../list-walk.ts";
 import { staffPage, when } from "../page-kit.ts";
-import { sentence } from "../page-sentence.ts";
 import type { FieldErrors } from "../render.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { noticeFrom, param, STAFF } from "./page-helpers.ts";
@@ -63,10 +62,9 @@ export function registerProviderEventPages(app: FastifyInstance, deps: WebDeps):
         const input = { provider: param(request, "provider"), event_id: param(request, "event_id") };
         outcome = (await retryProviderEvent({ ctx: deps.contextOf(request), input })).outcome;
       } catch (error) {
-        const failure = formFailureOf(error, []);
+        const failure = listActionFailureOf(error);
         if (!failure) throw error;
-        const why = failure.errors["form"] ?? Object.values(failure.errors).join(" ");
-        return listPage(request, reply, { form: sentence(why) }, failure.status);
+        return listPage(request, reply, failure.errors, failure.status);
       }
       return reply.redirect(`${PROVIDER_EVENTS_PAGE}?notice=${outcome}`, 303);
     },
