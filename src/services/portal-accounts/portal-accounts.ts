@@ -3,7 +3,7 @@ import type { Db, ServiceContext } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { id } from "../../kernel/schemas.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
-import { defineVerb, zodToServiceError } from "../../kernel/verb.ts";
+import { defineVerb } from "../../kernel/verb.ts";
 import {
   generatePassword,
   hashPassword,
@@ -13,21 +13,13 @@ import {
 } from "../staff/passwords.ts";
 import { deviceStamp } from "../staff/device-epoch.ts";
 import { ADMIN_ROLES, requireStaffRole } from "../staff/staff-roles.ts";
+import { type LoginCredentials, parseLoginCredentials, wrongLogin } from "../staff/login-credentials.ts";
 import { StaffEmail } from "../staff/staff-users.ts";
 import { endAllSessions } from "../staff/web-sessions.ts";
 
 // A customer's login to the portal. The portal's e-mail is the customer's own (customer.email), so there
 // is one address to keep right; a password is optional (portal_account.password_hash), as a customer can
 // always log in by an e-mailed link.
-
-const WRONG = "wrong e-mail or password";
-
-export const PortalLogin = z
-  .object({
-    email: StaffEmail,
-    password: z.string().min(1, "enter your password").max(200, "must be at most 200 characters"),
-  })
-  .strict();
 
 /**
  * The customer these credentials belong to, with the password hash they were checked against (the session is
@@ -36,12 +28,9 @@ export const PortalLogin = z
  */
 export async function authenticateCustomer(
   ctx: Pick<ServiceContext, "db">,
-  credentials: z.input<typeof PortalLogin>,
+  credentials: z.input<typeof LoginCredentials>,
 ): Promise<{ customerId: bigint; passwordHash: string }> {
-  const parsed = PortalLogin.safeParse(credentials);
-  // A VALIDATION error naming the field (email or password), for the login page to show where it belongs.
-  if (!parsed.success) throw zodToServiceError(parsed.error);
-  const input = parsed.data;
+  const input = parseLoginCredentials(credentials);
   const row = await ctx.db
     .selectFrom("customer")
     .leftJoin("portal_account", "portal_account.customer_id", "customer.id")
@@ -50,10 +39,9 @@ export async function authenticateCustomer(
     .executeTakeFirst();
   if (!row?.password_hash) {
     await spendPasswordCheck(input.password);
-    throw new ServiceError("UNAUTHORIZED", WRONG);
+    throw wrongLogin();
   }
-  if (!(await verifyPassword(row.password_hash, input.password)))
-    throw new ServiceError("UNAUTHORIZED", WRONG);
+  if (!(await verifyPassword(row.password_hash, input.password))) throw wrongLogin();
   return { customerId: row.id, passwordHash: row.password_hash };
 }
 

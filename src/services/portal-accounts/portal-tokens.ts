@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { ExpressionBuilder } from "kysely";
+import type { Database } from "../../db/schema.ts";
 import type { ServiceContext } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
@@ -18,6 +20,23 @@ export const TOKEN_LIFETIME_MS: Record<PortalTokenPurpose, number> = {
 };
 
 const hashOf = (token: string) => createHash("sha256").update(token).digest("hex");
+
+/** Only a token of the length this file issues (43 characters) is looked up; anything else is no token. */
+const mayBeToken = (token: string) => token.length >= 20 && token.length <= 100;
+
+/**
+ * The token's row while it may be spent (of this purpose, unused, unexpired): one condition for spending it
+ * and for the pages that ask whether it would be, so a link they call live is one its button spends.
+ */
+const liveToken =
+  (token: string, purpose: PortalTokenPurpose, now: Date) =>
+  (eb: ExpressionBuilder<Database, "portal_token">) =>
+    eb.and([
+      eb("portal_token.token_hash", "=", hashOf(token)),
+      eb("portal_token.purpose", "=", purpose),
+      eb("portal_token.used_at", "is", null),
+      eb("portal_token.expires_at", ">", now),
+    ]);
 
 /**
  * A new token for the customer with this e-mail, or undefined when no customer has it. Called by the
@@ -62,18 +81,14 @@ export async function spendPortalToken(
   purpose: PortalTokenPurpose,
 ): Promise<bigint> {
   const now = ctx.now();
-  const row =
-    token.length >= 20 && token.length <= 100
-      ? await ctx.db
-          .updateTable("portal_token")
-          .set({ used_at: now })
-          .where("token_hash", "=", hashOf(token))
-          .where("purpose", "=", purpose)
-          .where("used_at", "is", null)
-          .where("expires_at", ">", now)
-          .returning("customer_id")
-          .executeTakeFirst()
-      : undefined;
+  const row = mayBeToken(token)
+    ? await ctx.db
+        .updateTable("portal_token")
+        .set({ used_at: now })
+        .where(liveToken(token, purpose, now))
+        .returning("customer_id")
+        .executeTakeFirst()
+    : undefined;
   if (!row) throw new ServiceError("UNAUTHORIZED", "this link is not valid any more; ask for a new one");
   return row.customer_id;
 }
@@ -87,14 +102,11 @@ export async function portalTokenIsLive(
   token: string,
   purpose: PortalTokenPurpose,
 ): Promise<boolean> {
-  if (token.length < 20 || token.length > 100) return false;
+  if (!mayBeToken(token)) return false;
   const row = await ctx.db
     .selectFrom("portal_token")
     .select("customer_id")
-    .where("token_hash", "=", hashOf(token))
-    .where("purpose", "=", purpose)
-    .where("used_at", "is", null)
-    .where("expires_at", ">", ctx.now())
+    .where(liveToken(token, purpose, ctx.now()))
     .executeTakeFirst();
   return row !== undefined;
 }
@@ -108,15 +120,12 @@ export async function livePortalTokenEmail(
   token: string,
   purpose: PortalTokenPurpose,
 ): Promise<string | undefined> {
-  if (token.length < 20 || token.length > 100) return undefined;
+  if (!mayBeToken(token)) return undefined;
   const row = await ctx.db
     .selectFrom("portal_token")
     .innerJoin("customer", "customer.id", "portal_token.customer_id")
     .select("customer.email")
-    .where("portal_token.token_hash", "=", hashOf(token))
-    .where("portal_token.purpose", "=", purpose)
-    .where("portal_token.used_at", "is", null)
-    .where("portal_token.expires_at", ">", ctx.now())
+    .where(liveToken(token, purpose, ctx.now()))
     .executeTakeFirst();
   return row?.email;
 }

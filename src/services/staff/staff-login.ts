@@ -3,7 +3,8 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { recordAudit } from "../../kernel/audit.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
-import { defineVerb, NoInput, zodToServiceError } from "../../kernel/verb.ts";
+import { defineVerb, NoInput } from "../../kernel/verb.ts";
+import { type LoginCredentials, parseLoginCredentials, wrongLogin } from "./login-credentials.ts";
 import { spendPasswordCheck, verifyPassword } from "./passwords.ts";
 import { READ_ROLES, requireStaffRole, type StaffIdentity } from "./staff-roles.ts";
 import { StaffEmail } from "./staff-users.ts";
@@ -14,22 +15,13 @@ import { endAllSessions, type SessionSubject } from "./web-sessions.ts";
 // Logging a staff user in: the password, then (when enrolled) the TOTP code. The web layer counts failures
 // (src/web/login-limiter.ts) and keeps the session; these only decide whether the person is who they say.
 
-const WRONG = "wrong e-mail or password";
-
-export const StaffLogin = z
-  .object({
-    email: StaffEmail,
-    password: z.string().min(1, "enter your password").max(200, "must be at most 200 characters"),
-  })
-  .strict();
-
 /**
  * The staff user whose e-mail and password these are, and whether a TOTP code must follow. An unknown
  * e-mail, a wrong password and a disabled account all get the same UNAUTHORIZED, after the same work.
  */
 export async function authenticateStaff(
   ctx: Pick<ServiceContext, "db">,
-  credentials: z.input<typeof StaffLogin>,
+  credentials: z.input<typeof LoginCredentials>,
 ): Promise<{
   user: StaffIdentity;
   totpRequired: boolean;
@@ -37,10 +29,7 @@ export async function authenticateStaff(
   /** The hash the password was checked against: the session starts only while it is the user's (startSession). */
   passwordHash: string;
 }> {
-  const parsed = StaffLogin.safeParse(credentials);
-  // A VALIDATION error naming the field (email or password), for the login page to show where it belongs.
-  if (!parsed.success) throw zodToServiceError(parsed.error);
-  const input = parsed.data;
+  const input = parseLoginCredentials(credentials);
   const row = await ctx.db
     .selectFrom("staff_user")
     .select([
@@ -57,10 +46,10 @@ export async function authenticateStaff(
     .executeTakeFirst();
   if (!row) {
     await spendPasswordCheck(input.password);
-    throw new ServiceError("UNAUTHORIZED", WRONG);
+    throw wrongLogin();
   }
   const ok = await verifyPassword(row.password_hash, input.password);
-  if (!ok || row.disabled_at !== null) throw new ServiceError("UNAUTHORIZED", WRONG);
+  if (!ok || row.disabled_at !== null) throw wrongLogin();
   return {
     user: { id: row.id, email: row.email, name: row.name, role: row.role },
     totpRequired: row.totp_enabled_at !== null,
