@@ -1,7 +1,7 @@
 // One attempt of a job as its runner waits for it (job-runner.ts, execute), and the signal its handler gets.
 
 /** How the runner stopped waiting for an attempt before its handler ended. */
-export type AttemptEnd = "cut" | "superseded";
+export type AttemptEnd = "cut" | "superseded" | "lost";
 
 /** One attempt of a job as the runner waits for it: ended early by a stop's grace or a new claim. */
 export class Attempt {
@@ -44,7 +44,9 @@ export class JobAttemptEnded extends Error {
         ? "the stop's grace ended: the job was given back"
         : how === "superseded"
           ? "the job's claim ran out and it was claimed again"
-          : "the runner no longer waits for this attempt",
+          : how === "lost"
+            ? "the job's claim was lost (not renewed in time, or taken over by another runner)"
+            : "the runner no longer waits for this attempt",
     );
     this.name = "JobAttemptEnded";
   }

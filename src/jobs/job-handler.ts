@@ -14,8 +14,8 @@ export interface ClaimedJob<P = unknown> {
 export interface JobRun {
   /**
    * Aborted once the runner no longer waits for this attempt: the stop's grace ended (the job is given back),
-   * the kind's timeout passed, or the claim ran out and the job was claimed again. What the attempt does after
-   * that is not recorded, and the job's next run may already be under way: a handler stops before its next
+   * the kind's timeout passed, or the claim was lost (claimed again after it ran out, by this runner or another,
+   * or not renewed for half the lock: lock-keeper.ts). What the attempt does after that is not recorded, and the job's next run may already be under way: a handler stops before its next
    * outside call (SolusIO, SMTP, a webhook) and before it writes what the next run writes.
    */
   signal: AbortSignal;

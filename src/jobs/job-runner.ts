@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { performance } from "node:perf_hooks";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
@@ -88,7 +89,9 @@ export class JobRunner {
   private graceOver = false;
 
   constructor(private readonly options: JobRunnerOptions) {
-    this.locks = new LockKeeper(options.db, this.workerId, this.lockSeconds, options.logger);
+    this.locks = new LockKeeper(options.db, this.workerId, this.lockSeconds, options.logger, (ids) =>
+      this.claimsLost(ids),
+    );
     this.statistics = new JobStatistics(options.db, options.logger);
   }
 
@@ -217,6 +220,7 @@ export class JobRunner {
     const depth = concurrency * 2;
     while (this.running) {
       let claimed: ClaimedJob[] = [];
+      const claimedAt = performance.now();
       try {
         // Refilled when half the jobs claimed ahead have started, so that a claim takes several at once.
         const room = depth - this.inFlight.size - this.ready.length;
@@ -228,7 +232,7 @@ export class JobRunner {
         this.noteClaimFailure(error);
       }
       for (const job of claimed) {
-        this.locks.hold(job.id);
+        this.locks.hold(job.id, claimedAt);
         this.ready.push(job);
       }
       this.tellClaimed(claimed);
@@ -410,6 +414,7 @@ export class JobRunner {
       const ended = await attempt.race(work);
       if (ended === "cut") this.cutShort.push(job);
       else if (ended === "superseded") this.noteSuperseded(job);
+      else if (ended === "lost") this.noteLost(job);
       else this.finished.push(job.id);
     } catch (error) {
       const { db, logger, backoffBaseMs, backoffCapMs } = this.options;
@@ -428,6 +433,31 @@ export class JobRunner {
         this.locks.release(job.id);
       }
     }
+  }
+
+  /**
+   * Claims the LockKeeper could not keep (lock-keeper.ts): a job claimed ahead is not started, a running one's
+   * attempt is told to stop (JobRun.signal) and its outcome is not recorded. The job is another runner's now,
+   * or will be any runner's once the claim runs out.
+   */
+  private claimsLost(ids: bigint[]): void {
+    for (const id of ids) {
+      const ahead = this.ready.findIndex((job) => job.id === id);
+      if (ahead >= 0) {
+        const [job] = this.ready.splice(ahead, 1);
+        this.options.logger.warn(
+          { job: String(id), kind: job?.kind, worker: this.workerId },
+          "job claimed ahead lost its claim before it started; left to the runner that claims it next",
+        );
+      } else this.active.get(id)?.end("lost");
+    }
+  }
+
+  private noteLost(job: ClaimedJob): void {
+    this.options.logger.warn(
+      { job: String(job.id), kind: job.kind, attempt: job.attempts, worker: this.workerId },
+      "job's claim lost while its handler ran (another runner may run it now); the attempt was stopped and its outcome is not recorded",
+    );
   }
 
   private noteSuperseded(job: ClaimedJob): void {
