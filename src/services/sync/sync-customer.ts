@@ -78,7 +78,11 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
         if (!payload.deleted) await noteSyncError(deps, customerId, wait);
         throw new RetryLaterError(wait, error.retryAfterMs ?? 0, { countsAsAttempt: run.createSent });
       }
-      const permanent = error instanceof SolusioError && !error.retryable;
+      // SolusIO refusing tokenbill's own token (401; 403: its user lost the Admin role) says nothing about the
+      // customer: it is retried like an outage, so that what changed meanwhile still reaches SolusIO once the
+      // operator fixes SOLUSIO_API_TOKEN (a lock marked failed for good left the servers running).
+      const tokenRefused = error instanceof SolusioError && (error.status === 401 || error.status === 403);
+      const permanent = error instanceof SolusioError && !error.retryable && !tokenRefused;
       // SolusIO failed in a way a retry may get past (5xx, no answer): the job is retried with backoff and the
       // customer stays pending, with the reason beside it, so that "pending" for an hour says why. Only
       // SolusIO's text, made showable by SolusioError, is noted; the job's last_error has any other.
@@ -98,6 +102,7 @@ export function syncCustomerHandler(deps: SyncDeps): JobHandler<SyncCustomerPayl
           .execute();
       }
       if (permanent) throw new PermanentJobError(error.message);
+      if (tokenRefused) throw new Error(error.message, { cause: error });
       throw error;
     }
   };
