@@ -63,18 +63,22 @@ describe("a runner whose claim on a running job is lost", () => {
     const id = await enqueueRawJob(handle.db, { kind, payload: {} });
     const lines: LogLine[] = [];
     const held: HeldAttempt[] = [];
+    const away = outage();
     const a = new JobRunner({
-      db: handle.db,
+      db: handle.db.withPlugin(away.plugin),
       logger: recordingLogger(lines),
       pollMs: 5,
-      // Renewed every second: the test waits for one renewal, not for a claim to run out.
-      lockSeconds: 3,
+      // Renewed every 3⅓ s, given up after 5 s unconfirmed: the takeover below, while A's database is away,
+      // takes far less, so A learns of it from a renewal that finds the job another runner's.
+      lockSeconds: 10,
       handlers: { [kind]: heldHandler(held) },
     });
     await a.start();
     await expect.poll(() => held.length, { interval: 5 }).toBe(1);
     // A's renewals did not reach the database until the claim ran out (an outage of its connection only),
-    // and runner B took the job over and completed it.
+    // and runner B took the job over and completed it. Without the outage, a renewal of A's landing between
+    // the claim's expiry and B's claim extended it, and B found nothing to claim.
+    away.state.down = true;
     await handle.db
       .updateTable("job")
       .set({ locked_until: sql<Date>`now() - interval '1 second'` })
@@ -89,8 +93,9 @@ describe("a runner whose claim on a running job is lost", () => {
     expect(await b.runOnce()).toBe(1);
     expect(seen).toEqual([2]);
     expect(await jobRow(id)).toEqual({ status: "done", attempts: 2, locked_by: b.workerId });
+    away.state.down = false;
     // A's next renewal finds the job no longer A's: its attempt is told to stop before its next outside call.
-    await expect.poll(() => held[0]!.run?.signal.aborted).toBe(true);
+    await expect.poll(() => held[0]!.run?.signal.aborted, { timeout: 15_000 }).toBe(true);
     expect(a.holds(id)).toBe(false);
     const warned = lines.filter((l) => l.level === 40 && l["job"] === String(id));
     expect(warned.map((l) => l.msg)).toEqual([
