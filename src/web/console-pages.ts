@@ -182,8 +182,19 @@ export function registerConsolePages(app: FastifyInstance, deps: WebDeps): void 
       });
     }
     await deps.limiter.succeed(key, request.ip, device);
-    await endSession(ctx, pending.token);
-    const { token } = await startSession(ctx, { kind: "staff", staffUserId: pending.staffUserId });
+    let token: string;
+    try {
+      // Only while the pending session is still live (startSession ends it): a reset since the password step
+      // ended it, and must end this login too.
+      ({ token } = await startSession(
+        ctx,
+        { kind: "staff", staffUserId: pending.staffUserId },
+        { replacing: pending.token },
+      ));
+    } catch (error) {
+      if (asServiceErrorCode(error) !== "UNAUTHORIZED") throw error;
+      return reply.redirect(FACES.staff.login, 303);
+    }
     setSessionCookie(reply, config, "staff", token);
     await knownDevice(request, reply, pending.staffUserId);
     return reply.redirect(requestedReturnPath("staff", request) ?? FACES.staff.home, 303);

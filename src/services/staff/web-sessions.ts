@@ -45,20 +45,27 @@ export function sessionIdHash(token: string): string {
  * Starts a session and returns the id for the cookie (shown to nobody else, stored only as a hash). Given the
  * `passwordHash` a login checked, only while it is still the account's: a new password ends every session of
  * the account, so a login that read the old hash just before must not start one just after (a password login
- * with the old password outlived a reset or change until 2026-12-07). The account's row is held (FOR SHARE)
- * until the session is written: a change waits for it, and then ends it with the others, or went first, and the
- * login is UNAUTHORIZED.
+ * with the old password outlived a reset or change until 2026-12-07). Given `replacing` (the pending
+ * two-factor session's token), only while that session is still live, which it then ends: whatever ended it
+ * (a new password, "log out everywhere", a disabled user, the second factor turned off) ends this login too
+ * (until 2026-12-07 the code step's session outlived a reset made after its password step). The account's
+ * row is held (FOR SHARE) until the session is written: a change waits for it, and then ends it with the
+ * others, or went first, and the login is UNAUTHORIZED.
  */
 export async function startSession(
   ctx: SessionCtx,
   subject: SessionSubject,
-  options: { pendingTotp?: boolean; passwordHash?: string } = {},
+  options: { pendingTotp?: boolean; passwordHash?: string; replacing?: string } = {},
 ): Promise<{ token: string; session: WebSession }> {
-  const { passwordHash } = options;
-  if (passwordHash !== undefined && !ctx.db.isTransaction)
+  const { passwordHash, replacing } = options;
+  const bound = passwordHash !== undefined || replacing !== undefined;
+  if (bound && !ctx.db.isTransaction)
     return ctx.db.transaction().execute((trx) => startSession({ ...ctx, db: trx }, subject, options));
-  if (passwordHash !== undefined && (await heldPasswordHash(ctx.db, subject)) !== passwordHash)
+  const held = bound ? await heldPasswordHash(ctx.db, subject) : undefined;
+  if (passwordHash !== undefined && held !== passwordHash)
     throw new ServiceError("UNAUTHORIZED", "wrong e-mail or password");
+  if (replacing !== undefined && !(await endLiveSession(ctx, replacing)))
+    throw new ServiceError("UNAUTHORIZED", "this login was ended; log in again");
   const token = randomBytes(32).toString("base64url");
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + ctx.config.WEB_SESSION_MAX_HOURS * 3_600_000);
@@ -107,6 +114,19 @@ async function heldPasswordHash(db: Kysely<Database>, subject: SessionSubject): 
           .forShare()
           .executeTakeFirst();
   return row?.password_hash ?? null;
+}
+
+/** Ends the session a token names if it is still live (not ended, not past its end): whether it was. */
+async function endLiveSession(ctx: SessionCtx, token: string): Promise<boolean> {
+  const now = ctx.now();
+  const ended = await ctx.db
+    .updateTable("web_session")
+    .set({ revoked_at: now })
+    .where("id_hash", "=", sessionIdHash(token))
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", now)
+    .executeTakeFirst();
+  return ended.numUpdatedRows > 0n;
 }
 
 /**
