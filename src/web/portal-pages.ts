@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ServiceContext } from "../kernel/context.ts";
 import { asServiceError } from "../kernel/errors.ts";
 import { authenticateCustomer, customerDeviceSubject } from "../services/portal-accounts/portal-accounts.ts";
 import { requestPortalLink } from "../services/portal-accounts/portal-link-mail.ts";
@@ -7,7 +8,7 @@ import {
   type PortalTokenPurpose,
   portalTokenIsLive,
   resetPortalPassword,
-  spendPortalToken,
+  startPortalLinkSession,
 } from "../services/portal-accounts/portal-tokens.ts";
 import { endSession, startSession } from "../services/staff/web-sessions.ts";
 import { noticeOf } from "./notice-of.ts";
@@ -112,19 +113,13 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
   const logIn = async (
     request: FastifyRequest,
     reply: FastifyReply,
-    customerId: bigint,
+    start: (ctx: ServiceContext) => Promise<{ customerId: bigint; token: string }>,
     next: string = FACES.customer.home,
-    passwordHash?: string,
   ) => {
     const ctx = deps.contextOf(request);
     const old = sessionToken(request, "customer");
     if (old) await endSession(ctx, old);
-    // A password login's session only while the password it checked is still the account's (startSession).
-    const { token } = await startSession(
-      ctx,
-      { kind: "customer", customerId },
-      passwordHash === undefined ? {} : { passwordHash },
-    );
+    const { customerId, token } = await start(ctx);
     setSessionCookie(reply, config, "customer", token);
     const subject = await customerDeviceSubject(ctx, { id: customerId });
     if (subject) setDeviceCookie(request, reply, config, deps.devices, "customer", subject);
@@ -148,7 +143,12 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
       return loginPage(request, reply, login.status, { errors: login.errors, values: login.values });
     const { customerId, passwordHash } = login.result;
     try {
-      return await logIn(request, reply, customerId, requestedReturnPath("customer", request), passwordHash);
+      // Only while the password it checked is still the account's (startSession).
+      const start = async (ctx: ServiceContext) => ({
+        customerId,
+        token: (await startSession(ctx, { kind: "customer", customerId }, { passwordHash })).token,
+      });
+      return await logIn(request, reply, start, requestedReturnPath("customer", request));
     } catch (error) {
       // The password was changed (or reset) while it was checked: it is wrong now.
       if (asServiceErrorCode(error) !== "UNAUTHORIZED") throw error;
@@ -298,11 +298,8 @@ export function registerPortalPages(app: FastifyInstance, deps: WebDeps): void {
     // one, without a lookup (it was the bare 400 error page until 2026-12-05).
     if (request.formTextRefusal) return openLinkPage(request, reply, "", 400, { form: LINK_DAMAGED });
     try {
-      return await logIn(
-        request,
-        reply,
-        await spendPortalToken(deps.contextOf(request), token, "magic_link"),
-      );
+      // The link spent and the session started together (a password change meanwhile ends it).
+      return await logIn(request, reply, (ctx) => startPortalLinkSession(ctx, token));
     } catch (error) {
       if (asServiceErrorCode(error) !== "UNAUTHORIZED") throw error;
       return openLinkPage(request, reply, "", 401, {

@@ -111,8 +111,10 @@ export async function revokePortalTokens(db: Db, now: Date, customerId: bigint):
 }
 
 /**
- * Stores a customer's new portal password, ends their open sessions (a new password locks others out) and
- * retires their outstanding login and reset links, in one transaction.
+ * Stores a customer's new portal password, retires their outstanding login and reset links and ends their
+ * open sessions (a new password locks others out), in one transaction. The links first: a link being used
+ * holds its row until its session is written (startPortalLinkSession), so retiring them waits for that
+ * session, which the sessions' end then sees (until 2026-12-07 they ended first and missed it).
  */
 export async function storePortalPassword(
   ctx: ServiceContext,
@@ -133,8 +135,8 @@ export async function storePortalPassword(
         oc.column("customer_id").doUpdateSet({ password_hash: passwordHash, updated_at: ctx.now() }),
       )
       .execute();
-    await endAllSessions(tx, { kind: "customer", customerId });
     await revokePortalTokens(tx.db, ctx.now(), customerId);
+    await endAllSessions(tx, { kind: "customer", customerId });
   });
 }
 

@@ -5,6 +5,7 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { withTransaction } from "../../kernel/transaction.ts";
 import { PasswordSchema } from "../staff/passwords.ts";
+import { startSession } from "../staff/web-sessions.ts";
 import { customerByEmail, storePortalPassword } from "./portal-accounts.ts";
 
 // The portal's e-mailed tokens: a magic link logs in once within 15 minutes, a reset link sets a new
@@ -91,6 +92,24 @@ export async function spendPortalToken(
     : undefined;
   if (!row) throw new ServiceError("UNAUTHORIZED", "this link is not valid any more; ask for a new one");
   return row.customer_id;
+}
+
+/**
+ * Logs in by a login link: spends it and starts the customer's session in one transaction, so that a password
+ * change (which retires the links before it ends the sessions, storePortalPassword) either waits for the link
+ * and then ends its session, or went first and the link is spent. Until 2026-12-07 the two were separate
+ * statements, and a change landing between them left the link's session standing. UNAUTHORIZED as
+ * spendPortalToken.
+ */
+export async function startPortalLinkSession(
+  ctx: ServiceContext,
+  token: string,
+): Promise<{ customerId: bigint; token: string }> {
+  return withTransaction(ctx, async (tx) => {
+    const customerId = await spendPortalToken(tx, token, "magic_link");
+    const session = await startSession(tx, { kind: "customer", customerId });
+    return { customerId, token: session.token };
+  });
 }
 
 /**
