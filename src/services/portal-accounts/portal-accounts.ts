@@ -114,29 +114,43 @@ export async function revokePortalTokens(db: Db, now: Date, customerId: bigint):
  * Stores a customer's new portal password, retires their outstanding login and reset links and ends their
  * open sessions (a new password locks others out), in one transaction. The links first: a link being used
  * holds its row until its session is written (startPortalLinkSession), so retiring them waits for that
- * session, which the sessions' end then sees (until 2026-12-07 they ended first and missed it).
+ * session, which the sessions' end then sees (until 2026-12-07 they ended first and missed it). Given
+ * `checked` (the hash a current password was checked against), only while it is still the account's: false,
+ * and nothing stored, when another change landed since.
  */
 export async function storePortalPassword(
   ctx: ServiceContext,
   customerId: bigint,
   password: string,
-): Promise<void> {
+  checked?: string,
+): Promise<boolean> {
   const passwordHash = await hashPassword(PasswordSchema.parse(password));
-  await withTransaction(ctx, async (tx) => {
-    await tx.db
-      .insertInto("portal_account")
-      .values({
-        customer_id: customerId,
-        password_hash: passwordHash,
-        created_at: ctx.now(),
-        updated_at: ctx.now(),
-      })
-      .onConflict((oc) =>
-        oc.column("customer_id").doUpdateSet({ password_hash: passwordHash, updated_at: ctx.now() }),
-      )
-      .execute();
+  return withTransaction(ctx, async (tx) => {
+    if (checked === undefined)
+      await tx.db
+        .insertInto("portal_account")
+        .values({
+          customer_id: customerId,
+          password_hash: passwordHash,
+          created_at: ctx.now(),
+          updated_at: ctx.now(),
+        })
+        .onConflict((oc) =>
+          oc.column("customer_id").doUpdateSet({ password_hash: passwordHash, updated_at: ctx.now() }),
+        )
+        .execute();
+    else {
+      const updated = await tx.db
+        .updateTable("portal_account")
+        .set({ password_hash: passwordHash, updated_at: ctx.now() })
+        .where("customer_id", "=", customerId)
+        .where("password_hash", "=", checked)
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) return false;
+    }
     await revokePortalTokens(tx.db, ctx.now(), customerId);
     await endAllSessions(tx, { kind: "customer", customerId });
+    return true;
   });
 }
 

@@ -110,5 +110,8 @@ export const changePortalPassword = defineVerb(PortalPasswordChange, async ({ ct
     throw ServiceError.validation("current_password", "is not your current password");
   if (input.new_password === input.current_password)
     throw ServiceError.validation("new_password", "must differ from the current password");
-  await storePortalPassword(ctx, customerId, input.new_password);
+  // Only if the hash is still the one checked: a change by someone else since (a reset link, staff) stands.
+  // Until 2026-12-07 this one overwrote it, so a session holding the old password took the account back.
+  if (!(await storePortalPassword(ctx, customerId, input.new_password, account.password_hash)))
+    throw ServiceError.validation("current_password", "is not your current password");
 });
