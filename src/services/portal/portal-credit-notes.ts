@@ -9,7 +9,7 @@ import { fetchPage, type Page, PageQuery } from "../../kernel/pagination.ts";
 import { periodString } from "../../kernel/schemas.ts";
 import { ServiceError } from "../../kernel/errors.ts";
 import { defineVerb } from "../../kernel/verb.ts";
-import { notYours, portalCustomerId, wellFormed } from "./portal-customer.ts";
+import { ownRecord, portalCustomerId } from "./portal-customer.ts";
 
 // The customer's credit notes (billing-rules §7) and their PDFs: only the session customer's own.
 
@@ -71,17 +71,13 @@ export const listPortalCreditNotes = defineVerb(
 export const portalCreditNotePdf = defineVerb(
   z.object({ id: z.string().max(300) }).strict(),
   async ({ ctx, input }): Promise<{ number: string; pdf: Buffer }> => {
-    const customerId = portalCustomerId(ctx);
-    const wanted = wellFormed(input.id, "cn");
-    const row = wanted
-      ? await ctx.db
-          .selectFrom("credit_note")
-          .select(["id", "number"])
-          .where("id", "=", wanted)
-          .where("customer_id", "=", customerId)
-          .executeTakeFirst()
-      : undefined;
-    if (!row) throw notYours("credit note");
+    const row = await ownRecord(ctx, { id: input.id, prefix: "cn", noun: "credit note" }, (wanted) =>
+      ctx.db
+        .selectFrom("credit_note")
+        .select(["id", "number", "customer_id"])
+        .where("id", "=", wanted)
+        .executeTakeFirst(),
+    );
     const pdf = await renderCreditNote({ ctx, input: { id: row.id, format: "pdf" } });
     return { number: row.number, pdf: pdf as Buffer };
   },

@@ -7,7 +7,7 @@ import type { ServiceContext } from "../../kernel/context.ts";
 import { fetchPage, type Page, PageQuery } from "../../kernel/pagination.ts";
 import { defineVerb } from "../../kernel/verb.ts";
 import { periodString } from "../../kernel/schemas.ts";
-import { notYours, portalCustomerId, wellFormed } from "./portal-customer.ts";
+import { ownRecord, portalCustomerId } from "./portal-customer.ts";
 
 // The customer's invoices in the portal. Only issued ones: a draft may still change before its run
 // finalizes it, so the customer never sees it (nor learns that it exists).
@@ -51,18 +51,14 @@ export const listPortalInvoices = defineVerb(
 
 /** The invoice id when it is one of this customer's issued invoices; NOT_FOUND otherwise. */
 export async function ownIssuedInvoiceId(ctx: ServiceContext, id: string): Promise<string> {
-  const customerId = portalCustomerId(ctx);
-  const wanted = wellFormed(id, "inv");
-  const row = wanted
-    ? await ctx.db
-        .selectFrom("invoice")
-        .select("id")
-        .where("id", "=", wanted)
-        .where("customer_id", "=", customerId)
-        .where("status", "!=", "draft")
-        .executeTakeFirst()
-    : undefined;
-  if (!row) throw notYours("invoice");
+  const row = await ownRecord(ctx, { id, prefix: "inv", noun: "invoice" }, (wanted) =>
+    ctx.db
+      .selectFrom("invoice")
+      .select(["id", "customer_id"])
+      .where("id", "=", wanted)
+      .where("status", "!=", "draft")
+      .executeTakeFirst(),
+  );
   return row.id;
 }
 

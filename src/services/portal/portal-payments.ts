@@ -10,7 +10,7 @@ import { cursorParam, type KeysetPage } from "../../kernel/list-cursor.ts";
 import { PageQuery } from "../../kernel/pagination.ts";
 import { periodString } from "../../kernel/schemas.ts";
 import { defineVerb } from "../../kernel/verb.ts";
-import { notYours, portalCustomerId, wellFormed } from "./portal-customer.ts";
+import { ownRecord, portalCustomerId } from "./portal-customer.ts";
 import { ownIssuedInvoiceId } from "./portal-invoices.ts";
 
 // The customer's payments, and paying an invoice online through the payment provider (docs/payments-stripe.md).
@@ -99,17 +99,9 @@ export const listPortalPayments = defineVerb(
 );
 
 export const getPortalPayment = defineVerb(RecordId, async ({ ctx, input }): Promise<PortalPayment> => {
-  const customerId = portalCustomerId(ctx);
-  const wanted = wellFormed(input.id, "pay");
-  const row = wanted
-    ? await ctx.db
-        .selectFrom("payment")
-        .select("id")
-        .where("id", "=", wanted)
-        .where("customer_id", "=", customerId)
-        .executeTakeFirst()
-    : undefined;
-  if (!row) throw notYours("payment");
+  const row = await ownRecord(ctx, { id: input.id, prefix: "pay", noun: "payment" }, (wanted) =>
+    ctx.db.selectFrom("payment").select(["id", "customer_id"]).where("id", "=", wanted).executeTakeFirst(),
+  );
   const [payment] = await withInvoiceNumbers(ctx, [await readPayment(ctx.db, row.id)]);
   return payment!;
 });
@@ -146,17 +138,13 @@ export const startPortalCheckout = defineVerb(RecordId, async ({ ctx, input }): 
 export const portalCheckoutInvoice = defineVerb(
   z.object({ session_id: z.string().max(300) }).strict(),
   async ({ ctx, input }): Promise<{ invoice_id: string }> => {
-    const customerId = portalCustomerId(ctx);
-    const wanted = wellFormed(input.session_id, "cs");
-    const row = wanted
-      ? await ctx.db
-          .selectFrom("checkout_session")
-          .select("invoice_id")
-          .where("id", "=", wanted)
-          .where("customer_id", "=", customerId)
-          .executeTakeFirst()
-      : undefined;
-    if (!row) throw notYours("checkout");
+    const row = await ownRecord(ctx, { id: input.session_id, prefix: "cs", noun: "checkout" }, (wanted) =>
+      ctx.db
+        .selectFrom("checkout_session")
+        .select(["invoice_id", "customer_id"])
+        .where("id", "=", wanted)
+        .executeTakeFirst(),
+    );
     return { invoice_id: row.invoice_id };
   },
 );
