@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/start.ts";
 import { createTestDatabase } from "../../test/helpers/test-database.ts";
 import { testTempDir } from "../../test/helpers/test-temp-dir.ts";
-import { type WatchedChild, watchChild } from "../../test/helpers/watch-child.ts";
+import { waitUntil } from "../../test/helpers/wait-until.ts";
+import { endChild, type WatchedChild, watchChild } from "../../test/helpers/watch-child.ts";
 import type { DatabaseHandle } from "../db/open-database.ts";
 
 // A billing run killed with SIGKILL in the middle of drafting, then run again, ends with every invoice
@@ -83,15 +84,36 @@ function newestRun() {
     .executeTakeFirst();
 }
 
-/** Waits until the run started after `before` runs has drafted at least `drafted` customers but not all. */
-async function whenDrafting(before: number, drafted: number): Promise<void> {
-  for (;;) {
-    const runs = await handle.db.selectFrom("billing_run").select("id").execute();
-    const run = runs.length > before ? await newestRun() : undefined;
-    if (run && run.phase === "drafting" && run.processed >= drafted) return;
-    if (run && run.phase !== "importing" && run.phase !== "drafting")
-      throw new Error(`the run got to ${run.phase} first`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+/**
+ * Waits until the run `command` started (the one after `before` runs) has drafted at least `drafted` customers
+ * but not all. Fails at once when the run got past drafting or the command ended; gives up within waitUntil's
+ * ceiling (50 s, under the tests' 120 s) naming the run's row as last read and what the command wrote, instead
+ * of vitest's bare timeout. Either way it ends the command, which would otherwise run on after the test.
+ */
+async function whenDrafting(command: WatchedChild, before: number, drafted: number): Promise<void> {
+  let lastRead = "no run started yet";
+  try {
+    await waitUntil(
+      () =>
+        `the run to draft ${drafted} customers (last read: ${lastRead}; the command wrote: ${JSON.stringify(command.output().slice(-2000))})`,
+      async () => {
+        const runs = await handle.db.selectFrom("billing_run").select("id").execute();
+        const run = runs.length > before ? await newestRun() : undefined;
+        if (run) lastRead = JSON.stringify(run);
+        if (run && run.phase === "drafting" && run.processed >= drafted) return true;
+        if (run && run.phase !== "importing" && run.phase !== "drafting")
+          throw new Error(`the run got to ${run.phase} first: ${lastRead}`);
+        const end = command.end();
+        if (end)
+          throw new Error(
+            `the command ended (${end.signal ?? end.code}) before drafting ${drafted} (last read: ${lastRead}): ${end.stderr}`,
+          );
+        return false;
+      },
+    );
+  } catch (error) {
+    await endChild(command, "SIGKILL");
+    throw error;
   }
 }
 
@@ -105,7 +127,7 @@ describe.skipIf(!url)("a billing run stopped with Ctrl-C (SIGINT) or SIGTERM", (
     async (signal, code) => {
       const runsBefore = (await handle.db.selectFrom("billing_run").select("id").execute()).length;
       const first = billingRun();
-      await whenDrafting(runsBefore, 200);
+      await whenDrafting(first, runsBefore, 200);
       first.child.kill(signal);
       const ended = await first.ended;
       // Before, the command died at once: the run stayed "running" for good and its stage table was kept.
@@ -136,7 +158,7 @@ describe.skipIf(!url)("a billing run stopped twice (Ctrl-C, then SIGTERM while i
   it("quits at once with the first signal's code, its envelope on stdout", async () => {
     const runsBefore = (await handle.db.selectFrom("billing_run").select("id").execute()).length;
     const run = billingRun();
-    await whenDrafting(runsBefore, 100);
+    await whenDrafting(run, runsBefore, 100);
     const { id } = (await newestRun())!;
     // Another session holds the run's row, so the run cannot finish stopping (it marks the row interrupted)
     // before the second signal comes. That signal is sent only once the first one's line is out: two signals
@@ -164,7 +186,7 @@ describe.skipIf(!url)("a billing run killed with SIGKILL", () => {
     const runsBefore = (await handle.db.selectFrom("billing_run").select("id").execute()).length;
     const first = billingRun();
     // Kill it once it has drafted some customers (more than the interrupted run above) but not all.
-    await whenDrafting(runsBefore, 1200);
+    await whenDrafting(first, runsBefore, 1200);
     first.child.kill("SIGKILL");
     expect((await first.ended).signal).toBe("SIGKILL");
     const drafted = Number(
