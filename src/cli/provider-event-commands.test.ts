@@ -1,77 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandsOnSharedDatabase, tokenbillCommand } from "../../test/helpers/tokenbill-command.ts";
-import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../test/helpers/test-server.ts";
-import { issueInvoices } from "../billing/payments/testing/invoice-fixtures.ts";
 import { failingRefundEvent, storedFailingSession } from "../billing/providers/testing/failing-events.ts";
-import {
-  type FakeStripeAccount,
-  type StripeWorld,
-  startFakeStripeAccount,
-} from "../billing/providers/testing/stripe-world.ts";
+import { type StripeWorld, startStripeWorld } from "../billing/providers/testing/stripe-world.ts";
 
 // `tokenbill payments events` and `payments retry-event` call the verbs of GET /api/v1/payment-provider-events
 // and its retry. The failing events are real ones, stored by tokenbill's webhook from the fake Stripe, on the
-// database the commands share; the commands run with the same Stripe settings, as a host's tokenbill would.
+// database the commands share (the card tests' Stripe world over it); the commands run with the same Stripe
+// settings, as a host's tokenbill would.
 
 const { data } = commandsOnSharedDatabase();
-let account: FakeStripeAccount;
-let server: TestServer;
+let world: StripeWorld;
 
 beforeAll(async () => {
-  account = await startFakeStripeAccount();
-  server = await startTestServer(data().handle.db, account.settings);
+  world = await startStripeWorld({ database: data().handle });
 });
 afterAll(async () => {
-  await server?.close();
-  await account?.close();
+  await world?.close();
 });
 
-const tokenbill = (...args: string[]) =>
-  tokenbillCommand(args, { DATA_DIR: data().dir, ...account.settings });
-
-/** The fake Stripe world of the card tests (stripe-world.ts) over the shared database, for failingRefundEvent. */
-function worldOnSharedDatabase(): StripeWorld {
-  const db = data().handle.db;
-  const post = async (path: string, body?: unknown) => {
-    const response = await fetch(server.url + path, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${TEST_ADMIN_KEY}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, text, body: JSON.parse(text), replayed: null, retryAfter: null };
-  };
-  const deliver = (event: unknown, secret?: string) => account.deliverTo(server, event, secret);
-  const payByCard = async (invoiceId: string) => {
-    const checkout = await post(`/api/v1/invoices/${invoiceId}/checkout`);
-    expect((await deliver(account.fake.completeSession(checkout.body.data.id))).status).toBe(200);
-    return db.selectFrom("payment").selectAll().where("invoice_id", "=", invoiceId).executeTakeFirstOrThrow();
-  };
-  return {
-    ...account,
-    handle: data().handle,
-    db,
-    server,
-    deliver,
-    post,
-    payByCard,
-    paidByCard: async (spec) => {
-      const [invoice] = (await issueInvoices(db, [spec])) as [string];
-      return { invoice, payment: await payByCard(invoice) };
-    },
-    context: () => {
-      throw new Error("not used by failingRefundEvent");
-    },
-  };
-}
+const tokenbill = (...args: string[]) => tokenbillCommand(args, { DATA_DIR: data().dir, ...world.settings });
 
 describe("tokenbill payments events and retry-event", () => {
   it("list a failing event, refuse its retry while its cause stands (exit 4), and process it once mended", async () => {
-    const refund = await failingRefundEvent(worldOnSharedDatabase(), "cli-retry-event");
-    const never = await storedFailingSession(account, server, "cs_cli_never_mended");
+    const refund = await failingRefundEvent(world, "cli-retry-event");
+    const never = await storedFailingSession(world, world.server, "cs_cli_never_mended");
 
     const [table, json, unknown, badArguments, refused] = await Promise.all([
       tokenbill("payments", "events"),
@@ -117,7 +69,7 @@ describe("tokenbill payments events and retry-event", () => {
     });
 
     // Mended: the refund's failure Stripe had not told arrives; the retry processes the stored event.
-    expect((await account.deliverTo(server, refund.missing)).status).toBe(200);
+    expect((await world.deliver(refund.missing)).status).toBe(200);
     const retried = await tokenbill("payments", "retry-event", "stripe", refund.event.id);
     expect([retried.code, retried.stdout, retried.stderr]).toEqual([
       0,

@@ -3,6 +3,7 @@ import { type Logger, pino } from "pino";
 import { createTestDatabase, type TestDatabase } from "../../../../test/helpers/test-database.ts";
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from "../../../../test/helpers/test-server.ts";
 import { type ConfigInput, parseConfig } from "../../../config.ts";
+import type { DatabaseHandle } from "../../../db/open-database.ts";
 import type { Database, PaymentTable } from "../../../db/schema.ts";
 import { actors } from "../../../kernel/actor.ts";
 import type { ServiceContext } from "../../../kernel/context.ts";
@@ -10,8 +11,9 @@ import { type FixtureInvoice, issueInvoices } from "../../payments/testing/invoi
 import { type FakeStripe, signedWebhook, startFakeStripe } from "./fake-stripe.ts";
 
 // The "fake Stripe world" the card-payment tests share: the fake Stripe API, tokenbill's settings that point
-// the real SDK at it, and (startStripeWorld) a fresh database with tokenbill's HTTP server over it. A test
-// file starts one in beforeAll and closes it in afterAll; its customers and invoices stay the file's own.
+// the real SDK at it, and (startStripeWorld) a fresh database, or one the test already holds, with tokenbill's
+// HTTP server over it. A test file starts one in beforeAll and closes it in afterAll; its customers and
+// invoices stay the file's own.
 
 /** The secrets tokenbill and the fake share. Each world has its own fake, so one pair serves every file. */
 const SECRET_KEY = "sk_test_stripe_world_0123456789";
@@ -68,6 +70,7 @@ export interface AdminAnswer extends JsonAnswer {
 }
 
 export interface StripeWorld extends FakeStripeAccount {
+  /** The database the world made, or the one given it (startStripeWorld's `database`). */
   handle: TestDatabase;
   db: Kysely<Database>;
   /** tokenbill's HTTP server over `handle`, with online payments through the fake. */
@@ -87,10 +90,16 @@ export interface StripeWorld extends FakeStripeAccount {
 /**
  * A fresh database, the fake Stripe, and tokenbill's server wired to it. `settings` adds to the server's
  * configuration (STRIPE_SUCCESS_URL, say); `now` is the server's clock and the fake Stripe's; `logger` the
- * server's (silent unless given). close() stops all three.
+ * server's (silent unless given). `database` is one the test already holds (the one its `tokenbill` commands
+ * share, say), used instead of a fresh one and left open. close() stops what the world opened.
  */
 export async function startStripeWorld(
-  options: { settings?: Partial<ConfigInput>; now?: () => Date; logger?: Logger } = {},
+  options: {
+    settings?: Partial<ConfigInput>;
+    now?: () => Date;
+    logger?: Logger;
+    database?: DatabaseHandle;
+  } = {},
 ): Promise<StripeWorld> {
   // Closed in reverse order of opening, also when a later step of the start fails.
   const opened: (() => Promise<void>)[] = [];
@@ -98,8 +107,9 @@ export async function startStripeWorld(
     for (const closeOne of opened.splice(0).reverse()) await closeOne();
   };
   try {
-    const handle = await createTestDatabase();
-    opened.push(() => handle.close());
+    const handle = options.database ?? (await createTestDatabase());
+    // A database given is its owner's to close.
+    if (!options.database) opened.push(() => handle.close());
     const account = await startFakeStripeAccount(options.now);
     opened.push(() => account.close());
     const configInput = { ...account.settings, ...options.settings };
