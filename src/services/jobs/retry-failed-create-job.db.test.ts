@@ -17,9 +17,9 @@ import { integrate } from "../../solusio/integration.ts";
 // A retry by hand queues a failed job in place with its attempts anew (retry-failed-job.ts), so a customer's
 // creation sync job, retried, runs as attempt 1 again: the attempt that creates without looking first
 // (sync-customer.ts, firstCreate). Here that job's first POST users was carried out by SolusIO while its
-// answer never came back (the instance stopped), the job then failed for good (SolusIO refused the token),
-// and the customer's e-mail was edited meanwhile, its job failing the same way. Retried once the token is
-// right again, the creation job must find the user it made, not post the new e-mail as a second user.
+// answer never came back (the instance stopped), the customer's e-mail was edited to one another SolusIO user
+// had, and the job then failed for good (SolusIO refused the e-mail), its edit's job the same way. Retried once
+// that is settled, the creation job must find the user it made, not post the new e-mail as a second user.
 
 let h: SolusioHarness;
 let relay: AnswerHoldingRelay;
@@ -49,7 +49,7 @@ function runnerVia(apiUrl: string, token: string) {
 async function jobsOf(customerId: number) {
   return h.db
     .selectFrom("job")
-    .select(["id", "status", "attempts", "payload"])
+    .select(["id", "status", "attempts", "payload", "last_error"])
     .where("ordering_key", "=", `customer:${customerId}`)
     .orderBy("id")
     .execute();
@@ -69,19 +69,27 @@ describe("a creation sync job retried by hand after its POST users landed and th
     await a.connection.close();
     expect(await solusioUsersCarrying(h, id)).toHaveLength(1);
 
-    // The e-mail changes, and both jobs fail for good: SolusIO refuses the token (401, not retried).
+    // The e-mail changes to one another SolusIO user has, and both jobs fail for good: SolusIO refuses it
+    // (a 4xx about the customer; a refused token is retried, not failed: sync-refused-token.db.test.ts).
+    const other = await h.emu("POST", "/api/v1/users", {
+      email: "retried-after@example.com",
+      password: "another-users-password",
+    });
+    expect(other.status).toBe(201);
     const edited = await h.server.api("PATCH", `/api/v1/customers/${id}`, {
       email: "retried-after@example.com",
     });
     expect(edited.status).toBe(200);
-    const refused = runnerVia(h.emulator.apiUrl, "a-revoked-token");
+    const refused = runnerVia(h.emulator.apiUrl, h.emulator.adminToken);
     await refused.runner.drain();
     await refused.connection.close();
     const [creation, edit] = await jobsOf(id);
-    expect(creation).toMatchObject({ status: "failed", payload: { created: true } });
-    expect(edit).toMatchObject({ status: "failed" });
+    const taken = expect.stringContaining("422 The email has already been taken");
+    expect(creation).toMatchObject({ status: "failed", payload: { created: true }, last_error: taken });
+    expect(edit).toMatchObject({ status: "failed", last_error: taken });
 
-    // The token is right again (the harness's runner): staff retry the creation job, then the edit's.
+    // The other user is gone (staff settled it in SolusIO): staff retry the creation job, then the edit's.
+    expect((await h.emu("DELETE", `/api/v1/users/${other.body.data.id}`)).status).toBeLessThan(300);
     for (const job of [creation!, edit!]) {
       const retried = await h.server.api("POST", `/api/v1/jobs/${job.id}/retry`);
       expect(retried.status).toBe(204);
